@@ -1,0 +1,303 @@
+package dsl
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// Keywords are the words that start a statement, in the order the language
+// reference lists them.
+var Keywords = []string{
+	"model", "input", "conv", "pool", "fc",
+	"relu", "sigmoid", "tanh", "leaky", "dropout", "softmax", "repeat",
+}
+
+// lex splits .cnn text into tokens. The order matters: a Float must be tried
+// before a Size (else "0.5" would lex as "0" and ".5"), and Stride and Pad
+// before Ident (else "s2" would be a word); the \b keeps "s1abc" from lexing
+// as a stride followed by a word.
+var lex = lexer.MustSimple([]lexer.SimpleRule{
+	{Name: "Comment", Pattern: `#[^\n]*`},
+	{Name: "EOL", Pattern: `[\n;]`},
+	{Name: "Whitespace", Pattern: `[ \t\r]+`},
+	{Name: "Float", Pattern: `[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?|[-+]?\d+[eE][-+]?\d+`},
+	{Name: "Size", Pattern: `[-+]?\d+(x[-+]?\d+)*\b`},
+	{Name: "Stride", Pattern: `s[-+]?\d+(x[-+]?\d+)?\b`},
+	{Name: "Pad", Pattern: `p[-+]?\d+(x[-+]?\d+)?\b`},
+	{Name: "Ident", Pattern: `[A-Za-z_][A-Za-z0-9_]*`},
+	{Name: "Punct", Pattern: `[{}]`},
+})
+
+var parser = participle.MustBuild[File](
+	participle.Lexer(lex),
+	participle.Elide("Whitespace", "Comment"),
+	participle.Union[Stmt](
+		&Model{}, &Input{}, &Conv{}, &Pool{}, &FC{},
+		&Activation{}, &Dropout{}, &Softmax{}, &Repeat{}, &Bad{},
+	),
+)
+
+// Error is a syntax error at a position.
+type Error struct {
+	Pos lexer.Position
+	Msg string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%s:%d:%d: %s", e.Pos.Filename, e.Pos.Line, e.Pos.Column, e.Msg)
+}
+
+// maxErrors bounds how many syntax errors one file reports.
+const maxErrors = 50
+
+// Parse parses the .cnn source src read from filename. It returns the file and
+// every syntax error found, in source order; after an error it skips the rest
+// of the offending statement and goes on, so that one typo does not hide the
+// next. The returned file holds the statements that parsed. Parse never
+// panics.
+func Parse(filename string, src []byte) (*File, []*Error) {
+	if pos, ok := firstInvalidUTF8(filename, src); !ok {
+		return &File{}, []*Error{{Pos: pos, Msg: fmt.Sprintf("file is not UTF-8 text (byte 0x%02x)", src[pos.Offset])}}
+	}
+	text := []byte(string(src))
+	var errs []*Error
+	for {
+		f, err := parseOnce(filename, text)
+		if err == nil {
+			f.Comments = comments(filename, src)
+			return f, errs
+		}
+		errs = append(errs, err)
+		if len(errs) >= maxErrors || !blankStatement(text, err.Pos.Offset) {
+			return &File{Comments: comments(filename, src)}, errs
+		}
+	}
+}
+
+// parseOnce runs the participle parser once, converting its error (and any
+// panic, which would be a bug in the grammar) into an *Error.
+func parseOnce(filename string, text []byte) (f *File, perr *Error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, perr = nil, &Error{Pos: lexer.Position{Filename: filename, Line: 1, Column: 1}, Msg: fmt.Sprintf("internal parser error: %v", r)}
+		}
+	}()
+	f, err := parser.ParseBytes(filename, text)
+	if err == nil {
+		return f, nil
+	}
+	pe, ok := err.(participle.Error)
+	if !ok {
+		return nil, &Error{Pos: lexer.Position{Filename: filename, Line: 1, Column: 1}, Msg: err.Error()}
+	}
+	return nil, &Error{Pos: pe.Position(), Msg: message(pe, text)}
+}
+
+// firstInvalidUTF8 reports the position of the first byte that is not UTF-8.
+func firstInvalidUTF8(filename string, src []byte) (lexer.Position, bool) {
+	pos := lexer.Position{Filename: filename, Line: 1, Column: 1}
+	for pos.Offset < len(src) {
+		r, size := utf8.DecodeRune(src[pos.Offset:])
+		if r == utf8.RuneError && size == 1 {
+			return pos, false
+		}
+		pos.Offset += size
+		if r == '\n' {
+			pos.Line++
+			pos.Column = 1
+		} else {
+			pos.Column++
+		}
+	}
+	return pos, true
+}
+
+// blankStatement replaces the statement around offset (from the previous
+// newline, ';' or '{' up to the next newline, ';' or '}') with spaces,
+// keeping every line and column of the rest of the text where it was. A '{'
+// blanked with it takes its matching '}' along, so that a broken repeat
+// header does not leave a stray brace. It reports false when there was
+// nothing left to blank.
+func blankStatement(text []byte, offset int) bool {
+	offset = min(max(offset, 0), len(text))
+	if offset < len(text) && text[offset] == '}' {
+		text[offset] = ' '
+		return true
+	}
+	start := offset
+	for start > 0 && !isBoundary(text[start-1]) {
+		start--
+	}
+	end := offset
+	for end < len(text) && text[end] != '\n' && text[end] != ';' && text[end] != '}' {
+		if text[end] == '#' {
+			for end < len(text) && text[end] != '\n' {
+				end++
+			}
+			break
+		}
+		end++
+	}
+	changed := false
+	for i := start; i < end; i++ {
+		switch text[i] {
+		case ' ', '\t', '\r':
+			continue
+		case '{':
+			blankMatchingBrace(text, end)
+		}
+		text[i] = ' '
+		changed = true
+	}
+	return changed
+}
+
+// blankMatchingBrace blanks the '}' that closes a '{' opened before from.
+func blankMatchingBrace(text []byte, from int) {
+	depth := 1
+	for i := from; i < len(text); i++ {
+		switch text[i] {
+		case '#':
+			for i < len(text) && text[i] != '\n' {
+				i++
+			}
+		case '{':
+			depth++
+		case '}':
+			depth--
+			if depth == 0 {
+				text[i] = ' '
+				return
+			}
+		}
+	}
+}
+
+func isBoundary(c byte) bool { return c == '\n' || c == ';' || c == '{' }
+
+// comments returns every comment of src in order. src is valid UTF-8 here.
+func comments(filename string, src []byte) []Comment {
+	var out []Comment
+	lx, err := lex.LexString(filename, string(src))
+	if err != nil {
+		return nil
+	}
+	comment := lex.Symbols()["Comment"]
+	for {
+		tok, err := lx.Next()
+		if err != nil || tok.EOF() {
+			return out
+		}
+		if tok.Type == comment {
+			out = append(out, Comment{Pos: tok.Pos, Text: tok.Value})
+		}
+	}
+}
+
+// message words a participle error for a reader of a .cnn file: what was
+// found, and what the statement it sits in expected there.
+func message(err participle.Error, text []byte) string {
+	pos := err.Position()
+	ute, ok := err.(*participle.UnexpectedTokenError)
+	if !ok {
+		if strings.Contains(err.Message(), "invalid input text") && pos.Offset < len(text) {
+			r, _ := utf8.DecodeRune(text[pos.Offset:])
+			return fmt.Sprintf("unexpected character %q (U+%04X)", r, r)
+		}
+		return err.Message()
+	}
+	got := describeToken(ute.Unexpected)
+	keyword := statementKeyword(text, pos.Offset)
+	if keyword == "" && ute.Unexpected.Value == "}" {
+		return `unexpected "}" outside a repeat block`
+	}
+	msg := err.Message()
+	expect := ""
+	if i := strings.Index(msg, " (expected "); i >= 0 {
+		expect = strings.TrimSuffix(msg[i+len(" (expected "):], ")")
+	}
+	return fmt.Sprintf("unexpected %s, expected %s", got, expected(firstTerm(expect), keyword))
+}
+
+// describeToken names a token the way a person would point at it.
+func describeToken(t lexer.Token) string {
+	switch {
+	case t.EOF():
+		return "end of file"
+	case t.Value == "\n":
+		return "end of line"
+	}
+	return strconv.Quote(t.Value)
+}
+
+// firstTerm returns the first element of an EBNF sequence such as
+// `<size> Option* (?= <eol> | "}" | <eof>)`, keeping parenthesised groups whole.
+func firstTerm(ebnf string) string {
+	depth := 0
+	for i, r := range ebnf {
+		switch r {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case ' ':
+			if depth == 0 {
+				return ebnf[:i]
+			}
+		}
+	}
+	return ebnf
+}
+
+// statementKeyword returns the first word of the statement around offset.
+func statementKeyword(text []byte, offset int) string {
+	offset = min(max(offset, 0), len(text))
+	start := offset
+	for start > 0 && !isBoundary(text[start-1]) {
+		start--
+	}
+	fields := strings.Fields(string(text[start:offset]))
+	if len(fields) == 0 {
+		return ""
+	}
+	return fields[0]
+}
+
+// sizeHints says what the size after each keyword looks like.
+var sizeHints = map[string]string{
+	"input":  "the input size HxWxC, such as 224x224x3",
+	"conv":   "the filter size FhxFwxK, such as 3x3x64",
+	"pool":   "the window size FhxFw, such as 2x2",
+	"fc":     "the number of outputs, such as 10",
+	"repeat": "a count, such as 2",
+}
+
+// expected words the grammar term the parser wanted, in the context of the
+// statement that starts with keyword.
+func expected(term, keyword string) string {
+	switch {
+	case term == "<size>":
+		if hint, ok := sizeHints[keyword]; ok {
+			return hint
+		}
+		return "a whole number"
+	case term == "(<float> | <size>)":
+		return "a number, such as 0.5"
+	case term == `("max" | "mean" | "avg")`:
+		return "max, mean or avg"
+	case term == "(<ident> | <stride> | <pad>)":
+		return "a name"
+	case term == `"{"` || term == `"}"` || term == `"same"`:
+		return term
+	case strings.Contains(term, "Stmt") || keyword == "":
+		return "a statement (" + strings.Join(Keywords, ", ") + ")"
+	case keyword == "conv" || keyword == "pool":
+		return "an option (sN, sNxN, pN, pNxN" + map[bool]string{true: ", p same", false: ""}[keyword == "conv"] + ") or the end of the statement"
+	}
+	return "the end of the statement (a newline or ';')"
+}

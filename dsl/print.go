@@ -1,0 +1,165 @@
+package dsl
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// String returns d in canonical form: its numbers joined by 'x' ("3x3x64").
+// A size with a number out of range is returned as written.
+func (d Dims) String() string {
+	if d.Bad || len(d.V) == 0 {
+		return d.Text
+	}
+	parts := make([]string, len(d.V))
+	for i, v := range d.V {
+		parts[i] = strconv.Itoa(v)
+	}
+	return strings.Join(parts, "x")
+}
+
+// String returns the option as written in canonical form: "s2", "p1x2",
+// "p same". A pair of equal numbers is written once ("s2x2" becomes "s2").
+func (o *Option) String() string {
+	switch {
+	case o.Same:
+		return "p same"
+	case o.Stride != nil:
+		return o.Stride.option("s")
+	case o.Pad != nil:
+		return o.Pad.option("p")
+	}
+	return ""
+}
+
+func (p *Pair) option(letter string) string {
+	if len(p.V) == 2 && p.V[0] == p.V[1] && !p.Bad {
+		return letter + strconv.Itoa(p.V[0])
+	}
+	if p.Bad {
+		return p.Text
+	}
+	return letter + p.Dims.String()
+}
+
+func optionsString(opts []*Option) string {
+	var b strings.Builder
+	for _, o := range opts {
+		b.WriteString(" ")
+		b.WriteString(o.String())
+	}
+	return b.String()
+}
+
+func (s *Model) String() string { return "model " + s.Name }
+func (s *Input) String() string { return "input " + s.Dims.String() }
+func (s *Conv) String() string  { return "conv " + s.Dims.String() + optionsString(s.Opts) }
+func (s *Pool) String() string {
+	return "pool " + s.Op + " " + s.Dims.String() + optionsString(s.Opts)
+}
+func (s *FC) String() string { return "fc " + s.N.String() }
+func (s *Activation) String() string {
+	if s.Slope != nil {
+		return s.Kind + " " + s.Slope.Text
+	}
+	return s.Kind
+}
+func (s *Dropout) String() string { return "dropout " + s.P.Text }
+func (s *Softmax) String() string { return "softmax" }
+func (s *Bad) String() string     { return strings.Join(append([]string{s.Word}, s.Rest...), " ") }
+
+// String returns the repeat on one line: "repeat 2 { conv 3x3x64 p1; relu }".
+func (s *Repeat) String() string {
+	parts := make([]string, len(s.Body))
+	for i, st := range s.Body {
+		parts[i] = fmt.Sprint(st)
+	}
+	if len(parts) == 0 {
+		return "repeat " + s.N.String() + " { }"
+	}
+	return "repeat " + s.N.String() + " { " + strings.Join(parts, "; ") + " }"
+}
+
+// indent is one level of block indentation in canonical layout.
+const indent = "  "
+
+// Format returns f in canonical layout: one statement a line, blocks
+// indented by two spaces, a repeat written on one line in the source kept on
+// one line, runs of blank lines folded to one, and every comment kept, on
+// its own line or after its statement as written. Formatting is idempotent
+// and does not change the network the file describes.
+func Format(f *File) []byte {
+	p := &printer{comments: f.Comments}
+	p.stmts(f.Stmts, 0)
+	p.flush(-1, 0)
+	var b bytes.Buffer
+	for _, l := range p.lines {
+		b.WriteString(strings.TrimRight(l.text, " "))
+		b.WriteByte('\n')
+	}
+	return b.Bytes()
+}
+
+type outLine struct {
+	text    string
+	srcLine int // the source line the text ends on; 0 for a blank line
+}
+
+type printer struct {
+	lines    []outLine
+	comments []Comment
+	next     int // the first comment not yet printed
+	lastLine int // the source line of the last thing printed
+}
+
+// emit prints text at depth, which in the source started on line from and
+// ended on line to, after the comments that come before offset.
+func (p *printer) emit(text string, depth, offset, from, to int) {
+	p.flush(offset, depth)
+	p.blankBefore(from)
+	p.lines = append(p.lines, outLine{text: strings.Repeat(indent, depth) + text, srcLine: to})
+	p.lastLine = to
+}
+
+// blankBefore keeps one blank line where the source had any before line.
+func (p *printer) blankBefore(line int) {
+	if len(p.lines) > 0 && p.lastLine > 0 && line > p.lastLine+1 && p.lines[len(p.lines)-1].srcLine != 0 &&
+		!strings.HasSuffix(p.lines[len(p.lines)-1].text, "{") {
+		p.lines = append(p.lines, outLine{})
+	}
+}
+
+// flush prints the comments that start before offset (all of them for -1):
+// after the last line printed when they sat on its last source line, else on
+// lines of their own at depth.
+func (p *printer) flush(offset, depth int) {
+	for p.next < len(p.comments) && (offset < 0 || p.comments[p.next].Pos.Offset < offset) {
+		c := p.comments[p.next]
+		p.next++
+		if n := len(p.lines); n > 0 && p.lines[n-1].srcLine == c.Pos.Line {
+			p.lines[n-1].text += " " + c.Text
+			continue
+		}
+		p.blankBefore(c.Pos.Line)
+		p.lines = append(p.lines, outLine{text: strings.Repeat(indent, depth) + c.Text, srcLine: c.Pos.Line})
+		p.lastLine = c.Pos.Line
+	}
+}
+
+func (p *printer) stmts(stmts []Stmt, depth int) {
+	for _, s := range stmts {
+		pos, end := s.Position(), s.End()
+		r, ok := s.(*Repeat)
+		if !ok || r.Pos.Line == r.Close.Pos.Line {
+			p.emit(fmt.Sprint(s), depth, pos.Offset, pos.Line, end.Line)
+			continue
+		}
+		p.emit("repeat "+r.N.String()+" {", depth, pos.Offset, pos.Line, pos.Line)
+		p.stmts(r.Body, depth+1)
+		p.flush(r.Close.Pos.Offset, depth+1)
+		p.lines = append(p.lines, outLine{text: strings.Repeat(indent, depth) + "}", srcLine: r.Close.Pos.Line})
+		p.lastLine = r.Close.Pos.Line
+	}
+}

@@ -1,0 +1,10 @@
+module github.com/cnnc/cnnc
+
+go 1.26
+
+require (
+	github.com/alecthomas/participle/v2 v2.1.4
+	github.com/rogpeppe/go-internal v1.16.0
+)
+
+require golang.org/x/tools v0.41.0 // indirect

@@ -1,0 +1,110 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/rogpeppe/go-internal/diff"
+
+	"github.com/cnnc/cnnc/dsl"
+)
+
+const fmtDoc = `Fmt rewrites model files in canonical layout: one statement a line, blocks
+indented by two spaces, one-line repeats kept on one line, runs of blank lines
+folded, comments kept. Without flags it prints the result to stdout; with no
+files it reads stdin. A file with syntax errors is left alone and its errors
+printed; the exit status is then 1.`
+
+func runFmt(e *env, args []string) int {
+	fs := newFlags(e, "fmt", "[-w] [-d] [-l] [FILE...]", fmtDoc)
+	write := fs.Bool("w", false, "write the result to each file instead of stdout")
+	showDiff := fs.Bool("d", false, "print a diff of the changes instead of the result")
+	list := fs.Bool("l", false, "list the files whose layout differs from canonical")
+	files, status, ok := parseFlags(fs, args)
+	if !ok {
+		return status
+	}
+	if len(files) == 0 {
+		if *write {
+			fmt.Fprintf(e.stderr, "cnnc fmt: -w needs files to write\n")
+			return exitUsage
+		}
+		files = []string{"-"}
+	}
+	status = exitOK
+	for _, name := range files {
+		if s := e.fmtFile(name, *write, *showDiff, *list); s > status {
+			status = s
+		}
+	}
+	return status
+}
+
+// fmtFile formats one file as the flags say and returns its exit status.
+func (e *env) fmtFile(name string, write, showDiff, list bool) int {
+	src, err := e.readFile(name)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cnnc fmt: %v\n", err)
+		return exitUsage
+	}
+	f, errs := dsl.Parse(displayName(name), src)
+	if len(errs) > 0 {
+		for _, err := range errs {
+			fmt.Fprintf(e.stderr, "%s:%d:%d: error: %s\n", err.Pos.Filename, err.Pos.Line, err.Pos.Column, err.Msg)
+		}
+		return exitError
+	}
+	out := dsl.Format(f)
+	changed := !bytes.Equal(src, out)
+	if list && changed {
+		fmt.Fprintln(e.stdout, displayName(name))
+	}
+	if showDiff && changed {
+		e.stdout.Write(diff.Diff(displayName(name)+".orig", src, displayName(name), out))
+	}
+	if write && changed && name != "-" {
+		perm := os.FileMode(0o644)
+		if fi, err := os.Stat(name); err == nil {
+			perm = fi.Mode().Perm()
+		}
+		// Written to a temporary file and renamed into place, so that a
+		// failure never leaves the model half written.
+		if err := writeFileAtomic(name, out, perm); err != nil {
+			fmt.Fprintf(e.stderr, "cnnc fmt: %v\n", err)
+			return exitUsage
+		}
+	}
+	if !write && !showDiff && !list {
+		e.stdout.Write(out)
+	}
+	return exitOK
+}
+
+// writeFileAtomic writes data to a temporary file beside name and renames it
+// into place, so that readers see the old file or the new one, never a part.
+func writeFileAtomic(name string, data []byte, perm os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(perm)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, name)
+	}
+	if err != nil {
+		os.Remove(tmp)
+	}
+	return err
+}
