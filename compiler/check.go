@@ -3,6 +3,7 @@ package compiler
 import (
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/alecthomas/participle/v2/lexer"
@@ -222,7 +223,7 @@ func (c *checker) input(s *dsl.Input, first bool) {
 	if len(c.net.Layers) > 0 || c.layers > 0 {
 		return
 	}
-	v, ok := c.sizes(s.Pos, "input", "HxWxC, such as 224x224x3", s.Dims, 3, 1)
+	v, ok := c.sizes(s.Pos, fmt.Sprint(s), "every size", "HxWxC, such as 224x224x3", s.Dims, 3, 1)
 	if !ok {
 		return
 	}
@@ -234,7 +235,7 @@ func (c *checker) input(s *dsl.Input, first bool) {
 }
 
 func (c *checker) repeat(s *dsl.Repeat, first bool) {
-	v, ok := c.sizes(s.Pos, "repeat", "a count, such as 2", s.N, 1, 1)
+	v, ok := c.sizes(s.Pos, "repeat "+s.N.String(), "the count", "a count, such as 2", s.N, 1, 1)
 	if !ok {
 		return
 	}
@@ -255,36 +256,39 @@ func (c *checker) unknown(s *dsl.Bad) {
 	c.errorf(s.Pos, "unknown-keyword", "unknown keyword %q (a statement starts with one of %s)", s.Word, strings.Join(dsl.Keywords, ", "))
 }
 
-// sizes checks a size written as numbers joined by 'x': it must have want
-// numbers, each at least lo and at most MaxSize.
-func (c *checker) sizes(pos lexer.Position, what, form string, d dsl.Dims, want, lo int) ([]int, bool) {
+// sizes checks a size written as numbers joined by 'x' in the statement
+// whose text is stmt: it must have want numbers (described by form), each
+// at least lo and at most MaxSize. what names the numbers in messages.
+func (c *checker) sizes(pos lexer.Position, stmt, what, form string, d dsl.Dims, want, lo int) ([]int, bool) {
 	if len(d.V) != want {
-		c.errorf(pos, "range", "%s needs %s; got %q", what, form, d.Text)
+		c.errorf(pos, "range", "%s needs %s; got %q", strings.Fields(stmt)[0], form, d.Text)
 		return nil, false
 	}
-	for _, v := range d.V {
+	for i, v := range d.V {
 		if d.Bad || v > MaxSize {
-			c.errorf(pos, "range", "%s: %s is too large (at most %d)", what, d.Text, MaxSize)
+			c.errorf(pos, "range", "%s: %s is too large (at most %d)", stmt, bigPart(d, i), MaxSize)
 			return nil, false
 		}
 		if v < lo {
-			c.errorf(pos, "range", "%s: %s must be %s; got %d", what, quantity(what), atLeast(lo), v)
+			c.errorf(pos, "range", "%s: %s must be %s, got %d", stmt, what, atLeast(lo), v)
 			return nil, false
 		}
 	}
 	return d.V, true
 }
 
-func quantity(what string) string {
-	switch what {
-	case "repeat":
-		return "the count"
-	case "stride":
-		return "a stride"
-	case "padding":
-		return "a padding"
+// bigPart returns the number of d that is out of range, as written.
+func bigPart(d dsl.Dims, i int) string {
+	parts := strings.Split(strings.TrimLeft(d.Text, "sp"), "x")
+	for _, p := range parts {
+		if n, err := strconv.Atoi(p); err != nil || n > MaxSize {
+			return p
+		}
 	}
-	return "every size"
+	if i < len(parts) {
+		return parts[i]
+	}
+	return d.Text
 }
 
 func atLeast(lo int) string {

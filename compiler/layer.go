@@ -59,7 +59,7 @@ func (c *checker) build(s dsl.Stmt, first bool) (*Layer, bool) {
 	switch s := s.(type) {
 	case *dsl.Conv:
 		l.Kind = Conv
-		v, ok := report.sizes(l.Pos, "conv", "FhxFwxK, such as 3x3x64", s.Dims, 3, 1)
+		v, ok := report.sizes(l.Pos, l.Text, "every size", "FhxFwxK, such as 3x3x64", s.Dims, 3, 1)
 		if !ok {
 			return l, false
 		}
@@ -70,7 +70,7 @@ func (c *checker) build(s dsl.Stmt, first bool) (*Layer, bool) {
 		if s.Op != "max" {
 			l.Kind = MeanPool
 		}
-		v, ok := report.sizes(l.Pos, "pool", "FhxFw, such as 2x2", s.Dims, 2, 1)
+		v, ok := report.sizes(l.Pos, l.Text, "every size", "FhxFw, such as 2x2", s.Dims, 2, 1)
 		if !ok {
 			return l, false
 		}
@@ -78,7 +78,7 @@ func (c *checker) build(s dsl.Stmt, first bool) (*Layer, bool) {
 		return l, report.options(l, s.Opts, false)
 	case *dsl.FC:
 		l.Kind = FC
-		v, ok := report.sizes(l.Pos, "fc", "a number of outputs, such as 10", s.N, 1, 1)
+		v, ok := report.sizes(l.Pos, l.Text, "the number of outputs", "a number of outputs, such as 10", s.N, 1, 1)
 		if !ok {
 			return l, false
 		}
@@ -94,7 +94,7 @@ func (c *checker) build(s dsl.Stmt, first bool) (*Layer, bool) {
 				return l, false
 			}
 			if s.Slope.Bad || math.IsInf(s.Slope.Value, 0) || math.IsNaN(s.Slope.Value) {
-				report.errorf(l.Pos, "range", "leaky: slope %s is not a finite number", s.Slope.Text)
+				report.errorf(l.Pos, "range", "%s: the slope must be a finite number, got %s", l.Text, s.Slope.Text)
 				return l, false
 			}
 			l.Alpha = s.Slope.Value
@@ -103,7 +103,7 @@ func (c *checker) build(s dsl.Stmt, first bool) (*Layer, bool) {
 		l.Kind = Dropout
 		l.Alpha = s.P.Value
 		if s.P.Bad || !(s.P.Value >= 0 && s.P.Value < 1) {
-			report.errorf(l.Pos, "range", "dropout: probability %s is outside [0, 1)", s.P.Text)
+			report.errorf(l.Pos, "range", "%s: the probability must be in [0, 1), got %s", l.Text, s.P.Text)
 			return l, false
 		}
 	case *dsl.Softmax:
@@ -130,7 +130,7 @@ func (c *checker) options(l *Layer, opts []*dsl.Option, isConv bool) bool {
 				continue
 			}
 			stride = o
-			v, good := c.pair(o.Pos, "stride", o.Stride, 1)
+			v, good := c.pair(o.Pos, l.Text, "a stride", o.Stride, 1)
 			if good {
 				l.SH, l.SW = v[0], v[1]
 			}
@@ -147,7 +147,7 @@ func (c *checker) options(l *Layer, opts []*dsl.Option, isConv bool) bool {
 				ok = ok && good
 				continue
 			}
-			v, good := c.pair(o.Pos, "padding", o.Pad, 0)
+			v, good := c.pair(o.Pos, l.Text, "a padding", o.Pad, 0)
 			if good {
 				l.PH, l.PW = v[0], v[1]
 			}
@@ -189,12 +189,12 @@ func samePad(fh, fw int) string {
 
 // pair checks the numbers of a stride or padding: one or two, each at least
 // lo; one number stands for both axes.
-func (c *checker) pair(pos lexer.Position, what string, p *dsl.Pair, lo int) ([]int, bool) {
+func (c *checker) pair(pos lexer.Position, stmt, what string, p *dsl.Pair, lo int) ([]int, bool) {
 	d := p.Dims
 	if len(d.V) == 1 {
 		d.V = []int{d.V[0], d.V[0]}
 	}
-	return c.sizes(pos, what, what+" N or NxN", d, 2, lo)
+	return c.sizes(pos, stmt, what, what[2:]+" N or NxN", d, 2, lo)
 }
 
 // warnings reports legal but suspicious uses of l.

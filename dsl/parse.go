@@ -22,7 +22,7 @@ var Keywords = []string{
 // before Ident (else "s2" would be a word); the \b keeps "s1abc" from lexing
 // as a stride followed by a word.
 var lex = lexer.MustSimple([]lexer.SimpleRule{
-	{Name: "Comment", Pattern: `#[^\n]*`},
+	{Name: "Comment", Pattern: `#[^\r\n]*`},
 	{Name: "EOL", Pattern: `[\n;]`},
 	{Name: "Whitespace", Pattern: `[ \t\r]+`},
 	{Name: "Float", Pattern: `[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?|[-+]?\d+[eE][-+]?\d+`},
@@ -72,8 +72,12 @@ func Parse(filename string, src []byte) (*File, []*Error) {
 			f.Comments = comments(filename, src)
 			return f, errs
 		}
+		if n := len(errs); n > 0 && *errs[n-1] == *err {
+			return &File{Comments: comments(filename, src)}, errs
+		}
 		errs = append(errs, err)
-		if len(errs) >= maxErrors || !blankStatement(text, err.Pos.Offset) {
+		var blanked bool
+		if text, blanked = blankStatement(text, err.Pos.Offset); len(errs) >= maxErrors || !blanked {
 			return &File{Comments: comments(filename, src)}, errs
 		}
 	}
@@ -95,8 +99,36 @@ func parseOnce(filename string, text []byte) (f *File, perr *Error) {
 	if !ok {
 		return nil, &Error{Pos: lexer.Position{Filename: filename, Line: 1, Column: 1}, Msg: err.Error()}
 	}
+	if inner := isolate(filename, text, pe.Position().Offset); inner != nil {
+		return nil, inner
+	}
 	return nil, &Error{Pos: pe.Position(), Msg: message(pe, text)}
 }
+
+// isolate re-parses the statement that starts at offset on its own, for an
+// error reported at its first token. Inside a repeat block the parser
+// gives up on a broken statement at its keyword and complains that the
+// block was not closed; parsed alone, the statement shows its real error.
+// isolate returns nil when offset is not a statement's start or the
+// statement parses alone.
+func isolate(filename string, text []byte, offset int) *Error {
+	if offset >= len(text) || statementKeyword(text, offset) != "" || !isWordStart(text[offset]) {
+		return nil
+	}
+	end := offset
+	for end < len(text) && text[end] != '\n' && text[end] != ';' && text[end] != '}' {
+		end++
+	}
+	alone := blank(text, offset, end, false)
+	_, err := parser.ParseBytes(filename, alone)
+	pe, ok := err.(participle.Error)
+	if !ok {
+		return nil
+	}
+	return &Error{Pos: pe.Position(), Msg: message(pe, alone)}
+}
+
+func isWordStart(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' }
 
 // firstInvalidUTF8 reports the position of the first byte that is not UTF-8.
 func firstInvalidUTF8(filename string, src []byte) (lexer.Position, bool) {
@@ -119,15 +151,15 @@ func firstInvalidUTF8(filename string, src []byte) (lexer.Position, bool) {
 
 // blankStatement replaces the statement around offset (from the previous
 // newline, ';' or '{' up to the next newline, ';' or '}') with spaces,
-// keeping every line and column of the rest of the text where it was. A '{'
-// blanked with it takes its matching '}' along, so that a broken repeat
-// header does not leave a stray brace. It reports false when there was
-// nothing left to blank.
-func blankStatement(text []byte, offset int) bool {
+// keeping the line and column of everything else. A '{' blanked with it
+// takes its matching '}' along, so that a broken repeat header does not
+// leave a stray brace. It reports false when there was nothing left to
+// blank.
+func blankStatement(text []byte, offset int) ([]byte, bool) {
 	offset = min(max(offset, 0), len(text))
 	if offset < len(text) && text[offset] == '}' {
 		text[offset] = ' '
-		return true
+		return text, true
 	}
 	start := offset
 	for start > 0 && !isBoundary(text[start-1]) {
@@ -151,10 +183,27 @@ func blankStatement(text []byte, offset int) bool {
 		case '{':
 			blankMatchingBrace(text, end)
 		}
-		text[i] = ' '
 		changed = true
 	}
-	return changed
+	return blank(text, start, end, true), changed
+}
+
+// blank returns text with the bytes in [start, end) (inside, or outside
+// when inside is false) replaced by spaces, newlines kept. A character of
+// several bytes becomes one space, so that every column stays where it was
+// (columns count characters); byte offsets after it shift.
+func blank(text []byte, start, end int, inside bool) []byte {
+	out := make([]byte, 0, len(text))
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRune(text[i:])
+		if (i >= start && i < end) != inside || r == '\n' {
+			out = append(out, text[i:i+size]...)
+		} else {
+			out = append(out, ' ')
+		}
+		i += size
+	}
+	return out
 }
 
 // blankMatchingBrace blanks the '}' that closes a '{' opened before from.

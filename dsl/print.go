@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // String returns d in canonical form: its numbers joined by 'x' ("3x3x64").
@@ -94,9 +95,14 @@ func Format(f *File) []byte {
 	p := &printer{comments: f.Comments}
 	p.stmts(f.Stmts, 0)
 	p.flush(-1, 0)
+	alignComments(p.lines)
 	var b bytes.Buffer
 	for _, l := range p.lines {
-		b.WriteString(strings.TrimRight(l.text, " "))
+		line := l.text
+		if l.comment != "" {
+			line += strings.Repeat(" ", l.pad+1) + l.comment
+		}
+		b.WriteString(strings.TrimRight(line, " "))
 		b.WriteByte('\n')
 	}
 	return b.Bytes()
@@ -104,7 +110,30 @@ func Format(f *File) []byte {
 
 type outLine struct {
 	text    string
-	srcLine int // the source line the text ends on; 0 for a blank line
+	comment string // a trailing comment, or ""
+	pad     int    // extra spaces before the comment, to align it
+	srcLine int    // the source line the text ends on; 0 for a blank line
+}
+
+// alignComments lines up the trailing comments of each paragraph: a run of
+// statement lines not broken by a blank line or a comment on its own line.
+// A statement without a comment does not break the run, so that comments
+// annotating a few layers of a list line up.
+func alignComments(lines []outLine) {
+	isCode := func(l outLine) bool { return l.text != "" && !strings.HasPrefix(strings.TrimSpace(l.text), "#") }
+	for i := 0; i < len(lines); {
+		j, width := i, 0
+		for j < len(lines) && isCode(lines[j]) {
+			if lines[j].comment != "" {
+				width = max(width, utf8.RuneCountInString(lines[j].text))
+			}
+			j++
+		}
+		for k := i; k < j; k++ {
+			lines[k].pad = width - utf8.RuneCountInString(lines[k].text)
+		}
+		i = max(j, i+1)
+	}
 }
 
 type printer struct {
@@ -138,8 +167,8 @@ func (p *printer) flush(offset, depth int) {
 	for p.next < len(p.comments) && (offset < 0 || p.comments[p.next].Pos.Offset < offset) {
 		c := p.comments[p.next]
 		p.next++
-		if n := len(p.lines); n > 0 && p.lines[n-1].srcLine == c.Pos.Line {
-			p.lines[n-1].text += " " + c.Text
+		if n := len(p.lines); n > 0 && p.lines[n-1].srcLine == c.Pos.Line && p.lines[n-1].comment == "" {
+			p.lines[n-1].comment = c.Text
 			continue
 		}
 		p.blankBefore(c.Pos.Line)
