@@ -347,6 +347,11 @@ def load_case(case):
 # Self-checks.
 # ---------------------------------------------------------------------------
 
+def as_pair(v):
+    """A module's int-or-tuple size as a (height, width) tuple."""
+    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
+
+
 def check_margins(model, x, case):
     """Assert no relu/leaky input is near 0 and no max-pool window near a tie.
 
@@ -363,7 +368,7 @@ def check_margins(model, x, case):
 
     def pool_hook(module, inputs, _output):
         v = inputs[0].detach()
-        (fh, fw), (sh, sw), (ph, pw) = (torch.nn.modules.utils._pair(a) for a in (
+        (fh, fw), (sh, sw), (ph, pw) = (as_pair(a) for a in (
             module.kernel_size, module.stride, module.padding))
         v = nn.functional.pad(v, (pw, pw, ph, ph), value=-math.inf)
         windows = v.unfold(2, fh, sh).unfold(3, fw, sw).flatten(start_dim=4)
