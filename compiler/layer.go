@@ -26,9 +26,7 @@ func (c *checker) layer(s dsl.Stmt, first bool) {
 		}
 		return
 	}
-	if first {
-		c.warnings(l)
-	}
+	c.warnings(l) // repeated for each copy: the previous layer may differ
 	c.lastKind, c.lastText = l.Kind, l.Text
 	if !c.shapeKnown {
 		return

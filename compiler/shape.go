@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 )
 
@@ -39,9 +40,9 @@ func (a axis) arithmetic() string {
 	return expr
 }
 
-// formatDecimal prints v with at most two decimals: 1.5, 2.33, -1.
+// formatDecimal prints v rounded to at most two decimals: 1.5, 2.67, -1.
 func formatDecimal(v float64) string {
-	return strconv.FormatFloat(float64(int64(v*100))/100, 'f', -1, 64)
+	return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
 }
 
 // geometry is the two axes of a conv or pool: height then width.

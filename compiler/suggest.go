@@ -1,12 +1,15 @@
 package compiler
 
-// nearest returns the word of words closest to w in edit distance, when it is
-// close enough to be a plausible typo: at most 2 edits, and fewer than the
-// length of w.
+import "strings"
+
+// nearest returns the word of words closest to w in edit distance, ignoring
+// case, when it is close enough to be a plausible typo: at most 2 edits, and
+// fewer than the length of w.
 func nearest(w string, words []string) (string, bool) {
 	best, bestD := "", 3
+	lower := strings.ToLower(w)
 	for _, cand := range words {
-		if d := editDistance(w, cand); d < bestD && d < len(w) {
+		if d := editDistance(lower, cand); d < bestD && d < len(w) {
 			best, bestD = cand, d
 		}
 	}
