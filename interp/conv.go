@@ -1,0 +1,76 @@
+package interp
+
+import "github.com/cnnc/cnnc/compiler"
+
+// convForward computes nn.Conv2d for a batch: for every sample s, filter k
+// and output position (oy, ox),
+//
+//	y[s][k][oy][ox] = b[k] + Σ_c Σ_i Σ_j w[k][c][i][j] · x[s][c][oy·SH+i-PH][ox·SW+j-PW]
+//
+// where c runs over the input channels, i < Fh, j < Fw, and positions
+// outside the input are the zero padding (they add nothing).
+func convForward(l *compiler.Layer, x, w, b []float64, batch int) []float64 {
+	in, out := l.In, l.Out
+	y := make([]float64, batch*out.Size())
+	for s := range batch {
+		for k := range out.C {
+			for oy := range out.H {
+				for ox := range out.W {
+					sum := b[k]
+					for c := range in.C {
+						for i := range l.FH {
+							for j := range l.FW {
+								iy, ix := oy*l.SH+i-l.PH, ox*l.SW+j-l.PW
+								if inside(in, iy, ix) {
+									sum += w[weightAt(l, k, c, i, j)] * x[at(in, s, c, iy, ix)]
+								}
+							}
+						}
+					}
+					y[at(out, s, k, oy, ox)] = sum
+				}
+			}
+		}
+	}
+	return y
+}
+
+// convBackward returns the gradients of sum(y·dy) for the conv of x by w.
+// Each product of the forward sum, w[k][c][i][j] · x[s][c][iy][ix] with
+// iy = oy·SH+i-PH and ix = ox·SW+j-PW, passes dy[s][k][oy][ox] back to both
+// factors, and the bias receives every dy of its filter:
+//
+//	dx[s][c][iy][ix] += w[k][c][i][j] · dy[s][k][oy][ox]
+//	dw[k][c][i][j]   += x[s][c][iy][ix] · dy[s][k][oy][ox]
+//	db[k]            += dy[s][k][oy][ox]
+//
+// summed over every sample, filter, output position and filter offset, with
+// padding positions skipped (their gradient is dropped).
+func convBackward(l *compiler.Layer, x, w, dy []float64, batch int) (dx, dw, db []float64) {
+	in, out := l.In, l.Out
+	dx = make([]float64, len(x))
+	dw = make([]float64, len(w))
+	db = make([]float64, out.C)
+	for s := range batch {
+		for k := range out.C {
+			for oy := range out.H {
+				for ox := range out.W {
+					g := dy[at(out, s, k, oy, ox)]
+					db[k] += g
+					for c := range in.C {
+						for i := range l.FH {
+							for j := range l.FW {
+								iy, ix := oy*l.SH+i-l.PH, ox*l.SW+j-l.PW
+								if inside(in, iy, ix) {
+									dx[at(in, s, c, iy, ix)] += w[weightAt(l, k, c, i, j)] * g
+									dw[weightAt(l, k, c, i, j)] += x[at(in, s, c, iy, ix)] * g
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return dx, dw, db
+}
