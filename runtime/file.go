@@ -1,0 +1,154 @@
+package runtime
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// codec reads and writes one file format.
+type codec struct {
+	read  func(f *os.File, size int64, name string) ([]*Array, error)
+	write func(w io.Writer, arrays []*Array) error
+}
+
+// codecs maps each accepted extension to its codec.
+var codecs = map[string]codec{
+	".npy": {readNPYFile, writeNPYFile},
+	".npz": {
+		func(f *os.File, size int64, _ string) ([]*Array, error) { return ReadNPZ(f, size) },
+		WriteNPZ,
+	},
+	".safetensors": {
+		func(f *os.File, size int64, _ string) ([]*Array, error) { return ReadSafetensors(f, size) },
+		WriteSafetensors,
+	},
+}
+
+func codecOf(path string) (codec, error) {
+	ext := strings.ToLower(filepath.Ext(path))
+	f, ok := codecs[ext]
+	if !ok {
+		return f, &FileError{File: path, Msg: fmt.Sprintf("unknown file extension %q; want .npy, .npz or .safetensors", ext)}
+	}
+	return f, nil
+}
+
+// ReadArrays reads the arrays in the file at path, choosing the format by
+// the extension (any case): .npy holds one array, named after the file
+// without its extension; .npz and .safetensors hold named arrays, returned
+// in file order. See ReadNPY, ReadNPZ and ReadSafetensors for what each
+// accepts. Every error names path; errors opening the file are those of
+// os.Open, others are *FileError. Arrays are allocated only after their
+// size has been checked against the file's.
+func ReadArrays(path string) ([]*Array, error) {
+	c, err := codecOf(path)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		return nil, &FileError{File: path, Msg: "is a directory"}
+	}
+	arrays, err := c.read(f, st.Size(), path)
+	return arrays, inFile(err, path, "")
+}
+
+func readNPYFile(f *os.File, size int64, path string) ([]*Array, error) {
+	a, err := readNPY(bufio.NewReaderSize(f, chunkBytes), size)
+	if err != nil {
+		return nil, err
+	}
+	a.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	return []*Array{a}, nil
+}
+
+func writeNPYFile(w io.Writer, arrays []*Array) error {
+	if len(arrays) != 1 {
+		return fail("a .npy file holds exactly one array, got %d", len(arrays))
+	}
+	return WriteNPY(w, arrays[0])
+}
+
+// WriteArrays writes arrays to the file at path atomically (see
+// WriteAtomic), choosing the format by the extension as ReadArrays does.
+// A .npy file takes exactly one array and ignores its name. The file gets
+// permissions 0644. Every error names path, as *FileError; an unknown
+// extension, an inconsistent array or (for .npz and .safetensors) an
+// empty or repeated name is reported before anything is written.
+func WriteArrays(path string, arrays []*Array) error {
+	c, err := codecOf(path)
+	if err != nil {
+		return err
+	}
+	return WriteAtomic(path, 0o644, func(w io.Writer) error { return c.write(w, arrays) })
+}
+
+// WriteAtomic writes the file name through write, atomically: into a
+// temporary file in the same directory, which it syncs and renames over
+// name. Data goes through a buffer, so write may make small writes; it
+// never holds the whole file in memory. perm is set as given (no umask). If
+// write or any step fails, the temporary file is removed, an existing file
+// at name is left untouched, and the error, a *FileError naming name, is
+// returned (the error from write is passed through with name attached).
+func WriteAtomic(name string, perm os.FileMode, write func(w io.Writer) error) (err error) {
+	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
+	if err != nil {
+		return osFail(name, "create temporary file", err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	bw := bufio.NewWriterSize(f, chunkBytes)
+	if err := write(bw); err != nil {
+		return inFile(err, name, "")
+	}
+	steps := []struct {
+		step string
+		do   func() error
+	}{
+		{"write", bw.Flush},
+		{"chmod", func() error { return f.Chmod(perm) }},
+		{"sync", f.Sync},
+		{"close", f.Close},
+		{"rename", func() error { return os.Rename(f.Name(), name) }},
+	}
+	for _, s := range steps {
+		if err := s.do(); err != nil {
+			return osFail(name, s.step, err)
+		}
+	}
+	syncDir(filepath.Dir(name))
+	return nil
+}
+
+// syncDir makes a rename in dir durable where the system supports it;
+// failures are ignored, as some file systems refuse to sync directories.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
+
+// WriteFileAtomic is like os.WriteFile but atomic, as WriteAtomic.
+func WriteFileAtomic(name string, data []byte, perm os.FileMode) error {
+	return WriteAtomic(name, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
