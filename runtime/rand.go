@@ -69,8 +69,9 @@ func HeNormal(r *Rand, w []float64, fanIn int) {
 // (in C, H, W order) when the i-th Float64 drawn is at least the layer's
 // probability p, and scales kept values by 1/(1-p). Deriving a generator per
 // sample and layer lets workers draw masks in any order and still agree.
-func DropoutRand(seed uint64, sample, layer int) *Rand {
-	r := NewRand(seed)
-	r.state ^= NewRand(uint64(sample)<<32 | uint64(uint32(layer))).Uint64()
-	return r
+// It returns a value, not a pointer, so that drawing a mask allocates
+// nothing.
+func DropoutRand(seed uint64, sample, layer int) Rand {
+	key := Rand{state: uint64(sample)<<32 | uint64(uint32(layer))}
+	return Rand{state: seed ^ key.Uint64()}
 }

@@ -47,11 +47,12 @@ func TestHeNormalScale(t *testing.T) {
 }
 
 func TestDropoutRandDiffers(t *testing.T) {
-	a := DropoutRand(1, 0, 3).Uint64()
-	if b := DropoutRand(1, 0, 3).Uint64(); a != b {
+	r := DropoutRand(1, 0, 3)
+	a := r.Uint64()
+	if r2 := DropoutRand(1, 0, 3); r2.Uint64() != a {
 		t.Fatal("DropoutRand is not deterministic")
 	}
-	for _, other := range []*Rand{DropoutRand(1, 1, 3), DropoutRand(1, 0, 4), DropoutRand(2, 0, 3)} {
+	for _, other := range []Rand{DropoutRand(1, 1, 3), DropoutRand(1, 0, 4), DropoutRand(2, 0, 3)} {
 		if other.Uint64() == a {
 			t.Error("different (seed, sample, layer) gave the same stream")
 		}
