@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"testing"
 
@@ -206,9 +207,8 @@ func checkGradients(t *testing.T, c gradCase, seed uint64) {
 			numeric := (fPlus - fMinus) / (2 * fdStep)
 			analytic := tg.grad[i]
 			diff := math.Abs(analytic - numeric)
-			scale := math.Max(1, math.Max(math.Abs(analytic), math.Abs(numeric)))
-			worst = math.Max(worst, diff/scale)
-			if diff > fdTol*scale {
+			worst = math.Max(worst, diff/math.Max(1, math.Max(math.Abs(analytic), math.Abs(numeric))))
+			if !near(analytic, numeric, fdTol) {
 				t.Errorf("d f/d %s[%d]: backward %.12g, central difference %.12g (off by %.3g)", tg.name, i, analytic, numeric, diff)
 			}
 		}
@@ -319,4 +319,44 @@ func dot(a, b []float64) float64 {
 		sum += a[i] * b[i]
 	}
 	return sum
+}
+
+// The skipping rule fires where a central difference would be wrong, and
+// only there.
+func TestNearKink(t *testing.T) {
+	h := fdStep
+	for _, c := range []struct {
+		src  string
+		x    []float64
+		skip []bool // for perturbing each value of x
+	}{
+		// relu(0.3h ± h): the difference quotient is (1.3h - 0)/2h = 0.65,
+		// while the derivative is 1.
+		{"input 1x1x2\nrelu\n", []float64{0.3 * h, 1}, []bool{true, false}},
+		{"input 1x1x2\nleaky 0.1\n", []float64{-0.9 * h, -1}, []bool{true, false}},
+		// max(1+h, 1+h/2) swaps the maximum; moving the top value by h
+		// leaves the gap h/2 within 2h.
+		{"input 1x2x1\npool max 1x2\n", []float64{1, 1 + h/2}, []bool{true, true}},
+		{"input 1x2x1\npool max 1x2\n", []float64{1, 1 + 3*h}, []bool{false, false}},
+		// A kink two layers down, reached through a conv that scales by 2:
+		// relu's input moves by 2h.
+		{"input 1x1x1\nconv 1x1x1\nrelu\n", []float64{0.8 * h}, []bool{true}},
+		{"input 1x1x1\nconv 1x1x1\nrelu\n", []float64{1.2 * h}, []bool{false}},
+	} {
+		m := mustModel(t, c.src)
+		if len(m.Params) > 0 {
+			m.Params[0][0] = 2
+		}
+		base := mustForward(t, m, c.x, 1, Options{})
+		for i, want := range c.skip {
+			x := slices.Clone(c.x)
+			x[i] = c.x[i] + h
+			plus := mustForward(t, m, x, 1, Options{})
+			x[i] = c.x[i] - h
+			minus := mustForward(t, m, x, 1, Options{})
+			if why := nearKink(m.Net, 1, base, plus, minus); (why != "") != want {
+				t.Errorf("%q at %v, moving value %d: nearKink says %q, want skip=%v", c.src, c.x, i, why, want)
+			}
+		}
+	}
 }

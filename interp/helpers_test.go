@@ -76,17 +76,24 @@ func seq(n int) []float64 {
 }
 
 // expectClose fails unless got and want have the same length and agree
-// value by value within 1e-12·max(1, |want|): the hand-computed cases are
-// exact up to float64 rounding.
+// value by value within 1e-12 (see near): the hand-computed cases are exact
+// up to float64 rounding. A NaN is expected only where want has one.
 func expectClose(t *testing.T, what string, got, want []float64) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("%s: %d values, want %d\ngot  %v\nwant %v", what, len(got), len(want), got, want)
 	}
 	for i := range want {
-		if math.Abs(got[i]-want[i]) > 1e-12*math.Max(1, math.Abs(want[i])) {
+		if !near(got[i], want[i], 1e-12) && !(math.IsNaN(got[i]) && math.IsNaN(want[i])) {
 			t.Errorf("%s: value %d is %v, want %v\ngot  %v\nwant %v", what, i, got[i], want[i], got, want)
 			return
 		}
 	}
+}
+
+// near reports whether |a-b| <= tol·max(1, |a|, |b|), or a == b (equal
+// infinities). It is false when either is NaN: every comparison here is
+// written so that a NaN fails it.
+func near(a, b, tol float64) bool {
+	return a == b || math.Abs(a-b) <= tol*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
 }
