@@ -99,3 +99,46 @@ func roundTrip(t *testing.T, arrays []*Array, write func(io.Writer, []*Array) er
 	mustSame(t, got, arrays)
 	return buf.Bytes()
 }
+
+// wantError fails t unless err's message is exactly want.
+func wantError(t *testing.T, err error, want string) {
+	t.Helper()
+	if err == nil || err.Error() != want {
+		t.Errorf("got error\n%v\nwant\n%s", err, want)
+	}
+}
+
+// readCase is a file a reader must reject with exactly the message want.
+type readCase struct {
+	name string
+	file []byte
+	want string
+}
+
+func testReadErrors(t *testing.T, cases []readCase, read func(io.ReaderAt, int64) ([]*Array, error)) {
+	t.Helper()
+	for _, c := range cases {
+		_, err := read(bytes.NewReader(c.file), int64(len(c.file)))
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%s: got error\n%v\nwant\n%s", c.name, err, c.want)
+		}
+	}
+}
+
+// writeCase is arrays a writer must reject, before writing anything, with
+// exactly the message want.
+type writeCase struct {
+	arrays []*Array
+	want   string
+}
+
+func testWriteErrors(t *testing.T, cases []writeCase, write func(io.Writer, []*Array) error) {
+	t.Helper()
+	for _, c := range cases {
+		var buf bytes.Buffer
+		wantError(t, write(&buf, c.arrays), c.want)
+		if buf.Len() != 0 {
+			t.Errorf("wrote %d bytes before failing with %q", buf.Len(), c.want)
+		}
+	}
+}

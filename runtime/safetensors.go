@@ -55,7 +55,7 @@ func ReadSafetensors(r io.ReaderAt, size int64) ([]*Array, error) {
 // offset and where the byte buffer starts.
 func readSTHeader(r io.ReaderAt, size int64) ([]*stEntry, int64, error) {
 	var pre [8]byte
-	if _, err := r.ReadAt(pre[:], 0); err != nil || size < 8 {
+	if m, _ := r.ReadAt(pre[:], 0); m < 8 || size < 8 {
 		return nil, 0, fail("not a .safetensors file (shorter than 8 bytes)")
 	}
 	n := binary.LittleEndian.Uint64(pre[:])
@@ -66,7 +66,7 @@ func readSTHeader(r io.ReaderAt, size int64) ([]*stEntry, int64, error) {
 		return nil, 0, fail("header length %d is more than %d bytes", n, maxSafetensorsHeader)
 	}
 	hdr := make([]byte, n)
-	if _, err := r.ReadAt(hdr, 8); err != nil {
+	if m, err := r.ReadAt(hdr, 8); m < len(hdr) {
 		return nil, 0, &FileError{Msg: "reading header: " + err.Error(), Err: err}
 	}
 	entries, err := parseSTHeader(hdr)
@@ -77,52 +77,68 @@ func readSTHeader(r io.ReaderAt, size int64) ([]*stEntry, int64, error) {
 	return entries, start, checkOffsets(entries, size-start)
 }
 
-// parseSTHeader decodes the JSON header object, keeping every key (so that
-// duplicates are caught) and validating each entry on its own.
+// parseSTHeader decodes the JSON header object and then validates each
+// entry on its own. It walks the object's keys itself, so that it sees
+// duplicates (which encoding/json would silently drop).
 func parseSTHeader(hdr []byte) ([]*stEntry, error) {
-	dec := json.NewDecoder(bytes.NewReader(hdr))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, fail("header is not a JSON object")
+	keys, raws, err := jsonObject(hdr)
+	if err != nil {
+		return nil, err
 	}
 	var entries []*stEntry
-	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, jsonFail(err)
-		}
-		key, ok := tok.(string)
-		if !ok {
-			return nil, fail("invalid JSON header: key %v is not a string", tok)
-		}
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return nil, jsonFail(err)
-		}
-		if seen[key] {
-			return nil, &FileError{Entry: key, Msg: "duplicate key in header"}
-		}
-		seen[key] = true
+	for i, key := range keys {
 		if key == "__metadata__" {
 			var meta map[string]string
-			if err := json.Unmarshal(raw, &meta); err != nil {
+			if err := json.Unmarshal(raws[i], &meta); err != nil {
 				return nil, fail("\"__metadata__\" must map strings to strings")
 			}
 			continue
 		}
-		e, err := parseSTEntry(key, raw)
+		e, err := parseSTEntry(key, raws[i])
 		if err != nil {
 			return nil, &FileError{Entry: key, Msg: err.Error()}
 		}
 		entries = append(entries, e)
 	}
+	return entries, nil
+}
+
+// jsonObject splits a JSON object into its keys and raw values, in order,
+// failing on a duplicate key or anything after the object.
+func jsonObject(b []byte) ([]string, []json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, nil, fail("header is not a JSON object")
+	}
+	var keys []string
+	var raws []json.RawMessage
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil, jsonFail(err)
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return nil, nil, fail("invalid JSON header: key %v is not a string", tok)
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, nil, jsonFail(err)
+		}
+		if seen[key] {
+			return nil, nil, &FileError{Entry: key, Msg: "duplicate key in header"}
+		}
+		seen[key] = true
+		keys, raws = append(keys, key), append(raws, raw)
+	}
 	if _, err := dec.Token(); err != nil {
-		return nil, jsonFail(err)
+		return nil, nil, jsonFail(err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, fail("invalid JSON header: data after the top-level object")
+		return nil, nil, fail("invalid JSON header: data after the top-level object")
 	}
-	return entries, nil
+	return keys, raws, nil
 }
 
 func jsonFail(err error) error {
