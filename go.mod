@@ -7,4 +7,7 @@ require (
 	github.com/rogpeppe/go-internal v1.16.0
 )
 
-require golang.org/x/tools v0.41.0 // indirect
+require (
+	github.com/dave/jennifer v1.7.1 // indirect
+	golang.org/x/tools v0.41.0 // indirect
+)

@@ -62,6 +62,19 @@ func HeNormal(r *Rand, w []float64, fanIn int) {
 	}
 }
 
+// HeNormal32 is HeNormal for float32 values: each is drawn and scaled in
+// float64, then rounded to float32, so that float32 and float64 engines
+// seeded alike hold the same weights up to that rounding.
+func HeNormal32(r *Rand, w []float32, fanIn int) {
+	if fanIn <= 0 {
+		panic("runtime: HeNormal32: fan-in must be positive")
+	}
+	std := math.Sqrt(2 / float64(fanIn))
+	for i := range w {
+		w[i] = float32(r.Normal() * std)
+	}
+}
+
 // DropoutRand returns the generator for the dropout mask of one sample at one
 // dropout layer in one training step: seed is the step's dropout seed,
 // sample the sample's index in the whole batch, layer the index of the

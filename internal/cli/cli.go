@@ -40,6 +40,7 @@ func init() {
 	commands = []command{
 		{"check", "[--format text|json|sarif|github] FILE...", "check the shapes of model files", runCheck},
 		{"fmt", "[-w] [-d] [-l] [FILE...]", "rewrite model files in canonical layout", runFmt},
+		{"compile", "[-o PATH] [--pkg NAME] [--check] FILE", "write the Go package that runs a model", runCompile},
 		{"summary", "[--format text|json|csv] [--params] [--batch N] [--mem SIZE] FILE", "print shapes, parameters, multiply-adds and memory", runSummary},
 		{"version", "", "print cnnc's version", runVersion},
 		{"help", "[COMMAND]", "show help for a command", runHelp},

@@ -1,0 +1,338 @@
+package gen
+
+import (
+	"github.com/dave/jennifer/jen"
+)
+
+// constants emits the sizes of the public tensors and the Input and Output
+// types.
+func (g *generator) constants() {
+	in, out := g.net.Input, g.net.Output()
+	g.f.Comment("Sizes of one sample, baked in at compile time.")
+	g.f.Const().DefsFunc(func(d *jen.Group) {
+		d.Id("InputC").Op(",").Id("InputH").Op(",").Id("InputW").Op("=").Lit(in.C).Op(",").Lit(in.H).Op(",").Lit(in.W)
+		d.Id("InputSize").Op("=").Lit(in.Size()).Comment("C·H·W")
+		if out.Flat {
+			d.Id("OutputSize").Op("=").Lit(out.Size()).Comment("features")
+		} else {
+			d.Id("OutputC").Op(",").Id("OutputH").Op(",").Id("OutputW").Op("=").Lit(out.C).Op(",").Lit(out.H).Op(",").Lit(out.W)
+			d.Id("OutputSize").Op("=").Lit(out.Size()).Comment("C·H·W")
+		}
+		d.Id("NumParams").Op("=").Lit(int(g.net.Costs().Params)).Comment("learnable values")
+	})
+	g.f.Line()
+	g.f.Comment("Input is one sample in PyTorch's C×H×W order.")
+	g.f.Type().Id("Input").Index(jen.Id("InputSize")).Float32()
+	if out.Flat {
+		g.f.Comment("Output is the network's output for one sample: its features.")
+	} else {
+		g.f.Comment("Output is the network's output for one sample, in C×H×W order.")
+	}
+	g.f.Type().Id("Output").Index(jen.Id("OutputSize")).Float32()
+	g.f.Line()
+
+	// A compile-time guard: the baked-in sizes must agree with each other.
+	g.f.Comment("The sizes above must stay consistent with the shapes below; this fails to")
+	g.f.Comment("compile if they do not.")
+	g.f.Var().Id("_").Op("=").Index(jen.Lit(1)).Struct().Values().Index(
+		jen.Id("InputSize").Op("-").Id("InputC").Op("*").Id("InputH").Op("*").Id("InputW"))
+}
+
+// modelType emits the Model struct.
+func (g *generator) modelType() {
+	g.f.Comment("Model holds the network's parameters, their gradient sums, the optimiser's")
+	g.f.Comment("state and one set of buffers per worker. Everything is allocated when first")
+	g.f.Comment("needed; after that, no method allocates.")
+	g.f.Type().Id("Model").Struct(
+		jen.Id("params").Op("*").Id("params"),
+		jen.Id("grads").Op("*").Id("params").Comment("gradient sums since ZeroGrad; nil before the first backward pass"),
+		jen.Id("velocity").Op("*").Id("params").Comment("momentum buffers; nil before the first step with momentum"),
+		jen.Line(),
+		jen.Id("workers").Index().Op("*").Id("worker"),
+		jen.Id("pool").Op("*").Add(rt("Pool")),
+		jen.Id("train").Bool().Comment("dropout on"),
+		jen.Id("seed").Uint64().Comment("the dropout seed of the current step"),
+		jen.Line(),
+		jen.Comment("The batch being run, and the chunk functions bound once so that"),
+		jen.Comment("running a batch allocates nothing."),
+		jen.Id("batchX").Index().Id("Input"),
+		jen.Id("batchY").Index().Id("Output"),
+		jen.Id("batchDY").Index().Id("Output"),
+		jen.Id("batchDX").Index().Id("Input"),
+		jen.Id("forwardChunk").Func().Params(jen.Int(), jen.Int(), jen.Int()),
+		jen.Id("trainChunk").Func().Params(jen.Int(), jen.Int(), jen.Int()),
+		jen.Line(),
+		jen.Comment("Buffers of the flat-slice methods, grown as needed."),
+		jen.Id("flatX").Op(",").Id("flatDX").Index().Id("Input"),
+		jen.Id("flatY").Op(",").Id("flatDY").Index().Id("Output"),
+	)
+	g.f.Line()
+	g.f.Var().Id("_").Add(rt("Network")).Op("=").Parens(jen.Op("*").Id("Model")).Parens(jen.Nil())
+}
+
+func (g *generator) constructor() {
+	g.f.Comment("New returns a model whose weights are He-normal values drawn from seed and")
+	g.f.Comment("whose biases are zero, exactly as cnnc's interpreter initialises the same")
+	g.f.Comment("network: one runtime.NewRand(seed) fills each weight in PyTorch order. Its")
+	g.f.Comment("batch methods use runtime.Threads() workers.")
+	g.f.Func().Id("New").Params(jen.Id("seed").Uint64()).Op("*").Id("Model").Block(
+		jen.Id("m").Op(":=").Op("&").Id("Model").Values(jen.Dict{jen.Id("params"): jen.New(jen.Id("params"))}),
+		jen.Id("m").Dot("params").Dot("init").Call(jen.Id("seed")),
+		jen.Id("m").Dot("forwardChunk").Op("=").Id("m").Dot("runForward"),
+		jen.Id("m").Dot("trainChunk").Op("=").Id("m").Dot("runTrain"),
+		jen.Id("m").Dot("SetThreads").Call(rt("Threads").Call()),
+		jen.Return(jen.Id("m")),
+	)
+}
+
+// api emits the public methods of Model.
+func (g *generator) api() {
+	m := jen.Id("m").Op("*").Id("Model")
+	f := g.f
+
+	f.Comment("SetThreads sets how many workers the batch methods use (at least 1).")
+	f.Func().Params(m).Id("SetThreads").Params(jen.Id("n").Int()).Block(
+		jen.Id("n").Op("=").Max(jen.Id("n"), jen.Lit(1)),
+		jen.If(jen.Id("m").Dot("pool").Op("!=").Nil()).Block(jen.Id("m").Dot("pool").Dot("Close").Call()),
+		jen.Id("m").Dot("pool").Op("=").Add(rt("NewPool")).Call(jen.Id("m"), jen.Id("n")),
+		jen.For(jen.Len(jen.Id("m").Dot("workers")).Op("<").Id("n")).Block(
+			jen.Id("m").Dot("workers").Op("=").Append(jen.Id("m").Dot("workers"), jen.Nil()),
+		),
+		jen.Id("m").Dot("workers").Op("=").Id("m").Dot("workers").Index(jen.Op(":").Id("n")),
+	)
+
+	f.Comment("Threads returns the number of workers the batch methods use.")
+	f.Func().Params(m).Id("Threads").Params().Int().Block(jen.Return(jen.Len(jen.Id("m").Dot("workers"))))
+
+	f.Comment("SetTraining turns dropout on (with the mask seed for the next passes) or off.")
+	f.Comment("Other layers behave the same either way.")
+	f.Func().Params(m).Id("SetTraining").Params(jen.Id("on").Bool(), jen.Id("seed").Uint64()).Block(
+		jen.Id("m").Dot("train").Op(",").Id("m").Dot("seed").Op("=").Id("on").Op(",").Id("seed"),
+	)
+
+	f.Comment("worker returns worker i, allocating its buffers on first use.")
+	f.Func().Params(m).Id("worker").Params(jen.Id("i").Int()).Op("*").Id("worker").Block(
+		jen.If(jen.Id("m").Dot("workers").Index(jen.Id("i")).Op("==").Nil()).Block(
+			jen.Id("m").Dot("workers").Index(jen.Id("i")).Op("=").New(jen.Id("worker")),
+		),
+		jen.Return(jen.Id("m").Dot("workers").Index(jen.Id("i"))),
+	)
+
+	f.Comment("Forward runs one sample through the network. It keeps what Backward needs.")
+	f.Func().Params(m).Id("Forward").Params(jen.Id("x").Op("*").Id("Input"), jen.Id("y").Op("*").Id("Output")).Block(
+		jen.Id("w").Op(":=").Id("m").Dot("worker").Call(jen.Lit(0)),
+		jen.Id("w").Dot("load").Call(jen.Id("x")),
+		jen.Id("w").Dot("forward").Call(jen.Id("m").Dot("params"), jen.Id("m").Dot("train"), jen.Id("m").Dot("seed"), jen.Lit(0)),
+		jen.Id("w").Dot("store").Call(jen.Id("y")),
+	)
+
+	f.Comment("Backward takes the gradient dy of the output of the last Forward and adds")
+	f.Comment("the gradient of every parameter to the model's sums; it writes the input's")
+	f.Comment("gradient to dx unless dx is nil.")
+	f.Func().Params(m).Id("Backward").Params(jen.Id("dy").Op("*").Id("Output"), jen.Id("dx").Op("*").Id("Input")).Block(
+		jen.Id("w").Op(":=").Id("m").Dot("worker").Call(jen.Lit(0)),
+		jen.Id("w").Dot("backward").Call(jen.Id("m").Dot("params"), jen.Id("m").Dot("gradSums").Call(jen.Lit(0)), jen.Id("dy"), jen.Id("dx")),
+	)
+
+	f.Comment("gradSums returns the gradient sums worker i adds to: the model's own for")
+	f.Comment("worker 0, a private set for the others, reduced after each batch.")
+	f.Func().Params(m).Id("gradSums").Params(jen.Id("i").Int()).Op("*").Id("params").Block(
+		jen.If(jen.Id("m").Dot("grads").Op("==").Nil()).Block(jen.Id("m").Dot("grads").Op("=").New(jen.Id("params"))),
+		jen.If(jen.Id("i").Op("==").Lit(0)).Block(jen.Return(jen.Id("m").Dot("grads"))),
+		jen.Id("w").Op(":=").Id("m").Dot("worker").Call(jen.Id("i")),
+		jen.If(jen.Id("w").Dot("grads").Op("==").Nil()).Block(jen.Id("w").Dot("grads").Op("=").New(jen.Id("params"))),
+		jen.Return(jen.Id("w").Dot("grads")),
+	)
+
+	f.Comment("ForwardBatch runs every sample of x and writes its output to y, using every")
+	f.Comment("worker. It panics if x and y differ in length.")
+	f.Func().Params(m).Id("ForwardBatch").Params(jen.Id("x").Index().Id("Input"), jen.Id("y").Index().Id("Output")).Block(
+		jen.If(jen.Len(jen.Id("y")).Op("!=").Len(jen.Id("x"))).Block(
+			jen.Panic(jen.Lit("ForwardBatch: x and y differ in length")),
+		),
+		jen.For(jen.Id("i").Op(":=").Range().Id("m").Dot("workers")).Block(jen.Id("m").Dot("worker").Call(jen.Id("i"))),
+		jen.Id("m").Dot("batchX").Op(",").Id("m").Dot("batchY").Op("=").Id("x").Op(",").Id("y"),
+		jen.Id("m").Dot("pool").Dot("Run").Call(jen.Len(jen.Id("x")), jen.Id("m").Dot("forwardChunk")),
+		jen.Id("m").Dot("batchX").Op(",").Id("m").Dot("batchY").Op("=").Nil().Op(",").Nil(),
+	)
+
+	f.Func().Params(m).Id("runForward").Params(jen.Id("wi"), jen.Id("lo"), jen.Id("hi").Int()).Block(
+		jen.Id("w").Op(":=").Id("m").Dot("workers").Index(jen.Id("wi")),
+		jen.For(jen.Id("s").Op(":=").Id("lo"), jen.Id("s").Op("<").Id("hi"), jen.Id("s").Op("++")).Block(
+			jen.Id("w").Dot("load").Call(jen.Op("&").Id("m").Dot("batchX").Index(jen.Id("s"))),
+			jen.Id("w").Dot("forward").Call(jen.Id("m").Dot("params"), jen.Id("m").Dot("train"), jen.Id("m").Dot("seed"), jen.Id("s")),
+			jen.Id("w").Dot("store").Call(jen.Op("&").Id("m").Dot("batchY").Index(jen.Id("s"))),
+		),
+	)
+
+	f.Comment("ForwardBackwardBatch runs every sample of x forward and then backward with")
+	f.Comment("the output gradient dy of the same index, using every worker, and adds the")
+	f.Comment("parameter gradients, summed over the batch, to the model's sums. It writes")
+	f.Comment("the outputs to y and the input gradients to dx unless they are nil. It")
+	f.Comment("panics if the lengths differ.")
+	f.Func().Params(m).Id("ForwardBackwardBatch").Params(
+		jen.Id("x").Index().Id("Input"), jen.Id("dy").Index().Id("Output"),
+		jen.Id("y").Index().Id("Output"), jen.Id("dx").Index().Id("Input"),
+	).Block(
+		jen.If(jen.Len(jen.Id("dy")).Op("!=").Len(jen.Id("x")).Op("||").
+			Id("y").Op("!=").Nil().Op("&&").Len(jen.Id("y")).Op("!=").Len(jen.Id("x")).Op("||").
+			Id("dx").Op("!=").Nil().Op("&&").Len(jen.Id("dx")).Op("!=").Len(jen.Id("x"))).Block(
+			jen.Panic(jen.Lit("ForwardBackwardBatch: slices differ in length")),
+		),
+		jen.For(jen.Id("i").Op(":=").Range().Id("m").Dot("workers")).Block(jen.Id("m").Dot("gradSums").Call(jen.Id("i"))),
+		jen.Id("m").Dot("batchX").Op(",").Id("m").Dot("batchDY").Op(",").Id("m").Dot("batchY").Op(",").Id("m").Dot("batchDX").Op("=").
+			Id("x").Op(",").Id("dy").Op(",").Id("y").Op(",").Id("dx"),
+		jen.Id("m").Dot("pool").Dot("Run").Call(jen.Len(jen.Id("x")), jen.Id("m").Dot("trainChunk")),
+		jen.Id("m").Dot("batchX").Op(",").Id("m").Dot("batchDY").Op(",").Id("m").Dot("batchY").Op(",").Id("m").Dot("batchDX").Op("=").
+			Nil().Op(",").Nil().Op(",").Nil().Op(",").Nil(),
+		jen.Comment("Reduce the workers' sums into the model's, in worker order."),
+		jen.Id("sums").Op(":=").Id("m").Dot("grads").Dot("slices").Call(),
+		jen.For(jen.List(jen.Id("_"), jen.Id("w")).Op(":=").Range().Id("m").Dot("workers").Index(jen.Lit(1).Op(":"))).Block(
+			jen.For(jen.List(jen.Id("i"), jen.Id("g")).Op(":=").Range().Id("w").Dot("grads").Dot("slices").Call()).Block(
+				rt("Accumulate").Call(jen.Id("sums").Index(jen.Id("i")), jen.Id("g")),
+				jen.Clear(jen.Id("g")),
+			),
+		),
+	)
+
+	f.Func().Params(m).Id("runTrain").Params(jen.Id("wi"), jen.Id("lo"), jen.Id("hi").Int()).Block(
+		jen.Id("w").Op(":=").Id("m").Dot("workers").Index(jen.Id("wi")),
+		jen.Id("sums").Op(":=").Id("m").Dot("gradSums").Call(jen.Id("wi")),
+		jen.For(jen.Id("s").Op(":=").Id("lo"), jen.Id("s").Op("<").Id("hi"), jen.Id("s").Op("++")).Block(
+			jen.Id("w").Dot("load").Call(jen.Op("&").Id("m").Dot("batchX").Index(jen.Id("s"))),
+			jen.Id("w").Dot("forward").Call(jen.Id("m").Dot("params"), jen.Id("m").Dot("train"), jen.Id("m").Dot("seed"), jen.Id("s")),
+			jen.If(jen.Id("m").Dot("batchY").Op("!=").Nil()).Block(
+				jen.Id("w").Dot("store").Call(jen.Op("&").Id("m").Dot("batchY").Index(jen.Id("s"))),
+			),
+			jen.Var().Id("dx").Op("*").Id("Input"),
+			jen.If(jen.Id("m").Dot("batchDX").Op("!=").Nil()).Block(
+				jen.Id("dx").Op("=").Op("&").Id("m").Dot("batchDX").Index(jen.Id("s")),
+			),
+			jen.Id("w").Dot("backward").Call(jen.Id("m").Dot("params"), jen.Id("sums"), jen.Op("&").Id("m").Dot("batchDY").Index(jen.Id("s")), jen.Id("dx")),
+		),
+	)
+
+	f.Comment("ZeroGrad sets the gradient sums to zero.")
+	f.Func().Params(m).Id("ZeroGrad").Params().Block(
+		jen.If(jen.Id("m").Dot("grads").Op("!=").Nil()).Block(
+			jen.For(jen.List(jen.Id("_"), jen.Id("g")).Op(":=").Range().Id("m").Dot("grads").Dot("slices").Call()).Block(jen.Clear(jen.Id("g"))),
+		),
+	)
+
+	f.Comment("Step updates every parameter from its gradient sum g as torch.optim.SGD does:")
+	f.Comment("with weight decay wd, g += wd·w; with momentum μ, v = μ·v + g (v = g on the")
+	f.Comment("first step) and g = v; then w -= lr·g.")
+	f.Func().Params(m).Id("Step").Params(jen.Id("lr"), jen.Id("momentum"), jen.Id("weightDecay").Float32()).Block(
+		jen.If(jen.Id("m").Dot("grads").Op("==").Nil()).Block(jen.Return()),
+		jen.Id("first").Op(":=").Id("momentum").Op("!=").Lit(0).Op("&&").Id("m").Dot("velocity").Op("==").Nil(),
+		jen.If(jen.Id("first")).Block(jen.Id("m").Dot("velocity").Op("=").New(jen.Id("params"))),
+		jen.Id("gs").Op(":=").Id("m").Dot("grads").Dot("slices").Call(),
+		jen.Var().Id("vs").Index(jen.Id("numTensors")).Index().Float32(),
+		jen.If(jen.Id("momentum").Op("!=").Lit(0)).Block(jen.Id("vs").Op("=").Id("m").Dot("velocity").Dot("slices").Call()),
+		jen.For(jen.List(jen.Id("i"), jen.Id("w")).Op(":=").Range().Id("m").Dot("params").Dot("slices").Call()).Block(
+			rt("SGDStep").Call(jen.Id("w"), jen.Id("gs").Index(jen.Id("i")), jen.Id("vs").Index(jen.Id("i")),
+				jen.Id("lr"), jen.Id("momentum"), jen.Id("weightDecay"), jen.Id("first")),
+		),
+	)
+
+	g.flatAPI()
+
+	f.Comment("ParamSpecs returns every parameter's PyTorch name and shape, in order.")
+	f.Func().Id("ParamSpecs").Params().Index().Add(rt("ParamSpec")).Block(
+		jen.Return(jen.Append(jen.Index().Add(rt("ParamSpec")).Values(), jen.Id("paramSpecs").Op("..."))),
+	)
+
+	f.Comment("Params returns a copy of every parameter in PyTorch's layout.")
+	f.Func().Params(m).Id("Params").Params().Index().Op("*").Add(rt("Array")).Block(
+		jen.Return(jen.Id("m").Dot("params").Dot("arrays").Call(jen.Lit(""))),
+	)
+	f.Comment("Grads returns a copy of every gradient sum in PyTorch's layout, named")
+	f.Comment("NAME.grad after its parameter (all zero before the first backward pass).")
+	f.Func().Params(m).Id("Grads").Params().Index().Op("*").Add(rt("Array")).Block(
+		jen.If(jen.Id("m").Dot("grads").Op("==").Nil()).Block(jen.Id("m").Dot("grads").Op("=").New(jen.Id("params"))),
+		jen.Return(jen.Id("m").Dot("grads").Dot("arrays").Call(jen.Lit(".grad"))),
+	)
+	f.Comment("SetParams sets every parameter from arrays in PyTorch's names and layout.")
+	f.Comment("It checks every name and shape first, and on error changes nothing; file")
+	f.Comment("names the arrays' origin in the error.")
+	f.Func().Params(m).Id("SetParams").Params(jen.Id("file").String(), jen.Id("arrays").Index().Op("*").Add(rt("Array"))).Error().Block(
+		jen.List(jen.Id("byName"), jen.Err()).Op(":=").Add(rt("CheckParams")).Call(jen.Id("file"), jen.Id("arrays"), jen.Id("paramSpecs")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+		jen.For(jen.List(jen.Id("i"), jen.Id("s")).Op(":=").Range().Id("paramSpecs")).Block(
+			jen.Id("m").Dot("params").Dot("fromTorch").Call(jen.Id("i"), jen.Id("byName").Index(jen.Id("s").Dot("Name")).Dot("Float32s").Call()),
+		),
+		jen.Return(jen.Nil()),
+	)
+	f.Comment("LoadWeights reads parameters from an .npz, .npy or .safetensors file in")
+	f.Comment("PyTorch's names and layout; see SetParams.")
+	f.Func().Params(m).Id("LoadWeights").Params(jen.Id("path").String()).Error().Block(
+		jen.List(jen.Id("arrays"), jen.Err()).Op(":=").Add(rt("ReadArrays")).Call(jen.Id("path")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+		jen.Return(jen.Id("m").Dot("SetParams").Call(jen.Id("path"), jen.Id("arrays"))),
+	)
+	f.Comment("SaveWeights writes the parameters to an .npz or .safetensors file in")
+	f.Comment("PyTorch's names and layout, replacing the file atomically.")
+	f.Func().Params(m).Id("SaveWeights").Params(jen.Id("path").String()).Error().Block(
+		jen.Return(rt("WriteArrays").Call(jen.Id("path"), jen.Id("m").Dot("Params").Call())),
+	)
+}
+
+// flatAPI emits the methods of runtime.Network that take flat slices.
+func (g *generator) flatAPI() {
+	f := g.f
+	m := jen.Id("m").Op("*").Id("Model")
+	f.Comment("Sizes returns InputSize and OutputSize.")
+	f.Func().Params(m).Id("Sizes").Params().Params(jen.Id("in"), jen.Id("out").Int()).Block(
+		jen.Return(jen.Id("InputSize"), jen.Id("OutputSize")),
+	)
+	// grow emits `buf = grow(buf, n)`-style code inline for a field.
+	grow := func(field, typ string) jen.Code {
+		return jen.If(jen.Len(jen.Id("m").Dot(field)).Op("<").Id("n")).Block(
+			jen.Id("m").Dot(field).Op("=").Make(jen.Index().Id(typ), jen.Id("n")),
+		)
+	}
+	fill := func(field, src, size string) jen.Code {
+		return jen.For(jen.Id("i").Op(":=").Range().Id("n")).Block(
+			jen.Copy(jen.Id("m").Dot(field).Index(jen.Id("i")).Index(jen.Op(":")), jen.Id(src).Index(jen.Id("i").Op("*").Id(size).Op(":"))),
+		)
+	}
+	drain := func(dst, field, size string) jen.Code {
+		return jen.For(jen.Id("i").Op(":=").Range().Id("n")).Block(
+			jen.Copy(jen.Id(dst).Index(jen.Id("i").Op("*").Id(size).Op(":")), jen.Id("m").Dot(field).Index(jen.Id("i")).Index(jen.Op(":"))),
+		)
+	}
+	count := jen.Id("n").Op(":=").Len(jen.Id("x")).Op("/").Id("InputSize")
+
+	f.Comment("ForwardN runs len(x)/InputSize samples given as one flat slice and writes")
+	f.Comment("their outputs to y. It panics if the lengths do not fit.")
+	f.Func().Params(m).Id("ForwardN").Params(jen.Id("x"), jen.Id("y").Index().Float32()).Block(
+		count,
+		jen.If(jen.Len(jen.Id("x")).Op("!=").Id("n").Op("*").Id("InputSize").Op("||").Len(jen.Id("y")).Op("!=").Id("n").Op("*").Id("OutputSize")).Block(
+			jen.Panic(jen.Lit("ForwardN: lengths do not match the model's sizes")),
+		),
+		grow("flatX", "Input"), grow("flatY", "Output"),
+		fill("flatX", "x", "InputSize"),
+		jen.Id("m").Dot("ForwardBatch").Call(jen.Id("m").Dot("flatX").Index(jen.Op(":").Id("n")), jen.Id("m").Dot("flatY").Index(jen.Op(":").Id("n"))),
+		drain("y", "flatY", "OutputSize"),
+	)
+
+	f.Comment("ForwardBackwardN is ForwardBackwardBatch on flat slices; y and dx may be nil.")
+	f.Comment("It panics if the lengths do not fit.")
+	f.Func().Params(m).Id("ForwardBackwardN").Params(jen.Id("x"), jen.Id("dy"), jen.Id("y"), jen.Id("dx").Index().Float32()).Block(
+		count,
+		jen.If(jen.Len(jen.Id("x")).Op("!=").Id("n").Op("*").Id("InputSize").Op("||").Len(jen.Id("dy")).Op("!=").Id("n").Op("*").Id("OutputSize").Op("||").
+			Id("y").Op("!=").Nil().Op("&&").Len(jen.Id("y")).Op("!=").Len(jen.Id("dy")).Op("||").
+			Id("dx").Op("!=").Nil().Op("&&").Len(jen.Id("dx")).Op("!=").Len(jen.Id("x"))).Block(
+			jen.Panic(jen.Lit("ForwardBackwardN: lengths do not match the model's sizes")),
+		),
+		grow("flatX", "Input"), grow("flatY", "Output"), grow("flatDY", "Output"), grow("flatDX", "Input"),
+		fill("flatX", "x", "InputSize"),
+		fill("flatDY", "dy", "OutputSize"),
+		jen.List(jen.Id("ys"), jen.Id("dxs")).Op(":=").Id("m").Dot("flatY").Index(jen.Op(":").Id("n")).Op(",").Id("m").Dot("flatDX").Index(jen.Op(":").Id("n")),
+		jen.If(jen.Id("y").Op("==").Nil()).Block(jen.Id("ys").Op("=").Nil()),
+		jen.If(jen.Id("dx").Op("==").Nil()).Block(jen.Id("dxs").Op("=").Nil()),
+		jen.Id("m").Dot("ForwardBackwardBatch").Call(jen.Id("m").Dot("flatX").Index(jen.Op(":").Id("n")), jen.Id("m").Dot("flatDY").Index(jen.Op(":").Id("n")), jen.Id("ys"), jen.Id("dxs")),
+		jen.If(jen.Id("y").Op("!=").Nil()).Block(drain("y", "flatY", "OutputSize")),
+		jen.If(jen.Id("dx").Op("!=").Nil()).Block(drain("dx", "flatDX", "InputSize")),
+	)
+}

@@ -1,0 +1,178 @@
+package gen
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/cnnc/cnnc/compiler"
+)
+
+// param is one learnable tensor with its field in the generated params
+// struct and how its internal layout maps to PyTorch's.
+type param struct {
+	compiler.Param
+	field string // "conv1W"
+	// dims are the loop extents in PyTorch order, and torch and internal
+	// the offsets of one value, in terms of the loop variables.
+	dims            []int
+	vars            []string
+	torch, internal lin
+	doc             string
+}
+
+// params lists the network's parameters with their layouts. A conv weight
+// [K C Fh Fw] is stored [Fh][Fw][C][K]; an fc weight [out in] stays
+// [out][in] but with the input in the H, W, C order of the tensor it reads.
+func (g *generator) params() []param {
+	var ps []param
+	for _, s := range g.steps {
+		l := s.L
+		for _, p := range l.Params {
+			q := param{Param: p, field: fieldName(p.Name)}
+			switch {
+			case strings.HasSuffix(p.Name, ".bias"):
+				q.dims, q.vars = []int{l.K}, []string{"k"}
+				q.torch, q.internal = v("k", 1), v("k", 1)
+				q.doc = fmt.Sprintf("%s [%d]", p.Name, l.K)
+			case l.Kind == compiler.Conv:
+				K, C, FH, FW := l.K, l.In.C, l.FH, l.FW
+				q.dims, q.vars = []int{K, C, FH, FW}, []string{"k", "c", "i", "j"}
+				q.torch = v("k", C*FH*FW).plus(v("c", FH*FW)).plus(v("i", FW)).plus(v("j", 1))
+				q.internal = v("i", FW*C*K).plus(v("j", C*K)).plus(v("c", K)).plus(v("k", 1))
+				q.doc = fmt.Sprintf("%s, stored [Fh][Fw][C][K] = [%d][%d][%d][%d]", p.Name, FH, FW, C, K)
+			default: // fc weight
+				in := s.In
+				q.dims, q.vars = []int{l.K, in.C, in.H, in.W}, []string{"o", "c", "y", "x"}
+				n := in.Size()
+				q.torch = v("o", n).plus(v("c", in.H*in.W)).plus(v("y", in.W)).plus(v("x", 1))
+				q.internal = v("o", n).plus(v("y", in.W*in.C)).plus(v("x", in.C)).plus(v("c", 1))
+				q.doc = fmt.Sprintf("%s, stored [out][in] = [%d][%d], the input in H, W, C order", p.Name, l.K, n)
+				if !in.Map || in.H*in.W == 1 {
+					q.dims, q.vars = []int{l.K, n}, []string{"o", "i"}
+					q.torch, q.internal = v("o", n).plus(v("i", 1)), v("o", n).plus(v("i", 1))
+					q.doc = fmt.Sprintf("%s [%d %d]", p.Name, l.K, n)
+				}
+			}
+			ps = append(ps, q)
+		}
+	}
+	return ps
+}
+
+// fieldName turns "conv1.weight" into "conv1W".
+func fieldName(name string) string {
+	layer, kind, _ := strings.Cut(name, ".")
+	return layer + strings.ToUpper(kind[:1])
+}
+
+// paramsType emits the params struct, its flat views and its specs.
+func (g *generator) paramsType() {
+	ps := g.params()
+	g.f.Comment("params holds every parameter, laid out for the kernels that read it.")
+	g.f.Type().Id("params").StructFunc(func(s *jen.Group) {
+		for _, p := range ps {
+			s.Id(p.field).Index(jen.Lit(p.Size())).Float32().Comment(p.doc)
+		}
+	})
+	g.f.Comment("numTensors is the number of parameter tensors.")
+	g.f.Const().Id("numTensors").Op("=").Lit(len(ps))
+	g.f.Comment("slices returns every parameter as a slice, in order.")
+	g.f.Func().Params(jen.Id("p").Op("*").Id("params")).Id("slices").Params().Index(jen.Id("numTensors")).Index().Float32().Block(
+		jen.Return(jen.Index(jen.Id("numTensors")).Index().Float32().ValuesFunc(func(vs *jen.Group) {
+			for _, p := range ps {
+				vs.Id("p").Dot(p.field).Index(jen.Op(":"))
+			}
+		})),
+	)
+	g.f.Var().Id("paramSpecs").Op("=").Index().Add(rt("ParamSpec")).ValuesFunc(func(vs *jen.Group) {
+		for _, p := range ps {
+			vs.Values(jen.Dict{
+				jen.Id("Name"):  jen.Lit(p.Name),
+				jen.Id("Shape"): jen.Index().Int().ValuesFunc(func(d *jen.Group) { lits(d, p.Shape) }),
+			})
+		}
+	})
+}
+
+func lits(g *jen.Group, ns []int) {
+	for _, n := range ns {
+		g.Lit(n)
+	}
+}
+
+// paramsIO emits initialisation and the conversions between the internal
+// layout and PyTorch's.
+func (g *generator) paramsIO() {
+	ps := g.params()
+	largest := 0
+	for _, p := range ps {
+		largest = max(largest, p.Size())
+	}
+	pr := jen.Id("p").Op("*").Id("params")
+
+	g.f.Comment("init sets the weights to He-normal values drawn in PyTorch order from one")
+	g.f.Comment("generator seeded with seed, and the biases to zero.")
+	g.f.Func().Params(pr).Id("init").Params(jen.Id("seed").Uint64()).BlockFunc(func(b *jen.Group) {
+		b.Id("r").Op(":=").Add(rt("NewRand")).Call(jen.Id("seed"))
+		b.Id("t").Op(":=").Make(jen.Index().Float32(), jen.Lit(largest))
+		for i, p := range ps {
+			if p.FanIn == 0 {
+				continue
+			}
+			b.Add(rt("HeNormal32")).Call(jen.Id("r"), jen.Id("t").Index(jen.Op(":").Lit(p.Size())), jen.Lit(p.FanIn))
+			b.Id("p").Dot("fromTorch").Call(jen.Lit(i), jen.Id("t").Index(jen.Op(":").Lit(p.Size())))
+		}
+	})
+
+	for _, dir := range []string{"fromTorch", "toTorch"} {
+		if dir == "fromTorch" {
+			g.f.Comment("fromTorch sets parameter i from src, in PyTorch's layout.")
+		} else {
+			g.f.Comment("toTorch copies parameter i to dst, in PyTorch's layout.")
+		}
+		arg := map[string]string{"fromTorch": "src", "toTorch": "dst"}[dir]
+		g.f.Func().Params(pr).Id(dir).Params(jen.Id("i").Int(), jen.Id(arg).Index().Float32()).Block(
+			jen.Switch(jen.Id("i")).BlockFunc(func(sw *jen.Group) {
+				for i, p := range ps {
+					sw.Case(jen.Lit(i)).Add(convert(p, dir == "fromTorch"))
+				}
+			}),
+		)
+	}
+
+	g.f.Comment("arrays returns a copy of every parameter in PyTorch's layout, each name")
+	g.f.Comment("followed by suffix.")
+	g.f.Func().Params(pr).Id("arrays").Params(jen.Id("suffix").String()).Index().Op("*").Add(rt("Array")).Block(
+		jen.Id("out").Op(":=").Make(jen.Index().Op("*").Add(rt("Array")), jen.Len(jen.Id("paramSpecs"))),
+		jen.For(jen.List(jen.Id("i"), jen.Id("s")).Op(":=").Range().Id("paramSpecs")).Block(
+			jen.Id("data").Op(":=").Make(jen.Index().Float32(), jen.Len(jen.Id("p").Dot("slices").Call().Index(jen.Id("i")))),
+			jen.Id("p").Dot("toTorch").Call(jen.Id("i"), jen.Id("data")),
+			jen.Id("out").Index(jen.Id("i")).Op("=").Add(rt("NewArray32")).Call(jen.Id("s").Dot("Name").Op("+").Id("suffix"), jen.Id("s").Dot("Shape"), jen.Id("data")),
+		),
+		jen.Return(jen.Id("out")),
+	)
+}
+
+// convert emits the loops that copy p between PyTorch's layout and the
+// internal one, or a copy when the two are the same.
+func convert(p param, from bool) jen.Code {
+	if len(p.dims) == 1 || (len(p.dims) == 2 && p.vars[1] == "i") {
+		if from {
+			return jen.Copy(jen.Id("p").Dot(p.field).Index(jen.Op(":")), jen.Id("src"))
+		}
+		return jen.Copy(jen.Id("dst"), jen.Id("p").Dot(p.field).Index(jen.Op(":")))
+	}
+	var assign jen.Code
+	if from {
+		assign = jen.Id("p").Dot(p.field).Index(p.internal.code()).Op("=").Id("src").Index(p.torch.code())
+	} else {
+		assign = jen.Id("dst").Index(p.torch.code()).Op("=").Id("p").Dot(p.field).Index(p.internal.code())
+	}
+	body := assign
+	for d := len(p.dims) - 1; d >= 0; d-- {
+		body = loop(p.vars[d], p.dims[d], body)
+	}
+	return body
+}

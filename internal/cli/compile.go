@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/cnnc/cnnc/compiler"
+	"github.com/cnnc/cnnc/gen"
+)
+
+const compileDoc = `Compile checks a model and writes the Go package that runs it: forward and
+backward code with every size a constant, linked against cnnc's runtime.
+By default it writes NAME_cnn.go beside FILE (NAME being FILE's base name);
+-o names a file, or a directory (existing, or ending in /) to write
+NAME_cnn.go into, or - for stdout. The package name is --pkg, else
+$GOPACKAGE when run by go generate, else the model's name. A file with
+errors gets its diagnostics, exit status 1, and nothing is written.
+--check writes nothing and exits 1 when the file on disk differs.`
+
+func runCompile(e *env, args []string) int {
+	fs := newFlags(e, "compile", "[-o PATH] [--pkg NAME] [--check] FILE", compileDoc)
+	out := fs.String("o", "", "output `path`: a file, a directory, or - for stdout")
+	pkg := fs.String("pkg", "", "the generated package's `name`")
+	check := fs.Bool("check", false, "exit 1 if the output file is missing or stale; write nothing")
+	files, status, ok := parseFlags(fs, args)
+	if !ok {
+		return status
+	}
+	if len(files) != 1 {
+		fmt.Fprintf(e.stderr, "cnnc compile: want exactly one model file, got %d\n", len(files))
+		return exitUsage
+	}
+	name := files[0]
+	src, err := e.readFile(name)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cnnc compile: %v\n", err)
+		return exitUsage
+	}
+	net, diags := compiler.Source(displayName(name), src)
+	for _, d := range diags {
+		fmt.Fprintln(e.stderr, d)
+	}
+	if diags.HasErrors() || net == nil {
+		return exitError
+	}
+	if *pkg == "" {
+		*pkg = os.Getenv("GOPACKAGE")
+	}
+	opts := []gen.Option{gen.WithSource(filepath.Base(displayName(name)))}
+	if *pkg != "" {
+		opts = append(opts, gen.WithPackage(*pkg))
+	}
+	code, err := gen.File(net, opts...)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cnnc compile: %v\n", err)
+		return exitUsage
+	}
+	dest := outputPath(name, *out)
+	if dest == "-" {
+		e.stdout.Write(code)
+		return exitOK
+	}
+	if *check {
+		old, err := os.ReadFile(dest)
+		if err != nil || !bytes.Equal(old, code) {
+			fmt.Fprintf(e.stderr, "cnnc compile: %s is stale: run cnnc compile %s\n", dest, strings.Join(args, " "))
+			return exitError
+		}
+		return exitOK
+	}
+	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+		fmt.Fprintf(e.stderr, "cnnc compile: %v\n", err)
+		return exitUsage
+	}
+	if err := writeFileAtomic(dest, code, 0o644); err != nil {
+		fmt.Fprintf(e.stderr, "cnnc compile: %v\n", err)
+		return exitUsage
+	}
+	return exitOK
+}
+
+// outputPath resolves -o for the model file name: "" means NAME_cnn.go
+// beside it; a directory (existing, or written with a trailing slash) means
+// NAME_cnn.go inside it.
+func outputPath(model, out string) string {
+	base := strings.TrimSuffix(filepath.Base(model), filepath.Ext(model)) + "_cnn.go"
+	if model == "-" {
+		base = "stdin_cnn.go"
+	}
+	switch {
+	case out == "-":
+		return out
+	case out == "":
+		return filepath.Join(filepath.Dir(model), base)
+	case strings.HasSuffix(out, "/") || strings.HasSuffix(out, string(filepath.Separator)):
+		return filepath.Join(out, base)
+	}
+	if fi, err := os.Stat(out); err == nil && fi.IsDir() {
+		return filepath.Join(out, base)
+	}
+	return out
+}
