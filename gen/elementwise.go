@@ -99,7 +99,7 @@ func dropoutForward(g *jen.Group, s *step) {
 		t := s.In
 		draw := func(i lin) jen.Code {
 			return jen.If(jen.Id("r").Dot("Float64").Call().Op(">=").Lit(s.L.Alpha)).Block(
-				jen.Id("mask").Index(i.code()).Op("=").Add(f32(1/(1-s.L.Alpha))),
+				jen.Id("mask").Index(i.code()).Op("=").Add(f32(1 / (1 - s.L.Alpha))),
 			).Else().Block(jen.Id("mask").Index(i.code()).Op("=").Lit(0))
 		}
 		if !t.Map {
