@@ -138,8 +138,8 @@ func (g *generator) api() {
 	f.Comment("worker 0, a private set for the others, reduced after each batch.")
 	f.Func().Params(m).Id("gradSums").Params(jen.Id("i").Int()).Op("*").Id("params").Block(
 		jen.If(jen.Id("m").Dot("grads").Op("==").Nil()).Block(jen.Id("m").Dot("grads").Op("=").New(jen.Id("params"))),
-		jen.If(jen.Id("i").Op("==").Lit(0)).Block(jen.Return(jen.Id("m").Dot("grads"))),
 		jen.Id("w").Op(":=").Id("m").Dot("worker").Call(jen.Id("i")),
+		jen.If(jen.Id("i").Op("==").Lit(0)).Block(jen.Return(jen.Id("m").Dot("grads"))),
 		jen.If(jen.Id("w").Dot("grads").Op("==").Nil()).Block(jen.Id("w").Dot("grads").Op("=").New(jen.Id("params"))),
 		jen.Return(jen.Id("w").Dot("grads")),
 	)
