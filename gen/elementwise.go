@@ -54,8 +54,8 @@ func fusedDerivative(g *jen.Group, s *step) {
 	if s.Act == nil {
 		return
 	}
-	interior(g, []run{{s.Out, buf(s.Out), "y"}, {s.Out, grad(s.Out), "d"}},
-		jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id("y")).Block(
+	interior(g, []run{{s.Out, buf(s.Out), "out"}, {s.Out, grad(s.Out), "d"}},
+		jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id("out")).Block(
 			derive(s.Act, jen.Id("d").Index(jen.Id("i")), jen.Id("v")),
 		),
 	)
