@@ -1,0 +1,114 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/cnnc/cnnc/compiler"
+	"github.com/cnnc/cnnc/interp"
+	"github.com/cnnc/cnnc/runtime"
+	"github.com/cnnc/cnnc/runtime/runner"
+)
+
+const runDoc = `Run runs a model on an input batch with the interpreter (--engine interp,
+float64) or with the model's generated code (--engine gen, float32, built
+with the Go toolchain in a temporary module). X is [N, C, H, W] or one sample
+[C, H, W]. Without --weights the parameters come from --seed. With --out, y
+is written to OUT.npz ([N, F] when the network ends flat, else [N, C, H, W]);
+with --dy (shaped like y) also dx (shaped like X) and NAME.grad for every
+parameter: the gradients of sum(y * dy), summed over the batch. Without
+--out a summary is printed.`
+
+func runRun(e *env, args []string) int {
+	fs := newFlags(e, "run", "[--engine interp|gen] [--weights W.npz|W.safetensors] [--seed N] --input X.npy [--dy DY.npy] [--out OUT.npz] FILE", runDoc)
+	engine := fs.String("engine", "interp", "the `engine`: interp or gen")
+	var o runner.Options
+	o.Flags(fs)
+	files, status, ok := parseFlags(fs, args)
+	if !ok {
+		return status
+	}
+	if len(files) != 1 {
+		fmt.Fprintf(e.stderr, "cnnc run: want exactly one model file, got %d\n", len(files))
+		return exitUsage
+	}
+	if *engine != "interp" && *engine != "gen" {
+		fmt.Fprintf(e.stderr, "cnnc run: unknown engine %q (want interp or gen)\n", *engine)
+		return exitUsage
+	}
+	if o.Input == "" {
+		fmt.Fprintf(e.stderr, "cnnc run: --input is required\n")
+		return exitUsage
+	}
+	net, status := e.loadNet("run", files[0])
+	if net == nil {
+		return status
+	}
+	if *engine == "gen" {
+		return e.runGenerated(net, files[0], o)
+	}
+	m, err := interp.New(net)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cnnc run: %v\n", err)
+		return exitError
+	}
+	return runner.Run(&interpEngine{m: m}, o, e.stdout, e.stderr)
+}
+
+// loadNet reads and checks a model file, printing its diagnostics. It
+// returns nil and the exit status when the model cannot be run.
+func (e *env) loadNet(cmd, name string) (*compiler.Net, int) {
+	src, err := e.readFile(name)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cnnc %s: %v\n", cmd, err)
+		return nil, exitUsage
+	}
+	net, diags := compiler.Source(displayName(name), src)
+	for _, d := range diags {
+		fmt.Fprintln(e.stderr, d)
+	}
+	if diags.HasErrors() || net == nil {
+		return nil, exitError
+	}
+	return net, exitOK
+}
+
+// interpEngine runs a network on the interpreter.
+type interpEngine struct{ m *interp.Model }
+
+func (ie *interpEngine) Name() string     { return "interp" }
+func (ie *interpEngine) Input() []int     { return ie.m.Net.Input.Dims() }
+func (ie *interpEngine) Output() []int    { return ie.m.Net.Output().Dims() }
+func (ie *interpEngine) Float32() bool    { return false }
+func (ie *interpEngine) Init(seed uint64) { ie.m.Init(seed) }
+
+func (ie *interpEngine) Specs() []runtime.ParamSpec {
+	var specs []runtime.ParamSpec
+	for _, p := range ie.m.Net.Params() {
+		specs = append(specs, runtime.ParamSpec{Name: p.Name, Shape: p.Shape})
+	}
+	return specs
+}
+
+func (ie *interpEngine) SetParams(file string, arrays []*runtime.Array) error {
+	byName, err := runtime.CheckParams(file, arrays, ie.Specs())
+	if err != nil {
+		return err
+	}
+	values := map[string][]float64{}
+	for name, a := range byName {
+		values[name] = a.Float64s()
+	}
+	return ie.m.SetParams(values)
+}
+
+func (ie *interpEngine) Run(x []float64, n int, dy []float64) (y, dx []float64, grads [][]float64, err error) {
+	pass, err := ie.m.Forward(x, n, interp.Options{})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if dy == nil {
+		return pass.Output(), nil, nil, nil
+	}
+	dx, grads, err = pass.Backward(dy)
+	return pass.Output(), dx, grads, err
+}

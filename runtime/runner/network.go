@@ -1,0 +1,58 @@
+package runner
+
+import (
+	"github.com/cnnc/cnnc/runtime"
+)
+
+// Generated adapts a generated package to Engine: newModel is its New,
+// input and output the shapes of one sample, specs its ParamSpecs().
+func Generated(newModel func(seed uint64) runtime.Network, input, output []int, specs []runtime.ParamSpec) Engine {
+	return &generated{newModel: newModel, m: newModel(1), input: input, output: output, specs: specs}
+}
+
+type generated struct {
+	newModel      func(seed uint64) runtime.Network
+	m             runtime.Network
+	input, output []int
+	specs         []runtime.ParamSpec
+}
+
+func (g *generated) Name() string                                    { return "gen" }
+func (g *generated) Input() []int                                    { return g.input }
+func (g *generated) Output() []int                                   { return g.output }
+func (g *generated) Specs() []runtime.ParamSpec                      { return g.specs }
+func (g *generated) Float32() bool                                   { return true }
+func (g *generated) Init(seed uint64)                                { g.m = g.newModel(seed) }
+func (g *generated) SetParams(file string, a []*runtime.Array) error { return g.m.SetParams(file, a) }
+
+func (g *generated) Run(x []float64, n int, dy []float64) (y, dx []float64, grads [][]float64, err error) {
+	in, out := g.m.Sizes()
+	y32 := make([]float32, n*out)
+	if dy == nil {
+		g.m.ForwardN(to32(x), y32)
+		return to64(y32), nil, nil, nil
+	}
+	dx32 := make([]float32, n*in)
+	g.m.ZeroGrad()
+	g.m.ForwardBackwardN(to32(x), to32(dy), y32, dx32)
+	for _, a := range g.m.Grads() {
+		grads = append(grads, to64(a.F32))
+	}
+	return to64(y32), to64(dx32), grads, nil
+}
+
+func to32(v []float64) []float32 {
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(x)
+	}
+	return out
+}
+
+func to64(v []float32) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = float64(x)
+	}
+	return out
+}

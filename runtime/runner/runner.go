@@ -1,0 +1,249 @@
+// Package runner is the body of `cnnc run`: it reads an input batch (and
+// output gradients) from tensor files, runs a network on an engine, and
+// writes the results to an .npz file or prints a summary. cnnc links it with
+// its interpreter for --engine interp and, in a program it generates and
+// builds, with a generated package for --engine gen, so both engines read,
+// check and write files the same way.
+package runner
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/cnnc/cnnc/runtime"
+)
+
+// Engine runs one network.
+type Engine interface {
+	// Name is the engine's name for messages: "interp", "gen".
+	Name() string
+	// Input and Output are the shapes of one sample: [C H W], or [F] for a
+	// flat output.
+	Input() []int
+	Output() []int
+	// Specs lists the parameters in the network's order.
+	Specs() []runtime.ParamSpec
+	// Init draws the parameters from seed, as every cnnc engine does.
+	Init(seed uint64)
+	// SetParams sets the parameters from arrays read from file.
+	SetParams(file string, arrays []*runtime.Array) error
+	// Run runs n samples forward and, when dy is not nil, backward: it
+	// returns the outputs and, with dy, the input gradients and each
+	// parameter's gradient summed over the samples (in Specs order).
+	Run(x []float64, n int, dy []float64) (y, dx []float64, grads [][]float64, err error)
+	// Float32 reports whether the engine computes in float32; its results
+	// are then written as float32.
+	Float32() bool
+}
+
+// Options are the flags of cnnc run (other than --engine).
+type Options struct {
+	Weights string // .npz or .safetensors; empty to initialise from Seed
+	Seed    uint64
+	Input   string // X: [N C H W] or [C H W]
+	DY      string // optional output gradient, shaped like y
+	Out     string // optional .npz to write
+}
+
+// Flags registers the options on fs.
+func (o *Options) Flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.Weights, "weights", "", "parameters in PyTorch's names and layout (`W.npz` or W.safetensors); default: initialise from --seed")
+	fs.Uint64Var(&o.Seed, "seed", 1, "the `seed` that initialises the parameters without --weights")
+	fs.StringVar(&o.Input, "input", "", "the input `X.npy`: [N, C, H, W] or one sample [C, H, W]")
+	fs.StringVar(&o.DY, "dy", "", "an output gradient `DY.npy` shaped like y: also run backward")
+	fs.StringVar(&o.Out, "out", "", "write y (and dx and NAME.grad with --dy) to `OUT.npz`")
+}
+
+// Exit statuses, as cnnc's.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+// Main parses args as cnnc run's flags (without --engine and the model
+// file) and runs e; it is the main function of the programs cnnc run
+// --engine gen builds.
+func Main(e Engine, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("cnnc run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o Options
+	o.Flags(fs)
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "cnnc run: unexpected arguments %q\n", fs.Args())
+		return exitUsage
+	}
+	return Run(e, o, stdout, stderr)
+}
+
+// Run runs e as o says and returns cnnc's exit status: 1 when a weight or
+// tensor file is wrong for the network, 2 when a file cannot be read or
+// written at all.
+func Run(e Engine, o Options, stdout, stderr io.Writer) int {
+	fail := func(err error) int {
+		fmt.Fprintf(stderr, "cnnc run: %v\n", err)
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+			return exitUsage
+		}
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return exitUsage
+		}
+		return exitError
+	}
+	if o.Input == "" {
+		fmt.Fprintf(stderr, "cnnc run: --input is required\n")
+		return exitUsage
+	}
+	if o.Weights != "" {
+		arrays, err := runtime.ReadArrays(o.Weights)
+		if err != nil {
+			return fail(err)
+		}
+		if err := e.SetParams(o.Weights, arrays); err != nil {
+			return fail(err)
+		}
+	} else {
+		e.Init(o.Seed)
+	}
+	x, n, single, err := readBatch(o.Input, "--input", e.Input())
+	if err != nil {
+		return fail(err)
+	}
+	var dy []float64
+	if o.DY != "" {
+		var dyN int
+		var dySingle bool
+		dy, dyN, dySingle, err = readBatch(o.DY, "--dy", e.Output())
+		if err != nil {
+			return fail(err)
+		}
+		if dyN != n || dySingle != single {
+			return fail(fmt.Errorf("%s: --dy holds %s, but --input holds %s", o.DY, samples(dyN, dySingle), samples(n, single)))
+		}
+	}
+	y, dx, grads, err := e.Run(x, n, dy)
+	if err != nil {
+		return fail(err)
+	}
+	if o.Out == "" {
+		summarise(stdout, e, y, n, dy != nil)
+		return exitOK
+	}
+	arrays := []*runtime.Array{array(e, "y", batchShape(e.Output(), n, single), y)}
+	if dy != nil {
+		arrays = append(arrays, array(e, "dx", batchShape(e.Input(), n, single), dx))
+		for i, s := range e.Specs() {
+			arrays = append(arrays, array(e, s.Name+".grad", s.Shape, grads[i]))
+		}
+	}
+	if err := runtime.WriteArrays(o.Out, arrays); err != nil {
+		fmt.Fprintf(stderr, "cnnc run: %v\n", err)
+		return exitUsage
+	}
+	return exitOK
+}
+
+// readBatch reads a batch of samples shaped like sample ([N, ...sample]) or
+// one sample ([...sample], single is then true).
+func readBatch(path, flagName string, sample []int) (data []float64, n int, single bool, err error) {
+	arrays, err := runtime.ReadArrays(path)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	if len(arrays) != 1 {
+		return nil, 0, false, &runtime.FileError{File: path, Msg: fmt.Sprintf("%s wants one array, the file has %d", flagName, len(arrays))}
+	}
+	a := arrays[0]
+	switch {
+	case slices.Equal(a.Shape, sample):
+		n, single = 1, true
+	case len(a.Shape) == len(sample)+1 && slices.Equal(a.Shape[1:], sample) && a.Shape[0] > 0:
+		n = a.Shape[0]
+	default:
+		return nil, 0, false, &runtime.FileError{File: path, Msg: fmt.Sprintf("shape %v does not fit the network: %s wants [N %s] or %v",
+			a.Shape, flagName, strings.Trim(fmt.Sprint(sample), "[]"), sample)}
+	}
+	data = a.Float64s()
+	for i, v := range data {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, 0, false, &runtime.FileError{File: path, Msg: fmt.Sprintf("value %d is %v", i, v)}
+		}
+	}
+	return data, n, single, nil
+}
+
+func samples(n int, single bool) string {
+	if single {
+		return "one sample"
+	}
+	return fmt.Sprintf("a batch of %d", n)
+}
+
+// batchShape is [n, ...sample], or sample for a single sample.
+func batchShape(sample []int, n int, single bool) []int {
+	if single {
+		return sample
+	}
+	return append([]int{n}, sample...)
+}
+
+// array makes an output array in the engine's precision.
+func array(e Engine, name string, shape []int, data []float64) *runtime.Array {
+	if !e.Float32() {
+		return runtime.NewArray64(name, shape, data)
+	}
+	f := make([]float32, len(data))
+	for i, v := range data {
+		f[i] = float32(v)
+	}
+	return runtime.NewArray32(name, shape, f)
+}
+
+// summarise prints the outputs for a person: their shape, and for a flat
+// output each sample's top class and score, else the first values.
+func summarise(w io.Writer, e Engine, y []float64, n int, backward bool) {
+	out := e.Output()
+	size := len(y) / n
+	fmt.Fprintf(w, "engine %s: output %v for %d sample(s)\n", e.Name(), append([]int{n}, out...), n)
+	for s := range n {
+		row := y[s*size : (s+1)*size]
+		if len(out) == 1 {
+			best := 0
+			for i, v := range row {
+				if v > row[best] {
+					best = i
+				}
+			}
+			fmt.Fprintf(w, "sample %d: top class %d, score %.6g\n", s, best, row[best])
+			continue
+		}
+		fmt.Fprintf(w, "sample %d: %s\n", s, firstValues(row, 8))
+	}
+	if backward {
+		fmt.Fprintf(w, "backward done: write dx and the parameter gradients with --out OUT.npz\n")
+	}
+}
+
+func firstValues(v []float64, k int) string {
+	var b strings.Builder
+	for i, x := range v[:min(k, len(v))] {
+		if i > 0 {
+			b.WriteString(" ")
+		}
+		fmt.Fprintf(&b, "%.6g", x)
+	}
+	if len(v) > k {
+		fmt.Fprintf(&b, " ... (%d values)", len(v))
+	}
+	return b.String()
+}
