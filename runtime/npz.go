@@ -28,7 +28,7 @@ func ReadNPZ(r io.ReaderAt, size int64) ([]*Array, error) {
 	for _, f := range zr.File {
 		a, err := readNPZEntry(f, size)
 		if err != nil {
-			return nil, inFile(err, "", f.Name)
+			return nil, inFile(err, "", strings.ToValidUTF8(f.Name, "\uFFFD"))
 		}
 		if seen[a.Name] {
 			return nil, &FileError{Entry: f.Name, Msg: "duplicate array name"}
@@ -48,6 +48,9 @@ func readNPZEntry(f *zip.File, size int64) (*Array, error) {
 	name, ok := strings.CutSuffix(f.Name, ".npy")
 	if !ok || strings.HasSuffix(f.Name, "/") {
 		return nil, fail("not a .npy entry; a .npz archive holds only NAME.npy entries")
+	}
+	if err := checkName(name); err != nil {
+		return nil, err
 	}
 	bound := uint64(size)
 	if f.Method == zip.Deflate {
@@ -105,13 +108,26 @@ func checkArrays(arrays []*Array) error {
 		if seen[a.Name] {
 			return &FileError{Entry: a.Name, Msg: "duplicate array name"}
 		}
-		if !utf8.ValidString(a.Name) {
-			return fail("array name %q is not valid UTF-8", a.Name)
+		if err := checkName(a.Name); err != nil {
+			return err
 		}
 		seen[a.Name] = true
 		if err := a.check(); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkName rejects names that would not survive a round trip through
+// every format: empty ones, and ones that are not UTF-8 (safetensors keys
+// are JSON strings; zip readers other than Go's may decode names as CP437).
+func checkName(name string) error {
+	switch {
+	case name == "":
+		return fail("empty array name")
+	case !utf8.ValidString(name):
+		return fail("array name %q is not valid UTF-8", name)
 	}
 	return nil
 }

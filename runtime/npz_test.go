@@ -81,6 +81,8 @@ func TestNPZErrors(t *testing.T) {
 	testReadErrors(t, []readCase{
 		{"not zip", []byte("\x93NUMPY\x01\x00"), "not a .npz file (zip: not a valid zip file)"},
 		{"not npy entry", zipOf(t, zipEntry{"a.npy", one, zip.Store}, zipEntry{"readme.txt", nil, zip.Store}), "readme.txt: not a .npy entry; a .npz archive holds only NAME.npy entries"},
+		{"empty name", zipOf(t, zipEntry{".npy", one, zip.Store}), ".npy: empty array name"},
+		{"not utf-8", zipOf(t, zipEntry{"\xff.npy", one, zip.Store}), "\uFFFD.npy: array name \"\\xff\" is not valid UTF-8"},
 		{"directory", zipOf(t, zipEntry{"dir.npy/", nil, zip.Store}), "dir.npy/: not a .npy entry; a .npz archive holds only NAME.npy entries"},
 		{"duplicate", zipOf(t, zipEntry{"a.npy", one, zip.Store}, zipEntry{"a.npy", one, zip.Deflate}), "a.npy: duplicate array name"},
 		{"bad entry", zipOf(t, zipEntry{"conv1.weight.npy", bigEndian, zip.Deflate}), `conv1.weight.npy: big-endian data (">f8") is not supported; save with little-endian float32 or float64`},

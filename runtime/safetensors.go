@@ -94,6 +94,9 @@ func parseSTHeader(hdr []byte) ([]*stEntry, error) {
 			}
 			continue
 		}
+		if err := checkName(key); err != nil {
+			return nil, err
+		}
 		e, err := parseSTEntry(key, raws[i])
 		if err != nil {
 			return nil, &FileError{Entry: key, Msg: err.Error()}

@@ -36,6 +36,7 @@ func TestSafetensorsErrors(t *testing.T) {
 		{"after object", stFile(`{} {}`, nil), "invalid JSON header: data after the top-level object"},
 		{"duplicate", stFile(`{"w":{},"w":{}}`, nil), "w: duplicate key in header"},
 		{"metadata", stFile(`{"__metadata__":{"format":1}}`, nil), `"__metadata__" must map strings to strings`},
+		{"empty name", stFile(`{"":{}}`, nil), "empty array name"},
 		{"no dtype", stFile(`{"w":{"shape":[],"data_offsets":[0,4]}}`, nil), `w: missing "dtype"`},
 		{"no shape", stFile(entry(`"data_offsets":[0,4]`), nil), `w: missing "shape"`},
 		{"no offsets", stFile(entry(`"shape":[]`), nil), `w: "data_offsets" must be [begin, end]`},
