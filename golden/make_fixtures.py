@@ -434,7 +434,7 @@ def check_gradcheck(model, x, case):
 
 def numpy_array(t):
     """A C-ordered numpy copy of a tensor."""
-    return np.ascontiguousarray(t.detach().numpy())
+    return np.array(t.detach().numpy(), order="C", copy=True)
 
 
 def forward_fixture(case):
