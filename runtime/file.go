@@ -102,13 +102,14 @@ func WriteArrays(path string, arrays []*Array) error {
 // write or any step fails, the temporary file is removed, an existing file
 // at name is left untouched, and the error, a *FileError naming name, is
 // returned (the error from write is passed through with name attached).
-func WriteAtomic(name string, perm os.FileMode, write func(w io.Writer) error) (err error) {
+func WriteAtomic(name string, perm os.FileMode, write func(w io.Writer) error) error {
 	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
 	if err != nil {
 		return osFail(name, "create temporary file", err)
 	}
+	done := false
 	defer func() {
-		if err != nil {
+		if !done { // an error, or a panic in write
 			f.Close()
 			os.Remove(f.Name())
 		}
@@ -132,6 +133,7 @@ func WriteAtomic(name string, perm os.FileMode, write func(w io.Writer) error) (
 			return osFail(name, s.step, err)
 		}
 	}
+	done = true
 	syncDir(filepath.Dir(name))
 	return nil
 }

@@ -3,6 +3,7 @@ package runtime
 import (
 	"bytes"
 	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -150,5 +151,18 @@ func TestHugeClaimsFailFast(t *testing.T) {
 		if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
 			t.Errorf("%s: allocated %d bytes before failing with %v", name, n, err)
 		}
+	}
+}
+
+// TestWriteAtomicPanic checks that a panic in write leaves no temporary
+// file behind.
+func TestWriteAtomicPanic(t *testing.T) {
+	dir := t.TempDir()
+	func() {
+		defer func() { recover() }()
+		WriteAtomic(filepath.Join(dir, "f"), 0o644, func(w io.Writer) error { panic("boom") })
+	}()
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("directory holds %v after a panic", entries)
 	}
 }
