@@ -5,10 +5,12 @@ import "github.com/cnnc/cnnc/compiler"
 // convForward computes nn.Conv2d for a batch: for every sample s, filter k
 // and output position (oy, ox),
 //
-//	y[s][k][oy][ox] = b[k] + Σ_c Σ_i Σ_j w[k][c][i][j] · x[s][c][oy·SH+i-PH][ox·SW+j-PW]
+//	y[s][k][oy][ox] = b[k] + Σ_c ( Σ_i Σ_j w[k][c][i][j] · x[s][c][oy·SH+i-PH][ox·SW+j-PW] )
 //
 // where c runs over the input channels, i < Fh, j < Fw, and positions
-// outside the input are the zero padding (they add nothing).
+// outside the input are the zero padding (they add nothing). The loops add
+// one input channel at a time to every output of a filter, so that the
+// inner loops read a single channel of x.
 func convForward(l *compiler.Layer, x, w, b []float64, batch int) []float64 {
 	in, out := l.In, l.Out
 	y := make([]float64, batch*out.Size())
@@ -16,8 +18,13 @@ func convForward(l *compiler.Layer, x, w, b []float64, batch int) []float64 {
 		for k := range out.C {
 			for oy := range out.H {
 				for ox := range out.W {
-					sum := b[k]
-					for c := range in.C {
+					y[at(out, s, k, oy, ox)] = b[k]
+				}
+			}
+			for c := range in.C {
+				for oy := range out.H {
+					for ox := range out.W {
+						sum := 0.0
 						for i := range l.FH {
 							for j := range l.FW {
 								iy, ix := oy*l.SH+i-l.PH, ox*l.SW+j-l.PW
@@ -26,8 +33,8 @@ func convForward(l *compiler.Layer, x, w, b []float64, batch int) []float64 {
 								}
 							}
 						}
+						y[at(out, s, k, oy, ox)] += sum
 					}
-					y[at(out, s, k, oy, ox)] = sum
 				}
 			}
 		}
@@ -40,12 +47,12 @@ func convForward(l *compiler.Layer, x, w, b []float64, batch int) []float64 {
 // iy = oy·SH+i-PH and ix = ox·SW+j-PW, passes dy[s][k][oy][ox] back to both
 // factors, and the bias receives every dy of its filter:
 //
-//	dx[s][c][iy][ix] += w[k][c][i][j] · dy[s][k][oy][ox]
-//	dw[k][c][i][j]   += x[s][c][iy][ix] · dy[s][k][oy][ox]
-//	db[k]            += dy[s][k][oy][ox]
+//	db[k]            += Σ_oy Σ_ox dy[s][k][oy][ox]
+//	dw[k][c][i][j]   += Σ_oy Σ_ox x[s][c][iy][ix] · dy[s][k][oy][ox]
+//	dx[s][c][iy][ix] += w[k][c][i][j] · dy[s][k][oy][ox]   for every oy, ox, i, j
 //
-// summed over every sample, filter, output position and filter offset, with
-// padding positions skipped (their gradient is dropped).
+// summed over every sample s and filter k, with padding positions skipped
+// (their gradient is dropped). Each line has its own loops, in this order.
 func convBackward(l *compiler.Layer, x, w, dy []float64, batch int) (dx, dw, db []float64) {
 	in, out := l.In, l.Out
 	dx = make([]float64, len(x))
@@ -55,15 +62,32 @@ func convBackward(l *compiler.Layer, x, w, dy []float64, batch int) (dx, dw, db 
 		for k := range out.C {
 			for oy := range out.H {
 				for ox := range out.W {
-					g := dy[at(out, s, k, oy, ox)]
-					db[k] += g
-					for c := range in.C {
+					db[k] += dy[at(out, s, k, oy, ox)]
+				}
+			}
+			for c := range in.C {
+				for i := range l.FH {
+					for j := range l.FW {
+						sum := 0.0
+						for oy := range out.H {
+							for ox := range out.W {
+								iy, ix := oy*l.SH+i-l.PH, ox*l.SW+j-l.PW
+								if inside(in, iy, ix) {
+									sum += x[at(in, s, c, iy, ix)] * dy[at(out, s, k, oy, ox)]
+								}
+							}
+						}
+						dw[weightAt(l, k, c, i, j)] += sum
+					}
+				}
+				for oy := range out.H {
+					for ox := range out.W {
+						g := dy[at(out, s, k, oy, ox)]
 						for i := range l.FH {
 							for j := range l.FW {
 								iy, ix := oy*l.SH+i-l.PH, ox*l.SW+j-l.PW
 								if inside(in, iy, ix) {
 									dx[at(in, s, c, iy, ix)] += w[weightAt(l, k, c, i, j)] * g
-									dw[weightAt(l, k, c, i, j)] += x[at(in, s, c, iy, ix)] * g
 								}
 							}
 						}
