@@ -22,10 +22,12 @@ import (
 //
 //	|analytic - numeric| <= fdTol · max(1, |analytic|, |numeric|).
 //
-// In float64 the rounding error of numeric is about 1e-16·|f|/h ≈ 1e-11
-// and its truncation error h²·f”'/6 ≈ 1e-11 for these small nets, so fdTol
-// leaves a wide margin while any real mistake (a wrong index, a missed
-// term, a wrong scale) is off by far more.
+// In float64, f carries a rounding error of some 1e-15 to 1e-14 (sums of
+// many terms), which the quotient divides by 2h, and the truncation error is
+// h²/6 times f's third derivative, about 1e-11 here: the worst errors seen
+// are about 2e-9 (go test -v prints each case's). fdTol leaves a wide margin
+// over that, while a real mistake (a wrong index, a missed term, a wrong
+// scale) is off by far more.
 const (
 	fdStep = 1e-5
 	fdTol  = 1e-6
@@ -74,6 +76,7 @@ var gradCases = []gradCase{
 	{"conv 1x1", "input 3x4x3\nconv 1x1x2\n", 2, Options{}},
 	{"conv p same", "input 6x6x2\nconv 3x3x3 p same\n", 2, Options{}},
 	{"conv p same rectangular", "input 5x6x2\nconv 3x5x2 p same\n", 2, Options{}},
+	{"conv padding wider than the filter", "input 3x3x2\nconv 2x2x2 p2\n", 2, Options{}},
 	{"conv after conv", "input 6x6x2\nconv 3x3x3\nconv 2x2x2 s2\n", 2, Options{}},
 
 	{"max pool", "input 4x4x2\npool max 2x2\n", 2, Options{}},
@@ -82,6 +85,7 @@ var gradCases = []gradCase{
 	{"max pool overlapping padded", "input 5x5x2\npool max 3x3 s2 p1\n", 2, Options{}},
 	{"max pool rectangular", "input 6x4x2\npool max 3x2 s3x1 p0x1\n", 2, Options{}},
 	{"max pool after conv", "input 6x6x2\nconv 3x3x3 p1\npool max 3x3 s1 p1\n", 2, Options{}},
+	{"max pool stride wider than the window", "input 8x8x2\npool max 2x2 s3\n", 2, Options{}},
 	{"mean pool", "input 4x4x2\npool mean 2x2\n", 2, Options{}},
 	{"mean pool padded", "input 4x4x2\npool mean 2x2 s2 p1\n", 2, Options{}},
 	{"mean pool overlapping padded", "input 5x5x2\npool mean 3x3 s2 p1\n", 3, Options{}},

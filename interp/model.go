@@ -11,7 +11,8 @@ import (
 )
 
 // Model is a network with its parameters. Params[i] holds the values of
-// Net.Params()[i] in PyTorch's row-major layout.
+// Net.Params()[i] in PyTorch's row-major layout. Net must not change after
+// New has checked it; Params may be read and written freely between passes.
 type Model struct {
 	Net    *compiler.Net
 	Params [][]float64
