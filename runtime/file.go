@@ -11,21 +11,15 @@ import (
 
 // codec reads and writes one file format.
 type codec struct {
-	read  func(f *os.File, size int64, name string) ([]*Array, error)
+	read  func(r io.ReaderAt, size int64) ([]*Array, error)
 	write func(w io.Writer, arrays []*Array) error
 }
 
 // codecs maps each accepted extension to its codec.
 var codecs = map[string]codec{
-	".npy": {readNPYFile, writeNPYFile},
-	".npz": {
-		func(f *os.File, size int64, _ string) ([]*Array, error) { return ReadNPZ(f, size) },
-		WriteNPZ,
-	},
-	".safetensors": {
-		func(f *os.File, size int64, _ string) ([]*Array, error) { return ReadSafetensors(f, size) },
-		WriteSafetensors,
-	},
+	".npy":         {readNPYAt, writeNPYFile},
+	".npz":         {ReadNPZ, WriteNPZ},
+	".safetensors": {ReadSafetensors, WriteSafetensors},
 }
 
 func codecOf(path string) (codec, error) {
@@ -61,16 +55,21 @@ func ReadArrays(path string) ([]*Array, error) {
 	if st.IsDir() {
 		return nil, &FileError{File: path, Msg: "is a directory"}
 	}
-	arrays, err := c.read(f, st.Size(), path)
-	return arrays, inFile(err, path, "")
+	arrays, err := c.read(f, st.Size())
+	if err != nil {
+		return nil, inFile(err, path, "")
+	}
+	if len(arrays) == 1 && arrays[0].Name == "" { // .npy
+		arrays[0].Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	return arrays, nil
 }
 
-func readNPYFile(f *os.File, size int64, path string) ([]*Array, error) {
-	a, err := readNPY(bufio.NewReaderSize(f, chunkBytes), size)
+func readNPYAt(r io.ReaderAt, size int64) ([]*Array, error) {
+	a, err := readNPY(bufio.NewReaderSize(io.NewSectionReader(r, 0, size), chunkBytes), size)
 	if err != nil {
 		return nil, err
 	}
-	a.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
 	return []*Array{a}, nil
 }
 

@@ -41,8 +41,11 @@ func readNPY(r io.Reader, limit int64) (*Array, error) {
 		return nil, err
 	}
 	need := int64(n) * int64(d.size)
-	if limit >= 0 && limit-used < need {
+	switch {
+	case limit >= 0 && limit-used < need:
 		return nil, truncated(h, need, limit-used)
+	case limit >= 0 && limit-used > need:
+		return nil, trailing(limit - used - need)
 	}
 	a, got, err := readValues(r, d, n, limit >= 0)
 	switch {
@@ -70,9 +73,13 @@ func expectEOF(r io.Reader) error {
 	case err != nil:
 		return &FileError{Msg: "reading data: " + err.Error(), Err: err}
 	case n > 0:
-		return fail("%d bytes of trailing data after the array", n)
+		return trailing(n)
 	}
 	return nil
+}
+
+func trailing(n int64) error {
+	return fail("%d bytes of trailing data after the array", n)
 }
 
 // readNPYHeader reads the magic, version and header, and returns the header

@@ -55,7 +55,7 @@ func ReadSafetensors(r io.ReaderAt, size int64) ([]*Array, error) {
 // offset and where the byte buffer starts.
 func readSTHeader(r io.ReaderAt, size int64) ([]*stEntry, int64, error) {
 	var pre [8]byte
-	if m, _ := r.ReadAt(pre[:], 0); m < 8 || size < 8 {
+	if m, _ := r.ReadAt(pre[:], 0); size < 8 || m < 8 {
 		return nil, 0, fail("not a .safetensors file (shorter than 8 bytes)")
 	}
 	n := binary.LittleEndian.Uint64(pre[:])
