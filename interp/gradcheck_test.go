@@ -103,6 +103,7 @@ var gradCases = []gradCase{
 	{"tanh after conv", "input 4x4x2\nconv 3x3x3\ntanh\n", 2, Options{}},
 	{"leaky default", "input 4x4x3\nleaky\n", 2, Options{}},
 	{"leaky 0.2", "input 4x4x3\nleaky 0.2\n", 2, Options{}},
+	{"leaky negative slope", "input 4x4x3\nleaky -0.5\n", 2, Options{}},
 	{"leaky after conv", "input 5x5x2\nconv 3x3x3\nleaky 0.3\n", 2, Options{}},
 
 	{"softmax", "input 2x2x3\nsoftmax\n", 3, Options{}},
