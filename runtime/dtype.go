@@ -10,7 +10,6 @@ import (
 // dtype describes how one stored element type decodes into an Array. Exactly
 // one of f32, f64 and i64 is set: the Array field the values go to.
 type dtype struct {
-	name string // NumPy's name, used in messages: "float16"
 	kind byte   // NumPy's kind character ('f', 'i', 'u'); 0 if NumPy has none
 	st   string // the safetensors name: "F16"
 	size int    // bytes per element
@@ -19,21 +18,22 @@ type dtype struct {
 	i64  func(dst []int64, src []byte)
 }
 
-// dtypes lists every element type the readers accept. Half-precision types
+// dtypes lists every element type the readers accept: float16, bfloat16,
+// float32, float64, int8 to int64, uint8 to uint32. Half-precision types
 // widen exactly to float32; integers of every width widen to int64 (uint64
 // is missing because it does not fit).
 var dtypes = []*dtype{
-	{name: "float16", kind: 'f', st: "F16", size: 2, f32: decodeF16},
-	{name: "bfloat16", st: "BF16", size: 2, f32: decodeBF16},
-	{name: "float32", kind: 'f', st: "F32", size: 4, f32: decodeF32},
-	{name: "float64", kind: 'f', st: "F64", size: 8, f64: decodeF64},
-	{name: "int8", kind: 'i', st: "I8", size: 1, i64: intDecoder(1, true)},
-	{name: "int16", kind: 'i', st: "I16", size: 2, i64: intDecoder(2, true)},
-	{name: "int32", kind: 'i', st: "I32", size: 4, i64: intDecoder(4, true)},
-	{name: "int64", kind: 'i', st: "I64", size: 8, i64: intDecoder(8, true)},
-	{name: "uint8", kind: 'u', st: "U8", size: 1, i64: intDecoder(1, false)},
-	{name: "uint16", kind: 'u', st: "U16", size: 2, i64: intDecoder(2, false)},
-	{name: "uint32", kind: 'u', st: "U32", size: 4, i64: intDecoder(4, false)},
+	{kind: 'f', st: "F16", size: 2, f32: decodeF16},
+	{st: "BF16", size: 2, f32: decodeBF16},
+	{kind: 'f', st: "F32", size: 4, f32: decodeF32},
+	{kind: 'f', st: "F64", size: 8, f64: decodeF64},
+	{kind: 'i', st: "I8", size: 1, i64: intDecoder(1, true)},
+	{kind: 'i', st: "I16", size: 2, i64: intDecoder(2, true)},
+	{kind: 'i', st: "I32", size: 4, i64: intDecoder(4, true)},
+	{kind: 'i', st: "I64", size: 8, i64: intDecoder(8, true)},
+	{kind: 'u', st: "U8", size: 1, i64: intDecoder(1, false)},
+	{kind: 'u', st: "U16", size: 2, i64: intDecoder(2, false)},
+	{kind: 'u', st: "U32", size: 4, i64: intDecoder(4, false)},
 }
 
 // npyDtype returns the dtype of NumPy kind and size, or nil.
