@@ -25,9 +25,9 @@ const (
 )
 
 // Source parses and checks the .cnn source src read from filename, returning
-// the network (nil when it has no input, or is cut short by errors, in which
-// case it holds the layers up to the first one that failed) and every
-// diagnostic sorted by position.
+// the network and every diagnostic sorted by position. The network is nil
+// when the file has a syntax error or no usable input; when a layer's shape
+// fails, it holds the layers up to that one, marked Failed.
 func Source(filename string, src []byte) (*Net, Diagnostics) {
 	f, errs := dsl.Parse(filename, src)
 	var ds Diagnostics
@@ -57,8 +57,8 @@ func keepStatic(ds Diagnostics) Diagnostics {
 }
 
 // Check checks a parsed file: it expands repeats, infers every layer's shape
-// and collects every problem. The returned net is nil when the file declares
-// no input.
+// and collects every problem. The returned net is nil when the file has no
+// usable input: none, a bad one, or one after the first layer.
 func Check(filename string, f *dsl.File) (*Net, Diagnostics) {
 	c := &checker{
 		net:    &Net{Name: modelName(filename), File: filename},
@@ -66,7 +66,7 @@ func Check(filename string, f *dsl.File) (*Net, Diagnostics) {
 		seen:   map[dsl.Stmt]bool{},
 	}
 	c.file(f)
-	if !c.hasInput {
+	if !c.inputOK {
 		return nil, c.diags.sortAndDedupe()
 	}
 	return c.net, c.diags.sortAndDedupe()
@@ -88,6 +88,8 @@ type checker struct {
 	seen map[dsl.Stmt]bool
 
 	hasInput bool
+	// inputOK is set once the input's shape is known and valid.
+	inputOK bool
 	// declared is the file's input statement, found before the walk.
 	declared *dsl.Input
 	model    *dsl.Model
@@ -231,7 +233,7 @@ func (c *checker) input(s *dsl.Input, first bool) {
 	if c.tooLarge(s.Pos, "input", c.net.Input) {
 		return
 	}
-	c.cur, c.shapeKnown = c.net.Input, true
+	c.cur, c.shapeKnown, c.inputOK = c.net.Input, true, true
 }
 
 func (c *checker) repeat(s *dsl.Repeat, first bool) {

@@ -132,3 +132,13 @@ func TestBigCount(t *testing.T) {
 		}
 	}
 }
+
+// TestNoNetWithoutInput: a file whose input is missing, bad or late gives no
+// net at all, never an empty "complete" one.
+func TestNoNetWithoutInput(t *testing.T) {
+	for _, src := range []string{"", "relu\n", "input 6\nrelu\n", "input 0x3x3\n", "relu\ninput 4x4x1\n", "input 4x4x1\nfc x\n"} {
+		if net, _ := Source("t.cnn", []byte(src)); net != nil {
+			t.Errorf("Source(%q) returned a net: %+v", src, net)
+		}
+	}
+}
