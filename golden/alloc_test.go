@@ -1,0 +1,90 @@
+package golden
+
+import (
+	"testing"
+
+	"github.com/cnnc/cnnc/golden/internal/vgg"
+	"github.com/cnnc/cnnc/runtime"
+)
+
+// TestNoAllocations: once a model has run, its forward and backward passes,
+// batches and SGD steps allocate nothing.
+func TestNoAllocations(t *testing.T) {
+	m := vgg.New(1)
+	m.SetThreads(2)
+	m.SetTraining(true, 5)
+	xs := make([]vgg.Input, 4)
+	ys := make([]vgg.Output, 4)
+	dys := make([]vgg.Output, 4)
+	dxs := make([]vgg.Input, 4)
+	r := runtime.NewRand(3)
+	for i := range xs {
+		for j := range xs[i] {
+			xs[i][j] = float32(r.Normal())
+		}
+		for j := range dys[i] {
+			dys[i][j] = float32(r.Normal())
+		}
+	}
+	ops := []struct {
+		name string
+		fn   func()
+	}{
+		{"Forward", func() { m.Forward(&xs[0], &ys[0]) }},
+		{"Backward", func() { m.Forward(&xs[0], &ys[0]); m.Backward(&dys[0], &dxs[0]) }},
+		{"ForwardBatch", func() { m.ForwardBatch(xs, ys) }},
+		{"ForwardBackwardBatch", func() { m.ForwardBackwardBatch(xs, dys, ys, dxs) }},
+		{"Step", func() { m.Step(0.01, 0.9, 1e-4) }},
+		{"ZeroGrad", func() { m.ZeroGrad() }},
+	}
+	for _, op := range ops {
+		op.fn() // allocate what is allocated on first use
+		if n := testing.AllocsPerRun(20, op.fn); n != 0 {
+			t.Errorf("%s: %v allocations per run, want 0", op.name, n)
+		}
+	}
+}
+
+// TestBatchEqualsSingle: a batch gives, sample for sample, the outputs and
+// input gradients of single-sample passes, bit for bit, and with one worker
+// the same parameter gradients; with several workers the gradients agree
+// to rounding.
+func TestBatchEqualsSingle(t *testing.T) {
+	const n = 5
+	xs, dys := make([]vgg.Input, n), make([]vgg.Output, n)
+	r := runtime.NewRand(9)
+	for i := range xs {
+		for j := range xs[i] {
+			xs[i][j] = float32(r.Normal())
+		}
+		for j := range dys[i] {
+			dys[i][j] = float32(r.Normal())
+		}
+	}
+	single := vgg.New(2)
+	var ys [n]vgg.Output
+	var dxs [n]vgg.Input
+	for i := range xs {
+		single.Forward(&xs[i], &ys[i])
+		single.Backward(&dys[i], &dxs[i])
+	}
+	want := single.Grads()
+	for _, threads := range []int{1, 2, 3} {
+		batch := vgg.New(2)
+		batch.SetThreads(threads)
+		bys, bdxs := make([]vgg.Output, n), make([]vgg.Input, n)
+		batch.ForwardBackwardBatch(xs, dys, bys, bdxs)
+		for i := range xs {
+			if bys[i] != ys[i] || bdxs[i] != dxs[i] {
+				t.Fatalf("%d threads: sample %d differs from its single-sample pass", threads, i)
+			}
+		}
+		for i, g := range batch.Grads() {
+			tol := 0.0
+			if threads > 1 {
+				tol = 1e-5 // summation order differs
+			}
+			expectClose(t, g.Name, to64(g.F32), to64(want[i].F32), tol)
+		}
+	}
+}
