@@ -94,9 +94,13 @@ func compareWithInterpreter(t *testing.T, file string, m runtime.Network, seed u
 }
 
 // tolScaled bounds max|a-b| / max|ref| with no floor at 1: gradients deep
-// in a big network can be far below 1, where the usual tolerance would hold
-// whatever the values.
-const tolScaled = 1e-3
+// in a big network can be far below 1 (AlexNet's conv2 weight gradient is
+// about 1e-7 here), where the usual tolerance would hold whatever the
+// values. It is looser than tolFloat32 because such tiny gradients are sums
+// of terms of both signs that mostly cancel, which magnifies float32's
+// relative error (AlexNet's conv2 shows 0.2%); a bug shows as errors of the
+// order of the values themselves.
+const tolScaled = 1e-2
 
 func expectScaled(t *testing.T, what string, got, want []float64) {
 	t.Helper()
