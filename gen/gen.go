@@ -124,6 +124,7 @@ func (g *generator) file() {
 	g.modelType()
 	g.constructor()
 	g.api()
+	g.training()
 	g.paramsType()
 	g.paramsIO()
 	g.workerType()

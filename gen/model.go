@@ -62,6 +62,13 @@ func (g *generator) modelType() {
 		jen.Id("forwardChunk").Func().Params(jen.Int(), jen.Int(), jen.Int()),
 		jen.Id("trainChunk").Func().Params(jen.Int(), jen.Int(), jen.Int()),
 		jen.Line(),
+		jen.Id("batchLabels").Index().Int32(),
+		jen.Id("batchTargets").Index().Id("Output"),
+		jen.Id("losses").Index().Float64().Comment("each sample's share of the loss"),
+		jen.Id("hits").Index().Bool().Comment("whether each sample's top output is its label"),
+		jen.Id("lossChunk").Func().Params(jen.Int(), jen.Int(), jen.Int()),
+		jen.Id("evalChunk").Func().Params(jen.Int(), jen.Int(), jen.Int()),
+		jen.Line(),
 		jen.Comment("Buffers of the flat-slice methods, grown as needed."),
 		jen.Id("flatX").Op(",").Id("flatDX").Index().Id("Input"),
 		jen.Id("flatY").Op(",").Id("flatDY").Index().Id("Output"),
@@ -80,6 +87,8 @@ func (g *generator) constructor() {
 		jen.Id("m").Dot("params").Dot("init").Call(jen.Id("seed")),
 		jen.Id("m").Dot("forwardChunk").Op("=").Id("m").Dot("runForward"),
 		jen.Id("m").Dot("trainChunk").Op("=").Id("m").Dot("runTrain"),
+		jen.Id("m").Dot("lossChunk").Op("=").Id("m").Dot("runLoss"),
+		jen.Id("m").Dot("evalChunk").Op("=").Id("m").Dot("runEval"),
 		jen.Id("m").Dot("SetThreads").Call(rt("Threads").Call()),
 		jen.Return(jen.Id("m")),
 	)
@@ -185,14 +194,7 @@ func (g *generator) api() {
 		jen.Id("m").Dot("pool").Dot("Run").Call(jen.Len(jen.Id("x")), jen.Id("m").Dot("trainChunk")),
 		jen.Id("m").Dot("batchX").Op(",").Id("m").Dot("batchDY").Op(",").Id("m").Dot("batchY").Op(",").Id("m").Dot("batchDX").Op("=").
 			Nil().Op(",").Nil().Op(",").Nil().Op(",").Nil(),
-		jen.Comment("Reduce the workers' sums into the model's, in worker order."),
-		jen.Id("sums").Op(":=").Id("m").Dot("grads").Dot("slices").Call(),
-		jen.For(jen.List(jen.Id("_"), jen.Id("w")).Op(":=").Range().Id("m").Dot("workers").Index(jen.Lit(1).Op(":"))).Block(
-			jen.For(jen.List(jen.Id("i"), jen.Id("g")).Op(":=").Range().Id("w").Dot("grads").Dot("slices").Call()).Block(
-				rt("Accumulate").Call(jen.Id("sums").Index(jen.Id("i")), jen.Id("g")),
-				jen.Clear(jen.Id("g")),
-			),
-		),
+		jen.Id("m").Dot("reduceGrads").Call(),
 	)
 
 	f.Func().Params(m).Id("runTrain").Params(jen.Id("wi"), jen.Id("lo"), jen.Id("hi").Int()).Block(

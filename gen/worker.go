@@ -98,26 +98,50 @@ func (g *generator) workerPasses() {
 	g.f.Comment("is nil.")
 	g.f.Func().Params(w).Id("backward").Params(
 		jen.List(jen.Id("p"), jen.Id("sums")).Op("*").Id("params"), jen.Id("dy").Op("*").Id("Output"), jen.Id("dx").Op("*").Id("Input"),
+	).Block(
+		jen.Id("w").Dot("ensureBack").Call(),
+		toInternal(out, jen.Id("w").Dot("back").Dot(out.Grad()), jen.Id("dy")),
+		jen.Id("w").Dot("backwardFrom").Call(jen.Lit(len(g.steps)-1), jen.Id("p"), jen.Id("sums"), jen.Id("dx")),
+	)
+
+	g.f.Comment("ensureBack allocates the gradient buffers on first use.")
+	g.f.Func().Params(w).Id("ensureBack").Params().Block(
+		jen.If(jen.Id("w").Dot("back").Op("==").Nil()).Block(jen.Id("w").Dot("back").Op("=").New(jen.Id("backBuffers"))),
+	)
+
+	g.f.Comment("backwardFrom runs steps last, last-1, ..., 0 backward, from the gradient of")
+	g.f.Comment("step last's output already in its buffer.")
+	g.f.Func().Params(w).Id("backwardFrom").Params(
+		jen.Id("last").Int(), jen.List(jen.Id("p"), jen.Id("sums")).Op("*").Id("params"), jen.Id("dx").Op("*").Id("Input"),
 	).BlockFunc(func(b *jen.Group) {
-		b.If(jen.Id("w").Dot("back").Op("==").Nil()).Block(jen.Id("w").Dot("back").Op("=").New(jen.Id("backBuffers")))
 		b.Id("bb").Op(":=").Id("w").Dot("back")
-		b.Add(toInternal(out, jen.Id("bb").Dot(out.Grad()), jen.Id("dy")))
-		for i := len(g.steps) - 1; i >= 0; i-- {
-			s := g.steps[i]
-			b.Id("w").Dot(s.Name() + "Backward").CallFunc(func(a *jen.Group) {
-				if s.L.Kind == compiler.Conv || s.L.Kind == compiler.FC {
-					a.Id("p")
-					a.Id("sums")
-				}
-				if i == 0 {
-					a.Id("dx").Op("!=").Nil()
-				} else {
-					a.True()
-				}
-			})
-		}
+		b.Switch().BlockFunc(func(sw *jen.Group) {
+			for i := len(g.steps) - 1; i >= 0; i-- {
+				s := g.steps[i]
+				call := jen.Id("w").Dot(s.Name() + "Backward").CallFunc(func(a *jen.Group) {
+					if s.L.Kind == compiler.Conv || s.L.Kind == compiler.FC {
+						a.Id("p")
+						a.Id("sums")
+					}
+					if i == 0 {
+						a.Id("dx").Op("!=").Nil()
+					} else {
+						a.True()
+					}
+				})
+				sw.Case(jen.Id("last").Op(">=").Lit(i)).Block(call).Add(fallthroughIf(i > 0))
+			}
+		})
 		b.If(jen.Id("dx").Op("!=").Nil()).Block(toPublic(in, jen.Id("dx"), jen.Id("bb").Dot(in.Grad())))
 	})
+}
+
+// fallthroughIf renders a fallthrough statement, or nothing.
+func fallthroughIf(ok bool) jen.Code {
+	if !ok {
+		return jen.Null()
+	}
+	return jen.Line().Fallthrough()
 }
 
 // toInternal emits the copy of a public tensor src (C×H×W) into the internal

@@ -17,6 +17,7 @@ func TestNoAllocations(t *testing.T) {
 	ys := make([]vgg.Output, 4)
 	dys := make([]vgg.Output, 4)
 	dxs := make([]vgg.Input, 4)
+	labels := []int32{0, 1, 2, 1}
 	r := runtime.NewRand(3)
 	for i := range xs {
 		for j := range xs[i] {
@@ -36,6 +37,8 @@ func TestNoAllocations(t *testing.T) {
 		{"ForwardBackwardBatch", func() { m.ForwardBackwardBatch(xs, dys, ys, dxs) }},
 		{"Step", func() { m.Step(0.01, 0.9, 1e-4) }},
 		{"ZeroGrad", func() { m.ZeroGrad() }},
+		{"TrainBatch", func() { m.TrainBatch(xs, labels, nil, runtime.SGD{LR: 0.01, Momentum: 0.9}, 7) }},
+		{"Evaluate", func() { m.Evaluate(xs, labels, nil) }},
 	}
 	for _, op := range ops {
 		op.fn() // allocate what is allocated on first use

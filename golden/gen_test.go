@@ -2,6 +2,7 @@ package golden
 
 import (
 	"bytes"
+	"fmt"
 	"go/format"
 	"os"
 	"path/filepath"
@@ -115,12 +116,11 @@ func TestInitMatchesInterpreter(t *testing.T) {
 	}
 }
 
-// TestSGDMatchesPyTorch: three steps of SGD with momentum and weight decay
-// give PyTorch's weights, for a cross-entropy classifier and an MSE
-// regressor. The loss gradient is computed here from the outputs: for a
-// softmax output p and labels l, dL/dp = -1/(N·p[l]) at the label (its
-// softmax backward gives (p - onehot)/N); for MSE, 2(y - t)/(N·F).
-func TestSGDMatchesPyTorch(t *testing.T) {
+// TestTrainingMatchesPyTorch: three TrainBatch steps (the generated loss,
+// backward and SGD with momentum and weight decay) give PyTorch's losses and
+// weights, for a cross-entropy classifier (the loss taken on the scores
+// before the final softmax, as nn.CrossEntropyLoss) and an MSE regressor.
+func TestTrainingMatchesPyTorch(t *testing.T) {
 	for _, name := range []string{"sgd", "sgd_mse"} {
 		t.Run(name, func(t *testing.T) {
 			list, err := runtime.ReadArrays(filepath.Join("testdata", name, "train.npz"))
@@ -140,27 +140,24 @@ func TestSGDMatchesPyTorch(t *testing.T) {
 			if err := m.SetParams("train.npz", start); err != nil {
 				t.Fatal(err)
 			}
-			lr, mom, wd := float32(a["lr"].F64[0]), float32(a["momentum"].F64[0]), float32(a["weight_decay"].F64[0])
+			opt := runtime.SGD{LR: float32(a["lr"].F64[0]), Momentum: float32(a["momentum"].F64[0]), WeightDecay: float32(a["weight_decay"].F64[0])}
+			if m.Classifier() != (a["step1.y"].I64 != nil) {
+				t.Fatalf("Classifier() = %v", m.Classifier())
+			}
 			for step := 1; step <= 3; step++ {
-				prefix := "step" + string(rune('0'+step)) + "."
+				prefix := fmt.Sprintf("step%d.", step)
 				x := a[prefix+"x"].Float32s()
-				n := a[prefix+"x"].Shape[0]
-				_, outSize := m.Sizes()
-				y := make([]float32, n*outSize)
-				m.ForwardN(x, y)
-				dy := make([]float32, len(y))
-				if labels := a[prefix+"y"].I64; labels != nil {
-					for s, l := range labels {
-						dy[s*outSize+int(l)] = -1 / (float32(n) * y[s*outSize+int(l)])
+				var labels []int32
+				var targets []float32
+				if ys := a[prefix+"y"].I64; ys != nil {
+					for _, l := range ys {
+						labels = append(labels, int32(l))
 					}
 				} else {
-					for i, target := range a[prefix+"y"].Float32s() {
-						dy[i] = 2 * (y[i] - target) / float32(len(y))
-					}
+					targets = a[prefix+"y"].Float32s()
 				}
-				m.ZeroGrad()
-				m.ForwardBackwardN(x, dy, nil, nil)
-				m.Step(lr, mom, wd)
+				loss := m.TrainN(x, labels, targets, opt, uint64(step))
+				expectClose(t, prefix+"loss", []float64{loss}, []float64{a["losses"].F64[step-1]}, tolFloat32)
 				for i, p := range m.Params() {
 					want := a[prefix+f.net.Params()[i].Name].Float64s()
 					expectClose(t, prefix+p.Name, to64(p.F32), want, tolFloat32)

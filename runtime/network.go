@@ -34,4 +34,16 @@ type Network interface {
 	// layout, checking every name and shape; file names their origin in
 	// errors.
 	SetParams(file string, arrays []*Array) error
+
+	// Classifier reports whether the network ends in softmax: it then
+	// trains on class labels with cross-entropy, else on targets with
+	// squared error.
+	Classifier() bool
+	// TrainN runs one SGD step on the n samples of x with their labels
+	// (classifier) or targets (n outputs), with dropout masks drawn from
+	// seed, and returns the mean loss before the step.
+	TrainN(x []float32, labels []int32, targets []float32, opt SGD, seed uint64) float64
+	// EvaluateN returns the mean loss over the samples of x and, for a
+	// classifier, how many have their label as the top output.
+	EvaluateN(x []float32, labels []int32, targets []float32) (loss float64, correct int)
 }

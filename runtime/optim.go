@@ -39,3 +39,9 @@ func SGDStep(w, g, v []float32, lr, momentum, weightDecay float32, first bool) {
 		w[i] -= lr * d
 	}
 }
+
+// SGD holds the hyperparameters of torch.optim.SGD: learning rate,
+// momentum and weight decay (see SGDStep).
+type SGD struct {
+	LR, Momentum, WeightDecay float32
+}

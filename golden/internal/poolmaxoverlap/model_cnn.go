@@ -63,6 +63,13 @@ type Model struct {
 	forwardChunk func(int, int, int)
 	trainChunk   func(int, int, int)
 
+	batchLabels  []int32
+	batchTargets []Output
+	losses       []float64 // each sample's share of the loss
+	hits         []bool    // whether each sample's top output is its label
+	lossChunk    func(int, int, int)
+	evalChunk    func(int, int, int)
+
 	// Buffers of the flat-slice methods, grown as needed.
 	flatX, flatDX []Input
 	flatY, flatDY []Output
@@ -79,6 +86,8 @@ func New(seed uint64) *Model {
 	m.params.init(seed)
 	m.forwardChunk = m.runForward
 	m.trainChunk = m.runTrain
+	m.lossChunk = m.runLoss
+	m.evalChunk = m.runEval
 	m.SetThreads(runtime.Threads())
 	return m
 }
@@ -184,14 +193,7 @@ func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []In
 	m.batchX, m.batchDY, m.batchY, m.batchDX = x, dy, y, dx
 	m.pool.Run(len(x), m.trainChunk)
 	m.batchX, m.batchDY, m.batchY, m.batchDX = nil, nil, nil, nil
-	// Reduce the workers' sums into the model's, in worker order.
-	sums := m.grads.slices()
-	for _, w := range m.workers[1:] {
-		for i, g := range w.grads.slices() {
-			runtime.Accumulate(sums[i], g)
-			clear(g)
-		}
-	}
+	m.reduceGrads()
 }
 func (m *Model) runTrain(wi, lo, hi int) {
 	w := m.workers[wi]
@@ -359,6 +361,195 @@ func (m *Model) LoadWeights(path string) error {
 // PyTorch's names and layout, replacing the file atomically.
 func (m *Model) SaveWeights(path string) error {
 	return runtime.WriteArrays(path, m.Params())
+}
+
+// loss returns the sample's share of the mean squared error over a batch of n,
+// Σ (y - target)² / (n·OutputSize), and sets the output's gradient to
+// 2(y - target)/(n·OutputSize). label is unused.
+func (w *worker) loss(label int, target *Output, n int) float64 {
+	w.ensureBack()
+	for c := range 2 {
+		for y := range 3 {
+			for x := range 3 {
+				w.back.d3[y*6+x*2+c] = target[c*9+y*3+x]
+			}
+		}
+	}
+	scale := 2 / float32(n*OutputSize)
+	var sum float64
+	{
+		y := w.x3[0:][:18:18]
+		d := w.back.d3[0:][:18:18]
+		for i, v := range y {
+			e := v - d[i]
+			sum += float64(e * e)
+			d[i] = e * scale
+		}
+	}
+	return sum / float64(n*OutputSize)
+}
+
+// top is not meaningful without classes: it returns -1.
+func (w *worker) top() int {
+	return -1
+}
+
+// Classifier reports whether the network ends in softmax, and so trains with
+// class labels and cross-entropy rather than targets and squared error.
+func (m *Model) Classifier() bool {
+	return false
+}
+
+// TrainBatch runs one step of training on the mini-batch x with targets: forward
+// with dropout on (masks drawn from seed), the mean squared error of the
+// outputs (PyTorch's nn.MSELoss), backward and an SGD step. labels must be nil.
+// It returns the loss, computed before the step, and panics if the lengths
+// differ.
+func (m *Model) TrainBatch(x []Input, labels []int32, targets []Output, opt runtime.SGD, seed uint64) float64 {
+	m.checkLabels(x, labels, targets)
+	m.ZeroGrad()
+	for i := range m.workers {
+		m.gradSums(i)
+	}
+	m.train, m.seed = true, seed
+	m.batchX, m.batchLabels, m.batchTargets = x, labels, targets
+	m.pool.Run(len(x), m.lossChunk)
+	m.batchX, m.batchLabels, m.batchTargets = nil, nil, nil
+	m.train = false
+	m.reduceGrads()
+	m.Step(opt.LR, opt.Momentum, opt.WeightDecay)
+	return m.lossSum(len(x))
+}
+
+// Evaluate runs x with dropout off and returns the mean loss (as TrainBatch
+// defines it) and, for a classifier, how many samples have their label as the
+// top output. It changes no parameter.
+func (m *Model) Evaluate(x []Input, labels []int32, targets []Output) (loss float64, correct int) {
+	m.checkLabels(x, labels, targets)
+	train := m.train
+	m.train = false
+	m.batchX, m.batchLabels, m.batchTargets = x, labels, targets
+	m.pool.Run(len(x), m.evalChunk)
+	m.batchX, m.batchLabels, m.batchTargets = nil, nil, nil
+	m.train = train
+	for _, hit := range m.hits[:len(x)] {
+		if hit {
+			correct++
+		}
+	}
+	return m.lossSum(len(x)), correct
+}
+
+// checkLabels checks the lengths of a labelled or targeted batch and grows the
+// per-sample results.
+func (m *Model) checkLabels(x []Input, labels []int32, targets []Output) {
+	if len(targets) != len(x) {
+		panic("cnnc: targets and x differ in length")
+	}
+	if len(m.losses) < len(x) {
+		m.losses = make([]float64, len(x))
+		m.hits = make([]bool, len(x))
+	}
+}
+
+// lossSum adds the per-sample shares of the loss in sample order.
+func (m *Model) lossSum(n int) float64 {
+	var sum float64
+	for _, l := range m.losses[:n] {
+		sum += l
+	}
+	return sum
+}
+
+// reduceGrads adds the workers' gradient sums into the model's, in worker order.
+func (m *Model) reduceGrads() {
+	sums := m.grads.slices()
+	for _, w := range m.workers[1:] {
+		if w == nil || w.grads == nil {
+			continue
+		}
+		for i, g := range w.grads.slices() {
+			runtime.Accumulate(sums[i], g)
+			clear(g)
+		}
+	}
+}
+func (m *Model) runLoss(wi, lo, hi int) {
+	w := m.workers[wi]
+	sums := m.gradSums(wi)
+	for s := lo; s < hi; s++ {
+		w.load(&m.batchX[s])
+		w.forward(m.params, m.train, m.seed, s)
+		m.losses[s] = w.loss(0, &m.batchTargets[s], len(m.batchX))
+		w.backwardFrom(2, m.params, sums, nil)
+	}
+}
+func (m *Model) runEval(wi, lo, hi int) {
+	w := m.worker(wi)
+	for s := lo; s < hi; s++ {
+		w.load(&m.batchX[s])
+		w.forward(m.params, m.train, m.seed, s)
+		m.losses[s] = w.loss(0, &m.batchTargets[s], len(m.batchX))
+	}
+}
+
+// TrainN is TrainBatch on flat slices: x holds n samples, targets (for a
+// network that does not end in softmax) n outputs.
+func (m *Model) TrainN(x []float32, labels []int32, targets []float32, opt runtime.SGD, seed uint64) float64 {
+	n := len(x) / InputSize
+	if len(x) != n*InputSize || targets != nil && len(targets) != n*OutputSize {
+		panic("cnnc: lengths do not match the model's sizes")
+	}
+	{
+		if len(m.flatX) < n {
+			m.flatX = make([]Input, n)
+		}
+		for i := range n {
+			copy(m.flatX[i][:], x[i*InputSize:])
+		}
+	}
+	var ts []Output
+	if targets != nil {
+		{
+			if len(m.flatY) < n {
+				m.flatY = make([]Output, n)
+			}
+			for i := range n {
+				copy(m.flatY[i][:], targets[i*OutputSize:])
+			}
+		}
+		ts = m.flatY[:n]
+	}
+	return m.TrainBatch(m.flatX[:n], labels, ts, opt, seed)
+}
+
+// EvaluateN is Evaluate on flat slices.
+func (m *Model) EvaluateN(x []float32, labels []int32, targets []float32) (float64, int) {
+	n := len(x) / InputSize
+	if len(x) != n*InputSize || targets != nil && len(targets) != n*OutputSize {
+		panic("cnnc: lengths do not match the model's sizes")
+	}
+	{
+		if len(m.flatX) < n {
+			m.flatX = make([]Input, n)
+		}
+		for i := range n {
+			copy(m.flatX[i][:], x[i*InputSize:])
+		}
+	}
+	var ts []Output
+	if targets != nil {
+		{
+			if len(m.flatY) < n {
+				m.flatY = make([]Output, n)
+			}
+			for i := range n {
+				copy(m.flatY[i][:], targets[i*OutputSize:])
+			}
+		}
+		ts = m.flatY[:n]
+	}
+	return m.Evaluate(m.flatX[:n], labels, ts)
 }
 
 // params holds every parameter, laid out for the kernels that read it.
@@ -529,20 +720,38 @@ func (w *worker) forward(p *params, train bool, seed uint64, sample int) {
 // parameter gradients to sums, and writes the input gradient to dx unless it
 // is nil.
 func (w *worker) backward(p, sums *params, dy *Output, dx *Input) {
-	if w.back == nil {
-		w.back = new(backBuffers)
-	}
-	bb := w.back
+	w.ensureBack()
 	for c := range 2 {
 		for y := range 3 {
 			for x := range 3 {
-				bb.d3[y*6+x*2+c] = dy[c*9+y*3+x]
+				w.back.d3[y*6+x*2+c] = dy[c*9+y*3+x]
 			}
 		}
 	}
-	w.conv2Backward(p, sums, true)
-	w.maxpool1Backward(true)
-	w.conv1Backward(p, sums, dx != nil)
+	w.backwardFrom(2, p, sums, dx)
+}
+
+// ensureBack allocates the gradient buffers on first use.
+func (w *worker) ensureBack() {
+	if w.back == nil {
+		w.back = new(backBuffers)
+	}
+}
+
+// backwardFrom runs steps last, last-1, ..., 0 backward, from the gradient of
+// step last's output already in its buffer.
+func (w *worker) backwardFrom(last int, p, sums *params, dx *Input) {
+	bb := w.back
+	switch {
+	case last >= 2:
+		w.conv2Backward(p, sums, true)
+		fallthrough
+	case last >= 1:
+		w.maxpool1Backward(true)
+		fallthrough
+	case last >= 0:
+		w.conv1Backward(p, sums, dx != nil)
+	}
 	if dx != nil {
 		for c := range 2 {
 			for y := range 9 {

@@ -1,0 +1,257 @@
+package gen
+
+import (
+	"github.com/dave/jennifer/jen"
+
+	"github.com/cnnc/cnnc/compiler"
+)
+
+// classifier reports whether the network ends in softmax: it then trains with
+// cross-entropy on the scores before the softmax, else with squared error.
+func (g *generator) classifier() bool {
+	return g.steps[len(g.steps)-1].L.Kind == compiler.Softmax
+}
+
+// training emits the loss functions of a worker and the Model's training and
+// evaluation methods.
+func (g *generator) training() {
+	g.lossFunction()
+	defer g.trainingFlat()
+	f := g.f
+	m := jen.Id("m").Op("*").Id("Model")
+	mf := func(name string) *jen.Statement { return jen.Id("m").Dot(name) }
+
+	f.Comment("Classifier reports whether the network ends in softmax, and so trains with")
+	f.Comment("class labels and cross-entropy rather than targets and squared error.")
+	f.Func().Params(m).Id("Classifier").Params().Bool().Block(jen.Return(jen.Lit(g.classifier())))
+
+	if g.classifier() {
+		f.Comment("TrainBatch runs one step of training on the mini-batch x with class labels:")
+		f.Comment("forward with dropout on (masks drawn from seed), the mean cross-entropy of")
+		f.Comment("the scores before the final softmax (PyTorch's nn.CrossEntropyLoss), backward")
+		f.Comment("and an SGD step. targets must be nil. It returns the loss, computed before")
+		f.Comment("the step, and panics if a label is out of range or the lengths differ.")
+	} else {
+		f.Comment("TrainBatch runs one step of training on the mini-batch x with targets: forward")
+		f.Comment("with dropout on (masks drawn from seed), the mean squared error of the")
+		f.Comment("outputs (PyTorch's nn.MSELoss), backward and an SGD step. labels must be nil.")
+		f.Comment("It returns the loss, computed before the step, and panics if the lengths")
+		f.Comment("differ.")
+	}
+	f.Func().Params(m).Id("TrainBatch").Params(
+		jen.Id("x").Index().Id("Input"), jen.Id("labels").Index().Int32(), jen.Id("targets").Index().Id("Output"),
+		jen.Id("opt").Add(rt("SGD")), jen.Id("seed").Uint64(),
+	).Float64().Block(
+		mf("checkLabels").Call(jen.Id("x"), jen.Id("labels"), jen.Id("targets")),
+		mf("ZeroGrad").Call(),
+		jen.For(jen.Id("i").Op(":=").Range().Id("m").Dot("workers")).Block(mf("gradSums").Call(jen.Id("i"))),
+		jen.List(mf("train"), mf("seed")).Op("=").List(jen.True(), jen.Id("seed")),
+		jen.List(mf("batchX"), mf("batchLabels"), mf("batchTargets")).Op("=").List(jen.Id("x"), jen.Id("labels"), jen.Id("targets")),
+		mf("pool").Dot("Run").Call(jen.Len(jen.Id("x")), mf("lossChunk")),
+		jen.List(mf("batchX"), mf("batchLabels"), mf("batchTargets")).Op("=").List(jen.Nil(), jen.Nil(), jen.Nil()),
+		mf("train").Op("=").False(),
+		mf("reduceGrads").Call(),
+		mf("Step").Call(jen.Id("opt").Dot("LR"), jen.Id("opt").Dot("Momentum"), jen.Id("opt").Dot("WeightDecay")),
+		jen.Return(mf("lossSum").Call(jen.Len(jen.Id("x")))),
+	)
+
+	f.Comment("Evaluate runs x with dropout off and returns the mean loss (as TrainBatch")
+	f.Comment("defines it) and, for a classifier, how many samples have their label as the")
+	f.Comment("top output. It changes no parameter.")
+	f.Func().Params(m).Id("Evaluate").Params(
+		jen.Id("x").Index().Id("Input"), jen.Id("labels").Index().Int32(), jen.Id("targets").Index().Id("Output"),
+	).Params(jen.Id("loss").Float64(), jen.Id("correct").Int()).Block(
+		mf("checkLabels").Call(jen.Id("x"), jen.Id("labels"), jen.Id("targets")),
+		jen.Id("train").Op(":=").Add(mf("train")),
+		mf("train").Op("=").False(),
+		jen.List(mf("batchX"), mf("batchLabels"), mf("batchTargets")).Op("=").List(jen.Id("x"), jen.Id("labels"), jen.Id("targets")),
+		mf("pool").Dot("Run").Call(jen.Len(jen.Id("x")), mf("evalChunk")),
+		jen.List(mf("batchX"), mf("batchLabels"), mf("batchTargets")).Op("=").List(jen.Nil(), jen.Nil(), jen.Nil()),
+		mf("train").Op("=").Id("train"),
+		jen.For(jen.List(jen.Id("_"), jen.Id("hit")).Op(":=").Range().Add(mf("hits")).Index(jen.Op(":").Len(jen.Id("x")))).Block(
+			jen.If(jen.Id("hit")).Block(jen.Id("correct").Op("++")),
+		),
+		jen.Return(mf("lossSum").Call(jen.Len(jen.Id("x"))), jen.Id("correct")),
+	)
+
+	f.Comment("checkLabels checks the lengths of a labelled or targeted batch and grows the")
+	f.Comment("per-sample results.")
+	f.Func().Params(m).Id("checkLabels").Params(
+		jen.Id("x").Index().Id("Input"), jen.Id("labels").Index().Int32(), jen.Id("targets").Index().Id("Output"),
+	).Block(
+		jen.If(jen.Len(jen.Id(map[bool]string{true: "labels", false: "targets"}[g.classifier()])).Op("!=").Len(jen.Id("x"))).Block(
+			jen.Panic(jen.Lit(map[bool]string{true: "cnnc: labels and x differ in length", false: "cnnc: targets and x differ in length"}[g.classifier()])),
+		),
+		jen.If(jen.Len(mf("losses")).Op("<").Len(jen.Id("x"))).Block(
+			mf("losses").Op("=").Make(jen.Index().Float64(), jen.Len(jen.Id("x"))),
+			mf("hits").Op("=").Make(jen.Index().Bool(), jen.Len(jen.Id("x"))),
+		),
+	)
+
+	f.Comment("lossSum adds the per-sample shares of the loss in sample order.")
+	f.Func().Params(m).Id("lossSum").Params(jen.Id("n").Int()).Float64().Block(
+		jen.Var().Id("sum").Float64(),
+		jen.For(jen.List(jen.Id("_"), jen.Id("l")).Op(":=").Range().Add(mf("losses")).Index(jen.Op(":").Id("n"))).Block(
+			jen.Id("sum").Op("+=").Id("l"),
+		),
+		jen.Return(jen.Id("sum")),
+	)
+
+	f.Comment("reduceGrads adds the workers' gradient sums into the model's, in worker order.")
+	f.Func().Params(m).Id("reduceGrads").Params().Block(
+		jen.Id("sums").Op(":=").Add(mf("grads")).Dot("slices").Call(),
+		jen.For(jen.List(jen.Id("_"), jen.Id("w")).Op(":=").Range().Add(mf("workers")).Index(jen.Lit(1).Op(":"))).Block(
+			jen.If(jen.Id("w").Op("==").Nil().Op("||").Id("w").Dot("grads").Op("==").Nil()).Block(jen.Continue()),
+			jen.For(jen.List(jen.Id("i"), jen.Id("g")).Op(":=").Range().Id("w").Dot("grads").Dot("slices").Call()).Block(
+				rt("Accumulate").Call(jen.Id("sums").Index(jen.Id("i")), jen.Id("g")),
+				jen.Clear(jen.Id("g")),
+			),
+		),
+	)
+
+	sample := func(grad bool) []jen.Code {
+		var target jen.Code = jen.Nil()
+		var label jen.Code = jen.Lit(0)
+		if g.classifier() {
+			label = jen.Int().Call(mf("batchLabels").Index(jen.Id("s")))
+		} else {
+			target = jen.Op("&").Add(mf("batchTargets")).Index(jen.Id("s"))
+		}
+		code := []jen.Code{
+			jen.Id("w").Dot("load").Call(jen.Op("&").Add(mf("batchX")).Index(jen.Id("s"))),
+			jen.Id("w").Dot("forward").Call(mf("params"), mf("train"), mf("seed"), jen.Id("s")),
+			mf("losses").Index(jen.Id("s")).Op("=").Id("w").Dot("loss").Call(label, target, jen.Len(mf("batchX"))),
+		}
+		if grad {
+			last := len(g.steps) - 1
+			if g.classifier() {
+				last-- // the gradient is already at the scores before the softmax
+			}
+			code = append(code, jen.Id("w").Dot("backwardFrom").Call(jen.Lit(last), mf("params"), jen.Id("sums"), jen.Nil()))
+		} else if g.classifier() {
+			code = append(code, mf("hits").Index(jen.Id("s")).Op("=").Id("w").Dot("top").Call().Op("==").Add(label))
+		}
+		return code
+	}
+	f.Func().Params(m).Id("runLoss").Params(jen.Id("wi"), jen.Id("lo"), jen.Id("hi").Int()).Block(
+		jen.Id("w").Op(":=").Add(mf("workers")).Index(jen.Id("wi")),
+		jen.Id("sums").Op(":=").Add(mf("gradSums")).Call(jen.Id("wi")),
+		jen.For(jen.Id("s").Op(":=").Id("lo"), jen.Id("s").Op("<").Id("hi"), jen.Id("s").Op("++")).Block(sample(true)...),
+	)
+	f.Func().Params(m).Id("runEval").Params(jen.Id("wi"), jen.Id("lo"), jen.Id("hi").Int()).Block(
+		jen.Id("w").Op(":=").Add(mf("worker")).Call(jen.Id("wi")),
+		jen.For(jen.Id("s").Op(":=").Id("lo"), jen.Id("s").Op("<").Id("hi"), jen.Id("s").Op("++")).Block(sample(false)...),
+	)
+}
+
+// lossFunction emits worker.loss, which computes one sample's share of the
+// mean loss over a batch of n and leaves its gradient where backward starts,
+// and worker.top, the index of the largest output.
+func (g *generator) lossFunction() {
+	w := jen.Id("w").Op("*").Id("worker")
+	params := []jen.Code{jen.Id("label").Int(), jen.Id("target").Op("*").Id("Output"), jen.Id("n").Int()}
+	if g.classifier() {
+		last := g.steps[len(g.steps)-1]
+		z := last.In
+		size := z.Size()
+		g.f.Comment("loss returns the sample's share of the mean cross-entropy over a batch of n,")
+		g.f.Comment("(log Σ exp z - z[label])/n for the scores z before the softmax, and sets their")
+		g.f.Comment("gradient to (softmax(z) - onehot(label))/n. target is unused.")
+		g.f.Func().Params(w).Id("loss").Params(params...).Float64().BlockFunc(func(b *jen.Group) {
+			b.Id("w").Dot("ensureBack").Call()
+			b.Add(window("z", buf(z), k(0), size))
+			b.Add(window("p", buf(last.Out), k(0), size))
+			b.Add(window("d", jen.Id("w").Dot("back").Dot(z.Grad()), k(0), size))
+			b.Id("l").Op(":=").Add(labelIndex(z))
+			b.Id("m").Op(":=").Id("z").Index(jen.Lit(0))
+			b.For(jen.List(jen.Id("_"), jen.Id("v")).Op(":=").Range().Id("z")).Block(jen.Id("m").Op("=").Max(jen.Id("m"), jen.Id("v")))
+			b.Var().Id("sum").Float64()
+			b.For(jen.List(jen.Id("_"), jen.Id("v")).Op(":=").Range().Id("z")).Block(
+				jen.Id("sum").Op("+=").Qual("math", "Exp").Call(jen.Float64().Call(jen.Id("v").Op("-").Id("m"))),
+			)
+			b.Id("inv").Op(":=").Lit(1).Op("/").Float32().Call(jen.Id("n"))
+			b.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id("p")).Block(jen.Id("d").Index(jen.Id("i")).Op("=").Id("v").Op("*").Id("inv"))
+			b.Id("d").Index(jen.Id("l")).Op("-=").Id("inv")
+			b.Return(jen.Parens(jen.Qual("math", "Log").Call(jen.Id("sum")).Op("+").Float64().Call(jen.Id("m").Op("-").Id("z").Index(jen.Id("l")))).Op("/").Float64().Call(jen.Id("n")))
+		})
+		g.f.Comment("top returns the index, in PyTorch's order, of the largest output.")
+		g.f.Func().Params(w).Id("top").Params().Int().Block(
+			jen.Var().Id("y").Id("Output"),
+			jen.Id("w").Dot("store").Call(jen.Op("&").Id("y")),
+			jen.Id("best").Op(":=").Lit(0),
+			jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id("y")).Block(
+				jen.If(jen.Id("v").Op(">").Id("y").Index(jen.Id("best"))).Block(jen.Id("best").Op("=").Id("i")),
+			),
+			jen.Return(jen.Id("best")),
+		)
+		return
+	}
+	out := g.output()
+	g.f.Comment("loss returns the sample's share of the mean squared error over a batch of n,")
+	g.f.Comment("Σ (y - target)² / (n·OutputSize), and sets the output's gradient to")
+	g.f.Comment("2(y - target)/(n·OutputSize). label is unused.")
+	g.f.Func().Params(w).Id("loss").Params(params...).Float64().BlockFunc(func(b *jen.Group) {
+		b.Id("w").Dot("ensureBack").Call()
+		b.Add(toInternal(out, jen.Id("w").Dot("back").Dot(out.Grad()), jen.Id("target")))
+		b.Id("scale").Op(":=").Lit(2).Op("/").Float32().Call(jen.Id("n").Op("*").Id("OutputSize"))
+		b.Var().Id("sum").Float64()
+		interior(b, []run{{out, buf(out), "y"}, {out, jen.Id("w").Dot("back").Dot(out.Grad()), "d"}},
+			jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id("y")).Block(
+				jen.Id("e").Op(":=").Id("v").Op("-").Id("d").Index(jen.Id("i")),
+				jen.Id("sum").Op("+=").Float64().Call(jen.Id("e").Op("*").Id("e")),
+				jen.Id("d").Index(jen.Id("i")).Op("=").Id("e").Op("*").Id("scale"),
+			),
+		)
+		b.Return(jen.Id("sum").Op("/").Float64().Call(jen.Id("n").Op("*").Id("OutputSize")))
+	})
+	g.f.Comment("top is not meaningful without classes: it returns -1.")
+	g.f.Func().Params(w).Id("top").Params().Int().Block(jen.Return(jen.Lit(-1)))
+}
+
+// labelIndex renders the offset in the internal layout of the scores tensor z
+// of the feature whose index in PyTorch's C, H, W order is label.
+func labelIndex(z *tensor) jen.Code {
+	if !z.Map || z.H*z.W == 1 {
+		return jen.Id("label")
+	}
+	hw := z.H * z.W
+	// label = c·H·W + y·W + x is at (y·W + x)·C + c inside.
+	return jen.Id("label").Op("%").Lit(hw).Op("*").Lit(z.C).Op("+").Id("label").Op("/").Lit(hw)
+}
+
+// trainingFlat emits the flat-slice training methods of runtime.Network.
+func (g *generator) trainingFlat() {
+	f := g.f
+	m := jen.Id("m").Op("*").Id("Model")
+	mf := func(name string) *jen.Statement { return jen.Id("m").Dot(name) }
+	// fill copies n samples from a flat slice into a grown field.
+	fill := func(field, typ, src, size string) jen.Code {
+		return jen.Block(
+			jen.If(jen.Len(mf(field)).Op("<").Id("n")).Block(mf(field).Op("=").Make(jen.Index().Id(typ), jen.Id("n"))),
+			jen.For(jen.Id("i").Op(":=").Range().Id("n")).Block(
+				jen.Copy(mf(field).Index(jen.Id("i")).Index(jen.Op(":")), jen.Id(src).Index(jen.Id("i").Op("*").Id(size).Op(":"))),
+			),
+		)
+	}
+	prepare := []jen.Code{
+		jen.Id("n").Op(":=").Len(jen.Id("x")).Op("/").Id("InputSize"),
+		jen.If(jen.Len(jen.Id("x")).Op("!=").Id("n").Op("*").Id("InputSize").Op("||").Id("targets").Op("!=").Nil().Op("&&").Len(jen.Id("targets")).Op("!=").Id("n").Op("*").Id("OutputSize")).Block(
+			jen.Panic(jen.Lit("cnnc: lengths do not match the model's sizes")),
+		),
+		fill("flatX", "Input", "x", "InputSize"),
+		jen.Var().Id("ts").Index().Id("Output"),
+		jen.If(jen.Id("targets").Op("!=").Nil()).Block(
+			fill("flatY", "Output", "targets", "OutputSize"),
+			jen.Id("ts").Op("=").Add(mf("flatY")).Index(jen.Op(":").Id("n")),
+		),
+	}
+	f.Comment("TrainN is TrainBatch on flat slices: x holds n samples, targets (for a")
+	f.Comment("network that does not end in softmax) n outputs.")
+	f.Func().Params(m).Id("TrainN").Params(jen.Id("x").Index().Float32(), jen.Id("labels").Index().Int32(), jen.Id("targets").Index().Float32(),
+		jen.Id("opt").Add(rt("SGD")), jen.Id("seed").Uint64()).Float64().Block(append(prepare,
+		jen.Return(mf("TrainBatch").Call(mf("flatX").Index(jen.Op(":").Id("n")), jen.Id("labels"), jen.Id("ts"), jen.Id("opt"), jen.Id("seed"))))...)
+	f.Comment("EvaluateN is Evaluate on flat slices.")
+	f.Func().Params(m).Id("EvaluateN").Params(jen.Id("x").Index().Float32(), jen.Id("labels").Index().Int32(), jen.Id("targets").Index().Float32()).
+		Params(jen.Float64(), jen.Int()).Block(append(prepare,
+		jen.Return(mf("Evaluate").Call(mf("flatX").Index(jen.Op(":").Id("n")), jen.Id("labels"), jen.Id("ts"))))...)
+}
