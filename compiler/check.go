@@ -118,8 +118,8 @@ func (c *checker) warnf(pos lexer.Position, code, format string, args ...any) {
 func (c *checker) file(f *dsl.File) {
 	c.lastKind = -1
 	c.header(f)
-	if n := countLayers(f.Stmts); n > MaxLayers {
-		c.errorf(f.Pos, "limit", "the network expands to %s layers; at most %d are allowed", bigCount(n), MaxLayers)
+	if countStatements(f.Stmts) > MaxLayers {
+		c.errorf(f.Pos, "limit", "repeat blocks expand the network to more than %s statements", bigCount(MaxLayers))
 		return
 	}
 	c.stmts(f.Stmts)
@@ -263,7 +263,7 @@ func (c *checker) unknown(s *dsl.Bad) {
 // at least lo and at most MaxSize. what names the numbers in messages.
 func (c *checker) sizes(pos lexer.Position, stmt, what, form string, d dsl.Dims, want, lo int) ([]int, bool) {
 	if len(d.V) != want {
-		c.errorf(pos, "range", "%s needs %s; got %q", strings.Fields(stmt)[0], form, d.Text)
+		c.errorf(pos, "range", "%s needs %s; got %q", strings.Fields(stmt)[0], form, d.String())
 		return nil, false
 	}
 	for i, v := range d.V {
@@ -309,21 +309,20 @@ func (c *checker) tooLarge(pos lexer.Position, what string, s Shape) bool {
 	return true
 }
 
-// countLayers returns how many layers stmts expand to, saturating above
-// MaxLayers so that nested repeats cannot overflow.
-func countLayers(stmts []dsl.Stmt) int64 {
+// countStatements returns how many statements stmts expand to, counting
+// each visit of a repeat and of anything inside it (an unknown word or an
+// empty block costs the checker time too), saturating above MaxLayers so
+// that nested repeats cannot overflow.
+func countStatements(stmts []dsl.Stmt) int64 {
 	var n int64
 	for _, s := range stmts {
-		switch s := s.(type) {
-		case *dsl.Repeat:
+		n++
+		if r, ok := s.(*dsl.Repeat); ok {
 			k := int64(1)
-			if len(s.N.V) == 1 && !s.N.Bad && s.N.V[0] > 0 {
-				k = int64(s.N.V[0])
+			if len(r.N.V) == 1 && !r.N.Bad && r.N.V[0] > 0 {
+				k = int64(r.N.V[0])
 			}
-			n += min(k*countLayers(s.Body), MaxLayers+1)
-		case *dsl.Model, *dsl.Input, *dsl.Bad:
-		default:
-			n++
+			n += min(k*countStatements(r.Body), MaxLayers+1)
 		}
 		n = min(n, MaxLayers+1)
 	}

@@ -100,7 +100,14 @@ func TestDiagnostics(t *testing.T) {
 		{"slope on relu", "input 8x8x1\nrelu 0.1\n", []string{"2:1: error: relu takes no argument; only leaky has a slope"}},
 		{"repeat zero", "input 8x8x1\nrepeat 0 { relu }\n", []string{"2:1: error: repeat 0: the count must be at least 1, got 0"}},
 		{"repeat limit", "input 8x8x1\nrepeat 1000 { repeat 1000 { relu } }\n", []string{
-			"1:1: error: the network expands to 100,001 layers; at most 100000 are allowed"}},
+			"1:1: error: repeat blocks expand the network to more than 100,000 statements"}},
+		{"repeat limit, unknown words", "repeat 99999 { repeat 99999 { relu4 } }\n", []string{
+			"1:1: error: no input statement: the network needs `input HxWxC` before its first layer",
+			"1:1: error: repeat blocks expand the network to more than 100,000 statements"}},
+		{"repeat limit, empty blocks", "input 8x8x1\nrepeat 99999 { repeat 99999 { } }\n", []string{
+			"1:1: error: repeat blocks expand the network to more than 100,000 statements"}},
+		{"canonical numbers in messages", "input 00004x4\n", []string{
+			`1:1: error: input needs HxWxC, such as 224x224x3; got "4x4"`}},
 		{"conv after fc", "input 8x8x1\nfc 10\nconv 1x1x2\n", []string{
 			"3:1: error: conv 1x1x2 needs a feature map, but its input is 10 flat features (after fc1)"}},
 		{"pool after softmax", "input 8x8x1\nsoftmax\npool max 2x2\n", []string{
