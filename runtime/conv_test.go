@@ -1,0 +1,300 @@
+package runtime
+
+import (
+	"math"
+	"testing"
+)
+
+// convCase is a conv layer for the kernel tests: input h×w×c, padded by
+// ph, pw inside its buffer; output buffer padded by oph, opw; the output
+// gradient buffer padded by gph, gpw.
+type convCase struct {
+	h, w, c, k, fh, fw, sh, sw, ph, pw, kb int
+	oph, opw, gph, gpw                     int
+	relu                                   bool
+}
+
+var convCases = []convCase{
+	{h: 8, w: 8, c: 3, k: 32, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 32, oph: 1, opw: 1, gph: 1, gpw: 1, relu: true},
+	{h: 9, w: 11, c: 5, k: 64, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 32},
+	{h: 7, w: 7, c: 16, k: 40, fh: 3, fw: 2, sh: 2, sw: 1, ph: 1, pw: 0, kb: 32, relu: true}, // K tail
+	{h: 12, w: 10, c: 7, k: 16, fh: 5, fw: 5, sh: 1, sw: 1, ph: 2, pw: 2, kb: 16, gph: 2, gpw: 2},
+	{h: 13, w: 13, c: 4, k: 6, fh: 5, fw: 3, sh: 2, sw: 3, ph: 0, pw: 1, kb: 16}, // K smaller than a block
+	{h: 27, w: 27, c: 3, k: 96, fh: 11, fw: 11, sh: 4, sw: 4, ph: 0, pw: 0, kb: 32, oph: 2, opw: 2},
+	{h: 5, w: 70, c: 8, k: 33, fh: 1, fw: 1, sh: 1, sw: 1, ph: 0, pw: 0, kb: 16, opw: 3}, // wide rows, 1x1
+}
+
+func (cc convCase) out() (int, int) {
+	return (cc.h-cc.fh+2*cc.ph)/cc.sh + 1, (cc.w-cc.fw+2*cc.pw)/cc.sw + 1
+}
+
+func (cc convCase) geom() *ConvGeom {
+	oh, ow := cc.out()
+	g := &ConvGeom{
+		C: cc.c, InRow: (cc.w + 2*cc.pw) * cc.c,
+		OH: oh, OW: ow, K: cc.k,
+		OutRow: (ow + 2*cc.opw) * cc.k, OutOff: cc.oph*(ow+2*cc.opw)*cc.k + cc.opw*cc.k,
+		FH: cc.fh, FW: cc.fw, SH: cc.sh, SW: cc.sw, KB: cc.kb, ReLU: cc.relu,
+		DOutRow: (ow + 2*cc.gpw) * cc.k, DOutOff: cc.gph*(ow+2*cc.gpw)*cc.k + cc.gpw*cc.k,
+	}
+	return g
+}
+
+func randSlice(r *Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(r.Normal())
+	}
+	return v
+}
+
+// naiveConv is the definition, on PyTorch-layout weights and an unpadded
+// input x[y][x][c].
+func naiveConv(cc convCase, x, w, b []float32) []float32 {
+	oh, ow := cc.out()
+	y := make([]float32, oh*ow*cc.k)
+	for oy := range oh {
+		for ox := range ow {
+			for k := range cc.k {
+				sum := float64(b[k])
+				for c := range cc.c {
+					for i := range cc.fh {
+						for j := range cc.fw {
+							iy, ix := oy*cc.sh+i-cc.ph, ox*cc.sw+j-cc.pw
+							if iy < 0 || ix < 0 || iy >= cc.h || ix >= cc.w {
+								continue
+							}
+							sum += float64(x[(iy*cc.w+ix)*cc.c+c]) * float64(w[((k*cc.c+c)*cc.fh+i)*cc.fw+j])
+						}
+					}
+				}
+				if cc.relu {
+					sum = max(sum, 0)
+				}
+				y[(oy*ow+ox)*cc.k+k] = float32(sum)
+			}
+		}
+	}
+	return y
+}
+
+// pad copies an unpadded h×w×c tensor into a buffer padded by ph, pw.
+func pad(x []float32, h, w, c, ph, pw int) []float32 {
+	out := make([]float32, (h+2*ph)*(w+2*pw)*c)
+	for y := range h {
+		copy(out[((y+ph)*(w+2*pw)+pw)*c:], x[y*w*c:(y+1)*w*c])
+	}
+	return out
+}
+
+func unpad(buf []float32, h, w, c, ph, pw int) []float32 {
+	out := make([]float32, h*w*c)
+	for y := range h {
+		copy(out[y*w*c:(y+1)*w*c], buf[((y+ph)*(w+2*pw)+pw)*c:])
+	}
+	return out
+}
+
+func maxDiff(a, b []float32) (float64, float64) {
+	worst, scale := 0.0, 1.0
+	for i := range a {
+		worst = max(worst, math.Abs(float64(a[i]-b[i])))
+		scale = max(scale, math.Abs(float64(b[i])))
+	}
+	return worst, scale
+}
+
+// eachKernelSet runs f with every kernel set this build and CPU have.
+func eachKernelSet(t *testing.T, f func(t *testing.T)) {
+	saved := kernels
+	defer func() { kernels = saved }()
+	sets := []*kernelSet{&portableKernels}
+	for _, k := range simdKernels {
+		if k.supported {
+			sets = append(sets, k.set)
+		}
+	}
+	for _, set := range sets {
+		kernels = set
+		t.Run(set.name, f)
+	}
+}
+
+func TestConvForward(t *testing.T) {
+	eachKernelSet(t, func(t *testing.T) {
+		for n, cc := range convCases {
+			r := NewRand(uint64(n + 1))
+			x := randSlice(r, cc.h*cc.w*cc.c)
+			w := randSlice(r, cc.k*cc.c*cc.fh*cc.fw)
+			b := randSlice(r, cc.k)
+			want := naiveConv(cc, x, w, b)
+			g := cc.geom()
+			packed := make([]float32, g.WeightLen())
+			PackConv(packed, w, cc.k, cc.c, cc.fh, cc.fw, cc.kb, false)
+			in := pad(x, cc.h, cc.w, cc.c, cc.ph, cc.pw)
+			out := make([]float32, g.OutOff+(g.OH+cc.oph)*g.OutRow)
+			for i := range out {
+				out[i] = 99 // the padding must stay untouched... checked below
+			}
+			var s Scratch
+			// Two calls over different rows, as two workers would.
+			ConvForward(g, &s, out, in, packed, b, 0, g.OH/2)
+			ConvForward(g, &s, out, in, packed, b, g.OH/2, g.OH)
+			got := unpad(out[g.OutOff-cc.oph*g.OutRow-cc.opw*cc.k:], g.OH, g.OW, cc.k, cc.oph, cc.opw)
+			if d, s := maxDiff(got, want); d > 1e-5*s {
+				t.Errorf("case %d %+v: max |diff| %g", n, cc, d)
+			}
+			if cc.opw > 0 && out[g.OutOff-1] != 99 {
+				t.Errorf("case %d: the output's padding was written", n)
+			}
+		}
+	})
+}
+
+// naiveWeightGrad is dw[k][c][i][j] = Σ x[y·S+i-p][x·S+j-p][c]·dy[y][x][k].
+func naiveWeightGrad(cc convCase, x, dy []float32) []float32 {
+	oh, ow := cc.out()
+	dw := make([]float32, cc.k*cc.c*cc.fh*cc.fw)
+	for k := range cc.k {
+		for c := range cc.c {
+			for i := range cc.fh {
+				for j := range cc.fw {
+					var sum float64
+					for oy := range oh {
+						for ox := range ow {
+							iy, ix := oy*cc.sh+i-cc.ph, ox*cc.sw+j-cc.pw
+							if iy < 0 || ix < 0 || iy >= cc.h || ix >= cc.w {
+								continue
+							}
+							sum += float64(x[(iy*cc.w+ix)*cc.c+c]) * float64(dy[(oy*ow+ox)*cc.k+k])
+						}
+					}
+					dw[((k*cc.c+c)*cc.fh+i)*cc.fw+j] = float32(sum)
+				}
+			}
+		}
+	}
+	return dw
+}
+
+func TestConvWeightGrad(t *testing.T) {
+	eachKernelSet(t, func(t *testing.T) {
+		for n, cc := range convCases {
+			r := NewRand(uint64(n + 10))
+			x := randSlice(r, cc.h*cc.w*cc.c)
+			oh, ow := cc.out()
+			dy := randSlice(r, oh*ow*cc.k)
+			want := naiveWeightGrad(cc, x, dy)
+			g := cc.geom()
+			in := pad(x, cc.h, cc.w, cc.c, cc.ph, cc.pw)
+			dout := pad(dy, oh, ow, cc.k, cc.gph, cc.gpw)
+			dw := make([]float32, g.WeightLen())
+			var s Scratch
+			ConvWeightGrad(g, &s, dw, in, dout, 0, 1)
+			ConvWeightGrad(g, &s, dw, in, dout, 1, g.Units())
+			got := make([]float32, len(want))
+			PackConv(dw, got, cc.k, cc.c, cc.fh, cc.fw, cc.kb, true)
+			if d, s := maxDiff(got, want); d > 1e-5*s {
+				t.Errorf("case %d %+v: max |diff| %g", n, cc, d)
+			}
+		}
+	})
+}
+
+// naiveInputGrad is dx[y'][x'][c] = Σ w[k][c][i][j]·dy[y][x][k] over the
+// windows that read (y', x').
+func naiveInputGrad(cc convCase, w, dy []float32) []float32 {
+	oh, ow := cc.out()
+	dx := make([]float32, cc.h*cc.w*cc.c)
+	for oy := range oh {
+		for ox := range ow {
+			for k := range cc.k {
+				for c := range cc.c {
+					for i := range cc.fh {
+						for j := range cc.fw {
+							iy, ix := oy*cc.sh+i-cc.ph, ox*cc.sw+j-cc.pw
+							if iy < 0 || ix < 0 || iy >= cc.h || ix >= cc.w {
+								continue
+							}
+							dx[(iy*cc.w+ix)*cc.c+c] += w[((k*cc.c+c)*cc.fh+i)*cc.fw+j] * dy[(oy*ow+ox)*cc.k+k]
+						}
+					}
+				}
+			}
+		}
+	}
+	return dx
+}
+
+// TestConvInputGrad checks both ways the input gradient is computed: the
+// transposed convolution (stride 1) and the generic gather.
+func TestConvInputGrad(t *testing.T) {
+	eachKernelSet(t, func(t *testing.T) {
+		for n, cc := range convCases {
+			r := NewRand(uint64(n + 20))
+			w := randSlice(r, cc.k*cc.c*cc.fh*cc.fw)
+			oh, ow := cc.out()
+			dy := randSlice(r, oh*ow*cc.k)
+			want := naiveInputGrad(cc, w, dy)
+			g := cc.geom()
+			packed := make([]float32, g.WeightLen())
+			PackConv(packed, w, cc.k, cc.c, cc.fh, cc.fw, cc.kb, false)
+
+			// Generic gather, input gradient padded by 1 inside its buffer.
+			dout := pad(dy, oh, ow, cc.k, cc.gph, cc.gpw)
+			din := make([]float32, (cc.h+2)*(cc.w+2)*cc.c)
+			dinRow, dinOff := (cc.w+2)*cc.c, (cc.w+2)*cc.c+cc.c
+			ConvInputGradGeneric(g, din, dinRow, dinOff, cc.h, cc.w, cc.ph, cc.pw, packed, dout, 0, cc.h)
+			if d, s := maxDiff(unpad(din, cc.h, cc.w, cc.c, 1, 1), want); d > 1e-5*s {
+				t.Errorf("case %d generic: max |diff| %g", n, d)
+			}
+
+			if cc.sh != 1 || cc.sw != 1 {
+				continue
+			}
+			// Transposed convolution: the output gradient padded by F-1-P.
+			tph, tpw := cc.fh-1-cc.ph, cc.fw-1-cc.pw
+			kbt := 16
+			tg := &ConvGeom{
+				C: cc.k, InRow: (ow + 2*tpw) * cc.k,
+				OH: cc.h, OW: cc.w, K: cc.c, OutRow: cc.w * cc.c,
+				FH: cc.fh, FW: cc.fw, SH: 1, SW: 1, KB: kbt,
+			}
+			wt := make([]float32, tg.WeightLen())
+			TransposeConv(wt, packed, cc.k, cc.c, cc.fh, cc.fw, cc.kb, kbt)
+			var s Scratch
+			got := make([]float32, cc.h*cc.w*cc.c)
+			ConvForward(tg, &s, got, pad(dy, oh, ow, cc.k, tph, tpw), wt, nil, 0, cc.h)
+			if d, s := maxDiff(got, want); d > 1e-5*s {
+				t.Errorf("case %d transposed: max |diff| %g", n, d)
+			}
+		}
+	})
+}
+
+func TestDotAxpy(t *testing.T) {
+	eachKernelSet(t, func(t *testing.T) {
+		r := NewRand(5)
+		for _, n := range []int{0, 1, 15, 16, 17, 63, 64, 100, 1000} {
+			x, y := randSlice(r, n), randSlice(r, n+3)
+			var want float64
+			for i := range x {
+				want += float64(x[i]) * float64(y[i])
+			}
+			if got := Dot(x, y); math.Abs(float64(got)-want) > 1e-4*(1+math.Abs(want)) {
+				t.Errorf("Dot n=%d = %v, want %v", n, got, want)
+			}
+			yy := append([]float32(nil), y...)
+			Axpy(0.5, x, yy)
+			for i := range y {
+				want := y[i]
+				if i < n {
+					want += 0.5 * x[i]
+				}
+				if math.Abs(float64(yy[i]-want)) > 1e-6 {
+					t.Fatalf("Axpy n=%d: [%d] = %v, want %v", n, i, yy[i], want)
+				}
+			}
+		}
+	})
+}

@@ -1,0 +1,471 @@
+//go:build goexperiment.simd
+
+package runtime
+
+import (
+	"simd/archsimd"
+	"unsafe"
+)
+
+// The AVX-512 kernels keep their accumulators in registers: a tile of 4
+// output pixels × 32 channels is 8 Float32x16 accumulators, plus 2 weight
+// vectors and a broadcast input value, 11 live vectors, under the 15 that
+// Go's register allocator uses (Z0–Z14) before it spills. They use unsafe
+// pointer arithmetic in the inner loops: every access has been bounded by
+// the caller's check of the buffers against the geometry.
+
+var avx512Kernels = kernelSet{
+	name:           "avx512",
+	convForward:    convForwardAVX512,
+	convWeightGrad: convWeightGradAVX512,
+	dot:            dotAVX512,
+	axpy:           axpyAVX512,
+}
+
+func init() {
+	simdKernels = append(simdKernels, struct {
+		set       *kernelSet
+		supported bool
+	}{&avx512Kernels, archsimd.X86.AVX512()})
+	choose(getenvKernels())
+}
+
+type f16 = archsimd.Float32x16
+
+func ld16(p unsafe.Pointer) f16    { return archsimd.LoadFloat32x16((*[16]float32)(p)) }
+func bc16(p unsafe.Pointer) f16    { return archsimd.BroadcastFloat32x16(*(*float32)(p)) }
+func st16(v f16, p unsafe.Pointer) { v.Store((*[16]float32)(p)) }
+
+// at returns a pointer to s[i] without a bounds check.
+func at(s []float32, i int) unsafe.Pointer {
+	return unsafe.Add(unsafe.Pointer(unsafe.SliceData(s)), uintptr(i)*4)
+}
+
+// convForwardAVX512 runs, for each weight block and each group of 32 (or
+// 16) channels in it, tiles of 4 (or 8) pixels along each output row.
+func convForwardAVX512(g *ConvGeom, _ *Scratch, out, in, w, bias []float32, y0, y1 int) {
+	ffc := g.FH * g.T()
+	var zero [32]float32
+	for b := range g.Blocks() {
+		wb := w[b*ffc*g.KB:]
+		for h := 0; h < g.KB; {
+			width := groupWidth(g.KB - h)
+			k0 := b*g.KB + h
+			lanes := min(width, g.K-k0)
+			if lanes <= 0 {
+				break
+			}
+			bs := zero[:]
+			if bias != nil {
+				bs = bias[k0:]
+			}
+			switch {
+			case lanes < width:
+				convLanesAVX512(g, out, in, wb, bs, b, h, lanes, y0, y1)
+			case width == 32:
+				convRows32(g, out, in, wb, bs, h, k0, y0, y1)
+			default:
+				convRows16(g, out, in, wb, bs, h, k0, y0, y1)
+			}
+			h += width
+		}
+	}
+}
+
+// groupWidth is the number of channels the kernels take at once from the
+// rest of a weight block: 32, or 16 for a last 16 of a block (KB is a
+// multiple of 16).
+func groupWidth(rest int) int {
+	if rest >= 32 {
+		return 32
+	}
+	return 16
+}
+
+// convRows32 runs 4×32 tiles along rows [y0, y1), then single pixels.
+func convRows32(g *ConvGeom, out, in, wb, bs []float32, h, k0, y0, y1 int) {
+	T := g.T()
+	b0, b1 := ld16(at(bs, 0)), ld16(at(bs, 16))
+	for y := y0; y < y1; y++ {
+		o := g.OutOff + y*g.OutRow + k0
+		base := y * g.SH * g.InRow
+		x := 0
+		for ; x+4 <= g.OW; x += 4 {
+			conv4x32(at(out, o+x*g.K), g.K, at(in, base+x*g.SW*g.C), g.SW*g.C, g.InRow, T, g.FH, at(wb, h), g.KB, b0, b1, g.ReLU)
+		}
+		for ; x < g.OW; x++ {
+			conv1x32(at(out, o+x*g.K), at(in, base+x*g.SW*g.C), g.InRow, T, g.FH, at(wb, h), g.KB, b0, b1, g.ReLU)
+		}
+	}
+}
+
+// convRows16 runs 8×16 tiles along rows [y0, y1), then single pixels.
+func convRows16(g *ConvGeom, out, in, wb, bs []float32, h, k0, y0, y1 int) {
+	T := g.T()
+	b0 := ld16(at(bs, 0))
+	for y := y0; y < y1; y++ {
+		o := g.OutOff + y*g.OutRow + k0
+		base := y * g.SH * g.InRow
+		x := 0
+		for ; x+8 <= g.OW; x += 8 {
+			conv8x16(at(out, o+x*g.K), g.K, at(in, base+x*g.SW*g.C), g.SW*g.C, g.InRow, T, g.FH, at(wb, h), g.KB, b0, g.ReLU)
+		}
+		for ; x < g.OW; x++ {
+			conv1x16(at(out, o+x*g.K), at(in, base+x*g.SW*g.C), g.InRow, T, g.FH, at(wb, h), g.KB, b0, g.ReLU)
+		}
+	}
+}
+
+// conv8x16 computes 8 pixels × 16 channels: 8 accumulators.
+func conv8x16(out unsafe.Pointer, outStride int, in unsafe.Pointer, px, rowLen, T, FH int, w unsafe.Pointer, wStride int, b0 f16, relu bool) {
+	a0, a1, a2, a3, a4, a5, a6, a7 := b0, b0, b0, b0, b0, b0, b0, b0
+	ps := uintptr(px) * 4
+	ws := uintptr(wStride) * 4
+	for i := 0; i < FH; i++ {
+		p := unsafe.Add(in, uintptr(i*rowLen)*4)
+		for t := 0; t < T; t++ {
+			wv := ld16(w)
+			a0 = bc16(p).MulAdd(wv, a0)
+			a1 = bc16(unsafe.Add(p, ps)).MulAdd(wv, a1)
+			a2 = bc16(unsafe.Add(p, 2*ps)).MulAdd(wv, a2)
+			a3 = bc16(unsafe.Add(p, 3*ps)).MulAdd(wv, a3)
+			a4 = bc16(unsafe.Add(p, 4*ps)).MulAdd(wv, a4)
+			a5 = bc16(unsafe.Add(p, 5*ps)).MulAdd(wv, a5)
+			a6 = bc16(unsafe.Add(p, 6*ps)).MulAdd(wv, a6)
+			a7 = bc16(unsafe.Add(p, 7*ps)).MulAdd(wv, a7)
+			w = unsafe.Add(w, ws)
+			p = unsafe.Add(p, 4)
+		}
+	}
+	if relu {
+		var z f16
+		a0, a1, a2, a3 = a0.Max(z), a1.Max(z), a2.Max(z), a3.Max(z)
+		a4, a5, a6, a7 = a4.Max(z), a5.Max(z), a6.Max(z), a7.Max(z)
+	}
+	os := uintptr(outStride) * 4
+	st16(a0, out)
+	st16(a1, unsafe.Add(out, os))
+	st16(a2, unsafe.Add(out, 2*os))
+	st16(a3, unsafe.Add(out, 3*os))
+	st16(a4, unsafe.Add(out, 4*os))
+	st16(a5, unsafe.Add(out, 5*os))
+	st16(a6, unsafe.Add(out, 6*os))
+	st16(a7, unsafe.Add(out, 7*os))
+}
+
+// conv1x16 computes one pixel × 16 channels.
+func conv1x16(out, in unsafe.Pointer, rowLen, T, FH int, w unsafe.Pointer, wStride int, b0 f16, relu bool) {
+	a := b0
+	ws := uintptr(wStride) * 4
+	for i := 0; i < FH; i++ {
+		p := unsafe.Add(in, uintptr(i*rowLen)*4)
+		for t := 0; t < T; t++ {
+			a = bc16(p).MulAdd(ld16(w), a)
+			w = unsafe.Add(w, ws)
+			p = unsafe.Add(p, 4)
+		}
+	}
+	if relu {
+		var z f16
+		a = a.Max(z)
+	}
+	st16(a, out)
+}
+
+// conv4x32 computes 4 pixels (input windows px apart) × 32 channels,
+// weights wStride values apart from one window value to the next.
+func conv4x32(out unsafe.Pointer, outStride int, in unsafe.Pointer, px, rowLen, T, FH int, w unsafe.Pointer, wStride int, b0, b1 f16, relu bool) {
+	a00, a01, a10, a11, a20, a21, a30, a31 := b0, b1, b0, b1, b0, b1, b0, b1
+	ps := uintptr(px) * 4
+	ws := uintptr(wStride) * 4
+	for i := 0; i < FH; i++ {
+		p := unsafe.Add(in, uintptr(i*rowLen)*4)
+		for t := 0; t < T; t++ {
+			w0 := ld16(w)
+			w1 := ld16(unsafe.Add(w, 64))
+			x0 := bc16(p)
+			a00 = x0.MulAdd(w0, a00)
+			a01 = x0.MulAdd(w1, a01)
+			x1 := bc16(unsafe.Add(p, ps))
+			a10 = x1.MulAdd(w0, a10)
+			a11 = x1.MulAdd(w1, a11)
+			x2 := bc16(unsafe.Add(p, 2*ps))
+			a20 = x2.MulAdd(w0, a20)
+			a21 = x2.MulAdd(w1, a21)
+			x3 := bc16(unsafe.Add(p, 3*ps))
+			a30 = x3.MulAdd(w0, a30)
+			a31 = x3.MulAdd(w1, a31)
+			w = unsafe.Add(w, ws)
+			p = unsafe.Add(p, 4)
+		}
+	}
+	if relu {
+		var z f16
+		a00, a01, a10, a11 = a00.Max(z), a01.Max(z), a10.Max(z), a11.Max(z)
+		a20, a21, a30, a31 = a20.Max(z), a21.Max(z), a30.Max(z), a31.Max(z)
+	}
+	os := uintptr(outStride) * 4
+	st16(a00, out)
+	st16(a01, unsafe.Add(out, 64))
+	st16(a10, unsafe.Add(out, os))
+	st16(a11, unsafe.Add(out, os+64))
+	st16(a20, unsafe.Add(out, 2*os))
+	st16(a21, unsafe.Add(out, 2*os+64))
+	st16(a30, unsafe.Add(out, 3*os))
+	st16(a31, unsafe.Add(out, 3*os+64))
+}
+
+// conv1x32 computes one pixel × 32 channels, for the end of a row.
+func conv1x32(out, in unsafe.Pointer, rowLen, T, FH int, w unsafe.Pointer, wStride int, b0, b1 f16, relu bool) {
+	a0, a1 := b0, b1
+	ws := uintptr(wStride) * 4
+	for i := 0; i < FH; i++ {
+		p := unsafe.Add(in, uintptr(i*rowLen)*4)
+		for t := 0; t < T; t++ {
+			x := bc16(p)
+			a0 = x.MulAdd(ld16(w), a0)
+			a1 = x.MulAdd(ld16(unsafe.Add(w, 64)), a1)
+			w = unsafe.Add(w, ws)
+			p = unsafe.Add(p, 4)
+		}
+	}
+	if relu {
+		var z f16
+		a0, a1 = a0.Max(z), a1.Max(z)
+	}
+	st16(a0, out)
+	st16(a1, unsafe.Add(out, 64))
+}
+
+// convLanesAVX512 handles a last group of channels narrower than its group
+// width (a K that is no multiple of 16), one pixel at a time through a
+// temporary, storing only the valid lanes.
+func convLanesAVX512(g *ConvGeom, out, in, wb, bs []float32, b, h, lanes, y0, y1 int) {
+	T := g.T()
+	k0 := b*g.KB + h
+	var bias [16]float32
+	copy(bias[:], bs[:lanes])
+	b0 := ld16(at(bias[:], 0))
+	var tmp [16]float32
+	for y := y0; y < y1; y++ {
+		for x := range g.OW {
+			conv1x16(at(tmp[:], 0), at(in, y*g.SH*g.InRow+x*g.SW*g.C), g.InRow, T, g.FH, at(wb, h), g.KB, b0, g.ReLU)
+			copy(out[g.OutOff+y*g.OutRow+x*g.K+k0:][:lanes], tmp[:lanes])
+		}
+	}
+}
+
+// weightBand is the number of output rows whose inputs and gradients the
+// weight-gradient kernel keeps hot in L2 while it visits every tile.
+func weightBand(g *ConvGeom) int {
+	perRow := (g.InRow*g.SH + g.OW*g.K) * 4
+	return max(1, (512<<10)/perRow)
+}
+
+// convWeightGradAVX512 accumulates each unit's T×KB block in tiles of 4
+// window values × 32 channels held in registers, over bands of output rows.
+func convWeightGradAVX512(g *ConvGeom, _ *Scratch, dw, in, dout []float32, u0, u1 int) {
+	T := g.T()
+	band := weightBand(g)
+	for u := u0; u < u1; u++ {
+		b, i := u/g.FH, u%g.FH
+		dwi := dw[(b*g.FH+i)*T*g.KB:][:T*g.KB]
+		for h := 0; h < g.KB; {
+			width := groupWidth(g.KB - h)
+			k0 := b*g.KB + h
+			lanes := min(width, g.K-k0)
+			if lanes <= 0 {
+				break
+			}
+			for y0 := 0; y0 < g.OH; y0 += band {
+				y1 := min(y0+band, g.OH)
+				t := 0
+				switch {
+				case lanes < width:
+					weightGradLanes(g, dwi, in, dout, i, h, k0, lanes, y0, y1)
+				case width == 32:
+					for ; t+4 <= T; t += 4 {
+						weightGrad4x32(g, at(dwi, t*g.KB+h), in, dout, i, t, k0, y0, y1)
+					}
+					for ; t < T; t++ {
+						weightGrad1x32(g, at(dwi, t*g.KB+h), in, dout, i, t, k0, y0, y1)
+					}
+				default:
+					for ; t+8 <= T; t += 8 {
+						weightGrad8x16(g, at(dwi, t*g.KB+h), in, dout, i, t, k0, y0, y1)
+					}
+					for ; t < T; t++ {
+						weightGrad1x16(g, at(dwi, t*g.KB+h), in, dout, i, t, k0, y0, y1)
+					}
+				}
+			}
+			h += width
+		}
+	}
+}
+
+func weightGrad8x16(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1 int) {
+	ks := uintptr(g.KB) * 4
+	a0, a1, a2, a3 := ld16(dw), ld16(unsafe.Add(dw, ks)), ld16(unsafe.Add(dw, 2*ks)), ld16(unsafe.Add(dw, 3*ks))
+	a4, a5, a6, a7 := ld16(unsafe.Add(dw, 4*ks)), ld16(unsafe.Add(dw, 5*ks)), ld16(unsafe.Add(dw, 6*ks)), ld16(unsafe.Add(dw, 7*ks))
+	px := uintptr(g.SW*g.C) * 4
+	dk := uintptr(g.K) * 4
+	for y := y0; y < y1; y++ {
+		p := at(in, (y*g.SH+i)*g.InRow+t)
+		d := at(dout, g.DOutOff+y*g.DOutRow+k0)
+		for x := 0; x < g.OW; x++ {
+			dv := ld16(d)
+			a0 = bc16(p).MulAdd(dv, a0)
+			a1 = bc16(unsafe.Add(p, 4)).MulAdd(dv, a1)
+			a2 = bc16(unsafe.Add(p, 8)).MulAdd(dv, a2)
+			a3 = bc16(unsafe.Add(p, 12)).MulAdd(dv, a3)
+			a4 = bc16(unsafe.Add(p, 16)).MulAdd(dv, a4)
+			a5 = bc16(unsafe.Add(p, 20)).MulAdd(dv, a5)
+			a6 = bc16(unsafe.Add(p, 24)).MulAdd(dv, a6)
+			a7 = bc16(unsafe.Add(p, 28)).MulAdd(dv, a7)
+			p = unsafe.Add(p, px)
+			d = unsafe.Add(d, dk)
+		}
+	}
+	st16(a0, dw)
+	st16(a1, unsafe.Add(dw, ks))
+	st16(a2, unsafe.Add(dw, 2*ks))
+	st16(a3, unsafe.Add(dw, 3*ks))
+	st16(a4, unsafe.Add(dw, 4*ks))
+	st16(a5, unsafe.Add(dw, 5*ks))
+	st16(a6, unsafe.Add(dw, 6*ks))
+	st16(a7, unsafe.Add(dw, 7*ks))
+}
+
+func weightGrad1x16(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1 int) {
+	a := ld16(dw)
+	px := uintptr(g.SW*g.C) * 4
+	dk := uintptr(g.K) * 4
+	for y := y0; y < y1; y++ {
+		p := at(in, (y*g.SH+i)*g.InRow+t)
+		d := at(dout, g.DOutOff+y*g.DOutRow+k0)
+		for x := 0; x < g.OW; x++ {
+			a = bc16(p).MulAdd(ld16(d), a)
+			p = unsafe.Add(p, px)
+			d = unsafe.Add(d, dk)
+		}
+	}
+	st16(a, dw)
+}
+
+func weightGrad4x32(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1 int) {
+	ks := uintptr(g.KB) * 4
+	a00, a01 := ld16(dw), ld16(unsafe.Add(dw, 64))
+	a10, a11 := ld16(unsafe.Add(dw, ks)), ld16(unsafe.Add(dw, ks+64))
+	a20, a21 := ld16(unsafe.Add(dw, 2*ks)), ld16(unsafe.Add(dw, 2*ks+64))
+	a30, a31 := ld16(unsafe.Add(dw, 3*ks)), ld16(unsafe.Add(dw, 3*ks+64))
+	px := uintptr(g.SW*g.C) * 4
+	dk := uintptr(g.K) * 4
+	for y := y0; y < y1; y++ {
+		p := at(in, (y*g.SH+i)*g.InRow+t)
+		d := at(dout, g.DOutOff+y*g.DOutRow+k0)
+		for x := 0; x < g.OW; x++ {
+			d0, d1 := ld16(d), ld16(unsafe.Add(d, 64))
+			x0 := bc16(p)
+			a00 = x0.MulAdd(d0, a00)
+			a01 = x0.MulAdd(d1, a01)
+			x1 := bc16(unsafe.Add(p, 4))
+			a10 = x1.MulAdd(d0, a10)
+			a11 = x1.MulAdd(d1, a11)
+			x2 := bc16(unsafe.Add(p, 8))
+			a20 = x2.MulAdd(d0, a20)
+			a21 = x2.MulAdd(d1, a21)
+			x3 := bc16(unsafe.Add(p, 12))
+			a30 = x3.MulAdd(d0, a30)
+			a31 = x3.MulAdd(d1, a31)
+			p = unsafe.Add(p, px)
+			d = unsafe.Add(d, dk)
+		}
+	}
+	st16(a00, dw)
+	st16(a01, unsafe.Add(dw, 64))
+	st16(a10, unsafe.Add(dw, ks))
+	st16(a11, unsafe.Add(dw, ks+64))
+	st16(a20, unsafe.Add(dw, 2*ks))
+	st16(a21, unsafe.Add(dw, 2*ks+64))
+	st16(a30, unsafe.Add(dw, 3*ks))
+	st16(a31, unsafe.Add(dw, 3*ks+64))
+}
+
+func weightGrad1x32(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1 int) {
+	a0, a1 := ld16(dw), ld16(unsafe.Add(dw, 64))
+	px := uintptr(g.SW*g.C) * 4
+	dk := uintptr(g.K) * 4
+	for y := y0; y < y1; y++ {
+		p := at(in, (y*g.SH+i)*g.InRow+t)
+		d := at(dout, g.DOutOff+y*g.DOutRow+k0)
+		for x := 0; x < g.OW; x++ {
+			xv := bc16(p)
+			a0 = xv.MulAdd(ld16(d), a0)
+			a1 = xv.MulAdd(ld16(unsafe.Add(d, 64)), a1)
+			p = unsafe.Add(p, px)
+			d = unsafe.Add(d, dk)
+		}
+	}
+	st16(a0, dw)
+	st16(a1, unsafe.Add(dw, 64))
+}
+
+// weightGradLanes handles a last group narrower than its width with safe,
+// scalar code: it is rare (a K that is no multiple of 16) and small.
+func weightGradLanes(g *ConvGeom, dwi, in, dout []float32, i, h, k0, lanes, y0, y1 int) {
+	T := g.T()
+	for y := y0; y < y1; y++ {
+		for x := range g.OW {
+			win := in[(y*g.SH+i)*g.InRow+x*g.SW*g.C:][:T]
+			d := dout[g.DOutOff+y*g.DOutRow+x*g.K+k0:][:lanes]
+			for t, v := range win {
+				row := dwi[t*g.KB+h:][:lanes]
+				for k, dv := range d {
+					row[k] += v * dv
+				}
+			}
+		}
+	}
+}
+
+func dotAVX512(x, y []float32) float32 {
+	n := len(x)
+	var a0, a1, a2, a3 f16
+	i := 0
+	for ; i+64 <= n; i += 64 {
+		a0 = ld16(at(x, i)).MulAdd(ld16(at(y, i)), a0)
+		a1 = ld16(at(x, i+16)).MulAdd(ld16(at(y, i+16)), a1)
+		a2 = ld16(at(x, i+32)).MulAdd(ld16(at(y, i+32)), a2)
+		a3 = ld16(at(x, i+48)).MulAdd(ld16(at(y, i+48)), a3)
+	}
+	for ; i+16 <= n; i += 16 {
+		a0 = ld16(at(x, i)).MulAdd(ld16(at(y, i)), a0)
+	}
+	var lanes [16]float32
+	a0.Add(a1).Add(a2.Add(a3)).Store(&lanes)
+	var sum float32
+	for _, v := range lanes {
+		sum += v
+	}
+	for ; i < n; i++ {
+		sum += x[i] * y[i]
+	}
+	return sum
+}
+
+func axpyAVX512(alpha float32, x, y []float32) {
+	n := len(x)
+	a := archsimd.BroadcastFloat32x16(alpha)
+	i := 0
+	for ; i+32 <= n; i += 32 {
+		st16(a.MulAdd(ld16(at(x, i)), ld16(at(y, i))), at(y, i))
+		st16(a.MulAdd(ld16(at(x, i+16)), ld16(at(y, i+16))), at(y, i+16))
+	}
+	for ; i+16 <= n; i += 16 {
+		st16(a.MulAdd(ld16(at(x, i)), ld16(at(y, i))), at(y, i))
+	}
+	for ; i < n; i++ {
+		y[i] += alpha * x[i]
+	}
+}

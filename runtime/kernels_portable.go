@@ -1,0 +1,112 @@
+package runtime
+
+import (
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas32"
+	gonumblas "gonum.org/v1/gonum/blas/gonum"
+)
+
+var portableKernels = kernelSet{
+	name:           "portable",
+	convForward:    convForwardPortable,
+	convWeightGrad: convWeightGradPortable,
+	dot: func(x, y []float32) float32 {
+		return blas32.Dot(blas32.Vector{N: len(x), Inc: 1, Data: x}, blas32.Vector{N: len(x), Inc: 1, Data: y})
+	},
+	axpy: func(alpha float32, x, y []float32) {
+		blas32.Axpy(alpha, blas32.Vector{N: len(x), Inc: 1, Data: x}, blas32.Vector{N: len(x), Inc: 1, Data: y})
+	},
+}
+
+var sgemm gonumblas.Implementation
+
+// Panel sizes for gonum's Sgemm: it multiplies in parallel (starting its
+// own goroutines and allocating) once a product has 4 blocks of 64×64 or
+// more, so every call here stays below: at most 64 rows by 128 columns.
+const (
+	panelRows = 64
+	panelCols = 64
+
+	reduceChunk = 256
+)
+
+// convForwardPortable computes a conv as matrix products: for each run of
+// up to 64 output pixels of a row, the input windows are copied into the
+// rows of a panel (im2col) and multiplied by each weight block.
+func convForwardPortable(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 int) {
+	T := g.T()
+	ffc := g.FH * T
+	buf := s.get(panelRows*ffc + ffc*g.Blocks()*g.KB)
+	panel := buf[:panelRows*ffc]
+	// gonum's Sgemm is faster on wider products than one weight block: lay
+	// the blocks side by side, [FH·T][K], once per call.
+	kp := g.Blocks() * g.KB
+	wide := buf[panelRows*ffc:]
+	for b := range g.Blocks() {
+		for r := range ffc {
+			copy(wide[r*kp+b*g.KB:][:g.KB], w[(b*ffc+r)*g.KB:][:g.KB])
+		}
+	}
+	for y := y0; y < y1; y++ {
+		for x0 := 0; x0 < g.OW; x0 += panelRows {
+			np := min(panelRows, g.OW-x0)
+			for p := range np {
+				for i := range g.FH {
+					copy(panel[p*ffc+i*T:][:T], in[(y*g.SH+i)*g.InRow+(x0+p)*g.SW*g.C:][:T])
+				}
+			}
+			o := out[g.OutOff+y*g.OutRow+x0*g.K:]
+			for p := range np {
+				px := o[p*g.K:][:g.K]
+				if bias != nil {
+					copy(px, bias[:g.K])
+				} else {
+					clear(px)
+				}
+			}
+			// Chunks of the reduction keep a chunk of weights in L2
+			// while every pixel of the panel uses it.
+			for k0 := 0; k0 < g.K; k0 += panelCols {
+				n := min(panelCols, g.K-k0)
+				for r0 := 0; r0 < ffc; r0 += reduceChunk {
+					r := min(reduceChunk, ffc-r0)
+					sgemm.Sgemm(blas.NoTrans, blas.NoTrans, np, n, r, 1, panel[r0:], ffc, wide[r0*kp+k0:], kp, 1, o[k0:], g.K)
+				}
+			}
+			if g.ReLU {
+				for p := range np {
+					px := o[p*g.K:][:g.K]
+					for k, v := range px {
+						px[k] = max(v, 0)
+					}
+				}
+			}
+		}
+	}
+}
+
+// convWeightGradPortable computes each unit's weight gradient, a T×KB
+// block, as Σ panelᵀ·dout over runs of up to 64 output pixels, the panel
+// holding the pixels' windows for the unit's filter row.
+func convWeightGradPortable(g *ConvGeom, s *Scratch, dw, in, dout []float32, u0, u1 int) {
+	T := g.T()
+	panel := s.get(panelRows * T)
+	for u := u0; u < u1; u++ {
+		b, i := u/g.FH, u%g.FH
+		n := min(g.KB, g.K-b*g.KB)
+		dwi := dw[(b*g.FH+i)*T*g.KB:][:T*g.KB]
+		for y := range g.OH {
+			for x0 := 0; x0 < g.OW; x0 += panelRows {
+				np := min(panelRows, g.OW-x0)
+				for p := range np {
+					copy(panel[p*T:][:T], in[(y*g.SH+i)*g.InRow+(x0+p)*g.SW*g.C:][:T])
+				}
+				d := dout[g.DOutOff+y*g.DOutRow+x0*g.K+b*g.KB:]
+				for t0 := 0; t0 < T; t0 += panelCols {
+					m := min(panelCols, T-t0)
+					sgemm.Sgemm(blas.Trans, blas.NoTrans, m, n, np, 1, panel[t0:], T, d, g.K, 1, dwi[t0*g.KB:], g.KB)
+				}
+			}
+		}
+	}
+}
