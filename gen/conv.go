@@ -2,99 +2,95 @@ package gen
 
 import (
 	"github.com/dave/jennifer/jen"
+
+	"github.com/cnnc/cnnc/compiler"
 )
 
-// maxUnroll is the largest filter height whose rows are unrolled; taller
-// filters loop over their rows.
-const maxUnroll = 7
+// geomName is the name of the package-level variable holding a step's
+// kernel geometry; backName that of its transposed convolution.
+func geomName(s *step) string { return s.Name() + "Geom" }
+func backName(s *step) string { return s.Name() + "Back" }
 
-// convRows calls body once per filter row i with the offset of that row's
-// window in the (padded) input and in the filter, unrolled for filters up to
-// maxUnroll rows and in a loop over i beyond. The window of row i at output
-// (y, x) is one contiguous run of Fw·C values of the padded input, whatever
-// the stride; the matching weights are Fw·C·K contiguous values.
-func convRows(g *jen.Group, s *step, body func(g *jen.Group, in, wt lin)) {
-	l, in := s.L, s.In
-	base := v("y", l.SH*in.RowLen()).plus(v("x", l.SW*in.C))
-	rowW := l.FW * in.C * l.K
-	if l.FH <= maxUnroll {
-		for i := range l.FH {
-			g.Commentf("filter row %d", i)
-			body(g, base.add(i*in.RowLen()), k(i*rowW))
+// geometry emits the kernel geometry of the steps that have one.
+func (g *generator) geometry(s *step) {
+	l, in, out := s.L, s.In, s.Out
+	switch l.Kind {
+	case compiler.Conv:
+		g.f.Commentf("%s: %s, weights in blocks of %d channels.", geomName(s), l.Text, s.KB)
+		g.f.Var().Id(geomName(s)).Op("=").Add(rt("ConvGeom")).Values(jen.Dict{
+			jen.Id("C"): jen.Lit(in.F.C), jen.Id("InRow"): jen.Lit(in.F.RowLen()),
+			jen.Id("OH"): jen.Lit(out.F.H), jen.Id("OW"): jen.Lit(out.F.W), jen.Id("K"): jen.Lit(l.K),
+			jen.Id("OutRow"): jen.Lit(out.F.RowLen()), jen.Id("OutOff"): jen.Lit(out.F.Origin()),
+			jen.Id("FH"): jen.Lit(l.FH), jen.Id("FW"): jen.Lit(l.FW), jen.Id("SH"): jen.Lit(l.SH), jen.Id("SW"): jen.Lit(l.SW),
+			jen.Id("KB"): jen.Lit(s.KB), jen.Id("ReLU"): jen.Lit(s.Act != nil && s.Act.Kind == compiler.ReLU),
+			jen.Id("DOutRow"): jen.Lit(out.G.RowLen()), jen.Id("DOutOff"): jen.Lit(out.G.Origin()),
+		})
+		if s.Transposed {
+			g.f.Commentf("%s: the transposed convolution that computes %s's input gradient.", backName(s), s.Name())
+			g.f.Var().Id(backName(s)).Op("=").Add(rt("ConvGeom")).Values(jen.Dict{
+				jen.Id("C"): jen.Lit(l.K), jen.Id("InRow"): jen.Lit(out.G.RowLen()),
+				jen.Id("OH"): jen.Lit(in.G.H), jen.Id("OW"): jen.Lit(in.G.W), jen.Id("K"): jen.Lit(in.G.C),
+				jen.Id("OutRow"): jen.Lit(in.G.RowLen()), jen.Id("OutOff"): jen.Lit(in.G.Origin()),
+				jen.Id("FH"): jen.Lit(l.FH), jen.Id("FW"): jen.Lit(l.FW), jen.Id("SH"): jen.Lit(1), jen.Id("SW"): jen.Lit(1),
+				jen.Id("KB"): jen.Lit(s.KBT),
+			})
 		}
+	case compiler.MaxPool, compiler.MeanPool:
+		g.f.Commentf("%s: %s.", geomName(s), l.Text)
+		g.f.Var().Id(geomName(s)).Op("=").Add(rt("PoolGeom")).Values(jen.Dict{
+			jen.Id("C"): jen.Lit(in.F.C), jen.Id("H"): jen.Lit(in.F.H), jen.Id("W"): jen.Lit(in.F.W),
+			jen.Id("InRow"): jen.Lit(in.F.RowLen()), jen.Id("InOff"): jen.Lit(in.F.Origin()),
+			jen.Id("OH"): jen.Lit(out.F.H), jen.Id("OW"): jen.Lit(out.F.W),
+			jen.Id("OutRow"): jen.Lit(out.F.RowLen()), jen.Id("OutOff"): jen.Lit(out.F.Origin()),
+			jen.Id("FH"): jen.Lit(l.FH), jen.Id("FW"): jen.Lit(l.FW), jen.Id("SH"): jen.Lit(l.SH), jen.Id("SW"): jen.Lit(l.SW),
+			jen.Id("PH"): jen.Lit(l.PH), jen.Id("PW"): jen.Lit(l.PW),
+			jen.Id("DInRow"): jen.Lit(in.G.RowLen()), jen.Id("DInOff"): jen.Lit(in.G.Origin()),
+			jen.Id("DOutRow"): jen.Lit(out.G.RowLen()), jen.Id("DOutOff"): jen.Lit(out.G.Origin()),
+		})
+	}
+}
+
+// weights and bias name a step's parameter fields.
+func weights(s *step) string { return fieldName(s.Name() + ".weight") }
+func bias(s *step) string    { return fieldName(s.Name() + ".bias") }
+
+// convForward emits a conv forward phase: the kernel, then a fused
+// activation other than relu (which the kernel applies itself).
+//
+//	runtime.ConvForward(&conv1Geom, s, w.x1[:], w.x0[:], c.p.conv1W[:], c.p.conv1B[:], lo, hi)
+func convForward(g *jen.Group, s *step) {
+	g.Add(rt("ConvForward")).Call(jen.Op("&").Id(geomName(s)), jen.Id("s"),
+		all(buf(s.Out)), all(buf(s.In)), all(paramOf(weights(s))), all(paramOf(bias(s))), jen.Id("lo"), jen.Id("hi"))
+	if s.Act != nil && s.Act.Kind != compiler.ReLU {
+		fusedActivationRows(g, s)
+	}
+}
+
+// convWeightGrad emits the weight-gradient phase.
+func convWeightGrad(g *jen.Group, s *step) {
+	g.Add(rt("ConvWeightGrad")).Call(jen.Op("&").Id(geomName(s)), jen.Id("s"),
+		all(sumOf(weights(s))), all(buf(s.In)), all(grad(s.Out)), jen.Id("lo"), jen.Id("hi"))
+}
+
+// convBiasGrad emits the bias-gradient phase.
+func convBiasGrad(g *jen.Group, s *step) {
+	g.Add(rt("ConvBiasGrad")).Call(jen.Op("&").Id(geomName(s)), all(sumOf(bias(s))), all(grad(s.Out)), jen.Id("lo"), jen.Id("hi"))
+}
+
+// convInputGrad emits the input-gradient phase: a transposed convolution for
+// stride 1, else the generic gather over rows it first clears.
+func convInputGrad(g *jen.Group, s *step) {
+	if s.Transposed {
+		g.Add(rt("ConvForward")).Call(jen.Op("&").Id(backName(s)), jen.Id("s"),
+			all(grad(s.In)), all(grad(s.Out)), all(jen.Id("c").Dot("wt").Dot(transposedField(s))), jen.Nil(), jen.Id("lo"), jen.Id("hi"))
 		return
 	}
-	g.For(jen.Id("i").Op(":=").Range().Lit(l.FH)).BlockFunc(func(g *jen.Group) {
-		body(g, base.plus(v("i", in.RowLen())), v("i", rowW))
-	})
+	in := s.In
+	rowsLoop(g, []run{{in.G, grad(in), "din"}}, jen.Clear(jen.Id("din")))
+	g.Add(rt("ConvInputGradGeneric")).Call(jen.Op("&").Id(geomName(s)), all(grad(in)),
+		jen.Lit(in.G.RowLen()), jen.Lit(in.G.Origin()), jen.Lit(in.G.H), jen.Lit(in.G.W), jen.Lit(s.L.PH), jen.Lit(s.L.PW),
+		all(paramOf(weights(s))), all(grad(s.Out)), jen.Id("lo"), jen.Id("hi"))
 }
 
-// convForward emits a conv: each output pixel's K values start at the bias
-// and add, for each filter row, the window row times the weights.
-//
-//	o := out[pixel][:K:K]
-//	copy(o, bias)
-//	for t, v := range in[window row][:Fw*C] {
-//		for k, wk := range weights[row][t*K:][:K] { o[k] += v * wk }
-//	}
-func convForward(g *jen.Group, s *step) {
-	l, in, out := s.L, s.In, s.Out
-	field := fieldName(l.Name + ".weight")
-	n := l.FW * in.C
-	g.Add(loop("y", out.H, loopFunc("x", out.W, func(b *jen.Group) {
-		b.Add(window("o", buf(out), at(out, v("y", 1), v("x", 1), k(0)), l.K))
-		b.Copy(jen.Id("o"), jen.Id("p").Dot(fieldName(l.Name+".bias")).Index(jen.Op(":")))
-		convRows(b, s, func(b *jen.Group, inOff, wOff lin) {
-			b.For(jen.List(jen.Id("t"), jen.Id("v")).Op(":=").Range().Add(buf(in)).Index(inOff.code().Op(":")).Index(jen.Op(":").Lit(n).Op(":").Lit(n))).Block(
-				window("wt", jen.Id("p").Dot(field), wOff.plus(v("t", l.K)), l.K),
-				jen.For(jen.List(jen.Id("k"), jen.Id("wk")).Op(":=").Range().Id("wt")).Block(
-					jen.Id("o").Index(jen.Id("k")).Op("+=").Id("v").Op("*").Id("wk"),
-				),
-			)
-		})
-		fusedActivation(b, s, "o")
-	})))
-}
-
-// convBackward emits a conv's backward pass: the activation's derivative,
-// then the bias and weight gradients (the output gradient times each input
-// window), then, when needed, the input gradient (each window row gets the
-// weights times the output gradient).
-func convBackward(g *jen.Group, s *step) {
-	l, in, out := s.L, s.In, s.Out
-	wf, bf := fieldName(l.Name+".weight"), fieldName(l.Name+".bias")
-	n := l.FW * in.C
-	g.Id("bb").Op(":=").Id("w").Dot("back")
-	fusedDerivative(g, s)
-	g.Id("gb").Op(":=").Id("sums").Dot(bf).Index(jen.Op(":"))
-	g.Add(loop("y", out.H, loopFunc("x", out.W, func(b *jen.Group) {
-		b.Add(window("do", grad(out), at(out, v("y", 1), v("x", 1), k(0)), l.K))
-		b.For(jen.List(jen.Id("k"), jen.Id("d")).Op(":=").Range().Id("do")).Block(jen.Id("gb").Index(jen.Id("k")).Op("+=").Id("d"))
-		convRows(b, s, func(b *jen.Group, inOff, wOff lin) {
-			b.For(jen.List(jen.Id("t"), jen.Id("v")).Op(":=").Range().Add(buf(in)).Index(inOff.code().Op(":")).Index(jen.Op(":").Lit(n).Op(":").Lit(n))).Block(
-				window("gt", jen.Id("sums").Dot(wf), wOff.plus(v("t", l.K)), l.K),
-				jen.For(jen.List(jen.Id("k"), jen.Id("d")).Op(":=").Range().Id("do")).Block(
-					jen.Id("gt").Index(jen.Id("k")).Op("+=").Id("v").Op("*").Id("d"),
-				),
-			)
-		})
-	})))
-	g.If(jen.Op("!").Id("needIn")).Block(jen.Return())
-	g.Clear(grad(in).Index(jen.Op(":")))
-	g.Add(loop("y", out.H, loopFunc("x", out.W, func(b *jen.Group) {
-		b.Add(window("do", grad(out), at(out, v("y", 1), v("x", 1), k(0)), l.K))
-		convRows(b, s, func(b *jen.Group, inOff, wOff lin) {
-			b.Block(
-				window("drow", grad(in), inOff, n),
-				jen.For(jen.Id("t").Op(":=").Range().Id("drow")).Block(
-					window("wt", jen.Id("p").Dot(wf), wOff.plus(v("t", l.K)), l.K),
-					jen.Var().Id("sum").Float32(),
-					jen.For(jen.List(jen.Id("k"), jen.Id("d")).Op(":=").Range().Id("do")).Block(
-						jen.Id("sum").Op("+=").Id("wt").Index(jen.Id("k")).Op("*").Id("d"),
-					),
-					jen.Id("drow").Index(jen.Id("t")).Op("+=").Id("sum"),
-				),
-			)
-		})
-	})))
-}
+// transposedField names a conv's transposed weights.
+func transposedField(s *step) string { return s.Name() + "T" }

@@ -22,7 +22,7 @@ func activate(a *compiler.Layer, dst, val jen.Code) jen.Code {
 	}
 }
 
-// derive emits the statement that multiplies the gradient d[i] by the
+// derive emits the statement that multiplies the gradient d by the
 // derivative of activation a, known from its output y (or, for relu and
 // leaky, equally from its input: both are positive together).
 func derive(a *compiler.Layer, d, y *jen.Statement) jen.Code {
@@ -38,47 +38,43 @@ func derive(a *compiler.Layer, d, y *jen.Statement) jen.Code {
 	}
 }
 
-// fusedActivation emits the activation of s (if any) over the output slice o.
-func fusedActivation(g *jen.Group, s *step, o string) {
-	if s.Act == nil {
-		return
-	}
-	g.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id(o)).Block(
-		activate(s.Act, jen.Id(o).Index(jen.Id("i")), jen.Id("v")),
+// fusedActivationRows applies s's fused activation to output rows [lo, hi).
+func fusedActivationRows(g *jen.Group, s *step) {
+	rowsLoop(g, []run{{s.Out.F, buf(s.Out), "o"}},
+		jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id("o")).Block(
+			activate(s.Act, jen.Id("o").Index(jen.Id("i")), jen.Id("v")),
+		),
 	)
 }
 
 // fusedDerivative emits the activation's derivative applied to the gradient
-// of s's output, from s's output values.
+// of s's output, rows [lo, hi), from s's output values.
 func fusedDerivative(g *jen.Group, s *step) {
-	if s.Act == nil {
-		return
-	}
-	interior(g, []run{{s.Out, buf(s.Out), "out"}, {s.Out, grad(s.Out), "d"}},
+	rowsLoop(g, []run{{s.Out.F, buf(s.Out), "out"}, {s.Out.G, grad(s.Out), "d"}},
 		jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id("out")).Block(
 			derive(s.Act, jen.Id("d").Index(jen.Id("i")), jen.Id("v")),
 		),
 	)
 }
 
-// activationForward emits a standalone activation: out = f(in).
+// activationForward emits a standalone activation, rows [lo, hi).
 func activationForward(g *jen.Group, s *step) {
-	interior(g, []run{{s.In, buf(s.In), "src"}, {s.Out, buf(s.Out), "dst"}},
+	rowsLoop(g, []run{{s.In.F, buf(s.In), "src"}, {s.Out.F, buf(s.Out), "dst"}},
 		jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id("src")).Block(
 			activate(s.L, jen.Id("dst").Index(jen.Id("i")), jen.Id("v")),
 		),
 	)
 }
 
-// activationBackward emits din = dout · f'(·): relu and leaky look at the
-// input (their output may not tell the sign when leaky's slope is not
-// positive), sigmoid and tanh at the output.
+// activationBackward emits din = dout · f'(·), rows [lo, hi): relu and leaky
+// look at the input (their output may not tell the sign when leaky's slope
+// is not positive), sigmoid and tanh at the output.
 func activationBackward(g *jen.Group, s *step) {
 	from := s.Out
 	if s.L.Kind == compiler.ReLU || s.L.Kind == compiler.Leaky {
 		from = s.In
 	}
-	interior(g, []run{{s.Out, grad(s.Out), "dout"}, {s.In, grad(s.In), "din"}, {from, buf(from), "v"}},
+	rowsLoop(g, []run{{s.Out.G, grad(s.Out), "dout"}, {s.In.G, grad(s.In), "din"}, {from.F, buf(from), "v"}},
 		jen.Copy(jen.Id("din"), jen.Id("dout")),
 		jen.For(jen.Id("i").Op(":=").Range().Id("din")).Block(
 			derive(s.L, jen.Id("din").Index(jen.Id("i")), jen.Id("v").Index(jen.Id("i"))),
@@ -86,44 +82,44 @@ func activationBackward(g *jen.Group, s *step) {
 	)
 }
 
+// maskLayout is the layout of a dropout mask: the values, unpadded.
+func maskLayout(s *step) layout { return layout{H: s.In.F.H, W: s.In.F.W, C: s.In.F.C} }
+
 // dropoutForward emits inverted dropout: in training, value i (C, H, W
 // order) is kept when the i-th draw of runtime.DropoutRand(seed, sample,
 // layer) is at least p, and scaled by 1/(1-p); at inference the mask is 1.
 func dropoutForward(g *jen.Group, s *step) {
 	m := jen.Id("w").Dot(maskName(s))
-	g.Id("mask").Op(":=").Add(m).Index(jen.Op(":"))
-	g.If(jen.Op("!").Id("train")).Block(
+	g.Id("mask").Op(":=").Add(all(m))
+	g.If(jen.Op("!").Id("c").Dot("train")).Block(
 		jen.For(jen.Id("i").Op(":=").Range().Id("mask")).Block(jen.Id("mask").Index(jen.Id("i")).Op("=").Lit(1)),
 	).Else().BlockFunc(func(b *jen.Group) {
-		b.Id("r").Op(":=").Add(rt("DropoutRand")).Call(jen.Id("seed"), jen.Id("sample"), jen.Lit(s.Index))
-		t := s.In
+		b.Id("r").Op(":=").Add(rt("DropoutRand")).Call(jen.Id("c").Dot("seed"), jen.Id("c").Dot("sample"), jen.Lit(s.Index))
+		t := s.In.F
 		draw := func(i lin) jen.Code {
 			return jen.If(jen.Id("r").Dot("Float64").Call().Op(">=").Lit(s.L.Alpha)).Block(
 				jen.Id("mask").Index(i.code()).Op("=").Add(f32(1 / (1 - s.L.Alpha))),
 			).Else().Block(jen.Id("mask").Index(i.code()).Op("=").Lit(0))
 		}
-		if !t.Map {
+		if !s.In.Map {
 			b.Add(loop("i", t.Size(), draw(v("i", 1))))
 			return
 		}
 		b.Comment("Draws go in PyTorch's C, H, W order; the mask is stored H, W, C.")
 		b.Add(loop("c", t.C, loop("y", t.H, loop("x", t.W, draw(v("y", t.W*t.C).plus(v("x", t.C)).plus(v("c", 1)))))))
 	})
-	applyMask(g, s, run{s.In, buf(s.In), "src"}, run{s.Out, buf(s.Out), "dst"})
-}
-
-// dropoutBackward emits din = dout · mask.
-func dropoutBackward(g *jen.Group, s *step) {
-	applyMask(g, s, run{s.Out, grad(s.Out), "src"}, run{s.In, grad(s.In), "dst"})
-}
-
-// applyMask emits dst = src · mask over the interior of s's tensors; the
-// mask is stored unpadded, H×W×C.
-func applyMask(g *jen.Group, s *step, src, dst run) {
-	mask := &tensor{H: s.In.H, W: s.In.W, C: s.In.C, Map: s.In.Map}
-	interior(g, []run{src, dst, {mask, jen.Id("w").Dot(maskName(s)), "m"}},
+	rowsBetween(g, []run{{s.In.F, buf(s.In), "src"}, {s.Out.F, buf(s.Out), "dst"}, {maskLayout(s), m, "m"}}, jen.Lit(0), jen.Lit(s.In.F.H),
 		jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id("src")).Block(
 			jen.Id("dst").Index(jen.Id("i")).Op("=").Id("v").Op("*").Id("m").Index(jen.Id("i")),
+		),
+	)
+}
+
+// dropoutBackward emits din = dout · mask, rows [lo, hi).
+func dropoutBackward(g *jen.Group, s *step) {
+	rowsLoop(g, []run{{s.Out.G, grad(s.Out), "dout"}, {s.In.G, grad(s.In), "din"}, {maskLayout(s), jen.Id("w").Dot(maskName(s)), "m"}},
+		jen.For(jen.List(jen.Id("i"), jen.Id("d")).Op(":=").Range().Id("dout")).Block(
+			jen.Id("din").Index(jen.Id("i")).Op("=").Id("d").Op("*").Id("m").Index(jen.Id("i")),
 		),
 	)
 }

@@ -4,50 +4,37 @@ import (
 	"github.com/dave/jennifer/jen"
 )
 
-// fcForward emits out[o] = b[o] + Σ_i W[o][i]·in[i], the input read in its
-// internal order (the weights were permuted to match when set).
+// fcForward emits the fc phase, outputs [lo, hi), and a fused activation.
+//
+//	runtime.FCForward(w.x2[:], w.x1[:], c.p.fc1W[:], c.p.fc1B[:], 400, lo, hi)
 func fcForward(g *jen.Group, s *step) {
-	l, in, out := s.L, s.In, s.Out
-	n := in.Size()
-	wf, bf := fieldName(l.Name+".weight"), fieldName(l.Name+".bias")
-	g.Add(window("in", buf(in), k(0), n))
-	g.Add(window("out", buf(out), k(0), l.K))
-	g.For(jen.Id("o").Op(":=").Range().Id("out")).Block(
-		window("row", jen.Id("p").Dot(wf), v("o", n), n),
-		jen.Id("sum").Op(":=").Id("p").Dot(bf).Index(jen.Id("o")),
-		jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id("in")).Block(
-			jen.Id("sum").Op("+=").Id("row").Index(jen.Id("i")).Op("*").Id("v"),
-		),
-		jen.Id("out").Index(jen.Id("o")).Op("=").Id("sum"),
-	)
-	fusedActivation(g, s, "out")
+	n := s.In.F.Size()
+	g.Add(rt("FCForward")).Call(all(buf(s.Out)), all(buf(s.In)), all(paramOf(weights(s))), all(paramOf(bias(s))), jen.Lit(n), jen.Id("lo"), jen.Id("hi"))
+	if s.Act != nil {
+		g.For(jen.Id("i").Op(":=").Id("lo"), jen.Id("i").Op("<").Id("hi"), jen.Id("i").Op("++")).Block(
+			activate(s.Act, buf(s.Out).Index(jen.Id("i")), buf(s.Out).Index(jen.Id("i"))),
+		)
+	}
 }
 
-// fcBackward emits the bias gradient (the output gradient), the weight
-// gradient (its outer product with the input) and, when needed, the input
-// gradient (the weights' transpose times the output gradient).
-func fcBackward(g *jen.Group, s *step) {
-	l, in, out := s.L, s.In, s.Out
-	n := in.Size()
-	wf, bf := fieldName(l.Name+".weight"), fieldName(l.Name+".bias")
-	g.Id("bb").Op(":=").Id("w").Dot("back")
-	fusedDerivative(g, s)
-	g.Add(window("in", buf(in), k(0), n))
-	g.Add(window("do", grad(out), k(0), l.K))
-	g.For(jen.List(jen.Id("o"), jen.Id("d")).Op(":=").Range().Id("do")).Block(
-		jen.Id("sums").Dot(bf).Index(jen.Id("o")).Op("+=").Id("d"),
-		window("gw", jen.Id("sums").Dot(wf), v("o", n), n),
-		jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id("in")).Block(
-			jen.Id("gw").Index(jen.Id("i")).Op("+=").Id("d").Op("*").Id("v"),
-		),
-	)
-	g.If(jen.Op("!").Id("needIn")).Block(jen.Return())
-	g.Add(window("din", grad(in), k(0), n))
-	g.Clear(jen.Id("din"))
-	g.For(jen.List(jen.Id("o"), jen.Id("d")).Op(":=").Range().Id("do")).Block(
-		window("row", jen.Id("p").Dot(wf), v("o", n), n),
-		jen.For(jen.List(jen.Id("i"), jen.Id("wv")).Op(":=").Range().Id("row")).Block(
-			jen.Id("din").Index(jen.Id("i")).Op("+=").Id("wv").Op("*").Id("d"),
-		),
+// fcWeightGrad emits the weight- and bias-gradient phase, outputs [lo, hi).
+func fcWeightGrad(g *jen.Group, s *step) {
+	g.Add(rt("FCWeightGrad")).Call(all(sumOf(weights(s))), all(sumOf(bias(s))), all(buf(s.In)), all(grad(s.Out)), jen.Lit(s.In.F.Size()), jen.Id("lo"), jen.Id("hi"))
+}
+
+// fcInputGrad emits the input-gradient phase: over values [lo, hi), or over
+// rows when the input gradient's buffer is padded.
+func fcInputGrad(g *jen.Group, s *step) {
+	in := s.In
+	n := in.F.Size()
+	dout := grad(s.Out).Clone().Index(jen.Op(":").Lit(s.L.K))
+	if !in.G.Padded() {
+		g.Add(rt("FCInputGrad")).Call(grad(in).Index(jen.Id("lo").Op(":")), all(paramOf(weights(s))), dout, jen.Lit(n), jen.Id("lo"), jen.Id("hi"))
+		return
+	}
+	row := in.G.W * in.G.C
+	g.For(jen.Id("y").Op(":=").Id("lo"), jen.Id("y").Op("<").Id("hi"), jen.Id("y").Op("++")).Block(
+		rt("FCInputGrad").Call(grad(in).Index(in.G.at(v("y", 1), k(0), k(0)).code().Op(":")), all(paramOf(weights(s))), dout,
+			jen.Lit(n), jen.Id("y").Op("*").Lit(row), jen.Parens(jen.Id("y").Op("+").Lit(1)).Op("*").Lit(row)),
 	)
 }

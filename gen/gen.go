@@ -127,12 +127,10 @@ func (g *generator) file() {
 	g.training()
 	g.paramsType()
 	g.paramsIO()
+	g.transposedType()
 	g.workerType()
 	g.workerPasses()
-	for _, s := range g.steps {
-		g.stepForward(s)
-		g.stepBackward(s)
-	}
+	g.phases()
 }
 
 // packageDoc is the package comment: the network as a table.

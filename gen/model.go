@@ -48,8 +48,19 @@ func (g *generator) modelType() {
 		jen.Id("grads").Op("*").Id("params").Comment("gradient sums since ZeroGrad; nil before the first backward pass"),
 		jen.Id("velocity").Op("*").Id("params").Comment("momentum buffers; nil before the first step with momentum"),
 		jen.Line(),
+		jen.Id("wt").Op("*").Id("transposed").Comment("the transposed conv weights input gradients use"),
+		jen.Id("wtStale").Bool().Comment("whether wt lags behind params"),
+		jen.Line(),
 		jen.Id("workers").Index().Op("*").Id("worker"),
 		jen.Id("pool").Op("*").Add(rt("Pool")),
+		jen.Id("scratch").Index().Add(rt("Scratch")).Comment("per pool worker, for one sample on several threads"),
+		jen.Id("single").Id("pass").Comment("the pass of Forward and Backward"),
+		jen.Id("cur").Struct(
+			jen.Id("ph").Op("*").Id("phase"),
+			jen.Id("w").Op("*").Id("worker"),
+			jen.Id("c").Op("*").Id("pass"),
+		).Comment("the phase being split across the pool"),
+		jen.Id("phaseChunk").Func().Params(jen.Int(), jen.Int(), jen.Int()),
 		jen.Id("train").Bool().Comment("dropout on"),
 		jen.Id("seed").Uint64().Comment("the dropout seed of the current step"),
 		jen.Line(),
@@ -85,7 +96,9 @@ func (g *generator) constructor() {
 	g.f.Func().Id("New").Params(jen.Id("seed").Uint64()).Op("*").Id("Model").Block(
 		jen.Id("m").Op(":=").Op("&").Id("Model").Values(jen.Dict{jen.Id("params"): jen.New(jen.Id("params"))}),
 		jen.Id("m").Dot("params").Dot("init").Call(jen.Id("seed")),
+		jen.Id("m").Dot("wtStale").Op("=").True(),
 		jen.Id("m").Dot("forwardChunk").Op("=").Id("m").Dot("runForward"),
+		jen.Id("m").Dot("phaseChunk").Op("=").Id("m").Dot("runPhaseChunk"),
 		jen.Id("m").Dot("trainChunk").Op("=").Id("m").Dot("runTrain"),
 		jen.Id("m").Dot("lossChunk").Op("=").Id("m").Dot("runLoss"),
 		jen.Id("m").Dot("evalChunk").Op("=").Id("m").Dot("runEval"),
@@ -108,6 +121,7 @@ func (g *generator) api() {
 			jen.Id("m").Dot("workers").Op("=").Append(jen.Id("m").Dot("workers"), jen.Nil()),
 		),
 		jen.Id("m").Dot("workers").Op("=").Id("m").Dot("workers").Index(jen.Op(":").Id("n")),
+		jen.Id("m").Dot("scratch").Op("=").Make(jen.Index().Add(rt("Scratch")), jen.Id("n")),
 	)
 
 	f.Comment("Threads returns the number of workers the batch methods use.")
@@ -127,11 +141,15 @@ func (g *generator) api() {
 		jen.Return(jen.Id("m").Dot("workers").Index(jen.Id("i"))),
 	)
 
-	f.Comment("Forward runs one sample through the network. It keeps what Backward needs.")
+	f.Comment("Forward runs one sample through the network, splitting each layer across")
+	f.Comment("the workers. It keeps what Backward needs.")
 	f.Func().Params(m).Id("Forward").Params(jen.Id("x").Op("*").Id("Input"), jen.Id("y").Op("*").Id("Output")).Block(
 		jen.Id("w").Op(":=").Id("m").Dot("worker").Call(jen.Lit(0)),
 		jen.Id("w").Dot("load").Call(jen.Id("x")),
-		jen.Id("w").Dot("forward").Call(jen.Id("m").Dot("params"), jen.Id("m").Dot("train"), jen.Id("m").Dot("seed"), jen.Lit(0)),
+		jen.Id("m").Dot("single").Op("=").Id("pass").Values(jen.Dict{
+			jen.Id("p"): jen.Id("m").Dot("params"), jen.Id("train"): jen.Id("m").Dot("train"), jen.Id("seed"): jen.Id("m").Dot("seed"),
+		}),
+		jen.Id("m").Dot("run").Call(jen.Id("forwardPhases").Index(jen.Op(":")), jen.Id("w"), jen.Op("&").Id("m").Dot("single"), jen.True()),
 		jen.Id("w").Dot("store").Call(jen.Id("y")),
 	)
 
@@ -139,8 +157,44 @@ func (g *generator) api() {
 	f.Comment("the gradient of every parameter to the model's sums; it writes the input's")
 	f.Comment("gradient to dx unless dx is nil.")
 	f.Func().Params(m).Id("Backward").Params(jen.Id("dy").Op("*").Id("Output"), jen.Id("dx").Op("*").Id("Input")).Block(
+		jen.Id("m").Dot("prepareBackward").Call(),
 		jen.Id("w").Op(":=").Id("m").Dot("worker").Call(jen.Lit(0)),
-		jen.Id("w").Dot("backward").Call(jen.Id("m").Dot("params"), jen.Id("m").Dot("gradSums").Call(jen.Lit(0)), jen.Id("dy"), jen.Id("dx")),
+		jen.Id("w").Dot("loadGrad").Call(jen.Id("dy")),
+		jen.Id("c").Op(":=").Op("&").Id("m").Dot("single"),
+		jen.List(jen.Id("c").Dot("p"), jen.Id("c").Dot("sums"), jen.Id("c").Dot("wt"), jen.Id("c").Dot("needDx")).Op("=").
+			List(jen.Id("m").Dot("params"), jen.Id("m").Dot("gradSums").Call(jen.Lit(0)), jen.Id("m").Dot("wt"), jen.Id("dx").Op("!=").Nil()),
+		jen.Id("m").Dot("run").Call(jen.Id("backwardPhases").Index(jen.Op(":")), jen.Id("w"), jen.Id("c"), jen.True()),
+		jen.If(jen.Id("dx").Op("!=").Nil()).Block(jen.Id("w").Dot("storeGrad").Call(jen.Id("dx"))),
+	)
+
+	f.Comment("run runs phases on worker w's sample: split across the pool when parallel is")
+	f.Comment("set and there are several workers (one sample on several threads), else in")
+	f.Comment("turn on the calling goroutine (batches give each worker its own samples).")
+	f.Func().Params(m).Id("run").Params(jen.Id("phases").Index().Id("phase"), jen.Id("w").Op("*").Id("worker"), jen.Id("c").Op("*").Id("pass"), jen.Id("parallel").Bool()).Block(
+		jen.If(jen.Op("!").Id("parallel").Op("||").Len(jen.Id("m").Dot("workers")).Op("==").Lit(1)).Block(
+			jen.For(jen.Id("i").Op(":=").Range().Id("phases")).Block(
+				jen.Id("phases").Index(jen.Id("i")).Dot("run").Call(jen.Id("w"), jen.Id("c"), jen.Op("&").Id("w").Dot("scratch"), jen.Lit(0), jen.Id("phases").Index(jen.Id("i")).Dot("n")),
+			),
+			jen.Return(),
+		),
+		jen.List(jen.Id("m").Dot("cur").Dot("w"), jen.Id("m").Dot("cur").Dot("c")).Op("=").List(jen.Id("w"), jen.Id("c")),
+		jen.For(jen.Id("i").Op(":=").Range().Id("phases")).Block(
+			jen.Id("m").Dot("cur").Dot("ph").Op("=").Op("&").Id("phases").Index(jen.Id("i")),
+			jen.Id("m").Dot("pool").Dot("Run").Call(jen.Id("phases").Index(jen.Id("i")).Dot("n"), jen.Id("m").Dot("phaseChunk")),
+		),
+		jen.List(jen.Id("m").Dot("cur").Dot("w"), jen.Id("m").Dot("cur").Dot("c"), jen.Id("m").Dot("cur").Dot("ph")).Op("=").List(jen.Nil(), jen.Nil(), jen.Nil()),
+	)
+	f.Func().Params(m).Id("runPhaseChunk").Params(jen.Id("wi"), jen.Id("lo"), jen.Id("hi").Int()).Block(
+		jen.Id("m").Dot("cur").Dot("ph").Dot("run").Call(jen.Id("m").Dot("cur").Dot("w"), jen.Id("m").Dot("cur").Dot("c"), jen.Op("&").Id("m").Dot("scratch").Index(jen.Id("wi")), jen.Id("lo"), jen.Id("hi")),
+	)
+
+	f.Comment("prepareBackward brings the transposed conv weights up to date.")
+	f.Func().Params(m).Id("prepareBackward").Params().Block(
+		jen.If(jen.Id("m").Dot("wt").Op("==").Nil()).Block(jen.Id("m").Dot("wt").Op("=").New(jen.Id("transposed"))),
+		jen.If(jen.Id("m").Dot("wtStale")).Block(
+			jen.Id("m").Dot("wt").Dot("update").Call(jen.Id("m").Dot("params")),
+			jen.Id("m").Dot("wtStale").Op("=").False(),
+		),
 	)
 
 	f.Comment("gradSums returns the gradient sums worker i adds to: the model's own for")
@@ -167,9 +221,14 @@ func (g *generator) api() {
 
 	f.Func().Params(m).Id("runForward").Params(jen.Id("wi"), jen.Id("lo"), jen.Id("hi").Int()).Block(
 		jen.Id("w").Op(":=").Id("m").Dot("workers").Index(jen.Id("wi")),
+		jen.Id("c").Op(":=").Op("&").Id("w").Dot("pass"),
+		jen.Op("*").Id("c").Op("=").Id("pass").Values(jen.Dict{
+			jen.Id("p"): jen.Id("m").Dot("params"), jen.Id("train"): jen.Id("m").Dot("train"), jen.Id("seed"): jen.Id("m").Dot("seed"),
+		}),
 		jen.For(jen.Id("s").Op(":=").Id("lo"), jen.Id("s").Op("<").Id("hi"), jen.Id("s").Op("++")).Block(
+			jen.Id("c").Dot("sample").Op("=").Id("s"),
 			jen.Id("w").Dot("load").Call(jen.Op("&").Id("m").Dot("batchX").Index(jen.Id("s"))),
-			jen.Id("w").Dot("forward").Call(jen.Id("m").Dot("params"), jen.Id("m").Dot("train"), jen.Id("m").Dot("seed"), jen.Id("s")),
+			jen.Id("m").Dot("run").Call(jen.Id("forwardPhases").Index(jen.Op(":")), jen.Id("w"), jen.Id("c"), jen.False()),
 			jen.Id("w").Dot("store").Call(jen.Op("&").Id("m").Dot("batchY").Index(jen.Id("s"))),
 		),
 	)
@@ -189,6 +248,7 @@ func (g *generator) api() {
 			jen.Panic(jen.Lit("ForwardBackwardBatch: slices differ in length")),
 		),
 		jen.For(jen.Id("i").Op(":=").Range().Id("m").Dot("workers")).Block(jen.Id("m").Dot("gradSums").Call(jen.Id("i"))),
+		jen.Id("m").Dot("prepareBackward").Call(),
 		jen.Id("m").Dot("batchX").Op(",").Id("m").Dot("batchDY").Op(",").Id("m").Dot("batchY").Op(",").Id("m").Dot("batchDX").Op("=").
 			Id("x").Op(",").Id("dy").Op(",").Id("y").Op(",").Id("dx"),
 		jen.Id("m").Dot("pool").Dot("Run").Call(jen.Len(jen.Id("x")), jen.Id("m").Dot("trainChunk")),
@@ -199,18 +259,23 @@ func (g *generator) api() {
 
 	f.Func().Params(m).Id("runTrain").Params(jen.Id("wi"), jen.Id("lo"), jen.Id("hi").Int()).Block(
 		jen.Id("w").Op(":=").Id("m").Dot("workers").Index(jen.Id("wi")),
-		jen.Id("sums").Op(":=").Id("m").Dot("gradSums").Call(jen.Id("wi")),
+		jen.Id("c").Op(":=").Op("&").Id("w").Dot("pass"),
+		jen.Op("*").Id("c").Op("=").Id("pass").Values(jen.Dict{
+			jen.Id("p"): jen.Id("m").Dot("params"), jen.Id("sums"): jen.Id("m").Dot("gradSums").Call(jen.Id("wi")), jen.Id("wt"): jen.Id("m").Dot("wt"),
+			jen.Id("train"): jen.Id("m").Dot("train"), jen.Id("seed"): jen.Id("m").Dot("seed"), jen.Id("needDx"): jen.Id("m").Dot("batchDX").Op("!=").Nil(),
+		}),
 		jen.For(jen.Id("s").Op(":=").Id("lo"), jen.Id("s").Op("<").Id("hi"), jen.Id("s").Op("++")).Block(
+			jen.Id("c").Dot("sample").Op("=").Id("s"),
 			jen.Id("w").Dot("load").Call(jen.Op("&").Id("m").Dot("batchX").Index(jen.Id("s"))),
-			jen.Id("w").Dot("forward").Call(jen.Id("m").Dot("params"), jen.Id("m").Dot("train"), jen.Id("m").Dot("seed"), jen.Id("s")),
+			jen.Id("m").Dot("run").Call(jen.Id("forwardPhases").Index(jen.Op(":")), jen.Id("w"), jen.Id("c"), jen.False()),
 			jen.If(jen.Id("m").Dot("batchY").Op("!=").Nil()).Block(
 				jen.Id("w").Dot("store").Call(jen.Op("&").Id("m").Dot("batchY").Index(jen.Id("s"))),
 			),
-			jen.Var().Id("dx").Op("*").Id("Input"),
-			jen.If(jen.Id("m").Dot("batchDX").Op("!=").Nil()).Block(
-				jen.Id("dx").Op("=").Op("&").Id("m").Dot("batchDX").Index(jen.Id("s")),
+			jen.Id("w").Dot("loadGrad").Call(jen.Op("&").Id("m").Dot("batchDY").Index(jen.Id("s"))),
+			jen.Id("m").Dot("run").Call(jen.Id("backwardPhases").Index(jen.Op(":")), jen.Id("w"), jen.Id("c"), jen.False()),
+			jen.If(jen.Id("c").Dot("needDx")).Block(
+				jen.Id("w").Dot("storeGrad").Call(jen.Op("&").Id("m").Dot("batchDX").Index(jen.Id("s"))),
 			),
-			jen.Id("w").Dot("backward").Call(jen.Id("m").Dot("params"), jen.Id("sums"), jen.Op("&").Id("m").Dot("batchDY").Index(jen.Id("s")), jen.Id("dx")),
 		),
 	)
 
@@ -226,6 +291,7 @@ func (g *generator) api() {
 	f.Comment("first step) and g = v; then w -= lr·g.")
 	f.Func().Params(m).Id("Step").Params(jen.Id("lr"), jen.Id("momentum"), jen.Id("weightDecay").Float32()).Block(
 		jen.If(jen.Id("m").Dot("grads").Op("==").Nil()).Block(jen.Return()),
+		jen.Id("m").Dot("wtStale").Op("=").True(),
 		jen.Id("first").Op(":=").Id("momentum").Op("!=").Lit(0).Op("&&").Id("m").Dot("velocity").Op("==").Nil(),
 		jen.If(jen.Id("first")).Block(jen.Id("m").Dot("velocity").Op("=").New(jen.Id("params"))),
 		jen.Id("gs").Op(":=").Id("m").Dot("grads").Dot("slices").Call(),
@@ -263,6 +329,7 @@ func (g *generator) api() {
 		jen.For(jen.List(jen.Id("i"), jen.Id("s")).Op(":=").Range().Id("paramSpecs")).Block(
 			jen.Id("m").Dot("params").Dot("fromTorch").Call(jen.Id("i"), jen.Id("byName").Index(jen.Id("s").Dot("Name")).Dot("Float32s").Call()),
 		),
+		jen.Id("m").Dot("wtStale").Op("=").True(),
 		jen.Return(jen.Nil()),
 	)
 	f.Comment("LoadWeights reads parameters from an .npz, .npy or .safetensors file in")

@@ -20,6 +20,11 @@ type param struct {
 	vars            []string
 	torch, internal lin
 	doc             string
+	// conv is the step of a conv weight, stored packed in blocks of
+	// conv.KB channels (see runtime.PackConv); nil for other parameters.
+	conv *step
+	// stored is the number of values the params struct holds for it.
+	stored int
 }
 
 // params lists the network's parameters with their layouts. A conv weight
@@ -30,7 +35,7 @@ func (g *generator) params() []param {
 	for _, s := range g.steps {
 		l := s.L
 		for _, p := range l.Params {
-			q := param{Param: p, field: fieldName(p.Name)}
+			q := param{Param: p, field: fieldName(p.Name), stored: p.Size()}
 			switch {
 			case strings.HasSuffix(p.Name, ".bias"):
 				q.dims, q.vars = []int{l.K}, []string{"k"}
@@ -38,18 +43,17 @@ func (g *generator) params() []param {
 				q.doc = fmt.Sprintf("%s [%d]", p.Name, l.K)
 			case l.Kind == compiler.Conv:
 				K, C, FH, FW := l.K, l.In.C, l.FH, l.FW
-				q.dims, q.vars = []int{K, C, FH, FW}, []string{"k", "c", "i", "j"}
-				q.torch = v("k", C*FH*FW).plus(v("c", FH*FW)).plus(v("i", FW)).plus(v("j", 1))
-				q.internal = v("i", FW*C*K).plus(v("j", C*K)).plus(v("c", K)).plus(v("k", 1))
-				q.doc = fmt.Sprintf("%s, stored [Fh][Fw][C][K] = [%d][%d][%d][%d]", p.Name, FH, FW, C, K)
+				blocks := (K + s.KB - 1) / s.KB
+				q.conv, q.stored = s, blocks*s.KB*FH*FW*C
+				q.doc = fmt.Sprintf("%s, packed [K/%d][Fh][Fw][C][%d] = [%d][%d][%d][%d][%d]", p.Name, s.KB, s.KB, blocks, FH, FW, C, s.KB)
 			default: // fc weight
-				in := s.In
+				in := s.In.F
 				q.dims, q.vars = []int{l.K, in.C, in.H, in.W}, []string{"o", "c", "y", "x"}
 				n := in.Size()
 				q.torch = v("o", n).plus(v("c", in.H*in.W)).plus(v("y", in.W)).plus(v("x", 1))
 				q.internal = v("o", n).plus(v("y", in.W*in.C)).plus(v("x", in.C)).plus(v("c", 1))
 				q.doc = fmt.Sprintf("%s, stored [out][in] = [%d][%d], the input in H, W, C order", p.Name, l.K, n)
-				if !in.Map || in.H*in.W == 1 {
+				if !s.In.Map || in.H*in.W == 1 {
 					q.dims, q.vars = []int{l.K, n}, []string{"o", "i"}
 					q.torch, q.internal = v("o", n).plus(v("i", 1)), v("o", n).plus(v("i", 1))
 					q.doc = fmt.Sprintf("%s [%d %d]", p.Name, l.K, n)
@@ -73,7 +77,7 @@ func (g *generator) paramsType() {
 	g.f.Comment("params holds every parameter, laid out for the kernels that read it.")
 	g.f.Type().Id("params").StructFunc(func(s *jen.Group) {
 		for _, p := range ps {
-			s.Id(p.field).Index(jen.Lit(p.Size())).Float32().Comment(p.doc)
+			s.Id(p.field).Index(jen.Lit(p.stored)).Float32().Comment(p.doc)
 		}
 	})
 	g.f.Comment("numTensors is the number of parameter tensors.")
@@ -86,6 +90,12 @@ func (g *generator) paramsType() {
 			}
 		})),
 	)
+	g.f.Comment("paramSizes holds each parameter's number of values in PyTorch's layout.")
+	g.f.Var().Id("paramSizes").Op("=").Index(jen.Id("numTensors")).Int().ValuesFunc(func(vs *jen.Group) {
+		for _, p := range ps {
+			vs.Lit(p.Size())
+		}
+	})
 	g.f.Var().Id("paramSpecs").Op("=").Index().Add(rt("ParamSpec")).ValuesFunc(func(vs *jen.Group) {
 		for _, p := range ps {
 			vs.Values(jen.Dict{
@@ -147,7 +157,7 @@ func (g *generator) paramsIO() {
 	g.f.Func().Params(pr).Id("arrays").Params(jen.Id("suffix").String()).Index().Op("*").Add(rt("Array")).Block(
 		jen.Id("out").Op(":=").Make(jen.Index().Op("*").Add(rt("Array")), jen.Len(jen.Id("paramSpecs"))),
 		jen.For(jen.List(jen.Id("i"), jen.Id("s")).Op(":=").Range().Id("paramSpecs")).Block(
-			jen.Id("data").Op(":=").Make(jen.Index().Float32(), jen.Len(jen.Id("p").Dot("slices").Call().Index(jen.Id("i")))),
+			jen.Id("data").Op(":=").Make(jen.Index().Float32(), jen.Id("paramSizes").Index(jen.Id("i"))),
 			jen.Id("p").Dot("toTorch").Call(jen.Id("i"), jen.Id("data")),
 			jen.Id("out").Index(jen.Id("i")).Op("=").Add(rt("NewArray32")).Call(jen.Id("s").Dot("Name").Op("+").Id("suffix"), jen.Id("s").Dot("Shape"), jen.Id("data")),
 		),
@@ -158,6 +168,15 @@ func (g *generator) paramsIO() {
 // convert emits the loops that copy p between PyTorch's layout and the
 // internal one, or a copy when the two are the same.
 func convert(p param, from bool) jen.Code {
+	if s := p.conv; s != nil {
+		l := s.L
+		other := "src"
+		if !from {
+			other = "dst"
+		}
+		return rt("PackConv").Call(jen.Id("p").Dot(p.field).Index(jen.Op(":")), jen.Id(other),
+			jen.Lit(l.K), jen.Lit(l.In.C), jen.Lit(l.FH), jen.Lit(l.FW), jen.Lit(s.KB), jen.Lit(!from))
+	}
 	if len(p.dims) == 1 || (len(p.dims) == 2 && p.vars[1] == "i") {
 		if from {
 			return jen.Copy(jen.Id("p").Dot(p.field).Index(jen.Op(":")), jen.Id("src"))
@@ -175,4 +194,32 @@ func convert(p param, from bool) jen.Code {
 		body = loop(p.vars[d], p.dims[d], body)
 	}
 	return body
+}
+
+// transposedType emits the struct of the transposed conv weights and the
+// method that computes them from the parameters.
+func (g *generator) transposedType() {
+	g.f.Comment("transposed holds, for each stride-1 conv, the weights of the transposed")
+	g.f.Comment("convolution that computes its input gradient (see runtime.TransposeConv).")
+	var convs []*step
+	for _, s := range g.steps {
+		if s.Transposed {
+			convs = append(convs, s)
+		}
+	}
+	g.f.Type().Id("transposed").StructFunc(func(st *jen.Group) {
+		for _, s := range convs {
+			l := s.L
+			n := (l.In.C + s.KBT - 1) / s.KBT * s.KBT * l.FH * l.FW * l.K
+			st.Id(transposedField(s)).Index(jen.Lit(n)).Float32()
+		}
+	})
+	g.f.Comment("update recomputes the transposed weights from p.")
+	g.f.Func().Params(jen.Id("t").Op("*").Id("transposed")).Id("update").Params(jen.Id("p").Op("*").Id("params")).BlockFunc(func(b *jen.Group) {
+		for _, s := range convs {
+			l := s.L
+			b.Add(rt("TransposeConv")).Call(jen.Id("t").Dot(transposedField(s)).Index(jen.Op(":")), jen.Id("p").Dot(weights(s)).Index(jen.Op(":")),
+				jen.Lit(l.K), jen.Lit(l.In.C), jen.Lit(l.FH), jen.Lit(l.FW), jen.Lit(s.KB), jen.Lit(s.KBT))
+		}
+	})
 }

@@ -6,41 +6,53 @@ import (
 	"github.com/cnnc/cnnc/compiler"
 )
 
-// tensor is one buffer of the generated code: a sample's values in H×W×C
-// order (channels innermost), with PH rows and PW columns of padding around
-// them when the layer that reads it is a conv or mean pool with padding. The
-// padding stays zero: nothing ever writes it.
-type tensor struct {
-	id      int // tensors are numbered in network order; the input is 0
-	H, W, C int
-	PH, PW  int
-	// Map is false for a flat vector (after fc), whose values have no H, W
-	// order to convert at the public boundary.
-	Map bool
+// layout is how one buffer holds a sample's H×W×C values: channels
+// innermost, with PH rows and PW columns of zero padding around them.
+type layout struct {
+	H, W, C, PH, PW int
 }
 
 // RowLen is the number of values in one padded row: (W + 2PW)·C.
-func (t *tensor) RowLen() int { return (t.W + 2*t.PW) * t.C }
+func (l layout) RowLen() int { return (l.W + 2*l.PW) * l.C }
 
 // Len is the buffer's length, padding included.
-func (t *tensor) Len() int { return (t.H + 2*t.PH) * t.RowLen() }
+func (l layout) Len() int { return (l.H + 2*l.PH) * l.RowLen() }
 
 // Size is the number of values without padding.
-func (t *tensor) Size() int { return t.H * t.W * t.C }
+func (l layout) Size() int { return l.H * l.W * l.C }
 
-// At returns the offset of value (y, x, c) of the unpadded map.
-func (t *tensor) At(y, x, c int) int { return (y+t.PH)*t.RowLen() + (x+t.PW)*t.C + c }
+// Origin is the offset of value (0, 0, 0).
+func (l layout) Origin() int { return l.PH*l.RowLen() + l.PW*l.C }
 
-// Padded reports whether t has padding.
-func (t *tensor) Padded() bool { return t.PH > 0 || t.PW > 0 }
+// Padded reports whether l has padding.
+func (l layout) Padded() bool { return l.PH > 0 || l.PW > 0 }
+
+// at returns the offset of value (y, x, c), given as expressions of loop
+// variables.
+func (l layout) at(y, x, c lin) lin {
+	return mul(y.add(l.PH), l.RowLen()).plus(mul(x.add(l.PW), l.C)).plus(c)
+}
+
+// tensor is one tensor of a sample: its values and its gradient, each in a
+// buffer of its own layout. The values are padded as the layer that reads
+// them needs (a conv or mean pool with padding); the gradient as the
+// stride-1 conv that produced them needs for its transposed convolution.
+// Padding stays zero: nothing ever writes it.
+type tensor struct {
+	id int // tensors are numbered in network order; the input is 0
+	// Map is false for a flat vector (after fc), whose values have no H, W
+	// order to convert at the public boundary.
+	Map  bool
+	F, G layout
+}
 
 // Value is the name of the buffer holding t's values; Grad of the one holding
 // the gradient of the loss with respect to them.
 func (t *tensor) Value() string { return fmt.Sprintf("x%d", t.id) }
 func (t *tensor) Grad() string  { return fmt.Sprintf("d%d", t.id) }
 
-// step is one function of the generated code in each direction: a layer,
-// and the activation fused into it when it has one.
+// step is one layer of the generated code, and the activation fused into it
+// when it has one.
 type step struct {
 	L *compiler.Layer
 	// Act is an activation that directly follows L and is applied to L's
@@ -49,9 +61,17 @@ type step struct {
 	In, Out *tensor
 	// Index is L's index in the network's layers (dropout masks need it).
 	Index int
+	// First marks the first step, whose input gradient is computed only
+	// when asked for.
+	First bool
+	// KB is a conv's weight block (channels); Transposed says its input
+	// gradient is a transposed convolution (stride 1), with weight block
+	// KBT, rather than the generic gather.
+	KB, KBT    int
+	Transposed bool
 }
 
-// Name is the step's function name prefix: "conv1", "maxpool2", "relu3".
+// Name is the step's name: "conv1", "maxpool2", "relu3".
 func (s *step) Name() string { return s.L.Name }
 
 // fusable reports whether activation a can be applied in place to the output
@@ -72,26 +92,44 @@ type plan struct {
 	tensors []*tensor // tensors[0] is the input
 }
 
+// block returns the weight block for n channels: 32 when n is a multiple of
+// 32, else 16 (the kernels' vector width; the last block is zero-padded).
+func block(n int) int {
+	if n%32 == 0 {
+		return 32
+	}
+	return 16
+}
+
 // newPlan lays out net: it groups layers into steps, gives each step an
-// output tensor, and pads each tensor as its reader needs.
+// output tensor, and pads each tensor as its reader and writer need.
 func newPlan(net *compiler.Net) *plan {
 	p := &plan{net: net}
 	in := p.newTensor(net.Input)
 	layers := net.Layers
 	for i := 0; i < len(layers); i++ {
-		s := &step{L: layers[i], In: in, Index: i}
+		s := &step{L: layers[i], In: in, Index: i, First: i == 0}
 		if i+1 < len(layers) && fusable(layers[i], layers[i+1]) {
 			s.Act = layers[i+1]
 			i++
 		}
 		s.Out = p.newTensor(s.L.Out)
-		if s.L.Kind == compiler.Softmax || s.L.Kind.Elementwise() {
+		l := s.L
+		if l.Kind == compiler.Softmax || l.Kind.Elementwise() {
 			// Softmax and element-wise layers keep their input's order.
 			s.Out.Map = in.Map
-			s.Out.H, s.Out.W, s.Out.C = in.H, in.W, in.C
+			s.Out.F = layout{H: in.F.H, W: in.F.W, C: in.F.C}
+			s.Out.G = s.Out.F
 		}
-		if (s.L.Kind == compiler.Conv || s.L.Kind == compiler.MeanPool) && (s.L.PH > 0 || s.L.PW > 0) {
-			in.PH, in.PW = s.L.PH, s.L.PW
+		if (l.Kind == compiler.Conv || l.Kind == compiler.MeanPool) && (l.PH > 0 || l.PW > 0) {
+			in.F.PH, in.F.PW = l.PH, l.PW
+		}
+		if l.Kind == compiler.Conv {
+			s.KB, s.KBT = block(l.K), block(l.In.C)
+			if l.SH == 1 && l.SW == 1 && l.PH <= l.FH-1 && l.PW <= l.FW-1 {
+				s.Transposed = true
+				s.Out.G.PH, s.Out.G.PW = l.FH-1-l.PH, l.FW-1-l.PW
+			}
 		}
 		p.steps = append(p.steps, s)
 		in = s.Out
@@ -100,7 +138,8 @@ func newPlan(net *compiler.Net) *plan {
 }
 
 func (p *plan) newTensor(s compiler.Shape) *tensor {
-	t := &tensor{id: len(p.tensors), H: s.H, W: s.W, C: s.C, Map: !s.Flat}
+	l := layout{H: s.H, W: s.W, C: s.C}
+	t := &tensor{id: len(p.tensors), Map: !s.Flat, F: l, G: l}
 	p.tensors = append(p.tensors, t)
 	return t
 }

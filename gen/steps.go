@@ -8,62 +8,95 @@ import (
 	"github.com/cnnc/cnnc/compiler"
 )
 
-// stepForward emits the forward function of s.
-func (g *generator) stepForward(s *step) {
-	name := s.Name() + "Forward"
-	g.f.Comment(fmt.Sprintf("%s computes %s: %s -> %s.", name, g.describe(s), shapeOf(s.In), shapeOf(s.Out)))
-	w := jen.Id("w").Op("*").Id("worker")
-	switch s.L.Kind {
-	case compiler.Conv:
-		g.f.Func().Params(w).Id(name).Params(jen.Id("p").Op("*").Id("params")).BlockFunc(func(b *jen.Group) { convForward(b, s) })
-	case compiler.FC:
-		g.f.Func().Params(w).Id(name).Params(jen.Id("p").Op("*").Id("params")).BlockFunc(func(b *jen.Group) { fcForward(b, s) })
-	case compiler.MaxPool:
-		g.f.Func().Params(w).Id(name).Params().BlockFunc(func(b *jen.Group) { maxPoolForward(b, s) })
-	case compiler.MeanPool:
-		g.f.Func().Params(w).Id(name).Params().BlockFunc(func(b *jen.Group) { meanPoolForward(b, s) })
-	case compiler.Softmax:
-		g.f.Func().Params(w).Id(name).Params().BlockFunc(func(b *jen.Group) { softmaxForward(b, s) })
-	case compiler.Dropout:
-		g.f.Func().Params(w).Id(name).Params(jen.Id("train").Bool(), jen.Id("seed").Uint64(), jen.Id("sample").Int()).
-			BlockFunc(func(b *jen.Group) { dropoutForward(b, s) })
-	default:
-		g.f.Func().Params(w).Id(name).Params().BlockFunc(func(b *jen.Group) { activationForward(b, s) })
-	}
+// phase is one function of a pass: it computes the part [lo, hi) of a range
+// of size n, so that workers given different parts can run it at once.
+type phase struct {
+	name string // the worker method
+	n    int
+	doc  string
+	body func(g *jen.Group)
 }
 
-// stepBackward emits the backward function of s. needIn is false only for
-// the first step when the caller wants no input gradient.
-func (g *generator) stepBackward(s *step) {
-	name := s.Name() + "Backward"
-	g.f.Comment(fmt.Sprintf("%s is the backward pass of %s: from the gradient of its", name, s.Name()))
-	g.f.Comment("output it adds its parameters' gradients to sums and, when needIn is set,")
-	g.f.Comment("computes the gradient of its input.")
-	w := jen.Id("w").Op("*").Id("worker")
-	needIn := jen.Id("needIn").Bool()
-	switch s.L.Kind {
+// forwardPhases lists the phases of s's forward pass, in order.
+func (g *generator) forwardPhases(s *step) []phase {
+	l := s.L
+	name := s.Name() + "Forward"
+	doc := fmt.Sprintf("%s computes %s: %s -> %s", name, g.describe(s), shapeOf(s.In), shapeOf(s.Out))
+	switch l.Kind {
 	case compiler.Conv:
-		g.f.Func().Params(w).Id(name).Params(jen.List(jen.Id("p"), jen.Id("sums")).Op("*").Id("params"), needIn).BlockFunc(func(b *jen.Group) { convBackward(b, s) })
+		return []phase{{name, s.Out.F.H, doc + ", output rows [lo, hi).", func(b *jen.Group) { convForward(b, s) }}}
+	case compiler.MaxPool:
+		return []phase{{name, s.Out.F.H, doc + ", output rows [lo, hi).", func(b *jen.Group) { maxPoolForward(b, s) }}}
+	case compiler.MeanPool:
+		return []phase{{name, s.Out.F.H, doc + ", output rows [lo, hi).", func(b *jen.Group) { meanPoolForward(b, s) }}}
 	case compiler.FC:
-		g.f.Func().Params(w).Id(name).Params(jen.List(jen.Id("p"), jen.Id("sums")).Op("*").Id("params"), needIn).BlockFunc(func(b *jen.Group) { fcBackward(b, s) })
-	default:
-		g.f.Func().Params(w).Id(name).Params(needIn).BlockFunc(func(b *jen.Group) {
-			b.If(jen.Op("!").Id("needIn")).Block(jen.Return())
-			b.Id("bb").Op(":=").Id("w").Dot("back")
-			switch s.L.Kind {
-			case compiler.MaxPool:
-				maxPoolBackward(b, s)
-			case compiler.MeanPool:
-				meanPoolBackward(b, s)
-			case compiler.Softmax:
-				softmaxBackward(b, s)
-			case compiler.Dropout:
-				dropoutBackward(b, s)
-			default:
-				activationBackward(b, s)
-			}
-		})
+		return []phase{{name, l.K, doc + ", outputs [lo, hi).", func(b *jen.Group) { fcForward(b, s) }}}
+	case compiler.Softmax:
+		return []phase{{name, 1, doc + ".", func(b *jen.Group) { softmaxForward(b, s) }}}
+	case compiler.Dropout:
+		return []phase{{name, 1, doc + ": masks are drawn in order, so it runs whole.", func(b *jen.Group) { dropoutForward(b, s) }}}
 	}
+	return []phase{{name, s.In.F.H, doc + ", rows [lo, hi).", func(b *jen.Group) { activationForward(b, s) }}}
+}
+
+// backwardPhases lists the phases of s's backward pass, in order.
+func (g *generator) backwardPhases(s *step) []phase {
+	l := s.L
+	var ps []phase
+	if s.Act != nil {
+		ps = append(ps, phase{s.Name() + "ActGrad", s.Out.G.H,
+			fmt.Sprintf("%sActGrad multiplies the gradient of %s's output by %s's derivative, rows [lo, hi).", s.Name(), s.Name(), s.Act.Text),
+			func(b *jen.Group) { fusedDerivative(b, s) }})
+	}
+	inGrad := func(n int, what string, body func(*jen.Group)) phase {
+		name := s.Name() + "InputGrad"
+		doc := fmt.Sprintf("%s computes the gradient of %s's input, %s [lo, hi).", name, s.Name(), what)
+		return phase{name, n, doc, func(b *jen.Group) {
+			if s.First {
+				b.If(jen.Op("!").Id("c").Dot("needDx")).Block(jen.Return())
+			}
+			body(b)
+		}}
+	}
+	switch l.Kind {
+	case compiler.Conv:
+		ps = append(ps,
+			phase{s.Name() + "WeightGrad", l.FH * ((l.K + s.KB - 1) / s.KB),
+				fmt.Sprintf("%sWeightGrad adds to the weight gradient of %s, units (filter rows of weight blocks) [lo, hi).", s.Name(), s.Name()),
+				func(b *jen.Group) { convWeightGrad(b, s) }},
+			phase{s.Name() + "BiasGrad", l.K,
+				fmt.Sprintf("%sBiasGrad adds to the bias gradient of %s, channels [lo, hi).", s.Name(), s.Name()),
+				func(b *jen.Group) { convBiasGrad(b, s) }},
+			inGrad(s.In.G.H, "rows", func(b *jen.Group) { convInputGrad(b, s) }))
+	case compiler.FC:
+		ps = append(ps, phase{s.Name() + "WeightGrad", l.K,
+			fmt.Sprintf("%sWeightGrad adds to the weight and bias gradients of %s, outputs [lo, hi).", s.Name(), s.Name()),
+			func(b *jen.Group) { fcWeightGrad(b, s) }})
+		if s.In.G.Padded() {
+			ps = append(ps, inGrad(s.In.G.H, "rows", func(b *jen.Group) { fcInputGrad(b, s) }))
+		} else {
+			ps = append(ps, inGrad(s.In.G.Size(), "values", func(b *jen.Group) { fcInputGrad(b, s) }))
+		}
+	case compiler.MaxPool:
+		ps = append(ps, inGrad(s.In.G.C, "channels", func(b *jen.Group) { maxPoolBackward(b, s) }))
+	case compiler.MeanPool:
+		ps = append(ps, inGrad(s.In.G.C, "channels", func(b *jen.Group) { meanPoolBackward(b, s) }))
+	case compiler.Softmax:
+		ps = append(ps, inGrad(1, "whole", func(b *jen.Group) { softmaxBackward(b, s) }))
+	case compiler.Dropout:
+		ps = append(ps, inGrad(s.In.G.H, "rows", func(b *jen.Group) { dropoutBackward(b, s) }))
+	default:
+		ps = append(ps, inGrad(s.In.G.H, "rows", func(b *jen.Group) { activationBackward(b, s) }))
+	}
+	return ps
+}
+
+// emitPhase writes a phase's worker method.
+func (g *generator) emitPhase(p phase) {
+	g.f.Comment(p.doc)
+	g.f.Func().Params(jen.Id("w").Op("*").Id("worker")).Id(p.name).Params(
+		jen.Id("c").Op("*").Id("pass"), jen.Id("s").Op("*").Add(rt("Scratch")), jen.List(jen.Id("lo"), jen.Id("hi")).Int(),
+	).BlockFunc(p.body)
 }
 
 // describe names a step's layers with their source positions.
@@ -77,44 +110,44 @@ func (g *generator) describe(s *step) string {
 
 func shapeOf(t *tensor) string {
 	if !t.Map {
-		return fmt.Sprint(t.C)
+		return fmt.Sprint(t.F.C)
 	}
-	return fmt.Sprintf("%dx%dx%d", t.H, t.W, t.C)
+	return fmt.Sprintf("%dx%dx%d", t.F.H, t.F.W, t.F.C)
 }
 
 // buf refers to a forward buffer of the worker; grad to a gradient buffer.
 func buf(t *tensor) *jen.Statement  { return jen.Id("w").Dot(t.Value()) }
-func grad(t *tensor) *jen.Statement { return jen.Id("bb").Dot(t.Grad()) }
+func grad(t *tensor) *jen.Statement { return jen.Id("w").Dot("back").Dot(t.Grad()) }
 
-// run is one tensor's buffer in an interior loop, and the name of the slice
-// over it.
+// paramOf refers to a parameter of the pass; sumOf to its gradient sum.
+func paramOf(field string) *jen.Statement { return jen.Id("c").Dot("p").Dot(field) }
+func sumOf(field string) *jen.Statement   { return jen.Id("c").Dot("sums").Dot(field) }
+
+// all slices a whole array: a[:].
+func all(s *jen.Statement) *jen.Statement { return s.Clone().Index(jen.Op(":")) }
+
+// run is one buffer in an interior loop: its layout, the buffer, and the
+// name of the slice over its current run of values.
 type run struct {
-	t    *tensor
+	l    layout
 	buf  *jen.Statement
 	name string
 }
 
-// interior emits body over the unpadded values of tensors of the same shape,
-// each seen through a slice named after it: the whole buffers when none is
-// padded, else one row at a time (within body, runs line up value for value).
-func interior(g *jen.Group, runs []run, body ...jen.Code) {
-	padded := false
-	for _, r := range runs {
-		padded = padded || r.t.Padded()
-	}
-	t := runs[0].t
+// rowsLoop emits body over rows [lo, hi) of buffers of the same H×W×C shape,
+// each seen through a slice of one row named after it.
+func rowsLoop(g *jen.Group, runs []run, body ...jen.Code) {
+	rowsBetween(g, runs, jen.Id("lo"), jen.Id("hi"), body...)
+}
+
+// rowsBetween is rowsLoop over rows [from, to).
+func rowsBetween(g *jen.Group, runs []run, from, to jen.Code, body ...jen.Code) {
+	l := runs[0].l
 	var decls []jen.Code
-	if !padded {
-		for _, r := range runs {
-			decls = append(decls, window(r.name, r.buf, k(0), t.Size()))
-		}
-		g.Block(append(decls, body...)...)
-		return
-	}
 	for _, r := range runs {
-		decls = append(decls, window(r.name, r.buf, at(r.t, v("y", 1), k(0), k(0)), t.W*t.C))
+		decls = append(decls, window(r.name, r.buf, r.l.at(v("y", 1), k(0), k(0)), l.W*l.C))
 	}
-	g.Add(loop("y", t.H, append(decls, body...)...))
+	g.For(jen.Id("y").Op(":=").Add(from), jen.Id("y").Op("<").Add(to), jen.Id("y").Op("++")).Block(append(decls, body...)...)
 }
 
 // f32 renders a float32 constant.

@@ -45,6 +45,7 @@ func (g *generator) training() {
 		mf("checkLabels").Call(jen.Id("x"), jen.Id("labels"), jen.Id("targets")),
 		mf("ZeroGrad").Call(),
 		jen.For(jen.Id("i").Op(":=").Range().Id("m").Dot("workers")).Block(mf("gradSums").Call(jen.Id("i"))),
+		mf("prepareBackward").Call(),
 		jen.List(mf("train"), mf("seed")).Op("=").List(jen.True(), jen.Id("seed")),
 		jen.List(mf("batchX"), mf("batchLabels"), mf("batchTargets")).Op("=").List(jen.Id("x"), jen.Id("labels"), jen.Id("targets")),
 		mf("pool").Dot("Run").Call(jen.Len(jen.Id("x")), mf("lossChunk")),
@@ -118,8 +119,9 @@ func (g *generator) training() {
 			target = jen.Op("&").Add(mf("batchTargets")).Index(jen.Id("s"))
 		}
 		code := []jen.Code{
+			jen.Id("c").Dot("sample").Op("=").Id("s"),
 			jen.Id("w").Dot("load").Call(jen.Op("&").Add(mf("batchX")).Index(jen.Id("s"))),
-			jen.Id("w").Dot("forward").Call(mf("params"), mf("train"), mf("seed"), jen.Id("s")),
+			mf("run").Call(jen.Id("forwardPhases").Index(jen.Op(":")), jen.Id("w"), jen.Id("c"), jen.False()),
 			mf("losses").Index(jen.Id("s")).Op("=").Id("w").Dot("loss").Call(label, target, jen.Len(mf("batchX"))),
 		}
 		if grad {
@@ -127,19 +129,28 @@ func (g *generator) training() {
 			if g.classifier() {
 				last-- // the gradient is already at the scores before the softmax
 			}
-			code = append(code, jen.Id("w").Dot("backwardFrom").Call(jen.Lit(last), mf("params"), jen.Id("sums"), jen.Nil()))
+			code = append(code, mf("run").Call(jen.Id("backwardPhases").Index(jen.Id("backwardStart").Index(jen.Lit(last)).Op(":")), jen.Id("w"), jen.Id("c"), jen.False()))
 		} else if g.classifier() {
 			code = append(code, mf("hits").Index(jen.Id("s")).Op("=").Id("w").Dot("top").Call().Op("==").Add(label))
 		}
 		return code
 	}
+	newPass := func(sums jen.Code) jen.Code {
+		return jen.Op("*").Id("c").Op("=").Id("pass").Values(jen.Dict{
+			jen.Id("p"): mf("params"), jen.Id("sums"): sums, jen.Id("wt"): mf("wt"),
+			jen.Id("train"): mf("train"), jen.Id("seed"): mf("seed"),
+		})
+	}
 	f.Func().Params(m).Id("runLoss").Params(jen.Id("wi"), jen.Id("lo"), jen.Id("hi").Int()).Block(
 		jen.Id("w").Op(":=").Add(mf("workers")).Index(jen.Id("wi")),
-		jen.Id("sums").Op(":=").Add(mf("gradSums")).Call(jen.Id("wi")),
+		jen.Id("c").Op(":=").Op("&").Id("w").Dot("pass"),
+		newPass(mf("gradSums").Call(jen.Id("wi"))),
 		jen.For(jen.Id("s").Op(":=").Id("lo"), jen.Id("s").Op("<").Id("hi"), jen.Id("s").Op("++")).Block(sample(true)...),
 	)
 	f.Func().Params(m).Id("runEval").Params(jen.Id("wi"), jen.Id("lo"), jen.Id("hi").Int()).Block(
 		jen.Id("w").Op(":=").Add(mf("worker")).Call(jen.Id("wi")),
+		jen.Id("c").Op(":=").Op("&").Id("w").Dot("pass"),
+		newPass(jen.Nil()),
 		jen.For(jen.Id("s").Op(":=").Id("lo"), jen.Id("s").Op("<").Id("hi"), jen.Id("s").Op("++")).Block(sample(false)...),
 	)
 }
@@ -153,7 +164,7 @@ func (g *generator) lossFunction() {
 	if g.classifier() {
 		last := g.steps[len(g.steps)-1]
 		z := last.In
-		size := z.Size()
+		size := z.F.Size()
 		g.f.Comment("loss returns the sample's share of the mean cross-entropy over a batch of n,")
 		g.f.Comment("(log Σ exp z - z[label])/n for the scores z before the softmax, and sets their")
 		g.f.Comment("gradient to (softmax(z) - onehot(label))/n. target is unused.")
@@ -161,7 +172,6 @@ func (g *generator) lossFunction() {
 			b.Id("w").Dot("ensureBack").Call()
 			b.Add(window("z", buf(z), k(0), size))
 			b.Add(window("p", buf(last.Out), k(0), size))
-			b.Add(window("d", jen.Id("w").Dot("back").Dot(z.Grad()), k(0), size))
 			b.Id("l").Op(":=").Add(labelIndex(z))
 			b.Id("m").Op(":=").Id("z").Index(jen.Lit(0))
 			b.For(jen.List(jen.Id("_"), jen.Id("v")).Op(":=").Range().Id("z")).Block(jen.Id("m").Op("=").Max(jen.Id("m"), jen.Id("v")))
@@ -170,8 +180,8 @@ func (g *generator) lossFunction() {
 				jen.Id("sum").Op("+=").Qual("math", "Exp").Call(jen.Float64().Call(jen.Id("v").Op("-").Id("m"))),
 			)
 			b.Id("inv").Op(":=").Lit(1).Op("/").Float32().Call(jen.Id("n"))
-			b.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id("p")).Block(jen.Id("d").Index(jen.Id("i")).Op("=").Id("v").Op("*").Id("inv"))
-			b.Id("d").Index(jen.Id("l")).Op("-=").Id("inv")
+			scatterRows(b, z.G, grad(z), func(i *jen.Statement) jen.Code { return jen.Id("p").Index(i).Op("*").Id("inv") })
+			b.Add(grad(z)).Index(flatOffset(z.G, jen.Id("l"))).Op("-=").Id("inv")
 			b.Return(jen.Parens(jen.Qual("math", "Log").Call(jen.Id("sum")).Op("+").Float64().Call(jen.Id("m").Op("-").Id("z").Index(jen.Id("l")))).Op("/").Float64().Call(jen.Id("n")))
 		})
 		g.f.Comment("top returns the index, in PyTorch's order, of the largest output.")
@@ -192,11 +202,11 @@ func (g *generator) lossFunction() {
 	g.f.Comment("2(y - target)/(n·OutputSize). label is unused.")
 	g.f.Func().Params(w).Id("loss").Params(params...).Float64().BlockFunc(func(b *jen.Group) {
 		b.Id("w").Dot("ensureBack").Call()
-		b.Add(toInternal(out, jen.Id("w").Dot("back").Dot(out.Grad()), jen.Id("target")))
+		b.Add(toInternal(out, out.G, grad(out), jen.Id("target")))
 		b.Id("scale").Op(":=").Lit(2).Op("/").Float32().Call(jen.Id("n").Op("*").Id("OutputSize"))
 		b.Var().Id("sum").Float64()
-		interior(b, []run{{out, buf(out), "y"}, {out, jen.Id("w").Dot("back").Dot(out.Grad()), "d"}},
-			jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id("y")).Block(
+		rowsBetween(b, []run{{out.F, buf(out), "out"}, {out.G, grad(out), "d"}}, jen.Lit(0), jen.Lit(out.F.H),
+			jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id("out")).Block(
 				jen.Id("e").Op(":=").Id("v").Op("-").Id("d").Index(jen.Id("i")),
 				jen.Id("sum").Op("+=").Float64().Call(jen.Id("e").Op("*").Id("e")),
 				jen.Id("d").Index(jen.Id("i")).Op("=").Id("e").Op("*").Id("scale"),
@@ -211,12 +221,24 @@ func (g *generator) lossFunction() {
 // labelIndex renders the offset in the internal layout of the scores tensor z
 // of the feature whose index in PyTorch's C, H, W order is label.
 func labelIndex(z *tensor) jen.Code {
-	if !z.Map || z.H*z.W == 1 {
+	l := z.F
+	if !z.Map || l.H*l.W == 1 {
 		return jen.Id("label")
 	}
-	hw := z.H * z.W
+	hw := l.H * l.W
 	// label = c·H·W + y·W + x is at (y·W + x)·C + c inside.
-	return jen.Id("label").Op("%").Lit(hw).Op("*").Lit(z.C).Op("+").Id("label").Op("/").Lit(hw)
+	return jen.Id("label").Op("%").Lit(hw).Op("*").Lit(l.C).Op("+").Id("label").Op("/").Lit(hw)
+}
+
+// flatOffset renders the offset in a buffer of layout l of the value whose
+// index in the unpadded H, W, C order is i.
+func flatOffset(l layout, i *jen.Statement) jen.Code {
+	if !l.Padded() {
+		return i
+	}
+	row := l.W * l.C
+	// Row i/row, value i%row of it.
+	return jen.Parens(i.Clone().Op("/").Lit(row).Op("+").Lit(l.PH)).Op("*").Lit(l.RowLen()).Op("+").Lit(l.PW * l.C).Op("+").Add(i.Clone()).Op("%").Lit(row)
 }
 
 // trainingFlat emits the flat-slice training methods of runtime.Network.

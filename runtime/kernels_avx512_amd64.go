@@ -465,7 +465,9 @@ func axpyAVX512(alpha float32, x, y []float32) {
 	for ; i+16 <= n; i += 16 {
 		st16(a.MulAdd(ld16(at(x, i)), ld16(at(y, i))), at(y, i))
 	}
-	for ; i < n; i++ {
-		y[i] += alpha * x[i]
+	if i < n {
+		// The tail too goes through the fused multiply-add, so that a value
+		// is rounded the same whichever part of a split range it falls in.
+		a.MulAdd(archsimd.LoadFloat32x16SlicePart(x[i:]), archsimd.LoadFloat32x16SlicePart(y[i:])).StoreSlicePart(y[i:n])
 	}
 }

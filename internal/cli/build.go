@@ -104,6 +104,43 @@ func (p *program) write(net *compiler.Net, source string, main func(*jen.File)) 
 	return nil
 }
 
+// progMod writes the program's go.mod: it requires cnnc, replaced by the
+// embedded copy, and everything cnnc requires, at cnnc's versions, so that
+// the build needs no module lookup (the modules are in the module cache
+// since cnnc itself was built with them).
+func progMod(cnncMod []byte) []byte {
+	var b strings.Builder
+	b.WriteString("module cnncprog\n\ngo 1.26\n\nrequire github.com/cnnc/cnnc v0.0.0\n\nrequire (\n")
+	for _, r := range requirements(cnncMod) {
+		fmt.Fprintf(&b, "\t%s // indirect\n", r)
+	}
+	b.WriteString(")\n\nreplace github.com/cnnc/cnnc => ../cnnc\n")
+	return []byte(b.String())
+}
+
+// requirements returns the "path version" pairs of a go.mod's require
+// directives.
+func requirements(mod []byte) []string {
+	var out []string
+	block := false
+	for _, line := range strings.Split(string(mod), "\n") {
+		line, _, _ = strings.Cut(line, "//")
+		fields := strings.Fields(line)
+		switch {
+		case len(fields) == 0:
+		case block && fields[0] == ")":
+			block = false
+		case block && len(fields) == 2:
+			out = append(out, fields[0]+" "+fields[1])
+		case fields[0] == "require" && len(fields) == 2 && fields[1] == "(":
+			block = true
+		case fields[0] == "require" && len(fields) == 3:
+			out = append(out, fields[1]+" "+fields[2])
+		}
+	}
+	return out
+}
+
 func writeFile(path string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err

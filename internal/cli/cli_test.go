@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -33,6 +34,12 @@ func TestScripts(t *testing.T) {
 			// use them.
 			env.Setenv("MODELS", mustAbs(t, "../../models"))
 			env.Setenv("GOLDEN", mustAbs(t, "../../golden/testdata"))
+			// cnnc run --engine gen builds with the go command, which needs
+			// the module and build caches this test runs with (a script's
+			// environment has a home of its own).
+			for name, value := range goEnv(t, "GOMODCACHE", "GOCACHE", "GOPATH") {
+				env.Setenv(name, value)
+			}
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -134,4 +141,20 @@ func mustAbs(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return abs
+}
+
+// goEnv returns the values of go env variables.
+func goEnv(t *testing.T, names ...string) map[string]string {
+	t.Helper()
+	out, err := exec.Command("go", append([]string{"env"}, names...)...).Output()
+	if err != nil {
+		t.Fatalf("go env: %v", err)
+	}
+	values := map[string]string{}
+	for i, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if i < len(names) {
+			values[names[i]] = line
+		}
+	}
+	return values
 }

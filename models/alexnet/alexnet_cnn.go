@@ -68,10 +68,21 @@ type Model struct {
 	grads    *params // gradient sums since ZeroGrad; nil before the first backward pass
 	velocity *params // momentum buffers; nil before the first step with momentum
 
+	wt      *transposed // the transposed conv weights input gradients use
+	wtStale bool        // whether wt lags behind params
+
 	workers []*worker
 	pool    *runtime.Pool
-	train   bool   // dropout on
-	seed    uint64 // the dropout seed of the current step
+	scratch []runtime.Scratch // per pool worker, for one sample on several threads
+	single  pass              // the pass of Forward and Backward
+	cur     struct {
+		ph *phase
+		w  *worker
+		c  *pass
+	} // the phase being split across the pool
+	phaseChunk func(int, int, int)
+	train      bool   // dropout on
+	seed       uint64 // the dropout seed of the current step
 
 	// The batch being run, and the chunk functions bound once so that
 	// running a batch allocates nothing.
@@ -103,7 +114,9 @@ var _ runtime.Network = (*Model)(nil)
 func New(seed uint64) *Model {
 	m := &Model{params: new(params)}
 	m.params.init(seed)
+	m.wtStale = true
 	m.forwardChunk = m.runForward
+	m.phaseChunk = m.runPhaseChunk
 	m.trainChunk = m.runTrain
 	m.lossChunk = m.runLoss
 	m.evalChunk = m.runEval
@@ -122,6 +135,7 @@ func (m *Model) SetThreads(n int) {
 		m.workers = append(m.workers, nil)
 	}
 	m.workers = m.workers[:n]
+	m.scratch = make([]runtime.Scratch, n)
 }
 
 // Threads returns the number of workers the batch methods use.
@@ -143,11 +157,17 @@ func (m *Model) worker(i int) *worker {
 	return m.workers[i]
 }
 
-// Forward runs one sample through the network. It keeps what Backward needs.
+// Forward runs one sample through the network, splitting each layer across
+// the workers. It keeps what Backward needs.
 func (m *Model) Forward(x *Input, y *Output) {
 	w := m.worker(0)
 	w.load(x)
-	w.forward(m.params, m.train, m.seed, 0)
+	m.single = pass{
+		p:     m.params,
+		seed:  m.seed,
+		train: m.train,
+	}
+	m.run(forwardPhases[:], w, &m.single, true)
 	w.store(y)
 }
 
@@ -155,8 +175,47 @@ func (m *Model) Forward(x *Input, y *Output) {
 // the gradient of every parameter to the model's sums; it writes the input's
 // gradient to dx unless dx is nil.
 func (m *Model) Backward(dy *Output, dx *Input) {
+	m.prepareBackward()
 	w := m.worker(0)
-	w.backward(m.params, m.gradSums(0), dy, dx)
+	w.loadGrad(dy)
+	c := &m.single
+	c.p, c.sums, c.wt, c.needDx = m.params, m.gradSums(0), m.wt, dx != nil
+	m.run(backwardPhases[:], w, c, true)
+	if dx != nil {
+		w.storeGrad(dx)
+	}
+}
+
+// run runs phases on worker w's sample: split across the pool when parallel is
+// set and there are several workers (one sample on several threads), else in
+// turn on the calling goroutine (batches give each worker its own samples).
+func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
+	if !parallel || len(m.workers) == 1 {
+		for i := range phases {
+			phases[i].run(w, c, &w.scratch, 0, phases[i].n)
+		}
+		return
+	}
+	m.cur.w, m.cur.c = w, c
+	for i := range phases {
+		m.cur.ph = &phases[i]
+		m.pool.Run(phases[i].n, m.phaseChunk)
+	}
+	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
+}
+func (m *Model) runPhaseChunk(wi, lo, hi int) {
+	m.cur.ph.run(m.cur.w, m.cur.c, &m.scratch[wi], lo, hi)
+}
+
+// prepareBackward brings the transposed conv weights up to date.
+func (m *Model) prepareBackward() {
+	if m.wt == nil {
+		m.wt = new(transposed)
+	}
+	if m.wtStale {
+		m.wt.update(m.params)
+		m.wtStale = false
+	}
 }
 
 // gradSums returns the gradient sums worker i adds to: the model's own for
@@ -190,9 +249,16 @@ func (m *Model) ForwardBatch(x []Input, y []Output) {
 }
 func (m *Model) runForward(wi, lo, hi int) {
 	w := m.workers[wi]
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		train: m.train,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		w.store(&m.batchY[s])
 	}
 }
@@ -209,6 +275,7 @@ func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []In
 	for i := range m.workers {
 		m.gradSums(i)
 	}
+	m.prepareBackward()
 	m.batchX, m.batchDY, m.batchY, m.batchDX = x, dy, y, dx
 	m.pool.Run(len(x), m.trainChunk)
 	m.batchX, m.batchDY, m.batchY, m.batchDX = nil, nil, nil, nil
@@ -216,18 +283,27 @@ func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []In
 }
 func (m *Model) runTrain(wi, lo, hi int) {
 	w := m.workers[wi]
-	sums := m.gradSums(wi)
+	c := &w.pass
+	*c = pass{
+		needDx: m.batchDX != nil,
+		p:      m.params,
+		seed:   m.seed,
+		sums:   m.gradSums(wi),
+		train:  m.train,
+		wt:     m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		if m.batchY != nil {
 			w.store(&m.batchY[s])
 		}
-		var dx *Input
-		if m.batchDX != nil {
-			dx = &m.batchDX[s]
+		w.loadGrad(&m.batchDY[s])
+		m.run(backwardPhases[:], w, c, false)
+		if c.needDx {
+			w.storeGrad(&m.batchDX[s])
 		}
-		w.backward(m.params, sums, &m.batchDY[s], dx)
 	}
 }
 
@@ -247,6 +323,7 @@ func (m *Model) Step(lr, momentum, weightDecay float32) {
 	if m.grads == nil {
 		return
 	}
+	m.wtStale = true
 	first := momentum != 0 && m.velocity == nil
 	if first {
 		m.velocity = new(params)
@@ -363,6 +440,7 @@ func (m *Model) SetParams(file string, arrays []*runtime.Array) error {
 	for i, s := range paramSpecs {
 		m.params.fromTorch(i, byName[s.Name].Float32s())
 	}
+	m.wtStale = true
 	return nil
 }
 
@@ -389,7 +467,6 @@ func (w *worker) loss(label int, target *Output, n int) float64 {
 	w.ensureBack()
 	z := w.x13[0:][:1000:1000]
 	p := w.x14[0:][:1000:1000]
-	d := w.back.d13[0:][:1000:1000]
 	l := label
 	m := z[0]
 	for _, v := range z {
@@ -400,10 +477,11 @@ func (w *worker) loss(label int, target *Output, n int) float64 {
 		sum += math.Exp(float64(v - m))
 	}
 	inv := 1 / float32(n)
-	for i, v := range p {
-		d[i] = v * inv
+	din := w.back.d13[0:][:1000:1000]
+	for i := range din {
+		din[i] = p[i] * inv
 	}
-	d[l] -= inv
+	w.back.d13[l] -= inv
 	return (math.Log(sum) + float64(m-z[l])) / float64(n)
 }
 
@@ -437,6 +515,7 @@ func (m *Model) TrainBatch(x []Input, labels []int32, targets []Output, opt runt
 	for i := range m.workers {
 		m.gradSums(i)
 	}
+	m.prepareBackward()
 	m.train, m.seed = true, seed
 	m.batchX, m.batchLabels, m.batchTargets = x, labels, targets
 	m.pool.Run(len(x), m.lossChunk)
@@ -502,19 +581,36 @@ func (m *Model) reduceGrads() {
 }
 func (m *Model) runLoss(wi, lo, hi int) {
 	w := m.workers[wi]
-	sums := m.gradSums(wi)
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		sums:  m.gradSums(wi),
+		train: m.train,
+		wt:    m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		m.losses[s] = w.loss(int(m.batchLabels[s]), nil, len(m.batchX))
-		w.backwardFrom(12, m.params, sums, nil)
+		m.run(backwardPhases[backwardStart[12]:], w, c, false)
 	}
 }
 func (m *Model) runEval(wi, lo, hi int) {
 	w := m.worker(wi)
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		sums:  nil,
+		train: m.train,
+		wt:    m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		m.losses[s] = w.loss(int(m.batchLabels[s]), nil, len(m.batchX))
 		m.hits[s] = w.top() == int(m.batchLabels[s])
 	}
@@ -581,15 +677,15 @@ func (m *Model) EvaluateN(x []float32, labels []int32, targets []float32) (float
 
 // params holds every parameter, laid out for the kernels that read it.
 type params struct {
-	conv1W [34848]float32    // conv1.weight, stored [Fh][Fw][C][K] = [11][11][3][96]
+	conv1W [34848]float32    // conv1.weight, packed [K/32][Fh][Fw][C][32] = [3][11][11][3][32]
 	conv1B [96]float32       // conv1.bias [96]
-	conv2W [614400]float32   // conv2.weight, stored [Fh][Fw][C][K] = [5][5][96][256]
+	conv2W [614400]float32   // conv2.weight, packed [K/32][Fh][Fw][C][32] = [8][5][5][96][32]
 	conv2B [256]float32      // conv2.bias [256]
-	conv3W [884736]float32   // conv3.weight, stored [Fh][Fw][C][K] = [3][3][256][384]
+	conv3W [884736]float32   // conv3.weight, packed [K/32][Fh][Fw][C][32] = [12][3][3][256][32]
 	conv3B [384]float32      // conv3.bias [384]
-	conv4W [1327104]float32  // conv4.weight, stored [Fh][Fw][C][K] = [3][3][384][384]
+	conv4W [1327104]float32  // conv4.weight, packed [K/32][Fh][Fw][C][32] = [12][3][3][384][32]
 	conv4B [384]float32      // conv4.bias [384]
-	conv5W [884736]float32   // conv5.weight, stored [Fh][Fw][C][K] = [3][3][384][256]
+	conv5W [884736]float32   // conv5.weight, packed [K/32][Fh][Fw][C][32] = [8][3][3][384][32]
 	conv5B [256]float32      // conv5.bias [256]
 	fc1W   [37748736]float32 // fc1.weight, stored [out][in] = [4096][9216], the input in H, W, C order
 	fc1B   [4096]float32     // fc1.bias [4096]
@@ -607,6 +703,8 @@ func (p *params) slices() [numTensors][]float32 {
 	return [numTensors][]float32{p.conv1W[:], p.conv1B[:], p.conv2W[:], p.conv2B[:], p.conv3W[:], p.conv3B[:], p.conv4W[:], p.conv4B[:], p.conv5W[:], p.conv5B[:], p.fc1W[:], p.fc1B[:], p.fc2W[:], p.fc2B[:], p.fc3W[:], p.fc3B[:]}
 }
 
+// paramSizes holds each parameter's number of values in PyTorch's layout.
+var paramSizes = [numTensors]int{34848, 96, 614400, 256, 884736, 384, 1327104, 384, 884736, 256, 37748736, 4096, 16777216, 4096, 4096000, 1000}
 var paramSpecs = []runtime.ParamSpec{{
 	Name:  "conv1.weight",
 	Shape: []int{96, 3, 11, 11},
@@ -684,63 +782,23 @@ func (p *params) init(seed uint64) {
 func (p *params) fromTorch(i int, src []float32) {
 	switch i {
 	case 0:
-		for k := range 96 {
-			for c := range 3 {
-				for i := range 11 {
-					for j := range 11 {
-						p.conv1W[i*3168+j*288+c*96+k] = src[k*363+c*121+i*11+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv1W[:], src, 96, 3, 11, 11, 32, false)
 	case 1:
 		copy(p.conv1B[:], src)
 	case 2:
-		for k := range 256 {
-			for c := range 96 {
-				for i := range 5 {
-					for j := range 5 {
-						p.conv2W[i*122880+j*24576+c*256+k] = src[k*2400+c*25+i*5+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv2W[:], src, 256, 96, 5, 5, 32, false)
 	case 3:
 		copy(p.conv2B[:], src)
 	case 4:
-		for k := range 384 {
-			for c := range 256 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv3W[i*294912+j*98304+c*384+k] = src[k*2304+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv3W[:], src, 384, 256, 3, 3, 32, false)
 	case 5:
 		copy(p.conv3B[:], src)
 	case 6:
-		for k := range 384 {
-			for c := range 384 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv4W[i*442368+j*147456+c*384+k] = src[k*3456+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv4W[:], src, 384, 384, 3, 3, 32, false)
 	case 7:
 		copy(p.conv4B[:], src)
 	case 8:
-		for k := range 256 {
-			for c := range 384 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv5W[i*294912+j*98304+c*256+k] = src[k*3456+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv5W[:], src, 256, 384, 3, 3, 32, false)
 	case 9:
 		copy(p.conv5B[:], src)
 	case 10:
@@ -770,63 +828,23 @@ func (p *params) fromTorch(i int, src []float32) {
 func (p *params) toTorch(i int, dst []float32) {
 	switch i {
 	case 0:
-		for k := range 96 {
-			for c := range 3 {
-				for i := range 11 {
-					for j := range 11 {
-						dst[k*363+c*121+i*11+j] = p.conv1W[i*3168+j*288+c*96+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv1W[:], dst, 96, 3, 11, 11, 32, true)
 	case 1:
 		copy(dst, p.conv1B[:])
 	case 2:
-		for k := range 256 {
-			for c := range 96 {
-				for i := range 5 {
-					for j := range 5 {
-						dst[k*2400+c*25+i*5+j] = p.conv2W[i*122880+j*24576+c*256+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv2W[:], dst, 256, 96, 5, 5, 32, true)
 	case 3:
 		copy(dst, p.conv2B[:])
 	case 4:
-		for k := range 384 {
-			for c := range 256 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*2304+c*9+i*3+j] = p.conv3W[i*294912+j*98304+c*384+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv3W[:], dst, 384, 256, 3, 3, 32, true)
 	case 5:
 		copy(dst, p.conv3B[:])
 	case 6:
-		for k := range 384 {
-			for c := range 384 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*3456+c*9+i*3+j] = p.conv4W[i*442368+j*147456+c*384+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv4W[:], dst, 384, 384, 3, 3, 32, true)
 	case 7:
 		copy(dst, p.conv4B[:])
 	case 8:
-		for k := range 256 {
-			for c := range 384 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*3456+c*9+i*3+j] = p.conv5W[i*294912+j*98304+c*256+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv5W[:], dst, 256, 384, 3, 3, 32, true)
 	case 9:
 		copy(dst, p.conv5B[:])
 	case 10:
@@ -857,18 +875,37 @@ func (p *params) toTorch(i int, dst []float32) {
 func (p *params) arrays(suffix string) []*runtime.Array {
 	out := make([]*runtime.Array, len(paramSpecs))
 	for i, s := range paramSpecs {
-		data := make([]float32, len(p.slices()[i]))
+		data := make([]float32, paramSizes[i])
 		p.toTorch(i, data)
 		out[i] = runtime.NewArray32(s.Name+suffix, s.Shape, data)
 	}
 	return out
 }
 
+// transposed holds, for each stride-1 conv, the weights of the transposed
+// convolution that computes its input gradient (see runtime.TransposeConv).
+type transposed struct {
+	conv2T [614400]float32
+	conv3T [884736]float32
+	conv4T [1327104]float32
+	conv5T [884736]float32
+}
+
+// update recomputes the transposed weights from p.
+func (t *transposed) update(p *params) {
+	runtime.TransposeConv(t.conv2T[:], p.conv2W[:], 256, 96, 5, 5, 32, 32)
+	runtime.TransposeConv(t.conv3T[:], p.conv3W[:], 384, 256, 3, 3, 32, 32)
+	runtime.TransposeConv(t.conv4T[:], p.conv4W[:], 384, 384, 3, 3, 32, 32)
+	runtime.TransposeConv(t.conv5T[:], p.conv5W[:], 256, 384, 3, 3, 32, 32)
+}
+
 // worker holds the buffers of one sample in flight, H×W×C with padding where
-// the next layer reads with padding.
+// a layer reads with padding.
 type worker struct {
-	grads *params      // this worker's gradient sums (workers other than 0)
-	back  *backBuffers // allocated on the first backward pass
+	grads   *params         // this worker's gradient sums (workers other than 0)
+	back    *backBuffers    // allocated on the first backward pass
+	scratch runtime.Scratch // the kernels' temporary memory
+	pass    pass            // the pass this worker runs in a batch
 
 	x0           [154587]float32 // input: 227x227x3
 	x1           [290400]float32 // conv 11x11x96 s4, relu: 55x55x96
@@ -885,23 +922,24 @@ type worker struct {
 	x12          [4096]float32   // dropout 0.5: 4096
 	x13          [1000]float32   // fc 1000: 1000
 	x14          [1000]float32   // softmax: 1000
-	idxmaxpool1  [69984]int32    // offset in x1 of each maximum of maxpool1
-	idxmaxpool2  [43264]int32    // offset in x3 of each maximum of maxpool2
-	idxmaxpool3  [9216]int32     // offset in x7 of each maximum of maxpool3
+	idxmaxpool1  [69984]int32    // where each maximum of maxpool1 came from, as an offset in d1
+	idxmaxpool2  [43264]int32    // where each maximum of maxpool2 came from, as an offset in d3
+	idxmaxpool3  [9216]int32     // where each maximum of maxpool3 came from, as an offset in d7
 	maskdropout1 [4096]float32   // the mask of dropout1: 0 or 1/(1-p)
 	maskdropout2 [4096]float32   // the mask of dropout2: 0 or 1/(1-p)
 }
 
-// backBuffers holds the gradient of each tensor of a worker.
+// backBuffers holds the gradient of each tensor of a worker, padded where the
+// transposed convolution of the layer that made the tensor reads it.
 type backBuffers struct {
 	d0  [154587]float32
 	d1  [290400]float32
-	d2  [92256]float32
-	d3  [186624]float32
-	d4  [57600]float32
+	d2  [69984]float32
+	d3  [246016]float32
+	d4  [43264]float32
 	d5  [86400]float32
 	d6  [86400]float32
-	d7  [43264]float32
+	d7  [57600]float32
 	d8  [9216]float32
 	d9  [4096]float32
 	d10 [4096]float32
@@ -909,6 +947,17 @@ type backBuffers struct {
 	d12 [4096]float32
 	d13 [1000]float32
 	d14 [1000]float32
+}
+
+// pass is what the phases of one pass read: the parameters, where gradients
+// go, and what draws the sample's dropout masks.
+type pass struct {
+	p, sums *params
+	wt      *transposed
+	train   bool
+	seed    uint64
+	sample  int
+	needDx  bool
 }
 
 // load copies src into the input buffer, from C×H×W to H×W×C.
@@ -927,32 +976,21 @@ func (w *worker) store(dst *Output) {
 	copy(dst[:], w.x14[:])
 }
 
-// forward runs every layer on the sample in the input buffer; sample is its
-// index in the batch, which draws its dropout masks.
-func (w *worker) forward(p *params, train bool, seed uint64, sample int) {
-	w.conv1Forward(p)
-	w.maxpool1Forward()
-	w.conv2Forward(p)
-	w.maxpool2Forward()
-	w.conv3Forward(p)
-	w.conv4Forward(p)
-	w.conv5Forward(p)
-	w.maxpool3Forward()
-	w.fc1Forward(p)
-	w.dropout1Forward(train, seed, sample)
-	w.fc2Forward(p)
-	w.dropout2Forward(train, seed, sample)
-	w.fc3Forward(p)
-	w.softmax1Forward()
-}
-
-// backward runs every layer backward from the output gradient dy, adding the
-// parameter gradients to sums, and writes the input gradient to dx unless it
-// is nil.
-func (w *worker) backward(p, sums *params, dy *Output, dx *Input) {
+// loadGrad copies the output gradient dy into its buffer.
+func (w *worker) loadGrad(dy *Output) {
 	w.ensureBack()
 	copy(w.back.d14[:], dy[:])
-	w.backwardFrom(13, p, sums, dx)
+}
+
+// storeGrad copies the input gradient to dx, in PyTorch's order.
+func (w *worker) storeGrad(dx *Input) {
+	for c := range 3 {
+		for y := range 227 {
+			for x := range 227 {
+				dx[c*51529+y*227+x] = w.back.d0[y*681+x*3+c]
+			}
+		}
+	}
 }
 
 // ensureBack allocates the gradient buffers on first use.
@@ -962,904 +1000,291 @@ func (w *worker) ensureBack() {
 	}
 }
 
-// backwardFrom runs steps last, last-1, ..., 0 backward, from the gradient of
-// step last's output already in its buffer.
-func (w *worker) backwardFrom(last int, p, sums *params, dx *Input) {
-	bb := w.back
-	switch {
-	case last >= 13:
-		w.softmax1Backward(true)
-		fallthrough
-	case last >= 12:
-		w.fc3Backward(p, sums, true)
-		fallthrough
-	case last >= 11:
-		w.dropout2Backward(true)
-		fallthrough
-	case last >= 10:
-		w.fc2Backward(p, sums, true)
-		fallthrough
-	case last >= 9:
-		w.dropout1Backward(true)
-		fallthrough
-	case last >= 8:
-		w.fc1Backward(p, sums, true)
-		fallthrough
-	case last >= 7:
-		w.maxpool3Backward(true)
-		fallthrough
-	case last >= 6:
-		w.conv5Backward(p, sums, true)
-		fallthrough
-	case last >= 5:
-		w.conv4Backward(p, sums, true)
-		fallthrough
-	case last >= 4:
-		w.conv3Backward(p, sums, true)
-		fallthrough
-	case last >= 3:
-		w.maxpool2Backward(true)
-		fallthrough
-	case last >= 2:
-		w.conv2Backward(p, sums, true)
-		fallthrough
-	case last >= 1:
-		w.maxpool1Backward(true)
-		fallthrough
-	case last >= 0:
-		w.conv1Backward(p, sums, dx != nil)
-	}
-	if dx != nil {
-		for c := range 3 {
-			for y := range 227 {
-				for x := range 227 {
-					dx[c*51529+y*227+x] = bb.d0[y*681+x*3+c]
-				}
-			}
-		}
+// conv1Geom: conv 11x11x96 s4, weights in blocks of 32 channels.
+var conv1Geom = runtime.ConvGeom{
+	C:       3,
+	DOutOff: 0,
+	DOutRow: 5280,
+	FH:      11,
+	FW:      11,
+	InRow:   681,
+	K:       96,
+	KB:      32,
+	OH:      55,
+	OW:      55,
+	OutOff:  0,
+	OutRow:  5280,
+	ReLU:    true,
+	SH:      4,
+	SW:      4,
+}
+
+// maxpool1Geom: pool max 3x3 s2.
+var maxpool1Geom = runtime.PoolGeom{
+	C:       96,
+	DInOff:  0,
+	DInRow:  5280,
+	DOutOff: 0,
+	DOutRow: 2592,
+	FH:      3,
+	FW:      3,
+	H:       55,
+	InOff:   0,
+	InRow:   5280,
+	OH:      27,
+	OW:      27,
+	OutOff:  6144,
+	OutRow:  2976,
+	PH:      0,
+	PW:      0,
+	SH:      2,
+	SW:      2,
+	W:       55,
+}
+
+// conv2Geom: conv 5x5x256 p2, weights in blocks of 32 channels.
+var conv2Geom = runtime.ConvGeom{
+	C:       96,
+	DOutOff: 16384,
+	DOutRow: 7936,
+	FH:      5,
+	FW:      5,
+	InRow:   2976,
+	K:       256,
+	KB:      32,
+	OH:      27,
+	OW:      27,
+	OutOff:  0,
+	OutRow:  6912,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv2Back: the transposed convolution that computes conv2's input gradient.
+var conv2Back = runtime.ConvGeom{
+	C:      256,
+	FH:     5,
+	FW:     5,
+	InRow:  7936,
+	K:      96,
+	KB:     32,
+	OH:     27,
+	OW:     27,
+	OutOff: 0,
+	OutRow: 2592,
+	SH:     1,
+	SW:     1,
+}
+
+// maxpool2Geom: pool max 3x3 s2.
+var maxpool2Geom = runtime.PoolGeom{
+	C:       256,
+	DInOff:  16384,
+	DInRow:  7936,
+	DOutOff: 0,
+	DOutRow: 3328,
+	FH:      3,
+	FW:      3,
+	H:       27,
+	InOff:   0,
+	InRow:   6912,
+	OH:      13,
+	OW:      13,
+	OutOff:  4096,
+	OutRow:  3840,
+	PH:      0,
+	PW:      0,
+	SH:      2,
+	SW:      2,
+	W:       27,
+}
+
+// conv3Geom: conv 3x3x384 p1, weights in blocks of 32 channels.
+var conv3Geom = runtime.ConvGeom{
+	C:       256,
+	DOutOff: 6144,
+	DOutRow: 5760,
+	FH:      3,
+	FW:      3,
+	InRow:   3840,
+	K:       384,
+	KB:      32,
+	OH:      13,
+	OW:      13,
+	OutOff:  6144,
+	OutRow:  5760,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv3Back: the transposed convolution that computes conv3's input gradient.
+var conv3Back = runtime.ConvGeom{
+	C:      384,
+	FH:     3,
+	FW:     3,
+	InRow:  5760,
+	K:      256,
+	KB:     32,
+	OH:     13,
+	OW:     13,
+	OutOff: 0,
+	OutRow: 3328,
+	SH:     1,
+	SW:     1,
+}
+
+// conv4Geom: conv 3x3x384 p1, weights in blocks of 32 channels.
+var conv4Geom = runtime.ConvGeom{
+	C:       384,
+	DOutOff: 6144,
+	DOutRow: 5760,
+	FH:      3,
+	FW:      3,
+	InRow:   5760,
+	K:       384,
+	KB:      32,
+	OH:      13,
+	OW:      13,
+	OutOff:  6144,
+	OutRow:  5760,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv4Back: the transposed convolution that computes conv4's input gradient.
+var conv4Back = runtime.ConvGeom{
+	C:      384,
+	FH:     3,
+	FW:     3,
+	InRow:  5760,
+	K:      384,
+	KB:     32,
+	OH:     13,
+	OW:     13,
+	OutOff: 6144,
+	OutRow: 5760,
+	SH:     1,
+	SW:     1,
+}
+
+// conv5Geom: conv 3x3x256 p1, weights in blocks of 32 channels.
+var conv5Geom = runtime.ConvGeom{
+	C:       384,
+	DOutOff: 4096,
+	DOutRow: 3840,
+	FH:      3,
+	FW:      3,
+	InRow:   5760,
+	K:       256,
+	KB:      32,
+	OH:      13,
+	OW:      13,
+	OutOff:  0,
+	OutRow:  3328,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv5Back: the transposed convolution that computes conv5's input gradient.
+var conv5Back = runtime.ConvGeom{
+	C:      256,
+	FH:     3,
+	FW:     3,
+	InRow:  3840,
+	K:      384,
+	KB:     32,
+	OH:     13,
+	OW:     13,
+	OutOff: 6144,
+	OutRow: 5760,
+	SH:     1,
+	SW:     1,
+}
+
+// maxpool3Geom: pool max 3x3 s2.
+var maxpool3Geom = runtime.PoolGeom{
+	C:       256,
+	DInOff:  4096,
+	DInRow:  3840,
+	DOutOff: 0,
+	DOutRow: 1536,
+	FH:      3,
+	FW:      3,
+	H:       13,
+	InOff:   0,
+	InRow:   3328,
+	OH:      6,
+	OW:      6,
+	OutOff:  0,
+	OutRow:  1536,
+	PH:      0,
+	PW:      0,
+	SH:      2,
+	SW:      2,
+	W:       13,
+}
+
+// conv1Forward computes conv 11x11x96 s4 (alexnet.cnn:9:1) followed by relu: 227x227x3 -> 55x55x96, output rows [lo, hi).
+func (w *worker) conv1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv1Geom, s, w.x1[:], w.x0[:], c.p.conv1W[:], c.p.conv1B[:], lo, hi)
+}
+
+// maxpool1Forward computes pool max 3x3 s2 (alexnet.cnn:11:1): 55x55x96 -> 27x27x96, output rows [lo, hi).
+func (w *worker) maxpool1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MaxPoolForward(&maxpool1Geom, w.x2[:], w.idxmaxpool1[:], w.x1[:], lo, hi)
+}
+
+// conv2Forward computes conv 5x5x256 p2 (alexnet.cnn:12:1) followed by relu: 27x27x96 -> 27x27x256, output rows [lo, hi).
+func (w *worker) conv2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv2Geom, s, w.x3[:], w.x2[:], c.p.conv2W[:], c.p.conv2B[:], lo, hi)
+}
+
+// maxpool2Forward computes pool max 3x3 s2 (alexnet.cnn:14:1): 27x27x256 -> 13x13x256, output rows [lo, hi).
+func (w *worker) maxpool2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MaxPoolForward(&maxpool2Geom, w.x4[:], w.idxmaxpool2[:], w.x3[:], lo, hi)
+}
+
+// conv3Forward computes conv 3x3x384 p1 (alexnet.cnn:15:1) followed by relu: 13x13x256 -> 13x13x384, output rows [lo, hi).
+func (w *worker) conv3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv3Geom, s, w.x5[:], w.x4[:], c.p.conv3W[:], c.p.conv3B[:], lo, hi)
+}
+
+// conv4Forward computes conv 3x3x384 p1 (alexnet.cnn:17:1) followed by relu: 13x13x384 -> 13x13x384, output rows [lo, hi).
+func (w *worker) conv4Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv4Geom, s, w.x6[:], w.x5[:], c.p.conv4W[:], c.p.conv4B[:], lo, hi)
+}
+
+// conv5Forward computes conv 3x3x256 p1 (alexnet.cnn:19:1) followed by relu: 13x13x384 -> 13x13x256, output rows [lo, hi).
+func (w *worker) conv5Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv5Geom, s, w.x7[:], w.x6[:], c.p.conv5W[:], c.p.conv5B[:], lo, hi)
+}
+
+// maxpool3Forward computes pool max 3x3 s2 (alexnet.cnn:21:1): 13x13x256 -> 6x6x256, output rows [lo, hi).
+func (w *worker) maxpool3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MaxPoolForward(&maxpool3Geom, w.x8[:], w.idxmaxpool3[:], w.x7[:], lo, hi)
+}
+
+// fc1Forward computes fc 4096 (alexnet.cnn:22:1) followed by relu: 6x6x256 -> 4096, outputs [lo, hi).
+func (w *worker) fc1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCForward(w.x9[:], w.x8[:], c.p.fc1W[:], c.p.fc1B[:], 9216, lo, hi)
+	for i := lo; i < hi; i++ {
+		w.x9[i] = max(w.x9[i], 0)
 	}
 }
 
-// conv1Forward computes conv 11x11x96 s4 (alexnet.cnn:9:1) followed by relu: 227x227x3 -> 55x55x96.
-func (w *worker) conv1Forward(p *params) {
-	for y := range 55 {
-		for x := range 55 {
-			o := w.x1[y*5280+x*96:][:96:96]
-			copy(o, p.conv1B[:])
-			for i := range 11 {
-				for t, v := range w.x0[y*2724+x*12+i*681:][:33:33] {
-					wt := p.conv1W[i*3168+t*96:][:96:96]
-					for k, wk := range wt {
-						o[k] += v * wk
-					}
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv1Backward is the backward pass of conv1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv1Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x1[0:][:290400:290400]
-		d := bb.d1[0:][:290400:290400]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv1B[:]
-	for y := range 55 {
-		for x := range 55 {
-			do := bb.d1[y*5280+x*96:][:96:96]
-			for k, d := range do {
-				gb[k] += d
-			}
-			for i := range 11 {
-				for t, v := range w.x0[y*2724+x*12+i*681:][:33:33] {
-					gt := sums.conv1W[i*3168+t*96:][:96:96]
-					for k, d := range do {
-						gt[k] += v * d
-					}
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d0[:])
-	for y := range 55 {
-		for x := range 55 {
-			do := bb.d1[y*5280+x*96:][:96:96]
-			for i := range 11 {
-				{
-					drow := bb.d0[y*2724+x*12+i*681:][:33:33]
-					for t := range drow {
-						wt := p.conv1W[i*3168+t*96:][:96:96]
-						var sum float32
-						for k, d := range do {
-							sum += wt[k] * d
-						}
-						drow[t] += sum
-					}
-				}
-			}
-		}
-	}
-}
-
-// maxpool1Forward computes pool max 3x3 s2 (alexnet.cnn:11:1): 55x55x96 -> 27x27x96.
-func (w *worker) maxpool1Forward() {
-	for y := range 27 {
-		ylo := y * 2
-		yhi := y*2 + 3
-		for x := range 27 {
-			xlo := x * 2
-			xhi := x*2 + 3
-			o := w.x2[y*2976+x*96+6144:][:96:96]
-			ix := w.idxmaxpool1[y*2592+x*96:][:96:96]
-			first := ylo*5280 + xlo*96
-			copy(o, w.x1[first:][:96])
-			for c := range ix {
-				ix[c] = int32(first + c)
-			}
-			for i := ylo; i < yhi; i++ {
-				for j := xlo; j < xhi; j++ {
-					base := i*5280 + j*96
-					for c, v := range w.x1[base:][:96:96] {
-						if v > o[c] || v != v {
-							o[c] = v
-							ix[c] = int32(base + c)
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// maxpool1Backward is the backward pass of maxpool1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) maxpool1Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
-	clear(bb.d1[:])
-	for y := range 27 {
-		for x := range 27 {
-			do := bb.d2[y*2976+x*96+6144:][:96:96]
-			ix := w.idxmaxpool1[y*2592+x*96:][:96:96]
-			for c, d := range do {
-				bb.d1[ix[c]] += d
-			}
-		}
-	}
-}
-
-// conv2Forward computes conv 5x5x256 p2 (alexnet.cnn:12:1) followed by relu: 27x27x96 -> 27x27x256.
-func (w *worker) conv2Forward(p *params) {
-	for y := range 27 {
-		for x := range 27 {
-			o := w.x3[y*6912+x*256:][:256:256]
-			copy(o, p.conv2B[:])
-			// filter row 0
-			for t, v := range w.x2[y*2976+x*96:][:480:480] {
-				wt := p.conv2W[t*256:][:256:256]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x2[y*2976+x*96+2976:][:480:480] {
-				wt := p.conv2W[t*256+122880:][:256:256]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x2[y*2976+x*96+5952:][:480:480] {
-				wt := p.conv2W[t*256+245760:][:256:256]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 3
-			for t, v := range w.x2[y*2976+x*96+8928:][:480:480] {
-				wt := p.conv2W[t*256+368640:][:256:256]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 4
-			for t, v := range w.x2[y*2976+x*96+11904:][:480:480] {
-				wt := p.conv2W[t*256+491520:][:256:256]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv2Backward is the backward pass of conv2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv2Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x3[0:][:186624:186624]
-		d := bb.d3[0:][:186624:186624]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv2B[:]
-	for y := range 27 {
-		for x := range 27 {
-			do := bb.d3[y*6912+x*256:][:256:256]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x2[y*2976+x*96:][:480:480] {
-				gt := sums.conv2W[t*256:][:256:256]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x2[y*2976+x*96+2976:][:480:480] {
-				gt := sums.conv2W[t*256+122880:][:256:256]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x2[y*2976+x*96+5952:][:480:480] {
-				gt := sums.conv2W[t*256+245760:][:256:256]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 3
-			for t, v := range w.x2[y*2976+x*96+8928:][:480:480] {
-				gt := sums.conv2W[t*256+368640:][:256:256]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 4
-			for t, v := range w.x2[y*2976+x*96+11904:][:480:480] {
-				gt := sums.conv2W[t*256+491520:][:256:256]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d2[:])
-	for y := range 27 {
-		for x := range 27 {
-			do := bb.d3[y*6912+x*256:][:256:256]
-			// filter row 0
-			{
-				drow := bb.d2[y*2976+x*96:][:480:480]
-				for t := range drow {
-					wt := p.conv2W[t*256:][:256:256]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d2[y*2976+x*96+2976:][:480:480]
-				for t := range drow {
-					wt := p.conv2W[t*256+122880:][:256:256]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d2[y*2976+x*96+5952:][:480:480]
-				for t := range drow {
-					wt := p.conv2W[t*256+245760:][:256:256]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 3
-			{
-				drow := bb.d2[y*2976+x*96+8928:][:480:480]
-				for t := range drow {
-					wt := p.conv2W[t*256+368640:][:256:256]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 4
-			{
-				drow := bb.d2[y*2976+x*96+11904:][:480:480]
-				for t := range drow {
-					wt := p.conv2W[t*256+491520:][:256:256]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// maxpool2Forward computes pool max 3x3 s2 (alexnet.cnn:14:1): 27x27x256 -> 13x13x256.
-func (w *worker) maxpool2Forward() {
-	for y := range 13 {
-		ylo := y * 2
-		yhi := y*2 + 3
-		for x := range 13 {
-			xlo := x * 2
-			xhi := x*2 + 3
-			o := w.x4[y*3840+x*256+4096:][:256:256]
-			ix := w.idxmaxpool2[y*3328+x*256:][:256:256]
-			first := ylo*6912 + xlo*256
-			copy(o, w.x3[first:][:256])
-			for c := range ix {
-				ix[c] = int32(first + c)
-			}
-			for i := ylo; i < yhi; i++ {
-				for j := xlo; j < xhi; j++ {
-					base := i*6912 + j*256
-					for c, v := range w.x3[base:][:256:256] {
-						if v > o[c] || v != v {
-							o[c] = v
-							ix[c] = int32(base + c)
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// maxpool2Backward is the backward pass of maxpool2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) maxpool2Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
-	clear(bb.d3[:])
-	for y := range 13 {
-		for x := range 13 {
-			do := bb.d4[y*3840+x*256+4096:][:256:256]
-			ix := w.idxmaxpool2[y*3328+x*256:][:256:256]
-			for c, d := range do {
-				bb.d3[ix[c]] += d
-			}
-		}
-	}
-}
-
-// conv3Forward computes conv 3x3x384 p1 (alexnet.cnn:15:1) followed by relu: 13x13x256 -> 13x13x384.
-func (w *worker) conv3Forward(p *params) {
-	for y := range 13 {
-		for x := range 13 {
-			o := w.x5[y*5760+x*384+6144:][:384:384]
-			copy(o, p.conv3B[:])
-			// filter row 0
-			for t, v := range w.x4[y*3840+x*256:][:768:768] {
-				wt := p.conv3W[t*384:][:384:384]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x4[y*3840+x*256+3840:][:768:768] {
-				wt := p.conv3W[t*384+294912:][:384:384]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x4[y*3840+x*256+7680:][:768:768] {
-				wt := p.conv3W[t*384+589824:][:384:384]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv3Backward is the backward pass of conv3: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv3Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	for y := range 13 {
-		out := w.x5[y*5760+6144:][:4992:4992]
-		d := bb.d5[y*5760+6144:][:4992:4992]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv3B[:]
-	for y := range 13 {
-		for x := range 13 {
-			do := bb.d5[y*5760+x*384+6144:][:384:384]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x4[y*3840+x*256:][:768:768] {
-				gt := sums.conv3W[t*384:][:384:384]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x4[y*3840+x*256+3840:][:768:768] {
-				gt := sums.conv3W[t*384+294912:][:384:384]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x4[y*3840+x*256+7680:][:768:768] {
-				gt := sums.conv3W[t*384+589824:][:384:384]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d4[:])
-	for y := range 13 {
-		for x := range 13 {
-			do := bb.d5[y*5760+x*384+6144:][:384:384]
-			// filter row 0
-			{
-				drow := bb.d4[y*3840+x*256:][:768:768]
-				for t := range drow {
-					wt := p.conv3W[t*384:][:384:384]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d4[y*3840+x*256+3840:][:768:768]
-				for t := range drow {
-					wt := p.conv3W[t*384+294912:][:384:384]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d4[y*3840+x*256+7680:][:768:768]
-				for t := range drow {
-					wt := p.conv3W[t*384+589824:][:384:384]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// conv4Forward computes conv 3x3x384 p1 (alexnet.cnn:17:1) followed by relu: 13x13x384 -> 13x13x384.
-func (w *worker) conv4Forward(p *params) {
-	for y := range 13 {
-		for x := range 13 {
-			o := w.x6[y*5760+x*384+6144:][:384:384]
-			copy(o, p.conv4B[:])
-			// filter row 0
-			for t, v := range w.x5[y*5760+x*384:][:1152:1152] {
-				wt := p.conv4W[t*384:][:384:384]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x5[y*5760+x*384+5760:][:1152:1152] {
-				wt := p.conv4W[t*384+442368:][:384:384]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x5[y*5760+x*384+11520:][:1152:1152] {
-				wt := p.conv4W[t*384+884736:][:384:384]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv4Backward is the backward pass of conv4: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv4Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	for y := range 13 {
-		out := w.x6[y*5760+6144:][:4992:4992]
-		d := bb.d6[y*5760+6144:][:4992:4992]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv4B[:]
-	for y := range 13 {
-		for x := range 13 {
-			do := bb.d6[y*5760+x*384+6144:][:384:384]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x5[y*5760+x*384:][:1152:1152] {
-				gt := sums.conv4W[t*384:][:384:384]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x5[y*5760+x*384+5760:][:1152:1152] {
-				gt := sums.conv4W[t*384+442368:][:384:384]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x5[y*5760+x*384+11520:][:1152:1152] {
-				gt := sums.conv4W[t*384+884736:][:384:384]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d5[:])
-	for y := range 13 {
-		for x := range 13 {
-			do := bb.d6[y*5760+x*384+6144:][:384:384]
-			// filter row 0
-			{
-				drow := bb.d5[y*5760+x*384:][:1152:1152]
-				for t := range drow {
-					wt := p.conv4W[t*384:][:384:384]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d5[y*5760+x*384+5760:][:1152:1152]
-				for t := range drow {
-					wt := p.conv4W[t*384+442368:][:384:384]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d5[y*5760+x*384+11520:][:1152:1152]
-				for t := range drow {
-					wt := p.conv4W[t*384+884736:][:384:384]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// conv5Forward computes conv 3x3x256 p1 (alexnet.cnn:19:1) followed by relu: 13x13x384 -> 13x13x256.
-func (w *worker) conv5Forward(p *params) {
-	for y := range 13 {
-		for x := range 13 {
-			o := w.x7[y*3328+x*256:][:256:256]
-			copy(o, p.conv5B[:])
-			// filter row 0
-			for t, v := range w.x6[y*5760+x*384:][:1152:1152] {
-				wt := p.conv5W[t*256:][:256:256]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x6[y*5760+x*384+5760:][:1152:1152] {
-				wt := p.conv5W[t*256+294912:][:256:256]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x6[y*5760+x*384+11520:][:1152:1152] {
-				wt := p.conv5W[t*256+589824:][:256:256]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv5Backward is the backward pass of conv5: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv5Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x7[0:][:43264:43264]
-		d := bb.d7[0:][:43264:43264]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv5B[:]
-	for y := range 13 {
-		for x := range 13 {
-			do := bb.d7[y*3328+x*256:][:256:256]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x6[y*5760+x*384:][:1152:1152] {
-				gt := sums.conv5W[t*256:][:256:256]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x6[y*5760+x*384+5760:][:1152:1152] {
-				gt := sums.conv5W[t*256+294912:][:256:256]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x6[y*5760+x*384+11520:][:1152:1152] {
-				gt := sums.conv5W[t*256+589824:][:256:256]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d6[:])
-	for y := range 13 {
-		for x := range 13 {
-			do := bb.d7[y*3328+x*256:][:256:256]
-			// filter row 0
-			{
-				drow := bb.d6[y*5760+x*384:][:1152:1152]
-				for t := range drow {
-					wt := p.conv5W[t*256:][:256:256]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d6[y*5760+x*384+5760:][:1152:1152]
-				for t := range drow {
-					wt := p.conv5W[t*256+294912:][:256:256]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d6[y*5760+x*384+11520:][:1152:1152]
-				for t := range drow {
-					wt := p.conv5W[t*256+589824:][:256:256]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// maxpool3Forward computes pool max 3x3 s2 (alexnet.cnn:21:1): 13x13x256 -> 6x6x256.
-func (w *worker) maxpool3Forward() {
-	for y := range 6 {
-		ylo := y * 2
-		yhi := y*2 + 3
-		for x := range 6 {
-			xlo := x * 2
-			xhi := x*2 + 3
-			o := w.x8[y*1536+x*256:][:256:256]
-			ix := w.idxmaxpool3[y*1536+x*256:][:256:256]
-			first := ylo*3328 + xlo*256
-			copy(o, w.x7[first:][:256])
-			for c := range ix {
-				ix[c] = int32(first + c)
-			}
-			for i := ylo; i < yhi; i++ {
-				for j := xlo; j < xhi; j++ {
-					base := i*3328 + j*256
-					for c, v := range w.x7[base:][:256:256] {
-						if v > o[c] || v != v {
-							o[c] = v
-							ix[c] = int32(base + c)
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// maxpool3Backward is the backward pass of maxpool3: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) maxpool3Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
-	clear(bb.d7[:])
-	for y := range 6 {
-		for x := range 6 {
-			do := bb.d8[y*1536+x*256:][:256:256]
-			ix := w.idxmaxpool3[y*1536+x*256:][:256:256]
-			for c, d := range do {
-				bb.d7[ix[c]] += d
-			}
-		}
-	}
-}
-
-// fc1Forward computes fc 4096 (alexnet.cnn:22:1) followed by relu: 6x6x256 -> 4096.
-func (w *worker) fc1Forward(p *params) {
-	in := w.x8[0:][:9216:9216]
-	out := w.x9[0:][:4096:4096]
-	for o := range out {
-		row := p.fc1W[o*9216:][:9216:9216]
-		sum := p.fc1B[o]
-		for i, v := range in {
-			sum += row[i] * v
-		}
-		out[o] = sum
-	}
-	for i, v := range out {
-		out[i] = max(v, 0)
-	}
-}
-
-// fc1Backward is the backward pass of fc1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) fc1Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x9[0:][:4096:4096]
-		d := bb.d9[0:][:4096:4096]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	in := w.x8[0:][:9216:9216]
-	do := bb.d9[0:][:4096:4096]
-	for o, d := range do {
-		sums.fc1B[o] += d
-		gw := sums.fc1W[o*9216:][:9216:9216]
-		for i, v := range in {
-			gw[i] += d * v
-		}
-	}
-	if !needIn {
-		return
-	}
-	din := bb.d8[0:][:9216:9216]
-	clear(din)
-	for o, d := range do {
-		row := p.fc1W[o*9216:][:9216:9216]
-		for i, wv := range row {
-			din[i] += wv * d
-		}
-	}
-}
-
-// dropout1Forward computes dropout 0.5 (alexnet.cnn:24:1): 4096 -> 4096.
-func (w *worker) dropout1Forward(train bool, seed uint64, sample int) {
+// dropout1Forward computes dropout 0.5 (alexnet.cnn:24:1): 4096 -> 4096: masks are drawn in order, so it runs whole.
+func (w *worker) dropout1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	mask := w.maskdropout1[:]
-	if !train {
+	if !c.train {
 		for i := range mask {
 			mask[i] = 1
 		}
 	} else {
-		r := runtime.DropoutRand(seed, sample, 15)
+		r := runtime.DropoutRand(c.seed, c.sample, 15)
 		for i := range 4096 {
 			if r.Float64() >= 0.5 {
 				mask[i] = float32(2)
@@ -1868,96 +1293,33 @@ func (w *worker) dropout1Forward(train bool, seed uint64, sample int) {
 			}
 		}
 	}
-	{
-		src := w.x9[0:][:4096:4096]
-		dst := w.x10[0:][:4096:4096]
-		m := w.maskdropout1[0:][:4096:4096]
+	for y := 0; y < 1; y++ {
+		src := w.x9[y*4096:][:4096:4096]
+		dst := w.x10[y*4096:][:4096:4096]
+		m := w.maskdropout1[y*4096:][:4096:4096]
 		for i, v := range src {
 			dst[i] = v * m[i]
 		}
 	}
 }
 
-// dropout1Backward is the backward pass of dropout1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) dropout1Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
-	{
-		src := bb.d10[0:][:4096:4096]
-		dst := bb.d9[0:][:4096:4096]
-		m := w.maskdropout1[0:][:4096:4096]
-		for i, v := range src {
-			dst[i] = v * m[i]
-		}
+// fc2Forward computes fc 4096 (alexnet.cnn:25:1) followed by relu: 4096 -> 4096, outputs [lo, hi).
+func (w *worker) fc2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCForward(w.x11[:], w.x10[:], c.p.fc2W[:], c.p.fc2B[:], 4096, lo, hi)
+	for i := lo; i < hi; i++ {
+		w.x11[i] = max(w.x11[i], 0)
 	}
 }
 
-// fc2Forward computes fc 4096 (alexnet.cnn:25:1) followed by relu: 4096 -> 4096.
-func (w *worker) fc2Forward(p *params) {
-	in := w.x10[0:][:4096:4096]
-	out := w.x11[0:][:4096:4096]
-	for o := range out {
-		row := p.fc2W[o*4096:][:4096:4096]
-		sum := p.fc2B[o]
-		for i, v := range in {
-			sum += row[i] * v
-		}
-		out[o] = sum
-	}
-	for i, v := range out {
-		out[i] = max(v, 0)
-	}
-}
-
-// fc2Backward is the backward pass of fc2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) fc2Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x11[0:][:4096:4096]
-		d := bb.d11[0:][:4096:4096]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	in := w.x10[0:][:4096:4096]
-	do := bb.d11[0:][:4096:4096]
-	for o, d := range do {
-		sums.fc2B[o] += d
-		gw := sums.fc2W[o*4096:][:4096:4096]
-		for i, v := range in {
-			gw[i] += d * v
-		}
-	}
-	if !needIn {
-		return
-	}
-	din := bb.d10[0:][:4096:4096]
-	clear(din)
-	for o, d := range do {
-		row := p.fc2W[o*4096:][:4096:4096]
-		for i, wv := range row {
-			din[i] += wv * d
-		}
-	}
-}
-
-// dropout2Forward computes dropout 0.5 (alexnet.cnn:27:1): 4096 -> 4096.
-func (w *worker) dropout2Forward(train bool, seed uint64, sample int) {
+// dropout2Forward computes dropout 0.5 (alexnet.cnn:27:1): 4096 -> 4096: masks are drawn in order, so it runs whole.
+func (w *worker) dropout2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	mask := w.maskdropout2[:]
-	if !train {
+	if !c.train {
 		for i := range mask {
 			mask[i] = 1
 		}
 	} else {
-		r := runtime.DropoutRand(seed, sample, 18)
+		r := runtime.DropoutRand(c.seed, c.sample, 18)
 		for i := range 4096 {
 			if r.Float64() >= 0.5 {
 				mask[i] = float32(2)
@@ -1966,77 +1328,23 @@ func (w *worker) dropout2Forward(train bool, seed uint64, sample int) {
 			}
 		}
 	}
-	{
-		src := w.x11[0:][:4096:4096]
-		dst := w.x12[0:][:4096:4096]
-		m := w.maskdropout2[0:][:4096:4096]
+	for y := 0; y < 1; y++ {
+		src := w.x11[y*4096:][:4096:4096]
+		dst := w.x12[y*4096:][:4096:4096]
+		m := w.maskdropout2[y*4096:][:4096:4096]
 		for i, v := range src {
 			dst[i] = v * m[i]
 		}
 	}
 }
 
-// dropout2Backward is the backward pass of dropout2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) dropout2Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
-	{
-		src := bb.d12[0:][:4096:4096]
-		dst := bb.d11[0:][:4096:4096]
-		m := w.maskdropout2[0:][:4096:4096]
-		for i, v := range src {
-			dst[i] = v * m[i]
-		}
-	}
-}
-
-// fc3Forward computes fc 1000 (alexnet.cnn:28:1): 4096 -> 1000.
-func (w *worker) fc3Forward(p *params) {
-	in := w.x12[0:][:4096:4096]
-	out := w.x13[0:][:1000:1000]
-	for o := range out {
-		row := p.fc3W[o*4096:][:4096:4096]
-		sum := p.fc3B[o]
-		for i, v := range in {
-			sum += row[i] * v
-		}
-		out[o] = sum
-	}
-}
-
-// fc3Backward is the backward pass of fc3: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) fc3Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	in := w.x12[0:][:4096:4096]
-	do := bb.d13[0:][:1000:1000]
-	for o, d := range do {
-		sums.fc3B[o] += d
-		gw := sums.fc3W[o*4096:][:4096:4096]
-		for i, v := range in {
-			gw[i] += d * v
-		}
-	}
-	if !needIn {
-		return
-	}
-	din := bb.d12[0:][:4096:4096]
-	clear(din)
-	for o, d := range do {
-		row := p.fc3W[o*4096:][:4096:4096]
-		for i, wv := range row {
-			din[i] += wv * d
-		}
-	}
+// fc3Forward computes fc 1000 (alexnet.cnn:28:1): 4096 -> 1000, outputs [lo, hi).
+func (w *worker) fc3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCForward(w.x13[:], w.x12[:], c.p.fc3W[:], c.p.fc3B[:], 4096, lo, hi)
 }
 
 // softmax1Forward computes softmax (alexnet.cnn:29:1): 1000 -> 1000.
-func (w *worker) softmax1Forward() {
+func (w *worker) softmax1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	in := w.x13[0:][:1000:1000]
 	out := w.x14[0:][:1000:1000]
 	m := in[0]
@@ -2055,22 +1363,325 @@ func (w *worker) softmax1Forward() {
 	}
 }
 
-// softmax1Backward is the backward pass of softmax1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) softmax1Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
+// softmax1InputGrad computes the gradient of softmax1's input, whole [lo, hi).
+func (w *worker) softmax1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	y := w.x14[0:][:1000:1000]
-	dout := bb.d14[0:][:1000:1000]
-	din := bb.d13[0:][:1000:1000]
+	dout := w.back.d14[0:][:1000:1000]
 	var dot float64
 	for i, d := range dout {
 		dot += float64(d * y[i])
 	}
-	for i, d := range dout {
-		din[i] = y[i] * (d - float32(dot))
+	din := w.back.d13[0:][:1000:1000]
+	for i := range din {
+		din[i] = y[i] * (dout[i] - float32(dot))
 	}
 }
+
+// fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).
+func (w *worker) fc3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCWeightGrad(c.sums.fc3W[:], c.sums.fc3B[:], w.x12[:], w.back.d13[:], 4096, lo, hi)
+}
+
+// fc3InputGrad computes the gradient of fc3's input, values [lo, hi).
+func (w *worker) fc3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCInputGrad(w.back.d12[lo:], c.p.fc3W[:], w.back.d13[:1000], 4096, lo, hi)
+}
+
+// dropout2InputGrad computes the gradient of dropout2's input, rows [lo, hi).
+func (w *worker) dropout2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		dout := w.back.d12[y*4096:][:4096:4096]
+		din := w.back.d11[y*4096:][:4096:4096]
+		m := w.maskdropout2[y*4096:][:4096:4096]
+		for i, d := range dout {
+			din[i] = d * m[i]
+		}
+	}
+}
+
+// fc2ActGrad multiplies the gradient of fc2's output by relu's derivative, rows [lo, hi).
+func (w *worker) fc2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x11[y*4096:][:4096:4096]
+		d := w.back.d11[y*4096:][:4096:4096]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
+func (w *worker) fc2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCWeightGrad(c.sums.fc2W[:], c.sums.fc2B[:], w.x10[:], w.back.d11[:], 4096, lo, hi)
+}
+
+// fc2InputGrad computes the gradient of fc2's input, values [lo, hi).
+func (w *worker) fc2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCInputGrad(w.back.d10[lo:], c.p.fc2W[:], w.back.d11[:4096], 4096, lo, hi)
+}
+
+// dropout1InputGrad computes the gradient of dropout1's input, rows [lo, hi).
+func (w *worker) dropout1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		dout := w.back.d10[y*4096:][:4096:4096]
+		din := w.back.d9[y*4096:][:4096:4096]
+		m := w.maskdropout1[y*4096:][:4096:4096]
+		for i, d := range dout {
+			din[i] = d * m[i]
+		}
+	}
+}
+
+// fc1ActGrad multiplies the gradient of fc1's output by relu's derivative, rows [lo, hi).
+func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x9[y*4096:][:4096:4096]
+		d := w.back.d9[y*4096:][:4096:4096]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
+func (w *worker) fc1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCWeightGrad(c.sums.fc1W[:], c.sums.fc1B[:], w.x8[:], w.back.d9[:], 9216, lo, hi)
+}
+
+// fc1InputGrad computes the gradient of fc1's input, values [lo, hi).
+func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCInputGrad(w.back.d8[lo:], c.p.fc1W[:], w.back.d9[:4096], 9216, lo, hi)
+}
+
+// maxpool3InputGrad computes the gradient of maxpool3's input, channels [lo, hi).
+func (w *worker) maxpool3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MaxPoolBackward(&maxpool3Geom, w.back.d7[:], w.back.d8[:], w.idxmaxpool3[:], lo, hi)
+}
+
+// conv5ActGrad multiplies the gradient of conv5's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv5ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x7[y*3328:][:3328:3328]
+		d := w.back.d7[y*3840+4096:][:3328:3328]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv5WeightGrad adds to the weight gradient of conv5, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv5WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv5Geom, s, c.sums.conv5W[:], w.x6[:], w.back.d7[:], lo, hi)
+}
+
+// conv5BiasGrad adds to the bias gradient of conv5, channels [lo, hi).
+func (w *worker) conv5BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv5Geom, c.sums.conv5B[:], w.back.d7[:], lo, hi)
+}
+
+// conv5InputGrad computes the gradient of conv5's input, rows [lo, hi).
+func (w *worker) conv5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv5Back, s, w.back.d6[:], w.back.d7[:], c.wt.conv5T[:], nil, lo, hi)
+}
+
+// conv4ActGrad multiplies the gradient of conv4's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv4ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x6[y*5760+6144:][:4992:4992]
+		d := w.back.d6[y*5760+6144:][:4992:4992]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv4WeightGrad adds to the weight gradient of conv4, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv4WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv4Geom, s, c.sums.conv4W[:], w.x5[:], w.back.d6[:], lo, hi)
+}
+
+// conv4BiasGrad adds to the bias gradient of conv4, channels [lo, hi).
+func (w *worker) conv4BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv4Geom, c.sums.conv4B[:], w.back.d6[:], lo, hi)
+}
+
+// conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
+func (w *worker) conv4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv4Back, s, w.back.d5[:], w.back.d6[:], c.wt.conv4T[:], nil, lo, hi)
+}
+
+// conv3ActGrad multiplies the gradient of conv3's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv3ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x5[y*5760+6144:][:4992:4992]
+		d := w.back.d5[y*5760+6144:][:4992:4992]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv3WeightGrad adds to the weight gradient of conv3, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv3Geom, s, c.sums.conv3W[:], w.x4[:], w.back.d5[:], lo, hi)
+}
+
+// conv3BiasGrad adds to the bias gradient of conv3, channels [lo, hi).
+func (w *worker) conv3BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv3Geom, c.sums.conv3B[:], w.back.d5[:], lo, hi)
+}
+
+// conv3InputGrad computes the gradient of conv3's input, rows [lo, hi).
+func (w *worker) conv3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv3Back, s, w.back.d4[:], w.back.d5[:], c.wt.conv3T[:], nil, lo, hi)
+}
+
+// maxpool2InputGrad computes the gradient of maxpool2's input, channels [lo, hi).
+func (w *worker) maxpool2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MaxPoolBackward(&maxpool2Geom, w.back.d3[:], w.back.d4[:], w.idxmaxpool2[:], lo, hi)
+}
+
+// conv2ActGrad multiplies the gradient of conv2's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x3[y*6912:][:6912:6912]
+		d := w.back.d3[y*7936+16384:][:6912:6912]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv2WeightGrad adds to the weight gradient of conv2, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], w.x2[:], w.back.d3[:], lo, hi)
+}
+
+// conv2BiasGrad adds to the bias gradient of conv2, channels [lo, hi).
+func (w *worker) conv2BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv2Geom, c.sums.conv2B[:], w.back.d3[:], lo, hi)
+}
+
+// conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
+func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv2Back, s, w.back.d2[:], w.back.d3[:], c.wt.conv2T[:], nil, lo, hi)
+}
+
+// maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
+func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MaxPoolBackward(&maxpool1Geom, w.back.d1[:], w.back.d2[:], w.idxmaxpool1[:], lo, hi)
+}
+
+// conv1ActGrad multiplies the gradient of conv1's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x1[y*5280:][:5280:5280]
+		d := w.back.d1[y*5280:][:5280:5280]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv1WeightGrad adds to the weight gradient of conv1, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], w.x0[:], w.back.d1[:], lo, hi)
+}
+
+// conv1BiasGrad adds to the bias gradient of conv1, channels [lo, hi).
+func (w *worker) conv1BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv1Geom, c.sums.conv1B[:], w.back.d1[:], lo, hi)
+}
+
+// conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
+func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if !c.needDx {
+		return
+	}
+	for y := lo; y < hi; y++ {
+		din := w.back.d0[y*681:][:681:681]
+		clear(din)
+	}
+	runtime.ConvInputGradGeneric(&conv1Geom, w.back.d0[:], 681, 0, 227, 227, 0, 0, c.p.conv1W[:], w.back.d1[:], lo, hi)
+}
+
+// phase is one function of a pass over the part [lo, hi) of a range of size n;
+// workers given different parts can run it at once.
+type phase struct {
+	n   int
+	run func(*worker, *pass, *runtime.Scratch, int, int)
+}
+
+// forwardPhases runs the network forward.
+var forwardPhases = [...]phase{
+	{55, (*worker).conv1Forward},
+	{27, (*worker).maxpool1Forward},
+	{27, (*worker).conv2Forward},
+	{13, (*worker).maxpool2Forward},
+	{13, (*worker).conv3Forward},
+	{13, (*worker).conv4Forward},
+	{13, (*worker).conv5Forward},
+	{6, (*worker).maxpool3Forward},
+	{4096, (*worker).fc1Forward},
+	{1, (*worker).dropout1Forward},
+	{4096, (*worker).fc2Forward},
+	{1, (*worker).dropout2Forward},
+	{1000, (*worker).fc3Forward},
+	{1, (*worker).softmax1Forward},
+}
+
+// backwardPhases runs it backward, from the output gradient.
+var backwardPhases = [...]phase{
+	{1, (*worker).softmax1InputGrad},
+	{1000, (*worker).fc3WeightGrad},
+	{4096, (*worker).fc3InputGrad},
+	{1, (*worker).dropout2InputGrad},
+	{1, (*worker).fc2ActGrad},
+	{4096, (*worker).fc2WeightGrad},
+	{4096, (*worker).fc2InputGrad},
+	{1, (*worker).dropout1InputGrad},
+	{1, (*worker).fc1ActGrad},
+	{4096, (*worker).fc1WeightGrad},
+	{9216, (*worker).fc1InputGrad},
+	{256, (*worker).maxpool3InputGrad},
+	{13, (*worker).conv5ActGrad},
+	{24, (*worker).conv5WeightGrad},
+	{256, (*worker).conv5BiasGrad},
+	{13, (*worker).conv5InputGrad},
+	{13, (*worker).conv4ActGrad},
+	{36, (*worker).conv4WeightGrad},
+	{384, (*worker).conv4BiasGrad},
+	{13, (*worker).conv4InputGrad},
+	{13, (*worker).conv3ActGrad},
+	{36, (*worker).conv3WeightGrad},
+	{384, (*worker).conv3BiasGrad},
+	{13, (*worker).conv3InputGrad},
+	{256, (*worker).maxpool2InputGrad},
+	{27, (*worker).conv2ActGrad},
+	{40, (*worker).conv2WeightGrad},
+	{256, (*worker).conv2BiasGrad},
+	{27, (*worker).conv2InputGrad},
+	{96, (*worker).maxpool1InputGrad},
+	{55, (*worker).conv1ActGrad},
+	{33, (*worker).conv1WeightGrad},
+	{96, (*worker).conv1BiasGrad},
+	{227, (*worker).conv1InputGrad},
+}
+
+// backwardStart[i] is the index in backwardPhases of the first phase of layer
+// step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
+var backwardStart = [...]int{30, 29, 25, 24, 20, 16, 12, 11, 8, 7, 4, 3, 1, 0}

@@ -59,10 +59,21 @@ type Model struct {
 	grads    *params // gradient sums since ZeroGrad; nil before the first backward pass
 	velocity *params // momentum buffers; nil before the first step with momentum
 
+	wt      *transposed // the transposed conv weights input gradients use
+	wtStale bool        // whether wt lags behind params
+
 	workers []*worker
 	pool    *runtime.Pool
-	train   bool   // dropout on
-	seed    uint64 // the dropout seed of the current step
+	scratch []runtime.Scratch // per pool worker, for one sample on several threads
+	single  pass              // the pass of Forward and Backward
+	cur     struct {
+		ph *phase
+		w  *worker
+		c  *pass
+	} // the phase being split across the pool
+	phaseChunk func(int, int, int)
+	train      bool   // dropout on
+	seed       uint64 // the dropout seed of the current step
 
 	// The batch being run, and the chunk functions bound once so that
 	// running a batch allocates nothing.
@@ -94,7 +105,9 @@ var _ runtime.Network = (*Model)(nil)
 func New(seed uint64) *Model {
 	m := &Model{params: new(params)}
 	m.params.init(seed)
+	m.wtStale = true
 	m.forwardChunk = m.runForward
+	m.phaseChunk = m.runPhaseChunk
 	m.trainChunk = m.runTrain
 	m.lossChunk = m.runLoss
 	m.evalChunk = m.runEval
@@ -113,6 +126,7 @@ func (m *Model) SetThreads(n int) {
 		m.workers = append(m.workers, nil)
 	}
 	m.workers = m.workers[:n]
+	m.scratch = make([]runtime.Scratch, n)
 }
 
 // Threads returns the number of workers the batch methods use.
@@ -134,11 +148,17 @@ func (m *Model) worker(i int) *worker {
 	return m.workers[i]
 }
 
-// Forward runs one sample through the network. It keeps what Backward needs.
+// Forward runs one sample through the network, splitting each layer across
+// the workers. It keeps what Backward needs.
 func (m *Model) Forward(x *Input, y *Output) {
 	w := m.worker(0)
 	w.load(x)
-	w.forward(m.params, m.train, m.seed, 0)
+	m.single = pass{
+		p:     m.params,
+		seed:  m.seed,
+		train: m.train,
+	}
+	m.run(forwardPhases[:], w, &m.single, true)
 	w.store(y)
 }
 
@@ -146,8 +166,47 @@ func (m *Model) Forward(x *Input, y *Output) {
 // the gradient of every parameter to the model's sums; it writes the input's
 // gradient to dx unless dx is nil.
 func (m *Model) Backward(dy *Output, dx *Input) {
+	m.prepareBackward()
 	w := m.worker(0)
-	w.backward(m.params, m.gradSums(0), dy, dx)
+	w.loadGrad(dy)
+	c := &m.single
+	c.p, c.sums, c.wt, c.needDx = m.params, m.gradSums(0), m.wt, dx != nil
+	m.run(backwardPhases[:], w, c, true)
+	if dx != nil {
+		w.storeGrad(dx)
+	}
+}
+
+// run runs phases on worker w's sample: split across the pool when parallel is
+// set and there are several workers (one sample on several threads), else in
+// turn on the calling goroutine (batches give each worker its own samples).
+func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
+	if !parallel || len(m.workers) == 1 {
+		for i := range phases {
+			phases[i].run(w, c, &w.scratch, 0, phases[i].n)
+		}
+		return
+	}
+	m.cur.w, m.cur.c = w, c
+	for i := range phases {
+		m.cur.ph = &phases[i]
+		m.pool.Run(phases[i].n, m.phaseChunk)
+	}
+	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
+}
+func (m *Model) runPhaseChunk(wi, lo, hi int) {
+	m.cur.ph.run(m.cur.w, m.cur.c, &m.scratch[wi], lo, hi)
+}
+
+// prepareBackward brings the transposed conv weights up to date.
+func (m *Model) prepareBackward() {
+	if m.wt == nil {
+		m.wt = new(transposed)
+	}
+	if m.wtStale {
+		m.wt.update(m.params)
+		m.wtStale = false
+	}
 }
 
 // gradSums returns the gradient sums worker i adds to: the model's own for
@@ -181,9 +240,16 @@ func (m *Model) ForwardBatch(x []Input, y []Output) {
 }
 func (m *Model) runForward(wi, lo, hi int) {
 	w := m.workers[wi]
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		train: m.train,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		w.store(&m.batchY[s])
 	}
 }
@@ -200,6 +266,7 @@ func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []In
 	for i := range m.workers {
 		m.gradSums(i)
 	}
+	m.prepareBackward()
 	m.batchX, m.batchDY, m.batchY, m.batchDX = x, dy, y, dx
 	m.pool.Run(len(x), m.trainChunk)
 	m.batchX, m.batchDY, m.batchY, m.batchDX = nil, nil, nil, nil
@@ -207,18 +274,27 @@ func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []In
 }
 func (m *Model) runTrain(wi, lo, hi int) {
 	w := m.workers[wi]
-	sums := m.gradSums(wi)
+	c := &w.pass
+	*c = pass{
+		needDx: m.batchDX != nil,
+		p:      m.params,
+		seed:   m.seed,
+		sums:   m.gradSums(wi),
+		train:  m.train,
+		wt:     m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		if m.batchY != nil {
 			w.store(&m.batchY[s])
 		}
-		var dx *Input
-		if m.batchDX != nil {
-			dx = &m.batchDX[s]
+		w.loadGrad(&m.batchDY[s])
+		m.run(backwardPhases[:], w, c, false)
+		if c.needDx {
+			w.storeGrad(&m.batchDX[s])
 		}
-		w.backward(m.params, sums, &m.batchDY[s], dx)
 	}
 }
 
@@ -238,6 +314,7 @@ func (m *Model) Step(lr, momentum, weightDecay float32) {
 	if m.grads == nil {
 		return
 	}
+	m.wtStale = true
 	first := momentum != 0 && m.velocity == nil
 	if first {
 		m.velocity = new(params)
@@ -354,6 +431,7 @@ func (m *Model) SetParams(file string, arrays []*runtime.Array) error {
 	for i, s := range paramSpecs {
 		m.params.fromTorch(i, byName[s.Name].Float32s())
 	}
+	m.wtStale = true
 	return nil
 }
 
@@ -380,7 +458,6 @@ func (w *worker) loss(label int, target *Output, n int) float64 {
 	w.ensureBack()
 	z := w.x7[0:][:10:10]
 	p := w.x8[0:][:10:10]
-	d := w.back.d7[0:][:10:10]
 	l := label
 	m := z[0]
 	for _, v := range z {
@@ -391,10 +468,11 @@ func (w *worker) loss(label int, target *Output, n int) float64 {
 		sum += math.Exp(float64(v - m))
 	}
 	inv := 1 / float32(n)
-	for i, v := range p {
-		d[i] = v * inv
+	din := w.back.d7[0:][:10:10]
+	for i := range din {
+		din[i] = p[i] * inv
 	}
-	d[l] -= inv
+	w.back.d7[l] -= inv
 	return (math.Log(sum) + float64(m-z[l])) / float64(n)
 }
 
@@ -428,6 +506,7 @@ func (m *Model) TrainBatch(x []Input, labels []int32, targets []Output, opt runt
 	for i := range m.workers {
 		m.gradSums(i)
 	}
+	m.prepareBackward()
 	m.train, m.seed = true, seed
 	m.batchX, m.batchLabels, m.batchTargets = x, labels, targets
 	m.pool.Run(len(x), m.lossChunk)
@@ -493,19 +572,36 @@ func (m *Model) reduceGrads() {
 }
 func (m *Model) runLoss(wi, lo, hi int) {
 	w := m.workers[wi]
-	sums := m.gradSums(wi)
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		sums:  m.gradSums(wi),
+		train: m.train,
+		wt:    m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		m.losses[s] = w.loss(int(m.batchLabels[s]), nil, len(m.batchX))
-		w.backwardFrom(6, m.params, sums, nil)
+		m.run(backwardPhases[backwardStart[6]:], w, c, false)
 	}
 }
 func (m *Model) runEval(wi, lo, hi int) {
 	w := m.worker(wi)
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		sums:  nil,
+		train: m.train,
+		wt:    m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		m.losses[s] = w.loss(int(m.batchLabels[s]), nil, len(m.batchX))
 		m.hits[s] = w.top() == int(m.batchLabels[s])
 	}
@@ -572,9 +668,9 @@ func (m *Model) EvaluateN(x []float32, labels []int32, targets []float32) (float
 
 // params holds every parameter, laid out for the kernels that read it.
 type params struct {
-	conv1W [150]float32   // conv1.weight, stored [Fh][Fw][C][K] = [5][5][1][6]
+	conv1W [400]float32   // conv1.weight, packed [K/16][Fh][Fw][C][16] = [1][5][5][1][16]
 	conv1B [6]float32     // conv1.bias [6]
-	conv2W [2400]float32  // conv2.weight, stored [Fh][Fw][C][K] = [5][5][6][16]
+	conv2W [2400]float32  // conv2.weight, packed [K/16][Fh][Fw][C][16] = [1][5][5][6][16]
 	conv2B [16]float32    // conv2.bias [16]
 	fc1W   [48000]float32 // fc1.weight, stored [out][in] = [120][400], the input in H, W, C order
 	fc1B   [120]float32   // fc1.bias [120]
@@ -592,6 +688,8 @@ func (p *params) slices() [numTensors][]float32 {
 	return [numTensors][]float32{p.conv1W[:], p.conv1B[:], p.conv2W[:], p.conv2B[:], p.fc1W[:], p.fc1B[:], p.fc2W[:], p.fc2B[:], p.fc3W[:], p.fc3B[:]}
 }
 
+// paramSizes holds each parameter's number of values in PyTorch's layout.
+var paramSizes = [numTensors]int{150, 6, 2400, 16, 48000, 120, 10080, 84, 840, 10}
 var paramSpecs = []runtime.ParamSpec{{
 	Name:  "conv1.weight",
 	Shape: []int{6, 1, 5, 5},
@@ -645,27 +743,11 @@ func (p *params) init(seed uint64) {
 func (p *params) fromTorch(i int, src []float32) {
 	switch i {
 	case 0:
-		for k := range 6 {
-			for c := range 1 {
-				for i := range 5 {
-					for j := range 5 {
-						p.conv1W[i*30+j*6+c*6+k] = src[k*25+c*25+i*5+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv1W[:], src, 6, 1, 5, 5, 16, false)
 	case 1:
 		copy(p.conv1B[:], src)
 	case 2:
-		for k := range 16 {
-			for c := range 6 {
-				for i := range 5 {
-					for j := range 5 {
-						p.conv2W[i*480+j*96+c*16+k] = src[k*150+c*25+i*5+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv2W[:], src, 16, 6, 5, 5, 16, false)
 	case 3:
 		copy(p.conv2B[:], src)
 	case 4:
@@ -695,27 +777,11 @@ func (p *params) fromTorch(i int, src []float32) {
 func (p *params) toTorch(i int, dst []float32) {
 	switch i {
 	case 0:
-		for k := range 6 {
-			for c := range 1 {
-				for i := range 5 {
-					for j := range 5 {
-						dst[k*25+c*25+i*5+j] = p.conv1W[i*30+j*6+c*6+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv1W[:], dst, 6, 1, 5, 5, 16, true)
 	case 1:
 		copy(dst, p.conv1B[:])
 	case 2:
-		for k := range 16 {
-			for c := range 6 {
-				for i := range 5 {
-					for j := range 5 {
-						dst[k*150+c*25+i*5+j] = p.conv2W[i*480+j*96+c*16+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv2W[:], dst, 16, 6, 5, 5, 16, true)
 	case 3:
 		copy(dst, p.conv2B[:])
 	case 4:
@@ -746,18 +812,33 @@ func (p *params) toTorch(i int, dst []float32) {
 func (p *params) arrays(suffix string) []*runtime.Array {
 	out := make([]*runtime.Array, len(paramSpecs))
 	for i, s := range paramSpecs {
-		data := make([]float32, len(p.slices()[i]))
+		data := make([]float32, paramSizes[i])
 		p.toTorch(i, data)
 		out[i] = runtime.NewArray32(s.Name+suffix, s.Shape, data)
 	}
 	return out
 }
 
+// transposed holds, for each stride-1 conv, the weights of the transposed
+// convolution that computes its input gradient (see runtime.TransposeConv).
+type transposed struct {
+	conv1T [2400]float32
+	conv2T [6400]float32
+}
+
+// update recomputes the transposed weights from p.
+func (t *transposed) update(p *params) {
+	runtime.TransposeConv(t.conv1T[:], p.conv1W[:], 6, 1, 5, 5, 16, 16)
+	runtime.TransposeConv(t.conv2T[:], p.conv2W[:], 16, 6, 5, 5, 16, 16)
+}
+
 // worker holds the buffers of one sample in flight, H×W×C with padding where
-// the next layer reads with padding.
+// a layer reads with padding.
 type worker struct {
-	grads *params      // this worker's gradient sums (workers other than 0)
-	back  *backBuffers // allocated on the first backward pass
+	grads   *params         // this worker's gradient sums (workers other than 0)
+	back    *backBuffers    // allocated on the first backward pass
+	scratch runtime.Scratch // the kernels' temporary memory
+	pass    pass            // the pass this worker runs in a batch
 
 	x0 [1024]float32 // input: 32x32x1
 	x1 [4704]float32 // conv 5x5x6, tanh: 28x28x6
@@ -770,17 +851,29 @@ type worker struct {
 	x8 [10]float32   // softmax: 10
 }
 
-// backBuffers holds the gradient of each tensor of a worker.
+// backBuffers holds the gradient of each tensor of a worker, padded where the
+// transposed convolution of the layer that made the tensor reads it.
 type backBuffers struct {
 	d0 [1024]float32
-	d1 [4704]float32
+	d1 [7776]float32
 	d2 [1176]float32
-	d3 [1600]float32
+	d3 [5184]float32
 	d4 [400]float32
 	d5 [120]float32
 	d6 [84]float32
 	d7 [10]float32
 	d8 [10]float32
+}
+
+// pass is what the phases of one pass read: the parameters, where gradients
+// go, and what draws the sample's dropout masks.
+type pass struct {
+	p, sums *params
+	wt      *transposed
+	train   bool
+	seed    uint64
+	sample  int
+	needDx  bool
 }
 
 // load copies src into the input buffer, from C×H×W to H×W×C.
@@ -799,26 +892,21 @@ func (w *worker) store(dst *Output) {
 	copy(dst[:], w.x8[:])
 }
 
-// forward runs every layer on the sample in the input buffer; sample is its
-// index in the batch, which draws its dropout masks.
-func (w *worker) forward(p *params, train bool, seed uint64, sample int) {
-	w.conv1Forward(p)
-	w.meanpool1Forward()
-	w.conv2Forward(p)
-	w.meanpool2Forward()
-	w.fc1Forward(p)
-	w.fc2Forward(p)
-	w.fc3Forward(p)
-	w.softmax1Forward()
-}
-
-// backward runs every layer backward from the output gradient dy, adding the
-// parameter gradients to sums, and writes the input gradient to dx unless it
-// is nil.
-func (w *worker) backward(p, sums *params, dy *Output, dx *Input) {
+// loadGrad copies the output gradient dy into its buffer.
+func (w *worker) loadGrad(dy *Output) {
 	w.ensureBack()
 	copy(w.back.d8[:], dy[:])
-	w.backwardFrom(7, p, sums, dx)
+}
+
+// storeGrad copies the input gradient to dx, in PyTorch's order.
+func (w *worker) storeGrad(dx *Input) {
+	for c := range 1 {
+		for y := range 32 {
+			for x := range 32 {
+				dx[c*1024+y*32+x] = w.back.d0[y*32+x+c]
+			}
+		}
+	}
 }
 
 // ensureBack allocates the gradient buffers on first use.
@@ -828,629 +916,177 @@ func (w *worker) ensureBack() {
 	}
 }
 
-// backwardFrom runs steps last, last-1, ..., 0 backward, from the gradient of
-// step last's output already in its buffer.
-func (w *worker) backwardFrom(last int, p, sums *params, dx *Input) {
-	bb := w.back
-	switch {
-	case last >= 7:
-		w.softmax1Backward(true)
-		fallthrough
-	case last >= 6:
-		w.fc3Backward(p, sums, true)
-		fallthrough
-	case last >= 5:
-		w.fc2Backward(p, sums, true)
-		fallthrough
-	case last >= 4:
-		w.fc1Backward(p, sums, true)
-		fallthrough
-	case last >= 3:
-		w.meanpool2Backward(true)
-		fallthrough
-	case last >= 2:
-		w.conv2Backward(p, sums, true)
-		fallthrough
-	case last >= 1:
-		w.meanpool1Backward(true)
-		fallthrough
-	case last >= 0:
-		w.conv1Backward(p, sums, dx != nil)
-	}
-	if dx != nil {
-		for c := range 1 {
-			for y := range 32 {
-				for x := range 32 {
-					dx[c*1024+y*32+x] = bb.d0[y*32+x+c]
-				}
-			}
+// conv1Geom: conv 5x5x6, weights in blocks of 16 channels.
+var conv1Geom = runtime.ConvGeom{
+	C:       1,
+	DOutOff: 888,
+	DOutRow: 216,
+	FH:      5,
+	FW:      5,
+	InRow:   32,
+	K:       6,
+	KB:      16,
+	OH:      28,
+	OW:      28,
+	OutOff:  0,
+	OutRow:  168,
+	ReLU:    false,
+	SH:      1,
+	SW:      1,
+}
+
+// conv1Back: the transposed convolution that computes conv1's input gradient.
+var conv1Back = runtime.ConvGeom{
+	C:      6,
+	FH:     5,
+	FW:     5,
+	InRow:  216,
+	K:      1,
+	KB:     16,
+	OH:     32,
+	OW:     32,
+	OutOff: 0,
+	OutRow: 32,
+	SH:     1,
+	SW:     1,
+}
+
+// meanpool1Geom: pool mean 2x2.
+var meanpool1Geom = runtime.PoolGeom{
+	C:       6,
+	DInOff:  888,
+	DInRow:  216,
+	DOutOff: 0,
+	DOutRow: 84,
+	FH:      2,
+	FW:      2,
+	H:       28,
+	InOff:   0,
+	InRow:   168,
+	OH:      14,
+	OW:      14,
+	OutOff:  0,
+	OutRow:  84,
+	PH:      0,
+	PW:      0,
+	SH:      2,
+	SW:      2,
+	W:       28,
+}
+
+// conv2Geom: conv 5x5x16, weights in blocks of 16 channels.
+var conv2Geom = runtime.ConvGeom{
+	C:       6,
+	DOutOff: 1216,
+	DOutRow: 288,
+	FH:      5,
+	FW:      5,
+	InRow:   84,
+	K:       16,
+	KB:      16,
+	OH:      10,
+	OW:      10,
+	OutOff:  0,
+	OutRow:  160,
+	ReLU:    false,
+	SH:      1,
+	SW:      1,
+}
+
+// conv2Back: the transposed convolution that computes conv2's input gradient.
+var conv2Back = runtime.ConvGeom{
+	C:      16,
+	FH:     5,
+	FW:     5,
+	InRow:  288,
+	K:      6,
+	KB:     16,
+	OH:     14,
+	OW:     14,
+	OutOff: 0,
+	OutRow: 84,
+	SH:     1,
+	SW:     1,
+}
+
+// meanpool2Geom: pool mean 2x2.
+var meanpool2Geom = runtime.PoolGeom{
+	C:       16,
+	DInOff:  1216,
+	DInRow:  288,
+	DOutOff: 0,
+	DOutRow: 80,
+	FH:      2,
+	FW:      2,
+	H:       10,
+	InOff:   0,
+	InRow:   160,
+	OH:      5,
+	OW:      5,
+	OutOff:  0,
+	OutRow:  80,
+	PH:      0,
+	PW:      0,
+	SH:      2,
+	SW:      2,
+	W:       10,
+}
+
+// conv1Forward computes conv 5x5x6 (lenet5.cnn:9:1) followed by tanh: 32x32x1 -> 28x28x6, output rows [lo, hi).
+func (w *worker) conv1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv1Geom, s, w.x1[:], w.x0[:], c.p.conv1W[:], c.p.conv1B[:], lo, hi)
+	for y := lo; y < hi; y++ {
+		o := w.x1[y*168:][:168:168]
+		for i, v := range o {
+			o[i] = float32(math.Tanh(float64(v)))
 		}
 	}
 }
 
-// conv1Forward computes conv 5x5x6 (lenet5.cnn:9:1) followed by tanh: 32x32x1 -> 28x28x6.
-func (w *worker) conv1Forward(p *params) {
-	for y := range 28 {
-		for x := range 28 {
-			o := w.x1[y*168+x*6:][:6:6]
-			copy(o, p.conv1B[:])
-			// filter row 0
-			for t, v := range w.x0[y*32+x:][:5:5] {
-				wt := p.conv1W[t*6:][:6:6]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x0[y*32+x+32:][:5:5] {
-				wt := p.conv1W[t*6+30:][:6:6]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x0[y*32+x+64:][:5:5] {
-				wt := p.conv1W[t*6+60:][:6:6]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 3
-			for t, v := range w.x0[y*32+x+96:][:5:5] {
-				wt := p.conv1W[t*6+90:][:6:6]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 4
-			for t, v := range w.x0[y*32+x+128:][:5:5] {
-				wt := p.conv1W[t*6+120:][:6:6]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = float32(math.Tanh(float64(v)))
-			}
+// meanpool1Forward computes pool mean 2x2 (lenet5.cnn:11:1): 28x28x6 -> 14x14x6, output rows [lo, hi).
+func (w *worker) meanpool1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MeanPoolForward(&meanpool1Geom, w.x2[:], w.x1[:], lo, hi)
+}
+
+// conv2Forward computes conv 5x5x16 (lenet5.cnn:12:1) followed by tanh: 14x14x6 -> 10x10x16, output rows [lo, hi).
+func (w *worker) conv2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv2Geom, s, w.x3[:], w.x2[:], c.p.conv2W[:], c.p.conv2B[:], lo, hi)
+	for y := lo; y < hi; y++ {
+		o := w.x3[y*160:][:160:160]
+		for i, v := range o {
+			o[i] = float32(math.Tanh(float64(v)))
 		}
 	}
 }
 
-// conv1Backward is the backward pass of conv1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv1Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x1[0:][:4704:4704]
-		d := bb.d1[0:][:4704:4704]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
-	}
-	gb := sums.conv1B[:]
-	for y := range 28 {
-		for x := range 28 {
-			do := bb.d1[y*168+x*6:][:6:6]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x0[y*32+x:][:5:5] {
-				gt := sums.conv1W[t*6:][:6:6]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x0[y*32+x+32:][:5:5] {
-				gt := sums.conv1W[t*6+30:][:6:6]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x0[y*32+x+64:][:5:5] {
-				gt := sums.conv1W[t*6+60:][:6:6]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 3
-			for t, v := range w.x0[y*32+x+96:][:5:5] {
-				gt := sums.conv1W[t*6+90:][:6:6]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 4
-			for t, v := range w.x0[y*32+x+128:][:5:5] {
-				gt := sums.conv1W[t*6+120:][:6:6]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d0[:])
-	for y := range 28 {
-		for x := range 28 {
-			do := bb.d1[y*168+x*6:][:6:6]
-			// filter row 0
-			{
-				drow := bb.d0[y*32+x:][:5:5]
-				for t := range drow {
-					wt := p.conv1W[t*6:][:6:6]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d0[y*32+x+32:][:5:5]
-				for t := range drow {
-					wt := p.conv1W[t*6+30:][:6:6]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d0[y*32+x+64:][:5:5]
-				for t := range drow {
-					wt := p.conv1W[t*6+60:][:6:6]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 3
-			{
-				drow := bb.d0[y*32+x+96:][:5:5]
-				for t := range drow {
-					wt := p.conv1W[t*6+90:][:6:6]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 4
-			{
-				drow := bb.d0[y*32+x+128:][:5:5]
-				for t := range drow {
-					wt := p.conv1W[t*6+120:][:6:6]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
+// meanpool2Forward computes pool mean 2x2 (lenet5.cnn:14:1): 10x10x16 -> 5x5x16, output rows [lo, hi).
+func (w *worker) meanpool2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MeanPoolForward(&meanpool2Geom, w.x4[:], w.x3[:], lo, hi)
+}
+
+// fc1Forward computes fc 120 (lenet5.cnn:15:1) followed by tanh: 5x5x16 -> 120, outputs [lo, hi).
+func (w *worker) fc1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCForward(w.x5[:], w.x4[:], c.p.fc1W[:], c.p.fc1B[:], 400, lo, hi)
+	for i := lo; i < hi; i++ {
+		w.x5[i] = float32(math.Tanh(float64(w.x5[i])))
 	}
 }
 
-// meanpool1Forward computes pool mean 2x2 (lenet5.cnn:11:1): 28x28x6 -> 14x14x6.
-func (w *worker) meanpool1Forward() {
-	for y := range 14 {
-		for x := range 14 {
-			o := w.x2[y*84+x*6:][:6:6]
-			clear(o)
-			for i := range 2 {
-				for j := range 2 {
-					for c, v := range w.x1[y*336+i*168+x*12+j*6:][:6:6] {
-						o[c] += v
-					}
-				}
-			}
-			for c := range o {
-				o[c] /= 4
-			}
-		}
+// fc2Forward computes fc 84 (lenet5.cnn:17:1) followed by tanh: 120 -> 84, outputs [lo, hi).
+func (w *worker) fc2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCForward(w.x6[:], w.x5[:], c.p.fc2W[:], c.p.fc2B[:], 120, lo, hi)
+	for i := lo; i < hi; i++ {
+		w.x6[i] = float32(math.Tanh(float64(w.x6[i])))
 	}
 }
 
-// meanpool1Backward is the backward pass of meanpool1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) meanpool1Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
-	clear(bb.d1[:])
-	for y := range 14 {
-		for x := range 14 {
-			do := bb.d2[y*84+x*6:][:6:6]
-			for i := range 2 {
-				for j := range 2 {
-					drow := bb.d1[y*336+i*168+x*12+j*6:][:6:6]
-					for c, d := range do {
-						drow[c] += d / 4
-					}
-				}
-			}
-		}
-	}
-}
-
-// conv2Forward computes conv 5x5x16 (lenet5.cnn:12:1) followed by tanh: 14x14x6 -> 10x10x16.
-func (w *worker) conv2Forward(p *params) {
-	for y := range 10 {
-		for x := range 10 {
-			o := w.x3[y*160+x*16:][:16:16]
-			copy(o, p.conv2B[:])
-			// filter row 0
-			for t, v := range w.x2[y*84+x*6:][:30:30] {
-				wt := p.conv2W[t*16:][:16:16]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x2[y*84+x*6+84:][:30:30] {
-				wt := p.conv2W[t*16+480:][:16:16]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x2[y*84+x*6+168:][:30:30] {
-				wt := p.conv2W[t*16+960:][:16:16]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 3
-			for t, v := range w.x2[y*84+x*6+252:][:30:30] {
-				wt := p.conv2W[t*16+1440:][:16:16]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 4
-			for t, v := range w.x2[y*84+x*6+336:][:30:30] {
-				wt := p.conv2W[t*16+1920:][:16:16]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = float32(math.Tanh(float64(v)))
-			}
-		}
-	}
-}
-
-// conv2Backward is the backward pass of conv2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv2Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x3[0:][:1600:1600]
-		d := bb.d3[0:][:1600:1600]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
-	}
-	gb := sums.conv2B[:]
-	for y := range 10 {
-		for x := range 10 {
-			do := bb.d3[y*160+x*16:][:16:16]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x2[y*84+x*6:][:30:30] {
-				gt := sums.conv2W[t*16:][:16:16]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x2[y*84+x*6+84:][:30:30] {
-				gt := sums.conv2W[t*16+480:][:16:16]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x2[y*84+x*6+168:][:30:30] {
-				gt := sums.conv2W[t*16+960:][:16:16]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 3
-			for t, v := range w.x2[y*84+x*6+252:][:30:30] {
-				gt := sums.conv2W[t*16+1440:][:16:16]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 4
-			for t, v := range w.x2[y*84+x*6+336:][:30:30] {
-				gt := sums.conv2W[t*16+1920:][:16:16]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d2[:])
-	for y := range 10 {
-		for x := range 10 {
-			do := bb.d3[y*160+x*16:][:16:16]
-			// filter row 0
-			{
-				drow := bb.d2[y*84+x*6:][:30:30]
-				for t := range drow {
-					wt := p.conv2W[t*16:][:16:16]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d2[y*84+x*6+84:][:30:30]
-				for t := range drow {
-					wt := p.conv2W[t*16+480:][:16:16]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d2[y*84+x*6+168:][:30:30]
-				for t := range drow {
-					wt := p.conv2W[t*16+960:][:16:16]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 3
-			{
-				drow := bb.d2[y*84+x*6+252:][:30:30]
-				for t := range drow {
-					wt := p.conv2W[t*16+1440:][:16:16]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 4
-			{
-				drow := bb.d2[y*84+x*6+336:][:30:30]
-				for t := range drow {
-					wt := p.conv2W[t*16+1920:][:16:16]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// meanpool2Forward computes pool mean 2x2 (lenet5.cnn:14:1): 10x10x16 -> 5x5x16.
-func (w *worker) meanpool2Forward() {
-	for y := range 5 {
-		for x := range 5 {
-			o := w.x4[y*80+x*16:][:16:16]
-			clear(o)
-			for i := range 2 {
-				for j := range 2 {
-					for c, v := range w.x3[y*320+i*160+x*32+j*16:][:16:16] {
-						o[c] += v
-					}
-				}
-			}
-			for c := range o {
-				o[c] /= 4
-			}
-		}
-	}
-}
-
-// meanpool2Backward is the backward pass of meanpool2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) meanpool2Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
-	clear(bb.d3[:])
-	for y := range 5 {
-		for x := range 5 {
-			do := bb.d4[y*80+x*16:][:16:16]
-			for i := range 2 {
-				for j := range 2 {
-					drow := bb.d3[y*320+i*160+x*32+j*16:][:16:16]
-					for c, d := range do {
-						drow[c] += d / 4
-					}
-				}
-			}
-		}
-	}
-}
-
-// fc1Forward computes fc 120 (lenet5.cnn:15:1) followed by tanh: 5x5x16 -> 120.
-func (w *worker) fc1Forward(p *params) {
-	in := w.x4[0:][:400:400]
-	out := w.x5[0:][:120:120]
-	for o := range out {
-		row := p.fc1W[o*400:][:400:400]
-		sum := p.fc1B[o]
-		for i, v := range in {
-			sum += row[i] * v
-		}
-		out[o] = sum
-	}
-	for i, v := range out {
-		out[i] = float32(math.Tanh(float64(v)))
-	}
-}
-
-// fc1Backward is the backward pass of fc1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) fc1Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x5[0:][:120:120]
-		d := bb.d5[0:][:120:120]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
-	}
-	in := w.x4[0:][:400:400]
-	do := bb.d5[0:][:120:120]
-	for o, d := range do {
-		sums.fc1B[o] += d
-		gw := sums.fc1W[o*400:][:400:400]
-		for i, v := range in {
-			gw[i] += d * v
-		}
-	}
-	if !needIn {
-		return
-	}
-	din := bb.d4[0:][:400:400]
-	clear(din)
-	for o, d := range do {
-		row := p.fc1W[o*400:][:400:400]
-		for i, wv := range row {
-			din[i] += wv * d
-		}
-	}
-}
-
-// fc2Forward computes fc 84 (lenet5.cnn:17:1) followed by tanh: 120 -> 84.
-func (w *worker) fc2Forward(p *params) {
-	in := w.x5[0:][:120:120]
-	out := w.x6[0:][:84:84]
-	for o := range out {
-		row := p.fc2W[o*120:][:120:120]
-		sum := p.fc2B[o]
-		for i, v := range in {
-			sum += row[i] * v
-		}
-		out[o] = sum
-	}
-	for i, v := range out {
-		out[i] = float32(math.Tanh(float64(v)))
-	}
-}
-
-// fc2Backward is the backward pass of fc2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) fc2Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x6[0:][:84:84]
-		d := bb.d6[0:][:84:84]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
-	}
-	in := w.x5[0:][:120:120]
-	do := bb.d6[0:][:84:84]
-	for o, d := range do {
-		sums.fc2B[o] += d
-		gw := sums.fc2W[o*120:][:120:120]
-		for i, v := range in {
-			gw[i] += d * v
-		}
-	}
-	if !needIn {
-		return
-	}
-	din := bb.d5[0:][:120:120]
-	clear(din)
-	for o, d := range do {
-		row := p.fc2W[o*120:][:120:120]
-		for i, wv := range row {
-			din[i] += wv * d
-		}
-	}
-}
-
-// fc3Forward computes fc 10 (lenet5.cnn:19:1): 84 -> 10.
-func (w *worker) fc3Forward(p *params) {
-	in := w.x6[0:][:84:84]
-	out := w.x7[0:][:10:10]
-	for o := range out {
-		row := p.fc3W[o*84:][:84:84]
-		sum := p.fc3B[o]
-		for i, v := range in {
-			sum += row[i] * v
-		}
-		out[o] = sum
-	}
-}
-
-// fc3Backward is the backward pass of fc3: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) fc3Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	in := w.x6[0:][:84:84]
-	do := bb.d7[0:][:10:10]
-	for o, d := range do {
-		sums.fc3B[o] += d
-		gw := sums.fc3W[o*84:][:84:84]
-		for i, v := range in {
-			gw[i] += d * v
-		}
-	}
-	if !needIn {
-		return
-	}
-	din := bb.d6[0:][:84:84]
-	clear(din)
-	for o, d := range do {
-		row := p.fc3W[o*84:][:84:84]
-		for i, wv := range row {
-			din[i] += wv * d
-		}
-	}
+// fc3Forward computes fc 10 (lenet5.cnn:19:1): 84 -> 10, outputs [lo, hi).
+func (w *worker) fc3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCForward(w.x7[:], w.x6[:], c.p.fc3W[:], c.p.fc3B[:], 84, lo, hi)
 }
 
 // softmax1Forward computes softmax (lenet5.cnn:20:1): 10 -> 10.
-func (w *worker) softmax1Forward() {
+func (w *worker) softmax1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	in := w.x7[0:][:10:10]
 	out := w.x8[0:][:10:10]
 	m := in[0]
@@ -1469,22 +1105,179 @@ func (w *worker) softmax1Forward() {
 	}
 }
 
-// softmax1Backward is the backward pass of softmax1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) softmax1Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
+// softmax1InputGrad computes the gradient of softmax1's input, whole [lo, hi).
+func (w *worker) softmax1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	y := w.x8[0:][:10:10]
-	dout := bb.d8[0:][:10:10]
-	din := bb.d7[0:][:10:10]
+	dout := w.back.d8[0:][:10:10]
 	var dot float64
 	for i, d := range dout {
 		dot += float64(d * y[i])
 	}
-	for i, d := range dout {
-		din[i] = y[i] * (d - float32(dot))
+	din := w.back.d7[0:][:10:10]
+	for i := range din {
+		din[i] = y[i] * (dout[i] - float32(dot))
 	}
 }
+
+// fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).
+func (w *worker) fc3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCWeightGrad(c.sums.fc3W[:], c.sums.fc3B[:], w.x6[:], w.back.d7[:], 84, lo, hi)
+}
+
+// fc3InputGrad computes the gradient of fc3's input, values [lo, hi).
+func (w *worker) fc3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCInputGrad(w.back.d6[lo:], c.p.fc3W[:], w.back.d7[:10], 84, lo, hi)
+}
+
+// fc2ActGrad multiplies the gradient of fc2's output by tanh's derivative, rows [lo, hi).
+func (w *worker) fc2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x6[y*84:][:84:84]
+		d := w.back.d6[y*84:][:84:84]
+		for i, v := range out {
+			d[i] *= 1 - v*v
+		}
+	}
+}
+
+// fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
+func (w *worker) fc2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCWeightGrad(c.sums.fc2W[:], c.sums.fc2B[:], w.x5[:], w.back.d6[:], 120, lo, hi)
+}
+
+// fc2InputGrad computes the gradient of fc2's input, values [lo, hi).
+func (w *worker) fc2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCInputGrad(w.back.d5[lo:], c.p.fc2W[:], w.back.d6[:84], 120, lo, hi)
+}
+
+// fc1ActGrad multiplies the gradient of fc1's output by tanh's derivative, rows [lo, hi).
+func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x5[y*120:][:120:120]
+		d := w.back.d5[y*120:][:120:120]
+		for i, v := range out {
+			d[i] *= 1 - v*v
+		}
+	}
+}
+
+// fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
+func (w *worker) fc1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCWeightGrad(c.sums.fc1W[:], c.sums.fc1B[:], w.x4[:], w.back.d5[:], 400, lo, hi)
+}
+
+// fc1InputGrad computes the gradient of fc1's input, values [lo, hi).
+func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCInputGrad(w.back.d4[lo:], c.p.fc1W[:], w.back.d5[:120], 400, lo, hi)
+}
+
+// meanpool2InputGrad computes the gradient of meanpool2's input, channels [lo, hi).
+func (w *worker) meanpool2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MeanPoolBackward(&meanpool2Geom, w.back.d3[:], w.back.d4[:], lo, hi)
+}
+
+// conv2ActGrad multiplies the gradient of conv2's output by tanh's derivative, rows [lo, hi).
+func (w *worker) conv2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x3[y*160:][:160:160]
+		d := w.back.d3[y*288+1216:][:160:160]
+		for i, v := range out {
+			d[i] *= 1 - v*v
+		}
+	}
+}
+
+// conv2WeightGrad adds to the weight gradient of conv2, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], w.x2[:], w.back.d3[:], lo, hi)
+}
+
+// conv2BiasGrad adds to the bias gradient of conv2, channels [lo, hi).
+func (w *worker) conv2BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv2Geom, c.sums.conv2B[:], w.back.d3[:], lo, hi)
+}
+
+// conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
+func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv2Back, s, w.back.d2[:], w.back.d3[:], c.wt.conv2T[:], nil, lo, hi)
+}
+
+// meanpool1InputGrad computes the gradient of meanpool1's input, channels [lo, hi).
+func (w *worker) meanpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MeanPoolBackward(&meanpool1Geom, w.back.d1[:], w.back.d2[:], lo, hi)
+}
+
+// conv1ActGrad multiplies the gradient of conv1's output by tanh's derivative, rows [lo, hi).
+func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x1[y*168:][:168:168]
+		d := w.back.d1[y*216+888:][:168:168]
+		for i, v := range out {
+			d[i] *= 1 - v*v
+		}
+	}
+}
+
+// conv1WeightGrad adds to the weight gradient of conv1, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], w.x0[:], w.back.d1[:], lo, hi)
+}
+
+// conv1BiasGrad adds to the bias gradient of conv1, channels [lo, hi).
+func (w *worker) conv1BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv1Geom, c.sums.conv1B[:], w.back.d1[:], lo, hi)
+}
+
+// conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
+func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if !c.needDx {
+		return
+	}
+	runtime.ConvForward(&conv1Back, s, w.back.d0[:], w.back.d1[:], c.wt.conv1T[:], nil, lo, hi)
+}
+
+// phase is one function of a pass over the part [lo, hi) of a range of size n;
+// workers given different parts can run it at once.
+type phase struct {
+	n   int
+	run func(*worker, *pass, *runtime.Scratch, int, int)
+}
+
+// forwardPhases runs the network forward.
+var forwardPhases = [...]phase{
+	{28, (*worker).conv1Forward},
+	{14, (*worker).meanpool1Forward},
+	{10, (*worker).conv2Forward},
+	{5, (*worker).meanpool2Forward},
+	{120, (*worker).fc1Forward},
+	{84, (*worker).fc2Forward},
+	{10, (*worker).fc3Forward},
+	{1, (*worker).softmax1Forward},
+}
+
+// backwardPhases runs it backward, from the output gradient.
+var backwardPhases = [...]phase{
+	{1, (*worker).softmax1InputGrad},
+	{10, (*worker).fc3WeightGrad},
+	{84, (*worker).fc3InputGrad},
+	{1, (*worker).fc2ActGrad},
+	{84, (*worker).fc2WeightGrad},
+	{120, (*worker).fc2InputGrad},
+	{1, (*worker).fc1ActGrad},
+	{120, (*worker).fc1WeightGrad},
+	{400, (*worker).fc1InputGrad},
+	{16, (*worker).meanpool2InputGrad},
+	{10, (*worker).conv2ActGrad},
+	{5, (*worker).conv2WeightGrad},
+	{16, (*worker).conv2BiasGrad},
+	{14, (*worker).conv2InputGrad},
+	{6, (*worker).meanpool1InputGrad},
+	{28, (*worker).conv1ActGrad},
+	{5, (*worker).conv1WeightGrad},
+	{6, (*worker).conv1BiasGrad},
+	{32, (*worker).conv1InputGrad},
+}
+
+// backwardStart[i] is the index in backwardPhases of the first phase of layer
+// step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
+var backwardStart = [...]int{15, 14, 10, 9, 6, 3, 1, 0}

@@ -92,10 +92,21 @@ type Model struct {
 	grads    *params // gradient sums since ZeroGrad; nil before the first backward pass
 	velocity *params // momentum buffers; nil before the first step with momentum
 
+	wt      *transposed // the transposed conv weights input gradients use
+	wtStale bool        // whether wt lags behind params
+
 	workers []*worker
 	pool    *runtime.Pool
-	train   bool   // dropout on
-	seed    uint64 // the dropout seed of the current step
+	scratch []runtime.Scratch // per pool worker, for one sample on several threads
+	single  pass              // the pass of Forward and Backward
+	cur     struct {
+		ph *phase
+		w  *worker
+		c  *pass
+	} // the phase being split across the pool
+	phaseChunk func(int, int, int)
+	train      bool   // dropout on
+	seed       uint64 // the dropout seed of the current step
 
 	// The batch being run, and the chunk functions bound once so that
 	// running a batch allocates nothing.
@@ -127,7 +138,9 @@ var _ runtime.Network = (*Model)(nil)
 func New(seed uint64) *Model {
 	m := &Model{params: new(params)}
 	m.params.init(seed)
+	m.wtStale = true
 	m.forwardChunk = m.runForward
+	m.phaseChunk = m.runPhaseChunk
 	m.trainChunk = m.runTrain
 	m.lossChunk = m.runLoss
 	m.evalChunk = m.runEval
@@ -146,6 +159,7 @@ func (m *Model) SetThreads(n int) {
 		m.workers = append(m.workers, nil)
 	}
 	m.workers = m.workers[:n]
+	m.scratch = make([]runtime.Scratch, n)
 }
 
 // Threads returns the number of workers the batch methods use.
@@ -167,11 +181,17 @@ func (m *Model) worker(i int) *worker {
 	return m.workers[i]
 }
 
-// Forward runs one sample through the network. It keeps what Backward needs.
+// Forward runs one sample through the network, splitting each layer across
+// the workers. It keeps what Backward needs.
 func (m *Model) Forward(x *Input, y *Output) {
 	w := m.worker(0)
 	w.load(x)
-	w.forward(m.params, m.train, m.seed, 0)
+	m.single = pass{
+		p:     m.params,
+		seed:  m.seed,
+		train: m.train,
+	}
+	m.run(forwardPhases[:], w, &m.single, true)
 	w.store(y)
 }
 
@@ -179,8 +199,47 @@ func (m *Model) Forward(x *Input, y *Output) {
 // the gradient of every parameter to the model's sums; it writes the input's
 // gradient to dx unless dx is nil.
 func (m *Model) Backward(dy *Output, dx *Input) {
+	m.prepareBackward()
 	w := m.worker(0)
-	w.backward(m.params, m.gradSums(0), dy, dx)
+	w.loadGrad(dy)
+	c := &m.single
+	c.p, c.sums, c.wt, c.needDx = m.params, m.gradSums(0), m.wt, dx != nil
+	m.run(backwardPhases[:], w, c, true)
+	if dx != nil {
+		w.storeGrad(dx)
+	}
+}
+
+// run runs phases on worker w's sample: split across the pool when parallel is
+// set and there are several workers (one sample on several threads), else in
+// turn on the calling goroutine (batches give each worker its own samples).
+func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
+	if !parallel || len(m.workers) == 1 {
+		for i := range phases {
+			phases[i].run(w, c, &w.scratch, 0, phases[i].n)
+		}
+		return
+	}
+	m.cur.w, m.cur.c = w, c
+	for i := range phases {
+		m.cur.ph = &phases[i]
+		m.pool.Run(phases[i].n, m.phaseChunk)
+	}
+	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
+}
+func (m *Model) runPhaseChunk(wi, lo, hi int) {
+	m.cur.ph.run(m.cur.w, m.cur.c, &m.scratch[wi], lo, hi)
+}
+
+// prepareBackward brings the transposed conv weights up to date.
+func (m *Model) prepareBackward() {
+	if m.wt == nil {
+		m.wt = new(transposed)
+	}
+	if m.wtStale {
+		m.wt.update(m.params)
+		m.wtStale = false
+	}
 }
 
 // gradSums returns the gradient sums worker i adds to: the model's own for
@@ -214,9 +273,16 @@ func (m *Model) ForwardBatch(x []Input, y []Output) {
 }
 func (m *Model) runForward(wi, lo, hi int) {
 	w := m.workers[wi]
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		train: m.train,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		w.store(&m.batchY[s])
 	}
 }
@@ -233,6 +299,7 @@ func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []In
 	for i := range m.workers {
 		m.gradSums(i)
 	}
+	m.prepareBackward()
 	m.batchX, m.batchDY, m.batchY, m.batchDX = x, dy, y, dx
 	m.pool.Run(len(x), m.trainChunk)
 	m.batchX, m.batchDY, m.batchY, m.batchDX = nil, nil, nil, nil
@@ -240,18 +307,27 @@ func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []In
 }
 func (m *Model) runTrain(wi, lo, hi int) {
 	w := m.workers[wi]
-	sums := m.gradSums(wi)
+	c := &w.pass
+	*c = pass{
+		needDx: m.batchDX != nil,
+		p:      m.params,
+		seed:   m.seed,
+		sums:   m.gradSums(wi),
+		train:  m.train,
+		wt:     m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		if m.batchY != nil {
 			w.store(&m.batchY[s])
 		}
-		var dx *Input
-		if m.batchDX != nil {
-			dx = &m.batchDX[s]
+		w.loadGrad(&m.batchDY[s])
+		m.run(backwardPhases[:], w, c, false)
+		if c.needDx {
+			w.storeGrad(&m.batchDX[s])
 		}
-		w.backward(m.params, sums, &m.batchDY[s], dx)
 	}
 }
 
@@ -271,6 +347,7 @@ func (m *Model) Step(lr, momentum, weightDecay float32) {
 	if m.grads == nil {
 		return
 	}
+	m.wtStale = true
 	first := momentum != 0 && m.velocity == nil
 	if first {
 		m.velocity = new(params)
@@ -387,6 +464,7 @@ func (m *Model) SetParams(file string, arrays []*runtime.Array) error {
 	for i, s := range paramSpecs {
 		m.params.fromTorch(i, byName[s.Name].Float32s())
 	}
+	m.wtStale = true
 	return nil
 }
 
@@ -413,7 +491,6 @@ func (w *worker) loss(label int, target *Output, n int) float64 {
 	w.ensureBack()
 	z := w.x26[0:][:1000:1000]
 	p := w.x27[0:][:1000:1000]
-	d := w.back.d26[0:][:1000:1000]
 	l := label
 	m := z[0]
 	for _, v := range z {
@@ -424,10 +501,11 @@ func (w *worker) loss(label int, target *Output, n int) float64 {
 		sum += math.Exp(float64(v - m))
 	}
 	inv := 1 / float32(n)
-	for i, v := range p {
-		d[i] = v * inv
+	din := w.back.d26[0:][:1000:1000]
+	for i := range din {
+		din[i] = p[i] * inv
 	}
-	d[l] -= inv
+	w.back.d26[l] -= inv
 	return (math.Log(sum) + float64(m-z[l])) / float64(n)
 }
 
@@ -461,6 +539,7 @@ func (m *Model) TrainBatch(x []Input, labels []int32, targets []Output, opt runt
 	for i := range m.workers {
 		m.gradSums(i)
 	}
+	m.prepareBackward()
 	m.train, m.seed = true, seed
 	m.batchX, m.batchLabels, m.batchTargets = x, labels, targets
 	m.pool.Run(len(x), m.lossChunk)
@@ -526,19 +605,36 @@ func (m *Model) reduceGrads() {
 }
 func (m *Model) runLoss(wi, lo, hi int) {
 	w := m.workers[wi]
-	sums := m.gradSums(wi)
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		sums:  m.gradSums(wi),
+		train: m.train,
+		wt:    m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		m.losses[s] = w.loss(int(m.batchLabels[s]), nil, len(m.batchX))
-		w.backwardFrom(25, m.params, sums, nil)
+		m.run(backwardPhases[backwardStart[25]:], w, c, false)
 	}
 }
 func (m *Model) runEval(wi, lo, hi int) {
 	w := m.worker(wi)
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		sums:  nil,
+		train: m.train,
+		wt:    m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		m.losses[s] = w.loss(int(m.batchLabels[s]), nil, len(m.batchX))
 		m.hits[s] = w.top() == int(m.batchLabels[s])
 	}
@@ -605,37 +701,37 @@ func (m *Model) EvaluateN(x []float32, labels []int32, targets []float32) (float
 
 // params holds every parameter, laid out for the kernels that read it.
 type params struct {
-	conv1W  [1728]float32      // conv1.weight, stored [Fh][Fw][C][K] = [3][3][3][64]
+	conv1W  [1728]float32      // conv1.weight, packed [K/32][Fh][Fw][C][32] = [2][3][3][3][32]
 	conv1B  [64]float32        // conv1.bias [64]
-	conv2W  [36864]float32     // conv2.weight, stored [Fh][Fw][C][K] = [3][3][64][64]
+	conv2W  [36864]float32     // conv2.weight, packed [K/32][Fh][Fw][C][32] = [2][3][3][64][32]
 	conv2B  [64]float32        // conv2.bias [64]
-	conv3W  [73728]float32     // conv3.weight, stored [Fh][Fw][C][K] = [3][3][64][128]
+	conv3W  [73728]float32     // conv3.weight, packed [K/32][Fh][Fw][C][32] = [4][3][3][64][32]
 	conv3B  [128]float32       // conv3.bias [128]
-	conv4W  [147456]float32    // conv4.weight, stored [Fh][Fw][C][K] = [3][3][128][128]
+	conv4W  [147456]float32    // conv4.weight, packed [K/32][Fh][Fw][C][32] = [4][3][3][128][32]
 	conv4B  [128]float32       // conv4.bias [128]
-	conv5W  [294912]float32    // conv5.weight, stored [Fh][Fw][C][K] = [3][3][128][256]
+	conv5W  [294912]float32    // conv5.weight, packed [K/32][Fh][Fw][C][32] = [8][3][3][128][32]
 	conv5B  [256]float32       // conv5.bias [256]
-	conv6W  [589824]float32    // conv6.weight, stored [Fh][Fw][C][K] = [3][3][256][256]
+	conv6W  [589824]float32    // conv6.weight, packed [K/32][Fh][Fw][C][32] = [8][3][3][256][32]
 	conv6B  [256]float32       // conv6.bias [256]
-	conv7W  [589824]float32    // conv7.weight, stored [Fh][Fw][C][K] = [3][3][256][256]
+	conv7W  [589824]float32    // conv7.weight, packed [K/32][Fh][Fw][C][32] = [8][3][3][256][32]
 	conv7B  [256]float32       // conv7.bias [256]
-	conv8W  [589824]float32    // conv8.weight, stored [Fh][Fw][C][K] = [3][3][256][256]
+	conv8W  [589824]float32    // conv8.weight, packed [K/32][Fh][Fw][C][32] = [8][3][3][256][32]
 	conv8B  [256]float32       // conv8.bias [256]
-	conv9W  [1179648]float32   // conv9.weight, stored [Fh][Fw][C][K] = [3][3][256][512]
+	conv9W  [1179648]float32   // conv9.weight, packed [K/32][Fh][Fw][C][32] = [16][3][3][256][32]
 	conv9B  [512]float32       // conv9.bias [512]
-	conv10W [2359296]float32   // conv10.weight, stored [Fh][Fw][C][K] = [3][3][512][512]
+	conv10W [2359296]float32   // conv10.weight, packed [K/32][Fh][Fw][C][32] = [16][3][3][512][32]
 	conv10B [512]float32       // conv10.bias [512]
-	conv11W [2359296]float32   // conv11.weight, stored [Fh][Fw][C][K] = [3][3][512][512]
+	conv11W [2359296]float32   // conv11.weight, packed [K/32][Fh][Fw][C][32] = [16][3][3][512][32]
 	conv11B [512]float32       // conv11.bias [512]
-	conv12W [2359296]float32   // conv12.weight, stored [Fh][Fw][C][K] = [3][3][512][512]
+	conv12W [2359296]float32   // conv12.weight, packed [K/32][Fh][Fw][C][32] = [16][3][3][512][32]
 	conv12B [512]float32       // conv12.bias [512]
-	conv13W [2359296]float32   // conv13.weight, stored [Fh][Fw][C][K] = [3][3][512][512]
+	conv13W [2359296]float32   // conv13.weight, packed [K/32][Fh][Fw][C][32] = [16][3][3][512][32]
 	conv13B [512]float32       // conv13.bias [512]
-	conv14W [2359296]float32   // conv14.weight, stored [Fh][Fw][C][K] = [3][3][512][512]
+	conv14W [2359296]float32   // conv14.weight, packed [K/32][Fh][Fw][C][32] = [16][3][3][512][32]
 	conv14B [512]float32       // conv14.bias [512]
-	conv15W [2359296]float32   // conv15.weight, stored [Fh][Fw][C][K] = [3][3][512][512]
+	conv15W [2359296]float32   // conv15.weight, packed [K/32][Fh][Fw][C][32] = [16][3][3][512][32]
 	conv15B [512]float32       // conv15.bias [512]
-	conv16W [2359296]float32   // conv16.weight, stored [Fh][Fw][C][K] = [3][3][512][512]
+	conv16W [2359296]float32   // conv16.weight, packed [K/32][Fh][Fw][C][32] = [16][3][3][512][32]
 	conv16B [512]float32       // conv16.bias [512]
 	fc1W    [102760448]float32 // fc1.weight, stored [out][in] = [4096][25088], the input in H, W, C order
 	fc1B    [4096]float32      // fc1.bias [4096]
@@ -653,6 +749,8 @@ func (p *params) slices() [numTensors][]float32 {
 	return [numTensors][]float32{p.conv1W[:], p.conv1B[:], p.conv2W[:], p.conv2B[:], p.conv3W[:], p.conv3B[:], p.conv4W[:], p.conv4B[:], p.conv5W[:], p.conv5B[:], p.conv6W[:], p.conv6B[:], p.conv7W[:], p.conv7B[:], p.conv8W[:], p.conv8B[:], p.conv9W[:], p.conv9B[:], p.conv10W[:], p.conv10B[:], p.conv11W[:], p.conv11B[:], p.conv12W[:], p.conv12B[:], p.conv13W[:], p.conv13B[:], p.conv14W[:], p.conv14B[:], p.conv15W[:], p.conv15B[:], p.conv16W[:], p.conv16B[:], p.fc1W[:], p.fc1B[:], p.fc2W[:], p.fc2B[:], p.fc3W[:], p.fc3B[:]}
 }
 
+// paramSizes holds each parameter's number of values in PyTorch's layout.
+var paramSizes = [numTensors]int{1728, 64, 36864, 64, 73728, 128, 147456, 128, 294912, 256, 589824, 256, 589824, 256, 589824, 256, 1179648, 512, 2359296, 512, 2359296, 512, 2359296, 512, 2359296, 512, 2359296, 512, 2359296, 512, 2359296, 512, 102760448, 4096, 16777216, 4096, 4096000, 1000}
 var paramSpecs = []runtime.ParamSpec{{
 	Name:  "conv1.weight",
 	Shape: []int{64, 3, 3, 3},
@@ -818,195 +916,67 @@ func (p *params) init(seed uint64) {
 func (p *params) fromTorch(i int, src []float32) {
 	switch i {
 	case 0:
-		for k := range 64 {
-			for c := range 3 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv1W[i*576+j*192+c*64+k] = src[k*27+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv1W[:], src, 64, 3, 3, 3, 32, false)
 	case 1:
 		copy(p.conv1B[:], src)
 	case 2:
-		for k := range 64 {
-			for c := range 64 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv2W[i*12288+j*4096+c*64+k] = src[k*576+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv2W[:], src, 64, 64, 3, 3, 32, false)
 	case 3:
 		copy(p.conv2B[:], src)
 	case 4:
-		for k := range 128 {
-			for c := range 64 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv3W[i*24576+j*8192+c*128+k] = src[k*576+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv3W[:], src, 128, 64, 3, 3, 32, false)
 	case 5:
 		copy(p.conv3B[:], src)
 	case 6:
-		for k := range 128 {
-			for c := range 128 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv4W[i*49152+j*16384+c*128+k] = src[k*1152+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv4W[:], src, 128, 128, 3, 3, 32, false)
 	case 7:
 		copy(p.conv4B[:], src)
 	case 8:
-		for k := range 256 {
-			for c := range 128 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv5W[i*98304+j*32768+c*256+k] = src[k*1152+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv5W[:], src, 256, 128, 3, 3, 32, false)
 	case 9:
 		copy(p.conv5B[:], src)
 	case 10:
-		for k := range 256 {
-			for c := range 256 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv6W[i*196608+j*65536+c*256+k] = src[k*2304+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv6W[:], src, 256, 256, 3, 3, 32, false)
 	case 11:
 		copy(p.conv6B[:], src)
 	case 12:
-		for k := range 256 {
-			for c := range 256 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv7W[i*196608+j*65536+c*256+k] = src[k*2304+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv7W[:], src, 256, 256, 3, 3, 32, false)
 	case 13:
 		copy(p.conv7B[:], src)
 	case 14:
-		for k := range 256 {
-			for c := range 256 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv8W[i*196608+j*65536+c*256+k] = src[k*2304+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv8W[:], src, 256, 256, 3, 3, 32, false)
 	case 15:
 		copy(p.conv8B[:], src)
 	case 16:
-		for k := range 512 {
-			for c := range 256 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv9W[i*393216+j*131072+c*512+k] = src[k*2304+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv9W[:], src, 512, 256, 3, 3, 32, false)
 	case 17:
 		copy(p.conv9B[:], src)
 	case 18:
-		for k := range 512 {
-			for c := range 512 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv10W[i*786432+j*262144+c*512+k] = src[k*4608+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv10W[:], src, 512, 512, 3, 3, 32, false)
 	case 19:
 		copy(p.conv10B[:], src)
 	case 20:
-		for k := range 512 {
-			for c := range 512 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv11W[i*786432+j*262144+c*512+k] = src[k*4608+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv11W[:], src, 512, 512, 3, 3, 32, false)
 	case 21:
 		copy(p.conv11B[:], src)
 	case 22:
-		for k := range 512 {
-			for c := range 512 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv12W[i*786432+j*262144+c*512+k] = src[k*4608+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv12W[:], src, 512, 512, 3, 3, 32, false)
 	case 23:
 		copy(p.conv12B[:], src)
 	case 24:
-		for k := range 512 {
-			for c := range 512 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv13W[i*786432+j*262144+c*512+k] = src[k*4608+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv13W[:], src, 512, 512, 3, 3, 32, false)
 	case 25:
 		copy(p.conv13B[:], src)
 	case 26:
-		for k := range 512 {
-			for c := range 512 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv14W[i*786432+j*262144+c*512+k] = src[k*4608+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv14W[:], src, 512, 512, 3, 3, 32, false)
 	case 27:
 		copy(p.conv14B[:], src)
 	case 28:
-		for k := range 512 {
-			for c := range 512 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv15W[i*786432+j*262144+c*512+k] = src[k*4608+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv15W[:], src, 512, 512, 3, 3, 32, false)
 	case 29:
 		copy(p.conv15B[:], src)
 	case 30:
-		for k := range 512 {
-			for c := range 512 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv16W[i*786432+j*262144+c*512+k] = src[k*4608+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv16W[:], src, 512, 512, 3, 3, 32, false)
 	case 31:
 		copy(p.conv16B[:], src)
 	case 32:
@@ -1036,195 +1006,67 @@ func (p *params) fromTorch(i int, src []float32) {
 func (p *params) toTorch(i int, dst []float32) {
 	switch i {
 	case 0:
-		for k := range 64 {
-			for c := range 3 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*27+c*9+i*3+j] = p.conv1W[i*576+j*192+c*64+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv1W[:], dst, 64, 3, 3, 3, 32, true)
 	case 1:
 		copy(dst, p.conv1B[:])
 	case 2:
-		for k := range 64 {
-			for c := range 64 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*576+c*9+i*3+j] = p.conv2W[i*12288+j*4096+c*64+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv2W[:], dst, 64, 64, 3, 3, 32, true)
 	case 3:
 		copy(dst, p.conv2B[:])
 	case 4:
-		for k := range 128 {
-			for c := range 64 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*576+c*9+i*3+j] = p.conv3W[i*24576+j*8192+c*128+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv3W[:], dst, 128, 64, 3, 3, 32, true)
 	case 5:
 		copy(dst, p.conv3B[:])
 	case 6:
-		for k := range 128 {
-			for c := range 128 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*1152+c*9+i*3+j] = p.conv4W[i*49152+j*16384+c*128+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv4W[:], dst, 128, 128, 3, 3, 32, true)
 	case 7:
 		copy(dst, p.conv4B[:])
 	case 8:
-		for k := range 256 {
-			for c := range 128 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*1152+c*9+i*3+j] = p.conv5W[i*98304+j*32768+c*256+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv5W[:], dst, 256, 128, 3, 3, 32, true)
 	case 9:
 		copy(dst, p.conv5B[:])
 	case 10:
-		for k := range 256 {
-			for c := range 256 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*2304+c*9+i*3+j] = p.conv6W[i*196608+j*65536+c*256+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv6W[:], dst, 256, 256, 3, 3, 32, true)
 	case 11:
 		copy(dst, p.conv6B[:])
 	case 12:
-		for k := range 256 {
-			for c := range 256 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*2304+c*9+i*3+j] = p.conv7W[i*196608+j*65536+c*256+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv7W[:], dst, 256, 256, 3, 3, 32, true)
 	case 13:
 		copy(dst, p.conv7B[:])
 	case 14:
-		for k := range 256 {
-			for c := range 256 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*2304+c*9+i*3+j] = p.conv8W[i*196608+j*65536+c*256+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv8W[:], dst, 256, 256, 3, 3, 32, true)
 	case 15:
 		copy(dst, p.conv8B[:])
 	case 16:
-		for k := range 512 {
-			for c := range 256 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*2304+c*9+i*3+j] = p.conv9W[i*393216+j*131072+c*512+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv9W[:], dst, 512, 256, 3, 3, 32, true)
 	case 17:
 		copy(dst, p.conv9B[:])
 	case 18:
-		for k := range 512 {
-			for c := range 512 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*4608+c*9+i*3+j] = p.conv10W[i*786432+j*262144+c*512+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv10W[:], dst, 512, 512, 3, 3, 32, true)
 	case 19:
 		copy(dst, p.conv10B[:])
 	case 20:
-		for k := range 512 {
-			for c := range 512 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*4608+c*9+i*3+j] = p.conv11W[i*786432+j*262144+c*512+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv11W[:], dst, 512, 512, 3, 3, 32, true)
 	case 21:
 		copy(dst, p.conv11B[:])
 	case 22:
-		for k := range 512 {
-			for c := range 512 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*4608+c*9+i*3+j] = p.conv12W[i*786432+j*262144+c*512+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv12W[:], dst, 512, 512, 3, 3, 32, true)
 	case 23:
 		copy(dst, p.conv12B[:])
 	case 24:
-		for k := range 512 {
-			for c := range 512 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*4608+c*9+i*3+j] = p.conv13W[i*786432+j*262144+c*512+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv13W[:], dst, 512, 512, 3, 3, 32, true)
 	case 25:
 		copy(dst, p.conv13B[:])
 	case 26:
-		for k := range 512 {
-			for c := range 512 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*4608+c*9+i*3+j] = p.conv14W[i*786432+j*262144+c*512+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv14W[:], dst, 512, 512, 3, 3, 32, true)
 	case 27:
 		copy(dst, p.conv14B[:])
 	case 28:
-		for k := range 512 {
-			for c := range 512 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*4608+c*9+i*3+j] = p.conv15W[i*786432+j*262144+c*512+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv15W[:], dst, 512, 512, 3, 3, 32, true)
 	case 29:
 		copy(dst, p.conv15B[:])
 	case 30:
-		for k := range 512 {
-			for c := range 512 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*4608+c*9+i*3+j] = p.conv16W[i*786432+j*262144+c*512+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv16W[:], dst, 512, 512, 3, 3, 32, true)
 	case 31:
 		copy(dst, p.conv16B[:])
 	case 32:
@@ -1255,18 +1097,61 @@ func (p *params) toTorch(i int, dst []float32) {
 func (p *params) arrays(suffix string) []*runtime.Array {
 	out := make([]*runtime.Array, len(paramSpecs))
 	for i, s := range paramSpecs {
-		data := make([]float32, len(p.slices()[i]))
+		data := make([]float32, paramSizes[i])
 		p.toTorch(i, data)
 		out[i] = runtime.NewArray32(s.Name+suffix, s.Shape, data)
 	}
 	return out
 }
 
+// transposed holds, for each stride-1 conv, the weights of the transposed
+// convolution that computes its input gradient (see runtime.TransposeConv).
+type transposed struct {
+	conv1T  [9216]float32
+	conv2T  [36864]float32
+	conv3T  [73728]float32
+	conv4T  [147456]float32
+	conv5T  [294912]float32
+	conv6T  [589824]float32
+	conv7T  [589824]float32
+	conv8T  [589824]float32
+	conv9T  [1179648]float32
+	conv10T [2359296]float32
+	conv11T [2359296]float32
+	conv12T [2359296]float32
+	conv13T [2359296]float32
+	conv14T [2359296]float32
+	conv15T [2359296]float32
+	conv16T [2359296]float32
+}
+
+// update recomputes the transposed weights from p.
+func (t *transposed) update(p *params) {
+	runtime.TransposeConv(t.conv1T[:], p.conv1W[:], 64, 3, 3, 3, 32, 16)
+	runtime.TransposeConv(t.conv2T[:], p.conv2W[:], 64, 64, 3, 3, 32, 32)
+	runtime.TransposeConv(t.conv3T[:], p.conv3W[:], 128, 64, 3, 3, 32, 32)
+	runtime.TransposeConv(t.conv4T[:], p.conv4W[:], 128, 128, 3, 3, 32, 32)
+	runtime.TransposeConv(t.conv5T[:], p.conv5W[:], 256, 128, 3, 3, 32, 32)
+	runtime.TransposeConv(t.conv6T[:], p.conv6W[:], 256, 256, 3, 3, 32, 32)
+	runtime.TransposeConv(t.conv7T[:], p.conv7W[:], 256, 256, 3, 3, 32, 32)
+	runtime.TransposeConv(t.conv8T[:], p.conv8W[:], 256, 256, 3, 3, 32, 32)
+	runtime.TransposeConv(t.conv9T[:], p.conv9W[:], 512, 256, 3, 3, 32, 32)
+	runtime.TransposeConv(t.conv10T[:], p.conv10W[:], 512, 512, 3, 3, 32, 32)
+	runtime.TransposeConv(t.conv11T[:], p.conv11W[:], 512, 512, 3, 3, 32, 32)
+	runtime.TransposeConv(t.conv12T[:], p.conv12W[:], 512, 512, 3, 3, 32, 32)
+	runtime.TransposeConv(t.conv13T[:], p.conv13W[:], 512, 512, 3, 3, 32, 32)
+	runtime.TransposeConv(t.conv14T[:], p.conv14W[:], 512, 512, 3, 3, 32, 32)
+	runtime.TransposeConv(t.conv15T[:], p.conv15W[:], 512, 512, 3, 3, 32, 32)
+	runtime.TransposeConv(t.conv16T[:], p.conv16W[:], 512, 512, 3, 3, 32, 32)
+}
+
 // worker holds the buffers of one sample in flight, H×W×C with padding where
-// the next layer reads with padding.
+// a layer reads with padding.
 type worker struct {
-	grads *params      // this worker's gradient sums (workers other than 0)
-	back  *backBuffers // allocated on the first backward pass
+	grads   *params         // this worker's gradient sums (workers other than 0)
+	back    *backBuffers    // allocated on the first backward pass
+	scratch runtime.Scratch // the kernels' temporary memory
+	pass    pass            // the pass this worker runs in a batch
 
 	x0           [153228]float32  // input: 224x224x3 padded to 226x226x3
 	x1           [3268864]float32 // conv 3x3x64 s1 p1, relu: 224x224x64 padded to 226x226x64
@@ -1296,38 +1181,39 @@ type worker struct {
 	x25          [4096]float32    // dropout 0.5: 4096
 	x26          [1000]float32    // fc 1000: 1000
 	x27          [1000]float32    // softmax: 1000
-	idxmaxpool1  [802816]int32    // offset in x2 of each maximum of maxpool1
-	idxmaxpool2  [401408]int32    // offset in x5 of each maximum of maxpool2
-	idxmaxpool3  [200704]int32    // offset in x10 of each maximum of maxpool3
-	idxmaxpool4  [100352]int32    // offset in x15 of each maximum of maxpool4
-	idxmaxpool5  [25088]int32     // offset in x20 of each maximum of maxpool5
+	idxmaxpool1  [802816]int32    // where each maximum of maxpool1 came from, as an offset in d2
+	idxmaxpool2  [401408]int32    // where each maximum of maxpool2 came from, as an offset in d5
+	idxmaxpool3  [200704]int32    // where each maximum of maxpool3 came from, as an offset in d10
+	idxmaxpool4  [100352]int32    // where each maximum of maxpool4 came from, as an offset in d15
+	idxmaxpool5  [25088]int32     // where each maximum of maxpool5 came from, as an offset in d20
 	maskdropout1 [4096]float32    // the mask of dropout1: 0 or 1/(1-p)
 	maskdropout2 [4096]float32    // the mask of dropout2: 0 or 1/(1-p)
 }
 
-// backBuffers holds the gradient of each tensor of a worker.
+// backBuffers holds the gradient of each tensor of a worker, padded where the
+// transposed convolution of the layer that made the tensor reads it.
 type backBuffers struct {
-	d0  [153228]float32
+	d0  [150528]float32
 	d1  [3268864]float32
-	d2  [3211264]float32
-	d3  [831744]float32
+	d2  [3268864]float32
+	d3  [802816]float32
 	d4  [1663488]float32
-	d5  [1605632]float32
-	d6  [430592]float32
+	d5  [1663488]float32
+	d6  [401408]float32
 	d7  [861184]float32
 	d8  [861184]float32
 	d9  [861184]float32
-	d10 [802816]float32
-	d11 [230400]float32
+	d10 [861184]float32
+	d11 [200704]float32
 	d12 [460800]float32
 	d13 [460800]float32
 	d14 [460800]float32
-	d15 [401408]float32
-	d16 [131072]float32
+	d15 [460800]float32
+	d16 [100352]float32
 	d17 [131072]float32
 	d18 [131072]float32
 	d19 [131072]float32
-	d20 [100352]float32
+	d20 [131072]float32
 	d21 [25088]float32
 	d22 [4096]float32
 	d23 [4096]float32
@@ -1335,6 +1221,17 @@ type backBuffers struct {
 	d25 [4096]float32
 	d26 [1000]float32
 	d27 [1000]float32
+}
+
+// pass is what the phases of one pass read: the parameters, where gradients
+// go, and what draws the sample's dropout masks.
+type pass struct {
+	p, sums *params
+	wt      *transposed
+	train   bool
+	seed    uint64
+	sample  int
+	needDx  bool
 }
 
 // load copies src into the input buffer, from C×H×W to H×W×C.
@@ -1353,45 +1250,21 @@ func (w *worker) store(dst *Output) {
 	copy(dst[:], w.x27[:])
 }
 
-// forward runs every layer on the sample in the input buffer; sample is its
-// index in the batch, which draws its dropout masks.
-func (w *worker) forward(p *params, train bool, seed uint64, sample int) {
-	w.conv1Forward(p)
-	w.conv2Forward(p)
-	w.maxpool1Forward()
-	w.conv3Forward(p)
-	w.conv4Forward(p)
-	w.maxpool2Forward()
-	w.conv5Forward(p)
-	w.conv6Forward(p)
-	w.conv7Forward(p)
-	w.conv8Forward(p)
-	w.maxpool3Forward()
-	w.conv9Forward(p)
-	w.conv10Forward(p)
-	w.conv11Forward(p)
-	w.conv12Forward(p)
-	w.maxpool4Forward()
-	w.conv13Forward(p)
-	w.conv14Forward(p)
-	w.conv15Forward(p)
-	w.conv16Forward(p)
-	w.maxpool5Forward()
-	w.fc1Forward(p)
-	w.dropout1Forward(train, seed, sample)
-	w.fc2Forward(p)
-	w.dropout2Forward(train, seed, sample)
-	w.fc3Forward(p)
-	w.softmax1Forward()
-}
-
-// backward runs every layer backward from the output gradient dy, adding the
-// parameter gradients to sums, and writes the input gradient to dx unless it
-// is nil.
-func (w *worker) backward(p, sums *params, dy *Output, dx *Input) {
+// loadGrad copies the output gradient dy into its buffer.
+func (w *worker) loadGrad(dy *Output) {
 	w.ensureBack()
 	copy(w.back.d27[:], dy[:])
-	w.backwardFrom(26, p, sums, dx)
+}
+
+// storeGrad copies the input gradient to dx, in PyTorch's order.
+func (w *worker) storeGrad(dx *Input) {
+	for c := range 3 {
+		for y := range 224 {
+			for x := range 224 {
+				dx[c*50176+y*224+x] = w.back.d0[y*672+x*3+c]
+			}
+		}
+	}
 }
 
 // ensureBack allocates the gradient buffers on first use.
@@ -1401,2415 +1274,803 @@ func (w *worker) ensureBack() {
 	}
 }
 
-// backwardFrom runs steps last, last-1, ..., 0 backward, from the gradient of
-// step last's output already in its buffer.
-func (w *worker) backwardFrom(last int, p, sums *params, dx *Input) {
-	bb := w.back
-	switch {
-	case last >= 26:
-		w.softmax1Backward(true)
-		fallthrough
-	case last >= 25:
-		w.fc3Backward(p, sums, true)
-		fallthrough
-	case last >= 24:
-		w.dropout2Backward(true)
-		fallthrough
-	case last >= 23:
-		w.fc2Backward(p, sums, true)
-		fallthrough
-	case last >= 22:
-		w.dropout1Backward(true)
-		fallthrough
-	case last >= 21:
-		w.fc1Backward(p, sums, true)
-		fallthrough
-	case last >= 20:
-		w.maxpool5Backward(true)
-		fallthrough
-	case last >= 19:
-		w.conv16Backward(p, sums, true)
-		fallthrough
-	case last >= 18:
-		w.conv15Backward(p, sums, true)
-		fallthrough
-	case last >= 17:
-		w.conv14Backward(p, sums, true)
-		fallthrough
-	case last >= 16:
-		w.conv13Backward(p, sums, true)
-		fallthrough
-	case last >= 15:
-		w.maxpool4Backward(true)
-		fallthrough
-	case last >= 14:
-		w.conv12Backward(p, sums, true)
-		fallthrough
-	case last >= 13:
-		w.conv11Backward(p, sums, true)
-		fallthrough
-	case last >= 12:
-		w.conv10Backward(p, sums, true)
-		fallthrough
-	case last >= 11:
-		w.conv9Backward(p, sums, true)
-		fallthrough
-	case last >= 10:
-		w.maxpool3Backward(true)
-		fallthrough
-	case last >= 9:
-		w.conv8Backward(p, sums, true)
-		fallthrough
-	case last >= 8:
-		w.conv7Backward(p, sums, true)
-		fallthrough
-	case last >= 7:
-		w.conv6Backward(p, sums, true)
-		fallthrough
-	case last >= 6:
-		w.conv5Backward(p, sums, true)
-		fallthrough
-	case last >= 5:
-		w.maxpool2Backward(true)
-		fallthrough
-	case last >= 4:
-		w.conv4Backward(p, sums, true)
-		fallthrough
-	case last >= 3:
-		w.conv3Backward(p, sums, true)
-		fallthrough
-	case last >= 2:
-		w.maxpool1Backward(true)
-		fallthrough
-	case last >= 1:
-		w.conv2Backward(p, sums, true)
-		fallthrough
-	case last >= 0:
-		w.conv1Backward(p, sums, dx != nil)
-	}
-	if dx != nil {
-		for c := range 3 {
-			for y := range 224 {
-				for x := range 224 {
-					dx[c*50176+y*224+x] = bb.d0[y*678+x*3+c+681]
-				}
-			}
-		}
+// conv1Geom: conv 3x3x64 s1 p1, weights in blocks of 32 channels.
+var conv1Geom = runtime.ConvGeom{
+	C:       3,
+	DOutOff: 14528,
+	DOutRow: 14464,
+	FH:      3,
+	FW:      3,
+	InRow:   678,
+	K:       64,
+	KB:      32,
+	OH:      224,
+	OW:      224,
+	OutOff:  14528,
+	OutRow:  14464,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv1Back: the transposed convolution that computes conv1's input gradient.
+var conv1Back = runtime.ConvGeom{
+	C:      64,
+	FH:     3,
+	FW:     3,
+	InRow:  14464,
+	K:      3,
+	KB:     16,
+	OH:     224,
+	OW:     224,
+	OutOff: 0,
+	OutRow: 672,
+	SH:     1,
+	SW:     1,
+}
+
+// conv2Geom: conv 3x3x64 s1 p1, weights in blocks of 32 channels.
+var conv2Geom = runtime.ConvGeom{
+	C:       64,
+	DOutOff: 14528,
+	DOutRow: 14464,
+	FH:      3,
+	FW:      3,
+	InRow:   14464,
+	K:       64,
+	KB:      32,
+	OH:      224,
+	OW:      224,
+	OutOff:  0,
+	OutRow:  14336,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv2Back: the transposed convolution that computes conv2's input gradient.
+var conv2Back = runtime.ConvGeom{
+	C:      64,
+	FH:     3,
+	FW:     3,
+	InRow:  14464,
+	K:      64,
+	KB:     32,
+	OH:     224,
+	OW:     224,
+	OutOff: 14528,
+	OutRow: 14464,
+	SH:     1,
+	SW:     1,
+}
+
+// maxpool1Geom: pool max 2x2 s2.
+var maxpool1Geom = runtime.PoolGeom{
+	C:       64,
+	DInOff:  14528,
+	DInRow:  14464,
+	DOutOff: 0,
+	DOutRow: 7168,
+	FH:      2,
+	FW:      2,
+	H:       224,
+	InOff:   0,
+	InRow:   14336,
+	OH:      112,
+	OW:      112,
+	OutOff:  7360,
+	OutRow:  7296,
+	PH:      0,
+	PW:      0,
+	SH:      2,
+	SW:      2,
+	W:       224,
+}
+
+// conv3Geom: conv 3x3x128 s1 p1, weights in blocks of 32 channels.
+var conv3Geom = runtime.ConvGeom{
+	C:       64,
+	DOutOff: 14720,
+	DOutRow: 14592,
+	FH:      3,
+	FW:      3,
+	InRow:   7296,
+	K:       128,
+	KB:      32,
+	OH:      112,
+	OW:      112,
+	OutOff:  14720,
+	OutRow:  14592,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv3Back: the transposed convolution that computes conv3's input gradient.
+var conv3Back = runtime.ConvGeom{
+	C:      128,
+	FH:     3,
+	FW:     3,
+	InRow:  14592,
+	K:      64,
+	KB:     32,
+	OH:     112,
+	OW:     112,
+	OutOff: 0,
+	OutRow: 7168,
+	SH:     1,
+	SW:     1,
+}
+
+// conv4Geom: conv 3x3x128 s1 p1, weights in blocks of 32 channels.
+var conv4Geom = runtime.ConvGeom{
+	C:       128,
+	DOutOff: 14720,
+	DOutRow: 14592,
+	FH:      3,
+	FW:      3,
+	InRow:   14592,
+	K:       128,
+	KB:      32,
+	OH:      112,
+	OW:      112,
+	OutOff:  0,
+	OutRow:  14336,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv4Back: the transposed convolution that computes conv4's input gradient.
+var conv4Back = runtime.ConvGeom{
+	C:      128,
+	FH:     3,
+	FW:     3,
+	InRow:  14592,
+	K:      128,
+	KB:     32,
+	OH:     112,
+	OW:     112,
+	OutOff: 14720,
+	OutRow: 14592,
+	SH:     1,
+	SW:     1,
+}
+
+// maxpool2Geom: pool max 2x2 s2.
+var maxpool2Geom = runtime.PoolGeom{
+	C:       128,
+	DInOff:  14720,
+	DInRow:  14592,
+	DOutOff: 0,
+	DOutRow: 7168,
+	FH:      2,
+	FW:      2,
+	H:       112,
+	InOff:   0,
+	InRow:   14336,
+	OH:      56,
+	OW:      56,
+	OutOff:  7552,
+	OutRow:  7424,
+	PH:      0,
+	PW:      0,
+	SH:      2,
+	SW:      2,
+	W:       112,
+}
+
+// conv5Geom: conv 3x3x256 s1 p1, weights in blocks of 32 channels.
+var conv5Geom = runtime.ConvGeom{
+	C:       128,
+	DOutOff: 15104,
+	DOutRow: 14848,
+	FH:      3,
+	FW:      3,
+	InRow:   7424,
+	K:       256,
+	KB:      32,
+	OH:      56,
+	OW:      56,
+	OutOff:  15104,
+	OutRow:  14848,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv5Back: the transposed convolution that computes conv5's input gradient.
+var conv5Back = runtime.ConvGeom{
+	C:      256,
+	FH:     3,
+	FW:     3,
+	InRow:  14848,
+	K:      128,
+	KB:     32,
+	OH:     56,
+	OW:     56,
+	OutOff: 0,
+	OutRow: 7168,
+	SH:     1,
+	SW:     1,
+}
+
+// conv6Geom: conv 3x3x256 s1 p1, weights in blocks of 32 channels.
+var conv6Geom = runtime.ConvGeom{
+	C:       256,
+	DOutOff: 15104,
+	DOutRow: 14848,
+	FH:      3,
+	FW:      3,
+	InRow:   14848,
+	K:       256,
+	KB:      32,
+	OH:      56,
+	OW:      56,
+	OutOff:  15104,
+	OutRow:  14848,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv6Back: the transposed convolution that computes conv6's input gradient.
+var conv6Back = runtime.ConvGeom{
+	C:      256,
+	FH:     3,
+	FW:     3,
+	InRow:  14848,
+	K:      256,
+	KB:     32,
+	OH:     56,
+	OW:     56,
+	OutOff: 15104,
+	OutRow: 14848,
+	SH:     1,
+	SW:     1,
+}
+
+// conv7Geom: conv 3x3x256 s1 p1, weights in blocks of 32 channels.
+var conv7Geom = runtime.ConvGeom{
+	C:       256,
+	DOutOff: 15104,
+	DOutRow: 14848,
+	FH:      3,
+	FW:      3,
+	InRow:   14848,
+	K:       256,
+	KB:      32,
+	OH:      56,
+	OW:      56,
+	OutOff:  15104,
+	OutRow:  14848,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv7Back: the transposed convolution that computes conv7's input gradient.
+var conv7Back = runtime.ConvGeom{
+	C:      256,
+	FH:     3,
+	FW:     3,
+	InRow:  14848,
+	K:      256,
+	KB:     32,
+	OH:     56,
+	OW:     56,
+	OutOff: 15104,
+	OutRow: 14848,
+	SH:     1,
+	SW:     1,
+}
+
+// conv8Geom: conv 3x3x256 s1 p1, weights in blocks of 32 channels.
+var conv8Geom = runtime.ConvGeom{
+	C:       256,
+	DOutOff: 15104,
+	DOutRow: 14848,
+	FH:      3,
+	FW:      3,
+	InRow:   14848,
+	K:       256,
+	KB:      32,
+	OH:      56,
+	OW:      56,
+	OutOff:  0,
+	OutRow:  14336,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv8Back: the transposed convolution that computes conv8's input gradient.
+var conv8Back = runtime.ConvGeom{
+	C:      256,
+	FH:     3,
+	FW:     3,
+	InRow:  14848,
+	K:      256,
+	KB:     32,
+	OH:     56,
+	OW:     56,
+	OutOff: 15104,
+	OutRow: 14848,
+	SH:     1,
+	SW:     1,
+}
+
+// maxpool3Geom: pool max 2x2 s2.
+var maxpool3Geom = runtime.PoolGeom{
+	C:       256,
+	DInOff:  15104,
+	DInRow:  14848,
+	DOutOff: 0,
+	DOutRow: 7168,
+	FH:      2,
+	FW:      2,
+	H:       56,
+	InOff:   0,
+	InRow:   14336,
+	OH:      28,
+	OW:      28,
+	OutOff:  7936,
+	OutRow:  7680,
+	PH:      0,
+	PW:      0,
+	SH:      2,
+	SW:      2,
+	W:       56,
+}
+
+// conv9Geom: conv 3x3x512 s1 p1, weights in blocks of 32 channels.
+var conv9Geom = runtime.ConvGeom{
+	C:       256,
+	DOutOff: 15872,
+	DOutRow: 15360,
+	FH:      3,
+	FW:      3,
+	InRow:   7680,
+	K:       512,
+	KB:      32,
+	OH:      28,
+	OW:      28,
+	OutOff:  15872,
+	OutRow:  15360,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv9Back: the transposed convolution that computes conv9's input gradient.
+var conv9Back = runtime.ConvGeom{
+	C:      512,
+	FH:     3,
+	FW:     3,
+	InRow:  15360,
+	K:      256,
+	KB:     32,
+	OH:     28,
+	OW:     28,
+	OutOff: 0,
+	OutRow: 7168,
+	SH:     1,
+	SW:     1,
+}
+
+// conv10Geom: conv 3x3x512 s1 p1, weights in blocks of 32 channels.
+var conv10Geom = runtime.ConvGeom{
+	C:       512,
+	DOutOff: 15872,
+	DOutRow: 15360,
+	FH:      3,
+	FW:      3,
+	InRow:   15360,
+	K:       512,
+	KB:      32,
+	OH:      28,
+	OW:      28,
+	OutOff:  15872,
+	OutRow:  15360,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv10Back: the transposed convolution that computes conv10's input gradient.
+var conv10Back = runtime.ConvGeom{
+	C:      512,
+	FH:     3,
+	FW:     3,
+	InRow:  15360,
+	K:      512,
+	KB:     32,
+	OH:     28,
+	OW:     28,
+	OutOff: 15872,
+	OutRow: 15360,
+	SH:     1,
+	SW:     1,
+}
+
+// conv11Geom: conv 3x3x512 s1 p1, weights in blocks of 32 channels.
+var conv11Geom = runtime.ConvGeom{
+	C:       512,
+	DOutOff: 15872,
+	DOutRow: 15360,
+	FH:      3,
+	FW:      3,
+	InRow:   15360,
+	K:       512,
+	KB:      32,
+	OH:      28,
+	OW:      28,
+	OutOff:  15872,
+	OutRow:  15360,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv11Back: the transposed convolution that computes conv11's input gradient.
+var conv11Back = runtime.ConvGeom{
+	C:      512,
+	FH:     3,
+	FW:     3,
+	InRow:  15360,
+	K:      512,
+	KB:     32,
+	OH:     28,
+	OW:     28,
+	OutOff: 15872,
+	OutRow: 15360,
+	SH:     1,
+	SW:     1,
+}
+
+// conv12Geom: conv 3x3x512 s1 p1, weights in blocks of 32 channels.
+var conv12Geom = runtime.ConvGeom{
+	C:       512,
+	DOutOff: 15872,
+	DOutRow: 15360,
+	FH:      3,
+	FW:      3,
+	InRow:   15360,
+	K:       512,
+	KB:      32,
+	OH:      28,
+	OW:      28,
+	OutOff:  0,
+	OutRow:  14336,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv12Back: the transposed convolution that computes conv12's input gradient.
+var conv12Back = runtime.ConvGeom{
+	C:      512,
+	FH:     3,
+	FW:     3,
+	InRow:  15360,
+	K:      512,
+	KB:     32,
+	OH:     28,
+	OW:     28,
+	OutOff: 15872,
+	OutRow: 15360,
+	SH:     1,
+	SW:     1,
+}
+
+// maxpool4Geom: pool max 2x2 s2.
+var maxpool4Geom = runtime.PoolGeom{
+	C:       512,
+	DInOff:  15872,
+	DInRow:  15360,
+	DOutOff: 0,
+	DOutRow: 7168,
+	FH:      2,
+	FW:      2,
+	H:       28,
+	InOff:   0,
+	InRow:   14336,
+	OH:      14,
+	OW:      14,
+	OutOff:  8704,
+	OutRow:  8192,
+	PH:      0,
+	PW:      0,
+	SH:      2,
+	SW:      2,
+	W:       28,
+}
+
+// conv13Geom: conv 3x3x512 s1 p1, weights in blocks of 32 channels.
+var conv13Geom = runtime.ConvGeom{
+	C:       512,
+	DOutOff: 8704,
+	DOutRow: 8192,
+	FH:      3,
+	FW:      3,
+	InRow:   8192,
+	K:       512,
+	KB:      32,
+	OH:      14,
+	OW:      14,
+	OutOff:  8704,
+	OutRow:  8192,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv13Back: the transposed convolution that computes conv13's input gradient.
+var conv13Back = runtime.ConvGeom{
+	C:      512,
+	FH:     3,
+	FW:     3,
+	InRow:  8192,
+	K:      512,
+	KB:     32,
+	OH:     14,
+	OW:     14,
+	OutOff: 0,
+	OutRow: 7168,
+	SH:     1,
+	SW:     1,
+}
+
+// conv14Geom: conv 3x3x512 s1 p1, weights in blocks of 32 channels.
+var conv14Geom = runtime.ConvGeom{
+	C:       512,
+	DOutOff: 8704,
+	DOutRow: 8192,
+	FH:      3,
+	FW:      3,
+	InRow:   8192,
+	K:       512,
+	KB:      32,
+	OH:      14,
+	OW:      14,
+	OutOff:  8704,
+	OutRow:  8192,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv14Back: the transposed convolution that computes conv14's input gradient.
+var conv14Back = runtime.ConvGeom{
+	C:      512,
+	FH:     3,
+	FW:     3,
+	InRow:  8192,
+	K:      512,
+	KB:     32,
+	OH:     14,
+	OW:     14,
+	OutOff: 8704,
+	OutRow: 8192,
+	SH:     1,
+	SW:     1,
+}
+
+// conv15Geom: conv 3x3x512 s1 p1, weights in blocks of 32 channels.
+var conv15Geom = runtime.ConvGeom{
+	C:       512,
+	DOutOff: 8704,
+	DOutRow: 8192,
+	FH:      3,
+	FW:      3,
+	InRow:   8192,
+	K:       512,
+	KB:      32,
+	OH:      14,
+	OW:      14,
+	OutOff:  8704,
+	OutRow:  8192,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv15Back: the transposed convolution that computes conv15's input gradient.
+var conv15Back = runtime.ConvGeom{
+	C:      512,
+	FH:     3,
+	FW:     3,
+	InRow:  8192,
+	K:      512,
+	KB:     32,
+	OH:     14,
+	OW:     14,
+	OutOff: 8704,
+	OutRow: 8192,
+	SH:     1,
+	SW:     1,
+}
+
+// conv16Geom: conv 3x3x512 s1 p1, weights in blocks of 32 channels.
+var conv16Geom = runtime.ConvGeom{
+	C:       512,
+	DOutOff: 8704,
+	DOutRow: 8192,
+	FH:      3,
+	FW:      3,
+	InRow:   8192,
+	K:       512,
+	KB:      32,
+	OH:      14,
+	OW:      14,
+	OutOff:  0,
+	OutRow:  7168,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv16Back: the transposed convolution that computes conv16's input gradient.
+var conv16Back = runtime.ConvGeom{
+	C:      512,
+	FH:     3,
+	FW:     3,
+	InRow:  8192,
+	K:      512,
+	KB:     32,
+	OH:     14,
+	OW:     14,
+	OutOff: 8704,
+	OutRow: 8192,
+	SH:     1,
+	SW:     1,
+}
+
+// maxpool5Geom: pool max 2x2 s2.
+var maxpool5Geom = runtime.PoolGeom{
+	C:       512,
+	DInOff:  8704,
+	DInRow:  8192,
+	DOutOff: 0,
+	DOutRow: 3584,
+	FH:      2,
+	FW:      2,
+	H:       14,
+	InOff:   0,
+	InRow:   7168,
+	OH:      7,
+	OW:      7,
+	OutOff:  0,
+	OutRow:  3584,
+	PH:      0,
+	PW:      0,
+	SH:      2,
+	SW:      2,
+	W:       14,
+}
+
+// conv1Forward computes conv 3x3x64 s1 p1 (vgg19.cnn:7:12) followed by relu: 224x224x3 -> 224x224x64, output rows [lo, hi).
+func (w *worker) conv1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv1Geom, s, w.x1[:], w.x0[:], c.p.conv1W[:], c.p.conv1B[:], lo, hi)
+}
+
+// conv2Forward computes conv 3x3x64 s1 p1 (vgg19.cnn:7:12) followed by relu: 224x224x64 -> 224x224x64, output rows [lo, hi).
+func (w *worker) conv2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv2Geom, s, w.x2[:], w.x1[:], c.p.conv2W[:], c.p.conv2B[:], lo, hi)
+}
+
+// maxpool1Forward computes pool max 2x2 s2 (vgg19.cnn:8:1): 224x224x64 -> 112x112x64, output rows [lo, hi).
+func (w *worker) maxpool1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MaxPoolForward(&maxpool1Geom, w.x3[:], w.idxmaxpool1[:], w.x2[:], lo, hi)
+}
+
+// conv3Forward computes conv 3x3x128 s1 p1 (vgg19.cnn:9:12) followed by relu: 112x112x64 -> 112x112x128, output rows [lo, hi).
+func (w *worker) conv3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv3Geom, s, w.x4[:], w.x3[:], c.p.conv3W[:], c.p.conv3B[:], lo, hi)
+}
+
+// conv4Forward computes conv 3x3x128 s1 p1 (vgg19.cnn:9:12) followed by relu: 112x112x128 -> 112x112x128, output rows [lo, hi).
+func (w *worker) conv4Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv4Geom, s, w.x5[:], w.x4[:], c.p.conv4W[:], c.p.conv4B[:], lo, hi)
+}
+
+// maxpool2Forward computes pool max 2x2 s2 (vgg19.cnn:10:1): 112x112x128 -> 56x56x128, output rows [lo, hi).
+func (w *worker) maxpool2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MaxPoolForward(&maxpool2Geom, w.x6[:], w.idxmaxpool2[:], w.x5[:], lo, hi)
+}
+
+// conv5Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x128 -> 56x56x256, output rows [lo, hi).
+func (w *worker) conv5Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv5Geom, s, w.x7[:], w.x6[:], c.p.conv5W[:], c.p.conv5B[:], lo, hi)
+}
+
+// conv6Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256, output rows [lo, hi).
+func (w *worker) conv6Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv6Geom, s, w.x8[:], w.x7[:], c.p.conv6W[:], c.p.conv6B[:], lo, hi)
+}
+
+// conv7Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256, output rows [lo, hi).
+func (w *worker) conv7Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv7Geom, s, w.x9[:], w.x8[:], c.p.conv7W[:], c.p.conv7B[:], lo, hi)
+}
+
+// conv8Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256, output rows [lo, hi).
+func (w *worker) conv8Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv8Geom, s, w.x10[:], w.x9[:], c.p.conv8W[:], c.p.conv8B[:], lo, hi)
+}
+
+// maxpool3Forward computes pool max 2x2 s2 (vgg19.cnn:12:1): 56x56x256 -> 28x28x256, output rows [lo, hi).
+func (w *worker) maxpool3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MaxPoolForward(&maxpool3Geom, w.x11[:], w.idxmaxpool3[:], w.x10[:], lo, hi)
+}
+
+// conv9Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x256 -> 28x28x512, output rows [lo, hi).
+func (w *worker) conv9Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv9Geom, s, w.x12[:], w.x11[:], c.p.conv9W[:], c.p.conv9B[:], lo, hi)
+}
+
+// conv10Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512, output rows [lo, hi).
+func (w *worker) conv10Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv10Geom, s, w.x13[:], w.x12[:], c.p.conv10W[:], c.p.conv10B[:], lo, hi)
+}
+
+// conv11Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512, output rows [lo, hi).
+func (w *worker) conv11Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv11Geom, s, w.x14[:], w.x13[:], c.p.conv11W[:], c.p.conv11B[:], lo, hi)
+}
+
+// conv12Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512, output rows [lo, hi).
+func (w *worker) conv12Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv12Geom, s, w.x15[:], w.x14[:], c.p.conv12W[:], c.p.conv12B[:], lo, hi)
+}
+
+// maxpool4Forward computes pool max 2x2 s2 (vgg19.cnn:14:1): 28x28x512 -> 14x14x512, output rows [lo, hi).
+func (w *worker) maxpool4Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MaxPoolForward(&maxpool4Geom, w.x16[:], w.idxmaxpool4[:], w.x15[:], lo, hi)
+}
+
+// conv13Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, output rows [lo, hi).
+func (w *worker) conv13Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv13Geom, s, w.x17[:], w.x16[:], c.p.conv13W[:], c.p.conv13B[:], lo, hi)
+}
+
+// conv14Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, output rows [lo, hi).
+func (w *worker) conv14Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv14Geom, s, w.x18[:], w.x17[:], c.p.conv14W[:], c.p.conv14B[:], lo, hi)
+}
+
+// conv15Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, output rows [lo, hi).
+func (w *worker) conv15Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv15Geom, s, w.x19[:], w.x18[:], c.p.conv15W[:], c.p.conv15B[:], lo, hi)
+}
+
+// conv16Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, output rows [lo, hi).
+func (w *worker) conv16Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv16Geom, s, w.x20[:], w.x19[:], c.p.conv16W[:], c.p.conv16B[:], lo, hi)
+}
+
+// maxpool5Forward computes pool max 2x2 s2 (vgg19.cnn:16:1): 14x14x512 -> 7x7x512, output rows [lo, hi).
+func (w *worker) maxpool5Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MaxPoolForward(&maxpool5Geom, w.x21[:], w.idxmaxpool5[:], w.x20[:], lo, hi)
+}
+
+// fc1Forward computes fc 4096 (vgg19.cnn:17:1) followed by relu: 7x7x512 -> 4096, outputs [lo, hi).
+func (w *worker) fc1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCForward(w.x22[:], w.x21[:], c.p.fc1W[:], c.p.fc1B[:], 25088, lo, hi)
+	for i := lo; i < hi; i++ {
+		w.x22[i] = max(w.x22[i], 0)
 	}
 }
 
-// conv1Forward computes conv 3x3x64 s1 p1 (vgg19.cnn:7:12) followed by relu: 224x224x3 -> 224x224x64.
-func (w *worker) conv1Forward(p *params) {
-	for y := range 224 {
-		for x := range 224 {
-			o := w.x1[y*14464+x*64+14528:][:64:64]
-			copy(o, p.conv1B[:])
-			// filter row 0
-			for t, v := range w.x0[y*678+x*3:][:9:9] {
-				wt := p.conv1W[t*64:][:64:64]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x0[y*678+x*3+678:][:9:9] {
-				wt := p.conv1W[t*64+576:][:64:64]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x0[y*678+x*3+1356:][:9:9] {
-				wt := p.conv1W[t*64+1152:][:64:64]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv1Backward is the backward pass of conv1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv1Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	for y := range 224 {
-		out := w.x1[y*14464+14528:][:14336:14336]
-		d := bb.d1[y*14464+14528:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv1B[:]
-	for y := range 224 {
-		for x := range 224 {
-			do := bb.d1[y*14464+x*64+14528:][:64:64]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x0[y*678+x*3:][:9:9] {
-				gt := sums.conv1W[t*64:][:64:64]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x0[y*678+x*3+678:][:9:9] {
-				gt := sums.conv1W[t*64+576:][:64:64]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x0[y*678+x*3+1356:][:9:9] {
-				gt := sums.conv1W[t*64+1152:][:64:64]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d0[:])
-	for y := range 224 {
-		for x := range 224 {
-			do := bb.d1[y*14464+x*64+14528:][:64:64]
-			// filter row 0
-			{
-				drow := bb.d0[y*678+x*3:][:9:9]
-				for t := range drow {
-					wt := p.conv1W[t*64:][:64:64]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d0[y*678+x*3+678:][:9:9]
-				for t := range drow {
-					wt := p.conv1W[t*64+576:][:64:64]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d0[y*678+x*3+1356:][:9:9]
-				for t := range drow {
-					wt := p.conv1W[t*64+1152:][:64:64]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// conv2Forward computes conv 3x3x64 s1 p1 (vgg19.cnn:7:12) followed by relu: 224x224x64 -> 224x224x64.
-func (w *worker) conv2Forward(p *params) {
-	for y := range 224 {
-		for x := range 224 {
-			o := w.x2[y*14336+x*64:][:64:64]
-			copy(o, p.conv2B[:])
-			// filter row 0
-			for t, v := range w.x1[y*14464+x*64:][:192:192] {
-				wt := p.conv2W[t*64:][:64:64]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x1[y*14464+x*64+14464:][:192:192] {
-				wt := p.conv2W[t*64+12288:][:64:64]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x1[y*14464+x*64+28928:][:192:192] {
-				wt := p.conv2W[t*64+24576:][:64:64]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv2Backward is the backward pass of conv2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv2Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x2[0:][:3211264:3211264]
-		d := bb.d2[0:][:3211264:3211264]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv2B[:]
-	for y := range 224 {
-		for x := range 224 {
-			do := bb.d2[y*14336+x*64:][:64:64]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x1[y*14464+x*64:][:192:192] {
-				gt := sums.conv2W[t*64:][:64:64]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x1[y*14464+x*64+14464:][:192:192] {
-				gt := sums.conv2W[t*64+12288:][:64:64]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x1[y*14464+x*64+28928:][:192:192] {
-				gt := sums.conv2W[t*64+24576:][:64:64]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d1[:])
-	for y := range 224 {
-		for x := range 224 {
-			do := bb.d2[y*14336+x*64:][:64:64]
-			// filter row 0
-			{
-				drow := bb.d1[y*14464+x*64:][:192:192]
-				for t := range drow {
-					wt := p.conv2W[t*64:][:64:64]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d1[y*14464+x*64+14464:][:192:192]
-				for t := range drow {
-					wt := p.conv2W[t*64+12288:][:64:64]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d1[y*14464+x*64+28928:][:192:192]
-				for t := range drow {
-					wt := p.conv2W[t*64+24576:][:64:64]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// maxpool1Forward computes pool max 2x2 s2 (vgg19.cnn:8:1): 224x224x64 -> 112x112x64.
-func (w *worker) maxpool1Forward() {
-	for y := range 112 {
-		ylo := y * 2
-		yhi := y*2 + 2
-		for x := range 112 {
-			xlo := x * 2
-			xhi := x*2 + 2
-			o := w.x3[y*7296+x*64+7360:][:64:64]
-			ix := w.idxmaxpool1[y*7168+x*64:][:64:64]
-			first := ylo*14336 + xlo*64
-			copy(o, w.x2[first:][:64])
-			for c := range ix {
-				ix[c] = int32(first + c)
-			}
-			for i := ylo; i < yhi; i++ {
-				for j := xlo; j < xhi; j++ {
-					base := i*14336 + j*64
-					for c, v := range w.x2[base:][:64:64] {
-						if v > o[c] || v != v {
-							o[c] = v
-							ix[c] = int32(base + c)
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// maxpool1Backward is the backward pass of maxpool1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) maxpool1Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
-	clear(bb.d2[:])
-	for y := range 112 {
-		for x := range 112 {
-			do := bb.d3[y*7296+x*64+7360:][:64:64]
-			ix := w.idxmaxpool1[y*7168+x*64:][:64:64]
-			for c, d := range do {
-				bb.d2[ix[c]] += d
-			}
-		}
-	}
-}
-
-// conv3Forward computes conv 3x3x128 s1 p1 (vgg19.cnn:9:12) followed by relu: 112x112x64 -> 112x112x128.
-func (w *worker) conv3Forward(p *params) {
-	for y := range 112 {
-		for x := range 112 {
-			o := w.x4[y*14592+x*128+14720:][:128:128]
-			copy(o, p.conv3B[:])
-			// filter row 0
-			for t, v := range w.x3[y*7296+x*64:][:192:192] {
-				wt := p.conv3W[t*128:][:128:128]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x3[y*7296+x*64+7296:][:192:192] {
-				wt := p.conv3W[t*128+24576:][:128:128]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x3[y*7296+x*64+14592:][:192:192] {
-				wt := p.conv3W[t*128+49152:][:128:128]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv3Backward is the backward pass of conv3: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv3Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	for y := range 112 {
-		out := w.x4[y*14592+14720:][:14336:14336]
-		d := bb.d4[y*14592+14720:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv3B[:]
-	for y := range 112 {
-		for x := range 112 {
-			do := bb.d4[y*14592+x*128+14720:][:128:128]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x3[y*7296+x*64:][:192:192] {
-				gt := sums.conv3W[t*128:][:128:128]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x3[y*7296+x*64+7296:][:192:192] {
-				gt := sums.conv3W[t*128+24576:][:128:128]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x3[y*7296+x*64+14592:][:192:192] {
-				gt := sums.conv3W[t*128+49152:][:128:128]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d3[:])
-	for y := range 112 {
-		for x := range 112 {
-			do := bb.d4[y*14592+x*128+14720:][:128:128]
-			// filter row 0
-			{
-				drow := bb.d3[y*7296+x*64:][:192:192]
-				for t := range drow {
-					wt := p.conv3W[t*128:][:128:128]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d3[y*7296+x*64+7296:][:192:192]
-				for t := range drow {
-					wt := p.conv3W[t*128+24576:][:128:128]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d3[y*7296+x*64+14592:][:192:192]
-				for t := range drow {
-					wt := p.conv3W[t*128+49152:][:128:128]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// conv4Forward computes conv 3x3x128 s1 p1 (vgg19.cnn:9:12) followed by relu: 112x112x128 -> 112x112x128.
-func (w *worker) conv4Forward(p *params) {
-	for y := range 112 {
-		for x := range 112 {
-			o := w.x5[y*14336+x*128:][:128:128]
-			copy(o, p.conv4B[:])
-			// filter row 0
-			for t, v := range w.x4[y*14592+x*128:][:384:384] {
-				wt := p.conv4W[t*128:][:128:128]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x4[y*14592+x*128+14592:][:384:384] {
-				wt := p.conv4W[t*128+49152:][:128:128]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x4[y*14592+x*128+29184:][:384:384] {
-				wt := p.conv4W[t*128+98304:][:128:128]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv4Backward is the backward pass of conv4: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv4Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x5[0:][:1605632:1605632]
-		d := bb.d5[0:][:1605632:1605632]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv4B[:]
-	for y := range 112 {
-		for x := range 112 {
-			do := bb.d5[y*14336+x*128:][:128:128]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x4[y*14592+x*128:][:384:384] {
-				gt := sums.conv4W[t*128:][:128:128]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x4[y*14592+x*128+14592:][:384:384] {
-				gt := sums.conv4W[t*128+49152:][:128:128]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x4[y*14592+x*128+29184:][:384:384] {
-				gt := sums.conv4W[t*128+98304:][:128:128]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d4[:])
-	for y := range 112 {
-		for x := range 112 {
-			do := bb.d5[y*14336+x*128:][:128:128]
-			// filter row 0
-			{
-				drow := bb.d4[y*14592+x*128:][:384:384]
-				for t := range drow {
-					wt := p.conv4W[t*128:][:128:128]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d4[y*14592+x*128+14592:][:384:384]
-				for t := range drow {
-					wt := p.conv4W[t*128+49152:][:128:128]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d4[y*14592+x*128+29184:][:384:384]
-				for t := range drow {
-					wt := p.conv4W[t*128+98304:][:128:128]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// maxpool2Forward computes pool max 2x2 s2 (vgg19.cnn:10:1): 112x112x128 -> 56x56x128.
-func (w *worker) maxpool2Forward() {
-	for y := range 56 {
-		ylo := y * 2
-		yhi := y*2 + 2
-		for x := range 56 {
-			xlo := x * 2
-			xhi := x*2 + 2
-			o := w.x6[y*7424+x*128+7552:][:128:128]
-			ix := w.idxmaxpool2[y*7168+x*128:][:128:128]
-			first := ylo*14336 + xlo*128
-			copy(o, w.x5[first:][:128])
-			for c := range ix {
-				ix[c] = int32(first + c)
-			}
-			for i := ylo; i < yhi; i++ {
-				for j := xlo; j < xhi; j++ {
-					base := i*14336 + j*128
-					for c, v := range w.x5[base:][:128:128] {
-						if v > o[c] || v != v {
-							o[c] = v
-							ix[c] = int32(base + c)
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// maxpool2Backward is the backward pass of maxpool2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) maxpool2Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
-	clear(bb.d5[:])
-	for y := range 56 {
-		for x := range 56 {
-			do := bb.d6[y*7424+x*128+7552:][:128:128]
-			ix := w.idxmaxpool2[y*7168+x*128:][:128:128]
-			for c, d := range do {
-				bb.d5[ix[c]] += d
-			}
-		}
-	}
-}
-
-// conv5Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x128 -> 56x56x256.
-func (w *worker) conv5Forward(p *params) {
-	for y := range 56 {
-		for x := range 56 {
-			o := w.x7[y*14848+x*256+15104:][:256:256]
-			copy(o, p.conv5B[:])
-			// filter row 0
-			for t, v := range w.x6[y*7424+x*128:][:384:384] {
-				wt := p.conv5W[t*256:][:256:256]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x6[y*7424+x*128+7424:][:384:384] {
-				wt := p.conv5W[t*256+98304:][:256:256]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x6[y*7424+x*128+14848:][:384:384] {
-				wt := p.conv5W[t*256+196608:][:256:256]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv5Backward is the backward pass of conv5: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv5Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	for y := range 56 {
-		out := w.x7[y*14848+15104:][:14336:14336]
-		d := bb.d7[y*14848+15104:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv5B[:]
-	for y := range 56 {
-		for x := range 56 {
-			do := bb.d7[y*14848+x*256+15104:][:256:256]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x6[y*7424+x*128:][:384:384] {
-				gt := sums.conv5W[t*256:][:256:256]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x6[y*7424+x*128+7424:][:384:384] {
-				gt := sums.conv5W[t*256+98304:][:256:256]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x6[y*7424+x*128+14848:][:384:384] {
-				gt := sums.conv5W[t*256+196608:][:256:256]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d6[:])
-	for y := range 56 {
-		for x := range 56 {
-			do := bb.d7[y*14848+x*256+15104:][:256:256]
-			// filter row 0
-			{
-				drow := bb.d6[y*7424+x*128:][:384:384]
-				for t := range drow {
-					wt := p.conv5W[t*256:][:256:256]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d6[y*7424+x*128+7424:][:384:384]
-				for t := range drow {
-					wt := p.conv5W[t*256+98304:][:256:256]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d6[y*7424+x*128+14848:][:384:384]
-				for t := range drow {
-					wt := p.conv5W[t*256+196608:][:256:256]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// conv6Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256.
-func (w *worker) conv6Forward(p *params) {
-	for y := range 56 {
-		for x := range 56 {
-			o := w.x8[y*14848+x*256+15104:][:256:256]
-			copy(o, p.conv6B[:])
-			// filter row 0
-			for t, v := range w.x7[y*14848+x*256:][:768:768] {
-				wt := p.conv6W[t*256:][:256:256]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x7[y*14848+x*256+14848:][:768:768] {
-				wt := p.conv6W[t*256+196608:][:256:256]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x7[y*14848+x*256+29696:][:768:768] {
-				wt := p.conv6W[t*256+393216:][:256:256]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv6Backward is the backward pass of conv6: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv6Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	for y := range 56 {
-		out := w.x8[y*14848+15104:][:14336:14336]
-		d := bb.d8[y*14848+15104:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv6B[:]
-	for y := range 56 {
-		for x := range 56 {
-			do := bb.d8[y*14848+x*256+15104:][:256:256]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x7[y*14848+x*256:][:768:768] {
-				gt := sums.conv6W[t*256:][:256:256]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x7[y*14848+x*256+14848:][:768:768] {
-				gt := sums.conv6W[t*256+196608:][:256:256]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x7[y*14848+x*256+29696:][:768:768] {
-				gt := sums.conv6W[t*256+393216:][:256:256]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d7[:])
-	for y := range 56 {
-		for x := range 56 {
-			do := bb.d8[y*14848+x*256+15104:][:256:256]
-			// filter row 0
-			{
-				drow := bb.d7[y*14848+x*256:][:768:768]
-				for t := range drow {
-					wt := p.conv6W[t*256:][:256:256]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d7[y*14848+x*256+14848:][:768:768]
-				for t := range drow {
-					wt := p.conv6W[t*256+196608:][:256:256]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d7[y*14848+x*256+29696:][:768:768]
-				for t := range drow {
-					wt := p.conv6W[t*256+393216:][:256:256]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// conv7Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256.
-func (w *worker) conv7Forward(p *params) {
-	for y := range 56 {
-		for x := range 56 {
-			o := w.x9[y*14848+x*256+15104:][:256:256]
-			copy(o, p.conv7B[:])
-			// filter row 0
-			for t, v := range w.x8[y*14848+x*256:][:768:768] {
-				wt := p.conv7W[t*256:][:256:256]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x8[y*14848+x*256+14848:][:768:768] {
-				wt := p.conv7W[t*256+196608:][:256:256]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x8[y*14848+x*256+29696:][:768:768] {
-				wt := p.conv7W[t*256+393216:][:256:256]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv7Backward is the backward pass of conv7: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv7Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	for y := range 56 {
-		out := w.x9[y*14848+15104:][:14336:14336]
-		d := bb.d9[y*14848+15104:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv7B[:]
-	for y := range 56 {
-		for x := range 56 {
-			do := bb.d9[y*14848+x*256+15104:][:256:256]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x8[y*14848+x*256:][:768:768] {
-				gt := sums.conv7W[t*256:][:256:256]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x8[y*14848+x*256+14848:][:768:768] {
-				gt := sums.conv7W[t*256+196608:][:256:256]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x8[y*14848+x*256+29696:][:768:768] {
-				gt := sums.conv7W[t*256+393216:][:256:256]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d8[:])
-	for y := range 56 {
-		for x := range 56 {
-			do := bb.d9[y*14848+x*256+15104:][:256:256]
-			// filter row 0
-			{
-				drow := bb.d8[y*14848+x*256:][:768:768]
-				for t := range drow {
-					wt := p.conv7W[t*256:][:256:256]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d8[y*14848+x*256+14848:][:768:768]
-				for t := range drow {
-					wt := p.conv7W[t*256+196608:][:256:256]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d8[y*14848+x*256+29696:][:768:768]
-				for t := range drow {
-					wt := p.conv7W[t*256+393216:][:256:256]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// conv8Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256.
-func (w *worker) conv8Forward(p *params) {
-	for y := range 56 {
-		for x := range 56 {
-			o := w.x10[y*14336+x*256:][:256:256]
-			copy(o, p.conv8B[:])
-			// filter row 0
-			for t, v := range w.x9[y*14848+x*256:][:768:768] {
-				wt := p.conv8W[t*256:][:256:256]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x9[y*14848+x*256+14848:][:768:768] {
-				wt := p.conv8W[t*256+196608:][:256:256]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x9[y*14848+x*256+29696:][:768:768] {
-				wt := p.conv8W[t*256+393216:][:256:256]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv8Backward is the backward pass of conv8: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv8Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x10[0:][:802816:802816]
-		d := bb.d10[0:][:802816:802816]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv8B[:]
-	for y := range 56 {
-		for x := range 56 {
-			do := bb.d10[y*14336+x*256:][:256:256]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x9[y*14848+x*256:][:768:768] {
-				gt := sums.conv8W[t*256:][:256:256]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x9[y*14848+x*256+14848:][:768:768] {
-				gt := sums.conv8W[t*256+196608:][:256:256]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x9[y*14848+x*256+29696:][:768:768] {
-				gt := sums.conv8W[t*256+393216:][:256:256]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d9[:])
-	for y := range 56 {
-		for x := range 56 {
-			do := bb.d10[y*14336+x*256:][:256:256]
-			// filter row 0
-			{
-				drow := bb.d9[y*14848+x*256:][:768:768]
-				for t := range drow {
-					wt := p.conv8W[t*256:][:256:256]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d9[y*14848+x*256+14848:][:768:768]
-				for t := range drow {
-					wt := p.conv8W[t*256+196608:][:256:256]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d9[y*14848+x*256+29696:][:768:768]
-				for t := range drow {
-					wt := p.conv8W[t*256+393216:][:256:256]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// maxpool3Forward computes pool max 2x2 s2 (vgg19.cnn:12:1): 56x56x256 -> 28x28x256.
-func (w *worker) maxpool3Forward() {
-	for y := range 28 {
-		ylo := y * 2
-		yhi := y*2 + 2
-		for x := range 28 {
-			xlo := x * 2
-			xhi := x*2 + 2
-			o := w.x11[y*7680+x*256+7936:][:256:256]
-			ix := w.idxmaxpool3[y*7168+x*256:][:256:256]
-			first := ylo*14336 + xlo*256
-			copy(o, w.x10[first:][:256])
-			for c := range ix {
-				ix[c] = int32(first + c)
-			}
-			for i := ylo; i < yhi; i++ {
-				for j := xlo; j < xhi; j++ {
-					base := i*14336 + j*256
-					for c, v := range w.x10[base:][:256:256] {
-						if v > o[c] || v != v {
-							o[c] = v
-							ix[c] = int32(base + c)
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// maxpool3Backward is the backward pass of maxpool3: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) maxpool3Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
-	clear(bb.d10[:])
-	for y := range 28 {
-		for x := range 28 {
-			do := bb.d11[y*7680+x*256+7936:][:256:256]
-			ix := w.idxmaxpool3[y*7168+x*256:][:256:256]
-			for c, d := range do {
-				bb.d10[ix[c]] += d
-			}
-		}
-	}
-}
-
-// conv9Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x256 -> 28x28x512.
-func (w *worker) conv9Forward(p *params) {
-	for y := range 28 {
-		for x := range 28 {
-			o := w.x12[y*15360+x*512+15872:][:512:512]
-			copy(o, p.conv9B[:])
-			// filter row 0
-			for t, v := range w.x11[y*7680+x*256:][:768:768] {
-				wt := p.conv9W[t*512:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x11[y*7680+x*256+7680:][:768:768] {
-				wt := p.conv9W[t*512+393216:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x11[y*7680+x*256+15360:][:768:768] {
-				wt := p.conv9W[t*512+786432:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv9Backward is the backward pass of conv9: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv9Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	for y := range 28 {
-		out := w.x12[y*15360+15872:][:14336:14336]
-		d := bb.d12[y*15360+15872:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv9B[:]
-	for y := range 28 {
-		for x := range 28 {
-			do := bb.d12[y*15360+x*512+15872:][:512:512]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x11[y*7680+x*256:][:768:768] {
-				gt := sums.conv9W[t*512:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x11[y*7680+x*256+7680:][:768:768] {
-				gt := sums.conv9W[t*512+393216:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x11[y*7680+x*256+15360:][:768:768] {
-				gt := sums.conv9W[t*512+786432:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d11[:])
-	for y := range 28 {
-		for x := range 28 {
-			do := bb.d12[y*15360+x*512+15872:][:512:512]
-			// filter row 0
-			{
-				drow := bb.d11[y*7680+x*256:][:768:768]
-				for t := range drow {
-					wt := p.conv9W[t*512:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d11[y*7680+x*256+7680:][:768:768]
-				for t := range drow {
-					wt := p.conv9W[t*512+393216:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d11[y*7680+x*256+15360:][:768:768]
-				for t := range drow {
-					wt := p.conv9W[t*512+786432:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// conv10Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512.
-func (w *worker) conv10Forward(p *params) {
-	for y := range 28 {
-		for x := range 28 {
-			o := w.x13[y*15360+x*512+15872:][:512:512]
-			copy(o, p.conv10B[:])
-			// filter row 0
-			for t, v := range w.x12[y*15360+x*512:][:1536:1536] {
-				wt := p.conv10W[t*512:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x12[y*15360+x*512+15360:][:1536:1536] {
-				wt := p.conv10W[t*512+786432:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x12[y*15360+x*512+30720:][:1536:1536] {
-				wt := p.conv10W[t*512+1572864:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv10Backward is the backward pass of conv10: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv10Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	for y := range 28 {
-		out := w.x13[y*15360+15872:][:14336:14336]
-		d := bb.d13[y*15360+15872:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv10B[:]
-	for y := range 28 {
-		for x := range 28 {
-			do := bb.d13[y*15360+x*512+15872:][:512:512]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x12[y*15360+x*512:][:1536:1536] {
-				gt := sums.conv10W[t*512:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x12[y*15360+x*512+15360:][:1536:1536] {
-				gt := sums.conv10W[t*512+786432:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x12[y*15360+x*512+30720:][:1536:1536] {
-				gt := sums.conv10W[t*512+1572864:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d12[:])
-	for y := range 28 {
-		for x := range 28 {
-			do := bb.d13[y*15360+x*512+15872:][:512:512]
-			// filter row 0
-			{
-				drow := bb.d12[y*15360+x*512:][:1536:1536]
-				for t := range drow {
-					wt := p.conv10W[t*512:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d12[y*15360+x*512+15360:][:1536:1536]
-				for t := range drow {
-					wt := p.conv10W[t*512+786432:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d12[y*15360+x*512+30720:][:1536:1536]
-				for t := range drow {
-					wt := p.conv10W[t*512+1572864:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// conv11Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512.
-func (w *worker) conv11Forward(p *params) {
-	for y := range 28 {
-		for x := range 28 {
-			o := w.x14[y*15360+x*512+15872:][:512:512]
-			copy(o, p.conv11B[:])
-			// filter row 0
-			for t, v := range w.x13[y*15360+x*512:][:1536:1536] {
-				wt := p.conv11W[t*512:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x13[y*15360+x*512+15360:][:1536:1536] {
-				wt := p.conv11W[t*512+786432:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x13[y*15360+x*512+30720:][:1536:1536] {
-				wt := p.conv11W[t*512+1572864:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv11Backward is the backward pass of conv11: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv11Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	for y := range 28 {
-		out := w.x14[y*15360+15872:][:14336:14336]
-		d := bb.d14[y*15360+15872:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv11B[:]
-	for y := range 28 {
-		for x := range 28 {
-			do := bb.d14[y*15360+x*512+15872:][:512:512]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x13[y*15360+x*512:][:1536:1536] {
-				gt := sums.conv11W[t*512:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x13[y*15360+x*512+15360:][:1536:1536] {
-				gt := sums.conv11W[t*512+786432:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x13[y*15360+x*512+30720:][:1536:1536] {
-				gt := sums.conv11W[t*512+1572864:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d13[:])
-	for y := range 28 {
-		for x := range 28 {
-			do := bb.d14[y*15360+x*512+15872:][:512:512]
-			// filter row 0
-			{
-				drow := bb.d13[y*15360+x*512:][:1536:1536]
-				for t := range drow {
-					wt := p.conv11W[t*512:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d13[y*15360+x*512+15360:][:1536:1536]
-				for t := range drow {
-					wt := p.conv11W[t*512+786432:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d13[y*15360+x*512+30720:][:1536:1536]
-				for t := range drow {
-					wt := p.conv11W[t*512+1572864:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// conv12Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512.
-func (w *worker) conv12Forward(p *params) {
-	for y := range 28 {
-		for x := range 28 {
-			o := w.x15[y*14336+x*512:][:512:512]
-			copy(o, p.conv12B[:])
-			// filter row 0
-			for t, v := range w.x14[y*15360+x*512:][:1536:1536] {
-				wt := p.conv12W[t*512:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x14[y*15360+x*512+15360:][:1536:1536] {
-				wt := p.conv12W[t*512+786432:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x14[y*15360+x*512+30720:][:1536:1536] {
-				wt := p.conv12W[t*512+1572864:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv12Backward is the backward pass of conv12: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv12Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x15[0:][:401408:401408]
-		d := bb.d15[0:][:401408:401408]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv12B[:]
-	for y := range 28 {
-		for x := range 28 {
-			do := bb.d15[y*14336+x*512:][:512:512]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x14[y*15360+x*512:][:1536:1536] {
-				gt := sums.conv12W[t*512:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x14[y*15360+x*512+15360:][:1536:1536] {
-				gt := sums.conv12W[t*512+786432:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x14[y*15360+x*512+30720:][:1536:1536] {
-				gt := sums.conv12W[t*512+1572864:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d14[:])
-	for y := range 28 {
-		for x := range 28 {
-			do := bb.d15[y*14336+x*512:][:512:512]
-			// filter row 0
-			{
-				drow := bb.d14[y*15360+x*512:][:1536:1536]
-				for t := range drow {
-					wt := p.conv12W[t*512:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d14[y*15360+x*512+15360:][:1536:1536]
-				for t := range drow {
-					wt := p.conv12W[t*512+786432:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d14[y*15360+x*512+30720:][:1536:1536]
-				for t := range drow {
-					wt := p.conv12W[t*512+1572864:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// maxpool4Forward computes pool max 2x2 s2 (vgg19.cnn:14:1): 28x28x512 -> 14x14x512.
-func (w *worker) maxpool4Forward() {
-	for y := range 14 {
-		ylo := y * 2
-		yhi := y*2 + 2
-		for x := range 14 {
-			xlo := x * 2
-			xhi := x*2 + 2
-			o := w.x16[y*8192+x*512+8704:][:512:512]
-			ix := w.idxmaxpool4[y*7168+x*512:][:512:512]
-			first := ylo*14336 + xlo*512
-			copy(o, w.x15[first:][:512])
-			for c := range ix {
-				ix[c] = int32(first + c)
-			}
-			for i := ylo; i < yhi; i++ {
-				for j := xlo; j < xhi; j++ {
-					base := i*14336 + j*512
-					for c, v := range w.x15[base:][:512:512] {
-						if v > o[c] || v != v {
-							o[c] = v
-							ix[c] = int32(base + c)
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// maxpool4Backward is the backward pass of maxpool4: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) maxpool4Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
-	clear(bb.d15[:])
-	for y := range 14 {
-		for x := range 14 {
-			do := bb.d16[y*8192+x*512+8704:][:512:512]
-			ix := w.idxmaxpool4[y*7168+x*512:][:512:512]
-			for c, d := range do {
-				bb.d15[ix[c]] += d
-			}
-		}
-	}
-}
-
-// conv13Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512.
-func (w *worker) conv13Forward(p *params) {
-	for y := range 14 {
-		for x := range 14 {
-			o := w.x17[y*8192+x*512+8704:][:512:512]
-			copy(o, p.conv13B[:])
-			// filter row 0
-			for t, v := range w.x16[y*8192+x*512:][:1536:1536] {
-				wt := p.conv13W[t*512:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x16[y*8192+x*512+8192:][:1536:1536] {
-				wt := p.conv13W[t*512+786432:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x16[y*8192+x*512+16384:][:1536:1536] {
-				wt := p.conv13W[t*512+1572864:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv13Backward is the backward pass of conv13: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv13Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	for y := range 14 {
-		out := w.x17[y*8192+8704:][:7168:7168]
-		d := bb.d17[y*8192+8704:][:7168:7168]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv13B[:]
-	for y := range 14 {
-		for x := range 14 {
-			do := bb.d17[y*8192+x*512+8704:][:512:512]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x16[y*8192+x*512:][:1536:1536] {
-				gt := sums.conv13W[t*512:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x16[y*8192+x*512+8192:][:1536:1536] {
-				gt := sums.conv13W[t*512+786432:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x16[y*8192+x*512+16384:][:1536:1536] {
-				gt := sums.conv13W[t*512+1572864:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d16[:])
-	for y := range 14 {
-		for x := range 14 {
-			do := bb.d17[y*8192+x*512+8704:][:512:512]
-			// filter row 0
-			{
-				drow := bb.d16[y*8192+x*512:][:1536:1536]
-				for t := range drow {
-					wt := p.conv13W[t*512:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d16[y*8192+x*512+8192:][:1536:1536]
-				for t := range drow {
-					wt := p.conv13W[t*512+786432:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d16[y*8192+x*512+16384:][:1536:1536]
-				for t := range drow {
-					wt := p.conv13W[t*512+1572864:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// conv14Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512.
-func (w *worker) conv14Forward(p *params) {
-	for y := range 14 {
-		for x := range 14 {
-			o := w.x18[y*8192+x*512+8704:][:512:512]
-			copy(o, p.conv14B[:])
-			// filter row 0
-			for t, v := range w.x17[y*8192+x*512:][:1536:1536] {
-				wt := p.conv14W[t*512:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x17[y*8192+x*512+8192:][:1536:1536] {
-				wt := p.conv14W[t*512+786432:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x17[y*8192+x*512+16384:][:1536:1536] {
-				wt := p.conv14W[t*512+1572864:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv14Backward is the backward pass of conv14: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv14Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	for y := range 14 {
-		out := w.x18[y*8192+8704:][:7168:7168]
-		d := bb.d18[y*8192+8704:][:7168:7168]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv14B[:]
-	for y := range 14 {
-		for x := range 14 {
-			do := bb.d18[y*8192+x*512+8704:][:512:512]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x17[y*8192+x*512:][:1536:1536] {
-				gt := sums.conv14W[t*512:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x17[y*8192+x*512+8192:][:1536:1536] {
-				gt := sums.conv14W[t*512+786432:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x17[y*8192+x*512+16384:][:1536:1536] {
-				gt := sums.conv14W[t*512+1572864:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d17[:])
-	for y := range 14 {
-		for x := range 14 {
-			do := bb.d18[y*8192+x*512+8704:][:512:512]
-			// filter row 0
-			{
-				drow := bb.d17[y*8192+x*512:][:1536:1536]
-				for t := range drow {
-					wt := p.conv14W[t*512:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d17[y*8192+x*512+8192:][:1536:1536]
-				for t := range drow {
-					wt := p.conv14W[t*512+786432:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d17[y*8192+x*512+16384:][:1536:1536]
-				for t := range drow {
-					wt := p.conv14W[t*512+1572864:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// conv15Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512.
-func (w *worker) conv15Forward(p *params) {
-	for y := range 14 {
-		for x := range 14 {
-			o := w.x19[y*8192+x*512+8704:][:512:512]
-			copy(o, p.conv15B[:])
-			// filter row 0
-			for t, v := range w.x18[y*8192+x*512:][:1536:1536] {
-				wt := p.conv15W[t*512:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x18[y*8192+x*512+8192:][:1536:1536] {
-				wt := p.conv15W[t*512+786432:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x18[y*8192+x*512+16384:][:1536:1536] {
-				wt := p.conv15W[t*512+1572864:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv15Backward is the backward pass of conv15: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv15Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	for y := range 14 {
-		out := w.x19[y*8192+8704:][:7168:7168]
-		d := bb.d19[y*8192+8704:][:7168:7168]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv15B[:]
-	for y := range 14 {
-		for x := range 14 {
-			do := bb.d19[y*8192+x*512+8704:][:512:512]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x18[y*8192+x*512:][:1536:1536] {
-				gt := sums.conv15W[t*512:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x18[y*8192+x*512+8192:][:1536:1536] {
-				gt := sums.conv15W[t*512+786432:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x18[y*8192+x*512+16384:][:1536:1536] {
-				gt := sums.conv15W[t*512+1572864:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d18[:])
-	for y := range 14 {
-		for x := range 14 {
-			do := bb.d19[y*8192+x*512+8704:][:512:512]
-			// filter row 0
-			{
-				drow := bb.d18[y*8192+x*512:][:1536:1536]
-				for t := range drow {
-					wt := p.conv15W[t*512:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d18[y*8192+x*512+8192:][:1536:1536]
-				for t := range drow {
-					wt := p.conv15W[t*512+786432:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d18[y*8192+x*512+16384:][:1536:1536]
-				for t := range drow {
-					wt := p.conv15W[t*512+1572864:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// conv16Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512.
-func (w *worker) conv16Forward(p *params) {
-	for y := range 14 {
-		for x := range 14 {
-			o := w.x20[y*7168+x*512:][:512:512]
-			copy(o, p.conv16B[:])
-			// filter row 0
-			for t, v := range w.x19[y*8192+x*512:][:1536:1536] {
-				wt := p.conv16W[t*512:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x19[y*8192+x*512+8192:][:1536:1536] {
-				wt := p.conv16W[t*512+786432:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x19[y*8192+x*512+16384:][:1536:1536] {
-				wt := p.conv16W[t*512+1572864:][:512:512]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv16Backward is the backward pass of conv16: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv16Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x20[0:][:100352:100352]
-		d := bb.d20[0:][:100352:100352]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv16B[:]
-	for y := range 14 {
-		for x := range 14 {
-			do := bb.d20[y*7168+x*512:][:512:512]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x19[y*8192+x*512:][:1536:1536] {
-				gt := sums.conv16W[t*512:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x19[y*8192+x*512+8192:][:1536:1536] {
-				gt := sums.conv16W[t*512+786432:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x19[y*8192+x*512+16384:][:1536:1536] {
-				gt := sums.conv16W[t*512+1572864:][:512:512]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d19[:])
-	for y := range 14 {
-		for x := range 14 {
-			do := bb.d20[y*7168+x*512:][:512:512]
-			// filter row 0
-			{
-				drow := bb.d19[y*8192+x*512:][:1536:1536]
-				for t := range drow {
-					wt := p.conv16W[t*512:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d19[y*8192+x*512+8192:][:1536:1536]
-				for t := range drow {
-					wt := p.conv16W[t*512+786432:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d19[y*8192+x*512+16384:][:1536:1536]
-				for t := range drow {
-					wt := p.conv16W[t*512+1572864:][:512:512]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// maxpool5Forward computes pool max 2x2 s2 (vgg19.cnn:16:1): 14x14x512 -> 7x7x512.
-func (w *worker) maxpool5Forward() {
-	for y := range 7 {
-		ylo := y * 2
-		yhi := y*2 + 2
-		for x := range 7 {
-			xlo := x * 2
-			xhi := x*2 + 2
-			o := w.x21[y*3584+x*512:][:512:512]
-			ix := w.idxmaxpool5[y*3584+x*512:][:512:512]
-			first := ylo*7168 + xlo*512
-			copy(o, w.x20[first:][:512])
-			for c := range ix {
-				ix[c] = int32(first + c)
-			}
-			for i := ylo; i < yhi; i++ {
-				for j := xlo; j < xhi; j++ {
-					base := i*7168 + j*512
-					for c, v := range w.x20[base:][:512:512] {
-						if v > o[c] || v != v {
-							o[c] = v
-							ix[c] = int32(base + c)
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// maxpool5Backward is the backward pass of maxpool5: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) maxpool5Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
-	clear(bb.d20[:])
-	for y := range 7 {
-		for x := range 7 {
-			do := bb.d21[y*3584+x*512:][:512:512]
-			ix := w.idxmaxpool5[y*3584+x*512:][:512:512]
-			for c, d := range do {
-				bb.d20[ix[c]] += d
-			}
-		}
-	}
-}
-
-// fc1Forward computes fc 4096 (vgg19.cnn:17:1) followed by relu: 7x7x512 -> 4096.
-func (w *worker) fc1Forward(p *params) {
-	in := w.x21[0:][:25088:25088]
-	out := w.x22[0:][:4096:4096]
-	for o := range out {
-		row := p.fc1W[o*25088:][:25088:25088]
-		sum := p.fc1B[o]
-		for i, v := range in {
-			sum += row[i] * v
-		}
-		out[o] = sum
-	}
-	for i, v := range out {
-		out[i] = max(v, 0)
-	}
-}
-
-// fc1Backward is the backward pass of fc1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) fc1Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x22[0:][:4096:4096]
-		d := bb.d22[0:][:4096:4096]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	in := w.x21[0:][:25088:25088]
-	do := bb.d22[0:][:4096:4096]
-	for o, d := range do {
-		sums.fc1B[o] += d
-		gw := sums.fc1W[o*25088:][:25088:25088]
-		for i, v := range in {
-			gw[i] += d * v
-		}
-	}
-	if !needIn {
-		return
-	}
-	din := bb.d21[0:][:25088:25088]
-	clear(din)
-	for o, d := range do {
-		row := p.fc1W[o*25088:][:25088:25088]
-		for i, wv := range row {
-			din[i] += wv * d
-		}
-	}
-}
-
-// dropout1Forward computes dropout 0.5 (vgg19.cnn:19:1): 4096 -> 4096.
-func (w *worker) dropout1Forward(train bool, seed uint64, sample int) {
+// dropout1Forward computes dropout 0.5 (vgg19.cnn:19:1): 4096 -> 4096: masks are drawn in order, so it runs whole.
+func (w *worker) dropout1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	mask := w.maskdropout1[:]
-	if !train {
+	if !c.train {
 		for i := range mask {
 			mask[i] = 1
 		}
 	} else {
-		r := runtime.DropoutRand(seed, sample, 39)
+		r := runtime.DropoutRand(c.seed, c.sample, 39)
 		for i := range 4096 {
 			if r.Float64() >= 0.5 {
 				mask[i] = float32(2)
@@ -3818,96 +2079,33 @@ func (w *worker) dropout1Forward(train bool, seed uint64, sample int) {
 			}
 		}
 	}
-	{
-		src := w.x22[0:][:4096:4096]
-		dst := w.x23[0:][:4096:4096]
-		m := w.maskdropout1[0:][:4096:4096]
+	for y := 0; y < 1; y++ {
+		src := w.x22[y*4096:][:4096:4096]
+		dst := w.x23[y*4096:][:4096:4096]
+		m := w.maskdropout1[y*4096:][:4096:4096]
 		for i, v := range src {
 			dst[i] = v * m[i]
 		}
 	}
 }
 
-// dropout1Backward is the backward pass of dropout1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) dropout1Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
-	{
-		src := bb.d23[0:][:4096:4096]
-		dst := bb.d22[0:][:4096:4096]
-		m := w.maskdropout1[0:][:4096:4096]
-		for i, v := range src {
-			dst[i] = v * m[i]
-		}
+// fc2Forward computes fc 4096 (vgg19.cnn:20:1) followed by relu: 4096 -> 4096, outputs [lo, hi).
+func (w *worker) fc2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCForward(w.x24[:], w.x23[:], c.p.fc2W[:], c.p.fc2B[:], 4096, lo, hi)
+	for i := lo; i < hi; i++ {
+		w.x24[i] = max(w.x24[i], 0)
 	}
 }
 
-// fc2Forward computes fc 4096 (vgg19.cnn:20:1) followed by relu: 4096 -> 4096.
-func (w *worker) fc2Forward(p *params) {
-	in := w.x23[0:][:4096:4096]
-	out := w.x24[0:][:4096:4096]
-	for o := range out {
-		row := p.fc2W[o*4096:][:4096:4096]
-		sum := p.fc2B[o]
-		for i, v := range in {
-			sum += row[i] * v
-		}
-		out[o] = sum
-	}
-	for i, v := range out {
-		out[i] = max(v, 0)
-	}
-}
-
-// fc2Backward is the backward pass of fc2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) fc2Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x24[0:][:4096:4096]
-		d := bb.d24[0:][:4096:4096]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	in := w.x23[0:][:4096:4096]
-	do := bb.d24[0:][:4096:4096]
-	for o, d := range do {
-		sums.fc2B[o] += d
-		gw := sums.fc2W[o*4096:][:4096:4096]
-		for i, v := range in {
-			gw[i] += d * v
-		}
-	}
-	if !needIn {
-		return
-	}
-	din := bb.d23[0:][:4096:4096]
-	clear(din)
-	for o, d := range do {
-		row := p.fc2W[o*4096:][:4096:4096]
-		for i, wv := range row {
-			din[i] += wv * d
-		}
-	}
-}
-
-// dropout2Forward computes dropout 0.5 (vgg19.cnn:22:1): 4096 -> 4096.
-func (w *worker) dropout2Forward(train bool, seed uint64, sample int) {
+// dropout2Forward computes dropout 0.5 (vgg19.cnn:22:1): 4096 -> 4096: masks are drawn in order, so it runs whole.
+func (w *worker) dropout2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	mask := w.maskdropout2[:]
-	if !train {
+	if !c.train {
 		for i := range mask {
 			mask[i] = 1
 		}
 	} else {
-		r := runtime.DropoutRand(seed, sample, 42)
+		r := runtime.DropoutRand(c.seed, c.sample, 42)
 		for i := range 4096 {
 			if r.Float64() >= 0.5 {
 				mask[i] = float32(2)
@@ -3916,77 +2114,23 @@ func (w *worker) dropout2Forward(train bool, seed uint64, sample int) {
 			}
 		}
 	}
-	{
-		src := w.x24[0:][:4096:4096]
-		dst := w.x25[0:][:4096:4096]
-		m := w.maskdropout2[0:][:4096:4096]
+	for y := 0; y < 1; y++ {
+		src := w.x24[y*4096:][:4096:4096]
+		dst := w.x25[y*4096:][:4096:4096]
+		m := w.maskdropout2[y*4096:][:4096:4096]
 		for i, v := range src {
 			dst[i] = v * m[i]
 		}
 	}
 }
 
-// dropout2Backward is the backward pass of dropout2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) dropout2Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
-	{
-		src := bb.d25[0:][:4096:4096]
-		dst := bb.d24[0:][:4096:4096]
-		m := w.maskdropout2[0:][:4096:4096]
-		for i, v := range src {
-			dst[i] = v * m[i]
-		}
-	}
-}
-
-// fc3Forward computes fc 1000 (vgg19.cnn:23:1): 4096 -> 1000.
-func (w *worker) fc3Forward(p *params) {
-	in := w.x25[0:][:4096:4096]
-	out := w.x26[0:][:1000:1000]
-	for o := range out {
-		row := p.fc3W[o*4096:][:4096:4096]
-		sum := p.fc3B[o]
-		for i, v := range in {
-			sum += row[i] * v
-		}
-		out[o] = sum
-	}
-}
-
-// fc3Backward is the backward pass of fc3: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) fc3Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	in := w.x25[0:][:4096:4096]
-	do := bb.d26[0:][:1000:1000]
-	for o, d := range do {
-		sums.fc3B[o] += d
-		gw := sums.fc3W[o*4096:][:4096:4096]
-		for i, v := range in {
-			gw[i] += d * v
-		}
-	}
-	if !needIn {
-		return
-	}
-	din := bb.d25[0:][:4096:4096]
-	clear(din)
-	for o, d := range do {
-		row := p.fc3W[o*4096:][:4096:4096]
-		for i, wv := range row {
-			din[i] += wv * d
-		}
-	}
+// fc3Forward computes fc 1000 (vgg19.cnn:23:1): 4096 -> 1000, outputs [lo, hi).
+func (w *worker) fc3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCForward(w.x26[:], w.x25[:], c.p.fc3W[:], c.p.fc3B[:], 4096, lo, hi)
 }
 
 // softmax1Forward computes softmax (vgg19.cnn:24:1): 1000 -> 1000.
-func (w *worker) softmax1Forward() {
+func (w *worker) softmax1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	in := w.x26[0:][:1000:1000]
 	out := w.x27[0:][:1000:1000]
 	m := in[0]
@@ -4005,22 +2149,698 @@ func (w *worker) softmax1Forward() {
 	}
 }
 
-// softmax1Backward is the backward pass of softmax1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) softmax1Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
+// softmax1InputGrad computes the gradient of softmax1's input, whole [lo, hi).
+func (w *worker) softmax1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	y := w.x27[0:][:1000:1000]
-	dout := bb.d27[0:][:1000:1000]
-	din := bb.d26[0:][:1000:1000]
+	dout := w.back.d27[0:][:1000:1000]
 	var dot float64
 	for i, d := range dout {
 		dot += float64(d * y[i])
 	}
-	for i, d := range dout {
-		din[i] = y[i] * (d - float32(dot))
+	din := w.back.d26[0:][:1000:1000]
+	for i := range din {
+		din[i] = y[i] * (dout[i] - float32(dot))
 	}
 }
+
+// fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).
+func (w *worker) fc3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCWeightGrad(c.sums.fc3W[:], c.sums.fc3B[:], w.x25[:], w.back.d26[:], 4096, lo, hi)
+}
+
+// fc3InputGrad computes the gradient of fc3's input, values [lo, hi).
+func (w *worker) fc3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCInputGrad(w.back.d25[lo:], c.p.fc3W[:], w.back.d26[:1000], 4096, lo, hi)
+}
+
+// dropout2InputGrad computes the gradient of dropout2's input, rows [lo, hi).
+func (w *worker) dropout2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		dout := w.back.d25[y*4096:][:4096:4096]
+		din := w.back.d24[y*4096:][:4096:4096]
+		m := w.maskdropout2[y*4096:][:4096:4096]
+		for i, d := range dout {
+			din[i] = d * m[i]
+		}
+	}
+}
+
+// fc2ActGrad multiplies the gradient of fc2's output by relu's derivative, rows [lo, hi).
+func (w *worker) fc2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x24[y*4096:][:4096:4096]
+		d := w.back.d24[y*4096:][:4096:4096]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
+func (w *worker) fc2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCWeightGrad(c.sums.fc2W[:], c.sums.fc2B[:], w.x23[:], w.back.d24[:], 4096, lo, hi)
+}
+
+// fc2InputGrad computes the gradient of fc2's input, values [lo, hi).
+func (w *worker) fc2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCInputGrad(w.back.d23[lo:], c.p.fc2W[:], w.back.d24[:4096], 4096, lo, hi)
+}
+
+// dropout1InputGrad computes the gradient of dropout1's input, rows [lo, hi).
+func (w *worker) dropout1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		dout := w.back.d23[y*4096:][:4096:4096]
+		din := w.back.d22[y*4096:][:4096:4096]
+		m := w.maskdropout1[y*4096:][:4096:4096]
+		for i, d := range dout {
+			din[i] = d * m[i]
+		}
+	}
+}
+
+// fc1ActGrad multiplies the gradient of fc1's output by relu's derivative, rows [lo, hi).
+func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x22[y*4096:][:4096:4096]
+		d := w.back.d22[y*4096:][:4096:4096]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
+func (w *worker) fc1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCWeightGrad(c.sums.fc1W[:], c.sums.fc1B[:], w.x21[:], w.back.d22[:], 25088, lo, hi)
+}
+
+// fc1InputGrad computes the gradient of fc1's input, values [lo, hi).
+func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCInputGrad(w.back.d21[lo:], c.p.fc1W[:], w.back.d22[:4096], 25088, lo, hi)
+}
+
+// maxpool5InputGrad computes the gradient of maxpool5's input, channels [lo, hi).
+func (w *worker) maxpool5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MaxPoolBackward(&maxpool5Geom, w.back.d20[:], w.back.d21[:], w.idxmaxpool5[:], lo, hi)
+}
+
+// conv16ActGrad multiplies the gradient of conv16's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv16ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x20[y*7168:][:7168:7168]
+		d := w.back.d20[y*8192+8704:][:7168:7168]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv16WeightGrad adds to the weight gradient of conv16, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv16WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv16Geom, s, c.sums.conv16W[:], w.x19[:], w.back.d20[:], lo, hi)
+}
+
+// conv16BiasGrad adds to the bias gradient of conv16, channels [lo, hi).
+func (w *worker) conv16BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv16Geom, c.sums.conv16B[:], w.back.d20[:], lo, hi)
+}
+
+// conv16InputGrad computes the gradient of conv16's input, rows [lo, hi).
+func (w *worker) conv16InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv16Back, s, w.back.d19[:], w.back.d20[:], c.wt.conv16T[:], nil, lo, hi)
+}
+
+// conv15ActGrad multiplies the gradient of conv15's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv15ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x19[y*8192+8704:][:7168:7168]
+		d := w.back.d19[y*8192+8704:][:7168:7168]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv15WeightGrad adds to the weight gradient of conv15, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv15WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv15Geom, s, c.sums.conv15W[:], w.x18[:], w.back.d19[:], lo, hi)
+}
+
+// conv15BiasGrad adds to the bias gradient of conv15, channels [lo, hi).
+func (w *worker) conv15BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv15Geom, c.sums.conv15B[:], w.back.d19[:], lo, hi)
+}
+
+// conv15InputGrad computes the gradient of conv15's input, rows [lo, hi).
+func (w *worker) conv15InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv15Back, s, w.back.d18[:], w.back.d19[:], c.wt.conv15T[:], nil, lo, hi)
+}
+
+// conv14ActGrad multiplies the gradient of conv14's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv14ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x18[y*8192+8704:][:7168:7168]
+		d := w.back.d18[y*8192+8704:][:7168:7168]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv14WeightGrad adds to the weight gradient of conv14, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv14WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv14Geom, s, c.sums.conv14W[:], w.x17[:], w.back.d18[:], lo, hi)
+}
+
+// conv14BiasGrad adds to the bias gradient of conv14, channels [lo, hi).
+func (w *worker) conv14BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv14Geom, c.sums.conv14B[:], w.back.d18[:], lo, hi)
+}
+
+// conv14InputGrad computes the gradient of conv14's input, rows [lo, hi).
+func (w *worker) conv14InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv14Back, s, w.back.d17[:], w.back.d18[:], c.wt.conv14T[:], nil, lo, hi)
+}
+
+// conv13ActGrad multiplies the gradient of conv13's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv13ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x17[y*8192+8704:][:7168:7168]
+		d := w.back.d17[y*8192+8704:][:7168:7168]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv13WeightGrad adds to the weight gradient of conv13, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv13WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv13Geom, s, c.sums.conv13W[:], w.x16[:], w.back.d17[:], lo, hi)
+}
+
+// conv13BiasGrad adds to the bias gradient of conv13, channels [lo, hi).
+func (w *worker) conv13BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv13Geom, c.sums.conv13B[:], w.back.d17[:], lo, hi)
+}
+
+// conv13InputGrad computes the gradient of conv13's input, rows [lo, hi).
+func (w *worker) conv13InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv13Back, s, w.back.d16[:], w.back.d17[:], c.wt.conv13T[:], nil, lo, hi)
+}
+
+// maxpool4InputGrad computes the gradient of maxpool4's input, channels [lo, hi).
+func (w *worker) maxpool4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MaxPoolBackward(&maxpool4Geom, w.back.d15[:], w.back.d16[:], w.idxmaxpool4[:], lo, hi)
+}
+
+// conv12ActGrad multiplies the gradient of conv12's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv12ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x15[y*14336:][:14336:14336]
+		d := w.back.d15[y*15360+15872:][:14336:14336]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv12WeightGrad adds to the weight gradient of conv12, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv12WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv12Geom, s, c.sums.conv12W[:], w.x14[:], w.back.d15[:], lo, hi)
+}
+
+// conv12BiasGrad adds to the bias gradient of conv12, channels [lo, hi).
+func (w *worker) conv12BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv12Geom, c.sums.conv12B[:], w.back.d15[:], lo, hi)
+}
+
+// conv12InputGrad computes the gradient of conv12's input, rows [lo, hi).
+func (w *worker) conv12InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv12Back, s, w.back.d14[:], w.back.d15[:], c.wt.conv12T[:], nil, lo, hi)
+}
+
+// conv11ActGrad multiplies the gradient of conv11's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv11ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x14[y*15360+15872:][:14336:14336]
+		d := w.back.d14[y*15360+15872:][:14336:14336]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv11WeightGrad adds to the weight gradient of conv11, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv11WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv11Geom, s, c.sums.conv11W[:], w.x13[:], w.back.d14[:], lo, hi)
+}
+
+// conv11BiasGrad adds to the bias gradient of conv11, channels [lo, hi).
+func (w *worker) conv11BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv11Geom, c.sums.conv11B[:], w.back.d14[:], lo, hi)
+}
+
+// conv11InputGrad computes the gradient of conv11's input, rows [lo, hi).
+func (w *worker) conv11InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv11Back, s, w.back.d13[:], w.back.d14[:], c.wt.conv11T[:], nil, lo, hi)
+}
+
+// conv10ActGrad multiplies the gradient of conv10's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv10ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x13[y*15360+15872:][:14336:14336]
+		d := w.back.d13[y*15360+15872:][:14336:14336]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv10WeightGrad adds to the weight gradient of conv10, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv10WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv10Geom, s, c.sums.conv10W[:], w.x12[:], w.back.d13[:], lo, hi)
+}
+
+// conv10BiasGrad adds to the bias gradient of conv10, channels [lo, hi).
+func (w *worker) conv10BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv10Geom, c.sums.conv10B[:], w.back.d13[:], lo, hi)
+}
+
+// conv10InputGrad computes the gradient of conv10's input, rows [lo, hi).
+func (w *worker) conv10InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv10Back, s, w.back.d12[:], w.back.d13[:], c.wt.conv10T[:], nil, lo, hi)
+}
+
+// conv9ActGrad multiplies the gradient of conv9's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv9ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x12[y*15360+15872:][:14336:14336]
+		d := w.back.d12[y*15360+15872:][:14336:14336]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv9WeightGrad adds to the weight gradient of conv9, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv9WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv9Geom, s, c.sums.conv9W[:], w.x11[:], w.back.d12[:], lo, hi)
+}
+
+// conv9BiasGrad adds to the bias gradient of conv9, channels [lo, hi).
+func (w *worker) conv9BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv9Geom, c.sums.conv9B[:], w.back.d12[:], lo, hi)
+}
+
+// conv9InputGrad computes the gradient of conv9's input, rows [lo, hi).
+func (w *worker) conv9InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv9Back, s, w.back.d11[:], w.back.d12[:], c.wt.conv9T[:], nil, lo, hi)
+}
+
+// maxpool3InputGrad computes the gradient of maxpool3's input, channels [lo, hi).
+func (w *worker) maxpool3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MaxPoolBackward(&maxpool3Geom, w.back.d10[:], w.back.d11[:], w.idxmaxpool3[:], lo, hi)
+}
+
+// conv8ActGrad multiplies the gradient of conv8's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv8ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x10[y*14336:][:14336:14336]
+		d := w.back.d10[y*14848+15104:][:14336:14336]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv8WeightGrad adds to the weight gradient of conv8, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv8WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv8Geom, s, c.sums.conv8W[:], w.x9[:], w.back.d10[:], lo, hi)
+}
+
+// conv8BiasGrad adds to the bias gradient of conv8, channels [lo, hi).
+func (w *worker) conv8BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv8Geom, c.sums.conv8B[:], w.back.d10[:], lo, hi)
+}
+
+// conv8InputGrad computes the gradient of conv8's input, rows [lo, hi).
+func (w *worker) conv8InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv8Back, s, w.back.d9[:], w.back.d10[:], c.wt.conv8T[:], nil, lo, hi)
+}
+
+// conv7ActGrad multiplies the gradient of conv7's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv7ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x9[y*14848+15104:][:14336:14336]
+		d := w.back.d9[y*14848+15104:][:14336:14336]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv7WeightGrad adds to the weight gradient of conv7, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv7WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv7Geom, s, c.sums.conv7W[:], w.x8[:], w.back.d9[:], lo, hi)
+}
+
+// conv7BiasGrad adds to the bias gradient of conv7, channels [lo, hi).
+func (w *worker) conv7BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv7Geom, c.sums.conv7B[:], w.back.d9[:], lo, hi)
+}
+
+// conv7InputGrad computes the gradient of conv7's input, rows [lo, hi).
+func (w *worker) conv7InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv7Back, s, w.back.d8[:], w.back.d9[:], c.wt.conv7T[:], nil, lo, hi)
+}
+
+// conv6ActGrad multiplies the gradient of conv6's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv6ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x8[y*14848+15104:][:14336:14336]
+		d := w.back.d8[y*14848+15104:][:14336:14336]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv6WeightGrad adds to the weight gradient of conv6, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv6WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv6Geom, s, c.sums.conv6W[:], w.x7[:], w.back.d8[:], lo, hi)
+}
+
+// conv6BiasGrad adds to the bias gradient of conv6, channels [lo, hi).
+func (w *worker) conv6BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv6Geom, c.sums.conv6B[:], w.back.d8[:], lo, hi)
+}
+
+// conv6InputGrad computes the gradient of conv6's input, rows [lo, hi).
+func (w *worker) conv6InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv6Back, s, w.back.d7[:], w.back.d8[:], c.wt.conv6T[:], nil, lo, hi)
+}
+
+// conv5ActGrad multiplies the gradient of conv5's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv5ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x7[y*14848+15104:][:14336:14336]
+		d := w.back.d7[y*14848+15104:][:14336:14336]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv5WeightGrad adds to the weight gradient of conv5, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv5WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv5Geom, s, c.sums.conv5W[:], w.x6[:], w.back.d7[:], lo, hi)
+}
+
+// conv5BiasGrad adds to the bias gradient of conv5, channels [lo, hi).
+func (w *worker) conv5BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv5Geom, c.sums.conv5B[:], w.back.d7[:], lo, hi)
+}
+
+// conv5InputGrad computes the gradient of conv5's input, rows [lo, hi).
+func (w *worker) conv5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv5Back, s, w.back.d6[:], w.back.d7[:], c.wt.conv5T[:], nil, lo, hi)
+}
+
+// maxpool2InputGrad computes the gradient of maxpool2's input, channels [lo, hi).
+func (w *worker) maxpool2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MaxPoolBackward(&maxpool2Geom, w.back.d5[:], w.back.d6[:], w.idxmaxpool2[:], lo, hi)
+}
+
+// conv4ActGrad multiplies the gradient of conv4's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv4ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x5[y*14336:][:14336:14336]
+		d := w.back.d5[y*14592+14720:][:14336:14336]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv4WeightGrad adds to the weight gradient of conv4, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv4WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv4Geom, s, c.sums.conv4W[:], w.x4[:], w.back.d5[:], lo, hi)
+}
+
+// conv4BiasGrad adds to the bias gradient of conv4, channels [lo, hi).
+func (w *worker) conv4BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv4Geom, c.sums.conv4B[:], w.back.d5[:], lo, hi)
+}
+
+// conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
+func (w *worker) conv4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv4Back, s, w.back.d4[:], w.back.d5[:], c.wt.conv4T[:], nil, lo, hi)
+}
+
+// conv3ActGrad multiplies the gradient of conv3's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv3ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x4[y*14592+14720:][:14336:14336]
+		d := w.back.d4[y*14592+14720:][:14336:14336]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv3WeightGrad adds to the weight gradient of conv3, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv3Geom, s, c.sums.conv3W[:], w.x3[:], w.back.d4[:], lo, hi)
+}
+
+// conv3BiasGrad adds to the bias gradient of conv3, channels [lo, hi).
+func (w *worker) conv3BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv3Geom, c.sums.conv3B[:], w.back.d4[:], lo, hi)
+}
+
+// conv3InputGrad computes the gradient of conv3's input, rows [lo, hi).
+func (w *worker) conv3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv3Back, s, w.back.d3[:], w.back.d4[:], c.wt.conv3T[:], nil, lo, hi)
+}
+
+// maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
+func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MaxPoolBackward(&maxpool1Geom, w.back.d2[:], w.back.d3[:], w.idxmaxpool1[:], lo, hi)
+}
+
+// conv2ActGrad multiplies the gradient of conv2's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x2[y*14336:][:14336:14336]
+		d := w.back.d2[y*14464+14528:][:14336:14336]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv2WeightGrad adds to the weight gradient of conv2, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], w.x1[:], w.back.d2[:], lo, hi)
+}
+
+// conv2BiasGrad adds to the bias gradient of conv2, channels [lo, hi).
+func (w *worker) conv2BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv2Geom, c.sums.conv2B[:], w.back.d2[:], lo, hi)
+}
+
+// conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
+func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv2Back, s, w.back.d1[:], w.back.d2[:], c.wt.conv2T[:], nil, lo, hi)
+}
+
+// conv1ActGrad multiplies the gradient of conv1's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x1[y*14464+14528:][:14336:14336]
+		d := w.back.d1[y*14464+14528:][:14336:14336]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv1WeightGrad adds to the weight gradient of conv1, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], w.x0[:], w.back.d1[:], lo, hi)
+}
+
+// conv1BiasGrad adds to the bias gradient of conv1, channels [lo, hi).
+func (w *worker) conv1BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv1Geom, c.sums.conv1B[:], w.back.d1[:], lo, hi)
+}
+
+// conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
+func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if !c.needDx {
+		return
+	}
+	runtime.ConvForward(&conv1Back, s, w.back.d0[:], w.back.d1[:], c.wt.conv1T[:], nil, lo, hi)
+}
+
+// phase is one function of a pass over the part [lo, hi) of a range of size n;
+// workers given different parts can run it at once.
+type phase struct {
+	n   int
+	run func(*worker, *pass, *runtime.Scratch, int, int)
+}
+
+// forwardPhases runs the network forward.
+var forwardPhases = [...]phase{
+	{224, (*worker).conv1Forward},
+	{224, (*worker).conv2Forward},
+	{112, (*worker).maxpool1Forward},
+	{112, (*worker).conv3Forward},
+	{112, (*worker).conv4Forward},
+	{56, (*worker).maxpool2Forward},
+	{56, (*worker).conv5Forward},
+	{56, (*worker).conv6Forward},
+	{56, (*worker).conv7Forward},
+	{56, (*worker).conv8Forward},
+	{28, (*worker).maxpool3Forward},
+	{28, (*worker).conv9Forward},
+	{28, (*worker).conv10Forward},
+	{28, (*worker).conv11Forward},
+	{28, (*worker).conv12Forward},
+	{14, (*worker).maxpool4Forward},
+	{14, (*worker).conv13Forward},
+	{14, (*worker).conv14Forward},
+	{14, (*worker).conv15Forward},
+	{14, (*worker).conv16Forward},
+	{7, (*worker).maxpool5Forward},
+	{4096, (*worker).fc1Forward},
+	{1, (*worker).dropout1Forward},
+	{4096, (*worker).fc2Forward},
+	{1, (*worker).dropout2Forward},
+	{1000, (*worker).fc3Forward},
+	{1, (*worker).softmax1Forward},
+}
+
+// backwardPhases runs it backward, from the output gradient.
+var backwardPhases = [...]phase{
+	{1, (*worker).softmax1InputGrad},
+	{1000, (*worker).fc3WeightGrad},
+	{4096, (*worker).fc3InputGrad},
+	{1, (*worker).dropout2InputGrad},
+	{1, (*worker).fc2ActGrad},
+	{4096, (*worker).fc2WeightGrad},
+	{4096, (*worker).fc2InputGrad},
+	{1, (*worker).dropout1InputGrad},
+	{1, (*worker).fc1ActGrad},
+	{4096, (*worker).fc1WeightGrad},
+	{25088, (*worker).fc1InputGrad},
+	{512, (*worker).maxpool5InputGrad},
+	{14, (*worker).conv16ActGrad},
+	{48, (*worker).conv16WeightGrad},
+	{512, (*worker).conv16BiasGrad},
+	{14, (*worker).conv16InputGrad},
+	{14, (*worker).conv15ActGrad},
+	{48, (*worker).conv15WeightGrad},
+	{512, (*worker).conv15BiasGrad},
+	{14, (*worker).conv15InputGrad},
+	{14, (*worker).conv14ActGrad},
+	{48, (*worker).conv14WeightGrad},
+	{512, (*worker).conv14BiasGrad},
+	{14, (*worker).conv14InputGrad},
+	{14, (*worker).conv13ActGrad},
+	{48, (*worker).conv13WeightGrad},
+	{512, (*worker).conv13BiasGrad},
+	{14, (*worker).conv13InputGrad},
+	{512, (*worker).maxpool4InputGrad},
+	{28, (*worker).conv12ActGrad},
+	{48, (*worker).conv12WeightGrad},
+	{512, (*worker).conv12BiasGrad},
+	{28, (*worker).conv12InputGrad},
+	{28, (*worker).conv11ActGrad},
+	{48, (*worker).conv11WeightGrad},
+	{512, (*worker).conv11BiasGrad},
+	{28, (*worker).conv11InputGrad},
+	{28, (*worker).conv10ActGrad},
+	{48, (*worker).conv10WeightGrad},
+	{512, (*worker).conv10BiasGrad},
+	{28, (*worker).conv10InputGrad},
+	{28, (*worker).conv9ActGrad},
+	{48, (*worker).conv9WeightGrad},
+	{512, (*worker).conv9BiasGrad},
+	{28, (*worker).conv9InputGrad},
+	{256, (*worker).maxpool3InputGrad},
+	{56, (*worker).conv8ActGrad},
+	{24, (*worker).conv8WeightGrad},
+	{256, (*worker).conv8BiasGrad},
+	{56, (*worker).conv8InputGrad},
+	{56, (*worker).conv7ActGrad},
+	{24, (*worker).conv7WeightGrad},
+	{256, (*worker).conv7BiasGrad},
+	{56, (*worker).conv7InputGrad},
+	{56, (*worker).conv6ActGrad},
+	{24, (*worker).conv6WeightGrad},
+	{256, (*worker).conv6BiasGrad},
+	{56, (*worker).conv6InputGrad},
+	{56, (*worker).conv5ActGrad},
+	{24, (*worker).conv5WeightGrad},
+	{256, (*worker).conv5BiasGrad},
+	{56, (*worker).conv5InputGrad},
+	{128, (*worker).maxpool2InputGrad},
+	{112, (*worker).conv4ActGrad},
+	{12, (*worker).conv4WeightGrad},
+	{128, (*worker).conv4BiasGrad},
+	{112, (*worker).conv4InputGrad},
+	{112, (*worker).conv3ActGrad},
+	{12, (*worker).conv3WeightGrad},
+	{128, (*worker).conv3BiasGrad},
+	{112, (*worker).conv3InputGrad},
+	{64, (*worker).maxpool1InputGrad},
+	{224, (*worker).conv2ActGrad},
+	{6, (*worker).conv2WeightGrad},
+	{64, (*worker).conv2BiasGrad},
+	{224, (*worker).conv2InputGrad},
+	{224, (*worker).conv1ActGrad},
+	{6, (*worker).conv1WeightGrad},
+	{64, (*worker).conv1BiasGrad},
+	{224, (*worker).conv1InputGrad},
+}
+
+// backwardStart[i] is the index in backwardPhases of the first phase of layer
+// step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
+var backwardStart = [...]int{76, 72, 71, 67, 63, 62, 58, 54, 50, 46, 45, 41, 37, 33, 29, 28, 24, 20, 16, 12, 11, 8, 7, 4, 3, 1, 0}

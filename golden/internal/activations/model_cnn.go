@@ -58,10 +58,21 @@ type Model struct {
 	grads    *params // gradient sums since ZeroGrad; nil before the first backward pass
 	velocity *params // momentum buffers; nil before the first step with momentum
 
+	wt      *transposed // the transposed conv weights input gradients use
+	wtStale bool        // whether wt lags behind params
+
 	workers []*worker
 	pool    *runtime.Pool
-	train   bool   // dropout on
-	seed    uint64 // the dropout seed of the current step
+	scratch []runtime.Scratch // per pool worker, for one sample on several threads
+	single  pass              // the pass of Forward and Backward
+	cur     struct {
+		ph *phase
+		w  *worker
+		c  *pass
+	} // the phase being split across the pool
+	phaseChunk func(int, int, int)
+	train      bool   // dropout on
+	seed       uint64 // the dropout seed of the current step
 
 	// The batch being run, and the chunk functions bound once so that
 	// running a batch allocates nothing.
@@ -93,7 +104,9 @@ var _ runtime.Network = (*Model)(nil)
 func New(seed uint64) *Model {
 	m := &Model{params: new(params)}
 	m.params.init(seed)
+	m.wtStale = true
 	m.forwardChunk = m.runForward
+	m.phaseChunk = m.runPhaseChunk
 	m.trainChunk = m.runTrain
 	m.lossChunk = m.runLoss
 	m.evalChunk = m.runEval
@@ -112,6 +125,7 @@ func (m *Model) SetThreads(n int) {
 		m.workers = append(m.workers, nil)
 	}
 	m.workers = m.workers[:n]
+	m.scratch = make([]runtime.Scratch, n)
 }
 
 // Threads returns the number of workers the batch methods use.
@@ -133,11 +147,17 @@ func (m *Model) worker(i int) *worker {
 	return m.workers[i]
 }
 
-// Forward runs one sample through the network. It keeps what Backward needs.
+// Forward runs one sample through the network, splitting each layer across
+// the workers. It keeps what Backward needs.
 func (m *Model) Forward(x *Input, y *Output) {
 	w := m.worker(0)
 	w.load(x)
-	w.forward(m.params, m.train, m.seed, 0)
+	m.single = pass{
+		p:     m.params,
+		seed:  m.seed,
+		train: m.train,
+	}
+	m.run(forwardPhases[:], w, &m.single, true)
 	w.store(y)
 }
 
@@ -145,8 +165,47 @@ func (m *Model) Forward(x *Input, y *Output) {
 // the gradient of every parameter to the model's sums; it writes the input's
 // gradient to dx unless dx is nil.
 func (m *Model) Backward(dy *Output, dx *Input) {
+	m.prepareBackward()
 	w := m.worker(0)
-	w.backward(m.params, m.gradSums(0), dy, dx)
+	w.loadGrad(dy)
+	c := &m.single
+	c.p, c.sums, c.wt, c.needDx = m.params, m.gradSums(0), m.wt, dx != nil
+	m.run(backwardPhases[:], w, c, true)
+	if dx != nil {
+		w.storeGrad(dx)
+	}
+}
+
+// run runs phases on worker w's sample: split across the pool when parallel is
+// set and there are several workers (one sample on several threads), else in
+// turn on the calling goroutine (batches give each worker its own samples).
+func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
+	if !parallel || len(m.workers) == 1 {
+		for i := range phases {
+			phases[i].run(w, c, &w.scratch, 0, phases[i].n)
+		}
+		return
+	}
+	m.cur.w, m.cur.c = w, c
+	for i := range phases {
+		m.cur.ph = &phases[i]
+		m.pool.Run(phases[i].n, m.phaseChunk)
+	}
+	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
+}
+func (m *Model) runPhaseChunk(wi, lo, hi int) {
+	m.cur.ph.run(m.cur.w, m.cur.c, &m.scratch[wi], lo, hi)
+}
+
+// prepareBackward brings the transposed conv weights up to date.
+func (m *Model) prepareBackward() {
+	if m.wt == nil {
+		m.wt = new(transposed)
+	}
+	if m.wtStale {
+		m.wt.update(m.params)
+		m.wtStale = false
+	}
 }
 
 // gradSums returns the gradient sums worker i adds to: the model's own for
@@ -180,9 +239,16 @@ func (m *Model) ForwardBatch(x []Input, y []Output) {
 }
 func (m *Model) runForward(wi, lo, hi int) {
 	w := m.workers[wi]
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		train: m.train,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		w.store(&m.batchY[s])
 	}
 }
@@ -199,6 +265,7 @@ func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []In
 	for i := range m.workers {
 		m.gradSums(i)
 	}
+	m.prepareBackward()
 	m.batchX, m.batchDY, m.batchY, m.batchDX = x, dy, y, dx
 	m.pool.Run(len(x), m.trainChunk)
 	m.batchX, m.batchDY, m.batchY, m.batchDX = nil, nil, nil, nil
@@ -206,18 +273,27 @@ func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []In
 }
 func (m *Model) runTrain(wi, lo, hi int) {
 	w := m.workers[wi]
-	sums := m.gradSums(wi)
+	c := &w.pass
+	*c = pass{
+		needDx: m.batchDX != nil,
+		p:      m.params,
+		seed:   m.seed,
+		sums:   m.gradSums(wi),
+		train:  m.train,
+		wt:     m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		if m.batchY != nil {
 			w.store(&m.batchY[s])
 		}
-		var dx *Input
-		if m.batchDX != nil {
-			dx = &m.batchDX[s]
+		w.loadGrad(&m.batchDY[s])
+		m.run(backwardPhases[:], w, c, false)
+		if c.needDx {
+			w.storeGrad(&m.batchDX[s])
 		}
-		w.backward(m.params, sums, &m.batchDY[s], dx)
 	}
 }
 
@@ -237,6 +313,7 @@ func (m *Model) Step(lr, momentum, weightDecay float32) {
 	if m.grads == nil {
 		return
 	}
+	m.wtStale = true
 	first := momentum != 0 && m.velocity == nil
 	if first {
 		m.velocity = new(params)
@@ -353,6 +430,7 @@ func (m *Model) SetParams(file string, arrays []*runtime.Array) error {
 	for i, s := range paramSpecs {
 		m.params.fromTorch(i, byName[s.Name].Float32s())
 	}
+	m.wtStale = true
 	return nil
 }
 
@@ -380,16 +458,16 @@ func (w *worker) loss(label int, target *Output, n int) float64 {
 	for c := range 4 {
 		for y := range 5 {
 			for x := range 4 {
-				w.back.d5[y*16+x*4+c] = target[c*20+y*4+x]
+				w.back.d5[y*24+x*4+c+28] = target[c*20+y*4+x]
 			}
 		}
 	}
 	scale := 2 / float32(n*OutputSize)
 	var sum float64
-	{
-		y := w.x5[0:][:80:80]
-		d := w.back.d5[0:][:80:80]
-		for i, v := range y {
+	for y := 0; y < 5; y++ {
+		out := w.x5[y*16:][:16:16]
+		d := w.back.d5[y*24+28:][:16:16]
+		for i, v := range out {
 			e := v - d[i]
 			sum += float64(e * e)
 			d[i] = e * scale
@@ -420,6 +498,7 @@ func (m *Model) TrainBatch(x []Input, labels []int32, targets []Output, opt runt
 	for i := range m.workers {
 		m.gradSums(i)
 	}
+	m.prepareBackward()
 	m.train, m.seed = true, seed
 	m.batchX, m.batchLabels, m.batchTargets = x, labels, targets
 	m.pool.Run(len(x), m.lossChunk)
@@ -485,19 +564,36 @@ func (m *Model) reduceGrads() {
 }
 func (m *Model) runLoss(wi, lo, hi int) {
 	w := m.workers[wi]
-	sums := m.gradSums(wi)
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		sums:  m.gradSums(wi),
+		train: m.train,
+		wt:    m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		m.losses[s] = w.loss(0, &m.batchTargets[s], len(m.batchX))
-		w.backwardFrom(4, m.params, sums, nil)
+		m.run(backwardPhases[backwardStart[4]:], w, c, false)
 	}
 }
 func (m *Model) runEval(wi, lo, hi int) {
 	w := m.worker(wi)
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		sums:  nil,
+		train: m.train,
+		wt:    m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		m.losses[s] = w.loss(0, &m.batchTargets[s], len(m.batchX))
 	}
 }
@@ -563,15 +659,15 @@ func (m *Model) EvaluateN(x []float32, labels []int32, targets []float32) (float
 
 // params holds every parameter, laid out for the kernels that read it.
 type params struct {
-	conv1W [108]float32 // conv1.weight, stored [Fh][Fw][C][K] = [3][3][3][4]
+	conv1W [432]float32 // conv1.weight, packed [K/16][Fh][Fw][C][16] = [1][3][3][3][16]
 	conv1B [4]float32   // conv1.bias [4]
-	conv2W [144]float32 // conv2.weight, stored [Fh][Fw][C][K] = [3][3][4][4]
+	conv2W [576]float32 // conv2.weight, packed [K/16][Fh][Fw][C][16] = [1][3][3][4][16]
 	conv2B [4]float32   // conv2.bias [4]
-	conv3W [144]float32 // conv3.weight, stored [Fh][Fw][C][K] = [3][3][4][4]
+	conv3W [576]float32 // conv3.weight, packed [K/16][Fh][Fw][C][16] = [1][3][3][4][16]
 	conv3B [4]float32   // conv3.bias [4]
-	conv4W [144]float32 // conv4.weight, stored [Fh][Fw][C][K] = [3][3][4][4]
+	conv4W [576]float32 // conv4.weight, packed [K/16][Fh][Fw][C][16] = [1][3][3][4][16]
 	conv4B [4]float32   // conv4.bias [4]
-	conv5W [144]float32 // conv5.weight, stored [Fh][Fw][C][K] = [3][3][4][4]
+	conv5W [576]float32 // conv5.weight, packed [K/16][Fh][Fw][C][16] = [1][3][3][4][16]
 	conv5B [4]float32   // conv5.bias [4]
 }
 
@@ -583,6 +679,8 @@ func (p *params) slices() [numTensors][]float32 {
 	return [numTensors][]float32{p.conv1W[:], p.conv1B[:], p.conv2W[:], p.conv2B[:], p.conv3W[:], p.conv3B[:], p.conv4W[:], p.conv4B[:], p.conv5W[:], p.conv5B[:]}
 }
 
+// paramSizes holds each parameter's number of values in PyTorch's layout.
+var paramSizes = [numTensors]int{108, 4, 144, 4, 144, 4, 144, 4, 144, 4}
 var paramSpecs = []runtime.ParamSpec{{
 	Name:  "conv1.weight",
 	Shape: []int{4, 3, 3, 3},
@@ -636,63 +734,23 @@ func (p *params) init(seed uint64) {
 func (p *params) fromTorch(i int, src []float32) {
 	switch i {
 	case 0:
-		for k := range 4 {
-			for c := range 3 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv1W[i*36+j*12+c*4+k] = src[k*27+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv1W[:], src, 4, 3, 3, 3, 16, false)
 	case 1:
 		copy(p.conv1B[:], src)
 	case 2:
-		for k := range 4 {
-			for c := range 4 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv2W[i*48+j*16+c*4+k] = src[k*36+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv2W[:], src, 4, 4, 3, 3, 16, false)
 	case 3:
 		copy(p.conv2B[:], src)
 	case 4:
-		for k := range 4 {
-			for c := range 4 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv3W[i*48+j*16+c*4+k] = src[k*36+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv3W[:], src, 4, 4, 3, 3, 16, false)
 	case 5:
 		copy(p.conv3B[:], src)
 	case 6:
-		for k := range 4 {
-			for c := range 4 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv4W[i*48+j*16+c*4+k] = src[k*36+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv4W[:], src, 4, 4, 3, 3, 16, false)
 	case 7:
 		copy(p.conv4B[:], src)
 	case 8:
-		for k := range 4 {
-			for c := range 4 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv5W[i*48+j*16+c*4+k] = src[k*36+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv5W[:], src, 4, 4, 3, 3, 16, false)
 	case 9:
 		copy(p.conv5B[:], src)
 	}
@@ -702,63 +760,23 @@ func (p *params) fromTorch(i int, src []float32) {
 func (p *params) toTorch(i int, dst []float32) {
 	switch i {
 	case 0:
-		for k := range 4 {
-			for c := range 3 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*27+c*9+i*3+j] = p.conv1W[i*36+j*12+c*4+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv1W[:], dst, 4, 3, 3, 3, 16, true)
 	case 1:
 		copy(dst, p.conv1B[:])
 	case 2:
-		for k := range 4 {
-			for c := range 4 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*36+c*9+i*3+j] = p.conv2W[i*48+j*16+c*4+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv2W[:], dst, 4, 4, 3, 3, 16, true)
 	case 3:
 		copy(dst, p.conv2B[:])
 	case 4:
-		for k := range 4 {
-			for c := range 4 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*36+c*9+i*3+j] = p.conv3W[i*48+j*16+c*4+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv3W[:], dst, 4, 4, 3, 3, 16, true)
 	case 5:
 		copy(dst, p.conv3B[:])
 	case 6:
-		for k := range 4 {
-			for c := range 4 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*36+c*9+i*3+j] = p.conv4W[i*48+j*16+c*4+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv4W[:], dst, 4, 4, 3, 3, 16, true)
 	case 7:
 		copy(dst, p.conv4B[:])
 	case 8:
-		for k := range 4 {
-			for c := range 4 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*36+c*9+i*3+j] = p.conv5W[i*48+j*16+c*4+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv5W[:], dst, 4, 4, 3, 3, 16, true)
 	case 9:
 		copy(dst, p.conv5B[:])
 	}
@@ -769,18 +787,39 @@ func (p *params) toTorch(i int, dst []float32) {
 func (p *params) arrays(suffix string) []*runtime.Array {
 	out := make([]*runtime.Array, len(paramSpecs))
 	for i, s := range paramSpecs {
-		data := make([]float32, len(p.slices()[i]))
+		data := make([]float32, paramSizes[i])
 		p.toTorch(i, data)
 		out[i] = runtime.NewArray32(s.Name+suffix, s.Shape, data)
 	}
 	return out
 }
 
+// transposed holds, for each stride-1 conv, the weights of the transposed
+// convolution that computes its input gradient (see runtime.TransposeConv).
+type transposed struct {
+	conv1T [576]float32
+	conv2T [576]float32
+	conv3T [576]float32
+	conv4T [576]float32
+	conv5T [576]float32
+}
+
+// update recomputes the transposed weights from p.
+func (t *transposed) update(p *params) {
+	runtime.TransposeConv(t.conv1T[:], p.conv1W[:], 4, 3, 3, 3, 16, 16)
+	runtime.TransposeConv(t.conv2T[:], p.conv2W[:], 4, 4, 3, 3, 16, 16)
+	runtime.TransposeConv(t.conv3T[:], p.conv3W[:], 4, 4, 3, 3, 16, 16)
+	runtime.TransposeConv(t.conv4T[:], p.conv4W[:], 4, 4, 3, 3, 16, 16)
+	runtime.TransposeConv(t.conv5T[:], p.conv5W[:], 4, 4, 3, 3, 16, 16)
+}
+
 // worker holds the buffers of one sample in flight, H×W×C with padding where
-// the next layer reads with padding.
+// a layer reads with padding.
 type worker struct {
-	grads *params      // this worker's gradient sums (workers other than 0)
-	back  *backBuffers // allocated on the first backward pass
+	grads   *params         // this worker's gradient sums (workers other than 0)
+	back    *backBuffers    // allocated on the first backward pass
+	scratch runtime.Scratch // the kernels' temporary memory
+	pass    pass            // the pass this worker runs in a batch
 
 	x0 [126]float32 // input: 5x4x3 padded to 7x6x3
 	x1 [168]float32 // conv 3x3x4 p1, relu: 5x4x4 padded to 7x6x4
@@ -790,14 +829,26 @@ type worker struct {
 	x5 [80]float32  // conv 3x3x4 p1, leaky 0.2: 5x4x4
 }
 
-// backBuffers holds the gradient of each tensor of a worker.
+// backBuffers holds the gradient of each tensor of a worker, padded where the
+// transposed convolution of the layer that made the tensor reads it.
 type backBuffers struct {
-	d0 [126]float32
+	d0 [60]float32
 	d1 [168]float32
 	d2 [168]float32
 	d3 [168]float32
 	d4 [168]float32
-	d5 [80]float32
+	d5 [168]float32
+}
+
+// pass is what the phases of one pass read: the parameters, where gradients
+// go, and what draws the sample's dropout masks.
+type pass struct {
+	p, sums *params
+	wt      *transposed
+	train   bool
+	seed    uint64
+	sample  int
+	needDx  bool
 }
 
 // load copies src into the input buffer, from C×H×W to H×W×C.
@@ -822,29 +873,27 @@ func (w *worker) store(dst *Output) {
 	}
 }
 
-// forward runs every layer on the sample in the input buffer; sample is its
-// index in the batch, which draws its dropout masks.
-func (w *worker) forward(p *params, train bool, seed uint64, sample int) {
-	w.conv1Forward(p)
-	w.conv2Forward(p)
-	w.conv3Forward(p)
-	w.conv4Forward(p)
-	w.conv5Forward(p)
-}
-
-// backward runs every layer backward from the output gradient dy, adding the
-// parameter gradients to sums, and writes the input gradient to dx unless it
-// is nil.
-func (w *worker) backward(p, sums *params, dy *Output, dx *Input) {
+// loadGrad copies the output gradient dy into its buffer.
+func (w *worker) loadGrad(dy *Output) {
 	w.ensureBack()
 	for c := range 4 {
 		for y := range 5 {
 			for x := range 4 {
-				w.back.d5[y*16+x*4+c] = dy[c*20+y*4+x]
+				w.back.d5[y*24+x*4+c+28] = dy[c*20+y*4+x]
 			}
 		}
 	}
-	w.backwardFrom(4, p, sums, dx)
+}
+
+// storeGrad copies the input gradient to dx, in PyTorch's order.
+func (w *worker) storeGrad(dx *Input) {
+	for c := range 3 {
+		for y := range 5 {
+			for x := range 4 {
+				dx[c*20+y*4+x] = w.back.d0[y*12+x*3+c]
+			}
+		}
+	}
 }
 
 // ensureBack allocates the gradient buffers on first use.
@@ -854,654 +903,409 @@ func (w *worker) ensureBack() {
 	}
 }
 
-// backwardFrom runs steps last, last-1, ..., 0 backward, from the gradient of
-// step last's output already in its buffer.
-func (w *worker) backwardFrom(last int, p, sums *params, dx *Input) {
-	bb := w.back
-	switch {
-	case last >= 4:
-		w.conv5Backward(p, sums, true)
-		fallthrough
-	case last >= 3:
-		w.conv4Backward(p, sums, true)
-		fallthrough
-	case last >= 2:
-		w.conv3Backward(p, sums, true)
-		fallthrough
-	case last >= 1:
-		w.conv2Backward(p, sums, true)
-		fallthrough
-	case last >= 0:
-		w.conv1Backward(p, sums, dx != nil)
-	}
-	if dx != nil {
-		for c := range 3 {
-			for y := range 5 {
-				for x := range 4 {
-					dx[c*20+y*4+x] = bb.d0[y*18+x*3+c+21]
-				}
-			}
+// conv1Geom: conv 3x3x4 p1, weights in blocks of 16 channels.
+var conv1Geom = runtime.ConvGeom{
+	C:       3,
+	DOutOff: 28,
+	DOutRow: 24,
+	FH:      3,
+	FW:      3,
+	InRow:   18,
+	K:       4,
+	KB:      16,
+	OH:      5,
+	OW:      4,
+	OutOff:  28,
+	OutRow:  24,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv1Back: the transposed convolution that computes conv1's input gradient.
+var conv1Back = runtime.ConvGeom{
+	C:      4,
+	FH:     3,
+	FW:     3,
+	InRow:  24,
+	K:      3,
+	KB:     16,
+	OH:     5,
+	OW:     4,
+	OutOff: 0,
+	OutRow: 12,
+	SH:     1,
+	SW:     1,
+}
+
+// conv2Geom: conv 3x3x4 p1, weights in blocks of 16 channels.
+var conv2Geom = runtime.ConvGeom{
+	C:       4,
+	DOutOff: 28,
+	DOutRow: 24,
+	FH:      3,
+	FW:      3,
+	InRow:   24,
+	K:       4,
+	KB:      16,
+	OH:      5,
+	OW:      4,
+	OutOff:  28,
+	OutRow:  24,
+	ReLU:    false,
+	SH:      1,
+	SW:      1,
+}
+
+// conv2Back: the transposed convolution that computes conv2's input gradient.
+var conv2Back = runtime.ConvGeom{
+	C:      4,
+	FH:     3,
+	FW:     3,
+	InRow:  24,
+	K:      4,
+	KB:     16,
+	OH:     5,
+	OW:     4,
+	OutOff: 28,
+	OutRow: 24,
+	SH:     1,
+	SW:     1,
+}
+
+// conv3Geom: conv 3x3x4 p1, weights in blocks of 16 channels.
+var conv3Geom = runtime.ConvGeom{
+	C:       4,
+	DOutOff: 28,
+	DOutRow: 24,
+	FH:      3,
+	FW:      3,
+	InRow:   24,
+	K:       4,
+	KB:      16,
+	OH:      5,
+	OW:      4,
+	OutOff:  28,
+	OutRow:  24,
+	ReLU:    false,
+	SH:      1,
+	SW:      1,
+}
+
+// conv3Back: the transposed convolution that computes conv3's input gradient.
+var conv3Back = runtime.ConvGeom{
+	C:      4,
+	FH:     3,
+	FW:     3,
+	InRow:  24,
+	K:      4,
+	KB:     16,
+	OH:     5,
+	OW:     4,
+	OutOff: 28,
+	OutRow: 24,
+	SH:     1,
+	SW:     1,
+}
+
+// conv4Geom: conv 3x3x4 p1, weights in blocks of 16 channels.
+var conv4Geom = runtime.ConvGeom{
+	C:       4,
+	DOutOff: 28,
+	DOutRow: 24,
+	FH:      3,
+	FW:      3,
+	InRow:   24,
+	K:       4,
+	KB:      16,
+	OH:      5,
+	OW:      4,
+	OutOff:  28,
+	OutRow:  24,
+	ReLU:    false,
+	SH:      1,
+	SW:      1,
+}
+
+// conv4Back: the transposed convolution that computes conv4's input gradient.
+var conv4Back = runtime.ConvGeom{
+	C:      4,
+	FH:     3,
+	FW:     3,
+	InRow:  24,
+	K:      4,
+	KB:     16,
+	OH:     5,
+	OW:     4,
+	OutOff: 28,
+	OutRow: 24,
+	SH:     1,
+	SW:     1,
+}
+
+// conv5Geom: conv 3x3x4 p1, weights in blocks of 16 channels.
+var conv5Geom = runtime.ConvGeom{
+	C:       4,
+	DOutOff: 28,
+	DOutRow: 24,
+	FH:      3,
+	FW:      3,
+	InRow:   24,
+	K:       4,
+	KB:      16,
+	OH:      5,
+	OW:      4,
+	OutOff:  0,
+	OutRow:  16,
+	ReLU:    false,
+	SH:      1,
+	SW:      1,
+}
+
+// conv5Back: the transposed convolution that computes conv5's input gradient.
+var conv5Back = runtime.ConvGeom{
+	C:      4,
+	FH:     3,
+	FW:     3,
+	InRow:  24,
+	K:      4,
+	KB:     16,
+	OH:     5,
+	OW:     4,
+	OutOff: 28,
+	OutRow: 24,
+	SH:     1,
+	SW:     1,
+}
+
+// conv1Forward computes conv 3x3x4 p1 (model.cnn:4:1) followed by relu: 5x4x3 -> 5x4x4, output rows [lo, hi).
+func (w *worker) conv1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv1Geom, s, w.x1[:], w.x0[:], c.p.conv1W[:], c.p.conv1B[:], lo, hi)
+}
+
+// conv2Forward computes conv 3x3x4 p1 (model.cnn:6:1) followed by sigmoid: 5x4x4 -> 5x4x4, output rows [lo, hi).
+func (w *worker) conv2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv2Geom, s, w.x2[:], w.x1[:], c.p.conv2W[:], c.p.conv2B[:], lo, hi)
+	for y := lo; y < hi; y++ {
+		o := w.x2[y*24+28:][:16:16]
+		for i, v := range o {
+			o[i] = float32(1 / (1 + math.Exp(-float64(v))))
 		}
 	}
 }
 
-// conv1Forward computes conv 3x3x4 p1 (model.cnn:4:1) followed by relu: 5x4x3 -> 5x4x4.
-func (w *worker) conv1Forward(p *params) {
-	for y := range 5 {
-		for x := range 4 {
-			o := w.x1[y*24+x*4+28:][:4:4]
-			copy(o, p.conv1B[:])
-			// filter row 0
-			for t, v := range w.x0[y*18+x*3:][:9:9] {
-				wt := p.conv1W[t*4:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x0[y*18+x*3+18:][:9:9] {
-				wt := p.conv1W[t*4+36:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x0[y*18+x*3+36:][:9:9] {
-				wt := p.conv1W[t*4+72:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
+// conv3Forward computes conv 3x3x4 p1 (model.cnn:8:1) followed by tanh: 5x4x4 -> 5x4x4, output rows [lo, hi).
+func (w *worker) conv3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv3Geom, s, w.x3[:], w.x2[:], c.p.conv3W[:], c.p.conv3B[:], lo, hi)
+	for y := lo; y < hi; y++ {
+		o := w.x3[y*24+28:][:16:16]
+		for i, v := range o {
+			o[i] = float32(math.Tanh(float64(v)))
 		}
 	}
 }
 
-// conv1Backward is the backward pass of conv1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv1Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	for y := range 5 {
-		out := w.x1[y*24+28:][:16:16]
-		d := bb.d1[y*24+28:][:16:16]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv1B[:]
-	for y := range 5 {
-		for x := range 4 {
-			do := bb.d1[y*24+x*4+28:][:4:4]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x0[y*18+x*3:][:9:9] {
-				gt := sums.conv1W[t*4:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x0[y*18+x*3+18:][:9:9] {
-				gt := sums.conv1W[t*4+36:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x0[y*18+x*3+36:][:9:9] {
-				gt := sums.conv1W[t*4+72:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d0[:])
-	for y := range 5 {
-		for x := range 4 {
-			do := bb.d1[y*24+x*4+28:][:4:4]
-			// filter row 0
-			{
-				drow := bb.d0[y*18+x*3:][:9:9]
-				for t := range drow {
-					wt := p.conv1W[t*4:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d0[y*18+x*3+18:][:9:9]
-				for t := range drow {
-					wt := p.conv1W[t*4+36:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d0[y*18+x*3+36:][:9:9]
-				for t := range drow {
-					wt := p.conv1W[t*4+72:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
+// conv4Forward computes conv 3x3x4 p1 (model.cnn:10:1) followed by leaky: 5x4x4 -> 5x4x4, output rows [lo, hi).
+func (w *worker) conv4Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv4Geom, s, w.x4[:], w.x3[:], c.p.conv4W[:], c.p.conv4B[:], lo, hi)
+	for y := lo; y < hi; y++ {
+		o := w.x4[y*24+28:][:16:16]
+		for i, v := range o {
+			o[i] = max(v, 0) + float32(0.01)*min(v, 0)
 		}
 	}
 }
 
-// conv2Forward computes conv 3x3x4 p1 (model.cnn:6:1) followed by sigmoid: 5x4x4 -> 5x4x4.
-func (w *worker) conv2Forward(p *params) {
-	for y := range 5 {
-		for x := range 4 {
-			o := w.x2[y*24+x*4+28:][:4:4]
-			copy(o, p.conv2B[:])
-			// filter row 0
-			for t, v := range w.x1[y*24+x*4:][:12:12] {
-				wt := p.conv2W[t*4:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x1[y*24+x*4+24:][:12:12] {
-				wt := p.conv2W[t*4+48:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x1[y*24+x*4+48:][:12:12] {
-				wt := p.conv2W[t*4+96:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = float32(1 / (1 + math.Exp(-float64(v))))
-			}
+// conv5Forward computes conv 3x3x4 p1 (model.cnn:12:1) followed by leaky 0.2: 5x4x4 -> 5x4x4, output rows [lo, hi).
+func (w *worker) conv5Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv5Geom, s, w.x5[:], w.x4[:], c.p.conv5W[:], c.p.conv5B[:], lo, hi)
+	for y := lo; y < hi; y++ {
+		o := w.x5[y*16:][:16:16]
+		for i, v := range o {
+			o[i] = max(v, 0) + float32(0.2)*min(v, 0)
 		}
 	}
 }
 
-// conv2Backward is the backward pass of conv2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv2Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	for y := range 5 {
-		out := w.x2[y*24+28:][:16:16]
-		d := bb.d2[y*24+28:][:16:16]
-		for i, v := range out {
-			d[i] *= v * (1 - v)
-		}
-	}
-	gb := sums.conv2B[:]
-	for y := range 5 {
-		for x := range 4 {
-			do := bb.d2[y*24+x*4+28:][:4:4]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x1[y*24+x*4:][:12:12] {
-				gt := sums.conv2W[t*4:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x1[y*24+x*4+24:][:12:12] {
-				gt := sums.conv2W[t*4+48:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x1[y*24+x*4+48:][:12:12] {
-				gt := sums.conv2W[t*4+96:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d1[:])
-	for y := range 5 {
-		for x := range 4 {
-			do := bb.d2[y*24+x*4+28:][:4:4]
-			// filter row 0
-			{
-				drow := bb.d1[y*24+x*4:][:12:12]
-				for t := range drow {
-					wt := p.conv2W[t*4:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d1[y*24+x*4+24:][:12:12]
-				for t := range drow {
-					wt := p.conv2W[t*4+48:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d1[y*24+x*4+48:][:12:12]
-				for t := range drow {
-					wt := p.conv2W[t*4+96:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// conv3Forward computes conv 3x3x4 p1 (model.cnn:8:1) followed by tanh: 5x4x4 -> 5x4x4.
-func (w *worker) conv3Forward(p *params) {
-	for y := range 5 {
-		for x := range 4 {
-			o := w.x3[y*24+x*4+28:][:4:4]
-			copy(o, p.conv3B[:])
-			// filter row 0
-			for t, v := range w.x2[y*24+x*4:][:12:12] {
-				wt := p.conv3W[t*4:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x2[y*24+x*4+24:][:12:12] {
-				wt := p.conv3W[t*4+48:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x2[y*24+x*4+48:][:12:12] {
-				wt := p.conv3W[t*4+96:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = float32(math.Tanh(float64(v)))
-			}
-		}
-	}
-}
-
-// conv3Backward is the backward pass of conv3: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv3Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	for y := range 5 {
-		out := w.x3[y*24+28:][:16:16]
-		d := bb.d3[y*24+28:][:16:16]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
-	}
-	gb := sums.conv3B[:]
-	for y := range 5 {
-		for x := range 4 {
-			do := bb.d3[y*24+x*4+28:][:4:4]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x2[y*24+x*4:][:12:12] {
-				gt := sums.conv3W[t*4:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x2[y*24+x*4+24:][:12:12] {
-				gt := sums.conv3W[t*4+48:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x2[y*24+x*4+48:][:12:12] {
-				gt := sums.conv3W[t*4+96:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d2[:])
-	for y := range 5 {
-		for x := range 4 {
-			do := bb.d3[y*24+x*4+28:][:4:4]
-			// filter row 0
-			{
-				drow := bb.d2[y*24+x*4:][:12:12]
-				for t := range drow {
-					wt := p.conv3W[t*4:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d2[y*24+x*4+24:][:12:12]
-				for t := range drow {
-					wt := p.conv3W[t*4+48:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d2[y*24+x*4+48:][:12:12]
-				for t := range drow {
-					wt := p.conv3W[t*4+96:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// conv4Forward computes conv 3x3x4 p1 (model.cnn:10:1) followed by leaky: 5x4x4 -> 5x4x4.
-func (w *worker) conv4Forward(p *params) {
-	for y := range 5 {
-		for x := range 4 {
-			o := w.x4[y*24+x*4+28:][:4:4]
-			copy(o, p.conv4B[:])
-			// filter row 0
-			for t, v := range w.x3[y*24+x*4:][:12:12] {
-				wt := p.conv4W[t*4:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x3[y*24+x*4+24:][:12:12] {
-				wt := p.conv4W[t*4+48:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x3[y*24+x*4+48:][:12:12] {
-				wt := p.conv4W[t*4+96:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0) + float32(0.01)*min(v, 0)
-			}
-		}
-	}
-}
-
-// conv4Backward is the backward pass of conv4: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv4Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	for y := range 5 {
-		out := w.x4[y*24+28:][:16:16]
-		d := bb.d4[y*24+28:][:16:16]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] *= float32(0.01)
-			}
-		}
-	}
-	gb := sums.conv4B[:]
-	for y := range 5 {
-		for x := range 4 {
-			do := bb.d4[y*24+x*4+28:][:4:4]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x3[y*24+x*4:][:12:12] {
-				gt := sums.conv4W[t*4:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x3[y*24+x*4+24:][:12:12] {
-				gt := sums.conv4W[t*4+48:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x3[y*24+x*4+48:][:12:12] {
-				gt := sums.conv4W[t*4+96:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d3[:])
-	for y := range 5 {
-		for x := range 4 {
-			do := bb.d4[y*24+x*4+28:][:4:4]
-			// filter row 0
-			{
-				drow := bb.d3[y*24+x*4:][:12:12]
-				for t := range drow {
-					wt := p.conv4W[t*4:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d3[y*24+x*4+24:][:12:12]
-				for t := range drow {
-					wt := p.conv4W[t*4+48:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d3[y*24+x*4+48:][:12:12]
-				for t := range drow {
-					wt := p.conv4W[t*4+96:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// conv5Forward computes conv 3x3x4 p1 (model.cnn:12:1) followed by leaky 0.2: 5x4x4 -> 5x4x4.
-func (w *worker) conv5Forward(p *params) {
-	for y := range 5 {
-		for x := range 4 {
-			o := w.x5[y*16+x*4:][:4:4]
-			copy(o, p.conv5B[:])
-			// filter row 0
-			for t, v := range w.x4[y*24+x*4:][:12:12] {
-				wt := p.conv5W[t*4:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x4[y*24+x*4+24:][:12:12] {
-				wt := p.conv5W[t*4+48:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x4[y*24+x*4+48:][:12:12] {
-				wt := p.conv5W[t*4+96:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0) + float32(0.2)*min(v, 0)
-			}
-		}
-	}
-}
-
-// conv5Backward is the backward pass of conv5: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv5Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x5[0:][:80:80]
-		d := bb.d5[0:][:80:80]
+// conv5ActGrad multiplies the gradient of conv5's output by leaky 0.2's derivative, rows [lo, hi).
+func (w *worker) conv5ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x5[y*16:][:16:16]
+		d := w.back.d5[y*24+28:][:16:16]
 		for i, v := range out {
 			if v <= 0 {
 				d[i] *= float32(0.2)
 			}
 		}
 	}
-	gb := sums.conv5B[:]
-	for y := range 5 {
-		for x := range 4 {
-			do := bb.d5[y*16+x*4:][:4:4]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x4[y*24+x*4:][:12:12] {
-				gt := sums.conv5W[t*4:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x4[y*24+x*4+24:][:12:12] {
-				gt := sums.conv5W[t*4+48:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x4[y*24+x*4+48:][:12:12] {
-				gt := sums.conv5W[t*4+96:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d4[:])
-	for y := range 5 {
-		for x := range 4 {
-			do := bb.d5[y*16+x*4:][:4:4]
-			// filter row 0
-			{
-				drow := bb.d4[y*24+x*4:][:12:12]
-				for t := range drow {
-					wt := p.conv5W[t*4:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d4[y*24+x*4+24:][:12:12]
-				for t := range drow {
-					wt := p.conv5W[t*4+48:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d4[y*24+x*4+48:][:12:12]
-				for t := range drow {
-					wt := p.conv5W[t*4+96:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
+}
+
+// conv5WeightGrad adds to the weight gradient of conv5, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv5WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv5Geom, s, c.sums.conv5W[:], w.x4[:], w.back.d5[:], lo, hi)
+}
+
+// conv5BiasGrad adds to the bias gradient of conv5, channels [lo, hi).
+func (w *worker) conv5BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv5Geom, c.sums.conv5B[:], w.back.d5[:], lo, hi)
+}
+
+// conv5InputGrad computes the gradient of conv5's input, rows [lo, hi).
+func (w *worker) conv5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv5Back, s, w.back.d4[:], w.back.d5[:], c.wt.conv5T[:], nil, lo, hi)
+}
+
+// conv4ActGrad multiplies the gradient of conv4's output by leaky's derivative, rows [lo, hi).
+func (w *worker) conv4ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x4[y*24+28:][:16:16]
+		d := w.back.d4[y*24+28:][:16:16]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] *= float32(0.01)
 			}
 		}
 	}
 }
+
+// conv4WeightGrad adds to the weight gradient of conv4, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv4WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv4Geom, s, c.sums.conv4W[:], w.x3[:], w.back.d4[:], lo, hi)
+}
+
+// conv4BiasGrad adds to the bias gradient of conv4, channels [lo, hi).
+func (w *worker) conv4BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv4Geom, c.sums.conv4B[:], w.back.d4[:], lo, hi)
+}
+
+// conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
+func (w *worker) conv4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv4Back, s, w.back.d3[:], w.back.d4[:], c.wt.conv4T[:], nil, lo, hi)
+}
+
+// conv3ActGrad multiplies the gradient of conv3's output by tanh's derivative, rows [lo, hi).
+func (w *worker) conv3ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x3[y*24+28:][:16:16]
+		d := w.back.d3[y*24+28:][:16:16]
+		for i, v := range out {
+			d[i] *= 1 - v*v
+		}
+	}
+}
+
+// conv3WeightGrad adds to the weight gradient of conv3, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv3Geom, s, c.sums.conv3W[:], w.x2[:], w.back.d3[:], lo, hi)
+}
+
+// conv3BiasGrad adds to the bias gradient of conv3, channels [lo, hi).
+func (w *worker) conv3BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv3Geom, c.sums.conv3B[:], w.back.d3[:], lo, hi)
+}
+
+// conv3InputGrad computes the gradient of conv3's input, rows [lo, hi).
+func (w *worker) conv3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv3Back, s, w.back.d2[:], w.back.d3[:], c.wt.conv3T[:], nil, lo, hi)
+}
+
+// conv2ActGrad multiplies the gradient of conv2's output by sigmoid's derivative, rows [lo, hi).
+func (w *worker) conv2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x2[y*24+28:][:16:16]
+		d := w.back.d2[y*24+28:][:16:16]
+		for i, v := range out {
+			d[i] *= v * (1 - v)
+		}
+	}
+}
+
+// conv2WeightGrad adds to the weight gradient of conv2, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], w.x1[:], w.back.d2[:], lo, hi)
+}
+
+// conv2BiasGrad adds to the bias gradient of conv2, channels [lo, hi).
+func (w *worker) conv2BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv2Geom, c.sums.conv2B[:], w.back.d2[:], lo, hi)
+}
+
+// conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
+func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv2Back, s, w.back.d1[:], w.back.d2[:], c.wt.conv2T[:], nil, lo, hi)
+}
+
+// conv1ActGrad multiplies the gradient of conv1's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x1[y*24+28:][:16:16]
+		d := w.back.d1[y*24+28:][:16:16]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv1WeightGrad adds to the weight gradient of conv1, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], w.x0[:], w.back.d1[:], lo, hi)
+}
+
+// conv1BiasGrad adds to the bias gradient of conv1, channels [lo, hi).
+func (w *worker) conv1BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv1Geom, c.sums.conv1B[:], w.back.d1[:], lo, hi)
+}
+
+// conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
+func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if !c.needDx {
+		return
+	}
+	runtime.ConvForward(&conv1Back, s, w.back.d0[:], w.back.d1[:], c.wt.conv1T[:], nil, lo, hi)
+}
+
+// phase is one function of a pass over the part [lo, hi) of a range of size n;
+// workers given different parts can run it at once.
+type phase struct {
+	n   int
+	run func(*worker, *pass, *runtime.Scratch, int, int)
+}
+
+// forwardPhases runs the network forward.
+var forwardPhases = [...]phase{
+	{5, (*worker).conv1Forward},
+	{5, (*worker).conv2Forward},
+	{5, (*worker).conv3Forward},
+	{5, (*worker).conv4Forward},
+	{5, (*worker).conv5Forward},
+}
+
+// backwardPhases runs it backward, from the output gradient.
+var backwardPhases = [...]phase{
+	{5, (*worker).conv5ActGrad},
+	{3, (*worker).conv5WeightGrad},
+	{4, (*worker).conv5BiasGrad},
+	{5, (*worker).conv5InputGrad},
+	{5, (*worker).conv4ActGrad},
+	{3, (*worker).conv4WeightGrad},
+	{4, (*worker).conv4BiasGrad},
+	{5, (*worker).conv4InputGrad},
+	{5, (*worker).conv3ActGrad},
+	{3, (*worker).conv3WeightGrad},
+	{4, (*worker).conv3BiasGrad},
+	{5, (*worker).conv3InputGrad},
+	{5, (*worker).conv2ActGrad},
+	{3, (*worker).conv2WeightGrad},
+	{4, (*worker).conv2BiasGrad},
+	{5, (*worker).conv2InputGrad},
+	{5, (*worker).conv1ActGrad},
+	{3, (*worker).conv1WeightGrad},
+	{4, (*worker).conv1BiasGrad},
+	{5, (*worker).conv1InputGrad},
+}
+
+// backwardStart[i] is the index in backwardPhases of the first phase of layer
+// step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
+var backwardStart = [...]int{16, 12, 8, 4, 0}

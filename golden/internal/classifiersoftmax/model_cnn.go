@@ -54,10 +54,21 @@ type Model struct {
 	grads    *params // gradient sums since ZeroGrad; nil before the first backward pass
 	velocity *params // momentum buffers; nil before the first step with momentum
 
+	wt      *transposed // the transposed conv weights input gradients use
+	wtStale bool        // whether wt lags behind params
+
 	workers []*worker
 	pool    *runtime.Pool
-	train   bool   // dropout on
-	seed    uint64 // the dropout seed of the current step
+	scratch []runtime.Scratch // per pool worker, for one sample on several threads
+	single  pass              // the pass of Forward and Backward
+	cur     struct {
+		ph *phase
+		w  *worker
+		c  *pass
+	} // the phase being split across the pool
+	phaseChunk func(int, int, int)
+	train      bool   // dropout on
+	seed       uint64 // the dropout seed of the current step
 
 	// The batch being run, and the chunk functions bound once so that
 	// running a batch allocates nothing.
@@ -89,7 +100,9 @@ var _ runtime.Network = (*Model)(nil)
 func New(seed uint64) *Model {
 	m := &Model{params: new(params)}
 	m.params.init(seed)
+	m.wtStale = true
 	m.forwardChunk = m.runForward
+	m.phaseChunk = m.runPhaseChunk
 	m.trainChunk = m.runTrain
 	m.lossChunk = m.runLoss
 	m.evalChunk = m.runEval
@@ -108,6 +121,7 @@ func (m *Model) SetThreads(n int) {
 		m.workers = append(m.workers, nil)
 	}
 	m.workers = m.workers[:n]
+	m.scratch = make([]runtime.Scratch, n)
 }
 
 // Threads returns the number of workers the batch methods use.
@@ -129,11 +143,17 @@ func (m *Model) worker(i int) *worker {
 	return m.workers[i]
 }
 
-// Forward runs one sample through the network. It keeps what Backward needs.
+// Forward runs one sample through the network, splitting each layer across
+// the workers. It keeps what Backward needs.
 func (m *Model) Forward(x *Input, y *Output) {
 	w := m.worker(0)
 	w.load(x)
-	w.forward(m.params, m.train, m.seed, 0)
+	m.single = pass{
+		p:     m.params,
+		seed:  m.seed,
+		train: m.train,
+	}
+	m.run(forwardPhases[:], w, &m.single, true)
 	w.store(y)
 }
 
@@ -141,8 +161,47 @@ func (m *Model) Forward(x *Input, y *Output) {
 // the gradient of every parameter to the model's sums; it writes the input's
 // gradient to dx unless dx is nil.
 func (m *Model) Backward(dy *Output, dx *Input) {
+	m.prepareBackward()
 	w := m.worker(0)
-	w.backward(m.params, m.gradSums(0), dy, dx)
+	w.loadGrad(dy)
+	c := &m.single
+	c.p, c.sums, c.wt, c.needDx = m.params, m.gradSums(0), m.wt, dx != nil
+	m.run(backwardPhases[:], w, c, true)
+	if dx != nil {
+		w.storeGrad(dx)
+	}
+}
+
+// run runs phases on worker w's sample: split across the pool when parallel is
+// set and there are several workers (one sample on several threads), else in
+// turn on the calling goroutine (batches give each worker its own samples).
+func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
+	if !parallel || len(m.workers) == 1 {
+		for i := range phases {
+			phases[i].run(w, c, &w.scratch, 0, phases[i].n)
+		}
+		return
+	}
+	m.cur.w, m.cur.c = w, c
+	for i := range phases {
+		m.cur.ph = &phases[i]
+		m.pool.Run(phases[i].n, m.phaseChunk)
+	}
+	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
+}
+func (m *Model) runPhaseChunk(wi, lo, hi int) {
+	m.cur.ph.run(m.cur.w, m.cur.c, &m.scratch[wi], lo, hi)
+}
+
+// prepareBackward brings the transposed conv weights up to date.
+func (m *Model) prepareBackward() {
+	if m.wt == nil {
+		m.wt = new(transposed)
+	}
+	if m.wtStale {
+		m.wt.update(m.params)
+		m.wtStale = false
+	}
 }
 
 // gradSums returns the gradient sums worker i adds to: the model's own for
@@ -176,9 +235,16 @@ func (m *Model) ForwardBatch(x []Input, y []Output) {
 }
 func (m *Model) runForward(wi, lo, hi int) {
 	w := m.workers[wi]
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		train: m.train,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		w.store(&m.batchY[s])
 	}
 }
@@ -195,6 +261,7 @@ func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []In
 	for i := range m.workers {
 		m.gradSums(i)
 	}
+	m.prepareBackward()
 	m.batchX, m.batchDY, m.batchY, m.batchDX = x, dy, y, dx
 	m.pool.Run(len(x), m.trainChunk)
 	m.batchX, m.batchDY, m.batchY, m.batchDX = nil, nil, nil, nil
@@ -202,18 +269,27 @@ func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []In
 }
 func (m *Model) runTrain(wi, lo, hi int) {
 	w := m.workers[wi]
-	sums := m.gradSums(wi)
+	c := &w.pass
+	*c = pass{
+		needDx: m.batchDX != nil,
+		p:      m.params,
+		seed:   m.seed,
+		sums:   m.gradSums(wi),
+		train:  m.train,
+		wt:     m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		if m.batchY != nil {
 			w.store(&m.batchY[s])
 		}
-		var dx *Input
-		if m.batchDX != nil {
-			dx = &m.batchDX[s]
+		w.loadGrad(&m.batchDY[s])
+		m.run(backwardPhases[:], w, c, false)
+		if c.needDx {
+			w.storeGrad(&m.batchDX[s])
 		}
-		w.backward(m.params, sums, &m.batchDY[s], dx)
 	}
 }
 
@@ -233,6 +309,7 @@ func (m *Model) Step(lr, momentum, weightDecay float32) {
 	if m.grads == nil {
 		return
 	}
+	m.wtStale = true
 	first := momentum != 0 && m.velocity == nil
 	if first {
 		m.velocity = new(params)
@@ -349,6 +426,7 @@ func (m *Model) SetParams(file string, arrays []*runtime.Array) error {
 	for i, s := range paramSpecs {
 		m.params.fromTorch(i, byName[s.Name].Float32s())
 	}
+	m.wtStale = true
 	return nil
 }
 
@@ -375,7 +453,6 @@ func (w *worker) loss(label int, target *Output, n int) float64 {
 	w.ensureBack()
 	z := w.x4[0:][:5:5]
 	p := w.x5[0:][:5:5]
-	d := w.back.d4[0:][:5:5]
 	l := label
 	m := z[0]
 	for _, v := range z {
@@ -386,10 +463,11 @@ func (w *worker) loss(label int, target *Output, n int) float64 {
 		sum += math.Exp(float64(v - m))
 	}
 	inv := 1 / float32(n)
-	for i, v := range p {
-		d[i] = v * inv
+	din := w.back.d4[0:][:5:5]
+	for i := range din {
+		din[i] = p[i] * inv
 	}
-	d[l] -= inv
+	w.back.d4[l] -= inv
 	return (math.Log(sum) + float64(m-z[l])) / float64(n)
 }
 
@@ -423,6 +501,7 @@ func (m *Model) TrainBatch(x []Input, labels []int32, targets []Output, opt runt
 	for i := range m.workers {
 		m.gradSums(i)
 	}
+	m.prepareBackward()
 	m.train, m.seed = true, seed
 	m.batchX, m.batchLabels, m.batchTargets = x, labels, targets
 	m.pool.Run(len(x), m.lossChunk)
@@ -488,19 +567,36 @@ func (m *Model) reduceGrads() {
 }
 func (m *Model) runLoss(wi, lo, hi int) {
 	w := m.workers[wi]
-	sums := m.gradSums(wi)
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		sums:  m.gradSums(wi),
+		train: m.train,
+		wt:    m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		m.losses[s] = w.loss(int(m.batchLabels[s]), nil, len(m.batchX))
-		w.backwardFrom(3, m.params, sums, nil)
+		m.run(backwardPhases[backwardStart[3]:], w, c, false)
 	}
 }
 func (m *Model) runEval(wi, lo, hi int) {
 	w := m.worker(wi)
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		sums:  nil,
+		train: m.train,
+		wt:    m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		m.losses[s] = w.loss(int(m.batchLabels[s]), nil, len(m.batchX))
 		m.hits[s] = w.top() == int(m.batchLabels[s])
 	}
@@ -567,7 +663,7 @@ func (m *Model) EvaluateN(x []float32, labels []int32, targets []float32) (float
 
 // params holds every parameter, laid out for the kernels that read it.
 type params struct {
-	conv1W [36]float32  // conv1.weight, stored [Fh][Fw][C][K] = [3][3][1][4]
+	conv1W [144]float32 // conv1.weight, packed [K/16][Fh][Fw][C][16] = [1][3][3][1][16]
 	conv1B [4]float32   // conv1.bias [4]
 	fc1W   [160]float32 // fc1.weight, stored [out][in] = [10][16], the input in H, W, C order
 	fc1B   [10]float32  // fc1.bias [10]
@@ -583,6 +679,8 @@ func (p *params) slices() [numTensors][]float32 {
 	return [numTensors][]float32{p.conv1W[:], p.conv1B[:], p.fc1W[:], p.fc1B[:], p.fc2W[:], p.fc2B[:]}
 }
 
+// paramSizes holds each parameter's number of values in PyTorch's layout.
+var paramSizes = [numTensors]int{36, 4, 160, 10, 50, 5}
 var paramSpecs = []runtime.ParamSpec{{
 	Name:  "conv1.weight",
 	Shape: []int{4, 1, 3, 3},
@@ -620,15 +718,7 @@ func (p *params) init(seed uint64) {
 func (p *params) fromTorch(i int, src []float32) {
 	switch i {
 	case 0:
-		for k := range 4 {
-			for c := range 1 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv1W[i*12+j*4+c*4+k] = src[k*9+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv1W[:], src, 4, 1, 3, 3, 16, false)
 	case 1:
 		copy(p.conv1B[:], src)
 	case 2:
@@ -654,15 +744,7 @@ func (p *params) fromTorch(i int, src []float32) {
 func (p *params) toTorch(i int, dst []float32) {
 	switch i {
 	case 0:
-		for k := range 4 {
-			for c := range 1 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*9+c*9+i*3+j] = p.conv1W[i*12+j*4+c*4+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv1W[:], dst, 4, 1, 3, 3, 16, true)
 	case 1:
 		copy(dst, p.conv1B[:])
 	case 2:
@@ -689,18 +771,31 @@ func (p *params) toTorch(i int, dst []float32) {
 func (p *params) arrays(suffix string) []*runtime.Array {
 	out := make([]*runtime.Array, len(paramSpecs))
 	for i, s := range paramSpecs {
-		data := make([]float32, len(p.slices()[i]))
+		data := make([]float32, paramSizes[i])
 		p.toTorch(i, data)
 		out[i] = runtime.NewArray32(s.Name+suffix, s.Shape, data)
 	}
 	return out
 }
 
+// transposed holds, for each stride-1 conv, the weights of the transposed
+// convolution that computes its input gradient (see runtime.TransposeConv).
+type transposed struct {
+	conv1T [576]float32
+}
+
+// update recomputes the transposed weights from p.
+func (t *transposed) update(p *params) {
+	runtime.TransposeConv(t.conv1T[:], p.conv1W[:], 4, 1, 3, 3, 16, 16)
+}
+
 // worker holds the buffers of one sample in flight, H×W×C with padding where
-// the next layer reads with padding.
+// a layer reads with padding.
 type worker struct {
-	grads *params      // this worker's gradient sums (workers other than 0)
-	back  *backBuffers // allocated on the first backward pass
+	grads   *params         // this worker's gradient sums (workers other than 0)
+	back    *backBuffers    // allocated on the first backward pass
+	scratch runtime.Scratch // the kernels' temporary memory
+	pass    pass            // the pass this worker runs in a batch
 
 	x0          [36]float32 // input: 6x6x1
 	x1          [64]float32 // conv 3x3x4, relu: 4x4x4
@@ -708,17 +803,29 @@ type worker struct {
 	x3          [10]float32 // fc 10, leaky 0.1: 10
 	x4          [5]float32  // fc 5: 5
 	x5          [5]float32  // softmax: 5
-	idxmaxpool1 [16]int32   // offset in x1 of each maximum of maxpool1
+	idxmaxpool1 [16]int32   // where each maximum of maxpool1 came from, as an offset in d1
 }
 
-// backBuffers holds the gradient of each tensor of a worker.
+// backBuffers holds the gradient of each tensor of a worker, padded where the
+// transposed convolution of the layer that made the tensor reads it.
 type backBuffers struct {
 	d0 [36]float32
-	d1 [64]float32
+	d1 [256]float32
 	d2 [16]float32
 	d3 [10]float32
 	d4 [5]float32
 	d5 [5]float32
+}
+
+// pass is what the phases of one pass read: the parameters, where gradients
+// go, and what draws the sample's dropout masks.
+type pass struct {
+	p, sums *params
+	wt      *transposed
+	train   bool
+	seed    uint64
+	sample  int
+	needDx  bool
 }
 
 // load copies src into the input buffer, from C×H×W to H×W×C.
@@ -737,23 +844,21 @@ func (w *worker) store(dst *Output) {
 	copy(dst[:], w.x5[:])
 }
 
-// forward runs every layer on the sample in the input buffer; sample is its
-// index in the batch, which draws its dropout masks.
-func (w *worker) forward(p *params, train bool, seed uint64, sample int) {
-	w.conv1Forward(p)
-	w.maxpool1Forward()
-	w.fc1Forward(p)
-	w.fc2Forward(p)
-	w.softmax1Forward()
-}
-
-// backward runs every layer backward from the output gradient dy, adding the
-// parameter gradients to sums, and writes the input gradient to dx unless it
-// is nil.
-func (w *worker) backward(p, sums *params, dy *Output, dx *Input) {
+// loadGrad copies the output gradient dy into its buffer.
+func (w *worker) loadGrad(dy *Output) {
 	w.ensureBack()
 	copy(w.back.d5[:], dy[:])
-	w.backwardFrom(4, p, sums, dx)
+}
+
+// storeGrad copies the input gradient to dx, in PyTorch's order.
+func (w *worker) storeGrad(dx *Input) {
+	for c := range 1 {
+		for y := range 6 {
+			for x := range 6 {
+				dx[c*36+y*6+x] = w.back.d0[y*6+x+c]
+			}
+		}
+	}
 }
 
 // ensureBack allocates the gradient buffers on first use.
@@ -763,308 +868,89 @@ func (w *worker) ensureBack() {
 	}
 }
 
-// backwardFrom runs steps last, last-1, ..., 0 backward, from the gradient of
-// step last's output already in its buffer.
-func (w *worker) backwardFrom(last int, p, sums *params, dx *Input) {
-	bb := w.back
-	switch {
-	case last >= 4:
-		w.softmax1Backward(true)
-		fallthrough
-	case last >= 3:
-		w.fc2Backward(p, sums, true)
-		fallthrough
-	case last >= 2:
-		w.fc1Backward(p, sums, true)
-		fallthrough
-	case last >= 1:
-		w.maxpool1Backward(true)
-		fallthrough
-	case last >= 0:
-		w.conv1Backward(p, sums, dx != nil)
-	}
-	if dx != nil {
-		for c := range 1 {
-			for y := range 6 {
-				for x := range 6 {
-					dx[c*36+y*6+x] = bb.d0[y*6+x+c]
-				}
-			}
-		}
+// conv1Geom: conv 3x3x4, weights in blocks of 16 channels.
+var conv1Geom = runtime.ConvGeom{
+	C:       1,
+	DOutOff: 72,
+	DOutRow: 32,
+	FH:      3,
+	FW:      3,
+	InRow:   6,
+	K:       4,
+	KB:      16,
+	OH:      4,
+	OW:      4,
+	OutOff:  0,
+	OutRow:  16,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv1Back: the transposed convolution that computes conv1's input gradient.
+var conv1Back = runtime.ConvGeom{
+	C:      4,
+	FH:     3,
+	FW:     3,
+	InRow:  32,
+	K:      1,
+	KB:     16,
+	OH:     6,
+	OW:     6,
+	OutOff: 0,
+	OutRow: 6,
+	SH:     1,
+	SW:     1,
+}
+
+// maxpool1Geom: pool max 2x2.
+var maxpool1Geom = runtime.PoolGeom{
+	C:       4,
+	DInOff:  72,
+	DInRow:  32,
+	DOutOff: 0,
+	DOutRow: 8,
+	FH:      2,
+	FW:      2,
+	H:       4,
+	InOff:   0,
+	InRow:   16,
+	OH:      2,
+	OW:      2,
+	OutOff:  0,
+	OutRow:  8,
+	PH:      0,
+	PW:      0,
+	SH:      2,
+	SW:      2,
+	W:       4,
+}
+
+// conv1Forward computes conv 3x3x4 (model.cnn:4:1) followed by relu: 6x6x1 -> 4x4x4, output rows [lo, hi).
+func (w *worker) conv1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv1Geom, s, w.x1[:], w.x0[:], c.p.conv1W[:], c.p.conv1B[:], lo, hi)
+}
+
+// maxpool1Forward computes pool max 2x2 (model.cnn:6:1): 4x4x4 -> 2x2x4, output rows [lo, hi).
+func (w *worker) maxpool1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MaxPoolForward(&maxpool1Geom, w.x2[:], w.idxmaxpool1[:], w.x1[:], lo, hi)
+}
+
+// fc1Forward computes fc 10 (model.cnn:7:1) followed by leaky 0.1: 2x2x4 -> 10, outputs [lo, hi).
+func (w *worker) fc1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCForward(w.x3[:], w.x2[:], c.p.fc1W[:], c.p.fc1B[:], 16, lo, hi)
+	for i := lo; i < hi; i++ {
+		w.x3[i] = max(w.x3[i], 0) + float32(0.1)*min(w.x3[i], 0)
 	}
 }
 
-// conv1Forward computes conv 3x3x4 (model.cnn:4:1) followed by relu: 6x6x1 -> 4x4x4.
-func (w *worker) conv1Forward(p *params) {
-	for y := range 4 {
-		for x := range 4 {
-			o := w.x1[y*16+x*4:][:4:4]
-			copy(o, p.conv1B[:])
-			// filter row 0
-			for t, v := range w.x0[y*6+x:][:3:3] {
-				wt := p.conv1W[t*4:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x0[y*6+x+6:][:3:3] {
-				wt := p.conv1W[t*4+12:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x0[y*6+x+12:][:3:3] {
-				wt := p.conv1W[t*4+24:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv1Backward is the backward pass of conv1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv1Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x1[0:][:64:64]
-		d := bb.d1[0:][:64:64]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv1B[:]
-	for y := range 4 {
-		for x := range 4 {
-			do := bb.d1[y*16+x*4:][:4:4]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x0[y*6+x:][:3:3] {
-				gt := sums.conv1W[t*4:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x0[y*6+x+6:][:3:3] {
-				gt := sums.conv1W[t*4+12:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x0[y*6+x+12:][:3:3] {
-				gt := sums.conv1W[t*4+24:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d0[:])
-	for y := range 4 {
-		for x := range 4 {
-			do := bb.d1[y*16+x*4:][:4:4]
-			// filter row 0
-			{
-				drow := bb.d0[y*6+x:][:3:3]
-				for t := range drow {
-					wt := p.conv1W[t*4:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d0[y*6+x+6:][:3:3]
-				for t := range drow {
-					wt := p.conv1W[t*4+12:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d0[y*6+x+12:][:3:3]
-				for t := range drow {
-					wt := p.conv1W[t*4+24:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// maxpool1Forward computes pool max 2x2 (model.cnn:6:1): 4x4x4 -> 2x2x4.
-func (w *worker) maxpool1Forward() {
-	for y := range 2 {
-		ylo := y * 2
-		yhi := y*2 + 2
-		for x := range 2 {
-			xlo := x * 2
-			xhi := x*2 + 2
-			o := w.x2[y*8+x*4:][:4:4]
-			ix := w.idxmaxpool1[y*8+x*4:][:4:4]
-			first := ylo*16 + xlo*4
-			copy(o, w.x1[first:][:4])
-			for c := range ix {
-				ix[c] = int32(first + c)
-			}
-			for i := ylo; i < yhi; i++ {
-				for j := xlo; j < xhi; j++ {
-					base := i*16 + j*4
-					for c, v := range w.x1[base:][:4:4] {
-						if v > o[c] || v != v {
-							o[c] = v
-							ix[c] = int32(base + c)
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// maxpool1Backward is the backward pass of maxpool1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) maxpool1Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
-	clear(bb.d1[:])
-	for y := range 2 {
-		for x := range 2 {
-			do := bb.d2[y*8+x*4:][:4:4]
-			ix := w.idxmaxpool1[y*8+x*4:][:4:4]
-			for c, d := range do {
-				bb.d1[ix[c]] += d
-			}
-		}
-	}
-}
-
-// fc1Forward computes fc 10 (model.cnn:7:1) followed by leaky 0.1: 2x2x4 -> 10.
-func (w *worker) fc1Forward(p *params) {
-	in := w.x2[0:][:16:16]
-	out := w.x3[0:][:10:10]
-	for o := range out {
-		row := p.fc1W[o*16:][:16:16]
-		sum := p.fc1B[o]
-		for i, v := range in {
-			sum += row[i] * v
-		}
-		out[o] = sum
-	}
-	for i, v := range out {
-		out[i] = max(v, 0) + float32(0.1)*min(v, 0)
-	}
-}
-
-// fc1Backward is the backward pass of fc1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) fc1Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x3[0:][:10:10]
-		d := bb.d3[0:][:10:10]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] *= float32(0.1)
-			}
-		}
-	}
-	in := w.x2[0:][:16:16]
-	do := bb.d3[0:][:10:10]
-	for o, d := range do {
-		sums.fc1B[o] += d
-		gw := sums.fc1W[o*16:][:16:16]
-		for i, v := range in {
-			gw[i] += d * v
-		}
-	}
-	if !needIn {
-		return
-	}
-	din := bb.d2[0:][:16:16]
-	clear(din)
-	for o, d := range do {
-		row := p.fc1W[o*16:][:16:16]
-		for i, wv := range row {
-			din[i] += wv * d
-		}
-	}
-}
-
-// fc2Forward computes fc 5 (model.cnn:9:1): 10 -> 5.
-func (w *worker) fc2Forward(p *params) {
-	in := w.x3[0:][:10:10]
-	out := w.x4[0:][:5:5]
-	for o := range out {
-		row := p.fc2W[o*10:][:10:10]
-		sum := p.fc2B[o]
-		for i, v := range in {
-			sum += row[i] * v
-		}
-		out[o] = sum
-	}
-}
-
-// fc2Backward is the backward pass of fc2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) fc2Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	in := w.x3[0:][:10:10]
-	do := bb.d4[0:][:5:5]
-	for o, d := range do {
-		sums.fc2B[o] += d
-		gw := sums.fc2W[o*10:][:10:10]
-		for i, v := range in {
-			gw[i] += d * v
-		}
-	}
-	if !needIn {
-		return
-	}
-	din := bb.d3[0:][:10:10]
-	clear(din)
-	for o, d := range do {
-		row := p.fc2W[o*10:][:10:10]
-		for i, wv := range row {
-			din[i] += wv * d
-		}
-	}
+// fc2Forward computes fc 5 (model.cnn:9:1): 10 -> 5, outputs [lo, hi).
+func (w *worker) fc2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCForward(w.x4[:], w.x3[:], c.p.fc2W[:], c.p.fc2B[:], 10, lo, hi)
 }
 
 // softmax1Forward computes softmax (model.cnn:10:1): 5 -> 5.
-func (w *worker) softmax1Forward() {
+func (w *worker) softmax1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	in := w.x4[0:][:5:5]
 	out := w.x5[0:][:5:5]
 	m := in[0]
@@ -1083,22 +969,120 @@ func (w *worker) softmax1Forward() {
 	}
 }
 
-// softmax1Backward is the backward pass of softmax1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) softmax1Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
+// softmax1InputGrad computes the gradient of softmax1's input, whole [lo, hi).
+func (w *worker) softmax1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	y := w.x5[0:][:5:5]
-	dout := bb.d5[0:][:5:5]
-	din := bb.d4[0:][:5:5]
+	dout := w.back.d5[0:][:5:5]
 	var dot float64
 	for i, d := range dout {
 		dot += float64(d * y[i])
 	}
-	for i, d := range dout {
-		din[i] = y[i] * (d - float32(dot))
+	din := w.back.d4[0:][:5:5]
+	for i := range din {
+		din[i] = y[i] * (dout[i] - float32(dot))
 	}
 }
+
+// fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
+func (w *worker) fc2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCWeightGrad(c.sums.fc2W[:], c.sums.fc2B[:], w.x3[:], w.back.d4[:], 10, lo, hi)
+}
+
+// fc2InputGrad computes the gradient of fc2's input, values [lo, hi).
+func (w *worker) fc2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCInputGrad(w.back.d3[lo:], c.p.fc2W[:], w.back.d4[:5], 10, lo, hi)
+}
+
+// fc1ActGrad multiplies the gradient of fc1's output by leaky 0.1's derivative, rows [lo, hi).
+func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x3[y*10:][:10:10]
+		d := w.back.d3[y*10:][:10:10]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] *= float32(0.1)
+			}
+		}
+	}
+}
+
+// fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
+func (w *worker) fc1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCWeightGrad(c.sums.fc1W[:], c.sums.fc1B[:], w.x2[:], w.back.d3[:], 16, lo, hi)
+}
+
+// fc1InputGrad computes the gradient of fc1's input, values [lo, hi).
+func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCInputGrad(w.back.d2[lo:], c.p.fc1W[:], w.back.d3[:10], 16, lo, hi)
+}
+
+// maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
+func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MaxPoolBackward(&maxpool1Geom, w.back.d1[:], w.back.d2[:], w.idxmaxpool1[:], lo, hi)
+}
+
+// conv1ActGrad multiplies the gradient of conv1's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x1[y*16:][:16:16]
+		d := w.back.d1[y*32+72:][:16:16]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv1WeightGrad adds to the weight gradient of conv1, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], w.x0[:], w.back.d1[:], lo, hi)
+}
+
+// conv1BiasGrad adds to the bias gradient of conv1, channels [lo, hi).
+func (w *worker) conv1BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv1Geom, c.sums.conv1B[:], w.back.d1[:], lo, hi)
+}
+
+// conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
+func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if !c.needDx {
+		return
+	}
+	runtime.ConvForward(&conv1Back, s, w.back.d0[:], w.back.d1[:], c.wt.conv1T[:], nil, lo, hi)
+}
+
+// phase is one function of a pass over the part [lo, hi) of a range of size n;
+// workers given different parts can run it at once.
+type phase struct {
+	n   int
+	run func(*worker, *pass, *runtime.Scratch, int, int)
+}
+
+// forwardPhases runs the network forward.
+var forwardPhases = [...]phase{
+	{4, (*worker).conv1Forward},
+	{2, (*worker).maxpool1Forward},
+	{10, (*worker).fc1Forward},
+	{5, (*worker).fc2Forward},
+	{1, (*worker).softmax1Forward},
+}
+
+// backwardPhases runs it backward, from the output gradient.
+var backwardPhases = [...]phase{
+	{1, (*worker).softmax1InputGrad},
+	{5, (*worker).fc2WeightGrad},
+	{10, (*worker).fc2InputGrad},
+	{1, (*worker).fc1ActGrad},
+	{10, (*worker).fc1WeightGrad},
+	{16, (*worker).fc1InputGrad},
+	{4, (*worker).maxpool1InputGrad},
+	{4, (*worker).conv1ActGrad},
+	{3, (*worker).conv1WeightGrad},
+	{4, (*worker).conv1BiasGrad},
+	{6, (*worker).conv1InputGrad},
+}
+
+// backwardStart[i] is the index in backwardPhases of the first phase of layer
+// step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
+var backwardStart = [...]int{7, 6, 3, 1, 0}

@@ -51,10 +51,21 @@ type Model struct {
 	grads    *params // gradient sums since ZeroGrad; nil before the first backward pass
 	velocity *params // momentum buffers; nil before the first step with momentum
 
+	wt      *transposed // the transposed conv weights input gradients use
+	wtStale bool        // whether wt lags behind params
+
 	workers []*worker
 	pool    *runtime.Pool
-	train   bool   // dropout on
-	seed    uint64 // the dropout seed of the current step
+	scratch []runtime.Scratch // per pool worker, for one sample on several threads
+	single  pass              // the pass of Forward and Backward
+	cur     struct {
+		ph *phase
+		w  *worker
+		c  *pass
+	} // the phase being split across the pool
+	phaseChunk func(int, int, int)
+	train      bool   // dropout on
+	seed       uint64 // the dropout seed of the current step
 
 	// The batch being run, and the chunk functions bound once so that
 	// running a batch allocates nothing.
@@ -86,7 +97,9 @@ var _ runtime.Network = (*Model)(nil)
 func New(seed uint64) *Model {
 	m := &Model{params: new(params)}
 	m.params.init(seed)
+	m.wtStale = true
 	m.forwardChunk = m.runForward
+	m.phaseChunk = m.runPhaseChunk
 	m.trainChunk = m.runTrain
 	m.lossChunk = m.runLoss
 	m.evalChunk = m.runEval
@@ -105,6 +118,7 @@ func (m *Model) SetThreads(n int) {
 		m.workers = append(m.workers, nil)
 	}
 	m.workers = m.workers[:n]
+	m.scratch = make([]runtime.Scratch, n)
 }
 
 // Threads returns the number of workers the batch methods use.
@@ -126,11 +140,17 @@ func (m *Model) worker(i int) *worker {
 	return m.workers[i]
 }
 
-// Forward runs one sample through the network. It keeps what Backward needs.
+// Forward runs one sample through the network, splitting each layer across
+// the workers. It keeps what Backward needs.
 func (m *Model) Forward(x *Input, y *Output) {
 	w := m.worker(0)
 	w.load(x)
-	w.forward(m.params, m.train, m.seed, 0)
+	m.single = pass{
+		p:     m.params,
+		seed:  m.seed,
+		train: m.train,
+	}
+	m.run(forwardPhases[:], w, &m.single, true)
 	w.store(y)
 }
 
@@ -138,8 +158,47 @@ func (m *Model) Forward(x *Input, y *Output) {
 // the gradient of every parameter to the model's sums; it writes the input's
 // gradient to dx unless dx is nil.
 func (m *Model) Backward(dy *Output, dx *Input) {
+	m.prepareBackward()
 	w := m.worker(0)
-	w.backward(m.params, m.gradSums(0), dy, dx)
+	w.loadGrad(dy)
+	c := &m.single
+	c.p, c.sums, c.wt, c.needDx = m.params, m.gradSums(0), m.wt, dx != nil
+	m.run(backwardPhases[:], w, c, true)
+	if dx != nil {
+		w.storeGrad(dx)
+	}
+}
+
+// run runs phases on worker w's sample: split across the pool when parallel is
+// set and there are several workers (one sample on several threads), else in
+// turn on the calling goroutine (batches give each worker its own samples).
+func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
+	if !parallel || len(m.workers) == 1 {
+		for i := range phases {
+			phases[i].run(w, c, &w.scratch, 0, phases[i].n)
+		}
+		return
+	}
+	m.cur.w, m.cur.c = w, c
+	for i := range phases {
+		m.cur.ph = &phases[i]
+		m.pool.Run(phases[i].n, m.phaseChunk)
+	}
+	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
+}
+func (m *Model) runPhaseChunk(wi, lo, hi int) {
+	m.cur.ph.run(m.cur.w, m.cur.c, &m.scratch[wi], lo, hi)
+}
+
+// prepareBackward brings the transposed conv weights up to date.
+func (m *Model) prepareBackward() {
+	if m.wt == nil {
+		m.wt = new(transposed)
+	}
+	if m.wtStale {
+		m.wt.update(m.params)
+		m.wtStale = false
+	}
 }
 
 // gradSums returns the gradient sums worker i adds to: the model's own for
@@ -173,9 +232,16 @@ func (m *Model) ForwardBatch(x []Input, y []Output) {
 }
 func (m *Model) runForward(wi, lo, hi int) {
 	w := m.workers[wi]
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		train: m.train,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		w.store(&m.batchY[s])
 	}
 }
@@ -192,6 +258,7 @@ func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []In
 	for i := range m.workers {
 		m.gradSums(i)
 	}
+	m.prepareBackward()
 	m.batchX, m.batchDY, m.batchY, m.batchDX = x, dy, y, dx
 	m.pool.Run(len(x), m.trainChunk)
 	m.batchX, m.batchDY, m.batchY, m.batchDX = nil, nil, nil, nil
@@ -199,18 +266,27 @@ func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []In
 }
 func (m *Model) runTrain(wi, lo, hi int) {
 	w := m.workers[wi]
-	sums := m.gradSums(wi)
+	c := &w.pass
+	*c = pass{
+		needDx: m.batchDX != nil,
+		p:      m.params,
+		seed:   m.seed,
+		sums:   m.gradSums(wi),
+		train:  m.train,
+		wt:     m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		if m.batchY != nil {
 			w.store(&m.batchY[s])
 		}
-		var dx *Input
-		if m.batchDX != nil {
-			dx = &m.batchDX[s]
+		w.loadGrad(&m.batchDY[s])
+		m.run(backwardPhases[:], w, c, false)
+		if c.needDx {
+			w.storeGrad(&m.batchDX[s])
 		}
-		w.backward(m.params, sums, &m.batchDY[s], dx)
 	}
 }
 
@@ -230,6 +306,7 @@ func (m *Model) Step(lr, momentum, weightDecay float32) {
 	if m.grads == nil {
 		return
 	}
+	m.wtStale = true
 	first := momentum != 0 && m.velocity == nil
 	if first {
 		m.velocity = new(params)
@@ -346,6 +423,7 @@ func (m *Model) SetParams(file string, arrays []*runtime.Array) error {
 	for i, s := range paramSpecs {
 		m.params.fromTorch(i, byName[s.Name].Float32s())
 	}
+	m.wtStale = true
 	return nil
 }
 
@@ -379,10 +457,10 @@ func (w *worker) loss(label int, target *Output, n int) float64 {
 	}
 	scale := 2 / float32(n*OutputSize)
 	var sum float64
-	{
-		y := w.x2[0:][:12:12]
-		d := w.back.d2[0:][:12:12]
-		for i, v := range y {
+	for y := 0; y < 3; y++ {
+		out := w.x2[y*4:][:4:4]
+		d := w.back.d2[y*4:][:4:4]
+		for i, v := range out {
 			e := v - d[i]
 			sum += float64(e * e)
 			d[i] = e * scale
@@ -413,6 +491,7 @@ func (m *Model) TrainBatch(x []Input, labels []int32, targets []Output, opt runt
 	for i := range m.workers {
 		m.gradSums(i)
 	}
+	m.prepareBackward()
 	m.train, m.seed = true, seed
 	m.batchX, m.batchLabels, m.batchTargets = x, labels, targets
 	m.pool.Run(len(x), m.lossChunk)
@@ -478,19 +557,36 @@ func (m *Model) reduceGrads() {
 }
 func (m *Model) runLoss(wi, lo, hi int) {
 	w := m.workers[wi]
-	sums := m.gradSums(wi)
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		sums:  m.gradSums(wi),
+		train: m.train,
+		wt:    m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		m.losses[s] = w.loss(0, &m.batchTargets[s], len(m.batchX))
-		w.backwardFrom(1, m.params, sums, nil)
+		m.run(backwardPhases[backwardStart[1]:], w, c, false)
 	}
 }
 func (m *Model) runEval(wi, lo, hi int) {
 	w := m.worker(wi)
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		sums:  nil,
+		train: m.train,
+		wt:    m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		m.losses[s] = w.loss(0, &m.batchTargets[s], len(m.batchX))
 	}
 }
@@ -556,9 +652,9 @@ func (m *Model) EvaluateN(x []float32, labels []int32, targets []float32) (float
 
 // params holds every parameter, laid out for the kernels that read it.
 type params struct {
-	conv1W [180]float32 // conv1.weight, stored [Fh][Fw][C][K] = [3][5][3][4]
+	conv1W [720]float32 // conv1.weight, packed [K/16][Fh][Fw][C][16] = [1][3][5][3][16]
 	conv1B [4]float32   // conv1.bias [4]
-	conv2W [48]float32  // conv2.weight, stored [Fh][Fw][C][K] = [2][3][4][2]
+	conv2W [384]float32 // conv2.weight, packed [K/16][Fh][Fw][C][16] = [1][2][3][4][16]
 	conv2B [2]float32   // conv2.bias [2]
 }
 
@@ -570,6 +666,8 @@ func (p *params) slices() [numTensors][]float32 {
 	return [numTensors][]float32{p.conv1W[:], p.conv1B[:], p.conv2W[:], p.conv2B[:]}
 }
 
+// paramSizes holds each parameter's number of values in PyTorch's layout.
+var paramSizes = [numTensors]int{180, 4, 48, 2}
 var paramSpecs = []runtime.ParamSpec{{
 	Name:  "conv1.weight",
 	Shape: []int{4, 3, 3, 5},
@@ -599,27 +697,11 @@ func (p *params) init(seed uint64) {
 func (p *params) fromTorch(i int, src []float32) {
 	switch i {
 	case 0:
-		for k := range 4 {
-			for c := range 3 {
-				for i := range 3 {
-					for j := range 5 {
-						p.conv1W[i*60+j*12+c*4+k] = src[k*45+c*15+i*5+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv1W[:], src, 4, 3, 3, 5, 16, false)
 	case 1:
 		copy(p.conv1B[:], src)
 	case 2:
-		for k := range 2 {
-			for c := range 4 {
-				for i := range 2 {
-					for j := range 3 {
-						p.conv2W[i*24+j*8+c*2+k] = src[k*24+c*6+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv2W[:], src, 2, 4, 2, 3, 16, false)
 	case 3:
 		copy(p.conv2B[:], src)
 	}
@@ -629,27 +711,11 @@ func (p *params) fromTorch(i int, src []float32) {
 func (p *params) toTorch(i int, dst []float32) {
 	switch i {
 	case 0:
-		for k := range 4 {
-			for c := range 3 {
-				for i := range 3 {
-					for j := range 5 {
-						dst[k*45+c*15+i*5+j] = p.conv1W[i*60+j*12+c*4+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv1W[:], dst, 4, 3, 3, 5, 16, true)
 	case 1:
 		copy(dst, p.conv1B[:])
 	case 2:
-		for k := range 2 {
-			for c := range 4 {
-				for i := range 2 {
-					for j := range 3 {
-						dst[k*24+c*6+i*3+j] = p.conv2W[i*24+j*8+c*2+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv2W[:], dst, 2, 4, 2, 3, 16, true)
 	case 3:
 		copy(dst, p.conv2B[:])
 	}
@@ -660,29 +726,50 @@ func (p *params) toTorch(i int, dst []float32) {
 func (p *params) arrays(suffix string) []*runtime.Array {
 	out := make([]*runtime.Array, len(paramSpecs))
 	for i, s := range paramSpecs {
-		data := make([]float32, len(p.slices()[i]))
+		data := make([]float32, paramSizes[i])
 		p.toTorch(i, data)
 		out[i] = runtime.NewArray32(s.Name+suffix, s.Shape, data)
 	}
 	return out
 }
 
+// transposed holds, for each stride-1 conv, the weights of the transposed
+// convolution that computes its input gradient (see runtime.TransposeConv).
+type transposed struct{}
+
+// update recomputes the transposed weights from p.
+func (t *transposed) update(p *params) {}
+
 // worker holds the buffers of one sample in flight, H×W×C with padding where
-// the next layer reads with padding.
+// a layer reads with padding.
 type worker struct {
-	grads *params      // this worker's gradient sums (workers other than 0)
-	back  *backBuffers // allocated on the first backward pass
+	grads   *params         // this worker's gradient sums (workers other than 0)
+	back    *backBuffers    // allocated on the first backward pass
+	scratch runtime.Scratch // the kernels' temporary memory
+	pass    pass            // the pass this worker runs in a batch
 
 	x0 [270]float32 // input: 7x6x3 padded to 9x10x3
 	x1 [96]float32  // conv 3x5x4 s2x1 p1x2, sigmoid: 4x6x4
 	x2 [12]float32  // conv 2x3x2 s1x3: 3x2x2
 }
 
-// backBuffers holds the gradient of each tensor of a worker.
+// backBuffers holds the gradient of each tensor of a worker, padded where the
+// transposed convolution of the layer that made the tensor reads it.
 type backBuffers struct {
-	d0 [270]float32
+	d0 [126]float32
 	d1 [96]float32
 	d2 [12]float32
+}
+
+// pass is what the phases of one pass read: the parameters, where gradients
+// go, and what draws the sample's dropout masks.
+type pass struct {
+	p, sums *params
+	wt      *transposed
+	train   bool
+	seed    uint64
+	sample  int
+	needDx  bool
 }
 
 // load copies src into the input buffer, from C×H×W to H×W×C.
@@ -707,17 +794,8 @@ func (w *worker) store(dst *Output) {
 	}
 }
 
-// forward runs every layer on the sample in the input buffer; sample is its
-// index in the batch, which draws its dropout masks.
-func (w *worker) forward(p *params, train bool, seed uint64, sample int) {
-	w.conv1Forward(p)
-	w.conv2Forward(p)
-}
-
-// backward runs every layer backward from the output gradient dy, adding the
-// parameter gradients to sums, and writes the input gradient to dx unless it
-// is nil.
-func (w *worker) backward(p, sums *params, dy *Output, dx *Input) {
+// loadGrad copies the output gradient dy into its buffer.
+func (w *worker) loadGrad(dy *Output) {
 	w.ensureBack()
 	for c := range 2 {
 		for y := range 3 {
@@ -726,7 +804,17 @@ func (w *worker) backward(p, sums *params, dy *Output, dx *Input) {
 			}
 		}
 	}
-	w.backwardFrom(1, p, sums, dx)
+}
+
+// storeGrad copies the input gradient to dx, in PyTorch's order.
+func (w *worker) storeGrad(dx *Input) {
+	for c := range 3 {
+		for y := range 7 {
+			for x := range 6 {
+				dx[c*42+y*6+x] = w.back.d0[y*18+x*3+c]
+			}
+		}
+	}
 }
 
 // ensureBack allocates the gradient buffers on first use.
@@ -736,234 +824,136 @@ func (w *worker) ensureBack() {
 	}
 }
 
-// backwardFrom runs steps last, last-1, ..., 0 backward, from the gradient of
-// step last's output already in its buffer.
-func (w *worker) backwardFrom(last int, p, sums *params, dx *Input) {
-	bb := w.back
-	switch {
-	case last >= 1:
-		w.conv2Backward(p, sums, true)
-		fallthrough
-	case last >= 0:
-		w.conv1Backward(p, sums, dx != nil)
-	}
-	if dx != nil {
-		for c := range 3 {
-			for y := range 7 {
-				for x := range 6 {
-					dx[c*42+y*6+x] = bb.d0[y*30+x*3+c+36]
-				}
-			}
+// conv1Geom: conv 3x5x4 s2x1 p1x2, weights in blocks of 16 channels.
+var conv1Geom = runtime.ConvGeom{
+	C:       3,
+	DOutOff: 0,
+	DOutRow: 24,
+	FH:      3,
+	FW:      5,
+	InRow:   30,
+	K:       4,
+	KB:      16,
+	OH:      4,
+	OW:      6,
+	OutOff:  0,
+	OutRow:  24,
+	ReLU:    false,
+	SH:      2,
+	SW:      1,
+}
+
+// conv2Geom: conv 2x3x2 s1x3, weights in blocks of 16 channels.
+var conv2Geom = runtime.ConvGeom{
+	C:       4,
+	DOutOff: 0,
+	DOutRow: 4,
+	FH:      2,
+	FW:      3,
+	InRow:   24,
+	K:       2,
+	KB:      16,
+	OH:      3,
+	OW:      2,
+	OutOff:  0,
+	OutRow:  4,
+	ReLU:    false,
+	SH:      1,
+	SW:      3,
+}
+
+// conv1Forward computes conv 3x5x4 s2x1 p1x2 (model.cnn:4:1) followed by sigmoid: 7x6x3 -> 4x6x4, output rows [lo, hi).
+func (w *worker) conv1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv1Geom, s, w.x1[:], w.x0[:], c.p.conv1W[:], c.p.conv1B[:], lo, hi)
+	for y := lo; y < hi; y++ {
+		o := w.x1[y*24:][:24:24]
+		for i, v := range o {
+			o[i] = float32(1 / (1 + math.Exp(-float64(v))))
 		}
 	}
 }
 
-// conv1Forward computes conv 3x5x4 s2x1 p1x2 (model.cnn:4:1) followed by sigmoid: 7x6x3 -> 4x6x4.
-func (w *worker) conv1Forward(p *params) {
-	for y := range 4 {
-		for x := range 6 {
-			o := w.x1[y*24+x*4:][:4:4]
-			copy(o, p.conv1B[:])
-			// filter row 0
-			for t, v := range w.x0[y*60+x*3:][:15:15] {
-				wt := p.conv1W[t*4:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x0[y*60+x*3+30:][:15:15] {
-				wt := p.conv1W[t*4+60:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x0[y*60+x*3+60:][:15:15] {
-				wt := p.conv1W[t*4+120:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = float32(1 / (1 + math.Exp(-float64(v))))
-			}
-		}
-	}
+// conv2Forward computes conv 2x3x2 s1x3 (model.cnn:6:1): 4x6x4 -> 3x2x2, output rows [lo, hi).
+func (w *worker) conv2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv2Geom, s, w.x2[:], w.x1[:], c.p.conv2W[:], c.p.conv2B[:], lo, hi)
 }
 
-// conv1Backward is the backward pass of conv1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv1Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x1[0:][:96:96]
-		d := bb.d1[0:][:96:96]
+// conv2WeightGrad adds to the weight gradient of conv2, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], w.x1[:], w.back.d2[:], lo, hi)
+}
+
+// conv2BiasGrad adds to the bias gradient of conv2, channels [lo, hi).
+func (w *worker) conv2BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv2Geom, c.sums.conv2B[:], w.back.d2[:], lo, hi)
+}
+
+// conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
+func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		din := w.back.d1[y*24:][:24:24]
+		clear(din)
+	}
+	runtime.ConvInputGradGeneric(&conv2Geom, w.back.d1[:], 24, 0, 4, 6, 0, 0, c.p.conv2W[:], w.back.d2[:], lo, hi)
+}
+
+// conv1ActGrad multiplies the gradient of conv1's output by sigmoid's derivative, rows [lo, hi).
+func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x1[y*24:][:24:24]
+		d := w.back.d1[y*24:][:24:24]
 		for i, v := range out {
 			d[i] *= v * (1 - v)
 		}
 	}
-	gb := sums.conv1B[:]
-	for y := range 4 {
-		for x := range 6 {
-			do := bb.d1[y*24+x*4:][:4:4]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x0[y*60+x*3:][:15:15] {
-				gt := sums.conv1W[t*4:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x0[y*60+x*3+30:][:15:15] {
-				gt := sums.conv1W[t*4+60:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x0[y*60+x*3+60:][:15:15] {
-				gt := sums.conv1W[t*4+120:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d0[:])
-	for y := range 4 {
-		for x := range 6 {
-			do := bb.d1[y*24+x*4:][:4:4]
-			// filter row 0
-			{
-				drow := bb.d0[y*60+x*3:][:15:15]
-				for t := range drow {
-					wt := p.conv1W[t*4:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d0[y*60+x*3+30:][:15:15]
-				for t := range drow {
-					wt := p.conv1W[t*4+60:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d0[y*60+x*3+60:][:15:15]
-				for t := range drow {
-					wt := p.conv1W[t*4+120:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
 }
 
-// conv2Forward computes conv 2x3x2 s1x3 (model.cnn:6:1): 4x6x4 -> 3x2x2.
-func (w *worker) conv2Forward(p *params) {
-	for y := range 3 {
-		for x := range 2 {
-			o := w.x2[y*4+x*2:][:2:2]
-			copy(o, p.conv2B[:])
-			// filter row 0
-			for t, v := range w.x1[y*24+x*12:][:12:12] {
-				wt := p.conv2W[t*2:][:2:2]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x1[y*24+x*12+24:][:12:12] {
-				wt := p.conv2W[t*2+24:][:2:2]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-		}
-	}
+// conv1WeightGrad adds to the weight gradient of conv1, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], w.x0[:], w.back.d1[:], lo, hi)
 }
 
-// conv2Backward is the backward pass of conv2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv2Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	gb := sums.conv2B[:]
-	for y := range 3 {
-		for x := range 2 {
-			do := bb.d2[y*4+x*2:][:2:2]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x1[y*24+x*12:][:12:12] {
-				gt := sums.conv2W[t*2:][:2:2]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x1[y*24+x*12+24:][:12:12] {
-				gt := sums.conv2W[t*2+24:][:2:2]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
+// conv1BiasGrad adds to the bias gradient of conv1, channels [lo, hi).
+func (w *worker) conv1BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv1Geom, c.sums.conv1B[:], w.back.d1[:], lo, hi)
+}
+
+// conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
+func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if !c.needDx {
 		return
 	}
-	clear(bb.d1[:])
-	for y := range 3 {
-		for x := range 2 {
-			do := bb.d2[y*4+x*2:][:2:2]
-			// filter row 0
-			{
-				drow := bb.d1[y*24+x*12:][:12:12]
-				for t := range drow {
-					wt := p.conv2W[t*2:][:2:2]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d1[y*24+x*12+24:][:12:12]
-				for t := range drow {
-					wt := p.conv2W[t*2+24:][:2:2]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
+	for y := lo; y < hi; y++ {
+		din := w.back.d0[y*18:][:18:18]
+		clear(din)
 	}
+	runtime.ConvInputGradGeneric(&conv1Geom, w.back.d0[:], 18, 0, 7, 6, 1, 2, c.p.conv1W[:], w.back.d1[:], lo, hi)
 }
+
+// phase is one function of a pass over the part [lo, hi) of a range of size n;
+// workers given different parts can run it at once.
+type phase struct {
+	n   int
+	run func(*worker, *pass, *runtime.Scratch, int, int)
+}
+
+// forwardPhases runs the network forward.
+var forwardPhases = [...]phase{
+	{4, (*worker).conv1Forward},
+	{3, (*worker).conv2Forward},
+}
+
+// backwardPhases runs it backward, from the output gradient.
+var backwardPhases = [...]phase{
+	{2, (*worker).conv2WeightGrad},
+	{2, (*worker).conv2BiasGrad},
+	{4, (*worker).conv2InputGrad},
+	{4, (*worker).conv1ActGrad},
+	{3, (*worker).conv1WeightGrad},
+	{4, (*worker).conv1BiasGrad},
+	{7, (*worker).conv1InputGrad},
+}
+
+// backwardStart[i] is the index in backwardPhases of the first phase of layer
+// step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
+var backwardStart = [...]int{3, 0}

@@ -51,10 +51,21 @@ type Model struct {
 	grads    *params // gradient sums since ZeroGrad; nil before the first backward pass
 	velocity *params // momentum buffers; nil before the first step with momentum
 
+	wt      *transposed // the transposed conv weights input gradients use
+	wtStale bool        // whether wt lags behind params
+
 	workers []*worker
 	pool    *runtime.Pool
-	train   bool   // dropout on
-	seed    uint64 // the dropout seed of the current step
+	scratch []runtime.Scratch // per pool worker, for one sample on several threads
+	single  pass              // the pass of Forward and Backward
+	cur     struct {
+		ph *phase
+		w  *worker
+		c  *pass
+	} // the phase being split across the pool
+	phaseChunk func(int, int, int)
+	train      bool   // dropout on
+	seed       uint64 // the dropout seed of the current step
 
 	// The batch being run, and the chunk functions bound once so that
 	// running a batch allocates nothing.
@@ -86,7 +97,9 @@ var _ runtime.Network = (*Model)(nil)
 func New(seed uint64) *Model {
 	m := &Model{params: new(params)}
 	m.params.init(seed)
+	m.wtStale = true
 	m.forwardChunk = m.runForward
+	m.phaseChunk = m.runPhaseChunk
 	m.trainChunk = m.runTrain
 	m.lossChunk = m.runLoss
 	m.evalChunk = m.runEval
@@ -105,6 +118,7 @@ func (m *Model) SetThreads(n int) {
 		m.workers = append(m.workers, nil)
 	}
 	m.workers = m.workers[:n]
+	m.scratch = make([]runtime.Scratch, n)
 }
 
 // Threads returns the number of workers the batch methods use.
@@ -126,11 +140,17 @@ func (m *Model) worker(i int) *worker {
 	return m.workers[i]
 }
 
-// Forward runs one sample through the network. It keeps what Backward needs.
+// Forward runs one sample through the network, splitting each layer across
+// the workers. It keeps what Backward needs.
 func (m *Model) Forward(x *Input, y *Output) {
 	w := m.worker(0)
 	w.load(x)
-	w.forward(m.params, m.train, m.seed, 0)
+	m.single = pass{
+		p:     m.params,
+		seed:  m.seed,
+		train: m.train,
+	}
+	m.run(forwardPhases[:], w, &m.single, true)
 	w.store(y)
 }
 
@@ -138,8 +158,47 @@ func (m *Model) Forward(x *Input, y *Output) {
 // the gradient of every parameter to the model's sums; it writes the input's
 // gradient to dx unless dx is nil.
 func (m *Model) Backward(dy *Output, dx *Input) {
+	m.prepareBackward()
 	w := m.worker(0)
-	w.backward(m.params, m.gradSums(0), dy, dx)
+	w.loadGrad(dy)
+	c := &m.single
+	c.p, c.sums, c.wt, c.needDx = m.params, m.gradSums(0), m.wt, dx != nil
+	m.run(backwardPhases[:], w, c, true)
+	if dx != nil {
+		w.storeGrad(dx)
+	}
+}
+
+// run runs phases on worker w's sample: split across the pool when parallel is
+// set and there are several workers (one sample on several threads), else in
+// turn on the calling goroutine (batches give each worker its own samples).
+func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
+	if !parallel || len(m.workers) == 1 {
+		for i := range phases {
+			phases[i].run(w, c, &w.scratch, 0, phases[i].n)
+		}
+		return
+	}
+	m.cur.w, m.cur.c = w, c
+	for i := range phases {
+		m.cur.ph = &phases[i]
+		m.pool.Run(phases[i].n, m.phaseChunk)
+	}
+	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
+}
+func (m *Model) runPhaseChunk(wi, lo, hi int) {
+	m.cur.ph.run(m.cur.w, m.cur.c, &m.scratch[wi], lo, hi)
+}
+
+// prepareBackward brings the transposed conv weights up to date.
+func (m *Model) prepareBackward() {
+	if m.wt == nil {
+		m.wt = new(transposed)
+	}
+	if m.wtStale {
+		m.wt.update(m.params)
+		m.wtStale = false
+	}
 }
 
 // gradSums returns the gradient sums worker i adds to: the model's own for
@@ -173,9 +232,16 @@ func (m *Model) ForwardBatch(x []Input, y []Output) {
 }
 func (m *Model) runForward(wi, lo, hi int) {
 	w := m.workers[wi]
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		train: m.train,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		w.store(&m.batchY[s])
 	}
 }
@@ -192,6 +258,7 @@ func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []In
 	for i := range m.workers {
 		m.gradSums(i)
 	}
+	m.prepareBackward()
 	m.batchX, m.batchDY, m.batchY, m.batchDX = x, dy, y, dx
 	m.pool.Run(len(x), m.trainChunk)
 	m.batchX, m.batchDY, m.batchY, m.batchDX = nil, nil, nil, nil
@@ -199,18 +266,27 @@ func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []In
 }
 func (m *Model) runTrain(wi, lo, hi int) {
 	w := m.workers[wi]
-	sums := m.gradSums(wi)
+	c := &w.pass
+	*c = pass{
+		needDx: m.batchDX != nil,
+		p:      m.params,
+		seed:   m.seed,
+		sums:   m.gradSums(wi),
+		train:  m.train,
+		wt:     m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		if m.batchY != nil {
 			w.store(&m.batchY[s])
 		}
-		var dx *Input
-		if m.batchDX != nil {
-			dx = &m.batchDX[s]
+		w.loadGrad(&m.batchDY[s])
+		m.run(backwardPhases[:], w, c, false)
+		if c.needDx {
+			w.storeGrad(&m.batchDX[s])
 		}
-		w.backward(m.params, sums, &m.batchDY[s], dx)
 	}
 }
 
@@ -230,6 +306,7 @@ func (m *Model) Step(lr, momentum, weightDecay float32) {
 	if m.grads == nil {
 		return
 	}
+	m.wtStale = true
 	first := momentum != 0 && m.velocity == nil
 	if first {
 		m.velocity = new(params)
@@ -346,6 +423,7 @@ func (m *Model) SetParams(file string, arrays []*runtime.Array) error {
 	for i, s := range paramSpecs {
 		m.params.fromTorch(i, byName[s.Name].Float32s())
 	}
+	m.wtStale = true
 	return nil
 }
 
@@ -373,10 +451,10 @@ func (w *worker) loss(label int, target *Output, n int) float64 {
 	copy(w.back.d3[:], target[:])
 	scale := 2 / float32(n*OutputSize)
 	var sum float64
-	{
-		y := w.x3[0:][:4:4]
-		d := w.back.d3[0:][:4:4]
-		for i, v := range y {
+	for y := 0; y < 1; y++ {
+		out := w.x3[y*4:][:4:4]
+		d := w.back.d3[y*4:][:4:4]
+		for i, v := range out {
 			e := v - d[i]
 			sum += float64(e * e)
 			d[i] = e * scale
@@ -407,6 +485,7 @@ func (m *Model) TrainBatch(x []Input, labels []int32, targets []Output, opt runt
 	for i := range m.workers {
 		m.gradSums(i)
 	}
+	m.prepareBackward()
 	m.train, m.seed = true, seed
 	m.batchX, m.batchLabels, m.batchTargets = x, labels, targets
 	m.pool.Run(len(x), m.lossChunk)
@@ -472,19 +551,36 @@ func (m *Model) reduceGrads() {
 }
 func (m *Model) runLoss(wi, lo, hi int) {
 	w := m.workers[wi]
-	sums := m.gradSums(wi)
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		sums:  m.gradSums(wi),
+		train: m.train,
+		wt:    m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		m.losses[s] = w.loss(0, &m.batchTargets[s], len(m.batchX))
-		w.backwardFrom(2, m.params, sums, nil)
+		m.run(backwardPhases[backwardStart[2]:], w, c, false)
 	}
 }
 func (m *Model) runEval(wi, lo, hi int) {
 	w := m.worker(wi)
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		sums:  nil,
+		train: m.train,
+		wt:    m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		m.losses[s] = w.loss(0, &m.batchTargets[s], len(m.batchX))
 	}
 }
@@ -566,6 +662,8 @@ func (p *params) slices() [numTensors][]float32 {
 	return [numTensors][]float32{p.fc1W[:], p.fc1B[:], p.fc2W[:], p.fc2B[:], p.fc3W[:], p.fc3B[:]}
 }
 
+// paramSizes holds each parameter's number of values in PyTorch's layout.
+var paramSizes = [numTensors]int{84, 7, 35, 5, 20, 4}
 var paramSpecs = []runtime.ParamSpec{{
 	Name:  "fc1.weight",
 	Shape: []int{7, 12},
@@ -656,18 +754,27 @@ func (p *params) toTorch(i int, dst []float32) {
 func (p *params) arrays(suffix string) []*runtime.Array {
 	out := make([]*runtime.Array, len(paramSpecs))
 	for i, s := range paramSpecs {
-		data := make([]float32, len(p.slices()[i]))
+		data := make([]float32, paramSizes[i])
 		p.toTorch(i, data)
 		out[i] = runtime.NewArray32(s.Name+suffix, s.Shape, data)
 	}
 	return out
 }
 
+// transposed holds, for each stride-1 conv, the weights of the transposed
+// convolution that computes its input gradient (see runtime.TransposeConv).
+type transposed struct{}
+
+// update recomputes the transposed weights from p.
+func (t *transposed) update(p *params) {}
+
 // worker holds the buffers of one sample in flight, H×W×C with padding where
-// the next layer reads with padding.
+// a layer reads with padding.
 type worker struct {
-	grads *params      // this worker's gradient sums (workers other than 0)
-	back  *backBuffers // allocated on the first backward pass
+	grads   *params         // this worker's gradient sums (workers other than 0)
+	back    *backBuffers    // allocated on the first backward pass
+	scratch runtime.Scratch // the kernels' temporary memory
+	pass    pass            // the pass this worker runs in a batch
 
 	x0 [12]float32 // input: 3x2x2
 	x1 [7]float32  // fc 7, sigmoid: 7
@@ -675,12 +782,24 @@ type worker struct {
 	x3 [4]float32  // fc 4: 4
 }
 
-// backBuffers holds the gradient of each tensor of a worker.
+// backBuffers holds the gradient of each tensor of a worker, padded where the
+// transposed convolution of the layer that made the tensor reads it.
 type backBuffers struct {
 	d0 [12]float32
 	d1 [7]float32
 	d2 [5]float32
 	d3 [4]float32
+}
+
+// pass is what the phases of one pass read: the parameters, where gradients
+// go, and what draws the sample's dropout masks.
+type pass struct {
+	p, sums *params
+	wt      *transposed
+	train   bool
+	seed    uint64
+	sample  int
+	needDx  bool
 }
 
 // load copies src into the input buffer, from C×H×W to H×W×C.
@@ -699,21 +818,21 @@ func (w *worker) store(dst *Output) {
 	copy(dst[:], w.x3[:])
 }
 
-// forward runs every layer on the sample in the input buffer; sample is its
-// index in the batch, which draws its dropout masks.
-func (w *worker) forward(p *params, train bool, seed uint64, sample int) {
-	w.fc1Forward(p)
-	w.fc2Forward(p)
-	w.fc3Forward(p)
-}
-
-// backward runs every layer backward from the output gradient dy, adding the
-// parameter gradients to sums, and writes the input gradient to dx unless it
-// is nil.
-func (w *worker) backward(p, sums *params, dy *Output, dx *Input) {
+// loadGrad copies the output gradient dy into its buffer.
+func (w *worker) loadGrad(dy *Output) {
 	w.ensureBack()
 	copy(w.back.d3[:], dy[:])
-	w.backwardFrom(2, p, sums, dx)
+}
+
+// storeGrad copies the input gradient to dx, in PyTorch's order.
+func (w *worker) storeGrad(dx *Input) {
+	for c := range 2 {
+		for y := range 3 {
+			for x := range 2 {
+				dx[c*6+y*2+x] = w.back.d0[y*4+x*2+c]
+			}
+		}
+	}
 }
 
 // ensureBack allocates the gradient buffers on first use.
@@ -723,160 +842,93 @@ func (w *worker) ensureBack() {
 	}
 }
 
-// backwardFrom runs steps last, last-1, ..., 0 backward, from the gradient of
-// step last's output already in its buffer.
-func (w *worker) backwardFrom(last int, p, sums *params, dx *Input) {
-	bb := w.back
-	switch {
-	case last >= 2:
-		w.fc3Backward(p, sums, true)
-		fallthrough
-	case last >= 1:
-		w.fc2Backward(p, sums, true)
-		fallthrough
-	case last >= 0:
-		w.fc1Backward(p, sums, dx != nil)
-	}
-	if dx != nil {
-		for c := range 2 {
-			for y := range 3 {
-				for x := range 2 {
-					dx[c*6+y*2+x] = bb.d0[y*4+x*2+c]
-				}
-			}
-		}
+// fc1Forward computes fc 7 (model.cnn:4:1) followed by sigmoid: 3x2x2 -> 7, outputs [lo, hi).
+func (w *worker) fc1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCForward(w.x1[:], w.x0[:], c.p.fc1W[:], c.p.fc1B[:], 12, lo, hi)
+	for i := lo; i < hi; i++ {
+		w.x1[i] = float32(1 / (1 + math.Exp(-float64(w.x1[i]))))
 	}
 }
 
-// fc1Forward computes fc 7 (model.cnn:4:1) followed by sigmoid: 3x2x2 -> 7.
-func (w *worker) fc1Forward(p *params) {
-	in := w.x0[0:][:12:12]
-	out := w.x1[0:][:7:7]
-	for o := range out {
-		row := p.fc1W[o*12:][:12:12]
-		sum := p.fc1B[o]
-		for i, v := range in {
-			sum += row[i] * v
-		}
-		out[o] = sum
-	}
-	for i, v := range out {
-		out[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
+// fc2Forward computes fc 5 (model.cnn:6:1): 7 -> 5, outputs [lo, hi).
+func (w *worker) fc2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCForward(w.x2[:], w.x1[:], c.p.fc2W[:], c.p.fc2B[:], 7, lo, hi)
 }
 
-// fc1Backward is the backward pass of fc1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) fc1Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x1[0:][:7:7]
-		d := bb.d1[0:][:7:7]
+// fc3Forward computes fc 4 (model.cnn:7:1): 5 -> 4, outputs [lo, hi).
+func (w *worker) fc3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCForward(w.x3[:], w.x2[:], c.p.fc3W[:], c.p.fc3B[:], 5, lo, hi)
+}
+
+// fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).
+func (w *worker) fc3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCWeightGrad(c.sums.fc3W[:], c.sums.fc3B[:], w.x2[:], w.back.d3[:], 5, lo, hi)
+}
+
+// fc3InputGrad computes the gradient of fc3's input, values [lo, hi).
+func (w *worker) fc3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCInputGrad(w.back.d2[lo:], c.p.fc3W[:], w.back.d3[:4], 5, lo, hi)
+}
+
+// fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
+func (w *worker) fc2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCWeightGrad(c.sums.fc2W[:], c.sums.fc2B[:], w.x1[:], w.back.d2[:], 7, lo, hi)
+}
+
+// fc2InputGrad computes the gradient of fc2's input, values [lo, hi).
+func (w *worker) fc2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCInputGrad(w.back.d1[lo:], c.p.fc2W[:], w.back.d2[:5], 7, lo, hi)
+}
+
+// fc1ActGrad multiplies the gradient of fc1's output by sigmoid's derivative, rows [lo, hi).
+func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x1[y*7:][:7:7]
+		d := w.back.d1[y*7:][:7:7]
 		for i, v := range out {
 			d[i] *= v * (1 - v)
 		}
 	}
-	in := w.x0[0:][:12:12]
-	do := bb.d1[0:][:7:7]
-	for o, d := range do {
-		sums.fc1B[o] += d
-		gw := sums.fc1W[o*12:][:12:12]
-		for i, v := range in {
-			gw[i] += d * v
-		}
-	}
-	if !needIn {
+}
+
+// fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
+func (w *worker) fc1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCWeightGrad(c.sums.fc1W[:], c.sums.fc1B[:], w.x0[:], w.back.d1[:], 12, lo, hi)
+}
+
+// fc1InputGrad computes the gradient of fc1's input, values [lo, hi).
+func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if !c.needDx {
 		return
 	}
-	din := bb.d0[0:][:12:12]
-	clear(din)
-	for o, d := range do {
-		row := p.fc1W[o*12:][:12:12]
-		for i, wv := range row {
-			din[i] += wv * d
-		}
-	}
+	runtime.FCInputGrad(w.back.d0[lo:], c.p.fc1W[:], w.back.d1[:7], 12, lo, hi)
 }
 
-// fc2Forward computes fc 5 (model.cnn:6:1): 7 -> 5.
-func (w *worker) fc2Forward(p *params) {
-	in := w.x1[0:][:7:7]
-	out := w.x2[0:][:5:5]
-	for o := range out {
-		row := p.fc2W[o*7:][:7:7]
-		sum := p.fc2B[o]
-		for i, v := range in {
-			sum += row[i] * v
-		}
-		out[o] = sum
-	}
+// phase is one function of a pass over the part [lo, hi) of a range of size n;
+// workers given different parts can run it at once.
+type phase struct {
+	n   int
+	run func(*worker, *pass, *runtime.Scratch, int, int)
 }
 
-// fc2Backward is the backward pass of fc2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) fc2Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	in := w.x1[0:][:7:7]
-	do := bb.d2[0:][:5:5]
-	for o, d := range do {
-		sums.fc2B[o] += d
-		gw := sums.fc2W[o*7:][:7:7]
-		for i, v := range in {
-			gw[i] += d * v
-		}
-	}
-	if !needIn {
-		return
-	}
-	din := bb.d1[0:][:7:7]
-	clear(din)
-	for o, d := range do {
-		row := p.fc2W[o*7:][:7:7]
-		for i, wv := range row {
-			din[i] += wv * d
-		}
-	}
+// forwardPhases runs the network forward.
+var forwardPhases = [...]phase{
+	{7, (*worker).fc1Forward},
+	{5, (*worker).fc2Forward},
+	{4, (*worker).fc3Forward},
 }
 
-// fc3Forward computes fc 4 (model.cnn:7:1): 5 -> 4.
-func (w *worker) fc3Forward(p *params) {
-	in := w.x2[0:][:5:5]
-	out := w.x3[0:][:4:4]
-	for o := range out {
-		row := p.fc3W[o*5:][:5:5]
-		sum := p.fc3B[o]
-		for i, v := range in {
-			sum += row[i] * v
-		}
-		out[o] = sum
-	}
+// backwardPhases runs it backward, from the output gradient.
+var backwardPhases = [...]phase{
+	{4, (*worker).fc3WeightGrad},
+	{5, (*worker).fc3InputGrad},
+	{5, (*worker).fc2WeightGrad},
+	{7, (*worker).fc2InputGrad},
+	{1, (*worker).fc1ActGrad},
+	{7, (*worker).fc1WeightGrad},
+	{12, (*worker).fc1InputGrad},
 }
 
-// fc3Backward is the backward pass of fc3: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) fc3Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	in := w.x2[0:][:5:5]
-	do := bb.d3[0:][:4:4]
-	for o, d := range do {
-		sums.fc3B[o] += d
-		gw := sums.fc3W[o*5:][:5:5]
-		for i, v := range in {
-			gw[i] += d * v
-		}
-	}
-	if !needIn {
-		return
-	}
-	din := bb.d2[0:][:5:5]
-	clear(din)
-	for o, d := range do {
-		row := p.fc3W[o*5:][:5:5]
-		for i, wv := range row {
-			din[i] += wv * d
-		}
-	}
-}
+// backwardStart[i] is the index in backwardPhases of the first phase of layer
+// step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
+var backwardStart = [...]int{4, 2, 0}

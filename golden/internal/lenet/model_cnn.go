@@ -57,10 +57,21 @@ type Model struct {
 	grads    *params // gradient sums since ZeroGrad; nil before the first backward pass
 	velocity *params // momentum buffers; nil before the first step with momentum
 
+	wt      *transposed // the transposed conv weights input gradients use
+	wtStale bool        // whether wt lags behind params
+
 	workers []*worker
 	pool    *runtime.Pool
-	train   bool   // dropout on
-	seed    uint64 // the dropout seed of the current step
+	scratch []runtime.Scratch // per pool worker, for one sample on several threads
+	single  pass              // the pass of Forward and Backward
+	cur     struct {
+		ph *phase
+		w  *worker
+		c  *pass
+	} // the phase being split across the pool
+	phaseChunk func(int, int, int)
+	train      bool   // dropout on
+	seed       uint64 // the dropout seed of the current step
 
 	// The batch being run, and the chunk functions bound once so that
 	// running a batch allocates nothing.
@@ -92,7 +103,9 @@ var _ runtime.Network = (*Model)(nil)
 func New(seed uint64) *Model {
 	m := &Model{params: new(params)}
 	m.params.init(seed)
+	m.wtStale = true
 	m.forwardChunk = m.runForward
+	m.phaseChunk = m.runPhaseChunk
 	m.trainChunk = m.runTrain
 	m.lossChunk = m.runLoss
 	m.evalChunk = m.runEval
@@ -111,6 +124,7 @@ func (m *Model) SetThreads(n int) {
 		m.workers = append(m.workers, nil)
 	}
 	m.workers = m.workers[:n]
+	m.scratch = make([]runtime.Scratch, n)
 }
 
 // Threads returns the number of workers the batch methods use.
@@ -132,11 +146,17 @@ func (m *Model) worker(i int) *worker {
 	return m.workers[i]
 }
 
-// Forward runs one sample through the network. It keeps what Backward needs.
+// Forward runs one sample through the network, splitting each layer across
+// the workers. It keeps what Backward needs.
 func (m *Model) Forward(x *Input, y *Output) {
 	w := m.worker(0)
 	w.load(x)
-	w.forward(m.params, m.train, m.seed, 0)
+	m.single = pass{
+		p:     m.params,
+		seed:  m.seed,
+		train: m.train,
+	}
+	m.run(forwardPhases[:], w, &m.single, true)
 	w.store(y)
 }
 
@@ -144,8 +164,47 @@ func (m *Model) Forward(x *Input, y *Output) {
 // the gradient of every parameter to the model's sums; it writes the input's
 // gradient to dx unless dx is nil.
 func (m *Model) Backward(dy *Output, dx *Input) {
+	m.prepareBackward()
 	w := m.worker(0)
-	w.backward(m.params, m.gradSums(0), dy, dx)
+	w.loadGrad(dy)
+	c := &m.single
+	c.p, c.sums, c.wt, c.needDx = m.params, m.gradSums(0), m.wt, dx != nil
+	m.run(backwardPhases[:], w, c, true)
+	if dx != nil {
+		w.storeGrad(dx)
+	}
+}
+
+// run runs phases on worker w's sample: split across the pool when parallel is
+// set and there are several workers (one sample on several threads), else in
+// turn on the calling goroutine (batches give each worker its own samples).
+func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
+	if !parallel || len(m.workers) == 1 {
+		for i := range phases {
+			phases[i].run(w, c, &w.scratch, 0, phases[i].n)
+		}
+		return
+	}
+	m.cur.w, m.cur.c = w, c
+	for i := range phases {
+		m.cur.ph = &phases[i]
+		m.pool.Run(phases[i].n, m.phaseChunk)
+	}
+	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
+}
+func (m *Model) runPhaseChunk(wi, lo, hi int) {
+	m.cur.ph.run(m.cur.w, m.cur.c, &m.scratch[wi], lo, hi)
+}
+
+// prepareBackward brings the transposed conv weights up to date.
+func (m *Model) prepareBackward() {
+	if m.wt == nil {
+		m.wt = new(transposed)
+	}
+	if m.wtStale {
+		m.wt.update(m.params)
+		m.wtStale = false
+	}
 }
 
 // gradSums returns the gradient sums worker i adds to: the model's own for
@@ -179,9 +238,16 @@ func (m *Model) ForwardBatch(x []Input, y []Output) {
 }
 func (m *Model) runForward(wi, lo, hi int) {
 	w := m.workers[wi]
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		train: m.train,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		w.store(&m.batchY[s])
 	}
 }
@@ -198,6 +264,7 @@ func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []In
 	for i := range m.workers {
 		m.gradSums(i)
 	}
+	m.prepareBackward()
 	m.batchX, m.batchDY, m.batchY, m.batchDX = x, dy, y, dx
 	m.pool.Run(len(x), m.trainChunk)
 	m.batchX, m.batchDY, m.batchY, m.batchDX = nil, nil, nil, nil
@@ -205,18 +272,27 @@ func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []In
 }
 func (m *Model) runTrain(wi, lo, hi int) {
 	w := m.workers[wi]
-	sums := m.gradSums(wi)
+	c := &w.pass
+	*c = pass{
+		needDx: m.batchDX != nil,
+		p:      m.params,
+		seed:   m.seed,
+		sums:   m.gradSums(wi),
+		train:  m.train,
+		wt:     m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		if m.batchY != nil {
 			w.store(&m.batchY[s])
 		}
-		var dx *Input
-		if m.batchDX != nil {
-			dx = &m.batchDX[s]
+		w.loadGrad(&m.batchDY[s])
+		m.run(backwardPhases[:], w, c, false)
+		if c.needDx {
+			w.storeGrad(&m.batchDX[s])
 		}
-		w.backward(m.params, sums, &m.batchDY[s], dx)
 	}
 }
 
@@ -236,6 +312,7 @@ func (m *Model) Step(lr, momentum, weightDecay float32) {
 	if m.grads == nil {
 		return
 	}
+	m.wtStale = true
 	first := momentum != 0 && m.velocity == nil
 	if first {
 		m.velocity = new(params)
@@ -352,6 +429,7 @@ func (m *Model) SetParams(file string, arrays []*runtime.Array) error {
 	for i, s := range paramSpecs {
 		m.params.fromTorch(i, byName[s.Name].Float32s())
 	}
+	m.wtStale = true
 	return nil
 }
 
@@ -378,7 +456,6 @@ func (w *worker) loss(label int, target *Output, n int) float64 {
 	w.ensureBack()
 	z := w.x6[0:][:10:10]
 	p := w.x7[0:][:10:10]
-	d := w.back.d6[0:][:10:10]
 	l := label
 	m := z[0]
 	for _, v := range z {
@@ -389,10 +466,11 @@ func (w *worker) loss(label int, target *Output, n int) float64 {
 		sum += math.Exp(float64(v - m))
 	}
 	inv := 1 / float32(n)
-	for i, v := range p {
-		d[i] = v * inv
+	din := w.back.d6[0:][:10:10]
+	for i := range din {
+		din[i] = p[i] * inv
 	}
-	d[l] -= inv
+	w.back.d6[l] -= inv
 	return (math.Log(sum) + float64(m-z[l])) / float64(n)
 }
 
@@ -426,6 +504,7 @@ func (m *Model) TrainBatch(x []Input, labels []int32, targets []Output, opt runt
 	for i := range m.workers {
 		m.gradSums(i)
 	}
+	m.prepareBackward()
 	m.train, m.seed = true, seed
 	m.batchX, m.batchLabels, m.batchTargets = x, labels, targets
 	m.pool.Run(len(x), m.lossChunk)
@@ -491,19 +570,36 @@ func (m *Model) reduceGrads() {
 }
 func (m *Model) runLoss(wi, lo, hi int) {
 	w := m.workers[wi]
-	sums := m.gradSums(wi)
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		sums:  m.gradSums(wi),
+		train: m.train,
+		wt:    m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		m.losses[s] = w.loss(int(m.batchLabels[s]), nil, len(m.batchX))
-		w.backwardFrom(5, m.params, sums, nil)
+		m.run(backwardPhases[backwardStart[5]:], w, c, false)
 	}
 }
 func (m *Model) runEval(wi, lo, hi int) {
 	w := m.worker(wi)
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		sums:  nil,
+		train: m.train,
+		wt:    m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		m.losses[s] = w.loss(int(m.batchLabels[s]), nil, len(m.batchX))
 		m.hits[s] = w.top() == int(m.batchLabels[s])
 	}
@@ -570,9 +666,9 @@ func (m *Model) EvaluateN(x []float32, labels []int32, targets []float32) (float
 
 // params holds every parameter, laid out for the kernels that read it.
 type params struct {
-	conv1W [36]float32  // conv1.weight, stored [Fh][Fw][C][K] = [3][3][1][4]
+	conv1W [144]float32 // conv1.weight, packed [K/16][Fh][Fw][C][16] = [1][3][3][1][16]
 	conv1B [4]float32   // conv1.bias [4]
-	conv2W [128]float32 // conv2.weight, stored [Fh][Fw][C][K] = [2][2][4][8]
+	conv2W [256]float32 // conv2.weight, packed [K/16][Fh][Fw][C][16] = [1][2][2][4][16]
 	conv2B [8]float32   // conv2.bias [8]
 	fc1W   [512]float32 // fc1.weight, stored [out][in] = [16][32], the input in H, W, C order
 	fc1B   [16]float32  // fc1.bias [16]
@@ -588,6 +684,8 @@ func (p *params) slices() [numTensors][]float32 {
 	return [numTensors][]float32{p.conv1W[:], p.conv1B[:], p.conv2W[:], p.conv2B[:], p.fc1W[:], p.fc1B[:], p.fc2W[:], p.fc2B[:]}
 }
 
+// paramSizes holds each parameter's number of values in PyTorch's layout.
+var paramSizes = [numTensors]int{36, 4, 128, 8, 512, 16, 160, 10}
 var paramSpecs = []runtime.ParamSpec{{
 	Name:  "conv1.weight",
 	Shape: []int{4, 1, 3, 3},
@@ -633,27 +731,11 @@ func (p *params) init(seed uint64) {
 func (p *params) fromTorch(i int, src []float32) {
 	switch i {
 	case 0:
-		for k := range 4 {
-			for c := range 1 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv1W[i*12+j*4+c*4+k] = src[k*9+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv1W[:], src, 4, 1, 3, 3, 16, false)
 	case 1:
 		copy(p.conv1B[:], src)
 	case 2:
-		for k := range 8 {
-			for c := range 4 {
-				for i := range 2 {
-					for j := range 2 {
-						p.conv2W[i*64+j*32+c*8+k] = src[k*16+c*4+i*2+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv2W[:], src, 8, 4, 2, 2, 16, false)
 	case 3:
 		copy(p.conv2B[:], src)
 	case 4:
@@ -679,27 +761,11 @@ func (p *params) fromTorch(i int, src []float32) {
 func (p *params) toTorch(i int, dst []float32) {
 	switch i {
 	case 0:
-		for k := range 4 {
-			for c := range 1 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*9+c*9+i*3+j] = p.conv1W[i*12+j*4+c*4+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv1W[:], dst, 4, 1, 3, 3, 16, true)
 	case 1:
 		copy(dst, p.conv1B[:])
 	case 2:
-		for k := range 8 {
-			for c := range 4 {
-				for i := range 2 {
-					for j := range 2 {
-						dst[k*16+c*4+i*2+j] = p.conv2W[i*64+j*32+c*8+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv2W[:], dst, 8, 4, 2, 2, 16, true)
 	case 3:
 		copy(dst, p.conv2B[:])
 	case 4:
@@ -726,18 +792,33 @@ func (p *params) toTorch(i int, dst []float32) {
 func (p *params) arrays(suffix string) []*runtime.Array {
 	out := make([]*runtime.Array, len(paramSpecs))
 	for i, s := range paramSpecs {
-		data := make([]float32, len(p.slices()[i]))
+		data := make([]float32, paramSizes[i])
 		p.toTorch(i, data)
 		out[i] = runtime.NewArray32(s.Name+suffix, s.Shape, data)
 	}
 	return out
 }
 
+// transposed holds, for each stride-1 conv, the weights of the transposed
+// convolution that computes its input gradient (see runtime.TransposeConv).
+type transposed struct {
+	conv1T [576]float32
+	conv2T [512]float32
+}
+
+// update recomputes the transposed weights from p.
+func (t *transposed) update(p *params) {
+	runtime.TransposeConv(t.conv1T[:], p.conv1W[:], 4, 1, 3, 3, 16, 16)
+	runtime.TransposeConv(t.conv2T[:], p.conv2W[:], 8, 4, 2, 2, 16, 16)
+}
+
 // worker holds the buffers of one sample in flight, H×W×C with padding where
-// the next layer reads with padding.
+// a layer reads with padding.
 type worker struct {
-	grads *params      // this worker's gradient sums (workers other than 0)
-	back  *backBuffers // allocated on the first backward pass
+	grads   *params         // this worker's gradient sums (workers other than 0)
+	back    *backBuffers    // allocated on the first backward pass
+	scratch runtime.Scratch // the kernels' temporary memory
+	pass    pass            // the pass this worker runs in a batch
 
 	x0 [144]float32 // input: 12x12x1
 	x1 [400]float32 // conv 3x3x4, tanh: 10x10x4
@@ -749,16 +830,28 @@ type worker struct {
 	x7 [10]float32  // softmax: 10
 }
 
-// backBuffers holds the gradient of each tensor of a worker.
+// backBuffers holds the gradient of each tensor of a worker, padded where the
+// transposed convolution of the layer that made the tensor reads it.
 type backBuffers struct {
 	d0 [144]float32
-	d1 [400]float32
+	d1 [784]float32
 	d2 [100]float32
-	d3 [128]float32
+	d3 [288]float32
 	d4 [32]float32
 	d5 [16]float32
 	d6 [10]float32
 	d7 [10]float32
+}
+
+// pass is what the phases of one pass read: the parameters, where gradients
+// go, and what draws the sample's dropout masks.
+type pass struct {
+	p, sums *params
+	wt      *transposed
+	train   bool
+	seed    uint64
+	sample  int
+	needDx  bool
 }
 
 // load copies src into the input buffer, from C×H×W to H×W×C.
@@ -777,25 +870,21 @@ func (w *worker) store(dst *Output) {
 	copy(dst[:], w.x7[:])
 }
 
-// forward runs every layer on the sample in the input buffer; sample is its
-// index in the batch, which draws its dropout masks.
-func (w *worker) forward(p *params, train bool, seed uint64, sample int) {
-	w.conv1Forward(p)
-	w.meanpool1Forward()
-	w.conv2Forward(p)
-	w.meanpool2Forward()
-	w.fc1Forward(p)
-	w.fc2Forward(p)
-	w.softmax1Forward()
-}
-
-// backward runs every layer backward from the output gradient dy, adding the
-// parameter gradients to sums, and writes the input gradient to dx unless it
-// is nil.
-func (w *worker) backward(p, sums *params, dy *Output, dx *Input) {
+// loadGrad copies the output gradient dy into its buffer.
+func (w *worker) loadGrad(dy *Output) {
 	w.ensureBack()
 	copy(w.back.d7[:], dy[:])
-	w.backwardFrom(6, p, sums, dx)
+}
+
+// storeGrad copies the input gradient to dx, in PyTorch's order.
+func (w *worker) storeGrad(dx *Input) {
+	for c := range 1 {
+		for y := range 12 {
+			for x := range 12 {
+				dx[c*144+y*12+x] = w.back.d0[y*12+x+c]
+			}
+		}
+	}
 }
 
 // ensureBack allocates the gradient buffers on first use.
@@ -805,445 +894,169 @@ func (w *worker) ensureBack() {
 	}
 }
 
-// backwardFrom runs steps last, last-1, ..., 0 backward, from the gradient of
-// step last's output already in its buffer.
-func (w *worker) backwardFrom(last int, p, sums *params, dx *Input) {
-	bb := w.back
-	switch {
-	case last >= 6:
-		w.softmax1Backward(true)
-		fallthrough
-	case last >= 5:
-		w.fc2Backward(p, sums, true)
-		fallthrough
-	case last >= 4:
-		w.fc1Backward(p, sums, true)
-		fallthrough
-	case last >= 3:
-		w.meanpool2Backward(true)
-		fallthrough
-	case last >= 2:
-		w.conv2Backward(p, sums, true)
-		fallthrough
-	case last >= 1:
-		w.meanpool1Backward(true)
-		fallthrough
-	case last >= 0:
-		w.conv1Backward(p, sums, dx != nil)
-	}
-	if dx != nil {
-		for c := range 1 {
-			for y := range 12 {
-				for x := range 12 {
-					dx[c*144+y*12+x] = bb.d0[y*12+x+c]
-				}
-			}
+// conv1Geom: conv 3x3x4, weights in blocks of 16 channels.
+var conv1Geom = runtime.ConvGeom{
+	C:       1,
+	DOutOff: 120,
+	DOutRow: 56,
+	FH:      3,
+	FW:      3,
+	InRow:   12,
+	K:       4,
+	KB:      16,
+	OH:      10,
+	OW:      10,
+	OutOff:  0,
+	OutRow:  40,
+	ReLU:    false,
+	SH:      1,
+	SW:      1,
+}
+
+// conv1Back: the transposed convolution that computes conv1's input gradient.
+var conv1Back = runtime.ConvGeom{
+	C:      4,
+	FH:     3,
+	FW:     3,
+	InRow:  56,
+	K:      1,
+	KB:     16,
+	OH:     12,
+	OW:     12,
+	OutOff: 0,
+	OutRow: 12,
+	SH:     1,
+	SW:     1,
+}
+
+// meanpool1Geom: pool mean 2x2.
+var meanpool1Geom = runtime.PoolGeom{
+	C:       4,
+	DInOff:  120,
+	DInRow:  56,
+	DOutOff: 0,
+	DOutRow: 20,
+	FH:      2,
+	FW:      2,
+	H:       10,
+	InOff:   0,
+	InRow:   40,
+	OH:      5,
+	OW:      5,
+	OutOff:  0,
+	OutRow:  20,
+	PH:      0,
+	PW:      0,
+	SH:      2,
+	SW:      2,
+	W:       10,
+}
+
+// conv2Geom: conv 2x2x8, weights in blocks of 16 channels.
+var conv2Geom = runtime.ConvGeom{
+	C:       4,
+	DOutOff: 56,
+	DOutRow: 48,
+	FH:      2,
+	FW:      2,
+	InRow:   20,
+	K:       8,
+	KB:      16,
+	OH:      4,
+	OW:      4,
+	OutOff:  0,
+	OutRow:  32,
+	ReLU:    false,
+	SH:      1,
+	SW:      1,
+}
+
+// conv2Back: the transposed convolution that computes conv2's input gradient.
+var conv2Back = runtime.ConvGeom{
+	C:      8,
+	FH:     2,
+	FW:     2,
+	InRow:  48,
+	K:      4,
+	KB:     16,
+	OH:     5,
+	OW:     5,
+	OutOff: 0,
+	OutRow: 20,
+	SH:     1,
+	SW:     1,
+}
+
+// meanpool2Geom: pool mean 2x2.
+var meanpool2Geom = runtime.PoolGeom{
+	C:       8,
+	DInOff:  56,
+	DInRow:  48,
+	DOutOff: 0,
+	DOutRow: 16,
+	FH:      2,
+	FW:      2,
+	H:       4,
+	InOff:   0,
+	InRow:   32,
+	OH:      2,
+	OW:      2,
+	OutOff:  0,
+	OutRow:  16,
+	PH:      0,
+	PW:      0,
+	SH:      2,
+	SW:      2,
+	W:       4,
+}
+
+// conv1Forward computes conv 3x3x4 (model.cnn:4:1) followed by tanh: 12x12x1 -> 10x10x4, output rows [lo, hi).
+func (w *worker) conv1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv1Geom, s, w.x1[:], w.x0[:], c.p.conv1W[:], c.p.conv1B[:], lo, hi)
+	for y := lo; y < hi; y++ {
+		o := w.x1[y*40:][:40:40]
+		for i, v := range o {
+			o[i] = float32(math.Tanh(float64(v)))
 		}
 	}
 }
 
-// conv1Forward computes conv 3x3x4 (model.cnn:4:1) followed by tanh: 12x12x1 -> 10x10x4.
-func (w *worker) conv1Forward(p *params) {
-	for y := range 10 {
-		for x := range 10 {
-			o := w.x1[y*40+x*4:][:4:4]
-			copy(o, p.conv1B[:])
-			// filter row 0
-			for t, v := range w.x0[y*12+x:][:3:3] {
-				wt := p.conv1W[t*4:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x0[y*12+x+12:][:3:3] {
-				wt := p.conv1W[t*4+12:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x0[y*12+x+24:][:3:3] {
-				wt := p.conv1W[t*4+24:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = float32(math.Tanh(float64(v)))
-			}
+// meanpool1Forward computes pool mean 2x2 (model.cnn:6:1): 10x10x4 -> 5x5x4, output rows [lo, hi).
+func (w *worker) meanpool1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MeanPoolForward(&meanpool1Geom, w.x2[:], w.x1[:], lo, hi)
+}
+
+// conv2Forward computes conv 2x2x8 (model.cnn:7:1) followed by tanh: 5x5x4 -> 4x4x8, output rows [lo, hi).
+func (w *worker) conv2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv2Geom, s, w.x3[:], w.x2[:], c.p.conv2W[:], c.p.conv2B[:], lo, hi)
+	for y := lo; y < hi; y++ {
+		o := w.x3[y*32:][:32:32]
+		for i, v := range o {
+			o[i] = float32(math.Tanh(float64(v)))
 		}
 	}
 }
 
-// conv1Backward is the backward pass of conv1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv1Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x1[0:][:400:400]
-		d := bb.d1[0:][:400:400]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
-	}
-	gb := sums.conv1B[:]
-	for y := range 10 {
-		for x := range 10 {
-			do := bb.d1[y*40+x*4:][:4:4]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x0[y*12+x:][:3:3] {
-				gt := sums.conv1W[t*4:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x0[y*12+x+12:][:3:3] {
-				gt := sums.conv1W[t*4+12:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x0[y*12+x+24:][:3:3] {
-				gt := sums.conv1W[t*4+24:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d0[:])
-	for y := range 10 {
-		for x := range 10 {
-			do := bb.d1[y*40+x*4:][:4:4]
-			// filter row 0
-			{
-				drow := bb.d0[y*12+x:][:3:3]
-				for t := range drow {
-					wt := p.conv1W[t*4:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d0[y*12+x+12:][:3:3]
-				for t := range drow {
-					wt := p.conv1W[t*4+12:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d0[y*12+x+24:][:3:3]
-				for t := range drow {
-					wt := p.conv1W[t*4+24:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
+// meanpool2Forward computes pool mean 2x2 (model.cnn:9:1): 4x4x8 -> 2x2x8, output rows [lo, hi).
+func (w *worker) meanpool2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MeanPoolForward(&meanpool2Geom, w.x4[:], w.x3[:], lo, hi)
+}
+
+// fc1Forward computes fc 16 (model.cnn:10:1) followed by tanh: 2x2x8 -> 16, outputs [lo, hi).
+func (w *worker) fc1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCForward(w.x5[:], w.x4[:], c.p.fc1W[:], c.p.fc1B[:], 32, lo, hi)
+	for i := lo; i < hi; i++ {
+		w.x5[i] = float32(math.Tanh(float64(w.x5[i])))
 	}
 }
 
-// meanpool1Forward computes pool mean 2x2 (model.cnn:6:1): 10x10x4 -> 5x5x4.
-func (w *worker) meanpool1Forward() {
-	for y := range 5 {
-		for x := range 5 {
-			o := w.x2[y*20+x*4:][:4:4]
-			clear(o)
-			for i := range 2 {
-				for j := range 2 {
-					for c, v := range w.x1[y*80+i*40+x*8+j*4:][:4:4] {
-						o[c] += v
-					}
-				}
-			}
-			for c := range o {
-				o[c] /= 4
-			}
-		}
-	}
-}
-
-// meanpool1Backward is the backward pass of meanpool1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) meanpool1Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
-	clear(bb.d1[:])
-	for y := range 5 {
-		for x := range 5 {
-			do := bb.d2[y*20+x*4:][:4:4]
-			for i := range 2 {
-				for j := range 2 {
-					drow := bb.d1[y*80+i*40+x*8+j*4:][:4:4]
-					for c, d := range do {
-						drow[c] += d / 4
-					}
-				}
-			}
-		}
-	}
-}
-
-// conv2Forward computes conv 2x2x8 (model.cnn:7:1) followed by tanh: 5x5x4 -> 4x4x8.
-func (w *worker) conv2Forward(p *params) {
-	for y := range 4 {
-		for x := range 4 {
-			o := w.x3[y*32+x*8:][:8:8]
-			copy(o, p.conv2B[:])
-			// filter row 0
-			for t, v := range w.x2[y*20+x*4:][:8:8] {
-				wt := p.conv2W[t*8:][:8:8]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x2[y*20+x*4+20:][:8:8] {
-				wt := p.conv2W[t*8+64:][:8:8]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = float32(math.Tanh(float64(v)))
-			}
-		}
-	}
-}
-
-// conv2Backward is the backward pass of conv2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv2Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x3[0:][:128:128]
-		d := bb.d3[0:][:128:128]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
-	}
-	gb := sums.conv2B[:]
-	for y := range 4 {
-		for x := range 4 {
-			do := bb.d3[y*32+x*8:][:8:8]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x2[y*20+x*4:][:8:8] {
-				gt := sums.conv2W[t*8:][:8:8]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x2[y*20+x*4+20:][:8:8] {
-				gt := sums.conv2W[t*8+64:][:8:8]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d2[:])
-	for y := range 4 {
-		for x := range 4 {
-			do := bb.d3[y*32+x*8:][:8:8]
-			// filter row 0
-			{
-				drow := bb.d2[y*20+x*4:][:8:8]
-				for t := range drow {
-					wt := p.conv2W[t*8:][:8:8]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d2[y*20+x*4+20:][:8:8]
-				for t := range drow {
-					wt := p.conv2W[t*8+64:][:8:8]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// meanpool2Forward computes pool mean 2x2 (model.cnn:9:1): 4x4x8 -> 2x2x8.
-func (w *worker) meanpool2Forward() {
-	for y := range 2 {
-		for x := range 2 {
-			o := w.x4[y*16+x*8:][:8:8]
-			clear(o)
-			for i := range 2 {
-				for j := range 2 {
-					for c, v := range w.x3[y*64+i*32+x*16+j*8:][:8:8] {
-						o[c] += v
-					}
-				}
-			}
-			for c := range o {
-				o[c] /= 4
-			}
-		}
-	}
-}
-
-// meanpool2Backward is the backward pass of meanpool2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) meanpool2Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
-	clear(bb.d3[:])
-	for y := range 2 {
-		for x := range 2 {
-			do := bb.d4[y*16+x*8:][:8:8]
-			for i := range 2 {
-				for j := range 2 {
-					drow := bb.d3[y*64+i*32+x*16+j*8:][:8:8]
-					for c, d := range do {
-						drow[c] += d / 4
-					}
-				}
-			}
-		}
-	}
-}
-
-// fc1Forward computes fc 16 (model.cnn:10:1) followed by tanh: 2x2x8 -> 16.
-func (w *worker) fc1Forward(p *params) {
-	in := w.x4[0:][:32:32]
-	out := w.x5[0:][:16:16]
-	for o := range out {
-		row := p.fc1W[o*32:][:32:32]
-		sum := p.fc1B[o]
-		for i, v := range in {
-			sum += row[i] * v
-		}
-		out[o] = sum
-	}
-	for i, v := range out {
-		out[i] = float32(math.Tanh(float64(v)))
-	}
-}
-
-// fc1Backward is the backward pass of fc1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) fc1Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x5[0:][:16:16]
-		d := bb.d5[0:][:16:16]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
-	}
-	in := w.x4[0:][:32:32]
-	do := bb.d5[0:][:16:16]
-	for o, d := range do {
-		sums.fc1B[o] += d
-		gw := sums.fc1W[o*32:][:32:32]
-		for i, v := range in {
-			gw[i] += d * v
-		}
-	}
-	if !needIn {
-		return
-	}
-	din := bb.d4[0:][:32:32]
-	clear(din)
-	for o, d := range do {
-		row := p.fc1W[o*32:][:32:32]
-		for i, wv := range row {
-			din[i] += wv * d
-		}
-	}
-}
-
-// fc2Forward computes fc 10 (model.cnn:12:1): 16 -> 10.
-func (w *worker) fc2Forward(p *params) {
-	in := w.x5[0:][:16:16]
-	out := w.x6[0:][:10:10]
-	for o := range out {
-		row := p.fc2W[o*16:][:16:16]
-		sum := p.fc2B[o]
-		for i, v := range in {
-			sum += row[i] * v
-		}
-		out[o] = sum
-	}
-}
-
-// fc2Backward is the backward pass of fc2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) fc2Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	in := w.x5[0:][:16:16]
-	do := bb.d6[0:][:10:10]
-	for o, d := range do {
-		sums.fc2B[o] += d
-		gw := sums.fc2W[o*16:][:16:16]
-		for i, v := range in {
-			gw[i] += d * v
-		}
-	}
-	if !needIn {
-		return
-	}
-	din := bb.d5[0:][:16:16]
-	clear(din)
-	for o, d := range do {
-		row := p.fc2W[o*16:][:16:16]
-		for i, wv := range row {
-			din[i] += wv * d
-		}
-	}
+// fc2Forward computes fc 10 (model.cnn:12:1): 16 -> 10, outputs [lo, hi).
+func (w *worker) fc2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCForward(w.x6[:], w.x5[:], c.p.fc2W[:], c.p.fc2B[:], 16, lo, hi)
 }
 
 // softmax1Forward computes softmax (model.cnn:13:1): 10 -> 10.
-func (w *worker) softmax1Forward() {
+func (w *worker) softmax1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	in := w.x6[0:][:10:10]
 	out := w.x7[0:][:10:10]
 	m := in[0]
@@ -1262,22 +1075,154 @@ func (w *worker) softmax1Forward() {
 	}
 }
 
-// softmax1Backward is the backward pass of softmax1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) softmax1Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
+// softmax1InputGrad computes the gradient of softmax1's input, whole [lo, hi).
+func (w *worker) softmax1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	y := w.x7[0:][:10:10]
-	dout := bb.d7[0:][:10:10]
-	din := bb.d6[0:][:10:10]
+	dout := w.back.d7[0:][:10:10]
 	var dot float64
 	for i, d := range dout {
 		dot += float64(d * y[i])
 	}
-	for i, d := range dout {
-		din[i] = y[i] * (d - float32(dot))
+	din := w.back.d6[0:][:10:10]
+	for i := range din {
+		din[i] = y[i] * (dout[i] - float32(dot))
 	}
 }
+
+// fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
+func (w *worker) fc2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCWeightGrad(c.sums.fc2W[:], c.sums.fc2B[:], w.x5[:], w.back.d6[:], 16, lo, hi)
+}
+
+// fc2InputGrad computes the gradient of fc2's input, values [lo, hi).
+func (w *worker) fc2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCInputGrad(w.back.d5[lo:], c.p.fc2W[:], w.back.d6[:10], 16, lo, hi)
+}
+
+// fc1ActGrad multiplies the gradient of fc1's output by tanh's derivative, rows [lo, hi).
+func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x5[y*16:][:16:16]
+		d := w.back.d5[y*16:][:16:16]
+		for i, v := range out {
+			d[i] *= 1 - v*v
+		}
+	}
+}
+
+// fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
+func (w *worker) fc1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCWeightGrad(c.sums.fc1W[:], c.sums.fc1B[:], w.x4[:], w.back.d5[:], 32, lo, hi)
+}
+
+// fc1InputGrad computes the gradient of fc1's input, values [lo, hi).
+func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCInputGrad(w.back.d4[lo:], c.p.fc1W[:], w.back.d5[:16], 32, lo, hi)
+}
+
+// meanpool2InputGrad computes the gradient of meanpool2's input, channels [lo, hi).
+func (w *worker) meanpool2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MeanPoolBackward(&meanpool2Geom, w.back.d3[:], w.back.d4[:], lo, hi)
+}
+
+// conv2ActGrad multiplies the gradient of conv2's output by tanh's derivative, rows [lo, hi).
+func (w *worker) conv2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x3[y*32:][:32:32]
+		d := w.back.d3[y*48+56:][:32:32]
+		for i, v := range out {
+			d[i] *= 1 - v*v
+		}
+	}
+}
+
+// conv2WeightGrad adds to the weight gradient of conv2, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], w.x2[:], w.back.d3[:], lo, hi)
+}
+
+// conv2BiasGrad adds to the bias gradient of conv2, channels [lo, hi).
+func (w *worker) conv2BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv2Geom, c.sums.conv2B[:], w.back.d3[:], lo, hi)
+}
+
+// conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
+func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv2Back, s, w.back.d2[:], w.back.d3[:], c.wt.conv2T[:], nil, lo, hi)
+}
+
+// meanpool1InputGrad computes the gradient of meanpool1's input, channels [lo, hi).
+func (w *worker) meanpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MeanPoolBackward(&meanpool1Geom, w.back.d1[:], w.back.d2[:], lo, hi)
+}
+
+// conv1ActGrad multiplies the gradient of conv1's output by tanh's derivative, rows [lo, hi).
+func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x1[y*40:][:40:40]
+		d := w.back.d1[y*56+120:][:40:40]
+		for i, v := range out {
+			d[i] *= 1 - v*v
+		}
+	}
+}
+
+// conv1WeightGrad adds to the weight gradient of conv1, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], w.x0[:], w.back.d1[:], lo, hi)
+}
+
+// conv1BiasGrad adds to the bias gradient of conv1, channels [lo, hi).
+func (w *worker) conv1BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv1Geom, c.sums.conv1B[:], w.back.d1[:], lo, hi)
+}
+
+// conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
+func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if !c.needDx {
+		return
+	}
+	runtime.ConvForward(&conv1Back, s, w.back.d0[:], w.back.d1[:], c.wt.conv1T[:], nil, lo, hi)
+}
+
+// phase is one function of a pass over the part [lo, hi) of a range of size n;
+// workers given different parts can run it at once.
+type phase struct {
+	n   int
+	run func(*worker, *pass, *runtime.Scratch, int, int)
+}
+
+// forwardPhases runs the network forward.
+var forwardPhases = [...]phase{
+	{10, (*worker).conv1Forward},
+	{5, (*worker).meanpool1Forward},
+	{4, (*worker).conv2Forward},
+	{2, (*worker).meanpool2Forward},
+	{16, (*worker).fc1Forward},
+	{10, (*worker).fc2Forward},
+	{1, (*worker).softmax1Forward},
+}
+
+// backwardPhases runs it backward, from the output gradient.
+var backwardPhases = [...]phase{
+	{1, (*worker).softmax1InputGrad},
+	{10, (*worker).fc2WeightGrad},
+	{16, (*worker).fc2InputGrad},
+	{1, (*worker).fc1ActGrad},
+	{16, (*worker).fc1WeightGrad},
+	{32, (*worker).fc1InputGrad},
+	{8, (*worker).meanpool2InputGrad},
+	{4, (*worker).conv2ActGrad},
+	{2, (*worker).conv2WeightGrad},
+	{8, (*worker).conv2BiasGrad},
+	{5, (*worker).conv2InputGrad},
+	{4, (*worker).meanpool1InputGrad},
+	{10, (*worker).conv1ActGrad},
+	{3, (*worker).conv1WeightGrad},
+	{4, (*worker).conv1BiasGrad},
+	{12, (*worker).conv1InputGrad},
+}
+
+// backwardStart[i] is the index in backwardPhases of the first phase of layer
+// step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
+var backwardStart = [...]int{12, 11, 7, 6, 3, 1, 0}

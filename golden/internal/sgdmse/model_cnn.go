@@ -53,10 +53,21 @@ type Model struct {
 	grads    *params // gradient sums since ZeroGrad; nil before the first backward pass
 	velocity *params // momentum buffers; nil before the first step with momentum
 
+	wt      *transposed // the transposed conv weights input gradients use
+	wtStale bool        // whether wt lags behind params
+
 	workers []*worker
 	pool    *runtime.Pool
-	train   bool   // dropout on
-	seed    uint64 // the dropout seed of the current step
+	scratch []runtime.Scratch // per pool worker, for one sample on several threads
+	single  pass              // the pass of Forward and Backward
+	cur     struct {
+		ph *phase
+		w  *worker
+		c  *pass
+	} // the phase being split across the pool
+	phaseChunk func(int, int, int)
+	train      bool   // dropout on
+	seed       uint64 // the dropout seed of the current step
 
 	// The batch being run, and the chunk functions bound once so that
 	// running a batch allocates nothing.
@@ -88,7 +99,9 @@ var _ runtime.Network = (*Model)(nil)
 func New(seed uint64) *Model {
 	m := &Model{params: new(params)}
 	m.params.init(seed)
+	m.wtStale = true
 	m.forwardChunk = m.runForward
+	m.phaseChunk = m.runPhaseChunk
 	m.trainChunk = m.runTrain
 	m.lossChunk = m.runLoss
 	m.evalChunk = m.runEval
@@ -107,6 +120,7 @@ func (m *Model) SetThreads(n int) {
 		m.workers = append(m.workers, nil)
 	}
 	m.workers = m.workers[:n]
+	m.scratch = make([]runtime.Scratch, n)
 }
 
 // Threads returns the number of workers the batch methods use.
@@ -128,11 +142,17 @@ func (m *Model) worker(i int) *worker {
 	return m.workers[i]
 }
 
-// Forward runs one sample through the network. It keeps what Backward needs.
+// Forward runs one sample through the network, splitting each layer across
+// the workers. It keeps what Backward needs.
 func (m *Model) Forward(x *Input, y *Output) {
 	w := m.worker(0)
 	w.load(x)
-	w.forward(m.params, m.train, m.seed, 0)
+	m.single = pass{
+		p:     m.params,
+		seed:  m.seed,
+		train: m.train,
+	}
+	m.run(forwardPhases[:], w, &m.single, true)
 	w.store(y)
 }
 
@@ -140,8 +160,47 @@ func (m *Model) Forward(x *Input, y *Output) {
 // the gradient of every parameter to the model's sums; it writes the input's
 // gradient to dx unless dx is nil.
 func (m *Model) Backward(dy *Output, dx *Input) {
+	m.prepareBackward()
 	w := m.worker(0)
-	w.backward(m.params, m.gradSums(0), dy, dx)
+	w.loadGrad(dy)
+	c := &m.single
+	c.p, c.sums, c.wt, c.needDx = m.params, m.gradSums(0), m.wt, dx != nil
+	m.run(backwardPhases[:], w, c, true)
+	if dx != nil {
+		w.storeGrad(dx)
+	}
+}
+
+// run runs phases on worker w's sample: split across the pool when parallel is
+// set and there are several workers (one sample on several threads), else in
+// turn on the calling goroutine (batches give each worker its own samples).
+func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
+	if !parallel || len(m.workers) == 1 {
+		for i := range phases {
+			phases[i].run(w, c, &w.scratch, 0, phases[i].n)
+		}
+		return
+	}
+	m.cur.w, m.cur.c = w, c
+	for i := range phases {
+		m.cur.ph = &phases[i]
+		m.pool.Run(phases[i].n, m.phaseChunk)
+	}
+	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
+}
+func (m *Model) runPhaseChunk(wi, lo, hi int) {
+	m.cur.ph.run(m.cur.w, m.cur.c, &m.scratch[wi], lo, hi)
+}
+
+// prepareBackward brings the transposed conv weights up to date.
+func (m *Model) prepareBackward() {
+	if m.wt == nil {
+		m.wt = new(transposed)
+	}
+	if m.wtStale {
+		m.wt.update(m.params)
+		m.wtStale = false
+	}
 }
 
 // gradSums returns the gradient sums worker i adds to: the model's own for
@@ -175,9 +234,16 @@ func (m *Model) ForwardBatch(x []Input, y []Output) {
 }
 func (m *Model) runForward(wi, lo, hi int) {
 	w := m.workers[wi]
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		train: m.train,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		w.store(&m.batchY[s])
 	}
 }
@@ -194,6 +260,7 @@ func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []In
 	for i := range m.workers {
 		m.gradSums(i)
 	}
+	m.prepareBackward()
 	m.batchX, m.batchDY, m.batchY, m.batchDX = x, dy, y, dx
 	m.pool.Run(len(x), m.trainChunk)
 	m.batchX, m.batchDY, m.batchY, m.batchDX = nil, nil, nil, nil
@@ -201,18 +268,27 @@ func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []In
 }
 func (m *Model) runTrain(wi, lo, hi int) {
 	w := m.workers[wi]
-	sums := m.gradSums(wi)
+	c := &w.pass
+	*c = pass{
+		needDx: m.batchDX != nil,
+		p:      m.params,
+		seed:   m.seed,
+		sums:   m.gradSums(wi),
+		train:  m.train,
+		wt:     m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		if m.batchY != nil {
 			w.store(&m.batchY[s])
 		}
-		var dx *Input
-		if m.batchDX != nil {
-			dx = &m.batchDX[s]
+		w.loadGrad(&m.batchDY[s])
+		m.run(backwardPhases[:], w, c, false)
+		if c.needDx {
+			w.storeGrad(&m.batchDX[s])
 		}
-		w.backward(m.params, sums, &m.batchDY[s], dx)
 	}
 }
 
@@ -232,6 +308,7 @@ func (m *Model) Step(lr, momentum, weightDecay float32) {
 	if m.grads == nil {
 		return
 	}
+	m.wtStale = true
 	first := momentum != 0 && m.velocity == nil
 	if first {
 		m.velocity = new(params)
@@ -348,6 +425,7 @@ func (m *Model) SetParams(file string, arrays []*runtime.Array) error {
 	for i, s := range paramSpecs {
 		m.params.fromTorch(i, byName[s.Name].Float32s())
 	}
+	m.wtStale = true
 	return nil
 }
 
@@ -375,10 +453,10 @@ func (w *worker) loss(label int, target *Output, n int) float64 {
 	copy(w.back.d4[:], target[:])
 	scale := 2 / float32(n*OutputSize)
 	var sum float64
-	{
-		y := w.x4[0:][:2:2]
-		d := w.back.d4[0:][:2:2]
-		for i, v := range y {
+	for y := 0; y < 1; y++ {
+		out := w.x4[y*2:][:2:2]
+		d := w.back.d4[y*2:][:2:2]
+		for i, v := range out {
 			e := v - d[i]
 			sum += float64(e * e)
 			d[i] = e * scale
@@ -409,6 +487,7 @@ func (m *Model) TrainBatch(x []Input, labels []int32, targets []Output, opt runt
 	for i := range m.workers {
 		m.gradSums(i)
 	}
+	m.prepareBackward()
 	m.train, m.seed = true, seed
 	m.batchX, m.batchLabels, m.batchTargets = x, labels, targets
 	m.pool.Run(len(x), m.lossChunk)
@@ -474,19 +553,36 @@ func (m *Model) reduceGrads() {
 }
 func (m *Model) runLoss(wi, lo, hi int) {
 	w := m.workers[wi]
-	sums := m.gradSums(wi)
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		sums:  m.gradSums(wi),
+		train: m.train,
+		wt:    m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		m.losses[s] = w.loss(0, &m.batchTargets[s], len(m.batchX))
-		w.backwardFrom(3, m.params, sums, nil)
+		m.run(backwardPhases[backwardStart[3]:], w, c, false)
 	}
 }
 func (m *Model) runEval(wi, lo, hi int) {
 	w := m.worker(wi)
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		sums:  nil,
+		train: m.train,
+		wt:    m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		m.losses[s] = w.loss(0, &m.batchTargets[s], len(m.batchX))
 	}
 }
@@ -552,7 +648,7 @@ func (m *Model) EvaluateN(x []float32, labels []int32, targets []float32) (float
 
 // params holds every parameter, laid out for the kernels that read it.
 type params struct {
-	conv1W [54]float32  // conv1.weight, stored [Fh][Fw][C][K] = [3][3][2][3]
+	conv1W [288]float32 // conv1.weight, packed [K/16][Fh][Fw][C][16] = [1][3][3][2][16]
 	conv1B [3]float32   // conv1.bias [3]
 	fc1W   [216]float32 // fc1.weight, stored [out][in] = [8][27], the input in H, W, C order
 	fc1B   [8]float32   // fc1.bias [8]
@@ -568,6 +664,8 @@ func (p *params) slices() [numTensors][]float32 {
 	return [numTensors][]float32{p.conv1W[:], p.conv1B[:], p.fc1W[:], p.fc1B[:], p.fc2W[:], p.fc2B[:]}
 }
 
+// paramSizes holds each parameter's number of values in PyTorch's layout.
+var paramSizes = [numTensors]int{54, 3, 216, 8, 16, 2}
 var paramSpecs = []runtime.ParamSpec{{
 	Name:  "conv1.weight",
 	Shape: []int{3, 2, 3, 3},
@@ -605,15 +703,7 @@ func (p *params) init(seed uint64) {
 func (p *params) fromTorch(i int, src []float32) {
 	switch i {
 	case 0:
-		for k := range 3 {
-			for c := range 2 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv1W[i*18+j*6+c*3+k] = src[k*18+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv1W[:], src, 3, 2, 3, 3, 16, false)
 	case 1:
 		copy(p.conv1B[:], src)
 	case 2:
@@ -639,15 +729,7 @@ func (p *params) fromTorch(i int, src []float32) {
 func (p *params) toTorch(i int, dst []float32) {
 	switch i {
 	case 0:
-		for k := range 3 {
-			for c := range 2 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*18+c*9+i*3+j] = p.conv1W[i*18+j*6+c*3+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv1W[:], dst, 3, 2, 3, 3, 16, true)
 	case 1:
 		copy(dst, p.conv1B[:])
 	case 2:
@@ -674,18 +756,31 @@ func (p *params) toTorch(i int, dst []float32) {
 func (p *params) arrays(suffix string) []*runtime.Array {
 	out := make([]*runtime.Array, len(paramSpecs))
 	for i, s := range paramSpecs {
-		data := make([]float32, len(p.slices()[i]))
+		data := make([]float32, paramSizes[i])
 		p.toTorch(i, data)
 		out[i] = runtime.NewArray32(s.Name+suffix, s.Shape, data)
 	}
 	return out
 }
 
+// transposed holds, for each stride-1 conv, the weights of the transposed
+// convolution that computes its input gradient (see runtime.TransposeConv).
+type transposed struct {
+	conv1T [432]float32
+}
+
+// update recomputes the transposed weights from p.
+func (t *transposed) update(p *params) {
+	runtime.TransposeConv(t.conv1T[:], p.conv1W[:], 3, 2, 3, 3, 16, 16)
+}
+
 // worker holds the buffers of one sample in flight, H×W×C with padding where
-// the next layer reads with padding.
+// a layer reads with padding.
 type worker struct {
-	grads *params      // this worker's gradient sums (workers other than 0)
-	back  *backBuffers // allocated on the first backward pass
+	grads   *params         // this worker's gradient sums (workers other than 0)
+	back    *backBuffers    // allocated on the first backward pass
+	scratch runtime.Scratch // the kernels' temporary memory
+	pass    pass            // the pass this worker runs in a batch
 
 	x0 [128]float32 // input: 6x6x2 padded to 8x8x2
 	x1 [108]float32 // conv 3x3x3 p1, tanh: 6x6x3
@@ -694,13 +789,25 @@ type worker struct {
 	x4 [2]float32   // fc 2: 2
 }
 
-// backBuffers holds the gradient of each tensor of a worker.
+// backBuffers holds the gradient of each tensor of a worker, padded where the
+// transposed convolution of the layer that made the tensor reads it.
 type backBuffers struct {
-	d0 [128]float32
-	d1 [108]float32
+	d0 [72]float32
+	d1 [192]float32
 	d2 [27]float32
 	d3 [8]float32
 	d4 [2]float32
+}
+
+// pass is what the phases of one pass read: the parameters, where gradients
+// go, and what draws the sample's dropout masks.
+type pass struct {
+	p, sums *params
+	wt      *transposed
+	train   bool
+	seed    uint64
+	sample  int
+	needDx  bool
 }
 
 // load copies src into the input buffer, from C×H×W to H×W×C.
@@ -719,22 +826,21 @@ func (w *worker) store(dst *Output) {
 	copy(dst[:], w.x4[:])
 }
 
-// forward runs every layer on the sample in the input buffer; sample is its
-// index in the batch, which draws its dropout masks.
-func (w *worker) forward(p *params, train bool, seed uint64, sample int) {
-	w.conv1Forward(p)
-	w.meanpool1Forward()
-	w.fc1Forward(p)
-	w.fc2Forward(p)
-}
-
-// backward runs every layer backward from the output gradient dy, adding the
-// parameter gradients to sums, and writes the input gradient to dx unless it
-// is nil.
-func (w *worker) backward(p, sums *params, dy *Output, dx *Input) {
+// loadGrad copies the output gradient dy into its buffer.
+func (w *worker) loadGrad(dy *Output) {
 	w.ensureBack()
 	copy(w.back.d4[:], dy[:])
-	w.backwardFrom(3, p, sums, dx)
+}
+
+// storeGrad copies the input gradient to dx, in PyTorch's order.
+func (w *worker) storeGrad(dx *Input) {
+	for c := range 2 {
+		for y := range 6 {
+			for x := range 6 {
+				dx[c*36+y*6+x] = w.back.d0[y*12+x*2+c]
+			}
+		}
+	}
 }
 
 // ensureBack allocates the gradient buffers on first use.
@@ -744,289 +850,187 @@ func (w *worker) ensureBack() {
 	}
 }
 
-// backwardFrom runs steps last, last-1, ..., 0 backward, from the gradient of
-// step last's output already in its buffer.
-func (w *worker) backwardFrom(last int, p, sums *params, dx *Input) {
-	bb := w.back
-	switch {
-	case last >= 3:
-		w.fc2Backward(p, sums, true)
-		fallthrough
-	case last >= 2:
-		w.fc1Backward(p, sums, true)
-		fallthrough
-	case last >= 1:
-		w.meanpool1Backward(true)
-		fallthrough
-	case last >= 0:
-		w.conv1Backward(p, sums, dx != nil)
-	}
-	if dx != nil {
-		for c := range 2 {
-			for y := range 6 {
-				for x := range 6 {
-					dx[c*36+y*6+x] = bb.d0[y*16+x*2+c+18]
-				}
-			}
+// conv1Geom: conv 3x3x3 p1, weights in blocks of 16 channels.
+var conv1Geom = runtime.ConvGeom{
+	C:       2,
+	DOutOff: 27,
+	DOutRow: 24,
+	FH:      3,
+	FW:      3,
+	InRow:   16,
+	K:       3,
+	KB:      16,
+	OH:      6,
+	OW:      6,
+	OutOff:  0,
+	OutRow:  18,
+	ReLU:    false,
+	SH:      1,
+	SW:      1,
+}
+
+// conv1Back: the transposed convolution that computes conv1's input gradient.
+var conv1Back = runtime.ConvGeom{
+	C:      3,
+	FH:     3,
+	FW:     3,
+	InRow:  24,
+	K:      2,
+	KB:     16,
+	OH:     6,
+	OW:     6,
+	OutOff: 0,
+	OutRow: 12,
+	SH:     1,
+	SW:     1,
+}
+
+// meanpool1Geom: pool mean 2x2.
+var meanpool1Geom = runtime.PoolGeom{
+	C:       3,
+	DInOff:  27,
+	DInRow:  24,
+	DOutOff: 0,
+	DOutRow: 9,
+	FH:      2,
+	FW:      2,
+	H:       6,
+	InOff:   0,
+	InRow:   18,
+	OH:      3,
+	OW:      3,
+	OutOff:  0,
+	OutRow:  9,
+	PH:      0,
+	PW:      0,
+	SH:      2,
+	SW:      2,
+	W:       6,
+}
+
+// conv1Forward computes conv 3x3x3 p1 (model.cnn:4:1) followed by tanh: 6x6x2 -> 6x6x3, output rows [lo, hi).
+func (w *worker) conv1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv1Geom, s, w.x1[:], w.x0[:], c.p.conv1W[:], c.p.conv1B[:], lo, hi)
+	for y := lo; y < hi; y++ {
+		o := w.x1[y*18:][:18:18]
+		for i, v := range o {
+			o[i] = float32(math.Tanh(float64(v)))
 		}
 	}
 }
 
-// conv1Forward computes conv 3x3x3 p1 (model.cnn:4:1) followed by tanh: 6x6x2 -> 6x6x3.
-func (w *worker) conv1Forward(p *params) {
-	for y := range 6 {
-		for x := range 6 {
-			o := w.x1[y*18+x*3:][:3:3]
-			copy(o, p.conv1B[:])
-			// filter row 0
-			for t, v := range w.x0[y*16+x*2:][:6:6] {
-				wt := p.conv1W[t*3:][:3:3]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x0[y*16+x*2+16:][:6:6] {
-				wt := p.conv1W[t*3+18:][:3:3]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x0[y*16+x*2+32:][:6:6] {
-				wt := p.conv1W[t*3+36:][:3:3]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = float32(math.Tanh(float64(v)))
-			}
-		}
+// meanpool1Forward computes pool mean 2x2 (model.cnn:6:1): 6x6x3 -> 3x3x3, output rows [lo, hi).
+func (w *worker) meanpool1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MeanPoolForward(&meanpool1Geom, w.x2[:], w.x1[:], lo, hi)
+}
+
+// fc1Forward computes fc 8 (model.cnn:7:1) followed by sigmoid: 3x3x3 -> 8, outputs [lo, hi).
+func (w *worker) fc1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCForward(w.x3[:], w.x2[:], c.p.fc1W[:], c.p.fc1B[:], 27, lo, hi)
+	for i := lo; i < hi; i++ {
+		w.x3[i] = float32(1 / (1 + math.Exp(-float64(w.x3[i]))))
 	}
 }
 
-// conv1Backward is the backward pass of conv1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv1Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x1[0:][:108:108]
-		d := bb.d1[0:][:108:108]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
-	}
-	gb := sums.conv1B[:]
-	for y := range 6 {
-		for x := range 6 {
-			do := bb.d1[y*18+x*3:][:3:3]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x0[y*16+x*2:][:6:6] {
-				gt := sums.conv1W[t*3:][:3:3]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x0[y*16+x*2+16:][:6:6] {
-				gt := sums.conv1W[t*3+18:][:3:3]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x0[y*16+x*2+32:][:6:6] {
-				gt := sums.conv1W[t*3+36:][:3:3]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d0[:])
-	for y := range 6 {
-		for x := range 6 {
-			do := bb.d1[y*18+x*3:][:3:3]
-			// filter row 0
-			{
-				drow := bb.d0[y*16+x*2:][:6:6]
-				for t := range drow {
-					wt := p.conv1W[t*3:][:3:3]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d0[y*16+x*2+16:][:6:6]
-				for t := range drow {
-					wt := p.conv1W[t*3+18:][:3:3]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d0[y*16+x*2+32:][:6:6]
-				for t := range drow {
-					wt := p.conv1W[t*3+36:][:3:3]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
+// fc2Forward computes fc 2 (model.cnn:9:1): 8 -> 2, outputs [lo, hi).
+func (w *worker) fc2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCForward(w.x4[:], w.x3[:], c.p.fc2W[:], c.p.fc2B[:], 8, lo, hi)
 }
 
-// meanpool1Forward computes pool mean 2x2 (model.cnn:6:1): 6x6x3 -> 3x3x3.
-func (w *worker) meanpool1Forward() {
-	for y := range 3 {
-		for x := range 3 {
-			o := w.x2[y*9+x*3:][:3:3]
-			clear(o)
-			for i := range 2 {
-				for j := range 2 {
-					for c, v := range w.x1[y*36+i*18+x*6+j*3:][:3:3] {
-						o[c] += v
-					}
-				}
-			}
-			for c := range o {
-				o[c] /= 4
-			}
-		}
-	}
+// fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
+func (w *worker) fc2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCWeightGrad(c.sums.fc2W[:], c.sums.fc2B[:], w.x3[:], w.back.d4[:], 8, lo, hi)
 }
 
-// meanpool1Backward is the backward pass of meanpool1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) meanpool1Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
-	clear(bb.d1[:])
-	for y := range 3 {
-		for x := range 3 {
-			do := bb.d2[y*9+x*3:][:3:3]
-			for i := range 2 {
-				for j := range 2 {
-					drow := bb.d1[y*36+i*18+x*6+j*3:][:3:3]
-					for c, d := range do {
-						drow[c] += d / 4
-					}
-				}
-			}
-		}
-	}
+// fc2InputGrad computes the gradient of fc2's input, values [lo, hi).
+func (w *worker) fc2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCInputGrad(w.back.d3[lo:], c.p.fc2W[:], w.back.d4[:2], 8, lo, hi)
 }
 
-// fc1Forward computes fc 8 (model.cnn:7:1) followed by sigmoid: 3x3x3 -> 8.
-func (w *worker) fc1Forward(p *params) {
-	in := w.x2[0:][:27:27]
-	out := w.x3[0:][:8:8]
-	for o := range out {
-		row := p.fc1W[o*27:][:27:27]
-		sum := p.fc1B[o]
-		for i, v := range in {
-			sum += row[i] * v
-		}
-		out[o] = sum
-	}
-	for i, v := range out {
-		out[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
-}
-
-// fc1Backward is the backward pass of fc1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) fc1Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x3[0:][:8:8]
-		d := bb.d3[0:][:8:8]
+// fc1ActGrad multiplies the gradient of fc1's output by sigmoid's derivative, rows [lo, hi).
+func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x3[y*8:][:8:8]
+		d := w.back.d3[y*8:][:8:8]
 		for i, v := range out {
 			d[i] *= v * (1 - v)
 		}
 	}
-	in := w.x2[0:][:27:27]
-	do := bb.d3[0:][:8:8]
-	for o, d := range do {
-		sums.fc1B[o] += d
-		gw := sums.fc1W[o*27:][:27:27]
-		for i, v := range in {
-			gw[i] += d * v
-		}
-	}
-	if !needIn {
-		return
-	}
-	din := bb.d2[0:][:27:27]
-	clear(din)
-	for o, d := range do {
-		row := p.fc1W[o*27:][:27:27]
-		for i, wv := range row {
-			din[i] += wv * d
+}
+
+// fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
+func (w *worker) fc1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCWeightGrad(c.sums.fc1W[:], c.sums.fc1B[:], w.x2[:], w.back.d3[:], 27, lo, hi)
+}
+
+// fc1InputGrad computes the gradient of fc1's input, values [lo, hi).
+func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCInputGrad(w.back.d2[lo:], c.p.fc1W[:], w.back.d3[:8], 27, lo, hi)
+}
+
+// meanpool1InputGrad computes the gradient of meanpool1's input, channels [lo, hi).
+func (w *worker) meanpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MeanPoolBackward(&meanpool1Geom, w.back.d1[:], w.back.d2[:], lo, hi)
+}
+
+// conv1ActGrad multiplies the gradient of conv1's output by tanh's derivative, rows [lo, hi).
+func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x1[y*18:][:18:18]
+		d := w.back.d1[y*24+27:][:18:18]
+		for i, v := range out {
+			d[i] *= 1 - v*v
 		}
 	}
 }
 
-// fc2Forward computes fc 2 (model.cnn:9:1): 8 -> 2.
-func (w *worker) fc2Forward(p *params) {
-	in := w.x3[0:][:8:8]
-	out := w.x4[0:][:2:2]
-	for o := range out {
-		row := p.fc2W[o*8:][:8:8]
-		sum := p.fc2B[o]
-		for i, v := range in {
-			sum += row[i] * v
-		}
-		out[o] = sum
-	}
+// conv1WeightGrad adds to the weight gradient of conv1, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], w.x0[:], w.back.d1[:], lo, hi)
 }
 
-// fc2Backward is the backward pass of fc2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) fc2Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	in := w.x3[0:][:8:8]
-	do := bb.d4[0:][:2:2]
-	for o, d := range do {
-		sums.fc2B[o] += d
-		gw := sums.fc2W[o*8:][:8:8]
-		for i, v := range in {
-			gw[i] += d * v
-		}
-	}
-	if !needIn {
+// conv1BiasGrad adds to the bias gradient of conv1, channels [lo, hi).
+func (w *worker) conv1BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv1Geom, c.sums.conv1B[:], w.back.d1[:], lo, hi)
+}
+
+// conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
+func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if !c.needDx {
 		return
 	}
-	din := bb.d3[0:][:8:8]
-	clear(din)
-	for o, d := range do {
-		row := p.fc2W[o*8:][:8:8]
-		for i, wv := range row {
-			din[i] += wv * d
-		}
-	}
+	runtime.ConvForward(&conv1Back, s, w.back.d0[:], w.back.d1[:], c.wt.conv1T[:], nil, lo, hi)
 }
+
+// phase is one function of a pass over the part [lo, hi) of a range of size n;
+// workers given different parts can run it at once.
+type phase struct {
+	n   int
+	run func(*worker, *pass, *runtime.Scratch, int, int)
+}
+
+// forwardPhases runs the network forward.
+var forwardPhases = [...]phase{
+	{6, (*worker).conv1Forward},
+	{3, (*worker).meanpool1Forward},
+	{8, (*worker).fc1Forward},
+	{2, (*worker).fc2Forward},
+}
+
+// backwardPhases runs it backward, from the output gradient.
+var backwardPhases = [...]phase{
+	{2, (*worker).fc2WeightGrad},
+	{8, (*worker).fc2InputGrad},
+	{1, (*worker).fc1ActGrad},
+	{8, (*worker).fc1WeightGrad},
+	{27, (*worker).fc1InputGrad},
+	{3, (*worker).meanpool1InputGrad},
+	{6, (*worker).conv1ActGrad},
+	{3, (*worker).conv1WeightGrad},
+	{3, (*worker).conv1BiasGrad},
+	{6, (*worker).conv1InputGrad},
+}
+
+// backwardStart[i] is the index in backwardPhases of the first phase of layer
+// step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
+var backwardStart = [...]int{6, 5, 2, 0}

@@ -65,10 +65,21 @@ type Model struct {
 	grads    *params // gradient sums since ZeroGrad; nil before the first backward pass
 	velocity *params // momentum buffers; nil before the first step with momentum
 
+	wt      *transposed // the transposed conv weights input gradients use
+	wtStale bool        // whether wt lags behind params
+
 	workers []*worker
 	pool    *runtime.Pool
-	train   bool   // dropout on
-	seed    uint64 // the dropout seed of the current step
+	scratch []runtime.Scratch // per pool worker, for one sample on several threads
+	single  pass              // the pass of Forward and Backward
+	cur     struct {
+		ph *phase
+		w  *worker
+		c  *pass
+	} // the phase being split across the pool
+	phaseChunk func(int, int, int)
+	train      bool   // dropout on
+	seed       uint64 // the dropout seed of the current step
 
 	// The batch being run, and the chunk functions bound once so that
 	// running a batch allocates nothing.
@@ -100,7 +111,9 @@ var _ runtime.Network = (*Model)(nil)
 func New(seed uint64) *Model {
 	m := &Model{params: new(params)}
 	m.params.init(seed)
+	m.wtStale = true
 	m.forwardChunk = m.runForward
+	m.phaseChunk = m.runPhaseChunk
 	m.trainChunk = m.runTrain
 	m.lossChunk = m.runLoss
 	m.evalChunk = m.runEval
@@ -119,6 +132,7 @@ func (m *Model) SetThreads(n int) {
 		m.workers = append(m.workers, nil)
 	}
 	m.workers = m.workers[:n]
+	m.scratch = make([]runtime.Scratch, n)
 }
 
 // Threads returns the number of workers the batch methods use.
@@ -140,11 +154,17 @@ func (m *Model) worker(i int) *worker {
 	return m.workers[i]
 }
 
-// Forward runs one sample through the network. It keeps what Backward needs.
+// Forward runs one sample through the network, splitting each layer across
+// the workers. It keeps what Backward needs.
 func (m *Model) Forward(x *Input, y *Output) {
 	w := m.worker(0)
 	w.load(x)
-	w.forward(m.params, m.train, m.seed, 0)
+	m.single = pass{
+		p:     m.params,
+		seed:  m.seed,
+		train: m.train,
+	}
+	m.run(forwardPhases[:], w, &m.single, true)
 	w.store(y)
 }
 
@@ -152,8 +172,47 @@ func (m *Model) Forward(x *Input, y *Output) {
 // the gradient of every parameter to the model's sums; it writes the input's
 // gradient to dx unless dx is nil.
 func (m *Model) Backward(dy *Output, dx *Input) {
+	m.prepareBackward()
 	w := m.worker(0)
-	w.backward(m.params, m.gradSums(0), dy, dx)
+	w.loadGrad(dy)
+	c := &m.single
+	c.p, c.sums, c.wt, c.needDx = m.params, m.gradSums(0), m.wt, dx != nil
+	m.run(backwardPhases[:], w, c, true)
+	if dx != nil {
+		w.storeGrad(dx)
+	}
+}
+
+// run runs phases on worker w's sample: split across the pool when parallel is
+// set and there are several workers (one sample on several threads), else in
+// turn on the calling goroutine (batches give each worker its own samples).
+func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
+	if !parallel || len(m.workers) == 1 {
+		for i := range phases {
+			phases[i].run(w, c, &w.scratch, 0, phases[i].n)
+		}
+		return
+	}
+	m.cur.w, m.cur.c = w, c
+	for i := range phases {
+		m.cur.ph = &phases[i]
+		m.pool.Run(phases[i].n, m.phaseChunk)
+	}
+	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
+}
+func (m *Model) runPhaseChunk(wi, lo, hi int) {
+	m.cur.ph.run(m.cur.w, m.cur.c, &m.scratch[wi], lo, hi)
+}
+
+// prepareBackward brings the transposed conv weights up to date.
+func (m *Model) prepareBackward() {
+	if m.wt == nil {
+		m.wt = new(transposed)
+	}
+	if m.wtStale {
+		m.wt.update(m.params)
+		m.wtStale = false
+	}
 }
 
 // gradSums returns the gradient sums worker i adds to: the model's own for
@@ -187,9 +246,16 @@ func (m *Model) ForwardBatch(x []Input, y []Output) {
 }
 func (m *Model) runForward(wi, lo, hi int) {
 	w := m.workers[wi]
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		train: m.train,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		w.store(&m.batchY[s])
 	}
 }
@@ -206,6 +272,7 @@ func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []In
 	for i := range m.workers {
 		m.gradSums(i)
 	}
+	m.prepareBackward()
 	m.batchX, m.batchDY, m.batchY, m.batchDX = x, dy, y, dx
 	m.pool.Run(len(x), m.trainChunk)
 	m.batchX, m.batchDY, m.batchY, m.batchDX = nil, nil, nil, nil
@@ -213,18 +280,27 @@ func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []In
 }
 func (m *Model) runTrain(wi, lo, hi int) {
 	w := m.workers[wi]
-	sums := m.gradSums(wi)
+	c := &w.pass
+	*c = pass{
+		needDx: m.batchDX != nil,
+		p:      m.params,
+		seed:   m.seed,
+		sums:   m.gradSums(wi),
+		train:  m.train,
+		wt:     m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		if m.batchY != nil {
 			w.store(&m.batchY[s])
 		}
-		var dx *Input
-		if m.batchDX != nil {
-			dx = &m.batchDX[s]
+		w.loadGrad(&m.batchDY[s])
+		m.run(backwardPhases[:], w, c, false)
+		if c.needDx {
+			w.storeGrad(&m.batchDX[s])
 		}
-		w.backward(m.params, sums, &m.batchDY[s], dx)
 	}
 }
 
@@ -244,6 +320,7 @@ func (m *Model) Step(lr, momentum, weightDecay float32) {
 	if m.grads == nil {
 		return
 	}
+	m.wtStale = true
 	first := momentum != 0 && m.velocity == nil
 	if first {
 		m.velocity = new(params)
@@ -360,6 +437,7 @@ func (m *Model) SetParams(file string, arrays []*runtime.Array) error {
 	for i, s := range paramSpecs {
 		m.params.fromTorch(i, byName[s.Name].Float32s())
 	}
+	m.wtStale = true
 	return nil
 }
 
@@ -386,7 +464,6 @@ func (w *worker) loss(label int, target *Output, n int) float64 {
 	w.ensureBack()
 	z := w.x11[0:][:5:5]
 	p := w.x12[0:][:5:5]
-	d := w.back.d11[0:][:5:5]
 	l := label
 	m := z[0]
 	for _, v := range z {
@@ -397,10 +474,11 @@ func (w *worker) loss(label int, target *Output, n int) float64 {
 		sum += math.Exp(float64(v - m))
 	}
 	inv := 1 / float32(n)
-	for i, v := range p {
-		d[i] = v * inv
+	din := w.back.d11[0:][:5:5]
+	for i := range din {
+		din[i] = p[i] * inv
 	}
-	d[l] -= inv
+	w.back.d11[l] -= inv
 	return (math.Log(sum) + float64(m-z[l])) / float64(n)
 }
 
@@ -434,6 +512,7 @@ func (m *Model) TrainBatch(x []Input, labels []int32, targets []Output, opt runt
 	for i := range m.workers {
 		m.gradSums(i)
 	}
+	m.prepareBackward()
 	m.train, m.seed = true, seed
 	m.batchX, m.batchLabels, m.batchTargets = x, labels, targets
 	m.pool.Run(len(x), m.lossChunk)
@@ -499,19 +578,36 @@ func (m *Model) reduceGrads() {
 }
 func (m *Model) runLoss(wi, lo, hi int) {
 	w := m.workers[wi]
-	sums := m.gradSums(wi)
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		sums:  m.gradSums(wi),
+		train: m.train,
+		wt:    m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		m.losses[s] = w.loss(int(m.batchLabels[s]), nil, len(m.batchX))
-		w.backwardFrom(10, m.params, sums, nil)
+		m.run(backwardPhases[backwardStart[10]:], w, c, false)
 	}
 }
 func (m *Model) runEval(wi, lo, hi int) {
 	w := m.worker(wi)
+	c := &w.pass
+	*c = pass{
+		p:     m.params,
+		seed:  m.seed,
+		sums:  nil,
+		train: m.train,
+		wt:    m.wt,
+	}
 	for s := lo; s < hi; s++ {
+		c.sample = s
 		w.load(&m.batchX[s])
-		w.forward(m.params, m.train, m.seed, s)
+		m.run(forwardPhases[:], w, c, false)
 		m.losses[s] = w.loss(int(m.batchLabels[s]), nil, len(m.batchX))
 		m.hits[s] = w.top() == int(m.batchLabels[s])
 	}
@@ -578,13 +674,13 @@ func (m *Model) EvaluateN(x []float32, labels []int32, targets []float32) (float
 
 // params holds every parameter, laid out for the kernels that read it.
 type params struct {
-	conv1W [108]float32  // conv1.weight, stored [Fh][Fw][C][K] = [3][3][3][4]
+	conv1W [432]float32  // conv1.weight, packed [K/16][Fh][Fw][C][16] = [1][3][3][3][16]
 	conv1B [4]float32    // conv1.bias [4]
-	conv2W [144]float32  // conv2.weight, stored [Fh][Fw][C][K] = [3][3][4][4]
+	conv2W [576]float32  // conv2.weight, packed [K/16][Fh][Fw][C][16] = [1][3][3][4][16]
 	conv2B [4]float32    // conv2.bias [4]
-	conv3W [288]float32  // conv3.weight, stored [Fh][Fw][C][K] = [3][3][4][8]
+	conv3W [576]float32  // conv3.weight, packed [K/16][Fh][Fw][C][16] = [1][3][3][4][16]
 	conv3B [8]float32    // conv3.bias [8]
-	conv4W [576]float32  // conv4.weight, stored [Fh][Fw][C][K] = [3][3][8][8]
+	conv4W [1152]float32 // conv4.weight, packed [K/16][Fh][Fw][C][16] = [1][3][3][8][16]
 	conv4B [8]float32    // conv4.bias [8]
 	fc1W   [2048]float32 // fc1.weight, stored [out][in] = [16][128], the input in H, W, C order
 	fc1B   [16]float32   // fc1.bias [16]
@@ -602,6 +698,8 @@ func (p *params) slices() [numTensors][]float32 {
 	return [numTensors][]float32{p.conv1W[:], p.conv1B[:], p.conv2W[:], p.conv2B[:], p.conv3W[:], p.conv3B[:], p.conv4W[:], p.conv4B[:], p.fc1W[:], p.fc1B[:], p.fc2W[:], p.fc2B[:], p.fc3W[:], p.fc3B[:]}
 }
 
+// paramSizes holds each parameter's number of values in PyTorch's layout.
+var paramSizes = [numTensors]int{108, 4, 144, 4, 288, 8, 576, 8, 2048, 16, 256, 16, 80, 5}
 var paramSpecs = []runtime.ParamSpec{{
 	Name:  "conv1.weight",
 	Shape: []int{4, 3, 3, 3},
@@ -671,51 +769,19 @@ func (p *params) init(seed uint64) {
 func (p *params) fromTorch(i int, src []float32) {
 	switch i {
 	case 0:
-		for k := range 4 {
-			for c := range 3 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv1W[i*36+j*12+c*4+k] = src[k*27+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv1W[:], src, 4, 3, 3, 3, 16, false)
 	case 1:
 		copy(p.conv1B[:], src)
 	case 2:
-		for k := range 4 {
-			for c := range 4 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv2W[i*48+j*16+c*4+k] = src[k*36+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv2W[:], src, 4, 4, 3, 3, 16, false)
 	case 3:
 		copy(p.conv2B[:], src)
 	case 4:
-		for k := range 8 {
-			for c := range 4 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv3W[i*96+j*32+c*8+k] = src[k*36+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv3W[:], src, 8, 4, 3, 3, 16, false)
 	case 5:
 		copy(p.conv3B[:], src)
 	case 6:
-		for k := range 8 {
-			for c := range 8 {
-				for i := range 3 {
-					for j := range 3 {
-						p.conv4W[i*192+j*64+c*8+k] = src[k*72+c*9+i*3+j]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv4W[:], src, 8, 8, 3, 3, 16, false)
 	case 7:
 		copy(p.conv4B[:], src)
 	case 8:
@@ -745,51 +811,19 @@ func (p *params) fromTorch(i int, src []float32) {
 func (p *params) toTorch(i int, dst []float32) {
 	switch i {
 	case 0:
-		for k := range 4 {
-			for c := range 3 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*27+c*9+i*3+j] = p.conv1W[i*36+j*12+c*4+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv1W[:], dst, 4, 3, 3, 3, 16, true)
 	case 1:
 		copy(dst, p.conv1B[:])
 	case 2:
-		for k := range 4 {
-			for c := range 4 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*36+c*9+i*3+j] = p.conv2W[i*48+j*16+c*4+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv2W[:], dst, 4, 4, 3, 3, 16, true)
 	case 3:
 		copy(dst, p.conv2B[:])
 	case 4:
-		for k := range 8 {
-			for c := range 4 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*36+c*9+i*3+j] = p.conv3W[i*96+j*32+c*8+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv3W[:], dst, 8, 4, 3, 3, 16, true)
 	case 5:
 		copy(dst, p.conv3B[:])
 	case 6:
-		for k := range 8 {
-			for c := range 8 {
-				for i := range 3 {
-					for j := range 3 {
-						dst[k*72+c*9+i*3+j] = p.conv4W[i*192+j*64+c*8+k]
-					}
-				}
-			}
-		}
+		runtime.PackConv(p.conv4W[:], dst, 8, 8, 3, 3, 16, true)
 	case 7:
 		copy(dst, p.conv4B[:])
 	case 8:
@@ -820,18 +854,37 @@ func (p *params) toTorch(i int, dst []float32) {
 func (p *params) arrays(suffix string) []*runtime.Array {
 	out := make([]*runtime.Array, len(paramSpecs))
 	for i, s := range paramSpecs {
-		data := make([]float32, len(p.slices()[i]))
+		data := make([]float32, paramSizes[i])
 		p.toTorch(i, data)
 		out[i] = runtime.NewArray32(s.Name+suffix, s.Shape, data)
 	}
 	return out
 }
 
+// transposed holds, for each stride-1 conv, the weights of the transposed
+// convolution that computes its input gradient (see runtime.TransposeConv).
+type transposed struct {
+	conv1T [576]float32
+	conv2T [576]float32
+	conv3T [1152]float32
+	conv4T [1152]float32
+}
+
+// update recomputes the transposed weights from p.
+func (t *transposed) update(p *params) {
+	runtime.TransposeConv(t.conv1T[:], p.conv1W[:], 4, 3, 3, 3, 16, 16)
+	runtime.TransposeConv(t.conv2T[:], p.conv2W[:], 4, 4, 3, 3, 16, 16)
+	runtime.TransposeConv(t.conv3T[:], p.conv3W[:], 8, 4, 3, 3, 16, 16)
+	runtime.TransposeConv(t.conv4T[:], p.conv4W[:], 8, 8, 3, 3, 16, 16)
+}
+
 // worker holds the buffers of one sample in flight, H×W×C with padding where
-// the next layer reads with padding.
+// a layer reads with padding.
 type worker struct {
-	grads *params      // this worker's gradient sums (workers other than 0)
-	back  *backBuffers // allocated on the first backward pass
+	grads   *params         // this worker's gradient sums (workers other than 0)
+	back    *backBuffers    // allocated on the first backward pass
+	scratch runtime.Scratch // the kernels' temporary memory
+	pass    pass            // the pass this worker runs in a batch
 
 	x0           [972]float32  // input: 16x16x3 padded to 18x18x3
 	x1           [1296]float32 // conv 3x3x4 s1 p1, relu: 16x16x4 padded to 18x18x4
@@ -846,20 +899,21 @@ type worker struct {
 	x10          [16]float32   // dropout 0.5: 16
 	x11          [5]float32    // fc 5: 5
 	x12          [5]float32    // softmax: 5
-	idxmaxpool1  [256]int32    // offset in x2 of each maximum of maxpool1
-	idxmaxpool2  [128]int32    // offset in x5 of each maximum of maxpool2
+	idxmaxpool1  [256]int32    // where each maximum of maxpool1 came from, as an offset in d2
+	idxmaxpool2  [128]int32    // where each maximum of maxpool2 came from, as an offset in d5
 	maskdropout1 [16]float32   // the mask of dropout1: 0 or 1/(1-p)
 	maskdropout2 [16]float32   // the mask of dropout2: 0 or 1/(1-p)
 }
 
-// backBuffers holds the gradient of each tensor of a worker.
+// backBuffers holds the gradient of each tensor of a worker, padded where the
+// transposed convolution of the layer that made the tensor reads it.
 type backBuffers struct {
-	d0  [972]float32
+	d0  [768]float32
 	d1  [1296]float32
-	d2  [1024]float32
-	d3  [400]float32
+	d2  [1296]float32
+	d3  [256]float32
 	d4  [800]float32
-	d5  [512]float32
+	d5  [800]float32
 	d6  [128]float32
 	d7  [16]float32
 	d8  [16]float32
@@ -867,6 +921,17 @@ type backBuffers struct {
 	d10 [16]float32
 	d11 [5]float32
 	d12 [5]float32
+}
+
+// pass is what the phases of one pass read: the parameters, where gradients
+// go, and what draws the sample's dropout masks.
+type pass struct {
+	p, sums *params
+	wt      *transposed
+	train   bool
+	seed    uint64
+	sample  int
+	needDx  bool
 }
 
 // load copies src into the input buffer, from C×H×W to H×W×C.
@@ -885,30 +950,21 @@ func (w *worker) store(dst *Output) {
 	copy(dst[:], w.x12[:])
 }
 
-// forward runs every layer on the sample in the input buffer; sample is its
-// index in the batch, which draws its dropout masks.
-func (w *worker) forward(p *params, train bool, seed uint64, sample int) {
-	w.conv1Forward(p)
-	w.conv2Forward(p)
-	w.maxpool1Forward()
-	w.conv3Forward(p)
-	w.conv4Forward(p)
-	w.maxpool2Forward()
-	w.fc1Forward(p)
-	w.dropout1Forward(train, seed, sample)
-	w.fc2Forward(p)
-	w.dropout2Forward(train, seed, sample)
-	w.fc3Forward(p)
-	w.softmax1Forward()
-}
-
-// backward runs every layer backward from the output gradient dy, adding the
-// parameter gradients to sums, and writes the input gradient to dx unless it
-// is nil.
-func (w *worker) backward(p, sums *params, dy *Output, dx *Input) {
+// loadGrad copies the output gradient dy into its buffer.
+func (w *worker) loadGrad(dy *Output) {
 	w.ensureBack()
 	copy(w.back.d12[:], dy[:])
-	w.backwardFrom(11, p, sums, dx)
+}
+
+// storeGrad copies the input gradient to dx, in PyTorch's order.
+func (w *worker) storeGrad(dx *Input) {
+	for c := range 3 {
+		for y := range 16 {
+			for x := range 16 {
+				dx[c*256+y*16+x] = w.back.d0[y*48+x*3+c]
+			}
+		}
+	}
 }
 
 // ensureBack allocates the gradient buffers on first use.
@@ -918,720 +974,239 @@ func (w *worker) ensureBack() {
 	}
 }
 
-// backwardFrom runs steps last, last-1, ..., 0 backward, from the gradient of
-// step last's output already in its buffer.
-func (w *worker) backwardFrom(last int, p, sums *params, dx *Input) {
-	bb := w.back
-	switch {
-	case last >= 11:
-		w.softmax1Backward(true)
-		fallthrough
-	case last >= 10:
-		w.fc3Backward(p, sums, true)
-		fallthrough
-	case last >= 9:
-		w.dropout2Backward(true)
-		fallthrough
-	case last >= 8:
-		w.fc2Backward(p, sums, true)
-		fallthrough
-	case last >= 7:
-		w.dropout1Backward(true)
-		fallthrough
-	case last >= 6:
-		w.fc1Backward(p, sums, true)
-		fallthrough
-	case last >= 5:
-		w.maxpool2Backward(true)
-		fallthrough
-	case last >= 4:
-		w.conv4Backward(p, sums, true)
-		fallthrough
-	case last >= 3:
-		w.conv3Backward(p, sums, true)
-		fallthrough
-	case last >= 2:
-		w.maxpool1Backward(true)
-		fallthrough
-	case last >= 1:
-		w.conv2Backward(p, sums, true)
-		fallthrough
-	case last >= 0:
-		w.conv1Backward(p, sums, dx != nil)
-	}
-	if dx != nil {
-		for c := range 3 {
-			for y := range 16 {
-				for x := range 16 {
-					dx[c*256+y*16+x] = bb.d0[y*54+x*3+c+57]
-				}
-			}
-		}
+// conv1Geom: conv 3x3x4 s1 p1, weights in blocks of 16 channels.
+var conv1Geom = runtime.ConvGeom{
+	C:       3,
+	DOutOff: 76,
+	DOutRow: 72,
+	FH:      3,
+	FW:      3,
+	InRow:   54,
+	K:       4,
+	KB:      16,
+	OH:      16,
+	OW:      16,
+	OutOff:  76,
+	OutRow:  72,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv1Back: the transposed convolution that computes conv1's input gradient.
+var conv1Back = runtime.ConvGeom{
+	C:      4,
+	FH:     3,
+	FW:     3,
+	InRow:  72,
+	K:      3,
+	KB:     16,
+	OH:     16,
+	OW:     16,
+	OutOff: 0,
+	OutRow: 48,
+	SH:     1,
+	SW:     1,
+}
+
+// conv2Geom: conv 3x3x4 s1 p1, weights in blocks of 16 channels.
+var conv2Geom = runtime.ConvGeom{
+	C:       4,
+	DOutOff: 76,
+	DOutRow: 72,
+	FH:      3,
+	FW:      3,
+	InRow:   72,
+	K:       4,
+	KB:      16,
+	OH:      16,
+	OW:      16,
+	OutOff:  0,
+	OutRow:  64,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv2Back: the transposed convolution that computes conv2's input gradient.
+var conv2Back = runtime.ConvGeom{
+	C:      4,
+	FH:     3,
+	FW:     3,
+	InRow:  72,
+	K:      4,
+	KB:     16,
+	OH:     16,
+	OW:     16,
+	OutOff: 76,
+	OutRow: 72,
+	SH:     1,
+	SW:     1,
+}
+
+// maxpool1Geom: pool max 2x2 s2.
+var maxpool1Geom = runtime.PoolGeom{
+	C:       4,
+	DInOff:  76,
+	DInRow:  72,
+	DOutOff: 0,
+	DOutRow: 32,
+	FH:      2,
+	FW:      2,
+	H:       16,
+	InOff:   0,
+	InRow:   64,
+	OH:      8,
+	OW:      8,
+	OutOff:  44,
+	OutRow:  40,
+	PH:      0,
+	PW:      0,
+	SH:      2,
+	SW:      2,
+	W:       16,
+}
+
+// conv3Geom: conv 3x3x8 s1 p1, weights in blocks of 16 channels.
+var conv3Geom = runtime.ConvGeom{
+	C:       4,
+	DOutOff: 88,
+	DOutRow: 80,
+	FH:      3,
+	FW:      3,
+	InRow:   40,
+	K:       8,
+	KB:      16,
+	OH:      8,
+	OW:      8,
+	OutOff:  88,
+	OutRow:  80,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv3Back: the transposed convolution that computes conv3's input gradient.
+var conv3Back = runtime.ConvGeom{
+	C:      8,
+	FH:     3,
+	FW:     3,
+	InRow:  80,
+	K:      4,
+	KB:     16,
+	OH:     8,
+	OW:     8,
+	OutOff: 0,
+	OutRow: 32,
+	SH:     1,
+	SW:     1,
+}
+
+// conv4Geom: conv 3x3x8 s1 p1, weights in blocks of 16 channels.
+var conv4Geom = runtime.ConvGeom{
+	C:       8,
+	DOutOff: 88,
+	DOutRow: 80,
+	FH:      3,
+	FW:      3,
+	InRow:   80,
+	K:       8,
+	KB:      16,
+	OH:      8,
+	OW:      8,
+	OutOff:  0,
+	OutRow:  64,
+	ReLU:    true,
+	SH:      1,
+	SW:      1,
+}
+
+// conv4Back: the transposed convolution that computes conv4's input gradient.
+var conv4Back = runtime.ConvGeom{
+	C:      8,
+	FH:     3,
+	FW:     3,
+	InRow:  80,
+	K:      8,
+	KB:     16,
+	OH:     8,
+	OW:     8,
+	OutOff: 88,
+	OutRow: 80,
+	SH:     1,
+	SW:     1,
+}
+
+// maxpool2Geom: pool max 2x2 s2.
+var maxpool2Geom = runtime.PoolGeom{
+	C:       8,
+	DInOff:  88,
+	DInRow:  80,
+	DOutOff: 0,
+	DOutRow: 32,
+	FH:      2,
+	FW:      2,
+	H:       8,
+	InOff:   0,
+	InRow:   64,
+	OH:      4,
+	OW:      4,
+	OutOff:  0,
+	OutRow:  32,
+	PH:      0,
+	PW:      0,
+	SH:      2,
+	SW:      2,
+	W:       8,
+}
+
+// conv1Forward computes conv 3x3x4 s1 p1 (model.cnn:4:12) followed by relu: 16x16x3 -> 16x16x4, output rows [lo, hi).
+func (w *worker) conv1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv1Geom, s, w.x1[:], w.x0[:], c.p.conv1W[:], c.p.conv1B[:], lo, hi)
+}
+
+// conv2Forward computes conv 3x3x4 s1 p1 (model.cnn:4:12) followed by relu: 16x16x4 -> 16x16x4, output rows [lo, hi).
+func (w *worker) conv2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv2Geom, s, w.x2[:], w.x1[:], c.p.conv2W[:], c.p.conv2B[:], lo, hi)
+}
+
+// maxpool1Forward computes pool max 2x2 s2 (model.cnn:5:1): 16x16x4 -> 8x8x4, output rows [lo, hi).
+func (w *worker) maxpool1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MaxPoolForward(&maxpool1Geom, w.x3[:], w.idxmaxpool1[:], w.x2[:], lo, hi)
+}
+
+// conv3Forward computes conv 3x3x8 s1 p1 (model.cnn:6:12) followed by relu: 8x8x4 -> 8x8x8, output rows [lo, hi).
+func (w *worker) conv3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv3Geom, s, w.x4[:], w.x3[:], c.p.conv3W[:], c.p.conv3B[:], lo, hi)
+}
+
+// conv4Forward computes conv 3x3x8 s1 p1 (model.cnn:6:12) followed by relu: 8x8x8 -> 8x8x8, output rows [lo, hi).
+func (w *worker) conv4Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv4Geom, s, w.x5[:], w.x4[:], c.p.conv4W[:], c.p.conv4B[:], lo, hi)
+}
+
+// maxpool2Forward computes pool max 2x2 s2 (model.cnn:7:1): 8x8x8 -> 4x4x8, output rows [lo, hi).
+func (w *worker) maxpool2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MaxPoolForward(&maxpool2Geom, w.x6[:], w.idxmaxpool2[:], w.x5[:], lo, hi)
+}
+
+// fc1Forward computes fc 16 (model.cnn:9:3) followed by relu: 4x4x8 -> 16, outputs [lo, hi).
+func (w *worker) fc1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCForward(w.x7[:], w.x6[:], c.p.fc1W[:], c.p.fc1B[:], 128, lo, hi)
+	for i := lo; i < hi; i++ {
+		w.x7[i] = max(w.x7[i], 0)
 	}
 }
 
-// conv1Forward computes conv 3x3x4 s1 p1 (model.cnn:4:12) followed by relu: 16x16x3 -> 16x16x4.
-func (w *worker) conv1Forward(p *params) {
-	for y := range 16 {
-		for x := range 16 {
-			o := w.x1[y*72+x*4+76:][:4:4]
-			copy(o, p.conv1B[:])
-			// filter row 0
-			for t, v := range w.x0[y*54+x*3:][:9:9] {
-				wt := p.conv1W[t*4:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x0[y*54+x*3+54:][:9:9] {
-				wt := p.conv1W[t*4+36:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x0[y*54+x*3+108:][:9:9] {
-				wt := p.conv1W[t*4+72:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv1Backward is the backward pass of conv1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv1Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	for y := range 16 {
-		out := w.x1[y*72+76:][:64:64]
-		d := bb.d1[y*72+76:][:64:64]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv1B[:]
-	for y := range 16 {
-		for x := range 16 {
-			do := bb.d1[y*72+x*4+76:][:4:4]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x0[y*54+x*3:][:9:9] {
-				gt := sums.conv1W[t*4:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x0[y*54+x*3+54:][:9:9] {
-				gt := sums.conv1W[t*4+36:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x0[y*54+x*3+108:][:9:9] {
-				gt := sums.conv1W[t*4+72:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d0[:])
-	for y := range 16 {
-		for x := range 16 {
-			do := bb.d1[y*72+x*4+76:][:4:4]
-			// filter row 0
-			{
-				drow := bb.d0[y*54+x*3:][:9:9]
-				for t := range drow {
-					wt := p.conv1W[t*4:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d0[y*54+x*3+54:][:9:9]
-				for t := range drow {
-					wt := p.conv1W[t*4+36:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d0[y*54+x*3+108:][:9:9]
-				for t := range drow {
-					wt := p.conv1W[t*4+72:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// conv2Forward computes conv 3x3x4 s1 p1 (model.cnn:4:12) followed by relu: 16x16x4 -> 16x16x4.
-func (w *worker) conv2Forward(p *params) {
-	for y := range 16 {
-		for x := range 16 {
-			o := w.x2[y*64+x*4:][:4:4]
-			copy(o, p.conv2B[:])
-			// filter row 0
-			for t, v := range w.x1[y*72+x*4:][:12:12] {
-				wt := p.conv2W[t*4:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x1[y*72+x*4+72:][:12:12] {
-				wt := p.conv2W[t*4+48:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x1[y*72+x*4+144:][:12:12] {
-				wt := p.conv2W[t*4+96:][:4:4]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv2Backward is the backward pass of conv2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv2Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x2[0:][:1024:1024]
-		d := bb.d2[0:][:1024:1024]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv2B[:]
-	for y := range 16 {
-		for x := range 16 {
-			do := bb.d2[y*64+x*4:][:4:4]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x1[y*72+x*4:][:12:12] {
-				gt := sums.conv2W[t*4:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x1[y*72+x*4+72:][:12:12] {
-				gt := sums.conv2W[t*4+48:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x1[y*72+x*4+144:][:12:12] {
-				gt := sums.conv2W[t*4+96:][:4:4]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d1[:])
-	for y := range 16 {
-		for x := range 16 {
-			do := bb.d2[y*64+x*4:][:4:4]
-			// filter row 0
-			{
-				drow := bb.d1[y*72+x*4:][:12:12]
-				for t := range drow {
-					wt := p.conv2W[t*4:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d1[y*72+x*4+72:][:12:12]
-				for t := range drow {
-					wt := p.conv2W[t*4+48:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d1[y*72+x*4+144:][:12:12]
-				for t := range drow {
-					wt := p.conv2W[t*4+96:][:4:4]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// maxpool1Forward computes pool max 2x2 s2 (model.cnn:5:1): 16x16x4 -> 8x8x4.
-func (w *worker) maxpool1Forward() {
-	for y := range 8 {
-		ylo := y * 2
-		yhi := y*2 + 2
-		for x := range 8 {
-			xlo := x * 2
-			xhi := x*2 + 2
-			o := w.x3[y*40+x*4+44:][:4:4]
-			ix := w.idxmaxpool1[y*32+x*4:][:4:4]
-			first := ylo*64 + xlo*4
-			copy(o, w.x2[first:][:4])
-			for c := range ix {
-				ix[c] = int32(first + c)
-			}
-			for i := ylo; i < yhi; i++ {
-				for j := xlo; j < xhi; j++ {
-					base := i*64 + j*4
-					for c, v := range w.x2[base:][:4:4] {
-						if v > o[c] || v != v {
-							o[c] = v
-							ix[c] = int32(base + c)
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// maxpool1Backward is the backward pass of maxpool1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) maxpool1Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
-	clear(bb.d2[:])
-	for y := range 8 {
-		for x := range 8 {
-			do := bb.d3[y*40+x*4+44:][:4:4]
-			ix := w.idxmaxpool1[y*32+x*4:][:4:4]
-			for c, d := range do {
-				bb.d2[ix[c]] += d
-			}
-		}
-	}
-}
-
-// conv3Forward computes conv 3x3x8 s1 p1 (model.cnn:6:12) followed by relu: 8x8x4 -> 8x8x8.
-func (w *worker) conv3Forward(p *params) {
-	for y := range 8 {
-		for x := range 8 {
-			o := w.x4[y*80+x*8+88:][:8:8]
-			copy(o, p.conv3B[:])
-			// filter row 0
-			for t, v := range w.x3[y*40+x*4:][:12:12] {
-				wt := p.conv3W[t*8:][:8:8]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x3[y*40+x*4+40:][:12:12] {
-				wt := p.conv3W[t*8+96:][:8:8]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x3[y*40+x*4+80:][:12:12] {
-				wt := p.conv3W[t*8+192:][:8:8]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv3Backward is the backward pass of conv3: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv3Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	for y := range 8 {
-		out := w.x4[y*80+88:][:64:64]
-		d := bb.d4[y*80+88:][:64:64]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv3B[:]
-	for y := range 8 {
-		for x := range 8 {
-			do := bb.d4[y*80+x*8+88:][:8:8]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x3[y*40+x*4:][:12:12] {
-				gt := sums.conv3W[t*8:][:8:8]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x3[y*40+x*4+40:][:12:12] {
-				gt := sums.conv3W[t*8+96:][:8:8]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x3[y*40+x*4+80:][:12:12] {
-				gt := sums.conv3W[t*8+192:][:8:8]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d3[:])
-	for y := range 8 {
-		for x := range 8 {
-			do := bb.d4[y*80+x*8+88:][:8:8]
-			// filter row 0
-			{
-				drow := bb.d3[y*40+x*4:][:12:12]
-				for t := range drow {
-					wt := p.conv3W[t*8:][:8:8]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d3[y*40+x*4+40:][:12:12]
-				for t := range drow {
-					wt := p.conv3W[t*8+96:][:8:8]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d3[y*40+x*4+80:][:12:12]
-				for t := range drow {
-					wt := p.conv3W[t*8+192:][:8:8]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// conv4Forward computes conv 3x3x8 s1 p1 (model.cnn:6:12) followed by relu: 8x8x8 -> 8x8x8.
-func (w *worker) conv4Forward(p *params) {
-	for y := range 8 {
-		for x := range 8 {
-			o := w.x5[y*64+x*8:][:8:8]
-			copy(o, p.conv4B[:])
-			// filter row 0
-			for t, v := range w.x4[y*80+x*8:][:24:24] {
-				wt := p.conv4W[t*8:][:8:8]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 1
-			for t, v := range w.x4[y*80+x*8+80:][:24:24] {
-				wt := p.conv4W[t*8+192:][:8:8]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			// filter row 2
-			for t, v := range w.x4[y*80+x*8+160:][:24:24] {
-				wt := p.conv4W[t*8+384:][:8:8]
-				for k, wk := range wt {
-					o[k] += v * wk
-				}
-			}
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-// conv4Backward is the backward pass of conv4: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) conv4Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x5[0:][:512:512]
-		d := bb.d5[0:][:512:512]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	gb := sums.conv4B[:]
-	for y := range 8 {
-		for x := range 8 {
-			do := bb.d5[y*64+x*8:][:8:8]
-			for k, d := range do {
-				gb[k] += d
-			}
-			// filter row 0
-			for t, v := range w.x4[y*80+x*8:][:24:24] {
-				gt := sums.conv4W[t*8:][:8:8]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 1
-			for t, v := range w.x4[y*80+x*8+80:][:24:24] {
-				gt := sums.conv4W[t*8+192:][:8:8]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-			// filter row 2
-			for t, v := range w.x4[y*80+x*8+160:][:24:24] {
-				gt := sums.conv4W[t*8+384:][:8:8]
-				for k, d := range do {
-					gt[k] += v * d
-				}
-			}
-		}
-	}
-	if !needIn {
-		return
-	}
-	clear(bb.d4[:])
-	for y := range 8 {
-		for x := range 8 {
-			do := bb.d5[y*64+x*8:][:8:8]
-			// filter row 0
-			{
-				drow := bb.d4[y*80+x*8:][:24:24]
-				for t := range drow {
-					wt := p.conv4W[t*8:][:8:8]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 1
-			{
-				drow := bb.d4[y*80+x*8+80:][:24:24]
-				for t := range drow {
-					wt := p.conv4W[t*8+192:][:8:8]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-			// filter row 2
-			{
-				drow := bb.d4[y*80+x*8+160:][:24:24]
-				for t := range drow {
-					wt := p.conv4W[t*8+384:][:8:8]
-					var sum float32
-					for k, d := range do {
-						sum += wt[k] * d
-					}
-					drow[t] += sum
-				}
-			}
-		}
-	}
-}
-
-// maxpool2Forward computes pool max 2x2 s2 (model.cnn:7:1): 8x8x8 -> 4x4x8.
-func (w *worker) maxpool2Forward() {
-	for y := range 4 {
-		ylo := y * 2
-		yhi := y*2 + 2
-		for x := range 4 {
-			xlo := x * 2
-			xhi := x*2 + 2
-			o := w.x6[y*32+x*8:][:8:8]
-			ix := w.idxmaxpool2[y*32+x*8:][:8:8]
-			first := ylo*64 + xlo*8
-			copy(o, w.x5[first:][:8])
-			for c := range ix {
-				ix[c] = int32(first + c)
-			}
-			for i := ylo; i < yhi; i++ {
-				for j := xlo; j < xhi; j++ {
-					base := i*64 + j*8
-					for c, v := range w.x5[base:][:8:8] {
-						if v > o[c] || v != v {
-							o[c] = v
-							ix[c] = int32(base + c)
-						}
-					}
-				}
-			}
-		}
-	}
-}
-
-// maxpool2Backward is the backward pass of maxpool2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) maxpool2Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
-	clear(bb.d5[:])
-	for y := range 4 {
-		for x := range 4 {
-			do := bb.d6[y*32+x*8:][:8:8]
-			ix := w.idxmaxpool2[y*32+x*8:][:8:8]
-			for c, d := range do {
-				bb.d5[ix[c]] += d
-			}
-		}
-	}
-}
-
-// fc1Forward computes fc 16 (model.cnn:9:3) followed by relu: 4x4x8 -> 16.
-func (w *worker) fc1Forward(p *params) {
-	in := w.x6[0:][:128:128]
-	out := w.x7[0:][:16:16]
-	for o := range out {
-		row := p.fc1W[o*128:][:128:128]
-		sum := p.fc1B[o]
-		for i, v := range in {
-			sum += row[i] * v
-		}
-		out[o] = sum
-	}
-	for i, v := range out {
-		out[i] = max(v, 0)
-	}
-}
-
-// fc1Backward is the backward pass of fc1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) fc1Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x7[0:][:16:16]
-		d := bb.d7[0:][:16:16]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	in := w.x6[0:][:128:128]
-	do := bb.d7[0:][:16:16]
-	for o, d := range do {
-		sums.fc1B[o] += d
-		gw := sums.fc1W[o*128:][:128:128]
-		for i, v := range in {
-			gw[i] += d * v
-		}
-	}
-	if !needIn {
-		return
-	}
-	din := bb.d6[0:][:128:128]
-	clear(din)
-	for o, d := range do {
-		row := p.fc1W[o*128:][:128:128]
-		for i, wv := range row {
-			din[i] += wv * d
-		}
-	}
-}
-
-// dropout1Forward computes dropout 0.5 (model.cnn:11:3): 16 -> 16.
-func (w *worker) dropout1Forward(train bool, seed uint64, sample int) {
+// dropout1Forward computes dropout 0.5 (model.cnn:11:3): 16 -> 16: masks are drawn in order, so it runs whole.
+func (w *worker) dropout1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	mask := w.maskdropout1[:]
-	if !train {
+	if !c.train {
 		for i := range mask {
 			mask[i] = 1
 		}
 	} else {
-		r := runtime.DropoutRand(seed, sample, 12)
+		r := runtime.DropoutRand(c.seed, c.sample, 12)
 		for i := range 16 {
 			if r.Float64() >= 0.5 {
 				mask[i] = float32(2)
@@ -1640,96 +1215,33 @@ func (w *worker) dropout1Forward(train bool, seed uint64, sample int) {
 			}
 		}
 	}
-	{
-		src := w.x7[0:][:16:16]
-		dst := w.x8[0:][:16:16]
-		m := w.maskdropout1[0:][:16:16]
+	for y := 0; y < 1; y++ {
+		src := w.x7[y*16:][:16:16]
+		dst := w.x8[y*16:][:16:16]
+		m := w.maskdropout1[y*16:][:16:16]
 		for i, v := range src {
 			dst[i] = v * m[i]
 		}
 	}
 }
 
-// dropout1Backward is the backward pass of dropout1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) dropout1Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
-	{
-		src := bb.d8[0:][:16:16]
-		dst := bb.d7[0:][:16:16]
-		m := w.maskdropout1[0:][:16:16]
-		for i, v := range src {
-			dst[i] = v * m[i]
-		}
+// fc2Forward computes fc 16 (model.cnn:9:3) followed by relu: 16 -> 16, outputs [lo, hi).
+func (w *worker) fc2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCForward(w.x9[:], w.x8[:], c.p.fc2W[:], c.p.fc2B[:], 16, lo, hi)
+	for i := lo; i < hi; i++ {
+		w.x9[i] = max(w.x9[i], 0)
 	}
 }
 
-// fc2Forward computes fc 16 (model.cnn:9:3) followed by relu: 16 -> 16.
-func (w *worker) fc2Forward(p *params) {
-	in := w.x8[0:][:16:16]
-	out := w.x9[0:][:16:16]
-	for o := range out {
-		row := p.fc2W[o*16:][:16:16]
-		sum := p.fc2B[o]
-		for i, v := range in {
-			sum += row[i] * v
-		}
-		out[o] = sum
-	}
-	for i, v := range out {
-		out[i] = max(v, 0)
-	}
-}
-
-// fc2Backward is the backward pass of fc2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) fc2Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	{
-		out := w.x9[0:][:16:16]
-		d := bb.d9[0:][:16:16]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
-	}
-	in := w.x8[0:][:16:16]
-	do := bb.d9[0:][:16:16]
-	for o, d := range do {
-		sums.fc2B[o] += d
-		gw := sums.fc2W[o*16:][:16:16]
-		for i, v := range in {
-			gw[i] += d * v
-		}
-	}
-	if !needIn {
-		return
-	}
-	din := bb.d8[0:][:16:16]
-	clear(din)
-	for o, d := range do {
-		row := p.fc2W[o*16:][:16:16]
-		for i, wv := range row {
-			din[i] += wv * d
-		}
-	}
-}
-
-// dropout2Forward computes dropout 0.5 (model.cnn:11:3): 16 -> 16.
-func (w *worker) dropout2Forward(train bool, seed uint64, sample int) {
+// dropout2Forward computes dropout 0.5 (model.cnn:11:3): 16 -> 16: masks are drawn in order, so it runs whole.
+func (w *worker) dropout2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	mask := w.maskdropout2[:]
-	if !train {
+	if !c.train {
 		for i := range mask {
 			mask[i] = 1
 		}
 	} else {
-		r := runtime.DropoutRand(seed, sample, 15)
+		r := runtime.DropoutRand(c.seed, c.sample, 15)
 		for i := range 16 {
 			if r.Float64() >= 0.5 {
 				mask[i] = float32(2)
@@ -1738,77 +1250,23 @@ func (w *worker) dropout2Forward(train bool, seed uint64, sample int) {
 			}
 		}
 	}
-	{
-		src := w.x9[0:][:16:16]
-		dst := w.x10[0:][:16:16]
-		m := w.maskdropout2[0:][:16:16]
+	for y := 0; y < 1; y++ {
+		src := w.x9[y*16:][:16:16]
+		dst := w.x10[y*16:][:16:16]
+		m := w.maskdropout2[y*16:][:16:16]
 		for i, v := range src {
 			dst[i] = v * m[i]
 		}
 	}
 }
 
-// dropout2Backward is the backward pass of dropout2: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) dropout2Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
-	{
-		src := bb.d10[0:][:16:16]
-		dst := bb.d9[0:][:16:16]
-		m := w.maskdropout2[0:][:16:16]
-		for i, v := range src {
-			dst[i] = v * m[i]
-		}
-	}
-}
-
-// fc3Forward computes fc 5 (model.cnn:13:1): 16 -> 5.
-func (w *worker) fc3Forward(p *params) {
-	in := w.x10[0:][:16:16]
-	out := w.x11[0:][:5:5]
-	for o := range out {
-		row := p.fc3W[o*16:][:16:16]
-		sum := p.fc3B[o]
-		for i, v := range in {
-			sum += row[i] * v
-		}
-		out[o] = sum
-	}
-}
-
-// fc3Backward is the backward pass of fc3: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) fc3Backward(p, sums *params, needIn bool) {
-	bb := w.back
-	in := w.x10[0:][:16:16]
-	do := bb.d11[0:][:5:5]
-	for o, d := range do {
-		sums.fc3B[o] += d
-		gw := sums.fc3W[o*16:][:16:16]
-		for i, v := range in {
-			gw[i] += d * v
-		}
-	}
-	if !needIn {
-		return
-	}
-	din := bb.d10[0:][:16:16]
-	clear(din)
-	for o, d := range do {
-		row := p.fc3W[o*16:][:16:16]
-		for i, wv := range row {
-			din[i] += wv * d
-		}
-	}
+// fc3Forward computes fc 5 (model.cnn:13:1): 16 -> 5, outputs [lo, hi).
+func (w *worker) fc3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCForward(w.x11[:], w.x10[:], c.p.fc3W[:], c.p.fc3B[:], 16, lo, hi)
 }
 
 // softmax1Forward computes softmax (model.cnn:14:1): 5 -> 5.
-func (w *worker) softmax1Forward() {
+func (w *worker) softmax1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	in := w.x11[0:][:5:5]
 	out := w.x12[0:][:5:5]
 	m := in[0]
@@ -1827,22 +1285,281 @@ func (w *worker) softmax1Forward() {
 	}
 }
 
-// softmax1Backward is the backward pass of softmax1: from the gradient of its
-// output it adds its parameters' gradients to sums and, when needIn is set,
-// computes the gradient of its input.
-func (w *worker) softmax1Backward(needIn bool) {
-	if !needIn {
-		return
-	}
-	bb := w.back
+// softmax1InputGrad computes the gradient of softmax1's input, whole [lo, hi).
+func (w *worker) softmax1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	y := w.x12[0:][:5:5]
-	dout := bb.d12[0:][:5:5]
-	din := bb.d11[0:][:5:5]
+	dout := w.back.d12[0:][:5:5]
 	var dot float64
 	for i, d := range dout {
 		dot += float64(d * y[i])
 	}
-	for i, d := range dout {
-		din[i] = y[i] * (d - float32(dot))
+	din := w.back.d11[0:][:5:5]
+	for i := range din {
+		din[i] = y[i] * (dout[i] - float32(dot))
 	}
 }
+
+// fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).
+func (w *worker) fc3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCWeightGrad(c.sums.fc3W[:], c.sums.fc3B[:], w.x10[:], w.back.d11[:], 16, lo, hi)
+}
+
+// fc3InputGrad computes the gradient of fc3's input, values [lo, hi).
+func (w *worker) fc3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCInputGrad(w.back.d10[lo:], c.p.fc3W[:], w.back.d11[:5], 16, lo, hi)
+}
+
+// dropout2InputGrad computes the gradient of dropout2's input, rows [lo, hi).
+func (w *worker) dropout2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		dout := w.back.d10[y*16:][:16:16]
+		din := w.back.d9[y*16:][:16:16]
+		m := w.maskdropout2[y*16:][:16:16]
+		for i, d := range dout {
+			din[i] = d * m[i]
+		}
+	}
+}
+
+// fc2ActGrad multiplies the gradient of fc2's output by relu's derivative, rows [lo, hi).
+func (w *worker) fc2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x9[y*16:][:16:16]
+		d := w.back.d9[y*16:][:16:16]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
+func (w *worker) fc2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCWeightGrad(c.sums.fc2W[:], c.sums.fc2B[:], w.x8[:], w.back.d9[:], 16, lo, hi)
+}
+
+// fc2InputGrad computes the gradient of fc2's input, values [lo, hi).
+func (w *worker) fc2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCInputGrad(w.back.d8[lo:], c.p.fc2W[:], w.back.d9[:16], 16, lo, hi)
+}
+
+// dropout1InputGrad computes the gradient of dropout1's input, rows [lo, hi).
+func (w *worker) dropout1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		dout := w.back.d8[y*16:][:16:16]
+		din := w.back.d7[y*16:][:16:16]
+		m := w.maskdropout1[y*16:][:16:16]
+		for i, d := range dout {
+			din[i] = d * m[i]
+		}
+	}
+}
+
+// fc1ActGrad multiplies the gradient of fc1's output by relu's derivative, rows [lo, hi).
+func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x7[y*16:][:16:16]
+		d := w.back.d7[y*16:][:16:16]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
+func (w *worker) fc1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCWeightGrad(c.sums.fc1W[:], c.sums.fc1B[:], w.x6[:], w.back.d7[:], 128, lo, hi)
+}
+
+// fc1InputGrad computes the gradient of fc1's input, values [lo, hi).
+func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.FCInputGrad(w.back.d6[lo:], c.p.fc1W[:], w.back.d7[:16], 128, lo, hi)
+}
+
+// maxpool2InputGrad computes the gradient of maxpool2's input, channels [lo, hi).
+func (w *worker) maxpool2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MaxPoolBackward(&maxpool2Geom, w.back.d5[:], w.back.d6[:], w.idxmaxpool2[:], lo, hi)
+}
+
+// conv4ActGrad multiplies the gradient of conv4's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv4ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x5[y*64:][:64:64]
+		d := w.back.d5[y*80+88:][:64:64]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv4WeightGrad adds to the weight gradient of conv4, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv4WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv4Geom, s, c.sums.conv4W[:], w.x4[:], w.back.d5[:], lo, hi)
+}
+
+// conv4BiasGrad adds to the bias gradient of conv4, channels [lo, hi).
+func (w *worker) conv4BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv4Geom, c.sums.conv4B[:], w.back.d5[:], lo, hi)
+}
+
+// conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
+func (w *worker) conv4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv4Back, s, w.back.d4[:], w.back.d5[:], c.wt.conv4T[:], nil, lo, hi)
+}
+
+// conv3ActGrad multiplies the gradient of conv3's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv3ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x4[y*80+88:][:64:64]
+		d := w.back.d4[y*80+88:][:64:64]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv3WeightGrad adds to the weight gradient of conv3, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv3Geom, s, c.sums.conv3W[:], w.x3[:], w.back.d4[:], lo, hi)
+}
+
+// conv3BiasGrad adds to the bias gradient of conv3, channels [lo, hi).
+func (w *worker) conv3BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv3Geom, c.sums.conv3B[:], w.back.d4[:], lo, hi)
+}
+
+// conv3InputGrad computes the gradient of conv3's input, rows [lo, hi).
+func (w *worker) conv3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv3Back, s, w.back.d3[:], w.back.d4[:], c.wt.conv3T[:], nil, lo, hi)
+}
+
+// maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
+func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.MaxPoolBackward(&maxpool1Geom, w.back.d2[:], w.back.d3[:], w.idxmaxpool1[:], lo, hi)
+}
+
+// conv2ActGrad multiplies the gradient of conv2's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x2[y*64:][:64:64]
+		d := w.back.d2[y*72+76:][:64:64]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv2WeightGrad adds to the weight gradient of conv2, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], w.x1[:], w.back.d2[:], lo, hi)
+}
+
+// conv2BiasGrad adds to the bias gradient of conv2, channels [lo, hi).
+func (w *worker) conv2BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv2Geom, c.sums.conv2B[:], w.back.d2[:], lo, hi)
+}
+
+// conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
+func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvForward(&conv2Back, s, w.back.d1[:], w.back.d2[:], c.wt.conv2T[:], nil, lo, hi)
+}
+
+// conv1ActGrad multiplies the gradient of conv1's output by relu's derivative, rows [lo, hi).
+func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := w.x1[y*72+76:][:64:64]
+		d := w.back.d1[y*72+76:][:64:64]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	}
+}
+
+// conv1WeightGrad adds to the weight gradient of conv1, units (filter rows of weight blocks) [lo, hi).
+func (w *worker) conv1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], w.x0[:], w.back.d1[:], lo, hi)
+}
+
+// conv1BiasGrad adds to the bias gradient of conv1, channels [lo, hi).
+func (w *worker) conv1BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	runtime.ConvBiasGrad(&conv1Geom, c.sums.conv1B[:], w.back.d1[:], lo, hi)
+}
+
+// conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
+func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if !c.needDx {
+		return
+	}
+	runtime.ConvForward(&conv1Back, s, w.back.d0[:], w.back.d1[:], c.wt.conv1T[:], nil, lo, hi)
+}
+
+// phase is one function of a pass over the part [lo, hi) of a range of size n;
+// workers given different parts can run it at once.
+type phase struct {
+	n   int
+	run func(*worker, *pass, *runtime.Scratch, int, int)
+}
+
+// forwardPhases runs the network forward.
+var forwardPhases = [...]phase{
+	{16, (*worker).conv1Forward},
+	{16, (*worker).conv2Forward},
+	{8, (*worker).maxpool1Forward},
+	{8, (*worker).conv3Forward},
+	{8, (*worker).conv4Forward},
+	{4, (*worker).maxpool2Forward},
+	{16, (*worker).fc1Forward},
+	{1, (*worker).dropout1Forward},
+	{16, (*worker).fc2Forward},
+	{1, (*worker).dropout2Forward},
+	{5, (*worker).fc3Forward},
+	{1, (*worker).softmax1Forward},
+}
+
+// backwardPhases runs it backward, from the output gradient.
+var backwardPhases = [...]phase{
+	{1, (*worker).softmax1InputGrad},
+	{5, (*worker).fc3WeightGrad},
+	{16, (*worker).fc3InputGrad},
+	{1, (*worker).dropout2InputGrad},
+	{1, (*worker).fc2ActGrad},
+	{16, (*worker).fc2WeightGrad},
+	{16, (*worker).fc2InputGrad},
+	{1, (*worker).dropout1InputGrad},
+	{1, (*worker).fc1ActGrad},
+	{16, (*worker).fc1WeightGrad},
+	{128, (*worker).fc1InputGrad},
+	{8, (*worker).maxpool2InputGrad},
+	{8, (*worker).conv4ActGrad},
+	{3, (*worker).conv4WeightGrad},
+	{8, (*worker).conv4BiasGrad},
+	{8, (*worker).conv4InputGrad},
+	{8, (*worker).conv3ActGrad},
+	{3, (*worker).conv3WeightGrad},
+	{8, (*worker).conv3BiasGrad},
+	{8, (*worker).conv3InputGrad},
+	{4, (*worker).maxpool1InputGrad},
+	{16, (*worker).conv2ActGrad},
+	{3, (*worker).conv2WeightGrad},
+	{4, (*worker).conv2BiasGrad},
+	{16, (*worker).conv2InputGrad},
+	{16, (*worker).conv1ActGrad},
+	{3, (*worker).conv1WeightGrad},
+	{4, (*worker).conv1BiasGrad},
+	{16, (*worker).conv1InputGrad},
+}
+
+// backwardStart[i] is the index in backwardPhases of the first phase of layer
+// step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
+var backwardStart = [...]int{25, 21, 20, 16, 12, 11, 8, 7, 4, 3, 1, 0}

@@ -1,0 +1,129 @@
+package runtime
+
+// PoolGeom describes a max or mean pooling layer to its kernels. Like
+// ConvGeom, tensors are H×W×C buffers with rows of fixed length.
+type PoolGeom struct {
+	C              int
+	H, W           int // the input's unpadded size
+	InRow, InOff   int // input values: values per row, offset of (0, 0)
+	OH, OW         int
+	OutRow, OutOff int
+	FH, FW, SH, SW int
+	PH, PW         int
+	// DInRow, DInOff and DOutRow, DOutOff lay out the gradients.
+	DInRow, DInOff   int
+	DOutRow, DOutOff int
+}
+
+// MaxPoolForward computes output rows [y0, y1) of max pooling: each value is
+// the largest of its window (padding counts as -∞, so windows are clamped to
+// the input), the first in row-major window order on a tie, a NaN over any
+// number, as PyTorch's kernel does. idx[(y·OW+x)·C+c] receives the offset,
+// in the input gradient's buffer, of the value chosen.
+func MaxPoolForward(g *PoolGeom, out []float32, idx []int32, in []float32, y0, y1 int) {
+	for y := y0; y < y1; y++ {
+		ylo, yhi := max(y*g.SH-g.PH, 0), min(y*g.SH-g.PH+g.FH, g.H)
+		for x := range g.OW {
+			xlo, xhi := max(x*g.SW-g.PW, 0), min(x*g.SW-g.PW+g.FW, g.W)
+			o := out[g.OutOff+y*g.OutRow+x*g.C:][:g.C]
+			ix := idx[(y*g.OW+x)*g.C:][:g.C]
+			first := in[g.InOff+ylo*g.InRow+xlo*g.C:][:g.C]
+			copy(o, first)
+			d0 := int32(g.DInOff + ylo*g.DInRow + xlo*g.C)
+			for c := range ix {
+				ix[c] = d0 + int32(c)
+			}
+			for i := ylo; i < yhi; i++ {
+				for j := xlo; j < xhi; j++ {
+					row := in[g.InOff+i*g.InRow+j*g.C:][:g.C]
+					d := int32(g.DInOff + i*g.DInRow + j*g.C)
+					for c, v := range row {
+						if v > o[c] || v != v {
+							o[c] = v
+							ix[c] = d + int32(c)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// MaxPoolBackward sets channels [c0, c1) of the input gradient: zero, plus
+// each output's gradient at the input its maximum came from. Workers given
+// different channels never write the same values.
+func MaxPoolBackward(g *PoolGeom, din, dout []float32, idx []int32, c0, c1 int) {
+	clearChannels(din, g.H, g.W, g.C, g.DInRow, g.DInOff, c0, c1)
+	for y := range g.OH {
+		for x := range g.OW {
+			d := dout[g.DOutOff+y*g.DOutRow+x*g.C:][:g.C]
+			ix := idx[(y*g.OW+x)*g.C:][:g.C]
+			for c := c0; c < c1; c++ {
+				din[ix[c]] += d[c]
+			}
+		}
+	}
+}
+
+func clearChannels(buf []float32, h, w, c, row, off, c0, c1 int) {
+	for y := range h {
+		r := buf[off+y*row:][:w*c]
+		for x := range w {
+			clear(r[x*c+c0 : x*c+c1])
+		}
+	}
+}
+
+// MeanPoolForward computes output rows [y0, y1) of mean pooling over an
+// input buffer that holds the layer's zero padding (InOff is 0: the window
+// of output (y, x) starts at in[y·SH·InRow + x·SW·C]); every window is
+// divided by FH·FW, padding included, as AvgPool2d(count_include_pad=True).
+func MeanPoolForward(g *PoolGeom, out, in []float32, y0, y1 int) {
+	n := float32(g.FH * g.FW)
+	for y := y0; y < y1; y++ {
+		for x := range g.OW {
+			o := out[g.OutOff+y*g.OutRow+x*g.C:][:g.C]
+			clear(o)
+			for i := range g.FH {
+				for j := range g.FW {
+					row := in[(y*g.SH+i)*g.InRow+(x*g.SW+j)*g.C:][:g.C]
+					for c, v := range row {
+						o[c] += v
+					}
+				}
+			}
+			for c := range o {
+				o[c] /= n
+			}
+		}
+	}
+}
+
+// MeanPoolBackward sets channels [c0, c1) of the input gradient: each
+// output's gradient divided by FH·FW, spread over its window (the part in
+// the padding is dropped).
+func MeanPoolBackward(g *PoolGeom, din, dout []float32, c0, c1 int) {
+	clearChannels(din, g.H, g.W, g.C, g.DInRow, g.DInOff, c0, c1)
+	n := float32(g.FH * g.FW)
+	for y := range g.OH {
+		for x := range g.OW {
+			d := dout[g.DOutOff+y*g.DOutRow+x*g.C:][:g.C]
+			for i := range g.FH {
+				iy := y*g.SH + i - g.PH
+				if iy < 0 || iy >= g.H {
+					continue
+				}
+				for j := range g.FW {
+					ix := x*g.SW + j - g.PW
+					if ix < 0 || ix >= g.W {
+						continue
+					}
+					r := din[g.DInOff+iy*g.DInRow+ix*g.C:][:g.C]
+					for c := c0; c < c1; c++ {
+						r[c] += d[c] / n
+					}
+				}
+			}
+		}
+	}
+}
