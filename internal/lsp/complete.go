@@ -1,0 +1,81 @@
+package lsp
+
+import (
+	"strings"
+
+	"github.com/cnnc/cnnc/dsl"
+)
+
+// keywordDocs gives each keyword's form and meaning, as the README's
+// language reference does, for completion items.
+var keywordDocs = map[string][2]string{
+	"model":   {"model NAME", "Names the network; optional, and first. It defaults to the file's base name."},
+	"input":   {"input HxWxC", "The input sample: height x width x channels. Exactly one, before any layer."},
+	"conv":    {"conv FhxFwxK [sS | sSHxSW] [pP | pPHxPW | p same]", "K filters of Fh x Fw x C, C being the input depth; stride defaults to 1, padding to 0."},
+	"pool":    {"pool max|mean|avg FhxFw [sS | sSHxSW] [pP | pPHxPW]", "Max or mean pooling; the stride defaults to the window."},
+	"fc":      {"fc N", "Fully connected, N outputs; flattens C, H, W (in that order) first."},
+	"relu":    {"relu", "max(0, x), element-wise."},
+	"sigmoid": {"sigmoid", "1/(1+e^-x), element-wise."},
+	"tanh":    {"tanh", "tanh x, element-wise."},
+	"leaky":   {"leaky [SLOPE]", "x for x > 0, else SLOPE·x; SLOPE defaults to 0.01."},
+	"dropout": {"dropout P", "0 <= P < 1: identity at inference, inverted dropout in training."},
+	"softmax": {"softmax", "Softmax over the flattened features of each sample."},
+	"repeat":  {"repeat N { STATEMENTS }", "N >= 1 copies of the statements; blocks may nest."},
+}
+
+// poolOps are the words that may follow pool.
+var poolOps = [][2]string{
+	{"max", "Max pooling; padding counts as minus infinity."},
+	{"mean", "Mean pooling; padding counts as zeros (count_include_pad)."},
+	{"avg", "Another name for mean."},
+}
+
+// CompletionItem is an LSP completion item.
+type CompletionItem struct {
+	Label         string `json:"label"`
+	Kind          int    `json:"kind"`
+	Detail        string `json:"detail,omitempty"`
+	Documentation string `json:"documentation,omitempty"`
+}
+
+const (
+	completionKeyword = 14
+	completionValue   = 12
+)
+
+// complete offers the words that may stand at the cursor: a statement's
+// keyword at the start of a statement, max, mean or avg after pool, and
+// nothing elsewhere (in a comment, or among a layer's sizes).
+func (s *Server) complete(p positionParams) []CompletionItem {
+	items := []CompletionItem{}
+	d := s.docs[p.TextDocument.URI]
+	if d == nil {
+		return items
+	}
+	off := d.text.byteOffset(p.Position)
+	line, _ := d.text.lineCol(off)
+	before := d.text.s[d.text.lines[line-1]:off]
+	if strings.Contains(before, "#") {
+		return items
+	}
+	if i := strings.LastIndexAny(before, ";{}"); i >= 0 {
+		before = before[i+1:]
+	}
+	words := strings.Fields(before)
+	typing := len(before) > 0 && !strings.ContainsRune(" \t\r", rune(before[len(before)-1]))
+	if typing {
+		words = words[:len(words)-1] // the word being typed
+	}
+	switch {
+	case len(words) == 0:
+		for _, kw := range dsl.Keywords {
+			doc := keywordDocs[kw]
+			items = append(items, CompletionItem{Label: kw, Kind: completionKeyword, Detail: doc[0], Documentation: doc[1]})
+		}
+	case len(words) == 1 && words[0] == "pool":
+		for _, op := range poolOps {
+			items = append(items, CompletionItem{Label: op[0], Kind: completionValue, Detail: "pool " + op[0] + " FhxFw", Documentation: op[1]})
+		}
+	}
+	return items
+}
