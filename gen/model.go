@@ -188,6 +188,34 @@ func (g *generator) api() {
 		jen.Id("m").Dot("cur").Dot("ph").Dot("run").Call(jen.Id("m").Dot("cur").Dot("w"), jen.Id("m").Dot("cur").Dot("c"), jen.Op("&").Id("m").Dot("scratch").Index(jen.Id("wi")), jen.Id("lo"), jen.Id("hi")),
 	)
 
+	f.Comment("ProfileN runs one sample (the first InputSize values of x) forward and, when")
+	f.Comment("dy is not nil, backward, phase by phase with the model's threads, and reports")
+	f.Comment("how long each phase took, named by its layer. It is for benchmarks: cnnc")
+	f.Comment("bench prints its per-layer breakdown.")
+	f.Func().Params(m).Id("ProfileN").Params(jen.List(jen.Id("x"), jen.Id("dy")).Index().Float32(),
+		jen.Id("report").Func().Params(jen.Id("layer").String(), jen.Id("backward").Bool(), jen.Id("d").Qual("time", "Duration"))).Block(
+		jen.Var().Id("in").Id("Input"),
+		jen.Copy(jen.Id("in").Index(jen.Op(":")), jen.Id("x")),
+		jen.Id("w").Op(":=").Id("m").Dot("worker").Call(jen.Lit(0)),
+		jen.Id("w").Dot("load").Call(jen.Op("&").Id("in")),
+		jen.Id("m").Dot("single").Op("=").Id("pass").Values(jen.Dict{jen.Id("p"): jen.Id("m").Dot("params")}),
+		jen.Id("timed").Op(":=").Func().Params(jen.Id("phases").Index().Id("phase"), jen.Id("backward").Bool()).Block(
+			jen.For(jen.Id("i").Op(":=").Range().Id("phases")).Block(
+				jen.Id("start").Op(":=").Qual("time", "Now").Call(),
+				jen.Id("m").Dot("run").Call(jen.Id("phases").Index(jen.Id("i").Op(":").Id("i").Op("+").Lit(1)), jen.Id("w"), jen.Op("&").Id("m").Dot("single"), jen.True()),
+				jen.Id("report").Call(jen.Id("phases").Index(jen.Id("i")).Dot("layer"), jen.Id("backward"), jen.Qual("time", "Since").Call(jen.Id("start"))),
+			),
+		),
+		jen.Id("timed").Call(jen.Id("forwardPhases").Index(jen.Op(":")), jen.False()),
+		jen.If(jen.Id("dy").Op("==").Nil()).Block(jen.Return()),
+		jen.Var().Id("out").Id("Output"),
+		jen.Copy(jen.Id("out").Index(jen.Op(":")), jen.Id("dy")),
+		jen.Id("m").Dot("prepareBackward").Call(),
+		jen.Id("w").Dot("loadGrad").Call(jen.Op("&").Id("out")),
+		jen.List(jen.Id("m").Dot("single").Dot("sums"), jen.Id("m").Dot("single").Dot("wt")).Op("=").List(jen.Id("m").Dot("gradSums").Call(jen.Lit(0)), jen.Id("m").Dot("wt")),
+		jen.Id("timed").Call(jen.Id("backwardPhases").Index(jen.Op(":")), jen.True()),
+	)
+
 	f.Comment("prepareBackward brings the transposed conv weights up to date.")
 	f.Func().Params(m).Id("prepareBackward").Params().Block(
 		jen.If(jen.Id("m").Dot("wt").Op("==").Nil()).Block(jen.Id("m").Dot("wt").Op("=").New(jen.Id("transposed"))),

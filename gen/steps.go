@@ -17,6 +17,14 @@ type phase struct {
 	body func(g *jen.Group)
 }
 
+// layerName names a step's layers for profiles: "conv1+relu1".
+func layerName(s *step) string {
+	if s.Act != nil {
+		return s.Name() + "+" + s.Act.Name
+	}
+	return s.Name()
+}
+
 // forwardPhases lists the phases of s's forward pass, in order.
 func (g *generator) forwardPhases(s *step) []phase {
 	l := s.L

@@ -73,7 +73,11 @@ func (g *generator) tensorDoc(i int, t *tensor, l layout) string {
 
 // phases emits every step's phase methods and the tables that run them.
 func (g *generator) phases() {
-	var fwd, bwd []phase
+	type entry struct {
+		phase
+		layer string
+	}
+	var fwd, bwd []entry
 	var start []int
 	for _, s := range g.steps {
 		g.geometry(s)
@@ -81,7 +85,7 @@ func (g *generator) phases() {
 	for _, s := range g.steps {
 		for _, p := range g.forwardPhases(s) {
 			g.emitPhase(p)
-			fwd = append(fwd, p)
+			fwd = append(fwd, entry{p, layerName(s)})
 		}
 	}
 	start = make([]int, len(g.steps))
@@ -89,20 +93,21 @@ func (g *generator) phases() {
 		start[i] = len(bwd)
 		for _, p := range g.backwardPhases(g.steps[i]) {
 			g.emitPhase(p)
-			bwd = append(bwd, p)
+			bwd = append(bwd, entry{p, layerName(g.steps[i])})
 		}
 	}
 	g.f.Comment("phase is one function of a pass over the part [lo, hi) of a range of size n;")
-	g.f.Comment("workers given different parts can run it at once.")
+	g.f.Comment("workers given different parts can run it at once. layer names its layer.")
 	g.f.Type().Id("phase").Struct(
 		jen.Id("n").Int(),
 		jen.Id("run").Func().Params(jen.Op("*").Id("worker"), jen.Op("*").Id("pass"), jen.Op("*").Add(rt("Scratch")), jen.Int(), jen.Int()),
+		jen.Id("layer").String(),
 	)
-	table := func(name, doc string, ps []phase) {
+	table := func(name, doc string, ps []entry) {
 		g.f.Comment(doc)
 		g.f.Var().Id(name).Op("=").Index(jen.Op("...")).Id("phase").ValuesFunc(func(vs *jen.Group) {
 			for _, p := range ps {
-				vs.Line().Values(jen.Lit(p.n), jen.Parens(jen.Op("*").Id("worker")).Dot(p.name))
+				vs.Line().Values(jen.Lit(p.n), jen.Parens(jen.Op("*").Id("worker")).Dot(p.name), jen.Lit(p.layer))
 			}
 			vs.Line()
 		})

@@ -46,16 +46,40 @@ func buildProgram(net *compiler.Net, source string, main func(*jen.File)) (*prog
 		p.remove()
 		return nil, err
 	}
-	cmd := exec.Command(goCmd, "build", "-o", p.bin, ".")
-	cmd.Dir = filepath.Join(dir, "prog")
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "GOPROXY=off", "GOTOOLCHAIN=local")
+	// The fast way first: Go's SIMD experiment (AVX-512 and AVX2 kernels,
+	// chosen at run time); a toolchain or platform without it builds the
+	// portable code instead.
 	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Run(); err != nil {
-		p.remove()
-		return nil, fmt.Errorf("building the generated code: %v\n%s", err, out.String())
+	for _, experiment := range simdExperiments() {
+		cmd := exec.Command(goCmd, "build", "-o", p.bin, ".")
+		cmd.Dir = filepath.Join(dir, "prog")
+		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "GOPROXY=off", "GOTOOLCHAIN=local")
+		if experiment != "" {
+			cmd.Env = append(cmd.Env, "GOEXPERIMENT="+experiment)
+		}
+		out.Reset()
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err = cmd.Run(); err == nil {
+			return p, nil
+		}
 	}
-	return p, nil
+	p.remove()
+	return nil, fmt.Errorf("building the generated code: %v\n%s", err, out.String())
+}
+
+// simdExperiments lists the GOEXPERIMENT values to try building with, best
+// first: the simd experiment on amd64 (added to any set already), then the
+// environment's own.
+func simdExperiments() []string {
+	current := os.Getenv("GOEXPERIMENT")
+	if goruntime.GOARCH != "amd64" || os.Getenv("CNNC_PORTABLE") != "" {
+		return []string{current}
+	}
+	simd := "simd"
+	if current != "" {
+		simd = current + ",simd"
+	}
+	return []string{simd, current}
 }
 
 func (p *program) remove() { os.RemoveAll(p.dir) }

@@ -40,6 +40,7 @@ package alexnet
 import (
 	"github.com/cnnc/cnnc/runtime"
 	"math"
+	"time"
 )
 
 // Sizes of one sample, baked in at compile time.
@@ -205,6 +206,35 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 }
 func (m *Model) runPhaseChunk(wi, lo, hi int) {
 	m.cur.ph.run(m.cur.w, m.cur.c, &m.scratch[wi], lo, hi)
+}
+
+// ProfileN runs one sample (the first InputSize values of x) forward and, when
+// dy is not nil, backward, phase by phase with the model's threads, and reports
+// how long each phase took, named by its layer. It is for benchmarks: cnnc
+// bench prints its per-layer breakdown.
+func (m *Model) ProfileN(x, dy []float32, report func(layer string, backward bool, d time.Duration)) {
+	var in Input
+	copy(in[:], x)
+	w := m.worker(0)
+	w.load(&in)
+	m.single = pass{p: m.params}
+	timed := func(phases []phase, backward bool) {
+		for i := range phases {
+			start := time.Now()
+			m.run(phases[i:i+1], w, &m.single, true)
+			report(phases[i].layer, backward, time.Since(start))
+		}
+	}
+	timed(forwardPhases[:], false)
+	if dy == nil {
+		return
+	}
+	var out Output
+	copy(out[:], dy)
+	m.prepareBackward()
+	w.loadGrad(&out)
+	m.single.sums, m.single.wt = m.gradSums(0), m.wt
+	timed(backwardPhases[:], true)
 }
 
 // prepareBackward brings the transposed conv weights up to date.
@@ -1620,66 +1650,67 @@ func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once.
+// workers given different parts can run it at once. layer names its layer.
 type phase struct {
-	n   int
-	run func(*worker, *pass, *runtime.Scratch, int, int)
+	n     int
+	run   func(*worker, *pass, *runtime.Scratch, int, int)
+	layer string
 }
 
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
-	{55, (*worker).conv1Forward},
-	{27, (*worker).maxpool1Forward},
-	{27, (*worker).conv2Forward},
-	{13, (*worker).maxpool2Forward},
-	{13, (*worker).conv3Forward},
-	{13, (*worker).conv4Forward},
-	{13, (*worker).conv5Forward},
-	{6, (*worker).maxpool3Forward},
-	{4096, (*worker).fc1Forward},
-	{1, (*worker).dropout1Forward},
-	{4096, (*worker).fc2Forward},
-	{1, (*worker).dropout2Forward},
-	{1000, (*worker).fc3Forward},
-	{1, (*worker).softmax1Forward},
+	{55, (*worker).conv1Forward, "conv1+relu1"},
+	{27, (*worker).maxpool1Forward, "maxpool1"},
+	{27, (*worker).conv2Forward, "conv2+relu2"},
+	{13, (*worker).maxpool2Forward, "maxpool2"},
+	{13, (*worker).conv3Forward, "conv3+relu3"},
+	{13, (*worker).conv4Forward, "conv4+relu4"},
+	{13, (*worker).conv5Forward, "conv5+relu5"},
+	{6, (*worker).maxpool3Forward, "maxpool3"},
+	{4096, (*worker).fc1Forward, "fc1+relu6"},
+	{1, (*worker).dropout1Forward, "dropout1"},
+	{4096, (*worker).fc2Forward, "fc2+relu7"},
+	{1, (*worker).dropout2Forward, "dropout2"},
+	{1000, (*worker).fc3Forward, "fc3"},
+	{1, (*worker).softmax1Forward, "softmax1"},
 }
 
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
-	{1, (*worker).softmax1InputGrad},
-	{1000, (*worker).fc3WeightGrad},
-	{4096, (*worker).fc3InputGrad},
-	{1, (*worker).dropout2InputGrad},
-	{1, (*worker).fc2ActGrad},
-	{4096, (*worker).fc2WeightGrad},
-	{4096, (*worker).fc2InputGrad},
-	{1, (*worker).dropout1InputGrad},
-	{1, (*worker).fc1ActGrad},
-	{4096, (*worker).fc1WeightGrad},
-	{9216, (*worker).fc1InputGrad},
-	{256, (*worker).maxpool3InputGrad},
-	{13, (*worker).conv5ActGrad},
-	{24, (*worker).conv5WeightGrad},
-	{256, (*worker).conv5BiasGrad},
-	{13, (*worker).conv5InputGrad},
-	{13, (*worker).conv4ActGrad},
-	{36, (*worker).conv4WeightGrad},
-	{384, (*worker).conv4BiasGrad},
-	{13, (*worker).conv4InputGrad},
-	{13, (*worker).conv3ActGrad},
-	{36, (*worker).conv3WeightGrad},
-	{384, (*worker).conv3BiasGrad},
-	{13, (*worker).conv3InputGrad},
-	{256, (*worker).maxpool2InputGrad},
-	{27, (*worker).conv2ActGrad},
-	{40, (*worker).conv2WeightGrad},
-	{256, (*worker).conv2BiasGrad},
-	{27, (*worker).conv2InputGrad},
-	{96, (*worker).maxpool1InputGrad},
-	{55, (*worker).conv1ActGrad},
-	{33, (*worker).conv1WeightGrad},
-	{96, (*worker).conv1BiasGrad},
-	{227, (*worker).conv1InputGrad},
+	{1, (*worker).softmax1InputGrad, "softmax1"},
+	{1000, (*worker).fc3WeightGrad, "fc3"},
+	{4096, (*worker).fc3InputGrad, "fc3"},
+	{1, (*worker).dropout2InputGrad, "dropout2"},
+	{1, (*worker).fc2ActGrad, "fc2+relu7"},
+	{4096, (*worker).fc2WeightGrad, "fc2+relu7"},
+	{4096, (*worker).fc2InputGrad, "fc2+relu7"},
+	{1, (*worker).dropout1InputGrad, "dropout1"},
+	{1, (*worker).fc1ActGrad, "fc1+relu6"},
+	{4096, (*worker).fc1WeightGrad, "fc1+relu6"},
+	{9216, (*worker).fc1InputGrad, "fc1+relu6"},
+	{256, (*worker).maxpool3InputGrad, "maxpool3"},
+	{13, (*worker).conv5ActGrad, "conv5+relu5"},
+	{24, (*worker).conv5WeightGrad, "conv5+relu5"},
+	{256, (*worker).conv5BiasGrad, "conv5+relu5"},
+	{13, (*worker).conv5InputGrad, "conv5+relu5"},
+	{13, (*worker).conv4ActGrad, "conv4+relu4"},
+	{36, (*worker).conv4WeightGrad, "conv4+relu4"},
+	{384, (*worker).conv4BiasGrad, "conv4+relu4"},
+	{13, (*worker).conv4InputGrad, "conv4+relu4"},
+	{13, (*worker).conv3ActGrad, "conv3+relu3"},
+	{36, (*worker).conv3WeightGrad, "conv3+relu3"},
+	{384, (*worker).conv3BiasGrad, "conv3+relu3"},
+	{13, (*worker).conv3InputGrad, "conv3+relu3"},
+	{256, (*worker).maxpool2InputGrad, "maxpool2"},
+	{27, (*worker).conv2ActGrad, "conv2+relu2"},
+	{40, (*worker).conv2WeightGrad, "conv2+relu2"},
+	{256, (*worker).conv2BiasGrad, "conv2+relu2"},
+	{27, (*worker).conv2InputGrad, "conv2+relu2"},
+	{96, (*worker).maxpool1InputGrad, "maxpool1"},
+	{55, (*worker).conv1ActGrad, "conv1+relu1"},
+	{33, (*worker).conv1WeightGrad, "conv1+relu1"},
+	{96, (*worker).conv1BiasGrad, "conv1+relu1"},
+	{227, (*worker).conv1InputGrad, "conv1+relu1"},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer

@@ -31,6 +31,7 @@ package lenet5
 import (
 	"github.com/cnnc/cnnc/runtime"
 	"math"
+	"time"
 )
 
 // Sizes of one sample, baked in at compile time.
@@ -196,6 +197,35 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 }
 func (m *Model) runPhaseChunk(wi, lo, hi int) {
 	m.cur.ph.run(m.cur.w, m.cur.c, &m.scratch[wi], lo, hi)
+}
+
+// ProfileN runs one sample (the first InputSize values of x) forward and, when
+// dy is not nil, backward, phase by phase with the model's threads, and reports
+// how long each phase took, named by its layer. It is for benchmarks: cnnc
+// bench prints its per-layer breakdown.
+func (m *Model) ProfileN(x, dy []float32, report func(layer string, backward bool, d time.Duration)) {
+	var in Input
+	copy(in[:], x)
+	w := m.worker(0)
+	w.load(&in)
+	m.single = pass{p: m.params}
+	timed := func(phases []phase, backward bool) {
+		for i := range phases {
+			start := time.Now()
+			m.run(phases[i:i+1], w, &m.single, true)
+			report(phases[i].layer, backward, time.Since(start))
+		}
+	}
+	timed(forwardPhases[:], false)
+	if dy == nil {
+		return
+	}
+	var out Output
+	copy(out[:], dy)
+	m.prepareBackward()
+	w.loadGrad(&out)
+	m.single.sums, m.single.wt = m.gradSums(0), m.wt
+	timed(backwardPhases[:], true)
 }
 
 // prepareBackward brings the transposed conv weights up to date.
@@ -1237,45 +1267,46 @@ func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once.
+// workers given different parts can run it at once. layer names its layer.
 type phase struct {
-	n   int
-	run func(*worker, *pass, *runtime.Scratch, int, int)
+	n     int
+	run   func(*worker, *pass, *runtime.Scratch, int, int)
+	layer string
 }
 
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
-	{28, (*worker).conv1Forward},
-	{14, (*worker).meanpool1Forward},
-	{10, (*worker).conv2Forward},
-	{5, (*worker).meanpool2Forward},
-	{120, (*worker).fc1Forward},
-	{84, (*worker).fc2Forward},
-	{10, (*worker).fc3Forward},
-	{1, (*worker).softmax1Forward},
+	{28, (*worker).conv1Forward, "conv1+tanh1"},
+	{14, (*worker).meanpool1Forward, "meanpool1"},
+	{10, (*worker).conv2Forward, "conv2+tanh2"},
+	{5, (*worker).meanpool2Forward, "meanpool2"},
+	{120, (*worker).fc1Forward, "fc1+tanh3"},
+	{84, (*worker).fc2Forward, "fc2+tanh4"},
+	{10, (*worker).fc3Forward, "fc3"},
+	{1, (*worker).softmax1Forward, "softmax1"},
 }
 
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
-	{1, (*worker).softmax1InputGrad},
-	{10, (*worker).fc3WeightGrad},
-	{84, (*worker).fc3InputGrad},
-	{1, (*worker).fc2ActGrad},
-	{84, (*worker).fc2WeightGrad},
-	{120, (*worker).fc2InputGrad},
-	{1, (*worker).fc1ActGrad},
-	{120, (*worker).fc1WeightGrad},
-	{400, (*worker).fc1InputGrad},
-	{16, (*worker).meanpool2InputGrad},
-	{10, (*worker).conv2ActGrad},
-	{5, (*worker).conv2WeightGrad},
-	{16, (*worker).conv2BiasGrad},
-	{14, (*worker).conv2InputGrad},
-	{6, (*worker).meanpool1InputGrad},
-	{28, (*worker).conv1ActGrad},
-	{5, (*worker).conv1WeightGrad},
-	{6, (*worker).conv1BiasGrad},
-	{32, (*worker).conv1InputGrad},
+	{1, (*worker).softmax1InputGrad, "softmax1"},
+	{10, (*worker).fc3WeightGrad, "fc3"},
+	{84, (*worker).fc3InputGrad, "fc3"},
+	{1, (*worker).fc2ActGrad, "fc2+tanh4"},
+	{84, (*worker).fc2WeightGrad, "fc2+tanh4"},
+	{120, (*worker).fc2InputGrad, "fc2+tanh4"},
+	{1, (*worker).fc1ActGrad, "fc1+tanh3"},
+	{120, (*worker).fc1WeightGrad, "fc1+tanh3"},
+	{400, (*worker).fc1InputGrad, "fc1+tanh3"},
+	{16, (*worker).meanpool2InputGrad, "meanpool2"},
+	{10, (*worker).conv2ActGrad, "conv2+tanh2"},
+	{5, (*worker).conv2WeightGrad, "conv2+tanh2"},
+	{16, (*worker).conv2BiasGrad, "conv2+tanh2"},
+	{14, (*worker).conv2InputGrad, "conv2+tanh2"},
+	{6, (*worker).meanpool1InputGrad, "meanpool1"},
+	{28, (*worker).conv1ActGrad, "conv1+tanh1"},
+	{5, (*worker).conv1WeightGrad, "conv1+tanh1"},
+	{6, (*worker).conv1BiasGrad, "conv1+tanh1"},
+	{32, (*worker).conv1InputGrad, "conv1+tanh1"},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer

@@ -64,6 +64,7 @@ package vgg19
 import (
 	"github.com/cnnc/cnnc/runtime"
 	"math"
+	"time"
 )
 
 // Sizes of one sample, baked in at compile time.
@@ -229,6 +230,35 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 }
 func (m *Model) runPhaseChunk(wi, lo, hi int) {
 	m.cur.ph.run(m.cur.w, m.cur.c, &m.scratch[wi], lo, hi)
+}
+
+// ProfileN runs one sample (the first InputSize values of x) forward and, when
+// dy is not nil, backward, phase by phase with the model's threads, and reports
+// how long each phase took, named by its layer. It is for benchmarks: cnnc
+// bench prints its per-layer breakdown.
+func (m *Model) ProfileN(x, dy []float32, report func(layer string, backward bool, d time.Duration)) {
+	var in Input
+	copy(in[:], x)
+	w := m.worker(0)
+	w.load(&in)
+	m.single = pass{p: m.params}
+	timed := func(phases []phase, backward bool) {
+		for i := range phases {
+			start := time.Now()
+			m.run(phases[i:i+1], w, &m.single, true)
+			report(phases[i].layer, backward, time.Since(start))
+		}
+	}
+	timed(forwardPhases[:], false)
+	if dy == nil {
+		return
+	}
+	var out Output
+	copy(out[:], dy)
+	m.prepareBackward()
+	w.loadGrad(&out)
+	m.single.sums, m.single.wt = m.gradSums(0), m.wt
+	timed(backwardPhases[:], true)
 }
 
 // prepareBackward brings the transposed conv weights up to date.
@@ -2720,125 +2750,126 @@ func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once.
+// workers given different parts can run it at once. layer names its layer.
 type phase struct {
-	n   int
-	run func(*worker, *pass, *runtime.Scratch, int, int)
+	n     int
+	run   func(*worker, *pass, *runtime.Scratch, int, int)
+	layer string
 }
 
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
-	{224, (*worker).conv1Forward},
-	{224, (*worker).conv2Forward},
-	{112, (*worker).maxpool1Forward},
-	{112, (*worker).conv3Forward},
-	{112, (*worker).conv4Forward},
-	{56, (*worker).maxpool2Forward},
-	{56, (*worker).conv5Forward},
-	{56, (*worker).conv6Forward},
-	{56, (*worker).conv7Forward},
-	{56, (*worker).conv8Forward},
-	{28, (*worker).maxpool3Forward},
-	{28, (*worker).conv9Forward},
-	{28, (*worker).conv10Forward},
-	{28, (*worker).conv11Forward},
-	{28, (*worker).conv12Forward},
-	{14, (*worker).maxpool4Forward},
-	{14, (*worker).conv13Forward},
-	{14, (*worker).conv14Forward},
-	{14, (*worker).conv15Forward},
-	{14, (*worker).conv16Forward},
-	{7, (*worker).maxpool5Forward},
-	{4096, (*worker).fc1Forward},
-	{1, (*worker).dropout1Forward},
-	{4096, (*worker).fc2Forward},
-	{1, (*worker).dropout2Forward},
-	{1000, (*worker).fc3Forward},
-	{1, (*worker).softmax1Forward},
+	{224, (*worker).conv1Forward, "conv1+relu1"},
+	{224, (*worker).conv2Forward, "conv2+relu2"},
+	{112, (*worker).maxpool1Forward, "maxpool1"},
+	{112, (*worker).conv3Forward, "conv3+relu3"},
+	{112, (*worker).conv4Forward, "conv4+relu4"},
+	{56, (*worker).maxpool2Forward, "maxpool2"},
+	{56, (*worker).conv5Forward, "conv5+relu5"},
+	{56, (*worker).conv6Forward, "conv6+relu6"},
+	{56, (*worker).conv7Forward, "conv7+relu7"},
+	{56, (*worker).conv8Forward, "conv8+relu8"},
+	{28, (*worker).maxpool3Forward, "maxpool3"},
+	{28, (*worker).conv9Forward, "conv9+relu9"},
+	{28, (*worker).conv10Forward, "conv10+relu10"},
+	{28, (*worker).conv11Forward, "conv11+relu11"},
+	{28, (*worker).conv12Forward, "conv12+relu12"},
+	{14, (*worker).maxpool4Forward, "maxpool4"},
+	{14, (*worker).conv13Forward, "conv13+relu13"},
+	{14, (*worker).conv14Forward, "conv14+relu14"},
+	{14, (*worker).conv15Forward, "conv15+relu15"},
+	{14, (*worker).conv16Forward, "conv16+relu16"},
+	{7, (*worker).maxpool5Forward, "maxpool5"},
+	{4096, (*worker).fc1Forward, "fc1+relu17"},
+	{1, (*worker).dropout1Forward, "dropout1"},
+	{4096, (*worker).fc2Forward, "fc2+relu18"},
+	{1, (*worker).dropout2Forward, "dropout2"},
+	{1000, (*worker).fc3Forward, "fc3"},
+	{1, (*worker).softmax1Forward, "softmax1"},
 }
 
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
-	{1, (*worker).softmax1InputGrad},
-	{1000, (*worker).fc3WeightGrad},
-	{4096, (*worker).fc3InputGrad},
-	{1, (*worker).dropout2InputGrad},
-	{1, (*worker).fc2ActGrad},
-	{4096, (*worker).fc2WeightGrad},
-	{4096, (*worker).fc2InputGrad},
-	{1, (*worker).dropout1InputGrad},
-	{1, (*worker).fc1ActGrad},
-	{4096, (*worker).fc1WeightGrad},
-	{25088, (*worker).fc1InputGrad},
-	{512, (*worker).maxpool5InputGrad},
-	{14, (*worker).conv16ActGrad},
-	{48, (*worker).conv16WeightGrad},
-	{512, (*worker).conv16BiasGrad},
-	{14, (*worker).conv16InputGrad},
-	{14, (*worker).conv15ActGrad},
-	{48, (*worker).conv15WeightGrad},
-	{512, (*worker).conv15BiasGrad},
-	{14, (*worker).conv15InputGrad},
-	{14, (*worker).conv14ActGrad},
-	{48, (*worker).conv14WeightGrad},
-	{512, (*worker).conv14BiasGrad},
-	{14, (*worker).conv14InputGrad},
-	{14, (*worker).conv13ActGrad},
-	{48, (*worker).conv13WeightGrad},
-	{512, (*worker).conv13BiasGrad},
-	{14, (*worker).conv13InputGrad},
-	{512, (*worker).maxpool4InputGrad},
-	{28, (*worker).conv12ActGrad},
-	{48, (*worker).conv12WeightGrad},
-	{512, (*worker).conv12BiasGrad},
-	{28, (*worker).conv12InputGrad},
-	{28, (*worker).conv11ActGrad},
-	{48, (*worker).conv11WeightGrad},
-	{512, (*worker).conv11BiasGrad},
-	{28, (*worker).conv11InputGrad},
-	{28, (*worker).conv10ActGrad},
-	{48, (*worker).conv10WeightGrad},
-	{512, (*worker).conv10BiasGrad},
-	{28, (*worker).conv10InputGrad},
-	{28, (*worker).conv9ActGrad},
-	{48, (*worker).conv9WeightGrad},
-	{512, (*worker).conv9BiasGrad},
-	{28, (*worker).conv9InputGrad},
-	{256, (*worker).maxpool3InputGrad},
-	{56, (*worker).conv8ActGrad},
-	{24, (*worker).conv8WeightGrad},
-	{256, (*worker).conv8BiasGrad},
-	{56, (*worker).conv8InputGrad},
-	{56, (*worker).conv7ActGrad},
-	{24, (*worker).conv7WeightGrad},
-	{256, (*worker).conv7BiasGrad},
-	{56, (*worker).conv7InputGrad},
-	{56, (*worker).conv6ActGrad},
-	{24, (*worker).conv6WeightGrad},
-	{256, (*worker).conv6BiasGrad},
-	{56, (*worker).conv6InputGrad},
-	{56, (*worker).conv5ActGrad},
-	{24, (*worker).conv5WeightGrad},
-	{256, (*worker).conv5BiasGrad},
-	{56, (*worker).conv5InputGrad},
-	{128, (*worker).maxpool2InputGrad},
-	{112, (*worker).conv4ActGrad},
-	{12, (*worker).conv4WeightGrad},
-	{128, (*worker).conv4BiasGrad},
-	{112, (*worker).conv4InputGrad},
-	{112, (*worker).conv3ActGrad},
-	{12, (*worker).conv3WeightGrad},
-	{128, (*worker).conv3BiasGrad},
-	{112, (*worker).conv3InputGrad},
-	{64, (*worker).maxpool1InputGrad},
-	{224, (*worker).conv2ActGrad},
-	{6, (*worker).conv2WeightGrad},
-	{64, (*worker).conv2BiasGrad},
-	{224, (*worker).conv2InputGrad},
-	{224, (*worker).conv1ActGrad},
-	{6, (*worker).conv1WeightGrad},
-	{64, (*worker).conv1BiasGrad},
-	{224, (*worker).conv1InputGrad},
+	{1, (*worker).softmax1InputGrad, "softmax1"},
+	{1000, (*worker).fc3WeightGrad, "fc3"},
+	{4096, (*worker).fc3InputGrad, "fc3"},
+	{1, (*worker).dropout2InputGrad, "dropout2"},
+	{1, (*worker).fc2ActGrad, "fc2+relu18"},
+	{4096, (*worker).fc2WeightGrad, "fc2+relu18"},
+	{4096, (*worker).fc2InputGrad, "fc2+relu18"},
+	{1, (*worker).dropout1InputGrad, "dropout1"},
+	{1, (*worker).fc1ActGrad, "fc1+relu17"},
+	{4096, (*worker).fc1WeightGrad, "fc1+relu17"},
+	{25088, (*worker).fc1InputGrad, "fc1+relu17"},
+	{512, (*worker).maxpool5InputGrad, "maxpool5"},
+	{14, (*worker).conv16ActGrad, "conv16+relu16"},
+	{48, (*worker).conv16WeightGrad, "conv16+relu16"},
+	{512, (*worker).conv16BiasGrad, "conv16+relu16"},
+	{14, (*worker).conv16InputGrad, "conv16+relu16"},
+	{14, (*worker).conv15ActGrad, "conv15+relu15"},
+	{48, (*worker).conv15WeightGrad, "conv15+relu15"},
+	{512, (*worker).conv15BiasGrad, "conv15+relu15"},
+	{14, (*worker).conv15InputGrad, "conv15+relu15"},
+	{14, (*worker).conv14ActGrad, "conv14+relu14"},
+	{48, (*worker).conv14WeightGrad, "conv14+relu14"},
+	{512, (*worker).conv14BiasGrad, "conv14+relu14"},
+	{14, (*worker).conv14InputGrad, "conv14+relu14"},
+	{14, (*worker).conv13ActGrad, "conv13+relu13"},
+	{48, (*worker).conv13WeightGrad, "conv13+relu13"},
+	{512, (*worker).conv13BiasGrad, "conv13+relu13"},
+	{14, (*worker).conv13InputGrad, "conv13+relu13"},
+	{512, (*worker).maxpool4InputGrad, "maxpool4"},
+	{28, (*worker).conv12ActGrad, "conv12+relu12"},
+	{48, (*worker).conv12WeightGrad, "conv12+relu12"},
+	{512, (*worker).conv12BiasGrad, "conv12+relu12"},
+	{28, (*worker).conv12InputGrad, "conv12+relu12"},
+	{28, (*worker).conv11ActGrad, "conv11+relu11"},
+	{48, (*worker).conv11WeightGrad, "conv11+relu11"},
+	{512, (*worker).conv11BiasGrad, "conv11+relu11"},
+	{28, (*worker).conv11InputGrad, "conv11+relu11"},
+	{28, (*worker).conv10ActGrad, "conv10+relu10"},
+	{48, (*worker).conv10WeightGrad, "conv10+relu10"},
+	{512, (*worker).conv10BiasGrad, "conv10+relu10"},
+	{28, (*worker).conv10InputGrad, "conv10+relu10"},
+	{28, (*worker).conv9ActGrad, "conv9+relu9"},
+	{48, (*worker).conv9WeightGrad, "conv9+relu9"},
+	{512, (*worker).conv9BiasGrad, "conv9+relu9"},
+	{28, (*worker).conv9InputGrad, "conv9+relu9"},
+	{256, (*worker).maxpool3InputGrad, "maxpool3"},
+	{56, (*worker).conv8ActGrad, "conv8+relu8"},
+	{24, (*worker).conv8WeightGrad, "conv8+relu8"},
+	{256, (*worker).conv8BiasGrad, "conv8+relu8"},
+	{56, (*worker).conv8InputGrad, "conv8+relu8"},
+	{56, (*worker).conv7ActGrad, "conv7+relu7"},
+	{24, (*worker).conv7WeightGrad, "conv7+relu7"},
+	{256, (*worker).conv7BiasGrad, "conv7+relu7"},
+	{56, (*worker).conv7InputGrad, "conv7+relu7"},
+	{56, (*worker).conv6ActGrad, "conv6+relu6"},
+	{24, (*worker).conv6WeightGrad, "conv6+relu6"},
+	{256, (*worker).conv6BiasGrad, "conv6+relu6"},
+	{56, (*worker).conv6InputGrad, "conv6+relu6"},
+	{56, (*worker).conv5ActGrad, "conv5+relu5"},
+	{24, (*worker).conv5WeightGrad, "conv5+relu5"},
+	{256, (*worker).conv5BiasGrad, "conv5+relu5"},
+	{56, (*worker).conv5InputGrad, "conv5+relu5"},
+	{128, (*worker).maxpool2InputGrad, "maxpool2"},
+	{112, (*worker).conv4ActGrad, "conv4+relu4"},
+	{12, (*worker).conv4WeightGrad, "conv4+relu4"},
+	{128, (*worker).conv4BiasGrad, "conv4+relu4"},
+	{112, (*worker).conv4InputGrad, "conv4+relu4"},
+	{112, (*worker).conv3ActGrad, "conv3+relu3"},
+	{12, (*worker).conv3WeightGrad, "conv3+relu3"},
+	{128, (*worker).conv3BiasGrad, "conv3+relu3"},
+	{112, (*worker).conv3InputGrad, "conv3+relu3"},
+	{64, (*worker).maxpool1InputGrad, "maxpool1"},
+	{224, (*worker).conv2ActGrad, "conv2+relu2"},
+	{6, (*worker).conv2WeightGrad, "conv2+relu2"},
+	{64, (*worker).conv2BiasGrad, "conv2+relu2"},
+	{224, (*worker).conv2InputGrad, "conv2+relu2"},
+	{224, (*worker).conv1ActGrad, "conv1+relu1"},
+	{6, (*worker).conv1WeightGrad, "conv1+relu1"},
+	{64, (*worker).conv1BiasGrad, "conv1+relu1"},
+	{224, (*worker).conv1InputGrad, "conv1+relu1"},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer

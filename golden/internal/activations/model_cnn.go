@@ -29,6 +29,7 @@ package activations
 import (
 	"github.com/cnnc/cnnc/runtime"
 	"math"
+	"time"
 )
 
 // Sizes of one sample, baked in at compile time.
@@ -195,6 +196,35 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 }
 func (m *Model) runPhaseChunk(wi, lo, hi int) {
 	m.cur.ph.run(m.cur.w, m.cur.c, &m.scratch[wi], lo, hi)
+}
+
+// ProfileN runs one sample (the first InputSize values of x) forward and, when
+// dy is not nil, backward, phase by phase with the model's threads, and reports
+// how long each phase took, named by its layer. It is for benchmarks: cnnc
+// bench prints its per-layer breakdown.
+func (m *Model) ProfileN(x, dy []float32, report func(layer string, backward bool, d time.Duration)) {
+	var in Input
+	copy(in[:], x)
+	w := m.worker(0)
+	w.load(&in)
+	m.single = pass{p: m.params}
+	timed := func(phases []phase, backward bool) {
+		for i := range phases {
+			start := time.Now()
+			m.run(phases[i:i+1], w, &m.single, true)
+			report(phases[i].layer, backward, time.Since(start))
+		}
+	}
+	timed(forwardPhases[:], false)
+	if dy == nil {
+		return
+	}
+	var out Output
+	copy(out[:], dy)
+	m.prepareBackward()
+	w.loadGrad(&out)
+	m.single.sums, m.single.wt = m.gradSums(0), m.wt
+	timed(backwardPhases[:], true)
 }
 
 // prepareBackward brings the transposed conv weights up to date.
@@ -1267,43 +1297,44 @@ func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once.
+// workers given different parts can run it at once. layer names its layer.
 type phase struct {
-	n   int
-	run func(*worker, *pass, *runtime.Scratch, int, int)
+	n     int
+	run   func(*worker, *pass, *runtime.Scratch, int, int)
+	layer string
 }
 
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
-	{5, (*worker).conv1Forward},
-	{5, (*worker).conv2Forward},
-	{5, (*worker).conv3Forward},
-	{5, (*worker).conv4Forward},
-	{5, (*worker).conv5Forward},
+	{5, (*worker).conv1Forward, "conv1+relu1"},
+	{5, (*worker).conv2Forward, "conv2+sigmoid1"},
+	{5, (*worker).conv3Forward, "conv3+tanh1"},
+	{5, (*worker).conv4Forward, "conv4+leaky1"},
+	{5, (*worker).conv5Forward, "conv5+leaky2"},
 }
 
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
-	{5, (*worker).conv5ActGrad},
-	{3, (*worker).conv5WeightGrad},
-	{4, (*worker).conv5BiasGrad},
-	{5, (*worker).conv5InputGrad},
-	{5, (*worker).conv4ActGrad},
-	{3, (*worker).conv4WeightGrad},
-	{4, (*worker).conv4BiasGrad},
-	{5, (*worker).conv4InputGrad},
-	{5, (*worker).conv3ActGrad},
-	{3, (*worker).conv3WeightGrad},
-	{4, (*worker).conv3BiasGrad},
-	{5, (*worker).conv3InputGrad},
-	{5, (*worker).conv2ActGrad},
-	{3, (*worker).conv2WeightGrad},
-	{4, (*worker).conv2BiasGrad},
-	{5, (*worker).conv2InputGrad},
-	{5, (*worker).conv1ActGrad},
-	{3, (*worker).conv1WeightGrad},
-	{4, (*worker).conv1BiasGrad},
-	{5, (*worker).conv1InputGrad},
+	{5, (*worker).conv5ActGrad, "conv5+leaky2"},
+	{3, (*worker).conv5WeightGrad, "conv5+leaky2"},
+	{4, (*worker).conv5BiasGrad, "conv5+leaky2"},
+	{5, (*worker).conv5InputGrad, "conv5+leaky2"},
+	{5, (*worker).conv4ActGrad, "conv4+leaky1"},
+	{3, (*worker).conv4WeightGrad, "conv4+leaky1"},
+	{4, (*worker).conv4BiasGrad, "conv4+leaky1"},
+	{5, (*worker).conv4InputGrad, "conv4+leaky1"},
+	{5, (*worker).conv3ActGrad, "conv3+tanh1"},
+	{3, (*worker).conv3WeightGrad, "conv3+tanh1"},
+	{4, (*worker).conv3BiasGrad, "conv3+tanh1"},
+	{5, (*worker).conv3InputGrad, "conv3+tanh1"},
+	{5, (*worker).conv2ActGrad, "conv2+sigmoid1"},
+	{3, (*worker).conv2WeightGrad, "conv2+sigmoid1"},
+	{4, (*worker).conv2BiasGrad, "conv2+sigmoid1"},
+	{5, (*worker).conv2InputGrad, "conv2+sigmoid1"},
+	{5, (*worker).conv1ActGrad, "conv1+relu1"},
+	{3, (*worker).conv1WeightGrad, "conv1+relu1"},
+	{4, (*worker).conv1BiasGrad, "conv1+relu1"},
+	{5, (*worker).conv1InputGrad, "conv1+relu1"},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer

@@ -27,6 +27,7 @@ package activationsflat
 import (
 	"github.com/cnnc/cnnc/runtime"
 	"math"
+	"time"
 )
 
 // Sizes of one sample, baked in at compile time.
@@ -192,6 +193,35 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 }
 func (m *Model) runPhaseChunk(wi, lo, hi int) {
 	m.cur.ph.run(m.cur.w, m.cur.c, &m.scratch[wi], lo, hi)
+}
+
+// ProfileN runs one sample (the first InputSize values of x) forward and, when
+// dy is not nil, backward, phase by phase with the model's threads, and reports
+// how long each phase took, named by its layer. It is for benchmarks: cnnc
+// bench prints its per-layer breakdown.
+func (m *Model) ProfileN(x, dy []float32, report func(layer string, backward bool, d time.Duration)) {
+	var in Input
+	copy(in[:], x)
+	w := m.worker(0)
+	w.load(&in)
+	m.single = pass{p: m.params}
+	timed := func(phases []phase, backward bool) {
+		for i := range phases {
+			start := time.Now()
+			m.run(phases[i:i+1], w, &m.single, true)
+			report(phases[i].layer, backward, time.Since(start))
+		}
+	}
+	timed(forwardPhases[:], false)
+	if dy == nil {
+		return
+	}
+	var out Output
+	copy(out[:], dy)
+	m.prepareBackward()
+	w.loadGrad(&out)
+	m.single.sums, m.single.wt = m.gradSums(0), m.wt
+	timed(backwardPhases[:], true)
 }
 
 // prepareBackward brings the transposed conv weights up to date.
@@ -992,34 +1022,35 @@ func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once.
+// workers given different parts can run it at once. layer names its layer.
 type phase struct {
-	n   int
-	run func(*worker, *pass, *runtime.Scratch, int, int)
+	n     int
+	run   func(*worker, *pass, *runtime.Scratch, int, int)
+	layer string
 }
 
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
-	{12, (*worker).fc1Forward},
-	{10, (*worker).fc2Forward},
-	{8, (*worker).fc3Forward},
-	{6, (*worker).fc4Forward},
+	{12, (*worker).fc1Forward, "fc1+leaky1"},
+	{10, (*worker).fc2Forward, "fc2+relu1"},
+	{8, (*worker).fc3Forward, "fc3+leaky2"},
+	{6, (*worker).fc4Forward, "fc4+sigmoid1"},
 }
 
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
-	{1, (*worker).fc4ActGrad},
-	{6, (*worker).fc4WeightGrad},
-	{8, (*worker).fc4InputGrad},
-	{1, (*worker).fc3ActGrad},
-	{8, (*worker).fc3WeightGrad},
-	{10, (*worker).fc3InputGrad},
-	{1, (*worker).fc2ActGrad},
-	{10, (*worker).fc2WeightGrad},
-	{12, (*worker).fc2InputGrad},
-	{1, (*worker).fc1ActGrad},
-	{12, (*worker).fc1WeightGrad},
-	{32, (*worker).fc1InputGrad},
+	{1, (*worker).fc4ActGrad, "fc4+sigmoid1"},
+	{6, (*worker).fc4WeightGrad, "fc4+sigmoid1"},
+	{8, (*worker).fc4InputGrad, "fc4+sigmoid1"},
+	{1, (*worker).fc3ActGrad, "fc3+leaky2"},
+	{8, (*worker).fc3WeightGrad, "fc3+leaky2"},
+	{10, (*worker).fc3InputGrad, "fc3+leaky2"},
+	{1, (*worker).fc2ActGrad, "fc2+relu1"},
+	{10, (*worker).fc2WeightGrad, "fc2+relu1"},
+	{12, (*worker).fc2InputGrad, "fc2+relu1"},
+	{1, (*worker).fc1ActGrad, "fc1+leaky1"},
+	{12, (*worker).fc1WeightGrad, "fc1+leaky1"},
+	{32, (*worker).fc1InputGrad, "fc1+leaky1"},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer

@@ -22,6 +22,7 @@ package fcafterconv
 import (
 	"github.com/cnnc/cnnc/runtime"
 	"math"
+	"time"
 )
 
 // Sizes of one sample, baked in at compile time.
@@ -187,6 +188,35 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 }
 func (m *Model) runPhaseChunk(wi, lo, hi int) {
 	m.cur.ph.run(m.cur.w, m.cur.c, &m.scratch[wi], lo, hi)
+}
+
+// ProfileN runs one sample (the first InputSize values of x) forward and, when
+// dy is not nil, backward, phase by phase with the model's threads, and reports
+// how long each phase took, named by its layer. It is for benchmarks: cnnc
+// bench prints its per-layer breakdown.
+func (m *Model) ProfileN(x, dy []float32, report func(layer string, backward bool, d time.Duration)) {
+	var in Input
+	copy(in[:], x)
+	w := m.worker(0)
+	w.load(&in)
+	m.single = pass{p: m.params}
+	timed := func(phases []phase, backward bool) {
+		for i := range phases {
+			start := time.Now()
+			m.run(phases[i:i+1], w, &m.single, true)
+			report(phases[i].layer, backward, time.Since(start))
+		}
+	}
+	timed(forwardPhases[:], false)
+	if dy == nil {
+		return
+	}
+	var out Output
+	copy(out[:], dy)
+	m.prepareBackward()
+	w.loadGrad(&out)
+	m.single.sums, m.single.wt = m.gradSums(0), m.wt
+	timed(backwardPhases[:], true)
 }
 
 // prepareBackward brings the transposed conv weights up to date.
@@ -915,26 +945,27 @@ func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once.
+// workers given different parts can run it at once. layer names its layer.
 type phase struct {
-	n   int
-	run func(*worker, *pass, *runtime.Scratch, int, int)
+	n     int
+	run   func(*worker, *pass, *runtime.Scratch, int, int)
+	layer string
 }
 
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
-	{5, (*worker).conv1Forward},
-	{6, (*worker).fc1Forward},
+	{5, (*worker).conv1Forward, "conv1"},
+	{6, (*worker).fc1Forward, "fc1+tanh1"},
 }
 
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
-	{1, (*worker).fc1ActGrad},
-	{6, (*worker).fc1WeightGrad},
-	{5, (*worker).fc1InputGrad},
-	{3, (*worker).conv1WeightGrad},
-	{2, (*worker).conv1BiasGrad},
-	{5, (*worker).conv1InputGrad},
+	{1, (*worker).fc1ActGrad, "fc1+tanh1"},
+	{6, (*worker).fc1WeightGrad, "fc1+tanh1"},
+	{5, (*worker).fc1InputGrad, "fc1+tanh1"},
+	{3, (*worker).conv1WeightGrad, "conv1"},
+	{2, (*worker).conv1BiasGrad, "conv1"},
+	{5, (*worker).conv1InputGrad, "conv1"},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer

@@ -23,6 +23,7 @@ package fcstack
 import (
 	"github.com/cnnc/cnnc/runtime"
 	"math"
+	"time"
 )
 
 // Sizes of one sample, baked in at compile time.
@@ -188,6 +189,35 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 }
 func (m *Model) runPhaseChunk(wi, lo, hi int) {
 	m.cur.ph.run(m.cur.w, m.cur.c, &m.scratch[wi], lo, hi)
+}
+
+// ProfileN runs one sample (the first InputSize values of x) forward and, when
+// dy is not nil, backward, phase by phase with the model's threads, and reports
+// how long each phase took, named by its layer. It is for benchmarks: cnnc
+// bench prints its per-layer breakdown.
+func (m *Model) ProfileN(x, dy []float32, report func(layer string, backward bool, d time.Duration)) {
+	var in Input
+	copy(in[:], x)
+	w := m.worker(0)
+	w.load(&in)
+	m.single = pass{p: m.params}
+	timed := func(phases []phase, backward bool) {
+		for i := range phases {
+			start := time.Now()
+			m.run(phases[i:i+1], w, &m.single, true)
+			report(phases[i].layer, backward, time.Since(start))
+		}
+	}
+	timed(forwardPhases[:], false)
+	if dy == nil {
+		return
+	}
+	var out Output
+	copy(out[:], dy)
+	m.prepareBackward()
+	w.loadGrad(&out)
+	m.single.sums, m.single.wt = m.gradSums(0), m.wt
+	timed(backwardPhases[:], true)
 }
 
 // prepareBackward brings the transposed conv weights up to date.
@@ -905,28 +935,29 @@ func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once.
+// workers given different parts can run it at once. layer names its layer.
 type phase struct {
-	n   int
-	run func(*worker, *pass, *runtime.Scratch, int, int)
+	n     int
+	run   func(*worker, *pass, *runtime.Scratch, int, int)
+	layer string
 }
 
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
-	{7, (*worker).fc1Forward},
-	{5, (*worker).fc2Forward},
-	{4, (*worker).fc3Forward},
+	{7, (*worker).fc1Forward, "fc1+sigmoid1"},
+	{5, (*worker).fc2Forward, "fc2"},
+	{4, (*worker).fc3Forward, "fc3"},
 }
 
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
-	{4, (*worker).fc3WeightGrad},
-	{5, (*worker).fc3InputGrad},
-	{5, (*worker).fc2WeightGrad},
-	{7, (*worker).fc2InputGrad},
-	{1, (*worker).fc1ActGrad},
-	{7, (*worker).fc1WeightGrad},
-	{12, (*worker).fc1InputGrad},
+	{4, (*worker).fc3WeightGrad, "fc3"},
+	{5, (*worker).fc3InputGrad, "fc3"},
+	{5, (*worker).fc2WeightGrad, "fc2"},
+	{7, (*worker).fc2InputGrad, "fc2"},
+	{1, (*worker).fc1ActGrad, "fc1+sigmoid1"},
+	{7, (*worker).fc1WeightGrad, "fc1+sigmoid1"},
+	{12, (*worker).fc1InputGrad, "fc1+sigmoid1"},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer

@@ -29,6 +29,7 @@ package lenet
 import (
 	"github.com/cnnc/cnnc/runtime"
 	"math"
+	"time"
 )
 
 // Sizes of one sample, baked in at compile time.
@@ -194,6 +195,35 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 }
 func (m *Model) runPhaseChunk(wi, lo, hi int) {
 	m.cur.ph.run(m.cur.w, m.cur.c, &m.scratch[wi], lo, hi)
+}
+
+// ProfileN runs one sample (the first InputSize values of x) forward and, when
+// dy is not nil, backward, phase by phase with the model's threads, and reports
+// how long each phase took, named by its layer. It is for benchmarks: cnnc
+// bench prints its per-layer breakdown.
+func (m *Model) ProfileN(x, dy []float32, report func(layer string, backward bool, d time.Duration)) {
+	var in Input
+	copy(in[:], x)
+	w := m.worker(0)
+	w.load(&in)
+	m.single = pass{p: m.params}
+	timed := func(phases []phase, backward bool) {
+		for i := range phases {
+			start := time.Now()
+			m.run(phases[i:i+1], w, &m.single, true)
+			report(phases[i].layer, backward, time.Since(start))
+		}
+	}
+	timed(forwardPhases[:], false)
+	if dy == nil {
+		return
+	}
+	var out Output
+	copy(out[:], dy)
+	m.prepareBackward()
+	w.loadGrad(&out)
+	m.single.sums, m.single.wt = m.gradSums(0), m.wt
+	timed(backwardPhases[:], true)
 }
 
 // prepareBackward brings the transposed conv weights up to date.
@@ -1186,41 +1216,42 @@ func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once.
+// workers given different parts can run it at once. layer names its layer.
 type phase struct {
-	n   int
-	run func(*worker, *pass, *runtime.Scratch, int, int)
+	n     int
+	run   func(*worker, *pass, *runtime.Scratch, int, int)
+	layer string
 }
 
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
-	{10, (*worker).conv1Forward},
-	{5, (*worker).meanpool1Forward},
-	{4, (*worker).conv2Forward},
-	{2, (*worker).meanpool2Forward},
-	{16, (*worker).fc1Forward},
-	{10, (*worker).fc2Forward},
-	{1, (*worker).softmax1Forward},
+	{10, (*worker).conv1Forward, "conv1+tanh1"},
+	{5, (*worker).meanpool1Forward, "meanpool1"},
+	{4, (*worker).conv2Forward, "conv2+tanh2"},
+	{2, (*worker).meanpool2Forward, "meanpool2"},
+	{16, (*worker).fc1Forward, "fc1+tanh3"},
+	{10, (*worker).fc2Forward, "fc2"},
+	{1, (*worker).softmax1Forward, "softmax1"},
 }
 
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
-	{1, (*worker).softmax1InputGrad},
-	{10, (*worker).fc2WeightGrad},
-	{16, (*worker).fc2InputGrad},
-	{1, (*worker).fc1ActGrad},
-	{16, (*worker).fc1WeightGrad},
-	{32, (*worker).fc1InputGrad},
-	{8, (*worker).meanpool2InputGrad},
-	{4, (*worker).conv2ActGrad},
-	{2, (*worker).conv2WeightGrad},
-	{8, (*worker).conv2BiasGrad},
-	{5, (*worker).conv2InputGrad},
-	{4, (*worker).meanpool1InputGrad},
-	{10, (*worker).conv1ActGrad},
-	{3, (*worker).conv1WeightGrad},
-	{4, (*worker).conv1BiasGrad},
-	{12, (*worker).conv1InputGrad},
+	{1, (*worker).softmax1InputGrad, "softmax1"},
+	{10, (*worker).fc2WeightGrad, "fc2"},
+	{16, (*worker).fc2InputGrad, "fc2"},
+	{1, (*worker).fc1ActGrad, "fc1+tanh3"},
+	{16, (*worker).fc1WeightGrad, "fc1+tanh3"},
+	{32, (*worker).fc1InputGrad, "fc1+tanh3"},
+	{8, (*worker).meanpool2InputGrad, "meanpool2"},
+	{4, (*worker).conv2ActGrad, "conv2+tanh2"},
+	{2, (*worker).conv2WeightGrad, "conv2+tanh2"},
+	{8, (*worker).conv2BiasGrad, "conv2+tanh2"},
+	{5, (*worker).conv2InputGrad, "conv2+tanh2"},
+	{4, (*worker).meanpool1InputGrad, "meanpool1"},
+	{10, (*worker).conv1ActGrad, "conv1+tanh1"},
+	{3, (*worker).conv1WeightGrad, "conv1+tanh1"},
+	{4, (*worker).conv1BiasGrad, "conv1+tanh1"},
+	{12, (*worker).conv1InputGrad, "conv1+tanh1"},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer

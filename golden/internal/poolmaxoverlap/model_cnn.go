@@ -20,7 +20,10 @@
 // A Model is not safe for concurrent use; its batch methods use every core.
 package poolmaxoverlap
 
-import "github.com/cnnc/cnnc/runtime"
+import (
+	"github.com/cnnc/cnnc/runtime"
+	"time"
+)
 
 // Sizes of one sample, baked in at compile time.
 const (
@@ -186,6 +189,35 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 }
 func (m *Model) runPhaseChunk(wi, lo, hi int) {
 	m.cur.ph.run(m.cur.w, m.cur.c, &m.scratch[wi], lo, hi)
+}
+
+// ProfileN runs one sample (the first InputSize values of x) forward and, when
+// dy is not nil, backward, phase by phase with the model's threads, and reports
+// how long each phase took, named by its layer. It is for benchmarks: cnnc
+// bench prints its per-layer breakdown.
+func (m *Model) ProfileN(x, dy []float32, report func(layer string, backward bool, d time.Duration)) {
+	var in Input
+	copy(in[:], x)
+	w := m.worker(0)
+	w.load(&in)
+	m.single = pass{p: m.params}
+	timed := func(phases []phase, backward bool) {
+		for i := range phases {
+			start := time.Now()
+			m.run(phases[i:i+1], w, &m.single, true)
+			report(phases[i].layer, backward, time.Since(start))
+		}
+	}
+	timed(forwardPhases[:], false)
+	if dy == nil {
+		return
+	}
+	var out Output
+	copy(out[:], dy)
+	m.prepareBackward()
+	w.loadGrad(&out)
+	m.single.sums, m.single.wt = m.gradSums(0), m.wt
+	timed(backwardPhases[:], true)
 }
 
 // prepareBackward brings the transposed conv weights up to date.
@@ -997,29 +1029,30 @@ func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once.
+// workers given different parts can run it at once. layer names its layer.
 type phase struct {
-	n   int
-	run func(*worker, *pass, *runtime.Scratch, int, int)
+	n     int
+	run   func(*worker, *pass, *runtime.Scratch, int, int)
+	layer string
 }
 
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
-	{9, (*worker).conv1Forward},
-	{4, (*worker).maxpool1Forward},
-	{3, (*worker).conv2Forward},
+	{9, (*worker).conv1Forward, "conv1"},
+	{4, (*worker).maxpool1Forward, "maxpool1+leaky1"},
+	{3, (*worker).conv2Forward, "conv2"},
 }
 
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
-	{2, (*worker).conv2WeightGrad},
-	{2, (*worker).conv2BiasGrad},
-	{4, (*worker).conv2InputGrad},
-	{4, (*worker).maxpool1ActGrad},
-	{3, (*worker).maxpool1InputGrad},
-	{3, (*worker).conv1WeightGrad},
-	{3, (*worker).conv1BiasGrad},
-	{9, (*worker).conv1InputGrad},
+	{2, (*worker).conv2WeightGrad, "conv2"},
+	{2, (*worker).conv2BiasGrad, "conv2"},
+	{4, (*worker).conv2InputGrad, "conv2"},
+	{4, (*worker).maxpool1ActGrad, "maxpool1+leaky1"},
+	{3, (*worker).maxpool1InputGrad, "maxpool1+leaky1"},
+	{3, (*worker).conv1WeightGrad, "conv1"},
+	{3, (*worker).conv1BiasGrad, "conv1"},
+	{9, (*worker).conv1InputGrad, "conv1"},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer

@@ -1,0 +1,97 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/cnnc/cnnc/compiler"
+	"github.com/cnnc/cnnc/gen"
+	"github.com/cnnc/cnnc/runtime/runner"
+)
+
+const benchDoc = `Bench builds the model's generated code the fast way the toolchain allows
+(Go's SIMD experiment on amd64: AVX-512 or AVX2 kernels chosen at run time,
+else portable code) and times it: the median time of a forward pass and, with
+--backward, of forward+backward over a batch, their GFLOP/s (2 flops a
+multiply-add; forward+backward counts 3 times the forward work), allocations
+per run, and one sample's time layer by layer. --kernels chooses a lesser
+path (avx2 or portable) for comparisons. With --format json it prints one
+object with forward_ms, forward_backward_ms, batch, threads, path and more.`
+
+func runBench(e *env, args []string) int {
+	fs := newFlags(e, "bench", "[--batch N] [--threads N] [--runs N] [--backward] [--kernels K] [--format text|json] FILE", benchDoc)
+	var o runner.BenchOptions
+	o.Flags(fs)
+	kernels := fs.String("kernels", "", "force the `kernels`: avx512, avx2 or portable (default: the best the CPU has)")
+	files, status, ok := parseFlags(fs, args)
+	if !ok {
+		return status
+	}
+	if len(files) != 1 {
+		fmt.Fprintf(e.stderr, "cnnc bench: want exactly one model file, got %d\n", len(files))
+		return exitUsage
+	}
+	if o.Batch < 1 || o.Threads < 1 || o.Runs < 1 || (o.Format != "text" && o.Format != "json") {
+		fmt.Fprintf(e.stderr, "cnnc bench: --batch, --threads and --runs must be at least 1, --format text or json\n")
+		return exitUsage
+	}
+	switch *kernels {
+	case "", "avx512", "avx2", "portable":
+	default:
+		fmt.Fprintf(e.stderr, "cnnc bench: unknown kernels %q (want avx512, avx2 or portable)\n", *kernels)
+		return exitUsage
+	}
+	net, status := e.loadNet("bench", files[0])
+	if net == nil {
+		return status
+	}
+	p, err := buildProgram(net, filepath.Base(files[0]), benchMain(net))
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cnnc bench: %v\n", err)
+		return exitUsage
+	}
+	defer p.remove()
+	cmd := exec.Command(p.bin, "-batch", fmt.Sprint(o.Batch), "-threads", fmt.Sprint(o.Threads),
+		"-runs", fmt.Sprint(o.Runs), fmt.Sprintf("-backward=%v", o.Backward), "-format", o.Format)
+	cmd.Env = os.Environ()
+	if *kernels != "" {
+		cmd.Env = append(cmd.Env, "CNNC_KERNELS="+*kernels)
+	}
+	cmd.Stdout, cmd.Stderr = e.stdout, e.stderr
+	if err := cmd.Run(); err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode()
+		}
+		fmt.Fprintf(e.stderr, "cnnc bench: %v\n", err)
+		return exitUsage
+	}
+	return exitOK
+}
+
+// benchMain writes the main of the benchmark program: runner.BenchMain with
+// the model's constructor and multiply-adds.
+func benchMain(net *compiler.Net) func(*jen.File) {
+	const runnerPath = "github.com/cnnc/cnnc/runtime/runner"
+	const model = "cnncprog/model"
+	return func(f *jen.File) {
+		macs := jen.Dict{}
+		for _, l := range net.Layers {
+			macs[jen.Lit(l.Name)] = jen.Lit(int(l.MACs))
+		}
+		f.Func().Id("main").Params().Block(
+			jen.Id("m").Op(":=").Qual(runnerPath, "Model").Values(jen.Dict{
+				jen.Id("Name"):      jen.Lit(net.Name),
+				jen.Id("MACs"):      jen.Lit(int(net.Costs().MACs)),
+				jen.Id("LayerMACs"): jen.Map(jen.String()).Int64().Values(macs),
+				jen.Id("New"): jen.Func().Params(jen.Id("seed").Uint64()).Qual(gen.RuntimePath, "Network").Block(
+					jen.Return(jen.Qual(model, "New").Call(jen.Id("seed"))),
+				),
+			}),
+			jen.Qual("os", "Exit").Call(jen.Qual(runnerPath, "BenchMain").Call(jen.Id("m"), jen.Qual("os", "Args").Index(jen.Lit(1).Op(":")), jen.Qual("os", "Stdout"), jen.Qual("os", "Stderr"))),
+		)
+	}
+}

@@ -1,0 +1,247 @@
+package runner
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	goruntime "runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/cnnc/cnnc/runtime"
+)
+
+// BenchOptions are the flags of cnnc bench that reach the program.
+type BenchOptions struct {
+	Batch, Threads, Runs int
+	Backward             bool
+	Format               string
+}
+
+// Flags registers the options on fs.
+func (o *BenchOptions) Flags(fs *flag.FlagSet) {
+	fs.IntVar(&o.Batch, "batch", 1, "samples per pass `N`")
+	fs.IntVar(&o.Threads, "threads", goruntime.GOMAXPROCS(0), "workers `N`")
+	fs.IntVar(&o.Runs, "runs", 10, "timed runs `N` of each pass (the median is reported)")
+	fs.BoolVar(&o.Backward, "backward", false, "also time forward+backward")
+	fs.StringVar(&o.Format, "format", "text", "output `format`: text or json")
+}
+
+// Model describes the benchmarked network to BenchMain.
+type Model struct {
+	Name string
+	// MACs is the multiply-adds of one sample's forward pass; LayerMACs
+	// those of each layer, by name ("conv1").
+	MACs      int64
+	LayerMACs map[string]int64
+	New       func(seed uint64) runtime.Network
+}
+
+// profiler is what generated models offer benchmarks: one sample run phase
+// by phase, each timed and named by its layer.
+type profiler interface {
+	ProfileN(x, dy []float32, report func(layer string, backward bool, d time.Duration))
+}
+
+// Timing is a median and the spread of a timed pass.
+type Timing struct {
+	Median, Min, Max time.Duration
+}
+
+func timing(ds []time.Duration) Timing {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return Timing{Median: s[len(s)/2], Min: s[0], Max: s[len(s)-1]}
+}
+
+// LayerTiming is one layer's share of a pass, from a profile of one sample.
+type LayerTiming struct {
+	Name              string  `json:"name"`
+	MACs              int64   `json:"macs"`
+	ForwardMS         float64 `json:"forward_ms"`
+	BackwardMS        float64 `json:"backward_ms,omitempty"`
+	ForwardGFLOPS     float64 `json:"forward_gflops,omitempty"`
+	BackwardGFLOPS    float64 `json:"backward_gflops,omitempty"`
+	forward, backward []time.Duration
+}
+
+// BenchResult is what cnnc bench reports (its JSON form).
+type BenchResult struct {
+	Model                 string        `json:"model"`
+	Path                  string        `json:"path"`
+	Batch                 int           `json:"batch"`
+	Threads               int           `json:"threads"`
+	Runs                  int           `json:"runs"`
+	ForwardMS             float64       `json:"forward_ms"`
+	ForwardMinMS          float64       `json:"forward_min_ms"`
+	ForwardMaxMS          float64       `json:"forward_max_ms"`
+	ForwardGFLOPS         float64       `json:"forward_gflops"`
+	ForwardBackwardMS     float64       `json:"forward_backward_ms,omitempty"`
+	ForwardBackwardMinMS  float64       `json:"forward_backward_min_ms,omitempty"`
+	ForwardBackwardMaxMS  float64       `json:"forward_backward_max_ms,omitempty"`
+	ForwardBackwardGFLOPS float64       `json:"forward_backward_gflops,omitempty"`
+	AllocsPerRun          float64       `json:"allocs_per_run"`
+	Layers                []LayerTiming `json:"layers"`
+}
+
+func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
+
+func gflops(macs int64, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return 2 * float64(macs) / d.Seconds() / 1e9
+}
+
+// BenchMain is the main function of the programs cnnc bench builds: it
+// parses args as BenchOptions and times the model.
+func BenchMain(m Model, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("cnnc bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o BenchOptions
+	o.Flags(fs)
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if o.Batch < 1 || o.Threads < 1 || o.Runs < 1 || (o.Format != "text" && o.Format != "json") {
+		fmt.Fprintf(stderr, "cnnc bench: --batch, --threads and --runs must be at least 1, --format text or json\n")
+		return exitUsage
+	}
+	res := Bench(m, o)
+	if o.Format == "json" {
+		b, _ := json.MarshalIndent(res, "", "  ")
+		fmt.Fprintf(stdout, "%s\n", b)
+		return exitOK
+	}
+	writeBench(stdout, res, o.Backward)
+	return exitOK
+}
+
+// Bench times m as o says: whole passes over a batch, then one sample layer
+// by layer.
+func Bench(m Model, o BenchOptions) BenchResult {
+	net := m.New(1)
+	net.SetThreads(o.Threads)
+	in, out := net.Sizes()
+	r := runtime.NewRand(7)
+	x, dy := make([]float32, o.Batch*in), make([]float32, o.Batch*out)
+	for i := range x {
+		x[i] = float32(r.Normal())
+	}
+	for i := range dy {
+		dy[i] = float32(r.Normal())
+	}
+	y := make([]float32, o.Batch*out)
+	res := BenchResult{Model: m.Name, Path: runtime.Kernels(), Batch: o.Batch, Threads: o.Threads, Runs: o.Runs}
+
+	var mallocs uint64
+	passes := 0
+	timeRuns := func(f func()) Timing {
+		f() // warm up: first use allocates buffers
+		var before, after goruntime.MemStats
+		goruntime.ReadMemStats(&before)
+		ds := make([]time.Duration, o.Runs)
+		for i := range ds {
+			start := time.Now()
+			f()
+			ds[i] = time.Since(start)
+		}
+		goruntime.ReadMemStats(&after)
+		mallocs += after.Mallocs - before.Mallocs
+		passes += o.Runs
+		return timing(ds)
+	}
+	fwd := timeRuns(func() { net.ForwardN(x, y) })
+	res.ForwardMS, res.ForwardMinMS, res.ForwardMaxMS = ms(fwd.Median), ms(fwd.Min), ms(fwd.Max)
+	res.ForwardGFLOPS = gflops(m.MACs*int64(o.Batch), fwd.Median)
+	if o.Backward {
+		fb := timeRuns(func() { net.ForwardBackwardN(x, dy, nil, nil) })
+		res.ForwardBackwardMS, res.ForwardBackwardMinMS, res.ForwardBackwardMaxMS = ms(fb.Median), ms(fb.Min), ms(fb.Max)
+		res.ForwardBackwardGFLOPS = gflops(3*m.MACs*int64(o.Batch), fb.Median)
+	}
+	res.AllocsPerRun = float64(mallocs) / float64(passes)
+	res.Layers = profile(m, net, x[:in], dy[:out], o)
+	return res
+}
+
+// profile times one sample layer by layer, o.Runs times, and keeps each
+// layer's median.
+func profile(m Model, net runtime.Network, x, dy []float32, o BenchOptions) []LayerTiming {
+	p, ok := net.(profiler)
+	if !ok {
+		return nil
+	}
+	var layers []LayerTiming
+	index := map[string]int{}
+	var d []float32
+	if o.Backward {
+		d = dy
+	}
+	for run := 0; run <= o.Runs; run++ {
+		seen := map[string]time.Duration{}
+		seenBack := map[string]time.Duration{}
+		p.ProfileN(x, d, func(layer string, backward bool, t time.Duration) {
+			if _, ok := index[layer]; !ok {
+				index[layer] = len(layers)
+				first, _, _ := strings.Cut(layer, "+")
+				layers = append(layers, LayerTiming{Name: layer, MACs: m.LayerMACs[first]})
+			}
+			if backward {
+				seenBack[layer] += t
+			} else {
+				seen[layer] += t
+			}
+		})
+		if run == 0 {
+			continue // warm-up
+		}
+		for name, i := range index {
+			layers[i].forward = append(layers[i].forward, seen[name])
+			layers[i].backward = append(layers[i].backward, seenBack[name])
+		}
+	}
+	for i := range layers {
+		l := &layers[i]
+		f, b := timing(l.forward).Median, timing(l.backward).Median
+		l.ForwardMS, l.BackwardMS = ms(f), ms(b)
+		l.ForwardGFLOPS = gflops(l.MACs, f)
+		if o.Backward {
+			l.BackwardGFLOPS = gflops(2*l.MACs, b)
+		}
+	}
+	return layers
+}
+
+func writeBench(w io.Writer, r BenchResult, backward bool) {
+	fmt.Fprintf(w, "model %s, batch %d, threads %d, kernels %s, %d runs\n\n", r.Model, r.Batch, r.Threads, r.Path, r.Runs)
+	fmt.Fprintf(w, "forward           %9.2f ms (min %.2f, max %.2f)  %7.1f GFLOP/s\n", r.ForwardMS, r.ForwardMinMS, r.ForwardMaxMS, r.ForwardGFLOPS)
+	if backward {
+		fmt.Fprintf(w, "forward+backward  %9.2f ms (min %.2f, max %.2f)  %7.1f GFLOP/s\n", r.ForwardBackwardMS, r.ForwardBackwardMinMS, r.ForwardBackwardMaxMS, r.ForwardBackwardGFLOPS)
+	}
+	fmt.Fprintf(w, "allocations per run: %g\n", r.AllocsPerRun)
+	if len(r.Layers) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\none sample, layer by layer (medians):\n")
+	fmt.Fprintf(w, "%-20s %12s %9s", "layer", "forward ms", "GFLOP/s")
+	if backward {
+		fmt.Fprintf(w, " %12s %9s", "backward ms", "GFLOP/s")
+	}
+	fmt.Fprintln(w)
+	for _, l := range r.Layers {
+		fmt.Fprintf(w, "%-20s %12.3f %9s", l.Name, l.ForwardMS, gf(l.ForwardGFLOPS))
+		if backward {
+			fmt.Fprintf(w, " %12.3f %9s", l.BackwardMS, gf(l.BackwardGFLOPS))
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+func gf(v float64) string {
+	if v == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%.1f", v)
+}
