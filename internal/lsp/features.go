@@ -70,14 +70,15 @@ const maxHoverRows = 16
 // hover describes the statement under the cursor: for a layer, each layer
 // it became (one per copy of its repeat blocks) with input and output
 // shapes, parameters and multiply-adds; for the input, the whole network;
-// for a repeat, the layers of all its copies. It returns nil (no hover)
+// for a repeat, the layers of all its copies; and the statement's errors
+// and warnings. It returns nil (no hover)
 // elsewhere and for a file whose shapes are unknown.
 func (s *Server) hover(p positionParams) *hoverResult {
 	d := s.docs[p.TextDocument.URI]
 	if d == nil {
 		return nil
 	}
-	net, _ := d.check()
+	net, diags := d.check()
 	if net == nil {
 		return nil
 	}
@@ -106,6 +107,11 @@ func (s *Server) hover(p positionParams) *hoverResult {
 		fmt.Fprintf(&b, "%s parameters, %s multiply-adds per image.\n", compiler.BigCount(params), macs(ops))
 	default:
 		layerTable(&b, net, pos)
+	}
+	for _, c := range diags {
+		if c.Pos.Line == pos.Line && c.Pos.Column == pos.Column {
+			fmt.Fprintf(&b, "\n**%s**: %s\n", c.Severity, c.Message)
+		}
 	}
 	h := &hoverResult{Range: d.text.rangeAt(pos.Line, pos.Column)}
 	h.Contents.Kind, h.Contents.Value = "markdown", b.String()

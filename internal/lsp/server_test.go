@@ -333,7 +333,8 @@ func TestHover(t *testing.T) {
 	// A broken file: hover still works up to the failing layer, and the
 	// failing layer says so.
 	open(c, uri+"2", "input 3x3x1\nconv 3x3x1\npool max 2x2\n")
-	if got := hoverText(t, c, uri+"2", 2, 0); !strings.Contains(got, "| (error) | 1x1x1 | error |") {
+	if got := hoverText(t, c, uri+"2", 2, 0); !strings.Contains(got, "| (error) | 1x1x1 | error |") ||
+		!strings.Contains(got, "**error**: pool max 2x2 on 1x1x1:") {
 		t.Errorf("hover on the failing layer: %q", got)
 	}
 	c.finish(true, nil)
