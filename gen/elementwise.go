@@ -50,6 +50,11 @@ func fusedActivationRows(g *jen.Group, s *step) {
 // fusedDerivative emits the activation's derivative applied to the gradient
 // of s's output, rows [lo, hi), from s's output values.
 func fusedDerivative(g *jen.Group, s *step) {
+	if s.Act.Kind == compiler.ReLU {
+		rowsLoop(g, []run{{s.Out.F, buf(s.Out), "out"}, {s.Out.G, grad(s.Out), "d"}},
+			rt("ReLUGrad").Call(jen.Id("d"), jen.Id("out")))
+		return
+	}
 	rowsLoop(g, []run{{s.Out.F, buf(s.Out), "out"}, {s.Out.G, grad(s.Out), "d"}},
 		jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id("out")).Block(
 			derive(s.Act, jen.Id("d").Index(jen.Id("i")), jen.Id("v")),

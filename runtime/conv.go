@@ -82,14 +82,11 @@ func (g *ConvGeom) checkGrad(fn string, dw, in, dout []float32) {
 
 // ConvBiasGrad adds Σ_{y, x} dout[y][x][k] to db[k] for k in [k0, k1).
 func ConvBiasGrad(g *ConvGeom, db, dout []float32, k0, k1 int) {
+	d := db[k0:k1]
 	for y := range g.OH {
 		row := dout[g.DOutOff+y*g.DOutRow:]
 		for x := range g.OW {
-			px := row[x*g.K+k0 : x*g.K+k1]
-			d := db[k0:k1]
-			for k, v := range px {
-				d[k] += v
-			}
+			kernels.addTo(d, row[x*g.K+k0:x*g.K+k1])
 		}
 	}
 }

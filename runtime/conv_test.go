@@ -298,3 +298,40 @@ func TestDotAxpy(t *testing.T) {
 		}
 	})
 }
+
+func TestMaxPoolAndReLUGrad(t *testing.T) {
+	eachKernelSet(t, func(t *testing.T) {
+		r := NewRand(3)
+		for _, c := range []int{16, 32, 5} {
+			g := &PoolGeom{C: c, H: 7, W: 6, InRow: 6 * c, OH: 4, OW: 3, OutRow: 3 * c, FH: 3, FW: 2, SH: 2, SW: 2, PH: 1, PW: 0,
+				DInRow: 8 * c, DInOff: 8*c + c, DOutRow: 3 * c}
+			in := randSlice(r, 7*6*c)
+			in[5] = in[5+c] // a tie: the first wins
+			out, idx := make([]float32, 4*3*c), make([]int32, 4*3*c)
+			MaxPoolForward(g, out, idx, in, 0, 4)
+			saved := kernels
+			kernels = &portableKernels
+			wantOut, wantIdx := make([]float32, len(out)), make([]int32, len(idx))
+			MaxPoolForward(g, wantOut, wantIdx, in, 0, 4)
+			kernels = saved
+			for i := range out {
+				if out[i] != wantOut[i] || idx[i] != wantIdx[i] {
+					t.Fatalf("c=%d: [%d] = %v@%d, want %v@%d", c, i, out[i], idx[i], wantOut[i], wantIdx[i])
+				}
+			}
+		}
+		d, y := randSlice(r, 37), randSlice(r, 37)
+		want := append([]float32(nil), d...)
+		for i := range y {
+			if y[i] <= 0 {
+				want[i] = 0
+			}
+		}
+		ReLUGrad(d, y)
+		for i := range d {
+			if d[i] != want[i] {
+				t.Fatalf("ReLUGrad[%d] = %v, want %v", i, d[i], want[i])
+			}
+		}
+	})
+}

@@ -11,15 +11,22 @@ type kernelSet struct {
 	convWeightGrad func(g *ConvGeom, s *Scratch, dw, in, dout []float32, u0, u1 int)
 	dot            func(x, y []float32) float32
 	axpy           func(alpha float32, x, y []float32)
+	maxPoolForward func(g *PoolGeom, out []float32, idx []int32, in []float32, y0, y1 int)
+	reluGrad       func(d, y []float32)
+	addTo          func(acc, x []float32)
 }
 
 // kernels is the implementation in use; SIMD builds replace it at init.
 var kernels = &portableKernels
 
-// simdKernels lists the SIMD implementations this build has, best first,
-// each with whether the CPU supports it; filled in by SIMD builds.
-var simdKernels []struct {
+// simdKernels lists the SIMD implementations this build has, each with its
+// rank (higher is faster) and whether the CPU supports it; SIMD builds fill
+// it in at init.
+var simdKernels []simdSet
+
+type simdSet struct {
 	set       *kernelSet
+	rank      int
 	supported bool
 }
 
@@ -36,10 +43,14 @@ func choose(name string) {
 	if name == "portable" {
 		return
 	}
+	best := -1
 	for _, k := range simdKernels {
-		if k.supported && (name == "" || name == k.set.name) {
+		if k.supported && name == k.set.name {
 			kernels = k.set
 			return
+		}
+		if k.supported && k.rank > best {
+			kernels, best = k.set, k.rank
 		}
 	}
 }
@@ -69,3 +80,9 @@ func Dot(x, y []float32) float32 { return kernels.dot(x, y[:len(x)]) }
 
 // Axpy adds alpha·x to y, value by value; y must be at least as long as x.
 func Axpy(alpha float32, x, y []float32) { kernels.axpy(alpha, x, y[:len(x)]) }
+
+// ReLUGrad multiplies the gradient d by relu's derivative, known from relu's
+// output y: d[i] becomes 0 where y[i] <= 0 (where the input was not
+// positive), as PyTorch's threshold_backward does. y must be at least as
+// long as d.
+func ReLUGrad(d, y []float32) { kernels.reluGrad(d, y[:len(d)]) }

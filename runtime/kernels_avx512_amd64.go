@@ -20,13 +20,13 @@ var avx512Kernels = kernelSet{
 	convWeightGrad: convWeightGradAVX512,
 	dot:            dotAVX512,
 	axpy:           axpyAVX512,
+	maxPoolForward: maxPoolForwardAVX512,
+	reluGrad:       reluGradAVX512,
+	addTo:          addToAVX512,
 }
 
 func init() {
-	simdKernels = append(simdKernels, struct {
-		set       *kernelSet
-		supported bool
-	}{&avx512Kernels, archsimd.X86.AVX512()})
+	simdKernels = append(simdKernels, simdSet{&avx512Kernels, 2, archsimd.X86.AVX512()})
 	choose(getenvKernels())
 }
 
@@ -469,5 +469,67 @@ func axpyAVX512(alpha float32, x, y []float32) {
 		// The tail too goes through the fused multiply-add, so that a value
 		// is rounded the same whichever part of a split range it falls in.
 		a.MulAdd(archsimd.LoadFloat32x16SlicePart(x[i:]), archsimd.LoadFloat32x16SlicePart(y[i:])).StoreSlicePart(y[i:n])
+	}
+}
+
+var iota16 = [16]int32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
+
+// maxPoolForwardAVX512 takes 16 channels at a time; each lane follows the
+// portable rule: a value replaces the maximum when it is larger or NaN.
+func maxPoolForwardAVX512(g *PoolGeom, out []float32, idx []int32, in []float32, y0, y1 int) {
+	if g.C%16 != 0 {
+		maxPoolForwardPortable(g, out, idx, in, y0, y1)
+		return
+	}
+	iota := archsimd.LoadInt32x16(&iota16)
+	for y := y0; y < y1; y++ {
+		ylo, yhi := max(y*g.SH-g.PH, 0), min(y*g.SH-g.PH+g.FH, g.H)
+		for x := range g.OW {
+			xlo, xhi := max(x*g.SW-g.PW, 0), min(x*g.SW-g.PW+g.FW, g.W)
+			o := g.OutOff + y*g.OutRow + x*g.C
+			ix := (y*g.OW + x) * g.C
+			for c := 0; c < g.C; c += 16 {
+				first := g.InOff + ylo*g.InRow + xlo*g.C + c
+				best := ld16(at(in, first))
+				where := archsimd.BroadcastInt32x16(int32(g.DInOff + ylo*g.DInRow + xlo*g.C + c)).Add(iota)
+				for i := ylo; i < yhi; i++ {
+					for j := xlo; j < xhi; j++ {
+						v := ld16(at(in, g.InOff+i*g.InRow+j*g.C+c))
+						m := v.Greater(best).Or(v.IsNaN())
+						best = v.Merge(best, m)
+						cand := archsimd.BroadcastInt32x16(int32(g.DInOff + i*g.DInRow + j*g.C + c)).Add(iota)
+						where = cand.Merge(where, m)
+					}
+				}
+				st16(best, at(out, o+c))
+				where.Store((*[16]int32)(unsafe.Pointer(&idx[ix+c])))
+			}
+		}
+	}
+}
+
+func reluGradAVX512(d, y []float32) {
+	var z f16
+	n := len(d)
+	i := 0
+	for ; i+16 <= n; i += 16 {
+		m := ld16(at(y, i)).LessEqual(z)
+		st16(z.Merge(ld16(at(d, i)), m), at(d, i))
+	}
+	for ; i < n; i++ {
+		if y[i] <= 0 {
+			d[i] = 0
+		}
+	}
+}
+
+func addToAVX512(acc, x []float32) {
+	n := len(x)
+	i := 0
+	for ; i+16 <= n; i += 16 {
+		st16(ld16(at(acc, i)).Add(ld16(at(x, i))), at(acc, i))
+	}
+	for ; i < n; i++ {
+		acc[i] += x[i]
 	}
 }

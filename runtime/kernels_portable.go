@@ -16,6 +16,19 @@ var portableKernels = kernelSet{
 	axpy: func(alpha float32, x, y []float32) {
 		blas32.Axpy(alpha, blas32.Vector{N: len(x), Inc: 1, Data: x}, blas32.Vector{N: len(x), Inc: 1, Data: y})
 	},
+	maxPoolForward: maxPoolForwardPortable,
+	reluGrad: func(d, y []float32) {
+		for i, v := range y {
+			if v <= 0 {
+				d[i] = 0
+			}
+		}
+	},
+	addTo: func(acc, x []float32) {
+		for i, v := range x {
+			acc[i] += v
+		}
+	},
 }
 
 var sgemm gonumblas.Implementation

@@ -21,6 +21,10 @@ type PoolGeom struct {
 // number, as PyTorch's kernel does. idx[(y·OW+x)·C+c] receives the offset,
 // in the input gradient's buffer, of the value chosen.
 func MaxPoolForward(g *PoolGeom, out []float32, idx []int32, in []float32, y0, y1 int) {
+	kernels.maxPoolForward(g, out, idx, in, y0, y1)
+}
+
+func maxPoolForwardPortable(g *PoolGeom, out []float32, idx []int32, in []float32, y0, y1 int) {
 	for y := y0; y < y1; y++ {
 		ylo, yhi := max(y*g.SH-g.PH, 0), min(y*g.SH-g.PH+g.FH, g.H)
 		for x := range g.OW {

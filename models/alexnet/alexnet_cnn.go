@@ -1434,11 +1434,7 @@ func (w *worker) fc2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x11[y*4096:][:4096:4096]
 		d := w.back.d11[y*4096:][:4096:4096]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -1469,11 +1465,7 @@ func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x9[y*4096:][:4096:4096]
 		d := w.back.d9[y*4096:][:4096:4096]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -1497,11 +1489,7 @@ func (w *worker) conv5ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x7[y*3328:][:3328:3328]
 		d := w.back.d7[y*3840+4096:][:3328:3328]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -1525,11 +1513,7 @@ func (w *worker) conv4ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x6[y*5760+6144:][:4992:4992]
 		d := w.back.d6[y*5760+6144:][:4992:4992]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -1553,11 +1537,7 @@ func (w *worker) conv3ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x5[y*5760+6144:][:4992:4992]
 		d := w.back.d5[y*5760+6144:][:4992:4992]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -1586,11 +1566,7 @@ func (w *worker) conv2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x3[y*6912:][:6912:6912]
 		d := w.back.d3[y*7936+16384:][:6912:6912]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -1619,11 +1595,7 @@ func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x1[y*5280:][:5280:5280]
 		d := w.back.d1[y*5280:][:5280:5280]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 

@@ -2028,11 +2028,7 @@ func (w *worker) fc2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x21[y*4096:][:4096:4096]
 		d := w.back.d21[y*4096:][:4096:4096]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2063,11 +2059,7 @@ func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x19[y*4096:][:4096:4096]
 		d := w.back.d19[y*4096:][:4096:4096]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2091,11 +2083,7 @@ func (w *worker) conv13ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x17[y*7168:][:7168:7168]
 		d := w.back.d17[y*8192+8704:][:7168:7168]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2119,11 +2107,7 @@ func (w *worker) conv12ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x16[y*8192+8704:][:7168:7168]
 		d := w.back.d16[y*8192+8704:][:7168:7168]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2147,11 +2131,7 @@ func (w *worker) conv11ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x15[y*8192+8704:][:7168:7168]
 		d := w.back.d15[y*8192+8704:][:7168:7168]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2180,11 +2160,7 @@ func (w *worker) conv10ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x13[y*14336:][:14336:14336]
 		d := w.back.d13[y*15360+15872:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2208,11 +2184,7 @@ func (w *worker) conv9ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x12[y*15360+15872:][:14336:14336]
 		d := w.back.d12[y*15360+15872:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2236,11 +2208,7 @@ func (w *worker) conv8ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x11[y*15360+15872:][:14336:14336]
 		d := w.back.d11[y*15360+15872:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2269,11 +2237,7 @@ func (w *worker) conv7ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x9[y*14336:][:14336:14336]
 		d := w.back.d9[y*14848+15104:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2297,11 +2261,7 @@ func (w *worker) conv6ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x8[y*14848+15104:][:14336:14336]
 		d := w.back.d8[y*14848+15104:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2325,11 +2285,7 @@ func (w *worker) conv5ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x7[y*14848+15104:][:14336:14336]
 		d := w.back.d7[y*14848+15104:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2358,11 +2314,7 @@ func (w *worker) conv4ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x5[y*14336:][:14336:14336]
 		d := w.back.d5[y*14592+14720:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2386,11 +2338,7 @@ func (w *worker) conv3ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x4[y*14592+14720:][:14336:14336]
 		d := w.back.d4[y*14592+14720:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2419,11 +2367,7 @@ func (w *worker) conv2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x2[y*14336:][:14336:14336]
 		d := w.back.d2[y*14464+14528:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2447,11 +2391,7 @@ func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x1[y*14464+14528:][:14336:14336]
 		d := w.back.d1[y*14464+14528:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 

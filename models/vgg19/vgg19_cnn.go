@@ -2220,11 +2220,7 @@ func (w *worker) fc2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x24[y*4096:][:4096:4096]
 		d := w.back.d24[y*4096:][:4096:4096]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2255,11 +2251,7 @@ func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x22[y*4096:][:4096:4096]
 		d := w.back.d22[y*4096:][:4096:4096]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2283,11 +2275,7 @@ func (w *worker) conv16ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x20[y*7168:][:7168:7168]
 		d := w.back.d20[y*8192+8704:][:7168:7168]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2311,11 +2299,7 @@ func (w *worker) conv15ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x19[y*8192+8704:][:7168:7168]
 		d := w.back.d19[y*8192+8704:][:7168:7168]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2339,11 +2323,7 @@ func (w *worker) conv14ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x18[y*8192+8704:][:7168:7168]
 		d := w.back.d18[y*8192+8704:][:7168:7168]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2367,11 +2347,7 @@ func (w *worker) conv13ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x17[y*8192+8704:][:7168:7168]
 		d := w.back.d17[y*8192+8704:][:7168:7168]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2400,11 +2376,7 @@ func (w *worker) conv12ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x15[y*14336:][:14336:14336]
 		d := w.back.d15[y*15360+15872:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2428,11 +2400,7 @@ func (w *worker) conv11ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x14[y*15360+15872:][:14336:14336]
 		d := w.back.d14[y*15360+15872:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2456,11 +2424,7 @@ func (w *worker) conv10ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x13[y*15360+15872:][:14336:14336]
 		d := w.back.d13[y*15360+15872:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2484,11 +2448,7 @@ func (w *worker) conv9ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x12[y*15360+15872:][:14336:14336]
 		d := w.back.d12[y*15360+15872:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2517,11 +2477,7 @@ func (w *worker) conv8ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x10[y*14336:][:14336:14336]
 		d := w.back.d10[y*14848+15104:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2545,11 +2501,7 @@ func (w *worker) conv7ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x9[y*14848+15104:][:14336:14336]
 		d := w.back.d9[y*14848+15104:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2573,11 +2525,7 @@ func (w *worker) conv6ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x8[y*14848+15104:][:14336:14336]
 		d := w.back.d8[y*14848+15104:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2601,11 +2549,7 @@ func (w *worker) conv5ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x7[y*14848+15104:][:14336:14336]
 		d := w.back.d7[y*14848+15104:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2634,11 +2578,7 @@ func (w *worker) conv4ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x5[y*14336:][:14336:14336]
 		d := w.back.d5[y*14592+14720:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2662,11 +2602,7 @@ func (w *worker) conv3ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x4[y*14592+14720:][:14336:14336]
 		d := w.back.d4[y*14592+14720:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2695,11 +2631,7 @@ func (w *worker) conv2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x2[y*14336:][:14336:14336]
 		d := w.back.d2[y*14464+14528:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 
@@ -2723,11 +2655,7 @@ func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x1[y*14464+14528:][:14336:14336]
 		d := w.back.d1[y*14464+14528:][:14336:14336]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 

@@ -977,11 +977,7 @@ func (w *worker) fc2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x2[y*10:][:10:10]
 		d := w.back.d2[y*10:][:10:10]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 

@@ -1056,11 +1056,7 @@ func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x1[y*16:][:16:16]
 		d := w.back.d1[y*32+72:][:16:16]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 

@@ -1003,11 +1003,7 @@ func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x1[y*32:][:32:32]
 		d := w.back.d1[y*40+44:][:32:32]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] = 0
-			}
-		}
+		runtime.ReLUGrad(d, out)
 	}
 }
 

@@ -1,0 +1,324 @@
+//go:build goexperiment.simd
+
+package runtime
+
+import (
+	"simd/archsimd"
+	"unsafe"
+)
+
+// The AVX2 kernels mirror the AVX-512 ones with 8-lane vectors: a tile of 4
+// output pixels × 16 channels is 8 Float32x8 accumulators, plus 2 weight
+// vectors and a broadcast value, 11 of the 16 YMM registers. They serve
+// CPUs without AVX-512, chosen at run time.
+
+var avx2Kernels = kernelSet{
+	name:           "avx2",
+	convForward:    convForwardAVX2,
+	convWeightGrad: convWeightGradAVX2,
+	dot:            dotAVX2,
+	axpy:           axpyAVX2,
+	maxPoolForward: maxPoolForwardAVX2,
+	reluGrad:       reluGradAVX2,
+	addTo:          addToAVX2,
+}
+
+func init() {
+	simdKernels = append(simdKernels, simdSet{&avx2Kernels, 1, archsimd.X86.AVX2() && archsimd.X86.FMA()})
+	choose(getenvKernels())
+}
+
+type f8 = archsimd.Float32x8
+
+func ld8(p unsafe.Pointer) f8 { return archsimd.LoadFloat32x8((*[8]float32)(p)) }
+func bc8(p unsafe.Pointer) f8 { return archsimd.BroadcastFloat32x8(*(*float32)(p)) }
+func st8(v f8, p unsafe.Pointer) { v.Store((*[8]float32)(p)) }
+
+// convForwardAVX2 runs 4×16 tiles along rows for each group of 16 channels
+// of each weight block (KB is a multiple of 16).
+func convForwardAVX2(g *ConvGeom, _ *Scratch, out, in, w, bias []float32, y0, y1 int) {
+	T := g.T()
+	ffc := g.FH * T
+	var zero [16]float32
+	for b := range g.Blocks() {
+		wb := w[b*ffc*g.KB:]
+		for h := 0; h < g.KB; h += 16 {
+			k0 := b*g.KB + h
+			lanes := min(16, g.K-k0)
+			if lanes <= 0 {
+				break
+			}
+			var bs [16]float32
+			if bias != nil {
+				copy(bs[:], bias[k0:k0+lanes])
+			} else {
+				bs = zero
+			}
+			b0, b1 := ld8(at(bs[:], 0)), ld8(at(bs[:], 8))
+			for y := y0; y < y1; y++ {
+				base := y * g.SH * g.InRow
+				o := g.OutOff + y*g.OutRow + k0
+				x := 0
+				if lanes == 16 {
+					for ; x+4 <= g.OW; x += 4 {
+						conv4x16AVX2(at(out, o+x*g.K), g.K, at(in, base+x*g.SW*g.C), g.SW*g.C, g.InRow, T, g.FH, at(wb, h), g.KB, b0, b1, g.ReLU)
+					}
+				}
+				var tmp [16]float32
+				for ; x < g.OW; x++ {
+					conv1x16AVX2(at(tmp[:], 0), at(in, base+x*g.SW*g.C), g.InRow, T, g.FH, at(wb, h), g.KB, b0, b1, g.ReLU)
+					copy(out[o+x*g.K:][:lanes], tmp[:lanes])
+				}
+			}
+		}
+	}
+}
+
+func conv4x16AVX2(out unsafe.Pointer, outStride int, in unsafe.Pointer, px, rowLen, T, FH int, w unsafe.Pointer, wStride int, b0, b1 f8, relu bool) {
+	a00, a01, a10, a11, a20, a21, a30, a31 := b0, b1, b0, b1, b0, b1, b0, b1
+	ps := uintptr(px) * 4
+	ws := uintptr(wStride) * 4
+	for i := 0; i < FH; i++ {
+		p := unsafe.Add(in, uintptr(i*rowLen)*4)
+		for t := 0; t < T; t++ {
+			w0 := ld8(w)
+			w1 := ld8(unsafe.Add(w, 32))
+			x0 := bc8(p)
+			a00 = x0.MulAdd(w0, a00)
+			a01 = x0.MulAdd(w1, a01)
+			x1 := bc8(unsafe.Add(p, ps))
+			a10 = x1.MulAdd(w0, a10)
+			a11 = x1.MulAdd(w1, a11)
+			x2 := bc8(unsafe.Add(p, 2*ps))
+			a20 = x2.MulAdd(w0, a20)
+			a21 = x2.MulAdd(w1, a21)
+			x3 := bc8(unsafe.Add(p, 3*ps))
+			a30 = x3.MulAdd(w0, a30)
+			a31 = x3.MulAdd(w1, a31)
+			w = unsafe.Add(w, ws)
+			p = unsafe.Add(p, 4)
+		}
+	}
+	if relu {
+		var z f8
+		a00, a01, a10, a11 = a00.Max(z), a01.Max(z), a10.Max(z), a11.Max(z)
+		a20, a21, a30, a31 = a20.Max(z), a21.Max(z), a30.Max(z), a31.Max(z)
+	}
+	os := uintptr(outStride) * 4
+	st8(a00, out)
+	st8(a01, unsafe.Add(out, 32))
+	st8(a10, unsafe.Add(out, os))
+	st8(a11, unsafe.Add(out, os+32))
+	st8(a20, unsafe.Add(out, 2*os))
+	st8(a21, unsafe.Add(out, 2*os+32))
+	st8(a30, unsafe.Add(out, 3*os))
+	st8(a31, unsafe.Add(out, 3*os+32))
+}
+
+func conv1x16AVX2(out, in unsafe.Pointer, rowLen, T, FH int, w unsafe.Pointer, wStride int, b0, b1 f8, relu bool) {
+	a0, a1 := b0, b1
+	ws := uintptr(wStride) * 4
+	for i := 0; i < FH; i++ {
+		p := unsafe.Add(in, uintptr(i*rowLen)*4)
+		for t := 0; t < T; t++ {
+			x := bc8(p)
+			a0 = x.MulAdd(ld8(w), a0)
+			a1 = x.MulAdd(ld8(unsafe.Add(w, 32)), a1)
+			w = unsafe.Add(w, ws)
+			p = unsafe.Add(p, 4)
+		}
+	}
+	if relu {
+		var z f8
+		a0, a1 = a0.Max(z), a1.Max(z)
+	}
+	st8(a0, out)
+	st8(a1, unsafe.Add(out, 32))
+}
+
+// convWeightGradAVX2 accumulates 4 window values × 16 channels at a time.
+func convWeightGradAVX2(g *ConvGeom, _ *Scratch, dw, in, dout []float32, u0, u1 int) {
+	T := g.T()
+	band := weightBand(g)
+	for u := u0; u < u1; u++ {
+		b, i := u/g.FH, u%g.FH
+		dwi := dw[(b*g.FH+i)*T*g.KB:][:T*g.KB]
+		for h := 0; h < g.KB; h += 16 {
+			k0 := b*g.KB + h
+			lanes := min(16, g.K-k0)
+			if lanes <= 0 {
+				break
+			}
+			for y0 := 0; y0 < g.OH; y0 += band {
+				y1 := min(y0+band, g.OH)
+				if lanes < 16 {
+					weightGradLanes(g, dwi, in, dout, i, h, k0, lanes, y0, y1)
+					continue
+				}
+				t := 0
+				for ; t+4 <= T; t += 4 {
+					weightGrad4x16AVX2(g, at(dwi, t*g.KB+h), in, dout, i, t, k0, y0, y1)
+				}
+				for ; t < T; t++ {
+					weightGrad1x16AVX2(g, at(dwi, t*g.KB+h), in, dout, i, t, k0, y0, y1)
+				}
+			}
+		}
+	}
+}
+
+func weightGrad4x16AVX2(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1 int) {
+	ks := uintptr(g.KB) * 4
+	a00, a01 := ld8(dw), ld8(unsafe.Add(dw, 32))
+	a10, a11 := ld8(unsafe.Add(dw, ks)), ld8(unsafe.Add(dw, ks+32))
+	a20, a21 := ld8(unsafe.Add(dw, 2*ks)), ld8(unsafe.Add(dw, 2*ks+32))
+	a30, a31 := ld8(unsafe.Add(dw, 3*ks)), ld8(unsafe.Add(dw, 3*ks+32))
+	px := uintptr(g.SW*g.C) * 4
+	dk := uintptr(g.K) * 4
+	for y := y0; y < y1; y++ {
+		p := at(in, (y*g.SH+i)*g.InRow+t)
+		d := at(dout, g.DOutOff+y*g.DOutRow+k0)
+		for x := 0; x < g.OW; x++ {
+			d0, d1 := ld8(d), ld8(unsafe.Add(d, 32))
+			x0 := bc8(p)
+			a00 = x0.MulAdd(d0, a00)
+			a01 = x0.MulAdd(d1, a01)
+			x1 := bc8(unsafe.Add(p, 4))
+			a10 = x1.MulAdd(d0, a10)
+			a11 = x1.MulAdd(d1, a11)
+			x2 := bc8(unsafe.Add(p, 8))
+			a20 = x2.MulAdd(d0, a20)
+			a21 = x2.MulAdd(d1, a21)
+			x3 := bc8(unsafe.Add(p, 12))
+			a30 = x3.MulAdd(d0, a30)
+			a31 = x3.MulAdd(d1, a31)
+			p = unsafe.Add(p, px)
+			d = unsafe.Add(d, dk)
+		}
+	}
+	st8(a00, dw)
+	st8(a01, unsafe.Add(dw, 32))
+	st8(a10, unsafe.Add(dw, ks))
+	st8(a11, unsafe.Add(dw, ks+32))
+	st8(a20, unsafe.Add(dw, 2*ks))
+	st8(a21, unsafe.Add(dw, 2*ks+32))
+	st8(a30, unsafe.Add(dw, 3*ks))
+	st8(a31, unsafe.Add(dw, 3*ks+32))
+}
+
+func weightGrad1x16AVX2(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1 int) {
+	a0, a1 := ld8(dw), ld8(unsafe.Add(dw, 32))
+	px := uintptr(g.SW*g.C) * 4
+	dk := uintptr(g.K) * 4
+	for y := y0; y < y1; y++ {
+		p := at(in, (y*g.SH+i)*g.InRow+t)
+		d := at(dout, g.DOutOff+y*g.DOutRow+k0)
+		for x := 0; x < g.OW; x++ {
+			xv := bc8(p)
+			a0 = xv.MulAdd(ld8(d), a0)
+			a1 = xv.MulAdd(ld8(unsafe.Add(d, 32)), a1)
+			p = unsafe.Add(p, px)
+			d = unsafe.Add(d, dk)
+		}
+	}
+	st8(a0, dw)
+	st8(a1, unsafe.Add(dw, 32))
+}
+
+func dotAVX2(x, y []float32) float32 {
+	n := len(x)
+	var a0, a1, a2, a3 f8
+	i := 0
+	for ; i+32 <= n; i += 32 {
+		a0 = ld8(at(x, i)).MulAdd(ld8(at(y, i)), a0)
+		a1 = ld8(at(x, i+8)).MulAdd(ld8(at(y, i+8)), a1)
+		a2 = ld8(at(x, i+16)).MulAdd(ld8(at(y, i+16)), a2)
+		a3 = ld8(at(x, i+24)).MulAdd(ld8(at(y, i+24)), a3)
+	}
+	for ; i+8 <= n; i += 8 {
+		a0 = ld8(at(x, i)).MulAdd(ld8(at(y, i)), a0)
+	}
+	var lanes [8]float32
+	a0.Add(a1).Add(a2.Add(a3)).Store(&lanes)
+	var sum float32
+	for _, v := range lanes {
+		sum += v
+	}
+	for ; i < n; i++ {
+		sum += x[i] * y[i]
+	}
+	return sum
+}
+
+func axpyAVX2(alpha float32, x, y []float32) {
+	n := len(x)
+	a := archsimd.BroadcastFloat32x8(alpha)
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		st8(a.MulAdd(ld8(at(x, i)), ld8(at(y, i))), at(y, i))
+	}
+	if i < n {
+		// Fused for the tail too, so that rounding does not depend on where
+		// a split range starts.
+		a.MulAdd(archsimd.LoadFloat32x8SlicePart(x[i:]), archsimd.LoadFloat32x8SlicePart(y[i:])).StoreSlicePart(y[i:n])
+	}
+}
+
+var iota8 = [8]int32{0, 1, 2, 3, 4, 5, 6, 7}
+
+func maxPoolForwardAVX2(g *PoolGeom, out []float32, idx []int32, in []float32, y0, y1 int) {
+	if g.C%8 != 0 {
+		maxPoolForwardPortable(g, out, idx, in, y0, y1)
+		return
+	}
+	iota := archsimd.LoadInt32x8(&iota8)
+	for y := y0; y < y1; y++ {
+		ylo, yhi := max(y*g.SH-g.PH, 0), min(y*g.SH-g.PH+g.FH, g.H)
+		for x := range g.OW {
+			xlo, xhi := max(x*g.SW-g.PW, 0), min(x*g.SW-g.PW+g.FW, g.W)
+			o := g.OutOff + y*g.OutRow + x*g.C
+			ix := (y*g.OW + x) * g.C
+			for c := 0; c < g.C; c += 8 {
+				best := ld8(at(in, g.InOff+ylo*g.InRow+xlo*g.C+c))
+				where := archsimd.BroadcastInt32x8(int32(g.DInOff + ylo*g.DInRow + xlo*g.C + c)).Add(iota)
+				for i := ylo; i < yhi; i++ {
+					for j := xlo; j < xhi; j++ {
+						v := ld8(at(in, g.InOff+i*g.InRow+j*g.C+c))
+						m := v.Greater(best).Or(v.IsNaN())
+						best = v.Merge(best, m)
+						cand := archsimd.BroadcastInt32x8(int32(g.DInOff + i*g.DInRow + j*g.C + c)).Add(iota)
+						where = cand.Merge(where, m)
+					}
+				}
+				st8(best, at(out, o+c))
+				where.Store((*[8]int32)(unsafe.Pointer(&idx[ix+c])))
+			}
+		}
+	}
+}
+
+func reluGradAVX2(d, y []float32) {
+	var z f8
+	n := len(d)
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		m := ld8(at(y, i)).LessEqual(z)
+		st8(z.Merge(ld8(at(d, i)), m), at(d, i))
+	}
+	for ; i < n; i++ {
+		if y[i] <= 0 {
+			d[i] = 0
+		}
+	}
+}
+
+func addToAVX2(acc, x []float32) {
+	n := len(x)
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		st8(ld8(at(acc, i)).Add(ld8(at(x, i))), at(acc, i))
+	}
+	for ; i < n; i++ {
+		acc[i] += x[i]
+	}
+}
