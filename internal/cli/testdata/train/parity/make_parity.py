@@ -1,0 +1,103 @@
+#!/usr/bin/python3
+"""Make the PyTorch fixtures that cnnc train is held to (train_parity.txtar).
+
+For a classifier (cross-entropy on the scores before the final softmax) and
+a regressor (squared error), a tiny network is trained by PyTorch for 4
+epochs on 16 samples at full batch, so that one epoch is one step and the
+order of the samples cannot matter, with torch.optim.SGD(lr=0.1,
+momentum=0.9, weight_decay=1e-3) and StepLR(step_size=2, gamma=0.5), the
+run
+
+    cnnc train --data data.npz --weights start.npz --epochs 4 --batch 16 \\
+        --lr 0.1 --momentum 0.9 --weight-decay 0.001 --lr-step 2 --lr-gamma 0.5 \\
+        --out w.npz model.cnn
+
+makes. Each case's directory gets
+
+    model.cnn  the network
+    data.npz   x, y: the 16 samples and their labels or targets
+    start.npz  the starting parameters (PyTorch's state_dict)
+    want.npz   the parameters after training, and per epoch batch_loss (the
+               loss of its step, before the step) and train_loss (after it,
+               over the whole set)
+
+Run it from anywhere with Debian's python3 (numpy and torch):
+
+    /usr/bin/python3 internal/cli/testdata/train/parity/make_parity.py
+"""
+
+import os
+
+import numpy as np
+import torch
+from torch import nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EPOCHS, N = 4, 16
+SGD = dict(lr=0.1, momentum=0.9, weight_decay=1e-3)
+STEP = dict(step_size=2, gamma=0.5)
+
+
+class Classifier(nn.Module):
+    """input 6x6x2; conv 3x3x3 p1; relu; pool max 2x2; fc 4; softmax."""
+
+    cnn = "input 6x6x2\nconv 3x3x3 p1\nrelu\npool max 2x2\nfc 4\nsoftmax\n"
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(2, 3, 3, padding=1)
+        self.fc1 = nn.Linear(27, 4)
+
+    def forward(self, x):  # the scores before the softmax
+        x = nn.functional.max_pool2d(torch.relu(self.conv1(x)), 2)
+        return self.fc1(x.flatten(1))
+
+
+class Regressor(nn.Module):
+    """input 5x5x1; conv 3x3x2; tanh; fc 3."""
+
+    cnn = "input 5x5x1\nconv 3x3x2\ntanh\nfc 3\n"
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 2, 3)
+        self.fc1 = nn.Linear(18, 3)
+
+    def forward(self, x):
+        return self.fc1(torch.tanh(self.conv1(x)).flatten(1))
+
+
+def make(name, model, x, y, loss_fn):
+    out = os.path.join(HERE, name)
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "model.cnn"), "w") as f:
+        f.write(model.cnn)
+    np.savez(os.path.join(out, "data.npz"), x=x.numpy(), y=y.numpy())
+    state = lambda: {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
+    np.savez(os.path.join(out, "start.npz"), **state())
+    opt = torch.optim.SGD(model.parameters(), **SGD)
+    sched = torch.optim.lr_scheduler.StepLR(opt, **STEP)
+    batch_loss, train_loss = [], []
+    for _ in range(EPOCHS):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        sched.step()
+        batch_loss.append(loss.item())
+        with torch.no_grad():
+            train_loss.append(loss_fn(model(x), y).item())
+    np.savez(os.path.join(out, "want.npz"), **state(),
+             batch_loss=np.array(batch_loss), train_loss=np.array(train_loss))
+    print(f"{name}: losses {batch_loss} -> {train_loss[-1]}")
+
+
+def main():
+    torch.manual_seed(6)
+    make("classifier", Classifier(), torch.randn(N, 2, 6, 6), torch.randint(0, 4, (N,)), nn.CrossEntropyLoss())
+    torch.manual_seed(7)
+    make("regressor", Regressor(), torch.randn(N, 1, 5, 5), torch.randn(N, 3), nn.MSELoss())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/dave/jennifer/jen"
+
+	"github.com/cnnc/cnnc/compiler"
+	"github.com/cnnc/cnnc/gen"
+	"github.com/cnnc/cnnc/runtime"
+	"github.com/cnnc/cnnc/runtime/runner"
+)
+
+func init() {
+	commands = append(commands, command{"train", "--data D.npz [--epochs N] [--batch N] [--lr X] ... --out W.npz FILE", "train a model on a dataset", runTrain})
+}
+
+const trainDoc = `Train trains a model with SGD on the dataset D.npz: x [N, C, H, W] (float32
+or float64) and y, integer class labels [N] for a network ending in softmax
+(cross-entropy on the scores before the softmax, as nn.CrossEntropyLoss) or
+float targets shaped like the output for any other (squared error, as
+nn.MSELoss); x_val and y_val, if present, are held out and measured after
+every epoch. The model's generated code is built with the Go toolchain in a
+temporary module, as for cnnc run --engine gen, and trains in float32 on
+every core.
+
+Each epoch visits the samples in a shuffled order drawn from --seed, in
+mini-batches of --batch (the last holds the rest); the learning rate is
+multiplied by --lr-gamma every --lr-step epochs. On a terminal a progress
+bar shows the loss and speed, elsewhere one line per epoch is printed. The
+weights are written to --out in PyTorch's names and layout; --log writes a
+JSON object per epoch and --plot a picture of the curves.
+
+Ctrl-C (or SIGTERM) stops after the mini-batch in progress, writes the
+weights reached to --out (atomically) and exits with status 130 (143).
+Problems with the dataset or weights are reported before training starts,
+with status 1.`
+
+func runTrain(e *env, args []string) int {
+	fs := newFlags(e, "train", "--data D.npz [--epochs N] [--batch N] [--lr X] [--momentum X] [--weight-decay X] [--lr-step N --lr-gamma X] [--seed N] [--threads N] [--weights START.npz] --out W.npz [--log LOG.jsonl] [--plot LOSS.svg] FILE", trainDoc)
+	var o runner.TrainOptions
+	o.Flags(fs)
+	files, status, ok := parseFlags(fs, args)
+	if !ok {
+		return status
+	}
+	if len(files) != 1 {
+		fmt.Fprintf(e.stderr, "cnnc train: want exactly one model file, got %d\n", len(files))
+		return exitUsage
+	}
+	if err := o.Check(); err != nil {
+		fmt.Fprintf(e.stderr, "cnnc train: %v\n", err)
+		return exitUsage
+	}
+	net, status := e.loadNet("train", files[0])
+	if net == nil {
+		return status
+	}
+	if len(net.Params()) == 0 {
+		fmt.Fprintf(e.stderr, "cnnc train: %s: the network has no parameters to train\n", displayName(files[0]))
+		return exitError
+	}
+	// Check the dataset and weights before building, to fail fast; the
+	// program checks them again.
+	specs := paramSpecs(net)
+	setParams := func(file string, arrays []*runtime.Array) error {
+		_, err := runtime.CheckParams(file, arrays, specs)
+		return err
+	}
+	if _, _, err := runner.Prepare(&o, isClassifier(net), net.Input.Dims(), net.Output().Dims(), setParams); err != nil {
+		fmt.Fprintf(e.stderr, "cnnc train: %v\n", err)
+		return runner.ExitStatus(err)
+	}
+
+	// From here, Ctrl-C belongs to the training program: it saves the
+	// weights. cnnc passes on the signals it gets, and cleans up.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	p, err := buildProgram(net, filepath.Base(files[0]), trainMain(net))
+	if err == nil {
+		defer p.remove()
+	}
+	select {
+	case sig := <-sigs: // the go command may have died of it too
+		fmt.Fprintf(e.stderr, "cnnc train: %v while building: nothing trained\n", sig)
+		return runner.ExitInterrupted
+	default:
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cnnc train: %v\n", err)
+		return exitUsage
+	}
+	var pass []string
+	fs.Visit(func(f *flag.Flag) { pass = append(pass, "-"+f.Name+"="+f.Value.String()) })
+	cmd := exec.Command(p.bin, pass...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
+	if err := cmd.Start(); err != nil {
+		fmt.Fprintf(e.stderr, "cnnc train: %v\n", err)
+		return exitUsage
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	for {
+		select {
+		case sig := <-sigs:
+			cmd.Process.Signal(sig)
+		case err := <-done:
+			return childStatus(e, err)
+		}
+	}
+}
+
+// childStatus is the exit status of the training program: its own, or 130
+// if a signal killed it before it could catch signals.
+func childStatus(e *env, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	if ee, ok := err.(*exec.ExitError); ok {
+		if code := ee.ExitCode(); code >= 0 {
+			return code
+		}
+		return runner.ExitInterrupted
+	}
+	fmt.Fprintf(e.stderr, "cnnc train: %v\n", err)
+	return exitUsage
+}
+
+// isClassifier reports whether net ends in softmax, and so trains on class
+// labels.
+func isClassifier(net *compiler.Net) bool {
+	return len(net.Layers) > 0 && net.Layers[len(net.Layers)-1].Kind == compiler.Softmax
+}
+
+func paramSpecs(net *compiler.Net) []runtime.ParamSpec {
+	var specs []runtime.ParamSpec
+	for _, p := range net.Params() {
+		specs = append(specs, runtime.ParamSpec{Name: p.Name, Shape: p.Shape})
+	}
+	return specs
+}
+
+// trainMain writes the training program's main:
+//
+//	func main() {
+//		os.Exit(runner.TrainMain(func(seed uint64) runtime.Network { return model.New(seed) },
+//			[]int{C, H, W}, []int{F}, os.Args[1:], os.Stdout, os.Stderr))
+//	}
+func trainMain(net *compiler.Net) func(*jen.File) {
+	ints := func(v []int) *jen.Statement {
+		return jen.Index().Int().ValuesFunc(func(g *jen.Group) {
+			for _, n := range v {
+				g.Lit(n)
+			}
+		})
+	}
+	return func(f *jen.File) {
+		newModel := jen.Func().Params(jen.Id("seed").Uint64()).Qual(gen.RuntimePath, "Network").Block(
+			jen.Return(jen.Qual("cnncprog/model", "New").Call(jen.Id("seed"))))
+		f.Func().Id("main").Params().Block(
+			jen.Qual("os", "Exit").Call(jen.Qual(gen.RuntimePath+"/runner", "TrainMain").Call(
+				newModel, ints(net.Input.Dims()), ints(net.Output().Dims()),
+				jen.Qual("os", "Args").Index(jen.Lit(1).Op(":")), jen.Qual("os", "Stdout"), jen.Qual("os", "Stderr"))))
+	}
+}

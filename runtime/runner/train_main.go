@@ -1,0 +1,273 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/cnnc/cnnc/runtime"
+)
+
+// TrainOptions are the flags of cnnc train.
+type TrainOptions struct {
+	Data        string // the dataset (see LoadData)
+	Epochs      int
+	Batch       int
+	LR          float64
+	Momentum    float64
+	WeightDecay float64
+	LRStep      int
+	LRGamma     float64
+	Seed        uint64
+	Threads     int    // 0: every core
+	Weights     string // the starting parameters; empty to initialise from Seed
+	Out         string // the trained parameters
+	Log         string // optional JSON lines, one object an epoch
+	Plot        string // optional SVG of the curves
+}
+
+// Flags registers the options on fs, with cnnc train's defaults.
+func (o *TrainOptions) Flags(fs *flag.FlagSet) {
+	fs.StringVar(&o.Data, "data", "", "the dataset `D.npz`: x [N, C, H, W] and y, optionally x_val and y_val")
+	fs.IntVar(&o.Epochs, "epochs", 20, "the number of `epochs`")
+	fs.IntVar(&o.Batch, "batch", 32, "the mini-batch `size`")
+	fs.Float64Var(&o.LR, "lr", 0.01, "the learning `rate`")
+	fs.Float64Var(&o.Momentum, "momentum", 0.9, "SGD's `momentum` (torch.optim.SGD's default is 0)")
+	fs.Float64Var(&o.WeightDecay, "weight-decay", 0, "SGD's weight `decay` (L2 penalty)")
+	fs.IntVar(&o.LRStep, "lr-step", 0, "multiply the learning rate by --lr-gamma every `N` epochs (0: never)")
+	fs.Float64Var(&o.LRGamma, "lr-gamma", 0.1, "the `factor` of the step schedule")
+	fs.Uint64Var(&o.Seed, "seed", 1, "the `seed` of the initial parameters (without --weights), the shuffling and dropout")
+	fs.IntVar(&o.Threads, "threads", 0, "the number of `threads` (0: every core)")
+	fs.StringVar(&o.Weights, "weights", "", "start from the parameters in `W.npz` (or .safetensors) instead of --seed's")
+	fs.StringVar(&o.Out, "out", "", "write the trained parameters to `W.npz` (or .safetensors)")
+	fs.StringVar(&o.Log, "log", "", "write one JSON object per epoch to `LOG.jsonl`")
+	fs.StringVar(&o.Plot, "plot", "", "draw the loss (and accuracy) curves in `LOSS.svg`")
+}
+
+// Check returns what is wrong with the options as a usage error, or nil.
+func (o *TrainOptions) Check() error {
+	var errs []string
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
+	if o.Data == "" {
+		bad("--data is required")
+	}
+	if o.Out == "" {
+		bad("--out is required")
+	} else if ext := strings.ToLower(filepath.Ext(o.Out)); ext != ".npz" && ext != ".safetensors" {
+		bad("--out %s: want a .npz or .safetensors file", o.Out)
+	}
+	if o.Epochs < 1 {
+		bad("--epochs %d: want at least 1", o.Epochs)
+	}
+	if o.Batch < 1 {
+		bad("--batch %d: want at least 1", o.Batch)
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"lr", o.LR}, {"momentum", o.Momentum}, {"weight-decay", o.WeightDecay}} {
+		if !(f.v >= 0) || f.v > 1e30 {
+			bad("--%s %v: want a number of at least 0", f.name, f.v)
+		}
+	}
+	if o.LRStep < 0 {
+		bad("--lr-step %d: want at least 0", o.LRStep)
+	}
+	if !(o.LRGamma > 0) || o.LRGamma > 1e30 {
+		bad("--lr-gamma %v: want a number above 0", o.LRGamma)
+	}
+	if o.Threads < 0 {
+		bad("--threads %d: want at least 0", o.Threads)
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "\n"))
+	}
+	return nil
+}
+
+// config returns the training configuration the options describe.
+func (o *TrainOptions) config() Config {
+	return Config{Epochs: o.Epochs, Batch: o.Batch, LR: o.LR, Momentum: o.Momentum, WeightDecay: o.WeightDecay,
+		LRStep: o.LRStep, LRGamma: o.LRGamma, Seed: o.Seed}
+}
+
+// ExitInterrupted is the exit status of a run stopped by Ctrl-C (SIGINT)
+// after saving its weights, 128 + 2 as shells report it; SIGTERM gives
+// 128 + 15.
+const ExitInterrupted = 130
+
+// TrainMain is the main function of the programs cnnc train builds: it
+// parses args as cnnc train's flags (without the model file), trains the
+// model newModel makes (samples shaped input, outputs output) and returns
+// cnnc's exit status: 0 when done, 1 for a dataset or weight file that does
+// not fit the network, 2 for usage or I/O trouble, 130 (143) when
+// interrupted by SIGINT (SIGTERM), after saving the weights reached.
+func TrainMain(newModel func(seed uint64) runtime.Network, input, output []int, args []string, stdout, stderr io.Writer) int {
+	fset := flag.NewFlagSet("cnnc train", flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	var o TrainOptions
+	o.Flags(fset)
+	if err := fset.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fset.NArg() > 0 {
+		fmt.Fprintf(stderr, "cnnc train: unexpected arguments %q\n", fset.Args())
+		return exitUsage
+	}
+	if err := o.Check(); err != nil {
+		fmt.Fprintf(stderr, "cnnc train: %v\n", err)
+		return exitUsage
+	}
+	m := newModel(o.Seed)
+	train, val, err := Prepare(&o, m.Classifier(), input, output, m.SetParams)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if o.Threads > 0 {
+		m.SetThreads(o.Threads)
+	}
+	return (&session{o: &o, m: m, train: train, val: val, stdout: stdout, stderr: stderr}).run()
+}
+
+// Prepare checks everything a training run needs before it starts, as
+// cnnc train does before building the model's program and the program
+// does again: the dataset (see LoadData), the starting weights, which it
+// passes to setParams, and that the output files can be written. A
+// returned error is a *runtime.FileError or a list of them, or an error
+// opening a file.
+func Prepare(o *TrainOptions, classifier bool, input, output []int, setParams func(file string, arrays []*runtime.Array) error) (train, val *Data, err error) {
+	train, val, err = LoadData(o.Data, input, output, classifier)
+	if err != nil {
+		return nil, nil, err
+	}
+	if o.Weights != "" {
+		arrays, err := runtime.ReadArrays(o.Weights)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := setParams(o.Weights, arrays); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, path := range []string{o.Out, o.Log, o.Plot} {
+		if err := checkWritable(path); err != nil {
+			return nil, nil, err
+		}
+	}
+	return train, val, nil
+}
+
+// checkWritable reports whether a file can be created in path's directory,
+// so that a long run does not fail at its end.
+func checkWritable(path string) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".check*")
+	if err != nil {
+		msg := err.Error()
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			msg = pe.Err.Error()
+		}
+		return &runtime.FileError{File: path, Msg: "cannot be written: " + msg, Err: err}
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// ExitStatus is cnnc's exit status for an error of Prepare or LoadData: 2
+// when a file cannot be opened or written, 1 when a file's contents are
+// wrong.
+func ExitStatus(err error) int {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return exitUsage
+	}
+	return exitError
+}
+
+// fail prints err and returns its exit status.
+func fail(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "cnnc train: %v\n", err)
+	return ExitStatus(err)
+}
+
+// session is one run of TrainMain.
+type session struct {
+	o          *TrainOptions
+	m          runtime.Network
+	train, val *Data
+	stdout     io.Writer
+	stderr     io.Writer
+}
+
+func (s *session) run() int {
+	var log *jsonLog
+	if s.o.Log != "" {
+		var err error
+		if log, err = createLog(s.o.Log); err != nil {
+			return fail(s.stderr, err)
+		}
+		defer log.close()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	caught := make(chan os.Signal, 1)
+	go func() {
+		if sig, ok := <-sigs; ok {
+			caught <- sig
+			cancel()
+		}
+	}()
+
+	c := s.o.config()
+	rep := newReporter(s.stdout, s.m.Classifier(), c.Epochs)
+	c.OnStep = rep.step
+	var logErr error
+	c.OnEpoch = func(e Epoch) {
+		rep.epoch(e)
+		if log != nil && logErr == nil {
+			logErr = log.write(e)
+		}
+	}
+	rep.start(s.train, s.val, c)
+	history, err := Train(ctx, s.m, s.train, s.val, c)
+	rep.finish()
+	status := exitOK
+	if err != nil {
+		sig := <-caught
+		status = ExitInterrupted
+		if sig != os.Interrupt {
+			status = 128 + 15
+		}
+		fmt.Fprintf(s.stderr, "cnnc train: %v: stopped after %d of %d epochs (and %d steps of the next)\n", sig, len(history), s.o.Epochs, rep.steps)
+	}
+	if err := runtime.WriteArrays(s.o.Out, s.m.Params()); err != nil {
+		fmt.Fprintf(s.stderr, "cnnc train: %v\n", err)
+		return exitUsage
+	}
+	if logErr != nil {
+		fmt.Fprintf(s.stderr, "cnnc train: %v\n", logErr)
+		return exitUsage
+	}
+	if s.o.Plot != "" {
+		if err := WritePlot(s.o.Plot, history, s.m.Classifier()); err != nil {
+			fmt.Fprintf(s.stderr, "cnnc train: %v\n", err)
+			return exitUsage
+		}
+	}
+	rep.summary(history, s.o.Out)
+	return status
+}
