@@ -1,0 +1,219 @@
+#!/usr/bin/python3
+"""Time VGG-16 and VGG-19 in PyTorch and with cnnc bench, side by side.
+
+Usage (from the repository's root, with Debian's python3-torch installed):
+
+    /usr/bin/python3 bench/compare.py [--runs 7] [--rounds 3] [--quick]
+
+For each configuration (model, batch, threads) it alternates PyTorch and
+cnnc, ROUNDS times, each time taking the median of RUNS timed passes after a
+warm-up, so that both see the same machine conditions; the figure reported
+for each is the median over rounds, with the spread (min–max) of those round
+medians. It writes docs/BENCHMARKS.md and docs/layers.svg (per-layer GFLOP/s
+of cnnc's kernels against the core's peak) and prints progress to stderr.
+
+PyTorch runs in float32 with its default CPU backend (oneDNN), in eval mode,
+on the network built from the same .cnn file by golden/make_fixtures.py's
+reader. cnnc runs the generated code built with GOEXPERIMENT=simd.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "golden"))
+import make_fixtures as mf  # noqa: E402  (the fixture generator's .cnn reader)
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+PEAK_GFLOPS = 118.0  # one Zen 4 core: 16 float32 lanes x 2 flops x ~3.7 GHz (../shared/PERF.md)
+
+
+def torch_model(path):
+    """The PyTorch network of a .cnn file, float32, eval mode."""
+    with open(path) as f:
+        input_shape, layers = mf.parse_cnn(f.read())
+    model, _ = mf.build(input_shape, layers)
+    return model.float().eval(), input_shape
+
+
+def time_torch(model, input_shape, batch, threads, runs, backward):
+    """Median seconds of forward (and forward+backward) passes in PyTorch."""
+    torch.set_num_threads(threads)
+    x = torch.randn(batch, *input_shape)
+    fwd, fb = [], []
+    with torch.no_grad():
+        model(x)
+        for _ in range(runs):
+            t = time.perf_counter()
+            model(x)
+            fwd.append(time.perf_counter() - t)
+    if backward:
+        # The parameters' gradients and every intermediate one, but not the
+        # input's: what cnnc bench's forward+backward computes too.
+        y = model(x)
+        dy = torch.randn_like(y)
+        y.backward(dy)
+        for _ in range(runs):
+            model.zero_grad(set_to_none=False)
+            t = time.perf_counter()
+            y = model(x)
+            y.backward(dy)
+            fb.append(time.perf_counter() - t)
+    return statistics.median(fwd), (statistics.median(fb) if backward else None)
+
+
+def time_cnnc(cnnc, path, batch, threads, runs, backward):
+    """cnnc bench's JSON for one configuration."""
+    cmd = [cnnc, "bench", "--format", "json", "--runs", str(runs), "--batch", str(batch), "--threads", str(threads)]
+    if backward:
+        cmd.append("--backward")
+    out = subprocess.run(cmd + [path], check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    return json.loads(out)
+
+
+def spread(values):
+    return statistics.median(values), min(values), max(values)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=7)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="VGG-16 batch 1 only")
+    args = ap.parse_args()
+
+    cnnc = os.path.join(ROOT, "bench", ".cnnc")
+    subprocess.run(["go", "build", "-o", cnnc, "./cmd/cnnc"], check=True, cwd=ROOT)
+
+    configs = []
+    for model in (["vgg16"] if args.quick else ["vgg16", "vgg19"]):
+        for batch in ([1] if args.quick else [1, 8]):
+            for threads in [1, 2]:
+                configs.append((model, batch, threads))
+
+    rows, layers = [], None
+    for model, batch, threads in configs:
+        path = f"models/{model}.cnn"
+        net, shape = torch_model(os.path.join(ROOT, path))
+        # Batch 8 with backward takes long in both engines: fewer runs.
+        runs = args.runs if batch == 1 else max(3, args.runs // 2)
+        tf, tfb, cf, cfb, cres = [], [], [], [], None
+        for r in range(args.rounds):
+            print(f"{model} batch {batch} threads {threads}: round {r + 1}/{args.rounds}", file=sys.stderr)
+            f, fb = time_torch(net, shape, batch, threads, runs, True)
+            tf.append(f * 1e3)
+            tfb.append(fb * 1e3)
+            res = time_cnnc(cnnc, path, batch, threads, runs, True)
+            cf.append(res["forward_ms"])
+            cfb.append(res["forward_backward_ms"])
+            cres = res
+        rows.append(dict(model=model, batch=batch, threads=threads, path=cres["path"],
+                         torch_f=spread(tf), torch_fb=spread(tfb), cnnc_f=spread(cf), cnnc_fb=spread(cfb),
+                         allocs=cres["allocs_per_run"]))
+        if model == "vgg16" and batch == 1 and threads == 1:
+            layers = cres["layers"]
+        print(json.dumps(rows[-1]), file=sys.stderr)
+
+    write_report(rows, layers, args)
+    if layers:
+        write_plot(layers)
+
+
+def fmt(s):
+    m, lo, hi = s
+    return f"{m:.0f} ({lo:.0f}–{hi:.0f})"
+
+
+def write_report(rows, layers, args):
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    go = subprocess.run(["go", "version"], capture_output=True, text=True).stdout.strip()
+    lines = [
+        "# Benchmarks: cnnc against PyTorch",
+        "",
+        "Measured by `/usr/bin/python3 bench/compare.py` (the script is in this repository),",
+        f"on {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()};",
+        f"{go}, GOEXPERIMENT=simd; PyTorch {torch.__version__} (Debian's python3-torch, oneDNN), float32.",
+        f"Each figure is the median, over {args.rounds} rounds that alternate the two engines, of",
+        f"the median of {args.runs} timed passes (fewer at batch 8) after a warm-up; the range",
+        "in brackets is the lowest and highest round median. Times in milliseconds;",
+        "ratio = cnnc / PyTorch (below 1: cnnc is faster). The machine is shared, so compare",
+        "the ratios, measured in one run, rather than absolute times across runs.",
+        "",
+        "| model | batch | threads | PyTorch forward | cnnc forward | ratio | PyTorch fwd+bwd | cnnc fwd+bwd | ratio |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        rf = r["cnnc_f"][0] / r["torch_f"][0]
+        rfb = r["cnnc_fb"][0] / r["torch_fb"][0]
+        lines.append(f"| {r['model']} | {r['batch']} | {r['threads']} | {fmt(r['torch_f'])} | {fmt(r['cnnc_f'])} | "
+                     f"{rf:.2f} | {fmt(r['torch_fb'])} | {fmt(r['cnnc_fb'])} | {rfb:.2f} |")
+    lines += ["", f"cnnc's kernels: {rows[0]['path']}; allocations per pass: "
+              f"{', '.join(sorted({str(r['allocs']) for r in rows}))}.", ""]
+    if layers:
+        lines += [
+            "## VGG-16 layer by layer (cnnc, batch 1, one thread)",
+            "",
+            f"GFLOP/s count 2 flops a multiply-add; backward does twice the forward's work. The",
+            f"peak of one core is about {PEAK_GFLOPS:.0f} GFLOP/s (../shared/PERF.md). Picture: `layers.svg`.",
+            "",
+            "| layer | forward ms | forward GFLOP/s | % of peak | backward ms | backward GFLOP/s | % of peak |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for l in layers:
+            if not l.get("macs"):
+                continue
+            fg, bg = l.get("forward_gflops", 0), l.get("backward_gflops", 0)
+            lines.append(f"| {l['name']} | {l['forward_ms']:.2f} | {fg:.1f} | {100 * fg / PEAK_GFLOPS:.0f}% | "
+                         f"{l.get('backward_ms', 0):.2f} | {bg:.1f} | {100 * bg / PEAK_GFLOPS:.0f}% |")
+        lines.append("")
+    with open(os.path.join(ROOT, "docs", "BENCHMARKS.md"), "w") as f:
+        f.write("\n".join(lines))
+
+
+def write_plot(layers):
+    """A bar chart of forward and backward GFLOP/s per layer, with the peak."""
+    ls = [l for l in layers if l.get("macs")]
+    w, h, left, top, bottom = 900, 420, 60, 40, 110
+    bw = (w - left - 20) / len(ls)
+    ymax = PEAK_GFLOPS * 1.1
+    def y(v):
+        return top + (h - top - bottom) * (1 - v / ymax)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" font-family="sans-serif" font-size="11">',
+           f'<rect width="{w}" height="{h}" fill="white"/>',
+           f'<text x="{w / 2}" y="20" text-anchor="middle" font-size="14">VGG-16, one core: GFLOP/s of each layer (cnnc, AVX-512)</text>']
+    for g in range(0, int(ymax) + 1, 20):
+        out.append(f'<line x1="{left}" x2="{w - 20}" y1="{y(g):.1f}" y2="{y(g):.1f}" stroke="#ddd"/>')
+        out.append(f'<text x="{left - 6}" y="{y(g) + 4:.1f}" text-anchor="end">{g}</text>')
+    out.append(f'<line x1="{left}" x2="{w - 20}" y1="{y(PEAK_GFLOPS):.1f}" y2="{y(PEAK_GFLOPS):.1f}" stroke="#c00" stroke-dasharray="4 3"/>')
+    out.append(f'<text x="{w - 22}" y="{y(PEAK_GFLOPS) - 4:.1f}" text-anchor="end" fill="#c00">peak ≈ {PEAK_GFLOPS:.0f}</text>')
+    for i, l in enumerate(ls):
+        x0 = left + i * bw
+        for j, (key, colour) in enumerate((("forward_gflops", "#3b6ea8"), ("backward_gflops", "#e39b2d"))):
+            v = l.get(key, 0)
+            out.append(f'<rect x="{x0 + 3 + j * (bw - 6) / 2:.1f}" y="{y(v):.1f}" width="{(bw - 6) / 2:.1f}" '
+                       f'height="{y(0) - y(v):.1f}" fill="{colour}"/>')
+        out.append(f'<text transform="translate({x0 + bw / 2:.1f},{y(0) + 8:.1f}) rotate(60)">{l["name"]}</text>')
+    out.append(f'<rect x="{left + 10}" y="{top}" width="10" height="10" fill="#3b6ea8"/><text x="{left + 24}" y="{top + 9}">forward</text>')
+    out.append(f'<rect x="{left + 80}" y="{top}" width="10" height="10" fill="#e39b2d"/><text x="{left + 94}" y="{top + 9}">backward</text>')
+    out.append('</svg>')
+    with open(os.path.join(ROOT, "docs", "layers.svg"), "w") as f:
+        f.write("\n".join(out) + "\n")
+
+
+if __name__ == "__main__":
+    main()
