@@ -3,12 +3,17 @@ package draw
 import (
 	"bytes"
 	"context"
+	"html"
 	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/cnnc/cnnc/compiler"
 )
 
 // browser returns the path of a headless-capable Chromium, or skips.
@@ -71,6 +76,63 @@ func TestSVGRendersInChromium(t *testing.T) {
 		}
 		if share := float64(ink) / float64(b.Dx()*b.Dy()); share < 0.002 {
 			t.Errorf("%s: the screenshot is nearly blank: %.4f%% ink", name, 100*share)
+		}
+	}
+}
+
+// layoutScript measures the drawing as Chromium lays it out, with the
+// fonts it really has, and lists every text that overlaps another text or
+// a box face, or leaves the picture.
+const layoutScript = `<pre id="out"></pre><script>
+const svg = document.querySelector('svg');
+const W = svg.viewBox.baseVal.width, H = svg.viewBox.baseVal.height;
+const box = e => { const b = e.getBBox(); return {s: e.textContent, x: b.x, y: b.y, w: b.width, h: b.height}; };
+const texts = [...svg.querySelectorAll('text')].map(box), faces = [...svg.querySelectorAll('path.f')].map(box);
+const hit = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+const out = [];
+texts.forEach((a, i) => {
+  texts.slice(i + 1).forEach(b => { if (hit(a, b)) out.push('text "' + a.s + '" overlaps text "' + b.s + '"'); });
+  faces.forEach(f => { if (hit(a, f)) out.push('text "' + a.s + '" overlaps a box'); });
+  if (a.x < 0 || a.y < 0 || a.x + a.w > W || a.y + a.h > H) out.push('text "' + a.s + '" leaves the picture');
+});
+document.getElementById('out').textContent = 'measured ' + texts.length + ' texts\n' + out.join('\n');
+</script>`
+
+// TestLayoutInChromium checks, with the text widths of a real browser,
+// that no caption collides with another or with a box, for the bundled
+// models and the odd networks.
+func TestLayoutInChromium(t *testing.T) {
+	bin := browser(t)
+	dir := t.TempDir()
+	nets := map[string]*compiler.Net{}
+	for _, name := range bundled(t) {
+		nets[name] = load(t, name)
+	}
+	for name, src := range odd {
+		nets[name] = mustNet(t, "odd.cnn", src)
+	}
+	result := regexp.MustCompile(`(?s)<pre id="out">(.*?)</pre>`)
+	for name, net := range nets {
+		page := filepath.Join(dir, "page.html")
+		doc := "<!doctype html><html><body style=\"margin:0\">" + string(SVG(net)) + layoutScript + "</body></html>"
+		if err := os.WriteFile(page, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		out, err := exec.CommandContext(ctx, bin, "--headless", "--no-sandbox", "--disable-gpu",
+			"--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
+			"--user-data-dir="+filepath.Join(dir, "profile"), "--dump-dom", "file://"+page).Output()
+		cancel()
+		if err != nil {
+			t.Fatalf("%s: chromium: %v", name, err)
+		}
+		m := result.FindSubmatch(out)
+		if m == nil || !strings.HasPrefix(string(m[1]), "measured ") {
+			t.Fatalf("%s: the page did not report its layout:\n%s", name, out)
+		}
+		lines := strings.Split(strings.TrimSpace(html.UnescapeString(string(m[1]))), "\n")
+		if len(lines) > 1 {
+			t.Errorf("%s: %s", name, strings.Join(lines[1:], "\n\t"))
 		}
 	}
 }

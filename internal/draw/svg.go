@@ -15,7 +15,7 @@ import (
 // logarithmic in the size it stands for.
 const (
 	margin   = 28.0
-	minGap   = 40.0 // between two boxes: room for the projection lines
+	minGap   = 26.0 // between two boxes: room for the projection lines
 	colPad   = 14.0 // between two columns of captions
 	titleY   = 36.0
 	headerH  = 104.0
@@ -28,8 +28,8 @@ const (
 // features): 14 for 1, 186 for 224.
 func height(n int) float64 { return 14 + 22*math.Log2(float64(n)) }
 
-// thickness is the drawn width of C channels: 5 for 1, 50 for 512.
-func thickness(c int) float64 { return 5 + 5*math.Log2(float64(c)) }
+// thickness is the drawn width of C channels: 4 for 1, 40 for 512.
+func thickness(c int) float64 { return 4 + 4*math.Log2(float64(c)) }
 
 // box is where a stage is drawn: the front face's top-left corner (x, y),
 // its width t and height h, and the offset (d, -d) of the back face.
@@ -56,7 +56,7 @@ func geometry(s *stage) box {
 	if s.count > 1 {
 		t *= 1 + 0.25*float64(s.count-1)
 	}
-	return box{t: t, h: height(s.shape.H), d: height(s.shape.W) / 2 * math.Sqrt2 / 2}
+	return box{t: t, h: height(s.shape.H), d: height(s.shape.W) / 4}
 }
 
 // caption is the text under a stage: its shape, the layer that made it and
@@ -75,7 +75,7 @@ func captionOf(s *stage) caption {
 }
 
 func (c caption) width() float64 {
-	w := max(textWidth(c.shape, fontSize+0.5), textWidth(c.op, fontSize))
+	w := max(boldWidth(c.shape, fontSize+0.5), textWidth(c.op, fontSize))
 	for _, n := range c.notes {
 		w = max(w, pillWidth(n.Text))
 	}
@@ -84,23 +84,33 @@ func (c caption) width() float64 {
 
 func pillWidth(s string) float64 { return textWidth(s, fontSize-1) + 14 }
 
-// textWidth estimates the width of s in a sans-serif face at size px,
-// erring wide (DejaVu Sans, the widest common fallback) so that captions
-// never collide.
+// textWidth estimates the width of s in a sans-serif face at size px from
+// DejaVu Sans's advance widths (the widest common fallback, and the face
+// headless Chromium on Debian uses), so that captions never collide where
+// a narrower face is used.
 func textWidth(s string, size float64) float64 {
 	var w float64
 	for _, r := range s {
 		switch {
-		case r == ' ' || r == '.' || r == ',' || r == 'i' || r == 'l' || r == 'j' || r == 't' || r == 'f' || r == 'r':
-			w += 0.38
-		case r == 'm' || r == 'w' || r >= 'A' && r <= 'Z':
-			w += 0.9
+		case r == ' ' || r == '.' || r == ',' || r == ':' || r == ';' || r == 'i' || r == 'l' || r == 'j':
+			w += 0.32
+		case r == 't' || r == 'f' || r == 'r':
+			w += 0.42
+		case r == 'm' || r == 'w':
+			w += 0.98
+		case r == '×' || r == '·':
+			w += 0.84
+		case r >= 'A' && r <= 'Z':
+			w += 0.75
 		default:
 			w += 0.64
 		}
 	}
 	return w * size
 }
+
+// boldWidth estimates the width of s in the semi-bold weight of captions.
+func boldWidth(s string, size float64) float64 { return 1.1 * textWidth(s, size) }
 
 // SVG draws net as a block diagram: each feature map a box labelled with
 // its shape and the layer that made it, the conv filters and pooling
@@ -135,7 +145,7 @@ func SVG(net *compiler.Net) []byte {
 	captionY := axis + tallest/2 + 24
 	height := math.Ceil(captionY + 18 + float64(notes)*22 + margin - 4)
 	key := legendKinds(ss)
-	width := math.Ceil(max(x+margin, 2*margin+textWidth(totals(net), 13), 2*margin+legendWidth(key)))
+	width := math.Ceil(max(x+margin, 2*margin+boldWidth(net.Name, 20), 2*margin+textWidth(totals(net), 13), 2*margin+legendWidth(key)))
 
 	p := &svg{}
 	p.f(`<svg xmlns="http://www.w3.org/2000/svg" width="%s" height="%s" viewBox="0 0 %s %s" font-family='%s' font-size="%s" role="img">`+"\n",
