@@ -284,6 +284,13 @@ func convWeightGradAVX512(g *ConvGeom, _ *Scratch, dw, in, dout []float32, u0, u
 				case lanes < width:
 					weightGradLanes(g, dwi, in, dout, i, h, k0, lanes, y0, y1)
 				case width == 32:
+					if T%4 != 0 && T%3 == 0 {
+						// Small filters on few channels (a first layer's 3x3
+						// on RGB has T = 9): tiles of 3 leave no tail.
+						for ; t+3 <= T; t += 3 {
+							weightGrad3x32(g, at(dwi, t*g.KB+h), in, dout, i, t, k0, y0, y1)
+						}
+					}
 					for ; t+4 <= T; t += 4 {
 						weightGrad4x32(g, at(dwi, t*g.KB+h), in, dout, i, t, k0, y0, y1)
 					}
@@ -390,6 +397,39 @@ func weightGrad4x32(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0
 	st16(a21, unsafe.Add(dw, 2*ks+64))
 	st16(a30, unsafe.Add(dw, 3*ks))
 	st16(a31, unsafe.Add(dw, 3*ks+64))
+}
+
+func weightGrad3x32(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1 int) {
+	ks := uintptr(g.KB) * 4
+	a00, a01 := ld16(dw), ld16(unsafe.Add(dw, 64))
+	a10, a11 := ld16(unsafe.Add(dw, ks)), ld16(unsafe.Add(dw, ks+64))
+	a20, a21 := ld16(unsafe.Add(dw, 2*ks)), ld16(unsafe.Add(dw, 2*ks+64))
+	px := uintptr(g.SW*g.C) * 4
+	dk := uintptr(g.K) * 4
+	for y := y0; y < y1; y++ {
+		p := at(in, (y*g.SH+i)*g.InRow+t)
+		d := at(dout, g.DOutOff+y*g.DOutRow+k0)
+		for x := 0; x < g.OW; x++ {
+			d0, d1 := ld16(d), ld16(unsafe.Add(d, 64))
+			x0 := bc16(p)
+			a00 = x0.MulAdd(d0, a00)
+			a01 = x0.MulAdd(d1, a01)
+			x1 := bc16(unsafe.Add(p, 4))
+			a10 = x1.MulAdd(d0, a10)
+			a11 = x1.MulAdd(d1, a11)
+			x2 := bc16(unsafe.Add(p, 8))
+			a20 = x2.MulAdd(d0, a20)
+			a21 = x2.MulAdd(d1, a21)
+			p = unsafe.Add(p, px)
+			d = unsafe.Add(d, dk)
+		}
+	}
+	st16(a00, dw)
+	st16(a01, unsafe.Add(dw, 64))
+	st16(a10, unsafe.Add(dw, ks))
+	st16(a11, unsafe.Add(dw, ks+64))
+	st16(a20, unsafe.Add(dw, 2*ks))
+	st16(a21, unsafe.Add(dw, 2*ks+64))
 }
 
 func weightGrad1x32(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1 int) {
