@@ -30,8 +30,8 @@ func init() {
 
 type f8 = archsimd.Float32x8
 
-func ld8(p unsafe.Pointer) f8 { return archsimd.LoadFloat32x8((*[8]float32)(p)) }
-func bc8(p unsafe.Pointer) f8 { return archsimd.BroadcastFloat32x8(*(*float32)(p)) }
+func ld8(p unsafe.Pointer) f8    { return archsimd.LoadFloat32x8((*[8]float32)(p)) }
+func bc8(p unsafe.Pointer) f8    { return archsimd.BroadcastFloat32x8(*(*float32)(p)) }
 func st8(v f8, p unsafe.Pointer) { v.Store((*[8]float32)(p)) }
 
 // convForwardAVX2 runs 4×16 tiles along rows for each group of 16 channels
