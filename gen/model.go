@@ -64,21 +64,19 @@ func (g *generator) modelType() {
 		jen.Id("train").Bool().Comment("dropout on"),
 		jen.Id("seed").Uint64().Comment("the dropout seed of the current step"),
 		jen.Line(),
-		jen.Comment("The batch being run, and the chunk functions bound once so that"),
-		jen.Comment("running a batch allocates nothing."),
+		jen.Comment("The batch being run: its kind and slices, and the chunk function bound"),
+		jen.Comment("once so that running a batch allocates nothing."),
+		jen.Id("kind").Int(),
+		jen.Id("batchChunk").Func().Params(jen.Int(), jen.Int(), jen.Int()),
 		jen.Id("batchX").Index().Id("Input"),
 		jen.Id("batchY").Index().Id("Output"),
 		jen.Id("batchDY").Index().Id("Output"),
 		jen.Id("batchDX").Index().Id("Input"),
-		jen.Id("forwardChunk").Func().Params(jen.Int(), jen.Int(), jen.Int()),
-		jen.Id("trainChunk").Func().Params(jen.Int(), jen.Int(), jen.Int()),
 		jen.Line(),
 		jen.Id("batchLabels").Index().Int32(),
 		jen.Id("batchTargets").Index().Id("Output"),
 		jen.Id("losses").Index().Float64().Comment("each sample's share of the loss"),
 		jen.Id("hits").Index().Bool().Comment("whether each sample's top output is its label"),
-		jen.Id("lossChunk").Func().Params(jen.Int(), jen.Int(), jen.Int()),
-		jen.Id("evalChunk").Func().Params(jen.Int(), jen.Int(), jen.Int()),
 		jen.Line(),
 		jen.Comment("Buffers of the flat-slice methods, grown as needed."),
 		jen.Id("flatX").Op(",").Id("flatDX").Index().Id("Input"),
@@ -97,11 +95,8 @@ func (g *generator) constructor() {
 		jen.Id("m").Op(":=").Op("&").Id("Model").Values(jen.Dict{jen.Id("params"): jen.New(jen.Id("params"))}),
 		jen.Id("m").Dot("params").Dot("init").Call(jen.Id("seed")),
 		jen.Id("m").Dot("wtStale").Op("=").True(),
-		jen.Id("m").Dot("forwardChunk").Op("=").Id("m").Dot("runForward"),
 		jen.Id("m").Dot("phaseChunk").Op("=").Id("m").Dot("runPhaseChunk"),
-		jen.Id("m").Dot("trainChunk").Op("=").Id("m").Dot("runTrain"),
-		jen.Id("m").Dot("lossChunk").Op("=").Id("m").Dot("runLoss"),
-		jen.Id("m").Dot("evalChunk").Op("=").Id("m").Dot("runEval"),
+		jen.Id("m").Dot("batchChunk").Op("=").Id("m").Dot("runBatchChunk"),
 		jen.Id("m").Dot("SetThreads").Call(rt("Threads").Call()),
 		jen.Return(jen.Id("m")),
 	)
@@ -241,24 +236,9 @@ func (g *generator) api() {
 		jen.If(jen.Len(jen.Id("y")).Op("!=").Len(jen.Id("x"))).Block(
 			jen.Panic(jen.Lit("ForwardBatch: x and y differ in length")),
 		),
-		jen.For(jen.Id("i").Op(":=").Range().Id("m").Dot("workers")).Block(jen.Id("m").Dot("worker").Call(jen.Id("i"))),
 		jen.Id("m").Dot("batchX").Op(",").Id("m").Dot("batchY").Op("=").Id("x").Op(",").Id("y"),
-		jen.Id("m").Dot("pool").Dot("Run").Call(jen.Len(jen.Id("x")), jen.Id("m").Dot("forwardChunk")),
+		jen.Id("m").Dot("runBatch").Call(jen.Len(jen.Id("x")), jen.Id("batchForward")),
 		jen.Id("m").Dot("batchX").Op(",").Id("m").Dot("batchY").Op("=").Nil().Op(",").Nil(),
-	)
-
-	f.Func().Params(m).Id("runForward").Params(jen.Id("wi"), jen.Id("lo"), jen.Id("hi").Int()).Block(
-		jen.Id("w").Op(":=").Id("m").Dot("workers").Index(jen.Id("wi")),
-		jen.Id("c").Op(":=").Op("&").Id("w").Dot("pass"),
-		jen.Op("*").Id("c").Op("=").Id("pass").Values(jen.Dict{
-			jen.Id("p"): jen.Id("m").Dot("params"), jen.Id("train"): jen.Id("m").Dot("train"), jen.Id("seed"): jen.Id("m").Dot("seed"),
-		}),
-		jen.For(jen.Id("s").Op(":=").Id("lo"), jen.Id("s").Op("<").Id("hi"), jen.Id("s").Op("++")).Block(
-			jen.Id("c").Dot("sample").Op("=").Id("s"),
-			jen.Id("w").Dot("load").Call(jen.Op("&").Id("m").Dot("batchX").Index(jen.Id("s"))),
-			jen.Id("m").Dot("run").Call(jen.Id("forwardPhases").Index(jen.Op(":")), jen.Id("w"), jen.Id("c"), jen.False()),
-			jen.Id("w").Dot("store").Call(jen.Op("&").Id("m").Dot("batchY").Index(jen.Id("s"))),
-		),
 	)
 
 	f.Comment("ForwardBackwardBatch runs every sample of x forward and then backward with")
@@ -275,37 +255,14 @@ func (g *generator) api() {
 			Id("dx").Op("!=").Nil().Op("&&").Len(jen.Id("dx")).Op("!=").Len(jen.Id("x"))).Block(
 			jen.Panic(jen.Lit("ForwardBackwardBatch: slices differ in length")),
 		),
-		jen.For(jen.Id("i").Op(":=").Range().Id("m").Dot("workers")).Block(jen.Id("m").Dot("gradSums").Call(jen.Id("i"))),
-		jen.Id("m").Dot("prepareBackward").Call(),
 		jen.Id("m").Dot("batchX").Op(",").Id("m").Dot("batchDY").Op(",").Id("m").Dot("batchY").Op(",").Id("m").Dot("batchDX").Op("=").
 			Id("x").Op(",").Id("dy").Op(",").Id("y").Op(",").Id("dx"),
-		jen.Id("m").Dot("pool").Dot("Run").Call(jen.Len(jen.Id("x")), jen.Id("m").Dot("trainChunk")),
+		jen.Id("m").Dot("runBatch").Call(jen.Len(jen.Id("x")), jen.Id("batchForwardBackward")),
 		jen.Id("m").Dot("batchX").Op(",").Id("m").Dot("batchDY").Op(",").Id("m").Dot("batchY").Op(",").Id("m").Dot("batchDX").Op("=").
 			Nil().Op(",").Nil().Op(",").Nil().Op(",").Nil(),
-		jen.Id("m").Dot("reduceGrads").Call(),
 	)
 
-	f.Func().Params(m).Id("runTrain").Params(jen.Id("wi"), jen.Id("lo"), jen.Id("hi").Int()).Block(
-		jen.Id("w").Op(":=").Id("m").Dot("workers").Index(jen.Id("wi")),
-		jen.Id("c").Op(":=").Op("&").Id("w").Dot("pass"),
-		jen.Op("*").Id("c").Op("=").Id("pass").Values(jen.Dict{
-			jen.Id("p"): jen.Id("m").Dot("params"), jen.Id("sums"): jen.Id("m").Dot("gradSums").Call(jen.Id("wi")), jen.Id("wt"): jen.Id("m").Dot("wt"),
-			jen.Id("train"): jen.Id("m").Dot("train"), jen.Id("seed"): jen.Id("m").Dot("seed"), jen.Id("needDx"): jen.Id("m").Dot("batchDX").Op("!=").Nil(),
-		}),
-		jen.For(jen.Id("s").Op(":=").Id("lo"), jen.Id("s").Op("<").Id("hi"), jen.Id("s").Op("++")).Block(
-			jen.Id("c").Dot("sample").Op("=").Id("s"),
-			jen.Id("w").Dot("load").Call(jen.Op("&").Id("m").Dot("batchX").Index(jen.Id("s"))),
-			jen.Id("m").Dot("run").Call(jen.Id("forwardPhases").Index(jen.Op(":")), jen.Id("w"), jen.Id("c"), jen.False()),
-			jen.If(jen.Id("m").Dot("batchY").Op("!=").Nil()).Block(
-				jen.Id("w").Dot("store").Call(jen.Op("&").Id("m").Dot("batchY").Index(jen.Id("s"))),
-			),
-			jen.Id("w").Dot("loadGrad").Call(jen.Op("&").Id("m").Dot("batchDY").Index(jen.Id("s"))),
-			jen.Id("m").Dot("run").Call(jen.Id("backwardPhases").Index(jen.Op(":")), jen.Id("w"), jen.Id("c"), jen.False()),
-			jen.If(jen.Id("c").Dot("needDx")).Block(
-				jen.Id("w").Dot("storeGrad").Call(jen.Op("&").Id("m").Dot("batchDX").Index(jen.Id("s"))),
-			),
-		),
-	)
+	g.batchMachinery()
 
 	f.Comment("ZeroGrad sets the gradient sums to zero.")
 	f.Func().Params(m).Id("ZeroGrad").Params().Block(
@@ -432,4 +389,99 @@ func (g *generator) flatAPI() {
 		jen.If(jen.Id("y").Op("!=").Nil()).Block(drain("y", "flatY", "OutputSize")),
 		jen.If(jen.Id("dx").Op("!=").Nil()).Block(drain("dx", "flatDX", "InputSize")),
 	)
+}
+
+// batchMachinery emits how batches run: each worker its own samples when
+// there are at least as many samples as workers, else one sample after the
+// other, each layer split across the workers.
+func (g *generator) batchMachinery() {
+	f := g.f
+	m := jen.Id("m").Op("*").Id("Model")
+	mf := func(name string) *jen.Statement { return jen.Id("m").Dot(name) }
+	f.Comment("The kinds of batch.")
+	f.Const().Defs(
+		jen.Id("batchForward").Op("=").Iota(),
+		jen.Id("batchForwardBackward"),
+		jen.Id("batchLoss").Comment("forward, loss and backward: a training step"),
+		jen.Id("batchEval").Comment("forward and loss"),
+	)
+
+	f.Comment("runBatch runs the n samples of the batch set in the model's batch fields.")
+	f.Comment("With fewer samples than workers, the samples go one after the other, each")
+	f.Comment("split across every worker; else each worker runs its own run of samples.")
+	f.Func().Params(m).Id("runBatch").Params(jen.Id("n"), jen.Id("kind").Int()).Block(
+		mf("kind").Op("=").Id("kind"),
+		jen.Id("backward").Op(":=").Id("kind").Op("==").Id("batchForwardBackward").Op("||").Id("kind").Op("==").Id("batchLoss"),
+		jen.For(jen.Id("i").Op(":=").Range().Add(mf("workers"))).Block(
+			mf("worker").Call(jen.Id("i")),
+			jen.If(jen.Id("backward")).Block(mf("gradSums").Call(jen.Id("i"))),
+		),
+		jen.If(jen.Id("backward")).Block(mf("prepareBackward").Call()),
+		jen.If(jen.Id("n").Op("<").Len(mf("workers"))).Block(
+			jen.Id("c").Op(":=").Add(mf("preparePass")).Call(jen.Lit(0)),
+			jen.For(jen.Id("s").Op(":=").Range().Id("n")).Block(
+				mf("sample").Call(mf("workers").Index(jen.Lit(0)), jen.Id("c"), jen.Id("s"), jen.True()),
+			),
+		).Else().Block(
+			mf("pool").Dot("Run").Call(jen.Id("n"), mf("batchChunk")),
+		),
+		jen.If(jen.Id("backward")).Block(mf("reduceGrads").Call()),
+	)
+
+	f.Func().Params(m).Id("runBatchChunk").Params(jen.Id("wi"), jen.Id("lo"), jen.Id("hi").Int()).Block(
+		jen.Id("c").Op(":=").Add(mf("preparePass")).Call(jen.Id("wi")),
+		jen.For(jen.Id("s").Op(":=").Id("lo"), jen.Id("s").Op("<").Id("hi"), jen.Id("s").Op("++")).Block(
+			mf("sample").Call(mf("workers").Index(jen.Id("wi")), jen.Id("c"), jen.Id("s"), jen.False()),
+		),
+	)
+
+	f.Comment("preparePass sets up worker wi's pass for the batch being run.")
+	f.Func().Params(m).Id("preparePass").Params(jen.Id("wi").Int()).Op("*").Id("pass").Block(
+		jen.Id("c").Op(":=").Op("&").Add(mf("workers")).Index(jen.Id("wi")).Dot("pass"),
+		jen.Op("*").Id("c").Op("=").Id("pass").Values(jen.Dict{
+			jen.Id("p"): mf("params"), jen.Id("wt"): mf("wt"), jen.Id("train"): mf("train"), jen.Id("seed"): mf("seed"),
+			jen.Id("needDx"): mf("batchDX").Op("!=").Nil(),
+		}),
+		jen.If(mf("kind").Op("==").Id("batchForwardBackward").Op("||").Add(mf("kind")).Op("==").Id("batchLoss")).Block(
+			jen.Id("c").Dot("sums").Op("=").Add(mf("gradSums")).Call(jen.Id("wi")),
+		),
+		jen.Return(jen.Id("c")),
+	)
+
+	f.Comment("sample runs sample s of the batch on worker w, its layers split across the")
+	f.Comment("workers when parallel is set.")
+	f.Func().Params(m).Id("sample").Params(jen.Id("w").Op("*").Id("worker"), jen.Id("c").Op("*").Id("pass"), jen.Id("s").Int(), jen.Id("parallel").Bool()).BlockFunc(func(b *jen.Group) {
+		b.Id("c").Dot("sample").Op("=").Id("s")
+		b.Id("w").Dot("load").Call(jen.Op("&").Add(mf("batchX")).Index(jen.Id("s")))
+		b.Add(mf("run")).Call(jen.Id("forwardPhases").Index(jen.Op(":")), jen.Id("w"), jen.Id("c"), jen.Id("parallel"))
+		var label, target jen.Code = jen.Lit(0), jen.Nil()
+		if g.classifier() {
+			label = jen.Int().Call(mf("batchLabels").Index(jen.Id("s")))
+		} else {
+			target = jen.Op("&").Add(mf("batchTargets")).Index(jen.Id("s"))
+		}
+		last := len(g.steps) - 1
+		if g.classifier() {
+			last-- // the loss leaves its gradient at the scores before the softmax
+		}
+		b.Switch(mf("kind")).Block(
+			jen.Case(jen.Id("batchForward")).Block(
+				jen.Id("w").Dot("store").Call(jen.Op("&").Add(mf("batchY")).Index(jen.Id("s"))),
+			),
+			jen.Case(jen.Id("batchForwardBackward")).Block(
+				jen.If(mf("batchY").Op("!=").Nil()).Block(jen.Id("w").Dot("store").Call(jen.Op("&").Add(mf("batchY")).Index(jen.Id("s")))),
+				jen.Id("w").Dot("loadGrad").Call(jen.Op("&").Add(mf("batchDY")).Index(jen.Id("s"))),
+				mf("run").Call(jen.Id("backwardPhases").Index(jen.Op(":")), jen.Id("w"), jen.Id("c"), jen.Id("parallel")),
+				jen.If(jen.Id("c").Dot("needDx")).Block(jen.Id("w").Dot("storeGrad").Call(jen.Op("&").Add(mf("batchDX")).Index(jen.Id("s")))),
+			),
+			jen.Case(jen.Id("batchLoss")).Block(
+				mf("losses").Index(jen.Id("s")).Op("=").Id("w").Dot("loss").Call(label, target, jen.Len(mf("batchX"))),
+				mf("run").Call(jen.Id("backwardPhases").Index(jen.Id("backwardStart").Index(jen.Lit(last)).Op(":")), jen.Id("w"), jen.Id("c"), jen.Id("parallel")),
+			),
+			jen.Case(jen.Id("batchEval")).Block(
+				mf("losses").Index(jen.Id("s")).Op("=").Id("w").Dot("loss").Call(label, target, jen.Len(mf("batchX"))),
+				mf("hits").Index(jen.Id("s")).Op("=").Id("w").Dot("top").Call().Op("==").Add(label),
+			),
+		)
+	})
 }

@@ -44,14 +44,11 @@ func (g *generator) training() {
 	).Float64().Block(
 		mf("checkLabels").Call(jen.Id("x"), jen.Id("labels"), jen.Id("targets")),
 		mf("ZeroGrad").Call(),
-		jen.For(jen.Id("i").Op(":=").Range().Id("m").Dot("workers")).Block(mf("gradSums").Call(jen.Id("i"))),
-		mf("prepareBackward").Call(),
 		jen.List(mf("train"), mf("seed")).Op("=").List(jen.True(), jen.Id("seed")),
 		jen.List(mf("batchX"), mf("batchLabels"), mf("batchTargets")).Op("=").List(jen.Id("x"), jen.Id("labels"), jen.Id("targets")),
-		mf("pool").Dot("Run").Call(jen.Len(jen.Id("x")), mf("lossChunk")),
+		mf("runBatch").Call(jen.Len(jen.Id("x")), jen.Id("batchLoss")),
 		jen.List(mf("batchX"), mf("batchLabels"), mf("batchTargets")).Op("=").List(jen.Nil(), jen.Nil(), jen.Nil()),
 		mf("train").Op("=").False(),
-		mf("reduceGrads").Call(),
 		mf("Step").Call(jen.Id("opt").Dot("LR"), jen.Id("opt").Dot("Momentum"), jen.Id("opt").Dot("WeightDecay")),
 		jen.Return(mf("lossSum").Call(jen.Len(jen.Id("x")))),
 	)
@@ -66,7 +63,7 @@ func (g *generator) training() {
 		jen.Id("train").Op(":=").Add(mf("train")),
 		mf("train").Op("=").False(),
 		jen.List(mf("batchX"), mf("batchLabels"), mf("batchTargets")).Op("=").List(jen.Id("x"), jen.Id("labels"), jen.Id("targets")),
-		mf("pool").Dot("Run").Call(jen.Len(jen.Id("x")), mf("evalChunk")),
+		mf("runBatch").Call(jen.Len(jen.Id("x")), jen.Id("batchEval")),
 		jen.List(mf("batchX"), mf("batchLabels"), mf("batchTargets")).Op("=").List(jen.Nil(), jen.Nil(), jen.Nil()),
 		mf("train").Op("=").Id("train"),
 		jen.For(jen.List(jen.Id("_"), jen.Id("hit")).Op(":=").Range().Add(mf("hits")).Index(jen.Op(":").Len(jen.Id("x")))).Block(
@@ -110,49 +107,6 @@ func (g *generator) training() {
 		),
 	)
 
-	sample := func(grad bool) []jen.Code {
-		var target jen.Code = jen.Nil()
-		var label jen.Code = jen.Lit(0)
-		if g.classifier() {
-			label = jen.Int().Call(mf("batchLabels").Index(jen.Id("s")))
-		} else {
-			target = jen.Op("&").Add(mf("batchTargets")).Index(jen.Id("s"))
-		}
-		code := []jen.Code{
-			jen.Id("c").Dot("sample").Op("=").Id("s"),
-			jen.Id("w").Dot("load").Call(jen.Op("&").Add(mf("batchX")).Index(jen.Id("s"))),
-			mf("run").Call(jen.Id("forwardPhases").Index(jen.Op(":")), jen.Id("w"), jen.Id("c"), jen.False()),
-			mf("losses").Index(jen.Id("s")).Op("=").Id("w").Dot("loss").Call(label, target, jen.Len(mf("batchX"))),
-		}
-		if grad {
-			last := len(g.steps) - 1
-			if g.classifier() {
-				last-- // the gradient is already at the scores before the softmax
-			}
-			code = append(code, mf("run").Call(jen.Id("backwardPhases").Index(jen.Id("backwardStart").Index(jen.Lit(last)).Op(":")), jen.Id("w"), jen.Id("c"), jen.False()))
-		} else if g.classifier() {
-			code = append(code, mf("hits").Index(jen.Id("s")).Op("=").Id("w").Dot("top").Call().Op("==").Add(label))
-		}
-		return code
-	}
-	newPass := func(sums jen.Code) jen.Code {
-		return jen.Op("*").Id("c").Op("=").Id("pass").Values(jen.Dict{
-			jen.Id("p"): mf("params"), jen.Id("sums"): sums, jen.Id("wt"): mf("wt"),
-			jen.Id("train"): mf("train"), jen.Id("seed"): mf("seed"),
-		})
-	}
-	f.Func().Params(m).Id("runLoss").Params(jen.Id("wi"), jen.Id("lo"), jen.Id("hi").Int()).Block(
-		jen.Id("w").Op(":=").Add(mf("workers")).Index(jen.Id("wi")),
-		jen.Id("c").Op(":=").Op("&").Id("w").Dot("pass"),
-		newPass(mf("gradSums").Call(jen.Id("wi"))),
-		jen.For(jen.Id("s").Op(":=").Id("lo"), jen.Id("s").Op("<").Id("hi"), jen.Id("s").Op("++")).Block(sample(true)...),
-	)
-	f.Func().Params(m).Id("runEval").Params(jen.Id("wi"), jen.Id("lo"), jen.Id("hi").Int()).Block(
-		jen.Id("w").Op(":=").Add(mf("worker")).Call(jen.Id("wi")),
-		jen.Id("c").Op(":=").Op("&").Id("w").Dot("pass"),
-		newPass(jen.Nil()),
-		jen.For(jen.Id("s").Op(":=").Id("lo"), jen.Id("s").Op("<").Id("hi"), jen.Id("s").Op("++")).Block(sample(false)...),
-	)
 }
 
 // lossFunction emits worker.loss, which computes one sample's share of the

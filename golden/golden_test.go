@@ -194,14 +194,15 @@ func genRun(t *testing.T, f *fixture, threads int) (y, dx []float32, grads []*ru
 }
 
 // TestGeneratedAgainstReferences: the generated float32 code agrees with
-// PyTorch and with the interpreter on every fixture, with one worker and
-// with three (one sample each).
+// PyTorch and with the interpreter on every fixture of 3 samples: with one
+// worker, with three (one sample each) and with four (the samples one after
+// the other, each split across the workers).
 func TestGeneratedAgainstReferences(t *testing.T) {
 	for _, name := range cases(t) {
 		t.Run(name, func(t *testing.T) {
 			f := loadFixture(t, name)
 			iy, idx, igrads := interpRun(t, f)
-			for _, threads := range []int{1, 3} {
+			for _, threads := range []int{1, 3, 4} {
 				y, dx, grads := genRun(t, f, threads)
 				expectClose(t, fmt.Sprintf("y (%d threads) vs PyTorch", threads), to64(y), f.get(t, "y").Float64s(), tolFloat32)
 				expectClose(t, "y vs interpreter", to64(y), iy, tolFloat32)
