@@ -33,8 +33,9 @@ type stage struct {
 	count int
 }
 
-// kind returns the kind that made the stage's map, or input for the input.
-func (s *stage) kind() style {
+// style returns the style of the layer that made the stage's map, or the
+// input's.
+func (s *stage) style() style {
 	if s.op == nil {
 		return inputStyle
 	}

@@ -112,44 +112,60 @@ func textWidth(s string, size float64) float64 {
 // boldWidth estimates the width of s in the semi-bold weight of captions.
 func boldWidth(s string, size float64) float64 { return 1.1 * textWidth(s, size) }
 
-// SVG draws net as a block diagram: each feature map a box labelled with
-// its shape and the layer that made it, the conv filters and pooling
-// windows where they act, consecutive copies of a repeat drawn once with
-// their count, fc layers as bars, activations as small labels, and a legend
-// with the totals.
-func SVG(net *compiler.Net) []byte {
+// layout is where every part of a picture goes.
+type layout struct {
+	stages   []*stage
+	boxes    []box
+	captions []caption
+	centres  []float64 // the x of each column's middle
+	captionY float64   // the baseline of the first caption line
+	key      []style
+	width    float64
+	height   float64
+}
+
+// place lays out the picture of net: columns left to right, each as wide
+// as its box or its caption, whichever is wider, with room between boxes
+// for the projection lines; the boxes centred on one horizontal axis, the
+// captions in rows below the tallest.
+func place(net *compiler.Net) *layout {
 	ss := stages(net)
-	boxes := make([]box, len(ss))
-	caps := make([]caption, len(ss))
-	centres := make([]float64, len(ss))
+	l := &layout{stages: ss, boxes: make([]box, len(ss)), captions: make([]caption, len(ss)), centres: make([]float64, len(ss))}
 	tallest, notes := 0.0, 0
 	x := margin
 	for i, s := range ss {
 		b, c := geometry(s), captionOf(s)
 		w := max(b.t+b.d, c.width())
 		if i > 0 {
-			// Keep the captions apart and leave room between the boxes.
-			prev := boxes[i-1]
-			x = max(x+colPad, prev.right()+minGap-(w-b.t-b.d)/2)
+			x = max(x+colPad, l.boxes[i-1].right()+minGap-(w-b.t-b.d)/2)
 		}
 		b.x = x + (w-b.t-b.d)/2
-		boxes[i], caps[i], centres[i] = b, c, x+w/2
+		l.boxes[i], l.captions[i], l.centres[i] = b, c, x+w/2
 		tallest = max(tallest, b.h+b.d)
 		notes = max(notes, len(s.notes))
 		x += w
 	}
 	axis := headerH + badgeH + tallest/2
-	for i := range boxes {
-		boxes[i].y = axis - (boxes[i].h-boxes[i].d)/2
+	for i := range l.boxes {
+		l.boxes[i].y = axis - (l.boxes[i].h-l.boxes[i].d)/2
 	}
-	captionY := axis + tallest/2 + 24
-	height := math.Ceil(captionY + 18 + float64(notes)*22 + margin - 4)
-	key := legendKinds(ss)
-	width := math.Ceil(max(x+margin, 2*margin+boldWidth(net.Name, 20), 2*margin+textWidth(totals(net), 13), 2*margin+legendWidth(key)))
+	l.captionY = axis + tallest/2 + 24
+	l.key = legendKinds(ss)
+	l.height = math.Ceil(l.captionY + 18 + float64(notes)*22 + margin - 4)
+	l.width = math.Ceil(max(x+margin, 2*margin+boldWidth(net.Name, 20), 2*margin+textWidth(totals(net), 13), 2*margin+legendWidth(l.key)))
+	return l
+}
 
+// SVG draws net as a block diagram: each feature map a box labelled with
+// its shape and the layer that made it, the conv filters and pooling
+// windows where they act, consecutive copies of a repeat drawn once with
+// their count, fc layers as bars, activations as small labels, and a legend
+// with the totals.
+func SVG(net *compiler.Net) []byte {
+	l := place(net)
 	p := &svg{}
 	p.f(`<svg xmlns="http://www.w3.org/2000/svg" width="%s" height="%s" viewBox="0 0 %s %s" font-family='%s' font-size="%s" role="img">`+"\n",
-		num(width), num(height), num(width), num(height), fontFace, num(fontSize))
+		num(l.width), num(l.height), num(l.width), num(l.height), fontFace, num(fontSize))
 	p.f("<title>%s: %s</title>\n", esc(net.Name), esc(totals(net)))
 	p.f(`<style>
 .f{stroke-width:1;stroke-linejoin:round}
@@ -160,19 +176,18 @@ func SVG(net *compiler.Net) []byte {
 .fan{fill:none;stroke:#9b9b9b;stroke-width:.8;stroke-dasharray:3 3}
 </style>` + "\n")
 	p.f(`<rect width="100%%" height="100%%" fill="#ffffff"/>` + "\n")
-	p.header(net, key)
-	for i, s := range ss {
-		p.box(boxes[i], s)
+	p.header(net, l.key)
+	for i, s := range l.stages {
+		p.box(l.boxes[i], s)
 	}
-	for i := 1; i < len(ss); i++ {
-		p.link(ss[i-1], ss[i], boxes[i-1], boxes[i])
+	for i := 1; i < len(l.stages); i++ {
+		p.link(l.stages[i-1], l.stages[i], l.boxes[i-1], l.boxes[i])
 	}
-	for i, s := range ss {
-		p.caption(centres[i], captionY, caps[i], s.kind())
-		if s.count > 1 {
-			b := boxes[i]
+	for i, s := range l.stages {
+		p.caption(l.centres[i], l.captionY, l.captions[i], s.style())
+		if b := l.boxes[i]; s.count > 1 {
 			p.f(`<text x="%s" y="%s" text-anchor="middle" class="o" fill="%s" font-size="13">×%d</text>`+"\n",
-				num(b.x+(b.t+b.d)/2), num(b.y-b.d-8), s.kind().stroke, s.count)
+				num(b.x+(b.t+b.d)/2), num(b.y-b.d-8), s.style().stroke, s.count)
 		}
 	}
 	p.f("</svg>\n")
@@ -205,7 +220,7 @@ func (p *svg) header(net *compiler.Net, key []style) {
 func legendKinds(ss []*stage) []style {
 	used := map[style]bool{inputStyle: true}
 	for _, s := range ss {
-		used[s.kind()] = true
+		used[s.style()] = true
 		for _, n := range s.notes {
 			used[kindStyle(n.Kind)] = true
 		}
@@ -234,7 +249,7 @@ func legendWidth(key []style) float64 {
 // box draws a stage's box: front, top and right faces, shaded as if lit
 // from the upper left; a merged stage is divided into its copies.
 func (p *svg) box(b box, s *stage) {
-	k := s.kind()
+	k := s.style()
 	front, top, side := k.fill, mix(k.fill, "#ffffff", 0.55), mix(k.fill, k.stroke, 0.22)
 	p.poly(front, k.stroke, b.x, b.y, b.x+b.t, b.y, b.x+b.t, b.y+b.h, b.x, b.y+b.h)
 	p.poly(top, k.stroke, b.x, b.y, b.x+b.d, b.y-b.d, b.x+b.t+b.d, b.y-b.d, b.x+b.t, b.y)
