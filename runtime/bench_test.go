@@ -46,3 +46,34 @@ func BenchmarkConv(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFC measures VGG's fc1 (25088 → 4096) at batch 1, a matrix-vector
+// product bound by memory bandwidth: it reports GB/s of weights read,
+// next to BenchmarkStreamRead's plain read of the same number of bytes.
+func BenchmarkFC(b *testing.B) {
+	const n, k = 25088, 4096
+	w := make([]float32, n*k)
+	for i := range w {
+		w[i] = float32(i%7) * 0.01
+	}
+	in, bias, out := make([]float32, n), make([]float32, k), make([]float32, k)
+	for b.Loop() {
+		FCForward(out, in, w, bias, n, 0, k)
+	}
+	b.ReportMetric(float64(len(w)*4)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+}
+
+// BenchmarkStreamRead reads 411 MB (fc1's weights) the plainest fast way:
+// copy (the runtime's assembly memmove) into a small buffer that stays in
+// cache, so that the figure is the memory's read bandwidth, to judge the fc
+// kernels by.
+func BenchmarkStreamRead(b *testing.B) {
+	w := make([]float32, 25088*4096)
+	dst := make([]float32, 16<<10)
+	for b.Loop() {
+		for i := 0; i < len(w); i += len(dst) {
+			copy(dst, w[i:])
+		}
+	}
+	b.ReportMetric(float64(len(w)*4)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+}
