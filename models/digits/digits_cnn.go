@@ -74,21 +74,19 @@ type Model struct {
 	train      bool   // dropout on
 	seed       uint64 // the dropout seed of the current step
 
-	// The batch being run, and the chunk functions bound once so that
-	// running a batch allocates nothing.
-	batchX       []Input
-	batchY       []Output
-	batchDY      []Output
-	batchDX      []Input
-	forwardChunk func(int, int, int)
-	trainChunk   func(int, int, int)
+	// The batch being run: its kind and slices, and the chunk function bound
+	// once so that running a batch allocates nothing.
+	kind       int
+	batchChunk func(int, int, int)
+	batchX     []Input
+	batchY     []Output
+	batchDY    []Output
+	batchDX    []Input
 
 	batchLabels  []int32
 	batchTargets []Output
 	losses       []float64 // each sample's share of the loss
 	hits         []bool    // whether each sample's top output is its label
-	lossChunk    func(int, int, int)
-	evalChunk    func(int, int, int)
 
 	// Buffers of the flat-slice methods, grown as needed.
 	flatX, flatDX []Input
@@ -105,11 +103,8 @@ func New(seed uint64) *Model {
 	m := &Model{params: new(params)}
 	m.params.init(seed)
 	m.wtStale = true
-	m.forwardChunk = m.runForward
 	m.phaseChunk = m.runPhaseChunk
-	m.trainChunk = m.runTrain
-	m.lossChunk = m.runLoss
-	m.evalChunk = m.runEval
+	m.batchChunk = m.runBatchChunk
 	m.SetThreads(runtime.Threads())
 	return m
 }
@@ -259,27 +254,9 @@ func (m *Model) ForwardBatch(x []Input, y []Output) {
 	if len(y) != len(x) {
 		panic("ForwardBatch: x and y differ in length")
 	}
-	for i := range m.workers {
-		m.worker(i)
-	}
 	m.batchX, m.batchY = x, y
-	m.pool.Run(len(x), m.forwardChunk)
+	m.runBatch(len(x), batchForward)
 	m.batchX, m.batchY = nil, nil
-}
-func (m *Model) runForward(wi, lo, hi int) {
-	w := m.workers[wi]
-	c := &w.pass
-	*c = pass{
-		p:     m.params,
-		seed:  m.seed,
-		train: m.train,
-	}
-	for s := lo; s < hi; s++ {
-		c.sample = s
-		w.load(&m.batchX[s])
-		m.run(forwardPhases[:], w, c, false)
-		w.store(&m.batchY[s])
-	}
 }
 
 // ForwardBackwardBatch runs every sample of x forward and then backward with
@@ -291,38 +268,93 @@ func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []In
 	if len(dy) != len(x) || y != nil && len(y) != len(x) || dx != nil && len(dx) != len(x) {
 		panic("ForwardBackwardBatch: slices differ in length")
 	}
-	for i := range m.workers {
-		m.gradSums(i)
-	}
-	m.prepareBackward()
 	m.batchX, m.batchDY, m.batchY, m.batchDX = x, dy, y, dx
-	m.pool.Run(len(x), m.trainChunk)
+	m.runBatch(len(x), batchForwardBackward)
 	m.batchX, m.batchDY, m.batchY, m.batchDX = nil, nil, nil, nil
-	m.reduceGrads()
 }
-func (m *Model) runTrain(wi, lo, hi int) {
-	w := m.workers[wi]
-	c := &w.pass
+
+// The kinds of batch.
+const (
+	batchForward = iota
+	batchForwardBackward
+	batchLoss // forward, loss and backward: a training step
+	batchEval // forward and loss
+)
+
+// runBatch runs the n samples of the batch set in the model's batch fields.
+// With fewer samples than workers, the samples go one after the other, each
+// split across every worker; else each worker runs its own run of samples.
+func (m *Model) runBatch(n, kind int) {
+	m.kind = kind
+	backward := kind == batchForwardBackward || kind == batchLoss
+	for i := range m.workers {
+		m.worker(i)
+		if backward {
+			m.gradSums(i)
+		}
+	}
+	if backward {
+		m.prepareBackward()
+	}
+	if n < len(m.workers) {
+		c := m.preparePass(0)
+		for s := range n {
+			m.sample(m.workers[0], c, s, true)
+		}
+	} else {
+		m.pool.Run(n, m.batchChunk)
+	}
+	if backward {
+		m.reduceGrads()
+	}
+}
+func (m *Model) runBatchChunk(wi, lo, hi int) {
+	c := m.preparePass(wi)
+	for s := lo; s < hi; s++ {
+		m.sample(m.workers[wi], c, s, false)
+	}
+}
+
+// preparePass sets up worker wi's pass for the batch being run.
+func (m *Model) preparePass(wi int) *pass {
+	c := &m.workers[wi].pass
 	*c = pass{
 		needDx: m.batchDX != nil,
 		p:      m.params,
 		seed:   m.seed,
-		sums:   m.gradSums(wi),
 		train:  m.train,
 		wt:     m.wt,
 	}
-	for s := lo; s < hi; s++ {
-		c.sample = s
-		w.load(&m.batchX[s])
-		m.run(forwardPhases[:], w, c, false)
+	if m.kind == batchForwardBackward || m.kind == batchLoss {
+		c.sums = m.gradSums(wi)
+	}
+	return c
+}
+
+// sample runs sample s of the batch on worker w, its layers split across the
+// workers when parallel is set.
+func (m *Model) sample(w *worker, c *pass, s int, parallel bool) {
+	c.sample = s
+	w.load(&m.batchX[s])
+	m.run(forwardPhases[:], w, c, parallel)
+	switch m.kind {
+	case batchForward:
+		w.store(&m.batchY[s])
+	case batchForwardBackward:
 		if m.batchY != nil {
 			w.store(&m.batchY[s])
 		}
 		w.loadGrad(&m.batchDY[s])
-		m.run(backwardPhases[:], w, c, false)
+		m.run(backwardPhases[:], w, c, parallel)
 		if c.needDx {
 			w.storeGrad(&m.batchDX[s])
 		}
+	case batchLoss:
+		m.losses[s] = w.loss(int(m.batchLabels[s]), nil, len(m.batchX))
+		m.run(backwardPhases[backwardStart[5]:], w, c, parallel)
+	case batchEval:
+		m.losses[s] = w.loss(int(m.batchLabels[s]), nil, len(m.batchX))
+		m.hits[s] = w.top() == int(m.batchLabels[s])
 	}
 }
 
@@ -531,16 +563,11 @@ func (m *Model) Classifier() bool {
 func (m *Model) TrainBatch(x []Input, labels []int32, targets []Output, opt runtime.SGD, seed uint64) float64 {
 	m.checkLabels(x, labels, targets)
 	m.ZeroGrad()
-	for i := range m.workers {
-		m.gradSums(i)
-	}
-	m.prepareBackward()
 	m.train, m.seed = true, seed
 	m.batchX, m.batchLabels, m.batchTargets = x, labels, targets
-	m.pool.Run(len(x), m.lossChunk)
+	m.runBatch(len(x), batchLoss)
 	m.batchX, m.batchLabels, m.batchTargets = nil, nil, nil
 	m.train = false
-	m.reduceGrads()
 	m.Step(opt.LR, opt.Momentum, opt.WeightDecay)
 	return m.lossSum(len(x))
 }
@@ -553,7 +580,7 @@ func (m *Model) Evaluate(x []Input, labels []int32, targets []Output) (loss floa
 	train := m.train
 	m.train = false
 	m.batchX, m.batchLabels, m.batchTargets = x, labels, targets
-	m.pool.Run(len(x), m.evalChunk)
+	m.runBatch(len(x), batchEval)
 	m.batchX, m.batchLabels, m.batchTargets = nil, nil, nil
 	m.train = train
 	for _, hit := range m.hits[:len(x)] {
@@ -596,42 +623,6 @@ func (m *Model) reduceGrads() {
 			runtime.Accumulate(sums[i], g)
 			clear(g)
 		}
-	}
-}
-func (m *Model) runLoss(wi, lo, hi int) {
-	w := m.workers[wi]
-	c := &w.pass
-	*c = pass{
-		p:     m.params,
-		seed:  m.seed,
-		sums:  m.gradSums(wi),
-		train: m.train,
-		wt:    m.wt,
-	}
-	for s := lo; s < hi; s++ {
-		c.sample = s
-		w.load(&m.batchX[s])
-		m.run(forwardPhases[:], w, c, false)
-		m.losses[s] = w.loss(int(m.batchLabels[s]), nil, len(m.batchX))
-		m.run(backwardPhases[backwardStart[5]:], w, c, false)
-	}
-}
-func (m *Model) runEval(wi, lo, hi int) {
-	w := m.worker(wi)
-	c := &w.pass
-	*c = pass{
-		p:     m.params,
-		seed:  m.seed,
-		sums:  nil,
-		train: m.train,
-		wt:    m.wt,
-	}
-	for s := lo; s < hi; s++ {
-		c.sample = s
-		w.load(&m.batchX[s])
-		m.run(forwardPhases[:], w, c, false)
-		m.losses[s] = w.loss(int(m.batchLabels[s]), nil, len(m.batchX))
-		m.hits[s] = w.top() == int(m.batchLabels[s])
 	}
 }
 

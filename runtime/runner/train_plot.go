@@ -3,6 +3,7 @@ package runner
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,9 +36,11 @@ func Plot(history []Epoch, classifier bool) []byte {
 	acc := func(m func(Epoch) Metrics) []float64 {
 		return column(history, func(e Epoch) float64 { return 100 * m(e).Accuracy })
 	}
-	panels := []panel{{title: "loss", series: [2][]float64{loss(train), loss(val)}, log: true}}
+	lossPanel := panel{title: "loss (mean squared error)", series: [2][]float64{loss(train), loss(val)}, log: true, format: "%.4g"}
+	panels := []panel{lossPanel}
 	if classifier {
-		panels = append(panels, panel{title: "accuracy (%)", series: [2][]float64{acc(train), acc(val)}, max: 100})
+		panels[0].title = "loss (cross-entropy)"
+		panels = append(panels, panel{title: "accuracy (%)", series: [2][]float64{acc(train), acc(val)}, max: 100, format: "%.2f%%"})
 	}
 	const panelW, height = 480, 360
 	var b strings.Builder
@@ -61,12 +64,14 @@ func column(history []Epoch, f func(Epoch) float64) []float64 {
 
 // panel is one chart: a title, the training and validation series (one
 // value an epoch, NaN where there is none), whether a wide range goes on a
-// log scale, and an upper bound for the axis (0 for none).
+// log scale, an upper bound for the axis (0 for none), and how the legend
+// writes each series' last value.
 type panel struct {
 	title  string
 	series [2][]float64
 	log    bool
 	max    float64
+	format string
 }
 
 // Colours and names of the two series.
@@ -74,7 +79,7 @@ var seriesStyle = [2]struct{ name, colour string }{{"training", "#1f77b4"}, {"va
 
 // draw writes the panel into the box of width w and height h at x0.
 func (p *panel) draw(b *strings.Builder, x0, w, h float64, epochs int) {
-	left, right, top, bottom := x0+64, x0+w-20, 52.0, h-48
+	left, right, top, bottom := x0+64, x0+w-20, 56.0, h-48
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, s := range p.series {
 		for _, v := range s {
@@ -97,18 +102,26 @@ func (p *panel) draw(b *strings.Builder, x0, w, h float64, epochs int) {
 	py := func(v float64) float64 { return bottom - (bottom-top)*ys.pos(v) }
 
 	fmt.Fprintf(b, `<g>`+"\n")
-	fmt.Fprintf(b, `<text x="%.1f" y="22" font-size="15" font-weight="bold" fill="#222">%s</text>`+"\n", left, p.title)
-	// Legend, above the plot area at its right.
-	lx := right - 190
+	fmt.Fprintf(b, `<text x="%.1f" y="20" font-size="15" font-weight="bold" fill="#222">%s</text>`+"\n", x0+12, p.title)
+	// Legend, above the plot area at its right: each series with its
+	// last value.
+	type item struct{ colour, text string }
+	var legend []item
 	for i, st := range seriesStyle {
-		if !anyFinite(p.series[i]) {
-			continue
+		if v, ok := lastFinite(p.series[i]); ok {
+			legend = append(legend, item{st.colour, st.name + " " + fmt.Sprintf(p.format, v)})
 		}
-		x := lx + float64(i)*95
-		fmt.Fprintf(b, `<line x1="%.1f" y1="30" x2="%.1f" y2="30" stroke="%s" stroke-width="2.5"/>`, x, x+22, st.colour)
-		fmt.Fprintf(b, `<text x="%.1f" y="34" fill="#333">%s</text>`+"\n", x+28, st.name)
+	}
+	for i, it := range legend {
+		x := right - float64(len(legend)-i)*150 + 10
+		fmt.Fprintf(b, `<line x1="%.1f" y1="34" x2="%.1f" y2="34" stroke="%s" stroke-width="2.5"/>`, x, x+22, it.colour)
+		fmt.Fprintf(b, `<text x="%.1f" y="38" fill="#333">%s</text>`+"\n", x+28, it.text)
 	}
 	// Grid, ticks and labels.
+	for _, t := range ys.minor {
+		y := py(t)
+		fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#f3f3f3"/>`, left, y, right, y)
+	}
 	for _, t := range ys.ticks {
 		y := py(t)
 		fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#e4e4e4"/>`, left, y, right, y)
@@ -124,7 +137,7 @@ func (p *panel) draw(b *strings.Builder, x0, w, h float64, epochs int) {
 	fmt.Fprintf(b, `<path d="M%.1f %.1fV%.1fH%.1f" fill="none" stroke="#444"/>`+"\n", left, top, bottom, right)
 	fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="#333">epoch</text>`+"\n", (left+right)/2, h-12)
 	if ys.logScale {
-		fmt.Fprintf(b, `<text x="%.1f" y="40" text-anchor="end" font-size="10" fill="#777">log scale</text>`+"\n", left-8)
+		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="end" font-size="10" fill="#777">log scale</text>`+"\n", right, h-12)
 	}
 	// The curves, with a dot at each epoch when there are few.
 	for i := len(p.series) - 1; i >= 0; i-- {
@@ -157,19 +170,21 @@ func (p *panel) draw(b *strings.Builder, x0, w, h float64, epochs int) {
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
-func anyFinite(v []float64) bool {
-	for _, x := range v {
-		if finite(x) {
-			return true
+// lastFinite returns the last finite value of v.
+func lastFinite(v []float64) (float64, bool) {
+	for i := len(v) - 1; i >= 0; i-- {
+		if finite(v[i]) {
+			return v[i], true
 		}
 	}
-	return false
+	return 0, false
 }
 
 // axis maps values to [0, 1] and lists its ticks.
 type axis struct {
 	lo, hi   float64 // the range shown; for a log axis, their logarithms
 	ticks    []float64
+	minor    []float64 // unlabelled grid lines
 	logScale bool
 	step     float64 // the linear tick spacing, for labels
 }
@@ -224,20 +239,27 @@ func linearAxis(lo, hi, bound float64) axis {
 }
 
 // logAxis covers [lo, hi] (both positive) and a twentieth of its span more
-// at each end, with ticks at 1, 2 and 5 times the powers of ten within it
-// when it spans at most three decades, else at the powers alone.
+// at each end, with labelled ticks at 1, 2 and 5 times the powers of ten
+// within it when it spans at most two decades, else at the powers alone,
+// and minor ticks at the other multiples.
 func logAxis(lo, hi float64) axis {
 	l, h := math.Log10(lo), math.Log10(hi)
 	pad := (h - l) / 20
 	a := axis{lo: l - pad, hi: h + pad, logScale: true}
-	mults := []float64{1, 2, 5}
-	if h-l > 3 {
-		mults = []float64{1}
+	labelled := []float64{1, 2, 5}
+	if h-l > 2 {
+		labelled = []float64{1}
 	}
 	for p := math.Floor(a.lo); p <= a.hi; p++ {
-		for _, m := range mults {
-			if t := math.Log10(m) + p; t >= a.lo && t <= a.hi {
+		for m := 1.0; m < 10; m++ {
+			t := math.Log10(m) + p
+			if t < a.lo || t > a.hi {
+				continue
+			}
+			if slices.Contains(labelled, m) {
 				a.ticks = append(a.ticks, m*math.Pow(10, p))
+			} else {
+				a.minor = append(a.minor, m*math.Pow(10, p))
 			}
 		}
 	}

@@ -262,7 +262,7 @@ func TestPlot(t *testing.T) {
 			if strings.Contains(string(svg), "NaN") || strings.Contains(string(svg), "Inf") {
 				t.Errorf("the picture holds a NaN or Inf coordinate:\n%s", svg)
 			}
-			for _, label := range []string{">epoch<", ">loss<", ">training<"} {
+			for _, label := range []string{">epoch<", ">loss (", ">training "} {
 				if len(c.h) > 0 && !strings.Contains(string(svg), label) {
 					t.Errorf("no %q in the picture", label)
 				}
