@@ -118,7 +118,8 @@ func runTrain(e *env, args []string) int {
 }
 
 // childStatus is the exit status of the training program: its own, or 130
-// if a signal killed it before it could catch signals.
+// if a signal killed it before it began to catch signals, as it does while
+// it trains.
 func childStatus(e *env, err error) int {
 	if err == nil {
 		return exitOK
@@ -127,6 +128,7 @@ func childStatus(e *env, err error) int {
 		if code := ee.ExitCode(); code >= 0 {
 			return code
 		}
+		fmt.Fprintf(e.stderr, "cnnc train: %v before training began: nothing trained\n", ee)
 		return runner.ExitInterrupted
 	}
 	fmt.Fprintf(e.stderr, "cnnc train: %v\n", err)

@@ -201,6 +201,15 @@ func fail(stderr io.Writer, err error) int {
 	return ExitStatus(err)
 }
 
+// signalStatus is the exit status of a run stopped by sig: 128 plus the
+// signal's number, as shells report it (130 for SIGINT).
+func signalStatus(sig os.Signal) int {
+	if n, ok := sig.(syscall.Signal); ok {
+		return 128 + int(n)
+	}
+	return ExitInterrupted
+}
+
 // session is one run of TrainMain.
 type session struct {
 	o          *TrainOptions
@@ -248,11 +257,12 @@ func (s *session) run() int {
 	status := exitOK
 	if err != nil {
 		sig := <-caught
-		status = ExitInterrupted
-		if sig != os.Interrupt {
-			status = 128 + 15
+		status = signalStatus(sig)
+		partial := ""
+		if rep.steps > 0 {
+			partial = fmt.Sprintf(" and %s of the next", plural(rep.steps, "step"))
 		}
-		fmt.Fprintf(s.stderr, "cnnc train: %v: stopped after %d of %d epochs (and %d steps of the next)\n", sig, len(history), s.o.Epochs, rep.steps)
+		fmt.Fprintf(s.stderr, "cnnc train: %v: stopped after %d of %s%s\n", sig, len(history), plural(s.o.Epochs, "epoch"), partial)
 	}
 	if err := runtime.WriteArrays(s.o.Out, s.m.Params()); err != nil {
 		fmt.Fprintf(s.stderr, "cnnc train: %v\n", err)
