@@ -78,12 +78,20 @@ func runTrain(e *env, args []string) int {
 		return runner.ExitStatus(err)
 	}
 
-	// From here, Ctrl-C belongs to the training program: it saves the
-	// weights. cnnc passes on the signals it gets, and cleans up.
+	var pass []string
+	fs.Visit(func(f *flag.Flag) { pass = append(pass, "-"+f.Name+"="+f.Value.String()) })
+	return e.trainGenerated(net, files[0], pass)
+}
+
+// trainGenerated builds the model's code with a main that trains it, and
+// runs it with the flags pass. From the build on, Ctrl-C belongs to the
+// training program, which saves the weights: cnnc passes on the signals
+// it gets, waits, and cleans up.
+func (e *env) trainGenerated(net *compiler.Net, file string, pass []string) int {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	p, err := buildProgram(net, filepath.Base(files[0]), trainMain(net))
+	p, err := buildProgram(net, filepath.Base(file), trainMain(net))
 	if err == nil {
 		defer p.remove()
 	}
@@ -97,8 +105,6 @@ func runTrain(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "cnnc train: %v\n", err)
 		return exitUsage
 	}
-	var pass []string
-	fs.Visit(func(f *flag.Flag) { pass = append(pass, "-"+f.Name+"="+f.Value.String()) })
 	cmd := exec.Command(p.bin, pass...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
 	if err := cmd.Start(); err != nil {
