@@ -1033,27 +1033,27 @@ var maxpool2Geom = runtime.PoolGeom{
 	W:       4,
 }
 
-// conv1Forward computes conv 3x3x16 p1 (digits.cnn:10:1) followed by relu: 8x8x1 -> 8x8x16, output rows [lo, hi).
+// conv1Forward computes conv 3x3x16 p1 (digits.cnn:11:1) followed by relu: 8x8x1 -> 8x8x16, output rows [lo, hi).
 func (w *worker) conv1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv1Geom, s, w.x1[:], w.x0[:], c.p.conv1W[:], c.p.conv1B[:], lo, hi)
 }
 
-// maxpool1Forward computes pool max 2x2 (digits.cnn:12:1): 8x8x16 -> 4x4x16, output rows [lo, hi).
+// maxpool1Forward computes pool max 2x2 (digits.cnn:13:1): 8x8x16 -> 4x4x16, output rows [lo, hi).
 func (w *worker) maxpool1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolForward(&maxpool1Geom, w.x2[:], w.idxmaxpool1[:], w.x1[:], lo, hi)
 }
 
-// conv2Forward computes conv 3x3x32 p1 (digits.cnn:13:1) followed by relu: 4x4x16 -> 4x4x32, output rows [lo, hi).
+// conv2Forward computes conv 3x3x32 p1 (digits.cnn:14:1) followed by relu: 4x4x16 -> 4x4x32, output rows [lo, hi).
 func (w *worker) conv2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv2Geom, s, w.x3[:], w.x2[:], c.p.conv2W[:], c.p.conv2B[:], lo, hi)
 }
 
-// maxpool2Forward computes pool max 2x2 (digits.cnn:15:1): 4x4x32 -> 2x2x32, output rows [lo, hi).
+// maxpool2Forward computes pool max 2x2 (digits.cnn:16:1): 4x4x32 -> 2x2x32, output rows [lo, hi).
 func (w *worker) maxpool2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolForward(&maxpool2Geom, w.x4[:], w.idxmaxpool2[:], w.x3[:], lo, hi)
 }
 
-// fc1Forward computes fc 64 (digits.cnn:16:1) followed by relu: 2x2x32 -> 64, outputs [lo, hi).
+// fc1Forward computes fc 64 (digits.cnn:17:1) followed by relu: 2x2x32 -> 64, outputs [lo, hi).
 func (w *worker) fc1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.FCForward(w.x5[:], w.x4[:], c.p.fc1W[:], c.p.fc1B[:], 128, lo, hi)
 	for i := lo; i < hi; i++ {
@@ -1061,12 +1061,12 @@ func (w *worker) fc1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// fc2Forward computes fc 10 (digits.cnn:18:1): 64 -> 10, outputs [lo, hi).
+// fc2Forward computes fc 10 (digits.cnn:19:1): 64 -> 10, outputs [lo, hi).
 func (w *worker) fc2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.FCForward(w.x6[:], w.x5[:], c.p.fc2W[:], c.p.fc2B[:], 64, lo, hi)
 }
 
-// softmax1Forward computes softmax (digits.cnn:19:1): 10 -> 10.
+// softmax1Forward computes softmax (digits.cnn:20:1): 10 -> 10.
 func (w *worker) softmax1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	in := w.x6[0:][:10:10]
 	out := w.x7[0:][:10:10]
