@@ -203,7 +203,9 @@ func TestTrainInterrupt(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
+	// On failure, stop the training program too (killing cnnc would leave
+	// it running); cnnc passes the signal on.
+	defer cmd.Process.Signal(os.Interrupt)
 	sc := bufio.NewScanner(stdout)
 	var seen []string
 	for sc.Scan() {
