@@ -144,8 +144,12 @@ func (c *dataCheck) samples(a *runtime.Array) []float32 {
 		c.problem(a.Name, "holds integers: want %s (scale pixel values to floats first)", c.xWant())
 		return nil
 	}
-	if len(a.Shape) != len(c.input)+1 || !slices.Equal(a.Shape[1:], c.input) || a.Shape[0] == 0 {
+	if len(a.Shape) != len(c.input)+1 || !slices.Equal(a.Shape[1:], c.input) {
 		c.problem(a.Name, "shape %v does not fit the network: want %s", a.Shape, c.xWant())
+		return nil
+	}
+	if a.Shape[0] == 0 {
+		c.problem(a.Name, "holds no samples")
 		return nil
 	}
 	return c.finite(a)
