@@ -41,19 +41,21 @@ type config struct {
 	momentum   float64
 	show       int    // images to print before training
 	out        string // where to write the weights, if anywhere
-	quiet      bool
 }
 
+// defaults is the run of `go run ./examples/shapes`.
+var defaults = config{seed: 1, train: 4000, val: 1000, noise: 0.2, epochs: 8, batch: 32, lr: 0.02, momentum: 0.9}
+
 func main() {
-	var c config
-	flag.Uint64Var(&c.seed, "seed", 1, "the `seed` of the images, the initial weights and the shuffling")
-	flag.IntVar(&c.train, "train", 4000, "the number of training images")
-	flag.IntVar(&c.val, "val", 1000, "the number of held-out images")
-	flag.Float64Var(&c.noise, "noise", 0.2, "the standard deviation of the noise")
-	flag.IntVar(&c.epochs, "epochs", 8, "the number of epochs")
-	flag.IntVar(&c.batch, "batch", 32, "the mini-batch size")
-	flag.Float64Var(&c.lr, "lr", 0.02, "the learning rate")
-	flag.Float64Var(&c.momentum, "momentum", 0.9, "SGD's momentum")
+	c := defaults
+	flag.Uint64Var(&c.seed, "seed", c.seed, "the `seed` of the images, the initial weights and the shuffling")
+	flag.IntVar(&c.train, "train", c.train, "the number of training images")
+	flag.IntVar(&c.val, "val", c.val, "the number of held-out images")
+	flag.Float64Var(&c.noise, "noise", c.noise, "the standard deviation of the noise")
+	flag.IntVar(&c.epochs, "epochs", c.epochs, "the number of epochs")
+	flag.IntVar(&c.batch, "batch", c.batch, "the mini-batch size")
+	flag.Float64Var(&c.lr, "lr", c.lr, "the learning rate")
+	flag.Float64Var(&c.momentum, "momentum", c.momentum, "SGD's momentum")
 	flag.IntVar(&c.show, "show", 0, "print `N` training images first")
 	flag.StringVar(&c.out, "out", "", "write the trained weights to `W.npz`")
 	flag.Parse()

@@ -10,7 +10,7 @@ import (
 // held-out accuracy: at least 95%. With -short, a smaller run on fewer
 // images must reach 80%.
 func TestShapes(t *testing.T) {
-	c := config{seed: 1, train: 4000, val: 1000, noise: 0.2, epochs: 8, batch: 32, lr: 0.02, momentum: 0.9}
+	c := defaults
 	want := 0.95
 	if testing.Short() {
 		c.train, c.val, c.epochs, want = 1200, 300, 4, 0.80
