@@ -86,3 +86,28 @@ func Axpy(alpha float32, x, y []float32) { kernels.axpy(alpha, x, y[:len(x)]) }
 // positive), as PyTorch's threshold_backward does. y must be at least as
 // long as d.
 func ReLUGrad(d, y []float32) { kernels.reluGrad(d, y[:len(d)]) }
+
+// weightBand is the number of output rows whose inputs and gradients the
+// weight-gradient kernel keeps hot in L2 while it visits every tile.
+func weightBand(g *ConvGeom) int {
+	perRow := (g.InRow*g.SH + g.OW*g.K) * 4
+	return max(1, (512<<10)/perRow)
+}
+
+// weightGradLanes handles a last group narrower than its width with safe,
+// scalar code: it is rare (a K that is no multiple of 16) and small.
+func weightGradLanes(g *ConvGeom, dwi, in, dout []float32, i, h, k0, lanes, y0, y1 int) {
+	T := g.T()
+	for y := y0; y < y1; y++ {
+		for x := range g.OW {
+			win := in[(y*g.SH+i)*g.InRow+x*g.SW*g.C:][:T]
+			d := dout[g.DOutOff+y*g.DOutRow+x*g.K+k0:][:lanes]
+			for t, v := range win {
+				row := dwi[t*g.KB+h:][:lanes]
+				for k, dv := range d {
+					row[k] += v * dv
+				}
+			}
+		}
+	}
+}

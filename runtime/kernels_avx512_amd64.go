@@ -255,13 +255,6 @@ func convLanesAVX512(g *ConvGeom, out, in, wb, bs []float32, b, h, lanes, y0, y1
 	}
 }
 
-// weightBand is the number of output rows whose inputs and gradients the
-// weight-gradient kernel keeps hot in L2 while it visits every tile.
-func weightBand(g *ConvGeom) int {
-	perRow := (g.InRow*g.SH + g.OW*g.K) * 4
-	return max(1, (512<<10)/perRow)
-}
-
 // convWeightGradAVX512 accumulates each unit's T×KB block in tiles of 4
 // window values × 32 channels held in registers, over bands of output rows.
 func convWeightGradAVX512(g *ConvGeom, _ *Scratch, dw, in, dout []float32, u0, u1 int) {
@@ -449,24 +442,6 @@ func weightGrad1x32(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0
 	}
 	st16(a0, dw)
 	st16(a1, unsafe.Add(dw, 64))
-}
-
-// weightGradLanes handles a last group narrower than its width with safe,
-// scalar code: it is rare (a K that is no multiple of 16) and small.
-func weightGradLanes(g *ConvGeom, dwi, in, dout []float32, i, h, k0, lanes, y0, y1 int) {
-	T := g.T()
-	for y := y0; y < y1; y++ {
-		for x := range g.OW {
-			win := in[(y*g.SH+i)*g.InRow+x*g.SW*g.C:][:T]
-			d := dout[g.DOutOff+y*g.DOutRow+x*g.K+k0:][:lanes]
-			for t, v := range win {
-				row := dwi[t*g.KB+h:][:lanes]
-				for k, dv := range d {
-					row[k] += v * dv
-				}
-			}
-		}
-	}
 }
 
 func dotAVX512(x, y []float32) float32 {

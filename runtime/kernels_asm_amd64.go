@@ -1,0 +1,124 @@
+//go:build !purego
+
+package runtime
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
+
+// The asm kernels are AVX2+FMA micro-kernels written in Go's assembler:
+// the same 4 pixels × 16 channels tiles as the AVX2 set, for builds without
+// Go's SIMD experiment (a production build, usually) on amd64 CPUs that
+// have AVX2. The loops that call them are the AVX2 set's, in Go.
+
+var asmKernels = kernelSet{
+	name:           "asm-avx2",
+	convForward:    convForwardAsm,
+	convWeightGrad: convWeightGradAsm,
+	dot:            portableKernels.dot,
+	axpy:           portableKernels.axpy,
+	maxPoolForward: maxPoolForwardPortable,
+	reluGrad:       portableKernels.reluGrad,
+	addTo:          portableKernels.addTo,
+}
+
+func init() {
+	simdKernels = append(simdKernels, simdSet{&asmKernels, 1, cpu.X86.HasAVX2 && cpu.X86.HasFMA})
+	choose(getenvKernels())
+}
+
+//go:noescape
+func convTile4x16(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, relu bool)
+
+//go:noescape
+func convTile1x16(out, in, w unsafe.Pointer, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, relu bool)
+
+// wgradRows4x16 and wgradRows1x16 add, over rows rows of n positions each,
+// the window values at in (4, or 1, contiguous) times the 16 gradients at
+// dout to the weight gradients at dw. Strides are in bytes; rows and n are
+// at least 1.
+//
+//go:noescape
+func wgradRows4x16(dw unsafe.Pointer, ks uintptr, in unsafe.Pointer, px uintptr, dout unsafe.Pointer, dk, n, rows, inRow, doutRow uintptr)
+
+//go:noescape
+func wgradRows1x16(dw, in unsafe.Pointer, px uintptr, dout unsafe.Pointer, dk, n, rows, inRow, doutRow uintptr)
+
+func ptr(s []float32, i int) unsafe.Pointer {
+	return unsafe.Add(unsafe.Pointer(unsafe.SliceData(s)), uintptr(i)*4)
+}
+
+// convForwardAsm runs 4×16 tiles along rows for each group of 16 channels.
+func convForwardAsm(g *ConvGeom, _ *Scratch, out, in, w, bias []float32, y0, y1 int) {
+	T := g.T()
+	ffc := g.FH * T
+	b4 := uintptr(4)
+	for b := range g.Blocks() {
+		wb := w[b*ffc*g.KB:]
+		for h := 0; h < g.KB; h += 16 {
+			k0 := b*g.KB + h
+			lanes := min(16, g.K-k0)
+			if lanes <= 0 {
+				break
+			}
+			var bs [16]float32
+			if bias != nil {
+				copy(bs[:], bias[k0:k0+lanes])
+			}
+			for y := y0; y < y1; y++ {
+				base := y * g.SH * g.InRow
+				o := g.OutOff + y*g.OutRow + k0
+				x := 0
+				if lanes == 16 {
+					for ; x+4 <= g.OW; x += 4 {
+						convTile4x16(ptr(out, o+x*g.K), ptr(in, base+x*g.SW*g.C), ptr(wb, h),
+							uintptr(g.K)*b4, uintptr(g.SW*g.C)*b4, uintptr(g.InRow)*b4, uintptr(T), uintptr(g.FH), uintptr(g.KB)*b4,
+							unsafe.Pointer(&bs), g.ReLU)
+					}
+				}
+				var tmp [16]float32
+				for ; x < g.OW; x++ {
+					convTile1x16(unsafe.Pointer(&tmp), ptr(in, base+x*g.SW*g.C), ptr(wb, h),
+						uintptr(g.InRow)*b4, uintptr(T), uintptr(g.FH), uintptr(g.KB)*b4, unsafe.Pointer(&bs), g.ReLU)
+					copy(out[o+x*g.K:][:lanes], tmp[:lanes])
+				}
+			}
+		}
+	}
+}
+
+// convWeightGradAsm accumulates 4 window values × 16 channels at a time,
+// one row of output positions per call.
+func convWeightGradAsm(g *ConvGeom, _ *Scratch, dw, in, dout []float32, u0, u1 int) {
+	T := g.T()
+	band := weightBand(g)
+	px, dk, ks := uintptr(g.SW*g.C)*4, uintptr(g.K)*4, uintptr(g.KB)*4
+	for u := u0; u < u1; u++ {
+		b, i := u/g.FH, u%g.FH
+		dwi := dw[(b*g.FH+i)*T*g.KB:][:T*g.KB]
+		for h := 0; h < g.KB; h += 16 {
+			k0 := b*g.KB + h
+			lanes := min(16, g.K-k0)
+			if lanes <= 0 {
+				break
+			}
+			for y0 := 0; y0 < g.OH; y0 += band {
+				y1 := min(y0+band, g.OH)
+				if lanes < 16 {
+					weightGradLanes(g, dwi, in, dout, i, h, k0, lanes, y0, y1)
+					continue
+				}
+				rows, inRow, dRow := uintptr(y1-y0), uintptr(g.SH*g.InRow)*4, uintptr(g.DOutRow)*4
+				t := 0
+				for ; t+4 <= T; t += 4 {
+					wgradRows4x16(ptr(dwi, t*g.KB+h), ks, ptr(in, (y0*g.SH+i)*g.InRow+t), px, ptr(dout, g.DOutOff+y0*g.DOutRow+k0), dk, uintptr(g.OW), rows, inRow, dRow)
+				}
+				for ; t < T; t++ {
+					wgradRows1x16(ptr(dwi, t*g.KB+h), ptr(in, (y0*g.SH+i)*g.InRow+t), px, ptr(dout, g.DOutOff+y0*g.DOutRow+k0), dk, uintptr(g.OW), rows, inRow, dRow)
+				}
+			}
+		}
+	}
+}
