@@ -9,10 +9,13 @@ import (
 // measured PyTorch on: 64→64 at 56x56 and 256→256 at 28x28.
 var benchLayers = []convCase{
 	{h: 224, w: 224, c: 3, k: 64, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 32, relu: true},
+	{h: 224, w: 224, c: 64, k: 64, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 32, relu: true},
 	{h: 56, w: 56, c: 64, k: 64, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 32, relu: true},
 	{h: 56, w: 56, c: 64, k: 64, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 64, relu: true},
 	{h: 28, w: 28, c: 256, k: 256, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 64, relu: true},
 	{h: 28, w: 28, c: 256, k: 256, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 32, relu: true},
+	{h: 28, w: 28, c: 512, k: 512, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 32, relu: true},
+	{h: 14, w: 14, c: 512, k: 512, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 32, relu: true},
 }
 
 // BenchmarkConv measures the conv kernels in GFLOP/s (2 flops a

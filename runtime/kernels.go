@@ -87,19 +87,81 @@ func Axpy(alpha float32, x, y []float32) { kernels.axpy(alpha, x, y[:len(x)]) }
 // long as d.
 func ReLUGrad(d, y []float32) { kernels.reluGrad(d, y[:len(d)]) }
 
+// weightChunk is the number of output positions of a row the
+// weight-gradient kernels take at once when pixels are narrow: their inputs
+// and gradients (a few KB) then stay in L1 while every tile passes over
+// them.
+const weightChunk = 32
+
 // weightBand is the number of output rows whose inputs and gradients the
-// weight-gradient kernel keeps hot in L2 while it visits every tile.
+// weight-gradient kernels keep hot in L2 when pixels are wide.
 func weightBand(g *ConvGeom) int {
 	perRow := (g.InRow*g.SH + g.OW*g.K) * 4
 	return max(1, (512<<10)/perRow)
 }
 
+// weightGradWalk walks the work of ConvWeightGrad for units [u0, u1),
+// calling group for each channel group of each unit over a run of positions
+// of output rows. Narrow pixels (C < 256) go rows outermost, units in
+// groups whose gradient blocks fit in L2, so that each chunk of inputs and
+// gradients is read once for all of a group's units; wide pixels go units
+// outermost, each over bands of rows kept in L2, since a chunk of them does
+// not fit L1 anyway and long runs amortise loading the tiles.
+func weightGradWalk(g *ConvGeom, dw, in, dout []float32, u0, u1 int,
+	group func(g *ConvGeom, dwi, in, dout []float32, i, h, k0, width, lanes, y0, y1, x0, x1 int)) {
+	T := g.T()
+	unit := func(u, y0, y1, x0, x1 int) {
+		b, i := u/g.FH, u%g.FH
+		dwi := dw[(b*g.FH+i)*T*g.KB:][:T*g.KB]
+		for h := 0; h < g.KB; {
+			width := groupWidth(g.KB - h)
+			k0 := b*g.KB + h
+			lanes := min(width, g.K-k0)
+			if lanes <= 0 {
+				break
+			}
+			group(g, dwi, in, dout, i, h, k0, width, lanes, y0, y1, x0, x1)
+			h += width
+		}
+	}
+	if g.C >= 256 {
+		band := weightBand(g)
+		for u := u0; u < u1; u++ {
+			for y := 0; y < g.OH; y += band {
+				unit(u, y, min(y+band, g.OH), 0, g.OW)
+			}
+		}
+		return
+	}
+	per := max(1, (512<<10)/(T*g.KB*4))
+	for ga := u0; ga < u1; ga += per {
+		for y := range g.OH {
+			for x0 := 0; x0 < g.OW; x0 += weightChunk {
+				for u := ga; u < min(ga+per, u1); u++ {
+					unit(u, y, y+1, x0, min(x0+weightChunk, g.OW))
+				}
+			}
+		}
+	}
+}
+
+// groupWidth is the number of channels the SIMD kernels take at once from
+// the rest of a weight block: 32, or 16 for a last 16 of a block (KB is a
+// multiple of 16).
+func groupWidth(rest int) int {
+	if rest >= 32 {
+		return 32
+	}
+	return 16
+}
+
 // weightGradLanes handles a last group narrower than its width with safe,
-// scalar code: it is rare (a K that is no multiple of 16) and small.
-func weightGradLanes(g *ConvGeom, dwi, in, dout []float32, i, h, k0, lanes, y0, y1 int) {
+// scalar code, over positions [x0, x1) of rows [y0, y1): it is rare (a K
+// that is no multiple of 16) and small.
+func weightGradLanes(g *ConvGeom, dwi, in, dout []float32, i, h, k0, lanes, y0, y1, x0, x1 int) {
 	T := g.T()
 	for y := y0; y < y1; y++ {
-		for x := range g.OW {
+		for x := x0; x < x1; x++ {
 			win := in[(y*g.SH+i)*g.InRow+x*g.SW*g.C:][:T]
 			d := dout[g.DOutOff+y*g.DOutRow+x*g.K+k0:][:lanes]
 			for t, v := range win {

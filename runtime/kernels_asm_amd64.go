@@ -89,36 +89,36 @@ func convForwardAsm(g *ConvGeom, _ *Scratch, out, in, w, bias []float32, y0, y1 
 	}
 }
 
-// convWeightGradAsm accumulates 4 window values × 16 channels at a time,
-// one row of output positions per call.
+// convWeightGradAsm accumulates 4 window values × 16 channels at a time
+// (weightGradWalk orders the work).
 func convWeightGradAsm(g *ConvGeom, _ *Scratch, dw, in, dout []float32, u0, u1 int) {
+	weightGradWalk(g, dw, in, dout, u0, u1, weightGradGroupAsm)
+}
+
+// weightGradGroupAsm runs one channel group, in halves of 16, over
+// positions [x0, x1) of rows [y0, y1).
+func weightGradGroupAsm(g *ConvGeom, dwi, in, dout []float32, i, h, k0, width, lanes, y0, y1, x0, x1 int) {
 	T := g.T()
-	band := weightBand(g)
 	px, dk, ks := uintptr(g.SW*g.C)*4, uintptr(g.K)*4, uintptr(g.KB)*4
-	for u := u0; u < u1; u++ {
-		b, i := u/g.FH, u%g.FH
-		dwi := dw[(b*g.FH+i)*T*g.KB:][:T*g.KB]
-		for h := 0; h < g.KB; h += 16 {
-			k0 := b*g.KB + h
-			lanes := min(16, g.K-k0)
-			if lanes <= 0 {
-				break
-			}
-			for y0 := 0; y0 < g.OH; y0 += band {
-				y1 := min(y0+band, g.OH)
-				if lanes < 16 {
-					weightGradLanes(g, dwi, in, dout, i, h, k0, lanes, y0, y1)
-					continue
-				}
-				rows, inRow, dRow := uintptr(y1-y0), uintptr(g.SH*g.InRow)*4, uintptr(g.DOutRow)*4
-				t := 0
-				for ; t+4 <= T; t += 4 {
-					wgradRows4x16(ptr(dwi, t*g.KB+h), ks, ptr(in, (y0*g.SH+i)*g.InRow+t), px, ptr(dout, g.DOutOff+y0*g.DOutRow+k0), dk, uintptr(g.OW), rows, inRow, dRow)
-				}
-				for ; t < T; t++ {
-					wgradRows1x16(ptr(dwi, t*g.KB+h), ptr(in, (y0*g.SH+i)*g.InRow+t), px, ptr(dout, g.DOutOff+y0*g.DOutRow+k0), dk, uintptr(g.OW), rows, inRow, dRow)
-				}
-			}
+	n := uintptr(x1 - x0)
+	for half := 0; half < width; half += 16 {
+		valid := min(16, lanes-half)
+		if valid <= 0 {
+			return
+		}
+		if valid < 16 {
+			weightGradLanes(g, dwi, in, dout, i, h+half, k0+half, valid, y0, y1, x0, x1)
+			continue
+		}
+		src := (y0*g.SH+i)*g.InRow + x0*g.SW*g.C
+		d := ptr(dout, g.DOutOff+y0*g.DOutRow+x0*g.K+k0+half)
+		rows, inRow, dRow := uintptr(y1-y0), uintptr(g.SH*g.InRow)*4, uintptr(g.DOutRow)*4
+		t := 0
+		for ; t+4 <= T; t += 4 {
+			wgradRows4x16(ptr(dwi, t*g.KB+h+half), ks, ptr(in, src+t), px, d, dk, n, rows, inRow, dRow)
+		}
+		for ; t < T; t++ {
+			wgradRows1x16(ptr(dwi, t*g.KB+h+half), ptr(in, src+t), px, d, dk, n, rows, inRow, dRow)
 		}
 	}
 }

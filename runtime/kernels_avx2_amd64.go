@@ -136,38 +136,36 @@ func conv1x16AVX2(out, in unsafe.Pointer, rowLen, T, FH int, w unsafe.Pointer, w
 	st8(a1, unsafe.Add(out, 32))
 }
 
-// convWeightGradAVX2 accumulates 4 window values × 16 channels at a time.
+// convWeightGradAVX2 accumulates 4 window values × 16 channels at a time
+// (weightGradWalk orders the work).
 func convWeightGradAVX2(g *ConvGeom, _ *Scratch, dw, in, dout []float32, u0, u1 int) {
+	weightGradWalk(g, dw, in, dout, u0, u1, weightGradGroupAVX2)
+}
+
+// weightGradGroupAVX2 runs one channel group, in halves of 16, over
+// positions [x0, x1) of row y.
+func weightGradGroupAVX2(g *ConvGeom, dwi, in, dout []float32, i, h, k0, width, lanes, y0, y1, x0, x1 int) {
 	T := g.T()
-	band := weightBand(g)
-	for u := u0; u < u1; u++ {
-		b, i := u/g.FH, u%g.FH
-		dwi := dw[(b*g.FH+i)*T*g.KB:][:T*g.KB]
-		for h := 0; h < g.KB; h += 16 {
-			k0 := b*g.KB + h
-			lanes := min(16, g.K-k0)
-			if lanes <= 0 {
-				break
-			}
-			for y0 := 0; y0 < g.OH; y0 += band {
-				y1 := min(y0+band, g.OH)
-				if lanes < 16 {
-					weightGradLanes(g, dwi, in, dout, i, h, k0, lanes, y0, y1)
-					continue
-				}
-				t := 0
-				for ; t+4 <= T; t += 4 {
-					weightGrad4x16AVX2(g, at(dwi, t*g.KB+h), in, dout, i, t, k0, y0, y1)
-				}
-				for ; t < T; t++ {
-					weightGrad1x16AVX2(g, at(dwi, t*g.KB+h), in, dout, i, t, k0, y0, y1)
-				}
-			}
+	for half := 0; half < width; half += 16 {
+		valid := min(16, lanes-half)
+		if valid <= 0 {
+			return
+		}
+		if valid < 16 {
+			weightGradLanes(g, dwi, in, dout, i, h+half, k0+half, valid, y0, y1, x0, x1)
+			continue
+		}
+		t := 0
+		for ; t+4 <= T; t += 4 {
+			weightGrad4x16AVX2(g, at(dwi, t*g.KB+h+half), in, dout, i, t, k0+half, y0, y1, x0, x1)
+		}
+		for ; t < T; t++ {
+			weightGrad1x16AVX2(g, at(dwi, t*g.KB+h+half), in, dout, i, t, k0+half, y0, y1, x0, x1)
 		}
 	}
 }
 
-func weightGrad4x16AVX2(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1 int) {
+func weightGrad4x16AVX2(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1, x0, x1 int) {
 	ks := uintptr(g.KB) * 4
 	a00, a01 := ld8(dw), ld8(unsafe.Add(dw, 32))
 	a10, a11 := ld8(unsafe.Add(dw, ks)), ld8(unsafe.Add(dw, ks+32))
@@ -176,9 +174,9 @@ func weightGrad4x16AVX2(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t
 	px := uintptr(g.SW*g.C) * 4
 	dk := uintptr(g.K) * 4
 	for y := y0; y < y1; y++ {
-		p := at(in, (y*g.SH+i)*g.InRow+t)
-		d := at(dout, g.DOutOff+y*g.DOutRow+k0)
-		for x := 0; x < g.OW; x++ {
+		p := at(in, (y*g.SH+i)*g.InRow+x0*g.SW*g.C+t)
+		d := at(dout, g.DOutOff+y*g.DOutRow+x0*g.K+k0)
+		for x := x0; x < x1; x++ {
 			d0, d1 := ld8(d), ld8(unsafe.Add(d, 32))
 			x0 := bc8(p)
 			a00 = x0.MulAdd(d0, a00)
@@ -206,14 +204,14 @@ func weightGrad4x16AVX2(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t
 	st8(a31, unsafe.Add(dw, 3*ks+32))
 }
 
-func weightGrad1x16AVX2(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1 int) {
+func weightGrad1x16AVX2(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1, x0, x1 int) {
 	a0, a1 := ld8(dw), ld8(unsafe.Add(dw, 32))
 	px := uintptr(g.SW*g.C) * 4
 	dk := uintptr(g.K) * 4
 	for y := y0; y < y1; y++ {
-		p := at(in, (y*g.SH+i)*g.InRow+t)
-		d := at(dout, g.DOutOff+y*g.DOutRow+k0)
-		for x := 0; x < g.OW; x++ {
+		p := at(in, (y*g.SH+i)*g.InRow+x0*g.SW*g.C+t)
+		d := at(dout, g.DOutOff+y*g.DOutRow+x0*g.K+k0)
+		for x := x0; x < x1; x++ {
 			xv := bc8(p)
 			a0 = xv.MulAdd(ld8(d), a0)
 			a1 = xv.MulAdd(ld8(unsafe.Add(d, 32)), a1)

@@ -72,16 +72,6 @@ func convForwardAVX512(g *ConvGeom, _ *Scratch, out, in, w, bias []float32, y0, 
 	}
 }
 
-// groupWidth is the number of channels the kernels take at once from the
-// rest of a weight block: 32, or 16 for a last 16 of a block (KB is a
-// multiple of 16).
-func groupWidth(rest int) int {
-	if rest >= 32 {
-		return 32
-	}
-	return 16
-}
-
 // convRows32 runs 4×32 tiles along rows [y0, y1), then single pixels.
 func convRows32(g *ConvGeom, out, in, wb, bs []float32, h, k0, y0, y1 int) {
 	T := g.T()
@@ -255,65 +245,55 @@ func convLanesAVX512(g *ConvGeom, out, in, wb, bs []float32, b, h, lanes, y0, y1
 	}
 }
 
-// convWeightGradAVX512 accumulates each unit's T×KB block in tiles of 4
-// window values × 32 channels held in registers, over bands of output rows.
+// convWeightGradAVX512 accumulates each unit's T×KB block in tiles of 4 (or
+// 3) window values × 32 channels, or 8 × 16, held in registers.
 func convWeightGradAVX512(g *ConvGeom, _ *Scratch, dw, in, dout []float32, u0, u1 int) {
+	weightGradWalk(g, dw, in, dout, u0, u1, weightGradGroup)
+}
+
+// weightGradGroup runs the tiles of one channel group (of width 32 or 16,
+// with lanes valid channels) over positions [x0, x1) of output rows
+// [y0, y1).
+func weightGradGroup(g *ConvGeom, dwi, in, dout []float32, i, h, k0, width, lanes, y0, y1, x0, x1 int) {
 	T := g.T()
-	band := weightBand(g)
-	for u := u0; u < u1; u++ {
-		b, i := u/g.FH, u%g.FH
-		dwi := dw[(b*g.FH+i)*T*g.KB:][:T*g.KB]
-		for h := 0; h < g.KB; {
-			width := groupWidth(g.KB - h)
-			k0 := b*g.KB + h
-			lanes := min(width, g.K-k0)
-			if lanes <= 0 {
-				break
+	t := 0
+	switch {
+	case lanes < width:
+		weightGradLanes(g, dwi, in, dout, i, h, k0, lanes, y0, y1, x0, x1)
+	case width == 32:
+		if T%4 != 0 && T%3 == 0 {
+			// Small filters on few channels (a first layer's 3x3 on RGB
+			// has T = 9): tiles of 3 leave no tail.
+			for ; t+3 <= T; t += 3 {
+				weightGrad3x32(g, at(dwi, t*g.KB+h), in, dout, i, t, k0, y0, y1, x0, x1)
 			}
-			for y0 := 0; y0 < g.OH; y0 += band {
-				y1 := min(y0+band, g.OH)
-				t := 0
-				switch {
-				case lanes < width:
-					weightGradLanes(g, dwi, in, dout, i, h, k0, lanes, y0, y1)
-				case width == 32:
-					if T%4 != 0 && T%3 == 0 {
-						// Small filters on few channels (a first layer's 3x3
-						// on RGB has T = 9): tiles of 3 leave no tail.
-						for ; t+3 <= T; t += 3 {
-							weightGrad3x32(g, at(dwi, t*g.KB+h), in, dout, i, t, k0, y0, y1)
-						}
-					}
-					for ; t+4 <= T; t += 4 {
-						weightGrad4x32(g, at(dwi, t*g.KB+h), in, dout, i, t, k0, y0, y1)
-					}
-					for ; t < T; t++ {
-						weightGrad1x32(g, at(dwi, t*g.KB+h), in, dout, i, t, k0, y0, y1)
-					}
-				default:
-					for ; t+8 <= T; t += 8 {
-						weightGrad8x16(g, at(dwi, t*g.KB+h), in, dout, i, t, k0, y0, y1)
-					}
-					for ; t < T; t++ {
-						weightGrad1x16(g, at(dwi, t*g.KB+h), in, dout, i, t, k0, y0, y1)
-					}
-				}
-			}
-			h += width
+		}
+		for ; t+4 <= T; t += 4 {
+			weightGrad4x32(g, at(dwi, t*g.KB+h), in, dout, i, t, k0, y0, y1, x0, x1)
+		}
+		for ; t < T; t++ {
+			weightGrad1x32(g, at(dwi, t*g.KB+h), in, dout, i, t, k0, y0, y1, x0, x1)
+		}
+	default:
+		for ; t+8 <= T; t += 8 {
+			weightGrad8x16(g, at(dwi, t*g.KB+h), in, dout, i, t, k0, y0, y1, x0, x1)
+		}
+		for ; t < T; t++ {
+			weightGrad1x16(g, at(dwi, t*g.KB+h), in, dout, i, t, k0, y0, y1, x0, x1)
 		}
 	}
 }
 
-func weightGrad8x16(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1 int) {
+func weightGrad8x16(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1, x0, x1 int) {
 	ks := uintptr(g.KB) * 4
 	a0, a1, a2, a3 := ld16(dw), ld16(unsafe.Add(dw, ks)), ld16(unsafe.Add(dw, 2*ks)), ld16(unsafe.Add(dw, 3*ks))
 	a4, a5, a6, a7 := ld16(unsafe.Add(dw, 4*ks)), ld16(unsafe.Add(dw, 5*ks)), ld16(unsafe.Add(dw, 6*ks)), ld16(unsafe.Add(dw, 7*ks))
 	px := uintptr(g.SW*g.C) * 4
 	dk := uintptr(g.K) * 4
 	for y := y0; y < y1; y++ {
-		p := at(in, (y*g.SH+i)*g.InRow+t)
-		d := at(dout, g.DOutOff+y*g.DOutRow+k0)
-		for x := 0; x < g.OW; x++ {
+		p := at(in, (y*g.SH+i)*g.InRow+x0*g.SW*g.C+t)
+		d := at(dout, g.DOutOff+y*g.DOutRow+x0*g.K+k0)
+		for x := x0; x < x1; x++ {
 			dv := ld16(d)
 			a0 = bc16(p).MulAdd(dv, a0)
 			a1 = bc16(unsafe.Add(p, 4)).MulAdd(dv, a1)
@@ -337,14 +317,14 @@ func weightGrad8x16(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0
 	st16(a7, unsafe.Add(dw, 7*ks))
 }
 
-func weightGrad1x16(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1 int) {
+func weightGrad1x16(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1, x0, x1 int) {
 	a := ld16(dw)
 	px := uintptr(g.SW*g.C) * 4
 	dk := uintptr(g.K) * 4
 	for y := y0; y < y1; y++ {
-		p := at(in, (y*g.SH+i)*g.InRow+t)
-		d := at(dout, g.DOutOff+y*g.DOutRow+k0)
-		for x := 0; x < g.OW; x++ {
+		p := at(in, (y*g.SH+i)*g.InRow+x0*g.SW*g.C+t)
+		d := at(dout, g.DOutOff+y*g.DOutRow+x0*g.K+k0)
+		for x := x0; x < x1; x++ {
 			a = bc16(p).MulAdd(ld16(d), a)
 			p = unsafe.Add(p, px)
 			d = unsafe.Add(d, dk)
@@ -353,7 +333,7 @@ func weightGrad1x16(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0
 	st16(a, dw)
 }
 
-func weightGrad4x32(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1 int) {
+func weightGrad4x32(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1, x0, x1 int) {
 	ks := uintptr(g.KB) * 4
 	a00, a01 := ld16(dw), ld16(unsafe.Add(dw, 64))
 	a10, a11 := ld16(unsafe.Add(dw, ks)), ld16(unsafe.Add(dw, ks+64))
@@ -362,9 +342,9 @@ func weightGrad4x32(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0
 	px := uintptr(g.SW*g.C) * 4
 	dk := uintptr(g.K) * 4
 	for y := y0; y < y1; y++ {
-		p := at(in, (y*g.SH+i)*g.InRow+t)
-		d := at(dout, g.DOutOff+y*g.DOutRow+k0)
-		for x := 0; x < g.OW; x++ {
+		p := at(in, (y*g.SH+i)*g.InRow+x0*g.SW*g.C+t)
+		d := at(dout, g.DOutOff+y*g.DOutRow+x0*g.K+k0)
+		for x := x0; x < x1; x++ {
 			d0, d1 := ld16(d), ld16(unsafe.Add(d, 64))
 			x0 := bc16(p)
 			a00 = x0.MulAdd(d0, a00)
@@ -392,7 +372,7 @@ func weightGrad4x32(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0
 	st16(a31, unsafe.Add(dw, 3*ks+64))
 }
 
-func weightGrad3x32(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1 int) {
+func weightGrad3x32(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1, x0, x1 int) {
 	ks := uintptr(g.KB) * 4
 	a00, a01 := ld16(dw), ld16(unsafe.Add(dw, 64))
 	a10, a11 := ld16(unsafe.Add(dw, ks)), ld16(unsafe.Add(dw, ks+64))
@@ -400,9 +380,9 @@ func weightGrad3x32(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0
 	px := uintptr(g.SW*g.C) * 4
 	dk := uintptr(g.K) * 4
 	for y := y0; y < y1; y++ {
-		p := at(in, (y*g.SH+i)*g.InRow+t)
-		d := at(dout, g.DOutOff+y*g.DOutRow+k0)
-		for x := 0; x < g.OW; x++ {
+		p := at(in, (y*g.SH+i)*g.InRow+x0*g.SW*g.C+t)
+		d := at(dout, g.DOutOff+y*g.DOutRow+x0*g.K+k0)
+		for x := x0; x < x1; x++ {
 			d0, d1 := ld16(d), ld16(unsafe.Add(d, 64))
 			x0 := bc16(p)
 			a00 = x0.MulAdd(d0, a00)
@@ -425,14 +405,14 @@ func weightGrad3x32(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0
 	st16(a21, unsafe.Add(dw, 2*ks+64))
 }
 
-func weightGrad1x32(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1 int) {
+func weightGrad1x32(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1, x0, x1 int) {
 	a0, a1 := ld16(dw), ld16(unsafe.Add(dw, 64))
 	px := uintptr(g.SW*g.C) * 4
 	dk := uintptr(g.K) * 4
 	for y := y0; y < y1; y++ {
-		p := at(in, (y*g.SH+i)*g.InRow+t)
-		d := at(dout, g.DOutOff+y*g.DOutRow+k0)
-		for x := 0; x < g.OW; x++ {
+		p := at(in, (y*g.SH+i)*g.InRow+x0*g.SW*g.C+t)
+		d := at(dout, g.DOutOff+y*g.DOutRow+x0*g.K+k0)
+		for x := x0; x < x1; x++ {
 			xv := bc16(p)
 			a0 = xv.MulAdd(ld16(d), a0)
 			a1 = xv.MulAdd(ld16(unsafe.Add(d, 64)), a1)
