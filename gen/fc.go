@@ -17,8 +17,14 @@ func fcForward(g *jen.Group, s *step) {
 	}
 }
 
-// fcWeightGrad emits the weight- and bias-gradient phase, outputs [lo, hi).
+// fcWeightGrad emits the weight- and bias-gradient phase, outputs [lo, hi):
+// in a worker's run of samples, the sample is kept to be added at the end of
+// the run (see runtime.FCStash).
 func fcWeightGrad(g *jen.Group, s *step) {
+	g.If(jen.Id("c").Dot("stash")).Block(
+		jen.Id("w").Dot(stashName(s)).Dot("Add").Call(buf(s.In).Index(jen.Op(":").Lit(s.In.F.Size())), grad(s.Out).Index(jen.Op(":").Lit(s.L.K))),
+		jen.Return(),
+	)
 	g.Add(rt("FCWeightGrad")).Call(all(sumOf(weights(s))), all(sumOf(bias(s))), all(buf(s.In)), all(grad(s.Out)), jen.Lit(s.In.F.Size()), jen.Id("lo"), jen.Id("hi"))
 }
 
@@ -38,3 +44,6 @@ func fcInputGrad(g *jen.Group, s *step) {
 			jen.Lit(n), jen.Id("y").Op("*").Lit(row), jen.Parens(jen.Id("y").Op("+").Lit(1)).Op("*").Lit(row)),
 	)
 }
+
+// stashName names a worker's stash of an fc step's samples.
+func stashName(s *step) string { return "stash" + s.Name() }

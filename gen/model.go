@@ -418,7 +418,7 @@ func (g *generator) batchMachinery() {
 		),
 		jen.If(jen.Id("backward")).Block(mf("prepareBackward").Call()),
 		jen.If(jen.Id("n").Op("<").Len(mf("workers"))).Block(
-			jen.Id("c").Op(":=").Add(mf("preparePass")).Call(jen.Lit(0)),
+			jen.Id("c").Op(":=").Add(mf("preparePass")).Call(jen.Lit(0), jen.False()),
 			jen.For(jen.Id("s").Op(":=").Range().Id("n")).Block(
 				mf("sample").Call(mf("workers").Index(jen.Lit(0)), jen.Id("c"), jen.Id("s"), jen.True()),
 			),
@@ -429,14 +429,17 @@ func (g *generator) batchMachinery() {
 	)
 
 	f.Func().Params(m).Id("runBatchChunk").Params(jen.Id("wi"), jen.Id("lo"), jen.Id("hi").Int()).Block(
-		jen.Id("c").Op(":=").Add(mf("preparePass")).Call(jen.Id("wi")),
+		jen.Id("c").Op(":=").Add(mf("preparePass")).Call(jen.Id("wi"), jen.True()),
 		jen.For(jen.Id("s").Op(":=").Id("lo"), jen.Id("s").Op("<").Id("hi"), jen.Id("s").Op("++")).Block(
 			mf("sample").Call(mf("workers").Index(jen.Id("wi")), jen.Id("c"), jen.Id("s"), jen.False()),
 		),
+		jen.If(jen.Id("c").Dot("stash")).Block(mf("workers").Index(jen.Id("wi")).Dot("flushStash").Call(jen.Id("c").Dot("sums"))),
 	)
 
-	f.Comment("preparePass sets up worker wi's pass for the batch being run.")
-	f.Func().Params(m).Id("preparePass").Params(jen.Id("wi").Int()).Op("*").Id("pass").Block(
+	f.Comment("preparePass sets up worker wi's pass for the batch being run; run says")
+	f.Comment("the worker runs its own run of samples (fc weight gradients then wait for")
+	f.Comment("its end).")
+	f.Func().Params(m).Id("preparePass").Params(jen.Id("wi").Int(), jen.Id("run").Bool()).Op("*").Id("pass").Block(
 		jen.Id("c").Op(":=").Op("&").Add(mf("workers")).Index(jen.Id("wi")).Dot("pass"),
 		jen.Op("*").Id("c").Op("=").Id("pass").Values(jen.Dict{
 			jen.Id("p"): mf("params"), jen.Id("wt"): mf("wt"), jen.Id("train"): mf("train"), jen.Id("seed"): mf("seed"),
@@ -444,6 +447,7 @@ func (g *generator) batchMachinery() {
 		}),
 		jen.If(mf("kind").Op("==").Id("batchForwardBackward").Op("||").Add(mf("kind")).Op("==").Id("batchLoss")).Block(
 			jen.Id("c").Dot("sums").Op("=").Add(mf("gradSums")).Call(jen.Id("wi")),
+			jen.Id("c").Dot("stash").Op("=").Id("run"),
 		),
 		jen.Return(jen.Id("c")),
 	)

@@ -29,6 +29,8 @@ func (g *generator) workerType() {
 				s.Id(idxName(st)).Index(jen.Lit(st.Out.F.Size())).Int32().Comment(fmt.Sprintf("where each maximum of %s came from, as an offset in %s", st.Name(), st.In.Grad()))
 			case compiler.Dropout:
 				s.Id(maskName(st)).Index(jen.Lit(st.In.F.Size())).Float32().Comment(fmt.Sprintf("the mask of %s: 0 or 1/(1-p)", st.Name()))
+			case compiler.FC:
+				s.Id(stashName(st)).Add(rt("FCStash")).Comment(fmt.Sprintf("the samples whose %s weight gradient waits for the end of the run", st.Name()))
 			}
 		}
 	})
@@ -48,6 +50,7 @@ func (g *generator) workerType() {
 		jen.Id("seed").Uint64(),
 		jen.Id("sample").Int(),
 		jen.Id("needDx").Bool(),
+		jen.Id("stash").Bool().Comment("keep fc weight gradients for the end of the worker's run"),
 	)
 }
 
@@ -141,6 +144,14 @@ func (g *generator) workerPasses() {
 	g.f.Func().Params(w).Id("storeGrad").Params(jen.Id("dx").Op("*").Id("Input")).Block(
 		toPublic(in, in.G, jen.Id("dx"), grad(in)),
 	)
+	g.f.Comment("flushStash adds the fc weight gradients kept during a run of samples.")
+	g.f.Func().Params(w).Id("flushStash").Params(jen.Id("sums").Op("*").Id("params")).BlockFunc(func(b *jen.Group) {
+		for _, s := range g.steps {
+			if s.L.Kind == compiler.FC {
+				b.Id("w").Dot(stashName(s)).Dot("Flush").Call(jen.Id("sums").Dot(weights(s)).Index(jen.Op(":")), jen.Id("sums").Dot(bias(s)).Index(jen.Op(":")), jen.Lit(s.In.F.Size()))
+			}
+		}
+	})
 	g.f.Comment("ensureBack allocates the gradient buffers on first use.")
 	g.f.Func().Params(w).Id("ensureBack").Params().Block(
 		jen.If(jen.Id("w").Dot("back").Op("==").Nil()).Block(jen.Id("w").Dot("back").Op("=").New(jen.Id("backBuffers"))),

@@ -30,3 +30,43 @@ func FCInputGrad(din, w, dout []float32, n, i0, i1 int) {
 		Axpy(g, w[o*n+i0:][:i1-i0], d)
 	}
 }
+
+// FCStash keeps the inputs and output gradients of the samples a worker
+// runs in a batch, so that an fc layer's weight gradient is added once per
+// batch (each row of the gradient read and written once) rather than once
+// per sample: at batch 8 that spares VGG's fc1 seven passes over 411 MB.
+// It grows on first use and is then reused.
+type FCStash struct {
+	ins, douts [][]float32
+	n          int
+}
+
+// Add copies one sample's input and output gradient.
+func (s *FCStash) Add(in, dout []float32) {
+	if s.n == len(s.ins) {
+		s.ins = append(s.ins, make([]float32, len(in)))
+		s.douts = append(s.douts, make([]float32, len(dout)))
+	}
+	copy(s.ins[s.n], in)
+	copy(s.douts[s.n], dout)
+	s.n++
+}
+
+// Flush adds the kept samples' gradients to dw and db, exactly as
+// FCWeightGrad would have one sample after the other (the same sums in the
+// same order), and empties the stash.
+func (s *FCStash) Flush(dw, db []float32, n int) {
+	if s.n == 0 {
+		return
+	}
+	k := len(s.douts[0])
+	for o := range k {
+		row := dw[o*n:][:n]
+		for i := range s.n {
+			d := s.douts[i][o]
+			db[o] += d
+			Axpy(d, s.ins[i][:n], row)
+		}
+	}
+	s.n = 0
+}

@@ -308,7 +308,7 @@ func (m *Model) runBatch(n, kind int) {
 		m.prepareBackward()
 	}
 	if n < len(m.workers) {
-		c := m.preparePass(0)
+		c := m.preparePass(0, false)
 		for s := range n {
 			m.sample(m.workers[0], c, s, true)
 		}
@@ -320,14 +320,19 @@ func (m *Model) runBatch(n, kind int) {
 	}
 }
 func (m *Model) runBatchChunk(wi, lo, hi int) {
-	c := m.preparePass(wi)
+	c := m.preparePass(wi, true)
 	for s := lo; s < hi; s++ {
 		m.sample(m.workers[wi], c, s, false)
 	}
+	if c.stash {
+		m.workers[wi].flushStash(c.sums)
+	}
 }
 
-// preparePass sets up worker wi's pass for the batch being run.
-func (m *Model) preparePass(wi int) *pass {
+// preparePass sets up worker wi's pass for the batch being run; run says
+// the worker runs its own run of samples (fc weight gradients then wait for
+// its end).
+func (m *Model) preparePass(wi int, run bool) *pass {
 	c := &m.workers[wi].pass
 	*c = pass{
 		needDx: m.batchDX != nil,
@@ -338,6 +343,7 @@ func (m *Model) preparePass(wi int) *pass {
 	}
 	if m.kind == batchForwardBackward || m.kind == batchLoss {
 		c.sums = m.gradSums(wi)
+		c.stash = run
 	}
 	return c
 }
@@ -946,8 +952,11 @@ type worker struct {
 	idxmaxpool1  [69984]int32    // where each maximum of maxpool1 came from, as an offset in d1
 	idxmaxpool2  [43264]int32    // where each maximum of maxpool2 came from, as an offset in d3
 	idxmaxpool3  [9216]int32     // where each maximum of maxpool3 came from, as an offset in d7
+	stashfc1     runtime.FCStash // the samples whose fc1 weight gradient waits for the end of the run
 	maskdropout1 [4096]float32   // the mask of dropout1: 0 or 1/(1-p)
+	stashfc2     runtime.FCStash // the samples whose fc2 weight gradient waits for the end of the run
 	maskdropout2 [4096]float32   // the mask of dropout2: 0 or 1/(1-p)
+	stashfc3     runtime.FCStash // the samples whose fc3 weight gradient waits for the end of the run
 }
 
 // backBuffers holds the gradient of each tensor of a worker, padded where the
@@ -979,6 +988,7 @@ type pass struct {
 	seed    uint64
 	sample  int
 	needDx  bool
+	stash   bool // keep fc weight gradients for the end of the worker's run
 }
 
 // load copies src into the input buffer, from C×H×W to H×W×C.
@@ -1012,6 +1022,13 @@ func (w *worker) storeGrad(dx *Input) {
 			}
 		}
 	}
+}
+
+// flushStash adds the fc weight gradients kept during a run of samples.
+func (w *worker) flushStash(sums *params) {
+	w.stashfc1.Flush(sums.fc1W[:], sums.fc1B[:], 9216)
+	w.stashfc2.Flush(sums.fc2W[:], sums.fc2B[:], 4096)
+	w.stashfc3.Flush(sums.fc3W[:], sums.fc3B[:], 4096)
 }
 
 // ensureBack allocates the gradient buffers on first use.
@@ -1400,6 +1417,10 @@ func (w *worker) softmax1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).
 func (w *worker) fc3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc3.Add(w.x12[:4096], w.back.d13[:1000])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc3W[:], c.sums.fc3B[:], w.x12[:], w.back.d13[:], 4096, lo, hi)
 }
 
@@ -1431,6 +1452,10 @@ func (w *worker) fc2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
 func (w *worker) fc2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc2.Add(w.x10[:4096], w.back.d11[:4096])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc2W[:], c.sums.fc2B[:], w.x10[:], w.back.d11[:], 4096, lo, hi)
 }
 
@@ -1462,6 +1487,10 @@ func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
 func (w *worker) fc1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc1.Add(w.x8[:9216], w.back.d9[:4096])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc1W[:], c.sums.fc1B[:], w.x8[:], w.back.d9[:], 9216, lo, hi)
 }
 

@@ -299,7 +299,7 @@ func (m *Model) runBatch(n, kind int) {
 		m.prepareBackward()
 	}
 	if n < len(m.workers) {
-		c := m.preparePass(0)
+		c := m.preparePass(0, false)
 		for s := range n {
 			m.sample(m.workers[0], c, s, true)
 		}
@@ -311,14 +311,19 @@ func (m *Model) runBatch(n, kind int) {
 	}
 }
 func (m *Model) runBatchChunk(wi, lo, hi int) {
-	c := m.preparePass(wi)
+	c := m.preparePass(wi, true)
 	for s := lo; s < hi; s++ {
 		m.sample(m.workers[wi], c, s, false)
 	}
+	if c.stash {
+		m.workers[wi].flushStash(c.sums)
+	}
 }
 
-// preparePass sets up worker wi's pass for the batch being run.
-func (m *Model) preparePass(wi int) *pass {
+// preparePass sets up worker wi's pass for the batch being run; run says
+// the worker runs its own run of samples (fc weight gradients then wait for
+// its end).
+func (m *Model) preparePass(wi int, run bool) *pass {
 	c := &m.workers[wi].pass
 	*c = pass{
 		needDx: m.batchDX != nil,
@@ -329,6 +334,7 @@ func (m *Model) preparePass(wi int) *pass {
 	}
 	if m.kind == batchForwardBackward || m.kind == batchLoss {
 		c.sums = m.gradSums(wi)
+		c.stash = run
 	}
 	return c
 }
@@ -861,15 +867,18 @@ type worker struct {
 	scratch runtime.Scratch // the kernels' temporary memory
 	pass    pass            // the pass this worker runs in a batch
 
-	x0 [1024]float32 // input: 32x32x1
-	x1 [4704]float32 // conv 5x5x6, tanh: 28x28x6
-	x2 [1176]float32 // pool mean 2x2: 14x14x6
-	x3 [1600]float32 // conv 5x5x16, tanh: 10x10x16
-	x4 [400]float32  // pool mean 2x2: 5x5x16
-	x5 [120]float32  // fc 120, tanh: 120
-	x6 [84]float32   // fc 84, tanh: 84
-	x7 [10]float32   // fc 10: 10
-	x8 [10]float32   // softmax: 10
+	x0       [1024]float32   // input: 32x32x1
+	x1       [4704]float32   // conv 5x5x6, tanh: 28x28x6
+	x2       [1176]float32   // pool mean 2x2: 14x14x6
+	x3       [1600]float32   // conv 5x5x16, tanh: 10x10x16
+	x4       [400]float32    // pool mean 2x2: 5x5x16
+	x5       [120]float32    // fc 120, tanh: 120
+	x6       [84]float32     // fc 84, tanh: 84
+	x7       [10]float32     // fc 10: 10
+	x8       [10]float32     // softmax: 10
+	stashfc1 runtime.FCStash // the samples whose fc1 weight gradient waits for the end of the run
+	stashfc2 runtime.FCStash // the samples whose fc2 weight gradient waits for the end of the run
+	stashfc3 runtime.FCStash // the samples whose fc3 weight gradient waits for the end of the run
 }
 
 // backBuffers holds the gradient of each tensor of a worker, padded where the
@@ -895,6 +904,7 @@ type pass struct {
 	seed    uint64
 	sample  int
 	needDx  bool
+	stash   bool // keep fc weight gradients for the end of the worker's run
 }
 
 // load copies src into the input buffer, from C×H×W to H×W×C.
@@ -928,6 +938,13 @@ func (w *worker) storeGrad(dx *Input) {
 			}
 		}
 	}
+}
+
+// flushStash adds the fc weight gradients kept during a run of samples.
+func (w *worker) flushStash(sums *params) {
+	w.stashfc1.Flush(sums.fc1W[:], sums.fc1B[:], 400)
+	w.stashfc2.Flush(sums.fc2W[:], sums.fc2B[:], 120)
+	w.stashfc3.Flush(sums.fc3W[:], sums.fc3B[:], 84)
 }
 
 // ensureBack allocates the gradient buffers on first use.
@@ -1142,6 +1159,10 @@ func (w *worker) softmax1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).
 func (w *worker) fc3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc3.Add(w.x6[:84], w.back.d7[:10])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc3W[:], c.sums.fc3B[:], w.x6[:], w.back.d7[:], 84, lo, hi)
 }
 
@@ -1163,6 +1184,10 @@ func (w *worker) fc2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
 func (w *worker) fc2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc2.Add(w.x5[:120], w.back.d6[:84])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc2W[:], c.sums.fc2B[:], w.x5[:], w.back.d6[:], 120, lo, hi)
 }
 
@@ -1184,6 +1209,10 @@ func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
 func (w *worker) fc1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc1.Add(w.x4[:400], w.back.d5[:120])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc1W[:], c.sums.fc1B[:], w.x4[:], w.back.d5[:], 400, lo, hi)
 }
 

@@ -297,7 +297,7 @@ func (m *Model) runBatch(n, kind int) {
 		m.prepareBackward()
 	}
 	if n < len(m.workers) {
-		c := m.preparePass(0)
+		c := m.preparePass(0, false)
 		for s := range n {
 			m.sample(m.workers[0], c, s, true)
 		}
@@ -309,14 +309,19 @@ func (m *Model) runBatch(n, kind int) {
 	}
 }
 func (m *Model) runBatchChunk(wi, lo, hi int) {
-	c := m.preparePass(wi)
+	c := m.preparePass(wi, true)
 	for s := lo; s < hi; s++ {
 		m.sample(m.workers[wi], c, s, false)
 	}
+	if c.stash {
+		m.workers[wi].flushStash(c.sums)
+	}
 }
 
-// preparePass sets up worker wi's pass for the batch being run.
-func (m *Model) preparePass(wi int) *pass {
+// preparePass sets up worker wi's pass for the batch being run; run says
+// the worker runs its own run of samples (fc weight gradients then wait for
+// its end).
+func (m *Model) preparePass(wi int, run bool) *pass {
 	c := &m.workers[wi].pass
 	*c = pass{
 		needDx: m.batchDX != nil,
@@ -327,6 +332,7 @@ func (m *Model) preparePass(wi int) *pass {
 	}
 	if m.kind == batchForwardBackward || m.kind == batchLoss {
 		c.sums = m.gradSums(wi)
+		c.stash = run
 	}
 	return c
 }
@@ -841,16 +847,18 @@ type worker struct {
 	scratch runtime.Scratch // the kernels' temporary memory
 	pass    pass            // the pass this worker runs in a batch
 
-	x0          [484]float32  // input: 20x20x1 padded to 22x22x1
-	x1          [3200]float32 // conv 3x3x8 p1, relu: 20x20x8
-	x2          [1152]float32 // pool max 2x2: 10x10x8 padded to 12x12x8
-	x3          [1600]float32 // conv 3x3x16 p1, relu: 10x10x16
-	x4          [400]float32  // pool max 2x2: 5x5x16
-	x5          [32]float32   // fc 32, relu: 32
-	x6          [4]float32    // fc 4: 4
-	x7          [4]float32    // softmax: 4
-	idxmaxpool1 [800]int32    // where each maximum of maxpool1 came from, as an offset in d1
-	idxmaxpool2 [400]int32    // where each maximum of maxpool2 came from, as an offset in d3
+	x0          [484]float32    // input: 20x20x1 padded to 22x22x1
+	x1          [3200]float32   // conv 3x3x8 p1, relu: 20x20x8
+	x2          [1152]float32   // pool max 2x2: 10x10x8 padded to 12x12x8
+	x3          [1600]float32   // conv 3x3x16 p1, relu: 10x10x16
+	x4          [400]float32    // pool max 2x2: 5x5x16
+	x5          [32]float32     // fc 32, relu: 32
+	x6          [4]float32      // fc 4: 4
+	x7          [4]float32      // softmax: 4
+	idxmaxpool1 [800]int32      // where each maximum of maxpool1 came from, as an offset in d1
+	idxmaxpool2 [400]int32      // where each maximum of maxpool2 came from, as an offset in d3
+	stashfc1    runtime.FCStash // the samples whose fc1 weight gradient waits for the end of the run
+	stashfc2    runtime.FCStash // the samples whose fc2 weight gradient waits for the end of the run
 }
 
 // backBuffers holds the gradient of each tensor of a worker, padded where the
@@ -875,6 +883,7 @@ type pass struct {
 	seed    uint64
 	sample  int
 	needDx  bool
+	stash   bool // keep fc weight gradients for the end of the worker's run
 }
 
 // load copies src into the input buffer, from C×H×W to H×W×C.
@@ -908,6 +917,12 @@ func (w *worker) storeGrad(dx *Input) {
 			}
 		}
 	}
+}
+
+// flushStash adds the fc weight gradients kept during a run of samples.
+func (w *worker) flushStash(sums *params) {
+	w.stashfc1.Flush(sums.fc1W[:], sums.fc1B[:], 400)
+	w.stashfc2.Flush(sums.fc2W[:], sums.fc2B[:], 32)
 }
 
 // ensureBack allocates the gradient buffers on first use.
@@ -1102,6 +1117,10 @@ func (w *worker) softmax1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
 func (w *worker) fc2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc2.Add(w.x5[:32], w.back.d6[:4])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc2W[:], c.sums.fc2B[:], w.x5[:], w.back.d6[:], 32, lo, hi)
 }
 
@@ -1121,6 +1140,10 @@ func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
 func (w *worker) fc1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc1.Add(w.x4[:400], w.back.d5[:32])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc1W[:], c.sums.fc1B[:], w.x4[:], w.back.d5[:], 400, lo, hi)
 }
 

@@ -295,7 +295,7 @@ func (m *Model) runBatch(n, kind int) {
 		m.prepareBackward()
 	}
 	if n < len(m.workers) {
-		c := m.preparePass(0)
+		c := m.preparePass(0, false)
 		for s := range n {
 			m.sample(m.workers[0], c, s, true)
 		}
@@ -307,14 +307,19 @@ func (m *Model) runBatch(n, kind int) {
 	}
 }
 func (m *Model) runBatchChunk(wi, lo, hi int) {
-	c := m.preparePass(wi)
+	c := m.preparePass(wi, true)
 	for s := lo; s < hi; s++ {
 		m.sample(m.workers[wi], c, s, false)
 	}
+	if c.stash {
+		m.workers[wi].flushStash(c.sums)
+	}
 }
 
-// preparePass sets up worker wi's pass for the batch being run.
-func (m *Model) preparePass(wi int) *pass {
+// preparePass sets up worker wi's pass for the batch being run; run says
+// the worker runs its own run of samples (fc weight gradients then wait for
+// its end).
+func (m *Model) preparePass(wi int, run bool) *pass {
 	c := &m.workers[wi].pass
 	*c = pass{
 		needDx: m.batchDX != nil,
@@ -325,6 +330,7 @@ func (m *Model) preparePass(wi int) *pass {
 	}
 	if m.kind == batchForwardBackward || m.kind == batchLoss {
 		c.sums = m.gradSums(wi)
+		c.stash = run
 	}
 	return c
 }
@@ -820,11 +826,15 @@ type worker struct {
 	scratch runtime.Scratch // the kernels' temporary memory
 	pass    pass            // the pass this worker runs in a batch
 
-	x0 [32]float32 // input: 4x4x2
-	x1 [12]float32 // fc 12, leaky 0.3: 12
-	x2 [10]float32 // fc 10, relu: 10
-	x3 [8]float32  // fc 8, leaky 1e-1: 8
-	x4 [6]float32  // fc 6, sigmoid: 6
+	x0       [32]float32     // input: 4x4x2
+	x1       [12]float32     // fc 12, leaky 0.3: 12
+	x2       [10]float32     // fc 10, relu: 10
+	x3       [8]float32      // fc 8, leaky 1e-1: 8
+	x4       [6]float32      // fc 6, sigmoid: 6
+	stashfc1 runtime.FCStash // the samples whose fc1 weight gradient waits for the end of the run
+	stashfc2 runtime.FCStash // the samples whose fc2 weight gradient waits for the end of the run
+	stashfc3 runtime.FCStash // the samples whose fc3 weight gradient waits for the end of the run
+	stashfc4 runtime.FCStash // the samples whose fc4 weight gradient waits for the end of the run
 }
 
 // backBuffers holds the gradient of each tensor of a worker, padded where the
@@ -846,6 +856,7 @@ type pass struct {
 	seed    uint64
 	sample  int
 	needDx  bool
+	stash   bool // keep fc weight gradients for the end of the worker's run
 }
 
 // load copies src into the input buffer, from C×H×W to H×W×C.
@@ -879,6 +890,14 @@ func (w *worker) storeGrad(dx *Input) {
 			}
 		}
 	}
+}
+
+// flushStash adds the fc weight gradients kept during a run of samples.
+func (w *worker) flushStash(sums *params) {
+	w.stashfc1.Flush(sums.fc1W[:], sums.fc1B[:], 32)
+	w.stashfc2.Flush(sums.fc2W[:], sums.fc2B[:], 12)
+	w.stashfc3.Flush(sums.fc3W[:], sums.fc3B[:], 10)
+	w.stashfc4.Flush(sums.fc4W[:], sums.fc4B[:], 8)
 }
 
 // ensureBack allocates the gradient buffers on first use.
@@ -933,6 +952,10 @@ func (w *worker) fc4ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc4WeightGrad adds to the weight and bias gradients of fc4, outputs [lo, hi).
 func (w *worker) fc4WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc4.Add(w.x3[:8], w.back.d4[:6])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc4W[:], c.sums.fc4B[:], w.x3[:], w.back.d4[:], 8, lo, hi)
 }
 
@@ -956,6 +979,10 @@ func (w *worker) fc3ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).
 func (w *worker) fc3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc3.Add(w.x2[:10], w.back.d3[:8])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc3W[:], c.sums.fc3B[:], w.x2[:], w.back.d3[:], 10, lo, hi)
 }
 
@@ -975,6 +1002,10 @@ func (w *worker) fc2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
 func (w *worker) fc2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc2.Add(w.x1[:12], w.back.d2[:10])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc2W[:], c.sums.fc2B[:], w.x1[:], w.back.d2[:], 12, lo, hi)
 }
 
@@ -998,6 +1029,10 @@ func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
 func (w *worker) fc1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc1.Add(w.x0[:32], w.back.d1[:12])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc1W[:], c.sums.fc1B[:], w.x0[:], w.back.d1[:], 32, lo, hi)
 }
 

@@ -294,7 +294,7 @@ func (m *Model) runBatch(n, kind int) {
 		m.prepareBackward()
 	}
 	if n < len(m.workers) {
-		c := m.preparePass(0)
+		c := m.preparePass(0, false)
 		for s := range n {
 			m.sample(m.workers[0], c, s, true)
 		}
@@ -306,14 +306,19 @@ func (m *Model) runBatch(n, kind int) {
 	}
 }
 func (m *Model) runBatchChunk(wi, lo, hi int) {
-	c := m.preparePass(wi)
+	c := m.preparePass(wi, true)
 	for s := lo; s < hi; s++ {
 		m.sample(m.workers[wi], c, s, false)
 	}
+	if c.stash {
+		m.workers[wi].flushStash(c.sums)
+	}
 }
 
-// preparePass sets up worker wi's pass for the batch being run.
-func (m *Model) preparePass(wi int) *pass {
+// preparePass sets up worker wi's pass for the batch being run; run says
+// the worker runs its own run of samples (fc weight gradients then wait for
+// its end).
+func (m *Model) preparePass(wi int, run bool) *pass {
 	c := &m.workers[wi].pass
 	*c = pass{
 		needDx: m.batchDX != nil,
@@ -324,6 +329,7 @@ func (m *Model) preparePass(wi int) *pass {
 	}
 	if m.kind == batchForwardBackward || m.kind == batchLoss {
 		c.sums = m.gradSums(wi)
+		c.stash = run
 	}
 	return c
 }
@@ -818,13 +824,15 @@ type worker struct {
 	scratch runtime.Scratch // the kernels' temporary memory
 	pass    pass            // the pass this worker runs in a batch
 
-	x0          [36]float32 // input: 6x6x1
-	x1          [64]float32 // conv 3x3x4, relu: 4x4x4
-	x2          [16]float32 // pool max 2x2: 2x2x4
-	x3          [10]float32 // fc 10, leaky 0.1: 10
-	x4          [5]float32  // fc 5: 5
-	x5          [5]float32  // softmax: 5
-	idxmaxpool1 [16]int32   // where each maximum of maxpool1 came from, as an offset in d1
+	x0          [36]float32     // input: 6x6x1
+	x1          [64]float32     // conv 3x3x4, relu: 4x4x4
+	x2          [16]float32     // pool max 2x2: 2x2x4
+	x3          [10]float32     // fc 10, leaky 0.1: 10
+	x4          [5]float32      // fc 5: 5
+	x5          [5]float32      // softmax: 5
+	idxmaxpool1 [16]int32       // where each maximum of maxpool1 came from, as an offset in d1
+	stashfc1    runtime.FCStash // the samples whose fc1 weight gradient waits for the end of the run
+	stashfc2    runtime.FCStash // the samples whose fc2 weight gradient waits for the end of the run
 }
 
 // backBuffers holds the gradient of each tensor of a worker, padded where the
@@ -847,6 +855,7 @@ type pass struct {
 	seed    uint64
 	sample  int
 	needDx  bool
+	stash   bool // keep fc weight gradients for the end of the worker's run
 }
 
 // load copies src into the input buffer, from C×H×W to H×W×C.
@@ -880,6 +889,12 @@ func (w *worker) storeGrad(dx *Input) {
 			}
 		}
 	}
+}
+
+// flushStash adds the fc weight gradients kept during a run of samples.
+func (w *worker) flushStash(sums *params) {
+	w.stashfc1.Flush(sums.fc1W[:], sums.fc1B[:], 16)
+	w.stashfc2.Flush(sums.fc2W[:], sums.fc2B[:], 10)
 }
 
 // ensureBack allocates the gradient buffers on first use.
@@ -1006,6 +1021,10 @@ func (w *worker) softmax1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
 func (w *worker) fc2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc2.Add(w.x3[:10], w.back.d4[:5])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc2W[:], c.sums.fc2B[:], w.x3[:], w.back.d4[:], 10, lo, hi)
 }
 
@@ -1029,6 +1048,10 @@ func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
 func (w *worker) fc1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc1.Add(w.x2[:16], w.back.d3[:10])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc1W[:], c.sums.fc1B[:], w.x2[:], w.back.d3[:], 16, lo, hi)
 }
 

@@ -292,7 +292,7 @@ func (m *Model) runBatch(n, kind int) {
 		m.prepareBackward()
 	}
 	if n < len(m.workers) {
-		c := m.preparePass(0)
+		c := m.preparePass(0, false)
 		for s := range n {
 			m.sample(m.workers[0], c, s, true)
 		}
@@ -304,14 +304,19 @@ func (m *Model) runBatch(n, kind int) {
 	}
 }
 func (m *Model) runBatchChunk(wi, lo, hi int) {
-	c := m.preparePass(wi)
+	c := m.preparePass(wi, true)
 	for s := lo; s < hi; s++ {
 		m.sample(m.workers[wi], c, s, false)
 	}
+	if c.stash {
+		m.workers[wi].flushStash(c.sums)
+	}
 }
 
-// preparePass sets up worker wi's pass for the batch being run.
-func (m *Model) preparePass(wi int) *pass {
+// preparePass sets up worker wi's pass for the batch being run; run says
+// the worker runs its own run of samples (fc weight gradients then wait for
+// its end).
+func (m *Model) preparePass(wi int, run bool) *pass {
 	c := &m.workers[wi].pass
 	*c = pass{
 		needDx: m.batchDX != nil,
@@ -322,6 +327,7 @@ func (m *Model) preparePass(wi int) *pass {
 	}
 	if m.kind == batchForwardBackward || m.kind == batchLoss {
 		c.sums = m.gradSums(wi)
+		c.stash = run
 	}
 	return c
 }
@@ -803,14 +809,16 @@ type worker struct {
 	scratch runtime.Scratch // the kernels' temporary memory
 	pass    pass            // the pass this worker runs in a batch
 
-	x0           [50]float32 // input: 5x5x2
-	x1           [27]float32 // conv 3x3x3, relu: 3x3x3
-	x2           [27]float32 // dropout 0.5: 3x3x3
-	x3           [6]float32  // fc 6: 6
-	x4           [6]float32  // dropout 0.25: 6
-	x5           [3]float32  // fc 3: 3
-	maskdropout1 [27]float32 // the mask of dropout1: 0 or 1/(1-p)
-	maskdropout2 [6]float32  // the mask of dropout2: 0 or 1/(1-p)
+	x0           [50]float32     // input: 5x5x2
+	x1           [27]float32     // conv 3x3x3, relu: 3x3x3
+	x2           [27]float32     // dropout 0.5: 3x3x3
+	x3           [6]float32      // fc 6: 6
+	x4           [6]float32      // dropout 0.25: 6
+	x5           [3]float32      // fc 3: 3
+	maskdropout1 [27]float32     // the mask of dropout1: 0 or 1/(1-p)
+	stashfc1     runtime.FCStash // the samples whose fc1 weight gradient waits for the end of the run
+	maskdropout2 [6]float32      // the mask of dropout2: 0 or 1/(1-p)
+	stashfc2     runtime.FCStash // the samples whose fc2 weight gradient waits for the end of the run
 }
 
 // backBuffers holds the gradient of each tensor of a worker, padded where the
@@ -833,6 +841,7 @@ type pass struct {
 	seed    uint64
 	sample  int
 	needDx  bool
+	stash   bool // keep fc weight gradients for the end of the worker's run
 }
 
 // load copies src into the input buffer, from C×H×W to H×W×C.
@@ -866,6 +875,12 @@ func (w *worker) storeGrad(dx *Input) {
 			}
 		}
 	}
+}
+
+// flushStash adds the fc weight gradients kept during a run of samples.
+func (w *worker) flushStash(sums *params) {
+	w.stashfc1.Flush(sums.fc1W[:], sums.fc1B[:], 27)
+	w.stashfc2.Flush(sums.fc2W[:], sums.fc2B[:], 6)
 }
 
 // ensureBack allocates the gradient buffers on first use.
@@ -986,6 +1001,10 @@ func (w *worker) fc2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
 func (w *worker) fc2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc2.Add(w.x4[:6], w.back.d5[:3])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc2W[:], c.sums.fc2B[:], w.x4[:], w.back.d5[:], 6, lo, hi)
 }
 
@@ -1008,6 +1027,10 @@ func (w *worker) dropout2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
 func (w *worker) fc1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc1.Add(w.x2[:27], w.back.d3[:6])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc1W[:], c.sums.fc1B[:], w.x2[:], w.back.d3[:], 27, lo, hi)
 }
 

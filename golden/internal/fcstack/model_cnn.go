@@ -291,7 +291,7 @@ func (m *Model) runBatch(n, kind int) {
 		m.prepareBackward()
 	}
 	if n < len(m.workers) {
-		c := m.preparePass(0)
+		c := m.preparePass(0, false)
 		for s := range n {
 			m.sample(m.workers[0], c, s, true)
 		}
@@ -303,14 +303,19 @@ func (m *Model) runBatch(n, kind int) {
 	}
 }
 func (m *Model) runBatchChunk(wi, lo, hi int) {
-	c := m.preparePass(wi)
+	c := m.preparePass(wi, true)
 	for s := lo; s < hi; s++ {
 		m.sample(m.workers[wi], c, s, false)
 	}
+	if c.stash {
+		m.workers[wi].flushStash(c.sums)
+	}
 }
 
-// preparePass sets up worker wi's pass for the batch being run.
-func (m *Model) preparePass(wi int) *pass {
+// preparePass sets up worker wi's pass for the batch being run; run says
+// the worker runs its own run of samples (fc weight gradients then wait for
+// its end).
+func (m *Model) preparePass(wi int, run bool) *pass {
 	c := &m.workers[wi].pass
 	*c = pass{
 		needDx: m.batchDX != nil,
@@ -321,6 +326,7 @@ func (m *Model) preparePass(wi int) *pass {
 	}
 	if m.kind == batchForwardBackward || m.kind == batchLoss {
 		c.sums = m.gradSums(wi)
+		c.stash = run
 	}
 	return c
 }
@@ -798,10 +804,13 @@ type worker struct {
 	scratch runtime.Scratch // the kernels' temporary memory
 	pass    pass            // the pass this worker runs in a batch
 
-	x0 [12]float32 // input: 3x2x2
-	x1 [7]float32  // fc 7, sigmoid: 7
-	x2 [5]float32  // fc 5: 5
-	x3 [4]float32  // fc 4: 4
+	x0       [12]float32     // input: 3x2x2
+	x1       [7]float32      // fc 7, sigmoid: 7
+	x2       [5]float32      // fc 5: 5
+	x3       [4]float32      // fc 4: 4
+	stashfc1 runtime.FCStash // the samples whose fc1 weight gradient waits for the end of the run
+	stashfc2 runtime.FCStash // the samples whose fc2 weight gradient waits for the end of the run
+	stashfc3 runtime.FCStash // the samples whose fc3 weight gradient waits for the end of the run
 }
 
 // backBuffers holds the gradient of each tensor of a worker, padded where the
@@ -822,6 +831,7 @@ type pass struct {
 	seed    uint64
 	sample  int
 	needDx  bool
+	stash   bool // keep fc weight gradients for the end of the worker's run
 }
 
 // load copies src into the input buffer, from C×H×W to H×W×C.
@@ -857,6 +867,13 @@ func (w *worker) storeGrad(dx *Input) {
 	}
 }
 
+// flushStash adds the fc weight gradients kept during a run of samples.
+func (w *worker) flushStash(sums *params) {
+	w.stashfc1.Flush(sums.fc1W[:], sums.fc1B[:], 12)
+	w.stashfc2.Flush(sums.fc2W[:], sums.fc2B[:], 7)
+	w.stashfc3.Flush(sums.fc3W[:], sums.fc3B[:], 5)
+}
+
 // ensureBack allocates the gradient buffers on first use.
 func (w *worker) ensureBack() {
 	if w.back == nil {
@@ -884,6 +901,10 @@ func (w *worker) fc3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).
 func (w *worker) fc3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc3.Add(w.x2[:5], w.back.d3[:4])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc3W[:], c.sums.fc3B[:], w.x2[:], w.back.d3[:], 5, lo, hi)
 }
 
@@ -894,6 +915,10 @@ func (w *worker) fc3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
 func (w *worker) fc2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc2.Add(w.x1[:7], w.back.d2[:5])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc2W[:], c.sums.fc2B[:], w.x1[:], w.back.d2[:], 7, lo, hi)
 }
 
@@ -915,6 +940,10 @@ func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
 func (w *worker) fc1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc1.Add(w.x0[:12], w.back.d1[:7])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc1W[:], c.sums.fc1B[:], w.x0[:], w.back.d1[:], 12, lo, hi)
 }
 

@@ -297,7 +297,7 @@ func (m *Model) runBatch(n, kind int) {
 		m.prepareBackward()
 	}
 	if n < len(m.workers) {
-		c := m.preparePass(0)
+		c := m.preparePass(0, false)
 		for s := range n {
 			m.sample(m.workers[0], c, s, true)
 		}
@@ -309,14 +309,19 @@ func (m *Model) runBatch(n, kind int) {
 	}
 }
 func (m *Model) runBatchChunk(wi, lo, hi int) {
-	c := m.preparePass(wi)
+	c := m.preparePass(wi, true)
 	for s := lo; s < hi; s++ {
 		m.sample(m.workers[wi], c, s, false)
 	}
+	if c.stash {
+		m.workers[wi].flushStash(c.sums)
+	}
 }
 
-// preparePass sets up worker wi's pass for the batch being run.
-func (m *Model) preparePass(wi int) *pass {
+// preparePass sets up worker wi's pass for the batch being run; run says
+// the worker runs its own run of samples (fc weight gradients then wait for
+// its end).
+func (m *Model) preparePass(wi int, run bool) *pass {
 	c := &m.workers[wi].pass
 	*c = pass{
 		needDx: m.batchDX != nil,
@@ -327,6 +332,7 @@ func (m *Model) preparePass(wi int) *pass {
 	}
 	if m.kind == batchForwardBackward || m.kind == batchLoss {
 		c.sums = m.gradSums(wi)
+		c.stash = run
 	}
 	return c
 }
@@ -841,14 +847,16 @@ type worker struct {
 	scratch runtime.Scratch // the kernels' temporary memory
 	pass    pass            // the pass this worker runs in a batch
 
-	x0 [144]float32 // input: 12x12x1
-	x1 [400]float32 // conv 3x3x4, tanh: 10x10x4
-	x2 [100]float32 // pool mean 2x2: 5x5x4
-	x3 [128]float32 // conv 2x2x8, tanh: 4x4x8
-	x4 [32]float32  // pool mean 2x2: 2x2x8
-	x5 [16]float32  // fc 16, tanh: 16
-	x6 [10]float32  // fc 10: 10
-	x7 [10]float32  // softmax: 10
+	x0       [144]float32    // input: 12x12x1
+	x1       [400]float32    // conv 3x3x4, tanh: 10x10x4
+	x2       [100]float32    // pool mean 2x2: 5x5x4
+	x3       [128]float32    // conv 2x2x8, tanh: 4x4x8
+	x4       [32]float32     // pool mean 2x2: 2x2x8
+	x5       [16]float32     // fc 16, tanh: 16
+	x6       [10]float32     // fc 10: 10
+	x7       [10]float32     // softmax: 10
+	stashfc1 runtime.FCStash // the samples whose fc1 weight gradient waits for the end of the run
+	stashfc2 runtime.FCStash // the samples whose fc2 weight gradient waits for the end of the run
 }
 
 // backBuffers holds the gradient of each tensor of a worker, padded where the
@@ -873,6 +881,7 @@ type pass struct {
 	seed    uint64
 	sample  int
 	needDx  bool
+	stash   bool // keep fc weight gradients for the end of the worker's run
 }
 
 // load copies src into the input buffer, from C×H×W to H×W×C.
@@ -906,6 +915,12 @@ func (w *worker) storeGrad(dx *Input) {
 			}
 		}
 	}
+}
+
+// flushStash adds the fc weight gradients kept during a run of samples.
+func (w *worker) flushStash(sums *params) {
+	w.stashfc1.Flush(sums.fc1W[:], sums.fc1B[:], 32)
+	w.stashfc2.Flush(sums.fc2W[:], sums.fc2B[:], 16)
 }
 
 // ensureBack allocates the gradient buffers on first use.
@@ -1112,6 +1127,10 @@ func (w *worker) softmax1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
 func (w *worker) fc2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc2.Add(w.x5[:16], w.back.d6[:10])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc2W[:], c.sums.fc2B[:], w.x5[:], w.back.d6[:], 16, lo, hi)
 }
 
@@ -1133,6 +1152,10 @@ func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
 func (w *worker) fc1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc1.Add(w.x4[:32], w.back.d5[:16])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc1W[:], c.sums.fc1B[:], w.x4[:], w.back.d5[:], 32, lo, hi)
 }
 

@@ -292,7 +292,7 @@ func (m *Model) runBatch(n, kind int) {
 		m.prepareBackward()
 	}
 	if n < len(m.workers) {
-		c := m.preparePass(0)
+		c := m.preparePass(0, false)
 		for s := range n {
 			m.sample(m.workers[0], c, s, true)
 		}
@@ -304,14 +304,19 @@ func (m *Model) runBatch(n, kind int) {
 	}
 }
 func (m *Model) runBatchChunk(wi, lo, hi int) {
-	c := m.preparePass(wi)
+	c := m.preparePass(wi, true)
 	for s := lo; s < hi; s++ {
 		m.sample(m.workers[wi], c, s, false)
 	}
+	if c.stash {
+		m.workers[wi].flushStash(c.sums)
+	}
 }
 
-// preparePass sets up worker wi's pass for the batch being run.
-func (m *Model) preparePass(wi int) *pass {
+// preparePass sets up worker wi's pass for the batch being run; run says
+// the worker runs its own run of samples (fc weight gradients then wait for
+// its end).
+func (m *Model) preparePass(wi int, run bool) *pass {
 	c := &m.workers[wi].pass
 	*c = pass{
 		needDx: m.batchDX != nil,
@@ -322,6 +327,7 @@ func (m *Model) preparePass(wi int) *pass {
 	}
 	if m.kind == batchForwardBackward || m.kind == batchLoss {
 		c.sums = m.gradSums(wi)
+		c.stash = run
 	}
 	return c
 }
@@ -798,12 +804,13 @@ type worker struct {
 	scratch runtime.Scratch // the kernels' temporary memory
 	pass    pass            // the pass this worker runs in a batch
 
-	x0          [200]float32 // input: 8x8x2 padded to 10x10x2
-	x1          [256]float32 // conv 3x3x4 p1, relu: 8x8x4
-	x2          [64]float32  // pool max 2x2: 4x4x4
-	x3          [3]float32   // fc 3: 3
-	x4          [3]float32   // softmax: 3
-	idxmaxpool1 [64]int32    // where each maximum of maxpool1 came from, as an offset in d1
+	x0          [200]float32    // input: 8x8x2 padded to 10x10x2
+	x1          [256]float32    // conv 3x3x4 p1, relu: 8x8x4
+	x2          [64]float32     // pool max 2x2: 4x4x4
+	x3          [3]float32      // fc 3: 3
+	x4          [3]float32      // softmax: 3
+	idxmaxpool1 [64]int32       // where each maximum of maxpool1 came from, as an offset in d1
+	stashfc1    runtime.FCStash // the samples whose fc1 weight gradient waits for the end of the run
 }
 
 // backBuffers holds the gradient of each tensor of a worker, padded where the
@@ -825,6 +832,7 @@ type pass struct {
 	seed    uint64
 	sample  int
 	needDx  bool
+	stash   bool // keep fc weight gradients for the end of the worker's run
 }
 
 // load copies src into the input buffer, from C×H×W to H×W×C.
@@ -858,6 +866,11 @@ func (w *worker) storeGrad(dx *Input) {
 			}
 		}
 	}
+}
+
+// flushStash adds the fc weight gradients kept during a run of samples.
+func (w *worker) flushStash(sums *params) {
+	w.stashfc1.Flush(sums.fc1W[:], sums.fc1B[:], 64)
 }
 
 // ensureBack allocates the gradient buffers on first use.
@@ -976,6 +989,10 @@ func (w *worker) softmax1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
 func (w *worker) fc1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc1.Add(w.x2[:64], w.back.d3[:3])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc1W[:], c.sums.fc1B[:], w.x2[:], w.back.d3[:], 64, lo, hi)
 }
 

@@ -293,7 +293,7 @@ func (m *Model) runBatch(n, kind int) {
 		m.prepareBackward()
 	}
 	if n < len(m.workers) {
-		c := m.preparePass(0)
+		c := m.preparePass(0, false)
 		for s := range n {
 			m.sample(m.workers[0], c, s, true)
 		}
@@ -305,14 +305,19 @@ func (m *Model) runBatch(n, kind int) {
 	}
 }
 func (m *Model) runBatchChunk(wi, lo, hi int) {
-	c := m.preparePass(wi)
+	c := m.preparePass(wi, true)
 	for s := lo; s < hi; s++ {
 		m.sample(m.workers[wi], c, s, false)
 	}
+	if c.stash {
+		m.workers[wi].flushStash(c.sums)
+	}
 }
 
-// preparePass sets up worker wi's pass for the batch being run.
-func (m *Model) preparePass(wi int) *pass {
+// preparePass sets up worker wi's pass for the batch being run; run says
+// the worker runs its own run of samples (fc weight gradients then wait for
+// its end).
+func (m *Model) preparePass(wi int, run bool) *pass {
 	c := &m.workers[wi].pass
 	*c = pass{
 		needDx: m.batchDX != nil,
@@ -323,6 +328,7 @@ func (m *Model) preparePass(wi int) *pass {
 	}
 	if m.kind == batchForwardBackward || m.kind == batchLoss {
 		c.sums = m.gradSums(wi)
+		c.stash = run
 	}
 	return c
 }
@@ -804,11 +810,13 @@ type worker struct {
 	scratch runtime.Scratch // the kernels' temporary memory
 	pass    pass            // the pass this worker runs in a batch
 
-	x0 [128]float32 // input: 6x6x2 padded to 8x8x2
-	x1 [108]float32 // conv 3x3x3 p1, tanh: 6x6x3
-	x2 [27]float32  // pool mean 2x2: 3x3x3
-	x3 [8]float32   // fc 8, sigmoid: 8
-	x4 [2]float32   // fc 2: 2
+	x0       [128]float32    // input: 6x6x2 padded to 8x8x2
+	x1       [108]float32    // conv 3x3x3 p1, tanh: 6x6x3
+	x2       [27]float32     // pool mean 2x2: 3x3x3
+	x3       [8]float32      // fc 8, sigmoid: 8
+	x4       [2]float32      // fc 2: 2
+	stashfc1 runtime.FCStash // the samples whose fc1 weight gradient waits for the end of the run
+	stashfc2 runtime.FCStash // the samples whose fc2 weight gradient waits for the end of the run
 }
 
 // backBuffers holds the gradient of each tensor of a worker, padded where the
@@ -830,6 +838,7 @@ type pass struct {
 	seed    uint64
 	sample  int
 	needDx  bool
+	stash   bool // keep fc weight gradients for the end of the worker's run
 }
 
 // load copies src into the input buffer, from C×H×W to H×W×C.
@@ -863,6 +872,12 @@ func (w *worker) storeGrad(dx *Input) {
 			}
 		}
 	}
+}
+
+// flushStash adds the fc weight gradients kept during a run of samples.
+func (w *worker) flushStash(sums *params) {
+	w.stashfc1.Flush(sums.fc1W[:], sums.fc1B[:], 27)
+	w.stashfc2.Flush(sums.fc2W[:], sums.fc2B[:], 8)
 }
 
 // ensureBack allocates the gradient buffers on first use.
@@ -961,6 +976,10 @@ func (w *worker) fc2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
 func (w *worker) fc2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc2.Add(w.x3[:8], w.back.d4[:2])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc2W[:], c.sums.fc2B[:], w.x3[:], w.back.d4[:], 8, lo, hi)
 }
 
@@ -982,6 +1001,10 @@ func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
 func (w *worker) fc1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc1.Add(w.x2[:27], w.back.d3[:8])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc1W[:], c.sums.fc1B[:], w.x2[:], w.back.d3[:], 27, lo, hi)
 }
 

@@ -305,7 +305,7 @@ func (m *Model) runBatch(n, kind int) {
 		m.prepareBackward()
 	}
 	if n < len(m.workers) {
-		c := m.preparePass(0)
+		c := m.preparePass(0, false)
 		for s := range n {
 			m.sample(m.workers[0], c, s, true)
 		}
@@ -317,14 +317,19 @@ func (m *Model) runBatch(n, kind int) {
 	}
 }
 func (m *Model) runBatchChunk(wi, lo, hi int) {
-	c := m.preparePass(wi)
+	c := m.preparePass(wi, true)
 	for s := lo; s < hi; s++ {
 		m.sample(m.workers[wi], c, s, false)
 	}
+	if c.stash {
+		m.workers[wi].flushStash(c.sums)
+	}
 }
 
-// preparePass sets up worker wi's pass for the batch being run.
-func (m *Model) preparePass(wi int) *pass {
+// preparePass sets up worker wi's pass for the batch being run; run says
+// the worker runs its own run of samples (fc weight gradients then wait for
+// its end).
+func (m *Model) preparePass(wi int, run bool) *pass {
 	c := &m.workers[wi].pass
 	*c = pass{
 		needDx: m.batchDX != nil,
@@ -335,6 +340,7 @@ func (m *Model) preparePass(wi int) *pass {
 	}
 	if m.kind == batchForwardBackward || m.kind == batchLoss {
 		c.sums = m.gradSums(wi)
+		c.stash = run
 	}
 	return c
 }
@@ -907,23 +913,26 @@ type worker struct {
 	scratch runtime.Scratch // the kernels' temporary memory
 	pass    pass            // the pass this worker runs in a batch
 
-	x0           [972]float32  // input: 16x16x3 padded to 18x18x3
-	x1           [1296]float32 // conv 3x3x4 s1 p1, relu: 16x16x4 padded to 18x18x4
-	x2           [1024]float32 // conv 3x3x4 s1 p1, relu: 16x16x4
-	x3           [400]float32  // pool max 2x2 s2: 8x8x4 padded to 10x10x4
-	x4           [800]float32  // conv 3x3x8 s1 p1, relu: 8x8x8 padded to 10x10x8
-	x5           [512]float32  // conv 3x3x8 s1 p1, relu: 8x8x8
-	x6           [128]float32  // pool max 2x2 s2: 4x4x8
-	x7           [16]float32   // fc 16, relu: 16
-	x8           [16]float32   // dropout 0.5: 16
-	x9           [16]float32   // fc 16, relu: 16
-	x10          [16]float32   // dropout 0.5: 16
-	x11          [5]float32    // fc 5: 5
-	x12          [5]float32    // softmax: 5
-	idxmaxpool1  [256]int32    // where each maximum of maxpool1 came from, as an offset in d2
-	idxmaxpool2  [128]int32    // where each maximum of maxpool2 came from, as an offset in d5
-	maskdropout1 [16]float32   // the mask of dropout1: 0 or 1/(1-p)
-	maskdropout2 [16]float32   // the mask of dropout2: 0 or 1/(1-p)
+	x0           [972]float32    // input: 16x16x3 padded to 18x18x3
+	x1           [1296]float32   // conv 3x3x4 s1 p1, relu: 16x16x4 padded to 18x18x4
+	x2           [1024]float32   // conv 3x3x4 s1 p1, relu: 16x16x4
+	x3           [400]float32    // pool max 2x2 s2: 8x8x4 padded to 10x10x4
+	x4           [800]float32    // conv 3x3x8 s1 p1, relu: 8x8x8 padded to 10x10x8
+	x5           [512]float32    // conv 3x3x8 s1 p1, relu: 8x8x8
+	x6           [128]float32    // pool max 2x2 s2: 4x4x8
+	x7           [16]float32     // fc 16, relu: 16
+	x8           [16]float32     // dropout 0.5: 16
+	x9           [16]float32     // fc 16, relu: 16
+	x10          [16]float32     // dropout 0.5: 16
+	x11          [5]float32      // fc 5: 5
+	x12          [5]float32      // softmax: 5
+	idxmaxpool1  [256]int32      // where each maximum of maxpool1 came from, as an offset in d2
+	idxmaxpool2  [128]int32      // where each maximum of maxpool2 came from, as an offset in d5
+	stashfc1     runtime.FCStash // the samples whose fc1 weight gradient waits for the end of the run
+	maskdropout1 [16]float32     // the mask of dropout1: 0 or 1/(1-p)
+	stashfc2     runtime.FCStash // the samples whose fc2 weight gradient waits for the end of the run
+	maskdropout2 [16]float32     // the mask of dropout2: 0 or 1/(1-p)
+	stashfc3     runtime.FCStash // the samples whose fc3 weight gradient waits for the end of the run
 }
 
 // backBuffers holds the gradient of each tensor of a worker, padded where the
@@ -953,6 +962,7 @@ type pass struct {
 	seed    uint64
 	sample  int
 	needDx  bool
+	stash   bool // keep fc weight gradients for the end of the worker's run
 }
 
 // load copies src into the input buffer, from C×H×W to H×W×C.
@@ -986,6 +996,13 @@ func (w *worker) storeGrad(dx *Input) {
 			}
 		}
 	}
+}
+
+// flushStash adds the fc weight gradients kept during a run of samples.
+func (w *worker) flushStash(sums *params) {
+	w.stashfc1.Flush(sums.fc1W[:], sums.fc1B[:], 128)
+	w.stashfc2.Flush(sums.fc2W[:], sums.fc2B[:], 16)
+	w.stashfc3.Flush(sums.fc3W[:], sums.fc3B[:], 16)
 }
 
 // ensureBack allocates the gradient buffers on first use.
@@ -1322,6 +1339,10 @@ func (w *worker) softmax1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).
 func (w *worker) fc3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc3.Add(w.x10[:16], w.back.d11[:5])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc3W[:], c.sums.fc3B[:], w.x10[:], w.back.d11[:], 16, lo, hi)
 }
 
@@ -1353,6 +1374,10 @@ func (w *worker) fc2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
 func (w *worker) fc2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc2.Add(w.x8[:16], w.back.d9[:16])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc2W[:], c.sums.fc2B[:], w.x8[:], w.back.d9[:], 16, lo, hi)
 }
 
@@ -1384,6 +1409,10 @@ func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
 func (w *worker) fc1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+	if c.stash {
+		w.stashfc1.Add(w.x6[:128], w.back.d7[:16])
+		return
+	}
 	runtime.FCWeightGrad(c.sums.fc1W[:], c.sums.fc1B[:], w.x6[:], w.back.d7[:], 128, lo, hi)
 }
 
