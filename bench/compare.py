@@ -168,7 +168,8 @@ def write_report(rows, layers, args):
         lines += [
             "## VGG-16 layer by layer (cnnc, batch 1, one thread)",
             "",
-            f"GFLOP/s count 2 flops a multiply-add; backward does twice the forward's work. The",
+            f"GFLOP/s count 2 flops a multiply-add; backward does twice the forward's work (once for the",
+            f"first layer, whose input gradient is not computed). The",
             f"peak of one core is about {PEAK_GFLOPS:.0f} GFLOP/s (../shared/PERF.md). Picture: `layers.svg`.",
             "",
             "| layer | forward ms | forward GFLOP/s | % of peak | backward ms | backward GFLOP/s | % of peak |",

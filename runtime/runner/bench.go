@@ -208,7 +208,14 @@ func profile(m Model, net runtime.Network, x, dy []float32, o BenchOptions) []La
 		l.ForwardMS, l.BackwardMS = ms(f), ms(b)
 		l.ForwardGFLOPS = gflops(l.MACs, f)
 		if o.Backward {
-			l.BackwardGFLOPS = gflops(2*l.MACs, b)
+			// Backward computes the weight and the input gradient, each
+			// the forward's work, except for the first layer, whose input
+			// gradient nobody needs.
+			work := 2 * l.MACs
+			if i == 0 {
+				work = l.MACs
+			}
+			l.BackwardGFLOPS = gflops(work, b)
 		}
 	}
 	return layers
