@@ -9,7 +9,7 @@ For each configuration (model, batch, threads) it alternates PyTorch and
 cnnc, ROUNDS times, each time taking the median of RUNS timed passes after a
 warm-up, so that both see the same machine conditions; the figure reported
 for each is the median over rounds, with the spread (min–max) of those round
-medians. It writes docs/BENCHMARKS.md and docs/layers.svg (per-layer GFLOP/s
+medians. Each engine runs in a process of its own, one at a time. It writes docs/BENCHMARKS.md and docs/layers.svg (per-layer GFLOP/s
 of cnnc's kernels against the core's peak) and prints progress to stderr.
 
 PyTorch runs in float32 with its default CPU backend (oneDNN), in eval mode,
@@ -43,8 +43,20 @@ def torch_model(path):
     return model.float().eval(), input_shape
 
 
-def time_torch(model, input_shape, batch, threads, runs, backward):
-    """Median seconds of forward (and forward+backward) passes in PyTorch."""
+def time_torch(path, batch, threads, runs, backward):
+    """Median seconds of forward (and forward+backward) passes in PyTorch,
+    measured in a process of its own: PyTorch's thread pool keeps spinning
+    for a while after its work, and must not steal cnnc's core."""
+    cmd = [sys.executable, os.path.abspath(__file__), "--torch-worker", path,
+           str(batch), str(threads), str(runs), "1" if backward else "0"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+    f, fb = json.loads(out)
+    return f, fb
+
+
+def torch_worker(path, batch, threads, runs, backward):
+    """The body of time_torch, run in its own process."""
+    model, input_shape = torch_model(os.path.join(ROOT, path))
     torch.set_num_threads(threads)
     x = torch.randn(batch, *input_shape)
     fwd, fb = [], []
@@ -83,6 +95,10 @@ def spread(values):
 
 
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--torch-worker":
+        path, batch, threads, runs, backward = sys.argv[2:7]
+        print(json.dumps(torch_worker(path, int(batch), int(threads), int(runs), backward == "1")))
+        return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--rounds", type=int, default=3)
@@ -101,13 +117,12 @@ def main():
     rows, layers = [], None
     for model, batch, threads in configs:
         path = f"models/{model}.cnn"
-        net, shape = torch_model(os.path.join(ROOT, path))
         # Batch 8 with backward takes long in both engines: fewer runs.
         runs = args.runs if batch == 1 else max(3, args.runs // 2)
         tf, tfb, cf, cfb, cres = [], [], [], [], None
         for r in range(args.rounds):
             print(f"{model} batch {batch} threads {threads}: round {r + 1}/{args.rounds}", file=sys.stderr)
-            f, fb = time_torch(net, shape, batch, threads, runs, True)
+            f, fb = time_torch(path, batch, threads, runs, True)
             tf.append(f * 1e3)
             tfb.append(fb * 1e3)
             res = time_cnnc(cnnc, path, batch, threads, runs, True)
