@@ -131,6 +131,8 @@ def main():
             cres = res
         rows.append(dict(model=model, batch=batch, threads=threads, path=cres["path"],
                          torch_f=spread(tf), torch_fb=spread(tfb), cnnc_f=spread(cf), cnnc_fb=spread(cfb),
+                         ratio_f=spread([c / t for c, t in zip(cf, tf)]),
+                         ratio_fb=spread([c / t for c, t in zip(cfb, tfb)]),
                          allocs=cres["allocs_per_run"]))
         if model == "vgg16" and batch == 1 and threads == 1:
             layers = cres["layers"]
@@ -165,18 +167,21 @@ def write_report(rows, layers, args):
         f"{go}, GOEXPERIMENT=simd; PyTorch {torch.__version__} (Debian's python3-torch, oneDNN), float32.",
         f"Each figure is the median, over {args.rounds} rounds that alternate the two engines, of",
         f"the median of {args.runs} timed passes (fewer at batch 8) after a warm-up; the range",
-        "in brackets is the lowest and highest round median. Times in milliseconds;",
-        "ratio = cnnc / PyTorch (below 1: cnnc is faster). The machine is shared, so compare",
-        "the ratios, measured in one run, rather than absolute times across runs.",
+        "in brackets is the lowest and highest round median. Times in milliseconds.",
+        "The ratio is cnnc / PyTorch (below 1: cnnc is faster), taken in each round from the two",
+        "engines' adjacent measurements, then the median over rounds (range in brackets): the",
+        "machine is shared and its speed drifts by tens of percent over minutes, so ratios",
+        "measured side by side are what to compare, not absolute times across runs.",
         "",
         "| model | batch | threads | PyTorch forward | cnnc forward | ratio | PyTorch fwd+bwd | cnnc fwd+bwd | ratio |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
+    def ratio(s):
+        m, lo, hi = s
+        return f"**{m:.2f}** ({lo:.2f}–{hi:.2f})"
     for r in rows:
-        rf = r["cnnc_f"][0] / r["torch_f"][0]
-        rfb = r["cnnc_fb"][0] / r["torch_fb"][0]
         lines.append(f"| {r['model']} | {r['batch']} | {r['threads']} | {fmt(r['torch_f'])} | {fmt(r['cnnc_f'])} | "
-                     f"{rf:.2f} | {fmt(r['torch_fb'])} | {fmt(r['cnnc_fb'])} | {rfb:.2f} |")
+                     f"{ratio(r['ratio_f'])} | {fmt(r['torch_fb'])} | {fmt(r['cnnc_fb'])} | {ratio(r['ratio_fb'])} |")
     lines += ["", f"cnnc's kernels: {rows[0]['path']}; allocations per pass: "
               f"{', '.join(sorted({str(r['allocs']) for r in rows}))}.", ""]
     if layers:
