@@ -3,6 +3,7 @@ package runtime
 import (
 	goruntime "runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // Threads returns the number of workers a model uses by default: GOMAXPROCS.
@@ -16,12 +17,14 @@ type Pool struct {
 	tasks []chan task
 	wg    sync.WaitGroup
 	once  sync.Once
+	next  atomic.Int64 // the next unclaimed index of a RunShared
 }
 
 type task struct {
 	fn     func(worker, lo, hi int)
 	w      int
 	lo, hi int
+	grain  int // RunShared: claim chunks of grain from next up to hi
 }
 
 // NewPool returns a pool of n workers (at least 1). Its goroutines stop when
@@ -39,9 +42,48 @@ func NewPool[T any](owner *T, n int) *Pool {
 
 func (p *Pool) serve(ch chan task) {
 	for t := range ch {
-		t.fn(t.w, t.lo, t.hi)
+		if t.grain > 0 {
+			p.claim(t.fn, t.w, t.hi, t.grain)
+		} else {
+			t.fn(t.w, t.lo, t.hi)
+		}
 		p.wg.Done()
 	}
+}
+
+// claim runs chunks of [0, n) that no other worker has claimed yet.
+func (p *Pool) claim(fn func(worker, lo, hi int), w, n, grain int) {
+	for {
+		lo := int(p.next.Add(int64(grain))) - grain
+		if lo >= n {
+			return
+		}
+		fn(w, lo, min(lo+grain, n))
+	}
+}
+
+// RunShared is Run for work whose result does not depend on which worker
+// does which part (each index's output written by whoever computes it):
+// [0, n) is cut into chunks of about n/(4·workers), which the workers claim
+// as they finish the previous, so that a worker slowed down (by another
+// program on its core, say) takes fewer.
+func (p *Pool) RunShared(n int, fn func(worker, lo, hi int)) {
+	workers := p.Workers()
+	if n < 1 {
+		return
+	}
+	if workers == 1 || n == 1 {
+		fn(0, 0, n)
+		return
+	}
+	grain := max(1, n/(4*workers))
+	p.next.Store(0)
+	for w := 1; w < workers; w++ {
+		p.wg.Add(1)
+		p.tasks[w-1] <- task{fn: fn, w: w, hi: n, grain: grain}
+	}
+	p.claim(fn, 0, n, grain)
+	p.wg.Wait()
 }
 
 // Workers returns the number of workers.
@@ -59,7 +101,7 @@ func (p *Pool) Run(n int, fn func(worker, lo, hi int)) {
 	for w := 1; w < workers; w++ {
 		if lo, hi := start(w), start(w+1); lo < hi {
 			p.wg.Add(1)
-			p.tasks[w-1] <- task{fn, w, lo, hi}
+			p.tasks[w-1] <- task{fn: fn, w: w, lo: lo, hi: hi}
 		}
 	}
 	if hi := start(1); hi > 0 {

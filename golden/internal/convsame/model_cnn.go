@@ -177,7 +177,7 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 	m.cur.w, m.cur.c = w, c
 	for i := range phases {
 		m.cur.ph = &phases[i]
-		m.pool.Run(phases[i].n, m.phaseChunk)
+		m.pool.RunShared(phases[i].n, m.phaseChunk)
 	}
 	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
 }
