@@ -22,6 +22,12 @@ var convCases = []convCase{
 	{h: 13, w: 13, c: 4, k: 6, fh: 5, fw: 3, sh: 2, sw: 3, ph: 0, pw: 1, kb: 16}, // K smaller than a block
 	{h: 27, w: 27, c: 3, k: 96, fh: 11, fw: 11, sh: 4, sw: 4, ph: 0, pw: 0, kb: 32, oph: 2, opw: 2},
 	{h: 5, w: 70, c: 8, k: 33, fh: 1, fw: 1, sh: 1, sw: 1, ph: 0, pw: 0, kb: 16, opw: 3}, // wide rows, 1x1
+	// Wide pixels (C >= 256): the weight gradient packs panels; bands of
+	// rows with a last short one, a K tail, and a C (260) that is no
+	// multiple of 16, which goes unpacked.
+	{h: 13, w: 20, c: 256, k: 64, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 64, gph: 1, gpw: 1, relu: true},
+	{h: 9, w: 6, c: 272, k: 40, fh: 3, fw: 2, sh: 2, sw: 1, ph: 1, pw: 0, kb: 32},
+	{h: 5, w: 5, c: 260, k: 48, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 16},
 }
 
 func (cc convCase) out() (int, int) {

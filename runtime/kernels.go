@@ -65,7 +65,8 @@ func Kernels() string { return kernels.name }
 // nothing. The zero Scratch is ready to use; one Scratch must not be used by
 // two goroutines at once.
 type Scratch struct {
-	buf []float32
+	buf  []float32
+	geom ConvGeom // weightGradPacked's panels, described as a layer
 }
 
 func (s *Scratch) get(n int) []float32 {
@@ -107,7 +108,7 @@ func weightBand(g *ConvGeom) int {
 // gradients is read once for all of a group's units; wide pixels go units
 // outermost, each over bands of rows kept in L2, since a chunk of them does
 // not fit L1 anyway and long runs amortise loading the tiles.
-func weightGradWalk(g *ConvGeom, dw, in, dout []float32, u0, u1 int,
+func weightGradWalk(g *ConvGeom, s *Scratch, dw, in, dout []float32, u0, u1 int,
 	group func(g *ConvGeom, dwi, in, dout []float32, i, h, k0, width, lanes, y0, y1, x0, x1 int)) {
 	T := g.T()
 	unit := func(u, y0, y1, x0, x1 int) {
@@ -124,6 +125,10 @@ func weightGradWalk(g *ConvGeom, dw, in, dout []float32, u0, u1 int,
 			h += width
 		}
 	}
+	if g.C >= 256 && s != nil && T%packT == 0 {
+		weightGradPacked(g, s, dw, in, dout, u0, u1, group)
+		return
+	}
 	if g.C >= 256 {
 		band := weightBand(g)
 		for u := u0; u < u1; u++ {
@@ -139,6 +144,91 @@ func weightGradWalk(g *ConvGeom, dw, in, dout []float32, u0, u1 int,
 			for x0 := 0; x0 < g.OW; x0 += weightChunk {
 				for u := ga; u < min(ga+per, u1); u++ {
 					unit(u, y, y+1, x0, min(x0+weightChunk, g.OW))
+				}
+			}
+		}
+	}
+}
+
+// packT is the number of window values a packed input panel holds per
+// pixel: one cache line.
+const packT = 16
+
+// packPixels is about how many output pixels weightGradPacked packs at a
+// time: their input panel (64 bytes a pixel) stays in L1, and a channel
+// group's gradient panel (128 bytes a pixel) streams from L2 in order.
+const packPixels = 128
+
+// weightGradPacked is weightGradWalk for wide pixels. Their values lie C
+// and K floats apart, a multiple of 1 KB when C and K are multiples of 256,
+// so a tile's walk over the pixels of a band maps every input and gradient
+// line to the same few sets of the L1 cache, which then keeps almost none
+// of them from one tile to the next. So, for each filter row and band of
+// output rows, it copies the band's output gradient, a channel group at a
+// time, and its windows, 16 values at a time, into contiguous panels in the
+// worker's scratch, and runs the same tiles over the panels, through a
+// geometry that describes them, for every unit in [u0, u1) of that filter
+// row: each panel of windows is copied once for all of them.
+func weightGradPacked(g *ConvGeom, s *Scratch, dw, in, dout []float32, u0, u1 int,
+	group func(g *ConvGeom, dwi, in, dout []float32, i, h, k0, width, lanes, y0, y1, x0, x1 int)) {
+	T := g.T()
+	rows := max(1, packPixels/g.OW)
+	b0, b1 := u0/g.FH, (u1-1)/g.FH+1 // the blocks with a unit in range
+	buf := s.get(rows * g.OW * (packT + (b1-b0)*g.KB))
+	pin, pd := buf[:rows*g.OW*packT], buf[rows*g.OW*packT:]
+	for i := range g.FH {
+		bi0, bi1 := b0, b1 // the blocks whose unit of filter row i is in range
+		if bi0*g.FH+i < u0 {
+			bi0++
+		}
+		if (bi1-1)*g.FH+i >= u1 {
+			bi1--
+		}
+		for y0 := 0; y0 < g.OH && bi0 < bi1; y0 += rows {
+			y1 := min(y0+rows, g.OH)
+			n := (y1 - y0) * g.OW
+			// The gradient panels, [block][group][pixel][channel]; a last
+			// narrow group is done unpacked.
+			for b := bi0; b < bi1; b++ {
+				for h := 0; h < g.KB; h += groupWidth(g.KB - h) {
+					width, k0 := groupWidth(g.KB-h), b*g.KB+h
+					lanes := min(width, g.K-k0)
+					if lanes <= 0 {
+						break
+					}
+					if lanes < width {
+						dwi := dw[(b*g.FH+i)*T*g.KB:][:T*g.KB]
+						group(g, dwi, in, dout, i, h, k0, width, lanes, y0, y1, 0, g.OW)
+						break
+					}
+					panel := pd[((b-bi0)*g.KB+h)*n:]
+					for y := y0; y < y1; y++ {
+						for x := range g.OW {
+							copy(panel[((y-y0)*g.OW+x)*width:][:width], dout[g.DOutOff+y*g.DOutRow+x*g.K+k0:][:width])
+						}
+					}
+				}
+			}
+			for t0 := 0; t0 < T; t0 += packT {
+				for y := y0; y < y1; y++ {
+					src := (y*g.SH+i)*g.InRow + t0
+					for x := range g.OW {
+						*(*[packT]float32)(pin[((y-y0)*g.OW+x)*packT:]) = *(*[packT]float32)(in[src+x*g.SW*g.C:])
+					}
+				}
+				for b := bi0; b < bi1; b++ {
+					dwi := dw[(b*g.FH+i)*T*g.KB+t0*g.KB : (b*g.FH+i+1)*T*g.KB]
+					for h := 0; h < g.KB; h += groupWidth(g.KB - h) {
+						width, k0 := groupWidth(g.KB-h), b*g.KB+h
+						if min(width, g.K-k0) < width {
+							break
+						}
+						// The panels as a layer: one row of n pixels, packT
+						// channels of a 1x1 filter in, width channels out.
+						s.geom = ConvGeom{C: packT, InRow: n * packT, OH: 1, OW: n, K: width,
+							FH: 1, FW: 1, SH: 1, SW: 1, KB: g.KB, DOutRow: n * width}
+						group(&s.geom, dwi, pin, pd[((b-bi0)*g.KB+h)*n:], 0, h, 0, width, width, 0, 1, 0, n)
+					}
 				}
 			}
 		}

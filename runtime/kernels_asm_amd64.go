@@ -91,8 +91,8 @@ func convForwardAsm(g *ConvGeom, _ *Scratch, out, in, w, bias []float32, y0, y1 
 
 // convWeightGradAsm accumulates 4 window values × 16 channels at a time
 // (weightGradWalk orders the work).
-func convWeightGradAsm(g *ConvGeom, _ *Scratch, dw, in, dout []float32, u0, u1 int) {
-	weightGradWalk(g, dw, in, dout, u0, u1, weightGradGroupAsm)
+func convWeightGradAsm(g *ConvGeom, s *Scratch, dw, in, dout []float32, u0, u1 int) {
+	weightGradWalk(g, s, dw, in, dout, u0, u1, weightGradGroupAsm)
 }
 
 // weightGradGroupAsm runs one channel group, in halves of 16, over
