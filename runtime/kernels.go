@@ -113,11 +113,9 @@ func weightGradWalk(g *ConvGeom, s *Scratch, dw, in, dout []float32, u0, u1 int,
 	T := g.T()
 	unit := func(u, y0, y1, x0, x1 int) {
 		b, i := u/g.FH, u%g.FH
-		dwi := dw[(b*g.FH+i)*T*g.KB:][:T*g.KB]
+		dwi := g.unitGrad(dw, b, i)
 		for h := 0; h < g.KB; {
-			width := groupWidth(g.KB - h)
-			k0 := b*g.KB + h
-			lanes := min(width, g.K-k0)
+			width, k0, lanes := g.group(b, h)
 			if lanes <= 0 {
 				break
 			}
@@ -125,7 +123,7 @@ func weightGradWalk(g *ConvGeom, s *Scratch, dw, in, dout []float32, u0, u1 int,
 			h += width
 		}
 	}
-	if g.C >= 256 && s != nil && T%packT == 0 {
+	if g.C >= 256 && T%packT == 0 {
 		weightGradPacked(g, s, dw, in, dout, u0, u1, group)
 		return
 	}
@@ -191,14 +189,12 @@ func weightGradPacked(g *ConvGeom, s *Scratch, dw, in, dout []float32, u0, u1 in
 			// narrow group is done unpacked.
 			for b := bi0; b < bi1; b++ {
 				for h := 0; h < g.KB; h += groupWidth(g.KB - h) {
-					width, k0 := groupWidth(g.KB-h), b*g.KB+h
-					lanes := min(width, g.K-k0)
+					width, k0, lanes := g.group(b, h)
 					if lanes <= 0 {
 						break
 					}
 					if lanes < width {
-						dwi := dw[(b*g.FH+i)*T*g.KB:][:T*g.KB]
-						group(g, dwi, in, dout, i, h, k0, width, lanes, y0, y1, 0, g.OW)
+						group(g, g.unitGrad(dw, b, i), in, dout, i, h, k0, width, lanes, y0, y1, 0, g.OW)
 						break
 					}
 					panel := pd[((b-bi0)*g.KB+h)*n:]
@@ -217,10 +213,10 @@ func weightGradPacked(g *ConvGeom, s *Scratch, dw, in, dout []float32, u0, u1 in
 					}
 				}
 				for b := bi0; b < bi1; b++ {
-					dwi := dw[(b*g.FH+i)*T*g.KB+t0*g.KB : (b*g.FH+i+1)*T*g.KB]
+					dwi := g.unitGrad(dw, b, i)[t0*g.KB:]
 					for h := 0; h < g.KB; h += groupWidth(g.KB - h) {
-						width, k0 := groupWidth(g.KB-h), b*g.KB+h
-						if min(width, g.K-k0) < width {
+						width, _, lanes := g.group(b, h)
+						if lanes < width {
 							break
 						}
 						// The panels as a layer: one row of n pixels, packT
@@ -233,6 +229,22 @@ func weightGradPacked(g *ConvGeom, s *Scratch, dw, in, dout []float32, u0, u1 in
 			}
 		}
 	}
+}
+
+// group describes channel group h of weight block b: its width (see
+// groupWidth), its first channel k0, and the number of its channels that
+// exist, lanes: fewer than width in a last, partial group, none past K.
+func (g *ConvGeom) group(b, h int) (width, k0, lanes int) {
+	width = groupWidth(g.KB - h)
+	k0 = b*g.KB + h
+	return width, k0, min(width, g.K-k0)
+}
+
+// unitGrad is the part of the packed weight gradient dw that unit (b, i),
+// filter row i of weight block b, owns: T·KB values.
+func (g *ConvGeom) unitGrad(dw []float32, b, i int) []float32 {
+	n := g.T() * g.KB
+	return dw[(b*g.FH+i)*n:][:n]
 }
 
 // groupWidth is the number of channels the SIMD kernels take at once from

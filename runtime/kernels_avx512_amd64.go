@@ -49,9 +49,7 @@ func convForwardAVX512(g *ConvGeom, _ *Scratch, out, in, w, bias []float32, y0, 
 	for b := range g.Blocks() {
 		wb := w[b*ffc*g.KB:]
 		for h := 0; h < g.KB; {
-			width := groupWidth(g.KB - h)
-			k0 := b*g.KB + h
-			lanes := min(width, g.K-k0)
+			width, k0, lanes := g.group(b, h)
 			if lanes <= 0 {
 				break
 			}

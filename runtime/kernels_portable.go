@@ -107,7 +107,7 @@ func convWeightGradPortable(g *ConvGeom, s *Scratch, dw, in, dout []float32, u0,
 	for u := u0; u < u1; u++ {
 		b, i := u/g.FH, u%g.FH
 		n := min(g.KB, g.K-b*g.KB)
-		dwi := dw[(b*g.FH+i)*T*g.KB:][:T*g.KB]
+		dwi := g.unitGrad(dw, b, i)
 		for y := range g.OH {
 			for x0 := 0; x0 < g.OW; x0 += panelRows {
 				np := min(panelRows, g.OW-x0)
