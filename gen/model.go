@@ -405,13 +405,17 @@ func (g *generator) batchMachinery() {
 		jen.Id("batchLoss").Comment("forward, loss and backward: a training step"),
 		jen.Id("batchEval").Comment("forward and loss"),
 	)
+	f.Comment("runsBackward says whether a batch of this kind runs backward.")
+	f.Func().Id("runsBackward").Params(jen.Id("kind").Int()).Bool().Block(
+		jen.Return(jen.Id("kind").Op("==").Id("batchForwardBackward").Op("||").Id("kind").Op("==").Id("batchLoss")),
+	)
 
 	f.Comment("runBatch runs the n samples of the batch set in the model's batch fields.")
 	f.Comment("With fewer samples than workers, the samples go one after the other, each")
 	f.Comment("split across every worker; else each worker runs its own run of samples.")
 	f.Func().Params(m).Id("runBatch").Params(jen.Id("n"), jen.Id("kind").Int()).Block(
 		mf("kind").Op("=").Id("kind"),
-		jen.Id("backward").Op(":=").Id("kind").Op("==").Id("batchForwardBackward").Op("||").Id("kind").Op("==").Id("batchLoss"),
+		jen.Id("backward").Op(":=").Id("runsBackward").Call(jen.Id("kind")),
 		jen.For(jen.Id("i").Op(":=").Range().Add(mf("workers"))).Block(
 			mf("worker").Call(jen.Id("i")),
 			jen.If(jen.Id("backward")).Block(mf("gradSums").Call(jen.Id("i"))),
@@ -445,7 +449,7 @@ func (g *generator) batchMachinery() {
 			jen.Id("p"): mf("params"), jen.Id("wt"): mf("wt"), jen.Id("train"): mf("train"), jen.Id("seed"): mf("seed"),
 			jen.Id("needDx"): mf("batchDX").Op("!=").Nil(),
 		}),
-		jen.If(mf("kind").Op("==").Id("batchForwardBackward").Op("||").Add(mf("kind")).Op("==").Id("batchLoss")).Block(
+		jen.If(jen.Id("runsBackward").Call(mf("kind"))).Block(
 			jen.Id("c").Dot("sums").Op("=").Add(mf("gradSums")).Call(jen.Id("wi")),
 			jen.Id("c").Dot("stash").Op("=").Id("run"),
 		),

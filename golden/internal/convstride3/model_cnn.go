@@ -275,12 +275,17 @@ const (
 	batchEval // forward and loss
 )
 
+// runsBackward says whether a batch of this kind runs backward.
+func runsBackward(kind int) bool {
+	return kind == batchForwardBackward || kind == batchLoss
+}
+
 // runBatch runs the n samples of the batch set in the model's batch fields.
 // With fewer samples than workers, the samples go one after the other, each
 // split across every worker; else each worker runs its own run of samples.
 func (m *Model) runBatch(n, kind int) {
 	m.kind = kind
-	backward := kind == batchForwardBackward || kind == batchLoss
+	backward := runsBackward(kind)
 	for i := range m.workers {
 		m.worker(i)
 		if backward {
@@ -324,7 +329,7 @@ func (m *Model) preparePass(wi int, run bool) *pass {
 		train:  m.train,
 		wt:     m.wt,
 	}
-	if m.kind == batchForwardBackward || m.kind == batchLoss {
+	if runsBackward(m.kind) {
 		c.sums = m.gradSums(wi)
 		c.stash = run
 	}
