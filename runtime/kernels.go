@@ -1,6 +1,9 @@
 package runtime
 
-import "os"
+import (
+	"os"
+	"unsafe"
+)
 
 // kernelSet is one implementation of the hot loops: AVX-512 or AVX2 when
 // built with GOEXPERIMENT=simd on a CPU that has them, else portable Go
@@ -67,6 +70,8 @@ func Kernels() string { return kernels.name }
 type Scratch struct {
 	buf  []float32
 	geom ConvGeom // weightGradPacked's panels, described as a layer
+	// convForward16's biases of a channel group, and a pixel's outputs
+	bias16, out16 [16]float32
 }
 
 func (s *Scratch) get(n int) []float32 {
@@ -245,6 +250,51 @@ func (g *ConvGeom) group(b, h int) (width, k0, lanes int) {
 func (g *ConvGeom) unitGrad(dw []float32, b, i int) []float32 {
 	n := g.T() * g.KB
 	return dw[(b*g.FH+i)*n:][:n]
+}
+
+// tile16 computes 16 channels of conv output for a few pixels (4, or 1
+// into a 16-value temporary) of geometry g, from the pixels' input window
+// at in and the weights at w, starting from the 16 biases bs.
+type tile16 func(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32)
+
+// convForward16 walks the work of ConvForward for kernel sets that take 16
+// channels at a time (KB is a multiple of 16): for each group of 16
+// channels of each weight block, four's tiles of 4 pixels along each output
+// row, then the rest of the row, and a last group of fewer than 16
+// channels, a pixel at a time with one, storing only the valid lanes.
+// s holds the biases and the temporary (a pointer passed to a function value
+// escapes: in s they need no allocation).
+func convForward16(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 int, four, one tile16) {
+	ffc := g.FH * g.T()
+	for b := range g.Blocks() {
+		wb := w[b*ffc*g.KB:]
+		for h := 0; h < g.KB; h += 16 {
+			k0 := b*g.KB + h
+			lanes := min(16, g.K-k0)
+			if lanes <= 0 {
+				break
+			}
+			bs, tmp := &s.bias16, &s.out16
+			*bs = [16]float32{}
+			if bias != nil {
+				copy(bs[:], bias[k0:k0+lanes])
+			}
+			for y := y0; y < y1; y++ {
+				base := y * g.SH * g.InRow
+				o := g.OutOff + y*g.OutRow + k0
+				x := 0
+				if lanes == 16 {
+					for ; x+4 <= g.OW; x += 4 {
+						four(g, unsafe.Pointer(&out[o+x*g.K]), unsafe.Pointer(&in[base+x*g.SW*g.C]), unsafe.Pointer(&wb[h]), bs)
+					}
+				}
+				for ; x < g.OW; x++ {
+					one(g, unsafe.Pointer(tmp), unsafe.Pointer(&in[base+x*g.SW*g.C]), unsafe.Pointer(&wb[h]), bs)
+					copy(out[o+x*g.K:][:lanes], tmp[:lanes])
+				}
+			}
+		}
+	}
 }
 
 // groupWidth is the number of channels the SIMD kernels take at once from

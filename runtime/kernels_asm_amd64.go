@@ -51,42 +51,17 @@ func ptr(s []float32, i int) unsafe.Pointer {
 }
 
 // convForwardAsm runs 4×16 tiles along rows for each group of 16 channels.
-func convForwardAsm(g *ConvGeom, _ *Scratch, out, in, w, bias []float32, y0, y1 int) {
-	T := g.T()
-	ffc := g.FH * T
-	b4 := uintptr(4)
-	for b := range g.Blocks() {
-		wb := w[b*ffc*g.KB:]
-		for h := 0; h < g.KB; h += 16 {
-			k0 := b*g.KB + h
-			lanes := min(16, g.K-k0)
-			if lanes <= 0 {
-				break
-			}
-			var bs [16]float32
-			if bias != nil {
-				copy(bs[:], bias[k0:k0+lanes])
-			}
-			for y := y0; y < y1; y++ {
-				base := y * g.SH * g.InRow
-				o := g.OutOff + y*g.OutRow + k0
-				x := 0
-				if lanes == 16 {
-					for ; x+4 <= g.OW; x += 4 {
-						convTile4x16(ptr(out, o+x*g.K), ptr(in, base+x*g.SW*g.C), ptr(wb, h),
-							uintptr(g.K)*b4, uintptr(g.SW*g.C)*b4, uintptr(g.InRow)*b4, uintptr(T), uintptr(g.FH), uintptr(g.KB)*b4,
-							unsafe.Pointer(&bs), g.ReLU)
-					}
-				}
-				var tmp [16]float32
-				for ; x < g.OW; x++ {
-					convTile1x16(unsafe.Pointer(&tmp), ptr(in, base+x*g.SW*g.C), ptr(wb, h),
-						uintptr(g.InRow)*b4, uintptr(T), uintptr(g.FH), uintptr(g.KB)*b4, unsafe.Pointer(&bs), g.ReLU)
-					copy(out[o+x*g.K:][:lanes], tmp[:lanes])
-				}
-			}
-		}
-	}
+func convForwardAsm(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 int) {
+	convForward16(g, s, out, in, w, bias, y0, y1, convTile4x16Asm, convTile1x16Asm)
+}
+
+func convTile4x16Asm(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32) {
+	convTile4x16(out, in, w, uintptr(g.K)*4, uintptr(g.SW*g.C)*4, uintptr(g.InRow)*4, uintptr(g.T()), uintptr(g.FH), uintptr(g.KB)*4,
+		unsafe.Pointer(bs), g.ReLU)
+}
+
+func convTile1x16Asm(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32) {
+	convTile1x16(out, in, w, uintptr(g.InRow)*4, uintptr(g.T()), uintptr(g.FH), uintptr(g.KB)*4, unsafe.Pointer(bs), g.ReLU)
 }
 
 // convWeightGradAsm accumulates 4 window values × 16 channels at a time

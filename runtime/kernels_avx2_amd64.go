@@ -36,42 +36,16 @@ func st8(v f8, p unsafe.Pointer) { v.Store((*[8]float32)(p)) }
 
 // convForwardAVX2 runs 4×16 tiles along rows for each group of 16 channels
 // of each weight block (KB is a multiple of 16).
-func convForwardAVX2(g *ConvGeom, _ *Scratch, out, in, w, bias []float32, y0, y1 int) {
-	T := g.T()
-	ffc := g.FH * T
-	var zero [16]float32
-	for b := range g.Blocks() {
-		wb := w[b*ffc*g.KB:]
-		for h := 0; h < g.KB; h += 16 {
-			k0 := b*g.KB + h
-			lanes := min(16, g.K-k0)
-			if lanes <= 0 {
-				break
-			}
-			var bs [16]float32
-			if bias != nil {
-				copy(bs[:], bias[k0:k0+lanes])
-			} else {
-				bs = zero
-			}
-			b0, b1 := ld8(at(bs[:], 0)), ld8(at(bs[:], 8))
-			for y := y0; y < y1; y++ {
-				base := y * g.SH * g.InRow
-				o := g.OutOff + y*g.OutRow + k0
-				x := 0
-				if lanes == 16 {
-					for ; x+4 <= g.OW; x += 4 {
-						conv4x16AVX2(at(out, o+x*g.K), g.K, at(in, base+x*g.SW*g.C), g.SW*g.C, g.InRow, T, g.FH, at(wb, h), g.KB, b0, b1, g.ReLU)
-					}
-				}
-				var tmp [16]float32
-				for ; x < g.OW; x++ {
-					conv1x16AVX2(at(tmp[:], 0), at(in, base+x*g.SW*g.C), g.InRow, T, g.FH, at(wb, h), g.KB, b0, b1, g.ReLU)
-					copy(out[o+x*g.K:][:lanes], tmp[:lanes])
-				}
-			}
-		}
-	}
+func convForwardAVX2(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 int) {
+	convForward16(g, s, out, in, w, bias, y0, y1, convTile4x16AVX2, convTile1x16AVX2)
+}
+
+func convTile4x16AVX2(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32) {
+	conv4x16AVX2(out, g.K, in, g.SW*g.C, g.InRow, g.T(), g.FH, w, g.KB, ld8(unsafe.Pointer(bs)), ld8(unsafe.Pointer(&bs[8])), g.ReLU)
+}
+
+func convTile1x16AVX2(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32) {
+	conv1x16AVX2(out, in, g.InRow, g.T(), g.FH, w, g.KB, ld8(unsafe.Pointer(bs)), ld8(unsafe.Pointer(&bs[8])), g.ReLU)
 }
 
 func conv4x16AVX2(out unsafe.Pointer, outStride int, in unsafe.Pointer, px, rowLen, T, FH int, w unsafe.Pointer, wStride int, b0, b1 f8, relu bool) {
