@@ -310,9 +310,10 @@ func (c *checker) tooLarge(pos lexer.Position, what string, s Shape) bool {
 }
 
 // countStatements returns how many statements stmts expand to, counting
-// each visit of a repeat and of anything inside it (an unknown word or an
-// empty block costs the checker time too), saturating above MaxLayers so
-// that nested repeats cannot overflow.
+// each visit of a repeat and of anything inside it (an unknown word costs
+// the checker time too) and each pass of a repeat over its body, even an
+// empty one (whose passes cost time and nothing else would count),
+// saturating above MaxLayers so that nested repeats cannot overflow.
 func countStatements(stmts []dsl.Stmt) int64 {
 	var n int64
 	for _, s := range stmts {
@@ -322,7 +323,7 @@ func countStatements(stmts []dsl.Stmt) int64 {
 			if len(r.N.V) == 1 && !r.N.Bad && r.N.V[0] > 0 {
 				k = int64(r.N.V[0])
 			}
-			n += min(k*countStatements(r.Body), MaxLayers+1)
+			n += min(k*max(countStatements(r.Body), 1), MaxLayers+1)
 		}
 		n = min(n, MaxLayers+1)
 	}

@@ -106,6 +106,11 @@ func TestDiagnostics(t *testing.T) {
 			"1:1: error: repeat blocks expand the network to more than 100,000 statements"}},
 		{"repeat limit, empty blocks", "input 8x8x1\nrepeat 99999 { repeat 99999 { } }\n", []string{
 			"1:1: error: repeat blocks expand the network to more than 100,000 statements"}},
+		// Found by fuzzing: without the input line the statements came to
+		// exactly the limit, and the checker ran 99999² empty passes.
+		{"repeat limit, empty blocks, no input", "repeat 99999 { repeat 99999 { } }\n", []string{
+			"1:1: error: no input statement: the network needs `input HxWxC` before its first layer",
+			"1:1: error: repeat blocks expand the network to more than 100,000 statements"}},
 		{"canonical numbers in messages", "input 00004x4\n", []string{
 			`1:1: error: input needs HxWxC, such as 224x224x3; got "4x4"`}},
 		{"conv after fc", "input 8x8x1\nfc 10\nconv 1x1x2\n", []string{
