@@ -279,8 +279,13 @@ func (c *checker) sizes(pos lexer.Position, stmt, what, form string, d dsl.Dims,
 	return d.V, true
 }
 
-// bigPart returns the number of d that is out of range, as written.
+// bigPart returns the number of d that is out of range, written as the
+// statement is in messages: canonically ("01100000" as 1100000) when every
+// number of d fits an int, else as written.
 func bigPart(d dsl.Dims, i int) string {
+	if !d.Bad {
+		return strconv.Itoa(d.V[i])
+	}
 	parts := strings.Split(strings.TrimLeft(d.Text, "sp"), "x")
 	for _, p := range parts {
 		if n, err := strconv.Atoi(p); err != nil || n > MaxSize {

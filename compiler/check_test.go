@@ -76,6 +76,9 @@ func TestDiagnostics(t *testing.T) {
 		{"pool sizes", "input 4x4x1\npool max 2x2x2\n", []string{`2:1: error: pool needs FhxFw, such as 2x2; got "2x2x2"`}},
 		{"fc sizes", "input 4x4x1\nfc 0\n", []string{"2:1: error: fc 0: the number of outputs must be at least 1, got 0"}},
 		{"too large", "input 4x4x1\nfc 99999999999999999999\n", []string{"2:1: error: fc 99999999999999999999: 99999999999999999999 is too large (at most 1048576)"}},
+		// Found by fuzzing: the number was quoted as written, the statement
+		// canonically, so cnnc fmt changed the message.
+		{"too large, leading zeros", "input 4x4x1\nfc 01100000\n", []string{"2:1: error: fc 1100000: 1100000 is too large (at most 1048576)"}},
 		{"zero stride", "input 4x4x1\nconv 3x3x2 s0\n", []string{"2:12: error: conv 3x3x2 s0: a stride must be at least 1, got 0"}},
 		{"negative stride", "input 4x4x1\npool max 2x2 s1x-1\n", []string{"2:14: error: pool max 2x2 s1x-1: a stride must be at least 1, got -1"}},
 		{"negative padding", "input 4x4x1\nconv 3x3x2 p-1\n", []string{"2:12: error: conv 3x3x2 p-1: a padding must be 0 or more, got -1"}},
