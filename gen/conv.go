@@ -78,11 +78,18 @@ func convBiasGrad(g *jen.Group, s *step) {
 }
 
 // convInputGrad emits the input-gradient phase: a transposed convolution for
-// stride 1, else the generic gather over rows it first clears.
+// stride 1 (followed by the derivative of the previous step's activation,
+// see step.ActGradInNext), else the generic gather over rows it first
+// clears.
 func convInputGrad(g *jen.Group, s *step) {
 	if s.Transposed {
 		g.Add(rt("ConvForward")).Call(jen.Op("&").Id(backName(s)), jen.Id("s"),
 			all(grad(s.In)), all(grad(s.Out)), all(jen.Id("c").Dot("wt").Dot(transposedField(s))), jen.Nil(), jen.Id("lo"), jen.Id("hi"))
+		if p := s.Prev; p != nil && p.ActGradInNext {
+			// The derivative of the activation before, on the rows just
+			// written, which are still in cache.
+			fusedDerivative(g, p)
+		}
 		return
 	}
 	in := s.In

@@ -69,6 +69,14 @@ type step struct {
 	// KBT, rather than the generic gather.
 	KB, KBT    int
 	Transposed bool
+	// ActGradInNext says the next step's input-gradient phase applies
+	// Act's derivative as it writes the gradient of this step's output (a
+	// transposed convolution row by row, a max pool through its pooled
+	// values), so this step has no pass of its own over that gradient.
+	ActGradInNext bool
+	// Prev is the step whose output is this step's input; nil for the
+	// first.
+	Prev *step
 }
 
 // Name is the step's name: "conv1", "maxpool2", "relu3".
@@ -133,6 +141,12 @@ func newPlan(net *compiler.Net) *plan {
 		}
 		p.steps = append(p.steps, s)
 		in = s.Out
+	}
+	for i, s := range p.steps[:max(0, len(p.steps)-1)] {
+		next := p.steps[i+1]
+		next.Prev = s
+		s.ActGradInNext = s.Act != nil && (next.Transposed ||
+			next.L.Kind == compiler.MaxPool && s.Act.Kind == compiler.ReLU)
 	}
 	return p
 }

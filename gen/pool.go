@@ -14,8 +14,13 @@ func maxPoolForward(g *jen.Group, s *step) {
 	}
 }
 
-// maxPoolBackward emits the gradient of max pooling, by channels.
+// maxPoolBackward emits the gradient of max pooling, by channels, with the
+// derivative of the relu before it when that is fused in.
 func maxPoolBackward(g *jen.Group, s *step) {
+	if p := s.Prev; p != nil && p.ActGradInNext {
+		g.Add(rt("MaxPoolBackwardReLU")).Call(jen.Op("&").Id(geomName(s)), all(grad(s.In)), all(grad(s.Out)), all(buf(s.Out)), all(jen.Id("w").Dot(idxName(s))), jen.Id("lo"), jen.Id("hi"))
+		return
+	}
 	g.Add(rt("MaxPoolBackward")).Call(jen.Op("&").Id(geomName(s)), all(grad(s.In)), all(grad(s.Out)), all(jen.Id("w").Dot(idxName(s))), jen.Id("lo"), jen.Id("hi"))
 }
 

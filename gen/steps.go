@@ -51,7 +51,7 @@ func (g *generator) forwardPhases(s *step) []phase {
 func (g *generator) backwardPhases(s *step) []phase {
 	l := s.L
 	var ps []phase
-	if s.Act != nil {
+	if s.Act != nil && !s.ActGradInNext {
 		ps = append(ps, phase{s.Name() + "ActGrad", s.Out.G.H,
 			fmt.Sprintf("%sActGrad multiplies the gradient of %s's output by %s's derivative, rows [lo, hi).", s.Name(), s.Name(), s.Act.Text),
 			func(b *jen.Group) { fusedDerivative(b, s) }})

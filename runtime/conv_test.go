@@ -341,3 +341,50 @@ func TestMaxPoolAndReLUGrad(t *testing.T) {
 		}
 	})
 }
+
+// TestMaxPoolBackwardReLU checks the fused gradient of relu then max
+// pooling against the two steps it replaces: MaxPoolBackward, then relu's
+// derivative applied to every input from relu's output.
+func TestMaxPoolBackwardReLU(t *testing.T) {
+	r := NewRand(4)
+	const c = 5
+	g := &PoolGeom{C: c, H: 7, W: 6, InRow: 6 * c, OH: 3, OW: 3, OutRow: 3 * c, FH: 2, FW: 2, SH: 2, SW: 2,
+		DInRow: 8 * c, DInOff: 8*c + c, DOutRow: 3 * c}
+	y := randSlice(r, 7*6*c) // relu's output: zero where its input was not positive
+	for i := range y {
+		if i%3 == 0 || i < 2*6*c { // whole windows of zeros in the first rows
+			y[i] = 0
+		}
+		y[i] = max(y[i], 0)
+	}
+	out, idx := make([]float32, 3*3*c), make([]int32, 3*3*c)
+	MaxPoolForward(g, out, idx, y, 0, 3)
+	dout := randSlice(r, 3*3*c)
+	want := make([]float32, 9*8*c)
+	MaxPoolBackward(g, want, dout, idx, 0, c)
+	masked := 0 // gradients the derivative removes
+	for yy := range 7 {
+		for i := range 6 * c {
+			if j := g.DInOff + yy*g.DInRow + i; y[yy*6*c+i] <= 0 && want[j] != 0 {
+				want[j] = 0
+				masked++
+			}
+		}
+	}
+	if masked == 0 {
+		t.Fatal("no maximum at a relu output of 0: the test checks nothing the plain backward does not")
+	}
+	got := make([]float32, len(want))
+	for i := range got {
+		got[i] = 99 // MaxPoolBackwardReLU sets, not adds: stale values go
+	}
+	MaxPoolBackwardReLU(g, got, dout, out, idx, 0, 2)
+	MaxPoolBackwardReLU(g, got, dout, out, idx, 2, c)
+	for yy := range 7 {
+		for i := range 6 * c {
+			if j := g.DInOff + yy*g.DInRow + i; got[j] != want[j] {
+				t.Fatalf("din[%d] = %v, want %v", j, got[j], want[j])
+			}
+		}
+	}
+}

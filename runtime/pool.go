@@ -60,13 +60,31 @@ func MaxPoolBackward(g *PoolGeom, din, dout []float32, idx []int32, c0, c1 int) 
 	clearChannels(din, g.H, g.W, g.C, g.DInRow, g.DInOff, c0, c1)
 	for y := range g.OH {
 		for x := range g.OW {
-			d := dout[g.DOutOff+y*g.DOutRow+x*g.C:][:g.C]
-			ix := idx[(y*g.OW+x)*g.C:][:g.C]
-			for c := c0; c < c1; c++ {
-				din[ix[c]] += d[c]
+			ix := idx[(y*g.OW+x)*g.C:][c0:c1]
+			d := dout[g.DOutOff+y*g.DOutRow+x*g.C:][c0:c1]
+			d = d[:len(ix)]
+			for j, i := range ix {
+				din[i] += d[j]
 			}
 		}
 	}
+}
+
+// MaxPoolBackwardReLU is MaxPoolBackward for a pool whose input is the
+// output of a relu, with the relu's derivative applied too: the gradient of
+// the relu's input is zero wherever the relu's output is not positive. Only
+// the inputs a maximum came from receive a gradient, and the value of such
+// an input is its window's pooled output (out, laid out by OutRow and
+// OutOff), so it applies the derivative to the output gradient instead, in
+// place (channels [c0, c1) of dout change), a quarter of the values for
+// 2x2 windows, before passing it back.
+func MaxPoolBackwardReLU(g *PoolGeom, din, dout, out []float32, idx []int32, c0, c1 int) {
+	for y := range g.OH {
+		for x := range g.OW {
+			ReLUGrad(dout[g.DOutOff+y*g.DOutRow+x*g.C:][c0:c1], out[g.OutOff+y*g.OutRow+x*g.C:][c0:c1])
+		}
+	}
+	MaxPoolBackward(g, din, dout, idx, c0, c1)
 }
 
 func clearChannels(buf []float32, h, w, c, row, off, c0, c1 int) {

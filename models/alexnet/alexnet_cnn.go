@@ -1506,16 +1506,7 @@ func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // maxpool3InputGrad computes the gradient of maxpool3's input, channels [lo, hi).
 func (w *worker) maxpool3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool3Geom, w.back.d7[:], w.back.d8[:], w.idxmaxpool3[:], lo, hi)
-}
-
-// conv5ActGrad multiplies the gradient of conv5's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv5ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x7[y*3328:][:3328:3328]
-		d := w.back.d7[y*3840+4096:][:3328:3328]
-		runtime.ReLUGrad(d, out)
-	}
+	runtime.MaxPoolBackwardReLU(&maxpool3Geom, w.back.d7[:], w.back.d8[:], w.x8[:], w.idxmaxpool3[:], lo, hi)
 }
 
 // conv5WeightGrad adds to the weight gradient of conv5, units (filter rows of weight blocks) [lo, hi).
@@ -1531,10 +1522,6 @@ func (w *worker) conv5BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv5InputGrad computes the gradient of conv5's input, rows [lo, hi).
 func (w *worker) conv5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv5Back, s, w.back.d6[:], w.back.d7[:], c.wt.conv5T[:], nil, lo, hi)
-}
-
-// conv4ActGrad multiplies the gradient of conv4's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv4ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x6[y*5760+6144:][:4992:4992]
 		d := w.back.d6[y*5760+6144:][:4992:4992]
@@ -1555,10 +1542,6 @@ func (w *worker) conv4BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
 func (w *worker) conv4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv4Back, s, w.back.d5[:], w.back.d6[:], c.wt.conv4T[:], nil, lo, hi)
-}
-
-// conv3ActGrad multiplies the gradient of conv3's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv3ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x5[y*5760+6144:][:4992:4992]
 		d := w.back.d5[y*5760+6144:][:4992:4992]
@@ -1583,16 +1566,7 @@ func (w *worker) conv3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // maxpool2InputGrad computes the gradient of maxpool2's input, channels [lo, hi).
 func (w *worker) maxpool2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool2Geom, w.back.d3[:], w.back.d4[:], w.idxmaxpool2[:], lo, hi)
-}
-
-// conv2ActGrad multiplies the gradient of conv2's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x3[y*6912:][:6912:6912]
-		d := w.back.d3[y*7936+16384:][:6912:6912]
-		runtime.ReLUGrad(d, out)
-	}
+	runtime.MaxPoolBackwardReLU(&maxpool2Geom, w.back.d3[:], w.back.d4[:], w.x4[:], w.idxmaxpool2[:], lo, hi)
 }
 
 // conv2WeightGrad adds to the weight gradient of conv2, units (filter rows of weight blocks) [lo, hi).
@@ -1612,16 +1586,7 @@ func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
 func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool1Geom, w.back.d1[:], w.back.d2[:], w.idxmaxpool1[:], lo, hi)
-}
-
-// conv1ActGrad multiplies the gradient of conv1's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x1[y*5280:][:5280:5280]
-		d := w.back.d1[y*5280:][:5280:5280]
-		runtime.ReLUGrad(d, out)
-	}
+	runtime.MaxPoolBackwardReLU(&maxpool1Geom, w.back.d1[:], w.back.d2[:], w.x2[:], w.idxmaxpool1[:], lo, hi)
 }
 
 // conv1WeightGrad adds to the weight gradient of conv1, units (filter rows of weight blocks) [lo, hi).
@@ -1686,25 +1651,20 @@ var backwardPhases = [...]phase{
 	{4096, (*worker).fc1WeightGrad, "fc1+relu6"},
 	{9216, (*worker).fc1InputGrad, "fc1+relu6"},
 	{256, (*worker).maxpool3InputGrad, "maxpool3"},
-	{13, (*worker).conv5ActGrad, "conv5+relu5"},
 	{24, (*worker).conv5WeightGrad, "conv5+relu5"},
 	{256, (*worker).conv5BiasGrad, "conv5+relu5"},
 	{13, (*worker).conv5InputGrad, "conv5+relu5"},
-	{13, (*worker).conv4ActGrad, "conv4+relu4"},
 	{36, (*worker).conv4WeightGrad, "conv4+relu4"},
 	{384, (*worker).conv4BiasGrad, "conv4+relu4"},
 	{13, (*worker).conv4InputGrad, "conv4+relu4"},
-	{13, (*worker).conv3ActGrad, "conv3+relu3"},
 	{36, (*worker).conv3WeightGrad, "conv3+relu3"},
 	{384, (*worker).conv3BiasGrad, "conv3+relu3"},
 	{13, (*worker).conv3InputGrad, "conv3+relu3"},
 	{256, (*worker).maxpool2InputGrad, "maxpool2"},
-	{27, (*worker).conv2ActGrad, "conv2+relu2"},
 	{40, (*worker).conv2WeightGrad, "conv2+relu2"},
 	{256, (*worker).conv2BiasGrad, "conv2+relu2"},
 	{27, (*worker).conv2InputGrad, "conv2+relu2"},
 	{96, (*worker).maxpool1InputGrad, "maxpool1"},
-	{55, (*worker).conv1ActGrad, "conv1+relu1"},
 	{33, (*worker).conv1WeightGrad, "conv1+relu1"},
 	{96, (*worker).conv1BiasGrad, "conv1+relu1"},
 	{227, (*worker).conv1InputGrad, "conv1+relu1"},
@@ -1712,4 +1672,4 @@ var backwardPhases = [...]phase{
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer
 // step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
-var backwardStart = [...]int{30, 29, 25, 24, 20, 16, 12, 11, 8, 7, 4, 3, 1, 0}
+var backwardStart = [...]int{26, 25, 22, 21, 18, 15, 12, 11, 8, 7, 4, 3, 1, 0}

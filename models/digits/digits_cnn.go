@@ -1159,16 +1159,7 @@ func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // maxpool2InputGrad computes the gradient of maxpool2's input, channels [lo, hi).
 func (w *worker) maxpool2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool2Geom, w.back.d3[:], w.back.d4[:], w.idxmaxpool2[:], lo, hi)
-}
-
-// conv2ActGrad multiplies the gradient of conv2's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x3[y*128:][:128:128]
-		d := w.back.d3[y*192+224:][:128:128]
-		runtime.ReLUGrad(d, out)
-	}
+	runtime.MaxPoolBackwardReLU(&maxpool2Geom, w.back.d3[:], w.back.d4[:], w.x4[:], w.idxmaxpool2[:], lo, hi)
 }
 
 // conv2WeightGrad adds to the weight gradient of conv2, units (filter rows of weight blocks) [lo, hi).
@@ -1188,16 +1179,7 @@ func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
 func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool1Geom, w.back.d1[:], w.back.d2[:], w.idxmaxpool1[:], lo, hi)
-}
-
-// conv1ActGrad multiplies the gradient of conv1's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x1[y*128:][:128:128]
-		d := w.back.d1[y*160+176:][:128:128]
-		runtime.ReLUGrad(d, out)
-	}
+	runtime.MaxPoolBackwardReLU(&maxpool1Geom, w.back.d1[:], w.back.d2[:], w.x2[:], w.idxmaxpool1[:], lo, hi)
 }
 
 // conv1WeightGrad adds to the weight gradient of conv1, units (filter rows of weight blocks) [lo, hi).
@@ -1246,12 +1228,10 @@ var backwardPhases = [...]phase{
 	{64, (*worker).fc1WeightGrad, "fc1+relu3"},
 	{128, (*worker).fc1InputGrad, "fc1+relu3"},
 	{32, (*worker).maxpool2InputGrad, "maxpool2"},
-	{4, (*worker).conv2ActGrad, "conv2+relu2"},
 	{3, (*worker).conv2WeightGrad, "conv2+relu2"},
 	{32, (*worker).conv2BiasGrad, "conv2+relu2"},
 	{4, (*worker).conv2InputGrad, "conv2+relu2"},
 	{16, (*worker).maxpool1InputGrad, "maxpool1"},
-	{8, (*worker).conv1ActGrad, "conv1+relu1"},
 	{3, (*worker).conv1WeightGrad, "conv1+relu1"},
 	{16, (*worker).conv1BiasGrad, "conv1+relu1"},
 	{8, (*worker).conv1InputGrad, "conv1+relu1"},
@@ -1259,4 +1239,4 @@ var backwardPhases = [...]phase{
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer
 // step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
-var backwardStart = [...]int{12, 11, 7, 6, 3, 1, 0}
+var backwardStart = [...]int{11, 10, 7, 6, 3, 1, 0}

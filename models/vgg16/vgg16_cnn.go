@@ -2100,16 +2100,7 @@ func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // maxpool5InputGrad computes the gradient of maxpool5's input, channels [lo, hi).
 func (w *worker) maxpool5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool5Geom, w.back.d17[:], w.back.d18[:], w.idxmaxpool5[:], lo, hi)
-}
-
-// conv13ActGrad multiplies the gradient of conv13's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv13ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x17[y*7168:][:7168:7168]
-		d := w.back.d17[y*8192+8704:][:7168:7168]
-		runtime.ReLUGrad(d, out)
-	}
+	runtime.MaxPoolBackwardReLU(&maxpool5Geom, w.back.d17[:], w.back.d18[:], w.x18[:], w.idxmaxpool5[:], lo, hi)
 }
 
 // conv13WeightGrad adds to the weight gradient of conv13, units (filter rows of weight blocks) [lo, hi).
@@ -2125,10 +2116,6 @@ func (w *worker) conv13BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv13InputGrad computes the gradient of conv13's input, rows [lo, hi).
 func (w *worker) conv13InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv13Back, s, w.back.d16[:], w.back.d17[:], c.wt.conv13T[:], nil, lo, hi)
-}
-
-// conv12ActGrad multiplies the gradient of conv12's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv12ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x16[y*8192+8704:][:7168:7168]
 		d := w.back.d16[y*8192+8704:][:7168:7168]
@@ -2149,10 +2136,6 @@ func (w *worker) conv12BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv12InputGrad computes the gradient of conv12's input, rows [lo, hi).
 func (w *worker) conv12InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv12Back, s, w.back.d15[:], w.back.d16[:], c.wt.conv12T[:], nil, lo, hi)
-}
-
-// conv11ActGrad multiplies the gradient of conv11's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv11ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x15[y*8192+8704:][:7168:7168]
 		d := w.back.d15[y*8192+8704:][:7168:7168]
@@ -2177,16 +2160,7 @@ func (w *worker) conv11InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // maxpool4InputGrad computes the gradient of maxpool4's input, channels [lo, hi).
 func (w *worker) maxpool4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool4Geom, w.back.d13[:], w.back.d14[:], w.idxmaxpool4[:], lo, hi)
-}
-
-// conv10ActGrad multiplies the gradient of conv10's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv10ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x13[y*14336:][:14336:14336]
-		d := w.back.d13[y*15360+15872:][:14336:14336]
-		runtime.ReLUGrad(d, out)
-	}
+	runtime.MaxPoolBackwardReLU(&maxpool4Geom, w.back.d13[:], w.back.d14[:], w.x14[:], w.idxmaxpool4[:], lo, hi)
 }
 
 // conv10WeightGrad adds to the weight gradient of conv10, units (filter rows of weight blocks) [lo, hi).
@@ -2202,10 +2176,6 @@ func (w *worker) conv10BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv10InputGrad computes the gradient of conv10's input, rows [lo, hi).
 func (w *worker) conv10InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv10Back, s, w.back.d12[:], w.back.d13[:], c.wt.conv10T[:], nil, lo, hi)
-}
-
-// conv9ActGrad multiplies the gradient of conv9's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv9ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x12[y*15360+15872:][:14336:14336]
 		d := w.back.d12[y*15360+15872:][:14336:14336]
@@ -2226,10 +2196,6 @@ func (w *worker) conv9BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv9InputGrad computes the gradient of conv9's input, rows [lo, hi).
 func (w *worker) conv9InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv9Back, s, w.back.d11[:], w.back.d12[:], c.wt.conv9T[:], nil, lo, hi)
-}
-
-// conv8ActGrad multiplies the gradient of conv8's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv8ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x11[y*15360+15872:][:14336:14336]
 		d := w.back.d11[y*15360+15872:][:14336:14336]
@@ -2254,16 +2220,7 @@ func (w *worker) conv8InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // maxpool3InputGrad computes the gradient of maxpool3's input, channels [lo, hi).
 func (w *worker) maxpool3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool3Geom, w.back.d9[:], w.back.d10[:], w.idxmaxpool3[:], lo, hi)
-}
-
-// conv7ActGrad multiplies the gradient of conv7's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv7ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x9[y*14336:][:14336:14336]
-		d := w.back.d9[y*14848+15104:][:14336:14336]
-		runtime.ReLUGrad(d, out)
-	}
+	runtime.MaxPoolBackwardReLU(&maxpool3Geom, w.back.d9[:], w.back.d10[:], w.x10[:], w.idxmaxpool3[:], lo, hi)
 }
 
 // conv7WeightGrad adds to the weight gradient of conv7, units (filter rows of weight blocks) [lo, hi).
@@ -2279,10 +2236,6 @@ func (w *worker) conv7BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv7InputGrad computes the gradient of conv7's input, rows [lo, hi).
 func (w *worker) conv7InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv7Back, s, w.back.d8[:], w.back.d9[:], c.wt.conv7T[:], nil, lo, hi)
-}
-
-// conv6ActGrad multiplies the gradient of conv6's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv6ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x8[y*14848+15104:][:14336:14336]
 		d := w.back.d8[y*14848+15104:][:14336:14336]
@@ -2303,10 +2256,6 @@ func (w *worker) conv6BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv6InputGrad computes the gradient of conv6's input, rows [lo, hi).
 func (w *worker) conv6InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv6Back, s, w.back.d7[:], w.back.d8[:], c.wt.conv6T[:], nil, lo, hi)
-}
-
-// conv5ActGrad multiplies the gradient of conv5's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv5ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x7[y*14848+15104:][:14336:14336]
 		d := w.back.d7[y*14848+15104:][:14336:14336]
@@ -2331,16 +2280,7 @@ func (w *worker) conv5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // maxpool2InputGrad computes the gradient of maxpool2's input, channels [lo, hi).
 func (w *worker) maxpool2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool2Geom, w.back.d5[:], w.back.d6[:], w.idxmaxpool2[:], lo, hi)
-}
-
-// conv4ActGrad multiplies the gradient of conv4's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv4ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x5[y*14336:][:14336:14336]
-		d := w.back.d5[y*14592+14720:][:14336:14336]
-		runtime.ReLUGrad(d, out)
-	}
+	runtime.MaxPoolBackwardReLU(&maxpool2Geom, w.back.d5[:], w.back.d6[:], w.x6[:], w.idxmaxpool2[:], lo, hi)
 }
 
 // conv4WeightGrad adds to the weight gradient of conv4, units (filter rows of weight blocks) [lo, hi).
@@ -2356,10 +2296,6 @@ func (w *worker) conv4BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
 func (w *worker) conv4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv4Back, s, w.back.d4[:], w.back.d5[:], c.wt.conv4T[:], nil, lo, hi)
-}
-
-// conv3ActGrad multiplies the gradient of conv3's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv3ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x4[y*14592+14720:][:14336:14336]
 		d := w.back.d4[y*14592+14720:][:14336:14336]
@@ -2384,16 +2320,7 @@ func (w *worker) conv3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
 func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool1Geom, w.back.d2[:], w.back.d3[:], w.idxmaxpool1[:], lo, hi)
-}
-
-// conv2ActGrad multiplies the gradient of conv2's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x2[y*14336:][:14336:14336]
-		d := w.back.d2[y*14464+14528:][:14336:14336]
-		runtime.ReLUGrad(d, out)
-	}
+	runtime.MaxPoolBackwardReLU(&maxpool1Geom, w.back.d2[:], w.back.d3[:], w.x3[:], w.idxmaxpool1[:], lo, hi)
 }
 
 // conv2WeightGrad adds to the weight gradient of conv2, units (filter rows of weight blocks) [lo, hi).
@@ -2409,10 +2336,6 @@ func (w *worker) conv2BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv2Back, s, w.back.d1[:], w.back.d2[:], c.wt.conv2T[:], nil, lo, hi)
-}
-
-// conv1ActGrad multiplies the gradient of conv1's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x1[y*14464+14528:][:14336:14336]
 		d := w.back.d1[y*14464+14528:][:14336:14336]
@@ -2488,59 +2411,46 @@ var backwardPhases = [...]phase{
 	{4096, (*worker).fc1WeightGrad, "fc1+relu14"},
 	{25088, (*worker).fc1InputGrad, "fc1+relu14"},
 	{512, (*worker).maxpool5InputGrad, "maxpool5"},
-	{14, (*worker).conv13ActGrad, "conv13+relu13"},
 	{48, (*worker).conv13WeightGrad, "conv13+relu13"},
 	{512, (*worker).conv13BiasGrad, "conv13+relu13"},
 	{14, (*worker).conv13InputGrad, "conv13+relu13"},
-	{14, (*worker).conv12ActGrad, "conv12+relu12"},
 	{48, (*worker).conv12WeightGrad, "conv12+relu12"},
 	{512, (*worker).conv12BiasGrad, "conv12+relu12"},
 	{14, (*worker).conv12InputGrad, "conv12+relu12"},
-	{14, (*worker).conv11ActGrad, "conv11+relu11"},
 	{48, (*worker).conv11WeightGrad, "conv11+relu11"},
 	{512, (*worker).conv11BiasGrad, "conv11+relu11"},
 	{14, (*worker).conv11InputGrad, "conv11+relu11"},
 	{512, (*worker).maxpool4InputGrad, "maxpool4"},
-	{28, (*worker).conv10ActGrad, "conv10+relu10"},
 	{48, (*worker).conv10WeightGrad, "conv10+relu10"},
 	{512, (*worker).conv10BiasGrad, "conv10+relu10"},
 	{28, (*worker).conv10InputGrad, "conv10+relu10"},
-	{28, (*worker).conv9ActGrad, "conv9+relu9"},
 	{48, (*worker).conv9WeightGrad, "conv9+relu9"},
 	{512, (*worker).conv9BiasGrad, "conv9+relu9"},
 	{28, (*worker).conv9InputGrad, "conv9+relu9"},
-	{28, (*worker).conv8ActGrad, "conv8+relu8"},
 	{48, (*worker).conv8WeightGrad, "conv8+relu8"},
 	{512, (*worker).conv8BiasGrad, "conv8+relu8"},
 	{28, (*worker).conv8InputGrad, "conv8+relu8"},
 	{256, (*worker).maxpool3InputGrad, "maxpool3"},
-	{56, (*worker).conv7ActGrad, "conv7+relu7"},
 	{24, (*worker).conv7WeightGrad, "conv7+relu7"},
 	{256, (*worker).conv7BiasGrad, "conv7+relu7"},
 	{56, (*worker).conv7InputGrad, "conv7+relu7"},
-	{56, (*worker).conv6ActGrad, "conv6+relu6"},
 	{24, (*worker).conv6WeightGrad, "conv6+relu6"},
 	{256, (*worker).conv6BiasGrad, "conv6+relu6"},
 	{56, (*worker).conv6InputGrad, "conv6+relu6"},
-	{56, (*worker).conv5ActGrad, "conv5+relu5"},
 	{24, (*worker).conv5WeightGrad, "conv5+relu5"},
 	{256, (*worker).conv5BiasGrad, "conv5+relu5"},
 	{56, (*worker).conv5InputGrad, "conv5+relu5"},
 	{128, (*worker).maxpool2InputGrad, "maxpool2"},
-	{112, (*worker).conv4ActGrad, "conv4+relu4"},
 	{12, (*worker).conv4WeightGrad, "conv4+relu4"},
 	{128, (*worker).conv4BiasGrad, "conv4+relu4"},
 	{112, (*worker).conv4InputGrad, "conv4+relu4"},
-	{112, (*worker).conv3ActGrad, "conv3+relu3"},
 	{12, (*worker).conv3WeightGrad, "conv3+relu3"},
 	{128, (*worker).conv3BiasGrad, "conv3+relu3"},
 	{112, (*worker).conv3InputGrad, "conv3+relu3"},
 	{64, (*worker).maxpool1InputGrad, "maxpool1"},
-	{224, (*worker).conv2ActGrad, "conv2+relu2"},
 	{6, (*worker).conv2WeightGrad, "conv2+relu2"},
 	{64, (*worker).conv2BiasGrad, "conv2+relu2"},
 	{224, (*worker).conv2InputGrad, "conv2+relu2"},
-	{224, (*worker).conv1ActGrad, "conv1+relu1"},
 	{6, (*worker).conv1WeightGrad, "conv1+relu1"},
 	{64, (*worker).conv1BiasGrad, "conv1+relu1"},
 	{224, (*worker).conv1InputGrad, "conv1+relu1"},
@@ -2548,4 +2458,4 @@ var backwardPhases = [...]phase{
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer
 // step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
-var backwardStart = [...]int{64, 60, 59, 55, 51, 50, 46, 42, 38, 37, 33, 29, 25, 24, 20, 16, 12, 11, 8, 7, 4, 3, 1, 0}
+var backwardStart = [...]int{52, 49, 48, 45, 42, 41, 38, 35, 32, 31, 28, 25, 22, 21, 18, 15, 12, 11, 8, 7, 4, 3, 1, 0}

@@ -2292,16 +2292,7 @@ func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // maxpool5InputGrad computes the gradient of maxpool5's input, channels [lo, hi).
 func (w *worker) maxpool5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool5Geom, w.back.d20[:], w.back.d21[:], w.idxmaxpool5[:], lo, hi)
-}
-
-// conv16ActGrad multiplies the gradient of conv16's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv16ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x20[y*7168:][:7168:7168]
-		d := w.back.d20[y*8192+8704:][:7168:7168]
-		runtime.ReLUGrad(d, out)
-	}
+	runtime.MaxPoolBackwardReLU(&maxpool5Geom, w.back.d20[:], w.back.d21[:], w.x21[:], w.idxmaxpool5[:], lo, hi)
 }
 
 // conv16WeightGrad adds to the weight gradient of conv16, units (filter rows of weight blocks) [lo, hi).
@@ -2317,10 +2308,6 @@ func (w *worker) conv16BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv16InputGrad computes the gradient of conv16's input, rows [lo, hi).
 func (w *worker) conv16InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv16Back, s, w.back.d19[:], w.back.d20[:], c.wt.conv16T[:], nil, lo, hi)
-}
-
-// conv15ActGrad multiplies the gradient of conv15's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv15ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x19[y*8192+8704:][:7168:7168]
 		d := w.back.d19[y*8192+8704:][:7168:7168]
@@ -2341,10 +2328,6 @@ func (w *worker) conv15BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv15InputGrad computes the gradient of conv15's input, rows [lo, hi).
 func (w *worker) conv15InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv15Back, s, w.back.d18[:], w.back.d19[:], c.wt.conv15T[:], nil, lo, hi)
-}
-
-// conv14ActGrad multiplies the gradient of conv14's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv14ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x18[y*8192+8704:][:7168:7168]
 		d := w.back.d18[y*8192+8704:][:7168:7168]
@@ -2365,10 +2348,6 @@ func (w *worker) conv14BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv14InputGrad computes the gradient of conv14's input, rows [lo, hi).
 func (w *worker) conv14InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv14Back, s, w.back.d17[:], w.back.d18[:], c.wt.conv14T[:], nil, lo, hi)
-}
-
-// conv13ActGrad multiplies the gradient of conv13's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv13ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x17[y*8192+8704:][:7168:7168]
 		d := w.back.d17[y*8192+8704:][:7168:7168]
@@ -2393,16 +2372,7 @@ func (w *worker) conv13InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // maxpool4InputGrad computes the gradient of maxpool4's input, channels [lo, hi).
 func (w *worker) maxpool4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool4Geom, w.back.d15[:], w.back.d16[:], w.idxmaxpool4[:], lo, hi)
-}
-
-// conv12ActGrad multiplies the gradient of conv12's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv12ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x15[y*14336:][:14336:14336]
-		d := w.back.d15[y*15360+15872:][:14336:14336]
-		runtime.ReLUGrad(d, out)
-	}
+	runtime.MaxPoolBackwardReLU(&maxpool4Geom, w.back.d15[:], w.back.d16[:], w.x16[:], w.idxmaxpool4[:], lo, hi)
 }
 
 // conv12WeightGrad adds to the weight gradient of conv12, units (filter rows of weight blocks) [lo, hi).
@@ -2418,10 +2388,6 @@ func (w *worker) conv12BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv12InputGrad computes the gradient of conv12's input, rows [lo, hi).
 func (w *worker) conv12InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv12Back, s, w.back.d14[:], w.back.d15[:], c.wt.conv12T[:], nil, lo, hi)
-}
-
-// conv11ActGrad multiplies the gradient of conv11's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv11ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x14[y*15360+15872:][:14336:14336]
 		d := w.back.d14[y*15360+15872:][:14336:14336]
@@ -2442,10 +2408,6 @@ func (w *worker) conv11BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv11InputGrad computes the gradient of conv11's input, rows [lo, hi).
 func (w *worker) conv11InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv11Back, s, w.back.d13[:], w.back.d14[:], c.wt.conv11T[:], nil, lo, hi)
-}
-
-// conv10ActGrad multiplies the gradient of conv10's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv10ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x13[y*15360+15872:][:14336:14336]
 		d := w.back.d13[y*15360+15872:][:14336:14336]
@@ -2466,10 +2428,6 @@ func (w *worker) conv10BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv10InputGrad computes the gradient of conv10's input, rows [lo, hi).
 func (w *worker) conv10InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv10Back, s, w.back.d12[:], w.back.d13[:], c.wt.conv10T[:], nil, lo, hi)
-}
-
-// conv9ActGrad multiplies the gradient of conv9's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv9ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x12[y*15360+15872:][:14336:14336]
 		d := w.back.d12[y*15360+15872:][:14336:14336]
@@ -2494,16 +2452,7 @@ func (w *worker) conv9InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // maxpool3InputGrad computes the gradient of maxpool3's input, channels [lo, hi).
 func (w *worker) maxpool3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool3Geom, w.back.d10[:], w.back.d11[:], w.idxmaxpool3[:], lo, hi)
-}
-
-// conv8ActGrad multiplies the gradient of conv8's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv8ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x10[y*14336:][:14336:14336]
-		d := w.back.d10[y*14848+15104:][:14336:14336]
-		runtime.ReLUGrad(d, out)
-	}
+	runtime.MaxPoolBackwardReLU(&maxpool3Geom, w.back.d10[:], w.back.d11[:], w.x11[:], w.idxmaxpool3[:], lo, hi)
 }
 
 // conv8WeightGrad adds to the weight gradient of conv8, units (filter rows of weight blocks) [lo, hi).
@@ -2519,10 +2468,6 @@ func (w *worker) conv8BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv8InputGrad computes the gradient of conv8's input, rows [lo, hi).
 func (w *worker) conv8InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv8Back, s, w.back.d9[:], w.back.d10[:], c.wt.conv8T[:], nil, lo, hi)
-}
-
-// conv7ActGrad multiplies the gradient of conv7's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv7ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x9[y*14848+15104:][:14336:14336]
 		d := w.back.d9[y*14848+15104:][:14336:14336]
@@ -2543,10 +2488,6 @@ func (w *worker) conv7BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv7InputGrad computes the gradient of conv7's input, rows [lo, hi).
 func (w *worker) conv7InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv7Back, s, w.back.d8[:], w.back.d9[:], c.wt.conv7T[:], nil, lo, hi)
-}
-
-// conv6ActGrad multiplies the gradient of conv6's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv6ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x8[y*14848+15104:][:14336:14336]
 		d := w.back.d8[y*14848+15104:][:14336:14336]
@@ -2567,10 +2508,6 @@ func (w *worker) conv6BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv6InputGrad computes the gradient of conv6's input, rows [lo, hi).
 func (w *worker) conv6InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv6Back, s, w.back.d7[:], w.back.d8[:], c.wt.conv6T[:], nil, lo, hi)
-}
-
-// conv5ActGrad multiplies the gradient of conv5's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv5ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x7[y*14848+15104:][:14336:14336]
 		d := w.back.d7[y*14848+15104:][:14336:14336]
@@ -2595,16 +2532,7 @@ func (w *worker) conv5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // maxpool2InputGrad computes the gradient of maxpool2's input, channels [lo, hi).
 func (w *worker) maxpool2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool2Geom, w.back.d5[:], w.back.d6[:], w.idxmaxpool2[:], lo, hi)
-}
-
-// conv4ActGrad multiplies the gradient of conv4's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv4ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x5[y*14336:][:14336:14336]
-		d := w.back.d5[y*14592+14720:][:14336:14336]
-		runtime.ReLUGrad(d, out)
-	}
+	runtime.MaxPoolBackwardReLU(&maxpool2Geom, w.back.d5[:], w.back.d6[:], w.x6[:], w.idxmaxpool2[:], lo, hi)
 }
 
 // conv4WeightGrad adds to the weight gradient of conv4, units (filter rows of weight blocks) [lo, hi).
@@ -2620,10 +2548,6 @@ func (w *worker) conv4BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
 func (w *worker) conv4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv4Back, s, w.back.d4[:], w.back.d5[:], c.wt.conv4T[:], nil, lo, hi)
-}
-
-// conv3ActGrad multiplies the gradient of conv3's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv3ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x4[y*14592+14720:][:14336:14336]
 		d := w.back.d4[y*14592+14720:][:14336:14336]
@@ -2648,16 +2572,7 @@ func (w *worker) conv3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
 func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool1Geom, w.back.d2[:], w.back.d3[:], w.idxmaxpool1[:], lo, hi)
-}
-
-// conv2ActGrad multiplies the gradient of conv2's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x2[y*14336:][:14336:14336]
-		d := w.back.d2[y*14464+14528:][:14336:14336]
-		runtime.ReLUGrad(d, out)
-	}
+	runtime.MaxPoolBackwardReLU(&maxpool1Geom, w.back.d2[:], w.back.d3[:], w.x3[:], w.idxmaxpool1[:], lo, hi)
 }
 
 // conv2WeightGrad adds to the weight gradient of conv2, units (filter rows of weight blocks) [lo, hi).
@@ -2673,10 +2588,6 @@ func (w *worker) conv2BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv2Back, s, w.back.d1[:], w.back.d2[:], c.wt.conv2T[:], nil, lo, hi)
-}
-
-// conv1ActGrad multiplies the gradient of conv1's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x1[y*14464+14528:][:14336:14336]
 		d := w.back.d1[y*14464+14528:][:14336:14336]
@@ -2755,71 +2666,55 @@ var backwardPhases = [...]phase{
 	{4096, (*worker).fc1WeightGrad, "fc1+relu17"},
 	{25088, (*worker).fc1InputGrad, "fc1+relu17"},
 	{512, (*worker).maxpool5InputGrad, "maxpool5"},
-	{14, (*worker).conv16ActGrad, "conv16+relu16"},
 	{48, (*worker).conv16WeightGrad, "conv16+relu16"},
 	{512, (*worker).conv16BiasGrad, "conv16+relu16"},
 	{14, (*worker).conv16InputGrad, "conv16+relu16"},
-	{14, (*worker).conv15ActGrad, "conv15+relu15"},
 	{48, (*worker).conv15WeightGrad, "conv15+relu15"},
 	{512, (*worker).conv15BiasGrad, "conv15+relu15"},
 	{14, (*worker).conv15InputGrad, "conv15+relu15"},
-	{14, (*worker).conv14ActGrad, "conv14+relu14"},
 	{48, (*worker).conv14WeightGrad, "conv14+relu14"},
 	{512, (*worker).conv14BiasGrad, "conv14+relu14"},
 	{14, (*worker).conv14InputGrad, "conv14+relu14"},
-	{14, (*worker).conv13ActGrad, "conv13+relu13"},
 	{48, (*worker).conv13WeightGrad, "conv13+relu13"},
 	{512, (*worker).conv13BiasGrad, "conv13+relu13"},
 	{14, (*worker).conv13InputGrad, "conv13+relu13"},
 	{512, (*worker).maxpool4InputGrad, "maxpool4"},
-	{28, (*worker).conv12ActGrad, "conv12+relu12"},
 	{48, (*worker).conv12WeightGrad, "conv12+relu12"},
 	{512, (*worker).conv12BiasGrad, "conv12+relu12"},
 	{28, (*worker).conv12InputGrad, "conv12+relu12"},
-	{28, (*worker).conv11ActGrad, "conv11+relu11"},
 	{48, (*worker).conv11WeightGrad, "conv11+relu11"},
 	{512, (*worker).conv11BiasGrad, "conv11+relu11"},
 	{28, (*worker).conv11InputGrad, "conv11+relu11"},
-	{28, (*worker).conv10ActGrad, "conv10+relu10"},
 	{48, (*worker).conv10WeightGrad, "conv10+relu10"},
 	{512, (*worker).conv10BiasGrad, "conv10+relu10"},
 	{28, (*worker).conv10InputGrad, "conv10+relu10"},
-	{28, (*worker).conv9ActGrad, "conv9+relu9"},
 	{48, (*worker).conv9WeightGrad, "conv9+relu9"},
 	{512, (*worker).conv9BiasGrad, "conv9+relu9"},
 	{28, (*worker).conv9InputGrad, "conv9+relu9"},
 	{256, (*worker).maxpool3InputGrad, "maxpool3"},
-	{56, (*worker).conv8ActGrad, "conv8+relu8"},
 	{24, (*worker).conv8WeightGrad, "conv8+relu8"},
 	{256, (*worker).conv8BiasGrad, "conv8+relu8"},
 	{56, (*worker).conv8InputGrad, "conv8+relu8"},
-	{56, (*worker).conv7ActGrad, "conv7+relu7"},
 	{24, (*worker).conv7WeightGrad, "conv7+relu7"},
 	{256, (*worker).conv7BiasGrad, "conv7+relu7"},
 	{56, (*worker).conv7InputGrad, "conv7+relu7"},
-	{56, (*worker).conv6ActGrad, "conv6+relu6"},
 	{24, (*worker).conv6WeightGrad, "conv6+relu6"},
 	{256, (*worker).conv6BiasGrad, "conv6+relu6"},
 	{56, (*worker).conv6InputGrad, "conv6+relu6"},
-	{56, (*worker).conv5ActGrad, "conv5+relu5"},
 	{24, (*worker).conv5WeightGrad, "conv5+relu5"},
 	{256, (*worker).conv5BiasGrad, "conv5+relu5"},
 	{56, (*worker).conv5InputGrad, "conv5+relu5"},
 	{128, (*worker).maxpool2InputGrad, "maxpool2"},
-	{112, (*worker).conv4ActGrad, "conv4+relu4"},
 	{12, (*worker).conv4WeightGrad, "conv4+relu4"},
 	{128, (*worker).conv4BiasGrad, "conv4+relu4"},
 	{112, (*worker).conv4InputGrad, "conv4+relu4"},
-	{112, (*worker).conv3ActGrad, "conv3+relu3"},
 	{12, (*worker).conv3WeightGrad, "conv3+relu3"},
 	{128, (*worker).conv3BiasGrad, "conv3+relu3"},
 	{112, (*worker).conv3InputGrad, "conv3+relu3"},
 	{64, (*worker).maxpool1InputGrad, "maxpool1"},
-	{224, (*worker).conv2ActGrad, "conv2+relu2"},
 	{6, (*worker).conv2WeightGrad, "conv2+relu2"},
 	{64, (*worker).conv2BiasGrad, "conv2+relu2"},
 	{224, (*worker).conv2InputGrad, "conv2+relu2"},
-	{224, (*worker).conv1ActGrad, "conv1+relu1"},
 	{6, (*worker).conv1WeightGrad, "conv1+relu1"},
 	{64, (*worker).conv1BiasGrad, "conv1+relu1"},
 	{224, (*worker).conv1InputGrad, "conv1+relu1"},
@@ -2827,4 +2722,4 @@ var backwardPhases = [...]phase{
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer
 // step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
-var backwardStart = [...]int{76, 72, 71, 67, 63, 62, 58, 54, 50, 46, 45, 41, 37, 33, 29, 28, 24, 20, 16, 12, 11, 8, 7, 4, 3, 1, 0}
+var backwardStart = [...]int{61, 58, 57, 54, 51, 50, 47, 44, 41, 38, 37, 34, 31, 28, 25, 24, 21, 18, 15, 12, 11, 8, 7, 4, 3, 1, 0}

@@ -1190,10 +1190,6 @@ func (w *worker) conv5BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv5InputGrad computes the gradient of conv5's input, rows [lo, hi).
 func (w *worker) conv5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv5Back, s, w.back.d4[:], w.back.d5[:], c.wt.conv5T[:], nil, lo, hi)
-}
-
-// conv4ActGrad multiplies the gradient of conv4's output by leaky's derivative, rows [lo, hi).
-func (w *worker) conv4ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x4[y*24+28:][:16:16]
 		d := w.back.d4[y*24+28:][:16:16]
@@ -1218,10 +1214,6 @@ func (w *worker) conv4BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
 func (w *worker) conv4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv4Back, s, w.back.d3[:], w.back.d4[:], c.wt.conv4T[:], nil, lo, hi)
-}
-
-// conv3ActGrad multiplies the gradient of conv3's output by tanh's derivative, rows [lo, hi).
-func (w *worker) conv3ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x3[y*24+28:][:16:16]
 		d := w.back.d3[y*24+28:][:16:16]
@@ -1244,10 +1236,6 @@ func (w *worker) conv3BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv3InputGrad computes the gradient of conv3's input, rows [lo, hi).
 func (w *worker) conv3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv3Back, s, w.back.d2[:], w.back.d3[:], c.wt.conv3T[:], nil, lo, hi)
-}
-
-// conv2ActGrad multiplies the gradient of conv2's output by sigmoid's derivative, rows [lo, hi).
-func (w *worker) conv2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x2[y*24+28:][:16:16]
 		d := w.back.d2[y*24+28:][:16:16]
@@ -1270,10 +1258,6 @@ func (w *worker) conv2BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv2Back, s, w.back.d1[:], w.back.d2[:], c.wt.conv2T[:], nil, lo, hi)
-}
-
-// conv1ActGrad multiplies the gradient of conv1's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x1[y*24+28:][:16:16]
 		d := w.back.d1[y*24+28:][:16:16]
@@ -1322,19 +1306,15 @@ var backwardPhases = [...]phase{
 	{3, (*worker).conv5WeightGrad, "conv5+leaky2"},
 	{4, (*worker).conv5BiasGrad, "conv5+leaky2"},
 	{5, (*worker).conv5InputGrad, "conv5+leaky2"},
-	{5, (*worker).conv4ActGrad, "conv4+leaky1"},
 	{3, (*worker).conv4WeightGrad, "conv4+leaky1"},
 	{4, (*worker).conv4BiasGrad, "conv4+leaky1"},
 	{5, (*worker).conv4InputGrad, "conv4+leaky1"},
-	{5, (*worker).conv3ActGrad, "conv3+tanh1"},
 	{3, (*worker).conv3WeightGrad, "conv3+tanh1"},
 	{4, (*worker).conv3BiasGrad, "conv3+tanh1"},
 	{5, (*worker).conv3InputGrad, "conv3+tanh1"},
-	{5, (*worker).conv2ActGrad, "conv2+sigmoid1"},
 	{3, (*worker).conv2WeightGrad, "conv2+sigmoid1"},
 	{4, (*worker).conv2BiasGrad, "conv2+sigmoid1"},
 	{5, (*worker).conv2InputGrad, "conv2+sigmoid1"},
-	{5, (*worker).conv1ActGrad, "conv1+relu1"},
 	{3, (*worker).conv1WeightGrad, "conv1+relu1"},
 	{4, (*worker).conv1BiasGrad, "conv1+relu1"},
 	{5, (*worker).conv1InputGrad, "conv1+relu1"},
@@ -1342,4 +1322,4 @@ var backwardPhases = [...]phase{
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer
 // step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
-var backwardStart = [...]int{16, 12, 8, 4, 0}
+var backwardStart = [...]int{13, 10, 7, 4, 0}

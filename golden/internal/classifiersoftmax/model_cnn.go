@@ -1067,16 +1067,7 @@ func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
 func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool1Geom, w.back.d1[:], w.back.d2[:], w.idxmaxpool1[:], lo, hi)
-}
-
-// conv1ActGrad multiplies the gradient of conv1's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x1[y*16:][:16:16]
-		d := w.back.d1[y*32+72:][:16:16]
-		runtime.ReLUGrad(d, out)
-	}
+	runtime.MaxPoolBackwardReLU(&maxpool1Geom, w.back.d1[:], w.back.d2[:], w.x2[:], w.idxmaxpool1[:], lo, hi)
 }
 
 // conv1WeightGrad adds to the weight gradient of conv1, units (filter rows of weight blocks) [lo, hi).
@@ -1123,7 +1114,6 @@ var backwardPhases = [...]phase{
 	{10, (*worker).fc1WeightGrad, "fc1+leaky1"},
 	{16, (*worker).fc1InputGrad, "fc1+leaky1"},
 	{4, (*worker).maxpool1InputGrad, "maxpool1"},
-	{4, (*worker).conv1ActGrad, "conv1+relu1"},
 	{3, (*worker).conv1WeightGrad, "conv1+relu1"},
 	{4, (*worker).conv1BiasGrad, "conv1+relu1"},
 	{6, (*worker).conv1InputGrad, "conv1+relu1"},

@@ -959,10 +959,6 @@ func (w *worker) conv2BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv2Back, s, w.back.d1[:], w.back.d2[:], c.wt.conv2T[:], nil, lo, hi)
-}
-
-// conv1ActGrad multiplies the gradient of conv1's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x1[y*21+45:][:15:15]
 		d := w.back.d1[y*21+24:][:15:15]
@@ -1007,7 +1003,6 @@ var backwardPhases = [...]phase{
 	{5, (*worker).conv2WeightGrad, "conv2"},
 	{2, (*worker).conv2BiasGrad, "conv2"},
 	{6, (*worker).conv2InputGrad, "conv2"},
-	{6, (*worker).conv1ActGrad, "conv1+relu1"},
 	{3, (*worker).conv1WeightGrad, "conv1+relu1"},
 	{3, (*worker).conv1BiasGrad, "conv1+relu1"},
 	{6, (*worker).conv1InputGrad, "conv1+relu1"},

@@ -997,10 +997,6 @@ func (w *worker) conv2BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv2Back, s, w.back.d2[:], w.back.d3[:], c.wt.conv2T[:], nil, lo, hi)
-}
-
-// maxpool1ActGrad multiplies the gradient of maxpool1's output by leaky's derivative, rows [lo, hi).
-func (w *worker) maxpool1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x2[y*12:][:12:12]
 		d := w.back.d2[y*12:][:12:12]
@@ -1055,7 +1051,6 @@ var backwardPhases = [...]phase{
 	{2, (*worker).conv2WeightGrad, "conv2"},
 	{2, (*worker).conv2BiasGrad, "conv2"},
 	{4, (*worker).conv2InputGrad, "conv2"},
-	{4, (*worker).maxpool1ActGrad, "maxpool1+leaky1"},
 	{3, (*worker).maxpool1InputGrad, "maxpool1+leaky1"},
 	{3, (*worker).conv1WeightGrad, "conv1"},
 	{3, (*worker).conv1BiasGrad, "conv1"},
@@ -1064,4 +1059,4 @@ var backwardPhases = [...]phase{
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer
 // step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
-var backwardStart = [...]int{5, 3, 0}
+var backwardStart = [...]int{4, 3, 0}

@@ -1233,10 +1233,6 @@ func (w *worker) conv4BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
 func (w *worker) conv4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv4Back, s, w.back.d4[:], w.back.d5[:], c.wt.conv4T[:], nil, lo, hi)
-}
-
-// conv3ActGrad multiplies the gradient of conv3's output by tanh's derivative, rows [lo, hi).
-func (w *worker) conv3ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x4[y*18+21:][:12:12]
 		d := w.back.d4[y*18+21:][:12:12]
@@ -1290,10 +1286,6 @@ func (w *worker) conv2BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv2Back, s, w.back.d1[:], w.back.d2[:], c.wt.conv2T[:], nil, lo, hi)
-}
-
-// conv1ActGrad multiplies the gradient of conv1's output by tanh's derivative, rows [lo, hi).
-func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x1[y*30+33:][:24:24]
 		d := w.back.d1[y*30+33:][:24:24]
@@ -1349,7 +1341,6 @@ var backwardPhases = [...]phase{
 	{3, (*worker).conv4WeightGrad, "conv4+tanh4"},
 	{3, (*worker).conv4BiasGrad, "conv4+tanh4"},
 	{4, (*worker).conv4InputGrad, "conv4+tanh4"},
-	{4, (*worker).conv3ActGrad, "conv3+tanh3"},
 	{3, (*worker).conv3WeightGrad, "conv3+tanh3"},
 	{3, (*worker).conv3BiasGrad, "conv3+tanh3"},
 	{4, (*worker).conv3InputGrad, "conv3+tanh3"},
@@ -1358,7 +1349,6 @@ var backwardPhases = [...]phase{
 	{3, (*worker).conv2WeightGrad, "conv2+tanh2"},
 	{3, (*worker).conv2BiasGrad, "conv2+tanh2"},
 	{8, (*worker).conv2InputGrad, "conv2+tanh2"},
-	{8, (*worker).conv1ActGrad, "conv1+tanh1"},
 	{3, (*worker).conv1WeightGrad, "conv1+tanh1"},
 	{3, (*worker).conv1BiasGrad, "conv1+tanh1"},
 	{8, (*worker).conv1InputGrad, "conv1+tanh1"},
@@ -1366,4 +1356,4 @@ var backwardPhases = [...]phase{
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer
 // step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
-var backwardStart = [...]int{16, 12, 11, 7, 3, 2, 0}
+var backwardStart = [...]int{15, 11, 10, 7, 3, 2, 0}

@@ -1428,16 +1428,7 @@ func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // maxpool2InputGrad computes the gradient of maxpool2's input, channels [lo, hi).
 func (w *worker) maxpool2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool2Geom, w.back.d5[:], w.back.d6[:], w.idxmaxpool2[:], lo, hi)
-}
-
-// conv4ActGrad multiplies the gradient of conv4's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv4ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x5[y*64:][:64:64]
-		d := w.back.d5[y*80+88:][:64:64]
-		runtime.ReLUGrad(d, out)
-	}
+	runtime.MaxPoolBackwardReLU(&maxpool2Geom, w.back.d5[:], w.back.d6[:], w.x6[:], w.idxmaxpool2[:], lo, hi)
 }
 
 // conv4WeightGrad adds to the weight gradient of conv4, units (filter rows of weight blocks) [lo, hi).
@@ -1453,10 +1444,6 @@ func (w *worker) conv4BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
 func (w *worker) conv4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv4Back, s, w.back.d4[:], w.back.d5[:], c.wt.conv4T[:], nil, lo, hi)
-}
-
-// conv3ActGrad multiplies the gradient of conv3's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv3ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x4[y*80+88:][:64:64]
 		d := w.back.d4[y*80+88:][:64:64]
@@ -1481,16 +1468,7 @@ func (w *worker) conv3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
 func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool1Geom, w.back.d2[:], w.back.d3[:], w.idxmaxpool1[:], lo, hi)
-}
-
-// conv2ActGrad multiplies the gradient of conv2's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x2[y*64:][:64:64]
-		d := w.back.d2[y*72+76:][:64:64]
-		runtime.ReLUGrad(d, out)
-	}
+	runtime.MaxPoolBackwardReLU(&maxpool1Geom, w.back.d2[:], w.back.d3[:], w.x3[:], w.idxmaxpool1[:], lo, hi)
 }
 
 // conv2WeightGrad adds to the weight gradient of conv2, units (filter rows of weight blocks) [lo, hi).
@@ -1506,10 +1484,6 @@ func (w *worker) conv2BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv2Back, s, w.back.d1[:], w.back.d2[:], c.wt.conv2T[:], nil, lo, hi)
-}
-
-// conv1ActGrad multiplies the gradient of conv1's output by relu's derivative, rows [lo, hi).
-func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := w.x1[y*72+76:][:64:64]
 		d := w.back.d1[y*72+76:][:64:64]
@@ -1573,20 +1547,16 @@ var backwardPhases = [...]phase{
 	{16, (*worker).fc1WeightGrad, "fc1+relu5"},
 	{128, (*worker).fc1InputGrad, "fc1+relu5"},
 	{8, (*worker).maxpool2InputGrad, "maxpool2"},
-	{8, (*worker).conv4ActGrad, "conv4+relu4"},
 	{3, (*worker).conv4WeightGrad, "conv4+relu4"},
 	{8, (*worker).conv4BiasGrad, "conv4+relu4"},
 	{8, (*worker).conv4InputGrad, "conv4+relu4"},
-	{8, (*worker).conv3ActGrad, "conv3+relu3"},
 	{3, (*worker).conv3WeightGrad, "conv3+relu3"},
 	{8, (*worker).conv3BiasGrad, "conv3+relu3"},
 	{8, (*worker).conv3InputGrad, "conv3+relu3"},
 	{4, (*worker).maxpool1InputGrad, "maxpool1"},
-	{16, (*worker).conv2ActGrad, "conv2+relu2"},
 	{3, (*worker).conv2WeightGrad, "conv2+relu2"},
 	{4, (*worker).conv2BiasGrad, "conv2+relu2"},
 	{16, (*worker).conv2InputGrad, "conv2+relu2"},
-	{16, (*worker).conv1ActGrad, "conv1+relu1"},
 	{3, (*worker).conv1WeightGrad, "conv1+relu1"},
 	{4, (*worker).conv1BiasGrad, "conv1+relu1"},
 	{16, (*worker).conv1InputGrad, "conv1+relu1"},
@@ -1594,4 +1564,4 @@ var backwardPhases = [...]phase{
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer
 // step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
-var backwardStart = [...]int{25, 21, 20, 16, 12, 11, 8, 7, 4, 3, 1, 0}
+var backwardStart = [...]int{22, 19, 18, 15, 12, 11, 8, 7, 4, 3, 1, 0}
