@@ -66,15 +66,10 @@ func convForward(g *jen.Group, s *step) {
 	}
 }
 
-// convWeightGrad emits the weight-gradient phase.
+// convWeightGrad emits the weight- and bias-gradient phase.
 func convWeightGrad(g *jen.Group, s *step) {
 	g.Add(rt("ConvWeightGrad")).Call(jen.Op("&").Id(geomName(s)), jen.Id("s"),
-		all(sumOf(weights(s))), all(buf(s.In)), all(grad(s.Out)), jen.Id("lo"), jen.Id("hi"))
-}
-
-// convBiasGrad emits the bias-gradient phase.
-func convBiasGrad(g *jen.Group, s *step) {
-	g.Add(rt("ConvBiasGrad")).Call(jen.Op("&").Id(geomName(s)), all(sumOf(bias(s))), all(grad(s.Out)), jen.Id("lo"), jen.Id("hi"))
+		all(sumOf(weights(s))), all(sumOf(bias(s))), all(buf(s.In)), all(grad(s.Out)), jen.Id("lo"), jen.Id("hi"))
 }
 
 // convInputGrad emits the input-gradient phase: a transposed convolution for

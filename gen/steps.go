@@ -70,11 +70,8 @@ func (g *generator) backwardPhases(s *step) []phase {
 	case compiler.Conv:
 		ps = append(ps,
 			phase{s.Name() + "WeightGrad", l.FH * ((l.K + s.KB - 1) / s.KB),
-				fmt.Sprintf("%sWeightGrad adds to the weight gradient of %s, units (filter rows of weight blocks) [lo, hi).", s.Name(), s.Name()),
+				fmt.Sprintf("%sWeightGrad adds to the weight and bias gradients of %s, units (filter rows of weight blocks) [lo, hi).", s.Name(), s.Name()),
 				func(b *jen.Group) { convWeightGrad(b, s) }},
-			phase{s.Name() + "BiasGrad", l.K,
-				fmt.Sprintf("%sBiasGrad adds to the bias gradient of %s, channels [lo, hi).", s.Name(), s.Name()),
-				func(b *jen.Group) { convBiasGrad(b, s) }},
 			inGrad(s.In.G.H, "rows", func(b *jen.Group) { convInputGrad(b, s) }))
 	case compiler.FC:
 		ps = append(ps, phase{s.Name() + "WeightGrad", l.K,

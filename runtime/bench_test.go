@@ -41,9 +41,9 @@ func BenchmarkConv(b *testing.B) {
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 		b.Run(name+"/weightgrad", func(b *testing.B) {
-			dw := make([]float32, g.WeightLen())
+			dw, db := make([]float32, g.WeightLen()), make([]float32, cc.k)
 			for b.Loop() {
-				ConvWeightGrad(g, &s, dw, in, dout, 0, g.Units())
+				ConvWeightGrad(g, &s, dw, db, in, dout, 0, g.Units())
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})

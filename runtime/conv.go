@@ -63,10 +63,29 @@ func ConvForward(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 int
 //
 //	dw[k][c][i][j] += Σ_{y, x} in[y·SH+i][x·SW+j][c] · dout[y][x][k]
 //
-// dout is laid out by g.DOutRow and g.DOutOff.
-func ConvWeightGrad(g *ConvGeom, s *Scratch, dw, in, dout []float32, u0, u1 int) {
+// dout is laid out by g.DOutRow and g.DOutOff. When db is not nil, the
+// unit of filter row 0 of each block also adds the block's bias gradient,
+// db[k] += Σ_{y, x} dout[y][x][k], as it passes over dout: no pass of its
+// own over the gradient, which for a first layer on RGB costs as much as
+// the weight gradient.
+func ConvWeightGrad(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0, u1 int) {
 	g.checkGrad("ConvWeightGrad", dw, in, dout)
-	kernels.convWeightGrad(g, s, dw, in, dout, u0, u1)
+	if db != nil {
+		db = db[:g.K]
+	}
+	kernels.convWeightGrad(g, s, dw, db, in, dout, u0, u1)
+}
+
+// addBiasGrad adds the output gradient of positions [x0, x1) of rows
+// [y0, y1), channels [k0, k0+n), to the bias gradient db.
+func (g *ConvGeom) addBiasGrad(db, dout []float32, k0, n, y0, y1, x0, x1 int) {
+	d := db[k0:][:n]
+	for y := y0; y < y1; y++ {
+		row := dout[g.DOutOff+y*g.DOutRow:]
+		for x := x0; x < x1; x++ {
+			kernels.addTo(d, row[x*g.K+k0:][:n])
+		}
+	}
 }
 
 // Units is the number of units ConvWeightGrad divides its work into.
@@ -77,17 +96,6 @@ func (g *ConvGeom) checkGrad(fn string, dw, in, dout []float32) {
 	needOut := g.DOutOff + (g.OH-1)*g.DOutRow + g.OW*g.K
 	if len(in) < needIn || len(dout) < needOut || len(dw) < g.WeightLen() {
 		panic(fmt.Errorf("%w: %s: buffers too short for %+v", ErrShape, fn, *g))
-	}
-}
-
-// ConvBiasGrad adds Σ_{y, x} dout[y][x][k] to db[k] for k in [k0, k1).
-func ConvBiasGrad(g *ConvGeom, db, dout []float32, k0, k1 int) {
-	d := db[k0:k1]
-	for y := range g.OH {
-		row := dout[g.DOutOff+y*g.DOutRow:]
-		for x := range g.OW {
-			kernels.addTo(d, row[x*g.K+k0:x*g.K+k1])
-		}
 	}
 }
 

@@ -195,13 +195,21 @@ func TestConvWeightGrad(t *testing.T) {
 			in := pad(x, cc.h, cc.w, cc.c, cc.ph, cc.pw)
 			dout := pad(dy, oh, ow, cc.k, cc.gph, cc.gpw)
 			dw := make([]float32, g.WeightLen())
+			db := make([]float32, cc.k)
 			var s Scratch
-			ConvWeightGrad(g, &s, dw, in, dout, 0, 1)
-			ConvWeightGrad(g, &s, dw, in, dout, 1, g.Units())
+			ConvWeightGrad(g, &s, dw, db, in, dout, 0, 1)
+			ConvWeightGrad(g, &s, dw, db, in, dout, 1, g.Units())
 			got := make([]float32, len(want))
 			PackConv(dw, got, cc.k, cc.c, cc.fh, cc.fw, cc.kb, true)
 			if d, s := maxDiff(got, want); d > 1e-5*s {
 				t.Errorf("case %d %+v: max |diff| %g", n, cc, d)
+			}
+			wantB := make([]float32, cc.k)
+			for i, v := range dy {
+				wantB[i%cc.k] += v
+			}
+			if d, s := maxDiff(db, wantB); d > 1e-5*s {
+				t.Errorf("case %d %+v: bias gradient: max |diff| %g", n, cc, d)
 			}
 		}
 	})

@@ -11,7 +11,7 @@ import (
 type kernelSet struct {
 	name           string
 	convForward    func(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 int)
-	convWeightGrad func(g *ConvGeom, s *Scratch, dw, in, dout []float32, u0, u1 int)
+	convWeightGrad func(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0, u1 int)
 	dot            func(x, y []float32) float32
 	axpy           func(alpha float32, x, y []float32)
 	maxPoolForward func(g *PoolGeom, out []float32, idx []int32, in []float32, y0, y1 int)
@@ -19,8 +19,9 @@ type kernelSet struct {
 	addTo          func(acc, x []float32)
 }
 
-// kernels is the implementation in use; SIMD builds replace it at init.
-var kernels = &portableKernels
+// kernels is the implementation in use, chosen at init (not in its
+// declaration: the kernels themselves call through it).
+var kernels *kernelSet
 
 // simdKernels lists the SIMD implementations this build has, each with its
 // rank (higher is faster) and whether the CPU supports it; SIMD builds fill
@@ -113,7 +114,7 @@ func weightBand(g *ConvGeom) int {
 // gradients is read once for all of a group's units; wide pixels go units
 // outermost, each over bands of rows kept in L2, since a chunk of them does
 // not fit L1 anyway and long runs amortise loading the tiles.
-func weightGradWalk(g *ConvGeom, s *Scratch, dw, in, dout []float32, u0, u1 int,
+func weightGradWalk(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0, u1 int,
 	group func(g *ConvGeom, dwi, in, dout []float32, i, h, k0, width, lanes, y0, y1, x0, x1 int)) {
 	T := g.T()
 	unit := func(u, y0, y1, x0, x1 int) {
@@ -127,9 +128,13 @@ func weightGradWalk(g *ConvGeom, s *Scratch, dw, in, dout []float32, u0, u1 int,
 			group(g, dwi, in, dout, i, h, k0, width, lanes, y0, y1, x0, x1)
 			h += width
 		}
+		if i == 0 && db != nil {
+			k0 := b * g.KB
+			g.addBiasGrad(db, dout, k0, min(g.KB, g.K-k0), y0, y1, x0, x1)
+		}
 	}
 	if g.C >= 256 && T%packT == 0 {
-		weightGradPacked(g, s, dw, in, dout, u0, u1, group)
+		weightGradPacked(g, s, dw, db, in, dout, u0, u1, group)
 		return
 	}
 	if g.C >= 256 {
@@ -172,7 +177,7 @@ const packPixels = 128
 // worker's scratch, and runs the same tiles over the panels, through a
 // geometry that describes them, for every unit in [u0, u1) of that filter
 // row: each panel of windows is copied once for all of them.
-func weightGradPacked(g *ConvGeom, s *Scratch, dw, in, dout []float32, u0, u1 int,
+func weightGradPacked(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0, u1 int,
 	group func(g *ConvGeom, dwi, in, dout []float32, i, h, k0, width, lanes, y0, y1, x0, x1 int)) {
 	T := g.T()
 	rows := max(1, packPixels/g.OW)
@@ -198,14 +203,22 @@ func weightGradPacked(g *ConvGeom, s *Scratch, dw, in, dout []float32, u0, u1 in
 					if lanes <= 0 {
 						break
 					}
+					bias := i == 0 && db != nil
 					if lanes < width {
 						group(g, g.unitGrad(dw, b, i), in, dout, i, h, k0, width, lanes, y0, y1, 0, g.OW)
+						if bias {
+							g.addBiasGrad(db, dout, k0, lanes, y0, y1, 0, g.OW)
+						}
 						break
 					}
 					panel := pd[((b-bi0)*g.KB+h)*n:]
 					for y := y0; y < y1; y++ {
 						for x := range g.OW {
-							copy(panel[((y-y0)*g.OW+x)*width:][:width], dout[g.DOutOff+y*g.DOutRow+x*g.K+k0:][:width])
+							src := dout[g.DOutOff+y*g.DOutRow+x*g.K+k0:][:width]
+							copy(panel[((y-y0)*g.OW+x)*width:][:width], src)
+							if bias {
+								kernels.addTo(db[k0:][:width], src)
+							}
 						}
 					}
 				}

@@ -66,8 +66,8 @@ func convTile1x16Asm(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32) {
 
 // convWeightGradAsm accumulates 4 window values × 16 channels at a time
 // (weightGradWalk orders the work).
-func convWeightGradAsm(g *ConvGeom, s *Scratch, dw, in, dout []float32, u0, u1 int) {
-	weightGradWalk(g, s, dw, in, dout, u0, u1, weightGradGroupAsm)
+func convWeightGradAsm(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0, u1 int) {
+	weightGradWalk(g, s, dw, db, in, dout, u0, u1, weightGradGroupAsm)
 }
 
 // weightGradGroupAsm runs one channel group, in halves of 16, over

@@ -112,8 +112,8 @@ func conv1x16AVX2(out, in unsafe.Pointer, rowLen, T, FH int, w unsafe.Pointer, w
 
 // convWeightGradAVX2 accumulates 4 window values × 16 channels at a time
 // (weightGradWalk orders the work).
-func convWeightGradAVX2(g *ConvGeom, s *Scratch, dw, in, dout []float32, u0, u1 int) {
-	weightGradWalk(g, s, dw, in, dout, u0, u1, weightGradGroupAVX2)
+func convWeightGradAVX2(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0, u1 int) {
+	weightGradWalk(g, s, dw, db, in, dout, u0, u1, weightGradGroupAVX2)
 }
 
 // weightGradGroupAVX2 runs one channel group, in halves of 16, over

@@ -245,8 +245,8 @@ func convLanesAVX512(g *ConvGeom, out, in, wb, bs []float32, b, h, lanes, y0, y1
 
 // convWeightGradAVX512 accumulates each unit's T×KB block in tiles of 4 (or
 // 3) window values × 32 channels, or 8 × 16, held in registers.
-func convWeightGradAVX512(g *ConvGeom, s *Scratch, dw, in, dout []float32, u0, u1 int) {
-	weightGradWalk(g, s, dw, in, dout, u0, u1, weightGradGroup)
+func convWeightGradAVX512(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0, u1 int) {
+	weightGradWalk(g, s, dw, db, in, dout, u0, u1, weightGradGroup)
 }
 
 // weightGradGroup runs the tiles of one channel group (of width 32 or 16,

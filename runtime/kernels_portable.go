@@ -101,7 +101,7 @@ func convForwardPortable(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0
 // convWeightGradPortable computes each unit's weight gradient, a T×KB
 // block, as Σ panelᵀ·dout over runs of up to 64 output pixels, the panel
 // holding the pixels' windows for the unit's filter row.
-func convWeightGradPortable(g *ConvGeom, s *Scratch, dw, in, dout []float32, u0, u1 int) {
+func convWeightGradPortable(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0, u1 int) {
 	T := g.T()
 	panel := s.get(panelRows * T)
 	for u := u0; u < u1; u++ {
@@ -118,6 +118,9 @@ func convWeightGradPortable(g *ConvGeom, s *Scratch, dw, in, dout []float32, u0,
 				for t0 := 0; t0 < T; t0 += panelCols {
 					m := min(panelCols, T-t0)
 					sgemm.Sgemm(blas.Trans, blas.NoTrans, m, n, np, 1, panel[t0:], T, d, g.K, 1, dwi[t0*g.KB:], g.KB)
+				}
+				if i == 0 && db != nil {
+					g.addBiasGrad(db, dout, b*g.KB, n, y, y+1, x0, x0+np)
 				}
 			}
 		}

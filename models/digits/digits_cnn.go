@@ -1162,14 +1162,9 @@ func (w *worker) maxpool2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolBackwardReLU(&maxpool2Geom, w.back.d3[:], w.back.d4[:], w.x4[:], w.idxmaxpool2[:], lo, hi)
 }
 
-// conv2WeightGrad adds to the weight gradient of conv2, units (filter rows of weight blocks) [lo, hi).
+// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], w.x2[:], w.back.d3[:], lo, hi)
-}
-
-// conv2BiasGrad adds to the bias gradient of conv2, channels [lo, hi).
-func (w *worker) conv2BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv2Geom, c.sums.conv2B[:], w.back.d3[:], lo, hi)
+	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], c.sums.conv2B[:], w.x2[:], w.back.d3[:], lo, hi)
 }
 
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
@@ -1182,14 +1177,9 @@ func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolBackwardReLU(&maxpool1Geom, w.back.d1[:], w.back.d2[:], w.x2[:], w.idxmaxpool1[:], lo, hi)
 }
 
-// conv1WeightGrad adds to the weight gradient of conv1, units (filter rows of weight blocks) [lo, hi).
+// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], w.x0[:], w.back.d1[:], lo, hi)
-}
-
-// conv1BiasGrad adds to the bias gradient of conv1, channels [lo, hi).
-func (w *worker) conv1BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv1Geom, c.sums.conv1B[:], w.back.d1[:], lo, hi)
+	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], c.sums.conv1B[:], w.x0[:], w.back.d1[:], lo, hi)
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -1229,14 +1219,12 @@ var backwardPhases = [...]phase{
 	{128, (*worker).fc1InputGrad, "fc1+relu3"},
 	{32, (*worker).maxpool2InputGrad, "maxpool2"},
 	{3, (*worker).conv2WeightGrad, "conv2+relu2"},
-	{32, (*worker).conv2BiasGrad, "conv2+relu2"},
 	{4, (*worker).conv2InputGrad, "conv2+relu2"},
 	{16, (*worker).maxpool1InputGrad, "maxpool1"},
 	{3, (*worker).conv1WeightGrad, "conv1+relu1"},
-	{16, (*worker).conv1BiasGrad, "conv1+relu1"},
 	{8, (*worker).conv1InputGrad, "conv1+relu1"},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer
 // step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
-var backwardStart = [...]int{11, 10, 7, 6, 3, 1, 0}
+var backwardStart = [...]int{10, 9, 7, 6, 3, 1, 0}

@@ -862,14 +862,9 @@ func (w *worker) conv1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv1Geom, s, w.x1[:], w.x0[:], c.p.conv1W[:], c.p.conv1B[:], lo, hi)
 }
 
-// conv1WeightGrad adds to the weight gradient of conv1, units (filter rows of weight blocks) [lo, hi).
+// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], w.x0[:], w.back.d1[:], lo, hi)
-}
-
-// conv1BiasGrad adds to the bias gradient of conv1, channels [lo, hi).
-func (w *worker) conv1BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv1Geom, c.sums.conv1B[:], w.back.d1[:], lo, hi)
+	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], c.sums.conv1B[:], w.x0[:], w.back.d1[:], lo, hi)
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -900,7 +895,6 @@ var forwardPhases = [...]phase{
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
 	{3, (*worker).conv1WeightGrad, "conv1"},
-	{2, (*worker).conv1BiasGrad, "conv1"},
 	{5, (*worker).conv1InputGrad, "conv1"},
 }
 

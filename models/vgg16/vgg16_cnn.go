@@ -2103,14 +2103,9 @@ func (w *worker) maxpool5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolBackwardReLU(&maxpool5Geom, w.back.d17[:], w.back.d18[:], w.x18[:], w.idxmaxpool5[:], lo, hi)
 }
 
-// conv13WeightGrad adds to the weight gradient of conv13, units (filter rows of weight blocks) [lo, hi).
+// conv13WeightGrad adds to the weight and bias gradients of conv13, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv13WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv13Geom, s, c.sums.conv13W[:], w.x16[:], w.back.d17[:], lo, hi)
-}
-
-// conv13BiasGrad adds to the bias gradient of conv13, channels [lo, hi).
-func (w *worker) conv13BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv13Geom, c.sums.conv13B[:], w.back.d17[:], lo, hi)
+	runtime.ConvWeightGrad(&conv13Geom, s, c.sums.conv13W[:], c.sums.conv13B[:], w.x16[:], w.back.d17[:], lo, hi)
 }
 
 // conv13InputGrad computes the gradient of conv13's input, rows [lo, hi).
@@ -2123,14 +2118,9 @@ func (w *worker) conv13InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv12WeightGrad adds to the weight gradient of conv12, units (filter rows of weight blocks) [lo, hi).
+// conv12WeightGrad adds to the weight and bias gradients of conv12, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv12WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv12Geom, s, c.sums.conv12W[:], w.x15[:], w.back.d16[:], lo, hi)
-}
-
-// conv12BiasGrad adds to the bias gradient of conv12, channels [lo, hi).
-func (w *worker) conv12BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv12Geom, c.sums.conv12B[:], w.back.d16[:], lo, hi)
+	runtime.ConvWeightGrad(&conv12Geom, s, c.sums.conv12W[:], c.sums.conv12B[:], w.x15[:], w.back.d16[:], lo, hi)
 }
 
 // conv12InputGrad computes the gradient of conv12's input, rows [lo, hi).
@@ -2143,14 +2133,9 @@ func (w *worker) conv12InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv11WeightGrad adds to the weight gradient of conv11, units (filter rows of weight blocks) [lo, hi).
+// conv11WeightGrad adds to the weight and bias gradients of conv11, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv11WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv11Geom, s, c.sums.conv11W[:], w.x14[:], w.back.d15[:], lo, hi)
-}
-
-// conv11BiasGrad adds to the bias gradient of conv11, channels [lo, hi).
-func (w *worker) conv11BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv11Geom, c.sums.conv11B[:], w.back.d15[:], lo, hi)
+	runtime.ConvWeightGrad(&conv11Geom, s, c.sums.conv11W[:], c.sums.conv11B[:], w.x14[:], w.back.d15[:], lo, hi)
 }
 
 // conv11InputGrad computes the gradient of conv11's input, rows [lo, hi).
@@ -2163,14 +2148,9 @@ func (w *worker) maxpool4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolBackwardReLU(&maxpool4Geom, w.back.d13[:], w.back.d14[:], w.x14[:], w.idxmaxpool4[:], lo, hi)
 }
 
-// conv10WeightGrad adds to the weight gradient of conv10, units (filter rows of weight blocks) [lo, hi).
+// conv10WeightGrad adds to the weight and bias gradients of conv10, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv10WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv10Geom, s, c.sums.conv10W[:], w.x12[:], w.back.d13[:], lo, hi)
-}
-
-// conv10BiasGrad adds to the bias gradient of conv10, channels [lo, hi).
-func (w *worker) conv10BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv10Geom, c.sums.conv10B[:], w.back.d13[:], lo, hi)
+	runtime.ConvWeightGrad(&conv10Geom, s, c.sums.conv10W[:], c.sums.conv10B[:], w.x12[:], w.back.d13[:], lo, hi)
 }
 
 // conv10InputGrad computes the gradient of conv10's input, rows [lo, hi).
@@ -2183,14 +2163,9 @@ func (w *worker) conv10InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv9WeightGrad adds to the weight gradient of conv9, units (filter rows of weight blocks) [lo, hi).
+// conv9WeightGrad adds to the weight and bias gradients of conv9, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv9WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv9Geom, s, c.sums.conv9W[:], w.x11[:], w.back.d12[:], lo, hi)
-}
-
-// conv9BiasGrad adds to the bias gradient of conv9, channels [lo, hi).
-func (w *worker) conv9BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv9Geom, c.sums.conv9B[:], w.back.d12[:], lo, hi)
+	runtime.ConvWeightGrad(&conv9Geom, s, c.sums.conv9W[:], c.sums.conv9B[:], w.x11[:], w.back.d12[:], lo, hi)
 }
 
 // conv9InputGrad computes the gradient of conv9's input, rows [lo, hi).
@@ -2203,14 +2178,9 @@ func (w *worker) conv9InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv8WeightGrad adds to the weight gradient of conv8, units (filter rows of weight blocks) [lo, hi).
+// conv8WeightGrad adds to the weight and bias gradients of conv8, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv8WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv8Geom, s, c.sums.conv8W[:], w.x10[:], w.back.d11[:], lo, hi)
-}
-
-// conv8BiasGrad adds to the bias gradient of conv8, channels [lo, hi).
-func (w *worker) conv8BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv8Geom, c.sums.conv8B[:], w.back.d11[:], lo, hi)
+	runtime.ConvWeightGrad(&conv8Geom, s, c.sums.conv8W[:], c.sums.conv8B[:], w.x10[:], w.back.d11[:], lo, hi)
 }
 
 // conv8InputGrad computes the gradient of conv8's input, rows [lo, hi).
@@ -2223,14 +2193,9 @@ func (w *worker) maxpool3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolBackwardReLU(&maxpool3Geom, w.back.d9[:], w.back.d10[:], w.x10[:], w.idxmaxpool3[:], lo, hi)
 }
 
-// conv7WeightGrad adds to the weight gradient of conv7, units (filter rows of weight blocks) [lo, hi).
+// conv7WeightGrad adds to the weight and bias gradients of conv7, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv7WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv7Geom, s, c.sums.conv7W[:], w.x8[:], w.back.d9[:], lo, hi)
-}
-
-// conv7BiasGrad adds to the bias gradient of conv7, channels [lo, hi).
-func (w *worker) conv7BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv7Geom, c.sums.conv7B[:], w.back.d9[:], lo, hi)
+	runtime.ConvWeightGrad(&conv7Geom, s, c.sums.conv7W[:], c.sums.conv7B[:], w.x8[:], w.back.d9[:], lo, hi)
 }
 
 // conv7InputGrad computes the gradient of conv7's input, rows [lo, hi).
@@ -2243,14 +2208,9 @@ func (w *worker) conv7InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv6WeightGrad adds to the weight gradient of conv6, units (filter rows of weight blocks) [lo, hi).
+// conv6WeightGrad adds to the weight and bias gradients of conv6, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv6WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv6Geom, s, c.sums.conv6W[:], w.x7[:], w.back.d8[:], lo, hi)
-}
-
-// conv6BiasGrad adds to the bias gradient of conv6, channels [lo, hi).
-func (w *worker) conv6BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv6Geom, c.sums.conv6B[:], w.back.d8[:], lo, hi)
+	runtime.ConvWeightGrad(&conv6Geom, s, c.sums.conv6W[:], c.sums.conv6B[:], w.x7[:], w.back.d8[:], lo, hi)
 }
 
 // conv6InputGrad computes the gradient of conv6's input, rows [lo, hi).
@@ -2263,14 +2223,9 @@ func (w *worker) conv6InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv5WeightGrad adds to the weight gradient of conv5, units (filter rows of weight blocks) [lo, hi).
+// conv5WeightGrad adds to the weight and bias gradients of conv5, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv5WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv5Geom, s, c.sums.conv5W[:], w.x6[:], w.back.d7[:], lo, hi)
-}
-
-// conv5BiasGrad adds to the bias gradient of conv5, channels [lo, hi).
-func (w *worker) conv5BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv5Geom, c.sums.conv5B[:], w.back.d7[:], lo, hi)
+	runtime.ConvWeightGrad(&conv5Geom, s, c.sums.conv5W[:], c.sums.conv5B[:], w.x6[:], w.back.d7[:], lo, hi)
 }
 
 // conv5InputGrad computes the gradient of conv5's input, rows [lo, hi).
@@ -2283,14 +2238,9 @@ func (w *worker) maxpool2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolBackwardReLU(&maxpool2Geom, w.back.d5[:], w.back.d6[:], w.x6[:], w.idxmaxpool2[:], lo, hi)
 }
 
-// conv4WeightGrad adds to the weight gradient of conv4, units (filter rows of weight blocks) [lo, hi).
+// conv4WeightGrad adds to the weight and bias gradients of conv4, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv4WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv4Geom, s, c.sums.conv4W[:], w.x4[:], w.back.d5[:], lo, hi)
-}
-
-// conv4BiasGrad adds to the bias gradient of conv4, channels [lo, hi).
-func (w *worker) conv4BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv4Geom, c.sums.conv4B[:], w.back.d5[:], lo, hi)
+	runtime.ConvWeightGrad(&conv4Geom, s, c.sums.conv4W[:], c.sums.conv4B[:], w.x4[:], w.back.d5[:], lo, hi)
 }
 
 // conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
@@ -2303,14 +2253,9 @@ func (w *worker) conv4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv3WeightGrad adds to the weight gradient of conv3, units (filter rows of weight blocks) [lo, hi).
+// conv3WeightGrad adds to the weight and bias gradients of conv3, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3Geom, s, c.sums.conv3W[:], w.x3[:], w.back.d4[:], lo, hi)
-}
-
-// conv3BiasGrad adds to the bias gradient of conv3, channels [lo, hi).
-func (w *worker) conv3BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv3Geom, c.sums.conv3B[:], w.back.d4[:], lo, hi)
+	runtime.ConvWeightGrad(&conv3Geom, s, c.sums.conv3W[:], c.sums.conv3B[:], w.x3[:], w.back.d4[:], lo, hi)
 }
 
 // conv3InputGrad computes the gradient of conv3's input, rows [lo, hi).
@@ -2323,14 +2268,9 @@ func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolBackwardReLU(&maxpool1Geom, w.back.d2[:], w.back.d3[:], w.x3[:], w.idxmaxpool1[:], lo, hi)
 }
 
-// conv2WeightGrad adds to the weight gradient of conv2, units (filter rows of weight blocks) [lo, hi).
+// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], w.x1[:], w.back.d2[:], lo, hi)
-}
-
-// conv2BiasGrad adds to the bias gradient of conv2, channels [lo, hi).
-func (w *worker) conv2BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv2Geom, c.sums.conv2B[:], w.back.d2[:], lo, hi)
+	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], c.sums.conv2B[:], w.x1[:], w.back.d2[:], lo, hi)
 }
 
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
@@ -2343,14 +2283,9 @@ func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv1WeightGrad adds to the weight gradient of conv1, units (filter rows of weight blocks) [lo, hi).
+// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], w.x0[:], w.back.d1[:], lo, hi)
-}
-
-// conv1BiasGrad adds to the bias gradient of conv1, channels [lo, hi).
-func (w *worker) conv1BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv1Geom, c.sums.conv1B[:], w.back.d1[:], lo, hi)
+	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], c.sums.conv1B[:], w.x0[:], w.back.d1[:], lo, hi)
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -2412,50 +2347,37 @@ var backwardPhases = [...]phase{
 	{25088, (*worker).fc1InputGrad, "fc1+relu14"},
 	{512, (*worker).maxpool5InputGrad, "maxpool5"},
 	{48, (*worker).conv13WeightGrad, "conv13+relu13"},
-	{512, (*worker).conv13BiasGrad, "conv13+relu13"},
 	{14, (*worker).conv13InputGrad, "conv13+relu13"},
 	{48, (*worker).conv12WeightGrad, "conv12+relu12"},
-	{512, (*worker).conv12BiasGrad, "conv12+relu12"},
 	{14, (*worker).conv12InputGrad, "conv12+relu12"},
 	{48, (*worker).conv11WeightGrad, "conv11+relu11"},
-	{512, (*worker).conv11BiasGrad, "conv11+relu11"},
 	{14, (*worker).conv11InputGrad, "conv11+relu11"},
 	{512, (*worker).maxpool4InputGrad, "maxpool4"},
 	{48, (*worker).conv10WeightGrad, "conv10+relu10"},
-	{512, (*worker).conv10BiasGrad, "conv10+relu10"},
 	{28, (*worker).conv10InputGrad, "conv10+relu10"},
 	{48, (*worker).conv9WeightGrad, "conv9+relu9"},
-	{512, (*worker).conv9BiasGrad, "conv9+relu9"},
 	{28, (*worker).conv9InputGrad, "conv9+relu9"},
 	{48, (*worker).conv8WeightGrad, "conv8+relu8"},
-	{512, (*worker).conv8BiasGrad, "conv8+relu8"},
 	{28, (*worker).conv8InputGrad, "conv8+relu8"},
 	{256, (*worker).maxpool3InputGrad, "maxpool3"},
 	{24, (*worker).conv7WeightGrad, "conv7+relu7"},
-	{256, (*worker).conv7BiasGrad, "conv7+relu7"},
 	{56, (*worker).conv7InputGrad, "conv7+relu7"},
 	{24, (*worker).conv6WeightGrad, "conv6+relu6"},
-	{256, (*worker).conv6BiasGrad, "conv6+relu6"},
 	{56, (*worker).conv6InputGrad, "conv6+relu6"},
 	{24, (*worker).conv5WeightGrad, "conv5+relu5"},
-	{256, (*worker).conv5BiasGrad, "conv5+relu5"},
 	{56, (*worker).conv5InputGrad, "conv5+relu5"},
 	{128, (*worker).maxpool2InputGrad, "maxpool2"},
 	{12, (*worker).conv4WeightGrad, "conv4+relu4"},
-	{128, (*worker).conv4BiasGrad, "conv4+relu4"},
 	{112, (*worker).conv4InputGrad, "conv4+relu4"},
 	{12, (*worker).conv3WeightGrad, "conv3+relu3"},
-	{128, (*worker).conv3BiasGrad, "conv3+relu3"},
 	{112, (*worker).conv3InputGrad, "conv3+relu3"},
 	{64, (*worker).maxpool1InputGrad, "maxpool1"},
 	{6, (*worker).conv2WeightGrad, "conv2+relu2"},
-	{64, (*worker).conv2BiasGrad, "conv2+relu2"},
 	{224, (*worker).conv2InputGrad, "conv2+relu2"},
 	{6, (*worker).conv1WeightGrad, "conv1+relu1"},
-	{64, (*worker).conv1BiasGrad, "conv1+relu1"},
 	{224, (*worker).conv1InputGrad, "conv1+relu1"},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer
 // step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
-var backwardStart = [...]int{52, 49, 48, 45, 42, 41, 38, 35, 32, 31, 28, 25, 22, 21, 18, 15, 12, 11, 8, 7, 4, 3, 1, 0}
+var backwardStart = [...]int{40, 38, 37, 35, 33, 32, 30, 28, 26, 25, 23, 21, 19, 18, 16, 14, 12, 11, 8, 7, 4, 3, 1, 0}

@@ -1177,14 +1177,9 @@ func (w *worker) conv5ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv5WeightGrad adds to the weight gradient of conv5, units (filter rows of weight blocks) [lo, hi).
+// conv5WeightGrad adds to the weight and bias gradients of conv5, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv5WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv5Geom, s, c.sums.conv5W[:], w.x4[:], w.back.d5[:], lo, hi)
-}
-
-// conv5BiasGrad adds to the bias gradient of conv5, channels [lo, hi).
-func (w *worker) conv5BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv5Geom, c.sums.conv5B[:], w.back.d5[:], lo, hi)
+	runtime.ConvWeightGrad(&conv5Geom, s, c.sums.conv5W[:], c.sums.conv5B[:], w.x4[:], w.back.d5[:], lo, hi)
 }
 
 // conv5InputGrad computes the gradient of conv5's input, rows [lo, hi).
@@ -1201,14 +1196,9 @@ func (w *worker) conv5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv4WeightGrad adds to the weight gradient of conv4, units (filter rows of weight blocks) [lo, hi).
+// conv4WeightGrad adds to the weight and bias gradients of conv4, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv4WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv4Geom, s, c.sums.conv4W[:], w.x3[:], w.back.d4[:], lo, hi)
-}
-
-// conv4BiasGrad adds to the bias gradient of conv4, channels [lo, hi).
-func (w *worker) conv4BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv4Geom, c.sums.conv4B[:], w.back.d4[:], lo, hi)
+	runtime.ConvWeightGrad(&conv4Geom, s, c.sums.conv4W[:], c.sums.conv4B[:], w.x3[:], w.back.d4[:], lo, hi)
 }
 
 // conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
@@ -1223,14 +1213,9 @@ func (w *worker) conv4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv3WeightGrad adds to the weight gradient of conv3, units (filter rows of weight blocks) [lo, hi).
+// conv3WeightGrad adds to the weight and bias gradients of conv3, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3Geom, s, c.sums.conv3W[:], w.x2[:], w.back.d3[:], lo, hi)
-}
-
-// conv3BiasGrad adds to the bias gradient of conv3, channels [lo, hi).
-func (w *worker) conv3BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv3Geom, c.sums.conv3B[:], w.back.d3[:], lo, hi)
+	runtime.ConvWeightGrad(&conv3Geom, s, c.sums.conv3W[:], c.sums.conv3B[:], w.x2[:], w.back.d3[:], lo, hi)
 }
 
 // conv3InputGrad computes the gradient of conv3's input, rows [lo, hi).
@@ -1245,14 +1230,9 @@ func (w *worker) conv3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv2WeightGrad adds to the weight gradient of conv2, units (filter rows of weight blocks) [lo, hi).
+// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], w.x1[:], w.back.d2[:], lo, hi)
-}
-
-// conv2BiasGrad adds to the bias gradient of conv2, channels [lo, hi).
-func (w *worker) conv2BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv2Geom, c.sums.conv2B[:], w.back.d2[:], lo, hi)
+	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], c.sums.conv2B[:], w.x1[:], w.back.d2[:], lo, hi)
 }
 
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
@@ -1265,14 +1245,9 @@ func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv1WeightGrad adds to the weight gradient of conv1, units (filter rows of weight blocks) [lo, hi).
+// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], w.x0[:], w.back.d1[:], lo, hi)
-}
-
-// conv1BiasGrad adds to the bias gradient of conv1, channels [lo, hi).
-func (w *worker) conv1BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv1Geom, c.sums.conv1B[:], w.back.d1[:], lo, hi)
+	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], c.sums.conv1B[:], w.x0[:], w.back.d1[:], lo, hi)
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -1304,22 +1279,17 @@ var forwardPhases = [...]phase{
 var backwardPhases = [...]phase{
 	{5, (*worker).conv5ActGrad, "conv5+leaky2"},
 	{3, (*worker).conv5WeightGrad, "conv5+leaky2"},
-	{4, (*worker).conv5BiasGrad, "conv5+leaky2"},
 	{5, (*worker).conv5InputGrad, "conv5+leaky2"},
 	{3, (*worker).conv4WeightGrad, "conv4+leaky1"},
-	{4, (*worker).conv4BiasGrad, "conv4+leaky1"},
 	{5, (*worker).conv4InputGrad, "conv4+leaky1"},
 	{3, (*worker).conv3WeightGrad, "conv3+tanh1"},
-	{4, (*worker).conv3BiasGrad, "conv3+tanh1"},
 	{5, (*worker).conv3InputGrad, "conv3+tanh1"},
 	{3, (*worker).conv2WeightGrad, "conv2+sigmoid1"},
-	{4, (*worker).conv2BiasGrad, "conv2+sigmoid1"},
 	{5, (*worker).conv2InputGrad, "conv2+sigmoid1"},
 	{3, (*worker).conv1WeightGrad, "conv1+relu1"},
-	{4, (*worker).conv1BiasGrad, "conv1+relu1"},
 	{5, (*worker).conv1InputGrad, "conv1+relu1"},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer
 // step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
-var backwardStart = [...]int{13, 10, 7, 4, 0}
+var backwardStart = [...]int{9, 7, 5, 3, 0}

@@ -940,14 +940,9 @@ func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv1WeightGrad adds to the weight gradient of conv1, units (filter rows of weight blocks) [lo, hi).
+// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], w.x0[:], w.back.d1[:], lo, hi)
-}
-
-// conv1BiasGrad adds to the bias gradient of conv1, channels [lo, hi).
-func (w *worker) conv1BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv1Geom, c.sums.conv1B[:], w.back.d1[:], lo, hi)
+	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], c.sums.conv1B[:], w.x0[:], w.back.d1[:], lo, hi)
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -978,7 +973,6 @@ var backwardPhases = [...]phase{
 	{6, (*worker).fc1WeightGrad, "fc1+tanh1"},
 	{5, (*worker).fc1InputGrad, "fc1+tanh1"},
 	{3, (*worker).conv1WeightGrad, "conv1"},
-	{2, (*worker).conv1BiasGrad, "conv1"},
 	{5, (*worker).conv1InputGrad, "conv1"},
 }
 

@@ -1185,14 +1185,9 @@ func (w *worker) conv2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv2WeightGrad adds to the weight gradient of conv2, units (filter rows of weight blocks) [lo, hi).
+// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], w.x2[:], w.back.d3[:], lo, hi)
-}
-
-// conv2BiasGrad adds to the bias gradient of conv2, channels [lo, hi).
-func (w *worker) conv2BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv2Geom, c.sums.conv2B[:], w.back.d3[:], lo, hi)
+	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], c.sums.conv2B[:], w.x2[:], w.back.d3[:], lo, hi)
 }
 
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
@@ -1216,14 +1211,9 @@ func (w *worker) conv1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv1WeightGrad adds to the weight gradient of conv1, units (filter rows of weight blocks) [lo, hi).
+// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], w.x0[:], w.back.d1[:], lo, hi)
-}
-
-// conv1BiasGrad adds to the bias gradient of conv1, channels [lo, hi).
-func (w *worker) conv1BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv1Geom, c.sums.conv1B[:], w.back.d1[:], lo, hi)
+	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], c.sums.conv1B[:], w.x0[:], w.back.d1[:], lo, hi)
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -1264,15 +1254,13 @@ var backwardPhases = [...]phase{
 	{8, (*worker).meanpool2InputGrad, "meanpool2"},
 	{4, (*worker).conv2ActGrad, "conv2+tanh2"},
 	{2, (*worker).conv2WeightGrad, "conv2+tanh2"},
-	{8, (*worker).conv2BiasGrad, "conv2+tanh2"},
 	{5, (*worker).conv2InputGrad, "conv2+tanh2"},
 	{4, (*worker).meanpool1InputGrad, "meanpool1"},
 	{10, (*worker).conv1ActGrad, "conv1+tanh1"},
 	{3, (*worker).conv1WeightGrad, "conv1+tanh1"},
-	{4, (*worker).conv1BiasGrad, "conv1+tanh1"},
 	{12, (*worker).conv1InputGrad, "conv1+tanh1"},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer
 // step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
-var backwardStart = [...]int{12, 11, 7, 6, 3, 1, 0}
+var backwardStart = [...]int{11, 10, 7, 6, 3, 1, 0}

@@ -949,14 +949,9 @@ func (w *worker) meanpool2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MeanPoolBackward(&meanpool2Geom, w.back.d2[:], w.back.d3[:], lo, hi)
 }
 
-// conv1WeightGrad adds to the weight gradient of conv1, units (filter rows of weight blocks) [lo, hi).
+// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], w.x1[:], w.back.d2[:], lo, hi)
-}
-
-// conv1BiasGrad adds to the bias gradient of conv1, channels [lo, hi).
-func (w *worker) conv1BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv1Geom, c.sums.conv1B[:], w.back.d2[:], lo, hi)
+	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], c.sums.conv1B[:], w.x1[:], w.back.d2[:], lo, hi)
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -991,11 +986,10 @@ var forwardPhases = [...]phase{
 var backwardPhases = [...]phase{
 	{3, (*worker).meanpool2InputGrad, "meanpool2"},
 	{2, (*worker).conv1WeightGrad, "conv1"},
-	{3, (*worker).conv1BiasGrad, "conv1"},
 	{4, (*worker).conv1InputGrad, "conv1"},
 	{2, (*worker).meanpool1InputGrad, "meanpool1"},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer
 // step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
-var backwardStart = [...]int{4, 1, 0}
+var backwardStart = [...]int{3, 1, 0}

@@ -1431,14 +1431,9 @@ func (w *worker) maxpool2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolBackwardReLU(&maxpool2Geom, w.back.d5[:], w.back.d6[:], w.x6[:], w.idxmaxpool2[:], lo, hi)
 }
 
-// conv4WeightGrad adds to the weight gradient of conv4, units (filter rows of weight blocks) [lo, hi).
+// conv4WeightGrad adds to the weight and bias gradients of conv4, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv4WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv4Geom, s, c.sums.conv4W[:], w.x4[:], w.back.d5[:], lo, hi)
-}
-
-// conv4BiasGrad adds to the bias gradient of conv4, channels [lo, hi).
-func (w *worker) conv4BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv4Geom, c.sums.conv4B[:], w.back.d5[:], lo, hi)
+	runtime.ConvWeightGrad(&conv4Geom, s, c.sums.conv4W[:], c.sums.conv4B[:], w.x4[:], w.back.d5[:], lo, hi)
 }
 
 // conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
@@ -1451,14 +1446,9 @@ func (w *worker) conv4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv3WeightGrad adds to the weight gradient of conv3, units (filter rows of weight blocks) [lo, hi).
+// conv3WeightGrad adds to the weight and bias gradients of conv3, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3Geom, s, c.sums.conv3W[:], w.x3[:], w.back.d4[:], lo, hi)
-}
-
-// conv3BiasGrad adds to the bias gradient of conv3, channels [lo, hi).
-func (w *worker) conv3BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv3Geom, c.sums.conv3B[:], w.back.d4[:], lo, hi)
+	runtime.ConvWeightGrad(&conv3Geom, s, c.sums.conv3W[:], c.sums.conv3B[:], w.x3[:], w.back.d4[:], lo, hi)
 }
 
 // conv3InputGrad computes the gradient of conv3's input, rows [lo, hi).
@@ -1471,14 +1461,9 @@ func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolBackwardReLU(&maxpool1Geom, w.back.d2[:], w.back.d3[:], w.x3[:], w.idxmaxpool1[:], lo, hi)
 }
 
-// conv2WeightGrad adds to the weight gradient of conv2, units (filter rows of weight blocks) [lo, hi).
+// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], w.x1[:], w.back.d2[:], lo, hi)
-}
-
-// conv2BiasGrad adds to the bias gradient of conv2, channels [lo, hi).
-func (w *worker) conv2BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv2Geom, c.sums.conv2B[:], w.back.d2[:], lo, hi)
+	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], c.sums.conv2B[:], w.x1[:], w.back.d2[:], lo, hi)
 }
 
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
@@ -1491,14 +1476,9 @@ func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv1WeightGrad adds to the weight gradient of conv1, units (filter rows of weight blocks) [lo, hi).
+// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
 func (w *worker) conv1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], w.x0[:], w.back.d1[:], lo, hi)
-}
-
-// conv1BiasGrad adds to the bias gradient of conv1, channels [lo, hi).
-func (w *worker) conv1BiasGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvBiasGrad(&conv1Geom, c.sums.conv1B[:], w.back.d1[:], lo, hi)
+	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], c.sums.conv1B[:], w.x0[:], w.back.d1[:], lo, hi)
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -1548,20 +1528,16 @@ var backwardPhases = [...]phase{
 	{128, (*worker).fc1InputGrad, "fc1+relu5"},
 	{8, (*worker).maxpool2InputGrad, "maxpool2"},
 	{3, (*worker).conv4WeightGrad, "conv4+relu4"},
-	{8, (*worker).conv4BiasGrad, "conv4+relu4"},
 	{8, (*worker).conv4InputGrad, "conv4+relu4"},
 	{3, (*worker).conv3WeightGrad, "conv3+relu3"},
-	{8, (*worker).conv3BiasGrad, "conv3+relu3"},
 	{8, (*worker).conv3InputGrad, "conv3+relu3"},
 	{4, (*worker).maxpool1InputGrad, "maxpool1"},
 	{3, (*worker).conv2WeightGrad, "conv2+relu2"},
-	{4, (*worker).conv2BiasGrad, "conv2+relu2"},
 	{16, (*worker).conv2InputGrad, "conv2+relu2"},
 	{3, (*worker).conv1WeightGrad, "conv1+relu1"},
-	{4, (*worker).conv1BiasGrad, "conv1+relu1"},
 	{16, (*worker).conv1InputGrad, "conv1+relu1"},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer
 // step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
-var backwardStart = [...]int{22, 19, 18, 15, 12, 11, 8, 7, 4, 3, 1, 0}
+var backwardStart = [...]int{19, 17, 16, 14, 12, 11, 8, 7, 4, 3, 1, 0}
