@@ -81,10 +81,7 @@ func ConvWeightGrad(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0, u1 
 func (g *ConvGeom) addBiasGrad(db, dout []float32, k0, n, y0, y1, x0, x1 int) {
 	d := db[k0:][:n]
 	for y := y0; y < y1; y++ {
-		row := dout[g.DOutOff+y*g.DOutRow:]
-		for x := x0; x < x1; x++ {
-			kernels.addTo(d, row[x*g.K+k0:][:n])
-		}
+		kernels.addRows(d, dout[g.DOutOff+y*g.DOutRow+x0*g.K+k0:], g.K, x1-x0)
 	}
 }
 

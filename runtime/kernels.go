@@ -16,7 +16,7 @@ type kernelSet struct {
 	axpy           func(alpha float32, x, y []float32)
 	maxPoolForward func(g *PoolGeom, out []float32, idx []int32, in []float32, y0, y1 int)
 	reluGrad       func(d, y []float32)
-	addTo          func(acc, x []float32)
+	addRows        func(acc, x []float32, stride, count int)
 }
 
 // kernels is the implementation in use, chosen at init (not in its
@@ -147,11 +147,19 @@ func weightGradWalk(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0, u1 
 		return
 	}
 	per := max(1, (512<<10)/(T*g.KB*4))
+	chunk := weightChunk
+	if T < 16 {
+		// A few multiply-adds a position (a first layer on RGB): a tile
+		// over a short chunk would spend much of its time loading and
+		// storing its block; a whole row's gradient, re-read from L2 by
+		// each tile, keeps up with them.
+		chunk = g.OW
+	}
 	for ga := u0; ga < u1; ga += per {
 		for y := range g.OH {
-			for x0 := 0; x0 < g.OW; x0 += weightChunk {
+			for x0 := 0; x0 < g.OW; x0 += chunk {
 				for u := ga; u < min(ga+per, u1); u++ {
-					unit(u, y, y+1, x0, min(x0+weightChunk, g.OW))
+					unit(u, y, y+1, x0, min(x0+chunk, g.OW))
 				}
 			}
 		}
@@ -216,10 +224,10 @@ func weightGradPacked(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0, u
 						for x := range g.OW {
 							src := dout[g.DOutOff+y*g.DOutRow+x*g.K+k0:][:width]
 							copy(panel[((y-y0)*g.OW+x)*width:][:width], src)
-							if bias {
-								kernels.addTo(db[k0:][:width], src)
-							}
 						}
+					}
+					if bias {
+						kernels.addRows(db[k0:][:width], panel, width, n)
 					}
 				}
 			}

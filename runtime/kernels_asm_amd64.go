@@ -21,7 +21,7 @@ var asmKernels = kernelSet{
 	axpy:           portableKernels.axpy,
 	maxPoolForward: maxPoolForwardPortable,
 	reluGrad:       portableKernels.reluGrad,
-	addTo:          portableKernels.addTo,
+	addRows:        portableKernels.addRows,
 }
 
 func init() {

@@ -20,7 +20,7 @@ var avx2Kernels = kernelSet{
 	axpy:           axpyAVX2,
 	maxPoolForward: maxPoolForwardAVX2,
 	reluGrad:       reluGradAVX2,
-	addTo:          addToAVX2,
+	addRows:        addRowsAVX2,
 }
 
 func init() {
@@ -284,13 +284,24 @@ func reluGradAVX2(d, y []float32) {
 	}
 }
 
-func addToAVX2(acc, x []float32) {
-	n := len(x)
+func addRowsAVX2(acc, x []float32, stride, count int) {
+	if count == 0 {
+		return
+	}
+	n := len(acc)
+	x = x[:(count-1)*stride+n] // the bounds, checked once
 	i := 0
 	for ; i+8 <= n; i += 8 {
-		st8(ld8(at(acc, i)).Add(ld8(at(x, i))), at(acc, i))
+		a, p := ld8(at(acc, i)), at(x, i)
+		for range count {
+			a = a.Add(ld8(p))
+			p = unsafe.Add(p, stride*4)
+		}
+		st8(a, at(acc, i))
 	}
 	for ; i < n; i++ {
-		acc[i] += x[i]
+		for p := range count {
+			acc[i] += x[p*stride+i]
+		}
 	}
 }

@@ -22,7 +22,7 @@ var avx512Kernels = kernelSet{
 	axpy:           axpyAVX512,
 	maxPoolForward: maxPoolForwardAVX512,
 	reluGrad:       reluGradAVX512,
-	addTo:          addToAVX512,
+	addRows:        addRowsAVX512,
 }
 
 func init() {
@@ -516,13 +516,35 @@ func reluGradAVX512(d, y []float32) {
 	}
 }
 
-func addToAVX512(acc, x []float32) {
-	n := len(x)
+// addRowsAVX512 keeps 32 (or 16) sums in registers down the rows.
+func addRowsAVX512(acc, x []float32, stride, count int) {
+	if count == 0 {
+		return
+	}
+	n := len(acc)
+	x = x[:(count-1)*stride+n] // the bounds, checked once
 	i := 0
+	for ; i+32 <= n; i += 32 {
+		a0, a1, p := ld16(at(acc, i)), ld16(at(acc, i+16)), at(x, i)
+		for range count {
+			a0 = a0.Add(ld16(p))
+			a1 = a1.Add(ld16(unsafe.Add(p, 64)))
+			p = unsafe.Add(p, stride*4)
+		}
+		st16(a0, at(acc, i))
+		st16(a1, at(acc, i+16))
+	}
 	for ; i+16 <= n; i += 16 {
-		st16(ld16(at(acc, i)).Add(ld16(at(x, i))), at(acc, i))
+		a, p := ld16(at(acc, i)), at(x, i)
+		for range count {
+			a = a.Add(ld16(p))
+			p = unsafe.Add(p, stride*4)
+		}
+		st16(a, at(acc, i))
 	}
 	for ; i < n; i++ {
-		acc[i] += x[i]
+		for p := range count {
+			acc[i] += x[p*stride+i]
+		}
 	}
 }

@@ -24,9 +24,11 @@ var portableKernels = kernelSet{
 			}
 		}
 	},
-	addTo: func(acc, x []float32) {
-		for i, v := range x {
-			acc[i] += v
+	addRows: func(acc, x []float32, stride, count int) {
+		for p := range count {
+			for i, v := range x[p*stride:][:len(acc)] {
+				acc[i] += v
+			}
 		}
 	},
 }
