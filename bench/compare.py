@@ -119,7 +119,7 @@ def main():
         path = f"models/{model}.cnn"
         # Batch 8 with backward takes long in both engines: fewer runs.
         runs = args.runs if batch == 1 else max(3, args.runs // 2)
-        tf, tfb, cf, cfb, cres = [], [], [], [], None
+        tf, tfb, cf, cfb, cres, round_layers = [], [], [], [], None, []
         for r in range(args.rounds):
             print(f"{model} batch {batch} threads {threads}: round {r + 1}/{args.rounds}", file=sys.stderr)
             f, fb = time_torch(path, batch, threads, runs, True)
@@ -129,18 +129,31 @@ def main():
             cf.append(res["forward_ms"])
             cfb.append(res["forward_backward_ms"])
             cres = res
+            round_layers.append(res["layers"])
         rows.append(dict(model=model, batch=batch, threads=threads, path=cres["path"],
                          torch_f=spread(tf), torch_fb=spread(tfb), cnnc_f=spread(cf), cnnc_fb=spread(cfb),
                          ratio_f=spread([c / t for c, t in zip(cf, tf)]),
                          ratio_fb=spread([c / t for c, t in zip(cfb, tfb)]),
                          allocs=cres["allocs_per_run"]))
         if model == "vgg16" and batch == 1 and threads == 1:
-            layers = cres["layers"]
+            layers = median_layers(round_layers)
         print(json.dumps(rows[-1]), file=sys.stderr)
 
     write_report(rows, layers, args)
     if layers:
         write_plot(layers)
+
+
+def median_layers(rounds):
+    """Each layer's timings as the median over the rounds of each round's median."""
+    layers = []
+    for i, l in enumerate(rounds[-1]):
+        m = dict(l)
+        for key, v in l.items():
+            if isinstance(v, float):
+                m[key] = statistics.median(r[i].get(key, 0.0) for r in rounds)
+        layers.append(m)
+    return layers
 
 
 def fmt(s):
@@ -188,6 +201,7 @@ def write_report(rows, layers, args):
         lines += [
             "## VGG-16 layer by layer (cnnc, batch 1, one thread)",
             "",
+            f"Each figure is the median over the {args.rounds} rounds of the round's median.",
             f"GFLOP/s count 2 flops a multiply-add; backward does twice the forward's work (once for the",
             f"first layer, whose input gradient is not computed). The",
             f"peak of one core is about {PEAK_GFLOPS:.0f} GFLOP/s (../shared/PERF.md). Picture: `layers.svg`.",
