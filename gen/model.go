@@ -432,13 +432,20 @@ func (g *generator) batchMachinery() {
 		jen.If(jen.Id("backward")).Block(mf("reduceGrads").Call()),
 	)
 
-	f.Func().Params(m).Id("runBatchChunk").Params(jen.Id("wi"), jen.Id("lo"), jen.Id("hi").Int()).Block(
-		jen.Id("c").Op(":=").Add(mf("preparePass")).Call(jen.Id("wi"), jen.True()),
-		jen.For(jen.Id("s").Op(":=").Id("lo"), jen.Id("s").Op("<").Id("hi"), jen.Id("s").Op("++")).Block(
+	f.Func().Params(m).Id("runBatchChunk").Params(jen.Id("wi"), jen.Id("lo"), jen.Id("hi").Int()).BlockFunc(func(b *jen.Group) {
+		b.Id("c").Op(":=").Add(mf("preparePass")).Call(jen.Id("wi"), jen.True())
+		if st, _ := g.groupStep(); st != nil {
+			b.If(jen.Op("!").Id("runsBackward").Call(mf("kind")).Op("&&").Id("hi").Op("-").Id("lo").Op(">").Lit(1)).Block(
+				mf("forwardGroups").Call(mf("workers").Index(jen.Id("wi")), jen.Id("c"), jen.Id("lo"), jen.Id("hi")),
+				jen.Return(),
+			)
+		}
+		b.For(jen.Id("s").Op(":=").Id("lo"), jen.Id("s").Op("<").Id("hi"), jen.Id("s").Op("++")).Block(
 			mf("sample").Call(mf("workers").Index(jen.Id("wi")), jen.Id("c"), jen.Id("s"), jen.False()),
-		),
-		jen.If(jen.Id("c").Dot("stash")).Block(mf("workers").Index(jen.Id("wi")).Dot("flushStash").Call(jen.Id("c").Dot("sums"))),
-	)
+		)
+		b.If(jen.Id("c").Dot("stash")).Block(mf("workers").Index(jen.Id("wi")).Dot("flushStash").Call(jen.Id("c").Dot("sums")))
+	})
+	g.fcGroupMachinery()
 
 	f.Comment("preparePass sets up worker wi's pass for the batch being run; run says")
 	f.Comment("the worker runs its own run of samples (fc weight gradients then wait for")
@@ -462,6 +469,12 @@ func (g *generator) batchMachinery() {
 		b.Id("c").Dot("sample").Op("=").Id("s")
 		b.Id("w").Dot("load").Call(jen.Op("&").Add(mf("batchX")).Index(jen.Id("s")))
 		b.Add(mf("run")).Call(jen.Id("forwardPhases").Index(jen.Op(":")), jen.Id("w"), jen.Id("c"), jen.Id("parallel"))
+		b.Add(mf("finish")).Call(jen.Id("w"), jen.Id("c"), jen.Id("s"), jen.Id("parallel"))
+	})
+
+	f.Comment("finish does what the batch's kind asks once sample s has run forward on")
+	f.Comment("worker w: it stores the output, or computes the loss, and runs backward.")
+	f.Func().Params(m).Id("finish").Params(jen.Id("w").Op("*").Id("worker"), jen.Id("c").Op("*").Id("pass"), jen.Id("s").Int(), jen.Id("parallel").Bool()).BlockFunc(func(b *jen.Group) {
 		var label, target jen.Code = jen.Lit(0), jen.Nil()
 		if g.classifier() {
 			label = jen.Int().Call(mf("batchLabels").Index(jen.Id("s")))

@@ -19,6 +19,9 @@ func (g *generator) workerType() {
 		s.Id("back").Op("*").Id("backBuffers").Comment("allocated on the first backward pass")
 		s.Id("scratch").Add(rt("Scratch")).Comment("the kernels' temporary memory")
 		s.Id("pass").Id("pass").Comment("the pass this worker runs in a batch")
+		if st, _ := g.groupStep(); st != nil {
+			s.Id("group").Op("*").Id("fcGroup").Comment("allocated on the first forward-only batch run in groups")
+		}
 		s.Line()
 		for i, t := range g.tensors {
 			s.Id(t.Value()).Index(jen.Lit(t.F.Len())).Float32().Comment(g.tensorDoc(i, t, t.F))

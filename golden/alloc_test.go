@@ -91,3 +91,50 @@ func TestBatchEqualsSingle(t *testing.T) {
 		}
 	}
 }
+
+// TestForwardBatchEqualsSingle: a forward-only batch, whose samples wait in
+// groups at the first fc layer, gives each sample's single-sample output bit
+// for bit, with groups full and partial, on any number of workers; in
+// training mode (dropout drawn by sample index) the outputs do not depend on
+// the number of workers either.
+func TestForwardBatchEqualsSingle(t *testing.T) {
+	const n = 19 // two full groups of 8 and a partial one on one worker
+	xs := make([]vgg.Input, n)
+	r := runtime.NewRand(11)
+	for i := range xs {
+		for j := range xs[i] {
+			xs[i][j] = float32(r.Normal())
+		}
+	}
+	single := vgg.New(4)
+	ys := make([]vgg.Output, n)
+	for i := range xs {
+		single.Forward(&xs[i], &ys[i])
+	}
+	var trained []vgg.Output
+	for _, threads := range []int{1, 2, 3} {
+		m := vgg.New(4)
+		m.SetThreads(threads)
+		got := make([]vgg.Output, n)
+		m.ForwardBatch(xs, got)
+		for i := range xs {
+			if got[i] != ys[i] {
+				t.Fatalf("%d threads: sample %d differs from its single-sample pass", threads, i)
+			}
+		}
+		m.SetTraining(true, 7)
+		m.ForwardBatch(xs, got)
+		if trained == nil {
+			trained = append([]vgg.Output(nil), got...)
+			if trained[0] == ys[0] {
+				t.Fatal("dropout changed nothing: the training-mode check would check nothing")
+			}
+			continue
+		}
+		for i := range xs {
+			if got[i] != trained[i] {
+				t.Fatalf("training mode, %d threads: sample %d differs from one thread's", threads, i)
+			}
+		}
+	}
+}

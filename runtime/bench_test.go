@@ -69,6 +69,21 @@ func BenchmarkFC(b *testing.B) {
 	b.ReportMetric(float64(len(w)*4)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
 }
 
+// BenchmarkFCBatch measures fc1 for 8 samples at once, in ms a sample, to
+// set against BenchmarkFC's one sample.
+func BenchmarkFCBatch(b *testing.B) {
+	const n, k, m = 25088, 4096, 8
+	w := make([]float32, n*k)
+	for i := range w {
+		w[i] = float32(i%7) * 0.01
+	}
+	in, bias, out := make([]float32, m*n), make([]float32, k), make([]float32, m*k)
+	for b.Loop() {
+		FCForwardBatch(out, in, w, bias, n, k, m)
+	}
+	b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N*m), "ms/sample")
+}
+
 // BenchmarkStreamRead reads 411 MB (fc1's weights) the plainest fast way:
 // copy (the runtime's assembly memmove) into a small buffer that stays in
 // cache, so that the figure is the memory's read bandwidth, to judge the fc

@@ -295,8 +295,20 @@ func TestDotAxpy(t *testing.T) {
 			for i := range x {
 				want += float64(x[i]) * float64(y[i])
 			}
-			if got := Dot(x, y); math.Abs(float64(got)-want) > 1e-4*(1+math.Abs(want)) {
+			got := Dot(x, y)
+			if math.Abs(float64(got)-want) > 1e-4*(1+math.Abs(want)) {
 				t.Errorf("Dot n=%d = %v, want %v", n, got, want)
+			}
+			// The same values elsewhere in memory give the same bits: a
+			// batch's fc outputs must not depend on which buffer holds a
+			// sample.
+			for shift := 1; shift < 8; shift++ {
+				xs, ys := make([]float32, n+shift)[shift:], make([]float32, n+shift)[shift:]
+				copy(xs, x)
+				copy(ys, y)
+				if moved := Dot(xs, ys); moved != got {
+					t.Errorf("Dot n=%d: %v at another address, %v here", n, moved, got)
+				}
 			}
 			yy := append([]float32(nil), y...)
 			Axpy(0.5, x, yy)

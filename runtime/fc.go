@@ -9,6 +9,21 @@ func FCForward(out, in, w, b []float32, n, o0, o1 int) {
 	}
 }
 
+// FCForwardBatch is FCForward, all outputs, for m samples at once: in holds
+// their inputs n values apart, out their outputs k values apart. Each
+// weight row is read once for all of them (from memory: VGG's fc1 has
+// 411 MB), and the samples' inputs come from cache; each output is the same
+// sum, in the same order, as FCForward's.
+func FCForwardBatch(out, in, w, b []float32, n, k, m int) {
+	in, out = in[:m*n], out[:m*k]
+	for o := range k {
+		row := w[o*n:][:n]
+		for j := range m {
+			out[j*k+o] = b[o] + Dot(row, in[j*n:][:n])
+		}
+	}
+}
+
 // FCWeightGrad adds the gradients of outputs [o0, o1) to the weight and
 // bias gradients: dw[o·n+i] += dout[o]·in[i], db[o] += dout[o]. Workers given
 // different outputs never write the same values.

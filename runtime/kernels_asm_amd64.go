@@ -17,7 +17,7 @@ var asmKernels = kernelSet{
 	name:           "asm-avx2",
 	convForward:    convForwardAsm,
 	convWeightGrad: convWeightGradAsm,
-	dot:            portableKernels.dot,
+	dot:            dotAsm,
 	axpy:           portableKernels.axpy,
 	maxPoolForward: maxPoolForwardPortable,
 	reluGrad:       portableKernels.reluGrad,
@@ -45,6 +45,25 @@ func wgradRows4x16(dw unsafe.Pointer, ks uintptr, in unsafe.Pointer, px uintptr,
 
 //go:noescape
 func wgradRows1x16(dw, in unsafe.Pointer, px uintptr, dout unsafe.Pointer, dk, n, rows, inRow, doutRow uintptr)
+
+//go:noescape
+func dot32(x, y unsafe.Pointer, n uintptr) float32
+
+// dotAsm is Σ x[i]·y[i]: dot32 over the multiples of 32, then the rest in
+// order. Unlike gonum's Dot, which first steps to an aligned address, its
+// sums do not depend on where x and y lie, so that a sample's fc outputs
+// are the same bits whichever buffer holds its input.
+func dotAsm(x, y []float32) float32 {
+	n := len(x) &^ 31
+	var sum float32
+	if n > 0 {
+		sum = dot32(ptr(x, 0), ptr(y[:n], 0), uintptr(n))
+	}
+	for i := n; i < len(x); i++ {
+		sum += x[i] * y[i]
+	}
+	return sum
+}
 
 func ptr(s []float32, i int) unsafe.Pointer {
 	return unsafe.Add(unsafe.Pointer(unsafe.SliceData(s)), uintptr(i)*4)

@@ -10,9 +10,7 @@ var portableKernels = kernelSet{
 	name:           "portable",
 	convForward:    convForwardPortable,
 	convWeightGrad: convWeightGradPortable,
-	dot: func(x, y []float32) float32 {
-		return blas32.Dot(blas32.Vector{N: len(x), Inc: 1, Data: x}, blas32.Vector{N: len(x), Inc: 1, Data: y})
-	},
+	dot:            dotPortable,
 	axpy: func(alpha float32, x, y []float32) {
 		blas32.Axpy(alpha, blas32.Vector{N: len(x), Inc: 1, Data: x}, blas32.Vector{N: len(x), Inc: 1, Data: y})
 	},
@@ -127,4 +125,30 @@ func convWeightGradPortable(g *ConvGeom, s *Scratch, dw, db, in, dout []float32,
 			}
 		}
 	}
+}
+
+// dotPortable is Σ x[i]·y[i] in eight running sums. Unlike gonum's Dot,
+// which first steps to an aligned address, its sums do not depend on where
+// x and y lie, so that a sample's fc outputs are the same bits whichever
+// buffer holds its input.
+func dotPortable(x, y []float32) float32 {
+	y = y[:len(x)]
+	var s0, s1, s2, s3, s4, s5, s6, s7 float32
+	i := 0
+	for ; i+8 <= len(x); i += 8 {
+		a, b := (*[8]float32)(x[i:]), (*[8]float32)(y[i:])
+		s0 += a[0] * b[0]
+		s1 += a[1] * b[1]
+		s2 += a[2] * b[2]
+		s3 += a[3] * b[3]
+		s4 += a[4] * b[4]
+		s5 += a[5] * b[5]
+		s6 += a[6] * b[6]
+		s7 += a[7] * b[7]
+	}
+	sum := (s0 + s1) + (s2 + s3) + ((s4 + s5) + (s6 + s7))
+	for ; i < len(x); i++ {
+		sum += x[i] * y[i]
+	}
+	return sum
 }

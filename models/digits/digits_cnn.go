@@ -315,11 +315,53 @@ func (m *Model) runBatch(n, kind int) {
 }
 func (m *Model) runBatchChunk(wi, lo, hi int) {
 	c := m.preparePass(wi, true)
+	if !runsBackward(m.kind) && hi-lo > 1 {
+		m.forwardGroups(m.workers[wi], c, lo, hi)
+		return
+	}
 	for s := lo; s < hi; s++ {
 		m.sample(m.workers[wi], c, s, false)
 	}
 	if c.stash {
 		m.workers[wi].flushStash(c.sums)
+	}
+}
+
+// fcGroup holds the inputs and outputs of fc1 for a group of samples.
+type fcGroup struct {
+	in  [1024]float32
+	out [512]float32
+}
+
+const fcGroupSize = 8
+
+// forwardGroups runs samples [lo, hi) of a forward-only batch on worker w in
+// groups of up to fcGroupSize: each sample runs up to fc1, whose input waits in
+// the group; fc1 then runs once for the group, reading its weights once rather
+// than once a sample; and each sample goes on from there.
+func (m *Model) forwardGroups(w *worker, c *pass, lo, hi int) {
+	if w.group == nil {
+		w.group = new(fcGroup)
+	}
+	gr := w.group
+	for s0 := lo; s0 < hi; s0 += fcGroupSize {
+		n := min(fcGroupSize, hi-s0)
+		for j := range n {
+			c.sample = s0 + j
+			w.load(&m.batchX[s0+j])
+			m.run(forwardPhases[:4], w, c, false)
+			copy(gr.in[j*128:], w.x4[:128])
+		}
+		runtime.FCForwardBatch(gr.out[:], gr.in[:], c.p.fc1W[:], c.p.fc1B[:], 128, 64, n)
+		for j := range n {
+			c.sample = s0 + j
+			copy(w.x5[:], gr.out[j*64:])
+			for i := 0; i < 64; i++ {
+				w.x5[i] = max(w.x5[i], 0)
+			}
+			m.run(forwardPhases[5:], w, c, false)
+			m.finish(w, c, s0+j, false)
+		}
 	}
 }
 
@@ -348,6 +390,12 @@ func (m *Model) sample(w *worker, c *pass, s int, parallel bool) {
 	c.sample = s
 	w.load(&m.batchX[s])
 	m.run(forwardPhases[:], w, c, parallel)
+	m.finish(w, c, s, parallel)
+}
+
+// finish does what the batch's kind asks once sample s has run forward on
+// worker w: it stores the output, or computes the loss, and runs backward.
+func (m *Model) finish(w *worker, c *pass, s int, parallel bool) {
 	switch m.kind {
 	case batchForward:
 		w.store(&m.batchY[s])
@@ -851,6 +899,7 @@ type worker struct {
 	back    *backBuffers    // allocated on the first backward pass
 	scratch runtime.Scratch // the kernels' temporary memory
 	pass    pass            // the pass this worker runs in a batch
+	group   *fcGroup        // allocated on the first forward-only batch run in groups
 
 	x0          [100]float32    // input: 8x8x1 padded to 10x10x1
 	x1          [1024]float32   // conv 3x3x16 p1, relu: 8x8x16

@@ -350,11 +350,53 @@ func (m *Model) runBatch(n, kind int) {
 }
 func (m *Model) runBatchChunk(wi, lo, hi int) {
 	c := m.preparePass(wi, true)
+	if !runsBackward(m.kind) && hi-lo > 1 {
+		m.forwardGroups(m.workers[wi], c, lo, hi)
+		return
+	}
 	for s := lo; s < hi; s++ {
 		m.sample(m.workers[wi], c, s, false)
 	}
 	if c.stash {
 		m.workers[wi].flushStash(c.sums)
+	}
+}
+
+// fcGroup holds the inputs and outputs of fc1 for a group of samples.
+type fcGroup struct {
+	in  [200704]float32
+	out [32768]float32
+}
+
+const fcGroupSize = 8
+
+// forwardGroups runs samples [lo, hi) of a forward-only batch on worker w in
+// groups of up to fcGroupSize: each sample runs up to fc1, whose input waits in
+// the group; fc1 then runs once for the group, reading its weights once rather
+// than once a sample; and each sample goes on from there.
+func (m *Model) forwardGroups(w *worker, c *pass, lo, hi int) {
+	if w.group == nil {
+		w.group = new(fcGroup)
+	}
+	gr := w.group
+	for s0 := lo; s0 < hi; s0 += fcGroupSize {
+		n := min(fcGroupSize, hi-s0)
+		for j := range n {
+			c.sample = s0 + j
+			w.load(&m.batchX[s0+j])
+			m.run(forwardPhases[:21], w, c, false)
+			copy(gr.in[j*25088:], w.x21[:25088])
+		}
+		runtime.FCForwardBatch(gr.out[:], gr.in[:], c.p.fc1W[:], c.p.fc1B[:], 25088, 4096, n)
+		for j := range n {
+			c.sample = s0 + j
+			copy(w.x22[:], gr.out[j*4096:])
+			for i := 0; i < 4096; i++ {
+				w.x22[i] = max(w.x22[i], 0)
+			}
+			m.run(forwardPhases[22:], w, c, false)
+			m.finish(w, c, s0+j, false)
+		}
 	}
 }
 
@@ -383,6 +425,12 @@ func (m *Model) sample(w *worker, c *pass, s int, parallel bool) {
 	c.sample = s
 	w.load(&m.batchX[s])
 	m.run(forwardPhases[:], w, c, parallel)
+	m.finish(w, c, s, parallel)
+}
+
+// finish does what the batch's kind asks once sample s has run forward on
+// worker w: it stores the output, or computes the loss, and runs backward.
+func (m *Model) finish(w *worker, c *pass, s int, parallel bool) {
 	switch m.kind {
 	case batchForward:
 		w.store(&m.batchY[s])
@@ -1184,6 +1232,7 @@ type worker struct {
 	back    *backBuffers    // allocated on the first backward pass
 	scratch runtime.Scratch // the kernels' temporary memory
 	pass    pass            // the pass this worker runs in a batch
+	group   *fcGroup        // allocated on the first forward-only batch run in groups
 
 	x0           [153228]float32  // input: 224x224x3 padded to 226x226x3
 	x1           [3268864]float32 // conv 3x3x64 s1 p1, relu: 224x224x64 padded to 226x226x64

@@ -343,6 +343,12 @@ func (m *Model) sample(w *worker, c *pass, s int, parallel bool) {
 	c.sample = s
 	w.load(&m.batchX[s])
 	m.run(forwardPhases[:], w, c, parallel)
+	m.finish(w, c, s, parallel)
+}
+
+// finish does what the batch's kind asks once sample s has run forward on
+// worker w: it stores the output, or computes the loss, and runs backward.
+func (m *Model) finish(w *worker, c *pass, s int, parallel bool) {
 	switch m.kind {
 	case batchForward:
 		w.store(&m.batchY[s])
