@@ -175,7 +175,11 @@ func (g *generator) api() {
 		jen.List(jen.Id("m").Dot("cur").Dot("w"), jen.Id("m").Dot("cur").Dot("c")).Op("=").List(jen.Id("w"), jen.Id("c")),
 		jen.For(jen.Id("i").Op(":=").Range().Id("phases")).Block(
 			jen.Id("m").Dot("cur").Dot("ph").Op("=").Op("&").Id("phases").Index(jen.Id("i")),
-			jen.Id("m").Dot("pool").Dot("RunShared").Call(jen.Id("phases").Index(jen.Id("i")).Dot("n"), jen.Id("m").Dot("phaseChunk")),
+			jen.If(jen.Id("phases").Index(jen.Id("i")).Dot("even")).Block(
+				jen.Id("m").Dot("pool").Dot("Run").Call(jen.Id("phases").Index(jen.Id("i")).Dot("n"), jen.Id("m").Dot("phaseChunk")),
+			).Else().Block(
+				jen.Id("m").Dot("pool").Dot("RunShared").Call(jen.Id("phases").Index(jen.Id("i")).Dot("n"), jen.Id("m").Dot("phaseChunk")),
+			),
 		),
 		jen.List(jen.Id("m").Dot("cur").Dot("w"), jen.Id("m").Dot("cur").Dot("c"), jen.Id("m").Dot("cur").Dot("ph")).Op("=").List(jen.Nil(), jen.Nil(), jen.Nil()),
 	)

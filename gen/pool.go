@@ -14,10 +14,25 @@ func maxPoolForward(g *jen.Group, s *step) {
 	}
 }
 
-// maxPoolBackward emits the gradient of max pooling, by channels, with the
-// derivative of the relu before it when that is fused in.
+// byRows says a max pool's backward phase is split by output rows: its
+// windows do not overlap from row to row, so the rows of the input gradient
+// have one writer each (runtime.MaxPoolBackwardRows); else by channels.
+func byRows(s *step) bool { return s.L.FH <= s.L.SH }
+
+// maxPoolBackward emits the gradient of max pooling, by output rows or by
+// channels (see byRows), with the derivative of the relu before it when
+// that is fused in.
 func maxPoolBackward(g *jen.Group, s *step) {
-	if p := s.Prev; p != nil && p.ActGradInNext {
+	relu := s.Prev != nil && s.Prev.ActGradInNext
+	if byRows(s) {
+		out := jen.Nil()
+		if relu {
+			out = all(buf(s.Out))
+		}
+		g.Add(rt("MaxPoolBackwardRows")).Call(jen.Op("&").Id(geomName(s)), all(grad(s.In)), all(grad(s.Out)), out, all(jen.Id("w").Dot(idxName(s))), jen.Id("lo"), jen.Id("hi"))
+		return
+	}
+	if relu {
 		g.Add(rt("MaxPoolBackwardReLU")).Call(jen.Op("&").Id(geomName(s)), all(grad(s.In)), all(grad(s.Out)), all(buf(s.Out)), all(jen.Id("w").Dot(idxName(s))), jen.Id("lo"), jen.Id("hi"))
 		return
 	}

@@ -15,6 +15,11 @@ type phase struct {
 	n    int
 	doc  string
 	body func(g *jen.Group)
+	// even says the range is split into one contiguous part per worker
+	// (runtime.Pool.Run) rather than claimed in small chunks: a conv's
+	// weight-gradient units each walk the whole input and gradient, which a
+	// worker's units read once for all of them.
+	even bool
 }
 
 // layerName names a step's layers for profiles: "conv1+relu1".
@@ -32,19 +37,19 @@ func (g *generator) forwardPhases(s *step) []phase {
 	doc := fmt.Sprintf("%s computes %s: %s -> %s", name, g.describe(s), shapeOf(s.In), shapeOf(s.Out))
 	switch l.Kind {
 	case compiler.Conv:
-		return []phase{{name, s.Out.F.H, doc + ", output rows [lo, hi).", func(b *jen.Group) { convForward(b, s) }}}
+		return []phase{{name, s.Out.F.H, doc + ", output rows [lo, hi).", func(b *jen.Group) { convForward(b, s) }, false}}
 	case compiler.MaxPool:
-		return []phase{{name, s.Out.F.H, doc + ", output rows [lo, hi).", func(b *jen.Group) { maxPoolForward(b, s) }}}
+		return []phase{{name, s.Out.F.H, doc + ", output rows [lo, hi).", func(b *jen.Group) { maxPoolForward(b, s) }, false}}
 	case compiler.MeanPool:
-		return []phase{{name, s.Out.F.H, doc + ", output rows [lo, hi).", func(b *jen.Group) { meanPoolForward(b, s) }}}
+		return []phase{{name, s.Out.F.H, doc + ", output rows [lo, hi).", func(b *jen.Group) { meanPoolForward(b, s) }, false}}
 	case compiler.FC:
-		return []phase{{name, l.K, doc + ", outputs [lo, hi).", func(b *jen.Group) { fcForward(b, s) }}}
+		return []phase{{name, l.K, doc + ", outputs [lo, hi).", func(b *jen.Group) { fcForward(b, s) }, false}}
 	case compiler.Softmax:
-		return []phase{{name, 1, doc + ".", func(b *jen.Group) { softmaxForward(b, s) }}}
+		return []phase{{name, 1, doc + ".", func(b *jen.Group) { softmaxForward(b, s) }, false}}
 	case compiler.Dropout:
-		return []phase{{name, 1, doc + ": masks are drawn in order, so it runs whole.", func(b *jen.Group) { dropoutForward(b, s) }}}
+		return []phase{{name, 1, doc + ": masks are drawn in order, so it runs whole.", func(b *jen.Group) { dropoutForward(b, s) }, false}}
 	}
-	return []phase{{name, s.In.F.H, doc + ", rows [lo, hi).", func(b *jen.Group) { activationForward(b, s) }}}
+	return []phase{{name, s.In.F.H, doc + ", rows [lo, hi).", func(b *jen.Group) { activationForward(b, s) }, false}}
 }
 
 // backwardPhases lists the phases of s's backward pass, in order.
@@ -54,7 +59,7 @@ func (g *generator) backwardPhases(s *step) []phase {
 	if s.Act != nil && !s.ActGradInNext {
 		ps = append(ps, phase{s.Name() + "ActGrad", s.Out.G.H,
 			fmt.Sprintf("%sActGrad multiplies the gradient of %s's output by %s's derivative, rows [lo, hi).", s.Name(), s.Name(), s.Act.Text),
-			func(b *jen.Group) { fusedDerivative(b, s) }})
+			func(b *jen.Group) { fusedDerivative(b, s) }, false})
 	}
 	inGrad := func(n int, what string, body func(*jen.Group)) phase {
 		name := s.Name() + "InputGrad"
@@ -64,26 +69,30 @@ func (g *generator) backwardPhases(s *step) []phase {
 				b.If(jen.Op("!").Id("c").Dot("needDx")).Block(jen.Return())
 			}
 			body(b)
-		}}
+		}, false}
 	}
 	switch l.Kind {
 	case compiler.Conv:
 		ps = append(ps,
 			phase{s.Name() + "WeightGrad", l.FH * ((l.K + s.KB - 1) / s.KB),
 				fmt.Sprintf("%sWeightGrad adds to the weight and bias gradients of %s, units (filter rows of weight blocks) [lo, hi).", s.Name(), s.Name()),
-				func(b *jen.Group) { convWeightGrad(b, s) }},
+				func(b *jen.Group) { convWeightGrad(b, s) }, true},
 			inGrad(s.In.G.H, "rows", func(b *jen.Group) { convInputGrad(b, s) }))
 	case compiler.FC:
 		ps = append(ps, phase{s.Name() + "WeightGrad", l.K,
 			fmt.Sprintf("%sWeightGrad adds to the weight and bias gradients of %s, outputs [lo, hi).", s.Name(), s.Name()),
-			func(b *jen.Group) { fcWeightGrad(b, s) }})
+			func(b *jen.Group) { fcWeightGrad(b, s) }, false})
 		if s.In.G.Padded() {
 			ps = append(ps, inGrad(s.In.G.H, "rows", func(b *jen.Group) { fcInputGrad(b, s) }))
 		} else {
 			ps = append(ps, inGrad(s.In.G.Size(), "values", func(b *jen.Group) { fcInputGrad(b, s) }))
 		}
 	case compiler.MaxPool:
-		ps = append(ps, inGrad(s.In.G.C, "channels", func(b *jen.Group) { maxPoolBackward(b, s) }))
+		if byRows(s) {
+			ps = append(ps, inGrad(s.Out.F.H, "output rows", func(b *jen.Group) { maxPoolBackward(b, s) }))
+		} else {
+			ps = append(ps, inGrad(s.In.G.C, "channels", func(b *jen.Group) { maxPoolBackward(b, s) }))
+		}
 	case compiler.MeanPool:
 		ps = append(ps, inGrad(s.In.G.C, "channels", func(b *jen.Group) { meanPoolBackward(b, s) }))
 	case compiler.Softmax:

@@ -103,17 +103,21 @@ func (g *generator) phases() {
 		}
 	}
 	g.f.Comment("phase is one function of a pass over the part [lo, hi) of a range of size n;")
-	g.f.Comment("workers given different parts can run it at once. layer names its layer.")
+	g.f.Comment("workers given different parts can run it at once. layer names its layer; even")
+	g.f.Comment("says one contiguous part per worker, rather than small parts claimed as")
+	g.f.Comment("workers finish (a conv's weight-gradient units each walk the whole input and")
+	g.f.Comment("gradient, which a worker reads once for all of its units).")
 	g.f.Type().Id("phase").Struct(
 		jen.Id("n").Int(),
 		jen.Id("run").Func().Params(jen.Op("*").Id("worker"), jen.Op("*").Id("pass"), jen.Op("*").Add(rt("Scratch")), jen.Int(), jen.Int()),
 		jen.Id("layer").String(),
+		jen.Id("even").Bool(),
 	)
 	table := func(name, doc string, ps []entry) {
 		g.f.Comment(doc)
 		g.f.Var().Id(name).Op("=").Index(jen.Op("...")).Id("phase").ValuesFunc(func(vs *jen.Group) {
 			for _, p := range ps {
-				vs.Line().Values(jen.Lit(p.n), jen.Parens(jen.Op("*").Id("worker")).Dot(p.name), jen.Lit(p.layer))
+				vs.Line().Values(jen.Lit(p.n), jen.Parens(jen.Op("*").Id("worker")).Dot(p.name), jen.Lit(p.layer), jen.Lit(p.even))
 			}
 			vs.Line()
 		})

@@ -408,3 +408,66 @@ func TestMaxPoolBackwardReLU(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxPoolBackwardRows checks the split by output rows against the
+// split by channels, with and without relu's derivative, for windows that
+// tile the input, leave rows over, and reach into padding, with the rows
+// cut in two parts as two workers would.
+func TestMaxPoolBackwardRows(t *testing.T) {
+	r := NewRand(6)
+	const c = 5
+	for _, tc := range []struct{ h, w, f, s, p int }{{8, 6, 2, 2, 0}, {7, 7, 2, 2, 0}, {7, 6, 2, 3, 0}, {6, 6, 3, 3, 1}} {
+		oh, ow := (tc.h+2*tc.p-tc.f)/tc.s+1, (tc.w+2*tc.p-tc.f)/tc.s+1
+		g := &PoolGeom{C: c, H: tc.h, W: tc.w, InRow: tc.w * c, OH: oh, OW: ow, OutRow: ow * c, FH: tc.f, FW: tc.f, SH: tc.s, SW: tc.s, PH: tc.p, PW: tc.p,
+			DInRow: (tc.w + 2) * c, DInOff: (tc.w+2)*c + c, DOutRow: ow * c}
+		y := randSlice(r, tc.h*tc.w*c)
+		for i := range y {
+			y[i] = max(y[i], 0)
+		}
+		if tc.p > 0 {
+			// The pool reads its padding from the buffer: lay the input out
+			// with a ring of zeros.
+			g.InRow, g.InOff = (tc.w+2*tc.p)*c, tc.p*(tc.w+2*tc.p)*c+tc.p*c
+			padded := make([]float32, (tc.h+2*tc.p)*g.InRow)
+			for yy := range tc.h {
+				copy(padded[g.InOff+yy*g.InRow:][:tc.w*c], y[yy*tc.w*c:][:tc.w*c])
+			}
+			y = padded
+		}
+		out, idx := make([]float32, oh*ow*c), make([]int32, oh*ow*c)
+		MaxPoolForward(g, out, idx, y, 0, oh)
+		for _, relu := range []bool{false, true} {
+			dout := randSlice(r, oh*ow*c)
+			want := make([]float32, (tc.h+2)*(tc.w+2)*c)
+			d := append([]float32(nil), dout...)
+			if relu {
+				MaxPoolBackwardReLU(g, want, d, out, idx, 0, c)
+			} else {
+				MaxPoolBackward(g, want, d, idx, 0, c)
+			}
+			got := make([]float32, len(want))
+			for i := range got {
+				got[i] = 99 // stale values must go, but not from the padding
+			}
+			for yy := range tc.h {
+				for i := range tc.w * c {
+					got[g.DInOff+yy*g.DInRow+i] = 99
+				}
+			}
+			var o []float32
+			if relu {
+				o = out
+			}
+			d = append([]float32(nil), dout...)
+			MaxPoolBackwardRows(g, got, d, o, idx, 0, oh/2)
+			MaxPoolBackwardRows(g, got, d, o, idx, oh/2, oh)
+			for yy := range tc.h {
+				for i := range tc.w * c {
+					if j := g.DInOff + yy*g.DInRow + i; got[j] != want[j] {
+						t.Fatalf("%+v relu %v: din row %d [%d] = %v, want %v", tc, relu, yy, i, got[j], want[j])
+					}
+				}
+			}
+		}
+	}
+}

@@ -87,6 +87,39 @@ func MaxPoolBackwardReLU(g *PoolGeom, din, dout, out []float32, idx []int32, c0,
 	MaxPoolBackward(g, din, dout, idx, c0, c1)
 }
 
+// MaxPoolBackwardRows sets the input gradient of a pool whose windows do
+// not overlap from row to row (FH ≤ SH) for output rows [y0, y1): it clears
+// the input rows those outputs own, from y0·SH−PH (0 for the first output
+// row) up to y1·SH−PH (H for the last), and adds each output's gradient at
+// the input its maximum came from, all of which lie in those rows. Workers
+// given different output rows never write the same values, nor the same
+// cache lines but at the ends of their rows (a split by channels would
+// share every pixel's lines). When out is not nil the pool's input is a
+// relu's output and the relu's derivative is applied too, as in
+// MaxPoolBackwardReLU (to rows [y0, y1) of dout, in place).
+func MaxPoolBackwardRows(g *PoolGeom, din, dout, out []float32, idx []int32, y0, y1 int) {
+	r0, r1 := y0*g.SH-g.PH, y1*g.SH-g.PH
+	if y0 == 0 {
+		r0 = 0
+	}
+	if y1 == g.OH {
+		r1 = g.H
+	}
+	for r := max(r0, 0); r < min(r1, g.H); r++ {
+		clear(din[g.DInOff+r*g.DInRow:][:g.W*g.C])
+	}
+	n := g.OW * g.C
+	for y := y0; y < y1; y++ {
+		d := dout[g.DOutOff+y*g.DOutRow:][:n]
+		if out != nil {
+			ReLUGrad(d, out[g.OutOff+y*g.OutRow:][:n])
+		}
+		for j, i := range idx[y*n:][:n] {
+			din[i] += d[j]
+		}
+	}
+}
+
 func clearChannels(buf []float32, h, w, c, row, off, c0, c1 int) {
 	for y := range h {
 		r := buf[off+y*row:][:w*c]

@@ -195,7 +195,11 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 	m.cur.w, m.cur.c = w, c
 	for i := range phases {
 		m.cur.ph = &phases[i]
-		m.pool.RunShared(phases[i].n, m.phaseChunk)
+		if phases[i].even {
+			m.pool.Run(phases[i].n, m.phaseChunk)
+		} else {
+			m.pool.RunShared(phases[i].n, m.phaseChunk)
+		}
 	}
 	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
 }
@@ -1636,57 +1640,61 @@ func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once. layer names its layer.
+// workers given different parts can run it at once. layer names its layer; even
+// says one contiguous part per worker, rather than small parts claimed as
+// workers finish (a conv's weight-gradient units each walk the whole input and
+// gradient, which a worker reads once for all of its units).
 type phase struct {
 	n     int
 	run   func(*worker, *pass, *runtime.Scratch, int, int)
 	layer string
+	even  bool
 }
 
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
-	{55, (*worker).conv1Forward, "conv1+relu1"},
-	{27, (*worker).maxpool1Forward, "maxpool1"},
-	{27, (*worker).conv2Forward, "conv2+relu2"},
-	{13, (*worker).maxpool2Forward, "maxpool2"},
-	{13, (*worker).conv3Forward, "conv3+relu3"},
-	{13, (*worker).conv4Forward, "conv4+relu4"},
-	{13, (*worker).conv5Forward, "conv5+relu5"},
-	{6, (*worker).maxpool3Forward, "maxpool3"},
-	{4096, (*worker).fc1Forward, "fc1+relu6"},
-	{1, (*worker).dropout1Forward, "dropout1"},
-	{4096, (*worker).fc2Forward, "fc2+relu7"},
-	{1, (*worker).dropout2Forward, "dropout2"},
-	{1000, (*worker).fc3Forward, "fc3"},
-	{1, (*worker).softmax1Forward, "softmax1"},
+	{55, (*worker).conv1Forward, "conv1+relu1", false},
+	{27, (*worker).maxpool1Forward, "maxpool1", false},
+	{27, (*worker).conv2Forward, "conv2+relu2", false},
+	{13, (*worker).maxpool2Forward, "maxpool2", false},
+	{13, (*worker).conv3Forward, "conv3+relu3", false},
+	{13, (*worker).conv4Forward, "conv4+relu4", false},
+	{13, (*worker).conv5Forward, "conv5+relu5", false},
+	{6, (*worker).maxpool3Forward, "maxpool3", false},
+	{4096, (*worker).fc1Forward, "fc1+relu6", false},
+	{1, (*worker).dropout1Forward, "dropout1", false},
+	{4096, (*worker).fc2Forward, "fc2+relu7", false},
+	{1, (*worker).dropout2Forward, "dropout2", false},
+	{1000, (*worker).fc3Forward, "fc3", false},
+	{1, (*worker).softmax1Forward, "softmax1", false},
 }
 
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
-	{1, (*worker).softmax1InputGrad, "softmax1"},
-	{1000, (*worker).fc3WeightGrad, "fc3"},
-	{4096, (*worker).fc3InputGrad, "fc3"},
-	{1, (*worker).dropout2InputGrad, "dropout2"},
-	{1, (*worker).fc2ActGrad, "fc2+relu7"},
-	{4096, (*worker).fc2WeightGrad, "fc2+relu7"},
-	{4096, (*worker).fc2InputGrad, "fc2+relu7"},
-	{1, (*worker).dropout1InputGrad, "dropout1"},
-	{1, (*worker).fc1ActGrad, "fc1+relu6"},
-	{4096, (*worker).fc1WeightGrad, "fc1+relu6"},
-	{9216, (*worker).fc1InputGrad, "fc1+relu6"},
-	{256, (*worker).maxpool3InputGrad, "maxpool3"},
-	{24, (*worker).conv5WeightGrad, "conv5+relu5"},
-	{13, (*worker).conv5InputGrad, "conv5+relu5"},
-	{36, (*worker).conv4WeightGrad, "conv4+relu4"},
-	{13, (*worker).conv4InputGrad, "conv4+relu4"},
-	{36, (*worker).conv3WeightGrad, "conv3+relu3"},
-	{13, (*worker).conv3InputGrad, "conv3+relu3"},
-	{256, (*worker).maxpool2InputGrad, "maxpool2"},
-	{40, (*worker).conv2WeightGrad, "conv2+relu2"},
-	{27, (*worker).conv2InputGrad, "conv2+relu2"},
-	{96, (*worker).maxpool1InputGrad, "maxpool1"},
-	{33, (*worker).conv1WeightGrad, "conv1+relu1"},
-	{227, (*worker).conv1InputGrad, "conv1+relu1"},
+	{1, (*worker).softmax1InputGrad, "softmax1", false},
+	{1000, (*worker).fc3WeightGrad, "fc3", false},
+	{4096, (*worker).fc3InputGrad, "fc3", false},
+	{1, (*worker).dropout2InputGrad, "dropout2", false},
+	{1, (*worker).fc2ActGrad, "fc2+relu7", false},
+	{4096, (*worker).fc2WeightGrad, "fc2+relu7", false},
+	{4096, (*worker).fc2InputGrad, "fc2+relu7", false},
+	{1, (*worker).dropout1InputGrad, "dropout1", false},
+	{1, (*worker).fc1ActGrad, "fc1+relu6", false},
+	{4096, (*worker).fc1WeightGrad, "fc1+relu6", false},
+	{9216, (*worker).fc1InputGrad, "fc1+relu6", false},
+	{256, (*worker).maxpool3InputGrad, "maxpool3", false},
+	{24, (*worker).conv5WeightGrad, "conv5+relu5", true},
+	{13, (*worker).conv5InputGrad, "conv5+relu5", false},
+	{36, (*worker).conv4WeightGrad, "conv4+relu4", true},
+	{13, (*worker).conv4InputGrad, "conv4+relu4", false},
+	{36, (*worker).conv3WeightGrad, "conv3+relu3", true},
+	{13, (*worker).conv3InputGrad, "conv3+relu3", false},
+	{256, (*worker).maxpool2InputGrad, "maxpool2", false},
+	{40, (*worker).conv2WeightGrad, "conv2+relu2", true},
+	{27, (*worker).conv2InputGrad, "conv2+relu2", false},
+	{96, (*worker).maxpool1InputGrad, "maxpool1", false},
+	{33, (*worker).conv1WeightGrad, "conv1+relu1", true},
+	{227, (*worker).conv1InputGrad, "conv1+relu1", false},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer

@@ -184,7 +184,11 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 	m.cur.w, m.cur.c = w, c
 	for i := range phases {
 		m.cur.ph = &phases[i]
-		m.pool.RunShared(phases[i].n, m.phaseChunk)
+		if phases[i].even {
+			m.pool.Run(phases[i].n, m.phaseChunk)
+		} else {
+			m.pool.RunShared(phases[i].n, m.phaseChunk)
+		}
 	}
 	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
 }
@@ -1206,9 +1210,9 @@ func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.FCInputGrad(w.back.d4[lo:], c.p.fc1W[:], w.back.d5[:64], 128, lo, hi)
 }
 
-// maxpool2InputGrad computes the gradient of maxpool2's input, channels [lo, hi).
+// maxpool2InputGrad computes the gradient of maxpool2's input, output rows [lo, hi).
 func (w *worker) maxpool2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&maxpool2Geom, w.back.d3[:], w.back.d4[:], w.x4[:], w.idxmaxpool2[:], lo, hi)
+	runtime.MaxPoolBackwardRows(&maxpool2Geom, w.back.d3[:], w.back.d4[:], w.x4[:], w.idxmaxpool2[:], lo, hi)
 }
 
 // conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks) [lo, hi).
@@ -1221,9 +1225,9 @@ func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv2Back, s, w.back.d2[:], w.back.d3[:], c.wt.conv2T[:], nil, lo, hi)
 }
 
-// maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
+// maxpool1InputGrad computes the gradient of maxpool1's input, output rows [lo, hi).
 func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&maxpool1Geom, w.back.d1[:], w.back.d2[:], w.x2[:], w.idxmaxpool1[:], lo, hi)
+	runtime.MaxPoolBackwardRows(&maxpool1Geom, w.back.d1[:], w.back.d2[:], w.x2[:], w.idxmaxpool1[:], lo, hi)
 }
 
 // conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
@@ -1240,38 +1244,42 @@ func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once. layer names its layer.
+// workers given different parts can run it at once. layer names its layer; even
+// says one contiguous part per worker, rather than small parts claimed as
+// workers finish (a conv's weight-gradient units each walk the whole input and
+// gradient, which a worker reads once for all of its units).
 type phase struct {
 	n     int
 	run   func(*worker, *pass, *runtime.Scratch, int, int)
 	layer string
+	even  bool
 }
 
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
-	{8, (*worker).conv1Forward, "conv1+relu1"},
-	{4, (*worker).maxpool1Forward, "maxpool1"},
-	{4, (*worker).conv2Forward, "conv2+relu2"},
-	{2, (*worker).maxpool2Forward, "maxpool2"},
-	{64, (*worker).fc1Forward, "fc1+relu3"},
-	{10, (*worker).fc2Forward, "fc2"},
-	{1, (*worker).softmax1Forward, "softmax1"},
+	{8, (*worker).conv1Forward, "conv1+relu1", false},
+	{4, (*worker).maxpool1Forward, "maxpool1", false},
+	{4, (*worker).conv2Forward, "conv2+relu2", false},
+	{2, (*worker).maxpool2Forward, "maxpool2", false},
+	{64, (*worker).fc1Forward, "fc1+relu3", false},
+	{10, (*worker).fc2Forward, "fc2", false},
+	{1, (*worker).softmax1Forward, "softmax1", false},
 }
 
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
-	{1, (*worker).softmax1InputGrad, "softmax1"},
-	{10, (*worker).fc2WeightGrad, "fc2"},
-	{64, (*worker).fc2InputGrad, "fc2"},
-	{1, (*worker).fc1ActGrad, "fc1+relu3"},
-	{64, (*worker).fc1WeightGrad, "fc1+relu3"},
-	{128, (*worker).fc1InputGrad, "fc1+relu3"},
-	{32, (*worker).maxpool2InputGrad, "maxpool2"},
-	{3, (*worker).conv2WeightGrad, "conv2+relu2"},
-	{4, (*worker).conv2InputGrad, "conv2+relu2"},
-	{16, (*worker).maxpool1InputGrad, "maxpool1"},
-	{3, (*worker).conv1WeightGrad, "conv1+relu1"},
-	{8, (*worker).conv1InputGrad, "conv1+relu1"},
+	{1, (*worker).softmax1InputGrad, "softmax1", false},
+	{10, (*worker).fc2WeightGrad, "fc2", false},
+	{64, (*worker).fc2InputGrad, "fc2", false},
+	{1, (*worker).fc1ActGrad, "fc1+relu3", false},
+	{64, (*worker).fc1WeightGrad, "fc1+relu3", false},
+	{128, (*worker).fc1InputGrad, "fc1+relu3", false},
+	{2, (*worker).maxpool2InputGrad, "maxpool2", false},
+	{3, (*worker).conv2WeightGrad, "conv2+relu2", true},
+	{4, (*worker).conv2InputGrad, "conv2+relu2", false},
+	{4, (*worker).maxpool1InputGrad, "maxpool1", false},
+	{3, (*worker).conv1WeightGrad, "conv1+relu1", true},
+	{8, (*worker).conv1InputGrad, "conv1+relu1", false},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer

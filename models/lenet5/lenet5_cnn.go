@@ -186,7 +186,11 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 	m.cur.w, m.cur.c = w, c
 	for i := range phases {
 		m.cur.ph = &phases[i]
-		m.pool.RunShared(phases[i].n, m.phaseChunk)
+		if phases[i].even {
+			m.pool.Run(phases[i].n, m.phaseChunk)
+		} else {
+			m.pool.RunShared(phases[i].n, m.phaseChunk)
+		}
 	}
 	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
 }
@@ -1331,44 +1335,48 @@ func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once. layer names its layer.
+// workers given different parts can run it at once. layer names its layer; even
+// says one contiguous part per worker, rather than small parts claimed as
+// workers finish (a conv's weight-gradient units each walk the whole input and
+// gradient, which a worker reads once for all of its units).
 type phase struct {
 	n     int
 	run   func(*worker, *pass, *runtime.Scratch, int, int)
 	layer string
+	even  bool
 }
 
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
-	{28, (*worker).conv1Forward, "conv1+tanh1"},
-	{14, (*worker).meanpool1Forward, "meanpool1"},
-	{10, (*worker).conv2Forward, "conv2+tanh2"},
-	{5, (*worker).meanpool2Forward, "meanpool2"},
-	{120, (*worker).fc1Forward, "fc1+tanh3"},
-	{84, (*worker).fc2Forward, "fc2+tanh4"},
-	{10, (*worker).fc3Forward, "fc3"},
-	{1, (*worker).softmax1Forward, "softmax1"},
+	{28, (*worker).conv1Forward, "conv1+tanh1", false},
+	{14, (*worker).meanpool1Forward, "meanpool1", false},
+	{10, (*worker).conv2Forward, "conv2+tanh2", false},
+	{5, (*worker).meanpool2Forward, "meanpool2", false},
+	{120, (*worker).fc1Forward, "fc1+tanh3", false},
+	{84, (*worker).fc2Forward, "fc2+tanh4", false},
+	{10, (*worker).fc3Forward, "fc3", false},
+	{1, (*worker).softmax1Forward, "softmax1", false},
 }
 
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
-	{1, (*worker).softmax1InputGrad, "softmax1"},
-	{10, (*worker).fc3WeightGrad, "fc3"},
-	{84, (*worker).fc3InputGrad, "fc3"},
-	{1, (*worker).fc2ActGrad, "fc2+tanh4"},
-	{84, (*worker).fc2WeightGrad, "fc2+tanh4"},
-	{120, (*worker).fc2InputGrad, "fc2+tanh4"},
-	{1, (*worker).fc1ActGrad, "fc1+tanh3"},
-	{120, (*worker).fc1WeightGrad, "fc1+tanh3"},
-	{400, (*worker).fc1InputGrad, "fc1+tanh3"},
-	{16, (*worker).meanpool2InputGrad, "meanpool2"},
-	{10, (*worker).conv2ActGrad, "conv2+tanh2"},
-	{5, (*worker).conv2WeightGrad, "conv2+tanh2"},
-	{14, (*worker).conv2InputGrad, "conv2+tanh2"},
-	{6, (*worker).meanpool1InputGrad, "meanpool1"},
-	{28, (*worker).conv1ActGrad, "conv1+tanh1"},
-	{5, (*worker).conv1WeightGrad, "conv1+tanh1"},
-	{32, (*worker).conv1InputGrad, "conv1+tanh1"},
+	{1, (*worker).softmax1InputGrad, "softmax1", false},
+	{10, (*worker).fc3WeightGrad, "fc3", false},
+	{84, (*worker).fc3InputGrad, "fc3", false},
+	{1, (*worker).fc2ActGrad, "fc2+tanh4", false},
+	{84, (*worker).fc2WeightGrad, "fc2+tanh4", false},
+	{120, (*worker).fc2InputGrad, "fc2+tanh4", false},
+	{1, (*worker).fc1ActGrad, "fc1+tanh3", false},
+	{120, (*worker).fc1WeightGrad, "fc1+tanh3", false},
+	{400, (*worker).fc1InputGrad, "fc1+tanh3", false},
+	{16, (*worker).meanpool2InputGrad, "meanpool2", false},
+	{10, (*worker).conv2ActGrad, "conv2+tanh2", false},
+	{5, (*worker).conv2WeightGrad, "conv2+tanh2", true},
+	{14, (*worker).conv2InputGrad, "conv2+tanh2", false},
+	{6, (*worker).meanpool1InputGrad, "meanpool1", false},
+	{28, (*worker).conv1ActGrad, "conv1+tanh1", false},
+	{5, (*worker).conv1WeightGrad, "conv1+tanh1", true},
+	{32, (*worker).conv1InputGrad, "conv1+tanh1", false},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer

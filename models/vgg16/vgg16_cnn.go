@@ -213,7 +213,11 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 	m.cur.w, m.cur.c = w, c
 	for i := range phases {
 		m.cur.ph = &phases[i]
-		m.pool.RunShared(phases[i].n, m.phaseChunk)
+		if phases[i].even {
+			m.pool.Run(phases[i].n, m.phaseChunk)
+		} else {
+			m.pool.RunShared(phases[i].n, m.phaseChunk)
+		}
 	}
 	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
 }
@@ -2147,9 +2151,9 @@ func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.FCInputGrad(w.back.d18[lo:], c.p.fc1W[:], w.back.d19[:4096], 25088, lo, hi)
 }
 
-// maxpool5InputGrad computes the gradient of maxpool5's input, channels [lo, hi).
+// maxpool5InputGrad computes the gradient of maxpool5's input, output rows [lo, hi).
 func (w *worker) maxpool5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&maxpool5Geom, w.back.d17[:], w.back.d18[:], w.x18[:], w.idxmaxpool5[:], lo, hi)
+	runtime.MaxPoolBackwardRows(&maxpool5Geom, w.back.d17[:], w.back.d18[:], w.x18[:], w.idxmaxpool5[:], lo, hi)
 }
 
 // conv13WeightGrad adds to the weight and bias gradients of conv13, units (filter rows of weight blocks) [lo, hi).
@@ -2192,9 +2196,9 @@ func (w *worker) conv11InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv11Back, s, w.back.d14[:], w.back.d15[:], c.wt.conv11T[:], nil, lo, hi)
 }
 
-// maxpool4InputGrad computes the gradient of maxpool4's input, channels [lo, hi).
+// maxpool4InputGrad computes the gradient of maxpool4's input, output rows [lo, hi).
 func (w *worker) maxpool4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&maxpool4Geom, w.back.d13[:], w.back.d14[:], w.x14[:], w.idxmaxpool4[:], lo, hi)
+	runtime.MaxPoolBackwardRows(&maxpool4Geom, w.back.d13[:], w.back.d14[:], w.x14[:], w.idxmaxpool4[:], lo, hi)
 }
 
 // conv10WeightGrad adds to the weight and bias gradients of conv10, units (filter rows of weight blocks) [lo, hi).
@@ -2237,9 +2241,9 @@ func (w *worker) conv8InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv8Back, s, w.back.d10[:], w.back.d11[:], c.wt.conv8T[:], nil, lo, hi)
 }
 
-// maxpool3InputGrad computes the gradient of maxpool3's input, channels [lo, hi).
+// maxpool3InputGrad computes the gradient of maxpool3's input, output rows [lo, hi).
 func (w *worker) maxpool3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&maxpool3Geom, w.back.d9[:], w.back.d10[:], w.x10[:], w.idxmaxpool3[:], lo, hi)
+	runtime.MaxPoolBackwardRows(&maxpool3Geom, w.back.d9[:], w.back.d10[:], w.x10[:], w.idxmaxpool3[:], lo, hi)
 }
 
 // conv7WeightGrad adds to the weight and bias gradients of conv7, units (filter rows of weight blocks) [lo, hi).
@@ -2282,9 +2286,9 @@ func (w *worker) conv5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv5Back, s, w.back.d6[:], w.back.d7[:], c.wt.conv5T[:], nil, lo, hi)
 }
 
-// maxpool2InputGrad computes the gradient of maxpool2's input, channels [lo, hi).
+// maxpool2InputGrad computes the gradient of maxpool2's input, output rows [lo, hi).
 func (w *worker) maxpool2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&maxpool2Geom, w.back.d5[:], w.back.d6[:], w.x6[:], w.idxmaxpool2[:], lo, hi)
+	runtime.MaxPoolBackwardRows(&maxpool2Geom, w.back.d5[:], w.back.d6[:], w.x6[:], w.idxmaxpool2[:], lo, hi)
 }
 
 // conv4WeightGrad adds to the weight and bias gradients of conv4, units (filter rows of weight blocks) [lo, hi).
@@ -2312,9 +2316,9 @@ func (w *worker) conv3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv3Back, s, w.back.d3[:], w.back.d4[:], c.wt.conv3T[:], nil, lo, hi)
 }
 
-// maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
+// maxpool1InputGrad computes the gradient of maxpool1's input, output rows [lo, hi).
 func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&maxpool1Geom, w.back.d2[:], w.back.d3[:], w.x3[:], w.idxmaxpool1[:], lo, hi)
+	runtime.MaxPoolBackwardRows(&maxpool1Geom, w.back.d2[:], w.back.d3[:], w.x3[:], w.idxmaxpool1[:], lo, hi)
 }
 
 // conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks) [lo, hi).
@@ -2346,85 +2350,89 @@ func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once. layer names its layer.
+// workers given different parts can run it at once. layer names its layer; even
+// says one contiguous part per worker, rather than small parts claimed as
+// workers finish (a conv's weight-gradient units each walk the whole input and
+// gradient, which a worker reads once for all of its units).
 type phase struct {
 	n     int
 	run   func(*worker, *pass, *runtime.Scratch, int, int)
 	layer string
+	even  bool
 }
 
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
-	{224, (*worker).conv1Forward, "conv1+relu1"},
-	{224, (*worker).conv2Forward, "conv2+relu2"},
-	{112, (*worker).maxpool1Forward, "maxpool1"},
-	{112, (*worker).conv3Forward, "conv3+relu3"},
-	{112, (*worker).conv4Forward, "conv4+relu4"},
-	{56, (*worker).maxpool2Forward, "maxpool2"},
-	{56, (*worker).conv5Forward, "conv5+relu5"},
-	{56, (*worker).conv6Forward, "conv6+relu6"},
-	{56, (*worker).conv7Forward, "conv7+relu7"},
-	{28, (*worker).maxpool3Forward, "maxpool3"},
-	{28, (*worker).conv8Forward, "conv8+relu8"},
-	{28, (*worker).conv9Forward, "conv9+relu9"},
-	{28, (*worker).conv10Forward, "conv10+relu10"},
-	{14, (*worker).maxpool4Forward, "maxpool4"},
-	{14, (*worker).conv11Forward, "conv11+relu11"},
-	{14, (*worker).conv12Forward, "conv12+relu12"},
-	{14, (*worker).conv13Forward, "conv13+relu13"},
-	{7, (*worker).maxpool5Forward, "maxpool5"},
-	{4096, (*worker).fc1Forward, "fc1+relu14"},
-	{1, (*worker).dropout1Forward, "dropout1"},
-	{4096, (*worker).fc2Forward, "fc2+relu15"},
-	{1, (*worker).dropout2Forward, "dropout2"},
-	{1000, (*worker).fc3Forward, "fc3"},
-	{1, (*worker).softmax1Forward, "softmax1"},
+	{224, (*worker).conv1Forward, "conv1+relu1", false},
+	{224, (*worker).conv2Forward, "conv2+relu2", false},
+	{112, (*worker).maxpool1Forward, "maxpool1", false},
+	{112, (*worker).conv3Forward, "conv3+relu3", false},
+	{112, (*worker).conv4Forward, "conv4+relu4", false},
+	{56, (*worker).maxpool2Forward, "maxpool2", false},
+	{56, (*worker).conv5Forward, "conv5+relu5", false},
+	{56, (*worker).conv6Forward, "conv6+relu6", false},
+	{56, (*worker).conv7Forward, "conv7+relu7", false},
+	{28, (*worker).maxpool3Forward, "maxpool3", false},
+	{28, (*worker).conv8Forward, "conv8+relu8", false},
+	{28, (*worker).conv9Forward, "conv9+relu9", false},
+	{28, (*worker).conv10Forward, "conv10+relu10", false},
+	{14, (*worker).maxpool4Forward, "maxpool4", false},
+	{14, (*worker).conv11Forward, "conv11+relu11", false},
+	{14, (*worker).conv12Forward, "conv12+relu12", false},
+	{14, (*worker).conv13Forward, "conv13+relu13", false},
+	{7, (*worker).maxpool5Forward, "maxpool5", false},
+	{4096, (*worker).fc1Forward, "fc1+relu14", false},
+	{1, (*worker).dropout1Forward, "dropout1", false},
+	{4096, (*worker).fc2Forward, "fc2+relu15", false},
+	{1, (*worker).dropout2Forward, "dropout2", false},
+	{1000, (*worker).fc3Forward, "fc3", false},
+	{1, (*worker).softmax1Forward, "softmax1", false},
 }
 
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
-	{1, (*worker).softmax1InputGrad, "softmax1"},
-	{1000, (*worker).fc3WeightGrad, "fc3"},
-	{4096, (*worker).fc3InputGrad, "fc3"},
-	{1, (*worker).dropout2InputGrad, "dropout2"},
-	{1, (*worker).fc2ActGrad, "fc2+relu15"},
-	{4096, (*worker).fc2WeightGrad, "fc2+relu15"},
-	{4096, (*worker).fc2InputGrad, "fc2+relu15"},
-	{1, (*worker).dropout1InputGrad, "dropout1"},
-	{1, (*worker).fc1ActGrad, "fc1+relu14"},
-	{4096, (*worker).fc1WeightGrad, "fc1+relu14"},
-	{25088, (*worker).fc1InputGrad, "fc1+relu14"},
-	{512, (*worker).maxpool5InputGrad, "maxpool5"},
-	{48, (*worker).conv13WeightGrad, "conv13+relu13"},
-	{14, (*worker).conv13InputGrad, "conv13+relu13"},
-	{48, (*worker).conv12WeightGrad, "conv12+relu12"},
-	{14, (*worker).conv12InputGrad, "conv12+relu12"},
-	{48, (*worker).conv11WeightGrad, "conv11+relu11"},
-	{14, (*worker).conv11InputGrad, "conv11+relu11"},
-	{512, (*worker).maxpool4InputGrad, "maxpool4"},
-	{48, (*worker).conv10WeightGrad, "conv10+relu10"},
-	{28, (*worker).conv10InputGrad, "conv10+relu10"},
-	{48, (*worker).conv9WeightGrad, "conv9+relu9"},
-	{28, (*worker).conv9InputGrad, "conv9+relu9"},
-	{48, (*worker).conv8WeightGrad, "conv8+relu8"},
-	{28, (*worker).conv8InputGrad, "conv8+relu8"},
-	{256, (*worker).maxpool3InputGrad, "maxpool3"},
-	{24, (*worker).conv7WeightGrad, "conv7+relu7"},
-	{56, (*worker).conv7InputGrad, "conv7+relu7"},
-	{24, (*worker).conv6WeightGrad, "conv6+relu6"},
-	{56, (*worker).conv6InputGrad, "conv6+relu6"},
-	{24, (*worker).conv5WeightGrad, "conv5+relu5"},
-	{56, (*worker).conv5InputGrad, "conv5+relu5"},
-	{128, (*worker).maxpool2InputGrad, "maxpool2"},
-	{12, (*worker).conv4WeightGrad, "conv4+relu4"},
-	{112, (*worker).conv4InputGrad, "conv4+relu4"},
-	{12, (*worker).conv3WeightGrad, "conv3+relu3"},
-	{112, (*worker).conv3InputGrad, "conv3+relu3"},
-	{64, (*worker).maxpool1InputGrad, "maxpool1"},
-	{6, (*worker).conv2WeightGrad, "conv2+relu2"},
-	{224, (*worker).conv2InputGrad, "conv2+relu2"},
-	{6, (*worker).conv1WeightGrad, "conv1+relu1"},
-	{224, (*worker).conv1InputGrad, "conv1+relu1"},
+	{1, (*worker).softmax1InputGrad, "softmax1", false},
+	{1000, (*worker).fc3WeightGrad, "fc3", false},
+	{4096, (*worker).fc3InputGrad, "fc3", false},
+	{1, (*worker).dropout2InputGrad, "dropout2", false},
+	{1, (*worker).fc2ActGrad, "fc2+relu15", false},
+	{4096, (*worker).fc2WeightGrad, "fc2+relu15", false},
+	{4096, (*worker).fc2InputGrad, "fc2+relu15", false},
+	{1, (*worker).dropout1InputGrad, "dropout1", false},
+	{1, (*worker).fc1ActGrad, "fc1+relu14", false},
+	{4096, (*worker).fc1WeightGrad, "fc1+relu14", false},
+	{25088, (*worker).fc1InputGrad, "fc1+relu14", false},
+	{7, (*worker).maxpool5InputGrad, "maxpool5", false},
+	{48, (*worker).conv13WeightGrad, "conv13+relu13", true},
+	{14, (*worker).conv13InputGrad, "conv13+relu13", false},
+	{48, (*worker).conv12WeightGrad, "conv12+relu12", true},
+	{14, (*worker).conv12InputGrad, "conv12+relu12", false},
+	{48, (*worker).conv11WeightGrad, "conv11+relu11", true},
+	{14, (*worker).conv11InputGrad, "conv11+relu11", false},
+	{14, (*worker).maxpool4InputGrad, "maxpool4", false},
+	{48, (*worker).conv10WeightGrad, "conv10+relu10", true},
+	{28, (*worker).conv10InputGrad, "conv10+relu10", false},
+	{48, (*worker).conv9WeightGrad, "conv9+relu9", true},
+	{28, (*worker).conv9InputGrad, "conv9+relu9", false},
+	{48, (*worker).conv8WeightGrad, "conv8+relu8", true},
+	{28, (*worker).conv8InputGrad, "conv8+relu8", false},
+	{28, (*worker).maxpool3InputGrad, "maxpool3", false},
+	{24, (*worker).conv7WeightGrad, "conv7+relu7", true},
+	{56, (*worker).conv7InputGrad, "conv7+relu7", false},
+	{24, (*worker).conv6WeightGrad, "conv6+relu6", true},
+	{56, (*worker).conv6InputGrad, "conv6+relu6", false},
+	{24, (*worker).conv5WeightGrad, "conv5+relu5", true},
+	{56, (*worker).conv5InputGrad, "conv5+relu5", false},
+	{56, (*worker).maxpool2InputGrad, "maxpool2", false},
+	{12, (*worker).conv4WeightGrad, "conv4+relu4", true},
+	{112, (*worker).conv4InputGrad, "conv4+relu4", false},
+	{12, (*worker).conv3WeightGrad, "conv3+relu3", true},
+	{112, (*worker).conv3InputGrad, "conv3+relu3", false},
+	{112, (*worker).maxpool1InputGrad, "maxpool1", false},
+	{6, (*worker).conv2WeightGrad, "conv2+relu2", true},
+	{224, (*worker).conv2InputGrad, "conv2+relu2", false},
+	{6, (*worker).conv1WeightGrad, "conv1+relu1", true},
+	{224, (*worker).conv1InputGrad, "conv1+relu1", false},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer

@@ -219,7 +219,11 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 	m.cur.w, m.cur.c = w, c
 	for i := range phases {
 		m.cur.ph = &phases[i]
-		m.pool.RunShared(phases[i].n, m.phaseChunk)
+		if phases[i].even {
+			m.pool.Run(phases[i].n, m.phaseChunk)
+		} else {
+			m.pool.RunShared(phases[i].n, m.phaseChunk)
+		}
 	}
 	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
 }
@@ -2339,9 +2343,9 @@ func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.FCInputGrad(w.back.d21[lo:], c.p.fc1W[:], w.back.d22[:4096], 25088, lo, hi)
 }
 
-// maxpool5InputGrad computes the gradient of maxpool5's input, channels [lo, hi).
+// maxpool5InputGrad computes the gradient of maxpool5's input, output rows [lo, hi).
 func (w *worker) maxpool5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&maxpool5Geom, w.back.d20[:], w.back.d21[:], w.x21[:], w.idxmaxpool5[:], lo, hi)
+	runtime.MaxPoolBackwardRows(&maxpool5Geom, w.back.d20[:], w.back.d21[:], w.x21[:], w.idxmaxpool5[:], lo, hi)
 }
 
 // conv16WeightGrad adds to the weight and bias gradients of conv16, units (filter rows of weight blocks) [lo, hi).
@@ -2399,9 +2403,9 @@ func (w *worker) conv13InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv13Back, s, w.back.d16[:], w.back.d17[:], c.wt.conv13T[:], nil, lo, hi)
 }
 
-// maxpool4InputGrad computes the gradient of maxpool4's input, channels [lo, hi).
+// maxpool4InputGrad computes the gradient of maxpool4's input, output rows [lo, hi).
 func (w *worker) maxpool4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&maxpool4Geom, w.back.d15[:], w.back.d16[:], w.x16[:], w.idxmaxpool4[:], lo, hi)
+	runtime.MaxPoolBackwardRows(&maxpool4Geom, w.back.d15[:], w.back.d16[:], w.x16[:], w.idxmaxpool4[:], lo, hi)
 }
 
 // conv12WeightGrad adds to the weight and bias gradients of conv12, units (filter rows of weight blocks) [lo, hi).
@@ -2459,9 +2463,9 @@ func (w *worker) conv9InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv9Back, s, w.back.d11[:], w.back.d12[:], c.wt.conv9T[:], nil, lo, hi)
 }
 
-// maxpool3InputGrad computes the gradient of maxpool3's input, channels [lo, hi).
+// maxpool3InputGrad computes the gradient of maxpool3's input, output rows [lo, hi).
 func (w *worker) maxpool3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&maxpool3Geom, w.back.d10[:], w.back.d11[:], w.x11[:], w.idxmaxpool3[:], lo, hi)
+	runtime.MaxPoolBackwardRows(&maxpool3Geom, w.back.d10[:], w.back.d11[:], w.x11[:], w.idxmaxpool3[:], lo, hi)
 }
 
 // conv8WeightGrad adds to the weight and bias gradients of conv8, units (filter rows of weight blocks) [lo, hi).
@@ -2519,9 +2523,9 @@ func (w *worker) conv5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv5Back, s, w.back.d6[:], w.back.d7[:], c.wt.conv5T[:], nil, lo, hi)
 }
 
-// maxpool2InputGrad computes the gradient of maxpool2's input, channels [lo, hi).
+// maxpool2InputGrad computes the gradient of maxpool2's input, output rows [lo, hi).
 func (w *worker) maxpool2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&maxpool2Geom, w.back.d5[:], w.back.d6[:], w.x6[:], w.idxmaxpool2[:], lo, hi)
+	runtime.MaxPoolBackwardRows(&maxpool2Geom, w.back.d5[:], w.back.d6[:], w.x6[:], w.idxmaxpool2[:], lo, hi)
 }
 
 // conv4WeightGrad adds to the weight and bias gradients of conv4, units (filter rows of weight blocks) [lo, hi).
@@ -2549,9 +2553,9 @@ func (w *worker) conv3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv3Back, s, w.back.d3[:], w.back.d4[:], c.wt.conv3T[:], nil, lo, hi)
 }
 
-// maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
+// maxpool1InputGrad computes the gradient of maxpool1's input, output rows [lo, hi).
 func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&maxpool1Geom, w.back.d2[:], w.back.d3[:], w.x3[:], w.idxmaxpool1[:], lo, hi)
+	runtime.MaxPoolBackwardRows(&maxpool1Geom, w.back.d2[:], w.back.d3[:], w.x3[:], w.idxmaxpool1[:], lo, hi)
 }
 
 // conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks) [lo, hi).
@@ -2583,94 +2587,98 @@ func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once. layer names its layer.
+// workers given different parts can run it at once. layer names its layer; even
+// says one contiguous part per worker, rather than small parts claimed as
+// workers finish (a conv's weight-gradient units each walk the whole input and
+// gradient, which a worker reads once for all of its units).
 type phase struct {
 	n     int
 	run   func(*worker, *pass, *runtime.Scratch, int, int)
 	layer string
+	even  bool
 }
 
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
-	{224, (*worker).conv1Forward, "conv1+relu1"},
-	{224, (*worker).conv2Forward, "conv2+relu2"},
-	{112, (*worker).maxpool1Forward, "maxpool1"},
-	{112, (*worker).conv3Forward, "conv3+relu3"},
-	{112, (*worker).conv4Forward, "conv4+relu4"},
-	{56, (*worker).maxpool2Forward, "maxpool2"},
-	{56, (*worker).conv5Forward, "conv5+relu5"},
-	{56, (*worker).conv6Forward, "conv6+relu6"},
-	{56, (*worker).conv7Forward, "conv7+relu7"},
-	{56, (*worker).conv8Forward, "conv8+relu8"},
-	{28, (*worker).maxpool3Forward, "maxpool3"},
-	{28, (*worker).conv9Forward, "conv9+relu9"},
-	{28, (*worker).conv10Forward, "conv10+relu10"},
-	{28, (*worker).conv11Forward, "conv11+relu11"},
-	{28, (*worker).conv12Forward, "conv12+relu12"},
-	{14, (*worker).maxpool4Forward, "maxpool4"},
-	{14, (*worker).conv13Forward, "conv13+relu13"},
-	{14, (*worker).conv14Forward, "conv14+relu14"},
-	{14, (*worker).conv15Forward, "conv15+relu15"},
-	{14, (*worker).conv16Forward, "conv16+relu16"},
-	{7, (*worker).maxpool5Forward, "maxpool5"},
-	{4096, (*worker).fc1Forward, "fc1+relu17"},
-	{1, (*worker).dropout1Forward, "dropout1"},
-	{4096, (*worker).fc2Forward, "fc2+relu18"},
-	{1, (*worker).dropout2Forward, "dropout2"},
-	{1000, (*worker).fc3Forward, "fc3"},
-	{1, (*worker).softmax1Forward, "softmax1"},
+	{224, (*worker).conv1Forward, "conv1+relu1", false},
+	{224, (*worker).conv2Forward, "conv2+relu2", false},
+	{112, (*worker).maxpool1Forward, "maxpool1", false},
+	{112, (*worker).conv3Forward, "conv3+relu3", false},
+	{112, (*worker).conv4Forward, "conv4+relu4", false},
+	{56, (*worker).maxpool2Forward, "maxpool2", false},
+	{56, (*worker).conv5Forward, "conv5+relu5", false},
+	{56, (*worker).conv6Forward, "conv6+relu6", false},
+	{56, (*worker).conv7Forward, "conv7+relu7", false},
+	{56, (*worker).conv8Forward, "conv8+relu8", false},
+	{28, (*worker).maxpool3Forward, "maxpool3", false},
+	{28, (*worker).conv9Forward, "conv9+relu9", false},
+	{28, (*worker).conv10Forward, "conv10+relu10", false},
+	{28, (*worker).conv11Forward, "conv11+relu11", false},
+	{28, (*worker).conv12Forward, "conv12+relu12", false},
+	{14, (*worker).maxpool4Forward, "maxpool4", false},
+	{14, (*worker).conv13Forward, "conv13+relu13", false},
+	{14, (*worker).conv14Forward, "conv14+relu14", false},
+	{14, (*worker).conv15Forward, "conv15+relu15", false},
+	{14, (*worker).conv16Forward, "conv16+relu16", false},
+	{7, (*worker).maxpool5Forward, "maxpool5", false},
+	{4096, (*worker).fc1Forward, "fc1+relu17", false},
+	{1, (*worker).dropout1Forward, "dropout1", false},
+	{4096, (*worker).fc2Forward, "fc2+relu18", false},
+	{1, (*worker).dropout2Forward, "dropout2", false},
+	{1000, (*worker).fc3Forward, "fc3", false},
+	{1, (*worker).softmax1Forward, "softmax1", false},
 }
 
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
-	{1, (*worker).softmax1InputGrad, "softmax1"},
-	{1000, (*worker).fc3WeightGrad, "fc3"},
-	{4096, (*worker).fc3InputGrad, "fc3"},
-	{1, (*worker).dropout2InputGrad, "dropout2"},
-	{1, (*worker).fc2ActGrad, "fc2+relu18"},
-	{4096, (*worker).fc2WeightGrad, "fc2+relu18"},
-	{4096, (*worker).fc2InputGrad, "fc2+relu18"},
-	{1, (*worker).dropout1InputGrad, "dropout1"},
-	{1, (*worker).fc1ActGrad, "fc1+relu17"},
-	{4096, (*worker).fc1WeightGrad, "fc1+relu17"},
-	{25088, (*worker).fc1InputGrad, "fc1+relu17"},
-	{512, (*worker).maxpool5InputGrad, "maxpool5"},
-	{48, (*worker).conv16WeightGrad, "conv16+relu16"},
-	{14, (*worker).conv16InputGrad, "conv16+relu16"},
-	{48, (*worker).conv15WeightGrad, "conv15+relu15"},
-	{14, (*worker).conv15InputGrad, "conv15+relu15"},
-	{48, (*worker).conv14WeightGrad, "conv14+relu14"},
-	{14, (*worker).conv14InputGrad, "conv14+relu14"},
-	{48, (*worker).conv13WeightGrad, "conv13+relu13"},
-	{14, (*worker).conv13InputGrad, "conv13+relu13"},
-	{512, (*worker).maxpool4InputGrad, "maxpool4"},
-	{48, (*worker).conv12WeightGrad, "conv12+relu12"},
-	{28, (*worker).conv12InputGrad, "conv12+relu12"},
-	{48, (*worker).conv11WeightGrad, "conv11+relu11"},
-	{28, (*worker).conv11InputGrad, "conv11+relu11"},
-	{48, (*worker).conv10WeightGrad, "conv10+relu10"},
-	{28, (*worker).conv10InputGrad, "conv10+relu10"},
-	{48, (*worker).conv9WeightGrad, "conv9+relu9"},
-	{28, (*worker).conv9InputGrad, "conv9+relu9"},
-	{256, (*worker).maxpool3InputGrad, "maxpool3"},
-	{24, (*worker).conv8WeightGrad, "conv8+relu8"},
-	{56, (*worker).conv8InputGrad, "conv8+relu8"},
-	{24, (*worker).conv7WeightGrad, "conv7+relu7"},
-	{56, (*worker).conv7InputGrad, "conv7+relu7"},
-	{24, (*worker).conv6WeightGrad, "conv6+relu6"},
-	{56, (*worker).conv6InputGrad, "conv6+relu6"},
-	{24, (*worker).conv5WeightGrad, "conv5+relu5"},
-	{56, (*worker).conv5InputGrad, "conv5+relu5"},
-	{128, (*worker).maxpool2InputGrad, "maxpool2"},
-	{12, (*worker).conv4WeightGrad, "conv4+relu4"},
-	{112, (*worker).conv4InputGrad, "conv4+relu4"},
-	{12, (*worker).conv3WeightGrad, "conv3+relu3"},
-	{112, (*worker).conv3InputGrad, "conv3+relu3"},
-	{64, (*worker).maxpool1InputGrad, "maxpool1"},
-	{6, (*worker).conv2WeightGrad, "conv2+relu2"},
-	{224, (*worker).conv2InputGrad, "conv2+relu2"},
-	{6, (*worker).conv1WeightGrad, "conv1+relu1"},
-	{224, (*worker).conv1InputGrad, "conv1+relu1"},
+	{1, (*worker).softmax1InputGrad, "softmax1", false},
+	{1000, (*worker).fc3WeightGrad, "fc3", false},
+	{4096, (*worker).fc3InputGrad, "fc3", false},
+	{1, (*worker).dropout2InputGrad, "dropout2", false},
+	{1, (*worker).fc2ActGrad, "fc2+relu18", false},
+	{4096, (*worker).fc2WeightGrad, "fc2+relu18", false},
+	{4096, (*worker).fc2InputGrad, "fc2+relu18", false},
+	{1, (*worker).dropout1InputGrad, "dropout1", false},
+	{1, (*worker).fc1ActGrad, "fc1+relu17", false},
+	{4096, (*worker).fc1WeightGrad, "fc1+relu17", false},
+	{25088, (*worker).fc1InputGrad, "fc1+relu17", false},
+	{7, (*worker).maxpool5InputGrad, "maxpool5", false},
+	{48, (*worker).conv16WeightGrad, "conv16+relu16", true},
+	{14, (*worker).conv16InputGrad, "conv16+relu16", false},
+	{48, (*worker).conv15WeightGrad, "conv15+relu15", true},
+	{14, (*worker).conv15InputGrad, "conv15+relu15", false},
+	{48, (*worker).conv14WeightGrad, "conv14+relu14", true},
+	{14, (*worker).conv14InputGrad, "conv14+relu14", false},
+	{48, (*worker).conv13WeightGrad, "conv13+relu13", true},
+	{14, (*worker).conv13InputGrad, "conv13+relu13", false},
+	{14, (*worker).maxpool4InputGrad, "maxpool4", false},
+	{48, (*worker).conv12WeightGrad, "conv12+relu12", true},
+	{28, (*worker).conv12InputGrad, "conv12+relu12", false},
+	{48, (*worker).conv11WeightGrad, "conv11+relu11", true},
+	{28, (*worker).conv11InputGrad, "conv11+relu11", false},
+	{48, (*worker).conv10WeightGrad, "conv10+relu10", true},
+	{28, (*worker).conv10InputGrad, "conv10+relu10", false},
+	{48, (*worker).conv9WeightGrad, "conv9+relu9", true},
+	{28, (*worker).conv9InputGrad, "conv9+relu9", false},
+	{28, (*worker).maxpool3InputGrad, "maxpool3", false},
+	{24, (*worker).conv8WeightGrad, "conv8+relu8", true},
+	{56, (*worker).conv8InputGrad, "conv8+relu8", false},
+	{24, (*worker).conv7WeightGrad, "conv7+relu7", true},
+	{56, (*worker).conv7InputGrad, "conv7+relu7", false},
+	{24, (*worker).conv6WeightGrad, "conv6+relu6", true},
+	{56, (*worker).conv6InputGrad, "conv6+relu6", false},
+	{24, (*worker).conv5WeightGrad, "conv5+relu5", true},
+	{56, (*worker).conv5InputGrad, "conv5+relu5", false},
+	{56, (*worker).maxpool2InputGrad, "maxpool2", false},
+	{12, (*worker).conv4WeightGrad, "conv4+relu4", true},
+	{112, (*worker).conv4InputGrad, "conv4+relu4", false},
+	{12, (*worker).conv3WeightGrad, "conv3+relu3", true},
+	{112, (*worker).conv3InputGrad, "conv3+relu3", false},
+	{112, (*worker).maxpool1InputGrad, "maxpool1", false},
+	{6, (*worker).conv2WeightGrad, "conv2+relu2", true},
+	{224, (*worker).conv2InputGrad, "conv2+relu2", false},
+	{6, (*worker).conv1WeightGrad, "conv1+relu1", true},
+	{224, (*worker).conv1InputGrad, "conv1+relu1", false},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer

@@ -185,7 +185,11 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 	m.cur.w, m.cur.c = w, c
 	for i := range phases {
 		m.cur.ph = &phases[i]
-		m.pool.RunShared(phases[i].n, m.phaseChunk)
+		if phases[i].even {
+			m.pool.Run(phases[i].n, m.phaseChunk)
+		} else {
+			m.pool.RunShared(phases[i].n, m.phaseChunk)
+		}
 	}
 	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
 }
@@ -1265,35 +1269,39 @@ func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once. layer names its layer.
+// workers given different parts can run it at once. layer names its layer; even
+// says one contiguous part per worker, rather than small parts claimed as
+// workers finish (a conv's weight-gradient units each walk the whole input and
+// gradient, which a worker reads once for all of its units).
 type phase struct {
 	n     int
 	run   func(*worker, *pass, *runtime.Scratch, int, int)
 	layer string
+	even  bool
 }
 
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
-	{5, (*worker).conv1Forward, "conv1+relu1"},
-	{5, (*worker).conv2Forward, "conv2+sigmoid1"},
-	{5, (*worker).conv3Forward, "conv3+tanh1"},
-	{5, (*worker).conv4Forward, "conv4+leaky1"},
-	{5, (*worker).conv5Forward, "conv5+leaky2"},
+	{5, (*worker).conv1Forward, "conv1+relu1", false},
+	{5, (*worker).conv2Forward, "conv2+sigmoid1", false},
+	{5, (*worker).conv3Forward, "conv3+tanh1", false},
+	{5, (*worker).conv4Forward, "conv4+leaky1", false},
+	{5, (*worker).conv5Forward, "conv5+leaky2", false},
 }
 
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
-	{5, (*worker).conv5ActGrad, "conv5+leaky2"},
-	{3, (*worker).conv5WeightGrad, "conv5+leaky2"},
-	{5, (*worker).conv5InputGrad, "conv5+leaky2"},
-	{3, (*worker).conv4WeightGrad, "conv4+leaky1"},
-	{5, (*worker).conv4InputGrad, "conv4+leaky1"},
-	{3, (*worker).conv3WeightGrad, "conv3+tanh1"},
-	{5, (*worker).conv3InputGrad, "conv3+tanh1"},
-	{3, (*worker).conv2WeightGrad, "conv2+sigmoid1"},
-	{5, (*worker).conv2InputGrad, "conv2+sigmoid1"},
-	{3, (*worker).conv1WeightGrad, "conv1+relu1"},
-	{5, (*worker).conv1InputGrad, "conv1+relu1"},
+	{5, (*worker).conv5ActGrad, "conv5+leaky2", false},
+	{3, (*worker).conv5WeightGrad, "conv5+leaky2", true},
+	{5, (*worker).conv5InputGrad, "conv5+leaky2", false},
+	{3, (*worker).conv4WeightGrad, "conv4+leaky1", true},
+	{5, (*worker).conv4InputGrad, "conv4+leaky1", false},
+	{3, (*worker).conv3WeightGrad, "conv3+tanh1", true},
+	{5, (*worker).conv3InputGrad, "conv3+tanh1", false},
+	{3, (*worker).conv2WeightGrad, "conv2+sigmoid1", true},
+	{5, (*worker).conv2InputGrad, "conv2+sigmoid1", false},
+	{3, (*worker).conv1WeightGrad, "conv1+relu1", true},
+	{5, (*worker).conv1InputGrad, "conv1+relu1", false},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer

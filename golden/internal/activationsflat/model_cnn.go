@@ -182,7 +182,11 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 	m.cur.w, m.cur.c = w, c
 	for i := range phases {
 		m.cur.ph = &phases[i]
-		m.pool.RunShared(phases[i].n, m.phaseChunk)
+		if phases[i].even {
+			m.pool.Run(phases[i].n, m.phaseChunk)
+		} else {
+			m.pool.RunShared(phases[i].n, m.phaseChunk)
+		}
 	}
 	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
 }
@@ -1099,35 +1103,39 @@ func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once. layer names its layer.
+// workers given different parts can run it at once. layer names its layer; even
+// says one contiguous part per worker, rather than small parts claimed as
+// workers finish (a conv's weight-gradient units each walk the whole input and
+// gradient, which a worker reads once for all of its units).
 type phase struct {
 	n     int
 	run   func(*worker, *pass, *runtime.Scratch, int, int)
 	layer string
+	even  bool
 }
 
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
-	{12, (*worker).fc1Forward, "fc1+leaky1"},
-	{10, (*worker).fc2Forward, "fc2+relu1"},
-	{8, (*worker).fc3Forward, "fc3+leaky2"},
-	{6, (*worker).fc4Forward, "fc4+sigmoid1"},
+	{12, (*worker).fc1Forward, "fc1+leaky1", false},
+	{10, (*worker).fc2Forward, "fc2+relu1", false},
+	{8, (*worker).fc3Forward, "fc3+leaky2", false},
+	{6, (*worker).fc4Forward, "fc4+sigmoid1", false},
 }
 
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
-	{1, (*worker).fc4ActGrad, "fc4+sigmoid1"},
-	{6, (*worker).fc4WeightGrad, "fc4+sigmoid1"},
-	{8, (*worker).fc4InputGrad, "fc4+sigmoid1"},
-	{1, (*worker).fc3ActGrad, "fc3+leaky2"},
-	{8, (*worker).fc3WeightGrad, "fc3+leaky2"},
-	{10, (*worker).fc3InputGrad, "fc3+leaky2"},
-	{1, (*worker).fc2ActGrad, "fc2+relu1"},
-	{10, (*worker).fc2WeightGrad, "fc2+relu1"},
-	{12, (*worker).fc2InputGrad, "fc2+relu1"},
-	{1, (*worker).fc1ActGrad, "fc1+leaky1"},
-	{12, (*worker).fc1WeightGrad, "fc1+leaky1"},
-	{32, (*worker).fc1InputGrad, "fc1+leaky1"},
+	{1, (*worker).fc4ActGrad, "fc4+sigmoid1", false},
+	{6, (*worker).fc4WeightGrad, "fc4+sigmoid1", false},
+	{8, (*worker).fc4InputGrad, "fc4+sigmoid1", false},
+	{1, (*worker).fc3ActGrad, "fc3+leaky2", false},
+	{8, (*worker).fc3WeightGrad, "fc3+leaky2", false},
+	{10, (*worker).fc3InputGrad, "fc3+leaky2", false},
+	{1, (*worker).fc2ActGrad, "fc2+relu1", false},
+	{10, (*worker).fc2WeightGrad, "fc2+relu1", false},
+	{12, (*worker).fc2InputGrad, "fc2+relu1", false},
+	{1, (*worker).fc1ActGrad, "fc1+leaky1", false},
+	{12, (*worker).fc1WeightGrad, "fc1+leaky1", false},
+	{32, (*worker).fc1InputGrad, "fc1+leaky1", false},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer

@@ -181,7 +181,11 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 	m.cur.w, m.cur.c = w, c
 	for i := range phases {
 		m.cur.ph = &phases[i]
-		m.pool.RunShared(phases[i].n, m.phaseChunk)
+		if phases[i].even {
+			m.pool.Run(phases[i].n, m.phaseChunk)
+		} else {
+			m.pool.RunShared(phases[i].n, m.phaseChunk)
+		}
 	}
 	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
 }
@@ -1114,9 +1118,9 @@ func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.FCInputGrad(w.back.d2[lo:], c.p.fc1W[:], w.back.d3[:10], 16, lo, hi)
 }
 
-// maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
+// maxpool1InputGrad computes the gradient of maxpool1's input, output rows [lo, hi).
 func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&maxpool1Geom, w.back.d1[:], w.back.d2[:], w.x2[:], w.idxmaxpool1[:], lo, hi)
+	runtime.MaxPoolBackwardRows(&maxpool1Geom, w.back.d1[:], w.back.d2[:], w.x2[:], w.idxmaxpool1[:], lo, hi)
 }
 
 // conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
@@ -1133,33 +1137,37 @@ func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once. layer names its layer.
+// workers given different parts can run it at once. layer names its layer; even
+// says one contiguous part per worker, rather than small parts claimed as
+// workers finish (a conv's weight-gradient units each walk the whole input and
+// gradient, which a worker reads once for all of its units).
 type phase struct {
 	n     int
 	run   func(*worker, *pass, *runtime.Scratch, int, int)
 	layer string
+	even  bool
 }
 
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
-	{4, (*worker).conv1Forward, "conv1+relu1"},
-	{2, (*worker).maxpool1Forward, "maxpool1"},
-	{10, (*worker).fc1Forward, "fc1+leaky1"},
-	{5, (*worker).fc2Forward, "fc2"},
-	{1, (*worker).softmax1Forward, "softmax1"},
+	{4, (*worker).conv1Forward, "conv1+relu1", false},
+	{2, (*worker).maxpool1Forward, "maxpool1", false},
+	{10, (*worker).fc1Forward, "fc1+leaky1", false},
+	{5, (*worker).fc2Forward, "fc2", false},
+	{1, (*worker).softmax1Forward, "softmax1", false},
 }
 
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
-	{1, (*worker).softmax1InputGrad, "softmax1"},
-	{5, (*worker).fc2WeightGrad, "fc2"},
-	{10, (*worker).fc2InputGrad, "fc2"},
-	{1, (*worker).fc1ActGrad, "fc1+leaky1"},
-	{10, (*worker).fc1WeightGrad, "fc1+leaky1"},
-	{16, (*worker).fc1InputGrad, "fc1+leaky1"},
-	{4, (*worker).maxpool1InputGrad, "maxpool1"},
-	{3, (*worker).conv1WeightGrad, "conv1+relu1"},
-	{6, (*worker).conv1InputGrad, "conv1+relu1"},
+	{1, (*worker).softmax1InputGrad, "softmax1", false},
+	{5, (*worker).fc2WeightGrad, "fc2", false},
+	{10, (*worker).fc2InputGrad, "fc2", false},
+	{1, (*worker).fc1ActGrad, "fc1+leaky1", false},
+	{10, (*worker).fc1WeightGrad, "fc1+leaky1", false},
+	{16, (*worker).fc1InputGrad, "fc1+leaky1", false},
+	{2, (*worker).maxpool1InputGrad, "maxpool1", false},
+	{3, (*worker).conv1WeightGrad, "conv1+relu1", true},
+	{6, (*worker).conv1InputGrad, "conv1+relu1", false},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer

@@ -176,7 +176,11 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 	m.cur.w, m.cur.c = w, c
 	for i := range phases {
 		m.cur.ph = &phases[i]
-		m.pool.RunShared(phases[i].n, m.phaseChunk)
+		if phases[i].even {
+			m.pool.Run(phases[i].n, m.phaseChunk)
+		} else {
+			m.pool.RunShared(phases[i].n, m.phaseChunk)
+		}
 	}
 	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
 }
@@ -975,25 +979,29 @@ func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once. layer names its layer.
+// workers given different parts can run it at once. layer names its layer; even
+// says one contiguous part per worker, rather than small parts claimed as
+// workers finish (a conv's weight-gradient units each walk the whole input and
+// gradient, which a worker reads once for all of its units).
 type phase struct {
 	n     int
 	run   func(*worker, *pass, *runtime.Scratch, int, int)
 	layer string
+	even  bool
 }
 
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
-	{4, (*worker).conv1Forward, "conv1"},
-	{4, (*worker).conv2Forward, "conv2"},
+	{4, (*worker).conv1Forward, "conv1", false},
+	{4, (*worker).conv2Forward, "conv2", false},
 }
 
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
-	{1, (*worker).conv2WeightGrad, "conv2"},
-	{4, (*worker).conv2InputGrad, "conv2"},
-	{3, (*worker).conv1WeightGrad, "conv1"},
-	{6, (*worker).conv1InputGrad, "conv1"},
+	{1, (*worker).conv2WeightGrad, "conv2", true},
+	{4, (*worker).conv2InputGrad, "conv2", false},
+	{3, (*worker).conv1WeightGrad, "conv1", true},
+	{6, (*worker).conv1InputGrad, "conv1", false},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer

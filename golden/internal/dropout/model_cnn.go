@@ -179,7 +179,11 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 	m.cur.w, m.cur.c = w, c
 	for i := range phases {
 		m.cur.ph = &phases[i]
-		m.pool.RunShared(phases[i].n, m.phaseChunk)
+		if phases[i].even {
+			m.pool.Run(phases[i].n, m.phaseChunk)
+		} else {
+			m.pool.RunShared(phases[i].n, m.phaseChunk)
+		}
 	}
 	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
 }
@@ -1125,33 +1129,37 @@ func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once. layer names its layer.
+// workers given different parts can run it at once. layer names its layer; even
+// says one contiguous part per worker, rather than small parts claimed as
+// workers finish (a conv's weight-gradient units each walk the whole input and
+// gradient, which a worker reads once for all of its units).
 type phase struct {
 	n     int
 	run   func(*worker, *pass, *runtime.Scratch, int, int)
 	layer string
+	even  bool
 }
 
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
-	{3, (*worker).conv1Forward, "conv1+relu1"},
-	{1, (*worker).dropout1Forward, "dropout1"},
-	{6, (*worker).fc1Forward, "fc1"},
-	{1, (*worker).dropout2Forward, "dropout2"},
-	{3, (*worker).fc2Forward, "fc2"},
+	{3, (*worker).conv1Forward, "conv1+relu1", false},
+	{1, (*worker).dropout1Forward, "dropout1", false},
+	{6, (*worker).fc1Forward, "fc1", false},
+	{1, (*worker).dropout2Forward, "dropout2", false},
+	{3, (*worker).fc2Forward, "fc2", false},
 }
 
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
-	{3, (*worker).fc2WeightGrad, "fc2"},
-	{6, (*worker).fc2InputGrad, "fc2"},
-	{1, (*worker).dropout2InputGrad, "dropout2"},
-	{6, (*worker).fc1WeightGrad, "fc1"},
-	{27, (*worker).fc1InputGrad, "fc1"},
-	{3, (*worker).dropout1InputGrad, "dropout1"},
-	{3, (*worker).conv1ActGrad, "conv1+relu1"},
-	{3, (*worker).conv1WeightGrad, "conv1+relu1"},
-	{5, (*worker).conv1InputGrad, "conv1+relu1"},
+	{3, (*worker).fc2WeightGrad, "fc2", false},
+	{6, (*worker).fc2InputGrad, "fc2", false},
+	{1, (*worker).dropout2InputGrad, "dropout2", false},
+	{6, (*worker).fc1WeightGrad, "fc1", false},
+	{27, (*worker).fc1InputGrad, "fc1", false},
+	{3, (*worker).dropout1InputGrad, "dropout1", false},
+	{3, (*worker).conv1ActGrad, "conv1+relu1", false},
+	{3, (*worker).conv1WeightGrad, "conv1+relu1", true},
+	{5, (*worker).conv1InputGrad, "conv1+relu1", false},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer

@@ -178,7 +178,11 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 	m.cur.w, m.cur.c = w, c
 	for i := range phases {
 		m.cur.ph = &phases[i]
-		m.pool.RunShared(phases[i].n, m.phaseChunk)
+		if phases[i].even {
+			m.pool.Run(phases[i].n, m.phaseChunk)
+		} else {
+			m.pool.RunShared(phases[i].n, m.phaseChunk)
+		}
 	}
 	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
 }
@@ -1030,9 +1034,9 @@ func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv2Back, s, w.back.d2[:], w.back.d3[:], c.wt.conv2T[:], nil, lo, hi)
 }
 
-// maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
+// maxpool1InputGrad computes the gradient of maxpool1's input, output rows [lo, hi).
 func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool1Geom, w.back.d1[:], w.back.d2[:], w.idxmaxpool1[:], lo, hi)
+	runtime.MaxPoolBackwardRows(&maxpool1Geom, w.back.d1[:], w.back.d2[:], nil, w.idxmaxpool1[:], lo, hi)
 }
 
 // conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
@@ -1049,29 +1053,33 @@ func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once. layer names its layer.
+// workers given different parts can run it at once. layer names its layer; even
+// says one contiguous part per worker, rather than small parts claimed as
+// workers finish (a conv's weight-gradient units each walk the whole input and
+// gradient, which a worker reads once for all of its units).
 type phase struct {
 	n     int
 	run   func(*worker, *pass, *runtime.Scratch, int, int)
 	layer string
+	even  bool
 }
 
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
-	{6, (*worker).conv1Forward, "conv1"},
-	{4, (*worker).maxpool1Forward, "maxpool1"},
-	{4, (*worker).conv2Forward, "conv2"},
-	{4, (*worker).maxpool2Forward, "maxpool2"},
+	{6, (*worker).conv1Forward, "conv1", false},
+	{4, (*worker).maxpool1Forward, "maxpool1", false},
+	{4, (*worker).conv2Forward, "conv2", false},
+	{4, (*worker).maxpool2Forward, "maxpool2", false},
 }
 
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
-	{3, (*worker).maxpool2InputGrad, "maxpool2"},
-	{1, (*worker).conv2WeightGrad, "conv2"},
-	{4, (*worker).conv2InputGrad, "conv2"},
-	{3, (*worker).maxpool1InputGrad, "maxpool1"},
-	{3, (*worker).conv1WeightGrad, "conv1"},
-	{6, (*worker).conv1InputGrad, "conv1"},
+	{3, (*worker).maxpool2InputGrad, "maxpool2", false},
+	{1, (*worker).conv2WeightGrad, "conv2", true},
+	{4, (*worker).conv2InputGrad, "conv2", false},
+	{4, (*worker).maxpool1InputGrad, "maxpool1", false},
+	{3, (*worker).conv1WeightGrad, "conv1", true},
+	{6, (*worker).conv1InputGrad, "conv1", false},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer

@@ -185,7 +185,11 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 	m.cur.w, m.cur.c = w, c
 	for i := range phases {
 		m.cur.ph = &phases[i]
-		m.pool.RunShared(phases[i].n, m.phaseChunk)
+		if phases[i].even {
+			m.pool.Run(phases[i].n, m.phaseChunk)
+		} else {
+			m.pool.RunShared(phases[i].n, m.phaseChunk)
+		}
 	}
 	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
 }
@@ -1250,9 +1254,9 @@ func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.FCInputGrad(w.back.d6[lo:], c.p.fc1W[:], w.back.d7[:4], 12, lo, hi)
 }
 
-// maxpool2InputGrad computes the gradient of maxpool2's input, channels [lo, hi).
+// maxpool2InputGrad computes the gradient of maxpool2's input, output rows [lo, hi).
 func (w *worker) maxpool2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool2Geom, w.back.d5[:], w.back.d6[:], w.idxmaxpool2[:], lo, hi)
+	runtime.MaxPoolBackwardRows(&maxpool2Geom, w.back.d5[:], w.back.d6[:], nil, w.idxmaxpool2[:], lo, hi)
 }
 
 // conv4ActGrad multiplies the gradient of conv4's output by tanh's derivative, rows [lo, hi).
@@ -1293,9 +1297,9 @@ func (w *worker) conv3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv3Back, s, w.back.d3[:], w.back.d4[:], c.wt.conv3T[:], nil, lo, hi)
 }
 
-// maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
+// maxpool1InputGrad computes the gradient of maxpool1's input, output rows [lo, hi).
 func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool1Geom, w.back.d2[:], w.back.d3[:], w.idxmaxpool1[:], lo, hi)
+	runtime.MaxPoolBackwardRows(&maxpool1Geom, w.back.d2[:], w.back.d3[:], nil, w.idxmaxpool1[:], lo, hi)
 }
 
 // conv2ActGrad multiplies the gradient of conv2's output by tanh's derivative, rows [lo, hi).
@@ -1340,40 +1344,44 @@ func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once. layer names its layer.
+// workers given different parts can run it at once. layer names its layer; even
+// says one contiguous part per worker, rather than small parts claimed as
+// workers finish (a conv's weight-gradient units each walk the whole input and
+// gradient, which a worker reads once for all of its units).
 type phase struct {
 	n     int
 	run   func(*worker, *pass, *runtime.Scratch, int, int)
 	layer string
+	even  bool
 }
 
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
-	{8, (*worker).conv1Forward, "conv1+tanh1"},
-	{8, (*worker).conv2Forward, "conv2+tanh2"},
-	{4, (*worker).maxpool1Forward, "maxpool1"},
-	{4, (*worker).conv3Forward, "conv3+tanh3"},
-	{4, (*worker).conv4Forward, "conv4+tanh4"},
-	{2, (*worker).maxpool2Forward, "maxpool2"},
-	{4, (*worker).fc1Forward, "fc1"},
+	{8, (*worker).conv1Forward, "conv1+tanh1", false},
+	{8, (*worker).conv2Forward, "conv2+tanh2", false},
+	{4, (*worker).maxpool1Forward, "maxpool1", false},
+	{4, (*worker).conv3Forward, "conv3+tanh3", false},
+	{4, (*worker).conv4Forward, "conv4+tanh4", false},
+	{2, (*worker).maxpool2Forward, "maxpool2", false},
+	{4, (*worker).fc1Forward, "fc1", false},
 }
 
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
-	{4, (*worker).fc1WeightGrad, "fc1"},
-	{12, (*worker).fc1InputGrad, "fc1"},
-	{3, (*worker).maxpool2InputGrad, "maxpool2"},
-	{4, (*worker).conv4ActGrad, "conv4+tanh4"},
-	{3, (*worker).conv4WeightGrad, "conv4+tanh4"},
-	{4, (*worker).conv4InputGrad, "conv4+tanh4"},
-	{3, (*worker).conv3WeightGrad, "conv3+tanh3"},
-	{4, (*worker).conv3InputGrad, "conv3+tanh3"},
-	{3, (*worker).maxpool1InputGrad, "maxpool1"},
-	{8, (*worker).conv2ActGrad, "conv2+tanh2"},
-	{3, (*worker).conv2WeightGrad, "conv2+tanh2"},
-	{8, (*worker).conv2InputGrad, "conv2+tanh2"},
-	{3, (*worker).conv1WeightGrad, "conv1+tanh1"},
-	{8, (*worker).conv1InputGrad, "conv1+tanh1"},
+	{4, (*worker).fc1WeightGrad, "fc1", false},
+	{12, (*worker).fc1InputGrad, "fc1", false},
+	{2, (*worker).maxpool2InputGrad, "maxpool2", false},
+	{4, (*worker).conv4ActGrad, "conv4+tanh4", false},
+	{3, (*worker).conv4WeightGrad, "conv4+tanh4", true},
+	{4, (*worker).conv4InputGrad, "conv4+tanh4", false},
+	{3, (*worker).conv3WeightGrad, "conv3+tanh3", true},
+	{4, (*worker).conv3InputGrad, "conv3+tanh3", false},
+	{4, (*worker).maxpool1InputGrad, "maxpool1", false},
+	{8, (*worker).conv2ActGrad, "conv2+tanh2", false},
+	{3, (*worker).conv2WeightGrad, "conv2+tanh2", true},
+	{8, (*worker).conv2InputGrad, "conv2+tanh2", false},
+	{3, (*worker).conv1WeightGrad, "conv1+tanh1", true},
+	{8, (*worker).conv1InputGrad, "conv1+tanh1", false},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer

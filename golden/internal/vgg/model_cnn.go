@@ -192,7 +192,11 @@ func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
 	m.cur.w, m.cur.c = w, c
 	for i := range phases {
 		m.cur.ph = &phases[i]
-		m.pool.RunShared(phases[i].n, m.phaseChunk)
+		if phases[i].even {
+			m.pool.Run(phases[i].n, m.phaseChunk)
+		} else {
+			m.pool.RunShared(phases[i].n, m.phaseChunk)
+		}
 	}
 	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
 }
@@ -1475,9 +1479,9 @@ func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.FCInputGrad(w.back.d6[lo:], c.p.fc1W[:], w.back.d7[:16], 128, lo, hi)
 }
 
-// maxpool2InputGrad computes the gradient of maxpool2's input, channels [lo, hi).
+// maxpool2InputGrad computes the gradient of maxpool2's input, output rows [lo, hi).
 func (w *worker) maxpool2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&maxpool2Geom, w.back.d5[:], w.back.d6[:], w.x6[:], w.idxmaxpool2[:], lo, hi)
+	runtime.MaxPoolBackwardRows(&maxpool2Geom, w.back.d5[:], w.back.d6[:], w.x6[:], w.idxmaxpool2[:], lo, hi)
 }
 
 // conv4WeightGrad adds to the weight and bias gradients of conv4, units (filter rows of weight blocks) [lo, hi).
@@ -1505,9 +1509,9 @@ func (w *worker) conv3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv3Back, s, w.back.d3[:], w.back.d4[:], c.wt.conv3T[:], nil, lo, hi)
 }
 
-// maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
+// maxpool1InputGrad computes the gradient of maxpool1's input, output rows [lo, hi).
 func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&maxpool1Geom, w.back.d2[:], w.back.d3[:], w.x3[:], w.idxmaxpool1[:], lo, hi)
+	runtime.MaxPoolBackwardRows(&maxpool1Geom, w.back.d2[:], w.back.d3[:], w.x3[:], w.idxmaxpool1[:], lo, hi)
 }
 
 // conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks) [lo, hi).
@@ -1539,52 +1543,56 @@ func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once. layer names its layer.
+// workers given different parts can run it at once. layer names its layer; even
+// says one contiguous part per worker, rather than small parts claimed as
+// workers finish (a conv's weight-gradient units each walk the whole input and
+// gradient, which a worker reads once for all of its units).
 type phase struct {
 	n     int
 	run   func(*worker, *pass, *runtime.Scratch, int, int)
 	layer string
+	even  bool
 }
 
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
-	{16, (*worker).conv1Forward, "conv1+relu1"},
-	{16, (*worker).conv2Forward, "conv2+relu2"},
-	{8, (*worker).maxpool1Forward, "maxpool1"},
-	{8, (*worker).conv3Forward, "conv3+relu3"},
-	{8, (*worker).conv4Forward, "conv4+relu4"},
-	{4, (*worker).maxpool2Forward, "maxpool2"},
-	{16, (*worker).fc1Forward, "fc1+relu5"},
-	{1, (*worker).dropout1Forward, "dropout1"},
-	{16, (*worker).fc2Forward, "fc2+relu6"},
-	{1, (*worker).dropout2Forward, "dropout2"},
-	{5, (*worker).fc3Forward, "fc3"},
-	{1, (*worker).softmax1Forward, "softmax1"},
+	{16, (*worker).conv1Forward, "conv1+relu1", false},
+	{16, (*worker).conv2Forward, "conv2+relu2", false},
+	{8, (*worker).maxpool1Forward, "maxpool1", false},
+	{8, (*worker).conv3Forward, "conv3+relu3", false},
+	{8, (*worker).conv4Forward, "conv4+relu4", false},
+	{4, (*worker).maxpool2Forward, "maxpool2", false},
+	{16, (*worker).fc1Forward, "fc1+relu5", false},
+	{1, (*worker).dropout1Forward, "dropout1", false},
+	{16, (*worker).fc2Forward, "fc2+relu6", false},
+	{1, (*worker).dropout2Forward, "dropout2", false},
+	{5, (*worker).fc3Forward, "fc3", false},
+	{1, (*worker).softmax1Forward, "softmax1", false},
 }
 
 // backwardPhases runs it backward, from the output gradient.
 var backwardPhases = [...]phase{
-	{1, (*worker).softmax1InputGrad, "softmax1"},
-	{5, (*worker).fc3WeightGrad, "fc3"},
-	{16, (*worker).fc3InputGrad, "fc3"},
-	{1, (*worker).dropout2InputGrad, "dropout2"},
-	{1, (*worker).fc2ActGrad, "fc2+relu6"},
-	{16, (*worker).fc2WeightGrad, "fc2+relu6"},
-	{16, (*worker).fc2InputGrad, "fc2+relu6"},
-	{1, (*worker).dropout1InputGrad, "dropout1"},
-	{1, (*worker).fc1ActGrad, "fc1+relu5"},
-	{16, (*worker).fc1WeightGrad, "fc1+relu5"},
-	{128, (*worker).fc1InputGrad, "fc1+relu5"},
-	{8, (*worker).maxpool2InputGrad, "maxpool2"},
-	{3, (*worker).conv4WeightGrad, "conv4+relu4"},
-	{8, (*worker).conv4InputGrad, "conv4+relu4"},
-	{3, (*worker).conv3WeightGrad, "conv3+relu3"},
-	{8, (*worker).conv3InputGrad, "conv3+relu3"},
-	{4, (*worker).maxpool1InputGrad, "maxpool1"},
-	{3, (*worker).conv2WeightGrad, "conv2+relu2"},
-	{16, (*worker).conv2InputGrad, "conv2+relu2"},
-	{3, (*worker).conv1WeightGrad, "conv1+relu1"},
-	{16, (*worker).conv1InputGrad, "conv1+relu1"},
+	{1, (*worker).softmax1InputGrad, "softmax1", false},
+	{5, (*worker).fc3WeightGrad, "fc3", false},
+	{16, (*worker).fc3InputGrad, "fc3", false},
+	{1, (*worker).dropout2InputGrad, "dropout2", false},
+	{1, (*worker).fc2ActGrad, "fc2+relu6", false},
+	{16, (*worker).fc2WeightGrad, "fc2+relu6", false},
+	{16, (*worker).fc2InputGrad, "fc2+relu6", false},
+	{1, (*worker).dropout1InputGrad, "dropout1", false},
+	{1, (*worker).fc1ActGrad, "fc1+relu5", false},
+	{16, (*worker).fc1WeightGrad, "fc1+relu5", false},
+	{128, (*worker).fc1InputGrad, "fc1+relu5", false},
+	{4, (*worker).maxpool2InputGrad, "maxpool2", false},
+	{3, (*worker).conv4WeightGrad, "conv4+relu4", true},
+	{8, (*worker).conv4InputGrad, "conv4+relu4", false},
+	{3, (*worker).conv3WeightGrad, "conv3+relu3", true},
+	{8, (*worker).conv3InputGrad, "conv3+relu3", false},
+	{8, (*worker).maxpool1InputGrad, "maxpool1", false},
+	{3, (*worker).conv2WeightGrad, "conv2+relu2", true},
+	{16, (*worker).conv2InputGrad, "conv2+relu2", false},
+	{3, (*worker).conv1WeightGrad, "conv1+relu1", true},
+	{16, (*worker).conv1InputGrad, "conv1+relu1", false},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer
