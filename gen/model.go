@@ -68,6 +68,8 @@ func (g *generator) modelType() {
 		jen.Comment("once so that running a batch allocates nothing."),
 		jen.Id("kind").Int(),
 		jen.Id("batchChunk").Func().Params(jen.Int(), jen.Int(), jen.Int()),
+		jen.Id("reduceChunk").Func().Params(jen.Int(), jen.Int(), jen.Int()),
+		jen.Id("reducing").Int().Comment("the tensor whose gradient sums reduceChunk adds up"),
 		jen.Id("batchX").Index().Id("Input"),
 		jen.Id("batchY").Index().Id("Output"),
 		jen.Id("batchDY").Index().Id("Output"),
@@ -97,6 +99,7 @@ func (g *generator) constructor() {
 		jen.Id("m").Dot("wtStale").Op("=").True(),
 		jen.Id("m").Dot("phaseChunk").Op("=").Id("m").Dot("runPhaseChunk"),
 		jen.Id("m").Dot("batchChunk").Op("=").Id("m").Dot("runBatchChunk"),
+		jen.Id("m").Dot("reduceChunk").Op("=").Id("m").Dot("runReduceChunk"),
 		jen.Id("m").Dot("SetThreads").Call(rt("Threads").Call()),
 		jen.Return(jen.Id("m")),
 	)
@@ -463,6 +466,7 @@ func (g *generator) batchMachinery() {
 		jen.If(jen.Id("runsBackward").Call(mf("kind"))).Block(
 			jen.Id("c").Dot("sums").Op("=").Add(mf("gradSums")).Call(jen.Id("wi")),
 			jen.Id("c").Dot("stash").Op("=").Id("run"),
+			mf("workers").Index(jen.Id("wi")).Dot("ran").Op("=").Id("wi").Op(">").Lit(0),
 		),
 		jen.Return(jen.Id("c")),
 	)

@@ -19,6 +19,7 @@ func (g *generator) workerType() {
 		s.Id("back").Op("*").Id("backBuffers").Comment("allocated on the first backward pass")
 		s.Id("scratch").Add(rt("Scratch")).Comment("the kernels' temporary memory")
 		s.Id("pass").Id("pass").Comment("the pass this worker runs in a batch")
+		s.Id("ran").Bool().Comment("whether grads holds sums of the current batch (workers other than 0)")
 		if st, _ := g.groupStep(); st != nil {
 			s.Id("group").Op("*").Id("fcGroup").Comment("allocated on the first forward-only batch run in groups")
 		}

@@ -82,12 +82,21 @@ func TestBatchEqualsSingle(t *testing.T) {
 				t.Fatalf("%d threads: sample %d differs from its single-sample pass", threads, i)
 			}
 		}
+		tol := 0.0
+		if threads > 1 {
+			tol = 1e-5 // summation order differs
+		}
 		for i, g := range batch.Grads() {
-			tol := 0.0
-			if threads > 1 {
-				tol = 1e-5 // summation order differs
-			}
 			expectClose(t, g.Name, to64(g.F32), to64(want[i].F32), tol)
+		}
+		// Again after ZeroGrad, with a one-sample batch in between (run by
+		// worker 0 alone, which leaves the other workers' sums out): the
+		// workers' sums were cleared, none is added twice.
+		batch.ForwardBackwardBatch(xs[:1], dys[:1], nil, nil)
+		batch.ZeroGrad()
+		batch.ForwardBackwardBatch(xs, dys, nil, nil)
+		for i, g := range batch.Grads() {
+			expectClose(t, "again: "+g.Name, to64(g.F32), to64(want[i].F32), tol)
 		}
 	}
 }

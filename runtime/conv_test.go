@@ -471,3 +471,22 @@ func TestMaxPoolBackwardRows(t *testing.T) {
 		}
 	}
 }
+
+func TestDrain(t *testing.T) {
+	eachKernelSet(t, func(t *testing.T) {
+		r := NewRand(8)
+		for _, n := range []int{0, 5, 4096, 10001} {
+			dst, src := randSlice(r, n), randSlice(r, n)
+			want := make([]float32, n)
+			for i := range want {
+				want[i] = dst[i] + src[i]
+			}
+			Drain(dst, src)
+			for i := range want {
+				if dst[i] != want[i] || src[i] != 0 {
+					t.Fatalf("n=%d: [%d] = %v (src %v), want %v (src 0)", n, i, dst[i], src[i], want[i])
+				}
+			}
+		}
+	})
+}

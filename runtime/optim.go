@@ -1,12 +1,17 @@
 package runtime
 
-// Accumulate adds src to dst value by value. It panics if the lengths differ.
-func Accumulate(dst, src []float32) {
+// Drain adds src to dst value by value and sets src to zero, a few
+// thousand values at a time so that they are cleared while in cache. It
+// panics if the lengths differ.
+func Drain(dst, src []float32) {
 	if len(src) != len(dst) {
-		panic("runtime: Accumulate: lengths differ")
+		panic("runtime: Drain: lengths differ")
 	}
-	for i, v := range src {
-		dst[i] += v
+	const block = 4096
+	for b := 0; b < len(src); b += block {
+		s := src[b:min(b+block, len(src))]
+		kernels.addRows(dst[b:][:len(s)], s, 0, 1)
+		clear(s)
 	}
 }
 

@@ -111,12 +111,14 @@ type Model struct {
 
 	// The batch being run: its kind and slices, and the chunk function bound
 	// once so that running a batch allocates nothing.
-	kind       int
-	batchChunk func(int, int, int)
-	batchX     []Input
-	batchY     []Output
-	batchDY    []Output
-	batchDX    []Input
+	kind        int
+	batchChunk  func(int, int, int)
+	reduceChunk func(int, int, int)
+	reducing    int // the tensor whose gradient sums reduceChunk adds up
+	batchX      []Input
+	batchY      []Output
+	batchDY     []Output
+	batchDX     []Input
 
 	batchLabels  []int32
 	batchTargets []Output
@@ -140,6 +142,7 @@ func New(seed uint64) *Model {
 	m.wtStale = true
 	m.phaseChunk = m.runPhaseChunk
 	m.batchChunk = m.runBatchChunk
+	m.reduceChunk = m.runReduceChunk
 	m.SetThreads(runtime.Threads())
 	return m
 }
@@ -419,6 +422,7 @@ func (m *Model) preparePass(wi int, run bool) *pass {
 	if runsBackward(m.kind) {
 		c.sums = m.gradSums(wi)
 		c.stash = run
+		m.workers[wi].ran = wi > 0
 	}
 	return c
 }
@@ -710,16 +714,32 @@ func (m *Model) lossSum(n int) float64 {
 	return sum
 }
 
-// reduceGrads adds the workers' gradient sums into the model's, in worker order.
+// reduceGrads adds the gradient sums of the workers that ran samples of the
+// batch into the model's, in worker order, and clears them; every worker takes a
+// part of each tensor (VGG's sums are 553 MB a worker).
 func (m *Model) reduceGrads() {
-	sums := m.grads.slices()
+	ran := false
 	for _, w := range m.workers[1:] {
-		if w == nil || w.grads == nil {
-			continue
-		}
-		for i, g := range w.grads.slices() {
-			runtime.Accumulate(sums[i], g)
-			clear(g)
+		ran = ran || w.ran
+	}
+	if !ran {
+		return
+	}
+	for i, g := range m.grads.slices() {
+		m.reducing = i
+		m.pool.Run(len(g), m.reduceChunk)
+	}
+	for _, w := range m.workers {
+		w.ran = false
+	}
+}
+
+// runReduceChunk is reduceGrads for values [lo, hi) of tensor m.reducing.
+func (m *Model) runReduceChunk(_, lo, hi int) {
+	sum := m.grads.slices()[m.reducing][lo:hi]
+	for _, w := range m.workers[1:] {
+		if w.ran {
+			runtime.Drain(sum, w.grads.slices()[m.reducing][lo:hi])
 		}
 	}
 }
@@ -1236,6 +1256,7 @@ type worker struct {
 	back    *backBuffers    // allocated on the first backward pass
 	scratch runtime.Scratch // the kernels' temporary memory
 	pass    pass            // the pass this worker runs in a batch
+	ran     bool            // whether grads holds sums of the current batch (workers other than 0)
 	group   *fcGroup        // allocated on the first forward-only batch run in groups
 
 	x0           [153228]float32  // input: 224x224x3 padded to 226x226x3
