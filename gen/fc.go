@@ -63,7 +63,7 @@ func (g *generator) fcGroupMachinery() {
 		jen.Id("out").Index(jen.Lit(fcGroupSize*k)).Float32(),
 	)
 	f.Const().Id("fcGroupSize").Op("=").Lit(fcGroupSize)
-	f.Comment(fmt.Sprintf("forwardGroups runs samples [lo, hi) of a forward-only batch on worker w in"))
+	f.Comment("forwardGroups runs samples [lo, hi) of a forward-only batch on worker w in")
 	f.Comment(fmt.Sprintf("groups of up to fcGroupSize: each sample runs up to %s, whose input waits in", s.Name()))
 	f.Comment(fmt.Sprintf("the group; %s then runs once for the group, reading its weights once rather", s.Name()))
 	f.Comment("than once a sample; and each sample goes on from there.")
