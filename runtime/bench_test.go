@@ -43,6 +43,17 @@ func BenchmarkConv(b *testing.B) {
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
+		if WinogradOK(g) && kernels.winograd {
+			// GFLOP/s of the direct conv's work: the speed-up shows as more.
+			u := make([]float32, WinogradLen(g))
+			WinogradWeights(g, u, w)
+			b.Run(name+"/winograd", func(b *testing.B) {
+				for b.Loop() {
+					ConvForwardWinograd(g, &s, out, in, w, u, bias, 0, g.OH/2)
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
 		b.Run(name+"/weightgrad", func(b *testing.B) {
 			dw, db := make([]float32, g.WeightLen()), make([]float32, cc.k)
 			for b.Loop() {

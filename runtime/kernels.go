@@ -17,6 +17,11 @@ type kernelSet struct {
 	maxPoolForward func(g *PoolGeom, out []float32, idx []int32, in []float32, y0, y1 int)
 	reluGrad       func(d, y []float32)
 	addRows        func(acc, x []float32, stride, count int)
+	// winograd says ConvForwardWinograd pays with this set (its transforms
+	// are vectorised); winoIn and winoOut are the transforms.
+	winograd bool
+	winoIn   func(g *ConvGeom, v, in []float32, first, n, stride int)
+	winoOut  func(g *ConvGeom, out, m, bias []float32, first, n, stride int)
 }
 
 // kernels is the implementation in use, chosen at init (not in its
@@ -73,6 +78,7 @@ type Scratch struct {
 	geom ConvGeom // weightGradPacked's panels, described as a layer
 	// convForward16's biases of a channel group, and a pixel's outputs
 	bias16, out16 [16]float32
+	winoBuf       []float32 // ConvForwardWinograd's transformed tiles
 }
 
 func (s *Scratch) get(n int) []float32 {

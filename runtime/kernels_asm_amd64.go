@@ -22,6 +22,8 @@ var asmKernels = kernelSet{
 	maxPoolForward: maxPoolForwardPortable,
 	reluGrad:       portableKernels.reluGrad,
 	addRows:        portableKernels.addRows,
+	winoIn:         winoInPortable,
+	winoOut:        winoOutPortable,
 }
 
 func init() {

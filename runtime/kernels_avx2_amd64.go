@@ -21,6 +21,8 @@ var avx2Kernels = kernelSet{
 	maxPoolForward: maxPoolForwardAVX2,
 	reluGrad:       reluGradAVX2,
 	addRows:        addRowsAVX2,
+	winoIn:         winoInPortable,
+	winoOut:        winoOutPortable,
 }
 
 func init() {

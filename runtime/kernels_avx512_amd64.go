@@ -23,6 +23,9 @@ var avx512Kernels = kernelSet{
 	maxPoolForward: maxPoolForwardAVX512,
 	reluGrad:       reluGradAVX512,
 	addRows:        addRowsAVX512,
+	winograd:       true,
+	winoIn:         winoInAVX512,
+	winoOut:        winoOutAVX512,
 }
 
 func init() {
@@ -586,4 +589,110 @@ func addRowsAVX512(acc, x []float32, stride, count int) {
 			acc[i] += x[p*stride+i]
 		}
 	}
+}
+
+// winoInAVX512 is winoInPortable 16 channels at a time: for each row r of
+// Bᵀ d it loads the two input rows that row combines (two loads a value,
+// so that no more than 12 vectors live at once), then applies B along it.
+func winoInAVX512(g *ConvGeom, v, in []float32, first, n, stride int) {
+	tw, C := g.OW/2, g.C
+	c16 := C &^ 15
+	if c16 < C {
+		winoInPortable(g, v, in, first, n, stride) // the channel tail below
+	}
+	if c16 == 0 {
+		return
+	}
+	_ = in[(2*((first+n-1)/tw)+3)*g.InRow+(2*((first+n-1)%tw)+4)*C-1]
+	_ = v[15*stride+n*C-1]
+	row, px, st := g.InRow*4, uintptr(C*4), uintptr(stride*4)
+	for i := range n {
+		t := first + i
+		p := at(in, 2*(t/tw)*g.InRow+2*(t%tw)*C)
+		o := at(v, i*C)
+		for c := 0; c < c16; c += 16 {
+			q := unsafe.Add(p, c*4)
+			r0, r1, r2, r3 := q, unsafe.Add(q, row), unsafe.Add(q, 2*row), unsafe.Add(q, 3*row)
+			w := unsafe.Add(o, c*4)
+			winoInRow(r0, r2, px, w, st, false)                    // d0 - d2
+			winoInRow(r1, r2, px, unsafe.Add(w, 4*st), st, true)   // d1 + d2
+			winoInRow(r2, r1, px, unsafe.Add(w, 8*st), st, false)  // d2 - d1
+			winoInRow(r1, r3, px, unsafe.Add(w, 12*st), st, false) // d1 - d3
+		}
+	}
+}
+
+// winoInRow stores the row e = a ± b of Bᵀ d (a and b input rows of 4
+// pixels px bytes apart) times B: e0-e2, e1+e2, e2-e1, e1-e3, stride st
+// bytes apart.
+func winoInRow(a, b unsafe.Pointer, px uintptr, w unsafe.Pointer, st uintptr, add bool) {
+	var e0, e1, e2, e3 f16
+	if add {
+		e0 = ld16(a).Add(ld16(b))
+		e1 = ld16(unsafe.Add(a, px)).Add(ld16(unsafe.Add(b, px)))
+		e2 = ld16(unsafe.Add(a, 2*px)).Add(ld16(unsafe.Add(b, 2*px)))
+		e3 = ld16(unsafe.Add(a, 3*px)).Add(ld16(unsafe.Add(b, 3*px)))
+	} else {
+		e0 = ld16(a).Sub(ld16(b))
+		e1 = ld16(unsafe.Add(a, px)).Sub(ld16(unsafe.Add(b, px)))
+		e2 = ld16(unsafe.Add(a, 2*px)).Sub(ld16(unsafe.Add(b, 2*px)))
+		e3 = ld16(unsafe.Add(a, 3*px)).Sub(ld16(unsafe.Add(b, 3*px)))
+	}
+	st16(e0.Sub(e2), w)
+	st16(e1.Add(e2), unsafe.Add(w, st))
+	st16(e2.Sub(e1), unsafe.Add(w, 2*st))
+	st16(e1.Sub(e3), unsafe.Add(w, 3*st))
+}
+
+// winoOutAVX512 is winoOutPortable 16 channels at a time.
+func winoOutAVX512(g *ConvGeom, out, m, bias []float32, first, n, stride int) {
+	tw, K := g.OW/2, g.K
+	k16 := K &^ 15
+	if k16 < K {
+		winoOutPortable(g, out, m, bias, first, n, stride) // the channel tail below
+	}
+	if k16 == 0 {
+		return
+	}
+	_ = m[15*stride+n*K-1]
+	t := first + n - 1
+	_ = out[g.OutOff+(2*(t/tw)+1)*g.OutRow+(2*(t%tw)+2)*K-1]
+	var zero [16]float32
+	st, row, px := uintptr(stride*4), uintptr(g.OutRow*4), uintptr(K*4)
+	for i := range n {
+		t := first + i
+		o := at(out, g.OutOff+2*(t/tw)*g.OutRow+2*(t%tw)*K)
+		src := at(m, i*K)
+		for k := 0; k < k16; k += 16 {
+			b := ld16(unsafe.Pointer(&zero))
+			if bias != nil {
+				b = ld16(at(bias, k))
+			}
+			q := unsafe.Add(src, k*4)
+			// s = Aᵀ M, a column at a time: s0 = x0+x1+x2, s1 = x1-x2-x3.
+			var s0, s1 [4]f16
+			for j := range 4 {
+				c := unsafe.Add(q, uintptr(j)*st)
+				x0, x1 := ld16(c), ld16(unsafe.Add(c, 4*st))
+				x2, x3 := ld16(unsafe.Add(c, 8*st)), ld16(unsafe.Add(c, 12*st))
+				s0[j] = x0.Add(x1).Add(x2)
+				s1[j] = x1.Sub(x2).Sub(x3)
+			}
+			y := unsafe.Add(o, k*4)
+			winoOutRow(s0, b, y, px, g.ReLU)
+			winoOutRow(s1, b, unsafe.Add(y, row), px, g.ReLU)
+		}
+	}
+}
+
+// winoOutRow stores the two outputs s·A of a row of Aᵀ M, plus the bias.
+func winoOutRow(s [4]f16, b f16, y unsafe.Pointer, px uintptr, relu bool) {
+	y0 := s[0].Add(s[1]).Add(s[2]).Add(b)
+	y1 := s[1].Sub(s[2]).Sub(s[3]).Add(b)
+	if relu {
+		var zero f16
+		y0, y1 = y0.Max(zero), y1.Max(zero)
+	}
+	st16(y0, y)
+	st16(y1, unsafe.Add(y, px))
 }

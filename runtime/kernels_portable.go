@@ -29,6 +29,8 @@ var portableKernels = kernelSet{
 			}
 		}
 	},
+	winoIn:  winoInPortable,
+	winoOut: winoOutPortable,
 }
 
 var sgemm gonumblas.Implementation

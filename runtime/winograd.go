@@ -1,0 +1,185 @@
+package runtime
+
+import "fmt"
+
+// Winograd's minimal filtering F(2×2, 3×3) (Lavin and Gray, "Fast
+// Algorithms for Convolutional Neural Networks", 2015) computes a 3×3,
+// stride-1 conv's 2×2 output tile from a 4×4 input tile with 16
+// multiplications a channel pair instead of 36:
+//
+//	Y = Aᵀ [ Σ_c (G g Gᵀ) ⊙ (Bᵀ d B) ] A
+//
+// where d is the tile's 4×4 input window of channel c, g the 3×3 filter,
+// ⊙ the product value by value and (with rows of the matrices as listed)
+//
+//	Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]
+//	G  = [1 0 0; ½ ½ ½; ½ -½ ½; 0 0 1]
+//	Aᵀ = [1 1 1 0; 0 1 -1 -1]
+//
+// Summed over the input channels, the 16 products are 16 matrix products
+// (tiles × C by C × K), which the conv kernels compute as 1×1 convs; the
+// transforms before and after are additions. The numbers differ from the
+// direct sum's by rounding only (the transforms' coefficients are 0, ±½
+// and ±1).
+
+// WinogradOK says whether a conv can run as F(2×2, 3×3): a 3×3 filter,
+// stride 1, an even output height and width.
+func WinogradOK(g *ConvGeom) bool {
+	return g.FH == 3 && g.FW == 3 && g.SH == 1 && g.SW == 1 && g.OH%2 == 0 && g.OW%2 == 0
+}
+
+// WinogradLen is the length of a conv's transformed weights: 16 packed
+// 1×1 weights of Blocks() blocks of KB channels by C.
+func WinogradLen(g *ConvGeom) int { return 16 * g.winoStride() }
+
+func (g *ConvGeom) winoStride() int { return g.Blocks() * g.KB * g.C }
+
+// WinogradWeights fills u with the transformed weights G g Gᵀ of the packed
+// 3×3 weights w: for each of the 16 positions ξ of a 4×4 tile, a packed 1×1
+// weight, u[ξ][b][c][k] (b a block of KB channels).
+func WinogradWeights(g *ConvGeom, u, w []float32) {
+	if !WinogradOK(g) || len(u) < WinogradLen(g) || len(w) < g.WeightLen() {
+		panic(fmt.Errorf("%w: WinogradWeights: %+v (u %d, w %d)", ErrShape, *g, len(u), len(w)))
+	}
+	n, ckb := g.winoStride(), g.C*g.KB
+	for b := range g.Blocks() {
+		for ck := range ckb {
+			var f [3][3]float32
+			for i := range 3 {
+				for j := range 3 {
+					f[i][j] = w[((b*3+i)*3+j)*ckb+ck]
+				}
+			}
+			var t [4][3]float32 // G f
+			for j := range 3 {
+				t[0][j] = f[0][j]
+				t[1][j] = 0.5 * (f[0][j] + f[1][j] + f[2][j])
+				t[2][j] = 0.5 * (f[0][j] - f[1][j] + f[2][j])
+				t[3][j] = f[2][j]
+			}
+			for i := range 4 { // (G f) Gᵀ
+				r := t[i]
+				o := (4*i)*n + b*ckb + ck
+				u[o] = r[0]
+				u[o+n] = 0.5 * (r[0] + r[1] + r[2])
+				u[o+2*n] = 0.5 * (r[0] - r[1] + r[2])
+				u[o+3*n] = r[2]
+			}
+		}
+	}
+}
+
+// winoChunk is the number of tiles ConvForwardWinograd transforms at once:
+// their 16 transformed inputs and products fit in L2 where the channels
+// are few, and there are enough of them (64) where the channels are many
+// that each pass over the transformed weights serves a long run.
+func winoChunk(g *ConvGeom) int {
+	return max(64, (768<<10)/(64*(g.C+g.K)))
+}
+
+// ConvForwardWinograd computes the output rows [2·t0, 2·t1) of a conv for
+// which WinogradOK holds, as ConvForward does (bias may be nil; relu when
+// g.ReLU is set), from the transformed weights u (WinogradWeights). The
+// work goes by tile rows (two output rows), so that workers given
+// different tile rows never write the same values. The direct weights w
+// serve the kernel sets that have no fast transforms.
+func ConvForwardWinograd(g *ConvGeom, s *Scratch, out, in, w, u, bias []float32, t0, t1 int) {
+	if !kernels.winograd {
+		ConvForward(g, s, out, in, w, bias, 2*t0, 2*t1)
+		return
+	}
+	g.check("ConvForwardWinograd", out, in, w, bias)
+	if !WinogradOK(g) || len(u) < WinogradLen(g) {
+		panic(fmt.Errorf("%w: ConvForwardWinograd: %+v (u %d)", ErrShape, *g, len(u)))
+	}
+	tw := g.OW / 2
+	chunk := min(winoChunk(g), (t1-t0)*tw)
+	v, m := s.wino(16*chunk*g.C, 16*chunk*g.K)
+	us := g.winoStride()
+	for first, end := t0*tw, t1*tw; first < end; first += chunk {
+		n := min(chunk, end-first)
+		kernels.winoIn(g, v, in, first, n, chunk*g.C)
+		gemm := ConvGeom{C: g.C, InRow: n * g.C, OH: 1, OW: n, K: g.K, OutRow: n * g.K,
+			FH: 1, FW: 1, SH: 1, SW: 1, KB: g.KB}
+		for xi := range 16 {
+			kernels.convForward(&gemm, s, m[xi*chunk*g.K:], v[xi*chunk*g.C:], u[xi*us:], nil, 0, 1)
+		}
+		kernels.winoOut(g, out, m, bias, first, n, chunk*g.K)
+	}
+}
+
+// wino returns the scratch buffers of ConvForwardWinograd.
+func (s *Scratch) wino(nv, nm int) (v, m []float32) {
+	if len(s.winoBuf) < nv+nm {
+		s.winoBuf = make([]float32, nv+nm)
+	}
+	return s.winoBuf[:nv], s.winoBuf[nv : nv+nm]
+}
+
+// winoInPortable writes the transformed inputs Bᵀ d B of tiles
+// [first, first+n) (numbered along tile rows) to v[ξ·stride + i·C + c].
+func winoInPortable(g *ConvGeom, v, in []float32, first, n, stride int) {
+	tw, C := g.OW/2, g.C
+	for i := range n {
+		t := first + i
+		base := 2*(t/tw)*g.InRow + 2*(t%tw)*C
+		for c := range C {
+			var d [4][4]float32
+			for r := range 4 {
+				for j := range 4 {
+					d[r][j] = in[base+r*g.InRow+j*C+c]
+				}
+			}
+			var e [4][4]float32 // Bᵀ d
+			for j := range 4 {
+				e[0][j] = d[0][j] - d[2][j]
+				e[1][j] = d[1][j] + d[2][j]
+				e[2][j] = d[2][j] - d[1][j]
+				e[3][j] = d[1][j] - d[3][j]
+			}
+			o := i*C + c
+			for r := range 4 { // (Bᵀ d) B
+				x := e[r]
+				v[(4*r)*stride+o] = x[0] - x[2]
+				v[(4*r+1)*stride+o] = x[1] + x[2]
+				v[(4*r+2)*stride+o] = x[2] - x[1]
+				v[(4*r+3)*stride+o] = x[1] - x[3]
+			}
+		}
+	}
+}
+
+// winoOutPortable writes the output tiles Aᵀ M A of tiles [first,
+// first+n), M being m[ξ·stride + i·K + k], plus the bias, through relu
+// when g.ReLU is set.
+func winoOutPortable(g *ConvGeom, out, m, bias []float32, first, n, stride int) {
+	tw, K := g.OW/2, g.K
+	for i := range n {
+		t := first + i
+		o := g.OutOff + 2*(t/tw)*g.OutRow + 2*(t%tw)*K
+		for k := range K {
+			var x [4][4]float32
+			for xi := range 16 {
+				x[xi/4][xi%4] = m[xi*stride+i*K+k]
+			}
+			var s [2][4]float32 // Aᵀ M
+			for j := range 4 {
+				s[0][j] = x[0][j] + x[1][j] + x[2][j]
+				s[1][j] = x[1][j] - x[2][j] - x[3][j]
+			}
+			var b float32
+			if bias != nil {
+				b = bias[k]
+			}
+			for r := range 2 { // (Aᵀ M) A
+				y0 := s[r][0] + s[r][1] + s[r][2] + b
+				y1 := s[r][1] - s[r][2] - s[r][3] + b
+				if g.ReLU {
+					y0, y1 = max(y0, 0), max(y1, 0)
+				}
+				out[o+r*g.OutRow+k] = y0
+				out[o+r*g.OutRow+K+k] = y1
+			}
+		}
+	}
+}

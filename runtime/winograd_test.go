@@ -1,0 +1,67 @@
+package runtime
+
+import "testing"
+
+// winoCases are 3×3 stride-1 convs with even outputs: channel counts with
+// and without a tail of fewer than 16, K tails in the blocks, padded
+// outputs, relu or not, and more tiles than one chunk.
+var winoCases = []convCase{
+	{h: 8, w: 8, c: 16, k: 32, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 32, oph: 1, opw: 1, relu: true},
+	{h: 6, w: 10, c: 20, k: 40, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 32},
+	{h: 4, w: 4, c: 3, k: 6, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 16, relu: true},
+	{h: 10, w: 12, c: 32, k: 16, fh: 3, fw: 3, sh: 1, sw: 1, ph: 0, pw: 0, kb: 16}, // unpadded: 8×10 out
+	{h: 30, w: 40, c: 64, k: 64, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 64, oph: 1, opw: 1, relu: true},
+	{h: 14, w: 14, c: 272, k: 48, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 16, relu: true},
+}
+
+// withWinograd runs f with every kernel set, each made to use its Winograd
+// transforms whether or not it would by itself.
+func withWinograd(t *testing.T, f func(t *testing.T)) {
+	eachKernelSet(t, func(t *testing.T) {
+		saved := kernels
+		defer func() { kernels = saved }()
+		k := *kernels
+		k.winograd = true
+		kernels = &k
+		f(t)
+	})
+}
+
+func TestConvForwardWinograd(t *testing.T) {
+	withWinograd(t, func(t *testing.T) {
+		for n, cc := range winoCases {
+			r := NewRand(uint64(n + 100))
+			x := randSlice(r, cc.h*cc.w*cc.c)
+			w := randSlice(r, cc.k*cc.c*cc.fh*cc.fw)
+			b := randSlice(r, cc.k)
+			want := naiveConv(cc, x, w, b)
+			g := cc.geom()
+			if !WinogradOK(g) {
+				t.Fatalf("case %d: not a Winograd conv", n)
+			}
+			packed := make([]float32, g.WeightLen())
+			PackConv(packed, w, cc.k, cc.c, cc.fh, cc.fw, cc.kb, false)
+			u := make([]float32, WinogradLen(g))
+			WinogradWeights(g, u, packed)
+			in := pad(x, cc.h, cc.w, cc.c, cc.ph, cc.pw)
+			out := make([]float32, g.OutOff+(g.OH+cc.oph)*g.OutRow)
+			for i := range out {
+				out[i] = 99
+			}
+			var s Scratch
+			// Two calls over different tile rows, as two workers would.
+			th := g.OH / 2
+			ConvForwardWinograd(g, &s, out, in, packed, u, b, 0, th/2)
+			ConvForwardWinograd(g, &s, out, in, packed, u, b, th/2, th)
+			got := unpad(out[g.OutOff-cc.oph*g.OutRow-cc.opw*cc.k:], g.OH, g.OW, cc.k, cc.oph, cc.opw)
+			// The transforms add up to 4×4 values before and after the
+			// products: a few more roundings than the direct sum.
+			if d, s := maxDiff(got, want); d > 1e-5*s {
+				t.Errorf("case %d %+v: max |diff| %g (scale %g)", n, cc, d, s)
+			}
+			if cc.opw > 0 && (out[g.OutOff-1] != 99 || out[g.OutOff+g.OW*cc.k] != 99) {
+				t.Errorf("case %d: the output's padding was written", n)
+			}
+		}
+	})
+}
