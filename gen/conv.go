@@ -59,8 +59,17 @@ func bias(s *step) string    { return fieldName(s.Name() + ".bias") }
 //
 //	runtime.ConvForward(&conv1Geom, s, w.x1[:], w.x0[:], c.p.conv1W[:], c.p.conv1B[:], lo, hi)
 func convForward(g *jen.Group, s *step) {
-	g.Add(rt("ConvForward")).Call(jen.Op("&").Id(geomName(s)), jen.Id("s"),
-		all(buf(s.Out)), all(buf(s.In)), all(paramOf(weights(s))), all(paramOf(bias(s))), jen.Id("lo"), jen.Id("hi"))
+	if s.Wino {
+		g.Add(rt("ConvForwardWinograd")).Call(jen.Op("&").Id(geomName(s)), jen.Id("s"),
+			all(buf(s.Out)), all(buf(s.In)), all(paramOf(weights(s))), all(jen.Id("c").Dot("wu").Dot(winoField(s))), all(paramOf(bias(s))),
+			jen.Id("lo"), jen.Id("hi"))
+		if s.Act != nil && s.Act.Kind != compiler.ReLU {
+			tileRowsToRows(g)
+		}
+	} else {
+		g.Add(rt("ConvForward")).Call(jen.Op("&").Id(geomName(s)), jen.Id("s"),
+			all(buf(s.Out)), all(buf(s.In)), all(paramOf(weights(s))), all(paramOf(bias(s))), jen.Id("lo"), jen.Id("hi"))
+	}
 	if s.Act != nil && s.Act.Kind != compiler.ReLU {
 		fusedActivationRows(g, s)
 	}
@@ -77,22 +86,40 @@ func convWeightGrad(g *jen.Group, s *step) {
 // see step.ActGradInNext), else the generic gather over rows it first
 // clears.
 func convInputGrad(g *jen.Group, s *step) {
-	if s.Transposed {
-		g.Add(rt("ConvForward")).Call(jen.Op("&").Id(backName(s)), jen.Id("s"),
-			all(grad(s.In)), all(grad(s.Out)), all(jen.Id("c").Dot("wt").Dot(transposedField(s))), jen.Nil(), jen.Id("lo"), jen.Id("hi"))
-		if p := s.Prev; p != nil && p.ActGradInNext {
-			// The derivative of the activation before, on the rows just
-			// written, which are still in cache.
-			fusedDerivative(g, p)
-		}
+	if !s.Transposed {
+		in := s.In
+		rowsLoop(g, []run{{in.G, grad(in), "din"}}, jen.Clear(jen.Id("din")))
+		g.Add(rt("ConvInputGradGeneric")).Call(jen.Op("&").Id(geomName(s)), all(grad(in)),
+			jen.Lit(in.G.RowLen()), jen.Lit(in.G.Origin()), jen.Lit(in.G.H), jen.Lit(in.G.W), jen.Lit(s.L.PH), jen.Lit(s.L.PW),
+			all(paramOf(weights(s))), all(grad(s.Out)), jen.Id("lo"), jen.Id("hi"))
 		return
 	}
-	in := s.In
-	rowsLoop(g, []run{{in.G, grad(in), "din"}}, jen.Clear(jen.Id("din")))
-	g.Add(rt("ConvInputGradGeneric")).Call(jen.Op("&").Id(geomName(s)), all(grad(in)),
-		jen.Lit(in.G.RowLen()), jen.Lit(in.G.Origin()), jen.Lit(in.G.H), jen.Lit(in.G.W), jen.Lit(s.L.PH), jen.Lit(s.L.PW),
-		all(paramOf(weights(s))), all(grad(s.Out)), jen.Id("lo"), jen.Id("hi"))
+	wt := jen.Id("c").Dot("wt").Dot(transposedField(s))
+	if s.WinoT {
+		g.Add(rt("ConvForwardWinograd")).Call(jen.Op("&").Id(backName(s)), jen.Id("s"),
+			all(grad(s.In)), all(grad(s.Out)), all(wt), all(jen.Id("c").Dot("wt").Dot(winoTField(s))), jen.Nil(), jen.Id("lo"), jen.Id("hi"))
+	} else {
+		g.Add(rt("ConvForward")).Call(jen.Op("&").Id(backName(s)), jen.Id("s"),
+			all(grad(s.In)), all(grad(s.Out)), all(wt), jen.Nil(), jen.Id("lo"), jen.Id("hi"))
+	}
+	if p := s.Prev; p != nil && p.ActGradInNext {
+		if s.WinoT {
+			tileRowsToRows(g)
+		}
+		// The derivative of the activation before, on the rows just
+		// written, which are still in cache.
+		fusedDerivative(g, p)
+	}
 }
 
-// transposedField names a conv's transposed weights.
+// tileRowsToRows turns a Winograd phase's range of tile rows into the range
+// of the output rows they cover, for what follows on those rows.
+func tileRowsToRows(g *jen.Group) {
+	g.List(jen.Id("lo"), jen.Id("hi")).Op("=").List(jen.Lit(2).Op("*").Id("lo"), jen.Lit(2).Op("*").Id("hi")).Comment("tile rows to rows")
+}
+
+// transposedField names a conv's transposed weights; winoField and
+// winoTField the Winograd transforms of its weights and transposed weights.
 func transposedField(s *step) string { return s.Name() + "T" }
+func winoField(s *step) string       { return s.Name() + "U" }
+func winoTField(s *step) string      { return s.Name() + "TU" }

@@ -128,6 +128,7 @@ func (g *generator) file() {
 	g.paramsType()
 	g.paramsIO()
 	g.transposedType()
+	g.winogradType()
 	g.workerType()
 	g.workerPasses()
 	g.phases()

@@ -50,6 +50,8 @@ func (g *generator) modelType() {
 		jen.Line(),
 		jen.Id("wt").Op("*").Id("transposed").Comment("the transposed conv weights input gradients use"),
 		jen.Id("wtStale").Bool().Comment("whether wt lags behind params"),
+		g.ifWino(jen.Id("wu").Op("*").Id("winograd").Comment("the Winograd transforms of conv weights forward passes use")),
+		g.ifWino(jen.Id("wuStale").Bool().Comment("whether wu lags behind params")),
 		jen.Line(),
 		jen.Id("workers").Index().Op("*").Id("worker"),
 		jen.Id("pool").Op("*").Add(rt("Pool")),
@@ -96,7 +98,7 @@ func (g *generator) constructor() {
 	g.f.Func().Id("New").Params(jen.Id("seed").Uint64()).Op("*").Id("Model").Block(
 		jen.Id("m").Op(":=").Op("&").Id("Model").Values(jen.Dict{jen.Id("params"): jen.New(jen.Id("params"))}),
 		jen.Id("m").Dot("params").Dot("init").Call(jen.Id("seed")),
-		jen.Id("m").Dot("wtStale").Op("=").True(),
+		g.stale(),
 		jen.Id("m").Dot("phaseChunk").Op("=").Id("m").Dot("runPhaseChunk"),
 		jen.Id("m").Dot("batchChunk").Op("=").Id("m").Dot("runBatchChunk"),
 		jen.Id("m").Dot("reduceChunk").Op("=").Id("m").Dot("runReduceChunk"),
@@ -144,9 +146,10 @@ func (g *generator) api() {
 	f.Func().Params(m).Id("Forward").Params(jen.Id("x").Op("*").Id("Input"), jen.Id("y").Op("*").Id("Output")).Block(
 		jen.Id("w").Op(":=").Id("m").Dot("worker").Call(jen.Lit(0)),
 		jen.Id("w").Dot("load").Call(jen.Id("x")),
-		jen.Id("m").Dot("single").Op("=").Id("pass").Values(jen.Dict{
+		g.ifWino(jen.Id("m").Dot("prepareForward").Call()),
+		jen.Id("m").Dot("single").Op("=").Id("pass").Values(g.withWu(jen.Dict{
 			jen.Id("p"): jen.Id("m").Dot("params"), jen.Id("train"): jen.Id("m").Dot("train"), jen.Id("seed"): jen.Id("m").Dot("seed"),
-		}),
+		})),
 		jen.Id("m").Dot("run").Call(jen.Id("forwardPhases").Index(jen.Op(":")), jen.Id("w"), jen.Op("&").Id("m").Dot("single"), jen.True()),
 		jen.Id("w").Dot("store").Call(jen.Id("y")),
 	)
@@ -200,7 +203,8 @@ func (g *generator) api() {
 		jen.Copy(jen.Id("in").Index(jen.Op(":")), jen.Id("x")),
 		jen.Id("w").Op(":=").Id("m").Dot("worker").Call(jen.Lit(0)),
 		jen.Id("w").Dot("load").Call(jen.Op("&").Id("in")),
-		jen.Id("m").Dot("single").Op("=").Id("pass").Values(jen.Dict{jen.Id("p"): jen.Id("m").Dot("params")}),
+		g.ifWino(jen.Id("m").Dot("prepareForward").Call()),
+		jen.Id("m").Dot("single").Op("=").Id("pass").Values(g.withWu(jen.Dict{jen.Id("p"): jen.Id("m").Dot("params")})),
 		jen.Id("timed").Op(":=").Func().Params(jen.Id("phases").Index().Id("phase"), jen.Id("backward").Bool()).Block(
 			jen.For(jen.Id("i").Op(":=").Range().Id("phases")).Block(
 				jen.Id("start").Op(":=").Qual("time", "Now").Call(),
@@ -217,6 +221,17 @@ func (g *generator) api() {
 		jen.List(jen.Id("m").Dot("single").Dot("sums"), jen.Id("m").Dot("single").Dot("wt")).Op("=").List(jen.Id("m").Dot("gradSums").Call(jen.Lit(0)), jen.Id("m").Dot("wt")),
 		jen.Id("timed").Call(jen.Id("backwardPhases").Index(jen.Op(":")), jen.True()),
 	)
+
+	if g.hasWino() {
+		f.Comment("prepareForward brings the Winograd transforms of conv weights up to date.")
+		f.Func().Params(m).Id("prepareForward").Params().Block(
+			jen.If(jen.Id("m").Dot("wu").Op("==").Nil()).Block(jen.Id("m").Dot("wu").Op("=").New(jen.Id("winograd"))),
+			jen.If(jen.Id("m").Dot("wuStale")).Block(
+				jen.Id("m").Dot("wu").Dot("update").Call(jen.Id("m").Dot("params")),
+				jen.Id("m").Dot("wuStale").Op("=").False(),
+			),
+		)
+	}
 
 	f.Comment("prepareBackward brings the transposed conv weights up to date.")
 	f.Func().Params(m).Id("prepareBackward").Params().Block(
@@ -283,7 +298,7 @@ func (g *generator) api() {
 	f.Comment("first step) and g = v; then w -= lr·g.")
 	f.Func().Params(m).Id("Step").Params(jen.Id("lr"), jen.Id("momentum"), jen.Id("weightDecay").Float32()).Block(
 		jen.If(jen.Id("m").Dot("grads").Op("==").Nil()).Block(jen.Return()),
-		jen.Id("m").Dot("wtStale").Op("=").True(),
+		g.stale(),
 		jen.Id("first").Op(":=").Id("momentum").Op("!=").Lit(0).Op("&&").Id("m").Dot("velocity").Op("==").Nil(),
 		jen.If(jen.Id("first")).Block(jen.Id("m").Dot("velocity").Op("=").New(jen.Id("params"))),
 		jen.Id("gs").Op(":=").Id("m").Dot("grads").Dot("slices").Call(),
@@ -321,7 +336,7 @@ func (g *generator) api() {
 		jen.For(jen.List(jen.Id("i"), jen.Id("s")).Op(":=").Range().Id("paramSpecs")).Block(
 			jen.Id("m").Dot("params").Dot("fromTorch").Call(jen.Id("i"), jen.Id("byName").Index(jen.Id("s").Dot("Name")).Dot("Float32s").Call()),
 		),
-		jen.Id("m").Dot("wtStale").Op("=").True(),
+		g.stale(),
 		jen.Return(jen.Nil()),
 	)
 	f.Comment("LoadWeights reads parameters from an .npz, .npy or .safetensors file in")
@@ -427,6 +442,7 @@ func (g *generator) batchMachinery() {
 			mf("worker").Call(jen.Id("i")),
 			jen.If(jen.Id("backward")).Block(mf("gradSums").Call(jen.Id("i"))),
 		),
+		g.ifWino(mf("prepareForward").Call()),
 		jen.If(jen.Id("backward")).Block(mf("prepareBackward").Call()),
 		jen.If(jen.Id("n").Op("<").Len(mf("workers"))).Block(
 			jen.Id("c").Op(":=").Add(mf("preparePass")).Call(jen.Lit(0), jen.False()),
@@ -459,10 +475,10 @@ func (g *generator) batchMachinery() {
 	f.Comment("its end).")
 	f.Func().Params(m).Id("preparePass").Params(jen.Id("wi").Int(), jen.Id("run").Bool()).Op("*").Id("pass").Block(
 		jen.Id("c").Op(":=").Op("&").Add(mf("workers")).Index(jen.Id("wi")).Dot("pass"),
-		jen.Op("*").Id("c").Op("=").Id("pass").Values(jen.Dict{
+		jen.Op("*").Id("c").Op("=").Id("pass").Values(g.withWu(jen.Dict{
 			jen.Id("p"): mf("params"), jen.Id("wt"): mf("wt"), jen.Id("train"): mf("train"), jen.Id("seed"): mf("seed"),
 			jen.Id("needDx"): mf("batchDX").Op("!=").Nil(),
-		}),
+		})),
 		jen.If(jen.Id("runsBackward").Call(mf("kind"))).Block(
 			jen.Id("c").Dot("sums").Op("=").Add(mf("gradSums")).Call(jen.Id("wi")),
 			jen.Id("c").Dot("stash").Op("=").Id("run"),
@@ -513,4 +529,32 @@ func (g *generator) batchMachinery() {
 			),
 		)
 	})
+}
+
+// hasWino says some conv's forward runs as Winograd's F(2×2, 3×3): the
+// model then keeps its weights transformed.
+func (g *generator) hasWino() bool { return len(g.winoSteps()) > 0 }
+
+// ifWino is c when the model has Winograd convs, else nothing.
+func (g *generator) ifWino(c jen.Code) jen.Code {
+	if g.hasWino() {
+		return c
+	}
+	return jen.Null()
+}
+
+// withWu adds the Winograd weights to a pass's fields when there are any.
+func (g *generator) withWu(d jen.Dict) jen.Dict {
+	if g.hasWino() {
+		d[jen.Id("wu")] = jen.Id("m").Dot("wu")
+	}
+	return d
+}
+
+// stale marks the weights derived from the parameters as lagging behind.
+func (g *generator) stale() jen.Code {
+	if g.hasWino() {
+		return jen.List(jen.Id("m").Dot("wtStale"), jen.Id("m").Dot("wuStale")).Op("=").List(jen.True(), jen.True())
+	}
+	return jen.Id("m").Dot("wtStale").Op("=").True()
 }

@@ -212,6 +212,9 @@ func (g *generator) transposedType() {
 			l := s.L
 			n := (l.In.C + s.KBT - 1) / s.KBT * s.KBT * l.FH * l.FW * l.K
 			st.Id(transposedField(s)).Index(jen.Lit(n)).Float32()
+			if s.WinoT {
+				st.Id(winoTField(s)).Index(jen.Lit(16 * n / 9)).Float32().Comment("Winograd's transform of " + transposedField(s))
+			}
 		}
 	})
 	g.f.Comment("update recomputes the transposed weights from p.")
@@ -220,6 +223,47 @@ func (g *generator) transposedType() {
 			l := s.L
 			b.Add(rt("TransposeConv")).Call(jen.Id("t").Dot(transposedField(s)).Index(jen.Op(":")), jen.Id("p").Dot(weights(s)).Index(jen.Op(":")),
 				jen.Lit(l.K), jen.Lit(l.In.C), jen.Lit(l.FH), jen.Lit(l.FW), jen.Lit(s.KB), jen.Lit(s.KBT))
+			if s.WinoT {
+				b.Add(rt("WinogradWeights")).Call(jen.Op("&").Id(backName(s)), jen.Id("t").Dot(winoTField(s)).Index(jen.Op(":")),
+					jen.Id("t").Dot(transposedField(s)).Index(jen.Op(":")))
+			}
+		}
+	})
+}
+
+// winoSteps lists the convs whose forward runs as Winograd's F(2×2, 3×3).
+func (g *generator) winoSteps() []*step {
+	var convs []*step
+	for _, s := range g.steps {
+		if s.Wino {
+			convs = append(convs, s)
+		}
+	}
+	return convs
+}
+
+// winogradType emits, when some conv's forward runs as Winograd's
+// F(2×2, 3×3), the struct of the transformed weights and the method that
+// computes them from the parameters.
+func (g *generator) winogradType() {
+	convs := g.winoSteps()
+	if len(convs) == 0 {
+		return
+	}
+	g.f.Comment("winograd holds, for each conv whose forward runs as Winograd's F(2×2, 3×3),")
+	g.f.Comment("its weights transformed (see runtime.WinogradWeights).")
+	g.f.Type().Id("winograd").StructFunc(func(st *jen.Group) {
+		for _, s := range convs {
+			l := s.L
+			n := (l.K + s.KB - 1) / s.KB * s.KB * l.In.C
+			st.Id(winoField(s)).Index(jen.Lit(16 * n)).Float32()
+		}
+	})
+	g.f.Comment("update recomputes the transformed weights from p.")
+	g.f.Func().Params(jen.Id("t").Op("*").Id("winograd")).Id("update").Params(jen.Id("p").Op("*").Id("params")).BlockFunc(func(b *jen.Group) {
+		for _, s := range convs {
+			b.Add(rt("WinogradWeights")).Call(jen.Op("&").Id(geomName(s)), jen.Id("t").Dot(winoField(s)).Index(jen.Op(":")),
+				jen.Id("p").Dot(weights(s)).Index(jen.Op(":")))
 		}
 	})
 }

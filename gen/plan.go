@@ -69,6 +69,10 @@ type step struct {
 	// KBT, rather than the generic gather.
 	KB, KBT    int
 	Transposed bool
+	// Wino says the conv's forward runs as Winograd's F(2×2, 3×3)
+	// (runtime.ConvForwardWinograd) by tile rows of two output rows;
+	// WinoT says the same of its transposed convolution.
+	Wino, WinoT bool
 	// ActGradInNext says the next step's input-gradient phase applies
 	// Act's derivative as it writes the gradient of this step's output (a
 	// transposed convolution row by row, a max pool through its pooled
@@ -102,6 +106,13 @@ type plan struct {
 
 // block returns the weight block for n channels: 32 when n is a multiple of
 // 32, else 16 (the kernels' vector width; the last block is zero-padded).
+// winoMinC is the fewest input channels for which a 3×3 stride-1 conv runs
+// as Winograd's F(2×2, 3×3): its transforms cost a few additions a channel
+// of each tile, which many channels amortise (BenchmarkConv in runtime:
+// 56x56x64 169-183 against 113 GFLOP/s direct, 28x28x512 211 against 113)
+// but an RGB input does not (224x224x3: 27 against 82).
+const winoMinC = 32
+
 func block(n int) int {
 	if n%32 == 0 {
 		return 32
@@ -138,6 +149,9 @@ func newPlan(net *compiler.Net) *plan {
 				s.Transposed = true
 				s.Out.G.PH, s.Out.G.PW = l.FH-1-l.PH, l.FW-1-l.PW
 			}
+			f3s1 := l.FH == 3 && l.FW == 3 && l.SH == 1 && l.SW == 1
+			s.Wino = f3s1 && l.In.C >= winoMinC && l.Out.H%2 == 0 && l.Out.W%2 == 0
+			s.WinoT = s.Transposed && f3s1 && l.K >= winoMinC && l.In.H%2 == 0 && l.In.W%2 == 0
 		}
 		p.steps = append(p.steps, s)
 		in = s.Out

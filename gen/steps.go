@@ -37,6 +37,10 @@ func (g *generator) forwardPhases(s *step) []phase {
 	doc := fmt.Sprintf("%s computes %s: %s -> %s", name, g.describe(s), shapeOf(s.In), shapeOf(s.Out))
 	switch l.Kind {
 	case compiler.Conv:
+		if s.Wino {
+			return []phase{{name, s.Out.F.H / 2, doc + ", as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).",
+				func(b *jen.Group) { convForward(b, s) }, false}}
+		}
 		return []phase{{name, s.Out.F.H, doc + ", output rows [lo, hi).", func(b *jen.Group) { convForward(b, s) }, false}}
 	case compiler.MaxPool:
 		return []phase{{name, s.Out.F.H, doc + ", output rows [lo, hi).", func(b *jen.Group) { maxPoolForward(b, s) }, false}}
@@ -73,11 +77,15 @@ func (g *generator) backwardPhases(s *step) []phase {
 	}
 	switch l.Kind {
 	case compiler.Conv:
+		inRows, what := s.In.G.H, "rows"
+		if s.WinoT {
+			inRows, what = s.In.G.H/2, "as Winograd's F(2×2, 3×3), tile rows (two rows each)"
+		}
 		ps = append(ps,
 			phase{s.Name() + "WeightGrad", l.FH * ((l.K + s.KB - 1) / s.KB),
 				fmt.Sprintf("%sWeightGrad adds to the weight and bias gradients of %s, units (filter rows of weight blocks) [lo, hi).", s.Name(), s.Name()),
 				func(b *jen.Group) { convWeightGrad(b, s) }, true},
-			inGrad(s.In.G.H, "rows", func(b *jen.Group) { convInputGrad(b, s) }))
+			inGrad(inRows, what, func(b *jen.Group) { convInputGrad(b, s) }))
 	case compiler.FC:
 		ps = append(ps, phase{s.Name() + "WeightGrad", l.K,
 			fmt.Sprintf("%sWeightGrad adds to the weight and bias gradients of %s, outputs [lo, hi).", s.Name(), s.Name()),

@@ -50,6 +50,7 @@ func (g *generator) workerType() {
 	g.f.Type().Id("pass").Struct(
 		jen.List(jen.Id("p"), jen.Id("sums")).Op("*").Id("params"),
 		jen.Id("wt").Op("*").Id("transposed"),
+		g.ifWino(jen.Id("wu").Op("*").Id("winograd")),
 		jen.Id("train").Bool(),
 		jen.Id("seed").Uint64(),
 		jen.Id("sample").Int(),

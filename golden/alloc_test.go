@@ -147,3 +147,70 @@ func TestForwardBatchEqualsSingle(t *testing.T) {
 		}
 	}
 }
+
+// TestWinogradModel: a model whose convs run as Winograd's F(2×2, 3×3)
+// allocates nothing once it has run, and gives each sample of a batch, on
+// one to three workers, the outputs and input gradients of the sample run
+// alone on one worker, bit for bit (tile rows split between workers
+// compute the same sums).
+func TestWinogradModel(t *testing.T) {
+	const n = 5
+	newNet := generated["winograd"]
+	in, out := newNet(1).Sizes()
+	r := runtime.NewRand(13)
+	x, dy := make([]float32, n*in), make([]float32, n*out)
+	for i := range x {
+		x[i] = float32(r.Normal())
+	}
+	for i := range dy {
+		dy[i] = float32(r.Normal())
+	}
+	single := newNet(2)
+	single.SetThreads(1)
+	y, dx := make([]float32, n*out), make([]float32, n*in)
+	for s := range n {
+		single.ForwardBackwardN(x[s*in:(s+1)*in], dy[s*out:(s+1)*out], y[s*out:(s+1)*out], dx[s*in:(s+1)*in])
+	}
+	for _, threads := range []int{1, 2, 3} {
+		m := newNet(2)
+		m.SetThreads(threads)
+		by, bdx := make([]float32, n*out), make([]float32, n*in)
+		m.ForwardBackwardN(x, dy, by, bdx)
+		for i := range by {
+			if by[i] != y[i] {
+				t.Fatalf("%d threads: output %d differs from the single-sample pass", threads, i)
+			}
+		}
+		for i := range bdx {
+			if bdx[i] != dx[i] {
+				t.Fatalf("%d threads: input gradient %d differs from the single-sample pass", threads, i)
+			}
+		}
+		// One sample on all the workers at once: tile rows split.
+		m.ForwardBackwardN(x[:in], dy[:out], by[:out], bdx[:in])
+		for i := range out {
+			if by[i] != y[i] {
+				t.Fatalf("%d threads, one sample: output %d differs", threads, i)
+			}
+		}
+		for i := range in {
+			if bdx[i] != dx[i] {
+				t.Fatalf("%d threads, one sample: input gradient %d differs", threads, i)
+			}
+		}
+		ops := []struct {
+			name string
+			fn   func()
+		}{
+			{"ForwardN", func() { m.ForwardN(x, by) }},
+			{"ForwardBackwardN", func() { m.ForwardBackwardN(x, dy, by, bdx) }},
+			{"Step", func() { m.Step(0.01, 0.9, 1e-4) }},
+		}
+		for _, op := range ops {
+			op.fn()
+			if a := testing.AllocsPerRun(10, op.fn); a != 0 {
+				t.Errorf("%d threads: %s: %v allocations per run, want 0", threads, op.name, a)
+			}
+		}
+	}
+}

@@ -28,3 +28,4 @@ package golden
 //go:generate go run ../cmd/cnnc compile --pkg sgdmse -o internal/sgdmse/ testdata/sgd_mse/model.cnn
 //go:generate go run ../cmd/cnnc compile --pkg softmaxconv -o internal/softmaxconv/ testdata/softmax_conv/model.cnn
 //go:generate go run ../cmd/cnnc compile --pkg vgg -o internal/vgg/ testdata/vgg/model.cnn
+//go:generate go run ../cmd/cnnc compile --pkg winograd -o internal/winograd/ testdata/winograd/model.cnn

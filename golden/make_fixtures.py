@@ -67,6 +67,7 @@ SEEDS = {
     "vgg": 119,
     "sgd": 120,
     "sgd_mse": 121,
+    "winograd": 122,
 }
 
 # Cases whose gradients are also checked with torch.autograd.gradcheck.

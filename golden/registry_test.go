@@ -22,6 +22,7 @@ import (
 	"github.com/cnnc/cnnc/golden/internal/sgdmse"
 	"github.com/cnnc/cnnc/golden/internal/softmaxconv"
 	"github.com/cnnc/cnnc/golden/internal/vgg"
+	"github.com/cnnc/cnnc/golden/internal/winograd"
 
 	"github.com/cnnc/cnnc/runtime"
 )
@@ -50,4 +51,5 @@ var generated = map[string]func(seed uint64) runtime.Network{
 	"sgd_mse":            func(seed uint64) runtime.Network { return sgdmse.New(seed) },
 	"softmax_conv":       func(seed uint64) runtime.Network { return softmaxconv.New(seed) },
 	"vgg":                func(seed uint64) runtime.Network { return vgg.New(seed) },
+	"winograd":           func(seed uint64) runtime.Network { return winograd.New(seed) },
 }

@@ -99,10 +99,13 @@ func ConvForwardWinograd(g *ConvGeom, s *Scratch, out, in, w, u, bias []float32,
 	for first, end := t0*tw, t1*tw; first < end; first += chunk {
 		n := min(chunk, end-first)
 		kernels.winoIn(g, v, in, first, n, chunk*g.C)
-		gemm := ConvGeom{C: g.C, InRow: n * g.C, OH: 1, OW: n, K: g.K, OutRow: n * g.K,
+		// The products, as 1×1 convs over a row of n tiles (their geometry
+		// in s: a local would escape to the heap through the call).
+		gemm := &s.winoGeom
+		*gemm = ConvGeom{C: g.C, InRow: n * g.C, OH: 1, OW: n, K: g.K, OutRow: n * g.K,
 			FH: 1, FW: 1, SH: 1, SW: 1, KB: g.KB}
 		for xi := range 16 {
-			kernels.convForward(&gemm, s, m[xi*chunk*g.K:], v[xi*chunk*g.C:], u[xi*us:], nil, 0, 1)
+			kernels.convForward(gemm, s, m[xi*chunk*g.K:], v[xi*chunk*g.C:], u[xi*us:], nil, 0, 1)
 		}
 		kernels.winoOut(g, out, m, bias, first, n, chunk*g.K)
 	}

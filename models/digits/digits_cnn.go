@@ -906,14 +906,16 @@ func (p *params) arrays(suffix string) []*runtime.Array {
 // transposed holds, for each stride-1 conv, the weights of the transposed
 // convolution that computes its input gradient (see runtime.TransposeConv).
 type transposed struct {
-	conv1T [2304]float32
-	conv2T [4608]float32
+	conv1T  [2304]float32
+	conv2T  [4608]float32
+	conv2TU [8192]float32 // Winograd's transform of conv2T
 }
 
 // update recomputes the transposed weights from p.
 func (t *transposed) update(p *params) {
 	runtime.TransposeConv(t.conv1T[:], p.conv1W[:], 16, 1, 3, 3, 16, 16)
 	runtime.TransposeConv(t.conv2T[:], p.conv2W[:], 32, 16, 3, 3, 32, 16)
+	runtime.WinogradWeights(&conv2Back, t.conv2TU[:], t.conv2T[:])
 }
 
 // worker holds the buffers of one sample in flight, H×W×C with padding where
@@ -1241,9 +1243,9 @@ func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], c.sums.conv2B[:], w.x2[:], w.back.d3[:], lo, hi)
 }
 
-// conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
+// conv2InputGrad computes the gradient of conv2's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv2Back, s, w.back.d2[:], w.back.d3[:], c.wt.conv2T[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv2Back, s, w.back.d2[:], w.back.d3[:], c.wt.conv2T[:], c.wt.conv2TU[:], nil, lo, hi)
 }
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, output rows [lo, hi).
@@ -1297,7 +1299,7 @@ var backwardPhases = [...]phase{
 	{128, (*worker).fc1InputGrad, "fc1+relu3", false},
 	{2, (*worker).maxpool2InputGrad, "maxpool2", false},
 	{3, (*worker).conv2WeightGrad, "conv2+relu2", true},
-	{4, (*worker).conv2InputGrad, "conv2+relu2", false},
+	{2, (*worker).conv2InputGrad, "conv2+relu2", false},
 	{4, (*worker).maxpool1InputGrad, "maxpool1", false},
 	{3, (*worker).conv1WeightGrad, "conv1+relu1", true},
 	{8, (*worker).conv1InputGrad, "conv1+relu1", false},

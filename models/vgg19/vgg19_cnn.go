@@ -95,6 +95,8 @@ type Model struct {
 
 	wt      *transposed // the transposed conv weights input gradients use
 	wtStale bool        // whether wt lags behind params
+	wu      *winograd   // the Winograd transforms of conv weights forward passes use
+	wuStale bool        // whether wu lags behind params
 
 	workers []*worker
 	pool    *runtime.Pool
@@ -139,7 +141,7 @@ var _ runtime.Network = (*Model)(nil)
 func New(seed uint64) *Model {
 	m := &Model{params: new(params)}
 	m.params.init(seed)
-	m.wtStale = true
+	m.wtStale, m.wuStale = true, true
 	m.phaseChunk = m.runPhaseChunk
 	m.batchChunk = m.runBatchChunk
 	m.reduceChunk = m.runReduceChunk
@@ -185,10 +187,12 @@ func (m *Model) worker(i int) *worker {
 func (m *Model) Forward(x *Input, y *Output) {
 	w := m.worker(0)
 	w.load(x)
+	m.prepareForward()
 	m.single = pass{
 		p:     m.params,
 		seed:  m.seed,
 		train: m.train,
+		wu:    m.wu,
 	}
 	m.run(forwardPhases[:], w, &m.single, true)
 	w.store(y)
@@ -243,7 +247,11 @@ func (m *Model) ProfileN(x, dy []float32, report func(layer string, backward boo
 	copy(in[:], x)
 	w := m.worker(0)
 	w.load(&in)
-	m.single = pass{p: m.params}
+	m.prepareForward()
+	m.single = pass{
+		p:  m.params,
+		wu: m.wu,
+	}
 	timed := func(phases []phase, backward bool) {
 		for i := range phases {
 			start := time.Now()
@@ -261,6 +269,17 @@ func (m *Model) ProfileN(x, dy []float32, report func(layer string, backward boo
 	w.loadGrad(&out)
 	m.single.sums, m.single.wt = m.gradSums(0), m.wt
 	timed(backwardPhases[:], true)
+}
+
+// prepareForward brings the Winograd transforms of conv weights up to date.
+func (m *Model) prepareForward() {
+	if m.wu == nil {
+		m.wu = new(winograd)
+	}
+	if m.wuStale {
+		m.wu.update(m.params)
+		m.wuStale = false
+	}
 }
 
 // prepareBackward brings the transposed conv weights up to date.
@@ -340,6 +359,7 @@ func (m *Model) runBatch(n, kind int) {
 			m.gradSums(i)
 		}
 	}
+	m.prepareForward()
 	if backward {
 		m.prepareBackward()
 	}
@@ -418,6 +438,7 @@ func (m *Model) preparePass(wi int, run bool) *pass {
 		seed:   m.seed,
 		train:  m.train,
 		wt:     m.wt,
+		wu:     m.wu,
 	}
 	if runsBackward(m.kind) {
 		c.sums = m.gradSums(wi)
@@ -476,7 +497,7 @@ func (m *Model) Step(lr, momentum, weightDecay float32) {
 	if m.grads == nil {
 		return
 	}
-	m.wtStale = true
+	m.wtStale, m.wuStale = true, true
 	first := momentum != 0 && m.velocity == nil
 	if first {
 		m.velocity = new(params)
@@ -593,7 +614,7 @@ func (m *Model) SetParams(file string, arrays []*runtime.Array) error {
 	for i, s := range paramSpecs {
 		m.params.fromTorch(i, byName[s.Name].Float32s())
 	}
-	m.wtStale = true
+	m.wtStale, m.wuStale = true, true
 	return nil
 }
 
@@ -1211,42 +1232,113 @@ func (p *params) arrays(suffix string) []*runtime.Array {
 // transposed holds, for each stride-1 conv, the weights of the transposed
 // convolution that computes its input gradient (see runtime.TransposeConv).
 type transposed struct {
-	conv1T  [9216]float32
-	conv2T  [36864]float32
-	conv3T  [73728]float32
-	conv4T  [147456]float32
-	conv5T  [294912]float32
-	conv6T  [589824]float32
-	conv7T  [589824]float32
-	conv8T  [589824]float32
-	conv9T  [1179648]float32
-	conv10T [2359296]float32
-	conv11T [2359296]float32
-	conv12T [2359296]float32
-	conv13T [2359296]float32
-	conv14T [2359296]float32
-	conv15T [2359296]float32
-	conv16T [2359296]float32
+	conv1T   [9216]float32
+	conv1TU  [16384]float32 // Winograd's transform of conv1T
+	conv2T   [36864]float32
+	conv2TU  [65536]float32 // Winograd's transform of conv2T
+	conv3T   [73728]float32
+	conv3TU  [131072]float32 // Winograd's transform of conv3T
+	conv4T   [147456]float32
+	conv4TU  [262144]float32 // Winograd's transform of conv4T
+	conv5T   [294912]float32
+	conv5TU  [524288]float32 // Winograd's transform of conv5T
+	conv6T   [589824]float32
+	conv6TU  [1048576]float32 // Winograd's transform of conv6T
+	conv7T   [589824]float32
+	conv7TU  [1048576]float32 // Winograd's transform of conv7T
+	conv8T   [589824]float32
+	conv8TU  [1048576]float32 // Winograd's transform of conv8T
+	conv9T   [1179648]float32
+	conv9TU  [2097152]float32 // Winograd's transform of conv9T
+	conv10T  [2359296]float32
+	conv10TU [4194304]float32 // Winograd's transform of conv10T
+	conv11T  [2359296]float32
+	conv11TU [4194304]float32 // Winograd's transform of conv11T
+	conv12T  [2359296]float32
+	conv12TU [4194304]float32 // Winograd's transform of conv12T
+	conv13T  [2359296]float32
+	conv13TU [4194304]float32 // Winograd's transform of conv13T
+	conv14T  [2359296]float32
+	conv14TU [4194304]float32 // Winograd's transform of conv14T
+	conv15T  [2359296]float32
+	conv15TU [4194304]float32 // Winograd's transform of conv15T
+	conv16T  [2359296]float32
+	conv16TU [4194304]float32 // Winograd's transform of conv16T
 }
 
 // update recomputes the transposed weights from p.
 func (t *transposed) update(p *params) {
 	runtime.TransposeConv(t.conv1T[:], p.conv1W[:], 64, 3, 3, 3, 32, 16)
+	runtime.WinogradWeights(&conv1Back, t.conv1TU[:], t.conv1T[:])
 	runtime.TransposeConv(t.conv2T[:], p.conv2W[:], 64, 64, 3, 3, 32, 32)
+	runtime.WinogradWeights(&conv2Back, t.conv2TU[:], t.conv2T[:])
 	runtime.TransposeConv(t.conv3T[:], p.conv3W[:], 128, 64, 3, 3, 32, 32)
+	runtime.WinogradWeights(&conv3Back, t.conv3TU[:], t.conv3T[:])
 	runtime.TransposeConv(t.conv4T[:], p.conv4W[:], 128, 128, 3, 3, 32, 32)
+	runtime.WinogradWeights(&conv4Back, t.conv4TU[:], t.conv4T[:])
 	runtime.TransposeConv(t.conv5T[:], p.conv5W[:], 256, 128, 3, 3, 32, 32)
+	runtime.WinogradWeights(&conv5Back, t.conv5TU[:], t.conv5T[:])
 	runtime.TransposeConv(t.conv6T[:], p.conv6W[:], 256, 256, 3, 3, 32, 32)
+	runtime.WinogradWeights(&conv6Back, t.conv6TU[:], t.conv6T[:])
 	runtime.TransposeConv(t.conv7T[:], p.conv7W[:], 256, 256, 3, 3, 32, 32)
+	runtime.WinogradWeights(&conv7Back, t.conv7TU[:], t.conv7T[:])
 	runtime.TransposeConv(t.conv8T[:], p.conv8W[:], 256, 256, 3, 3, 32, 32)
+	runtime.WinogradWeights(&conv8Back, t.conv8TU[:], t.conv8T[:])
 	runtime.TransposeConv(t.conv9T[:], p.conv9W[:], 512, 256, 3, 3, 32, 32)
+	runtime.WinogradWeights(&conv9Back, t.conv9TU[:], t.conv9T[:])
 	runtime.TransposeConv(t.conv10T[:], p.conv10W[:], 512, 512, 3, 3, 32, 32)
+	runtime.WinogradWeights(&conv10Back, t.conv10TU[:], t.conv10T[:])
 	runtime.TransposeConv(t.conv11T[:], p.conv11W[:], 512, 512, 3, 3, 32, 32)
+	runtime.WinogradWeights(&conv11Back, t.conv11TU[:], t.conv11T[:])
 	runtime.TransposeConv(t.conv12T[:], p.conv12W[:], 512, 512, 3, 3, 32, 32)
+	runtime.WinogradWeights(&conv12Back, t.conv12TU[:], t.conv12T[:])
 	runtime.TransposeConv(t.conv13T[:], p.conv13W[:], 512, 512, 3, 3, 32, 32)
+	runtime.WinogradWeights(&conv13Back, t.conv13TU[:], t.conv13T[:])
 	runtime.TransposeConv(t.conv14T[:], p.conv14W[:], 512, 512, 3, 3, 32, 32)
+	runtime.WinogradWeights(&conv14Back, t.conv14TU[:], t.conv14T[:])
 	runtime.TransposeConv(t.conv15T[:], p.conv15W[:], 512, 512, 3, 3, 32, 32)
+	runtime.WinogradWeights(&conv15Back, t.conv15TU[:], t.conv15T[:])
 	runtime.TransposeConv(t.conv16T[:], p.conv16W[:], 512, 512, 3, 3, 32, 32)
+	runtime.WinogradWeights(&conv16Back, t.conv16TU[:], t.conv16T[:])
+}
+
+// winograd holds, for each conv whose forward runs as Winograd's F(2×2, 3×3),
+// its weights transformed (see runtime.WinogradWeights).
+type winograd struct {
+	conv2U  [65536]float32
+	conv3U  [131072]float32
+	conv4U  [262144]float32
+	conv5U  [524288]float32
+	conv6U  [1048576]float32
+	conv7U  [1048576]float32
+	conv8U  [1048576]float32
+	conv9U  [2097152]float32
+	conv10U [4194304]float32
+	conv11U [4194304]float32
+	conv12U [4194304]float32
+	conv13U [4194304]float32
+	conv14U [4194304]float32
+	conv15U [4194304]float32
+	conv16U [4194304]float32
+}
+
+// update recomputes the transformed weights from p.
+func (t *winograd) update(p *params) {
+	runtime.WinogradWeights(&conv2Geom, t.conv2U[:], p.conv2W[:])
+	runtime.WinogradWeights(&conv3Geom, t.conv3U[:], p.conv3W[:])
+	runtime.WinogradWeights(&conv4Geom, t.conv4U[:], p.conv4W[:])
+	runtime.WinogradWeights(&conv5Geom, t.conv5U[:], p.conv5W[:])
+	runtime.WinogradWeights(&conv6Geom, t.conv6U[:], p.conv6W[:])
+	runtime.WinogradWeights(&conv7Geom, t.conv7U[:], p.conv7W[:])
+	runtime.WinogradWeights(&conv8Geom, t.conv8U[:], p.conv8W[:])
+	runtime.WinogradWeights(&conv9Geom, t.conv9U[:], p.conv9W[:])
+	runtime.WinogradWeights(&conv10Geom, t.conv10U[:], p.conv10W[:])
+	runtime.WinogradWeights(&conv11Geom, t.conv11U[:], p.conv11W[:])
+	runtime.WinogradWeights(&conv12Geom, t.conv12U[:], p.conv12W[:])
+	runtime.WinogradWeights(&conv13Geom, t.conv13U[:], p.conv13W[:])
+	runtime.WinogradWeights(&conv14Geom, t.conv14U[:], p.conv14W[:])
+	runtime.WinogradWeights(&conv15Geom, t.conv15U[:], p.conv15W[:])
+	runtime.WinogradWeights(&conv16Geom, t.conv16U[:], p.conv16W[:])
 }
 
 // worker holds the buffers of one sample in flight, H×W×C with padding where
@@ -1337,6 +1429,7 @@ type backBuffers struct {
 type pass struct {
 	p, sums *params
 	wt      *transposed
+	wu      *winograd
 	train   bool
 	seed    uint64
 	sample  int
@@ -2071,9 +2164,9 @@ func (w *worker) conv1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv1Geom, s, w.x1[:], w.x0[:], c.p.conv1W[:], c.p.conv1B[:], lo, hi)
 }
 
-// conv2Forward computes conv 3x3x64 s1 p1 (vgg19.cnn:7:12) followed by relu: 224x224x64 -> 224x224x64, output rows [lo, hi).
+// conv2Forward computes conv 3x3x64 s1 p1 (vgg19.cnn:7:12) followed by relu: 224x224x64 -> 224x224x64, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv2Geom, s, w.x2[:], w.x1[:], c.p.conv2W[:], c.p.conv2B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv2Geom, s, w.x2[:], w.x1[:], c.p.conv2W[:], c.wu.conv2U[:], c.p.conv2B[:], lo, hi)
 }
 
 // maxpool1Forward computes pool max 2x2 s2 (vgg19.cnn:8:1): 224x224x64 -> 112x112x64, output rows [lo, hi).
@@ -2081,14 +2174,14 @@ func (w *worker) maxpool1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolForward(&maxpool1Geom, w.x3[:], w.idxmaxpool1[:], w.x2[:], lo, hi)
 }
 
-// conv3Forward computes conv 3x3x128 s1 p1 (vgg19.cnn:9:12) followed by relu: 112x112x64 -> 112x112x128, output rows [lo, hi).
+// conv3Forward computes conv 3x3x128 s1 p1 (vgg19.cnn:9:12) followed by relu: 112x112x64 -> 112x112x128, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv3Geom, s, w.x4[:], w.x3[:], c.p.conv3W[:], c.p.conv3B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv3Geom, s, w.x4[:], w.x3[:], c.p.conv3W[:], c.wu.conv3U[:], c.p.conv3B[:], lo, hi)
 }
 
-// conv4Forward computes conv 3x3x128 s1 p1 (vgg19.cnn:9:12) followed by relu: 112x112x128 -> 112x112x128, output rows [lo, hi).
+// conv4Forward computes conv 3x3x128 s1 p1 (vgg19.cnn:9:12) followed by relu: 112x112x128 -> 112x112x128, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv4Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv4Geom, s, w.x5[:], w.x4[:], c.p.conv4W[:], c.p.conv4B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv4Geom, s, w.x5[:], w.x4[:], c.p.conv4W[:], c.wu.conv4U[:], c.p.conv4B[:], lo, hi)
 }
 
 // maxpool2Forward computes pool max 2x2 s2 (vgg19.cnn:10:1): 112x112x128 -> 56x56x128, output rows [lo, hi).
@@ -2096,24 +2189,24 @@ func (w *worker) maxpool2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolForward(&maxpool2Geom, w.x6[:], w.idxmaxpool2[:], w.x5[:], lo, hi)
 }
 
-// conv5Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x128 -> 56x56x256, output rows [lo, hi).
+// conv5Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x128 -> 56x56x256, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv5Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv5Geom, s, w.x7[:], w.x6[:], c.p.conv5W[:], c.p.conv5B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv5Geom, s, w.x7[:], w.x6[:], c.p.conv5W[:], c.wu.conv5U[:], c.p.conv5B[:], lo, hi)
 }
 
-// conv6Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256, output rows [lo, hi).
+// conv6Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv6Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv6Geom, s, w.x8[:], w.x7[:], c.p.conv6W[:], c.p.conv6B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv6Geom, s, w.x8[:], w.x7[:], c.p.conv6W[:], c.wu.conv6U[:], c.p.conv6B[:], lo, hi)
 }
 
-// conv7Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256, output rows [lo, hi).
+// conv7Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv7Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv7Geom, s, w.x9[:], w.x8[:], c.p.conv7W[:], c.p.conv7B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv7Geom, s, w.x9[:], w.x8[:], c.p.conv7W[:], c.wu.conv7U[:], c.p.conv7B[:], lo, hi)
 }
 
-// conv8Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256, output rows [lo, hi).
+// conv8Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv8Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv8Geom, s, w.x10[:], w.x9[:], c.p.conv8W[:], c.p.conv8B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv8Geom, s, w.x10[:], w.x9[:], c.p.conv8W[:], c.wu.conv8U[:], c.p.conv8B[:], lo, hi)
 }
 
 // maxpool3Forward computes pool max 2x2 s2 (vgg19.cnn:12:1): 56x56x256 -> 28x28x256, output rows [lo, hi).
@@ -2121,24 +2214,24 @@ func (w *worker) maxpool3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolForward(&maxpool3Geom, w.x11[:], w.idxmaxpool3[:], w.x10[:], lo, hi)
 }
 
-// conv9Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x256 -> 28x28x512, output rows [lo, hi).
+// conv9Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x256 -> 28x28x512, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv9Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv9Geom, s, w.x12[:], w.x11[:], c.p.conv9W[:], c.p.conv9B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv9Geom, s, w.x12[:], w.x11[:], c.p.conv9W[:], c.wu.conv9U[:], c.p.conv9B[:], lo, hi)
 }
 
-// conv10Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512, output rows [lo, hi).
+// conv10Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv10Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv10Geom, s, w.x13[:], w.x12[:], c.p.conv10W[:], c.p.conv10B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv10Geom, s, w.x13[:], w.x12[:], c.p.conv10W[:], c.wu.conv10U[:], c.p.conv10B[:], lo, hi)
 }
 
-// conv11Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512, output rows [lo, hi).
+// conv11Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv11Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv11Geom, s, w.x14[:], w.x13[:], c.p.conv11W[:], c.p.conv11B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv11Geom, s, w.x14[:], w.x13[:], c.p.conv11W[:], c.wu.conv11U[:], c.p.conv11B[:], lo, hi)
 }
 
-// conv12Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512, output rows [lo, hi).
+// conv12Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv12Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv12Geom, s, w.x15[:], w.x14[:], c.p.conv12W[:], c.p.conv12B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv12Geom, s, w.x15[:], w.x14[:], c.p.conv12W[:], c.wu.conv12U[:], c.p.conv12B[:], lo, hi)
 }
 
 // maxpool4Forward computes pool max 2x2 s2 (vgg19.cnn:14:1): 28x28x512 -> 14x14x512, output rows [lo, hi).
@@ -2146,24 +2239,24 @@ func (w *worker) maxpool4Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolForward(&maxpool4Geom, w.x16[:], w.idxmaxpool4[:], w.x15[:], lo, hi)
 }
 
-// conv13Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, output rows [lo, hi).
+// conv13Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv13Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv13Geom, s, w.x17[:], w.x16[:], c.p.conv13W[:], c.p.conv13B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv13Geom, s, w.x17[:], w.x16[:], c.p.conv13W[:], c.wu.conv13U[:], c.p.conv13B[:], lo, hi)
 }
 
-// conv14Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, output rows [lo, hi).
+// conv14Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv14Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv14Geom, s, w.x18[:], w.x17[:], c.p.conv14W[:], c.p.conv14B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv14Geom, s, w.x18[:], w.x17[:], c.p.conv14W[:], c.wu.conv14U[:], c.p.conv14B[:], lo, hi)
 }
 
-// conv15Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, output rows [lo, hi).
+// conv15Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv15Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv15Geom, s, w.x19[:], w.x18[:], c.p.conv15W[:], c.p.conv15B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv15Geom, s, w.x19[:], w.x18[:], c.p.conv15W[:], c.wu.conv15U[:], c.p.conv15B[:], lo, hi)
 }
 
-// conv16Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, output rows [lo, hi).
+// conv16Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv16Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv16Geom, s, w.x20[:], w.x19[:], c.p.conv16W[:], c.p.conv16B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv16Geom, s, w.x20[:], w.x19[:], c.p.conv16W[:], c.wu.conv16U[:], c.p.conv16B[:], lo, hi)
 }
 
 // maxpool5Forward computes pool max 2x2 s2 (vgg19.cnn:16:1): 14x14x512 -> 7x7x512, output rows [lo, hi).
@@ -2374,9 +2467,10 @@ func (w *worker) conv16WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGrad(&conv16Geom, s, c.sums.conv16W[:], c.sums.conv16B[:], w.x19[:], w.back.d20[:], lo, hi)
 }
 
-// conv16InputGrad computes the gradient of conv16's input, rows [lo, hi).
+// conv16InputGrad computes the gradient of conv16's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv16InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv16Back, s, w.back.d19[:], w.back.d20[:], c.wt.conv16T[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv16Back, s, w.back.d19[:], w.back.d20[:], c.wt.conv16T[:], c.wt.conv16TU[:], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // tile rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x19[y*8192+8704:][:7168:7168]
 		d := w.back.d19[y*8192+8704:][:7168:7168]
@@ -2389,9 +2483,10 @@ func (w *worker) conv15WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGrad(&conv15Geom, s, c.sums.conv15W[:], c.sums.conv15B[:], w.x18[:], w.back.d19[:], lo, hi)
 }
 
-// conv15InputGrad computes the gradient of conv15's input, rows [lo, hi).
+// conv15InputGrad computes the gradient of conv15's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv15InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv15Back, s, w.back.d18[:], w.back.d19[:], c.wt.conv15T[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv15Back, s, w.back.d18[:], w.back.d19[:], c.wt.conv15T[:], c.wt.conv15TU[:], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // tile rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x18[y*8192+8704:][:7168:7168]
 		d := w.back.d18[y*8192+8704:][:7168:7168]
@@ -2404,9 +2499,10 @@ func (w *worker) conv14WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGrad(&conv14Geom, s, c.sums.conv14W[:], c.sums.conv14B[:], w.x17[:], w.back.d18[:], lo, hi)
 }
 
-// conv14InputGrad computes the gradient of conv14's input, rows [lo, hi).
+// conv14InputGrad computes the gradient of conv14's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv14InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv14Back, s, w.back.d17[:], w.back.d18[:], c.wt.conv14T[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv14Back, s, w.back.d17[:], w.back.d18[:], c.wt.conv14T[:], c.wt.conv14TU[:], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // tile rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x17[y*8192+8704:][:7168:7168]
 		d := w.back.d17[y*8192+8704:][:7168:7168]
@@ -2419,9 +2515,9 @@ func (w *worker) conv13WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGrad(&conv13Geom, s, c.sums.conv13W[:], c.sums.conv13B[:], w.x16[:], w.back.d17[:], lo, hi)
 }
 
-// conv13InputGrad computes the gradient of conv13's input, rows [lo, hi).
+// conv13InputGrad computes the gradient of conv13's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv13InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv13Back, s, w.back.d16[:], w.back.d17[:], c.wt.conv13T[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv13Back, s, w.back.d16[:], w.back.d17[:], c.wt.conv13T[:], c.wt.conv13TU[:], nil, lo, hi)
 }
 
 // maxpool4InputGrad computes the gradient of maxpool4's input, output rows [lo, hi).
@@ -2434,9 +2530,10 @@ func (w *worker) conv12WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGrad(&conv12Geom, s, c.sums.conv12W[:], c.sums.conv12B[:], w.x14[:], w.back.d15[:], lo, hi)
 }
 
-// conv12InputGrad computes the gradient of conv12's input, rows [lo, hi).
+// conv12InputGrad computes the gradient of conv12's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv12InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv12Back, s, w.back.d14[:], w.back.d15[:], c.wt.conv12T[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv12Back, s, w.back.d14[:], w.back.d15[:], c.wt.conv12T[:], c.wt.conv12TU[:], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // tile rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x14[y*15360+15872:][:14336:14336]
 		d := w.back.d14[y*15360+15872:][:14336:14336]
@@ -2449,9 +2546,10 @@ func (w *worker) conv11WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGrad(&conv11Geom, s, c.sums.conv11W[:], c.sums.conv11B[:], w.x13[:], w.back.d14[:], lo, hi)
 }
 
-// conv11InputGrad computes the gradient of conv11's input, rows [lo, hi).
+// conv11InputGrad computes the gradient of conv11's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv11InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv11Back, s, w.back.d13[:], w.back.d14[:], c.wt.conv11T[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv11Back, s, w.back.d13[:], w.back.d14[:], c.wt.conv11T[:], c.wt.conv11TU[:], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // tile rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x13[y*15360+15872:][:14336:14336]
 		d := w.back.d13[y*15360+15872:][:14336:14336]
@@ -2464,9 +2562,10 @@ func (w *worker) conv10WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGrad(&conv10Geom, s, c.sums.conv10W[:], c.sums.conv10B[:], w.x12[:], w.back.d13[:], lo, hi)
 }
 
-// conv10InputGrad computes the gradient of conv10's input, rows [lo, hi).
+// conv10InputGrad computes the gradient of conv10's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv10InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv10Back, s, w.back.d12[:], w.back.d13[:], c.wt.conv10T[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv10Back, s, w.back.d12[:], w.back.d13[:], c.wt.conv10T[:], c.wt.conv10TU[:], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // tile rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x12[y*15360+15872:][:14336:14336]
 		d := w.back.d12[y*15360+15872:][:14336:14336]
@@ -2479,9 +2578,9 @@ func (w *worker) conv9WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGrad(&conv9Geom, s, c.sums.conv9W[:], c.sums.conv9B[:], w.x11[:], w.back.d12[:], lo, hi)
 }
 
-// conv9InputGrad computes the gradient of conv9's input, rows [lo, hi).
+// conv9InputGrad computes the gradient of conv9's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv9InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv9Back, s, w.back.d11[:], w.back.d12[:], c.wt.conv9T[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv9Back, s, w.back.d11[:], w.back.d12[:], c.wt.conv9T[:], c.wt.conv9TU[:], nil, lo, hi)
 }
 
 // maxpool3InputGrad computes the gradient of maxpool3's input, output rows [lo, hi).
@@ -2494,9 +2593,10 @@ func (w *worker) conv8WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGrad(&conv8Geom, s, c.sums.conv8W[:], c.sums.conv8B[:], w.x9[:], w.back.d10[:], lo, hi)
 }
 
-// conv8InputGrad computes the gradient of conv8's input, rows [lo, hi).
+// conv8InputGrad computes the gradient of conv8's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv8InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv8Back, s, w.back.d9[:], w.back.d10[:], c.wt.conv8T[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv8Back, s, w.back.d9[:], w.back.d10[:], c.wt.conv8T[:], c.wt.conv8TU[:], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // tile rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x9[y*14848+15104:][:14336:14336]
 		d := w.back.d9[y*14848+15104:][:14336:14336]
@@ -2509,9 +2609,10 @@ func (w *worker) conv7WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGrad(&conv7Geom, s, c.sums.conv7W[:], c.sums.conv7B[:], w.x8[:], w.back.d9[:], lo, hi)
 }
 
-// conv7InputGrad computes the gradient of conv7's input, rows [lo, hi).
+// conv7InputGrad computes the gradient of conv7's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv7InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv7Back, s, w.back.d8[:], w.back.d9[:], c.wt.conv7T[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv7Back, s, w.back.d8[:], w.back.d9[:], c.wt.conv7T[:], c.wt.conv7TU[:], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // tile rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x8[y*14848+15104:][:14336:14336]
 		d := w.back.d8[y*14848+15104:][:14336:14336]
@@ -2524,9 +2625,10 @@ func (w *worker) conv6WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGrad(&conv6Geom, s, c.sums.conv6W[:], c.sums.conv6B[:], w.x7[:], w.back.d8[:], lo, hi)
 }
 
-// conv6InputGrad computes the gradient of conv6's input, rows [lo, hi).
+// conv6InputGrad computes the gradient of conv6's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv6InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv6Back, s, w.back.d7[:], w.back.d8[:], c.wt.conv6T[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv6Back, s, w.back.d7[:], w.back.d8[:], c.wt.conv6T[:], c.wt.conv6TU[:], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // tile rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x7[y*14848+15104:][:14336:14336]
 		d := w.back.d7[y*14848+15104:][:14336:14336]
@@ -2539,9 +2641,9 @@ func (w *worker) conv5WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGrad(&conv5Geom, s, c.sums.conv5W[:], c.sums.conv5B[:], w.x6[:], w.back.d7[:], lo, hi)
 }
 
-// conv5InputGrad computes the gradient of conv5's input, rows [lo, hi).
+// conv5InputGrad computes the gradient of conv5's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv5Back, s, w.back.d6[:], w.back.d7[:], c.wt.conv5T[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv5Back, s, w.back.d6[:], w.back.d7[:], c.wt.conv5T[:], c.wt.conv5TU[:], nil, lo, hi)
 }
 
 // maxpool2InputGrad computes the gradient of maxpool2's input, output rows [lo, hi).
@@ -2554,9 +2656,10 @@ func (w *worker) conv4WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGrad(&conv4Geom, s, c.sums.conv4W[:], c.sums.conv4B[:], w.x4[:], w.back.d5[:], lo, hi)
 }
 
-// conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
+// conv4InputGrad computes the gradient of conv4's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv4Back, s, w.back.d4[:], w.back.d5[:], c.wt.conv4T[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv4Back, s, w.back.d4[:], w.back.d5[:], c.wt.conv4T[:], c.wt.conv4TU[:], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // tile rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x4[y*14592+14720:][:14336:14336]
 		d := w.back.d4[y*14592+14720:][:14336:14336]
@@ -2569,9 +2672,9 @@ func (w *worker) conv3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGrad(&conv3Geom, s, c.sums.conv3W[:], c.sums.conv3B[:], w.x3[:], w.back.d4[:], lo, hi)
 }
 
-// conv3InputGrad computes the gradient of conv3's input, rows [lo, hi).
+// conv3InputGrad computes the gradient of conv3's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv3Back, s, w.back.d3[:], w.back.d4[:], c.wt.conv3T[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv3Back, s, w.back.d3[:], w.back.d4[:], c.wt.conv3T[:], c.wt.conv3TU[:], nil, lo, hi)
 }
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, output rows [lo, hi).
@@ -2584,9 +2687,10 @@ func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], c.sums.conv2B[:], w.x1[:], w.back.d2[:], lo, hi)
 }
 
-// conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
+// conv2InputGrad computes the gradient of conv2's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv2Back, s, w.back.d1[:], w.back.d2[:], c.wt.conv2T[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv2Back, s, w.back.d1[:], w.back.d2[:], c.wt.conv2T[:], c.wt.conv2TU[:], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // tile rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x1[y*14464+14528:][:14336:14336]
 		d := w.back.d1[y*14464+14528:][:14336:14336]
@@ -2599,12 +2703,12 @@ func (w *worker) conv1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], c.sums.conv1B[:], w.x0[:], w.back.d1[:], lo, hi)
 }
 
-// conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
+// conv1InputGrad computes the gradient of conv1's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	if !c.needDx {
 		return
 	}
-	runtime.ConvForward(&conv1Back, s, w.back.d0[:], w.back.d1[:], c.wt.conv1T[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv1Back, s, w.back.d0[:], w.back.d1[:], c.wt.conv1T[:], c.wt.conv1TU[:], nil, lo, hi)
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
@@ -2622,25 +2726,25 @@ type phase struct {
 // forwardPhases runs the network forward.
 var forwardPhases = [...]phase{
 	{224, (*worker).conv1Forward, "conv1+relu1", false},
-	{224, (*worker).conv2Forward, "conv2+relu2", false},
+	{112, (*worker).conv2Forward, "conv2+relu2", false},
 	{112, (*worker).maxpool1Forward, "maxpool1", false},
-	{112, (*worker).conv3Forward, "conv3+relu3", false},
-	{112, (*worker).conv4Forward, "conv4+relu4", false},
+	{56, (*worker).conv3Forward, "conv3+relu3", false},
+	{56, (*worker).conv4Forward, "conv4+relu4", false},
 	{56, (*worker).maxpool2Forward, "maxpool2", false},
-	{56, (*worker).conv5Forward, "conv5+relu5", false},
-	{56, (*worker).conv6Forward, "conv6+relu6", false},
-	{56, (*worker).conv7Forward, "conv7+relu7", false},
-	{56, (*worker).conv8Forward, "conv8+relu8", false},
+	{28, (*worker).conv5Forward, "conv5+relu5", false},
+	{28, (*worker).conv6Forward, "conv6+relu6", false},
+	{28, (*worker).conv7Forward, "conv7+relu7", false},
+	{28, (*worker).conv8Forward, "conv8+relu8", false},
 	{28, (*worker).maxpool3Forward, "maxpool3", false},
-	{28, (*worker).conv9Forward, "conv9+relu9", false},
-	{28, (*worker).conv10Forward, "conv10+relu10", false},
-	{28, (*worker).conv11Forward, "conv11+relu11", false},
-	{28, (*worker).conv12Forward, "conv12+relu12", false},
+	{14, (*worker).conv9Forward, "conv9+relu9", false},
+	{14, (*worker).conv10Forward, "conv10+relu10", false},
+	{14, (*worker).conv11Forward, "conv11+relu11", false},
+	{14, (*worker).conv12Forward, "conv12+relu12", false},
 	{14, (*worker).maxpool4Forward, "maxpool4", false},
-	{14, (*worker).conv13Forward, "conv13+relu13", false},
-	{14, (*worker).conv14Forward, "conv14+relu14", false},
-	{14, (*worker).conv15Forward, "conv15+relu15", false},
-	{14, (*worker).conv16Forward, "conv16+relu16", false},
+	{7, (*worker).conv13Forward, "conv13+relu13", false},
+	{7, (*worker).conv14Forward, "conv14+relu14", false},
+	{7, (*worker).conv15Forward, "conv15+relu15", false},
+	{7, (*worker).conv16Forward, "conv16+relu16", false},
 	{7, (*worker).maxpool5Forward, "maxpool5", false},
 	{4096, (*worker).fc1Forward, "fc1+relu17", false},
 	{1, (*worker).dropout1Forward, "dropout1", false},
@@ -2665,41 +2769,41 @@ var backwardPhases = [...]phase{
 	{25088, (*worker).fc1InputGrad, "fc1+relu17", false},
 	{7, (*worker).maxpool5InputGrad, "maxpool5", false},
 	{48, (*worker).conv16WeightGrad, "conv16+relu16", true},
-	{14, (*worker).conv16InputGrad, "conv16+relu16", false},
+	{7, (*worker).conv16InputGrad, "conv16+relu16", false},
 	{48, (*worker).conv15WeightGrad, "conv15+relu15", true},
-	{14, (*worker).conv15InputGrad, "conv15+relu15", false},
+	{7, (*worker).conv15InputGrad, "conv15+relu15", false},
 	{48, (*worker).conv14WeightGrad, "conv14+relu14", true},
-	{14, (*worker).conv14InputGrad, "conv14+relu14", false},
+	{7, (*worker).conv14InputGrad, "conv14+relu14", false},
 	{48, (*worker).conv13WeightGrad, "conv13+relu13", true},
-	{14, (*worker).conv13InputGrad, "conv13+relu13", false},
+	{7, (*worker).conv13InputGrad, "conv13+relu13", false},
 	{14, (*worker).maxpool4InputGrad, "maxpool4", false},
 	{48, (*worker).conv12WeightGrad, "conv12+relu12", true},
-	{28, (*worker).conv12InputGrad, "conv12+relu12", false},
+	{14, (*worker).conv12InputGrad, "conv12+relu12", false},
 	{48, (*worker).conv11WeightGrad, "conv11+relu11", true},
-	{28, (*worker).conv11InputGrad, "conv11+relu11", false},
+	{14, (*worker).conv11InputGrad, "conv11+relu11", false},
 	{48, (*worker).conv10WeightGrad, "conv10+relu10", true},
-	{28, (*worker).conv10InputGrad, "conv10+relu10", false},
+	{14, (*worker).conv10InputGrad, "conv10+relu10", false},
 	{48, (*worker).conv9WeightGrad, "conv9+relu9", true},
-	{28, (*worker).conv9InputGrad, "conv9+relu9", false},
+	{14, (*worker).conv9InputGrad, "conv9+relu9", false},
 	{28, (*worker).maxpool3InputGrad, "maxpool3", false},
 	{24, (*worker).conv8WeightGrad, "conv8+relu8", true},
-	{56, (*worker).conv8InputGrad, "conv8+relu8", false},
+	{28, (*worker).conv8InputGrad, "conv8+relu8", false},
 	{24, (*worker).conv7WeightGrad, "conv7+relu7", true},
-	{56, (*worker).conv7InputGrad, "conv7+relu7", false},
+	{28, (*worker).conv7InputGrad, "conv7+relu7", false},
 	{24, (*worker).conv6WeightGrad, "conv6+relu6", true},
-	{56, (*worker).conv6InputGrad, "conv6+relu6", false},
+	{28, (*worker).conv6InputGrad, "conv6+relu6", false},
 	{24, (*worker).conv5WeightGrad, "conv5+relu5", true},
-	{56, (*worker).conv5InputGrad, "conv5+relu5", false},
+	{28, (*worker).conv5InputGrad, "conv5+relu5", false},
 	{56, (*worker).maxpool2InputGrad, "maxpool2", false},
 	{12, (*worker).conv4WeightGrad, "conv4+relu4", true},
-	{112, (*worker).conv4InputGrad, "conv4+relu4", false},
+	{56, (*worker).conv4InputGrad, "conv4+relu4", false},
 	{12, (*worker).conv3WeightGrad, "conv3+relu3", true},
-	{112, (*worker).conv3InputGrad, "conv3+relu3", false},
+	{56, (*worker).conv3InputGrad, "conv3+relu3", false},
 	{112, (*worker).maxpool1InputGrad, "maxpool1", false},
 	{6, (*worker).conv2WeightGrad, "conv2+relu2", true},
-	{224, (*worker).conv2InputGrad, "conv2+relu2", false},
+	{112, (*worker).conv2InputGrad, "conv2+relu2", false},
 	{6, (*worker).conv1WeightGrad, "conv1+relu1", true},
-	{224, (*worker).conv1InputGrad, "conv1+relu1", false},
+	{112, (*worker).conv1InputGrad, "conv1+relu1", false},
 }
 
 // backwardStart[i] is the index in backwardPhases of the first phase of layer
