@@ -29,8 +29,9 @@ var portableKernels = kernelSet{
 			}
 		}
 	},
-	winoIn:  winoInPortable,
-	winoOut: winoOutPortable,
+	winograd: true,
+	winoIn:   winoInPortable,
+	winoOut:  winoOutPortable,
 }
 
 var sgemm gonumblas.Implementation
