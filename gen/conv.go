@@ -77,7 +77,11 @@ func convForward(g *jen.Group, s *step) {
 
 // convWeightGrad emits the weight- and bias-gradient phase.
 func convWeightGrad(g *jen.Group, s *step) {
-	g.Add(rt("ConvWeightGrad")).Call(jen.Op("&").Id(geomName(s)), jen.Id("s"),
+	kernel := "ConvWeightGrad"
+	if s.Wino {
+		kernel = "ConvWeightGradWinograd"
+	}
+	g.Add(rt(kernel)).Call(jen.Op("&").Id(geomName(s)), jen.Id("s"),
 		all(sumOf(weights(s))), all(sumOf(bias(s))), all(buf(s.In)), all(grad(s.Out)), jen.Id("lo"), jen.Id("hi"))
 }
 

@@ -70,8 +70,9 @@ type step struct {
 	KB, KBT    int
 	Transposed bool
 	// Wino says the conv's forward runs as Winograd's F(2×2, 3×3)
-	// (runtime.ConvForwardWinograd) by tile rows of two output rows;
-	// WinoT says the same of its transposed convolution.
+	// (runtime.ConvForwardWinograd) by tile rows of two output rows, and
+	// its weight gradient too, by weight blocks; WinoT says its transposed
+	// convolution runs so.
 	Wino, WinoT bool
 	// ActGradInNext says the next step's input-gradient phase applies
 	// Act's derivative as it writes the gradient of this step's output (a

@@ -81,9 +81,13 @@ func (g *generator) backwardPhases(s *step) []phase {
 		if s.WinoT {
 			inRows, what = s.In.G.H/2, "as Winograd's F(2×2, 3×3), tile rows (two rows each)"
 		}
+		units, unitsDoc := l.FH*((l.K+s.KB-1)/s.KB), "units (filter rows of weight blocks)"
+		if s.Wino {
+			units, unitsDoc = (l.K+s.KB-1)/s.KB, "as Winograd's F(2×2, 3×3), weight blocks"
+		}
 		ps = append(ps,
-			phase{s.Name() + "WeightGrad", l.FH * ((l.K + s.KB - 1) / s.KB),
-				fmt.Sprintf("%sWeightGrad adds to the weight and bias gradients of %s, units (filter rows of weight blocks) [lo, hi).", s.Name(), s.Name()),
+			phase{s.Name() + "WeightGrad", units,
+				fmt.Sprintf("%sWeightGrad adds to the weight and bias gradients of %s, %s [lo, hi).", s.Name(), s.Name(), unitsDoc),
 				func(b *jen.Group) { convWeightGrad(b, s) }, true},
 			inGrad(inRows, what, func(b *jen.Group) { convInputGrad(b, s) }))
 	case compiler.FC:

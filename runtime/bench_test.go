@@ -53,6 +53,13 @@ func BenchmarkConv(b *testing.B) {
 				}
 				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})
+			b.Run(name+"/winogradgrad", func(b *testing.B) {
+				dw, db := make([]float32, g.WeightLen()), make([]float32, cc.k)
+				for b.Loop() {
+					ConvWeightGradWinograd(g, &s, dw, db, in, dout, 0, g.Blocks())
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
 		}
 		b.Run(name+"/weightgrad", func(b *testing.B) {
 			dw, db := make([]float32, g.WeightLen()), make([]float32, cc.k)

@@ -27,6 +27,9 @@ type kernelSet struct {
 	winograd bool
 	winoIn   func(g *ConvGeom, v, in []float32, first, n, stride int)
 	winoOut  func(g *ConvGeom, out, m, bias []float32, first, n, stride int)
+	// winoGradOut and winoGradW are the transforms of the weight gradient.
+	winoGradOut func(g *ConvGeom, z, dout []float32, first, n, stride int)
+	winoGradW   func(g *ConvGeom, dw, du []float32, b0, b1 int)
 }
 
 // kernels is the implementation in use, chosen at init (not in its
@@ -85,6 +88,7 @@ type Scratch struct {
 	bias16, out16 [16]float32
 	winoBuf       []float32 // ConvForwardWinograd's transformed tiles
 	winoGeom      ConvGeom  // and its products, described as a layer
+	winoDU        []float32 // ConvWeightGradWinograd's transformed gradient
 }
 
 func (s *Scratch) get(n int) []float32 {

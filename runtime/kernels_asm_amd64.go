@@ -24,6 +24,8 @@ var asmKernels = kernelSet{
 	addRows:        portableKernels.addRows,
 	winoIn:         winoInPortable,
 	winoOut:        winoOutPortable,
+	winoGradOut:    winoGradOutPortable,
+	winoGradW:      winoGradWPortable,
 }
 
 func init() {

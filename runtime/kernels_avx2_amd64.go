@@ -23,6 +23,8 @@ var avx2Kernels = kernelSet{
 	addRows:        addRowsAVX2,
 	winoIn:         winoInPortable,
 	winoOut:        winoOutPortable,
+	winoGradOut:    winoGradOutPortable,
+	winoGradW:      winoGradWPortable,
 }
 
 func init() {

@@ -26,6 +26,8 @@ var avx512Kernels = kernelSet{
 	winograd:       true,
 	winoIn:         winoInAVX512,
 	winoOut:        winoOutAVX512,
+	winoGradOut:    winoGradOutAVX512,
+	winoGradW:      winoGradWAVX512,
 }
 
 func init() {
@@ -695,4 +697,88 @@ func winoOutRow(s [4]f16, b f16, y unsafe.Pointer, px uintptr, relu bool) {
 	}
 	st16(y0, y)
 	st16(y1, unsafe.Add(y, px))
+}
+
+// winoGradWAVX512 is winoGradWPortable 16 values at a time (blocks hold
+// C·KB values, a multiple of 16, contiguous in dU and in each filter
+// position of dw): for each row i of Gᵀ dU it loads the rows of dU that row
+// combines, then adds the row times G to dw.
+func winoGradWAVX512(g *ConvGeom, dw, du []float32, b0, b1 int) {
+	us, ckb := g.winoStride(), g.C*g.KB
+	if b0 >= b1 {
+		return
+	}
+	_ = du[15*us+b1*ckb-1]
+	_ = dw[(b1*3)*3*ckb-1]
+	st, row := uintptr(us*4), uintptr(ckb*4)
+	half := archsimd.BroadcastFloat32x16(0.5)
+	for b := b0; b < b1; b++ {
+		for ck := 0; ck < ckb; ck += 16 {
+			u := at(du, b*ckb+ck)
+			w := at(dw, b*9*ckb+ck)
+			// Gᵀ's rows: u0 + ½(u1+u2), ½(u1-u2), ½(u1+u2) + u3.
+			var h0, h1, h2 [4]f16
+			for j := range 4 {
+				c := unsafe.Add(u, uintptr(j)*st)
+				u0, u1 := ld16(c), ld16(unsafe.Add(c, 4*st))
+				u2, u3 := ld16(unsafe.Add(c, 8*st)), ld16(unsafe.Add(c, 12*st))
+				m := u1.Add(u2).Mul(half)
+				h0[j], h1[j], h2[j] = u0.Add(m), u1.Sub(u2).Mul(half), m.Add(u3)
+			}
+			winoGradWRow(h0, half, w, row)
+			winoGradWRow(h1, half, unsafe.Add(w, 3*row), row)
+			winoGradWRow(h2, half, unsafe.Add(w, 6*row), row)
+		}
+	}
+}
+
+// winoGradWRow adds a row h of Gᵀ dU times G to the three filter positions
+// of a filter row, row bytes apart at w.
+func winoGradWRow(h [4]f16, half f16, w unsafe.Pointer, row uintptr) {
+	m := h[1].Add(h[2]).Mul(half)
+	w1, w2 := unsafe.Add(w, row), unsafe.Add(w, 2*row)
+	st16(ld16(w).Add(h[0].Add(m)), w)
+	st16(ld16(w1).Add(h[1].Sub(h[2]).Mul(half)), w1)
+	st16(ld16(w2).Add(m.Add(h[3])), w2)
+}
+
+// winoGradOutAVX512 is winoGradOutPortable 16 channels at a time.
+func winoGradOutAVX512(g *ConvGeom, z, dout []float32, first, n, stride int) {
+	tw, K := g.OW/2, g.K
+	k16 := K &^ 15
+	if k16 < K {
+		winoGradOutPortable(g, z, dout, first, n, stride) // the channel tail below
+	}
+	if k16 == 0 {
+		return
+	}
+	_ = z[15*stride+n*K-1]
+	t := first + n - 1
+	_ = dout[g.DOutOff+(2*(t/tw)+1)*g.DOutRow+(2*(t%tw)+2)*K-1]
+	st, row, px := uintptr(stride*4), uintptr(g.DOutRow*4), uintptr(K*4)
+	for i := range n {
+		t := first + i
+		p := at(dout, g.DOutOff+2*(t/tw)*g.DOutRow+2*(t%tw)*K)
+		o := at(z, i*K)
+		for k := 0; k < k16; k += 16 {
+			q := unsafe.Add(p, k*4)
+			a, b := ld16(q), ld16(unsafe.Add(q, px))
+			c, d := ld16(unsafe.Add(q, row)), ld16(unsafe.Add(q, row+px))
+			w := unsafe.Add(o, k*4)
+			var zero f16
+			winoGradOutRow(a, b, w, st)
+			winoGradOutRow(a.Add(c), b.Add(d), unsafe.Add(w, 4*st), st)
+			winoGradOutRow(a.Sub(c), b.Sub(d), unsafe.Add(w, 8*st), st)
+			winoGradOutRow(zero.Sub(c), zero.Sub(d), unsafe.Add(w, 12*st), st)
+		}
+	}
+}
+
+// winoGradOutRow stores a row (p, q) of A dY times Aᵀ: p, p+q, p-q, -q.
+func winoGradOutRow(p, q f16, w unsafe.Pointer, st uintptr) {
+	var zero f16
+	st16(p, w)
+	st16(p.Add(q), unsafe.Add(w, st))
+	st16(p.Sub(q), unsafe.Add(w, 2*st))
+	st16(zero.Sub(q), unsafe.Add(w, 3*st))
 }

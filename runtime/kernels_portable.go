@@ -29,9 +29,11 @@ var portableKernels = kernelSet{
 			}
 		}
 	},
-	winograd: true,
-	winoIn:   winoInPortable,
-	winoOut:  winoOutPortable,
+	winograd:    true,
+	winoIn:      winoInPortable,
+	winoOut:     winoOutPortable,
+	winoGradOut: winoGradOutPortable,
+	winoGradW:   winoGradWPortable,
 }
 
 var sgemm gonumblas.Implementation

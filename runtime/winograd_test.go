@@ -65,3 +65,43 @@ func TestConvForwardWinograd(t *testing.T) {
 		}
 	})
 }
+
+func TestConvWeightGradWinograd(t *testing.T) {
+	withWinograd(t, func(t *testing.T) {
+		for n, cc := range winoCases {
+			r := NewRand(uint64(n + 200))
+			x := randSlice(r, cc.h*cc.w*cc.c)
+			oh, ow := cc.out()
+			dy := randSlice(r, oh*ow*cc.k)
+			g := cc.geom()
+			// The gradients add to what the sums hold already.
+			dw0, db0 := randSlice(r, cc.k*cc.c*cc.fh*cc.fw), randSlice(r, cc.k)
+			want := naiveWeightGrad(cc, x, dy)
+			for i := range want {
+				want[i] += dw0[i]
+			}
+			wantB := append([]float32(nil), db0...)
+			for i, v := range dy {
+				wantB[i%cc.k] += v
+			}
+			in := pad(x, cc.h, cc.w, cc.c, cc.ph, cc.pw)
+			dout := pad(dy, oh, ow, cc.k, cc.gph, cc.gpw)
+			dw := make([]float32, g.WeightLen())
+			PackConv(dw, dw0, cc.k, cc.c, cc.fh, cc.fw, cc.kb, false)
+			db := append([]float32(nil), db0...)
+			var s Scratch
+			// Two calls over different blocks, as two workers would.
+			half := g.Blocks() / 2
+			ConvWeightGradWinograd(g, &s, dw, db, in, dout, 0, half)
+			ConvWeightGradWinograd(g, &s, dw, db, in, dout, half, g.Blocks())
+			got := make([]float32, len(want))
+			PackConv(dw, got, cc.k, cc.c, cc.fh, cc.fw, cc.kb, true)
+			if d, s := maxDiff(got, want); d > 1e-5*s {
+				t.Errorf("case %d %+v: max |diff| %g (scale %g)", n, cc, d, s)
+			}
+			if d, s := maxDiff(db, wantB); d > 1e-5*s {
+				t.Errorf("case %d %+v: bias gradient: max |diff| %g", n, cc, d)
+			}
+		}
+	})
+}

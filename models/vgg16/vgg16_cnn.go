@@ -2258,9 +2258,9 @@ func (w *worker) maxpool5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolBackwardRows(&maxpool5Geom, w.back.d17[:], w.back.d18[:], w.x18[:], w.idxmaxpool5[:], lo, hi)
 }
 
-// conv13WeightGrad adds to the weight and bias gradients of conv13, units (filter rows of weight blocks) [lo, hi).
+// conv13WeightGrad adds to the weight and bias gradients of conv13, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv13WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv13Geom, s, c.sums.conv13W[:], c.sums.conv13B[:], w.x16[:], w.back.d17[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv13Geom, s, c.sums.conv13W[:], c.sums.conv13B[:], w.x16[:], w.back.d17[:], lo, hi)
 }
 
 // conv13InputGrad computes the gradient of conv13's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2274,9 +2274,9 @@ func (w *worker) conv13InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv12WeightGrad adds to the weight and bias gradients of conv12, units (filter rows of weight blocks) [lo, hi).
+// conv12WeightGrad adds to the weight and bias gradients of conv12, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv12WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv12Geom, s, c.sums.conv12W[:], c.sums.conv12B[:], w.x15[:], w.back.d16[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv12Geom, s, c.sums.conv12W[:], c.sums.conv12B[:], w.x15[:], w.back.d16[:], lo, hi)
 }
 
 // conv12InputGrad computes the gradient of conv12's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2290,9 +2290,9 @@ func (w *worker) conv12InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv11WeightGrad adds to the weight and bias gradients of conv11, units (filter rows of weight blocks) [lo, hi).
+// conv11WeightGrad adds to the weight and bias gradients of conv11, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv11WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv11Geom, s, c.sums.conv11W[:], c.sums.conv11B[:], w.x14[:], w.back.d15[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv11Geom, s, c.sums.conv11W[:], c.sums.conv11B[:], w.x14[:], w.back.d15[:], lo, hi)
 }
 
 // conv11InputGrad computes the gradient of conv11's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2305,9 +2305,9 @@ func (w *worker) maxpool4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolBackwardRows(&maxpool4Geom, w.back.d13[:], w.back.d14[:], w.x14[:], w.idxmaxpool4[:], lo, hi)
 }
 
-// conv10WeightGrad adds to the weight and bias gradients of conv10, units (filter rows of weight blocks) [lo, hi).
+// conv10WeightGrad adds to the weight and bias gradients of conv10, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv10WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv10Geom, s, c.sums.conv10W[:], c.sums.conv10B[:], w.x12[:], w.back.d13[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv10Geom, s, c.sums.conv10W[:], c.sums.conv10B[:], w.x12[:], w.back.d13[:], lo, hi)
 }
 
 // conv10InputGrad computes the gradient of conv10's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2321,9 +2321,9 @@ func (w *worker) conv10InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv9WeightGrad adds to the weight and bias gradients of conv9, units (filter rows of weight blocks) [lo, hi).
+// conv9WeightGrad adds to the weight and bias gradients of conv9, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv9WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv9Geom, s, c.sums.conv9W[:], c.sums.conv9B[:], w.x11[:], w.back.d12[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv9Geom, s, c.sums.conv9W[:], c.sums.conv9B[:], w.x11[:], w.back.d12[:], lo, hi)
 }
 
 // conv9InputGrad computes the gradient of conv9's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2337,9 +2337,9 @@ func (w *worker) conv9InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv8WeightGrad adds to the weight and bias gradients of conv8, units (filter rows of weight blocks) [lo, hi).
+// conv8WeightGrad adds to the weight and bias gradients of conv8, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv8WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv8Geom, s, c.sums.conv8W[:], c.sums.conv8B[:], w.x10[:], w.back.d11[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv8Geom, s, c.sums.conv8W[:], c.sums.conv8B[:], w.x10[:], w.back.d11[:], lo, hi)
 }
 
 // conv8InputGrad computes the gradient of conv8's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2352,9 +2352,9 @@ func (w *worker) maxpool3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolBackwardRows(&maxpool3Geom, w.back.d9[:], w.back.d10[:], w.x10[:], w.idxmaxpool3[:], lo, hi)
 }
 
-// conv7WeightGrad adds to the weight and bias gradients of conv7, units (filter rows of weight blocks) [lo, hi).
+// conv7WeightGrad adds to the weight and bias gradients of conv7, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv7WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv7Geom, s, c.sums.conv7W[:], c.sums.conv7B[:], w.x8[:], w.back.d9[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv7Geom, s, c.sums.conv7W[:], c.sums.conv7B[:], w.x8[:], w.back.d9[:], lo, hi)
 }
 
 // conv7InputGrad computes the gradient of conv7's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2368,9 +2368,9 @@ func (w *worker) conv7InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv6WeightGrad adds to the weight and bias gradients of conv6, units (filter rows of weight blocks) [lo, hi).
+// conv6WeightGrad adds to the weight and bias gradients of conv6, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv6WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv6Geom, s, c.sums.conv6W[:], c.sums.conv6B[:], w.x7[:], w.back.d8[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv6Geom, s, c.sums.conv6W[:], c.sums.conv6B[:], w.x7[:], w.back.d8[:], lo, hi)
 }
 
 // conv6InputGrad computes the gradient of conv6's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2384,9 +2384,9 @@ func (w *worker) conv6InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv5WeightGrad adds to the weight and bias gradients of conv5, units (filter rows of weight blocks) [lo, hi).
+// conv5WeightGrad adds to the weight and bias gradients of conv5, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv5WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv5Geom, s, c.sums.conv5W[:], c.sums.conv5B[:], w.x6[:], w.back.d7[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv5Geom, s, c.sums.conv5W[:], c.sums.conv5B[:], w.x6[:], w.back.d7[:], lo, hi)
 }
 
 // conv5InputGrad computes the gradient of conv5's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2399,9 +2399,9 @@ func (w *worker) maxpool2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolBackwardRows(&maxpool2Geom, w.back.d5[:], w.back.d6[:], w.x6[:], w.idxmaxpool2[:], lo, hi)
 }
 
-// conv4WeightGrad adds to the weight and bias gradients of conv4, units (filter rows of weight blocks) [lo, hi).
+// conv4WeightGrad adds to the weight and bias gradients of conv4, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv4WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv4Geom, s, c.sums.conv4W[:], c.sums.conv4B[:], w.x4[:], w.back.d5[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv4Geom, s, c.sums.conv4W[:], c.sums.conv4B[:], w.x4[:], w.back.d5[:], lo, hi)
 }
 
 // conv4InputGrad computes the gradient of conv4's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2415,9 +2415,9 @@ func (w *worker) conv4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv3WeightGrad adds to the weight and bias gradients of conv3, units (filter rows of weight blocks) [lo, hi).
+// conv3WeightGrad adds to the weight and bias gradients of conv3, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3Geom, s, c.sums.conv3W[:], c.sums.conv3B[:], w.x3[:], w.back.d4[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv3Geom, s, c.sums.conv3W[:], c.sums.conv3B[:], w.x3[:], w.back.d4[:], lo, hi)
 }
 
 // conv3InputGrad computes the gradient of conv3's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2430,9 +2430,9 @@ func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolBackwardRows(&maxpool1Geom, w.back.d2[:], w.back.d3[:], w.x3[:], w.idxmaxpool1[:], lo, hi)
 }
 
-// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks) [lo, hi).
+// conv2WeightGrad adds to the weight and bias gradients of conv2, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], c.sums.conv2B[:], w.x1[:], w.back.d2[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv2Geom, s, c.sums.conv2W[:], c.sums.conv2B[:], w.x1[:], w.back.d2[:], lo, hi)
 }
 
 // conv2InputGrad computes the gradient of conv2's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2513,33 +2513,33 @@ var backwardPhases = [...]phase{
 	{4096, (*worker).fc1WeightGrad, "fc1+relu14", false},
 	{25088, (*worker).fc1InputGrad, "fc1+relu14", false},
 	{7, (*worker).maxpool5InputGrad, "maxpool5", false},
-	{48, (*worker).conv13WeightGrad, "conv13+relu13", true},
+	{16, (*worker).conv13WeightGrad, "conv13+relu13", true},
 	{7, (*worker).conv13InputGrad, "conv13+relu13", false},
-	{48, (*worker).conv12WeightGrad, "conv12+relu12", true},
+	{16, (*worker).conv12WeightGrad, "conv12+relu12", true},
 	{7, (*worker).conv12InputGrad, "conv12+relu12", false},
-	{48, (*worker).conv11WeightGrad, "conv11+relu11", true},
+	{16, (*worker).conv11WeightGrad, "conv11+relu11", true},
 	{7, (*worker).conv11InputGrad, "conv11+relu11", false},
 	{14, (*worker).maxpool4InputGrad, "maxpool4", false},
-	{48, (*worker).conv10WeightGrad, "conv10+relu10", true},
+	{16, (*worker).conv10WeightGrad, "conv10+relu10", true},
 	{14, (*worker).conv10InputGrad, "conv10+relu10", false},
-	{48, (*worker).conv9WeightGrad, "conv9+relu9", true},
+	{16, (*worker).conv9WeightGrad, "conv9+relu9", true},
 	{14, (*worker).conv9InputGrad, "conv9+relu9", false},
-	{48, (*worker).conv8WeightGrad, "conv8+relu8", true},
+	{16, (*worker).conv8WeightGrad, "conv8+relu8", true},
 	{14, (*worker).conv8InputGrad, "conv8+relu8", false},
 	{28, (*worker).maxpool3InputGrad, "maxpool3", false},
-	{24, (*worker).conv7WeightGrad, "conv7+relu7", true},
+	{8, (*worker).conv7WeightGrad, "conv7+relu7", true},
 	{28, (*worker).conv7InputGrad, "conv7+relu7", false},
-	{24, (*worker).conv6WeightGrad, "conv6+relu6", true},
+	{8, (*worker).conv6WeightGrad, "conv6+relu6", true},
 	{28, (*worker).conv6InputGrad, "conv6+relu6", false},
-	{24, (*worker).conv5WeightGrad, "conv5+relu5", true},
+	{8, (*worker).conv5WeightGrad, "conv5+relu5", true},
 	{28, (*worker).conv5InputGrad, "conv5+relu5", false},
 	{56, (*worker).maxpool2InputGrad, "maxpool2", false},
-	{12, (*worker).conv4WeightGrad, "conv4+relu4", true},
+	{4, (*worker).conv4WeightGrad, "conv4+relu4", true},
 	{56, (*worker).conv4InputGrad, "conv4+relu4", false},
-	{12, (*worker).conv3WeightGrad, "conv3+relu3", true},
+	{4, (*worker).conv3WeightGrad, "conv3+relu3", true},
 	{56, (*worker).conv3InputGrad, "conv3+relu3", false},
 	{112, (*worker).maxpool1InputGrad, "maxpool1", false},
-	{6, (*worker).conv2WeightGrad, "conv2+relu2", true},
+	{2, (*worker).conv2WeightGrad, "conv2+relu2", true},
 	{112, (*worker).conv2InputGrad, "conv2+relu2", false},
 	{6, (*worker).conv1WeightGrad, "conv1+relu1", true},
 	{112, (*worker).conv1InputGrad, "conv1+relu1", false},

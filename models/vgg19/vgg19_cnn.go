@@ -2462,9 +2462,9 @@ func (w *worker) maxpool5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolBackwardRows(&maxpool5Geom, w.back.d20[:], w.back.d21[:], w.x21[:], w.idxmaxpool5[:], lo, hi)
 }
 
-// conv16WeightGrad adds to the weight and bias gradients of conv16, units (filter rows of weight blocks) [lo, hi).
+// conv16WeightGrad adds to the weight and bias gradients of conv16, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv16WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv16Geom, s, c.sums.conv16W[:], c.sums.conv16B[:], w.x19[:], w.back.d20[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv16Geom, s, c.sums.conv16W[:], c.sums.conv16B[:], w.x19[:], w.back.d20[:], lo, hi)
 }
 
 // conv16InputGrad computes the gradient of conv16's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2478,9 +2478,9 @@ func (w *worker) conv16InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv15WeightGrad adds to the weight and bias gradients of conv15, units (filter rows of weight blocks) [lo, hi).
+// conv15WeightGrad adds to the weight and bias gradients of conv15, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv15WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv15Geom, s, c.sums.conv15W[:], c.sums.conv15B[:], w.x18[:], w.back.d19[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv15Geom, s, c.sums.conv15W[:], c.sums.conv15B[:], w.x18[:], w.back.d19[:], lo, hi)
 }
 
 // conv15InputGrad computes the gradient of conv15's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2494,9 +2494,9 @@ func (w *worker) conv15InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv14WeightGrad adds to the weight and bias gradients of conv14, units (filter rows of weight blocks) [lo, hi).
+// conv14WeightGrad adds to the weight and bias gradients of conv14, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv14WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv14Geom, s, c.sums.conv14W[:], c.sums.conv14B[:], w.x17[:], w.back.d18[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv14Geom, s, c.sums.conv14W[:], c.sums.conv14B[:], w.x17[:], w.back.d18[:], lo, hi)
 }
 
 // conv14InputGrad computes the gradient of conv14's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2510,9 +2510,9 @@ func (w *worker) conv14InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv13WeightGrad adds to the weight and bias gradients of conv13, units (filter rows of weight blocks) [lo, hi).
+// conv13WeightGrad adds to the weight and bias gradients of conv13, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv13WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv13Geom, s, c.sums.conv13W[:], c.sums.conv13B[:], w.x16[:], w.back.d17[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv13Geom, s, c.sums.conv13W[:], c.sums.conv13B[:], w.x16[:], w.back.d17[:], lo, hi)
 }
 
 // conv13InputGrad computes the gradient of conv13's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2525,9 +2525,9 @@ func (w *worker) maxpool4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolBackwardRows(&maxpool4Geom, w.back.d15[:], w.back.d16[:], w.x16[:], w.idxmaxpool4[:], lo, hi)
 }
 
-// conv12WeightGrad adds to the weight and bias gradients of conv12, units (filter rows of weight blocks) [lo, hi).
+// conv12WeightGrad adds to the weight and bias gradients of conv12, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv12WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv12Geom, s, c.sums.conv12W[:], c.sums.conv12B[:], w.x14[:], w.back.d15[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv12Geom, s, c.sums.conv12W[:], c.sums.conv12B[:], w.x14[:], w.back.d15[:], lo, hi)
 }
 
 // conv12InputGrad computes the gradient of conv12's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2541,9 +2541,9 @@ func (w *worker) conv12InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv11WeightGrad adds to the weight and bias gradients of conv11, units (filter rows of weight blocks) [lo, hi).
+// conv11WeightGrad adds to the weight and bias gradients of conv11, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv11WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv11Geom, s, c.sums.conv11W[:], c.sums.conv11B[:], w.x13[:], w.back.d14[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv11Geom, s, c.sums.conv11W[:], c.sums.conv11B[:], w.x13[:], w.back.d14[:], lo, hi)
 }
 
 // conv11InputGrad computes the gradient of conv11's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2557,9 +2557,9 @@ func (w *worker) conv11InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv10WeightGrad adds to the weight and bias gradients of conv10, units (filter rows of weight blocks) [lo, hi).
+// conv10WeightGrad adds to the weight and bias gradients of conv10, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv10WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv10Geom, s, c.sums.conv10W[:], c.sums.conv10B[:], w.x12[:], w.back.d13[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv10Geom, s, c.sums.conv10W[:], c.sums.conv10B[:], w.x12[:], w.back.d13[:], lo, hi)
 }
 
 // conv10InputGrad computes the gradient of conv10's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2573,9 +2573,9 @@ func (w *worker) conv10InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv9WeightGrad adds to the weight and bias gradients of conv9, units (filter rows of weight blocks) [lo, hi).
+// conv9WeightGrad adds to the weight and bias gradients of conv9, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv9WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv9Geom, s, c.sums.conv9W[:], c.sums.conv9B[:], w.x11[:], w.back.d12[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv9Geom, s, c.sums.conv9W[:], c.sums.conv9B[:], w.x11[:], w.back.d12[:], lo, hi)
 }
 
 // conv9InputGrad computes the gradient of conv9's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2588,9 +2588,9 @@ func (w *worker) maxpool3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolBackwardRows(&maxpool3Geom, w.back.d10[:], w.back.d11[:], w.x11[:], w.idxmaxpool3[:], lo, hi)
 }
 
-// conv8WeightGrad adds to the weight and bias gradients of conv8, units (filter rows of weight blocks) [lo, hi).
+// conv8WeightGrad adds to the weight and bias gradients of conv8, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv8WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv8Geom, s, c.sums.conv8W[:], c.sums.conv8B[:], w.x9[:], w.back.d10[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv8Geom, s, c.sums.conv8W[:], c.sums.conv8B[:], w.x9[:], w.back.d10[:], lo, hi)
 }
 
 // conv8InputGrad computes the gradient of conv8's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2604,9 +2604,9 @@ func (w *worker) conv8InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv7WeightGrad adds to the weight and bias gradients of conv7, units (filter rows of weight blocks) [lo, hi).
+// conv7WeightGrad adds to the weight and bias gradients of conv7, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv7WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv7Geom, s, c.sums.conv7W[:], c.sums.conv7B[:], w.x8[:], w.back.d9[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv7Geom, s, c.sums.conv7W[:], c.sums.conv7B[:], w.x8[:], w.back.d9[:], lo, hi)
 }
 
 // conv7InputGrad computes the gradient of conv7's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2620,9 +2620,9 @@ func (w *worker) conv7InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv6WeightGrad adds to the weight and bias gradients of conv6, units (filter rows of weight blocks) [lo, hi).
+// conv6WeightGrad adds to the weight and bias gradients of conv6, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv6WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv6Geom, s, c.sums.conv6W[:], c.sums.conv6B[:], w.x7[:], w.back.d8[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv6Geom, s, c.sums.conv6W[:], c.sums.conv6B[:], w.x7[:], w.back.d8[:], lo, hi)
 }
 
 // conv6InputGrad computes the gradient of conv6's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2636,9 +2636,9 @@ func (w *worker) conv6InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv5WeightGrad adds to the weight and bias gradients of conv5, units (filter rows of weight blocks) [lo, hi).
+// conv5WeightGrad adds to the weight and bias gradients of conv5, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv5WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv5Geom, s, c.sums.conv5W[:], c.sums.conv5B[:], w.x6[:], w.back.d7[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv5Geom, s, c.sums.conv5W[:], c.sums.conv5B[:], w.x6[:], w.back.d7[:], lo, hi)
 }
 
 // conv5InputGrad computes the gradient of conv5's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2651,9 +2651,9 @@ func (w *worker) maxpool2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolBackwardRows(&maxpool2Geom, w.back.d5[:], w.back.d6[:], w.x6[:], w.idxmaxpool2[:], lo, hi)
 }
 
-// conv4WeightGrad adds to the weight and bias gradients of conv4, units (filter rows of weight blocks) [lo, hi).
+// conv4WeightGrad adds to the weight and bias gradients of conv4, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv4WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv4Geom, s, c.sums.conv4W[:], c.sums.conv4B[:], w.x4[:], w.back.d5[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv4Geom, s, c.sums.conv4W[:], c.sums.conv4B[:], w.x4[:], w.back.d5[:], lo, hi)
 }
 
 // conv4InputGrad computes the gradient of conv4's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2667,9 +2667,9 @@ func (w *worker) conv4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv3WeightGrad adds to the weight and bias gradients of conv3, units (filter rows of weight blocks) [lo, hi).
+// conv3WeightGrad adds to the weight and bias gradients of conv3, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3Geom, s, c.sums.conv3W[:], c.sums.conv3B[:], w.x3[:], w.back.d4[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv3Geom, s, c.sums.conv3W[:], c.sums.conv3B[:], w.x3[:], w.back.d4[:], lo, hi)
 }
 
 // conv3InputGrad computes the gradient of conv3's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2682,9 +2682,9 @@ func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolBackwardRows(&maxpool1Geom, w.back.d2[:], w.back.d3[:], w.x3[:], w.idxmaxpool1[:], lo, hi)
 }
 
-// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks) [lo, hi).
+// conv2WeightGrad adds to the weight and bias gradients of conv2, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], c.sums.conv2B[:], w.x1[:], w.back.d2[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv2Geom, s, c.sums.conv2W[:], c.sums.conv2B[:], w.x1[:], w.back.d2[:], lo, hi)
 }
 
 // conv2InputGrad computes the gradient of conv2's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -2768,39 +2768,39 @@ var backwardPhases = [...]phase{
 	{4096, (*worker).fc1WeightGrad, "fc1+relu17", false},
 	{25088, (*worker).fc1InputGrad, "fc1+relu17", false},
 	{7, (*worker).maxpool5InputGrad, "maxpool5", false},
-	{48, (*worker).conv16WeightGrad, "conv16+relu16", true},
+	{16, (*worker).conv16WeightGrad, "conv16+relu16", true},
 	{7, (*worker).conv16InputGrad, "conv16+relu16", false},
-	{48, (*worker).conv15WeightGrad, "conv15+relu15", true},
+	{16, (*worker).conv15WeightGrad, "conv15+relu15", true},
 	{7, (*worker).conv15InputGrad, "conv15+relu15", false},
-	{48, (*worker).conv14WeightGrad, "conv14+relu14", true},
+	{16, (*worker).conv14WeightGrad, "conv14+relu14", true},
 	{7, (*worker).conv14InputGrad, "conv14+relu14", false},
-	{48, (*worker).conv13WeightGrad, "conv13+relu13", true},
+	{16, (*worker).conv13WeightGrad, "conv13+relu13", true},
 	{7, (*worker).conv13InputGrad, "conv13+relu13", false},
 	{14, (*worker).maxpool4InputGrad, "maxpool4", false},
-	{48, (*worker).conv12WeightGrad, "conv12+relu12", true},
+	{16, (*worker).conv12WeightGrad, "conv12+relu12", true},
 	{14, (*worker).conv12InputGrad, "conv12+relu12", false},
-	{48, (*worker).conv11WeightGrad, "conv11+relu11", true},
+	{16, (*worker).conv11WeightGrad, "conv11+relu11", true},
 	{14, (*worker).conv11InputGrad, "conv11+relu11", false},
-	{48, (*worker).conv10WeightGrad, "conv10+relu10", true},
+	{16, (*worker).conv10WeightGrad, "conv10+relu10", true},
 	{14, (*worker).conv10InputGrad, "conv10+relu10", false},
-	{48, (*worker).conv9WeightGrad, "conv9+relu9", true},
+	{16, (*worker).conv9WeightGrad, "conv9+relu9", true},
 	{14, (*worker).conv9InputGrad, "conv9+relu9", false},
 	{28, (*worker).maxpool3InputGrad, "maxpool3", false},
-	{24, (*worker).conv8WeightGrad, "conv8+relu8", true},
+	{8, (*worker).conv8WeightGrad, "conv8+relu8", true},
 	{28, (*worker).conv8InputGrad, "conv8+relu8", false},
-	{24, (*worker).conv7WeightGrad, "conv7+relu7", true},
+	{8, (*worker).conv7WeightGrad, "conv7+relu7", true},
 	{28, (*worker).conv7InputGrad, "conv7+relu7", false},
-	{24, (*worker).conv6WeightGrad, "conv6+relu6", true},
+	{8, (*worker).conv6WeightGrad, "conv6+relu6", true},
 	{28, (*worker).conv6InputGrad, "conv6+relu6", false},
-	{24, (*worker).conv5WeightGrad, "conv5+relu5", true},
+	{8, (*worker).conv5WeightGrad, "conv5+relu5", true},
 	{28, (*worker).conv5InputGrad, "conv5+relu5", false},
 	{56, (*worker).maxpool2InputGrad, "maxpool2", false},
-	{12, (*worker).conv4WeightGrad, "conv4+relu4", true},
+	{4, (*worker).conv4WeightGrad, "conv4+relu4", true},
 	{56, (*worker).conv4InputGrad, "conv4+relu4", false},
-	{12, (*worker).conv3WeightGrad, "conv3+relu3", true},
+	{4, (*worker).conv3WeightGrad, "conv3+relu3", true},
 	{56, (*worker).conv3InputGrad, "conv3+relu3", false},
 	{112, (*worker).maxpool1InputGrad, "maxpool1", false},
-	{6, (*worker).conv2WeightGrad, "conv2+relu2", true},
+	{2, (*worker).conv2WeightGrad, "conv2+relu2", true},
 	{112, (*worker).conv2InputGrad, "conv2+relu2", false},
 	{6, (*worker).conv1WeightGrad, "conv1+relu1", true},
 	{112, (*worker).conv1InputGrad, "conv1+relu1", false},

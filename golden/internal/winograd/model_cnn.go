@@ -1301,9 +1301,9 @@ func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolBackwardRows(&maxpool1Geom, w.back.d3[:], w.back.d4[:], w.x4[:], w.idxmaxpool1[:], lo, hi)
 }
 
-// conv3WeightGrad adds to the weight and bias gradients of conv3, units (filter rows of weight blocks) [lo, hi).
+// conv3WeightGrad adds to the weight and bias gradients of conv3, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3Geom, s, c.sums.conv3W[:], c.sums.conv3B[:], w.x2[:], w.back.d3[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv3Geom, s, c.sums.conv3W[:], c.sums.conv3B[:], w.x2[:], w.back.d3[:], lo, hi)
 }
 
 // conv3InputGrad computes the gradient of conv3's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -1321,9 +1321,9 @@ func (w *worker) conv3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks) [lo, hi).
+// conv2WeightGrad adds to the weight and bias gradients of conv2, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
 func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], c.sums.conv2B[:], w.x1[:], w.back.d2[:], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv2Geom, s, c.sums.conv2W[:], c.sums.conv2B[:], w.x1[:], w.back.d2[:], lo, hi)
 }
 
 // conv2InputGrad computes the gradient of conv2's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
@@ -1380,9 +1380,9 @@ var backwardPhases = [...]phase{
 	{3, (*worker).conv4WeightGrad, "conv4+tanh1", true},
 	{3, (*worker).conv4InputGrad, "conv4+tanh1", false},
 	{3, (*worker).maxpool1InputGrad, "maxpool1", false},
-	{3, (*worker).conv3WeightGrad, "conv3+relu2", true},
+	{1, (*worker).conv3WeightGrad, "conv3+relu2", true},
 	{3, (*worker).conv3InputGrad, "conv3+relu2", false},
-	{9, (*worker).conv2WeightGrad, "conv2+leaky1", true},
+	{3, (*worker).conv2WeightGrad, "conv2+leaky1", true},
 	{3, (*worker).conv2InputGrad, "conv2+leaky1", false},
 	{3, (*worker).conv1WeightGrad, "conv1+relu1", true},
 	{3, (*worker).conv1InputGrad, "conv1+relu1", false},
