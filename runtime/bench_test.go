@@ -43,7 +43,7 @@ func BenchmarkConv(b *testing.B) {
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
-		if WinogradOK(g) && kernels.winograd {
+		if WinogradOK(g) {
 			// GFLOP/s of the direct conv's work: the speed-up shows as more.
 			u := make([]float32, WinogradLen(g))
 			WinogradWeights(g, u, w)

@@ -17,16 +17,9 @@ type kernelSet struct {
 	maxPoolForward func(g *PoolGeom, out []float32, idx []int32, in []float32, y0, y1 int)
 	reluGrad       func(d, y []float32)
 	addRows        func(acc, x []float32, stride, count int)
-	// winograd says ConvForwardWinograd pays with this set: the AVX-512
-	// set's transforms are vectorised; the portable set's products are
-	// scalar, so 2.25 times fewer of them outweigh scalar transforms
-	// (BenchmarkConv -tags purego: 56x56x64 13.7 → 18, 28x28x256 13.6 →
-	// 24.7, 14x14x512 12 → 25 GFLOP/s of the direct conv's work). Not the
-	// AVX2 sets: scalar transforms would slow their fast products (56x56x64
-	// 105 → 33-39). winoIn and winoOut are the transforms.
-	winograd bool
-	winoIn   func(g *ConvGeom, v, in []float32, first, n, stride int)
-	winoOut  func(g *ConvGeom, out, m, bias []float32, first, n, stride int)
+	// winoIn and winoOut are the transforms of ConvForwardWinograd.
+	winoIn  func(g *ConvGeom, v, in []float32, first, n, stride int)
+	winoOut func(g *ConvGeom, out, m, bias []float32, first, n, stride int)
 	// winoGradOut and winoGradW are the transforms of the weight gradient.
 	winoGradOut func(g *ConvGeom, z, dout []float32, first, n, stride int)
 	winoGradW   func(g *ConvGeom, dw, du []float32, b0, b1 int)

@@ -22,10 +22,10 @@ var asmKernels = kernelSet{
 	maxPoolForward: maxPoolForwardPortable,
 	reluGrad:       portableKernels.reluGrad,
 	addRows:        portableKernels.addRows,
-	winoIn:         winoInPortable,
-	winoOut:        winoOutPortable,
-	winoGradOut:    winoGradOutPortable,
-	winoGradW:      winoGradWPortable,
+	winoIn:         winoInAVX2,
+	winoOut:        winoOutAVX2,
+	winoGradOut:    winoGradOutAVX2,
+	winoGradW:      winoGradWAVX2,
 }
 
 func init() {

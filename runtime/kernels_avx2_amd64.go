@@ -21,10 +21,10 @@ var avx2Kernels = kernelSet{
 	maxPoolForward: maxPoolForwardAVX2,
 	reluGrad:       reluGradAVX2,
 	addRows:        addRowsAVX2,
-	winoIn:         winoInPortable,
-	winoOut:        winoOutPortable,
-	winoGradOut:    winoGradOutPortable,
-	winoGradW:      winoGradWPortable,
+	winoIn:         winoInAVX2,
+	winoOut:        winoOutAVX2,
+	winoGradOut:    winoGradOutAVX2,
+	winoGradW:      winoGradWAVX2,
 }
 
 func init() {

@@ -23,7 +23,6 @@ var avx512Kernels = kernelSet{
 	maxPoolForward: maxPoolForwardAVX512,
 	reluGrad:       reluGradAVX512,
 	addRows:        addRowsAVX512,
-	winograd:       true,
 	winoIn:         winoInAVX512,
 	winoOut:        winoOutAVX512,
 	winoGradOut:    winoGradOutAVX512,

@@ -29,7 +29,6 @@ var portableKernels = kernelSet{
 			}
 		}
 	},
-	winograd:    true,
 	winoIn:      winoInPortable,
 	winoOut:     winoOutPortable,
 	winoGradOut: winoGradOutPortable,

@@ -88,13 +88,9 @@ func winoGradChunk(g *ConvGeom) int {
 // which WinogradOK holds, as ConvForward does (bias may be nil; relu when
 // g.ReLU is set), from the transformed weights u (WinogradWeights). The
 // work goes by tile rows (two output rows), so that workers given
-// different tile rows never write the same values. The direct weights w
-// serve the kernel sets that have no fast transforms.
+// different tile rows never write the same values. w, the direct weights,
+// only serves the check of the buffers' sizes.
 func ConvForwardWinograd(g *ConvGeom, s *Scratch, out, in, w, u, bias []float32, t0, t1 int) {
-	if !kernels.winograd {
-		ConvForward(g, s, out, in, w, bias, 2*t0, 2*t1)
-		return
-	}
 	g.check("ConvForwardWinograd", out, in, w, bias)
 	if !WinogradOK(g) || len(u) < WinogradLen(g) {
 		panic(fmt.Errorf("%w: ConvForwardWinograd: %+v (u %d)", ErrShape, *g, len(u)))
@@ -206,13 +202,8 @@ func winoOutPortable(g *ConvGeom, out, m, bias []float32, first, n, stride int) 
 // ConvWeightGradWinograd adds to dw (and db, unless nil) the weight and
 // bias gradients of a conv for which WinogradOK holds, as ConvWeightGrad
 // does, for the weight blocks [b0, b1): workers given different blocks
-// never write the same values. The kernel sets without fast transforms
-// run ConvWeightGrad on the blocks' units.
+// never write the same values.
 func ConvWeightGradWinograd(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, b0, b1 int) {
-	if !kernels.winograd {
-		ConvWeightGrad(g, s, dw, db, in, dout, b0*g.FH, b1*g.FH)
-		return
-	}
 	g.checkGrad("ConvWeightGradWinograd", dw, in, dout)
 	if !WinogradOK(g) || b0 < 0 || b1 > g.Blocks() {
 		panic(fmt.Errorf("%w: ConvWeightGradWinograd: %+v, blocks [%d, %d)", ErrShape, *g, b0, b1))

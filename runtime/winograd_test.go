@@ -14,21 +14,8 @@ var winoCases = []convCase{
 	{h: 14, w: 14, c: 272, k: 48, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 16, relu: true},
 }
 
-// withWinograd runs f with every kernel set, each made to use its Winograd
-// transforms whether or not it would by itself.
-func withWinograd(t *testing.T, f func(t *testing.T)) {
-	eachKernelSet(t, func(t *testing.T) {
-		saved := kernels
-		defer func() { kernels = saved }()
-		k := *kernels
-		k.winograd = true
-		kernels = &k
-		f(t)
-	})
-}
-
 func TestConvForwardWinograd(t *testing.T) {
-	withWinograd(t, func(t *testing.T) {
+	eachKernelSet(t, func(t *testing.T) {
 		for n, cc := range winoCases {
 			r := NewRand(uint64(n + 100))
 			x := randSlice(r, cc.h*cc.w*cc.c)
@@ -67,7 +54,7 @@ func TestConvForwardWinograd(t *testing.T) {
 }
 
 func TestConvWeightGradWinograd(t *testing.T) {
-	withWinograd(t, func(t *testing.T) {
+	eachKernelSet(t, func(t *testing.T) {
 		for n, cc := range winoCases {
 			r := NewRand(uint64(n + 200))
 			x := randSlice(r, cc.h*cc.w*cc.c)
