@@ -59,18 +59,18 @@ func bias(s *step) string    { return fieldName(s.Name() + ".bias") }
 //
 //	runtime.ConvForward(&conv1Geom, s, w.x1[:], w.x0[:], c.p.conv1W[:], c.p.conv1B[:], lo, hi)
 func convForward(g *jen.Group, s *step) {
+	out, in, b := all(buf(s.Out)), all(buf(s.In)), all(paramOf(bias(s)))
 	if s.Wino {
 		g.Add(rt("ConvForwardWinograd")).Call(jen.Op("&").Id(geomName(s)), jen.Id("s"),
-			all(buf(s.Out)), all(buf(s.In)), all(paramOf(weights(s))), all(jen.Id("c").Dot("wu").Dot(winoField(s))), all(paramOf(bias(s))),
-			jen.Id("lo"), jen.Id("hi"))
-		if s.Act != nil && s.Act.Kind != compiler.ReLU {
-			tileRowsToRows(g)
-		}
+			out, in, all(jen.Id("c").Dot("wu").Dot(winoField(s))), b, jen.Id("lo"), jen.Id("hi"))
 	} else {
 		g.Add(rt("ConvForward")).Call(jen.Op("&").Id(geomName(s)), jen.Id("s"),
-			all(buf(s.Out)), all(buf(s.In)), all(paramOf(weights(s))), all(paramOf(bias(s))), jen.Id("lo"), jen.Id("hi"))
+			out, in, all(paramOf(weights(s))), b, jen.Id("lo"), jen.Id("hi"))
 	}
 	if s.Act != nil && s.Act.Kind != compiler.ReLU {
+		if s.Wino {
+			tileRowsToRows(g)
+		}
 		fusedActivationRows(g, s)
 	}
 }
@@ -98,13 +98,12 @@ func convInputGrad(g *jen.Group, s *step) {
 			all(paramOf(weights(s))), all(grad(s.Out)), jen.Id("lo"), jen.Id("hi"))
 		return
 	}
-	wt := jen.Id("c").Dot("wt").Dot(transposedField(s))
 	if s.WinoT {
 		g.Add(rt("ConvForwardWinograd")).Call(jen.Op("&").Id(backName(s)), jen.Id("s"),
-			all(grad(s.In)), all(grad(s.Out)), all(wt), all(jen.Id("c").Dot("wt").Dot(winoTField(s))), jen.Nil(), jen.Id("lo"), jen.Id("hi"))
+			all(grad(s.In)), all(grad(s.Out)), all(jen.Id("c").Dot("wt").Dot(winoTField(s))), jen.Nil(), jen.Id("lo"), jen.Id("hi"))
 	} else {
 		g.Add(rt("ConvForward")).Call(jen.Op("&").Id(backName(s)), jen.Id("s"),
-			all(grad(s.In)), all(grad(s.Out)), all(wt), jen.Nil(), jen.Id("lo"), jen.Id("hi"))
+			all(grad(s.In)), all(grad(s.Out)), all(jen.Id("c").Dot("wt").Dot(transposedField(s))), jen.Nil(), jen.Id("lo"), jen.Id("hi"))
 	}
 	if p := s.Prev; p != nil && p.ActGradInNext {
 		if s.WinoT {

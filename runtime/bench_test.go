@@ -49,7 +49,7 @@ func BenchmarkConv(b *testing.B) {
 			WinogradWeights(g, u, w)
 			b.Run(name+"/winograd", func(b *testing.B) {
 				for b.Loop() {
-					ConvForwardWinograd(g, &s, out, in, w, u, bias, 0, g.OH/2)
+					ConvForwardWinograd(g, &s, out, in, u, bias, 0, g.OH/2)
 				}
 				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})

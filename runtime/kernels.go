@@ -80,7 +80,7 @@ type Scratch struct {
 	// convForward16's biases of a channel group, and a pixel's outputs
 	bias16, out16 [16]float32
 	winoBuf       []float32 // ConvForwardWinograd's transformed tiles
-	winoGeom      ConvGeom  // and its products, described as a layer
+	winoGeom      ConvGeom  // and its products, described as a layer (products)
 	winoDU        []float32 // ConvWeightGradWinograd's transformed gradient
 }
 

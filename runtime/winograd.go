@@ -88,10 +88,9 @@ func winoGradChunk(g *ConvGeom) int {
 // which WinogradOK holds, as ConvForward does (bias may be nil; relu when
 // g.ReLU is set), from the transformed weights u (WinogradWeights). The
 // work goes by tile rows (two output rows), so that workers given
-// different tile rows never write the same values. w, the direct weights,
-// only serves the check of the buffers' sizes.
-func ConvForwardWinograd(g *ConvGeom, s *Scratch, out, in, w, u, bias []float32, t0, t1 int) {
-	g.check("ConvForwardWinograd", out, in, w, bias)
+// different tile rows never write the same values.
+func ConvForwardWinograd(g *ConvGeom, s *Scratch, out, in, u, bias []float32, t0, t1 int) {
+	g.check("ConvForwardWinograd", out, in, u, bias) // u is longer than the direct weights
 	if !WinogradOK(g) || len(u) < WinogradLen(g) {
 		panic(fmt.Errorf("%w: ConvForwardWinograd: %+v (u %d)", ErrShape, *g, len(u)))
 	}
@@ -102,16 +101,22 @@ func ConvForwardWinograd(g *ConvGeom, s *Scratch, out, in, w, u, bias []float32,
 	for first, end := t0*tw, t1*tw; first < end; first += chunk {
 		n := min(chunk, end-first)
 		kernels.winoIn(g, v, in, first, n, chunk*g.C)
-		// The products, as 1×1 convs over a row of n tiles (their geometry
-		// in s: a local would escape to the heap through the call).
-		gemm := &s.winoGeom
-		*gemm = ConvGeom{C: g.C, InRow: n * g.C, OH: 1, OW: n, K: g.K, OutRow: n * g.K,
-			FH: 1, FW: 1, SH: 1, SW: 1, KB: g.KB}
+		gemm := s.products(g, n)
 		for xi := range 16 {
 			kernels.convForward(gemm, s, m[xi*chunk*g.K:], v[xi*chunk*g.C:], u[xi*us:], nil, 0, 1)
 		}
 		kernels.winoOut(g, out, m, bias, first, n, chunk*g.K)
 	}
+}
+
+// products describes the 16 products of a run of n tiles of conv g as a 1×1
+// conv over one row of n pixels, for the conv kernels (forward: OutRow) and
+// the weight-gradient kernels (DOutRow). The geometry lives in s: a local
+// would escape to the heap through the kernel set's function values.
+func (s *Scratch) products(g *ConvGeom, n int) *ConvGeom {
+	s.winoGeom = ConvGeom{C: g.C, InRow: n * g.C, OH: 1, OW: n, K: g.K, OutRow: n * g.K,
+		FH: 1, FW: 1, SH: 1, SW: 1, KB: g.KB, DOutRow: n * g.K}
+	return &s.winoGeom
 }
 
 // wino returns the scratch buffers of ConvForwardWinograd.
@@ -226,9 +231,7 @@ func ConvWeightGradWinograd(g *ConvGeom, s *Scratch, dw, db, in, dout []float32,
 		n := min(chunk, tiles-first)
 		kernels.winoIn(g, v, in, first, n, chunk*g.C)
 		kernels.winoGradOut(g, z, dout, first, n, chunk*g.K)
-		gemm := &s.winoGeom
-		*gemm = ConvGeom{C: g.C, InRow: n * g.C, OH: 1, OW: n, K: g.K,
-			FH: 1, FW: 1, SH: 1, SW: 1, KB: g.KB, DOutRow: n * g.K}
+		gemm := s.products(g, n)
 		for xi := range 16 {
 			kernels.convWeightGrad(gemm, s, du[xi*us:], nil, v[xi*chunk*g.C:], z[xi*chunk*g.K:], b0, b1)
 		}

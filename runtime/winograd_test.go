@@ -38,8 +38,8 @@ func TestConvForwardWinograd(t *testing.T) {
 			var s Scratch
 			// Two calls over different tile rows, as two workers would.
 			th := g.OH / 2
-			ConvForwardWinograd(g, &s, out, in, packed, u, b, 0, th/2)
-			ConvForwardWinograd(g, &s, out, in, packed, u, b, th/2, th)
+			ConvForwardWinograd(g, &s, out, in, u, b, 0, th/2)
+			ConvForwardWinograd(g, &s, out, in, u, b, th/2, th)
 			got := unpad(out[g.OutOff-cc.oph*g.OutRow-cc.opw*cc.k:], g.OH, g.OW, cc.k, cc.oph, cc.opw)
 			// The transforms add up to 4×4 values before and after the
 			// products: a few more roundings than the direct sum.

@@ -1245,7 +1245,7 @@ func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // conv2InputGrad computes the gradient of conv2's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv2Back, s, w.back.d2[:], w.back.d3[:], c.wt.conv2T[:], c.wt.conv2TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv2Back, s, w.back.d2[:], w.back.d3[:], c.wt.conv2TU[:], nil, lo, hi)
 }
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, output rows [lo, hi).

@@ -1977,7 +1977,7 @@ func (w *worker) conv1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // conv2Forward computes conv 3x3x64 s1 p1 (vgg16.cnn:7:12) followed by relu: 224x224x64 -> 224x224x64, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv2Geom, s, w.x2[:], w.x1[:], c.p.conv2W[:], c.wu.conv2U[:], c.p.conv2B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv2Geom, s, w.x2[:], w.x1[:], c.wu.conv2U[:], c.p.conv2B[:], lo, hi)
 }
 
 // maxpool1Forward computes pool max 2x2 s2 (vgg16.cnn:8:1): 224x224x64 -> 112x112x64, output rows [lo, hi).
@@ -1987,12 +1987,12 @@ func (w *worker) maxpool1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // conv3Forward computes conv 3x3x128 s1 p1 (vgg16.cnn:9:12) followed by relu: 112x112x64 -> 112x112x128, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3Geom, s, w.x4[:], w.x3[:], c.p.conv3W[:], c.wu.conv3U[:], c.p.conv3B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv3Geom, s, w.x4[:], w.x3[:], c.wu.conv3U[:], c.p.conv3B[:], lo, hi)
 }
 
 // conv4Forward computes conv 3x3x128 s1 p1 (vgg16.cnn:9:12) followed by relu: 112x112x128 -> 112x112x128, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv4Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv4Geom, s, w.x5[:], w.x4[:], c.p.conv4W[:], c.wu.conv4U[:], c.p.conv4B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv4Geom, s, w.x5[:], w.x4[:], c.wu.conv4U[:], c.p.conv4B[:], lo, hi)
 }
 
 // maxpool2Forward computes pool max 2x2 s2 (vgg16.cnn:10:1): 112x112x128 -> 56x56x128, output rows [lo, hi).
@@ -2002,17 +2002,17 @@ func (w *worker) maxpool2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // conv5Forward computes conv 3x3x256 s1 p1 (vgg16.cnn:11:12) followed by relu: 56x56x128 -> 56x56x256, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv5Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv5Geom, s, w.x7[:], w.x6[:], c.p.conv5W[:], c.wu.conv5U[:], c.p.conv5B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv5Geom, s, w.x7[:], w.x6[:], c.wu.conv5U[:], c.p.conv5B[:], lo, hi)
 }
 
 // conv6Forward computes conv 3x3x256 s1 p1 (vgg16.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv6Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv6Geom, s, w.x8[:], w.x7[:], c.p.conv6W[:], c.wu.conv6U[:], c.p.conv6B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv6Geom, s, w.x8[:], w.x7[:], c.wu.conv6U[:], c.p.conv6B[:], lo, hi)
 }
 
 // conv7Forward computes conv 3x3x256 s1 p1 (vgg16.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv7Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv7Geom, s, w.x9[:], w.x8[:], c.p.conv7W[:], c.wu.conv7U[:], c.p.conv7B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv7Geom, s, w.x9[:], w.x8[:], c.wu.conv7U[:], c.p.conv7B[:], lo, hi)
 }
 
 // maxpool3Forward computes pool max 2x2 s2 (vgg16.cnn:12:1): 56x56x256 -> 28x28x256, output rows [lo, hi).
@@ -2022,17 +2022,17 @@ func (w *worker) maxpool3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // conv8Forward computes conv 3x3x512 s1 p1 (vgg16.cnn:13:12) followed by relu: 28x28x256 -> 28x28x512, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv8Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv8Geom, s, w.x11[:], w.x10[:], c.p.conv8W[:], c.wu.conv8U[:], c.p.conv8B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv8Geom, s, w.x11[:], w.x10[:], c.wu.conv8U[:], c.p.conv8B[:], lo, hi)
 }
 
 // conv9Forward computes conv 3x3x512 s1 p1 (vgg16.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv9Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv9Geom, s, w.x12[:], w.x11[:], c.p.conv9W[:], c.wu.conv9U[:], c.p.conv9B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv9Geom, s, w.x12[:], w.x11[:], c.wu.conv9U[:], c.p.conv9B[:], lo, hi)
 }
 
 // conv10Forward computes conv 3x3x512 s1 p1 (vgg16.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv10Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv10Geom, s, w.x13[:], w.x12[:], c.p.conv10W[:], c.wu.conv10U[:], c.p.conv10B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv10Geom, s, w.x13[:], w.x12[:], c.wu.conv10U[:], c.p.conv10B[:], lo, hi)
 }
 
 // maxpool4Forward computes pool max 2x2 s2 (vgg16.cnn:14:1): 28x28x512 -> 14x14x512, output rows [lo, hi).
@@ -2042,17 +2042,17 @@ func (w *worker) maxpool4Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // conv11Forward computes conv 3x3x512 s1 p1 (vgg16.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv11Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv11Geom, s, w.x15[:], w.x14[:], c.p.conv11W[:], c.wu.conv11U[:], c.p.conv11B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv11Geom, s, w.x15[:], w.x14[:], c.wu.conv11U[:], c.p.conv11B[:], lo, hi)
 }
 
 // conv12Forward computes conv 3x3x512 s1 p1 (vgg16.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv12Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv12Geom, s, w.x16[:], w.x15[:], c.p.conv12W[:], c.wu.conv12U[:], c.p.conv12B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv12Geom, s, w.x16[:], w.x15[:], c.wu.conv12U[:], c.p.conv12B[:], lo, hi)
 }
 
 // conv13Forward computes conv 3x3x512 s1 p1 (vgg16.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv13Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv13Geom, s, w.x17[:], w.x16[:], c.p.conv13W[:], c.wu.conv13U[:], c.p.conv13B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv13Geom, s, w.x17[:], w.x16[:], c.wu.conv13U[:], c.p.conv13B[:], lo, hi)
 }
 
 // maxpool5Forward computes pool max 2x2 s2 (vgg16.cnn:16:1): 14x14x512 -> 7x7x512, output rows [lo, hi).
@@ -2265,7 +2265,7 @@ func (w *worker) conv13WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // conv13InputGrad computes the gradient of conv13's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv13InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv13Back, s, w.back.d16[:], w.back.d17[:], c.wt.conv13T[:], c.wt.conv13TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv13Back, s, w.back.d16[:], w.back.d17[:], c.wt.conv13TU[:], nil, lo, hi)
 	lo, hi = 2*lo, 2*hi // tile rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x16[y*8192+8704:][:7168:7168]
@@ -2281,7 +2281,7 @@ func (w *worker) conv12WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // conv12InputGrad computes the gradient of conv12's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv12InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv12Back, s, w.back.d15[:], w.back.d16[:], c.wt.conv12T[:], c.wt.conv12TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv12Back, s, w.back.d15[:], w.back.d16[:], c.wt.conv12TU[:], nil, lo, hi)
 	lo, hi = 2*lo, 2*hi // tile rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x15[y*8192+8704:][:7168:7168]
@@ -2297,7 +2297,7 @@ func (w *worker) conv11WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // conv11InputGrad computes the gradient of conv11's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv11InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv11Back, s, w.back.d14[:], w.back.d15[:], c.wt.conv11T[:], c.wt.conv11TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv11Back, s, w.back.d14[:], w.back.d15[:], c.wt.conv11TU[:], nil, lo, hi)
 }
 
 // maxpool4InputGrad computes the gradient of maxpool4's input, output rows [lo, hi).
@@ -2312,7 +2312,7 @@ func (w *worker) conv10WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // conv10InputGrad computes the gradient of conv10's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv10InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv10Back, s, w.back.d12[:], w.back.d13[:], c.wt.conv10T[:], c.wt.conv10TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv10Back, s, w.back.d12[:], w.back.d13[:], c.wt.conv10TU[:], nil, lo, hi)
 	lo, hi = 2*lo, 2*hi // tile rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x12[y*15360+15872:][:14336:14336]
@@ -2328,7 +2328,7 @@ func (w *worker) conv9WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // conv9InputGrad computes the gradient of conv9's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv9InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv9Back, s, w.back.d11[:], w.back.d12[:], c.wt.conv9T[:], c.wt.conv9TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv9Back, s, w.back.d11[:], w.back.d12[:], c.wt.conv9TU[:], nil, lo, hi)
 	lo, hi = 2*lo, 2*hi // tile rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x11[y*15360+15872:][:14336:14336]
@@ -2344,7 +2344,7 @@ func (w *worker) conv8WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // conv8InputGrad computes the gradient of conv8's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv8InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv8Back, s, w.back.d10[:], w.back.d11[:], c.wt.conv8T[:], c.wt.conv8TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv8Back, s, w.back.d10[:], w.back.d11[:], c.wt.conv8TU[:], nil, lo, hi)
 }
 
 // maxpool3InputGrad computes the gradient of maxpool3's input, output rows [lo, hi).
@@ -2359,7 +2359,7 @@ func (w *worker) conv7WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // conv7InputGrad computes the gradient of conv7's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv7InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv7Back, s, w.back.d8[:], w.back.d9[:], c.wt.conv7T[:], c.wt.conv7TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv7Back, s, w.back.d8[:], w.back.d9[:], c.wt.conv7TU[:], nil, lo, hi)
 	lo, hi = 2*lo, 2*hi // tile rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x8[y*14848+15104:][:14336:14336]
@@ -2375,7 +2375,7 @@ func (w *worker) conv6WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // conv6InputGrad computes the gradient of conv6's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv6InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv6Back, s, w.back.d7[:], w.back.d8[:], c.wt.conv6T[:], c.wt.conv6TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv6Back, s, w.back.d7[:], w.back.d8[:], c.wt.conv6TU[:], nil, lo, hi)
 	lo, hi = 2*lo, 2*hi // tile rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x7[y*14848+15104:][:14336:14336]
@@ -2391,7 +2391,7 @@ func (w *worker) conv5WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // conv5InputGrad computes the gradient of conv5's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv5Back, s, w.back.d6[:], w.back.d7[:], c.wt.conv5T[:], c.wt.conv5TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv5Back, s, w.back.d6[:], w.back.d7[:], c.wt.conv5TU[:], nil, lo, hi)
 }
 
 // maxpool2InputGrad computes the gradient of maxpool2's input, output rows [lo, hi).
@@ -2406,7 +2406,7 @@ func (w *worker) conv4WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // conv4InputGrad computes the gradient of conv4's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv4Back, s, w.back.d4[:], w.back.d5[:], c.wt.conv4T[:], c.wt.conv4TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv4Back, s, w.back.d4[:], w.back.d5[:], c.wt.conv4TU[:], nil, lo, hi)
 	lo, hi = 2*lo, 2*hi // tile rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x4[y*14592+14720:][:14336:14336]
@@ -2422,7 +2422,7 @@ func (w *worker) conv3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // conv3InputGrad computes the gradient of conv3's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3Back, s, w.back.d3[:], w.back.d4[:], c.wt.conv3T[:], c.wt.conv3TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv3Back, s, w.back.d3[:], w.back.d4[:], c.wt.conv3TU[:], nil, lo, hi)
 }
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, output rows [lo, hi).
@@ -2437,7 +2437,7 @@ func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // conv2InputGrad computes the gradient of conv2's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv2Back, s, w.back.d1[:], w.back.d2[:], c.wt.conv2T[:], c.wt.conv2TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv2Back, s, w.back.d1[:], w.back.d2[:], c.wt.conv2TU[:], nil, lo, hi)
 	lo, hi = 2*lo, 2*hi // tile rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x1[y*14464+14528:][:14336:14336]
@@ -2456,7 +2456,7 @@ func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	if !c.needDx {
 		return
 	}
-	runtime.ConvForwardWinograd(&conv1Back, s, w.back.d0[:], w.back.d1[:], c.wt.conv1T[:], c.wt.conv1TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv1Back, s, w.back.d0[:], w.back.d1[:], c.wt.conv1TU[:], nil, lo, hi)
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;

@@ -1223,7 +1223,7 @@ func (w *worker) conv1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // conv2Forward computes conv 3x3x40 p1 (model.cnn:6:1) followed by leaky 0.1: 6x8x32 -> 6x8x40, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv2Geom, s, w.x2[:], w.x1[:], c.p.conv2W[:], c.wu.conv2U[:], c.p.conv2B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv2Geom, s, w.x2[:], w.x1[:], c.wu.conv2U[:], c.p.conv2B[:], lo, hi)
 	lo, hi = 2*lo, 2*hi // tile rows to rows
 	for y := lo; y < hi; y++ {
 		o := w.x2[y*400+440:][:320:320]
@@ -1235,7 +1235,7 @@ func (w *worker) conv2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // conv3Forward computes conv 3x3x32 p1 (model.cnn:8:1) followed by relu: 6x8x40 -> 6x8x32, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
 func (w *worker) conv3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3Geom, s, w.x3[:], w.x2[:], c.p.conv3W[:], c.wu.conv3U[:], c.p.conv3B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv3Geom, s, w.x3[:], w.x2[:], c.wu.conv3U[:], c.p.conv3B[:], lo, hi)
 }
 
 // maxpool1Forward computes pool max 2x2 s2 (model.cnn:10:1): 6x8x32 -> 3x4x32, output rows [lo, hi).
@@ -1308,7 +1308,7 @@ func (w *worker) conv3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // conv3InputGrad computes the gradient of conv3's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3Back, s, w.back.d2[:], w.back.d3[:], c.wt.conv3T[:], c.wt.conv3TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv3Back, s, w.back.d2[:], w.back.d3[:], c.wt.conv3TU[:], nil, lo, hi)
 	lo, hi = 2*lo, 2*hi // tile rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x2[y*400+440:][:320:320]
@@ -1328,7 +1328,7 @@ func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 
 // conv2InputGrad computes the gradient of conv2's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
 func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv2Back, s, w.back.d1[:], w.back.d2[:], c.wt.conv2T[:], c.wt.conv2TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv2Back, s, w.back.d1[:], w.back.d2[:], c.wt.conv2TU[:], nil, lo, hi)
 	lo, hi = 2*lo, 2*hi // tile rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x1[y*320+352:][:256:256]
@@ -1347,7 +1347,7 @@ func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	if !c.needDx {
 		return
 	}
-	runtime.ConvForwardWinograd(&conv1Back, s, w.back.d0[:], w.back.d1[:], c.wt.conv1T[:], c.wt.conv1TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv1Back, s, w.back.d0[:], w.back.d1[:], c.wt.conv1TU[:], nil, lo, hi)
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
