@@ -14,7 +14,7 @@ import "unsafe"
 func winoIn8(v, in unsafe.Pointer, groups, row, px, st uintptr)
 
 //go:noescape
-func winoOut8(out, m unsafe.Pointer, groups, st, row, px uintptr, bias unsafe.Pointer, relu bool)
+func winoOut8(out, m unsafe.Pointer, groups, st, row, px uintptr, bias unsafe.Pointer, bstep uintptr, relu bool)
 
 //go:noescape
 func winoGradOut8(z, dout unsafe.Pointer, groups, st, row, px uintptr)
@@ -55,20 +55,16 @@ func winoOutAVX2(g *ConvGeom, out, m, bias []float32, first, n, stride int) {
 	_ = m[15*stride+n*K-1]
 	last := first + n - 1
 	_ = out[g.OutOff+(2*(last/tw)+1)*g.OutRow+(2*(last%tw)+2)*K-1]
+	// Without a bias every group reads the same 8 zeros (a step of 0).
+	b, bstep := unsafe.Pointer(&zeros8), uintptr(0)
 	if bias != nil {
 		_ = bias[k8-1]
+		b, bstep = ptr(bias, 0), 32
 	}
 	for i := range n {
 		t := first + i
 		o := ptr(out, g.OutOff+2*(t/tw)*g.OutRow+2*(t%tw)*K)
-		if bias == nil {
-			// A group at a time, all reading the same 8 zeros.
-			for k := 0; k < k8; k += 8 {
-				winoOut8(unsafe.Add(o, k*4), ptr(m, i*K+k), 1, uintptr(stride*4), uintptr(g.OutRow*4), uintptr(K*4), unsafe.Pointer(&zeros8), g.ReLU)
-			}
-			continue
-		}
-		winoOut8(o, ptr(m, i*K), uintptr(k8/8), uintptr(stride*4), uintptr(g.OutRow*4), uintptr(K*4), ptr(bias, 0), g.ReLU)
+		winoOut8(o, ptr(m, i*K), uintptr(k8/8), uintptr(stride*4), uintptr(g.OutRow*4), uintptr(K*4), b, bstep, g.ReLU)
 	}
 }
 

@@ -114,8 +114,8 @@ in8:
 	VSUBPS D, O1, O1; \
 	VADDPS Y10, O1, O1
 
-// func winoOut8(out, m unsafe.Pointer, groups, st, row, px uintptr, bias unsafe.Pointer, relu bool)
-TEXT ·winoOut8(SB), NOSPLIT, $0-57
+// func winoOut8(out, m unsafe.Pointer, groups, st, row, px uintptr, bias unsafe.Pointer, bstep uintptr, relu bool)
+TEXT ·winoOut8(SB), NOSPLIT, $0-65
 	MOVQ    out+0(FP), DI
 	MOVQ    m+8(FP), SI
 	MOVQ    groups+16(FP), CX
@@ -123,7 +123,7 @@ TEXT ·winoOut8(SB), NOSPLIT, $0-57
 	MOVQ    row+32(FP), R9
 	MOVQ    px+40(FP), R10
 	MOVQ    bias+48(FP), DX
-	MOVBLZX relu+56(FP), AX
+	MOVBLZX relu+64(FP), AX
 	LEAQ    (R8)(R8*2), R11
 	MOVQ    R8, R12
 	SHLQ    $2, R12
@@ -159,7 +159,7 @@ out8store:
 	ADDQ $32, R13
 	ADDQ $32, R14
 	ADDQ $32, BX
-	ADDQ $32, DX
+	ADDQ bstep+56(FP), DX
 	DECQ CX
 	JNZ  out8
 	VZEROUPPER
