@@ -1,6 +1,10 @@
 package runtime
 
-import "testing"
+import (
+	"errors"
+	"strings"
+	"testing"
+)
 
 // winoCases are 3×3 stride-1 convs with even outputs: channel counts with
 // and without a tail of fewer than 16, K tails in the blocks, padded
@@ -96,4 +100,38 @@ func TestConvWeightGradWinograd(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestWinogradShapes: the Winograd functions refuse, with ErrShape and
+// their name, a conv that is not F(2×2, 3×3) or buffers too short.
+func TestWinogradShapes(t *testing.T) {
+	cc := winoCases[0]
+	g := cc.geom()
+	in := make([]float32, (cc.h+2)*(cc.w+2)*cc.c)
+	out := make([]float32, g.OutOff+(g.OH+cc.oph)*g.OutRow)
+	w, u := make([]float32, g.WeightLen()), make([]float32, WinogradLen(g))
+	dout := make([]float32, g.DOutOff+g.OH*g.DOutRow)
+	odd := *g
+	odd.OW-- // an odd output width
+	for _, tt := range []struct {
+		name string
+		fn   func()
+	}{
+		{"WinogradWeights", func() { WinogradWeights(&odd, u, w) }},
+		{"WinogradWeights", func() { WinogradWeights(g, u[:len(u)-1], w) }},
+		{"ConvForwardWinograd", func() { ConvForwardWinograd(&odd, new(Scratch), out, in, u, nil, 0, 1) }},
+		{"ConvForwardWinograd", func() { ConvForwardWinograd(g, new(Scratch), out, in, u[:len(u)-1], nil, 0, 1) }},
+		{"ConvWeightGradWinograd", func() { ConvWeightGradWinograd(&odd, new(Scratch), w, nil, in, dout, 0, 1) }},
+		{"ConvWeightGradWinograd", func() { ConvWeightGradWinograd(g, new(Scratch), w, nil, in, dout, 0, g.Blocks()+1) }},
+	} {
+		func() {
+			defer func() {
+				err, _ := recover().(error)
+				if !errors.Is(err, ErrShape) || !strings.Contains(err.Error(), tt.name) {
+					t.Errorf("%s: got %v, want a panic with ErrShape naming it", tt.name, err)
+				}
+			}()
+			tt.fn()
+		}()
+	}
 }
