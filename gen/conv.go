@@ -62,7 +62,7 @@ func convForward(g *jen.Group, s *step) {
 	out, in, b := all(buf(s.Out)), all(buf(s.In)), all(paramOf(bias(s)))
 	if s.Wino {
 		g.Add(rt("ConvForwardWinograd")).Call(jen.Op("&").Id(geomName(s)), jen.Id("s"),
-			out, in, all(jen.Id("c").Dot("wu").Dot(winoField(s))), b, jen.Id("lo"), jen.Id("hi"))
+			out, in, jen.Id("c").Dot("wu").Dot(winoField(s)), b, jen.Id("lo"), jen.Id("hi"))
 	} else {
 		g.Add(rt("ConvForward")).Call(jen.Op("&").Id(geomName(s)), jen.Id("s"),
 			out, in, all(paramOf(weights(s))), b, jen.Id("lo"), jen.Id("hi"))
@@ -100,7 +100,7 @@ func convInputGrad(g *jen.Group, s *step) {
 	}
 	if s.WinoT {
 		g.Add(rt("ConvForwardWinograd")).Call(jen.Op("&").Id(backName(s)), jen.Id("s"),
-			all(grad(s.In)), all(grad(s.Out)), all(jen.Id("c").Dot("wt").Dot(winoTField(s))), jen.Nil(), jen.Id("lo"), jen.Id("hi"))
+			all(grad(s.In)), all(grad(s.Out)), jen.Id("c").Dot("wt").Dot(winoTField(s)), jen.Nil(), jen.Id("lo"), jen.Id("hi"))
 	} else {
 		g.Add(rt("ConvForward")).Call(jen.Op("&").Id(backName(s)), jen.Id("s"),
 			all(grad(s.In)), all(grad(s.Out)), all(jen.Id("c").Dot("wt").Dot(transposedField(s))), jen.Nil(), jen.Id("lo"), jen.Id("hi"))
@@ -115,10 +115,10 @@ func convInputGrad(g *jen.Group, s *step) {
 	}
 }
 
-// tileRowsToRows turns a Winograd phase's range of tile rows into the range
-// of the output rows they cover, for what follows on those rows.
+// tileRowsToRows turns a Winograd phase's range of pairs of rows into the
+// range of the output rows they cover, for what follows on those rows.
 func tileRowsToRows(g *jen.Group) {
-	g.List(jen.Id("lo"), jen.Id("hi")).Op("=").List(jen.Lit(2).Op("*").Id("lo"), jen.Lit(2).Op("*").Id("hi")).Comment("tile rows to rows")
+	g.List(jen.Id("lo"), jen.Id("hi")).Op("=").List(jen.Lit(2).Op("*").Id("lo"), jen.Lit(2).Op("*").Id("hi")).Comment("pairs of rows to rows")
 }
 
 // transposedField names a conv's transposed weights; winoField and

@@ -225,7 +225,7 @@ func (g *generator) api() {
 	if g.hasWino() {
 		f.Comment("prepareForward brings the Winograd transforms of conv weights up to date.")
 		f.Func().Params(m).Id("prepareForward").Params().Block(
-			jen.If(jen.Id("m").Dot("wu").Op("==").Nil()).Block(jen.Id("m").Dot("wu").Op("=").New(jen.Id("winograd"))),
+			jen.If(jen.Id("m").Dot("wu").Op("==").Nil()).Block(jen.Id("m").Dot("wu").Op("=").Id("newWinograd").Call()),
 			jen.If(jen.Id("m").Dot("wuStale")).Block(
 				jen.Id("m").Dot("wu").Dot("update").Call(jen.Id("m").Dot("params")),
 				jen.Id("m").Dot("wuStale").Op("=").False(),
@@ -235,7 +235,7 @@ func (g *generator) api() {
 
 	f.Comment("prepareBackward brings the transposed conv weights up to date.")
 	f.Func().Params(m).Id("prepareBackward").Params().Block(
-		jen.If(jen.Id("m").Dot("wt").Op("==").Nil()).Block(jen.Id("m").Dot("wt").Op("=").New(jen.Id("transposed"))),
+		jen.If(jen.Id("m").Dot("wt").Op("==").Nil()).Block(jen.Id("m").Dot("wt").Op("=").Add(g.newTransposed())),
 		jen.If(jen.Id("m").Dot("wtStale")).Block(
 			jen.Id("m").Dot("wt").Dot("update").Call(jen.Id("m").Dot("params")),
 			jen.Id("m").Dot("wtStale").Op("=").False(),
@@ -531,9 +531,20 @@ func (g *generator) batchMachinery() {
 	})
 }
 
-// hasWino says some conv's forward runs as Winograd's F(2×2, 3×3): the
+// hasWino says some conv's forward runs as Winograd's minimal filtering: the
 // model then keeps its weights transformed.
 func (g *generator) hasWino() bool { return len(g.winoSteps()) > 0 }
+
+// newTransposed allocates the transposed weights: newTransposed() when some
+// have Winograd transforms, whose length is known at run time only.
+func (g *generator) newTransposed() jen.Code {
+	for _, s := range g.steps {
+		if s.WinoT {
+			return jen.Id("newTransposed").Call()
+		}
+	}
+	return jen.New(jen.Id("transposed"))
+}
 
 // ifWino is c when the model has Winograd convs, else nothing.
 func (g *generator) ifWino(c jen.Code) jen.Code {

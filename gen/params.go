@@ -196,15 +196,18 @@ func convert(p param, from bool) jen.Code {
 	return body
 }
 
-// transposedType emits the struct of the transposed conv weights and the
-// method that computes them from the parameters.
+// transposedType emits the struct of the transposed conv weights, its
+// constructor and the method that computes them from the parameters.
 func (g *generator) transposedType() {
 	g.f.Comment("transposed holds, for each stride-1 conv, the weights of the transposed")
 	g.f.Comment("convolution that computes its input gradient (see runtime.TransposeConv).")
-	var convs []*step
+	var convs, wino []*step
 	for _, s := range g.steps {
 		if s.Transposed {
 			convs = append(convs, s)
+		}
+		if s.WinoT {
+			wino = append(wino, s)
 		}
 	}
 	g.f.Type().Id("transposed").StructFunc(func(st *jen.Group) {
@@ -213,10 +216,21 @@ func (g *generator) transposedType() {
 			n := (l.In.C + s.KBT - 1) / s.KBT * s.KBT * l.FH * l.FW * l.K
 			st.Id(transposedField(s)).Index(jen.Lit(n)).Float32()
 			if s.WinoT {
-				st.Id(winoTField(s)).Index(jen.Lit(16 * n / 9)).Float32().Comment("Winograd's transform of " + transposedField(s))
+				st.Id(winoTField(s)).Index().Float32().Comment("Winograd's transform of " + transposedField(s))
 			}
 		}
 	})
+	if len(wino) > 0 {
+		g.f.Comment("newTransposed allocates the transposed weights. The length of the Winograd")
+		g.f.Comment("transforms depends on the scheme of the kernels chosen at run time.")
+		g.f.Func().Id("newTransposed").Params().Op("*").Id("transposed").BlockFunc(func(b *jen.Group) {
+			b.Id("t").Op(":=").New(jen.Id("transposed"))
+			for _, s := range wino {
+				b.Id("t").Dot(winoTField(s)).Op("=").Make(jen.Index().Float32(), rt("WinogradLen").Call(jen.Op("&").Id(backName(s))))
+			}
+			b.Return(jen.Id("t"))
+		})
+	}
 	g.f.Comment("update recomputes the transposed weights from p.")
 	g.f.Func().Params(jen.Id("t").Op("*").Id("transposed")).Id("update").Params(jen.Id("p").Op("*").Id("params")).BlockFunc(func(b *jen.Group) {
 		for _, s := range convs {
@@ -224,14 +238,15 @@ func (g *generator) transposedType() {
 			b.Add(rt("TransposeConv")).Call(jen.Id("t").Dot(transposedField(s)).Index(jen.Op(":")), jen.Id("p").Dot(weights(s)).Index(jen.Op(":")),
 				jen.Lit(l.K), jen.Lit(l.In.C), jen.Lit(l.FH), jen.Lit(l.FW), jen.Lit(s.KB), jen.Lit(s.KBT))
 			if s.WinoT {
-				b.Add(rt("WinogradWeights")).Call(jen.Op("&").Id(backName(s)), jen.Id("t").Dot(winoTField(s)).Index(jen.Op(":")),
+				b.Add(rt("WinogradWeights")).Call(jen.Op("&").Id(backName(s)), jen.Id("t").Dot(winoTField(s)),
 					jen.Id("t").Dot(transposedField(s)).Index(jen.Op(":")))
 			}
 		}
 	})
 }
 
-// winoSteps lists the convs whose forward runs as Winograd's F(2×2, 3×3).
+// winoSteps lists the convs whose forward runs as Winograd's minimal
+// filtering (runtime.ConvForwardWinograd).
 func (g *generator) winoSteps() []*step {
 	var convs []*step
 	for _, s := range g.steps {
@@ -242,27 +257,34 @@ func (g *generator) winoSteps() []*step {
 	return convs
 }
 
-// winogradType emits, when some conv's forward runs as Winograd's
-// F(2×2, 3×3), the struct of the transformed weights and the method that
-// computes them from the parameters.
+// winogradType emits, when some conv's forward runs as Winograd's minimal
+// filtering, the struct of the transformed weights, its constructor and the
+// method that computes them from the parameters.
 func (g *generator) winogradType() {
 	convs := g.winoSteps()
 	if len(convs) == 0 {
 		return
 	}
-	g.f.Comment("winograd holds, for each conv whose forward runs as Winograd's F(2×2, 3×3),")
-	g.f.Comment("its weights transformed (see runtime.WinogradWeights).")
+	g.f.Comment("winograd holds, for each conv whose forward runs as Winograd's minimal")
+	g.f.Comment("filtering, its weights transformed (see runtime.WinogradWeights).")
 	g.f.Type().Id("winograd").StructFunc(func(st *jen.Group) {
 		for _, s := range convs {
-			l := s.L
-			n := (l.K + s.KB - 1) / s.KB * s.KB * l.In.C
-			st.Id(winoField(s)).Index(jen.Lit(16 * n)).Float32()
+			st.Id(winoField(s)).Index().Float32()
 		}
+	})
+	g.f.Comment("newWinograd allocates the transformed weights, whose length depends on the")
+	g.f.Comment("scheme of the kernels chosen at run time.")
+	g.f.Func().Id("newWinograd").Params().Op("*").Id("winograd").BlockFunc(func(b *jen.Group) {
+		b.Id("t").Op(":=").New(jen.Id("winograd"))
+		for _, s := range convs {
+			b.Id("t").Dot(winoField(s)).Op("=").Make(jen.Index().Float32(), rt("WinogradLen").Call(jen.Op("&").Id(geomName(s))))
+		}
+		b.Return(jen.Id("t"))
 	})
 	g.f.Comment("update recomputes the transformed weights from p.")
 	g.f.Func().Params(jen.Id("t").Op("*").Id("winograd")).Id("update").Params(jen.Id("p").Op("*").Id("params")).BlockFunc(func(b *jen.Group) {
 		for _, s := range convs {
-			b.Add(rt("WinogradWeights")).Call(jen.Op("&").Id(geomName(s)), jen.Id("t").Dot(winoField(s)).Index(jen.Op(":")),
+			b.Add(rt("WinogradWeights")).Call(jen.Op("&").Id(geomName(s)), jen.Id("t").Dot(winoField(s)),
 				jen.Id("p").Dot(weights(s)).Index(jen.Op(":")))
 		}
 	})

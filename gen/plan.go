@@ -69,9 +69,10 @@ type step struct {
 	// KBT, rather than the generic gather.
 	KB, KBT    int
 	Transposed bool
-	// Wino says the conv's forward runs as Winograd's F(2×2, 3×3)
-	// (runtime.ConvForwardWinograd) by tile rows of two output rows, and
-	// its weight gradient too, by weight blocks; WinoT says its transposed
+	// Wino says the conv's forward runs as Winograd's minimal filtering
+	// (runtime.ConvForwardWinograd: F(2×2, 3×3), or F(4×4, 3×3) with the
+	// portable kernels) by pairs of output rows, and its weight gradient
+	// too (F(2×2, 3×3)), by weight blocks; WinoT says its transposed
 	// convolution runs so.
 	Wino, WinoT bool
 	// ActGradInNext says the next step's input-gradient phase applies
@@ -108,7 +109,7 @@ type plan struct {
 // block returns the weight block for n channels: 32 when n is a multiple of
 // 32, else 16 (the kernels' vector width; the last block is zero-padded).
 // winoMinC is the fewest input channels for which a 3×3 stride-1 conv runs
-// as Winograd's F(2×2, 3×3): its transforms cost a few additions a channel
+// as Winograd's minimal filtering: its transforms cost a few additions a channel
 // of each tile, which many channels amortise (BenchmarkConv in runtime:
 // 56x56x64 169-183 against 113 GFLOP/s direct, 28x28x512 211 against 113)
 // but an RGB input does not (224x224x3: 27 against 82).

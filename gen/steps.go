@@ -38,7 +38,7 @@ func (g *generator) forwardPhases(s *step) []phase {
 	switch l.Kind {
 	case compiler.Conv:
 		if s.Wino {
-			return []phase{{name, s.Out.F.H / 2, doc + ", as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).",
+			return []phase{{name, s.Out.F.H / 2, doc + ", as Winograd's minimal filtering: pairs of output rows [lo, hi).",
 				func(b *jen.Group) { convForward(b, s) }, false}}
 		}
 		return []phase{{name, s.Out.F.H, doc + ", output rows [lo, hi).", func(b *jen.Group) { convForward(b, s) }, false}}
@@ -79,7 +79,7 @@ func (g *generator) backwardPhases(s *step) []phase {
 	case compiler.Conv:
 		inRows, what := s.In.G.H, "rows"
 		if s.WinoT {
-			inRows, what = s.In.G.H/2, "as Winograd's F(2×2, 3×3), tile rows (two rows each)"
+			inRows, what = s.In.G.H/2, "as Winograd's minimal filtering, pairs of rows"
 		}
 		units, unitsDoc := l.FH*((l.K+s.KB-1)/s.KB), "units (filter rows of weight blocks)"
 		if s.Wino {

@@ -33,6 +33,7 @@ var portableKernels = kernelSet{
 	winoOut:     winoOutPortable,
 	winoGradOut: winoGradOutPortable,
 	winoGradW:   winoGradWPortable,
+	wino4:       true,
 }
 
 var sgemm gonumblas.Implementation

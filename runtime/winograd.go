@@ -22,24 +22,42 @@ import "fmt"
 // direct sum's by rounding only (the transforms' coefficients are 0, ±½
 // and ±1).
 
-// WinogradOK says whether a conv can run as F(2×2, 3×3): a 3×3 filter,
+// WinogradOK says whether a conv can run as Winograd's minimal filtering
+// (F(2×2, 3×3), or F(4×4, 3×3) with the portable kernels): a 3×3 filter,
 // stride 1, an even output height and width.
 func WinogradOK(g *ConvGeom) bool {
 	return g.FH == 3 && g.FW == 3 && g.SH == 1 && g.SW == 1 && g.OH%2 == 0 && g.OW%2 == 0
 }
 
 // WinogradLen is the length of a conv's transformed weights: 16 packed
-// 1×1 weights of Blocks() blocks of KB channels by C.
-func WinogradLen(g *ConvGeom) int { return 16 * g.winoStride() }
+// 1×1 weights of Blocks() blocks of KB channels by C, or 36 such matrices
+// with the portable kernels, which run F(4×4, 3×3). The length depends on
+// the kernels chosen at start-up: allocate at run time, not as a constant.
+func WinogradLen(g *ConvGeom) int { return winoPositions() * g.winoStride() }
+
+// winoPositions is the number of positions of a tile of the Winograd
+// scheme the kernels in use run forward: 16 for F(2×2, 3×3), 36 for
+// F(4×4, 3×3) (see winograd4.go).
+func winoPositions() int {
+	if kernels.wino4 {
+		return 36
+	}
+	return 16
+}
 
 func (g *ConvGeom) winoStride() int { return g.Blocks() * g.KB * g.C }
 
 // WinogradWeights fills u with the transformed weights G g Gᵀ of the packed
 // 3×3 weights w: for each of the 16 positions ξ of a 4×4 tile, a packed 1×1
-// weight, u[ξ][b][c][k] (b a block of KB channels).
+// weight, u[ξ][b][c][k] (b a block of KB channels); with the portable
+// kernels, see winograd4Weights.
 func WinogradWeights(g *ConvGeom, u, w []float32) {
 	if !WinogradOK(g) || len(u) < WinogradLen(g) || len(w) < g.WeightLen() {
 		panic(fmt.Errorf("%w: WinogradWeights: %+v (u %d, w %d)", ErrShape, *g, len(u), len(w)))
+	}
+	if kernels.wino4 {
+		winograd4Weights(g, u, w)
+		return
 	}
 	n, ckb := g.winoStride(), g.C*g.KB
 	for b := range g.Blocks() {
@@ -87,12 +105,17 @@ func winoGradChunk(g *ConvGeom) int {
 // ConvForwardWinograd computes the output rows [2·t0, 2·t1) of a conv for
 // which WinogradOK holds, as ConvForward does (bias may be nil; relu when
 // g.ReLU is set), from the transformed weights u (WinogradWeights). The
-// work goes by tile rows (two output rows), so that workers given
-// different tile rows never write the same values.
+// work goes by pairs of output rows (F(2×2, 3×3)'s tile rows; F(4×4, 3×3)
+// covers them with tiles of 4 rows from 2·t0, the last perhaps partial),
+// so that workers given different pairs never write the same values.
 func ConvForwardWinograd(g *ConvGeom, s *Scratch, out, in, u, bias []float32, t0, t1 int) {
 	g.check("ConvForwardWinograd", out, in, u, bias) // u is longer than the direct weights
 	if !WinogradOK(g) || len(u) < WinogradLen(g) {
 		panic(fmt.Errorf("%w: ConvForwardWinograd: %+v (u %d)", ErrShape, *g, len(u)))
+	}
+	if kernels.wino4 {
+		convForwardWinograd4(g, s, out, in, u, bias, 2*t0, 2*t1)
+		return
 	}
 	tw := g.OW / 2
 	chunk := min(winoChunk(g), (t1-t0)*tw)
@@ -214,6 +237,10 @@ func ConvWeightGradWinograd(g *ConvGeom, s *Scratch, dw, db, in, dout []float32,
 		panic(fmt.Errorf("%w: ConvWeightGradWinograd: %+v, blocks [%d, %d)", ErrShape, *g, b0, b1))
 	}
 	if b0 >= b1 {
+		return
+	}
+	if kernels.wino4 {
+		convWeightGradWinograd4(g, s, dw, db, in, dout, b0, b1)
 		return
 	}
 	tiles := g.OH / 2 * (g.OW / 2)

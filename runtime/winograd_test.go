@@ -62,6 +62,47 @@ func TestConvForwardWinograd(t *testing.T) {
 	})
 }
 
+// TestConvForwardWinogradSplit: a call for some pairs of rows writes
+// those rows only, and the same bits as one call for all (workers split a
+// conv by pairs of rows): F(4×4, 3×3) meets a pair off its 4-row grid.
+func TestConvForwardWinogradSplit(t *testing.T) {
+	eachKernelSet(t, func(t *testing.T) {
+		for n, cc := range winoCases {
+			r := NewRand(uint64(n + 300))
+			g := cc.geom()
+			w := randSlice(r, g.WeightLen())
+			u := make([]float32, WinogradLen(g))
+			WinogradWeights(g, u, w)
+			in := pad(randSlice(r, cc.h*cc.w*cc.c), cc.h, cc.w, cc.c, cc.ph, cc.pw)
+			b := randSlice(r, cc.k)
+			whole := make([]float32, g.OutOff+(g.OH+cc.oph)*g.OutRow)
+			part := make([]float32, len(whole))
+			var s Scratch
+			ConvForwardWinograd(g, &s, whole, in, u, b, 0, g.OH/2)
+			for p0 := range g.OH / 2 {
+				p1 := min(p0+1+n%2, g.OH/2) // one pair, or two
+				for i := range part {
+					part[i] = 99
+				}
+				ConvForwardWinograd(g, &s, part, in, u, b, p0, p1)
+				want := make([]float32, len(part))
+				for i := range want {
+					want[i] = 99
+				}
+				for y := 2 * p0; y < 2*p1; y++ {
+					row := g.OutOff + y*g.OutRow
+					copy(want[row:row+g.OW*g.K], whole[row:])
+				}
+				for i := range part {
+					if part[i] != want[i] {
+						t.Fatalf("case %d %+v: pairs [%d, %d): value %d is %g, want %g", n, cc, p0, p1, i, part[i], want[i])
+					}
+				}
+			}
+		}
+	})
+}
+
 func TestConvWeightGradWinograd(t *testing.T) {
 	eachKernelSet(t, func(t *testing.T) {
 		for n, cc := range winoCases {

@@ -231,7 +231,7 @@ func (m *Model) ProfileN(x, dy []float32, report func(layer string, backward boo
 // prepareBackward brings the transposed conv weights up to date.
 func (m *Model) prepareBackward() {
 	if m.wt == nil {
-		m.wt = new(transposed)
+		m.wt = newTransposed()
 	}
 	if m.wtStale {
 		m.wt.update(m.params)
@@ -908,14 +908,22 @@ func (p *params) arrays(suffix string) []*runtime.Array {
 type transposed struct {
 	conv1T  [2304]float32
 	conv2T  [4608]float32
-	conv2TU [8192]float32 // Winograd's transform of conv2T
+	conv2TU []float32 // Winograd's transform of conv2T
+}
+
+// newTransposed allocates the transposed weights. The length of the Winograd
+// transforms depends on the scheme of the kernels chosen at run time.
+func newTransposed() *transposed {
+	t := new(transposed)
+	t.conv2TU = make([]float32, runtime.WinogradLen(&conv2Back))
+	return t
 }
 
 // update recomputes the transposed weights from p.
 func (t *transposed) update(p *params) {
 	runtime.TransposeConv(t.conv1T[:], p.conv1W[:], 16, 1, 3, 3, 16, 16)
 	runtime.TransposeConv(t.conv2T[:], p.conv2W[:], 32, 16, 3, 3, 32, 16)
-	runtime.WinogradWeights(&conv2Back, t.conv2TU[:], t.conv2T[:])
+	runtime.WinogradWeights(&conv2Back, t.conv2TU, t.conv2T[:])
 }
 
 // worker holds the buffers of one sample in flight, H×W×C with padding where
@@ -1243,9 +1251,9 @@ func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGrad(&conv2Geom, s, c.sums.conv2W[:], c.sums.conv2B[:], w.x2[:], w.back.d3[:], lo, hi)
 }
 
-// conv2InputGrad computes the gradient of conv2's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
+// conv2InputGrad computes the gradient of conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv2Back, s, w.back.d2[:], w.back.d3[:], c.wt.conv2TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv2Back, s, w.back.d2[:], w.back.d3[:], c.wt.conv2TU, nil, lo, hi)
 }
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, output rows [lo, hi).

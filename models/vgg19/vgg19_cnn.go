@@ -274,7 +274,7 @@ func (m *Model) ProfileN(x, dy []float32, report func(layer string, backward boo
 // prepareForward brings the Winograd transforms of conv weights up to date.
 func (m *Model) prepareForward() {
 	if m.wu == nil {
-		m.wu = new(winograd)
+		m.wu = newWinograd()
 	}
 	if m.wuStale {
 		m.wu.update(m.params)
@@ -285,7 +285,7 @@ func (m *Model) prepareForward() {
 // prepareBackward brings the transposed conv weights up to date.
 func (m *Model) prepareBackward() {
 	if m.wt == nil {
-		m.wt = new(transposed)
+		m.wt = newTransposed()
 	}
 	if m.wtStale {
 		m.wt.update(m.params)
@@ -1233,112 +1233,157 @@ func (p *params) arrays(suffix string) []*runtime.Array {
 // convolution that computes its input gradient (see runtime.TransposeConv).
 type transposed struct {
 	conv1T   [9216]float32
-	conv1TU  [16384]float32 // Winograd's transform of conv1T
+	conv1TU  []float32 // Winograd's transform of conv1T
 	conv2T   [36864]float32
-	conv2TU  [65536]float32 // Winograd's transform of conv2T
+	conv2TU  []float32 // Winograd's transform of conv2T
 	conv3T   [73728]float32
-	conv3TU  [131072]float32 // Winograd's transform of conv3T
+	conv3TU  []float32 // Winograd's transform of conv3T
 	conv4T   [147456]float32
-	conv4TU  [262144]float32 // Winograd's transform of conv4T
+	conv4TU  []float32 // Winograd's transform of conv4T
 	conv5T   [294912]float32
-	conv5TU  [524288]float32 // Winograd's transform of conv5T
+	conv5TU  []float32 // Winograd's transform of conv5T
 	conv6T   [589824]float32
-	conv6TU  [1048576]float32 // Winograd's transform of conv6T
+	conv6TU  []float32 // Winograd's transform of conv6T
 	conv7T   [589824]float32
-	conv7TU  [1048576]float32 // Winograd's transform of conv7T
+	conv7TU  []float32 // Winograd's transform of conv7T
 	conv8T   [589824]float32
-	conv8TU  [1048576]float32 // Winograd's transform of conv8T
+	conv8TU  []float32 // Winograd's transform of conv8T
 	conv9T   [1179648]float32
-	conv9TU  [2097152]float32 // Winograd's transform of conv9T
+	conv9TU  []float32 // Winograd's transform of conv9T
 	conv10T  [2359296]float32
-	conv10TU [4194304]float32 // Winograd's transform of conv10T
+	conv10TU []float32 // Winograd's transform of conv10T
 	conv11T  [2359296]float32
-	conv11TU [4194304]float32 // Winograd's transform of conv11T
+	conv11TU []float32 // Winograd's transform of conv11T
 	conv12T  [2359296]float32
-	conv12TU [4194304]float32 // Winograd's transform of conv12T
+	conv12TU []float32 // Winograd's transform of conv12T
 	conv13T  [2359296]float32
-	conv13TU [4194304]float32 // Winograd's transform of conv13T
+	conv13TU []float32 // Winograd's transform of conv13T
 	conv14T  [2359296]float32
-	conv14TU [4194304]float32 // Winograd's transform of conv14T
+	conv14TU []float32 // Winograd's transform of conv14T
 	conv15T  [2359296]float32
-	conv15TU [4194304]float32 // Winograd's transform of conv15T
+	conv15TU []float32 // Winograd's transform of conv15T
 	conv16T  [2359296]float32
-	conv16TU [4194304]float32 // Winograd's transform of conv16T
+	conv16TU []float32 // Winograd's transform of conv16T
+}
+
+// newTransposed allocates the transposed weights. The length of the Winograd
+// transforms depends on the scheme of the kernels chosen at run time.
+func newTransposed() *transposed {
+	t := new(transposed)
+	t.conv1TU = make([]float32, runtime.WinogradLen(&conv1Back))
+	t.conv2TU = make([]float32, runtime.WinogradLen(&conv2Back))
+	t.conv3TU = make([]float32, runtime.WinogradLen(&conv3Back))
+	t.conv4TU = make([]float32, runtime.WinogradLen(&conv4Back))
+	t.conv5TU = make([]float32, runtime.WinogradLen(&conv5Back))
+	t.conv6TU = make([]float32, runtime.WinogradLen(&conv6Back))
+	t.conv7TU = make([]float32, runtime.WinogradLen(&conv7Back))
+	t.conv8TU = make([]float32, runtime.WinogradLen(&conv8Back))
+	t.conv9TU = make([]float32, runtime.WinogradLen(&conv9Back))
+	t.conv10TU = make([]float32, runtime.WinogradLen(&conv10Back))
+	t.conv11TU = make([]float32, runtime.WinogradLen(&conv11Back))
+	t.conv12TU = make([]float32, runtime.WinogradLen(&conv12Back))
+	t.conv13TU = make([]float32, runtime.WinogradLen(&conv13Back))
+	t.conv14TU = make([]float32, runtime.WinogradLen(&conv14Back))
+	t.conv15TU = make([]float32, runtime.WinogradLen(&conv15Back))
+	t.conv16TU = make([]float32, runtime.WinogradLen(&conv16Back))
+	return t
 }
 
 // update recomputes the transposed weights from p.
 func (t *transposed) update(p *params) {
 	runtime.TransposeConv(t.conv1T[:], p.conv1W[:], 64, 3, 3, 3, 32, 16)
-	runtime.WinogradWeights(&conv1Back, t.conv1TU[:], t.conv1T[:])
+	runtime.WinogradWeights(&conv1Back, t.conv1TU, t.conv1T[:])
 	runtime.TransposeConv(t.conv2T[:], p.conv2W[:], 64, 64, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv2Back, t.conv2TU[:], t.conv2T[:])
+	runtime.WinogradWeights(&conv2Back, t.conv2TU, t.conv2T[:])
 	runtime.TransposeConv(t.conv3T[:], p.conv3W[:], 128, 64, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv3Back, t.conv3TU[:], t.conv3T[:])
+	runtime.WinogradWeights(&conv3Back, t.conv3TU, t.conv3T[:])
 	runtime.TransposeConv(t.conv4T[:], p.conv4W[:], 128, 128, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv4Back, t.conv4TU[:], t.conv4T[:])
+	runtime.WinogradWeights(&conv4Back, t.conv4TU, t.conv4T[:])
 	runtime.TransposeConv(t.conv5T[:], p.conv5W[:], 256, 128, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv5Back, t.conv5TU[:], t.conv5T[:])
+	runtime.WinogradWeights(&conv5Back, t.conv5TU, t.conv5T[:])
 	runtime.TransposeConv(t.conv6T[:], p.conv6W[:], 256, 256, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv6Back, t.conv6TU[:], t.conv6T[:])
+	runtime.WinogradWeights(&conv6Back, t.conv6TU, t.conv6T[:])
 	runtime.TransposeConv(t.conv7T[:], p.conv7W[:], 256, 256, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv7Back, t.conv7TU[:], t.conv7T[:])
+	runtime.WinogradWeights(&conv7Back, t.conv7TU, t.conv7T[:])
 	runtime.TransposeConv(t.conv8T[:], p.conv8W[:], 256, 256, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv8Back, t.conv8TU[:], t.conv8T[:])
+	runtime.WinogradWeights(&conv8Back, t.conv8TU, t.conv8T[:])
 	runtime.TransposeConv(t.conv9T[:], p.conv9W[:], 512, 256, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv9Back, t.conv9TU[:], t.conv9T[:])
+	runtime.WinogradWeights(&conv9Back, t.conv9TU, t.conv9T[:])
 	runtime.TransposeConv(t.conv10T[:], p.conv10W[:], 512, 512, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv10Back, t.conv10TU[:], t.conv10T[:])
+	runtime.WinogradWeights(&conv10Back, t.conv10TU, t.conv10T[:])
 	runtime.TransposeConv(t.conv11T[:], p.conv11W[:], 512, 512, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv11Back, t.conv11TU[:], t.conv11T[:])
+	runtime.WinogradWeights(&conv11Back, t.conv11TU, t.conv11T[:])
 	runtime.TransposeConv(t.conv12T[:], p.conv12W[:], 512, 512, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv12Back, t.conv12TU[:], t.conv12T[:])
+	runtime.WinogradWeights(&conv12Back, t.conv12TU, t.conv12T[:])
 	runtime.TransposeConv(t.conv13T[:], p.conv13W[:], 512, 512, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv13Back, t.conv13TU[:], t.conv13T[:])
+	runtime.WinogradWeights(&conv13Back, t.conv13TU, t.conv13T[:])
 	runtime.TransposeConv(t.conv14T[:], p.conv14W[:], 512, 512, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv14Back, t.conv14TU[:], t.conv14T[:])
+	runtime.WinogradWeights(&conv14Back, t.conv14TU, t.conv14T[:])
 	runtime.TransposeConv(t.conv15T[:], p.conv15W[:], 512, 512, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv15Back, t.conv15TU[:], t.conv15T[:])
+	runtime.WinogradWeights(&conv15Back, t.conv15TU, t.conv15T[:])
 	runtime.TransposeConv(t.conv16T[:], p.conv16W[:], 512, 512, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv16Back, t.conv16TU[:], t.conv16T[:])
+	runtime.WinogradWeights(&conv16Back, t.conv16TU, t.conv16T[:])
 }
 
-// winograd holds, for each conv whose forward runs as Winograd's F(2×2, 3×3),
-// its weights transformed (see runtime.WinogradWeights).
+// winograd holds, for each conv whose forward runs as Winograd's minimal
+// filtering, its weights transformed (see runtime.WinogradWeights).
 type winograd struct {
-	conv2U  [65536]float32
-	conv3U  [131072]float32
-	conv4U  [262144]float32
-	conv5U  [524288]float32
-	conv6U  [1048576]float32
-	conv7U  [1048576]float32
-	conv8U  [1048576]float32
-	conv9U  [2097152]float32
-	conv10U [4194304]float32
-	conv11U [4194304]float32
-	conv12U [4194304]float32
-	conv13U [4194304]float32
-	conv14U [4194304]float32
-	conv15U [4194304]float32
-	conv16U [4194304]float32
+	conv2U  []float32
+	conv3U  []float32
+	conv4U  []float32
+	conv5U  []float32
+	conv6U  []float32
+	conv7U  []float32
+	conv8U  []float32
+	conv9U  []float32
+	conv10U []float32
+	conv11U []float32
+	conv12U []float32
+	conv13U []float32
+	conv14U []float32
+	conv15U []float32
+	conv16U []float32
+}
+
+// newWinograd allocates the transformed weights, whose length depends on the
+// scheme of the kernels chosen at run time.
+func newWinograd() *winograd {
+	t := new(winograd)
+	t.conv2U = make([]float32, runtime.WinogradLen(&conv2Geom))
+	t.conv3U = make([]float32, runtime.WinogradLen(&conv3Geom))
+	t.conv4U = make([]float32, runtime.WinogradLen(&conv4Geom))
+	t.conv5U = make([]float32, runtime.WinogradLen(&conv5Geom))
+	t.conv6U = make([]float32, runtime.WinogradLen(&conv6Geom))
+	t.conv7U = make([]float32, runtime.WinogradLen(&conv7Geom))
+	t.conv8U = make([]float32, runtime.WinogradLen(&conv8Geom))
+	t.conv9U = make([]float32, runtime.WinogradLen(&conv9Geom))
+	t.conv10U = make([]float32, runtime.WinogradLen(&conv10Geom))
+	t.conv11U = make([]float32, runtime.WinogradLen(&conv11Geom))
+	t.conv12U = make([]float32, runtime.WinogradLen(&conv12Geom))
+	t.conv13U = make([]float32, runtime.WinogradLen(&conv13Geom))
+	t.conv14U = make([]float32, runtime.WinogradLen(&conv14Geom))
+	t.conv15U = make([]float32, runtime.WinogradLen(&conv15Geom))
+	t.conv16U = make([]float32, runtime.WinogradLen(&conv16Geom))
+	return t
 }
 
 // update recomputes the transformed weights from p.
 func (t *winograd) update(p *params) {
-	runtime.WinogradWeights(&conv2Geom, t.conv2U[:], p.conv2W[:])
-	runtime.WinogradWeights(&conv3Geom, t.conv3U[:], p.conv3W[:])
-	runtime.WinogradWeights(&conv4Geom, t.conv4U[:], p.conv4W[:])
-	runtime.WinogradWeights(&conv5Geom, t.conv5U[:], p.conv5W[:])
-	runtime.WinogradWeights(&conv6Geom, t.conv6U[:], p.conv6W[:])
-	runtime.WinogradWeights(&conv7Geom, t.conv7U[:], p.conv7W[:])
-	runtime.WinogradWeights(&conv8Geom, t.conv8U[:], p.conv8W[:])
-	runtime.WinogradWeights(&conv9Geom, t.conv9U[:], p.conv9W[:])
-	runtime.WinogradWeights(&conv10Geom, t.conv10U[:], p.conv10W[:])
-	runtime.WinogradWeights(&conv11Geom, t.conv11U[:], p.conv11W[:])
-	runtime.WinogradWeights(&conv12Geom, t.conv12U[:], p.conv12W[:])
-	runtime.WinogradWeights(&conv13Geom, t.conv13U[:], p.conv13W[:])
-	runtime.WinogradWeights(&conv14Geom, t.conv14U[:], p.conv14W[:])
-	runtime.WinogradWeights(&conv15Geom, t.conv15U[:], p.conv15W[:])
-	runtime.WinogradWeights(&conv16Geom, t.conv16U[:], p.conv16W[:])
+	runtime.WinogradWeights(&conv2Geom, t.conv2U, p.conv2W[:])
+	runtime.WinogradWeights(&conv3Geom, t.conv3U, p.conv3W[:])
+	runtime.WinogradWeights(&conv4Geom, t.conv4U, p.conv4W[:])
+	runtime.WinogradWeights(&conv5Geom, t.conv5U, p.conv5W[:])
+	runtime.WinogradWeights(&conv6Geom, t.conv6U, p.conv6W[:])
+	runtime.WinogradWeights(&conv7Geom, t.conv7U, p.conv7W[:])
+	runtime.WinogradWeights(&conv8Geom, t.conv8U, p.conv8W[:])
+	runtime.WinogradWeights(&conv9Geom, t.conv9U, p.conv9W[:])
+	runtime.WinogradWeights(&conv10Geom, t.conv10U, p.conv10W[:])
+	runtime.WinogradWeights(&conv11Geom, t.conv11U, p.conv11W[:])
+	runtime.WinogradWeights(&conv12Geom, t.conv12U, p.conv12W[:])
+	runtime.WinogradWeights(&conv13Geom, t.conv13U, p.conv13W[:])
+	runtime.WinogradWeights(&conv14Geom, t.conv14U, p.conv14W[:])
+	runtime.WinogradWeights(&conv15Geom, t.conv15U, p.conv15W[:])
+	runtime.WinogradWeights(&conv16Geom, t.conv16U, p.conv16W[:])
 }
 
 // worker holds the buffers of one sample in flight, H×W×C with padding where
@@ -2164,9 +2209,9 @@ func (w *worker) conv1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv1Geom, s, w.x1[:], w.x0[:], c.p.conv1W[:], c.p.conv1B[:], lo, hi)
 }
 
-// conv2Forward computes conv 3x3x64 s1 p1 (vgg19.cnn:7:12) followed by relu: 224x224x64 -> 224x224x64, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
+// conv2Forward computes conv 3x3x64 s1 p1 (vgg19.cnn:7:12) followed by relu: 224x224x64 -> 224x224x64, as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func (w *worker) conv2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv2Geom, s, w.x2[:], w.x1[:], c.wu.conv2U[:], c.p.conv2B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv2Geom, s, w.x2[:], w.x1[:], c.wu.conv2U, c.p.conv2B[:], lo, hi)
 }
 
 // maxpool1Forward computes pool max 2x2 s2 (vgg19.cnn:8:1): 224x224x64 -> 112x112x64, output rows [lo, hi).
@@ -2174,14 +2219,14 @@ func (w *worker) maxpool1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolForward(&maxpool1Geom, w.x3[:], w.idxmaxpool1[:], w.x2[:], lo, hi)
 }
 
-// conv3Forward computes conv 3x3x128 s1 p1 (vgg19.cnn:9:12) followed by relu: 112x112x64 -> 112x112x128, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
+// conv3Forward computes conv 3x3x128 s1 p1 (vgg19.cnn:9:12) followed by relu: 112x112x64 -> 112x112x128, as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func (w *worker) conv3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3Geom, s, w.x4[:], w.x3[:], c.wu.conv3U[:], c.p.conv3B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv3Geom, s, w.x4[:], w.x3[:], c.wu.conv3U, c.p.conv3B[:], lo, hi)
 }
 
-// conv4Forward computes conv 3x3x128 s1 p1 (vgg19.cnn:9:12) followed by relu: 112x112x128 -> 112x112x128, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
+// conv4Forward computes conv 3x3x128 s1 p1 (vgg19.cnn:9:12) followed by relu: 112x112x128 -> 112x112x128, as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func (w *worker) conv4Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv4Geom, s, w.x5[:], w.x4[:], c.wu.conv4U[:], c.p.conv4B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv4Geom, s, w.x5[:], w.x4[:], c.wu.conv4U, c.p.conv4B[:], lo, hi)
 }
 
 // maxpool2Forward computes pool max 2x2 s2 (vgg19.cnn:10:1): 112x112x128 -> 56x56x128, output rows [lo, hi).
@@ -2189,24 +2234,24 @@ func (w *worker) maxpool2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolForward(&maxpool2Geom, w.x6[:], w.idxmaxpool2[:], w.x5[:], lo, hi)
 }
 
-// conv5Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x128 -> 56x56x256, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
+// conv5Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x128 -> 56x56x256, as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func (w *worker) conv5Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv5Geom, s, w.x7[:], w.x6[:], c.wu.conv5U[:], c.p.conv5B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv5Geom, s, w.x7[:], w.x6[:], c.wu.conv5U, c.p.conv5B[:], lo, hi)
 }
 
-// conv6Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
+// conv6Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256, as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func (w *worker) conv6Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv6Geom, s, w.x8[:], w.x7[:], c.wu.conv6U[:], c.p.conv6B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv6Geom, s, w.x8[:], w.x7[:], c.wu.conv6U, c.p.conv6B[:], lo, hi)
 }
 
-// conv7Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
+// conv7Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256, as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func (w *worker) conv7Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv7Geom, s, w.x9[:], w.x8[:], c.wu.conv7U[:], c.p.conv7B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv7Geom, s, w.x9[:], w.x8[:], c.wu.conv7U, c.p.conv7B[:], lo, hi)
 }
 
-// conv8Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
+// conv8Forward computes conv 3x3x256 s1 p1 (vgg19.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256, as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func (w *worker) conv8Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv8Geom, s, w.x10[:], w.x9[:], c.wu.conv8U[:], c.p.conv8B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv8Geom, s, w.x10[:], w.x9[:], c.wu.conv8U, c.p.conv8B[:], lo, hi)
 }
 
 // maxpool3Forward computes pool max 2x2 s2 (vgg19.cnn:12:1): 56x56x256 -> 28x28x256, output rows [lo, hi).
@@ -2214,24 +2259,24 @@ func (w *worker) maxpool3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolForward(&maxpool3Geom, w.x11[:], w.idxmaxpool3[:], w.x10[:], lo, hi)
 }
 
-// conv9Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x256 -> 28x28x512, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
+// conv9Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x256 -> 28x28x512, as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func (w *worker) conv9Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv9Geom, s, w.x12[:], w.x11[:], c.wu.conv9U[:], c.p.conv9B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv9Geom, s, w.x12[:], w.x11[:], c.wu.conv9U, c.p.conv9B[:], lo, hi)
 }
 
-// conv10Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
+// conv10Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512, as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func (w *worker) conv10Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv10Geom, s, w.x13[:], w.x12[:], c.wu.conv10U[:], c.p.conv10B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv10Geom, s, w.x13[:], w.x12[:], c.wu.conv10U, c.p.conv10B[:], lo, hi)
 }
 
-// conv11Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
+// conv11Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512, as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func (w *worker) conv11Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv11Geom, s, w.x14[:], w.x13[:], c.wu.conv11U[:], c.p.conv11B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv11Geom, s, w.x14[:], w.x13[:], c.wu.conv11U, c.p.conv11B[:], lo, hi)
 }
 
-// conv12Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
+// conv12Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512, as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func (w *worker) conv12Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv12Geom, s, w.x15[:], w.x14[:], c.wu.conv12U[:], c.p.conv12B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv12Geom, s, w.x15[:], w.x14[:], c.wu.conv12U, c.p.conv12B[:], lo, hi)
 }
 
 // maxpool4Forward computes pool max 2x2 s2 (vgg19.cnn:14:1): 28x28x512 -> 14x14x512, output rows [lo, hi).
@@ -2239,24 +2284,24 @@ func (w *worker) maxpool4Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.MaxPoolForward(&maxpool4Geom, w.x16[:], w.idxmaxpool4[:], w.x15[:], lo, hi)
 }
 
-// conv13Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
+// conv13Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func (w *worker) conv13Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv13Geom, s, w.x17[:], w.x16[:], c.wu.conv13U[:], c.p.conv13B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv13Geom, s, w.x17[:], w.x16[:], c.wu.conv13U, c.p.conv13B[:], lo, hi)
 }
 
-// conv14Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
+// conv14Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func (w *worker) conv14Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv14Geom, s, w.x18[:], w.x17[:], c.wu.conv14U[:], c.p.conv14B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv14Geom, s, w.x18[:], w.x17[:], c.wu.conv14U, c.p.conv14B[:], lo, hi)
 }
 
-// conv15Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
+// conv15Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func (w *worker) conv15Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv15Geom, s, w.x19[:], w.x18[:], c.wu.conv15U[:], c.p.conv15B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv15Geom, s, w.x19[:], w.x18[:], c.wu.conv15U, c.p.conv15B[:], lo, hi)
 }
 
-// conv16Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
+// conv16Forward computes conv 3x3x512 s1 p1 (vgg19.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func (w *worker) conv16Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv16Geom, s, w.x20[:], w.x19[:], c.wu.conv16U[:], c.p.conv16B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv16Geom, s, w.x20[:], w.x19[:], c.wu.conv16U, c.p.conv16B[:], lo, hi)
 }
 
 // maxpool5Forward computes pool max 2x2 s2 (vgg19.cnn:16:1): 14x14x512 -> 7x7x512, output rows [lo, hi).
@@ -2467,10 +2512,10 @@ func (w *worker) conv16WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGradWinograd(&conv16Geom, s, c.sums.conv16W[:], c.sums.conv16B[:], w.x19[:], w.back.d20[:], lo, hi)
 }
 
-// conv16InputGrad computes the gradient of conv16's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
+// conv16InputGrad computes the gradient of conv16's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func (w *worker) conv16InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv16Back, s, w.back.d19[:], w.back.d20[:], c.wt.conv16TU[:], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // tile rows to rows
+	runtime.ConvForwardWinograd(&conv16Back, s, w.back.d19[:], w.back.d20[:], c.wt.conv16TU, nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x19[y*8192+8704:][:7168:7168]
 		d := w.back.d19[y*8192+8704:][:7168:7168]
@@ -2483,10 +2528,10 @@ func (w *worker) conv15WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGradWinograd(&conv15Geom, s, c.sums.conv15W[:], c.sums.conv15B[:], w.x18[:], w.back.d19[:], lo, hi)
 }
 
-// conv15InputGrad computes the gradient of conv15's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
+// conv15InputGrad computes the gradient of conv15's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func (w *worker) conv15InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv15Back, s, w.back.d18[:], w.back.d19[:], c.wt.conv15TU[:], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // tile rows to rows
+	runtime.ConvForwardWinograd(&conv15Back, s, w.back.d18[:], w.back.d19[:], c.wt.conv15TU, nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x18[y*8192+8704:][:7168:7168]
 		d := w.back.d18[y*8192+8704:][:7168:7168]
@@ -2499,10 +2544,10 @@ func (w *worker) conv14WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGradWinograd(&conv14Geom, s, c.sums.conv14W[:], c.sums.conv14B[:], w.x17[:], w.back.d18[:], lo, hi)
 }
 
-// conv14InputGrad computes the gradient of conv14's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
+// conv14InputGrad computes the gradient of conv14's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func (w *worker) conv14InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv14Back, s, w.back.d17[:], w.back.d18[:], c.wt.conv14TU[:], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // tile rows to rows
+	runtime.ConvForwardWinograd(&conv14Back, s, w.back.d17[:], w.back.d18[:], c.wt.conv14TU, nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x17[y*8192+8704:][:7168:7168]
 		d := w.back.d17[y*8192+8704:][:7168:7168]
@@ -2515,9 +2560,9 @@ func (w *worker) conv13WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGradWinograd(&conv13Geom, s, c.sums.conv13W[:], c.sums.conv13B[:], w.x16[:], w.back.d17[:], lo, hi)
 }
 
-// conv13InputGrad computes the gradient of conv13's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
+// conv13InputGrad computes the gradient of conv13's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func (w *worker) conv13InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv13Back, s, w.back.d16[:], w.back.d17[:], c.wt.conv13TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv13Back, s, w.back.d16[:], w.back.d17[:], c.wt.conv13TU, nil, lo, hi)
 }
 
 // maxpool4InputGrad computes the gradient of maxpool4's input, output rows [lo, hi).
@@ -2530,10 +2575,10 @@ func (w *worker) conv12WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGradWinograd(&conv12Geom, s, c.sums.conv12W[:], c.sums.conv12B[:], w.x14[:], w.back.d15[:], lo, hi)
 }
 
-// conv12InputGrad computes the gradient of conv12's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
+// conv12InputGrad computes the gradient of conv12's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func (w *worker) conv12InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv12Back, s, w.back.d14[:], w.back.d15[:], c.wt.conv12TU[:], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // tile rows to rows
+	runtime.ConvForwardWinograd(&conv12Back, s, w.back.d14[:], w.back.d15[:], c.wt.conv12TU, nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x14[y*15360+15872:][:14336:14336]
 		d := w.back.d14[y*15360+15872:][:14336:14336]
@@ -2546,10 +2591,10 @@ func (w *worker) conv11WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGradWinograd(&conv11Geom, s, c.sums.conv11W[:], c.sums.conv11B[:], w.x13[:], w.back.d14[:], lo, hi)
 }
 
-// conv11InputGrad computes the gradient of conv11's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
+// conv11InputGrad computes the gradient of conv11's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func (w *worker) conv11InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv11Back, s, w.back.d13[:], w.back.d14[:], c.wt.conv11TU[:], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // tile rows to rows
+	runtime.ConvForwardWinograd(&conv11Back, s, w.back.d13[:], w.back.d14[:], c.wt.conv11TU, nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x13[y*15360+15872:][:14336:14336]
 		d := w.back.d13[y*15360+15872:][:14336:14336]
@@ -2562,10 +2607,10 @@ func (w *worker) conv10WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGradWinograd(&conv10Geom, s, c.sums.conv10W[:], c.sums.conv10B[:], w.x12[:], w.back.d13[:], lo, hi)
 }
 
-// conv10InputGrad computes the gradient of conv10's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
+// conv10InputGrad computes the gradient of conv10's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func (w *worker) conv10InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv10Back, s, w.back.d12[:], w.back.d13[:], c.wt.conv10TU[:], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // tile rows to rows
+	runtime.ConvForwardWinograd(&conv10Back, s, w.back.d12[:], w.back.d13[:], c.wt.conv10TU, nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x12[y*15360+15872:][:14336:14336]
 		d := w.back.d12[y*15360+15872:][:14336:14336]
@@ -2578,9 +2623,9 @@ func (w *worker) conv9WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGradWinograd(&conv9Geom, s, c.sums.conv9W[:], c.sums.conv9B[:], w.x11[:], w.back.d12[:], lo, hi)
 }
 
-// conv9InputGrad computes the gradient of conv9's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
+// conv9InputGrad computes the gradient of conv9's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func (w *worker) conv9InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv9Back, s, w.back.d11[:], w.back.d12[:], c.wt.conv9TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv9Back, s, w.back.d11[:], w.back.d12[:], c.wt.conv9TU, nil, lo, hi)
 }
 
 // maxpool3InputGrad computes the gradient of maxpool3's input, output rows [lo, hi).
@@ -2593,10 +2638,10 @@ func (w *worker) conv8WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGradWinograd(&conv8Geom, s, c.sums.conv8W[:], c.sums.conv8B[:], w.x9[:], w.back.d10[:], lo, hi)
 }
 
-// conv8InputGrad computes the gradient of conv8's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
+// conv8InputGrad computes the gradient of conv8's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func (w *worker) conv8InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv8Back, s, w.back.d9[:], w.back.d10[:], c.wt.conv8TU[:], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // tile rows to rows
+	runtime.ConvForwardWinograd(&conv8Back, s, w.back.d9[:], w.back.d10[:], c.wt.conv8TU, nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x9[y*14848+15104:][:14336:14336]
 		d := w.back.d9[y*14848+15104:][:14336:14336]
@@ -2609,10 +2654,10 @@ func (w *worker) conv7WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGradWinograd(&conv7Geom, s, c.sums.conv7W[:], c.sums.conv7B[:], w.x8[:], w.back.d9[:], lo, hi)
 }
 
-// conv7InputGrad computes the gradient of conv7's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
+// conv7InputGrad computes the gradient of conv7's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func (w *worker) conv7InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv7Back, s, w.back.d8[:], w.back.d9[:], c.wt.conv7TU[:], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // tile rows to rows
+	runtime.ConvForwardWinograd(&conv7Back, s, w.back.d8[:], w.back.d9[:], c.wt.conv7TU, nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x8[y*14848+15104:][:14336:14336]
 		d := w.back.d8[y*14848+15104:][:14336:14336]
@@ -2625,10 +2670,10 @@ func (w *worker) conv6WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGradWinograd(&conv6Geom, s, c.sums.conv6W[:], c.sums.conv6B[:], w.x7[:], w.back.d8[:], lo, hi)
 }
 
-// conv6InputGrad computes the gradient of conv6's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
+// conv6InputGrad computes the gradient of conv6's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func (w *worker) conv6InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv6Back, s, w.back.d7[:], w.back.d8[:], c.wt.conv6TU[:], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // tile rows to rows
+	runtime.ConvForwardWinograd(&conv6Back, s, w.back.d7[:], w.back.d8[:], c.wt.conv6TU, nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x7[y*14848+15104:][:14336:14336]
 		d := w.back.d7[y*14848+15104:][:14336:14336]
@@ -2641,9 +2686,9 @@ func (w *worker) conv5WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGradWinograd(&conv5Geom, s, c.sums.conv5W[:], c.sums.conv5B[:], w.x6[:], w.back.d7[:], lo, hi)
 }
 
-// conv5InputGrad computes the gradient of conv5's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
+// conv5InputGrad computes the gradient of conv5's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func (w *worker) conv5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv5Back, s, w.back.d6[:], w.back.d7[:], c.wt.conv5TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv5Back, s, w.back.d6[:], w.back.d7[:], c.wt.conv5TU, nil, lo, hi)
 }
 
 // maxpool2InputGrad computes the gradient of maxpool2's input, output rows [lo, hi).
@@ -2656,10 +2701,10 @@ func (w *worker) conv4WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGradWinograd(&conv4Geom, s, c.sums.conv4W[:], c.sums.conv4B[:], w.x4[:], w.back.d5[:], lo, hi)
 }
 
-// conv4InputGrad computes the gradient of conv4's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
+// conv4InputGrad computes the gradient of conv4's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func (w *worker) conv4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv4Back, s, w.back.d4[:], w.back.d5[:], c.wt.conv4TU[:], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // tile rows to rows
+	runtime.ConvForwardWinograd(&conv4Back, s, w.back.d4[:], w.back.d5[:], c.wt.conv4TU, nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x4[y*14592+14720:][:14336:14336]
 		d := w.back.d4[y*14592+14720:][:14336:14336]
@@ -2672,9 +2717,9 @@ func (w *worker) conv3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGradWinograd(&conv3Geom, s, c.sums.conv3W[:], c.sums.conv3B[:], w.x3[:], w.back.d4[:], lo, hi)
 }
 
-// conv3InputGrad computes the gradient of conv3's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
+// conv3InputGrad computes the gradient of conv3's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func (w *worker) conv3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3Back, s, w.back.d3[:], w.back.d4[:], c.wt.conv3TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv3Back, s, w.back.d3[:], w.back.d4[:], c.wt.conv3TU, nil, lo, hi)
 }
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, output rows [lo, hi).
@@ -2687,10 +2732,10 @@ func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGradWinograd(&conv2Geom, s, c.sums.conv2W[:], c.sums.conv2B[:], w.x1[:], w.back.d2[:], lo, hi)
 }
 
-// conv2InputGrad computes the gradient of conv2's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
+// conv2InputGrad computes the gradient of conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv2Back, s, w.back.d1[:], w.back.d2[:], c.wt.conv2TU[:], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // tile rows to rows
+	runtime.ConvForwardWinograd(&conv2Back, s, w.back.d1[:], w.back.d2[:], c.wt.conv2TU, nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x1[y*14464+14528:][:14336:14336]
 		d := w.back.d1[y*14464+14528:][:14336:14336]
@@ -2703,12 +2748,12 @@ func (w *worker) conv1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], c.sums.conv1B[:], w.x0[:], w.back.d1[:], lo, hi)
 }
 
-// conv1InputGrad computes the gradient of conv1's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
+// conv1InputGrad computes the gradient of conv1's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	if !c.needDx {
 		return
 	}
-	runtime.ConvForwardWinograd(&conv1Back, s, w.back.d0[:], w.back.d1[:], c.wt.conv1TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv1Back, s, w.back.d0[:], w.back.d1[:], c.wt.conv1TU, nil, lo, hi)
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;

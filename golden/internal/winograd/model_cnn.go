@@ -239,7 +239,7 @@ func (m *Model) ProfileN(x, dy []float32, report func(layer string, backward boo
 // prepareForward brings the Winograd transforms of conv weights up to date.
 func (m *Model) prepareForward() {
 	if m.wu == nil {
-		m.wu = new(winograd)
+		m.wu = newWinograd()
 	}
 	if m.wuStale {
 		m.wu.update(m.params)
@@ -250,7 +250,7 @@ func (m *Model) prepareForward() {
 // prepareBackward brings the transposed conv weights up to date.
 func (m *Model) prepareBackward() {
 	if m.wt == nil {
-		m.wt = new(transposed)
+		m.wt = newTransposed()
 	}
 	if m.wtStale {
 		m.wt.update(m.params)
@@ -930,36 +930,55 @@ func (p *params) arrays(suffix string) []*runtime.Array {
 // convolution that computes its input gradient (see runtime.TransposeConv).
 type transposed struct {
 	conv1T  [4608]float32
-	conv1TU [8192]float32 // Winograd's transform of conv1T
+	conv1TU []float32 // Winograd's transform of conv1T
 	conv2T  [11520]float32
-	conv2TU [20480]float32 // Winograd's transform of conv2T
+	conv2TU []float32 // Winograd's transform of conv2T
 	conv3T  [13824]float32
-	conv3TU [24576]float32 // Winograd's transform of conv3T
+	conv3TU []float32 // Winograd's transform of conv3T
 	conv4T  [9216]float32
+}
+
+// newTransposed allocates the transposed weights. The length of the Winograd
+// transforms depends on the scheme of the kernels chosen at run time.
+func newTransposed() *transposed {
+	t := new(transposed)
+	t.conv1TU = make([]float32, runtime.WinogradLen(&conv1Back))
+	t.conv2TU = make([]float32, runtime.WinogradLen(&conv2Back))
+	t.conv3TU = make([]float32, runtime.WinogradLen(&conv3Back))
+	return t
 }
 
 // update recomputes the transposed weights from p.
 func (t *transposed) update(p *params) {
 	runtime.TransposeConv(t.conv1T[:], p.conv1W[:], 32, 3, 3, 3, 32, 16)
-	runtime.WinogradWeights(&conv1Back, t.conv1TU[:], t.conv1T[:])
+	runtime.WinogradWeights(&conv1Back, t.conv1TU, t.conv1T[:])
 	runtime.TransposeConv(t.conv2T[:], p.conv2W[:], 40, 32, 3, 3, 16, 32)
-	runtime.WinogradWeights(&conv2Back, t.conv2TU[:], t.conv2T[:])
+	runtime.WinogradWeights(&conv2Back, t.conv2TU, t.conv2T[:])
 	runtime.TransposeConv(t.conv3T[:], p.conv3W[:], 32, 40, 3, 3, 32, 16)
-	runtime.WinogradWeights(&conv3Back, t.conv3TU[:], t.conv3T[:])
+	runtime.WinogradWeights(&conv3Back, t.conv3TU, t.conv3T[:])
 	runtime.TransposeConv(t.conv4T[:], p.conv4W[:], 32, 32, 3, 3, 32, 32)
 }
 
-// winograd holds, for each conv whose forward runs as Winograd's F(2×2, 3×3),
-// its weights transformed (see runtime.WinogradWeights).
+// winograd holds, for each conv whose forward runs as Winograd's minimal
+// filtering, its weights transformed (see runtime.WinogradWeights).
 type winograd struct {
-	conv2U [24576]float32
-	conv3U [20480]float32
+	conv2U []float32
+	conv3U []float32
+}
+
+// newWinograd allocates the transformed weights, whose length depends on the
+// scheme of the kernels chosen at run time.
+func newWinograd() *winograd {
+	t := new(winograd)
+	t.conv2U = make([]float32, runtime.WinogradLen(&conv2Geom))
+	t.conv3U = make([]float32, runtime.WinogradLen(&conv3Geom))
+	return t
 }
 
 // update recomputes the transformed weights from p.
 func (t *winograd) update(p *params) {
-	runtime.WinogradWeights(&conv2Geom, t.conv2U[:], p.conv2W[:])
-	runtime.WinogradWeights(&conv3Geom, t.conv3U[:], p.conv3W[:])
+	runtime.WinogradWeights(&conv2Geom, t.conv2U, p.conv2W[:])
+	runtime.WinogradWeights(&conv3Geom, t.conv3U, p.conv3W[:])
 }
 
 // worker holds the buffers of one sample in flight, H×W×C with padding where
@@ -1221,10 +1240,10 @@ func (w *worker) conv1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvForward(&conv1Geom, s, w.x1[:], w.x0[:], c.p.conv1W[:], c.p.conv1B[:], lo, hi)
 }
 
-// conv2Forward computes conv 3x3x40 p1 (model.cnn:6:1) followed by leaky 0.1: 6x8x32 -> 6x8x40, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
+// conv2Forward computes conv 3x3x40 p1 (model.cnn:6:1) followed by leaky 0.1: 6x8x32 -> 6x8x40, as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func (w *worker) conv2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv2Geom, s, w.x2[:], w.x1[:], c.wu.conv2U[:], c.p.conv2B[:], lo, hi)
-	lo, hi = 2*lo, 2*hi // tile rows to rows
+	runtime.ConvForwardWinograd(&conv2Geom, s, w.x2[:], w.x1[:], c.wu.conv2U, c.p.conv2B[:], lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	for y := lo; y < hi; y++ {
 		o := w.x2[y*400+440:][:320:320]
 		for i, v := range o {
@@ -1233,9 +1252,9 @@ func (w *worker) conv2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 	}
 }
 
-// conv3Forward computes conv 3x3x32 p1 (model.cnn:8:1) followed by relu: 6x8x40 -> 6x8x32, as Winograd's F(2×2, 3×3): tile rows (two output rows each) [lo, hi).
+// conv3Forward computes conv 3x3x32 p1 (model.cnn:8:1) followed by relu: 6x8x40 -> 6x8x32, as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func (w *worker) conv3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3Geom, s, w.x3[:], w.x2[:], c.wu.conv3U[:], c.p.conv3B[:], lo, hi)
+	runtime.ConvForwardWinograd(&conv3Geom, s, w.x3[:], w.x2[:], c.wu.conv3U, c.p.conv3B[:], lo, hi)
 }
 
 // maxpool1Forward computes pool max 2x2 s2 (model.cnn:10:1): 6x8x32 -> 3x4x32, output rows [lo, hi).
@@ -1306,10 +1325,10 @@ func (w *worker) conv3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGradWinograd(&conv3Geom, s, c.sums.conv3W[:], c.sums.conv3B[:], w.x2[:], w.back.d3[:], lo, hi)
 }
 
-// conv3InputGrad computes the gradient of conv3's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
+// conv3InputGrad computes the gradient of conv3's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func (w *worker) conv3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3Back, s, w.back.d2[:], w.back.d3[:], c.wt.conv3TU[:], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // tile rows to rows
+	runtime.ConvForwardWinograd(&conv3Back, s, w.back.d2[:], w.back.d3[:], c.wt.conv3TU, nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x2[y*400+440:][:320:320]
 		d := w.back.d2[y*400+440:][:320:320]
@@ -1326,10 +1345,10 @@ func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGradWinograd(&conv2Geom, s, c.sums.conv2W[:], c.sums.conv2B[:], w.x1[:], w.back.d2[:], lo, hi)
 }
 
-// conv2InputGrad computes the gradient of conv2's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
+// conv2InputGrad computes the gradient of conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv2Back, s, w.back.d1[:], w.back.d2[:], c.wt.conv2TU[:], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // tile rows to rows
+	runtime.ConvForwardWinograd(&conv2Back, s, w.back.d1[:], w.back.d2[:], c.wt.conv2TU, nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	for y := lo; y < hi; y++ {
 		out := w.x1[y*320+352:][:256:256]
 		d := w.back.d1[y*320+352:][:256:256]
@@ -1342,12 +1361,12 @@ func (w *worker) conv1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], c.sums.conv1B[:], w.x0[:], w.back.d1[:], lo, hi)
 }
 
-// conv1InputGrad computes the gradient of conv1's input, as Winograd's F(2×2, 3×3), tile rows (two rows each) [lo, hi).
+// conv1InputGrad computes the gradient of conv1's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 	if !c.needDx {
 		return
 	}
-	runtime.ConvForwardWinograd(&conv1Back, s, w.back.d0[:], w.back.d1[:], c.wt.conv1TU[:], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv1Back, s, w.back.d0[:], w.back.d1[:], c.wt.conv1TU, nil, lo, hi)
 }
 
 // phase is one function of a pass over the part [lo, hi) of a range of size n;
