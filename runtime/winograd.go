@@ -20,7 +20,8 @@ import "fmt"
 // (tiles × C by C × K), which the conv kernels compute as 1×1 convs; the
 // transforms before and after are additions. The numbers differ from the
 // direct sum's by rounding only (the transforms' coefficients are 0, ±½
-// and ±1).
+// and ±1). The portable kernels run F(4×4, 3×3) instead (winograd4.go);
+// the functions below hand them the work.
 
 // WinogradOK says whether a conv can run as Winograd's minimal filtering
 // (F(2×2, 3×3), or F(4×4, 3×3) with the portable kernels): a 3×3 filter,

@@ -8,7 +8,8 @@ import (
 
 // winoCases are 3×3 stride-1 convs with even outputs: channel counts with
 // and without a tail of fewer than 16, K tails in the blocks, padded
-// outputs, relu or not, and more tiles than one chunk.
+// outputs, relu or not, and more tiles than one chunk; sizes that are not
+// multiples of 4 (F(4×4, 3×3)'s partial tiles) and some that are.
 var winoCases = []convCase{
 	{h: 8, w: 8, c: 16, k: 32, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 32, oph: 1, opw: 1, relu: true},
 	{h: 6, w: 10, c: 20, k: 40, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 32},
@@ -16,6 +17,9 @@ var winoCases = []convCase{
 	{h: 10, w: 12, c: 32, k: 16, fh: 3, fw: 3, sh: 1, sw: 1, ph: 0, pw: 0, kb: 16}, // unpadded: 8×10 out
 	{h: 30, w: 40, c: 64, k: 64, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 64, oph: 1, opw: 1, relu: true},
 	{h: 14, w: 14, c: 272, k: 48, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 16, relu: true},
+	// More than 192 output channels: F(4×4, 3×3)'s products go by panels
+	// of 192.
+	{h: 6, w: 8, c: 24, k: 200, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 32, relu: true},
 }
 
 func TestConvForwardWinograd(t *testing.T) {
