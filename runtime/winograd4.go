@@ -1,7 +1,5 @@
 package runtime
 
-import "gonum.org/v1/gonum/blas"
-
 // Winograd's F(4×4, 3×3) computes a 4×4 output tile from a 6×6 input tile
 // with 36 multiplications a channel pair instead of the direct sum's 144,
 // against F(2×2, 3×3)'s 16 for 4 outputs (64 direct): 4× fewer rather than
@@ -88,17 +86,16 @@ func convForwardWinograd4(g *ConvGeom, s *Scratch, out, in, u, bias []float32, y
 }
 
 // winoProducts4 computes the products of one position of n tiles, the
-// n × K matrix m = v · u (v n × C, u C × Kp), by gonum's Sgemm, in panels
-// small enough that it runs them serially (it multiplies in parallel,
-// starting goroutines and allocating, from 4 blocks of 64×64): 64 rows by
-// 192 columns, the widest that leaves, where its products run fastest.
+// n × K matrix m = v · u (v n × C, u C × Kp), by winoGemm in panels of 64
+// rows by 192 columns: the 192 columns of u a panel reads for each row stay
+// in L2.
 func winoProducts4(g *ConvGeom, m, v, u []float32, n int) {
 	kp := g.Blocks() * g.KB
 	for i0 := 0; i0 < n; i0 += 64 {
 		rows := min(64, n-i0)
 		for k0 := 0; k0 < g.K; k0 += 192 {
 			cols := min(192, g.K-k0)
-			sgemm.Sgemm(blas.NoTrans, blas.NoTrans, rows, cols, g.C, 1, v[i0*g.C:], g.C, u[k0:], kp, 0, m[i0*g.K+k0:], g.K)
+			winoGemm(false, rows, cols, g.C, v[i0*g.C:], g.C, u[k0:], kp, m[i0*g.K+k0:], g.K, false)
 		}
 	}
 }
@@ -300,19 +297,15 @@ func winoAT4(o0, o1, o2, o3, o4, o5, y0, y1, y2, y3 []float32) {
 }
 
 // winoGradProducts4 sets one position's dU (C × Kp), columns [k0, k1), to
-// vᵀ · z over n tiles (v n × C, z n × K), or adds it, by gonum's Sgemm in
-// panels it runs serially (see winoProducts4).
+// vᵀ · z over n tiles (v n × C, z n × K), or adds it, by winoGemm in
+// panels (see winoProducts4).
 func winoGradProducts4(g *ConvGeom, du, v, z []float32, n, k0, k1 int, add bool) {
 	kp := g.Blocks() * g.KB
-	var beta float32
-	if add {
-		beta = 1
-	}
 	for c0 := 0; c0 < g.C; c0 += 64 {
 		rows := min(64, g.C-c0)
 		for k := k0; k < k1; k += 192 {
 			cols := min(192, k1-k)
-			sgemm.Sgemm(blas.Trans, blas.NoTrans, rows, cols, n, 1, v[c0:], g.C, z[k:], g.K, beta, du[c0*kp+k:], kp)
+			winoGemm(true, rows, cols, n, v[c0:], g.C, z[k:], g.K, du[c0*kp+k:], kp, add)
 		}
 	}
 }
