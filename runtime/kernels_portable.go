@@ -1,10 +1,6 @@
 package runtime
 
-import (
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas32"
-	gonumblas "gonum.org/v1/gonum/blas/gonum"
-)
+import "gonum.org/v1/gonum/blas/blas32"
 
 var portableKernels = kernelSet{
 	name:           "portable",
@@ -36,11 +32,9 @@ var portableKernels = kernelSet{
 	wino4:       true,
 }
 
-var sgemm gonumblas.Implementation
-
-// Panel sizes for gonum's Sgemm: it multiplies in parallel (starting its
-// own goroutines and allocating) once a product has 4 blocks of 64×64 or
-// more, so every call here stays below: at most 64 rows by 128 columns.
+// Panel sizes for portableGemm: gonum's Sgemm multiplies in parallel
+// (starting its own goroutines and allocating) once a product has 4 blocks
+// of 64×64 or more, so every call here stays below.
 const (
 	panelRows = 64
 	panelCols = 64
@@ -56,8 +50,8 @@ func convForwardPortable(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0
 	ffc := g.FH * T
 	buf := s.get(panelRows*ffc + ffc*g.Blocks()*g.KB)
 	panel := buf[:panelRows*ffc]
-	// gonum's Sgemm is faster on wider products than one weight block: lay
-	// the blocks side by side, [FH·T][K], once per call.
+	// The products are faster wider than one weight block: lay the blocks
+	// side by side, [FH·T][K], once per call.
 	kp := g.Blocks() * g.KB
 	wide := buf[panelRows*ffc:]
 	for b := range g.Blocks() {
@@ -88,7 +82,7 @@ func convForwardPortable(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0
 				n := min(panelCols, g.K-k0)
 				for r0 := 0; r0 < ffc; r0 += reduceChunk {
 					r := min(reduceChunk, ffc-r0)
-					sgemm.Sgemm(blas.NoTrans, blas.NoTrans, np, n, r, 1, panel[r0:], ffc, wide[r0*kp+k0:], kp, 1, o[k0:], g.K)
+					portableGemm(false, np, n, r, panel[r0:], ffc, wide[r0*kp+k0:], kp, o[k0:], g.K, true)
 				}
 			}
 			if g.ReLU {
@@ -122,7 +116,7 @@ func convWeightGradPortable(g *ConvGeom, s *Scratch, dw, db, in, dout []float32,
 				d := dout[g.DOutOff+y*g.DOutRow+x0*g.K+b*g.KB:]
 				for t0 := 0; t0 < T; t0 += panelCols {
 					m := min(panelCols, T-t0)
-					sgemm.Sgemm(blas.Trans, blas.NoTrans, m, n, np, 1, panel[t0:], T, d, g.K, 1, dwi[t0*g.KB:], g.KB)
+					portableGemm(true, m, n, np, panel[t0:], T, d, g.K, dwi[t0*g.KB:], g.KB, true)
 				}
 				if i == 0 && db != nil {
 					g.addBiasGrad(db, dout, b*g.KB, n, y, y+1, x0, x0+np)

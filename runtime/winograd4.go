@@ -86,7 +86,7 @@ func convForwardWinograd4(g *ConvGeom, s *Scratch, out, in, u, bias []float32, y
 }
 
 // winoProducts4 computes the products of one position of n tiles, the
-// n × K matrix m = v · u (v n × C, u C × Kp), by winoGemm in panels of 64
+// n × K matrix m = v · u (v n × C, u C × Kp), by portableGemm in panels of 64
 // rows by 192 columns: the 192 columns of u a panel reads for each row stay
 // in L2.
 func winoProducts4(g *ConvGeom, m, v, u []float32, n int) {
@@ -95,7 +95,7 @@ func winoProducts4(g *ConvGeom, m, v, u []float32, n int) {
 		rows := min(64, n-i0)
 		for k0 := 0; k0 < g.K; k0 += 192 {
 			cols := min(192, g.K-k0)
-			winoGemm(false, rows, cols, g.C, v[i0*g.C:], g.C, u[k0:], kp, m[i0*g.K+k0:], g.K, false)
+			portableGemm(false, rows, cols, g.C, v[i0*g.C:], g.C, u[k0:], kp, m[i0*g.K+k0:], g.K, false)
 		}
 	}
 }
@@ -297,7 +297,7 @@ func winoAT4(o0, o1, o2, o3, o4, o5, y0, y1, y2, y3 []float32) {
 }
 
 // winoGradProducts4 sets one position's dU (C × Kp), columns [k0, k1), to
-// vᵀ · z over n tiles (v n × C, z n × K), or adds it, by winoGemm in
+// vᵀ · z over n tiles (v n × C, z n × K), or adds it, by portableGemm in
 // panels (see winoProducts4).
 func winoGradProducts4(g *ConvGeom, du, v, z []float32, n, k0, k1 int, add bool) {
 	kp := g.Blocks() * g.KB
@@ -305,7 +305,7 @@ func winoGradProducts4(g *ConvGeom, du, v, z []float32, n, k0, k1 int, add bool)
 		rows := min(64, g.C-c0)
 		for k := k0; k < k1; k += 192 {
 			cols := min(192, k1-k)
-			winoGemm(true, rows, cols, n, v[c0:], g.C, z[k:], g.K, du[c0*kp+k:], kp, add)
+			portableGemm(true, rows, cols, n, v[c0:], g.C, z[k:], g.K, du[c0*kp+k:], kp, add)
 		}
 	}
 }

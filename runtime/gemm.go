@@ -1,22 +1,26 @@
 package runtime
 
-import "gonum.org/v1/gonum/blas"
+import (
+	"gonum.org/v1/gonum/blas"
+	gonumblas "gonum.org/v1/gonum/blas/gonum"
+)
 
-// winoGemm computes the matrix product c = a·b (m × n, rows of ldc), or adds
-// it to c: a is m × k with rows of lda, or, transposed, stored k × m; b is
-// k × n with rows of ldb. F(4×4, 3×3)'s products in the portable kernels go
-// through it. It is winoGemmGonum where gonum has assembly inner loops
-// (amd64), else winoGemmGo (winogemm_gonum.go, winogemm_go.go). m ≤ 64 and
-// n ≤ 192 (see winoGemmGonum).
+var sgemm gonumblas.Implementation
+
+// portableGemm computes the matrix product c = a·b (m × n, rows of ldc), or
+// adds it to c: a is m × k with rows of lda, or, transposed, stored k × m;
+// b is k × n with rows of ldb. The portable kernels' products go through
+// it. It is gemmGonum where gonum has assembly inner loops (amd64), else
+// gemmGo (gemm_gonum.go, gemm_go.go). m ≤ 64 and n ≤ 192 (see gemmGonum).
 //
 // BenchmarkGemm, 64×192×256 on one core: gonum's Sgemm 21 GFLOP/s with its
 // SSE assembly, 3.4 without (pure Go, as on other platforms);
-// winoGemmGo 10.3 either way.
+// gemmGo 10.3 either way.
 
-// winoGemmGonum is winoGemm by gonum's Sgemm. It multiplies in parallel,
+// gemmGonum is portableGemm by gonum's Sgemm. It multiplies in parallel,
 // starting goroutines and allocating, from 4 blocks of 64×64: 64 × 192 is
 // the widest product it runs serially.
-func winoGemmGonum(trans bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, add bool) {
+func gemmGonum(trans bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, add bool) {
 	ta, beta := blas.NoTrans, float32(0)
 	if trans {
 		ta = blas.Trans
@@ -27,11 +31,11 @@ func winoGemmGonum(trans bool, m, n, k int, a []float32, lda int, b []float32, l
 	sgemm.Sgemm(ta, blas.NoTrans, m, n, k, 1, a, lda, b, ldb, beta, c, ldc)
 }
 
-// winoGemmGo is winoGemm in Go: each row of c gets four rows of b at a time,
+// gemmGo is portableGemm in Go: each row of c gets four rows of b at a time,
 // scaled by their four values of a, in one pass (a scalar loop, which one
 // load and store of c serves for four multiply-adds; gonum's pure-Go Sgemm
 // adds one row at a time).
-func winoGemmGo(trans bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, add bool) {
+func gemmGo(trans bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, add bool) {
 	ai, al := lda, 1 // a(i, l) = a[i·ai + l·al]
 	if trans {
 		ai, al = 1, lda

@@ -3,5 +3,5 @@
 package runtime
 
 // gonum's inner loops are assembly here (the condition is gonum's own, in
-// its internal/asm/f32): its Sgemm is twice as fast as winoGemmGo.
-var winoGemm = winoGemmGonum
+// its internal/asm/f32): its Sgemm is twice as fast as gemmGo.
+var portableGemm = gemmGonum

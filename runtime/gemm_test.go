@@ -2,13 +2,13 @@ package runtime
 
 import "testing"
 
-// TestWinoGemm holds both implementations of winoGemm, whichever the build
+// TestGemm holds both implementations of gemm, whichever the build
 // uses, to the definition: plain and transposed a, set and added, with a
 // reduction length that is not a multiple of 4 and leading dimensions
 // longer than the rows.
-func TestWinoGemm(t *testing.T) {
+func TestGemm(t *testing.T) {
 	impls := map[string]func(bool, int, int, int, []float32, int, []float32, int, []float32, int, bool){
-		"gonum": winoGemmGonum, "go": winoGemmGo,
+		"gonum": gemmGonum, "go": gemmGo,
 	}
 	for name, gemm := range impls {
 		for _, sz := range [][3]int{{1, 1, 1}, {3, 5, 7}, {64, 192, 30}, {17, 33, 64}} {
