@@ -12,6 +12,11 @@ for each is the median over rounds, with the spread (min–max) of those round
 medians. Each engine runs in a process of its own, one at a time. It writes docs/BENCHMARKS.md and docs/layers.svg (per-layer GFLOP/s
 of cnnc's kernels against the core's peak) and prints progress to stderr.
 
+Then, in as many rounds, it runs the kernel benchmarks behind the issue's
+other targets with go test -bench: the interpreter's conv against the
+portable kernels' (with and without gonum's assembly), and fc1 at batch 1
+against a plain streaming read.
+
 PyTorch runs in float32 with its default CPU backend (oneDNN), in eval mode,
 on the network built from the same .cnn file by golden/make_fixtures.py's
 reader. cnnc runs the generated code built with GOEXPERIMENT=simd.
@@ -103,6 +108,8 @@ def main():
     ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="VGG-16 batch 1 only")
+    ap.add_argument("--kernels-only", action="store_true",
+                    help="only the kernel benchmarks (a report without the PyTorch comparison, to try the script)")
     args = ap.parse_args()
 
     cnnc = os.path.join(ROOT, "bench", ".cnnc")
@@ -114,6 +121,8 @@ def main():
             for threads in [1, 2]:
                 configs.append((model, batch, threads))
 
+    if args.kernels_only:
+        configs = []
     rows, layers = [], None
     for model, batch, threads in configs:
         path = f"models/{model}.cnn"
@@ -139,9 +148,58 @@ def main():
             layers = median_layers(round_layers)
         print(json.dumps(rows[-1]), file=sys.stderr)
 
-    write_report(rows, layers, args)
+    kernels = kernel_figures(args.rounds)
+    write_report(rows, layers, kernels, args)
     if layers:
         write_plot(layers)
+
+
+# The conv layers runtime's BenchmarkConv times for the portable kernels, and
+# those the interpreter's BenchmarkConv times too (its speed hardly depends
+# on the layer).
+PORTABLE_LAYERS = ["224x224x64-64", "56x56x64-64", "28x28x256-256", "28x28x512-512", "14x14x512-512"]
+INTERP_LAYERS = ["56x56x64-64", "28x28x256-256", "14x14x512-512"]
+
+
+def go_bench(pkg, pattern, benchtime, tags=None, env=None):
+    """One run of go test -bench: {benchmark name: its first custom metric}."""
+    cmd = ["go", "test", "-run", "^$", "-bench", pattern, "-benchtime", benchtime]
+    if tags:
+        cmd += ["-tags", tags]
+    out = subprocess.run(cmd + [pkg], check=True, capture_output=True, text=True, cwd=ROOT,
+                         env=dict(os.environ, **(env or {}))).stdout
+    res = {}
+    for line in out.splitlines():
+        f = line.split()
+        if line.startswith("Benchmark") and len(f) >= 6:
+            name = f[0].rsplit("-", 1)[0]  # without the -GOMAXPROCS suffix
+            res.setdefault(name, float(f[4]))  # the first of a name (BenchmarkConv has two 56x56x64)
+    return res
+
+
+def kernel_figures(rounds):
+    """The kernel benchmarks of the issue's other targets, ROUNDS rounds that
+    alternate the engines: the float64 interpreter, the portable kernels with
+    gonum's assembly (-tags purego) and without any (-tags purego,noasm), and
+    fc1 at batch 1 against a plain streaming read (GOEXPERIMENT=simd)."""
+    layers = "|".join(PORTABLE_LAYERS)
+    conv = f"Conv/({layers})/(forward|winograd|weightgrad|winogradgrad)$"
+    runs = {"interp": [], "purego": [], "noasm": [], "fc": []}
+    for r in range(rounds):
+        print(f"kernels: round {r + 1}/{rounds}", file=sys.stderr)
+        runs["interp"].append(go_bench("./interp", "Conv", "2x"))
+        runs["purego"].append(go_bench("./runtime", conv, "10x", tags="purego"))
+        runs["noasm"].append(go_bench("./runtime", conv, "10x", tags="purego,noasm"))
+        runs["fc"].append(go_bench("./runtime", "^Benchmark(FC|StreamRead)$", "10x", env={"GOEXPERIMENT": "simd"}))
+    def med(kind, name):
+        return spread([r[name] for r in runs[kind] if name in r])
+    out = {"interp": {l: med("interp", f"BenchmarkConv/{l}/forward") for l in INTERP_LAYERS}, "layers": {}}
+    for l in PORTABLE_LAYERS:
+        out["layers"][l] = {f"{kind}_{op}": med(kind, f"BenchmarkConv/{l}/{op}")
+                            for kind in ("purego", "noasm")
+                            for op in ("forward", "winograd", "weightgrad", "winogradgrad")}
+    out["fc"], out["stream"] = med("fc", "BenchmarkFC"), med("fc", "BenchmarkStreamRead")
+    return out
 
 
 def median_layers(rounds):
@@ -161,7 +219,7 @@ def fmt(s):
     return f"{m:.0f} ({lo:.0f}–{hi:.0f})"
 
 
-def write_report(rows, layers, args):
+def write_report(rows, layers, kernels, args):
     cpu = "unknown CPU"
     try:
         with open("/proc/cpuinfo") as f:
@@ -195,8 +253,11 @@ def write_report(rows, layers, args):
     for r in rows:
         lines.append(f"| {r['model']} | {r['batch']} | {r['threads']} | {fmt(r['torch_f'])} | {fmt(r['cnnc_f'])} | "
                      f"{ratio(r['ratio_f'])} | {fmt(r['torch_fb'])} | {fmt(r['cnnc_fb'])} | {ratio(r['ratio_fb'])} |")
-    allocs = ", ".join(sorted({f"{r['allocs']:.2g}" for r in rows}))
-    lines += ["", f"cnnc's kernels: {rows[0]['path']}; allocations per pass: {allocs}.", ""]
+    if rows:
+        allocs = ", ".join(sorted({f"{r['allocs']:.2g}" for r in rows}))
+        lines += ["", f"cnnc's kernels: {rows[0]['path']}; allocations per pass: {allocs}.", ""]
+    else:
+        lines += ["", "(Run with --kernels-only: no PyTorch comparison.)", ""]
     if layers:
         lines += [
             "## VGG-16 layer by layer (cnnc, batch 1, one thread)",
@@ -220,8 +281,67 @@ def write_report(rows, layers, args):
             lines.append(f"| {l['name']} | {l['forward_ms']:.2f} | {fg:.1f} | {100 * fg / PEAK_GFLOPS:.0f}% | "
                          f"{l.get('backward_ms', 0):.2f} | {bg:.1f} | {100 * bg / PEAK_GFLOPS:.0f}% |")
         lines.append("")
+    lines += kernel_report(kernels, args)
     with open(os.path.join(ROOT, "docs", "BENCHMARKS.md"), "w") as f:
         f.write("\n".join(lines))
+
+
+def kernel_report(k, args):
+    """The report's section on the kernel benchmarks."""
+    interp = statistics.median(m for m, _, _ in k["interp"].values())
+    def g(s):
+        m, lo, hi = s
+        return f"{m:.1f} ({lo:.1f}–{hi:.1f})"
+    def x(s, base):
+        return f"**{s[0] / base:.0f}×**"
+    lines = [
+        "## The other targets, by the kernel benchmarks",
+        "",
+        f"`go test -bench` runs alternated over {args.rounds} rounds; medians over the rounds, range in",
+        "brackets. GFLOP/s of one core, counting the direct convolution's flops (2 a multiply-add)",
+        "whatever the algorithm.",
+        "",
+        "### The portable path against the interpreter",
+        "",
+        "The float64 reference interpreter (`go test -bench Conv ./interp`): " +
+        ", ".join(f"{l} {s[0]:.2f} ({s[1]:.2f}–{s[2]:.2f})" for l, s in k["interp"].items()) +
+        f" GFLOP/s; {interp:.2f} in the middle, against which the layers it does not time are set.",
+        "",
+        "The portable kernels (`go test -tags purego -bench Conv ./runtime`): no assembly of cnnc's;",
+        "gonum's `Sgemm`, whose inner loops are SSE assembly on amd64, runs the products. `direct` is",
+        "im2col + gonum's `Sgemm`, the issue's baseline; `Winograd` is F(4×4, 3×3), which the",
+        "generated code uses for every 3×3 stride-1 conv with 32 or more input channels.",
+        "",
+        "| layer | direct forward | Winograd forward | × interpreter | direct weight gradient | Winograd weight gradient | × interpreter |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for l, f in k["layers"].items():
+        base = k["interp"][l][0] if l in k["interp"] else interp
+        lines.append(f"| {l} | {g(f['purego_forward'])} | {g(f['purego_winograd'])} | {x(f['purego_winograd'], base)} | "
+                     f"{g(f['purego_weightgrad'])} | {g(f['purego_winogradgrad'])} | {x(f['purego_winogradgrad'], base)} |")
+    lines += [
+        "",
+        "Without any assembly (`-tags purego,noasm`: gonum's inner loops in Go too, as on platforms",
+        "other than amd64), the products run in the runtime's own Go loop (`gemmGo`):",
+        "",
+        "| layer | direct forward | Winograd forward | × interpreter | direct weight gradient | Winograd weight gradient | × interpreter |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for l, f in k["layers"].items():
+        base = k["interp"][l][0] if l in k["interp"] else interp
+        lines.append(f"| {l} | {g(f['noasm_forward'])} | {g(f['noasm_winograd'])} | {x(f['noasm_winograd'], base)} | "
+                     f"{g(f['noasm_weightgrad'])} | {g(f['noasm_winogradgrad'])} | {x(f['noasm_winogradgrad'], base)} |")
+    fc, st = k["fc"], k["stream"]
+    lines += [
+        "",
+        "### fc at batch 1 against the memory's bandwidth",
+        "",
+        f"VGG's fc1 (25088 → 4096, 411 MB of weights), `BenchmarkFC` with GOEXPERIMENT=simd: {g(fc)} GB/s",
+        f"read; a plain streaming read of as many bytes (`BenchmarkStreamRead`): {g(st)} GB/s;",
+        f"**{100 * fc[0] / st[0]:.0f}%**.",
+        "",
+    ]
+    return lines
 
 
 def write_plot(layers):

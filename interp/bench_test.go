@@ -9,12 +9,12 @@ import (
 )
 
 // BenchmarkConv measures the reference interpreter's conv forward pass in
-// GFLOP/s (2 flops a multiply-add) on two of the VGG layers that
+// GFLOP/s (2 flops a multiply-add) on three of the VGG layers that
 // runtime's BenchmarkConv times, so that the generated code's kernels can
 // be set against it (go test -bench Conv ./runtime, and with -tags purego
 // for the portable kernels).
 func BenchmarkConv(b *testing.B) {
-	for _, l := range []struct{ hw, c, k int }{{56, 64, 64}, {28, 256, 256}} {
+	for _, l := range []struct{ hw, c, k int }{{56, 64, 64}, {28, 256, 256}, {14, 512, 512}} {
 		src := fmt.Sprintf("input %dx%dx%d\nconv 3x3x%d s1 p1\n", l.hw, l.hw, l.c, l.k)
 		net, ds := compiler.Source("bench.cnn", []byte(src))
 		if ds.HasErrors() {
