@@ -145,10 +145,8 @@ func (s *Scratch) products(g *ConvGeom, n int) *ConvGeom {
 
 // wino returns the scratch buffers of ConvForwardWinograd.
 func (s *Scratch) wino(nv, nm int) (v, m []float32) {
-	if len(s.winoBuf) < nv+nm {
-		s.winoBuf = make([]float32, nv+nm)
-	}
-	return s.winoBuf[:nv], s.winoBuf[nv : nv+nm]
+	buf := s.winoBuffer(nv + nm)
+	return buf[:nv], buf[nv:]
 }
 
 // winoInPortable writes the transformed inputs Bᵀ d B of tiles
