@@ -224,25 +224,59 @@ func convWeightGradWinograd4(g *ConvGeom, s *Scratch, dw, db, in, dout []float32
 	nv, nz, nt := 36*chunk*g.C, 36*chunk*g.K, 36*max(g.C, g.K)
 	buf := s.winoBuffer(nv + nz + 2*nt)
 	v, z, tmp, block := buf[:nv], buf[nv:nv+nz], buf[nv+nz:nv+nz+nt], buf[nv+nz+nt:]
-	us := winoDUStride(g)
-	if len(s.winoDU) < 36*us {
-		s.winoDU = make([]float32, 36*us)
-	}
-	du := s.winoDU[:36*us]
 	k0, k1 := b0*g.KB, min(b1*g.KB, g.K)
-	for first := 0; first < tiles; first += chunk {
-		n := min(chunk, tiles-first)
-		winoIn4(g, v, in, tmp, block, 0, first, n, chunk*g.C)
-		winoGradOut4(g, z, dout, tmp, first, n, chunk*g.K)
-		for xi := range 36 {
-			// The first chunk's products set dU, the others add to it.
-			winoGradProducts4(g, du[xi*us:], v[xi*chunk*g.C:], z[xi*chunk*g.K:], n, k0, k1, first > 0)
+	if tiles <= chunk {
+		// One chunk: dU goes by panels of input channels small enough to
+		// stay in L2 from their products to their transform.
+		winoIn4(g, v, in, tmp, block, 0, 0, tiles, chunk*g.C)
+		winoGradOut4(g, z, dout, tmp, 0, tiles, chunk*g.K)
+		p := winoGradPanel(g)
+		ps := p*g.Blocks()*g.KB + 16 // see winoDUStride
+		du := s.winoDUBuffer(36 * ps)
+		for c0 := 0; c0 < g.C; c0 += p {
+			c1 := min(c0+p, g.C)
+			for xi := range 36 {
+				winoGradProducts4(g, du[xi*ps:], v[xi*chunk*g.C:], z[xi*chunk*g.K:], tiles, c0, c1, k0, k1, false)
+			}
+			winoGradW4(g, dw, du, ps, tmp, c0, c1, k0, k1)
 		}
+	} else {
+		us := winoDUStride(g)
+		du := s.winoDUBuffer(36 * us)
+		for first := 0; first < tiles; first += chunk {
+			n := min(chunk, tiles-first)
+			winoIn4(g, v, in, tmp, block, 0, first, n, chunk*g.C)
+			winoGradOut4(g, z, dout, tmp, first, n, chunk*g.K)
+			for xi := range 36 {
+				// The first chunk's products set dU, the others add to it.
+				winoGradProducts4(g, du[xi*us:], v[xi*chunk*g.C:], z[xi*chunk*g.K:], n, 0, g.C, k0, k1, first > 0)
+			}
+		}
+		winoGradW4(g, dw, du, us, tmp, 0, g.C, k0, k1)
 	}
-	winoGradW4(g, dw, du, tmp, k0, k1)
 	if db != nil {
 		g.addBiasGrad(db, dout, k0, k1-k0, 0, g.OH, 0, g.OW)
 	}
+}
+
+// winoGradPanel is the number of input channels whose dU (36 positions by
+// Kp channels) the weight gradient computes and transforms at once when its
+// tiles make one chunk: 1 MB of them, the size of L2. The whole dU of a
+// 512-channel conv is 37 MB, which goes to memory and back. BenchmarkConv
+// -tags purego, weight gradient, alternating the builds: 14x14x512 33-34
+// against 24-30 GFLOP/s for the whole dU at once; 28x28x512 40-52 against
+// 44-53 and 28x28x256 38-52 against 40-51, ties in the noise (panels of
+// 512 KB lost there, of 2 MB gained less at 14x14x512).
+func winoGradPanel(g *ConvGeom) int {
+	return min(g.C, max(4, (1024<<10)/(4*36*g.Blocks()*g.KB)))
+}
+
+// winoDUBuffer returns n values of the weight gradient's dU scratch memory.
+func (s *Scratch) winoDUBuffer(n int) []float32 {
+	if len(s.winoDU) < n {
+		s.winoDU = make([]float32, n)
+	}
+	return s.winoDU[:n]
 }
 
 // winoDUStride is the distance between two positions' dU in
@@ -298,31 +332,33 @@ func winoAT4(o0, o1, o2, o3, o4, o5, y0, y1, y2, y3 []float32) {
 	}
 }
 
-// winoGradProducts4 sets one position's dU (C × Kp), columns [k0, k1), to
-// vᵀ · z over n tiles (v n × C, z n × K), or adds it, by portableGemm in
-// panels (see winoProducts4).
-func winoGradProducts4(g *ConvGeom, du, v, z []float32, n, k0, k1 int, add bool) {
+// winoGradProducts4 sets one position's dU for the input channels [c0, c1)
+// (rows of Kp from du[0]) and the output channels [k0, k1) to vᵀ · z over
+// n tiles (v n × C, z n × K), or adds it, by portableGemm in panels (see
+// winoProducts4).
+func winoGradProducts4(g *ConvGeom, du, v, z []float32, n, c0, c1, k0, k1 int, add bool) {
 	kp := g.Blocks() * g.KB
-	for c0 := 0; c0 < g.C; c0 += 64 {
-		rows := min(64, g.C-c0)
+	for c := c0; c < c1; c += 64 {
+		rows := min(64, c1-c)
 		for k := k0; k < k1; k += 192 {
 			cols := min(192, k1-k)
-			portableGemm(true, rows, cols, n, v[c0:], g.C, z[k:], g.K, du[c0*kp+k:], kp, add)
+			portableGemm(true, rows, cols, n, v[c:], g.C, z[k:], g.K, du[(c-c0)*kp+k:], kp, add)
 		}
 	}
 }
 
 // winoGradW4 adds Gᵀ dU G, the gradient of the 3×3 weights, to the packed
-// weight gradient dw for the output channels [k0, k1): for each input
-// channel, Gᵀ dU over the whole run of channels (36 long reads), then
-// (Gᵀ dU) G added block by block. tmp holds 18·(k1-k0) values.
-func winoGradW4(g *ConvGeom, dw, du, tmp []float32, k0, k1 int) {
-	us, kp, ckb := winoDUStride(g), g.Blocks()*g.KB, g.C*g.KB
+// weight gradient dw for the input channels [c0, c1) and the output
+// channels [k0, k1), dU being du[ξ·us + (c-c0)·Kp + k]: for each input
+// channel, Gᵀ dU over the whole run of output channels (36 long reads),
+// then (Gᵀ dU) G added block by block. tmp holds 18·(k1-k0) values.
+func winoGradW4(g *ConvGeom, dw, du []float32, us int, tmp []float32, c0, c1, k0, k1 int) {
+	kp, ckb := g.Blocks()*g.KB, g.C*g.KB
 	n := k1 - k0
-	for c := range g.C {
+	for c := c0; c < c1; c++ {
 		clear(tmp[:18*n])
 		for j := range 6 { // Gᵀ dU, column by column
-			u := func(i int) []float32 { return du[(6*i+j)*us+c*kp+k0:][:n] }
+			u := func(i int) []float32 { return du[(6*i+j)*us+(c-c0)*kp+k0:][:n] }
 			h := func(i int) []float32 { return tmp[(i*6+j)*n:][:n] }
 			winoGT4Add(h(0), h(1), h(2), u(0), u(1), u(2), u(3), u(4), u(5))
 		}
