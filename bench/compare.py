@@ -109,7 +109,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--quick", action="store_true", help="VGG-16 batch 1 only")
     ap.add_argument("--kernels-only", action="store_true",
-                    help="only the kernel benchmarks (a report without the PyTorch comparison, to try the script)")
+                    help="only the kernel benchmarks: their section of docs/BENCHMARKS.md is replaced, the rest kept")
     args = ap.parse_args()
 
     cnnc = os.path.join(ROOT, "bench", ".cnnc")
@@ -230,10 +230,23 @@ def write_report(rows, layers, kernels, args):
     except OSError:
         pass
     go = subprocess.run(["go", "version"], capture_output=True, text=True).stdout.strip()
+    path = os.path.join(ROOT, "docs", "BENCHMARKS.md")
+    if not rows:
+        # --kernels-only: keep the report's PyTorch part, replace the rest.
+        try:
+            with open(path) as f:
+                old = f.read()
+        except OSError:
+            old = ""
+        keep = old.split(KERNELS_HEADING)[0].rstrip("\n").split("\n") if old else ["# Benchmarks"]
+        with open(path, "w") as f:
+            f.write("\n".join(keep + [""] + kernel_report(kernels, args)))
+        return
     lines = [
         "# Benchmarks: cnnc against PyTorch",
         "",
         "Measured by `/usr/bin/python3 bench/compare.py` (the script is in this repository),",
+        f"at commit {commit()},",
         f"on {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()};",
         f"{go}, GOEXPERIMENT=simd; PyTorch {torch.__version__} (Debian's python3-torch, oneDNN), float32.",
         f"Each figure is the median, over {args.rounds} rounds that alternate the two engines, of",
@@ -253,11 +266,8 @@ def write_report(rows, layers, kernels, args):
     for r in rows:
         lines.append(f"| {r['model']} | {r['batch']} | {r['threads']} | {fmt(r['torch_f'])} | {fmt(r['cnnc_f'])} | "
                      f"{ratio(r['ratio_f'])} | {fmt(r['torch_fb'])} | {fmt(r['cnnc_fb'])} | {ratio(r['ratio_fb'])} |")
-    if rows:
-        allocs = ", ".join(sorted({f"{r['allocs']:.2g}" for r in rows}))
-        lines += ["", f"cnnc's kernels: {rows[0]['path']}; allocations per pass: {allocs}.", ""]
-    else:
-        lines += ["", "(Run with --kernels-only: no PyTorch comparison.)", ""]
+    allocs = ", ".join(sorted({f"{r['allocs']:.2g}" for r in rows}))
+    lines += ["", f"cnnc's kernels: {rows[0]['path']}; allocations per pass: {allocs}.", ""]
     if layers:
         lines += [
             "## VGG-16 layer by layer (cnnc, batch 1, one thread)",
@@ -282,8 +292,18 @@ def write_report(rows, layers, kernels, args):
                          f"{l.get('backward_ms', 0):.2f} | {bg:.1f} | {100 * bg / PEAK_GFLOPS:.0f}% |")
         lines.append("")
     lines += kernel_report(kernels, args)
-    with open(os.path.join(ROOT, "docs", "BENCHMARKS.md"), "w") as f:
+    with open(path, "w") as f:
         f.write("\n".join(lines))
+
+
+def commit():
+    """The checked-out commit, marked when the tree has changes."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    return head + (" with uncommitted changes" if dirty else "")
+
+
+KERNELS_HEADING = "## The other targets, by the kernel benchmarks"
 
 
 def kernel_report(k, args):
@@ -295,9 +315,10 @@ def kernel_report(k, args):
     def x(s, base):
         return f"**{s[0] / base:.0f}×**"
     lines = [
-        "## The other targets, by the kernel benchmarks",
+        KERNELS_HEADING,
         "",
-        f"`go test -bench` runs alternated over {args.rounds} rounds; medians over the rounds, range in",
+        f"Measured at commit {commit()}: `go test -bench` runs alternated over {args.rounds} rounds;",
+        "medians over the rounds, range in",
         "brackets. GFLOP/s of one core, counting the direct convolution's flops (2 a multiply-add)",
         "whatever the algorithm.",
         "",
