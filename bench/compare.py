@@ -239,8 +239,9 @@ def write_report(rows, layers, kernels, args):
         except OSError:
             old = ""
         keep = old.split(KERNELS_HEADING)[0].rstrip("\n").split("\n") if old else ["# Benchmarks"]
+        lines = keep + [""] + kernel_report(kernels, args)
         with open(path, "w") as f:
-            f.write("\n".join(keep + [""] + kernel_report(kernels, args)))
+            f.write("\n".join(lines))
         return
     lines = [
         "# Benchmarks: cnnc against PyTorch",
@@ -299,7 +300,9 @@ def write_report(rows, layers, kernels, args):
 def commit():
     """The checked-out commit, marked when the tree has changes."""
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
-    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, cwd=ROOT).stdout.strip()
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                            ":!docs/BENCHMARKS.md", ":!docs/layers.svg"],  # the report itself
+                           capture_output=True, text=True, cwd=ROOT).stdout.strip()
     return head + (" with uncommitted changes" if dirty else "")
 
 
