@@ -140,9 +140,9 @@ func Bench(m Model, o BenchOptions) BenchResult {
 	passes := 0
 	timeRuns := func(f func()) Timing {
 		f() // warm up: first use allocates buffers
+		ds := make([]time.Duration, o.Runs) // before counting: not the passes'
 		var before, after goruntime.MemStats
 		goruntime.ReadMemStats(&before)
-		ds := make([]time.Duration, o.Runs)
 		for i := range ds {
 			start := time.Now()
 			f()
