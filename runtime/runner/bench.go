@@ -139,7 +139,7 @@ func Bench(m Model, o BenchOptions) BenchResult {
 	var mallocs uint64
 	passes := 0
 	timeRuns := func(f func()) Timing {
-		f() // warm up: first use allocates buffers
+		f()                                 // warm up: first use allocates buffers
 		ds := make([]time.Duration, o.Runs) // before counting: not the passes'
 		var before, after goruntime.MemStats
 		goruntime.ReadMemStats(&before)
