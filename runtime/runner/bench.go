@@ -139,8 +139,9 @@ func Bench(m Model, o BenchOptions) BenchResult {
 	var mallocs uint64
 	passes := 0
 	timeRuns := func(f func()) Timing {
-		f()                                 // warm up: first use allocates buffers
-		ds := make([]time.Duration, o.Runs) // before counting: not the passes'
+		f() // warm up: first use allocates buffers
+		// The timings' slice is made before counting: it is not the passes'.
+		ds := make([]time.Duration, o.Runs)
 		var before, after goruntime.MemStats
 		goruntime.ReadMemStats(&before)
 		for i := range ds {
