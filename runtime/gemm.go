@@ -34,7 +34,10 @@ func gemmGonum(trans bool, m, n, k int, a []float32, lda int, b []float32, ldb i
 // gemmGo is portableGemm in Go: each row of c gets four rows of b at a time,
 // scaled by their four values of a, in one pass (a scalar loop, which one
 // load and store of c serves for four multiply-adds; gonum's pure-Go Sgemm
-// adds one row at a time).
+// adds one row at a time). Every row of c is computed the same way whatever
+// m is, which keeps a conv's bits independent of how its tiles are split
+// into calls (TestConvForwardWinogradSplit caught a variant that paired
+// rows and left an odd one to a plainer loop; it gained nothing either).
 func gemmGo(trans bool, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int, add bool) {
 	ai, al := lda, 1 // a(i, l) = a[i·ai + l·al]
 	if trans {
