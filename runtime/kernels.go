@@ -87,11 +87,15 @@ type Scratch struct {
 	winoDU        []float32 // ConvWeightGradWinograd's transformed gradient
 }
 
-func (s *Scratch) get(n int) []float32 {
-	if len(s.buf) < n {
-		s.buf = make([]float32, n)
+func (s *Scratch) get(n int) []float32 { return grow(&s.buf, n) }
+
+// grow returns the first n values of *buf, first making it n long if it is
+// shorter: a Scratch buffer, allocated on first use and then reused.
+func grow(buf *[]float32, n int) []float32 {
+	if len(*buf) < n {
+		*buf = make([]float32, n)
 	}
-	return s.buf[:n]
+	return (*buf)[:n]
 }
 
 // Dot returns Σ x[i]·y[i] over len(x) values; y must be at least as long.

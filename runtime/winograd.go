@@ -145,7 +145,7 @@ func (s *Scratch) products(g *ConvGeom, n int) *ConvGeom {
 
 // wino returns the scratch buffers of ConvForwardWinograd.
 func (s *Scratch) wino(nv, nm int) (v, m []float32) {
-	buf := s.winoBuffer(nv + nm)
+	buf := grow(&s.winoBuf, nv+nm)
 	return buf[:nv], buf[nv:]
 }
 
@@ -246,10 +246,7 @@ func ConvWeightGradWinograd(g *ConvGeom, s *Scratch, dw, db, in, dout []float32,
 	chunk := min(winoGradChunk(g), tiles)
 	v, z := s.wino(16*chunk*g.C, 16*chunk*g.K)
 	us, ckb := g.winoStride(), g.C*g.KB
-	if len(s.winoDU) < 16*us {
-		s.winoDU = make([]float32, 16*us)
-	}
-	du := s.winoDU[:16*us]
+	du := grow(&s.winoDU, 16*us)
 	for xi := range 16 {
 		clear(du[xi*us+b0*ckb : xi*us+b1*ckb])
 	}

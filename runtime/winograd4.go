@@ -74,7 +74,7 @@ func convForwardWinograd4(g *ConvGeom, s *Scratch, out, in, u, bias []float32, y
 	total := (y1 - top + 3) / 4 * tw
 	chunk := min(winoChunk4(g), total)
 	nv, nm, nt := 36*chunk*g.C, 36*chunk*g.K, 36*max(g.C, g.K)
-	buf := s.winoBuffer(nv + nm + 2*nt)
+	buf := grow(&s.winoBuf, nv+nm+2*nt)
 	v, m, tmp, block := buf[:nv], buf[nv:nv+nm], buf[nv+nm:nv+nm+nt], buf[nv+nm+nt:]
 	us := g.winoStride()
 	for first := 0; first < total; first += chunk {
@@ -100,14 +100,6 @@ func winoProducts4(g *ConvGeom, m, v, u []float32, n int) {
 			portableGemm(false, rows, cols, g.C, v[i0*g.C:], g.C, u[k0:], kp, m[i0*g.K+k0:], g.K, false)
 		}
 	}
-}
-
-// winoBuffer returns n values of the Winograd scratch memory.
-func (s *Scratch) winoBuffer(n int) []float32 {
-	if len(s.winoBuf) < n {
-		s.winoBuf = make([]float32, n)
-	}
-	return s.winoBuf[:n]
 }
 
 // winoIn4 writes the transformed inputs Bᵀ d B of the tiles [first,
@@ -222,7 +214,7 @@ func convWeightGradWinograd4(g *ConvGeom, s *Scratch, dw, db, in, dout []float32
 	tiles := (g.OH + 3) / 4 * tw
 	chunk := min(winoChunk4(g), tiles)
 	nv, nz, nt := 36*chunk*g.C, 36*chunk*g.K, 36*max(g.C, g.K)
-	buf := s.winoBuffer(nv + nz + 2*nt)
+	buf := grow(&s.winoBuf, nv+nz+2*nt)
 	v, z, tmp, block := buf[:nv], buf[nv:nv+nz], buf[nv+nz:nv+nz+nt], buf[nv+nz+nt:]
 	k0, k1 := b0*g.KB, min(b1*g.KB, g.K)
 	if tiles <= chunk {
@@ -232,7 +224,7 @@ func convWeightGradWinograd4(g *ConvGeom, s *Scratch, dw, db, in, dout []float32
 		winoGradOut4(g, z, dout, tmp, 0, tiles, chunk*g.K)
 		p := winoGradPanel(g)
 		ps := p*g.Blocks()*g.KB + 16 // see winoDUStride
-		du := s.winoDUBuffer(36 * ps)
+		du := grow(&s.winoDU, 36*ps)
 		for c0 := 0; c0 < g.C; c0 += p {
 			c1 := min(c0+p, g.C)
 			for xi := range 36 {
@@ -242,7 +234,7 @@ func convWeightGradWinograd4(g *ConvGeom, s *Scratch, dw, db, in, dout []float32
 		}
 	} else {
 		us := winoDUStride(g)
-		du := s.winoDUBuffer(36 * us)
+		du := grow(&s.winoDU, 36*us)
 		for first := 0; first < tiles; first += chunk {
 			n := min(chunk, tiles-first)
 			winoIn4(g, v, in, tmp, block, 0, first, n, chunk*g.C)
@@ -269,14 +261,6 @@ func convWeightGradWinograd4(g *ConvGeom, s *Scratch, dw, db, in, dout []float32
 // 512 KB lost there, of 2 MB gained less at 14x14x512).
 func winoGradPanel(g *ConvGeom) int {
 	return min(g.C, max(4, (1024<<10)/(4*36*g.Blocks()*g.KB)))
-}
-
-// winoDUBuffer returns n values of the weight gradient's dU scratch memory.
-func (s *Scratch) winoDUBuffer(n int) []float32 {
-	if len(s.winoDU) < n {
-		s.winoDU = make([]float32, n)
-	}
-	return s.winoDU[:n]
 }
 
 // winoDUStride is the distance between two positions' dU in
