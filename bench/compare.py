@@ -336,25 +336,21 @@ def kernel_report(k, args):
         "im2col + gonum's `Sgemm`, the issue's baseline; `Winograd` is F(4×4, 3×3), which the",
         "generated code uses for every 3×3 stride-1 conv with 32 or more input channels.",
         "",
-        "| layer | direct forward | Winograd forward | × interpreter | direct weight gradient | Winograd weight gradient | × interpreter |",
-        "|---|---|---|---|---|---|---|",
     ]
-    for l, f in k["layers"].items():
-        base = k["interp"][l][0] if l in k["interp"] else interp
-        lines.append(f"| {l} | {g(f['purego_forward'])} | {g(f['purego_winograd'])} | {x(f['purego_winograd'], base)} | "
-                     f"{g(f['purego_weightgrad'])} | {g(f['purego_winogradgrad'])} | {x(f['purego_winogradgrad'], base)} |")
-    lines += [
+    def table(kind):
+        rows = ["| layer | direct forward | Winograd forward | × interpreter | direct weight gradient | Winograd weight gradient | × interpreter |",
+                "|---|---|---|---|---|---|---|"]
+        for l, f in k["layers"].items():
+            base = k["interp"][l][0] if l in k["interp"] else interp
+            rows.append(f"| {l} | {g(f[kind + '_forward'])} | {g(f[kind + '_winograd'])} | {x(f[kind + '_winograd'], base)} | "
+                        f"{g(f[kind + '_weightgrad'])} | {g(f[kind + '_winogradgrad'])} | {x(f[kind + '_winogradgrad'], base)} |")
+        return rows
+    lines += table("purego") + [
         "",
         "Without any assembly (`-tags purego,noasm`: gonum's inner loops in Go too, as on platforms",
         "other than amd64), the products run in the runtime's own Go loop (`gemmGo`):",
         "",
-        "| layer | direct forward | Winograd forward | × interpreter | direct weight gradient | Winograd weight gradient | × interpreter |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for l, f in k["layers"].items():
-        base = k["interp"][l][0] if l in k["interp"] else interp
-        lines.append(f"| {l} | {g(f['noasm_forward'])} | {g(f['noasm_winograd'])} | {x(f['noasm_winograd'], base)} | "
-                     f"{g(f['noasm_weightgrad'])} | {g(f['noasm_winogradgrad'])} | {x(f['noasm_winogradgrad'], base)} |")
+    ] + table("noasm")
     fc, st = k["fc"], k["stream"]
     lines += [
         "",
