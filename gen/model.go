@@ -538,10 +538,8 @@ func (g *generator) hasWino() bool { return len(g.winoSteps()) > 0 }
 // newTransposed allocates the transposed weights: newTransposed() when some
 // have Winograd transforms, whose length is known at run time only.
 func (g *generator) newTransposed() jen.Code {
-	for _, s := range g.steps {
-		if s.WinoT {
-			return jen.Id("newTransposed").Call()
-		}
+	if len(g.winoTSteps()) > 0 {
+		return jen.Id("newTransposed").Call()
 	}
 	return jen.New(jen.Id("transposed"))
 }

@@ -201,15 +201,8 @@ func convert(p param, from bool) jen.Code {
 func (g *generator) transposedType() {
 	g.f.Comment("transposed holds, for each stride-1 conv, the weights of the transposed")
 	g.f.Comment("convolution that computes its input gradient (see runtime.TransposeConv).")
-	var convs, wino []*step
-	for _, s := range g.steps {
-		if s.Transposed {
-			convs = append(convs, s)
-		}
-		if s.WinoT {
-			wino = append(wino, s)
-		}
-	}
+	convs := g.stepsWhere(func(s *step) bool { return s.Transposed })
+	wino := g.winoTSteps()
 	g.f.Type().Id("transposed").StructFunc(func(st *jen.Group) {
 		for _, s := range convs {
 			l := s.L
@@ -223,13 +216,7 @@ func (g *generator) transposedType() {
 	if len(wino) > 0 {
 		g.f.Comment("newTransposed allocates the transposed weights. The length of the Winograd")
 		g.f.Comment("transforms depends on the scheme of the kernels chosen at run time.")
-		g.f.Func().Id("newTransposed").Params().Op("*").Id("transposed").BlockFunc(func(b *jen.Group) {
-			b.Id("t").Op(":=").New(jen.Id("transposed"))
-			for _, s := range wino {
-				b.Id("t").Dot(winoTField(s)).Op("=").Make(jen.Index().Float32(), rt("WinogradLen").Call(jen.Op("&").Id(backName(s))))
-			}
-			b.Return(jen.Id("t"))
-		})
+		g.winoConstructor("newTransposed", "transposed", wino, winoTField, backName)
 	}
 	g.f.Comment("update recomputes the transposed weights from p.")
 	g.f.Func().Params(jen.Id("t").Op("*").Id("transposed")).Id("update").Params(jen.Id("p").Op("*").Id("params")).BlockFunc(func(b *jen.Group) {
@@ -246,15 +233,32 @@ func (g *generator) transposedType() {
 }
 
 // winoSteps lists the convs whose forward runs as Winograd's minimal
-// filtering (runtime.ConvForwardWinograd).
-func (g *generator) winoSteps() []*step {
+// filtering (runtime.ConvForwardWinograd), winoTSteps those whose
+// transposed convolution does.
+func (g *generator) winoSteps() []*step  { return g.stepsWhere(func(s *step) bool { return s.Wino }) }
+func (g *generator) winoTSteps() []*step { return g.stepsWhere(func(s *step) bool { return s.WinoT }) }
+
+func (g *generator) stepsWhere(keep func(*step) bool) []*step {
 	var convs []*step
 	for _, s := range g.steps {
-		if s.Wino {
+		if keep(s) {
 			convs = append(convs, s)
 		}
 	}
 	return convs
+}
+
+// winoConstructor emits fn, which returns a new typ whose Winograd fields
+// (field(s) of each of convs) are allocated as runtime.WinogradLen says
+// for the conv's geometry (geom(s)).
+func (g *generator) winoConstructor(fn, typ string, convs []*step, field, geom func(*step) string) {
+	g.f.Func().Id(fn).Params().Op("*").Id(typ).BlockFunc(func(b *jen.Group) {
+		b.Id("t").Op(":=").New(jen.Id(typ))
+		for _, s := range convs {
+			b.Id("t").Dot(field(s)).Op("=").Make(jen.Index().Float32(), rt("WinogradLen").Call(jen.Op("&").Id(geom(s))))
+		}
+		b.Return(jen.Id("t"))
+	})
 }
 
 // winogradType emits, when some conv's forward runs as Winograd's minimal
@@ -274,13 +278,7 @@ func (g *generator) winogradType() {
 	})
 	g.f.Comment("newWinograd allocates the transformed weights, whose length depends on the")
 	g.f.Comment("scheme of the kernels chosen at run time.")
-	g.f.Func().Id("newWinograd").Params().Op("*").Id("winograd").BlockFunc(func(b *jen.Group) {
-		b.Id("t").Op(":=").New(jen.Id("winograd"))
-		for _, s := range convs {
-			b.Id("t").Dot(winoField(s)).Op("=").Make(jen.Index().Float32(), rt("WinogradLen").Call(jen.Op("&").Id(geomName(s))))
-		}
-		b.Return(jen.Id("t"))
-	})
+	g.winoConstructor("newWinograd", "winograd", convs, winoField, geomName)
 	g.f.Comment("update recomputes the transformed weights from p.")
 	g.f.Func().Params(jen.Id("t").Op("*").Id("winograd")).Id("update").Params(jen.Id("p").Op("*").Id("params")).BlockFunc(func(b *jen.Group) {
 		for _, s := range convs {
