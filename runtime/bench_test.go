@@ -116,3 +116,23 @@ func BenchmarkStreamRead(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(w)*4)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
 }
+
+// BenchmarkGemm measures both implementations of portableGemm on a product
+// of F(4×4, 3×3)'s shape (64 tiles × 192 channels, 256 deep), whichever
+// one the build uses; run it with -tags noasm for gonum's pure-Go Sgemm.
+func BenchmarkGemm(b *testing.B) {
+	const m, n, k = 64, 192, 256
+	r := NewRand(1)
+	x, y, z := randSlice(r, m*k), randSlice(r, k*n), make([]float32, m*n)
+	for _, impl := range []struct {
+		name string
+		gemm func(bool, int, int, int, []float32, int, []float32, int, []float32, int, bool)
+	}{{"gonum", gemmGonum}, {"go", gemmGo}} {
+		b.Run(impl.name, func(b *testing.B) {
+			for b.Loop() {
+				impl.gemm(false, m, n, k, x, k, y, n, z, n, false)
+			}
+			b.ReportMetric(2*m*n*k*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}

@@ -13,9 +13,9 @@ var sgemm gonumblas.Implementation
 // it. It is gemmGonum where gonum has assembly inner loops (amd64), else
 // gemmGo (gemm_gonum.go, gemm_go.go). m ≤ 64 and n ≤ 192 (see gemmGonum).
 //
-// BenchmarkGemm, 64×192×256 on one core: gonum's Sgemm 21 GFLOP/s with its
-// SSE assembly, 3.4 without (pure Go, as on other platforms);
-// gemmGo 10.3 either way.
+// BenchmarkGemm, 64×192×256 on one core (3 runs each): gonum's Sgemm 20-21
+// GFLOP/s with its SSE assembly, 3.1-3.5 without (pure Go, as on other
+// platforms, -tags noasm); gemmGo 7.5-9.3 either way.
 
 // gemmGonum is portableGemm by gonum's Sgemm. It multiplies in parallel,
 // starting goroutines and allocating, from 4 blocks of 64×64: 64 × 192 is
