@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/cnnc/cnnc/ir"
 )
 
 // Kind is the kind of a layer.
@@ -47,32 +49,9 @@ func (k Kind) Elementwise() bool {
 // Activation reports whether the layer is relu, sigmoid, tanh or leaky.
 func (k Kind) Activation() bool { return k.Elementwise() && k != Dropout }
 
-// Shape is the shape of one sample: C channels of H×W. After fc or softmax
-// the sample is a flat vector of C features, with H = W = 1 and Flat set.
-type Shape struct {
-	H, W, C int
-	Flat    bool
-}
-
-// Size returns the number of values, H·W·C.
-func (s Shape) Size() int { return s.H * s.W * s.C }
-
-// String formats s as the language writes it, "224x224x3", or a flat shape as
-// its feature count, "1000".
-func (s Shape) String() string {
-	if s.Flat {
-		return fmt.Sprint(s.C)
-	}
-	return fmt.Sprintf("%dx%dx%d", s.H, s.W, s.C)
-}
-
-// Dims returns the PyTorch shape of one sample: [C H W], or [F] when flat.
-func (s Shape) Dims() []int {
-	if s.Flat {
-		return []int{s.C}
-	}
-	return []int{s.C, s.H, s.W}
-}
+// Shape is the shape of one sample: C channels of H×W, or a flat vector of
+// C features; see ir.Shape.
+type Shape = ir.Shape
 
 // Param is one learnable tensor, named and shaped as PyTorch names and
 // shapes it: conv weights [K C Fh Fw], fc weights [out in], biases [n].
