@@ -505,9 +505,16 @@ func (g *generator) batchMachinery() {
 		} else {
 			target = jen.Op("&").Add(mf("batchTargets")).Index(jen.Id("s"))
 		}
+		// The loss leaves its gradient at the output, or at the scores
+		// before the softmax: backward runs from the step that made them,
+		// if any did.
 		last := len(g.steps) - 1
 		if g.classifier() {
-			last-- // the loss leaves its gradient at the scores before the softmax
+			last--
+		}
+		lossBackward := jen.Null()
+		if last >= 0 {
+			lossBackward = mf("run").Call(jen.Id("backwardPhases").Index(jen.Id("backwardStart").Index(jen.Lit(last)).Op(":")), jen.Id("w"), jen.Id("c"), jen.Id("parallel"))
 		}
 		b.Switch(mf("kind")).Block(
 			jen.Case(jen.Id("batchForward")).Block(
@@ -521,7 +528,7 @@ func (g *generator) batchMachinery() {
 			),
 			jen.Case(jen.Id("batchLoss")).Block(
 				mf("losses").Index(jen.Id("s")).Op("=").Id("w").Dot("loss").Call(label, target, jen.Len(mf("batchX"))),
-				mf("run").Call(jen.Id("backwardPhases").Index(jen.Id("backwardStart").Index(jen.Lit(last)).Op(":")), jen.Id("w"), jen.Id("c"), jen.Id("parallel")),
+				lossBackward,
 			),
 			jen.Case(jen.Id("batchEval")).Block(
 				mf("losses").Index(jen.Id("s")).Op("=").Id("w").Dot("loss").Call(label, target, jen.Len(mf("batchX"))),

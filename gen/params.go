@@ -116,15 +116,20 @@ func lits(g *jen.Group, ns []int) {
 // layout and PyTorch's.
 func (g *generator) paramsIO() {
 	ps := g.params()
-	largest := 0
+	largest := 0 // the most values of a weight drawn at random
 	for _, p := range ps {
-		largest = max(largest, p.Size())
+		if p.FanIn > 0 {
+			largest = max(largest, p.Size())
+		}
 	}
 	pr := jen.Id("p").Op("*").Id("params")
 
 	g.f.Comment("init sets the weights to He-normal values drawn in PyTorch order from one")
 	g.f.Comment("generator seeded with seed, and the biases to zero.")
 	g.f.Func().Params(pr).Id("init").Params(jen.Id("seed").Uint64()).BlockFunc(func(b *jen.Group) {
+		if largest == 0 {
+			return // no weights to draw
+		}
 		b.Id("r").Op(":=").Add(rt("NewRand")).Call(jen.Id("seed"))
 		b.Id("t").Op(":=").Make(jen.Index().Float32(), jen.Lit(largest))
 		for i, p := range ps {

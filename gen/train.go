@@ -9,7 +9,7 @@ import (
 // classifier reports whether the network ends in softmax: it then trains with
 // cross-entropy on the scores before the softmax, else with squared error.
 func (g *generator) classifier() bool {
-	return g.steps[len(g.steps)-1].L.Kind == compiler.Softmax
+	return len(g.steps) > 0 && g.steps[len(g.steps)-1].L.Kind == compiler.Softmax
 }
 
 // training emits the loss functions of a worker and the Model's training and
