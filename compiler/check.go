@@ -3,12 +3,12 @@ package compiler
 import (
 	"fmt"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/alecthomas/participle/v2/lexer"
 
 	"github.com/cnnc/cnnc/dsl"
+	"github.com/cnnc/cnnc/ir"
 )
 
 // Limits that keep a checked network (and the tools that read it) finite.
@@ -24,24 +24,63 @@ const (
 	MaxValues = 1 << 31
 )
 
+// Result is a checked network: its graph and, when the graph is a chain of
+// the layers the code generator supports, the same network as a Net.
+type Result struct {
+	// Graph holds every node whose shape is known: all of them, or those
+	// before Failed.
+	Graph *ir.Graph
+	// Failed is the statement whose shape could not be computed; nil when
+	// every shape is known.
+	Failed *Failure
+	// Net is the sequential view of Graph, nil when Graph is not a chain of
+	// round-1 layers; NetErr then says why.
+	Net    *Net
+	NetErr error
+}
+
+// Complete reports whether every shape is known.
+func (r *Result) Complete() bool { return r.Failed == nil }
+
+// Failure is a statement whose shape could not be computed: the operation
+// it would have been, applied to inputs of shapes In.
+type Failure struct {
+	Op   ir.Op
+	Text string
+	Pos  lexer.Position
+	Copy *ir.Copy
+	In   []Shape
+}
+
 // Source parses and checks the .cnn source src read from filename, returning
-// the network and every diagnostic sorted by position. The network is nil
-// when the file has a syntax error or no usable input; when a layer's shape
-// fails, it holds the layers up to that one, marked Failed.
+// the sequential network and every diagnostic sorted by position; see
+// Compile. The network is nil when Compile's Result or its Net is nil.
 func Source(filename string, src []byte) (*Net, Diagnostics) {
+	r, ds := Compile(filename, src)
+	if r == nil {
+		return nil, ds
+	}
+	return r.Net, ds
+}
+
+// Compile parses and checks the .cnn source src read from filename,
+// returning the checked network and every diagnostic sorted by position.
+// The result is nil when the file has a syntax error or no usable input;
+// when a statement's shape fails, its graph holds the nodes before it.
+func Compile(filename string, src []byte) (*Result, Diagnostics) {
 	f, errs := dsl.Parse(filename, src)
 	var ds Diagnostics
 	for _, e := range errs {
 		ds = append(ds, Diagnostic{Pos: e.Pos, Severity: Error, Code: "syntax", Message: e.Msg})
 	}
-	net, more := Check(filename, f)
+	r, more := Check(filename, f)
 	if len(errs) > 0 {
 		// A file with syntax errors has statements missing: its shapes
 		// would be guesses, so only the diagnostics are kept.
-		net = nil
+		r = nil
 		more = keepStatic(more)
 	}
-	return net, append(ds, more...).sortAndDedupe()
+	return r, append(ds, more...).sortAndDedupe()
 }
 
 // keepStatic drops diagnostics that depend on the order of statements, which
@@ -56,20 +95,26 @@ func keepStatic(ds Diagnostics) Diagnostics {
 	return out
 }
 
-// Check checks a parsed file: it expands repeats, infers every layer's shape
-// and collects every problem. The returned net is nil when the file has no
-// usable input: none, a bad one, or one after the first layer.
-func Check(filename string, f *dsl.File) (*Net, Diagnostics) {
+// Check checks a parsed file: it expands repeats, lowers every statement to
+// graph nodes, inferring their shapes, and collects every problem. The
+// result is nil when the file has no usable input: none, a bad one, or one
+// after the first layer.
+func Check(filename string, f *dsl.File) (*Result, Diagnostics) {
 	c := &checker{
-		net:    &Net{Name: modelName(filename), File: filename},
-		counts: map[Kind]int{},
+		name:   modelName(filename),
+		file:   filename,
+		scope:  &scope{counts: map[string]int{}},
 		seen:   map[dsl.Stmt]bool{},
+		result: &Result{},
 	}
-	c.file(f)
+	c.checkFile(f)
 	if !c.inputOK {
 		return nil, c.diags.sortAndDedupe()
 	}
-	return c.net, c.diags.sortAndDedupe()
+	r := c.result
+	r.Graph = c.b.Graph(nil)
+	r.Net, r.NetErr = netOf(r.Graph, r.Failed)
+	return r, c.diags.sortAndDedupe()
 }
 
 // modelName is the default model name: the file's base name without its
@@ -79,13 +124,22 @@ func modelName(filename string) string {
 	return strings.TrimSuffix(base, filepath.Ext(base))
 }
 
+// scope is where unlabeled nodes are numbered: "conv" gives conv1, conv2,
+// ... under the scope's path.
+type scope struct {
+	path   string
+	counts map[string]int
+}
+
 type checker struct {
-	net    *Net
-	diags  Diagnostics
-	counts map[Kind]int
+	name, file string
+	diags      Diagnostics
+	scope      *scope
 	// seen holds the statements already checked once: static problems
 	// (a negative size, say) are reported once, not once per repeat copy.
-	seen map[dsl.Stmt]bool
+	seen   map[dsl.Stmt]bool
+	b      *ir.Builder
+	result *Result
 
 	hasInput bool
 	// inputOK is set once the input's shape is known and valid.
@@ -93,18 +147,20 @@ type checker struct {
 	// declared is the file's input statement, found before the walk.
 	declared *dsl.Input
 	model    *dsl.Model
-	// shapeKnown is false before the input and after the first shape
-	// error: later layers are not blamed for an unknown shape.
-	shapeKnown bool
-	cur        Shape
-	// flatBy names the layer that flattened the features, if any.
+	// cur is the value the next statement reads; nil before the input and
+	// after the first shape error: later layers are not blamed for an
+	// unknown shape.
+	cur *ir.Value
+	// flatBy names the node that flattened the features, if any.
 	flatBy string
-	copies []Copy
-	// lastKind is the kind of the previous layer, for warnings; -1 at the
-	// start.
-	lastKind Kind
-	lastText string
-	layers   int
+	// copy is the innermost repeat copy being expanded, nil outside
+	// repeats; copies share their enclosing copies, so expansion costs
+	// one Copy per copy whatever the nesting depth.
+	copy *ir.Copy
+	// lastKind and lastText describe the previous layer statement, for
+	// warnings; lastKind is "" at the start.
+	lastKind, lastText string
+	layers             int
 }
 
 func (c *checker) errorf(pos lexer.Position, code, format string, args ...any) {
@@ -115,15 +171,14 @@ func (c *checker) warnf(pos lexer.Position, code, format string, args ...any) {
 	c.diags = append(c.diags, Diagnostic{Pos: pos, Severity: Warning, Code: code, Message: fmt.Sprintf(format, args...)})
 }
 
-func (c *checker) file(f *dsl.File) {
-	c.lastKind = -1
+func (c *checker) checkFile(f *dsl.File) {
 	c.header(f)
 	if countStatements(f.Stmts) > MaxLayers {
 		c.errorf(f.Pos, "limit", "repeat blocks expand the network to more than %s statements", bigCount(MaxLayers))
 		return
 	}
 	c.stmts(f.Stmts)
-	c.finish(f)
+	c.finish()
 }
 
 // header checks the model and input statements, which must stand at the top
@@ -141,7 +196,7 @@ func (c *checker) header(f *dsl.File) {
 				c.errorf(s.Pos, "structure", "model must be the first statement")
 			default:
 				c.model = s
-				c.net.Name = s.Name
+				c.name = s.Name
 			}
 		case *dsl.Input:
 			if input != nil {
@@ -158,7 +213,7 @@ func (c *checker) header(f *dsl.File) {
 	}
 	c.declared = input
 	if input == nil {
-		pos := lexer.Position{Filename: c.net.File, Line: 1, Column: 1}
+		pos := lexer.Position{Filename: c.file, Line: 1, Column: 1}
 		if first != nil {
 			pos = first.Position()
 		}
@@ -167,18 +222,20 @@ func (c *checker) header(f *dsl.File) {
 }
 
 // finish adds the warnings that need the whole network.
-func (c *checker) finish(f *dsl.File) {
-	layers := c.net.Layers
-	if len(layers) == 0 || !c.net.Complete() {
+func (c *checker) finish() {
+	if c.b == nil || c.result.Failed != nil {
 		return
 	}
-	for _, l := range layers[:len(layers)-1] {
-		if l.Kind == Softmax {
-			c.warnf(l.Pos, "softmax-position", "softmax is not the last layer: the layers after it see probabilities, not scores")
+	g := c.b.Graph(nil)
+	for _, n := range g.Nodes {
+		if _, ok := n.Op.(*ir.Softmax); ok && n.Output != g.Output {
+			c.warnf(lexPos(n.Pos), "softmax-position", "softmax is not the last layer: the layers after it see probabilities, not scores")
 		}
 	}
-	if last := layers[len(layers)-1]; last.Kind == Dropout {
-		c.warnf(last.Pos, "dropout-last", "dropout is the last layer: it does nothing at inference and drops outputs in training")
+	if p := g.Output.Producer; p != nil {
+		if _, ok := p.Op.(*ir.Dropout); ok {
+			c.warnf(lexPos(p.Pos), "dropout-last", "dropout is the last layer: it does nothing at inference and drops outputs in training")
+		}
 	}
 }
 
@@ -193,7 +250,7 @@ func (c *checker) stmt(s dsl.Stmt) {
 	c.seen[s] = true
 	switch s := s.(type) {
 	case *dsl.Model:
-		if len(c.copies) > 0 && first {
+		if c.copy != nil && first {
 			c.errorf(s.Pos, "structure", "model cannot be inside a repeat block")
 		}
 	case *dsl.Input:
@@ -203,7 +260,7 @@ func (c *checker) stmt(s dsl.Stmt) {
 			c.unknown(s)
 		}
 	case *dsl.Repeat:
-		c.repeat(s, first)
+		c.repeat(s)
 	default:
 		c.layer(s, first)
 	}
@@ -213,7 +270,7 @@ func (c *checker) input(s *dsl.Input, first bool) {
 	if !first {
 		return
 	}
-	if len(c.copies) > 0 {
+	if c.copy != nil {
 		c.errorf(s.Pos, "structure", "input cannot be inside a repeat block")
 		return
 	}
@@ -221,31 +278,32 @@ func (c *checker) input(s *dsl.Input, first bool) {
 		return // reported by header
 	}
 	c.hasInput = true
-	c.net.InputPos = s.Pos
-	if len(c.net.Layers) > 0 || c.layers > 0 {
+	if c.layers > 0 {
 		return
 	}
 	v, ok := c.sizes(s.Pos, fmt.Sprint(s), "every size", "HxWxC, such as 224x224x3", s.Dims, 3, 1)
 	if !ok {
 		return
 	}
-	c.net.Input = Shape{H: v[0], W: v[1], C: v[2]}
-	if c.tooLarge(s.Pos, "input", c.net.Input) {
+	in := ir.Map(v[0], v[1], v[2])
+	if c.tooLarge(s.Pos, "input", in) {
 		return
 	}
-	c.cur, c.shapeKnown, c.inputOK = c.net.Input, true, true
+	c.b = ir.NewBuilder(c.name, c.file, in, irPos(s.Pos))
+	c.cur, c.inputOK = c.b.Input(), true
 }
 
-func (c *checker) repeat(s *dsl.Repeat, first bool) {
+func (c *checker) repeat(s *dsl.Repeat) {
 	v, ok := c.sizes(s.Pos, "repeat "+s.N.String(), "the count", "a count, such as 2", s.N, 1, 1)
 	if !ok {
 		return
 	}
+	outer := c.copy
 	for i := 1; i <= v[0]; i++ {
-		c.copies = append(c.copies, Copy{Pos: s.Pos, I: i, N: v[0]})
+		c.copy = &ir.Copy{Pos: irPos(s.Pos), I: i, N: v[0], Outer: outer}
 		c.stmts(s.Body)
-		c.copies = c.copies[:len(c.copies)-1]
 	}
+	c.copy = outer
 }
 
 // unknown reports a statement that starts with a word that is no keyword,
@@ -258,114 +316,32 @@ func (c *checker) unknown(s *dsl.Bad) {
 	c.errorf(s.Pos, "unknown-keyword", "unknown keyword %q (a statement starts with one of %s)", s.Word, strings.Join(dsl.Keywords, ", "))
 }
 
-// sizes checks a size written as numbers joined by 'x' in the statement
-// whose text is stmt: it must have want numbers (described by form), each
-// at least lo and at most MaxSize. what names the numbers in messages.
-func (c *checker) sizes(pos lexer.Position, stmt, what, form string, d dsl.Dims, want, lo int) ([]int, bool) {
-	if len(d.V) != want {
-		c.errorf(pos, "range", "%s needs %s; got %q", strings.Fields(stmt)[0], form, d.String())
-		return nil, false
-	}
-	for i, v := range d.V {
-		if d.Bad || v > MaxSize {
-			c.errorf(pos, "range", "%s: %s is too large (at most %d)", stmt, bigPart(d, i), MaxSize)
-			return nil, false
-		}
-		if v < lo {
-			c.errorf(pos, "range", "%s: %s must be %s, got %d", stmt, what, atLeast(lo), v)
-			return nil, false
-		}
-	}
-	return d.V, true
-}
-
-// bigPart returns the number of d that is out of range, written as the
-// statement is in messages: canonically ("01100000" as 1100000) when every
-// number of d fits an int, else as written.
-func bigPart(d dsl.Dims, i int) string {
-	if !d.Bad {
-		return strconv.Itoa(d.V[i])
-	}
-	parts := strings.Split(strings.TrimLeft(d.Text, "sp"), "x")
-	for _, p := range parts {
-		if n, err := strconv.Atoi(p); err != nil || n > MaxSize {
-			return p
-		}
-	}
-	if i < len(parts) {
-		return parts[i]
-	}
-	return d.Text
-}
-
-func atLeast(lo int) string {
-	if lo == 0 {
-		return "0 or more"
-	}
-	return fmt.Sprintf("at least %d", lo)
-}
-
-// tooLarge reports a shape whose tensor would exceed MaxValues.
-func (c *checker) tooLarge(pos lexer.Position, what string, s Shape) bool {
-	if int64(s.H)*int64(s.W)*int64(s.C) <= MaxValues {
-		return false
-	}
-	c.errorf(pos, "limit", "%s: %s is %s values, more than the %s a tensor may hold", what, s, bigCount(int64(s.H)*int64(s.W)*int64(s.C)), bigCount(MaxValues))
-	return true
-}
-
-// countStatements returns how many statements stmts expand to, counting
-// each visit of a repeat and of anything inside it (an unknown word costs
-// the checker time too) and each pass of a repeat over its body, even an
-// empty one (whose passes cost time and nothing else would count),
-// saturating above MaxLayers so that nested repeats cannot overflow.
-func countStatements(stmts []dsl.Stmt) int64 {
-	var n int64
-	for _, s := range stmts {
-		n++
-		if r, ok := s.(*dsl.Repeat); ok {
-			k := int64(1)
-			if len(r.N.V) == 1 && !r.N.Bad && r.N.V[0] > 0 {
-				k = int64(r.N.V[0])
-			}
-			n += min(k*max(countStatements(r.Body), 1), MaxLayers+1)
-		}
-		n = min(n, MaxLayers+1)
-	}
-	return n
-}
-
 func lineCol(p lexer.Position) string { return fmt.Sprintf("%d:%d", p.Line, p.Column) }
 
-// copyNote says which copy of the enclosing repeats a layer is, for messages
+// copyNote says which copy of the enclosing repeats a node is, for messages
 // about one copy: " (copy 2 of 3 of the repeat at 4:1)".
-func (c *checker) copyNote() string {
-	if len(c.copies) == 0 {
+func copyNote(cp *ir.Copy) string {
+	if cp == nil {
 		return ""
 	}
-	parts := make([]string, len(c.copies))
-	for i, cp := range c.copies {
-		parts[len(c.copies)-1-i] = fmt.Sprintf("copy %d of %d of the repeat at %s", cp.I, cp.N, lineCol(cp.Pos))
+	var parts []string
+	for ; cp != nil; cp = cp.Outer {
+		parts = append(parts, fmt.Sprintf("copy %d of %d of the repeat at %d:%d", cp.I, cp.N, cp.Pos.Line, cp.Pos.Col))
 	}
 	return " (" + strings.Join(parts, ", in ") + ")"
 }
 
-// bigCount formats n with thousands separators: 138,357,544.
-func bigCount(n int64) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return "-" + bigCount(-n)
-	}
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+// irPos and lexPos convert between the parser's positions and the graph's.
+func irPos(p lexer.Position) ir.Pos {
+	return ir.Pos{File: p.Filename, Line: p.Line, Col: p.Column, Offset: p.Offset}
 }
 
-// BigCount formats n with thousands separators, as cnnc prints counts:
-// BigCount(138357544) is "138,357,544".
-func BigCount(n int64) string { return bigCount(n) }
+func lexPos(p ir.Pos) lexer.Position {
+	return lexer.Position{Filename: p.File, Line: p.Line, Column: p.Col, Offset: p.Offset}
+}
+
+// IRPos returns the graph position of a parser position.
+func IRPos(p lexer.Position) ir.Pos { return irPos(p) }
+
+// LexPos returns the parser position of a graph position.
+func LexPos(p ir.Pos) lexer.Position { return lexPos(p) }

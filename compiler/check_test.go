@@ -24,28 +24,34 @@ func TestDiagnostics(t *testing.T) {
 	}{
 		{"clean", "input 5x5x3\nconv 3x3x2 s2 p1\nrelu\nfc 10\nsoftmax\n", nil},
 		{"not whole", "input 3x3x4\npool max 2x2 s2\n", []string{
-			"2:1: error: pool max 2x2 s2 on 3x3x4: (3 - 2 + 0)/2 + 1 = 1.5 is not a whole number; s1 would give 2x2x4"}},
+			"2:1: error: pool max 2x2 s2 on 3x3x4: (3 - 2 + 0)/2 + 1 = 1.5 is not a whole number: flooring it would leave the last row and column of the input unread; p1 would give 2x2x4"}},
 		{"not whole, padding fixes", "input 8x8x3\nconv 3x3x8 s3\n", []string{
-			"2:1: error: conv 3x3x8 s3 on 8x8x3: (8 - 3 + 0)/3 + 1 = 2.67 is not a whole number; p2 would give 4x4x8"}},
+			"2:1: error: conv 3x3x8 s3 on 8x8x3: (8 - 3 + 0)/3 + 1 = 2.67 is not a whole number: flooring it would leave the last 2 rows and columns of the input unread; p1 would give 3x3x8"}},
 		{"not whole, stride fixes", "input 6x6x3\nconv 3x3x8 s2\n", []string{
-			"2:1: error: conv 3x3x8 s2 on 6x6x3: (6 - 3 + 0)/2 + 1 = 2.5 is not a whole number; s1 would give 4x4x8"}},
+			"2:1: error: conv 3x3x8 s2 on 6x6x3: (6 - 3 + 0)/2 + 1 = 2.5 is not a whole number: flooring it would leave the last row and column of the input unread; p1 would give 3x3x8"}},
 		{"below 1", "input 3x3x6\nconv 5x5x16\n", []string{
 			"2:1: error: conv 5x5x16 on 3x3x6: (3 - 5 + 0)/1 + 1 = -1 is below 1; p1 would give 1x1x16"}},
-		{"height only", "input 8x7x1\nconv 3x3x2 s2 p1\n", []string{
-			"2:1: error: conv 3x3x2 s2 p1 on 8x7x1: height (8 - 3 + 2)/2 + 1 = 4.5 is not a whole number; s1 would give 8x7x2"}},
+		{"height only", "input 8x9x1\nconv 3x3x2 s3\n", []string{
+			"2:1: error: conv 3x3x2 s3 on 8x9x1: height (8 - 3 + 0)/3 + 1 = 2.67 is not a whole number: flooring it would leave the last 2 rows of the input unread; p1x0 would give 3x3x2"}},
 		{"width only", "input 9x8x1\nconv 3x3x2 s3\n", []string{
-			"2:1: error: conv 3x3x2 s3 on 9x8x1: width (8 - 3 + 0)/3 + 1 = 2.67 is not a whole number; p0x2 would give 3x4x2"}},
+			"2:1: error: conv 3x3x2 s3 on 9x8x1: width (8 - 3 + 0)/3 + 1 = 2.67 is not a whole number: flooring it would leave the last 2 columns of the input unread; p0x1 would give 3x3x2"}},
 		{"rectangular", "input 9x8x1\nconv 3x5x2 s2x1 p1x2\n", nil},
-		{"inside repeat", "input 16x16x3\nrepeat 3 {\n  conv 3x3x8 s2 p1\n  relu\n}\n", []string{
-			"3:3: error: conv 3x3x8 s2 p1 on 16x16x3 (copy 1 of 3 of the repeat at 2:1): (16 - 3 + 2)/2 + 1 = 8.5 is not a whole number; s1 would give 16x16x8"}},
+		{"inside repeat", "input 16x16x3\nrepeat 3 {\n  conv 3x3x8 s2\n  relu\n}\n", []string{
+			"3:3: error: conv 3x3x8 s2 on 16x16x3 (copy 1 of 3 of the repeat at 2:1): (16 - 3 + 0)/2 + 1 = 7.5 is not a whole number: flooring it would leave the last row and column of the input unread; p1 would give 8x8x8"}},
+		// PyTorch floors the output size; cnnc accepts the floor when no
+		// real pixel is left unread (issue 15): ResNet's downsampling.
+		{"floored, the unread tail is padding", "input 56x56x64\nconv 3x3x128 s2 p1\nconv 3x3x8 s2 p1\n", nil},
+		{"floored, within a stride's gap", "input 56x56x64\nconv 1x1x128 s2\n", []string{
+			"2:1: warning: conv 1x1x128 s2: stride s2 is larger than the window 1x1, so some input pixels are never seen"}},
+		{"floored in a repeat", "input 224x224x3\nrepeat 5 { pool max 3x3 s2 p1 }\n", nil},
 		{"later copy", "input 12x12x3\nrepeat 3 {\n  pool max 2x2\n}\n", []string{
-			"3:3: error: pool max 2x2 on 3x3x3 (copy 3 of 3 of the repeat at 2:1): (3 - 2 + 0)/2 + 1 = 1.5 is not a whole number; s1 would give 2x2x3"}},
+			"3:3: error: pool max 2x2 on 3x3x3 (copy 3 of 3 of the repeat at 2:1): (3 - 2 + 0)/2 + 1 = 1.5 is not a whole number: flooring it would leave the last row and column of the input unread; p1 would give 2x2x3"}},
 		{"nested copy", "input 8x8x1\nrepeat 2 {\n  repeat 2 { pool max 2x2 }\n}\n", []string{
-			"3:14: error: pool max 2x2 on 1x1x1 (copy 2 of 2 of the repeat at 3:3, in copy 2 of 2 of the repeat at 2:1): (1 - 2 + 0)/2 + 1 = 0.5 is below 1"}},
+			"3:14: error: pool max 2x2 on 1x1x1 (copy 2 of 2 of the repeat at 3:3, in copy 2 of 2 of the repeat at 2:1): (1 - 2 + 0)/2 + 1 = 0.5 is below 1; p1 would give 1x1x1"}},
 		{"later layers not blamed", "input 3x3x1\npool max 2x2 s2\nconv 5x5x3\nfc 10\n", []string{
-			"2:1: error: pool max 2x2 s2 on 3x3x1: (3 - 2 + 0)/2 + 1 = 1.5 is not a whole number; s1 would give 2x2x1"}},
+			"2:1: error: pool max 2x2 s2 on 3x3x1: (3 - 2 + 0)/2 + 1 = 1.5 is not a whole number: flooring it would leave the last row and column of the input unread; p1 would give 2x2x1"}},
 		{"static errors after a shape error", "input 3x3x1\npool max 2x2 s2\nconv 3x3x0\n", []string{
-			"2:1: error: pool max 2x2 s2 on 3x3x1: (3 - 2 + 0)/2 + 1 = 1.5 is not a whole number; s1 would give 2x2x1",
+			"2:1: error: pool max 2x2 s2 on 3x3x1: (3 - 2 + 0)/2 + 1 = 1.5 is not a whole number: flooring it would leave the last row and column of the input unread; p1 would give 2x2x1",
 			"3:1: error: conv 3x3x0: every size must be at least 1, got 0"}},
 		{"no input", "conv 3x3x3\nrelu\n", []string{
 			"1:1: error: no input statement: the network needs `input HxWxC` before its first layer"}},
@@ -160,7 +166,7 @@ func TestDiagnostics(t *testing.T) {
 
 func TestDiagnosticString(t *testing.T) {
 	_, ds := Source("dir/m.cnn", []byte("input 3x3x4\npool max 2x2 s2\n"))
-	want := "dir/m.cnn:2:1: error: pool max 2x2 s2 on 3x3x4: (3 - 2 + 0)/2 + 1 = 1.5 is not a whole number; s1 would give 2x2x4"
+	want := "dir/m.cnn:2:1: error: pool max 2x2 s2 on 3x3x4: (3 - 2 + 0)/2 + 1 = 1.5 is not a whole number: flooring it would leave the last row and column of the input unread; p1 would give 2x2x4"
 	if len(ds) != 1 || ds[0].String() != want {
 		t.Errorf("got %v, want %q", ds, want)
 	}

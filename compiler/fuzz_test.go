@@ -1,6 +1,7 @@
 package compiler
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -96,15 +97,23 @@ func FuzzFormat(f *testing.F) {
 
 var positionRef = regexp.MustCompile(`\b\d+:\d+\b`)
 
-// summary describes a net's layers and shapes, without positions.
-func summary(n *Net) string {
-	if n == nil {
+// summary describes a graph's nodes and shapes, without positions.
+func summary(r *Result) string {
+	if r == nil {
 		return "<nil>"
 	}
+	g := r.Graph
 	var b strings.Builder
-	b.WriteString(n.Name + " " + n.Input.String() + "\n")
-	for _, l := range n.Layers {
-		b.WriteString(l.Name + " " + l.Text + " " + l.Out.String() + "\n")
+	b.WriteString(g.Name + " " + g.Input.Shape.String() + "\n")
+	for _, n := range g.Nodes {
+		fmt.Fprintf(&b, "%s %s %v <-", n.Name, n.Text, n.Out())
+		for _, v := range n.Inputs {
+			fmt.Fprintf(&b, " %d", v.ID)
+		}
+		b.WriteString("\n")
+	}
+	if r.Failed != nil {
+		b.WriteString("failed " + r.Failed.Text + "\n")
 	}
 	return b.String()
 }

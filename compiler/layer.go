@@ -1,269 +1,219 @@
 package compiler
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
 	"github.com/alecthomas/participle/v2/lexer"
 
 	"github.com/cnnc/cnnc/dsl"
+	"github.com/cnnc/cnnc/ir"
 )
 
 // layer checks one layer statement, for one copy of its enclosing repeats,
-// and appends the layer to the net while shapes are known. Problems of the
+// and adds its node to the graph while shapes are known. Problems of the
 // statement itself are reported only on its first visit (first is true);
 // shape problems, which may differ between copies, on every visit.
 func (c *checker) layer(s dsl.Stmt, first bool) {
 	c.layers++
-	l, ok := c.build(s, first)
+	text := fmt.Sprint(s)
+	op, w, ok := c.build(s, text, first)
 	if !ok {
-		c.shapeKnown = false
+		c.cur = nil
 		return
 	}
+	pos := s.Position()
 	if !c.hasInput {
 		if first && c.declared != nil && c.layers == 1 {
-			c.errorf(l.Pos, "structure", "%s comes before the input (at %s); the input must come first", l.Text, lineCol(c.declared.Pos))
+			c.errorf(pos, "structure", "%s comes before the input (at %s); the input must come first", text, lineCol(c.declared.Pos))
 		}
 		return
 	}
-	c.warnings(l) // repeated for each copy: the previous layer may differ
-	c.lastKind, c.lastText = l.Kind, l.Text
-	if !c.shapeKnown {
+	c.warnings(pos, text, op, w) // repeated for each copy: the previous layer may differ
+	c.lastKind, c.lastText = op.Kind(), text
+	if c.cur == nil {
 		return
 	}
-	l.In = c.cur
-	if !c.infer(l) {
-		l.Failed = true
-		c.net.Layers = append(c.net.Layers, l)
-		c.shapeKnown = false
-		return
-	}
-	c.counts[l.Kind]++
-	l.Name = fmt.Sprintf("%s%d", l.Kind, c.counts[l.Kind])
-	l.Params = params(l)
-	l.MACs = macs(l)
-	c.cur = l.Out
-	c.net.Layers = append(c.net.Layers, l)
+	c.add(op, pos, text, c.cur)
 }
 
-// build turns a statement into a layer with its static attributes (kind,
-// sizes, options), checking them.
-func (c *checker) build(s dsl.Stmt, first bool) (*Layer, bool) {
-	l := &Layer{Pos: s.Position(), Text: fmt.Sprint(s), Copy: append([]Copy(nil), c.copies...)}
+// add adds a node applying op to inputs, named by its kind in the current
+// scope, and makes its output current. On a shape error it reports it,
+// records the failure and makes the shape unknown.
+func (c *checker) add(op ir.Op, pos lexer.Position, text string, inputs ...*ir.Value) {
+	in := make([]Shape, len(inputs))
+	for i, v := range inputs {
+		in[i] = v.Shape
+	}
+	if !c.fits(op, pos, text, in) {
+		c.fail(op, pos, text, in)
+		return
+	}
+	kind := op.Kind()
+	name := fmt.Sprintf("%s%d", kind, c.scope.counts[kind]+1)
+	if c.scope.path != "" {
+		name = c.scope.path + "." + name
+	}
+	n, err := c.b.Add(op, ir.Meta{Name: name, Text: text, Pos: irPos(pos), Copy: c.copy}, inputs...)
+	if err != nil { // fits ran the same shape rule
+		panic("compiler: " + err.Error())
+	}
+	c.scope.counts[kind]++
+	switch op.(type) {
+	case *ir.FC:
+		c.flatBy = name
+	case *ir.Softmax:
+		c.flatBy = "softmax"
+	}
+	c.cur = n.Output
+}
+
+// fits runs op's shape rule on inputs of shapes in and checks the output and
+// every tensor against MaxValues, reporting what fails.
+func (c *checker) fits(op ir.Op, pos lexer.Position, text string, in []Shape) bool {
+	out, err := op.Infer(in)
+	if err != nil {
+		c.shapeError(pos, text, in, err)
+		return false
+	}
+	if c.tooLarge(pos, text, out) {
+		return false
+	}
+	for _, t := range op.Tensors(in) {
+		if n := (&t).Size64(); n > MaxValues {
+			c.errorf(pos, "limit", "%s: its %s has %s values, more than the %s a tensor may hold", text, t.Name, bigCount(n), bigCount(MaxValues))
+			return false
+		}
+	}
+	return true
+}
+
+// fail records the statement whose shape failed and makes the shape unknown.
+func (c *checker) fail(op ir.Op, pos lexer.Position, text string, in []Shape) {
+	if c.result.Failed == nil {
+		c.result.Failed = &Failure{Op: op, Text: text, Pos: pos, Copy: c.copy, In: in}
+	}
+	c.cur = nil
+}
+
+// shapeError reports err, the shape rule's refusal, with the statement and
+// the copy it is in: "pool max 2x2 s2 on 3x3x4: (3 - 2 + 0)/2 + 1 = 1.5 is
+// not a whole number: ...; p1 would give 2x2x4".
+func (c *checker) shapeError(pos lexer.Position, text string, in []Shape, err error) {
+	var se *ir.ShapeError
+	if errors.As(err, &se) && se.Kind == ir.FlatInput {
+		c.errorf(pos, "shape", "%s needs a feature map, but its input is %d flat features (after %s)%s", text, in[0].C, c.flatBy, copyNote(c.copy))
+		return
+	}
+	c.errorf(pos, "shape", "%s on %s%s: %v", text, shapeList(in), copyNote(c.copy), err)
+}
+
+// shapeList formats shapes as "8x8x4 and 4x4x4".
+func shapeList(in []Shape) string {
+	s := ""
+	for i, x := range in {
+		switch {
+		case i == 0:
+		case i == len(in)-1:
+			s += " and "
+		default:
+			s += ", "
+		}
+		s += x.String()
+	}
+	return s
+}
+
+// window is the geometry options of a conv or pool as written.
+type window struct{ FH, FW, SH, SW, PH, PW int }
+
+// build turns a statement into its operation, checking its static
+// attributes (sizes, options); text is the statement as fmt writes it.
+func (c *checker) build(s dsl.Stmt, text string, first bool) (ir.Op, window, bool) {
+	pos := s.Position()
 	report := c
 	if !first {
 		report = &checker{} // static problems were reported on the first visit
 	}
+	var w window
 	switch s := s.(type) {
 	case *dsl.Conv:
-		l.Kind = Conv
-		v, ok := report.sizes(l.Pos, l.Text, "every size", "FhxFwxK, such as 3x3x64", s.Dims, 3, 1)
+		v, ok := report.sizes(pos, text, "every size", "FhxFwxK, such as 3x3x64", s.Dims, 3, 1)
 		if !ok {
-			return l, false
+			return nil, w, false
 		}
-		l.FH, l.FW, l.K = v[0], v[1], v[2]
-		return l, report.options(l, s.Opts, true)
+		w = window{FH: v[0], FW: v[1]}
+		ok = report.options(&w, text, s.Opts, true)
+		op := ir.NewConv(v[0], v[1], v[2])
+		op.SH, op.SW, op.PH, op.PW = w.SH, w.SW, w.PH, w.PW
+		return op, w, ok
 	case *dsl.Pool:
-		l.Kind = MaxPool
+		mode := ir.Max
 		if s.Op != "max" {
-			l.Kind = MeanPool
+			mode = ir.Mean
 		}
-		v, ok := report.sizes(l.Pos, l.Text, "every size", "FhxFw, such as 2x2", s.Dims, 2, 1)
+		v, ok := report.sizes(pos, text, "every size", "FhxFw, such as 2x2", s.Dims, 2, 1)
 		if !ok {
-			return l, false
+			return nil, w, false
 		}
-		l.FH, l.FW = v[0], v[1]
-		return l, report.options(l, s.Opts, false)
+		w = window{FH: v[0], FW: v[1]}
+		ok = report.options(&w, text, s.Opts, false)
+		return &ir.Pool{Mode: mode, FH: w.FH, FW: w.FW, SH: w.SH, SW: w.SW, PH: w.PH, PW: w.PW}, w, ok
 	case *dsl.FC:
-		l.Kind = FC
-		v, ok := report.sizes(l.Pos, l.Text, "the number of outputs", "a number of outputs, such as 10", s.N, 1, 1)
+		v, ok := report.sizes(pos, text, "the number of outputs", "a number of outputs, such as 10", s.N, 1, 1)
 		if !ok {
-			return l, false
+			return nil, w, false
 		}
-		l.K = v[0]
+		return &ir.FC{K: v[0]}, w, true
 	case *dsl.Activation:
-		l.Kind = map[string]Kind{"relu": ReLU, "sigmoid": Sigmoid, "tanh": Tanh, "leaky": Leaky}[s.Kind]
-		if s.Kind == "leaky" {
-			l.Alpha = 0.01
+		f, _ := ir.FuncNamed(s.Kind)
+		op := &ir.Activation{Func: f}
+		if f == ir.Leaky {
+			op.Alpha = 0.01
 		}
 		if s.Slope != nil {
-			if s.Kind != "leaky" {
-				report.errorf(l.Pos, "range", "%s takes no argument; only leaky has a slope", s.Kind)
-				return l, false
+			if f != ir.Leaky {
+				report.errorf(pos, "range", "%s takes no argument; only leaky has a slope", s.Kind)
+				return nil, w, false
 			}
 			if s.Slope.Bad || math.IsInf(s.Slope.Value, 0) || math.IsNaN(s.Slope.Value) {
-				report.errorf(l.Pos, "range", "%s: the slope must be a finite number, got %s", l.Text, s.Slope.Text)
-				return l, false
+				report.errorf(pos, "range", "%s: the slope must be a finite number, got %s", text, s.Slope.Text)
+				return nil, w, false
 			}
-			l.Alpha = s.Slope.Value
+			op.Alpha = s.Slope.Value
 		}
+		return op, w, true
 	case *dsl.Dropout:
-		l.Kind = Dropout
-		l.Alpha = s.P.Value
 		if s.P.Bad || !(s.P.Value >= 0 && s.P.Value < 1) {
-			report.errorf(l.Pos, "range", "%s: the probability must be in [0, 1), got %s", l.Text, s.P.Text)
-			return l, false
+			report.errorf(pos, "range", "%s: the probability must be in [0, 1), got %s", text, s.P.Text)
+			return nil, w, false
 		}
+		return &ir.Dropout{P: s.P.Value}, w, true
 	case *dsl.Softmax:
-		l.Kind = Softmax
+		return &ir.Softmax{}, w, true
 	}
-	return l, true
+	panic(fmt.Sprintf("compiler: build: unexpected statement %T", s))
 }
 
-// options applies the stride and padding options of a conv (isConv) or pool.
-// A pool's stride defaults to its window, a conv's to 1; paddings to 0.
-func (c *checker) options(l *Layer, opts []*dsl.Option, isConv bool) bool {
-	l.SH, l.SW = 1, 1
-	if !isConv {
-		l.SH, l.SW = l.FH, l.FW
-	}
-	var stride, pad *dsl.Option
-	ok := true
-	for _, o := range opts {
-		switch {
-		case o.Stride != nil:
-			if stride != nil {
-				c.errorf(o.Pos, "option", "%s: stride given twice (%s and %s)", l.Text, stride, o)
-				ok = false
-				continue
-			}
-			stride = o
-			v, good := c.pair(o.Pos, l.Text, "a stride", o.Stride, 1)
-			if good {
-				l.SH, l.SW = v[0], v[1]
-			}
-			ok = ok && good
-		default:
-			if pad != nil {
-				c.errorf(o.Pos, "option", "%s: padding given twice (%s and %s)", l.Text, pad, o)
-				ok = false
-				continue
-			}
-			pad = o
-			if o.Same {
-				good := c.same(l, o, isConv)
-				ok = ok && good
-				continue
-			}
-			v, good := c.pair(o.Pos, l.Text, "a padding", o.Pad, 0)
-			if good {
-				l.PH, l.PW = v[0], v[1]
-			}
-			ok = ok && good
+// warnings reports legal but suspicious uses of op, the statement text at
+// pos, whose window is w.
+func (c *checker) warnings(pos lexer.Position, text string, op ir.Op, w window) {
+	switch op.(type) {
+	case *ir.Conv, *ir.Pool:
+		if w.SH > w.FH || w.SW > w.FW {
+			c.warnf(pos, "stride-gap", "%s: stride %s is larger than the window %dx%d, so some input pixels are never seen",
+				text, pairOption("s", w.SH, w.SW), w.FH, w.FW)
+		}
+	case *ir.Activation:
+		if isActivation(c.lastKind) {
+			c.warnf(pos, "double-activation", "%s directly after %s: two activations in a row", text, c.lastText)
 		}
 	}
-	if ok && !isConv && (2*l.PH > l.FH || 2*l.PW > l.FW) {
-		c.errorf(pad.Pos, "range", "%s: padding %s is larger than half the window %dx%d (at most %s)",
-			l.Text, pairOption("p", l.PH, l.PW), l.FH, l.FW, pairOption("p", l.FH/2, l.FW/2))
-		ok = false
-	}
+}
+
+// isActivation reports whether kind is an activation's.
+func isActivation(kind string) bool {
+	_, ok := ir.FuncNamed(kind)
 	return ok
-}
-
-// same applies `p same`: the padding (F-1)/2 that keeps H and W at stride 1,
-// which exists only for odd filter sizes.
-func (c *checker) same(l *Layer, o *dsl.Option, isConv bool) bool {
-	if !isConv {
-		c.errorf(o.Pos, "option", "%s: p same is for conv only; give a pool's padding as pN or pNxN", l.Text)
-		return false
-	}
-	if l.FH%2 == 0 || l.FW%2 == 0 {
-		c.errorf(o.Pos, "option", "%s: p same needs an odd filter size: a %dx%d filter has no centre, so no padding keeps the size (it would be %s)",
-			l.Text, l.FH, l.FW, samePad(l.FH, l.FW))
-		return false
-	}
-	l.PH, l.PW = (l.FH-1)/2, (l.FW-1)/2
-	return true
-}
-
-// samePad writes the fractional padding an even filter would need: "1.5".
-func samePad(fh, fw int) string {
-	h, w := formatDecimal(float64(fh-1)/2), formatDecimal(float64(fw-1)/2)
-	if h == w {
-		return h
-	}
-	return h + "x" + w
-}
-
-// pair checks the numbers of a stride or padding: one or two, each at least
-// lo; one number stands for both axes.
-func (c *checker) pair(pos lexer.Position, stmt, what string, p *dsl.Pair, lo int) ([]int, bool) {
-	d := p.Dims
-	if len(d.V) == 1 {
-		d.V = []int{d.V[0], d.V[0]}
-	}
-	return c.sizes(pos, stmt, what, what[2:]+" N or NxN", d, 2, lo)
-}
-
-// warnings reports legal but suspicious uses of l.
-func (c *checker) warnings(l *Layer) {
-	if (l.Kind == Conv || l.Kind == MaxPool || l.Kind == MeanPool) && (l.SH > l.FH || l.SW > l.FW) {
-		c.warnf(l.Pos, "stride-gap", "%s: stride %s is larger than the window %dx%d, so some input pixels are never seen",
-			l.Text, pairOption("s", l.SH, l.SW), l.FH, l.FW)
-	}
-	if l.Kind.Activation() && c.lastKind >= 0 && c.lastKind.Activation() {
-		c.warnf(l.Pos, "double-activation", "%s directly after %s: two activations in a row", l.Text, c.lastText)
-	}
-}
-
-// infer computes l.Out from l.In, reporting a shape error when the output
-// size is not a whole number of at least 1.
-func (c *checker) infer(l *Layer) bool {
-	in := l.In
-	switch l.Kind {
-	case Conv, MaxPool, MeanPool:
-		if in.Flat {
-			c.errorf(l.Pos, "shape", "%s needs a feature map, but its input is %d flat features (after %s)%s", l.Text, in.C, c.flatBy, c.copyNote())
-			return false
-		}
-		g := geometry{{W: in.H, F: l.FH, S: l.SH, P: l.PH}, {W: in.W, F: l.FW, S: l.SW, P: l.PW}}
-		h, w, bad := g.out()
-		if bad >= 0 {
-			c.shapeError(l, g, bad)
-			return false
-		}
-		l.Out = Shape{H: h, W: w, C: in.C}
-		if l.Kind == Conv {
-			l.Out.C = l.K
-		}
-	case FC:
-		l.Out = Shape{H: 1, W: 1, C: l.K, Flat: true}
-		c.flatBy = fmt.Sprintf("fc%d", c.counts[FC]+1)
-	case Softmax:
-		l.Out = Shape{H: 1, W: 1, C: in.Size(), Flat: true}
-		c.flatBy = "softmax"
-	default:
-		l.Out = in
-	}
-	if c.tooLarge(l.Pos, l.Text, l.Out) {
-		return false
-	}
-	if l.Kind == FC && int64(in.Size())*int64(l.K) > MaxValues {
-		c.errorf(l.Pos, "limit", "%s: its weight has %s values, more than the %s a tensor may hold", l.Text, bigCount(int64(in.Size())*int64(l.K)), bigCount(MaxValues))
-		return false
-	}
-	if l.Kind == Conv && int64(l.K)*int64(in.C)*int64(l.FH)*int64(l.FW) > MaxValues {
-		c.errorf(l.Pos, "limit", "%s: its weight has %s values, more than the %s a tensor may hold", l.Text, bigCount(int64(l.K)*int64(in.C)*int64(l.FH)*int64(l.FW)), bigCount(MaxValues))
-		return false
-	}
-	return true
-}
-
-// shapeError reports an output size that is not whole or is below 1, with
-// the arithmetic and, where one exists, a fix:
-// "pool max 2x2 s2 on 3x3x4: (3 - 2 + 0)/2 + 1 = 1.5 is not a whole number; s1 would give 2x2x4".
-func (c *checker) shapeError(l *Layer, g geometry, bad int) {
-	msg := fmt.Sprintf("%s on %s%s: %s", l.Text, l.In, c.copyNote(), g.explain(bad))
-	maxPad := [2]int{l.FH - 1, l.FW - 1}
-	if l.Kind != Conv {
-		maxPad = [2]int{l.FH / 2, l.FW / 2}
-	}
-	if opt, h, w, ok := g.fix(maxPad); ok {
-		out := Shape{H: h, W: w, C: l.In.C}
-		if l.Kind == Conv {
-			out.C = l.K
-		}
-		msg += fmt.Sprintf("; %s would give %s", opt, out)
-	}
-	c.errorf(l.Pos, "shape", "%s", msg)
 }

@@ -72,11 +72,14 @@ func (p Param) Size() int {
 	return n
 }
 
-// Layer is one layer of a checked network, after repeat expansion.
+// Layer is one layer of a checked sequential network, after repeat
+// expansion: a node of a graph that is a chain, in the terms the code
+// generator reads.
 type Layer struct {
 	Kind Kind
-	// Name is the kind followed by its number among layers of that kind,
-	// counted from 1: "conv3", "fc1", "relu7", "maxpool2".
+	// Name is the node's name: in a file without labels, the kind followed
+	// by its number among layers of that kind, counted from 1: "conv3",
+	// "fc1", "relu7", "maxpool2".
 	Name string
 	// Text is the statement as the formatter writes it: "conv 3x3x64 s1 p1".
 	Text string
@@ -84,8 +87,8 @@ type Layer struct {
 	// statement of a repeat share it.
 	Pos lexer.Position
 	// Copy says which copy of each enclosing repeat this layer belongs to,
-	// outermost first; empty outside repeats.
-	Copy []Copy
+	// innermost first (see ir.Copy); nil outside repeats.
+	Copy *ir.Copy
 
 	In, Out Shape
 
@@ -106,11 +109,15 @@ type Layer struct {
 	Failed bool
 }
 
-// Copy identifies one copy of a repeat block: copy I (from 1) of N, of the
-// repeat at Pos.
-type Copy struct {
-	Pos  lexer.Position
-	I, N int
+// InCopyOf returns the copy of the repeat at pos that l belongs to.
+func (l *Layer) InCopyOf(pos lexer.Position) (*ir.Copy, bool) {
+	p := irPos(pos)
+	for c := l.Copy; c != nil; c = c.Outer {
+		if c.Pos == p {
+			return c, true
+		}
+	}
+	return nil, false
 }
 
 // Net is a checked network: every layer with its shapes, parameters and

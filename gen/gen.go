@@ -54,6 +54,9 @@ func File(net *compiler.Net, opts ...Option) ([]byte, error) {
 	if net == nil || !net.Complete() {
 		return nil, fmt.Errorf("gen: the network has errors")
 	}
+	if err := floored(net); err != nil {
+		return nil, err
+	}
 	c := config{pkg: PackageName(net.Name), source: filepath.Base(net.File)}
 	for _, o := range opts {
 		o(&c)
@@ -184,3 +187,18 @@ func table(rows [][]string) string {
 
 // rt refers to a name in the runtime package.
 func rt(name string) *jen.Statement { return jen.Qual(RuntimePath, name) }
+
+// floored returns an error for a conv or pool whose output size PyTorch
+// floors (the checker accepts it when no real pixel is lost): the plan
+// assumes the windows cover the padded input exactly.
+func floored(net *compiler.Net) error {
+	for _, l := range net.Layers {
+		switch l.Kind {
+		case compiler.Conv, compiler.MaxPool, compiler.MeanPool:
+			if (l.In.H+2*l.PH-l.FH)%l.SH != 0 || (l.In.W+2*l.PW-l.FW)%l.SW != 0 {
+				return fmt.Errorf("gen: %s at %d:%d: the code generator does not support output sizes that are floored yet", l.Text, l.Pos.Line, l.Pos.Column)
+			}
+		}
+	}
+	return nil
+}

@@ -116,7 +116,7 @@ var ruleDescriptions = map[string]string{
 	"structure":         "The model, input and layers are not in the required order.",
 	"range":             "A size, count, stride, padding or probability is out of range.",
 	"option":            "A conv or pool option is repeated or does not apply.",
-	"shape":             "A layer's output size (W - F + 2P)/S + 1 is not a whole number of at least 1.",
+	"shape":             "A layer's output size is below 1, flooring it would leave real pixels unread, or its input does not fit it.",
 	"limit":             "The network is larger than cnnc accepts.",
 	"stride-gap":        "A stride larger than the window leaves input pixels unseen.",
 	"double-activation": "Two activations follow each other directly.",

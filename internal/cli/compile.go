@@ -39,11 +39,16 @@ func runCompile(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "cnnc compile: %v\n", err)
 		return exitUsage
 	}
-	net, diags := compiler.Source(displayName(name), src)
+	r, diags := compiler.Compile(displayName(name), src)
 	for _, d := range diags {
 		fmt.Fprintln(e.stderr, d)
 	}
-	if diags.HasErrors() || net == nil {
+	if diags.HasErrors() || r == nil {
+		return exitError
+	}
+	net := r.Net
+	if net == nil {
+		fmt.Fprintf(e.stderr, "cnnc compile: %s: %v\n", displayName(name), r.NetErr)
 		return exitError
 	}
 	if *pkg == "" {

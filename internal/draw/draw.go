@@ -68,7 +68,7 @@ func merge(ss []*stage) []*stage {
 	out := ss[:1]
 	for _, s := range ss[1:] {
 		last := out[len(out)-1]
-		if last.op != nil && len(s.op.Copy) > 0 && s.op.Pos == last.op.Pos && s.op.Text == last.op.Text &&
+		if last.op != nil && s.op.Copy != nil && s.op.Pos == last.op.Pos && s.op.Text == last.op.Text &&
 			s.op.In == s.shape && s.shape == last.shape && sameNotes(s.notes, last.notes) {
 			last.count++
 			continue

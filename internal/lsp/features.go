@@ -131,8 +131,8 @@ func statementAt(net *compiler.Net, line, col int) (lexer.Position, bool) {
 	add(net.InputPos)
 	for _, l := range net.Layers {
 		add(l.Pos)
-		for _, c := range l.Copy {
-			add(c.Pos)
+		for c := l.Copy; c != nil; c = c.Outer {
+			add(compiler.LexPos(c.Pos))
 		}
 	}
 	if len(starts) == 0 {
@@ -154,7 +154,7 @@ func isRepeat(net *compiler.Net, pos lexer.Position) bool { return len(inRepeat(
 func inRepeat(net *compiler.Net, pos lexer.Position) []*compiler.Layer {
 	var out []*compiler.Layer
 	for _, l := range net.Layers {
-		if slices.ContainsFunc(l.Copy, func(c compiler.Copy) bool { return c.Pos == pos }) {
+		if _, ok := l.InCopyOf(pos); ok {
 			out = append(out, l)
 		}
 	}
@@ -162,10 +162,8 @@ func inRepeat(net *compiler.Net, pos lexer.Position) []*compiler.Layer {
 }
 
 func repeatCount(l *compiler.Layer, pos lexer.Position) int {
-	for _, c := range l.Copy {
-		if c.Pos == pos {
-			return c.N
-		}
+	if c, ok := l.InCopyOf(pos); ok {
+		return c.N
 	}
 	return 0
 }

@@ -209,7 +209,7 @@ func TestDiagnosticsAsYouType(t *testing.T) {
 		t.Fatalf("diagnostics: %v", ds)
 	}
 	d := ds[0].(map[string]any)
-	want := "pool max 2x2 s2 on 3x3x4: (3 - 2 + 0)/2 + 1 = 1.5 is not a whole number; s1 would give 2x2x4"
+	want := "pool max 2x2 s2 on 3x3x4: (3 - 2 + 0)/2 + 1 = 1.5 is not a whole number: flooring it would leave the last row and column of the input unread; p1 would give 2x2x4"
 	if d["message"] != want || d["severity"] != float64(1) || d["source"] != "cnnc" || d["code"] != "shape" || rangeOf(d) != "1:0-1:15" {
 		t.Errorf("diagnostic: %v", d)
 	}
