@@ -1,20 +1,24 @@
 #!/usr/bin/python3
 """Make the PyTorch golden fixtures that cnnc's tests compare against.
 
-For every directory golden/testdata/<case>/ holding a model.cnn, this script
-reads the .cnn file with a small reader of its own (independent of the Go
-front end), builds the same network in PyTorch in float64, draws weights, an
+For every directory golden/testdata/<case>/ or golden/graphdata/<case>/
+holding a model.cnn, this script reads the .cnn file with a reader of its own
+(cnnreader.py, independent of the Go front end), builds the same network in
+PyTorch in float64 (cnntorch.py), draws weights, batchnorm statistics, an
 input batch x and an output gradient dy from a fixed per-case seed, runs the
 network forward in eval mode and backward with y.backward(dy), and writes
-golden/testdata/<case>/torch.npz. The training cases (see TRAINING) also get
-train.npz: three steps of SGD with momentum and weight decay.
+<case>/torch.npz. The graph cases (graphdata/, which the code generator does
+not compile yet) also get train_mode.npz: the same pass in training mode,
+with batch statistics, and the buffers it leaves. The training cases of
+testdata/ (see TRAINING) also get train.npz: three steps of SGD with
+momentum and weight decay.
 
-Before writing anything the script checks its own numbers: every case's
-gradients against a central finite difference along a random direction, a
-few cases against torch.autograd.gradcheck, the SGD updates against a numpy
-re-implementation, and every relu/leaky input and max-pool window for a
-comfortable margin from a kink or tie (so that float32 engines cannot take
-the other branch).
+Before writing anything the script checks its own numbers (fixturecheck.py):
+every case's gradients against a central finite difference along a random
+direction, a few cases against torch.autograd.gradcheck, the SGD updates and
+the running statistics against a numpy re-implementation, and every
+activation input and max-pool window for a comfortable margin from a kink or
+tie (so that float32 engines cannot take the other branch).
 
 The tests that read these fixtures never need PyTorch. See README.md for the
 key conventions, tolerances and how to regenerate.
@@ -22,24 +26,27 @@ key conventions, tolerances and how to regenerate.
 Usage:
     /usr/bin/python3 golden/make_fixtures.py            # (re)write fixtures
     /usr/bin/python3 golden/make_fixtures.py --check    # compare, write nothing
+    /usr/bin/python3 golden/make_fixtures.py CASE ...   # only these cases
 """
 
 import argparse
 import collections
-import io
-import math
 import pathlib
-import re
 import sys
-import zipfile
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.stateless import functional_call
 
+import cnnreader
+import cnntorch
+from fixturecheck import (check_directional, check_gradcheck, check_margins,
+                          check_running_stats, compare, npz_bytes, numpy_array)
+
 HERE = pathlib.Path(__file__).resolve().parent
 TESTDATA = HERE / "testdata"
+GRAPHDATA = HERE / "graphdata"
 DTYPE = torch.float64
 BATCH = 3  # samples per fixture batch
 
@@ -80,252 +87,21 @@ TRAIN_STEPS = 3
 TRAIN_BATCH = 4
 SGD = {"lr": 0.1, "momentum": 0.9, "weight_decay": 1e-3}
 
-# A relu/leaky input closer to 0 than this, or a max-pool window whose two
-# largest values are closer than this, is rejected: a float32 engine could
-# take the other branch there and disagree with the fixture's gradient.
-MARGIN = 1e-5
+# The graph cases under graphdata/ and their seeds (the same rules as SEEDS).
+GRAPH_SEEDS = {
+}
+
+# Graph cases whose gradients are also checked with torch.autograd.gradcheck
+# in training mode (through the batch statistics).
+GRADCHECK_TRAIN_CASES = ()
+
+# Cases whose input x is drawn from N(0, scale^2) rather than N(0, 1), so
+# that activations reach their far kinks (relu6 at 6, hardswish at +-3).
+X_SCALE = {}
 
 
-# ---------------------------------------------------------------------------
-# The .cnn reader.
-# ---------------------------------------------------------------------------
-
-_TOKEN = re.compile(r"(#[^\n]*|[ \t\r]+)|([{}\n;])|([^\s{};#]+)")
-
-
-def tokenize(text):
-    """Split .cnn text into words, "{", "}" and ";" (for ";" or newline)."""
-    tokens = []
-    pos = 0
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if not m:
-            raise ValueError(f"unexpected character {text[pos]!r} at offset {pos}")
-        pos = m.end()
-        if m.group(2):
-            tokens.append(";" if m.group(2) == "\n" else m.group(2))
-        elif m.group(3):
-            tokens.append(m.group(3))
-    return tokens
-
-
-def parse_block(tokens, i=0, depth=0):
-    """Parse statements from tokens[i:] up to a closing "}" (or the end).
-
-    Returns (statements, next index). A statement is a list of words, or the
-    tuple ("repeat", count, body) with body a list of statements.
-    """
-    stmts = []
-    while i < len(tokens):
-        if tokens[i] == ";":
-            i += 1
-            continue
-        if tokens[i] == "}":
-            if depth == 0:
-                raise ValueError('"}" outside a repeat block')
-            return stmts, i + 1
-        words = []
-        while i < len(tokens) and tokens[i] not in (";", "{", "}"):
-            words.append(tokens[i])
-            i += 1
-        if not words:
-            raise ValueError('"{" without repeat')
-        if words[0] == "repeat":
-            if len(words) != 2 or i >= len(tokens) or tokens[i] != "{":
-                raise ValueError(f"bad repeat header: {' '.join(words)}")
-            body, i = parse_block(tokens, i + 1, depth + 1)
-            stmts.append(("repeat", positive(words[1]), body))
-        else:
-            if i < len(tokens) and tokens[i] == "{":
-                raise ValueError(f'"{{" after {words[0]}')
-            stmts.append(words)
-    if depth:
-        raise ValueError("unclosed repeat block")
-    return stmts, i
-
-
-def expand(stmts):
-    """Flatten repeat blocks: return the list of plain statements in order."""
-    out = []
-    for s in stmts:
-        if isinstance(s, tuple):
-            _, count, body = s
-            for _ in range(count):
-                out.extend(expand(body))
-        else:
-            out.append(s)
-    return out
-
-
-def positive(word):
-    """Parse a whole number >= 1."""
-    if not re.fullmatch(r"\d+", word) or int(word) < 1:
-        raise ValueError(f"expected a whole number >= 1, got {word!r}")
-    return int(word)
-
-
-def sizes(word, n):
-    """Parse "AxBxC" into n whole numbers."""
-    parts = word.split("x")
-    if len(parts) != n:
-        raise ValueError(f"expected {n} numbers separated by x, got {word!r}")
-    return [positive(p) for p in parts]
-
-
-def pair(word, letter, minimum):
-    """Parse an option "s2" / "s2x1" (or "p...") into (height, width)."""
-    m = re.fullmatch(letter + r"(\d+)(?:x(\d+))?", word)
-    if not m:
-        raise ValueError(f"bad option {word!r}")
-    a = int(m.group(1))
-    b = int(m.group(2)) if m.group(2) is not None else a
-    if min(a, b) < minimum:
-        raise ValueError(f"option {word!r} out of range")
-    return a, b
-
-
-def options(words, window, allow_same):
-    """Parse conv/pool options into (stride, padding); stride defaults to None."""
-    stride, pad = None, (0, 0)
-    i = 0
-    while i < len(words):
-        w = words[i]
-        if w == "p" and allow_same and i + 1 < len(words) and words[i + 1] == "same":
-            if window[0] % 2 == 0 or window[1] % 2 == 0:
-                raise ValueError("p same needs an odd filter")
-            pad = ((window[0] - 1) // 2, (window[1] - 1) // 2)
-            i += 2
-            continue
-        if w.startswith("s"):
-            stride = pair(w, "s", 1)
-        elif w.startswith("p"):
-            pad = pair(w, "p", 0)
-        else:
-            raise ValueError(f"unknown option {w!r}")
-        i += 1
-    return stride, pad
-
-
-def number(word):
-    """Parse a decimal number (slope or dropout probability)."""
-    return float(word)
-
-
-def parse_cnn(text):
-    """Read .cnn text; return (input (C, H, W), list of layer dicts)."""
-    stmts = expand(parse_block(tokenize(text))[0])
-    if stmts and stmts[0][0] == "model":
-        stmts = stmts[1:]
-    if not stmts or stmts[0][0] != "input" or len(stmts[0]) != 2:
-        raise ValueError("the first statement (after model) must be input HxWxC")
-    h, w, c = sizes(stmts[0][1], 3)
-    layers = []
-    for words in stmts[1:]:
-        kind, args = words[0], words[1:]
-        if kind == "conv":
-            fh, fw, k = sizes(args[0], 3)
-            stride, pad = options(args[1:], (fh, fw), allow_same=True)
-            layers.append(dict(kind="conv", window=(fh, fw), filters=k,
-                               stride=stride or (1, 1), pad=pad))
-        elif kind == "pool":
-            if args[0] not in ("max", "mean", "avg"):
-                raise ValueError(f"pool {args[0]!r}")
-            fh, fw = sizes(args[1], 2)
-            stride, pad = options(args[2:], (fh, fw), allow_same=False)
-            layers.append(dict(kind="pool", mode="max" if args[0] == "max" else "mean",
-                               window=(fh, fw), stride=stride or (fh, fw), pad=pad))
-        elif kind == "fc":
-            if len(args) != 1:
-                raise ValueError("fc N")
-            layers.append(dict(kind="fc", out=positive(args[0])))
-        elif kind in ("relu", "sigmoid", "tanh", "softmax") and not args:
-            layers.append(dict(kind=kind))
-        elif kind == "leaky" and len(args) <= 1:
-            layers.append(dict(kind="leaky", slope=number(args[0]) if args else 0.01))
-        elif kind == "dropout" and len(args) == 1:
-            layers.append(dict(kind="dropout", p=number(args[0])))
-        else:
-            raise ValueError(f"bad statement: {' '.join(words)}")
-    return (c, h, w), layers
-
-
-# ---------------------------------------------------------------------------
-# The PyTorch model.
-# ---------------------------------------------------------------------------
-
-def out_size(size, window, stride, pad):
-    """(W - F + 2P)/S + 1, which must be a whole number >= 1 (as in cnnc)."""
-    num = size - window + 2 * pad
-    if num < 0 or num % stride:
-        raise ValueError(f"({size} - {window} + 2*{pad})/{stride} + 1 is not a whole number >= 1")
-    return num // stride + 1
-
-
-def build(input_shape, layers):
-    """Build the float64 nn.Sequential for the layers.
-
-    Convolutions and fully connected layers are named conv1, conv2, ...,
-    fc1, ... so that state_dict keys are the cnnc parameter names; other
-    modules are named <kind>_<layer index>. Returns (model, output shape),
-    the shape being (C, H, W) or (F,) for one sample.
-    """
-    mods = collections.OrderedDict()
-    shape = tuple(input_shape)
-    count = collections.Counter()
-    for i, layer in enumerate(layers, 1):
-        kind = layer["kind"]
-        if kind in ("conv", "pool"):
-            if len(shape) != 3:
-                raise ValueError(f"{kind} after the features were flattened")
-            c, h, w = shape
-            (fh, fw), (sh, sw), (ph, pw) = layer["window"], layer["stride"], layer["pad"]
-            ho, wo = out_size(h, fh, sh, ph), out_size(w, fw, sw, pw)
-        if kind == "conv":
-            count["conv"] += 1
-            mods[f"conv{count['conv']}"] = nn.Conv2d(
-                c, layer["filters"], layer["window"], stride=layer["stride"],
-                padding=layer["pad"], bias=True, dtype=DTYPE)
-            shape = (layer["filters"], ho, wo)
-        elif kind == "pool":
-            if max(ph * 2 - fh, pw * 2 - fw) > 0:
-                raise ValueError("pool padding exceeds half the window")
-            if layer["mode"] == "max":
-                mods[f"pool_{i}"] = nn.MaxPool2d(layer["window"], layer["stride"], layer["pad"])
-            else:
-                mods[f"pool_{i}"] = nn.AvgPool2d(layer["window"], layer["stride"], layer["pad"],
-                                                 count_include_pad=True)
-            shape = (c, ho, wo)
-        elif kind == "fc":
-            count["fc"] += 1
-            mods[f"flatten_{i}"] = nn.Flatten()
-            mods[f"fc{count['fc']}"] = nn.Linear(math.prod(shape), layer["out"], dtype=DTYPE)
-            shape = (layer["out"],)
-        elif kind == "softmax":
-            mods[f"flatten_{i}"] = nn.Flatten()
-            mods[f"softmax_{i}"] = nn.Softmax(dim=1)
-            shape = (math.prod(shape),)
-        elif kind == "dropout":
-            mods[f"dropout_{i}"] = nn.Dropout(layer["p"])
-        elif kind == "leaky":
-            mods[f"leaky_{i}"] = nn.LeakyReLU(layer["slope"])
-        else:
-            mods[f"{kind}_{i}"] = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh}[kind]()
-    return nn.Sequential(mods), shape
-
-
-def init_params(model):
-    """Draw every parameter, in state_dict order, from the current RNG state.
-
-    Weights are uniform in +-sqrt(6 / fan_in) (variance 2/fan_in, which keeps
-    relu activations O(1)); biases uniform in +-0.1.
-    """
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if name.endswith(".weight"):
-                bound = math.sqrt(6.0 / math.prod(p.shape[1:]))
-            else:
-                bound = 0.1
-            p.copy_(torch.rand(p.shape, dtype=DTYPE) * 2 * bound - bound)
+def case_dir(case):
+    return (GRAPHDATA if case in GRAPH_SEEDS else TESTDATA) / case
 
 
 def load_case(case):
@@ -334,135 +110,80 @@ def load_case(case):
     Returns (model, input shape (C, H, W), output shape), with the RNG left
     seeded right after the weights so that callers draw their data next.
     """
-    if case not in SEEDS:
-        raise KeyError(f"no seed for case {case!r}: add one to SEEDS")
-    input_shape, layers = parse_cnn((TESTDATA / case / "model.cnn").read_text())
-    model, out_shape = build(input_shape, layers)
+    seed = SEEDS.get(case, GRAPH_SEEDS.get(case))
+    if seed is None:
+        raise KeyError(f"no seed for case {case!r}: add one to SEEDS or GRAPH_SEEDS")
+    prog = cnnreader.read((case_dir(case) / "model.cnn").read_text())
+    model = cnntorch.build(prog)
     model.eval()
-    torch.manual_seed(SEEDS[case])
-    init_params(model)
-    return model, input_shape, out_shape
+    torch.manual_seed(seed)
+    cnntorch.init_state(model)
+    return model, prog.input, prog.output
 
 
-# ---------------------------------------------------------------------------
-# Self-checks.
-# ---------------------------------------------------------------------------
-
-def as_pair(v):
-    """A module's int-or-tuple size as a (height, width) tuple."""
-    return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
-
-
-def check_margins(model, x, case):
-    """Assert no relu/leaky input is near 0 and no max-pool window near a tie.
-
-    Windows whose two largest values are both exactly 0 (relu outputs) are
-    allowed: whichever element a max pool picks, the relu before it passes
-    no gradient there, so dx and the parameter gradients do not depend on it.
-    """
-    problems = []
-
-    def kink_hook(module, inputs, _output):
-        v = inputs[0].detach()
-        if v.abs().min() < MARGIN:
-            problems.append(f"{type(module).__name__} input {v.abs().min():.2e} from 0")
-
-    def pool_hook(module, inputs, _output):
-        v = inputs[0].detach()
-        (fh, fw), (sh, sw), (ph, pw) = (as_pair(a) for a in (
-            module.kernel_size, module.stride, module.padding))
-        v = nn.functional.pad(v, (pw, pw, ph, ph), value=-math.inf)
-        windows = v.unfold(2, fh, sh).unfold(3, fw, sw).flatten(start_dim=4)
-        top = windows.topk(2, dim=-1).values
-        gap = top[..., 0] - top[..., 1]
-        bad = (gap < MARGIN) & ~((top[..., 0] == 0) & (top[..., 1] == 0))
-        if bad.any():
-            problems.append(f"max pool tie: gap {gap[bad].min():.2e}")
-
-    hooks = []
-    for m in model.modules():
-        if isinstance(m, (nn.ReLU, nn.LeakyReLU)):
-            hooks.append(m.register_forward_hook(kink_hook))
-        elif isinstance(m, nn.MaxPool2d):
-            hooks.append(m.register_forward_hook(pool_hook))
-    with torch.no_grad():
-        model(x)
-    for h in hooks:
-        h.remove()
-    if problems:
-        raise AssertionError(f"{case}: {'; '.join(problems)} (choose another seed)")
-
-
-def check_directional(model, x, dy, grads, dx, case):
-    """Compare the gradients with a central difference of sum(y * dy).
-
-    Along a random direction v (over x and every parameter), the derivative
-    of L = sum(model(x) * dy) must equal sum(grad * v). This uses no autograd.
-    """
-    gen = torch.Generator().manual_seed(12345)
-    params = {n: p.detach() for n, p in model.named_parameters()}
-    vx = torch.randn(x.shape, dtype=DTYPE, generator=gen)
-    vp = {n: torch.randn(p.shape, dtype=DTYPE, generator=gen) for n, p in params.items()}
-
-    def loss(t):
-        moved = {n: p + t * vp[n] for n, p in params.items()}
-        with torch.no_grad():
-            return (functional_call(model, moved, (x + t * vx,)) * dy).sum().item()
-
-    h = 1e-6
-    numeric = (loss(h) - loss(-h)) / (2 * h)
-    analytic = (dx * vx).sum().item() + sum((grads[n] * vp[n]).sum().item() for n in params)
-    if abs(numeric - analytic) > 1e-6 * max(1.0, abs(analytic)):
-        raise AssertionError(f"{case}: directional derivative {numeric} != {analytic}")
-
-
-def check_gradcheck(model, x, case):
-    """Run torch.autograd.gradcheck on the model as a function of x and weights."""
-    names = [n for n, _ in model.named_parameters()]
-
-    def f(x, *params):
-        return functional_call(model, dict(zip(names, params)), (x,))
-
-    inputs = [x.detach().clone().requires_grad_()]
-    inputs += [p.detach().clone().requires_grad_() for _, p in model.named_parameters()]
-    if not torch.autograd.gradcheck(f, tuple(inputs), eps=1e-6, atol=1e-7, rtol=1e-6):
-        raise AssertionError(f"{case}: gradcheck failed")
-
-
-# ---------------------------------------------------------------------------
-# Fixtures.
-# ---------------------------------------------------------------------------
-
-def numpy_array(t):
-    """A C-ordered numpy copy of a tensor."""
-    return np.array(t.detach().numpy(), order="C", copy=True)
-
-
-def forward_fixture(case):
-    """Compute the torch.npz arrays of one case (see README.md)."""
+def load_data(case):
+    """The case's model (eval mode) with its weights, and its x and dy."""
     model, (c, h, w), out_shape = load_case(case)
-    x = torch.randn(BATCH, c, h, w, dtype=DTYPE)
+    x = torch.randn(BATCH, c, h, w, dtype=DTYPE) * X_SCALE.get(case, 1)
     dy = torch.randn((BATCH,) + out_shape, dtype=DTYPE)
-    check_margins(model, x, case)
+    return model, x, dy
 
-    x.requires_grad_()
+
+def run_backward(model, x, dy, case):
+    """y = model(x), then y.backward(dy); check the gradients along a random
+    direction (and with gradcheck for the cases that ask). Returns the
+    arrays x, dy, y, dx, NAME.grad and the parameter gradients."""
+    x = x.clone().requires_grad_()
     y = model(x)
     assert y.shape == dy.shape, (case, y.shape, dy.shape)
     y.backward(dy)
     grads = {n: p.grad.detach().clone() for n, p in model.named_parameters()}
-    check_directional(model, x.detach(), dy, grads, x.grad, case)
-    if case in GRADCHECK_CASES:
-        check_gradcheck(model, x.detach(), case)
 
     arrays = collections.OrderedDict()
-    for name, p in model.named_parameters():
-        arrays[name] = numpy_array(p)
     arrays["x"] = numpy_array(x)
     arrays["dy"] = numpy_array(dy)
     arrays["y"] = numpy_array(y)
     arrays["dx"] = numpy_array(x.grad)
     for name, g in grads.items():
         arrays[name + ".grad"] = numpy_array(g)
+    return arrays, grads
+
+
+def forward_fixture(case):
+    """Compute the torch.npz arrays of one case (see README.md)."""
+    model, x, dy = load_data(case)
+    check_margins(model, x, case)
+    arrays = collections.OrderedDict(
+        (name, numpy_array(t)) for name, t in model.state_dict().items())
+    passed, grads = run_backward(model, x, dy, case)
+    arrays.update(passed)
+    check_directional(model, x, dy, grads, torch.from_numpy(passed["dx"]), case)
+    if case in GRADCHECK_CASES:
+        check_gradcheck(model, x, case)
+    return arrays
+
+
+def train_mode_fixture(case):
+    """Compute the train_mode.npz arrays of a graph case (see README.md): the
+    pass of torch.npz (same weights, buffers, x and dy) in training mode, and
+    every buffer after it."""
+    model, x, dy = load_data(case)
+    if any(isinstance(m, nn.Dropout) and m.p > 0 for m in model.modules()):
+        raise ValueError(f"{case}: training-mode fixtures cannot hold dropout")
+    model.train()
+    check_margins(model, x, case)
+    before = {n: b.detach().clone() for n, b in model.named_buffers()}
+    arrays, grads = run_backward(model, x, dy, case)
+    after = {n: b.detach().clone() for n, b in model.named_buffers()}
+    with torch.no_grad():
+        for n, b in model.named_buffers():
+            b.copy_(before[n])
+    check_directional(model, x, dy, grads, torch.from_numpy(arrays["dx"]), case)
+    check_running_stats(model, x, before, after, case)
+    if case in GRADCHECK_TRAIN_CASES:
+        check_gradcheck(model, x, case)
+    for name, b in after.items():
+        arrays[name] = numpy_array(b)
     return arrays
 
 
@@ -470,15 +191,13 @@ def train_fixture(case):
     """Compute the train.npz arrays of a training case (see README.md)."""
     loss_kind = TRAINING[case]
     model, (c, h, w), out_shape = load_case(case)
-    named = list(model.named_children())
-    modules = [m for _, m in named]
-    if any(isinstance(m, nn.Dropout) for m in modules):
+    if any(isinstance(m, nn.Dropout) for m in model.modules()):
         raise ValueError(f"{case}: training fixtures cannot hold dropout")
     if loss_kind == "cross_entropy":
-        if not isinstance(modules[-1], nn.Softmax):
+        if model.prog.ops[-1]["kind"] != "softmax":
             raise ValueError(f"{case}: cross-entropy needs a final softmax")
         # The logits: the same modules (so the same parameter names) without the softmax.
-        net = nn.Sequential(collections.OrderedDict(named[:-1]))
+        net = model.without_last()
         loss_fn = nn.CrossEntropyLoss()
     else:
         net = model
@@ -564,60 +283,35 @@ def check_loss(net, weights, batch, loss, loss_kind, case):
         raise AssertionError(f"{case}: loss {loss} != numpy {want}")
 
 
-def npz_bytes(arrays):
-    """Serialise arrays as an uncompressed .npz, byte for byte reproducible.
-
-    This is the format numpy.savez writes (a ZIP_STORED archive of NAME.npy
-    files in .npy format 1.0); it differs only in using a fixed timestamp, so
-    that regenerating unchanged fixtures leaves them byte-identical in git.
-    """
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
-        for name, a in arrays.items():
-            if a.dtype not in (np.float64, np.int64):
-                raise TypeError(f"{name}: dtype {a.dtype}")
-            info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.external_attr = 0o644 << 16
-            npy = io.BytesIO()
-            np.lib.format.write_array(npy, np.ascontiguousarray(a), allow_pickle=False)
-            zf.writestr(info, npy.getvalue())
-    return buf.getvalue()
-
-
-def compare(path, arrays):
-    """Compare arrays with an existing .npz; return a list of differences."""
-    if not path.exists():
-        return [f"{path} is missing"]
-    with np.load(path) as old:
-        diffs = []
-        if sorted(old.files) != sorted(arrays):
-            diffs.append(f"{path}: keys differ")
-        for name, a in arrays.items():
-            if name in old.files and not np.array_equal(old[name], a):
-                diffs.append(f"{path}: {name} differs by {np.abs(old[name] - a).max():.3e}")
-        return diffs
-
-
 def cases():
-    """Every case directory under testdata, sorted."""
-    return sorted(p.parent.name for p in TESTDATA.glob("*/model.cnn"))
+    """Every case directory under testdata and graphdata, sorted."""
+    return (sorted(p.parent.name for p in TESTDATA.glob("*/model.cnn"))
+            + sorted(p.parent.name for p in GRAPHDATA.glob("*/model.cnn")))
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true",
                         help="recompute every fixture and compare with the files; write nothing")
+    parser.add_argument("cases", nargs="*", help="only these cases (default: all)")
     args = parser.parse_args(argv)
 
     torch.set_num_threads(1)  # one summation order, so reruns are bit-identical
     torch.use_deterministic_algorithms(True)
     problems = []
-    for case in cases():
+    for case in args.cases or cases():
         outputs = {"torch.npz": forward_fixture(case)}
         if case in TRAINING:
             outputs["train.npz"] = train_fixture(case)
         for filename, arrays in outputs.items():
-            path = TESTDATA / case / filename
+            path = case_dir(case) / filename
+            if args.check:
+                problems += compare(path, arrays)
+            else:
+                path.write_bytes(npz_bytes(arrays))
+        if case in GRAPH_SEEDS:
+            path = case_dir(case) / "train_mode.npz"
+            arrays = train_mode_fixture(case)
             if args.check:
                 problems += compare(path, arrays)
             else:
