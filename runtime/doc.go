@@ -8,7 +8,9 @@
 //     format-specific ReadNPY/WriteNPY, ReadNPZ/WriteNPZ and
 //     ReadSafetensors/WriteSafetensors; CheckParams matches a file against
 //     the parameters a network expects; WriteAtomic and WriteFileAtomic
-//     replace files safely;
+//     replace files safely (following links, writing devices and FIFOs in
+//     place), CheckOutput and CheckOutputs vet output paths before work
+//     starts;
 //   - randomness that every engine shares, so the same seed gives the same
 //     weights and dropout masks in the interpreter and in generated code:
 //     Rand, HeNormal, DropoutRand;

@@ -80,10 +80,11 @@ func writeNPYFile(w io.Writer, arrays []*Array) error {
 	return WriteNPY(w, arrays[0])
 }
 
-// WriteArrays writes arrays to the file at path atomically (see
-// WriteAtomic), choosing the format by the extension as ReadArrays does.
-// A .npy file takes exactly one array and ignores its name. The file gets
-// permissions 0644. Every error names path, as *FileError; an unknown
+// WriteArrays writes arrays to the file at path as WriteAtomic does
+// (atomically for a regular file), choosing the format by the extension as
+// ReadArrays does. A .npy file takes exactly one array and ignores its
+// name. A new file gets permissions 0644; an existing one keeps its own.
+// Every error names path, as *FileError; an unknown
 // extension, an inconsistent array or (for .npz and .safetensors) an
 // empty or repeated name is reported before anything is written.
 func WriteArrays(path string, arrays []*Array) error {
@@ -92,64 +93,4 @@ func WriteArrays(path string, arrays []*Array) error {
 		return err
 	}
 	return WriteAtomic(path, 0o644, func(w io.Writer) error { return c.write(w, arrays) })
-}
-
-// WriteAtomic writes the file name through write, atomically: into a
-// temporary file in the same directory, which it syncs and renames over
-// name. Data goes through a buffer, so write may make small writes; it
-// never holds the whole file in memory. perm is set as given (no umask). If
-// write or any step fails, the temporary file is removed, an existing file
-// at name is left untouched, and the error, a *FileError naming name, is
-// returned (the error from write is passed through with name attached).
-func WriteAtomic(name string, perm os.FileMode, write func(w io.Writer) error) error {
-	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
-	if err != nil {
-		return osFail(name, "create temporary file", err)
-	}
-	done := false
-	defer func() {
-		if !done { // an error, or a panic in write
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	bw := bufio.NewWriterSize(f, chunkBytes)
-	if err := write(bw); err != nil {
-		return inFile(err, name, "")
-	}
-	steps := []struct {
-		step string
-		do   func() error
-	}{
-		{"write", bw.Flush},
-		{"chmod", func() error { return f.Chmod(perm) }},
-		{"sync", f.Sync},
-		{"close", f.Close},
-		{"rename", func() error { return os.Rename(f.Name(), name) }},
-	}
-	for _, s := range steps {
-		if err := s.do(); err != nil {
-			return osFail(name, s.step, err)
-		}
-	}
-	done = true
-	syncDir(filepath.Dir(name))
-	return nil
-}
-
-// syncDir makes a rename in dir durable where the system supports it;
-// failures are ignored, as some file systems refuse to sync directories.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-}
-
-// WriteFileAtomic is like os.WriteFile but atomic, as WriteAtomic.
-func WriteFileAtomic(name string, data []byte, perm os.FileMode) error {
-	return WriteAtomic(name, perm, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
 }

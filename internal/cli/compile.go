@@ -9,6 +9,7 @@ import (
 
 	"github.com/cnnc/cnnc/compiler"
 	"github.com/cnnc/cnnc/gen"
+	"github.com/cnnc/cnnc/runtime"
 )
 
 const compileDoc = `Compile checks a model and writes the Go package that runs it: forward and
@@ -80,7 +81,11 @@ func runCompile(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "cnnc compile: %v\n", err)
 		return exitUsage
 	}
-	if err := writeFileAtomic(dest, code, 0o644); err != nil {
+	if err := runtime.CheckOutputs([]runtime.NamedPath{{Name: "the model file", Path: name}}, []runtime.NamedPath{{Name: "-o", Path: dest}}); err != nil {
+		fmt.Fprintf(e.stderr, "cnnc compile: %v\n", err)
+		return exitUsage
+	}
+	if err := runtime.WriteFileAtomic(dest, code, 0o644); err != nil {
 		fmt.Fprintf(e.stderr, "cnnc compile: %v\n", err)
 		return exitUsage
 	}

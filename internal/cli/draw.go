@@ -9,6 +9,7 @@ import (
 
 	"github.com/cnnc/cnnc/compiler"
 	"github.com/cnnc/cnnc/internal/draw"
+	"github.com/cnnc/cnnc/runtime"
 )
 
 func init() {
@@ -75,7 +76,11 @@ func runDraw(e *env, args []string) int {
 		}
 		return exitOK
 	}
-	if err := writeFileAtomic(*out, data, 0o644); err != nil {
+	if err := runtime.CheckOutputs([]runtime.NamedPath{{Name: "the model file", Path: files[0]}}, []runtime.NamedPath{{Name: "-o", Path: *out}}); err != nil {
+		fmt.Fprintf(e.stderr, "cnnc draw: %v\n", err)
+		return exitUsage
+	}
+	if err := runtime.WriteFileAtomic(*out, data, 0o644); err != nil {
 		fmt.Fprintf(e.stderr, "cnnc draw: %v\n", err)
 		return exitUsage
 	}

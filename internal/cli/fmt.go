@@ -3,12 +3,11 @@ package cli
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/cnnc/cnnc/dsl"
+	"github.com/cnnc/cnnc/runtime"
 )
 
 const fmtDoc = `Fmt rewrites model files in canonical layout: one statement a line, blocks
@@ -65,13 +64,9 @@ func (e *env) fmtFile(name string, write, showDiff, list bool) int {
 		e.stdout.Write(diff.Diff(displayName(name)+".orig", src, displayName(name), out))
 	}
 	if write && changed && name != "-" {
-		perm := os.FileMode(0o644)
-		if fi, err := os.Stat(name); err == nil {
-			perm = fi.Mode().Perm()
-		}
-		// Written to a temporary file and renamed into place, so that a
-		// failure never leaves the model half written.
-		if err := writeFileAtomic(name, out, perm); err != nil {
+		// Replaced atomically, keeping its mode, so that a failure never
+		// leaves the model half written; a link's target is written.
+		if err := runtime.WriteFileAtomic(name, out, 0o644); err != nil {
 			fmt.Fprintf(e.stderr, "cnnc fmt: %v\n", err)
 			return exitUsage
 		}
@@ -80,31 +75,4 @@ func (e *env) fmtFile(name string, write, showDiff, list bool) int {
 		e.stdout.Write(out)
 	}
 	return exitOK
-}
-
-// writeFileAtomic writes data to a temporary file beside name and renames it
-// into place, so that readers see the old file or the new one, never a part.
-func writeFileAtomic(name string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(perm)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, name)
-	}
-	if err != nil {
-		os.Remove(tmp)
-	}
-	return err
 }

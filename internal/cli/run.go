@@ -43,6 +43,10 @@ func runRun(e *env, args []string) int {
 	if net == nil {
 		return status
 	}
+	if err := o.CheckOutputs(runtime.NamedPath{Name: "the model file", Path: files[0]}); err != nil {
+		fmt.Fprintf(e.stderr, "cnnc run: %v\n", err)
+		return runner.ExitStatus(err)
+	}
 	if *engine == "gen" {
 		return e.runGenerated(net, files[0], o)
 	}

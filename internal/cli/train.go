@@ -66,6 +66,10 @@ func runTrain(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "cnnc train: %s: the network has no parameters to train\n", displayName(files[0]))
 		return exitError
 	}
+	if err := o.CheckOutputs(runtime.NamedPath{Name: "the model file", Path: files[0]}); err != nil {
+		fmt.Fprintf(e.stderr, "cnnc train: %v\n", err)
+		return runner.ExitStatus(err)
+	}
 	// Check the dataset and weights before building, to fail fast; the
 	// program checks them again.
 	specs := paramSpecs(net)

@@ -7,11 +7,9 @@
 package runner
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"math"
 	"slices"
 	"strings"
@@ -91,18 +89,14 @@ func Main(e Engine, args []string, stdout, stderr io.Writer) int {
 func Run(e Engine, o Options, stdout, stderr io.Writer) int {
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "cnnc run: %v\n", err)
-		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
-			return exitUsage
-		}
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			return exitUsage
-		}
-		return exitError
+		return ExitStatus(err)
 	}
 	if o.Input == "" {
 		fmt.Fprintf(stderr, "cnnc run: --input is required\n")
 		return exitUsage
+	}
+	if err := o.CheckOutputs(); err != nil {
+		return fail(err)
 	}
 	if o.Weights != "" {
 		arrays, err := runtime.ReadArrays(o.Weights)
@@ -151,6 +145,21 @@ func Run(e Engine, o Options, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	return exitOK
+}
+
+// CheckOutputs checks that --out can be written and is none of the
+// inputs (see runtime.CheckOutput and CheckOutputs), so that the run does
+// not fail at its end, nor overwrite its input.
+func (o *Options) CheckOutputs(inputs ...runtime.NamedPath) error {
+	if o.Out == "" {
+		return nil
+	}
+	inputs = append(inputs, runtime.NamedPath{Name: "--input", Path: o.Input},
+		runtime.NamedPath{Name: "--weights", Path: o.Weights}, runtime.NamedPath{Name: "--dy", Path: o.DY})
+	if err := runtime.CheckOutputs(inputs, []runtime.NamedPath{{Name: "--out", Path: o.Out}}); err != nil {
+		return err
+	}
+	return runtime.CheckOutput(o.Out)
 }
 
 // readBatch reads a batch of samples shaped like sample ([N, ...sample]) or

@@ -157,39 +157,39 @@ func Prepare(o *TrainOptions, classifier bool, input, output []int, setParams fu
 			return nil, nil, err
 		}
 	}
-	for _, path := range []string{o.Out, o.Log, o.Plot} {
-		if err := checkWritable(path); err != nil {
-			return nil, nil, err
-		}
+	if err := o.CheckOutputs(); err != nil {
+		return nil, nil, err
 	}
 	return train, val, nil
 }
 
-// checkWritable reports whether a file can be created in path's directory,
-// so that a long run does not fail at its end.
-func checkWritable(path string) error {
-	if path == "" {
-		return nil
+// CheckOutputs checks that every output (--out, --log, --plot) can be
+// written, so that a long run does not fail at its end, and that none is
+// an input or another output (see runtime.CheckOutput and CheckOutputs).
+func (o *TrainOptions) CheckOutputs(inputs ...runtime.NamedPath) error {
+	inputs = append(inputs, runtime.NamedPath{Name: "--data", Path: o.Data}, runtime.NamedPath{Name: "--weights", Path: o.Weights})
+	outputs := []runtime.NamedPath{{Name: "--out", Path: o.Out}, {Name: "--log", Path: o.Log}, {Name: "--plot", Path: o.Plot}}
+	if err := runtime.CheckOutputs(inputs, outputs); err != nil {
+		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".check*")
-	if err != nil {
-		msg := err.Error()
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			msg = pe.Err.Error()
+	for _, out := range outputs {
+		if out.Path == "" {
+			continue
 		}
-		return &runtime.FileError{File: path, Msg: "cannot be written: " + msg, Err: err}
+		if err := runtime.CheckOutput(out.Path); err != nil {
+			return err
+		}
 	}
-	f.Close()
-	return os.Remove(f.Name())
+	return nil
 }
 
-// ExitStatus is cnnc's exit status for an error of Prepare or LoadData: 2
-// when a file cannot be opened or written, 1 when a file's contents are
-// wrong.
+// ExitStatus is cnnc's exit status for an error of Prepare, LoadData or
+// Run's files: 2 when a file cannot be opened or written, or an output
+// path cannot be used (see runtime.ErrOutputPath), 1 when a file's
+// contents are wrong.
 func ExitStatus(err error) int {
 	var pe *fs.PathError
-	if errors.As(err, &pe) {
+	if errors.As(err, &pe) || errors.Is(err, runtime.ErrOutputPath) {
 		return exitUsage
 	}
 	return exitError

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cnnc/cnnc/runtime"
 )
 
 // reporter prints a training run's progress: on a terminal, a progress bar
@@ -146,7 +148,7 @@ type jsonLog struct {
 }
 
 func createLog(path string) (*jsonLog, error) {
-	f, err := os.Create(path)
+	f, err := runtime.CreateOutput(path, 0o644)
 	if err != nil {
 		return nil, err
 	}
