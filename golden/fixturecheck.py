@@ -209,7 +209,8 @@ def npz_bytes(arrays):
             info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
             info.external_attr = 0o644 << 16
             npy = io.BytesIO()
-            np.lib.format.write_array(npy, np.ascontiguousarray(a), allow_pickle=False)
+            # (np.asarray, not np.ascontiguousarray, which makes a 0-d array 1-d.)
+            np.lib.format.write_array(npy, np.asarray(a, order="C"), allow_pickle=False)
             zf.writestr(info, npy.getvalue())
     return buf.getvalue()
 

@@ -78,7 +78,7 @@ SEEDS = {
 }
 
 # Cases whose gradients are also checked with torch.autograd.gradcheck.
-GRADCHECK_CASES = ("conv_rect", "pool_max_pad", "lenet")
+GRADCHECK_CASES = ("conv_rect", "pool_max_pad", "lenet", "conv_groups", "concat_identity")
 
 # Training fixtures: case -> loss ("cross_entropy" on the logits before the
 # final softmax, or "mse"), and the SGD hyperparameters shared by both.
@@ -89,15 +89,26 @@ SGD = {"lr": 0.1, "momentum": 0.9, "weight_decay": 1e-3}
 
 # The graph cases under graphdata/ and their seeds (the same rules as SEEDS).
 GRAPH_SEEDS = {
+    "conv_groups": 201,
+    "batchnorm": 202,
+    "global_pool": 203,
+    "activations_new": 204,
+    "residual_basic": 205,
+    "residual_down": 206,
+    "bottleneck": 207,
+    "inverted_residual": 208,
+    "concat_identity": 209,
+    "nested_repeat": 210,
+    "labels": 211,
 }
 
 # Graph cases whose gradients are also checked with torch.autograd.gradcheck
 # in training mode (through the batch statistics).
-GRADCHECK_TRAIN_CASES = ()
+GRADCHECK_TRAIN_CASES = ("batchnorm", "residual_down")
 
 # Cases whose input x is drawn from N(0, scale^2) rather than N(0, 1), so
 # that activations reach their far kinks (relu6 at 6, hardswish at +-3).
-X_SCALE = {}
+X_SCALE = {"activations_new": 4.0}
 
 
 def case_dir(case):
