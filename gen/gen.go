@@ -15,6 +15,8 @@ import (
 	"bytes"
 	"fmt"
 	"go/format"
+	"go/token"
+	"go/types"
 	"path/filepath"
 	"strings"
 	"unicode"
@@ -34,6 +36,7 @@ type config struct {
 	pkg     string
 	source  string
 	version string
+	prefix  string
 }
 
 // WithPackage sets the generated package's name; by default it is the model's
@@ -47,40 +50,75 @@ func WithSource(name string) Option { return func(c *config) { c.source = name }
 // WithVersion adds cnnc's version to the header comment.
 func WithVersion(v string) Option { return func(c *config) { c.version = v } }
 
+// WithPrefix puts prefix in front of every package-level name the file
+// declares, so that several networks can share a package: with "Lenet",
+// Model, New and InputSize become LenetModel, LenetNew and LenetInputSize
+// (and unexported names such as params become lenetParams). The prefix
+// must be an identifier that starts with an upper-case letter. The file
+// then has no package comment: the network's table opens the file instead.
+func WithPrefix(prefix string) Option { return func(c *config) { c.prefix = prefix } }
+
 // File returns the Go source of the package that runs net. The net must be
-// complete (no shape errors). The source is gofmt-formatted; the same net
-// and options always give the same bytes.
+// complete (no shape errors), the package name valid (see
+// CheckPackageName) and the prefix, if any, too (see WithPrefix). The
+// source is gofmt-formatted; the same net and options always give the same
+// bytes. If the code it writes does not parse, a bug in the generator, the
+// error is a *FormatError, which holds the code.
 func File(net *compiler.Net, opts ...Option) ([]byte, error) {
 	if net == nil || !net.Complete() {
 		return nil, fmt.Errorf("gen: the network has errors")
-	}
-	if err := floored(net); err != nil {
-		return nil, err
 	}
 	c := config{pkg: PackageName(net.Name), source: filepath.Base(net.File)}
 	for _, o := range opts {
 		o(&c)
 	}
-	if !isIdent(c.pkg) {
-		return nil, fmt.Errorf("gen: %q is not a valid package name", c.pkg)
+	if err := CheckPackageName(c.pkg); err != nil {
+		return nil, fmt.Errorf("gen: %w", err)
+	}
+	if c.prefix != "" {
+		if err := CheckPrefix(c.prefix); err != nil {
+			return nil, fmt.Errorf("gen: %w", err)
+		}
 	}
 	g := &generator{plan: newPlan(net), cfg: c, f: jen.NewFile(c.pkg)}
+	g.f.NoFormat = true // formatted below, so that an error does not carry the source
 	g.file()
 	var buf bytes.Buffer
 	if err := g.f.Render(&buf); err != nil {
-		return buf.Bytes(), fmt.Errorf("gen: %w", err)
+		return nil, fmt.Errorf("gen: %w", err)
 	}
-	// Render formats already; format again to be sure of gofmt's layout.
-	out, err := format.Source(buf.Bytes())
+	src := buf.Bytes()
+	if c.prefix != "" {
+		named, err := addPrefix(src, c.prefix)
+		if err != nil {
+			return nil, &FormatError{Err: err, Source: src}
+		}
+		src = named
+	}
+	out, err := format.Source(src)
 	if err != nil {
-		return buf.Bytes(), fmt.Errorf("gen: formatting: %w", err)
+		return nil, &FormatError{Err: err, Source: src}
 	}
 	return out, nil
 }
 
+// FormatError is File's error when the code it wrote does not parse, which
+// is a bug in the generator. Its message is short; Source holds the code.
+type FormatError struct {
+	Err    error
+	Source []byte
+}
+
+func (e *FormatError) Error() string {
+	return fmt.Sprintf("gen: the generated code does not parse (a bug in cnnc): %v", e.Err)
+}
+
+func (e *FormatError) Unwrap() error { return e.Err }
+
 // PackageName turns a model name into a Go package name: lower case, letters
-// and digits, not starting with a digit. For example "VGG-16" gives "vgg16"
-// and "3d" gives "m3d".
+// and digits, not starting with a digit, and not a name Go reserves (see
+// CheckPackageName), which gets an underscore. For example "VGG-16" gives
+// "vgg16", "3d" gives "m3d", "func" gives "func_" and "main" gives "main_".
 func PackageName(model string) string {
 	var b strings.Builder
 	for _, r := range strings.ToLower(model) {
@@ -92,11 +130,35 @@ func PackageName(model string) string {
 	if name == "" || unicode.IsDigit(rune(name[0])) {
 		name = "m" + name
 	}
+	if CheckPackageName(name) != nil || name == "main" {
+		// main would build only beside a func main.
+		name += "_"
+	}
 	return name
 }
 
+// CheckPackageName returns an error unless name can name a generated
+// package: it must be an identifier other than the blank identifier, a Go
+// keyword ("func", "type"), a predeclared identifier ("int", "len",
+// "true"), which an importing file could no longer use, or "init", which
+// cannot be imported. "main" is allowed, for a command's own package, which
+// then declares func main beside the generated file.
+func CheckPackageName(name string) error {
+	switch {
+	case !isIdent(name) || name == "_":
+		return fmt.Errorf("invalid package name %q: not a Go identifier", name)
+	case token.IsKeyword(name):
+		return fmt.Errorf("invalid package name %q: a Go keyword", name)
+	case types.Universe.Lookup(name) != nil:
+		return fmt.Errorf("invalid package name %q: a predeclared Go identifier", name)
+	case name == "init":
+		return fmt.Errorf("invalid package name %q: init cannot be imported", name)
+	}
+	return nil
+}
+
 func isIdent(s string) bool {
-	if s == "" || s == "_" {
+	if s == "" {
 		return false
 	}
 	for i, r := range s {
@@ -119,8 +181,17 @@ func (g *generator) file() {
 		header = fmt.Sprintf("Code generated by cnnc %s from %s. DO NOT EDIT.", g.cfg.version, g.cfg.source)
 	}
 	g.f.HeaderComment(header)
+	if g.cfg.prefix != "" {
+		// The file shares its package: the table opens the file instead
+		// of documenting the package.
+		g.f.HeaderComment("")
+	}
 	for _, line := range strings.Split(g.packageDoc(), "\n") {
-		g.f.PackageComment(line)
+		if g.cfg.prefix != "" {
+			g.f.HeaderComment(line)
+		} else {
+			g.f.PackageComment(line)
+		}
 	}
 	g.f.ImportName(RuntimePath, "runtime")
 	g.constants()
@@ -141,7 +212,11 @@ func (g *generator) file() {
 func (g *generator) packageDoc() string {
 	net := g.net
 	var b strings.Builder
-	fmt.Fprintf(&b, "Package %s runs the network %q, compiled by cnnc from %s.\n\n", g.cfg.pkg, net.Name, g.cfg.source)
+	if g.cfg.prefix != "" {
+		fmt.Fprintf(&b, "The names that start with %s run the network %q,\ncompiled by cnnc from %s.\n\n", g.cfg.prefix, net.Name, g.cfg.source)
+	} else {
+		fmt.Fprintf(&b, "Package %s runs the network %q, compiled by cnnc from %s.\n\n", g.cfg.pkg, net.Name, g.cfg.source)
+	}
 	rows := [][]string{{"layer", "output", "params"}, {"input " + net.Input.String(), net.Input.String(), ""}}
 	for _, l := range net.Layers {
 		params := ""
@@ -152,13 +227,13 @@ func (g *generator) packageDoc() string {
 	}
 	b.WriteString(table(rows))
 	fmt.Fprintf(&b, "\n%s parameters, %s multiply-adds a sample forward.\n\n", compiler.BigCount(net.Costs().Params), compiler.BigCount(net.Costs().MACs))
-	b.WriteString(`Tensors at this package's API are PyTorch-shaped: an Input is one sample in
-C×H×W order, an Output the network's output in the same order (or its
+	b.WriteString(`Tensors at this package's API are PyTorch-shaped: Input holds one sample in
+C×H×W order, Output the network's output in the same order (or its
 features, when the network ends flat), and parameters have PyTorch's names
 and shapes, so a PyTorch state_dict saved with numpy.savez or safetensors
 loads as it is. Inside, values are laid out H×W×C for speed.
 
-A Model is not safe for concurrent use; its batch methods use every core.`)
+Model is not safe for concurrent use; its batch methods use every core.`)
 	return b.String()
 }
 
@@ -187,18 +262,3 @@ func table(rows [][]string) string {
 
 // rt refers to a name in the runtime package.
 func rt(name string) *jen.Statement { return jen.Qual(RuntimePath, name) }
-
-// floored returns an error for a conv or pool whose output size PyTorch
-// floors (the checker accepts it when no real pixel is lost): the plan
-// assumes the windows cover the padded input exactly.
-func floored(net *compiler.Net) error {
-	for _, l := range net.Layers {
-		switch l.Kind {
-		case compiler.Conv, compiler.MaxPool, compiler.MeanPool:
-			if (l.In.H+2*l.PH-l.FH)%l.SH != 0 || (l.In.W+2*l.PW-l.FW)%l.SW != 0 {
-				return fmt.Errorf("gen: %s at %d:%d: the code generator does not support output sizes that are floored yet", l.Text, l.Pos.Line, l.Pos.Column)
-			}
-		}
-	}
-	return nil
-}

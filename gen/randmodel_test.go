@@ -156,11 +156,13 @@ func (g *modelGen) repeat() {
 	}
 }
 
-// outSize returns (n - f + 2p)/s + 1 and whether it is a whole number of at
-// least 1.
+// outSize returns (n - f + 2p)/s + 1, rounded down, and whether it is at
+// least 1. The checker accepts a size rounded down when the rows or columns
+// left unread are padding or fall in a stride's gap (PyTorch's floor);
+// drafts that leave real ones unread are its to refuse.
 func outSize(n, f, s, p int) (int, bool) {
 	d := n - f + 2*p
-	if d < 0 || d%s != 0 {
+	if d < 0 {
 		return 0, false
 	}
 	return d/s + 1, true
@@ -197,7 +199,8 @@ func (g *modelGen) window(head string, maxPad func(f int) int, same bool) (oh, o
 	}
 	oh, okh := outSize(g.sh.h, fh, sh, ph)
 	ow, okw := outSize(g.sh.w, fw, sw, pw)
-	if !okh || !okw {
+	exact := (g.sh.h-fh+2*ph)%sh == 0 && (g.sh.w-fw+2*pw)%sw == 0
+	if !okh || !okw || !exact && g.chance(0.6) {
 		return 0, 0, false
 	}
 	g.line(text, fh, fw)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -17,14 +18,18 @@ backward code with every size a constant, linked against cnnc's runtime.
 By default it writes NAME_cnn.go beside FILE (NAME being FILE's base name);
 -o names a file, or a directory (existing, or ending in /) to write
 NAME_cnn.go into, or - for stdout. The package name is --pkg, else
-$GOPACKAGE when run by go generate, else the model's name. A file with
+$GOPACKAGE when run by go generate, else the model's name made into one
+(a name Go reserves, such as func or main, gets an underscore: func_).
+--prefix Foo starts every name the file declares with Foo (FooModel,
+FooNew, FooInput), so that several models can share a package. A file with
 errors gets its diagnostics, exit status 1, and nothing is written.
 --check writes nothing and exits 1 when the file on disk differs.`
 
 func runCompile(e *env, args []string) int {
-	fs := newFlags(e, "compile", "[-o PATH] [--pkg NAME] [--check] FILE", compileDoc)
+	fs := newFlags(e, "compile", "[-o PATH] [--pkg NAME] [--prefix PREFIX] [--check] FILE", compileDoc)
 	out := fs.String("o", "", "output `path`: a file, a directory, or - for stdout")
 	pkg := fs.String("pkg", "", "the generated package's `name`")
+	prefix := fs.String("prefix", "", "start every name the file declares with `Prefix` (upper case first)")
 	check := fs.Bool("check", false, "exit 1 if the output file is missing or stale; write nothing")
 	files, status, ok := parseFlags(fs, args)
 	if !ok {
@@ -32,6 +37,11 @@ func runCompile(e *env, args []string) int {
 	}
 	if len(files) != 1 {
 		fmt.Fprintf(e.stderr, "cnnc compile: want exactly one model file, got %d\n", len(files))
+		return exitUsage
+	}
+	opts, err := compileOptions(*pkg, *prefix)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cnnc compile: %v\n", err)
 		return exitUsage
 	}
 	name := files[0]
@@ -52,16 +62,10 @@ func runCompile(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "cnnc compile: %s: %v\n", displayName(name), r.NetErr)
 		return exitError
 	}
-	if *pkg == "" {
-		*pkg = os.Getenv("GOPACKAGE")
-	}
-	opts := []gen.Option{gen.WithSource(filepath.Base(displayName(name)))}
-	if *pkg != "" {
-		opts = append(opts, gen.WithPackage(*pkg))
-	}
+	opts = append(opts, gen.WithSource(filepath.Base(displayName(name))))
 	code, err := gen.File(net, opts...)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "cnnc compile: %v\n", err)
+		fmt.Fprintf(e.stderr, "cnnc compile: %v%s\n", err, keepSource(err))
 		return exitUsage
 	}
 	dest := outputPath(name, *out)
@@ -90,6 +94,48 @@ func runCompile(e *env, args []string) int {
 		return exitUsage
 	}
 	return exitOK
+}
+
+// compileOptions checks the package name (--pkg, else $GOPACKAGE, else
+// none: the model's name) and the prefix, before any file is read.
+func compileOptions(pkg, prefix string) ([]gen.Option, error) {
+	var opts []gen.Option
+	from := "--pkg"
+	if pkg == "" {
+		pkg, from = os.Getenv("GOPACKAGE"), "$GOPACKAGE"
+	}
+	if pkg != "" {
+		if err := gen.CheckPackageName(pkg); err != nil {
+			return nil, fmt.Errorf("%s: %w", from, err)
+		}
+		opts = append(opts, gen.WithPackage(pkg))
+	}
+	if prefix != "" {
+		if err := gen.CheckPrefix(prefix); err != nil {
+			return nil, fmt.Errorf("--prefix: %w", err)
+		}
+		opts = append(opts, gen.WithPrefix(prefix))
+	}
+	return opts, nil
+}
+
+// keepSource writes the code of a *gen.FormatError (generated code that
+// does not parse: a bug) to a temporary file, and returns the words that
+// say where, to follow the error; stderr gets no source.
+func keepSource(err error) string {
+	var fe *gen.FormatError
+	if !errors.As(err, &fe) {
+		return ""
+	}
+	f, ferr := os.CreateTemp("", "cnnc-unformatted-*.go")
+	if ferr != nil {
+		return ""
+	}
+	defer f.Close()
+	if _, ferr := f.Write(fe.Source); ferr != nil {
+		return ""
+	}
+	return fmt.Sprintf("; the code is in %s: please report it", f.Name())
 }
 
 // outputPath resolves -o for the model file name: "" means NAME_cnn.go

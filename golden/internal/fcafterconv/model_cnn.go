@@ -10,13 +10,13 @@
 //
 // 302 parameters, 1,320 multiply-adds a sample forward.
 //
-// Tensors at this package's API are PyTorch-shaped: an Input is one sample in
-// C×H×W order, an Output the network's output in the same order (or its
+// Tensors at this package's API are PyTorch-shaped: Input holds one sample in
+// C×H×W order, Output the network's output in the same order (or its
 // features, when the network ends flat), and parameters have PyTorch's names
 // and shapes, so a PyTorch state_dict saved with numpy.savez or safetensors
 // loads as it is. Inside, values are laid out H×W×C for speed.
 //
-// A Model is not safe for concurrent use; its batch methods use every core.
+// Model is not safe for concurrent use; its batch methods use every core.
 package fcafterconv
 
 import (

@@ -1,0 +1,82 @@
+package gen_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/cnnc/cnnc/compiler"
+	"github.com/cnnc/cnnc/gen"
+)
+
+func TestPackageName(t *testing.T) {
+	for model, want := range map[string]string{
+		"VGG-16": "vgg16", "3d": "m3d", "": "m", "lenet5": "lenet5",
+		// Names Go reserves get an underscore.
+		"func": "func_", "go": "go_", "type": "type_", "int": "int_", "len": "len_",
+		"nil": "nil_", "true": "true_", "init": "init_", "main": "main_", "_": "m",
+	} {
+		if got := gen.PackageName(model); got != want {
+			t.Errorf("PackageName(%q) = %q, want %q", model, got, want)
+		}
+		if err := gen.CheckPackageName(gen.PackageName(model)); err != nil {
+			t.Errorf("PackageName(%q) gives a name CheckPackageName refuses: %v", model, err)
+		}
+	}
+}
+
+func TestCheckPackageName(t *testing.T) {
+	for name, want := range map[string]string{
+		"type":   `invalid package name "type": a Go keyword`,
+		"func":   `invalid package name "func": a Go keyword`,
+		"int":    `invalid package name "int": a predeclared Go identifier`,
+		"len":    `invalid package name "len": a predeclared Go identifier`,
+		"init":   `invalid package name "init": init cannot be imported`,
+		"_":      `invalid package name "_": not a Go identifier`,
+		"a-b":    `invalid package name "a-b": not a Go identifier`,
+		"":       `invalid package name "": not a Go identifier`,
+		"9lives": `invalid package name "9lives": not a Go identifier`,
+		"main":   "",
+		"vgg16":  "",
+	} {
+		err := gen.CheckPackageName(name)
+		if got := errString(err); got != want {
+			t.Errorf("CheckPackageName(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// TestFileNames: File refuses a bad package name or prefix with a short
+// error (never the source), and derives a safe package name from a model
+// named after a Go keyword.
+func TestFileNames(t *testing.T) {
+	net := mustNet(t, "model func\ninput 4x4x2\nfc 3\n")
+	code, err := gen.File(net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(code), "\npackage func_\n") {
+		t.Errorf("model func: want package func_, got\n%.300s", code)
+	}
+	for _, opt := range []gen.Option{gen.WithPackage("type"), gen.WithPackage("go"), gen.WithPrefix("lower"), gen.WithPrefix("A-B"), gen.WithPrefix("_X")} {
+		code, err := gen.File(net, opt)
+		if err == nil || code != nil || len(err.Error()) > 200 {
+			t.Errorf("want a short error and no code, got %d bytes and %v", len(code), err)
+		}
+	}
+}
+
+func mustNet(t *testing.T, src string) *compiler.Net {
+	t.Helper()
+	net, ds := compiler.Source("t.cnn", []byte(src))
+	if net == nil || ds.HasErrors() {
+		t.Fatalf("%s: %v", src, ds)
+	}
+	return net
+}
