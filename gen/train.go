@@ -25,24 +25,31 @@ func (g *generator) training() {
 	f.Comment("class labels and cross-entropy rather than targets and squared error.")
 	f.Func().Params(m).Id("Classifier").Params().Bool().Block(jen.Return(jen.Lit(g.classifier())))
 
+	errs := "It returns an error, and changes nothing, if x is empty, a length differs,"
 	if g.classifier() {
 		f.Comment("TrainBatch runs one step of training on the mini-batch x with class labels:")
 		f.Comment("forward with dropout on (masks drawn from seed), the mean cross-entropy of")
 		f.Comment("the scores before the final softmax (PyTorch's nn.CrossEntropyLoss), backward")
 		f.Comment("and an SGD step. targets must be nil. It returns the loss, computed before")
-		f.Comment("the step, and panics if a label is out of range or the lengths differ.")
+		f.Comment("the step. " + errs + " a label")
+		f.Comment("is not a class (0 to OutputSize-1), an input value is not finite, or opt's")
+		f.Comment("values are negative or not finite.")
 	} else {
 		f.Comment("TrainBatch runs one step of training on the mini-batch x with targets: forward")
 		f.Comment("with dropout on (masks drawn from seed), the mean squared error of the")
 		f.Comment("outputs (PyTorch's nn.MSELoss), backward and an SGD step. labels must be nil.")
-		f.Comment("It returns the loss, computed before the step, and panics if the lengths")
-		f.Comment("differ.")
+		f.Comment("It returns the loss, computed before the step. " + errs)
+		f.Comment("an input or target value is not finite, or opt's values are negative or not")
+		f.Comment("finite.")
 	}
-	f.Func().Params(m).Id("TrainBatch").Params(
-		jen.Id("x").Index().Id("Input"), jen.Id("labels").Index().Int32(), jen.Id("targets").Index().Id("Output"),
-		jen.Id("opt").Add(rt("SGD")), jen.Id("seed").Uint64(),
-	).Float64().Block(
-		mf("checkLabels").Call(jen.Id("x"), jen.Id("labels"), jen.Id("targets")),
+	batch := []jen.Code{jen.Id("x").Index().Id("Input"), jen.Id("labels").Index().Int32(), jen.Id("targets").Index().Id("Output")}
+	fail := func(results ...jen.Code) jen.Code {
+		return jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(append(results, jen.Err())...))
+	}
+	f.Func().Params(m).Id("TrainBatch").Params(append(batch, jen.Id("opt").Add(rt("SGD")), jen.Id("seed").Uint64())...).Params(jen.Float64(), jen.Error()).Block(
+		jen.Err().Op(":=").Add(mf("checkBatch")).Call(jen.Lit("TrainBatch"), jen.Id("x"), jen.Id("labels"), jen.Id("targets")),
+		jen.If(jen.Err().Op("==").Nil()).Block(jen.Err().Op("=").Id("opt").Dot("Check").Call()),
+		fail(jen.Lit(0)),
 		mf("ZeroGrad").Call(),
 		jen.List(mf("train"), mf("seed")).Op("=").List(jen.True(), jen.Id("seed")),
 		jen.List(mf("batchX"), mf("batchLabels"), mf("batchTargets")).Op("=").List(jen.Id("x"), jen.Id("labels"), jen.Id("targets")),
@@ -50,16 +57,16 @@ func (g *generator) training() {
 		jen.List(mf("batchX"), mf("batchLabels"), mf("batchTargets")).Op("=").List(jen.Nil(), jen.Nil(), jen.Nil()),
 		mf("train").Op("=").False(),
 		mf("Step").Call(jen.Id("opt").Dot("LR"), jen.Id("opt").Dot("Momentum"), jen.Id("opt").Dot("WeightDecay")),
-		jen.Return(mf("lossSum").Call(jen.Len(jen.Id("x")))),
+		jen.Return(mf("lossSum").Call(jen.Len(jen.Id("x"))), jen.Nil()),
 	)
 
 	f.Comment("Evaluate runs x with dropout off and returns the mean loss (as TrainBatch")
 	f.Comment("defines it) and, for a classifier, how many samples have their label as the")
-	f.Comment("top output. It changes no parameter.")
-	f.Func().Params(m).Id("Evaluate").Params(
-		jen.Id("x").Index().Id("Input"), jen.Id("labels").Index().Int32(), jen.Id("targets").Index().Id("Output"),
-	).Params(jen.Id("loss").Float64(), jen.Id("correct").Int()).Block(
-		mf("checkLabels").Call(jen.Id("x"), jen.Id("labels"), jen.Id("targets")),
+	f.Comment("top output. It changes no parameter, and returns an error if TrainBatch would.")
+	f.Func().Params(m).Id("Evaluate").Params(batch...).Params(jen.Id("loss").Float64(), jen.Id("correct").Int(), jen.Err().Error()).Block(
+		jen.If(jen.Err().Op(":=").Add(mf("checkBatch")).Call(jen.Lit("Evaluate"), jen.Id("x"), jen.Id("labels"), jen.Id("targets")), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Lit(0), jen.Lit(0), jen.Err()),
+		),
 		jen.Id("train").Op(":=").Add(mf("train")),
 		mf("train").Op("=").False(),
 		jen.List(mf("batchX"), mf("batchLabels"), mf("batchTargets")).Op("=").List(jen.Id("x"), jen.Id("labels"), jen.Id("targets")),
@@ -69,22 +76,9 @@ func (g *generator) training() {
 		jen.For(jen.List(jen.Id("_"), jen.Id("hit")).Op(":=").Range().Add(mf("hits")).Index(jen.Op(":").Len(jen.Id("x")))).Block(
 			jen.If(jen.Id("hit")).Block(jen.Id("correct").Op("++")),
 		),
-		jen.Return(mf("lossSum").Call(jen.Len(jen.Id("x"))), jen.Id("correct")),
+		jen.Return(mf("lossSum").Call(jen.Len(jen.Id("x"))), jen.Id("correct"), jen.Nil()),
 	)
-
-	f.Comment("checkLabels checks the lengths of a labelled or targeted batch and grows the")
-	f.Comment("per-sample results.")
-	f.Func().Params(m).Id("checkLabels").Params(
-		jen.Id("x").Index().Id("Input"), jen.Id("labels").Index().Int32(), jen.Id("targets").Index().Id("Output"),
-	).Block(
-		jen.If(jen.Len(jen.Id(map[bool]string{true: "labels", false: "targets"}[g.classifier()])).Op("!=").Len(jen.Id("x"))).Block(
-			jen.Panic(jen.Lit(map[bool]string{true: "cnnc: labels and x differ in length", false: "cnnc: targets and x differ in length"}[g.classifier()])),
-		),
-		jen.If(jen.Len(mf("losses")).Op("<").Len(jen.Id("x"))).Block(
-			mf("losses").Op("=").Make(jen.Index().Float64(), jen.Len(jen.Id("x"))),
-			mf("hits").Op("=").Make(jen.Index().Bool(), jen.Len(jen.Id("x"))),
-		),
-	)
+	g.checkBatch()
 
 	f.Comment("lossSum adds the per-sample shares of the loss in sample order.")
 	f.Func().Params(m).Id("lossSum").Params(jen.Id("n").Int()).Float64().Block(
@@ -122,6 +116,46 @@ func (g *generator) training() {
 		),
 	)
 
+}
+
+// checkBatch emits the method that checks a labelled or targeted batch at
+// the API's boundary, on the caller's goroutine, and grows the per-sample
+// results: a label that is not a class would otherwise panic in a worker.
+func (g *generator) checkBatch() {
+	mf := func(name string) *jen.Statement { return jen.Id("m").Dot(name) }
+	errorf := func(format string, args ...jen.Code) jen.Code {
+		return jen.Return(jen.Qual("fmt", "Errorf").Call(append([]jen.Code{jen.Lit("%s: " + format), jen.Id("fn")}, args...)...))
+	}
+	check := func(call jen.Code) jen.Code {
+		return jen.If(jen.Err().Op(":=").Add(call), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err()))
+	}
+	finite := func(what, slice string) jen.Code {
+		return jen.For(jen.Id("i").Op(":=").Range().Id(slice)).Block(
+			check(rt("CheckFinite").Call(jen.Id("fn"), jen.Lit(what), jen.Id("i"), jen.Id(slice).Index(jen.Id("i")).Index(jen.Op(":")))),
+		)
+	}
+	g.f.Comment("checkBatch returns an error, naming fn, unless x with labels or targets is")
+	g.f.Comment("a batch the network can learn from; it grows the per-sample results.")
+	g.f.Func().Params(jen.Id("m").Op("*").Id("Model")).Id("checkBatch").Params(
+		jen.Id("fn").String(), jen.Id("x").Index().Id("Input"), jen.Id("labels").Index().Int32(), jen.Id("targets").Index().Id("Output"),
+	).Error().BlockFunc(func(b *jen.Group) {
+		b.If(jen.Len(jen.Id("x")).Op("==").Lit(0)).Block(errorf("the batch has no samples"))
+		if g.classifier() {
+			b.If(jen.Len(jen.Id("labels")).Op("!=").Len(jen.Id("x"))).Block(errorf("%d labels for %d samples", jen.Len(jen.Id("labels")), jen.Len(jen.Id("x"))))
+			b.If(jen.Id("targets").Op("!=").Nil()).Block(errorf("the network ends in softmax and learns from labels: targets must be nil"))
+			b.Add(check(rt("CheckLabels").Call(jen.Id("fn"), jen.Id("labels"), jen.Id("OutputSize"))))
+		} else {
+			b.If(jen.Len(jen.Id("targets")).Op("!=").Len(jen.Id("x"))).Block(errorf("%d targets for %d samples", jen.Len(jen.Id("targets")), jen.Len(jen.Id("x"))))
+			b.If(jen.Id("labels").Op("!=").Nil()).Block(errorf("the network does not end in softmax and learns from targets: labels must be nil"))
+			b.Add(finite("target", "targets"))
+		}
+		b.Add(finite("input", "x"))
+		b.If(jen.Len(mf("losses")).Op("<").Len(jen.Id("x"))).Block(
+			mf("losses").Op("=").Make(jen.Index().Float64(), jen.Len(jen.Id("x"))),
+			mf("hits").Op("=").Make(jen.Index().Bool(), jen.Len(jen.Id("x"))),
+		)
+		b.Return(jen.Nil())
+	})
 }
 
 // lossFunction emits worker.loss, which computes one sample's share of the
@@ -224,25 +258,31 @@ func (g *generator) trainingFlat() {
 			),
 		)
 	}
-	prepare := []jen.Code{
-		jen.Id("n").Op(":=").Len(jen.Id("x")).Op("/").Id("InputSize"),
-		jen.If(jen.Len(jen.Id("x")).Op("!=").Id("n").Op("*").Id("InputSize").Op("||").Id("targets").Op("!=").Nil().Op("&&").Len(jen.Id("targets")).Op("!=").Id("n").Op("*").Id("OutputSize")).Block(
-			jen.Panic(jen.Lit("cnnc: lengths do not match the model's sizes")),
-		),
-		fill("flatX", "Input", "x", "InputSize"),
-		jen.Var().Id("ts").Index().Id("Output"),
-		jen.If(jen.Id("targets").Op("!=").Nil()).Block(
-			fill("flatY", "Output", "targets", "OutputSize"),
-			jen.Id("ts").Op("=").Add(mf("flatY")).Index(jen.Op(":").Id("n")),
-		),
+	// prepare copies x and targets into the model's batch buffers; fn names
+	// the method in errors, zero its other results.
+	prepare := func(fn string, zero ...jen.Code) []jen.Code {
+		fail := jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(append(zero, jen.Err())...))
+		return []jen.Code{
+			jen.List(jen.Id("n"), jen.Err()).Op(":=").Add(rt("CheckSamples")).Call(jen.Lit(fn), jen.Lit("x"), jen.Id("x"), jen.Id("InputSize")),
+			fail,
+			jen.If(jen.Id("targets").Op("!=").Nil().Op("&&").Len(jen.Id("targets")).Op("!=").Id("n").Op("*").Id("OutputSize")).Block(
+				jen.Return(append(zero, jen.Qual("fmt", "Errorf").Call(jen.Lit(fn+": targets has %d values, want %d for %d samples"), jen.Len(jen.Id("targets")), jen.Id("n").Op("*").Id("OutputSize"), jen.Id("n")))...),
+			),
+			fill("flatX", "Input", "x", "InputSize"),
+			jen.Var().Id("ts").Index().Id("Output"),
+			jen.If(jen.Id("targets").Op("!=").Nil()).Block(
+				fill("flatY", "Output", "targets", "OutputSize"),
+				jen.Id("ts").Op("=").Add(mf("flatY")).Index(jen.Op(":").Id("n")),
+			),
+		}
 	}
 	f.Comment("TrainN is TrainBatch on flat slices: x holds n samples, targets (for a")
 	f.Comment("network that does not end in softmax) n outputs.")
 	f.Func().Params(m).Id("TrainN").Params(jen.Id("x").Index().Float32(), jen.Id("labels").Index().Int32(), jen.Id("targets").Index().Float32(),
-		jen.Id("opt").Add(rt("SGD")), jen.Id("seed").Uint64()).Float64().Block(append(prepare,
+		jen.Id("opt").Add(rt("SGD")), jen.Id("seed").Uint64()).Params(jen.Float64(), jen.Error()).Block(append(prepare("TrainN", jen.Lit(0)),
 		jen.Return(mf("TrainBatch").Call(mf("flatX").Index(jen.Op(":").Id("n")), jen.Id("labels"), jen.Id("ts"), jen.Id("opt"), jen.Id("seed"))))...)
 	f.Comment("EvaluateN is Evaluate on flat slices.")
 	f.Func().Params(m).Id("EvaluateN").Params(jen.Id("x").Index().Float32(), jen.Id("labels").Index().Int32(), jen.Id("targets").Index().Float32()).
-		Params(jen.Float64(), jen.Int()).Block(append(prepare,
+		Params(jen.Float64(), jen.Int(), jen.Error()).Block(append(prepare("EvaluateN", jen.Lit(0), jen.Lit(0)),
 		jen.Return(mf("Evaluate").Call(mf("flatX").Index(jen.Op(":").Id("n")), jen.Id("labels"), jen.Id("ts"))))...)
 }

@@ -156,7 +156,10 @@ func TestTrainingMatchesPyTorch(t *testing.T) {
 				} else {
 					targets = a[prefix+"y"].Float32s()
 				}
-				loss := m.TrainN(x, labels, targets, opt, uint64(step))
+				loss, err := m.TrainN(x, labels, targets, opt, uint64(step))
+				if err != nil {
+					t.Fatal(err)
+				}
 				expectClose(t, prefix+"loss", []float64{loss}, []float64{a["losses"].F64[step-1]}, tolFloat32)
 				for i, p := range m.Params() {
 					want := a[prefix+f.net.Params()[i].Name].Float64s()

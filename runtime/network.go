@@ -41,9 +41,13 @@ type Network interface {
 	Classifier() bool
 	// TrainN runs one SGD step on the n samples of x with their labels
 	// (classifier) or targets (n outputs), with dropout masks drawn from
-	// seed, and returns the mean loss before the step.
-	TrainN(x []float32, labels []int32, targets []float32, opt SGD, seed uint64) float64
+	// seed, and returns the mean loss before the step. It returns an
+	// error, and changes nothing, if the batch is empty, a length differs,
+	// a label is not a class, an input or target is not finite, or opt's
+	// values are negative or not finite.
+	TrainN(x []float32, labels []int32, targets []float32, opt SGD, seed uint64) (float64, error)
 	// EvaluateN returns the mean loss over the samples of x and, for a
-	// classifier, how many have their label as the top output.
-	EvaluateN(x []float32, labels []int32, targets []float32) (loss float64, correct int)
+	// classifier, how many have their label as the top output; it returns
+	// an error where TrainN would.
+	EvaluateN(x []float32, labels []int32, targets []float32) (loss float64, correct int, err error)
 }

@@ -95,9 +95,16 @@ func run(c config, w io.Writer) (float64, error) {
 		for lo := 0; lo < len(x); lo += c.batch {
 			hi := min(lo+c.batch, len(x))
 			step++ // the dropout seed; shapes.cnn has no dropout, so unused
-			sum += m.TrainBatch(x[lo:hi], labels[lo:hi], nil, opt, step) * float64(hi-lo)
+			loss, err := m.TrainBatch(x[lo:hi], labels[lo:hi], nil, opt, step)
+			if err != nil {
+				return accuracy, err
+			}
+			sum += loss * float64(hi-lo)
 		}
-		loss, correct := m.Evaluate(valX, valLabels, nil)
+		loss, correct, err := m.Evaluate(valX, valLabels, nil)
+		if err != nil {
+			return accuracy, err
+		}
 		accuracy = float64(correct) / float64(len(valX))
 		fmt.Fprintf(w, "epoch %d: training loss %.4f, held-out loss %.4f, accuracy %.2f%% (%.1fs)\n",
 			epoch, sum/float64(len(x)), loss, 100*accuracy, time.Since(start).Seconds())

@@ -165,7 +165,10 @@ func Train(ctx context.Context, m runtime.Network, train, val *Data, c Config) (
 			if labels != nil {
 				ls = labels[:n]
 			}
-			loss := m.TrainN(x[:n*in], ls, ts, opt, DropoutSeed(c.Seed, step))
+			loss, err := m.TrainN(x[:n*in], ls, ts, opt, DropoutSeed(c.Seed, step))
+			if err != nil {
+				return history, err
+			}
 			lossSum += loss * float64(n)
 			if c.OnStep != nil {
 				done := s*batch + n
@@ -173,9 +176,16 @@ func Train(ctx context.Context, m runtime.Network, train, val *Data, c Config) (
 					Loss: lossSum / float64(done), Elapsed: time.Since(start)})
 			}
 		}
-		e := Epoch{Epoch: epoch, Steps: steps, LR: lr, BatchLoss: lossSum / float64(train.N), Train: Evaluate(m, train, batch)}
+		e := Epoch{Epoch: epoch, Steps: steps, LR: lr, BatchLoss: lossSum / float64(train.N)}
+		var err error
+		if e.Train, err = Evaluate(m, train, batch); err != nil {
+			return history, err
+		}
 		if val != nil {
-			v := Evaluate(m, val, batch)
+			v, err := Evaluate(m, val, batch)
+			if err != nil {
+				return history, err
+			}
 			e.Val = &v
 		}
 		e.Seconds = time.Since(start).Seconds()
@@ -190,8 +200,9 @@ func Train(ctx context.Context, m runtime.Network, train, val *Data, c Config) (
 // Evaluate returns m's mean loss over d and, for a classifier, the fraction
 // of samples whose top output is their label, with dropout off. It runs
 // chunks of at least chunk samples (256 or more), so that the model's
-// buffers stay small for a large d.
-func Evaluate(m runtime.Network, d *Data, chunk int) Metrics {
+// buffers stay small for a large d. It returns the model's error for a
+// sample it cannot judge (a label that is not a class).
+func Evaluate(m runtime.Network, d *Data, chunk int) (Metrics, error) {
 	in, out := m.Sizes()
 	chunk = max(chunk, 256)
 	var lossSum float64
@@ -205,7 +216,10 @@ func Evaluate(m runtime.Network, d *Data, chunk int) Metrics {
 		} else {
 			targets = d.Targets[lo*out : hi*out]
 		}
-		l, c := m.EvaluateN(d.X[lo*in:hi*in], labels, targets)
+		l, c, err := m.EvaluateN(d.X[lo*in:hi*in], labels, targets)
+		if err != nil {
+			return Metrics{}, err
+		}
 		lossSum += l * float64(hi-lo)
 		correct += c
 	}
@@ -213,5 +227,5 @@ func Evaluate(m runtime.Network, d *Data, chunk int) Metrics {
 	if d.Labels != nil {
 		r.Accuracy = float64(correct) / float64(d.N)
 	}
-	return r
+	return r, nil
 }

@@ -38,11 +38,11 @@ func (r *recorder) Params() []*runtime.Array                 { return nil }
 func (r *recorder) Grads() []*runtime.Array                  { return nil }
 func (r *recorder) SetParams(string, []*runtime.Array) error { return nil }
 func (r *recorder) Classifier() bool                         { return true }
-func (r *recorder) EvaluateN(x []float32, l []int32, t []float32) (float64, int) {
-	return 0.5, len(x) / 2
+func (r *recorder) EvaluateN(x []float32, l []int32, t []float32) (float64, int, error) {
+	return 0.5, len(x) / 2, nil
 }
 
-func (r *recorder) TrainN(x []float32, labels []int32, targets []float32, opt runtime.SGD, seed uint64) float64 {
+func (r *recorder) TrainN(x []float32, labels []int32, targets []float32, opt runtime.SGD, seed uint64) (float64, error) {
 	var idx []int
 	for _, v := range x {
 		idx = append(idx, int(v))
@@ -54,7 +54,7 @@ func (r *recorder) TrainN(x []float32, labels []int32, targets []float32, opt ru
 	if len(r.batches) == r.stopAt {
 		r.cancel()
 	}
-	return float64(len(x))
+	return float64(len(x)), nil
 }
 
 // indexData is n samples whose value is their index, labelled index mod 2.

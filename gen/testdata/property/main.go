@@ -87,7 +87,10 @@ func run(newNet func(seed uint64) runtime.Network, in, out string) error {
 	if !m.Classifier() {
 		labels, targets = nil, a["targets"].Float32s()
 	}
-	loss := m.TrainN(x3, labels, targets, runtime.SGD{LR: 0.1, Momentum: 0.9, WeightDecay: 0.01}, 7)
+	loss, err := m.TrainN(x3, labels, targets, runtime.SGD{LR: 0.1, Momentum: 0.9, WeightDecay: 0.01}, 7)
+	if err != nil {
+		return err
+	}
 	res = append(res, runtime.NewArray64("train.loss", []int{1}, []float64{loss}))
 	add("train.", m.Grads())
 	add("train.", m.Params())

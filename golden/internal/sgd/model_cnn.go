@@ -22,6 +22,7 @@
 package sgd
 
 import (
+	"fmt"
 	"github.com/cnnc/cnnc/runtime"
 	"math"
 	"time"
@@ -618,9 +619,17 @@ func (m *Model) Classifier() bool {
 // forward with dropout on (masks drawn from seed), the mean cross-entropy of
 // the scores before the final softmax (PyTorch's nn.CrossEntropyLoss), backward
 // and an SGD step. targets must be nil. It returns the loss, computed before
-// the step, and panics if a label is out of range or the lengths differ.
-func (m *Model) TrainBatch(x []Input, labels []int32, targets []Output, opt runtime.SGD, seed uint64) float64 {
-	m.checkLabels(x, labels, targets)
+// the step. It returns an error, and changes nothing, if x is empty, a length differs, a label
+// is not a class (0 to OutputSize-1), an input value is not finite, or opt's
+// values are negative or not finite.
+func (m *Model) TrainBatch(x []Input, labels []int32, targets []Output, opt runtime.SGD, seed uint64) (float64, error) {
+	err := m.checkBatch("TrainBatch", x, labels, targets)
+	if err == nil {
+		err = opt.Check()
+	}
+	if err != nil {
+		return 0, err
+	}
 	m.ZeroGrad()
 	m.train, m.seed = true, seed
 	m.batchX, m.batchLabels, m.batchTargets = x, labels, targets
@@ -628,14 +637,16 @@ func (m *Model) TrainBatch(x []Input, labels []int32, targets []Output, opt runt
 	m.batchX, m.batchLabels, m.batchTargets = nil, nil, nil
 	m.train = false
 	m.Step(opt.LR, opt.Momentum, opt.WeightDecay)
-	return m.lossSum(len(x))
+	return m.lossSum(len(x)), nil
 }
 
 // Evaluate runs x with dropout off and returns the mean loss (as TrainBatch
 // defines it) and, for a classifier, how many samples have their label as the
-// top output. It changes no parameter.
-func (m *Model) Evaluate(x []Input, labels []int32, targets []Output) (loss float64, correct int) {
-	m.checkLabels(x, labels, targets)
+// top output. It changes no parameter, and returns an error if TrainBatch would.
+func (m *Model) Evaluate(x []Input, labels []int32, targets []Output) (loss float64, correct int, err error) {
+	if err := m.checkBatch("Evaluate", x, labels, targets); err != nil {
+		return 0, 0, err
+	}
 	train := m.train
 	m.train = false
 	m.batchX, m.batchLabels, m.batchTargets = x, labels, targets
@@ -647,19 +658,34 @@ func (m *Model) Evaluate(x []Input, labels []int32, targets []Output) (loss floa
 			correct++
 		}
 	}
-	return m.lossSum(len(x)), correct
+	return m.lossSum(len(x)), correct, nil
 }
 
-// checkLabels checks the lengths of a labelled or targeted batch and grows the
-// per-sample results.
-func (m *Model) checkLabels(x []Input, labels []int32, targets []Output) {
+// checkBatch returns an error, naming fn, unless x with labels or targets is
+// a batch the network can learn from; it grows the per-sample results.
+func (m *Model) checkBatch(fn string, x []Input, labels []int32, targets []Output) error {
+	if len(x) == 0 {
+		return fmt.Errorf("%s: the batch has no samples", fn)
+	}
 	if len(labels) != len(x) {
-		panic("cnnc: labels and x differ in length")
+		return fmt.Errorf("%s: %d labels for %d samples", fn, len(labels), len(x))
+	}
+	if targets != nil {
+		return fmt.Errorf("%s: the network ends in softmax and learns from labels: targets must be nil", fn)
+	}
+	if err := runtime.CheckLabels(fn, labels, OutputSize); err != nil {
+		return err
+	}
+	for i := range x {
+		if err := runtime.CheckFinite(fn, "input", i, x[i][:]); err != nil {
+			return err
+		}
 	}
 	if len(m.losses) < len(x) {
 		m.losses = make([]float64, len(x))
 		m.hits = make([]bool, len(x))
 	}
+	return nil
 }
 
 // lossSum adds the per-sample shares of the loss in sample order.
@@ -703,10 +729,13 @@ func (m *Model) runReduceChunk(_, lo, hi int) {
 
 // TrainN is TrainBatch on flat slices: x holds n samples, targets (for a
 // network that does not end in softmax) n outputs.
-func (m *Model) TrainN(x []float32, labels []int32, targets []float32, opt runtime.SGD, seed uint64) float64 {
-	n := len(x) / InputSize
-	if len(x) != n*InputSize || targets != nil && len(targets) != n*OutputSize {
-		panic("cnnc: lengths do not match the model's sizes")
+func (m *Model) TrainN(x []float32, labels []int32, targets []float32, opt runtime.SGD, seed uint64) (float64, error) {
+	n, err := runtime.CheckSamples("TrainN", "x", x, InputSize)
+	if err != nil {
+		return 0, err
+	}
+	if targets != nil && len(targets) != n*OutputSize {
+		return 0, fmt.Errorf("TrainN: targets has %d values, want %d for %d samples", len(targets), n*OutputSize, n)
 	}
 	{
 		if len(m.flatX) < n {
@@ -732,10 +761,13 @@ func (m *Model) TrainN(x []float32, labels []int32, targets []float32, opt runti
 }
 
 // EvaluateN is Evaluate on flat slices.
-func (m *Model) EvaluateN(x []float32, labels []int32, targets []float32) (float64, int) {
-	n := len(x) / InputSize
-	if len(x) != n*InputSize || targets != nil && len(targets) != n*OutputSize {
-		panic("cnnc: lengths do not match the model's sizes")
+func (m *Model) EvaluateN(x []float32, labels []int32, targets []float32) (float64, int, error) {
+	n, err := runtime.CheckSamples("EvaluateN", "x", x, InputSize)
+	if err != nil {
+		return 0, 0, err
+	}
+	if targets != nil && len(targets) != n*OutputSize {
+		return 0, 0, fmt.Errorf("EvaluateN: targets has %d values, want %d for %d samples", len(targets), n*OutputSize, n)
 	}
 	{
 		if len(m.flatX) < n {
