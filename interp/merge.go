@@ -2,17 +2,13 @@ package interp
 
 import "github.com/cnnc/cnnc/ir"
 
-// The merges join the branches of a block: add (a residual block's
-// body(x) + shortcut(x)) and concat (torch.cat(dim=1), an Inception or
-// DenseNet block).
-
-// addForward returns the sum of its inputs, value by value, added in input
-// order:
+// addForward computes the merge of a residual block, the sum of its inputs
+// value by value:
 //
-//	y[i] = x₀[i] + x₁[i] + ... + x_{k−1}[i]
-func addForward(xs [][]float64) []float64 {
-	y := append([]float64(nil), xs[0]...)
-	for _, x := range xs[1:] {
+//	y[i] = Σ_k x_k[i]
+func addForward(in [][]float64) []float64 {
+	y := append([]float64(nil), in[0]...)
+	for _, x := range in[1:] {
 		for i, v := range x {
 			y[i] += v
 		}
@@ -20,48 +16,51 @@ func addForward(xs [][]float64) []float64 {
 	return y
 }
 
-// addBackward returns each input's gradient: ∂y/∂x_j is the identity, so
-// every input receives dy itself (a copy each),
-//
-//	dx_j[i] = dy[i]
-func addBackward(dy []float64, inputs int) [][]float64 {
-	dxs := make([][]float64, inputs)
-	for j := range dxs {
-		dxs[j] = append([]float64(nil), dy...)
+// addBackward returns the gradient of each of the k inputs of a sum: dy
+// itself, dx_k[i] = dy[i], a copy for each.
+func addBackward(k int, dy []float64) [][]float64 {
+	dx := make([][]float64, k)
+	for i := range dx {
+		dx[i] = append([]float64(nil), dy...)
 	}
-	return dxs
+	return dx
 }
 
-// concatForward joins inputs shaped like ins along channels, in order: for
-// a batch of n samples, sample s of the output is sample s of x₀ (its C₀
-// channels), then sample s of x₁, and so on, so that output channel
-// C₀ + ... + C_{j−1} + c is channel c of x_j:
+// concatForward computes torch.cat(dim=1) for a batch: the channels of each
+// sample's inputs one after the other, input k's channel c landing at
+// channel off_k + c, off_k being the channels of the inputs before it:
 //
-//	y[s][C₀+...+C_{j−1}+c][h][w] = x_j[s][c][h][w]
+//	y[s][off_k + c][h][w] = x_k[s][c][h][w]
 //
-// A flat input (H = W = 1) joins its features the same way.
-func concatForward(ins []ir.Shape, xs [][]float64, n int) []float64 {
-	var y []float64
-	for s := range n {
-		for j, in := range ins {
-			y = append(y, xs[j][s*in.Size():(s+1)*in.Size()]...)
+// With channels outermost in a sample, each input's part of a sample is one
+// contiguous run.
+func concatForward(shapes []ir.Shape, in [][]float64, batch int) []float64 {
+	size := 0
+	for _, sh := range shapes {
+		size += sh.Size()
+	}
+	y := make([]float64, 0, batch*size)
+	for s := range batch {
+		for k, sh := range shapes {
+			y = append(y, in[k][s*sh.Size():(s+1)*sh.Size()]...)
 		}
 	}
 	return y
 }
 
-// concatBackward slices dy by channel: input j's gradient is the block of
-// channels it filled,
-//
-//	dx_j[s][c][h][w] = dy[s][C₀+...+C_{j−1}+c][h][w]
-func concatBackward(ins []ir.Shape, dy []float64, n int) [][]float64 {
-	dxs := make([][]float64, len(ins))
-	offset := 0 // where sample s's slice of input j starts in dy
-	for range n {
-		for j, in := range ins {
-			dxs[j] = append(dxs[j], dy[offset:offset+in.Size()]...)
-			offset += in.Size()
+// concatBackward slices dy by channel: input k's gradient is its own
+// channels of dy, dx_k[s][c][h][w] = dy[s][off_k + c][h][w].
+func concatBackward(shapes []ir.Shape, dy []float64, batch int) [][]float64 {
+	dx := make([][]float64, len(shapes))
+	for k, sh := range shapes {
+		dx[k] = make([]float64, 0, batch*sh.Size())
+	}
+	pos := 0
+	for range batch {
+		for k, sh := range shapes {
+			dx[k] = append(dx[k], dy[pos:pos+sh.Size()]...)
+			pos += sh.Size()
 		}
 	}
-	return dxs
+	return dx
 }

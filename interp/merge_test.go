@@ -13,7 +13,7 @@ import (
 func TestMergesByHand(t *testing.T) {
 	y := addForward([][]float64{{1, 2, 3}, {10, 20, 30}, {100, 200, 300}})
 	expectClose(t, "add y", y, []float64{111, 222, 333})
-	dxs := addBackward([]float64{1, -2, 3}, 3)
+	dxs := addBackward(3, []float64{1, -2, 3})
 	for _, dx := range dxs {
 		expectClose(t, "add dx", dx, []float64{1, -2, 3})
 	}
@@ -44,7 +44,7 @@ func TestMergeGradients(t *testing.T) {
 		sh := ir.Map(2, 3, 2)
 		xs := [][]float64{normals(r, n*sh.Size()), normals(r, n*sh.Size()), normals(r, n*sh.Size())}
 		dy := normals(r, n*sh.Size())
-		dxs := addBackward(dy, 3)
+		dxs := addBackward(3, dy)
 		f := func() float64 { return dot(addForward(xs), dy) }
 		checkKernelGradients(t, r, f, fdVar{"x0", xs[0], dxs[0]}, fdVar{"x1", xs[1], dxs[1]}, fdVar{"x2", xs[2], dxs[2]})
 	})
