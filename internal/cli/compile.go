@@ -22,7 +22,8 @@ $GOPACKAGE when run by go generate, else the model's name made into one
 (a name Go reserves, such as func or main, gets an underscore: func_).
 --prefix Foo starts every name the file declares with Foo (FooModel,
 FooNew, FooInput), so that several models can share a package. A file with
-errors gets its diagnostics, exit status 1, and nothing is written.
+errors gets its diagnostics, exit status 1, and nothing is written; a file
+that already holds the code is left untouched.
 --check writes nothing and exits 1 when the file on disk differs.`
 
 func runCompile(e *env, args []string) int {
@@ -88,6 +89,9 @@ func runCompile(e *env, args []string) int {
 	if err := runtime.CheckOutputs([]runtime.NamedPath{{Name: "the model file", Path: name}}, []runtime.NamedPath{{Name: "-o", Path: dest}}); err != nil {
 		fmt.Fprintf(e.stderr, "cnnc compile: %v\n", err)
 		return exitUsage
+	}
+	if holds(dest, code) {
+		return exitOK
 	}
 	if err := runtime.WriteFileAtomic(dest, code, 0o644); err != nil {
 		fmt.Fprintf(e.stderr, "cnnc compile: %v\n", err)

@@ -33,8 +33,9 @@ they act, copies of a repeat block drawn once with their count, fc layers as
 bars, activations as labels, and the totals. dot is a Graphviz graph (render
 it with dot -Tsvg), mermaid a flowchart that GitHub renders in Markdown.
 Without --format the format follows -o's extension (.dot, .gv, .mmd), else
-svg. The drawing goes to stdout, or to -o FILE, written atomically. A model
-with errors gets its diagnostics and exit status 1, and no file.`
+svg. The drawing goes to stdout, or to -o FILE, written atomically (a file
+that already holds the drawing is left untouched). A model with errors gets
+its diagnostics and exit status 1, and no file.`
 
 func runDraw(e *env, args []string) int {
 	fs := newFlags(e, "draw", "[--format svg|dot|mermaid] [-o FILE] FILE", drawDoc)
@@ -79,6 +80,9 @@ func runDraw(e *env, args []string) int {
 	if err := runtime.CheckOutputs([]runtime.NamedPath{{Name: "the model file", Path: files[0]}}, []runtime.NamedPath{{Name: "-o", Path: *out}}); err != nil {
 		fmt.Fprintf(e.stderr, "cnnc draw: %v\n", err)
 		return exitUsage
+	}
+	if holds(*out, data) {
+		return exitOK
 	}
 	if err := runtime.WriteFileAtomic(*out, data, 0o644); err != nil {
 		fmt.Fprintf(e.stderr, "cnnc draw: %v\n", err)
