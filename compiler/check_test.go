@@ -124,6 +124,8 @@ func TestDiagnostics(t *testing.T) {
 			`1:1: error: input needs HxWxC, such as 224x224x3; got "4x4"`}},
 		{"conv after fc", "input 8x8x1\nfc 10\nconv 1x1x2\n", []string{
 			"3:1: error: conv 1x1x2 needs a feature map, but its input is 10 flat features (after fc1)"}},
+		{"conv after fc 1", "input 8x8x1\nfc 1\nconv 1x1x2\n", []string{
+			"3:1: error: conv 1x1x2 needs a feature map, but its input is 1 flat feature (after fc1)"}},
 		{"pool after softmax", "input 8x8x1\nsoftmax\npool max 2x2\n", []string{
 			"3:1: error: pool max 2x2 needs a feature map, but its input is 64 flat features (after softmax)"}},
 		{"tensor limit", "input 1048576x1048576x3\n", []string{

@@ -103,7 +103,11 @@ func (c *checker) fail(op ir.Op, pos lexer.Position, text string, in []Shape) {
 func (c *checker) shapeError(pos lexer.Position, text string, in []Shape, err error) {
 	var se *ir.ShapeError
 	if errors.As(err, &se) && se.Kind == ir.FlatInput {
-		c.errorf(pos, "shape", "%s needs a feature map, but its input is %d flat features (after %s)%s", text, in[0].C, c.flatBy, copyNote(c.copy))
+		features := "features"
+		if in[0].C == 1 {
+			features = "feature"
+		}
+		c.errorf(pos, "shape", "%s needs a feature map, but its input is %d flat %s (after %s)%s", text, in[0].C, features, c.flatBy, copyNote(c.copy))
 		return
 	}
 	c.errorf(pos, "shape", "%s on %s%s: %v", text, shapeList(in), copyNote(c.copy), err)

@@ -114,13 +114,7 @@ func maxDiff(a, b []float32) (float64, float64) {
 func eachKernelSet(t *testing.T, f func(t *testing.T)) {
 	saved := kernels
 	defer func() { kernels = saved }()
-	sets := []*kernelSet{&portableKernels}
-	for _, k := range simdKernels {
-		if k.supported {
-			sets = append(sets, k.set)
-		}
-	}
-	for _, set := range sets {
+	for _, set := range availableKernels() {
 		kernels = set
 		t.Run(set.name, f)
 	}

@@ -50,6 +50,14 @@ func fail(format string, args ...any) error {
 	return &FileError{Msg: fmt.Sprintf(format, args...)}
 }
 
+// byteCount writes n bytes as "1 byte" or "12 bytes".
+func byteCount(n int64) string {
+	if n == 1 {
+		return "1 byte"
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
 // inFile attaches a file name and an entry to err, keeping any already set.
 // An error that is not a *FileError becomes the Err of a new one.
 func inFile(err error, file, entry string) error {

@@ -1,13 +1,9 @@
 package runtime
 
-import (
-	"os"
-	"unsafe"
-)
+import "unsafe"
 
-// kernelSet is one implementation of the hot loops: AVX-512 or AVX2 when
-// built with GOEXPERIMENT=simd on a CPU that has them, else portable Go
-// (gonum's assembly where it serves).
+// kernelSet is one implementation of the hot loops, a kernel path (see
+// kernelpath.go for their names and how one is chosen).
 type kernelSet struct {
 	name           string
 	convForward    func(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 int)
@@ -27,51 +23,6 @@ type kernelSet struct {
 	// F(2×2, 3×3): see winograd4.go.
 	wino4 bool
 }
-
-// kernels is the implementation in use, chosen at init (not in its
-// declaration: the kernels themselves call through it).
-var kernels *kernelSet
-
-// simdKernels lists the SIMD implementations this build has, each with its
-// rank (higher is faster) and whether the CPU supports it; SIMD builds fill
-// it in at init.
-var simdKernels []simdSet
-
-type simdSet struct {
-	set       *kernelSet
-	rank      int
-	supported bool
-}
-
-func init() {
-	choose(getenvKernels())
-}
-
-func getenvKernels() string { return os.Getenv("CNNC_KERNELS") }
-
-// choose selects the kernels: the named set ("avx512", "avx2", "portable")
-// when it is available, else the best the CPU supports.
-func choose(name string) {
-	kernels = &portableKernels
-	if name == "portable" {
-		return
-	}
-	best := -1
-	for _, k := range simdKernels {
-		if k.supported && name == k.set.name {
-			kernels = k.set
-			return
-		}
-		if k.supported && k.rank > best {
-			kernels, best = k.set, k.rank
-		}
-	}
-}
-
-// Kernels names the implementation of the hot loops in use: "avx512",
-// "avx2" or "portable". The environment variable CNNC_KERNELS, read at
-// start-up, can choose a lesser one (for tests and comparisons).
-func Kernels() string { return kernels.name }
 
 // Scratch is per-worker memory for kernels that need a temporary buffer;
 // it grows on first use and is then reused, so that kernels allocate

@@ -2,11 +2,7 @@
 
 package runtime
 
-import (
-	"unsafe"
-
-	"golang.org/x/sys/cpu"
-)
+import "unsafe"
 
 // The asm kernels are AVX2+FMA micro-kernels written in Go's assembler:
 // the same 4 pixels × 16 channels tiles as the AVX2 set, for builds without
@@ -29,8 +25,7 @@ var asmKernels = kernelSet{
 }
 
 func init() {
-	simdKernels = append(simdKernels, simdSet{&asmKernels, 1, cpu.X86.HasAVX2 && cpu.X86.HasFMA})
-	choose(getenvKernels())
+	registerKernels(&asmKernels)
 }
 
 //go:noescape

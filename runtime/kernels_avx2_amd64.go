@@ -28,8 +28,7 @@ var avx2Kernels = kernelSet{
 }
 
 func init() {
-	simdKernels = append(simdKernels, simdSet{&avx2Kernels, 1, archsimd.X86.AVX2() && archsimd.X86.FMA()})
-	choose(getenvKernels())
+	registerKernels(&avx2Kernels)
 }
 
 type f8 = archsimd.Float32x8

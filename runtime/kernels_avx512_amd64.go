@@ -30,8 +30,7 @@ var avx512Kernels = kernelSet{
 }
 
 func init() {
-	simdKernels = append(simdKernels, simdSet{&avx512Kernels, 2, archsimd.X86.AVX512()})
-	choose(getenvKernels())
+	registerKernels(&avx512Kernels)
 }
 
 type f16 = archsimd.Float32x16

@@ -79,7 +79,7 @@ func expectEOF(r io.Reader) error {
 }
 
 func trailing(n int64) error {
-	return fail("%d bytes of trailing data after the array", n)
+	return fail("%s of trailing data after the array", byteCount(n))
 }
 
 // readNPYHeader reads the magic, version and header, and returns the header

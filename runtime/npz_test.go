@@ -87,7 +87,7 @@ func TestNPZErrors(t *testing.T) {
 		{"duplicate", zipOf(t, zipEntry{"a.npy", one, zip.Store}, zipEntry{"a.npy", one, zip.Deflate}), "a.npy: duplicate array name"},
 		{"bad entry", zipOf(t, zipEntry{"conv1.weight.npy", bigEndian, zip.Deflate}), `conv1.weight.npy: big-endian data (">f8") is not supported; save with little-endian float32 or float64`},
 		{"truncated entry", zipOf(t, zipEntry{"a.npy", one[:len(one)-1], zip.Store}), `a.npy: truncated data: shape [2] of "<f4" needs 8 bytes, only 7 present`},
-		{"trailing", zipOf(t, zipEntry{"a.npy", append(one, 0), zip.Store}), `a.npy: 1 bytes of trailing data after the array`},
+		{"trailing", zipOf(t, zipEntry{"a.npy", append(one, 0), zip.Store}), `a.npy: 1 byte of trailing data after the array`},
 		{"huge claim", rawZip(t, "a.npy", one, zip.Store, 1<<40, crc32.ChecksumIEEE(one)), "a.npy: entry claims 1099511627776 bytes, more than the archive can hold"},
 		{"short claim", rawZip(t, "a.npy", one, zip.Store, uint64(len(one)-4), crc32.ChecksumIEEE(one)), `a.npy: truncated data: shape [2] of "<f4" needs 8 bytes, only 4 present`},
 		{"checksum", rawZip(t, "a.npy", one, zip.Store, uint64(len(one)), 1), "a.npy: reading data: zip: checksum error"},

@@ -30,6 +30,7 @@ type task struct {
 // NewPool returns a pool of n workers (at least 1). Its goroutines stop when
 // Close is called or, at the latest, once owner is unreachable.
 func NewPool[T any](owner *T, n int) *Pool {
+	warnKernelsError() // every model makes a pool
 	p := &Pool{tasks: make([]chan task, max(n, 1)-1)}
 	for i := range p.tasks {
 		ch := make(chan task)

@@ -202,12 +202,12 @@ func checkOffsets(entries []*stEntry, size int64) error {
 		case b < pos:
 			return &FileError{Entry: e.name, Msg: fmt.Sprintf("data_offsets %v overlap the previous tensor, which ends at %d", e.Offsets, pos)}
 		case b > pos:
-			return &FileError{Entry: e.name, Msg: fmt.Sprintf("data_offsets %v leave a gap of %d bytes after offset %d", e.Offsets, b-pos, pos)}
+			return &FileError{Entry: e.name, Msg: fmt.Sprintf("data_offsets %v leave a gap of %s after offset %d", e.Offsets, byteCount(b-pos), pos)}
 		}
 		pos = end
 	}
 	if pos != size {
-		return fail("%d bytes of trailing data after the last tensor", size-pos)
+		return fail("%s of trailing data after the last tensor", byteCount(size-pos))
 	}
 	return nil
 }

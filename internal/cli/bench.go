@@ -10,6 +10,7 @@ import (
 
 	"github.com/cnnc/cnnc/compiler"
 	"github.com/cnnc/cnnc/gen"
+	"github.com/cnnc/cnnc/runtime"
 	"github.com/cnnc/cnnc/runtime/runner"
 )
 
@@ -18,15 +19,16 @@ const benchDoc = `Bench builds the model's generated code the fast way the toolc
 else portable code) and times it: the median time of a forward pass and, with
 --backward, of forward+backward over a batch, their GFLOP/s (2 flops a
 multiply-add; forward+backward counts 3 times the forward work), allocations
-per run, and one sample's time layer by layer. --kernels chooses a lesser
-path (avx2 or portable) for comparisons. With --format json it prints one
-object with forward_ms, forward_backward_ms, batch, threads, path and more.`
+per run, and one sample's time layer by layer. --kernels chooses another
+kernel path for comparisons (avx512, asm-avx2, avx2 or portable; default:
+$CNNC_KERNELS, else the best this CPU runs); a path the CPU lacks is an
+error. With --format json it prints one object with forward_ms,
+forward_backward_ms, batch, threads, path and more.`
 
 func runBench(e *env, args []string) int {
 	fs := newFlags(e, "bench", "[--batch N] [--threads N] [--runs N] [--backward] [--kernels K] [--format text|json] FILE", benchDoc)
 	var o runner.BenchOptions
 	o.Flags(fs)
-	kernels := fs.String("kernels", "", "force the `kernels`: avx512, avx2 or portable (default: the best the CPU has)")
 	files, status, ok := parseFlags(fs, args)
 	if !ok {
 		return status
@@ -39,10 +41,8 @@ func runBench(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "cnnc bench: --batch, --threads and --runs must be at least 1, --format text or json\n")
 		return exitUsage
 	}
-	switch *kernels {
-	case "", "avx512", "avx2", "portable":
-	default:
-		fmt.Fprintf(e.stderr, "cnnc bench: unknown kernels %q (want avx512, avx2 or portable)\n", *kernels)
+	if !e.checkKernels("bench", "--kernels", o.Kernels) ||
+		o.Kernels == "" && !e.checkKernels("bench", "CNNC_KERNELS", os.Getenv("CNNC_KERNELS")) {
 		return exitUsage
 	}
 	net, status := e.loadNet("bench", files[0])
@@ -56,11 +56,7 @@ func runBench(e *env, args []string) int {
 	}
 	defer p.remove()
 	cmd := exec.Command(p.bin, "-batch", fmt.Sprint(o.Batch), "-threads", fmt.Sprint(o.Threads),
-		"-runs", fmt.Sprint(o.Runs), fmt.Sprintf("-backward=%v", o.Backward), "-format", o.Format)
-	cmd.Env = os.Environ()
-	if *kernels != "" {
-		cmd.Env = append(cmd.Env, "CNNC_KERNELS="+*kernels)
-	}
+		"-runs", fmt.Sprint(o.Runs), fmt.Sprintf("-backward=%v", o.Backward), "-format", o.Format, "-kernels", o.Kernels)
 	cmd.Stdout, cmd.Stderr = e.stdout, e.stderr
 	if err := cmd.Run(); err != nil {
 		if ee, ok := err.(*exec.ExitError); ok {
@@ -70,6 +66,22 @@ func runBench(e *env, args []string) int {
 		return exitUsage
 	}
 	return exitOK
+}
+
+// checkKernels checks the kernel path that a program cnnc builds is asked
+// to run (by source, a flag or CNNC_KERNELS), before anything is built: it
+// prints why and returns false for an unknown name or a path this CPU
+// cannot run. The program itself refuses a path its build lacks (see
+// runtime.KernelsError).
+func (e *env) checkKernels(cmd, source, name string) bool {
+	if name == "" {
+		return true
+	}
+	if err := runtime.CheckKernels(name); err != nil {
+		fmt.Fprintf(e.stderr, "cnnc %s: %s: %v\n", cmd, source, err)
+		return false
+	}
+	return true
 }
 
 // benchMain writes the main of the benchmark program: runner.BenchMain with

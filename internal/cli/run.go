@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/cnnc/cnnc/compiler"
 	"github.com/cnnc/cnnc/interp"
@@ -37,6 +38,9 @@ func runRun(e *env, args []string) int {
 	}
 	if o.Input == "" {
 		fmt.Fprintf(e.stderr, "cnnc run: --input is required\n")
+		return exitUsage
+	}
+	if *engine == "gen" && !e.checkKernels("run", "CNNC_KERNELS", os.Getenv("CNNC_KERNELS")) {
 		return exitUsage
 	}
 	net, status := e.loadNet("run", files[0])

@@ -58,6 +58,9 @@ func runTrain(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "cnnc train: %v\n", err)
 		return exitUsage
 	}
+	if !e.checkKernels("train", "CNNC_KERNELS", os.Getenv("CNNC_KERNELS")) {
+		return exitUsage
+	}
 	net, status := e.loadNet("train", files[0])
 	if net == nil {
 		return status

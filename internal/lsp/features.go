@@ -181,7 +181,11 @@ func layerTable(b *strings.Builder, net *compiler.Net, pos lexer.Position) {
 	b.WriteString("| layer | input | output | parameters | multiply-adds |\n|---|---|---|--:|--:|\n")
 	for i, l := range rows {
 		if i == maxHoverRows {
-			fmt.Fprintf(b, "\n... and %d more copies\n", len(rows)-maxHoverRows)
+			more := "copies"
+			if len(rows)-maxHoverRows == 1 {
+				more = "copy"
+			}
+			fmt.Fprintf(b, "\n... and %d more %s\n", len(rows)-maxHoverRows, more)
 			break
 		}
 		name := l.Name

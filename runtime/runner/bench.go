@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	goruntime "runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +20,7 @@ type BenchOptions struct {
 	Batch, Threads, Runs int
 	Backward             bool
 	Format               string
+	Kernels              string // a kernel path to run instead of CNNC_KERNELS's
 }
 
 // Flags registers the options on fs.
@@ -27,6 +30,7 @@ func (o *BenchOptions) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.Runs, "runs", 10, "timed runs `N` of each pass (the median is reported)")
 	fs.BoolVar(&o.Backward, "backward", false, "also time forward+backward")
 	fs.StringVar(&o.Format, "format", "text", "output `format`: text or json")
+	fs.StringVar(&o.Kernels, "kernels", "", "run the `kernels` avx512, asm-avx2, avx2 or portable (default: $CNNC_KERNELS, else the best the CPU has)")
 }
 
 // Model describes the benchmarked network to BenchMain.
@@ -83,6 +87,8 @@ type BenchResult struct {
 	ForwardBackwardMaxMS  float64       `json:"forward_backward_max_ms,omitempty"`
 	ForwardBackwardGFLOPS float64       `json:"forward_backward_gflops,omitempty"`
 	AllocsPerRun          float64       `json:"allocs_per_run"`
+	Allocs                uint64        `json:"allocs"` // in all timed runs
+	TimedRuns             int           `json:"timed_runs"`
 	Layers                []LayerTiming `json:"layers"`
 }
 
@@ -103,6 +109,16 @@ func BenchMain(m Model, args []string, stdout, stderr io.Writer) int {
 	var o BenchOptions
 	o.Flags(fs)
 	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	err := runtime.KernelsError()
+	if o.Kernels != "" {
+		if err = runtime.SetKernels(o.Kernels); err != nil {
+			err = fmt.Errorf("--kernels: %w", err)
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "cnnc bench: %v\n", err)
 		return exitUsage
 	}
 	if o.Batch < 1 || o.Threads < 1 || o.Runs < 1 || (o.Format != "text" && o.Format != "json") {
@@ -163,6 +179,7 @@ func Bench(m Model, o BenchOptions) BenchResult {
 		res.ForwardBackwardGFLOPS = gflops(3*m.MACs*int64(o.Batch), fb.Median)
 	}
 	res.AllocsPerRun = float64(mallocs) / float64(passes)
+	res.Allocs, res.TimedRuns = mallocs, passes
 	res.Layers = profile(m, net, x[:in], dy[:out], o)
 	return res
 }
@@ -223,12 +240,12 @@ func profile(m Model, net runtime.Network, x, dy []float32, o BenchOptions) []La
 }
 
 func writeBench(w io.Writer, r BenchResult, backward bool) {
-	fmt.Fprintf(w, "model %s, batch %d, threads %d, kernels %s, %d runs\n\n", r.Model, r.Batch, r.Threads, r.Path, r.Runs)
-	fmt.Fprintf(w, "forward           %9.2f ms (min %.2f, max %.2f)  %7.1f GFLOP/s\n", r.ForwardMS, r.ForwardMinMS, r.ForwardMaxMS, r.ForwardGFLOPS)
+	fmt.Fprintf(w, "model %s, batch %d, %s, kernels %s, %s\n\n", r.Model, r.Batch, plural(r.Threads, "thread"), r.Path, plural(r.Runs, "run"))
+	fmt.Fprintf(w, "forward           %9s ms (min %s, max %s)  %7.1f GFLOP/s\n", millis(r.ForwardMS), millis(r.ForwardMinMS), millis(r.ForwardMaxMS), r.ForwardGFLOPS)
 	if backward {
-		fmt.Fprintf(w, "forward+backward  %9.2f ms (min %.2f, max %.2f)  %7.1f GFLOP/s\n", r.ForwardBackwardMS, r.ForwardBackwardMinMS, r.ForwardBackwardMaxMS, r.ForwardBackwardGFLOPS)
+		fmt.Fprintf(w, "forward+backward  %9s ms (min %s, max %s)  %7.1f GFLOP/s\n", millis(r.ForwardBackwardMS), millis(r.ForwardBackwardMinMS), millis(r.ForwardBackwardMaxMS), r.ForwardBackwardGFLOPS)
 	}
-	fmt.Fprintf(w, "allocations per run: %g\n", r.AllocsPerRun)
+	fmt.Fprintf(w, "allocations per run: %s (%s in %s)\n", perRun(r.AllocsPerRun), plural(int(r.Allocs), "allocation"), plural(r.TimedRuns, "timed run"))
 	if len(r.Layers) == 0 {
 		return
 	}
@@ -245,6 +262,21 @@ func writeBench(w io.Writer, r BenchResult, backward bool) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// millis formats milliseconds to two decimals, or three significant digits
+// below 1 ms: "176.25", "0.00412".
+func millis(v float64) string {
+	if v >= 1 || v == 0 {
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
+}
+
+// perRun formats an average count to at most two decimals: "0", "0.33",
+// "12.5".
+func perRun(v float64) string {
+	return strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
 }
 
 func gf(v float64) string {

@@ -80,6 +80,10 @@ func Main(e Engine, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cnnc run: unexpected arguments %q\n", fs.Args())
 		return exitUsage
 	}
+	if err := runtime.KernelsError(); err != nil {
+		fmt.Fprintf(stderr, "cnnc run: %v\n", err)
+		return exitUsage
+	}
 	return Run(e, o, stdout, stderr)
 }
 
@@ -223,7 +227,7 @@ func array(e Engine, name string, shape []int, data []float64) *runtime.Array {
 func summarise(w io.Writer, e Engine, y []float64, n int, backward bool) {
 	out := e.Output()
 	size := len(y) / n
-	fmt.Fprintf(w, "engine %s: output %v for %d sample(s)\n", e.Name(), append([]int{n}, out...), n)
+	fmt.Fprintf(w, "engine %s: output %v for %s\n", e.Name(), append([]int{n}, out...), plural(n, "sample"))
 	for s := range n {
 		row := y[s*size : (s+1)*size]
 		if len(out) == 1 {

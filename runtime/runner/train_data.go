@@ -108,7 +108,7 @@ func (c *dataCheck) split(xName, yName string, required bool) *Data {
 		return nil
 	}
 	if xa.Shape[0] != ya.Shape[0] {
-		c.problem(yName, "%d %s for %d samples in %s", ya.Shape[0], c.yWhat(), xa.Shape[0], xName)
+		c.problem(yName, "%s for %s in %s", plural(ya.Shape[0], c.yWhat()), plural(xa.Shape[0], "sample"), xName)
 		return nil
 	}
 	d.N = xa.Shape[0]
@@ -122,16 +122,16 @@ func (c *dataCheck) xWant() string {
 
 func (c *dataCheck) yWant() string {
 	if c.classifier {
-		return fmt.Sprintf("integer class labels [N] from 0 to %d (the network ends in softmax over %d classes)", c.classes()-1, c.classes())
+		return fmt.Sprintf("integer class labels [N] from 0 to %d (the network ends in softmax over %s)", c.classes()-1, plural(c.classes(), "class"))
 	}
 	return fmt.Sprintf("float targets [N %s] (the network does not end in softmax, so it trains on targets with squared error)", dims(c.output))
 }
 
 func (c *dataCheck) yWhat() string {
 	if c.classifier {
-		return "labels"
+		return "label"
 	}
-	return "targets"
+	return "target"
 }
 
 func (c *dataCheck) classes() int { return c.output[0] }

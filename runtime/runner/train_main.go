@@ -126,6 +126,10 @@ func TrainMain(newModel func(seed uint64) runtime.Network, input, output []int, 
 		fmt.Fprintf(stderr, "cnnc train: %v\n", err)
 		return exitUsage
 	}
+	if err := runtime.KernelsError(); err != nil {
+		fmt.Fprintf(stderr, "cnnc train: %v\n", err)
+		return exitUsage
+	}
 	m := newModel(o.Seed)
 	train, val, err := Prepare(&o, m.Classifier(), input, output, m.SetParams)
 	if err != nil {

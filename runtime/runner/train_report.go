@@ -49,8 +49,8 @@ func (r *reporter) start(train, val *Data, c Config) {
 		held = fmt.Sprintf("%d held out", val.N)
 	}
 	steps := (train.N + c.Batch - 1) / c.Batch
-	fmt.Fprintf(r.w, "training on %d samples (%s): %s of %s, batch %d, lr %g\n",
-		train.N, held, plural(c.Epochs, "epoch"), plural(steps, "step"), min(c.Batch, train.N), c.LR)
+	fmt.Fprintf(r.w, "training on %s (%s): %s of %s, batch %d, lr %g\n",
+		plural(train.N, "sample"), held, plural(c.Epochs, "epoch"), plural(steps, "step"), min(c.Batch, train.N), c.LR)
 }
 
 func (r *reporter) step(s Step) {
@@ -116,18 +116,21 @@ func (r *reporter) summary(history []Epoch, out string) {
 		last := history[len(history)-1]
 		switch {
 		case last.Val != nil && r.classifier:
-			fmt.Fprintf(r.w, "validation accuracy %.2f%% (loss %.4f) after %d epochs\n", 100*last.Val.Accuracy, last.Val.Loss, last.Epoch)
+			fmt.Fprintf(r.w, "validation accuracy %.2f%% (loss %.4f) after %s\n", 100*last.Val.Accuracy, last.Val.Loss, plural(last.Epoch, "epoch"))
 		case last.Val != nil:
-			fmt.Fprintf(r.w, "validation loss %.4g after %d epochs\n", last.Val.Loss, last.Epoch)
+			fmt.Fprintf(r.w, "validation loss %.4g after %s\n", last.Val.Loss, plural(last.Epoch, "epoch"))
 		}
 	}
 	fmt.Fprintf(r.w, "trained for %.1fs; weights written to %s\n", time.Since(r.began).Seconds(), out)
 }
 
-// plural writes n and the noun, with an s unless n is 1.
+// plural writes n and the noun, with an s (es after s) unless n is 1.
 func plural(n int, noun string) string {
-	if n == 1 {
+	switch {
+	case n == 1:
 		return "1 " + noun
+	case strings.HasSuffix(noun, "s"):
+		return fmt.Sprintf("%d %ses", n, noun)
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }
