@@ -29,6 +29,16 @@ import (
 // RuntimePath is the import path of the package generated code links against.
 const RuntimePath = "github.com/cnnc/cnnc/runtime"
 
+// RuntimeVersion is the version of the contract between generated code and
+// the runtime; raise it, and the runtime's constant VersionGuard names,
+// whenever either changes what it expects of the other.
+const RuntimeVersion = 1
+
+// VersionGuard is the runtime constant every generated file refers to: a
+// runtime of another version does not declare it, so the file fails to
+// build with an error that says to regenerate it.
+var VersionGuard = fmt.Sprintf("GeneratedCodeVersion%d_RegenerateWithCnncCompile", RuntimeVersion)
+
 // Option configures File.
 type Option func(*config)
 
@@ -194,6 +204,7 @@ func (g *generator) file() {
 		}
 	}
 	g.f.ImportName(RuntimePath, "runtime")
+	g.versionGuard()
 	g.constants()
 	g.modelType()
 	g.constructor()
@@ -206,6 +217,14 @@ func (g *generator) file() {
 	g.workerType()
 	g.workerPasses()
 	g.phases()
+}
+
+// versionGuard emits the reference to the runtime's version constant.
+func (g *generator) versionGuard() {
+	g.f.Comment("This file needs the runtime it was generated for: if the line below does not")
+	g.f.Comment("build, regenerate the file (go generate) with the cnnc of your runtime.")
+	g.f.Const().Id("_").Op("=").Add(rt(VersionGuard))
+	g.f.Line()
 }
 
 // packageDoc is the package comment: the network as a table.

@@ -33,6 +33,10 @@ import (
 	"time"
 )
 
+// This file needs the runtime it was generated for: if the line below does not
+// build, regenerate the file (go generate) with the cnnc of your runtime.
+const _ = runtime.GeneratedCodeVersion1_RegenerateWithCnncCompile
+
 // Sizes of one sample, baked in at compile time.
 const (
 	InputC, InputH, InputW    = 3, 5, 4
