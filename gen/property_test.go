@@ -21,7 +21,7 @@ import (
 )
 
 var (
-	propModels = flag.Int("gen.models", 0, "random models TestGeneratedModels builds (default 20 with -short, 140 without)")
+	propModels = flag.Int("gen.models", 0, "random models TestGeneratedModels builds (default 20 with -short, 40 without; CI runs 400)")
 	propSeed   = flag.Uint64("gen.seed", 1, "the first seed of TestGeneratedModels' random models")
 )
 
@@ -62,7 +62,7 @@ func TestGeneratedModels(t *testing.T) {
 	}
 	n := *propModels
 	if n == 0 {
-		n = 140
+		n = 40
 		if testing.Short() {
 			n = 20
 		}
