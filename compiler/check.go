@@ -113,6 +113,7 @@ func Check(filename string, f *dsl.File) (*Result, Diagnostics) {
 	}
 	r := c.result
 	r.Graph = c.b.Graph(nil)
+	r.Graph.Incomplete = r.Failed != nil
 	r.Net, r.NetErr = netOf(r.Graph, r.Failed)
 	return r, c.diags.sortAndDedupe()
 }

@@ -131,6 +131,8 @@ type Net struct {
 	Input    Shape
 	InputPos lexer.Position
 	Layers   []*Layer
+	// Graph is the graph the net is a view of: the interpreter runs it.
+	Graph *ir.Graph
 }
 
 // Output returns the shape of the network's output: the last layer's, or the

@@ -13,7 +13,7 @@ func netOf(g *ir.Graph, f *Failure) (*Net, error) {
 	if !g.Chain() {
 		return nil, fmt.Errorf("the network has residual or concat blocks, which the code generator does not support yet")
 	}
-	net := &Net{Name: g.Name, File: g.File, Input: g.Input.Shape, InputPos: lexPos(g.InputPos)}
+	net := &Net{Name: g.Name, File: g.File, Input: g.Input.Shape, InputPos: lexPos(g.InputPos), Graph: g}
 	for _, n := range g.Nodes {
 		l, err := layerOf(n.Op, n.In())
 		if err != nil {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/cnnc/cnnc/compiler"
 	"github.com/cnnc/cnnc/interp"
 )
 
@@ -28,7 +27,7 @@ func compareWithInterp(m *propModel, got map[string][]float64) []string {
 	}
 	fail := func(err error) []string { return append(problems, err.Error()) }
 
-	ref, err := interp.New(net)
+	ref, err := interp.New(net.Graph)
 	if err != nil {
 		return fail(err)
 	}
@@ -109,14 +108,17 @@ func readInputs(a map[string][]float64) inputs {
 // gradient at z being (softmax(z) - onehot(label))/n); for any other, the
 // mean squared error against the targets.
 func trainingGradients(ref *interp.Model, in inputs) (float64, [][]float64, error) {
-	net := ref.Net
+	g := ref.Graph
 	const n = 3
 	opt := interp.Options{Train: true, DropoutSeed: trainSeed}
-	layers := net.Layers
-	if len(layers) > 0 && layers[len(layers)-1].Kind == compiler.Softmax {
-		// The scores: the same network without its last layer, which has
+	if last := g.Output.Producer; last != nil && last.Op.Kind() == "softmax" {
+		// The scores: the same network without its last node, which has
 		// no parameters.
-		scores, err := interp.New(&compiler.Net{Name: net.Name, Input: net.Input, Layers: layers[:len(layers)-1]})
+		prefix, err := g.Prefix(len(g.Nodes) - 1)
+		if err != nil {
+			return 0, nil, err
+		}
+		scores, err := interp.New(prefix)
 		if err != nil {
 			return 0, nil, err
 		}

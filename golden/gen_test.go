@@ -98,7 +98,7 @@ func TestGeneratedSources(t *testing.T) {
 func TestInitMatchesInterpreter(t *testing.T) {
 	for _, name := range []string{"example", "conv_rect", "fc_after_conv", "vgg"} {
 		f := loadFixture(t, name)
-		im, err := interp.New(f.net)
+		im, err := interp.New(f.net.Graph)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -132,7 +132,7 @@ func to32(v []float64) []float32 {
 // interpRun runs the interpreter on a fixture's weights, x and dy.
 func interpRun(t *testing.T, f *fixture) (y, dx []float64, grads [][]float64) {
 	t.Helper()
-	m, err := interp.New(f.net)
+	m, err := interp.New(f.net.Graph)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func compareWithInterpreter(t *testing.T, file string, m runtime.Network, seed u
 	if ds.HasErrors() {
 		t.Fatal(ds)
 	}
-	im, err := interp.New(net)
+	im, err := interp.New(net.Graph)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,13 +129,13 @@ func scaleBy(v []float64, k float64) []float64 {
 // |w|/(1.128·sqrt(fanIn)), whose mean is 1/fanIn, so that each layer keeps
 // the mean of its positive inputs, and every bias by 0.01.
 func makePositive(m *interp.Model) {
-	for i, p := range m.Net.Params() {
+	for i, p := range m.Graph.Params() {
 		for j, w := range m.Params[i] {
-			if p.FanIn == 0 {
+			if p.Init.FanIn == 0 {
 				m.Params[i][j] = 0.01
 				continue
 			}
-			m.Params[i][j] = math.Abs(w) / (math.Sqrt(8/math.Pi) * math.Sqrt(float64(p.FanIn)))
+			m.Params[i][j] = math.Abs(w) / (math.Sqrt(8/math.Pi) * math.Sqrt(float64(p.Init.FanIn)))
 		}
 	}
 }

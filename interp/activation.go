@@ -3,7 +3,7 @@ package interp
 import (
 	"math"
 
-	"github.com/cnnc/cnnc/compiler"
+	"github.com/cnnc/cnnc/ir"
 )
 
 // activationForward applies layer l's activation f to every value,
@@ -13,24 +13,24 @@ import (
 //	leaky    v if v > 0, else Alpha·v   (nn.LeakyReLU(negative_slope=Alpha))
 //	sigmoid  1 / (1 + e^-v)
 //	tanh     tanh(v)
-func activationForward(l *compiler.Layer, x []float64) []float64 {
+func activationForward(l *ir.Activation, x []float64) []float64 {
 	y := make([]float64, len(x))
 	for i, v := range x {
-		switch l.Kind {
-		case compiler.ReLU:
+		switch l.Func {
+		case ir.ReLU:
 			y[i] = math.Max(0, v)
-		case compiler.Leaky:
+		case ir.Leaky:
 			if v > 0 {
 				y[i] = v
 			} else {
 				y[i] = l.Alpha * v
 			}
-		case compiler.Sigmoid:
+		case ir.Sigmoid:
 			y[i] = 1 / (1 + math.Exp(-v))
-		case compiler.Tanh:
+		case ir.Tanh:
 			y[i] = math.Tanh(v)
 		default:
-			panic("interp: activationForward: not an activation: " + l.Kind.String())
+			panic("interp: activationForward: unsupported activation " + l.Func.String())
 		}
 	}
 	return y
@@ -44,26 +44,26 @@ func activationForward(l *compiler.Layer, x []float64) []float64 {
 //	leaky    1 if x > 0, else Alpha     (Alpha at the kink x = 0)
 //	sigmoid  y·(1 - y)
 //	tanh     1 - y²
-func activationBackward(l *compiler.Layer, x, y, dy []float64) []float64 {
+func activationBackward(l *ir.Activation, x, y, dy []float64) []float64 {
 	dx := make([]float64, len(dy))
 	for i, g := range dy {
-		switch l.Kind {
-		case compiler.ReLU:
+		switch l.Func {
+		case ir.ReLU:
 			if x[i] > 0 {
 				dx[i] = g
 			}
-		case compiler.Leaky:
+		case ir.Leaky:
 			if x[i] > 0 {
 				dx[i] = g
 			} else {
 				dx[i] = l.Alpha * g
 			}
-		case compiler.Sigmoid:
+		case ir.Sigmoid:
 			dx[i] = y[i] * (1 - y[i]) * g
-		case compiler.Tanh:
+		case ir.Tanh:
 			dx[i] = (1 - y[i]*y[i]) * g
 		default:
-			panic("interp: activationBackward: not an activation: " + l.Kind.String())
+			panic("interp: activationBackward: unsupported activation " + l.Func.String())
 		}
 	}
 	return dx

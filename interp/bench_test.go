@@ -20,7 +20,7 @@ func BenchmarkConv(b *testing.B) {
 		if ds.HasErrors() {
 			b.Fatal(ds)
 		}
-		m, err := New(net)
+		m, err := New(net.Graph)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,6 +1,6 @@
 package interp
 
-import "github.com/cnnc/cnnc/compiler"
+import "github.com/cnnc/cnnc/ir"
 
 // convForward computes nn.Conv2d for a batch: for every sample s, filter k
 // and output position (oy, ox),
@@ -8,17 +8,17 @@ import "github.com/cnnc/cnnc/compiler"
 //	y[s][k][oy][ox] = b[k] + Σ_c ( Σ_i Σ_j w[k][c][i][j] · x[s][c][oy·SH+i-PH][ox·SW+j-PW] )
 //
 // where c runs over the input channels, i < Fh, j < Fw, and positions
-// outside the input are the zero padding (they add nothing). The loops add
+// outside the input are the zero padding (they add nothing). Without a bias
+// (nobias, b nil) b[k] is 0. The loops add
 // one input channel at a time to every output of a filter, so that the
 // inner loops read a single channel of x.
-func convForward(l *compiler.Layer, x, w, b []float64, batch int) []float64 {
-	in, out := l.In, l.Out
+func convForward(l *ir.Conv, in, out ir.Shape, x, w, b []float64, batch int) []float64 {
 	y := make([]float64, batch*out.Size())
 	for s := range batch {
 		for k := range out.C {
 			for oy := range out.H {
 				for ox := range out.W {
-					y[at(out, s, k, oy, ox)] = b[k]
+					y[at(out, s, k, oy, ox)] = bias(b, k)
 				}
 			}
 			for c := range in.C {
@@ -29,7 +29,7 @@ func convForward(l *compiler.Layer, x, w, b []float64, batch int) []float64 {
 							for j := range l.FW {
 								iy, ix := oy*l.SH+i-l.PH, ox*l.SW+j-l.PW
 								if inside(in, iy, ix) {
-									sum += w[weightAt(l, k, c, i, j)] * x[at(in, s, c, iy, ix)]
+									sum += w[weightAt(l, in, k, c, i, j)] * x[at(in, s, c, iy, ix)]
 								}
 							}
 						}
@@ -53,8 +53,8 @@ func convForward(l *compiler.Layer, x, w, b []float64, batch int) []float64 {
 //
 // summed over every sample s and filter k, with padding positions skipped
 // (their gradient is dropped). Each line has its own loops, in this order.
-func convBackward(l *compiler.Layer, x, w, dy []float64, batch int) (dx, dw, db []float64) {
-	in, out := l.In, l.Out
+// db is returned even for a conv without bias; the caller drops it.
+func convBackward(l *ir.Conv, in, out ir.Shape, x, w, dy []float64, batch int) (dx, dw, db []float64) {
 	dx = make([]float64, len(x))
 	dw = make([]float64, len(w))
 	db = make([]float64, out.C)
@@ -77,7 +77,7 @@ func convBackward(l *compiler.Layer, x, w, dy []float64, batch int) (dx, dw, db 
 								}
 							}
 						}
-						dw[weightAt(l, k, c, i, j)] += sum
+						dw[weightAt(l, in, k, c, i, j)] += sum
 					}
 				}
 				for oy := range out.H {
@@ -87,7 +87,7 @@ func convBackward(l *compiler.Layer, x, w, dy []float64, batch int) (dx, dw, db 
 							for j := range l.FW {
 								iy, ix := oy*l.SH+i-l.PH, ox*l.SW+j-l.PW
 								if inside(in, iy, ix) {
-									dx[at(in, s, c, iy, ix)] += w[weightAt(l, k, c, i, j)] * g
+									dx[at(in, s, c, iy, ix)] += w[weightAt(l, in, k, c, i, j)] * g
 								}
 							}
 						}
@@ -97,4 +97,12 @@ func convBackward(l *compiler.Layer, x, w, dy []float64, batch int) (dx, dw, db 
 		}
 	}
 	return dx, dw, db
+}
+
+// bias returns b[k], or 0 for a layer without bias (b nil).
+func bias(b []float64, k int) float64 {
+	if b == nil {
+		return 0
+	}
+	return b[k]
 }

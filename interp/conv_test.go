@@ -91,7 +91,7 @@ func TestConvExample(t *testing.T) {
 	if len(net.Layers) != 1 || net.Output().String() != "3x3x2" {
 		t.Fatalf("example.cnn: %d layers, output %s; want one conv giving 3x3x2", len(net.Layers), net.Output())
 	}
-	m, err := New(net)
+	m, err := New(net.Graph)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,9 +151,14 @@ func TestConvAgainstPaddedInput(t *testing.T) {
 		"input 8x8x2\nconv 2x2x3 s3\n",
 		"input 6x7x3\nconv 4x2x2 s1x5 p2x0\n",
 		"input 5x6x2\nconv 3x5x2 p same\n",
+		// Output sizes PyTorch floors: (6 - 3 + 2)/2 + 1 = 3.5 and
+		// (6 - 1)/2 + 1 = 3.5, the unread tail being padding or within
+		// the stride's gap.
+		"input 6x6x2\nconv 3x3x3 s2 p1\n",
+		"input 6x5x2\nconv 1x1x2 s2\n",
 	} {
 		m := mustModel(t, src)
-		l := m.Net.Layers[0]
+		l := mustNet(t, src).Layers[0]
 		r := rand.New(rand.NewPCG(7, 8))
 		m.Init(1)
 		m.Params[1] = normals(r, len(m.Params[1]))

@@ -1,10 +1,19 @@
 // Package interp is cnnc's reference interpreter: it runs a checked
-// [compiler.Net] forward and backward in float64 with the plainest loops
-// that can be read side by side with the maths. Generated code is judged
-// against it, so every layer follows PyTorch's definition exactly, and each
-// layer's file (conv.go, pool.go, fc.go, activation.go, softmax.go,
-// dropout.go) puts its forward and backward pass next to each other under
-// the formulas they compute.
+// [ir.Graph] forward and backward in float64 with the plainest loops that
+// can be read side by side with the maths. Generated code is judged against
+// it, so every operation follows PyTorch's definition exactly, and each
+// operation's file (conv.go, pool.go, fc.go, activation.go, softmax.go,
+// dropout.go, merge.go) puts its forward and backward pass next to each
+// other under the formulas they compute.
+//
+// # The graph
+//
+// Forward visits the nodes in topological order and keeps every value for
+// the whole batch. Backward visits them in reverse: each node turns its
+// output's gradient into its inputs' and its parameters' gradients, and the
+// gradient of a value read by several nodes (a residual block's input, read
+// by the body and the shortcut) is the sum of what its readers pass back.
+// pass.go holds the engine, ops.go the dispatch to each operation.
 //
 // # Layout
 //
@@ -12,13 +21,14 @@
 // [n, C, H, W]; a flat sample (after fc or softmax) is [n, F]. A conv's
 // weight is [K, C, Fh, Fw] and its bias [K]; an fc's weight is [out, in],
 // where in counts the input flattened in C, H, W order, and its bias [out].
-// Model.Params[i] holds the values of Net.Params()[i] in that layout, so a
-// PyTorch state_dict loads as it is.
+// Model.Params[i] holds the values of Graph.Params()[i] and
+// Model.Buffers[i] those of Graph.Buffers()[i] in that layout, so a PyTorch
+// state_dict loads as it is.
 //
 // # Layers
 //
-//   - conv is nn.Conv2d with bias and zero padding (a cross-correlation: the
-//     filter is not flipped).
+//   - conv is nn.Conv2d with zero padding (a cross-correlation: the filter
+//     is not flipped), with a bias unless nobias.
 //   - pool max is nn.MaxPool2d: padding counts as -∞; the first maximum in
 //     row-major window order wins a tie, and a NaN wins over any number, as
 //     in PyTorch's CPU kernel. Backward sends each output's gradient to the
@@ -26,13 +36,15 @@
 //   - pool mean is nn.AvgPool2d(count_include_pad=True): every window is
 //     divided by Fh·Fw, padding included.
 //   - fc is flatten followed by nn.Linear.
+//   - add is the sum of its inputs, concat torch.cat(dim=1): channels of
+//     its inputs in order.
 //   - relu, sigmoid, tanh and leaky (nn.LeakyReLU with slope Alpha: x for
 //     x > 0, Alpha·x otherwise) act on each value.
 //   - softmax normalises the flattened features of each sample, after
 //     subtracting their maximum.
 //   - dropout is the identity at inference. In training it is inverted
 //     dropout: value i (in C, H, W order) of sample s at layer L (the
-//     index of the dropout layer in Net.Layers, counting from 0) is kept
+//     index of the dropout node in Graph.Nodes, counting from 0) is kept
 //     when the i-th Float64 drawn from runtime.DropoutRand(seed, s, L) is at
 //     least p, and kept values are scaled by 1/(1-p). Backward applies the
 //     same mask and scale.
@@ -45,15 +57,16 @@
 //
 // Model.Init(seed) is the contract the code generator reproduces: one
 // generator r = runtime.NewRand(seed) is made; then, for each parameter in
-// Net.Params() order, a weight (FanIn > 0) is filled by
+// Graph.Params() order, a weight (ir.HeNormal) is filled by
 // runtime.HeNormal(r, w, FanIn), in its PyTorch row-major order, so its
-// values are normal with standard deviation sqrt(2/FanIn); a bias is set to
-// zero and draws nothing.
+// values are normal with standard deviation sqrt(2/FanIn); every other
+// tensor, buffers included, is set to its constant (0, or 1 for ir.Ones)
+// and draws nothing.
 //
 // # Checks
 //
-// New refuses a net that is nil or incomplete, and also one whose shapes or
-// parameters are inconsistent with its layers' geometry: the interpreter
-// recomputes every output shape with (W-F+2P)/S+1 rather than trusting the
-// compiler, since it is the judge of the code built from the same Net.
+// New refuses a graph that is nil or incomplete, one that is inconsistent
+// (ir.Graph.Verify recomputes every edge, shape and tensor from the
+// operations rather than trusting the front end), and one with an
+// operation it does not run yet, saying which.
 package interp

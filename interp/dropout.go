@@ -1,20 +1,20 @@
 package interp
 
 import (
-	"github.com/cnnc/cnnc/compiler"
+	"github.com/cnnc/cnnc/ir"
 	"github.com/cnnc/cnnc/runtime"
 )
 
-// dropoutMask returns the training mask of dropout layer l, the index-th
-// layer of the net, for a batch: value i (in C, H, W order) of sample s is
+// dropoutMask returns the training mask of dropout l on input in, the
+// index-th node of the graph, for a batch: value i (in C, H, W order) of sample s is
 // kept when the i-th Float64 of runtime.DropoutRand(seed, s, index) is at
-// least p = l.Alpha, and a kept value is scaled by 1/(1-p):
+// least p = l.P, and a kept value is scaled by 1/(1-p):
 //
 //	mask[s][i] = 1/(1-p) if u[s][i] >= p, else 0
 //
 // With p = 0 every value is kept with scale 1.
-func dropoutMask(l *compiler.Layer, index int, seed uint64, batch int) []float64 {
-	p, size := l.Alpha, l.In.Size()
+func dropoutMask(l *ir.Dropout, in ir.Shape, index int, seed uint64, batch int) []float64 {
+	p, size := l.P, in.Size()
 	scale := 1 / (1 - p)
 	mask := make([]float64, batch*size)
 	for s := range batch {

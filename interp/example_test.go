@@ -10,12 +10,12 @@ import (
 // A 2x2 filter over a 3x3 input, forward and backward (worked by hand in
 // TestConvByHand).
 func Example() {
-	net, diags := compiler.Source("tiny.cnn", []byte("input 3x3x1\nconv 2x2x1\n"))
+	r, diags := compiler.Compile("tiny.cnn", []byte("input 3x3x1\nconv 2x2x1\n"))
 	if diags.HasErrors() {
 		fmt.Println(diags)
 		return
 	}
-	m, err := interp.New(net)
+	m, err := interp.New(r.Graph)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -42,7 +42,7 @@ func Example() {
 		return
 	}
 	fmt.Println("dx", dx)
-	for i, p := range net.Params() {
+	for i, p := range r.Graph.Params() {
 		fmt.Println(p.Name, grads[i])
 	}
 	// Output:

@@ -1,6 +1,6 @@
 package interp
 
-import "github.com/cnnc/cnnc/compiler"
+import "github.com/cnnc/cnnc/ir"
 
 // fcForward computes flatten followed by nn.Linear for a batch: with the
 // input of sample s flattened in C, H, W order to x[s][0..in),
@@ -8,12 +8,12 @@ import "github.com/cnnc/cnnc/compiler"
 //	y[s][o] = b[o] + Σ_i w[o][i] · x[s][i]
 //
 // for every output o < K, w being [K, in] row-major.
-func fcForward(l *compiler.Layer, x, w, b []float64, batch int) []float64 {
-	in, out := l.In.Size(), l.K
+func fcForward(l *ir.FC, inShape ir.Shape, x, w, b []float64, batch int) []float64 {
+	in, out := inShape.Size(), l.K
 	y := make([]float64, batch*out)
 	for s := range batch {
 		for o := range out {
-			sum := b[o]
+			sum := bias(b, o)
 			for i := range in {
 				sum += w[o*in+i] * x[s*in+i]
 			}
@@ -30,8 +30,8 @@ func fcForward(l *compiler.Layer, x, w, b []float64, batch int) []float64 {
 //	db[o]    = Σ_s dy[s][o]
 //
 // dx comes back in the layer's input shape, C, H, W order.
-func fcBackward(l *compiler.Layer, x, w, dy []float64, batch int) (dx, dw, db []float64) {
-	in, out := l.In.Size(), l.K
+func fcBackward(l *ir.FC, inShape ir.Shape, x, w, dy []float64, batch int) (dx, dw, db []float64) {
+	in, out := inShape.Size(), l.K
 	dx = make([]float64, batch*in)
 	dw = make([]float64, out*in)
 	db = make([]float64, out)

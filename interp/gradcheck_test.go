@@ -8,7 +8,7 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/cnnc/cnnc/compiler"
+	"github.com/cnnc/cnnc/ir"
 )
 
 // The finite-difference check. For an input x, parameters θ and a fixed
@@ -127,6 +127,13 @@ dropout 0.3
 fc 5
 softmax
 `, 2, Options{Train: true, DropoutSeed: 5}},
+	{"floored sizes", `input 6x6x2
+conv 3x3x3 s2 p1
+relu
+pool max 3x3 s2 p1
+conv 1x1x2 s2
+fc 3
+`, 2, Options{}},
 	{"lenet-like", `input 12x12x1
 conv 5x5x3
 sigmoid
@@ -148,16 +155,21 @@ func TestGradients(t *testing.T) {
 	}
 }
 
-// checkGradients compares Backward with central differences for every input
-// value and every parameter value of c's network, for a random input, dy
-// and biases and He-initialised weights.
+// checkGradients runs checkModelGradients on c's network.
 func checkGradients(t *testing.T, c gradCase, seed uint64) {
 	t.Helper()
-	m := mustModel(t, c.src)
+	checkModelGradients(t, mustModel(t, c.src), c.batch, c.opt, seed)
+}
+
+// checkModelGradients compares Backward with central differences for every
+// input value and every parameter value of m, for a random input, dy and
+// biases and He-initialised weights.
+func checkModelGradients(t *testing.T, m *Model, batch int, opt Options, seed uint64) {
+	t.Helper()
 	r := rand.New(rand.NewPCG(seed, 99))
 	m.Init(seed)
-	for i, p := range m.Net.Params() {
-		if p.FanIn == 0 { // a bias: make it nonzero so that it matters
+	for i, p := range m.Graph.Params() {
+		if p.Init.FanIn == 0 { // a bias: make it nonzero so that it matters
 			for j := range m.Params[i] {
 				m.Params[i][j] = r.Float64() - 0.5
 			}
@@ -170,9 +182,9 @@ func checkGradients(t *testing.T, c gradCase, seed uint64) {
 		if try == 100 {
 			t.Fatalf("no input among %d draws keeps its kinks %g away", try, kinkMargin)
 		}
-		x = normals(r, c.batch*m.Net.Input.Size())
-		base = mustForward(t, m, x, c.batch, c.opt)
-		if distanceToKink(m.Net, c.batch, base) >= kinkMargin {
+		x = normals(r, batch*m.Graph.Input.Shape.Size())
+		base = mustForward(t, m, x, batch, opt)
+		if distanceToKink(m.Graph, batch, base) >= kinkMargin {
 			break
 		}
 	}
@@ -184,11 +196,11 @@ func checkGradients(t *testing.T, c gradCase, seed uint64) {
 		values, grad []float64
 	}
 	targets := []target{{"x", x, dx}}
-	for i, p := range m.Net.Params() {
+	for i, p := range m.Graph.Params() {
 		targets = append(targets, target{p.Name, m.Params[i], grads[i]})
 	}
 	f := func() (float64, *Pass) {
-		p := mustForward(t, m, x, c.batch, c.opt)
+		p := mustForward(t, m, x, batch, opt)
 		return dot(p.Output(), dy), p
 	}
 
@@ -203,7 +215,7 @@ func checkGradients(t *testing.T, c gradCase, seed uint64) {
 			tg.values[i] = v - fdStep
 			fMinus, minus := f()
 			tg.values[i] = v
-			if why := nearKink(m.Net, c.batch, base, plus, minus); why != "" {
+			if why := nearKink(m.Graph, batch, base, plus, minus); why != "" {
 				skipped++
 				t.Logf("skipped %s[%d]: %s", tg.name, i, why)
 				continue
@@ -226,25 +238,32 @@ func checkGradients(t *testing.T, c gradCase, seed uint64) {
 
 // nearKink says why f may not be smooth between the two perturbed passes
 // plus and minus around base, or returns "" when it is: see maxSkipped.
-func nearKink(net *compiler.Net, batch int, base, plus, minus *Pass) string {
-	for i, l := range net.Layers {
-		z, zp, zm := base.acts[i], plus.acts[i], minus.acts[i]
+func nearKink(g *ir.Graph, batch int, base, plus, minus *Pass) string {
+	for _, n := range g.Nodes {
+		id := n.Inputs[0].ID
+		z, zp, zm := base.vals[id], plus.vals[id], minus.vals[id]
 		moved := func(k int) float64 { return math.Max(math.Abs(zp[k]-z[k]), math.Abs(zm[k]-z[k])) }
-		switch l.Kind {
-		case compiler.ReLU, compiler.Leaky:
+		switch op := n.Op.(type) {
+		case *ir.Activation:
+			if op.Func != ir.ReLU && op.Func != ir.Leaky {
+				continue
+			}
 			for k := range z {
 				if d := moved(k); d > 0 && math.Abs(z[k]) <= d {
-					return fmt.Sprintf("%s input %d is %.3g, within %.3g of 0", l.Name, k, z[k], d)
+					return fmt.Sprintf("%s input %d is %.3g, within %.3g of 0", n.Name, k, z[k], d)
 				}
 			}
-		case compiler.MaxPool:
-			for o, window := range windows(l, batch) {
+		case *ir.Pool:
+			if op.Mode != ir.Max {
+				continue
+			}
+			for o, window := range windows(op, n.In(), n.Out(), batch) {
 				d := 0.0
 				for _, k := range window {
 					d = math.Max(d, moved(k))
 				}
 				if top, second := topTwo(z, window); d > 0 && top-second <= 2*d {
-					return fmt.Sprintf("%s window %d: top two values %.6g and %.6g are within 2×%.3g", l.Name, o, top, second, d)
+					return fmt.Sprintf("%s window %d: top two values %.6g and %.6g are within 2×%.3g", n.Name, o, top, second, d)
 				}
 			}
 		}
@@ -252,22 +271,28 @@ func nearKink(net *compiler.Net, batch int, base, plus, minus *Pass) string {
 	return ""
 }
 
-// distanceToKink returns the smallest nonzero |z| over relu and leaky
-// inputs z and the smallest nonzero gap between the top two values of a
-// max-pooling window, in the pass p (+∞ when there is none).
-func distanceToKink(net *compiler.Net, batch int, p *Pass) float64 {
+// distanceToKink returns the smallest nonzero |z| over relu and leaky inputs z
+// and the smallest nonzero gap between the top two values of a max-pooling
+// window, in the pass p (+∞ when there is none).
+func distanceToKink(g *ir.Graph, batch int, p *Pass) float64 {
 	dist := math.Inf(1)
-	for i, l := range net.Layers {
-		z := p.acts[i]
-		switch l.Kind {
-		case compiler.ReLU, compiler.Leaky:
+	for _, n := range g.Nodes {
+		z := p.vals[n.Inputs[0].ID]
+		switch op := n.Op.(type) {
+		case *ir.Activation:
+			if op.Func != ir.ReLU && op.Func != ir.Leaky {
+				continue
+			}
 			for _, v := range z {
 				if v != 0 {
 					dist = math.Min(dist, math.Abs(v))
 				}
 			}
-		case compiler.MaxPool:
-			for _, window := range windows(l, batch) {
+		case *ir.Pool:
+			if op.Mode != ir.Max {
+				continue
+			}
+			for _, window := range windows(op, n.In(), n.Out(), batch) {
 				if top, second := topTwo(z, window); top > second {
 					dist = math.Min(dist, top-second)
 				}
@@ -277,16 +302,15 @@ func distanceToKink(net *compiler.Net, batch int, p *Pass) float64 {
 	return dist
 }
 
-// windows returns, for each output value of pooling layer l over a batch,
-// the indices in its input of the window's values, padding left out. It is
+// windows returns, for each output value of pooling l over a batch, the
+// indices in its input of the window's values, padding left out. It is
 // written apart from pool.go so that the tests do not reuse its loops.
-func windows(l *compiler.Layer, batch int) [][]int {
-	in := l.In
+func windows(l *ir.Pool, in, out ir.Shape, batch int) [][]int {
 	var ws [][]int
 	for s := 0; s < batch; s++ {
-		for c := 0; c < l.Out.C; c++ {
-			for oy := 0; oy < l.Out.H; oy++ {
-				for ox := 0; ox < l.Out.W; ox++ {
+		for c := 0; c < out.C; c++ {
+			for oy := 0; oy < out.H; oy++ {
+				for ox := 0; ox < out.W; ox++ {
 					var w []int
 					for y := oy*l.SH - l.PH; y < oy*l.SH-l.PH+l.FH; y++ {
 						for x := ox*l.SW - l.PW; x < ox*l.SW-l.PW+l.FW; x++ {
@@ -359,7 +383,7 @@ func TestNearKink(t *testing.T) {
 			plus := mustForward(t, m, x, 1, Options{})
 			x[i] = c.x[i] - h
 			minus := mustForward(t, m, x, 1, Options{})
-			if why := nearKink(m.Net, 1, base, plus, minus); (why != "") != want {
+			if why := nearKink(m.Graph, 1, base, plus, minus); (why != "") != want {
 				t.Errorf("%q at %v, moving value %d: nearKink says %q, want skip=%v", c.src, c.x, i, why, want)
 			}
 		}

@@ -21,7 +21,7 @@ func mustNet(t *testing.T, src string) *compiler.Net {
 // mustModel returns a model of src with zero parameters.
 func mustModel(t *testing.T, src string) *Model {
 	t.Helper()
-	m, err := New(mustNet(t, src))
+	m, err := New(mustNet(t, src).Graph)
 	if err != nil {
 		t.Fatalf("New(%q): %v", src, err)
 	}

@@ -8,25 +8,24 @@ import (
 	"testing"
 
 	"github.com/cnnc/cnnc/compiler"
+	"github.com/cnnc/cnnc/ir"
 )
 
 func TestNewRefusesBadNets(t *testing.T) {
 	if _, err := New(nil); err == nil {
 		t.Error("New(nil) succeeded")
 	}
-	// (5-2)/2+1 = 2.5: the conv fails, and the net is incomplete.
-	net, ds := compiler.Source("t.cnn", []byte("input 5x5x3\nconv 2x2x1 s2\nrelu\n"))
-	if net == nil || !ds.HasErrors() || net.Complete() {
-		t.Fatalf("expected an incomplete net, got %v, %v", net, ds)
+	// (5-2)/2+1 = 2.5: the conv fails, and the graph is incomplete.
+	r, ds := compiler.Compile("t.cnn", []byte("input 5x5x3\nconv 2x2x1 s2\nrelu\n"))
+	if r == nil || !ds.HasErrors() || r.Complete() {
+		t.Fatalf("expected an incomplete graph, got %v, %v", r, ds)
 	}
-	if _, err := New(net); err == nil || !strings.Contains(err.Error(), "incomplete") {
-		t.Errorf("New(incomplete net) = %v, want an error saying so", err)
+	if _, err := New(r.Graph); err == nil || !strings.Contains(err.Error(), "incomplete") {
+		t.Errorf("New(incomplete graph) = %v, want an error saying so", err)
 	}
-	// A net whose input statement failed has no valid input shape.
-	if net, _ := compiler.Source("t.cnn", []byte("input 6\n")); net != nil {
-		if _, err := New(net); err == nil {
-			t.Errorf("New accepted a net with input %+v", net.Input)
-		}
+	// A file whose input statement failed has no graph.
+	if r, _ := compiler.Compile("t.cnn", []byte("input 6\n")); r != nil {
+		t.Errorf("a graph with input %v", r.Graph.Input.Shape)
 	}
 }
 
@@ -34,20 +33,21 @@ func TestNewRefusesBadNets(t *testing.T) {
 func TestNewRefusesInconsistentNets(t *testing.T) {
 	for _, c := range []struct {
 		name  string
-		spoil func(*compiler.Net)
+		spoil func(*ir.Graph)
 		want  string
 	}{
-		{"output", func(n *compiler.Net) { n.Layers[0].Out.H = 4 }, "output"},
-		{"chain", func(n *compiler.Net) { n.Layers[1].In.C = 7 }, "previous layer"},
-		{"param shape", func(n *compiler.Net) { n.Layers[0].Params[0].Shape = []int{2, 3, 3, 2} }, "parameters"},
-		{"fan-in", func(n *compiler.Net) { n.Layers[3].Params[0].FanIn = 1 }, "parameters"},
-		{"pool padding", func(n *compiler.Net) { n.Layers[2].PH, n.Layers[2].Out.H = 2, 4 }, "half the window"},
-		{"dropout", func(n *compiler.Net) { n.Layers[4].Alpha = 1 }, "probability"},
-		{"kind", func(n *compiler.Net) { n.Layers[1].Kind = 99 }, "unknown kind"},
+		{"output", func(g *ir.Graph) { g.Nodes[0].Output.Shape.H = 4 }, "output"},
+		{"chain", func(g *ir.Graph) { g.Nodes[1].Inputs[0] = g.Nodes[2].Output }, "not written before it"},
+		{"param shape", func(g *ir.Graph) { g.Nodes[0].Tensors[0].Shape = []int{2, 3, 3, 2} }, "tensors differ"},
+		{"fan-in", func(g *ir.Graph) { g.Nodes[3].Tensors[0].Init.FanIn = 1 }, "tensors differ"},
+		{"pool padding", func(g *ir.Graph) { g.Nodes[2].Op.(*ir.Pool).PH = 2 }, "half the window"},
+		{"dropout", func(g *ir.Graph) { g.Nodes[4].Op.(*ir.Dropout).P = 1 }, "probability"},
+		{"unsupported", func(g *ir.Graph) { g.Nodes[1].Op = &ir.Activation{Func: ir.GELU} }, "does not support gelu"},
+		{"name twice", func(g *ir.Graph) { g.Nodes[3].Tensors[1].Name = "conv1.bias" }, "tensors differ"},
 	} {
-		net := mustNet(t, "input 5x5x3\nconv 3x3x2 s2 p1\nrelu\npool max 2x2 s1\nfc 4\ndropout 0.5\n")
-		c.spoil(net)
-		_, err := New(net)
+		g := mustNet(t, "input 5x5x3\nconv 3x3x2 s2 p1\nrelu\npool max 2x2 s1\nfc 4\ndropout 0.5\n").Graph
+		c.spoil(g)
+		_, err := New(g)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: New = %v, want an error mentioning %q", c.name, err, c.want)
 		}
@@ -178,8 +178,8 @@ func TestInitSeeds(t *testing.T) {
 func TestInitScale(t *testing.T) {
 	m := mustModel(t, "input 10x10x16\nconv 3x3x64\nfc 200\n")
 	m.Init(42)
-	for i, p := range m.Net.Params() {
-		if p.FanIn == 0 {
+	for i, p := range m.Graph.Params() {
+		if p.Init.FanIn == 0 {
 			continue
 		}
 		w := m.Params[i]
@@ -191,7 +191,7 @@ func TestInitScale(t *testing.T) {
 		}
 		mean := sum / n
 		std := math.Sqrt(sq/n - mean*mean)
-		want := math.Sqrt(2 / float64(p.FanIn))
+		want := math.Sqrt(2 / float64(p.Init.FanIn))
 		if !(math.Abs(std-want) <= 5*want/math.Sqrt(2*n)) || !(math.Abs(mean) <= 5*want/math.Sqrt(n)) {
 			t.Errorf("%s: mean %.5f std %.5f, want 0 and %.5f (%d values)", p.Name, mean, std, want, len(w))
 		}
@@ -205,7 +205,7 @@ func TestBatchIsSumOfSamples(t *testing.T) {
 	m.Init(3)
 	r := rand.New(rand.NewPCG(1, 1))
 	const batch = 3
-	in, out := m.Net.Input.Size(), m.Net.Output().Size()
+	in, out := m.Graph.Input.Shape.Size(), m.Graph.Output.Shape.Size()
 	x, dy := normals(r, batch*in), normals(r, batch*out)
 	p := mustForward(t, m, x, batch, Options{})
 	dx, grads := mustBackward(t, p, dy)
@@ -240,9 +240,9 @@ func TestPassIsReusable(t *testing.T) {
 	m := mustModel(t, gradCases[len(gradCases)-2].src) // with softmax, which reads its output
 	m.Init(4)
 	r := rand.New(rand.NewPCG(2, 2))
-	x := normals(r, 2*m.Net.Input.Size())
+	x := normals(r, 2*m.Graph.Input.Shape.Size())
 	p := mustForward(t, m, x, 2, Options{Train: true, DropoutSeed: 3})
-	dy := normals(r, 2*m.Net.Output().Size())
+	dy := normals(r, 2*m.Graph.Output.Shape.Size())
 	dyCopy := slices.Clone(dy)
 	dx1, g1 := mustBackward(t, p, dy)
 	expectClose(t, "dy after Backward", dy, dyCopy)

@@ -4,7 +4,7 @@ import (
 	"iter"
 	"math"
 
-	"github.com/cnnc/cnnc/compiler"
+	"github.com/cnnc/cnnc/ir"
 )
 
 // maxPoolForward computes nn.MaxPool2d for a batch: for every sample s,
@@ -21,8 +21,7 @@ import (
 // (ATen's cpu_max_pool), which also points argmax at the window's first
 // input when every input is -∞. Every window holds at least one input, as a
 // checked net's padding is at most half the window.
-func maxPoolForward(l *compiler.Layer, x []float64, batch int) (y []float64, argmax []int) {
-	out := l.Out
+func maxPoolForward(l *ir.Pool, in, out ir.Shape, x []float64, batch int) (y []float64, argmax []int) {
 	y = make([]float64, batch*out.Size())
 	argmax = make([]int, len(y))
 	for s := range batch {
@@ -30,7 +29,7 @@ func maxPoolForward(l *compiler.Layer, x []float64, batch int) (y []float64, arg
 			for oy := range out.H {
 				for ox := range out.W {
 					best, where := math.Inf(-1), -1
-					for pos := range window(l, s, c, oy, ox) {
+					for pos := range window(l, in, s, c, oy, ox) {
 						if where < 0 {
 							where = pos
 						}
@@ -52,8 +51,8 @@ func maxPoolForward(l *compiler.Layer, x []float64, batch int) (y []float64, arg
 // up where overlapping windows took the same input:
 //
 //	dx[argmax[o]] += dy[o]   for every output value o
-func maxPoolBackward(l *compiler.Layer, argmax []int, dy []float64, batch int) []float64 {
-	dx := make([]float64, batch*l.In.Size())
+func maxPoolBackward(in ir.Shape, argmax []int, dy []float64, batch int) []float64 {
+	dx := make([]float64, batch*in.Size())
 	for o, g := range dy {
 		dx[argmax[o]] += g
 	}
@@ -68,8 +67,7 @@ func maxPoolBackward(l *compiler.Layer, argmax []int, dy []float64, batch int) [
 // where the padding is zero but still counts in the divisor Fh·Fw. (PyTorch
 // divides by the part of the window inside input plus padding; a checked
 // net's windows never reach past the padding, so that is always Fh·Fw.)
-func meanPoolForward(l *compiler.Layer, x []float64, batch int) []float64 {
-	out := l.Out
+func meanPoolForward(l *ir.Pool, in, out ir.Shape, x []float64, batch int) []float64 {
 	area := float64(l.FH * l.FW)
 	y := make([]float64, batch*out.Size())
 	for s := range batch {
@@ -77,7 +75,7 @@ func meanPoolForward(l *compiler.Layer, x []float64, batch int) []float64 {
 			for oy := range out.H {
 				for ox := range out.W {
 					sum := 0.0
-					for pos := range window(l, s, c, oy, ox) {
+					for pos := range window(l, in, s, c, oy, ox) {
 						sum += x[pos]
 					}
 					y[at(out, s, c, oy, ox)] = sum / area
@@ -94,16 +92,15 @@ func meanPoolForward(l *compiler.Layer, x []float64, batch int) []float64 {
 //	dx[s][c][oy·SH+i-PH][ox·SW+j-PW] += dy[s][c][oy][ox] / (Fh·Fw)
 //
 // and the shares that fall on padding are dropped.
-func meanPoolBackward(l *compiler.Layer, dy []float64, batch int) []float64 {
-	out := l.Out
+func meanPoolBackward(l *ir.Pool, in, out ir.Shape, dy []float64, batch int) []float64 {
 	area := float64(l.FH * l.FW)
-	dx := make([]float64, batch*l.In.Size())
+	dx := make([]float64, batch*in.Size())
 	for s := range batch {
 		for c := range out.C {
 			for oy := range out.H {
 				for ox := range out.W {
 					share := dy[at(out, s, c, oy, ox)] / area
-					for pos := range window(l, s, c, oy, ox) {
+					for pos := range window(l, in, s, c, oy, ox) {
 						dx[pos] += share
 					}
 				}
@@ -116,12 +113,12 @@ func meanPoolBackward(l *compiler.Layer, dy []float64, batch int) []float64 {
 // window yields, in row-major window order, the index in the batch's input
 // of every value in the window of output (s, c, oy, ox) of pooling layer l:
 // x[s][c][oy·SH+i-PH][ox·SW+j-PW] for i < Fh, j < Fw, padding left out.
-func window(l *compiler.Layer, s, c, oy, ox int) iter.Seq[int] {
+func window(l *ir.Pool, in ir.Shape, s, c, oy, ox int) iter.Seq[int] {
 	return func(yield func(int) bool) {
 		for i := range l.FH {
 			for j := range l.FW {
 				iy, ix := oy*l.SH+i-l.PH, ox*l.SW+j-l.PW
-				if inside(l.In, iy, ix) && !yield(at(l.In, s, c, iy, ix)) {
+				if inside(in, iy, ix) && !yield(at(in, s, c, iy, ix)) {
 					return
 				}
 			}

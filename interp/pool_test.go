@@ -123,11 +123,12 @@ func TestPoolAgainstPaddedInput(t *testing.T) {
 	for _, geom := range []string{
 		"6x6x2\npool %s 2x2", "6x6x2\npool %s 2x2 s2 p1", "7x7x2\npool %s 3x3 s2", "7x7x2\npool %s 3x3 s2 p1",
 		"6x4x2\npool %s 3x2 s3x1 p0x1", "5x5x2\npool %s 3x3 s1 p1",
+		"6x6x2\npool %s 3x3 s2 p1", // (6 - 3 + 2)/2 + 1 = 3.5, floored as PyTorch does
 	} {
 		for _, op := range []string{"max", "mean"} {
 			src := fmt.Sprintf("input "+geom+"\n", op)
 			m := mustModel(t, src)
-			l := m.Net.Layers[0]
+			l := mustNet(t, src).Layers[0]
 			const batch = 2
 			// Coarse values make exact ties common, to exercise the tie rule.
 			r := rand.New(rand.NewPCG(3, 4))

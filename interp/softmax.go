@@ -3,7 +3,7 @@ package interp
 import (
 	"math"
 
-	"github.com/cnnc/cnnc/compiler"
+	"github.com/cnnc/cnnc/ir"
 )
 
 // softmaxForward normalises the F = In.Size() features of each sample s,
@@ -13,8 +13,8 @@ import (
 //
 // Subtracting the maximum changes nothing mathematically and keeps every
 // exponent at most 0, so nothing overflows.
-func softmaxForward(l *compiler.Layer, x []float64, batch int) []float64 {
-	f := l.In.Size()
+func softmaxForward(in ir.Shape, x []float64, batch int) []float64 {
+	f := in.Size()
 	y := make([]float64, len(x))
 	for s := range batch {
 		m := math.Inf(-1)
@@ -37,8 +37,8 @@ func softmaxForward(l *compiler.Layer, x []float64, batch int) []float64 {
 // output y. Since ∂y[i]/∂x[j] = y[i]·(δij - y[j]),
 //
 //	dx[s][j] = y[s][j] · (dy[s][j] - Σ_i y[s][i]·dy[s][i])
-func softmaxBackward(l *compiler.Layer, y, dy []float64, batch int) []float64 {
-	f := l.In.Size()
+func softmaxBackward(in ir.Shape, y, dy []float64, batch int) []float64 {
+	f := in.Size()
 	dx := make([]float64, len(dy))
 	for s := range batch {
 		dot := 0.0

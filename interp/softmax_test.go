@@ -25,7 +25,7 @@ func TestSoftmaxByHand(t *testing.T) {
 // ln 1..4 (y = [1 2 3 4]/10).
 func TestSoftmaxPerSampleOverAllFeatures(t *testing.T) {
 	m := mustModel(t, "input 1x2x2\nsoftmax\n")
-	if out := m.Net.Output(); !out.Flat || out.C != 4 {
+	if out := m.Graph.Output.Shape; !out.Flat || out.C != 4 {
 		t.Fatalf("softmax output %s, want 4 flat features", out)
 	}
 	x := []float64{0, 0, 0, 0, 0, math.Log(2), math.Log(3), math.Log(4)}

@@ -103,3 +103,25 @@ func (g *Graph) Collisions() []Collision {
 	}
 	return cs
 }
+
+// Prefix returns a new graph of g's first n nodes, rebuilt with the same
+// operations, names and positions, whose output is the last one's (the
+// input when n is 0): for example a classifier without its softmax, to
+// compute the loss on the scores. Node i of the prefix is node i of g.
+func (g *Graph) Prefix(n int) (*Graph, error) {
+	b := NewBuilder(g.Name, g.File, g.Input.Shape, g.InputPos)
+	vals := map[*Value]*Value{g.Input: b.Input()}
+	for _, node := range g.Nodes[:n] {
+		in := make([]*Value, len(node.Inputs))
+		for i, v := range node.Inputs {
+			in[i] = vals[v]
+		}
+		m := Meta{Name: node.Name, Text: node.Text, Pos: node.Pos, Copy: node.Copy}
+		nn, err := b.Add(node.Op, m, in...)
+		if err != nil {
+			return nil, err
+		}
+		vals[node.Output] = nn.Output
+	}
+	return b.Graph(nil), nil
+}

@@ -153,3 +153,20 @@ func TestCopyStack(t *testing.T) {
 		t.Error("nil stack")
 	}
 }
+
+func TestPrefix(t *testing.T) {
+	g := resnet18(t)
+	p, err := g.Prefix(len(g.Nodes) - 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Verify(); err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Nodes) != len(g.Nodes)-1 || p.Output.Shape != Map(1, 1, 512) || p.Nodes[3].Name != g.Nodes[3].Name {
+		t.Errorf("prefix: %d nodes, output %v", len(p.Nodes), p.Output.Shape)
+	}
+	if e, _ := g.Prefix(0); len(e.Nodes) != 0 || e.Output != e.Input {
+		t.Error("the empty prefix")
+	}
+}

@@ -77,6 +77,10 @@ type Graph struct {
 	Output     *Value
 	Nodes      []*Node
 	Values     []*Value
+	// Incomplete is set by a front end that stopped at an error: the graph
+	// holds the nodes before it, for tools that show what is known, and
+	// must not be run.
+	Incomplete bool
 }
 
 // Tensors returns every parameter and buffer in node order: the order of a

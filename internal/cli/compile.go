@@ -58,10 +58,9 @@ func runCompile(e *env, args []string) int {
 	if diags.HasErrors() || r == nil {
 		return exitError
 	}
-	net := r.Net
+	net, status := e.netOf("compile", name, r)
 	if net == nil {
-		fmt.Fprintf(e.stderr, "cnnc compile: %s: %v\n", displayName(name), r.NetErr)
-		return exitError
+		return status
 	}
 	opts = append(opts, gen.WithSource(filepath.Base(displayName(name))))
 	code, err := gen.File(net, opts...)

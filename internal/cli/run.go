@@ -43,8 +43,8 @@ func runRun(e *env, args []string) int {
 	if *engine == "gen" && !e.checkKernels("run", "CNNC_KERNELS", os.Getenv("CNNC_KERNELS")) {
 		return exitUsage
 	}
-	net, status := e.loadNet("run", files[0])
-	if net == nil {
+	r, status := e.loadModel("run", files[0])
+	if r == nil {
 		return status
 	}
 	if err := o.CheckOutputs(runtime.NamedPath{Name: "the model file", Path: files[0]}); err != nil {
@@ -52,9 +52,13 @@ func runRun(e *env, args []string) int {
 		return runner.ExitStatus(err)
 	}
 	if *engine == "gen" {
+		net, status := e.netOf("run", files[0], r)
+		if net == nil {
+			return status
+		}
 		return e.runGenerated(net, files[0], o)
 	}
-	m, err := interp.New(net)
+	m, err := interp.New(r.Graph)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cnnc run: %v\n", err)
 		return exitError
@@ -62,36 +66,57 @@ func runRun(e *env, args []string) int {
 	return runner.Run(&interpEngine{m: m}, o, e.stdout, e.stderr)
 }
 
-// loadNet reads and checks a model file, printing its diagnostics. It
+// loadModel reads and checks a model file, printing its diagnostics. It
 // returns nil and the exit status when the model cannot be run.
-func (e *env) loadNet(cmd, name string) (*compiler.Net, int) {
+func (e *env) loadModel(cmd, name string) (*compiler.Result, int) {
 	src, err := e.readFile(name)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cnnc %s: %v\n", cmd, err)
 		return nil, exitUsage
 	}
-	net, diags := compiler.Source(displayName(name), src)
+	r, diags := compiler.Compile(displayName(name), src)
 	for _, d := range diags {
 		fmt.Fprintln(e.stderr, d)
 	}
-	if diags.HasErrors() || net == nil {
+	if diags.HasErrors() || r == nil {
 		return nil, exitError
 	}
-	return net, exitOK
+	return r, exitOK
+}
+
+// netOf returns the sequential network of r for the code generator, or
+// prints why there is none and returns nil and the exit status.
+func (e *env) netOf(cmd, name string, r *compiler.Result) (*compiler.Net, int) {
+	if r.Net == nil {
+		fmt.Fprintf(e.stderr, "cnnc %s: %s: %v\n", cmd, displayName(name), r.NetErr)
+		return nil, exitError
+	}
+	return r.Net, exitOK
+}
+
+// loadNet reads and checks a model file for the code generator, printing
+// its diagnostics. It returns nil and the exit status when the model cannot
+// be compiled.
+func (e *env) loadNet(cmd, name string) (*compiler.Net, int) {
+	r, status := e.loadModel(cmd, name)
+	if r == nil {
+		return nil, status
+	}
+	return e.netOf(cmd, name, r)
 }
 
 // interpEngine runs a network on the interpreter.
 type interpEngine struct{ m *interp.Model }
 
 func (ie *interpEngine) Name() string     { return "interp" }
-func (ie *interpEngine) Input() []int     { return ie.m.Net.Input.Dims() }
-func (ie *interpEngine) Output() []int    { return ie.m.Net.Output().Dims() }
+func (ie *interpEngine) Input() []int     { return ie.m.Graph.Input.Shape.Dims() }
+func (ie *interpEngine) Output() []int    { return ie.m.Graph.Output.Shape.Dims() }
 func (ie *interpEngine) Float32() bool    { return false }
 func (ie *interpEngine) Init(seed uint64) { ie.m.Init(seed) }
 
 func (ie *interpEngine) Specs() []runtime.ParamSpec {
 	var specs []runtime.ParamSpec
-	for _, p := range ie.m.Net.Params() {
+	for _, p := range ie.m.Graph.Params() {
 		specs = append(specs, runtime.ParamSpec{Name: p.Name, Shape: p.Shape})
 	}
 	return specs
