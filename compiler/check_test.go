@@ -73,7 +73,7 @@ func TestDiagnostics(t *testing.T) {
 			`2:1: error: unknown keyword "cnov" (did you mean "conv"?)`,
 			`3:1: error: unknown keyword "ReLU" (did you mean "relu"?)`,
 			`4:1: error: unknown keyword "softmx" (did you mean "softmax"?)`,
-			`5:1: error: unknown keyword "banana" (a statement starts with one of model, input, conv, pool, fc, relu, sigmoid, tanh, leaky, dropout, softmax, repeat)`}},
+			`5:1: error: unknown keyword "banana" (a statement starts with one of model, input, conv, pool, fc, batchnorm, relu, relu6, sigmoid, tanh, leaky, hardswish, silu, gelu, dropout, softmax, repeat, residual, concat)`}},
 		{"input sizes", "input 4x4\n", []string{`1:1: error: input needs HxWxC, such as 224x224x3; got "4x4"`}},
 		{"zero input", "input 0x4x1\n", []string{"1:1: error: input 0x4x1: every size must be at least 1, got 0"}},
 		{"negative filter", "input 4x4x1\nconv -3x3x2\n", []string{"2:1: error: conv -3x3x2: every size must be at least 1, got -3"}},

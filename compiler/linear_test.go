@@ -2,7 +2,6 @@ package compiler
 
 import (
 	"runtime"
-	"strings"
 	"testing"
 
 	"github.com/cnnc/cnnc/dsl"
@@ -14,11 +13,7 @@ import (
 // copies are now shared.
 func TestCheckLinearInNesting(t *testing.T) {
 	alloc := func(n int) uint64 {
-		src := "input 4x4x1\n" + strings.Repeat("repeat 1 { relu\n", n) + "relu" + strings.Repeat(" }", n) + "\n"
-		f, errs := dsl.Parse("n.cnn", []byte(src))
-		if len(errs) > 0 {
-			t.Fatal(errs[0])
-		}
+		f := nestedRepeats(t, n)
 		var before, after runtime.MemStats
 		runtime.GC()
 		runtime.ReadMemStats(&before)
@@ -33,4 +28,23 @@ func TestCheckLinearInNesting(t *testing.T) {
 	if ratio := float64(large) / float64(small); ratio > 6 {
 		t.Errorf("4× the nesting allocates %.1f× the bytes (%d against %d): not linear", ratio, large, small)
 	}
+}
+
+// nestedRepeats builds the file "input 4x4x1", then n nested `repeat 1 {
+// relu ...}` and a relu. dsl.Parse refuses blocks nested more than
+// dsl.MaxDepth deep, so the tree is built from parsed pieces.
+func nestedRepeats(t *testing.T, n int) *dsl.File {
+	f, errs := dsl.Parse("n.cnn", []byte("input 4x4x1\nrepeat 1 { relu }\nrelu\n"))
+	if len(errs) > 0 {
+		t.Fatal(errs[0])
+	}
+	proto, relu := f.Stmts[1].(*dsl.Repeat), f.Stmts[2]
+	var inner dsl.Stmt = relu
+	for range n {
+		r := *proto
+		r.Body = []dsl.Stmt{proto.Body[0], inner}
+		inner = &r
+	}
+	f.Stmts = []dsl.Stmt{f.Stmts[0], inner}
+	return f
 }

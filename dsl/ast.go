@@ -16,6 +16,9 @@ type File struct {
 	// Comments holds every comment of the file in source order. It is filled by
 	// Parse, not by the grammar.
 	Comments []Comment `parser:""`
+	// BOM is set when the source started with a UTF-8 byte order mark,
+	// which Format keeps.
+	BOM bool `parser:""`
 }
 
 // Comment is one '#' comment; Text includes the '#'.
@@ -24,12 +27,18 @@ type Comment struct {
 	Text string
 }
 
-// Stmt is one statement: a layer, the input, the model name or a repeat block.
+// Stmt is one statement: a layer, the input, the model name or a block
+// (repeat, residual, concat or a labeled group). Every statement may carry a
+// label (see Label and LabelOf).
 type Stmt interface {
-	// Position is where the statement's keyword starts.
+	// Position is where the statement's keyword starts (for a group, its
+	// '{'), after any label.
 	Position() lexer.Position
 	// End is where the statement's last token ends.
 	End() lexer.Position
+	// labelSlot returns the statement's label field, so that only this
+	// package implements Stmt.
+	labelSlot() **Label
 }
 
 // end is the lookahead every statement finishes with: a statement ends at a
@@ -40,60 +49,93 @@ type Stmt interface {
 
 // Model names the network: `model NAME`.
 type Model struct {
+	labeled
 	Pos    lexer.Position
-	Name   string `parser:"'model' @(Ident | Stride | Pad) (?= EOL | '}' | EOF)"`
+	Name   string `parser:"'model' @(Ident | Stride | Pad | Group | Dilation) (?= EOL | '}' | EOF)"`
 	EndPos lexer.Position
 }
 
 // Input declares the sample shape: `input HxWxC`.
 type Input struct {
+	labeled
 	Pos    lexer.Position
 	Dims   Dims `parser:"'input' @Size (?= EOL | '}' | EOF)"`
 	EndPos lexer.Position
 }
 
-// Conv is `conv FhxFwxK [sS|sSHxSW] [pP|pPHxPW|p same]`.
+// Conv is `conv FhxFwxK [sS|sSHxSW] [pP|pPHxPW|p same] [gG] [dD|dDHxDW]
+// [nobias]`, the options in any order.
 type Conv struct {
+	labeled
 	Pos    lexer.Position
 	Dims   Dims      `parser:"'conv' @Size"`
 	Opts   []*Option `parser:"@@* (?= EOL | '}' | EOF)"`
 	EndPos lexer.Position
 }
 
-// Pool is `pool max|mean|avg FhxFw [sS|sSHxSW] [pP|pPHxPW]`.
+// Pool is `pool max|mean|avg FhxFw [sS|sSHxSW] [pP|pPHxPW]` or
+// `pool max|mean|avg global`. A global pool has Global set and no Dims
+// (Dims.V is empty) or Opts.
 type Pool struct {
+	labeled
 	Pos    lexer.Position
 	Op     string    `parser:"'pool' @('max' | 'mean' | 'avg')"`
-	Dims   Dims      `parser:"@Size"`
-	Opts   []*Option `parser:"@@* (?= EOL | '}' | EOF)"`
+	Global bool      `parser:"(  @'global'"`
+	Dims   Dims      `parser:" | @Size"`
+	Opts   []*Option `parser:"    @@* ) (?= EOL | '}' | EOF)"`
 	EndPos lexer.Position
 }
 
-// Option is a stride or padding of a conv or pool.
+// Option is one option of a conv or pool: a stride, a padding, and for a
+// conv also groups, dilation or nobias. Exactly one field is set.
 type Option struct {
+	Pos      lexer.Position
+	Stride   *Pair `parser:"(  @Stride"`
+	Pad      *Pair `parser:" | @Pad"`
+	Same     bool  `parser:" | 'p' @'same'"`
+	Groups   *Pair `parser:" | @Group"`
+	Dilation *Pair `parser:" | @Dilation"`
+	NoBias   bool  `parser:" | @'nobias' )"`
+}
+
+// BatchNorm is `batchnorm [eps E] [momentum M]`, the settings in any order.
+type BatchNorm struct {
+	labeled
 	Pos    lexer.Position
-	Stride *Pair `parser:"(  @Stride"`
-	Pad    *Pair `parser:" | @Pad"`
-	Same   bool  `parser:" | 'p' @'same' )"`
+	Kw     string     `parser:"@'batchnorm'"`
+	Opts   []*Setting `parser:"@@* (?= EOL | '}' | EOF)"`
+	EndPos lexer.Position
+}
+
+// Setting is a named number of a statement: `eps 1e-3`, `momentum 0.01`.
+type Setting struct {
+	Pos   lexer.Position
+	Name  string `parser:"@('eps' | 'momentum')"`
+	Value Number `parser:"@(Float | Size)"`
 }
 
 // FC is `fc N`.
 type FC struct {
+	labeled
 	Pos    lexer.Position
 	N      Dims `parser:"'fc' @Size (?= EOL | '}' | EOF)"`
 	EndPos lexer.Position
 }
 
-// Activation is `relu`, `sigmoid`, `tanh` or `leaky [SLOPE]`.
+// Activation is `relu`, `relu6`, `sigmoid`, `tanh`, `hardswish`, `silu`,
+// `gelu` or `leaky [SLOPE]`. (Only leaky takes a slope; the checker says so
+// for the others.)
 type Activation struct {
+	labeled
 	Pos    lexer.Position
-	Kind   string  `parser:"@('relu' | 'sigmoid' | 'tanh' | 'leaky')"`
+	Kind   string  `parser:"@('relu' | 'relu6' | 'sigmoid' | 'tanh' | 'leaky' | 'hardswish' | 'silu' | 'gelu')"`
 	Slope  *Number `parser:"@(Float | Size)? (?= EOL | '}' | EOF)"`
 	EndPos lexer.Position
 }
 
 // Dropout is `dropout P`.
 type Dropout struct {
+	labeled
 	Pos    lexer.Position
 	P      Number `parser:"'dropout' @(Float | Size) (?= EOL | '}' | EOF)"`
 	EndPos lexer.Position
@@ -101,15 +143,18 @@ type Dropout struct {
 
 // Softmax is `softmax`.
 type Softmax struct {
+	labeled
 	Pos    lexer.Position
 	Kw     string `parser:"@'softmax' (?= EOL | '}' | EOF)"`
 	EndPos lexer.Position
 }
 
-// Repeat is `repeat N { STATEMENTS }`.
+// Repeat is `repeat N { STATEMENTS }`. Open is its '{', Close its '}'.
 type Repeat struct {
+	labeled
 	Pos    lexer.Position
-	N      Dims        `parser:"'repeat' @Size '{'"`
+	N      Dims        `parser:"'repeat' @Size"`
+	Open   lexer.Token `parser:"@'{'"`
 	Body   []Stmt      `parser:"( EOL | @@ )*"`
 	Close  lexer.Token `parser:"@'}' (?= EOL | '}' | EOF)"`
 	EndPos lexer.Position
@@ -119,8 +164,9 @@ type Repeat struct {
 // parsed rather than rejected so that the checker can suggest the keyword
 // that was probably meant.
 type Bad struct {
+	labeled
 	Pos    lexer.Position
-	Word   string   `parser:"(?! 'model' | 'input' | 'conv' | 'pool' | 'fc' | 'relu' | 'sigmoid' | 'tanh' | 'leaky' | 'dropout' | 'softmax' | 'repeat') @Ident"`
+	Word   string   `parser:"(?! 'model' | 'input' | 'conv' | 'pool' | 'fc' | 'batchnorm' | 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 'leaky' | 'hardswish' | 'silu' | 'gelu' | 'dropout' | 'softmax' | 'repeat' | 'residual' | 'concat' | 'shortcut') @Ident"`
 	Rest   []string `parser:"@(!(EOL | '}'))*"`
 	EndPos lexer.Position
 }
@@ -145,6 +191,8 @@ func (s *Repeat) Position() lexer.Position     { return s.Pos }
 func (s *Repeat) End() lexer.Position          { return s.EndPos }
 func (s *Bad) Position() lexer.Position        { return s.Pos }
 func (s *Bad) End() lexer.Position             { return s.EndPos }
+func (s *BatchNorm) Position() lexer.Position  { return s.Pos }
+func (s *BatchNorm) End() lexer.Position       { return s.EndPos }
 
 // Dims is a size such as `224x224x3` or `10`: its text as written and its
 // numbers. A number too large for an int is kept as Bad so that the checker,

@@ -1,9 +1,8 @@
 package dsl
 
 import (
+	"bytes"
 	"fmt"
-	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2"
@@ -13,32 +12,42 @@ import (
 // Keywords are the words that start a statement, in the order the language
 // reference lists them.
 var Keywords = []string{
-	"model", "input", "conv", "pool", "fc",
-	"relu", "sigmoid", "tanh", "leaky", "dropout", "softmax", "repeat",
+	"model", "input", "conv", "pool", "fc", "batchnorm",
+	"relu", "relu6", "sigmoid", "tanh", "leaky", "hardswish", "silu", "gelu",
+	"dropout", "softmax", "repeat", "residual", "concat",
 }
 
-// lex splits .cnn text into tokens. The order matters: a Float must be tried
-// before a Size (else "0.5" would lex as "0" and ".5"), and Stride and Pad
-// before Ident (else "s2" would be a word); the \b keeps "s1abc" from lexing
-// as a stride followed by a word.
+// lex splits .cnn text into tokens. The order matters: a Label (a dotted
+// path and its ':') must be tried first (else "layer2.0:" would lex as a word
+// and a float), a Float before a Size (else "0.5" would lex as "0" and
+// ".5"), and Stride, Pad, Group and Dilation before Ident (else "s2" would be
+// a word); the \b keeps "s1abc" from lexing as a stride followed by a word.
 var lex = lexer.MustSimple([]lexer.SimpleRule{
 	{Name: "Comment", Pattern: `#[^\r\n]*`},
 	{Name: "EOL", Pattern: `[\n;]`},
 	{Name: "Whitespace", Pattern: `[ \t\r]+`},
+	{Name: "Label", Pattern: labelPattern + `[ \t]*:`},
 	{Name: "Float", Pattern: `[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?|[-+]?\d+[eE][-+]?\d+`},
 	{Name: "Size", Pattern: `[-+]?\d+(x[-+]?\d+)*\b`},
 	{Name: "Stride", Pattern: `s[-+]?\d+(x[-+]?\d+)?\b`},
 	{Name: "Pad", Pattern: `p[-+]?\d+(x[-+]?\d+)?\b`},
+	{Name: "Group", Pattern: `g[-+]?\d+\b`},
+	{Name: "Dilation", Pattern: `d[-+]?\d+(x[-+]?\d+)?\b`},
 	{Name: "Ident", Pattern: `[A-Za-z_][A-Za-z0-9_]*`},
 	{Name: "Punct", Pattern: `[{}]`},
 })
+
+// labelPattern is a label's path: identifiers and non-negative integers
+// joined by dots.
+const labelPattern = `([A-Za-z_][A-Za-z0-9_]*|[0-9]+)(\.([A-Za-z_][A-Za-z0-9_]*|[0-9]+))*`
 
 var parser = participle.MustBuild[File](
 	participle.Lexer(lex),
 	participle.Elide("Whitespace", "Comment"),
 	participle.Union[Stmt](
-		&Model{}, &Input{}, &Conv{}, &Pool{}, &FC{},
-		&Activation{}, &Dropout{}, &Softmax{}, &Repeat{}, &Bad{},
+		&labeledStmt{}, &Model{}, &Input{}, &Conv{}, &Pool{}, &FC{}, &BatchNorm{},
+		&Activation{}, &Dropout{}, &Softmax{}, &Repeat{}, &Residual{}, &Concat{},
+		&Group{}, &Bad{},
 	),
 )
 
@@ -59,29 +68,42 @@ const maxErrors = 50
 // every syntax error found, in source order; after an error it skips the rest
 // of the offending statement and goes on, so that one typo does not hide the
 // next. The returned file holds the statements that parsed. Parse never
-// panics.
+// panics, and its time and memory grow linearly with the size of src: blocks
+// nest at most MaxDepth deep.
+//
+// A UTF-8 byte order mark at the start of src is accepted and recorded in
+// File.BOM; positions do not count it (line 1 starts after it).
 func Parse(filename string, src []byte) (*File, []*Error) {
+	src, bom := bytes.CutPrefix(src, byteOrderMark)
+	empty := func() *File { return &File{Comments: comments(filename, src), BOM: bom} }
 	if pos, ok := firstInvalidUTF8(filename, src); !ok {
-		return &File{}, []*Error{{Pos: pos, Msg: fmt.Sprintf("file is not UTF-8 text (byte 0x%02x)", src[pos.Offset])}}
+		return &File{BOM: bom}, []*Error{{Pos: pos, Msg: fmt.Sprintf("file is not UTF-8 text (byte 0x%02x)", src[pos.Offset])}}
+	}
+	if err := tooDeep(filename, src); err != nil {
+		return empty(), []*Error{err}
 	}
 	text := []byte(string(src))
 	var errs []*Error
 	for {
 		f, err := parseOnce(filename, text)
 		if err == nil {
-			f.Comments = comments(filename, src)
-			return f, errs
+			f.Comments, f.BOM = comments(filename, src), bom
+			return f, sortErrors(append(errs, resolve(f)...))
 		}
 		if n := len(errs); n > 0 && *errs[n-1] == *err {
-			return &File{Comments: comments(filename, src)}, errs
+			return empty(), errs
 		}
 		errs = append(errs, err)
 		var blanked bool
 		if text, blanked = blankStatement(text, err.Pos.Offset); len(errs) >= maxErrors || !blanked {
-			return &File{Comments: comments(filename, src)}, errs
+			return empty(), errs
 		}
 	}
 }
+
+// byteOrderMark is U+FEFF in UTF-8, which some editors put at the start of
+// a file.
+var byteOrderMark = []byte{0xEF, 0xBB, 0xBF}
 
 // parseOnce runs the participle parser once, converting its error (and any
 // panic, which would be a bug in the grammar) into an *Error.
@@ -112,7 +134,7 @@ func parseOnce(filename string, text []byte) (f *File, perr *Error) {
 // isolate returns nil when offset is not a statement's start or the
 // statement parses alone.
 func isolate(filename string, text []byte, offset int) *Error {
-	if offset >= len(text) || statementKeyword(text, offset) != "" || !isWordStart(text[offset]) {
+	if kw, _ := statementKeyword(text, offset); offset >= len(text) || kw != "" || !isWordStart(text[offset]) {
 		return nil
 	}
 	end := offset
@@ -246,107 +268,4 @@ func comments(filename string, src []byte) []Comment {
 			out = append(out, Comment{Pos: tok.Pos, Text: tok.Value})
 		}
 	}
-}
-
-// message words a participle error for a reader of a .cnn file: what was
-// found, and what the statement it sits in expected there.
-func message(err participle.Error, text []byte) string {
-	pos := err.Position()
-	ute, ok := err.(*participle.UnexpectedTokenError)
-	if !ok {
-		if strings.Contains(err.Message(), "invalid input text") && pos.Offset < len(text) {
-			r, _ := utf8.DecodeRune(text[pos.Offset:])
-			return fmt.Sprintf("unexpected character %q (U+%04X)", r, r)
-		}
-		return err.Message()
-	}
-	got := describeToken(ute.Unexpected)
-	keyword := statementKeyword(text, pos.Offset)
-	if keyword == "" && ute.Unexpected.Value == "}" {
-		return `unexpected "}" outside a repeat block`
-	}
-	msg := err.Message()
-	expect := ""
-	if i := strings.Index(msg, " (expected "); i >= 0 {
-		expect = strings.TrimSuffix(msg[i+len(" (expected "):], ")")
-	}
-	return fmt.Sprintf("unexpected %s, expected %s", got, expected(firstTerm(expect), keyword))
-}
-
-// describeToken names a token the way a person would point at it.
-func describeToken(t lexer.Token) string {
-	switch {
-	case t.EOF():
-		return "end of file"
-	case t.Value == "\n":
-		return "end of line"
-	}
-	return strconv.Quote(t.Value)
-}
-
-// firstTerm returns the first element of an EBNF sequence such as
-// `<size> Option* (?= <eol> | "}" | <eof>)`, keeping parenthesised groups whole.
-func firstTerm(ebnf string) string {
-	depth := 0
-	for i, r := range ebnf {
-		switch r {
-		case '(':
-			depth++
-		case ')':
-			depth--
-		case ' ':
-			if depth == 0 {
-				return ebnf[:i]
-			}
-		}
-	}
-	return ebnf
-}
-
-// statementKeyword returns the first word of the statement around offset.
-func statementKeyword(text []byte, offset int) string {
-	offset = min(max(offset, 0), len(text))
-	start := offset
-	for start > 0 && !isBoundary(text[start-1]) {
-		start--
-	}
-	fields := strings.Fields(string(text[start:offset]))
-	if len(fields) == 0 {
-		return ""
-	}
-	return fields[0]
-}
-
-// sizeHints says what the size after each keyword looks like.
-var sizeHints = map[string]string{
-	"input":  "the input size HxWxC, such as 224x224x3",
-	"conv":   "the filter size FhxFwxK, such as 3x3x64",
-	"pool":   "the window size FhxFw, such as 2x2",
-	"fc":     "the number of outputs, such as 10",
-	"repeat": "a count, such as 2",
-}
-
-// expected words the grammar term the parser wanted, in the context of the
-// statement that starts with keyword.
-func expected(term, keyword string) string {
-	switch {
-	case term == "<size>":
-		if hint, ok := sizeHints[keyword]; ok {
-			return hint
-		}
-		return "a whole number"
-	case term == "(<float> | <size>)":
-		return "a number, such as 0.5"
-	case term == `("max" | "mean" | "avg")`:
-		return "max, mean or avg"
-	case term == "(<ident> | <stride> | <pad>)":
-		return "a name"
-	case term == `"{"` || term == `"}"` || term == `"same"`:
-		return term
-	case strings.Contains(term, "Stmt") || keyword == "":
-		return "a statement (" + strings.Join(Keywords, ", ") + ")"
-	case keyword == "conv" || keyword == "pool":
-		return "an option (sN, sNxN, pN, pNxN" + map[bool]string{true: ", p same", false: ""}[keyword == "conv"] + ") or the end of the statement"
-	}
-	return "the end of the statement (a newline or ';')"
 }

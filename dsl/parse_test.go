@@ -44,6 +44,30 @@ func TestStatements(t *testing.T) {
 		{"repeat 2 { repeat 3 { relu } }", "repeat 2 { repeat 3 { relu } }", "[2] 1"},
 		{"repeat 2 { }", "repeat 2 { }", "[2] 0"},
 		{"cnov 3x3x3 s1", "cnov 3x3x3 s1", "cnov"},
+		// Round 2: groups, dilation, nobias, batchnorm, global pools, new
+		// activations, residual and concat blocks.
+		{"conv 3x3x32 p1 g32 nobias", "conv 3x3x32 p1 g32 nobias", "[3 3 32] [p[1] g[32] nobias]"},
+		{"conv 3x3x8 d2 p2", "conv 3x3x8 d2 p2", "[3 3 8] [d[2] p[2]]"},
+		{"conv 3x3x8 d2x1 g+2", "conv 3x3x8 d2x1 g2", "[3 3 8] [d[2 1] g[2]]"},
+		{"conv 3x3x8 d2x2", "conv 3x3x8 d2", "[3 3 8] [d[2 2]]"},
+		{"batchnorm", "batchnorm", "[]"},
+		{"batchnorm eps 1e-3", "batchnorm eps 1e-3", "[eps=0.001]"},
+		{"batchnorm eps 0.001 momentum 0.01", "batchnorm eps 0.001 momentum 0.01", "[eps=0.001 momentum=0.01]"},
+		{"batchnorm momentum 1 eps 1", "batchnorm momentum 1 eps 1", "[momentum=1 eps=1]"},
+		{"pool avg global", "pool avg global", "avg global"},
+		{"pool max global", "pool max global", "max global"},
+		{"pool mean global", "pool mean global", "mean global"},
+		{"relu6", "relu6", "relu6"},
+		{"hardswish", "hardswish", "hardswish"},
+		{"silu", "silu", "silu"},
+		{"gelu", "gelu", "gelu"},
+		{"residual { conv 3x3x8 p1; relu }", "residual { conv 3x3x8 p1; relu }", "body 2"},
+		{"residual {\n  conv 3x3x8 s2 p1\n} shortcut { conv 1x1x8 s2 }", "residual { conv 3x3x8 s2 p1 } shortcut { conv 1x1x8 s2 }", "body 1 shortcut 1 at 3:3"},
+		{"residual { } shortcut { }", "residual { } shortcut { }", "body 0 shortcut 0 at 1:14"},
+		{"concat { } { relu }", "concat { } { relu }", "branches [0 1] at [1:8 1:12]"},
+		{"concat { relu } { relu; relu } { }", "concat { relu } { relu; relu } { }", "branches [1 2 0] at [1:8 1:17 1:32]"},
+		{"concat { concat { } { } }", "concat { concat { } { } }", "branches [1] at [1:8]"},
+		{"repeat 2 { residual { relu } }", "repeat 2 { residual { relu } }", "[2] 1"},
 	}
 	for _, tt := range tests {
 		f, errs := Parse("t.cnn", []byte(tt.src))
@@ -80,6 +104,12 @@ func fields(s Stmt) string {
 				parts = append(parts, fmt.Sprintf("s%v", o.Stride.V))
 			case o.Pad != nil:
 				parts = append(parts, fmt.Sprintf("p%v", o.Pad.V))
+			case o.Groups != nil:
+				parts = append(parts, fmt.Sprintf("g%v", o.Groups.V))
+			case o.Dilation != nil:
+				parts = append(parts, fmt.Sprintf("d%v", o.Dilation.V))
+			case o.NoBias:
+				parts = append(parts, "nobias")
 			}
 		}
 		return "[" + strings.Join(parts, " ") + "]"
@@ -92,6 +122,9 @@ func fields(s Stmt) string {
 	case *Conv:
 		return fmt.Sprintf("%v %s", s.Dims.V, opts(s.Opts))
 	case *Pool:
+		if s.Global {
+			return s.Op + " global"
+		}
 		return fmt.Sprintf("%s %v %s", s.Op, s.Dims.V, opts(s.Opts))
 	case *FC:
 		return fmt.Sprint(s.N.V)
@@ -108,6 +141,24 @@ func fields(s Stmt) string {
 		return fmt.Sprintf("%v %d", s.N.V, len(s.Body))
 	case *Bad:
 		return s.Word
+	case *BatchNorm:
+		var parts []string
+		for _, o := range s.Opts {
+			parts = append(parts, fmt.Sprintf("%s=%v", o.Name, o.Value.Value))
+		}
+		return "[" + strings.Join(parts, " ") + "]"
+	case *Residual:
+		if s.Shortcut == nil {
+			return fmt.Sprintf("body %d", len(s.Body.Stmts))
+		}
+		return fmt.Sprintf("body %d shortcut %d at %d:%d", len(s.Body.Stmts), len(s.Shortcut.Stmts), s.ShortcutKw.Pos.Line, s.ShortcutKw.Pos.Column)
+	case *Concat:
+		var n, at []string
+		for _, b := range s.Branches {
+			n = append(n, fmt.Sprint(len(b.Stmts)))
+			at = append(at, fmt.Sprintf("%d:%d", b.Pos.Line, b.Pos.Column))
+		}
+		return fmt.Sprintf("branches [%s] at [%s]", strings.Join(n, " "), strings.Join(at, " "))
 	}
 	return "?"
 }
@@ -146,15 +197,15 @@ func TestSyntaxErrors(t *testing.T) {
 		want []string
 	}{
 		{"input 5x5x3\nconv 3x3x3 relu", []string{
-			`2:12: unexpected "relu", expected an option (sN, sNxN, pN, pNxN, p same) or the end of the statement`}},
+			`2:12: unexpected "relu", expected an option (sN, sNxN, pN, pNxN, p same, gN, dN, dNxN, nobias) or the end of the statement`}},
 		{"input 5x5x3\nconv 3x3x3 q1", []string{
-			`2:12: unexpected "q1", expected an option (sN, sNxN, pN, pNxN, p same) or the end of the statement`}},
+			`2:12: unexpected "q1", expected an option (sN, sNxN, pN, pNxN, p same, gN, dN, dNxN, nobias) or the end of the statement`}},
 		{"conv\n", []string{`1:5: unexpected end of line, expected the filter size FhxFwxK, such as 3x3x64`}},
 		{"conv x3x3", []string{`1:6: unexpected "x3x3", expected the filter size FhxFwxK, such as 3x3x64`}},
 		{"input", []string{`1:6: unexpected end of file, expected the input size HxWxC, such as 224x224x3`}},
 		{"pool 2x2", []string{`1:6: unexpected "2x2", expected max, mean or avg`}},
 		{"pool min 2x2", []string{`1:6: unexpected "min", expected max, mean or avg`}},
-		{"pool max", []string{`1:9: unexpected end of file, expected the window size FhxFw, such as 2x2`}},
+		{"pool max", []string{`1:9: unexpected end of file, expected global or the window size FhxFw, such as 2x2`}},
 		{"fc 1.5", []string{`1:4: unexpected "1.5", expected the number of outputs, such as 10`}},
 		{"fc 10 10", []string{`1:7: unexpected "10", expected the end of the statement (a newline or ';')`}},
 		{"dropout", []string{`1:8: unexpected end of file, expected a number, such as 0.5`}},
@@ -166,15 +217,16 @@ func TestSyntaxErrors(t *testing.T) {
 		{"repeat x { relu }", []string{`1:8: unexpected "x", expected a count, such as 2`}},
 		{"repeat 2 relu", []string{`1:10: unexpected "relu", expected "{"`}},
 		{"repeat 2 { relu", []string{`1:16: unexpected end of file, expected "}"`}},
-		{"relu\n}", []string{`2:1: unexpected "}" outside a repeat block`}},
-		{"{", []string{`1:1: unexpected "{", expected a statement (model, input, conv, pool, fc, relu, sigmoid, tanh, leaky, dropout, softmax, repeat)`}},
-		{"3x3x3", []string{`1:1: unexpected "3x3x3", expected a statement (model, input, conv, pool, fc, relu, sigmoid, tanh, leaky, dropout, softmax, repeat)`}},
+		{"relu\n}", []string{`2:1: unexpected "}" outside a block`}},
+		{"{", []string{`1:2: unexpected end of file, expected "}"`}},
+		{"relu\n{ relu }", []string{`2:1: a group needs a label, as in "features: { ... }"`}},
+		{"3x3x3", []string{`1:1: unexpected "3x3x3", expected a statement (model, input, conv, pool, fc, batchnorm, relu, relu6, sigmoid, tanh, leaky, hardswish, silu, gelu, dropout, softmax, repeat, residual, concat)`}},
 		{"input 5x5x3\n\u00a0relu", []string{`2:1: unexpected character '\u00a0' (U+00A0)`}},
 		{"input 5x5x3 @", []string{`1:13: unexpected character '@' (U+0040)`}},
 		{"relu\xff", []string{`1:5: file is not UTF-8 text (byte 0xff)`}},
 		// Recovery: each broken statement is reported, the rest parse.
 		{"input 5x5x3\nconv 3x3 q\nrelu\npool 2x2\nrepeat 2 {\n  fc x\n  relu\n}\nfc 10 10\n", []string{
-			`2:10: unexpected "q", expected an option (sN, sNxN, pN, pNxN, p same) or the end of the statement`,
+			`2:10: unexpected "q", expected an option (sN, sNxN, pN, pNxN, p same, gN, dN, dNxN, nobias) or the end of the statement`,
 			`4:6: unexpected "2x2", expected max, mean or avg`,
 			`6:6: unexpected "x", expected the number of outputs, such as 10`,
 			`9:7: unexpected "10", expected the end of the statement (a newline or ';')`,

@@ -9,18 +9,25 @@ import (
 // keywordDocs gives each keyword's form and meaning, as the README's
 // language reference does, for completion items.
 var keywordDocs = map[string][2]string{
-	"model":   {"model NAME", "Names the network; optional, and first. It defaults to the file's base name."},
-	"input":   {"input HxWxC", "The input sample: height x width x channels. Exactly one, before any layer."},
-	"conv":    {"conv FhxFwxK [sS | sSHxSW] [pP | pPHxPW | p same]", "K filters of Fh x Fw x C, C being the input depth; stride defaults to 1, padding to 0."},
-	"pool":    {"pool max|mean|avg FhxFw [sS | sSHxSW] [pP | pPHxPW]", "Max or mean pooling; the stride defaults to the window."},
-	"fc":      {"fc N", "Fully connected, N outputs; flattens C, H, W (in that order) first."},
-	"relu":    {"relu", "max(0, x), element-wise."},
-	"sigmoid": {"sigmoid", "1/(1+e^-x), element-wise."},
-	"tanh":    {"tanh", "tanh x, element-wise."},
-	"leaky":   {"leaky [SLOPE]", "x for x > 0, else SLOPE·x; SLOPE defaults to 0.01."},
-	"dropout": {"dropout P", "0 <= P < 1: identity at inference, inverted dropout in training."},
-	"softmax": {"softmax", "Softmax over the flattened features of each sample."},
-	"repeat":  {"repeat N { STATEMENTS }", "N >= 1 copies of the statements; blocks may nest."},
+	"model":     {"model NAME", "Names the network; optional, and first. It defaults to the file's base name."},
+	"input":     {"input HxWxC", "The input sample: height x width x channels. Exactly one, before any layer."},
+	"conv":      {"conv FhxFwxK [sS | sSHxSW] [pP | pPHxPW | p same] [gG] [dD | dDHxDW] [nobias]", "K filters of Fh x Fw x C/G, C being the input depth; stride 1, padding 0, 1 group, dilation 1 and a bias by default. gG splits the channels into G groups (g equal to C: depthwise)."},
+	"pool":      {"pool max|mean|avg FhxFw [sS | sSHxSW] [pP | pPHxPW] | pool max|mean|avg global", "Max or mean pooling; the stride defaults to the window. global pools each channel to 1x1."},
+	"fc":        {"fc N", "Fully connected, N outputs; flattens C, H, W (in that order) first."},
+	"batchnorm": {"batchnorm [eps E] [momentum M]", "Batch normalisation per channel (per feature when flat); eps 1e-5 and momentum 0.1 by default, as PyTorch."},
+	"relu":      {"relu", "max(0, x), element-wise."},
+	"relu6":     {"relu6", "min(max(0, x), 6), element-wise."},
+	"sigmoid":   {"sigmoid", "1/(1+e^-x), element-wise."},
+	"tanh":      {"tanh", "tanh x, element-wise."},
+	"leaky":     {"leaky [SLOPE]", "x for x > 0, else SLOPE·x; SLOPE defaults to 0.01."},
+	"hardswish": {"hardswish", "x·relu6(x+3)/6, element-wise."},
+	"silu":      {"silu", "x·sigmoid(x), element-wise."},
+	"gelu":      {"gelu", "x·Φ(x) with the exact erf form, element-wise."},
+	"dropout":   {"dropout P", "0 <= P < 1: identity at inference, inverted dropout in training."},
+	"softmax":   {"softmax", "Softmax over the flattened features of each sample."},
+	"repeat":    {"repeat N { STATEMENTS }", "N >= 1 copies of the statements; blocks may nest. Labeled, copy i is named LABEL.i from 0."},
+	"residual":  {"residual { STATEMENTS } [shortcut { STATEMENTS }]", "The sum of the body and the shortcut (the identity when omitted) applied to the same input; both must give the same shape."},
+	"concat":    {"concat { STATEMENTS } { STATEMENTS } ...", "Every branch reads the same input; their outputs are joined along channels in order. { } is the identity."},
 }
 
 // poolOps are the words that may follow pool.
@@ -65,6 +72,11 @@ func (s *Server) complete(p positionParams) []CompletionItem {
 	typing := len(before) > 0 && !strings.ContainsRune(" \t\r", rune(before[len(before)-1]))
 	if typing {
 		words = words[:len(words)-1] // the word being typed
+	}
+	if len(words) > 0 && strings.HasSuffix(words[0], ":") {
+		words = words[1:] // a label: the statement starts after it
+	} else if len(words) > 1 && words[1] == ":" {
+		words = words[2:]
 	}
 	switch {
 	case len(words) == 0:

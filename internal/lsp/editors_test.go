@@ -113,7 +113,7 @@ func TestGrammar(t *testing.T) {
 	}
 	// The keywords the grammar knows are the language's.
 	var words []string
-	alt := regexp.MustCompile(`^\\b\(([a-z|]+)\)\\b$`)
+	alt := regexp.MustCompile(`^\\b\(([a-z0-9|]+)\)\\b$`)
 	for _, r := range g.Repository["keywords"].Patterns {
 		m := alt.FindStringSubmatch(r.Match)
 		if m == nil {
@@ -142,6 +142,23 @@ func TestGrammar(t *testing.T) {
 		{"relu; tanh", "support.function.activation.cnn"},
 		{"softmax", "support.function.cnn"},
 		{"model vgg19", "keyword.other.declaration.cnn"},
+		{"layer2.0: residual {", "entity.name.label.cnn"},
+		{"fc: fc 10", "entity.name.label.cnn"},
+		{"features.18.0 : conv 1x1x8", "entity.name.label.cnn"},
+		{"residual {", "keyword.control.block.cnn"},
+		{"concat { } {", "keyword.control.block.cnn"},
+		{"shortcut {", "keyword.control.shortcut.cnn"},
+		{"batchnorm eps 1e-3", "keyword.other.layer.cnn"},
+		{"eps 1e-3", "variable.parameter.setting.cnn"},
+		{"momentum 0.01", "variable.parameter.setting.cnn"},
+		{"relu6", "support.function.activation.cnn"},
+		{"hardswish", "support.function.activation.cnn"},
+		{"silu", "support.function.activation.cnn"},
+		{"gelu", "support.function.activation.cnn"},
+		{"global", "support.constant.pool.cnn"},
+		{"g32 nobias", "variable.parameter.groups.cnn"},
+		{"d2x1", "variable.parameter.dilation.cnn"},
+		{"nobias", "variable.parameter.nobias.cnn"},
 		{"pool max 2x2", "keyword.other.layer.cnn"},
 		{"convolution", ""},
 		{"s1abc", ""},

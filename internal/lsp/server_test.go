@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cnnc/cnnc/compiler"
+	"github.com/cnnc/cnnc/dsl"
 )
 
 // client speaks the protocol to a Server running in-process over pipes,
@@ -367,7 +368,7 @@ func TestFormatting(t *testing.T) {
 func TestCompletion(t *testing.T) {
 	c := initialized(t)
 	uri := "file:///c.cnn"
-	open(c, uri, "input 8x8x1\nco\npool \nrepeat 2 { re\nconv 3x3x1 # \npool m\n")
+	open(c, uri, "input 8x8x1\nco\npool \nrepeat 2 { re\nconv 3x3x1 # \npool m\nlayer1.0: re\na: pool \n")
 	labels := func(line, char int) string {
 		res := c.result("textDocument/completion", map[string]any{"textDocument": doc(uri), "position": pos(line, char)})
 		var out []string
@@ -376,13 +377,13 @@ func TestCompletion(t *testing.T) {
 		}
 		return strings.Join(out, " ")
 	}
-	all := "model input conv pool fc relu sigmoid tanh leaky dropout softmax repeat"
+	all := strings.Join(dsl.Keywords, " ")
 	for _, tc := range []struct {
 		line, char int
 		want       string
 	}{
 		{1, 2, all}, {1, 0, all}, {2, 5, "max mean avg"}, {5, 6, "max mean avg"}, {3, 13, all},
-		{4, 13, ""}, {4, 10, ""}, {0, 11, ""},
+		{4, 13, ""}, {4, 10, ""}, {0, 11, ""}, {6, 12, all}, {6, 10, all}, {7, 8, "max mean avg"},
 	} {
 		if got := labels(tc.line, tc.char); got != tc.want {
 			t.Errorf("%d:%d: %q, want %q", tc.line, tc.char, got, tc.want)
