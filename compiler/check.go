@@ -22,6 +22,12 @@ const (
 	// MaxValues bounds the values of one tensor (one sample's activations
 	// or one parameter): 2^31, so that int32 indices always suffice.
 	MaxValues = 1 << 31
+	// MaxMACs bounds the multiply-adds of one sample's forward pass through
+	// the whole network: 2^61, so that every figure derived from it (twice
+	// it for the backward pass, three times it for both) fits an int64.
+	// One node does at most 2^62 (an output and a weight of at most 2^31
+	// values each), so the running sum cannot overflow before the check.
+	MaxMACs = 1 << 61
 )
 
 // Result is a checked network: its graph and, when the graph is a chain of
@@ -162,6 +168,8 @@ type checker struct {
 	// warnings; lastKind is "" at the start.
 	lastKind, lastText string
 	layers             int
+	// macs is the multiply-adds of the nodes added so far.
+	macs int64
 }
 
 func (c *checker) errorf(pos lexer.Position, code, format string, args ...any) {

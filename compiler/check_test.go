@@ -124,6 +124,10 @@ func TestDiagnostics(t *testing.T) {
 			`1:1: error: input needs HxWxC, such as 224x224x3; got "4x4"`}},
 		{"conv after fc", "input 8x8x1\nfc 10\nconv 1x1x2\n", []string{
 			"3:1: error: conv 1x1x2 needs a feature map, but its input is 10 flat features (after fc1)"}},
+		// Each conv does 2^31·32767² multiply-adds, just under 2^61: the
+		// second would take the sum past what an int64 holds twice over.
+		{"multiply-add limit", "input 65536x32768x1\nrepeat 8 { conv 32767x32767x1 p same }\n", []string{
+			"2:12: error: conv 32767x32767x1 p same (copy 2 of 8 of the repeat at 2:1): the network would do 4,611,404,547,745,644,544 multiply-adds a sample up to here, more than the 2,305,843,009,213,693,952 (2^61) cnnc counts"}},
 		{"conv after fc 1", "input 8x8x1\nfc 1\nconv 1x1x2\n", []string{
 			"3:1: error: conv 1x1x2 needs a feature map, but its input is 1 flat feature (after fc1)"}},
 		{"pool after softmax", "input 8x8x1\nsoftmax\npool max 2x2\n", []string{

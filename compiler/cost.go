@@ -1,6 +1,10 @@
 package compiler
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+	"math/bits"
+)
 
 // params returns the learnable tensors of l, named and shaped as PyTorch
 // does: a conv's weight [K C Fh Fw] and bias [K], an fc's weight [out in]
@@ -110,6 +114,29 @@ func (n *Net) Costs() Costs {
 	c.ParamBytes = c.Params * bytesPerValue
 	c.ParamTrainBytes = 2 * c.Params * bytesPerValue
 	return c
+}
+
+// Batch returns the memory for a batch of n images, perImage·n + fixed,
+// at inference and in training, or an error when a figure would pass
+// 2^63-1 bytes (8 EiB), the most cnnc counts. n must be at least 1.
+func (c Costs) Batch(n int64) (infer, train int64, err error) {
+	infer, ok1 := mulAdd(c.InferBytes, n, c.ParamBytes)
+	train, ok2 := mulAdd(c.TrainBytes, n, c.ParamTrainBytes)
+	if !ok1 || !ok2 {
+		need := float64(c.TrainBytes)*float64(n) + float64(c.ParamTrainBytes)
+		return 0, 0, fmt.Errorf("a batch of %s needs about %.3g bytes in training, more than the 8 EiB (2^63-1 bytes) cnnc counts", BigCount(n), need)
+	}
+	return infer, train, nil
+}
+
+// mulAdd returns a·n + b for non-negative a, n and b, and whether it fits
+// an int64.
+func mulAdd(a, n, b int64) (int64, bool) {
+	hi, lo := bits.Mul64(uint64(a), uint64(n))
+	if hi != 0 || lo > math.MaxInt64-uint64(b) {
+		return 0, false
+	}
+	return int64(lo) + b, true
 }
 
 // MaxBatch returns the largest batch whose memory, perImage·batch + fixed,

@@ -60,6 +60,7 @@ func (c *checker) add(op ir.Op, pos lexer.Position, text string, inputs ...*ir.V
 		panic("compiler: " + err.Error())
 	}
 	c.scope.counts[kind]++
+	c.macs += n.MACs
 	switch op.(type) {
 	case *ir.FC:
 		c.flatBy = name
@@ -85,6 +86,11 @@ func (c *checker) fits(op ir.Op, pos lexer.Position, text string, in []Shape) bo
 			c.errorf(pos, "limit", "%s: its %s has %s values, more than the %s a tensor may hold", text, t.Name, bigCount(n), bigCount(MaxValues))
 			return false
 		}
+	}
+	if m := c.macs + op.MACs(in, out); m > MaxMACs {
+		c.errorf(pos, "limit", "%s%s: the network would do %s multiply-adds a sample up to here, more than the %s (2^61) cnnc counts",
+			text, copyNote(c.copy), bigCount(m), bigCount(MaxMACs))
+		return false
 	}
 	return true
 }

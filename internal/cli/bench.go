@@ -49,6 +49,13 @@ func runBench(e *env, args []string) int {
 	if net == nil {
 		return status
 	}
+	// The program allocates the batch's inputs, outputs and output
+	// gradients at once.
+	if v := float64(o.Batch) * float64(net.Input.Size()+2*net.Output().Size()); v > compiler.MaxValues {
+		fmt.Fprintf(e.stderr, "cnnc bench: --batch %d: the batch's inputs, outputs and output gradients would hold %.3g values, more than the %s a benchmark allocates\n",
+			o.Batch, v, compiler.BigCount(compiler.MaxValues))
+		return exitUsage
+	}
 	p, err := buildProgram(net, filepath.Base(files[0]), benchMain(net))
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cnnc bench: %v\n", err)

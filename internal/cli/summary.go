@@ -32,7 +32,7 @@ func runSummary(e *env, args []string) int {
 	fs.StringVar(&o.format, "format", "text", "output `format`: text, json or csv")
 	fs.BoolVar(&o.params, "params", false, "list every parameter's name and shape")
 	fs.IntVar(&o.batch, "batch", 1, "the batch size `N` to count memory for")
-	mem := fs.String("mem", "", "a memory budget such as 8GiB, 512MB or 2e9: print the largest batch that fits")
+	mem := fs.String("mem", "", "a memory `budget` such as 8GiB, 512MB or 2e9 (units B, kB to EB, KiB to EiB): print the largest batch that fits")
 	files, status, ok := parseFlags(fs, args)
 	if !ok {
 		return status
@@ -73,6 +73,10 @@ func runSummary(e *env, args []string) int {
 	if net == nil {
 		return status
 	}
+	if _, _, err := net.Costs().Batch(int64(o.batch)); err != nil {
+		fmt.Fprintf(e.stderr, "cnnc summary: --batch %d: %v\n", o.batch, err)
+		return exitUsage
+	}
 	switch o.format {
 	case "json":
 		err = summaryJSON(e.stdout, net, o)
@@ -86,58 +90,6 @@ func runSummary(e *env, args []string) int {
 		return exitUsage
 	}
 	return status
-}
-
-// parseBytes reads a size such as "8GiB", "512 MB", "1.5GB" or "2e9".
-// KiB, MiB, GiB and TiB are powers of 1024; kB, MB, GB and TB of 1000.
-func parseBytes(s string) (int64, error) {
-	t := strings.TrimSpace(s)
-	units := []struct {
-		suffix string
-		mult   float64
-	}{
-		{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
-		{"kB", 1e3}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"B", 1},
-	}
-	mult := 1.0
-	for _, u := range units {
-		if strings.HasSuffix(t, u.suffix) {
-			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
-			break
-		}
-	}
-	v, err := strconv.ParseFloat(t, 64)
-	if err != nil || v < 0 || v*mult > 1<<62 {
-		return 0, fmt.Errorf("%q is not a memory size such as 8GiB or 512MB", s)
-	}
-	return int64(v * mult), nil
-}
-
-// formatBytes prints n bytes in binary units: "98.0 MiB".
-func formatBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 4; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
-}
-
-// formatG prints a count in billions: "15.47 G".
-func formatG(n int64) string {
-	switch {
-	case n >= 1e9:
-		return fmt.Sprintf("%.2f G", float64(n)/1e9)
-	case n >= 1e6:
-		return fmt.Sprintf("%.2f M", float64(n)/1e6)
-	case n >= 1e3:
-		return fmt.Sprintf("%.2f k", float64(n)/1e3)
-	}
-	return fmt.Sprint(n)
 }
 
 func summaryText(w io.Writer, net *compiler.Net, o summaryOpts) error {
@@ -166,14 +118,13 @@ func summaryText(w io.Writer, net *compiler.Net, o summaryOpts) error {
 	fmt.Fprintf(&b, "memory / image         %s inference, %s training\n", formatBytes(c.InferBytes), formatBytes(c.TrainBytes))
 	fmt.Fprintf(&b, "memory for parameters  %s inference, %s training (with gradients)\n", formatBytes(c.ParamBytes), formatBytes(c.ParamTrainBytes))
 	if o.batch > 1 {
-		n := int64(o.batch)
-		fmt.Fprintf(&b, "memory for batch %-5d %s inference, %s training\n", o.batch,
-			formatBytes(c.InferBytes*n+c.ParamBytes), formatBytes(c.TrainBytes*n+c.ParamTrainBytes))
+		infer, train, _ := c.Batch(int64(o.batch)) // runSummary checked it
+		fmt.Fprintf(&b, "memory for batch %-5d %s inference, %s training\n", o.batch, formatBytes(infer), formatBytes(train))
 	}
 	if o.mem > 0 {
-		fmt.Fprintf(&b, "largest batch in %s: %s inference, %s training\n", formatBytes(o.mem),
-			compiler.BigCount(compiler.MaxBatch(o.mem, c.InferBytes, c.ParamBytes)),
-			compiler.BigCount(compiler.MaxBatch(o.mem, c.TrainBytes, c.ParamTrainBytes)))
+		fmt.Fprintf(&b, "largest batch in %s: %s, %s\n", formatBytes(o.mem),
+			fitting(o.mem, c.InferBytes, c.ParamBytes, "inference", "parameters"),
+			fitting(o.mem, c.TrainBytes, c.ParamTrainBytes, "training", "parameters and their gradients"))
 	}
 	if o.params {
 		fmt.Fprintf(&b, "\nparameters:\n")
@@ -185,6 +136,16 @@ func summaryText(w io.Writer, net *compiler.Net, o summaryOpts) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// fitting says how many images fit in budget for one use, or why none
+// does: "312 inference", "none for training (the parameters and their
+// gradients take 1.0 GiB, one image 122.1 MiB more)".
+func fitting(budget, perImage, fixed int64, use, params string) string {
+	if n := compiler.MaxBatch(budget, perImage, fixed); n > 0 {
+		return compiler.BigCount(n) + " " + use
+	}
+	return fmt.Sprintf("none for %s (the %s take %s, one image %s more)", use, params, formatBytes(fixed), formatBytes(perImage))
 }
 
 // writeTable writes rows in aligned columns, right-aligning those marked.
@@ -256,8 +217,8 @@ func summaryJSON(w io.Writer, net *compiler.Net, o summaryOpts) error {
 		doc["output"] = net.Output().Dims()
 	}
 	if o.batch > 1 {
-		n := int64(o.batch)
-		doc["batch"] = map[string]any{"size": o.batch, "bytes_inference": c.InferBytes*n + c.ParamBytes, "bytes_training": c.TrainBytes*n + c.ParamTrainBytes}
+		infer, train, _ := c.Batch(int64(o.batch)) // runSummary checked it
+		doc["batch"] = map[string]any{"size": o.batch, "bytes_inference": infer, "bytes_training": train}
 	}
 	if o.mem > 0 {
 		doc["max_batch"] = map[string]any{

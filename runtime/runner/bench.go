@@ -94,11 +94,13 @@ type BenchResult struct {
 
 func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
 
-func gflops(macs int64, d time.Duration) float64 {
+// gflops is the rate of 2 flops a multiply-add, for macs multiply-adds
+// (a float64: macs times a batch may pass an int64) in d.
+func gflops(macs float64, d time.Duration) float64 {
 	if d <= 0 {
 		return 0
 	}
-	return 2 * float64(macs) / d.Seconds() / 1e9
+	return 2 * macs / d.Seconds() / 1e9
 }
 
 // BenchMain is the main function of the programs cnnc bench builds: it
@@ -172,11 +174,11 @@ func Bench(m Model, o BenchOptions) BenchResult {
 	}
 	fwd := timeRuns(func() { net.ForwardN(x, y) })
 	res.ForwardMS, res.ForwardMinMS, res.ForwardMaxMS = ms(fwd.Median), ms(fwd.Min), ms(fwd.Max)
-	res.ForwardGFLOPS = gflops(m.MACs*int64(o.Batch), fwd.Median)
+	res.ForwardGFLOPS = gflops(float64(m.MACs)*float64(o.Batch), fwd.Median)
 	if o.Backward {
 		fb := timeRuns(func() { net.ForwardBackwardN(x, dy, nil, nil) })
 		res.ForwardBackwardMS, res.ForwardBackwardMinMS, res.ForwardBackwardMaxMS = ms(fb.Median), ms(fb.Min), ms(fb.Max)
-		res.ForwardBackwardGFLOPS = gflops(3*m.MACs*int64(o.Batch), fb.Median)
+		res.ForwardBackwardGFLOPS = gflops(3*float64(m.MACs)*float64(o.Batch), fb.Median)
 	}
 	res.AllocsPerRun = float64(mallocs) / float64(passes)
 	res.Allocs, res.TimedRuns = mallocs, passes
@@ -224,7 +226,7 @@ func profile(m Model, net runtime.Network, x, dy []float32, o BenchOptions) []La
 		l := &layers[i]
 		f, b := timing(l.forward).Median, timing(l.backward).Median
 		l.ForwardMS, l.BackwardMS = ms(f), ms(b)
-		l.ForwardGFLOPS = gflops(l.MACs, f)
+		l.ForwardGFLOPS = gflops(float64(l.MACs), f)
 		if o.Backward {
 			// Backward computes the weight and the input gradient, each
 			// the forward's work, except for the first layer, whose input
@@ -233,7 +235,7 @@ func profile(m Model, net runtime.Network, x, dy []float32, o BenchOptions) []La
 			if i == 0 {
 				work = l.MACs
 			}
-			l.BackwardGFLOPS = gflops(work, b)
+			l.BackwardGFLOPS = gflops(float64(work), b)
 		}
 	}
 	return layers
