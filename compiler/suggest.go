@@ -16,6 +16,10 @@ func nearest(w string, words []string) (string, bool) {
 	return best, best != ""
 }
 
+// Nearest is nearest for other packages: cnnc suggests the command or flag
+// a mistyped one was probably meant to be with it.
+func Nearest(w string, words []string) (string, bool) { return nearest(w, words) }
+
 // editDistance is the Levenshtein distance between a and b, counting a swap
 // of two neighbouring letters as one edit ("cnov" is one edit from "conv").
 func editDistance(a, b string) int {

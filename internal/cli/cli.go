@@ -8,12 +8,15 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+
+	"github.com/cnnc/cnnc/compiler"
 )
 
 // Exit statuses.
@@ -68,14 +71,35 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "-version", "--version":
 		return runVersion(e, nil)
 	}
-	for _, c := range commands {
-		if c.name == name {
-			return c.run(e, args[1:])
+	if c := findCommand(name); c != nil {
+		return c.run(e, args[1:])
+	}
+	unknownCommand(stderr, "cnnc", name)
+	return exitUsage
+}
+
+func findCommand(name string) *command {
+	for i := range commands {
+		if commands[i].name == name {
+			return &commands[i]
 		}
 	}
-	fmt.Fprintf(stderr, "cnnc: unknown command %q\n", name)
-	usage(stderr)
-	return exitUsage
+	return nil
+}
+
+// unknownCommand reports a command name that is none of cnnc's, with the
+// nearest one when it looks like a typo, else the list of commands.
+func unknownCommand(w io.Writer, prefix, name string) {
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.name
+	}
+	if near, ok := compiler.Nearest(name, names); ok {
+		fmt.Fprintf(w, "%s: unknown command %q (did you mean %q?)\nRun 'cnnc help' for the list of commands.\n", prefix, name, near)
+		return
+	}
+	fmt.Fprintf(w, "%s: unknown command %q\n", prefix, name)
+	usage(w)
 }
 
 func usage(w io.Writer) {
@@ -87,22 +111,41 @@ func usage(w io.Writer) {
 }
 
 func runVersion(e *env, args []string) int {
+	fs := newFlags(e, "version", "", "Version prints cnnc's version.")
+	rest, status, ok := parseFlags(fs, args)
+	if !ok {
+		return status
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(e.stderr, "cnnc version: unexpected argument %q\n", rest[0])
+		return exitUsage
+	}
 	fmt.Fprintf(e.stdout, "cnnc %s\n", Version)
 	return exitOK
 }
 
 func runHelp(e *env, args []string) int {
-	if len(args) == 0 {
+	fs := newFlags(e, "help", "[COMMAND]", "Help lists cnnc's commands, or shows a command's usage and flags.")
+	rest, status, ok := parseFlags(fs, args)
+	if !ok {
+		return status
+	}
+	switch {
+	case len(rest) == 0:
 		usage(e.stdout)
 		return exitOK
+	case len(rest) > 1:
+		fmt.Fprintf(e.stderr, "cnnc help: want one command, got %d\n", len(rest))
+		return exitUsage
 	}
-	for _, c := range commands {
-		if c.name == args[0] {
-			return c.run(e, []string{"-h"})
-		}
+	c := findCommand(rest[0])
+	if c == nil {
+		unknownCommand(e.stderr, "cnnc help", rest[0])
+		return exitUsage
 	}
-	fmt.Fprintf(e.stderr, "cnnc help: unknown command %q\n", args[0])
-	return exitUsage
+	// A command's -h writes its usage to stderr; asked for, help goes to
+	// stdout.
+	return c.run(&env{stdin: e.stdin, stdout: e.stdout, stderr: e.stdout}, []string{"-h"})
 }
 
 // newFlags returns a flag set for a subcommand that prints its usage to
@@ -111,13 +154,14 @@ func newFlags(e *env, name, args, doc string) *flag.FlagSet {
 	fs := flag.NewFlagSet("cnnc "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: cnnc %s %s\n\n%s\n", name, args, doc)
+		w := fs.Output()
+		fmt.Fprintf(w, "%s\n\n%s\n", strings.TrimSpace("usage: cnnc "+name+" "+args), doc)
 		var b strings.Builder
 		fs.SetOutput(&b)
 		fs.PrintDefaults()
-		fs.SetOutput(e.stderr)
+		fs.SetOutput(w)
 		if b.Len() > 0 {
-			fmt.Fprintf(fs.Output(), "\nFlags:\n%s", b.String())
+			fmt.Fprintf(w, "\nFlags:\n%s", b.String())
 		}
 	}
 	return fs
@@ -128,11 +172,17 @@ func newFlags(e *env, name, args, doc string) *flag.FlagSet {
 // "--" ends the flags. It returns ok false after printing the error, or
 // after -h (with status 0).
 func parseFlags(fs *flag.FlagSet, args []string) (pos []string, status int, ok bool) {
+	out := fs.Output()
+	var msg bytes.Buffer
+	fs.SetOutput(&msg)
+	defer fs.SetOutput(out)
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				out.Write(msg.Bytes())
 				return nil, exitOK, false
 			}
+			reportFlagError(out, fs, err, msg.Bytes())
 			return nil, exitUsage, false
 		}
 		rest := fs.Args()
@@ -145,6 +195,22 @@ func parseFlags(fs *flag.FlagSet, args []string) (pos []string, status int, ok b
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// reportFlagError writes the flag package's error, msg (the error's line
+// and the usage), as cnnc's: prefixed with the command, and for an unknown
+// flag with the nearest defined one.
+func reportFlagError(w io.Writer, fs *flag.FlagSet, err error, msg []byte) {
+	first, usage, _ := bytes.Cut(msg, []byte("\n"))
+	line := string(first)
+	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+		if near, ok := compiler.Nearest(strings.TrimPrefix(name, "-"), names); ok {
+			line += fmt.Sprintf(" (did you mean --%s?)", near)
+		}
+	}
+	fmt.Fprintf(w, "%s: %s\n%s", fs.Name(), line, usage)
 }
 
 // readFile reads a model file, or standard input for "-".
