@@ -153,3 +153,31 @@ func bnBackward(sh ir.Shape, x, gamma, dy []float64, st bnStats, n int, train bo
 	}
 	return dx, dgamma, dbeta
 }
+
+// batchNorm runs batchnorm node n forward on x with its tensors ts
+// (weight γ, bias β, running_mean, running_var, num_batches_tracked),
+// keeping the statistics it normalised by for backward and for the update
+// of the running statistics.
+func (p *Pass) batchNorm(op *ir.BatchNorm, n *ir.Node, x []float64, ts [][]float64) ([]float64, error) {
+	st := bnRunningStats(op, ts[2], ts[3])
+	if p.opt.Train {
+		var err error
+		if st, err = bnBatchStats(op, n.In(), x, p.batch); err != nil {
+			return nil, fmt.Errorf("interp: %s: %w", nodeText(n), err)
+		}
+	}
+	p.bn[n.ID] = st
+	return bnForward(n.In(), x, ts[0], ts[1], st, p.batch), nil
+}
+
+// updateRunningStats applies bnUpdate to every batchnorm of a training
+// pass, once the whole forward pass has succeeded: a pass that fails
+// leaves the buffers as they were.
+func (p *Pass) updateRunningStats() {
+	for _, n := range p.model.Graph.Nodes {
+		if op, ok := n.Op.(*ir.BatchNorm); ok {
+			ts := p.model.tensors(n)
+			bnUpdate(op, n.In(), p.batch, p.bn[n.ID], ts[2], ts[3], ts[4])
+		}
+	}
+}

@@ -165,3 +165,60 @@ func TestBatchNormGradients(t *testing.T) {
 		})
 	}
 }
+
+// Through the model: the batch of TestBatchNormTrainingByHand as four 1x1x2
+// maps (BatchNorm2d over N·1·1 values, the same numbers). A training pass
+// normalises by the batch and moves the buffers; a second one moves them
+// again and counts 2; an inference pass normalises by the buffers and
+// leaves them alone.
+func TestBatchNormPasses(t *testing.T) {
+	b := newBuilder(t, ir.Map(1, 1, 2))
+	m := b.model(b.add(&ir.BatchNorm{Eps: 4, Momentum: 0.1}, "bn1", b.b.Input()))
+	m.Init(1)
+	copy(m.Params[0], []float64{2, 3})
+	copy(m.Params[1], []float64{1, -1})
+	x := []float64{1, 2, 3, 2, 5, 2, 7, 2}
+
+	p := mustForward(t, m, x, 4, Options{Train: true})
+	expectClose(t, "training y", p.Output(), []float64{-1, -1, 1.0 / 3, -1, 5.0 / 3, -1, 3, -1})
+	expectClose(t, "running_mean", m.Buffers[0], []float64{0.4, 0.2})
+	expectClose(t, "running_var", m.Buffers[1], []float64{0.9 + 2.0/3, 0.9})
+	expectClose(t, "num_batches_tracked", m.Buffers[2], []float64{1})
+	dx, grads := mustBackward(t, p, []float64{1, 1, 0, 2, 0, 3, 0, 4})
+	expectClose(t, "dx", dx, []float64{1.0 / 3, -9.0 / 4, -2.0 / 9, -3.0 / 4, -1.0 / 9, 3.0 / 4, 0, 9.0 / 4})
+	expectClose(t, "dγ", grads[0], []float64{-1, 0})
+	expectClose(t, "dβ", grads[1], []float64{1, 10})
+
+	mustForward(t, m, x, 4, Options{Train: true})
+	expectClose(t, "running_mean after two", m.Buffers[0], []float64{0.9*0.4 + 0.4, 0.9*0.2 + 0.2})
+	expectClose(t, "num_batches_tracked after two", m.Buffers[2], []float64{2})
+
+	copy(m.Buffers[0], []float64{4, 1})
+	copy(m.Buffers[1], []float64{5, 0})
+	p = mustForward(t, m, x, 4, Options{})
+	expectClose(t, "inference y", p.Output(), []float64{-1, 0.5, 1.0 / 3, 0.5, 5.0 / 3, 0.5, 3, 0.5})
+	expectClose(t, "running_mean after inference", m.Buffers[0], []float64{4, 1})
+	expectClose(t, "num_batches_tracked after inference", m.Buffers[2], []float64{2})
+}
+
+// A training pass that fails changes no buffer: here the first batchnorm
+// has four values per channel of its 2x2 map, but the second, after global
+// pooling, one, which PyTorch refuses too.
+func TestBatchNormFailedPassKeepsBuffers(t *testing.T) {
+	b := newBuilder(t, ir.Map(2, 2, 1))
+	y := b.add(ir.NewBatchNorm(), "bn1", b.b.Input())
+	y = b.add(ir.NewBatchNorm(), "bn2", b.add(&ir.GlobalPool{Mode: ir.Mean}, "pool", y))
+	m := b.model(y)
+	m.Init(1)
+	_, err := m.Forward([]float64{1, 2, 3, 5}, 1, Options{Train: true})
+	want := "interp: bn2 (bn): batchnorm in training mode needs more than 1 value per channel, got 1 (batch 1 of 1x1x1)"
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("Forward = %v, want an error starting %q", err, want)
+	}
+	expectClose(t, "bn1.running_mean", m.Buffers[0], []float64{0})
+	expectClose(t, "bn1.running_var", m.Buffers[1], []float64{1})
+	expectClose(t, "bn1.num_batches_tracked", m.Buffers[2], []float64{0})
+	if _, err := m.Forward([]float64{1, 2, 3, 5, 0, 0, 0, 1}, 2, Options{Train: true}); err != nil {
+		t.Fatalf("a batch of two: %v", err)
+	}
+}

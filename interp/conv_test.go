@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"testing"
+
+	"github.com/cnnc/cnnc/ir"
 )
 
 // A 3x3 input 1..9 and one 2x2 filter w = [[1 2] [3 4]] with bias 1, stride
@@ -196,4 +198,42 @@ func TestConvAgainstPaddedInput(t *testing.T) {
 		}
 		expectClose(t, src, got, want)
 	}
+}
+
+// A grouped conv, g2 over four channels 1, 2, 3, 4 with two 1x1 filters and
+// no bias: filter 0, w = [1 10], reads channels 0 and 1 (group 0) and
+// filter 1, w = [100 1000], channels 2 and 3: y = 1·1 + 10·2 = 21 and
+// 100·3 + 1000·4 = 4300. Backward with dy = [1 2], each channel's gradient
+// comes from its group's filter alone: dx = [1·1 10·1 100·2 1000·2], and
+// dw = [x0·1 x1·1 x2·2 x3·2] = [1 2 6 8]. PyTorch's conv2d(groups=2) gives
+// the same.
+func TestGroupedConvByHand(t *testing.T) {
+	c := ir.NewConv(1, 1, 2)
+	c.Groups, c.NoBias = 2, true
+	b := newBuilder(t, ir.Map(1, 1, 4))
+	m := b.model(b.add(c, "conv1", b.b.Input()))
+	copy(m.Params[0], []float64{1, 10, 100, 1000})
+	p := mustForward(t, m, seq(4), 1, Options{})
+	expectClose(t, "y", p.Output(), []float64{21, 4300})
+	dx, grads := mustBackward(t, p, []float64{1, 2})
+	expectClose(t, "dx", dx, []float64{1, 10, 200, 2000})
+	expectClose(t, "dw", grads[0], []float64{1, 2, 6, 8})
+}
+
+// A dilated conv, 1x2 with d2 over the row 1..5: the taps are 2 apart, so
+// the window spans 3 and (5 − 2·(2−1) − 1)/1 + 1 = 3 outputs, y[ox] =
+// w0·x[ox] + w1·x[ox+2] = [1+30 2+40 3+50] for w = [1 10]. Backward with
+// dy = 1: dx = [1 1 1+10 10 10], dw = [1+2+3 3+4+5] = [6 12], db = 3.
+func TestDilatedConvByHand(t *testing.T) {
+	c := ir.NewConv(1, 2, 1)
+	c.DH, c.DW = 2, 2
+	b := newBuilder(t, ir.Map(1, 5, 1))
+	m := b.model(b.add(c, "conv1", b.b.Input()))
+	copy(m.Params[0], []float64{1, 10})
+	p := mustForward(t, m, seq(5), 1, Options{})
+	expectClose(t, "y", p.Output(), []float64{31, 42, 53})
+	dx, grads := mustBackward(t, p, ones(3))
+	expectClose(t, "dx", dx, []float64{1, 1, 11, 10, 10})
+	expectClose(t, "dw", grads[0], []float64{6, 12})
+	expectClose(t, "db", grads[1], []float64{3})
 }

@@ -2,8 +2,8 @@
 // [ir.Graph] forward and backward in float64 with the plainest loops that
 // can be read side by side with the maths. Generated code is judged against
 // it, so every operation follows PyTorch's definition exactly, and each
-// operation's file (conv.go, pool.go, fc.go, activation.go, softmax.go,
-// dropout.go, merge.go) puts its forward and backward pass next to each
+// operation's file (conv.go, pool.go, globalpool.go, fc.go, batchnorm.go,
+// activation.go, softmax.go, dropout.go, merge.go) puts its forward and backward pass next to each
 // other under the formulas they compute.
 //
 // # The graph
@@ -19,7 +19,9 @@
 //
 // Tensors are PyTorch-shaped and row-major. A batch of n samples is
 // [n, C, H, W]; a flat sample (after fc or softmax) is [n, F]. A conv's
-// weight is [K, C, Fh, Fw] and its bias [K]; an fc's weight is [out, in],
+// weight is [K, C/G, Fh, Fw] (G groups) and its bias [K]; a batchnorm's
+// weight, bias, running_mean and running_var are [C] and its
+// num_batches_tracked one value (an int64 in weight files); an fc's weight is [out, in],
 // where in counts the input flattened in C, H, W order, and its bias [out].
 // Model.Params[i] holds the values of Graph.Params()[i] and
 // Model.Buffers[i] those of Graph.Buffers()[i] in that layout, so a PyTorch
@@ -28,18 +30,31 @@
 // # Layers
 //
 //   - conv is nn.Conv2d with zero padding (a cross-correlation: the filter
-//     is not flipped), with a bias unless nobias.
+//     is not flipped), groups (filter k reads only the C/G channels of its
+//     group; G = C is depthwise), dilation, and a bias unless nobias.
 //   - pool max is nn.MaxPool2d: padding counts as -∞; the first maximum in
 //     row-major window order wins a tie, and a NaN wins over any number, as
 //     in PyTorch's CPU kernel. Backward sends each output's gradient to the
 //     input its maximum came from, adding up where windows overlap.
 //   - pool mean is nn.AvgPool2d(count_include_pad=True): every window is
 //     divided by Fh·Fw, padding included.
+//   - pool max global and pool avg global are nn.AdaptiveMaxPool2d(1) and
+//     nn.AdaptiveAvgPool2d(1), giving 1x1xC; the maximum resolves ties and
+//     NaN as pool max does.
 //   - fc is flatten followed by nn.Linear.
+//   - batchnorm is nn.BatchNorm2d on a map (statistics per channel over
+//     N·H·W values) and nn.BatchNorm1d on flat features (over N). At
+//     inference it normalises by running_mean and running_var. In training
+//     it normalises by the batch's mean and biased variance, backward
+//     differentiates through them, and once the forward pass has succeeded
+//     every batchnorm's running statistics move toward the batch's with
+//     momentum m (the variance unbiased, ·M/(M−1)) and num_batches_tracked
+//     grows by 1; a channel of a single value is an error, as in PyTorch.
 //   - add is the sum of its inputs, concat torch.cat(dim=1): channels of
 //     its inputs in order.
-//   - relu, sigmoid, tanh and leaky (nn.LeakyReLU with slope Alpha: x for
-//     x > 0, Alpha·x otherwise) act on each value.
+//   - relu, sigmoid, tanh, leaky (nn.LeakyReLU with slope Alpha: x for
+//     x > 0, Alpha·x otherwise), relu6, hardswish, silu and gelu (the exact
+//     erf form) act on each value, with PyTorch's slopes at the kinks.
 //   - softmax normalises the flattened features of each sample, after
 //     subtracting their maximum.
 //   - dropout is the identity at inference. In training it is inverted
@@ -68,5 +83,5 @@
 // New refuses a graph that is nil or incomplete, one that is inconsistent
 // (ir.Graph.Verify recomputes every edge, shape and tensor from the
 // operations rather than trusting the front end), and one with an
-// operation it does not run yet, saying which.
+// operation it does not know, saying which.
 package interp

@@ -243,63 +243,83 @@ func nearKink(g *ir.Graph, batch int, base, plus, minus *Pass) string {
 		id := n.Inputs[0].ID
 		z, zp, zm := base.vals[id], plus.vals[id], minus.vals[id]
 		moved := func(k int) float64 { return math.Max(math.Abs(zp[k]-z[k]), math.Abs(zm[k]-z[k])) }
-		switch op := n.Op.(type) {
-		case *ir.Activation:
-			if op.Func != ir.ReLU && op.Func != ir.Leaky {
-				continue
-			}
+		for _, kink := range kinks(n) {
 			for k := range z {
-				if d := moved(k); d > 0 && math.Abs(z[k]) <= d {
-					return fmt.Sprintf("%s input %d is %.3g, within %.3g of 0", n.Name, k, z[k], d)
+				if d := moved(k); d > 0 && math.Abs(z[k]-kink) <= d {
+					return fmt.Sprintf("%s input %d is %.3g, within %.3g of %g", n.Name, k, z[k], d, kink)
 				}
 			}
-		case *ir.Pool:
-			if op.Mode != ir.Max {
-				continue
+		}
+		for o, window := range maxWindows(n, batch) {
+			d := 0.0
+			for _, k := range window {
+				d = math.Max(d, moved(k))
 			}
-			for o, window := range windows(op, n.In(), n.Out(), batch) {
-				d := 0.0
-				for _, k := range window {
-					d = math.Max(d, moved(k))
-				}
-				if top, second := topTwo(z, window); d > 0 && top-second <= 2*d {
-					return fmt.Sprintf("%s window %d: top two values %.6g and %.6g are within 2×%.3g", n.Name, o, top, second, d)
-				}
+			if top, second := topTwo(z, window); d > 0 && top-second <= 2*d {
+				return fmt.Sprintf("%s window %d: top two values %.6g and %.6g are within 2×%.3g", n.Name, o, top, second, d)
 			}
 		}
 	}
 	return ""
 }
 
-// distanceToKink returns the smallest nonzero |z| over relu and leaky inputs z
-// and the smallest nonzero gap between the top two values of a max-pooling
-// window, in the pass p (+∞ when there is none).
+// distanceToKink returns the smallest nonzero distance of an activation's
+// input z to one of its kinks and the smallest nonzero gap between the top
+// two values of a max-pooling window, in the pass p (+∞ when there is
+// none).
 func distanceToKink(g *ir.Graph, batch int, p *Pass) float64 {
 	dist := math.Inf(1)
 	for _, n := range g.Nodes {
 		z := p.vals[n.Inputs[0].ID]
-		switch op := n.Op.(type) {
-		case *ir.Activation:
-			if op.Func != ir.ReLU && op.Func != ir.Leaky {
-				continue
-			}
+		for _, kink := range kinks(n) {
 			for _, v := range z {
-				if v != 0 {
-					dist = math.Min(dist, math.Abs(v))
+				if v != kink {
+					dist = math.Min(dist, math.Abs(v-kink))
 				}
 			}
-		case *ir.Pool:
-			if op.Mode != ir.Max {
-				continue
-			}
-			for _, window := range windows(op, n.In(), n.Out(), batch) {
-				if top, second := topTwo(z, window); top > second {
-					dist = math.Min(dist, top-second)
-				}
+		}
+		for _, window := range maxWindows(n, batch) {
+			if top, second := topTwo(z, window); top > second {
+				dist = math.Min(dist, top-second)
 			}
 		}
 	}
 	return dist
+}
+
+// kinks returns the inputs at which node n's activation has a kink: 0 for
+// relu and leaky, 0 and 6 for relu6, −3 and 3 for hardswish; none for the
+// smooth ones and for other nodes.
+func kinks(n *ir.Node) []float64 {
+	if a, ok := n.Op.(*ir.Activation); ok {
+		switch a.Func {
+		case ir.ReLU, ir.Leaky:
+			return []float64{0}
+		case ir.ReLU6:
+			return []float64{0, 6}
+		case ir.Hardswish:
+			return []float64{-3, 3}
+		}
+	}
+	return nil
+}
+
+// maxWindows returns the windows of node n if it takes maxima (max pooling,
+// global or not), else nil: for each output value over a batch, the indices
+// in its input of the values it takes the maximum of.
+func maxWindows(n *ir.Node, batch int) [][]int {
+	switch op := n.Op.(type) {
+	case *ir.Pool:
+		if op.Mode == ir.Max {
+			return windows(op, n.In(), n.Out(), batch)
+		}
+	case *ir.GlobalPool:
+		if op.Mode == ir.Max {
+			in := n.In()
+			return windows(&ir.Pool{FH: in.H, FW: in.W}, in, ir.Map(1, 1, in.C), batch)
+		}
+	}
+	return nil
 }
 
 // windows returns, for each output value of pooling l over a batch, the

@@ -42,7 +42,7 @@ func TestNewRefusesInconsistentNets(t *testing.T) {
 		{"fan-in", func(g *ir.Graph) { g.Nodes[3].Tensors[0].Init.FanIn = 1 }, "tensors differ"},
 		{"pool padding", func(g *ir.Graph) { g.Nodes[2].Op.(*ir.Pool).PH = 2 }, "half the window"},
 		{"dropout", func(g *ir.Graph) { g.Nodes[4].Op.(*ir.Dropout).P = 1 }, "probability"},
-		{"unsupported", func(g *ir.Graph) { g.Nodes[1].Op = &ir.Activation{Func: ir.GELU} }, "does not support gelu"},
+		{"unsupported", func(g *ir.Graph) { g.Nodes[1].Op = strangeOp{} }, "does not support strange"},
 		{"name twice", func(g *ir.Graph) { g.Nodes[3].Tensors[1].Name = "conv1.bias" }, "tensors differ"},
 	} {
 		g := mustNet(t, "input 5x5x3\nconv 3x3x2 s2 p1\nrelu\npool max 2x2 s1\nfc 4\ndropout 0.5\n").Graph

@@ -9,25 +9,12 @@ import (
 // supported returns an error for an operation or option of n the
 // interpreter does not run yet.
 func supported(n *ir.Node) error {
-	switch op := n.Op.(type) {
-	case *ir.Conv:
-		if op.Groups != 1 {
-			return unsupported("grouped convolutions")
-		}
-		if op.DH != 1 || op.DW != 1 {
-			return unsupported("dilated convolutions")
-		}
-	case *ir.Activation:
-		switch op.Func {
-		case ir.ReLU, ir.Leaky, ir.Sigmoid, ir.Tanh:
-		default:
-			return unsupported(op.Func.String())
-		}
-	case *ir.Pool, *ir.FC, *ir.Dropout, *ir.Softmax, *ir.Add, *ir.Concat:
-	default:
-		return unsupported(n.Op.Kind())
+	switch n.Op.(type) {
+	case *ir.Conv, *ir.Pool, *ir.GlobalPool, *ir.FC, *ir.Activation, *ir.Dropout, *ir.Softmax,
+		*ir.BatchNorm, *ir.Add, *ir.Concat:
+		return nil
 	}
-	return nil
+	return unsupported(n.Op.Kind())
 }
 
 // forward runs node n on its inputs in (each for the whole batch), with its
@@ -45,6 +32,15 @@ func (p *Pass) forward(n *ir.Node, in [][]float64, ts [][]float64) ([]float64, e
 			return y, nil
 		}
 		return meanPoolForward(op, n.In(), n.Out(), x, batch), nil
+	case *ir.GlobalPool:
+		if op.Mode == ir.Max {
+			y, argmax := globalMaxPoolForward(n.In(), x, batch)
+			p.argmax[n.ID] = argmax
+			return y, nil
+		}
+		return globalAvgPoolForward(n.In(), x, batch), nil
+	case *ir.BatchNorm:
+		return p.batchNorm(op, n, x, ts)
 	case *ir.FC:
 		return fcForward(op, n.In(), x, ts[0], optional(ts, 1), batch), nil
 	case *ir.Activation:
@@ -82,6 +78,14 @@ func (p *Pass) backward(n *ir.Node, dy []float64, ts [][]float64) (din, dts [][]
 			return one(maxPoolBackward(n.In(), p.argmax[n.ID], dy, batch))
 		}
 		return one(meanPoolBackward(op, n.In(), n.Out(), dy, batch))
+	case *ir.GlobalPool:
+		if op.Mode == ir.Max {
+			return one(globalMaxPoolBackward(n.In(), p.argmax[n.ID], dy, batch))
+		}
+		return one(globalAvgPoolBackward(n.In(), dy, batch))
+	case *ir.BatchNorm:
+		dx, dgamma, dbeta := bnBackward(n.In(), x, ts[0], dy, p.bn[n.ID], batch, p.opt.Train)
+		return one(dx, dgamma, dbeta)
 	case *ir.FC:
 		dx, dw, db := fcBackward(op, n.In(), x, ts[0], dy, batch)
 		return one(dx, dw, db)

@@ -4,7 +4,11 @@ import "fmt"
 
 // Options select how Forward runs.
 type Options struct {
-	// Train turns dropout on; without it dropout is the identity.
+	// Train runs the training mode (PyTorch's model.train()): dropout
+	// drops, and batchnorm normalises by the batch's statistics and moves
+	// its running statistics, in the model's Buffers, toward them. Without
+	// it (model.eval()) dropout is the identity and batchnorm normalises by
+	// its running statistics.
 	Train bool
 	// DropoutSeed is the seed of the training step's dropout masks.
 	DropoutSeed uint64
@@ -29,13 +33,17 @@ type Pass struct {
 	// mask[n], for a dropout node n in training, is the factor each value
 	// was multiplied by: 0 or 1/(1-p).
 	mask [][]float64
+	// bn[n], for a batchnorm node n, holds the statistics it normalised
+	// by: the running ones at inference, the batch's in training.
+	bn []bnStats
 }
 
 // Forward runs the network on a batch of n samples, x holding n times the
 // input size values in [n, C, H, W] order: every node in topological order,
 // each value kept. It returns an error if n is not positive, if len(x) is
-// not n times the input size, or if a parameter does not have its size
-// (Params was changed by hand).
+// not n times the input size, if a parameter does not have its size
+// (Params was changed by hand), or, in training mode, if a batchnorm has a
+// single value per channel; buffers then keep their values.
 func (m *Model) Forward(x []float64, n int, opt Options) (*Pass, error) {
 	g := m.Graph
 	if n < 1 {
@@ -54,6 +62,7 @@ func (m *Model) Forward(x []float64, n int, opt Options) (*Pass, error) {
 		vals:   make([][]float64, len(g.Values)),
 		argmax: make([][]int, len(g.Nodes)),
 		mask:   make([][]float64, len(g.Nodes)),
+		bn:     make([]bnStats, len(g.Nodes)),
 	}
 	p.vals[g.Input.ID] = append([]float64(nil), x...)
 	for _, node := range g.Nodes {
@@ -66,6 +75,9 @@ func (m *Model) Forward(x []float64, n int, opt Options) (*Pass, error) {
 			return nil, err
 		}
 		p.vals[node.Output.ID] = out
+	}
+	if opt.Train {
+		p.updateRunningStats()
 	}
 	return p, nil
 }

@@ -9,10 +9,11 @@ func at(sh ir.Shape, s, c, y, x int) int {
 	return ((s*sh.C+c)*sh.H+y)*sh.W + x
 }
 
-// weightAt returns where w[k][c][i][j] sits in the [K, C, Fh, Fw] weight of
-// conv l on input in.
+// weightAt returns where w[k][c'][i][j] sits in the [K, C/G, Fh, Fw]
+// weight of conv l on input in, c' < C/G being the channel within the
+// filter's group.
 func weightAt(l *ir.Conv, in ir.Shape, k, c, i, j int) int {
-	return ((k*in.C+c)*l.FH+i)*l.FW + j
+	return ((k*(in.C/l.Groups)+c)*l.FH+i)*l.FW + j
 }
 
 // inside reports whether row y and column x lie in a sample shaped like sh,
