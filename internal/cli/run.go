@@ -6,6 +6,7 @@ import (
 
 	"github.com/cnnc/cnnc/compiler"
 	"github.com/cnnc/cnnc/interp"
+	"github.com/cnnc/cnnc/ir"
 	"github.com/cnnc/cnnc/runtime"
 	"github.com/cnnc/cnnc/runtime/runner"
 )
@@ -17,10 +18,20 @@ with the Go toolchain in a temporary module). X is [N, C, H, W] or one sample
 is written to OUT.npz ([N, F] when the network ends flat, else [N, C, H, W]);
 with --dy (shaped like y) also dx (shaped like X) and NAME.grad for every
 parameter: the gradients of sum(y * dy), summed over the batch. Without
---out a summary is printed.`
+--out a summary is printed.
+
+The interpreter runs in inference mode by default, as PyTorch's
+model.eval(): batchnorm normalises by its running statistics and dropout is
+the identity. --train runs one training-mode pass, as model.train():
+batchnorm normalises by the batch's statistics (with --dy the gradients go
+through them) and moves its running statistics, and dropout drops with
+masks seeded by --seed; OUT.npz then also holds every buffer after the pass
+under its own name (bn1.running_mean, bn1.running_var and
+bn1.num_batches_tracked, an int64). A weight file must hold every parameter
+and buffer.`
 
 func runRun(e *env, args []string) int {
-	fs := newFlags(e, "run", "[--engine interp|gen] [--weights W.npz|W.safetensors] [--seed N] --input X.npy [--dy DY.npy] [--out OUT.npz] FILE", runDoc)
+	fs := newFlags(e, "run", "[--engine interp|gen] [--weights W.npz|W.safetensors] [--seed N] [--train] --input X.npy [--dy DY.npy] [--out OUT.npz] FILE", runDoc)
 	engine := fs.String("engine", "interp", "the `engine`: interp or gen")
 	var o runner.Options
 	o.Flags(fs)
@@ -52,6 +63,10 @@ func runRun(e *env, args []string) int {
 		return runner.ExitStatus(err)
 	}
 	if *engine == "gen" {
+		if o.Train {
+			fmt.Fprintf(e.stderr, "cnnc run: --train needs --engine interp: the generated code has no training-mode pass in cnnc run\n")
+			return exitUsage
+		}
 		net, status := e.netOf("run", files[0], r)
 		if net == nil {
 			return status
@@ -122,8 +137,18 @@ func (ie *interpEngine) Specs() []runtime.ParamSpec {
 	return specs
 }
 
+// tensorSpecs lists every parameter and then every buffer, as a weight
+// file must hold them.
+func (ie *interpEngine) tensorSpecs() []runtime.ParamSpec {
+	specs := ie.Specs()
+	for _, b := range ie.m.Graph.Buffers() {
+		specs = append(specs, runtime.ParamSpec{Name: b.Name, Shape: b.Shape})
+	}
+	return specs
+}
+
 func (ie *interpEngine) SetParams(file string, arrays []*runtime.Array) error {
-	byName, err := runtime.CheckParams(file, arrays, ie.Specs())
+	byName, err := runtime.CheckParams(file, arrays, ie.tensorSpecs())
 	if err != nil {
 		return err
 	}
@@ -135,7 +160,33 @@ func (ie *interpEngine) SetParams(file string, arrays []*runtime.Array) error {
 }
 
 func (ie *interpEngine) Run(x []float64, n int, dy []float64) (y, dx []float64, grads [][]float64, err error) {
-	pass, err := ie.m.Forward(x, n, interp.Options{})
+	return ie.pass(x, n, dy, interp.Options{})
+}
+
+// TrainPass runs a training-mode pass and returns the buffers after it:
+// float64 arrays, and int64 for num_batches_tracked.
+func (ie *interpEngine) TrainPass(x []float64, n int, dy []float64, seed uint64) (y, dx []float64, grads [][]float64, buffers []*runtime.Array, err error) {
+	y, dx, grads, err = ie.pass(x, n, dy, interp.Options{Train: true, DropoutSeed: seed})
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	for i, b := range ie.m.Graph.Buffers() {
+		v := ie.m.Buffers[i]
+		if b.DType == ir.Int64 {
+			ints := make([]int64, len(v))
+			for j, f := range v {
+				ints[j] = int64(f)
+			}
+			buffers = append(buffers, runtime.NewArrayInt64(b.Name, b.Shape, ints))
+			continue
+		}
+		buffers = append(buffers, runtime.NewArray64(b.Name, b.Shape, v))
+	}
+	return y, dx, grads, buffers, nil
+}
+
+func (ie *interpEngine) pass(x []float64, n int, dy []float64, opt interp.Options) (y, dx []float64, grads [][]float64, err error) {
+	pass, err := ie.m.Forward(x, n, opt)
 	if err != nil {
 		return nil, nil, nil, err
 	}

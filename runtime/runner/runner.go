@@ -47,6 +47,7 @@ type Options struct {
 	Input   string // X: [N C H W] or [C H W]
 	DY      string // optional output gradient, shaped like y
 	Out     string // optional .npz to write
+	Train   bool   // a training-mode pass (an engine that is a Trainer), dropout seeded by Seed
 }
 
 // Flags registers the options on fs.
@@ -56,6 +57,7 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Input, "input", "", "the input `X.npy`: [N, C, H, W] or one sample [C, H, W]")
 	fs.StringVar(&o.DY, "dy", "", "an output gradient `DY.npy` shaped like y: also run backward")
 	fs.StringVar(&o.Out, "out", "", "write y (and dx and NAME.grad with --dy) to `OUT.npz`")
+	fs.BoolVar(&o.Train, "train", false, "run in training mode: batchnorm on batch statistics, its running statistics updated and written to --out; dropout on, seeded by --seed")
 }
 
 // Exit statuses, as cnnc's.
@@ -129,7 +131,7 @@ func Run(e Engine, o Options, stdout, stderr io.Writer) int {
 			return fail(fmt.Errorf("%s: --dy holds %s, but --input holds %s", o.DY, samples(dyN, dySingle), samples(n, single)))
 		}
 	}
-	y, dx, grads, err := e.Run(x, n, dy)
+	y, dx, grads, buffers, err := o.pass(e, x, n, dy)
 	if err != nil {
 		return fail(err)
 	}
@@ -144,6 +146,7 @@ func Run(e Engine, o Options, stdout, stderr io.Writer) int {
 			arrays = append(arrays, array(e, s.Name+".grad", s.Shape, grads[i]))
 		}
 	}
+	arrays = append(arrays, buffers...)
 	if err := runtime.WriteArrays(o.Out, arrays); err != nil {
 		fmt.Fprintf(stderr, "cnnc run: %v\n", err)
 		return exitUsage
