@@ -112,13 +112,8 @@ func usage(w io.Writer) {
 
 func runVersion(e *env, args []string) int {
 	fs := newFlags(e, "version", "", "Version prints cnnc's version.")
-	rest, status, ok := parseFlags(fs, args)
-	if !ok {
+	if status, ok := parseNoArgs(fs, args); !ok {
 		return status
-	}
-	if len(rest) > 0 {
-		fmt.Fprintf(e.stderr, "cnnc version: unexpected argument %q\n", rest[0])
-		return exitUsage
 	}
 	fmt.Fprintf(e.stdout, "cnnc %s\n", Version)
 	return exitOK
@@ -195,6 +190,17 @@ func parseFlags(fs *flag.FlagSet, args []string) (pos []string, status int, ok b
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// parseNoArgs is parseFlags for a command that takes no arguments besides
+// its flags: it refuses any with status 2.
+func parseNoArgs(fs *flag.FlagSet, args []string) (status int, ok bool) {
+	rest, status, ok := parseFlags(fs, args)
+	if ok && len(rest) > 0 {
+		fmt.Fprintf(fs.Output(), "%s: unexpected argument %q\n", fs.Name(), rest[0])
+		return exitUsage, false
+	}
+	return status, ok
 }
 
 // reportFlagError writes the flag package's error, msg (the error's line

@@ -22,13 +22,8 @@ or closes the stream without shutdown, 2 on I/O trouble.`
 func runLSP(e *env, args []string) int {
 	fs := newFlags(e, "lsp", "[--stdio]", lspDoc)
 	fs.Bool("stdio", true, "talk over stdin and stdout (the only transport; accepted because clients pass it)")
-	rest, status, ok := parseFlags(fs, args)
-	if !ok {
+	if status, ok := parseNoArgs(fs, args); !ok {
 		return status
-	}
-	if len(rest) > 0 {
-		fmt.Fprintf(e.stderr, "cnnc lsp: unexpected argument %q\n", rest[0])
-		return exitUsage
 	}
 	s := &lsp.Server{Version: Version}
 	switch err := s.Serve(e.stdin, e.stdout); {
