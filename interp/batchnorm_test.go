@@ -222,3 +222,34 @@ func TestBatchNormFailedPassKeepsBuffers(t *testing.T) {
 		t.Fatalf("a batch of two: %v", err)
 	}
 }
+
+// Init gives a batchnorm PyTorch's initial state, drawing nothing: weight
+// 1, bias 0, running_mean 0, running_var 1, num_batches_tracked 0; the
+// conv before it takes the generator's first draws, as without the
+// batchnorm.
+func TestBatchNormInit(t *testing.T) {
+	b := newBuilder(t, ir.Map(2, 2, 2))
+	c := ir.NewConv(1, 1, 3)
+	m := b.model(b.add(ir.NewBatchNorm(), "bn1", b.add(c, "conv1", b.b.Input())))
+	for i := range m.Params {
+		for j := range m.Params[i] {
+			m.Params[i][j] = 7
+		}
+	}
+	for i := range m.Buffers {
+		for j := range m.Buffers[i] {
+			m.Buffers[i][j] = 7
+		}
+	}
+	m.Init(3)
+	expectClose(t, "bn1.weight", m.Params[2], ones(3))
+	expectClose(t, "bn1.bias", m.Params[3], make([]float64, 3))
+	expectClose(t, "bn1.running_mean", m.Buffers[0], make([]float64, 3))
+	expectClose(t, "bn1.running_var", m.Buffers[1], ones(3))
+	expectClose(t, "bn1.num_batches_tracked", m.Buffers[2], []float64{0})
+
+	alone := newBuilder(t, ir.Map(2, 2, 2))
+	plain := alone.model(alone.add(ir.NewConv(1, 1, 3), "conv1", alone.b.Input()))
+	plain.Init(3)
+	expectClose(t, "conv1.weight", m.Params[0], plain.Params[0])
+}
