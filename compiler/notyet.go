@@ -1,6 +1,10 @@
 package compiler
 
-import "github.com/cnnc/cnnc/dsl"
+import (
+	"fmt"
+
+	"github.com/cnnc/cnnc/dsl"
+)
 
 // notYet names the round-2 form s uses that the checker does not lower yet,
 // or returns "". It is temporary: the graph lowering replaces it.
@@ -20,6 +24,11 @@ func notYet(s dsl.Stmt) string {
 	case *dsl.Pool:
 		if s.Global {
 			return "global pools are not supported yet"
+		}
+		for _, o := range s.Opts {
+			if o.Groups != nil || o.Dilation != nil || o.NoBias {
+				return fmt.Sprintf("%s: %s is for conv only", s, o)
+			}
 		}
 	case *dsl.Conv:
 		for _, o := range s.Opts {

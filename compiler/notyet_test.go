@@ -9,7 +9,8 @@ import (
 // get a positioned error, once per statement, and no crash.
 func TestNotYet(t *testing.T) {
 	src := "input 8x8x8\nconv1: relu\nresidual { relu }\nconcat { } { relu }\nb: { relu }\nbatchnorm\npool max global\n" +
-		"conv 3x3x8 g2\nconv 3x3x8 d2\nconv 3x3x8 nobias\nrepeat 2 { batchnorm }\nrelu6\n"
+		"conv 3x3x8 g2\nconv 3x3x8 d2\nconv 3x3x8 nobias\nrepeat 2 { batchnorm }\nrelu6\n" +
+		"pool max 2x2 nobias\npool max 2x2 g2\npool max 2x2 d2\n"
 	_, ds := Source("t.cnn", []byte(src))
 	want := []string{
 		"2:8: error: labels are not supported yet",
@@ -22,6 +23,9 @@ func TestNotYet(t *testing.T) {
 		"9:1: error: dilated convs are not supported yet",
 		"10:1: error: nobias is not supported yet",
 		"11:12: error: batchnorm is not supported yet",
+		"13:1: error: pool max 2x2 nobias: nobias is for conv only",
+		"14:1: error: pool max 2x2 g2: g2 is for conv only",
+		"15:1: error: pool max 2x2 d2: d2 is for conv only",
 	}
 	if got := diagStrings(ds); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

@@ -1,8 +1,10 @@
 package dsl
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -19,28 +21,84 @@ func message(err participle.Error, text []byte) string {
 	if !ok {
 		if strings.Contains(err.Message(), "invalid input text") && pos.Offset < len(text) {
 			r, _ := utf8.DecodeRune(text[pos.Offset:])
-			return fmt.Sprintf("unexpected character %q (U+%04X)", r, r)
+			msg := fmt.Sprintf("unexpected character %q (U+%04X)", r, r)
+			if r == '×' {
+				msg += ": sizes are written with the letter x, as in 224x224x3"
+			}
+			return msg
 		}
 		return err.Message()
 	}
 	got := describeToken(ute.Unexpected)
 	keyword, labeled := statementKeyword(text, pos.Offset)
+	afterBrace := strings.HasSuffix(strings.TrimRight(string(text[:pos.Offset]), " \t\r"), "}")
 	switch {
 	case keyword == "" && ute.Unexpected.Value == "}":
 		return `unexpected "}" outside a block`
+	case ute.Unexpected.Value == "shortcut" && afterBrace:
+		return `unexpected "shortcut" without a block, expected shortcut { STATEMENTS }`
 	case keyword == "" && ute.Unexpected.Value == "shortcut":
-		return `unexpected "shortcut": it follows a residual's closing brace on the same line, as in "} shortcut {"`
+		return `unexpected "shortcut": it goes on the line of the residual's closing brace, as in "} shortcut {"`
 	case keyword == "" && labeled:
 		return fmt.Sprintf("unexpected %s after a label, expected a statement or a block", got)
-	case keyword == "residual" && ute.Unexpected.Value == "shortcut":
-		return `unexpected "shortcut" without a block, expected shortcut { STATEMENTS }`
 	}
 	msg := err.Message()
 	expect := ""
 	if i := strings.Index(msg, " (expected "); i >= 0 {
 		expect = strings.TrimSuffix(msg[i+len(" (expected "):], ")")
 	}
-	return fmt.Sprintf("unexpected %s, expected %s", got, expected(firstTerm(expect), keyword))
+	want := expected(firstTerm(expect), keyword, statementWords(text, pos.Offset))
+	if want == `"}"` {
+		if open, ok := unclosed(text, pos.Offset); ok {
+			want += fmt.Sprintf(" to close the block at %d:%d", open.Line, open.Column)
+		}
+	}
+	msg = fmt.Sprintf("unexpected %s, expected %s", got, want)
+	if v := ute.Unexpected.Value; strings.ContainsRune(v, 'X') && sizeLike.MatchString(strings.ReplaceAll(v, "X", "x")) {
+		msg += fmt.Sprintf(" (with a lowercase x: %s)", strings.ReplaceAll(v, "X", "x"))
+	}
+	return msg
+}
+
+// sizeLike matches a size such as 3x3x64.
+var sizeLike = regexp.MustCompile(`^[-+]?\d+(x[-+]?\d+)*$`)
+
+// unclosed returns the position of the last '{' before offset that no '}'
+// closes.
+func unclosed(text []byte, offset int) (lexer.Position, bool) {
+	var open []int
+	for i := 0; i < offset && i < len(text); i++ {
+		switch text[i] {
+		case '#':
+			for i+1 < len(text) && text[i+1] != '\n' {
+				i++
+			}
+		case '{':
+			open = append(open, i)
+		case '}':
+			if len(open) > 0 {
+				open = open[:len(open)-1]
+			}
+		}
+	}
+	if len(open) == 0 {
+		return lexer.Position{}, false
+	}
+	at := open[len(open)-1]
+	line := 1 + bytes.Count(text[:at], []byte("\n"))
+	lineStart := bytes.LastIndexByte(text[:at], '\n') + 1
+	return lexer.Position{Offset: at, Line: line, Column: utf8.RuneCount(text[lineStart:at]) + 1}, true
+}
+
+// statementWords returns the words of the statement around offset that come
+// before it.
+func statementWords(text []byte, offset int) []string {
+	offset = min(max(offset, 0), len(text))
+	start := offset
+	for start > 0 && !isBoundary(text[start-1]) {
+		start--
+	}
+	return strings.Fields(string(text[start:offset]))
 }
 
 // describeToken names a token the way a person would point at it.
@@ -112,8 +170,8 @@ var optionHints = map[string]string{
 }
 
 // expected words the grammar term the parser wanted, in the context of the
-// statement that starts with keyword.
-func expected(term, keyword string) string {
+// statement that starts with keyword and has words before the error.
+func expected(term, keyword string, words []string) string {
 	switch {
 	case term == "<size>":
 		if hint, ok := sizeHints[keyword]; ok {
@@ -134,6 +192,7 @@ func expected(term, keyword string) string {
 		return `"{"`
 	case strings.Contains(term, "Stmt") || keyword == "":
 		return "a statement (" + strings.Join(Keywords, ", ") + ")"
+	case keyword == "pool" && slices.Contains(words, "global"):
 	case optionHints[keyword] != "":
 		return optionHints[keyword]
 	}

@@ -29,6 +29,7 @@ var lex = lexer.MustSimple([]lexer.SimpleRule{
 	{Name: "Label", Pattern: labelPattern + `[ \t]*:`},
 	{Name: "Float", Pattern: `[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?|[-+]?\d+[eE][-+]?\d+`},
 	{Name: "Size", Pattern: `[-+]?\d+(x[-+]?\d+)*\b`},
+	{Name: "Number", Pattern: `[-+]?\d\w*`}, // digits run into letters: 8X8X1, 10abc
 	{Name: "Stride", Pattern: `s[-+]?\d+(x[-+]?\d+)?\b`},
 	{Name: "Pad", Pattern: `p[-+]?\d+(x[-+]?\d+)?\b`},
 	{Name: "Group", Pattern: `g[-+]?\d+\b`},
@@ -183,8 +184,10 @@ func blankStatement(text []byte, offset int) ([]byte, bool) {
 		text[offset] = ' '
 		return text, true
 	}
+	// A '}' ends the statement before it too: in `repeat 2 { relu } relu`
+	// only the second relu is blanked, not the brace.
 	start := offset
-	for start > 0 && !isBoundary(text[start-1]) {
+	for start > 0 && !isBoundary(text[start-1]) && text[start-1] != '}' {
 		start--
 	}
 	end := offset

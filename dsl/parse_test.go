@@ -216,14 +216,42 @@ func TestSyntaxErrors(t *testing.T) {
 		{"model 3", []string{`1:7: unexpected "3", expected a name`}},
 		{"repeat x { relu }", []string{`1:8: unexpected "x", expected a count, such as 2`}},
 		{"repeat 2 relu", []string{`1:10: unexpected "relu", expected "{"`}},
-		{"repeat 2 { relu", []string{`1:16: unexpected end of file, expected "}"`}},
 		{"relu\n}", []string{`2:1: unexpected "}" outside a block`}},
-		{"{", []string{`1:2: unexpected end of file, expected "}"`}},
+		{"{", []string{`1:2: unexpected end of file, expected "}" to close the block at 1:1`}},
 		{"relu\n{ relu }", []string{`2:1: a group needs a label, as in "features: { ... }"`}},
 		{"3x3x3", []string{`1:1: unexpected "3x3x3", expected a statement (model, input, conv, pool, fc, batchnorm, relu, relu6, sigmoid, tanh, leaky, hardswish, silu, gelu, dropout, softmax, repeat, residual, concat)`}},
 		{"input 5x5x3\n\u00a0relu", []string{`2:1: unexpected character '\u00a0' (U+00A0)`}},
 		{"input 5x5x3 @", []string{`1:13: unexpected character '@' (U+0040)`}},
 		{"relu\xff", []string{`1:5: file is not UTF-8 text (byte 0xff)`}},
+		// Round 2.
+		{"a:", []string{`1:3: unexpected end of file after a label, expected a statement or a block`}},
+		{"a:\nrelu", []string{`1:3: unexpected end of line after a label, expected a statement or a block`}},
+		{"a: b: relu", []string{`1:4: a statement has one label; "a" already labels it`}},
+		{"batchnorm x", []string{`1:11: unexpected "x", expected eps E, momentum M or the end of the statement`}},
+		{"batchnorm eps", []string{`1:14: unexpected end of file, expected a number, such as 0.5`}},
+		{"conv 3x3x8 g", []string{`1:12: unexpected "g", expected an option (sN, sNxN, pN, pNxN, p same, gN, dN, dNxN, nobias) or the end of the statement`}},
+		{"pool max global 2x2", []string{`1:17: unexpected "2x2", expected the end of the statement (a newline or ';')`}},
+		{"concat", []string{`1:7: unexpected end of file, expected "{"`}},
+		{"residual relu", []string{`1:10: unexpected "relu", expected "{"`}},
+		{"residual { relu } shortcut", []string{`1:19: unexpected "shortcut" without a block, expected shortcut { STATEMENTS }`}},
+		{"residual { relu }\nshortcut { relu }\nrelu x", []string{
+			`2:1: unexpected "shortcut": it goes on the line of the residual's closing brace, as in "} shortcut {"`,
+			`3:6: unexpected "x", expected the end of the statement (a newline or ';')`}},
+		// Issue 14: a statement after a one-line block on the same line is
+		// one error, not also an unclosed block.
+		{"input 8x8x1\nrepeat 2 { relu } relu", []string{`2:19: unexpected "relu", expected the end of the statement (a newline or ';')`}},
+		{"concat { relu } { } relu\nfc x", []string{
+			`1:21: unexpected "relu", expected the end of the statement (a newline or ';')`,
+			`2:4: unexpected "x", expected the number of outputs, such as 10`}},
+		// Issue 14: a size with a capital X, or digits run into letters, is
+		// one token, quoted where it starts.
+		{"input 8X8X1", []string{`1:7: unexpected "8X8X1", expected the input size HxWxC, such as 224x224x3 (with a lowercase x: 8x8x1)`}},
+		{"conv 3x3X8 p1", []string{`1:6: unexpected "3x3X8", expected the filter size FhxFwxK, such as 3x3x64 (with a lowercase x: 3x3x8)`}},
+		{"fc 10abc", []string{`1:4: unexpected "10abc", expected the number of outputs, such as 10`}},
+		{"input 8×8×1", []string{`1:8: unexpected character '×' (U+00D7): sizes are written with the letter x, as in 224x224x3`}},
+		{"repeat 2 { relu", []string{`1:16: unexpected end of file, expected "}" to close the block at 1:10`}},
+		{"concat { relu } {\n  relu\n", []string{`3:1: unexpected end of file, expected "}" to close the block at 1:17`}},
+		{"relu\n\ufeffrelu", []string{`2:1: unexpected character '\ufeff' (U+FEFF)`}},
 		// Recovery: each broken statement is reported, the rest parse.
 		{"input 5x5x3\nconv 3x3 q\nrelu\npool 2x2\nrepeat 2 {\n  fc x\n  relu\n}\nfc 10 10\n", []string{
 			`2:10: unexpected "q", expected an option (sN, sNxN, pN, pNxN, p same, gN, dN, dNxN, nobias) or the end of the statement`,
