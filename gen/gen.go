@@ -18,6 +18,7 @@ import (
 	"go/token"
 	"go/types"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -81,6 +82,11 @@ func File(net *compiler.Net, opts ...Option) ([]byte, error) {
 	c := config{pkg: PackageName(net.Name), source: filepath.Base(net.File)}
 	for _, o := range opts {
 		o(&c)
+	}
+	if strings.ContainsFunc(c.source, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		// A newline or tab in a file name would break the header's one
+		// line (a newline made it a /* */ comment go generate ignores).
+		c.source = strconv.Quote(c.source)
 	}
 	if err := CheckPackageName(c.pkg); err != nil {
 		return nil, fmt.Errorf("gen: %w", err)

@@ -15,8 +15,9 @@ const (
 )
 
 // compareWithInterp checks what the program wrote for model m (got, by
-// array name, with the inputs it read) against the interpreter run on the same inputs from the same
-// parameters, and returns every difference beyond the tolerance.
+// array name, with the inputs it read) against the interpreter run on the
+// same inputs from the same parameters, and returns every difference beyond
+// the tolerance.
 func compareWithInterp(m *propModel, got map[string][]float64) []string {
 	net := m.net
 	var problems []string
@@ -69,7 +70,12 @@ func compareWithInterp(m *propModel, got map[string][]float64) []string {
 		}
 	}
 
-	loss, grads, err := trainingGradients(ref, in)
+	evalLoss, _, err := lossGradients(ref, in, interp.Options{})
+	if err != nil {
+		return fail(err)
+	}
+	check("eval", []float64{evalLoss, float64(hits(ref, in))})
+	loss, grads, err := lossGradients(ref, in, interp.Options{Train: true, DropoutSeed: trainSeed})
 	if err != nil {
 		return fail(err)
 	}
@@ -102,16 +108,47 @@ func readInputs(a map[string][]float64) inputs {
 	return in
 }
 
-// trainingGradients returns the loss of TrainN on the batch of three and the
-// gradient of every parameter, with dropout on: for a network that ends in
-// softmax, the mean cross-entropy of the scores z before it (the loss's
-// gradient at z being (softmax(z) - onehot(label))/n); for any other, the
-// mean squared error against the targets.
-func trainingGradients(ref *interp.Model, in inputs) (float64, [][]float64, error) {
+// classifier says the interpreter's network ends in softmax.
+func classifier(ref *interp.Model) bool {
+	last := ref.Graph.Output.Producer
+	return last != nil && last.Op.Kind() == "softmax"
+}
+
+// hits returns how many samples of the batch of three have their label as
+// the top output (the first of equals) of a classifier; 0 for any other.
+func hits(ref *interp.Model, in inputs) int {
+	if !classifier(ref) {
+		return 0
+	}
+	pass, err := ref.Forward(in.x3, 3, interp.Options{})
+	if err != nil {
+		return -1
+	}
+	y := pass.Output()
+	size, n := len(y)/3, 0
+	for s := range 3 {
+		best := 0
+		for i := range size {
+			if y[s*size+i] > y[s*size+best] {
+				best = i
+			}
+		}
+		if best == in.labels[s] {
+			n++
+		}
+	}
+	return n
+}
+
+// lossGradients returns the loss of TrainN or EvaluateN on the batch of
+// three and the gradient of every parameter, with the options' dropout: for
+// a network that ends in softmax, the mean cross-entropy of the scores z
+// before it (the loss's gradient at z being (softmax(z) - onehot(label))/n);
+// for any other, the mean squared error against the targets.
+func lossGradients(ref *interp.Model, in inputs, opt interp.Options) (float64, [][]float64, error) {
 	g := ref.Graph
 	const n = 3
-	opt := interp.Options{Train: true, DropoutSeed: trainSeed}
-	if last := g.Output.Producer; last != nil && last.Op.Kind() == "softmax" {
+	if classifier(ref) {
 		// The scores: the same network without its last node, which has
 		// no parameters.
 		prefix, err := g.Prefix(len(g.Nodes) - 1)

@@ -199,10 +199,14 @@ func (g *generator) api() {
 	f.Comment("bench prints its per-layer breakdown.")
 	f.Func().Params(m).Id("ProfileN").Params(jen.List(jen.Id("x"), jen.Id("dy")).Index().Float32(),
 		jen.Id("report").Func().Params(jen.Id("layer").String(), jen.Id("backward").Bool(), jen.Id("d").Qual("time", "Duration"))).Block(
-		jen.Var().Id("in").Id("Input"),
+		// The sample goes through the flat buffers: an Input or Output
+		// could be too big to be a local.
+		jen.If(jen.Len(jen.Id("m").Dot("flatX")).Op("==").Lit(0)).Block(jen.Id("m").Dot("flatX").Op("=").Make(jen.Index().Id("Input"), jen.Lit(1))),
+		jen.Id("in").Op(":=").Op("&").Id("m").Dot("flatX").Index(jen.Lit(0)),
+		jen.Clear(jen.Id("in").Index(jen.Op(":"))),
 		jen.Copy(jen.Id("in").Index(jen.Op(":")), jen.Id("x")),
 		jen.Id("w").Op(":=").Id("m").Dot("worker").Call(jen.Lit(0)),
-		jen.Id("w").Dot("load").Call(jen.Op("&").Id("in")),
+		jen.Id("w").Dot("load").Call(jen.Id("in")),
 		g.ifWino(jen.Id("m").Dot("prepareForward").Call()),
 		jen.Id("m").Dot("single").Op("=").Id("pass").Values(g.withWu(jen.Dict{jen.Id("p"): jen.Id("m").Dot("params")})),
 		jen.Id("timed").Op(":=").Func().Params(jen.Id("phases").Index().Id("phase"), jen.Id("backward").Bool()).Block(
@@ -214,10 +218,12 @@ func (g *generator) api() {
 		),
 		jen.Id("timed").Call(jen.Id("forwardPhases").Index(jen.Op(":")), jen.False()),
 		jen.If(jen.Id("dy").Op("==").Nil()).Block(jen.Return()),
-		jen.Var().Id("out").Id("Output"),
+		jen.If(jen.Len(jen.Id("m").Dot("flatDY")).Op("==").Lit(0)).Block(jen.Id("m").Dot("flatDY").Op("=").Make(jen.Index().Id("Output"), jen.Lit(1))),
+		jen.Id("out").Op(":=").Op("&").Id("m").Dot("flatDY").Index(jen.Lit(0)),
+		jen.Clear(jen.Id("out").Index(jen.Op(":"))),
 		jen.Copy(jen.Id("out").Index(jen.Op(":")), jen.Id("dy")),
 		jen.Id("m").Dot("prepareBackward").Call(),
-		jen.Id("w").Dot("loadGrad").Call(jen.Op("&").Id("out")),
+		jen.Id("w").Dot("loadGrad").Call(jen.Id("out")),
 		jen.List(jen.Id("m").Dot("single").Dot("sums"), jen.Id("m").Dot("single").Dot("wt")).Op("=").List(jen.Id("m").Dot("gradSums").Call(jen.Lit(0)), jen.Id("m").Dot("wt")),
 		jen.Id("timed").Call(jen.Id("backwardPhases").Index(jen.Op(":")), jen.True()),
 	)

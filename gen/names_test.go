@@ -1,6 +1,7 @@
 package gen_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -80,3 +81,21 @@ func mustNet(t *testing.T, src string) *compiler.Net {
 	}
 	return net
 }
+
+// TestFileHeaderOneLine: a file name with a newline or tab is quoted in the
+// header, which stays the one line go generate recognises.
+func TestFileHeaderOneLine(t *testing.T) {
+	net := mustNet(t, "input 4x4x1\nfc 2\n")
+	for _, name := range []string{"we\nird.cnn", "tab\t.cnn", "sp ace.cnn"} {
+		code, err := gen.File(net, gen.WithPackage("p"), gen.WithSource(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, _, _ := strings.Cut(string(code), "\n")
+		if !header.MatchString(first) {
+			t.Errorf("%q: first line %q", name, first)
+		}
+	}
+}
+
+var header = regexp.MustCompile(`^// Code generated .* DO NOT EDIT\.$`)

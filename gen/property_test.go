@@ -88,6 +88,15 @@ func TestGeneratedModels(t *testing.T) {
 		writeFile(t, filepath.Join(dir, m.pkg, name+".cnn"), []byte(src))
 		models = append(models, m)
 	}
+	// A model whose tensors fill the checker's limits is built (the
+	// compiler refuses an Input or Output as a local: "stack frame too
+	// large") but not run.
+	huge, _ := compiler.Source("huge.cnn", []byte("input 2048x1024x1024\nrelu\nsoftmax\n"))
+	code, err := gen.File(huge, gen.WithPackage("huge"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "huge", "huge_cnn.go"), code)
 	writeModule(t, dir, models)
 	for i, m := range models {
 		writeInputs(t, filepath.Join(dir, fmt.Sprintf("in%d.npz", i)), m)
@@ -145,7 +154,7 @@ func writeModule(t *testing.T, dir string, models []*propModel) {
 	var mod strings.Builder
 	fmt.Fprintf(&mod, "module cnncprop\n\ngo 1.26\n\nrequire github.com/cnnc/cnnc v0.0.0\n\nreplace github.com/cnnc/cnnc => %s\n", strconv.Quote(root))
 	var list strings.Builder
-	list.WriteString("package main\n\nimport (\n\t\"github.com/cnnc/cnnc/runtime\"\n")
+	list.WriteString("package main\n\nimport (\n\t\"github.com/cnnc/cnnc/runtime\"\n\t_ \"cnncprop/huge\"\n")
 	imported := map[string]bool{}
 	for _, m := range models {
 		if !imported[m.pkg] {

@@ -187,16 +187,25 @@ func (g *generator) lossFunction() {
 			b.Add(grad(z)).Index(flatOffset(z.G, jen.Id("l"))).Op("-=").Id("inv")
 			b.Return(jen.Parens(jen.Qual("math", "Log").Call(jen.Id("sum")).Op("+").Float64().Call(jen.Id("m").Op("-").Id("z").Index(jen.Id("l")))).Op("/").Float64().Call(jen.Id("n")))
 		})
-		g.f.Comment("top returns the index, in PyTorch's order, of the largest output.")
-		g.f.Func().Params(w).Id("top").Params().Int().Block(
-			jen.Var().Id("y").Id("Output"),
-			jen.Id("w").Dot("store").Call(jen.Op("&").Id("y")),
-			jen.Id("best").Op(":=").Lit(0),
-			jen.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id("y")).Block(
-				jen.If(jen.Id("v").Op(">").Id("y").Index(jen.Id("best"))).Block(jen.Id("best").Op("=").Id("i")),
-			),
-			jen.Return(jen.Id("best")),
-		)
+		g.f.Comment("top returns the index, in PyTorch's order, of the largest output (the first")
+		g.f.Comment("of equals), read in place: a copy of the output could be too big to be a local.")
+		g.f.Func().Params(w).Id("top").Params().Int().BlockFunc(func(b *jen.Group) {
+			out := g.output()
+			b.List(jen.Id("best"), jen.Id("top")).Op(":=").List(jen.Lit(0), buf(out).Index(out.F.at(k(0), k(0), k(0)).code()))
+			better := func(i, at jen.Code) jen.Code {
+				return jen.If(jen.Id("v").Op(":=").Add(buf(out)).Index(at), jen.Id("v").Op(">").Id("top")).Block(
+					jen.List(jen.Id("best"), jen.Id("top")).Op("=").List(i, jen.Id("v")),
+				)
+			}
+			l := out.F
+			if !out.Map || l.H*l.W == 1 {
+				b.Add(loop("i", l.Size(), better(jen.Id("i"), flatOffset(l, jen.Id("i")))))
+			} else {
+				b.Add(loop("c", l.C, loop("y", l.H, loop("x", l.W,
+					better(v("c", l.H*l.W).plus(v("y", l.W)).plus(v("x", 1)).code(), l.at(v("y", 1), v("x", 1), v("c", 1)).code())))))
+			}
+			b.Return(jen.Id("best"))
+		})
 		return
 	}
 	out := g.output()

@@ -78,7 +78,8 @@ func run(newNet func(seed uint64) runtime.Network, in, out string) error {
 		add(b.name, m.Grads())
 	}
 
-	// One training step with dropout on, momentum and weight decay.
+	// The loss and hits of the batch of three, then one training step with
+	// dropout on, momentum and weight decay.
 	var labels []int32
 	for _, l := range a["labels"].I64 {
 		labels = append(labels, int32(l))
@@ -87,6 +88,11 @@ func run(newNet func(seed uint64) runtime.Network, in, out string) error {
 	if !m.Classifier() {
 		labels, targets = nil, a["targets"].Float32s()
 	}
+	evalLoss, correct, err := m.EvaluateN(x3, labels, targets)
+	if err != nil {
+		return err
+	}
+	res = append(res, runtime.NewArray64("eval", []int{2}, []float64{evalLoss, float64(correct)}))
 	loss, err := m.TrainN(x3, labels, targets, runtime.SGD{LR: 0.1, Momentum: 0.9, WeightDecay: 0.01}, 7)
 	if err != nil {
 		return err

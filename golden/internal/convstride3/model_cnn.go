@@ -203,10 +203,14 @@ func (m *Model) runPhaseChunk(wi, lo, hi int) {
 // how long each phase took, named by its layer. It is for benchmarks: cnnc
 // bench prints its per-layer breakdown.
 func (m *Model) ProfileN(x, dy []float32, report func(layer string, backward bool, d time.Duration)) {
-	var in Input
+	if len(m.flatX) == 0 {
+		m.flatX = make([]Input, 1)
+	}
+	in := &m.flatX[0]
+	clear(in[:])
 	copy(in[:], x)
 	w := m.worker(0)
-	w.load(&in)
+	w.load(in)
 	m.single = pass{p: m.params}
 	timed := func(phases []phase, backward bool) {
 		for i := range phases {
@@ -219,10 +223,14 @@ func (m *Model) ProfileN(x, dy []float32, report func(layer string, backward boo
 	if dy == nil {
 		return
 	}
-	var out Output
+	if len(m.flatDY) == 0 {
+		m.flatDY = make([]Output, 1)
+	}
+	out := &m.flatDY[0]
+	clear(out[:])
 	copy(out[:], dy)
 	m.prepareBackward()
-	w.loadGrad(&out)
+	w.loadGrad(out)
 	m.single.sums, m.single.wt = m.gradSums(0), m.wt
 	timed(backwardPhases[:], true)
 }
