@@ -37,20 +37,18 @@ type propModel struct {
 
 // TestGeneratedModels is the generator's property test: every model cnnc
 // check accepts compiles into Go that builds, vets clean and agrees with the
-// interpreter. It draws random models (every statement kind, and the
-// degenerate ones: no layers, no parameters, pools only, flat only, softmax
-// only; see randomModel), generates them all into one temporary module
-// (every other one into a package they share, their names prefixed: see
-// WithPrefix), builds and vets that once, and runs one program over all of them: forward
-// on a batch of three (one worker a run of samples) and on one sample (each
-// layer split across the workers), forward and backward both ways, and one
+// interpreter. It draws random models (every statement kind, output sizes
+// PyTorch floors, and the degenerate ones: no layers, no parameters, pools
+// only, flat only, softmax only; see randomModel), generates them all into
+// one temporary module (every other one into a package they share, their
+// names prefixed: see WithPrefix), builds and vets that once, and runs one
+// program over all of them: forward on a batch of three (one worker a run
+// of samples) and on one sample (each layer split across the workers),
+// forward and backward both ways, the loss and hits of Evaluate, and one
 // training step with dropout, momentum and weight decay. Each output, input
 // gradient, parameter gradient, loss and updated parameter must be within
 // max|a-b| <= 1e-4·max(1, max|ref|) of the float64 interpreter's, the
-// tolerance of ../shared/ARCHITECTURE.md. (The interpreter still refuses
-// the output sizes PyTorch floors, which the checker accepts: models with
-// them are built, vetted and run, and judged once it runs them; with its
-// check relaxed, 200 such models agreed.)
+// tolerance of ../shared/ARCHITECTURE.md.
 //
 // -gen.models and -gen.seed choose the models; a failure names the seed,
 // whose model -gen.seed=SEED -gen.models=1 runs alone.
