@@ -40,7 +40,8 @@ type Result struct {
 	// every shape is known.
 	Failed *Failure
 	// Net is the sequential view of Graph, nil when Graph is not a chain of
-	// round-1 layers; NetErr then says why.
+	// round-1 layers; NetErr then says why ("it has residual or concat
+	// blocks").
 	Net    *Net
 	NetErr error
 }
@@ -109,7 +110,7 @@ func Check(filename string, f *dsl.File) (*Result, Diagnostics) {
 	c := &checker{
 		name:   modelName(filename),
 		file:   filename,
-		scope:  &scope{counts: map[string]int{}},
+		scope:  newScope(""),
 		seen:   map[dsl.Stmt]bool{},
 		result: &Result{},
 	}
@@ -129,13 +130,6 @@ func Check(filename string, f *dsl.File) (*Result, Diagnostics) {
 func modelName(filename string) string {
 	base := filepath.Base(filename)
 	return strings.TrimSuffix(base, filepath.Ext(base))
-}
-
-// scope is where unlabeled nodes are numbered: "conv" gives conv1, conv2,
-// ... under the scope's path.
-type scope struct {
-	path   string
-	counts map[string]int
 }
 
 type checker struct {
@@ -168,6 +162,10 @@ type checker struct {
 	// warnings; lastKind is "" at the start.
 	lastKind, lastText string
 	layers             int
+	// inside names the innermost block being checked ("a repeat block"),
+	// "" at the top level; inShortcut is set inside a residual's shortcut.
+	inside     string
+	inShortcut bool
 	// macs is the multiply-adds of the nodes added so far.
 	macs int64
 }
@@ -182,11 +180,16 @@ func (c *checker) warnf(pos lexer.Position, code, format string, args ...any) {
 
 func (c *checker) checkFile(f *dsl.File) {
 	c.header(f)
-	if countStatements(f.Stmts) > MaxLayers {
-		c.errorf(f.Pos, "limit", "repeat blocks expand the network to more than %s statements", bigCount(MaxLayers))
+	if n, repeats := countStatements(f.Stmts); n > MaxLayers {
+		if repeats {
+			c.errorf(f.Pos, "limit", "repeat blocks expand the network to more than %s statements", bigCount(MaxLayers))
+		} else {
+			c.errorf(f.Pos, "limit", "the network has more than %s statements", bigCount(MaxLayers))
+		}
 		return
 	}
 	c.stmts(f.Stmts)
+	c.collisions()
 	c.finish()
 }
 
@@ -257,26 +260,27 @@ func (c *checker) stmts(stmts []dsl.Stmt) {
 func (c *checker) stmt(s dsl.Stmt) {
 	first := !c.seen[s]
 	c.seen[s] = true
-	if msg := notYet(s); msg != "" { // temporary, until the graph lowering
-		if first {
-			c.errorf(s.Position(), "unsupported", "%s", msg)
-		}
-		c.cur = nil
-		return
-	}
 	switch s := s.(type) {
 	case *dsl.Model:
-		if c.copy != nil && first {
-			c.errorf(s.Pos, "structure", "model cannot be inside a repeat block")
+		if c.inside != "" && first {
+			c.errorf(s.Pos, "structure", "model cannot be inside %s", c.inside)
 		}
+		c.unlabeled(s, first)
 	case *dsl.Input:
 		c.input(s, first)
+		c.unlabeled(s, first)
 	case *dsl.Bad:
 		if first {
 			c.unknown(s)
 		}
 	case *dsl.Repeat:
 		c.repeat(s)
+	case *dsl.Residual:
+		c.residual(s)
+	case *dsl.Concat:
+		c.concat(s)
+	case *dsl.Group:
+		c.group(s)
 	default:
 		c.layer(s, first)
 	}
@@ -286,8 +290,8 @@ func (c *checker) input(s *dsl.Input, first bool) {
 	if !first {
 		return
 	}
-	if c.copy != nil {
-		c.errorf(s.Pos, "structure", "input cannot be inside a repeat block")
+	if c.inside != "" {
+		c.errorf(s.Pos, "structure", "input cannot be inside %s", c.inside)
 		return
 	}
 	if c.hasInput {
@@ -307,19 +311,6 @@ func (c *checker) input(s *dsl.Input, first bool) {
 	}
 	c.b = ir.NewBuilder(c.name, c.file, in, irPos(s.Pos))
 	c.cur, c.inputOK = c.b.Input(), true
-}
-
-func (c *checker) repeat(s *dsl.Repeat) {
-	v, ok := c.sizes(s.Pos, "repeat "+s.N.String(), "the count", "a count, such as 2", s.N, 1, 1)
-	if !ok {
-		return
-	}
-	outer := c.copy
-	for i := 1; i <= v[0]; i++ {
-		c.copy = &ir.Copy{Pos: irPos(s.Pos), I: i, N: v[0], Outer: outer}
-		c.stmts(s.Body)
-	}
-	c.copy = outer
 }
 
 // unknown reports a statement that starts with a word that is no keyword,

@@ -18,10 +18,7 @@ func diagStrings(ds Diagnostics) []string {
 // TestDiagnostics checks the exact message and position of every kind of
 // error and warning the checker reports.
 func TestDiagnostics(t *testing.T) {
-	tests := []struct {
-		name, src string
-		want      []string
-	}{
+	tests := []diagCase{
 		{"clean", "input 5x5x3\nconv 3x3x2 s2 p1\nrelu\nfc 10\nsoftmax\n", nil},
 		{"not whole", "input 3x3x4\npool max 2x2 s2\n", []string{
 			"2:1: error: pool max 2x2 s2 on 3x3x4: (3 - 2 + 0)/2 + 1 = 1.5 is not a whole number: flooring it would leave the last row and column of the input unread; p1 would give 2x2x4"}},
@@ -154,6 +151,20 @@ func TestDiagnostics(t *testing.T) {
 		{"dropout last", "input 4x4x1\nfc 3\ndropout 0.5\n", []string{
 			"3:1: warning: dropout is the last layer: it does nothing at inference and drops outputs in training"}},
 	}
+	checkDiagnostics(t, tests)
+}
+
+// diagCase is a file and the diagnostics it must get, as diagStrings
+// writes them.
+type diagCase struct {
+	name, src string
+	want      []string
+}
+
+// checkDiagnostics checks each case's diagnostics, and that each has a full
+// position and a code.
+func checkDiagnostics(t *testing.T, tests []diagCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, ds := Source("t.cnn", []byte(tt.src))

@@ -7,17 +7,18 @@ import (
 )
 
 // netOf returns the sequential view of g, whose nodes end with the failed
-// statement f when f is not nil, or an error saying why g has none: it
-// branches, or it uses an operation round 1's layers do not have.
+// statement f when f is not nil, or an error saying why g has none ("it has
+// residual or concat blocks", "it uses bn (batchnorm at 3:1)"): it branches,
+// or it uses an operation round 1's layers do not have.
 func netOf(g *ir.Graph, f *Failure) (*Net, error) {
 	if !g.Chain() {
-		return nil, fmt.Errorf("the network has residual or concat blocks, which the code generator does not support yet")
+		return nil, fmt.Errorf("it has residual or concat blocks")
 	}
 	net := &Net{Name: g.Name, File: g.File, Input: g.Input.Shape, InputPos: lexPos(g.InputPos), Graph: g}
 	for _, n := range g.Nodes {
 		l, err := layerOf(n.Op, n.In())
 		if err != nil {
-			return nil, fmt.Errorf("%s (at %d:%d): %w", n.Text, n.Pos.Line, n.Pos.Col, err)
+			return nil, fmt.Errorf("%w (%s at %d:%d)", err, n.Text, n.Pos.Line, n.Pos.Col)
 		}
 		l.Name, l.Text, l.Pos, l.Copy = n.Name, n.Text, lexPos(n.Pos), n.Copy
 		l.Out, l.MACs = n.Out(), n.MACs
@@ -29,7 +30,7 @@ func netOf(g *ir.Graph, f *Failure) (*Net, error) {
 	if f != nil && len(f.In) == 1 {
 		l, err := layerOf(f.Op, f.In[0])
 		if err != nil {
-			return nil, fmt.Errorf("%s (at %d:%d): %w", f.Text, f.Pos.Line, f.Pos.Column, err)
+			return nil, fmt.Errorf("%w (%s at %d:%d)", err, f.Text, f.Pos.Line, f.Pos.Column)
 		}
 		l.Text, l.Pos, l.Copy, l.Failed = f.Text, f.Pos, f.Copy, true
 		net.Layers = append(net.Layers, l)
@@ -44,18 +45,18 @@ var layerKinds = map[string]Kind{
 }
 
 // layerOf returns the layer of op on an input of shape in, with its kind and
-// attributes, or an error for an operation or option the code generator
-// does not support.
+// attributes, or an error for an operation or option round 1's layers do
+// not have.
 func layerOf(op ir.Op, in Shape) (*Layer, error) {
 	k, ok := layerKinds[op.Kind()]
 	if !ok {
-		return nil, fmt.Errorf("the code generator does not support %s yet", op.Kind())
+		return nil, fmt.Errorf("it uses %s", op.Kind())
 	}
 	l := &Layer{Kind: k, In: in}
 	switch op := op.(type) {
 	case *ir.Conv:
 		if op.Groups != 1 || op.DH != 1 || op.DW != 1 || op.NoBias {
-			return nil, fmt.Errorf("the code generator does not support groups, dilation or nobias yet")
+			return nil, fmt.Errorf("it uses a grouped, dilated or bias-free conv")
 		}
 		l.FH, l.FW, l.K, l.SH, l.SW, l.PH, l.PW = op.FH, op.FW, op.K, op.SH, op.SW, op.PH, op.PW
 	case *ir.Pool:

@@ -38,7 +38,7 @@ func bigPart(d dsl.Dims, i int) string {
 	if !d.Bad {
 		return strconv.Itoa(d.V[i])
 	}
-	parts := strings.Split(strings.TrimLeft(d.Text, "sp"), "x")
+	parts := strings.Split(strings.TrimLeft(d.Text, "spgd"), "x")
 	for _, p := range parts {
 		if n, err := strconv.Atoi(p); err != nil || n > MaxSize {
 			return p
@@ -67,12 +67,12 @@ func (c *checker) tooLarge(pos lexer.Position, what string, s Shape) bool {
 }
 
 // countStatements returns how many statements stmts expand to, counting
-// each visit of a repeat and of anything inside it (an unknown word costs
-// the checker time too) and each pass of a repeat over its body, even an
-// empty one (whose passes cost time and nothing else would count),
-// saturating above MaxLayers so that nested repeats cannot overflow.
-func countStatements(stmts []dsl.Stmt) int64 {
-	var n int64
+// each visit of a block and of anything inside it (an unknown word costs the
+// checker time too) and each pass of a repeat over its body, even an empty
+// one (whose passes cost time and nothing else would count), saturating
+// above MaxLayers so that nested repeats cannot overflow. repeats reports
+// whether a repeat is among them.
+func countStatements(stmts []dsl.Stmt) (n int64, repeats bool) {
 	for _, s := range stmts {
 		n++
 		if r, ok := s.(*dsl.Repeat); ok {
@@ -80,11 +80,18 @@ func countStatements(stmts []dsl.Stmt) int64 {
 			if len(r.N.V) == 1 && !r.N.Bad && r.N.V[0] > 0 {
 				k = int64(r.N.V[0])
 			}
-			n += min(k*max(countStatements(r.Body), 1), MaxLayers+1)
+			body, _ := countStatements(r.Body)
+			n += min(k*max(body, 1), MaxLayers+1)
+			repeats = true
+		} else {
+			for _, b := range dsl.Blocks(s) {
+				m, r := countStatements(b)
+				n, repeats = n+m, repeats || r
+			}
 		}
 		n = min(n, MaxLayers+1)
 	}
-	return n
+	return n, repeats
 }
 
 // bigCount formats n with thousands separators: 138,357,544.

@@ -118,6 +118,7 @@ var ruleDescriptions = map[string]string{
 	"option":            "A conv or pool option is repeated or does not apply.",
 	"shape":             "A layer's output size is below 1, flooring it would leave real pixels unread, or its input does not fit it.",
 	"limit":             "The network is larger than cnnc accepts.",
+	"name":              "Two tensors of the network have the same name.",
 	"stride-gap":        "A stride larger than the window leaves input pixels unseen.",
 	"double-activation": "Two activations follow each other directly.",
 	"softmax-position":  "Softmax is not the last layer.",

@@ -62,9 +62,16 @@ func runDraw(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "cnnc draw: %v\n", err)
 		return exitUsage
 	}
-	net, diags := compiler.Source(displayName(files[0]), src)
+	r, diags := compiler.Compile(displayName(files[0]), src)
 	for _, d := range diags {
 		fmt.Fprintln(e.stderr, d)
+	}
+	if !diags.HasErrors() && e.sequentialOnly("draw", files[0], r) {
+		return exitError
+	}
+	var net *compiler.Net
+	if r != nil {
+		net = r.Net
 	}
 	if diags.HasErrors() || net == nil {
 		return exitError

@@ -103,10 +103,20 @@ func (e *env) loadModel(cmd, name string) (*compiler.Result, int) {
 // prints why there is none and returns nil and the exit status.
 func (e *env) netOf(cmd, name string, r *compiler.Result) (*compiler.Net, int) {
 	if r.Net == nil {
-		fmt.Fprintf(e.stderr, "cnnc %s: %s: %v\n", cmd, displayName(name), r.NetErr)
+		fmt.Fprintf(e.stderr, "cnnc %s: %s: the code generator does not support this network yet: %v\n", cmd, displayName(name), r.NetErr)
 		return nil, exitError
 	}
 	return r.Net, exitOK
+}
+
+// sequentialOnly reports, for a command that reads only sequential
+// networks, that r is not one: it prints why and returns true.
+func (e *env) sequentialOnly(cmd, name string, r *compiler.Result) bool {
+	if r == nil || r.Net != nil {
+		return false
+	}
+	fmt.Fprintf(e.stderr, "cnnc %s: %s: %s does not support this network yet: %v\n", cmd, displayName(name), cmd, r.NetErr)
+	return true
 }
 
 // loadNet reads and checks a model file for the code generator, printing

@@ -62,9 +62,16 @@ func runSummary(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "cnnc summary: %v\n", err)
 		return exitUsage
 	}
-	net, diags := compiler.Source(displayName(files[0]), src)
+	r, diags := compiler.Compile(displayName(files[0]), src)
 	for _, d := range diags {
 		fmt.Fprintln(e.stderr, d)
+	}
+	if !diags.HasErrors() && e.sequentialOnly("summary", files[0], r) {
+		return exitError
+	}
+	var net *compiler.Net
+	if r != nil {
+		net = r.Net
 	}
 	status = exitOK
 	if diags.HasErrors() {
