@@ -141,14 +141,34 @@ func makePositive(m *interp.Model) {
 }
 
 // TestBundledModels holds the generated packages of the bundled models to
-// the interpreter: the small ones always, AlexNet and the full 224x224
-// VGG-16 unless -short.
+// the interpreter: the small ones always, AlexNet unless -short (15-20 s
+// in the interpreter), and the full 224x224 VGG-16 only with CNNC_LONG=1
+// (see long).
 func TestBundledModels(t *testing.T) {
-	compareWithInterpreter(t, "../models/example.cnn", example.New(3), 3, 4, false)
-	compareWithInterpreter(t, "../models/lenet5.cnn", lenet5.New(4), 4, 4, false)
-	if testing.Short() {
-		t.Skip("AlexNet and VGG-16 at full size take minutes in the interpreter")
+	t.Run("example", func(t *testing.T) {
+		compareWithInterpreter(t, "../models/example.cnn", example.New(3), 3, 4, false)
+	})
+	t.Run("lenet5", func(t *testing.T) {
+		compareWithInterpreter(t, "../models/lenet5.cnn", lenet5.New(4), 4, 4, false)
+	})
+	t.Run("alexnet", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("AlexNet at full size takes 15-20 s in the interpreter")
+		}
+		compareWithInterpreter(t, "../models/alexnet.cnn", alexnet.New(5), 5, 1, true)
+	})
+	t.Run("vgg16", func(t *testing.T) {
+		long(t, "VGG-16 at full size takes minutes in the interpreter")
+		compareWithInterpreter(t, "../models/vgg16.cnn", vgg16.New(6), 6, 1, true)
+	})
+}
+
+// long skips a test that takes minutes unless the environment has
+// CNNC_LONG=1 (and the test is not -short): plain go test ./... stays
+// quick, and CI (.ci/run) runs these too.
+func long(t *testing.T, why string) {
+	t.Helper()
+	if os.Getenv("CNNC_LONG") != "1" || testing.Short() {
+		t.Skipf("%s: run with CNNC_LONG=1 (and without -short)", why)
 	}
-	compareWithInterpreter(t, "../models/alexnet.cnn", alexnet.New(5), 5, 1, true)
-	compareWithInterpreter(t, "../models/vgg16.cnn", vgg16.New(6), 6, 1, true)
 }
