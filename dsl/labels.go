@@ -3,6 +3,7 @@ package dsl
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -16,6 +17,15 @@ import (
 // short of deep recursion: with the bound, their time stays linear in the
 // size of the file. Without it, 40,000 nested repeats took fmt 66 s.
 const MaxDepth = 100
+
+// MaxStatements bounds the statements a file may hold, counting those inside
+// blocks once each: compiler.MaxLayers, the most a network may have after
+// repeat expansion, so that a file the parser accepts is not refused for its
+// mere length later.
+const MaxStatements = 100_000
+
+// maxStatements is MaxStatements; tests lower it.
+var maxStatements = MaxStatements
 
 // tooDeep reports the first '{' that opens a block more than MaxDepth deep,
 // scanning src before the parser sees it.
@@ -44,12 +54,16 @@ func tooDeep(filename string, src []byte) *Error {
 // resolve finishes the tree the grammar built: it replaces every
 // labeledStmt of f by the statement it labels, with its Label set, corrects
 // the position of every captured token, and reports a statement with two
-// labels and a group without one.
+// labels, a group without one and the statement past MaxStatements.
 func resolve(f *File) []*Error {
 	var errs []*Error
+	count := 0
 	var walk func([]Stmt)
 	walk = func(stmts []Stmt) {
 		for i, s := range stmts {
+			if count++; count == maxStatements+1 {
+				errs = append(errs, &Error{Pos: s.Position(), Msg: fmt.Sprintf("the file has more than %s statements", thousands(maxStatements))})
+			}
 			if ls, ok := s.(*labeledStmt); ok {
 				ls.L.Pos = ls.Pos
 				s = ls.Stmt
@@ -116,4 +130,13 @@ func sortErrors(errs []*Error) []*Error {
 		return a.Column < b.Column
 	})
 	return errs
+}
+
+// thousands formats n with thousands separators: 100,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

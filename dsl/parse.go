@@ -81,7 +81,7 @@ func Parse(filename string, src []byte) (*File, []*Error) {
 		return &File{BOM: bom}, []*Error{{Pos: pos, Msg: fmt.Sprintf("file is not UTF-8 text (byte 0x%02x)", src[pos.Offset])}}
 	}
 	if err := tooDeep(filename, src); err != nil {
-		return empty(), []*Error{err}
+		return &File{BOM: bom}, []*Error{err}
 	}
 	text := []byte(string(src))
 	var errs []*Error
@@ -92,12 +92,12 @@ func Parse(filename string, src []byte) (*File, []*Error) {
 			return f, sortErrors(append(errs, resolve(f)...))
 		}
 		if n := len(errs); n > 0 && *errs[n-1] == *err {
-			return empty(), errs
+			return empty(), sortErrors(errs)
 		}
 		errs = append(errs, err)
 		var blanked bool
 		if text, blanked = blankStatement(text, err.Pos.Offset); len(errs) >= maxErrors || !blanked {
-			return empty(), errs
+			return empty(), sortErrors(errs)
 		}
 	}
 }

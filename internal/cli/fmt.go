@@ -11,10 +11,11 @@ import (
 )
 
 const fmtDoc = `Fmt rewrites model files in canonical layout: one statement a line, blocks
-indented by two spaces, one-line repeats kept on one line, runs of blank lines
-folded, comments kept. Without flags it prints the result to stdout; with no
-files it reads stdin. A file with syntax errors is left alone and its errors
-printed; the exit status is then 1.`
+indented by two spaces, blocks written on one line kept on one line, runs of
+blank lines folded, comments kept. Without flags it prints the result to
+stdout; with no files it reads stdin. -l, -d and -w combine: each does its
+part. A file with syntax errors is left alone and its errors printed; the exit
+status is then 1.`
 
 func runFmt(e *env, args []string) int {
 	fs := newFlags(e, "fmt", "[-w] [-d] [-l] [FILE...]", fmtDoc)
