@@ -54,11 +54,11 @@ func ExampleWriteArrays() {
 func ExampleReadArrays_errors() {
 	_, err := runtime.ReadArrays("testdata/bigendian.npy")
 	fmt.Println(err)
-	_, err = runtime.ReadArrays("testdata/weights.pt")
+	_, err = runtime.ReadArrays("testdata/expected.json")
 	fmt.Println(err)
 	// Output:
 	// testdata/bigendian.npy: big-endian data (">f4") is not supported; save with little-endian float32 or float64
-	// testdata/weights.pt: unknown file extension ".pt"; want .npy, .npz or .safetensors
+	// testdata/expected.json: is not a .npy, .npz or .safetensors file: it starts with "{\n \"empty.npy\": ", where .npy has the magic "\x93NUMPY", .npz (a zip archive) "PK", and .safetensors an 8-byte header length and '{'
 }
 
 func ExampleReadNPY() {

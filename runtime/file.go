@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 )
@@ -22,47 +21,23 @@ var codecs = map[string]codec{
 	".safetensors": {ReadSafetensors, WriteSafetensors},
 }
 
+// codecOf returns the codec for an output path's extension, or an error
+// wrapping ErrOutputPath.
 func codecOf(path string) (codec, error) {
 	ext := strings.ToLower(filepath.Ext(path))
 	f, ok := codecs[ext]
 	if !ok {
-		return f, &FileError{File: path, Msg: fmt.Sprintf("unknown file extension %q; want .npy, .npz or .safetensors", ext)}
+		return f, &FileError{File: path, Msg: fmt.Sprintf("unknown file extension %q; want .npy, .npz or .safetensors", ext), Err: ErrOutputPath}
 	}
 	return f, nil
 }
 
-// ReadArrays reads the arrays in the file at path, choosing the format by
-// the extension (any case): .npy holds one array, named after the file
-// without its extension; .npz and .safetensors hold named arrays, returned
-// in file order. See ReadNPY, ReadNPZ and ReadSafetensors for what each
-// accepts. Every error names path; errors opening the file are those of
-// os.Open, others are *FileError. Arrays are allocated only after their
-// size has been checked against the file's.
-func ReadArrays(path string) ([]*Array, error) {
-	c, err := codecOf(path)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.IsDir() {
-		return nil, &FileError{File: path, Msg: "is a directory"}
-	}
-	arrays, err := c.read(f, st.Size())
-	if err != nil {
-		return nil, inFile(err, path, "")
-	}
-	if len(arrays) == 1 && arrays[0].Name == "" { // .npy
-		arrays[0].Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	}
-	return arrays, nil
+// CheckArraysPath returns the error WriteArrays would give for path's
+// extension (one wrapping ErrOutputPath), or nil, so that a command can
+// refuse an output it cannot write before it works.
+func CheckArraysPath(path string) error {
+	_, err := codecOf(path)
+	return err
 }
 
 func readNPYAt(r io.ReaderAt, size int64) ([]*Array, error) {

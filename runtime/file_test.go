@@ -54,6 +54,8 @@ func TestReadArraysErrors(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "short.safetensors"), []byte("\x05"), 0o644)
 	os.Mkdir(filepath.Join(dir, "dir.npz"), 0o755)
+	os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("hello"), 0o644)
+	os.WriteFile(filepath.Join(dir, "empty"), nil, 0o644)
 	tests := []struct {
 		path, want string
 	}{
@@ -61,11 +63,12 @@ func TestReadArraysErrors(t *testing.T) {
 		{"testdata/fortran.npy", "testdata/fortran.npy: Fortran-order data is not supported; save a C-order array (numpy.ascontiguousarray)"},
 		{"testdata/complex.npy", `testdata/complex.npy: unsupported dtype "<c8"; want float32 or float64 (or float16, or integers)`},
 		{"testdata/f4.npz", "open testdata/f4.npz: no such file or directory"},
-		{"testdata/f4.npy.bak", `testdata/f4.npy.bak: unknown file extension ".bak"; want .npy, .npz or .safetensors`},
-		{"testdata/README", `testdata/README: unknown file extension ""; want .npy, .npz or .safetensors`},
+		{"testdata/f4.npy.bak", "open testdata/f4.npy.bak: no such file or directory"},
+		{filepath.Join(dir, "notes.txt"), filepath.Join(dir, "notes.txt") + `: is not a .npy, .npz or .safetensors file: it starts with "hello", where .npy has the magic "\x93NUMPY", .npz (a zip archive) "PK", and .safetensors an 8-byte header length and '{'`},
+		{filepath.Join(dir, "empty"), filepath.Join(dir, "empty") + ": is empty: want a .npy, .npz or .safetensors file"},
 		{"testdata/model.npz.npy", "open testdata/model.npz.npy: no such file or directory"},
 		{filepath.Join(dir, "short.safetensors"), filepath.Join(dir, "short.safetensors") + ": not a .safetensors file (shorter than 8 bytes)"},
-		{filepath.Join(dir, "dir.npz"), filepath.Join(dir, "dir.npz") + ": is a directory"},
+		{filepath.Join(dir, "dir.npz"), filepath.Join(dir, "dir.npz") + ": is a directory, not a file of arrays (.npy, .npz or .safetensors)"},
 	}
 	for _, tt := range tests {
 		_, err := ReadArrays(tt.path)

@@ -39,6 +39,9 @@ func runCheck(e *env, args []string) int {
 		fs.Usage()
 		return exitUsage
 	}
+	if !e.oneStdin("check", modelFiles(files)...) {
+		return exitUsage
+	}
 	var results []fileDiags
 	status = exitOK
 	for _, name := range files {

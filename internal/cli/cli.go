@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/cnnc/cnnc/compiler"
+	"github.com/cnnc/cnnc/runtime"
 )
 
 // Exit statuses.
@@ -219,12 +220,41 @@ func reportFlagError(w io.Writer, fs *flag.FlagSet, err error, msg []byte) {
 	fmt.Fprintf(w, "%s: %s\n%s", fs.Name(), line, usage)
 }
 
-// readFile reads a model file, or standard input for "-".
+// readFile reads a model file, or standard input for "-" and /dev/stdin.
 func (e *env) readFile(name string) ([]byte, error) {
-	if name == "-" {
+	if runtime.IsStdin(name) {
 		return io.ReadAll(e.stdin)
 	}
 	return os.ReadFile(name)
+}
+
+// oneStdin checks that at most one of a command's files reads standard
+// input ("-", /dev/stdin): a second would find it empty. It prints the
+// clash and returns false otherwise.
+func (e *env) oneStdin(cmd string, files ...runtime.NamedPath) bool {
+	var readers []string
+	for _, f := range files {
+		if runtime.IsStdin(f.Path) {
+			readers = append(readers, f.Name)
+		}
+	}
+	if len(readers) > 1 {
+		fmt.Fprintf(e.stderr, "cnnc %s: %s and %s both read standard input; only one file can\n", cmd, strings.Join(readers[:len(readers)-1], ", "), readers[len(readers)-1])
+		return false
+	}
+	return true
+}
+
+// modelFiles names a command's model file arguments for oneStdin.
+func modelFiles(files []string) []runtime.NamedPath {
+	named := make([]runtime.NamedPath, len(files))
+	for i, f := range files {
+		named[i] = runtime.NamedPath{Name: fmt.Sprintf("model file %d", i+1), Path: f}
+		if len(files) == 1 {
+			named[i].Name = "the model file"
+		}
+	}
+	return named
 }
 
 // displayName is the name diagnostics use for a file argument.

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"slices"
 
 	"github.com/rogpeppe/go-internal/diff"
 
@@ -32,6 +33,13 @@ func runFmt(e *env, args []string) int {
 			return exitUsage
 		}
 		files = []string{"-"}
+	}
+	if !e.oneStdin("fmt", modelFiles(files)...) {
+		return exitUsage
+	}
+	if *write && slices.ContainsFunc(files, runtime.IsStdin) {
+		fmt.Fprintf(e.stderr, "cnnc fmt: -w cannot rewrite standard input\n")
+		return exitUsage
 	}
 	status = exitOK
 	for _, name := range files {
@@ -64,7 +72,7 @@ func (e *env) fmtFile(name string, write, showDiff, list bool) int {
 	if showDiff && changed {
 		e.stdout.Write(diff.Diff(displayName(name)+".orig", src, displayName(name), out))
 	}
-	if write && changed && name != "-" {
+	if write && changed {
 		// Replaced atomically, keeping its mode, so that a failure never
 		// leaves the model half written; a link's target is written.
 		if err := runtime.WriteFileAtomic(name, out, 0o644); err != nil {

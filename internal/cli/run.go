@@ -54,6 +54,10 @@ func runRun(e *env, args []string) int {
 	if *engine == "gen" && !e.checkKernels("run", "CNNC_KERNELS", os.Getenv("CNNC_KERNELS")) {
 		return exitUsage
 	}
+	if !e.oneStdin("run", append(modelFiles(files), o.Inputs()...)...) {
+		return exitUsage
+	}
+	o.Stdin = e.stdin
 	r, status := e.loadModel("run", files[0])
 	if r == nil {
 		return status

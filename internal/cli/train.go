@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -61,9 +63,23 @@ func runTrain(e *env, args []string) int {
 	if !e.checkKernels("train", "CNNC_KERNELS", os.Getenv("CNNC_KERNELS")) {
 		return exitUsage
 	}
+	stdinFiles := []runtime.NamedPath{{Name: "--data", Path: o.Data}, {Name: "--weights", Path: o.Weights}}
+	if !e.oneStdin("train", append(modelFiles(files), stdinFiles...)...) {
+		return exitUsage
+	}
 	net, status := e.loadNet("train", files[0])
 	if net == nil {
 		return status
+	}
+	if runtime.IsStdin(o.Data) || runtime.IsStdin(o.Weights) {
+		// cnnc checks the file before building, the program reads it
+		// again: both get a copy.
+		data, err := io.ReadAll(e.stdin)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "cnnc train: reading standard input: %v\n", err)
+			return exitUsage
+		}
+		o.Stdin, e.stdin = bytes.NewReader(data), bytes.NewReader(data)
 	}
 	if len(net.Params()) == 0 {
 		fmt.Fprintf(e.stderr, "cnnc train: %s: the network has no parameters to train\n", displayName(files[0]))

@@ -48,6 +48,9 @@ type Options struct {
 	DY      string // optional output gradient, shaped like y
 	Out     string // optional .npz to write
 	Train   bool   // a training-mode pass (an engine that is a Trainer), dropout seeded by Seed
+	// Stdin is what a file named "-" or /dev/stdin reads (one of them at
+	// most); nil for os.Stdin.
+	Stdin io.Reader
 }
 
 // Flags registers the options on fs.
@@ -105,17 +108,17 @@ func Run(e Engine, o Options, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	if o.Weights != "" {
-		arrays, err := runtime.ReadArrays(o.Weights)
+		arrays, err := readArrays(o.Weights, o.Stdin)
 		if err != nil {
 			return fail(err)
 		}
-		if err := e.SetParams(o.Weights, arrays); err != nil {
+		if err := e.SetParams(runtime.StdinName(o.Weights), arrays); err != nil {
 			return fail(err)
 		}
 	} else {
 		e.Init(o.Seed)
 	}
-	x, n, single, err := readBatch(o.Input, "--input", e.Input())
+	x, n, single, err := readBatch(o.Input, "--input", e.Input(), o.Stdin)
 	if err != nil {
 		return fail(err)
 	}
@@ -123,12 +126,12 @@ func Run(e Engine, o Options, stdout, stderr io.Writer) int {
 	if o.DY != "" {
 		var dyN int
 		var dySingle bool
-		dy, dyN, dySingle, err = readBatch(o.DY, "--dy", e.Output())
+		dy, dyN, dySingle, err = readBatch(o.DY, "--dy", e.Output(), o.Stdin)
 		if err != nil {
 			return fail(err)
 		}
 		if dyN != n || dySingle != single {
-			return fail(fmt.Errorf("%s: --dy holds %s, but --input holds %s", o.DY, samples(dyN, dySingle), samples(n, single)))
+			return fail(fmt.Errorf("%s: --dy holds %s, but --input holds %s", runtime.StdinName(o.DY), samples(dyN, dySingle), samples(n, single)))
 		}
 	}
 	y, dx, grads, buffers, err := o.pass(e, x, n, dy)
@@ -154,28 +157,39 @@ func Run(e Engine, o Options, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// Inputs names the files the options read.
+func (o *Options) Inputs() []runtime.NamedPath {
+	return []runtime.NamedPath{{Name: "--input", Path: o.Input}, {Name: "--weights", Path: o.Weights}, {Name: "--dy", Path: o.DY}}
+}
+
 // CheckOutputs checks that --out can be written and is none of the
 // inputs (see runtime.CheckOutput and CheckOutputs), so that the run does
 // not fail at its end, nor overwrite its input.
 func (o *Options) CheckOutputs(inputs ...runtime.NamedPath) error {
-	if o.Out == "" {
+	switch o.Out {
+	case "":
 		return nil
+	case "-":
+		return &runtime.FileError{File: "-", Msg: "--out wants a file name ending in .npz, .npy or .safetensors", Err: runtime.ErrOutputPath}
 	}
-	inputs = append(inputs, runtime.NamedPath{Name: "--input", Path: o.Input},
-		runtime.NamedPath{Name: "--weights", Path: o.Weights}, runtime.NamedPath{Name: "--dy", Path: o.DY})
+	inputs = append(inputs, o.Inputs()...)
 	if err := runtime.CheckOutputs(inputs, []runtime.NamedPath{{Name: "--out", Path: o.Out}}); err != nil {
 		return err
 	}
-	return runtime.CheckOutput(o.Out)
+	if err := runtime.CheckOutput(o.Out); err != nil {
+		return err
+	}
+	return runtime.CheckArraysPath(o.Out)
 }
 
 // readBatch reads a batch of samples shaped like sample ([N, ...sample]) or
 // one sample ([...sample], single is then true).
-func readBatch(path, flagName string, sample []int) (data []float64, n int, single bool, err error) {
-	arrays, err := runtime.ReadArrays(path)
+func readBatch(path, flagName string, sample []int, stdin io.Reader) (data []float64, n int, single bool, err error) {
+	arrays, err := readArrays(path, stdin)
 	if err != nil {
 		return nil, 0, false, err
 	}
+	path = runtime.StdinName(path)
 	if len(arrays) != 1 {
 		return nil, 0, false, &runtime.FileError{File: path, Msg: fmt.Sprintf("%s wants one array, the file has %d", flagName, len(arrays))}
 	}

@@ -3,6 +3,7 @@ package runner
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strings"
@@ -37,12 +38,21 @@ type Data struct {
 // integers or out of range, targets that are not floats, NaN or infinite
 // values. The error then lists each problem as a *runtime.FileError, one a
 // line; errors reading the file are those of runtime.ReadArrays.
+//
+// A path that names standard input ("-", /dev/stdin) reads os.Stdin, the
+// format recognised by the content.
 func LoadData(path string, input, output []int, classifier bool) (train, val *Data, err error) {
-	arrays, err := runtime.ReadArrays(path)
+	return loadData(path, nil, input, output, classifier)
+}
+
+// loadData is LoadData with standard input read from stdin (nil for
+// os.Stdin).
+func loadData(path string, stdin io.Reader, input, output []int, classifier bool) (train, val *Data, err error) {
+	arrays, err := readArrays(path, stdin)
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &dataCheck{file: path, input: input, output: output, classifier: classifier, byName: map[string]*runtime.Array{}}
+	c := &dataCheck{file: runtime.StdinName(path), input: input, output: output, classifier: classifier, byName: map[string]*runtime.Array{}}
 	for _, a := range arrays {
 		switch {
 		case !slices.Contains([]string{"x", "y", "x_val", "y_val"}, a.Name):

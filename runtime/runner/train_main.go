@@ -32,6 +32,9 @@ type TrainOptions struct {
 	Out         string // the trained parameters
 	Log         string // optional JSON lines, one object an epoch
 	Plot        string // optional SVG of the curves
+	// Stdin is what a --data or --weights of "-" or /dev/stdin reads (one
+	// of them at most); nil for os.Stdin.
+	Stdin io.Reader
 }
 
 // Flags registers the options on fs, with cnnc train's defaults.
@@ -63,6 +66,11 @@ func (o *TrainOptions) Check() error {
 		bad("--out is required")
 	} else if ext := strings.ToLower(filepath.Ext(o.Out)); ext != ".npz" && ext != ".safetensors" {
 		bad("--out %s: want a .npz or .safetensors file", o.Out)
+	}
+	for _, out := range o.outputs() {
+		if out.Path == "-" {
+			bad("%s -: want a file name (standard output carries the progress; /dev/stdout writes there anyway)", out.Name)
+		}
 	}
 	if o.Epochs < 1 {
 		bad("--epochs %d: want at least 1", o.Epochs)
@@ -148,16 +156,16 @@ func TrainMain(newModel func(seed uint64) runtime.Network, input, output []int, 
 // returned error is a *runtime.FileError or a list of them, or an error
 // opening a file.
 func Prepare(o *TrainOptions, classifier bool, input, output []int, setParams func(file string, arrays []*runtime.Array) error) (train, val *Data, err error) {
-	train, val, err = LoadData(o.Data, input, output, classifier)
+	train, val, err = loadData(o.Data, o.Stdin, input, output, classifier)
 	if err != nil {
 		return nil, nil, err
 	}
 	if o.Weights != "" {
-		arrays, err := runtime.ReadArrays(o.Weights)
+		arrays, err := readArrays(o.Weights, o.Stdin)
 		if err != nil {
 			return nil, nil, err
 		}
-		if err := setParams(o.Weights, arrays); err != nil {
+		if err := setParams(runtime.StdinName(o.Weights), arrays); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -167,12 +175,17 @@ func Prepare(o *TrainOptions, classifier bool, input, output []int, setParams fu
 	return train, val, nil
 }
 
+// outputs names the files the options write.
+func (o *TrainOptions) outputs() []runtime.NamedPath {
+	return []runtime.NamedPath{{Name: "--out", Path: o.Out}, {Name: "--log", Path: o.Log}, {Name: "--plot", Path: o.Plot}}
+}
+
 // CheckOutputs checks that every output (--out, --log, --plot) can be
 // written, so that a long run does not fail at its end, and that none is
 // an input or another output (see runtime.CheckOutput and CheckOutputs).
 func (o *TrainOptions) CheckOutputs(inputs ...runtime.NamedPath) error {
 	inputs = append(inputs, runtime.NamedPath{Name: "--data", Path: o.Data}, runtime.NamedPath{Name: "--weights", Path: o.Weights})
-	outputs := []runtime.NamedPath{{Name: "--out", Path: o.Out}, {Name: "--log", Path: o.Log}, {Name: "--plot", Path: o.Plot}}
+	outputs := o.outputs()
 	if err := runtime.CheckOutputs(inputs, outputs); err != nil {
 		return err
 	}
