@@ -37,8 +37,8 @@ func runBench(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "cnnc bench: want exactly one model file, got %d\n", len(files))
 		return exitUsage
 	}
-	if o.Batch < 1 || o.Threads < 1 || o.Runs < 1 || (o.Format != "text" && o.Format != "json") {
-		fmt.Fprintf(e.stderr, "cnnc bench: --batch, --threads and --runs must be at least 1, --format text or json\n")
+	if err := o.Check(); err != nil {
+		fmt.Fprintf(e.stderr, "cnnc bench: %v\n", err)
 		return exitUsage
 	}
 	if !e.checkKernels("bench", "--kernels", o.Kernels) ||

@@ -139,6 +139,11 @@ func TestExitStatuses(t *testing.T) {
 	add(exitUsage, "no files given", "check")
 	add(exitUsage, "--batch", "bench", "--batch", "100000000", "good.cnn")
 	add(exitUsage, `unknown kernels "x"`, "bench", "--kernels", "x", "good.cnn")
+	add(exitUsage, "--threads 5000: want 1 to 1024\n--runs 0: want at least 1", "bench", "--threads", "5000", "--runs", "0", "good.cnn")
+	add(exitUsage, "--threads 2000: want 0 (every core) to 1024", "train", "--data", "d.npz", "--out", "t.npz", "--threads", "2000", "good.cnn")
+	add(exitUsage, "--format csv prints the layer table only", "summary", "--format", "csv", "--mem", "1GB", "good.cnn")
+	add(exitUsage, `"1G": unknown unit "G"`, "summary", "--mem", "1G", "good.cnn")
+	add(exitUsage, "--batch 9223372036854775807: a batch of", "summary", "--batch", "9223372036854775807", "good.cnn")
 
 	for _, c := range cases {
 		var out, errs bytes.Buffer

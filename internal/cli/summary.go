@@ -45,6 +45,10 @@ func runSummary(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "cnnc summary: unknown format %q (want text, json or csv)\n", o.format)
 		return exitUsage
 	}
+	if o.format == "csv" && (o.params || flagSet(fs, "batch") || *mem != "") {
+		fmt.Fprintf(e.stderr, "cnnc summary: --format csv prints the layer table only: --params, --batch and --mem need text or json\n")
+		return exitUsage
+	}
 	if o.batch < 1 {
 		fmt.Fprintf(e.stderr, "cnnc summary: --batch must be at least 1, got %d\n", o.batch)
 		return exitUsage

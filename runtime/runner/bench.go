@@ -2,6 +2,7 @@ package runner
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,11 +27,38 @@ type BenchOptions struct {
 // Flags registers the options on fs.
 func (o *BenchOptions) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.Batch, "batch", 1, "samples per pass `N`")
-	fs.IntVar(&o.Threads, "threads", goruntime.GOMAXPROCS(0), "workers `N`")
+	fs.IntVar(&o.Threads, "threads", goruntime.GOMAXPROCS(0), "workers `N`, at most 1024")
 	fs.IntVar(&o.Runs, "runs", 10, "timed runs `N` of each pass (the median is reported)")
 	fs.BoolVar(&o.Backward, "backward", false, "also time forward+backward")
 	fs.StringVar(&o.Format, "format", "text", "output `format`: text or json")
 	fs.StringVar(&o.Kernels, "kernels", "", "run the `kernels` avx512, asm-avx2, avx2 or portable (default: $CNNC_KERNELS, else the best the CPU has)")
+}
+
+// MaxThreads bounds --threads of cnnc bench and train: every worker holds
+// a sample's activations, so thousands of them would exhaust memory on a
+// large network before doing any work.
+const MaxThreads = 1024
+
+// Check returns what is wrong with the options, one problem a line, or
+// nil.
+func (o *BenchOptions) Check() error {
+	var errs []string
+	if o.Batch < 1 {
+		errs = append(errs, fmt.Sprintf("--batch %d: want at least 1", o.Batch))
+	}
+	if o.Threads < 1 || o.Threads > MaxThreads {
+		errs = append(errs, fmt.Sprintf("--threads %d: want 1 to %d", o.Threads, MaxThreads))
+	}
+	if o.Runs < 1 {
+		errs = append(errs, fmt.Sprintf("--runs %d: want at least 1", o.Runs))
+	}
+	if o.Format != "text" && o.Format != "json" {
+		errs = append(errs, fmt.Sprintf("--format %q: want text or json", o.Format))
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "\n"))
+	}
+	return nil
 }
 
 // Model describes the benchmarked network to BenchMain.
@@ -123,8 +151,8 @@ func BenchMain(m Model, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cnnc bench: %v\n", err)
 		return exitUsage
 	}
-	if o.Batch < 1 || o.Threads < 1 || o.Runs < 1 || (o.Format != "text" && o.Format != "json") {
-		fmt.Fprintf(stderr, "cnnc bench: --batch, --threads and --runs must be at least 1, --format text or json\n")
+	if err := o.Check(); err != nil {
+		fmt.Fprintf(stderr, "cnnc bench: %v\n", err)
 		return exitUsage
 	}
 	res := Bench(m, o)

@@ -48,7 +48,7 @@ func (o *TrainOptions) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.LRStep, "lr-step", 0, "multiply the learning rate by --lr-gamma every `N` epochs (0: never)")
 	fs.Float64Var(&o.LRGamma, "lr-gamma", 0.1, "the `factor` of the step schedule")
 	fs.Uint64Var(&o.Seed, "seed", 1, "the `seed` of the initial parameters (without --weights), the shuffling and dropout")
-	fs.IntVar(&o.Threads, "threads", 0, "the number `N` of threads (0: every core)")
+	fs.IntVar(&o.Threads, "threads", 0, "the number `N` of threads (0: every core; at most 1024)")
 	fs.StringVar(&o.Weights, "weights", "", "start from the parameters in `W.npz` (or .safetensors) instead of --seed's")
 	fs.StringVar(&o.Out, "out", "", "write the trained parameters to `W.npz` (or .safetensors)")
 	fs.StringVar(&o.Log, "log", "", "write one JSON object per epoch to `LOG.jsonl`")
@@ -92,8 +92,8 @@ func (o *TrainOptions) Check() error {
 	if !(o.LRGamma > 0) || o.LRGamma > 1e30 {
 		bad("--lr-gamma %v: want a number above 0", o.LRGamma)
 	}
-	if o.Threads < 0 {
-		bad("--threads %d: want at least 0", o.Threads)
+	if o.Threads < 0 || o.Threads > MaxThreads {
+		bad("--threads %d: want 0 (every core) to %d", o.Threads, MaxThreads)
 	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "\n"))
