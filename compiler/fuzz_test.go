@@ -11,9 +11,14 @@ import (
 	"github.com/cnnc/cnnc/dsl"
 )
 
-// seedCorpus adds the bundled models and a set of broken files to f.
+// seedCorpus adds the bundled models, the round-2 models and fixtures, and a
+// set of broken files to f.
 func seedCorpus(f *testing.F) {
-	paths, _ := filepath.Glob("../models/*.cnn")
+	var paths []string
+	for _, pattern := range []string{"../models/*.cnn", "../golden/models/*.cnn", "../golden/graphdata/*/model.cnn"} {
+		more, _ := filepath.Glob(pattern)
+		paths = append(paths, more...)
+	}
 	for _, p := range paths {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)
@@ -25,6 +30,8 @@ func seedCorpus(f *testing.F) {
 		"input 1x1x1\nconv 1048576x1x1 p1048576", "input 8x8x1;leaky -1e308;dropout 0.999;fc 1",
 		"input 5x5x3 # \u00e9\u00e9\nconv 3x3 q; relu\n", "\xff\xfe", "model m\nmodel m\ninput 2x2x2\ninput 2x2x2",
 		"input 4x4x1\nrepeat 2 {\n  repeat x {\n relu\n }\n}\nrelu }\n",
+		"input 8x8x4\nb: repeat 2 { residual { conv 3x3x8 s2 p1 g2 d1 nobias; batchnorm } shortcut { c: conv 1x1x8 s2 } }\nconcat { } { pool avg global }\n",
+		"input 8x8x4\nx.0: { 0: relu6; concat { fc 3 } { } }\nresidual { }\nrepeat 2 { q: batchnorm eps 0 momentum 2 }\n",
 	} {
 		f.Add([]byte(s))
 	}
