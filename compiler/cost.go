@@ -4,43 +4,10 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
+
+	"github.com/cnnc/cnnc/ir"
 )
-
-// params returns the learnable tensors of l, named and shaped as PyTorch
-// does: a conv's weight [K C Fh Fw] and bias [K], an fc's weight [out in]
-// and bias [out]. Conv and fc layers are numbered separately.
-func params(l *Layer) []Param {
-	switch l.Kind {
-	case Conv:
-		fanIn := l.In.C * l.FH * l.FW
-		return []Param{
-			{Name: l.Name + ".weight", Shape: []int{l.K, l.In.C, l.FH, l.FW}, FanIn: fanIn},
-			{Name: l.Name + ".bias", Shape: []int{l.K}},
-		}
-	case FC:
-		in := l.In.Size()
-		return []Param{
-			{Name: l.Name + ".weight", Shape: []int{l.K, in}, FanIn: in},
-			{Name: l.Name + ".bias", Shape: []int{l.K}},
-		}
-	}
-	return nil
-}
-
-// macs returns the multiply-adds of l's forward pass for one sample: for a
-// conv, every output value sums Fh·Fw·C products; for fc, every output sums
-// one product per input. Pooling, activations and softmax do no
-// multiply-adds; they are counted in neither the figures cnnc prints nor the
-// published ones it matches (VGG-16: 15.47 G).
-func macs(l *Layer) int64 {
-	switch l.Kind {
-	case Conv:
-		return int64(l.Out.Size()) * int64(l.FH*l.FW) * int64(l.In.C)
-	case FC:
-		return int64(l.In.Size()) * int64(l.K)
-	}
-	return 0
-}
 
 // ParamCount returns the number of values in every parameter of l.
 func (l *Layer) ParamCount() int64 {
@@ -54,24 +21,30 @@ func (l *Layer) ParamCount() int64 {
 // Costs are a network's static figures, all for float32 values (4 bytes).
 //
 // Memory is counted as cnnc's generated code spends it:
-//   - Inference keeps two buffers alive at a time, a layer's input and its
-//     output; element-wise layers (activations, dropout) work in place, so
-//     the per-image figure is the largest input+output of any other layer.
-//   - Training keeps the input and every layer's output for the backward
-//     pass, except that element-wise layers overwrite their input, plus one
-//     gradient of the same size for each; max pooling also keeps the
-//     position of each maximum (4 bytes an output value) and dropout its mask
-//     (4 bytes a value).
+//   - Inference keeps each value from the node that writes it to the last
+//     node that reads it (the output to the end): a chain keeps a layer's
+//     input and output at a time, a residual block also its input until the
+//     add. An element-wise node (activation, dropout) that is the last
+//     reader of its input works in place. The per-image figure is the most
+//     values alive at once, while a node runs.
+//   - Training keeps the input and every node's output for the backward
+//     pass, except that an element-wise node overwrites its input when it is
+//     its only reader, plus one gradient of the same size for each; max
+//     pooling (global too) also keeps the position of each maximum (4 bytes
+//     an output value) and dropout its mask (4 bytes a value).
 //   - Parameters take 4 bytes a value at inference and 8 in training (the
-//     value and its gradient); optimiser state such as momentum is extra.
+//     value and its gradient); buffers (batchnorm's running statistics) 4
+//     bytes a value, num_batches_tracked 8, in both; optimiser state such as
+//     momentum is extra.
 type Costs struct {
 	Params     int64
+	Buffers    int64 // values of buffers
 	MACs       int64 // forward, one image
 	BackMACs   int64 // backward, one image: input and weight gradients
 	InferBytes int64 // per image
 	TrainBytes int64 // per image
 	// ParamBytes and ParamTrainBytes are the fixed memory, whatever the
-	// batch, at inference and in training.
+	// batch, at inference and in training: parameters and buffers.
 	ParamBytes      int64
 	ParamTrainBytes int64
 }
@@ -79,41 +52,105 @@ type Costs struct {
 // bytesPerValue is the size of the generated code's float32.
 const bytesPerValue = 4
 
-// Costs computes n's static figures. For a net cut short by an error it
-// counts the layers whose shapes are known.
-func (n *Net) Costs() Costs {
+// Costs computes n's static figures: those of its graph.
+func (n *Net) Costs() Costs { return CostsOf(n.Graph) }
+
+// CostsOf computes g's static figures. For a graph cut short by an error
+// it counts the nodes whose shapes are known.
+func CostsOf(g *ir.Graph) Costs {
 	var c Costs
-	peak := int64(n.Input.Size())
-	kept := int64(n.Input.Size()) // values kept for backward
-	var extra int64               // max-pool indices and dropout masks
-	for _, l := range n.Layers {
-		if l.Failed {
-			break
-		}
-		c.Params += l.ParamCount()
-		c.MACs += l.MACs
-		// Backward of conv and fc does the forward's multiply-adds twice:
-		// once for the input gradient, once for the weight gradient.
-		c.BackMACs += 2 * l.MACs
-		in, out := int64(l.In.Size()), int64(l.Out.Size())
-		switch {
-		case l.Kind.Elementwise():
-			if l.Kind == Dropout {
-				extra += out
+	var bufferBytes int64
+	for _, n := range g.Nodes {
+		for _, t := range n.Tensors {
+			switch {
+			case !t.Buffer:
+				c.Params += t.Size64()
+			case t.DType == ir.Int64:
+				c.Buffers += t.Size64()
+				bufferBytes += 8 * t.Size64()
+			default:
+				c.Buffers += t.Size64()
+				bufferBytes += bytesPerValue * t.Size64()
 			}
-		default:
-			peak = max(peak, in+out)
-			kept += out
 		}
-		if l.Kind == MaxPool {
-			extra += out
+		c.MACs += n.MACs
+	}
+	// Backward of conv and fc does the forward's multiply-adds twice: once
+	// for the input gradient, once for the weight gradient.
+	c.BackMACs = 2 * c.MACs
+	c.InferBytes = inferencePeak(g) * bytesPerValue
+	c.TrainBytes = trainingValues(g) * bytesPerValue
+	c.ParamBytes = c.Params*bytesPerValue + bufferBytes
+	c.ParamTrainBytes = 2*c.Params*bytesPerValue + bufferBytes
+	return c
+}
+
+// lastUse returns, for every value, the index of the last node that reads
+// it: len(Nodes) for the graph's output, which lives to the end, and the
+// producer's own index for a value nothing reads.
+func lastUse(g *ir.Graph) []int {
+	last := make([]int, len(g.Values))
+	for _, v := range g.Values {
+		if v.Producer != nil {
+			last[v.ID] = v.Producer.ID
+		}
+		for _, r := range v.Readers {
+			last[v.ID] = max(last[v.ID], r.ID)
 		}
 	}
-	c.InferBytes = peak * bytesPerValue
-	c.TrainBytes = (2*kept + extra) * bytesPerValue
-	c.ParamBytes = c.Params * bytesPerValue
-	c.ParamTrainBytes = 2 * c.Params * bytesPerValue
-	return c
+	last[g.Output.ID] = len(g.Nodes)
+	return last
+}
+
+// inferencePeak returns the most values alive at once while the nodes run
+// in order, each value from its producer to its last reader.
+func inferencePeak(g *ir.Graph) int64 {
+	last := lastUse(g)
+	alive := int64(g.Input.Shape.Size())
+	peak := alive
+	for _, n := range g.Nodes {
+		out := int64(n.Out().Size())
+		inPlace := ir.Elementwise(n.Op) && last[n.Inputs[0].ID] == n.ID
+		if !inPlace {
+			alive += out
+			peak = max(peak, alive)
+		}
+		for i, v := range n.Inputs {
+			if last[v.ID] == n.ID && !(inPlace && i == 0) && !slices.Contains(n.Inputs[:i], v) {
+				alive -= int64(v.Shape.Size())
+			}
+		}
+		if last[n.Output.ID] == n.ID {
+			alive -= out
+		}
+	}
+	return peak
+}
+
+// trainingValues returns the values training keeps a sample for the
+// backward pass, gradients and max-pool indices and dropout masks included.
+func trainingValues(g *ir.Graph) int64 {
+	kept := int64(g.Input.Shape.Size())
+	var extra int64
+	for _, n := range g.Nodes {
+		out := int64(n.Out().Size())
+		if !ir.Elementwise(n.Op) || len(n.Inputs[0].Readers) > 1 {
+			kept += out
+		}
+		switch op := n.Op.(type) {
+		case *ir.Dropout:
+			extra += out
+		case *ir.Pool:
+			if op.Mode == ir.Max {
+				extra += out
+			}
+		case *ir.GlobalPool:
+			if op.Mode == ir.Max {
+				extra += out
+			}
+		}
+	}
+	return 2*kept + extra
 }
 
 // Batch returns the memory for a batch of n images, perImage·n + fixed,

@@ -142,3 +142,32 @@ func TestNoNetWithoutInput(t *testing.T) {
 		}
 	}
 }
+
+// TestResidualMemory: a residual's input lives until the add. Input 8x8x4
+// (256 values); the body's conv writes 256 more while the input is kept
+// for the add, relu works in place, and the add writes 256 while both its
+// inputs are alive: 768 at the peak, where a chain would keep 512. Training
+// keeps the input, the conv's and the add's outputs (relu overwrites the
+// conv's, its only reader), twice with gradients; batchnorm's 4+4 buffer
+// values take 4 bytes each and its counter 8.
+func TestResidualMemory(t *testing.T) {
+	r, ds := Compile("r.cnn", []byte("input 8x8x4\nresidual { conv 3x3x4 p1; relu }\nbatchnorm\n"))
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	c := CostsOf(r.Graph)
+	if c.InferBytes != 768*4 {
+		t.Errorf("inference bytes %d, want %d", c.InferBytes, 768*4)
+	}
+	// input, conv, add, batchnorm (not element-wise): 4 × 256 kept.
+	if want := int64(2 * 4 * 256 * 4); c.TrainBytes != want {
+		t.Errorf("training bytes %d, want %d", c.TrainBytes, want)
+	}
+	params := int64(4*4*9 + 4 + 4 + 4)
+	if c.Params != params || c.Buffers != 9 {
+		t.Errorf("params %d, buffers %d; want %d and 9", c.Params, c.Buffers, params)
+	}
+	if want := params*4 + 8*4 + 8; c.ParamBytes != want || c.ParamTrainBytes != want+params*4 {
+		t.Errorf("param bytes %d/%d, want %d/%d", c.ParamBytes, c.ParamTrainBytes, want, want+params*4)
+	}
+}

@@ -7,13 +7,18 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/alecthomas/participle/v2/lexer"
+
 	"github.com/cnnc/cnnc/compiler"
+	"github.com/cnnc/cnnc/ir"
 )
 
-const summaryDoc = `Summary prints a per-layer table of a model (the layer as written, its output
-HxWxC, parameters, multiply-adds and activation values for one image) and
-totals: parameters, multiply-adds forward and backward, memory per image for
-inference and training, and memory for the parameters. Memory counts float32
+const summaryDoc = `Summary prints a per-layer table of a model (the layer as written, for a
+network with residual or concat blocks the rows it reads, its output HxWxC,
+parameters, multiply-adds and activation values for one image) and totals:
+parameters, buffers, multiply-adds forward and backward, memory per image for
+inference and training, and memory for the parameters and buffers. --params
+lists every parameter and buffer, buffers marked. Memory counts float32
 values as the README's "How memory is counted" explains. With --mem it also
 prints the largest batch that fits in the budget. A file with errors prints
 the table up to the failing layer, marked, with the errors on stderr; the
@@ -70,31 +75,25 @@ func runSummary(e *env, args []string) int {
 	for _, d := range diags {
 		fmt.Fprintln(e.stderr, d)
 	}
-	if !diags.HasErrors() && e.sequentialOnly("summary", files[0], r) {
-		return exitError
-	}
-	var net *compiler.Net
-	if r != nil {
-		net = r.Net
-	}
+
 	status = exitOK
 	if diags.HasErrors() {
 		status = exitError
 	}
-	if net == nil {
+	if r == nil {
 		return status
 	}
-	if _, _, err := net.Costs().Batch(int64(o.batch)); err != nil {
+	if _, _, err := compiler.CostsOf(r.Graph).Batch(int64(o.batch)); err != nil {
 		fmt.Fprintf(e.stderr, "cnnc summary: --batch %d: %v\n", o.batch, err)
 		return exitUsage
 	}
 	switch o.format {
 	case "json":
-		err = summaryJSON(e.stdout, net, o)
+		err = summaryJSON(e.stdout, r, o)
 	case "csv":
-		err = summaryCSV(e.stdout, net)
+		err = summaryCSV(e.stdout, r)
 	default:
-		err = summaryText(e.stdout, net, o)
+		err = summaryText(e.stdout, r, o)
 	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cnnc summary: %v\n", err)
@@ -103,27 +102,89 @@ func runSummary(e *env, args []string) int {
 	return status
 }
 
-func summaryText(w io.Writer, net *compiler.Net, o summaryOpts) error {
-	rows := [][]string{{"#", "name", "layer", "output", "params", "mult-adds", "activations"}}
-	rows = append(rows, []string{"0", "input", "input " + net.Input.String(), net.Input.String(), "", "", compiler.BigCount(int64(net.Input.Size()))})
-	for i, l := range net.Layers {
-		if l.Failed {
-			rows = append(rows, []string{strconv.Itoa(i + 1), "", l.Text, "error", "", "", ""})
-			continue
+// summaryRow is a row of the table: a node, or the statement whose shape
+// failed.
+type summaryRow struct {
+	index        int
+	name, text   string
+	pos          lexer.Position
+	out          ir.Shape
+	params, macs int64
+	failed       bool
+	reads        []int // the rows whose outputs it reads, 0 for the input
+}
+
+// summaryRows returns a row for each node of r's graph and one for the
+// failed statement, if any.
+func summaryRows(r *compiler.Result) []summaryRow {
+	var rows []summaryRow
+	for _, n := range r.Graph.Nodes {
+		row := summaryRow{index: n.ID + 1, name: n.Name, text: n.Text, pos: compiler.LexPos(n.Pos), out: n.Out(), macs: n.MACs}
+		for _, t := range n.Params() {
+			row.params += t.Size64()
 		}
-		rows = append(rows, []string{strconv.Itoa(i + 1), l.Name, l.Text, l.Out.String(),
-			compiler.BigCount(l.ParamCount()), compiler.BigCount(l.MACs), compiler.BigCount(int64(l.Out.Size()))})
+		for _, v := range n.Inputs {
+			from := 0
+			if v.Producer != nil {
+				from = v.Producer.ID + 1
+			}
+			row.reads = append(row.reads, from)
+		}
+		rows = append(rows, row)
+	}
+	if f := r.Failed; f != nil {
+		rows = append(rows, summaryRow{index: len(rows) + 1, text: f.Text, pos: f.Pos, failed: true})
+	}
+	return rows
+}
+
+// readsList writes the rows a row reads: "3" or "2,7".
+func readsList(reads []int) string {
+	parts := make([]string, len(reads))
+	for i, r := range reads {
+		parts[i] = strconv.Itoa(r)
+	}
+	return strings.Join(parts, ",")
+}
+
+func summaryText(w io.Writer, r *compiler.Result, o summaryOpts) error {
+	g := r.Graph
+	branches := !g.Chain()
+	head := []string{"#", "name", "layer", "output", "params", "mult-adds", "activations"}
+	right := []bool{true, false, false, false, true, true, true}
+	if branches {
+		head = append(head[:3:3], append([]string{"reads"}, head[3:]...)...)
+		right = append(right[:3:3], append([]bool{false}, right[3:]...)...)
+	}
+	in := g.Input.Shape
+	table := [][]string{head, {"0", "input", "input " + in.String(), in.String(), "", "", compiler.BigCount(int64(in.Size()))}}
+	if branches {
+		table[1] = append(table[1][:3:3], append([]string{""}, table[1][3:]...)...)
+	}
+	for _, row := range summaryRows(r) {
+		cells := []string{strconv.Itoa(row.index), row.name, row.text, "error", "", "", ""}
+		if !row.failed {
+			cells = []string{strconv.Itoa(row.index), row.name, row.text, row.out.String(),
+				compiler.BigCount(row.params), compiler.BigCount(row.macs), compiler.BigCount(int64(row.out.Size()))}
+		}
+		if branches {
+			cells = append(cells[:3:3], append([]string{readsList(row.reads)}, cells[3:]...)...)
+		}
+		table = append(table, cells)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "model %s (%s): input %s, output %s\n\n", net.Name, net.File, net.Input, net.Output())
-	if !net.Complete() {
+	fmt.Fprintf(&b, "model %s (%s): input %s, output %s\n\n", g.Name, g.File, in, g.Output.Shape)
+	if !r.Complete() {
 		b.Reset()
-		fmt.Fprintf(&b, "model %s (%s): input %s; stopped at a layer with errors\n\n", net.Name, net.File, net.Input)
+		fmt.Fprintf(&b, "model %s (%s): input %s; stopped at a layer with errors\n\n", g.Name, g.File, in)
 	}
-	writeTable(&b, rows, []bool{true, false, false, false, true, true, true})
-	c := net.Costs()
+	writeTable(&b, table, right)
+	c := compiler.CostsOf(g)
 	fmt.Fprintf(&b, "\n")
-	fmt.Fprintf(&b, "parameters             %s (%s as float32)\n", compiler.BigCount(c.Params), formatBytes(c.ParamBytes))
+	fmt.Fprintf(&b, "parameters             %s (%s as float32)\n", compiler.BigCount(c.Params), formatBytes(4*c.Params))
+	if c.Buffers > 0 {
+		fmt.Fprintf(&b, "buffers                %s (%s)\n", compiler.BigCount(c.Buffers), formatBytes(c.ParamBytes-4*c.Params))
+	}
 	fmt.Fprintf(&b, "multiply-adds / image  %s forward (%s), %s backward (%s)\n",
 		compiler.BigCount(c.MACs), formatG(c.MACs), compiler.BigCount(c.BackMACs), formatG(c.BackMACs))
 	fmt.Fprintf(&b, "memory / image         %s inference, %s training\n", formatBytes(c.InferBytes), formatBytes(c.TrainBytes))
@@ -140,10 +201,14 @@ func summaryText(w io.Writer, net *compiler.Net, o summaryOpts) error {
 	if o.params {
 		fmt.Fprintf(&b, "\nparameters:\n")
 		var prow [][]string
-		for _, p := range net.Params() {
-			prow = append(prow, []string{p.Name, fmt.Sprint(p.Shape), compiler.BigCount(int64(p.Size()))})
+		for _, t := range g.Tensors() {
+			kind := ""
+			if t.Buffer {
+				kind = "buffer"
+			}
+			prow = append(prow, []string{t.Name, fmt.Sprint(t.Shape), compiler.BigCount(t.Size64()), kind})
 		}
-		writeTable(&b, prow, []bool{false, false, true})
+		writeTable(&b, prow, []bool{false, false, true, false})
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -196,36 +261,48 @@ type jsonLayer struct {
 	MACs        int64  `json:"macs"`
 	Activations int    `json:"activations"`
 	Failed      bool   `json:"failed,omitempty"`
+	// Reads lists the rows whose outputs the layer reads (0 is the
+	// input), for a network that branches.
+	Reads []int `json:"reads,omitempty"`
 }
 
-func summaryJSON(w io.Writer, net *compiler.Net, o summaryOpts) error {
-	c := net.Costs()
+func summaryJSON(w io.Writer, r *compiler.Result, o summaryOpts) error {
+	g := r.Graph
+	c := compiler.CostsOf(g)
 	layers := []jsonLayer{}
-	for i, l := range net.Layers {
-		jl := jsonLayer{Index: i + 1, Name: l.Name, Layer: l.Text, Line: l.Pos.Line, Column: l.Pos.Column, Failed: l.Failed}
-		if !l.Failed {
-			jl.Output, jl.Params, jl.MACs, jl.Activations = l.Out.Dims(), l.ParamCount(), l.MACs, l.Out.Size()
+	branches := !g.Chain()
+	for _, row := range summaryRows(r) {
+		jl := jsonLayer{Index: row.index, Name: row.name, Layer: row.text, Line: row.pos.Line, Column: row.pos.Column, Failed: row.failed}
+		if !row.failed {
+			jl.Output, jl.Params, jl.MACs, jl.Activations = row.out.Dims(), row.params, row.macs, row.out.Size()
+		}
+		if branches {
+			jl.Reads = row.reads
 		}
 		layers = append(layers, jl)
 	}
-	doc := map[string]any{
-		"model":  net.Name,
-		"file":   net.File,
-		"input":  net.Input.Dims(),
-		"layers": layers,
-		"totals": map[string]any{
-			"params":                    c.Params,
-			"macs_forward":              c.MACs,
-			"macs_backward":             c.BackMACs,
-			"bytes_per_image_inference": c.InferBytes,
-			"bytes_per_image_training":  c.TrainBytes,
-			"bytes_params_inference":    c.ParamBytes,
-			"bytes_params_training":     c.ParamTrainBytes,
-		},
-		"complete": net.Complete(),
+	totals := map[string]any{
+		"params":                    c.Params,
+		"macs_forward":              c.MACs,
+		"macs_backward":             c.BackMACs,
+		"bytes_per_image_inference": c.InferBytes,
+		"bytes_per_image_training":  c.TrainBytes,
+		"bytes_params_inference":    c.ParamBytes,
+		"bytes_params_training":     c.ParamTrainBytes,
 	}
-	if net.Complete() {
-		doc["output"] = net.Output().Dims()
+	if c.Buffers > 0 {
+		totals["buffers"] = c.Buffers
+	}
+	doc := map[string]any{
+		"model":    g.Name,
+		"file":     g.File,
+		"input":    g.Input.Shape.Dims(),
+		"layers":   layers,
+		"totals":   totals,
+		"complete": r.Complete(),
+	}
+	if r.Complete() {
+		doc["output"] = g.Output.Shape.Dims()
 	}
 	if o.batch > 1 {
 		infer, train, _ := c.Batch(int64(o.batch)) // runSummary checked it
@@ -240,28 +317,34 @@ func summaryJSON(w io.Writer, net *compiler.Net, o summaryOpts) error {
 	}
 	if o.params {
 		var ps []map[string]any
-		for _, p := range net.Params() {
-			ps = append(ps, map[string]any{"name": p.Name, "shape": p.Shape})
+		for _, t := range g.Tensors() {
+			p := map[string]any{"name": t.Name, "shape": t.Shape}
+			if t.Buffer {
+				p["buffer"] = true
+			}
+			ps = append(ps, p)
 		}
 		doc["parameters"] = ps
 	}
 	return writeIndentedJSON(w, doc)
 }
 
-func summaryCSV(w io.Writer, net *compiler.Net) error {
+func summaryCSV(w io.Writer, r *compiler.Result) error {
+	g := r.Graph
+	in := g.Input.Shape
 	cw := csv.NewWriter(w)
-	cw.Write([]string{"index", "name", "layer", "line", "column", "out_h", "out_w", "out_c", "params", "macs", "activations"})
-	cw.Write([]string{"0", "input", "input " + net.Input.String(), strconv.Itoa(net.InputPos.Line), strconv.Itoa(net.InputPos.Column),
-		strconv.Itoa(net.Input.H), strconv.Itoa(net.Input.W), strconv.Itoa(net.Input.C), "0", "0", strconv.Itoa(net.Input.Size())})
-	for i, l := range net.Layers {
-		row := []string{strconv.Itoa(i + 1), l.Name, l.Text, strconv.Itoa(l.Pos.Line), strconv.Itoa(l.Pos.Column)}
-		if l.Failed {
-			row = append(row, "", "", "", "", "", "")
+	cw.Write([]string{"index", "name", "layer", "line", "column", "out_h", "out_w", "out_c", "params", "macs", "activations", "reads"})
+	cw.Write([]string{"0", "input", "input " + in.String(), strconv.Itoa(g.InputPos.Line), strconv.Itoa(g.InputPos.Col),
+		strconv.Itoa(in.H), strconv.Itoa(in.W), strconv.Itoa(in.C), "0", "0", strconv.Itoa(in.Size()), ""})
+	for _, row := range summaryRows(r) {
+		cells := []string{strconv.Itoa(row.index), row.name, row.text, strconv.Itoa(row.pos.Line), strconv.Itoa(row.pos.Column)}
+		if row.failed {
+			cells = append(cells, "", "", "", "", "", "", "")
 		} else {
-			row = append(row, strconv.Itoa(l.Out.H), strconv.Itoa(l.Out.W), strconv.Itoa(l.Out.C),
-				strconv.FormatInt(l.ParamCount(), 10), strconv.FormatInt(l.MACs, 10), strconv.Itoa(l.Out.Size()))
+			cells = append(cells, strconv.Itoa(row.out.H), strconv.Itoa(row.out.W), strconv.Itoa(row.out.C),
+				strconv.FormatInt(row.params, 10), strconv.FormatInt(row.macs, 10), strconv.Itoa(row.out.Size()), readsList(row.reads))
 		}
-		cw.Write(row)
+		cw.Write(cells)
 	}
 	cw.Flush()
 	return cw.Error()
