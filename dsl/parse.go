@@ -84,57 +84,70 @@ func Parse(filename string, src []byte) (*File, []*Error) {
 		return &File{BOM: bom}, []*Error{err}
 	}
 	text := []byte(string(src))
+	if f, err := parser.ParseBytes(filename, text); err == nil {
+		f.Comments, f.BOM = comments(filename, src), bom
+		return f, sortErrors(resolve(f))
+	}
+	// Some statement is broken: parse the statements one by one, skipping
+	// the broken parts of each.
+	at := newLocator(filename, src)
+	f := &File{Pos: at.position(0), Comments: comments(filename, src), BOM: bom}
 	var errs []*Error
-	for {
-		f, err := parseOnce(filename, text)
-		if err == nil {
-			f.Comments, f.BOM = comments(filename, src), bom
-			return f, sortErrors(append(errs, resolve(f)...))
-		}
-		if n := len(errs); n > 0 && *errs[n-1] == *err {
-			return empty(), sortErrors(errs)
-		}
-		errs = append(errs, err)
-		var blanked bool
-		if text, blanked = blankStatement(text, err.Pos.Offset); len(errs) >= maxErrors || !blanked {
-			return empty(), sortErrors(errs)
+	for _, sp := range topLevel(src) {
+		for {
+			part, err := parseOnce(at, text, sp)
+			if err == nil {
+				f.Stmts = append(f.Stmts, part.Stmts...)
+				break
+			}
+			if n := len(errs); n > 0 && *errs[n-1] == *err {
+				break
+			}
+			if errs = append(errs, err); len(errs) >= maxErrors {
+				return empty(), sortErrors(errs)
+			}
+			var blanked bool
+			if text, blanked = blankStatement(text, err.Pos.Offset); !blanked {
+				break
+			}
 		}
 	}
+	return f, sortErrors(append(errs, resolve(f)...))
 }
 
 // byteOrderMark is U+FEFF in UTF-8, which some editors put at the start of
 // a file.
 var byteOrderMark = []byte{0xEF, 0xBB, 0xBF}
 
-// parseOnce runs the participle parser once, converting its error (and any
-// panic, which would be a bug in the grammar) into an *Error.
-func parseOnce(filename string, text []byte) (f *File, perr *Error) {
+// parseOnce parses the statements of text in sp, converting the parser's
+// error (and any panic, which would be a bug in the grammar) into an *Error.
+func parseOnce(at *locator, text []byte, sp span) (f *File, perr *Error) {
 	defer func() {
 		if r := recover(); r != nil {
-			f, perr = nil, &Error{Pos: lexer.Position{Filename: filename, Line: 1, Column: 1}, Msg: fmt.Sprintf("internal parser error: %v", r)}
+			f, perr = nil, &Error{Pos: at.position(sp.start), Msg: fmt.Sprintf("internal parser error: %v", r)}
 		}
 	}()
-	f, err := parser.ParseBytes(filename, text)
+	f, err := parseRange(at, text, sp.start, sp.end)
 	if err == nil {
 		return f, nil
 	}
 	pe, ok := err.(participle.Error)
 	if !ok {
-		return nil, &Error{Pos: lexer.Position{Filename: filename, Line: 1, Column: 1}, Msg: err.Error()}
+		return nil, &Error{Pos: at.position(sp.start), Msg: err.Error()}
 	}
-	if inner := isolate(filename, text, pe.Position().Offset); inner != nil {
+	if inner := isolate(*at, text, pe.Position().Offset); inner != nil {
 		return nil, inner
 	}
 	return nil, &Error{Pos: pe.Position(), Msg: message(pe, text)}
 }
 
 // isolate re-parses the statement that starts at offset on its own, for an
-// error reported at its first token. Inside a repeat block the parser
-// gives up on a broken statement at its keyword and complains that the
-// block was not closed; parsed alone, the statement shows its real error.
-// isolate returns nil when offset is not a statement's start or the
-// statement parses alone.
-func isolate(filename string, text []byte, offset int) *Error {
+// error reported at its first token. Inside a block the parser gives up on
+// a broken statement at its keyword and complains that the block was not
+// closed; parsed alone, the statement shows its real error. isolate returns
+// nil when offset is not a statement's start or the statement parses alone.
+// It takes a copy of the locator, which it moves past the statements after.
+func isolate(at locator, text []byte, offset int) *Error {
 	if kw, _ := statementKeyword(text, offset); offset >= len(text) || kw != "" || !isWordStart(text[offset]) {
 		return nil
 	}
@@ -142,13 +155,12 @@ func isolate(filename string, text []byte, offset int) *Error {
 	for end < len(text) && text[end] != '\n' && text[end] != ';' && text[end] != '}' {
 		end++
 	}
-	alone := blank(text, offset, end, false)
-	_, err := parser.ParseBytes(filename, alone)
+	_, err := parseRange(&at, text, offset, end)
 	pe, ok := err.(participle.Error)
 	if !ok {
 		return nil
 	}
-	return &Error{Pos: pe.Position(), Msg: message(pe, alone)}
+	return &Error{Pos: pe.Position(), Msg: message(pe, text)}
 }
 
 func isWordStart(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' }
@@ -210,25 +222,19 @@ func blankStatement(text []byte, offset int) ([]byte, bool) {
 		}
 		changed = true
 	}
-	return blank(text, start, end, true), changed
+	return blank(text, start, end), changed
 }
 
-// blank returns text with the bytes in [start, end) (inside, or outside
-// when inside is false) replaced by spaces, newlines kept. A character of
-// several bytes becomes one space, so that every column stays where it was
-// (columns count characters); byte offsets after it shift.
-func blank(text []byte, start, end int, inside bool) []byte {
-	out := make([]byte, 0, len(text))
-	for i := 0; i < len(text); {
-		r, size := utf8.DecodeRune(text[i:])
-		if (i >= start && i < end) != inside || r == '\n' {
-			out = append(out, text[i:i+size]...)
-		} else {
-			out = append(out, ' ')
+// blank replaces the bytes in [start, end) of text with spaces, newlines
+// kept, so that every byte keeps its place (positions are worked out from
+// the original source).
+func blank(text []byte, start, end int) []byte {
+	for i := start; i < end; i++ {
+		if text[i] != '\n' {
+			text[i] = ' '
 		}
-		i += size
 	}
-	return out
+	return text
 }
 
 // blankMatchingBrace blanks the '}' that closes a '{' opened before from.
