@@ -16,32 +16,47 @@ import (
 type span struct{ start, end int }
 
 // topLevel splits text into its top-level statements: a newline or ';'
-// outside every block ends one. Braces in comments do not count, and a stray
-// '}' does not make the depth negative; a block never closed runs to the end.
+// outside every block ends one. A block never closed runs to the end.
 func topLevel(text []byte) []span {
 	var out []span
-	depth, start := 0, 0
-	for i := 0; i < len(text); i++ {
+	start := 0
+	structure(text, 0, 0, func(i, depth int) bool {
+		if c := text[i]; (c == '\n' || c == ';') && depth == 0 {
+			out = append(out, span{start, i + 1})
+			start = i + 1
+		}
+		return true
+	})
+	if start < len(text) {
+		out = append(out, span{start, len(text)})
+	}
+	return out
+}
+
+// structure calls f with the offset of every '{', '}', newline and ';' of
+// text from offset from on, outside comments, and the depth of blocks after
+// it, starting from depth (a stray '}' leaves it at 0). It stops when f
+// returns false.
+func structure(text []byte, from, depth int, f func(i, depth int) bool) {
+	for i := from; i < len(text); i++ {
 		switch text[i] {
 		case '#':
 			for i+1 < len(text) && text[i+1] != '\n' {
 				i++
 			}
+			continue
 		case '{':
 			depth++
 		case '}':
 			depth = max(depth-1, 0)
 		case '\n', ';':
-			if depth == 0 {
-				out = append(out, span{start, i + 1})
-				start = i + 1
-			}
+		default:
+			continue
+		}
+		if !f(i, depth) {
+			return
 		}
 	}
-	if start < len(text) {
-		out = append(out, span{start, len(text)})
-	}
-	return out
 }
 
 // shifted lexes a range of the source as if the file held only it, and

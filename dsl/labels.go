@@ -5,7 +5,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2/lexer"
 )
@@ -30,25 +29,17 @@ var maxStatements = MaxStatements
 // tooDeep reports the first '{' that opens a block more than MaxDepth deep,
 // scanning src before the parser sees it.
 func tooDeep(filename string, src []byte) *Error {
-	depth, line, lineStart := 0, 1, 0
-	for i := 0; i < len(src); i++ {
-		switch src[i] {
-		case '#':
-			for i+1 < len(src) && src[i+1] != '\n' {
-				i++
-			}
-		case '{':
-			if depth++; depth > MaxDepth {
-				pos := lexer.Position{Filename: filename, Offset: i, Line: line, Column: utf8.RuneCount(src[lineStart:i]) + 1}
-				return &Error{Pos: pos, Msg: fmt.Sprintf("blocks nest more than %d deep", MaxDepth)}
-			}
-		case '}':
-			depth = max(depth-1, 0)
-		case '\n':
-			line, lineStart = line+1, i+1
+	at := -1
+	structure(src, 0, 0, func(i, depth int) bool {
+		if depth > MaxDepth {
+			at = i
 		}
+		return at < 0
+	})
+	if at < 0 {
+		return nil
 	}
-	return nil
+	return &Error{Pos: newLocator(filename, src).position(at), Msg: fmt.Sprintf("blocks nest more than %d deep", MaxDepth)}
 }
 
 // resolve finishes the tree the grammar built: it replaces every

@@ -67,20 +67,14 @@ var sizeLike = regexp.MustCompile(`^[-+]?\d+(x[-+]?\d+)*$`)
 // closes.
 func unclosed(text []byte, offset int) (lexer.Position, bool) {
 	var open []int
-	for i := 0; i < offset && i < len(text); i++ {
-		switch text[i] {
-		case '#':
-			for i+1 < len(text) && text[i+1] != '\n' {
-				i++
-			}
-		case '{':
+	structure(text[:min(offset, len(text))], 0, 0, func(i, depth int) bool {
+		if text[i] == '{' {
 			open = append(open, i)
-		case '}':
-			if len(open) > 0 {
-				open = open[:len(open)-1]
-			}
+		} else if text[i] == '}' && len(open) > 0 {
+			open = open[:len(open)-1]
 		}
-	}
+		return true
+	})
 	if len(open) == 0 {
 		return lexer.Position{}, false
 	}

@@ -239,23 +239,13 @@ func blank(text []byte, start, end int) []byte {
 
 // blankMatchingBrace blanks the '}' that closes a '{' opened before from.
 func blankMatchingBrace(text []byte, from int) {
-	depth := 1
-	for i := from; i < len(text); i++ {
-		switch text[i] {
-		case '#':
-			for i < len(text) && text[i] != '\n' {
-				i++
-			}
-		case '{':
-			depth++
-		case '}':
-			depth--
-			if depth == 0 {
-				text[i] = ' '
-				return
-			}
+	structure(text, from, 1, func(i, depth int) bool {
+		if text[i] == '}' && depth == 0 {
+			text[i] = ' '
+			return false
 		}
-	}
+		return true
+	})
 }
 
 func isBoundary(c byte) bool { return c == '\n' || c == ';' || c == '{' }
