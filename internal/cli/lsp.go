@@ -30,6 +30,7 @@ func runLSP(e *env, args []string) int {
 	case err == nil:
 		return exitOK
 	case errors.Is(err, lsp.ErrNoShutdown):
+		fmt.Fprintf(e.stderr, "cnnc lsp: the client ended the session without shutdown\n")
 		return exitError
 	default:
 		fmt.Fprintf(e.stderr, "cnnc lsp: %v\n", err)
