@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/cnnc/cnnc/compiler"
@@ -243,6 +244,24 @@ func (e *env) oneStdin(cmd string, files ...runtime.NamedPath) bool {
 		return false
 	}
 	return true
+}
+
+// stdinCopy reads standard input into memory when one of files names it,
+// and returns a reader of the copy for cnnc's own checks, leaving e.stdin
+// a second copy for the program it builds: both read the same file. It
+// returns e.stdin (nothing read) when no file names it, and false after
+// printing why standard input could not be read.
+func (e *env) stdinCopy(cmd string, files ...runtime.NamedPath) (io.Reader, bool) {
+	if !slices.ContainsFunc(files, func(f runtime.NamedPath) bool { return runtime.IsStdin(f.Path) }) {
+		return e.stdin, true
+	}
+	data, err := io.ReadAll(e.stdin)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "cnnc %s: reading standard input: %v\n", cmd, err)
+		return nil, false
+	}
+	e.stdin = bytes.NewReader(data)
+	return bytes.NewReader(data), true
 }
 
 // modelFiles names a command's model file arguments for oneStdin.

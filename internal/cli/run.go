@@ -57,7 +57,10 @@ func runRun(e *env, args []string) int {
 	if !e.oneStdin("run", append(modelFiles(files), o.Inputs()...)...) {
 		return exitUsage
 	}
-	o.Stdin = e.stdin
+	// The generated engine's program reads the files, after cnnc's checks.
+	if o.Stdin, ok = e.stdinCopy("run", o.Inputs()...); !ok {
+		return exitUsage
+	}
 	r, status := e.loadModel("run", files[0])
 	if r == nil {
 		return status

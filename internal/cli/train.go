@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -71,15 +69,9 @@ func runTrain(e *env, args []string) int {
 	if net == nil {
 		return status
 	}
-	if runtime.IsStdin(o.Data) || runtime.IsStdin(o.Weights) {
-		// cnnc checks the file before building, the program reads it
-		// again: both get a copy.
-		data, err := io.ReadAll(e.stdin)
-		if err != nil {
-			fmt.Fprintf(e.stderr, "cnnc train: reading standard input: %v\n", err)
-			return exitUsage
-		}
-		o.Stdin, e.stdin = bytes.NewReader(data), bytes.NewReader(data)
+	// cnnc checks the files before building, the program reads them again.
+	if o.Stdin, ok = e.stdinCopy("train", stdinFiles...); !ok {
+		return exitUsage
 	}
 	if len(net.Params()) == 0 {
 		fmt.Fprintf(e.stderr, "cnnc train: %s: the network has no parameters to train\n", displayName(files[0]))
