@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/alecthomas/participle/v2"
 )
 
 // nested returns n repeats nested on one line around a relu.
@@ -129,5 +131,21 @@ func TestRecoveryCost(t *testing.T) {
 	clean, broken := alloc(false), alloc(true)
 	if ratio := float64(broken) / float64(clean); ratio > 4 {
 		t.Errorf("50 errors allocate %.1fx the bytes of a clean file (%d against %d)", ratio, broken, clean)
+	}
+}
+
+// TestLongFiles: more blank lines than the grammar's repetition allows
+// (participle.MaxIterations, a million) are still a file: the parser then
+// goes statement by statement. A statement of more words gets a message that
+// says so. The limit is lowered here to keep the test fast.
+func TestLongFiles(t *testing.T) {
+	defer func(n int) { participle.MaxIterations = n }(participle.MaxIterations)
+	participle.MaxIterations = 1000
+	if _, errs := Parse("t.cnn", []byte("input 8x8x1\n"+strings.Repeat("\n", 1100)+"relu\n")); len(errs) > 0 {
+		t.Errorf("1,100 blank lines: %v", errs[0])
+	}
+	_, errs := Parse("t.cnn", []byte("input 8x8x1\nfoo"+strings.Repeat(" x", 1100)+"\n"))
+	if len(errs) != 1 || errs[0].Msg != "more than 1,000 words in one statement" || errs[0].Pos.Line != 2 {
+		t.Errorf("a statement of 1,101 words: %v", errs)
 	}
 }

@@ -27,6 +27,9 @@ func message(err participle.Error, text []byte) string {
 			}
 			return msg
 		}
+		if strings.HasPrefix(err.Message(), "too many iterations") {
+			return fmt.Sprintf("more than %s words in one statement", thousands(participle.MaxIterations))
+		}
 		return err.Message()
 	}
 	got := describeToken(ute.Unexpected)
@@ -102,9 +105,15 @@ func describeToken(t lexer.Token) string {
 		return "end of file"
 	case t.Value == "\n":
 		return "end of line"
+	case utf8.RuneCountInString(t.Value) > maxQuoted:
+		r := []rune(t.Value)
+		return fmt.Sprintf("%q... (%s characters)", string(r[:maxQuoted-8]), thousands(len(r)))
 	}
 	return strconv.Quote(t.Value)
 }
+
+// maxQuoted bounds the characters of a token quoted in a message.
+const maxQuoted = 40
 
 // firstTerm returns the first element of an EBNF sequence such as
 // `<size> Option* (?= <eol> | "}" | <eof>)`, keeping parenthesised groups whole.

@@ -93,26 +93,54 @@ func Parse(filename string, src []byte) (*File, []*Error) {
 	at := newLocator(filename, src)
 	f := &File{Pos: at.position(0), Comments: comments(filename, src), BOM: bom}
 	var errs []*Error
-	for _, sp := range topLevel(src) {
-		for {
-			part, err := parseOnce(at, text, sp)
-			if err == nil {
+	spans := topLevel(src)
+	whole := len(spans) <= batchSize // then the batch is the file, which failed
+	for len(spans) > 0 {
+		// A batch of statements parses as fast as the file would; only
+		// a batch that fails is parsed statement by statement.
+		batch := spans[:min(len(spans), batchSize)]
+		spans = spans[len(batch):]
+		if !whole {
+			if part, err := parseOnce(at, text, span{batch[0].start, batch[len(batch)-1].end}); err == nil {
 				f.Stmts = append(f.Stmts, part.Stmts...)
-				break
+				continue
 			}
-			if n := len(errs); n > 0 && *errs[n-1] == *err {
-				break
-			}
-			if errs = append(errs, err); len(errs) >= maxErrors {
+		}
+		for _, sp := range batch {
+			var stop bool
+			if errs, stop = parseStatement(f, at, text, sp, errs); stop {
 				return empty(), sortErrors(errs)
-			}
-			var blanked bool
-			if text, blanked = blankStatement(text, err.Pos.Offset); !blanked {
-				break
 			}
 		}
 	}
 	return f, sortErrors(append(errs, resolve(f)...))
+}
+
+// batchSize is how many top-level statements a file with errors parses at
+// a time.
+const batchSize = 256
+
+// parseStatement parses the top-level statement in sp and appends it to f,
+// reporting each error in it and blanking the broken part until what is
+// left parses. It returns errs with the new errors and whether there are
+// too many.
+func parseStatement(f *File, at *locator, text []byte, sp span, errs []*Error) ([]*Error, bool) {
+	for {
+		part, err := parseOnce(at, text, sp)
+		if err == nil {
+			f.Stmts = append(f.Stmts, part.Stmts...)
+			return errs, false
+		}
+		if n := len(errs); n > 0 && *errs[n-1] == *err {
+			return errs, false
+		}
+		if errs = append(errs, err); len(errs) >= maxErrors {
+			return errs, true
+		}
+		if _, blanked := blankStatement(text, err.Pos.Offset); !blanked {
+			return errs, false
+		}
+	}
 }
 
 // byteOrderMark is U+FEFF in UTF-8, which some editors put at the start of

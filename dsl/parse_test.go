@@ -252,6 +252,9 @@ func TestSyntaxErrors(t *testing.T) {
 		{"repeat 2 { relu", []string{`1:16: unexpected end of file, expected "}" to close the block at 1:10`}},
 		{"concat { relu } {\n  relu\n", []string{`3:1: unexpected end of file, expected "}" to close the block at 1:17`}},
 		{"relu\n\ufeffrelu", []string{`2:1: unexpected character '\ufeff' (U+FEFF)`}},
+		// A long token is quoted in part.
+		{"conv 3x3x3 " + strings.Repeat("q", 100000), []string{`1:12: unexpected "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq"... (100,000 characters), expected an option (sN, sNxN, pN, pNxN, p same, gN, dN, dNxN, nobias) or the end of the statement`}},
+		{"fc " + strings.Repeat("9", 41) + "x", []string{`1:4: unexpected "99999999999999999999999999999999"... (42 characters), expected the number of outputs, such as 10`}},
 		// Recovery: each broken statement is reported, the rest parse.
 		{"input 5x5x3\nconv 3x3 q\nrelu\npool 2x2\nrepeat 2 {\n  fc x\n  relu\n}\nfc 10 10\n", []string{
 			`2:10: unexpected "q", expected an option (sN, sNxN, pN, pNxN, p same, gN, dN, dNxN, nobias) or the end of the statement`,
