@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/cnnc/cnnc/dsl"
@@ -51,8 +52,8 @@ const (
 )
 
 // complete offers the words that may stand at the cursor: a statement's
-// keyword at the start of a statement, max, mean or avg after pool, and
-// nothing elsewhere (in a comment, or among a layer's sizes).
+// keyword at the start of a statement (after a label too), max, mean or avg
+// after pool, global after those, and nothing elsewhere (in a comment, or among a layer's sizes).
 func (s *Server) complete(p positionParams) []CompletionItem {
 	items := []CompletionItem{}
 	d := s.docs[p.TextDocument.URI]
@@ -88,6 +89,8 @@ func (s *Server) complete(p positionParams) []CompletionItem {
 		for _, op := range poolOps {
 			items = append(items, CompletionItem{Label: op[0], Kind: completionValue, Detail: "pool " + op[0] + " FhxFw", Documentation: op[1]})
 		}
+	case len(words) == 2 && words[0] == "pool" && slices.ContainsFunc(poolOps, func(op [2]string) bool { return op[0] == words[1] }):
+		items = append(items, CompletionItem{Label: "global", Kind: completionValue, Detail: "pool " + words[1] + " global", Documentation: "One value per channel: the output is 1x1xC."})
 	}
 	return items
 }

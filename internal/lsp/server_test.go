@@ -368,7 +368,7 @@ func TestFormatting(t *testing.T) {
 func TestCompletion(t *testing.T) {
 	c := initialized(t)
 	uri := "file:///c.cnn"
-	open(c, uri, "input 8x8x1\nco\npool \nrepeat 2 { re\nconv 3x3x1 # \npool m\nlayer1.0: re\na: pool \n")
+	open(c, uri, "input 8x8x1\nco\npool \nrepeat 2 { re\nconv 3x3x1 # \npool m\nlayer1.0: re\na: pool \npool avg g\npool max 2x2 \n")
 	labels := func(line, char int) string {
 		res := c.result("textDocument/completion", map[string]any{"textDocument": doc(uri), "position": pos(line, char)})
 		var out []string
@@ -384,6 +384,7 @@ func TestCompletion(t *testing.T) {
 	}{
 		{1, 2, all}, {1, 0, all}, {2, 5, "max mean avg"}, {5, 6, "max mean avg"}, {3, 13, all},
 		{4, 13, ""}, {4, 10, ""}, {0, 11, ""}, {6, 12, all}, {6, 10, all}, {7, 8, "max mean avg"},
+		{8, 10, "global"}, {8, 9, "global"}, {9, 13, ""},
 	} {
 		if got := labels(tc.line, tc.char); got != tc.want {
 			t.Errorf("%d:%d: %q, want %q", tc.line, tc.char, got, tc.want)
