@@ -3,8 +3,6 @@ package cli
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 
 	"github.com/dave/jennifer/jen"
 
@@ -56,23 +54,9 @@ func runBench(e *env, args []string) int {
 			o.Batch, v, compiler.BigCount(compiler.MaxValues))
 		return exitUsage
 	}
-	p, err := buildProgram(net, filepath.Base(files[0]), benchMain(net))
-	if err != nil {
-		fmt.Fprintf(e.stderr, "cnnc bench: %v\n", err)
-		return exitUsage
-	}
-	defer p.remove()
-	cmd := exec.Command(p.bin, "-batch", fmt.Sprint(o.Batch), "-threads", fmt.Sprint(o.Threads),
-		"-runs", fmt.Sprint(o.Runs), fmt.Sprintf("-backward=%v", o.Backward), "-format", o.Format, "-kernels", o.Kernels)
-	cmd.Stdout, cmd.Stderr = e.stdout, e.stderr
-	if err := cmd.Run(); err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
-			return ee.ExitCode()
-		}
-		fmt.Fprintf(e.stderr, "cnnc bench: %v\n", err)
-		return exitUsage
-	}
-	return exitOK
+	pass := []string{"-batch", fmt.Sprint(o.Batch), "-threads", fmt.Sprint(o.Threads),
+		"-runs", fmt.Sprint(o.Runs), fmt.Sprintf("-backward=%v", o.Backward), "-format", o.Format, "-kernels", o.Kernels}
+	return e.runProgram("bench", net, files[0], benchMain(net), pass, nil)
 }
 
 // checkKernels checks the kernel path that a program cnnc builds is asked

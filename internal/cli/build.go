@@ -18,17 +18,34 @@ import (
 	"github.com/cnnc/cnnc/runtime/runner"
 )
 
-// program is a generated model with a main package, in a temporary module
-// that builds offline: the module replaces github.com/cnnc/cnnc with a copy
-// of the runtime sources embedded in this binary.
+// program is a built generated program: a model's package and a main.
 type program struct {
-	dir string // the temporary directory holding both modules
-	bin string // the built program
+	dir string // the temporary directory it was built in; "" for a program from the cache
+	bin string // the program
 }
 
-// buildProgram generates net's package and a main that calls mainFunc of
-// the runner package, and builds them with the Go toolchain.
-func buildProgram(net *compiler.Net, source string, main func(*jen.File)) (*program, error) {
+// buildProgram generates net's package and a main that main writes, and
+// builds them with the Go toolchain, in a temporary module that builds
+// offline: it replaces github.com/cnnc/cnnc with a copy of the runtime
+// sources embedded in this binary. A program built before comes from the
+// cache instead (see programCache), and a new one goes into it. A signal j
+// catches stops the build: the go command and its compilers are stopped
+// and waited for, the temporary directory (the go command's work
+// directories too) is removed, and the error is errInterrupted.
+func buildProgram(j *job, net *compiler.Net, source string, main func(*jen.File)) (*program, error) {
+	files, err := programFiles(net, source, main)
+	if err != nil {
+		return nil, err
+	}
+	goCmd, err := goTool()
+	if err != nil {
+		return nil, err
+	}
+	cache := openCache()
+	key := cacheKey(files, goCmd)
+	if bin := cache.lookup(key); bin != "" {
+		return &program{bin: bin}, nil
+	}
 	dir, err := os.MkdirTemp("", "cnnc-build-")
 	if err != nil {
 		return nil, err
@@ -37,34 +54,51 @@ func buildProgram(net *compiler.Net, source string, main func(*jen.File)) (*prog
 	if goruntime.GOOS == "windows" {
 		p.bin += ".exe"
 	}
-	if err := p.write(net, source, main); err != nil {
+	if err := p.build(j, files, goCmd); err != nil {
 		p.remove()
 		return nil, err
 	}
-	goCmd, err := goTool()
-	if err != nil {
+	if bin := cache.store(key, p.bin); bin != "" {
 		p.remove()
-		return nil, err
+		return &program{bin: bin}, nil
+	}
+	return p, nil
+}
+
+// build writes files into p's directory and builds the program.
+func (p *program) build(j *job, files map[string][]byte, goCmd string) error {
+	for name, data := range files {
+		if err := writeFile(filepath.Join(p.dir, name), data); err != nil {
+			return err
+		}
+	}
+	work := filepath.Join(p.dir, "work") // the go command's temporary files
+	if err := os.Mkdir(work, 0o755); err != nil {
+		return err
 	}
 	// The fast way first: Go's SIMD experiment (AVX-512 and AVX2 kernels,
 	// chosen at run time); a toolchain or platform without it builds the
 	// portable code instead.
 	var out bytes.Buffer
+	var err error
 	for _, experiment := range simdExperiments() {
 		cmd := exec.Command(goCmd, "build", "-o", p.bin, ".")
-		cmd.Dir = filepath.Join(dir, "prog")
-		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "GOPROXY=off", "GOTOOLCHAIN=local")
+		cmd.Dir = filepath.Join(p.dir, "prog")
+		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "GOPROXY=off", "GOTOOLCHAIN=local", "GOTMPDIR="+work)
 		if experiment != "" {
 			cmd.Env = append(cmd.Env, "GOEXPERIMENT="+experiment)
 		}
 		out.Reset()
 		cmd.Stdout, cmd.Stderr = &out, &out
-		if err = cmd.Run(); err == nil {
-			return p, nil
+		err = j.run(cmd, true)
+		if j.interrupted() {
+			return errInterrupted
+		}
+		if err == nil {
+			return nil
 		}
 	}
-	p.remove()
-	return nil, fmt.Errorf("building the generated code: %v\n%s", err, out.String())
+	return fmt.Errorf("building the generated code: %v\n%s", err, out.String())
 }
 
 // simdExperiments lists the GOEXPERIMENT values to try building with, best
@@ -82,87 +116,43 @@ func simdExperiments() []string {
 	return []string{simd, current}
 }
 
-func (p *program) remove() { os.RemoveAll(p.dir) }
+// remove removes the directory p was built in, if it is not in the cache.
+func (p *program) remove() {
+	if p.dir != "" {
+		os.RemoveAll(p.dir)
+	}
+}
 
-// write lays out the two modules: cnnc/ (the embedded runtime) and prog/
-// (the model's package and main).
-func (p *program) write(net *compiler.Net, source string, main func(*jen.File)) error {
+// programFiles returns the files of the two modules: cnnc/ (the embedded
+// runtime) and prog/ (the model's package and main).
+func programFiles(net *compiler.Net, source string, main func(*jen.File)) (map[string][]byte, error) {
+	files := map[string][]byte{}
 	err := fs.WalkDir(cnnc.Runtime, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.HasSuffix(path, "_test.go") {
 			return err
 		}
 		data, err := cnnc.Runtime.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return writeFile(filepath.Join(p.dir, "cnnc", path), data)
+		files["cnnc/"+path] = data
+		return err
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
 	code, err := gen.File(net, gen.WithPackage("model"), gen.WithSource(source))
 	if err != nil {
-		return err
-	}
-	sum, err := cnnc.Runtime.ReadFile("go.sum")
-	if err != nil {
-		return err
+		return nil, err
 	}
 	f := jen.NewFile("main")
 	main(f)
 	var mainSrc bytes.Buffer
 	if err := f.Render(&mainSrc); err != nil {
-		return err
+		return nil, err
 	}
-	files := map[string][]byte{
-		"prog/go.mod":             []byte("module cnncprog\n\ngo 1.26\n\nrequire github.com/cnnc/cnnc v0.0.0\n\nreplace github.com/cnnc/cnnc => ../cnnc\n"),
-		"prog/go.sum":             sum,
-		"prog/model/model_cnn.go": code,
-		"prog/main.go":            mainSrc.Bytes(),
-	}
-	for name, data := range files {
-		if err := writeFile(filepath.Join(p.dir, name), data); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// progMod writes the program's go.mod: it requires cnnc, replaced by the
-// embedded copy, and everything cnnc requires, at cnnc's versions, so that
-// the build needs no module lookup (the modules are in the module cache
-// since cnnc itself was built with them).
-func progMod(cnncMod []byte) []byte {
-	var b strings.Builder
-	b.WriteString("module cnncprog\n\ngo 1.26\n\nrequire github.com/cnnc/cnnc v0.0.0\n\nrequire (\n")
-	for _, r := range requirements(cnncMod) {
-		fmt.Fprintf(&b, "\t%s // indirect\n", r)
-	}
-	b.WriteString(")\n\nreplace github.com/cnnc/cnnc => ../cnnc\n")
-	return []byte(b.String())
-}
-
-// requirements returns the "path version" pairs of a go.mod's require
-// directives.
-func requirements(mod []byte) []string {
-	var out []string
-	block := false
-	for _, line := range strings.Split(string(mod), "\n") {
-		line, _, _ = strings.Cut(line, "//")
-		fields := strings.Fields(line)
-		switch {
-		case len(fields) == 0:
-		case block && fields[0] == ")":
-			block = false
-		case block && len(fields) == 2:
-			out = append(out, fields[0]+" "+fields[1])
-		case fields[0] == "require" && len(fields) == 2 && fields[1] == "(":
-			block = true
-		case fields[0] == "require" && len(fields) == 3:
-			out = append(out, fields[1]+" "+fields[2])
-		}
-	}
-	return out
+	files["prog/go.mod"] = []byte("module cnncprog\n\ngo 1.26\n\nrequire github.com/cnnc/cnnc v0.0.0\n\nreplace github.com/cnnc/cnnc => ../cnnc\n")
+	files["prog/go.sum"] = files["cnnc/go.sum"]
+	files["prog/model/model_cnn.go"] = code
+	files["prog/main.go"] = mainSrc.Bytes()
+	return files, nil
 }
 
 func writeFile(path string, data []byte) error {
@@ -185,48 +175,79 @@ func goTool() (string, error) {
 	return "", fmt.Errorf("the go command is needed to build generated code, and it is not on PATH")
 }
 
-// runGenerated builds the model's code with a main that runs cnnc run's
-// options, and runs it with the same arguments.
-func (e *env) runGenerated(net *compiler.Net, file string, o runner.Options) int {
-	const runnerPath = "github.com/cnnc/cnnc/runtime/runner"
-	const model = "cnncprog/model"
-	p, err := buildProgram(net, filepath.Base(file), func(f *jen.File) {
-		ints := func(v []int) *jen.Statement {
-			return jen.Index().Int().ValuesFunc(func(g *jen.Group) {
-				for _, n := range v {
-					g.Lit(n)
-				}
-			})
+// runProgram builds the program main writes for net (from file) and runs
+// it with args, extra variables in its environment and cnnc's streams, as
+// the command name; it returns cnnc's exit status. Signals are passed on
+// (see job); on a terminal, stderr says that the program is being built.
+func (e *env) runProgram(name string, net *compiler.Net, file string, main func(*jen.File), args, env []string) int {
+	j := startJob()
+	defer j.stop()
+	done := runner.Status(e.stderr, "cnnc "+name+": building the model's program")
+	p, err := buildProgram(j, net, filepath.Base(file), main)
+	done()
+	if j.interrupted() {
+		if err == nil {
+			p.remove()
 		}
-		f.Func().Id("main").Params().Block(
-			jen.Id("e").Op(":=").Qual(runnerPath, "Generated").Call(
-				jen.Func().Params(jen.Id("seed").Uint64()).Qual(gen.RuntimePath, "Network").Block(
-					jen.Return(jen.Qual(model, "New").Call(jen.Id("seed"))),
-				),
-				ints(net.Input.Dims()), ints(net.Output().Dims()), jen.Qual(model, "ParamSpecs").Call(),
-			),
-			jen.Qual("os", "Exit").Call(jen.Qual(runnerPath, "Main").Call(jen.Id("e"), jen.Qual("os", "Args").Index(jen.Lit(1).Op(":")), jen.Qual("os", "Stdout"), jen.Qual("os", "Stderr"))),
-		)
-	})
+		fmt.Fprintf(e.stderr, "cnnc %s: %v while building the program: stopped\n", name, j.caught)
+		return signalStatus(j.caught)
+	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "cnnc run: %v\n", err)
+		fmt.Fprintf(e.stderr, "cnnc %s: %v\n", name, err)
 		return exitUsage
 	}
 	defer p.remove()
+	cmd := exec.Command(p.bin, args...)
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
+	return j.status(e, name, j.run(cmd, false))
+}
+
+// runGenerated checks o's files against net, then builds the model's code
+// with a main that runs cnnc run's options, and runs it with the same
+// arguments.
+func (e *env) runGenerated(net *compiler.Net, file string, o runner.Options) int {
+	if err := o.Check(net.Input.Dims(), net.Output().Dims(), paramSpecs(net)); err != nil {
+		fmt.Fprintf(e.stderr, "cnnc run: %v\n", err)
+		return runner.ExitStatus(err)
+	}
 	args := []string{"-input", o.Input, "-seed", fmt.Sprint(o.Seed)}
 	for _, f := range [][2]string{{"-weights", o.Weights}, {"-dy", o.DY}, {"-out", o.Out}} {
 		if f[1] != "" {
 			args = append(args, f[0], f[1])
 		}
 	}
-	cmd := exec.Command(p.bin, args...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
-	if err := cmd.Run(); err != nil {
-		if ee, ok := err.(*exec.ExitError); ok {
-			return ee.ExitCode()
-		}
-		fmt.Fprintf(e.stderr, "cnnc run: %v\n", err)
-		return exitUsage
+	return e.runProgram("run", net, file, runMain(net), args, nil)
+}
+
+// runMain writes the main of the program cnnc run --engine gen runs:
+//
+//	func main() {
+//		e := runner.Generated(func(seed uint64) runtime.Network { return model.New(seed) },
+//			[]int{C, H, W}, []int{F}, model.ParamSpecs())
+//		os.Exit(runner.Main(e, os.Args[1:], os.Stdout, os.Stderr))
+//	}
+func runMain(net *compiler.Net) func(*jen.File) {
+	const runnerPath = "github.com/cnnc/cnnc/runtime/runner"
+	const model = "cnncprog/model"
+	return func(f *jen.File) {
+		f.Func().Id("main").Params().Block(
+			jen.Id("e").Op(":=").Qual(runnerPath, "Generated").Call(
+				jen.Func().Params(jen.Id("seed").Uint64()).Qual(gen.RuntimePath, "Network").Block(
+					jen.Return(jen.Qual(model, "New").Call(jen.Id("seed"))),
+				),
+				intsLit(net.Input.Dims()), intsLit(net.Output().Dims()), jen.Qual(model, "ParamSpecs").Call(),
+			),
+			jen.Qual("os", "Exit").Call(jen.Qual(runnerPath, "Main").Call(jen.Id("e"), jen.Qual("os", "Args").Index(jen.Lit(1).Op(":")), jen.Qual("os", "Stdout"), jen.Qual("os", "Stderr"))),
+		)
 	}
-	return exitOK
+}
+
+// intsLit is the literal []int{v...}.
+func intsLit(v []int) *jen.Statement {
+	return jen.Index().Int().ValuesFunc(func(g *jen.Group) {
+		for _, n := range v {
+			g.Lit(n)
+		}
+	})
 }

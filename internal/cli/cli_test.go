@@ -40,6 +40,7 @@ func TestScripts(t *testing.T) {
 			for name, value := range goEnv(t, "GOMODCACHE", "GOCACHE", "GOPATH") {
 				env.Setenv(name, value)
 			}
+			env.Setenv("CNNC_CACHE", programCacheDir(t))
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -144,6 +145,20 @@ func mustAbs(t *testing.T, path string) string {
 }
 
 // goEnv returns the values of go env variables.
+// programCacheDir is the cache of built programs cnnc uses outside tests
+// (see programCache), which scripts keep: their home does not exist.
+func programCacheDir(t *testing.T) string {
+	t.Helper()
+	if dir := os.Getenv("CNNC_CACHE"); dir != "" {
+		return dir
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "off"
+	}
+	return filepath.Join(base, "cnnc", "programs")
+}
+
 func goEnv(t *testing.T, names ...string) map[string]string {
 	t.Helper()
 	out, err := exec.Command("go", append([]string{"env"}, names...)...).Output()

@@ -4,10 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
-	"os/signal"
-	"path/filepath"
-	"syscall"
 
 	"github.com/dave/jennifer/jen"
 
@@ -101,59 +97,9 @@ func runTrain(e *env, args []string) int {
 // trainGenerated builds the model's code with a main that trains it, and
 // runs it with the flags pass. From the build on, Ctrl-C belongs to the
 // training program, which saves the weights: cnnc passes on the signals
-// it gets, waits, and cleans up.
+// it gets, waits, and cleans up (see job).
 func (e *env) trainGenerated(net *compiler.Net, file string, pass []string) int {
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-	p, err := buildProgram(net, filepath.Base(file), trainMain(net))
-	if err == nil {
-		defer p.remove()
-	}
-	select {
-	case sig := <-sigs: // the go command may have died of it too
-		fmt.Fprintf(e.stderr, "cnnc train: %v while building: nothing trained\n", sig)
-		return runner.ExitInterrupted
-	default:
-	}
-	if err != nil {
-		fmt.Fprintf(e.stderr, "cnnc train: %v\n", err)
-		return exitUsage
-	}
-	cmd := exec.Command(p.bin, pass...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.stdin, e.stdout, e.stderr
-	if err := cmd.Start(); err != nil {
-		fmt.Fprintf(e.stderr, "cnnc train: %v\n", err)
-		return exitUsage
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	for {
-		select {
-		case sig := <-sigs:
-			cmd.Process.Signal(sig)
-		case err := <-done:
-			return childStatus(e, err)
-		}
-	}
-}
-
-// childStatus is the exit status of the training program: its own, or 130
-// if a signal killed it before it began to catch signals, as it does while
-// it trains.
-func childStatus(e *env, err error) int {
-	if err == nil {
-		return exitOK
-	}
-	if ee, ok := err.(*exec.ExitError); ok {
-		if code := ee.ExitCode(); code >= 0 {
-			return code
-		}
-		fmt.Fprintf(e.stderr, "cnnc train: %v before training began: nothing trained\n", ee)
-		return runner.ExitInterrupted
-	}
-	fmt.Fprintf(e.stderr, "cnnc train: %v\n", err)
-	return exitUsage
+	return e.runProgram("train", net, file, trainMain(net), pass, nil)
 }
 
 // isClassifier reports whether net ends in softmax, and so trains on class
@@ -177,19 +123,12 @@ func paramSpecs(net *compiler.Net) []runtime.ParamSpec {
 //			[]int{C, H, W}, []int{F}, os.Args[1:], os.Stdout, os.Stderr))
 //	}
 func trainMain(net *compiler.Net) func(*jen.File) {
-	ints := func(v []int) *jen.Statement {
-		return jen.Index().Int().ValuesFunc(func(g *jen.Group) {
-			for _, n := range v {
-				g.Lit(n)
-			}
-		})
-	}
 	return func(f *jen.File) {
 		newModel := jen.Func().Params(jen.Id("seed").Uint64()).Qual(gen.RuntimePath, "Network").Block(
 			jen.Return(jen.Qual("cnncprog/model", "New").Call(jen.Id("seed"))))
 		f.Func().Id("main").Params().Block(
 			jen.Qual("os", "Exit").Call(jen.Qual(gen.RuntimePath+"/runner", "TrainMain").Call(
-				newModel, ints(net.Input.Dims()), ints(net.Output().Dims()),
+				newModel, intsLit(net.Input.Dims()), intsLit(net.Output().Dims()),
 				jen.Qual("os", "Args").Index(jen.Lit(1).Op(":")), jen.Qual("os", "Stdout"), jen.Qual("os", "Stderr"))))
 	}
 }

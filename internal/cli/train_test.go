@@ -32,6 +32,7 @@ func TestTrainScripts(t *testing.T) {
 			for k, v := range goEnv {
 				env.Setenv(k, v)
 			}
+			env.Setenv("CNNC_CACHE", programCacheDir(t))
 			env.Setenv("MODELS", mustAbs(t, "../../models"))
 			env.Setenv("DATA", mustAbs(t, "../../data"))
 			env.Setenv("PARITY", mustAbs(t, "testdata/train/parity"))

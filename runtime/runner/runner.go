@@ -94,7 +94,9 @@ func Main(e Engine, args []string, stdout, stderr io.Writer) int {
 
 // Run runs e as o says and returns cnnc's exit status: 1 when a weight or
 // tensor file is wrong for the network, 2 when a file cannot be read or
-// written at all.
+// written at all. Weights and outputs that hold NaN or infinities are
+// run, with a warning naming each such tensor. On a terminal, stderr shows
+// what a long run is doing.
 func Run(e Engine, o Options, stdout, stderr io.Writer) int {
 	fail := func(err error) int {
 		fmt.Fprintf(stderr, "cnnc run: %v\n", err)
@@ -115,36 +117,32 @@ func Run(e Engine, o Options, stdout, stderr io.Writer) int {
 		if err := e.SetParams(runtime.StdinName(o.Weights), arrays); err != nil {
 			return fail(err)
 		}
+		for _, a := range arrays {
+			warnNonFinite(stderr, runtime.StdinName(o.Weights), a.Name, a.Float64s())
+		}
 	} else {
+		done := Status(stderr, "cnnc run: initialising the parameters")
 		e.Init(o.Seed)
+		done()
 	}
-	x, n, single, err := readBatch(o.Input, "--input", e.Input(), o.Stdin)
+	in, err := o.readInputs(e.Input(), e.Output())
 	if err != nil {
 		return fail(err)
 	}
-	var dy []float64
-	if o.DY != "" {
-		var dyN int
-		var dySingle bool
-		dy, dyN, dySingle, err = readBatch(o.DY, "--dy", e.Output(), o.Stdin)
-		if err != nil {
-			return fail(err)
-		}
-		if dyN != n || dySingle != single {
-			return fail(fmt.Errorf("%s: --dy holds %s, but --input holds %s", runtime.StdinName(o.DY), samples(dyN, dySingle), samples(n, single)))
-		}
-	}
-	y, dx, grads, buffers, err := o.pass(e, x, n, dy)
+	done := Status(stderr, "cnnc run: running the model")
+	y, dx, grads, buffers, err := o.pass(e, in.x, in.n, in.dy)
+	done()
 	if err != nil {
 		return fail(err)
 	}
+	warnNonFinite(stderr, "", "the output y", y)
 	if o.Out == "" {
-		summarise(stdout, e, y, n, dy != nil)
+		summarise(stdout, e, y, in.n, in.dy != nil)
 		return exitOK
 	}
-	arrays := []*runtime.Array{array(e, "y", batchShape(e.Output(), n, single), y)}
-	if dy != nil {
-		arrays = append(arrays, array(e, "dx", batchShape(e.Input(), n, single), dx))
+	arrays := []*runtime.Array{array(e, "y", batchShape(e.Output(), in.n, in.single), y)}
+	if in.dy != nil {
+		arrays = append(arrays, array(e, "dx", batchShape(e.Input(), in.n, in.single), dx))
 		for i, s := range e.Specs() {
 			arrays = append(arrays, array(e, s.Name+".grad", s.Shape, grads[i]))
 		}
