@@ -68,6 +68,9 @@ func resolve(f *File) []*Error {
 				*s.labelSlot() = ls.L
 				stmts[i] = s
 			}
+			if err := tooManyOptions(s); err != nil {
+				errs = append(errs, err)
+			}
 			switch s := s.(type) {
 			case *Group:
 				if s.Label == nil {
@@ -91,6 +94,42 @@ func resolve(f *File) []*Error {
 	}
 	walk(f.Stmts)
 	return errs
+}
+
+// maxOptions bounds the options of a conv or pool and the settings of a
+// batchnorm. Each takes at most one of each kind (5 for a conv); a few more
+// are left to the checker, which names the duplicates, but not so many that
+// its messages, each quoting the statement, grow with their square.
+const maxOptions = 16
+
+// tooManyOptions reports a statement with more than maxOptions options, at
+// the first one too many, and drops the extra ones.
+func tooManyOptions(s Stmt) *Error {
+	var kinds string
+	var n int
+	var pos lexer.Position
+	switch s := s.(type) {
+	case *Conv:
+		kinds, n = "sN, pN, gN, dN and nobias", len(s.Opts)
+		if n > maxOptions {
+			pos, s.Opts = s.Opts[maxOptions].Pos, s.Opts[:maxOptions]
+		}
+	case *Pool:
+		kinds, n = "sN and pN", len(s.Opts)
+		if n > maxOptions {
+			pos, s.Opts = s.Opts[maxOptions].Pos, s.Opts[:maxOptions]
+		}
+	case *BatchNorm:
+		kinds, n = "eps and momentum", len(s.Opts)
+		if n > maxOptions {
+			pos, s.Opts = s.Opts[maxOptions].Pos, s.Opts[:maxOptions]
+		}
+	}
+	if n <= maxOptions {
+		return nil
+	}
+	kw := strings.Fields(fmt.Sprint(s))[0]
+	return &Error{Pos: pos, Msg: fmt.Sprintf("%s has %s options, more than %d: it takes at most one each of %s", kw, thousands(n), maxOptions, kinds)}
 }
 
 // fixToken corrects a token the grammar captured: participle stores the

@@ -252,6 +252,11 @@ func TestSyntaxErrors(t *testing.T) {
 		{"repeat 2 { relu", []string{`1:16: unexpected end of file, expected "}" to close the block at 1:10`}},
 		{"concat { relu } {\n  relu\n", []string{`3:1: unexpected end of file, expected "}" to close the block at 1:17`}},
 		{"relu\n\ufeffrelu", []string{`2:1: unexpected character '\ufeff' (U+FEFF)`}},
+		// Options past 16 are refused (each duplicate is an error the
+		// checker quotes the statement in: 300,000 took it minutes).
+		{"conv 1x1x4" + strings.Repeat(" s1", 3000), []string{`1:60: conv has 3,000 options, more than 16: it takes at most one each of sN, pN, gN, dN and nobias`}},
+		{"pool max 2x2" + strings.Repeat(" p1", 17), []string{`1:62: pool has 17 options, more than 16: it takes at most one each of sN and pN`}},
+		{"batchnorm" + strings.Repeat(" eps 1", 17), []string{`1:107: batchnorm has 17 options, more than 16: it takes at most one each of eps and momentum`}},
 		// A long token is quoted in part.
 		{"conv 3x3x3 " + strings.Repeat("q", 100000), []string{`1:12: unexpected "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq"... (100,000 characters), expected an option (sN, sNxN, pN, pNxN, p same, gN, dN, dNxN, nobias) or the end of the statement`}},
 		{"fc " + strings.Repeat("9", 41) + "x", []string{`1:4: unexpected "99999999999999999999999999999999"... (42 characters), expected the number of outputs, such as 10`}},
