@@ -103,7 +103,7 @@ func describeToken(t lexer.Token) string {
 	switch {
 	case t.EOF():
 		return "end of file"
-	case t.Value == "\n":
+	case t.Value == "\n" || t.Value == "\r\n":
 		return "end of line"
 	case utf8.RuneCountInString(t.Value) > maxQuoted:
 		r := []rune(t.Value)

@@ -24,8 +24,8 @@ var Keywords = []string{
 // a word); the \b keeps "s1abc" from lexing as a stride followed by a word.
 var lex = lexer.MustSimple([]lexer.SimpleRule{
 	{Name: "Comment", Pattern: `#[^\r\n]*`},
-	{Name: "EOL", Pattern: `[\n;]`},
-	{Name: "Whitespace", Pattern: `[ \t\r]+`},
+	{Name: "EOL", Pattern: `\r?\n|;`},          // a CRLF is one end of line, where the CR is
+	{Name: "Whitespace", Pattern: `[ \t]+|\r`}, // a CR alone is a blank
 	{Name: "Label", Pattern: labelPattern + `[ \t]*:`},
 	{Name: "Float", Pattern: `[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?|[-+]?\d+[eE][-+]?\d+`},
 	{Name: "Size", Pattern: `[-+]?\d+(x[-+]?\d+)*\b`},

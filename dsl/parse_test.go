@@ -257,6 +257,10 @@ func TestSyntaxErrors(t *testing.T) {
 		{"conv 1x1x4" + strings.Repeat(" s1", 3000), []string{`1:60: conv has 3,000 options, more than 16: it takes at most one each of sN, pN, gN, dN and nobias`}},
 		{"pool max 2x2" + strings.Repeat(" p1", 17), []string{`1:62: pool has 17 options, more than 16: it takes at most one each of sN and pN`}},
 		{"batchnorm" + strings.Repeat(" eps 1", 17), []string{`1:107: batchnorm has 17 options, more than 16: it takes at most one each of eps and momentum`}},
+		// CRLF: the end of line is where the line ends, at the CR.
+		{"input 5x5x3\r\nconv\r\nrelu", []string{`2:5: unexpected end of line, expected the filter size FhxFwxK, such as 3x3x64`}},
+		{"conv \r\n", []string{`1:6: unexpected end of line, expected the filter size FhxFwxK, such as 3x3x64`}},
+		{"relu\r\r\nfc x", []string{`2:4: unexpected "x", expected the number of outputs, such as 10`}},
 		// A long token is quoted in part.
 		{"conv 3x3x3 " + strings.Repeat("q", 100000), []string{`1:12: unexpected "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq"... (100,000 characters), expected an option (sN, sNxN, pN, pNxN, p same, gN, dN, dNxN, nobias) or the end of the statement`}},
 		{"fc " + strings.Repeat("9", 41) + "x", []string{`1:4: unexpected "99999999999999999999999999999999"... (42 characters), expected the number of outputs, such as 10`}},
