@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"bytes"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -51,10 +52,15 @@ func mustFormat(t *testing.T, name string, src []byte) []byte {
 	return Format(f)
 }
 
-// TestBundledModelsAreFormatted keeps the bundled models in canonical form.
+// TestBundledModelsAreFormatted keeps the bundled models, and the round-2
+// models staged in golden/models, in canonical form.
 func TestBundledModelsAreFormatted(t *testing.T) {
-	for _, name := range []string{"example", "lenet5", "alexnet", "vgg16", "vgg19"} {
-		path := "../models/" + name + ".cnn"
+	paths, _ := filepath.Glob("../models/*.cnn")
+	staged, _ := filepath.Glob("../golden/models/*.cnn")
+	if len(paths) < 5 {
+		t.Fatalf("bundled models: %v", paths)
+	}
+	for _, path := range append(paths, staged...) {
 		src := readFile(t, path)
 		if got := mustFormat(t, path, src); !bytes.Equal(got, src) {
 			t.Errorf("%s is not in canonical layout; run cnnc fmt -w %s", path, path)
