@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"time"
 
@@ -117,6 +118,11 @@ func DropoutSeed(seed uint64, step int) uint64 {
 // Train checks ctx before every step: once it is done, Train returns the
 // epochs completed so far and ctx's error, leaving m with the parameters of
 // the last step taken.
+//
+// Train stops at the first loss that is not a finite number, of a step or
+// of an epoch's evaluation, and returns a *DivergedError: m then holds again
+// the parameters of the last epoch completed (which it keeps a copy of), or,
+// in the first epoch, the diverged ones.
 func Train(ctx context.Context, m runtime.Network, train, val *Data, c Config) ([]Epoch, error) {
 	in, out := m.Sizes()
 	batch := min(max(c.Batch, 1), train.N)
@@ -132,6 +138,16 @@ func Train(ctx context.Context, m runtime.Network, train, val *Data, c Config) (
 	order := make([]int, train.N)
 	r := runtime.NewRand(c.Seed)
 	var history []Epoch
+	var good []*runtime.Array // the parameters after the last epoch
+	diverged := func(epoch, step int, loss float64) ([]Epoch, error) {
+		err := &DivergedError{Epoch: epoch, Step: step, Loss: loss, Kept: len(history)}
+		if good != nil {
+			if serr := m.SetParams("", good); serr != nil {
+				return history, serr
+			}
+		}
+		return history, err
+	}
 	step := 0
 	for epoch := 1; epoch <= c.Epochs; epoch++ {
 		start := time.Now()
@@ -169,6 +185,9 @@ func Train(ctx context.Context, m runtime.Network, train, val *Data, c Config) (
 			if err != nil {
 				return history, err
 			}
+			if !finite(loss) {
+				return diverged(epoch, s+1, loss)
+			}
 			lossSum += loss * float64(n)
 			if c.OnStep != nil {
 				done := s*batch + n
@@ -188,13 +207,37 @@ func Train(ctx context.Context, m runtime.Network, train, val *Data, c Config) (
 			}
 			e.Val = &v
 		}
+		if !finite(e.Train.Loss) {
+			return diverged(epoch, 0, e.Train.Loss)
+		}
+		if e.Val != nil && !finite(e.Val.Loss) {
+			return diverged(epoch, 0, e.Val.Loss)
+		}
 		e.Seconds = time.Since(start).Seconds()
 		history = append(history, e)
+		good = m.Params()
 		if c.OnEpoch != nil {
 			c.OnEpoch(e)
 		}
 	}
 	return history, nil
+}
+
+// DivergedError reports a training run stopped by a loss that is not a
+// finite number.
+type DivergedError struct {
+	Epoch int     // the epoch, from 1
+	Step  int     // the step of the epoch, from 1; 0 for its evaluation after the last step
+	Loss  float64 // NaN or an infinity
+	Kept  int     // the epochs completed before; the model holds the parameters of the last
+}
+
+func (e *DivergedError) Error() string {
+	where := fmt.Sprintf("step %d of epoch %d", e.Step, e.Epoch)
+	if e.Step == 0 {
+		where = fmt.Sprintf("the end of epoch %d", e.Epoch)
+	}
+	return fmt.Sprintf("the loss is %v at %s: training diverged (a smaller --lr may help)", e.Loss, where)
 }
 
 // Evaluate returns m's mean loss over d and, for a classifier, the fraction

@@ -168,11 +168,30 @@ func Prepare(o *TrainOptions, classifier bool, input, output []int, setParams fu
 		if err := setParams(runtime.StdinName(o.Weights), arrays); err != nil {
 			return nil, nil, err
 		}
+		if err := finiteParams(runtime.StdinName(o.Weights), arrays); err != nil {
+			return nil, nil, err
+		}
 	}
 	if err := o.CheckOutputs(); err != nil {
 		return nil, nil, err
 	}
 	return train, val, nil
+}
+
+// finiteParams returns an error naming every array of file that holds NaN
+// or an infinity: training cannot start from such weights.
+func finiteParams(file string, arrays []*runtime.Array) error {
+	var errs []error
+	for _, a := range arrays {
+		for i, v := range a.Float64s() {
+			if !finite(v) {
+				errs = append(errs, &runtime.FileError{File: file, Entry: a.Name,
+					Msg: fmt.Sprintf("holds %v (value %d); training needs finite starting weights", v, i)})
+				break
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // outputs names the files the options write.
@@ -272,7 +291,18 @@ func (s *session) run() int {
 	history, err := Train(ctx, s.m, s.train, s.val, c)
 	rep.finish()
 	status := exitOK
-	if err != nil {
+	var diverged *DivergedError
+	switch {
+	case errors.As(err, &diverged):
+		// Never write diverged weights over what --out holds: those of the
+		// last good epoch, or none.
+		status = exitError
+		if diverged.Kept == 0 {
+			fmt.Fprintf(s.stderr, "cnnc train: %v; no epoch completed, so no weights were written\n", err)
+			return status
+		}
+		fmt.Fprintf(s.stderr, "cnnc train: %v; writing the weights of epoch %d\n", err, diverged.Kept)
+	case errors.Is(err, context.Canceled):
 		sig := <-caught
 		status = signalStatus(sig)
 		partial := ""
@@ -280,6 +310,8 @@ func (s *session) run() int {
 			partial = fmt.Sprintf(" and %s of the next", plural(rep.steps, "step"))
 		}
 		fmt.Fprintf(s.stderr, "cnnc train: %v: stopped after %d of %s%s\n", sig, len(history), plural(s.o.Epochs, "epoch"), partial)
+	case err != nil:
+		return fail(s.stderr, err)
 	}
 	if err := runtime.WriteArrays(s.o.Out, s.m.Params()); err != nil {
 		fmt.Fprintf(s.stderr, "cnnc train: %v\n", err)
