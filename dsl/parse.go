@@ -183,7 +183,7 @@ func isolate(at locator, text []byte, offset int) *Error {
 	for end < len(text) && text[end] != '\n' && text[end] != ';' && text[end] != '}' {
 		end++
 	}
-	_, err := parseRange(&at, text, offset, end)
+	_, err := parseRange(&at, text, offset, min(end+1, len(text))) // with its terminator
 	pe, ok := err.(participle.Error)
 	if !ok {
 		return nil
@@ -220,15 +220,20 @@ func firstInvalidUTF8(filename string, src []byte) (lexer.Position, bool) {
 // blank.
 func blankStatement(text []byte, offset int) ([]byte, bool) {
 	offset = min(max(offset, 0), len(text))
-	if offset < len(text) && text[offset] == '}' {
-		text[offset] = ' '
-		return text, true
-	}
 	// A '}' ends the statement before it too: in `repeat 2 { relu } relu`
 	// only the second relu is blanked, not the brace.
 	start := offset
 	for start > 0 && !isBoundary(text[start-1]) && text[start-1] != '}' {
 		start--
+	}
+	if offset < len(text) && text[offset] == '}' {
+		if len(bytes.TrimSpace(text[start:offset])) == 0 {
+			text[offset] = ' ' // a stray '}'
+			return text, true
+		}
+		// The '}' closes a block whose last statement is cut short
+		// (`{ batchnorm eps }`): that statement goes.
+		return blank(text, start, offset), true
 	}
 	end := offset
 	for end < len(text) && text[end] != '\n' && text[end] != ';' && text[end] != '}' {

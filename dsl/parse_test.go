@@ -257,6 +257,15 @@ func TestSyntaxErrors(t *testing.T) {
 		{"conv 1x1x4" + strings.Repeat(" s1", 3000), []string{`1:60: conv has 3,000 options, more than 16: it takes at most one each of sN, pN, gN, dN and nobias`}},
 		{"pool max 2x2" + strings.Repeat(" p1", 17), []string{`1:62: pool has 17 options, more than 16: it takes at most one each of sN and pN`}},
 		{"batchnorm" + strings.Repeat(" eps 1", 17), []string{`1:107: batchnorm has 17 options, more than 16: it takes at most one each of eps and momentum`}},
+		// Inside a block, a statement cut short at the end of its line, its
+		// ';' or the block's '}'.
+		{"x: {\n  batchnorm eps\n}", []string{`2:16: unexpected end of line, expected a number, such as 0.5`}},
+		{"x: {\r\n  batchnorm eps\r\n}", []string{`2:16: unexpected end of line, expected a number, such as 0.5`}},
+		{"x: { batchnorm eps; relu }", []string{`1:19: unexpected ";", expected a number, such as 0.5`}},
+		{"x: { batchnorm eps }", []string{`1:20: unexpected "}", expected a number, such as 0.5`}},
+		{"repeat 2 {\n  batchnorm eps", []string{
+			`2:16: unexpected end of file, expected a number, such as 0.5`,
+			`2:16: unexpected end of file, expected "}" to close the block at 1:10`}},
 		// CRLF: the end of line is where the line ends, at the CR.
 		{"input 5x5x3\r\nconv\r\nrelu", []string{`2:5: unexpected end of line, expected the filter size FhxFwxK, such as 3x3x64`}},
 		{"conv \r\n", []string{`1:6: unexpected end of line, expected the filter size FhxFwxK, such as 3x3x64`}},
