@@ -50,7 +50,11 @@ func message(err participle.Error, text []byte) string {
 	if i := strings.Index(msg, " (expected "); i >= 0 {
 		expect = strings.TrimSuffix(msg[i+len(" (expected "):], ")")
 	}
-	want := expected(firstTerm(expect), keyword, statementWords(text, pos.Offset))
+	term := firstTerm(expect)
+	if keyword == "" && term == `"}"` && !ute.Unexpected.EOF() {
+		term = "Stmt" // at a statement's start in a block: "}" could end it, but a statement was meant
+	}
+	want := expected(term, keyword, statementWords(text, pos.Offset))
 	if want == `"}"` {
 		if open, ok := unclosed(text, pos.Offset); ok {
 			want += fmt.Sprintf(" to close the block at %d:%d", open.Line, open.Column)

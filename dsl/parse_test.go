@@ -2,6 +2,8 @@ package dsl
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -192,101 +194,7 @@ func TestSeparatorsAndPositions(t *testing.T) {
 // TestSyntaxErrors checks the exact message and position of every kind of
 // syntax error, and that parsing goes on after each one.
 func TestSyntaxErrors(t *testing.T) {
-	tests := []struct {
-		src  string
-		want []string
-	}{
-		{"input 5x5x3\nconv 3x3x3 relu", []string{
-			`2:12: unexpected "relu", expected an option (sN, sNxN, pN, pNxN, p same, gN, dN, dNxN, nobias) or the end of the statement`}},
-		{"input 5x5x3\nconv 3x3x3 q1", []string{
-			`2:12: unexpected "q1", expected an option (sN, sNxN, pN, pNxN, p same, gN, dN, dNxN, nobias) or the end of the statement`}},
-		{"conv\n", []string{`1:5: unexpected end of line, expected the filter size FhxFwxK, such as 3x3x64`}},
-		{"conv x3x3", []string{`1:6: unexpected "x3x3", expected the filter size FhxFwxK, such as 3x3x64`}},
-		{"input", []string{`1:6: unexpected end of file, expected the input size HxWxC, such as 224x224x3`}},
-		{"pool 2x2", []string{`1:6: unexpected "2x2", expected max, mean or avg`}},
-		{"pool min 2x2", []string{`1:6: unexpected "min", expected max, mean or avg`}},
-		{"pool max", []string{`1:9: unexpected end of file, expected global or the window size FhxFw, such as 2x2`}},
-		{"fc 1.5", []string{`1:4: unexpected "1.5", expected the number of outputs, such as 10`}},
-		{"fc 10 10", []string{`1:7: unexpected "10", expected the end of the statement (a newline or ';')`}},
-		{"dropout", []string{`1:8: unexpected end of file, expected a number, such as 0.5`}},
-		{"dropout x", []string{`1:9: unexpected "x", expected a number, such as 0.5`}},
-		{"softmax 2", []string{`1:9: unexpected "2", expected the end of the statement (a newline or ';')`}},
-		{"relu relu", []string{`1:6: unexpected "relu", expected the end of the statement (a newline or ';')`}},
-		{"model", []string{`1:6: unexpected end of file, expected a name`}},
-		{"model 3", []string{`1:7: unexpected "3", expected a name`}},
-		{"repeat x { relu }", []string{`1:8: unexpected "x", expected a count, such as 2`}},
-		{"repeat 2 relu", []string{`1:10: unexpected "relu", expected "{"`}},
-		{"relu\n}", []string{`2:1: unexpected "}" outside a block`}},
-		{"{", []string{`1:2: unexpected end of file, expected "}" to close the block at 1:1`}},
-		{"relu\n{ relu }", []string{`2:1: a group needs a label, as in "features: { ... }"`}},
-		{"3x3x3", []string{`1:1: unexpected "3x3x3", expected a statement (model, input, conv, pool, fc, batchnorm, relu, relu6, sigmoid, tanh, leaky, hardswish, silu, gelu, dropout, softmax, repeat, residual, concat)`}},
-		{"input 5x5x3\n\u00a0relu", []string{`2:1: unexpected character '\u00a0' (U+00A0)`}},
-		{"input 5x5x3 @", []string{`1:13: unexpected character '@' (U+0040)`}},
-		{"relu\xff", []string{`1:5: file is not UTF-8 text (byte 0xff)`}},
-		// Round 2.
-		{"a:", []string{`1:3: unexpected end of file after a label, expected a statement or a block`}},
-		{"a:\nrelu", []string{`1:3: unexpected end of line after a label, expected a statement or a block`}},
-		{"a: b: relu", []string{`1:4: a statement has one label; "a" already labels it`}},
-		{"batchnorm x", []string{`1:11: unexpected "x", expected eps E, momentum M or the end of the statement`}},
-		{"batchnorm eps", []string{`1:14: unexpected end of file, expected a number, such as 0.5`}},
-		{"conv 3x3x8 g", []string{`1:12: unexpected "g", expected an option (sN, sNxN, pN, pNxN, p same, gN, dN, dNxN, nobias) or the end of the statement`}},
-		{"pool max global 2x2", []string{`1:17: unexpected "2x2", expected the end of the statement (a newline or ';')`}},
-		{"concat", []string{`1:7: unexpected end of file, expected "{"`}},
-		{"residual relu", []string{`1:10: unexpected "relu", expected "{"`}},
-		{"residual { relu } shortcut", []string{`1:19: unexpected "shortcut" without a block, expected shortcut { STATEMENTS }`}},
-		{"residual { relu }\nshortcut { relu }\nrelu x", []string{
-			`2:1: unexpected "shortcut": it goes on the line of the residual's closing brace, as in "} shortcut {"`,
-			`3:6: unexpected "x", expected the end of the statement (a newline or ';')`}},
-		// Issue 14: a statement after a one-line block on the same line is
-		// one error, not also an unclosed block.
-		{"input 8x8x1\nrepeat 2 { relu } relu", []string{`2:19: unexpected "relu", expected the end of the statement (a newline or ';')`}},
-		{"concat { relu } { } relu\nfc x", []string{
-			`1:21: unexpected "relu", expected the end of the statement (a newline or ';')`,
-			`2:4: unexpected "x", expected the number of outputs, such as 10`}},
-		// Issue 14: a size with a capital X, or digits run into letters, is
-		// one token, quoted where it starts.
-		{"input 8X8X1", []string{`1:7: unexpected "8X8X1", expected the input size HxWxC, such as 224x224x3 (with a lowercase x: 8x8x1)`}},
-		{"conv 3x3X8 p1", []string{`1:6: unexpected "3x3X8", expected the filter size FhxFwxK, such as 3x3x64 (with a lowercase x: 3x3x8)`}},
-		{"fc 10abc", []string{`1:4: unexpected "10abc", expected the number of outputs, such as 10`}},
-		{"input 8×8×1", []string{`1:8: unexpected character '×' (U+00D7): sizes are written with the letter x, as in 224x224x3`}},
-		{"repeat 2 { relu", []string{`1:16: unexpected end of file, expected "}" to close the block at 1:10`}},
-		{"concat { relu } {\n  relu\n", []string{`3:1: unexpected end of file, expected "}" to close the block at 1:17`}},
-		{"relu\n\ufeffrelu", []string{`2:1: unexpected character '\ufeff' (U+FEFF)`}},
-		// Options past 16 are refused (each duplicate is an error the
-		// checker quotes the statement in: 300,000 took it minutes).
-		{"conv 1x1x4" + strings.Repeat(" s1", 3000), []string{`1:60: conv has 3,000 options, more than 16: it takes at most one each of sN, pN, gN, dN and nobias`}},
-		{"pool max 2x2" + strings.Repeat(" p1", 17), []string{`1:62: pool has 17 options, more than 16: it takes at most one each of sN and pN`}},
-		{"batchnorm" + strings.Repeat(" eps 1", 17), []string{`1:107: batchnorm has 17 options, more than 16: it takes at most one each of eps and momentum`}},
-		// Inside a block, a statement cut short at the end of its line, its
-		// ';' or the block's '}'.
-		{"x: {\n  batchnorm eps\n}", []string{`2:16: unexpected end of line, expected a number, such as 0.5`}},
-		{"x: {\r\n  batchnorm eps\r\n}", []string{`2:16: unexpected end of line, expected a number, such as 0.5`}},
-		{"x: { batchnorm eps; relu }", []string{`1:19: unexpected ";", expected a number, such as 0.5`}},
-		{"x: { batchnorm eps }", []string{`1:20: unexpected "}", expected a number, such as 0.5`}},
-		{"repeat 2 {\n  batchnorm eps", []string{
-			`2:16: unexpected end of file, expected a number, such as 0.5`,
-			`2:16: unexpected end of file, expected "}" to close the block at 1:10`}},
-		// CRLF: the end of line is where the line ends, at the CR.
-		{"input 5x5x3\r\nconv\r\nrelu", []string{`2:5: unexpected end of line, expected the filter size FhxFwxK, such as 3x3x64`}},
-		{"conv \r\n", []string{`1:6: unexpected end of line, expected the filter size FhxFwxK, such as 3x3x64`}},
-		{"relu\r\r\nfc x", []string{`2:4: unexpected "x", expected the number of outputs, such as 10`}},
-		// A long token is quoted in part.
-		{"conv 3x3x3 " + strings.Repeat("q", 100000), []string{`1:12: unexpected "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq"... (100,000 characters), expected an option (sN, sNxN, pN, pNxN, p same, gN, dN, dNxN, nobias) or the end of the statement`}},
-		{"fc " + strings.Repeat("9", 41) + "x", []string{`1:4: unexpected "99999999999999999999999999999999"... (42 characters), expected the number of outputs, such as 10`}},
-		// Recovery: each broken statement is reported, the rest parse.
-		{"input 5x5x3\nconv 3x3 q\nrelu\npool 2x2\nrepeat 2 {\n  fc x\n  relu\n}\nfc 10 10\n", []string{
-			`2:10: unexpected "q", expected an option (sN, sNxN, pN, pNxN, p same, gN, dN, dNxN, nobias) or the end of the statement`,
-			`4:6: unexpected "2x2", expected max, mean or avg`,
-			`6:6: unexpected "x", expected the number of outputs, such as 10`,
-			`9:7: unexpected "10", expected the end of the statement (a newline or ';')`,
-		}},
-		// A broken repeat header takes its block's closing brace along.
-		{"repeat y {\n  relu\n}\nsoftmax 1\n", []string{
-			`1:8: unexpected "y", expected a count, such as 2`,
-			`4:9: unexpected "1", expected the end of the statement (a newline or ';')`,
-		}},
-	}
-	for _, tt := range tests {
+	for _, tt := range syntaxErrors {
 		_, errs := Parse("t.cnn", []byte(tt.src))
 		var got []string
 		for _, e := range errs {
@@ -299,6 +207,136 @@ func TestSyntaxErrors(t *testing.T) {
 			t.Errorf("Parse(%q) errors:\n%s\nwant:\n%s", tt.src, strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
 		}
 	}
+}
+
+// TestSyntaxErrorsInBlocks: a broken statement gets the same message inside
+// every kind of block as at the top level, at the same place in it.
+func TestSyntaxErrorsInBlocks(t *testing.T) {
+	blocks := []string{"x: {\n  %s\n}", "repeat 2 {\n  %s\n}", "residual {\n  %s\n} shortcut { }", "concat { } {\n  %s\n}", "residual { } shortcut {\n  %s\n}"}
+	at := regexp.MustCompile(`^(\d+):(\d+): (.*)$`)
+	n := 0
+	for _, tt := range syntaxErrors {
+		if len(tt.want) != 1 || strings.ContainsAny(tt.src, "\n{};\xff") || strings.HasPrefix(tt.src, "\ufeff") {
+			continue
+		}
+		m := at.FindStringSubmatch(tt.want[0])
+		line, _ := strconv.Atoi(m[1])
+		col, _ := strconv.Atoi(m[2])
+		msg := strings.Replace(m[3], "unexpected end of file", "unexpected end of line", 1)
+		want := fmt.Sprintf("%d:%d: %s", line+1, col+2, msg)
+		for _, b := range blocks {
+			n++
+			src := fmt.Sprintf(b, tt.src)
+			_, errs := Parse("t.cnn", []byte(src))
+			var got []string
+			for _, e := range errs {
+				got = append(got, fmt.Sprintf("%d:%d: %s", e.Pos.Line, e.Pos.Column, e.Msg))
+			}
+			if strings.Join(got, "\n") != want {
+				t.Errorf("Parse(%q) errors:\n%s\nwant:\n%s", src, strings.Join(got, "\n"), want)
+			}
+		}
+	}
+	if n < 100 {
+		t.Errorf("only %d cases", n)
+	}
+}
+
+// syntaxErrors holds the exact message and position of every kind of syntax
+// error, and that parsing goes on after each one.
+var syntaxErrors = []struct {
+	src  string
+	want []string
+}{
+	{"input 5x5x3\nconv 3x3x3 relu", []string{
+		`2:12: unexpected "relu", expected an option (sN, sNxN, pN, pNxN, p same, gN, dN, dNxN, nobias) or the end of the statement`}},
+	{"input 5x5x3\nconv 3x3x3 q1", []string{
+		`2:12: unexpected "q1", expected an option (sN, sNxN, pN, pNxN, p same, gN, dN, dNxN, nobias) or the end of the statement`}},
+	{"conv\n", []string{`1:5: unexpected end of line, expected the filter size FhxFwxK, such as 3x3x64`}},
+	{"conv x3x3", []string{`1:6: unexpected "x3x3", expected the filter size FhxFwxK, such as 3x3x64`}},
+	{"input", []string{`1:6: unexpected end of file, expected the input size HxWxC, such as 224x224x3`}},
+	{"pool 2x2", []string{`1:6: unexpected "2x2", expected max, mean or avg`}},
+	{"pool min 2x2", []string{`1:6: unexpected "min", expected max, mean or avg`}},
+	{"pool max", []string{`1:9: unexpected end of file, expected global or the window size FhxFw, such as 2x2`}},
+	{"fc 1.5", []string{`1:4: unexpected "1.5", expected the number of outputs, such as 10`}},
+	{"fc 10 10", []string{`1:7: unexpected "10", expected the end of the statement (a newline or ';')`}},
+	{"dropout", []string{`1:8: unexpected end of file, expected a number, such as 0.5`}},
+	{"dropout x", []string{`1:9: unexpected "x", expected a number, such as 0.5`}},
+	{"softmax 2", []string{`1:9: unexpected "2", expected the end of the statement (a newline or ';')`}},
+	{"relu relu", []string{`1:6: unexpected "relu", expected the end of the statement (a newline or ';')`}},
+	{"model", []string{`1:6: unexpected end of file, expected a name`}},
+	{"model 3", []string{`1:7: unexpected "3", expected a name`}},
+	{"repeat x { relu }", []string{`1:8: unexpected "x", expected a count, such as 2`}},
+	{"repeat 2 relu", []string{`1:10: unexpected "relu", expected "{"`}},
+	{"relu\n}", []string{`2:1: unexpected "}" outside a block`}},
+	{"{", []string{`1:2: unexpected end of file, expected "}" to close the block at 1:1`}},
+	{"relu\n{ relu }", []string{`2:1: a group needs a label, as in "features: { ... }"`}},
+	{"3x3x3", []string{`1:1: unexpected "3x3x3", expected a statement (model, input, conv, pool, fc, batchnorm, relu, relu6, sigmoid, tanh, leaky, hardswish, silu, gelu, dropout, softmax, repeat, residual, concat)`}},
+	{"input 5x5x3\n\u00a0relu", []string{`2:1: unexpected character '\u00a0' (U+00A0)`}},
+	{"input 5x5x3 @", []string{`1:13: unexpected character '@' (U+0040)`}},
+	{"relu\xff", []string{`1:5: file is not UTF-8 text (byte 0xff)`}},
+	// Round 2.
+	{"a:", []string{`1:3: unexpected end of file after a label, expected a statement or a block`}},
+	{"a:\nrelu", []string{`1:3: unexpected end of line after a label, expected a statement or a block`}},
+	{"a: b: relu", []string{`1:4: a statement has one label; "a" already labels it`}},
+	{"batchnorm x", []string{`1:11: unexpected "x", expected eps E, momentum M or the end of the statement`}},
+	{"batchnorm eps", []string{`1:14: unexpected end of file, expected a number, such as 0.5`}},
+	{"conv 3x3x8 g", []string{`1:12: unexpected "g", expected an option (sN, sNxN, pN, pNxN, p same, gN, dN, dNxN, nobias) or the end of the statement`}},
+	{"pool max global 2x2", []string{`1:17: unexpected "2x2", expected the end of the statement (a newline or ';')`}},
+	{"concat", []string{`1:7: unexpected end of file, expected "{"`}},
+	{"residual relu", []string{`1:10: unexpected "relu", expected "{"`}},
+	{"residual { relu } shortcut", []string{`1:19: unexpected "shortcut" without a block, expected shortcut { STATEMENTS }`}},
+	{"residual { relu }\nshortcut { relu }\nrelu x", []string{
+		`2:1: unexpected "shortcut": it goes on the line of the residual's closing brace, as in "} shortcut {"`,
+		`3:6: unexpected "x", expected the end of the statement (a newline or ';')`}},
+	// Issue 14: a statement after a one-line block on the same line is
+	// one error, not also an unclosed block.
+	{"input 8x8x1\nrepeat 2 { relu } relu", []string{`2:19: unexpected "relu", expected the end of the statement (a newline or ';')`}},
+	{"concat { relu } { } relu\nfc x", []string{
+		`1:21: unexpected "relu", expected the end of the statement (a newline or ';')`,
+		`2:4: unexpected "x", expected the number of outputs, such as 10`}},
+	// Issue 14: a size with a capital X, or digits run into letters, is
+	// one token, quoted where it starts.
+	{"input 8X8X1", []string{`1:7: unexpected "8X8X1", expected the input size HxWxC, such as 224x224x3 (with a lowercase x: 8x8x1)`}},
+	{"conv 3x3X8 p1", []string{`1:6: unexpected "3x3X8", expected the filter size FhxFwxK, such as 3x3x64 (with a lowercase x: 3x3x8)`}},
+	{"fc 10abc", []string{`1:4: unexpected "10abc", expected the number of outputs, such as 10`}},
+	{"input 8×8×1", []string{`1:8: unexpected character '×' (U+00D7): sizes are written with the letter x, as in 224x224x3`}},
+	{"repeat 2 { relu", []string{`1:16: unexpected end of file, expected "}" to close the block at 1:10`}},
+	{"concat { relu } {\n  relu\n", []string{`3:1: unexpected end of file, expected "}" to close the block at 1:17`}},
+	{"relu\n\ufeffrelu", []string{`2:1: unexpected character '\ufeff' (U+FEFF)`}},
+	// Options past 16 are refused (each duplicate is an error the
+	// checker quotes the statement in: 300,000 took it minutes).
+	{"conv 1x1x4" + strings.Repeat(" s1", 3000), []string{`1:60: conv has 3,000 options, more than 16: it takes at most one each of sN, pN, gN, dN and nobias`}},
+	{"pool max 2x2" + strings.Repeat(" p1", 17), []string{`1:62: pool has 17 options, more than 16: it takes at most one each of sN and pN`}},
+	{"batchnorm" + strings.Repeat(" eps 1", 17), []string{`1:107: batchnorm has 17 options, more than 16: it takes at most one each of eps and momentum`}},
+	// Inside a block, a statement cut short at the end of its line, its
+	// ';' or the block's '}'.
+	{"x: {\n  batchnorm eps\n}", []string{`2:16: unexpected end of line, expected a number, such as 0.5`}},
+	{"x: {\r\n  batchnorm eps\r\n}", []string{`2:16: unexpected end of line, expected a number, such as 0.5`}},
+	{"x: { batchnorm eps; relu }", []string{`1:19: unexpected ";", expected a number, such as 0.5`}},
+	{"x: { batchnorm eps }", []string{`1:20: unexpected "}", expected a number, such as 0.5`}},
+	{"repeat 2 {\n  batchnorm eps", []string{
+		`2:16: unexpected end of file, expected a number, such as 0.5`,
+		`2:16: unexpected end of file, expected "}" to close the block at 1:10`}},
+	// CRLF: the end of line is where the line ends, at the CR.
+	{"input 5x5x3\r\nconv\r\nrelu", []string{`2:5: unexpected end of line, expected the filter size FhxFwxK, such as 3x3x64`}},
+	{"conv \r\n", []string{`1:6: unexpected end of line, expected the filter size FhxFwxK, such as 3x3x64`}},
+	{"relu\r\r\nfc x", []string{`2:4: unexpected "x", expected the number of outputs, such as 10`}},
+	// A long token is quoted in part.
+	{"conv 3x3x3 " + strings.Repeat("q", 100000), []string{`1:12: unexpected "qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq"... (100,000 characters), expected an option (sN, sNxN, pN, pNxN, p same, gN, dN, dNxN, nobias) or the end of the statement`}},
+	{"fc " + strings.Repeat("9", 41) + "x", []string{`1:4: unexpected "99999999999999999999999999999999"... (42 characters), expected the number of outputs, such as 10`}},
+	// Recovery: each broken statement is reported, the rest parse.
+	{"input 5x5x3\nconv 3x3 q\nrelu\npool 2x2\nrepeat 2 {\n  fc x\n  relu\n}\nfc 10 10\n", []string{
+		`2:10: unexpected "q", expected an option (sN, sNxN, pN, pNxN, p same, gN, dN, dNxN, nobias) or the end of the statement`,
+		`4:6: unexpected "2x2", expected max, mean or avg`,
+		`6:6: unexpected "x", expected the number of outputs, such as 10`,
+		`9:7: unexpected "10", expected the end of the statement (a newline or ';')`,
+	}},
+	// A broken repeat header takes its block's closing brace along.
+	{"repeat y {\n  relu\n}\nsoftmax 1\n", []string{
+		`1:8: unexpected "y", expected a count, such as 2`,
+		`4:9: unexpected "1", expected the end of the statement (a newline or ';')`,
+	}},
 }
 
 func TestErrorString(t *testing.T) {
