@@ -75,7 +75,8 @@ type Conv struct {
 
 // Pool is `pool max|mean|avg FhxFw [sS|sSHxSW] [pP|pPHxPW]` or
 // `pool max|mean|avg global`. A global pool has Global set and no Dims
-// (Dims.V is empty) or Opts.
+// (Dims.V is empty) or Opts. Opts shares conv's Option, so it may hold a
+// g, d or nobias, which the checker refuses for a pool.
 type Pool struct {
 	labeled
 	Pos    lexer.Position
