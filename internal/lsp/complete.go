@@ -54,13 +54,12 @@ const (
 // complete offers the words that may stand at the cursor: a statement's
 // keyword at the start of a statement (after a label too), max, mean or avg
 // after pool, global after those, and nothing elsewhere (in a comment, or among a layer's sizes).
-func (s *Server) complete(p positionParams) []CompletionItem {
+func (d *document) complete(at Position) []CompletionItem {
 	items := []CompletionItem{}
-	d := s.docs[p.TextDocument.URI]
 	if d == nil {
 		return items
 	}
-	off := d.text.byteOffset(p.Position)
+	off := d.text.byteOffset(at)
 	line, _ := d.text.lineCol(off)
 	before := d.text.s[d.text.lines[line-1]:off]
 	if strings.Contains(before, "#") {

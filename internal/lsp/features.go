@@ -46,15 +46,6 @@ func (d *document) diagnostics() []Diagnostic {
 	return out
 }
 
-// publish sends d's diagnostics.
-func (s *Server) publish(d *document) error {
-	return s.out.write(notification{"2.0", "textDocument/publishDiagnostics", map[string]any{
-		"uri":         d.uri,
-		"version":     d.version,
-		"diagnostics": d.diagnostics(),
-	}})
-}
-
 // hoverResult is the answer to a hover: markdown over a range.
 type hoverResult struct {
 	Contents struct {
@@ -73,8 +64,7 @@ const maxHoverRows = 16
 // for a repeat, the layers of all its copies; and the statement's errors
 // and warnings. It returns nil (no hover)
 // elsewhere and for a file whose shapes are unknown.
-func (s *Server) hover(p positionParams) *hoverResult {
-	d := s.docs[p.TextDocument.URI]
+func (d *document) hover(at Position) *hoverResult {
 	if d == nil {
 		return nil
 	}
@@ -82,7 +72,7 @@ func (s *Server) hover(p positionParams) *hoverResult {
 	if net == nil {
 		return nil
 	}
-	line, col := d.text.lineCol(d.text.byteOffset(p.Position))
+	line, col := d.text.lineCol(d.text.byteOffset(at))
 	pos, ok := statementAt(net, line, col)
 	if !ok {
 		return nil
@@ -223,11 +213,10 @@ type TextEdit struct {
 	NewText string `json:"newText"`
 }
 
-// format returns the edit that gives the document of uri cnnc fmt's
-// layout: one edit over the whole text, or none when it is formatted
-// already or has syntax errors.
-func (s *Server) format(uri string) []TextEdit {
-	d := s.docs[uri]
+// format returns the edit that gives d cnnc fmt's layout: one edit over
+// the whole text, or none when it is formatted already, has syntax errors
+// or is not open (nil).
+func (d *document) format() []TextEdit {
 	if d == nil {
 		return []TextEdit{}
 	}

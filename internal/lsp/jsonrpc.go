@@ -130,10 +130,19 @@ func clip(s string) string {
 	return s
 }
 
-// writer writes framed messages; it is safe for concurrent use.
+// writer writes framed messages; it is safe for concurrent use. Once
+// closed, it drops what it is given.
 type writer struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu     sync.Mutex
+	w      io.Writer
+	closed bool
+}
+
+// close makes later writes do nothing.
+func (w *writer) close() {
+	w.mu.Lock()
+	w.closed = true
+	w.mu.Unlock()
 }
 
 // write marshals v and writes it with its Content-Length header.
@@ -144,6 +153,9 @@ func (w *writer) write(v any) error {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.closed {
+		return nil
+	}
 	if _, err := fmt.Fprintf(w.w, "Content-Length: %d\r\n\r\n", len(body)); err != nil {
 		return err
 	}

@@ -9,7 +9,9 @@
 // changes are applied too). Positions are UTF-16, the protocol's default.
 // A malformed message gets a JSON-RPC error and the server goes on; an
 // unknown request gets MethodNotFound and an unknown notification is
-// ignored.
+// ignored. Requests on documents are answered concurrently, and diagnostics
+// published in the background, so a slow one stalls no other;
+// $/cancelRequest is honoured (see concurrent.go).
 package lsp
 
 import (
@@ -19,6 +21,7 @@ import (
 	"io"
 	"net/url"
 	"path"
+	"sync"
 )
 
 // ErrNoShutdown is returned by Serve when the client sent exit, or closed
@@ -32,9 +35,18 @@ type Server struct {
 	Version string
 
 	out      *writer
-	docs     map[string]*document
 	started  bool // initialize was answered
 	shutdown bool // shutdown was answered
+
+	// mu guards what the reading loop shares with the goroutines that
+	// answer requests and publish diagnostics. Only the loop changes docs;
+	// a document is never changed once stored, but replaced.
+	mu         sync.Mutex
+	docs       map[string]*document
+	pending    map[string]*request  // requests being answered, by id
+	toPublish  map[string]*document // the newest document to check, by URI
+	publishing map[string]bool      // a goroutine checks this URI
+	working    sync.WaitGroup       // those goroutines, which shutdown waits for
 }
 
 // document is an open .cnn file.
@@ -51,7 +63,11 @@ type document struct {
 // error of a failed read or write otherwise.
 func (s *Server) Serve(r io.Reader, w io.Writer) error {
 	s.out = &writer{w: w}
+	defer s.out.close() // answers still being worked out are dropped
 	s.docs = map[string]*document{}
+	s.pending = map[string]*request{}
+	s.toPublish = map[string]*document{}
+	s.publishing = map[string]bool{}
 	br := bufio.NewReader(r)
 	for {
 		body, err := ReadMessage(br)
@@ -119,56 +135,67 @@ func (s *Server) handle(body []byte) (exit bool, err error) {
 	if !m.isRequest() {
 		return false, s.notify(method, m.Params)
 	}
-	result, rerr := s.call(method, m.Params)
+	result, rerr, work := s.call(method, m.Params)
+	if work != nil {
+		s.start(m.ID, method, work)
+		return false, nil
+	}
 	return false, s.reply(m.ID, result, rerr)
 }
 
 // call answers a request, turning a panic into an internal error so that
-// one bad document cannot stop the server.
-func (s *Server) call(method string, params json.RawMessage) (result any, rerr *rpcError) {
+// one bad document cannot stop the server. A request on a document is
+// answered by work, which call returns for the caller to run on a
+// goroutine of its own (see start): it reads the document as it is now,
+// and a slow answer holds up no other.
+func (s *Server) call(method string, params json.RawMessage) (result any, rerr *rpcError, work func() any) {
 	defer func() {
 		if r := recover(); r != nil {
-			result, rerr = nil, errorf(codeInternalError, "cnnc lsp: %s: %v", method, r)
+			result, rerr, work = nil, errorf(codeInternalError, "cnnc lsp: %s: %v", method, r), nil
 		}
 	}()
 	switch {
 	case method == "initialize":
 		if s.started {
-			return nil, errorf(codeInvalidRequest, "initialize was already sent")
+			return nil, errorf(codeInvalidRequest, "initialize was already sent"), nil
 		}
 		s.started = true
-		return s.initialize(), nil
+		return s.initialize(), nil, nil
 	case !s.started:
-		return nil, errorf(codeServerNotInitialized, "the server is not initialized: send initialize first")
+		return nil, errorf(codeServerNotInitialized, "the server is not initialized: send initialize first"), nil
 	case s.shutdown:
-		return nil, errorf(codeInvalidRequest, "the server is shut down: only exit may follow")
+		return nil, errorf(codeInvalidRequest, "the server is shut down: only exit may follow"), nil
 	}
+	var p positionParams // every document request has a textDocument
 	switch method {
 	case "shutdown":
+		// Every answer and diagnostic under way is sent first.
+		s.working.Wait()
 		s.shutdown = true
-		return nil, nil
-	case "textDocument/hover":
-		var p positionParams
+		return nil, nil, nil
+	case "textDocument/hover", "textDocument/completion":
 		if err := decode(params, &p); err != nil {
-			return nil, err
+			return nil, err, nil
 		}
-		return s.hover(p), nil
 	case "textDocument/formatting":
-		var p struct {
+		var f struct {
 			TextDocument struct{ URI string } `json:"textDocument"`
 		}
-		if err := decode(params, &p); err != nil {
-			return nil, err
+		if err := decode(params, &f); err != nil {
+			return nil, err, nil
 		}
-		return s.format(p.TextDocument.URI), nil
-	case "textDocument/completion":
-		var p positionParams
-		if err := decode(params, &p); err != nil {
-			return nil, err
-		}
-		return s.complete(p), nil
+		p.TextDocument.URI = f.TextDocument.URI
+	default:
+		return nil, errorf(codeMethodNotFound, "method %q is not supported", method), nil
 	}
-	return nil, errorf(codeMethodNotFound, "method %q is not supported", method)
+	d := s.docs[p.TextDocument.URI]
+	switch method {
+	case "textDocument/hover":
+		return nil, nil, func() any { return d.hover(p.Position) }
+	case "textDocument/completion":
+		return nil, nil, func() any { return d.complete(p.Position) }
+	}
+	return nil, nil, func() any { return d.format() }
 }
 
 // positionParams are the parameters of hover and completion.
@@ -229,8 +256,8 @@ func (s *Server) notify(method string, params json.RawMessage) (err error) {
 			return nil
 		}
 		d := &document{uri: p.TextDocument.URI, name: fileName(p.TextDocument.URI), version: p.TextDocument.Version, text: newText(p.TextDocument.Text)}
-		s.docs[d.uri] = d
-		return s.publish(d)
+		s.store(d)
+		return nil
 	case "textDocument/didChange":
 		var p struct {
 			TextDocument struct {
@@ -245,10 +272,11 @@ func (s *Server) notify(method string, params json.RawMessage) (err error) {
 		if json.Unmarshal(params, &p) != nil {
 			return nil
 		}
-		d := s.docs[p.TextDocument.URI]
-		if d == nil {
+		old := s.docs[p.TextDocument.URI]
+		if old == nil {
 			return nil
 		}
+		d := &document{uri: old.uri, name: old.name, text: old.text}
 		for _, c := range p.ContentChanges {
 			if c.Range == nil {
 				d.text = newText(c.Text)
@@ -259,7 +287,8 @@ func (s *Server) notify(method string, params json.RawMessage) (err error) {
 			d.text = newText(d.text.s[:start] + c.Text + d.text.s[end:])
 		}
 		d.version = p.TextDocument.Version
-		return s.publish(d)
+		s.store(d)
+		return nil
 	case "textDocument/didClose":
 		var p struct {
 			TextDocument struct {
@@ -269,9 +298,18 @@ func (s *Server) notify(method string, params json.RawMessage) (err error) {
 		if json.Unmarshal(params, &p) != nil || s.docs[p.TextDocument.URI] == nil {
 			return nil
 		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
 		delete(s.docs, p.TextDocument.URI)
 		// Clear the closed file's diagnostics.
 		return s.out.write(notification{"2.0", "textDocument/publishDiagnostics", map[string]any{"uri": p.TextDocument.URI, "diagnostics": []any{}}})
+	case "$/cancelRequest":
+		var p struct {
+			ID json.RawMessage `json:"id"`
+		}
+		if json.Unmarshal(params, &p) == nil && validID(p.ID) {
+			return s.cancel(p.ID)
+		}
 	}
 	return nil
 }
