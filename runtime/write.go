@@ -98,7 +98,9 @@ func fdPath(path string) bool {
 //     readers see the old file or the new one, never a part. If any step
 //     fails, the temporary file is removed and an existing file is left
 //     untouched. A new file gets perm exactly (no umask); an existing one
-//     keeps its permissions (and, where the system allows, its owner).
+//     keeps its permissions (and, where the system allows, its owner), and
+//     one this process may not write (read-only) is an error, although
+//     the rename could replace it.
 //   - a symbolic link: the same, for the file it leads to; the link stays.
 //   - a device, a FIFO, /dev/stdout and the like: the data is written
 //     straight through, appended; nothing is created or replaced.
@@ -114,6 +116,9 @@ func WriteAtomic(name string, perm os.FileMode, write func(w io.Writer) error) e
 		return writeDirect(name, out.path, write)
 	}
 	if out.info != nil {
+		if err := writable(out.path); err != nil {
+			return readOnly(name, err)
+		}
 		perm = out.info.Mode().Perm()
 	}
 	f, err := os.CreateTemp(filepath.Dir(out.path), "."+filepath.Base(out.path)+".tmp*")
@@ -152,6 +157,11 @@ func WriteAtomic(name string, perm os.FileMode, write func(w io.Writer) error) e
 	done = true
 	syncDir(filepath.Dir(out.path))
 	return nil
+}
+
+// readOnly reports an existing file this process may not write.
+func readOnly(name string, err error) error {
+	return &FileError{File: name, Msg: "cannot be written: permission denied (the file is read-only)", Err: err}
 }
 
 // writeDirect writes to path, a file that is not regular, in place.
@@ -236,6 +246,11 @@ func CheckOutput(name string) error {
 	}
 	if out.direct {
 		return nil
+	}
+	if out.info != nil {
+		if err := writable(out.path); err != nil {
+			return readOnly(name, err)
+		}
 	}
 	f, err := os.CreateTemp(filepath.Dir(out.path), "."+filepath.Base(out.path)+".check*")
 	if err != nil {

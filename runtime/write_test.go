@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -258,5 +259,51 @@ func mustLink(t *testing.T, name string) {
 	t.Helper()
 	if st, err := os.Lstat(name); err != nil || st.Mode()&fs.ModeSymlink == 0 {
 		t.Errorf("%s is no longer a symbolic link: %v", name, err)
+	}
+}
+
+// TestWriteReadOnly checks that a read-only file is not replaced, although
+// its directory would let the rename through. Root may write any file, so
+// as root the test runs itself again as the user nobody (uid 65534).
+func TestWriteReadOnly(t *testing.T) {
+	if dir := os.Getenv("CNNC_TEST_READONLY_DIR"); dir != "" {
+		readOnlyCase(t, dir)
+		return
+	}
+	if os.Geteuid() != 0 {
+		readOnlyCase(t, t.TempDir())
+		return
+	}
+	// A directory nobody can reach, holding a copy of this test binary.
+	top, err := os.MkdirTemp("", "cnnc-readonly-")
+	mustOK(t, err)
+	defer os.RemoveAll(top)
+	mustOK(t, os.Chmod(top, 0o755))
+	self, err := os.Executable()
+	mustOK(t, err)
+	bin, err := os.ReadFile(self)
+	mustOK(t, err)
+	mustOK(t, os.WriteFile(filepath.Join(top, "runtime.test"), bin, 0o755))
+	work := filepath.Join(top, "work")
+	mustOK(t, os.Mkdir(work, 0o755))
+	mustOK(t, os.Chown(work, 65534, 65534))
+	cmd := exec.Command(filepath.Join(top, "runtime.test"), "-test.run=^TestWriteReadOnly$", "-test.v")
+	cmd.Env = append(os.Environ(), "CNNC_TEST_READONLY_DIR="+work)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: TestWriteReadOnly") {
+		t.Errorf("as nobody: %v\n%s", err, out)
+	}
+}
+
+func readOnlyCase(t *testing.T, dir string) {
+	path := filepath.Join(dir, "ro.go")
+	mustOK(t, os.WriteFile(path, []byte("old"), 0o444))
+	want := path + ": cannot be written: permission denied (the file is read-only)"
+	wantError(t, WriteFileAtomic(path, []byte("new"), 0o644), want)
+	wantError(t, CheckOutput(path), want)
+	mustContent(t, path, "old")
+	if err := WriteFileAtomic(path, []byte("new"), 0o644); !errors.Is(err, fs.ErrPermission) {
+		t.Errorf("%v is not a permission error", err)
 	}
 }

@@ -148,9 +148,19 @@ func Run(e Engine, o Options, stdout, stderr io.Writer) int {
 		}
 	}
 	arrays = append(arrays, buffers...)
-	if err := runtime.WriteArrays(o.Out, arrays); err != nil {
+	release := holdSignals()
+	if beforeWrite != nil {
+		beforeWrite()
+	}
+	err = runtime.WriteArrays(o.Out, arrays)
+	sig := release()
+	if err != nil {
 		fmt.Fprintf(stderr, "cnnc run: %v\n", err)
 		return exitUsage
+	}
+	if sig != nil {
+		fmt.Fprintf(stderr, "cnnc run: %v: stopped after writing %s\n", sig, o.Out)
+		return signalStatus(sig)
 	}
 	return exitOK
 }

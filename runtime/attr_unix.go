@@ -17,3 +17,14 @@ func keepOwner(f *os.File, info fs.FileInfo) {
 		f.Chown(int(st.Uid), int(st.Gid))
 	}
 }
+
+// writable returns an error when this process may not write the existing
+// file path: WriteAtomic could replace a read-only file (only its
+// directory must be writable), but a read-only file is one its owner
+// protected.
+func writable(path string) error {
+	if err := syscall.Access(path, 2 /* W_OK */); err != nil {
+		return &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	return nil
+}
