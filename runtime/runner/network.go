@@ -5,25 +5,33 @@ import (
 )
 
 // Generated adapts a generated package to Engine: newModel is its New,
-// input and output the shapes of one sample, specs its ParamSpecs().
+// input and output the shapes of one sample, specs its ParamSpecs(). The
+// model is made by Init, or by SetParams when Init was not called: drawing
+// VGG-16's 138 million weights takes seconds, so they are drawn once.
 func Generated(newModel func(seed uint64) runtime.Network, input, output []int, specs []runtime.ParamSpec) Engine {
-	return &generated{newModel: newModel, m: newModel(1), input: input, output: output, specs: specs}
+	return &generated{newModel: newModel, input: input, output: output, specs: specs}
 }
 
 type generated struct {
 	newModel      func(seed uint64) runtime.Network
-	m             runtime.Network
+	m             runtime.Network // nil before Init or SetParams
 	input, output []int
 	specs         []runtime.ParamSpec
 }
 
-func (g *generated) Name() string                                    { return "gen" }
-func (g *generated) Input() []int                                    { return g.input }
-func (g *generated) Output() []int                                   { return g.output }
-func (g *generated) Specs() []runtime.ParamSpec                      { return g.specs }
-func (g *generated) Float32() bool                                   { return true }
-func (g *generated) Init(seed uint64)                                { g.m = g.newModel(seed) }
-func (g *generated) SetParams(file string, a []*runtime.Array) error { return g.m.SetParams(file, a) }
+func (g *generated) Name() string               { return "gen" }
+func (g *generated) Input() []int               { return g.input }
+func (g *generated) Output() []int              { return g.output }
+func (g *generated) Specs() []runtime.ParamSpec { return g.specs }
+func (g *generated) Float32() bool              { return true }
+func (g *generated) Init(seed uint64)           { g.m = g.newModel(seed) }
+
+func (g *generated) SetParams(file string, a []*runtime.Array) error {
+	if g.m == nil {
+		g.m = g.newModel(1)
+	}
+	return g.m.SetParams(file, a)
+}
 
 func (g *generated) Run(x []float64, n int, dy []float64) (y, dx []float64, grads [][]float64, err error) {
 	in, out := g.m.Sizes()
