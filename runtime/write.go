@@ -32,11 +32,17 @@ const maxLinks = 40
 // link stays and its target is written. A device, a FIFO, a socket and any
 // file under /proc or /dev/fd (where /dev/stdout leads on Linux: those
 // "links" name open files, not paths) are written straight through. A
-// directory is an error wrapping ErrOutputPath.
+// directory, or standard input (/dev/stdin, descriptor 0), is an error
+// wrapping ErrOutputPath.
 func resolveOutput(name string) (output, error) {
 	path := name
 	for hops := 0; ; hops++ {
 		if fdPath(path) {
+			if filepath.Base(path) == "0" && filepath.Base(filepath.Dir(path)) == "fd" {
+				// /dev/stdin: writing through the descriptor would append
+				// to the file it reads, or to the terminal.
+				return output{}, &FileError{File: name, Msg: "is standard input, which cannot be written", Err: ErrOutputPath}
+			}
 			info, err := os.Stat(path)
 			if err != nil {
 				return output{}, err

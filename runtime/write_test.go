@@ -183,6 +183,14 @@ func TestWriteAtomicOpenFile(t *testing.T) {
 		t.Errorf("the pipe got %q", b)
 	}
 
+	// Standard input is never written, even when it is a file that could
+	// be appended to.
+	for _, name := range []string{"/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"} {
+		if err := WriteFileAtomic(name, []byte("x"), 0o644); !errors.Is(err, ErrOutputPath) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+
 	log := filepath.Join(t.TempDir(), "log")
 	os.WriteFile(log, []byte("kept\n"), 0o644)
 	f, err := os.OpenFile(log, os.O_WRONLY|os.O_APPEND, 0)
