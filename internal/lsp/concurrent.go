@@ -3,6 +3,7 @@ package lsp
 import (
 	"encoding/json"
 	"fmt"
+	goruntime "runtime"
 )
 
 // The server reads messages on one goroutine and never waits there for a
@@ -11,9 +12,14 @@ import (
 // request arrived, and diagnostics are published by a goroutine per
 // document, which checks only the newest version and drops what an edit
 // or a close made stale. A pathological file therefore slows only the
-// answers about it. Shutdown waits for the work under way, so that its
+// answers about it. At most maxWorking requests are worked on at once, so
+// that a flood of them cannot take all memory; a request cancelled while
+// it waits is never worked on. Shutdown waits for the work under way, so that its
 // answer comes after all others; exit drops what is still under way. $/cancelRequest answers a request at once with
 // RequestCancelled; its work's answer, when it comes, is dropped.
+
+// maxWorking bounds the requests worked on at once.
+var maxWorking = max(4, 2*goruntime.GOMAXPROCS(0))
 
 // codeRequestCancelled is LSP's error code for a cancelled request.
 const codeRequestCancelled = -32800
@@ -49,6 +55,14 @@ func (s *Server) start(id json.RawMessage, method string, work func() any) {
 	s.working.Add(1)
 	go func() {
 		defer s.working.Done()
+		s.slots <- struct{}{}
+		defer func() { <-s.slots }()
+		s.mu.Lock()
+		cancelled := r.answered
+		s.mu.Unlock()
+		if cancelled { // while it waited for a slot
+			return
+		}
 		var done func()
 		if testHook != nil {
 			done = testHook(method)

@@ -56,15 +56,25 @@ func (c *client) sendRequest(method string, params any) int {
 	return c.nextID
 }
 
-// sendAsync frames v and writes it on a goroutine of its own, errors
-// ignored: a server that stalls does not read, and the test must see that
-// as an answer that does not come rather than hang on the write.
+// sendAsync frames v and writes it on a goroutine of the client's, in
+// order, errors ignored: a server that stalls does not read, and the test
+// must see that as an answer that does not come rather than hang on the
+// write.
 func (c *client) sendAsync(v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	go io.WriteString(c.in, fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(b), b))
+	if c.async == nil {
+		c.async = make(chan string, 100)
+		go func() {
+			for msg := range c.async {
+				io.WriteString(c.in, msg)
+			}
+		}()
+		c.t.Cleanup(func() { close(c.async) })
+	}
+	c.async <- fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(b), b)
 }
 
 // hoverNow sends a hover on line 1 while another request may be in
@@ -140,6 +150,40 @@ func TestSlowDiagnosticsDoNotStall(t *testing.T) {
 	close(b.release)
 	if ds := c.diagnostics(uri); len(ds) != 0 {
 		t.Errorf("diagnostics: %v", ds)
+	}
+	c.finish(true, nil)
+}
+
+// TestBoundedWork lets one request be worked on at a time: a hover waits
+// behind a slow formatting, is cancelled while it waits, and is then never
+// worked on.
+func TestBoundedWork(t *testing.T) {
+	defer func(n int) { maxWorking = n }(maxWorking)
+	maxWorking = 1
+	c, uri, b, id := slowFormatting(t)
+	hovers := 0
+	hook := testHook
+	testHook = func(m string) func() {
+		if m == "textDocument/hover" {
+			hovers++
+		}
+		return hook(m)
+	}
+	c.nextID++
+	hover := c.nextID
+	c.sendAsync(map[string]any{"jsonrpc": "2.0", "id": hover, "method": "textDocument/hover",
+		"params": map[string]any{"textDocument": doc(uri), "position": pos(1, 1)}})
+	c.sendAsync(map[string]any{"jsonrpc": "2.0", "method": "$/cancelRequest", "params": map[string]any{"id": hover}})
+	if m := c.next(); m["id"] != float64(hover) || errorCode(m) != codeRequestCancelled {
+		t.Fatalf("after cancel: %v", m)
+	}
+	close(b.release)
+	if m := c.next(); m["id"] != float64(id) {
+		t.Fatalf("want the formatting's answer, got %v", m)
+	}
+	c.hoverNow(uri, 1)
+	if hovers != 1 {
+		t.Errorf("%d hovers worked on, want 1 (the cancelled one waited and was dropped)", hovers)
 	}
 	c.finish(true, nil)
 }

@@ -47,6 +47,7 @@ type Server struct {
 	toPublish  map[string]*document // the newest document to check, by URI
 	publishing map[string]bool      // a goroutine checks this URI
 	working    sync.WaitGroup       // those goroutines, which shutdown waits for
+	slots      chan struct{}        // one per request being worked on
 }
 
 // document is an open .cnn file.
@@ -68,6 +69,7 @@ func (s *Server) Serve(r io.Reader, w io.Writer) error {
 	s.pending = map[string]*request{}
 	s.toPublish = map[string]*document{}
 	s.publishing = map[string]bool{}
+	s.slots = make(chan struct{}, maxWorking)
 	br := bufio.NewReader(r)
 	for {
 		body, err := ReadMessage(br)

@@ -24,6 +24,7 @@ type client struct {
 	// notes holds notifications that arrived while waiting for a
 	// response.
 	notes []map[string]any
+	async chan string // messages sendAsync writes, in order
 }
 
 func start(t *testing.T) *client {
