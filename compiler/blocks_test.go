@@ -73,13 +73,15 @@ func TestBlockDiagnostics(t *testing.T) {
 	checkDiagnostics(t, tests)
 }
 
-// TestTooManyStatements: a long file without repeats is not blamed on them.
+// TestTooManyStatements: a long file without repeats is not blamed on them;
+// the parser reports it at the first statement past the limit (the input
+// statement counts, so the 100,001st statement is on line 100,001).
 func TestTooManyStatements(t *testing.T) {
 	if testing.Short() {
 		t.Skip("parses 100,001 lines")
 	}
 	_, ds := Source("t.cnn", []byte("input 8x8x8\n"+strings.Repeat("relu\n", MaxLayers+1)))
-	if got := strings.Join(diagStrings(ds), "\n"); got != "1:1: error: the network has more than 100,000 statements" {
+	if got := strings.Join(diagStrings(ds), "\n"); got != "100001:1: error: the file has more than 100,000 statements" {
 		t.Errorf("got %s", got)
 	}
 }
