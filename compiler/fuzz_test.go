@@ -11,11 +11,11 @@ import (
 	"github.com/cnnc/cnnc/dsl"
 )
 
-// seedCorpus adds the bundled models, the round-2 models and fixtures, and a
+// seedCorpus adds the bundled models, the round-2 fixtures, and a
 // set of broken files to f.
 func seedCorpus(f *testing.F) {
 	var paths []string
-	for _, pattern := range []string{"../models/*.cnn", "../golden/models/*.cnn", "../golden/graphdata/*/model.cnn"} {
+	for _, pattern := range []string{"../models/*.cnn", "../golden/graphdata/*/model.cnn"} {
 		more, _ := filepath.Glob(pattern)
 		paths = append(paths, more...)
 	}

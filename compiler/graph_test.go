@@ -25,7 +25,7 @@ func TestModernFigures(t *testing.T) {
 		{"resnet50", 25_557_032, 4_089_184_256, 320, "layer1.0.downsample.0.weight layer3.5.conv3.weight layer4.2.bn3.num_batches_tracked fc.weight"},
 		{"mobilenetv2", 3_504_872, 300_774_272, 314, "features.0.0.weight features.1.conv.0.0.weight features.17.conv.3.running_mean features.18.1.bias classifier.1.weight"},
 	} {
-		src, err := os.ReadFile("../golden/models/" + tt.file + ".cnn")
+		src, err := os.ReadFile("../models/" + tt.file + ".cnn")
 		if err != nil {
 			t.Fatal(err)
 		}

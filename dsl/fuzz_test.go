@@ -16,7 +16,7 @@ import (
 // parses to the same statements, and formatting that again must change
 // nothing.
 func FuzzParse(f *testing.F) {
-	for _, glob := range []string{"../models/*.cnn", "../golden/models/*.cnn"} {
+	for _, glob := range []string{"../models/*.cnn", "../golden/graphdata/*/model.cnn"} {
 		paths, _ := filepath.Glob(glob)
 		for _, p := range paths {
 			if b, err := os.ReadFile(p); err == nil {

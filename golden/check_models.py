@@ -12,8 +12,7 @@ in both for the training pass. The reader's parameter and multiply-add
 counts are printed next to the figures cnnc summary must give.
 
 This checks the reader, which make_fixtures.py and torchvision_check.py
-rely on, and the names in models/*.cnn (staged in golden/models/ until cnnc
-parses them). Run by hand where torch is
+rely on, and the names in models/*.cnn. Run by hand where torch is
 installed:
 
     /usr/bin/python3 golden/check_models.py [NAME ...]
@@ -29,10 +28,9 @@ from torch import nn
 import cnnreader
 import cnntorch
 
-# The bundled models live in models/; until cnnc parses the round-2 language
-# they are staged in golden/models/ (models/ is checked by Go tests).
+# The bundled models live in models/ (and are checked by Go tests too).
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-MODELS = ROOT / "models" if (ROOT / "models" / "resnet18.cnn").exists() else ROOT / "golden" / "models"
+MODELS = ROOT / "models"
 
 # name -> (torchvision constructor, input shape (C, H, W), parameters, G multiply-adds)
 PAIRS = {

@@ -16,7 +16,8 @@ var diagLine = regexp.MustCompile(`^<stdin>:\d+:\d+: (error|warning): \S`)
 // diagnostic with a position.
 func FuzzCommands(f *testing.F) {
 	paths, _ := filepath.Glob("../../models/*.cnn")
-	for _, p := range paths {
+	graphs, _ := filepath.Glob("../../golden/graphdata/*/model.cnn")
+	for _, p := range append(paths, graphs...) {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)
 		}
