@@ -74,6 +74,33 @@ func copyPath(path string, l *dsl.Label, i int) string {
 	return join(path, fmt.Sprintf("%s.%d", l.Path, i))
 }
 
+// ScopeOf returns the scope of the statements directly inside the blocks
+// outer (outermost first) in the copies cp of the repeats among them: the
+// path that the names of their nodes start with ("layer1.0" inside copy 1
+// of `layer1: repeat 2 { residual { ... } }`). The LSP names a block's
+// copies by it.
+func ScopeOf(outer []dsl.Stmt, cp *ir.Copy) string {
+	path := ""
+	for _, s := range outer {
+		l := dsl.LabelOf(s)
+		if l == nil {
+			continue
+		}
+		r, ok := s.(*dsl.Repeat)
+		if !ok {
+			path = join(path, l.Path)
+			continue
+		}
+		for c := cp; c != nil; c = c.Outer {
+			if c.Pos == irPos(r.Pos) {
+				path = copyPath(path, l, c.I-1)
+				break
+			}
+		}
+	}
+	return path
+}
+
 // residual lowers `residual { BODY } [shortcut { SHORTCUT }]`: body and
 // shortcut (the identity when there is none) read the block's input, and
 // an add node sums their outputs, which must have one shape. A labeled

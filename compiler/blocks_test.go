@@ -3,6 +3,8 @@ package compiler
 import (
 	"strings"
 	"testing"
+
+	"github.com/cnnc/cnnc/dsl"
 )
 
 // TestBlockDiagnostics checks the exact message and position of every error
@@ -83,5 +85,34 @@ func TestTooManyStatements(t *testing.T) {
 	_, ds := Source("t.cnn", []byte("input 8x8x8\n"+strings.Repeat("relu\n", MaxLayers+1)))
 	if got := strings.Join(diagStrings(ds), "\n"); got != "100001:1: error: the file has more than 100,000 statements" {
 		t.Errorf("got %s", got)
+	}
+}
+
+// TestScopeOf: the scope ScopeOf gives the statements inside nested blocks
+// is the prefix of their nodes' names, copy by copy.
+func TestScopeOf(t *testing.T) {
+	src := "input 4x4x2\nlayer1.1: repeat 2 {\n  in: repeat 2 {\n    repeat 1 { blk: { residual { x: { conv 1x1x2 } } } }\n  }\n}\n"
+	r, ds := Compile("s.cnn", []byte(src))
+	if len(ds) > 0 {
+		t.Fatal(ds)
+	}
+	f, _ := dsl.Parse("s.cnn", []byte(src))
+	rep := f.Stmts[1].(*dsl.Repeat)
+	inner := rep.Body[0].(*dsl.Repeat)
+	once := inner.Body[0].(*dsl.Repeat)
+	blk := once.Body[0].(*dsl.Group)
+	res := blk.Body.Stmts[0].(*dsl.Residual)
+	x := res.Body.Stmts[0]
+	outer := []dsl.Stmt{rep, inner, once, blk, res, x}
+	var got []string
+	for _, n := range r.Graph.Nodes {
+		if n.Op.Kind() == "conv" {
+			got = append(got, ScopeOf(outer, n.Copy)+" "+n.Name)
+		}
+	}
+	want := "layer1.1.in.0.blk.x layer1.1.in.0.blk.x.conv1|layer1.1.in.1.blk.x layer1.1.in.1.blk.x.conv1|" +
+		"layer1.2.in.0.blk.x layer1.2.in.0.blk.x.conv1|layer1.2.in.1.blk.x layer1.2.in.1.blk.x.conv1"
+	if strings.Join(got, "|") != want {
+		t.Errorf("got %s\nwant %s", strings.Join(got, "|"), want)
 	}
 }

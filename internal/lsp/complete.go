@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 
@@ -53,7 +54,9 @@ const (
 
 // complete offers the words that may stand at the cursor: a statement's
 // keyword at the start of a statement (after a label too), max, mean or avg
-// after pool, global after those, and nothing elsewhere (in a comment, or among a layer's sizes).
+// after pool, global after those, the options not given yet after a conv's,
+// a pool's or a batchnorm's sizes (s, p, p same, g, d, nobias, eps,
+// momentum), and nothing elsewhere (in a comment, among a layer's sizes).
 func (d *document) complete(at Position) []CompletionItem {
 	items := []CompletionItem{}
 	if d == nil {
@@ -90,6 +93,74 @@ func (d *document) complete(at Position) []CompletionItem {
 		}
 	case len(words) == 2 && words[0] == "pool" && slices.ContainsFunc(poolOps, func(op [2]string) bool { return op[0] == words[1] }):
 		items = append(items, CompletionItem{Label: "global", Kind: completionValue, Detail: "pool " + words[1] + " global", Documentation: "One value per channel: the output is 1x1xC."})
+	default:
+		items = append(items, options(words)...)
 	}
 	return items
+}
+
+// option is an option a statement may take after its sizes: its label, its
+// form, its meaning and the words that show it is given already.
+type option struct {
+	label, form, doc string
+	given            *regexp.Regexp
+}
+
+var (
+	stride    = option{"s", "sS | sSHxSW", "The stride; the window's size for a pool, 1 for a conv.", regexp.MustCompile(`^s[0-9]`)}
+	padding   = option{"p", "pP | pPHxPW", "Zero padding on each side, 0 by default (minus infinity for max pooling).", regexp.MustCompile(`^p([0-9]|$)`)}
+	statement = map[string][]option{
+		"conv": {stride, padding,
+			{"p same", "p same", "The padding that keeps height and width at stride 1: D·(F-1)/2 on each side; the window must be odd.", regexp.MustCompile(`^p([0-9]|$)`)},
+			{"g", "gG", "G groups (nn.Conv2d(groups=G)): C and K divisible by G; g equal to C is a depthwise conv.", regexp.MustCompile(`^g[0-9]`)},
+			{"d", "dD | dDHxDW", "Dilation (nn.Conv2d(dilation=D)): the filter's taps D apart, 1 by default.", regexp.MustCompile(`^d[0-9]`)},
+			{"nobias", "nobias", "No bias (bias=False), as before a batchnorm.", regexp.MustCompile(`^nobias$`)},
+		},
+		"pool": {stride, {padding.label, padding.form, "Padding on each side, 0 by default: minus infinity for max, zeros for mean.", padding.given}},
+		"batchnorm": {
+			{"eps", "eps E", "Added to the variance before its square root; 1e-5 by default.", regexp.MustCompile(`^eps$`)},
+			{"momentum", "momentum M", "The weight of a batch in the running statistics; 0.1 by default.", regexp.MustCompile(`^momentum$`)},
+		},
+	}
+)
+
+// options offers the options of the statement words start (after its
+// sizes) that are not given yet: nothing inside a global pool, before a
+// conv's or pool's sizes, or where a number is due (after eps or
+// momentum); only same after a bare p.
+func options(words []string) []CompletionItem {
+	if len(words) == 0 {
+		return nil
+	}
+	opts, sized := statement[words[0]], 1
+	switch words[0] {
+	case "conv":
+		sized = 2
+	case "pool":
+		sized = 3
+		if len(words) > 2 && words[2] == "global" {
+			return nil
+		}
+	}
+	if len(words) < sized {
+		return nil
+	}
+	last := words[len(words)-1]
+	var out []CompletionItem
+	for _, o := range opts {
+		if last == "p" && len(words) > sized {
+			if o.label == "p same" {
+				out = append(out, CompletionItem{Label: "same", Kind: completionValue, Detail: o.form, Documentation: o.doc})
+			}
+			continue
+		}
+		if (last == "eps" || last == "momentum") && len(words) > sized {
+			return nil
+		}
+		if slices.ContainsFunc(words[sized:], o.given.MatchString) {
+			continue
+		}
+		out = append(out, CompletionItem{Label: o.label, Kind: completionValue, Detail: words[0] + " ... " + o.form, Documentation: o.doc})
+	}
+	return out
 }

@@ -293,55 +293,6 @@ func TestMatchesCheck(t *testing.T) {
 	c.finish(true, nil)
 }
 
-func hoverText(t *testing.T, c *client, uri string, line, char int) string {
-	t.Helper()
-	res := c.result("textDocument/hover", map[string]any{"textDocument": doc(uri), "position": pos(line, char)})
-	if res == nil {
-		return ""
-	}
-	return res.(map[string]any)["contents"].(map[string]any)["value"].(string)
-}
-
-func TestHover(t *testing.T) {
-	c := initialized(t)
-	uri := "file:///vgg.cnn"
-	open(c, uri, "model tiny\ninput 32x32x3\nrepeat 2 { conv 3x3x8 p1; relu }\npool max 2x2\nfc 10 # 🙂 scores\n")
-	for _, tc := range []struct {
-		line, char int
-		want       []string
-	}{
-		{2, 16, []string{"```cnn\nconv 3x3x8 p1\n```", "| conv1 | 32x32x3 | 32x32x8 | 224 | 221,184 (221 k) |", "| conv2 | 32x32x8 | 32x32x8 | 584 | 589,824 (590 k) |"}},
-		{2, 28, []string{"```cnn\nrelu\n```", "| relu1 | 32x32x8 | 32x32x8 | 0 | 0 |", "| relu2 |"}},
-		{2, 3, []string{"```cnn\nrepeat 2 { ... }\n```", "4 layers, 32x32x3 in, 32x32x8 out.", "808 parameters, 811,008 (811 k) multiply-adds per image."}},
-		{3, 0, []string{"pool max 2x2", "| maxpool1 | 32x32x8 | 16x16x8 | 0 | 0 |"}},
-		{4, 12, []string{"fc 10", "| fc1 | 16x16x8 | 10 | 20,490 | 20,480 (20.5 k) |"}},
-		{1, 4, []string{"input 32x32x3", "Network **tiny**: 32x32x3 in, 10 out; 6 layers.", "21,298 parameters"}},
-		{0, 2, nil},
-	} {
-		got := hoverText(t, c, uri, tc.line, tc.char)
-		if tc.want == nil && got != "" {
-			t.Errorf("%d:%d: hover %q, want none", tc.line, tc.char, got)
-		}
-		for _, w := range tc.want {
-			if !strings.Contains(got, w) {
-				t.Errorf("%d:%d: hover lacks %q:\n%s", tc.line, tc.char, w, got)
-			}
-		}
-	}
-	res := c.result("textDocument/hover", map[string]any{"textDocument": doc(uri), "position": pos(2, 16)})
-	if r := rangeOf(res); r != "2:11-2:24" {
-		t.Errorf("hover range %s, want the conv statement 2:11-2:24", r)
-	}
-	// A broken file: hover still works up to the failing layer, and the
-	// failing layer says so.
-	open(c, uri+"2", "input 3x3x1\nconv 3x3x1\npool max 2x2\n")
-	if got := hoverText(t, c, uri+"2", 2, 0); !strings.Contains(got, "| (error) | 1x1x1 | error |") ||
-		!strings.Contains(got, "**error**: pool max 2x2 on 1x1x1:") {
-		t.Errorf("hover on the failing layer: %q", got)
-	}
-	c.finish(true, nil)
-}
-
 func TestFormatting(t *testing.T) {
 	c := initialized(t)
 	uri := "file:///f.cnn"
@@ -369,7 +320,8 @@ func TestFormatting(t *testing.T) {
 func TestCompletion(t *testing.T) {
 	c := initialized(t)
 	uri := "file:///c.cnn"
-	open(c, uri, "input 8x8x1\nco\npool \nrepeat 2 { re\nconv 3x3x1 # \npool m\nlayer1.0: re\na: pool \npool avg g\npool max 2x2 \n")
+	open(c, uri, "input 8x8x1\nco\npool \nrepeat 2 { re\nconv 3x3x1 # \npool m\nlayer1.0: re\na: pool \npool avg g\npool max 2x2 \n"+
+		"conv 3x3x8 \nconv 3x3x8 s2 p1 no\nconv 3x3x8 p \nconv \nbatchnorm \nbatchnorm eps 1e-3 \nbatchnorm momentum \nb: { batchnorm eps 1 m\npool avg global \n")
 	labels := func(line, char int) string {
 		res := c.result("textDocument/completion", map[string]any{"textDocument": doc(uri), "position": pos(line, char)})
 		var out []string
@@ -385,7 +337,9 @@ func TestCompletion(t *testing.T) {
 	}{
 		{1, 2, all}, {1, 0, all}, {2, 5, "max mean avg"}, {5, 6, "max mean avg"}, {3, 13, all},
 		{4, 13, ""}, {4, 10, ""}, {0, 11, ""}, {6, 12, all}, {6, 10, all}, {7, 8, "max mean avg"},
-		{8, 10, "global"}, {8, 9, "global"}, {9, 13, ""},
+		{8, 10, "global"}, {8, 9, "global"}, {9, 13, "s p"},
+		{10, 11, "s p p same g d nobias"}, {11, 19, "g d nobias"}, {12, 13, "same"}, {13, 5, ""},
+		{14, 10, "eps momentum"}, {15, 19, "momentum"}, {16, 19, ""}, {17, 22, "momentum"}, {18, 16, ""},
 	} {
 		if got := labels(tc.line, tc.char); got != tc.want {
 			t.Errorf("%d:%d: %q, want %q", tc.line, tc.char, got, tc.want)
