@@ -169,6 +169,94 @@ func TestGrammar(t *testing.T) {
 	}
 }
 
+// tokens scans line as a TextMate engine does with g's top-level rules:
+// at each position the rule whose match starts earliest (the first such
+// rule on a tie) takes its match. It returns the scopes of the matches in
+// order and the non-blank text no rule matched.
+func (g grammar) tokens(t *testing.T, line string) (scopes []string, unmatched string) {
+	type match struct {
+		loc   []int
+		scope string
+	}
+	var all [][]match
+	for _, r := range g.rules(t) {
+		name := r.Name
+		if c, ok := r.Captures["1"]; ok && name == "" {
+			name = c.Name
+		}
+		var ms []match
+		for _, loc := range regexp.MustCompile(r.Match).FindAllStringSubmatchIndex(line, -1) {
+			ms = append(ms, match{loc, name})
+		}
+		all = append(all, ms)
+	}
+	for i := 0; i < len(line); {
+		best := match{loc: []int{len(line), len(line)}}
+		for _, ms := range all {
+			for _, m := range ms {
+				if m.loc[0] >= i && m.loc[0] < best.loc[0] && m.loc[1] > m.loc[0] {
+					best = m
+					break
+				}
+			}
+		}
+		unmatched += strings.TrimSpace(line[i:best.loc[0]])
+		if best.loc[0] == len(line) {
+			break
+		}
+		scopes = append(scopes, best.scope)
+		i = best.loc[1]
+	}
+	return scopes, unmatched
+}
+
+// TestGrammarCoversModels: every token of every bundled model and every
+// golden fixture's model, which together use every statement, option and
+// label form of the language, gets a scope from the grammar.
+func TestGrammarCoversModels(t *testing.T) {
+	var g grammar
+	readJSON(t, "syntaxes/cnn.tmLanguage.json", &g)
+	if _, rest := g.tokens(t, "conv 3x3x8 q7 nobias # x"); rest != "q7" {
+		t.Fatalf("tokens leave %q unmatched, want q7", rest)
+	}
+	var files []string
+	for _, pat := range []string{"../../models/*.cnn", "../../golden/graphdata/*/model.cnn", "../../golden/testdata/*/model.cnn"} {
+		m, _ := filepath.Glob(pat)
+		files = append(files, m...)
+	}
+	if len(files) < 20 {
+		t.Fatalf("only %d model files", len(files))
+	}
+	seen := map[string]bool{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			scopes, rest := g.tokens(t, line)
+			if rest != "" {
+				t.Errorf("%s:%d: no scope for %q in %q", f, i+1, rest, line)
+			}
+			for _, sc := range scopes {
+				if sc == "" {
+					t.Errorf("%s:%d: a token without a name in %q", f, i+1, line)
+				}
+				seen[sc] = true
+			}
+		}
+	}
+	// The files use every form the grammar names.
+	for _, sc := range []string{"entity.name.label.cnn", "keyword.control.block.cnn", "keyword.control.shortcut.cnn",
+		"keyword.control.repeat.cnn", "variable.parameter.groups.cnn", "variable.parameter.dilation.cnn",
+		"variable.parameter.nobias.cnn", "variable.parameter.setting.cnn", "variable.parameter.padding.cnn",
+		"support.constant.pool.cnn", "support.function.activation.cnn"} {
+		if !seen[sc] {
+			t.Errorf("no model file has a token of scope %s", sc)
+		}
+	}
+}
+
 func TestExtensionManifest(t *testing.T) {
 	var pkg struct {
 		Main        string   `json:"main"`
