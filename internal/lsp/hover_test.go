@@ -174,3 +174,29 @@ func TestHoverFailedBlock(t *testing.T) {
 	}
 	c.finish(true, nil)
 }
+
+// TestHoverEverywhere hovers and completes at every position of files with
+// blocks, whole and cut short at every line (so that blocks fail or lose
+// their closing braces): no panic, and every hover names a statement.
+func TestHoverEverywhere(t *testing.T) {
+	lines := strings.SplitAfter(blocksSrc, "\n")
+	srcs := []string{blocksSrc, "input 8x8x3\nrepeat 2 {\n  residual { conv 3x3x3 s2 p1 }\n}\nconcat { pool max 2x2 } { }\n"}
+	step := 1
+	if testing.Short() {
+		step = 4
+	}
+	for n := 0; n < len(lines); n += step {
+		srcs = append(srcs, strings.Join(lines[:n], ""))
+	}
+	for _, src := range srcs {
+		d := &document{name: "e.cnn", text: newText(src)}
+		for i, line := range strings.Split(src, "\n") {
+			for j := 0; j <= len(line); j++ {
+				if h := d.hover(Position{Line: i, Character: j}); h != nil && !strings.HasPrefix(h.Contents.Value, "```cnn\n") {
+					t.Errorf("%q at %d:%d: hover %q", src, i, j, h.Contents.Value)
+				}
+				d.complete(Position{Line: i, Character: j})
+			}
+		}
+	}
+}
