@@ -200,3 +200,19 @@ func TestHoverEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// TestHoverManyCopies: a block with tens of thousands of copies is listed
+// up to maxHoverRows and counted whole, in time linear in the copies.
+func TestHoverManyCopies(t *testing.T) {
+	d := &document{name: "many.cnn", text: newText("input 4x4x1\nrepeat 40000 { residual { relu } }\n")}
+	h := d.hover(Position{Line: 1, Character: 15})
+	if h == nil {
+		t.Fatal("no hover")
+	}
+	for _, want := range []string{"| add16 | 4x4x1 | 4x4x1 | body 4x4x1, identity 4x4x1 | 0 | 0 |\n\n... and 39984 more copies\n",
+		"40000 copies, 80,000 layers: 0 parameters"} {
+		if !strings.Contains(h.Contents.Value, want) {
+			t.Errorf("hover lacks %q:\n%s", want, h.Contents.Value)
+		}
+	}
+}

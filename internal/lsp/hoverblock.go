@@ -37,13 +37,13 @@ func (s span) outside(cp *ir.Copy) *ir.Copy {
 func instances(a *analysis, t target) []*instance {
 	sp := span{t.stmt.Position().Offset, t.stmt.End().Offset}
 	var out []*instance
+	byKey := map[*ir.Copy]*instance{}
 	of := func(key *ir.Copy) *instance {
-		for _, in := range out {
-			if in.key == key {
-				return in
-			}
+		if in, ok := byKey[key]; ok {
+			return in
 		}
 		in := &instance{key: key}
+		byKey[key] = in
 		out = append(out, in)
 		return in
 	}
