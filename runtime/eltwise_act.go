@@ -1,0 +1,172 @@
+package runtime
+
+import (
+	"math"
+	"strconv"
+)
+
+// Act is an activation function, applied value by value; each is defined
+// as PyTorch defines it on the CPU (and as the interpreter, interp's
+// activation.go, does in float64):
+//
+//	ActNone       x
+//	ActReLU       max(0, x)                          a NaN stays NaN
+//	ActLeaky      x if x > 0, else Alpha·x           nn.LeakyReLU(Alpha)
+//	ActSigmoid    1 / (1 + e^−x)
+//	ActTanh       tanh(x)
+//	ActReLU6      min(max(0, x), 6)
+//	ActHardswish  x · relu6(x + 3) / 6               −∞ gives NaN
+//	ActSiLU       x / (1 + e^−x)
+//	ActGELU       x · (1 + erf(x/√2)) / 2            the exact form
+//
+// Their derivatives, as PyTorch's backward kernels take them at the kinks:
+//
+//	ActReLU       0 if y ≤ 0, else 1 (a NaN passes dy: threshold_backward)
+//	ActLeaky      1 if x > 0, else Alpha
+//	ActSigmoid    y·(1 − y)
+//	ActTanh       1 − y²
+//	ActReLU6      1 if 0 < y < 6, else 0
+//	ActHardswish  0 if x < −3; 1 if x ≥ 3; x/3 + 1/2 otherwise
+//	ActSiLU       σ·(1 + x·(1 − σ)), σ = 1/(1 + e^−x)
+//	ActGELU       Φ(x) + x·φ(x)
+//
+// with x the input and y the output (FromOutput tells which one a
+// derivative reads). Sigmoid, tanh, silu and gelu are computed in float64
+// and rounded; the others in float32, exactly.
+type Act uint8
+
+const (
+	ActNone Act = iota
+	ActReLU
+	ActLeaky
+	ActSigmoid
+	ActTanh
+	ActReLU6
+	ActHardswish
+	ActSiLU
+	ActGELU
+)
+
+// FromOutput reports whether the derivative of a is read from the output
+// (relu, relu6, sigmoid, tanh), so that a step need not keep the input;
+// otherwise from the input (leaky, whose output does not tell the input's
+// sign when Alpha < 0, hardswish, silu, gelu).
+func (a Act) FromOutput() bool {
+	return a == ActReLU || a == ActReLU6 || a == ActSigmoid || a == ActTanh || a == ActNone
+}
+
+var actNames = [...]string{"none", "relu", "leaky", "sigmoid", "tanh", "relu6", "hardswish", "silu", "gelu"}
+
+func (a Act) String() string {
+	if int(a) < len(actNames) {
+		return actNames[a]
+	}
+	return "Act(" + strconv.Itoa(int(a)) + ")"
+}
+
+// actValues sets o[i] = a(v[i]).
+func actValues(a Act, alpha float32, o, v []float32) {
+	o = o[:len(v)]
+	switch a {
+	case ActNone:
+		copy(o, v)
+	case ActReLU:
+		for i, x := range v {
+			o[i] = max(x, 0)
+		}
+	case ActLeaky:
+		for i, x := range v {
+			if x > 0 {
+				o[i] = x
+			} else {
+				o[i] = alpha * x
+			}
+		}
+	case ActSigmoid:
+		for i, x := range v {
+			o[i] = float32(1 / (1 + math.Exp(-float64(x))))
+		}
+	case ActTanh:
+		for i, x := range v {
+			o[i] = float32(math.Tanh(float64(x)))
+		}
+	case ActReLU6:
+		for i, x := range v {
+			o[i] = relu6f(x)
+		}
+	case ActHardswish:
+		for i, x := range v {
+			o[i] = x * relu6f(x+3) / 6
+		}
+	case ActSiLU:
+		for i, x := range v {
+			o[i] = float32(float64(x) / (1 + math.Exp(-float64(x))))
+		}
+	case ActGELU:
+		for i, x := range v {
+			f := float64(x)
+			o[i] = float32(f * 0.5 * (1 + math.Erf(f/math.Sqrt2)))
+		}
+	default:
+		panic("runtime: unknown activation " + a.String())
+	}
+}
+
+// relu6f is min(max(0, x), 6), a NaN kept.
+func relu6f(x float32) float32 { return min(max(0, x), 6) }
+
+// actGrads sets (or, with acc, adds to) dx[i] the gradient a'·dy[i], the
+// derivative read from from[i]: the output or the input as a.FromOutput
+// says.
+func actGrads(a Act, alpha float32, dx, dy, from []float32, acc bool) {
+	dy, from = dy[:len(dx)], from[:len(dx)]
+	for i, g := range dy {
+		v := from[i]
+		var d float32
+		switch a {
+		case ActNone:
+			d = g
+		case ActReLU:
+			if !(v <= 0) {
+				d = g
+			}
+		case ActLeaky:
+			d = g
+			if !(v > 0) {
+				d = alpha * g
+			}
+		case ActSigmoid:
+			d = v * (1 - v) * g
+		case ActTanh:
+			d = (1 - v*v) * g
+		case ActReLU6:
+			if v > 0 && v < 6 {
+				d = g
+			}
+		case ActHardswish:
+			switch {
+			case v < -3:
+			case v >= 3:
+				d = g
+			default:
+				d = g * (v/3 + 0.5)
+			}
+		case ActSiLU:
+			x := float64(v)
+			s := 1 / (1 + math.Exp(-x))
+			d = float32(float64(g) * s * (1 + x*(1-s)))
+		case ActGELU:
+			x := float64(v)
+			cdf := 0.5 * (1 + math.Erf(x/math.Sqrt2))
+			pdf := math.Exp(-0.5*x*x) / math.Sqrt(2*math.Pi)
+			d = float32(float64(g) * (cdf + x*pdf))
+		default:
+			panic("runtime: unknown activation " + a.String())
+		}
+		if acc {
+			dx[i] += d
+		} else {
+			dx[i] = d
+		}
+	}
+}
