@@ -23,6 +23,22 @@ type ConvGeom struct {
 	// DOutRow and DOutOff lay out the output gradient for ConvWeightGrad
 	// and ConvBiasGrad (its buffer may be padded unlike the output's).
 	DOutRow, DOutOff int
+
+	// The fields below serve the kernels of conv_depthwise.go,
+	// conv_grouped.go and conv1x1.go (the functions above ignore them; their
+	// zero values describe the dense conv above).
+	Groups int // 0 or 1: dense; C (with K == C): depthwise; else C and K in Groups groups
+	DH, DW int // dilation (0 or 1: none): tap (i, j) reads pixel (y·SH+i·DH, x·SW+j·DW)
+	// Pixel strides (0: C, K, K): a tensor may be a channel slice of a
+	// wider buffer, as a concat's inputs are (pass the slice from its first
+	// channel, or include the channel in OutOff).
+	InPix, OutPix, DOutPix int
+	ReLU6                  bool // clamp the outputs to [0, 6] (ReLU is then ignored)
+	// The input gradient: H×W pixels, which the forward input buffer holds
+	// padded by PH, PW; its buffer has rows of DInRow values, pixel (0, 0)
+	// at DInOff and a pixel stride DInPix (0: C).
+	H, W, PH, PW           int
+	DInRow, DInOff, DInPix int
 }
 
 // T is the length of one filter row's window, FW·C: contiguous in the input.
@@ -35,6 +51,7 @@ func (g *ConvGeom) Blocks() int { return (g.K + g.KB - 1) / g.KB }
 func (g *ConvGeom) WeightLen() int { return g.Blocks() * g.KB * g.FH * g.T() }
 
 func (g *ConvGeom) check(fn string, out, in, w, bias []float32) {
+	g.checkDense(fn)
 	needIn := ((g.OH-1)*g.SH+g.FH-1)*g.InRow + ((g.OW-1)*g.SW+g.FW)*g.C
 	needOut := g.OutOff + (g.OH-1)*g.OutRow + g.OW*g.K
 	if len(in) < needIn || len(out) < needOut || len(w) < g.WeightLen() || bias != nil && len(bias) < g.K || g.KB < 16 || g.KB%16 != 0 {
@@ -108,6 +125,7 @@ func (g *ConvGeom) addBiasGrad(db, dout []float32, k0, n, y0, y1, x0, x1 int) {
 func (g *ConvGeom) Units() int { return g.FH * g.Blocks() }
 
 func (g *ConvGeom) checkGrad(fn string, dw, in, dout []float32) {
+	g.checkDense(fn)
 	needIn := ((g.OH-1)*g.SH+g.FH-1)*g.InRow + ((g.OW-1)*g.SW+g.FW)*g.C
 	needOut := g.DOutOff + (g.OH-1)*g.DOutRow + g.OW*g.K
 	if len(in) < needIn || len(dout) < needOut || len(dw) < g.WeightLen() {

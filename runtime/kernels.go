@@ -24,6 +24,9 @@ type kernelSet struct {
 	// wino4 says the forward Winograd convs run as F(4×4, 3×3), not
 	// F(2×2, 3×3): see winograd4.go.
 	wino4 bool
+	// dwTaps and dwGrad are the depthwise conv's loops (conv_depthwise.go).
+	dwTaps func(a *dwArgs, n, c int)
+	dwGrad func(a *dwGradArgs, taps, c int)
 }
 
 // Scratch is per-worker memory for kernels that need a temporary buffer;
@@ -35,9 +38,10 @@ type Scratch struct {
 	geom ConvGeom // weightGradPacked's panels, described as a layer
 	// convForward16's biases of a channel group, and a pixel's outputs
 	bias16, out16 [16]float32
-	winoBuf       []float32 // ConvForwardWinograd's transformed tiles
-	winoGeom      ConvGeom  // and its products, described as a layer (products)
-	winoDU        []float32 // ConvWeightGradWinograd's transformed gradient
+	winoBuf       []float32   // ConvForwardWinograd's transformed tiles
+	winoGeom      ConvGeom    // and its products, described as a layer (products)
+	winoDU        []float32   // ConvWeightGradWinograd's transformed gradient
+	cv            convScratch // the kernels of conv_depthwise.go, conv_grouped.go and conv1x1.go
 }
 
 func (s *Scratch) get(n int) []float32 { return grow(&s.buf, n) }

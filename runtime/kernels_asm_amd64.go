@@ -22,6 +22,8 @@ var asmKernels = kernelSet{
 	winoOut:        winoOutAVX2,
 	winoGradOut:    winoGradOutAVX2,
 	winoGradW:      winoGradWAVX2,
+	dwTaps:         dwTapsAsm,
+	dwGrad:         dwGradAsm,
 }
 
 func init() {

@@ -25,6 +25,8 @@ var avx2Kernels = kernelSet{
 	winoOut:        winoOutAVX2,
 	winoGradOut:    winoGradOutAVX2,
 	winoGradW:      winoGradWAVX2,
+	dwTaps:         dwTapsVec,
+	dwGrad:         dwGradVec,
 }
 
 func init() {

@@ -27,6 +27,8 @@ var avx512Kernels = kernelSet{
 	winoOut:        winoOutAVX512,
 	winoGradOut:    winoGradOutAVX512,
 	winoGradW:      winoGradWAVX512,
+	dwTaps:         dwTapsVec,
+	dwGrad:         dwGradVec,
 }
 
 func init() {

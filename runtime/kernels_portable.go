@@ -30,6 +30,8 @@ var portableKernels = kernelSet{
 	winoGradOut: winoGradOutPortable,
 	winoGradW:   winoGradWPortable,
 	wino4:       true,
+	dwTaps:      dwTapsPortable,
+	dwGrad:      dwGradPortable,
 }
 
 // Panel sizes for portableGemm: gonum's Sgemm multiplies in parallel
