@@ -36,12 +36,13 @@ type Grad struct {
 	Acc bool
 }
 
-// Aux is a buffer a training step keeps for its backward: the max-pool
-// indices (int32, one per output value) or the dropout mask (float32, one
-// per input value).
+// Aux is a buffer a step keeps beside its values: a max pool's indices
+// (int32, one per output value; a global max pool's too, fused or not) or
+// dropout's mask (float32, one per input value), for its backward.
 type Aux struct {
 	Step        *Step
-	Kind        string // "index" or "mask"
+	Node        *ir.Node // the pool or dropout in Step
+	Kind        string   // "index" or "mask"
 	Len         int
 	First, Last int
 }
@@ -115,18 +116,39 @@ func (b *builder) backward() {
 		bk.Reads = dedupe(bk.Reads)
 		p.Backward = append(p.Backward, bk)
 	}
+}
+
+// aux lists the buffers steps keep beside their values: where each maximum
+// of a max pool or global max pool came from (the kernels write it in
+// inference too), and dropout's mask (training). Forward-only, they live
+// for their step; in training until its backward.
+func (b *builder) aux() {
+	p := b.p
 	for _, s := range p.Steps {
-		var a *Aux
-		switch op := s.Node.Op.(type) {
-		case *ir.Pool:
-			if s.Kind == Compute && op.Mode == ir.Max {
-				a = &Aux{Kind: "index", Len: s.Node.Out().Size()}
-			}
-		case *ir.Dropout:
-			a = &Aux{Kind: "mask", Len: s.Node.In().Size()}
+		if s.Kind != Compute {
+			continue
 		}
-		if a != nil {
-			a.Step, a.First, a.Last = s, p.Time(s.ID), p.BackTime(s.ID)
+		for _, n := range s.Nodes() {
+			var a *Aux
+			switch op := n.Op.(type) {
+			case *ir.Pool:
+				if op.Mode == ir.Max {
+					a = &Aux{Kind: "index", Len: n.Out().Size()}
+				}
+			case *ir.GlobalPool:
+				if op.Mode == ir.Max {
+					a = &Aux{Kind: "index", Len: n.Out().Size()}
+				}
+			case *ir.Dropout:
+				a = &Aux{Kind: "mask", Len: n.In().Size()}
+			}
+			if a == nil {
+				continue
+			}
+			a.Step, a.Node, a.First, a.Last = s, n, p.Time(s.ID), p.Time(s.ID)
+			if b.train {
+				a.Last = p.BackTime(s.ID)
+			}
 			p.Aux = append(p.Aux, a)
 		}
 	}

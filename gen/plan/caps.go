@@ -94,19 +94,15 @@ func readsSlice(s *Step, v *ir.Value) bool {
 // backReads returns the forward values step s's backward reads: a conv's or
 // fc's input (the weight gradient), a batchnorm's input (its statistics are
 // kept per batch), an activation's input or output (whichever gives its
-// derivative), softmax's output, a global max pool's input; and the output
-// when an activation is fused (its derivative is read from it). Max pools
-// and dropout keep what they need in Aux.
+// derivative), softmax's output; and the output when an activation is fused
+// (its derivative is read from it). Max pools, global max pools and dropout
+// keep what they need in Aux.
 func backReads(s *Step) []*ir.Value {
 	var vs []*ir.Value
 	if s.Kind == Compute {
 		switch op := s.Node.Op.(type) {
 		case *ir.Conv, *ir.FC, *ir.BatchNorm:
 			vs = append(vs, s.In[0])
-		case *ir.GlobalPool:
-			if op.Mode == ir.Max {
-				vs = append(vs, s.In[0])
-			}
 		case *ir.Softmax:
 			vs = append(vs, s.Out)
 		case *ir.Activation:

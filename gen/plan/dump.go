@@ -48,7 +48,11 @@ func (p *Plan) String() string {
 	}
 	w.WriteString("\nslots:\n")
 	for _, s := range p.Slots {
-		fmt.Fprintf(&w, "  slot %d len %d:", s.ID, s.Len)
+		fmt.Fprintf(&w, "  slot %d len %d", s.ID, s.Len)
+		if s.Grad {
+			w.WriteString(" grad")
+		}
+		w.WriteString(":")
 		for _, b := range s.Buffers {
 			fmt.Fprintf(&w, " %s", b.Name())
 		}
@@ -57,7 +61,7 @@ func (p *Plan) String() string {
 	if len(p.Aux) > 0 {
 		w.WriteString("\naux:\n")
 		for _, a := range p.Aux {
-			fmt.Fprintf(&w, "  s%d %s len %d life %d-%d\n", a.Step.ID, a.Kind, a.Len, a.First, a.Last)
+			fmt.Fprintf(&w, "  s%d %s %s len %d life %d-%d\n", a.Step.ID, a.Node.Name, a.Kind, a.Len, a.First, a.Last)
 		}
 	}
 	if p.Options.Mode == Training {

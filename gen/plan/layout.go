@@ -1,6 +1,11 @@
 package plan
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/cnnc/cnnc/runtime"
+	"github.com/cnnc/cnnc/runtime/engine"
+)
 
 // Layout is how a buffer holds one sample: H×W pixels of C values each,
 // channels innermost, inside PH rows and PW columns of zero padding on each
@@ -66,6 +71,18 @@ func (v View) Row() int { return v.Buf.Layout.RowLen() }
 // Whole reports whether the value fills its buffer's pixels (Pix = C).
 func (v View) Whole() bool { return v.C0 == 0 && v.C == v.Buf.Layout.C }
 
+// Layout is the view as the runtime's element-wise kernels take it.
+func (v View) Layout() runtime.Layout {
+	return runtime.Layout{Off: v.Offset(), Row: v.Row(), Pix: v.Pix()}
+}
+
+// Map is the view as the engine takes it; its buffer is the slot,
+// v.Buf.Slot.
+func (v View) Map() engine.Map {
+	l := v.Buf.Layout
+	return engine.Map{H: l.H, W: l.W, C: v.C, Pix: v.Pix(), Row: v.Row(), Off: v.Offset()}
+}
+
 // String formats the view as "b3" or, for a slice, "b3[16:28]".
 func (v View) String() string {
 	if v.Buf == nil {
@@ -108,9 +125,11 @@ func (b *Buffer) Name() string {
 }
 
 // Slot is memory shared by buffers whose lifetimes do not overlap. Len is
-// the longest of their lengths.
+// the longest of their lengths; Grad says they are all gradient buffers
+// (backward passes only use the slot).
 type Slot struct {
 	ID      int
 	Len     int
+	Grad    bool
 	Buffers []*Buffer
 }

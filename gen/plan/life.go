@@ -2,6 +2,7 @@ package plan
 
 import (
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -68,59 +69,65 @@ func (b *builder) lifetimes() {
 }
 
 // assignSlots shares memory between buffers whose lifetimes do not overlap.
-// It colours the intervals twice, longest buffer first and earliest first,
-// and keeps the colouring that needs less memory (the first if equal).
+// The network's input buffer is in slot 0 and its output buffer in slot 1
+// (slot 0 when the output is the input) in every plan of a graph, so that
+// the engine finds them at the same place whatever the plan; other buffers
+// share those slots too when their lifetimes allow. The buffers are
+// coloured four ways (longest first or earliest first, letting the pinned
+// slots grow or not) and the colouring that needs least memory is kept (the
+// first of equals).
 func (b *builder) assignSlots() {
 	p := b.p
-	p.Slots = bySize(p.Buffers)
-	if other := byTime(p.Buffers); total(other) < total(p.Slots) {
-		p.Slots = other
+	var pinned, rest []*Buffer
+	for _, v := range []*Value{p.Value(b.g.Input), p.Value(b.g.Output)} {
+		if buf := v.View.Buf; !slices.Contains(pinned, buf) {
+			pinned = append(pinned, buf)
+		}
+	}
+	for _, buf := range p.Buffers {
+		if !slices.Contains(pinned, buf) {
+			rest = append(rest, buf)
+		}
+	}
+	for _, less := range []func(a, b *Buffer) bool{bySize, byTime} {
+		for _, grow := range []bool{true, false} {
+			if c := colour(pinned, rest, less, grow); p.Slots == nil || total(c) < total(p.Slots) {
+				p.Slots = c
+			}
+		}
 	}
 	for _, s := range p.Slots {
 		sort.SliceStable(s.Buffers, func(i, j int) bool { return s.Buffers[i].First < s.Buffers[j].First })
+		s.Grad = true
 		for _, buf := range s.Buffers {
 			buf.Slot = s.ID
 			buf.ZeroPad = buf.Layout.Padded() && len(s.Buffers) > 1
+			s.Grad = s.Grad && buf.Grad
 		}
 	}
 }
 
-// bySize puts the longest buffers first, each into the shortest slot none
-// of whose buffers it overlaps (every slot made before is at least as
-// long), else into a new slot.
-func bySize(buffers []*Buffer) []*Slot {
-	bufs := append([]*Buffer(nil), buffers...)
-	sort.SliceStable(bufs, func(i, j int) bool { return bufs[i].Layout.Len() > bufs[j].Layout.Len() })
-	var slots []*Slot
-	for _, buf := range bufs {
-		var best *Slot
-		for _, s := range slots {
-			if (best == nil || s.Len < best.Len) && !overlaps(s, buf) {
-				best = s
-			}
-		}
-		if best == nil {
-			best = &Slot{ID: len(slots), Len: buf.Layout.Len()}
-			slots = append(slots, best)
-		}
-		best.Buffers = append(best.Buffers, buf)
-	}
-	return slots
-}
+// bySize orders buffers longest first; byTime in the order they are first
+// written.
+func bySize(a, b *Buffer) bool { return a.Layout.Len() > b.Layout.Len() }
+func byTime(a, b *Buffer) bool { return a.First < b.First }
 
-// byTime puts the buffers in the order they are first written, each into a
-// slot whose buffers are all dead by then: the shortest that is long
-// enough, else the longest, made longer; else a new slot.
-func byTime(buffers []*Buffer) []*Slot {
-	bufs := append([]*Buffer(nil), buffers...)
-	sort.SliceStable(bufs, func(i, j int) bool { return bufs[i].First < bufs[j].First })
+// colour gives each pinned buffer a slot of its own, then puts the others,
+// in the order less gives, each into a slot none of whose buffers it
+// overlaps: the shortest that is long enough, else the longest, made
+// longer (a pinned slot only if grow is set); else a new slot.
+func colour(pinned, rest []*Buffer, less func(a, b *Buffer) bool, grow bool) []*Slot {
 	var slots []*Slot
-	last := map[*Slot]int{}
+	for _, buf := range pinned {
+		slots = append(slots, &Slot{ID: len(slots), Len: buf.Layout.Len(), Buffers: []*Buffer{buf}})
+	}
+	bufs := append([]*Buffer(nil), rest...)
+	sort.SliceStable(bufs, func(i, j int) bool { return less(bufs[i], bufs[j]) })
 	for _, buf := range bufs {
 		n := buf.Layout.Len()
 		var best *Slot
 		for _, s := range slots {
-			if last[s] >= buf.First {
+			if overlaps(s, buf) || !grow && s.ID < len(pinned) && s.Len < n {
 				continue
 			}
 			fits, bestFits := s.Len >= n, best != nil && best.Len >= n
@@ -134,7 +141,6 @@ func byTime(buffers []*Buffer) []*Slot {
 		}
 		best.Len = max(best.Len, n)
 		best.Buffers = append(best.Buffers, buf)
-		last[best] = buf.Last
 	}
 	return slots
 }

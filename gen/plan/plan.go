@@ -11,12 +11,17 @@ import (
 type Mode int
 
 const (
-	// Inference runs forward only: batchnorm uses its running statistics
-	// and folds into the conv before it, dropout is the identity, and
-	// buffers are reused as soon as their last reader has run.
+	// Inference is forward passes only, in inference mode: batchnorm
+	// uses its running statistics and folds into the conv before it,
+	// dropout is the identity, and buffers are reused as soon as their
+	// last reader has run.
 	Inference Mode = iota
-	// Training runs forward and backward: batchnorm is a step of its own
-	// that needs the whole batch, and the values backward reads stay alive.
+	// Training is forward passes followed by backward ones: batchnorm is a
+	// step of its own (in training mode it needs the whole batch, Batch),
+	// dropout a step, and the values backward reads stay alive. The same
+	// plan serves a backward pass in inference mode (cnnc run --dy
+	// without --train): batchnorm then scales by its running statistics,
+	// one sample at a time, and dropout's mask is all ones.
 	Training
 )
 
@@ -152,6 +157,7 @@ func Build(g *ir.Graph, opt Options) (*Plan, error) {
 	if b.train {
 		b.backward()
 	}
+	b.aux()
 	b.pad()
 	b.lifetimes()
 	b.assignSlots()

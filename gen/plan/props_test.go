@@ -16,7 +16,18 @@ func checkPlan(t *testing.T, name string, p *Plan) {
 	for _, msg := range simulate(p) {
 		t.Errorf("%s (%s): %s", name, p.Options.Mode, msg)
 	}
+	in, out := p.Value(p.Graph.Input).View.Buf, p.Value(p.Graph.Output).View.Buf
+	if in.Slot != 0 || out != in && out.Slot != 1 {
+		t.Errorf("%s: the input is in slot %d, the output in slot %d", name, in.Slot, out.Slot)
+	}
 	for _, s := range p.Slots {
+		grad := true
+		for _, b := range s.Buffers {
+			grad = grad && b.Grad
+		}
+		if s.Grad != grad {
+			t.Errorf("%s: slot %d marked grad %v", name, s.ID, s.Grad)
+		}
 		for i, a := range s.Buffers {
 			if a.Layout.Len() > s.Len {
 				t.Errorf("%s: %s is longer than slot %d", name, a.Name(), s.ID)
