@@ -5,3 +5,4 @@ package docs
 
 //go:generate go run ../cmd/cnnc draw -o lenet5.svg ../models/lenet5.cnn
 //go:generate go run ../cmd/cnnc draw -o vgg19.svg ../models/vgg19.cnn
+//go:generate go run ../cmd/cnnc draw -o resnet18.svg ../models/resnet18.cnn

@@ -29,9 +29,13 @@ func addCommand(c command) {
 const drawDoc = `Draw draws a model. svg (the default) is the block diagram of the network:
 each feature map a box sized by its height, width and channels (on a log
 scale) and labelled with its shape, conv filters and pooling windows where
-they act, copies of a repeat block drawn once with their count, fc layers as
-bars, activations as labels, and the totals. dot is a Graphviz graph (render
-it with dot -Tsvg), mermaid a flowchart that GitHub renders in Markdown.
+they act, fc layers as bars, activations and batchnorm as labels, the
+branches of a residual or concat block side by side in a frame and joined
+where they merge (the identity as a line over the top), copies of a repeat
+block drawn once with their count, and the totals. dot is a Graphviz graph
+(render it with dot -Tsvg), mermaid a flowchart that GitHub renders in
+Markdown: one node per layer, an edge from each layer to each that reads its
+output, each block in a cluster.
 Without --format the format follows -o's extension (.dot, .gv, .mmd), else
 svg. The drawing goes to stdout, or to -o FILE, written atomically (a file
 that already holds the drawing is left untouched). A model with errors gets
@@ -66,17 +70,10 @@ func runDraw(e *env, args []string) int {
 	for _, d := range diags {
 		fmt.Fprintln(e.stderr, d)
 	}
-	if !diags.HasErrors() && e.sequentialOnly("draw", files[0], r) {
+	if diags.HasErrors() || r == nil || r.Graph == nil || r.Graph.Incomplete {
 		return exitError
 	}
-	var net *compiler.Net
-	if r != nil {
-		net = r.Net
-	}
-	if diags.HasErrors() || net == nil {
-		return exitError
-	}
-	data := render(net)
+	data := render(r.Graph)
 	if *out == "" || *out == "-" {
 		if _, err := e.stdout.Write(data); err != nil {
 			fmt.Fprintf(e.stderr, "cnnc draw: %v\n", err)

@@ -116,16 +116,6 @@ func (e *env) netOf(cmd, name string, r *compiler.Result) (*compiler.Net, int) {
 	return r.Net, exitOK
 }
 
-// sequentialOnly reports, for a command that reads only sequential
-// networks, that r is not one: it prints why and returns true.
-func (e *env) sequentialOnly(cmd, name string, r *compiler.Result) bool {
-	if r == nil || r.Net != nil {
-		return false
-	}
-	fmt.Fprintf(e.stderr, "cnnc %s: %s: %s does not support this network yet: %v\n", cmd, displayName(name), cmd, r.NetErr)
-	return true
-}
-
 // loadNet reads and checks a model file for the code generator, printing
 // its diagnostics. It returns nil and the exit status when the model cannot
 // be compiled.

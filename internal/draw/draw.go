@@ -1,11 +1,12 @@
 // Package draw draws a checked network: as an SVG block diagram (the classic
-// picture of stacked feature maps with the filters between them), as a
-// Graphviz dot graph, or as a Mermaid flowchart. Every drawing is a pure
-// function of the Net: the same network gives the same bytes, so pictures
-// can be committed and checked for freshness like generated code.
+// picture of stacked feature maps with the filters between them, branches
+// side by side), as a Graphviz dot graph, or as a Mermaid flowchart. Every
+// drawing is a pure function of the graph: the same network gives the same
+// bytes, so pictures can be committed and checked for freshness like
+// generated code.
 //
-// The functions draw the layers whose shapes are known and stop at a layer
-// marked Failed; cnnc draw refuses a network with errors before drawing it.
+// The functions draw the nodes a graph holds; cnnc draw refuses a network
+// with errors before drawing it.
 package draw
 
 import (
@@ -13,145 +14,134 @@ import (
 	"strings"
 
 	"github.com/cnnc/cnnc/compiler"
+	"github.com/cnnc/cnnc/ir"
 )
 
 // Formats maps each output format's name to its drawing function.
-var Formats = map[string]func(*compiler.Net) []byte{
+var Formats = map[string]func(*ir.Graph) []byte{
 	"svg":     SVG,
 	"dot":     Dot,
 	"mermaid": Mermaid,
 }
 
-// stage is one feature map of the block diagram: the input, or the output
-// of a conv, pool, fc or (on a map) softmax layer, with the element-wise
-// layers that follow it as notes. Count > 1 stands for that many consecutive
-// copies of one statement of a repeat block that all give this shape.
-type stage struct {
-	op    *compiler.Layer // nil for the input
-	shape compiler.Shape
-	notes []*compiler.Layer // activations, dropout, softmax on a vector
-	count int
-}
-
-// style returns the style of the layer that made the stage's map, or the
-// input's.
-func (s *stage) style() style {
-	if s.op == nil {
-		return inputStyle
-	}
-	return kindStyle(s.op.Kind)
-}
-
-// stages returns the feature maps of net in order, with consecutive copies
-// of one repeat statement that keep the shape merged into one stage.
-func stages(net *compiler.Net) []*stage {
-	out := []*stage{{shape: net.Input, count: 1}}
-	for _, l := range net.Layers {
-		if l.Failed {
-			break
-		}
-		last := out[len(out)-1]
-		if l.Kind.Elementwise() || l.Kind == compiler.Softmax && l.In.Flat {
-			last.notes = append(last.notes, l)
-			continue
-		}
-		out = append(out, &stage{op: l, shape: l.Out, count: 1})
-	}
-	return merge(out)
-}
-
-// merge folds runs of stages made by copies of the same statement of a
-// repeat block (so the same text and position), when each later copy maps
-// the shape to itself and carries the same notes: VGG's
-// `repeat 4 { conv 3x3x512 s1 p1; relu }` becomes one map drawn with ×4.
-func merge(ss []*stage) []*stage {
-	out := ss[:1]
-	for _, s := range ss[1:] {
-		last := out[len(out)-1]
-		if last.op != nil && s.op.Copy != nil && s.op.Pos == last.op.Pos && s.op.Text == last.op.Text &&
-			s.op.In == s.shape && s.shape == last.shape && sameNotes(s.notes, last.notes) {
-			last.count++
-			continue
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
-func sameNotes(a, b []*compiler.Layer) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].Text != b[i].Text {
-			return false
-		}
-	}
-	return true
-}
-
 // style is how one kind of layer is coloured, in every format: a base
-// colour for strokes and text and a light fill.
+// colour for strokes and text and a light fill. Notes are drawn as pills,
+// joins as a circle with a glyph.
 type style struct {
 	name   string // as the legend names it
 	stroke string
 	fill   string
+	pill   bool
+	glyph  rune // '+' for add, '|' for concat
 }
 
 // The colours are Tableau 10's, which stay apart for most kinds of colour
 // blindness and print well in grey.
 var (
-	inputStyle    = style{"input", "#79706e", "#e4e1df"}
-	convStyle     = style{"conv", "#4e79a7", "#c9d9ec"}
-	maxPoolStyle  = style{"max pool", "#e07b1f", "#fbdcbf"}
-	meanPoolStyle = style{"mean pool", "#3f9a94", "#c8e6e3"}
-	fcStyle       = style{"fc", "#8c5e9e", "#e3d3ea"}
-	softmaxStyle  = style{"softmax", "#d1434a", "#f6cfd1"}
-	actStyle      = style{"activation", "#3e8a37", "#ddeeda"}
-	dropoutStyle  = style{"dropout", "#79706e", "#eeeceb"}
+	inputStyle     = style{name: "input", stroke: "#79706e", fill: "#e4e1df"}
+	convStyle      = style{name: "conv", stroke: "#4e79a7", fill: "#c9d9ec"}
+	maxPoolStyle   = style{name: "max pool", stroke: "#e07b1f", fill: "#fbdcbf"}
+	meanPoolStyle  = style{name: "mean pool", stroke: "#3f9a94", fill: "#c8e6e3"}
+	fcStyle        = style{name: "fc", stroke: "#8c5e9e", fill: "#e3d3ea"}
+	softmaxStyle   = style{name: "softmax", stroke: "#d1434a", fill: "#f6cfd1"}
+	addStyle       = style{name: "add", stroke: "#9c755f", fill: "#eee3dc", glyph: '+'}
+	concatStyle    = style{name: "concat", stroke: "#c0577f", fill: "#f6dce6", glyph: '|'}
+	actStyle       = style{name: "activation", stroke: "#3e8a37", fill: "#ddeeda", pill: true}
+	batchNormStyle = style{name: "batchnorm", stroke: "#a88a1c", fill: "#f5ecc4", pill: true}
+	dropoutStyle   = style{name: "dropout", stroke: "#79706e", fill: "#eeeceb", pill: true}
 )
 
-func kindStyle(k compiler.Kind) style {
-	switch k {
-	case compiler.Conv:
+// allStyles is the legend's order.
+var allStyles = []style{inputStyle, convStyle, maxPoolStyle, meanPoolStyle, fcStyle, softmaxStyle, addStyle, concatStyle, actStyle, batchNormStyle, dropoutStyle}
+
+// kindStyle returns the style of the layer n.
+func kindStyle(n *ir.Node) style {
+	switch op := n.Op.(type) {
+	case *ir.Conv:
 		return convStyle
-	case compiler.MaxPool:
-		return maxPoolStyle
-	case compiler.MeanPool:
-		return meanPoolStyle
-	case compiler.FC:
+	case *ir.Pool:
+		return poolStyle(op.Mode)
+	case *ir.GlobalPool:
+		return poolStyle(op.Mode)
+	case *ir.FC:
 		return fcStyle
-	case compiler.Softmax:
+	case *ir.Softmax:
 		return softmaxStyle
-	case compiler.Dropout:
+	case *ir.Dropout:
 		return dropoutStyle
+	case *ir.BatchNorm:
+		return batchNormStyle
+	case *ir.Add:
+		return addStyle
+	case *ir.Concat:
+		return concatStyle
 	}
 	return actStyle
 }
 
-// opLabel is the short caption of the layer that made a map: "conv 3×3",
-// "conv 11×11 s4", "max 3×3 s2", "fc", "softmax". Sizes the shape already
-// shows (the filter count) and defaults (stride 1 for a conv, the window for
-// a pool, no padding) are left out.
-func opLabel(l *compiler.Layer) string {
-	switch l.Kind {
-	case compiler.Conv, compiler.MaxPool, compiler.MeanPool:
-		name := "conv"
-		defS, defW := 1, 1
-		if l.Kind != compiler.Conv {
-			name = strings.Fields(l.Text)[1] // max, mean or avg, as written
-			defS, defW = l.FH, l.FW
-		}
-		s := fmt.Sprintf("%s %d×%d", name, l.FH, l.FW)
-		if l.SH != defS || l.SW != defW {
-			s += " s" + pair(l.SH, l.SW)
-		}
-		if l.PH != 0 || l.PW != 0 {
-			s += " p" + pair(l.PH, l.PW)
-		}
-		return s
+func poolStyle(m ir.PoolMode) style {
+	if m == ir.Max {
+		return maxPoolStyle
 	}
-	return l.Kind.String()
+	return meanPoolStyle
+}
+
+// style returns the style of the layer that made a map or join, or the
+// input's.
+func (it *item) style() style {
+	if it.node == nil {
+		return inputStyle
+	}
+	return kindStyle(it.node)
+}
+
+// opLabel is the short caption of the layer that made a map: "conv 3×3",
+// "conv 11×11 s4", "conv 3×3 p1 g32", "max 3×3 s2", "avg global", "fc",
+// "softmax", "add". Sizes the shape already shows (the filter count) and
+// defaults (stride 1 for a conv, the window for a pool, no padding, one
+// group, no dilation) are left out.
+func opLabel(n *ir.Node) string {
+	switch op := n.Op.(type) {
+	case *ir.Conv:
+		return windowLabel("conv", op.FH, op.FW, op.SH, op.SW, op.PH, op.PW, 1, 1) +
+			option(" g", op.Groups, op.Groups, 1) + option(" d", op.DH, op.DW, 1)
+	case *ir.Pool:
+		return windowLabel(poolWord(n.Text, op.Mode), op.FH, op.FW, op.SH, op.SW, op.PH, op.PW, op.FH, op.FW)
+	case *ir.GlobalPool:
+		return poolWord(n.Text, op.Mode) + " global"
+	case *ir.Add:
+		return "add"
+	case *ir.Concat:
+		return "concat"
+	}
+	return n.Op.Kind()
+}
+
+// poolWord returns max, mean or avg, as the statement is written.
+func poolWord(text string, m ir.PoolMode) string {
+	if f := strings.Fields(text); len(f) > 1 {
+		return f[1]
+	}
+	if m == ir.Max {
+		return "max"
+	}
+	return "mean"
+}
+
+func windowLabel(name string, fh, fw, sh, sw, ph, pw, defSH, defSW int) string {
+	s := fmt.Sprintf("%s %d×%d", name, fh, fw)
+	if sh != defSH || sw != defSW {
+		s += " s" + pair(sh, sw)
+	}
+	return s + option(" p", ph, pw, 0)
+}
+
+// option formats an option unless it has its default value.
+func option(name string, a, b, def int) string {
+	if a == def && b == def {
+		return ""
+	}
+	return name + pair(a, b)
 }
 
 // pair formats a stride or padding as the language does: "2", or "2×1".
@@ -163,7 +153,7 @@ func pair(a, b int) string {
 }
 
 // shapeLabel formats a shape for a caption: "224×224×64", or "4096".
-func shapeLabel(s compiler.Shape) string {
+func shapeLabel(s ir.Shape) string {
 	return strings.ReplaceAll(s.String(), "x", "×")
 }
 
@@ -184,8 +174,8 @@ func short(n int64) string {
 }
 
 // totals is the one-line summary the legend and graph titles show.
-func totals(net *compiler.Net) string {
-	c := net.Costs()
+func totals(g *ir.Graph) string {
+	c := compiler.CostsOf(g)
 	s := compiler.BigCount(c.Params) + " parameters · " + compiler.BigCount(c.MACs) + " multiply-adds"
 	if c.MACs >= 1000 {
 		s += " (" + short(c.MACs) + ")"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/cnnc/cnnc/compiler"
+	"github.com/cnnc/cnnc/ir"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -24,45 +26,42 @@ func bundled(t *testing.T) []string {
 	}
 	var names []string
 	for _, p := range paths {
-		src, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// Until draw reads the graph, only sequential models are drawn.
-		if net, _ := compiler.Source(p, src); net == nil {
-			continue
-		}
 		names = append(names, strings.TrimSuffix(filepath.Base(p), ".cnn"))
 	}
 	return names
 }
 
 // load checks a bundled model, which must be clean.
-func load(t *testing.T, name string) *compiler.Net {
+func load(t *testing.T, name string) *ir.Graph {
 	t.Helper()
 	src, err := os.ReadFile(filepath.Join("../../models", name+".cnn"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return mustNet(t, name+".cnn", string(src))
+	return mustGraph(t, name+".cnn", string(src))
 }
 
-func mustNet(t *testing.T, file, src string) *compiler.Net {
+func mustGraph(t *testing.T, file, src string) *ir.Graph {
 	t.Helper()
-	net, diags := compiler.Source(file, []byte(src))
-	if diags.HasErrors() || net == nil {
+	r, diags := compiler.Compile(file, []byte(src))
+	if diags.HasErrors() || r == nil || r.Graph == nil || r.Graph.Incomplete {
 		t.Fatalf("%s: %v", file, diags)
 	}
-	return net
+	return r.Graph
 }
 
-// TestGolden holds the drawings of the small bundled models in every
-// format; go test ./internal/draw -update rewrites them.
+// TestGolden holds the drawings of the small bundled models, and of a
+// network with every kind of block, in every format; go test
+// ./internal/draw -update rewrites them.
 func TestGolden(t *testing.T) {
-	for _, name := range []string{"example", "lenet5"} {
-		net := load(t, name)
+	for _, name := range []string{"example", "lenet5", "branches"} {
+		load := load
+		if src, ok := odd[name]; ok {
+			load = func(t *testing.T, name string) *ir.Graph { return mustGraph(t, name+".cnn", "model "+name+"\n"+src) }
+		}
+		g := load(t, name)
 		for format, ext := range map[string]string{"svg": ".svg", "dot": ".dot", "mermaid": ".mmd"} {
-			got := Formats[format](net)
+			got := Formats[format](g)
 			path := filepath.Join("testdata", name+ext)
 			if *update {
 				if err := os.WriteFile(path, got, 0o644); err != nil {
@@ -118,14 +117,19 @@ var odd = map[string]string{
 	"nested":          "input 16x16x4\nrepeat 2 { repeat 3 { conv 3x3x4 p same; relu }; pool avg 2x2 }",
 	"odd text":        "model a_b\ninput 9x7x5\nconv 3x1x2 s2x1 p1x0\npool max 3x2 s1 p1",
 	"fc chain":        "input 2x2x1\nfc 3\nfc 3\nfc 3\nsoftmax",
+	"branches": "input 32x32x16\ninc: concat { conv 1x1x8; relu } { conv 1x1x8; residual { conv 3x3x8 p1; relu } shortcut { conv 1x1x8 } } " +
+		"{ pool max 3x3 s1 p1; conv 1x1x8 } { }\nrepeat 2 { conv 3x3x40 p1; conv 3x3x40 p1; relu }\n" +
+		"outer: residual { residual { conv 3x3x40 p1 }; relu }\nresidual { }\npool avg global\nfc 10",
+	"blocks in copies": "input 8x8x4\nstage.1: repeat 3 { residual { batchnorm; relu; conv 3x3x4 p1 } shortcut { concat { } { } ; conv 1x1x4 }; relu6 }",
+	"block first":      "input 4x4x2\nresidual { residual { } }\nconcat { concat { relu } } { pool max 2x2 s2; conv 1x1x2 s1 p1 }\nfc 3\nsoftmax",
 }
 
 // TestSVGWellFormed decodes the SVG of every bundled model and of odd
 // networks as XML, start to end, and checks the root and its viewBox.
 func TestSVGWellFormed(t *testing.T) {
-	check := func(name string, net *compiler.Net) {
+	check := func(name string, g *ir.Graph) {
 		t.Helper()
-		doc := SVG(net)
+		doc := SVG(g)
 		if bytes.Contains(doc, []byte("NaN")) || bytes.Contains(doc, []byte("Inf")) {
 			t.Errorf("%s: a coordinate is not a number", name)
 		}
@@ -160,26 +164,54 @@ func TestSVGWellFormed(t *testing.T) {
 		check(name, load(t, name))
 	}
 	for name, src := range odd {
-		check(name, mustNet(t, "odd.cnn", src))
+		check(name, mustGraph(t, "odd.cnn", src))
 	}
 }
 
-// TestStages checks which maps are drawn once with a count.
-func TestStages(t *testing.T) {
-	counts := func(net *compiler.Net) string {
-		var parts []string
-		for _, s := range stages(net) {
-			part := shapeLabel(s.shape)
-			if s.count > 1 {
-				part += "*" + string(rune('0'+s.count))
+// describe writes a lane as the block diagram draws it: each map's shape
+// with its count (*N) and notes (+relu), notes without a map as ·+relu, a
+// block's lanes in {...|...} (= for the identity) with its count and its
+// join's caption, copies in (...)*N.
+func describe(items []*item) string {
+	var parts []string
+	for _, it := range items {
+		var s string
+		switch it.kind {
+		case mapItem:
+			s = shapeLabel(it.shape)
+		case notesItem:
+			s = "·"
+		case groupItem:
+			s = "(" + describe(it.body) + ")"
+		case blockItem:
+			var lanes []string
+			for _, l := range it.lanes {
+				if len(l) == 0 {
+					lanes = append(lanes, "=")
+				} else {
+					lanes = append(lanes, describe(l))
+				}
 			}
-			for _, n := range s.notes {
-				part += "+" + n.Text
-			}
-			parts = append(parts, part)
+			s = "{" + strings.Join(lanes, " | ") + "}"
 		}
-		return strings.Join(parts, " ")
+		if it.count > 1 {
+			s += fmt.Sprintf("*%d", it.count)
+		}
+		if it.kind == blockItem {
+			s += it.join.cap.op + " " + shapeLabel(it.shape)
+			it = it.join
+		}
+		for _, n := range it.notes {
+			s += "+" + n.Text
+		}
+		parts = append(parts, s)
 	}
+	return strings.Join(parts, " ")
+}
+
+// TestLanes checks which maps are drawn once with a count, and how
+// branches are laid out.
+func TestLanes(t *testing.T) {
 	for _, tc := range []struct{ name, src, want string }{
 		{"vgg19", "", "224×224×3 224×224×64*2+relu 112×112×64 112×112×128*2+relu 56×56×128 56×56×256*4+relu 28×28×256 28×28×512*4+relu 14×14×512 14×14×512*4+relu 7×7×512 4096+relu+dropout 0.5 4096+relu+dropout 0.5 1000+softmax"},
 		{"alexnet", "", "227×227×3 55×55×96+relu 27×27×96 27×27×256+relu 13×13×256 13×13×384+relu 13×13×384+relu 13×13×256+relu 6×6×256 4096+relu+dropout 0.5 4096+relu+dropout 0.5 1000+softmax"},
@@ -187,33 +219,53 @@ func TestStages(t *testing.T) {
 		{"nested", odd["nested"], "16×16×4 16×16×4*3+relu 8×8×4 8×8×4*3+relu 4×4×4"},
 		{"softmax on maps", odd["softmax on maps"], "4×4×2 32"},
 		{"written twice", "input 8x8x2\nconv 3x3x2 p1\nconv 3x3x2 p1", "8×8×2 8×8×2 8×8×2"},
+		{"copies of two maps", "input 8x8x2\nrepeat 3 { conv 3x3x2 p1; conv 3x3x2 p1; relu }", "8×8×2 (8×8×2 8×8×2+relu)*3"},
+		{"copies of nested copies", "input 8x8x2\nrepeat 2 { repeat 3 { conv 3x3x2 p1 } }", "8×8×2 8×8×2*6"},
+		{"residual", "input 8x8x4\nresidual { conv 3x3x4 p1; batchnorm; relu; conv 3x3x4 p1 }\nrelu",
+			"8×8×4 {8×8×4+batchnorm+relu 8×8×4 | =}add 8×8×4+relu"},
+		{"downsampling", "input 8x8x4\nresidual { conv 3x3x8 s2 p1 } shortcut { conv 1x1x8 s2; batchnorm }",
+			"8×8×4 {4×4×8 | 4×4×8+batchnorm}add 4×4×8"},
+		{"notes first", "input 8x8x4\nconcat { } { batchnorm; relu; conv 3x3x2 p1 } { pool max 3x3 s1 p1 }",
+			"8×8×4 {= | ·+batchnorm+relu 8×8×2 | 8×8×4}concat 8×8×10"},
+		{"identity only", "input 8x8x4\nresidual { }", "8×8×4 {= | =}add 8×8×4"},
+		{"nested blocks", "input 8x8x4\nresidual { residual { relu } }", "8×8×4 {{·+relu | =}add 8×8×4 | =}add 8×8×4"},
+		{"resnet18", "", "224×224×3 112×112×64+batchnorm+relu 56×56×64 " +
+			"{56×56×64+batchnorm+relu 56×56×64+batchnorm | =}*2add 56×56×64+relu " +
+			"{28×28×128+batchnorm+relu 28×28×128+batchnorm | 28×28×128+batchnorm}add 28×28×128+relu " +
+			"{28×28×128+batchnorm+relu 28×28×128+batchnorm | =}add 28×28×128+relu " +
+			"{14×14×256+batchnorm+relu 14×14×256+batchnorm | 14×14×256+batchnorm}add 14×14×256+relu " +
+			"{14×14×256+batchnorm+relu 14×14×256+batchnorm | =}add 14×14×256+relu " +
+			"{7×7×512+batchnorm+relu 7×7×512+batchnorm | 7×7×512+batchnorm}add 7×7×512+relu " +
+			"{7×7×512+batchnorm+relu 7×7×512+batchnorm | =}add 7×7×512+relu 1×1×512 1000"},
 	} {
-		var net *compiler.Net
+		var g *ir.Graph
 		if tc.src == "" {
-			net = load(t, tc.name)
+			g = load(t, tc.name)
 		} else {
-			net = mustNet(t, "m.cnn", tc.src)
+			g = mustGraph(t, "m.cnn", tc.src)
 		}
-		if got := counts(net); got != tc.want {
+		l := lay(g)
+		if got := describe(l.top); got != tc.want {
 			t.Errorf("%s:\n got %s\nwant %s", tc.name, got, tc.want)
 		}
 	}
 }
 
 func TestOpLabel(t *testing.T) {
-	net := mustNet(t, "m.cnn", "input 31x32x3\nconv 3x3x8\nconv 5x3x8 s2x1 p1\npool max 2x2\npool avg 3x3 s1 p1\nconv 3x3x8 p same\nfc 10\nsoftmax")
-	want := []string{"conv 3×3", "conv 5×3 s2×1 p1", "max 2×2", "avg 3×3 s1 p1", "conv 3×3 p1", "fc", "softmax"}
-	for i, l := range net.Layers {
-		if got := opLabel(l); got != want[i] {
-			t.Errorf("opLabel(%q) = %q, want %q", l.Text, got, want[i])
+	g := mustGraph(t, "m.cnn", "input 31x32x3\nconv 3x3x8\nconv 5x3x8 s2x1 p1\npool max 2x2\npool avg 3x3 s1 p1\nconv 3x3x8 p same\nconv 3x3x8 p2 g4 d2 nobias\npool mean global\nfc 10\nsoftmax")
+	want := []string{"conv 3×3", "conv 5×3 s2×1 p1", "max 2×2", "avg 3×3 s1 p1", "conv 3×3 p1", "conv 3×3 p2 g4 d2", "mean global", "fc", "softmax"}
+	for i, n := range g.Nodes {
+		if got := opLabel(n); got != want[i] {
+			t.Errorf("opLabel(%q) = %q, want %q", n.Text, got, want[i])
 		}
 	}
 }
 
 // TestMermaidSyntax checks every line of the flowcharts against the few
-// forms Mermaid is given: a header, nodes, edges and class definitions.
+// forms Mermaid is given: a header, nodes, subgraphs, edges and class
+// definitions.
 func TestMermaidSyntax(t *testing.T) {
-	line := regexp.MustCompile(`^(flowchart TD|    L\d+\["[^"]+"\]:::[a-z]+|    L\d+ --> L\d+|    classDef [a-z]+ fill:#[0-9a-f]{6},stroke:#[0-9a-f]{6},color:#222222)$`)
+	line := regexp.MustCompile(`^(flowchart TD|(    )+L\d+\["[^"]+"\]:::[a-z]+|(    )+subgraph B\d+\["[^"]+"\]|(    )+end|    L\d+ --> L\d+|    classDef [a-z]+ fill:#[0-9a-f]{6},stroke:#[0-9a-f]{6},color:#222222)$`)
 	for _, name := range bundled(t) {
 		out := string(Mermaid(load(t, name)))
 		for i, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
@@ -234,15 +286,22 @@ func FuzzSVG(f *testing.F) {
 	for _, src := range odd {
 		f.Add(src)
 	}
+	paths, _ := filepath.Glob("../../models/*.cnn")
+	graphs, _ := filepath.Glob("../../golden/graphdata/*/model.cnn")
+	for _, p := range append(paths, graphs...) {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(string(b))
+		}
+	}
 	f.Fuzz(func(t *testing.T, src string) {
-		net, diags := compiler.Source("f.cnn", []byte(src))
-		if net == nil || diags.HasErrors() {
+		r, diags := compiler.Compile("f.cnn", []byte(src))
+		if r == nil || r.Graph == nil || r.Graph.Incomplete || diags.HasErrors() {
 			return
 		}
 		for _, render := range Formats {
-			render(net)
+			render(r.Graph)
 		}
-		if err := xml.Unmarshal(SVG(net), new(struct{})); err != nil {
+		if err := xml.Unmarshal(SVG(r.Graph), new(struct{})); err != nil {
 			t.Fatalf("not XML: %v", err)
 		}
 	})

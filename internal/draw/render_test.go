@@ -128,7 +128,7 @@ func TestLayoutInChromium(t *testing.T) {
 		fmt.Fprintf(&page, "<div title=%q>%s</div>", name, SVG(load(t, name)))
 	}
 	for name, src := range odd {
-		fmt.Fprintf(&page, "<div title=%q>%s</div>", name, SVG(mustNet(t, "odd.cnn", src)))
+		fmt.Fprintf(&page, "<div title=%q>%s</div>", name, SVG(mustGraph(t, "odd.cnn", src)))
 	}
 	page.WriteString(layoutScript + "</body></html>")
 	path := filepath.Join(dir, "page.html")

@@ -5,7 +5,7 @@ import (
 	"math"
 	"strings"
 
-	"github.com/cnnc/cnnc/compiler"
+	"github.com/cnnc/cnnc/ir"
 )
 
 // The block diagram is drawn in cabinet-style oblique projection: a feature
@@ -47,41 +47,6 @@ func (b box) pt(dx, a, c float64) (float64, float64) {
 	return b.x + dx + c*b.d, b.y + a*b.h - c*b.d
 }
 
-// geometry returns the box of a stage, placed at the origin.
-func geometry(s *stage) box {
-	if s.shape.Flat {
-		return box{t: 10, h: 20 + 14*math.Log2(float64(max(s.shape.C, 1))), d: 7}
-	}
-	t := thickness(s.shape.C)
-	if s.count > 1 {
-		t *= 1 + 0.25*float64(s.count-1)
-	}
-	return box{t: t, h: height(s.shape.H), d: height(s.shape.W) / 4}
-}
-
-// caption is the text under a stage: its shape, the layer that made it and
-// its notes.
-type caption struct {
-	shape, op string
-	notes     []*compiler.Layer
-}
-
-func captionOf(s *stage) caption {
-	c := caption{shape: shapeLabel(s.shape), op: "input", notes: s.notes}
-	if s.op != nil {
-		c.op = opLabel(s.op)
-	}
-	return c
-}
-
-func (c caption) width() float64 {
-	w := max(boldWidth(c.shape, fontSize+0.5), textWidth(c.op, fontSize))
-	for _, n := range c.notes {
-		w = max(w, pillWidth(n.Text))
-	}
-	return w
-}
-
 func pillWidth(s string) float64 { return textWidth(s, fontSize-1) + 14 }
 
 // textWidth estimates the width of s in a sans-serif face at size px from
@@ -112,61 +77,18 @@ func textWidth(s string, size float64) float64 {
 // boldWidth estimates the width of s in the semi-bold weight of captions.
 func boldWidth(s string, size float64) float64 { return 1.1 * textWidth(s, size) }
 
-// layout is where every part of a picture goes.
-type layout struct {
-	stages   []*stage
-	boxes    []box
-	captions []caption
-	centres  []float64 // the x of each column's middle
-	captionY float64   // the baseline of the first caption line
-	key      []style
-	width    float64
-	height   float64
-}
-
-// place lays out the picture of net: columns left to right, each as wide
-// as its box or its caption, whichever is wider, with room between boxes
-// for the projection lines; the boxes centred on one horizontal axis, the
-// captions in rows below the tallest.
-func place(net *compiler.Net) *layout {
-	ss := stages(net)
-	l := &layout{stages: ss, boxes: make([]box, len(ss)), captions: make([]caption, len(ss)), centres: make([]float64, len(ss))}
-	tallest, notes := 0.0, 0
-	x := margin
-	for i, s := range ss {
-		b, c := geometry(s), captionOf(s)
-		w := max(b.t+b.d, c.width())
-		if i > 0 {
-			x = max(x+colPad, l.boxes[i-1].right()+minGap-(w-b.t-b.d)/2)
-		}
-		b.x = x + (w-b.t-b.d)/2
-		l.boxes[i], l.captions[i], l.centres[i] = b, c, x+w/2
-		tallest = max(tallest, b.h+b.d)
-		notes = max(notes, len(s.notes))
-		x += w
-	}
-	axis := headerH + badgeH + tallest/2
-	for i := range l.boxes {
-		l.boxes[i].y = axis - (l.boxes[i].h-l.boxes[i].d)/2
-	}
-	l.captionY = axis + tallest/2 + 24
-	l.key = legendKinds(ss)
-	l.height = math.Ceil(l.captionY + 18 + float64(notes)*22 + margin - 4)
-	l.width = math.Ceil(max(x+margin, 2*margin+boldWidth(net.Name, 20), 2*margin+textWidth(totals(net), 13), 2*margin+legendWidth(l.key)))
-	return l
-}
-
-// SVG draws net as a block diagram: each feature map a box labelled with
+// SVG draws g as a block diagram: each feature map a box labelled with
 // its shape and the layer that made it, the conv filters and pooling
-// windows where they act, consecutive copies of a repeat drawn once with
-// their count, fc layers as bars, activations as small labels, and a legend
-// with the totals.
-func SVG(net *compiler.Net) []byte {
-	l := place(net)
+// windows where they act, fc layers as bars, activations and batchnorm as
+// small labels; branches side by side in a frame, joined where they merge;
+// copies of a repeat drawn once with their count; and a legend with the
+// totals.
+func SVG(g *ir.Graph) []byte {
+	l := lay(g)
 	p := &svg{}
 	p.f(`<svg xmlns="http://www.w3.org/2000/svg" width="%s" height="%s" viewBox="0 0 %s %s" font-family='%s' font-size="%s" role="img">`+"\n",
 		num(l.width), num(l.height), num(l.width), num(l.height), fontFace, num(fontSize))
-	p.f("<title>%s: %s</title>\n", esc(net.Name), esc(totals(net)))
+	p.f("<title>%s: %s</title>\n", esc(g.Name), esc(totals(g)))
 	p.f(`<style>
 .f{stroke-width:1;stroke-linejoin:round}
 .s{font-weight:600;fill:#262626}
@@ -174,59 +96,95 @@ func SVG(net *compiler.Net) []byte {
 .n{font-size:11px}
 .p{fill:none;stroke-width:.8;stroke-opacity:.75}
 .fan{fill:none;stroke:#9b9b9b;stroke-width:.8;stroke-dasharray:3 3}
-</style>` + "\n")
+`)
+	if len(l.frames) > 0 {
+		p.f(`.w{fill:none;stroke:#8c8c8c;stroke-width:1.2;stroke-linejoin:round}
+.fr{fill:#f7f7f7;stroke:#cfcfcf}
+.g{fill:none;stroke:#a8a8a8;stroke-dasharray:4 3}
+.fl{font-size:11px;fill:#6b6b6b}
+`)
+	}
+	p.f("</style>\n")
 	p.f(`<rect width="100%%" height="100%%" fill="#ffffff"/>` + "\n")
-	p.header(net, l.key)
-	for i, s := range l.stages {
-		p.box(l.boxes[i], s)
-	}
-	for i := 1; i < len(l.stages); i++ {
-		p.link(l.stages[i-1], l.stages[i], l.boxes[i-1], l.boxes[i])
-	}
-	for i, s := range l.stages {
-		p.caption(l.centres[i], l.captionY, l.captions[i], s.style())
-		if b := l.boxes[i]; s.count > 1 {
-			p.f(`<text x="%s" y="%s" text-anchor="middle" class="o" fill="%s" font-size="13">×%d</text>`+"\n",
-				num(b.x+(b.t+b.d)/2), num(b.y-b.d-8), s.style().stroke, s.count)
+	p.header(g, l.key)
+	p.frames(l.frames)
+	links := &svg{}
+	links.lane(l.top, nil)
+	p.WriteString(links.wires.String())
+	for _, it := range l.cells {
+		switch it.kind {
+		case mapItem:
+			p.box(it)
+		case joinItem:
+			p.join(it)
 		}
 	}
+	p.WriteString(links.String())
+	for _, it := range l.cells {
+		p.caption(it)
+		if b := it.box; it.kind == mapItem && it.count > 1 {
+			p.f(`<text x="%s" y="%s" text-anchor="middle" class="o" fill="%s" font-size="13">×%d</text>`+"\n",
+				num(b.x+(b.t+b.d)/2), num(b.y-b.d-8), it.style().stroke, it.count)
+		}
+	}
+	p.frameLabels(l.frames)
 	p.f("</svg>\n")
 	return []byte(p.String())
 }
 
-type svg struct{ strings.Builder }
+// svg is a picture being written; wires are the lines between boxes,
+// which go under them.
+type svg struct {
+	strings.Builder
+	wires strings.Builder
+}
 
 func (p *svg) f(format string, args ...any) { fmt.Fprintf(p, format, args...) }
 
+// wire writes a line under the boxes along the points xy.
+func (p *svg) wire(xy ...float64) {
+	fmt.Fprintf(&p.wires, `<path class="w" d="M%s %s`, num(xy[0]), num(xy[1]))
+	for i := 2; i < len(xy); i += 2 {
+		fmt.Fprintf(&p.wires, `L%s %s`, num(xy[i]), num(xy[i+1]))
+	}
+	p.wires.WriteString(`"/>` + "\n")
+}
+
 // header writes the title, the totals and the colour key.
-func (p *svg) header(net *compiler.Net, key []style) {
-	p.f(`<text x="%s" y="%s" font-size="20" class="s">%s</text>`+"\n", num(margin), num(titleY), esc(net.Name))
-	p.f(`<text x="%s" y="%s" font-size="13" fill="#555555">%s</text>`+"\n", num(margin), num(titleY+22), esc(totals(net)))
+func (p *svg) header(g *ir.Graph, key []style) {
+	p.f(`<text x="%s" y="%s" font-size="20" class="s">%s</text>`+"\n", num(margin), num(titleY), esc(g.Name))
+	p.f(`<text x="%s" y="%s" font-size="13" fill="#555555">%s</text>`+"\n", num(margin), num(titleY+22), esc(totals(g)))
 	x, y := margin, titleY+48.0
 	for _, k := range key {
-		if k == actStyle || k == dropoutStyle {
+		switch {
+		case k.pill:
 			w := pillWidth(k.name)
 			p.pill(x+w/2, y-12, k.name, k)
 			x += w + 16
 			continue
+		case k.glyph != 0:
+			p.glyph(x+6, y-5, 6, k)
+		default:
+			p.f(`<rect x="%s" y="%s" width="12" height="12" rx="2" fill="%s" stroke="%s"/>`, num(x), num(y-11), k.fill, k.stroke)
 		}
-		p.f(`<rect x="%s" y="%s" width="12" height="12" rx="2" fill="%s" stroke="%s"/>`, num(x), num(y-11), k.fill, k.stroke)
 		p.f(`<text x="%s" y="%s" fill="#444444">%s</text>`+"\n", num(x+17), num(y), k.name)
 		x += 17 + textWidth(k.name, fontSize) + 16
 	}
 }
 
 // legendKinds returns the styles the picture uses, in a fixed order.
-func legendKinds(ss []*stage) []style {
+func legendKinds(cells []*item) []style {
 	used := map[style]bool{inputStyle: true}
-	for _, s := range ss {
-		used[s.style()] = true
-		for _, n := range s.notes {
-			used[kindStyle(n.Kind)] = true
+	for _, it := range cells {
+		if it.kind != notesItem {
+			used[it.style()] = true
+		}
+		for _, n := range it.notes {
+			used[kindStyle(n)] = true
 		}
 	}
 	var out []style
-	for _, k := range []style{inputStyle, convStyle, maxPoolStyle, meanPoolStyle, fcStyle, softmaxStyle, actStyle, dropoutStyle} {
+	for _, k := range allStyles {
 		if used[k] {
 			out = append(out, k)
 		}
@@ -237,7 +195,7 @@ func legendKinds(ss []*stage) []style {
 func legendWidth(key []style) float64 {
 	var w float64
 	for _, k := range key {
-		if k == actStyle || k == dropoutStyle {
+		if k.pill {
 			w += pillWidth(k.name) + 16
 		} else {
 			w += 17 + textWidth(k.name, fontSize) + 16
@@ -246,16 +204,16 @@ func legendWidth(key []style) float64 {
 	return w
 }
 
-// box draws a stage's box: front, top and right faces, shaded as if lit
-// from the upper left; a merged stage is divided into its copies.
-func (p *svg) box(b box, s *stage) {
-	k := s.style()
+// box draws a map's box: front, top and right faces, shaded as if lit
+// from the upper left; a map that stands for copies is divided into them.
+func (p *svg) box(it *item) {
+	b, k := it.box, it.style()
 	front, top, side := k.fill, mix(k.fill, "#ffffff", 0.55), mix(k.fill, k.stroke, 0.22)
 	p.poly(front, k.stroke, b.x, b.y, b.x+b.t, b.y, b.x+b.t, b.y+b.h, b.x, b.y+b.h)
 	p.poly(top, k.stroke, b.x, b.y, b.x+b.d, b.y-b.d, b.x+b.t+b.d, b.y-b.d, b.x+b.t, b.y)
 	p.poly(side, k.stroke, b.x+b.t, b.y, b.x+b.t+b.d, b.y-b.d, b.x+b.t+b.d, b.y+b.h-b.d, b.x+b.t, b.y+b.h)
-	for i := 1; i < s.count; i++ {
-		x := b.x + b.t*float64(i)/float64(s.count)
+	for i := 1; i < it.count; i++ {
+		x := b.x + b.t*float64(i)/float64(it.count)
 		p.f(`<path d="M%s %sV%sM%s %sL%s %s" fill="none" stroke="%s" stroke-width=".7" stroke-opacity=".6"/>`+"\n",
 			num(x), num(b.y+b.h), num(b.y), num(x), num(b.y), num(x+b.d), num(b.y-b.d), k.stroke)
 	}
@@ -269,20 +227,33 @@ func (p *svg) poly(fill, stroke string, xy ...float64) {
 	p.f(`Z" fill="%s" stroke="%s"/>`+"\n", fill, stroke)
 }
 
-// link draws how stage to is made from stage from: for a conv or pool, the
-// window on from's right face with lines from its corners to the point of
-// to that it computes; for fc (or softmax over a map), a dashed fan from
-// the whole of from to the bar.
-func (p *svg) link(from, to *stage, fb, tb box) {
-	l := to.op
-	if l.Kind != compiler.Conv && l.Kind != compiler.MaxPool && l.Kind != compiler.MeanPool {
+// link draws how the map, join or notes to is made from the one before
+// it: for a conv or pool between two maps, the window on from's right face
+// with lines from its corners to the point of to that it computes; for fc
+// (or anything else reading a whole map), a dashed fan from the whole of
+// from to the bar; otherwise a line.
+func (p *svg) link(from, to *item) {
+	if from.kind != mapItem || to.kind != mapItem || to.node == nil {
+		x0, y0 := from.rightAt()
+		x1, y1 := to.leftAt()
+		p.wire(x0, y0, x1, y1)
+		return
+	}
+	fb, tb := from.box, to.box
+	var fh, fw int
+	switch op := to.node.Op.(type) {
+	case *ir.Conv:
+		fh, fw = op.DH*(op.FH-1)+1, op.DW*(op.FW-1)+1
+	case *ir.Pool:
+		fh, fw = op.FH, op.FW
+	default:
 		p.f(`<path class="fan" d="M%s %sL%s %sM%s %sL%s %s"/>`+"\n",
 			num(fb.x+fb.t), num(fb.y), num(tb.x), num(tb.y),
 			num(fb.x+fb.t), num(fb.y+fb.h), num(tb.x), num(tb.y+tb.h))
 		return
 	}
-	k := kindStyle(l.Kind)
-	fa, fc := window(l.FH, from.shape.H), window(l.FW, from.shape.W)
+	k := to.style()
+	fa, fc := window(fh, from.shape.H), window(fw, from.shape.W)
 	a, c := (1-fa)*0.3, (1-fc)*0.55 // where the window sits on the face
 	var corners [4][2]float64
 	for i, q := range [4][2]float64{{a, c}, {a + fa, c}, {a + fa, c + fc}, {a, c + fc}} {
@@ -312,13 +283,16 @@ func window(f, n int) float64 {
 	return max(math.Pow(r, 1.5), 0.06)
 }
 
-// caption writes a stage's shape, the layer that made it, and its notes as
-// pills, centred at x from y down.
-func (p *svg) caption(x, y float64, c caption, k style) {
+// caption writes the shape of a map, join or notes, the layer that made
+// it, and its notes as pills, centred under its column.
+func (p *svg) caption(it *item) {
+	x, y, c := it.centre, it.row.capY, it.cap
 	p.f(`<text x="%s" y="%s" text-anchor="middle" class="s" font-size="%s">%s</text>`+"\n", num(x), num(y), num(fontSize+0.5), esc(c.shape))
-	p.f(`<text x="%s" y="%s" text-anchor="middle" class="o" fill="%s">%s</text>`+"\n", num(x), num(y+17), k.stroke, esc(c.op))
+	if c.op != "" {
+		p.f(`<text x="%s" y="%s" text-anchor="middle" class="o" fill="%s">%s</text>`+"\n", num(x), num(y+17), it.style().stroke, esc(c.op))
+	}
 	for i, n := range c.notes {
-		p.pill(x, y+28+float64(i)*22, n.Text, kindStyle(n.Kind))
+		p.pill(x, y+28+float64(i)*22, n.Text, kindStyle(n))
 	}
 }
 
