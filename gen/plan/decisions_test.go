@@ -110,6 +110,30 @@ func TestDense(t *testing.T) {
 	}
 }
 
+// TestSliceOut: when dense convs cannot write slices, the DenseNet layers'
+// new channels are copied in; the identity branches (a max pool, a concat)
+// still are not.
+func TestSliceOut(t *testing.T) {
+	g := compile(t, "testdata/dense.cnn")
+	dense := func(s *Step) bool {
+		c, ok := s.Node.Op.(*ir.Conv)
+		return !ok || c.Groups == c.K && c.K > 1
+	}
+	for _, m := range []Mode{Inference, Training} {
+		p := build(t, g, Options{Mode: m, SliceOut: dense})
+		var copied []string
+		for _, s := range p.Steps {
+			if s.Kind == Copy {
+				copied = append(copied, p.Value(s.In[0]).Name()+" from "+p.Value(s.In[0]).Step.Name())
+			}
+		}
+		if strings.Join(copied, ", ") != "v10 from conv3, v17 from conv5" {
+			t.Errorf("%s: copies %v", m, copied)
+		}
+		checkPlan(t, "dense", p)
+	}
+}
+
 // TestCopyFallback: a branch that a conv also reads (a conv reads whole
 // pixels) is copied into its slice; the graph's input always is.
 func TestCopyFallback(t *testing.T) {

@@ -60,7 +60,8 @@ func (b *builder) newBuffer(v *Value) View {
 }
 
 // canSlice reports whether u, input j of concat c, can live in its slice of
-// c's buffer: it is written by a step (or is another concat's output), it
+// c's buffer: it is written by a step that can write slices (see
+// Options.SliceOut) or is another concat's output, it
 // is in no other slice and is not the network's input or output, no alias
 // shares it, j is its first place in c, and every other node that reads it
 // reads slices (see readsSlice). In training, every other reader must also
@@ -69,6 +70,9 @@ func (b *builder) newBuffer(v *Value) View {
 func (b *builder) canSlice(c *ir.Node, j int, u *ir.Value) bool {
 	pu := b.p.Value(u)
 	if pu.Kind != Stored && pu.Kind != Joined || pu.View.Ok() || u == b.g.Output {
+		return false
+	}
+	if out := b.p.Options.SliceOut; pu.Kind == Stored && u.Shape.H*u.Shape.W > 1 && out != nil && !out(pu.Step) {
 		return false
 	}
 	for k := range j {

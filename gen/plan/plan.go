@@ -39,6 +39,13 @@ type Options struct {
 	// input (inference only): the step then sums each channel as it stores
 	// it instead of writing the map.
 	FuseGlobalPool bool
+	// SliceOut reports whether a step's kernels can write its output into
+	// a channel slice of a wider buffer (pixels further apart than its
+	// channels) and, in training, read its output gradient from one, so
+	// that a concat's branch needs no copy. nil: every step can, as the
+	// contract between the kernels and the engine says. Values of one
+	// pixel are contiguous in any slice and do not ask.
+	SliceOut func(s *Step) bool
 }
 
 // Need says when a gradient is computed.

@@ -132,7 +132,8 @@ func TestRandomGraphs(t *testing.T) {
 		if g.Verify() != nil {
 			t.Fatalf("seed %d: %v", seed, g.Verify())
 		}
-		for _, opt := range []Options{{Mode: Inference}, {Mode: Inference, FuseGlobalPool: true}, {Mode: Training}} {
+		noConv := func(s *Step) bool { return s.Kind == Copy || s.Node.Op.Kind() != "conv" }
+		for _, opt := range []Options{{Mode: Inference}, {Mode: Inference, FuseGlobalPool: true}, {Mode: Training}, {Mode: Training, SliceOut: noConv}} {
 			p, err := Build(g, opt)
 			if err != nil {
 				t.Fatalf("seed %d: %v", seed, err)
