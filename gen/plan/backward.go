@@ -20,7 +20,11 @@ type Back struct {
 	// Step.ActGradInReader).
 	ActGrad bool
 	// Grads are the gradients it produces, one per value the step reads
-	// (Step.In, then Step.Skip).
+	// (Step.In, then Step.Skip, as Step.Reads). It produces them in the
+	// reverse of the forward's order: the Skip gradients (the fused add's)
+	// first, then those of In; Acc follows that order (a conv whose skip
+	// is its own input, conv(x) + x, writes dx at the add and adds the
+	// conv's input gradient to it).
 	Grads []Grad
 	// Reads are the forward values it reads.
 	Reads []*ir.Value
@@ -97,9 +101,11 @@ func (b *builder) backward() {
 		if bk.Params {
 			bk.Need = Always
 		}
-		for _, v := range s.Reads() {
-			pv := p.Value(v)
-			bk.Grads = append(bk.Grads, Grad{V: v, Need: pv.Need, Acc: contributed[v] || pv.sliced()})
+		reads := s.Reads()
+		bk.Grads = make([]Grad, len(reads))
+		for _, i := range backOrder(s) {
+			v, pv := reads[i], p.Value(reads[i])
+			bk.Grads[i] = Grad{V: v, Need: pv.Need, Acc: contributed[v] || pv.sliced()}
 			contributed[v] = true
 			bk.Need = max(bk.Need, pv.Need)
 		}
@@ -163,4 +169,17 @@ func dedupe(vs []*ir.Value) []*ir.Value {
 		}
 	}
 	return out
+}
+
+// backOrder returns the indices of s.Reads() in the order s's backward
+// produces their gradients: Skip first, then In.
+func backOrder(s *Step) []int {
+	var order []int
+	for i := range s.Skip {
+		order = append(order, len(s.In)+i)
+	}
+	for i := range s.In {
+		order = append(order, i)
+	}
+	return order
 }

@@ -260,3 +260,26 @@ func TestMemory(t *testing.T) {
 }
 
 func mb(values int) float64 { return float64(values) * 4 / 1e6 }
+
+// TestSkipIsInput: a residual whose body is one conv, conv(x) + x, fuses the
+// add into the conv's store, reading x twice; backward writes dx at the add
+// and adds the conv's input gradient to it.
+func TestSkipIsInput(t *testing.T) {
+	b := ir.NewBuilder("self", "", ir.Map(4, 4, 3), ir.Pos{})
+	r, _ := b.Add(&ir.Activation{Func: ir.ReLU}, ir.Meta{Name: "relu1"}, b.Input())
+	c := ir.NewConv(3, 3, 3)
+	c.PH, c.PW = 1, 1
+	cv, _ := b.Add(c, ir.Meta{Name: "conv1"}, r.Output)
+	a, _ := b.Add(&ir.Add{}, ir.Meta{Name: "add1"}, cv.Output, r.Output)
+	g := b.Graph(a.Output)
+	p := build(t, g, Options{Mode: Training})
+	checkPlan(t, "self", p)
+	s := p.Steps[1]
+	if s.Add == nil || len(s.Skip) != 1 || s.Skip[0] != s.In[0] {
+		t.Fatalf("step %s: skip %v", s.Name(), s.Skip)
+	}
+	bk := p.Backward[0]
+	if bk.Step != s || len(bk.Grads) != 2 || bk.Grads[0].Acc != true || bk.Grads[1].Acc != false {
+		t.Errorf("backward of %s: %+v", s.Name(), bk.Grads)
+	}
+}

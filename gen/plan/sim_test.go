@@ -350,12 +350,22 @@ func (s *sim) backward(n int) {
 		} else {
 			s.gradRead(what, st.Out, gh, gw)
 		}
+		// The fused add's skips get their gradient at the store, before
+		// the conv or fc computes its input's.
 		tags := readers(st)
-		for i, gr := range bk.Grads {
-			if gr.Need == Never {
-				continue
+		order := make([]int, 0, len(bk.Grads))
+		for i := range bk.Grads {
+			if i >= len(st.In) {
+				order = append(order, i)
 			}
-			s.gradWrite(what, gr.V, tags[i], gr.Acc)
+		}
+		for i := range st.In {
+			order = append(order, i)
+		}
+		for _, i := range order {
+			if gr := bk.Grads[i]; gr.Need != Never {
+				s.gradWrite(what, gr.V, tags[i], gr.Acc)
+			}
 		}
 	}
 	s.gradRead(fmt.Sprintf("pass %d dx", n), g.Input, 0, 0)
