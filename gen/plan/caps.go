@@ -35,11 +35,13 @@ func fromOutput(a *ir.Activation) bool {
 }
 
 // transposed reports whether a conv's input gradient runs as a transposed
-// convolution: stride 1 and padding no wider than the dilated filter's
-// reach, D·(F−1).
+// convolution, round 1's dense conv kernel on transposed weights: a dense
+// conv (one group, no dilation: the kernel's) of stride 1 whose padding is
+// at most F−1. Grouped, depthwise and dilated convs gather their input
+// gradient (runtime.DepthwiseInputGrad) and need no padded gradient.
 func transposed(n *ir.Node) bool {
 	c, ok := n.Op.(*ir.Conv)
-	return ok && c.SH == 1 && c.SW == 1 && c.PH <= c.DH*(c.FH-1) && c.PW <= c.DW*(c.FW-1)
+	return ok && c.Groups == 1 && c.DH == 1 && c.DW == 1 && c.SH == 1 && c.SW == 1 && c.PH <= c.FH-1 && c.PW <= c.FW-1
 }
 
 // gradPad is the padding a step's output gradient needs: a transposed

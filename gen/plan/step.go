@@ -45,9 +45,9 @@ type Step struct {
 	// on.
 	Batch bool
 	// Transposed says a conv's input gradient is a transposed convolution
-	// (stride 1, padding at most the dilated filter's reach), which reads
-	// the output gradient padded by D·(F−1) − P: the output's gradient
-	// buffer holds that padding.
+	// (a dense conv of stride 1 and padding at most F−1), which reads the
+	// output gradient padded by F−1−P: the output's gradient buffer holds
+	// that padding.
 	Transposed bool
 	// ActGradInReader says the one step reading Out applies Act's
 	// derivative as it writes Out's gradient (a transposed convolution row
