@@ -52,8 +52,8 @@ func (g *ConvGeom) WeightLen() int { return g.Blocks() * g.KB * g.FH * g.T() }
 
 func (g *ConvGeom) check(fn string, out, in, w, bias []float32) {
 	g.checkDense(fn)
-	needIn := ((g.OH-1)*g.SH+g.FH-1)*g.InRow + ((g.OW-1)*g.SW+g.FW)*g.C
-	needOut := g.OutOff + (g.OH-1)*g.OutRow + g.OW*g.K
+	needIn := ((g.OH-1)*g.SH+g.FH-1)*g.InRow + (g.OW-1)*g.SW*g.inPix() + g.FW*g.C
+	needOut := g.OutOff + (g.OH-1)*g.OutRow + (g.OW-1)*g.outPix() + g.K
 	if len(in) < needIn || len(out) < needOut || len(w) < g.WeightLen() || bias != nil && len(bias) < g.K || g.KB < 16 || g.KB%16 != 0 {
 		panic(fmt.Errorf("%w: %s: buffers too short for %+v (in %d/%d, out %d/%d, w %d/%d)",
 			ErrShape, fn, *g, len(in), needIn, len(out), needOut, len(w), g.WeightLen()))
@@ -117,7 +117,7 @@ func ConvWeightGrad(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0, u1 
 func (g *ConvGeom) addBiasGrad(db, dout []float32, k0, n, y0, y1, x0, x1 int) {
 	d := db[k0:][:n]
 	for y := y0; y < y1; y++ {
-		kernels.addRows(d, dout[g.DOutOff+y*g.DOutRow+x0*g.K+k0:], g.K, x1-x0)
+		kernels.addRows(d, dout[g.DOutOff+y*g.DOutRow+x0*g.dOutPix()+k0:], g.dOutPix(), x1-x0)
 	}
 }
 
@@ -126,8 +126,8 @@ func (g *ConvGeom) Units() int { return g.FH * g.Blocks() }
 
 func (g *ConvGeom) checkGrad(fn string, dw, in, dout []float32) {
 	g.checkDense(fn)
-	needIn := ((g.OH-1)*g.SH+g.FH-1)*g.InRow + ((g.OW-1)*g.SW+g.FW)*g.C
-	needOut := g.DOutOff + (g.OH-1)*g.DOutRow + g.OW*g.K
+	needIn := ((g.OH-1)*g.SH+g.FH-1)*g.InRow + (g.OW-1)*g.SW*g.inPix() + g.FW*g.C
+	needOut := g.DOutOff + (g.OH-1)*g.DOutRow + (g.OW-1)*g.dOutPix() + g.K
 	if len(in) < needIn || len(dout) < needOut || len(dw) < g.WeightLen() {
 		panic(fmt.Errorf("%w: %s: buffers too short for %+v", ErrShape, fn, *g))
 	}
@@ -205,7 +205,7 @@ func ConvInputGradGeneric(g *ConvGeom, din []float32, dinRow, dinOff, h, w, ph, 
 						continue
 					}
 					x := nx / g.SW
-					do := dout[g.DOutOff+y*g.DOutRow+x*g.K:][:g.K]
+					do := dout[g.DOutOff+y*g.DOutRow+x*g.dOutPix():][:g.K]
 					for k, dv := range do {
 						blk := wts[(k/g.KB)*g.FH*T*g.KB+(i*T+j*g.C)*g.KB+k%g.KB:]
 						for c := range d {

@@ -195,7 +195,7 @@ func weightGradPacked(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0, u
 					panel := pd[((b-bi0)*g.KB+h)*n:]
 					for y := y0; y < y1; y++ {
 						for x := range g.OW {
-							src := dout[g.DOutOff+y*g.DOutRow+x*g.K+k0:][:width]
+							src := dout[g.DOutOff+y*g.DOutRow+x*g.dOutPix()+k0:][:width]
 							copy(panel[((y-y0)*g.OW+x)*width:][:width], src)
 						}
 					}
@@ -208,7 +208,7 @@ func weightGradPacked(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0, u
 				for y := y0; y < y1; y++ {
 					src := (y*g.SH+i)*g.InRow + t0
 					for x := range g.OW {
-						*(*[packT]float32)(pin[((y-y0)*g.OW+x)*packT:]) = *(*[packT]float32)(in[src+x*g.SW*g.C:])
+						*(*[packT]float32)(pin[((y-y0)*g.OW+x)*packT:]) = *(*[packT]float32)(in[src+x*g.SW*g.inPix():])
 					}
 				}
 				for b := bi0; b < bi1; b++ {
@@ -279,12 +279,12 @@ func convForward16(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 i
 				x := 0
 				if lanes == 16 {
 					for ; x+4 <= g.OW; x += 4 {
-						four(g, unsafe.Pointer(&out[o+x*g.K]), unsafe.Pointer(&in[base+x*g.SW*g.C]), unsafe.Pointer(&wb[h]), bs)
+						four(g, unsafe.Pointer(&out[o+x*g.outPix()]), unsafe.Pointer(&in[base+x*g.SW*g.inPix()]), unsafe.Pointer(&wb[h]), bs)
 					}
 				}
 				for ; x < g.OW; x++ {
-					one(g, unsafe.Pointer(tmp), unsafe.Pointer(&in[base+x*g.SW*g.C]), unsafe.Pointer(&wb[h]), bs)
-					copy(out[o+x*g.K:][:lanes], tmp[:lanes])
+					one(g, unsafe.Pointer(tmp), unsafe.Pointer(&in[base+x*g.SW*g.inPix()]), unsafe.Pointer(&wb[h]), bs)
+					copy(out[o+x*g.outPix():][:lanes], tmp[:lanes])
 				}
 			}
 		}
@@ -308,8 +308,8 @@ func weightGradLanes(g *ConvGeom, dwi, in, dout []float32, i, h, k0, lanes, y0, 
 	T := g.T()
 	for y := y0; y < y1; y++ {
 		for x := x0; x < x1; x++ {
-			win := in[(y*g.SH+i)*g.InRow+x*g.SW*g.C:][:T]
-			d := dout[g.DOutOff+y*g.DOutRow+x*g.K+k0:][:lanes]
+			win := in[(y*g.SH+i)*g.InRow+x*g.SW*g.inPix():][:T]
+			d := dout[g.DOutOff+y*g.DOutRow+x*g.dOutPix()+k0:][:lanes]
 			for t, v := range win {
 				row := dwi[t*g.KB+h:][:lanes]
 				for k, dv := range d {

@@ -76,7 +76,7 @@ func convForwardAsm(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 
 }
 
 func convTile4x16Asm(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32) {
-	convTile4x16(out, in, w, uintptr(g.K)*4, uintptr(g.SW*g.C)*4, uintptr(g.InRow)*4, uintptr(g.T()), uintptr(g.FH), uintptr(g.KB)*4,
+	convTile4x16(out, in, w, uintptr(g.outPix())*4, uintptr(g.SW*g.inPix())*4, uintptr(g.InRow)*4, uintptr(g.T()), uintptr(g.FH), uintptr(g.KB)*4,
 		unsafe.Pointer(bs), g.ReLU)
 }
 
@@ -94,7 +94,7 @@ func convWeightGradAsm(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0, 
 // positions [x0, x1) of rows [y0, y1).
 func weightGradGroupAsm(g *ConvGeom, dwi, in, dout []float32, i, h, k0, width, lanes, y0, y1, x0, x1 int) {
 	T := g.T()
-	px, dk, ks := uintptr(g.SW*g.C)*4, uintptr(g.K)*4, uintptr(g.KB)*4
+	px, dk, ks := uintptr(g.SW*g.inPix())*4, uintptr(g.dOutPix())*4, uintptr(g.KB)*4
 	n := uintptr(x1 - x0)
 	for half := 0; half < width; half += 16 {
 		valid := min(16, lanes-half)
@@ -105,8 +105,8 @@ func weightGradGroupAsm(g *ConvGeom, dwi, in, dout []float32, i, h, k0, width, l
 			weightGradLanes(g, dwi, in, dout, i, h+half, k0+half, valid, y0, y1, x0, x1)
 			continue
 		}
-		src := (y0*g.SH+i)*g.InRow + x0*g.SW*g.C
-		d := ptr(dout, g.DOutOff+y0*g.DOutRow+x0*g.K+k0+half)
+		src := (y0*g.SH+i)*g.InRow + x0*g.SW*g.inPix()
+		d := ptr(dout, g.DOutOff+y0*g.DOutRow+x0*g.dOutPix()+k0+half)
 		rows, inRow, dRow := uintptr(y1-y0), uintptr(g.SH*g.InRow)*4, uintptr(g.DOutRow)*4
 		t := 0
 		for ; t+4 <= T; t += 4 {

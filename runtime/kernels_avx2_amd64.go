@@ -46,7 +46,7 @@ func convForwardAVX2(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1
 }
 
 func convTile4x16AVX2(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32) {
-	conv4x16AVX2(out, g.K, in, g.SW*g.C, g.InRow, g.T(), g.FH, w, g.KB, ld8(unsafe.Pointer(bs)), ld8(unsafe.Pointer(&bs[8])), g.ReLU)
+	conv4x16AVX2(out, g.outPix(), in, g.SW*g.inPix(), g.InRow, g.T(), g.FH, w, g.KB, ld8(unsafe.Pointer(bs)), ld8(unsafe.Pointer(&bs[8])), g.ReLU)
 }
 
 func convTile1x16AVX2(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32) {
@@ -150,11 +150,11 @@ func weightGrad4x16AVX2(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t
 	a10, a11 := ld8(unsafe.Add(dw, ks)), ld8(unsafe.Add(dw, ks+32))
 	a20, a21 := ld8(unsafe.Add(dw, 2*ks)), ld8(unsafe.Add(dw, 2*ks+32))
 	a30, a31 := ld8(unsafe.Add(dw, 3*ks)), ld8(unsafe.Add(dw, 3*ks+32))
-	px := uintptr(g.SW*g.C) * 4
-	dk := uintptr(g.K) * 4
+	px := uintptr(g.SW*g.inPix()) * 4
+	dk := uintptr(g.dOutPix()) * 4
 	for y := y0; y < y1; y++ {
-		p := at(in, (y*g.SH+i)*g.InRow+x0*g.SW*g.C+t)
-		d := at(dout, g.DOutOff+y*g.DOutRow+x0*g.K+k0)
+		p := at(in, (y*g.SH+i)*g.InRow+x0*g.SW*g.inPix()+t)
+		d := at(dout, g.DOutOff+y*g.DOutRow+x0*g.dOutPix()+k0)
 		for x := x0; x < x1; x++ {
 			d0, d1 := ld8(d), ld8(unsafe.Add(d, 32))
 			x0 := bc8(p)
@@ -185,11 +185,11 @@ func weightGrad4x16AVX2(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t
 
 func weightGrad1x16AVX2(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1, x0, x1 int) {
 	a0, a1 := ld8(dw), ld8(unsafe.Add(dw, 32))
-	px := uintptr(g.SW*g.C) * 4
-	dk := uintptr(g.K) * 4
+	px := uintptr(g.SW*g.inPix()) * 4
+	dk := uintptr(g.dOutPix()) * 4
 	for y := y0; y < y1; y++ {
-		p := at(in, (y*g.SH+i)*g.InRow+x0*g.SW*g.C+t)
-		d := at(dout, g.DOutOff+y*g.DOutRow+x0*g.K+k0)
+		p := at(in, (y*g.SH+i)*g.InRow+x0*g.SW*g.inPix()+t)
+		d := at(dout, g.DOutOff+y*g.DOutRow+x0*g.dOutPix()+k0)
 		for x := x0; x < x1; x++ {
 			xv := bc8(p)
 			a0 = xv.MulAdd(ld8(d), a0)

@@ -86,14 +86,14 @@ func convRows32(g *ConvGeom, out, in, wb, bs []float32, h, k0, y0, y1 int) {
 		base := y * g.SH * g.InRow
 		x := 0
 		for ; x+4 <= g.OW; x += 4 {
-			conv4x32(at(out, o+x*g.K), g.K, at(in, base+x*g.SW*g.C), g.SW*g.C, g.InRow, T, g.FH, at(wb, h), g.KB, b0, b1, g.ReLU)
+			conv4x32(at(out, o+x*g.outPix()), g.outPix(), at(in, base+x*g.SW*g.inPix()), g.SW*g.inPix(), g.InRow, T, g.FH, at(wb, h), g.KB, b0, b1, g.ReLU)
 		}
 		if x+2 <= g.OW {
-			conv2x32(at(out, o+x*g.K), g.K, at(in, base+x*g.SW*g.C), g.SW*g.C, g.InRow, T, g.FH, at(wb, h), g.KB, b0, b1, g.ReLU)
+			conv2x32(at(out, o+x*g.outPix()), g.outPix(), at(in, base+x*g.SW*g.inPix()), g.SW*g.inPix(), g.InRow, T, g.FH, at(wb, h), g.KB, b0, b1, g.ReLU)
 			x += 2
 		}
 		for ; x < g.OW; x++ {
-			conv1x32(at(out, o+x*g.K), at(in, base+x*g.SW*g.C), g.InRow, T, g.FH, at(wb, h), g.KB, b0, b1, g.ReLU)
+			conv1x32(at(out, o+x*g.outPix()), at(in, base+x*g.SW*g.inPix()), g.InRow, T, g.FH, at(wb, h), g.KB, b0, b1, g.ReLU)
 		}
 	}
 }
@@ -107,10 +107,10 @@ func convRows16(g *ConvGeom, out, in, wb, bs []float32, h, k0, y0, y1 int) {
 		base := y * g.SH * g.InRow
 		x := 0
 		for ; x+8 <= g.OW; x += 8 {
-			conv8x16(at(out, o+x*g.K), g.K, at(in, base+x*g.SW*g.C), g.SW*g.C, g.InRow, T, g.FH, at(wb, h), g.KB, b0, g.ReLU)
+			conv8x16(at(out, o+x*g.outPix()), g.outPix(), at(in, base+x*g.SW*g.inPix()), g.SW*g.inPix(), g.InRow, T, g.FH, at(wb, h), g.KB, b0, g.ReLU)
 		}
 		for ; x < g.OW; x++ {
-			conv1x16(at(out, o+x*g.K), at(in, base+x*g.SW*g.C), g.InRow, T, g.FH, at(wb, h), g.KB, b0, g.ReLU)
+			conv1x16(at(out, o+x*g.outPix()), at(in, base+x*g.SW*g.inPix()), g.InRow, T, g.FH, at(wb, h), g.KB, b0, g.ReLU)
 		}
 	}
 }
@@ -281,8 +281,8 @@ func convLanesAVX512(g *ConvGeom, out, in, wb, bs []float32, b, h, lanes, y0, y1
 	var tmp [16]float32
 	for y := y0; y < y1; y++ {
 		for x := range g.OW {
-			conv1x16(at(tmp[:], 0), at(in, y*g.SH*g.InRow+x*g.SW*g.C), g.InRow, T, g.FH, at(wb, h), g.KB, b0, g.ReLU)
-			copy(out[g.OutOff+y*g.OutRow+x*g.K+k0:][:lanes], tmp[:lanes])
+			conv1x16(at(tmp[:], 0), at(in, y*g.SH*g.InRow+x*g.SW*g.inPix()), g.InRow, T, g.FH, at(wb, h), g.KB, b0, g.ReLU)
+			copy(out[g.OutOff+y*g.OutRow+x*g.outPix()+k0:][:lanes], tmp[:lanes])
 		}
 	}
 }
@@ -330,11 +330,11 @@ func weightGrad8x16(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0
 	ks := uintptr(g.KB) * 4
 	a0, a1, a2, a3 := ld16(dw), ld16(unsafe.Add(dw, ks)), ld16(unsafe.Add(dw, 2*ks)), ld16(unsafe.Add(dw, 3*ks))
 	a4, a5, a6, a7 := ld16(unsafe.Add(dw, 4*ks)), ld16(unsafe.Add(dw, 5*ks)), ld16(unsafe.Add(dw, 6*ks)), ld16(unsafe.Add(dw, 7*ks))
-	px := uintptr(g.SW*g.C) * 4
-	dk := uintptr(g.K) * 4
+	px := uintptr(g.SW*g.inPix()) * 4
+	dk := uintptr(g.dOutPix()) * 4
 	for y := y0; y < y1; y++ {
-		p := at(in, (y*g.SH+i)*g.InRow+x0*g.SW*g.C+t)
-		d := at(dout, g.DOutOff+y*g.DOutRow+x0*g.K+k0)
+		p := at(in, (y*g.SH+i)*g.InRow+x0*g.SW*g.inPix()+t)
+		d := at(dout, g.DOutOff+y*g.DOutRow+x0*g.dOutPix()+k0)
 		for x := x0; x < x1; x++ {
 			dv := ld16(d)
 			a0 = bc16(p).MulAdd(dv, a0)
@@ -361,11 +361,11 @@ func weightGrad8x16(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0
 
 func weightGrad1x16(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1, x0, x1 int) {
 	a := ld16(dw)
-	px := uintptr(g.SW*g.C) * 4
-	dk := uintptr(g.K) * 4
+	px := uintptr(g.SW*g.inPix()) * 4
+	dk := uintptr(g.dOutPix()) * 4
 	for y := y0; y < y1; y++ {
-		p := at(in, (y*g.SH+i)*g.InRow+x0*g.SW*g.C+t)
-		d := at(dout, g.DOutOff+y*g.DOutRow+x0*g.K+k0)
+		p := at(in, (y*g.SH+i)*g.InRow+x0*g.SW*g.inPix()+t)
+		d := at(dout, g.DOutOff+y*g.DOutRow+x0*g.dOutPix()+k0)
 		for x := x0; x < x1; x++ {
 			a = bc16(p).MulAdd(ld16(d), a)
 			p = unsafe.Add(p, px)
@@ -381,11 +381,11 @@ func weightGrad4x32(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0
 	a10, a11 := ld16(unsafe.Add(dw, ks)), ld16(unsafe.Add(dw, ks+64))
 	a20, a21 := ld16(unsafe.Add(dw, 2*ks)), ld16(unsafe.Add(dw, 2*ks+64))
 	a30, a31 := ld16(unsafe.Add(dw, 3*ks)), ld16(unsafe.Add(dw, 3*ks+64))
-	px := uintptr(g.SW*g.C) * 4
-	dk := uintptr(g.K) * 4
+	px := uintptr(g.SW*g.inPix()) * 4
+	dk := uintptr(g.dOutPix()) * 4
 	for y := y0; y < y1; y++ {
-		p := at(in, (y*g.SH+i)*g.InRow+x0*g.SW*g.C+t)
-		d := at(dout, g.DOutOff+y*g.DOutRow+x0*g.K+k0)
+		p := at(in, (y*g.SH+i)*g.InRow+x0*g.SW*g.inPix()+t)
+		d := at(dout, g.DOutOff+y*g.DOutRow+x0*g.dOutPix()+k0)
 		for x := x0; x < x1; x++ {
 			d0, d1 := ld16(d), ld16(unsafe.Add(d, 64))
 			x0 := bc16(p)
@@ -419,11 +419,11 @@ func weightGrad3x32(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0
 	a00, a01 := ld16(dw), ld16(unsafe.Add(dw, 64))
 	a10, a11 := ld16(unsafe.Add(dw, ks)), ld16(unsafe.Add(dw, ks+64))
 	a20, a21 := ld16(unsafe.Add(dw, 2*ks)), ld16(unsafe.Add(dw, 2*ks+64))
-	px := uintptr(g.SW*g.C) * 4
-	dk := uintptr(g.K) * 4
+	px := uintptr(g.SW*g.inPix()) * 4
+	dk := uintptr(g.dOutPix()) * 4
 	for y := y0; y < y1; y++ {
-		p := at(in, (y*g.SH+i)*g.InRow+x0*g.SW*g.C+t)
-		d := at(dout, g.DOutOff+y*g.DOutRow+x0*g.K+k0)
+		p := at(in, (y*g.SH+i)*g.InRow+x0*g.SW*g.inPix()+t)
+		d := at(dout, g.DOutOff+y*g.DOutRow+x0*g.dOutPix()+k0)
 		for x := x0; x < x1; x++ {
 			d0, d1 := ld16(d), ld16(unsafe.Add(d, 64))
 			x0 := bc16(p)
@@ -449,11 +449,11 @@ func weightGrad3x32(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0
 
 func weightGrad1x32(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1, x0, x1 int) {
 	a0, a1 := ld16(dw), ld16(unsafe.Add(dw, 64))
-	px := uintptr(g.SW*g.C) * 4
-	dk := uintptr(g.K) * 4
+	px := uintptr(g.SW*g.inPix()) * 4
+	dk := uintptr(g.dOutPix()) * 4
 	for y := y0; y < y1; y++ {
-		p := at(in, (y*g.SH+i)*g.InRow+x0*g.SW*g.C+t)
-		d := at(dout, g.DOutOff+y*g.DOutRow+x0*g.K+k0)
+		p := at(in, (y*g.SH+i)*g.InRow+x0*g.SW*g.inPix()+t)
+		d := at(dout, g.DOutOff+y*g.DOutRow+x0*g.dOutPix()+k0)
 		for x := x0; x < x1; x++ {
 			xv := bc16(p)
 			a0 = xv.MulAdd(ld16(d), a0)
@@ -648,7 +648,7 @@ func winoInRow(a, b unsafe.Pointer, px uintptr, w unsafe.Pointer, st uintptr, ad
 
 // winoOutAVX512 is winoOutPortable 16 channels at a time.
 func winoOutAVX512(g *ConvGeom, out, m, bias []float32, first, n, stride int) {
-	tw, K := g.OW/2, g.K
+	tw, K, P := g.OW/2, g.K, g.outPix()
 	k16 := K &^ 15
 	if k16 < K {
 		winoOutPortable(g, out, m, bias, first, n, stride) // the channel tail below
@@ -658,12 +658,12 @@ func winoOutAVX512(g *ConvGeom, out, m, bias []float32, first, n, stride int) {
 	}
 	_ = m[15*stride+n*K-1]
 	t := first + n - 1
-	_ = out[g.OutOff+(2*(t/tw)+1)*g.OutRow+(2*(t%tw)+2)*K-1]
+	_ = out[g.OutOff+(2*(t/tw)+1)*g.OutRow+(2*(t%tw)+1)*P+K-1]
 	var zero [16]float32
-	st, row, px := uintptr(stride*4), uintptr(g.OutRow*4), uintptr(K*4)
+	st, row, px := uintptr(stride*4), uintptr(g.OutRow*4), uintptr(P*4)
 	for i := range n {
 		t := first + i
-		o := at(out, g.OutOff+2*(t/tw)*g.OutRow+2*(t%tw)*K)
+		o := at(out, g.OutOff+2*(t/tw)*g.OutRow+2*(t%tw)*P)
 		src := at(m, i*K)
 		for k := 0; k < k16; k += 16 {
 			b := ld16(unsafe.Pointer(&zero))
@@ -744,7 +744,7 @@ func winoGradWRow(h [4]f16, half f16, w unsafe.Pointer, row uintptr) {
 
 // winoGradOutAVX512 is winoGradOutPortable 16 channels at a time.
 func winoGradOutAVX512(g *ConvGeom, z, dout []float32, first, n, stride int) {
-	tw, K := g.OW/2, g.K
+	tw, K, P := g.OW/2, g.K, g.dOutPix()
 	k16 := K &^ 15
 	if k16 < K {
 		winoGradOutPortable(g, z, dout, first, n, stride) // the channel tail below
@@ -754,11 +754,11 @@ func winoGradOutAVX512(g *ConvGeom, z, dout []float32, first, n, stride int) {
 	}
 	_ = z[15*stride+n*K-1]
 	t := first + n - 1
-	_ = dout[g.DOutOff+(2*(t/tw)+1)*g.DOutRow+(2*(t%tw)+2)*K-1]
-	st, row, px := uintptr(stride*4), uintptr(g.DOutRow*4), uintptr(K*4)
+	_ = dout[g.DOutOff+(2*(t/tw)+1)*g.DOutRow+(2*(t%tw)+1)*P+K-1]
+	st, row, px := uintptr(stride*4), uintptr(g.DOutRow*4), uintptr(P*4)
 	for i := range n {
 		t := first + i
-		p := at(dout, g.DOutOff+2*(t/tw)*g.DOutRow+2*(t%tw)*K)
+		p := at(dout, g.DOutOff+2*(t/tw)*g.DOutRow+2*(t%tw)*P)
 		o := at(z, i*K)
 		for k := 0; k < k16; k += 16 {
 			q := unsafe.Add(p, k*4)

@@ -66,12 +66,13 @@ func convForwardPortable(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0
 			np := min(panelRows, g.OW-x0)
 			for p := range np {
 				for i := range g.FH {
-					copy(panel[p*ffc+i*T:][:T], in[(y*g.SH+i)*g.InRow+(x0+p)*g.SW*g.C:][:T])
+					copy(panel[p*ffc+i*T:][:T], in[(y*g.SH+i)*g.InRow+(x0+p)*g.SW*g.inPix():][:T])
 				}
 			}
-			o := out[g.OutOff+y*g.OutRow+x0*g.K:]
+			op := g.outPix()
+			o := out[g.OutOff+y*g.OutRow+x0*op:]
 			for p := range np {
-				px := o[p*g.K:][:g.K]
+				px := o[p*op:][:g.K]
 				if bias != nil {
 					copy(px, bias[:g.K])
 				} else {
@@ -84,12 +85,12 @@ func convForwardPortable(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0
 				n := min(panelCols, g.K-k0)
 				for r0 := 0; r0 < ffc; r0 += reduceChunk {
 					r := min(reduceChunk, ffc-r0)
-					portableGemm(false, np, n, r, panel[r0:], ffc, wide[r0*kp+k0:], kp, o[k0:], g.K, true)
+					portableGemm(false, np, n, r, panel[r0:], ffc, wide[r0*kp+k0:], kp, o[k0:], op, true)
 				}
 			}
 			if g.ReLU {
 				for p := range np {
-					px := o[p*g.K:][:g.K]
+					px := o[p*op:][:g.K]
 					for k, v := range px {
 						px[k] = max(v, 0)
 					}
@@ -113,12 +114,12 @@ func convWeightGradPortable(g *ConvGeom, s *Scratch, dw, db, in, dout []float32,
 			for x0 := 0; x0 < g.OW; x0 += panelRows {
 				np := min(panelRows, g.OW-x0)
 				for p := range np {
-					copy(panel[p*T:][:T], in[(y*g.SH+i)*g.InRow+(x0+p)*g.SW*g.C:][:T])
+					copy(panel[p*T:][:T], in[(y*g.SH+i)*g.InRow+(x0+p)*g.SW*g.inPix():][:T])
 				}
-				d := dout[g.DOutOff+y*g.DOutRow+x0*g.K+b*g.KB:]
+				d := dout[g.DOutOff+y*g.DOutRow+x0*g.dOutPix()+b*g.KB:]
 				for t0 := 0; t0 < T; t0 += panelCols {
 					m := min(panelCols, T-t0)
-					portableGemm(true, m, n, np, panel[t0:], T, d, g.K, dwi[t0*g.KB:], g.KB, true)
+					portableGemm(true, m, n, np, panel[t0:], T, d, g.dOutPix(), dwi[t0*g.KB:], g.KB, true)
 				}
 				if i == 0 && db != nil {
 					g.addBiasGrad(db, dout, b*g.KB, n, y, y+1, x0, x0+np)

@@ -186,10 +186,10 @@ func winoInPortable(g *ConvGeom, v, in []float32, first, n, stride int) {
 // first+n), M being m[ξ·stride + i·K + k], plus the bias, through relu
 // when g.ReLU is set.
 func winoOutPortable(g *ConvGeom, out, m, bias []float32, first, n, stride int) {
-	tw, K := g.OW/2, g.K
+	tw, K, P := g.OW/2, g.K, g.outPix()
 	for i := range n {
 		t := first + i
-		o := g.OutOff + 2*(t/tw)*g.OutRow + 2*(t%tw)*K
+		o := g.OutOff + 2*(t/tw)*g.OutRow + 2*(t%tw)*P
 		for k := range K {
 			var x [4][4]float32
 			for xi := range 16 {
@@ -211,7 +211,7 @@ func winoOutPortable(g *ConvGeom, out, m, bias []float32, first, n, stride int) 
 					y0, y1 = max(y0, 0), max(y1, 0)
 				}
 				out[o+r*g.OutRow+k] = y0
-				out[o+r*g.OutRow+K+k] = y1
+				out[o+r*g.OutRow+P+k] = y1
 			}
 		}
 	}
@@ -269,13 +269,13 @@ func ConvWeightGradWinograd(g *ConvGeom, s *Scratch, dw, db, in, dout []float32,
 // winoGradOutPortable writes the transformed output gradients A dY Aᵀ of
 // tiles [first, first+n) to z[ξ·stride + i·K + k].
 func winoGradOutPortable(g *ConvGeom, z, dout []float32, first, n, stride int) {
-	tw, K := g.OW/2, g.K
+	tw, K, P := g.OW/2, g.K, g.dOutPix()
 	for i := range n {
 		t := first + i
-		o := g.DOutOff + 2*(t/tw)*g.DOutRow + 2*(t%tw)*K
+		o := g.DOutOff + 2*(t/tw)*g.DOutRow + 2*(t%tw)*P
 		for k := range K {
-			a, b := dout[o+k], dout[o+K+k]
-			c, d := dout[o+g.DOutRow+k], dout[o+g.DOutRow+K+k]
+			a, b := dout[o+k], dout[o+P+k]
+			c, d := dout[o+g.DOutRow+k], dout[o+g.DOutRow+P+k]
 			// A dY: rows (a, b), (a+c, b+d), (a-c, b-d), (-c, -d); then
 			// each row (p, q) times Aᵀ: p, p+q, p-q, -q.
 			rows := [4][2]float32{{a, b}, {a + c, b + d}, {a - c, b - d}, {-c, -d}}

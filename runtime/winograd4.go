@@ -177,7 +177,7 @@ func winoOut4(g *ConvGeom, out, m, bias, tmp []float32, top, y0, y1, first, n, s
 				if oy+r < y0 || oy+r >= y1 || ox+c >= g.OW {
 					return spare[c*K:][:K]
 				}
-				return out[g.OutOff+(oy+r)*g.OutRow+(ox+c)*K:][:K]
+				return out[g.OutOff+(oy+r)*g.OutRow+(ox+c)*g.outPix():][:K]
 			}
 			x := tmp[r*6*K:]
 			winoA4(o(0), o(1), o(2), o(3), x[:K], x[K:2*K], x[2*K:3*K], x[3*K:4*K], x[4*K:5*K], x[5*K:6*K], bias, g.ReLU)
@@ -285,7 +285,7 @@ func winoGradOut4(g *ConvGeom, z, dout, tmp []float32, first, n, stride int) {
 				if oy+r >= g.OH || ox+c >= g.OW {
 					return zero
 				}
-				return dout[g.DOutOff+(oy+r)*g.DOutRow+(ox+c)*K:][:K]
+				return dout[g.DOutOff+(oy+r)*g.DOutRow+(ox+c)*g.dOutPix():][:K]
 			}
 			o := tmp[r*6*K:]
 			winoAT4(o[:K], o[K:2*K], o[2*K:3*K], o[3*K:4*K], o[4*K:5*K], o[5*K:6*K], y(0), y(1), y(2), y(3))

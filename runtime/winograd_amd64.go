@@ -44,7 +44,7 @@ func winoInAVX2(g *ConvGeom, v, in []float32, first, n, stride int) {
 }
 
 func winoOutAVX2(g *ConvGeom, out, m, bias []float32, first, n, stride int) {
-	tw, K := g.OW/2, g.K
+	tw, K, P := g.OW/2, g.K, g.outPix()
 	k8 := K &^ 7
 	if k8 < K {
 		winoOutPortable(g, out, m, bias, first, n, stride)
@@ -54,7 +54,7 @@ func winoOutAVX2(g *ConvGeom, out, m, bias []float32, first, n, stride int) {
 	}
 	_ = m[15*stride+n*K-1]
 	last := first + n - 1
-	_ = out[g.OutOff+(2*(last/tw)+1)*g.OutRow+(2*(last%tw)+2)*K-1]
+	_ = out[g.OutOff+(2*(last/tw)+1)*g.OutRow+(2*(last%tw)+1)*P+K-1]
 	// Without a bias every group reads the same 8 zeros (a step of 0).
 	b, bstep := unsafe.Pointer(&zeros8), uintptr(0)
 	if bias != nil {
@@ -63,13 +63,13 @@ func winoOutAVX2(g *ConvGeom, out, m, bias []float32, first, n, stride int) {
 	}
 	for i := range n {
 		t := first + i
-		o := ptr(out, g.OutOff+2*(t/tw)*g.OutRow+2*(t%tw)*K)
-		winoOut8(o, ptr(m, i*K), uintptr(k8/8), uintptr(stride*4), uintptr(g.OutRow*4), uintptr(K*4), b, bstep, g.ReLU)
+		o := ptr(out, g.OutOff+2*(t/tw)*g.OutRow+2*(t%tw)*P)
+		winoOut8(o, ptr(m, i*K), uintptr(k8/8), uintptr(stride*4), uintptr(g.OutRow*4), uintptr(P*4), b, bstep, g.ReLU)
 	}
 }
 
 func winoGradOutAVX2(g *ConvGeom, z, dout []float32, first, n, stride int) {
-	tw, K := g.OW/2, g.K
+	tw, K, P := g.OW/2, g.K, g.dOutPix()
 	k8 := K &^ 7
 	if k8 < K {
 		winoGradOutPortable(g, z, dout, first, n, stride)
@@ -79,11 +79,11 @@ func winoGradOutAVX2(g *ConvGeom, z, dout []float32, first, n, stride int) {
 	}
 	_ = z[15*stride+n*K-1]
 	last := first + n - 1
-	_ = dout[g.DOutOff+(2*(last/tw)+1)*g.DOutRow+(2*(last%tw)+2)*K-1]
+	_ = dout[g.DOutOff+(2*(last/tw)+1)*g.DOutRow+(2*(last%tw)+1)*P+K-1]
 	for i := range n {
 		t := first + i
-		winoGradOut8(ptr(z, i*K), ptr(dout, g.DOutOff+2*(t/tw)*g.DOutRow+2*(t%tw)*K), uintptr(k8/8),
-			uintptr(stride*4), uintptr(g.DOutRow*4), uintptr(K*4))
+		winoGradOut8(ptr(z, i*K), ptr(dout, g.DOutOff+2*(t/tw)*g.DOutRow+2*(t%tw)*P), uintptr(k8/8),
+			uintptr(stride*4), uintptr(g.DOutRow*4), uintptr(P*4))
 	}
 }
 
