@@ -10,5 +10,5 @@ import "embed"
 // Runtime holds the sources of the runtime packages and the module's go.mod
 // and go.sum, which list their dependencies.
 //
-//go:embed go.mod go.sum runtime/*.go runtime/*.s runtime/runner/*.go runtime/engine/*.go
+//go:embed go.mod go.sum runtime/*.go runtime/*.s runtime/runner/*.go runtime/engine/*.go runtime/data/*.go
 var Runtime embed.FS

@@ -72,7 +72,14 @@ func TestExitStatuses(t *testing.T) {
 	for _, in := range inputs {
 		with := func(path string) []string { return append(append([]string{}, in.pre...), in.flag, path, "good.cnn") }
 		add(exitUsage, "missing.npy", with("missing.npy")...)
-		add(exitUsage, "adir", with("adir")...)
+		if in.flag == "--data" {
+			// A folder is a data set (of images in class folders, or IDX
+			// files); an empty one is a wrong one. A directory named as a
+			// tensor file is still the wrong kind of path.
+			add(exitError, "adir: holds no class folders", with("adir")...)
+		} else {
+			add(exitUsage, "adir", with("adir")...)
+		}
 		add(exitUsage, "adir.npz", with("adir.npz")...)
 		add(exitUsage, "good.cnn/x.npy", with("good.cnn/x.npy")...)
 		if !root {

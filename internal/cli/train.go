@@ -14,17 +14,24 @@ import (
 )
 
 func init() {
-	commands = append(commands, command{"train", "--data D.npz [--epochs N] [--batch N] [--lr X] ... --out W.npz FILE", "train a model on a dataset", runTrain})
+	commands = append(commands, command{"train", "--data D [--val F | --val-data V] [--normalize] [--epochs N] [--batch N] [--lr X] ... --out W.npz FILE", "train a model on a dataset", runTrain})
 }
 
-const trainDoc = `Train trains a model with SGD on the dataset D.npz: x [N, C, H, W] (float32
-or float64) and y, integer class labels [N] for a network ending in softmax
-(cross-entropy on the scores before the softmax, as nn.CrossEntropyLoss) or
-float targets shaped like the output for any other (squared error, as
-nn.MSELoss); x_val and y_val, if present, are held out and measured after
-every epoch. The model's generated code is built with the Go toolchain in a
-temporary module, as for cnnc run --engine gen, and trains in float32 on
-every core.
+const trainDoc = `Train trains a model with SGD on the dataset D: an .npz file holding x
+[N, C, H, W] (float32 or float64) and y, integer class labels [N] for a
+network ending in softmax (cross-entropy on the scores before the softmax,
+as nn.CrossEntropyLoss) or float targets shaped like the output for any
+other (squared error, as nn.MSELoss), and optionally x_val and y_val, held
+out and measured after every epoch; IDX files (an images file
+*-images-idx3-ubyte[.gz] with its labels file beside it, or a folder
+holding the train-* and t10k-* pairs, of which train reads train-*); or a
+folder of PNG and JPEG images in one folder per class, as torchvision's
+ImageFolder reads it. Pixels become values in [0, 1]. --val holds out a
+fraction of D, --val-data another dataset. --normalize subtracts each
+channel's mean and divides by its standard deviation over the training
+samples (or --mean and --std), and prints them for cnnc eval and run. The
+model's generated code is built with the Go toolchain in a temporary
+module, as for cnnc run --engine gen, and trains in float32 on every core.
 
 Each epoch visits the samples in a shuffled order drawn from --seed, in
 mini-batches of --batch (the last holds the rest); the learning rate is
@@ -39,7 +46,7 @@ Problems with the dataset or weights are reported before training starts,
 with status 1.`
 
 func runTrain(e *env, args []string) int {
-	fs := newFlags(e, "train", "--data D.npz [--epochs N] [--batch N] [--lr X] [--momentum X] [--weight-decay X] [--lr-step N --lr-gamma X] [--seed N] [--threads N] [--weights START.npz] --out W.npz [--log LOG.jsonl] [--plot LOSS.svg] FILE", trainDoc)
+	fs := newFlags(e, "train", "--data D [--val FRACTION | --val-data V] [--normalize] [--mean M --std S] [--epochs N] [--batch N] [--lr X] [--momentum X] [--weight-decay X] [--lr-step N --lr-gamma X] [--seed N] [--threads N] [--weights START.npz] --out W.npz [--log LOG.jsonl] [--plot LOSS.svg] FILE", trainDoc)
 	var o runner.TrainOptions
 	o.Flags(fs)
 	files, status, ok := parseFlags(fs, args)
@@ -57,7 +64,7 @@ func runTrain(e *env, args []string) int {
 	if !e.checkKernels("train", "CNNC_KERNELS", os.Getenv("CNNC_KERNELS")) {
 		return exitUsage
 	}
-	stdinFiles := []runtime.NamedPath{{Name: "--data", Path: o.Data}, {Name: "--weights", Path: o.Weights}}
+	stdinFiles := o.Inputs()
 	if !e.oneStdin("train", append(modelFiles(files), stdinFiles...)...) {
 		return exitUsage
 	}

@@ -35,6 +35,7 @@ func TestTrainScripts(t *testing.T) {
 			env.Setenv("CNNC_CACHE", programCacheDir(t))
 			env.Setenv("MODELS", mustAbs(t, "../../models"))
 			env.Setenv("DATA", mustAbs(t, "../../data"))
+			env.Setenv("FIXTURES", mustAbs(t, "../../runtime/data/testdata"))
 			env.Setenv("PARITY", mustAbs(t, "testdata/train/parity"))
 			return nil
 		},

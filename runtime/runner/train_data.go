@@ -3,225 +3,134 @@ package runner
 import (
 	"errors"
 	"fmt"
-	"io"
-	"math"
-	"slices"
-	"strings"
 
-	"github.com/cnnc/cnnc/runtime"
+	"github.com/cnnc/cnnc/runtime/data"
 )
 
 // Data is a dataset in memory: N samples of X, each in PyTorch's C×H×W
 // order, with a class label each (Labels, for a network ending in softmax)
 // or the output each should give (Targets, N outputs, for any other).
-type Data struct {
-	N       int
-	X       []float32
-	Labels  []int32
-	Targets []float32
-}
+type Data = data.Set
 
-// LoadData reads a dataset from an .npz (or .safetensors) file for a network
-// whose samples have the shape input ([C H W]) and whose output has the
-// shape output ([F], or [C H W] for a network ending in a conv layer). The
-// file holds
-//
-//	x      [N, C, H, W]  float32 or float64
-//	y      [N]           integer class labels 0 to F-1, for a classifier
-//	       [N, ...]      float targets shaped like the output, otherwise
-//	x_val  [M, C, H, W]  optional held-out samples,
-//	y_val                with their labels or targets
-//
-// val is nil without x_val. Every problem is checked before any value is
-// used: a missing or unexpected array, a shape that does not fit the
-// network, samples and labels that differ in number, labels that are not
-// integers or out of range, targets that are not floats, NaN or infinite
-// values. The error then lists each problem as a *runtime.FileError, one a
-// line; errors reading the file are those of runtime.ReadArrays.
+// LoadData reads a dataset for training a network whose samples have the
+// shape input ([C H W]) and whose output has the shape output ([F], or
+// [C H W] for a network ending in a conv layer): an .npz (or .safetensors)
+// file holding x, y and optionally x_val, y_val, IDX files, or a folder of
+// images in class folders (see package data). val is nil without x_val.
+// Every problem is checked before any value is used; the error then lists
+// each as a *runtime.FileError, one a line, or is an error opening a file.
 //
 // A path that names standard input ("-", /dev/stdin) reads os.Stdin, the
 // format recognised by the content.
 func LoadData(path string, input, output []int, classifier bool) (train, val *Data, err error) {
-	return loadData(path, nil, input, output, classifier)
+	return data.LoadTrain(path, data.Spec{Input: input, Output: output, Classifier: classifier})
 }
 
-// loadData is LoadData with standard input read from stdin (nil for
-// os.Stdin).
-func loadData(path string, stdin io.Reader, input, output []int, classifier bool) (train, val *Data, err error) {
-	arrays, err := readArrays(path, stdin)
+// ErrUsage marks an error in the flags' values that only the data reveal
+// (a --val that holds out no sample): exit status 2.
+var ErrUsage = errors.New("usage")
+
+// usageError is an error of a flag's value: status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string        { return e.msg }
+func (e *usageError) Is(target error) bool { return target == ErrUsage }
+
+func usagef(format string, args ...any) error {
+	return &usageError{msg: fmt.Sprintf(format, args...)}
+}
+
+// prepareData reads the training data and the held-out samples o asks
+// for, and normalises both when o says so: the data side of Prepare.
+func (o *TrainOptions) prepareData(spec data.Spec) (train, val *Data, err error) {
+	train, val, err = data.LoadTrain(o.Data, spec)
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &dataCheck{file: runtime.StdinName(path), input: input, output: output, classifier: classifier, byName: map[string]*runtime.Array{}}
-	for _, a := range arrays {
-		switch {
-		case !slices.Contains([]string{"x", "y", "x_val", "y_val"}, a.Name):
-			c.problem(a.Name, "unexpected array (shape %v); a dataset holds x, y and optionally x_val, y_val", a.Shape)
-		case c.byName[a.Name] != nil:
-			c.problem(a.Name, "appears more than once")
-		default:
-			c.byName[a.Name] = a
+	size, outSize := sizeOf(spec.Input), sizeOf(spec.Output)
+	switch {
+	case o.ValData != "":
+		if val != nil {
+			return nil, nil, usagef("--val-data %s: %s holds x_val and y_val already: want one held-out set", o.ValData, train.Source)
+		}
+		if val, err = data.LoadHeldOut(o.ValData, spec); err != nil {
+			return nil, nil, err
+		}
+	case o.Val > 0:
+		if val != nil {
+			return nil, nil, usagef("--val %v: %s holds x_val and y_val already: want one held-out set", o.Val, train.Source)
+		}
+		if train, val, err = data.HoldOut(train, o.Val, size, outSize); err != nil {
+			return nil, nil, usagef("%v", err)
 		}
 	}
-	train = c.split("x", "y", true)
-	if c.byName["x_val"] != nil || c.byName["y_val"] != nil {
-		val = c.split("x_val", "y_val", false)
+	if !o.Normalize && len(o.Mean) == 0 && len(o.Std) == 0 {
+		return train, val, nil
 	}
-	if len(c.errs) > 0 {
-		return nil, nil, errors.Join(c.errs...)
+	c := channels(spec.Input)
+	stats := data.Stats(train.X, c, size)
+	mean, std := o.Mean, o.Std
+	if len(mean) == 0 {
+		mean = floats(stats.Mean)
 	}
+	if len(std) == 0 {
+		std = floats(stats.Std)
+	}
+	norm, err := data.NewNorm(mean, std, c)
+	if err != nil {
+		return nil, nil, usagef("%v", err)
+	}
+	norm.Apply(train.X, size)
+	if err := checkNonFinite("the training set", train, size); err != nil {
+		return nil, nil, err
+	}
+	if val != nil {
+		norm.Apply(val.X, size)
+		if err := checkNonFinite("the held-out set", val, size); err != nil {
+			return nil, nil, err
+		}
+	}
+	o.norm = norm
+	o.normComputed = len(o.Mean) == 0 || len(o.Std) == 0
 	return train, val, nil
 }
 
-// dataCheck collects the problems of one dataset file.
-type dataCheck struct {
-	file          string
-	input, output []int
-	classifier    bool
-	byName        map[string]*runtime.Array
-	errs          []error
+// channels is the number of channels of samples shaped input: C of
+// [C H W], 1 for a flat input.
+func channels(input []int) int {
+	if len(input) == 3 {
+		return input[0]
+	}
+	return 1
 }
 
-func (c *dataCheck) problem(entry, format string, args ...any) {
-	c.errs = append(c.errs, &runtime.FileError{File: c.file, Entry: entry, Msg: fmt.Sprintf(format, args...)})
+func sizeOf(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
 }
 
-// split checks one pair of samples and labels (or targets) and returns
-// them, or nil after recording its problems. The training pair is required.
-func (c *dataCheck) split(xName, yName string, required bool) *Data {
-	xa, ya := c.byName[xName], c.byName[yName]
-	before := len(c.errs)
-	for _, m := range []struct {
-		name string
-		a    *runtime.Array
-		want string
-	}{{xName, xa, c.xWant()}, {yName, ya, c.yWant()}} {
-		if m.a == nil {
-			verb := "missing"
-			if !required {
-				verb = fmt.Sprintf("missing (%s and %s come together)", xName, yName)
-			}
-			c.problem(m.name, "%s: want %s", verb, m.want)
-		}
-	}
-	if xa == nil || ya == nil {
-		return nil
-	}
-	d := &Data{}
-	d.X = c.samples(xa)
-	if c.classifier {
-		d.Labels = c.labels(ya)
-	} else {
-		d.Targets = c.targets(ya)
-	}
-	if len(c.errs) > before {
-		return nil
-	}
-	if xa.Shape[0] != ya.Shape[0] {
-		c.problem(yName, "%s for %s in %s", plural(ya.Shape[0], c.yWhat()), plural(xa.Shape[0], "sample"), xName)
-		return nil
-	}
-	d.N = xa.Shape[0]
-	return d
-}
-
-// xWant and yWant describe the arrays the network wants.
-func (c *dataCheck) xWant() string {
-	return fmt.Sprintf("samples [N %s] of float32 or float64", dims(c.input))
-}
-
-func (c *dataCheck) yWant() string {
-	if c.classifier {
-		return fmt.Sprintf("integer class labels [N] from 0 to %d (the network ends in softmax over %s)", c.classes()-1, plural(c.classes(), "class"))
-	}
-	return fmt.Sprintf("float targets [N %s] (the network does not end in softmax, so it trains on targets with squared error)", dims(c.output))
-}
-
-func (c *dataCheck) yWhat() string {
-	if c.classifier {
-		return "label"
-	}
-	return "target"
-}
-
-func (c *dataCheck) classes() int { return c.output[0] }
-
-func dims(shape []int) string { return strings.Trim(fmt.Sprint(shape), "[]") }
-
-// samples checks an array of input samples and returns its values.
-func (c *dataCheck) samples(a *runtime.Array) []float32 {
-	if a.DType() == "int64" {
-		c.problem(a.Name, "holds integers: want %s (scale pixel values to floats first)", c.xWant())
-		return nil
-	}
-	if len(a.Shape) != len(c.input)+1 || !slices.Equal(a.Shape[1:], c.input) {
-		c.problem(a.Name, "shape %v does not fit the network: want %s", a.Shape, c.xWant())
-		return nil
-	}
-	if a.Shape[0] == 0 {
-		c.problem(a.Name, "holds no samples")
-		return nil
-	}
-	return c.finite(a)
-}
-
-// labels checks an array of class labels and returns them.
-func (c *dataCheck) labels(a *runtime.Array) []int32 {
-	if a.DType() != "int64" {
-		c.problem(a.Name, "holds %s values: want %s", a.DType(), c.yWant())
-		return nil
-	}
-	if len(a.Shape) != 1 {
-		c.problem(a.Name, "shape %v: want %s", a.Shape, c.yWant())
-		return nil
-	}
-	labels := make([]int32, len(a.I64))
-	bad, first := 0, -1
-	for i, l := range a.I64 {
-		if l < 0 || l >= int64(c.classes()) {
-			if bad == 0 {
-				first = i
-			}
-			bad++
-			continue
-		}
-		labels[i] = int32(l)
-	}
-	if bad > 0 {
-		c.problem(a.Name, "label %d of sample %d is out of range: the network has %d classes, 0 to %d (%d labels out of range)",
-			a.I64[first], first, c.classes(), c.classes()-1, bad)
-		return nil
-	}
-	return labels
-}
-
-// targets checks an array of regression targets and returns their values.
-func (c *dataCheck) targets(a *runtime.Array) []float32 {
-	if a.DType() == "int64" {
-		c.problem(a.Name, "holds integers: want %s", c.yWant())
-		return nil
-	}
-	if len(a.Shape) != len(c.output)+1 || !slices.Equal(a.Shape[1:], c.output) {
-		c.problem(a.Name, "shape %v does not fit the network: want %s", a.Shape, c.yWant())
-		return nil
-	}
-	return c.finite(a)
-}
-
-// finite returns the values of a as float32, recording a problem if one is
-// NaN or infinite (also after rounding to float32).
-func (c *dataCheck) finite(a *runtime.Array) []float32 {
-	v := a.Float32s()
-	size := len(v) / max(a.Shape[0], 1)
+func floats(v []float32) data.Floats {
+	f := make(data.Floats, len(v))
 	for i, x := range v {
-		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-			what := fmt.Sprint(x)
-			if a.F64 != nil && !math.IsInf(a.F64[i], 0) && !math.IsNaN(a.F64[i]) {
-				what = fmt.Sprintf("%g, beyond float32", a.F64[i])
-			}
-			c.problem(a.Name, "sample %d holds %s (value %d of the array); every value must be a finite number", i/size, what, i)
-			return nil
+		f[i] = float64(x)
+	}
+	return f
+}
+
+// checkNonFinite returns an error naming the first sample of d that holds
+// NaN or an infinity, which normalising can make of finite values (a
+// --std of 1e-40).
+func checkNonFinite(what string, d *Data, size int) error {
+	if d == nil {
+		return nil
+	}
+	for i, v := range d.X {
+		if !finite(float64(v)) {
+			return usagef("--mean and --std make sample %d of %s %v: want a normalisation that keeps values finite", i/size, what, v)
 		}
 	}
-	return v
+	return nil
 }

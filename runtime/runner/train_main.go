@@ -14,11 +14,16 @@ import (
 	"syscall"
 
 	"github.com/cnnc/cnnc/runtime"
+	"github.com/cnnc/cnnc/runtime/data"
 )
 
 // TrainOptions are the flags of cnnc train.
 type TrainOptions struct {
-	Data        string // the dataset (see LoadData)
+	Data        string  // the dataset (see LoadData)
+	Val         float64 // the fraction of Data to hold out (0: none)
+	ValData     string  // the held-out samples, another data set
+	Normalize   bool    // normalise by Mean and Std, computed from the training samples when not given
+	Mean, Std   data.Floats
 	Epochs      int
 	Batch       int
 	LR          float64
@@ -32,14 +37,24 @@ type TrainOptions struct {
 	Out         string // the trained parameters
 	Log         string // optional JSON lines, one object an epoch
 	Plot        string // optional SVG of the curves
-	// Stdin is what a --data or --weights of "-" or /dev/stdin reads (one
-	// of them at most); nil for os.Stdin.
+	// Stdin is what a --data, --val-data or --weights of "-" or
+	// /dev/stdin reads (one of them at most); nil for os.Stdin.
 	Stdin io.Reader
+
+	// norm is the normalisation Prepare applied, nil for none;
+	// normComputed says that it computed some of it.
+	norm         *data.Norm
+	normComputed bool
 }
 
 // Flags registers the options on fs, with cnnc train's defaults.
 func (o *TrainOptions) Flags(fs *flag.FlagSet) {
-	fs.StringVar(&o.Data, "data", "", "the dataset `D.npz`: x [N, C, H, W] and y, optionally x_val and y_val")
+	fs.StringVar(&o.Data, "data", "", "the dataset `D`: an .npz file (x [N, C, H, W] and y, optionally x_val and y_val), IDX files (*-images-idx3-ubyte[.gz], or a folder of them), or a folder of image folders, one per class")
+	fs.Float64Var(&o.Val, "val", 0, "hold out this `fraction` of the dataset, chosen at random, to measure after every epoch")
+	fs.StringVar(&o.ValData, "val-data", "", "the held-out samples, another dataset `V` (an .npz file's x_val and y_val, or x and y)")
+	fs.BoolVar(&o.Normalize, "normalize", false, "normalise every channel by the mean and standard deviation of the training samples (those of --mean and --std when given)")
+	fs.Var(&o.Mean, "mean", "normalise by subtracting this `mean` (one number, or one per channel, separated by commas)")
+	fs.Var(&o.Std, "std", "normalise by dividing by this standard `deviation` (one number, or one per channel)")
 	fs.IntVar(&o.Epochs, "epochs", 20, "the number `N` of epochs (passes over the data)")
 	fs.IntVar(&o.Batch, "batch", 32, "the number `N` of samples in a mini-batch")
 	fs.Float64Var(&o.LR, "lr", 0.01, "the learning `rate`")
@@ -95,6 +110,12 @@ func (o *TrainOptions) Check() error {
 	if o.Threads < 0 || o.Threads > MaxThreads {
 		bad("--threads %d: want 0 (every core) to %d", o.Threads, MaxThreads)
 	}
+	if !(o.Val >= 0 && o.Val < 1) {
+		bad("--val %v: want a fraction between 0 and 1", o.Val)
+	}
+	if o.Val > 0 && o.ValData != "" {
+		bad("--val and --val-data: want one held-out set")
+	}
 	if len(errs) > 0 {
 		return errors.New(strings.Join(errs, "\n"))
 	}
@@ -146,17 +167,25 @@ func TrainMain(newModel func(seed uint64) runtime.Network, input, output []int, 
 	if o.Threads > 0 {
 		m.SetThreads(o.Threads)
 	}
+	if o.norm != nil {
+		how := "as given"
+		if o.normComputed {
+			how = fmt.Sprintf("from the %s trained on", plural(train.N, "sample"))
+		}
+		fmt.Fprintf(stdout, "normalising by %s (%s); cnnc eval and run want the same flags\n", o.norm, how)
+	}
 	return (&session{o: &o, m: m, train: train, val: val, stdout: stdout, stderr: stderr}).run()
 }
 
 // Prepare checks everything a training run needs before it starts, as
 // cnnc train does before building the model's program and the program
-// does again: the dataset (see LoadData), the starting weights, which it
-// passes to setParams, and that the output files can be written. A
-// returned error is a *runtime.FileError or a list of them, or an error
-// opening a file.
+// does again: the dataset (see LoadData) and the held-out samples (--val,
+// --val-data), normalised as --normalize, --mean and --std say; the
+// starting weights, which it passes to setParams; and that the output
+// files can be written. A returned error is a *runtime.FileError or a list
+// of them, an error opening a file, or one of a flag's value (ErrUsage).
 func Prepare(o *TrainOptions, classifier bool, input, output []int, setParams func(file string, arrays []*runtime.Array) error) (train, val *Data, err error) {
-	train, val, err = loadData(o.Data, o.Stdin, input, output, classifier)
+	train, val, err = o.prepareData(data.Spec{Input: input, Output: output, Classifier: classifier, Stdin: o.Stdin})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -194,6 +223,11 @@ func finiteParams(file string, arrays []*runtime.Array) error {
 	return errors.Join(errs...)
 }
 
+// Inputs names the files the options read.
+func (o *TrainOptions) Inputs() []runtime.NamedPath {
+	return []runtime.NamedPath{{Name: "--data", Path: o.Data}, {Name: "--val-data", Path: o.ValData}, {Name: "--weights", Path: o.Weights}}
+}
+
 // outputs names the files the options write.
 func (o *TrainOptions) outputs() []runtime.NamedPath {
 	return []runtime.NamedPath{{Name: "--out", Path: o.Out}, {Name: "--log", Path: o.Log}, {Name: "--plot", Path: o.Plot}}
@@ -203,7 +237,7 @@ func (o *TrainOptions) outputs() []runtime.NamedPath {
 // written, so that a long run does not fail at its end, and that none is
 // an input or another output (see runtime.CheckOutput and CheckOutputs).
 func (o *TrainOptions) CheckOutputs(inputs ...runtime.NamedPath) error {
-	inputs = append(inputs, runtime.NamedPath{Name: "--data", Path: o.Data}, runtime.NamedPath{Name: "--weights", Path: o.Weights})
+	inputs = append(inputs, o.Inputs()...)
 	outputs := o.outputs()
 	if err := runtime.CheckOutputs(inputs, outputs); err != nil {
 		return err
@@ -220,12 +254,12 @@ func (o *TrainOptions) CheckOutputs(inputs ...runtime.NamedPath) error {
 }
 
 // ExitStatus is cnnc's exit status for an error of Prepare, LoadData or
-// Run's files: 2 when a file cannot be opened or written, or an output
-// path cannot be used (see runtime.ErrOutputPath), 1 when a file's
-// contents are wrong.
+// Run's files: 2 when a file cannot be opened or written, an output path
+// cannot be used (see runtime.ErrOutputPath) or a flag's value does not
+// fit the data (ErrUsage), 1 when a file's contents are wrong.
 func ExitStatus(err error) int {
 	var pe *fs.PathError
-	if errors.As(err, &pe) || errors.Is(err, runtime.ErrOutputPath) {
+	if errors.As(err, &pe) || errors.Is(err, runtime.ErrOutputPath) || errors.Is(err, ErrUsage) {
 		return exitUsage
 	}
 	return exitError
