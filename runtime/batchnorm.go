@@ -28,10 +28,10 @@ type BNGeom struct {
 	DIn, DOut Layout  // dx and dy
 	Eps       float64 // ε
 	Momentum  float64 // the running statistics' momentum, in training mode
-	// ReLU fuses a relu after the batchnorm: the forward stores max(y, 0)
-	// (a NaN kept), the backward applies relu's derivative read from that
-	// output first.
-	ReLU bool
+	// Act fuses an activation after the batchnorm: ActNone, ActReLU or
+	// ActReLU6 (MobileNetV2's). The forward stores act(y) (a NaN kept),
+	// the backward applies the derivative read from that output first.
+	Act Act
 	// Train makes BatchNormBackward differentiate through the batch
 	// statistics (training mode); otherwise they are constants.
 	Train bool
@@ -92,7 +92,7 @@ func (v *BNVecs) setCoeffs(c int, mean, invstd float64) {
 // BatchNormApply computes rows [y0, y1) of one sample's batchnorm from its
 // coefficients (see BatchNormEval and BatchNormStats):
 //
-//	out[y][x][c] = in[y][x][c]·Scale[c] + Shift[c]   (max(·, 0) with g.ReLU)
+//	out[y][x][c] = act(in[y][x][c]·Scale[c] + Shift[c])
 //
 // in laid out by g.In and out by g.Out; out may be in (same layout). This
 // is PyTorch's CPU form in both modes. It panics with ErrShape if a buffer
@@ -103,11 +103,22 @@ func BatchNormApply(g *BNGeom, v *BNVecs, out, in []float32, y0, y1 int) {
 	checkVecs(fn, g.C, "Scale and Shift", v.Scale, v.Shift)
 	g.In.check(fn, "input", in, g.H, g.W, g.C)
 	g.Out.check(fn, "output", out, g.H, g.W, g.C)
+	lo, hi := g.clamp(fn)
 	scale, shift := v.Scale[:g.C], v.Shift[:g.C]
 	for y := y0; y < y1; y++ {
 		kernels.ops.scaleShift(out[g.Out.at(y, 0, 0):], in[g.In.at(y, 0, 0):], scale, shift,
-			g.W, g.Out.Pix, g.In.Pix, g.ReLU)
+			g.W, g.Out.Pix, g.In.Pix, lo, hi)
 	}
+}
+
+// clamp returns the bounds of g.Act's clamp; it panics with ErrShape if
+// g.Act is not one the kernels fuse.
+func (g *BNGeom) clamp(fn string) (lo, hi float32) {
+	lo, hi, ok := g.Act.clamp()
+	if !ok {
+		panic(fmt.Errorf("%w: %s: cannot fuse %v after a batchnorm (none, relu or relu6)", ErrShape, fn, g.Act))
+	}
+	return lo, hi
 }
 
 // FoldBatchNorm takes an inference-mode batchnorm into the conv or fc

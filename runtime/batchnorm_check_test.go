@@ -16,7 +16,7 @@ func TestBatchNormBackwardFiniteDiff(t *testing.T) {
 	for _, train := range []bool{true, false} {
 		for _, sh := range [][3]int{{2, 3, 5}, {1, 1, 4}} {
 			h, w, c := sh[0], sh[1], sh[2]
-			bc := newBNCase(NewRand(uint64(c)), 3, h, w, c, bnLayouts(w, c, 1), false, train, false)
+			bc := newBNCase(NewRand(uint64(c)), 3, h, w, c, bnLayouts(w, c, 1), ActNone, train, false)
 			what := fmt.Sprintf("%dx%dx%d train %v", h, w, c, train)
 			dys := make([][]float64, len(bc.dys))
 			for s, d := range bc.dys {
@@ -28,7 +28,7 @@ func TestBatchNormBackwardFiniteDiff(t *testing.T) {
 					mean, variance = refBNStats(bc.xs)
 				}
 				sum := 0.0
-				for s, y := range refBNForward(bc.xs, bc.gamma, bc.beta, mean, variance, bc.g.Eps, false) {
+				for s, y := range refBNForward(bc.xs, bc.gamma, bc.beta, mean, variance, bc.g.Eps, ActNone) {
 					for i, v := range y {
 						sum += v * dys[s][i]
 					}
@@ -38,12 +38,13 @@ func TestBatchNormBackwardFiniteDiff(t *testing.T) {
 			// The kernel's gradients; DGamma and DBeta start at 0.
 			clear(bc.v.DGamma)
 			clear(bc.v.DBeta)
+			var sc Scratch
 			if train {
-				BatchNormStats(bc.g, bc.v, bufs(bc.xs), 0, c)
+				BatchNormStats(bc.g, &sc, bc.v, bufs(bc.xs), 0, c)
 			} else {
 				BatchNormEval(bc.g, bc.v)
 			}
-			BatchNormBackward(bc.g, bc.v, bufs(bc.dxs), bufs(bc.dys), bufs(bc.xs), nil, 0, c)
+			BatchNormBackward(bc.g, &sc, bc.v, bufs(bc.dxs), bufs(bc.dys), bufs(bc.xs), nil, 0, c)
 
 			// x is float32: step by what float32 can hold near x±h.
 			for s, x := range bc.xs {
@@ -105,14 +106,15 @@ func TestBatchNormFixture(t *testing.T) {
 	x := after["x"] // [3][3][6][6], as torch.npz's; y, dy and the gradients are the training pass's
 	n := x.Shape[0]
 
-	run := func(name string, zs []*testMap, eps, momentum float64, relu bool) []*testMap {
+	var sc Scratch
+	run := func(name string, zs []*testMap, eps, momentum float64, act Act) []*testMap {
 		c := zs[0].c
-		g := &BNGeom{H: zs[0].h, W: zs[0].w, C: c, In: zs[0].l, Out: zs[0].l, Eps: eps, Momentum: momentum, ReLU: relu}
+		g := &BNGeom{H: zs[0].h, W: zs[0].w, C: c, In: zs[0].l, Out: zs[0].l, Eps: eps, Momentum: momentum, Act: act}
 		z := func() []float32 { return make([]float32, c) }
 		v := &BNVecs{Gamma: f32s(before[name+".weight"].Float64s()), Beta: f32s(before[name+".bias"].Float64s()),
 			RunMean: f32s(before[name+".running_mean"].Float64s()), RunVar: f32s(before[name+".running_var"].Float64s()),
 			Mean: z(), InvStd: z(), Scale: z(), Shift: z()}
-		BatchNormStats(g, v, bufs(zs), 0, c)
+		BatchNormStats(g, &sc, v, bufs(zs), 0, c)
 		tensorWithin(t, name+".running_mean", v.RunMean, after[name+".running_mean"].Float64s(), tol)
 		tensorWithin(t, name+".running_var", v.RunVar, after[name+".running_var"].Float64s(), tol)
 		var ys []*testMap
@@ -127,8 +129,8 @@ func TestBatchNormFixture(t *testing.T) {
 	for s := range n {
 		xs = append(xs, nchwMap(x.Float64s()[s*3*36:], 6, 6, 3))
 	}
-	h1 := run("bn1", naiveConvMaps(xs, before["conv1.weight"], nil, 1, 1), 1e-5, 0.1, true)
-	run("bn2", naiveConvMaps(h1, before["conv2.weight"], before["conv2.bias"].Float64s(), 2, 1), 1e-3, 0.01, false)
+	h1 := run("bn1", naiveConvMaps(xs, before["conv1.weight"], nil, 1, 1), 1e-5, 0.1, ActReLU)
+	run("bn2", naiveConvMaps(h1, before["conv2.weight"], before["conv2.bias"].Float64s(), 2, 1), 1e-3, 0.01, ActNone)
 
 	// bn5: recover its input z from y = γ·(z − μ)/√(σ² + ε) + β.
 	y, dy := after["y"].Float64s(), after["dy"].Float64s()
@@ -146,7 +148,7 @@ func TestBatchNormFixture(t *testing.T) {
 			dys[s].set(i, float32(dy[s*c+i]))
 		}
 	}
-	ys := run("bn5", zs, eps, 0.1, false)
+	ys := run("bn5", zs, eps, 0.1, ActNone)
 	var gotY []float32
 	for _, y := range ys {
 		gotY = append(gotY, y.buf[:c]...)
@@ -156,8 +158,8 @@ func TestBatchNormFixture(t *testing.T) {
 	v := &BNVecs{Gamma: f32s(gamma), Beta: f32s(beta), RunMean: make([]float32, c), RunVar: make([]float32, c),
 		Mean: make([]float32, c), InvStd: make([]float32, c), Scale: make([]float32, c), Shift: make([]float32, c),
 		DGamma: make([]float32, c), DBeta: make([]float32, c)}
-	BatchNormStats(g, v, bufs(zs), 0, c)
-	BatchNormBackward(g, v, bufs(dxs), bufs(dys), bufs(zs), nil, 0, c)
+	BatchNormStats(g, &sc, v, bufs(zs), 0, c)
+	BatchNormBackward(g, &sc, v, bufs(dxs), bufs(dys), bufs(zs), nil, 0, c)
 	tensorWithin(t, "bn5.weight.grad", v.DGamma, after["bn5.weight.grad"].Float64s(), tol)
 	tensorWithin(t, "bn5.bias.grad", v.DBeta, after["bn5.bias.grad"].Float64s(), tol)
 	sum := make([]float32, c)

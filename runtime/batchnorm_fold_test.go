@@ -85,11 +85,17 @@ func TestBatchNormShapePanics(t *testing.T) {
 	m := make([]float32, 12)
 	wantShapePanic(t, "short input", func() { BatchNormApply(g, v, m, m[:11], 0, 2) })
 	wantShapePanic(t, "rows", func() { BatchNormApply(g, v, m, m, 1, 3) })
-	wantShapePanic(t, "short sample", func() { BatchNormStats(g, v, [][]float32{m, m[:5]}, 0, 3) })
-	wantShapePanic(t, "channels", func() { BatchNormStats(g, v, [][]float32{m}, 0, 4) })
+	var s Scratch
+	wantShapePanic(t, "short sample", func() { BatchNormStats(g, &s, v, [][]float32{m, m[:5]}, 0, 3) })
+	wantShapePanic(t, "channels", func() { BatchNormStats(g, &s, v, [][]float32{m}, 0, 4) })
 	g1 := &BNGeom{H: 1, W: 1, C: 3, In: Dense(1, 3)}
-	wantShapePanic(t, "one value per channel", func() { BatchNormStats(g1, v, [][]float32{m}, 0, 3) })
-	wantShapePanic(t, "gradients", func() { BatchNormBackward(g, v, [][]float32{m}, nil, [][]float32{m}, nil, 0, 3) })
+	wantShapePanic(t, "one value per channel", func() { BatchNormStats(g1, &s, v, [][]float32{m}, 0, 3) })
+	wantShapePanic(t, "gradients", func() { BatchNormBackward(g, &s, v, [][]float32{m}, nil, [][]float32{m}, nil, 0, 3) })
+	wantShapePanic(t, "activation", func() {
+		g2 := *g
+		g2.Act = ActSiLU
+		BatchNormApply(&g2, v, m, m, 0, 2)
+	})
 	v.Scale = v.Scale[:2]
 	wantShapePanic(t, "short vector", func() { BatchNormApply(g, v, m, m, 0, 2) })
 	wantShapePanic(t, "fold", func() { FoldBatchNorm(m, m, m[:10], nil, v.Gamma, v.Beta, v.Mean, v.InvStd, 1e-5) })

@@ -27,18 +27,14 @@ func refBNStats(xs []*testMap) (mean, variance []float64) {
 	return mean, variance
 }
 
-// refBNForward returns y = (x − μ)/√(σ² + ε)·γ + β, then max(·, 0) with relu.
-func refBNForward(xs []*testMap, gamma, beta, mean, variance []float64, eps float64, relu bool) [][]float64 {
+// refBNForward returns y = act((x − μ)/√(σ² + ε)·γ + β).
+func refBNForward(xs []*testMap, gamma, beta, mean, variance []float64, eps float64, act Act) [][]float64 {
 	c := len(gamma)
 	ys := make([][]float64, len(xs))
 	for s, x := range xs {
 		ys[s] = x.values()
 		for i, v := range ys[s] {
-			y := (v-mean[i%c])/math.Sqrt(variance[i%c]+eps)*gamma[i%c] + beta[i%c]
-			if relu {
-				y = math.Max(y, 0)
-			}
-			ys[s][i] = y
+			ys[s][i] = refAct(act, 0, (v-mean[i%c])/math.Sqrt(variance[i%c]+eps)*gamma[i%c]+beta[i%c])
 		}
 	}
 	return ys
@@ -101,10 +97,10 @@ func f64s(v []float32) []float64 {
 // newBNCase makes a batch of n h×w×c samples (each channel with an offset
 // and a spread of its own), laid out as ls[0..3] give x, y, dy and dx,
 // and random vectors.
-func newBNCase(r *Rand, n, h, w, c int, ls [4]Layout, relu, train, acc bool) *bnCase {
+func newBNCase(r *Rand, n, h, w, c int, ls [4]Layout, act Act, train, acc bool) *bnCase {
 	bc := &bnCase{
 		g: &BNGeom{H: h, W: w, C: c, In: ls[0], Out: ls[1], DOut: ls[2], DIn: ls[3],
-			Eps: 1e-3, Momentum: 0.3, ReLU: relu, Train: train, Acc: acc},
+			Eps: 1e-3, Momentum: 0.3, Act: act, Train: train, Acc: acc},
 		gamma: make([]float64, c), beta: make([]float64, c), rmean: make([]float64, c), rvar: make([]float64, c),
 	}
 	for i := range c {
@@ -146,18 +142,21 @@ func bnLayouts(w, c, i int) [4]Layout {
 	return [4]Layout{ls[i%3], ls[(i+1)%3], ls[(i+2)%3], ls[(i/3)%3]}
 }
 
+// bnActs are the activations the batchnorm kernels fuse.
+var bnActs = []Act{ActNone, ActReLU, ActReLU6}
+
 // TestBatchNormEval: inference mode's coefficients and BatchNormApply,
-// with and without relu, on every layout mix and kernel path; then the
-// backward with the statistics as constants.
+// with each fused activation, on every layout mix and kernel path; then
+// the backward with the statistics as constants.
 func TestBatchNormEval(t *testing.T) {
 	eachKernelSet(t, func(t *testing.T) {
 		for n, sh := range mapShapes {
-			for k, relu := range []bool{false, true} {
+			for k, act := range bnActs {
 				h, w, c := sh[0], sh[1], sh[2]
-				bc := newBNCase(NewRand(uint64(n+1)), 2, h, w, c, bnLayouts(w, c, n+k), relu, false, k == 1)
-				what := fmt.Sprintf("%dx%dx%d relu %v", h, w, c, relu)
+				bc := newBNCase(NewRand(uint64(n+1)), 2, h, w, c, bnLayouts(w, c, n+k), act, false, k == 1)
+				what := fmt.Sprintf("%dx%dx%d %v", h, w, c, act)
 				BatchNormEval(bc.g, bc.v)
-				want := refBNForward(bc.xs, bc.gamma, bc.beta, bc.rmean, bc.rvar, bc.g.Eps, relu)
+				want := refBNForward(bc.xs, bc.gamma, bc.beta, bc.rmean, bc.rvar, bc.g.Eps, act)
 				for s := range bc.xs {
 					halves(h, func(y0, y1 int) { BatchNormApply(bc.g, bc.v, bc.ys[s].buf, bc.xs[s].buf, y0, y1) })
 					within(t, what, bc.ys[s], want[s], bnTol)
@@ -170,15 +169,16 @@ func TestBatchNormEval(t *testing.T) {
 
 // checkBNBackward runs BatchNormBackward over two channel ranges and
 // compares dx, dγ and dβ with the definition, from statistics mean and
-// variance; with relu, dy is first masked where the output is not
-// positive.
+// variance; with a fused activation, dy is first masked where the output
+// is at a bound.
 func checkBNBackward(t *testing.T, what string, bc *bnCase, mean, variance []float64) {
 	t.Helper()
 	dys := make([][]float64, len(bc.dys))
 	for s, d := range bc.dys {
 		dys[s] = d.values()
 		for i := range dys[s] {
-			if bc.g.ReLU && bc.ys[s].get(i) <= 0 {
+			lo, hi, _ := bc.g.Act.clamp()
+			if y := bc.ys[s].get(i); bc.g.Act != ActNone && !(y > lo && y < hi) {
 				dys[s][i] = 0
 			}
 		}
@@ -195,8 +195,9 @@ func checkBNBackward(t *testing.T, what string, bc *bnCase, mean, variance []flo
 			}
 		}
 	}
+	var sc Scratch
 	halves(bc.g.C, func(c0, c1 int) {
-		BatchNormBackward(bc.g, bc.v, bufs(bc.dxs), bufs(bc.dys), bufs(bc.xs), bufs(bc.ys), c0, c1)
+		BatchNormBackward(bc.g, &sc, bc.v, bufs(bc.dxs), bufs(bc.dys), bufs(bc.xs), bufs(bc.ys), c0, c1)
 	})
 	for s := range dxs {
 		within(t, what+" dx", bc.dxs[s], dxs[s], bnTol)
@@ -223,19 +224,20 @@ func vecWithin(t *testing.T, what string, got []float32, want []float64, tol flo
 
 // TestBatchNormTrain: training mode's batch statistics (over two channel
 // ranges), the running statistics' update with the unbiased variance,
-// BatchNormApply, and the backward through the statistics, with and
-// without relu and adding to dx, on every layout mix and kernel path,
-// against the definition.
+// BatchNormApply, and the backward through the statistics, with each
+// fused activation, setting dx and adding to it, on every layout mix and
+// kernel path, against the definition.
 func TestBatchNormTrain(t *testing.T) {
 	eachKernelSet(t, func(t *testing.T) {
 		for n, sh := range mapShapes {
-			for k := range 4 {
+			for k := range 6 {
 				h, w, c := sh[0], sh[1], sh[2]
-				relu, acc := k%2 == 1, k >= 2
-				bc := newBNCase(NewRand(uint64(10*n+k)), 3, h, w, c, bnLayouts(w, c, n+k), relu, true, acc)
-				what := fmt.Sprintf("%dx%dx%d relu %v acc %v", h, w, c, relu, acc)
+				act, acc := bnActs[k%3], k >= 3
+				bc := newBNCase(NewRand(uint64(10*n+k)), 3, h, w, c, bnLayouts(w, c, n+k), act, true, acc)
+				what := fmt.Sprintf("%dx%dx%d %v acc %v", h, w, c, act, acc)
 				mean, variance := refBNStats(bc.xs)
-				halves(c, func(c0, c1 int) { BatchNormStats(bc.g, bc.v, bufs(bc.xs), c0, c1) })
+				var sc Scratch
+				halves(c, func(c0, c1 int) { BatchNormStats(bc.g, &sc, bc.v, bufs(bc.xs), c0, c1) })
 				m := float64(3 * h * w)
 				wantRM, wantRV, invstd := make([]float64, c), make([]float64, c), make([]float64, c)
 				for i := range c {
@@ -247,7 +249,7 @@ func TestBatchNormTrain(t *testing.T) {
 				vecWithin(t, what+" invstd", bc.v.InvStd, invstd, 1e-6)
 				vecWithin(t, what+" running mean", bc.v.RunMean, wantRM, 1e-6)
 				vecWithin(t, what+" running var", bc.v.RunVar, wantRV, 1e-6)
-				want := refBNForward(bc.xs, bc.gamma, bc.beta, mean, variance, bc.g.Eps, relu)
+				want := refBNForward(bc.xs, bc.gamma, bc.beta, mean, variance, bc.g.Eps, act)
 				for s := range bc.xs {
 					halves(h, func(y0, y1 int) { BatchNormApply(bc.g, bc.v, bc.ys[s].buf, bc.xs[s].buf, y0, y1) })
 					within(t, what, bc.ys[s], want[s], bnTol)

@@ -5,14 +5,16 @@ import (
 	"math"
 )
 
-// bnChunk is the number of channels whose float64 sums the training
-// kernels keep at once, on the stack: they pass over every pixel of the
-// batch once per chunk, reading runs of up to bnChunk channels.
-const bnChunk = 64
+// bnChunk is the number of channels whose sums the training kernels keep
+// at once, on the stack: they pass over every pixel of the batch once per
+// chunk, reading runs of up to bnChunk channels. A row's sums are taken
+// in float32 by the vector loops, then added up in float64.
+const bnChunk = 256
 
 // BatchNormStats computes, for channels [c0, c1), training mode's batch
 // statistics over the M = N·H·W values of each channel in the batch xs (N
-// samples, each laid out by g.In), in float64:
+// samples, each laid out by g.In), in float64 (each row's partial sums in
+// float32):
 //
 //	μ_c  = (1/M) Σ x
 //	σ²_c = (1/M) Σ (x − μ_c)²          (biased; two passes over x)
@@ -27,11 +29,12 @@ const bnChunk = 64
 //
 // The buffer num_batches_tracked is the caller's: it adds 1 once per
 // training-mode forward pass (for every batchnorm of the network). Workers
-// given different channel ranges never write the same values. M must be
+// given different channel ranges never write the same values; s is the
+// calling worker's scratch memory. M must be
 // at least 2 (PyTorch refuses training mode with one value per channel:
 // the caller reports that as an error); it panics with ErrShape otherwise,
 // or if a buffer is too short.
-func BatchNormStats(g *BNGeom, v *BNVecs, xs [][]float32, c0, c1 int) {
+func BatchNormStats(g *BNGeom, s *Scratch, v *BNVecs, xs [][]float32, c0, c1 int) {
 	const fn = "BatchNormStats"
 	checkRange(fn, c0, c1, g.C)
 	checkVecs(fn, g.C, "Gamma, Beta, RunMean, RunVar, Mean, InvStd, Scale and Shift",
@@ -40,45 +43,48 @@ func BatchNormStats(g *BNGeom, v *BNVecs, xs [][]float32, c0, c1 int) {
 	if m < 2 {
 		panic(fmt.Errorf("%w: %s: training mode needs more than 1 value per channel, got %d", ErrShape, fn, m))
 	}
-	for s, x := range xs {
-		g.In.checkAt(fn, "input of sample", s, x, g.H, g.W, g.C)
+	for k, x := range xs {
+		g.In.checkAt(fn, "input of sample", k, x, g.H, g.W, g.C)
 	}
 	mf := float64(m)
+	// The float32 sums and mean (in scratch memory: a slice passed to a
+	// kernel through a function value escapes).
+	buf := s.get(2 * bnChunk)
+	acc, mean32 := buf[:bnChunk], buf[bnChunk:]
 	for cb := c0; cb < c1; cb += bnChunk {
 		n := min(bnChunk, c1-cb)
-		var sum, sq, mean [bnChunk]float64
-		g.eachRun(xs, g.In, cb, n, func(run []float32) {
-			for i, x := range run {
-				sum[i] += float64(x)
+		var sum, sq [bnChunk]float64
+		for _, x := range xs {
+			for y := range g.H {
+				clear(acc[:n])
+				kernels.addRows(acc[:n], x[g.In.at(y, 0, cb):], g.In.Pix, g.W)
+				for i, a := range acc[:n] {
+					sum[i] += float64(a)
+				}
 			}
-		})
-		for i := range n {
-			mean[i] = sum[i] / mf
 		}
-		g.eachRun(xs, g.In, cb, n, func(run []float32) {
-			for i, x := range run {
-				d := float64(x) - mean[i]
-				sq[i] += d * d
-			}
-		})
 		for i := range n {
-			c, variance := cb+i, sq[i]/mf
-			v.setCoeffs(c, mean[i], 1/math.Sqrt(variance+g.Eps))
+			mean32[i] = float32(sum[i] / mf)
+		}
+		for _, x := range xs {
+			for y := range g.H {
+				clear(acc[:n])
+				kernels.ops.sqDev(acc[:n], x[g.In.at(y, 0, cb):], mean32[:n], g.W, g.In.Pix)
+				for i, a := range acc[:n] {
+					sq[i] += float64(a)
+				}
+			}
+		}
+		for i := range n {
+			c, mean := cb+i, sum[i]/mf
+			// The squares are about the rounded mean: Σ(x − μ')² =
+			// Σ(x − μ)² + M·(μ − μ')².
+			dm := mean - float64(mean32[i])
+			variance := max(sq[i]/mf-dm*dm, 0)
+			v.setCoeffs(c, mean, 1/math.Sqrt(variance+g.Eps))
 			mo := g.Momentum
-			v.RunMean[c] = float32((1-mo)*float64(v.RunMean[c]) + mo*mean[i])
+			v.RunMean[c] = float32((1-mo)*float64(v.RunMean[c]) + mo*mean)
 			v.RunVar[c] = float32((1-mo)*float64(v.RunVar[c]) + mo*variance*mf/(mf-1))
-		}
-	}
-}
-
-// eachRun calls f with the run of channels [c0, c0+n) of every pixel of
-// every sample of bufs, laid out by l.
-func (g *BNGeom) eachRun(bufs [][]float32, l Layout, c0, n int, f func(run []float32)) {
-	for _, b := range bufs {
-		for y := range g.H {
-			for x := range g.W {
-				f(b[l.at(y, x, c0):][:n])
-			}
 		}
 	}
 }
@@ -87,10 +93,12 @@ func (g *BNGeom) eachRun(bufs [][]float32, l Layout, c0, n int, f func(run []flo
 // batch through a batchnorm (N samples: inputs xs, outputs ys, output
 // gradients dys, input gradients dxs, laid out by g.In, g.Out, g.DOut and
 // g.DIn), from the statistics the forward pass normalised by (v.Mean and
-// v.InvStd) and γ. With g.ReLU, dy is first multiplied by relu's
-// derivative, read from ys (the relu's output; ys is not read otherwise
-// and may be nil). With x̂ = (x − μ)·InvStd, summed over the M = N·H·W
-// values of each channel in float64, it adds to the parameters' gradients
+// v.InvStd) and γ. With a fused activation (g.Act relu or relu6), dy is
+// first multiplied by its derivative, read from ys, the activation's
+// output: 0 where it is at a bound or NaN (ys is not read otherwise and
+// may be nil). With x̂ = (x − μ)·InvStd, summed over the M = N·H·W values
+// of each channel (rows in float32, then in float64), it adds to the
+// parameters' gradients
 //
 //	DBeta_c  += Σ dy
 //	DGamma_c += Σ dy·x̂
@@ -102,82 +110,72 @@ func (g *BNGeom) eachRun(bufs [][]float32, l Layout, c0, n int, f func(run []flo
 //
 // and in inference mode, the statistics being constants, dx = γ·InvStd·dy.
 // dys is not changed. Workers given different channel ranges never write
-// the same values. It panics with ErrShape if a buffer is too short.
-func BatchNormBackward(g *BNGeom, v *BNVecs, dxs, dys, xs, ys [][]float32, c0, c1 int) {
+// the same values; s is the calling worker's scratch memory. It panics with ErrShape if a buffer is too short.
+func BatchNormBackward(g *BNGeom, s *Scratch, v *BNVecs, dxs, dys, xs, ys [][]float32, c0, c1 int) {
 	const fn = "BatchNormBackward"
 	checkRange(fn, c0, c1, g.C)
 	checkVecs(fn, g.C, "Gamma, Mean, InvStd, DGamma and DBeta", v.Gamma, v.Mean, v.InvStd, v.DGamma, v.DBeta)
-	if len(dxs) != len(xs) || len(dys) != len(xs) || g.ReLU && len(ys) != len(xs) {
+	lo, hi := g.clamp(fn)
+	mask := g.Act != ActNone
+	if len(dxs) != len(xs) || len(dys) != len(xs) || mask && len(ys) != len(xs) {
 		panic(fmt.Errorf("%w: %s: %d inputs, %d input gradients, %d output gradients, %d outputs",
 			ErrShape, fn, len(xs), len(dxs), len(dys), len(ys)))
 	}
-	for s := range xs {
-		g.In.checkAt(fn, "input of sample", s, xs[s], g.H, g.W, g.C)
-		g.DIn.checkAt(fn, "input gradient of sample", s, dxs[s], g.H, g.W, g.C)
-		g.DOut.checkAt(fn, "output gradient of sample", s, dys[s], g.H, g.W, g.C)
-		if g.ReLU {
-			g.Out.checkAt(fn, "output of sample", s, ys[s], g.H, g.W, g.C)
+	for k := range xs {
+		g.In.checkAt(fn, "input of sample", k, xs[k], g.H, g.W, g.C)
+		g.DIn.checkAt(fn, "input gradient of sample", k, dxs[k], g.H, g.W, g.C)
+		g.DOut.checkAt(fn, "output gradient of sample", k, dys[k], g.H, g.W, g.C)
+		if mask {
+			g.Out.checkAt(fn, "output of sample", k, ys[k], g.H, g.W, g.C)
 		}
 	}
+	// yrow returns row y of sample k's output from channel cb, or nil.
+	yrow := func(k, y, cb int) []float32 {
+		if !mask {
+			return nil
+		}
+		return ys[k][g.Out.at(y, 0, cb):]
+	}
 	mf := float64(len(xs) * g.H * g.W)
+	// The float32 sums of a row, and the coefficients of dx: mean, a, b
+	// and e, bnChunk apart (see bnGrad), in scratch memory.
+	buf := s.get(6 * bnChunk)
+	acc1, acc2, coef := buf[:bnChunk], buf[bnChunk:2*bnChunk], buf[2*bnChunk:]
+	mean, a, b, e := coef[:bnChunk], coef[bnChunk:2*bnChunk], coef[2*bnChunk:3*bnChunk], coef[3*bnChunk:]
 	for cb := c0; cb < c1; cb += bnChunk {
 		n := min(bnChunk, c1-cb)
-		var sdy, sdyx, mean, invstd [bnChunk]float64
-		for i := range n {
-			mean[i], invstd[i] = float64(v.Mean[cb+i]), float64(v.InvStd[cb+i])
-		}
-		for s, x := range xs {
+		clear(coef)
+		copy(mean[:n], v.Mean[cb:])
+		var sdy, sdyx [bnChunk]float64
+		for k, x := range xs {
 			for y := range g.H {
-				for xx := range g.W {
-					xr, dr := x[g.In.at(y, xx, cb):][:n], dys[s][g.DOut.at(y, xx, cb):][:n]
-					var yr []float32
-					if g.ReLU {
-						yr = ys[s][g.Out.at(y, xx, cb):][:n]
-					}
-					for i, d := range dr {
-						if yr != nil && yr[i] <= 0 {
-							continue
-						}
-						sdy[i] += float64(d)
-						sdyx[i] += float64(d) * (float64(xr[i]) - mean[i]) * invstd[i]
-					}
+				clear(acc1[:n])
+				clear(acc2[:n])
+				kernels.ops.gradSums(acc1[:n], acc2[:n], x[g.In.at(y, 0, cb):], dys[k][g.DOut.at(y, 0, cb):],
+					yrow(k, y, cb), mean[:n], g.W, g.In.Pix, g.DOut.Pix, g.Out.Pix, lo, hi)
+				for i := range n {
+					sdy[i] += float64(acc1[i])
+					sdyx[i] += float64(acc2[i])
 				}
 			}
 		}
-		// dx = a·dy + b·x̂ + e per channel, the terms of the mean absent in
-		// inference mode.
-		var a, b, e [bnChunk]float64
+		// dx = a·dy + b·(x − μ) + e per channel, b and e (the terms of
+		// the statistics) 0 in inference mode.
 		for i := range n {
-			c := cb + i
+			c, invstd := cb+i, float64(v.InvStd[cb+i])
+			sdxhat := sdyx[i] * invstd // Σ dy·x̂
 			v.DBeta[c] += float32(sdy[i])
-			v.DGamma[c] += float32(sdyx[i])
-			a[i] = float64(v.Gamma[c]) * invstd[i]
+			v.DGamma[c] += float32(sdxhat)
+			ai := float64(v.Gamma[c]) * invstd
+			a[i] = float32(ai)
 			if g.Train {
-				b[i], e[i] = -a[i]*sdyx[i]/mf, -a[i]*sdy[i]/mf
+				b[i], e[i] = float32(-ai*invstd*sdxhat/mf), float32(-ai*sdy[i]/mf)
 			}
 		}
-		for s, x := range xs {
+		for k, x := range xs {
 			for y := range g.H {
-				for xx := range g.W {
-					xr, dr := x[g.In.at(y, xx, cb):][:n], dys[s][g.DOut.at(y, xx, cb):][:n]
-					dx := dxs[s][g.DIn.at(y, xx, cb):][:n]
-					var yr []float32
-					if g.ReLU {
-						yr = ys[s][g.Out.at(y, xx, cb):][:n]
-					}
-					for i, d := range dr {
-						if yr != nil && yr[i] <= 0 {
-							d = 0
-						}
-						xhat := (float64(xr[i]) - mean[i]) * invstd[i]
-						r := float32(a[i]*float64(d) + b[i]*xhat + e[i])
-						if g.Acc {
-							dx[i] += r
-						} else {
-							dx[i] = r
-						}
-					}
-				}
+				kernels.ops.bnGrad(dxs[k][g.DIn.at(y, 0, cb):], dys[k][g.DOut.at(y, 0, cb):], x[g.In.at(y, 0, cb):],
+					yrow(k, y, cb), coef, n, g.W, g.DIn.Pix, g.DOut.Pix, g.In.Pix, g.Out.Pix, lo, hi, g.Acc)
 			}
 		}
 	}

@@ -69,55 +69,6 @@ type EltGeom struct {
 // acc reports whether input k's gradient is added to.
 func (g *EltGeom) acc(k int) bool { return k < len(g.Acc) && g.Acc[k] }
 
-// opsSet is a kernel path's loops for batchnorm and the elementwise steps.
-// Both run over count pixels (or runs) of n values, the pixels of each
-// buffer a stride apart; every buffer is bounds-checked by the caller.
-type opsSet struct {
-	// scaleShift sets out[p·os+i] = in[p·is+i]·scale[i] + shift[i] for
-	// i < n = len(scale) and p < count, then max(·, 0) if relu, a NaN kept
-	// (n ≥ 1, count ≥ 1).
-	scaleShift func(out, in, scale, shift []float32, count, os, is int, relu bool)
-	// add sets out[p·os+i] = a[p·as+i] + b[p·bs+i], then max(·, 0) if
-	// relu, a NaN kept, for i < n and p < count (n ≥ 1, count ≥ 1).
-	add func(out, a, b []float32, n, count, os, as, bs int, relu bool)
-}
-
-// portableOps are the scalar loops, the fallback of every kernel path
-// without its own.
-var portableOps = opsSet{scaleShift: scaleShiftPortable, add: addPortable}
-
-func init() { portableKernels.ops = portableOps }
-
-func scaleShiftPortable(out, in, scale, shift []float32, count, os, is int, relu bool) {
-	n := len(scale)
-	shift = shift[:n]
-	for p := range count {
-		o, x := out[p*os:][:n], in[p*is:][:n]
-		for i, s := range scale {
-			o[i] = x[i]*s + shift[i]
-		}
-		if relu {
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
-func addPortable(out, a, b []float32, n, count, os, as, bs int, relu bool) {
-	for p := range count {
-		o, x, y := out[p*os:][:n], a[p*as:][:n], b[p*bs:][:n]
-		for i, v := range x {
-			o[i] = v + y[i]
-		}
-		if relu {
-			for i, v := range o {
-				o[i] = max(v, 0)
-			}
-		}
-	}
-}
-
 // runs returns how the rows of an h×w×c map laid out by every one of ls
 // split into runs for the ops loops: one run of w·c values a row when
 // every layout is dense (Pix = c), else w runs of c values a row.
@@ -137,8 +88,8 @@ func runs(w, c int, ls ...Layout) (n, count int) {
 //
 // in holds one buffer per layout of g.In (two or more); out may be in[0]
 // or in[1] when its layout is the same (not a later input: it holds the
-// partial sum). Relu and no activation are fused into
-// the vector loops; the others pass over the rows once more. It panics
+// partial sum). Relu, relu6 and no activation are fused
+// into the vector loops; the others pass over the rows once more. It panics
 // with ErrShape if a buffer is too short for its layout.
 func Add(g *EltGeom, out []float32, in [][]float32, y0, y1 int) {
 	if len(in) < 2 || len(g.In) != len(in) {
@@ -149,7 +100,7 @@ func Add(g *EltGeom, out []float32, in [][]float32, y0, y1 int) {
 	for k, l := range g.In {
 		l.checkAt("Add", "input", k, in[k], g.H, g.W, g.C)
 	}
-	relu := g.Act == ActReLU
+	lo, hi, fused := g.Act.clamp()
 	for y := y0; y < y1; y++ {
 		for k := 1; k < len(in); k++ {
 			a, al := out, g.Out // the sum so far
@@ -158,12 +109,15 @@ func Add(g *EltGeom, out []float32, in [][]float32, y0, y1 int) {
 			}
 			b, bl := in[k], g.In[k]
 			n, count := runs(g.W, g.C, g.Out, al, bl)
-			last := k == len(in)-1
+			l, h := noClamp()
+			if k == len(in)-1 {
+				l, h = lo, hi
+			}
 			kernels.ops.add(out[g.Out.at(y, 0, 0):], a[al.at(y, 0, 0):], b[bl.at(y, 0, 0):],
-				n, count, g.Out.Pix, al.Pix, bl.Pix, last && relu)
+				n, count, g.Out.Pix, al.Pix, bl.Pix, l, h)
 		}
 	}
-	if g.Act != ActNone && !relu {
+	if !fused {
 		actRows(g, out, g.Out, out, g.Out, y0, y1)
 	}
 }

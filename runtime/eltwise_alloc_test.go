@@ -12,10 +12,12 @@ func TestOpsAllocs(t *testing.T) {
 		a, b, o := randMap(r, l, h, w, c, 1), randMap(r, l, h, w, c, 1), randMap(r, l, h, w, c, 1)
 		ins := [][]float32{a.buf, b.buf}
 		eg := &EltGeom{H: h, W: w, C: c, Out: l, In: []Layout{l, l}, DOut: l, DIn: []Layout{l, l}, Act: ActReLU, Acc: []bool{true, false}}
-		bc := newBNCase(r, 2, h, w, c, [4]Layout{l, l, l, l}, true, true, false)
+		bc := newBNCase(r, 2, h, w, c, [4]Layout{l, l, l, l}, ActReLU6, true, false)
 		xs, ys, dxs, dys := bufs(bc.xs), bufs(bc.ys), bufs(bc.dxs), bufs(bc.dys)
 		pg := &GlobalPoolGeom{H: h, W: w, C: c, In: l, DIn: l}
 		vec, idx := make([]float32, c), make([]int32, c)
+		var s Scratch
+		BatchNormStats(bc.g, &s, bc.v, xs, 0, c) // the scratch memory grows on first use
 		cg := &CopyGeom{H: h, W: w, C: c, Dst: l, Src: l, Acc: true}
 		wts, bias := randSlice(r, c*5), make([]float32, c)
 		for name, f := range map[string]func(){
@@ -24,9 +26,9 @@ func TestOpsAllocs(t *testing.T) {
 			"ActBackward":           func() { ActBackward(eg, o.buf, a.buf, b.buf, b.buf, 0, h) },
 			"AddBackward":           func() { AddBackward(eg, [][]float32{a.buf, nil}, o.buf, 0, h) },
 			"BatchNormEval":         func() { BatchNormEval(bc.g, bc.v) },
-			"BatchNormStats":        func() { BatchNormStats(bc.g, bc.v, xs, 0, c) },
+			"BatchNormStats":        func() { BatchNormStats(bc.g, &s, bc.v, xs, 0, c) },
 			"BatchNormApply":        func() { BatchNormApply(bc.g, bc.v, ys[0], xs[0], 0, h) },
-			"BatchNormBackward":     func() { BatchNormBackward(bc.g, bc.v, dxs, dys, xs, ys, 0, c) },
+			"BatchNormBackward":     func() { BatchNormBackward(bc.g, &s, bc.v, dxs, dys, xs, ys, 0, c) },
 			"FoldBatchNorm":         func() { FoldBatchNorm(wts, bias, wts, nil, bc.v.Gamma, bc.v.Beta, bc.v.RunMean, bc.v.RunVar, 1e-5) },
 			"GlobalAvgPoolForward":  func() { GlobalAvgPoolForward(pg, vec, a.buf, 0, c) },
 			"GlobalAvgPoolBackward": func() { GlobalAvgPoolBackward(pg, o.buf, vec, 0, c) },

@@ -9,8 +9,9 @@ import (
 
 // mapShapes are the H×W×C maps the elementwise, batchnorm and pooling
 // tests run on: odd channel counts, one under a vector, a vector and a
-// bit, several vectors and a tail, and a 1x1 map (flat features).
-var mapShapes = [][3]int{{3, 5, 1}, {4, 3, 7}, {2, 5, 17}, {3, 4, 37}, {2, 3, 64}, {1, 1, 45}}
+// bit, several vectors and a tail, a 1x1 map (flat features), and more
+// channels than the batchnorm kernels take at once (bnChunk).
+var mapShapes = [][3]int{{3, 5, 1}, {4, 3, 7}, {2, 5, 17}, {3, 4, 37}, {2, 3, 64}, {1, 1, 45}, {2, 2, 300}}
 
 // testLayouts returns the layouts the tests give an h×w×c map: dense;
 // padded (a border of 1, and rows longer than the border needs); and a
