@@ -117,56 +117,71 @@ func relu6f(x float32) float32 { return min(max(0, x), 6) }
 
 // actGrads sets (or, with acc, adds to) dx[i] the gradient a'·dy[i], the
 // derivative read from from[i]: the output or the input as a.FromOutput
-// says.
+// says. Relu's (ResNet's merges) and none's run on the vector loops.
 func actGrads(a Act, alpha float32, dx, dy, from []float32, acc bool) {
 	dy, from = dy[:len(dx)], from[:len(dx)]
-	for i, g := range dy {
-		v := from[i]
-		var d float32
-		switch a {
-		case ActNone:
-			d = g
-		case ActReLU:
-			if !(v <= 0) {
-				d = g
-			}
-		case ActLeaky:
-			d = g
-			if !(v > 0) {
-				d = alpha * g
-			}
-		case ActSigmoid:
-			d = v * (1 - v) * g
-		case ActTanh:
-			d = (1 - v*v) * g
-		case ActReLU6:
-			if v > 0 && v < 6 {
-				d = g
-			}
-		case ActHardswish:
-			switch {
-			case v < -3:
-			case v >= 3:
-				d = g
-			default:
-				d = g * (v/3 + 0.5)
-			}
-		case ActSiLU:
-			x := float64(v)
-			s := 1 / (1 + math.Exp(-x))
-			d = float32(float64(g) * s * (1 + x*(1-s)))
-		case ActGELU:
-			x := float64(v)
-			cdf := 0.5 * (1 + math.Erf(x/math.Sqrt2))
-			pdf := math.Exp(-0.5*x*x) / math.Sqrt(2*math.Pi)
-			d = float32(float64(g) * (cdf + x*pdf))
-		default:
-			panic("runtime: unknown activation " + a.String())
+	switch {
+	case a == ActNone && acc:
+		kernels.addRows(dx, dy, 0, 1)
+		return
+	case (a == ActNone || a == ActReLU) && !acc:
+		copy(dx, dy)
+		if a == ActReLU {
+			kernels.reluGrad(dx, from)
 		}
+		return
+	}
+	for i, g := range dy {
+		d := actGrad(a, alpha, g, from[i])
 		if acc {
 			dx[i] += d
 		} else {
 			dx[i] = d
 		}
 	}
+}
+
+// actGrad is a'·g, the derivative read from v.
+func actGrad(a Act, alpha, g, v float32) float32 {
+	switch a {
+	case ActNone:
+		return g
+	case ActReLU:
+		if v <= 0 {
+			return 0
+		}
+		return g
+	case ActLeaky:
+		if v > 0 {
+			return g
+		}
+		return alpha * g
+	case ActSigmoid:
+		return v * (1 - v) * g
+	case ActTanh:
+		return (1 - v*v) * g
+	case ActReLU6:
+		if v > 0 && v < 6 {
+			return g
+		}
+		return 0
+	case ActHardswish:
+		switch {
+		case v < -3:
+			return 0
+		case v >= 3:
+			return g
+		}
+		return g * (v/3 + 0.5)
+	case ActSiLU:
+		x := float64(v)
+		s := 1 / (1 + math.Exp(-x))
+		return float32(float64(g) * s * (1 + x*(1-s)))
+	case ActGELU:
+		x := float64(v)
+		cdf := 0.5 * (1 + math.Erf(x/math.Sqrt2))
+		pdf := math.Exp(-0.5*x*x) / math.Sqrt(2*math.Pi)
+		return float32(float64(g) * (cdf + x*pdf))
+	}
+	panic("runtime: unknown activation " + a.String())
 }
