@@ -173,18 +173,20 @@ func init() {
 		"LeakyRelu": lowerActivation, "HardSwish": lowerActivation, "Clip": lowerClip,
 		"Softmax": lowerSoftmax, "Dropout": lowerDropout,
 		// Only as parts of silu, hardswish and gelu (patterns.go).
-		"Mul": lowerPartOnly, "Div": lowerPartOnly, "Erf": lowerPartOnly, "HardSigmoid": lowerPartOnly,
+		"Mul": lowerPartOnly, "Div": lowerPartOnly, "Erf": lowerPartOnly, "HardSigmoid": lowerPartOnly, "Pad": lowerPartOnly,
 	}
 }
 
 // partOnly are the operators mapped only as parts of patterns: unmatched,
 // they are unsupported whatever their inputs.
-var partOnly = map[string]bool{"Mul": true, "Div": true, "Erf": true, "HardSigmoid": true}
+var partOnly = map[string]bool{"Mul": true, "Div": true, "Erf": true, "HardSigmoid": true, "Pad": true}
 
 func lowerPartOnly(l *lowerer, n *Node) error {
 	switch n.OpType {
 	case "Mul":
 		return unsupported("cnnc maps Mul only in x·sigmoid(x) (silu), x·hardsigmoid(x) (hardswish) and the erf form of gelu")
+	case "Pad":
+		return unsupported("cnnc maps Pad only as zeros around height and width, the same on both sides once added to a Conv's or AveragePool's own padding, read by that Conv or AveragePool alone")
 	case "HardSigmoid":
 		return unsupported("cnnc maps HardSigmoid only in x·hardsigmoid(x) with alpha 1/6 and beta 0.5 (hardswish)")
 	}

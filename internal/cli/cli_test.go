@@ -34,6 +34,7 @@ func TestScripts(t *testing.T) {
 			// use them.
 			env.Setenv("MODELS", mustAbs(t, "../../models"))
 			env.Setenv("GOLDEN", mustAbs(t, "../../golden/testdata"))
+			env.Setenv("ONNX", mustAbs(t, "../../onnx/testdata"))
 			// cnnc run --engine gen builds with the go command, which needs
 			// the module and build caches this test runs with (a script's
 			// environment has a home of its own).

@@ -57,6 +57,15 @@ func TestExitStatuses(t *testing.T) {
 			add(exitError, "shape.cnn", append(pre, "shape.cnn")...)
 		}
 	}
+	// cnnc import's ONNX file and outputs (binary.cnn is no ONNX model
+	// either; writing it to binary.cnn would overwrite the input).
+	add(exitUsage, "missing.onnx", "import", "missing.onnx")
+	add(exitUsage, "adir", "import", "adir")
+	add(exitUsage, "good.cnn/x.onnx", "import", "good.cnn/x.onnx")
+	add(exitError, "binary.cnn", "import", "-o", "-", "binary.cnn")
+	add(exitUsage, "the ONNX file", "import", "binary.cnn")
+	add(exitUsage, "adir", "import", "-o", "adir", "binary.cnn")
+	add(exitUsage, "w.txt", "import", "--weights-out", "w.txt", "binary.cnn")
 	// Tensor inputs: run's --input, --weights and --dy, train's --data and
 	// --weights.
 	inputs := []struct {

@@ -195,6 +195,23 @@ class Old(nn.Module):
         return torch.softmax(x.view(x.size(0), -1), 1)
 
 
+class LeNet(nn.Module):
+    """Round-1 layers only, which the generated code runs too."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 4, 5, padding=2)
+        self.conv2 = nn.Conv2d(4, 6, 3)
+        self.fc1 = nn.Linear(6 * 2 * 2, 10)
+        self.fc2 = nn.Linear(10, 3)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.avg_pool2d(torch.tanh(self.conv2(x)), 2)
+        x = torch.sigmoid(self.fc1(torch.flatten(x, 1)))
+        return torch.softmax(self.fc2(x), 1)
+
+
 class Unsupported(nn.Module):
     def __init__(self):
         super().__init__()
@@ -208,6 +225,7 @@ class Unsupported(nn.Module):
 
 def main():
     export("convs", Convs(), (3, 16, 16), keys=True)
+    export("lenet", LeNet(), (1, 12, 12), keys=True)
     export("bn_kept", BN(), (3, 8, 8), keep_bn=True, keys=True)
     export("bn_folded", BN(), (3, 8, 8))
     export("resnet", ResNet(), (3, 8, 8), keep_bn=True, keys=True)
