@@ -40,6 +40,17 @@ func clamp8(r, lo, hi f8, on bool) f8 {
 	return hi.Merge(r, r.Greater(hi))
 }
 
+// tail16 splits n channels for the AVX-512 loops: groups of 16 up to v,
+// one group of 8 (with the AVX2 loops) up to w, then fewer than 8 through
+// masked loads and stores, slower.
+func tail16(n int) (v, w int) {
+	v = n &^ 15
+	if n-v >= 8 {
+		return v, v + 8
+	}
+	return v, v
+}
+
 func part16(s []float32) f16 { return archsimd.LoadFloat32x16SlicePart(s) }
 
 // run16 is the part of run p (stride st) of s in channels [i, n): a
@@ -50,50 +61,70 @@ func scaleShiftAVX512(out, in, scale, shift []float32, count, os, is int, lo, hi
 	n := len(scale)
 	out, in, shift = out[:(count-1)*os+n], in[:(count-1)*is+n], shift[:n]
 	vlo, vhi, on := archsimd.BroadcastFloat32x16(lo), archsimd.BroadcastFloat32x16(hi), clamps(lo, hi)
-	v := n &^ 15
+	lo8, hi8 := archsimd.BroadcastFloat32x8(lo), archsimd.BroadcastFloat32x8(hi)
+	v, w := tail16(n)
 	for p := range count {
 		o, x := p*os, p*is
-		for i := 0; i < v; i += 16 {
-			r := ld16(at(in, x+i)).MulAdd(ld16(at(scale, i)), ld16(at(shift, i)))
-			st16(clamp16(r, vlo, vhi, on), at(out, o+i))
+		if v > 0 {
+			scaleShift16(at(out, o), at(in, x), at(scale, 0), at(shift, 0), v/16, vlo, vhi, on)
 		}
-		if v < n {
-			r := part16(in[x+v:x+n]).MulAdd(part16(scale[v:]), part16(shift[v:]))
-			clamp16(r, vlo, vhi, on).StoreSlicePart(out[o+v : o+n])
+		if w > v {
+			scaleShift8(at(out, o+v), at(in, x+v), at(scale, v), at(shift, v), 1, lo8, hi8, on)
 		}
+		if w < n {
+			r := part16(in[x+w:x+n]).MulAdd(part16(scale[w:]), part16(shift[w:]))
+			clamp16(r, vlo, vhi, on).StoreSlicePart(out[o+w : o+n])
+		}
+	}
+}
+
+// scaleShift16 is one pixel's groups of 16 channels, pointers walking:
+// few live values, so that the loop keeps them all in registers.
+func scaleShift16(o, x, sc, sh unsafe.Pointer, groups int, lo, hi f16, on bool) {
+	for range groups {
+		st16(clamp16(ld16(x).MulAdd(ld16(sc), ld16(sh)), lo, hi, on), o)
+		o, x, sc, sh = unsafe.Add(o, 64), unsafe.Add(x, 64), unsafe.Add(sc, 64), unsafe.Add(sh, 64)
 	}
 }
 
 func addAVX512(out, a, b []float32, n, count, os, as, bs int, lo, hi float32) {
 	out, a, b = out[:(count-1)*os+n], a[:(count-1)*as+n], b[:(count-1)*bs+n]
 	vlo, vhi, on := archsimd.BroadcastFloat32x16(lo), archsimd.BroadcastFloat32x16(hi), clamps(lo, hi)
-	v := n &^ 15
+	lo8, hi8 := archsimd.BroadcastFloat32x8(lo), archsimd.BroadcastFloat32x8(hi)
+	v, w := tail16(n)
 	for p := range count {
 		o, x, y := p*os, p*as, p*bs
-		for i := 0; i < v; i += 16 {
-			st16(clamp16(ld16(at(a, x+i)).Add(ld16(at(b, y+i))), vlo, vhi, on), at(out, o+i))
+		if v > 0 {
+			add16(at(out, o), at(a, x), at(b, y), v/16, vlo, vhi, on)
 		}
-		if v < n {
-			r := part16(a[x+v : x+n]).Add(part16(b[y+v : y+n]))
-			clamp16(r, vlo, vhi, on).StoreSlicePart(out[o+v : o+n])
+		if w > v {
+			add8(at(out, o+v), at(a, x+v), at(b, y+v), 1, lo8, hi8, on)
 		}
+		if w < n {
+			r := part16(a[x+w : x+n]).Add(part16(b[y+w : y+n]))
+			clamp16(r, vlo, vhi, on).StoreSlicePart(out[o+w : o+n])
+		}
+	}
+}
+
+func add16(o, a, b unsafe.Pointer, groups int, lo, hi f16, on bool) {
+	for range groups {
+		st16(clamp16(ld16(a).Add(ld16(b)), lo, hi, on), o)
+		o, a, b = unsafe.Add(o, 64), unsafe.Add(a, 64), unsafe.Add(b, 64)
 	}
 }
 
 func sqDevAVX512(acc, x, mean []float32, count, xs int) {
 	n := len(mean)
 	acc, x = acc[:n], x[:(count-1)*xs+n]
-	v := n &^ 15
+	v, w := tail16(n)
 	for i := 0; i < v; i += 16 {
-		s, m, px := ld16(at(acc, i)), ld16(at(mean, i)), at(x, i)
-		for range count {
-			d := ld16(px).Sub(m)
-			s = d.MulAdd(d, s)
-			px = unsafe.Add(px, xs*4)
-		}
-		st16(s, at(acc, i))
+		sqDev16(at(acc, i), at(mean, i), at(x, i), count, xs*4)
 	}
-	if v < n {
+	if w > v {
+		sqDev8(at(acc, v), at(mean, v), at(x, v), count, xs*4)
+	}
+	if v = w; v < n {
 		s, m := part16(acc[v:]), part16(mean[v:])
 		for p := range count {
 			d := part16(run16(x, p, xs, v, n)).Sub(m)
@@ -103,13 +134,42 @@ func sqDevAVX512(acc, x, mean []float32, count, xs int) {
 	}
 }
 
-// masked16 is d where lo < y < hi, else 0, read at py when mask is set.
-func masked16(d f16, py unsafe.Pointer, lo, hi f16, mask bool) f16 {
-	if !mask {
-		return d
+// sqDev16, gradSums16 and bnGrad16 run one group of 16 channels down
+// count pixels (strides in bytes): small functions whose loops keep every
+// value in registers. The masked ones (and their AVX2 twins) are not
+// inlined: inlined into their callers, Go 1.26.8's SIMD experiment
+// compiles the masked load into an invalid VPTERNLOGD and the build fails.
+func sqDev16(acc, mean, px unsafe.Pointer, count, xs int) {
+	s, m := ld16(acc), ld16(mean)
+	for range count {
+		d := ld16(px).Sub(m)
+		s = d.MulAdd(d, s)
+		px = unsafe.Add(px, xs)
 	}
-	y := ld16(py)
-	return d.Masked(y.Greater(lo).And(y.Less(hi)))
+	st16(s, acc)
+}
+
+//go:noinline
+func gradSums16(sdy, sdyx, mean, px, pd, py unsafe.Pointer, count, xs, ds, ys int, lo, hi f16) {
+	s1, s2, m := ld16(sdy), ld16(sdyx), ld16(mean)
+	if py == nil {
+		for range count {
+			dv := ld16(pd)
+			s1 = s1.Add(dv)
+			s2 = dv.MulAdd(ld16(px).Sub(m), s2)
+			px, pd = unsafe.Add(px, xs), unsafe.Add(pd, ds)
+		}
+	} else {
+		for range count {
+			y := ld16(py)
+			dv := ld16(pd).Masked(y.Greater(lo).And(y.Less(hi)))
+			s1 = s1.Add(dv)
+			s2 = dv.MulAdd(ld16(px).Sub(m), s2)
+			px, pd, py = unsafe.Add(px, xs), unsafe.Add(pd, ds), unsafe.Add(py, ys)
+		}
+	}
+	st16(s1, sdy)
+	st16(s2, sdyx)
 }
 
 func gradSumsAVX512(sdy, sdyx, x, d, y, mean []float32, count, xs, ds, ys int, lo, hi float32) {
@@ -120,26 +180,20 @@ func gradSumsAVX512(sdy, sdyx, x, d, y, mean []float32, count, xs, ds, ys int, l
 		y = y[:(count-1)*ys+n]
 	}
 	vlo, vhi := archsimd.BroadcastFloat32x16(lo), archsimd.BroadcastFloat32x16(hi)
-	v := n &^ 15
-	for i := 0; i < v; i += 16 {
-		s1, s2, m := ld16(at(sdy, i)), ld16(at(sdyx, i)), ld16(at(mean, i))
-		px, pd, py := at(x, i), at(d, i), unsafe.Pointer(nil)
+	v, w := tail16(n)
+	for i := 0; i < w; i += 16 {
+		py := unsafe.Pointer(nil)
 		if mask {
 			py = at(y, i)
 		}
-		for range count {
-			dv := masked16(ld16(pd), py, vlo, vhi, mask)
-			s1 = s1.Add(dv)
-			s2 = dv.MulAdd(ld16(px).Sub(m), s2)
-			px, pd = unsafe.Add(px, xs*4), unsafe.Add(pd, ds*4)
-			if mask {
-				py = unsafe.Add(py, ys*4)
-			}
+		if i < v {
+			gradSums16(at(sdy, i), at(sdyx, i), at(mean, i), at(x, i), at(d, i), py, count, xs*4, ds*4, ys*4, vlo, vhi)
+		} else {
+			gradSums8(at(sdy, i), at(sdyx, i), at(mean, i), at(x, i), at(d, i), py, count, xs*4, ds*4, ys*4,
+				archsimd.BroadcastFloat32x8(lo), archsimd.BroadcastFloat32x8(hi))
 		}
-		st16(s1, at(sdy, i))
-		st16(s2, at(sdyx, i))
 	}
-	if v < n {
+	if v = w; v < n {
 		s1, s2, m := part16(sdy[v:]), part16(sdyx[v:]), part16(mean[v:])
 		for p := range count {
 			dv := part16(run16(d, p, ds, v, n))
@@ -155,6 +209,29 @@ func gradSumsAVX512(sdy, sdyx, x, d, y, mean []float32, count, xs, ds, ys int, l
 	}
 }
 
+// bnGrad16's k points at the group's mean; a, b and e follow bnChunk
+// values apart.
+//
+//go:noinline
+func bnGrad16(po, px, pd, py, k unsafe.Pointer, count, os, xs, ds, ys int, lo, hi f16, acc bool) {
+	m, a := ld16(k), ld16(unsafe.Add(k, 4*bnChunk))
+	b, e := ld16(unsafe.Add(k, 8*bnChunk)), ld16(unsafe.Add(k, 12*bnChunk))
+	for range count {
+		dv := ld16(pd)
+		if py != nil {
+			y := ld16(py)
+			dv = dv.Masked(y.Greater(lo).And(y.Less(hi)))
+			py = unsafe.Add(py, ys)
+		}
+		r := ld16(px).Sub(m).MulAdd(b, dv.MulAdd(a, e))
+		if acc {
+			r = r.Add(ld16(po))
+		}
+		st16(r, po)
+		po, px, pd = unsafe.Add(po, os), unsafe.Add(px, xs), unsafe.Add(pd, ds)
+	}
+}
+
 func bnGradAVX512(out, d, x, y, k []float32, n, count, os, ds, xs, ys int, lo, hi float32, acc bool) {
 	out, d, x, k = out[:(count-1)*os+n], d[:(count-1)*ds+n], x[:(count-1)*xs+n], k[:4*bnChunk]
 	mask := y != nil
@@ -162,27 +239,20 @@ func bnGradAVX512(out, d, x, y, k []float32, n, count, os, ds, xs, ys int, lo, h
 		y = y[:(count-1)*ys+n]
 	}
 	vlo, vhi := archsimd.BroadcastFloat32x16(lo), archsimd.BroadcastFloat32x16(hi)
-	v := n &^ 15
-	for i := 0; i < v; i += 16 {
-		m, a, b, e := ld16(at(k, i)), ld16(at(k, bnChunk+i)), ld16(at(k, 2*bnChunk+i)), ld16(at(k, 3*bnChunk+i))
-		po, px, pd, py := at(out, i), at(x, i), at(d, i), unsafe.Pointer(nil)
+	v, w := tail16(n)
+	for i := 0; i < w; i += 16 {
+		py := unsafe.Pointer(nil)
 		if mask {
 			py = at(y, i)
 		}
-		for range count {
-			r := masked16(ld16(pd), py, vlo, vhi, mask).MulAdd(a, e)
-			r = ld16(px).Sub(m).MulAdd(b, r)
-			if acc {
-				r = r.Add(ld16(po))
-			}
-			st16(r, po)
-			po, px, pd = unsafe.Add(po, os*4), unsafe.Add(px, xs*4), unsafe.Add(pd, ds*4)
-			if mask {
-				py = unsafe.Add(py, ys*4)
-			}
+		if i < v {
+			bnGrad16(at(out, i), at(x, i), at(d, i), py, at(k, i), count, os*4, xs*4, ds*4, ys*4, vlo, vhi, acc)
+		} else {
+			bnGrad8(at(out, i), at(x, i), at(d, i), py, at(k, i), count, os*4, xs*4, ds*4, ys*4,
+				archsimd.BroadcastFloat32x8(lo), archsimd.BroadcastFloat32x8(hi), acc)
 		}
 	}
-	if v < n {
+	if v = w; v < n {
 		m, a, b, e := part16(k[v:n]), part16(k[bnChunk+v:bnChunk+n]), part16(k[2*bnChunk+v:2*bnChunk+n]), part16(k[3*bnChunk+v:3*bnChunk+n])
 		for p := range count {
 			dv := part16(run16(d, p, ds, v, n))
@@ -190,8 +260,7 @@ func bnGradAVX512(out, d, x, y, k []float32, n, count, os, ds, xs, ys int, lo, h
 				yv := part16(run16(y, p, ys, v, n))
 				dv = dv.Masked(yv.Greater(vlo).And(yv.Less(vhi)))
 			}
-			r := dv.MulAdd(a, e)
-			r = part16(run16(x, p, xs, v, n)).Sub(m).MulAdd(b, r)
+			r := part16(run16(x, p, xs, v, n)).Sub(m).MulAdd(b, dv.MulAdd(a, e))
 			o := run16(out, p, os, v, n)
 			if acc {
 				r = r.Add(part16(o))
@@ -208,13 +277,19 @@ func scaleShiftAVX2(out, in, scale, shift []float32, count, os, is int, lo, hi f
 	v := n &^ 7
 	for p := range count {
 		o, x := p*os, p*is
-		for i := 0; i < v; i += 8 {
-			r := ld8(at(in, x+i)).MulAdd(ld8(at(scale, i)), ld8(at(shift, i)))
-			st8(clamp8(r, vlo, vhi, on), at(out, o+i))
+		if v > 0 {
+			scaleShift8(at(out, o), at(in, x), at(scale, 0), at(shift, 0), v/8, vlo, vhi, on)
 		}
 		for i := v; i < n; i++ {
 			out[o+i] = clampf(in[x+i]*scale[i]+shift[i], lo, hi)
 		}
+	}
+}
+
+func scaleShift8(o, x, sc, sh unsafe.Pointer, groups int, lo, hi f8, on bool) {
+	for range groups {
+		st8(clamp8(ld8(x).MulAdd(ld8(sc), ld8(sh)), lo, hi, on), o)
+		o, x, sc, sh = unsafe.Add(o, 32), unsafe.Add(x, 32), unsafe.Add(sc, 32), unsafe.Add(sh, 32)
 	}
 }
 
@@ -224,12 +299,19 @@ func addAVX2(out, a, b []float32, n, count, os, as, bs int, lo, hi float32) {
 	v := n &^ 7
 	for p := range count {
 		o, x, y := p*os, p*as, p*bs
-		for i := 0; i < v; i += 8 {
-			st8(clamp8(ld8(at(a, x+i)).Add(ld8(at(b, y+i))), vlo, vhi, on), at(out, o+i))
+		if v > 0 {
+			add8(at(out, o), at(a, x), at(b, y), v/8, vlo, vhi, on)
 		}
 		for i := v; i < n; i++ {
 			out[o+i] = clampf(a[x+i]+b[y+i], lo, hi)
 		}
+	}
+}
+
+func add8(o, a, b unsafe.Pointer, groups int, lo, hi f8, on bool) {
+	for range groups {
+		st8(clamp8(ld8(a).Add(ld8(b)), lo, hi, on), o)
+		o, a, b = unsafe.Add(o, 32), unsafe.Add(a, 32), unsafe.Add(b, 32)
 	}
 }
 
@@ -238,25 +320,44 @@ func sqDevAVX2(acc, x, mean []float32, count, xs int) {
 	acc, x = acc[:n], x[:(count-1)*xs+n]
 	v := n &^ 7
 	for i := 0; i < v; i += 8 {
-		s, m, px := ld8(at(acc, i)), ld8(at(mean, i)), at(x, i)
-		for range count {
-			d := ld8(px).Sub(m)
-			s = d.MulAdd(d, s)
-			px = unsafe.Add(px, xs*4)
-		}
-		st8(s, at(acc, i))
+		sqDev8(at(acc, i), at(mean, i), at(x, i), count, xs*4)
 	}
 	if v < n {
 		sqDevPortable(acc[v:], x[v:], mean[v:], count, xs)
 	}
 }
 
-func masked8(d f8, py unsafe.Pointer, lo, hi f8, mask bool) f8 {
-	if !mask {
-		return d
+func sqDev8(acc, mean, px unsafe.Pointer, count, xs int) {
+	s, m := ld8(acc), ld8(mean)
+	for range count {
+		d := ld8(px).Sub(m)
+		s = d.MulAdd(d, s)
+		px = unsafe.Add(px, xs)
 	}
-	y := ld8(py)
-	return d.Masked(y.Greater(lo).And(y.Less(hi)))
+	st8(s, acc)
+}
+
+//go:noinline
+func gradSums8(sdy, sdyx, mean, px, pd, py unsafe.Pointer, count, xs, ds, ys int, lo, hi f8) {
+	s1, s2, m := ld8(sdy), ld8(sdyx), ld8(mean)
+	if py == nil {
+		for range count {
+			dv := ld8(pd)
+			s1 = s1.Add(dv)
+			s2 = dv.MulAdd(ld8(px).Sub(m), s2)
+			px, pd = unsafe.Add(px, xs), unsafe.Add(pd, ds)
+		}
+	} else {
+		for range count {
+			y := ld8(py)
+			dv := ld8(pd).Masked(y.Greater(lo).And(y.Less(hi)))
+			s1 = s1.Add(dv)
+			s2 = dv.MulAdd(ld8(px).Sub(m), s2)
+			px, pd, py = unsafe.Add(px, xs), unsafe.Add(pd, ds), unsafe.Add(py, ys)
+		}
+	}
+	st8(s1, sdy)
+	st8(s2, sdyx)
 }
 
 func gradSumsAVX2(sdy, sdyx, x, d, y, mean []float32, count, xs, ds, ys int, lo, hi float32) {
@@ -269,28 +370,37 @@ func gradSumsAVX2(sdy, sdyx, x, d, y, mean []float32, count, xs, ds, ys int, lo,
 	vlo, vhi := archsimd.BroadcastFloat32x8(lo), archsimd.BroadcastFloat32x8(hi)
 	v := n &^ 7
 	for i := 0; i < v; i += 8 {
-		s1, s2, m := ld8(at(sdy, i)), ld8(at(sdyx, i)), ld8(at(mean, i))
-		px, pd, py := at(x, i), at(d, i), unsafe.Pointer(nil)
+		py := unsafe.Pointer(nil)
 		if mask {
 			py = at(y, i)
 		}
-		for range count {
-			dv := masked8(ld8(pd), py, vlo, vhi, mask)
-			s1 = s1.Add(dv)
-			s2 = dv.MulAdd(ld8(px).Sub(m), s2)
-			px, pd = unsafe.Add(px, xs*4), unsafe.Add(pd, ds*4)
-			if mask {
-				py = unsafe.Add(py, ys*4)
-			}
-		}
-		st8(s1, at(sdy, i))
-		st8(s2, at(sdyx, i))
+		gradSums8(at(sdy, i), at(sdyx, i), at(mean, i), at(x, i), at(d, i), py, count, xs*4, ds*4, ys*4, vlo, vhi)
 	}
 	if v < n {
 		if mask {
 			y = y[v:]
 		}
 		gradSumsPortable(sdy[v:], sdyx[v:], x[v:], d[v:], y, mean[v:], count, xs, ds, ys, lo, hi)
+	}
+}
+
+//go:noinline
+func bnGrad8(po, px, pd, py, k unsafe.Pointer, count, os, xs, ds, ys int, lo, hi f8, acc bool) {
+	m, a := ld8(k), ld8(unsafe.Add(k, 4*bnChunk))
+	b, e := ld8(unsafe.Add(k, 8*bnChunk)), ld8(unsafe.Add(k, 12*bnChunk))
+	for range count {
+		dv := ld8(pd)
+		if py != nil {
+			y := ld8(py)
+			dv = dv.Masked(y.Greater(lo).And(y.Less(hi)))
+			py = unsafe.Add(py, ys)
+		}
+		r := ld8(px).Sub(m).MulAdd(b, dv.MulAdd(a, e))
+		if acc {
+			r = r.Add(ld8(po))
+		}
+		st8(r, po)
+		po, px, pd = unsafe.Add(po, os), unsafe.Add(px, xs), unsafe.Add(pd, ds)
 	}
 }
 
@@ -303,23 +413,11 @@ func bnGradAVX2(out, d, x, y, k []float32, n, count, os, ds, xs, ys int, lo, hi 
 	vlo, vhi := archsimd.BroadcastFloat32x8(lo), archsimd.BroadcastFloat32x8(hi)
 	v := n &^ 7
 	for i := 0; i < v; i += 8 {
-		m, a, b, e := ld8(at(k, i)), ld8(at(k, bnChunk+i)), ld8(at(k, 2*bnChunk+i)), ld8(at(k, 3*bnChunk+i))
-		po, px, pd, py := at(out, i), at(x, i), at(d, i), unsafe.Pointer(nil)
+		py := unsafe.Pointer(nil)
 		if mask {
 			py = at(y, i)
 		}
-		for range count {
-			r := masked8(ld8(pd), py, vlo, vhi, mask).MulAdd(a, e)
-			r = ld8(px).Sub(m).MulAdd(b, r)
-			if acc {
-				r = r.Add(ld8(po))
-			}
-			st8(r, po)
-			po, px, pd = unsafe.Add(po, os*4), unsafe.Add(px, xs*4), unsafe.Add(pd, ds*4)
-			if mask {
-				py = unsafe.Add(py, ys*4)
-			}
-		}
+		bnGrad8(at(out, i), at(x, i), at(d, i), py, at(k, i), count, os*4, xs*4, ds*4, ys*4, vlo, vhi, acc)
 	}
 	if v < n {
 		if mask {
