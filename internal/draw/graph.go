@@ -149,10 +149,9 @@ func Dot(g *ir.Graph) []byte {
 
 // dotQuote quotes s as a dot string; newlines become dot's centred line
 // breaks.
-func dotQuote(s string) string {
-	s = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(s)
-	return `"` + s + `"`
-}
+func dotQuote(s string) string { return `"` + dotEscaper.Replace(s) + `"` }
+
+var dotEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
 
 // Mermaid returns g as a Mermaid flowchart, top to bottom, which GitHub
 // renders inline in Markdown inside a ```mermaid block: one node per layer
@@ -212,6 +211,6 @@ func className(s style) string { return strings.ReplaceAll(s.name, " ", "") }
 // mermaidEscape makes s safe inside a quoted Mermaid label: quotes and the
 // characters Mermaid reads as markup become entity codes, and newlines
 // line breaks.
-func mermaidEscape(s string) string {
-	return strings.NewReplacer(`"`, "#quot;", "<", "#lt;", ">", "#gt;", "\n", "<br/>").Replace(s)
-}
+func mermaidEscape(s string) string { return mermaidEscaper.Replace(s) }
+
+var mermaidEscaper = strings.NewReplacer(`"`, "#quot;", "<", "#lt;", ">", "#gt;", "\n", "<br/>")

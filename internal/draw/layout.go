@@ -47,10 +47,7 @@ type row struct {
 	axis    float64
 	capY    float64 // the baseline of the first caption line
 	bottom  float64 // below the captions
-	sky     []span  // the frames placed so far, for the frames around them
 }
-
-type span struct{ left, right, bottom float64 }
 
 // layout is where every part of a picture goes.
 type layout struct {
@@ -147,7 +144,9 @@ func (l *layout) frame(it *item, r *row) {
 }
 
 // vertical places row r with its top at top, and the rows of branches
-// below it, innermost frame first; it returns the bottom of all of it.
+// below it; it returns the bottom of all of it. A row's frames are listed
+// inner first, those inside a frame just before it, so each frame goes
+// below the frames inside it and their branches.
 func (l *layout) vertical(r *row, top float64) float64 {
 	r.axis = top + float64(r.levels)*frameStep + badgeH + r.tallest/2
 	for _, it := range r.cells {
@@ -156,21 +155,16 @@ func (l *layout) vertical(r *row, top float64) float64 {
 	r.capY = r.axis + r.tallest/2 + 24
 	r.bottom = r.capY + 18 + float64(r.notes)*22
 	bottom := r.bottom
-	frames := slices.Clone(r.frames)
-	slices.SortStableFunc(frames, func(a, b *item) int { return a.level - b.level })
-	for _, f := range frames {
+	for i, f := range r.frames {
 		y := r.bottom
-		for _, s := range r.sky {
-			if s.left < f.right && f.left < s.right {
-				y = max(y, s.bottom)
-			}
+		for k := i - 1; k >= 0 && r.frames[k].left >= f.left; k-- {
+			y = max(y, r.frames[k].bottom)
 		}
 		for _, s := range f.rows {
 			y = l.vertical(s, y+rowGap)
 		}
 		f.top = r.axis - r.tallest/2 - badgeH - float64(f.level)*frameStep
 		f.bottom = y + framePad
-		r.sky = append(r.sky, span{f.left, f.right, f.bottom})
 		bottom = max(bottom, f.bottom)
 	}
 	return bottom
