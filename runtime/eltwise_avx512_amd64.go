@@ -7,32 +7,22 @@ import (
 	"unsafe"
 )
 
-// The avx512 and avx2 paths' loops for batchnorm and the elementwise
-// steps (see opsSet): 16 (or 8) channels a vector. The AVX-512 loops take
-// a last partial group of channels through masked loads and stores; the
-// AVX2 ones leave it to the portable loops (a masked store is slow on
-// AMD's AVX2). A clamp is two blends, which keep a NaN where Max and Min
-// would not (the compiler may swap their operands, and VMAXPS returns its
-// second when either is NaN). The sums run channel-group outermost, their
-// accumulators in registers down the pixels. Every access has been
-// bounded by the caller's check of the buffers.
+// The avx512 path's loops for batchnorm and the elementwise steps (see
+// opsSet): 16 channels a vector, a last group of 8 on the AVX2 loops, and
+// fewer through masked loads and stores. A clamp is two blends, which
+// keep a NaN where Max and Min would not (the compiler may swap their
+// operands, and VMAXPS returns its second when either is NaN). The sums
+// run channel-group outermost, their accumulators in registers down the
+// pixels. Every access has been bounded by the caller's check of the
+// buffers.
 
 func init() {
 	avx512Kernels.ops = opsSet{scaleShift: scaleShiftAVX512, add: addAVX512,
 		sqDev: sqDevAVX512, gradSums: gradSumsAVX512, bnGrad: bnGradAVX512}
-	avx2Kernels.ops = opsSet{scaleShift: scaleShiftAVX2, add: addAVX2,
-		sqDev: sqDevAVX2, gradSums: gradSumsAVX2, bnGrad: bnGradAVX2}
 }
 
+// clamp16 and clamp8 clamp r to [lo, hi] when on, a NaN kept.
 func clamp16(r, lo, hi f16, on bool) f16 {
-	if !on {
-		return r
-	}
-	r = lo.Merge(r, r.Less(lo))
-	return hi.Merge(r, r.Greater(hi))
-}
-
-func clamp8(r, lo, hi f8, on bool) f8 {
 	if !on {
 		return r
 	}
@@ -267,162 +257,5 @@ func bnGradAVX512(out, d, x, y, k []float32, n, count, os, ds, xs, ys int, lo, h
 			}
 			r.StoreSlicePart(o)
 		}
-	}
-}
-
-func scaleShiftAVX2(out, in, scale, shift []float32, count, os, is int, lo, hi float32) {
-	n := len(scale)
-	out, in, shift = out[:(count-1)*os+n], in[:(count-1)*is+n], shift[:n]
-	vlo, vhi, on := archsimd.BroadcastFloat32x8(lo), archsimd.BroadcastFloat32x8(hi), clamps(lo, hi)
-	v := n &^ 7
-	for p := range count {
-		o, x := p*os, p*is
-		if v > 0 {
-			scaleShift8(at(out, o), at(in, x), at(scale, 0), at(shift, 0), v/8, vlo, vhi, on)
-		}
-		for i := v; i < n; i++ {
-			out[o+i] = clampf(in[x+i]*scale[i]+shift[i], lo, hi)
-		}
-	}
-}
-
-func scaleShift8(o, x, sc, sh unsafe.Pointer, groups int, lo, hi f8, on bool) {
-	for range groups {
-		st8(clamp8(ld8(x).MulAdd(ld8(sc), ld8(sh)), lo, hi, on), o)
-		o, x, sc, sh = unsafe.Add(o, 32), unsafe.Add(x, 32), unsafe.Add(sc, 32), unsafe.Add(sh, 32)
-	}
-}
-
-func addAVX2(out, a, b []float32, n, count, os, as, bs int, lo, hi float32) {
-	out, a, b = out[:(count-1)*os+n], a[:(count-1)*as+n], b[:(count-1)*bs+n]
-	vlo, vhi, on := archsimd.BroadcastFloat32x8(lo), archsimd.BroadcastFloat32x8(hi), clamps(lo, hi)
-	v := n &^ 7
-	for p := range count {
-		o, x, y := p*os, p*as, p*bs
-		if v > 0 {
-			add8(at(out, o), at(a, x), at(b, y), v/8, vlo, vhi, on)
-		}
-		for i := v; i < n; i++ {
-			out[o+i] = clampf(a[x+i]+b[y+i], lo, hi)
-		}
-	}
-}
-
-func add8(o, a, b unsafe.Pointer, groups int, lo, hi f8, on bool) {
-	for range groups {
-		st8(clamp8(ld8(a).Add(ld8(b)), lo, hi, on), o)
-		o, a, b = unsafe.Add(o, 32), unsafe.Add(a, 32), unsafe.Add(b, 32)
-	}
-}
-
-func sqDevAVX2(acc, x, mean []float32, count, xs int) {
-	n := len(mean)
-	acc, x = acc[:n], x[:(count-1)*xs+n]
-	v := n &^ 7
-	for i := 0; i < v; i += 8 {
-		sqDev8(at(acc, i), at(mean, i), at(x, i), count, xs*4)
-	}
-	if v < n {
-		sqDevPortable(acc[v:], x[v:], mean[v:], count, xs)
-	}
-}
-
-func sqDev8(acc, mean, px unsafe.Pointer, count, xs int) {
-	s, m := ld8(acc), ld8(mean)
-	for range count {
-		d := ld8(px).Sub(m)
-		s = d.MulAdd(d, s)
-		px = unsafe.Add(px, xs)
-	}
-	st8(s, acc)
-}
-
-//go:noinline
-func gradSums8(sdy, sdyx, mean, px, pd, py unsafe.Pointer, count, xs, ds, ys int, lo, hi f8) {
-	s1, s2, m := ld8(sdy), ld8(sdyx), ld8(mean)
-	if py == nil {
-		for range count {
-			dv := ld8(pd)
-			s1 = s1.Add(dv)
-			s2 = dv.MulAdd(ld8(px).Sub(m), s2)
-			px, pd = unsafe.Add(px, xs), unsafe.Add(pd, ds)
-		}
-	} else {
-		for range count {
-			y := ld8(py)
-			dv := ld8(pd).Masked(y.Greater(lo).And(y.Less(hi)))
-			s1 = s1.Add(dv)
-			s2 = dv.MulAdd(ld8(px).Sub(m), s2)
-			px, pd, py = unsafe.Add(px, xs), unsafe.Add(pd, ds), unsafe.Add(py, ys)
-		}
-	}
-	st8(s1, sdy)
-	st8(s2, sdyx)
-}
-
-func gradSumsAVX2(sdy, sdyx, x, d, y, mean []float32, count, xs, ds, ys int, lo, hi float32) {
-	n := len(mean)
-	sdy, sdyx, x, d = sdy[:n], sdyx[:n], x[:(count-1)*xs+n], d[:(count-1)*ds+n]
-	mask := y != nil
-	if mask {
-		y = y[:(count-1)*ys+n]
-	}
-	vlo, vhi := archsimd.BroadcastFloat32x8(lo), archsimd.BroadcastFloat32x8(hi)
-	v := n &^ 7
-	for i := 0; i < v; i += 8 {
-		py := unsafe.Pointer(nil)
-		if mask {
-			py = at(y, i)
-		}
-		gradSums8(at(sdy, i), at(sdyx, i), at(mean, i), at(x, i), at(d, i), py, count, xs*4, ds*4, ys*4, vlo, vhi)
-	}
-	if v < n {
-		if mask {
-			y = y[v:]
-		}
-		gradSumsPortable(sdy[v:], sdyx[v:], x[v:], d[v:], y, mean[v:], count, xs, ds, ys, lo, hi)
-	}
-}
-
-//go:noinline
-func bnGrad8(po, px, pd, py, k unsafe.Pointer, count, os, xs, ds, ys int, lo, hi f8, acc bool) {
-	m, a := ld8(k), ld8(unsafe.Add(k, 4*bnChunk))
-	b, e := ld8(unsafe.Add(k, 8*bnChunk)), ld8(unsafe.Add(k, 12*bnChunk))
-	for range count {
-		dv := ld8(pd)
-		if py != nil {
-			y := ld8(py)
-			dv = dv.Masked(y.Greater(lo).And(y.Less(hi)))
-			py = unsafe.Add(py, ys)
-		}
-		r := ld8(px).Sub(m).MulAdd(b, dv.MulAdd(a, e))
-		if acc {
-			r = r.Add(ld8(po))
-		}
-		st8(r, po)
-		po, px, pd = unsafe.Add(po, os), unsafe.Add(px, xs), unsafe.Add(pd, ds)
-	}
-}
-
-func bnGradAVX2(out, d, x, y, k []float32, n, count, os, ds, xs, ys int, lo, hi float32, acc bool) {
-	out, d, x, k = out[:(count-1)*os+n], d[:(count-1)*ds+n], x[:(count-1)*xs+n], k[:4*bnChunk]
-	mask := y != nil
-	if mask {
-		y = y[:(count-1)*ys+n]
-	}
-	vlo, vhi := archsimd.BroadcastFloat32x8(lo), archsimd.BroadcastFloat32x8(hi)
-	v := n &^ 7
-	for i := 0; i < v; i += 8 {
-		py := unsafe.Pointer(nil)
-		if mask {
-			py = at(y, i)
-		}
-		bnGrad8(at(out, i), at(x, i), at(d, i), py, at(k, i), count, os*4, xs*4, ds*4, ys*4, vlo, vhi, acc)
-	}
-	if v < n {
-		if mask {
-			y = y[v:]
-		}
-		bnGradPortable(out[v:], d[v:], x[v:], y, k[v:], n-v, count, os, ds, xs, ys, lo, hi, acc)
 	}
 }
