@@ -92,7 +92,9 @@ func needLen(fn string, g *ConvGeom, what string, buf []float32, want int) {
 // conv_grouped.go and conv1x1.go: their arguments, which as locals would
 // move to the heap through the kernel set's function values.
 type convScratch struct {
-	dw   dwArgs
-	dwg  dwGradArgs
-	runs []dwRun // DepthwiseInputGrad's runs of pixels
+	dw    dwArgs
+	dwg   dwGradArgs
+	runs  []dwRun   // DepthwiseInputGrad's runs of pixels
+	g     ConvGeom  // a part of a layer, for the dense kernels
+	panel []float32 // pixels gathered, or computed before they are scattered
 }

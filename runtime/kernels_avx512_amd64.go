@@ -270,19 +270,22 @@ func conv1x32(out, in unsafe.Pointer, rowLen, T, FH int, w unsafe.Pointer, wStri
 }
 
 // convLanesAVX512 handles a last group of channels narrower than its group
-// width (a K that is no multiple of 16), one pixel at a time through a
-// temporary, storing only the valid lanes.
+// width (a K that is no multiple of 16 or 32), 16 channels at a time, one
+// pixel at a time through a temporary, storing only the valid lanes.
 func convLanesAVX512(g *ConvGeom, out, in, wb, bs []float32, b, h, lanes, y0, y1 int) {
 	T := g.T()
-	k0 := b*g.KB + h
-	var bias [16]float32
-	copy(bias[:], bs[:lanes])
-	b0 := ld16(at(bias[:], 0))
-	var tmp [16]float32
-	for y := y0; y < y1; y++ {
-		for x := range g.OW {
-			conv1x16(at(tmp[:], 0), at(in, y*g.SH*g.InRow+x*g.SW*g.inPix()), g.InRow, T, g.FH, at(wb, h), g.KB, b0, g.ReLU)
-			copy(out[g.OutOff+y*g.OutRow+x*g.outPix()+k0:][:lanes], tmp[:lanes])
+	for off := 0; off < lanes; off += 16 {
+		n := min(16, lanes-off)
+		k0 := b*g.KB + h + off
+		var bias [16]float32
+		copy(bias[:], bs[off:][:n])
+		b0 := ld16(at(bias[:], 0))
+		var tmp [16]float32
+		for y := y0; y < y1; y++ {
+			for x := range g.OW {
+				conv1x16(at(tmp[:], 0), at(in, y*g.SH*g.InRow+x*g.SW*g.inPix()), g.InRow, T, g.FH, at(wb, h+off), g.KB, b0, g.ReLU)
+				copy(out[g.OutOff+y*g.OutRow+x*g.outPix()+k0:][:n], tmp[:n])
+			}
 		}
 	}
 }
