@@ -228,6 +228,12 @@ func (e *env) runGenerated(net *compiler.Net, file string, o runner.Options) int
 //		os.Exit(runner.Main(e, os.Args[1:], os.Stdout, os.Stderr))
 //	}
 func runMain(net *compiler.Net) func(*jen.File) {
+	return programMain(net, "Main")
+}
+
+// programMain writes the main of a program that runs a runner function
+// (Main, EvalMain) on the model's engine.
+func programMain(net *compiler.Net, fn string) func(*jen.File) {
 	const runnerPath = "github.com/cnnc/cnnc/runtime/runner"
 	const model = "cnncprog/model"
 	return func(f *jen.File) {
@@ -238,7 +244,7 @@ func runMain(net *compiler.Net) func(*jen.File) {
 				),
 				intsLit(net.Input.Dims()), intsLit(net.Output().Dims()), jen.Qual(model, "ParamSpecs").Call(),
 			),
-			jen.Qual("os", "Exit").Call(jen.Qual(runnerPath, "Main").Call(jen.Id("e"), jen.Qual("os", "Args").Index(jen.Lit(1).Op(":")), jen.Qual("os", "Stdout"), jen.Qual("os", "Stderr"))),
+			jen.Qual("os", "Exit").Call(jen.Qual(runnerPath, fn).Call(jen.Id("e"), jen.Qual("os", "Args").Index(jen.Lit(1).Op(":")), jen.Qual("os", "Stdout"), jen.Qual("os", "Stderr"))),
 		)
 	}
 }

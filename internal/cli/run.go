@@ -136,6 +136,19 @@ func (ie *interpEngine) Output() []int    { return ie.m.Graph.Output.Shape.Dims(
 func (ie *interpEngine) Float32() bool    { return false }
 func (ie *interpEngine) Init(seed uint64) { ie.m.Init(seed) }
 
+// EndsInSoftmax reports whether the network's last node is a softmax, so
+// that its outputs are probabilities (see runner.Eval).
+func (ie *interpEngine) EndsInSoftmax() bool {
+	g := ie.m.Graph
+	for _, n := range g.Nodes {
+		if n.Output == g.Output {
+			_, ok := n.Op.(*ir.Softmax)
+			return ok
+		}
+	}
+	return false
+}
+
 func (ie *interpEngine) Specs() []runtime.ParamSpec {
 	var specs []runtime.ParamSpec
 	for _, p := range ie.m.Graph.Params() {

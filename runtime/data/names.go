@@ -14,17 +14,28 @@ import (
 const maxNamesFile = 16 << 20
 
 // ReadNames reads a file of class names, one a line in class order (as
-// torchvision's and Keras's imagenet_classes.txt): blank lines at its end
+// the imagenet_classes.txt of PyTorch's examples): blank lines at its end
 // are ignored, a byte order mark at its start too, and it must name
-// exactly classes classes. Errors name the file and, for a blank or
-// overlong name, its line.
-func ReadNames(path string, classes int) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+// exactly classes classes. Errors name the file and, for a blank name,
+// its line. A path naming standard input ("-", /dev/stdin) reads stdin
+// (os.Stdin when nil).
+func ReadNames(path string, classes int, stdin io.Reader) ([]string, error) {
+	var r io.Reader
+	if runtime.IsStdin(path) {
+		r = stdin
+		if r == nil {
+			r = os.Stdin
+		}
+		path = runtime.StdinName(path)
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
 	}
-	defer f.Close()
-	content, err := io.ReadAll(io.LimitReader(f, maxNamesFile+1))
+	content, err := io.ReadAll(io.LimitReader(r, maxNamesFile+1))
 	if err != nil {
 		return nil, err
 	}

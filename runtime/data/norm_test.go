@@ -134,7 +134,7 @@ func TestReadNames(t *testing.T) {
 		}
 		return p
 	}
-	names, err := ReadNames(write("ok.txt", "\ufeffT-shirt/top\r\n Trouser \nPullover\n\n\n"), 3)
+	names, err := ReadNames(write("ok.txt", "\ufeffT-shirt/top\r\n Trouser \nPullover\n\n\n"), 3, nil)
 	if err != nil || !slices.Equal(names, []string{"T-shirt/top", "Trouser", "Pullover"}) {
 		t.Errorf("names %q, %v", names, err)
 	}
@@ -143,7 +143,7 @@ func TestReadNames(t *testing.T) {
 		{"a\n\nb\nc\n", "line 2 is blank: want a class name on every line"},
 		{"a\xff\nb\nc", "is not UTF-8 text"},
 	} {
-		if _, err := ReadNames(write("bad.txt", c.text), 3); err == nil || !strings.Contains(err.Error(), "bad.txt: "+c.want) {
+		if _, err := ReadNames(write("bad.txt", c.text), 3, nil); err == nil || !strings.Contains(err.Error(), "bad.txt: "+c.want) {
 			t.Errorf("%q: %v, want %q", c.text, err, c.want)
 		}
 	}

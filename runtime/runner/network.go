@@ -26,6 +26,10 @@ func (g *generated) Specs() []runtime.ParamSpec { return g.specs }
 func (g *generated) Float32() bool              { return true }
 func (g *generated) Init(seed uint64)           { g.m = g.newModel(seed) }
 
+// EndsInSoftmax reports whether the network's outputs are probabilities
+// (see Eval); it is known once the model is made.
+func (g *generated) EndsInSoftmax() bool { return g.m != nil && g.m.Classifier() }
+
 func (g *generated) SetParams(file string, a []*runtime.Array) error {
 	if g.m == nil {
 		g.m = g.newModel(1)

@@ -74,22 +74,32 @@ const (
 // file) and runs e; it is the main function of the programs cnnc run
 // --engine gen builds.
 func Main(e Engine, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("cnnc run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	var o Options
-	o.Flags(fs)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "cnnc run: unexpected arguments %q\n", fs.Args())
-		return exitUsage
-	}
-	if err := runtime.KernelsError(); err != nil {
-		fmt.Fprintf(stderr, "cnnc run: %v\n", err)
+	if !parseProgram("cnnc run", o.Flags, args, stderr) {
 		return exitUsage
 	}
 	return Run(e, o, stdout, stderr)
+}
+
+// parseProgram parses args, the arguments of a program cnnc builds, as the
+// flags register defines for the command name: flags only, and a kernel
+// path the program can run. It prints what is wrong and returns false.
+func parseProgram(name string, register func(*flag.FlagSet), args []string, stderr io.Writer) bool {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	register(fs)
+	if err := fs.Parse(args); err != nil {
+		return false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "%s: unexpected arguments %q\n", name, fs.Args())
+		return false
+	}
+	if err := runtime.KernelsError(); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		return false
+	}
+	return true
 }
 
 // Run runs e as o says and returns cnnc's exit status: 1 when a weight or
@@ -110,15 +120,8 @@ func Run(e Engine, o Options, stdout, stderr io.Writer) int {
 		return fail(err)
 	}
 	if o.Weights != "" {
-		arrays, err := readArrays(o.Weights, o.Stdin)
-		if err != nil {
+		if err := setWeights(e, o.Weights, o.Stdin, stderr); err != nil {
 			return fail(err)
-		}
-		if err := e.SetParams(runtime.StdinName(o.Weights), arrays); err != nil {
-			return fail(err)
-		}
-		for _, a := range arrays {
-			warnNonFinite(stderr, runtime.StdinName(o.Weights), a.Name, a.Float64s())
 		}
 	} else {
 		done := Status(stderr, "cnnc run: initialising the parameters")
@@ -163,6 +166,22 @@ func Run(e Engine, o Options, stdout, stderr io.Writer) int {
 		return signalStatus(sig)
 	}
 	return exitOK
+}
+
+// setWeights sets e's parameters from the weight file path, and warns on
+// stderr about every tensor that holds NaN or an infinity.
+func setWeights(e Engine, path string, stdin io.Reader, stderr io.Writer) error {
+	arrays, err := readArrays(path, stdin)
+	if err != nil {
+		return err
+	}
+	if err := e.SetParams(runtime.StdinName(path), arrays); err != nil {
+		return err
+	}
+	for _, a := range arrays {
+		warnNonFinite(stderr, runtime.StdinName(path), a.Name, a.Float64s())
+	}
+	return nil
 }
 
 // Inputs names the files the options read.
