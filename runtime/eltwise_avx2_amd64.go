@@ -118,21 +118,15 @@ func gradSums8(sdy, sdyx, mean, px, pd, py unsafe.Pointer, count, xs, ds, ys int
 func gradSumsAVX2(sdy, sdyx, x, d, y, mean []float32, count, xs, ds, ys int, lo, hi float32) {
 	n := len(mean)
 	sdy, sdyx, x, d = sdy[:n], sdyx[:n], x[:(count-1)*xs+n], d[:(count-1)*ds+n]
-	mask := y != nil
-	if mask {
-		y = y[:(count-1)*ys+n]
-	}
+	y = boundRuns(y, count, ys, n)
 	vlo, vhi := archsimd.BroadcastFloat32x8(lo), archsimd.BroadcastFloat32x8(hi)
 	v := n &^ 7
 	for i := 0; i < v; i += 8 {
-		py := unsafe.Pointer(nil)
-		if mask {
-			py = at(y, i)
-		}
+		py := atOrNil(y, i)
 		gradSums8(at(sdy, i), at(sdyx, i), at(mean, i), at(x, i), at(d, i), py, count, xs*4, ds*4, ys*4, vlo, vhi)
 	}
 	if v < n {
-		if mask {
+		if y != nil {
 			y = y[v:]
 		}
 		gradSumsPortable(sdy[v:], sdyx[v:], x[v:], d[v:], y, mean[v:], count, xs, ds, ys, lo, hi)
@@ -161,21 +155,15 @@ func bnGrad8(po, px, pd, py, k unsafe.Pointer, count, os, xs, ds, ys int, lo, hi
 
 func bnGradAVX2(out, d, x, y, k []float32, n, count, os, ds, xs, ys int, lo, hi float32, acc bool) {
 	out, d, x, k = out[:(count-1)*os+n], d[:(count-1)*ds+n], x[:(count-1)*xs+n], k[:4*bnChunk]
-	mask := y != nil
-	if mask {
-		y = y[:(count-1)*ys+n]
-	}
+	y = boundRuns(y, count, ys, n)
 	vlo, vhi := archsimd.BroadcastFloat32x8(lo), archsimd.BroadcastFloat32x8(hi)
 	v := n &^ 7
 	for i := 0; i < v; i += 8 {
-		py := unsafe.Pointer(nil)
-		if mask {
-			py = at(y, i)
-		}
+		py := atOrNil(y, i)
 		bnGrad8(at(out, i), at(x, i), at(d, i), py, at(k, i), count, os*4, xs*4, ds*4, ys*4, vlo, vhi, acc)
 	}
 	if v < n {
-		if mask {
+		if y != nil {
 			y = y[v:]
 		}
 		bnGradPortable(out[v:], d[v:], x[v:], y, k[v:], n-v, count, os, ds, xs, ys, lo, hi, acc)

@@ -41,6 +41,34 @@ func tail16(n int) (v, w int) {
 	return v, v
 }
 
+// boundRuns is s cut to count runs of n values st apart, the bounds
+// checked once (nil stays nil).
+func boundRuns(s []float32, count, st, n int) []float32 {
+	if s == nil {
+		return nil
+	}
+	return s[:(count-1)*st+n]
+}
+
+// atOrNil is at(s, i), or nil for a nil s.
+func atOrNil(s []float32, i int) unsafe.Pointer {
+	if s == nil {
+		return nil
+	}
+	return at(s, i)
+}
+
+// gradPart16 is the gradient of run p in channels [v, n) (a last partial
+// group), masked by y where y is not nil.
+func gradPart16(d, y []float32, p, ds, ys, v, n int, lo, hi f16) f16 {
+	dv := part16(run16(d, p, ds, v, n))
+	if y != nil {
+		yv := part16(run16(y, p, ys, v, n))
+		dv = dv.Masked(yv.Greater(lo).And(yv.Less(hi)))
+	}
+	return dv
+}
+
 func part16(s []float32) f16 { return archsimd.LoadFloat32x16SlicePart(s) }
 
 // run16 is the part of run p (stride st) of s in channels [i, n): a
@@ -165,17 +193,11 @@ func gradSums16(sdy, sdyx, mean, px, pd, py unsafe.Pointer, count, xs, ds, ys in
 func gradSumsAVX512(sdy, sdyx, x, d, y, mean []float32, count, xs, ds, ys int, lo, hi float32) {
 	n := len(mean)
 	sdy, sdyx, x, d = sdy[:n], sdyx[:n], x[:(count-1)*xs+n], d[:(count-1)*ds+n]
-	mask := y != nil
-	if mask {
-		y = y[:(count-1)*ys+n]
-	}
+	y = boundRuns(y, count, ys, n)
 	vlo, vhi := archsimd.BroadcastFloat32x16(lo), archsimd.BroadcastFloat32x16(hi)
 	v, w := tail16(n)
 	for i := 0; i < w; i += 16 {
-		py := unsafe.Pointer(nil)
-		if mask {
-			py = at(y, i)
-		}
+		py := atOrNil(y, i)
 		if i < v {
 			gradSums16(at(sdy, i), at(sdyx, i), at(mean, i), at(x, i), at(d, i), py, count, xs*4, ds*4, ys*4, vlo, vhi)
 		} else {
@@ -186,11 +208,7 @@ func gradSumsAVX512(sdy, sdyx, x, d, y, mean []float32, count, xs, ds, ys int, l
 	if v = w; v < n {
 		s1, s2, m := part16(sdy[v:]), part16(sdyx[v:]), part16(mean[v:])
 		for p := range count {
-			dv := part16(run16(d, p, ds, v, n))
-			if mask {
-				yv := part16(run16(y, p, ys, v, n))
-				dv = dv.Masked(yv.Greater(vlo).And(yv.Less(vhi)))
-			}
+			dv := gradPart16(d, y, p, ds, ys, v, n, vlo, vhi)
 			s1 = s1.Add(dv)
 			s2 = dv.MulAdd(part16(run16(x, p, xs, v, n)).Sub(m), s2)
 		}
@@ -224,17 +242,11 @@ func bnGrad16(po, px, pd, py, k unsafe.Pointer, count, os, xs, ds, ys int, lo, h
 
 func bnGradAVX512(out, d, x, y, k []float32, n, count, os, ds, xs, ys int, lo, hi float32, acc bool) {
 	out, d, x, k = out[:(count-1)*os+n], d[:(count-1)*ds+n], x[:(count-1)*xs+n], k[:4*bnChunk]
-	mask := y != nil
-	if mask {
-		y = y[:(count-1)*ys+n]
-	}
+	y = boundRuns(y, count, ys, n)
 	vlo, vhi := archsimd.BroadcastFloat32x16(lo), archsimd.BroadcastFloat32x16(hi)
 	v, w := tail16(n)
 	for i := 0; i < w; i += 16 {
-		py := unsafe.Pointer(nil)
-		if mask {
-			py = at(y, i)
-		}
+		py := atOrNil(y, i)
 		if i < v {
 			bnGrad16(at(out, i), at(x, i), at(d, i), py, at(k, i), count, os*4, xs*4, ds*4, ys*4, vlo, vhi, acc)
 		} else {
@@ -245,11 +257,7 @@ func bnGradAVX512(out, d, x, y, k []float32, n, count, os, ds, xs, ys int, lo, h
 	if v = w; v < n {
 		m, a, b, e := part16(k[v:n]), part16(k[bnChunk+v:bnChunk+n]), part16(k[2*bnChunk+v:2*bnChunk+n]), part16(k[3*bnChunk+v:3*bnChunk+n])
 		for p := range count {
-			dv := part16(run16(d, p, ds, v, n))
-			if mask {
-				yv := part16(run16(y, p, ys, v, n))
-				dv = dv.Masked(yv.Greater(vlo).And(yv.Less(vhi)))
-			}
+			dv := gradPart16(d, y, p, ds, ys, v, n, vlo, vhi)
 			r := part16(run16(x, p, xs, v, n)).Sub(m).MulAdd(b, dv.MulAdd(a, e))
 			o := run16(out, p, os, v, n)
 			if acc {
