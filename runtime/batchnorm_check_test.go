@@ -6,15 +6,19 @@ import (
 	"testing"
 )
 
-// TestBatchNormBackwardFiniteDiff checks BatchNormBackward against the
-// derivative of the forward definition itself, by central differences of
-// L = Σ y·dy (y from refBNForward, in float64) in every x, γ and β, in
-// training mode (through the batch statistics) and inference mode:
-// independent of the backward's formula. Tolerance 1e-4·max(1, |d|), the
+// TestBatchNormBackwardFiniteDiff checks BatchNormBackward, on every kernel
+// path, against the derivative of the forward definition itself, by
+// central differences of L = Σ y·dy (y from refBNForward, in float64) in
+// every x, γ and β, in training mode (through the batch statistics) and
+// inference mode: independent of the backward's formula. Tolerance 1e-4·max(1, |d|), the
 // project's agreement bound; the differences are good to about 1e-7.
 func TestBatchNormBackwardFiniteDiff(t *testing.T) {
+	eachKernelSet(t, testBatchNormFiniteDiff)
+}
+
+func testBatchNormFiniteDiff(t *testing.T) {
 	for _, train := range []bool{true, false} {
-		for _, sh := range [][3]int{{2, 3, 5}, {1, 1, 4}} {
+		for _, sh := range [][3]int{{2, 3, 9}, {1, 1, 17}} {
 			h, w, c := sh[0], sh[1], sh[2]
 			bc := newBNCase(NewRand(uint64(c)), 3, h, w, c, bnLayouts(w, c, 1), ActNone, train, false)
 			what := fmt.Sprintf("%dx%dx%d train %v", h, w, c, train)
@@ -98,8 +102,12 @@ func TestBatchNormBackwardFiniteDiff(t *testing.T) {
 //
 // Tolerance 1e-6·max(1, max |want|) per tensor, 100 times tighter than
 // the project's agreement bound: the worst seen is 8e-8 (bn5's dγ), the
-// float32 rounding of inputs and results.
+// float32 rounding of inputs and results. On every kernel path.
 func TestBatchNormFixture(t *testing.T) {
+	eachKernelSet(t, testBatchNormFixture)
+}
+
+func testBatchNormFixture(t *testing.T) {
 	before := readFixture(t, "../golden/graphdata/batchnorm/torch.npz")
 	after := readFixture(t, "../golden/graphdata/batchnorm/train_mode.npz")
 	const tol = 1e-6

@@ -14,7 +14,15 @@
 //   - randomness that every engine shares, so the same seed gives the same
 //     weights and dropout masks in the interpreter and in generated code:
 //     Rand, HeNormal, DropoutRand;
-//   - later, losses, optimisers and the micro-kernels generated layers call.
+//   - the kernels generated code calls, on H×W×C buffers with rows of a
+//     fixed length (ConvGeom, PoolGeom; Layout places a padded map or a
+//     channel slice of a wider one): convolutions and pooling; batchnorm
+//     (FoldBatchNorm, BatchNormEval and BatchNormApply for inference,
+//     BatchNormStats and BatchNormBackward for a training batch); residual
+//     merges and activations (Add, ActForward, Act); global pooling; concat
+//     copies (CopyMap); each on the kernel path chosen at start-up
+//     (Kernels, SetKernels), allocating nothing;
+//   - later, losses and optimisers.
 //
 // # Data layout
 //

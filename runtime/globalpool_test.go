@@ -10,7 +10,12 @@ import (
 // (setting dx and adding to it), over two channel ranges, on every layout
 // and an output that is a channel slice of a wider vector, against the
 // definitions; max takes the first of a tie and a NaN over any number.
+// The kernels have no path-specific code; they run on every path anyway.
 func TestGlobalPool(t *testing.T) {
+	eachKernelSet(t, testGlobalPool)
+}
+
+func testGlobalPool(t *testing.T) {
 	for n, sh := range mapShapes {
 		h, w, c := sh[0], sh[1], sh[2]
 		ls := testLayouts(w, c)
