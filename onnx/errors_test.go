@@ -144,6 +144,10 @@ func TestMalformed(t *testing.T) {
 		inits(floatTensor("w", []int64{1 << 40, 1 << 40}, []float32{1})), ports(valueInfo("x", 1, 2, 4, 4), valueInfo("y", 1, 2, 4, 4)))
 	shortData := model(withNodes(node("Conv", []string{"x", "w"}, []string{"y"})),
 		inits(floatTensor("w", []int64{2, 2, 3, 3}, []float32{1, 2})), ports(valueInfo("x", 1, 2, 4, 4), valueInfo("y", 1, 2, 2, 2)))
+	// b is read by two blocks: Add(a, b) and Add(Add(a, b), b).
+	acrossBlocks := model(withNodes(node("Relu", []string{"x"}, []string{"a"}), node("Relu", []string{"a"}, []string{"b"}),
+		node("Add", []string{"a", "b"}, []string{"c"}), node("Add", []string{"c", "b"}, []string{"d"})),
+		ports(valueInfo("x", 1, 2, 4, 4), valueInfo("d", 1, 2, 4, 4)))
 	for _, c := range []struct {
 		name string
 		data []byte
@@ -158,6 +162,8 @@ func TestMalformed(t *testing.T) {
 		{"short data", shortData, []string{`tensor "w"`, "8 bytes of data", "(144 bytes)"}},
 		{"no opset", pb(nil).bytes(7, nil), []string{"no opset"}},
 		{"open shape", relu(0, 2, 0, 4), []string{"leaves the input's height open", "--input"}},
+		{"across blocks", acrossBlocks, []string{"not a chain of layers, residual and concat blocks", `node "Relu_b" (Relu, input "a")`}},
+		{"too large", relu(1, 1024, 2048, 2048), []string{"beyond what cnnc compiles"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			err := importBytes(t, c.data, "", Options{})

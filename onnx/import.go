@@ -53,7 +53,15 @@ func Import(m *Model, opt Options) (*Result, error) {
 		return nil, err
 	}
 	g := l.b.Graph(out)
-	stmts, err := recoverStmts(g)
+	if len(g.Nodes) > maxStatements {
+		return nil, x.errorf("the network has %d layers; a .cnn file holds at most %d statements", len(g.Nodes), maxStatements)
+	}
+	stmts, err := recoverStmts(g, func(n *ir.Node) string {
+		if ly := l.layers[n]; ly != nil {
+			return describe(ly.onnx)
+		}
+		return n.Text
+	})
 	if err != nil {
 		return nil, x.errorf("%v", err)
 	}
@@ -66,7 +74,15 @@ func Import(m *Model, opt Options) (*Result, error) {
 	text = dsl.Format(f)
 	r, ds := compiler.Compile(name+".cnn", text)
 	if ds.HasErrors() || r == nil || r.Graph == nil {
-		return nil, fmt.Errorf("cnnc import wrote a file that does not check (a bug): %v\n%s", ds, text)
+		// The shapes were checked as the graph was built: what is left is
+		// cnnc's limits (values in a tensor, multiply-adds).
+		var msgs []string
+		for _, d := range ds {
+			if d.Severity == compiler.Error {
+				msgs = append(msgs, d.Message)
+			}
+		}
+		return nil, x.errorf("the network is beyond what cnnc compiles: %s", strings.Join(msgs, "; "))
 	}
 	arrays, err := l.weights(nodes(stmts), g, r.Graph)
 	if err != nil {
@@ -74,6 +90,9 @@ func Import(m *Model, opt Options) (*Result, error) {
 	}
 	return &Result{Text: text, Graph: r.Graph, Arrays: arrays}, nil
 }
+
+// maxStatements is the most statements a .cnn file may hold.
+const maxStatements = 100_000
 
 var notIdent = regexp.MustCompile(`[^A-Za-z0-9_]+`)
 

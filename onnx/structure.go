@@ -44,14 +44,16 @@ const maxDepth = 100
 
 type recovery struct {
 	g       *ir.Graph
+	name    func(*ir.Node) string // the node for messages
 	claimed map[*ir.Node]bool
 	depth   []int
 	up      [][]int // up[k][v]: the 2^k-th dominator of value v
 }
 
-// recoverStmts returns the statements that compute g's output.
-func recoverStmts(g *ir.Graph) ([]*stmt, error) {
-	r := &recovery{g: g, claimed: map[*ir.Node]bool{}}
+// recoverStmts returns the statements that compute g's output; name
+// describes a node in messages.
+func recoverStmts(g *ir.Graph, name func(*ir.Node) string) ([]*stmt, error) {
+	r := &recovery{g: g, name: name, claimed: map[*ir.Node]bool{}}
 	r.dominators()
 	return r.seq(g.Output, g.Input, 0)
 }
@@ -174,7 +176,7 @@ func (r *recovery) block(n *ir.Node, split *ir.Value, depth int) (*stmt, error) 
 		body, short = short, body
 	}
 	if len(body) == 0 {
-		return nil, fmt.Errorf("%q adds a value to itself, which a residual block cannot say", n.Text)
+		return nil, fmt.Errorf("%s adds a value to itself, which a residual block cannot say", r.name(n))
 	}
 	s := &stmt{kind: sResidual, node: n, blocks: [][]*stmt{body}}
 	if len(short) > 0 {
@@ -198,7 +200,7 @@ func size(stmts []*stmt) int {
 func (r *recovery) notExpressible(v *ir.Value) error {
 	what := "the input"
 	if v.Producer != nil {
-		what = fmt.Sprintf("the output of %s", v.Producer.Text)
+		what = "the output of " + r.name(v.Producer)
 	}
 	return fmt.Errorf("the graph is not a chain of layers, residual and concat blocks: %s is read where no block can pass it (a value used across blocks)", what)
 }
