@@ -211,13 +211,7 @@ func (e *env) runGenerated(net *compiler.Net, file string, o runner.Options) int
 		fmt.Fprintf(e.stderr, "cnnc run: %v\n", err)
 		return runner.ExitStatus(err)
 	}
-	args := []string{"-input", o.Input, "-seed", fmt.Sprint(o.Seed)}
-	for _, f := range [][2]string{{"-weights", o.Weights}, {"-dy", o.DY}, {"-out", o.Out}} {
-		if f[1] != "" {
-			args = append(args, f[0], f[1])
-		}
-	}
-	return e.runProgram("run", net, file, runMain(net), args, nil)
+	return e.runProgram("run", net, file, runMain(net), o.Args(), nil)
 }
 
 // runMain writes the main of the program cnnc run --engine gen runs:

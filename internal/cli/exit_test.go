@@ -150,7 +150,7 @@ func TestExitStatuses(t *testing.T) {
 	// Usage.
 	add(exitUsage, "unknown command", "chek")
 	add(exitUsage, "flag provided but not defined", "run", "--bogus", "good.cnn")
-	add(exitUsage, "--input is required", "run", "good.cnn")
+	add(exitUsage, "--input or --image is required", "run", "good.cnn")
 	add(exitUsage, "want exactly one model file, got 2", "summary", "good.cnn", "good.cnn")
 	add(exitUsage, "no files given", "check")
 	add(exitUsage, "--batch", "bench", "--batch", "100000000", "good.cnn")

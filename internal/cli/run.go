@@ -20,6 +20,13 @@ with --dy (shaped like y) also dx (shaped like X) and NAME.grad for every
 parameter: the gradients of sum(y * dy), summed over the batch. Without
 --out a summary is printed.
 
+--image classifies PNG and JPEG files instead (a sample each; repeat it for
+more), and prints each one's top 5 classes, named by --labels (one name a
+line): each image is converted to the network's channels (grayscale for 1,
+RGB for 3, as PIL's convert), scaled to [0, 1], resized to --resize HxW
+(bilinear, as torchvision's Resize with antialias=False; without it the
+image must have the network's size) and normalised by --mean and --std.
+
 The interpreter runs in inference mode by default, as PyTorch's
 model.eval(): batchnorm normalises by its running statistics and dropout is
 the identity. --train runs one training-mode pass, as model.train():
@@ -31,7 +38,7 @@ bn1.num_batches_tracked, an int64). A weight file must hold every parameter
 and buffer.`
 
 func runRun(e *env, args []string) int {
-	fs := newFlags(e, "run", "[--engine interp|gen] [--weights W.npz|W.safetensors] [--seed N] [--train] --input X.npy [--dy DY.npy] [--out OUT.npz] FILE", runDoc)
+	fs := newFlags(e, "run", "[--engine interp|gen] [--weights W.npz|W.safetensors] [--seed N] [--train] (--input X.npy | --image A.png... [--resize HxW] [--mean M --std S]) [--labels NAMES.txt] [--dy DY.npy] [--out OUT.npz] FILE", runDoc)
 	engine := fs.String("engine", "interp", "the `engine`: interp or gen")
 	var o runner.Options
 	o.Flags(fs)
@@ -47,8 +54,8 @@ func runRun(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "cnnc run: unknown engine %q (want interp or gen)\n", *engine)
 		return exitUsage
 	}
-	if o.Input == "" {
-		fmt.Fprintf(e.stderr, "cnnc run: --input is required\n")
+	if err := o.CheckFlags(); err != nil {
+		fmt.Fprintf(e.stderr, "cnnc run: %v\n", err)
 		return exitUsage
 	}
 	if *engine == "gen" && !e.checkKernels("run", "CNNC_KERNELS", os.Getenv("CNNC_KERNELS")) {

@@ -5,8 +5,10 @@ import (
 	"io"
 	"math"
 	"os"
+	"strings"
 
 	"github.com/cnnc/cnnc/runtime"
+	"github.com/cnnc/cnnc/runtime/data"
 )
 
 // inputs are the batches cnnc run reads: x, and dy for a backward pass.
@@ -21,7 +23,12 @@ type inputs struct {
 func (o *Options) readInputs(input, output []int) (inputs, error) {
 	var in inputs
 	var err error
-	in.x, in.n, in.single, err = readBatch(o.Input, "--input", input, o.Stdin)
+	if len(o.Images) > 0 {
+		in.x, err = o.readImages(input, o.Stdin)
+		in.n = len(o.Images)
+	} else {
+		in.x, in.n, in.single, err = readBatch(o.Input, "--input", input, o.Stdin)
+	}
 	if err != nil || o.DY == "" {
 		return in, err
 	}
@@ -56,7 +63,10 @@ func (o *Options) Check(input, output []int, specs []runtime.ParamSpec) error {
 			return err
 		}
 	}
-	if !rereadable(o.Input) || o.DY != "" && !rereadable(o.DY) {
+	if _, err := o.names(output); err != nil {
+		return err
+	}
+	if !rereadable(o.Input) || o.DY != "" && !rereadable(o.DY) || !all(o.Images, rereadable) {
 		return nil
 	}
 	_, err := o.readInputs(input, output)
@@ -109,4 +119,42 @@ func Status(w io.Writer, msg string) (clear func()) {
 	}
 	fmt.Fprintf(w, "\r\x1b[K%s…", msg)
 	return func() { fmt.Fprint(w, "\r\x1b[K") }
+}
+
+func all(paths []string, f func(string) bool) bool {
+	for _, p := range paths {
+		if !f(p) {
+			return false
+		}
+	}
+	return true
+}
+
+// names reads --labels for a network whose output is shaped output: nil
+// without --labels.
+func (o *Options) names(output []int) ([]string, error) {
+	if o.Labels == "" {
+		return nil, nil
+	}
+	if len(output) != 1 {
+		return nil, usagef("--labels %s: the network's output is %s, not one score per class", o.Labels, strings.ReplaceAll(dims(output), " ", "x"))
+	}
+	return data.ReadNames(o.Labels, output[0], o.Stdin)
+}
+
+// sources names the samples of a run for its report: the image files, or
+// "sample i".
+func (o *Options) sources(n int) []string {
+	if len(o.Images) > 0 {
+		out := make([]string, len(o.Images))
+		for i, p := range o.Images {
+			out[i] = runtime.StdinName(p)
+		}
+		return out
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("sample %d", i)
+	}
+	return out
 }

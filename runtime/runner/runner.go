@@ -7,6 +7,7 @@
 package runner
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -48,6 +49,8 @@ type Options struct {
 	DY      string // optional output gradient, shaped like y
 	Out     string // optional .npz to write
 	Train   bool   // a training-mode pass (an engine that is a Trainer), dropout seeded by Seed
+	// ImageOptions give the samples as image files instead of Input.
+	ImageOptions
 	// Stdin is what a file named "-" or /dev/stdin reads (one of them at
 	// most); nil for os.Stdin.
 	Stdin io.Reader
@@ -61,6 +64,33 @@ func (o *Options) Flags(fs *flag.FlagSet) {
 	fs.StringVar(&o.DY, "dy", "", "an output gradient `DY.npy` shaped like y: also run backward")
 	fs.StringVar(&o.Out, "out", "", "write y (and dx and NAME.grad with --dy) to `OUT.npz`")
 	fs.BoolVar(&o.Train, "train", false, "run in training mode: batchnorm on batch statistics, its running statistics updated and written to --out; dropout on, seeded by --seed")
+	o.ImageOptions.flags(fs)
+}
+
+// CheckFlags returns what is wrong with the options' values as a usage
+// error, or nil.
+func (o *Options) CheckFlags() error {
+	var errs []string
+	if o.Input == "" && len(o.Images) == 0 {
+		errs = append(errs, "--input or --image is required")
+	}
+	errs = append(errs, o.ImageOptions.check(o.Input)...)
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "\n"))
+	}
+	return nil
+}
+
+// Args returns the options as the arguments of a program that runs
+// Main.
+func (o *Options) Args() []string {
+	args := []string{"-seed", fmt.Sprint(o.Seed)}
+	for _, f := range [][2]string{{"-input", o.Input}, {"-weights", o.Weights}, {"-dy", o.DY}, {"-out", o.Out}} {
+		if f[1] != "" {
+			args = append(args, f[0], f[1])
+		}
+	}
+	return append(args, o.imageArgs()...)
 }
 
 // Exit statuses, as cnnc's.
@@ -76,6 +106,10 @@ const (
 func Main(e Engine, args []string, stdout, stderr io.Writer) int {
 	var o Options
 	if !parseProgram("cnnc run", o.Flags, args, stderr) {
+		return exitUsage
+	}
+	if err := o.CheckFlags(); err != nil {
+		fmt.Fprintf(stderr, "cnnc run: %v\n", err)
 		return exitUsage
 	}
 	return Run(e, o, stdout, stderr)
@@ -112,11 +146,15 @@ func Run(e Engine, o Options, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cnnc run: %v\n", err)
 		return ExitStatus(err)
 	}
-	if o.Input == "" {
-		fmt.Fprintf(stderr, "cnnc run: --input is required\n")
+	if err := o.CheckFlags(); err != nil {
+		fmt.Fprintf(stderr, "cnnc run: %v\n", err)
 		return exitUsage
 	}
 	if err := o.CheckOutputs(); err != nil {
+		return fail(err)
+	}
+	names, err := o.names(e.Output())
+	if err != nil {
 		return fail(err)
 	}
 	if o.Weights != "" {
@@ -140,6 +178,10 @@ func Run(e Engine, o Options, stdout, stderr io.Writer) int {
 	}
 	warnNonFinite(stderr, "", "the output y", y)
 	if o.Out == "" {
+		if (len(o.Images) > 0 || names != nil) && len(e.Output()) == 1 {
+			topClasses(stdout, y, in.n, 5, o.sources(in.n), names)
+			return exitOK
+		}
 		summarise(stdout, e, y, in.n, in.dy != nil)
 		return exitOK
 	}
@@ -186,7 +228,11 @@ func setWeights(e Engine, path string, stdin io.Reader, stderr io.Writer) error 
 
 // Inputs names the files the options read.
 func (o *Options) Inputs() []runtime.NamedPath {
-	return []runtime.NamedPath{{Name: "--input", Path: o.Input}, {Name: "--weights", Path: o.Weights}, {Name: "--dy", Path: o.DY}}
+	paths := []runtime.NamedPath{{Name: "--input", Path: o.Input}, {Name: "--weights", Path: o.Weights}, {Name: "--dy", Path: o.DY}, {Name: "--labels", Path: o.Labels}}
+	for _, img := range o.Images {
+		paths = append(paths, runtime.NamedPath{Name: "--image", Path: img})
+	}
+	return paths
 }
 
 // CheckOutputs checks that --out can be written and is none of the
