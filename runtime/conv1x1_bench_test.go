@@ -21,16 +21,9 @@ var resNet1x1 = []struct {
 // flops a multiply-add).
 func BenchmarkConv1x1(b *testing.B) {
 	for _, l := range resNet1x1 {
-		dc := dwCase{h: l.hw, w: l.hw, c: l.c, fh: 1, fw: 1, sh: l.s, sw: l.s, dh: 1, dw: 1, relu: true}
-		li, lo, ld, lx := dc.layouts(l.c, l.k)
-		if l.padOut {
-			lo.ph, lo.pw = 1, 1
-		}
-		g := dc.geom(li, lo, ld, lx, 1, 32)
-		r := NewRand(1)
-		in, out, dout, din := li.filled(0), lo.filled(0), ld.filled(0), lx.filled(0)
-		li.put(in, randSlice(r, l.hw*l.hw*l.c))
-		ld.put(dout, randSlice(r, g.OH*g.OW*l.k))
+		dc := dwCase{h: l.hw, w: l.hw, c: l.c, fh: 1, fw: 1, sh: l.s, sw: l.s, dh: 1, dw: 1, relu: true, padOut: l.padOut}
+		g, in, out, dout, din := benchBuffers(dc, 1, l.k, 32)
+		r := NewRand(2)
 		w, bias := randSlice(r, g.WeightLen()), randSlice(r, l.k)
 		wt := make([]float32, Conv1x1TransposedLen(g))
 		Conv1x1Transpose(g, wt, w)

@@ -20,12 +20,8 @@ var mobileNetDepthwise = []struct{ hw, c, s int }{
 func BenchmarkDepthwise(b *testing.B) {
 	for _, l := range mobileNetDepthwise {
 		dc := dwCase{h: l.hw, w: l.hw, c: l.c, fh: 3, fw: 3, sh: l.s, sw: l.s, ph: 1, pw: 1, dh: 1, dw: 1, relu6: true}
-		li, lo, ld, lx := dc.layouts(l.c, l.c)
-		g := dc.geom(li, lo, ld, lx, l.c, 0)
-		r := NewRand(1)
-		in, out, dout, din := li.filled(0), lo.filled(0), ld.filled(0), lx.filled(0)
-		li.put(in, randSlice(r, l.hw*l.hw*l.c))
-		ld.put(dout, randSlice(r, g.OH*g.OW*l.c))
+		g, in, out, dout, din := benchBuffers(dc, l.c, l.c, 0)
+		r := NewRand(2)
 		w, bias := randSlice(r, 9*l.c), randSlice(r, l.c)
 		dw, db := make([]float32, 9*l.c), make([]float32, l.c)
 		flops := 2 * float64(g.OH*g.OW*l.c*9)

@@ -77,6 +77,7 @@ type dwCase struct {
 	h, w, c, fh, fw, sh, sw, ph, pw, dh, dw int
 	relu, relu6, slice                      bool
 	wholeIn                                 bool // with slice: the input is whole (a dense conv's windows are FW·C contiguous values)
+	padOut                                  bool // the output buffer is padded by a pixel (for a 3x3 conv after)
 }
 
 func (dc dwCase) String() string {
@@ -94,7 +95,10 @@ func (dc dwCase) out() (int, int) {
 func (dc dwCase) layouts(c, k int) (in, out, dout, din layout) {
 	oh, ow := dc.out()
 	in, out = layout{dc.h, dc.w, c, dc.ph, dc.pw, c, 0}, layout{oh, ow, k, 0, 0, k, 0}
-	dout, din = out, layout{dc.h, dc.w, c, 0, 0, c, 0}
+	if dc.padOut {
+		out.ph, out.pw = 1, 1
+	}
+	dout, din = layout{oh, ow, k, 0, 0, k, 0}, layout{dc.h, dc.w, c, 0, 0, c, 0}
 	if dc.slice {
 		if !dc.wholeIn {
 			in.px, in.off = c+5, 3
@@ -313,4 +317,17 @@ func unpackConv(k, c, fh, fw, kb int) func(dw []float32) []float32 {
 		PackConv(dw, got, k, c, fh, fw, kb, true)
 		return got
 	}
+}
+
+// benchBuffers returns a conv's geometry and buffers for a benchmark: a
+// random input and output gradient, an output and input gradient of
+// zeros.
+func benchBuffers(dc dwCase, groups, k, kb int) (g *ConvGeom, in, out, dout, din []float32) {
+	li, lo, ld, lx := dc.layouts(dc.c, k)
+	g = dc.geom(li, lo, ld, lx, groups, kb)
+	r := NewRand(1)
+	in, out, dout, din = li.filled(0), lo.filled(0), ld.filled(0), lx.filled(0)
+	li.put(in, randSlice(r, dc.h*dc.w*dc.c))
+	ld.put(dout, randSlice(r, g.OH*g.OW*k))
+	return g, in, out, dout, din
 }

@@ -1,0 +1,162 @@
+package runtime
+
+import "fmt"
+
+// Grouped convs (1 < Groups < C: each of Groups groups of K/Groups output
+// channels reads its own C/Groups input channels) and dilated convs (DH or
+// DW > 1, of one group or more) run on the dense kernels: a panel of
+// output pixels' windows of one group (im2col: FH·FW·C/Groups values a
+// pixel, filter row by filter column by channel) is the input of a 1x1
+// conv whose weights are the group's dense packed weights, unchanged. The
+// copy costs a value per multiply-add of each of the group's output
+// channels. Depthwise convs (Groups == C) have kernels of their own
+// (conv_depthwise.go).
+//
+// Weights are Groups dense packs, one a group: [Groups][ceil(Kg/KB)][FH][FW][Cg][KB]
+// (Cg = C/Groups, Kg = K/Groups; PackGrouped converts from PyTorch's
+// [K][Cg][FH][FW]); the bias is [K].
+
+// GroupedWeightLen is the length of a grouped (or dilated) conv's weights.
+func GroupedWeightLen(g *ConvGeom) int { return g.groups() * g.groupLen() }
+
+// groupLen is the length of one group's packed weights.
+func (g *ConvGeom) groupLen() int {
+	cg, kg := g.C/g.groups(), g.K/g.groups()
+	return (kg + g.KB - 1) / g.KB * g.KB * g.FH * g.FW * cg
+}
+
+// groupBlocks is the number of weight blocks of a group.
+func (g *ConvGeom) groupBlocks() int { return (g.K/g.groups() + g.KB - 1) / g.KB }
+
+// GroupedUnits is the number of units ConvWeightGradGrouped divides its
+// work into: the weight blocks of every group.
+func GroupedUnits(g *ConvGeom) int { return g.groups() * g.groupBlocks() }
+
+// PackGrouped copies a grouped conv's weights from PyTorch's
+// [K][C/Groups][FH][FW] layout (src) into Groups dense packs (dst), or back
+// when unpack is set.
+func PackGrouped(g *ConvGeom, dst, src []float32, unpack bool) {
+	cg, kg, n := g.C/g.groups(), g.K/g.groups(), g.K*g.C/g.groups()*g.FH*g.FW
+	if len(dst) < GroupedWeightLen(g) || len(src) < n {
+		panic(fmt.Errorf("%w: PackGrouped: buffers %d and %d, want %d and %d", ErrShape, len(dst), len(src), GroupedWeightLen(g), n))
+	}
+	for gi := range g.groups() {
+		PackConv(dst[gi*g.groupLen():], src[gi*kg*cg*g.FH*g.FW:], kg, cg, g.FH, g.FW, g.KB, unpack)
+	}
+}
+
+func (g *ConvGeom) checkGrouped(fn string) {
+	if !g.valid() || g.KB < 16 || g.KB%16 != 0 {
+		panic(fmt.Errorf("%w: %s: sizes, strides and dilations positive, Groups dividing C and K, KB a multiple of 16, got %+v", ErrShape, fn, *g))
+	}
+}
+
+// im2col copies the windows of group gi of the n output pixels from p0
+// (in row order) into panel, FH·FW·Cg values a pixel.
+func (g *ConvGeom) im2col(panel, in []float32, gi, p0, n int) {
+	cg := g.C / g.groups()
+	t := g.FH * g.FW * cg
+	for p := range n {
+		y, x := (p0+p)/g.OW, (p0+p)%g.OW
+		dst := panel[p*t:][:t]
+		for i := range g.FH {
+			row := in[(y*g.SH+i*g.dh())*g.InRow+gi*cg:]
+			for j := range g.FW {
+				copy(dst[(i*g.FW+j)*cg:][:cg], row[(x*g.SW+j*g.dw())*g.inPix():][:cg])
+			}
+		}
+	}
+}
+
+// panelGeom describes to the dense kernels a panel of n pixels of group
+// windows as a 1x1 conv of one row: t values in, kg channels out.
+func (s *convScratch) panelGeom(g *ConvGeom, t, kg, n int) *ConvGeom {
+	s.g = ConvGeom{C: t, InRow: n * t, OH: 1, OW: n, K: kg, OutRow: n * kg, DOutRow: n * kg,
+		FH: 1, FW: 1, SH: 1, SW: 1, KB: g.KB, ReLU: g.ReLU || g.ReLU6}
+	return &s.g
+}
+
+// ConvForwardGrouped computes output rows [y0, y1) of a conv of any
+// groups and dilation: for every pixel (y, x) and channel k of group
+// gi = k/Kg,
+//
+//	out[y][x][k] = bias[k] + Σ_{i, j, c<Cg} in[y·SH+i·DH][x·SW+j·DW][gi·Cg+c] · w[k][c][i][j]
+//
+// then relu or relu6; bias may be nil. The tensors are laid out as for
+// DepthwiseForward.
+func ConvForwardGrouped(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 int) {
+	const fn = "ConvForwardGrouped"
+	g.checkGrouped(fn)
+	checkRange(fn, y0, y1, g.OH)
+	needLen(fn, g, "out", out, g.needOut())
+	needLen(fn, g, "in", in, g.needIn())
+	needLen(fn, g, "w", w, GroupedWeightLen(g))
+	if bias != nil {
+		needLen(fn, g, "bias", bias, g.K)
+	}
+	cg, kg := g.C/g.groups(), g.K/g.groups()
+	t := g.FH * g.FW * cg
+	n := panel1x1(t, kg)
+	buf := grow(&s.cv.panel, n*(t+kg))
+	a, b := buf[:n*t], buf[n*t:]
+	for p0, end := y0*g.OW, y1*g.OW; p0 < end; p0 += n {
+		m := min(n, end-p0)
+		for gi := range g.groups() {
+			g.im2col(a, in, gi, p0, m)
+			var bg []float32
+			if bias != nil {
+				bg = bias[gi*kg:]
+			}
+			ConvForward(s.cv.panelGeom(g, t, kg, m), s, b, a, w[gi*g.groupLen():], bg, 0, 1)
+			for p := range m {
+				y, x := (p0+p)/g.OW, (p0+p)%g.OW
+				o := out[g.OutOff+y*g.OutRow+x*g.outPix()+gi*kg:][:kg]
+				copy(o, b[p*kg:][:kg])
+				if g.ReLU6 {
+					clamp6(o)
+				}
+			}
+		}
+	}
+}
+
+// ConvWeightGradGrouped adds to the weight gradient dw (and to db unless
+// nil) the contribution of every output pixel, for the units [u0, u1) of
+// GroupedUnits (the weight blocks of every group, group by group; workers
+// given different units never write the same values):
+//
+//	dw[k][c][i][j] += Σ_{y, x} in[y·SH+i·DH][x·SW+j·DW][gi·Cg+c] · dout[y][x][k],  db[k] += Σ dout[y][x][k]
+func ConvWeightGradGrouped(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0, u1 int) {
+	const fn = "ConvWeightGradGrouped"
+	g.checkGrouped(fn)
+	checkRange(fn, u0, u1, GroupedUnits(g))
+	needLen(fn, g, "dw", dw, GroupedWeightLen(g))
+	needLen(fn, g, "in", in, g.needIn())
+	needLen(fn, g, "dout", dout, g.needDOut())
+	if db != nil {
+		needLen(fn, g, "db", db, g.K)
+	}
+	cg, kg, nb := g.C/g.groups(), g.K/g.groups(), g.groupBlocks()
+	t := g.FH * g.FW * cg
+	n := panel1x1(t, kg)
+	buf := grow(&s.cv.panel, n*(t+kg))
+	a, d := buf[:n*t], buf[n*t:]
+	for gi := u0 / nb; gi*nb < u1; gi++ {
+		b0, b1 := max(u0-gi*nb, 0), min(u1-gi*nb, nb) // the group's blocks in range
+		var dbg []float32
+		if db != nil {
+			dbg = db[gi*kg:]
+		}
+		for p0, end := 0, g.OH*g.OW; p0 < end; p0 += n {
+			m := min(n, end-p0)
+			g.im2col(a, in, gi, p0, m)
+			for p := range m {
+				y, x := (p0+p)/g.OW, (p0+p)%g.OW
+				copy(d[p*kg:][:kg], dout[g.DOutOff+y*g.DOutRow+x*g.dOutPix()+gi*kg:][:kg])
+			}
+			sub := s.cv.panelGeom(g, t, kg, m)
+			sub.ReLU = false
+			ConvWeightGrad(sub, s, dw[gi*g.groupLen():], dbg, a, d, b0, b1)
+		}
+	}
+}
