@@ -3,11 +3,14 @@ package onnx
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/protobuf/encoding/protowire"
 
@@ -248,5 +251,35 @@ func TestTruncations(t *testing.T) {
 		if importBytes(t, data[:n], "", Options{}) == nil {
 			t.Fatalf("the first %d of %d bytes import without error", n, len(data))
 		}
+	}
+}
+
+// TestManyReaders imports a graph whose values are read by tens of
+// thousands of nodes, each unsupported: the error lists the first 1,000,
+// and the work stays linear (the pattern search looks at a value's
+// readers only until it finds a second one).
+func TestManyReaders(t *testing.T) {
+	const n = 30000
+	sqrt2 := floatTensor("sqrt2", nil, []float32{math.Sqrt2})
+	ns := []pb{node("Relu", []string{"x"}, []string{"a"}), node("Div", []string{"a", "sqrt2"}, []string{"u"}),
+		node("Erf", []string{"u"}, []string{"e"})}
+	sum := "a"
+	for i := range n {
+		m := "m" + strconv.Itoa(i)
+		ns = append(ns, node("Mul", []string{"a", "e"}, []string{m}), node("Add", []string{sum, m}, []string{"s" + m}))
+		sum = "s" + m
+	}
+	data := model(withNodes(ns...), inits(sqrt2), ports(valueInfo("x", 1, 2, 4, 4), valueInfo(sum, 1, 2, 4, 4)))
+	start := time.Now()
+	err := importBytes(t, data, "", Options{})
+	var u *UnsupportedError
+	if !errors.As(err, &u) || len(u.Nodes) != n+2 {
+		t.Fatalf("%.200v, want %d unsupported nodes", err, n+2)
+	}
+	if !strings.HasSuffix(err.Error(), fmt.Sprintf("and %d more", n+2-1000)) {
+		t.Errorf("the message does not end with how many more nodes there are")
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("%d nodes took %v", len(ns), d)
 	}
 }

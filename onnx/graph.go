@@ -2,7 +2,6 @@ package onnx
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -176,8 +175,12 @@ func describe(n *Node) string {
 	if name == "" && len(n.Outputs) > 0 {
 		name = "→" + n.Outputs[0]
 	}
-	ins := make([]string, 0, len(n.Inputs))
-	for _, in := range n.Inputs {
+	ins := make([]string, 0, min(len(n.Inputs), 9))
+	for i, in := range n.Inputs {
+		if i == 8 && len(n.Inputs) > 9 {
+			ins = append(ins, fmt.Sprintf("and %d more", len(n.Inputs)-8))
+			break
+		}
 		ins = append(ins, fmt.Sprintf("%q", in))
 	}
 	what := "no inputs"
@@ -191,5 +194,18 @@ func describe(n *Node) string {
 	return fmt.Sprintf("node %q (%s, %s)", name, n.OpType, what)
 }
 
-// readersOf returns the live nodes that read value v, each once.
-func (x *index) readersOf(v string) []*Node { return slices.Compact(slices.Clone(x.readers[v])) }
+// soleReader returns the one live node that reads value v (perhaps more
+// than once), or nil when none or several do. It stops at the second
+// reader, so that a value read by many nodes costs nothing.
+func (x *index) soleReader(v string) *Node {
+	rs := x.readers[v]
+	if len(rs) == 0 {
+		return nil
+	}
+	for _, r := range rs[1:] {
+		if r != rs[0] {
+			return nil
+		}
+	}
+	return rs[0]
+}

@@ -80,8 +80,14 @@ type UnsupportedError struct {
 	Nodes []string
 }
 
+// Error lists the nodes, the first 1,000 of them (a hostile file could
+// hold a million).
 func (e *UnsupportedError) Error() string {
-	return fmt.Sprintf("%s: %s cannot be imported:\n\t%s", e.File, plural(len(e.Nodes), "node"), strings.Join(e.Nodes, "\n\t"))
+	lines := e.Nodes
+	if len(lines) > 1000 {
+		lines = append(lines[:1000:1000], fmt.Sprintf("and %d more", len(e.Nodes)-1000))
+	}
+	return fmt.Sprintf("%s: %s cannot be imported:\n\t%s", e.File, plural(len(e.Nodes), "node"), strings.Join(lines, "\n\t"))
 }
 
 // lower builds the graph of the live nodes. in is the input's shape (one

@@ -50,8 +50,7 @@ func (l *lowerer) findPatterns() {
 // only reports whether value v is read by node r alone (and is not the
 // graph's output).
 func (l *lowerer) only(v string, r *Node) bool {
-	rs := l.x.readersOf(v)
-	return v != l.x.output && len(rs) == 1 && rs[0] == r
+	return v != l.x.output && l.x.soleReader(v) == r
 }
 
 // static returns the value of a constant known before lowering (an
@@ -153,22 +152,20 @@ func (l *lowerer) findGELU(e *Node) {
 	default:
 		return
 	}
-	rs := l.x.readersOf(e.Outputs[0])
-	if len(rs) != 1 || rs[0].OpType != "Add" || !l.only(e.Outputs[0], rs[0]) {
+	add := l.x.soleReader(e.Outputs[0])
+	if add == nil || add.OpType != "Add" || !l.only(e.Outputs[0], add) {
 		return
 	}
-	add := rs[0]
 	if one, ok := other(add, e.Outputs[0]); !ok || !l.scalar(one, 1) {
 		return
 	}
 	parts := []*Node{scale, e, add}
 	cur, hasX, hasHalf := add.Outputs[0], false, false
 	for range 2 {
-		rs := l.x.readersOf(cur)
-		if len(rs) != 1 || rs[0].OpType != "Mul" || !l.only(cur, rs[0]) {
+		m := l.x.soleReader(cur)
+		if m == nil || m.OpType != "Mul" || !l.only(cur, m) {
 			return
 		}
-		m := rs[0]
 		o, ok := other(m, cur)
 		switch {
 		case !ok:
@@ -288,8 +285,8 @@ func (l *lowerer) findPad(p *Node) {
 	if len(p.Inputs) == 0 || len(p.Outputs) != 1 || p.attrString("mode", "constant") != "constant" {
 		return
 	}
-	rs := l.x.readersOf(p.Outputs[0])
-	if len(rs) != 1 || rs[0].OpType != "Conv" && rs[0].OpType != "AveragePool" || !l.only(p.Outputs[0], rs[0]) || rs[0].Inputs[0] != p.Outputs[0] {
+	r := l.x.soleReader(p.Outputs[0])
+	if r == nil || r.OpType != "Conv" && r.OpType != "AveragePool" || !l.only(p.Outputs[0], r) || r.Inputs[0] != p.Outputs[0] {
 		return
 	}
 	var pads []int64
@@ -324,6 +321,6 @@ func (l *lowerer) findPad(p *Node) {
 			return
 		}
 	}
-	l.padded[rs[0]] = &padding{in: p.Inputs[0], pads: [4]int64{pads[2], pads[3], pads[6], pads[7]}}
+	l.padded[r] = &padding{in: p.Inputs[0], pads: [4]int64{pads[2], pads[3], pads[6], pads[7]}}
 	l.absorbed[p] = true
 }
