@@ -29,7 +29,7 @@ func tolerance(name string) float64 {
 	return 1e-9
 }
 
-var fixtures = []string{"convs", "lenet", "bn_kept", "bn_folded", "resnet", "inception", "mlp", "opset9", "opset11"}
+var fixtures = []string{"convs", "lenet", "bn_kept", "bn_folded", "resnet", "inception", "mlp", "opset9", "opset11", "opset14", "opset17"}
 
 func importFixture(t *testing.T, path string) *Result {
 	t.Helper()

@@ -233,6 +233,8 @@ def main():
     export("mlp", MLP(), (3, 4, 4), edit=add_dropout)
     export("opset9", Old(), (3, 6, 6), opset=9, dynamic=True)
     export("opset11", Old(), (3, 6, 6), opset=11, dynamic=True)
+    export("opset14", BN(), (3, 8, 8), opset=14, keep_bn=True)  # HardSwish is one node from 14
+    export("opset17", Inception(), (3, 8, 8), opset=17)
     export("unsupported", Unsupported(), (3, 6, 6))
     # A model whose weights live in an external file beside it.
     os.makedirs(os.path.join(HERE, "external"), exist_ok=True)
