@@ -2,7 +2,9 @@ package data
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"hash/crc32"
 	"errors"
 	"image"
 	"image/color"
@@ -11,6 +13,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	goruntime "runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -191,6 +194,26 @@ func TestFolderErrors(t *testing.T) {
 	}
 	if _, files, err := Folder(filepath.Join(dir, "loop")); err != nil || len(files[0]) != 1 {
 		t.Errorf("loop: %v %v", files, err)
+	}
+}
+
+// TestImageBounded decodes the header of a PNG that declares 8000x8000
+// pixels in 60 bytes: refused before the decoder allocates them.
+func TestImageBounded(t *testing.T) {
+	b := pngBytes(t, 1, 1)
+	// The IHDR chunk's width and height, then its CRC made right.
+	binary.BigEndian.PutUint32(b[16:], 8000)
+	binary.BigEndian.PutUint32(b[20:], 8000)
+	binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
+	var before, after goruntime.MemStats
+	goruntime.ReadMemStats(&before)
+	_, err := DecodeImage("huge.png", b, 3, nil)
+	goruntime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "huge.png: truncated or corrupt: its header declares 8000x8000 pixels, more than its") {
+		t.Errorf("error %v", err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
+		t.Errorf("allocated %d bytes", got)
 	}
 }
 

@@ -80,8 +80,15 @@ func DecodeImage(name string, content []byte, c int, check func(h, w int) error)
 	if cfg.Width < 1 || cfg.Height < 1 {
 		return nil, fail("has no pixels (%dx%d)", cfg.Width, cfg.Height)
 	}
-	if int64(cfg.Width)*int64(cfg.Height) > MaxPixels {
+	pixels := int64(cfg.Width) * int64(cfg.Height)
+	if pixels > MaxPixels {
 		return nil, fail("is %dx%d pixels, more than cnnc decodes (%d)", cfg.Width, cfg.Height, MaxPixels)
+	}
+	// The decoders allocate the pixels the header declares: no more than
+	// the file's compressed bytes can give (deflate's ratio, 8 pixels a
+	// byte at one bit a pixel; JPEG's is lower).
+	if limit := int64(len(content))*maxDeflateRatio*8 + 1<<16; pixels > limit {
+		return nil, fail("truncated or corrupt: its header declares %dx%d pixels, more than its %s can hold", cfg.Width, cfg.Height, byteCount(int64(len(content))))
 	}
 	if check != nil {
 		if err := check(cfg.Height, cfg.Width); err != nil {
