@@ -11,6 +11,7 @@ type kernelSet struct {
 	dot            func(x, y []float32) float32
 	axpy           func(alpha float32, x, y []float32)
 	maxPoolForward func(g *PoolGeom, out []float32, idx []int32, in []float32, y0, y1 int)
+	maxPool        func(g *PoolGeom, out, in []float32, y0, y1 int) // without the positions
 	reluGrad       func(d, y []float32)
 	addRows        func(acc, x []float32, stride, count int)
 	// winoIn and winoOut are the transforms of ConvForwardWinograd.

@@ -19,6 +19,7 @@ var avx2Kernels = kernelSet{
 	dot:            dotAVX2,
 	axpy:           axpyAVX2,
 	maxPoolForward: maxPoolForwardAVX2,
+	maxPool:        maxPoolAsm,
 	reluGrad:       reluGradAVX2,
 	addRows:        addRowsAVX2,
 	winoIn:         winoInAVX2,

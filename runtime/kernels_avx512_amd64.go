@@ -21,6 +21,7 @@ var avx512Kernels = kernelSet{
 	dot:            dotAVX512,
 	axpy:           axpyAVX512,
 	maxPoolForward: maxPoolForwardAVX512,
+	maxPool:        maxPoolAsm,
 	reluGrad:       reluGradAVX512,
 	addRows:        addRowsAVX512,
 	winoIn:         winoInAVX512,

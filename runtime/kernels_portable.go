@@ -11,6 +11,7 @@ var portableKernels = kernelSet{
 		blas32.Axpy(alpha, blas32.Vector{N: len(x), Inc: 1, Data: x}, blas32.Vector{N: len(x), Inc: 1, Data: y})
 	},
 	maxPoolForward: maxPoolForwardPortable,
+	maxPool:        maxPoolPortable,
 	reluGrad: func(d, y []float32) {
 		for i, v := range y {
 			if v <= 0 {

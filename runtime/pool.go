@@ -1,5 +1,7 @@
 package runtime
 
+import "fmt"
+
 // PoolGeom describes a max or mean pooling layer to its kernels. Like
 // ConvGeom, tensors are H×W×C buffers with rows of fixed length.
 type PoolGeom struct {
@@ -19,28 +21,95 @@ type PoolGeom struct {
 // the largest of its window (padding counts as -∞, so windows are clamped to
 // the input), the first in row-major window order on a tie, a NaN over any
 // number, as PyTorch's kernel does. idx[(y·OW+x)·C+c] receives the offset,
-// in the input gradient's buffer, of the value chosen.
+// in the input gradient's buffer, of the value chosen. It panics with
+// ErrShape when a buffer is too short for g or the rows are not in [0, OH].
 func MaxPoolForward(g *PoolGeom, out []float32, idx []int32, in []float32, y0, y1 int) {
-	kernels.maxPoolForward(g, out, idx, in, y0, y1)
+	g.checkForward("MaxPoolForward", out, idx, in, y0, y1)
+	if y0 < y1 {
+		kernels.maxPoolForward(g, out, idx, in, y0, y1)
+	}
+}
+
+// MaxPoolForwardNoIndex is MaxPoolForward without the positions, for
+// passes that will not go backward: the same output values, and less work
+// a value (no index to follow and store).
+func MaxPoolForwardNoIndex(g *PoolGeom, out, in []float32, y0, y1 int) {
+	g.checkForward("MaxPoolForwardNoIndex", out, nil, in, y0, y1)
+	if y0 < y1 {
+		kernels.maxPool(g, out, in, y0, y1)
+	}
+}
+
+// checkForward panics with ErrShape unless g describes windows that each
+// hold an input value, rows [y0, y1) are within [0, OH] and the buffers
+// hold what those rows read and write (idx: when not nil).
+func (g *PoolGeom) checkForward(fn string, out []float32, idx []int32, in []float32, y0, y1 int) {
+	fail := func(what string, got, want int) {
+		panic(fmt.Errorf("%w: %s: %s %d, want %d for %+v", ErrShape, fn, what, got, want, *g))
+	}
+	ok := g.C > 0 && g.H > 0 && g.W > 0 && g.OH > 0 && g.OW > 0 && g.FH > 0 && g.FW > 0 && g.SH > 0 && g.SW > 0 &&
+		g.PH >= 0 && g.PW >= 0 && g.PH < g.FH && g.PW < g.FW && g.InOff >= 0 && g.OutOff >= 0 &&
+		g.InRow >= g.W*g.C && g.OutRow >= g.OW*g.C && (g.OH-1)*g.SH-g.PH < g.H && (g.OW-1)*g.SW-g.PW < g.W
+	if !ok {
+		panic(fmt.Errorf("%w: %s: invalid geometry %+v", ErrShape, fn, *g))
+	}
+	if y0 < 0 || y1 > g.OH || y0 > y1 {
+		fail("rows from", y0, 0)
+	}
+	if y0 == y1 {
+		return
+	}
+	if n := g.InOff + (g.H-1)*g.InRow + g.W*g.C; len(in) < n {
+		fail("input length", len(in), n)
+	}
+	if n := g.OutOff + (y1-1)*g.OutRow + g.OW*g.C; len(out) < n {
+		fail("output length", len(out), n)
+	}
+	if n := y1 * g.OW * g.C; idx != nil && len(idx) < n {
+		fail("index length", len(idx), n)
+	}
 }
 
 func maxPoolForwardPortable(g *PoolGeom, out []float32, idx []int32, in []float32, y0, y1 int) {
+	maxPoolChannels(g, out, idx, in, y0, y1, 0)
+}
+
+func maxPoolPortable(g *PoolGeom, out, in []float32, y0, y1 int) {
+	maxPoolChannels(g, out, nil, in, y0, y1, 0)
+}
+
+// maxPoolChannels is max pooling of channels [c0, C), one value at a time;
+// with idx nil it records no positions.
+func maxPoolChannels(g *PoolGeom, out []float32, idx []int32, in []float32, y0, y1, c0 int) {
+	n := g.C - c0
 	for y := y0; y < y1; y++ {
 		ylo, yhi := max(y*g.SH-g.PH, 0), min(y*g.SH-g.PH+g.FH, g.H)
 		for x := range g.OW {
 			xlo, xhi := max(x*g.SW-g.PW, 0), min(x*g.SW-g.PW+g.FW, g.W)
-			o := out[g.OutOff+y*g.OutRow+x*g.C:][:g.C]
-			ix := idx[(y*g.OW+x)*g.C:][:g.C]
-			first := in[g.InOff+ylo*g.InRow+xlo*g.C:][:g.C]
+			o := out[g.OutOff+y*g.OutRow+x*g.C+c0:][:n]
+			first := in[g.InOff+ylo*g.InRow+xlo*g.C+c0:][:n]
 			copy(o, first)
-			d0 := int32(g.DInOff + ylo*g.DInRow + xlo*g.C)
+			if idx == nil {
+				for i := ylo; i < yhi; i++ {
+					for j := xlo; j < xhi; j++ {
+						for c, v := range in[g.InOff+i*g.InRow+j*g.C+c0:][:n] {
+							if v > o[c] || v != v {
+								o[c] = v
+							}
+						}
+					}
+				}
+				continue
+			}
+			ix := idx[(y*g.OW+x)*g.C+c0:][:n]
+			d0 := int32(g.DInOff + ylo*g.DInRow + xlo*g.C + c0)
 			for c := range ix {
 				ix[c] = d0 + int32(c)
 			}
 			for i := ylo; i < yhi; i++ {
 				for j := xlo; j < xhi; j++ {
-					row := in[g.InOff+i*g.InRow+j*g.C:][:g.C]
-					d := int32(g.DInOff + i*g.DInRow + j*g.C)
+					row := in[g.InOff+i*g.InRow+j*g.C+c0:][:n]
+					d := int32(g.DInOff + i*g.DInRow + j*g.C + c0)
 					for c, v := range row {
 						if v > o[c] || v != v {
 							o[c] = v

@@ -1,0 +1,33 @@
+package runtime
+
+import (
+	"fmt"
+	"testing"
+)
+
+// BenchmarkMaxPool: VGG-16's five 2x2 stride-2 max pools of one sample,
+// with positions (a training pass) and without (a forward-only one), on the
+// kernel path in use (CNNC_KERNELS chooses another); GB/s count the input
+// read and the output written.
+func BenchmarkMaxPool(b *testing.B) {
+	for _, l := range [][2]int{{224, 64}, {112, 128}, {56, 256}, {28, 512}, {14, 512}} {
+		h, c := l[0], l[1]
+		g := &PoolGeom{C: c, H: h, W: h, InRow: h * c, OH: h / 2, OW: h / 2, OutRow: h / 2 * c,
+			FH: 2, FW: 2, SH: 2, SW: 2, DInRow: h * c}
+		r := NewRand(1)
+		in, out, idx := randSlice(r, h*h*c), make([]float32, h*h*c/4), make([]int32, h*h*c/4)
+		bytes := int64(len(in)+len(out)) * 4
+		b.Run(fmt.Sprintf("%dx%dx%d/index", h, h, c), func(b *testing.B) {
+			b.SetBytes(bytes)
+			for b.Loop() {
+				MaxPoolForward(g, out, idx, in, 0, g.OH)
+			}
+		})
+		b.Run(fmt.Sprintf("%dx%dx%d/noindex", h, h, c), func(b *testing.B) {
+			b.SetBytes(bytes)
+			for b.Loop() {
+				MaxPoolForwardNoIndex(g, out, in, 0, g.OH)
+			}
+		})
+	}
+}
