@@ -28,6 +28,8 @@ type kernelSet struct {
 	// dwTaps and dwGrad are the depthwise conv's loops (conv_depthwise.go).
 	dwTaps func(a *dwArgs, n, c int)
 	dwGrad func(a *dwGradArgs, taps, c int)
+	// adam is AdamStep's vector loop (adam_*_amd64.go), nil for the scalar one.
+	adam func(w, g, m, v []float32, c *AdamCoeffs)
 }
 
 // Scratch is per-worker memory for kernels that need a temporary buffer;
