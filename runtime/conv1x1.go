@@ -64,6 +64,8 @@ func Conv1x1Forward(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 
 	}
 	sub := &s.cv.g
 	switch {
+	case g.K%16 != 0:
+		forwardPanels(g, s, out, in, w, bias, y0, y1)
 	case g.flatIn() && g.flatOut():
 		// Runs of pixels as one row each.
 		step := max(64, band1x1/g.inPix())
@@ -88,40 +90,7 @@ func Conv1x1Forward(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 
 			clampRows(out[g.OutOff+y0*g.OutRow:], y1-y0, g.OutRow, g.OW, g.outPix(), g.K)
 		}
 	default:
-		forward1x1Panels(g, s, out, in, w, bias, y0, y1)
-	}
-}
-
-// forward1x1Panels runs Conv1x1Forward over panels of pixels taken in row
-// order: their inputs gathered into the scratch unless the input is flat,
-// their outputs computed there and copied to the output.
-func forward1x1Panels(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 int) {
-	n := panel1x1(g.C, g.K)
-	buf := grow(&s.cv.panel, n*(g.C+g.K))
-	a, b := buf[:n*g.C], buf[n*g.C:]
-	sub := &s.cv.g
-	for p0, end := y0*g.OW, y1*g.OW; p0 < end; p0 += n {
-		m := min(n, end-p0)
-		src, pix := a, g.C
-		if g.flatIn() {
-			src, pix = in[p0*g.inPix():], g.inPix()
-		} else {
-			for p := range m {
-				y, x := (p0+p)/g.OW, (p0+p)%g.OW
-				copy(a[p*g.C:][:g.C], in[y*g.SH*g.InRow+x*g.SW*g.inPix():][:g.C])
-			}
-		}
-		*sub = ConvGeom{C: g.C, InPix: pix, InRow: m * pix, OH: 1, OW: m, K: g.K, OutRow: m * g.K,
-			FH: 1, FW: 1, SH: 1, SW: 1, KB: g.KB, ReLU: g.ReLU || g.ReLU6}
-		ConvForward(sub, s, b, src, w, bias, 0, 1)
-		for p := range m {
-			y, x := (p0+p)/g.OW, (p0+p)%g.OW
-			o := out[g.OutOff+y*g.OutRow+x*g.outPix():][:g.K]
-			copy(o, b[p*g.K:][:g.K])
-			if g.ReLU6 {
-				clamp6(o)
-			}
-		}
+		forwardPanels(g, s, out, in, w, bias, y0, y1)
 	}
 }
 
@@ -156,6 +125,10 @@ func Conv1x1WeightGrad(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, b0, 
 	needLen(fn, g, "dout", dout, g.needDOut())
 	if db != nil {
 		needLen(fn, g, "db", db, g.K)
+	}
+	if g.K%16 != 0 {
+		weightGradPanels(g, s, dw, db, in, dout, b0, b1)
+		return
 	}
 	sub := &s.cv.g
 	*sub = *g
@@ -200,7 +173,7 @@ func Conv1x1InputGrad(g *ConvGeom, s *Scratch, din, wt, dout []float32, add bool
 	// The transposed conv: K channels in at DOutPix, C out.
 	sub := &s.cv.g
 	t := ConvGeom{C: g.K, InPix: g.dOutPix(), K: g.C, FH: 1, FW: 1, SH: 1, SW: 1, KB: g.KB}
-	direct := !add && g.SW == 1 && g.PW == 0 && g.W == g.OW
+	direct := !add && g.SW == 1 && g.PW == 0 && g.W == g.OW && g.C%16 == 0
 	if direct && g.SH == 1 && g.PH == 0 && g.flatDOut() && g.DInRow == g.W*g.dInPix() {
 		// Runs of pixels as one row each: din rows [y0, y1) are dout's.
 		step := max(64, band1x1/g.dOutPix())
@@ -212,39 +185,15 @@ func Conv1x1InputGrad(g *ConvGeom, s *Scratch, din, wt, dout []float32, add bool
 		}
 		return
 	}
+	if !direct || g.OW < wideRow || g.SH != 1 || g.PH != 0 {
+		// Row by row through the scratch: Conv1x1Transpose's weights are
+		// GroupedTranspose's for one group and a 1×1 filter.
+		inputGradTaps(g, s, din, wt, dout, add, y0, y1)
+		return
+	}
+	*sub = t
+	sub.InRow, sub.OH, sub.OW, sub.OutPix, sub.OutRow = g.OW*g.dOutPix(), 1, g.OW, g.dInPix(), g.W*g.dInPix()
 	for y := y0; y < y1; y++ {
-		row := din[g.DInOff+y*g.DInRow:]
-		oy := (y + g.PH) / g.SH
-		if (y+g.PH)%g.SH != 0 || oy >= g.OH {
-			if !add {
-				clearPixels(row, g.W, g.dInPix(), g.C)
-			}
-			continue
-		}
-		if direct && g.OW >= wideRow {
-			*sub = t
-			sub.InRow, sub.OH, sub.OW, sub.OutPix, sub.OutRow, sub.OutOff = g.OW*g.dOutPix(), 1, g.OW, g.dInPix(), g.W*g.dInPix(), 0
-			ConvForward(sub, s, row, dout[g.DOutOff+oy*g.DOutRow:], wt, nil, 0, 1)
-			continue
-		}
-		// Through the scratch: the row's products, then each to its
-		// pixel, set or added; the pixels between them cleared.
-		b := grow(&s.cv.panel, g.OW*g.C)
-		*sub = t
-		sub.InRow, sub.OH, sub.OW, sub.OutRow = g.OW*g.dOutPix(), 1, g.OW, g.OW*g.C
-		ConvForward(sub, s, b, dout[g.DOutOff+oy*g.DOutRow:], wt, nil, 0, 1)
-		if !add {
-			clearPixels(row, g.W, g.dInPix(), g.C)
-		}
-		for x := range g.OW {
-			xx := x*g.SW - g.PW
-			if xx < 0 || xx >= g.W {
-				continue
-			}
-			d := row[xx*g.dInPix():][:g.C]
-			for c, v := range b[x*g.C:][:g.C] {
-				d[c] += v
-			}
-		}
+		ConvForward(sub, s, din[g.DInOff+y*g.DInRow:], dout[g.DOutOff+y*g.DOutRow:], wt, nil, 0, 1)
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// resNet1x1 are ResNet-50's 1x1 convs: input size, channels in and out,
+// resNet1x1 are ResNet-50's 1x1 convs (and two of MobileNetV2's): input size, channels in and out,
 // stride, and whether the output is padded for a 3x3 conv after it (its
 // rows are then not one long row).
 var resNet1x1 = []struct {
@@ -14,6 +14,9 @@ var resNet1x1 = []struct {
 }{
 	{56, 64, 256, 1, false}, {56, 256, 64, 1, true}, {56, 256, 512, 2, false}, {28, 512, 128, 1, true},
 	{14, 1024, 256, 1, true}, {7, 2048, 512, 1, true}, {7, 512, 2048, 1, false},
+	// MobileNetV2's 24-channel projection and expansion (K and C no
+	// multiple of 16).
+	{56, 144, 24, 1, false}, {56, 24, 144, 1, false},
 }
 
 // BenchmarkConv1x1 measures Conv1x1Forward, Conv1x1WeightGrad and

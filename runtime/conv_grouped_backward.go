@@ -66,8 +66,15 @@ func ConvInputGradGrouped(g *ConvGeom, s *Scratch, din, wt, dout []float32, add 
 	needLen(fn, g, "din", din, g.needDIn())
 	needLen(fn, g, "dout", dout, g.needDOut())
 	needLen(fn, g, "wt", wt, GroupedTransposedLen(g))
+	inputGradTaps(g, s, din, wt, dout, add, y0, y1)
+}
+
+// inputGradTaps is ConvInputGradGrouped's work, for rows [y0, y1); the
+// products of a tap are computed for a multiple of 16 channels.
+func inputGradTaps(g *ConvGeom, s *Scratch, din, wt, dout []float32, add bool, y0, y1 int) {
 	cg, kg := g.C/g.groups(), g.K/g.groups()
-	prod := grow(&s.cv.panel, g.OW*cg)
+	cp := pad16(cg)
+	prod := grow(&s.cv.panel, g.OW*cp)
 	for y := y0; y < y1; y++ {
 		row := din[g.DInOff+y*g.DInRow:]
 		if !add {
@@ -89,13 +96,13 @@ func ConvInputGradGrouped(g *ConvGeom, s *Scratch, din, wt, dout []float32, add 
 					continue
 				}
 				n := x1 - x0
-				s.cv.g = ConvGeom{C: kg, InPix: g.dOutPix(), InRow: n * g.dOutPix(), OH: 1, OW: n, K: cg, OutRow: n * cg,
+				s.cv.g = ConvGeom{C: kg, InPix: g.dOutPix(), InRow: n * g.dOutPix(), OH: 1, OW: n, K: cp, OutRow: n * cp,
 					FH: 1, FW: 1, SH: 1, SW: 1, KB: g.KB}
 				for gi := range g.groups() {
 					ConvForward(&s.cv.g, s, prod, drow[x0*g.dOutPix()+gi*kg:], wt[((gi*g.FH+i)*g.FW+j)*g.tapLen():], nil, 0, 1)
 					for x := x0; x < x1; x++ {
 						d := row[(x*g.SW+off)*g.dInPix()+gi*cg:][:cg]
-						for c, v := range prod[(x-x0)*cg:][:cg] {
+						for c, v := range prod[(x-x0)*cp:][:cg] {
 							d[c] += v
 						}
 					}

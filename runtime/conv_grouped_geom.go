@@ -97,4 +97,5 @@ type convScratch struct {
 	runs  []dwRun   // DepthwiseInputGrad's runs of pixels
 	g     ConvGeom  // a part of a layer, for the dense kernels
 	panel []float32 // pixels gathered, or computed before they are scattered
+	bias  []float32 // a bias, or bias gradient, padded to a multiple of 16
 }
