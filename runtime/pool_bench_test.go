@@ -31,3 +31,30 @@ func BenchmarkMaxPool(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkVecOps: the level-1 loops on 64K values (in L2), on the kernel
+// path in use; GB/s count every value read and written.
+func BenchmarkVecOps(b *testing.B) {
+	const n = 64 << 10
+	r := NewRand(2)
+	d, y, x := randSlice(r, n), randSlice(r, n), randSlice(r, n)
+	b.Run("relugrad", func(b *testing.B) {
+		b.SetBytes(3 * n * 4)
+		for b.Loop() {
+			ReLUGrad(d, y)
+		}
+	})
+	b.Run("axpy", func(b *testing.B) {
+		b.SetBytes(3 * n * 4)
+		for b.Loop() {
+			Axpy(1e-3, x, y)
+		}
+	})
+	b.Run("addrows", func(b *testing.B) { // a bias gradient: 512 channels, 128 pixels
+		b.SetBytes(n * 4)
+		acc := make([]float32, 512)
+		for b.Loop() {
+			kernels.addRows(acc, x, 512, n/512)
+		}
+	})
+}
