@@ -51,20 +51,44 @@ func (g *ConvGeom) checkGrouped(fn string) {
 	}
 }
 
-// im2col copies the windows of group gi of the n output pixels from p0
-// (in row order) into panel, FH·FW·Cg values a pixel.
-func (g *ConvGeom) im2col(panel, in []float32, gi, p0, n int) {
+// im2col copies the windows of groups [g0, g1) of the n output pixels
+// from p0 (in row order) into panel, group by group, FH·FW·Cg values a
+// pixel: one pass over each window's pixels for all the groups (a pass a
+// group would read every input line once per group).
+func (g *ConvGeom) im2col(panel, in []float32, g0, g1, p0, n int) {
 	cg := g.C / g.groups()
 	t := g.FH * g.FW * cg
 	for p := range n {
 		y, x := (p0+p)/g.OW, (p0+p)%g.OW
-		dst := panel[p*t:][:t]
 		for i := range g.FH {
-			row := in[(y*g.SH+i*g.dh())*g.InRow+gi*cg:]
+			row := in[(y*g.SH+i*g.dh())*g.InRow:]
 			for j := range g.FW {
-				copy(dst[(i*g.FW+j)*cg:][:cg], row[(x*g.SW+j*g.dw())*g.inPix():][:cg])
+				src := row[(x*g.SW+j*g.dw())*g.inPix():]
+				dst := panel[p*t+(i*g.FW+j)*cg:]
+				for gi := g0; gi < g1; gi++ {
+					copyShort(dst[(gi-g0)*n*t:][:cg], src[gi*cg:])
+				}
 			}
 		}
+	}
+}
+
+// copyShort is copy(dst, src) for len(dst) <= len(src), with moves of 4
+// values for the few channels of a narrow group (ResNeXt's 4), where a
+// call of memmove a window would cost more than the window.
+func copyShort(dst, src []float32) {
+	n := len(dst)
+	if n >= 16 {
+		copy(dst, src)
+		return
+	}
+	src = src[:n]
+	i := 0
+	for ; i+4 <= n; i += 4 {
+		*(*[4]float32)(dst[i:]) = *(*[4]float32)(src[i:])
+	}
+	for ; i < n; i++ {
+		dst[i] = src[i]
 	}
 }
 
@@ -133,17 +157,19 @@ func ConvForwardGrouped(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0,
 func forwardPanels(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 int) {
 	cg, kg := g.C/g.groups(), g.K/g.groups()
 	t, kp := g.FH*g.FW*cg, pad16(kg)
-	n := panel1x1(t, kp)
-	buf := grow(&s.cv.panel, n*(t+kp))
-	a, b := buf[:n*t], buf[n*t:]
+	gt := g.groups() * t // a pixel's windows, all groups
+	n := panel1x1(gt, kp)
+	buf := grow(&s.cv.panel, n*(gt+kp))
+	a, b := buf[:n*gt], buf[n*gt:]
 	for p0, end := y0*g.OW, y1*g.OW; p0 < end; p0 += n {
 		m := min(n, end-p0)
+		if !g.inPlace() {
+			g.im2col(a, in, 0, g.groups(), p0, m)
+		}
 		for gi := range g.groups() {
-			src, pix := a, t
+			src, pix := a[gi*m*t:], t
 			if g.inPlace() {
 				src, pix = in[p0*g.inPix():], g.inPix()
-			} else {
-				g.im2col(a, in, gi, p0, m)
 			}
 			ConvForward(s.cv.panelGeom(g, t, pix, kp, m), s, b, src, w[gi*g.groupLen():], s.cv.paddedBias(bias, gi*kg, kg, kp), 0, 1)
 			for p := range m {
@@ -183,40 +209,59 @@ func ConvWeightGradGrouped(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, 
 func weightGradPanels(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0, u1 int) {
 	cg, kg, nb := g.C/g.groups(), g.K/g.groups(), g.groupBlocks()
 	t, kp := g.FH*g.FW*cg, pad16(kg)
-	n := panel1x1(t, kp)
-	buf := grow(&s.cv.panel, n*(t+kp))
-	a, d := buf[:n*t], buf[n*t:]
+	if u0 == u1 {
+		return
+	}
+	g0, g1 := u0/nb, (u1+nb-1)/nb // the groups with a unit in range
+	gt := (g1 - g0) * t
+	n := panel1x1(gt, kp)
+	buf := grow(&s.cv.panel, n*(gt+kp))
+	a, d := buf[:n*gt], buf[n*gt:]
 	clear(d) // the padding channels stay 0
-	for gi := u0 / nb; gi*nb < u1; gi++ {
-		b0, b1 := max(u0-gi*nb, 0), min(u1-gi*nb, nb) // the group's blocks in range
-		var dbp []float32
-		if db != nil {
-			dbp = db[gi*kg:]
-			if kp > kg {
-				dbp = grow(&s.cv.bias, kp)
-				clear(dbp)
-			}
+	for p0, end := 0, g.OH*g.OW; p0 < end; p0 += n {
+		m := min(n, end-p0)
+		if !g.inPlace() {
+			g.im2col(a, in, g0, g1, p0, m)
 		}
-		for p0, end := 0, g.OH*g.OW; p0 < end; p0 += n {
-			m := min(n, end-p0)
-			src, pix := a, t
+		for gi := g0; gi < g1; gi++ {
+			src, pix := a[(gi-g0)*m*t:], t
 			if g.inPlace() {
 				src, pix = in[p0*g.inPix():], g.inPix()
-			} else {
-				g.im2col(a, in, gi, p0, m)
 			}
 			for p := range m {
 				y, x := (p0+p)/g.OW, (p0+p)%g.OW
 				copy(d[p*kp:][:kg], dout[g.DOutOff+y*g.DOutRow+x*g.dOutPix()+gi*kg:][:kg])
 			}
+			b0, b1 := max(u0-gi*nb, 0), min(u1-gi*nb, nb) // the group's blocks in range
 			sub := s.cv.panelGeom(g, t, pix, kp, m)
 			sub.ReLU = false
-			ConvWeightGrad(sub, s, dw[gi*g.groupLen():], dbp, src, d, b0, b1)
+			ConvWeightGrad(sub, s, dw[gi*g.groupLen():], s.cv.biasGrad(db, gi*kg, kg, kp), src, d, b0, b1)
+			s.cv.addBiasGrad(db, gi*kg, kg, kp)
 		}
-		if db != nil && kp > kg {
-			for k, v := range dbp[:kg] {
-				db[gi*kg+k] += v
-			}
+	}
+}
+
+// biasGrad returns where the dense kernels add the bias gradient of kg
+// channels from k0: db itself, or, for a group padded to kp channels, kp
+// zeros in the scratch that addBiasGrad then adds to db; nil for none.
+func (s *convScratch) biasGrad(db []float32, k0, kg, kp int) []float32 {
+	if db == nil || kp == kg {
+		if db == nil {
+			return nil
 		}
+		return db[k0:]
+	}
+	b := grow(&s.bias, kp)
+	clear(b)
+	return b
+}
+
+// addBiasGrad adds biasGrad's padded sums to db.
+func (s *convScratch) addBiasGrad(db []float32, k0, kg, kp int) {
+	if db == nil || kp == kg {
+		return
+	}
+	for k, v := range s.bias[:kg] {
+		db[k0+k] += v
 	}
 }
