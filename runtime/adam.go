@@ -1,23 +1,8 @@
 package runtime
 
 import (
-	"fmt"
 	"math"
-	"math/big"
 )
-
-// Adam holds the hyperparameters of torch.optim.Adam (Decoupled false) and
-// torch.optim.AdamW (Decoupled true), PyTorch 1.13's, without amsgrad or
-// maximize. They are float64, as PyTorch keeps them in Python floats: the
-// per-step scalars are computed in float64 and rounded to float32 where
-// PyTorch's tensor arithmetic rounds them (see AdamStep).
-type Adam struct {
-	LR           float64
-	Beta1, Beta2 float64
-	Eps          float64
-	WeightDecay  float64
-	Decoupled    bool // AdamW: decay the weights, not the gradient
-}
 
 // Adam's defaults, PyTorch's.
 const (
@@ -27,48 +12,6 @@ const (
 	// AdamWDecay is torch.optim.AdamW's default weight decay; Adam's is 0.
 	AdamWDecay = 1e-2
 )
-
-// NewAdam returns torch.optim.Adam(lr) with PyTorch's defaults: betas
-// (0.9, 0.999), eps 1e-8, no weight decay.
-func NewAdam(lr float64) Adam {
-	return Adam{LR: lr, Beta1: AdamBeta1, Beta2: AdamBeta2, Eps: AdamEps}
-}
-
-// NewAdamW returns torch.optim.AdamW(lr) with PyTorch's defaults: betas
-// (0.9, 0.999), eps 1e-8, weight decay 1e-2.
-func NewAdamW(lr float64) Adam {
-	a := NewAdam(lr)
-	a.WeightDecay, a.Decoupled = AdamWDecay, true
-	return a
-}
-
-// Name is "Adam" or "AdamW", as PyTorch's classes.
-func (a Adam) Name() string {
-	if a.Decoupled {
-		return "AdamW"
-	}
-	return "Adam"
-}
-
-// Check returns an error unless the hyperparameters are ones torch.optim.Adam
-// accepts: a finite learning rate, eps and weight decay of 0 or more, and
-// betas in [0, 1).
-func (a Adam) Check() error {
-	for _, p := range []struct {
-		name string
-		v    float64
-	}{{"learning rate", a.LR}, {"eps", a.Eps}, {"weight decay", a.WeightDecay}} {
-		if !(p.v >= 0) || math.IsInf(p.v, 0) {
-			return fmt.Errorf("%s: %s %v is not a finite value of 0 or more", a.Name(), p.name, p.v)
-		}
-	}
-	for i, b := range []float64{a.Beta1, a.Beta2} {
-		if !(b >= 0 && b < 1) {
-			return fmt.Errorf("%s: beta%d %v is not in [0, 1)", a.Name(), i+1, b)
-		}
-	}
-	return nil
-}
 
 // AdamCoeffs are the float32 scalars of one Adam step, as PyTorch rounds
 // them (see AdamStep): computed once per step, used for every tensor. The
@@ -83,8 +26,8 @@ type AdamCoeffs struct {
 	NegStep      float32 // −lr / (1 − β1^t)
 }
 
-// Coeffs returns the scalars of step t (counted from 1) as
-// torch.optim.Adam's and AdamW's single-tensor code computes them, in
+// AdamCoeffs returns the scalars of step t (counted from 1) of o, Adam or
+// AdamW, as torch.optim.Adam's and AdamW's single-tensor code computes them, in
 // float64 (Python floats), then rounded to float32 as the tensor
 // operations that take them do:
 //
@@ -94,44 +37,53 @@ type AdamCoeffs struct {
 //	bias_correction2_sqrt = sqrt(bias_correction2)
 //
 // β^t is rounded once from its exact value, as glibc's correctly rounded
-// pow gives it. It panics if t < 1.
-func (a Adam) Coeffs(t int64) AdamCoeffs {
-	if t < 1 {
-		panic("runtime: Adam.Coeffs: the step count starts at 1")
+// pow gives it. It panics if t < 1 or o is SGD.
+func (o Optimizer) AdamCoeffs(t int64) AdamCoeffs {
+	if t < 1 || o.Method == SGDMethod {
+		panic("runtime: AdamCoeffs: not an Adam step")
 	}
-	bc1 := 1 - powInt(a.Beta1, t)
-	bc2 := 1 - powInt(a.Beta2, t)
+	bc1 := 1 - powInt(o.Beta1, t)
+	bc2 := 1 - powInt(o.Beta2, t)
 	c := AdamCoeffs{
 		Shrink: 1,
-		Beta1:  float32(a.Beta1), OneB1: float32(1 - a.Beta1),
-		Beta2: float32(a.Beta2), OneB2: float32(1 - a.Beta2),
+		Beta1:  float32(o.Beta1), OneB1: float32(1 - o.Beta1),
+		Beta2: float32(o.Beta2), OneB2: float32(1 - o.Beta2),
 		BC2Sqrt: float32(math.Sqrt(bc2)),
-		Eps:     float32(a.Eps),
-		NegStep: float32(-(a.LR / bc1)),
+		Eps:     float32(o.Eps),
+		NegStep: float32(-(o.LR / bc1)),
 	}
-	if a.Decoupled {
-		c.Shrink = float32(1 - a.LR*a.WeightDecay)
+	if o.Method == AdamWMethod {
+		c.Shrink = float32(1 - o.LR*o.WeightDecay)
 	} else {
-		c.Decay = float32(a.WeightDecay)
+		c.Decay = float32(o.WeightDecay)
 	}
 	return c
 }
 
-// powInt returns b^n (n ≥ 1) rounded once to float64: by repeated squaring
-// in 256-bit floats, whose error (about 2·log2(n) roundings at 2^-256) is
-// far below float64's.
+// powInt returns b^n (n ≥ 1, 0 ≤ b < 1) rounded once to float64, as a
+// correctly rounded pow does: by repeated squaring in double-double
+// arithmetic (about 106 bits, error about 2·log2(n) units of 2^-104), then
+// one rounding. Below 2^-960 the low half runs out of exponent and the
+// result may be off in the last bit (1 − b^n is 1 there). It allocates
+// nothing.
 func powInt(b float64, n int64) float64 {
-	const prec = 256
-	r := new(big.Float).SetPrec(prec).SetFloat64(1)
-	x := new(big.Float).SetPrec(prec).SetFloat64(b)
+	rh, rl := 1.0, 0.0
+	xh, xl := b, 0.0
 	for ; n > 0; n >>= 1 {
 		if n&1 == 1 {
-			r.Mul(r, x)
+			rh, rl = ddMul(rh, rl, xh, xl)
 		}
-		x.Mul(x, x)
+		xh, xl = ddMul(xh, xl, xh, xl)
 	}
-	f, _ := r.Float64()
-	return f
+	return rh + rl
+}
+
+// ddMul returns the double-double product of ah+al and bh+bl, normalised.
+func ddMul(ah, al, bh, bl float64) (hi, lo float64) {
+	p := ah * bh
+	e := math.FMA(ah, bh, -p) + (ah*bl + al*bh)
+	hi = p + e
+	return hi, e - (hi - p)
 }
 
 // AdamStep updates the parameters w from their gradient g and the moment

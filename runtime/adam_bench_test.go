@@ -14,7 +14,8 @@ func BenchmarkAdamStep(b *testing.B) {
 	for i := range w {
 		w[i], g[i] = float32(r.Normal()), float32(r.Normal())
 	}
-	c := NewAdamW(1e-3).Coeffs(1)
+	o := NewAdamW(1e-3)
+	c := o.AdamCoeffs(1)
 	eachKernelBench(b, func(b *testing.B) {
 		b.SetBytes(n * 4 * 7)
 		for b.Loop() {

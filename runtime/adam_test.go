@@ -54,7 +54,10 @@ func TestAdamFixtures(t *testing.T) {
 		for _, name := range []string{"adam", "adam_wd", "adamw", "adamw_wd"} {
 			t.Run(name, func(t *testing.T) {
 				h := fx[name+".hyper"].F64
-				a := Adam{Beta1: h[0], Beta2: h[1], Eps: h[2], WeightDecay: h[3], Decoupled: h[4] == 1}
+				a := Optimizer{Method: AdamMethod, Beta1: h[0], Beta2: h[1], Eps: h[2], WeightDecay: h[3]}
+				if h[4] == 1 {
+					a.Method = AdamWMethod
+				}
 				w := append([]float32(nil), fx[name+".w0"].F32...)
 				n := len(w)
 				g, want, lrs := fx[name+".g"].F32, fx[name+".w"].F32, fx[name+".lr"].F64
@@ -75,7 +78,7 @@ func TestAdamFixtures(t *testing.T) {
 				}
 				for s, lr := range lrs {
 					a.LR = lr
-					c := a.Coeffs(int64(s + 1))
+					c := a.AdamCoeffs(int64(s + 1))
 					AdamStep(w, g[s*n:(s+1)*n], m, v, &c)
 					check("w", s+1, w, want[s*n:(s+1)*n])
 				}
@@ -101,16 +104,16 @@ func TestAdamDefinition(t *testing.T) {
 		w[i] = float32(r.Normal())
 		w64[i] = float64(w[i])
 	}
-	for _, a := range []Adam{NewAdam(0.01), NewAdamW(0.02), {LR: 0.1, Beta1: 0.5, Beta2: 0.75, Eps: 1e-3, WeightDecay: 0.5}} {
+	for _, a := range []Optimizer{NewAdam(0.01), NewAdamW(0.02), {Method: AdamMethod, LR: 0.1, Beta1: 0.5, Beta2: 0.75, Eps: 1e-3, WeightDecay: 0.5}} {
 		for step := int64(1); step <= 5; step++ {
 			for i := range g {
 				g[i] = float32(r.Normal())
 			}
-			c := a.Coeffs(step)
+			c := a.AdamCoeffs(step)
 			AdamStep(w, g, m, v, &c)
 			for i := range w64 {
 				d := float64(g[i])
-				if a.Decoupled {
+				if a.Method == AdamWMethod {
 					w64[i] *= 1 - a.LR*a.WeightDecay
 				} else {
 					d += a.WeightDecay * w64[i]
@@ -133,6 +136,36 @@ func TestAdamDefinition(t *testing.T) {
 	}
 }
 
+// TestPowInt: β^t as big.Float computes it exactly and rounds it once,
+// for Adam's usual betas and others, over the first 20000 steps and some
+// far later ones, down to 2^-960 (below which 1 − β^t is 1 anyway, and
+// the double-double's low half loses bits).
+func TestPowInt(t *testing.T) {
+	exact := func(b float64, n int64) float64 {
+		r, x := new(big.Float).SetPrec(2000).SetFloat64(1), new(big.Float).SetPrec(2000).SetFloat64(b)
+		for ; n > 0; n >>= 1 {
+			if n&1 == 1 {
+				r.Mul(r, x)
+			}
+			x.Mul(x, x)
+		}
+		f, _ := r.Float64()
+		return f
+	}
+	for _, b := range []float64{0.9, 0.999, 0.99, 0.95, 0.5, 0.9999, 0.8, 0.123456789} {
+		for n := int64(1); n <= 20000; n += 1 + n/1000 {
+			if got, want := powInt(b, n), exact(b, n); got != want && want >= 0x1p-960 {
+				t.Fatalf("%v^%d = %v, want %v", b, n, got, want)
+			}
+		}
+		for _, n := range []int64{1 << 20, 1e7 + 3, 1 << 40} {
+			if got, want := powInt(b, n), exact(b, n); got != want && want >= 0x1p-960 {
+				t.Fatalf("%v^%d = %v, want %v", b, n, got, want)
+			}
+		}
+	}
+}
+
 func TestAdamCoeffs(t *testing.T) {
 	// Python: 1 - 0.9 ** 3 = 0.2709999999999999, 0.999 ** 1000 = 0.36769542477096373.
 	if got := 1 - powInt(0.9, 3); got != 0.2709999999999999 {
@@ -141,17 +174,30 @@ func TestAdamCoeffs(t *testing.T) {
 	if got := powInt(0.999, 1000); got != 0.36769542477096373 {
 		t.Errorf("0.999^1000 = %v, want Python's 0.36769542477096373", got)
 	}
-	c := NewAdamW(0.5).Coeffs(1)
+	aw := NewAdamW(0.5)
+	c := aw.AdamCoeffs(1)
 	if c.Shrink != float32(1-0.5*0.01) || c.Decay != 0 || c.NegStep != float32(-0.5/(1-0.9)) {
 		t.Errorf("AdamW coefficients %+v", c)
 	}
-	for _, bad := range []Adam{{LR: -1, Beta1: 0.9, Beta2: 0.9}, {LR: 1, Beta1: 1, Beta2: 0.9}, {LR: 1, Beta1: 0.9, Beta2: math.NaN()}, {LR: math.Inf(1)}} {
-		if bad.Check() == nil {
-			t.Errorf("%+v: no error", bad)
+	for _, c := range []struct {
+		o    Optimizer
+		want string
+	}{
+		{Optimizer{Method: AdamMethod, LR: -1, Beta1: 0.9, Beta2: 0.9}, "Adam: learning rate -1 is not a finite value of 0 or more"},
+		{Optimizer{Method: AdamWMethod, LR: 1, Beta1: 1, Beta2: 0.9}, "AdamW: beta1 1 is not in [0, 1)"},
+		{Optimizer{Method: AdamMethod, LR: 1, Beta1: 0.9, Beta2: math.NaN()}, "Adam: beta2 NaN is not in [0, 1)"},
+		{Optimizer{Method: AdamMethod, LR: 1, Eps: math.Inf(1)}, "Adam: eps +Inf is not a finite value of 0 or more"},
+		{NewSGD(0.1, -0.5, 0), "SGD: momentum -0.5 is not a finite value of 0 or more"},
+		{Optimizer{Method: 9}, "unknown optimiser Method(9)"},
+	} {
+		if err := c.o.Check(); err == nil || err.Error() != c.want {
+			t.Errorf("%+v: error %v, want %s", c.o, err, c.want)
 		}
 	}
-	if err := NewAdamW(1e-3).Check(); err != nil {
-		t.Error(err)
+	for _, o := range []Optimizer{NewAdamW(1e-3), NewAdam(0), NewSGD(0.1, 0.9, 1e-4)} {
+		if err := o.Check(); err != nil {
+			t.Error(err)
+		}
 	}
 }
 
@@ -218,8 +264,8 @@ func TestAdamPaths(t *testing.T) {
 				g[i] = 0
 			}
 		}
-		for _, a := range []Adam{NewAdam(1e-3), {LR: 0.3, Beta1: 0.5, Beta2: 0.6, Eps: 1e-3, WeightDecay: 0.25}, NewAdamW(2e-2)} {
-			c := a.Coeffs(3)
+		for _, a := range []Optimizer{NewAdam(1e-3), {Method: AdamMethod, LR: 0.3, Beta1: 0.5, Beta2: 0.6, Eps: 1e-3, WeightDecay: 0.25}, NewAdamW(2e-2)} {
+			c := a.AdamCoeffs(3)
 			want := [4][]float32{slices.Clone(w0), g, slices.Clone(m0), slices.Clone(v0)}
 			adamPortable(want[0], want[1], want[2], want[3], &c)
 			eachKernelSet(t, func(t *testing.T) {

@@ -51,3 +51,23 @@ type Network interface {
 	// an error where TrainN would.
 	EvaluateN(x []float32, labels []int32, targets []float32) (loss float64, correct int, err error)
 }
+
+// Learner is a Network that trains with any of torch.optim's rules and
+// whose optimiser state can be saved and restored, for checkpoints. The
+// engine of generated models (runtime/engine) is one.
+type Learner interface {
+	Network
+	// TrainWith is TrainN with the update rule opt (SGD, Adam or AdamW),
+	// whose state carries over from one step to the next while the rule
+	// keeps the same kind of state (see Optimizer.SameState).
+	TrainWith(x []float32, labels []int32, targets []float32, opt Optimizer, seed uint64) (float64, error)
+	// OptimizerState returns the rule of the last step, the steps taken
+	// since its state was zero, and that state in PyTorch's layout: for
+	// each parameter in order, one array per slot (Optimizer.Slots),
+	// named after both (conv1.weight.exp_avg).
+	OptimizerState() (opt Optimizer, steps int64, state []*Array)
+	// SetOptimizerState sets the state the next step of opt continues
+	// from, as OptimizerState returns it; it checks every name and shape
+	// and on error changes nothing; file names the arrays' origin.
+	SetOptimizerState(file string, opt Optimizer, steps int64, state []*Array) error
+}

@@ -1,6 +1,10 @@
 package engine
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/cnnc/cnnc/runtime"
+)
 
 // TestNoAllocations: once a kind of pass has run, running it again
 // allocates nothing: sample-major (the chain program: runs of samples with
@@ -35,6 +39,7 @@ func TestNoAllocations(t *testing.T) {
 				{"chain TrainBatch", func() { chain.TrainBatch(cx, labels, nil, sgd, 1) }},
 				{"chain Evaluate", func() { chain.Evaluate(cx, labels, nil) }},
 				{"chain Step", func() { chain.Step(0.1, 0.9, 0.01) }},
+				{"chain TrainWith Adam", func() { chain.TrainWith(many(cx, chN), labels, nil, runtime.NewAdamW(1e-3), 1) }},
 				{"chain ZeroGrad", func() { chain.ZeroGrad() }},
 				{"center Forward", func() { train(); center.Forward(&ex[0], &ey[0]) }},
 				{"center Backward", func() { train(); center.Forward(&ex[0], &ey[0]); center.Backward(&ey[0], &ex[1]) }},

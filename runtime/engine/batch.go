@@ -66,7 +66,16 @@ func (e *Engine) TrainN(x []float32, labels []int32, targets []float32, opt runt
 	if err := e.checkFlat("TrainN", x, targets); err != nil {
 		return 0, err
 	}
-	return e.trainBatch("TrainBatch", x, labels, targets, opt, seed)
+	return e.trainBatch("TrainBatch", x, labels, targets, opt.Optimizer(), seed)
+}
+
+// TrainWith is TrainN with the update rule opt (see Update): SGD, Adam or
+// AdamW, whose state carries over from step to step.
+func (e *Engine) TrainWith(x []float32, labels []int32, targets []float32, opt runtime.Optimizer, seed uint64) (float64, error) {
+	if err := e.checkFlat("TrainWith", x, targets); err != nil {
+		return 0, err
+	}
+	return e.trainBatch("TrainWith", x, labels, targets, opt, seed)
 }
 
 // EvaluateN runs the samples of x in inference mode and returns the mean
@@ -93,7 +102,7 @@ func (e *Engine) checkFlat(fn string, x, targets []float32) error {
 }
 
 // trainBatch is TrainN for whole samples; fn names the method in errors.
-func (e *Engine) trainBatch(fn string, x []float32, labels []int32, targets []float32, opt runtime.SGD, seed uint64) (float64, error) {
+func (e *Engine) trainBatch(fn string, x []float32, labels []int32, targets []float32, opt runtime.Optimizer, seed uint64) (float64, error) {
 	err := e.checkBatch(fn, x, labels, targets)
 	if err == nil {
 		err = opt.Check()
@@ -108,7 +117,7 @@ func (e *Engine) trainBatch(fn string, x []float32, labels []int32, targets []fl
 	e.runBatch(n, trainStep)
 	e.run = batchRun{}
 	e.train = false
-	e.Step(opt.LR, opt.Momentum, opt.WeightDecay)
+	e.Update(opt)
 	return e.lossSum(n), nil
 }
 

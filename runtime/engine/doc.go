@@ -4,7 +4,8 @@
 // geometry, and how its input, output and loss are laid out) and wraps an
 // Engine in its typed API (Model); the engine does the rest, the same for
 // every network: passes, batches, threads, gradient sums and their
-// reduction, the SGD optimiser, weight files.
+// reduction, the optimisers (SGD, Adam, AdamW: optim.go) with their
+// state, weight files.
 //
 // # Passes
 //

@@ -19,8 +19,8 @@ type Engine struct {
 	params, stats []float32 // the arenas of P's parameters and statistics
 	grads         []float32 // the gradient sums (worker 0's); nil before the first backward pass
 	g             [][]float32
-	velocity      []float32 // momentum buffers; nil before the first step with momentum
-	stale         []bool    // which derived weights lag behind the tensors
+	opt           optim  // the optimiser's state
+	stale         []bool // which derived weights lag behind the tensors
 
 	pool      *runtime.Pool
 	workers   []*worker
@@ -42,10 +42,6 @@ type Engine struct {
 	phaseChunk, batchChunk, reduceChunk   func(int, int, int)
 	stepChunk, sumsChunk, itemsChunk      func(int, int, int)
 	loadChunk, finishChunk, finishBwChunk func(int, int, int)
-	step                                  struct {
-		lr, momentum, weightDecay float32
-		first                     bool
-	}
 }
 
 // worker is what one pool worker owns.

@@ -89,7 +89,7 @@ func (m Model[I, O]) ForwardBackwardBatch(x []I, dy []O, y []O, dx []I) {
 // input or target value is not finite, or opt's values are negative or not
 // finite.
 func (m Model[I, O]) TrainBatch(x []I, labels []int32, targets []O, opt runtime.SGD, seed uint64) (float64, error) {
-	return m.trainBatch("TrainBatch", many(x, m.in), labels, many(targets, m.out), opt, seed)
+	return m.trainBatch("TrainBatch", many(x, m.in), labels, many(targets, m.out), opt.Optimizer(), seed)
 }
 
 // Evaluate runs x in inference mode and returns the mean loss (as

@@ -232,32 +232,6 @@ func (e *Engine) sums(i int) [][]float32 {
 // ZeroGrad sets the gradient sums to zero.
 func (e *Engine) ZeroGrad() { clear(e.grads) }
 
-// Step updates every parameter from its gradient sum g as torch.optim.SGD
-// does (see runtime.SGDStep): with weight decay wd, g += wd·w; with
-// momentum μ, v = μ·v + g (v = g on the first step) and g = v; then
-// w -= lr·g. Buffers are left alone.
-func (e *Engine) Step(lr, momentum, weightDecay float32) {
-	if e.grads == nil {
-		return
-	}
-	e.changed()
-	first := momentum != 0 && e.velocity == nil
-	if first {
-		e.velocity = make([]float32, len(e.params))
-	}
-	e.step.lr, e.step.momentum, e.step.weightDecay, e.step.first = lr, momentum, weightDecay, first
-	e.pool.Run(len(e.params), e.stepChunk)
-}
-
-// runStepChunk is Step for the values [lo, hi) of the parameter arena.
-func (e *Engine) runStepChunk(_, lo, hi int) {
-	var v []float32
-	if e.step.momentum != 0 {
-		v = e.velocity[lo:hi]
-	}
-	runtime.SGDStep(e.params[lo:hi], e.grads[lo:hi], v, e.step.lr, e.step.momentum, e.step.weightDecay, e.step.first)
-}
-
 // reduce adds the gradient sums of the workers that ran samples of the
 // batch into the model's, in worker order, and clears them; every worker
 // takes a part of the arena (VGG's sums are 553 MB a worker).
