@@ -16,7 +16,10 @@
 //     Rand, HeNormal, DropoutRand;
 //   - the kernels generated code calls, on H×W×C buffers with rows of a
 //     fixed length (ConvGeom, PoolGeom; Layout places a padded map or a
-//     channel slice of a wider one): convolutions and pooling; batchnorm
+//     channel slice of a wider one): convolutions (dense: ConvForward and
+//     Winograd's; depthwise: DepthwiseForward; 1x1 as matrix products:
+//     Conv1x1Forward; grouped and dilated: ConvForwardGrouped; each with
+//     its gradients) and pooling; batchnorm
 //     (FoldBatchNorm, BatchNormEval and BatchNormApply for inference,
 //     BatchNormStats and BatchNormBackward for a training batch); residual
 //     merges and activations (Add, ActForward, Act); global pooling; concat
