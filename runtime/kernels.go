@@ -20,6 +20,8 @@ type kernelSet struct {
 	// winoGradOut and winoGradW are the transforms of the weight gradient.
 	winoGradOut func(g *ConvGeom, z, dout []float32, first, n, stride int)
 	winoGradW   func(g *ConvGeom, dw, du []float32, b0, b1 int)
+	// math is tanh, sigmoid and their derivatives (vecmath.go).
+	math mathSet
 	// ops are the loops of batchnorm and the elementwise steps (eltwise.go).
 	ops opsSet
 	// wino4 says the forward Winograd convs run as F(4×4, 3×3), not

@@ -17,6 +17,7 @@ var asmKernels = kernelSet{
 	axpy:           axpyAsm,
 	maxPoolForward: maxPoolForwardAsm,
 	maxPool:        maxPoolAsm,
+	math:           asmMath,
 	reluGrad:       reluGradAsm,
 	addRows:        addRowsAsm,
 	winoIn:         winoInAVX2,

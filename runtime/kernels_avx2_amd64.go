@@ -20,6 +20,7 @@ var avx2Kernels = kernelSet{
 	axpy:           axpyAVX2,
 	maxPoolForward: maxPoolForwardAVX2,
 	maxPool:        maxPoolAsm,
+	math:           asmMath,
 	reluGrad:       reluGradAVX2,
 	addRows:        addRowsAVX2,
 	winoIn:         winoInAVX2,

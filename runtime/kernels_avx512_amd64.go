@@ -22,6 +22,7 @@ var avx512Kernels = kernelSet{
 	axpy:           axpyAVX512,
 	maxPoolForward: maxPoolForwardAVX512,
 	maxPool:        maxPoolAsm,
+	math:           asmMath,
 	reluGrad:       reluGradAVX512,
 	addRows:        addRowsAVX512,
 	winoIn:         winoInAVX512,

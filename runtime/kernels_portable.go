@@ -12,6 +12,7 @@ var portableKernels = kernelSet{
 	},
 	maxPoolForward: maxPoolForwardPortable,
 	maxPool:        maxPoolPortable,
+	math:           portableMath,
 	reluGrad: func(d, y []float32) {
 		for i, v := range y {
 			if v <= 0 {

@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"fmt"
+	"math"
 	"testing"
 )
 
@@ -55,6 +56,44 @@ func BenchmarkVecOps(b *testing.B) {
 		acc := make([]float32, 512)
 		for b.Loop() {
 			kernels.addRows(acc, x, 512, n/512)
+		}
+	})
+}
+
+// BenchmarkTanhSigmoid: 4704 values (LeNet-5's first map) through each
+// function on the kernel path in use, against the float64 library call a
+// value the generated code makes today ("libm"); ns/op for the whole map.
+func BenchmarkTanhSigmoid(b *testing.B) {
+	const n = 28 * 28 * 6
+	r := NewRand(3)
+	x, y := randSlice(r, n), make([]float32, n)
+	b.Run("tanh/libm", func(b *testing.B) {
+		for b.Loop() {
+			for i, v := range x {
+				y[i] = float32(math.Tanh(float64(v)))
+			}
+		}
+	})
+	b.Run("tanh", func(b *testing.B) {
+		for b.Loop() {
+			Tanh(y, x)
+		}
+	})
+	b.Run("sigmoid/libm", func(b *testing.B) {
+		for b.Loop() {
+			for i, v := range x {
+				y[i] = float32(1 / (1 + math.Exp(-float64(v))))
+			}
+		}
+	})
+	b.Run("sigmoid", func(b *testing.B) {
+		for b.Loop() {
+			Sigmoid(y, x)
+		}
+	})
+	b.Run("tanhgrad", func(b *testing.B) {
+		for b.Loop() {
+			TanhGrad(y, x)
 		}
 	})
 }
