@@ -16,7 +16,9 @@ const benchDoc = `Bench builds the model's generated code the fast way the toolc
 (Go's SIMD experiment on amd64: AVX-512 or AVX2 kernels chosen at run time,
 else portable code) and times it: the median time of a forward pass and, with
 --backward, of forward+backward over a batch, their GFLOP/s (2 flops a
-multiply-add; forward+backward counts 3 times the forward work), allocations
+multiply-add; forward+backward counts 3 times the forward work), with
+--train of a training step (zeroed gradients, forward and backward in
+training mode, an SGD step), allocations
 per run, and one sample's time layer by layer. --kernels chooses another
 kernel path for comparisons (avx512, asm-avx2, avx2 or portable; default:
 $CNNC_KERNELS, else the best this CPU runs); a path the CPU lacks is an
@@ -24,7 +26,7 @@ error. With --format json it prints one object with forward_ms,
 forward_backward_ms, batch, threads, path and more.`
 
 func runBench(e *env, args []string) int {
-	fs := newFlags(e, "bench", "[--batch N] [--threads N] [--runs N] [--backward] [--kernels K] [--format text|json] FILE", benchDoc)
+	fs := newFlags(e, "bench", "[--batch N] [--threads N] [--runs N] [--backward] [--train] [--kernels K] [--format text|json] FILE", benchDoc)
 	var o runner.BenchOptions
 	o.Flags(fs)
 	files, status, ok := parseFlags(fs, args)
@@ -55,7 +57,7 @@ func runBench(e *env, args []string) int {
 		return exitUsage
 	}
 	pass := []string{"-batch", fmt.Sprint(o.Batch), "-threads", fmt.Sprint(o.Threads),
-		"-runs", fmt.Sprint(o.Runs), fmt.Sprintf("-backward=%v", o.Backward), "-format", o.Format, "-kernels", o.Kernels}
+		"-runs", fmt.Sprint(o.Runs), fmt.Sprintf("-backward=%v", o.Backward), fmt.Sprintf("-train=%v", o.Train), "-format", o.Format, "-kernels", o.Kernels}
 	return e.runProgram("bench", net, files[0], benchMain(net), pass, nil)
 }
 

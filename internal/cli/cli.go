@@ -47,7 +47,7 @@ func init() {
 		{"fmt", "[-w] [-d] [-l] [FILE...]", "rewrite model files in canonical layout", runFmt},
 		{"compile", "[-o PATH] [--pkg NAME] [--check] FILE", "write the Go package that runs a model", runCompile},
 		{"run", "[--engine interp|gen] [--weights W] [--seed N] (--input X.npy | --image A.png...) [--dy DY.npy] [--out OUT.npz] FILE", "run a model on an input batch or images", runRun},
-		{"bench", "[--batch N] [--threads N] [--runs N] [--backward] [--format text|json] FILE", "time the generated code", runBench},
+		{"bench", "[--batch N] [--threads N] [--runs N] [--backward] [--train] [--format text|json] FILE", "time the generated code", runBench},
 		{"summary", "[--format text|json|csv] [--params] [--batch N] [--mem SIZE] FILE", "print shapes, parameters, multiply-adds and memory", runSummary},
 		{"version", "", "print cnnc's version", runVersion},
 		{"help", "[COMMAND]", "show help for a command", runHelp},

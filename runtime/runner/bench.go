@@ -20,6 +20,7 @@ import (
 type BenchOptions struct {
 	Batch, Threads, Runs int
 	Backward             bool
+	Train                bool // also time training steps
 	Format               string
 	Kernels              string // a kernel path to run instead of CNNC_KERNELS's
 }
@@ -30,6 +31,7 @@ func (o *BenchOptions) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.Threads, "threads", goruntime.GOMAXPROCS(0), "workers `N`, at most 1024")
 	fs.IntVar(&o.Runs, "runs", 10, "timed runs `N` of each pass (the median is reported)")
 	fs.BoolVar(&o.Backward, "backward", false, "also time forward+backward")
+	fs.BoolVar(&o.Train, "train", false, "also time training steps: forward and backward in training mode, then an SGD step")
 	fs.StringVar(&o.Format, "format", "text", "output `format`: text or json")
 	fs.StringVar(&o.Kernels, "kernels", "", "run the `kernels` avx512, asm-avx2, avx2 or portable (default: $CNNC_KERNELS, else the best the CPU has)")
 }
@@ -114,6 +116,9 @@ type BenchResult struct {
 	ForwardBackwardMinMS  float64       `json:"forward_backward_min_ms,omitempty"`
 	ForwardBackwardMaxMS  float64       `json:"forward_backward_max_ms,omitempty"`
 	ForwardBackwardGFLOPS float64       `json:"forward_backward_gflops,omitempty"`
+	TrainStepMS           float64       `json:"train_step_ms,omitempty"`
+	TrainStepMinMS        float64       `json:"train_step_min_ms,omitempty"`
+	TrainStepMaxMS        float64       `json:"train_step_max_ms,omitempty"`
 	AllocsPerRun          float64       `json:"allocs_per_run"`
 	Allocs                uint64        `json:"allocs"` // in all timed runs
 	TimedRuns             int           `json:"timed_runs"`
@@ -161,7 +166,7 @@ func BenchMain(m Model, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s\n", b)
 		return exitOK
 	}
-	writeBench(stdout, res, o.Backward)
+	writeBench(stdout, res, o.Backward, o.Train)
 	return exitOK
 }
 
@@ -207,6 +212,20 @@ func Bench(m Model, o BenchOptions) BenchResult {
 		fb := timeRuns(func() { net.ForwardBackwardN(x, dy, nil, nil) })
 		res.ForwardBackwardMS, res.ForwardBackwardMinMS, res.ForwardBackwardMaxMS = ms(fb.Median), ms(fb.Min), ms(fb.Max)
 		res.ForwardBackwardGFLOPS = gflops(3*float64(m.MACs)*float64(o.Batch), fb.Median)
+	}
+	if o.Train {
+		// A training step as PyTorch's loop takes one: zero the gradients,
+		// forward and backward in training mode (dropout on, batchnorm on
+		// the batch's statistics), an SGD step with momentum. The small
+		// rate keeps the weights from drifting far over the runs.
+		net.SetTraining(true, 1)
+		tr := timeRuns(func() {
+			net.ZeroGrad()
+			net.ForwardBackwardN(x, dy, nil, nil)
+			net.Step(1e-4, 0.9, 0)
+		})
+		net.SetTraining(false, 0)
+		res.TrainStepMS, res.TrainStepMinMS, res.TrainStepMaxMS = ms(tr.Median), ms(tr.Min), ms(tr.Max)
 	}
 	res.AllocsPerRun = float64(mallocs) / float64(passes)
 	res.Allocs, res.TimedRuns = mallocs, passes
@@ -269,11 +288,14 @@ func profile(m Model, net runtime.Network, x, dy []float32, o BenchOptions) []La
 	return layers
 }
 
-func writeBench(w io.Writer, r BenchResult, backward bool) {
+func writeBench(w io.Writer, r BenchResult, backward, train bool) {
 	fmt.Fprintf(w, "model %s, batch %d, %s, kernels %s, %s\n\n", r.Model, r.Batch, plural(r.Threads, "thread"), r.Path, plural(r.Runs, "run"))
 	fmt.Fprintf(w, "forward           %9s ms (min %s, max %s)  %7.1f GFLOP/s\n", millis(r.ForwardMS), millis(r.ForwardMinMS), millis(r.ForwardMaxMS), r.ForwardGFLOPS)
 	if backward {
 		fmt.Fprintf(w, "forward+backward  %9s ms (min %s, max %s)  %7.1f GFLOP/s\n", millis(r.ForwardBackwardMS), millis(r.ForwardBackwardMinMS), millis(r.ForwardBackwardMaxMS), r.ForwardBackwardGFLOPS)
+	}
+	if train {
+		fmt.Fprintf(w, "training step     %9s ms (min %s, max %s)\n", millis(r.TrainStepMS), millis(r.TrainStepMinMS), millis(r.TrainStepMaxMS))
 	}
 	fmt.Fprintf(w, "allocations per run: %s (%s in %s)\n", perRun(r.AllocsPerRun), plural(int(r.Allocs), "allocation"), plural(r.TimedRuns, "timed run"))
 	if len(r.Layers) == 0 {

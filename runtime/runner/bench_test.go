@@ -38,7 +38,7 @@ func TestBenchText(t *testing.T) {
 	var b bytes.Buffer
 	writeBench(&b, BenchResult{Model: "m", Path: "avx512", Batch: 1, Threads: 1, Runs: 1,
 		ForwardMS: 0.00412, ForwardMinMS: 0.004, ForwardMaxMS: 0.0051, ForwardGFLOPS: 1.5,
-		AllocsPerRun: 1.0 / 3, Allocs: 10, TimedRuns: 30}, false)
+		AllocsPerRun: 1.0 / 3, Allocs: 10, TimedRuns: 30}, false, false)
 	for _, want := range []string{
 		"model m, batch 1, 1 thread, kernels avx512, 1 run\n",
 		"forward             0.00412 ms (min 0.004, max 0.0051)      1.5 GFLOP/s\n",
@@ -49,8 +49,10 @@ func TestBenchText(t *testing.T) {
 		}
 	}
 	b.Reset()
-	writeBench(&b, BenchResult{Runs: 10, Threads: 2, ForwardMS: 176.254, AllocsPerRun: 0, TimedRuns: 10}, false)
-	for _, want := range []string{"   176.25 ms", "allocations per run: 0 (0 allocations in 10 timed runs)\n"} {
+	writeBench(&b, BenchResult{Runs: 10, Threads: 2, ForwardMS: 176.254, AllocsPerRun: 0, TimedRuns: 10, TrainStepMS: 12.5,
+		TrainStepMinMS: 12, TrainStepMaxMS: 14}, false, true)
+	for _, want := range []string{"   176.25 ms", "allocations per run: 0 (0 allocations in 10 timed runs)\n",
+		"training step         12.50 ms (min 12.00, max 14.00)\n"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("output\n%s\nlacks %q", b.String(), want)
 		}
