@@ -30,10 +30,14 @@ func scaleShiftAVX2(out, in, scale, shift []float32, count, os, is int, lo, hi f
 	out, in, shift = out[:(count-1)*os+n], in[:(count-1)*is+n], shift[:n]
 	vlo, vhi, on := archsimd.BroadcastFloat32x8(lo), archsimd.BroadcastFloat32x8(hi), clamps(lo, hi)
 	v := n &^ 7
+	if v == n {
+		scaleShift8(at(out, 0), at(in, 0), at(scale, 0), at(shift, 0), v/8, count, os*4, is*4, vlo, vhi, on)
+		return
+	}
 	for p := range count {
 		o, x := p*os, p*is
 		if v > 0 {
-			scaleShift8(at(out, o), at(in, x), at(scale, 0), at(shift, 0), v/8, vlo, vhi, on)
+			scaleShift8(at(out, o), at(in, x), at(scale, 0), at(shift, 0), v/8, 1, 0, 0, vlo, vhi, on)
 		}
 		for i := v; i < n; i++ {
 			out[o+i] = clampf(in[x+i]*scale[i]+shift[i], lo, hi)
@@ -41,10 +45,15 @@ func scaleShiftAVX2(out, in, scale, shift []float32, count, os, is int, lo, hi f
 	}
 }
 
-func scaleShift8(o, x, sc, sh unsafe.Pointer, groups int, lo, hi f8, on bool) {
-	for range groups {
-		st8(clamp8(ld8(x).MulAdd(ld8(sc), ld8(sh)), lo, hi, on), o)
-		o, x, sc, sh = unsafe.Add(o, 32), unsafe.Add(x, 32), unsafe.Add(sc, 32), unsafe.Add(sh, 32)
+// scaleShift8 is scaleShift16's twin: count pixels of groups of 8.
+func scaleShift8(o, x, sc, sh unsafe.Pointer, groups, count, os, is int, lo, hi f8, on bool) {
+	for range count {
+		po, px, psc, psh := o, x, sc, sh
+		for range groups {
+			st8(clamp8(ld8(px).MulAdd(ld8(psc), ld8(psh)), lo, hi, on), po)
+			po, px, psc, psh = unsafe.Add(po, 32), unsafe.Add(px, 32), unsafe.Add(psc, 32), unsafe.Add(psh, 32)
+		}
+		o, x = unsafe.Add(o, os), unsafe.Add(x, is)
 	}
 }
 
@@ -133,34 +142,41 @@ func gradSumsAVX2(sdy, sdyx, x, d, y, mean []float32, count, xs, ds, ys int, lo,
 	}
 }
 
+// bnGrad8 is bnGrad16's twin: count pixels of groups of 8.
+//
 //go:noinline
-func bnGrad8(po, px, pd, py, k unsafe.Pointer, count, os, xs, ds, ys int, lo, hi f8, acc bool) {
-	m, a := ld8(k), ld8(unsafe.Add(k, 4*bnChunk))
-	b, e := ld8(unsafe.Add(k, 8*bnChunk)), ld8(unsafe.Add(k, 12*bnChunk))
+func bnGrad8(po, px, pd, py, k unsafe.Pointer, groups, count, os, xs, ds, ys int, lo, hi f8, acc bool) {
 	for range count {
-		dv := ld8(pd)
+		o, x, d, y, c := po, px, pd, py, k
+		for range groups {
+			dv := ld8(d)
+			if y != nil {
+				yv := ld8(y)
+				dv = dv.Masked(yv.Greater(lo).And(yv.Less(hi)))
+				y = unsafe.Add(y, 32)
+			}
+			r := dv.MulAdd(ld8(unsafe.Add(c, 4*bnChunk)), ld8(unsafe.Add(c, 12*bnChunk)))
+			r = ld8(x).Sub(ld8(c)).MulAdd(ld8(unsafe.Add(c, 8*bnChunk)), r)
+			if acc {
+				r = r.Add(ld8(o))
+			}
+			st8(r, o)
+			o, x, d, c = unsafe.Add(o, 32), unsafe.Add(x, 32), unsafe.Add(d, 32), unsafe.Add(c, 32)
+		}
+		po, px, pd = unsafe.Add(po, os), unsafe.Add(px, xs), unsafe.Add(pd, ds)
 		if py != nil {
-			y := ld8(py)
-			dv = dv.Masked(y.Greater(lo).And(y.Less(hi)))
 			py = unsafe.Add(py, ys)
 		}
-		r := ld8(px).Sub(m).MulAdd(b, dv.MulAdd(a, e))
-		if acc {
-			r = r.Add(ld8(po))
-		}
-		st8(r, po)
-		po, px, pd = unsafe.Add(po, os), unsafe.Add(px, xs), unsafe.Add(pd, ds)
 	}
 }
 
 func bnGradAVX2(out, d, x, y, k []float32, n, count, os, ds, xs, ys int, lo, hi float32, acc bool) {
 	out, d, x, k = out[:(count-1)*os+n], d[:(count-1)*ds+n], x[:(count-1)*xs+n], k[:4*bnChunk]
 	y = boundRuns(y, count, ys, n)
-	vlo, vhi := archsimd.BroadcastFloat32x8(lo), archsimd.BroadcastFloat32x8(hi)
 	v := n &^ 7
-	for i := 0; i < v; i += 8 {
-		py := atOrNil(y, i)
-		bnGrad8(at(out, i), at(x, i), at(d, i), py, at(k, i), count, os*4, xs*4, ds*4, ys*4, vlo, vhi, acc)
+	if v > 0 {
+		bnGrad8(at(out, 0), at(x, 0), at(d, 0), atOrNil(y, 0), at(k, 0), v/8, count, os*4, xs*4, ds*4, ys*4,
+			archsimd.BroadcastFloat32x8(lo), archsimd.BroadcastFloat32x8(hi), acc)
 	}
 	if v < n {
 		if y != nil {

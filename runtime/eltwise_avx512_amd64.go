@@ -81,27 +81,33 @@ func scaleShiftAVX512(out, in, scale, shift []float32, count, os, is int, lo, hi
 	vlo, vhi, on := archsimd.BroadcastFloat32x16(lo), archsimd.BroadcastFloat32x16(hi), clamps(lo, hi)
 	lo8, hi8 := archsimd.BroadcastFloat32x8(lo), archsimd.BroadcastFloat32x8(hi)
 	v, w := tail16(n)
+	if w == n {
+		// No masked tail: every pixel in one call.
+		scaleShift16(at(out, 0), at(in, 0), at(scale, 0), at(shift, 0), v/16, w > v, count, os*4, is*4, vlo, vhi, lo8, hi8, on)
+		return
+	}
 	for p := range count {
 		o, x := p*os, p*is
-		if v > 0 {
-			scaleShift16(at(out, o), at(in, x), at(scale, 0), at(shift, 0), v/16, vlo, vhi, on)
-		}
-		if w > v {
-			scaleShift8(at(out, o+v), at(in, x+v), at(scale, v), at(shift, v), 1, lo8, hi8, on)
-		}
-		if w < n {
-			r := part16(in[x+w:x+n]).MulAdd(part16(scale[w:]), part16(shift[w:]))
-			clamp16(r, vlo, vhi, on).StoreSlicePart(out[o+w : o+n])
-		}
+		scaleShift16(at(out, o), at(in, x), at(scale, 0), at(shift, 0), v/16, w > v, 1, 0, 0, vlo, vhi, lo8, hi8, on)
+		r := part16(in[x+w:x+n]).MulAdd(part16(scale[w:]), part16(shift[w:]))
+		clamp16(r, vlo, vhi, on).StoreSlicePart(out[o+w : o+n])
 	}
 }
 
-// scaleShift16 is one pixel's groups of 16 channels, pointers walking:
-// few live values, so that the loop keeps them all in registers.
-func scaleShift16(o, x, sc, sh unsafe.Pointer, groups int, lo, hi f16, on bool) {
-	for range groups {
-		st16(clamp16(ld16(x).MulAdd(ld16(sc), ld16(sh)), lo, hi, on), o)
-		o, x, sc, sh = unsafe.Add(o, 64), unsafe.Add(x, 64), unsafe.Add(sc, 64), unsafe.Add(sh, 64)
+// scaleShift16 runs count pixels (strides in bytes) of groups of 16
+// channels and, if eight, one group of 8 after them, pointers walking: few
+// live values, so that the loops keep them all in registers.
+func scaleShift16(o, x, sc, sh unsafe.Pointer, groups int, eight bool, count, os, is int, lo, hi f16, lo8, hi8 f8, on bool) {
+	for range count {
+		po, px, psc, psh := o, x, sc, sh
+		for range groups {
+			st16(clamp16(ld16(px).MulAdd(ld16(psc), ld16(psh)), lo, hi, on), po)
+			po, px, psc, psh = unsafe.Add(po, 64), unsafe.Add(px, 64), unsafe.Add(psc, 64), unsafe.Add(psh, 64)
+		}
+		if eight {
+			st8(clamp8(ld8(px).MulAdd(ld8(psc), ld8(psh)), lo8, hi8, on), po)
+		}
+		o, x = unsafe.Add(o, os), unsafe.Add(x, is)
 	}
 }
 
@@ -217,26 +223,35 @@ func gradSumsAVX512(sdy, sdyx, x, d, y, mean []float32, count, xs, ds, ys int, l
 	}
 }
 
-// bnGrad16's k points at the group's mean; a, b and e follow bnChunk
-// values apart.
+// bnGrad16 runs count pixels (strides in bytes) of groups of 16
+// channels, pixel by pixel so that the outputs stream in order (not
+// channel-group outermost as the sums: nothing to keep in registers); k
+// points at the first group's mean, a, b and e follow bnChunk values
+// apart.
 //
 //go:noinline
-func bnGrad16(po, px, pd, py, k unsafe.Pointer, count, os, xs, ds, ys int, lo, hi f16, acc bool) {
-	m, a := ld16(k), ld16(unsafe.Add(k, 4*bnChunk))
-	b, e := ld16(unsafe.Add(k, 8*bnChunk)), ld16(unsafe.Add(k, 12*bnChunk))
+func bnGrad16(po, px, pd, py, k unsafe.Pointer, groups, count, os, xs, ds, ys int, lo, hi f16, acc bool) {
 	for range count {
-		dv := ld16(pd)
+		o, x, d, y, c := po, px, pd, py, k
+		for range groups {
+			dv := ld16(d)
+			if y != nil {
+				yv := ld16(y)
+				dv = dv.Masked(yv.Greater(lo).And(yv.Less(hi)))
+				y = unsafe.Add(y, 64)
+			}
+			r := dv.MulAdd(ld16(unsafe.Add(c, 4*bnChunk)), ld16(unsafe.Add(c, 12*bnChunk)))
+			r = ld16(x).Sub(ld16(c)).MulAdd(ld16(unsafe.Add(c, 8*bnChunk)), r)
+			if acc {
+				r = r.Add(ld16(o))
+			}
+			st16(r, o)
+			o, x, d, c = unsafe.Add(o, 64), unsafe.Add(x, 64), unsafe.Add(d, 64), unsafe.Add(c, 64)
+		}
+		po, px, pd = unsafe.Add(po, os), unsafe.Add(px, xs), unsafe.Add(pd, ds)
 		if py != nil {
-			y := ld16(py)
-			dv = dv.Masked(y.Greater(lo).And(y.Less(hi)))
 			py = unsafe.Add(py, ys)
 		}
-		r := ld16(px).Sub(m).MulAdd(b, dv.MulAdd(a, e))
-		if acc {
-			r = r.Add(ld16(po))
-		}
-		st16(r, po)
-		po, px, pd = unsafe.Add(po, os), unsafe.Add(px, xs), unsafe.Add(pd, ds)
 	}
 }
 
@@ -245,14 +260,12 @@ func bnGradAVX512(out, d, x, y, k []float32, n, count, os, ds, xs, ys int, lo, h
 	y = boundRuns(y, count, ys, n)
 	vlo, vhi := archsimd.BroadcastFloat32x16(lo), archsimd.BroadcastFloat32x16(hi)
 	v, w := tail16(n)
-	for i := 0; i < w; i += 16 {
-		py := atOrNil(y, i)
-		if i < v {
-			bnGrad16(at(out, i), at(x, i), at(d, i), py, at(k, i), count, os*4, xs*4, ds*4, ys*4, vlo, vhi, acc)
-		} else {
-			bnGrad8(at(out, i), at(x, i), at(d, i), py, at(k, i), count, os*4, xs*4, ds*4, ys*4,
-				archsimd.BroadcastFloat32x8(lo), archsimd.BroadcastFloat32x8(hi), acc)
-		}
+	if v > 0 {
+		bnGrad16(at(out, 0), at(x, 0), at(d, 0), atOrNil(y, 0), at(k, 0), v/16, count, os*4, xs*4, ds*4, ys*4, vlo, vhi, acc)
+	}
+	if w > v {
+		bnGrad8(at(out, v), at(x, v), at(d, v), atOrNil(y, v), at(k, v), 1, count, os*4, xs*4, ds*4, ys*4,
+			archsimd.BroadcastFloat32x8(lo), archsimd.BroadcastFloat32x8(hi), acc)
 	}
 	if v = w; v < n {
 		m, a, b, e := part16(k[v:n]), part16(k[bnChunk+v:bnChunk+n]), part16(k[2*bnChunk+v:2*bnChunk+n]), part16(k[3*bnChunk+v:3*bnChunk+n])
