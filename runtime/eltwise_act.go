@@ -31,8 +31,9 @@ import (
 //	ActGELU       Φ(x) + x·φ(x)
 //
 // with x the input and y the output (FromOutput tells which one a
-// derivative reads). Sigmoid, tanh, silu and gelu are computed in float64
-// and rounded; the others in float32, exactly.
+// derivative reads). Sigmoid and tanh are vecmath.go's float32 forms
+// (within a few ulp), silu and gelu computed in float64 and rounded, the
+// others exact in float32.
 type Act uint8
 
 const (
@@ -83,13 +84,9 @@ func actValues(a Act, alpha float32, o, v []float32) {
 			}
 		}
 	case ActSigmoid:
-		for i, x := range v {
-			o[i] = float32(1 / (1 + math.Exp(-float64(x))))
-		}
+		kernels.math.sigmoid(o, v)
 	case ActTanh:
-		for i, x := range v {
-			o[i] = float32(math.Tanh(float64(x)))
-		}
+		kernels.math.tanh(o, v)
 	case ActReLU6:
 		for i, x := range v {
 			o[i] = relu6f(x)
@@ -117,17 +114,23 @@ func relu6f(x float32) float32 { return min(max(0, x), 6) }
 
 // actGrads sets (or, with acc, adds to) dx[i] the gradient a'·dy[i], the
 // derivative read from from[i]: the output or the input as a.FromOutput
-// says. Relu's (ResNet's merges) and none's run on the vector loops.
+// says. Relu's (ResNet's merges), the sigmoid's, tanh's and none's run
+// on the vector loops when they set dx.
 func actGrads(a Act, alpha float32, dx, dy, from []float32, acc bool) {
 	dy, from = dy[:len(dx)], from[:len(dx)]
 	switch {
 	case a == ActNone && acc:
 		kernels.addRows(dx, dy, 0, 1)
 		return
-	case (a == ActNone || a == ActReLU) && !acc:
+	case !acc && (a == ActNone || a == ActReLU || a == ActSigmoid || a == ActTanh):
 		copy(dx, dy)
-		if a == ActReLU {
+		switch a {
+		case ActReLU:
 			kernels.reluGrad(dx, from)
+		case ActSigmoid:
+			kernels.math.sigmoidGrad(dx, from)
+		case ActTanh:
+			kernels.math.tanhGrad(dx, from)
 		}
 		return
 	}
