@@ -3,6 +3,7 @@ package runtime
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // Method names one of torch.optim's update rules.
@@ -14,26 +15,47 @@ const (
 	AdamWMethod               // torch.optim.AdamW (see AdamStep)
 )
 
-var methodNames = [...]struct{ flag, class string }{
-	SGDMethod: {"sgd", "SGD"}, AdamMethod: {"adam", "Adam"}, AdamWMethod: {"adamw", "AdamW"},
-}
+var (
+	methodFlags   = []string{SGDMethod: "sgd", AdamMethod: "adam", AdamWMethod: "adamw"}
+	methodClasses = []string{SGDMethod: "SGD", AdamMethod: "Adam", AdamWMethod: "AdamW"}
+)
 
 // String returns the method's name on the command line: sgd, adam or adamw.
-func (m Method) String() string {
-	if m < 0 || int(m) >= len(methodNames) {
-		return fmt.Sprintf("Method(%d)", int(m))
-	}
-	return methodNames[m].flag
-}
+func (m Method) String() string { return enumName(methodFlags, "Method", int(m)) }
 
 // ParseMethod returns the method named name: sgd, adam or adamw.
 func ParseMethod(name string) (Method, error) {
-	for m, n := range methodNames {
-		if n.flag == name {
-			return Method(m), nil
+	m, err := parseEnum(methodFlags, "optimiser", name)
+	return Method(m), err
+}
+
+// MarshalText and UnmarshalText write and read the method by its name
+// (in checkpoints).
+func (m Method) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+func (m *Method) UnmarshalText(b []byte) (err error) {
+	*m, err = ParseMethod(string(b))
+	return err
+}
+
+// enumName returns names[v], or type(v) when v is out of range.
+func enumName(names []string, typ string, v int) string {
+	if v < 0 || v >= len(names) {
+		return fmt.Sprintf("%s(%d)", typ, v)
+	}
+	return names[v]
+}
+
+// parseEnum returns the index of name in names, or an error naming what
+// it is and the names wanted.
+func parseEnum(names []string, what, name string) (int, error) {
+	for i, n := range names {
+		if n == name {
+			return i, nil
 		}
 	}
-	return 0, fmt.Errorf("unknown optimiser %q (want sgd, adam or adamw)", name)
+	want := strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	return 0, fmt.Errorf("unknown %s %q (want %s)", what, name, want)
 }
 
 // Optimizer is one of torch.optim's update rules with its hyperparameters,
@@ -76,10 +98,7 @@ func (o SGD) Optimizer() Optimizer {
 
 // Name is PyTorch's class name of the rule: SGD, Adam or AdamW.
 func (o Optimizer) Name() string {
-	if o.Method < 0 || int(o.Method) >= len(methodNames) {
-		return o.Method.String()
-	}
-	return methodNames[o.Method].class
+	return enumName(methodClasses, "Method", int(o.Method))
 }
 
 // Check returns an error unless PyTorch accepts the hyperparameters: a

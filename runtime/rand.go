@@ -28,6 +28,10 @@ type Rand struct {
 // NewRand returns a generator seeded with seed.
 func NewRand(seed uint64) *Rand { return &Rand{state: seed} }
 
+// State returns r's state: NewRand(r.State()) continues r's sequence
+// (for checkpoints).
+func (r *Rand) State() uint64 { return r.state }
+
 // Uint64 returns the next 64 random bits.
 func (r *Rand) Uint64() uint64 {
 	r.state += 0x9E3779B97F4A7C15

@@ -17,23 +17,23 @@ const (
 	Cosine
 )
 
-var scheduleNames = [...]string{Constant: "constant", StepDecay: "step", Cosine: "cosine"}
+var scheduleNames = []string{Constant: "constant", StepDecay: "step", Cosine: "cosine"}
 
-func (k ScheduleKind) String() string {
-	if k < 0 || int(k) >= len(scheduleNames) {
-		return fmt.Sprintf("ScheduleKind(%d)", int(k))
-	}
-	return scheduleNames[k]
-}
+func (k ScheduleKind) String() string { return enumName(scheduleNames, "ScheduleKind", int(k)) }
 
 // ParseSchedule returns the kind named name: constant, step or cosine.
 func ParseSchedule(name string) (ScheduleKind, error) {
-	for k, n := range scheduleNames {
-		if n == name {
-			return ScheduleKind(k), nil
-		}
-	}
-	return 0, fmt.Errorf("unknown schedule %q (want constant, step or cosine)", name)
+	k, err := parseEnum(scheduleNames, "schedule", name)
+	return ScheduleKind(k), err
+}
+
+// MarshalText and UnmarshalText write and read the kind by its name (in
+// checkpoints).
+func (k ScheduleKind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+func (k *ScheduleKind) UnmarshalText(b []byte) (err error) {
+	*k, err = ParseSchedule(string(b))
+	return err
 }
 
 // Schedule is a learning-rate schedule of torch.optim.lr_scheduler, stepped

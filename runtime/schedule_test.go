@@ -100,3 +100,24 @@ func TestScheduleCheck(t *testing.T) {
 		t.Error("the zero Schedule changes the rate")
 	}
 }
+
+// TestStepDecay: StepLR multiplies the rate in turn, in float64, as
+// PyTorch's recursion does (a power would differ in the last bit).
+func TestStepDecay(t *testing.T) {
+	for _, c := range []struct {
+		lr, gamma   float64
+		step, epoch int
+		want        float64
+	}{
+		{0.1, 0.5, 2, 1, 0.1},
+		{0.1, 0.5, 2, 2, 0.1},
+		{0.1, 0.5, 2, 3, 0.05},
+		{0.1, 0.5, 2, 5, 0.025},
+		{1, 0.1, 1, 4, 0.0010000000000000002}, // 1·0.1·0.1·0.1 in float64, as Python computes it
+	} {
+		s := Schedule{Kind: StepDecay, Step: c.step, Gamma: c.gamma}
+		if got := s.LR(c.lr, c.epoch-1); got != c.want {
+			t.Errorf("StepLR(%g, %g, %d) at epoch %d = %g, want %g", c.lr, c.gamma, c.step, c.epoch, got, c.want)
+		}
+	}
+}

@@ -4,14 +4,15 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/cnnc/cnnc/runtime"
 )
 
 // Config says how Train trains: for how many epochs, on mini-batches of
-// which size, with which SGD hyperparameters and learning-rate schedule,
-// and from which seed.
+// which size, with which optimiser and learning-rate schedule, from which
+// seed, and whether it continues a run.
 type Config struct {
 	Epochs int
 	// Batch is the number of samples of a mini-batch; the last one of an
@@ -19,21 +20,35 @@ type Config struct {
 	// A Batch of at least the number of samples makes each epoch one step
 	// on the whole set.
 	Batch int
-	// LR, Momentum and WeightDecay are torch.optim.SGD's (see
-	// runtime.SGDStep); LR is the learning rate of the first epoch.
-	LR, Momentum, WeightDecay float64
-	// LRStep and LRGamma are a step schedule (torch.optim.lr_scheduler.
-	// StepLR(step_size=LRStep, gamma=LRGamma)): the rate is multiplied by
-	// LRGamma every LRStep epochs. LRStep 0 keeps the rate constant.
-	LRStep  int
-	LRGamma float64
+	// Optimizer is the update rule (see runtime.Optimizer); its LR is the
+	// base rate that Schedule sets each epoch's from.
+	Optimizer runtime.Optimizer
+	// Schedule is the learning rate's schedule, stepped once an epoch:
+	// epoch e (from 1) trains with Schedule.LR(Optimizer.LR, e-1).
+	Schedule runtime.Schedule
 	// Seed drives the shuffling and the dropout masks (see Train).
 	Seed uint64
+	// Resume, when not nil, continues the run it describes: the model
+	// must hold the parameters and optimiser state of its last epoch.
+	Resume *Progress
 
 	// OnStep, if not nil, is called after every step, and OnEpoch after
-	// every epoch, on Train's goroutine.
-	OnStep  func(Step)
-	OnEpoch func(Epoch)
+	// every epoch, on Train's goroutine. OnCheckpoint, if not nil, is
+	// called after OnEpoch with where the run stands, for a checkpoint;
+	// an error from it stops the run.
+	OnStep       func(Step)
+	OnEpoch      func(Epoch)
+	OnCheckpoint func(Progress) error
+}
+
+// Progress is where a run stands after an epoch: with the model's
+// parameters and its optimiser's state, what a checkpoint must hold to
+// continue the run as if it had not stopped.
+type Progress struct {
+	Epoch   int    // epochs completed
+	Step    int    // steps taken over the run (see DropoutSeed)
+	RNG     uint64 // the state of the generator of the data order (runtime.Rand.State)
+	History []Epoch
 }
 
 // Step reports the progress of an epoch after one training step.
@@ -72,21 +87,6 @@ type Metrics struct {
 	Loss, Accuracy float64
 }
 
-// StepLR returns the learning rate of epoch (counted from 1) for a base
-// rate lr multiplied by gamma every step epochs, as PyTorch's StepLR
-// computes it: by repeated multiplication, in float64. For example, lr 0.1,
-// gamma 0.5 and step 2 give 0.1, 0.1, 0.05, 0.05, 0.025 for epochs 1 to 5.
-// A step of 0 or less keeps lr.
-func StepLR(lr, gamma float64, step, epoch int) float64 {
-	if step <= 0 {
-		return lr
-	}
-	for range (epoch - 1) / step {
-		lr *= gamma
-	}
-	return lr
-}
-
 // Shuffle puts p in a random order drawn from r: for i from len(p)-1 down
 // to 1, it swaps p[i] with p[j], j = r.Uint64() mod (i+1) (Fisher–Yates).
 // With p starting as 0, 1, ..., n-1 this is the order Train visits an
@@ -110,10 +110,13 @@ func DropoutSeed(seed uint64, step int) uint64 {
 //
 // Epoch e visits the samples in the order of Shuffle(r, [0 1 ... N-1]),
 // where r is one runtime.NewRand(c.Seed) continued from epoch to epoch, in
-// consecutive mini-batches of c.Batch. Each step is m.TrainN with the
-// epoch's learning rate (StepLR), c.SGD's momentum and weight decay, and
-// the dropout seed DropoutSeed(c.Seed, s) for the run's s-th step. Results
-// are the same for the same model, data, Config and number of threads.
+// consecutive mini-batches of c.Batch. Each step is m.TrainWith (m.TrainN
+// for a Network that is no runtime.Learner, with SGD only) with c's
+// optimiser at the epoch's learning rate (c.Schedule), and the dropout
+// seed DropoutSeed(c.Seed, s) for the run's s-th step. Results are the
+// same for the same model, data, Config and number of threads, and a run
+// resumed from the Progress of an epoch (with the model's parameters and
+// optimiser state then) ends as the run that did not stop.
 //
 // Train checks ctx before every step: once it is done, Train returns the
 // epochs completed so far and ctx's error, leaving m with the parameters of
@@ -139,6 +142,15 @@ func Train(ctx context.Context, m runtime.Network, train, val *Data, c Config) (
 	r := runtime.NewRand(c.Seed)
 	var history []Epoch
 	var good []*runtime.Array // the parameters after the last epoch
+	step, first := 0, 1
+	if p := c.Resume; p != nil {
+		r = runtime.NewRand(p.RNG)
+		step, first = p.Step, p.Epoch+1
+		history = slices.Clone(p.History)
+		if len(history) > 0 {
+			good = m.Params()
+		}
+	}
 	diverged := func(epoch, step int, loss float64) ([]Epoch, error) {
 		err := &DivergedError{Epoch: epoch, Step: step, Loss: loss, Kept: len(history)}
 		if good != nil {
@@ -148,15 +160,14 @@ func Train(ctx context.Context, m runtime.Network, train, val *Data, c Config) (
 		}
 		return history, err
 	}
-	step := 0
-	for epoch := 1; epoch <= c.Epochs; epoch++ {
+	for epoch := first; epoch <= c.Epochs; epoch++ {
 		start := time.Now()
 		for i := range order {
 			order[i] = i
 		}
 		Shuffle(r, order)
-		lr := StepLR(c.LR, c.LRGamma, c.LRStep, epoch)
-		opt := runtime.SGD{LR: float32(lr), Momentum: float32(c.Momentum), WeightDecay: float32(c.WeightDecay)}
+		opt := c.Optimizer
+		opt.LR = c.Schedule.LR(c.Optimizer.LR, epoch-1)
 		var lossSum float64
 		for s := range steps {
 			if err := ctx.Err(); err != nil {
@@ -181,7 +192,7 @@ func Train(ctx context.Context, m runtime.Network, train, val *Data, c Config) (
 			if labels != nil {
 				ls = labels[:n]
 			}
-			loss, err := m.TrainN(x[:n*in], ls, ts, opt, DropoutSeed(c.Seed, step))
+			loss, err := trainStep(m, x[:n*in], ls, ts, opt, DropoutSeed(c.Seed, step))
 			if err != nil {
 				return history, err
 			}
@@ -195,7 +206,7 @@ func Train(ctx context.Context, m runtime.Network, train, val *Data, c Config) (
 					Loss: lossSum / float64(done), Elapsed: time.Since(start)})
 			}
 		}
-		e := Epoch{Epoch: epoch, Steps: steps, LR: lr, BatchLoss: lossSum / float64(train.N)}
+		e := Epoch{Epoch: epoch, Steps: steps, LR: opt.LR, BatchLoss: lossSum / float64(train.N)}
 		var err error
 		if e.Train, err = Evaluate(m, train, batch); err != nil {
 			return history, err
@@ -219,8 +230,25 @@ func Train(ctx context.Context, m runtime.Network, train, val *Data, c Config) (
 		if c.OnEpoch != nil {
 			c.OnEpoch(e)
 		}
+		if c.OnCheckpoint != nil {
+			if err := c.OnCheckpoint(Progress{Epoch: epoch, Step: step, RNG: r.State(), History: history}); err != nil {
+				return history, err
+			}
+		}
 	}
 	return history, nil
+}
+
+// trainStep runs one training step of m with opt: TrainWith on a
+// runtime.Learner, TrainN (SGD only) on another Network.
+func trainStep(m runtime.Network, x []float32, labels []int32, targets []float32, opt runtime.Optimizer, seed uint64) (float64, error) {
+	if l, ok := m.(runtime.Learner); ok {
+		return l.TrainWith(x, labels, targets, opt, seed)
+	}
+	if opt.Method != runtime.SGDMethod {
+		return 0, fmt.Errorf("the model's code trains with SGD only, not %s: build it with this cnnc", opt.Name())
+	}
+	return m.TrainN(x, labels, targets, runtime.SGD{LR: float32(opt.LR), Momentum: float32(opt.Momentum), WeightDecay: float32(opt.WeightDecay)}, seed)
 }
 
 // DivergedError reports a training run stopped by a loss that is not a

@@ -19,24 +19,22 @@ import (
 
 // TrainOptions are the flags of cnnc train.
 type TrainOptions struct {
-	Data        string  // the dataset (see LoadData)
-	Val         float64 // the fraction of Data to hold out (0: none)
-	ValData     string  // the held-out samples, another data set
-	Normalize   bool    // normalise by Mean and Std, computed from the training samples when not given
-	Mean, Std   data.Floats
-	Epochs      int
-	Batch       int
-	LR          float64
-	Momentum    float64
-	WeightDecay float64
-	LRStep      int
-	LRGamma     float64
-	Seed        uint64
-	Threads     int    // 0: every core
-	Weights     string // the starting parameters; empty to initialise from Seed
-	Out         string // the trained parameters
-	Log         string // optional JSON lines, one object an epoch
-	Plot        string // optional SVG of the curves
+	Data      string  // the dataset (see LoadData)
+	Val       float64 // the fraction of Data to hold out (0: none)
+	ValData   string  // the held-out samples, another data set
+	Normalize bool    // normalise by Mean and Std, computed from the training samples when not given
+	Mean, Std data.Floats
+	Epochs    int
+	Batch     int
+	OptimOptions
+	Seed       uint64
+	Threads    int    // 0: every core
+	Weights    string // the starting parameters; empty to initialise from Seed
+	Out        string // the trained parameters
+	Log        string // optional JSON lines, one object an epoch
+	Plot       string // optional SVG of the curves
+	Checkpoint string // a folder to write a checkpoint to after every epoch
+	Resume     bool   // continue the run whose checkpoint Checkpoint holds
 	// Stdin is what a --data, --val-data or --weights of "-" or
 	// /dev/stdin reads (one of them at most); nil for os.Stdin.
 	Stdin io.Reader
@@ -45,6 +43,8 @@ type TrainOptions struct {
 	// normComputed says that it computed some of it.
 	norm         *data.Norm
 	normComputed bool
+	// resume is the checkpoint Prepare read for --resume.
+	resume *checkpoint
 }
 
 // Flags registers the options on fs, with cnnc train's defaults.
@@ -57,17 +57,15 @@ func (o *TrainOptions) Flags(fs *flag.FlagSet) {
 	fs.Var(&o.Std, "std", "normalise by dividing by this standard `deviation` (one number, or one per channel)")
 	fs.IntVar(&o.Epochs, "epochs", 20, "the number `N` of epochs (passes over the data)")
 	fs.IntVar(&o.Batch, "batch", 32, "the number `N` of samples in a mini-batch")
-	fs.Float64Var(&o.LR, "lr", 0.01, "the learning `rate`")
-	fs.Float64Var(&o.Momentum, "momentum", 0.9, "SGD's `momentum`")
-	fs.Float64Var(&o.WeightDecay, "weight-decay", 0, "SGD's weight `decay` (L2 penalty)")
-	fs.IntVar(&o.LRStep, "lr-step", 0, "multiply the learning rate by --lr-gamma every `N` epochs (0: never)")
-	fs.Float64Var(&o.LRGamma, "lr-gamma", 0.1, "the `factor` of the step schedule")
+	o.OptimOptions.flags(fs)
 	fs.Uint64Var(&o.Seed, "seed", 1, "the `seed` of the initial parameters (without --weights), the shuffling and dropout")
 	fs.IntVar(&o.Threads, "threads", 0, "the number `N` of threads (0: every core; at most 1024)")
 	fs.StringVar(&o.Weights, "weights", "", "start from the parameters in `W.npz` (or .safetensors) instead of --seed's")
 	fs.StringVar(&o.Out, "out", "", "write the trained parameters to `W.npz` (or .safetensors)")
 	fs.StringVar(&o.Log, "log", "", "write one JSON object per epoch to `LOG.jsonl`")
 	fs.StringVar(&o.Plot, "plot", "", "draw the loss (and accuracy) curves in `LOSS.svg`")
+	fs.StringVar(&o.Checkpoint, "checkpoint", "", "after every epoch, write the weights, the optimiser's state and the run's position to the folder `DIR`")
+	fs.BoolVar(&o.Resume, "resume", false, "continue the run whose checkpoint --checkpoint holds, to --epochs")
 }
 
 // Check returns what is wrong with the options as a usage error, or nil.
@@ -93,20 +91,8 @@ func (o *TrainOptions) Check() error {
 	if o.Batch < 1 {
 		bad("--batch %d: want at least 1", o.Batch)
 	}
-	for _, f := range []struct {
-		name string
-		v    float64
-	}{{"lr", o.LR}, {"momentum", o.Momentum}, {"weight-decay", o.WeightDecay}} {
-		if !(f.v >= 0) || f.v > 1e30 {
-			bad("--%s %v: want a number of at least 0", f.name, f.v)
-		}
-	}
-	if o.LRStep < 0 {
-		bad("--lr-step %d: want at least 0", o.LRStep)
-	}
-	if !(o.LRGamma > 0) || o.LRGamma > 1e30 {
-		bad("--lr-gamma %v: want a number above 0", o.LRGamma)
-	}
+	o.OptimOptions.check(o.Epochs, bad)
+	o.checkCheckpoint(bad)
 	if o.Threads < 0 || o.Threads > MaxThreads {
 		bad("--threads %d: want 0 (every core) to %d", o.Threads, MaxThreads)
 	}
@@ -124,8 +110,7 @@ func (o *TrainOptions) Check() error {
 
 // config returns the training configuration the options describe.
 func (o *TrainOptions) config() Config {
-	return Config{Epochs: o.Epochs, Batch: o.Batch, LR: o.LR, Momentum: o.Momentum, WeightDecay: o.WeightDecay,
-		LRStep: o.LRStep, LRGamma: o.LRGamma, Seed: o.Seed}
+	return Config{Epochs: o.Epochs, Batch: o.Batch, Optimizer: o.optimizer(), Schedule: o.schedule(o.Epochs), Seed: o.Seed}
 }
 
 // ExitInterrupted is the exit status of a run stopped by Ctrl-C (SIGINT)
@@ -181,9 +166,11 @@ func TrainMain(newModel func(seed uint64) runtime.Network, input, output []int, 
 // cnnc train does before building the model's program and the program
 // does again: the dataset (see LoadData) and the held-out samples (--val,
 // --val-data), normalised as --normalize, --mean and --std say; the
-// starting weights, which it passes to setParams; and that the output
-// files can be written. A returned error is a *runtime.FileError or a list
-// of them, an error opening a file, or one of a flag's value (ErrUsage).
+// starting weights, which it passes to setParams, or with --resume the
+// checkpoint, its weights passed to setParams and its run compared with
+// this one's; and that the output files can be written. A returned error
+// is a *runtime.FileError or a list of them, an error opening a file, or
+// one of a flag's value (ErrUsage).
 func Prepare(o *TrainOptions, classifier bool, input, output []int, setParams func(file string, arrays []*runtime.Array) error) (train, val *Data, err error) {
 	train, val, err = o.prepareData(data.Spec{Input: input, Output: output, Classifier: classifier, Stdin: o.Stdin})
 	if err != nil {
@@ -198,6 +185,11 @@ func Prepare(o *TrainOptions, classifier bool, input, output []int, setParams fu
 			return nil, nil, err
 		}
 		if err := finiteParams(runtime.StdinName(o.Weights), arrays); err != nil {
+			return nil, nil, err
+		}
+	}
+	if o.Resume {
+		if o.resume, err = o.readResume(train, val, setParams); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -240,6 +232,9 @@ func (o *TrainOptions) CheckOutputs(inputs ...runtime.NamedPath) error {
 	inputs = append(inputs, o.Inputs()...)
 	outputs := o.outputs()
 	if err := runtime.CheckOutputs(inputs, outputs); err != nil {
+		return err
+	}
+	if err := o.checkCheckpointDir(); err != nil {
 		return err
 	}
 	for _, out := range outputs {
@@ -287,6 +282,7 @@ type session struct {
 	train, val *Data
 	stdout     io.Writer
 	stderr     io.Writer
+	ckpt       ckptWriter // --checkpoint's
 }
 
 func (s *session) run() int {
@@ -312,9 +308,19 @@ func (s *session) run() int {
 	}()
 
 	c := s.o.config()
+	if err := s.checkpoints(&c); err != nil {
+		return fail(s.stderr, err)
+	}
 	rep := newReporter(s.stdout, s.m.Classifier(), c.Epochs)
 	c.OnStep = rep.step
 	var logErr error
+	if log != nil && c.Resume != nil {
+		for _, e := range c.Resume.History {
+			if logErr == nil {
+				logErr = log.write(e)
+			}
+		}
+	}
 	c.OnEpoch = func(e Epoch) {
 		rep.epoch(e)
 		if log != nil && logErr == nil {

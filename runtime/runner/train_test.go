@@ -102,32 +102,14 @@ func TestShuffle(t *testing.T) {
 	}
 }
 
-func TestStepLR(t *testing.T) {
-	for _, c := range []struct {
-		lr, gamma   float64
-		step, epoch int
-		want        float64
-	}{
-		{0.1, 0.5, 2, 1, 0.1},
-		{0.1, 0.5, 2, 2, 0.1},
-		{0.1, 0.5, 2, 3, 0.05},
-		{0.1, 0.5, 2, 5, 0.025},
-		{0.1, 0.1, 0, 100, 0.1},
-		{1, 0.1, 1, 4, 0.0010000000000000002}, // 1·0.1·0.1·0.1 in float64, as Python computes it
-	} {
-		if got := StepLR(c.lr, c.gamma, c.step, c.epoch); got != c.want {
-			t.Errorf("StepLR(%g, %g, %d, %d) = %g, want %g", c.lr, c.gamma, c.step, c.epoch, got, c.want)
-		}
-	}
-}
-
 // TestTrainOrder: each epoch visits every sample once, in the documented
 // shuffled order, in mini-batches whose last holds the rest; the learning
 // rate follows the schedule and each step has its own dropout seed.
 func TestTrainOrder(t *testing.T) {
 	r := &recorder{}
 	data := indexData(10)
-	c := Config{Epochs: 3, Batch: 4, LR: 0.1, Momentum: 0.9, WeightDecay: 1e-3, LRStep: 2, LRGamma: 0.5, Seed: 42}
+	sched := runtime.Schedule{Kind: runtime.StepDecay, Step: 2, Gamma: 0.5}
+	c := Config{Epochs: 3, Batch: 4, Optimizer: runtime.NewSGD(0.1, 0.9, 1e-3), Schedule: sched, Seed: 42}
 	var steps []Step
 	var epochs []Epoch
 	c.OnStep = func(s Step) { steps = append(steps, s) }
@@ -154,7 +136,7 @@ func TestTrainOrder(t *testing.T) {
 					t.Errorf("epoch %d step %d: sample %d has label %d", e+1, s+1, idx, r.labels[i][k])
 				}
 			}
-			lr := float32(StepLR(0.1, 0.5, 2, e+1))
+			lr := float32(sched.LR(0.1, e))
 			if o := r.opts[i]; o != (runtime.SGD{LR: lr, Momentum: 0.9, WeightDecay: 1e-3}) {
 				t.Errorf("epoch %d step %d: SGD %+v, want lr %g", e+1, s+1, o, lr)
 			}
@@ -180,7 +162,7 @@ func TestTrainOrder(t *testing.T) {
 // one step on all of it.
 func TestTrainFullBatch(t *testing.T) {
 	r := &recorder{}
-	if _, err := Train(context.Background(), r, indexData(5), nil, Config{Epochs: 2, Batch: 100, LR: 0.1}); err != nil {
+	if _, err := Train(context.Background(), r, indexData(5), nil, Config{Epochs: 2, Batch: 100, Optimizer: runtime.NewSGD(0.1, 0, 0)}); err != nil {
 		t.Fatal(err)
 	}
 	if len(r.batches) != 2 || len(r.batches[0]) != 5 || len(r.batches[1]) != 5 {
@@ -193,7 +175,7 @@ func TestTrainFullBatch(t *testing.T) {
 func TestTrainCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &recorder{cancel: cancel, stopAt: 5}
-	history, err := Train(ctx, r, indexData(8), nil, Config{Epochs: 10, Batch: 4, LR: 0.1})
+	history, err := Train(ctx, r, indexData(8), nil, Config{Epochs: 10, Batch: 4, Optimizer: runtime.NewSGD(0.1, 0, 0)})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}

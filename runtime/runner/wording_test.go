@@ -15,11 +15,11 @@ func TestSingular(t *testing.T) {
 	var b bytes.Buffer
 	r := &reporter{w: &b, classifier: true}
 	one := &Data{N: 1}
-	r.start(one, one, Config{Epochs: 1, Batch: 32, LR: 0.1})
+	r.start(one, one, Config{Epochs: 1, Batch: 32, Optimizer: runtime.NewSGD(0.1, 0.9, 0)})
 	r.summary([]Epoch{{Epoch: 1, Val: &Metrics{0.5, 1}}}, "w.npz")
 	out := b.String()
 	for _, want := range []string{
-		"training on 1 sample (1 held out): 1 epoch of 1 step, batch 1, lr 0.1\n",
+		"training on 1 sample (1 held out): 1 epoch of 1 step, batch 1, sgd lr 0.1 momentum 0.9\n",
 		"validation accuracy 100.00% (loss 0.5000) after 1 epoch\n",
 	} {
 		if !strings.Contains(out, want) {
