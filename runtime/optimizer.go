@@ -150,6 +150,23 @@ func (o Optimizer) Slots() []string {
 	return nil
 }
 
+// StateSpecs returns the names and shapes of the state arrays the rule
+// keeps for params after steps steps (none before the first): for each
+// parameter in order, one a slot in Slots' order, named NAME.SLOT
+// (conv1.weight.exp_avg), shaped as the parameter.
+func (o Optimizer) StateSpecs(params []ParamSpec, steps int64) []ParamSpec {
+	if steps == 0 {
+		return nil
+	}
+	var specs []ParamSpec
+	for _, p := range params {
+		for _, s := range o.Slots() {
+			specs = append(specs, ParamSpec{Name: p.Name + "." + s, Shape: p.Shape})
+		}
+	}
+	return specs
+}
+
 // SameState reports whether o and p keep the same state: the same method
 // and slots. An optimiser's state carries over from steps of o to steps
 // of p only then (a learning rate or betas may change between steps).

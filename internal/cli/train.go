@@ -14,10 +14,10 @@ import (
 )
 
 func init() {
-	commands = append(commands, command{"train", "--data D [--val F | --val-data V] [--normalize] [--epochs N] [--batch N] [--lr X] ... --out W.npz FILE", "train a model on a dataset", runTrain})
+	commands = append(commands, command{"train", "--data D [--val F | --val-data V] [--normalize] [--epochs N] [--batch N] [--optim sgd|adam|adamw] [--lr X] ... --out W.npz FILE", "train a model on a dataset", runTrain})
 }
 
-const trainDoc = `Train trains a model with SGD on the dataset D: an .npz file holding x
+const trainDoc = `Train trains a model with SGD, Adam or AdamW on the dataset D: an .npz file holding x
 [N, C, H, W] (float32 or float64) and y, integer class labels [N] for a
 network ending in softmax (cross-entropy on the scores before the softmax,
 as nn.CrossEntropyLoss) or float targets shaped like the output for any
@@ -34,19 +34,39 @@ model's generated code is built with the Go toolchain in a temporary
 module, as for cnnc run --engine gen, and trains in float32 on every core.
 
 Each epoch visits the samples in a shuffled order drawn from --seed, in
-mini-batches of --batch (the last holds the rest); the learning rate is
-multiplied by --lr-gamma every --lr-step epochs. On a terminal a progress
-bar shows the loss and speed, elsewhere one line per epoch is printed. The
-weights are written to --out in PyTorch's names and layout; --log writes a
-JSON object per epoch and --plot a picture of the curves.
+mini-batches of --batch (the last holds the rest). --optim is
+torch.optim's SGD (the default: --momentum, 0.9 here; --weight-decay, an
+L2 penalty), Adam or AdamW (--betas, --eps, --weight-decay: an L2 penalty
+for adam, decoupled for adamw), with PyTorch's defaults for the flags left
+out (lr 0.01 for sgd, 0.001 for adam and adamw; weight decay 0.01 for
+adamw). The learning rate follows --schedule, stepped once an epoch as
+torch.optim.lr_scheduler's: constant; step, multiplied by --lr-gamma every
+--lr-step epochs (--lr-step alone chooses it); cosine, CosineAnnealingLR
+down to --eta-min over --t-max epochs (by default those after the
+warm-up). --warmup N first raises it linearly from --warmup-factor (1/3)
+of the rate over N epochs (LinearLR, chained as SequentialLR does). On a
+terminal a progress bar shows the loss and speed, elsewhere one line per
+epoch is printed. The weights are written to --out in PyTorch's names and
+layout; --log writes a JSON object per epoch and --plot a picture of the
+curves.
+
+--checkpoint DIR writes after every epoch, each file atomically, the
+weights and buffers (weights-E.npz, which cnnc eval and run load), the
+optimiser's state (optimizer-E.npz, in torch.optim's names) and
+checkpoint.json (the epoch, the step, the data order's generator, the
+run's settings and the figures so far), and removes the epoch before's.
+--resume continues the run DIR holds up to --epochs, with the same flags
+(it names any that differ, status 2), and ends with the same weights, bit
+for bit, as the run that did not stop, on as many threads.
 
 Ctrl-C (or SIGTERM) stops after the mini-batch in progress, writes the
-weights reached to --out (atomically) and exits with status 130 (143).
+weights reached to --out (atomically) and exits with status 130 (143);
+the checkpoint keeps the last epoch completed.
 Problems with the dataset or weights are reported before training starts,
 with status 1.`
 
 func runTrain(e *env, args []string) int {
-	fs := newFlags(e, "train", "--data D [--val FRACTION | --val-data V] [--normalize] [--mean M --std S] [--epochs N] [--batch N] [--lr X] [--momentum X] [--weight-decay X] [--lr-step N --lr-gamma X] [--seed N] [--threads N] [--weights START.npz] --out W.npz [--log LOG.jsonl] [--plot LOSS.svg] FILE", trainDoc)
+	fs := newFlags(e, "train", "--data D [--val FRACTION | --val-data V] [--normalize] [--mean M --std S] [--epochs N] [--batch N] [--optim sgd|adam|adamw] [--lr X] [--momentum X | --betas B1,B2 --eps X] [--weight-decay X] [--schedule constant|step|cosine] [--lr-step N --lr-gamma X] [--t-max N --eta-min X] [--warmup N [--warmup-factor F]] [--seed N] [--threads N] [--weights START.npz] [--checkpoint DIR [--resume]] --out W.npz [--log LOG.jsonl] [--plot LOSS.svg] FILE", trainDoc)
 	var o runner.TrainOptions
 	o.Flags(fs)
 	files, status, ok := parseFlags(fs, args)

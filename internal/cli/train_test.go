@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	goruntime "runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -185,13 +184,7 @@ func lines(ts *testscript.TestScript, neg bool, args []string) {
 // program writes the weights reached, which cnnc run then loads, and exits
 // with status 130.
 func TestTrainInterrupt(t *testing.T) {
-	if goruntime.GOOS == "windows" {
-		t.Skip("no SIGINT to send on Windows")
-	}
-	cnnc, err := exec.LookPath("cnnc") // the test binary, installed by testscript.Main
-	if err != nil {
-		t.Skip("cnnc is not on PATH:", err)
-	}
+	cnnc := cnncToInterrupt(t)
 	dir := t.TempDir()
 	out := filepath.Join(dir, "w.npz")
 	cmd := exec.Command(cnnc, "train", "--data", "../../data/digits.npz", "--epochs", "10000", "--batch", "8",

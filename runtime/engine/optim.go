@@ -69,6 +69,9 @@ func (e *Engine) runStepChunk(_, lo, hi int) {
 // conv1.weight.exp_avg_sq). Before the first step it returns no steps and
 // no arrays.
 func (e *Engine) OptimizerState() (rule runtime.Optimizer, steps int64, state []*runtime.Array) {
+	if e.opt.steps == 0 {
+		return e.opt.rule, 0, nil
+	}
 	slots := e.opt.rule.Slots()
 	byTensor := make([][][]float32, len(e.opt.state))
 	for s, arena := range e.opt.state {
@@ -100,18 +103,13 @@ func (e *Engine) SetOptimizerState(file string, rule runtime.Optimizer, steps in
 	if steps < 0 {
 		return fmt.Errorf("%s: %d optimiser steps: want 0 or more", file, steps)
 	}
-	slots := rule.Slots()
-	if steps == 0 {
-		slots = nil
-	}
-	var specs []runtime.ParamSpec
+	var params []runtime.ParamSpec
 	for _, t := range e.prog.Tensors {
 		if t.Kind == Param {
-			for _, s := range slots {
-				specs = append(specs, runtime.ParamSpec{Name: t.Name + "." + s, Shape: t.Shape})
-			}
+			params = append(params, runtime.ParamSpec{Name: t.Name, Shape: t.Shape})
 		}
 	}
+	specs := rule.StateSpecs(params, steps)
 	byName, err := runtime.CheckParams(file, arrays, specs)
 	if err != nil {
 		return err
@@ -121,6 +119,7 @@ func (e *Engine) SetOptimizerState(file string, rule runtime.Optimizer, steps in
 	if steps == 0 {
 		return nil
 	}
+	slots := rule.Slots()
 	for s, arena := range e.opt.state {
 		byTensor := e.sliceTensors(arena, Param)
 		for i := range e.prog.Tensors {

@@ -111,7 +111,8 @@ func DropoutSeed(seed uint64, step int) uint64 {
 // Epoch e visits the samples in the order of Shuffle(r, [0 1 ... N-1]),
 // where r is one runtime.NewRand(c.Seed) continued from epoch to epoch, in
 // consecutive mini-batches of c.Batch. Each step is m.TrainWith (m.TrainN
-// for a Network that is no runtime.Learner, with SGD only) with c's
+// for a Network that is no runtime.Learner: SGD only; TrainMain makes any
+// model a Learner) with c's
 // optimiser at the epoch's learning rate (c.Schedule), and the dropout
 // seed DropoutSeed(c.Seed, s) for the run's s-th step. Results are the
 // same for the same model, data, Config and number of threads, and a run

@@ -255,10 +255,7 @@ func (s *session) checkpoints(c *Config) error {
 	if s.o.Checkpoint == "" {
 		return nil
 	}
-	l, ok := s.m.(runtime.Learner)
-	if !ok {
-		return usagef("--checkpoint: the model's code cannot save its optimiser's state: build it with this cnnc")
-	}
+	l := s.m
 	threads := s.o.Threads
 	if threads == 0 {
 		threads = runtime.Threads()

@@ -144,7 +144,7 @@ func TrainMain(newModel func(seed uint64) runtime.Network, input, output []int, 
 		fmt.Fprintf(stderr, "cnnc train: %v\n", err)
 		return exitUsage
 	}
-	m := newModel(o.Seed)
+	m := asLearner(newModel(o.Seed))
 	train, val, err := Prepare(&o, m.Classifier(), input, output, m.SetParams)
 	if err != nil {
 		return fail(stderr, err)
@@ -278,7 +278,7 @@ func signalStatus(sig os.Signal) int {
 // session is one run of TrainMain.
 type session struct {
 	o          *TrainOptions
-	m          runtime.Network
+	m          runtime.Learner
 	train, val *Data
 	stdout     io.Writer
 	stderr     io.Writer
