@@ -21,12 +21,28 @@ makes. Each case's directory gets
                loss of its step, before the step) and train_loss (after it,
                over the whole set)
 
+Then Adam and AdamW (adam/ and adamw/, the classifier's network): 3 epochs
+on 40 samples in mini-batches of 16, 16 and 8, visited in the order cnnc
+train draws (runtime.Rand, SplitMix64, seed 1; Fisher-Yates from the last
+position down, as runner.Shuffle), with a cosine schedule after a warm-up
+epoch, SequentialLR([LinearLR, CosineAnnealingLR(T_max=2)], milestones=[1])
+stepped once an epoch, the runs
+
+    cnnc train --data data.npz --weights start.npz --epochs 3 --batch 16 \\
+        --optim adam --lr 0.01 --schedule cosine --warmup 1 --out w.npz model.cnn
+    cnnc train ... --optim adamw --lr 0.01 --betas 0.85,0.99 --eps 1e-7 \\
+        --weight-decay 0.05 --schedule cosine --eta-min 0.0001 --warmup 1 \\
+        --warmup-factor 0.1 ...
+
+make (parity.txtar). want.npz also holds lr, the rate of each epoch.
+
 Run it from anywhere with Debian's python3 (numpy and torch):
 
     /usr/bin/python3 internal/cli/testdata/train/parity/make_parity.py
 """
 
 import os
+import warnings
 
 import numpy as np
 import torch
@@ -92,11 +108,83 @@ def make(name, model, x, y, loss_fn):
     print(f"{name}: losses {batch_loss} -> {train_loss[-1]}")
 
 
+class SplitMix:
+    """runtime.Rand: SplitMix64."""
+
+    def __init__(self, seed):
+        self.s = seed
+
+    def u64(self):
+        self.s = (self.s + 0x9E3779B97F4A7C15) % 2**64
+        z = self.s
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) % 2**64
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) % 2**64
+        return z ^ (z >> 31)
+
+
+def shuffle(rng, p):
+    """runner.Shuffle: Fisher-Yates from the last position down."""
+    for i in range(len(p) - 1, 0, -1):
+        j = rng.u64() % (i + 1)
+        p[i], p[j] = p[j], p[i]
+
+
+ADAM_EPOCHS, ADAM_N, ADAM_BATCH = 3, 40, 16
+
+
+def make_adam(name, opt_fn, sched_fn):
+    """An Adam case: the classifier trained in mini-batches in cnnc's order."""
+    torch.manual_seed(8)
+    model = Classifier()
+    x, y = torch.randn(ADAM_N, 2, 6, 6), torch.randint(0, 4, (ADAM_N,))
+    out = os.path.join(HERE, name)
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "model.cnn"), "w") as f:
+        f.write(model.cnn)
+    np.savez(os.path.join(out, "data.npz"), x=x.numpy(), y=y.numpy())
+    state = lambda: {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
+    np.savez(os.path.join(out, "start.npz"), **state())
+    loss_fn = nn.CrossEntropyLoss()
+    opt = opt_fn(model.parameters())
+    sched = sched_fn(opt)
+    rng = SplitMix(1)
+    batch_loss, train_loss, lrs = [], [], []
+    for _ in range(ADAM_EPOCHS):
+        lrs.append(opt.param_groups[0]["lr"])
+        order = list(range(ADAM_N))
+        shuffle(rng, order)
+        total = 0.0
+        for lo in range(0, ADAM_N, ADAM_BATCH):
+            idx = order[lo:lo + ADAM_BATCH]
+            opt.zero_grad()
+            loss = loss_fn(model(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(idx)
+        sched.step()
+        batch_loss.append(total / ADAM_N)
+        with torch.no_grad():
+            train_loss.append(loss_fn(model(x), y).item())
+    np.savez(os.path.join(out, "want.npz"), **state(), batch_loss=np.array(batch_loss),
+             train_loss=np.array(train_loss), lr=np.array(lrs))
+    print(f"{name}: losses {batch_loss} -> {train_loss[-1]}, lr {lrs}")
+
+
+def warm_cosine(factor, eta_min):
+    S = torch.optim.lr_scheduler
+    return lambda opt: S.SequentialLR(opt, [S.LinearLR(opt, start_factor=factor, total_iters=1),
+                                            S.CosineAnnealingLR(opt, T_max=2, eta_min=eta_min)], milestones=[1])
+
+
 def main():
+    warnings.filterwarnings("ignore")  # scheduler.step(0) inside SequentialLR
     torch.manual_seed(6)
     make("classifier", Classifier(), torch.randn(N, 2, 6, 6), torch.randint(0, 4, (N,)), nn.CrossEntropyLoss())
     torch.manual_seed(7)
     make("regressor", Regressor(), torch.randn(N, 1, 5, 5), torch.randn(N, 3), nn.MSELoss())
+    make_adam("adam", lambda p: torch.optim.Adam(p, lr=0.01), warm_cosine(1 / 3, 0))
+    make_adam("adamw", lambda p: torch.optim.AdamW(p, lr=0.01, betas=(0.85, 0.99), eps=1e-7, weight_decay=0.05),
+              warm_cosine(0.1, 1e-4))
 
 
 if __name__ == "__main__":
