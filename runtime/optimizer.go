@@ -64,12 +64,13 @@ func parseEnum(names []string, what, name string) (int, error) {
 // LR, Beta1, Beta2, Eps and WeightDecay (without amsgrad). Use NewSGD,
 // NewAdam and NewAdamW for PyTorch's defaults.
 type Optimizer struct {
-	Method       Method
-	LR           float64
-	Momentum     float64
-	Beta1, Beta2 float64
-	Eps          float64
-	WeightDecay  float64
+	Method      Method  `json:"method"`
+	LR          float64 `json:"lr"`
+	Momentum    float64 `json:"momentum"`
+	Beta1       float64 `json:"beta1"`
+	Beta2       float64 `json:"beta2"`
+	Eps         float64 `json:"eps"`
+	WeightDecay float64 `json:"weight_decay"`
 }
 
 // NewSGD returns torch.optim.SGD(lr, momentum, weight_decay).

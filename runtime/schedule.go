@@ -43,19 +43,19 @@ func (k *ScheduleKind) UnmarshalText(b []byte) (err error) {
 // before it as SequentialLR(schedulers=[warm-up, Kind],
 // milestones=[Warmup]) chains them. The zero Schedule keeps the rate.
 type Schedule struct {
-	Kind ScheduleKind
+	Kind ScheduleKind `json:"kind"`
 	// Step and Gamma are StepLR's step_size and gamma: the rate is
 	// multiplied by Gamma every Step epochs.
-	Step  int
-	Gamma float64
+	Step  int     `json:"step_size"`
+	Gamma float64 `json:"gamma"`
 	// TMax and EtaMin are CosineAnnealingLR's T_max and eta_min.
-	TMax   int
-	EtaMin float64
+	TMax   int     `json:"t_max"`
+	EtaMin float64 `json:"eta_min"`
 	// Warmup is the number of warm-up epochs (0: none), WarmupFactor the
 	// fraction of the base rate the first one uses (LinearLR's
 	// start_factor, whose default is 1/3).
-	Warmup       int
-	WarmupFactor float64
+	Warmup       int     `json:"warmup"`
+	WarmupFactor float64 `json:"warmup_factor"`
 }
 
 // DefaultWarmupFactor is LinearLR's default start_factor.

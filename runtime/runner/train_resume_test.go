@@ -191,3 +191,27 @@ func TestResume(t *testing.T) {
 		t.Errorf("a corrupt checkpoint: status %d:\n%s", status, text)
 	}
 }
+
+// TestEpochJSONRoundTrip: a checkpoint's history reads back as written: a
+// regressor's missing accuracies and a run's missing validation figures
+// as NaN and nil, a diverged (null) loss as NaN.
+func TestEpochJSONRoundTrip(t *testing.T) {
+	nan := math.NaN()
+	for _, e := range []Epoch{
+		{Epoch: 3, Steps: 45, LR: 0.05, BatchLoss: 0.17, Train: Metrics{0.12, 0.9652}, Val: &Metrics{0.15, 0.9583}, Seconds: 1.2},
+		{Epoch: 1, Steps: 2, LR: 1e-3, BatchLoss: 0.5, Train: Metrics{0.25, nan}, Seconds: 0.001},
+		{Epoch: 2, Steps: 2, LR: 1e-3, BatchLoss: math.Inf(1), Train: Metrics{nan, nan}, Val: &Metrics{nan, nan}},
+	} {
+		b, err := e.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got Epoch
+		if err := got.UnmarshalJSON(b); err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := got.MarshalJSON(); !bytes.Equal(again, b) || (got.Val == nil) != (e.Val == nil) || math.IsNaN(got.Train.Accuracy) != math.IsNaN(e.Train.Accuracy) {
+			t.Errorf("%s read back as %+v", b, got)
+		}
+	}
+}
