@@ -92,6 +92,13 @@ func (m Model[I, O]) TrainBatch(x []I, labels []int32, targets []O, opt runtime.
 	return m.trainBatch("TrainBatch", many(x, m.in), labels, many(targets, m.out), opt.Optimizer(), seed)
 }
 
+// TrainBatchWith is TrainBatch with the update rule opt: SGD, Adam or
+// AdamW (runtime.NewAdamW(lr), ...), whose state carries over from one
+// step to the next (see Engine.Update).
+func (m Model[I, O]) TrainBatchWith(x []I, labels []int32, targets []O, opt runtime.Optimizer, seed uint64) (float64, error) {
+	return m.trainBatch("TrainBatchWith", many(x, m.in), labels, many(targets, m.out), opt, seed)
+}
+
 // Evaluate runs x in inference mode and returns the mean loss (as
 // TrainBatch defines it) and, for a classifier, how many samples have their
 // label as the top output. It changes no parameter, and returns an error

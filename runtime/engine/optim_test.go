@@ -58,6 +58,19 @@ func TestTrainWithAdam(t *testing.T) {
 			}
 			sameArrays(t, rule.Name(), a.Params(), ps)
 		}
+		// The typed API takes any rule too.
+		typed, flat := NewModel[chainIn, chainOut](chainProgram(true), 2), New(chainProgram(true), 2)
+		xs := make([]chainIn, 3)
+		copy(many(xs, chN), x)
+		for range 3 {
+			if _, err := typed.TrainBatchWith(xs, labels, nil, rule, 9); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := flat.TrainWith(x, labels, nil, rule, 9); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sameArrays(t, rule.Name()+" TrainBatchWith", typed.Params(), flat.Params())
 		got, steps, state := a.OptimizerState()
 		if got != rule || steps != 3 {
 			t.Errorf("OptimizerState: %+v, %d steps; want %+v, 3", got, steps, rule)
