@@ -17,9 +17,9 @@ func init() {
 	commands = append(commands, command{"train", "--data D [--val F | --val-data V] [--normalize] [--epochs N] [--batch N] [--optim sgd|adam|adamw] [--lr X] ... --out W.npz FILE", "train a model on a dataset", runTrain})
 }
 
-const trainDoc = `Train trains a model with SGD, Adam or AdamW on the dataset D: an .npz file holding x
-[N, C, H, W] (float32 or float64) and y, integer class labels [N] for a
-network ending in softmax (cross-entropy on the scores before the softmax,
+const trainDoc = `Train trains a model with SGD, Adam or AdamW on the dataset D: an
+.npz file holding x [N, C, H, W] (float32 or float64) and y, integer class
+labels [N] for a network ending in softmax (cross-entropy on the scores before the softmax,
 as nn.CrossEntropyLoss) or float targets shaped like the output for any
 other (squared error, as nn.MSELoss), and optionally x_val and y_val, held
 out and measured after every epoch; IDX files (an images file
