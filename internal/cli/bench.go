@@ -45,20 +45,20 @@ func runBench(e *env, args []string) int {
 		o.Kernels == "" && !e.checkKernels("bench", "CNNC_KERNELS", os.Getenv("CNNC_KERNELS")) {
 		return exitUsage
 	}
-	net, status := e.loadNet("bench", files[0])
-	if net == nil {
+	m, status := e.loadGen("bench", files[0])
+	if m == nil {
 		return status
 	}
 	// The program allocates the batch's inputs, outputs and output
 	// gradients at once.
-	if v := float64(o.Batch) * float64(net.Input.Size()+2*net.Output().Size()); v > compiler.MaxValues {
+	if v := float64(o.Batch) * float64(m.Input.Shape.Size()+2*m.Output.Shape.Size()); v > compiler.MaxValues {
 		fmt.Fprintf(e.stderr, "cnnc bench: --batch %d: the batch's inputs, outputs and output gradients would hold %.3g values, more than the %s a benchmark allocates\n",
 			o.Batch, v, compiler.BigCount(compiler.MaxValues))
 		return exitUsage
 	}
 	pass := []string{"-batch", fmt.Sprint(o.Batch), "-threads", fmt.Sprint(o.Threads),
 		"-runs", fmt.Sprint(o.Runs), fmt.Sprintf("-backward=%v", o.Backward), fmt.Sprintf("-train=%v", o.Train), "-format", o.Format, "-kernels", o.Kernels}
-	return e.runProgram("bench", net, files[0], benchMain(net), pass, nil)
+	return e.runProgram("bench", m, files[0], benchMain(m), pass, nil)
 }
 
 // checkKernels checks the kernel path that a program cnnc builds is asked
@@ -79,18 +79,18 @@ func (e *env) checkKernels(cmd, source, name string) bool {
 
 // benchMain writes the main of the benchmark program: runner.BenchMain with
 // the model's constructor and multiply-adds.
-func benchMain(net *compiler.Net) func(*jen.File) {
+func benchMain(m *genModel) func(*jen.File) {
 	const runnerPath = "github.com/cnnc/cnnc/runtime/runner"
 	const model = "cnncprog/model"
 	return func(f *jen.File) {
 		macs := jen.Dict{}
-		for _, l := range net.Layers {
-			macs[jen.Lit(l.Name)] = jen.Lit(int(l.MACs))
+		for _, n := range m.Nodes {
+			macs[jen.Lit(n.Name)] = jen.Lit(int(n.MACs))
 		}
 		f.Func().Id("main").Params().Block(
 			jen.Id("m").Op(":=").Qual(runnerPath, "Model").Values(jen.Dict{
-				jen.Id("Name"):      jen.Lit(net.Name),
-				jen.Id("MACs"):      jen.Lit(int(net.Costs().MACs)),
+				jen.Id("Name"):      jen.Lit(m.Name),
+				jen.Id("MACs"):      jen.Lit(int(m.macs())),
 				jen.Id("LayerMACs"): jen.Map(jen.String()).Int64().Values(macs),
 				jen.Id("New"): jen.Func().Params(jen.Id("seed").Uint64()).Qual(gen.RuntimePath, "Network").Block(
 					jen.Return(jen.Qual(model, "New").Call(jen.Id("seed"))),

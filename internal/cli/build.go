@@ -13,8 +13,8 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/cnnc/cnnc"
-	"github.com/cnnc/cnnc/compiler"
 	"github.com/cnnc/cnnc/gen"
+	"github.com/cnnc/cnnc/runtime"
 	"github.com/cnnc/cnnc/runtime/runner"
 )
 
@@ -32,8 +32,8 @@ type program struct {
 // catches stops the build: the go command and its compilers are stopped
 // and waited for, the temporary directory (the go command's work
 // directories too) is removed, and the error is errInterrupted.
-func buildProgram(j *job, net *compiler.Net, source string, main func(*jen.File)) (*program, error) {
-	files, err := programFiles(net, source, main)
+func buildProgram(j *job, code []byte, main func(*jen.File)) (*program, error) {
+	files, err := programFiles(code, main)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +125,7 @@ func (p *program) remove() {
 
 // programFiles returns the files of the two modules: cnnc/ (the embedded
 // runtime) and prog/ (the model's package and main).
-func programFiles(net *compiler.Net, source string, main func(*jen.File)) (map[string][]byte, error) {
+func programFiles(code []byte, main func(*jen.File)) (map[string][]byte, error) {
 	files := map[string][]byte{}
 	err := fs.WalkDir(cnnc.Runtime, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || strings.HasSuffix(path, "_test.go") {
@@ -135,10 +135,6 @@ func programFiles(net *compiler.Net, source string, main func(*jen.File)) (map[s
 		files["cnnc/"+path] = data
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	code, err := gen.File(net, gen.WithPackage("model"), gen.WithSource(source))
 	if err != nil {
 		return nil, err
 	}
@@ -179,11 +175,15 @@ func goTool() (string, error) {
 // it with args, extra variables in its environment and cnnc's streams, as
 // the command name; it returns cnnc's exit status. Signals are passed on
 // (see job); on a terminal, stderr says that the program is being built.
-func (e *env) runProgram(name string, net *compiler.Net, file string, main func(*jen.File), args, env []string) int {
+func (e *env) runProgram(name string, m *genModel, file string, main func(*jen.File), args, env []string) int {
+	code, status := e.generate(name, file, m, gen.WithPackage("model"), gen.WithSource(filepath.Base(file)))
+	if code == nil {
+		return status
+	}
 	j := startJob()
 	defer j.stop()
 	done := runner.Status(e.stderr, "cnnc "+name+": building the model's program")
-	p, err := buildProgram(j, net, filepath.Base(file), main)
+	p, err := buildProgram(j, code, main)
 	done()
 	if j.interrupted() {
 		if err == nil {
@@ -206,12 +206,20 @@ func (e *env) runProgram(name string, net *compiler.Net, file string, main func(
 // runGenerated checks o's files against net, then builds the model's code
 // with a main that runs cnnc run's options, and runs it with the same
 // arguments.
-func (e *env) runGenerated(net *compiler.Net, file string, o runner.Options) int {
-	if err := o.Check(net.Input.Dims(), net.Output().Dims(), paramSpecs(net)); err != nil {
+func (e *env) runGenerated(m *genModel, file string, o runner.Options) int {
+	if err := o.Check(m.input(), m.output(), m.tensors()); err != nil {
 		fmt.Fprintf(e.stderr, "cnnc run: %v\n", err)
 		return runner.ExitStatus(err)
 	}
-	return e.runProgram("run", net, file, runMain(net), o.Args(), nil)
+	args := o.Args()
+	if o.Train {
+		if err := m.checkTrainBatch(&o); err != nil {
+			fmt.Fprintf(e.stderr, "cnnc run: %v\n", err)
+			return exitError
+		}
+		args = append(args, "-train")
+	}
+	return e.runProgram("run", m, file, runMain(m), args, nil)
 }
 
 // runMain writes the main of the program cnnc run --engine gen runs:
@@ -221,13 +229,13 @@ func (e *env) runGenerated(net *compiler.Net, file string, o runner.Options) int
 //			[]int{C, H, W}, []int{F}, model.ParamSpecs())
 //		os.Exit(runner.Main(e, os.Args[1:], os.Stdout, os.Stderr))
 //	}
-func runMain(net *compiler.Net) func(*jen.File) {
-	return programMain(net, "Main")
+func runMain(m *genModel) func(*jen.File) {
+	return programMain(m, "Main")
 }
 
 // programMain writes the main of a program that runs a runner function
 // (Main, EvalMain) on the model's engine.
-func programMain(net *compiler.Net, fn string) func(*jen.File) {
+func programMain(m *genModel, fn string) func(*jen.File) {
 	const runnerPath = "github.com/cnnc/cnnc/runtime/runner"
 	const model = "cnncprog/model"
 	return func(f *jen.File) {
@@ -236,7 +244,7 @@ func programMain(net *compiler.Net, fn string) func(*jen.File) {
 				jen.Func().Params(jen.Id("seed").Uint64()).Qual(gen.RuntimePath, "Network").Block(
 					jen.Return(jen.Qual(model, "New").Call(jen.Id("seed"))),
 				),
-				intsLit(net.Input.Dims()), intsLit(net.Output().Dims()), jen.Qual(model, "ParamSpecs").Call(),
+				intsLit(m.input()), intsLit(m.output()), specsLit(m.params()),
 			),
 			jen.Qual("os", "Exit").Call(jen.Qual(runnerPath, fn).Call(jen.Id("e"), jen.Qual("os", "Args").Index(jen.Lit(1).Op(":")), jen.Qual("os", "Stdout"), jen.Qual("os", "Stderr"))),
 		)
@@ -248,6 +256,15 @@ func intsLit(v []int) *jen.Statement {
 	return jen.Index().Int().ValuesFunc(func(g *jen.Group) {
 		for _, n := range v {
 			g.Lit(n)
+		}
+	})
+}
+
+// specsLit is the literal []runtime.ParamSpec{...} of specs.
+func specsLit(specs []runtime.ParamSpec) *jen.Statement {
+	return jen.Index().Qual(gen.RuntimePath, "ParamSpec").ValuesFunc(func(g *jen.Group) {
+		for _, s := range specs {
+			g.Values(jen.Id("Name").Op(":").Lit(s.Name), jen.Id("Shape").Op(":").Add(intsLit(s.Shape)))
 		}
 	})
 }

@@ -58,15 +58,10 @@ func runCompile(e *env, args []string) int {
 	if diags.HasErrors() || r == nil {
 		return exitError
 	}
-	net, status := e.netOf("compile", name, r)
-	if net == nil {
-		return status
-	}
 	opts = append(opts, gen.WithSource(filepath.Base(displayName(name))))
-	code, err := gen.File(net, opts...)
-	if err != nil {
-		fmt.Fprintf(e.stderr, "cnnc compile: %v%s\n", err, keepSource(err))
-		return exitUsage
+	code, status := e.generate("compile", name, genModelOf(r), opts...)
+	if code == nil {
+		return status
 	}
 	dest := outputPath(name, *out)
 	if dest == "-" {

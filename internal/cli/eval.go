@@ -7,7 +7,6 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
-	"github.com/cnnc/cnnc/compiler"
 	"github.com/cnnc/cnnc/interp"
 	"github.com/cnnc/cnnc/runtime"
 	"github.com/cnnc/cnnc/runtime/runner"
@@ -75,11 +74,7 @@ func runEval(e *env, args []string) int {
 		return runner.ExitStatus(err)
 	}
 	if *engine == "gen" {
-		net, status := e.netOf("eval", files[0], r)
-		if net == nil {
-			return status
-		}
-		return e.evalGenerated(net, files[0], o, fs)
+		return e.evalGenerated(genModelOf(r), files[0], o, fs)
 	}
 	m, err := interp.New(r.Graph)
 	if err != nil {
@@ -92,10 +87,10 @@ func runEval(e *env, args []string) int {
 // evalGenerated checks the weights and the test set against net, then
 // builds the model's code with a main that evaluates it, and runs it with
 // the flags of fs (but --engine).
-func (e *env) evalGenerated(net *compiler.Net, file string, o runner.EvalOptions, fs *flag.FlagSet) int {
-	err := o.CheckWeights(paramSpecs(net))
+func (e *env) evalGenerated(m *genModel, file string, o runner.EvalOptions, fs *flag.FlagSet) int {
+	err := o.CheckWeights(m.tensors())
 	if err == nil {
-		_, _, err = o.EvalInputs(net.Input.Dims(), net.Output().Dims())
+		_, _, err = o.EvalInputs(m.input(), m.output())
 	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "cnnc eval: %v\n", err)
@@ -107,7 +102,7 @@ func (e *env) evalGenerated(net *compiler.Net, file string, o runner.EvalOptions
 			pass = append(pass, "-"+f.Name+"="+f.Value.String())
 		}
 	})
-	return e.runProgram("eval", net, file, evalMain(net), pass, nil)
+	return e.runProgram("eval", m, file, evalMain(m), pass, nil)
 }
 
 // evalMain writes the main of the program cnnc eval --engine gen runs:
@@ -117,6 +112,6 @@ func (e *env) evalGenerated(net *compiler.Net, file string, o runner.EvalOptions
 //			[]int{C, H, W}, []int{F}, model.ParamSpecs())
 //		os.Exit(runner.EvalMain(e, os.Args[1:], os.Stdout, os.Stderr))
 //	}
-func evalMain(net *compiler.Net) func(*jen.File) {
-	return programMain(net, "EvalMain")
+func evalMain(m *genModel) func(*jen.File) {
+	return programMain(m, "EvalMain")
 }

@@ -77,15 +77,7 @@ func runRun(e *env, args []string) int {
 		return runner.ExitStatus(err)
 	}
 	if *engine == "gen" {
-		if o.Train {
-			fmt.Fprintf(e.stderr, "cnnc run: --train needs --engine interp: the generated code has no training-mode pass in cnnc run\n")
-			return exitUsage
-		}
-		net, status := e.netOf("run", files[0], r)
-		if net == nil {
-			return status
-		}
-		return e.runGenerated(net, files[0], o)
+		return e.runGenerated(genModelOf(r), files[0], o)
 	}
 	m, err := interp.New(r.Graph)
 	if err != nil {
@@ -113,25 +105,15 @@ func (e *env) loadModel(cmd, name string) (*compiler.Result, int) {
 	return r, exitOK
 }
 
-// netOf returns the sequential network of r for the code generator, or
-// prints why there is none and returns nil and the exit status.
-func (e *env) netOf(cmd, name string, r *compiler.Result) (*compiler.Net, int) {
-	if r.Net == nil {
-		fmt.Fprintf(e.stderr, "cnnc %s: %s: the code generator does not support this network yet: %v\n", cmd, displayName(name), r.NetErr)
-		return nil, exitError
-	}
-	return r.Net, exitOK
-}
-
-// loadNet reads and checks a model file for the code generator, printing
+// loadGen reads and checks a model file for the code generator, printing
 // its diagnostics. It returns nil and the exit status when the model cannot
 // be compiled.
-func (e *env) loadNet(cmd, name string) (*compiler.Net, int) {
+func (e *env) loadGen(cmd, name string) (*genModel, int) {
 	r, status := e.loadModel(cmd, name)
 	if r == nil {
 		return nil, status
 	}
-	return e.netOf(cmd, name, r)
+	return genModelOf(r), exitOK
 }
 
 // interpEngine runs a network on the interpreter.

@@ -7,7 +7,6 @@ import (
 
 	"github.com/dave/jennifer/jen"
 
-	"github.com/cnnc/cnnc/compiler"
 	"github.com/cnnc/cnnc/gen"
 	"github.com/cnnc/cnnc/runtime"
 	"github.com/cnnc/cnnc/runtime/runner"
@@ -88,15 +87,15 @@ func runTrain(e *env, args []string) int {
 	if !e.oneStdin("train", append(modelFiles(files), stdinFiles...)...) {
 		return exitUsage
 	}
-	net, status := e.loadNet("train", files[0])
-	if net == nil {
+	m, status := e.loadGen("train", files[0])
+	if m == nil {
 		return status
 	}
 	// cnnc checks the files before building, the program reads them again.
 	if o.Stdin, ok = e.stdinCopy("train", stdinFiles...); !ok {
 		return exitUsage
 	}
-	if len(net.Params()) == 0 {
+	if len(m.Params()) == 0 {
 		fmt.Fprintf(e.stderr, "cnnc train: %s: the network has no parameters to train\n", displayName(files[0]))
 		return exitError
 	}
@@ -106,41 +105,27 @@ func runTrain(e *env, args []string) int {
 	}
 	// Check the dataset and weights before building, to fail fast; the
 	// program checks them again.
-	specs := paramSpecs(net)
+	specs := m.tensors()
 	setParams := func(file string, arrays []*runtime.Array) error {
 		_, err := runtime.CheckParams(file, arrays, specs)
 		return err
 	}
-	if _, _, err := runner.Prepare(&o, isClassifier(net), net.Input.Dims(), net.Output().Dims(), setParams); err != nil {
+	if _, _, err := runner.Prepare(&o, m.classifier(), m.input(), m.output(), setParams); err != nil {
 		fmt.Fprintf(e.stderr, "cnnc train: %v\n", err)
 		return runner.ExitStatus(err)
 	}
 
 	var pass []string
 	fs.Visit(func(f *flag.Flag) { pass = append(pass, "-"+f.Name+"="+f.Value.String()) })
-	return e.trainGenerated(net, files[0], pass)
+	return e.trainGenerated(m, files[0], pass)
 }
 
 // trainGenerated builds the model's code with a main that trains it, and
 // runs it with the flags pass. From the build on, Ctrl-C belongs to the
 // training program, which saves the weights: cnnc passes on the signals
 // it gets, waits, and cleans up (see job).
-func (e *env) trainGenerated(net *compiler.Net, file string, pass []string) int {
-	return e.runProgram("train", net, file, trainMain(net), pass, nil)
-}
-
-// isClassifier reports whether net ends in softmax, and so trains on class
-// labels.
-func isClassifier(net *compiler.Net) bool {
-	return len(net.Layers) > 0 && net.Layers[len(net.Layers)-1].Kind == compiler.Softmax
-}
-
-func paramSpecs(net *compiler.Net) []runtime.ParamSpec {
-	var specs []runtime.ParamSpec
-	for _, p := range net.Params() {
-		specs = append(specs, runtime.ParamSpec{Name: p.Name, Shape: p.Shape})
-	}
-	return specs
+func (e *env) trainGenerated(m *genModel, file string, pass []string) int {
+	return e.runProgram("train", m, file, trainMain(m), pass, nil)
 }
 
 // trainMain writes the training program's main:
@@ -149,13 +134,13 @@ func paramSpecs(net *compiler.Net) []runtime.ParamSpec {
 //		os.Exit(runner.TrainMain(func(seed uint64) runtime.Network { return model.New(seed) },
 //			[]int{C, H, W}, []int{F}, os.Args[1:], os.Stdout, os.Stderr))
 //	}
-func trainMain(net *compiler.Net) func(*jen.File) {
+func trainMain(m *genModel) func(*jen.File) {
 	return func(f *jen.File) {
 		newModel := jen.Func().Params(jen.Id("seed").Uint64()).Qual(gen.RuntimePath, "Network").Block(
 			jen.Return(jen.Qual("cnncprog/model", "New").Call(jen.Id("seed"))))
 		f.Func().Id("main").Params().Block(
 			jen.Qual("os", "Exit").Call(jen.Qual(gen.RuntimePath+"/runner", "TrainMain").Call(
-				newModel, intsLit(net.Input.Dims()), intsLit(net.Output().Dims()),
+				newModel, intsLit(m.input()), intsLit(m.output()),
 				jen.Qual("os", "Args").Index(jen.Lit(1).Op(":")), jen.Qual("os", "Stdout"), jen.Qual("os", "Stderr"))))
 	}
 }

@@ -4,8 +4,9 @@ import (
 	"github.com/cnnc/cnnc/runtime"
 )
 
-// Generated adapts a generated package to Engine: newModel is its New,
-// input and output the shapes of one sample, specs its ParamSpecs(). The
+// Generated adapts a generated package to Engine (and Trainer): newModel
+// is its New, input and output the shapes of one sample, specs its
+// parameters (ParamSpecs() less the buffers, when it has any). The
 // model is made by Init, or by SetParams when Init was not called: drawing
 // VGG-16's 138 million weights takes seconds, so they are drawn once.
 func Generated(newModel func(seed uint64) runtime.Network, input, output []int, specs []runtime.ParamSpec) Engine {
