@@ -353,8 +353,6 @@ func TestGraphBundledModels(t *testing.T) {
 	}
 }
 
-
-
 func maxAbs(v []float64) float64 {
 	m := 0.0
 	for _, x := range v {
