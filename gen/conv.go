@@ -17,37 +17,52 @@ func (g *generator) geometry(s *step) {
 	switch l.Kind {
 	case compiler.Conv:
 		g.f.Commentf("%s: %s, weights in blocks of %d channels.", geomName(s), l.Text, s.KB)
-		g.f.Var().Id(geomName(s)).Op("=").Add(rt("ConvGeom")).Values(jen.Dict{
-			jen.Id("C"): jen.Lit(in.F.C), jen.Id("InRow"): jen.Lit(in.F.RowLen()),
-			jen.Id("OH"): jen.Lit(out.F.H), jen.Id("OW"): jen.Lit(out.F.W), jen.Id("K"): jen.Lit(l.K),
-			jen.Id("OutRow"): jen.Lit(out.F.RowLen()), jen.Id("OutOff"): jen.Lit(out.F.Origin()),
-			jen.Id("FH"): jen.Lit(l.FH), jen.Id("FW"): jen.Lit(l.FW), jen.Id("SH"): jen.Lit(l.SH), jen.Id("SW"): jen.Lit(l.SW),
-			jen.Id("KB"): jen.Lit(s.KB), jen.Id("ReLU"): jen.Lit(s.Act != nil && s.Act.Kind == compiler.ReLU),
-			jen.Id("DOutRow"): jen.Lit(out.G.RowLen()), jen.Id("DOutOff"): jen.Lit(out.G.Origin()),
-		})
+		g.f.Var().Id(geomName(s)).Op("=").Add(geomLit("ConvGeom",
+			[]any{"C", in.F.C, "InRow", in.F.RowLen(), "OH", out.F.H, "OW", out.F.W, "K", l.K, "OutRow", out.F.RowLen(), "OutOff", out.F.Origin()},
+			[]any{"FH", l.FH, "FW", l.FW, "SH", l.SH, "SW", l.SW, "KB", s.KB, "ReLU", s.Act != nil && s.Act.Kind == compiler.ReLU},
+			[]any{"DOutRow", out.G.RowLen(), "DOutOff", out.G.Origin()}))
 		if s.Transposed {
 			g.f.Commentf("%s: the transposed convolution that computes %s's input gradient.", backName(s), s.Name())
-			g.f.Var().Id(backName(s)).Op("=").Add(rt("ConvGeom")).Values(jen.Dict{
-				jen.Id("C"): jen.Lit(l.K), jen.Id("InRow"): jen.Lit(out.G.RowLen()),
-				jen.Id("OH"): jen.Lit(in.G.H), jen.Id("OW"): jen.Lit(in.G.W), jen.Id("K"): jen.Lit(in.G.C),
-				jen.Id("OutRow"): jen.Lit(in.G.RowLen()), jen.Id("OutOff"): jen.Lit(in.G.Origin()),
-				jen.Id("FH"): jen.Lit(l.FH), jen.Id("FW"): jen.Lit(l.FW), jen.Id("SH"): jen.Lit(1), jen.Id("SW"): jen.Lit(1),
-				jen.Id("KB"): jen.Lit(s.KBT),
-			})
+			g.f.Var().Id(backName(s)).Op("=").Add(geomLit("ConvGeom",
+				[]any{"C", l.K, "InRow", out.G.RowLen(), "OH", in.G.H, "OW", in.G.W, "K", in.G.C, "OutRow", in.G.RowLen(), "OutOff", in.G.Origin()},
+				[]any{"FH", l.FH, "FW", l.FW, "SH", 1, "SW", 1, "KB", s.KBT}))
 		}
 	case compiler.MaxPool, compiler.MeanPool:
 		g.f.Commentf("%s: %s.", geomName(s), l.Text)
-		g.f.Var().Id(geomName(s)).Op("=").Add(rt("PoolGeom")).Values(jen.Dict{
-			jen.Id("C"): jen.Lit(in.F.C), jen.Id("H"): jen.Lit(in.F.H), jen.Id("W"): jen.Lit(in.F.W),
-			jen.Id("InRow"): jen.Lit(in.F.RowLen()), jen.Id("InOff"): jen.Lit(in.F.Origin()),
-			jen.Id("OH"): jen.Lit(out.F.H), jen.Id("OW"): jen.Lit(out.F.W),
-			jen.Id("OutRow"): jen.Lit(out.F.RowLen()), jen.Id("OutOff"): jen.Lit(out.F.Origin()),
-			jen.Id("FH"): jen.Lit(l.FH), jen.Id("FW"): jen.Lit(l.FW), jen.Id("SH"): jen.Lit(l.SH), jen.Id("SW"): jen.Lit(l.SW),
-			jen.Id("PH"): jen.Lit(l.PH), jen.Id("PW"): jen.Lit(l.PW),
-			jen.Id("DInRow"): jen.Lit(in.G.RowLen()), jen.Id("DInOff"): jen.Lit(in.G.Origin()),
-			jen.Id("DOutRow"): jen.Lit(out.G.RowLen()), jen.Id("DOutOff"): jen.Lit(out.G.Origin()),
-		})
+		g.f.Var().Id(geomName(s)).Op("=").Add(geomLit("PoolGeom",
+			[]any{"C", in.F.C, "H", in.F.H, "W", in.F.W, "InRow", in.F.RowLen(), "InOff", in.F.Origin()},
+			[]any{"OH", out.F.H, "OW", out.F.W, "OutRow", out.F.RowLen(), "OutOff", out.F.Origin()},
+			[]any{"FH", l.FH, "FW", l.FW, "SH", l.SH, "SW", l.SW, "PH", l.PH, "PW", l.PW},
+			[]any{"DInRow", in.G.RowLen(), "DInOff", in.G.Origin(), "DOutRow", out.G.RowLen(), "DOutOff", out.G.Origin()}))
 	}
+}
+
+// geomLit renders a runtime geometry literal, each group of fields (name,
+// value pairs) on a line of its own, zero values left out.
+//
+//	runtime.ConvGeom{
+//		C: 3, InRow: 21, OH: 3, OW: 3, K: 2, OutRow: 6,
+//		FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
+//		DOutRow: 6,
+//	}
+func geomLit(typ string, groups ...[]any) jen.Code {
+	var items []jen.Code
+	for _, group := range groups {
+		first := true
+		for i := 0; i < len(group); i += 2 {
+			name, value := group[i].(string), group[i+1]
+			if value == 0 || value == false {
+				continue
+			}
+			item := jen.Id(name).Op(":").Lit(value)
+			if first {
+				item = jen.Line().Add(item)
+				first = false
+			}
+			items = append(items, item)
+		}
+	}
+	return rt(typ).Values(append(items, jen.Line())...)
 }
 
 // weights and bias name a step's parameter fields.
@@ -57,15 +72,15 @@ func bias(s *step) string    { return fieldName(s.Name() + ".bias") }
 // convForward emits a conv forward phase: the kernel, then a fused
 // activation other than relu (which the kernel applies itself).
 //
-//	runtime.ConvForward(&conv1Geom, s, w.x1[:], w.x0[:], c.p.conv1W[:], c.p.conv1B[:], lo, hi)
+//	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[x1], c.F[x0], c.P[conv1W], c.P[conv1B], lo, hi)
 func convForward(g *jen.Group, s *step) {
-	out, in, b := all(buf(s.Out)), all(buf(s.In)), all(paramOf(bias(s)))
+	out, in, b := buf(s.Out), buf(s.In), paramOf(bias(s))
 	if s.Wino {
-		g.Add(rt("ConvForwardWinograd")).Call(jen.Op("&").Id(geomName(s)), jen.Id("s"),
-			out, in, jen.Id("c").Dot("wu").Dot(winoField(s)), b, jen.Id("lo"), jen.Id("hi"))
+		g.Add(rt("ConvForwardWinograd")).Call(jen.Op("&").Id(geomName(s)), scratch(),
+			out, in, derived(winoField(s)), b, jen.Id("lo"), jen.Id("hi"))
 	} else {
-		g.Add(rt("ConvForward")).Call(jen.Op("&").Id(geomName(s)), jen.Id("s"),
-			out, in, all(paramOf(weights(s))), b, jen.Id("lo"), jen.Id("hi"))
+		g.Add(rt("ConvForward")).Call(jen.Op("&").Id(geomName(s)), scratch(),
+			out, in, paramOf(weights(s)), b, jen.Id("lo"), jen.Id("hi"))
 	}
 	if s.Act != nil && s.Act.Kind != compiler.ReLU {
 		if s.Wino {
@@ -81,8 +96,8 @@ func convWeightGrad(g *jen.Group, s *step) {
 	if s.Wino {
 		kernel = "ConvWeightGradWinograd"
 	}
-	g.Add(rt(kernel)).Call(jen.Op("&").Id(geomName(s)), jen.Id("s"),
-		all(sumOf(weights(s))), all(sumOf(bias(s))), all(buf(s.In)), all(grad(s.Out)), jen.Id("lo"), jen.Id("hi"))
+	g.Add(rt(kernel)).Call(jen.Op("&").Id(geomName(s)), scratch(),
+		sumOf(weights(s)), sumOf(bias(s)), buf(s.In), grad(s.Out), jen.Id("lo"), jen.Id("hi"))
 }
 
 // convInputGrad emits the input-gradient phase: a transposed convolution for
@@ -93,17 +108,17 @@ func convInputGrad(g *jen.Group, s *step) {
 	if !s.Transposed {
 		in := s.In
 		rowsLoop(g, []run{{in.G, grad(in), "din"}}, jen.Clear(jen.Id("din")))
-		g.Add(rt("ConvInputGradGeneric")).Call(jen.Op("&").Id(geomName(s)), all(grad(in)),
+		g.Add(rt("ConvInputGradGeneric")).Call(jen.Op("&").Id(geomName(s)), grad(in),
 			jen.Lit(in.G.RowLen()), jen.Lit(in.G.Origin()), jen.Lit(in.G.H), jen.Lit(in.G.W), jen.Lit(s.L.PH), jen.Lit(s.L.PW),
-			all(paramOf(weights(s))), all(grad(s.Out)), jen.Id("lo"), jen.Id("hi"))
+			paramOf(weights(s)), grad(s.Out), jen.Id("lo"), jen.Id("hi"))
 		return
 	}
 	if s.WinoT {
-		g.Add(rt("ConvForwardWinograd")).Call(jen.Op("&").Id(backName(s)), jen.Id("s"),
-			all(grad(s.In)), all(grad(s.Out)), jen.Id("c").Dot("wt").Dot(winoTField(s)), jen.Nil(), jen.Id("lo"), jen.Id("hi"))
+		g.Add(rt("ConvForwardWinograd")).Call(jen.Op("&").Id(backName(s)), scratch(),
+			grad(s.In), grad(s.Out), derived(winoTField(s)), jen.Nil(), jen.Id("lo"), jen.Id("hi"))
 	} else {
-		g.Add(rt("ConvForward")).Call(jen.Op("&").Id(backName(s)), jen.Id("s"),
-			all(grad(s.In)), all(grad(s.Out)), all(jen.Id("c").Dot("wt").Dot(transposedField(s))), jen.Nil(), jen.Id("lo"), jen.Id("hi"))
+		g.Add(rt("ConvForward")).Call(jen.Op("&").Id(backName(s)), scratch(),
+			grad(s.In), grad(s.Out), derived(transposedField(s)), jen.Nil(), jen.Id("lo"), jen.Id("hi"))
 	}
 	if p := s.Prev; p != nil && p.ActGradInNext {
 		if s.WinoT {
@@ -122,7 +137,8 @@ func tileRowsToRows(g *jen.Group) {
 }
 
 // transposedField names a conv's transposed weights; winoField and
-// winoTField the Winograd transforms of its weights and transposed weights.
+// winoTField the Winograd transforms of its weights and transposed weights
+// (derived tensors).
 func transposedField(s *step) string { return s.Name() + "T" }
 func winoField(s *step) string       { return s.Name() + "U" }
 func winoTField(s *step) string      { return s.Name() + "TU" }

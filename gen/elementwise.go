@@ -94,12 +94,12 @@ func maskLayout(s *step) layout { return layout{H: s.In.F.H, W: s.In.F.W, C: s.I
 // order) is kept when the i-th draw of runtime.DropoutRand(seed, sample,
 // layer) is at least p, and scaled by 1/(1-p); at inference the mask is 1.
 func dropoutForward(g *jen.Group, s *step) {
-	m := jen.Id("w").Dot(maskName(s))
-	g.Id("mask").Op(":=").Add(all(m))
-	g.If(jen.Op("!").Id("c").Dot("train")).Block(
+	m := mask(s)
+	g.Id("mask").Op(":=").Add(m.Clone())
+	g.If(jen.Op("!").Id("c").Dot("Train")).Block(
 		jen.For(jen.Id("i").Op(":=").Range().Id("mask")).Block(jen.Id("mask").Index(jen.Id("i")).Op("=").Lit(1)),
 	).Else().BlockFunc(func(b *jen.Group) {
-		b.Id("r").Op(":=").Add(rt("DropoutRand")).Call(jen.Id("c").Dot("seed"), jen.Id("c").Dot("sample"), jen.Lit(s.Index))
+		b.Id("r").Op(":=").Add(rt("DropoutRand")).Call(jen.Id("c").Dot("Seed"), jen.Id("c").Dot("Sample"), jen.Lit(s.Index))
 		t := s.In.F
 		draw := func(i lin) jen.Code {
 			return jen.If(jen.Id("r").Dot("Float64").Call().Op(">=").Lit(s.L.Alpha)).Block(
@@ -122,9 +122,12 @@ func dropoutForward(g *jen.Group, s *step) {
 
 // dropoutBackward emits din = dout · mask, rows [lo, hi).
 func dropoutBackward(g *jen.Group, s *step) {
-	rowsLoop(g, []run{{s.Out.G, grad(s.Out), "dout"}, {s.In.G, grad(s.In), "din"}, {maskLayout(s), jen.Id("w").Dot(maskName(s)), "m"}},
+	rowsLoop(g, []run{{s.Out.G, grad(s.Out), "dout"}, {s.In.G, grad(s.In), "din"}, {maskLayout(s), mask(s), "m"}},
 		jen.For(jen.List(jen.Id("i"), jen.Id("d")).Op(":=").Range().Id("dout")).Block(
 			jen.Id("din").Index(jen.Id("i")).Op("=").Id("d").Op("*").Id("m").Index(jen.Id("i")),
 		),
 	)
 }
+
+// mask refers to a dropout layer's mask buffer, c.F[maskdropout1].
+func mask(s *step) *jen.Statement { return jen.Id("c").Dot("F").Index(jen.Id(maskName(s))) }

@@ -90,3 +90,12 @@ func loopFunc(name string, n int, f func(*jen.Group)) *jen.Statement {
 func window(name string, buf jen.Code, off lin, n int) *jen.Statement {
 	return jen.Id(name).Op(":=").Add(buf).Index(off.code().Op(":")).Index(jen.Op(":").Lit(n).Op(":").Lit(n))
 }
+
+// mul returns l·n.
+func mul(l lin, n int) lin {
+	out := lin{konst: l.konst * n}
+	for _, t := range l.terms {
+		out.terms = append(out.terms, term{t.v, t.coef * n})
+	}
+	return out
+}

@@ -1,7 +1,9 @@
 // Package gen compiles a checked network into Go source: one package per
-// model, with every size a constant, one function per layer and direction,
-// and buffers laid out at compile time. The code it writes imports only the
-// standard library and cnnc's runtime package.
+// model holding only what is specific to the network (every size a
+// constant, the tensor and buffer tables, one function per layer and
+// direction with its kernel geometry baked in), which it hands to the
+// engine of cnnc's runtime (runtime/engine) as an engine.Program. The code
+// it writes imports only the standard library, runtime and runtime/engine.
 //
 // Inside the generated code a sample is stored H×W×C (channels innermost),
 // with zero padding around a tensor that a conv or mean pool reads with
@@ -27,13 +29,18 @@ import (
 	"github.com/cnnc/cnnc/compiler"
 )
 
-// RuntimePath is the import path of the package generated code links against.
-const RuntimePath = "github.com/cnnc/cnnc/runtime"
+// RuntimePath is the import path of the package generated code links against;
+// EnginePath that of the engine it hands its network to.
+const (
+	RuntimePath = "github.com/cnnc/cnnc/runtime"
+	EnginePath  = RuntimePath + "/engine"
+)
 
 // RuntimeVersion is the version of the contract between generated code and
 // the runtime; raise it, and the runtime's constant VersionGuard names,
-// whenever either changes what it expects of the other.
-const RuntimeVersion = 1
+// whenever either changes what it expects of the other. Version 2 hands
+// the network to runtime/engine.
+const RuntimeVersion = 2
 
 // VersionGuard is the runtime constant every generated file refers to: a
 // runtime of another version does not declare it, so the file fails to
@@ -210,18 +217,12 @@ func (g *generator) file() {
 		}
 	}
 	g.f.ImportName(RuntimePath, "runtime")
+	g.f.ImportName(EnginePath, "engine")
 	g.versionGuard()
 	g.constants()
 	g.modelType()
-	g.constructor()
-	g.api()
-	g.training()
-	g.paramsType()
-	g.paramsIO()
-	g.transposedType()
-	g.winogradType()
-	g.workerType()
-	g.workerPasses()
+	g.indexes()
+	g.program()
 	g.phases()
 }
 
@@ -258,7 +259,9 @@ features, when the network ends flat), and parameters have PyTorch's names
 and shapes, so a PyTorch state_dict saved with numpy.savez or safetensors
 loads as it is. Inside, values are laid out H×W×C for speed.
 
-Model is not safe for concurrent use; its batch methods use every core.`)
+The network runs on cnnc's engine (runtime/engine), which this package
+hands its layers, tensors and buffers as one engine.Program. Model is not
+safe for concurrent use; its batch methods use every core.`)
 	return b.String()
 }
 
@@ -285,5 +288,6 @@ func table(rows [][]string) string {
 	return b.String()
 }
 
-// rt refers to a name in the runtime package.
-func rt(name string) *jen.Statement { return jen.Qual(RuntimePath, name) }
+// rt refers to a name in the runtime package, eng to one in the engine.
+func rt(name string) *jen.Statement  { return jen.Qual(RuntimePath, name) }
+func eng(name string) *jen.Statement { return jen.Qual(EnginePath, name) }

@@ -6,9 +6,9 @@ import (
 
 // maxPoolForward emits the max-pooling phase and a fused activation.
 //
-//	runtime.MaxPoolForward(&maxpool1Geom, w.x2[:], w.idxmaxpool1[:], w.x1[:], lo, hi)
+//	runtime.MaxPoolForward(&maxpool1Geom, c.F[x2], c.I[idxmaxpool1], c.F[x1], lo, hi)
 func maxPoolForward(g *jen.Group, s *step) {
-	g.Add(rt("MaxPoolForward")).Call(jen.Op("&").Id(geomName(s)), all(buf(s.Out)), all(jen.Id("w").Dot(idxName(s))), all(buf(s.In)), jen.Id("lo"), jen.Id("hi"))
+	g.Add(rt("MaxPoolForward")).Call(jen.Op("&").Id(geomName(s)), buf(s.Out), idx(s), buf(s.In), jen.Id("lo"), jen.Id("hi"))
 	if s.Act != nil {
 		fusedActivationRows(g, s)
 	}
@@ -27,21 +27,21 @@ func maxPoolBackward(g *jen.Group, s *step) {
 	if byRows(s) {
 		out := jen.Nil()
 		if relu {
-			out = all(buf(s.Out))
+			out = buf(s.Out)
 		}
-		g.Add(rt("MaxPoolBackwardRows")).Call(jen.Op("&").Id(geomName(s)), all(grad(s.In)), all(grad(s.Out)), out, all(jen.Id("w").Dot(idxName(s))), jen.Id("lo"), jen.Id("hi"))
+		g.Add(rt("MaxPoolBackwardRows")).Call(jen.Op("&").Id(geomName(s)), grad(s.In), grad(s.Out), out, idx(s), jen.Id("lo"), jen.Id("hi"))
 		return
 	}
 	if relu {
-		g.Add(rt("MaxPoolBackwardReLU")).Call(jen.Op("&").Id(geomName(s)), all(grad(s.In)), all(grad(s.Out)), all(buf(s.Out)), all(jen.Id("w").Dot(idxName(s))), jen.Id("lo"), jen.Id("hi"))
+		g.Add(rt("MaxPoolBackwardReLU")).Call(jen.Op("&").Id(geomName(s)), grad(s.In), grad(s.Out), buf(s.Out), idx(s), jen.Id("lo"), jen.Id("hi"))
 		return
 	}
-	g.Add(rt("MaxPoolBackward")).Call(jen.Op("&").Id(geomName(s)), all(grad(s.In)), all(grad(s.Out)), all(jen.Id("w").Dot(idxName(s))), jen.Id("lo"), jen.Id("hi"))
+	g.Add(rt("MaxPoolBackward")).Call(jen.Op("&").Id(geomName(s)), grad(s.In), grad(s.Out), idx(s), jen.Id("lo"), jen.Id("hi"))
 }
 
 // meanPoolForward emits the mean-pooling phase and a fused activation.
 func meanPoolForward(g *jen.Group, s *step) {
-	g.Add(rt("MeanPoolForward")).Call(jen.Op("&").Id(geomName(s)), all(buf(s.Out)), all(buf(s.In)), jen.Id("lo"), jen.Id("hi"))
+	g.Add(rt("MeanPoolForward")).Call(jen.Op("&").Id(geomName(s)), buf(s.Out), buf(s.In), jen.Id("lo"), jen.Id("hi"))
 	if s.Act != nil {
 		fusedActivationRows(g, s)
 	}
@@ -49,5 +49,9 @@ func meanPoolForward(g *jen.Group, s *step) {
 
 // meanPoolBackward emits the gradient of mean pooling, by channels.
 func meanPoolBackward(g *jen.Group, s *step) {
-	g.Add(rt("MeanPoolBackward")).Call(jen.Op("&").Id(geomName(s)), all(grad(s.In)), all(grad(s.Out)), jen.Id("lo"), jen.Id("hi"))
+	g.Add(rt("MeanPoolBackward")).Call(jen.Op("&").Id(geomName(s)), grad(s.In), grad(s.Out), jen.Id("lo"), jen.Id("hi"))
 }
+
+// idx refers to a max pool's int32 buffer of where each maximum came from,
+// c.I[idxmaxpool1].
+func idx(s *step) *jen.Statement { return jen.Id("c").Dot("I").Index(jen.Id(idxName(s))) }

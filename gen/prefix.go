@@ -136,10 +136,29 @@ func specNames(s ast.Spec) []string {
 }
 
 // emptyImporter stands in for every import with an empty package: addPrefix
-// needs only the file's own declarations.
+// needs only the file's own declarations. The engine's generic names are
+// the exception: the checker looks at the type arguments of
+// engine.Model[Input, Output] only if engine.Model is a generic type, so a
+// stub declares it (and NewModel).
 type emptyImporter struct{}
 
+// engineStub declares the engine's generic names for emptyImporter.
+const engineStub = `package engine
+
+type Model[I, O any] struct{}
+
+func NewModel[I, O any](p any, seed uint64) Model[I, O] { return Model[I, O]{} }
+`
+
 func (emptyImporter) Import(path string) (*types.Package, error) {
+	if path == EnginePath {
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, "engine.go", engineStub, 0)
+		if err != nil {
+			return nil, err
+		}
+		return (&types.Config{}).Check(path, fset, []*ast.File{f}, nil)
+	}
 	name := path[strings.LastIndex(path, "/")+1:]
 	pkg := types.NewPackage(path, name)
 	pkg.MarkComplete()

@@ -9,9 +9,10 @@ import (
 )
 
 // phase is one function of a pass: it computes the part [lo, hi) of a range
-// of size n, so that workers given different parts can run it at once.
+// of size n, so that workers given different parts can run it at once (an
+// engine.Phase).
 type phase struct {
-	name string // the worker method
+	name string // the function
 	n    int
 	doc  string
 	body func(g *jen.Group)
@@ -20,6 +21,8 @@ type phase struct {
 	// weight-gradient units each walk the whole input and gradient, which a
 	// worker's units read once for all of them.
 	even bool
+	// sums says the phase adds to the gradient sums.
+	sums bool
 }
 
 // layerName names a step's layers for profiles: "conv1+relu1".
@@ -38,22 +41,22 @@ func (g *generator) forwardPhases(s *step) []phase {
 	switch l.Kind {
 	case compiler.Conv:
 		if s.Wino {
-			return []phase{{name, s.Out.F.H / 2, doc + ", as Winograd's minimal filtering: pairs of output rows [lo, hi).",
-				func(b *jen.Group) { convForward(b, s) }, false}}
+			return []phase{{name: name, n: s.Out.F.H / 2, doc: doc + ", as Winograd's minimal filtering: pairs of output rows [lo, hi).",
+				body: func(b *jen.Group) { convForward(b, s) }}}
 		}
-		return []phase{{name, s.Out.F.H, doc + ", output rows [lo, hi).", func(b *jen.Group) { convForward(b, s) }, false}}
+		return []phase{{name: name, n: s.Out.F.H, doc: doc + ", output rows [lo, hi).", body: func(b *jen.Group) { convForward(b, s) }}}
 	case compiler.MaxPool:
-		return []phase{{name, s.Out.F.H, doc + ", output rows [lo, hi).", func(b *jen.Group) { maxPoolForward(b, s) }, false}}
+		return []phase{{name: name, n: s.Out.F.H, doc: doc + ", output rows [lo, hi).", body: func(b *jen.Group) { maxPoolForward(b, s) }}}
 	case compiler.MeanPool:
-		return []phase{{name, s.Out.F.H, doc + ", output rows [lo, hi).", func(b *jen.Group) { meanPoolForward(b, s) }, false}}
+		return []phase{{name: name, n: s.Out.F.H, doc: doc + ", output rows [lo, hi).", body: func(b *jen.Group) { meanPoolForward(b, s) }}}
 	case compiler.FC:
-		return []phase{{name, l.K, doc + ", outputs [lo, hi).", func(b *jen.Group) { fcForward(b, s) }, false}}
+		return []phase{{name: name, n: l.K, doc: doc + ", outputs [lo, hi).", body: func(b *jen.Group) { fcForward(b, s) }}}
 	case compiler.Softmax:
-		return []phase{{name, 1, doc + ".", func(b *jen.Group) { softmaxForward(b, s) }, false}}
+		return []phase{{name: name, n: 1, doc: doc + ".", body: func(b *jen.Group) { softmaxForward(b, s) }}}
 	case compiler.Dropout:
-		return []phase{{name, 1, doc + ": masks are drawn in order, so it runs whole.", func(b *jen.Group) { dropoutForward(b, s) }, false}}
+		return []phase{{name: name, n: 1, doc: doc + ": masks are drawn in order, so it runs whole.", body: func(b *jen.Group) { dropoutForward(b, s) }}}
 	}
-	return []phase{{name, s.In.F.H, doc + ", rows [lo, hi).", func(b *jen.Group) { activationForward(b, s) }, false}}
+	return []phase{{name: name, n: s.In.F.H, doc: doc + ", rows [lo, hi).", body: func(b *jen.Group) { activationForward(b, s) }}}
 }
 
 // backwardPhases lists the phases of s's backward pass, in order.
@@ -61,19 +64,19 @@ func (g *generator) backwardPhases(s *step) []phase {
 	l := s.L
 	var ps []phase
 	if s.Act != nil && !s.ActGradInNext {
-		ps = append(ps, phase{s.Name() + "ActGrad", s.Out.G.H,
-			fmt.Sprintf("%sActGrad multiplies the gradient of %s's output by %s's derivative, rows [lo, hi).", s.Name(), s.Name(), s.Act.Text),
-			func(b *jen.Group) { fusedDerivative(b, s) }, false})
+		ps = append(ps, phase{name: s.Name() + "ActGrad", n: s.Out.G.H,
+			doc:  fmt.Sprintf("%sActGrad multiplies the gradient of %s's output by %s's derivative, rows [lo, hi).", s.Name(), s.Name(), s.Act.Text),
+			body: func(b *jen.Group) { fusedDerivative(b, s) }})
 	}
 	inGrad := func(n int, what string, body func(*jen.Group)) phase {
 		name := s.Name() + "InputGrad"
 		doc := fmt.Sprintf("%s computes the gradient of %s's input, %s [lo, hi).", name, s.Name(), what)
-		return phase{name, n, doc, func(b *jen.Group) {
+		return phase{name: name, n: n, doc: doc, body: func(b *jen.Group) {
 			if s.First {
-				b.If(jen.Op("!").Id("c").Dot("needDx")).Block(jen.Return())
+				b.If(jen.Op("!").Id("c").Dot("NeedDx")).Block(jen.Return())
 			}
 			body(b)
-		}, false}
+		}}
 	}
 	switch l.Kind {
 	case compiler.Conv:
@@ -86,14 +89,14 @@ func (g *generator) backwardPhases(s *step) []phase {
 			units, unitsDoc = (l.K+s.KB-1)/s.KB, "as Winograd's F(2×2, 3×3), weight blocks"
 		}
 		ps = append(ps,
-			phase{s.Name() + "WeightGrad", units,
-				fmt.Sprintf("%sWeightGrad adds to the weight and bias gradients of %s, %s [lo, hi).", s.Name(), s.Name(), unitsDoc),
-				func(b *jen.Group) { convWeightGrad(b, s) }, true},
+			phase{name: s.Name() + "WeightGrad", n: units,
+				doc:  fmt.Sprintf("%sWeightGrad adds to the weight and bias gradients of %s, %s [lo, hi).", s.Name(), s.Name(), unitsDoc),
+				body: func(b *jen.Group) { convWeightGrad(b, s) }, even: true, sums: true},
 			inGrad(inRows, what, func(b *jen.Group) { convInputGrad(b, s) }))
 	case compiler.FC:
-		ps = append(ps, phase{s.Name() + "WeightGrad", l.K,
-			fmt.Sprintf("%sWeightGrad adds to the weight and bias gradients of %s, outputs [lo, hi).", s.Name(), s.Name()),
-			func(b *jen.Group) { fcWeightGrad(b, s) }, false})
+		ps = append(ps, phase{name: s.Name() + "WeightGrad", n: l.K,
+			doc:  fmt.Sprintf("%sWeightGrad adds to the weight and bias gradients of %s, outputs [lo, hi).", s.Name(), s.Name()),
+			body: func(b *jen.Group) { fcWeightGrad(b, s) }, sums: true})
 		if s.In.G.Padded() {
 			ps = append(ps, inGrad(s.In.G.H, "rows", func(b *jen.Group) { fcInputGrad(b, s) }))
 		} else {
@@ -117,12 +120,10 @@ func (g *generator) backwardPhases(s *step) []phase {
 	return ps
 }
 
-// emitPhase writes a phase's worker method.
+// emitPhase writes a phase's function.
 func (g *generator) emitPhase(p phase) {
 	g.f.Comment(p.doc)
-	g.f.Func().Params(jen.Id("w").Op("*").Id("worker")).Id(p.name).Params(
-		jen.Id("c").Op("*").Id("pass"), jen.Id("s").Op("*").Add(rt("Scratch")), jen.List(jen.Id("lo"), jen.Id("hi")).Int(),
-	).BlockFunc(p.body)
+	g.f.Func().Id(p.name).Params(jen.Id("c").Op("*").Add(eng("Ctx")), jen.List(jen.Id("lo"), jen.Id("hi")).Int()).BlockFunc(p.body)
 }
 
 // describe names a step's layers with their source positions.
@@ -141,16 +142,19 @@ func shapeOf(t *tensor) string {
 	return fmt.Sprintf("%dx%dx%d", t.F.H, t.F.W, t.F.C)
 }
 
-// buf refers to a forward buffer of the worker; grad to a gradient buffer.
-func buf(t *tensor) *jen.Statement  { return jen.Id("w").Dot(t.Value()) }
-func grad(t *tensor) *jen.Statement { return jen.Id("w").Dot("back").Dot(t.Grad()) }
+// buf refers to a value buffer of the sample, c.F[x1]; grad to a gradient
+// buffer, c.F[d1].
+func buf(t *tensor) *jen.Statement  { return jen.Id("c").Dot("F").Index(jen.Id(t.Value())) }
+func grad(t *tensor) *jen.Statement { return jen.Id("c").Dot("F").Index(jen.Id(t.Grad())) }
 
-// paramOf refers to a parameter of the pass; sumOf to its gradient sum.
-func paramOf(field string) *jen.Statement { return jen.Id("c").Dot("p").Dot(field) }
-func sumOf(field string) *jen.Statement   { return jen.Id("c").Dot("sums").Dot(field) }
+// paramOf refers to a tensor, c.P[conv1W]; sumOf to its gradient sum,
+// c.G[conv1W]; derived to a derived tensor, c.D[conv2T].
+func paramOf(field string) *jen.Statement { return jen.Id("c").Dot("P").Index(jen.Id(field)) }
+func sumOf(field string) *jen.Statement   { return jen.Id("c").Dot("G").Index(jen.Id(field)) }
+func derived(name string) *jen.Statement  { return jen.Id("c").Dot("D").Index(jen.Id(name)) }
 
-// all slices a whole array: a[:].
-func all(s *jen.Statement) *jen.Statement { return s.Clone().Index(jen.Op(":")) }
+// scratch is the worker's scratch memory, c.Scratch.
+func scratch() *jen.Statement { return jen.Id("c").Dot("Scratch") }
 
 // run is one buffer in an interior loop: its layout, the buffer, and the
 // name of the slice over its current run of values.

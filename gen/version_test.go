@@ -12,13 +12,13 @@ import (
 
 // The runtime declares the constant that generated code of this version
 // refers to: this line stops compiling if the two drift apart.
-const _ = runtime.GeneratedCodeVersion1_RegenerateWithCnncCompile
+const _ = runtime.GeneratedCodeVersion2_RegenerateWithCnncCompile
 
 // TestVersionGuard: generated code refers to the runtime's version
 // constant, and code generated for another version fails to type-check
 // with an error that says to regenerate it.
 func TestVersionGuard(t *testing.T) {
-	if gen.VersionGuard != fmt.Sprintf("GeneratedCodeVersion%d_RegenerateWithCnncCompile", gen.RuntimeVersion) || gen.RuntimeVersion != 1 {
+	if gen.VersionGuard != fmt.Sprintf("GeneratedCodeVersion%d_RegenerateWithCnncCompile", gen.RuntimeVersion) || gen.RuntimeVersion != 2 {
 		t.Fatalf("VersionGuard %q, RuntimeVersion %d: raise the runtime's constant with them", gen.VersionGuard, gen.RuntimeVersion)
 	}
 	code, err := gen.File(mustNet(t, "input 4x4x2\nfc 3\n"), gen.WithPackage("m"))

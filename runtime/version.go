@@ -1,6 +1,6 @@
 package runtime
 
-// GeneratedCodeVersion1_RegenerateWithCnncCompile is what the code cnnc
+// GeneratedCodeVersion2_RegenerateWithCnncCompile is what the code cnnc
 // compile writes asks of this runtime: every generated file refers to it,
 // so a file generated for another version of the runtime fails to build
 // with "undefined: runtime.GeneratedCodeVersionN_RegenerateWithCnncCompile",
@@ -8,5 +8,7 @@ package runtime
 // this runtime. The number goes up whenever generated code and the runtime
 // change what they expect of each other; like protobuf's
 // ProtoPackageIsVersionN, an older constant may stay while the runtime
-// still serves that version's code.
-const GeneratedCodeVersion1_RegenerateWithCnncCompile = 1
+// still serves that version's code. Version 2 hands the network to
+// runtime/engine as an engine.Program; version 1 code, which carried its
+// own engine, is no longer served.
+const GeneratedCodeVersion2_RegenerateWithCnncCompile = 2

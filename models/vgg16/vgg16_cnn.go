@@ -52,19 +52,20 @@
 // and shapes, so a PyTorch state_dict saved with numpy.savez or safetensors
 // loads as it is. Inside, values are laid out H×W×C for speed.
 //
-// Model is not safe for concurrent use; its batch methods use every core.
+// The network runs on cnnc's engine (runtime/engine), which this package
+// hands its layers, tensors and buffers as one engine.Program. Model is not
+// safe for concurrent use; its batch methods use every core.
 package vgg16
 
 import (
-	"fmt"
 	"github.com/cnnc/cnnc/runtime"
+	"github.com/cnnc/cnnc/runtime/engine"
 	"math"
-	"time"
 )
 
 // This file needs the runtime it was generated for: if the line below does not
 // build, regenerate the file (go generate) with the cnnc of your runtime.
-const _ = runtime.GeneratedCodeVersion1_RegenerateWithCnncCompile
+const _ = runtime.GeneratedCodeVersion2_RegenerateWithCnncCompile
 
 // Sizes of one sample, baked in at compile time.
 const (
@@ -84,51 +85,13 @@ type Output [OutputSize]float32
 // compile if they do not.
 var _ = [1]struct{}{}[InputSize-InputC*InputH*InputW]
 
-// Model holds the network's parameters, their gradient sums, the optimiser's
-// state and one set of buffers per worker. Everything is allocated when first
-// needed; after that, no method allocates.
+// Model runs the network. Its methods are engine.Model's, typed with Input
+// and Output (Forward, Backward, ForwardBatch, ForwardBackwardBatch,
+// TrainBatch, Evaluate), and engine.Engine's (ZeroGrad, Step, SetThreads,
+// SetTraining, Params, Grads, SetParams, LoadWeights, SaveWeights and the
+// flat-slice methods of runtime.Network).
 type Model struct {
-	params   *params
-	grads    *params // gradient sums since ZeroGrad; nil before the first backward pass
-	velocity *params // momentum buffers; nil before the first step with momentum
-
-	wt      *transposed // the transposed conv weights input gradients use
-	wtStale bool        // whether wt lags behind params
-	wu      *winograd   // the Winograd transforms of conv weights forward passes use
-	wuStale bool        // whether wu lags behind params
-
-	workers []*worker
-	pool    *runtime.Pool
-	scratch []runtime.Scratch // per pool worker, for one sample on several threads
-	single  pass              // the pass of Forward and Backward
-	cur     struct {
-		ph *phase
-		w  *worker
-		c  *pass
-	} // the phase being split across the pool
-	phaseChunk func(int, int, int)
-	train      bool   // dropout on
-	seed       uint64 // the dropout seed of the current step
-
-	// The batch being run: its kind and slices, and the chunk function bound
-	// once so that running a batch allocates nothing.
-	kind        int
-	batchChunk  func(int, int, int)
-	reduceChunk func(int, int, int)
-	reducing    int // the tensor whose gradient sums reduceChunk adds up
-	batchX      []Input
-	batchY      []Output
-	batchDY     []Output
-	batchDX     []Input
-
-	batchLabels  []int32
-	batchTargets []Output
-	losses       []float64 // each sample's share of the loss
-	hits         []bool    // whether each sample's top output is its label
-
-	// Buffers of the flat-slice methods, grown as needed.
-	flatX, flatDX []Input
-	flatY, flatDY []Output
+	engine.Model[Input, Output]
 }
 
 var _ runtime.Network = (*Model)(nil)
@@ -138,2027 +101,1099 @@ var _ runtime.Network = (*Model)(nil)
 // network: one runtime.NewRand(seed) fills each weight in PyTorch order. Its
 // batch methods use runtime.Threads() workers.
 func New(seed uint64) *Model {
-	m := &Model{params: new(params)}
-	m.params.init(seed)
-	m.wtStale, m.wuStale = true, true
-	m.phaseChunk = m.runPhaseChunk
-	m.batchChunk = m.runBatchChunk
-	m.reduceChunk = m.runReduceChunk
-	m.SetThreads(runtime.Threads())
-	return m
-}
-
-// SetThreads sets how many workers the batch methods use (at least 1).
-func (m *Model) SetThreads(n int) {
-	n = max(n, 1)
-	if m.pool != nil {
-		m.pool.Close()
-	}
-	m.pool = runtime.NewPool(m, n)
-	for len(m.workers) < n {
-		m.workers = append(m.workers, nil)
-	}
-	m.workers = m.workers[:n]
-	m.scratch = make([]runtime.Scratch, n)
-}
-
-// Threads returns the number of workers the batch methods use.
-func (m *Model) Threads() int {
-	return len(m.workers)
-}
-
-// SetTraining turns dropout on (with the mask seed for the next passes) or off.
-// Other layers behave the same either way.
-func (m *Model) SetTraining(on bool, seed uint64) {
-	m.train, m.seed = on, seed
-}
-
-// worker returns worker i, allocating its buffers on first use.
-func (m *Model) worker(i int) *worker {
-	if m.workers[i] == nil {
-		m.workers[i] = new(worker)
-	}
-	return m.workers[i]
-}
-
-// Forward runs one sample through the network, splitting each layer across
-// the workers. It keeps what Backward needs.
-func (m *Model) Forward(x *Input, y *Output) {
-	w := m.worker(0)
-	w.load(x)
-	m.prepareForward()
-	m.single = pass{
-		p:     m.params,
-		seed:  m.seed,
-		train: m.train,
-		wu:    m.wu,
-	}
-	m.run(forwardPhases[:], w, &m.single, true)
-	w.store(y)
-}
-
-// Backward takes the gradient dy of the output of the last Forward and adds
-// the gradient of every parameter to the model's sums; it writes the input's
-// gradient to dx unless dx is nil.
-func (m *Model) Backward(dy *Output, dx *Input) {
-	m.prepareBackward()
-	w := m.worker(0)
-	w.loadGrad(dy)
-	c := &m.single
-	c.p, c.sums, c.wt, c.needDx = m.params, m.gradSums(0), m.wt, dx != nil
-	m.run(backwardPhases[:], w, c, true)
-	if dx != nil {
-		w.storeGrad(dx)
-	}
-}
-
-// run runs phases on worker w's sample: split across the pool when parallel is
-// set and there are several workers (one sample on several threads), else in
-// turn on the calling goroutine (batches give each worker its own samples).
-func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
-	if !parallel || len(m.workers) == 1 {
-		for i := range phases {
-			phases[i].run(w, c, &w.scratch, 0, phases[i].n)
-		}
-		return
-	}
-	m.cur.w, m.cur.c = w, c
-	for i := range phases {
-		m.cur.ph = &phases[i]
-		if phases[i].even {
-			m.pool.Run(phases[i].n, m.phaseChunk)
-		} else {
-			m.pool.RunShared(phases[i].n, m.phaseChunk)
-		}
-	}
-	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
-}
-func (m *Model) runPhaseChunk(wi, lo, hi int) {
-	m.cur.ph.run(m.cur.w, m.cur.c, &m.scratch[wi], lo, hi)
-}
-
-// ProfileN runs one sample (the first InputSize values of x) forward and, when
-// dy is not nil, backward, phase by phase with the model's threads, and reports
-// how long each phase took, named by its layer. It is for benchmarks: cnnc
-// bench prints its per-layer breakdown.
-func (m *Model) ProfileN(x, dy []float32, report func(layer string, backward bool, d time.Duration)) {
-	if len(m.flatX) == 0 {
-		m.flatX = make([]Input, 1)
-	}
-	in := &m.flatX[0]
-	clear(in[:])
-	copy(in[:], x)
-	w := m.worker(0)
-	w.load(in)
-	m.prepareForward()
-	m.single = pass{
-		p:  m.params,
-		wu: m.wu,
-	}
-	timed := func(phases []phase, backward bool) {
-		for i := range phases {
-			start := time.Now()
-			m.run(phases[i:i+1], w, &m.single, true)
-			report(phases[i].layer, backward, time.Since(start))
-		}
-	}
-	timed(forwardPhases[:], false)
-	if dy == nil {
-		return
-	}
-	if len(m.flatDY) == 0 {
-		m.flatDY = make([]Output, 1)
-	}
-	out := &m.flatDY[0]
-	clear(out[:])
-	copy(out[:], dy)
-	m.prepareBackward()
-	w.loadGrad(out)
-	m.single.sums, m.single.wt = m.gradSums(0), m.wt
-	timed(backwardPhases[:], true)
-}
-
-// prepareForward brings the Winograd transforms of conv weights up to date.
-func (m *Model) prepareForward() {
-	if m.wu == nil {
-		m.wu = newWinograd()
-	}
-	if m.wuStale {
-		m.wu.update(m.params)
-		m.wuStale = false
-	}
-}
-
-// prepareBackward brings the transposed conv weights up to date.
-func (m *Model) prepareBackward() {
-	if m.wt == nil {
-		m.wt = newTransposed()
-	}
-	if m.wtStale {
-		m.wt.update(m.params)
-		m.wtStale = false
-	}
-}
-
-// gradSums returns the gradient sums worker i adds to: the model's own for
-// worker 0, a private set for the others, reduced after each batch.
-func (m *Model) gradSums(i int) *params {
-	if m.grads == nil {
-		m.grads = new(params)
-	}
-	w := m.worker(i)
-	if i == 0 {
-		return m.grads
-	}
-	if w.grads == nil {
-		w.grads = new(params)
-	}
-	return w.grads
-}
-
-// ForwardBatch runs every sample of x and writes its output to y, using every
-// worker. It panics if x and y differ in length.
-func (m *Model) ForwardBatch(x []Input, y []Output) {
-	if len(y) != len(x) {
-		panic("ForwardBatch: x and y differ in length")
-	}
-	m.batchX, m.batchY = x, y
-	m.runBatch(len(x), batchForward)
-	m.batchX, m.batchY = nil, nil
-}
-
-// ForwardBackwardBatch runs every sample of x forward and then backward with
-// the output gradient dy of the same index, using every worker, and adds the
-// parameter gradients, summed over the batch, to the model's sums. It writes
-// the outputs to y and the input gradients to dx unless they are nil. It
-// panics if the lengths differ.
-func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []Input) {
-	if len(dy) != len(x) || y != nil && len(y) != len(x) || dx != nil && len(dx) != len(x) {
-		panic("ForwardBackwardBatch: slices differ in length")
-	}
-	m.batchX, m.batchDY, m.batchY, m.batchDX = x, dy, y, dx
-	m.runBatch(len(x), batchForwardBackward)
-	m.batchX, m.batchDY, m.batchY, m.batchDX = nil, nil, nil, nil
-}
-
-// The kinds of batch.
-const (
-	batchForward = iota
-	batchForwardBackward
-	batchLoss // forward, loss and backward: a training step
-	batchEval // forward and loss
-)
-
-// runsBackward says whether a batch of this kind runs backward.
-func runsBackward(kind int) bool {
-	return kind == batchForwardBackward || kind == batchLoss
-}
-
-// runBatch runs the n samples of the batch set in the model's batch fields.
-// With fewer samples than workers, the samples go one after the other, each
-// split across every worker; else each worker runs its own run of samples.
-func (m *Model) runBatch(n, kind int) {
-	m.kind = kind
-	backward := runsBackward(kind)
-	for i := range m.workers {
-		m.worker(i)
-		if backward {
-			m.gradSums(i)
-		}
-	}
-	m.prepareForward()
-	if backward {
-		m.prepareBackward()
-	}
-	if n < len(m.workers) {
-		c := m.preparePass(0, false)
-		for s := range n {
-			m.sample(m.workers[0], c, s, true)
-		}
-	} else {
-		m.pool.Run(n, m.batchChunk)
-	}
-	if backward {
-		m.reduceGrads()
-	}
-}
-func (m *Model) runBatchChunk(wi, lo, hi int) {
-	c := m.preparePass(wi, true)
-	if !runsBackward(m.kind) && hi-lo > 1 {
-		m.forwardGroups(m.workers[wi], c, lo, hi)
-		return
-	}
-	for s := lo; s < hi; s++ {
-		m.sample(m.workers[wi], c, s, false)
-	}
-	if c.stash {
-		m.workers[wi].flushStash(c.sums)
-	}
-}
-
-// fcGroup holds the inputs and outputs of fc1 for a group of samples.
-type fcGroup struct {
-	in  [200704]float32
-	out [32768]float32
-}
-
-const fcGroupSize = 8
-
-// forwardGroups runs samples [lo, hi) of a forward-only batch on worker w in
-// groups of up to fcGroupSize: each sample runs up to fc1, whose input waits in
-// the group; fc1 then runs once for the group, reading its weights once rather
-// than once a sample; and each sample goes on from there.
-func (m *Model) forwardGroups(w *worker, c *pass, lo, hi int) {
-	if w.group == nil {
-		w.group = new(fcGroup)
-	}
-	gr := w.group
-	for s0 := lo; s0 < hi; s0 += fcGroupSize {
-		n := min(fcGroupSize, hi-s0)
-		for j := range n {
-			c.sample = s0 + j
-			w.load(&m.batchX[s0+j])
-			m.run(forwardPhases[:18], w, c, false)
-			copy(gr.in[j*25088:], w.x18[:25088])
-		}
-		runtime.FCForwardBatch(gr.out[:], gr.in[:], c.p.fc1W[:], c.p.fc1B[:], 25088, 4096, n)
-		for j := range n {
-			c.sample = s0 + j
-			copy(w.x19[:], gr.out[j*4096:])
-			for i := 0; i < 4096; i++ {
-				w.x19[i] = max(w.x19[i], 0)
-			}
-			m.run(forwardPhases[19:], w, c, false)
-			m.finish(w, c, s0+j, false)
-		}
-	}
-}
-
-// preparePass sets up worker wi's pass for the batch being run; run says
-// the worker runs its own run of samples (fc weight gradients then wait for
-// its end).
-func (m *Model) preparePass(wi int, run bool) *pass {
-	c := &m.workers[wi].pass
-	*c = pass{
-		needDx: m.batchDX != nil,
-		p:      m.params,
-		seed:   m.seed,
-		train:  m.train,
-		wt:     m.wt,
-		wu:     m.wu,
-	}
-	if runsBackward(m.kind) {
-		c.sums = m.gradSums(wi)
-		c.stash = run
-		m.workers[wi].ran = wi > 0
-	}
-	return c
-}
-
-// sample runs sample s of the batch on worker w, its layers split across the
-// workers when parallel is set.
-func (m *Model) sample(w *worker, c *pass, s int, parallel bool) {
-	c.sample = s
-	w.load(&m.batchX[s])
-	m.run(forwardPhases[:], w, c, parallel)
-	m.finish(w, c, s, parallel)
-}
-
-// finish does what the batch's kind asks once sample s has run forward on
-// worker w: it stores the output, or computes the loss, and runs backward.
-func (m *Model) finish(w *worker, c *pass, s int, parallel bool) {
-	switch m.kind {
-	case batchForward:
-		w.store(&m.batchY[s])
-	case batchForwardBackward:
-		if m.batchY != nil {
-			w.store(&m.batchY[s])
-		}
-		w.loadGrad(&m.batchDY[s])
-		m.run(backwardPhases[:], w, c, parallel)
-		if c.needDx {
-			w.storeGrad(&m.batchDX[s])
-		}
-	case batchLoss:
-		m.losses[s] = w.loss(int(m.batchLabels[s]), nil, len(m.batchX))
-		m.run(backwardPhases[backwardStart[22]:], w, c, parallel)
-	case batchEval:
-		m.losses[s] = w.loss(int(m.batchLabels[s]), nil, len(m.batchX))
-		m.hits[s] = w.top() == int(m.batchLabels[s])
-	}
-}
-
-// ZeroGrad sets the gradient sums to zero.
-func (m *Model) ZeroGrad() {
-	if m.grads != nil {
-		for _, g := range m.grads.slices() {
-			clear(g)
-		}
-	}
-}
-
-// Step updates every parameter from its gradient sum g as torch.optim.SGD does:
-// with weight decay wd, g += wd·w; with momentum μ, v = μ·v + g (v = g on the
-// first step) and g = v; then w -= lr·g.
-func (m *Model) Step(lr, momentum, weightDecay float32) {
-	if m.grads == nil {
-		return
-	}
-	m.wtStale, m.wuStale = true, true
-	first := momentum != 0 && m.velocity == nil
-	if first {
-		m.velocity = new(params)
-	}
-	gs := m.grads.slices()
-	var vs [numTensors][]float32
-	if momentum != 0 {
-		vs = m.velocity.slices()
-	}
-	for i, w := range m.params.slices() {
-		runtime.SGDStep(w, gs[i], vs[i], lr, momentum, weightDecay, first)
-	}
-}
-
-// Sizes returns InputSize and OutputSize.
-func (m *Model) Sizes() (in, out int) {
-	return InputSize, OutputSize
-}
-
-// ForwardN runs len(x)/InputSize samples given as one flat slice and writes
-// their outputs to y. It panics if the lengths do not fit.
-func (m *Model) ForwardN(x, y []float32) {
-	n := len(x) / InputSize
-	if len(x) != n*InputSize || len(y) != n*OutputSize {
-		panic("ForwardN: lengths do not match the model's sizes")
-	}
-	if len(m.flatX) < n {
-		m.flatX = make([]Input, n)
-	}
-	if len(m.flatY) < n {
-		m.flatY = make([]Output, n)
-	}
-	for i := range n {
-		copy(m.flatX[i][:], x[i*InputSize:])
-	}
-	m.ForwardBatch(m.flatX[:n], m.flatY[:n])
-	for i := range n {
-		copy(y[i*OutputSize:], m.flatY[i][:])
-	}
-}
-
-// ForwardBackwardN is ForwardBackwardBatch on flat slices; y and dx may be nil.
-// It panics if the lengths do not fit.
-func (m *Model) ForwardBackwardN(x, dy, y, dx []float32) {
-	n := len(x) / InputSize
-	if len(x) != n*InputSize || len(dy) != n*OutputSize || y != nil && len(y) != len(dy) || dx != nil && len(dx) != len(x) {
-		panic("ForwardBackwardN: lengths do not match the model's sizes")
-	}
-	if len(m.flatX) < n {
-		m.flatX = make([]Input, n)
-	}
-	if len(m.flatY) < n {
-		m.flatY = make([]Output, n)
-	}
-	if len(m.flatDY) < n {
-		m.flatDY = make([]Output, n)
-	}
-	if len(m.flatDX) < n {
-		m.flatDX = make([]Input, n)
-	}
-	for i := range n {
-		copy(m.flatX[i][:], x[i*InputSize:])
-	}
-	for i := range n {
-		copy(m.flatDY[i][:], dy[i*OutputSize:])
-	}
-	ys, dxs := m.flatY[:n], m.flatDX[:n]
-	if y == nil {
-		ys = nil
-	}
-	if dx == nil {
-		dxs = nil
-	}
-	m.ForwardBackwardBatch(m.flatX[:n], m.flatDY[:n], ys, dxs)
-	if y != nil {
-		for i := range n {
-			copy(y[i*OutputSize:], m.flatY[i][:])
-		}
-	}
-	if dx != nil {
-		for i := range n {
-			copy(dx[i*InputSize:], m.flatDX[i][:])
-		}
-	}
+	return &Model{engine.NewModel[Input, Output](&program, seed)}
 }
 
 // ParamSpecs returns every parameter's PyTorch name and shape, in order.
 func ParamSpecs() []runtime.ParamSpec {
-	return append([]runtime.ParamSpec{}, paramSpecs...)
+	return program.ParamSpecs()
 }
 
-// Params returns a copy of every parameter in PyTorch's layout.
-func (m *Model) Params() []*runtime.Array {
-	return m.params.arrays("")
-}
+// The tensors, in PyTorch's order: c.P[i], and their gradient sums c.G[i].
+const (
+	conv1W  = iota // conv1.weight [64 3 3 3], packed in blocks of 32 channels
+	conv1B         // conv1.bias [64]
+	conv2W         // conv2.weight [64 64 3 3], packed in blocks of 32 channels
+	conv2B         // conv2.bias [64]
+	conv3W         // conv3.weight [128 64 3 3], packed in blocks of 32 channels
+	conv3B         // conv3.bias [128]
+	conv4W         // conv4.weight [128 128 3 3], packed in blocks of 32 channels
+	conv4B         // conv4.bias [128]
+	conv5W         // conv5.weight [256 128 3 3], packed in blocks of 32 channels
+	conv5B         // conv5.bias [256]
+	conv6W         // conv6.weight [256 256 3 3], packed in blocks of 32 channels
+	conv6B         // conv6.bias [256]
+	conv7W         // conv7.weight [256 256 3 3], packed in blocks of 32 channels
+	conv7B         // conv7.bias [256]
+	conv8W         // conv8.weight [512 256 3 3], packed in blocks of 32 channels
+	conv8B         // conv8.bias [512]
+	conv9W         // conv9.weight [512 512 3 3], packed in blocks of 32 channels
+	conv9B         // conv9.bias [512]
+	conv10W        // conv10.weight [512 512 3 3], packed in blocks of 32 channels
+	conv10B        // conv10.bias [512]
+	conv11W        // conv11.weight [512 512 3 3], packed in blocks of 32 channels
+	conv11B        // conv11.bias [512]
+	conv12W        // conv12.weight [512 512 3 3], packed in blocks of 32 channels
+	conv12B        // conv12.bias [512]
+	conv13W        // conv13.weight [512 512 3 3], packed in blocks of 32 channels
+	conv13B        // conv13.bias [512]
+	fc1W           // fc1.weight [4096 25088], the input in H, W, C order
+	fc1B           // fc1.bias [4096]
+	fc2W           // fc2.weight [4096 4096]
+	fc2B           // fc2.bias [4096]
+	fc3W           // fc3.weight [1000 4096]
+	fc3B           // fc3.bias [1000]
+)
 
-// Grads returns a copy of every gradient sum in PyTorch's layout, named
-// NAME.grad after its parameter (all zero before the first backward pass).
-func (m *Model) Grads() []*runtime.Array {
-	if m.grads == nil {
-		m.grads = new(params)
-	}
-	return m.grads.arrays(".grad")
-}
+// The derived weights, which the engine recomputes when the tensors change: c.D[i].
+const (
+	conv1T   = iota // conv1's weights transposed, for its input gradient
+	conv1TU         // their Winograd transform
+	conv2T          // conv2's weights transposed, for its input gradient
+	conv2TU         // their Winograd transform
+	conv3T          // conv3's weights transposed, for its input gradient
+	conv3TU         // their Winograd transform
+	conv4T          // conv4's weights transposed, for its input gradient
+	conv4TU         // their Winograd transform
+	conv5T          // conv5's weights transposed, for its input gradient
+	conv5TU         // their Winograd transform
+	conv6T          // conv6's weights transposed, for its input gradient
+	conv6TU         // their Winograd transform
+	conv7T          // conv7's weights transposed, for its input gradient
+	conv7TU         // their Winograd transform
+	conv8T          // conv8's weights transposed, for its input gradient
+	conv8TU         // their Winograd transform
+	conv9T          // conv9's weights transposed, for its input gradient
+	conv9TU         // their Winograd transform
+	conv10T         // conv10's weights transposed, for its input gradient
+	conv10TU        // their Winograd transform
+	conv11T         // conv11's weights transposed, for its input gradient
+	conv11TU        // their Winograd transform
+	conv12T         // conv12's weights transposed, for its input gradient
+	conv12TU        // their Winograd transform
+	conv13T         // conv13's weights transposed, for its input gradient
+	conv13TU        // their Winograd transform
+	conv2U          // conv2's weights, Winograd-transformed
+	conv3U          // conv3's weights, Winograd-transformed
+	conv4U          // conv4's weights, Winograd-transformed
+	conv5U          // conv5's weights, Winograd-transformed
+	conv6U          // conv6's weights, Winograd-transformed
+	conv7U          // conv7's weights, Winograd-transformed
+	conv8U          // conv8's weights, Winograd-transformed
+	conv9U          // conv9's weights, Winograd-transformed
+	conv10U         // conv10's weights, Winograd-transformed
+	conv11U         // conv11's weights, Winograd-transformed
+	conv12U         // conv12's weights, Winograd-transformed
+	conv13U         // conv13's weights, Winograd-transformed
+)
 
-// SetParams sets every parameter from arrays in PyTorch's names and layout.
-// It checks every name and shape first, and on error changes nothing; file
-// names the arrays' origin in the error.
-func (m *Model) SetParams(file string, arrays []*runtime.Array) error {
-	byName, err := runtime.CheckParams(file, arrays, paramSpecs)
-	if err != nil {
-		return err
-	}
-	for i, s := range paramSpecs {
-		m.params.fromTorch(i, byName[s.Name].Float32s())
-	}
-	m.wtStale, m.wuStale = true, true
-	return nil
-}
+// The buffers of one sample in flight, H×W×C with padding where a layer reads
+// with padding: c.F[i].
+const (
+	x0           = iota // input: 224x224x3 padded to 226x226x3
+	x1                  // conv 3x3x64 s1 p1, relu: 224x224x64 padded to 226x226x64
+	x2                  // conv 3x3x64 s1 p1, relu: 224x224x64
+	x3                  // pool max 2x2 s2: 112x112x64 padded to 114x114x64
+	x4                  // conv 3x3x128 s1 p1, relu: 112x112x128 padded to 114x114x128
+	x5                  // conv 3x3x128 s1 p1, relu: 112x112x128
+	x6                  // pool max 2x2 s2: 56x56x128 padded to 58x58x128
+	x7                  // conv 3x3x256 s1 p1, relu: 56x56x256 padded to 58x58x256
+	x8                  // conv 3x3x256 s1 p1, relu: 56x56x256 padded to 58x58x256
+	x9                  // conv 3x3x256 s1 p1, relu: 56x56x256
+	x10                 // pool max 2x2 s2: 28x28x256 padded to 30x30x256
+	x11                 // conv 3x3x512 s1 p1, relu: 28x28x512 padded to 30x30x512
+	x12                 // conv 3x3x512 s1 p1, relu: 28x28x512 padded to 30x30x512
+	x13                 // conv 3x3x512 s1 p1, relu: 28x28x512
+	x14                 // pool max 2x2 s2: 14x14x512 padded to 16x16x512
+	x15                 // conv 3x3x512 s1 p1, relu: 14x14x512 padded to 16x16x512
+	x16                 // conv 3x3x512 s1 p1, relu: 14x14x512 padded to 16x16x512
+	x17                 // conv 3x3x512 s1 p1, relu: 14x14x512
+	x18                 // pool max 2x2 s2: 7x7x512
+	x19                 // fc 4096, relu: 4096
+	x20                 // dropout 0.5: 4096
+	x21                 // fc 4096, relu: 4096
+	x22                 // dropout 0.5: 4096
+	x23                 // fc 1000: 1000
+	x24                 // softmax: 1000
+	maskdropout1        // the mask of dropout1: 0 or 1/(1-p)
+	maskdropout2        // the mask of dropout2: 0 or 1/(1-p)
+	d0                  // gradient of x0
+	d1                  // gradient of x1, padded to 226x226x64
+	d2                  // gradient of x2, padded to 226x226x64
+	d3                  // gradient of x3
+	d4                  // gradient of x4, padded to 114x114x128
+	d5                  // gradient of x5, padded to 114x114x128
+	d6                  // gradient of x6
+	d7                  // gradient of x7, padded to 58x58x256
+	d8                  // gradient of x8, padded to 58x58x256
+	d9                  // gradient of x9, padded to 58x58x256
+	d10                 // gradient of x10
+	d11                 // gradient of x11, padded to 30x30x512
+	d12                 // gradient of x12, padded to 30x30x512
+	d13                 // gradient of x13, padded to 30x30x512
+	d14                 // gradient of x14
+	d15                 // gradient of x15, padded to 16x16x512
+	d16                 // gradient of x16, padded to 16x16x512
+	d17                 // gradient of x17, padded to 16x16x512
+	d18                 // gradient of x18
+	d19                 // gradient of x19
+	d20                 // gradient of x20
+	d21                 // gradient of x21
+	d22                 // gradient of x22
+	d23                 // gradient of x23
+	d24                 // gradient of x24
+)
 
-// LoadWeights reads parameters from an .npz, .npy or .safetensors file in
-// PyTorch's names and layout; see SetParams.
-func (m *Model) LoadWeights(path string) error {
-	arrays, err := runtime.ReadArrays(path)
-	if err != nil {
-		return err
-	}
-	return m.SetParams(path, arrays)
-}
+// The int32 buffers of one sample: c.I[i].
+const (
+	idxmaxpool1 = iota // where each maximum of maxpool1 came from, as an offset in d2
+	idxmaxpool2        // where each maximum of maxpool2 came from, as an offset in d5
+	idxmaxpool3        // where each maximum of maxpool3 came from, as an offset in d9
+	idxmaxpool4        // where each maximum of maxpool4 came from, as an offset in d13
+	idxmaxpool5        // where each maximum of maxpool5 came from, as an offset in d17
+)
 
-// SaveWeights writes the parameters to an .npz or .safetensors file in
-// PyTorch's names and layout, replacing the file atomically.
-func (m *Model) SaveWeights(path string) error {
-	return runtime.WriteArrays(path, m.Params())
-}
+// The stashes of a worker: c.Stashes[i].
+const (
+	stashfc1 = iota // the samples whose fc1 weight gradient waits for the end of a run
+	stashfc2        // the samples whose fc2 weight gradient waits for the end of a run
+	stashfc3        // the samples whose fc3 weight gradient waits for the end of a run
+)
 
-// loss returns the sample's share of the mean cross-entropy over a batch of n,
-// (log Σ exp z - z[label])/n for the scores z before the softmax, and sets their
-// gradient to (softmax(z) - onehot(label))/n. target is unused.
-func (w *worker) loss(label int, target *Output, n int) float64 {
-	w.ensureBack()
-	z := w.x23[0:][:1000:1000]
-	p := w.x24[0:][:1000:1000]
-	l := label
-	m := z[0]
-	for _, v := range z {
-		m = max(m, v)
-	}
-	var sum float64
-	for _, v := range z {
-		sum += math.Exp(float64(v - m))
-	}
-	inv := 1 / float32(n)
-	din := w.back.d23[0:][:1000:1000]
-	for i := range din {
-		din[i] = p[i] * inv
-	}
-	w.back.d23[l] -= inv
-	return (math.Log(sum) + float64(m-z[l])) / float64(n)
-}
-
-// top returns the index, in PyTorch's order, of the largest output (the first
-// of equals), read in place: a copy of the output could be too big to be a local.
-func (w *worker) top() int {
-	best, top := 0, w.x24[0]
-	for i := range 1000 {
-		if v := w.x24[i]; v > top {
-			best, top = i, v
-		}
-	}
-	return best
-}
-
-// Classifier reports whether the network ends in softmax, and so trains with
-// class labels and cross-entropy rather than targets and squared error.
-func (m *Model) Classifier() bool {
-	return true
-}
-
-// TrainBatch runs one step of training on the mini-batch x with class labels:
-// forward with dropout on (masks drawn from seed), the mean cross-entropy of
-// the scores before the final softmax (PyTorch's nn.CrossEntropyLoss), backward
-// and an SGD step. targets must be nil. It returns the loss, computed before
-// the step. It returns an error, and changes nothing, if x is empty, a length differs, a label
-// is not a class (0 to OutputSize-1), an input value is not finite, or opt's
-// values are negative or not finite.
-func (m *Model) TrainBatch(x []Input, labels []int32, targets []Output, opt runtime.SGD, seed uint64) (float64, error) {
-	err := m.checkBatch("TrainBatch", x, labels, targets)
-	if err == nil {
-		err = opt.Check()
-	}
-	if err != nil {
-		return 0, err
-	}
-	m.ZeroGrad()
-	m.train, m.seed = true, seed
-	m.batchX, m.batchLabels, m.batchTargets = x, labels, targets
-	m.runBatch(len(x), batchLoss)
-	m.batchX, m.batchLabels, m.batchTargets = nil, nil, nil
-	m.train = false
-	m.Step(opt.LR, opt.Momentum, opt.WeightDecay)
-	return m.lossSum(len(x)), nil
-}
-
-// Evaluate runs x with dropout off and returns the mean loss (as TrainBatch
-// defines it) and, for a classifier, how many samples have their label as the
-// top output. It changes no parameter, and returns an error if TrainBatch would.
-func (m *Model) Evaluate(x []Input, labels []int32, targets []Output) (loss float64, correct int, err error) {
-	if err := m.checkBatch("Evaluate", x, labels, targets); err != nil {
-		return 0, 0, err
-	}
-	train := m.train
-	m.train = false
-	m.batchX, m.batchLabels, m.batchTargets = x, labels, targets
-	m.runBatch(len(x), batchEval)
-	m.batchX, m.batchLabels, m.batchTargets = nil, nil, nil
-	m.train = train
-	for _, hit := range m.hits[:len(x)] {
-		if hit {
-			correct++
-		}
-	}
-	return m.lossSum(len(x)), correct, nil
-}
-
-// checkBatch returns an error, naming fn, unless x with labels or targets is
-// a batch the network can learn from; it grows the per-sample results.
-func (m *Model) checkBatch(fn string, x []Input, labels []int32, targets []Output) error {
-	if len(x) == 0 {
-		return fmt.Errorf("%s: the batch has no samples", fn)
-	}
-	if len(labels) != len(x) {
-		return fmt.Errorf("%s: %d labels for %d samples", fn, len(labels), len(x))
-	}
-	if targets != nil {
-		return fmt.Errorf("%s: the network ends in softmax and learns from labels: targets must be nil", fn)
-	}
-	if err := runtime.CheckLabels(fn, labels, OutputSize); err != nil {
-		return err
-	}
-	for i := range x {
-		if err := runtime.CheckFinite(fn, "input", i, x[i][:]); err != nil {
-			return err
-		}
-	}
-	if len(m.losses) < len(x) {
-		m.losses = make([]float64, len(x))
-		m.hits = make([]bool, len(x))
-	}
-	return nil
-}
-
-// lossSum adds the per-sample shares of the loss in sample order.
-func (m *Model) lossSum(n int) float64 {
-	var sum float64
-	for _, l := range m.losses[:n] {
-		sum += l
-	}
-	return sum
-}
-
-// reduceGrads adds the gradient sums of the workers that ran samples of the
-// batch into the model's, in worker order, and clears them; every worker takes a
-// part of each tensor (VGG's sums are 553 MB a worker).
-func (m *Model) reduceGrads() {
-	ran := false
-	for _, w := range m.workers[1:] {
-		ran = ran || w.ran
-	}
-	if !ran {
-		return
-	}
-	for i, g := range m.grads.slices() {
-		m.reducing = i
-		m.pool.Run(len(g), m.reduceChunk)
-	}
-	for _, w := range m.workers {
-		w.ran = false
-	}
-}
-
-// runReduceChunk is reduceGrads for values [lo, hi) of tensor m.reducing.
-func (m *Model) runReduceChunk(_, lo, hi int) {
-	sum := m.grads.slices()[m.reducing][lo:hi]
-	for _, w := range m.workers[1:] {
-		if w.ran {
-			runtime.Drain(sum, w.grads.slices()[m.reducing][lo:hi])
-		}
-	}
-}
-
-// TrainN is TrainBatch on flat slices: x holds n samples, targets (for a
-// network that does not end in softmax) n outputs.
-func (m *Model) TrainN(x []float32, labels []int32, targets []float32, opt runtime.SGD, seed uint64) (float64, error) {
-	n, err := runtime.CheckSamples("TrainN", "x", x, InputSize)
-	if err != nil {
-		return 0, err
-	}
-	if targets != nil && len(targets) != n*OutputSize {
-		return 0, fmt.Errorf("TrainN: targets has %d values, want %d for %d samples", len(targets), n*OutputSize, n)
-	}
-	{
-		if len(m.flatX) < n {
-			m.flatX = make([]Input, n)
-		}
-		for i := range n {
-			copy(m.flatX[i][:], x[i*InputSize:])
-		}
-	}
-	var ts []Output
-	if targets != nil {
-		{
-			if len(m.flatY) < n {
-				m.flatY = make([]Output, n)
-			}
-			for i := range n {
-				copy(m.flatY[i][:], targets[i*OutputSize:])
-			}
-		}
-		ts = m.flatY[:n]
-	}
-	return m.TrainBatch(m.flatX[:n], labels, ts, opt, seed)
-}
-
-// EvaluateN is Evaluate on flat slices.
-func (m *Model) EvaluateN(x []float32, labels []int32, targets []float32) (float64, int, error) {
-	n, err := runtime.CheckSamples("EvaluateN", "x", x, InputSize)
-	if err != nil {
-		return 0, 0, err
-	}
-	if targets != nil && len(targets) != n*OutputSize {
-		return 0, 0, fmt.Errorf("EvaluateN: targets has %d values, want %d for %d samples", len(targets), n*OutputSize, n)
-	}
-	{
-		if len(m.flatX) < n {
-			m.flatX = make([]Input, n)
-		}
-		for i := range n {
-			copy(m.flatX[i][:], x[i*InputSize:])
-		}
-	}
-	var ts []Output
-	if targets != nil {
-		{
-			if len(m.flatY) < n {
-				m.flatY = make([]Output, n)
-			}
-			for i := range n {
-				copy(m.flatY[i][:], targets[i*OutputSize:])
-			}
-		}
-		ts = m.flatY[:n]
-	}
-	return m.Evaluate(m.flatX[:n], labels, ts)
-}
-
-// params holds every parameter, laid out for the kernels that read it.
-type params struct {
-	conv1W  [1728]float32      // conv1.weight, packed [K/32][Fh][Fw][C][32] = [2][3][3][3][32]
-	conv1B  [64]float32        // conv1.bias [64]
-	conv2W  [36864]float32     // conv2.weight, packed [K/32][Fh][Fw][C][32] = [2][3][3][64][32]
-	conv2B  [64]float32        // conv2.bias [64]
-	conv3W  [73728]float32     // conv3.weight, packed [K/32][Fh][Fw][C][32] = [4][3][3][64][32]
-	conv3B  [128]float32       // conv3.bias [128]
-	conv4W  [147456]float32    // conv4.weight, packed [K/32][Fh][Fw][C][32] = [4][3][3][128][32]
-	conv4B  [128]float32       // conv4.bias [128]
-	conv5W  [294912]float32    // conv5.weight, packed [K/32][Fh][Fw][C][32] = [8][3][3][128][32]
-	conv5B  [256]float32       // conv5.bias [256]
-	conv6W  [589824]float32    // conv6.weight, packed [K/32][Fh][Fw][C][32] = [8][3][3][256][32]
-	conv6B  [256]float32       // conv6.bias [256]
-	conv7W  [589824]float32    // conv7.weight, packed [K/32][Fh][Fw][C][32] = [8][3][3][256][32]
-	conv7B  [256]float32       // conv7.bias [256]
-	conv8W  [1179648]float32   // conv8.weight, packed [K/32][Fh][Fw][C][32] = [16][3][3][256][32]
-	conv8B  [512]float32       // conv8.bias [512]
-	conv9W  [2359296]float32   // conv9.weight, packed [K/32][Fh][Fw][C][32] = [16][3][3][512][32]
-	conv9B  [512]float32       // conv9.bias [512]
-	conv10W [2359296]float32   // conv10.weight, packed [K/32][Fh][Fw][C][32] = [16][3][3][512][32]
-	conv10B [512]float32       // conv10.bias [512]
-	conv11W [2359296]float32   // conv11.weight, packed [K/32][Fh][Fw][C][32] = [16][3][3][512][32]
-	conv11B [512]float32       // conv11.bias [512]
-	conv12W [2359296]float32   // conv12.weight, packed [K/32][Fh][Fw][C][32] = [16][3][3][512][32]
-	conv12B [512]float32       // conv12.bias [512]
-	conv13W [2359296]float32   // conv13.weight, packed [K/32][Fh][Fw][C][32] = [16][3][3][512][32]
-	conv13B [512]float32       // conv13.bias [512]
-	fc1W    [102760448]float32 // fc1.weight, stored [out][in] = [4096][25088], the input in H, W, C order
-	fc1B    [4096]float32      // fc1.bias [4096]
-	fc2W    [16777216]float32  // fc2.weight [4096 4096]
-	fc2B    [4096]float32      // fc2.bias [4096]
-	fc3W    [4096000]float32   // fc3.weight [1000 4096]
-	fc3B    [1000]float32      // fc3.bias [1000]
-}
-
-// numTensors is the number of parameter tensors.
-const numTensors = 32
-
-// slices returns every parameter as a slice, in order.
-func (p *params) slices() [numTensors][]float32 {
-	return [numTensors][]float32{p.conv1W[:], p.conv1B[:], p.conv2W[:], p.conv2B[:], p.conv3W[:], p.conv3B[:], p.conv4W[:], p.conv4B[:], p.conv5W[:], p.conv5B[:], p.conv6W[:], p.conv6B[:], p.conv7W[:], p.conv7B[:], p.conv8W[:], p.conv8B[:], p.conv9W[:], p.conv9B[:], p.conv10W[:], p.conv10B[:], p.conv11W[:], p.conv11B[:], p.conv12W[:], p.conv12B[:], p.conv13W[:], p.conv13B[:], p.fc1W[:], p.fc1B[:], p.fc2W[:], p.fc2B[:], p.fc3W[:], p.fc3B[:]}
-}
-
-// paramSizes holds each parameter's number of values in PyTorch's layout.
-var paramSizes = [numTensors]int{1728, 64, 36864, 64, 73728, 128, 147456, 128, 294912, 256, 589824, 256, 589824, 256, 1179648, 512, 2359296, 512, 2359296, 512, 2359296, 512, 2359296, 512, 2359296, 512, 102760448, 4096, 16777216, 4096, 4096000, 1000}
-var paramSpecs = []runtime.ParamSpec{{
-	Name:  "conv1.weight",
-	Shape: []int{64, 3, 3, 3},
-}, {
-	Name:  "conv1.bias",
-	Shape: []int{64},
-}, {
-	Name:  "conv2.weight",
-	Shape: []int{64, 64, 3, 3},
-}, {
-	Name:  "conv2.bias",
-	Shape: []int{64},
-}, {
-	Name:  "conv3.weight",
-	Shape: []int{128, 64, 3, 3},
-}, {
-	Name:  "conv3.bias",
-	Shape: []int{128},
-}, {
-	Name:  "conv4.weight",
-	Shape: []int{128, 128, 3, 3},
-}, {
-	Name:  "conv4.bias",
-	Shape: []int{128},
-}, {
-	Name:  "conv5.weight",
-	Shape: []int{256, 128, 3, 3},
-}, {
-	Name:  "conv5.bias",
-	Shape: []int{256},
-}, {
-	Name:  "conv6.weight",
-	Shape: []int{256, 256, 3, 3},
-}, {
-	Name:  "conv6.bias",
-	Shape: []int{256},
-}, {
-	Name:  "conv7.weight",
-	Shape: []int{256, 256, 3, 3},
-}, {
-	Name:  "conv7.bias",
-	Shape: []int{256},
-}, {
-	Name:  "conv8.weight",
-	Shape: []int{512, 256, 3, 3},
-}, {
-	Name:  "conv8.bias",
-	Shape: []int{512},
-}, {
-	Name:  "conv9.weight",
-	Shape: []int{512, 512, 3, 3},
-}, {
-	Name:  "conv9.bias",
-	Shape: []int{512},
-}, {
-	Name:  "conv10.weight",
-	Shape: []int{512, 512, 3, 3},
-}, {
-	Name:  "conv10.bias",
-	Shape: []int{512},
-}, {
-	Name:  "conv11.weight",
-	Shape: []int{512, 512, 3, 3},
-}, {
-	Name:  "conv11.bias",
-	Shape: []int{512},
-}, {
-	Name:  "conv12.weight",
-	Shape: []int{512, 512, 3, 3},
-}, {
-	Name:  "conv12.bias",
-	Shape: []int{512},
-}, {
-	Name:  "conv13.weight",
-	Shape: []int{512, 512, 3, 3},
-}, {
-	Name:  "conv13.bias",
-	Shape: []int{512},
-}, {
-	Name:  "fc1.weight",
-	Shape: []int{4096, 25088},
-}, {
-	Name:  "fc1.bias",
-	Shape: []int{4096},
-}, {
-	Name:  "fc2.weight",
-	Shape: []int{4096, 4096},
-}, {
-	Name:  "fc2.bias",
-	Shape: []int{4096},
-}, {
-	Name:  "fc3.weight",
-	Shape: []int{1000, 4096},
-}, {
-	Name:  "fc3.bias",
-	Shape: []int{1000},
-}}
-
-// init sets the weights to He-normal values drawn in PyTorch order from one
-// generator seeded with seed, and the biases to zero.
-func (p *params) init(seed uint64) {
-	r := runtime.NewRand(seed)
-	t := make([]float32, 102760448)
-	runtime.HeNormal32(r, t[:1728], 27)
-	p.fromTorch(0, t[:1728])
-	runtime.HeNormal32(r, t[:36864], 576)
-	p.fromTorch(2, t[:36864])
-	runtime.HeNormal32(r, t[:73728], 576)
-	p.fromTorch(4, t[:73728])
-	runtime.HeNormal32(r, t[:147456], 1152)
-	p.fromTorch(6, t[:147456])
-	runtime.HeNormal32(r, t[:294912], 1152)
-	p.fromTorch(8, t[:294912])
-	runtime.HeNormal32(r, t[:589824], 2304)
-	p.fromTorch(10, t[:589824])
-	runtime.HeNormal32(r, t[:589824], 2304)
-	p.fromTorch(12, t[:589824])
-	runtime.HeNormal32(r, t[:1179648], 2304)
-	p.fromTorch(14, t[:1179648])
-	runtime.HeNormal32(r, t[:2359296], 4608)
-	p.fromTorch(16, t[:2359296])
-	runtime.HeNormal32(r, t[:2359296], 4608)
-	p.fromTorch(18, t[:2359296])
-	runtime.HeNormal32(r, t[:2359296], 4608)
-	p.fromTorch(20, t[:2359296])
-	runtime.HeNormal32(r, t[:2359296], 4608)
-	p.fromTorch(22, t[:2359296])
-	runtime.HeNormal32(r, t[:2359296], 4608)
-	p.fromTorch(24, t[:2359296])
-	runtime.HeNormal32(r, t[:102760448], 25088)
-	p.fromTorch(26, t[:102760448])
-	runtime.HeNormal32(r, t[:16777216], 4096)
-	p.fromTorch(28, t[:16777216])
-	runtime.HeNormal32(r, t[:4096000], 4096)
-	p.fromTorch(30, t[:4096000])
-}
-
-// fromTorch sets parameter i from src, in PyTorch's layout.
-func (p *params) fromTorch(i int, src []float32) {
-	switch i {
-	case 0:
-		runtime.PackConv(p.conv1W[:], src, 64, 3, 3, 3, 32, false)
-	case 1:
-		copy(p.conv1B[:], src)
-	case 2:
-		runtime.PackConv(p.conv2W[:], src, 64, 64, 3, 3, 32, false)
-	case 3:
-		copy(p.conv2B[:], src)
-	case 4:
-		runtime.PackConv(p.conv3W[:], src, 128, 64, 3, 3, 32, false)
-	case 5:
-		copy(p.conv3B[:], src)
-	case 6:
-		runtime.PackConv(p.conv4W[:], src, 128, 128, 3, 3, 32, false)
-	case 7:
-		copy(p.conv4B[:], src)
-	case 8:
-		runtime.PackConv(p.conv5W[:], src, 256, 128, 3, 3, 32, false)
-	case 9:
-		copy(p.conv5B[:], src)
-	case 10:
-		runtime.PackConv(p.conv6W[:], src, 256, 256, 3, 3, 32, false)
-	case 11:
-		copy(p.conv6B[:], src)
-	case 12:
-		runtime.PackConv(p.conv7W[:], src, 256, 256, 3, 3, 32, false)
-	case 13:
-		copy(p.conv7B[:], src)
-	case 14:
-		runtime.PackConv(p.conv8W[:], src, 512, 256, 3, 3, 32, false)
-	case 15:
-		copy(p.conv8B[:], src)
-	case 16:
-		runtime.PackConv(p.conv9W[:], src, 512, 512, 3, 3, 32, false)
-	case 17:
-		copy(p.conv9B[:], src)
-	case 18:
-		runtime.PackConv(p.conv10W[:], src, 512, 512, 3, 3, 32, false)
-	case 19:
-		copy(p.conv10B[:], src)
-	case 20:
-		runtime.PackConv(p.conv11W[:], src, 512, 512, 3, 3, 32, false)
-	case 21:
-		copy(p.conv11B[:], src)
-	case 22:
-		runtime.PackConv(p.conv12W[:], src, 512, 512, 3, 3, 32, false)
-	case 23:
-		copy(p.conv12B[:], src)
-	case 24:
-		runtime.PackConv(p.conv13W[:], src, 512, 512, 3, 3, 32, false)
-	case 25:
-		copy(p.conv13B[:], src)
-	case 26:
-		for o := range 4096 {
-			for c := range 512 {
-				for y := range 7 {
-					for x := range 7 {
-						p.fc1W[o*25088+y*3584+x*512+c] = src[o*25088+c*49+y*7+x]
-					}
-				}
-			}
-		}
-	case 27:
-		copy(p.fc1B[:], src)
-	case 28:
-		copy(p.fc2W[:], src)
-	case 29:
-		copy(p.fc2B[:], src)
-	case 30:
-		copy(p.fc3W[:], src)
-	case 31:
-		copy(p.fc3B[:], src)
-	}
-}
-
-// toTorch copies parameter i to dst, in PyTorch's layout.
-func (p *params) toTorch(i int, dst []float32) {
-	switch i {
-	case 0:
-		runtime.PackConv(p.conv1W[:], dst, 64, 3, 3, 3, 32, true)
-	case 1:
-		copy(dst, p.conv1B[:])
-	case 2:
-		runtime.PackConv(p.conv2W[:], dst, 64, 64, 3, 3, 32, true)
-	case 3:
-		copy(dst, p.conv2B[:])
-	case 4:
-		runtime.PackConv(p.conv3W[:], dst, 128, 64, 3, 3, 32, true)
-	case 5:
-		copy(dst, p.conv3B[:])
-	case 6:
-		runtime.PackConv(p.conv4W[:], dst, 128, 128, 3, 3, 32, true)
-	case 7:
-		copy(dst, p.conv4B[:])
-	case 8:
-		runtime.PackConv(p.conv5W[:], dst, 256, 128, 3, 3, 32, true)
-	case 9:
-		copy(dst, p.conv5B[:])
-	case 10:
-		runtime.PackConv(p.conv6W[:], dst, 256, 256, 3, 3, 32, true)
-	case 11:
-		copy(dst, p.conv6B[:])
-	case 12:
-		runtime.PackConv(p.conv7W[:], dst, 256, 256, 3, 3, 32, true)
-	case 13:
-		copy(dst, p.conv7B[:])
-	case 14:
-		runtime.PackConv(p.conv8W[:], dst, 512, 256, 3, 3, 32, true)
-	case 15:
-		copy(dst, p.conv8B[:])
-	case 16:
-		runtime.PackConv(p.conv9W[:], dst, 512, 512, 3, 3, 32, true)
-	case 17:
-		copy(dst, p.conv9B[:])
-	case 18:
-		runtime.PackConv(p.conv10W[:], dst, 512, 512, 3, 3, 32, true)
-	case 19:
-		copy(dst, p.conv10B[:])
-	case 20:
-		runtime.PackConv(p.conv11W[:], dst, 512, 512, 3, 3, 32, true)
-	case 21:
-		copy(dst, p.conv11B[:])
-	case 22:
-		runtime.PackConv(p.conv12W[:], dst, 512, 512, 3, 3, 32, true)
-	case 23:
-		copy(dst, p.conv12B[:])
-	case 24:
-		runtime.PackConv(p.conv13W[:], dst, 512, 512, 3, 3, 32, true)
-	case 25:
-		copy(dst, p.conv13B[:])
-	case 26:
-		for o := range 4096 {
-			for c := range 512 {
-				for y := range 7 {
-					for x := range 7 {
-						dst[o*25088+c*49+y*7+x] = p.fc1W[o*25088+y*3584+x*512+c]
-					}
-				}
-			}
-		}
-	case 27:
-		copy(dst, p.fc1B[:])
-	case 28:
-		copy(dst, p.fc2W[:])
-	case 29:
-		copy(dst, p.fc2B[:])
-	case 30:
-		copy(dst, p.fc3W[:])
-	case 31:
-		copy(dst, p.fc3B[:])
-	}
-}
-
-// arrays returns a copy of every parameter in PyTorch's layout, each name
-// followed by suffix.
-func (p *params) arrays(suffix string) []*runtime.Array {
-	out := make([]*runtime.Array, len(paramSpecs))
-	for i, s := range paramSpecs {
-		data := make([]float32, paramSizes[i])
-		p.toTorch(i, data)
-		out[i] = runtime.NewArray32(s.Name+suffix, s.Shape, data)
-	}
-	return out
-}
-
-// transposed holds, for each stride-1 conv, the weights of the transposed
-// convolution that computes its input gradient (see runtime.TransposeConv).
-type transposed struct {
-	conv1T   [9216]float32
-	conv1TU  []float32 // Winograd's transform of conv1T
-	conv2T   [36864]float32
-	conv2TU  []float32 // Winograd's transform of conv2T
-	conv3T   [73728]float32
-	conv3TU  []float32 // Winograd's transform of conv3T
-	conv4T   [147456]float32
-	conv4TU  []float32 // Winograd's transform of conv4T
-	conv5T   [294912]float32
-	conv5TU  []float32 // Winograd's transform of conv5T
-	conv6T   [589824]float32
-	conv6TU  []float32 // Winograd's transform of conv6T
-	conv7T   [589824]float32
-	conv7TU  []float32 // Winograd's transform of conv7T
-	conv8T   [1179648]float32
-	conv8TU  []float32 // Winograd's transform of conv8T
-	conv9T   [2359296]float32
-	conv9TU  []float32 // Winograd's transform of conv9T
-	conv10T  [2359296]float32
-	conv10TU []float32 // Winograd's transform of conv10T
-	conv11T  [2359296]float32
-	conv11TU []float32 // Winograd's transform of conv11T
-	conv12T  [2359296]float32
-	conv12TU []float32 // Winograd's transform of conv12T
-	conv13T  [2359296]float32
-	conv13TU []float32 // Winograd's transform of conv13T
-}
-
-// newTransposed allocates the transposed weights. The length of the Winograd
-// transforms depends on the scheme of the kernels chosen at run time.
-func newTransposed() *transposed {
-	t := new(transposed)
-	t.conv1TU = make([]float32, runtime.WinogradLen(&conv1Back))
-	t.conv2TU = make([]float32, runtime.WinogradLen(&conv2Back))
-	t.conv3TU = make([]float32, runtime.WinogradLen(&conv3Back))
-	t.conv4TU = make([]float32, runtime.WinogradLen(&conv4Back))
-	t.conv5TU = make([]float32, runtime.WinogradLen(&conv5Back))
-	t.conv6TU = make([]float32, runtime.WinogradLen(&conv6Back))
-	t.conv7TU = make([]float32, runtime.WinogradLen(&conv7Back))
-	t.conv8TU = make([]float32, runtime.WinogradLen(&conv8Back))
-	t.conv9TU = make([]float32, runtime.WinogradLen(&conv9Back))
-	t.conv10TU = make([]float32, runtime.WinogradLen(&conv10Back))
-	t.conv11TU = make([]float32, runtime.WinogradLen(&conv11Back))
-	t.conv12TU = make([]float32, runtime.WinogradLen(&conv12Back))
-	t.conv13TU = make([]float32, runtime.WinogradLen(&conv13Back))
-	return t
-}
-
-// update recomputes the transposed weights from p.
-func (t *transposed) update(p *params) {
-	runtime.TransposeConv(t.conv1T[:], p.conv1W[:], 64, 3, 3, 3, 32, 16)
-	runtime.WinogradWeights(&conv1Back, t.conv1TU, t.conv1T[:])
-	runtime.TransposeConv(t.conv2T[:], p.conv2W[:], 64, 64, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv2Back, t.conv2TU, t.conv2T[:])
-	runtime.TransposeConv(t.conv3T[:], p.conv3W[:], 128, 64, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv3Back, t.conv3TU, t.conv3T[:])
-	runtime.TransposeConv(t.conv4T[:], p.conv4W[:], 128, 128, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv4Back, t.conv4TU, t.conv4T[:])
-	runtime.TransposeConv(t.conv5T[:], p.conv5W[:], 256, 128, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv5Back, t.conv5TU, t.conv5T[:])
-	runtime.TransposeConv(t.conv6T[:], p.conv6W[:], 256, 256, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv6Back, t.conv6TU, t.conv6T[:])
-	runtime.TransposeConv(t.conv7T[:], p.conv7W[:], 256, 256, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv7Back, t.conv7TU, t.conv7T[:])
-	runtime.TransposeConv(t.conv8T[:], p.conv8W[:], 512, 256, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv8Back, t.conv8TU, t.conv8T[:])
-	runtime.TransposeConv(t.conv9T[:], p.conv9W[:], 512, 512, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv9Back, t.conv9TU, t.conv9T[:])
-	runtime.TransposeConv(t.conv10T[:], p.conv10W[:], 512, 512, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv10Back, t.conv10TU, t.conv10T[:])
-	runtime.TransposeConv(t.conv11T[:], p.conv11W[:], 512, 512, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv11Back, t.conv11TU, t.conv11T[:])
-	runtime.TransposeConv(t.conv12T[:], p.conv12W[:], 512, 512, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv12Back, t.conv12TU, t.conv12T[:])
-	runtime.TransposeConv(t.conv13T[:], p.conv13W[:], 512, 512, 3, 3, 32, 32)
-	runtime.WinogradWeights(&conv13Back, t.conv13TU, t.conv13T[:])
-}
-
-// winograd holds, for each conv whose forward runs as Winograd's minimal
-// filtering, its weights transformed (see runtime.WinogradWeights).
-type winograd struct {
-	conv2U  []float32
-	conv3U  []float32
-	conv4U  []float32
-	conv5U  []float32
-	conv6U  []float32
-	conv7U  []float32
-	conv8U  []float32
-	conv9U  []float32
-	conv10U []float32
-	conv11U []float32
-	conv12U []float32
-	conv13U []float32
-}
-
-// newWinograd allocates the transformed weights, whose length depends on the
-// scheme of the kernels chosen at run time.
-func newWinograd() *winograd {
-	t := new(winograd)
-	t.conv2U = make([]float32, runtime.WinogradLen(&conv2Geom))
-	t.conv3U = make([]float32, runtime.WinogradLen(&conv3Geom))
-	t.conv4U = make([]float32, runtime.WinogradLen(&conv4Geom))
-	t.conv5U = make([]float32, runtime.WinogradLen(&conv5Geom))
-	t.conv6U = make([]float32, runtime.WinogradLen(&conv6Geom))
-	t.conv7U = make([]float32, runtime.WinogradLen(&conv7Geom))
-	t.conv8U = make([]float32, runtime.WinogradLen(&conv8Geom))
-	t.conv9U = make([]float32, runtime.WinogradLen(&conv9Geom))
-	t.conv10U = make([]float32, runtime.WinogradLen(&conv10Geom))
-	t.conv11U = make([]float32, runtime.WinogradLen(&conv11Geom))
-	t.conv12U = make([]float32, runtime.WinogradLen(&conv12Geom))
-	t.conv13U = make([]float32, runtime.WinogradLen(&conv13Geom))
-	return t
-}
-
-// update recomputes the transformed weights from p.
-func (t *winograd) update(p *params) {
-	runtime.WinogradWeights(&conv2Geom, t.conv2U, p.conv2W[:])
-	runtime.WinogradWeights(&conv3Geom, t.conv3U, p.conv3W[:])
-	runtime.WinogradWeights(&conv4Geom, t.conv4U, p.conv4W[:])
-	runtime.WinogradWeights(&conv5Geom, t.conv5U, p.conv5W[:])
-	runtime.WinogradWeights(&conv6Geom, t.conv6U, p.conv6W[:])
-	runtime.WinogradWeights(&conv7Geom, t.conv7U, p.conv7W[:])
-	runtime.WinogradWeights(&conv8Geom, t.conv8U, p.conv8W[:])
-	runtime.WinogradWeights(&conv9Geom, t.conv9U, p.conv9W[:])
-	runtime.WinogradWeights(&conv10Geom, t.conv10U, p.conv10W[:])
-	runtime.WinogradWeights(&conv11Geom, t.conv11U, p.conv11W[:])
-	runtime.WinogradWeights(&conv12Geom, t.conv12U, p.conv12W[:])
-	runtime.WinogradWeights(&conv13Geom, t.conv13U, p.conv13W[:])
-}
-
-// worker holds the buffers of one sample in flight, H×W×C with padding where
-// a layer reads with padding.
-type worker struct {
-	grads   *params         // this worker's gradient sums (workers other than 0)
-	back    *backBuffers    // allocated on the first backward pass
-	scratch runtime.Scratch // the kernels' temporary memory
-	pass    pass            // the pass this worker runs in a batch
-	ran     bool            // whether grads holds sums of the current batch (workers other than 0)
-	group   *fcGroup        // allocated on the first forward-only batch run in groups
-
-	x0           [153228]float32  // input: 224x224x3 padded to 226x226x3
-	x1           [3268864]float32 // conv 3x3x64 s1 p1, relu: 224x224x64 padded to 226x226x64
-	x2           [3211264]float32 // conv 3x3x64 s1 p1, relu: 224x224x64
-	x3           [831744]float32  // pool max 2x2 s2: 112x112x64 padded to 114x114x64
-	x4           [1663488]float32 // conv 3x3x128 s1 p1, relu: 112x112x128 padded to 114x114x128
-	x5           [1605632]float32 // conv 3x3x128 s1 p1, relu: 112x112x128
-	x6           [430592]float32  // pool max 2x2 s2: 56x56x128 padded to 58x58x128
-	x7           [861184]float32  // conv 3x3x256 s1 p1, relu: 56x56x256 padded to 58x58x256
-	x8           [861184]float32  // conv 3x3x256 s1 p1, relu: 56x56x256 padded to 58x58x256
-	x9           [802816]float32  // conv 3x3x256 s1 p1, relu: 56x56x256
-	x10          [230400]float32  // pool max 2x2 s2: 28x28x256 padded to 30x30x256
-	x11          [460800]float32  // conv 3x3x512 s1 p1, relu: 28x28x512 padded to 30x30x512
-	x12          [460800]float32  // conv 3x3x512 s1 p1, relu: 28x28x512 padded to 30x30x512
-	x13          [401408]float32  // conv 3x3x512 s1 p1, relu: 28x28x512
-	x14          [131072]float32  // pool max 2x2 s2: 14x14x512 padded to 16x16x512
-	x15          [131072]float32  // conv 3x3x512 s1 p1, relu: 14x14x512 padded to 16x16x512
-	x16          [131072]float32  // conv 3x3x512 s1 p1, relu: 14x14x512 padded to 16x16x512
-	x17          [100352]float32  // conv 3x3x512 s1 p1, relu: 14x14x512
-	x18          [25088]float32   // pool max 2x2 s2: 7x7x512
-	x19          [4096]float32    // fc 4096, relu: 4096
-	x20          [4096]float32    // dropout 0.5: 4096
-	x21          [4096]float32    // fc 4096, relu: 4096
-	x22          [4096]float32    // dropout 0.5: 4096
-	x23          [1000]float32    // fc 1000: 1000
-	x24          [1000]float32    // softmax: 1000
-	idxmaxpool1  [802816]int32    // where each maximum of maxpool1 came from, as an offset in d2
-	idxmaxpool2  [401408]int32    // where each maximum of maxpool2 came from, as an offset in d5
-	idxmaxpool3  [200704]int32    // where each maximum of maxpool3 came from, as an offset in d9
-	idxmaxpool4  [100352]int32    // where each maximum of maxpool4 came from, as an offset in d13
-	idxmaxpool5  [25088]int32     // where each maximum of maxpool5 came from, as an offset in d17
-	stashfc1     runtime.FCStash  // the samples whose fc1 weight gradient waits for the end of the run
-	maskdropout1 [4096]float32    // the mask of dropout1: 0 or 1/(1-p)
-	stashfc2     runtime.FCStash  // the samples whose fc2 weight gradient waits for the end of the run
-	maskdropout2 [4096]float32    // the mask of dropout2: 0 or 1/(1-p)
-	stashfc3     runtime.FCStash  // the samples whose fc3 weight gradient waits for the end of the run
-}
-
-// backBuffers holds the gradient of each tensor of a worker, padded where the
-// transposed convolution of the layer that made the tensor reads it.
-type backBuffers struct {
-	d0  [150528]float32
-	d1  [3268864]float32
-	d2  [3268864]float32
-	d3  [802816]float32
-	d4  [1663488]float32
-	d5  [1663488]float32
-	d6  [401408]float32
-	d7  [861184]float32
-	d8  [861184]float32
-	d9  [861184]float32
-	d10 [200704]float32
-	d11 [460800]float32
-	d12 [460800]float32
-	d13 [460800]float32
-	d14 [100352]float32
-	d15 [131072]float32
-	d16 [131072]float32
-	d17 [131072]float32
-	d18 [25088]float32
-	d19 [4096]float32
-	d20 [4096]float32
-	d21 [4096]float32
-	d22 [4096]float32
-	d23 [1000]float32
-	d24 [1000]float32
-}
-
-// pass is what the phases of one pass read: the parameters, where gradients
-// go, and what draws the sample's dropout masks.
-type pass struct {
-	p, sums *params
-	wt      *transposed
-	wu      *winograd
-	train   bool
-	seed    uint64
-	sample  int
-	needDx  bool
-	stash   bool // keep fc weight gradients for the end of the worker's run
-}
-
-// load copies src into the input buffer, from C×H×W to H×W×C.
-func (w *worker) load(src *Input) {
-	for c := range 3 {
-		for y := range 224 {
-			for x := range 224 {
-				w.x0[y*678+x*3+c+681] = src[c*50176+y*224+x]
-			}
-		}
-	}
-}
-
-// store copies the output buffer to dst, in PyTorch's order.
-func (w *worker) store(dst *Output) {
-	copy(dst[:], w.x24[:])
-}
-
-// loadGrad copies the output gradient dy into its buffer.
-func (w *worker) loadGrad(dy *Output) {
-	w.ensureBack()
-	copy(w.back.d24[:], dy[:])
-}
-
-// storeGrad copies the input gradient to dx, in PyTorch's order.
-func (w *worker) storeGrad(dx *Input) {
-	for c := range 3 {
-		for y := range 224 {
-			for x := range 224 {
-				dx[c*50176+y*224+x] = w.back.d0[y*672+x*3+c]
-			}
-		}
-	}
-}
-
-// flushStash adds the fc weight gradients kept during a run of samples.
-func (w *worker) flushStash(sums *params) {
-	w.stashfc1.Flush(sums.fc1W[:], sums.fc1B[:], 25088)
-	w.stashfc2.Flush(sums.fc2W[:], sums.fc2B[:], 4096)
-	w.stashfc3.Flush(sums.fc3W[:], sums.fc3B[:], 4096)
-}
-
-// ensureBack allocates the gradient buffers on first use.
-func (w *worker) ensureBack() {
-	if w.back == nil {
-		w.back = new(backBuffers)
-	}
+// program is the network as the engine runs it.
+var program = engine.Program{
+	Input:      engine.View{Buf: x0, Map: engine.Map{H: 224, W: 224, C: 3, Pix: 3, Row: 678, Off: 681}},
+	InputGrad:  engine.View{Buf: d0, Map: engine.Map{H: 224, W: 224, C: 3, Pix: 3, Row: 672, Off: 0}},
+	Output:     engine.View{Buf: x24, Map: engine.Map{H: 1, W: 1, C: 1000, Pix: 1000, Row: 1000, Off: 0}},
+	OutputGrad: engine.View{Buf: d24, Map: engine.Map{H: 1, W: 1, C: 1000, Pix: 1000, Row: 1000, Off: 0}},
+	Tensors: []engine.Tensor{
+		{Name: "conv1.weight", Shape: []int{64, 3, 3, 3}, FanIn: 27, Packing: engine.ConvBlocks{KB: 32}},
+		{Name: "conv1.bias", Shape: []int{64}},
+		{Name: "conv2.weight", Shape: []int{64, 64, 3, 3}, FanIn: 576, Packing: engine.ConvBlocks{KB: 32}},
+		{Name: "conv2.bias", Shape: []int{64}},
+		{Name: "conv3.weight", Shape: []int{128, 64, 3, 3}, FanIn: 576, Packing: engine.ConvBlocks{KB: 32}},
+		{Name: "conv3.bias", Shape: []int{128}},
+		{Name: "conv4.weight", Shape: []int{128, 128, 3, 3}, FanIn: 1152, Packing: engine.ConvBlocks{KB: 32}},
+		{Name: "conv4.bias", Shape: []int{128}},
+		{Name: "conv5.weight", Shape: []int{256, 128, 3, 3}, FanIn: 1152, Packing: engine.ConvBlocks{KB: 32}},
+		{Name: "conv5.bias", Shape: []int{256}},
+		{Name: "conv6.weight", Shape: []int{256, 256, 3, 3}, FanIn: 2304, Packing: engine.ConvBlocks{KB: 32}},
+		{Name: "conv6.bias", Shape: []int{256}},
+		{Name: "conv7.weight", Shape: []int{256, 256, 3, 3}, FanIn: 2304, Packing: engine.ConvBlocks{KB: 32}},
+		{Name: "conv7.bias", Shape: []int{256}},
+		{Name: "conv8.weight", Shape: []int{512, 256, 3, 3}, FanIn: 2304, Packing: engine.ConvBlocks{KB: 32}},
+		{Name: "conv8.bias", Shape: []int{512}},
+		{Name: "conv9.weight", Shape: []int{512, 512, 3, 3}, FanIn: 4608, Packing: engine.ConvBlocks{KB: 32}},
+		{Name: "conv9.bias", Shape: []int{512}},
+		{Name: "conv10.weight", Shape: []int{512, 512, 3, 3}, FanIn: 4608, Packing: engine.ConvBlocks{KB: 32}},
+		{Name: "conv10.bias", Shape: []int{512}},
+		{Name: "conv11.weight", Shape: []int{512, 512, 3, 3}, FanIn: 4608, Packing: engine.ConvBlocks{KB: 32}},
+		{Name: "conv11.bias", Shape: []int{512}},
+		{Name: "conv12.weight", Shape: []int{512, 512, 3, 3}, FanIn: 4608, Packing: engine.ConvBlocks{KB: 32}},
+		{Name: "conv12.bias", Shape: []int{512}},
+		{Name: "conv13.weight", Shape: []int{512, 512, 3, 3}, FanIn: 4608, Packing: engine.ConvBlocks{KB: 32}},
+		{Name: "conv13.bias", Shape: []int{512}},
+		{Name: "fc1.weight", Shape: []int{4096, 25088}, FanIn: 25088, Packing: engine.FCInput{H: 7, W: 7, C: 512}},
+		{Name: "fc1.bias", Shape: []int{4096}},
+		{Name: "fc2.weight", Shape: []int{4096, 4096}, FanIn: 4096},
+		{Name: "fc2.bias", Shape: []int{4096}},
+		{Name: "fc3.weight", Shape: []int{1000, 4096}, FanIn: 4096},
+		{Name: "fc3.bias", Shape: []int{1000}},
+	},
+	Derived: []engine.Derived{
+		conv1T: {
+			Name: "conv1T", Use: engine.Backward, Len: func() int { return 9216 },
+			Update: func(w *engine.Weights, d []float32) { runtime.TransposeConv(d, w.P[conv1W], 64, 3, 3, 3, 32, 16) },
+		},
+		conv1TU: {
+			Name: "conv1TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv1Back) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv1Back, d, w.D[conv1T]) },
+		},
+		conv2T: {
+			Name: "conv2T", Use: engine.Backward, Len: func() int { return 36864 },
+			Update: func(w *engine.Weights, d []float32) { runtime.TransposeConv(d, w.P[conv2W], 64, 64, 3, 3, 32, 32) },
+		},
+		conv2TU: {
+			Name: "conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv2Back) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv2Back, d, w.D[conv2T]) },
+		},
+		conv3T: {
+			Name: "conv3T", Use: engine.Backward, Len: func() int { return 73728 },
+			Update: func(w *engine.Weights, d []float32) { runtime.TransposeConv(d, w.P[conv3W], 128, 64, 3, 3, 32, 32) },
+		},
+		conv3TU: {
+			Name: "conv3TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3Back) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv3Back, d, w.D[conv3T]) },
+		},
+		conv4T: {
+			Name: "conv4T", Use: engine.Backward, Len: func() int { return 147456 },
+			Update: func(w *engine.Weights, d []float32) { runtime.TransposeConv(d, w.P[conv4W], 128, 128, 3, 3, 32, 32) },
+		},
+		conv4TU: {
+			Name: "conv4TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv4Back) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv4Back, d, w.D[conv4T]) },
+		},
+		conv5T: {
+			Name: "conv5T", Use: engine.Backward, Len: func() int { return 294912 },
+			Update: func(w *engine.Weights, d []float32) { runtime.TransposeConv(d, w.P[conv5W], 256, 128, 3, 3, 32, 32) },
+		},
+		conv5TU: {
+			Name: "conv5TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv5Back) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv5Back, d, w.D[conv5T]) },
+		},
+		conv6T: {
+			Name: "conv6T", Use: engine.Backward, Len: func() int { return 589824 },
+			Update: func(w *engine.Weights, d []float32) { runtime.TransposeConv(d, w.P[conv6W], 256, 256, 3, 3, 32, 32) },
+		},
+		conv6TU: {
+			Name: "conv6TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv6Back) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv6Back, d, w.D[conv6T]) },
+		},
+		conv7T: {
+			Name: "conv7T", Use: engine.Backward, Len: func() int { return 589824 },
+			Update: func(w *engine.Weights, d []float32) { runtime.TransposeConv(d, w.P[conv7W], 256, 256, 3, 3, 32, 32) },
+		},
+		conv7TU: {
+			Name: "conv7TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv7Back) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv7Back, d, w.D[conv7T]) },
+		},
+		conv8T: {
+			Name: "conv8T", Use: engine.Backward, Len: func() int { return 1179648 },
+			Update: func(w *engine.Weights, d []float32) { runtime.TransposeConv(d, w.P[conv8W], 512, 256, 3, 3, 32, 32) },
+		},
+		conv8TU: {
+			Name: "conv8TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv8Back) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv8Back, d, w.D[conv8T]) },
+		},
+		conv9T: {
+			Name: "conv9T", Use: engine.Backward, Len: func() int { return 2359296 },
+			Update: func(w *engine.Weights, d []float32) { runtime.TransposeConv(d, w.P[conv9W], 512, 512, 3, 3, 32, 32) },
+		},
+		conv9TU: {
+			Name: "conv9TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv9Back) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv9Back, d, w.D[conv9T]) },
+		},
+		conv10T: {
+			Name: "conv10T", Use: engine.Backward, Len: func() int { return 2359296 },
+			Update: func(w *engine.Weights, d []float32) { runtime.TransposeConv(d, w.P[conv10W], 512, 512, 3, 3, 32, 32) },
+		},
+		conv10TU: {
+			Name: "conv10TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv10Back) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv10Back, d, w.D[conv10T]) },
+		},
+		conv11T: {
+			Name: "conv11T", Use: engine.Backward, Len: func() int { return 2359296 },
+			Update: func(w *engine.Weights, d []float32) { runtime.TransposeConv(d, w.P[conv11W], 512, 512, 3, 3, 32, 32) },
+		},
+		conv11TU: {
+			Name: "conv11TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv11Back) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv11Back, d, w.D[conv11T]) },
+		},
+		conv12T: {
+			Name: "conv12T", Use: engine.Backward, Len: func() int { return 2359296 },
+			Update: func(w *engine.Weights, d []float32) { runtime.TransposeConv(d, w.P[conv12W], 512, 512, 3, 3, 32, 32) },
+		},
+		conv12TU: {
+			Name: "conv12TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv12Back) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv12Back, d, w.D[conv12T]) },
+		},
+		conv13T: {
+			Name: "conv13T", Use: engine.Backward, Len: func() int { return 2359296 },
+			Update: func(w *engine.Weights, d []float32) { runtime.TransposeConv(d, w.P[conv13W], 512, 512, 3, 3, 32, 32) },
+		},
+		conv13TU: {
+			Name: "conv13TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv13Back) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv13Back, d, w.D[conv13T]) },
+		},
+		conv2U: {
+			Name: "conv2U", Use: engine.InferenceForward | engine.TrainingForward, Len: func() int { return runtime.WinogradLen(&conv2Geom) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv2Geom, d, w.P[conv2W]) },
+		},
+		conv3U: {
+			Name: "conv3U", Use: engine.InferenceForward | engine.TrainingForward, Len: func() int { return runtime.WinogradLen(&conv3Geom) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv3Geom, d, w.P[conv3W]) },
+		},
+		conv4U: {
+			Name: "conv4U", Use: engine.InferenceForward | engine.TrainingForward, Len: func() int { return runtime.WinogradLen(&conv4Geom) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv4Geom, d, w.P[conv4W]) },
+		},
+		conv5U: {
+			Name: "conv5U", Use: engine.InferenceForward | engine.TrainingForward, Len: func() int { return runtime.WinogradLen(&conv5Geom) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv5Geom, d, w.P[conv5W]) },
+		},
+		conv6U: {
+			Name: "conv6U", Use: engine.InferenceForward | engine.TrainingForward, Len: func() int { return runtime.WinogradLen(&conv6Geom) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv6Geom, d, w.P[conv6W]) },
+		},
+		conv7U: {
+			Name: "conv7U", Use: engine.InferenceForward | engine.TrainingForward, Len: func() int { return runtime.WinogradLen(&conv7Geom) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv7Geom, d, w.P[conv7W]) },
+		},
+		conv8U: {
+			Name: "conv8U", Use: engine.InferenceForward | engine.TrainingForward, Len: func() int { return runtime.WinogradLen(&conv8Geom) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv8Geom, d, w.P[conv8W]) },
+		},
+		conv9U: {
+			Name: "conv9U", Use: engine.InferenceForward | engine.TrainingForward, Len: func() int { return runtime.WinogradLen(&conv9Geom) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv9Geom, d, w.P[conv9W]) },
+		},
+		conv10U: {
+			Name: "conv10U", Use: engine.InferenceForward | engine.TrainingForward, Len: func() int { return runtime.WinogradLen(&conv10Geom) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv10Geom, d, w.P[conv10W]) },
+		},
+		conv11U: {
+			Name: "conv11U", Use: engine.InferenceForward | engine.TrainingForward, Len: func() int { return runtime.WinogradLen(&conv11Geom) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv11Geom, d, w.P[conv11W]) },
+		},
+		conv12U: {
+			Name: "conv12U", Use: engine.InferenceForward | engine.TrainingForward, Len: func() int { return runtime.WinogradLen(&conv12Geom) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv12Geom, d, w.P[conv12W]) },
+		},
+		conv13U: {
+			Name: "conv13U", Use: engine.InferenceForward | engine.TrainingForward, Len: func() int { return runtime.WinogradLen(&conv13Geom) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv13Geom, d, w.P[conv13W]) },
+		},
+	},
+	Buffers: []engine.Buffer{
+		x0:           {Len: 153228},
+		x1:           {Len: 3268864},
+		x2:           {Len: 3211264},
+		x3:           {Len: 831744},
+		x4:           {Len: 1663488},
+		x5:           {Len: 1605632},
+		x6:           {Len: 430592},
+		x7:           {Len: 861184},
+		x8:           {Len: 861184},
+		x9:           {Len: 802816},
+		x10:          {Len: 230400},
+		x11:          {Len: 460800},
+		x12:          {Len: 460800},
+		x13:          {Len: 401408},
+		x14:          {Len: 131072},
+		x15:          {Len: 131072},
+		x16:          {Len: 131072},
+		x17:          {Len: 100352},
+		x18:          {Len: 25088},
+		x19:          {Len: 4096},
+		x20:          {Len: 4096},
+		x21:          {Len: 4096},
+		x22:          {Len: 4096},
+		x23:          {Len: 1000},
+		x24:          {Len: 1000},
+		maskdropout1: {Len: 4096},
+		maskdropout2: {Len: 4096},
+		d0:           {Len: 150528, Grad: true},
+		d1:           {Len: 3268864, Grad: true},
+		d2:           {Len: 3268864, Grad: true},
+		d3:           {Len: 802816, Grad: true},
+		d4:           {Len: 1663488, Grad: true},
+		d5:           {Len: 1663488, Grad: true},
+		d6:           {Len: 401408, Grad: true},
+		d7:           {Len: 861184, Grad: true},
+		d8:           {Len: 861184, Grad: true},
+		d9:           {Len: 861184, Grad: true},
+		d10:          {Len: 200704, Grad: true},
+		d11:          {Len: 460800, Grad: true},
+		d12:          {Len: 460800, Grad: true},
+		d13:          {Len: 460800, Grad: true},
+		d14:          {Len: 100352, Grad: true},
+		d15:          {Len: 131072, Grad: true},
+		d16:          {Len: 131072, Grad: true},
+		d17:          {Len: 131072, Grad: true},
+		d18:          {Len: 25088, Grad: true},
+		d19:          {Len: 4096, Grad: true},
+		d20:          {Len: 4096, Grad: true},
+		d21:          {Len: 4096, Grad: true},
+		d22:          {Len: 4096, Grad: true},
+		d23:          {Len: 1000, Grad: true},
+		d24:          {Len: 1000, Grad: true},
+	},
+	Ints:    []int{idxmaxpool1: 802816, idxmaxpool2: 401408, idxmaxpool3: 200704, idxmaxpool4: 100352, idxmaxpool5: 25088},
+	Stashes: 3,
+	Steps: []engine.Step{{
+		Name: "conv1+relu1",
+		In:   []engine.Ref{{Value: x0, Grad: d0}}, Out: []engine.Ref{{Value: x1, Grad: d1}},
+		Forward:  []engine.Phase{{N: 224, Run: conv1Forward}},
+		Backward: []engine.Phase{{N: 6, Run: conv1WeightGrad, Even: true, Sums: true}, {N: 112, Run: conv1InputGrad}},
+	}, {
+		Name: "conv2+relu2",
+		In:   []engine.Ref{{Value: x1, Grad: d1}}, Out: []engine.Ref{{Value: x2, Grad: d2}},
+		Forward:  []engine.Phase{{N: 112, Run: conv2Forward}},
+		Backward: []engine.Phase{{N: 2, Run: conv2WeightGrad, Even: true, Sums: true}, {N: 112, Run: conv2InputGrad}},
+	}, {
+		Name: "maxpool1",
+		In:   []engine.Ref{{Value: x2, Grad: d2}}, Out: []engine.Ref{{Value: x3, Grad: d3}},
+		Forward:  []engine.Phase{{N: 112, Run: maxpool1Forward}},
+		Backward: []engine.Phase{{N: 112, Run: maxpool1InputGrad}},
+	}, {
+		Name: "conv3+relu3",
+		In:   []engine.Ref{{Value: x3, Grad: d3}}, Out: []engine.Ref{{Value: x4, Grad: d4}},
+		Forward:  []engine.Phase{{N: 56, Run: conv3Forward}},
+		Backward: []engine.Phase{{N: 4, Run: conv3WeightGrad, Even: true, Sums: true}, {N: 56, Run: conv3InputGrad}},
+	}, {
+		Name: "conv4+relu4",
+		In:   []engine.Ref{{Value: x4, Grad: d4}}, Out: []engine.Ref{{Value: x5, Grad: d5}},
+		Forward:  []engine.Phase{{N: 56, Run: conv4Forward}},
+		Backward: []engine.Phase{{N: 4, Run: conv4WeightGrad, Even: true, Sums: true}, {N: 56, Run: conv4InputGrad}},
+	}, {
+		Name: "maxpool2",
+		In:   []engine.Ref{{Value: x5, Grad: d5}}, Out: []engine.Ref{{Value: x6, Grad: d6}},
+		Forward:  []engine.Phase{{N: 56, Run: maxpool2Forward}},
+		Backward: []engine.Phase{{N: 56, Run: maxpool2InputGrad}},
+	}, {
+		Name: "conv5+relu5",
+		In:   []engine.Ref{{Value: x6, Grad: d6}}, Out: []engine.Ref{{Value: x7, Grad: d7}},
+		Forward:  []engine.Phase{{N: 28, Run: conv5Forward}},
+		Backward: []engine.Phase{{N: 8, Run: conv5WeightGrad, Even: true, Sums: true}, {N: 28, Run: conv5InputGrad}},
+	}, {
+		Name: "conv6+relu6",
+		In:   []engine.Ref{{Value: x7, Grad: d7}}, Out: []engine.Ref{{Value: x8, Grad: d8}},
+		Forward:  []engine.Phase{{N: 28, Run: conv6Forward}},
+		Backward: []engine.Phase{{N: 8, Run: conv6WeightGrad, Even: true, Sums: true}, {N: 28, Run: conv6InputGrad}},
+	}, {
+		Name: "conv7+relu7",
+		In:   []engine.Ref{{Value: x8, Grad: d8}}, Out: []engine.Ref{{Value: x9, Grad: d9}},
+		Forward:  []engine.Phase{{N: 28, Run: conv7Forward}},
+		Backward: []engine.Phase{{N: 8, Run: conv7WeightGrad, Even: true, Sums: true}, {N: 28, Run: conv7InputGrad}},
+	}, {
+		Name: "maxpool3",
+		In:   []engine.Ref{{Value: x9, Grad: d9}}, Out: []engine.Ref{{Value: x10, Grad: d10}},
+		Forward:  []engine.Phase{{N: 28, Run: maxpool3Forward}},
+		Backward: []engine.Phase{{N: 28, Run: maxpool3InputGrad}},
+	}, {
+		Name: "conv8+relu8",
+		In:   []engine.Ref{{Value: x10, Grad: d10}}, Out: []engine.Ref{{Value: x11, Grad: d11}},
+		Forward:  []engine.Phase{{N: 14, Run: conv8Forward}},
+		Backward: []engine.Phase{{N: 16, Run: conv8WeightGrad, Even: true, Sums: true}, {N: 14, Run: conv8InputGrad}},
+	}, {
+		Name: "conv9+relu9",
+		In:   []engine.Ref{{Value: x11, Grad: d11}}, Out: []engine.Ref{{Value: x12, Grad: d12}},
+		Forward:  []engine.Phase{{N: 14, Run: conv9Forward}},
+		Backward: []engine.Phase{{N: 16, Run: conv9WeightGrad, Even: true, Sums: true}, {N: 14, Run: conv9InputGrad}},
+	}, {
+		Name: "conv10+relu10",
+		In:   []engine.Ref{{Value: x12, Grad: d12}}, Out: []engine.Ref{{Value: x13, Grad: d13}},
+		Forward:  []engine.Phase{{N: 14, Run: conv10Forward}},
+		Backward: []engine.Phase{{N: 16, Run: conv10WeightGrad, Even: true, Sums: true}, {N: 14, Run: conv10InputGrad}},
+	}, {
+		Name: "maxpool4",
+		In:   []engine.Ref{{Value: x13, Grad: d13}}, Out: []engine.Ref{{Value: x14, Grad: d14}},
+		Forward:  []engine.Phase{{N: 14, Run: maxpool4Forward}},
+		Backward: []engine.Phase{{N: 14, Run: maxpool4InputGrad}},
+	}, {
+		Name: "conv11+relu11",
+		In:   []engine.Ref{{Value: x14, Grad: d14}}, Out: []engine.Ref{{Value: x15, Grad: d15}},
+		Forward:  []engine.Phase{{N: 7, Run: conv11Forward}},
+		Backward: []engine.Phase{{N: 16, Run: conv11WeightGrad, Even: true, Sums: true}, {N: 7, Run: conv11InputGrad}},
+	}, {
+		Name: "conv12+relu12",
+		In:   []engine.Ref{{Value: x15, Grad: d15}}, Out: []engine.Ref{{Value: x16, Grad: d16}},
+		Forward:  []engine.Phase{{N: 7, Run: conv12Forward}},
+		Backward: []engine.Phase{{N: 16, Run: conv12WeightGrad, Even: true, Sums: true}, {N: 7, Run: conv12InputGrad}},
+	}, {
+		Name: "conv13+relu13",
+		In:   []engine.Ref{{Value: x16, Grad: d16}}, Out: []engine.Ref{{Value: x17, Grad: d17}},
+		Forward:  []engine.Phase{{N: 7, Run: conv13Forward}},
+		Backward: []engine.Phase{{N: 16, Run: conv13WeightGrad, Even: true, Sums: true}, {N: 7, Run: conv13InputGrad}},
+	}, {
+		Name: "maxpool5",
+		In:   []engine.Ref{{Value: x17, Grad: d17}}, Out: []engine.Ref{{Value: x18, Grad: d18}},
+		Forward:  []engine.Phase{{N: 7, Run: maxpool5Forward}},
+		Backward: []engine.Phase{{N: 7, Run: maxpool5InputGrad}},
+	}, {
+		Name: "fc1+relu14",
+		In:   []engine.Ref{{Value: x18, Grad: d18}}, Out: []engine.Ref{{Value: x19, Grad: d19}},
+		Forward:  []engine.Phase{{N: 4096, Run: fc1Forward}},
+		Backward: []engine.Phase{{N: 1, Run: fc1ActGrad}, {N: 4096, Run: fc1WeightGrad, Sums: true}, {N: 25088, Run: fc1InputGrad}},
+		Flush: func(c *engine.Ctx) {
+			c.Stashes[stashfc1].Flush(c.G[fc1W], c.G[fc1B], 25088)
+		},
+	}, {
+		Name: "dropout1",
+		In:   []engine.Ref{{Value: x19, Grad: d19}}, Out: []engine.Ref{{Value: x20, Grad: d20}},
+		Forward:  []engine.Phase{{N: 1, Run: dropout1Forward}},
+		Backward: []engine.Phase{{N: 1, Run: dropout1InputGrad}},
+	}, {
+		Name: "fc2+relu15",
+		In:   []engine.Ref{{Value: x20, Grad: d20}}, Out: []engine.Ref{{Value: x21, Grad: d21}},
+		Forward:  []engine.Phase{{N: 4096, Run: fc2Forward}},
+		Backward: []engine.Phase{{N: 1, Run: fc2ActGrad}, {N: 4096, Run: fc2WeightGrad, Sums: true}, {N: 4096, Run: fc2InputGrad}},
+		Flush: func(c *engine.Ctx) {
+			c.Stashes[stashfc2].Flush(c.G[fc2W], c.G[fc2B], 4096)
+		},
+	}, {
+		Name: "dropout2",
+		In:   []engine.Ref{{Value: x21, Grad: d21}}, Out: []engine.Ref{{Value: x22, Grad: d22}},
+		Forward:  []engine.Phase{{N: 1, Run: dropout2Forward}},
+		Backward: []engine.Phase{{N: 1, Run: dropout2InputGrad}},
+	}, {
+		Name: "fc3",
+		In:   []engine.Ref{{Value: x22, Grad: d22}}, Out: []engine.Ref{{Value: x23, Grad: d23}},
+		Forward:  []engine.Phase{{N: 1000, Run: fc3Forward}},
+		Backward: []engine.Phase{{N: 1000, Run: fc3WeightGrad, Sums: true}, {N: 4096, Run: fc3InputGrad}},
+		Flush: func(c *engine.Ctx) {
+			c.Stashes[stashfc3].Flush(c.G[fc3W], c.G[fc3B], 4096)
+		},
+	}, {
+		Name: "softmax1",
+		In:   []engine.Ref{{Value: x23, Grad: d23}}, Out: []engine.Ref{{Value: x24, Grad: d24}},
+		Forward:  []engine.Phase{{N: 1, Run: softmax1Forward}},
+		Backward: []engine.Phase{{N: 1, Run: softmax1InputGrad}},
+	}},
+	Loss: engine.Loss{Classifier: true, Steps: 23,
+		Scores:     engine.View{Buf: x23, Map: engine.Map{H: 1, W: 1, C: 1000, Pix: 1000, Row: 1000, Off: 0}},
+		Probs:      engine.View{Buf: x24, Map: engine.Map{H: 1, W: 1, C: 1000, Pix: 1000, Row: 1000, Off: 0}},
+		ScoresGrad: engine.View{Buf: d23, Map: engine.Map{H: 1, W: 1, C: 1000, Pix: 1000, Row: 1000, Off: 0}},
+	},
+	Group: &engine.Group{Step: 18, Size: 8, In: x18, Out: x19, Run: fc1Group},
 }
 
 // conv1Geom: conv 3x3x64 s1 p1, weights in blocks of 32 channels.
 var conv1Geom = runtime.ConvGeom{
-	C:       3,
-	DOutOff: 14528,
-	DOutRow: 14464,
-	FH:      3,
-	FW:      3,
-	InRow:   678,
-	K:       64,
-	KB:      32,
-	OH:      224,
-	OW:      224,
-	OutOff:  14528,
-	OutRow:  14464,
-	ReLU:    true,
-	SH:      1,
-	SW:      1,
+	C: 3, InRow: 678, OH: 224, OW: 224, K: 64, OutRow: 14464, OutOff: 14528,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
+	DOutRow: 14464, DOutOff: 14528,
 }
 
 // conv1Back: the transposed convolution that computes conv1's input gradient.
 var conv1Back = runtime.ConvGeom{
-	C:      64,
-	FH:     3,
-	FW:     3,
-	InRow:  14464,
-	K:      3,
-	KB:     16,
-	OH:     224,
-	OW:     224,
-	OutOff: 0,
-	OutRow: 672,
-	SH:     1,
-	SW:     1,
+	C: 64, InRow: 14464, OH: 224, OW: 224, K: 3, OutRow: 672,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
+}
+
+// conv1Forward computes conv 3x3x64 s1 p1 (vgg16.cnn:7:12) followed by relu: 224x224x3 -> 224x224x64, output rows [lo, hi).
+func conv1Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[x1], c.F[x0], c.P[conv1W], c.P[conv1B], lo, hi)
+}
+
+// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
+func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[x0], c.F[d1], lo, hi)
+}
+
+// conv1InputGrad computes the gradient of conv1's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+func conv1InputGrad(c *engine.Ctx, lo, hi int) {
+	if !c.NeedDx {
+		return
+	}
+	runtime.ConvForwardWinograd(&conv1Back, c.Scratch, c.F[d0], c.F[d1], c.D[conv1TU], nil, lo, hi)
 }
 
 // conv2Geom: conv 3x3x64 s1 p1, weights in blocks of 32 channels.
 var conv2Geom = runtime.ConvGeom{
-	C:       64,
-	DOutOff: 14528,
-	DOutRow: 14464,
-	FH:      3,
-	FW:      3,
-	InRow:   14464,
-	K:       64,
-	KB:      32,
-	OH:      224,
-	OW:      224,
-	OutOff:  0,
-	OutRow:  14336,
-	ReLU:    true,
-	SH:      1,
-	SW:      1,
+	C: 64, InRow: 14464, OH: 224, OW: 224, K: 64, OutRow: 14336,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
+	DOutRow: 14464, DOutOff: 14528,
 }
 
 // conv2Back: the transposed convolution that computes conv2's input gradient.
 var conv2Back = runtime.ConvGeom{
-	C:      64,
-	FH:     3,
-	FW:     3,
-	InRow:  14464,
-	K:      64,
-	KB:     32,
-	OH:     224,
-	OW:     224,
-	OutOff: 14528,
-	OutRow: 14464,
-	SH:     1,
-	SW:     1,
+	C: 64, InRow: 14464, OH: 224, OW: 224, K: 64, OutRow: 14464, OutOff: 14528,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+}
+
+// conv2Forward computes conv 3x3x64 s1 p1 (vgg16.cnn:7:12) followed by relu: 224x224x64 -> 224x224x64, as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv2Geom, c.Scratch, c.F[x2], c.F[x1], c.D[conv2U], c.P[conv2B], lo, hi)
+}
+
+// conv2WeightGrad adds to the weight and bias gradients of conv2, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
+func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvWeightGradWinograd(&conv2Geom, c.Scratch, c.G[conv2W], c.G[conv2B], c.F[x1], c.F[d2], lo, hi)
+}
+
+// conv2InputGrad computes the gradient of conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+func conv2InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv2Back, c.Scratch, c.F[d1], c.F[d2], c.D[conv2TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+	for y := lo; y < hi; y++ {
+		out := c.F[x1][y*14464+14528:][:14336:14336]
+		d := c.F[d1][y*14464+14528:][:14336:14336]
+		runtime.ReLUGrad(d, out)
+	}
 }
 
 // maxpool1Geom: pool max 2x2 s2.
 var maxpool1Geom = runtime.PoolGeom{
-	C:       64,
-	DInOff:  14528,
-	DInRow:  14464,
-	DOutOff: 0,
-	DOutRow: 7168,
-	FH:      2,
-	FW:      2,
-	H:       224,
-	InOff:   0,
-	InRow:   14336,
-	OH:      112,
-	OW:      112,
-	OutOff:  7360,
-	OutRow:  7296,
-	PH:      0,
-	PW:      0,
-	SH:      2,
-	SW:      2,
-	W:       224,
+	C: 64, H: 224, W: 224, InRow: 14336,
+	OH: 112, OW: 112, OutRow: 7296, OutOff: 7360,
+	FH: 2, FW: 2, SH: 2, SW: 2,
+	DInRow: 14464, DInOff: 14528, DOutRow: 7168,
+}
+
+// maxpool1Forward computes pool max 2x2 s2 (vgg16.cnn:8:1): 224x224x64 -> 112x112x64, output rows [lo, hi).
+func maxpool1Forward(c *engine.Ctx, lo, hi int) {
+	runtime.MaxPoolForward(&maxpool1Geom, c.F[x3], c.I[idxmaxpool1], c.F[x2], lo, hi)
+}
+
+// maxpool1InputGrad computes the gradient of maxpool1's input, output rows [lo, hi).
+func maxpool1InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.MaxPoolBackwardRows(&maxpool1Geom, c.F[d2], c.F[d3], c.F[x3], c.I[idxmaxpool1], lo, hi)
 }
 
 // conv3Geom: conv 3x3x128 s1 p1, weights in blocks of 32 channels.
 var conv3Geom = runtime.ConvGeom{
-	C:       64,
-	DOutOff: 14720,
-	DOutRow: 14592,
-	FH:      3,
-	FW:      3,
-	InRow:   7296,
-	K:       128,
-	KB:      32,
-	OH:      112,
-	OW:      112,
-	OutOff:  14720,
-	OutRow:  14592,
-	ReLU:    true,
-	SH:      1,
-	SW:      1,
+	C: 64, InRow: 7296, OH: 112, OW: 112, K: 128, OutRow: 14592, OutOff: 14720,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
+	DOutRow: 14592, DOutOff: 14720,
 }
 
 // conv3Back: the transposed convolution that computes conv3's input gradient.
 var conv3Back = runtime.ConvGeom{
-	C:      128,
-	FH:     3,
-	FW:     3,
-	InRow:  14592,
-	K:      64,
-	KB:     32,
-	OH:     112,
-	OW:     112,
-	OutOff: 0,
-	OutRow: 7168,
-	SH:     1,
-	SW:     1,
+	C: 128, InRow: 14592, OH: 112, OW: 112, K: 64, OutRow: 7168,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+}
+
+// conv3Forward computes conv 3x3x128 s1 p1 (vgg16.cnn:9:12) followed by relu: 112x112x64 -> 112x112x128, as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv3Geom, c.Scratch, c.F[x4], c.F[x3], c.D[conv3U], c.P[conv3B], lo, hi)
+}
+
+// conv3WeightGrad adds to the weight and bias gradients of conv3, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
+func conv3WeightGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvWeightGradWinograd(&conv3Geom, c.Scratch, c.G[conv3W], c.G[conv3B], c.F[x3], c.F[d4], lo, hi)
+}
+
+// conv3InputGrad computes the gradient of conv3's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+func conv3InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv3Back, c.Scratch, c.F[d3], c.F[d4], c.D[conv3TU], nil, lo, hi)
 }
 
 // conv4Geom: conv 3x3x128 s1 p1, weights in blocks of 32 channels.
 var conv4Geom = runtime.ConvGeom{
-	C:       128,
-	DOutOff: 14720,
-	DOutRow: 14592,
-	FH:      3,
-	FW:      3,
-	InRow:   14592,
-	K:       128,
-	KB:      32,
-	OH:      112,
-	OW:      112,
-	OutOff:  0,
-	OutRow:  14336,
-	ReLU:    true,
-	SH:      1,
-	SW:      1,
+	C: 128, InRow: 14592, OH: 112, OW: 112, K: 128, OutRow: 14336,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
+	DOutRow: 14592, DOutOff: 14720,
 }
 
 // conv4Back: the transposed convolution that computes conv4's input gradient.
 var conv4Back = runtime.ConvGeom{
-	C:      128,
-	FH:     3,
-	FW:     3,
-	InRow:  14592,
-	K:      128,
-	KB:     32,
-	OH:     112,
-	OW:     112,
-	OutOff: 14720,
-	OutRow: 14592,
-	SH:     1,
-	SW:     1,
+	C: 128, InRow: 14592, OH: 112, OW: 112, K: 128, OutRow: 14592, OutOff: 14720,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+}
+
+// conv4Forward computes conv 3x3x128 s1 p1 (vgg16.cnn:9:12) followed by relu: 112x112x128 -> 112x112x128, as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv4Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv4Geom, c.Scratch, c.F[x5], c.F[x4], c.D[conv4U], c.P[conv4B], lo, hi)
+}
+
+// conv4WeightGrad adds to the weight and bias gradients of conv4, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
+func conv4WeightGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvWeightGradWinograd(&conv4Geom, c.Scratch, c.G[conv4W], c.G[conv4B], c.F[x4], c.F[d5], lo, hi)
+}
+
+// conv4InputGrad computes the gradient of conv4's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+func conv4InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv4Back, c.Scratch, c.F[d4], c.F[d5], c.D[conv4TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+	for y := lo; y < hi; y++ {
+		out := c.F[x4][y*14592+14720:][:14336:14336]
+		d := c.F[d4][y*14592+14720:][:14336:14336]
+		runtime.ReLUGrad(d, out)
+	}
 }
 
 // maxpool2Geom: pool max 2x2 s2.
 var maxpool2Geom = runtime.PoolGeom{
-	C:       128,
-	DInOff:  14720,
-	DInRow:  14592,
-	DOutOff: 0,
-	DOutRow: 7168,
-	FH:      2,
-	FW:      2,
-	H:       112,
-	InOff:   0,
-	InRow:   14336,
-	OH:      56,
-	OW:      56,
-	OutOff:  7552,
-	OutRow:  7424,
-	PH:      0,
-	PW:      0,
-	SH:      2,
-	SW:      2,
-	W:       112,
+	C: 128, H: 112, W: 112, InRow: 14336,
+	OH: 56, OW: 56, OutRow: 7424, OutOff: 7552,
+	FH: 2, FW: 2, SH: 2, SW: 2,
+	DInRow: 14592, DInOff: 14720, DOutRow: 7168,
+}
+
+// maxpool2Forward computes pool max 2x2 s2 (vgg16.cnn:10:1): 112x112x128 -> 56x56x128, output rows [lo, hi).
+func maxpool2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.MaxPoolForward(&maxpool2Geom, c.F[x6], c.I[idxmaxpool2], c.F[x5], lo, hi)
+}
+
+// maxpool2InputGrad computes the gradient of maxpool2's input, output rows [lo, hi).
+func maxpool2InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.MaxPoolBackwardRows(&maxpool2Geom, c.F[d5], c.F[d6], c.F[x6], c.I[idxmaxpool2], lo, hi)
 }
 
 // conv5Geom: conv 3x3x256 s1 p1, weights in blocks of 32 channels.
 var conv5Geom = runtime.ConvGeom{
-	C:       128,
-	DOutOff: 15104,
-	DOutRow: 14848,
-	FH:      3,
-	FW:      3,
-	InRow:   7424,
-	K:       256,
-	KB:      32,
-	OH:      56,
-	OW:      56,
-	OutOff:  15104,
-	OutRow:  14848,
-	ReLU:    true,
-	SH:      1,
-	SW:      1,
+	C: 128, InRow: 7424, OH: 56, OW: 56, K: 256, OutRow: 14848, OutOff: 15104,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
+	DOutRow: 14848, DOutOff: 15104,
 }
 
 // conv5Back: the transposed convolution that computes conv5's input gradient.
 var conv5Back = runtime.ConvGeom{
-	C:      256,
-	FH:     3,
-	FW:     3,
-	InRow:  14848,
-	K:      128,
-	KB:     32,
-	OH:     56,
-	OW:     56,
-	OutOff: 0,
-	OutRow: 7168,
-	SH:     1,
-	SW:     1,
+	C: 256, InRow: 14848, OH: 56, OW: 56, K: 128, OutRow: 7168,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+}
+
+// conv5Forward computes conv 3x3x256 s1 p1 (vgg16.cnn:11:12) followed by relu: 56x56x128 -> 56x56x256, as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv5Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv5Geom, c.Scratch, c.F[x7], c.F[x6], c.D[conv5U], c.P[conv5B], lo, hi)
+}
+
+// conv5WeightGrad adds to the weight and bias gradients of conv5, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
+func conv5WeightGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvWeightGradWinograd(&conv5Geom, c.Scratch, c.G[conv5W], c.G[conv5B], c.F[x6], c.F[d7], lo, hi)
+}
+
+// conv5InputGrad computes the gradient of conv5's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+func conv5InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv5Back, c.Scratch, c.F[d6], c.F[d7], c.D[conv5TU], nil, lo, hi)
 }
 
 // conv6Geom: conv 3x3x256 s1 p1, weights in blocks of 32 channels.
 var conv6Geom = runtime.ConvGeom{
-	C:       256,
-	DOutOff: 15104,
-	DOutRow: 14848,
-	FH:      3,
-	FW:      3,
-	InRow:   14848,
-	K:       256,
-	KB:      32,
-	OH:      56,
-	OW:      56,
-	OutOff:  15104,
-	OutRow:  14848,
-	ReLU:    true,
-	SH:      1,
-	SW:      1,
+	C: 256, InRow: 14848, OH: 56, OW: 56, K: 256, OutRow: 14848, OutOff: 15104,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
+	DOutRow: 14848, DOutOff: 15104,
 }
 
 // conv6Back: the transposed convolution that computes conv6's input gradient.
 var conv6Back = runtime.ConvGeom{
-	C:      256,
-	FH:     3,
-	FW:     3,
-	InRow:  14848,
-	K:      256,
-	KB:     32,
-	OH:     56,
-	OW:     56,
-	OutOff: 15104,
-	OutRow: 14848,
-	SH:     1,
-	SW:     1,
+	C: 256, InRow: 14848, OH: 56, OW: 56, K: 256, OutRow: 14848, OutOff: 15104,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+}
+
+// conv6Forward computes conv 3x3x256 s1 p1 (vgg16.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256, as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv6Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv6Geom, c.Scratch, c.F[x8], c.F[x7], c.D[conv6U], c.P[conv6B], lo, hi)
+}
+
+// conv6WeightGrad adds to the weight and bias gradients of conv6, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
+func conv6WeightGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvWeightGradWinograd(&conv6Geom, c.Scratch, c.G[conv6W], c.G[conv6B], c.F[x7], c.F[d8], lo, hi)
+}
+
+// conv6InputGrad computes the gradient of conv6's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+func conv6InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv6Back, c.Scratch, c.F[d7], c.F[d8], c.D[conv6TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+	for y := lo; y < hi; y++ {
+		out := c.F[x7][y*14848+15104:][:14336:14336]
+		d := c.F[d7][y*14848+15104:][:14336:14336]
+		runtime.ReLUGrad(d, out)
+	}
 }
 
 // conv7Geom: conv 3x3x256 s1 p1, weights in blocks of 32 channels.
 var conv7Geom = runtime.ConvGeom{
-	C:       256,
-	DOutOff: 15104,
-	DOutRow: 14848,
-	FH:      3,
-	FW:      3,
-	InRow:   14848,
-	K:       256,
-	KB:      32,
-	OH:      56,
-	OW:      56,
-	OutOff:  0,
-	OutRow:  14336,
-	ReLU:    true,
-	SH:      1,
-	SW:      1,
+	C: 256, InRow: 14848, OH: 56, OW: 56, K: 256, OutRow: 14336,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
+	DOutRow: 14848, DOutOff: 15104,
 }
 
 // conv7Back: the transposed convolution that computes conv7's input gradient.
 var conv7Back = runtime.ConvGeom{
-	C:      256,
-	FH:     3,
-	FW:     3,
-	InRow:  14848,
-	K:      256,
-	KB:     32,
-	OH:     56,
-	OW:     56,
-	OutOff: 15104,
-	OutRow: 14848,
-	SH:     1,
-	SW:     1,
+	C: 256, InRow: 14848, OH: 56, OW: 56, K: 256, OutRow: 14848, OutOff: 15104,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+}
+
+// conv7Forward computes conv 3x3x256 s1 p1 (vgg16.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256, as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv7Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv7Geom, c.Scratch, c.F[x9], c.F[x8], c.D[conv7U], c.P[conv7B], lo, hi)
+}
+
+// conv7WeightGrad adds to the weight and bias gradients of conv7, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
+func conv7WeightGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvWeightGradWinograd(&conv7Geom, c.Scratch, c.G[conv7W], c.G[conv7B], c.F[x8], c.F[d9], lo, hi)
+}
+
+// conv7InputGrad computes the gradient of conv7's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+func conv7InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv7Back, c.Scratch, c.F[d8], c.F[d9], c.D[conv7TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+	for y := lo; y < hi; y++ {
+		out := c.F[x8][y*14848+15104:][:14336:14336]
+		d := c.F[d8][y*14848+15104:][:14336:14336]
+		runtime.ReLUGrad(d, out)
+	}
 }
 
 // maxpool3Geom: pool max 2x2 s2.
 var maxpool3Geom = runtime.PoolGeom{
-	C:       256,
-	DInOff:  15104,
-	DInRow:  14848,
-	DOutOff: 0,
-	DOutRow: 7168,
-	FH:      2,
-	FW:      2,
-	H:       56,
-	InOff:   0,
-	InRow:   14336,
-	OH:      28,
-	OW:      28,
-	OutOff:  7936,
-	OutRow:  7680,
-	PH:      0,
-	PW:      0,
-	SH:      2,
-	SW:      2,
-	W:       56,
+	C: 256, H: 56, W: 56, InRow: 14336,
+	OH: 28, OW: 28, OutRow: 7680, OutOff: 7936,
+	FH: 2, FW: 2, SH: 2, SW: 2,
+	DInRow: 14848, DInOff: 15104, DOutRow: 7168,
+}
+
+// maxpool3Forward computes pool max 2x2 s2 (vgg16.cnn:12:1): 56x56x256 -> 28x28x256, output rows [lo, hi).
+func maxpool3Forward(c *engine.Ctx, lo, hi int) {
+	runtime.MaxPoolForward(&maxpool3Geom, c.F[x10], c.I[idxmaxpool3], c.F[x9], lo, hi)
+}
+
+// maxpool3InputGrad computes the gradient of maxpool3's input, output rows [lo, hi).
+func maxpool3InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.MaxPoolBackwardRows(&maxpool3Geom, c.F[d9], c.F[d10], c.F[x10], c.I[idxmaxpool3], lo, hi)
 }
 
 // conv8Geom: conv 3x3x512 s1 p1, weights in blocks of 32 channels.
 var conv8Geom = runtime.ConvGeom{
-	C:       256,
-	DOutOff: 15872,
-	DOutRow: 15360,
-	FH:      3,
-	FW:      3,
-	InRow:   7680,
-	K:       512,
-	KB:      32,
-	OH:      28,
-	OW:      28,
-	OutOff:  15872,
-	OutRow:  15360,
-	ReLU:    true,
-	SH:      1,
-	SW:      1,
+	C: 256, InRow: 7680, OH: 28, OW: 28, K: 512, OutRow: 15360, OutOff: 15872,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
+	DOutRow: 15360, DOutOff: 15872,
 }
 
 // conv8Back: the transposed convolution that computes conv8's input gradient.
 var conv8Back = runtime.ConvGeom{
-	C:      512,
-	FH:     3,
-	FW:     3,
-	InRow:  15360,
-	K:      256,
-	KB:     32,
-	OH:     28,
-	OW:     28,
-	OutOff: 0,
-	OutRow: 7168,
-	SH:     1,
-	SW:     1,
+	C: 512, InRow: 15360, OH: 28, OW: 28, K: 256, OutRow: 7168,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+}
+
+// conv8Forward computes conv 3x3x512 s1 p1 (vgg16.cnn:13:12) followed by relu: 28x28x256 -> 28x28x512, as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv8Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv8Geom, c.Scratch, c.F[x11], c.F[x10], c.D[conv8U], c.P[conv8B], lo, hi)
+}
+
+// conv8WeightGrad adds to the weight and bias gradients of conv8, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
+func conv8WeightGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvWeightGradWinograd(&conv8Geom, c.Scratch, c.G[conv8W], c.G[conv8B], c.F[x10], c.F[d11], lo, hi)
+}
+
+// conv8InputGrad computes the gradient of conv8's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+func conv8InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv8Back, c.Scratch, c.F[d10], c.F[d11], c.D[conv8TU], nil, lo, hi)
 }
 
 // conv9Geom: conv 3x3x512 s1 p1, weights in blocks of 32 channels.
 var conv9Geom = runtime.ConvGeom{
-	C:       512,
-	DOutOff: 15872,
-	DOutRow: 15360,
-	FH:      3,
-	FW:      3,
-	InRow:   15360,
-	K:       512,
-	KB:      32,
-	OH:      28,
-	OW:      28,
-	OutOff:  15872,
-	OutRow:  15360,
-	ReLU:    true,
-	SH:      1,
-	SW:      1,
+	C: 512, InRow: 15360, OH: 28, OW: 28, K: 512, OutRow: 15360, OutOff: 15872,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
+	DOutRow: 15360, DOutOff: 15872,
 }
 
 // conv9Back: the transposed convolution that computes conv9's input gradient.
 var conv9Back = runtime.ConvGeom{
-	C:      512,
-	FH:     3,
-	FW:     3,
-	InRow:  15360,
-	K:      512,
-	KB:     32,
-	OH:     28,
-	OW:     28,
-	OutOff: 15872,
-	OutRow: 15360,
-	SH:     1,
-	SW:     1,
+	C: 512, InRow: 15360, OH: 28, OW: 28, K: 512, OutRow: 15360, OutOff: 15872,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+}
+
+// conv9Forward computes conv 3x3x512 s1 p1 (vgg16.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512, as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv9Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv9Geom, c.Scratch, c.F[x12], c.F[x11], c.D[conv9U], c.P[conv9B], lo, hi)
+}
+
+// conv9WeightGrad adds to the weight and bias gradients of conv9, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
+func conv9WeightGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvWeightGradWinograd(&conv9Geom, c.Scratch, c.G[conv9W], c.G[conv9B], c.F[x11], c.F[d12], lo, hi)
+}
+
+// conv9InputGrad computes the gradient of conv9's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+func conv9InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv9Back, c.Scratch, c.F[d11], c.F[d12], c.D[conv9TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+	for y := lo; y < hi; y++ {
+		out := c.F[x11][y*15360+15872:][:14336:14336]
+		d := c.F[d11][y*15360+15872:][:14336:14336]
+		runtime.ReLUGrad(d, out)
+	}
 }
 
 // conv10Geom: conv 3x3x512 s1 p1, weights in blocks of 32 channels.
 var conv10Geom = runtime.ConvGeom{
-	C:       512,
-	DOutOff: 15872,
-	DOutRow: 15360,
-	FH:      3,
-	FW:      3,
-	InRow:   15360,
-	K:       512,
-	KB:      32,
-	OH:      28,
-	OW:      28,
-	OutOff:  0,
-	OutRow:  14336,
-	ReLU:    true,
-	SH:      1,
-	SW:      1,
+	C: 512, InRow: 15360, OH: 28, OW: 28, K: 512, OutRow: 14336,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
+	DOutRow: 15360, DOutOff: 15872,
 }
 
 // conv10Back: the transposed convolution that computes conv10's input gradient.
 var conv10Back = runtime.ConvGeom{
-	C:      512,
-	FH:     3,
-	FW:     3,
-	InRow:  15360,
-	K:      512,
-	KB:     32,
-	OH:     28,
-	OW:     28,
-	OutOff: 15872,
-	OutRow: 15360,
-	SH:     1,
-	SW:     1,
+	C: 512, InRow: 15360, OH: 28, OW: 28, K: 512, OutRow: 15360, OutOff: 15872,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+}
+
+// conv10Forward computes conv 3x3x512 s1 p1 (vgg16.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512, as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv10Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv10Geom, c.Scratch, c.F[x13], c.F[x12], c.D[conv10U], c.P[conv10B], lo, hi)
+}
+
+// conv10WeightGrad adds to the weight and bias gradients of conv10, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
+func conv10WeightGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvWeightGradWinograd(&conv10Geom, c.Scratch, c.G[conv10W], c.G[conv10B], c.F[x12], c.F[d13], lo, hi)
+}
+
+// conv10InputGrad computes the gradient of conv10's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+func conv10InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv10Back, c.Scratch, c.F[d12], c.F[d13], c.D[conv10TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+	for y := lo; y < hi; y++ {
+		out := c.F[x12][y*15360+15872:][:14336:14336]
+		d := c.F[d12][y*15360+15872:][:14336:14336]
+		runtime.ReLUGrad(d, out)
+	}
 }
 
 // maxpool4Geom: pool max 2x2 s2.
 var maxpool4Geom = runtime.PoolGeom{
-	C:       512,
-	DInOff:  15872,
-	DInRow:  15360,
-	DOutOff: 0,
-	DOutRow: 7168,
-	FH:      2,
-	FW:      2,
-	H:       28,
-	InOff:   0,
-	InRow:   14336,
-	OH:      14,
-	OW:      14,
-	OutOff:  8704,
-	OutRow:  8192,
-	PH:      0,
-	PW:      0,
-	SH:      2,
-	SW:      2,
-	W:       28,
+	C: 512, H: 28, W: 28, InRow: 14336,
+	OH: 14, OW: 14, OutRow: 8192, OutOff: 8704,
+	FH: 2, FW: 2, SH: 2, SW: 2,
+	DInRow: 15360, DInOff: 15872, DOutRow: 7168,
+}
+
+// maxpool4Forward computes pool max 2x2 s2 (vgg16.cnn:14:1): 28x28x512 -> 14x14x512, output rows [lo, hi).
+func maxpool4Forward(c *engine.Ctx, lo, hi int) {
+	runtime.MaxPoolForward(&maxpool4Geom, c.F[x14], c.I[idxmaxpool4], c.F[x13], lo, hi)
+}
+
+// maxpool4InputGrad computes the gradient of maxpool4's input, output rows [lo, hi).
+func maxpool4InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.MaxPoolBackwardRows(&maxpool4Geom, c.F[d13], c.F[d14], c.F[x14], c.I[idxmaxpool4], lo, hi)
 }
 
 // conv11Geom: conv 3x3x512 s1 p1, weights in blocks of 32 channels.
 var conv11Geom = runtime.ConvGeom{
-	C:       512,
-	DOutOff: 8704,
-	DOutRow: 8192,
-	FH:      3,
-	FW:      3,
-	InRow:   8192,
-	K:       512,
-	KB:      32,
-	OH:      14,
-	OW:      14,
-	OutOff:  8704,
-	OutRow:  8192,
-	ReLU:    true,
-	SH:      1,
-	SW:      1,
+	C: 512, InRow: 8192, OH: 14, OW: 14, K: 512, OutRow: 8192, OutOff: 8704,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
+	DOutRow: 8192, DOutOff: 8704,
 }
 
 // conv11Back: the transposed convolution that computes conv11's input gradient.
 var conv11Back = runtime.ConvGeom{
-	C:      512,
-	FH:     3,
-	FW:     3,
-	InRow:  8192,
-	K:      512,
-	KB:     32,
-	OH:     14,
-	OW:     14,
-	OutOff: 0,
-	OutRow: 7168,
-	SH:     1,
-	SW:     1,
+	C: 512, InRow: 8192, OH: 14, OW: 14, K: 512, OutRow: 7168,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+}
+
+// conv11Forward computes conv 3x3x512 s1 p1 (vgg16.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv11Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv11Geom, c.Scratch, c.F[x15], c.F[x14], c.D[conv11U], c.P[conv11B], lo, hi)
+}
+
+// conv11WeightGrad adds to the weight and bias gradients of conv11, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
+func conv11WeightGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvWeightGradWinograd(&conv11Geom, c.Scratch, c.G[conv11W], c.G[conv11B], c.F[x14], c.F[d15], lo, hi)
+}
+
+// conv11InputGrad computes the gradient of conv11's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+func conv11InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv11Back, c.Scratch, c.F[d14], c.F[d15], c.D[conv11TU], nil, lo, hi)
 }
 
 // conv12Geom: conv 3x3x512 s1 p1, weights in blocks of 32 channels.
 var conv12Geom = runtime.ConvGeom{
-	C:       512,
-	DOutOff: 8704,
-	DOutRow: 8192,
-	FH:      3,
-	FW:      3,
-	InRow:   8192,
-	K:       512,
-	KB:      32,
-	OH:      14,
-	OW:      14,
-	OutOff:  8704,
-	OutRow:  8192,
-	ReLU:    true,
-	SH:      1,
-	SW:      1,
+	C: 512, InRow: 8192, OH: 14, OW: 14, K: 512, OutRow: 8192, OutOff: 8704,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
+	DOutRow: 8192, DOutOff: 8704,
 }
 
 // conv12Back: the transposed convolution that computes conv12's input gradient.
 var conv12Back = runtime.ConvGeom{
-	C:      512,
-	FH:     3,
-	FW:     3,
-	InRow:  8192,
-	K:      512,
-	KB:     32,
-	OH:     14,
-	OW:     14,
-	OutOff: 8704,
-	OutRow: 8192,
-	SH:     1,
-	SW:     1,
+	C: 512, InRow: 8192, OH: 14, OW: 14, K: 512, OutRow: 8192, OutOff: 8704,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+}
+
+// conv12Forward computes conv 3x3x512 s1 p1 (vgg16.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv12Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv12Geom, c.Scratch, c.F[x16], c.F[x15], c.D[conv12U], c.P[conv12B], lo, hi)
+}
+
+// conv12WeightGrad adds to the weight and bias gradients of conv12, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
+func conv12WeightGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvWeightGradWinograd(&conv12Geom, c.Scratch, c.G[conv12W], c.G[conv12B], c.F[x15], c.F[d16], lo, hi)
+}
+
+// conv12InputGrad computes the gradient of conv12's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+func conv12InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv12Back, c.Scratch, c.F[d15], c.F[d16], c.D[conv12TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+	for y := lo; y < hi; y++ {
+		out := c.F[x15][y*8192+8704:][:7168:7168]
+		d := c.F[d15][y*8192+8704:][:7168:7168]
+		runtime.ReLUGrad(d, out)
+	}
 }
 
 // conv13Geom: conv 3x3x512 s1 p1, weights in blocks of 32 channels.
 var conv13Geom = runtime.ConvGeom{
-	C:       512,
-	DOutOff: 8704,
-	DOutRow: 8192,
-	FH:      3,
-	FW:      3,
-	InRow:   8192,
-	K:       512,
-	KB:      32,
-	OH:      14,
-	OW:      14,
-	OutOff:  0,
-	OutRow:  7168,
-	ReLU:    true,
-	SH:      1,
-	SW:      1,
+	C: 512, InRow: 8192, OH: 14, OW: 14, K: 512, OutRow: 7168,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
+	DOutRow: 8192, DOutOff: 8704,
 }
 
 // conv13Back: the transposed convolution that computes conv13's input gradient.
 var conv13Back = runtime.ConvGeom{
-	C:      512,
-	FH:     3,
-	FW:     3,
-	InRow:  8192,
-	K:      512,
-	KB:     32,
-	OH:     14,
-	OW:     14,
-	OutOff: 8704,
-	OutRow: 8192,
-	SH:     1,
-	SW:     1,
+	C: 512, InRow: 8192, OH: 14, OW: 14, K: 512, OutRow: 8192, OutOff: 8704,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+}
+
+// conv13Forward computes conv 3x3x512 s1 p1 (vgg16.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv13Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv13Geom, c.Scratch, c.F[x17], c.F[x16], c.D[conv13U], c.P[conv13B], lo, hi)
+}
+
+// conv13WeightGrad adds to the weight and bias gradients of conv13, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
+func conv13WeightGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvWeightGradWinograd(&conv13Geom, c.Scratch, c.G[conv13W], c.G[conv13B], c.F[x16], c.F[d17], lo, hi)
+}
+
+// conv13InputGrad computes the gradient of conv13's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+func conv13InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&conv13Back, c.Scratch, c.F[d16], c.F[d17], c.D[conv13TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+	for y := lo; y < hi; y++ {
+		out := c.F[x16][y*8192+8704:][:7168:7168]
+		d := c.F[d16][y*8192+8704:][:7168:7168]
+		runtime.ReLUGrad(d, out)
+	}
 }
 
 // maxpool5Geom: pool max 2x2 s2.
 var maxpool5Geom = runtime.PoolGeom{
-	C:       512,
-	DInOff:  8704,
-	DInRow:  8192,
-	DOutOff: 0,
-	DOutRow: 3584,
-	FH:      2,
-	FW:      2,
-	H:       14,
-	InOff:   0,
-	InRow:   7168,
-	OH:      7,
-	OW:      7,
-	OutOff:  0,
-	OutRow:  3584,
-	PH:      0,
-	PW:      0,
-	SH:      2,
-	SW:      2,
-	W:       14,
-}
-
-// conv1Forward computes conv 3x3x64 s1 p1 (vgg16.cnn:7:12) followed by relu: 224x224x3 -> 224x224x64, output rows [lo, hi).
-func (w *worker) conv1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForward(&conv1Geom, s, w.x1[:], w.x0[:], c.p.conv1W[:], c.p.conv1B[:], lo, hi)
-}
-
-// conv2Forward computes conv 3x3x64 s1 p1 (vgg16.cnn:7:12) followed by relu: 224x224x64 -> 224x224x64, as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func (w *worker) conv2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv2Geom, s, w.x2[:], w.x1[:], c.wu.conv2U, c.p.conv2B[:], lo, hi)
-}
-
-// maxpool1Forward computes pool max 2x2 s2 (vgg16.cnn:8:1): 224x224x64 -> 112x112x64, output rows [lo, hi).
-func (w *worker) maxpool1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolForward(&maxpool1Geom, w.x3[:], w.idxmaxpool1[:], w.x2[:], lo, hi)
-}
-
-// conv3Forward computes conv 3x3x128 s1 p1 (vgg16.cnn:9:12) followed by relu: 112x112x64 -> 112x112x128, as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func (w *worker) conv3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3Geom, s, w.x4[:], w.x3[:], c.wu.conv3U, c.p.conv3B[:], lo, hi)
-}
-
-// conv4Forward computes conv 3x3x128 s1 p1 (vgg16.cnn:9:12) followed by relu: 112x112x128 -> 112x112x128, as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func (w *worker) conv4Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv4Geom, s, w.x5[:], w.x4[:], c.wu.conv4U, c.p.conv4B[:], lo, hi)
-}
-
-// maxpool2Forward computes pool max 2x2 s2 (vgg16.cnn:10:1): 112x112x128 -> 56x56x128, output rows [lo, hi).
-func (w *worker) maxpool2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolForward(&maxpool2Geom, w.x6[:], w.idxmaxpool2[:], w.x5[:], lo, hi)
-}
-
-// conv5Forward computes conv 3x3x256 s1 p1 (vgg16.cnn:11:12) followed by relu: 56x56x128 -> 56x56x256, as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func (w *worker) conv5Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv5Geom, s, w.x7[:], w.x6[:], c.wu.conv5U, c.p.conv5B[:], lo, hi)
-}
-
-// conv6Forward computes conv 3x3x256 s1 p1 (vgg16.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256, as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func (w *worker) conv6Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv6Geom, s, w.x8[:], w.x7[:], c.wu.conv6U, c.p.conv6B[:], lo, hi)
-}
-
-// conv7Forward computes conv 3x3x256 s1 p1 (vgg16.cnn:11:12) followed by relu: 56x56x256 -> 56x56x256, as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func (w *worker) conv7Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv7Geom, s, w.x9[:], w.x8[:], c.wu.conv7U, c.p.conv7B[:], lo, hi)
-}
-
-// maxpool3Forward computes pool max 2x2 s2 (vgg16.cnn:12:1): 56x56x256 -> 28x28x256, output rows [lo, hi).
-func (w *worker) maxpool3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolForward(&maxpool3Geom, w.x10[:], w.idxmaxpool3[:], w.x9[:], lo, hi)
-}
-
-// conv8Forward computes conv 3x3x512 s1 p1 (vgg16.cnn:13:12) followed by relu: 28x28x256 -> 28x28x512, as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func (w *worker) conv8Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv8Geom, s, w.x11[:], w.x10[:], c.wu.conv8U, c.p.conv8B[:], lo, hi)
-}
-
-// conv9Forward computes conv 3x3x512 s1 p1 (vgg16.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512, as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func (w *worker) conv9Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv9Geom, s, w.x12[:], w.x11[:], c.wu.conv9U, c.p.conv9B[:], lo, hi)
-}
-
-// conv10Forward computes conv 3x3x512 s1 p1 (vgg16.cnn:13:12) followed by relu: 28x28x512 -> 28x28x512, as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func (w *worker) conv10Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv10Geom, s, w.x13[:], w.x12[:], c.wu.conv10U, c.p.conv10B[:], lo, hi)
-}
-
-// maxpool4Forward computes pool max 2x2 s2 (vgg16.cnn:14:1): 28x28x512 -> 14x14x512, output rows [lo, hi).
-func (w *worker) maxpool4Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolForward(&maxpool4Geom, w.x14[:], w.idxmaxpool4[:], w.x13[:], lo, hi)
-}
-
-// conv11Forward computes conv 3x3x512 s1 p1 (vgg16.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func (w *worker) conv11Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv11Geom, s, w.x15[:], w.x14[:], c.wu.conv11U, c.p.conv11B[:], lo, hi)
-}
-
-// conv12Forward computes conv 3x3x512 s1 p1 (vgg16.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func (w *worker) conv12Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv12Geom, s, w.x16[:], w.x15[:], c.wu.conv12U, c.p.conv12B[:], lo, hi)
-}
-
-// conv13Forward computes conv 3x3x512 s1 p1 (vgg16.cnn:15:12) followed by relu: 14x14x512 -> 14x14x512, as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func (w *worker) conv13Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv13Geom, s, w.x17[:], w.x16[:], c.wu.conv13U, c.p.conv13B[:], lo, hi)
+	C: 512, H: 14, W: 14, InRow: 7168,
+	OH: 7, OW: 7, OutRow: 3584,
+	FH: 2, FW: 2, SH: 2, SW: 2,
+	DInRow: 8192, DInOff: 8704, DOutRow: 3584,
 }
 
 // maxpool5Forward computes pool max 2x2 s2 (vgg16.cnn:16:1): 14x14x512 -> 7x7x512, output rows [lo, hi).
-func (w *worker) maxpool5Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolForward(&maxpool5Geom, w.x18[:], w.idxmaxpool5[:], w.x17[:], lo, hi)
+func maxpool5Forward(c *engine.Ctx, lo, hi int) {
+	runtime.MaxPoolForward(&maxpool5Geom, c.F[x18], c.I[idxmaxpool5], c.F[x17], lo, hi)
+}
+
+// maxpool5InputGrad computes the gradient of maxpool5's input, output rows [lo, hi).
+func maxpool5InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.MaxPoolBackwardRows(&maxpool5Geom, c.F[d17], c.F[d18], c.F[x18], c.I[idxmaxpool5], lo, hi)
 }
 
 // fc1Forward computes fc 4096 (vgg16.cnn:17:1) followed by relu: 7x7x512 -> 4096, outputs [lo, hi).
-func (w *worker) fc1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.FCForward(w.x19[:], w.x18[:], c.p.fc1W[:], c.p.fc1B[:], 25088, lo, hi)
-	for i := lo; i < hi; i++ {
-		w.x19[i] = max(w.x19[i], 0)
+func fc1Forward(c *engine.Ctx, lo, hi int) {
+	runtime.FCForward(c.F[x19], c.F[x18], c.P[fc1W], c.P[fc1B], 25088, lo, hi)
+	o := c.F[x19][lo:hi]
+	for i, v := range o {
+		o[i] = max(v, 0)
 	}
 }
 
+// fc1ActGrad multiplies the gradient of fc1's output by relu's derivative, rows [lo, hi).
+func fc1ActGrad(c *engine.Ctx, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := c.F[x19][y*4096:][:4096:4096]
+		d := c.F[d19][y*4096:][:4096:4096]
+		runtime.ReLUGrad(d, out)
+	}
+}
+
+// fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
+func fc1WeightGrad(c *engine.Ctx, lo, hi int) {
+	if c.Stash {
+		c.Stashes[stashfc1].Add(c.F[x18][:25088], c.F[d19][:4096])
+		return
+	}
+	runtime.FCWeightGrad(c.G[fc1W], c.G[fc1B], c.F[x18], c.F[d19], 25088, lo, hi)
+}
+
+// fc1InputGrad computes the gradient of fc1's input, values [lo, hi).
+func fc1InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.FCInputGrad(c.F[d18][lo:], c.P[fc1W], c.F[d19][:4096], 25088, lo, hi)
+}
+
 // dropout1Forward computes dropout 0.5 (vgg16.cnn:19:1): 4096 -> 4096: masks are drawn in order, so it runs whole.
-func (w *worker) dropout1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	mask := w.maskdropout1[:]
-	if !c.train {
+func dropout1Forward(c *engine.Ctx, lo, hi int) {
+	mask := c.F[maskdropout1]
+	if !c.Train {
 		for i := range mask {
 			mask[i] = 1
 		}
 	} else {
-		r := runtime.DropoutRand(c.seed, c.sample, 33)
+		r := runtime.DropoutRand(c.Seed, c.Sample, 33)
 		for i := range 4096 {
 			if r.Float64() >= 0.5 {
 				mask[i] = float32(2)
@@ -2168,32 +1203,68 @@ func (w *worker) dropout1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 		}
 	}
 	for y := 0; y < 1; y++ {
-		src := w.x19[y*4096:][:4096:4096]
-		dst := w.x20[y*4096:][:4096:4096]
-		m := w.maskdropout1[y*4096:][:4096:4096]
+		src := c.F[x19][y*4096:][:4096:4096]
+		dst := c.F[x20][y*4096:][:4096:4096]
+		m := c.F[maskdropout1][y*4096:][:4096:4096]
 		for i, v := range src {
 			dst[i] = v * m[i]
+		}
+	}
+}
+
+// dropout1InputGrad computes the gradient of dropout1's input, rows [lo, hi).
+func dropout1InputGrad(c *engine.Ctx, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		dout := c.F[d20][y*4096:][:4096:4096]
+		din := c.F[d19][y*4096:][:4096:4096]
+		m := c.F[maskdropout1][y*4096:][:4096:4096]
+		for i, d := range dout {
+			din[i] = d * m[i]
 		}
 	}
 }
 
 // fc2Forward computes fc 4096 (vgg16.cnn:20:1) followed by relu: 4096 -> 4096, outputs [lo, hi).
-func (w *worker) fc2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.FCForward(w.x21[:], w.x20[:], c.p.fc2W[:], c.p.fc2B[:], 4096, lo, hi)
-	for i := lo; i < hi; i++ {
-		w.x21[i] = max(w.x21[i], 0)
+func fc2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.FCForward(c.F[x21], c.F[x20], c.P[fc2W], c.P[fc2B], 4096, lo, hi)
+	o := c.F[x21][lo:hi]
+	for i, v := range o {
+		o[i] = max(v, 0)
 	}
 }
 
+// fc2ActGrad multiplies the gradient of fc2's output by relu's derivative, rows [lo, hi).
+func fc2ActGrad(c *engine.Ctx, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := c.F[x21][y*4096:][:4096:4096]
+		d := c.F[d21][y*4096:][:4096:4096]
+		runtime.ReLUGrad(d, out)
+	}
+}
+
+// fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
+func fc2WeightGrad(c *engine.Ctx, lo, hi int) {
+	if c.Stash {
+		c.Stashes[stashfc2].Add(c.F[x20][:4096], c.F[d21][:4096])
+		return
+	}
+	runtime.FCWeightGrad(c.G[fc2W], c.G[fc2B], c.F[x20], c.F[d21], 4096, lo, hi)
+}
+
+// fc2InputGrad computes the gradient of fc2's input, values [lo, hi).
+func fc2InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.FCInputGrad(c.F[d20][lo:], c.P[fc2W], c.F[d21][:4096], 4096, lo, hi)
+}
+
 // dropout2Forward computes dropout 0.5 (vgg16.cnn:22:1): 4096 -> 4096: masks are drawn in order, so it runs whole.
-func (w *worker) dropout2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	mask := w.maskdropout2[:]
-	if !c.train {
+func dropout2Forward(c *engine.Ctx, lo, hi int) {
+	mask := c.F[maskdropout2]
+	if !c.Train {
 		for i := range mask {
 			mask[i] = 1
 		}
 	} else {
-		r := runtime.DropoutRand(c.seed, c.sample, 36)
+		r := runtime.DropoutRand(c.Seed, c.Sample, 36)
 		for i := range 4096 {
 			if r.Float64() >= 0.5 {
 				mask[i] = float32(2)
@@ -2203,24 +1274,50 @@ func (w *worker) dropout2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 		}
 	}
 	for y := 0; y < 1; y++ {
-		src := w.x21[y*4096:][:4096:4096]
-		dst := w.x22[y*4096:][:4096:4096]
-		m := w.maskdropout2[y*4096:][:4096:4096]
+		src := c.F[x21][y*4096:][:4096:4096]
+		dst := c.F[x22][y*4096:][:4096:4096]
+		m := c.F[maskdropout2][y*4096:][:4096:4096]
 		for i, v := range src {
 			dst[i] = v * m[i]
 		}
 	}
 }
 
+// dropout2InputGrad computes the gradient of dropout2's input, rows [lo, hi).
+func dropout2InputGrad(c *engine.Ctx, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		dout := c.F[d22][y*4096:][:4096:4096]
+		din := c.F[d21][y*4096:][:4096:4096]
+		m := c.F[maskdropout2][y*4096:][:4096:4096]
+		for i, d := range dout {
+			din[i] = d * m[i]
+		}
+	}
+}
+
 // fc3Forward computes fc 1000 (vgg16.cnn:23:1): 4096 -> 1000, outputs [lo, hi).
-func (w *worker) fc3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.FCForward(w.x23[:], w.x22[:], c.p.fc3W[:], c.p.fc3B[:], 4096, lo, hi)
+func fc3Forward(c *engine.Ctx, lo, hi int) {
+	runtime.FCForward(c.F[x23], c.F[x22], c.P[fc3W], c.P[fc3B], 4096, lo, hi)
+}
+
+// fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).
+func fc3WeightGrad(c *engine.Ctx, lo, hi int) {
+	if c.Stash {
+		c.Stashes[stashfc3].Add(c.F[x22][:4096], c.F[d23][:1000])
+		return
+	}
+	runtime.FCWeightGrad(c.G[fc3W], c.G[fc3B], c.F[x22], c.F[d23], 4096, lo, hi)
+}
+
+// fc3InputGrad computes the gradient of fc3's input, values [lo, hi).
+func fc3InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.FCInputGrad(c.F[d22][lo:], c.P[fc3W], c.F[d23][:1000], 4096, lo, hi)
 }
 
 // softmax1Forward computes softmax (vgg16.cnn:24:1): 1000 -> 1000.
-func (w *worker) softmax1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	in := w.x23[0:][:1000:1000]
-	out := w.x24[0:][:1000:1000]
+func softmax1Forward(c *engine.Ctx, lo, hi int) {
+	in := c.F[x23][0:][:1000:1000]
+	out := c.F[x24][0:][:1000:1000]
 	m := in[0]
 	for _, v := range in {
 		m = max(m, v)
@@ -2238,395 +1335,25 @@ func (w *worker) softmax1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // softmax1InputGrad computes the gradient of softmax1's input, whole [lo, hi).
-func (w *worker) softmax1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	y := w.x24[0:][:1000:1000]
-	dout := w.back.d24[0:][:1000:1000]
+func softmax1InputGrad(c *engine.Ctx, lo, hi int) {
+	y := c.F[x24][0:][:1000:1000]
+	dout := c.F[d24][0:][:1000:1000]
 	var dot float64
 	for i, d := range dout {
 		dot += float64(d * y[i])
 	}
-	din := w.back.d23[0:][:1000:1000]
+	din := c.F[d23][0:][:1000:1000]
 	for i := range din {
 		din[i] = y[i] * (dout[i] - float32(dot))
 	}
 }
 
-// fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).
-func (w *worker) fc3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	if c.stash {
-		w.stashfc3.Add(w.x22[:4096], w.back.d23[:1000])
-		return
-	}
-	runtime.FCWeightGrad(c.sums.fc3W[:], c.sums.fc3B[:], w.x22[:], w.back.d23[:], 4096, lo, hi)
-}
-
-// fc3InputGrad computes the gradient of fc3's input, values [lo, hi).
-func (w *worker) fc3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.FCInputGrad(w.back.d22[lo:], c.p.fc3W[:], w.back.d23[:1000], 4096, lo, hi)
-}
-
-// dropout2InputGrad computes the gradient of dropout2's input, rows [lo, hi).
-func (w *worker) dropout2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		dout := w.back.d22[y*4096:][:4096:4096]
-		din := w.back.d21[y*4096:][:4096:4096]
-		m := w.maskdropout2[y*4096:][:4096:4096]
-		for i, d := range dout {
-			din[i] = d * m[i]
-		}
+// fc1Group computes fc1 for the n samples whose inputs are in, 25088 values apart, into
+// out, 4096 apart, reading the weights once for all of them.
+func fc1Group(c *engine.Ctx, in, out []float32, n int) {
+	runtime.FCForwardBatch(out, in, c.P[fc1W], c.P[fc1B], 25088, 4096, n)
+	o := out[:n*4096]
+	for i, v := range o {
+		o[i] = max(v, 0)
 	}
 }
-
-// fc2ActGrad multiplies the gradient of fc2's output by relu's derivative, rows [lo, hi).
-func (w *worker) fc2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x21[y*4096:][:4096:4096]
-		d := w.back.d21[y*4096:][:4096:4096]
-		runtime.ReLUGrad(d, out)
-	}
-}
-
-// fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
-func (w *worker) fc2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	if c.stash {
-		w.stashfc2.Add(w.x20[:4096], w.back.d21[:4096])
-		return
-	}
-	runtime.FCWeightGrad(c.sums.fc2W[:], c.sums.fc2B[:], w.x20[:], w.back.d21[:], 4096, lo, hi)
-}
-
-// fc2InputGrad computes the gradient of fc2's input, values [lo, hi).
-func (w *worker) fc2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.FCInputGrad(w.back.d20[lo:], c.p.fc2W[:], w.back.d21[:4096], 4096, lo, hi)
-}
-
-// dropout1InputGrad computes the gradient of dropout1's input, rows [lo, hi).
-func (w *worker) dropout1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		dout := w.back.d20[y*4096:][:4096:4096]
-		din := w.back.d19[y*4096:][:4096:4096]
-		m := w.maskdropout1[y*4096:][:4096:4096]
-		for i, d := range dout {
-			din[i] = d * m[i]
-		}
-	}
-}
-
-// fc1ActGrad multiplies the gradient of fc1's output by relu's derivative, rows [lo, hi).
-func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x19[y*4096:][:4096:4096]
-		d := w.back.d19[y*4096:][:4096:4096]
-		runtime.ReLUGrad(d, out)
-	}
-}
-
-// fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
-func (w *worker) fc1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	if c.stash {
-		w.stashfc1.Add(w.x18[:25088], w.back.d19[:4096])
-		return
-	}
-	runtime.FCWeightGrad(c.sums.fc1W[:], c.sums.fc1B[:], w.x18[:], w.back.d19[:], 25088, lo, hi)
-}
-
-// fc1InputGrad computes the gradient of fc1's input, values [lo, hi).
-func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.FCInputGrad(w.back.d18[lo:], c.p.fc1W[:], w.back.d19[:4096], 25088, lo, hi)
-}
-
-// maxpool5InputGrad computes the gradient of maxpool5's input, output rows [lo, hi).
-func (w *worker) maxpool5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackwardRows(&maxpool5Geom, w.back.d17[:], w.back.d18[:], w.x18[:], w.idxmaxpool5[:], lo, hi)
-}
-
-// conv13WeightGrad adds to the weight and bias gradients of conv13, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
-func (w *worker) conv13WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&conv13Geom, s, c.sums.conv13W[:], c.sums.conv13B[:], w.x16[:], w.back.d17[:], lo, hi)
-}
-
-// conv13InputGrad computes the gradient of conv13's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func (w *worker) conv13InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv13Back, s, w.back.d16[:], w.back.d17[:], c.wt.conv13TU, nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	for y := lo; y < hi; y++ {
-		out := w.x16[y*8192+8704:][:7168:7168]
-		d := w.back.d16[y*8192+8704:][:7168:7168]
-		runtime.ReLUGrad(d, out)
-	}
-}
-
-// conv12WeightGrad adds to the weight and bias gradients of conv12, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
-func (w *worker) conv12WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&conv12Geom, s, c.sums.conv12W[:], c.sums.conv12B[:], w.x15[:], w.back.d16[:], lo, hi)
-}
-
-// conv12InputGrad computes the gradient of conv12's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func (w *worker) conv12InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv12Back, s, w.back.d15[:], w.back.d16[:], c.wt.conv12TU, nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	for y := lo; y < hi; y++ {
-		out := w.x15[y*8192+8704:][:7168:7168]
-		d := w.back.d15[y*8192+8704:][:7168:7168]
-		runtime.ReLUGrad(d, out)
-	}
-}
-
-// conv11WeightGrad adds to the weight and bias gradients of conv11, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
-func (w *worker) conv11WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&conv11Geom, s, c.sums.conv11W[:], c.sums.conv11B[:], w.x14[:], w.back.d15[:], lo, hi)
-}
-
-// conv11InputGrad computes the gradient of conv11's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func (w *worker) conv11InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv11Back, s, w.back.d14[:], w.back.d15[:], c.wt.conv11TU, nil, lo, hi)
-}
-
-// maxpool4InputGrad computes the gradient of maxpool4's input, output rows [lo, hi).
-func (w *worker) maxpool4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackwardRows(&maxpool4Geom, w.back.d13[:], w.back.d14[:], w.x14[:], w.idxmaxpool4[:], lo, hi)
-}
-
-// conv10WeightGrad adds to the weight and bias gradients of conv10, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
-func (w *worker) conv10WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&conv10Geom, s, c.sums.conv10W[:], c.sums.conv10B[:], w.x12[:], w.back.d13[:], lo, hi)
-}
-
-// conv10InputGrad computes the gradient of conv10's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func (w *worker) conv10InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv10Back, s, w.back.d12[:], w.back.d13[:], c.wt.conv10TU, nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	for y := lo; y < hi; y++ {
-		out := w.x12[y*15360+15872:][:14336:14336]
-		d := w.back.d12[y*15360+15872:][:14336:14336]
-		runtime.ReLUGrad(d, out)
-	}
-}
-
-// conv9WeightGrad adds to the weight and bias gradients of conv9, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
-func (w *worker) conv9WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&conv9Geom, s, c.sums.conv9W[:], c.sums.conv9B[:], w.x11[:], w.back.d12[:], lo, hi)
-}
-
-// conv9InputGrad computes the gradient of conv9's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func (w *worker) conv9InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv9Back, s, w.back.d11[:], w.back.d12[:], c.wt.conv9TU, nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	for y := lo; y < hi; y++ {
-		out := w.x11[y*15360+15872:][:14336:14336]
-		d := w.back.d11[y*15360+15872:][:14336:14336]
-		runtime.ReLUGrad(d, out)
-	}
-}
-
-// conv8WeightGrad adds to the weight and bias gradients of conv8, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
-func (w *worker) conv8WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&conv8Geom, s, c.sums.conv8W[:], c.sums.conv8B[:], w.x10[:], w.back.d11[:], lo, hi)
-}
-
-// conv8InputGrad computes the gradient of conv8's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func (w *worker) conv8InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv8Back, s, w.back.d10[:], w.back.d11[:], c.wt.conv8TU, nil, lo, hi)
-}
-
-// maxpool3InputGrad computes the gradient of maxpool3's input, output rows [lo, hi).
-func (w *worker) maxpool3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackwardRows(&maxpool3Geom, w.back.d9[:], w.back.d10[:], w.x10[:], w.idxmaxpool3[:], lo, hi)
-}
-
-// conv7WeightGrad adds to the weight and bias gradients of conv7, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
-func (w *worker) conv7WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&conv7Geom, s, c.sums.conv7W[:], c.sums.conv7B[:], w.x8[:], w.back.d9[:], lo, hi)
-}
-
-// conv7InputGrad computes the gradient of conv7's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func (w *worker) conv7InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv7Back, s, w.back.d8[:], w.back.d9[:], c.wt.conv7TU, nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	for y := lo; y < hi; y++ {
-		out := w.x8[y*14848+15104:][:14336:14336]
-		d := w.back.d8[y*14848+15104:][:14336:14336]
-		runtime.ReLUGrad(d, out)
-	}
-}
-
-// conv6WeightGrad adds to the weight and bias gradients of conv6, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
-func (w *worker) conv6WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&conv6Geom, s, c.sums.conv6W[:], c.sums.conv6B[:], w.x7[:], w.back.d8[:], lo, hi)
-}
-
-// conv6InputGrad computes the gradient of conv6's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func (w *worker) conv6InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv6Back, s, w.back.d7[:], w.back.d8[:], c.wt.conv6TU, nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	for y := lo; y < hi; y++ {
-		out := w.x7[y*14848+15104:][:14336:14336]
-		d := w.back.d7[y*14848+15104:][:14336:14336]
-		runtime.ReLUGrad(d, out)
-	}
-}
-
-// conv5WeightGrad adds to the weight and bias gradients of conv5, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
-func (w *worker) conv5WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&conv5Geom, s, c.sums.conv5W[:], c.sums.conv5B[:], w.x6[:], w.back.d7[:], lo, hi)
-}
-
-// conv5InputGrad computes the gradient of conv5's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func (w *worker) conv5InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv5Back, s, w.back.d6[:], w.back.d7[:], c.wt.conv5TU, nil, lo, hi)
-}
-
-// maxpool2InputGrad computes the gradient of maxpool2's input, output rows [lo, hi).
-func (w *worker) maxpool2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackwardRows(&maxpool2Geom, w.back.d5[:], w.back.d6[:], w.x6[:], w.idxmaxpool2[:], lo, hi)
-}
-
-// conv4WeightGrad adds to the weight and bias gradients of conv4, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
-func (w *worker) conv4WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&conv4Geom, s, c.sums.conv4W[:], c.sums.conv4B[:], w.x4[:], w.back.d5[:], lo, hi)
-}
-
-// conv4InputGrad computes the gradient of conv4's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func (w *worker) conv4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv4Back, s, w.back.d4[:], w.back.d5[:], c.wt.conv4TU, nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	for y := lo; y < hi; y++ {
-		out := w.x4[y*14592+14720:][:14336:14336]
-		d := w.back.d4[y*14592+14720:][:14336:14336]
-		runtime.ReLUGrad(d, out)
-	}
-}
-
-// conv3WeightGrad adds to the weight and bias gradients of conv3, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
-func (w *worker) conv3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&conv3Geom, s, c.sums.conv3W[:], c.sums.conv3B[:], w.x3[:], w.back.d4[:], lo, hi)
-}
-
-// conv3InputGrad computes the gradient of conv3's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func (w *worker) conv3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3Back, s, w.back.d3[:], w.back.d4[:], c.wt.conv3TU, nil, lo, hi)
-}
-
-// maxpool1InputGrad computes the gradient of maxpool1's input, output rows [lo, hi).
-func (w *worker) maxpool1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.MaxPoolBackwardRows(&maxpool1Geom, w.back.d2[:], w.back.d3[:], w.x3[:], w.idxmaxpool1[:], lo, hi)
-}
-
-// conv2WeightGrad adds to the weight and bias gradients of conv2, as Winograd's F(2×2, 3×3), weight blocks [lo, hi).
-func (w *worker) conv2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&conv2Geom, s, c.sums.conv2W[:], c.sums.conv2B[:], w.x1[:], w.back.d2[:], lo, hi)
-}
-
-// conv2InputGrad computes the gradient of conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func (w *worker) conv2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv2Back, s, w.back.d1[:], w.back.d2[:], c.wt.conv2TU, nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	for y := lo; y < hi; y++ {
-		out := w.x1[y*14464+14528:][:14336:14336]
-		d := w.back.d1[y*14464+14528:][:14336:14336]
-		runtime.ReLUGrad(d, out)
-	}
-}
-
-// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
-func (w *worker) conv1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.ConvWeightGrad(&conv1Geom, s, c.sums.conv1W[:], c.sums.conv1B[:], w.x0[:], w.back.d1[:], lo, hi)
-}
-
-// conv1InputGrad computes the gradient of conv1's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func (w *worker) conv1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	if !c.needDx {
-		return
-	}
-	runtime.ConvForwardWinograd(&conv1Back, s, w.back.d0[:], w.back.d1[:], c.wt.conv1TU, nil, lo, hi)
-}
-
-// phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once. layer names its layer; even
-// says one contiguous part per worker, rather than small parts claimed as
-// workers finish (a conv's weight-gradient units each walk the whole input and
-// gradient, which a worker reads once for all of its units).
-type phase struct {
-	n     int
-	run   func(*worker, *pass, *runtime.Scratch, int, int)
-	layer string
-	even  bool
-}
-
-// forwardPhases runs the network forward.
-var forwardPhases = [...]phase{
-	{224, (*worker).conv1Forward, "conv1+relu1", false},
-	{112, (*worker).conv2Forward, "conv2+relu2", false},
-	{112, (*worker).maxpool1Forward, "maxpool1", false},
-	{56, (*worker).conv3Forward, "conv3+relu3", false},
-	{56, (*worker).conv4Forward, "conv4+relu4", false},
-	{56, (*worker).maxpool2Forward, "maxpool2", false},
-	{28, (*worker).conv5Forward, "conv5+relu5", false},
-	{28, (*worker).conv6Forward, "conv6+relu6", false},
-	{28, (*worker).conv7Forward, "conv7+relu7", false},
-	{28, (*worker).maxpool3Forward, "maxpool3", false},
-	{14, (*worker).conv8Forward, "conv8+relu8", false},
-	{14, (*worker).conv9Forward, "conv9+relu9", false},
-	{14, (*worker).conv10Forward, "conv10+relu10", false},
-	{14, (*worker).maxpool4Forward, "maxpool4", false},
-	{7, (*worker).conv11Forward, "conv11+relu11", false},
-	{7, (*worker).conv12Forward, "conv12+relu12", false},
-	{7, (*worker).conv13Forward, "conv13+relu13", false},
-	{7, (*worker).maxpool5Forward, "maxpool5", false},
-	{4096, (*worker).fc1Forward, "fc1+relu14", false},
-	{1, (*worker).dropout1Forward, "dropout1", false},
-	{4096, (*worker).fc2Forward, "fc2+relu15", false},
-	{1, (*worker).dropout2Forward, "dropout2", false},
-	{1000, (*worker).fc3Forward, "fc3", false},
-	{1, (*worker).softmax1Forward, "softmax1", false},
-}
-
-// backwardPhases runs it backward, from the output gradient.
-var backwardPhases = [...]phase{
-	{1, (*worker).softmax1InputGrad, "softmax1", false},
-	{1000, (*worker).fc3WeightGrad, "fc3", false},
-	{4096, (*worker).fc3InputGrad, "fc3", false},
-	{1, (*worker).dropout2InputGrad, "dropout2", false},
-	{1, (*worker).fc2ActGrad, "fc2+relu15", false},
-	{4096, (*worker).fc2WeightGrad, "fc2+relu15", false},
-	{4096, (*worker).fc2InputGrad, "fc2+relu15", false},
-	{1, (*worker).dropout1InputGrad, "dropout1", false},
-	{1, (*worker).fc1ActGrad, "fc1+relu14", false},
-	{4096, (*worker).fc1WeightGrad, "fc1+relu14", false},
-	{25088, (*worker).fc1InputGrad, "fc1+relu14", false},
-	{7, (*worker).maxpool5InputGrad, "maxpool5", false},
-	{16, (*worker).conv13WeightGrad, "conv13+relu13", true},
-	{7, (*worker).conv13InputGrad, "conv13+relu13", false},
-	{16, (*worker).conv12WeightGrad, "conv12+relu12", true},
-	{7, (*worker).conv12InputGrad, "conv12+relu12", false},
-	{16, (*worker).conv11WeightGrad, "conv11+relu11", true},
-	{7, (*worker).conv11InputGrad, "conv11+relu11", false},
-	{14, (*worker).maxpool4InputGrad, "maxpool4", false},
-	{16, (*worker).conv10WeightGrad, "conv10+relu10", true},
-	{14, (*worker).conv10InputGrad, "conv10+relu10", false},
-	{16, (*worker).conv9WeightGrad, "conv9+relu9", true},
-	{14, (*worker).conv9InputGrad, "conv9+relu9", false},
-	{16, (*worker).conv8WeightGrad, "conv8+relu8", true},
-	{14, (*worker).conv8InputGrad, "conv8+relu8", false},
-	{28, (*worker).maxpool3InputGrad, "maxpool3", false},
-	{8, (*worker).conv7WeightGrad, "conv7+relu7", true},
-	{28, (*worker).conv7InputGrad, "conv7+relu7", false},
-	{8, (*worker).conv6WeightGrad, "conv6+relu6", true},
-	{28, (*worker).conv6InputGrad, "conv6+relu6", false},
-	{8, (*worker).conv5WeightGrad, "conv5+relu5", true},
-	{28, (*worker).conv5InputGrad, "conv5+relu5", false},
-	{56, (*worker).maxpool2InputGrad, "maxpool2", false},
-	{4, (*worker).conv4WeightGrad, "conv4+relu4", true},
-	{56, (*worker).conv4InputGrad, "conv4+relu4", false},
-	{4, (*worker).conv3WeightGrad, "conv3+relu3", true},
-	{56, (*worker).conv3InputGrad, "conv3+relu3", false},
-	{112, (*worker).maxpool1InputGrad, "maxpool1", false},
-	{2, (*worker).conv2WeightGrad, "conv2+relu2", true},
-	{112, (*worker).conv2InputGrad, "conv2+relu2", false},
-	{6, (*worker).conv1WeightGrad, "conv1+relu1", true},
-	{112, (*worker).conv1InputGrad, "conv1+relu1", false},
-}
-
-// backwardStart[i] is the index in backwardPhases of the first phase of layer
-// step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
-var backwardStart = [...]int{40, 38, 37, 35, 33, 32, 30, 28, 26, 25, 23, 21, 19, 18, 16, 14, 12, 11, 8, 7, 4, 3, 1, 0}

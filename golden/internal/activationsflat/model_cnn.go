@@ -21,19 +21,20 @@
 // and shapes, so a PyTorch state_dict saved with numpy.savez or safetensors
 // loads as it is. Inside, values are laid out H×W×C for speed.
 //
-// Model is not safe for concurrent use; its batch methods use every core.
+// The network runs on cnnc's engine (runtime/engine), which this package
+// hands its layers, tensors and buffers as one engine.Program. Model is not
+// safe for concurrent use; its batch methods use every core.
 package activationsflat
 
 import (
-	"fmt"
 	"github.com/cnnc/cnnc/runtime"
+	"github.com/cnnc/cnnc/runtime/engine"
 	"math"
-	"time"
 )
 
 // This file needs the runtime it was generated for: if the line below does not
 // build, regenerate the file (go generate) with the cnnc of your runtime.
-const _ = runtime.GeneratedCodeVersion1_RegenerateWithCnncCompile
+const _ = runtime.GeneratedCodeVersion2_RegenerateWithCnncCompile
 
 // Sizes of one sample, baked in at compile time.
 const (
@@ -53,49 +54,13 @@ type Output [OutputSize]float32
 // compile if they do not.
 var _ = [1]struct{}{}[InputSize-InputC*InputH*InputW]
 
-// Model holds the network's parameters, their gradient sums, the optimiser's
-// state and one set of buffers per worker. Everything is allocated when first
-// needed; after that, no method allocates.
+// Model runs the network. Its methods are engine.Model's, typed with Input
+// and Output (Forward, Backward, ForwardBatch, ForwardBackwardBatch,
+// TrainBatch, Evaluate), and engine.Engine's (ZeroGrad, Step, SetThreads,
+// SetTraining, Params, Grads, SetParams, LoadWeights, SaveWeights and the
+// flat-slice methods of runtime.Network).
 type Model struct {
-	params   *params
-	grads    *params // gradient sums since ZeroGrad; nil before the first backward pass
-	velocity *params // momentum buffers; nil before the first step with momentum
-
-	wt      *transposed // the transposed conv weights input gradients use
-	wtStale bool        // whether wt lags behind params
-
-	workers []*worker
-	pool    *runtime.Pool
-	scratch []runtime.Scratch // per pool worker, for one sample on several threads
-	single  pass              // the pass of Forward and Backward
-	cur     struct {
-		ph *phase
-		w  *worker
-		c  *pass
-	} // the phase being split across the pool
-	phaseChunk func(int, int, int)
-	train      bool   // dropout on
-	seed       uint64 // the dropout seed of the current step
-
-	// The batch being run: its kind and slices, and the chunk function bound
-	// once so that running a batch allocates nothing.
-	kind        int
-	batchChunk  func(int, int, int)
-	reduceChunk func(int, int, int)
-	reducing    int // the tensor whose gradient sums reduceChunk adds up
-	batchX      []Input
-	batchY      []Output
-	batchDY     []Output
-	batchDX     []Input
-
-	batchLabels  []int32
-	batchTargets []Output
-	losses       []float64 // each sample's share of the loss
-	hits         []bool    // whether each sample's top output is its label
-
-	// Buffers of the flat-slice methods, grown as needed.
-	flatX, flatDX []Input
-	flatY, flatDY []Output
+	engine.Model[Input, Output]
 }
 
 var _ runtime.Network = (*Model)(nil)
@@ -105,1044 +70,129 @@ var _ runtime.Network = (*Model)(nil)
 // network: one runtime.NewRand(seed) fills each weight in PyTorch order. Its
 // batch methods use runtime.Threads() workers.
 func New(seed uint64) *Model {
-	m := &Model{params: new(params)}
-	m.params.init(seed)
-	m.wtStale = true
-	m.phaseChunk = m.runPhaseChunk
-	m.batchChunk = m.runBatchChunk
-	m.reduceChunk = m.runReduceChunk
-	m.SetThreads(runtime.Threads())
-	return m
-}
-
-// SetThreads sets how many workers the batch methods use (at least 1).
-func (m *Model) SetThreads(n int) {
-	n = max(n, 1)
-	if m.pool != nil {
-		m.pool.Close()
-	}
-	m.pool = runtime.NewPool(m, n)
-	for len(m.workers) < n {
-		m.workers = append(m.workers, nil)
-	}
-	m.workers = m.workers[:n]
-	m.scratch = make([]runtime.Scratch, n)
-}
-
-// Threads returns the number of workers the batch methods use.
-func (m *Model) Threads() int {
-	return len(m.workers)
-}
-
-// SetTraining turns dropout on (with the mask seed for the next passes) or off.
-// Other layers behave the same either way.
-func (m *Model) SetTraining(on bool, seed uint64) {
-	m.train, m.seed = on, seed
-}
-
-// worker returns worker i, allocating its buffers on first use.
-func (m *Model) worker(i int) *worker {
-	if m.workers[i] == nil {
-		m.workers[i] = new(worker)
-	}
-	return m.workers[i]
-}
-
-// Forward runs one sample through the network, splitting each layer across
-// the workers. It keeps what Backward needs.
-func (m *Model) Forward(x *Input, y *Output) {
-	w := m.worker(0)
-	w.load(x)
-	m.single = pass{
-		p:     m.params,
-		seed:  m.seed,
-		train: m.train,
-	}
-	m.run(forwardPhases[:], w, &m.single, true)
-	w.store(y)
-}
-
-// Backward takes the gradient dy of the output of the last Forward and adds
-// the gradient of every parameter to the model's sums; it writes the input's
-// gradient to dx unless dx is nil.
-func (m *Model) Backward(dy *Output, dx *Input) {
-	m.prepareBackward()
-	w := m.worker(0)
-	w.loadGrad(dy)
-	c := &m.single
-	c.p, c.sums, c.wt, c.needDx = m.params, m.gradSums(0), m.wt, dx != nil
-	m.run(backwardPhases[:], w, c, true)
-	if dx != nil {
-		w.storeGrad(dx)
-	}
-}
-
-// run runs phases on worker w's sample: split across the pool when parallel is
-// set and there are several workers (one sample on several threads), else in
-// turn on the calling goroutine (batches give each worker its own samples).
-func (m *Model) run(phases []phase, w *worker, c *pass, parallel bool) {
-	if !parallel || len(m.workers) == 1 {
-		for i := range phases {
-			phases[i].run(w, c, &w.scratch, 0, phases[i].n)
-		}
-		return
-	}
-	m.cur.w, m.cur.c = w, c
-	for i := range phases {
-		m.cur.ph = &phases[i]
-		if phases[i].even {
-			m.pool.Run(phases[i].n, m.phaseChunk)
-		} else {
-			m.pool.RunShared(phases[i].n, m.phaseChunk)
-		}
-	}
-	m.cur.w, m.cur.c, m.cur.ph = nil, nil, nil
-}
-func (m *Model) runPhaseChunk(wi, lo, hi int) {
-	m.cur.ph.run(m.cur.w, m.cur.c, &m.scratch[wi], lo, hi)
-}
-
-// ProfileN runs one sample (the first InputSize values of x) forward and, when
-// dy is not nil, backward, phase by phase with the model's threads, and reports
-// how long each phase took, named by its layer. It is for benchmarks: cnnc
-// bench prints its per-layer breakdown.
-func (m *Model) ProfileN(x, dy []float32, report func(layer string, backward bool, d time.Duration)) {
-	if len(m.flatX) == 0 {
-		m.flatX = make([]Input, 1)
-	}
-	in := &m.flatX[0]
-	clear(in[:])
-	copy(in[:], x)
-	w := m.worker(0)
-	w.load(in)
-	m.single = pass{p: m.params}
-	timed := func(phases []phase, backward bool) {
-		for i := range phases {
-			start := time.Now()
-			m.run(phases[i:i+1], w, &m.single, true)
-			report(phases[i].layer, backward, time.Since(start))
-		}
-	}
-	timed(forwardPhases[:], false)
-	if dy == nil {
-		return
-	}
-	if len(m.flatDY) == 0 {
-		m.flatDY = make([]Output, 1)
-	}
-	out := &m.flatDY[0]
-	clear(out[:])
-	copy(out[:], dy)
-	m.prepareBackward()
-	w.loadGrad(out)
-	m.single.sums, m.single.wt = m.gradSums(0), m.wt
-	timed(backwardPhases[:], true)
-}
-
-// prepareBackward brings the transposed conv weights up to date.
-func (m *Model) prepareBackward() {
-	if m.wt == nil {
-		m.wt = new(transposed)
-	}
-	if m.wtStale {
-		m.wt.update(m.params)
-		m.wtStale = false
-	}
-}
-
-// gradSums returns the gradient sums worker i adds to: the model's own for
-// worker 0, a private set for the others, reduced after each batch.
-func (m *Model) gradSums(i int) *params {
-	if m.grads == nil {
-		m.grads = new(params)
-	}
-	w := m.worker(i)
-	if i == 0 {
-		return m.grads
-	}
-	if w.grads == nil {
-		w.grads = new(params)
-	}
-	return w.grads
-}
-
-// ForwardBatch runs every sample of x and writes its output to y, using every
-// worker. It panics if x and y differ in length.
-func (m *Model) ForwardBatch(x []Input, y []Output) {
-	if len(y) != len(x) {
-		panic("ForwardBatch: x and y differ in length")
-	}
-	m.batchX, m.batchY = x, y
-	m.runBatch(len(x), batchForward)
-	m.batchX, m.batchY = nil, nil
-}
-
-// ForwardBackwardBatch runs every sample of x forward and then backward with
-// the output gradient dy of the same index, using every worker, and adds the
-// parameter gradients, summed over the batch, to the model's sums. It writes
-// the outputs to y and the input gradients to dx unless they are nil. It
-// panics if the lengths differ.
-func (m *Model) ForwardBackwardBatch(x []Input, dy []Output, y []Output, dx []Input) {
-	if len(dy) != len(x) || y != nil && len(y) != len(x) || dx != nil && len(dx) != len(x) {
-		panic("ForwardBackwardBatch: slices differ in length")
-	}
-	m.batchX, m.batchDY, m.batchY, m.batchDX = x, dy, y, dx
-	m.runBatch(len(x), batchForwardBackward)
-	m.batchX, m.batchDY, m.batchY, m.batchDX = nil, nil, nil, nil
-}
-
-// The kinds of batch.
-const (
-	batchForward = iota
-	batchForwardBackward
-	batchLoss // forward, loss and backward: a training step
-	batchEval // forward and loss
-)
-
-// runsBackward says whether a batch of this kind runs backward.
-func runsBackward(kind int) bool {
-	return kind == batchForwardBackward || kind == batchLoss
-}
-
-// runBatch runs the n samples of the batch set in the model's batch fields.
-// With fewer samples than workers, the samples go one after the other, each
-// split across every worker; else each worker runs its own run of samples.
-func (m *Model) runBatch(n, kind int) {
-	m.kind = kind
-	backward := runsBackward(kind)
-	for i := range m.workers {
-		m.worker(i)
-		if backward {
-			m.gradSums(i)
-		}
-	}
-	if backward {
-		m.prepareBackward()
-	}
-	if n < len(m.workers) {
-		c := m.preparePass(0, false)
-		for s := range n {
-			m.sample(m.workers[0], c, s, true)
-		}
-	} else {
-		m.pool.Run(n, m.batchChunk)
-	}
-	if backward {
-		m.reduceGrads()
-	}
-}
-func (m *Model) runBatchChunk(wi, lo, hi int) {
-	c := m.preparePass(wi, true)
-	if !runsBackward(m.kind) && hi-lo > 1 {
-		m.forwardGroups(m.workers[wi], c, lo, hi)
-		return
-	}
-	for s := lo; s < hi; s++ {
-		m.sample(m.workers[wi], c, s, false)
-	}
-	if c.stash {
-		m.workers[wi].flushStash(c.sums)
-	}
-}
-
-// fcGroup holds the inputs and outputs of fc1 for a group of samples.
-type fcGroup struct {
-	in  [256]float32
-	out [96]float32
-}
-
-const fcGroupSize = 8
-
-// forwardGroups runs samples [lo, hi) of a forward-only batch on worker w in
-// groups of up to fcGroupSize: each sample runs up to fc1, whose input waits in
-// the group; fc1 then runs once for the group, reading its weights once rather
-// than once a sample; and each sample goes on from there.
-func (m *Model) forwardGroups(w *worker, c *pass, lo, hi int) {
-	if w.group == nil {
-		w.group = new(fcGroup)
-	}
-	gr := w.group
-	for s0 := lo; s0 < hi; s0 += fcGroupSize {
-		n := min(fcGroupSize, hi-s0)
-		for j := range n {
-			c.sample = s0 + j
-			w.load(&m.batchX[s0+j])
-			m.run(forwardPhases[:0], w, c, false)
-			copy(gr.in[j*32:], w.x0[:32])
-		}
-		runtime.FCForwardBatch(gr.out[:], gr.in[:], c.p.fc1W[:], c.p.fc1B[:], 32, 12, n)
-		for j := range n {
-			c.sample = s0 + j
-			copy(w.x1[:], gr.out[j*12:])
-			for i := 0; i < 12; i++ {
-				w.x1[i] = max(w.x1[i], 0) + float32(0.3)*min(w.x1[i], 0)
-			}
-			m.run(forwardPhases[1:], w, c, false)
-			m.finish(w, c, s0+j, false)
-		}
-	}
-}
-
-// preparePass sets up worker wi's pass for the batch being run; run says
-// the worker runs its own run of samples (fc weight gradients then wait for
-// its end).
-func (m *Model) preparePass(wi int, run bool) *pass {
-	c := &m.workers[wi].pass
-	*c = pass{
-		needDx: m.batchDX != nil,
-		p:      m.params,
-		seed:   m.seed,
-		train:  m.train,
-		wt:     m.wt,
-	}
-	if runsBackward(m.kind) {
-		c.sums = m.gradSums(wi)
-		c.stash = run
-		m.workers[wi].ran = wi > 0
-	}
-	return c
-}
-
-// sample runs sample s of the batch on worker w, its layers split across the
-// workers when parallel is set.
-func (m *Model) sample(w *worker, c *pass, s int, parallel bool) {
-	c.sample = s
-	w.load(&m.batchX[s])
-	m.run(forwardPhases[:], w, c, parallel)
-	m.finish(w, c, s, parallel)
-}
-
-// finish does what the batch's kind asks once sample s has run forward on
-// worker w: it stores the output, or computes the loss, and runs backward.
-func (m *Model) finish(w *worker, c *pass, s int, parallel bool) {
-	switch m.kind {
-	case batchForward:
-		w.store(&m.batchY[s])
-	case batchForwardBackward:
-		if m.batchY != nil {
-			w.store(&m.batchY[s])
-		}
-		w.loadGrad(&m.batchDY[s])
-		m.run(backwardPhases[:], w, c, parallel)
-		if c.needDx {
-			w.storeGrad(&m.batchDX[s])
-		}
-	case batchLoss:
-		m.losses[s] = w.loss(0, &m.batchTargets[s], len(m.batchX))
-		m.run(backwardPhases[backwardStart[3]:], w, c, parallel)
-	case batchEval:
-		m.losses[s] = w.loss(0, &m.batchTargets[s], len(m.batchX))
-		m.hits[s] = w.top() == 0
-	}
-}
-
-// ZeroGrad sets the gradient sums to zero.
-func (m *Model) ZeroGrad() {
-	if m.grads != nil {
-		for _, g := range m.grads.slices() {
-			clear(g)
-		}
-	}
-}
-
-// Step updates every parameter from its gradient sum g as torch.optim.SGD does:
-// with weight decay wd, g += wd·w; with momentum μ, v = μ·v + g (v = g on the
-// first step) and g = v; then w -= lr·g.
-func (m *Model) Step(lr, momentum, weightDecay float32) {
-	if m.grads == nil {
-		return
-	}
-	m.wtStale = true
-	first := momentum != 0 && m.velocity == nil
-	if first {
-		m.velocity = new(params)
-	}
-	gs := m.grads.slices()
-	var vs [numTensors][]float32
-	if momentum != 0 {
-		vs = m.velocity.slices()
-	}
-	for i, w := range m.params.slices() {
-		runtime.SGDStep(w, gs[i], vs[i], lr, momentum, weightDecay, first)
-	}
-}
-
-// Sizes returns InputSize and OutputSize.
-func (m *Model) Sizes() (in, out int) {
-	return InputSize, OutputSize
-}
-
-// ForwardN runs len(x)/InputSize samples given as one flat slice and writes
-// their outputs to y. It panics if the lengths do not fit.
-func (m *Model) ForwardN(x, y []float32) {
-	n := len(x) / InputSize
-	if len(x) != n*InputSize || len(y) != n*OutputSize {
-		panic("ForwardN: lengths do not match the model's sizes")
-	}
-	if len(m.flatX) < n {
-		m.flatX = make([]Input, n)
-	}
-	if len(m.flatY) < n {
-		m.flatY = make([]Output, n)
-	}
-	for i := range n {
-		copy(m.flatX[i][:], x[i*InputSize:])
-	}
-	m.ForwardBatch(m.flatX[:n], m.flatY[:n])
-	for i := range n {
-		copy(y[i*OutputSize:], m.flatY[i][:])
-	}
-}
-
-// ForwardBackwardN is ForwardBackwardBatch on flat slices; y and dx may be nil.
-// It panics if the lengths do not fit.
-func (m *Model) ForwardBackwardN(x, dy, y, dx []float32) {
-	n := len(x) / InputSize
-	if len(x) != n*InputSize || len(dy) != n*OutputSize || y != nil && len(y) != len(dy) || dx != nil && len(dx) != len(x) {
-		panic("ForwardBackwardN: lengths do not match the model's sizes")
-	}
-	if len(m.flatX) < n {
-		m.flatX = make([]Input, n)
-	}
-	if len(m.flatY) < n {
-		m.flatY = make([]Output, n)
-	}
-	if len(m.flatDY) < n {
-		m.flatDY = make([]Output, n)
-	}
-	if len(m.flatDX) < n {
-		m.flatDX = make([]Input, n)
-	}
-	for i := range n {
-		copy(m.flatX[i][:], x[i*InputSize:])
-	}
-	for i := range n {
-		copy(m.flatDY[i][:], dy[i*OutputSize:])
-	}
-	ys, dxs := m.flatY[:n], m.flatDX[:n]
-	if y == nil {
-		ys = nil
-	}
-	if dx == nil {
-		dxs = nil
-	}
-	m.ForwardBackwardBatch(m.flatX[:n], m.flatDY[:n], ys, dxs)
-	if y != nil {
-		for i := range n {
-			copy(y[i*OutputSize:], m.flatY[i][:])
-		}
-	}
-	if dx != nil {
-		for i := range n {
-			copy(dx[i*InputSize:], m.flatDX[i][:])
-		}
-	}
+	return &Model{engine.NewModel[Input, Output](&program, seed)}
 }
 
 // ParamSpecs returns every parameter's PyTorch name and shape, in order.
 func ParamSpecs() []runtime.ParamSpec {
-	return append([]runtime.ParamSpec{}, paramSpecs...)
+	return program.ParamSpecs()
 }
 
-// Params returns a copy of every parameter in PyTorch's layout.
-func (m *Model) Params() []*runtime.Array {
-	return m.params.arrays("")
-}
+// The tensors, in PyTorch's order: c.P[i], and their gradient sums c.G[i].
+const (
+	fc1W = iota // fc1.weight [12 32], the input in H, W, C order
+	fc1B        // fc1.bias [12]
+	fc2W        // fc2.weight [10 12]
+	fc2B        // fc2.bias [10]
+	fc3W        // fc3.weight [8 10]
+	fc3B        // fc3.bias [8]
+	fc4W        // fc4.weight [6 8]
+	fc4B        // fc4.bias [6]
+)
 
-// Grads returns a copy of every gradient sum in PyTorch's layout, named
-// NAME.grad after its parameter (all zero before the first backward pass).
-func (m *Model) Grads() []*runtime.Array {
-	if m.grads == nil {
-		m.grads = new(params)
-	}
-	return m.grads.arrays(".grad")
-}
+// The buffers of one sample in flight, H×W×C with padding where a layer reads
+// with padding: c.F[i].
+const (
+	x0 = iota // input: 4x4x2
+	x1        // fc 12, leaky 0.3: 12
+	x2        // fc 10, relu: 10
+	x3        // fc 8, leaky 1e-1: 8
+	x4        // fc 6, sigmoid: 6
+	d0        // gradient of x0
+	d1        // gradient of x1
+	d2        // gradient of x2
+	d3        // gradient of x3
+	d4        // gradient of x4
+)
 
-// SetParams sets every parameter from arrays in PyTorch's names and layout.
-// It checks every name and shape first, and on error changes nothing; file
-// names the arrays' origin in the error.
-func (m *Model) SetParams(file string, arrays []*runtime.Array) error {
-	byName, err := runtime.CheckParams(file, arrays, paramSpecs)
-	if err != nil {
-		return err
-	}
-	for i, s := range paramSpecs {
-		m.params.fromTorch(i, byName[s.Name].Float32s())
-	}
-	m.wtStale = true
-	return nil
-}
+// The stashes of a worker: c.Stashes[i].
+const (
+	stashfc1 = iota // the samples whose fc1 weight gradient waits for the end of a run
+	stashfc2        // the samples whose fc2 weight gradient waits for the end of a run
+	stashfc3        // the samples whose fc3 weight gradient waits for the end of a run
+	stashfc4        // the samples whose fc4 weight gradient waits for the end of a run
+)
 
-// LoadWeights reads parameters from an .npz, .npy or .safetensors file in
-// PyTorch's names and layout; see SetParams.
-func (m *Model) LoadWeights(path string) error {
-	arrays, err := runtime.ReadArrays(path)
-	if err != nil {
-		return err
-	}
-	return m.SetParams(path, arrays)
-}
-
-// SaveWeights writes the parameters to an .npz or .safetensors file in
-// PyTorch's names and layout, replacing the file atomically.
-func (m *Model) SaveWeights(path string) error {
-	return runtime.WriteArrays(path, m.Params())
-}
-
-// loss returns the sample's share of the mean squared error over a batch of n,
-// Σ (y - target)² / (n·OutputSize), and sets the output's gradient to
-// 2(y - target)/(n·OutputSize). label is unused.
-func (w *worker) loss(label int, target *Output, n int) float64 {
-	w.ensureBack()
-	copy(w.back.d4[:], target[:])
-	scale := 2 / float32(n*OutputSize)
-	var sum float64
-	for y := 0; y < 1; y++ {
-		out := w.x4[y*6:][:6:6]
-		d := w.back.d4[y*6:][:6:6]
-		for i, v := range out {
-			e := v - d[i]
-			sum += float64(e * e)
-			d[i] = e * scale
-		}
-	}
-	return sum / float64(n*OutputSize)
-}
-
-// top is not meaningful without classes: it returns -1.
-func (w *worker) top() int {
-	return -1
-}
-
-// Classifier reports whether the network ends in softmax, and so trains with
-// class labels and cross-entropy rather than targets and squared error.
-func (m *Model) Classifier() bool {
-	return false
-}
-
-// TrainBatch runs one step of training on the mini-batch x with targets: forward
-// with dropout on (masks drawn from seed), the mean squared error of the
-// outputs (PyTorch's nn.MSELoss), backward and an SGD step. labels must be nil.
-// It returns the loss, computed before the step. It returns an error, and changes nothing, if x is empty, a length differs,
-// an input or target value is not finite, or opt's values are negative or not
-// finite.
-func (m *Model) TrainBatch(x []Input, labels []int32, targets []Output, opt runtime.SGD, seed uint64) (float64, error) {
-	err := m.checkBatch("TrainBatch", x, labels, targets)
-	if err == nil {
-		err = opt.Check()
-	}
-	if err != nil {
-		return 0, err
-	}
-	m.ZeroGrad()
-	m.train, m.seed = true, seed
-	m.batchX, m.batchLabels, m.batchTargets = x, labels, targets
-	m.runBatch(len(x), batchLoss)
-	m.batchX, m.batchLabels, m.batchTargets = nil, nil, nil
-	m.train = false
-	m.Step(opt.LR, opt.Momentum, opt.WeightDecay)
-	return m.lossSum(len(x)), nil
-}
-
-// Evaluate runs x with dropout off and returns the mean loss (as TrainBatch
-// defines it) and, for a classifier, how many samples have their label as the
-// top output. It changes no parameter, and returns an error if TrainBatch would.
-func (m *Model) Evaluate(x []Input, labels []int32, targets []Output) (loss float64, correct int, err error) {
-	if err := m.checkBatch("Evaluate", x, labels, targets); err != nil {
-		return 0, 0, err
-	}
-	train := m.train
-	m.train = false
-	m.batchX, m.batchLabels, m.batchTargets = x, labels, targets
-	m.runBatch(len(x), batchEval)
-	m.batchX, m.batchLabels, m.batchTargets = nil, nil, nil
-	m.train = train
-	for _, hit := range m.hits[:len(x)] {
-		if hit {
-			correct++
-		}
-	}
-	return m.lossSum(len(x)), correct, nil
-}
-
-// checkBatch returns an error, naming fn, unless x with labels or targets is
-// a batch the network can learn from; it grows the per-sample results.
-func (m *Model) checkBatch(fn string, x []Input, labels []int32, targets []Output) error {
-	if len(x) == 0 {
-		return fmt.Errorf("%s: the batch has no samples", fn)
-	}
-	if len(targets) != len(x) {
-		return fmt.Errorf("%s: %d targets for %d samples", fn, len(targets), len(x))
-	}
-	if labels != nil {
-		return fmt.Errorf("%s: the network does not end in softmax and learns from targets: labels must be nil", fn)
-	}
-	for i := range targets {
-		if err := runtime.CheckFinite(fn, "target", i, targets[i][:]); err != nil {
-			return err
-		}
-	}
-	for i := range x {
-		if err := runtime.CheckFinite(fn, "input", i, x[i][:]); err != nil {
-			return err
-		}
-	}
-	if len(m.losses) < len(x) {
-		m.losses = make([]float64, len(x))
-		m.hits = make([]bool, len(x))
-	}
-	return nil
-}
-
-// lossSum adds the per-sample shares of the loss in sample order.
-func (m *Model) lossSum(n int) float64 {
-	var sum float64
-	for _, l := range m.losses[:n] {
-		sum += l
-	}
-	return sum
-}
-
-// reduceGrads adds the gradient sums of the workers that ran samples of the
-// batch into the model's, in worker order, and clears them; every worker takes a
-// part of each tensor (VGG's sums are 553 MB a worker).
-func (m *Model) reduceGrads() {
-	ran := false
-	for _, w := range m.workers[1:] {
-		ran = ran || w.ran
-	}
-	if !ran {
-		return
-	}
-	for i, g := range m.grads.slices() {
-		m.reducing = i
-		m.pool.Run(len(g), m.reduceChunk)
-	}
-	for _, w := range m.workers {
-		w.ran = false
-	}
-}
-
-// runReduceChunk is reduceGrads for values [lo, hi) of tensor m.reducing.
-func (m *Model) runReduceChunk(_, lo, hi int) {
-	sum := m.grads.slices()[m.reducing][lo:hi]
-	for _, w := range m.workers[1:] {
-		if w.ran {
-			runtime.Drain(sum, w.grads.slices()[m.reducing][lo:hi])
-		}
-	}
-}
-
-// TrainN is TrainBatch on flat slices: x holds n samples, targets (for a
-// network that does not end in softmax) n outputs.
-func (m *Model) TrainN(x []float32, labels []int32, targets []float32, opt runtime.SGD, seed uint64) (float64, error) {
-	n, err := runtime.CheckSamples("TrainN", "x", x, InputSize)
-	if err != nil {
-		return 0, err
-	}
-	if targets != nil && len(targets) != n*OutputSize {
-		return 0, fmt.Errorf("TrainN: targets has %d values, want %d for %d samples", len(targets), n*OutputSize, n)
-	}
-	{
-		if len(m.flatX) < n {
-			m.flatX = make([]Input, n)
-		}
-		for i := range n {
-			copy(m.flatX[i][:], x[i*InputSize:])
-		}
-	}
-	var ts []Output
-	if targets != nil {
-		{
-			if len(m.flatY) < n {
-				m.flatY = make([]Output, n)
-			}
-			for i := range n {
-				copy(m.flatY[i][:], targets[i*OutputSize:])
-			}
-		}
-		ts = m.flatY[:n]
-	}
-	return m.TrainBatch(m.flatX[:n], labels, ts, opt, seed)
-}
-
-// EvaluateN is Evaluate on flat slices.
-func (m *Model) EvaluateN(x []float32, labels []int32, targets []float32) (float64, int, error) {
-	n, err := runtime.CheckSamples("EvaluateN", "x", x, InputSize)
-	if err != nil {
-		return 0, 0, err
-	}
-	if targets != nil && len(targets) != n*OutputSize {
-		return 0, 0, fmt.Errorf("EvaluateN: targets has %d values, want %d for %d samples", len(targets), n*OutputSize, n)
-	}
-	{
-		if len(m.flatX) < n {
-			m.flatX = make([]Input, n)
-		}
-		for i := range n {
-			copy(m.flatX[i][:], x[i*InputSize:])
-		}
-	}
-	var ts []Output
-	if targets != nil {
-		{
-			if len(m.flatY) < n {
-				m.flatY = make([]Output, n)
-			}
-			for i := range n {
-				copy(m.flatY[i][:], targets[i*OutputSize:])
-			}
-		}
-		ts = m.flatY[:n]
-	}
-	return m.Evaluate(m.flatX[:n], labels, ts)
-}
-
-// params holds every parameter, laid out for the kernels that read it.
-type params struct {
-	fc1W [384]float32 // fc1.weight, stored [out][in] = [12][32], the input in H, W, C order
-	fc1B [12]float32  // fc1.bias [12]
-	fc2W [120]float32 // fc2.weight [10 12]
-	fc2B [10]float32  // fc2.bias [10]
-	fc3W [80]float32  // fc3.weight [8 10]
-	fc3B [8]float32   // fc3.bias [8]
-	fc4W [48]float32  // fc4.weight [6 8]
-	fc4B [6]float32   // fc4.bias [6]
-}
-
-// numTensors is the number of parameter tensors.
-const numTensors = 8
-
-// slices returns every parameter as a slice, in order.
-func (p *params) slices() [numTensors][]float32 {
-	return [numTensors][]float32{p.fc1W[:], p.fc1B[:], p.fc2W[:], p.fc2B[:], p.fc3W[:], p.fc3B[:], p.fc4W[:], p.fc4B[:]}
-}
-
-// paramSizes holds each parameter's number of values in PyTorch's layout.
-var paramSizes = [numTensors]int{384, 12, 120, 10, 80, 8, 48, 6}
-var paramSpecs = []runtime.ParamSpec{{
-	Name:  "fc1.weight",
-	Shape: []int{12, 32},
-}, {
-	Name:  "fc1.bias",
-	Shape: []int{12},
-}, {
-	Name:  "fc2.weight",
-	Shape: []int{10, 12},
-}, {
-	Name:  "fc2.bias",
-	Shape: []int{10},
-}, {
-	Name:  "fc3.weight",
-	Shape: []int{8, 10},
-}, {
-	Name:  "fc3.bias",
-	Shape: []int{8},
-}, {
-	Name:  "fc4.weight",
-	Shape: []int{6, 8},
-}, {
-	Name:  "fc4.bias",
-	Shape: []int{6},
-}}
-
-// init sets the weights to He-normal values drawn in PyTorch order from one
-// generator seeded with seed, and the biases to zero.
-func (p *params) init(seed uint64) {
-	r := runtime.NewRand(seed)
-	t := make([]float32, 384)
-	runtime.HeNormal32(r, t[:384], 32)
-	p.fromTorch(0, t[:384])
-	runtime.HeNormal32(r, t[:120], 12)
-	p.fromTorch(2, t[:120])
-	runtime.HeNormal32(r, t[:80], 10)
-	p.fromTorch(4, t[:80])
-	runtime.HeNormal32(r, t[:48], 8)
-	p.fromTorch(6, t[:48])
-}
-
-// fromTorch sets parameter i from src, in PyTorch's layout.
-func (p *params) fromTorch(i int, src []float32) {
-	switch i {
-	case 0:
-		for o := range 12 {
-			for c := range 2 {
-				for y := range 4 {
-					for x := range 4 {
-						p.fc1W[o*32+y*8+x*2+c] = src[o*32+c*16+y*4+x]
-					}
-				}
-			}
-		}
-	case 1:
-		copy(p.fc1B[:], src)
-	case 2:
-		copy(p.fc2W[:], src)
-	case 3:
-		copy(p.fc2B[:], src)
-	case 4:
-		copy(p.fc3W[:], src)
-	case 5:
-		copy(p.fc3B[:], src)
-	case 6:
-		copy(p.fc4W[:], src)
-	case 7:
-		copy(p.fc4B[:], src)
-	}
-}
-
-// toTorch copies parameter i to dst, in PyTorch's layout.
-func (p *params) toTorch(i int, dst []float32) {
-	switch i {
-	case 0:
-		for o := range 12 {
-			for c := range 2 {
-				for y := range 4 {
-					for x := range 4 {
-						dst[o*32+c*16+y*4+x] = p.fc1W[o*32+y*8+x*2+c]
-					}
-				}
-			}
-		}
-	case 1:
-		copy(dst, p.fc1B[:])
-	case 2:
-		copy(dst, p.fc2W[:])
-	case 3:
-		copy(dst, p.fc2B[:])
-	case 4:
-		copy(dst, p.fc3W[:])
-	case 5:
-		copy(dst, p.fc3B[:])
-	case 6:
-		copy(dst, p.fc4W[:])
-	case 7:
-		copy(dst, p.fc4B[:])
-	}
-}
-
-// arrays returns a copy of every parameter in PyTorch's layout, each name
-// followed by suffix.
-func (p *params) arrays(suffix string) []*runtime.Array {
-	out := make([]*runtime.Array, len(paramSpecs))
-	for i, s := range paramSpecs {
-		data := make([]float32, paramSizes[i])
-		p.toTorch(i, data)
-		out[i] = runtime.NewArray32(s.Name+suffix, s.Shape, data)
-	}
-	return out
-}
-
-// transposed holds, for each stride-1 conv, the weights of the transposed
-// convolution that computes its input gradient (see runtime.TransposeConv).
-type transposed struct{}
-
-// update recomputes the transposed weights from p.
-func (t *transposed) update(p *params) {}
-
-// worker holds the buffers of one sample in flight, H×W×C with padding where
-// a layer reads with padding.
-type worker struct {
-	grads   *params         // this worker's gradient sums (workers other than 0)
-	back    *backBuffers    // allocated on the first backward pass
-	scratch runtime.Scratch // the kernels' temporary memory
-	pass    pass            // the pass this worker runs in a batch
-	ran     bool            // whether grads holds sums of the current batch (workers other than 0)
-	group   *fcGroup        // allocated on the first forward-only batch run in groups
-
-	x0       [32]float32     // input: 4x4x2
-	x1       [12]float32     // fc 12, leaky 0.3: 12
-	x2       [10]float32     // fc 10, relu: 10
-	x3       [8]float32      // fc 8, leaky 1e-1: 8
-	x4       [6]float32      // fc 6, sigmoid: 6
-	stashfc1 runtime.FCStash // the samples whose fc1 weight gradient waits for the end of the run
-	stashfc2 runtime.FCStash // the samples whose fc2 weight gradient waits for the end of the run
-	stashfc3 runtime.FCStash // the samples whose fc3 weight gradient waits for the end of the run
-	stashfc4 runtime.FCStash // the samples whose fc4 weight gradient waits for the end of the run
-}
-
-// backBuffers holds the gradient of each tensor of a worker, padded where the
-// transposed convolution of the layer that made the tensor reads it.
-type backBuffers struct {
-	d0 [32]float32
-	d1 [12]float32
-	d2 [10]float32
-	d3 [8]float32
-	d4 [6]float32
-}
-
-// pass is what the phases of one pass read: the parameters, where gradients
-// go, and what draws the sample's dropout masks.
-type pass struct {
-	p, sums *params
-	wt      *transposed
-	train   bool
-	seed    uint64
-	sample  int
-	needDx  bool
-	stash   bool // keep fc weight gradients for the end of the worker's run
-}
-
-// load copies src into the input buffer, from C×H×W to H×W×C.
-func (w *worker) load(src *Input) {
-	for c := range 2 {
-		for y := range 4 {
-			for x := range 4 {
-				w.x0[y*8+x*2+c] = src[c*16+y*4+x]
-			}
-		}
-	}
-}
-
-// store copies the output buffer to dst, in PyTorch's order.
-func (w *worker) store(dst *Output) {
-	copy(dst[:], w.x4[:])
-}
-
-// loadGrad copies the output gradient dy into its buffer.
-func (w *worker) loadGrad(dy *Output) {
-	w.ensureBack()
-	copy(w.back.d4[:], dy[:])
-}
-
-// storeGrad copies the input gradient to dx, in PyTorch's order.
-func (w *worker) storeGrad(dx *Input) {
-	for c := range 2 {
-		for y := range 4 {
-			for x := range 4 {
-				dx[c*16+y*4+x] = w.back.d0[y*8+x*2+c]
-			}
-		}
-	}
-}
-
-// flushStash adds the fc weight gradients kept during a run of samples.
-func (w *worker) flushStash(sums *params) {
-	w.stashfc1.Flush(sums.fc1W[:], sums.fc1B[:], 32)
-	w.stashfc2.Flush(sums.fc2W[:], sums.fc2B[:], 12)
-	w.stashfc3.Flush(sums.fc3W[:], sums.fc3B[:], 10)
-	w.stashfc4.Flush(sums.fc4W[:], sums.fc4B[:], 8)
-}
-
-// ensureBack allocates the gradient buffers on first use.
-func (w *worker) ensureBack() {
-	if w.back == nil {
-		w.back = new(backBuffers)
-	}
+// program is the network as the engine runs it.
+var program = engine.Program{
+	Input:      engine.View{Buf: x0, Map: engine.Map{H: 4, W: 4, C: 2, Pix: 2, Row: 8, Off: 0}},
+	InputGrad:  engine.View{Buf: d0, Map: engine.Map{H: 4, W: 4, C: 2, Pix: 2, Row: 8, Off: 0}},
+	Output:     engine.View{Buf: x4, Map: engine.Map{H: 1, W: 1, C: 6, Pix: 6, Row: 6, Off: 0}},
+	OutputGrad: engine.View{Buf: d4, Map: engine.Map{H: 1, W: 1, C: 6, Pix: 6, Row: 6, Off: 0}},
+	Tensors: []engine.Tensor{
+		{Name: "fc1.weight", Shape: []int{12, 32}, FanIn: 32, Packing: engine.FCInput{H: 4, W: 4, C: 2}},
+		{Name: "fc1.bias", Shape: []int{12}},
+		{Name: "fc2.weight", Shape: []int{10, 12}, FanIn: 12},
+		{Name: "fc2.bias", Shape: []int{10}},
+		{Name: "fc3.weight", Shape: []int{8, 10}, FanIn: 10},
+		{Name: "fc3.bias", Shape: []int{8}},
+		{Name: "fc4.weight", Shape: []int{6, 8}, FanIn: 8},
+		{Name: "fc4.bias", Shape: []int{6}},
+	},
+	Buffers: []engine.Buffer{
+		x0: {Len: 32},
+		x1: {Len: 12},
+		x2: {Len: 10},
+		x3: {Len: 8},
+		x4: {Len: 6},
+		d0: {Len: 32, Grad: true},
+		d1: {Len: 12, Grad: true},
+		d2: {Len: 10, Grad: true},
+		d3: {Len: 8, Grad: true},
+		d4: {Len: 6, Grad: true},
+	},
+	Stashes: 4,
+	Steps: []engine.Step{{
+		Name: "fc1+leaky1",
+		In:   []engine.Ref{{Value: x0, Grad: d0}}, Out: []engine.Ref{{Value: x1, Grad: d1}},
+		Forward:  []engine.Phase{{N: 12, Run: fc1Forward}},
+		Backward: []engine.Phase{{N: 1, Run: fc1ActGrad}, {N: 12, Run: fc1WeightGrad, Sums: true}, {N: 32, Run: fc1InputGrad}},
+		Flush: func(c *engine.Ctx) {
+			c.Stashes[stashfc1].Flush(c.G[fc1W], c.G[fc1B], 32)
+		},
+	}, {
+		Name: "fc2+relu1",
+		In:   []engine.Ref{{Value: x1, Grad: d1}}, Out: []engine.Ref{{Value: x2, Grad: d2}},
+		Forward:  []engine.Phase{{N: 10, Run: fc2Forward}},
+		Backward: []engine.Phase{{N: 1, Run: fc2ActGrad}, {N: 10, Run: fc2WeightGrad, Sums: true}, {N: 12, Run: fc2InputGrad}},
+		Flush: func(c *engine.Ctx) {
+			c.Stashes[stashfc2].Flush(c.G[fc2W], c.G[fc2B], 12)
+		},
+	}, {
+		Name: "fc3+leaky2",
+		In:   []engine.Ref{{Value: x2, Grad: d2}}, Out: []engine.Ref{{Value: x3, Grad: d3}},
+		Forward:  []engine.Phase{{N: 8, Run: fc3Forward}},
+		Backward: []engine.Phase{{N: 1, Run: fc3ActGrad}, {N: 8, Run: fc3WeightGrad, Sums: true}, {N: 10, Run: fc3InputGrad}},
+		Flush: func(c *engine.Ctx) {
+			c.Stashes[stashfc3].Flush(c.G[fc3W], c.G[fc3B], 10)
+		},
+	}, {
+		Name: "fc4+sigmoid1",
+		In:   []engine.Ref{{Value: x3, Grad: d3}}, Out: []engine.Ref{{Value: x4, Grad: d4}},
+		Forward:  []engine.Phase{{N: 6, Run: fc4Forward}},
+		Backward: []engine.Phase{{N: 1, Run: fc4ActGrad}, {N: 6, Run: fc4WeightGrad, Sums: true}, {N: 8, Run: fc4InputGrad}},
+		Flush: func(c *engine.Ctx) {
+			c.Stashes[stashfc4].Flush(c.G[fc4W], c.G[fc4B], 8)
+		},
+	}},
+	Loss:  engine.Loss{Steps: 4},
+	Group: &engine.Group{Step: 0, Size: 8, In: x0, Out: x1, Run: fc1Group},
 }
 
 // fc1Forward computes fc 12 (model.cnn:4:1) followed by leaky 0.3: 4x4x2 -> 12, outputs [lo, hi).
-func (w *worker) fc1Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.FCForward(w.x1[:], w.x0[:], c.p.fc1W[:], c.p.fc1B[:], 32, lo, hi)
-	for i := lo; i < hi; i++ {
-		w.x1[i] = max(w.x1[i], 0) + float32(0.3)*min(w.x1[i], 0)
+func fc1Forward(c *engine.Ctx, lo, hi int) {
+	runtime.FCForward(c.F[x1], c.F[x0], c.P[fc1W], c.P[fc1B], 32, lo, hi)
+	o := c.F[x1][lo:hi]
+	for i, v := range o {
+		o[i] = max(v, 0) + float32(0.3)*min(v, 0)
 	}
-}
-
-// fc2Forward computes fc 10 (model.cnn:6:1) followed by relu: 12 -> 10, outputs [lo, hi).
-func (w *worker) fc2Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.FCForward(w.x2[:], w.x1[:], c.p.fc2W[:], c.p.fc2B[:], 12, lo, hi)
-	for i := lo; i < hi; i++ {
-		w.x2[i] = max(w.x2[i], 0)
-	}
-}
-
-// fc3Forward computes fc 8 (model.cnn:8:1) followed by leaky 1e-1: 10 -> 8, outputs [lo, hi).
-func (w *worker) fc3Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.FCForward(w.x3[:], w.x2[:], c.p.fc3W[:], c.p.fc3B[:], 10, lo, hi)
-	for i := lo; i < hi; i++ {
-		w.x3[i] = max(w.x3[i], 0) + float32(0.1)*min(w.x3[i], 0)
-	}
-}
-
-// fc4Forward computes fc 6 (model.cnn:10:1) followed by sigmoid: 8 -> 6, outputs [lo, hi).
-func (w *worker) fc4Forward(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.FCForward(w.x4[:], w.x3[:], c.p.fc4W[:], c.p.fc4B[:], 8, lo, hi)
-	for i := lo; i < hi; i++ {
-		w.x4[i] = float32(1 / (1 + math.Exp(-float64(w.x4[i]))))
-	}
-}
-
-// fc4ActGrad multiplies the gradient of fc4's output by sigmoid's derivative, rows [lo, hi).
-func (w *worker) fc4ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x4[y*6:][:6:6]
-		d := w.back.d4[y*6:][:6:6]
-		for i, v := range out {
-			d[i] *= v * (1 - v)
-		}
-	}
-}
-
-// fc4WeightGrad adds to the weight and bias gradients of fc4, outputs [lo, hi).
-func (w *worker) fc4WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	if c.stash {
-		w.stashfc4.Add(w.x3[:8], w.back.d4[:6])
-		return
-	}
-	runtime.FCWeightGrad(c.sums.fc4W[:], c.sums.fc4B[:], w.x3[:], w.back.d4[:], 8, lo, hi)
-}
-
-// fc4InputGrad computes the gradient of fc4's input, values [lo, hi).
-func (w *worker) fc4InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.FCInputGrad(w.back.d3[lo:], c.p.fc4W[:], w.back.d4[:6], 8, lo, hi)
-}
-
-// fc3ActGrad multiplies the gradient of fc3's output by leaky 1e-1's derivative, rows [lo, hi).
-func (w *worker) fc3ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x3[y*8:][:8:8]
-		d := w.back.d3[y*8:][:8:8]
-		for i, v := range out {
-			if v <= 0 {
-				d[i] *= float32(0.1)
-			}
-		}
-	}
-}
-
-// fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).
-func (w *worker) fc3WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	if c.stash {
-		w.stashfc3.Add(w.x2[:10], w.back.d3[:8])
-		return
-	}
-	runtime.FCWeightGrad(c.sums.fc3W[:], c.sums.fc3B[:], w.x2[:], w.back.d3[:], 10, lo, hi)
-}
-
-// fc3InputGrad computes the gradient of fc3's input, values [lo, hi).
-func (w *worker) fc3InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.FCInputGrad(w.back.d2[lo:], c.p.fc3W[:], w.back.d3[:8], 10, lo, hi)
-}
-
-// fc2ActGrad multiplies the gradient of fc2's output by relu's derivative, rows [lo, hi).
-func (w *worker) fc2ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		out := w.x2[y*10:][:10:10]
-		d := w.back.d2[y*10:][:10:10]
-		runtime.ReLUGrad(d, out)
-	}
-}
-
-// fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
-func (w *worker) fc2WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	if c.stash {
-		w.stashfc2.Add(w.x1[:12], w.back.d2[:10])
-		return
-	}
-	runtime.FCWeightGrad(c.sums.fc2W[:], c.sums.fc2B[:], w.x1[:], w.back.d2[:], 12, lo, hi)
-}
-
-// fc2InputGrad computes the gradient of fc2's input, values [lo, hi).
-func (w *worker) fc2InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	runtime.FCInputGrad(w.back.d1[lo:], c.p.fc2W[:], w.back.d2[:10], 12, lo, hi)
 }
 
 // fc1ActGrad multiplies the gradient of fc1's output by leaky 0.3's derivative, rows [lo, hi).
-func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
+func fc1ActGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
-		out := w.x1[y*12:][:12:12]
-		d := w.back.d1[y*12:][:12:12]
+		out := c.F[x1][y*12:][:12:12]
+		d := c.F[d1][y*12:][:12:12]
 		for i, v := range out {
 			if v <= 0 {
 				d[i] *= float32(0.3)
@@ -1152,58 +202,130 @@ func (w *worker) fc1ActGrad(c *pass, s *runtime.Scratch, lo, hi int) {
 }
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
-func (w *worker) fc1WeightGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	if c.stash {
-		w.stashfc1.Add(w.x0[:32], w.back.d1[:12])
+func fc1WeightGrad(c *engine.Ctx, lo, hi int) {
+	if c.Stash {
+		c.Stashes[stashfc1].Add(c.F[x0][:32], c.F[d1][:12])
 		return
 	}
-	runtime.FCWeightGrad(c.sums.fc1W[:], c.sums.fc1B[:], w.x0[:], w.back.d1[:], 32, lo, hi)
+	runtime.FCWeightGrad(c.G[fc1W], c.G[fc1B], c.F[x0], c.F[d1], 32, lo, hi)
 }
 
 // fc1InputGrad computes the gradient of fc1's input, values [lo, hi).
-func (w *worker) fc1InputGrad(c *pass, s *runtime.Scratch, lo, hi int) {
-	if !c.needDx {
+func fc1InputGrad(c *engine.Ctx, lo, hi int) {
+	if !c.NeedDx {
 		return
 	}
-	runtime.FCInputGrad(w.back.d0[lo:], c.p.fc1W[:], w.back.d1[:12], 32, lo, hi)
+	runtime.FCInputGrad(c.F[d0][lo:], c.P[fc1W], c.F[d1][:12], 32, lo, hi)
 }
 
-// phase is one function of a pass over the part [lo, hi) of a range of size n;
-// workers given different parts can run it at once. layer names its layer; even
-// says one contiguous part per worker, rather than small parts claimed as
-// workers finish (a conv's weight-gradient units each walk the whole input and
-// gradient, which a worker reads once for all of its units).
-type phase struct {
-	n     int
-	run   func(*worker, *pass, *runtime.Scratch, int, int)
-	layer string
-	even  bool
+// fc2Forward computes fc 10 (model.cnn:6:1) followed by relu: 12 -> 10, outputs [lo, hi).
+func fc2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.FCForward(c.F[x2], c.F[x1], c.P[fc2W], c.P[fc2B], 12, lo, hi)
+	o := c.F[x2][lo:hi]
+	for i, v := range o {
+		o[i] = max(v, 0)
+	}
 }
 
-// forwardPhases runs the network forward.
-var forwardPhases = [...]phase{
-	{12, (*worker).fc1Forward, "fc1+leaky1", false},
-	{10, (*worker).fc2Forward, "fc2+relu1", false},
-	{8, (*worker).fc3Forward, "fc3+leaky2", false},
-	{6, (*worker).fc4Forward, "fc4+sigmoid1", false},
+// fc2ActGrad multiplies the gradient of fc2's output by relu's derivative, rows [lo, hi).
+func fc2ActGrad(c *engine.Ctx, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := c.F[x2][y*10:][:10:10]
+		d := c.F[d2][y*10:][:10:10]
+		runtime.ReLUGrad(d, out)
+	}
 }
 
-// backwardPhases runs it backward, from the output gradient.
-var backwardPhases = [...]phase{
-	{1, (*worker).fc4ActGrad, "fc4+sigmoid1", false},
-	{6, (*worker).fc4WeightGrad, "fc4+sigmoid1", false},
-	{8, (*worker).fc4InputGrad, "fc4+sigmoid1", false},
-	{1, (*worker).fc3ActGrad, "fc3+leaky2", false},
-	{8, (*worker).fc3WeightGrad, "fc3+leaky2", false},
-	{10, (*worker).fc3InputGrad, "fc3+leaky2", false},
-	{1, (*worker).fc2ActGrad, "fc2+relu1", false},
-	{10, (*worker).fc2WeightGrad, "fc2+relu1", false},
-	{12, (*worker).fc2InputGrad, "fc2+relu1", false},
-	{1, (*worker).fc1ActGrad, "fc1+leaky1", false},
-	{12, (*worker).fc1WeightGrad, "fc1+leaky1", false},
-	{32, (*worker).fc1InputGrad, "fc1+leaky1", false},
+// fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
+func fc2WeightGrad(c *engine.Ctx, lo, hi int) {
+	if c.Stash {
+		c.Stashes[stashfc2].Add(c.F[x1][:12], c.F[d2][:10])
+		return
+	}
+	runtime.FCWeightGrad(c.G[fc2W], c.G[fc2B], c.F[x1], c.F[d2], 12, lo, hi)
 }
 
-// backwardStart[i] is the index in backwardPhases of the first phase of layer
-// step i's backward pass: backward from step i runs backwardPhases[backwardStart[i]:].
-var backwardStart = [...]int{9, 6, 3, 0}
+// fc2InputGrad computes the gradient of fc2's input, values [lo, hi).
+func fc2InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.FCInputGrad(c.F[d1][lo:], c.P[fc2W], c.F[d2][:10], 12, lo, hi)
+}
+
+// fc3Forward computes fc 8 (model.cnn:8:1) followed by leaky 1e-1: 10 -> 8, outputs [lo, hi).
+func fc3Forward(c *engine.Ctx, lo, hi int) {
+	runtime.FCForward(c.F[x3], c.F[x2], c.P[fc3W], c.P[fc3B], 10, lo, hi)
+	o := c.F[x3][lo:hi]
+	for i, v := range o {
+		o[i] = max(v, 0) + float32(0.1)*min(v, 0)
+	}
+}
+
+// fc3ActGrad multiplies the gradient of fc3's output by leaky 1e-1's derivative, rows [lo, hi).
+func fc3ActGrad(c *engine.Ctx, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := c.F[x3][y*8:][:8:8]
+		d := c.F[d3][y*8:][:8:8]
+		for i, v := range out {
+			if v <= 0 {
+				d[i] *= float32(0.1)
+			}
+		}
+	}
+}
+
+// fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).
+func fc3WeightGrad(c *engine.Ctx, lo, hi int) {
+	if c.Stash {
+		c.Stashes[stashfc3].Add(c.F[x2][:10], c.F[d3][:8])
+		return
+	}
+	runtime.FCWeightGrad(c.G[fc3W], c.G[fc3B], c.F[x2], c.F[d3], 10, lo, hi)
+}
+
+// fc3InputGrad computes the gradient of fc3's input, values [lo, hi).
+func fc3InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.FCInputGrad(c.F[d2][lo:], c.P[fc3W], c.F[d3][:8], 10, lo, hi)
+}
+
+// fc4Forward computes fc 6 (model.cnn:10:1) followed by sigmoid: 8 -> 6, outputs [lo, hi).
+func fc4Forward(c *engine.Ctx, lo, hi int) {
+	runtime.FCForward(c.F[x4], c.F[x3], c.P[fc4W], c.P[fc4B], 8, lo, hi)
+	o := c.F[x4][lo:hi]
+	for i, v := range o {
+		o[i] = float32(1 / (1 + math.Exp(-float64(v))))
+	}
+}
+
+// fc4ActGrad multiplies the gradient of fc4's output by sigmoid's derivative, rows [lo, hi).
+func fc4ActGrad(c *engine.Ctx, lo, hi int) {
+	for y := lo; y < hi; y++ {
+		out := c.F[x4][y*6:][:6:6]
+		d := c.F[d4][y*6:][:6:6]
+		for i, v := range out {
+			d[i] *= v * (1 - v)
+		}
+	}
+}
+
+// fc4WeightGrad adds to the weight and bias gradients of fc4, outputs [lo, hi).
+func fc4WeightGrad(c *engine.Ctx, lo, hi int) {
+	if c.Stash {
+		c.Stashes[stashfc4].Add(c.F[x3][:8], c.F[d4][:6])
+		return
+	}
+	runtime.FCWeightGrad(c.G[fc4W], c.G[fc4B], c.F[x3], c.F[d4], 8, lo, hi)
+}
+
+// fc4InputGrad computes the gradient of fc4's input, values [lo, hi).
+func fc4InputGrad(c *engine.Ctx, lo, hi int) {
+	runtime.FCInputGrad(c.F[d3][lo:], c.P[fc4W], c.F[d4][:6], 8, lo, hi)
+}
+
+// fc1Group computes fc1 for the n samples whose inputs are in, 32 values apart, into
+// out, 12 apart, reading the weights once for all of them.
+func fc1Group(c *engine.Ctx, in, out []float32, n int) {
+	runtime.FCForwardBatch(out, in, c.P[fc1W], c.P[fc1B], 32, 12, n)
+	o := out[:n*12]
+	for i, v := range o {
+		o[i] = max(v, 0) + float32(0.3)*min(v, 0)
+	}
+}
