@@ -99,3 +99,26 @@ func TestFileHeaderOneLine(t *testing.T) {
 }
 
 var header = regexp.MustCompile(`^// Code generated .* DO NOT EDIT\.$`)
+
+// TestPrefixedNames: with a prefix, the file's own names are renamed in the
+// code (the type arguments of engine.Model too) and in its comments, and a
+// name qualified by a package (engine.Model) is left alone.
+func TestPrefixedNames(t *testing.T) {
+	code, err := gen.File(mustNet(t, "input 4x4x2\nfc 3\n"), gen.WithPackage("nets"), gen.WithPrefix("Small"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(code)
+	for _, want := range []string{
+		"\ntype SmallModel struct {\n\tengine.Model[SmallInput, SmallOutput]\n}\n",
+		"engine.NewModel[SmallInput, SmallOutput](&smallProgram, seed)",
+		"// SmallModel runs the network. Its methods are engine.Model's",
+	} {
+		if !strings.Contains(src, want) {
+			t.Errorf("the prefixed code has no %q", want)
+		}
+	}
+	if strings.Contains(src, "engine.Small") {
+		t.Error("a name qualified by the engine package was prefixed")
+	}
+}

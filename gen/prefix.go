@@ -84,11 +84,14 @@ func prefixed(prefix, name string) string {
 	return strings.ToLower(prefix) + strings.ToUpper(name[:1]) + name[1:]
 }
 
-var word = regexp.MustCompile(`[A-Za-z_][A-Za-z0-9_]*`)
+// word matches a word of a comment, with the dot before it when it is
+// qualified by a package name.
+var word = regexp.MustCompile(`\.?[A-Za-z_][A-Za-z0-9_]*`)
 
 // renameComments rewrites the comments of f for the new names: a doc
 // comment's first word when it is its declaration's name, and anywhere a
-// renamed name that is not a plain lower-case word.
+// renamed name that is not a plain lower-case word nor qualified by a
+// package (engine.Model is not the file's Model).
 func renameComments(f *ast.File, renamed map[string]string) {
 	for _, group := range f.Comments {
 		for _, c := range group.List {

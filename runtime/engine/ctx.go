@@ -24,31 +24,26 @@ type Frame struct {
 // Batch is every sample's frame in a layer-major pass.
 type Batch struct {
 	Frames []*Frame
-	views  [][][]float32 // views[buf][sample], built as needed
+	views  [][][]float32 // views[buf][sample]
 }
 
 // F returns buffer buf of every sample, in sample order. The slice is the
 // engine's: it stays valid until the next batch.
-func (b *Batch) F(buf int) [][]float32 {
-	v := b.views[buf]
-	if len(v) != len(b.Frames) {
-		v = v[:0]
-		for _, f := range b.Frames {
-			v = append(v, f.F[buf])
-		}
-		b.views[buf] = v
-	}
-	return v
-}
+func (b *Batch) F(buf int) [][]float32 { return b.views[buf] }
 
-// set makes frames the batch, forgetting the views of the last.
+// set makes frames the batch. The views are built here, once, since the
+// workers of a batch phase read them at once.
 func (b *Batch) set(frames []*Frame, buffers int) {
 	b.Frames = frames
 	if len(b.views) != buffers {
 		b.views = make([][][]float32, buffers)
 	}
 	for i := range b.views {
-		b.views[i] = b.views[i][:0]
+		v := b.views[i][:0]
+		for _, f := range frames {
+			v = append(v, f.F[i])
+		}
+		b.views[i] = v
 	}
 }
 
