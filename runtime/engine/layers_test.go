@@ -250,3 +250,16 @@ func TestLayerMajorTraining(t *testing.T) {
 }
 
 var sgd = runtime.SGD{LR: 0.05, Momentum: 0.9, WeightDecay: 0.01}
+
+// TestEmptyBatch: an empty batch runs nothing, even where a batch phase
+// would average over no samples.
+func TestEmptyBatch(t *testing.T) {
+	e := New(centerProgram(), 1)
+	e.SetTraining(true, 1)
+	e.ForwardN(nil, nil)
+	e.ForwardBackwardN(nil, nil, nil, nil)
+	ps := e.Params()
+	if ps[ceMean].F32[0] != 0 || ps[ceCount].I64[0] != 0 {
+		t.Errorf("an empty batch changed the running statistics: %v, %v", ps[ceMean].F32, ps[ceCount].I64)
+	}
+}

@@ -40,6 +40,9 @@ type batchRun struct {
 // batch. A pass with a phase that needs the batch runs layer-major (see
 // runLayers).
 func (e *Engine) runBatch(n int, k kind) {
+	if n == 0 {
+		return // a batch phase would divide by zero
+	}
 	r := &e.run
 	r.kind, r.n = k, n
 	mode, use := inference, InferenceForward
