@@ -34,7 +34,12 @@ stepped once an epoch, the runs
         --weight-decay 0.05 --schedule cosine --eta-min 0.0001 --warmup 1 \\
         --warmup-factor 0.1 ...
 
-make (parity.txtar). want.npz also holds lr, the rate of each epoch.
+make (parity.txtar); adamw_bn/ trains a residual block with batchnorm
+(on runtime/engine) with AdamW's defaults but lr 0.01, the run
+
+    cnnc train ... --optim adamw --lr 0.01 --schedule cosine --warmup 1 ...
+
+want.npz also holds lr, the rate of each epoch.
 
 Run it from anywhere with Debian's python3 (numpy and torch):
 
@@ -132,10 +137,33 @@ def shuffle(rng, p):
 ADAM_EPOCHS, ADAM_N, ADAM_BATCH = 3, 40, 16
 
 
-def make_adam(name, opt_fn, sched_fn):
-    """An Adam case: the classifier trained in mini-batches in cnnc's order."""
+class ResBN(nn.Module):
+    """A residual block with batchnorm (cnnc's graph generator, on runtime/engine)."""
+
+    cnn = ("input 6x6x2\nconv 3x3x4 p1 nobias\nbatchnorm\nrelu\n"
+           "residual {\n  conv 3x3x4 p1 nobias\n  batchnorm\n  relu\n  conv 3x3x4 p1 nobias\n  batchnorm\n}\n"
+           "relu\npool max 2x2\nfc 4\nsoftmax\n")
+
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv2d(2, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4)
+        self.conv2, self.bn2 = nn.Conv2d(4, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4)
+        self.conv3, self.bn3 = nn.Conv2d(4, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4)
+        self.fc1 = nn.Linear(36, 4)
+
+    def forward(self, x):  # the scores before the softmax
+        x = torch.relu(self.bn1(self.conv1(x)))
+        y = self.bn3(self.conv3(torch.relu(self.bn2(self.conv2(x)))))
+        x = nn.functional.max_pool2d(torch.relu(x + y), 2)
+        return self.fc1(x.flatten(1))
+
+
+def make_adam(name, opt_fn, sched_fn, model_cls=Classifier):
+    """An Adam case: a classifier trained in mini-batches in cnnc's order,
+    measured after each epoch in eval mode (batchnorm's running statistics),
+    as cnnc train measures it."""
     torch.manual_seed(8)
-    model = Classifier()
+    model = model_cls()
     x, y = torch.randn(ADAM_N, 2, 6, 6), torch.randint(0, 4, (ADAM_N,))
     out = os.path.join(HERE, name)
     os.makedirs(out, exist_ok=True)
@@ -163,8 +191,10 @@ def make_adam(name, opt_fn, sched_fn):
             total += loss.item() * len(idx)
         sched.step()
         batch_loss.append(total / ADAM_N)
+        model.eval()
         with torch.no_grad():
             train_loss.append(loss_fn(model(x), y).item())
+        model.train()
     np.savez(os.path.join(out, "want.npz"), **state(), batch_loss=np.array(batch_loss),
              train_loss=np.array(train_loss), lr=np.array(lrs))
     print(f"{name}: losses {batch_loss} -> {train_loss[-1]}, lr {lrs}")
@@ -185,6 +215,7 @@ def main():
     make_adam("adam", lambda p: torch.optim.Adam(p, lr=0.01), warm_cosine(1 / 3, 0))
     make_adam("adamw", lambda p: torch.optim.AdamW(p, lr=0.01, betas=(0.85, 0.99), eps=1e-7, weight_decay=0.05),
               warm_cosine(0.1, 1e-4))
+    make_adam("adamw_bn", lambda p: torch.optim.AdamW(p, lr=0.01), warm_cosine(1 / 3, 0), ResBN)
 
 
 if __name__ == "__main__":
