@@ -181,7 +181,7 @@ import (
 
 // This file needs the runtime it was generated for: if the line below does not
 // build, regenerate the file (go generate) with the cnnc of your runtime.
-const _ = runtime.GeneratedCodeVersion1_RegenerateWithCnncCompile
+const _ = runtime.GeneratedCodeVersion2_RegenerateWithCnncCompile
 
 // Sizes of one sample, baked in at compile time.
 const (
