@@ -155,22 +155,8 @@ func newGraphGen(g *ir.Graph, c config) (*graphGen, error) {
 // cannot run yet.
 func supported(g *ir.Graph) error {
 	for _, n := range g.Nodes {
-		what := ""
-		switch op := n.Op.(type) {
-		case *ir.Conv:
-			switch {
-			case op.Groups > 1 && !(op.Groups == n.In().C && op.K == op.Groups):
-				what = "grouped convs other than depthwise ones"
-			case op.Groups == 1 && (op.DH > 1 || op.DW > 1):
-				what = "dilated convs other than depthwise ones"
-			}
-		case *ir.FC:
-			if op.NoBias {
-				what = "fc layers without a bias"
-			}
-		}
-		if what != "" {
-			return fmt.Errorf("the code generator does not support %s yet (%s at %d:%d)", what, n.Text, n.Pos.Line, n.Pos.Col)
+		if op, ok := n.Op.(*ir.FC); ok && op.NoBias {
+			return fmt.Errorf("the code generator does not support fc layers without a bias yet (%s at %d:%d)", n.Text, n.Pos.Line, n.Pos.Col)
 		}
 	}
 	return nil
@@ -178,16 +164,17 @@ func supported(g *ir.Graph) error {
 
 // canSliceOut reports whether step s's kernels can write its output into a
 // channel slice of a wider buffer, and in training read its gradient from
-// one (gplan.Options.SliceOut): the element-wise kernels, global pools and
-// depthwise convs take pixel strides; round 1's pool kernels do not, nor
-// do the dense conv kernels yet.
+// one (plan.Options.SliceOut): every kernel takes pixel strides but round
+// 1's pools and, in training, the transposed convolution that computes a
+// stride-1 dense conv's input gradient (it reads the output gradient as
+// its input, whose pixels must be its channels apart).
 func canSliceOut(s *gplan.Step, train bool) bool {
 	if s.Kind == gplan.Copy {
 		return true
 	}
 	switch op := s.Node.Op.(type) {
 	case *ir.Conv:
-		return op.Groups > 1 && op.Groups == op.K
+		return !train || !(s.Transposed && convKindOf(op, s.Node.In().C) == kindDense)
 	case *ir.Pool:
 		return false
 	}

@@ -47,10 +47,14 @@ func packing(n *ir.Node, t *ir.Tensor) (jen.Code, string) {
 	}
 	switch op := n.Op.(type) {
 	case *ir.Conv:
-		if isDepthwise(op, n.In().C) {
+		kb := convKB(op)
+		switch {
+		case isDepthwise(op, n.In().C):
 			return engq("Depthwise").Values(), "stored [FH][FW][C]"
+		case op.Groups > 1:
+			return engq("Grouped").Values(jen.Id("Groups").Op(":").Lit(op.Groups), jen.Id("KB").Op(":").Lit(kb)),
+				fmt.Sprintf("a pack a group, in blocks of %d channels", kb)
 		}
-		kb := block(op.K)
 		return engq("ConvBlocks").Values(jen.Id("KB").Op(":").Lit(kb)), fmt.Sprintf("packed in blocks of %d channels", kb)
 	case *ir.FC:
 		if in := n.In(); in.H*in.W > 1 {

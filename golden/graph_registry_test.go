@@ -5,6 +5,7 @@ import (
 	"github.com/cnnc/cnnc/golden/internal/gbatchnorm"
 	"github.com/cnnc/cnnc/golden/internal/gbottleneck"
 	"github.com/cnnc/cnnc/golden/internal/gconcatidentity"
+	"github.com/cnnc/cnnc/golden/internal/gconvgroups"
 	"github.com/cnnc/cnnc/golden/internal/gglobalpool"
 	"github.com/cnnc/cnnc/golden/internal/ginvertedresidual"
 	"github.com/cnnc/cnnc/golden/internal/glabels"
@@ -23,6 +24,7 @@ var generatedGraphs = map[string]func(seed uint64) runtime.Network{
 	"batchnorm":         func(seed uint64) runtime.Network { return gbatchnorm.New(seed) },
 	"bottleneck":        func(seed uint64) runtime.Network { return gbottleneck.New(seed) },
 	"concat_identity":   func(seed uint64) runtime.Network { return gconcatidentity.New(seed) },
+	"conv_groups":       func(seed uint64) runtime.Network { return gconvgroups.New(seed) },
 	"global_pool":       func(seed uint64) runtime.Network { return gglobalpool.New(seed) },
 	"inverted_residual": func(seed uint64) runtime.Network { return ginvertedresidual.New(seed) },
 	"labels":            func(seed uint64) runtime.Network { return glabels.New(seed) },

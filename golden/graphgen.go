@@ -14,3 +14,4 @@ package golden
 //go:generate go run ../cmd/cnnc compile --pkg gnestedrepeat -o internal/gnestedrepeat/ graphdata/nested_repeat/model.cnn
 //go:generate go run ../cmd/cnnc compile --pkg gresidualbasic -o internal/gresidualbasic/ graphdata/residual_basic/model.cnn
 //go:generate go run ../cmd/cnnc compile --pkg gresidualdown -o internal/gresidualdown/ graphdata/residual_down/model.cnn
+//go:generate go run ../cmd/cnnc compile --pkg gconvgroups -o internal/gconvgroups/ graphdata/conv_groups/model.cnn

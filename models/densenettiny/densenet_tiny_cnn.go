@@ -201,6 +201,7 @@ const (
 	features_denseblock2_denselayer2_norm1Coef        // features.denseblock2.denselayer2.norm1's inference-mode coefficients (running statistics)
 	features_denseblock2_denselayer2_conv1Fold        // features.denseblock2.denselayer2.conv1's weights and bias with features.denseblock2.denselayer2.norm2 folded in
 	features_norm5Coef                                // features.norm5's inference-mode coefficients (running statistics)
+	features_conv0T                                   // features.conv0's weights transposed, for its input gradient
 	features_norm0Coef                                // features.norm0's inference-mode coefficients (running statistics)
 	features_denseblock1_denselayer1_conv1T           // features.denseblock1.denselayer1.conv1's weights transposed, for its input gradient
 	features_denseblock1_denselayer1_norm2Coef        // features.denseblock1.denselayer1.norm2's inference-mode coefficients (running statistics)
@@ -221,10 +222,10 @@ const (
 // with padding, each shared by values whose lifetimes do not overlap: c.F[i].
 const (
 	f0  = iota // training: input 32x32x3 p3x3; inference: input 32x32x3 p3x3
-	f1         // training: classifier 10; inference: features.relu1 16x16x16, features.denseblock1.denselayer1.relu1 8x8x16, features.denseblock1.denselayer2.concat1 8x8x40, features.transition1.meanpool1 4x4x20, features.denseblock2.denselayer2.relu1 4x4x32, features.denseblock2.denselayer2.conv2 4x4x12, classifier 10
-	f2         // training: features.denseblock1.denselayer1.relu2 8x8x48 p1x1, d(features.conv0 16x16x16); inference: features.denseblock1.denselayer1.relu2 8x8x48 p1x1, features.denseblock1.denselayer2.relu2 8x8x48 p1x1, features.transition1.relu1 8x8x40, features.denseblock2.denselayer1.conv2 4x4x12
+	f1         // training: classifier 10; inference: features.relu1 16x16x16, features.denseblock1.denselayer1.relu1 8x8x16, features.denseblock1.denselayer2.concat1 8x8x40, features.denseblock2.denselayer1.relu1 4x4x20, features.denseblock2.denselayer2.concat1 4x4x44, classifier 10
+	f2         // training: features.denseblock1.denselayer1.relu2 8x8x48 p1x1, d(features.conv0 16x16x16); inference: features.denseblock1.denselayer1.relu2 8x8x48 p1x1, features.denseblock1.denselayer2.relu2 8x8x48 p1x1, features.transition1.relu1 8x8x40, features.transition1.meanpool1 4x4x20, features.denseblock2.denselayer2.relu1 4x4x32, globalavgpool1 1x1x44
 	f3         // training: features.denseblock1.denselayer2.relu2 8x8x48 p1x1, d(features.denseblock1.denselayer1.relu2 8x8x48), d(features.relu1 16x16x16); inference: features.maxpool1 8x8x16, features.denseblock1.denselayer2.relu1 8x8x28, features.transition1.conv 8x8x20, features.denseblock2.denselayer1.relu2 4x4x48 p1x1, features.denseblock2.denselayer2.relu2 4x4x48 p1x1, relu1 4x4x44
-	f4         // training: features.conv0 16x16x16; inference: features.denseblock1.denselayer1.conv2 8x8x12, features.denseblock1.denselayer2.conv2 8x8x12, features.denseblock2.denselayer1.relu1 4x4x20, features.denseblock2.denselayer2.concat1 4x4x44, globalavgpool1 1x1x44
+	f4         // training: features.conv0 16x16x16
 	f5         // training: features.relu1 16x16x16
 	f6         // training: features.denseblock1.denselayer1.conv1 8x8x48
 	f7         // training: features.denseblock1.denselayer2.conv1 8x8x48, d(features.denseblock1.denselayer2.relu1 8x8x28), d(features.denseblock1.denselayer1.conv1 8x8x48)
@@ -359,6 +360,7 @@ var program = engine.Program{
 		features_denseblock2_denselayer2_norm1Coef: {Name: "features_denseblock2_denselayer2_norm1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: features_denseblock2_denselayer2_norm1CoefUpdate},
 		features_denseblock2_denselayer2_conv1Fold: {Name: "features_denseblock2_denselayer2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 1584 }, Update: features_denseblock2_denselayer2_conv1FoldUpdate},
 		features_norm5Coef:                         {Name: "features_norm5Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 176 }, Update: features_norm5CoefUpdate},
+		features_conv0T:                            {Name: "features_conv0T", Use: engine.Backward, Len: func() int { return 12544 }, Update: features_conv0TUpdate},
 		features_norm0Coef:                         {Name: "features_norm0Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: features_norm0CoefUpdate},
 		features_denseblock1_denselayer1_conv1T:    {Name: "features_denseblock1_denselayer1_conv1T", Use: engine.Backward, Len: func() int { return 768 }, Update: features_denseblock1_denselayer1_conv1TUpdate},
 		features_denseblock1_denselayer1_norm2Coef: {Name: "features_denseblock1_denselayer1_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: features_denseblock1_denselayer1_norm2CoefUpdate},
@@ -443,12 +445,6 @@ var program = engine.Program{
 			},
 		},
 		{
-			Name: "copy features.denseblock1.denselayer1.concat1[16:28] (inference)",
-			Forward: []engine.Phase{
-				{N: 8, Run: features_denseblock1_denselayer1_concat1Copy16Infer, Mode: engine.Inference},
-			},
-		},
-		{
 			Name: "features.denseblock1.denselayer2.norm1+features.denseblock1.denselayer2.relu1 (inference)",
 			Forward: []engine.Phase{
 				{N: 8, Run: features_denseblock1_denselayer2_norm1Infer, Mode: engine.Inference},
@@ -464,12 +460,6 @@ var program = engine.Program{
 			Name: "features.denseblock1.denselayer2.conv2 (inference)",
 			Forward: []engine.Phase{
 				{N: 8, Run: features_denseblock1_denselayer2_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "copy features.denseblock1.denselayer2.concat1[28:40] (inference)",
-			Forward: []engine.Phase{
-				{N: 8, Run: features_denseblock1_denselayer2_concat1Copy28Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -515,12 +505,6 @@ var program = engine.Program{
 			},
 		},
 		{
-			Name: "copy features.denseblock2.denselayer1.concat1[20:32] (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_denseblock2_denselayer1_concat1Copy20Infer, Mode: engine.Inference},
-			},
-		},
-		{
 			Name: "features.denseblock2.denselayer2.norm1+features.denseblock2.denselayer2.relu1 (inference)",
 			Forward: []engine.Phase{
 				{N: 4, Run: features_denseblock2_denselayer2_norm1Infer, Mode: engine.Inference},
@@ -536,12 +520,6 @@ var program = engine.Program{
 			Name: "features.denseblock2.denselayer2.conv2 (inference)",
 			Forward: []engine.Phase{
 				{N: 4, Run: features_denseblock2_denselayer2_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "copy features.denseblock2.denselayer2.concat1[32:44] (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_denseblock2_denselayer2_concat1Copy32Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -906,7 +884,7 @@ var program = engine.Program{
 			},
 		},
 	},
-	Loss: engine.Loss{Steps: 57},
+	Loss: engine.Loss{Steps: 53},
 }
 
 // bnVecs returns the vectors of the batchnorm whose weight is tensor t (its bias,
@@ -994,18 +972,18 @@ var padI6 = runtime.Padding{
 // features_denseblock1_denselayer1_conv1Infer computes features.denseblock1.denselayer1.conv1 (conv 1x1x48 nobias) + features.denseblock1.denselayer1.norm2 (batchnorm) + features.denseblock1.denselayer1.relu2 (relu): output rows [lo, hi).
 func features_denseblock1_denselayer1_conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI6, c.F[f2], lo, hi)
-	runtime.ConvForward(&features_denseblock1_denselayer1_conv1InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[features_denseblock1_denselayer1_conv1Fold], c.D[features_denseblock1_denselayer1_conv1Fold][768:], lo, hi)
+	runtime.Conv1x1Forward(&features_denseblock1_denselayer1_conv1InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[features_denseblock1_denselayer1_conv1Fold], c.D[features_denseblock1_denselayer1_conv1Fold][768:], lo, hi)
 }
 
 // features_denseblock1_denselayer1_conv2InferGeom: conv 3x3x12 p1 nobias, in inference.
 var features_denseblock1_denselayer1_conv2InferGeom = runtime.ConvGeom{
-	C: 48, InRow: 480, OH: 8, OW: 8, K: 12, OutRow: 96,
+	C: 48, InRow: 480, OH: 8, OW: 8, K: 12, OutRow: 320, OutOff: 16, OutPix: 40,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
 // features_denseblock1_denselayer1_conv2Infer computes features.denseblock1.denselayer1.conv2 (conv 3x3x12 p1 nobias): output rows [lo, hi).
 func features_denseblock1_denselayer1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock1_denselayer1_conv2InferGeom, c.Scratch, c.F[f4], c.F[f2], c.P[features_denseblock1_denselayer1_conv2W], nil, lo, hi)
+	runtime.ConvForward(&features_denseblock1_denselayer1_conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.P[features_denseblock1_denselayer1_conv2W], nil, lo, hi)
 }
 
 // features_denseblock1_denselayer1_concat1Copy0InferGeom: the copy of 8x8x16 into channels [0, 16) of features.denseblock1.denselayer1.concat1.
@@ -1017,17 +995,6 @@ var features_denseblock1_denselayer1_concat1Copy0InferGeom = runtime.CopyGeom{
 // features_denseblock1_denselayer1_concat1Copy0Infer computes the copy of 8x8x16 into channels [0, 16) of features.denseblock1.denselayer1.concat1, rows [lo, hi).
 func features_denseblock1_denselayer1_concat1Copy0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.CopyMap(&features_denseblock1_denselayer1_concat1Copy0InferGeom, c.F[f1], c.F[f3], lo, hi)
-}
-
-// features_denseblock1_denselayer1_concat1Copy16InferGeom: the copy of 8x8x12 into channels [16, 28) of features.denseblock1.denselayer1.concat1.
-var features_denseblock1_denselayer1_concat1Copy16InferGeom = runtime.CopyGeom{
-	H: 8, W: 8, C: 12,
-	Dst: runtime.Layout{Off: 16, Row: 320, Pix: 40}, Src: runtime.Layout{Row: 96, Pix: 12},
-}
-
-// features_denseblock1_denselayer1_concat1Copy16Infer computes the copy of 8x8x12 into channels [16, 28) of features.denseblock1.denselayer1.concat1, rows [lo, hi).
-func features_denseblock1_denselayer1_concat1Copy16Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&features_denseblock1_denselayer1_concat1Copy16InferGeom, c.F[f1], c.F[f4], lo, hi)
 }
 
 // features_denseblock1_denselayer2_norm1InferGeom: batchnorm, in inference.
@@ -1063,37 +1030,26 @@ func features_denseblock1_denselayer2_conv1FoldUpdate(w *engine.Weights, d []flo
 	runtime.PackConv(d, t, 48, 28, 1, 1, 16, false)
 }
 
-// padI9: the padding of b9 (8x8x48 p1).
-var padI9 = runtime.Padding{
+// padI8: the padding of b8 (8x8x48 p1).
+var padI8 = runtime.Padding{
 	H: 8, W: 8, C: 48, PH: 1, PW: 1,
 }
 
 // features_denseblock1_denselayer2_conv1Infer computes features.denseblock1.denselayer2.conv1 (conv 1x1x48 nobias) + features.denseblock1.denselayer2.norm2 (batchnorm) + features.denseblock1.denselayer2.relu2 (relu): output rows [lo, hi).
 func features_denseblock1_denselayer2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI9, c.F[f2], lo, hi)
-	runtime.ConvForward(&features_denseblock1_denselayer2_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[features_denseblock1_denselayer2_conv1Fold], c.D[features_denseblock1_denselayer2_conv1Fold][1344:], lo, hi)
+	runtime.ClearPadding(&padI8, c.F[f2], lo, hi)
+	runtime.Conv1x1Forward(&features_denseblock1_denselayer2_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[features_denseblock1_denselayer2_conv1Fold], c.D[features_denseblock1_denselayer2_conv1Fold][1344:], lo, hi)
 }
 
 // features_denseblock1_denselayer2_conv2InferGeom: conv 3x3x12 p1 nobias, in inference.
 var features_denseblock1_denselayer2_conv2InferGeom = runtime.ConvGeom{
-	C: 48, InRow: 480, OH: 8, OW: 8, K: 12, OutRow: 96,
+	C: 48, InRow: 480, OH: 8, OW: 8, K: 12, OutRow: 320, OutOff: 28, OutPix: 40,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
 // features_denseblock1_denselayer2_conv2Infer computes features.denseblock1.denselayer2.conv2 (conv 3x3x12 p1 nobias): output rows [lo, hi).
 func features_denseblock1_denselayer2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock1_denselayer2_conv2InferGeom, c.Scratch, c.F[f4], c.F[f2], c.P[features_denseblock1_denselayer2_conv2W], nil, lo, hi)
-}
-
-// features_denseblock1_denselayer2_concat1Copy28InferGeom: the copy of 8x8x12 into channels [28, 40) of features.denseblock1.denselayer2.concat1.
-var features_denseblock1_denselayer2_concat1Copy28InferGeom = runtime.CopyGeom{
-	H: 8, W: 8, C: 12,
-	Dst: runtime.Layout{Off: 28, Row: 320, Pix: 40}, Src: runtime.Layout{Row: 96, Pix: 12},
-}
-
-// features_denseblock1_denselayer2_concat1Copy28Infer computes the copy of 8x8x12 into channels [28, 40) of features.denseblock1.denselayer2.concat1, rows [lo, hi).
-func features_denseblock1_denselayer2_concat1Copy28Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&features_denseblock1_denselayer2_concat1Copy28InferGeom, c.F[f1], c.F[f4], lo, hi)
+	runtime.ConvForward(&features_denseblock1_denselayer2_conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.P[features_denseblock1_denselayer2_conv2W], nil, lo, hi)
 }
 
 // features_transition1_normInferGeom: batchnorm, in inference.
@@ -1123,7 +1079,7 @@ var features_transition1_convInferGeom = runtime.ConvGeom{
 
 // features_transition1_convInfer computes features.transition1.conv (conv 1x1x20 nobias): output rows [lo, hi).
 func features_transition1_convInfer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_transition1_convInferGeom, c.Scratch, c.F[f3], c.F[f2], c.P[features_transition1_convW], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_transition1_convInferGeom, c.Scratch, c.F[f3], c.F[f2], c.P[features_transition1_convW], nil, lo, hi)
 }
 
 // features_transition1_meanpool1InferGeom: pool avg 2x2 s2.
@@ -1136,7 +1092,7 @@ var features_transition1_meanpool1InferGeom = runtime.PoolGeom{
 
 // features_transition1_meanpool1Infer computes features.transition1.meanpool1 (pool avg 2x2 s2), output rows [lo, hi).
 func features_transition1_meanpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.MeanPoolForward(&features_transition1_meanpool1InferGeom, c.F[f1], c.F[f3], lo, hi)
+	runtime.MeanPoolForward(&features_transition1_meanpool1InferGeom, c.F[f2], c.F[f3], lo, hi)
 }
 
 // features_denseblock2_denselayer1_norm1InferGeom: batchnorm, in inference.
@@ -1155,7 +1111,7 @@ func features_denseblock2_denselayer1_norm1CoefUpdate(w *engine.Weights, d []flo
 // features_denseblock2_denselayer1_norm1Infer computes features.denseblock2.denselayer1.norm1 (batchnorm) + features.denseblock2.denselayer1.relu1 (relu) in inference mode, rows [lo, hi).
 func features_denseblock2_denselayer1_norm1Infer(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm1W, 20, c.D[features_denseblock2_denselayer1_norm1Coef])
-	runtime.BatchNormApply(&features_denseblock2_denselayer1_norm1InferGeom, &v, c.F[f4], c.F[f1], lo, hi)
+	runtime.BatchNormApply(&features_denseblock2_denselayer1_norm1InferGeom, &v, c.F[f1], c.F[f2], lo, hi)
 }
 
 // features_denseblock2_denselayer1_conv1InferGeom: conv 1x1x48 nobias, in inference.
@@ -1172,26 +1128,26 @@ func features_denseblock2_denselayer1_conv1FoldUpdate(w *engine.Weights, d []flo
 	runtime.PackConv(d, t, 48, 20, 1, 1, 16, false)
 }
 
-// padI15: the padding of b15 (4x4x48 p1).
-var padI15 = runtime.Padding{
+// padI13: the padding of b13 (4x4x48 p1).
+var padI13 = runtime.Padding{
 	H: 4, W: 4, C: 48, PH: 1, PW: 1,
 }
 
 // features_denseblock2_denselayer1_conv1Infer computes features.denseblock2.denselayer1.conv1 (conv 1x1x48 nobias) + features.denseblock2.denselayer1.norm2 (batchnorm) + features.denseblock2.denselayer1.relu2 (relu): output rows [lo, hi).
 func features_denseblock2_denselayer1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI15, c.F[f3], lo, hi)
-	runtime.ConvForward(&features_denseblock2_denselayer1_conv1InferGeom, c.Scratch, c.F[f3], c.F[f4], c.D[features_denseblock2_denselayer1_conv1Fold], c.D[features_denseblock2_denselayer1_conv1Fold][960:], lo, hi)
+	runtime.ClearPadding(&padI13, c.F[f3], lo, hi)
+	runtime.Conv1x1Forward(&features_denseblock2_denselayer1_conv1InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[features_denseblock2_denselayer1_conv1Fold], c.D[features_denseblock2_denselayer1_conv1Fold][960:], lo, hi)
 }
 
 // features_denseblock2_denselayer1_conv2InferGeom: conv 3x3x12 p1 nobias, in inference.
 var features_denseblock2_denselayer1_conv2InferGeom = runtime.ConvGeom{
-	C: 48, InRow: 288, OH: 4, OW: 4, K: 12, OutRow: 48,
+	C: 48, InRow: 288, OH: 4, OW: 4, K: 12, OutRow: 176, OutOff: 20, OutPix: 44,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
 // features_denseblock2_denselayer1_conv2Infer computes features.denseblock2.denselayer1.conv2 (conv 3x3x12 p1 nobias): output rows [lo, hi).
 func features_denseblock2_denselayer1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock2_denselayer1_conv2InferGeom, c.Scratch, c.F[f2], c.F[f3], c.P[features_denseblock2_denselayer1_conv2W], nil, lo, hi)
+	runtime.ConvForward(&features_denseblock2_denselayer1_conv2InferGeom, c.Scratch, c.F[f1], c.F[f3], c.P[features_denseblock2_denselayer1_conv2W], nil, lo, hi)
 }
 
 // features_denseblock2_denselayer1_concat1Copy0InferGeom: the copy of 4x4x20 into channels [0, 20) of features.denseblock2.denselayer1.concat1.
@@ -1202,18 +1158,7 @@ var features_denseblock2_denselayer1_concat1Copy0InferGeom = runtime.CopyGeom{
 
 // features_denseblock2_denselayer1_concat1Copy0Infer computes the copy of 4x4x20 into channels [0, 20) of features.denseblock2.denselayer1.concat1, rows [lo, hi).
 func features_denseblock2_denselayer1_concat1Copy0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&features_denseblock2_denselayer1_concat1Copy0InferGeom, c.F[f4], c.F[f1], lo, hi)
-}
-
-// features_denseblock2_denselayer1_concat1Copy20InferGeom: the copy of 4x4x12 into channels [20, 32) of features.denseblock2.denselayer1.concat1.
-var features_denseblock2_denselayer1_concat1Copy20InferGeom = runtime.CopyGeom{
-	H: 4, W: 4, C: 12,
-	Dst: runtime.Layout{Off: 20, Row: 176, Pix: 44}, Src: runtime.Layout{Row: 48, Pix: 12},
-}
-
-// features_denseblock2_denselayer1_concat1Copy20Infer computes the copy of 4x4x12 into channels [20, 32) of features.denseblock2.denselayer1.concat1, rows [lo, hi).
-func features_denseblock2_denselayer1_concat1Copy20Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&features_denseblock2_denselayer1_concat1Copy20InferGeom, c.F[f4], c.F[f2], lo, hi)
+	runtime.CopyMap(&features_denseblock2_denselayer1_concat1Copy0InferGeom, c.F[f1], c.F[f2], lo, hi)
 }
 
 // features_denseblock2_denselayer2_norm1InferGeom: batchnorm, in inference.
@@ -1232,7 +1177,7 @@ func features_denseblock2_denselayer2_norm1CoefUpdate(w *engine.Weights, d []flo
 // features_denseblock2_denselayer2_norm1Infer computes features.denseblock2.denselayer2.norm1 (batchnorm) + features.denseblock2.denselayer2.relu1 (relu) in inference mode, rows [lo, hi).
 func features_denseblock2_denselayer2_norm1Infer(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm1W, 32, c.D[features_denseblock2_denselayer2_norm1Coef])
-	runtime.BatchNormApply(&features_denseblock2_denselayer2_norm1InferGeom, &v, c.F[f1], c.F[f4], lo, hi)
+	runtime.BatchNormApply(&features_denseblock2_denselayer2_norm1InferGeom, &v, c.F[f2], c.F[f1], lo, hi)
 }
 
 // features_denseblock2_denselayer2_conv1InferGeom: conv 1x1x48 nobias, in inference.
@@ -1249,37 +1194,26 @@ func features_denseblock2_denselayer2_conv1FoldUpdate(w *engine.Weights, d []flo
 	runtime.PackConv(d, t, 48, 32, 1, 1, 16, false)
 }
 
-// padI18: the padding of b18 (4x4x48 p1).
-var padI18 = runtime.Padding{
+// padI15: the padding of b15 (4x4x48 p1).
+var padI15 = runtime.Padding{
 	H: 4, W: 4, C: 48, PH: 1, PW: 1,
 }
 
 // features_denseblock2_denselayer2_conv1Infer computes features.denseblock2.denselayer2.conv1 (conv 1x1x48 nobias) + features.denseblock2.denselayer2.norm2 (batchnorm) + features.denseblock2.denselayer2.relu2 (relu): output rows [lo, hi).
 func features_denseblock2_denselayer2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI18, c.F[f3], lo, hi)
-	runtime.ConvForward(&features_denseblock2_denselayer2_conv1InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[features_denseblock2_denselayer2_conv1Fold], c.D[features_denseblock2_denselayer2_conv1Fold][1536:], lo, hi)
+	runtime.ClearPadding(&padI15, c.F[f3], lo, hi)
+	runtime.Conv1x1Forward(&features_denseblock2_denselayer2_conv1InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[features_denseblock2_denselayer2_conv1Fold], c.D[features_denseblock2_denselayer2_conv1Fold][1536:], lo, hi)
 }
 
 // features_denseblock2_denselayer2_conv2InferGeom: conv 3x3x12 p1 nobias, in inference.
 var features_denseblock2_denselayer2_conv2InferGeom = runtime.ConvGeom{
-	C: 48, InRow: 288, OH: 4, OW: 4, K: 12, OutRow: 48,
+	C: 48, InRow: 288, OH: 4, OW: 4, K: 12, OutRow: 176, OutOff: 32, OutPix: 44,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
 // features_denseblock2_denselayer2_conv2Infer computes features.denseblock2.denselayer2.conv2 (conv 3x3x12 p1 nobias): output rows [lo, hi).
 func features_denseblock2_denselayer2_conv2Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&features_denseblock2_denselayer2_conv2InferGeom, c.Scratch, c.F[f1], c.F[f3], c.P[features_denseblock2_denselayer2_conv2W], nil, lo, hi)
-}
-
-// features_denseblock2_denselayer2_concat1Copy32InferGeom: the copy of 4x4x12 into channels [32, 44) of features.denseblock2.denselayer2.concat1.
-var features_denseblock2_denselayer2_concat1Copy32InferGeom = runtime.CopyGeom{
-	H: 4, W: 4, C: 12,
-	Dst: runtime.Layout{Off: 32, Row: 176, Pix: 44}, Src: runtime.Layout{Row: 48, Pix: 12},
-}
-
-// features_denseblock2_denselayer2_concat1Copy32Infer computes the copy of 4x4x12 into channels [32, 44) of features.denseblock2.denselayer2.concat1, rows [lo, hi).
-func features_denseblock2_denselayer2_concat1Copy32Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&features_denseblock2_denselayer2_concat1Copy32InferGeom, c.F[f4], c.F[f1], lo, hi)
 }
 
 // features_norm5InferGeom: batchnorm, in inference.
@@ -1298,7 +1232,7 @@ func features_norm5CoefUpdate(w *engine.Weights, d []float32) {
 // features_norm5Infer computes features.norm5 (batchnorm) + relu1 (relu) in inference mode, rows [lo, hi).
 func features_norm5Infer(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_norm5W, 44, c.D[features_norm5Coef])
-	runtime.BatchNormApply(&features_norm5InferGeom, &v, c.F[f3], c.F[f4], lo, hi)
+	runtime.BatchNormApply(&features_norm5InferGeom, &v, c.F[f3], c.F[f1], lo, hi)
 }
 
 // globalavgpool1InferGeom: pool avg global.
@@ -1309,12 +1243,12 @@ var globalavgpool1InferGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1Infer computes globalavgpool1 (pool avg global), channels [lo, hi).
 func globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f4], c.F[f3], lo, hi)
+	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f2], c.F[f3], lo, hi)
 }
 
 // classifierInfer computes classifier (fc 10), outputs [lo, hi).
 func classifierInfer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f4], c.P[classifierW], c.P[classifierB], 44, lo, hi)
+	runtime.FCForward(c.F[f1], c.F[f2], c.P[classifierW], c.P[classifierB], 44, lo, hi)
 }
 
 // features_conv0Geom: conv 7x7x16 s2 p3 nobias.
@@ -1322,6 +1256,7 @@ var features_conv0Geom = runtime.ConvGeom{
 	C: 3, InRow: 114, OH: 16, OW: 16, K: 16, OutRow: 256,
 	FH: 7, FW: 7, SH: 2, SW: 2, KB: 16,
 	DOutRow: 256,
+	H:       32, W: 32, PH: 3, PW: 3, DInRow: 96,
 }
 
 // features_conv0Forward computes features.conv0 (conv 7x7x16 s2 p3 nobias): output rows [lo, hi).
@@ -1329,9 +1264,14 @@ func features_conv0Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&features_conv0Geom, c.Scratch, c.F[f4], c.F[f0], c.P[features_conv0W], nil, lo, hi)
 }
 
-// features_conv0WeightGrad adds to the weight and bias gradients of features.conv0, units (filter rows of weight blocks) [lo, hi).
+// features_conv0WeightGrad adds to the weight and bias gradients of features.conv0, units (filter rows of weight blocks).
 func features_conv0WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&features_conv0Geom, c.Scratch, c.G[features_conv0W], nil, c.F[f0], c.F[f2], lo, hi)
+}
+
+// features_conv0TUpdate computes features.conv0's weights transposed, for its input gradient.
+func features_conv0TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&features_conv0Geom, d, w.P[features_conv0W])
 }
 
 // features_conv0InputGrad computes the gradient of features.conv0's input, rows [lo, hi).
@@ -1339,10 +1279,7 @@ func features_conv0InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	for y := lo; y < hi; y++ {
-		clear(c.F[f25][0+y*96:][:96])
-	}
-	runtime.ConvInputGradGeneric(&features_conv0Geom, c.F[f25], 96, 0, 32, 32, 3, 3, c.P[features_conv0W], c.F[f2], lo, hi)
+	runtime.ConvInputGradGrouped(&features_conv0Geom, c.Scratch, c.F[f25], c.D[features_conv0T], c.F[f2], false, lo, hi)
 }
 
 // features_norm0Geom: batchnorm.
@@ -1504,27 +1441,17 @@ var features_denseblock1_denselayer1_conv1Geom = runtime.ConvGeom{
 	C: 16, InRow: 128, OH: 8, OW: 8, K: 48, OutRow: 384,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 384,
+	H:       8, W: 8, DInRow: 128,
 }
 
 // features_denseblock1_denselayer1_conv1Forward computes features.denseblock1.denselayer1.conv1 (conv 1x1x48 nobias): output rows [lo, hi).
 func features_denseblock1_denselayer1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock1_denselayer1_conv1Geom, c.Scratch, c.F[f6], c.F[f14], c.P[features_denseblock1_denselayer1_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_denseblock1_denselayer1_conv1Geom, c.Scratch, c.F[f6], c.F[f14], c.P[features_denseblock1_denselayer1_conv1W], nil, lo, hi)
 }
 
-// features_denseblock1_denselayer1_conv1WeightGrad adds to the weight and bias gradients of features.denseblock1.denselayer1.conv1, units (filter rows of weight blocks) [lo, hi).
+// features_denseblock1_denselayer1_conv1WeightGrad adds to the weight and bias gradients of features.denseblock1.denselayer1.conv1, weight blocks.
 func features_denseblock1_denselayer1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_denseblock1_denselayer1_conv1Geom, c.Scratch, c.G[features_denseblock1_denselayer1_conv1W], nil, c.F[f14], c.F[f7], lo, hi)
-}
-
-// features_denseblock1_denselayer1_conv1Back: the transposed convolution that computes features.denseblock1.denselayer1.conv1's input gradient.
-var features_denseblock1_denselayer1_conv1Back = runtime.ConvGeom{
-	C: 48, InRow: 384, OH: 8, OW: 8, K: 16, OutRow: 128,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-}
-
-// features_denseblock1_denselayer1_conv1TUpdate computes features.denseblock1.denselayer1.conv1's weights transposed, for its input gradient.
-func features_denseblock1_denselayer1_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_denseblock1_denselayer1_conv1W], 48, 16, 1, 1, 16, 16)
+	runtime.Conv1x1WeightGrad(&features_denseblock1_denselayer1_conv1Geom, c.Scratch, c.G[features_denseblock1_denselayer1_conv1W], nil, c.F[f14], c.F[f7], lo, hi)
 }
 
 // features_denseblock1_denselayer1_conv1PrevActGeom: the derivative of features.denseblock1.denselayer1.relu1, in place on its output's gradient.
@@ -1535,9 +1462,14 @@ var features_denseblock1_denselayer1_conv1PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// features_denseblock1_denselayer1_conv1TUpdate computes features.denseblock1.denselayer1.conv1's weights transposed, for its input gradient.
+func features_denseblock1_denselayer1_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_denseblock1_denselayer1_conv1Geom, d, w.P[features_denseblock1_denselayer1_conv1W])
+}
+
 // features_denseblock1_denselayer1_conv1InputGrad computes the gradient of features.denseblock1.denselayer1.conv1's input, rows [lo, hi).
 func features_denseblock1_denselayer1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock1_denselayer1_conv1Back, c.Scratch, c.F[f12], c.F[f7], c.D[features_denseblock1_denselayer1_conv1T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_denseblock1_denselayer1_conv1Geom, c.Scratch, c.F[f12], c.D[features_denseblock1_denselayer1_conv1T], c.F[f7], false, lo, hi)
 	// The derivative of features.denseblock1.denselayer1.relu1, on the rows just written.
 	runtime.ActBackward(&features_denseblock1_denselayer1_conv1PrevActGeom, c.F[f12], c.F[f12], nil, c.F[f14], lo, hi)
 }
@@ -1625,6 +1557,7 @@ var features_denseblock1_denselayer1_conv2Geom = runtime.ConvGeom{
 	C: 48, InRow: 480, OH: 8, OW: 8, K: 12, OutRow: 96,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 120, DOutOff: 132,
+	H: 8, W: 8, PH: 1, PW: 1, DInRow: 384,
 }
 
 // features_denseblock1_denselayer1_conv2Forward computes features.denseblock1.denselayer1.conv2 (conv 3x3x12 p1 nobias): output rows [lo, hi).
@@ -1632,9 +1565,17 @@ func features_denseblock1_denselayer1_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&features_denseblock1_denselayer1_conv2Geom, c.Scratch, c.F[f12], c.F[f2], c.P[features_denseblock1_denselayer1_conv2W], nil, lo, hi)
 }
 
-// features_denseblock1_denselayer1_conv2WeightGrad adds to the weight and bias gradients of features.denseblock1.denselayer1.conv2, units (filter rows of weight blocks) [lo, hi).
+// features_denseblock1_denselayer1_conv2WeightGrad adds to the weight and bias gradients of features.denseblock1.denselayer1.conv2, units (filter rows of weight blocks).
 func features_denseblock1_denselayer1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&features_denseblock1_denselayer1_conv2Geom, c.Scratch, c.G[features_denseblock1_denselayer1_conv2W], nil, c.F[f2], c.F[f12], lo, hi)
+}
+
+// features_denseblock1_denselayer1_conv2PrevActGeom: the derivative of features.denseblock1.denselayer1.relu2, in place on its output's gradient.
+var features_denseblock1_denselayer1_conv2PrevActGeom = runtime.EltGeom{
+	H: 8, W: 8, C: 48,
+	Out: runtime.Layout{Off: 528, Row: 480, Pix: 48}, In: []runtime.Layout{{Off: 528, Row: 480, Pix: 48}},
+	DOut: runtime.Layout{Row: 384, Pix: 48}, DIn: []runtime.Layout{{Row: 384, Pix: 48}},
+	Act: runtime.ActReLU,
 }
 
 // features_denseblock1_denselayer1_conv2Back: the transposed convolution that computes features.denseblock1.denselayer1.conv2's input gradient.
@@ -1646,14 +1587,6 @@ var features_denseblock1_denselayer1_conv2Back = runtime.ConvGeom{
 // features_denseblock1_denselayer1_conv2TUpdate computes features.denseblock1.denselayer1.conv2's weights transposed, for its input gradient.
 func features_denseblock1_denselayer1_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[features_denseblock1_denselayer1_conv2W], 12, 48, 3, 3, 16, 16)
-}
-
-// features_denseblock1_denselayer1_conv2PrevActGeom: the derivative of features.denseblock1.denselayer1.relu2, in place on its output's gradient.
-var features_denseblock1_denselayer1_conv2PrevActGeom = runtime.EltGeom{
-	H: 8, W: 8, C: 48,
-	Out: runtime.Layout{Off: 528, Row: 480, Pix: 48}, In: []runtime.Layout{{Off: 528, Row: 480, Pix: 48}},
-	DOut: runtime.Layout{Row: 384, Pix: 48}, DIn: []runtime.Layout{{Row: 384, Pix: 48}},
-	Act: runtime.ActReLU,
 }
 
 // features_denseblock1_denselayer1_conv2InputGrad computes the gradient of features.denseblock1.denselayer1.conv2's input, rows [lo, hi).
@@ -1783,27 +1716,17 @@ var features_denseblock1_denselayer2_conv1Geom = runtime.ConvGeom{
 	C: 28, InRow: 224, OH: 8, OW: 8, K: 48, OutRow: 384,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 384,
+	H:       8, W: 8, DInRow: 224,
 }
 
 // features_denseblock1_denselayer2_conv1Forward computes features.denseblock1.denselayer2.conv1 (conv 1x1x48 nobias): output rows [lo, hi).
 func features_denseblock1_denselayer2_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock1_denselayer2_conv1Geom, c.Scratch, c.F[f7], c.F[f12], c.P[features_denseblock1_denselayer2_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_denseblock1_denselayer2_conv1Geom, c.Scratch, c.F[f7], c.F[f12], c.P[features_denseblock1_denselayer2_conv1W], nil, lo, hi)
 }
 
-// features_denseblock1_denselayer2_conv1WeightGrad adds to the weight and bias gradients of features.denseblock1.denselayer2.conv1, units (filter rows of weight blocks) [lo, hi).
+// features_denseblock1_denselayer2_conv1WeightGrad adds to the weight and bias gradients of features.denseblock1.denselayer2.conv1, weight blocks.
 func features_denseblock1_denselayer2_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_denseblock1_denselayer2_conv1Geom, c.Scratch, c.G[features_denseblock1_denselayer2_conv1W], nil, c.F[f12], c.F[f8], lo, hi)
-}
-
-// features_denseblock1_denselayer2_conv1Back: the transposed convolution that computes features.denseblock1.denselayer2.conv1's input gradient.
-var features_denseblock1_denselayer2_conv1Back = runtime.ConvGeom{
-	C: 48, InRow: 384, OH: 8, OW: 8, K: 28, OutRow: 224,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-}
-
-// features_denseblock1_denselayer2_conv1TUpdate computes features.denseblock1.denselayer2.conv1's weights transposed, for its input gradient.
-func features_denseblock1_denselayer2_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_denseblock1_denselayer2_conv1W], 48, 28, 1, 1, 16, 16)
+	runtime.Conv1x1WeightGrad(&features_denseblock1_denselayer2_conv1Geom, c.Scratch, c.G[features_denseblock1_denselayer2_conv1W], nil, c.F[f12], c.F[f8], lo, hi)
 }
 
 // features_denseblock1_denselayer2_conv1PrevActGeom: the derivative of features.denseblock1.denselayer2.relu1, in place on its output's gradient.
@@ -1814,9 +1737,14 @@ var features_denseblock1_denselayer2_conv1PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// features_denseblock1_denselayer2_conv1TUpdate computes features.denseblock1.denselayer2.conv1's weights transposed, for its input gradient.
+func features_denseblock1_denselayer2_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_denseblock1_denselayer2_conv1Geom, d, w.P[features_denseblock1_denselayer2_conv1W])
+}
+
 // features_denseblock1_denselayer2_conv1InputGrad computes the gradient of features.denseblock1.denselayer2.conv1's input, rows [lo, hi).
 func features_denseblock1_denselayer2_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock1_denselayer2_conv1Back, c.Scratch, c.F[f7], c.F[f8], c.D[features_denseblock1_denselayer2_conv1T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_denseblock1_denselayer2_conv1Geom, c.Scratch, c.F[f7], c.D[features_denseblock1_denselayer2_conv1T], c.F[f8], false, lo, hi)
 	// The derivative of features.denseblock1.denselayer2.relu1, on the rows just written.
 	runtime.ActBackward(&features_denseblock1_denselayer2_conv1PrevActGeom, c.F[f7], c.F[f7], nil, c.F[f12], lo, hi)
 }
@@ -1904,6 +1832,7 @@ var features_denseblock1_denselayer2_conv2Geom = runtime.ConvGeom{
 	C: 48, InRow: 480, OH: 8, OW: 8, K: 12, OutRow: 96,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 120, DOutOff: 132,
+	H: 8, W: 8, PH: 1, PW: 1, DInRow: 384,
 }
 
 // features_denseblock1_denselayer2_conv2Forward computes features.denseblock1.denselayer2.conv2 (conv 3x3x12 p1 nobias): output rows [lo, hi).
@@ -1911,9 +1840,17 @@ func features_denseblock1_denselayer2_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&features_denseblock1_denselayer2_conv2Geom, c.Scratch, c.F[f11], c.F[f3], c.P[features_denseblock1_denselayer2_conv2W], nil, lo, hi)
 }
 
-// features_denseblock1_denselayer2_conv2WeightGrad adds to the weight and bias gradients of features.denseblock1.denselayer2.conv2, units (filter rows of weight blocks) [lo, hi).
+// features_denseblock1_denselayer2_conv2WeightGrad adds to the weight and bias gradients of features.denseblock1.denselayer2.conv2, units (filter rows of weight blocks).
 func features_denseblock1_denselayer2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&features_denseblock1_denselayer2_conv2Geom, c.Scratch, c.G[features_denseblock1_denselayer2_conv2W], nil, c.F[f3], c.F[f8], lo, hi)
+}
+
+// features_denseblock1_denselayer2_conv2PrevActGeom: the derivative of features.denseblock1.denselayer2.relu2, in place on its output's gradient.
+var features_denseblock1_denselayer2_conv2PrevActGeom = runtime.EltGeom{
+	H: 8, W: 8, C: 48,
+	Out: runtime.Layout{Off: 528, Row: 480, Pix: 48}, In: []runtime.Layout{{Off: 528, Row: 480, Pix: 48}},
+	DOut: runtime.Layout{Row: 384, Pix: 48}, DIn: []runtime.Layout{{Row: 384, Pix: 48}},
+	Act: runtime.ActReLU,
 }
 
 // features_denseblock1_denselayer2_conv2Back: the transposed convolution that computes features.denseblock1.denselayer2.conv2's input gradient.
@@ -1925,14 +1862,6 @@ var features_denseblock1_denselayer2_conv2Back = runtime.ConvGeom{
 // features_denseblock1_denselayer2_conv2TUpdate computes features.denseblock1.denselayer2.conv2's weights transposed, for its input gradient.
 func features_denseblock1_denselayer2_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[features_denseblock1_denselayer2_conv2W], 12, 48, 3, 3, 16, 16)
-}
-
-// features_denseblock1_denselayer2_conv2PrevActGeom: the derivative of features.denseblock1.denselayer2.relu2, in place on its output's gradient.
-var features_denseblock1_denselayer2_conv2PrevActGeom = runtime.EltGeom{
-	H: 8, W: 8, C: 48,
-	Out: runtime.Layout{Off: 528, Row: 480, Pix: 48}, In: []runtime.Layout{{Off: 528, Row: 480, Pix: 48}},
-	DOut: runtime.Layout{Row: 384, Pix: 48}, DIn: []runtime.Layout{{Row: 384, Pix: 48}},
-	Act: runtime.ActReLU,
 }
 
 // features_denseblock1_denselayer2_conv2InputGrad computes the gradient of features.denseblock1.denselayer2.conv2's input, rows [lo, hi).
@@ -2040,27 +1969,17 @@ var features_transition1_convGeom = runtime.ConvGeom{
 	C: 40, InRow: 320, OH: 8, OW: 8, K: 20, OutRow: 160,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 160,
+	H:       8, W: 8, DInRow: 320,
 }
 
 // features_transition1_convForward computes features.transition1.conv (conv 1x1x20 nobias): output rows [lo, hi).
 func features_transition1_convForward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_transition1_convGeom, c.Scratch, c.F[f11], c.F[f8], c.P[features_transition1_convW], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_transition1_convGeom, c.Scratch, c.F[f11], c.F[f8], c.P[features_transition1_convW], nil, lo, hi)
 }
 
-// features_transition1_convWeightGrad adds to the weight and bias gradients of features.transition1.conv, units (filter rows of weight blocks) [lo, hi).
+// features_transition1_convWeightGrad adds to the weight and bias gradients of features.transition1.conv, weight blocks.
 func features_transition1_convWeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_transition1_convGeom, c.Scratch, c.G[features_transition1_convW], nil, c.F[f8], c.F[f11], lo, hi)
-}
-
-// features_transition1_convBack: the transposed convolution that computes features.transition1.conv's input gradient.
-var features_transition1_convBack = runtime.ConvGeom{
-	C: 20, InRow: 160, OH: 8, OW: 8, K: 40, OutRow: 320,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-}
-
-// features_transition1_convTUpdate computes features.transition1.conv's weights transposed, for its input gradient.
-func features_transition1_convTUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_transition1_convW], 20, 40, 1, 1, 16, 16)
+	runtime.Conv1x1WeightGrad(&features_transition1_convGeom, c.Scratch, c.G[features_transition1_convW], nil, c.F[f8], c.F[f11], lo, hi)
 }
 
 // features_transition1_convPrevActGeom: the derivative of features.transition1.relu1, in place on its output's gradient.
@@ -2071,9 +1990,14 @@ var features_transition1_convPrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// features_transition1_convTUpdate computes features.transition1.conv's weights transposed, for its input gradient.
+func features_transition1_convTUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_transition1_convGeom, d, w.P[features_transition1_convW])
+}
+
 // features_transition1_convInputGrad computes the gradient of features.transition1.conv's input, rows [lo, hi).
 func features_transition1_convInputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_transition1_convBack, c.Scratch, c.F[f9], c.F[f11], c.D[features_transition1_convT], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_transition1_convGeom, c.Scratch, c.F[f9], c.D[features_transition1_convT], c.F[f11], false, lo, hi)
 	// The derivative of features.transition1.relu1, on the rows just written.
 	runtime.ActBackward(&features_transition1_convPrevActGeom, c.F[f9], c.F[f9], nil, c.F[f8], lo, hi)
 }
@@ -2166,27 +2090,17 @@ var features_denseblock2_denselayer1_conv1Geom = runtime.ConvGeom{
 	C: 20, InRow: 80, OH: 4, OW: 4, K: 48, OutRow: 192,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 192,
+	H:       4, W: 4, DInRow: 80,
 }
 
 // features_denseblock2_denselayer1_conv1Forward computes features.denseblock2.denselayer1.conv1 (conv 1x1x48 nobias): output rows [lo, hi).
 func features_denseblock2_denselayer1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock2_denselayer1_conv1Geom, c.Scratch, c.F[f15], c.F[f23], c.P[features_denseblock2_denselayer1_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_denseblock2_denselayer1_conv1Geom, c.Scratch, c.F[f15], c.F[f23], c.P[features_denseblock2_denselayer1_conv1W], nil, lo, hi)
 }
 
-// features_denseblock2_denselayer1_conv1WeightGrad adds to the weight and bias gradients of features.denseblock2.denselayer1.conv1, units (filter rows of weight blocks) [lo, hi).
+// features_denseblock2_denselayer1_conv1WeightGrad adds to the weight and bias gradients of features.denseblock2.denselayer1.conv1, weight blocks.
 func features_denseblock2_denselayer1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_denseblock2_denselayer1_conv1Geom, c.Scratch, c.G[features_denseblock2_denselayer1_conv1W], nil, c.F[f23], c.F[f16], lo, hi)
-}
-
-// features_denseblock2_denselayer1_conv1Back: the transposed convolution that computes features.denseblock2.denselayer1.conv1's input gradient.
-var features_denseblock2_denselayer1_conv1Back = runtime.ConvGeom{
-	C: 48, InRow: 192, OH: 4, OW: 4, K: 20, OutRow: 80,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-}
-
-// features_denseblock2_denselayer1_conv1TUpdate computes features.denseblock2.denselayer1.conv1's weights transposed, for its input gradient.
-func features_denseblock2_denselayer1_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_denseblock2_denselayer1_conv1W], 48, 20, 1, 1, 16, 16)
+	runtime.Conv1x1WeightGrad(&features_denseblock2_denselayer1_conv1Geom, c.Scratch, c.G[features_denseblock2_denselayer1_conv1W], nil, c.F[f23], c.F[f16], lo, hi)
 }
 
 // features_denseblock2_denselayer1_conv1PrevActGeom: the derivative of features.denseblock2.denselayer1.relu1, in place on its output's gradient.
@@ -2197,9 +2111,14 @@ var features_denseblock2_denselayer1_conv1PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// features_denseblock2_denselayer1_conv1TUpdate computes features.denseblock2.denselayer1.conv1's weights transposed, for its input gradient.
+func features_denseblock2_denselayer1_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_denseblock2_denselayer1_conv1Geom, d, w.P[features_denseblock2_denselayer1_conv1W])
+}
+
 // features_denseblock2_denselayer1_conv1InputGrad computes the gradient of features.denseblock2.denselayer1.conv1's input, rows [lo, hi).
 func features_denseblock2_denselayer1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock2_denselayer1_conv1Back, c.Scratch, c.F[f21], c.F[f16], c.D[features_denseblock2_denselayer1_conv1T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_denseblock2_denselayer1_conv1Geom, c.Scratch, c.F[f21], c.D[features_denseblock2_denselayer1_conv1T], c.F[f16], false, lo, hi)
 	// The derivative of features.denseblock2.denselayer1.relu1, on the rows just written.
 	runtime.ActBackward(&features_denseblock2_denselayer1_conv1PrevActGeom, c.F[f21], c.F[f21], nil, c.F[f23], lo, hi)
 }
@@ -2287,6 +2206,7 @@ var features_denseblock2_denselayer1_conv2Geom = runtime.ConvGeom{
 	C: 48, InRow: 288, OH: 4, OW: 4, K: 12, OutRow: 48,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 72, DOutOff: 84,
+	H: 4, W: 4, PH: 1, PW: 1, DInRow: 192,
 }
 
 // features_denseblock2_denselayer1_conv2Forward computes features.denseblock2.denselayer1.conv2 (conv 3x3x12 p1 nobias): output rows [lo, hi).
@@ -2294,9 +2214,17 @@ func features_denseblock2_denselayer1_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&features_denseblock2_denselayer1_conv2Geom, c.Scratch, c.F[f21], c.F[f11], c.P[features_denseblock2_denselayer1_conv2W], nil, lo, hi)
 }
 
-// features_denseblock2_denselayer1_conv2WeightGrad adds to the weight and bias gradients of features.denseblock2.denselayer1.conv2, units (filter rows of weight blocks) [lo, hi).
+// features_denseblock2_denselayer1_conv2WeightGrad adds to the weight and bias gradients of features.denseblock2.denselayer1.conv2, units (filter rows of weight blocks).
 func features_denseblock2_denselayer1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&features_denseblock2_denselayer1_conv2Geom, c.Scratch, c.G[features_denseblock2_denselayer1_conv2W], nil, c.F[f11], c.F[f21], lo, hi)
+}
+
+// features_denseblock2_denselayer1_conv2PrevActGeom: the derivative of features.denseblock2.denselayer1.relu2, in place on its output's gradient.
+var features_denseblock2_denselayer1_conv2PrevActGeom = runtime.EltGeom{
+	H: 4, W: 4, C: 48,
+	Out: runtime.Layout{Off: 336, Row: 288, Pix: 48}, In: []runtime.Layout{{Off: 336, Row: 288, Pix: 48}},
+	DOut: runtime.Layout{Row: 192, Pix: 48}, DIn: []runtime.Layout{{Row: 192, Pix: 48}},
+	Act: runtime.ActReLU,
 }
 
 // features_denseblock2_denselayer1_conv2Back: the transposed convolution that computes features.denseblock2.denselayer1.conv2's input gradient.
@@ -2308,14 +2236,6 @@ var features_denseblock2_denselayer1_conv2Back = runtime.ConvGeom{
 // features_denseblock2_denselayer1_conv2TUpdate computes features.denseblock2.denselayer1.conv2's weights transposed, for its input gradient.
 func features_denseblock2_denselayer1_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[features_denseblock2_denselayer1_conv2W], 12, 48, 3, 3, 16, 16)
-}
-
-// features_denseblock2_denselayer1_conv2PrevActGeom: the derivative of features.denseblock2.denselayer1.relu2, in place on its output's gradient.
-var features_denseblock2_denselayer1_conv2PrevActGeom = runtime.EltGeom{
-	H: 4, W: 4, C: 48,
-	Out: runtime.Layout{Off: 336, Row: 288, Pix: 48}, In: []runtime.Layout{{Off: 336, Row: 288, Pix: 48}},
-	DOut: runtime.Layout{Row: 192, Pix: 48}, DIn: []runtime.Layout{{Row: 192, Pix: 48}},
-	Act: runtime.ActReLU,
 }
 
 // features_denseblock2_denselayer1_conv2InputGrad computes the gradient of features.denseblock2.denselayer1.conv2's input, rows [lo, hi).
@@ -2445,27 +2365,17 @@ var features_denseblock2_denselayer2_conv1Geom = runtime.ConvGeom{
 	C: 32, InRow: 128, OH: 4, OW: 4, K: 48, OutRow: 192,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 192,
+	H:       4, W: 4, DInRow: 128,
 }
 
 // features_denseblock2_denselayer2_conv1Forward computes features.denseblock2.denselayer2.conv1 (conv 1x1x48 nobias): output rows [lo, hi).
 func features_denseblock2_denselayer2_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock2_denselayer2_conv1Geom, c.Scratch, c.F[f16], c.F[f21], c.P[features_denseblock2_denselayer2_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_denseblock2_denselayer2_conv1Geom, c.Scratch, c.F[f16], c.F[f21], c.P[features_denseblock2_denselayer2_conv1W], nil, lo, hi)
 }
 
-// features_denseblock2_denselayer2_conv1WeightGrad adds to the weight and bias gradients of features.denseblock2.denselayer2.conv1, units (filter rows of weight blocks) [lo, hi).
+// features_denseblock2_denselayer2_conv1WeightGrad adds to the weight and bias gradients of features.denseblock2.denselayer2.conv1, weight blocks.
 func features_denseblock2_denselayer2_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_denseblock2_denselayer2_conv1Geom, c.Scratch, c.G[features_denseblock2_denselayer2_conv1W], nil, c.F[f21], c.F[f17], lo, hi)
-}
-
-// features_denseblock2_denselayer2_conv1Back: the transposed convolution that computes features.denseblock2.denselayer2.conv1's input gradient.
-var features_denseblock2_denselayer2_conv1Back = runtime.ConvGeom{
-	C: 48, InRow: 192, OH: 4, OW: 4, K: 32, OutRow: 128,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// features_denseblock2_denselayer2_conv1TUpdate computes features.denseblock2.denselayer2.conv1's weights transposed, for its input gradient.
-func features_denseblock2_denselayer2_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_denseblock2_denselayer2_conv1W], 48, 32, 1, 1, 16, 32)
+	runtime.Conv1x1WeightGrad(&features_denseblock2_denselayer2_conv1Geom, c.Scratch, c.G[features_denseblock2_denselayer2_conv1W], nil, c.F[f21], c.F[f17], lo, hi)
 }
 
 // features_denseblock2_denselayer2_conv1PrevActGeom: the derivative of features.denseblock2.denselayer2.relu1, in place on its output's gradient.
@@ -2476,9 +2386,14 @@ var features_denseblock2_denselayer2_conv1PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// features_denseblock2_denselayer2_conv1TUpdate computes features.denseblock2.denselayer2.conv1's weights transposed, for its input gradient.
+func features_denseblock2_denselayer2_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_denseblock2_denselayer2_conv1Geom, d, w.P[features_denseblock2_denselayer2_conv1W])
+}
+
 // features_denseblock2_denselayer2_conv1InputGrad computes the gradient of features.denseblock2.denselayer2.conv1's input, rows [lo, hi).
 func features_denseblock2_denselayer2_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock2_denselayer2_conv1Back, c.Scratch, c.F[f16], c.F[f17], c.D[features_denseblock2_denselayer2_conv1T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_denseblock2_denselayer2_conv1Geom, c.Scratch, c.F[f16], c.D[features_denseblock2_denselayer2_conv1T], c.F[f17], false, lo, hi)
 	// The derivative of features.denseblock2.denselayer2.relu1, on the rows just written.
 	runtime.ActBackward(&features_denseblock2_denselayer2_conv1PrevActGeom, c.F[f16], c.F[f16], nil, c.F[f21], lo, hi)
 }
@@ -2566,6 +2481,7 @@ var features_denseblock2_denselayer2_conv2Geom = runtime.ConvGeom{
 	C: 48, InRow: 288, OH: 4, OW: 4, K: 12, OutRow: 48,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 72, DOutOff: 84,
+	H: 4, W: 4, PH: 1, PW: 1, DInRow: 192,
 }
 
 // features_denseblock2_denselayer2_conv2Forward computes features.denseblock2.denselayer2.conv2 (conv 3x3x12 p1 nobias): output rows [lo, hi).
@@ -2573,9 +2489,17 @@ func features_denseblock2_denselayer2_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&features_denseblock2_denselayer2_conv2Geom, c.Scratch, c.F[f20], c.F[f9], c.P[features_denseblock2_denselayer2_conv2W], nil, lo, hi)
 }
 
-// features_denseblock2_denselayer2_conv2WeightGrad adds to the weight and bias gradients of features.denseblock2.denselayer2.conv2, units (filter rows of weight blocks) [lo, hi).
+// features_denseblock2_denselayer2_conv2WeightGrad adds to the weight and bias gradients of features.denseblock2.denselayer2.conv2, units (filter rows of weight blocks).
 func features_denseblock2_denselayer2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&features_denseblock2_denselayer2_conv2Geom, c.Scratch, c.G[features_denseblock2_denselayer2_conv2W], nil, c.F[f9], c.F[f17], lo, hi)
+}
+
+// features_denseblock2_denselayer2_conv2PrevActGeom: the derivative of features.denseblock2.denselayer2.relu2, in place on its output's gradient.
+var features_denseblock2_denselayer2_conv2PrevActGeom = runtime.EltGeom{
+	H: 4, W: 4, C: 48,
+	Out: runtime.Layout{Off: 336, Row: 288, Pix: 48}, In: []runtime.Layout{{Off: 336, Row: 288, Pix: 48}},
+	DOut: runtime.Layout{Row: 192, Pix: 48}, DIn: []runtime.Layout{{Row: 192, Pix: 48}},
+	Act: runtime.ActReLU,
 }
 
 // features_denseblock2_denselayer2_conv2Back: the transposed convolution that computes features.denseblock2.denselayer2.conv2's input gradient.
@@ -2587,14 +2511,6 @@ var features_denseblock2_denselayer2_conv2Back = runtime.ConvGeom{
 // features_denseblock2_denselayer2_conv2TUpdate computes features.denseblock2.denselayer2.conv2's weights transposed, for its input gradient.
 func features_denseblock2_denselayer2_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[features_denseblock2_denselayer2_conv2W], 12, 48, 3, 3, 16, 16)
-}
-
-// features_denseblock2_denselayer2_conv2PrevActGeom: the derivative of features.denseblock2.denselayer2.relu2, in place on its output's gradient.
-var features_denseblock2_denselayer2_conv2PrevActGeom = runtime.EltGeom{
-	H: 4, W: 4, C: 48,
-	Out: runtime.Layout{Off: 336, Row: 288, Pix: 48}, In: []runtime.Layout{{Off: 336, Row: 288, Pix: 48}},
-	DOut: runtime.Layout{Row: 192, Pix: 48}, DIn: []runtime.Layout{{Row: 192, Pix: 48}},
-	Act: runtime.ActReLU,
 }
 
 // features_denseblock2_denselayer2_conv2InputGrad computes the gradient of features.denseblock2.denselayer2.conv2's input, rows [lo, hi).

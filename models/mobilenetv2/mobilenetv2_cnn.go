@@ -601,6 +601,7 @@ const (
 	features_17_conv_1_0Fold        // features.17.conv.1.0's weights and bias with features.17.conv.1.1 folded in
 	features_17_conv_2Fold          // features.17.conv.2's weights and bias with features.17.conv.3 folded in
 	features_18_0Fold               // features.18.0's weights and bias with features.18.1 folded in
+	features_0_0T                   // features.0.0's weights transposed, for its input gradient
 	features_0_1Coef                // features.0.1's inference-mode coefficients (running statistics)
 	features_1_conv_0_1Coef         // features.1.conv.0.1's inference-mode coefficients (running statistics)
 	features_1_conv_1T              // features.1.conv.1's weights transposed, for its input gradient
@@ -610,6 +611,7 @@ const (
 	features_2_conv_1_1Coef         // features.2.conv.1.1's inference-mode coefficients (running statistics)
 	features_2_conv_2T              // features.2.conv.2's weights transposed, for its input gradient
 	features_2_conv_3Coef           // features.2.conv.3's inference-mode coefficients (running statistics)
+	features_3_conv_0_0T            // features.3.conv.0.0's weights transposed, for its input gradient
 	features_3_conv_0_1Coef         // features.3.conv.0.1's inference-mode coefficients (running statistics)
 	features_3_conv_1_1Coef         // features.3.conv.1.1's inference-mode coefficients (running statistics)
 	features_3_conv_2T              // features.3.conv.2's weights transposed, for its input gradient
@@ -619,10 +621,12 @@ const (
 	features_4_conv_1_1Coef         // features.4.conv.1.1's inference-mode coefficients (running statistics)
 	features_4_conv_2T              // features.4.conv.2's weights transposed, for its input gradient
 	features_4_conv_3Coef           // features.4.conv.3's inference-mode coefficients (running statistics)
+	features_5_conv_0_0T            // features.5.conv.0.0's weights transposed, for its input gradient
 	features_5_conv_0_1Coef         // features.5.conv.0.1's inference-mode coefficients (running statistics)
 	features_5_conv_1_1Coef         // features.5.conv.1.1's inference-mode coefficients (running statistics)
 	features_5_conv_2T              // features.5.conv.2's weights transposed, for its input gradient
 	features_5_conv_3Coef           // features.5.conv.3's inference-mode coefficients (running statistics)
+	features_6_conv_0_0T            // features.6.conv.0.0's weights transposed, for its input gradient
 	features_6_conv_0_1Coef         // features.6.conv.0.1's inference-mode coefficients (running statistics)
 	features_6_conv_1_1Coef         // features.6.conv.1.1's inference-mode coefficients (running statistics)
 	features_6_conv_2T              // features.6.conv.2's weights transposed, for its input gradient
@@ -632,14 +636,17 @@ const (
 	features_7_conv_1_1Coef         // features.7.conv.1.1's inference-mode coefficients (running statistics)
 	features_7_conv_2T              // features.7.conv.2's weights transposed, for its input gradient
 	features_7_conv_3Coef           // features.7.conv.3's inference-mode coefficients (running statistics)
+	features_8_conv_0_0T            // features.8.conv.0.0's weights transposed, for its input gradient
 	features_8_conv_0_1Coef         // features.8.conv.0.1's inference-mode coefficients (running statistics)
 	features_8_conv_1_1Coef         // features.8.conv.1.1's inference-mode coefficients (running statistics)
 	features_8_conv_2T              // features.8.conv.2's weights transposed, for its input gradient
 	features_8_conv_3Coef           // features.8.conv.3's inference-mode coefficients (running statistics)
+	features_9_conv_0_0T            // features.9.conv.0.0's weights transposed, for its input gradient
 	features_9_conv_0_1Coef         // features.9.conv.0.1's inference-mode coefficients (running statistics)
 	features_9_conv_1_1Coef         // features.9.conv.1.1's inference-mode coefficients (running statistics)
 	features_9_conv_2T              // features.9.conv.2's weights transposed, for its input gradient
 	features_9_conv_3Coef           // features.9.conv.3's inference-mode coefficients (running statistics)
+	features_10_conv_0_0T           // features.10.conv.0.0's weights transposed, for its input gradient
 	features_10_conv_0_1Coef        // features.10.conv.0.1's inference-mode coefficients (running statistics)
 	features_10_conv_1_1Coef        // features.10.conv.1.1's inference-mode coefficients (running statistics)
 	features_10_conv_2T             // features.10.conv.2's weights transposed, for its input gradient
@@ -649,10 +656,12 @@ const (
 	features_11_conv_1_1Coef        // features.11.conv.1.1's inference-mode coefficients (running statistics)
 	features_11_conv_2T             // features.11.conv.2's weights transposed, for its input gradient
 	features_11_conv_3Coef          // features.11.conv.3's inference-mode coefficients (running statistics)
+	features_12_conv_0_0T           // features.12.conv.0.0's weights transposed, for its input gradient
 	features_12_conv_0_1Coef        // features.12.conv.0.1's inference-mode coefficients (running statistics)
 	features_12_conv_1_1Coef        // features.12.conv.1.1's inference-mode coefficients (running statistics)
 	features_12_conv_2T             // features.12.conv.2's weights transposed, for its input gradient
 	features_12_conv_3Coef          // features.12.conv.3's inference-mode coefficients (running statistics)
+	features_13_conv_0_0T           // features.13.conv.0.0's weights transposed, for its input gradient
 	features_13_conv_0_1Coef        // features.13.conv.0.1's inference-mode coefficients (running statistics)
 	features_13_conv_1_1Coef        // features.13.conv.1.1's inference-mode coefficients (running statistics)
 	features_13_conv_2T             // features.13.conv.2's weights transposed, for its input gradient
@@ -662,10 +671,12 @@ const (
 	features_14_conv_1_1Coef        // features.14.conv.1.1's inference-mode coefficients (running statistics)
 	features_14_conv_2T             // features.14.conv.2's weights transposed, for its input gradient
 	features_14_conv_3Coef          // features.14.conv.3's inference-mode coefficients (running statistics)
+	features_15_conv_0_0T           // features.15.conv.0.0's weights transposed, for its input gradient
 	features_15_conv_0_1Coef        // features.15.conv.0.1's inference-mode coefficients (running statistics)
 	features_15_conv_1_1Coef        // features.15.conv.1.1's inference-mode coefficients (running statistics)
 	features_15_conv_2T             // features.15.conv.2's weights transposed, for its input gradient
 	features_15_conv_3Coef          // features.15.conv.3's inference-mode coefficients (running statistics)
+	features_16_conv_0_0T           // features.16.conv.0.0's weights transposed, for its input gradient
 	features_16_conv_0_1Coef        // features.16.conv.0.1's inference-mode coefficients (running statistics)
 	features_16_conv_1_1Coef        // features.16.conv.1.1's inference-mode coefficients (running statistics)
 	features_16_conv_2T             // features.16.conv.2's weights transposed, for its input gradient
@@ -1230,15 +1241,17 @@ var program = engine.Program{
 		features_17_conv_1_0Fold: {Name: "features_17_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 9600 }, Update: features_17_conv_1_0FoldUpdate},
 		features_17_conv_2Fold:   {Name: "features_17_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 307520 }, Update: features_17_conv_2FoldUpdate},
 		features_18_0Fold:        {Name: "features_18_0Fold", Use: engine.InferenceForward, Len: func() int { return 410880 }, Update: features_18_0FoldUpdate},
+		features_0_0T:            {Name: "features_0_0T", Use: engine.Backward, Len: func() int { return 9216 }, Update: features_0_0TUpdate},
 		features_0_1Coef:         {Name: "features_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: features_0_1CoefUpdate},
 		features_1_conv_0_1Coef:  {Name: "features_1_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: features_1_conv_0_1CoefUpdate},
 		features_1_conv_1T:       {Name: "features_1_conv_1T", Use: engine.Backward, Len: func() int { return 512 }, Update: features_1_conv_1TUpdate},
 		features_1_conv_2Coef:    {Name: "features_1_conv_2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: features_1_conv_2CoefUpdate},
-		features_2_conv_0_0T:     {Name: "features_2_conv_0_0T", Use: engine.Backward, Len: func() int { return 1536 }, Update: features_2_conv_0_0TUpdate},
+		features_2_conv_0_0T:     {Name: "features_2_conv_0_0T", Use: engine.Backward, Len: func() int { return 3072 }, Update: features_2_conv_0_0TUpdate},
 		features_2_conv_0_1Coef:  {Name: "features_2_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: features_2_conv_0_1CoefUpdate},
 		features_2_conv_1_1Coef:  {Name: "features_2_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: features_2_conv_1_1CoefUpdate},
 		features_2_conv_2T:       {Name: "features_2_conv_2T", Use: engine.Backward, Len: func() int { return 2304 }, Update: features_2_conv_2TUpdate},
 		features_2_conv_3Coef:    {Name: "features_2_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 96 }, Update: features_2_conv_3CoefUpdate},
+		features_3_conv_0_0T:     {Name: "features_3_conv_0_0T", Use: engine.Backward, Len: func() int { return 4608 }, Update: features_3_conv_0_0TUpdate},
 		features_3_conv_0_1Coef:  {Name: "features_3_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: features_3_conv_0_1CoefUpdate},
 		features_3_conv_1_1Coef:  {Name: "features_3_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: features_3_conv_1_1CoefUpdate},
 		features_3_conv_2T:       {Name: "features_3_conv_2T", Use: engine.Backward, Len: func() int { return 3456 }, Update: features_3_conv_2TUpdate},
@@ -1246,12 +1259,14 @@ var program = engine.Program{
 		features_4_conv_0_0T:     {Name: "features_4_conv_0_0T", Use: engine.Backward, Len: func() int { return 4608 }, Update: features_4_conv_0_0TUpdate},
 		features_4_conv_0_1Coef:  {Name: "features_4_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: features_4_conv_0_1CoefUpdate},
 		features_4_conv_1_1Coef:  {Name: "features_4_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: features_4_conv_1_1CoefUpdate},
-		features_4_conv_2T:       {Name: "features_4_conv_2T", Use: engine.Backward, Len: func() int { return 4608 }, Update: features_4_conv_2TUpdate},
+		features_4_conv_2T:       {Name: "features_4_conv_2T", Use: engine.Backward, Len: func() int { return 5120 }, Update: features_4_conv_2TUpdate},
 		features_4_conv_3Coef:    {Name: "features_4_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: features_4_conv_3CoefUpdate},
+		features_5_conv_0_0T:     {Name: "features_5_conv_0_0T", Use: engine.Backward, Len: func() int { return 6144 }, Update: features_5_conv_0_0TUpdate},
 		features_5_conv_0_1Coef:  {Name: "features_5_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: features_5_conv_0_1CoefUpdate},
 		features_5_conv_1_1Coef:  {Name: "features_5_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: features_5_conv_1_1CoefUpdate},
 		features_5_conv_2T:       {Name: "features_5_conv_2T", Use: engine.Backward, Len: func() int { return 6144 }, Update: features_5_conv_2TUpdate},
 		features_5_conv_3Coef:    {Name: "features_5_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: features_5_conv_3CoefUpdate},
+		features_6_conv_0_0T:     {Name: "features_6_conv_0_0T", Use: engine.Backward, Len: func() int { return 6144 }, Update: features_6_conv_0_0TUpdate},
 		features_6_conv_0_1Coef:  {Name: "features_6_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: features_6_conv_0_1CoefUpdate},
 		features_6_conv_1_1Coef:  {Name: "features_6_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: features_6_conv_1_1CoefUpdate},
 		features_6_conv_2T:       {Name: "features_6_conv_2T", Use: engine.Backward, Len: func() int { return 6144 }, Update: features_6_conv_2TUpdate},
@@ -1261,14 +1276,17 @@ var program = engine.Program{
 		features_7_conv_1_1Coef:  {Name: "features_7_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: features_7_conv_1_1CoefUpdate},
 		features_7_conv_2T:       {Name: "features_7_conv_2T", Use: engine.Backward, Len: func() int { return 12288 }, Update: features_7_conv_2TUpdate},
 		features_7_conv_3Coef:    {Name: "features_7_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: features_7_conv_3CoefUpdate},
+		features_8_conv_0_0T:     {Name: "features_8_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: features_8_conv_0_0TUpdate},
 		features_8_conv_0_1Coef:  {Name: "features_8_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: features_8_conv_0_1CoefUpdate},
 		features_8_conv_1_1Coef:  {Name: "features_8_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: features_8_conv_1_1CoefUpdate},
 		features_8_conv_2T:       {Name: "features_8_conv_2T", Use: engine.Backward, Len: func() int { return 24576 }, Update: features_8_conv_2TUpdate},
 		features_8_conv_3Coef:    {Name: "features_8_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: features_8_conv_3CoefUpdate},
+		features_9_conv_0_0T:     {Name: "features_9_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: features_9_conv_0_0TUpdate},
 		features_9_conv_0_1Coef:  {Name: "features_9_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: features_9_conv_0_1CoefUpdate},
 		features_9_conv_1_1Coef:  {Name: "features_9_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: features_9_conv_1_1CoefUpdate},
 		features_9_conv_2T:       {Name: "features_9_conv_2T", Use: engine.Backward, Len: func() int { return 24576 }, Update: features_9_conv_2TUpdate},
 		features_9_conv_3Coef:    {Name: "features_9_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: features_9_conv_3CoefUpdate},
+		features_10_conv_0_0T:    {Name: "features_10_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: features_10_conv_0_0TUpdate},
 		features_10_conv_0_1Coef: {Name: "features_10_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: features_10_conv_0_1CoefUpdate},
 		features_10_conv_1_1Coef: {Name: "features_10_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: features_10_conv_1_1CoefUpdate},
 		features_10_conv_2T:      {Name: "features_10_conv_2T", Use: engine.Backward, Len: func() int { return 24576 }, Update: features_10_conv_2TUpdate},
@@ -1278,10 +1296,12 @@ var program = engine.Program{
 		features_11_conv_1_1Coef: {Name: "features_11_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: features_11_conv_1_1CoefUpdate},
 		features_11_conv_2T:      {Name: "features_11_conv_2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: features_11_conv_2TUpdate},
 		features_11_conv_3Coef:   {Name: "features_11_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: features_11_conv_3CoefUpdate},
+		features_12_conv_0_0T:    {Name: "features_12_conv_0_0T", Use: engine.Backward, Len: func() int { return 55296 }, Update: features_12_conv_0_0TUpdate},
 		features_12_conv_0_1Coef: {Name: "features_12_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: features_12_conv_0_1CoefUpdate},
 		features_12_conv_1_1Coef: {Name: "features_12_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: features_12_conv_1_1CoefUpdate},
 		features_12_conv_2T:      {Name: "features_12_conv_2T", Use: engine.Backward, Len: func() int { return 55296 }, Update: features_12_conv_2TUpdate},
 		features_12_conv_3Coef:   {Name: "features_12_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: features_12_conv_3CoefUpdate},
+		features_13_conv_0_0T:    {Name: "features_13_conv_0_0T", Use: engine.Backward, Len: func() int { return 55296 }, Update: features_13_conv_0_0TUpdate},
 		features_13_conv_0_1Coef: {Name: "features_13_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: features_13_conv_0_1CoefUpdate},
 		features_13_conv_1_1Coef: {Name: "features_13_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: features_13_conv_1_1CoefUpdate},
 		features_13_conv_2T:      {Name: "features_13_conv_2T", Use: engine.Backward, Len: func() int { return 55296 }, Update: features_13_conv_2TUpdate},
@@ -1291,10 +1311,12 @@ var program = engine.Program{
 		features_14_conv_1_1Coef: {Name: "features_14_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: features_14_conv_1_1CoefUpdate},
 		features_14_conv_2T:      {Name: "features_14_conv_2T", Use: engine.Backward, Len: func() int { return 92160 }, Update: features_14_conv_2TUpdate},
 		features_14_conv_3Coef:   {Name: "features_14_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 640 }, Update: features_14_conv_3CoefUpdate},
+		features_15_conv_0_0T:    {Name: "features_15_conv_0_0T", Use: engine.Backward, Len: func() int { return 153600 }, Update: features_15_conv_0_0TUpdate},
 		features_15_conv_0_1Coef: {Name: "features_15_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: features_15_conv_0_1CoefUpdate},
 		features_15_conv_1_1Coef: {Name: "features_15_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: features_15_conv_1_1CoefUpdate},
 		features_15_conv_2T:      {Name: "features_15_conv_2T", Use: engine.Backward, Len: func() int { return 153600 }, Update: features_15_conv_2TUpdate},
 		features_15_conv_3Coef:   {Name: "features_15_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 640 }, Update: features_15_conv_3CoefUpdate},
+		features_16_conv_0_0T:    {Name: "features_16_conv_0_0T", Use: engine.Backward, Len: func() int { return 153600 }, Update: features_16_conv_0_0TUpdate},
 		features_16_conv_0_1Coef: {Name: "features_16_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: features_16_conv_0_1CoefUpdate},
 		features_16_conv_1_1Coef: {Name: "features_16_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: features_16_conv_1_1CoefUpdate},
 		features_16_conv_2T:      {Name: "features_16_conv_2T", Use: engine.Backward, Len: func() int { return 153600 }, Update: features_16_conv_2TUpdate},
@@ -3127,8 +3149,8 @@ func features_0_0Infer(c *engine.Ctx, lo, hi int) {
 // features_1_conv_0_0InferGeom: conv 3x3x32 p1 g32 nobias, in inference.
 var features_1_conv_0_0InferGeom = runtime.ConvGeom{
 	C: 32, InRow: 3648, OH: 112, OW: 112, K: 32, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	Groups: 32, ReLU6: true,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
+	Groups: 32,
 }
 
 // features_1_conv_0_0FoldUpdate computes features.1.conv.0.0's weights and bias with features.1.conv.0.1 folded in.
@@ -3160,13 +3182,13 @@ func features_1_conv_1FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_1_conv_1Infer computes features.1.conv.1 (conv 1x1x16 nobias) + features.1.conv.2 (batchnorm): output rows [lo, hi).
 func features_1_conv_1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_1_conv_1InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_1_conv_1Fold], c.D[features_1_conv_1Fold][512:], lo, hi)
+	runtime.Conv1x1Forward(&features_1_conv_1InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_1_conv_1Fold], c.D[features_1_conv_1Fold][512:], lo, hi)
 }
 
 // features_2_conv_0_0InferGeom: conv 1x1x96 nobias, in inference.
 var features_2_conv_0_0InferGeom = runtime.ConvGeom{
 	C: 16, InRow: 1792, OH: 112, OW: 112, K: 96, OutRow: 10944, OutOff: 11040,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
+	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
 // features_2_conv_0_0FoldUpdate computes features.2.conv.0.0's weights and bias with features.2.conv.0.1 folded in.
@@ -3177,13 +3199,6 @@ func features_2_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 96, 16, 1, 1, 32, false)
 }
 
-// features_2_conv_0_0StoreGeom: the activation fused into its store of features.2.conv.0.0+features.2.conv.0.1+features.2.relu61.
-var features_2_conv_0_0StoreGeom = runtime.EltGeom{
-	H: 112, W: 112, C: 96,
-	Out: runtime.Layout{Off: 11040, Row: 10944, Pix: 96}, In: []runtime.Layout{{Off: 11040, Row: 10944, Pix: 96}},
-	Act: runtime.ActReLU6,
-}
-
 // padI4: the padding of b4 (112x112x96 p1).
 var padI4 = runtime.Padding{
 	H: 112, W: 112, C: 96, PH: 1, PW: 1,
@@ -3192,15 +3207,14 @@ var padI4 = runtime.Padding{
 // features_2_conv_0_0Infer computes features.2.conv.0.0 (conv 1x1x96 nobias) + features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6): output rows [lo, hi).
 func features_2_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI4, c.F[f2], lo, hi)
-	runtime.ConvForward(&features_2_conv_0_0InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[features_2_conv_0_0Fold], c.D[features_2_conv_0_0Fold][1536:], lo, hi)
-	runtime.ActForward(&features_2_conv_0_0StoreGeom, c.F[f2], c.F[f2], lo, hi)
+	runtime.Conv1x1Forward(&features_2_conv_0_0InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[features_2_conv_0_0Fold], c.D[features_2_conv_0_0Fold][1536:], lo, hi)
 }
 
 // features_2_conv_1_0InferGeom: conv 3x3x96 s2 p1 g96 nobias, in inference.
 var features_2_conv_1_0InferGeom = runtime.ConvGeom{
 	C: 96, InRow: 10944, OH: 56, OW: 56, K: 96, OutRow: 5376,
-	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
-	Groups: 96, ReLU6: true,
+	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU6: true,
+	Groups: 96,
 }
 
 // features_2_conv_1_0FoldUpdate computes features.2.conv.1.0's weights and bias with features.2.conv.1.1 folded in.
@@ -3232,13 +3246,13 @@ func features_2_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_2_conv_2Infer computes features.2.conv.2 (conv 1x1x24 nobias) + features.2.conv.3 (batchnorm): output rows [lo, hi).
 func features_2_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_2_conv_2InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[features_2_conv_2Fold], c.D[features_2_conv_2Fold][3072:], lo, hi)
+	runtime.Conv1x1Forward(&features_2_conv_2InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[features_2_conv_2Fold], c.D[features_2_conv_2Fold][3072:], lo, hi)
 }
 
 // features_3_conv_0_0InferGeom: conv 1x1x144 nobias, in inference.
 var features_3_conv_0_0InferGeom = runtime.ConvGeom{
 	C: 24, InRow: 1344, OH: 56, OW: 56, K: 144, OutRow: 8352, OutOff: 8496,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
+	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16, ReLU6: true,
 }
 
 // features_3_conv_0_0FoldUpdate computes features.3.conv.0.0's weights and bias with features.3.conv.0.1 folded in.
@@ -3249,13 +3263,6 @@ func features_3_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 144, 24, 1, 1, 16, false)
 }
 
-// features_3_conv_0_0StoreGeom: the activation fused into its store of features.3.conv.0.0+features.3.conv.0.1+features.3.relu61.
-var features_3_conv_0_0StoreGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 144,
-	Out: runtime.Layout{Off: 8496, Row: 8352, Pix: 144}, In: []runtime.Layout{{Off: 8496, Row: 8352, Pix: 144}},
-	Act: runtime.ActReLU6,
-}
-
 // padI7: the padding of b7 (56x56x144 p1).
 var padI7 = runtime.Padding{
 	H: 56, W: 56, C: 144, PH: 1, PW: 1,
@@ -3264,15 +3271,14 @@ var padI7 = runtime.Padding{
 // features_3_conv_0_0Infer computes features.3.conv.0.0 (conv 1x1x144 nobias) + features.3.conv.0.1 (batchnorm) + features.3.relu61 (relu6): output rows [lo, hi).
 func features_3_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI7, c.F[f2], lo, hi)
-	runtime.ConvForward(&features_3_conv_0_0InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[features_3_conv_0_0Fold], c.D[features_3_conv_0_0Fold][3456:], lo, hi)
-	runtime.ActForward(&features_3_conv_0_0StoreGeom, c.F[f2], c.F[f2], lo, hi)
+	runtime.Conv1x1Forward(&features_3_conv_0_0InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[features_3_conv_0_0Fold], c.D[features_3_conv_0_0Fold][3456:], lo, hi)
 }
 
 // features_3_conv_1_0InferGeom: conv 3x3x144 p1 g144 nobias, in inference.
 var features_3_conv_1_0InferGeom = runtime.ConvGeom{
 	C: 144, InRow: 8352, OH: 56, OW: 56, K: 144, OutRow: 8064,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-	Groups: 144, ReLU6: true,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
+	Groups: 144,
 }
 
 // features_3_conv_1_0FoldUpdate computes features.3.conv.1.0's weights and bias with features.3.conv.1.1 folded in.
@@ -3310,14 +3316,14 @@ var features_3_conv_2StoreGeom = runtime.EltGeom{
 
 // features_3_conv_2Infer computes features.3.conv.2 (conv 1x1x24 nobias) + features.3.conv.3 (batchnorm) + features.3.add1 (residual): output rows [lo, hi).
 func features_3_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_3_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f1], c.D[features_3_conv_2Fold], c.D[features_3_conv_2Fold][4608:], lo, hi)
+	runtime.Conv1x1Forward(&features_3_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f1], c.D[features_3_conv_2Fold], c.D[features_3_conv_2Fold][4608:], lo, hi)
 	runtime.Add(&features_3_conv_2StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f3]}, lo, hi)
 }
 
 // features_4_conv_0_0InferGeom: conv 1x1x144 nobias, in inference.
 var features_4_conv_0_0InferGeom = runtime.ConvGeom{
 	C: 24, InRow: 1344, OH: 56, OW: 56, K: 144, OutRow: 8352, OutOff: 8496,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
+	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16, ReLU6: true,
 }
 
 // features_4_conv_0_0FoldUpdate computes features.4.conv.0.0's weights and bias with features.4.conv.0.1 folded in.
@@ -3328,13 +3334,6 @@ func features_4_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 144, 24, 1, 1, 16, false)
 }
 
-// features_4_conv_0_0StoreGeom: the activation fused into its store of features.4.conv.0.0+features.4.conv.0.1+features.4.relu61.
-var features_4_conv_0_0StoreGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 144,
-	Out: runtime.Layout{Off: 8496, Row: 8352, Pix: 144}, In: []runtime.Layout{{Off: 8496, Row: 8352, Pix: 144}},
-	Act: runtime.ActReLU6,
-}
-
 // padI10: the padding of b10 (56x56x144 p1).
 var padI10 = runtime.Padding{
 	H: 56, W: 56, C: 144, PH: 1, PW: 1,
@@ -3343,15 +3342,14 @@ var padI10 = runtime.Padding{
 // features_4_conv_0_0Infer computes features.4.conv.0.0 (conv 1x1x144 nobias) + features.4.conv.0.1 (batchnorm) + features.4.relu61 (relu6): output rows [lo, hi).
 func features_4_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI10, c.F[f2], lo, hi)
-	runtime.ConvForward(&features_4_conv_0_0InferGeom, c.Scratch, c.F[f2], c.F[f4], c.D[features_4_conv_0_0Fold], c.D[features_4_conv_0_0Fold][3456:], lo, hi)
-	runtime.ActForward(&features_4_conv_0_0StoreGeom, c.F[f2], c.F[f2], lo, hi)
+	runtime.Conv1x1Forward(&features_4_conv_0_0InferGeom, c.Scratch, c.F[f2], c.F[f4], c.D[features_4_conv_0_0Fold], c.D[features_4_conv_0_0Fold][3456:], lo, hi)
 }
 
 // features_4_conv_1_0InferGeom: conv 3x3x144 s2 p1 g144 nobias, in inference.
 var features_4_conv_1_0InferGeom = runtime.ConvGeom{
 	C: 144, InRow: 8352, OH: 28, OW: 28, K: 144, OutRow: 4032,
-	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
-	Groups: 144, ReLU6: true,
+	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU6: true,
+	Groups: 144,
 }
 
 // features_4_conv_1_0FoldUpdate computes features.4.conv.1.0's weights and bias with features.4.conv.1.1 folded in.
@@ -3383,13 +3381,13 @@ func features_4_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_4_conv_2Infer computes features.4.conv.2 (conv 1x1x32 nobias) + features.4.conv.3 (batchnorm): output rows [lo, hi).
 func features_4_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_4_conv_2InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[features_4_conv_2Fold], c.D[features_4_conv_2Fold][4608:], lo, hi)
+	runtime.Conv1x1Forward(&features_4_conv_2InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[features_4_conv_2Fold], c.D[features_4_conv_2Fold][4608:], lo, hi)
 }
 
 // features_5_conv_0_0InferGeom: conv 1x1x192 nobias, in inference.
 var features_5_conv_0_0InferGeom = runtime.ConvGeom{
 	C: 32, InRow: 896, OH: 28, OW: 28, K: 192, OutRow: 5760, OutOff: 5952,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
+	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
 // features_5_conv_0_0FoldUpdate computes features.5.conv.0.0's weights and bias with features.5.conv.0.1 folded in.
@@ -3400,13 +3398,6 @@ func features_5_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 192, 32, 1, 1, 32, false)
 }
 
-// features_5_conv_0_0StoreGeom: the activation fused into its store of features.5.conv.0.0+features.5.conv.0.1+features.5.relu61.
-var features_5_conv_0_0StoreGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 192,
-	Out: runtime.Layout{Off: 5952, Row: 5760, Pix: 192}, In: []runtime.Layout{{Off: 5952, Row: 5760, Pix: 192}},
-	Act: runtime.ActReLU6,
-}
-
 // padI13: the padding of b13 (28x28x192 p1).
 var padI13 = runtime.Padding{
 	H: 28, W: 28, C: 192, PH: 1, PW: 1,
@@ -3415,15 +3406,14 @@ var padI13 = runtime.Padding{
 // features_5_conv_0_0Infer computes features.5.conv.0.0 (conv 1x1x192 nobias) + features.5.conv.0.1 (batchnorm) + features.5.relu61 (relu6): output rows [lo, hi).
 func features_5_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI13, c.F[f1], lo, hi)
-	runtime.ConvForward(&features_5_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f3], c.D[features_5_conv_0_0Fold], c.D[features_5_conv_0_0Fold][6144:], lo, hi)
-	runtime.ActForward(&features_5_conv_0_0StoreGeom, c.F[f1], c.F[f1], lo, hi)
+	runtime.Conv1x1Forward(&features_5_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f3], c.D[features_5_conv_0_0Fold], c.D[features_5_conv_0_0Fold][6144:], lo, hi)
 }
 
 // features_5_conv_1_0InferGeom: conv 3x3x192 p1 g192 nobias, in inference.
 var features_5_conv_1_0InferGeom = runtime.ConvGeom{
 	C: 192, InRow: 5760, OH: 28, OW: 28, K: 192, OutRow: 5376,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	Groups: 192, ReLU6: true,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
+	Groups: 192,
 }
 
 // features_5_conv_1_0FoldUpdate computes features.5.conv.1.0's weights and bias with features.5.conv.1.1 folded in.
@@ -3461,14 +3451,14 @@ var features_5_conv_2StoreGeom = runtime.EltGeom{
 
 // features_5_conv_2Infer computes features.5.conv.2 (conv 1x1x32 nobias) + features.5.conv.3 (batchnorm) + features.5.add1 (residual): output rows [lo, hi).
 func features_5_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_5_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f2], c.D[features_5_conv_2Fold], c.D[features_5_conv_2Fold][6144:], lo, hi)
+	runtime.Conv1x1Forward(&features_5_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f2], c.D[features_5_conv_2Fold], c.D[features_5_conv_2Fold][6144:], lo, hi)
 	runtime.Add(&features_5_conv_2StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f3]}, lo, hi)
 }
 
 // features_6_conv_0_0InferGeom: conv 1x1x192 nobias, in inference.
 var features_6_conv_0_0InferGeom = runtime.ConvGeom{
 	C: 32, InRow: 896, OH: 28, OW: 28, K: 192, OutRow: 5760, OutOff: 5952,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
+	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
 // features_6_conv_0_0FoldUpdate computes features.6.conv.0.0's weights and bias with features.6.conv.0.1 folded in.
@@ -3479,13 +3469,6 @@ func features_6_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 192, 32, 1, 1, 32, false)
 }
 
-// features_6_conv_0_0StoreGeom: the activation fused into its store of features.6.conv.0.0+features.6.conv.0.1+features.6.relu61.
-var features_6_conv_0_0StoreGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 192,
-	Out: runtime.Layout{Off: 5952, Row: 5760, Pix: 192}, In: []runtime.Layout{{Off: 5952, Row: 5760, Pix: 192}},
-	Act: runtime.ActReLU6,
-}
-
 // padI16: the padding of b16 (28x28x192 p1).
 var padI16 = runtime.Padding{
 	H: 28, W: 28, C: 192, PH: 1, PW: 1,
@@ -3494,15 +3477,14 @@ var padI16 = runtime.Padding{
 // features_6_conv_0_0Infer computes features.6.conv.0.0 (conv 1x1x192 nobias) + features.6.conv.0.1 (batchnorm) + features.6.relu61 (relu6): output rows [lo, hi).
 func features_6_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI16, c.F[f1], lo, hi)
-	runtime.ConvForward(&features_6_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_6_conv_0_0Fold], c.D[features_6_conv_0_0Fold][6144:], lo, hi)
-	runtime.ActForward(&features_6_conv_0_0StoreGeom, c.F[f1], c.F[f1], lo, hi)
+	runtime.Conv1x1Forward(&features_6_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_6_conv_0_0Fold], c.D[features_6_conv_0_0Fold][6144:], lo, hi)
 }
 
 // features_6_conv_1_0InferGeom: conv 3x3x192 p1 g192 nobias, in inference.
 var features_6_conv_1_0InferGeom = runtime.ConvGeom{
 	C: 192, InRow: 5760, OH: 28, OW: 28, K: 192, OutRow: 5376,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	Groups: 192, ReLU6: true,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
+	Groups: 192,
 }
 
 // features_6_conv_1_0FoldUpdate computes features.6.conv.1.0's weights and bias with features.6.conv.1.1 folded in.
@@ -3540,14 +3522,14 @@ var features_6_conv_2StoreGeom = runtime.EltGeom{
 
 // features_6_conv_2Infer computes features.6.conv.2 (conv 1x1x32 nobias) + features.6.conv.3 (batchnorm) + features.6.add1 (residual): output rows [lo, hi).
 func features_6_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_6_conv_2InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[features_6_conv_2Fold], c.D[features_6_conv_2Fold][6144:], lo, hi)
+	runtime.Conv1x1Forward(&features_6_conv_2InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[features_6_conv_2Fold], c.D[features_6_conv_2Fold][6144:], lo, hi)
 	runtime.Add(&features_6_conv_2StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f4]}, lo, hi)
 }
 
 // features_7_conv_0_0InferGeom: conv 1x1x192 nobias, in inference.
 var features_7_conv_0_0InferGeom = runtime.ConvGeom{
 	C: 32, InRow: 896, OH: 28, OW: 28, K: 192, OutRow: 5760, OutOff: 5952,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
+	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
 // features_7_conv_0_0FoldUpdate computes features.7.conv.0.0's weights and bias with features.7.conv.0.1 folded in.
@@ -3558,13 +3540,6 @@ func features_7_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 192, 32, 1, 1, 32, false)
 }
 
-// features_7_conv_0_0StoreGeom: the activation fused into its store of features.7.conv.0.0+features.7.conv.0.1+features.7.relu61.
-var features_7_conv_0_0StoreGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 192,
-	Out: runtime.Layout{Off: 5952, Row: 5760, Pix: 192}, In: []runtime.Layout{{Off: 5952, Row: 5760, Pix: 192}},
-	Act: runtime.ActReLU6,
-}
-
 // padI19: the padding of b19 (28x28x192 p1).
 var padI19 = runtime.Padding{
 	H: 28, W: 28, C: 192, PH: 1, PW: 1,
@@ -3573,15 +3548,14 @@ var padI19 = runtime.Padding{
 // features_7_conv_0_0Infer computes features.7.conv.0.0 (conv 1x1x192 nobias) + features.7.conv.0.1 (batchnorm) + features.7.relu61 (relu6): output rows [lo, hi).
 func features_7_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI19, c.F[f1], lo, hi)
-	runtime.ConvForward(&features_7_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f3], c.D[features_7_conv_0_0Fold], c.D[features_7_conv_0_0Fold][6144:], lo, hi)
-	runtime.ActForward(&features_7_conv_0_0StoreGeom, c.F[f1], c.F[f1], lo, hi)
+	runtime.Conv1x1Forward(&features_7_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f3], c.D[features_7_conv_0_0Fold], c.D[features_7_conv_0_0Fold][6144:], lo, hi)
 }
 
 // features_7_conv_1_0InferGeom: conv 3x3x192 s2 p1 g192 nobias, in inference.
 var features_7_conv_1_0InferGeom = runtime.ConvGeom{
 	C: 192, InRow: 5760, OH: 14, OW: 14, K: 192, OutRow: 2688,
-	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
-	Groups: 192, ReLU6: true,
+	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU6: true,
+	Groups: 192,
 }
 
 // features_7_conv_1_0FoldUpdate computes features.7.conv.1.0's weights and bias with features.7.conv.1.1 folded in.
@@ -3613,13 +3587,13 @@ func features_7_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_7_conv_2Infer computes features.7.conv.2 (conv 1x1x64 nobias) + features.7.conv.3 (batchnorm): output rows [lo, hi).
 func features_7_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_7_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[features_7_conv_2Fold], c.D[features_7_conv_2Fold][12288:], lo, hi)
+	runtime.Conv1x1Forward(&features_7_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[features_7_conv_2Fold], c.D[features_7_conv_2Fold][12288:], lo, hi)
 }
 
 // features_8_conv_0_0InferGeom: conv 1x1x384 nobias, in inference.
 var features_8_conv_0_0InferGeom = runtime.ConvGeom{
 	C: 64, InRow: 896, OH: 14, OW: 14, K: 384, OutRow: 6144, OutOff: 6528,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
+	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
 // features_8_conv_0_0FoldUpdate computes features.8.conv.0.0's weights and bias with features.8.conv.0.1 folded in.
@@ -3630,13 +3604,6 @@ func features_8_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 384, 64, 1, 1, 32, false)
 }
 
-// features_8_conv_0_0StoreGeom: the activation fused into its store of features.8.conv.0.0+features.8.conv.0.1+features.8.relu61.
-var features_8_conv_0_0StoreGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 384,
-	Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384}, In: []runtime.Layout{{Off: 6528, Row: 6144, Pix: 384}},
-	Act: runtime.ActReLU6,
-}
-
 // padI22: the padding of b22 (14x14x384 p1).
 var padI22 = runtime.Padding{
 	H: 14, W: 14, C: 384, PH: 1, PW: 1,
@@ -3645,15 +3612,14 @@ var padI22 = runtime.Padding{
 // features_8_conv_0_0Infer computes features.8.conv.0.0 (conv 1x1x384 nobias) + features.8.conv.0.1 (batchnorm) + features.8.relu61 (relu6): output rows [lo, hi).
 func features_8_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI22, c.F[f1], lo, hi)
-	runtime.ConvForward(&features_8_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_8_conv_0_0Fold], c.D[features_8_conv_0_0Fold][24576:], lo, hi)
-	runtime.ActForward(&features_8_conv_0_0StoreGeom, c.F[f1], c.F[f1], lo, hi)
+	runtime.Conv1x1Forward(&features_8_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_8_conv_0_0Fold], c.D[features_8_conv_0_0Fold][24576:], lo, hi)
 }
 
 // features_8_conv_1_0InferGeom: conv 3x3x384 p1 g384 nobias, in inference.
 var features_8_conv_1_0InferGeom = runtime.ConvGeom{
 	C: 384, InRow: 6144, OH: 14, OW: 14, K: 384, OutRow: 5376,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	Groups: 384, ReLU6: true,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
+	Groups: 384,
 }
 
 // features_8_conv_1_0FoldUpdate computes features.8.conv.1.0's weights and bias with features.8.conv.1.1 folded in.
@@ -3691,14 +3657,14 @@ var features_8_conv_2StoreGeom = runtime.EltGeom{
 
 // features_8_conv_2Infer computes features.8.conv.2 (conv 1x1x64 nobias) + features.8.conv.3 (batchnorm) + features.8.add1 (residual): output rows [lo, hi).
 func features_8_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_8_conv_2InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[features_8_conv_2Fold], c.D[features_8_conv_2Fold][24576:], lo, hi)
+	runtime.Conv1x1Forward(&features_8_conv_2InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[features_8_conv_2Fold], c.D[features_8_conv_2Fold][24576:], lo, hi)
 	runtime.Add(&features_8_conv_2StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f4]}, lo, hi)
 }
 
 // features_9_conv_0_0InferGeom: conv 1x1x384 nobias, in inference.
 var features_9_conv_0_0InferGeom = runtime.ConvGeom{
 	C: 64, InRow: 896, OH: 14, OW: 14, K: 384, OutRow: 6144, OutOff: 6528,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
+	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
 // features_9_conv_0_0FoldUpdate computes features.9.conv.0.0's weights and bias with features.9.conv.0.1 folded in.
@@ -3709,13 +3675,6 @@ func features_9_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 384, 64, 1, 1, 32, false)
 }
 
-// features_9_conv_0_0StoreGeom: the activation fused into its store of features.9.conv.0.0+features.9.conv.0.1+features.9.relu61.
-var features_9_conv_0_0StoreGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 384,
-	Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384}, In: []runtime.Layout{{Off: 6528, Row: 6144, Pix: 384}},
-	Act: runtime.ActReLU6,
-}
-
 // padI25: the padding of b25 (14x14x384 p1).
 var padI25 = runtime.Padding{
 	H: 14, W: 14, C: 384, PH: 1, PW: 1,
@@ -3724,15 +3683,14 @@ var padI25 = runtime.Padding{
 // features_9_conv_0_0Infer computes features.9.conv.0.0 (conv 1x1x384 nobias) + features.9.conv.0.1 (batchnorm) + features.9.relu61 (relu6): output rows [lo, hi).
 func features_9_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI25, c.F[f1], lo, hi)
-	runtime.ConvForward(&features_9_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_9_conv_0_0Fold], c.D[features_9_conv_0_0Fold][24576:], lo, hi)
-	runtime.ActForward(&features_9_conv_0_0StoreGeom, c.F[f1], c.F[f1], lo, hi)
+	runtime.Conv1x1Forward(&features_9_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_9_conv_0_0Fold], c.D[features_9_conv_0_0Fold][24576:], lo, hi)
 }
 
 // features_9_conv_1_0InferGeom: conv 3x3x384 p1 g384 nobias, in inference.
 var features_9_conv_1_0InferGeom = runtime.ConvGeom{
 	C: 384, InRow: 6144, OH: 14, OW: 14, K: 384, OutRow: 5376,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	Groups: 384, ReLU6: true,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
+	Groups: 384,
 }
 
 // features_9_conv_1_0FoldUpdate computes features.9.conv.1.0's weights and bias with features.9.conv.1.1 folded in.
@@ -3770,14 +3728,14 @@ var features_9_conv_2StoreGeom = runtime.EltGeom{
 
 // features_9_conv_2Infer computes features.9.conv.2 (conv 1x1x64 nobias) + features.9.conv.3 (batchnorm) + features.9.add1 (residual): output rows [lo, hi).
 func features_9_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_9_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[features_9_conv_2Fold], c.D[features_9_conv_2Fold][24576:], lo, hi)
+	runtime.Conv1x1Forward(&features_9_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[features_9_conv_2Fold], c.D[features_9_conv_2Fold][24576:], lo, hi)
 	runtime.Add(&features_9_conv_2StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f2]}, lo, hi)
 }
 
 // features_10_conv_0_0InferGeom: conv 1x1x384 nobias, in inference.
 var features_10_conv_0_0InferGeom = runtime.ConvGeom{
 	C: 64, InRow: 896, OH: 14, OW: 14, K: 384, OutRow: 6144, OutOff: 6528,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
+	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
 // features_10_conv_0_0FoldUpdate computes features.10.conv.0.0's weights and bias with features.10.conv.0.1 folded in.
@@ -3788,13 +3746,6 @@ func features_10_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 384, 64, 1, 1, 32, false)
 }
 
-// features_10_conv_0_0StoreGeom: the activation fused into its store of features.10.conv.0.0+features.10.conv.0.1+features.10.relu61.
-var features_10_conv_0_0StoreGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 384,
-	Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384}, In: []runtime.Layout{{Off: 6528, Row: 6144, Pix: 384}},
-	Act: runtime.ActReLU6,
-}
-
 // padI28: the padding of b28 (14x14x384 p1).
 var padI28 = runtime.Padding{
 	H: 14, W: 14, C: 384, PH: 1, PW: 1,
@@ -3803,15 +3754,14 @@ var padI28 = runtime.Padding{
 // features_10_conv_0_0Infer computes features.10.conv.0.0 (conv 1x1x384 nobias) + features.10.conv.0.1 (batchnorm) + features.10.relu61 (relu6): output rows [lo, hi).
 func features_10_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI28, c.F[f1], lo, hi)
-	runtime.ConvForward(&features_10_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_10_conv_0_0Fold], c.D[features_10_conv_0_0Fold][24576:], lo, hi)
-	runtime.ActForward(&features_10_conv_0_0StoreGeom, c.F[f1], c.F[f1], lo, hi)
+	runtime.Conv1x1Forward(&features_10_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_10_conv_0_0Fold], c.D[features_10_conv_0_0Fold][24576:], lo, hi)
 }
 
 // features_10_conv_1_0InferGeom: conv 3x3x384 p1 g384 nobias, in inference.
 var features_10_conv_1_0InferGeom = runtime.ConvGeom{
 	C: 384, InRow: 6144, OH: 14, OW: 14, K: 384, OutRow: 5376,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	Groups: 384, ReLU6: true,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
+	Groups: 384,
 }
 
 // features_10_conv_1_0FoldUpdate computes features.10.conv.1.0's weights and bias with features.10.conv.1.1 folded in.
@@ -3849,14 +3799,14 @@ var features_10_conv_2StoreGeom = runtime.EltGeom{
 
 // features_10_conv_2Infer computes features.10.conv.2 (conv 1x1x64 nobias) + features.10.conv.3 (batchnorm) + features.10.add1 (residual): output rows [lo, hi).
 func features_10_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_10_conv_2InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[features_10_conv_2Fold], c.D[features_10_conv_2Fold][24576:], lo, hi)
+	runtime.Conv1x1Forward(&features_10_conv_2InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[features_10_conv_2Fold], c.D[features_10_conv_2Fold][24576:], lo, hi)
 	runtime.Add(&features_10_conv_2StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f4]}, lo, hi)
 }
 
 // features_11_conv_0_0InferGeom: conv 1x1x384 nobias, in inference.
 var features_11_conv_0_0InferGeom = runtime.ConvGeom{
 	C: 64, InRow: 896, OH: 14, OW: 14, K: 384, OutRow: 6144, OutOff: 6528,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
+	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
 // features_11_conv_0_0FoldUpdate computes features.11.conv.0.0's weights and bias with features.11.conv.0.1 folded in.
@@ -3867,13 +3817,6 @@ func features_11_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 384, 64, 1, 1, 32, false)
 }
 
-// features_11_conv_0_0StoreGeom: the activation fused into its store of features.11.conv.0.0+features.11.conv.0.1+features.11.relu61.
-var features_11_conv_0_0StoreGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 384,
-	Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384}, In: []runtime.Layout{{Off: 6528, Row: 6144, Pix: 384}},
-	Act: runtime.ActReLU6,
-}
-
 // padI31: the padding of b31 (14x14x384 p1).
 var padI31 = runtime.Padding{
 	H: 14, W: 14, C: 384, PH: 1, PW: 1,
@@ -3882,15 +3825,14 @@ var padI31 = runtime.Padding{
 // features_11_conv_0_0Infer computes features.11.conv.0.0 (conv 1x1x384 nobias) + features.11.conv.0.1 (batchnorm) + features.11.relu61 (relu6): output rows [lo, hi).
 func features_11_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI31, c.F[f1], lo, hi)
-	runtime.ConvForward(&features_11_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_11_conv_0_0Fold], c.D[features_11_conv_0_0Fold][24576:], lo, hi)
-	runtime.ActForward(&features_11_conv_0_0StoreGeom, c.F[f1], c.F[f1], lo, hi)
+	runtime.Conv1x1Forward(&features_11_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_11_conv_0_0Fold], c.D[features_11_conv_0_0Fold][24576:], lo, hi)
 }
 
 // features_11_conv_1_0InferGeom: conv 3x3x384 p1 g384 nobias, in inference.
 var features_11_conv_1_0InferGeom = runtime.ConvGeom{
 	C: 384, InRow: 6144, OH: 14, OW: 14, K: 384, OutRow: 5376,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	Groups: 384, ReLU6: true,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
+	Groups: 384,
 }
 
 // features_11_conv_1_0FoldUpdate computes features.11.conv.1.0's weights and bias with features.11.conv.1.1 folded in.
@@ -3922,13 +3864,13 @@ func features_11_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_11_conv_2Infer computes features.11.conv.2 (conv 1x1x96 nobias) + features.11.conv.3 (batchnorm): output rows [lo, hi).
 func features_11_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_11_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[features_11_conv_2Fold], c.D[features_11_conv_2Fold][36864:], lo, hi)
+	runtime.Conv1x1Forward(&features_11_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[features_11_conv_2Fold], c.D[features_11_conv_2Fold][36864:], lo, hi)
 }
 
 // features_12_conv_0_0InferGeom: conv 1x1x576 nobias, in inference.
 var features_12_conv_0_0InferGeom = runtime.ConvGeom{
 	C: 96, InRow: 1344, OH: 14, OW: 14, K: 576, OutRow: 9216, OutOff: 9792,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
+	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
 // features_12_conv_0_0FoldUpdate computes features.12.conv.0.0's weights and bias with features.12.conv.0.1 folded in.
@@ -3939,13 +3881,6 @@ func features_12_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 576, 96, 1, 1, 32, false)
 }
 
-// features_12_conv_0_0StoreGeom: the activation fused into its store of features.12.conv.0.0+features.12.conv.0.1+features.12.relu61.
-var features_12_conv_0_0StoreGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 576,
-	Out: runtime.Layout{Off: 9792, Row: 9216, Pix: 576}, In: []runtime.Layout{{Off: 9792, Row: 9216, Pix: 576}},
-	Act: runtime.ActReLU6,
-}
-
 // padI34: the padding of b34 (14x14x576 p1).
 var padI34 = runtime.Padding{
 	H: 14, W: 14, C: 576, PH: 1, PW: 1,
@@ -3954,15 +3889,14 @@ var padI34 = runtime.Padding{
 // features_12_conv_0_0Infer computes features.12.conv.0.0 (conv 1x1x576 nobias) + features.12.conv.0.1 (batchnorm) + features.12.relu61 (relu6): output rows [lo, hi).
 func features_12_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI34, c.F[f1], lo, hi)
-	runtime.ConvForward(&features_12_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_12_conv_0_0Fold], c.D[features_12_conv_0_0Fold][55296:], lo, hi)
-	runtime.ActForward(&features_12_conv_0_0StoreGeom, c.F[f1], c.F[f1], lo, hi)
+	runtime.Conv1x1Forward(&features_12_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_12_conv_0_0Fold], c.D[features_12_conv_0_0Fold][55296:], lo, hi)
 }
 
 // features_12_conv_1_0InferGeom: conv 3x3x576 p1 g576 nobias, in inference.
 var features_12_conv_1_0InferGeom = runtime.ConvGeom{
 	C: 576, InRow: 9216, OH: 14, OW: 14, K: 576, OutRow: 8064,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	Groups: 576, ReLU6: true,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
+	Groups: 576,
 }
 
 // features_12_conv_1_0FoldUpdate computes features.12.conv.1.0's weights and bias with features.12.conv.1.1 folded in.
@@ -4000,14 +3934,14 @@ var features_12_conv_2StoreGeom = runtime.EltGeom{
 
 // features_12_conv_2Infer computes features.12.conv.2 (conv 1x1x96 nobias) + features.12.conv.3 (batchnorm) + features.12.add1 (residual): output rows [lo, hi).
 func features_12_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_12_conv_2InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[features_12_conv_2Fold], c.D[features_12_conv_2Fold][55296:], lo, hi)
+	runtime.Conv1x1Forward(&features_12_conv_2InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[features_12_conv_2Fold], c.D[features_12_conv_2Fold][55296:], lo, hi)
 	runtime.Add(&features_12_conv_2StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f4]}, lo, hi)
 }
 
 // features_13_conv_0_0InferGeom: conv 1x1x576 nobias, in inference.
 var features_13_conv_0_0InferGeom = runtime.ConvGeom{
 	C: 96, InRow: 1344, OH: 14, OW: 14, K: 576, OutRow: 9216, OutOff: 9792,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
+	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
 // features_13_conv_0_0FoldUpdate computes features.13.conv.0.0's weights and bias with features.13.conv.0.1 folded in.
@@ -4018,13 +3952,6 @@ func features_13_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 576, 96, 1, 1, 32, false)
 }
 
-// features_13_conv_0_0StoreGeom: the activation fused into its store of features.13.conv.0.0+features.13.conv.0.1+features.13.relu61.
-var features_13_conv_0_0StoreGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 576,
-	Out: runtime.Layout{Off: 9792, Row: 9216, Pix: 576}, In: []runtime.Layout{{Off: 9792, Row: 9216, Pix: 576}},
-	Act: runtime.ActReLU6,
-}
-
 // padI37: the padding of b37 (14x14x576 p1).
 var padI37 = runtime.Padding{
 	H: 14, W: 14, C: 576, PH: 1, PW: 1,
@@ -4033,15 +3960,14 @@ var padI37 = runtime.Padding{
 // features_13_conv_0_0Infer computes features.13.conv.0.0 (conv 1x1x576 nobias) + features.13.conv.0.1 (batchnorm) + features.13.relu61 (relu6): output rows [lo, hi).
 func features_13_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI37, c.F[f1], lo, hi)
-	runtime.ConvForward(&features_13_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f3], c.D[features_13_conv_0_0Fold], c.D[features_13_conv_0_0Fold][55296:], lo, hi)
-	runtime.ActForward(&features_13_conv_0_0StoreGeom, c.F[f1], c.F[f1], lo, hi)
+	runtime.Conv1x1Forward(&features_13_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f3], c.D[features_13_conv_0_0Fold], c.D[features_13_conv_0_0Fold][55296:], lo, hi)
 }
 
 // features_13_conv_1_0InferGeom: conv 3x3x576 p1 g576 nobias, in inference.
 var features_13_conv_1_0InferGeom = runtime.ConvGeom{
 	C: 576, InRow: 9216, OH: 14, OW: 14, K: 576, OutRow: 8064,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	Groups: 576, ReLU6: true,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
+	Groups: 576,
 }
 
 // features_13_conv_1_0FoldUpdate computes features.13.conv.1.0's weights and bias with features.13.conv.1.1 folded in.
@@ -4079,14 +4005,14 @@ var features_13_conv_2StoreGeom = runtime.EltGeom{
 
 // features_13_conv_2Infer computes features.13.conv.2 (conv 1x1x96 nobias) + features.13.conv.3 (batchnorm) + features.13.add1 (residual): output rows [lo, hi).
 func features_13_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_13_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f2], c.D[features_13_conv_2Fold], c.D[features_13_conv_2Fold][55296:], lo, hi)
+	runtime.Conv1x1Forward(&features_13_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f2], c.D[features_13_conv_2Fold], c.D[features_13_conv_2Fold][55296:], lo, hi)
 	runtime.Add(&features_13_conv_2StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f3]}, lo, hi)
 }
 
 // features_14_conv_0_0InferGeom: conv 1x1x576 nobias, in inference.
 var features_14_conv_0_0InferGeom = runtime.ConvGeom{
 	C: 96, InRow: 1344, OH: 14, OW: 14, K: 576, OutRow: 9216, OutOff: 9792,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
+	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
 // features_14_conv_0_0FoldUpdate computes features.14.conv.0.0's weights and bias with features.14.conv.0.1 folded in.
@@ -4097,13 +4023,6 @@ func features_14_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 576, 96, 1, 1, 32, false)
 }
 
-// features_14_conv_0_0StoreGeom: the activation fused into its store of features.14.conv.0.0+features.14.conv.0.1+features.14.relu61.
-var features_14_conv_0_0StoreGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 576,
-	Out: runtime.Layout{Off: 9792, Row: 9216, Pix: 576}, In: []runtime.Layout{{Off: 9792, Row: 9216, Pix: 576}},
-	Act: runtime.ActReLU6,
-}
-
 // padI40: the padding of b40 (14x14x576 p1).
 var padI40 = runtime.Padding{
 	H: 14, W: 14, C: 576, PH: 1, PW: 1,
@@ -4112,15 +4031,14 @@ var padI40 = runtime.Padding{
 // features_14_conv_0_0Infer computes features.14.conv.0.0 (conv 1x1x576 nobias) + features.14.conv.0.1 (batchnorm) + features.14.relu61 (relu6): output rows [lo, hi).
 func features_14_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI40, c.F[f1], lo, hi)
-	runtime.ConvForward(&features_14_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_14_conv_0_0Fold], c.D[features_14_conv_0_0Fold][55296:], lo, hi)
-	runtime.ActForward(&features_14_conv_0_0StoreGeom, c.F[f1], c.F[f1], lo, hi)
+	runtime.Conv1x1Forward(&features_14_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_14_conv_0_0Fold], c.D[features_14_conv_0_0Fold][55296:], lo, hi)
 }
 
 // features_14_conv_1_0InferGeom: conv 3x3x576 s2 p1 g576 nobias, in inference.
 var features_14_conv_1_0InferGeom = runtime.ConvGeom{
 	C: 576, InRow: 9216, OH: 7, OW: 7, K: 576, OutRow: 4032,
-	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
-	Groups: 576, ReLU6: true,
+	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU6: true,
+	Groups: 576,
 }
 
 // features_14_conv_1_0FoldUpdate computes features.14.conv.1.0's weights and bias with features.14.conv.1.1 folded in.
@@ -4152,13 +4070,13 @@ func features_14_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_14_conv_2Infer computes features.14.conv.2 (conv 1x1x160 nobias) + features.14.conv.3 (batchnorm): output rows [lo, hi).
 func features_14_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_14_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[features_14_conv_2Fold], c.D[features_14_conv_2Fold][92160:], lo, hi)
+	runtime.Conv1x1Forward(&features_14_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[features_14_conv_2Fold], c.D[features_14_conv_2Fold][92160:], lo, hi)
 }
 
 // features_15_conv_0_0InferGeom: conv 1x1x960 nobias, in inference.
 var features_15_conv_0_0InferGeom = runtime.ConvGeom{
 	C: 160, InRow: 1120, OH: 7, OW: 7, K: 960, OutRow: 8640, OutOff: 9600,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
+	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
 // features_15_conv_0_0FoldUpdate computes features.15.conv.0.0's weights and bias with features.15.conv.0.1 folded in.
@@ -4169,13 +4087,6 @@ func features_15_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 960, 160, 1, 1, 32, false)
 }
 
-// features_15_conv_0_0StoreGeom: the activation fused into its store of features.15.conv.0.0+features.15.conv.0.1+features.15.relu61.
-var features_15_conv_0_0StoreGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 960,
-	Out: runtime.Layout{Off: 9600, Row: 8640, Pix: 960}, In: []runtime.Layout{{Off: 9600, Row: 8640, Pix: 960}},
-	Act: runtime.ActReLU6,
-}
-
 // padI43: the padding of b43 (7x7x960 p1).
 var padI43 = runtime.Padding{
 	H: 7, W: 7, C: 960, PH: 1, PW: 1,
@@ -4184,15 +4095,14 @@ var padI43 = runtime.Padding{
 // features_15_conv_0_0Infer computes features.15.conv.0.0 (conv 1x1x960 nobias) + features.15.conv.0.1 (batchnorm) + features.15.relu61 (relu6): output rows [lo, hi).
 func features_15_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI43, c.F[f1], lo, hi)
-	runtime.ConvForward(&features_15_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_15_conv_0_0Fold], c.D[features_15_conv_0_0Fold][153600:], lo, hi)
-	runtime.ActForward(&features_15_conv_0_0StoreGeom, c.F[f1], c.F[f1], lo, hi)
+	runtime.Conv1x1Forward(&features_15_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_15_conv_0_0Fold], c.D[features_15_conv_0_0Fold][153600:], lo, hi)
 }
 
 // features_15_conv_1_0InferGeom: conv 3x3x960 p1 g960 nobias, in inference.
 var features_15_conv_1_0InferGeom = runtime.ConvGeom{
 	C: 960, InRow: 8640, OH: 7, OW: 7, K: 960, OutRow: 6720,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	Groups: 960, ReLU6: true,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
+	Groups: 960,
 }
 
 // features_15_conv_1_0FoldUpdate computes features.15.conv.1.0's weights and bias with features.15.conv.1.1 folded in.
@@ -4230,14 +4140,14 @@ var features_15_conv_2StoreGeom = runtime.EltGeom{
 
 // features_15_conv_2Infer computes features.15.conv.2 (conv 1x1x160 nobias) + features.15.conv.3 (batchnorm) + features.15.add1 (residual): output rows [lo, hi).
 func features_15_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_15_conv_2InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[features_15_conv_2Fold], c.D[features_15_conv_2Fold][153600:], lo, hi)
+	runtime.Conv1x1Forward(&features_15_conv_2InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[features_15_conv_2Fold], c.D[features_15_conv_2Fold][153600:], lo, hi)
 	runtime.Add(&features_15_conv_2StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f4]}, lo, hi)
 }
 
 // features_16_conv_0_0InferGeom: conv 1x1x960 nobias, in inference.
 var features_16_conv_0_0InferGeom = runtime.ConvGeom{
 	C: 160, InRow: 1120, OH: 7, OW: 7, K: 960, OutRow: 8640, OutOff: 9600,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
+	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
 // features_16_conv_0_0FoldUpdate computes features.16.conv.0.0's weights and bias with features.16.conv.0.1 folded in.
@@ -4248,13 +4158,6 @@ func features_16_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 960, 160, 1, 1, 32, false)
 }
 
-// features_16_conv_0_0StoreGeom: the activation fused into its store of features.16.conv.0.0+features.16.conv.0.1+features.16.relu61.
-var features_16_conv_0_0StoreGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 960,
-	Out: runtime.Layout{Off: 9600, Row: 8640, Pix: 960}, In: []runtime.Layout{{Off: 9600, Row: 8640, Pix: 960}},
-	Act: runtime.ActReLU6,
-}
-
 // padI46: the padding of b46 (7x7x960 p1).
 var padI46 = runtime.Padding{
 	H: 7, W: 7, C: 960, PH: 1, PW: 1,
@@ -4263,15 +4166,14 @@ var padI46 = runtime.Padding{
 // features_16_conv_0_0Infer computes features.16.conv.0.0 (conv 1x1x960 nobias) + features.16.conv.0.1 (batchnorm) + features.16.relu61 (relu6): output rows [lo, hi).
 func features_16_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI46, c.F[f1], lo, hi)
-	runtime.ConvForward(&features_16_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_16_conv_0_0Fold], c.D[features_16_conv_0_0Fold][153600:], lo, hi)
-	runtime.ActForward(&features_16_conv_0_0StoreGeom, c.F[f1], c.F[f1], lo, hi)
+	runtime.Conv1x1Forward(&features_16_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_16_conv_0_0Fold], c.D[features_16_conv_0_0Fold][153600:], lo, hi)
 }
 
 // features_16_conv_1_0InferGeom: conv 3x3x960 p1 g960 nobias, in inference.
 var features_16_conv_1_0InferGeom = runtime.ConvGeom{
 	C: 960, InRow: 8640, OH: 7, OW: 7, K: 960, OutRow: 6720,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	Groups: 960, ReLU6: true,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
+	Groups: 960,
 }
 
 // features_16_conv_1_0FoldUpdate computes features.16.conv.1.0's weights and bias with features.16.conv.1.1 folded in.
@@ -4309,14 +4211,14 @@ var features_16_conv_2StoreGeom = runtime.EltGeom{
 
 // features_16_conv_2Infer computes features.16.conv.2 (conv 1x1x160 nobias) + features.16.conv.3 (batchnorm) + features.16.add1 (residual): output rows [lo, hi).
 func features_16_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_16_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[features_16_conv_2Fold], c.D[features_16_conv_2Fold][153600:], lo, hi)
+	runtime.Conv1x1Forward(&features_16_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[features_16_conv_2Fold], c.D[features_16_conv_2Fold][153600:], lo, hi)
 	runtime.Add(&features_16_conv_2StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f2]}, lo, hi)
 }
 
 // features_17_conv_0_0InferGeom: conv 1x1x960 nobias, in inference.
 var features_17_conv_0_0InferGeom = runtime.ConvGeom{
 	C: 160, InRow: 1120, OH: 7, OW: 7, K: 960, OutRow: 8640, OutOff: 9600,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
+	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
 // features_17_conv_0_0FoldUpdate computes features.17.conv.0.0's weights and bias with features.17.conv.0.1 folded in.
@@ -4327,13 +4229,6 @@ func features_17_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 960, 160, 1, 1, 32, false)
 }
 
-// features_17_conv_0_0StoreGeom: the activation fused into its store of features.17.conv.0.0+features.17.conv.0.1+features.17.relu61.
-var features_17_conv_0_0StoreGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 960,
-	Out: runtime.Layout{Off: 9600, Row: 8640, Pix: 960}, In: []runtime.Layout{{Off: 9600, Row: 8640, Pix: 960}},
-	Act: runtime.ActReLU6,
-}
-
 // padI49: the padding of b49 (7x7x960 p1).
 var padI49 = runtime.Padding{
 	H: 7, W: 7, C: 960, PH: 1, PW: 1,
@@ -4342,15 +4237,14 @@ var padI49 = runtime.Padding{
 // features_17_conv_0_0Infer computes features.17.conv.0.0 (conv 1x1x960 nobias) + features.17.conv.0.1 (batchnorm) + features.17.relu61 (relu6): output rows [lo, hi).
 func features_17_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI49, c.F[f1], lo, hi)
-	runtime.ConvForward(&features_17_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_17_conv_0_0Fold], c.D[features_17_conv_0_0Fold][153600:], lo, hi)
-	runtime.ActForward(&features_17_conv_0_0StoreGeom, c.F[f1], c.F[f1], lo, hi)
+	runtime.Conv1x1Forward(&features_17_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_17_conv_0_0Fold], c.D[features_17_conv_0_0Fold][153600:], lo, hi)
 }
 
 // features_17_conv_1_0InferGeom: conv 3x3x960 p1 g960 nobias, in inference.
 var features_17_conv_1_0InferGeom = runtime.ConvGeom{
 	C: 960, InRow: 8640, OH: 7, OW: 7, K: 960, OutRow: 6720,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	Groups: 960, ReLU6: true,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
+	Groups: 960,
 }
 
 // features_17_conv_1_0FoldUpdate computes features.17.conv.1.0's weights and bias with features.17.conv.1.1 folded in.
@@ -4382,13 +4276,13 @@ func features_17_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_17_conv_2Infer computes features.17.conv.2 (conv 1x1x320 nobias) + features.17.conv.3 (batchnorm): output rows [lo, hi).
 func features_17_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_17_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[features_17_conv_2Fold], c.D[features_17_conv_2Fold][307200:], lo, hi)
+	runtime.Conv1x1Forward(&features_17_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[features_17_conv_2Fold], c.D[features_17_conv_2Fold][307200:], lo, hi)
 }
 
 // features_18_0InferGeom: conv 1x1x1280 nobias, in inference.
 var features_18_0InferGeom = runtime.ConvGeom{
 	C: 320, InRow: 2240, OH: 7, OW: 7, K: 1280, OutRow: 8960,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
+	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
 // features_18_0FoldUpdate computes features.18.0's weights and bias with features.18.1 folded in.
@@ -4399,17 +4293,9 @@ func features_18_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 1280, 320, 1, 1, 32, false)
 }
 
-// features_18_0StoreGeom: the activation fused into its store of features.18.0+features.18.1+relu62.
-var features_18_0StoreGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 1280,
-	Out: runtime.Layout{Row: 8960, Pix: 1280}, In: []runtime.Layout{{Row: 8960, Pix: 1280}},
-	Act: runtime.ActReLU6,
-}
-
 // features_18_0Infer computes features.18.0 (conv 1x1x1280 nobias) + features.18.1 (batchnorm) + relu62 (relu6): output rows [lo, hi).
 func features_18_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_18_0InferGeom, c.Scratch, c.F[f3], c.F[f4], c.D[features_18_0Fold], c.D[features_18_0Fold][409600:], lo, hi)
-	runtime.ActForward(&features_18_0StoreGeom, c.F[f3], c.F[f3], lo, hi)
+	runtime.Conv1x1Forward(&features_18_0InferGeom, c.Scratch, c.F[f3], c.F[f4], c.D[features_18_0Fold], c.D[features_18_0Fold][409600:], lo, hi)
 }
 
 // globalavgpool1InferGeom: pool avg global.
@@ -4433,6 +4319,7 @@ var features_0_0Geom = runtime.ConvGeom{
 	C: 3, InRow: 678, OH: 112, OW: 112, K: 32, OutRow: 3584,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
+	H:       224, W: 224, PH: 1, PW: 1, DInRow: 672,
 }
 
 // features_0_0Forward computes features.0.0 (conv 3x3x32 s2 p1 nobias): output rows [lo, hi).
@@ -4440,9 +4327,14 @@ func features_0_0Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&features_0_0Geom, c.Scratch, c.F[f13], c.F[f0], c.P[features_0_0W], nil, lo, hi)
 }
 
-// features_0_0WeightGrad adds to the weight and bias gradients of features.0.0, units (filter rows of weight blocks) [lo, hi).
+// features_0_0WeightGrad adds to the weight and bias gradients of features.0.0, units (filter rows of weight blocks).
 func features_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&features_0_0Geom, c.Scratch, c.G[features_0_0W], nil, c.F[f0], c.F[f14], lo, hi)
+}
+
+// features_0_0TUpdate computes features.0.0's weights transposed, for its input gradient.
+func features_0_0TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&features_0_0Geom, d, w.P[features_0_0W])
 }
 
 // features_0_0InputGrad computes the gradient of features.0.0's input, rows [lo, hi).
@@ -4450,10 +4342,7 @@ func features_0_0InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	for y := lo; y < hi; y++ {
-		clear(c.F[f109][0+y*672:][:672])
-	}
-	runtime.ConvInputGradGeneric(&features_0_0Geom, c.F[f109], 672, 0, 224, 224, 1, 1, c.P[features_0_0W], c.F[f14], lo, hi)
+	runtime.ConvInputGradGrouped(&features_0_0Geom, c.Scratch, c.F[f109], c.D[features_0_0T], c.F[f14], false, lo, hi)
 }
 
 // features_0_1Geom: batchnorm.
@@ -4530,7 +4419,7 @@ func features_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 // features_1_conv_0_0Geom: conv 3x3x32 p1 g32 nobias.
 var features_1_conv_0_0Geom = runtime.ConvGeom{
 	C: 32, InRow: 3648, OH: 112, OW: 112, K: 32, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	Groups:  32,
 	DOutRow: 3584,
 	H:       112, W: 112, PH: 1, PW: 1, DInRow: 3584,
@@ -4627,27 +4516,17 @@ var features_1_conv_1Geom = runtime.ConvGeom{
 	C: 32, InRow: 3584, OH: 112, OW: 112, K: 16, OutRow: 1792,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 1792,
+	H:       112, W: 112, DInRow: 3584,
 }
 
 // features_1_conv_1Forward computes features.1.conv.1 (conv 1x1x16 nobias): output rows [lo, hi).
 func features_1_conv_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_1_conv_1Geom, c.Scratch, c.F[f18], c.F[f15], c.P[features_1_conv_1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_1_conv_1Geom, c.Scratch, c.F[f18], c.F[f15], c.P[features_1_conv_1W], nil, lo, hi)
 }
 
-// features_1_conv_1WeightGrad adds to the weight and bias gradients of features.1.conv.1, units (filter rows of weight blocks) [lo, hi).
+// features_1_conv_1WeightGrad adds to the weight and bias gradients of features.1.conv.1, weight blocks.
 func features_1_conv_1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_1_conv_1Geom, c.Scratch, c.G[features_1_conv_1W], nil, c.F[f15], c.F[f19], lo, hi)
-}
-
-// features_1_conv_1Back: the transposed convolution that computes features.1.conv.1's input gradient.
-var features_1_conv_1Back = runtime.ConvGeom{
-	C: 16, InRow: 1792, OH: 112, OW: 112, K: 32, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// features_1_conv_1TUpdate computes features.1.conv.1's weights transposed, for its input gradient.
-func features_1_conv_1TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_1_conv_1W], 16, 32, 1, 1, 16, 32)
+	runtime.Conv1x1WeightGrad(&features_1_conv_1Geom, c.Scratch, c.G[features_1_conv_1W], nil, c.F[f15], c.F[f19], lo, hi)
 }
 
 // features_1_conv_1PrevActGeom: the derivative of features.1.relu61, in place on its output's gradient.
@@ -4658,9 +4537,14 @@ var features_1_conv_1PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
+// features_1_conv_1TUpdate computes features.1.conv.1's weights transposed, for its input gradient.
+func features_1_conv_1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_1_conv_1Geom, d, w.P[features_1_conv_1W])
+}
+
 // features_1_conv_1InputGrad computes the gradient of features.1.conv.1's input, rows [lo, hi).
 func features_1_conv_1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_1_conv_1Back, c.Scratch, c.F[f7], c.F[f19], c.D[features_1_conv_1T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_1_conv_1Geom, c.Scratch, c.F[f7], c.D[features_1_conv_1T], c.F[f19], false, lo, hi)
 	// The derivative of features.1.relu61, on the rows just written.
 	runtime.ActBackward(&features_1_conv_1PrevActGeom, c.F[f7], c.F[f7], nil, c.F[f15], lo, hi)
 }
@@ -4741,32 +4625,27 @@ var features_2_conv_0_0Geom = runtime.ConvGeom{
 	C: 16, InRow: 1792, OH: 112, OW: 112, K: 96, OutRow: 10752,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 10752,
+	H:       112, W: 112, DInRow: 1792,
 }
 
 // features_2_conv_0_0Forward computes features.2.conv.0.0 (conv 1x1x96 nobias): output rows [lo, hi).
 func features_2_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_2_conv_0_0Geom, c.Scratch, c.F[f3], c.F[f19], c.P[features_2_conv_0_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_2_conv_0_0Geom, c.Scratch, c.F[f3], c.F[f19], c.P[features_2_conv_0_0W], nil, lo, hi)
 }
 
-// features_2_conv_0_0WeightGrad adds to the weight and bias gradients of features.2.conv.0.0, units (filter rows of weight blocks) [lo, hi).
+// features_2_conv_0_0WeightGrad adds to the weight and bias gradients of features.2.conv.0.0, weight blocks.
 func features_2_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_2_conv_0_0Geom, c.Scratch, c.G[features_2_conv_0_0W], nil, c.F[f19], c.F[f4], lo, hi)
-}
-
-// features_2_conv_0_0Back: the transposed convolution that computes features.2.conv.0.0's input gradient.
-var features_2_conv_0_0Back = runtime.ConvGeom{
-	C: 96, InRow: 10752, OH: 112, OW: 112, K: 16, OutRow: 1792,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
+	runtime.Conv1x1WeightGrad(&features_2_conv_0_0Geom, c.Scratch, c.G[features_2_conv_0_0W], nil, c.F[f19], c.F[f4], lo, hi)
 }
 
 // features_2_conv_0_0TUpdate computes features.2.conv.0.0's weights transposed, for its input gradient.
 func features_2_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_2_conv_0_0W], 96, 16, 1, 1, 32, 16)
+	runtime.Conv1x1Transpose(&features_2_conv_0_0Geom, d, w.P[features_2_conv_0_0W])
 }
 
 // features_2_conv_0_0InputGrad computes the gradient of features.2.conv.0.0's input, rows [lo, hi).
 func features_2_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_2_conv_0_0Back, c.Scratch, c.F[f16], c.F[f4], c.D[features_2_conv_0_0T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_2_conv_0_0Geom, c.Scratch, c.F[f16], c.D[features_2_conv_0_0T], c.F[f4], false, lo, hi)
 }
 
 // features_2_conv_0_1Geom: batchnorm.
@@ -4850,7 +4729,7 @@ func features_2_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 // features_2_conv_1_0Geom: conv 3x3x96 s2 p1 g96 nobias.
 var features_2_conv_1_0Geom = runtime.ConvGeom{
 	C: 96, InRow: 10944, OH: 56, OW: 56, K: 96, OutRow: 5376,
-	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
+	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
 	Groups:  96,
 	DOutRow: 5376,
 	H:       112, W: 112, PH: 1, PW: 1, DInRow: 10752,
@@ -4947,27 +4826,17 @@ var features_2_conv_2Geom = runtime.ConvGeom{
 	C: 96, InRow: 5376, OH: 56, OW: 56, K: 24, OutRow: 1344,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 1344,
+	H:       56, W: 56, DInRow: 5376,
 }
 
 // features_2_conv_2Forward computes features.2.conv.2 (conv 1x1x24 nobias): output rows [lo, hi).
 func features_2_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_2_conv_2Geom, c.Scratch, c.F[f47], c.F[f17], c.P[features_2_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_2_conv_2Geom, c.Scratch, c.F[f47], c.F[f17], c.P[features_2_conv_2W], nil, lo, hi)
 }
 
-// features_2_conv_2WeightGrad adds to the weight and bias gradients of features.2.conv.2, units (filter rows of weight blocks) [lo, hi).
+// features_2_conv_2WeightGrad adds to the weight and bias gradients of features.2.conv.2, weight blocks.
 func features_2_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_2_conv_2Geom, c.Scratch, c.G[features_2_conv_2W], nil, c.F[f17], c.F[f48], lo, hi)
-}
-
-// features_2_conv_2Back: the transposed convolution that computes features.2.conv.2's input gradient.
-var features_2_conv_2Back = runtime.ConvGeom{
-	C: 24, InRow: 1344, OH: 56, OW: 56, K: 96, OutRow: 5376,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// features_2_conv_2TUpdate computes features.2.conv.2's weights transposed, for its input gradient.
-func features_2_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_2_conv_2W], 24, 96, 1, 1, 16, 32)
+	runtime.Conv1x1WeightGrad(&features_2_conv_2Geom, c.Scratch, c.G[features_2_conv_2W], nil, c.F[f17], c.F[f48], lo, hi)
 }
 
 // features_2_conv_2PrevActGeom: the derivative of features.2.relu62, in place on its output's gradient.
@@ -4978,9 +4847,14 @@ var features_2_conv_2PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
+// features_2_conv_2TUpdate computes features.2.conv.2's weights transposed, for its input gradient.
+func features_2_conv_2TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_2_conv_2Geom, d, w.P[features_2_conv_2W])
+}
+
 // features_2_conv_2InputGrad computes the gradient of features.2.conv.2's input, rows [lo, hi).
 func features_2_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_2_conv_2Back, c.Scratch, c.F[f7], c.F[f48], c.D[features_2_conv_2T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_2_conv_2Geom, c.Scratch, c.F[f7], c.D[features_2_conv_2T], c.F[f48], false, lo, hi)
 	// The derivative of features.2.relu62, on the rows just written.
 	runtime.ActBackward(&features_2_conv_2PrevActGeom, c.F[f7], c.F[f7], nil, c.F[f17], lo, hi)
 }
@@ -5061,21 +4935,27 @@ var features_3_conv_0_0Geom = runtime.ConvGeom{
 	C: 24, InRow: 1344, OH: 56, OW: 56, K: 144, OutRow: 8064,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 8064,
+	H:       56, W: 56, DInRow: 1344,
 }
 
 // features_3_conv_0_0Forward computes features.3.conv.0.0 (conv 1x1x144 nobias): output rows [lo, hi).
 func features_3_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_3_conv_0_0Geom, c.Scratch, c.F[f6], c.F[f48], c.P[features_3_conv_0_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_3_conv_0_0Geom, c.Scratch, c.F[f6], c.F[f48], c.P[features_3_conv_0_0W], nil, lo, hi)
 }
 
-// features_3_conv_0_0WeightGrad adds to the weight and bias gradients of features.3.conv.0.0, units (filter rows of weight blocks) [lo, hi).
+// features_3_conv_0_0WeightGrad adds to the weight and bias gradients of features.3.conv.0.0, weight blocks.
 func features_3_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_3_conv_0_0Geom, c.Scratch, c.G[features_3_conv_0_0W], nil, c.F[f48], c.F[f7], lo, hi)
+	runtime.Conv1x1WeightGrad(&features_3_conv_0_0Geom, c.Scratch, c.G[features_3_conv_0_0W], nil, c.F[f48], c.F[f7], lo, hi)
+}
+
+// features_3_conv_0_0TUpdate computes features.3.conv.0.0's weights transposed, for its input gradient.
+func features_3_conv_0_0TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_3_conv_0_0Geom, d, w.P[features_3_conv_0_0W])
 }
 
 // features_3_conv_0_0InputGrad computes the gradient of features.3.conv.0.0's input, rows [lo, hi).
 func features_3_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&features_3_conv_0_0Geom, c.F[f50], 1344, 0, 56, 56, 0, 0, c.P[features_3_conv_0_0W], c.F[f7], lo, hi)
+	runtime.Conv1x1InputGrad(&features_3_conv_0_0Geom, c.Scratch, c.F[f50], c.D[features_3_conv_0_0T], c.F[f7], true, lo, hi)
 }
 
 // features_3_conv_0_1Geom: batchnorm.
@@ -5256,27 +5136,17 @@ var features_3_conv_2Geom = runtime.ConvGeom{
 	C: 144, InRow: 8064, OH: 56, OW: 56, K: 24, OutRow: 1344,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 1344,
+	H:       56, W: 56, DInRow: 8064,
 }
 
 // features_3_conv_2Forward computes features.3.conv.2 (conv 1x1x24 nobias): output rows [lo, hi).
 func features_3_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_3_conv_2Geom, c.Scratch, c.F[f49], c.F[f8], c.P[features_3_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_3_conv_2Geom, c.Scratch, c.F[f49], c.F[f8], c.P[features_3_conv_2W], nil, lo, hi)
 }
 
-// features_3_conv_2WeightGrad adds to the weight and bias gradients of features.3.conv.2, units (filter rows of weight blocks) [lo, hi).
+// features_3_conv_2WeightGrad adds to the weight and bias gradients of features.3.conv.2, weight blocks.
 func features_3_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_3_conv_2Geom, c.Scratch, c.G[features_3_conv_2W], nil, c.F[f8], c.F[f51], lo, hi)
-}
-
-// features_3_conv_2Back: the transposed convolution that computes features.3.conv.2's input gradient.
-var features_3_conv_2Back = runtime.ConvGeom{
-	C: 24, InRow: 1344, OH: 56, OW: 56, K: 144, OutRow: 8064,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-}
-
-// features_3_conv_2TUpdate computes features.3.conv.2's weights transposed, for its input gradient.
-func features_3_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_3_conv_2W], 24, 144, 1, 1, 16, 16)
+	runtime.Conv1x1WeightGrad(&features_3_conv_2Geom, c.Scratch, c.G[features_3_conv_2W], nil, c.F[f8], c.F[f51], lo, hi)
 }
 
 // features_3_conv_2PrevActGeom: the derivative of features.3.relu62, in place on its output's gradient.
@@ -5287,9 +5157,14 @@ var features_3_conv_2PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
+// features_3_conv_2TUpdate computes features.3.conv.2's weights transposed, for its input gradient.
+func features_3_conv_2TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_3_conv_2Geom, d, w.P[features_3_conv_2W])
+}
+
 // features_3_conv_2InputGrad computes the gradient of features.3.conv.2's input, rows [lo, hi).
 func features_3_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_3_conv_2Back, c.Scratch, c.F[f5], c.F[f51], c.D[features_3_conv_2T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_3_conv_2Geom, c.Scratch, c.F[f5], c.D[features_3_conv_2T], c.F[f51], false, lo, hi)
 	// The derivative of features.3.relu62, on the rows just written.
 	runtime.ActBackward(&features_3_conv_2PrevActGeom, c.F[f5], c.F[f5], nil, c.F[f8], lo, hi)
 }
@@ -5393,32 +5268,27 @@ var features_4_conv_0_0Geom = runtime.ConvGeom{
 	C: 24, InRow: 1344, OH: 56, OW: 56, K: 144, OutRow: 8064,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 8064,
+	H:       56, W: 56, DInRow: 1344,
 }
 
 // features_4_conv_0_0Forward computes features.4.conv.0.0 (conv 1x1x144 nobias): output rows [lo, hi).
 func features_4_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_4_conv_0_0Geom, c.Scratch, c.F[f9], c.F[f50], c.P[features_4_conv_0_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_4_conv_0_0Geom, c.Scratch, c.F[f9], c.F[f50], c.P[features_4_conv_0_0W], nil, lo, hi)
 }
 
-// features_4_conv_0_0WeightGrad adds to the weight and bias gradients of features.4.conv.0.0, units (filter rows of weight blocks) [lo, hi).
+// features_4_conv_0_0WeightGrad adds to the weight and bias gradients of features.4.conv.0.0, weight blocks.
 func features_4_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_4_conv_0_0Geom, c.Scratch, c.G[features_4_conv_0_0W], nil, c.F[f50], c.F[f10], lo, hi)
-}
-
-// features_4_conv_0_0Back: the transposed convolution that computes features.4.conv.0.0's input gradient.
-var features_4_conv_0_0Back = runtime.ConvGeom{
-	C: 144, InRow: 8064, OH: 56, OW: 56, K: 24, OutRow: 1344,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
+	runtime.Conv1x1WeightGrad(&features_4_conv_0_0Geom, c.Scratch, c.G[features_4_conv_0_0W], nil, c.F[f50], c.F[f10], lo, hi)
 }
 
 // features_4_conv_0_0TUpdate computes features.4.conv.0.0's weights transposed, for its input gradient.
 func features_4_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_4_conv_0_0W], 144, 24, 1, 1, 16, 16)
+	runtime.Conv1x1Transpose(&features_4_conv_0_0Geom, d, w.P[features_4_conv_0_0W])
 }
 
 // features_4_conv_0_0InputGrad computes the gradient of features.4.conv.0.0's input, rows [lo, hi).
 func features_4_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_4_conv_0_0Back, c.Scratch, c.F[f51], c.F[f10], c.D[features_4_conv_0_0T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_4_conv_0_0Geom, c.Scratch, c.F[f51], c.D[features_4_conv_0_0T], c.F[f10], false, lo, hi)
 }
 
 // features_4_conv_0_1Geom: batchnorm.
@@ -5599,27 +5469,17 @@ var features_4_conv_2Geom = runtime.ConvGeom{
 	C: 144, InRow: 4032, OH: 28, OW: 28, K: 32, OutRow: 896,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 896,
+	H:       28, W: 28, DInRow: 4032,
 }
 
 // features_4_conv_2Forward computes features.4.conv.2 (conv 1x1x32 nobias): output rows [lo, hi).
 func features_4_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_4_conv_2Geom, c.Scratch, c.F[f80], c.F[f32], c.P[features_4_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_4_conv_2Geom, c.Scratch, c.F[f80], c.F[f32], c.P[features_4_conv_2W], nil, lo, hi)
 }
 
-// features_4_conv_2WeightGrad adds to the weight and bias gradients of features.4.conv.2, units (filter rows of weight blocks) [lo, hi).
+// features_4_conv_2WeightGrad adds to the weight and bias gradients of features.4.conv.2, weight blocks.
 func features_4_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_4_conv_2Geom, c.Scratch, c.G[features_4_conv_2W], nil, c.F[f32], c.F[f81], lo, hi)
-}
-
-// features_4_conv_2Back: the transposed convolution that computes features.4.conv.2's input gradient.
-var features_4_conv_2Back = runtime.ConvGeom{
-	C: 32, InRow: 896, OH: 28, OW: 28, K: 144, OutRow: 4032,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-}
-
-// features_4_conv_2TUpdate computes features.4.conv.2's weights transposed, for its input gradient.
-func features_4_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_4_conv_2W], 32, 144, 1, 1, 32, 16)
+	runtime.Conv1x1WeightGrad(&features_4_conv_2Geom, c.Scratch, c.G[features_4_conv_2W], nil, c.F[f32], c.F[f81], lo, hi)
 }
 
 // features_4_conv_2PrevActGeom: the derivative of features.4.relu62, in place on its output's gradient.
@@ -5630,9 +5490,14 @@ var features_4_conv_2PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
+// features_4_conv_2TUpdate computes features.4.conv.2's weights transposed, for its input gradient.
+func features_4_conv_2TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_4_conv_2Geom, d, w.P[features_4_conv_2W])
+}
+
 // features_4_conv_2InputGrad computes the gradient of features.4.conv.2's input, rows [lo, hi).
 func features_4_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_4_conv_2Back, c.Scratch, c.F[f34], c.F[f81], c.D[features_4_conv_2T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_4_conv_2Geom, c.Scratch, c.F[f34], c.D[features_4_conv_2T], c.F[f81], false, lo, hi)
 	// The derivative of features.4.relu62, on the rows just written.
 	runtime.ActBackward(&features_4_conv_2PrevActGeom, c.F[f34], c.F[f34], nil, c.F[f32], lo, hi)
 }
@@ -5713,21 +5578,27 @@ var features_5_conv_0_0Geom = runtime.ConvGeom{
 	C: 32, InRow: 896, OH: 28, OW: 28, K: 192, OutRow: 5376,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 5376,
+	H:       28, W: 28, DInRow: 896,
 }
 
 // features_5_conv_0_0Forward computes features.5.conv.0.0 (conv 1x1x192 nobias): output rows [lo, hi).
 func features_5_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_5_conv_0_0Geom, c.Scratch, c.F[f21], c.F[f81], c.P[features_5_conv_0_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_5_conv_0_0Geom, c.Scratch, c.F[f21], c.F[f81], c.P[features_5_conv_0_0W], nil, lo, hi)
 }
 
-// features_5_conv_0_0WeightGrad adds to the weight and bias gradients of features.5.conv.0.0, units (filter rows of weight blocks) [lo, hi).
+// features_5_conv_0_0WeightGrad adds to the weight and bias gradients of features.5.conv.0.0, weight blocks.
 func features_5_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_5_conv_0_0Geom, c.Scratch, c.G[features_5_conv_0_0W], nil, c.F[f81], c.F[f22], lo, hi)
+	runtime.Conv1x1WeightGrad(&features_5_conv_0_0Geom, c.Scratch, c.G[features_5_conv_0_0W], nil, c.F[f81], c.F[f22], lo, hi)
+}
+
+// features_5_conv_0_0TUpdate computes features.5.conv.0.0's weights transposed, for its input gradient.
+func features_5_conv_0_0TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_5_conv_0_0Geom, d, w.P[features_5_conv_0_0W])
 }
 
 // features_5_conv_0_0InputGrad computes the gradient of features.5.conv.0.0's input, rows [lo, hi).
 func features_5_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&features_5_conv_0_0Geom, c.F[f83], 896, 0, 28, 28, 0, 0, c.P[features_5_conv_0_0W], c.F[f22], lo, hi)
+	runtime.Conv1x1InputGrad(&features_5_conv_0_0Geom, c.Scratch, c.F[f83], c.D[features_5_conv_0_0T], c.F[f22], true, lo, hi)
 }
 
 // features_5_conv_0_1Geom: batchnorm.
@@ -5811,7 +5682,7 @@ func features_5_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 // features_5_conv_1_0Geom: conv 3x3x192 p1 g192 nobias.
 var features_5_conv_1_0Geom = runtime.ConvGeom{
 	C: 192, InRow: 5760, OH: 28, OW: 28, K: 192, OutRow: 5376,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	Groups:  192,
 	DOutRow: 5376,
 	H:       28, W: 28, PH: 1, PW: 1, DInRow: 5376,
@@ -5908,27 +5779,17 @@ var features_5_conv_2Geom = runtime.ConvGeom{
 	C: 192, InRow: 5376, OH: 28, OW: 28, K: 32, OutRow: 896,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 896,
+	H:       28, W: 28, DInRow: 5376,
 }
 
 // features_5_conv_2Forward computes features.5.conv.2 (conv 1x1x32 nobias): output rows [lo, hi).
 func features_5_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_5_conv_2Geom, c.Scratch, c.F[f82], c.F[f23], c.P[features_5_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_5_conv_2Geom, c.Scratch, c.F[f82], c.F[f23], c.P[features_5_conv_2W], nil, lo, hi)
 }
 
-// features_5_conv_2WeightGrad adds to the weight and bias gradients of features.5.conv.2, units (filter rows of weight blocks) [lo, hi).
+// features_5_conv_2WeightGrad adds to the weight and bias gradients of features.5.conv.2, weight blocks.
 func features_5_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_5_conv_2Geom, c.Scratch, c.G[features_5_conv_2W], nil, c.F[f23], c.F[f84], lo, hi)
-}
-
-// features_5_conv_2Back: the transposed convolution that computes features.5.conv.2's input gradient.
-var features_5_conv_2Back = runtime.ConvGeom{
-	C: 32, InRow: 896, OH: 28, OW: 28, K: 192, OutRow: 5376,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// features_5_conv_2TUpdate computes features.5.conv.2's weights transposed, for its input gradient.
-func features_5_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_5_conv_2W], 32, 192, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&features_5_conv_2Geom, c.Scratch, c.G[features_5_conv_2W], nil, c.F[f23], c.F[f84], lo, hi)
 }
 
 // features_5_conv_2PrevActGeom: the derivative of features.5.relu62, in place on its output's gradient.
@@ -5939,9 +5800,14 @@ var features_5_conv_2PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
+// features_5_conv_2TUpdate computes features.5.conv.2's weights transposed, for its input gradient.
+func features_5_conv_2TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_5_conv_2Geom, d, w.P[features_5_conv_2W])
+}
+
 // features_5_conv_2InputGrad computes the gradient of features.5.conv.2's input, rows [lo, hi).
 func features_5_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_5_conv_2Back, c.Scratch, c.F[f25], c.F[f84], c.D[features_5_conv_2T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_5_conv_2Geom, c.Scratch, c.F[f25], c.D[features_5_conv_2T], c.F[f84], false, lo, hi)
 	// The derivative of features.5.relu62, on the rows just written.
 	runtime.ActBackward(&features_5_conv_2PrevActGeom, c.F[f25], c.F[f25], nil, c.F[f23], lo, hi)
 }
@@ -6045,21 +5911,27 @@ var features_6_conv_0_0Geom = runtime.ConvGeom{
 	C: 32, InRow: 896, OH: 28, OW: 28, K: 192, OutRow: 5376,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 5376,
+	H:       28, W: 28, DInRow: 896,
 }
 
 // features_6_conv_0_0Forward computes features.6.conv.0.0 (conv 1x1x192 nobias): output rows [lo, hi).
 func features_6_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_6_conv_0_0Geom, c.Scratch, c.F[f24], c.F[f83], c.P[features_6_conv_0_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_6_conv_0_0Geom, c.Scratch, c.F[f24], c.F[f83], c.P[features_6_conv_0_0W], nil, lo, hi)
 }
 
-// features_6_conv_0_0WeightGrad adds to the weight and bias gradients of features.6.conv.0.0, units (filter rows of weight blocks) [lo, hi).
+// features_6_conv_0_0WeightGrad adds to the weight and bias gradients of features.6.conv.0.0, weight blocks.
 func features_6_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_6_conv_0_0Geom, c.Scratch, c.G[features_6_conv_0_0W], nil, c.F[f83], c.F[f25], lo, hi)
+	runtime.Conv1x1WeightGrad(&features_6_conv_0_0Geom, c.Scratch, c.G[features_6_conv_0_0W], nil, c.F[f83], c.F[f25], lo, hi)
+}
+
+// features_6_conv_0_0TUpdate computes features.6.conv.0.0's weights transposed, for its input gradient.
+func features_6_conv_0_0TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_6_conv_0_0Geom, d, w.P[features_6_conv_0_0W])
 }
 
 // features_6_conv_0_0InputGrad computes the gradient of features.6.conv.0.0's input, rows [lo, hi).
 func features_6_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&features_6_conv_0_0Geom, c.F[f78], 896, 0, 28, 28, 0, 0, c.P[features_6_conv_0_0W], c.F[f25], lo, hi)
+	runtime.Conv1x1InputGrad(&features_6_conv_0_0Geom, c.Scratch, c.F[f78], c.D[features_6_conv_0_0T], c.F[f25], true, lo, hi)
 }
 
 // features_6_conv_0_1Geom: batchnorm.
@@ -6143,7 +6015,7 @@ func features_6_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 // features_6_conv_1_0Geom: conv 3x3x192 p1 g192 nobias.
 var features_6_conv_1_0Geom = runtime.ConvGeom{
 	C: 192, InRow: 5760, OH: 28, OW: 28, K: 192, OutRow: 5376,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	Groups:  192,
 	DOutRow: 5376,
 	H:       28, W: 28, PH: 1, PW: 1, DInRow: 5376,
@@ -6240,27 +6112,17 @@ var features_6_conv_2Geom = runtime.ConvGeom{
 	C: 192, InRow: 5376, OH: 28, OW: 28, K: 32, OutRow: 896,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 896,
+	H:       28, W: 28, DInRow: 5376,
 }
 
 // features_6_conv_2Forward computes features.6.conv.2 (conv 1x1x32 nobias): output rows [lo, hi).
 func features_6_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_6_conv_2Geom, c.Scratch, c.F[f84], c.F[f26], c.P[features_6_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_6_conv_2Geom, c.Scratch, c.F[f84], c.F[f26], c.P[features_6_conv_2W], nil, lo, hi)
 }
 
-// features_6_conv_2WeightGrad adds to the weight and bias gradients of features.6.conv.2, units (filter rows of weight blocks) [lo, hi).
+// features_6_conv_2WeightGrad adds to the weight and bias gradients of features.6.conv.2, weight blocks.
 func features_6_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_6_conv_2Geom, c.Scratch, c.G[features_6_conv_2W], nil, c.F[f26], c.F[f85], lo, hi)
-}
-
-// features_6_conv_2Back: the transposed convolution that computes features.6.conv.2's input gradient.
-var features_6_conv_2Back = runtime.ConvGeom{
-	C: 32, InRow: 896, OH: 28, OW: 28, K: 192, OutRow: 5376,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// features_6_conv_2TUpdate computes features.6.conv.2's weights transposed, for its input gradient.
-func features_6_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_6_conv_2W], 32, 192, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&features_6_conv_2Geom, c.Scratch, c.G[features_6_conv_2W], nil, c.F[f26], c.F[f85], lo, hi)
 }
 
 // features_6_conv_2PrevActGeom: the derivative of features.6.relu62, in place on its output's gradient.
@@ -6271,9 +6133,14 @@ var features_6_conv_2PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
+// features_6_conv_2TUpdate computes features.6.conv.2's weights transposed, for its input gradient.
+func features_6_conv_2TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_6_conv_2Geom, d, w.P[features_6_conv_2W])
+}
+
 // features_6_conv_2InputGrad computes the gradient of features.6.conv.2's input, rows [lo, hi).
 func features_6_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_6_conv_2Back, c.Scratch, c.F[f20], c.F[f85], c.D[features_6_conv_2T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_6_conv_2Geom, c.Scratch, c.F[f20], c.D[features_6_conv_2T], c.F[f85], false, lo, hi)
 	// The derivative of features.6.relu62, on the rows just written.
 	runtime.ActBackward(&features_6_conv_2PrevActGeom, c.F[f20], c.F[f20], nil, c.F[f26], lo, hi)
 }
@@ -6377,32 +6244,27 @@ var features_7_conv_0_0Geom = runtime.ConvGeom{
 	C: 32, InRow: 896, OH: 28, OW: 28, K: 192, OutRow: 5376,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 5376,
+	H:       28, W: 28, DInRow: 896,
 }
 
 // features_7_conv_0_0Forward computes features.7.conv.0.0 (conv 1x1x192 nobias): output rows [lo, hi).
 func features_7_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_7_conv_0_0Geom, c.Scratch, c.F[f27], c.F[f85], c.P[features_7_conv_0_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_7_conv_0_0Geom, c.Scratch, c.F[f27], c.F[f85], c.P[features_7_conv_0_0W], nil, lo, hi)
 }
 
-// features_7_conv_0_0WeightGrad adds to the weight and bias gradients of features.7.conv.0.0, units (filter rows of weight blocks) [lo, hi).
+// features_7_conv_0_0WeightGrad adds to the weight and bias gradients of features.7.conv.0.0, weight blocks.
 func features_7_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_7_conv_0_0Geom, c.Scratch, c.G[features_7_conv_0_0W], nil, c.F[f85], c.F[f28], lo, hi)
-}
-
-// features_7_conv_0_0Back: the transposed convolution that computes features.7.conv.0.0's input gradient.
-var features_7_conv_0_0Back = runtime.ConvGeom{
-	C: 192, InRow: 5376, OH: 28, OW: 28, K: 32, OutRow: 896,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
+	runtime.Conv1x1WeightGrad(&features_7_conv_0_0Geom, c.Scratch, c.G[features_7_conv_0_0W], nil, c.F[f85], c.F[f28], lo, hi)
 }
 
 // features_7_conv_0_0TUpdate computes features.7.conv.0.0's weights transposed, for its input gradient.
 func features_7_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_7_conv_0_0W], 192, 32, 1, 1, 32, 32)
+	runtime.Conv1x1Transpose(&features_7_conv_0_0Geom, d, w.P[features_7_conv_0_0W])
 }
 
 // features_7_conv_0_0InputGrad computes the gradient of features.7.conv.0.0's input, rows [lo, hi).
 func features_7_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_7_conv_0_0Back, c.Scratch, c.F[f76], c.F[f28], c.D[features_7_conv_0_0T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_7_conv_0_0Geom, c.Scratch, c.F[f76], c.D[features_7_conv_0_0T], c.F[f28], false, lo, hi)
 }
 
 // features_7_conv_0_1Geom: batchnorm.
@@ -6486,7 +6348,7 @@ func features_7_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 // features_7_conv_1_0Geom: conv 3x3x192 s2 p1 g192 nobias.
 var features_7_conv_1_0Geom = runtime.ConvGeom{
 	C: 192, InRow: 5760, OH: 14, OW: 14, K: 192, OutRow: 2688,
-	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
+	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
 	Groups:  192,
 	DOutRow: 2688,
 	H:       28, W: 28, PH: 1, PW: 1, DInRow: 5376,
@@ -6583,27 +6445,17 @@ var features_7_conv_2Geom = runtime.ConvGeom{
 	C: 192, InRow: 2688, OH: 14, OW: 14, K: 64, OutRow: 896,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 896,
+	H:       14, W: 14, DInRow: 2688,
 }
 
 // features_7_conv_2Forward computes features.7.conv.2 (conv 1x1x64 nobias): output rows [lo, hi).
 func features_7_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_7_conv_2Geom, c.Scratch, c.F[f94], c.F[f77], c.P[features_7_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_7_conv_2Geom, c.Scratch, c.F[f94], c.F[f77], c.P[features_7_conv_2W], nil, lo, hi)
 }
 
-// features_7_conv_2WeightGrad adds to the weight and bias gradients of features.7.conv.2, units (filter rows of weight blocks) [lo, hi).
+// features_7_conv_2WeightGrad adds to the weight and bias gradients of features.7.conv.2, weight blocks.
 func features_7_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_7_conv_2Geom, c.Scratch, c.G[features_7_conv_2W], nil, c.F[f77], c.F[f95], lo, hi)
-}
-
-// features_7_conv_2Back: the transposed convolution that computes features.7.conv.2's input gradient.
-var features_7_conv_2Back = runtime.ConvGeom{
-	C: 64, InRow: 896, OH: 14, OW: 14, K: 192, OutRow: 2688,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// features_7_conv_2TUpdate computes features.7.conv.2's weights transposed, for its input gradient.
-func features_7_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_7_conv_2W], 64, 192, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&features_7_conv_2Geom, c.Scratch, c.G[features_7_conv_2W], nil, c.F[f77], c.F[f95], lo, hi)
 }
 
 // features_7_conv_2PrevActGeom: the derivative of features.7.relu62, in place on its output's gradient.
@@ -6614,9 +6466,14 @@ var features_7_conv_2PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
+// features_7_conv_2TUpdate computes features.7.conv.2's weights transposed, for its input gradient.
+func features_7_conv_2TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_7_conv_2Geom, d, w.P[features_7_conv_2W])
+}
+
 // features_7_conv_2InputGrad computes the gradient of features.7.conv.2's input, rows [lo, hi).
 func features_7_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_7_conv_2Back, c.Scratch, c.F[f68], c.F[f95], c.D[features_7_conv_2T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_7_conv_2Geom, c.Scratch, c.F[f68], c.D[features_7_conv_2T], c.F[f95], false, lo, hi)
 	// The derivative of features.7.relu62, on the rows just written.
 	runtime.ActBackward(&features_7_conv_2PrevActGeom, c.F[f68], c.F[f68], nil, c.F[f77], lo, hi)
 }
@@ -6697,21 +6554,27 @@ var features_8_conv_0_0Geom = runtime.ConvGeom{
 	C: 64, InRow: 896, OH: 14, OW: 14, K: 384, OutRow: 5376,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 5376,
+	H:       14, W: 14, DInRow: 896,
 }
 
 // features_8_conv_0_0Forward computes features.8.conv.0.0 (conv 1x1x384 nobias): output rows [lo, hi).
 func features_8_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_8_conv_0_0Geom, c.Scratch, c.F[f51], c.F[f95], c.P[features_8_conv_0_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_8_conv_0_0Geom, c.Scratch, c.F[f51], c.F[f95], c.P[features_8_conv_0_0W], nil, lo, hi)
 }
 
-// features_8_conv_0_0WeightGrad adds to the weight and bias gradients of features.8.conv.0.0, units (filter rows of weight blocks) [lo, hi).
+// features_8_conv_0_0WeightGrad adds to the weight and bias gradients of features.8.conv.0.0, weight blocks.
 func features_8_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_8_conv_0_0Geom, c.Scratch, c.G[features_8_conv_0_0W], nil, c.F[f95], c.F[f52], lo, hi)
+	runtime.Conv1x1WeightGrad(&features_8_conv_0_0Geom, c.Scratch, c.G[features_8_conv_0_0W], nil, c.F[f95], c.F[f52], lo, hi)
+}
+
+// features_8_conv_0_0TUpdate computes features.8.conv.0.0's weights transposed, for its input gradient.
+func features_8_conv_0_0TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_8_conv_0_0Geom, d, w.P[features_8_conv_0_0W])
 }
 
 // features_8_conv_0_0InputGrad computes the gradient of features.8.conv.0.0's input, rows [lo, hi).
 func features_8_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&features_8_conv_0_0Geom, c.F[f97], 896, 0, 14, 14, 0, 0, c.P[features_8_conv_0_0W], c.F[f52], lo, hi)
+	runtime.Conv1x1InputGrad(&features_8_conv_0_0Geom, c.Scratch, c.F[f97], c.D[features_8_conv_0_0T], c.F[f52], true, lo, hi)
 }
 
 // features_8_conv_0_1Geom: batchnorm.
@@ -6788,7 +6651,7 @@ func features_8_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 // features_8_conv_1_0Geom: conv 3x3x384 p1 g384 nobias.
 var features_8_conv_1_0Geom = runtime.ConvGeom{
 	C: 384, InRow: 6144, OH: 14, OW: 14, K: 384, OutRow: 5376,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	Groups:  384,
 	DOutRow: 5376,
 	H:       14, W: 14, PH: 1, PW: 1, DInRow: 5376,
@@ -6885,27 +6748,17 @@ var features_8_conv_2Geom = runtime.ConvGeom{
 	C: 384, InRow: 5376, OH: 14, OW: 14, K: 64, OutRow: 896,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 896,
+	H:       14, W: 14, DInRow: 5376,
 }
 
 // features_8_conv_2Forward computes features.8.conv.2 (conv 1x1x64 nobias): output rows [lo, hi).
 func features_8_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_8_conv_2Geom, c.Scratch, c.F[f96], c.F[f53], c.P[features_8_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_8_conv_2Geom, c.Scratch, c.F[f96], c.F[f53], c.P[features_8_conv_2W], nil, lo, hi)
 }
 
-// features_8_conv_2WeightGrad adds to the weight and bias gradients of features.8.conv.2, units (filter rows of weight blocks) [lo, hi).
+// features_8_conv_2WeightGrad adds to the weight and bias gradients of features.8.conv.2, weight blocks.
 func features_8_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_8_conv_2Geom, c.Scratch, c.G[features_8_conv_2W], nil, c.F[f53], c.F[f98], lo, hi)
-}
-
-// features_8_conv_2Back: the transposed convolution that computes features.8.conv.2's input gradient.
-var features_8_conv_2Back = runtime.ConvGeom{
-	C: 64, InRow: 896, OH: 14, OW: 14, K: 384, OutRow: 5376,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// features_8_conv_2TUpdate computes features.8.conv.2's weights transposed, for its input gradient.
-func features_8_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_8_conv_2W], 64, 384, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&features_8_conv_2Geom, c.Scratch, c.G[features_8_conv_2W], nil, c.F[f53], c.F[f98], lo, hi)
 }
 
 // features_8_conv_2PrevActGeom: the derivative of features.8.relu62, in place on its output's gradient.
@@ -6916,9 +6769,14 @@ var features_8_conv_2PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
+// features_8_conv_2TUpdate computes features.8.conv.2's weights transposed, for its input gradient.
+func features_8_conv_2TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_8_conv_2Geom, d, w.P[features_8_conv_2W])
+}
+
 // features_8_conv_2InputGrad computes the gradient of features.8.conv.2's input, rows [lo, hi).
 func features_8_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_8_conv_2Back, c.Scratch, c.F[f55], c.F[f98], c.D[features_8_conv_2T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_8_conv_2Geom, c.Scratch, c.F[f55], c.D[features_8_conv_2T], c.F[f98], false, lo, hi)
 	// The derivative of features.8.relu62, on the rows just written.
 	runtime.ActBackward(&features_8_conv_2PrevActGeom, c.F[f55], c.F[f55], nil, c.F[f53], lo, hi)
 }
@@ -7022,21 +6880,27 @@ var features_9_conv_0_0Geom = runtime.ConvGeom{
 	C: 64, InRow: 896, OH: 14, OW: 14, K: 384, OutRow: 5376,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 5376,
+	H:       14, W: 14, DInRow: 896,
 }
 
 // features_9_conv_0_0Forward computes features.9.conv.0.0 (conv 1x1x384 nobias): output rows [lo, hi).
 func features_9_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_9_conv_0_0Geom, c.Scratch, c.F[f54], c.F[f97], c.P[features_9_conv_0_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_9_conv_0_0Geom, c.Scratch, c.F[f54], c.F[f97], c.P[features_9_conv_0_0W], nil, lo, hi)
 }
 
-// features_9_conv_0_0WeightGrad adds to the weight and bias gradients of features.9.conv.0.0, units (filter rows of weight blocks) [lo, hi).
+// features_9_conv_0_0WeightGrad adds to the weight and bias gradients of features.9.conv.0.0, weight blocks.
 func features_9_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_9_conv_0_0Geom, c.Scratch, c.G[features_9_conv_0_0W], nil, c.F[f97], c.F[f55], lo, hi)
+	runtime.Conv1x1WeightGrad(&features_9_conv_0_0Geom, c.Scratch, c.G[features_9_conv_0_0W], nil, c.F[f97], c.F[f55], lo, hi)
+}
+
+// features_9_conv_0_0TUpdate computes features.9.conv.0.0's weights transposed, for its input gradient.
+func features_9_conv_0_0TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_9_conv_0_0Geom, d, w.P[features_9_conv_0_0W])
 }
 
 // features_9_conv_0_0InputGrad computes the gradient of features.9.conv.0.0's input, rows [lo, hi).
 func features_9_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&features_9_conv_0_0Geom, c.F[f100], 896, 0, 14, 14, 0, 0, c.P[features_9_conv_0_0W], c.F[f55], lo, hi)
+	runtime.Conv1x1InputGrad(&features_9_conv_0_0Geom, c.Scratch, c.F[f100], c.D[features_9_conv_0_0T], c.F[f55], true, lo, hi)
 }
 
 // features_9_conv_0_1Geom: batchnorm.
@@ -7113,7 +6977,7 @@ func features_9_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 // features_9_conv_1_0Geom: conv 3x3x384 p1 g384 nobias.
 var features_9_conv_1_0Geom = runtime.ConvGeom{
 	C: 384, InRow: 6144, OH: 14, OW: 14, K: 384, OutRow: 5376,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	Groups:  384,
 	DOutRow: 5376,
 	H:       14, W: 14, PH: 1, PW: 1, DInRow: 5376,
@@ -7210,27 +7074,17 @@ var features_9_conv_2Geom = runtime.ConvGeom{
 	C: 384, InRow: 5376, OH: 14, OW: 14, K: 64, OutRow: 896,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 896,
+	H:       14, W: 14, DInRow: 5376,
 }
 
 // features_9_conv_2Forward computes features.9.conv.2 (conv 1x1x64 nobias): output rows [lo, hi).
 func features_9_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_9_conv_2Geom, c.Scratch, c.F[f98], c.F[f56], c.P[features_9_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_9_conv_2Geom, c.Scratch, c.F[f98], c.F[f56], c.P[features_9_conv_2W], nil, lo, hi)
 }
 
-// features_9_conv_2WeightGrad adds to the weight and bias gradients of features.9.conv.2, units (filter rows of weight blocks) [lo, hi).
+// features_9_conv_2WeightGrad adds to the weight and bias gradients of features.9.conv.2, weight blocks.
 func features_9_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_9_conv_2Geom, c.Scratch, c.G[features_9_conv_2W], nil, c.F[f56], c.F[f99], lo, hi)
-}
-
-// features_9_conv_2Back: the transposed convolution that computes features.9.conv.2's input gradient.
-var features_9_conv_2Back = runtime.ConvGeom{
-	C: 64, InRow: 896, OH: 14, OW: 14, K: 384, OutRow: 5376,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// features_9_conv_2TUpdate computes features.9.conv.2's weights transposed, for its input gradient.
-func features_9_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_9_conv_2W], 64, 384, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&features_9_conv_2Geom, c.Scratch, c.G[features_9_conv_2W], nil, c.F[f56], c.F[f99], lo, hi)
 }
 
 // features_9_conv_2PrevActGeom: the derivative of features.9.relu62, in place on its output's gradient.
@@ -7241,9 +7095,14 @@ var features_9_conv_2PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
+// features_9_conv_2TUpdate computes features.9.conv.2's weights transposed, for its input gradient.
+func features_9_conv_2TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_9_conv_2Geom, d, w.P[features_9_conv_2W])
+}
+
 // features_9_conv_2InputGrad computes the gradient of features.9.conv.2's input, rows [lo, hi).
 func features_9_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_9_conv_2Back, c.Scratch, c.F[f58], c.F[f99], c.D[features_9_conv_2T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_9_conv_2Geom, c.Scratch, c.F[f58], c.D[features_9_conv_2T], c.F[f99], false, lo, hi)
 	// The derivative of features.9.relu62, on the rows just written.
 	runtime.ActBackward(&features_9_conv_2PrevActGeom, c.F[f58], c.F[f58], nil, c.F[f56], lo, hi)
 }
@@ -7347,21 +7206,27 @@ var features_10_conv_0_0Geom = runtime.ConvGeom{
 	C: 64, InRow: 896, OH: 14, OW: 14, K: 384, OutRow: 5376,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 5376,
+	H:       14, W: 14, DInRow: 896,
 }
 
 // features_10_conv_0_0Forward computes features.10.conv.0.0 (conv 1x1x384 nobias): output rows [lo, hi).
 func features_10_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_10_conv_0_0Geom, c.Scratch, c.F[f57], c.F[f99], c.P[features_10_conv_0_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_10_conv_0_0Geom, c.Scratch, c.F[f57], c.F[f99], c.P[features_10_conv_0_0W], nil, lo, hi)
 }
 
-// features_10_conv_0_0WeightGrad adds to the weight and bias gradients of features.10.conv.0.0, units (filter rows of weight blocks) [lo, hi).
+// features_10_conv_0_0WeightGrad adds to the weight and bias gradients of features.10.conv.0.0, weight blocks.
 func features_10_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_10_conv_0_0Geom, c.Scratch, c.G[features_10_conv_0_0W], nil, c.F[f99], c.F[f58], lo, hi)
+	runtime.Conv1x1WeightGrad(&features_10_conv_0_0Geom, c.Scratch, c.G[features_10_conv_0_0W], nil, c.F[f99], c.F[f58], lo, hi)
+}
+
+// features_10_conv_0_0TUpdate computes features.10.conv.0.0's weights transposed, for its input gradient.
+func features_10_conv_0_0TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_10_conv_0_0Geom, d, w.P[features_10_conv_0_0W])
 }
 
 // features_10_conv_0_0InputGrad computes the gradient of features.10.conv.0.0's input, rows [lo, hi).
 func features_10_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&features_10_conv_0_0Geom, c.F[f92], 896, 0, 14, 14, 0, 0, c.P[features_10_conv_0_0W], c.F[f58], lo, hi)
+	runtime.Conv1x1InputGrad(&features_10_conv_0_0Geom, c.Scratch, c.F[f92], c.D[features_10_conv_0_0T], c.F[f58], true, lo, hi)
 }
 
 // features_10_conv_0_1Geom: batchnorm.
@@ -7438,7 +7303,7 @@ func features_10_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 // features_10_conv_1_0Geom: conv 3x3x384 p1 g384 nobias.
 var features_10_conv_1_0Geom = runtime.ConvGeom{
 	C: 384, InRow: 6144, OH: 14, OW: 14, K: 384, OutRow: 5376,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	Groups:  384,
 	DOutRow: 5376,
 	H:       14, W: 14, PH: 1, PW: 1, DInRow: 5376,
@@ -7535,27 +7400,17 @@ var features_10_conv_2Geom = runtime.ConvGeom{
 	C: 384, InRow: 5376, OH: 14, OW: 14, K: 64, OutRow: 896,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 896,
+	H:       14, W: 14, DInRow: 5376,
 }
 
 // features_10_conv_2Forward computes features.10.conv.2 (conv 1x1x64 nobias): output rows [lo, hi).
 func features_10_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_10_conv_2Geom, c.Scratch, c.F[f100], c.F[f59], c.P[features_10_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_10_conv_2Geom, c.Scratch, c.F[f100], c.F[f59], c.P[features_10_conv_2W], nil, lo, hi)
 }
 
-// features_10_conv_2WeightGrad adds to the weight and bias gradients of features.10.conv.2, units (filter rows of weight blocks) [lo, hi).
+// features_10_conv_2WeightGrad adds to the weight and bias gradients of features.10.conv.2, weight blocks.
 func features_10_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_10_conv_2Geom, c.Scratch, c.G[features_10_conv_2W], nil, c.F[f59], c.F[f101], lo, hi)
-}
-
-// features_10_conv_2Back: the transposed convolution that computes features.10.conv.2's input gradient.
-var features_10_conv_2Back = runtime.ConvGeom{
-	C: 64, InRow: 896, OH: 14, OW: 14, K: 384, OutRow: 5376,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// features_10_conv_2TUpdate computes features.10.conv.2's weights transposed, for its input gradient.
-func features_10_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_10_conv_2W], 64, 384, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&features_10_conv_2Geom, c.Scratch, c.G[features_10_conv_2W], nil, c.F[f59], c.F[f101], lo, hi)
 }
 
 // features_10_conv_2PrevActGeom: the derivative of features.10.relu62, in place on its output's gradient.
@@ -7566,9 +7421,14 @@ var features_10_conv_2PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
+// features_10_conv_2TUpdate computes features.10.conv.2's weights transposed, for its input gradient.
+func features_10_conv_2TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_10_conv_2Geom, d, w.P[features_10_conv_2W])
+}
+
 // features_10_conv_2InputGrad computes the gradient of features.10.conv.2's input, rows [lo, hi).
 func features_10_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_10_conv_2Back, c.Scratch, c.F[f61], c.F[f101], c.D[features_10_conv_2T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_10_conv_2Geom, c.Scratch, c.F[f61], c.D[features_10_conv_2T], c.F[f101], false, lo, hi)
 	// The derivative of features.10.relu62, on the rows just written.
 	runtime.ActBackward(&features_10_conv_2PrevActGeom, c.F[f61], c.F[f61], nil, c.F[f59], lo, hi)
 }
@@ -7672,32 +7532,27 @@ var features_11_conv_0_0Geom = runtime.ConvGeom{
 	C: 64, InRow: 896, OH: 14, OW: 14, K: 384, OutRow: 5376,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 5376,
+	H:       14, W: 14, DInRow: 896,
 }
 
 // features_11_conv_0_0Forward computes features.11.conv.0.0 (conv 1x1x384 nobias): output rows [lo, hi).
 func features_11_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_11_conv_0_0Geom, c.Scratch, c.F[f60], c.F[f101], c.P[features_11_conv_0_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_11_conv_0_0Geom, c.Scratch, c.F[f60], c.F[f101], c.P[features_11_conv_0_0W], nil, lo, hi)
 }
 
-// features_11_conv_0_0WeightGrad adds to the weight and bias gradients of features.11.conv.0.0, units (filter rows of weight blocks) [lo, hi).
+// features_11_conv_0_0WeightGrad adds to the weight and bias gradients of features.11.conv.0.0, weight blocks.
 func features_11_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_11_conv_0_0Geom, c.Scratch, c.G[features_11_conv_0_0W], nil, c.F[f101], c.F[f61], lo, hi)
-}
-
-// features_11_conv_0_0Back: the transposed convolution that computes features.11.conv.0.0's input gradient.
-var features_11_conv_0_0Back = runtime.ConvGeom{
-	C: 384, InRow: 5376, OH: 14, OW: 14, K: 64, OutRow: 896,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
+	runtime.Conv1x1WeightGrad(&features_11_conv_0_0Geom, c.Scratch, c.G[features_11_conv_0_0W], nil, c.F[f101], c.F[f61], lo, hi)
 }
 
 // features_11_conv_0_0TUpdate computes features.11.conv.0.0's weights transposed, for its input gradient.
 func features_11_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_11_conv_0_0W], 384, 64, 1, 1, 32, 32)
+	runtime.Conv1x1Transpose(&features_11_conv_0_0Geom, d, w.P[features_11_conv_0_0W])
 }
 
 // features_11_conv_0_0InputGrad computes the gradient of features.11.conv.0.0's input, rows [lo, hi).
 func features_11_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_11_conv_0_0Back, c.Scratch, c.F[f86], c.F[f61], c.D[features_11_conv_0_0T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_11_conv_0_0Geom, c.Scratch, c.F[f86], c.D[features_11_conv_0_0T], c.F[f61], false, lo, hi)
 }
 
 // features_11_conv_0_1Geom: batchnorm.
@@ -7774,7 +7629,7 @@ func features_11_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 // features_11_conv_1_0Geom: conv 3x3x384 p1 g384 nobias.
 var features_11_conv_1_0Geom = runtime.ConvGeom{
 	C: 384, InRow: 6144, OH: 14, OW: 14, K: 384, OutRow: 5376,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	Groups:  384,
 	DOutRow: 5376,
 	H:       14, W: 14, PH: 1, PW: 1, DInRow: 5376,
@@ -7871,27 +7726,17 @@ var features_11_conv_2Geom = runtime.ConvGeom{
 	C: 384, InRow: 5376, OH: 14, OW: 14, K: 96, OutRow: 1344,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 1344,
+	H:       14, W: 14, DInRow: 5376,
 }
 
 // features_11_conv_2Forward computes features.11.conv.2 (conv 1x1x96 nobias): output rows [lo, hi).
 func features_11_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_11_conv_2Geom, c.Scratch, c.F[f86], c.F[f62], c.P[features_11_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_11_conv_2Geom, c.Scratch, c.F[f86], c.F[f62], c.P[features_11_conv_2W], nil, lo, hi)
 }
 
-// features_11_conv_2WeightGrad adds to the weight and bias gradients of features.11.conv.2, units (filter rows of weight blocks) [lo, hi).
+// features_11_conv_2WeightGrad adds to the weight and bias gradients of features.11.conv.2, weight blocks.
 func features_11_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_11_conv_2Geom, c.Scratch, c.G[features_11_conv_2W], nil, c.F[f62], c.F[f87], lo, hi)
-}
-
-// features_11_conv_2Back: the transposed convolution that computes features.11.conv.2's input gradient.
-var features_11_conv_2Back = runtime.ConvGeom{
-	C: 96, InRow: 1344, OH: 14, OW: 14, K: 384, OutRow: 5376,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// features_11_conv_2TUpdate computes features.11.conv.2's weights transposed, for its input gradient.
-func features_11_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_11_conv_2W], 96, 384, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&features_11_conv_2Geom, c.Scratch, c.G[features_11_conv_2W], nil, c.F[f62], c.F[f87], lo, hi)
 }
 
 // features_11_conv_2PrevActGeom: the derivative of features.11.relu62, in place on its output's gradient.
@@ -7902,9 +7747,14 @@ var features_11_conv_2PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
+// features_11_conv_2TUpdate computes features.11.conv.2's weights transposed, for its input gradient.
+func features_11_conv_2TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_11_conv_2Geom, d, w.P[features_11_conv_2W])
+}
+
 // features_11_conv_2InputGrad computes the gradient of features.11.conv.2's input, rows [lo, hi).
 func features_11_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_11_conv_2Back, c.Scratch, c.F[f33], c.F[f87], c.D[features_11_conv_2T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_11_conv_2Geom, c.Scratch, c.F[f33], c.D[features_11_conv_2T], c.F[f87], false, lo, hi)
 	// The derivative of features.11.relu62, on the rows just written.
 	runtime.ActBackward(&features_11_conv_2PrevActGeom, c.F[f33], c.F[f33], nil, c.F[f62], lo, hi)
 }
@@ -7985,21 +7835,27 @@ var features_12_conv_0_0Geom = runtime.ConvGeom{
 	C: 96, InRow: 1344, OH: 14, OW: 14, K: 576, OutRow: 8064,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 8064,
+	H:       14, W: 14, DInRow: 1344,
 }
 
 // features_12_conv_0_0Forward computes features.12.conv.0.0 (conv 1x1x576 nobias): output rows [lo, hi).
 func features_12_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_12_conv_0_0Geom, c.Scratch, c.F[f33], c.F[f87], c.P[features_12_conv_0_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_12_conv_0_0Geom, c.Scratch, c.F[f33], c.F[f87], c.P[features_12_conv_0_0W], nil, lo, hi)
 }
 
-// features_12_conv_0_0WeightGrad adds to the weight and bias gradients of features.12.conv.0.0, units (filter rows of weight blocks) [lo, hi).
+// features_12_conv_0_0WeightGrad adds to the weight and bias gradients of features.12.conv.0.0, weight blocks.
 func features_12_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_12_conv_0_0Geom, c.Scratch, c.G[features_12_conv_0_0W], nil, c.F[f87], c.F[f34], lo, hi)
+	runtime.Conv1x1WeightGrad(&features_12_conv_0_0Geom, c.Scratch, c.G[features_12_conv_0_0W], nil, c.F[f87], c.F[f34], lo, hi)
+}
+
+// features_12_conv_0_0TUpdate computes features.12.conv.0.0's weights transposed, for its input gradient.
+func features_12_conv_0_0TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_12_conv_0_0Geom, d, w.P[features_12_conv_0_0W])
 }
 
 // features_12_conv_0_0InputGrad computes the gradient of features.12.conv.0.0's input, rows [lo, hi).
 func features_12_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&features_12_conv_0_0Geom, c.F[f89], 1344, 0, 14, 14, 0, 0, c.P[features_12_conv_0_0W], c.F[f34], lo, hi)
+	runtime.Conv1x1InputGrad(&features_12_conv_0_0Geom, c.Scratch, c.F[f89], c.D[features_12_conv_0_0T], c.F[f34], true, lo, hi)
 }
 
 // features_12_conv_0_1Geom: batchnorm.
@@ -8083,7 +7939,7 @@ func features_12_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 // features_12_conv_1_0Geom: conv 3x3x576 p1 g576 nobias.
 var features_12_conv_1_0Geom = runtime.ConvGeom{
 	C: 576, InRow: 9216, OH: 14, OW: 14, K: 576, OutRow: 8064,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	Groups:  576,
 	DOutRow: 8064,
 	H:       14, W: 14, PH: 1, PW: 1, DInRow: 8064,
@@ -8180,27 +8036,17 @@ var features_12_conv_2Geom = runtime.ConvGeom{
 	C: 576, InRow: 8064, OH: 14, OW: 14, K: 96, OutRow: 1344,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 1344,
+	H:       14, W: 14, DInRow: 8064,
 }
 
 // features_12_conv_2Forward computes features.12.conv.2 (conv 1x1x96 nobias): output rows [lo, hi).
 func features_12_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_12_conv_2Geom, c.Scratch, c.F[f88], c.F[f35], c.P[features_12_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_12_conv_2Geom, c.Scratch, c.F[f88], c.F[f35], c.P[features_12_conv_2W], nil, lo, hi)
 }
 
-// features_12_conv_2WeightGrad adds to the weight and bias gradients of features.12.conv.2, units (filter rows of weight blocks) [lo, hi).
+// features_12_conv_2WeightGrad adds to the weight and bias gradients of features.12.conv.2, weight blocks.
 func features_12_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_12_conv_2Geom, c.Scratch, c.G[features_12_conv_2W], nil, c.F[f35], c.F[f90], lo, hi)
-}
-
-// features_12_conv_2Back: the transposed convolution that computes features.12.conv.2's input gradient.
-var features_12_conv_2Back = runtime.ConvGeom{
-	C: 96, InRow: 1344, OH: 14, OW: 14, K: 576, OutRow: 8064,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// features_12_conv_2TUpdate computes features.12.conv.2's weights transposed, for its input gradient.
-func features_12_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_12_conv_2W], 96, 576, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&features_12_conv_2Geom, c.Scratch, c.G[features_12_conv_2W], nil, c.F[f35], c.F[f90], lo, hi)
 }
 
 // features_12_conv_2PrevActGeom: the derivative of features.12.relu62, in place on its output's gradient.
@@ -8211,9 +8057,14 @@ var features_12_conv_2PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
+// features_12_conv_2TUpdate computes features.12.conv.2's weights transposed, for its input gradient.
+func features_12_conv_2TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_12_conv_2Geom, d, w.P[features_12_conv_2W])
+}
+
 // features_12_conv_2InputGrad computes the gradient of features.12.conv.2's input, rows [lo, hi).
 func features_12_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_12_conv_2Back, c.Scratch, c.F[f37], c.F[f90], c.D[features_12_conv_2T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_12_conv_2Geom, c.Scratch, c.F[f37], c.D[features_12_conv_2T], c.F[f90], false, lo, hi)
 	// The derivative of features.12.relu62, on the rows just written.
 	runtime.ActBackward(&features_12_conv_2PrevActGeom, c.F[f37], c.F[f37], nil, c.F[f35], lo, hi)
 }
@@ -8317,21 +8168,27 @@ var features_13_conv_0_0Geom = runtime.ConvGeom{
 	C: 96, InRow: 1344, OH: 14, OW: 14, K: 576, OutRow: 8064,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 8064,
+	H:       14, W: 14, DInRow: 1344,
 }
 
 // features_13_conv_0_0Forward computes features.13.conv.0.0 (conv 1x1x576 nobias): output rows [lo, hi).
 func features_13_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_13_conv_0_0Geom, c.Scratch, c.F[f36], c.F[f89], c.P[features_13_conv_0_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_13_conv_0_0Geom, c.Scratch, c.F[f36], c.F[f89], c.P[features_13_conv_0_0W], nil, lo, hi)
 }
 
-// features_13_conv_0_0WeightGrad adds to the weight and bias gradients of features.13.conv.0.0, units (filter rows of weight blocks) [lo, hi).
+// features_13_conv_0_0WeightGrad adds to the weight and bias gradients of features.13.conv.0.0, weight blocks.
 func features_13_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_13_conv_0_0Geom, c.Scratch, c.G[features_13_conv_0_0W], nil, c.F[f89], c.F[f37], lo, hi)
+	runtime.Conv1x1WeightGrad(&features_13_conv_0_0Geom, c.Scratch, c.G[features_13_conv_0_0W], nil, c.F[f89], c.F[f37], lo, hi)
+}
+
+// features_13_conv_0_0TUpdate computes features.13.conv.0.0's weights transposed, for its input gradient.
+func features_13_conv_0_0TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_13_conv_0_0Geom, d, w.P[features_13_conv_0_0W])
 }
 
 // features_13_conv_0_0InputGrad computes the gradient of features.13.conv.0.0's input, rows [lo, hi).
 func features_13_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&features_13_conv_0_0Geom, c.F[f78], 1344, 0, 14, 14, 0, 0, c.P[features_13_conv_0_0W], c.F[f37], lo, hi)
+	runtime.Conv1x1InputGrad(&features_13_conv_0_0Geom, c.Scratch, c.F[f78], c.D[features_13_conv_0_0T], c.F[f37], true, lo, hi)
 }
 
 // features_13_conv_0_1Geom: batchnorm.
@@ -8415,7 +8272,7 @@ func features_13_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 // features_13_conv_1_0Geom: conv 3x3x576 p1 g576 nobias.
 var features_13_conv_1_0Geom = runtime.ConvGeom{
 	C: 576, InRow: 9216, OH: 14, OW: 14, K: 576, OutRow: 8064,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	Groups:  576,
 	DOutRow: 8064,
 	H:       14, W: 14, PH: 1, PW: 1, DInRow: 8064,
@@ -8512,27 +8369,17 @@ var features_13_conv_2Geom = runtime.ConvGeom{
 	C: 576, InRow: 8064, OH: 14, OW: 14, K: 96, OutRow: 1344,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 1344,
+	H:       14, W: 14, DInRow: 8064,
 }
 
 // features_13_conv_2Forward computes features.13.conv.2 (conv 1x1x96 nobias): output rows [lo, hi).
 func features_13_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_13_conv_2Geom, c.Scratch, c.F[f90], c.F[f38], c.P[features_13_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_13_conv_2Geom, c.Scratch, c.F[f90], c.F[f38], c.P[features_13_conv_2W], nil, lo, hi)
 }
 
-// features_13_conv_2WeightGrad adds to the weight and bias gradients of features.13.conv.2, units (filter rows of weight blocks) [lo, hi).
+// features_13_conv_2WeightGrad adds to the weight and bias gradients of features.13.conv.2, weight blocks.
 func features_13_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_13_conv_2Geom, c.Scratch, c.G[features_13_conv_2W], nil, c.F[f38], c.F[f91], lo, hi)
-}
-
-// features_13_conv_2Back: the transposed convolution that computes features.13.conv.2's input gradient.
-var features_13_conv_2Back = runtime.ConvGeom{
-	C: 96, InRow: 1344, OH: 14, OW: 14, K: 576, OutRow: 8064,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// features_13_conv_2TUpdate computes features.13.conv.2's weights transposed, for its input gradient.
-func features_13_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_13_conv_2W], 96, 576, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&features_13_conv_2Geom, c.Scratch, c.G[features_13_conv_2W], nil, c.F[f38], c.F[f91], lo, hi)
 }
 
 // features_13_conv_2PrevActGeom: the derivative of features.13.relu62, in place on its output's gradient.
@@ -8543,9 +8390,14 @@ var features_13_conv_2PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
+// features_13_conv_2TUpdate computes features.13.conv.2's weights transposed, for its input gradient.
+func features_13_conv_2TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_13_conv_2Geom, d, w.P[features_13_conv_2W])
+}
+
 // features_13_conv_2InputGrad computes the gradient of features.13.conv.2's input, rows [lo, hi).
 func features_13_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_13_conv_2Back, c.Scratch, c.F[f30], c.F[f91], c.D[features_13_conv_2T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_13_conv_2Geom, c.Scratch, c.F[f30], c.D[features_13_conv_2T], c.F[f91], false, lo, hi)
 	// The derivative of features.13.relu62, on the rows just written.
 	runtime.ActBackward(&features_13_conv_2PrevActGeom, c.F[f30], c.F[f30], nil, c.F[f38], lo, hi)
 }
@@ -8649,32 +8501,27 @@ var features_14_conv_0_0Geom = runtime.ConvGeom{
 	C: 96, InRow: 1344, OH: 14, OW: 14, K: 576, OutRow: 8064,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 8064,
+	H:       14, W: 14, DInRow: 1344,
 }
 
 // features_14_conv_0_0Forward computes features.14.conv.0.0 (conv 1x1x576 nobias): output rows [lo, hi).
 func features_14_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_14_conv_0_0Geom, c.Scratch, c.F[f39], c.F[f91], c.P[features_14_conv_0_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_14_conv_0_0Geom, c.Scratch, c.F[f39], c.F[f91], c.P[features_14_conv_0_0W], nil, lo, hi)
 }
 
-// features_14_conv_0_0WeightGrad adds to the weight and bias gradients of features.14.conv.0.0, units (filter rows of weight blocks) [lo, hi).
+// features_14_conv_0_0WeightGrad adds to the weight and bias gradients of features.14.conv.0.0, weight blocks.
 func features_14_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_14_conv_0_0Geom, c.Scratch, c.G[features_14_conv_0_0W], nil, c.F[f91], c.F[f40], lo, hi)
-}
-
-// features_14_conv_0_0Back: the transposed convolution that computes features.14.conv.0.0's input gradient.
-var features_14_conv_0_0Back = runtime.ConvGeom{
-	C: 576, InRow: 8064, OH: 14, OW: 14, K: 96, OutRow: 1344,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
+	runtime.Conv1x1WeightGrad(&features_14_conv_0_0Geom, c.Scratch, c.G[features_14_conv_0_0W], nil, c.F[f91], c.F[f40], lo, hi)
 }
 
 // features_14_conv_0_0TUpdate computes features.14.conv.0.0's weights transposed, for its input gradient.
 func features_14_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_14_conv_0_0W], 576, 96, 1, 1, 32, 32)
+	runtime.Conv1x1Transpose(&features_14_conv_0_0Geom, d, w.P[features_14_conv_0_0W])
 }
 
 // features_14_conv_0_0InputGrad computes the gradient of features.14.conv.0.0's input, rows [lo, hi).
 func features_14_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_14_conv_0_0Back, c.Scratch, c.F[f67], c.F[f40], c.D[features_14_conv_0_0T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_14_conv_0_0Geom, c.Scratch, c.F[f67], c.D[features_14_conv_0_0T], c.F[f40], false, lo, hi)
 }
 
 // features_14_conv_0_1Geom: batchnorm.
@@ -8758,7 +8605,7 @@ func features_14_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 // features_14_conv_1_0Geom: conv 3x3x576 s2 p1 g576 nobias.
 var features_14_conv_1_0Geom = runtime.ConvGeom{
 	C: 576, InRow: 9216, OH: 7, OW: 7, K: 576, OutRow: 4032,
-	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
+	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
 	Groups:  576,
 	DOutRow: 4032,
 	H:       14, W: 14, PH: 1, PW: 1, DInRow: 8064,
@@ -8855,27 +8702,17 @@ var features_14_conv_2Geom = runtime.ConvGeom{
 	C: 576, InRow: 4032, OH: 7, OW: 7, K: 160, OutRow: 1120,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 1120,
+	H:       7, W: 7, DInRow: 4032,
 }
 
 // features_14_conv_2Forward computes features.14.conv.2 (conv 1x1x160 nobias): output rows [lo, hi).
 func features_14_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_14_conv_2Geom, c.Scratch, c.F[f102], c.F[f79], c.P[features_14_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_14_conv_2Geom, c.Scratch, c.F[f102], c.F[f79], c.P[features_14_conv_2W], nil, lo, hi)
 }
 
-// features_14_conv_2WeightGrad adds to the weight and bias gradients of features.14.conv.2, units (filter rows of weight blocks) [lo, hi).
+// features_14_conv_2WeightGrad adds to the weight and bias gradients of features.14.conv.2, weight blocks.
 func features_14_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_14_conv_2Geom, c.Scratch, c.G[features_14_conv_2W], nil, c.F[f79], c.F[f103], lo, hi)
-}
-
-// features_14_conv_2Back: the transposed convolution that computes features.14.conv.2's input gradient.
-var features_14_conv_2Back = runtime.ConvGeom{
-	C: 160, InRow: 1120, OH: 7, OW: 7, K: 576, OutRow: 4032,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// features_14_conv_2TUpdate computes features.14.conv.2's weights transposed, for its input gradient.
-func features_14_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_14_conv_2W], 160, 576, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&features_14_conv_2Geom, c.Scratch, c.G[features_14_conv_2W], nil, c.F[f79], c.F[f103], lo, hi)
 }
 
 // features_14_conv_2PrevActGeom: the derivative of features.14.relu62, in place on its output's gradient.
@@ -8886,9 +8723,14 @@ var features_14_conv_2PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
+// features_14_conv_2TUpdate computes features.14.conv.2's weights transposed, for its input gradient.
+func features_14_conv_2TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_14_conv_2Geom, d, w.P[features_14_conv_2W])
+}
+
 // features_14_conv_2InputGrad computes the gradient of features.14.conv.2's input, rows [lo, hi).
 func features_14_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_14_conv_2Back, c.Scratch, c.F[f68], c.F[f103], c.D[features_14_conv_2T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_14_conv_2Geom, c.Scratch, c.F[f68], c.D[features_14_conv_2T], c.F[f103], false, lo, hi)
 	// The derivative of features.14.relu62, on the rows just written.
 	runtime.ActBackward(&features_14_conv_2PrevActGeom, c.F[f68], c.F[f68], nil, c.F[f79], lo, hi)
 }
@@ -8969,21 +8811,27 @@ var features_15_conv_0_0Geom = runtime.ConvGeom{
 	C: 160, InRow: 1120, OH: 7, OW: 7, K: 960, OutRow: 6720,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 6720,
+	H:       7, W: 7, DInRow: 1120,
 }
 
 // features_15_conv_0_0Forward computes features.15.conv.0.0 (conv 1x1x960 nobias): output rows [lo, hi).
 func features_15_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_15_conv_0_0Geom, c.Scratch, c.F[f67], c.F[f103], c.P[features_15_conv_0_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_15_conv_0_0Geom, c.Scratch, c.F[f67], c.F[f103], c.P[features_15_conv_0_0W], nil, lo, hi)
 }
 
-// features_15_conv_0_0WeightGrad adds to the weight and bias gradients of features.15.conv.0.0, units (filter rows of weight blocks) [lo, hi).
+// features_15_conv_0_0WeightGrad adds to the weight and bias gradients of features.15.conv.0.0, weight blocks.
 func features_15_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_15_conv_0_0Geom, c.Scratch, c.G[features_15_conv_0_0W], nil, c.F[f103], c.F[f68], lo, hi)
+	runtime.Conv1x1WeightGrad(&features_15_conv_0_0Geom, c.Scratch, c.G[features_15_conv_0_0W], nil, c.F[f103], c.F[f68], lo, hi)
+}
+
+// features_15_conv_0_0TUpdate computes features.15.conv.0.0's weights transposed, for its input gradient.
+func features_15_conv_0_0TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_15_conv_0_0Geom, d, w.P[features_15_conv_0_0W])
 }
 
 // features_15_conv_0_0InputGrad computes the gradient of features.15.conv.0.0's input, rows [lo, hi).
 func features_15_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&features_15_conv_0_0Geom, c.F[f105], 1120, 0, 7, 7, 0, 0, c.P[features_15_conv_0_0W], c.F[f68], lo, hi)
+	runtime.Conv1x1InputGrad(&features_15_conv_0_0Geom, c.Scratch, c.F[f105], c.D[features_15_conv_0_0T], c.F[f68], true, lo, hi)
 }
 
 // features_15_conv_0_1Geom: batchnorm.
@@ -9067,7 +8915,7 @@ func features_15_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 // features_15_conv_1_0Geom: conv 3x3x960 p1 g960 nobias.
 var features_15_conv_1_0Geom = runtime.ConvGeom{
 	C: 960, InRow: 8640, OH: 7, OW: 7, K: 960, OutRow: 6720,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	Groups:  960,
 	DOutRow: 6720,
 	H:       7, W: 7, PH: 1, PW: 1, DInRow: 6720,
@@ -9164,27 +9012,17 @@ var features_15_conv_2Geom = runtime.ConvGeom{
 	C: 960, InRow: 6720, OH: 7, OW: 7, K: 160, OutRow: 1120,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 1120,
+	H:       7, W: 7, DInRow: 6720,
 }
 
 // features_15_conv_2Forward computes features.15.conv.2 (conv 1x1x160 nobias): output rows [lo, hi).
 func features_15_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_15_conv_2Geom, c.Scratch, c.F[f104], c.F[f69], c.P[features_15_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_15_conv_2Geom, c.Scratch, c.F[f104], c.F[f69], c.P[features_15_conv_2W], nil, lo, hi)
 }
 
-// features_15_conv_2WeightGrad adds to the weight and bias gradients of features.15.conv.2, units (filter rows of weight blocks) [lo, hi).
+// features_15_conv_2WeightGrad adds to the weight and bias gradients of features.15.conv.2, weight blocks.
 func features_15_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_15_conv_2Geom, c.Scratch, c.G[features_15_conv_2W], nil, c.F[f69], c.F[f106], lo, hi)
-}
-
-// features_15_conv_2Back: the transposed convolution that computes features.15.conv.2's input gradient.
-var features_15_conv_2Back = runtime.ConvGeom{
-	C: 160, InRow: 1120, OH: 7, OW: 7, K: 960, OutRow: 6720,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// features_15_conv_2TUpdate computes features.15.conv.2's weights transposed, for its input gradient.
-func features_15_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_15_conv_2W], 160, 960, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&features_15_conv_2Geom, c.Scratch, c.G[features_15_conv_2W], nil, c.F[f69], c.F[f106], lo, hi)
 }
 
 // features_15_conv_2PrevActGeom: the derivative of features.15.relu62, in place on its output's gradient.
@@ -9195,9 +9033,14 @@ var features_15_conv_2PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
+// features_15_conv_2TUpdate computes features.15.conv.2's weights transposed, for its input gradient.
+func features_15_conv_2TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_15_conv_2Geom, d, w.P[features_15_conv_2W])
+}
+
 // features_15_conv_2InputGrad computes the gradient of features.15.conv.2's input, rows [lo, hi).
 func features_15_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_15_conv_2Back, c.Scratch, c.F[f71], c.F[f106], c.D[features_15_conv_2T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_15_conv_2Geom, c.Scratch, c.F[f71], c.D[features_15_conv_2T], c.F[f106], false, lo, hi)
 	// The derivative of features.15.relu62, on the rows just written.
 	runtime.ActBackward(&features_15_conv_2PrevActGeom, c.F[f71], c.F[f71], nil, c.F[f69], lo, hi)
 }
@@ -9301,21 +9144,27 @@ var features_16_conv_0_0Geom = runtime.ConvGeom{
 	C: 160, InRow: 1120, OH: 7, OW: 7, K: 960, OutRow: 6720,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 6720,
+	H:       7, W: 7, DInRow: 1120,
 }
 
 // features_16_conv_0_0Forward computes features.16.conv.0.0 (conv 1x1x960 nobias): output rows [lo, hi).
 func features_16_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_16_conv_0_0Geom, c.Scratch, c.F[f70], c.F[f105], c.P[features_16_conv_0_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_16_conv_0_0Geom, c.Scratch, c.F[f70], c.F[f105], c.P[features_16_conv_0_0W], nil, lo, hi)
 }
 
-// features_16_conv_0_0WeightGrad adds to the weight and bias gradients of features.16.conv.0.0, units (filter rows of weight blocks) [lo, hi).
+// features_16_conv_0_0WeightGrad adds to the weight and bias gradients of features.16.conv.0.0, weight blocks.
 func features_16_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_16_conv_0_0Geom, c.Scratch, c.G[features_16_conv_0_0W], nil, c.F[f105], c.F[f71], lo, hi)
+	runtime.Conv1x1WeightGrad(&features_16_conv_0_0Geom, c.Scratch, c.G[features_16_conv_0_0W], nil, c.F[f105], c.F[f71], lo, hi)
+}
+
+// features_16_conv_0_0TUpdate computes features.16.conv.0.0's weights transposed, for its input gradient.
+func features_16_conv_0_0TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_16_conv_0_0Geom, d, w.P[features_16_conv_0_0W])
 }
 
 // features_16_conv_0_0InputGrad computes the gradient of features.16.conv.0.0's input, rows [lo, hi).
 func features_16_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&features_16_conv_0_0Geom, c.F[f92], 1120, 0, 7, 7, 0, 0, c.P[features_16_conv_0_0W], c.F[f71], lo, hi)
+	runtime.Conv1x1InputGrad(&features_16_conv_0_0Geom, c.Scratch, c.F[f92], c.D[features_16_conv_0_0T], c.F[f71], true, lo, hi)
 }
 
 // features_16_conv_0_1Geom: batchnorm.
@@ -9399,7 +9248,7 @@ func features_16_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 // features_16_conv_1_0Geom: conv 3x3x960 p1 g960 nobias.
 var features_16_conv_1_0Geom = runtime.ConvGeom{
 	C: 960, InRow: 8640, OH: 7, OW: 7, K: 960, OutRow: 6720,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	Groups:  960,
 	DOutRow: 6720,
 	H:       7, W: 7, PH: 1, PW: 1, DInRow: 6720,
@@ -9496,27 +9345,17 @@ var features_16_conv_2Geom = runtime.ConvGeom{
 	C: 960, InRow: 6720, OH: 7, OW: 7, K: 160, OutRow: 1120,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 1120,
+	H:       7, W: 7, DInRow: 6720,
 }
 
 // features_16_conv_2Forward computes features.16.conv.2 (conv 1x1x160 nobias): output rows [lo, hi).
 func features_16_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_16_conv_2Geom, c.Scratch, c.F[f106], c.F[f72], c.P[features_16_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_16_conv_2Geom, c.Scratch, c.F[f106], c.F[f72], c.P[features_16_conv_2W], nil, lo, hi)
 }
 
-// features_16_conv_2WeightGrad adds to the weight and bias gradients of features.16.conv.2, units (filter rows of weight blocks) [lo, hi).
+// features_16_conv_2WeightGrad adds to the weight and bias gradients of features.16.conv.2, weight blocks.
 func features_16_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_16_conv_2Geom, c.Scratch, c.G[features_16_conv_2W], nil, c.F[f72], c.F[f107], lo, hi)
-}
-
-// features_16_conv_2Back: the transposed convolution that computes features.16.conv.2's input gradient.
-var features_16_conv_2Back = runtime.ConvGeom{
-	C: 160, InRow: 1120, OH: 7, OW: 7, K: 960, OutRow: 6720,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// features_16_conv_2TUpdate computes features.16.conv.2's weights transposed, for its input gradient.
-func features_16_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_16_conv_2W], 160, 960, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&features_16_conv_2Geom, c.Scratch, c.G[features_16_conv_2W], nil, c.F[f72], c.F[f107], lo, hi)
 }
 
 // features_16_conv_2PrevActGeom: the derivative of features.16.relu62, in place on its output's gradient.
@@ -9527,9 +9366,14 @@ var features_16_conv_2PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
+// features_16_conv_2TUpdate computes features.16.conv.2's weights transposed, for its input gradient.
+func features_16_conv_2TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_16_conv_2Geom, d, w.P[features_16_conv_2W])
+}
+
 // features_16_conv_2InputGrad computes the gradient of features.16.conv.2's input, rows [lo, hi).
 func features_16_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_16_conv_2Back, c.Scratch, c.F[f74], c.F[f107], c.D[features_16_conv_2T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_16_conv_2Geom, c.Scratch, c.F[f74], c.D[features_16_conv_2T], c.F[f107], false, lo, hi)
 	// The derivative of features.16.relu62, on the rows just written.
 	runtime.ActBackward(&features_16_conv_2PrevActGeom, c.F[f74], c.F[f74], nil, c.F[f72], lo, hi)
 }
@@ -9633,32 +9477,27 @@ var features_17_conv_0_0Geom = runtime.ConvGeom{
 	C: 160, InRow: 1120, OH: 7, OW: 7, K: 960, OutRow: 6720,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 6720,
+	H:       7, W: 7, DInRow: 1120,
 }
 
 // features_17_conv_0_0Forward computes features.17.conv.0.0 (conv 1x1x960 nobias): output rows [lo, hi).
 func features_17_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_17_conv_0_0Geom, c.Scratch, c.F[f73], c.F[f107], c.P[features_17_conv_0_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_17_conv_0_0Geom, c.Scratch, c.F[f73], c.F[f107], c.P[features_17_conv_0_0W], nil, lo, hi)
 }
 
-// features_17_conv_0_0WeightGrad adds to the weight and bias gradients of features.17.conv.0.0, units (filter rows of weight blocks) [lo, hi).
+// features_17_conv_0_0WeightGrad adds to the weight and bias gradients of features.17.conv.0.0, weight blocks.
 func features_17_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_17_conv_0_0Geom, c.Scratch, c.G[features_17_conv_0_0W], nil, c.F[f107], c.F[f74], lo, hi)
-}
-
-// features_17_conv_0_0Back: the transposed convolution that computes features.17.conv.0.0's input gradient.
-var features_17_conv_0_0Back = runtime.ConvGeom{
-	C: 960, InRow: 6720, OH: 7, OW: 7, K: 160, OutRow: 1120,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
+	runtime.Conv1x1WeightGrad(&features_17_conv_0_0Geom, c.Scratch, c.G[features_17_conv_0_0W], nil, c.F[f107], c.F[f74], lo, hi)
 }
 
 // features_17_conv_0_0TUpdate computes features.17.conv.0.0's weights transposed, for its input gradient.
 func features_17_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_17_conv_0_0W], 960, 160, 1, 1, 32, 32)
+	runtime.Conv1x1Transpose(&features_17_conv_0_0Geom, d, w.P[features_17_conv_0_0W])
 }
 
 // features_17_conv_0_0InputGrad computes the gradient of features.17.conv.0.0's input, rows [lo, hi).
 func features_17_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_17_conv_0_0Back, c.Scratch, c.F[f73], c.F[f74], c.D[features_17_conv_0_0T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_17_conv_0_0Geom, c.Scratch, c.F[f73], c.D[features_17_conv_0_0T], c.F[f74], false, lo, hi)
 }
 
 // features_17_conv_0_1Geom: batchnorm.
@@ -9742,7 +9581,7 @@ func features_17_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 // features_17_conv_1_0Geom: conv 3x3x960 p1 g960 nobias.
 var features_17_conv_1_0Geom = runtime.ConvGeom{
 	C: 960, InRow: 8640, OH: 7, OW: 7, K: 960, OutRow: 6720,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	Groups:  960,
 	DOutRow: 6720,
 	H:       7, W: 7, PH: 1, PW: 1, DInRow: 6720,
@@ -9839,27 +9678,17 @@ var features_17_conv_2Geom = runtime.ConvGeom{
 	C: 960, InRow: 6720, OH: 7, OW: 7, K: 320, OutRow: 2240,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 2240,
+	H:       7, W: 7, DInRow: 6720,
 }
 
 // features_17_conv_2Forward computes features.17.conv.2 (conv 1x1x320 nobias): output rows [lo, hi).
 func features_17_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_17_conv_2Geom, c.Scratch, c.F[f92], c.F[f75], c.P[features_17_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_17_conv_2Geom, c.Scratch, c.F[f92], c.F[f75], c.P[features_17_conv_2W], nil, lo, hi)
 }
 
-// features_17_conv_2WeightGrad adds to the weight and bias gradients of features.17.conv.2, units (filter rows of weight blocks) [lo, hi).
+// features_17_conv_2WeightGrad adds to the weight and bias gradients of features.17.conv.2, weight blocks.
 func features_17_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_17_conv_2Geom, c.Scratch, c.G[features_17_conv_2W], nil, c.F[f75], c.F[f93], lo, hi)
-}
-
-// features_17_conv_2Back: the transposed convolution that computes features.17.conv.2's input gradient.
-var features_17_conv_2Back = runtime.ConvGeom{
-	C: 320, InRow: 2240, OH: 7, OW: 7, K: 960, OutRow: 6720,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// features_17_conv_2TUpdate computes features.17.conv.2's weights transposed, for its input gradient.
-func features_17_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_17_conv_2W], 320, 960, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&features_17_conv_2Geom, c.Scratch, c.G[features_17_conv_2W], nil, c.F[f75], c.F[f93], lo, hi)
 }
 
 // features_17_conv_2PrevActGeom: the derivative of features.17.relu62, in place on its output's gradient.
@@ -9870,9 +9699,14 @@ var features_17_conv_2PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
+// features_17_conv_2TUpdate computes features.17.conv.2's weights transposed, for its input gradient.
+func features_17_conv_2TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_17_conv_2Geom, d, w.P[features_17_conv_2W])
+}
+
 // features_17_conv_2InputGrad computes the gradient of features.17.conv.2's input, rows [lo, hi).
 func features_17_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_17_conv_2Back, c.Scratch, c.F[f64], c.F[f93], c.D[features_17_conv_2T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_17_conv_2Geom, c.Scratch, c.F[f64], c.D[features_17_conv_2T], c.F[f93], false, lo, hi)
 	// The derivative of features.17.relu62, on the rows just written.
 	runtime.ActBackward(&features_17_conv_2PrevActGeom, c.F[f64], c.F[f64], nil, c.F[f75], lo, hi)
 }
@@ -9953,32 +9787,27 @@ var features_18_0Geom = runtime.ConvGeom{
 	C: 320, InRow: 2240, OH: 7, OW: 7, K: 1280, OutRow: 8960,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 8960,
+	H:       7, W: 7, DInRow: 2240,
 }
 
 // features_18_0Forward computes features.18.0 (conv 1x1x1280 nobias): output rows [lo, hi).
 func features_18_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_18_0Geom, c.Scratch, c.F[f63], c.F[f93], c.P[features_18_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_18_0Geom, c.Scratch, c.F[f63], c.F[f93], c.P[features_18_0W], nil, lo, hi)
 }
 
-// features_18_0WeightGrad adds to the weight and bias gradients of features.18.0, units (filter rows of weight blocks) [lo, hi).
+// features_18_0WeightGrad adds to the weight and bias gradients of features.18.0, weight blocks.
 func features_18_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_18_0Geom, c.Scratch, c.G[features_18_0W], nil, c.F[f93], c.F[f65], lo, hi)
-}
-
-// features_18_0Back: the transposed convolution that computes features.18.0's input gradient.
-var features_18_0Back = runtime.ConvGeom{
-	C: 1280, InRow: 8960, OH: 7, OW: 7, K: 320, OutRow: 2240,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
+	runtime.Conv1x1WeightGrad(&features_18_0Geom, c.Scratch, c.G[features_18_0W], nil, c.F[f93], c.F[f65], lo, hi)
 }
 
 // features_18_0TUpdate computes features.18.0's weights transposed, for its input gradient.
 func features_18_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_18_0W], 1280, 320, 1, 1, 32, 32)
+	runtime.Conv1x1Transpose(&features_18_0Geom, d, w.P[features_18_0W])
 }
 
 // features_18_0InputGrad computes the gradient of features.18.0's input, rows [lo, hi).
 func features_18_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_18_0Back, c.Scratch, c.F[f63], c.F[f65], c.D[features_18_0T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_18_0Geom, c.Scratch, c.F[f63], c.D[features_18_0T], c.F[f65], false, lo, hi)
 }
 
 // features_18_1Geom: batchnorm.

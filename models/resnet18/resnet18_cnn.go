@@ -293,31 +293,43 @@ const (
 	layer4_0_conv2Fold               // layer4.0.conv2's weights and bias with layer4.0.bn2 folded in
 	layer4_1_conv1Fold               // layer4.1.conv1's weights and bias with layer4.1.bn1 folded in
 	layer4_1_conv2Fold               // layer4.1.conv2's weights and bias with layer4.1.bn2 folded in
+	conv1T                           // conv1's weights transposed, for its input gradient
 	bn1Coef                          // bn1's inference-mode coefficients (running statistics)
+	layer1_0_conv1T                  // layer1.0.conv1's weights transposed, for its input gradient
 	layer1_0_bn1Coef                 // layer1.0.bn1's inference-mode coefficients (running statistics)
 	layer1_0_conv2T                  // layer1.0.conv2's weights transposed, for its input gradient
 	layer1_0_bn2Coef                 // layer1.0.bn2's inference-mode coefficients (running statistics)
+	layer1_1_conv1T                  // layer1.1.conv1's weights transposed, for its input gradient
 	layer1_1_bn1Coef                 // layer1.1.bn1's inference-mode coefficients (running statistics)
 	layer1_1_conv2T                  // layer1.1.conv2's weights transposed, for its input gradient
 	layer1_1_bn2Coef                 // layer1.1.bn2's inference-mode coefficients (running statistics)
+	layer2_0_conv1T                  // layer2.0.conv1's weights transposed, for its input gradient
 	layer2_0_bn1Coef                 // layer2.0.bn1's inference-mode coefficients (running statistics)
 	layer2_0_conv2T                  // layer2.0.conv2's weights transposed, for its input gradient
 	layer2_0_bn2Coef                 // layer2.0.bn2's inference-mode coefficients (running statistics)
+	layer2_0_downsample_0T           // layer2.0.downsample.0's weights transposed, for its input gradient
 	layer2_0_downsample_1Coef        // layer2.0.downsample.1's inference-mode coefficients (running statistics)
+	layer2_1_conv1T                  // layer2.1.conv1's weights transposed, for its input gradient
 	layer2_1_bn1Coef                 // layer2.1.bn1's inference-mode coefficients (running statistics)
 	layer2_1_conv2T                  // layer2.1.conv2's weights transposed, for its input gradient
 	layer2_1_bn2Coef                 // layer2.1.bn2's inference-mode coefficients (running statistics)
+	layer3_0_conv1T                  // layer3.0.conv1's weights transposed, for its input gradient
 	layer3_0_bn1Coef                 // layer3.0.bn1's inference-mode coefficients (running statistics)
 	layer3_0_conv2T                  // layer3.0.conv2's weights transposed, for its input gradient
 	layer3_0_bn2Coef                 // layer3.0.bn2's inference-mode coefficients (running statistics)
+	layer3_0_downsample_0T           // layer3.0.downsample.0's weights transposed, for its input gradient
 	layer3_0_downsample_1Coef        // layer3.0.downsample.1's inference-mode coefficients (running statistics)
+	layer3_1_conv1T                  // layer3.1.conv1's weights transposed, for its input gradient
 	layer3_1_bn1Coef                 // layer3.1.bn1's inference-mode coefficients (running statistics)
 	layer3_1_conv2T                  // layer3.1.conv2's weights transposed, for its input gradient
 	layer3_1_bn2Coef                 // layer3.1.bn2's inference-mode coefficients (running statistics)
+	layer4_0_conv1T                  // layer4.0.conv1's weights transposed, for its input gradient
 	layer4_0_bn1Coef                 // layer4.0.bn1's inference-mode coefficients (running statistics)
 	layer4_0_conv2T                  // layer4.0.conv2's weights transposed, for its input gradient
 	layer4_0_bn2Coef                 // layer4.0.bn2's inference-mode coefficients (running statistics)
+	layer4_0_downsample_0T           // layer4.0.downsample.0's weights transposed, for its input gradient
 	layer4_0_downsample_1Coef        // layer4.0.downsample.1's inference-mode coefficients (running statistics)
+	layer4_1_conv1T                  // layer4.1.conv1's weights transposed, for its input gradient
 	layer4_1_bn1Coef                 // layer4.1.bn1's inference-mode coefficients (running statistics)
 	layer4_1_conv2T                  // layer4.1.conv2's weights transposed, for its input gradient
 	layer4_1_bn2Coef                 // layer4.1.bn2's inference-mode coefficients (running statistics)
@@ -556,31 +568,43 @@ var program = engine.Program{
 		layer4_0_conv2Fold:        {Name: "layer4_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: layer4_0_conv2FoldUpdate},
 		layer4_1_conv1Fold:        {Name: "layer4_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: layer4_1_conv1FoldUpdate},
 		layer4_1_conv2Fold:        {Name: "layer4_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: layer4_1_conv2FoldUpdate},
+		conv1T:                    {Name: "conv1T", Use: engine.Backward, Len: func() int { return 100352 }, Update: conv1TUpdate},
 		bn1Coef:                   {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: bn1CoefUpdate},
+		layer1_0_conv1T:           {Name: "layer1_0_conv1T", Use: engine.Backward, Len: func() int { return 36864 }, Update: layer1_0_conv1TUpdate},
 		layer1_0_bn1Coef:          {Name: "layer1_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_0_bn1CoefUpdate},
 		layer1_0_conv2T:           {Name: "layer1_0_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: layer1_0_conv2TUpdate},
 		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_0_bn2CoefUpdate},
+		layer1_1_conv1T:           {Name: "layer1_1_conv1T", Use: engine.Backward, Len: func() int { return 36864 }, Update: layer1_1_conv1TUpdate},
 		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_1_bn1CoefUpdate},
 		layer1_1_conv2T:           {Name: "layer1_1_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: layer1_1_conv2TUpdate},
 		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_1_bn2CoefUpdate},
+		layer2_0_conv1T:           {Name: "layer2_0_conv1T", Use: engine.Backward, Len: func() int { return 73728 }, Update: layer2_0_conv1TUpdate},
 		layer2_0_bn1Coef:          {Name: "layer2_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_0_bn1CoefUpdate},
 		layer2_0_conv2T:           {Name: "layer2_0_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_0_conv2TUpdate},
 		layer2_0_bn2Coef:          {Name: "layer2_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_0_bn2CoefUpdate},
+		layer2_0_downsample_0T:    {Name: "layer2_0_downsample_0T", Use: engine.Backward, Len: func() int { return 8192 }, Update: layer2_0_downsample_0TUpdate},
 		layer2_0_downsample_1Coef: {Name: "layer2_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_0_downsample_1CoefUpdate},
+		layer2_1_conv1T:           {Name: "layer2_1_conv1T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_1_conv1TUpdate},
 		layer2_1_bn1Coef:          {Name: "layer2_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_1_bn1CoefUpdate},
 		layer2_1_conv2T:           {Name: "layer2_1_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_1_conv2TUpdate},
 		layer2_1_bn2Coef:          {Name: "layer2_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_1_bn2CoefUpdate},
+		layer3_0_conv1T:           {Name: "layer3_0_conv1T", Use: engine.Backward, Len: func() int { return 294912 }, Update: layer3_0_conv1TUpdate},
 		layer3_0_bn1Coef:          {Name: "layer3_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_0_bn1CoefUpdate},
 		layer3_0_conv2T:           {Name: "layer3_0_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_0_conv2TUpdate},
 		layer3_0_bn2Coef:          {Name: "layer3_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_0_bn2CoefUpdate},
+		layer3_0_downsample_0T:    {Name: "layer3_0_downsample_0T", Use: engine.Backward, Len: func() int { return 32768 }, Update: layer3_0_downsample_0TUpdate},
 		layer3_0_downsample_1Coef: {Name: "layer3_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_0_downsample_1CoefUpdate},
+		layer3_1_conv1T:           {Name: "layer3_1_conv1T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_1_conv1TUpdate},
 		layer3_1_bn1Coef:          {Name: "layer3_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_1_bn1CoefUpdate},
 		layer3_1_conv2T:           {Name: "layer3_1_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_1_conv2TUpdate},
 		layer3_1_bn2Coef:          {Name: "layer3_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_1_bn2CoefUpdate},
+		layer4_0_conv1T:           {Name: "layer4_0_conv1T", Use: engine.Backward, Len: func() int { return 1179648 }, Update: layer4_0_conv1TUpdate},
 		layer4_0_bn1Coef:          {Name: "layer4_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_0_bn1CoefUpdate},
 		layer4_0_conv2T:           {Name: "layer4_0_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: layer4_0_conv2TUpdate},
 		layer4_0_bn2Coef:          {Name: "layer4_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_0_bn2CoefUpdate},
+		layer4_0_downsample_0T:    {Name: "layer4_0_downsample_0T", Use: engine.Backward, Len: func() int { return 131072 }, Update: layer4_0_downsample_0TUpdate},
 		layer4_0_downsample_1Coef: {Name: "layer4_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_0_downsample_1CoefUpdate},
+		layer4_1_conv1T:           {Name: "layer4_1_conv1T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: layer4_1_conv1TUpdate},
 		layer4_1_bn1Coef:          {Name: "layer4_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_1_bn1CoefUpdate},
 		layer4_1_conv2T:           {Name: "layer4_1_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: layer4_1_conv2TUpdate},
 		layer4_1_bn2Coef:          {Name: "layer4_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_1_bn2CoefUpdate},
@@ -1555,7 +1579,7 @@ func layer2_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer2_0_downsample_0Infer computes layer2.0.downsample.0 (conv 1x1x128 s2 nobias) + layer2.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer2_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_0_downsample_0InferGeom, c.Scratch, c.F[f3], c.F[f1][3776:], c.D[layer2_0_downsample_0Fold], c.D[layer2_0_downsample_0Fold][8192:], lo, hi)
+	runtime.Conv1x1Forward(&layer2_0_downsample_0InferGeom, c.Scratch, c.F[f3], c.F[f1][3776:], c.D[layer2_0_downsample_0Fold], c.D[layer2_0_downsample_0Fold][8192:], lo, hi)
 }
 
 // layer2_0_conv2InferGeom: conv 3x3x128 p1 nobias, in inference.
@@ -1690,7 +1714,7 @@ func layer3_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer3_0_downsample_0Infer computes layer3.0.downsample.0 (conv 1x1x256 s2 nobias) + layer3.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer3_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_0_downsample_0InferGeom, c.Scratch, c.F[f1], c.F[f3][3968:], c.D[layer3_0_downsample_0Fold], c.D[layer3_0_downsample_0Fold][32768:], lo, hi)
+	runtime.Conv1x1Forward(&layer3_0_downsample_0InferGeom, c.Scratch, c.F[f1], c.F[f3][3968:], c.D[layer3_0_downsample_0Fold], c.D[layer3_0_downsample_0Fold][32768:], lo, hi)
 }
 
 // layer3_0_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
@@ -1825,7 +1849,7 @@ func layer4_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer4_0_downsample_0Infer computes layer4.0.downsample.0 (conv 1x1x512 s2 nobias) + layer4.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer4_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_0_downsample_0InferGeom, c.Scratch, c.F[f3], c.F[f1][4352:], c.D[layer4_0_downsample_0Fold], c.D[layer4_0_downsample_0Fold][131072:], lo, hi)
+	runtime.Conv1x1Forward(&layer4_0_downsample_0InferGeom, c.Scratch, c.F[f3], c.F[f1][4352:], c.D[layer4_0_downsample_0Fold], c.D[layer4_0_downsample_0Fold][131072:], lo, hi)
 }
 
 // layer4_0_conv2InferGeom: conv 3x3x512 p1 nobias, in inference.
@@ -1934,6 +1958,7 @@ var conv1Geom = runtime.ConvGeom{
 	C: 3, InRow: 690, OH: 112, OW: 112, K: 64, OutRow: 7168,
 	FH: 7, FW: 7, SH: 2, SW: 2, KB: 32,
 	DOutRow: 7168,
+	H:       224, W: 224, PH: 3, PW: 3, DInRow: 672,
 }
 
 // conv1Forward computes conv1 (conv 7x7x64 s2 p3 nobias): output rows [lo, hi).
@@ -1941,9 +1966,14 @@ func conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], nil, lo, hi)
 }
 
-// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
+// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
 func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], nil, c.F[f0], c.F[f4], lo, hi)
+}
+
+// conv1TUpdate computes conv1's weights transposed, for its input gradient.
+func conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&conv1Geom, d, w.P[conv1W])
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -1951,10 +1981,7 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	for y := lo; y < hi; y++ {
-		clear(c.F[f43][0+y*672:][:672])
-	}
-	runtime.ConvInputGradGeneric(&conv1Geom, c.F[f43], 672, 0, 224, 224, 3, 3, c.P[conv1W], c.F[f4], lo, hi)
+	runtime.ConvInputGradGrouped(&conv1Geom, c.Scratch, c.F[f43], c.D[conv1T], c.F[f4], false, lo, hi)
 }
 
 // bn1Geom: batchnorm.
@@ -2057,6 +2084,7 @@ var layer1_0_conv1Geom = runtime.ConvGeom{
 	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3712, DOutOff: 3776,
+	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer1_0_conv1Forward computes layer1.0.conv1 (conv 3x3x64 p1 nobias): output rows [lo, hi).
@@ -2064,14 +2092,19 @@ func layer1_0_conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer1_0_conv1Geom, c.Scratch, c.F[f9], c.F[f4], c.P[layer1_0_conv1W], nil, lo, hi)
 }
 
-// layer1_0_conv1WeightGrad adds to the weight and bias gradients of layer1.0.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer1_0_conv1WeightGrad adds to the weight and bias gradients of layer1.0.conv1, units (filter rows of weight blocks).
 func layer1_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer1_0_conv1Geom, c.Scratch, c.G[layer1_0_conv1W], nil, c.F[f4], c.F[f6], lo, hi)
 }
 
+// layer1_0_conv1TUpdate computes layer1.0.conv1's weights transposed, for its input gradient.
+func layer1_0_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&layer1_0_conv1Geom, d, w.P[layer1_0_conv1W])
+}
+
 // layer1_0_conv1InputGrad computes the gradient of layer1.0.conv1's input, rows [lo, hi).
 func layer1_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer1_0_conv1Geom, c.F[f11], 3584, 0, 56, 56, 1, 1, c.P[layer1_0_conv1W], c.F[f6], lo, hi)
+	runtime.ConvInputGradGrouped(&layer1_0_conv1Geom, c.Scratch, c.F[f11], c.D[layer1_0_conv1T], c.F[f6], true, lo, hi)
 }
 
 // layer1_0_bn1Geom: batchnorm.
@@ -2172,6 +2205,7 @@ var layer1_0_conv2Geom = runtime.ConvGeom{
 	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3712, DOutOff: 3776,
+	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer1_0_conv2Forward computes layer1.0.conv2 (conv 3x3x64 p1 nobias): output rows [lo, hi).
@@ -2179,9 +2213,17 @@ func layer1_0_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer1_0_conv2Geom, c.Scratch, c.F[f10], c.F[f5], c.P[layer1_0_conv2W], nil, lo, hi)
 }
 
-// layer1_0_conv2WeightGrad adds to the weight and bias gradients of layer1.0.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer1_0_conv2WeightGrad adds to the weight and bias gradients of layer1.0.conv2, units (filter rows of weight blocks).
 func layer1_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer1_0_conv2Geom, c.Scratch, c.G[layer1_0_conv2W], nil, c.F[f5], c.F[f6], lo, hi)
+}
+
+// layer1_0_conv2PrevActGeom: the derivative of layer1.0.relu1, in place on its output's gradient.
+var layer1_0_conv2PrevActGeom = runtime.EltGeom{
+	H: 56, W: 56, C: 64,
+	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Off: 3776, Row: 3712, Pix: 64}},
+	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}},
+	Act: runtime.ActReLU,
 }
 
 // layer1_0_conv2Back: the transposed convolution that computes layer1.0.conv2's input gradient.
@@ -2193,14 +2235,6 @@ var layer1_0_conv2Back = runtime.ConvGeom{
 // layer1_0_conv2TUpdate computes layer1.0.conv2's weights transposed, for its input gradient.
 func layer1_0_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer1_0_conv2W], 64, 64, 3, 3, 32, 32)
-}
-
-// layer1_0_conv2PrevActGeom: the derivative of layer1.0.relu1, in place on its output's gradient.
-var layer1_0_conv2PrevActGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 64,
-	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Off: 3776, Row: 3712, Pix: 64}},
-	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}},
-	Act: runtime.ActReLU,
 }
 
 // layer1_0_conv2InputGrad computes the gradient of layer1.0.conv2's input, rows [lo, hi).
@@ -2340,6 +2374,7 @@ var layer1_1_conv1Geom = runtime.ConvGeom{
 	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3712, DOutOff: 3776,
+	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer1_1_conv1Forward computes layer1.1.conv1 (conv 3x3x64 p1 nobias): output rows [lo, hi).
@@ -2347,14 +2382,19 @@ func layer1_1_conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer1_1_conv1Geom, c.Scratch, c.F[f11], c.F[f6], c.P[layer1_1_conv1W], nil, lo, hi)
 }
 
-// layer1_1_conv1WeightGrad adds to the weight and bias gradients of layer1.1.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer1_1_conv1WeightGrad adds to the weight and bias gradients of layer1.1.conv1, units (filter rows of weight blocks).
 func layer1_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer1_1_conv1Geom, c.Scratch, c.G[layer1_1_conv1W], nil, c.F[f6], c.F[f8], lo, hi)
 }
 
+// layer1_1_conv1TUpdate computes layer1.1.conv1's weights transposed, for its input gradient.
+func layer1_1_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&layer1_1_conv1Geom, d, w.P[layer1_1_conv1W])
+}
+
 // layer1_1_conv1InputGrad computes the gradient of layer1.1.conv1's input, rows [lo, hi).
 func layer1_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer1_1_conv1Geom, c.F[f13], 3584, 0, 56, 56, 1, 1, c.P[layer1_1_conv1W], c.F[f8], lo, hi)
+	runtime.ConvInputGradGrouped(&layer1_1_conv1Geom, c.Scratch, c.F[f13], c.D[layer1_1_conv1T], c.F[f8], true, lo, hi)
 }
 
 // layer1_1_bn1Geom: batchnorm.
@@ -2455,6 +2495,7 @@ var layer1_1_conv2Geom = runtime.ConvGeom{
 	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3712, DOutOff: 3776,
+	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer1_1_conv2Forward computes layer1.1.conv2 (conv 3x3x64 p1 nobias): output rows [lo, hi).
@@ -2462,9 +2503,17 @@ func layer1_1_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer1_1_conv2Geom, c.Scratch, c.F[f12], c.F[f7], c.P[layer1_1_conv2W], nil, lo, hi)
 }
 
-// layer1_1_conv2WeightGrad adds to the weight and bias gradients of layer1.1.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer1_1_conv2WeightGrad adds to the weight and bias gradients of layer1.1.conv2, units (filter rows of weight blocks).
 func layer1_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer1_1_conv2Geom, c.Scratch, c.G[layer1_1_conv2W], nil, c.F[f7], c.F[f8], lo, hi)
+}
+
+// layer1_1_conv2PrevActGeom: the derivative of layer1.1.relu1, in place on its output's gradient.
+var layer1_1_conv2PrevActGeom = runtime.EltGeom{
+	H: 56, W: 56, C: 64,
+	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Off: 3776, Row: 3712, Pix: 64}},
+	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}},
+	Act: runtime.ActReLU,
 }
 
 // layer1_1_conv2Back: the transposed convolution that computes layer1.1.conv2's input gradient.
@@ -2476,14 +2525,6 @@ var layer1_1_conv2Back = runtime.ConvGeom{
 // layer1_1_conv2TUpdate computes layer1.1.conv2's weights transposed, for its input gradient.
 func layer1_1_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer1_1_conv2W], 64, 64, 3, 3, 32, 32)
-}
-
-// layer1_1_conv2PrevActGeom: the derivative of layer1.1.relu1, in place on its output's gradient.
-var layer1_1_conv2PrevActGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 64,
-	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Off: 3776, Row: 3712, Pix: 64}},
-	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}},
-	Act: runtime.ActReLU,
 }
 
 // layer1_1_conv2InputGrad computes the gradient of layer1.1.conv2's input, rows [lo, hi).
@@ -2623,6 +2664,7 @@ var layer2_0_conv1Geom = runtime.ConvGeom{
 	C: 64, InRow: 3712, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
+	H:       56, W: 56, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer2_0_conv1Forward computes layer2.0.conv1 (conv 3x3x128 s2 p1 nobias): output rows [lo, hi).
@@ -2630,14 +2672,19 @@ func layer2_0_conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer2_0_conv1Geom, c.Scratch, c.F[f17], c.F[f8], c.P[layer2_0_conv1W], nil, lo, hi)
 }
 
-// layer2_0_conv1WeightGrad adds to the weight and bias gradients of layer2.0.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer2_0_conv1WeightGrad adds to the weight and bias gradients of layer2.0.conv1, units (filter rows of weight blocks).
 func layer2_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer2_0_conv1Geom, c.Scratch, c.G[layer2_0_conv1W], nil, c.F[f8], c.F[f18], lo, hi)
 }
 
+// layer2_0_conv1TUpdate computes layer2.0.conv1's weights transposed, for its input gradient.
+func layer2_0_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&layer2_0_conv1Geom, d, w.P[layer2_0_conv1W])
+}
+
 // layer2_0_conv1InputGrad computes the gradient of layer2.0.conv1's input, rows [lo, hi).
 func layer2_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer2_0_conv1Geom, c.F[f15], 3584, 0, 56, 56, 1, 1, c.P[layer2_0_conv1W], c.F[f18], lo, hi)
+	runtime.ConvInputGradGrouped(&layer2_0_conv1Geom, c.Scratch, c.F[f15], c.D[layer2_0_conv1T], c.F[f18], true, lo, hi)
 }
 
 // layer2_0_bn1Geom: batchnorm.
@@ -2723,6 +2770,7 @@ var layer2_0_conv2Geom = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3840, DOutOff: 3968,
+	H: 28, W: 28, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer2_0_conv2Forward computes layer2.0.conv2 (conv 3x3x128 p1 nobias): output rows [lo, hi).
@@ -2730,9 +2778,17 @@ func layer2_0_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer2_0_conv2Geom, c.Scratch, c.F[f18], c.F[f13], c.P[layer2_0_conv2W], nil, lo, hi)
 }
 
-// layer2_0_conv2WeightGrad adds to the weight and bias gradients of layer2.0.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer2_0_conv2WeightGrad adds to the weight and bias gradients of layer2.0.conv2, units (filter rows of weight blocks).
 func layer2_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer2_0_conv2Geom, c.Scratch, c.G[layer2_0_conv2W], nil, c.F[f13], c.F[f16], lo, hi)
+}
+
+// layer2_0_conv2PrevActGeom: the derivative of layer2.0.relu1, in place on its output's gradient.
+var layer2_0_conv2PrevActGeom = runtime.EltGeom{
+	H: 28, W: 28, C: 128,
+	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}},
+	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}},
+	Act: runtime.ActReLU,
 }
 
 // layer2_0_conv2Back: the transposed convolution that computes layer2.0.conv2's input gradient.
@@ -2744,14 +2800,6 @@ var layer2_0_conv2Back = runtime.ConvGeom{
 // layer2_0_conv2TUpdate computes layer2.0.conv2's weights transposed, for its input gradient.
 func layer2_0_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer2_0_conv2W], 128, 128, 3, 3, 32, 32)
-}
-
-// layer2_0_conv2PrevActGeom: the derivative of layer2.0.relu1, in place on its output's gradient.
-var layer2_0_conv2PrevActGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 128,
-	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}},
-	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}},
-	Act: runtime.ActReLU,
 }
 
 // layer2_0_conv2InputGrad computes the gradient of layer2.0.conv2's input, rows [lo, hi).
@@ -2852,24 +2900,27 @@ var layer2_0_downsample_0Geom = runtime.ConvGeom{
 	C: 64, InRow: 3712, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
+	H:       56, W: 56, DInRow: 3584,
 }
 
 // layer2_0_downsample_0Forward computes layer2.0.downsample.0 (conv 1x1x128 s2 nobias): output rows [lo, hi).
 func layer2_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_0_downsample_0Geom, c.Scratch, c.F[f19], c.F[f8][3776:], c.P[layer2_0_downsample_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer2_0_downsample_0Geom, c.Scratch, c.F[f19], c.F[f8][3776:], c.P[layer2_0_downsample_0W], nil, lo, hi)
 }
 
-// layer2_0_downsample_0WeightGrad adds to the weight and bias gradients of layer2.0.downsample.0, units (filter rows of weight blocks) [lo, hi).
+// layer2_0_downsample_0WeightGrad adds to the weight and bias gradients of layer2.0.downsample.0, weight blocks.
 func layer2_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer2_0_downsample_0Geom, c.Scratch, c.G[layer2_0_downsample_0W], nil, c.F[f8][3776:], c.F[f21], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer2_0_downsample_0Geom, c.Scratch, c.G[layer2_0_downsample_0W], nil, c.F[f8][3776:], c.F[f21], lo, hi)
+}
+
+// layer2_0_downsample_0TUpdate computes layer2.0.downsample.0's weights transposed, for its input gradient.
+func layer2_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer2_0_downsample_0Geom, d, w.P[layer2_0_downsample_0W])
 }
 
 // layer2_0_downsample_0InputGrad computes the gradient of layer2.0.downsample.0's input, rows [lo, hi).
 func layer2_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		clear(c.F[f15][0+y*3584:][:3584])
-	}
-	runtime.ConvInputGradGeneric(&layer2_0_downsample_0Geom, c.F[f15], 3584, 0, 56, 56, 0, 0, c.P[layer2_0_downsample_0W], c.F[f21], lo, hi)
+	runtime.Conv1x1InputGrad(&layer2_0_downsample_0Geom, c.Scratch, c.F[f15], c.D[layer2_0_downsample_0T], c.F[f21], false, lo, hi)
 }
 
 // layer2_0_downsample_1Geom: batchnorm.
@@ -2987,6 +3038,7 @@ var layer2_1_conv1Geom = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3840, DOutOff: 3968,
+	H: 28, W: 28, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer2_1_conv1Forward computes layer2.1.conv1 (conv 3x3x128 p1 nobias): output rows [lo, hi).
@@ -2994,14 +3046,19 @@ func layer2_1_conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer2_1_conv1Geom, c.Scratch, c.F[f20], c.F[f14], c.P[layer2_1_conv1W], nil, lo, hi)
 }
 
-// layer2_1_conv1WeightGrad adds to the weight and bias gradients of layer2.1.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer2_1_conv1WeightGrad adds to the weight and bias gradients of layer2.1.conv1, units (filter rows of weight blocks).
 func layer2_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer2_1_conv1Geom, c.Scratch, c.G[layer2_1_conv1W], nil, c.F[f14], c.F[f16], lo, hi)
 }
 
+// layer2_1_conv1TUpdate computes layer2.1.conv1's weights transposed, for its input gradient.
+func layer2_1_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&layer2_1_conv1Geom, d, w.P[layer2_1_conv1W])
+}
+
 // layer2_1_conv1InputGrad computes the gradient of layer2.1.conv1's input, rows [lo, hi).
 func layer2_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer2_1_conv1Geom, c.F[f23], 3584, 0, 28, 28, 1, 1, c.P[layer2_1_conv1W], c.F[f16], lo, hi)
+	runtime.ConvInputGradGrouped(&layer2_1_conv1Geom, c.Scratch, c.F[f23], c.D[layer2_1_conv1T], c.F[f16], true, lo, hi)
 }
 
 // layer2_1_bn1Geom: batchnorm.
@@ -3102,6 +3159,7 @@ var layer2_1_conv2Geom = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3840, DOutOff: 3968,
+	H: 28, W: 28, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer2_1_conv2Forward computes layer2.1.conv2 (conv 3x3x128 p1 nobias): output rows [lo, hi).
@@ -3109,9 +3167,17 @@ func layer2_1_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer2_1_conv2Geom, c.Scratch, c.F[f21], c.F[f15], c.P[layer2_1_conv2W], nil, lo, hi)
 }
 
-// layer2_1_conv2WeightGrad adds to the weight and bias gradients of layer2.1.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer2_1_conv2WeightGrad adds to the weight and bias gradients of layer2.1.conv2, units (filter rows of weight blocks).
 func layer2_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer2_1_conv2Geom, c.Scratch, c.G[layer2_1_conv2W], nil, c.F[f15], c.F[f16], lo, hi)
+}
+
+// layer2_1_conv2PrevActGeom: the derivative of layer2.1.relu1, in place on its output's gradient.
+var layer2_1_conv2PrevActGeom = runtime.EltGeom{
+	H: 28, W: 28, C: 128,
+	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}},
+	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}},
+	Act: runtime.ActReLU,
 }
 
 // layer2_1_conv2Back: the transposed convolution that computes layer2.1.conv2's input gradient.
@@ -3123,14 +3189,6 @@ var layer2_1_conv2Back = runtime.ConvGeom{
 // layer2_1_conv2TUpdate computes layer2.1.conv2's weights transposed, for its input gradient.
 func layer2_1_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer2_1_conv2W], 128, 128, 3, 3, 32, 32)
-}
-
-// layer2_1_conv2PrevActGeom: the derivative of layer2.1.relu1, in place on its output's gradient.
-var layer2_1_conv2PrevActGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 128,
-	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}},
-	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}},
-	Act: runtime.ActReLU,
 }
 
 // layer2_1_conv2InputGrad computes the gradient of layer2.1.conv2's input, rows [lo, hi).
@@ -3270,6 +3328,7 @@ var layer3_0_conv1Geom = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
+	H:       28, W: 28, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer3_0_conv1Forward computes layer3.0.conv1 (conv 3x3x256 s2 p1 nobias): output rows [lo, hi).
@@ -3277,14 +3336,19 @@ func layer3_0_conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer3_0_conv1Geom, c.Scratch, c.F[f26], c.F[f16], c.P[layer3_0_conv1W], nil, lo, hi)
 }
 
-// layer3_0_conv1WeightGrad adds to the weight and bias gradients of layer3.0.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer3_0_conv1WeightGrad adds to the weight and bias gradients of layer3.0.conv1, units (filter rows of weight blocks).
 func layer3_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer3_0_conv1Geom, c.Scratch, c.G[layer3_0_conv1W], nil, c.F[f16], c.F[f27], lo, hi)
 }
 
+// layer3_0_conv1TUpdate computes layer3.0.conv1's weights transposed, for its input gradient.
+func layer3_0_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&layer3_0_conv1Geom, d, w.P[layer3_0_conv1W])
+}
+
 // layer3_0_conv1InputGrad computes the gradient of layer3.0.conv1's input, rows [lo, hi).
 func layer3_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer3_0_conv1Geom, c.F[f24], 3584, 0, 28, 28, 1, 1, c.P[layer3_0_conv1W], c.F[f27], lo, hi)
+	runtime.ConvInputGradGrouped(&layer3_0_conv1Geom, c.Scratch, c.F[f24], c.D[layer3_0_conv1T], c.F[f27], true, lo, hi)
 }
 
 // layer3_0_bn1Geom: batchnorm.
@@ -3370,6 +3434,7 @@ var layer3_0_conv2Geom = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 4096, DOutOff: 4352,
+	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer3_0_conv2Forward computes layer3.0.conv2 (conv 3x3x256 p1 nobias): output rows [lo, hi).
@@ -3377,9 +3442,17 @@ func layer3_0_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer3_0_conv2Geom, c.Scratch, c.F[f27], c.F[f22], c.P[layer3_0_conv2W], nil, lo, hi)
 }
 
-// layer3_0_conv2WeightGrad adds to the weight and bias gradients of layer3.0.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer3_0_conv2WeightGrad adds to the weight and bias gradients of layer3.0.conv2, units (filter rows of weight blocks).
 func layer3_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer3_0_conv2Geom, c.Scratch, c.G[layer3_0_conv2W], nil, c.F[f22], c.F[f25], lo, hi)
+}
+
+// layer3_0_conv2PrevActGeom: the derivative of layer3.0.relu1, in place on its output's gradient.
+var layer3_0_conv2PrevActGeom = runtime.EltGeom{
+	H: 14, W: 14, C: 256,
+	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
+	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
+	Act: runtime.ActReLU,
 }
 
 // layer3_0_conv2Back: the transposed convolution that computes layer3.0.conv2's input gradient.
@@ -3391,14 +3464,6 @@ var layer3_0_conv2Back = runtime.ConvGeom{
 // layer3_0_conv2TUpdate computes layer3.0.conv2's weights transposed, for its input gradient.
 func layer3_0_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer3_0_conv2W], 256, 256, 3, 3, 32, 32)
-}
-
-// layer3_0_conv2PrevActGeom: the derivative of layer3.0.relu1, in place on its output's gradient.
-var layer3_0_conv2PrevActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 256,
-	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
-	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
-	Act: runtime.ActReLU,
 }
 
 // layer3_0_conv2InputGrad computes the gradient of layer3.0.conv2's input, rows [lo, hi).
@@ -3499,24 +3564,27 @@ var layer3_0_downsample_0Geom = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
+	H:       28, W: 28, DInRow: 3584,
 }
 
 // layer3_0_downsample_0Forward computes layer3.0.downsample.0 (conv 1x1x256 s2 nobias): output rows [lo, hi).
 func layer3_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_0_downsample_0Geom, c.Scratch, c.F[f28], c.F[f16][3968:], c.P[layer3_0_downsample_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer3_0_downsample_0Geom, c.Scratch, c.F[f28], c.F[f16][3968:], c.P[layer3_0_downsample_0W], nil, lo, hi)
 }
 
-// layer3_0_downsample_0WeightGrad adds to the weight and bias gradients of layer3.0.downsample.0, units (filter rows of weight blocks) [lo, hi).
+// layer3_0_downsample_0WeightGrad adds to the weight and bias gradients of layer3.0.downsample.0, weight blocks.
 func layer3_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_0_downsample_0Geom, c.Scratch, c.G[layer3_0_downsample_0W], nil, c.F[f16][3968:], c.F[f30], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer3_0_downsample_0Geom, c.Scratch, c.G[layer3_0_downsample_0W], nil, c.F[f16][3968:], c.F[f30], lo, hi)
+}
+
+// layer3_0_downsample_0TUpdate computes layer3.0.downsample.0's weights transposed, for its input gradient.
+func layer3_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer3_0_downsample_0Geom, d, w.P[layer3_0_downsample_0W])
 }
 
 // layer3_0_downsample_0InputGrad computes the gradient of layer3.0.downsample.0's input, rows [lo, hi).
 func layer3_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		clear(c.F[f24][0+y*3584:][:3584])
-	}
-	runtime.ConvInputGradGeneric(&layer3_0_downsample_0Geom, c.F[f24], 3584, 0, 28, 28, 0, 0, c.P[layer3_0_downsample_0W], c.F[f30], lo, hi)
+	runtime.Conv1x1InputGrad(&layer3_0_downsample_0Geom, c.Scratch, c.F[f24], c.D[layer3_0_downsample_0T], c.F[f30], false, lo, hi)
 }
 
 // layer3_0_downsample_1Geom: batchnorm.
@@ -3634,6 +3702,7 @@ var layer3_1_conv1Geom = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 4096, DOutOff: 4352,
+	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer3_1_conv1Forward computes layer3.1.conv1 (conv 3x3x256 p1 nobias): output rows [lo, hi).
@@ -3641,14 +3710,19 @@ func layer3_1_conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer3_1_conv1Geom, c.Scratch, c.F[f29], c.F[f23], c.P[layer3_1_conv1W], nil, lo, hi)
 }
 
-// layer3_1_conv1WeightGrad adds to the weight and bias gradients of layer3.1.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer3_1_conv1WeightGrad adds to the weight and bias gradients of layer3.1.conv1, units (filter rows of weight blocks).
 func layer3_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer3_1_conv1Geom, c.Scratch, c.G[layer3_1_conv1W], nil, c.F[f23], c.F[f25], lo, hi)
 }
 
+// layer3_1_conv1TUpdate computes layer3.1.conv1's weights transposed, for its input gradient.
+func layer3_1_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&layer3_1_conv1Geom, d, w.P[layer3_1_conv1W])
+}
+
 // layer3_1_conv1InputGrad computes the gradient of layer3.1.conv1's input, rows [lo, hi).
 func layer3_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer3_1_conv1Geom, c.F[f32], 3584, 0, 14, 14, 1, 1, c.P[layer3_1_conv1W], c.F[f25], lo, hi)
+	runtime.ConvInputGradGrouped(&layer3_1_conv1Geom, c.Scratch, c.F[f32], c.D[layer3_1_conv1T], c.F[f25], true, lo, hi)
 }
 
 // layer3_1_bn1Geom: batchnorm.
@@ -3749,6 +3823,7 @@ var layer3_1_conv2Geom = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 4096, DOutOff: 4352,
+	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer3_1_conv2Forward computes layer3.1.conv2 (conv 3x3x256 p1 nobias): output rows [lo, hi).
@@ -3756,9 +3831,17 @@ func layer3_1_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer3_1_conv2Geom, c.Scratch, c.F[f30], c.F[f24], c.P[layer3_1_conv2W], nil, lo, hi)
 }
 
-// layer3_1_conv2WeightGrad adds to the weight and bias gradients of layer3.1.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer3_1_conv2WeightGrad adds to the weight and bias gradients of layer3.1.conv2, units (filter rows of weight blocks).
 func layer3_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer3_1_conv2Geom, c.Scratch, c.G[layer3_1_conv2W], nil, c.F[f24], c.F[f25], lo, hi)
+}
+
+// layer3_1_conv2PrevActGeom: the derivative of layer3.1.relu1, in place on its output's gradient.
+var layer3_1_conv2PrevActGeom = runtime.EltGeom{
+	H: 14, W: 14, C: 256,
+	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
+	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
+	Act: runtime.ActReLU,
 }
 
 // layer3_1_conv2Back: the transposed convolution that computes layer3.1.conv2's input gradient.
@@ -3770,14 +3853,6 @@ var layer3_1_conv2Back = runtime.ConvGeom{
 // layer3_1_conv2TUpdate computes layer3.1.conv2's weights transposed, for its input gradient.
 func layer3_1_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer3_1_conv2W], 256, 256, 3, 3, 32, 32)
-}
-
-// layer3_1_conv2PrevActGeom: the derivative of layer3.1.relu1, in place on its output's gradient.
-var layer3_1_conv2PrevActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 256,
-	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
-	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
-	Act: runtime.ActReLU,
 }
 
 // layer3_1_conv2InputGrad computes the gradient of layer3.1.conv2's input, rows [lo, hi).
@@ -3917,6 +3992,7 @@ var layer4_0_conv1Geom = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
+	H:       14, W: 14, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer4_0_conv1Forward computes layer4.0.conv1 (conv 3x3x512 s2 p1 nobias): output rows [lo, hi).
@@ -3924,14 +4000,19 @@ func layer4_0_conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer4_0_conv1Geom, c.Scratch, c.F[f35], c.F[f25], c.P[layer4_0_conv1W], nil, lo, hi)
 }
 
-// layer4_0_conv1WeightGrad adds to the weight and bias gradients of layer4.0.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer4_0_conv1WeightGrad adds to the weight and bias gradients of layer4.0.conv1, units (filter rows of weight blocks).
 func layer4_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer4_0_conv1Geom, c.Scratch, c.G[layer4_0_conv1W], nil, c.F[f25], c.F[f36], lo, hi)
 }
 
+// layer4_0_conv1TUpdate computes layer4.0.conv1's weights transposed, for its input gradient.
+func layer4_0_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&layer4_0_conv1Geom, d, w.P[layer4_0_conv1W])
+}
+
 // layer4_0_conv1InputGrad computes the gradient of layer4.0.conv1's input, rows [lo, hi).
 func layer4_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer4_0_conv1Geom, c.F[f33], 3584, 0, 14, 14, 1, 1, c.P[layer4_0_conv1W], c.F[f36], lo, hi)
+	runtime.ConvInputGradGrouped(&layer4_0_conv1Geom, c.Scratch, c.F[f33], c.D[layer4_0_conv1T], c.F[f36], true, lo, hi)
 }
 
 // layer4_0_bn1Geom: batchnorm.
@@ -4017,6 +4098,7 @@ var layer4_0_conv2Geom = runtime.ConvGeom{
 	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 4608, DOutOff: 5120,
+	H: 7, W: 7, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer4_0_conv2Forward computes layer4.0.conv2 (conv 3x3x512 p1 nobias): output rows [lo, hi).
@@ -4024,9 +4106,17 @@ func layer4_0_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer4_0_conv2Geom, c.Scratch, c.F[f36], c.F[f31], c.P[layer4_0_conv2W], nil, lo, hi)
 }
 
-// layer4_0_conv2WeightGrad adds to the weight and bias gradients of layer4.0.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer4_0_conv2WeightGrad adds to the weight and bias gradients of layer4.0.conv2, units (filter rows of weight blocks).
 func layer4_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer4_0_conv2Geom, c.Scratch, c.G[layer4_0_conv2W], nil, c.F[f31], c.F[f32], lo, hi)
+}
+
+// layer4_0_conv2PrevActGeom: the derivative of layer4.0.relu1, in place on its output's gradient.
+var layer4_0_conv2PrevActGeom = runtime.EltGeom{
+	H: 7, W: 7, C: 512,
+	Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, In: []runtime.Layout{{Off: 5120, Row: 4608, Pix: 512}},
+	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}},
+	Act: runtime.ActReLU,
 }
 
 // layer4_0_conv2Back: the transposed convolution that computes layer4.0.conv2's input gradient.
@@ -4038,14 +4128,6 @@ var layer4_0_conv2Back = runtime.ConvGeom{
 // layer4_0_conv2TUpdate computes layer4.0.conv2's weights transposed, for its input gradient.
 func layer4_0_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer4_0_conv2W], 512, 512, 3, 3, 32, 32)
-}
-
-// layer4_0_conv2PrevActGeom: the derivative of layer4.0.relu1, in place on its output's gradient.
-var layer4_0_conv2PrevActGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 512,
-	Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, In: []runtime.Layout{{Off: 5120, Row: 4608, Pix: 512}},
-	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}},
-	Act: runtime.ActReLU,
 }
 
 // layer4_0_conv2InputGrad computes the gradient of layer4.0.conv2's input, rows [lo, hi).
@@ -4146,24 +4228,27 @@ var layer4_0_downsample_0Geom = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
+	H:       14, W: 14, DInRow: 3584,
 }
 
 // layer4_0_downsample_0Forward computes layer4.0.downsample.0 (conv 1x1x512 s2 nobias): output rows [lo, hi).
 func layer4_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_0_downsample_0Geom, c.Scratch, c.F[f37], c.F[f25][4352:], c.P[layer4_0_downsample_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer4_0_downsample_0Geom, c.Scratch, c.F[f37], c.F[f25][4352:], c.P[layer4_0_downsample_0W], nil, lo, hi)
 }
 
-// layer4_0_downsample_0WeightGrad adds to the weight and bias gradients of layer4.0.downsample.0, units (filter rows of weight blocks) [lo, hi).
+// layer4_0_downsample_0WeightGrad adds to the weight and bias gradients of layer4.0.downsample.0, weight blocks.
 func layer4_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer4_0_downsample_0Geom, c.Scratch, c.G[layer4_0_downsample_0W], nil, c.F[f25][4352:], c.F[f39], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer4_0_downsample_0Geom, c.Scratch, c.G[layer4_0_downsample_0W], nil, c.F[f25][4352:], c.F[f39], lo, hi)
+}
+
+// layer4_0_downsample_0TUpdate computes layer4.0.downsample.0's weights transposed, for its input gradient.
+func layer4_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer4_0_downsample_0Geom, d, w.P[layer4_0_downsample_0W])
 }
 
 // layer4_0_downsample_0InputGrad computes the gradient of layer4.0.downsample.0's input, rows [lo, hi).
 func layer4_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		clear(c.F[f33][0+y*3584:][:3584])
-	}
-	runtime.ConvInputGradGeneric(&layer4_0_downsample_0Geom, c.F[f33], 3584, 0, 14, 14, 0, 0, c.P[layer4_0_downsample_0W], c.F[f39], lo, hi)
+	runtime.Conv1x1InputGrad(&layer4_0_downsample_0Geom, c.Scratch, c.F[f33], c.D[layer4_0_downsample_0T], c.F[f39], false, lo, hi)
 }
 
 // layer4_0_downsample_1Geom: batchnorm.
@@ -4281,6 +4366,7 @@ var layer4_1_conv1Geom = runtime.ConvGeom{
 	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 4608, DOutOff: 5120,
+	H: 7, W: 7, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer4_1_conv1Forward computes layer4.1.conv1 (conv 3x3x512 p1 nobias): output rows [lo, hi).
@@ -4288,14 +4374,19 @@ func layer4_1_conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer4_1_conv1Geom, c.Scratch, c.F[f38], c.F[f32], c.P[layer4_1_conv1W], nil, lo, hi)
 }
 
-// layer4_1_conv1WeightGrad adds to the weight and bias gradients of layer4.1.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer4_1_conv1WeightGrad adds to the weight and bias gradients of layer4.1.conv1, units (filter rows of weight blocks).
 func layer4_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer4_1_conv1Geom, c.Scratch, c.G[layer4_1_conv1W], nil, c.F[f32], c.F[f34], lo, hi)
 }
 
+// layer4_1_conv1TUpdate computes layer4.1.conv1's weights transposed, for its input gradient.
+func layer4_1_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&layer4_1_conv1Geom, d, w.P[layer4_1_conv1W])
+}
+
 // layer4_1_conv1InputGrad computes the gradient of layer4.1.conv1's input, rows [lo, hi).
 func layer4_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer4_1_conv1Geom, c.F[f41], 3584, 0, 7, 7, 1, 1, c.P[layer4_1_conv1W], c.F[f34], lo, hi)
+	runtime.ConvInputGradGrouped(&layer4_1_conv1Geom, c.Scratch, c.F[f41], c.D[layer4_1_conv1T], c.F[f34], true, lo, hi)
 }
 
 // layer4_1_bn1Geom: batchnorm.
@@ -4396,6 +4487,7 @@ var layer4_1_conv2Geom = runtime.ConvGeom{
 	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 4608, DOutOff: 5120,
+	H: 7, W: 7, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer4_1_conv2Forward computes layer4.1.conv2 (conv 3x3x512 p1 nobias): output rows [lo, hi).
@@ -4403,9 +4495,17 @@ func layer4_1_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer4_1_conv2Geom, c.Scratch, c.F[f39], c.F[f33], c.P[layer4_1_conv2W], nil, lo, hi)
 }
 
-// layer4_1_conv2WeightGrad adds to the weight and bias gradients of layer4.1.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer4_1_conv2WeightGrad adds to the weight and bias gradients of layer4.1.conv2, units (filter rows of weight blocks).
 func layer4_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer4_1_conv2Geom, c.Scratch, c.G[layer4_1_conv2W], nil, c.F[f33], c.F[f34], lo, hi)
+}
+
+// layer4_1_conv2PrevActGeom: the derivative of layer4.1.relu1, in place on its output's gradient.
+var layer4_1_conv2PrevActGeom = runtime.EltGeom{
+	H: 7, W: 7, C: 512,
+	Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, In: []runtime.Layout{{Off: 5120, Row: 4608, Pix: 512}},
+	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}},
+	Act: runtime.ActReLU,
 }
 
 // layer4_1_conv2Back: the transposed convolution that computes layer4.1.conv2's input gradient.
@@ -4417,14 +4517,6 @@ var layer4_1_conv2Back = runtime.ConvGeom{
 // layer4_1_conv2TUpdate computes layer4.1.conv2's weights transposed, for its input gradient.
 func layer4_1_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer4_1_conv2W], 512, 512, 3, 3, 32, 32)
-}
-
-// layer4_1_conv2PrevActGeom: the derivative of layer4.1.relu1, in place on its output's gradient.
-var layer4_1_conv2PrevActGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 512,
-	Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, In: []runtime.Layout{{Off: 5120, Row: 4608, Pix: 512}},
-	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}},
-	Act: runtime.ActReLU,
 }
 
 // layer4_1_conv2InputGrad computes the gradient of layer4.1.conv2's input, rows [lo, hi).

@@ -630,7 +630,9 @@ const (
 	layer4_2_conv1Fold               // layer4.2.conv1's weights and bias with layer4.2.bn1 folded in
 	layer4_2_conv2Fold               // layer4.2.conv2's weights and bias with layer4.2.bn2 folded in
 	layer4_2_conv3Fold               // layer4.2.conv3's weights and bias with layer4.2.bn3 folded in
+	conv1T                           // conv1's weights transposed, for its input gradient
 	bn1Coef                          // bn1's inference-mode coefficients (running statistics)
+	layer1_0_conv1T                  // layer1.0.conv1's weights transposed, for its input gradient
 	layer1_0_bn1Coef                 // layer1.0.bn1's inference-mode coefficients (running statistics)
 	layer1_0_conv2T                  // layer1.0.conv2's weights transposed, for its input gradient
 	layer1_0_bn2Coef                 // layer1.0.bn2's inference-mode coefficients (running statistics)
@@ -638,76 +640,97 @@ const (
 	layer1_0_bn3Coef                 // layer1.0.bn3's inference-mode coefficients (running statistics)
 	layer1_0_downsample_0T           // layer1.0.downsample.0's weights transposed, for its input gradient
 	layer1_0_downsample_1Coef        // layer1.0.downsample.1's inference-mode coefficients (running statistics)
+	layer1_1_conv1T                  // layer1.1.conv1's weights transposed, for its input gradient
 	layer1_1_bn1Coef                 // layer1.1.bn1's inference-mode coefficients (running statistics)
 	layer1_1_conv2T                  // layer1.1.conv2's weights transposed, for its input gradient
 	layer1_1_bn2Coef                 // layer1.1.bn2's inference-mode coefficients (running statistics)
 	layer1_1_conv3T                  // layer1.1.conv3's weights transposed, for its input gradient
 	layer1_1_bn3Coef                 // layer1.1.bn3's inference-mode coefficients (running statistics)
+	layer1_2_conv1T                  // layer1.2.conv1's weights transposed, for its input gradient
 	layer1_2_bn1Coef                 // layer1.2.bn1's inference-mode coefficients (running statistics)
 	layer1_2_conv2T                  // layer1.2.conv2's weights transposed, for its input gradient
 	layer1_2_bn2Coef                 // layer1.2.bn2's inference-mode coefficients (running statistics)
 	layer1_2_conv3T                  // layer1.2.conv3's weights transposed, for its input gradient
 	layer1_2_bn3Coef                 // layer1.2.bn3's inference-mode coefficients (running statistics)
+	layer2_0_conv1T                  // layer2.0.conv1's weights transposed, for its input gradient
 	layer2_0_bn1Coef                 // layer2.0.bn1's inference-mode coefficients (running statistics)
+	layer2_0_conv2T                  // layer2.0.conv2's weights transposed, for its input gradient
 	layer2_0_bn2Coef                 // layer2.0.bn2's inference-mode coefficients (running statistics)
 	layer2_0_conv3T                  // layer2.0.conv3's weights transposed, for its input gradient
 	layer2_0_bn3Coef                 // layer2.0.bn3's inference-mode coefficients (running statistics)
+	layer2_0_downsample_0T           // layer2.0.downsample.0's weights transposed, for its input gradient
 	layer2_0_downsample_1Coef        // layer2.0.downsample.1's inference-mode coefficients (running statistics)
+	layer2_1_conv1T                  // layer2.1.conv1's weights transposed, for its input gradient
 	layer2_1_bn1Coef                 // layer2.1.bn1's inference-mode coefficients (running statistics)
 	layer2_1_conv2T                  // layer2.1.conv2's weights transposed, for its input gradient
 	layer2_1_bn2Coef                 // layer2.1.bn2's inference-mode coefficients (running statistics)
 	layer2_1_conv3T                  // layer2.1.conv3's weights transposed, for its input gradient
 	layer2_1_bn3Coef                 // layer2.1.bn3's inference-mode coefficients (running statistics)
+	layer2_2_conv1T                  // layer2.2.conv1's weights transposed, for its input gradient
 	layer2_2_bn1Coef                 // layer2.2.bn1's inference-mode coefficients (running statistics)
 	layer2_2_conv2T                  // layer2.2.conv2's weights transposed, for its input gradient
 	layer2_2_bn2Coef                 // layer2.2.bn2's inference-mode coefficients (running statistics)
 	layer2_2_conv3T                  // layer2.2.conv3's weights transposed, for its input gradient
 	layer2_2_bn3Coef                 // layer2.2.bn3's inference-mode coefficients (running statistics)
+	layer2_3_conv1T                  // layer2.3.conv1's weights transposed, for its input gradient
 	layer2_3_bn1Coef                 // layer2.3.bn1's inference-mode coefficients (running statistics)
 	layer2_3_conv2T                  // layer2.3.conv2's weights transposed, for its input gradient
 	layer2_3_bn2Coef                 // layer2.3.bn2's inference-mode coefficients (running statistics)
 	layer2_3_conv3T                  // layer2.3.conv3's weights transposed, for its input gradient
 	layer2_3_bn3Coef                 // layer2.3.bn3's inference-mode coefficients (running statistics)
+	layer3_0_conv1T                  // layer3.0.conv1's weights transposed, for its input gradient
 	layer3_0_bn1Coef                 // layer3.0.bn1's inference-mode coefficients (running statistics)
+	layer3_0_conv2T                  // layer3.0.conv2's weights transposed, for its input gradient
 	layer3_0_bn2Coef                 // layer3.0.bn2's inference-mode coefficients (running statistics)
 	layer3_0_conv3T                  // layer3.0.conv3's weights transposed, for its input gradient
 	layer3_0_bn3Coef                 // layer3.0.bn3's inference-mode coefficients (running statistics)
+	layer3_0_downsample_0T           // layer3.0.downsample.0's weights transposed, for its input gradient
 	layer3_0_downsample_1Coef        // layer3.0.downsample.1's inference-mode coefficients (running statistics)
+	layer3_1_conv1T                  // layer3.1.conv1's weights transposed, for its input gradient
 	layer3_1_bn1Coef                 // layer3.1.bn1's inference-mode coefficients (running statistics)
 	layer3_1_conv2T                  // layer3.1.conv2's weights transposed, for its input gradient
 	layer3_1_bn2Coef                 // layer3.1.bn2's inference-mode coefficients (running statistics)
 	layer3_1_conv3T                  // layer3.1.conv3's weights transposed, for its input gradient
 	layer3_1_bn3Coef                 // layer3.1.bn3's inference-mode coefficients (running statistics)
+	layer3_2_conv1T                  // layer3.2.conv1's weights transposed, for its input gradient
 	layer3_2_bn1Coef                 // layer3.2.bn1's inference-mode coefficients (running statistics)
 	layer3_2_conv2T                  // layer3.2.conv2's weights transposed, for its input gradient
 	layer3_2_bn2Coef                 // layer3.2.bn2's inference-mode coefficients (running statistics)
 	layer3_2_conv3T                  // layer3.2.conv3's weights transposed, for its input gradient
 	layer3_2_bn3Coef                 // layer3.2.bn3's inference-mode coefficients (running statistics)
+	layer3_3_conv1T                  // layer3.3.conv1's weights transposed, for its input gradient
 	layer3_3_bn1Coef                 // layer3.3.bn1's inference-mode coefficients (running statistics)
 	layer3_3_conv2T                  // layer3.3.conv2's weights transposed, for its input gradient
 	layer3_3_bn2Coef                 // layer3.3.bn2's inference-mode coefficients (running statistics)
 	layer3_3_conv3T                  // layer3.3.conv3's weights transposed, for its input gradient
 	layer3_3_bn3Coef                 // layer3.3.bn3's inference-mode coefficients (running statistics)
+	layer3_4_conv1T                  // layer3.4.conv1's weights transposed, for its input gradient
 	layer3_4_bn1Coef                 // layer3.4.bn1's inference-mode coefficients (running statistics)
 	layer3_4_conv2T                  // layer3.4.conv2's weights transposed, for its input gradient
 	layer3_4_bn2Coef                 // layer3.4.bn2's inference-mode coefficients (running statistics)
 	layer3_4_conv3T                  // layer3.4.conv3's weights transposed, for its input gradient
 	layer3_4_bn3Coef                 // layer3.4.bn3's inference-mode coefficients (running statistics)
+	layer3_5_conv1T                  // layer3.5.conv1's weights transposed, for its input gradient
 	layer3_5_bn1Coef                 // layer3.5.bn1's inference-mode coefficients (running statistics)
 	layer3_5_conv2T                  // layer3.5.conv2's weights transposed, for its input gradient
 	layer3_5_bn2Coef                 // layer3.5.bn2's inference-mode coefficients (running statistics)
 	layer3_5_conv3T                  // layer3.5.conv3's weights transposed, for its input gradient
 	layer3_5_bn3Coef                 // layer3.5.bn3's inference-mode coefficients (running statistics)
+	layer4_0_conv1T                  // layer4.0.conv1's weights transposed, for its input gradient
 	layer4_0_bn1Coef                 // layer4.0.bn1's inference-mode coefficients (running statistics)
+	layer4_0_conv2T                  // layer4.0.conv2's weights transposed, for its input gradient
 	layer4_0_bn2Coef                 // layer4.0.bn2's inference-mode coefficients (running statistics)
 	layer4_0_conv3T                  // layer4.0.conv3's weights transposed, for its input gradient
 	layer4_0_bn3Coef                 // layer4.0.bn3's inference-mode coefficients (running statistics)
+	layer4_0_downsample_0T           // layer4.0.downsample.0's weights transposed, for its input gradient
 	layer4_0_downsample_1Coef        // layer4.0.downsample.1's inference-mode coefficients (running statistics)
+	layer4_1_conv1T                  // layer4.1.conv1's weights transposed, for its input gradient
 	layer4_1_bn1Coef                 // layer4.1.bn1's inference-mode coefficients (running statistics)
 	layer4_1_conv2T                  // layer4.1.conv2's weights transposed, for its input gradient
 	layer4_1_bn2Coef                 // layer4.1.bn2's inference-mode coefficients (running statistics)
 	layer4_1_conv3T                  // layer4.1.conv3's weights transposed, for its input gradient
 	layer4_1_bn3Coef                 // layer4.1.bn3's inference-mode coefficients (running statistics)
+	layer4_2_conv1T                  // layer4.2.conv1's weights transposed, for its input gradient
 	layer4_2_bn1Coef                 // layer4.2.bn1's inference-mode coefficients (running statistics)
 	layer4_2_conv2T                  // layer4.2.conv2's weights transposed, for its input gradient
 	layer4_2_bn2Coef                 // layer4.2.bn2's inference-mode coefficients (running statistics)
@@ -1276,7 +1299,9 @@ var program = engine.Program{
 		layer4_2_conv1Fold:        {Name: "layer4_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 1049088 }, Update: layer4_2_conv1FoldUpdate},
 		layer4_2_conv2Fold:        {Name: "layer4_2_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: layer4_2_conv2FoldUpdate},
 		layer4_2_conv3Fold:        {Name: "layer4_2_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 1050624 }, Update: layer4_2_conv3FoldUpdate},
+		conv1T:                    {Name: "conv1T", Use: engine.Backward, Len: func() int { return 100352 }, Update: conv1TUpdate},
 		bn1Coef:                   {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: bn1CoefUpdate},
+		layer1_0_conv1T:           {Name: "layer1_0_conv1T", Use: engine.Backward, Len: func() int { return 4096 }, Update: layer1_0_conv1TUpdate},
 		layer1_0_bn1Coef:          {Name: "layer1_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_0_bn1CoefUpdate},
 		layer1_0_conv2T:           {Name: "layer1_0_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: layer1_0_conv2TUpdate},
 		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_0_bn2CoefUpdate},
@@ -1284,76 +1309,97 @@ var program = engine.Program{
 		layer1_0_bn3Coef:          {Name: "layer1_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer1_0_bn3CoefUpdate},
 		layer1_0_downsample_0T:    {Name: "layer1_0_downsample_0T", Use: engine.Backward, Len: func() int { return 16384 }, Update: layer1_0_downsample_0TUpdate},
 		layer1_0_downsample_1Coef: {Name: "layer1_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer1_0_downsample_1CoefUpdate},
+		layer1_1_conv1T:           {Name: "layer1_1_conv1T", Use: engine.Backward, Len: func() int { return 16384 }, Update: layer1_1_conv1TUpdate},
 		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_1_bn1CoefUpdate},
 		layer1_1_conv2T:           {Name: "layer1_1_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: layer1_1_conv2TUpdate},
 		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_1_bn2CoefUpdate},
 		layer1_1_conv3T:           {Name: "layer1_1_conv3T", Use: engine.Backward, Len: func() int { return 16384 }, Update: layer1_1_conv3TUpdate},
 		layer1_1_bn3Coef:          {Name: "layer1_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer1_1_bn3CoefUpdate},
+		layer1_2_conv1T:           {Name: "layer1_2_conv1T", Use: engine.Backward, Len: func() int { return 16384 }, Update: layer1_2_conv1TUpdate},
 		layer1_2_bn1Coef:          {Name: "layer1_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_2_bn1CoefUpdate},
 		layer1_2_conv2T:           {Name: "layer1_2_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: layer1_2_conv2TUpdate},
 		layer1_2_bn2Coef:          {Name: "layer1_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_2_bn2CoefUpdate},
 		layer1_2_conv3T:           {Name: "layer1_2_conv3T", Use: engine.Backward, Len: func() int { return 16384 }, Update: layer1_2_conv3TUpdate},
 		layer1_2_bn3Coef:          {Name: "layer1_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer1_2_bn3CoefUpdate},
+		layer2_0_conv1T:           {Name: "layer2_0_conv1T", Use: engine.Backward, Len: func() int { return 32768 }, Update: layer2_0_conv1TUpdate},
 		layer2_0_bn1Coef:          {Name: "layer2_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_0_bn1CoefUpdate},
+		layer2_0_conv2T:           {Name: "layer2_0_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_0_conv2TUpdate},
 		layer2_0_bn2Coef:          {Name: "layer2_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_0_bn2CoefUpdate},
 		layer2_0_conv3T:           {Name: "layer2_0_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: layer2_0_conv3TUpdate},
 		layer2_0_bn3Coef:          {Name: "layer2_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer2_0_bn3CoefUpdate},
+		layer2_0_downsample_0T:    {Name: "layer2_0_downsample_0T", Use: engine.Backward, Len: func() int { return 131072 }, Update: layer2_0_downsample_0TUpdate},
 		layer2_0_downsample_1Coef: {Name: "layer2_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer2_0_downsample_1CoefUpdate},
+		layer2_1_conv1T:           {Name: "layer2_1_conv1T", Use: engine.Backward, Len: func() int { return 65536 }, Update: layer2_1_conv1TUpdate},
 		layer2_1_bn1Coef:          {Name: "layer2_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_1_bn1CoefUpdate},
 		layer2_1_conv2T:           {Name: "layer2_1_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_1_conv2TUpdate},
 		layer2_1_bn2Coef:          {Name: "layer2_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_1_bn2CoefUpdate},
 		layer2_1_conv3T:           {Name: "layer2_1_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: layer2_1_conv3TUpdate},
 		layer2_1_bn3Coef:          {Name: "layer2_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer2_1_bn3CoefUpdate},
+		layer2_2_conv1T:           {Name: "layer2_2_conv1T", Use: engine.Backward, Len: func() int { return 65536 }, Update: layer2_2_conv1TUpdate},
 		layer2_2_bn1Coef:          {Name: "layer2_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_2_bn1CoefUpdate},
 		layer2_2_conv2T:           {Name: "layer2_2_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_2_conv2TUpdate},
 		layer2_2_bn2Coef:          {Name: "layer2_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_2_bn2CoefUpdate},
 		layer2_2_conv3T:           {Name: "layer2_2_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: layer2_2_conv3TUpdate},
 		layer2_2_bn3Coef:          {Name: "layer2_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer2_2_bn3CoefUpdate},
+		layer2_3_conv1T:           {Name: "layer2_3_conv1T", Use: engine.Backward, Len: func() int { return 65536 }, Update: layer2_3_conv1TUpdate},
 		layer2_3_bn1Coef:          {Name: "layer2_3_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_3_bn1CoefUpdate},
 		layer2_3_conv2T:           {Name: "layer2_3_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_3_conv2TUpdate},
 		layer2_3_bn2Coef:          {Name: "layer2_3_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_3_bn2CoefUpdate},
 		layer2_3_conv3T:           {Name: "layer2_3_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: layer2_3_conv3TUpdate},
 		layer2_3_bn3Coef:          {Name: "layer2_3_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer2_3_bn3CoefUpdate},
+		layer3_0_conv1T:           {Name: "layer3_0_conv1T", Use: engine.Backward, Len: func() int { return 131072 }, Update: layer3_0_conv1TUpdate},
 		layer3_0_bn1Coef:          {Name: "layer3_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_0_bn1CoefUpdate},
+		layer3_0_conv2T:           {Name: "layer3_0_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_0_conv2TUpdate},
 		layer3_0_bn2Coef:          {Name: "layer3_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_0_bn2CoefUpdate},
 		layer3_0_conv3T:           {Name: "layer3_0_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_0_conv3TUpdate},
 		layer3_0_bn3Coef:          {Name: "layer3_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: layer3_0_bn3CoefUpdate},
+		layer3_0_downsample_0T:    {Name: "layer3_0_downsample_0T", Use: engine.Backward, Len: func() int { return 524288 }, Update: layer3_0_downsample_0TUpdate},
 		layer3_0_downsample_1Coef: {Name: "layer3_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: layer3_0_downsample_1CoefUpdate},
+		layer3_1_conv1T:           {Name: "layer3_1_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_1_conv1TUpdate},
 		layer3_1_bn1Coef:          {Name: "layer3_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_1_bn1CoefUpdate},
 		layer3_1_conv2T:           {Name: "layer3_1_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_1_conv2TUpdate},
 		layer3_1_bn2Coef:          {Name: "layer3_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_1_bn2CoefUpdate},
 		layer3_1_conv3T:           {Name: "layer3_1_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_1_conv3TUpdate},
 		layer3_1_bn3Coef:          {Name: "layer3_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: layer3_1_bn3CoefUpdate},
+		layer3_2_conv1T:           {Name: "layer3_2_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_2_conv1TUpdate},
 		layer3_2_bn1Coef:          {Name: "layer3_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_2_bn1CoefUpdate},
 		layer3_2_conv2T:           {Name: "layer3_2_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_2_conv2TUpdate},
 		layer3_2_bn2Coef:          {Name: "layer3_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_2_bn2CoefUpdate},
 		layer3_2_conv3T:           {Name: "layer3_2_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_2_conv3TUpdate},
 		layer3_2_bn3Coef:          {Name: "layer3_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: layer3_2_bn3CoefUpdate},
+		layer3_3_conv1T:           {Name: "layer3_3_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_3_conv1TUpdate},
 		layer3_3_bn1Coef:          {Name: "layer3_3_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_3_bn1CoefUpdate},
 		layer3_3_conv2T:           {Name: "layer3_3_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_3_conv2TUpdate},
 		layer3_3_bn2Coef:          {Name: "layer3_3_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_3_bn2CoefUpdate},
 		layer3_3_conv3T:           {Name: "layer3_3_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_3_conv3TUpdate},
 		layer3_3_bn3Coef:          {Name: "layer3_3_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: layer3_3_bn3CoefUpdate},
+		layer3_4_conv1T:           {Name: "layer3_4_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_4_conv1TUpdate},
 		layer3_4_bn1Coef:          {Name: "layer3_4_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_4_bn1CoefUpdate},
 		layer3_4_conv2T:           {Name: "layer3_4_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_4_conv2TUpdate},
 		layer3_4_bn2Coef:          {Name: "layer3_4_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_4_bn2CoefUpdate},
 		layer3_4_conv3T:           {Name: "layer3_4_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_4_conv3TUpdate},
 		layer3_4_bn3Coef:          {Name: "layer3_4_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: layer3_4_bn3CoefUpdate},
+		layer3_5_conv1T:           {Name: "layer3_5_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_5_conv1TUpdate},
 		layer3_5_bn1Coef:          {Name: "layer3_5_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_5_bn1CoefUpdate},
 		layer3_5_conv2T:           {Name: "layer3_5_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_5_conv2TUpdate},
 		layer3_5_bn2Coef:          {Name: "layer3_5_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_5_bn2CoefUpdate},
 		layer3_5_conv3T:           {Name: "layer3_5_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_5_conv3TUpdate},
 		layer3_5_bn3Coef:          {Name: "layer3_5_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: layer3_5_bn3CoefUpdate},
+		layer4_0_conv1T:           {Name: "layer4_0_conv1T", Use: engine.Backward, Len: func() int { return 524288 }, Update: layer4_0_conv1TUpdate},
 		layer4_0_bn1Coef:          {Name: "layer4_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_0_bn1CoefUpdate},
+		layer4_0_conv2T:           {Name: "layer4_0_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: layer4_0_conv2TUpdate},
 		layer4_0_bn2Coef:          {Name: "layer4_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_0_bn2CoefUpdate},
 		layer4_0_conv3T:           {Name: "layer4_0_conv3T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: layer4_0_conv3TUpdate},
 		layer4_0_bn3Coef:          {Name: "layer4_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: layer4_0_bn3CoefUpdate},
+		layer4_0_downsample_0T:    {Name: "layer4_0_downsample_0T", Use: engine.Backward, Len: func() int { return 2097152 }, Update: layer4_0_downsample_0TUpdate},
 		layer4_0_downsample_1Coef: {Name: "layer4_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: layer4_0_downsample_1CoefUpdate},
+		layer4_1_conv1T:           {Name: "layer4_1_conv1T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: layer4_1_conv1TUpdate},
 		layer4_1_bn1Coef:          {Name: "layer4_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_1_bn1CoefUpdate},
 		layer4_1_conv2T:           {Name: "layer4_1_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: layer4_1_conv2TUpdate},
 		layer4_1_bn2Coef:          {Name: "layer4_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_1_bn2CoefUpdate},
 		layer4_1_conv3T:           {Name: "layer4_1_conv3T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: layer4_1_conv3TUpdate},
 		layer4_1_bn3Coef:          {Name: "layer4_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: layer4_1_bn3CoefUpdate},
+		layer4_2_conv1T:           {Name: "layer4_2_conv1T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: layer4_2_conv1TUpdate},
 		layer4_2_bn1Coef:          {Name: "layer4_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_2_bn1CoefUpdate},
 		layer4_2_conv2T:           {Name: "layer4_2_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: layer4_2_conv2TUpdate},
 		layer4_2_bn2Coef:          {Name: "layer4_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_2_bn2CoefUpdate},
@@ -3290,7 +3336,7 @@ var padI3 = runtime.Padding{
 // layer1_0_conv1Infer computes layer1.0.conv1 (conv 1x1x64 nobias) + layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu): output rows [lo, hi).
 func layer1_0_conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI3, c.F[f2], lo, hi)
-	runtime.ConvForward(&layer1_0_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer1_0_conv1Fold], c.D[layer1_0_conv1Fold][4096:], lo, hi)
+	runtime.Conv1x1Forward(&layer1_0_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer1_0_conv1Fold], c.D[layer1_0_conv1Fold][4096:], lo, hi)
 }
 
 // layer1_0_conv2InferGeom: conv 3x3x64 p1 nobias, in inference.
@@ -3328,7 +3374,7 @@ func layer1_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer1_0_downsample_0Infer computes layer1.0.downsample.0 (conv 1x1x256 nobias) + layer1.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer1_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_0_downsample_0InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer1_0_downsample_0Fold], c.D[layer1_0_downsample_0Fold][16384:], lo, hi)
+	runtime.Conv1x1Forward(&layer1_0_downsample_0InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer1_0_downsample_0Fold], c.D[layer1_0_downsample_0Fold][16384:], lo, hi)
 }
 
 // layer1_0_conv3InferGeom: conv 1x1x256 nobias, in inference.
@@ -3354,7 +3400,7 @@ var layer1_0_conv3StoreGeom = runtime.EltGeom{
 
 // layer1_0_conv3Infer computes layer1.0.conv3 (conv 1x1x256 nobias) + layer1.0.bn3 (batchnorm) + layer1.0.add1 (residual) + relu2 (relu): output rows [lo, hi).
 func layer1_0_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_0_conv3InferGeom, c.Scratch, c.F[f3], c.F[f4], c.D[layer1_0_conv3Fold], c.D[layer1_0_conv3Fold][16384:], lo, hi)
+	runtime.Conv1x1Forward(&layer1_0_conv3InferGeom, c.Scratch, c.F[f3], c.F[f4], c.D[layer1_0_conv3Fold], c.D[layer1_0_conv3Fold][16384:], lo, hi)
 	runtime.Add(&layer1_0_conv3StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f2]}, lo, hi)
 }
 
@@ -3380,7 +3426,7 @@ var padI7 = runtime.Padding{
 // layer1_1_conv1Infer computes layer1.1.conv1 (conv 1x1x64 nobias) + layer1.1.bn1 (batchnorm) + layer1.1.relu1 (relu): output rows [lo, hi).
 func layer1_1_conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI7, c.F[f2], lo, hi)
-	runtime.ConvForward(&layer1_1_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer1_1_conv1Fold], c.D[layer1_1_conv1Fold][16384:], lo, hi)
+	runtime.Conv1x1Forward(&layer1_1_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer1_1_conv1Fold], c.D[layer1_1_conv1Fold][16384:], lo, hi)
 }
 
 // layer1_1_conv2InferGeom: conv 3x3x64 p1 nobias, in inference.
@@ -3425,7 +3471,7 @@ var layer1_1_conv3StoreGeom = runtime.EltGeom{
 
 // layer1_1_conv3Infer computes layer1.1.conv3 (conv 1x1x256 nobias) + layer1.1.bn3 (batchnorm) + layer1.1.add1 (residual) + layer1.1.relu3 (relu): output rows [lo, hi).
 func layer1_1_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_1_conv3InferGeom, c.Scratch, c.F[f2], c.F[f4], c.D[layer1_1_conv3Fold], c.D[layer1_1_conv3Fold][16384:], lo, hi)
+	runtime.Conv1x1Forward(&layer1_1_conv3InferGeom, c.Scratch, c.F[f2], c.F[f4], c.D[layer1_1_conv3Fold], c.D[layer1_1_conv3Fold][16384:], lo, hi)
 	runtime.Add(&layer1_1_conv3StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f3]}, lo, hi)
 }
 
@@ -3451,7 +3497,7 @@ var padI10 = runtime.Padding{
 // layer1_2_conv1Infer computes layer1.2.conv1 (conv 1x1x64 nobias) + layer1.2.bn1 (batchnorm) + layer1.2.relu1 (relu): output rows [lo, hi).
 func layer1_2_conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI10, c.F[f3], lo, hi)
-	runtime.ConvForward(&layer1_2_conv1InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[layer1_2_conv1Fold], c.D[layer1_2_conv1Fold][16384:], lo, hi)
+	runtime.Conv1x1Forward(&layer1_2_conv1InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[layer1_2_conv1Fold], c.D[layer1_2_conv1Fold][16384:], lo, hi)
 }
 
 // layer1_2_conv2InferGeom: conv 3x3x64 p1 nobias, in inference.
@@ -3496,7 +3542,7 @@ var layer1_2_conv3StoreGeom = runtime.EltGeom{
 
 // layer1_2_conv3Infer computes layer1.2.conv3 (conv 1x1x256 nobias) + layer1.2.bn3 (batchnorm) + layer1.2.add1 (residual) + layer1.2.relu3 (relu): output rows [lo, hi).
 func layer1_2_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_2_conv3InferGeom, c.Scratch, c.F[f3], c.F[f4], c.D[layer1_2_conv3Fold], c.D[layer1_2_conv3Fold][16384:], lo, hi)
+	runtime.Conv1x1Forward(&layer1_2_conv3InferGeom, c.Scratch, c.F[f3], c.F[f4], c.D[layer1_2_conv3Fold], c.D[layer1_2_conv3Fold][16384:], lo, hi)
 	runtime.Add(&layer1_2_conv3StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f2]}, lo, hi)
 }
 
@@ -3522,7 +3568,7 @@ var padI13 = runtime.Padding{
 // layer2_0_conv1Infer computes layer2.0.conv1 (conv 1x1x128 nobias) + layer2.0.bn1 (batchnorm) + layer2.0.relu1 (relu): output rows [lo, hi).
 func layer2_0_conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI13, c.F[f2], lo, hi)
-	runtime.ConvForward(&layer2_0_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer2_0_conv1Fold], c.D[layer2_0_conv1Fold][32768:], lo, hi)
+	runtime.Conv1x1Forward(&layer2_0_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer2_0_conv1Fold], c.D[layer2_0_conv1Fold][32768:], lo, hi)
 }
 
 // layer2_0_conv2InferGeom: conv 3x3x128 s2 p1 nobias, in inference.
@@ -3560,7 +3606,7 @@ func layer2_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer2_0_downsample_0Infer computes layer2.0.downsample.0 (conv 1x1x512 s2 nobias) + layer2.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer2_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_0_downsample_0InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer2_0_downsample_0Fold], c.D[layer2_0_downsample_0Fold][131072:], lo, hi)
+	runtime.Conv1x1Forward(&layer2_0_downsample_0InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer2_0_downsample_0Fold], c.D[layer2_0_downsample_0Fold][131072:], lo, hi)
 }
 
 // layer2_0_conv3InferGeom: conv 1x1x512 nobias, in inference.
@@ -3586,7 +3632,7 @@ var layer2_0_conv3StoreGeom = runtime.EltGeom{
 
 // layer2_0_conv3Infer computes layer2.0.conv3 (conv 1x1x512 nobias) + layer2.0.bn3 (batchnorm) + layer2.0.add1 (residual) + relu3 (relu): output rows [lo, hi).
 func layer2_0_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_0_conv3InferGeom, c.Scratch, c.F[f3], c.F[f5], c.D[layer2_0_conv3Fold], c.D[layer2_0_conv3Fold][65536:], lo, hi)
+	runtime.Conv1x1Forward(&layer2_0_conv3InferGeom, c.Scratch, c.F[f3], c.F[f5], c.D[layer2_0_conv3Fold], c.D[layer2_0_conv3Fold][65536:], lo, hi)
 	runtime.Add(&layer2_0_conv3StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f2]}, lo, hi)
 }
 
@@ -3612,7 +3658,7 @@ var padI17 = runtime.Padding{
 // layer2_1_conv1Infer computes layer2.1.conv1 (conv 1x1x128 nobias) + layer2.1.bn1 (batchnorm) + layer2.1.relu1 (relu): output rows [lo, hi).
 func layer2_1_conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI17, c.F[f5], lo, hi)
-	runtime.ConvForward(&layer2_1_conv1InferGeom, c.Scratch, c.F[f5], c.F[f3], c.D[layer2_1_conv1Fold], c.D[layer2_1_conv1Fold][65536:], lo, hi)
+	runtime.Conv1x1Forward(&layer2_1_conv1InferGeom, c.Scratch, c.F[f5], c.F[f3], c.D[layer2_1_conv1Fold], c.D[layer2_1_conv1Fold][65536:], lo, hi)
 }
 
 // layer2_1_conv2InferGeom: conv 3x3x128 p1 nobias, in inference.
@@ -3657,7 +3703,7 @@ var layer2_1_conv3StoreGeom = runtime.EltGeom{
 
 // layer2_1_conv3Infer computes layer2.1.conv3 (conv 1x1x512 nobias) + layer2.1.bn3 (batchnorm) + layer2.1.add1 (residual) + layer2.1.relu3 (relu): output rows [lo, hi).
 func layer2_1_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_1_conv3InferGeom, c.Scratch, c.F[f2], c.F[f4], c.D[layer2_1_conv3Fold], c.D[layer2_1_conv3Fold][65536:], lo, hi)
+	runtime.Conv1x1Forward(&layer2_1_conv3InferGeom, c.Scratch, c.F[f2], c.F[f4], c.D[layer2_1_conv3Fold], c.D[layer2_1_conv3Fold][65536:], lo, hi)
 	runtime.Add(&layer2_1_conv3StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f3]}, lo, hi)
 }
 
@@ -3683,7 +3729,7 @@ var padI20 = runtime.Padding{
 // layer2_2_conv1Infer computes layer2.2.conv1 (conv 1x1x128 nobias) + layer2.2.bn1 (batchnorm) + layer2.2.relu1 (relu): output rows [lo, hi).
 func layer2_2_conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI20, c.F[f5], lo, hi)
-	runtime.ConvForward(&layer2_2_conv1InferGeom, c.Scratch, c.F[f5], c.F[f2], c.D[layer2_2_conv1Fold], c.D[layer2_2_conv1Fold][65536:], lo, hi)
+	runtime.Conv1x1Forward(&layer2_2_conv1InferGeom, c.Scratch, c.F[f5], c.F[f2], c.D[layer2_2_conv1Fold], c.D[layer2_2_conv1Fold][65536:], lo, hi)
 }
 
 // layer2_2_conv2InferGeom: conv 3x3x128 p1 nobias, in inference.
@@ -3728,7 +3774,7 @@ var layer2_2_conv3StoreGeom = runtime.EltGeom{
 
 // layer2_2_conv3Infer computes layer2.2.conv3 (conv 1x1x512 nobias) + layer2.2.bn3 (batchnorm) + layer2.2.add1 (residual) + layer2.2.relu3 (relu): output rows [lo, hi).
 func layer2_2_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_2_conv3InferGeom, c.Scratch, c.F[f3], c.F[f4], c.D[layer2_2_conv3Fold], c.D[layer2_2_conv3Fold][65536:], lo, hi)
+	runtime.Conv1x1Forward(&layer2_2_conv3InferGeom, c.Scratch, c.F[f3], c.F[f4], c.D[layer2_2_conv3Fold], c.D[layer2_2_conv3Fold][65536:], lo, hi)
 	runtime.Add(&layer2_2_conv3StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f2]}, lo, hi)
 }
 
@@ -3754,7 +3800,7 @@ var padI23 = runtime.Padding{
 // layer2_3_conv1Infer computes layer2.3.conv1 (conv 1x1x128 nobias) + layer2.3.bn1 (batchnorm) + layer2.3.relu1 (relu): output rows [lo, hi).
 func layer2_3_conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI23, c.F[f5], lo, hi)
-	runtime.ConvForward(&layer2_3_conv1InferGeom, c.Scratch, c.F[f5], c.F[f3], c.D[layer2_3_conv1Fold], c.D[layer2_3_conv1Fold][65536:], lo, hi)
+	runtime.Conv1x1Forward(&layer2_3_conv1InferGeom, c.Scratch, c.F[f5], c.F[f3], c.D[layer2_3_conv1Fold], c.D[layer2_3_conv1Fold][65536:], lo, hi)
 }
 
 // layer2_3_conv2InferGeom: conv 3x3x128 p1 nobias, in inference.
@@ -3799,7 +3845,7 @@ var layer2_3_conv3StoreGeom = runtime.EltGeom{
 
 // layer2_3_conv3Infer computes layer2.3.conv3 (conv 1x1x512 nobias) + layer2.3.bn3 (batchnorm) + layer2.3.add1 (residual) + layer2.3.relu3 (relu): output rows [lo, hi).
 func layer2_3_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_3_conv3InferGeom, c.Scratch, c.F[f2], c.F[f4], c.D[layer2_3_conv3Fold], c.D[layer2_3_conv3Fold][65536:], lo, hi)
+	runtime.Conv1x1Forward(&layer2_3_conv3InferGeom, c.Scratch, c.F[f2], c.F[f4], c.D[layer2_3_conv3Fold], c.D[layer2_3_conv3Fold][65536:], lo, hi)
 	runtime.Add(&layer2_3_conv3StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f3]}, lo, hi)
 }
 
@@ -3825,7 +3871,7 @@ var padI26 = runtime.Padding{
 // layer3_0_conv1Infer computes layer3.0.conv1 (conv 1x1x256 nobias) + layer3.0.bn1 (batchnorm) + layer3.0.relu1 (relu): output rows [lo, hi).
 func layer3_0_conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI26, c.F[f3], lo, hi)
-	runtime.ConvForward(&layer3_0_conv1InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[layer3_0_conv1Fold], c.D[layer3_0_conv1Fold][131072:], lo, hi)
+	runtime.Conv1x1Forward(&layer3_0_conv1InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[layer3_0_conv1Fold], c.D[layer3_0_conv1Fold][131072:], lo, hi)
 }
 
 // layer3_0_conv2InferGeom: conv 3x3x256 s2 p1 nobias, in inference.
@@ -3863,7 +3909,7 @@ func layer3_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer3_0_downsample_0Infer computes layer3.0.downsample.0 (conv 1x1x1024 s2 nobias) + layer3.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer3_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_0_downsample_0InferGeom, c.Scratch, c.F[f4], c.F[f2], c.D[layer3_0_downsample_0Fold], c.D[layer3_0_downsample_0Fold][524288:], lo, hi)
+	runtime.Conv1x1Forward(&layer3_0_downsample_0InferGeom, c.Scratch, c.F[f4], c.F[f2], c.D[layer3_0_downsample_0Fold], c.D[layer3_0_downsample_0Fold][524288:], lo, hi)
 }
 
 // layer3_0_conv3InferGeom: conv 1x1x1024 nobias, in inference.
@@ -3889,7 +3935,7 @@ var layer3_0_conv3StoreGeom = runtime.EltGeom{
 
 // layer3_0_conv3Infer computes layer3.0.conv3 (conv 1x1x1024 nobias) + layer3.0.bn3 (batchnorm) + layer3.0.add1 (residual) + relu4 (relu): output rows [lo, hi).
 func layer3_0_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_0_conv3InferGeom, c.Scratch, c.F[f2], c.F[f5], c.D[layer3_0_conv3Fold], c.D[layer3_0_conv3Fold][262144:], lo, hi)
+	runtime.Conv1x1Forward(&layer3_0_conv3InferGeom, c.Scratch, c.F[f2], c.F[f5], c.D[layer3_0_conv3Fold], c.D[layer3_0_conv3Fold][262144:], lo, hi)
 	runtime.Add(&layer3_0_conv3StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f4]}, lo, hi)
 }
 
@@ -3915,7 +3961,7 @@ var padI30 = runtime.Padding{
 // layer3_1_conv1Infer computes layer3.1.conv1 (conv 1x1x256 nobias) + layer3.1.bn1 (batchnorm) + layer3.1.relu1 (relu): output rows [lo, hi).
 func layer3_1_conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI30, c.F[f5], lo, hi)
-	runtime.ConvForward(&layer3_1_conv1InferGeom, c.Scratch, c.F[f5], c.F[f2], c.D[layer3_1_conv1Fold], c.D[layer3_1_conv1Fold][262144:], lo, hi)
+	runtime.Conv1x1Forward(&layer3_1_conv1InferGeom, c.Scratch, c.F[f5], c.F[f2], c.D[layer3_1_conv1Fold], c.D[layer3_1_conv1Fold][262144:], lo, hi)
 }
 
 // layer3_1_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
@@ -3960,7 +4006,7 @@ var layer3_1_conv3StoreGeom = runtime.EltGeom{
 
 // layer3_1_conv3Infer computes layer3.1.conv3 (conv 1x1x1024 nobias) + layer3.1.bn3 (batchnorm) + layer3.1.add1 (residual) + layer3.1.relu3 (relu): output rows [lo, hi).
 func layer3_1_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_1_conv3InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[layer3_1_conv3Fold], c.D[layer3_1_conv3Fold][262144:], lo, hi)
+	runtime.Conv1x1Forward(&layer3_1_conv3InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[layer3_1_conv3Fold], c.D[layer3_1_conv3Fold][262144:], lo, hi)
 	runtime.Add(&layer3_1_conv3StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f2]}, lo, hi)
 }
 
@@ -3986,7 +4032,7 @@ var padI33 = runtime.Padding{
 // layer3_2_conv1Infer computes layer3.2.conv1 (conv 1x1x256 nobias) + layer3.2.bn1 (batchnorm) + layer3.2.relu1 (relu): output rows [lo, hi).
 func layer3_2_conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI33, c.F[f5], lo, hi)
-	runtime.ConvForward(&layer3_2_conv1InferGeom, c.Scratch, c.F[f5], c.F[f4], c.D[layer3_2_conv1Fold], c.D[layer3_2_conv1Fold][262144:], lo, hi)
+	runtime.Conv1x1Forward(&layer3_2_conv1InferGeom, c.Scratch, c.F[f5], c.F[f4], c.D[layer3_2_conv1Fold], c.D[layer3_2_conv1Fold][262144:], lo, hi)
 }
 
 // layer3_2_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
@@ -4031,7 +4077,7 @@ var layer3_2_conv3StoreGeom = runtime.EltGeom{
 
 // layer3_2_conv3Infer computes layer3.2.conv3 (conv 1x1x1024 nobias) + layer3.2.bn3 (batchnorm) + layer3.2.add1 (residual) + layer3.2.relu3 (relu): output rows [lo, hi).
 func layer3_2_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_2_conv3InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer3_2_conv3Fold], c.D[layer3_2_conv3Fold][262144:], lo, hi)
+	runtime.Conv1x1Forward(&layer3_2_conv3InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer3_2_conv3Fold], c.D[layer3_2_conv3Fold][262144:], lo, hi)
 	runtime.Add(&layer3_2_conv3StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f4]}, lo, hi)
 }
 
@@ -4057,7 +4103,7 @@ var padI36 = runtime.Padding{
 // layer3_3_conv1Infer computes layer3.3.conv1 (conv 1x1x256 nobias) + layer3.3.bn1 (batchnorm) + layer3.3.relu1 (relu): output rows [lo, hi).
 func layer3_3_conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI36, c.F[f5], lo, hi)
-	runtime.ConvForward(&layer3_3_conv1InferGeom, c.Scratch, c.F[f5], c.F[f2], c.D[layer3_3_conv1Fold], c.D[layer3_3_conv1Fold][262144:], lo, hi)
+	runtime.Conv1x1Forward(&layer3_3_conv1InferGeom, c.Scratch, c.F[f5], c.F[f2], c.D[layer3_3_conv1Fold], c.D[layer3_3_conv1Fold][262144:], lo, hi)
 }
 
 // layer3_3_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
@@ -4102,7 +4148,7 @@ var layer3_3_conv3StoreGeom = runtime.EltGeom{
 
 // layer3_3_conv3Infer computes layer3.3.conv3 (conv 1x1x1024 nobias) + layer3.3.bn3 (batchnorm) + layer3.3.add1 (residual) + layer3.3.relu3 (relu): output rows [lo, hi).
 func layer3_3_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_3_conv3InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[layer3_3_conv3Fold], c.D[layer3_3_conv3Fold][262144:], lo, hi)
+	runtime.Conv1x1Forward(&layer3_3_conv3InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[layer3_3_conv3Fold], c.D[layer3_3_conv3Fold][262144:], lo, hi)
 	runtime.Add(&layer3_3_conv3StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f2]}, lo, hi)
 }
 
@@ -4128,7 +4174,7 @@ var padI39 = runtime.Padding{
 // layer3_4_conv1Infer computes layer3.4.conv1 (conv 1x1x256 nobias) + layer3.4.bn1 (batchnorm) + layer3.4.relu1 (relu): output rows [lo, hi).
 func layer3_4_conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI39, c.F[f5], lo, hi)
-	runtime.ConvForward(&layer3_4_conv1InferGeom, c.Scratch, c.F[f5], c.F[f4], c.D[layer3_4_conv1Fold], c.D[layer3_4_conv1Fold][262144:], lo, hi)
+	runtime.Conv1x1Forward(&layer3_4_conv1InferGeom, c.Scratch, c.F[f5], c.F[f4], c.D[layer3_4_conv1Fold], c.D[layer3_4_conv1Fold][262144:], lo, hi)
 }
 
 // layer3_4_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
@@ -4173,7 +4219,7 @@ var layer3_4_conv3StoreGeom = runtime.EltGeom{
 
 // layer3_4_conv3Infer computes layer3.4.conv3 (conv 1x1x1024 nobias) + layer3.4.bn3 (batchnorm) + layer3.4.add1 (residual) + layer3.4.relu3 (relu): output rows [lo, hi).
 func layer3_4_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_4_conv3InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer3_4_conv3Fold], c.D[layer3_4_conv3Fold][262144:], lo, hi)
+	runtime.Conv1x1Forward(&layer3_4_conv3InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer3_4_conv3Fold], c.D[layer3_4_conv3Fold][262144:], lo, hi)
 	runtime.Add(&layer3_4_conv3StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f4]}, lo, hi)
 }
 
@@ -4199,7 +4245,7 @@ var padI42 = runtime.Padding{
 // layer3_5_conv1Infer computes layer3.5.conv1 (conv 1x1x256 nobias) + layer3.5.bn1 (batchnorm) + layer3.5.relu1 (relu): output rows [lo, hi).
 func layer3_5_conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI42, c.F[f5], lo, hi)
-	runtime.ConvForward(&layer3_5_conv1InferGeom, c.Scratch, c.F[f5], c.F[f2], c.D[layer3_5_conv1Fold], c.D[layer3_5_conv1Fold][262144:], lo, hi)
+	runtime.Conv1x1Forward(&layer3_5_conv1InferGeom, c.Scratch, c.F[f5], c.F[f2], c.D[layer3_5_conv1Fold], c.D[layer3_5_conv1Fold][262144:], lo, hi)
 }
 
 // layer3_5_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
@@ -4244,7 +4290,7 @@ var layer3_5_conv3StoreGeom = runtime.EltGeom{
 
 // layer3_5_conv3Infer computes layer3.5.conv3 (conv 1x1x1024 nobias) + layer3.5.bn3 (batchnorm) + layer3.5.add1 (residual) + layer3.5.relu3 (relu): output rows [lo, hi).
 func layer3_5_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_5_conv3InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[layer3_5_conv3Fold], c.D[layer3_5_conv3Fold][262144:], lo, hi)
+	runtime.Conv1x1Forward(&layer3_5_conv3InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[layer3_5_conv3Fold], c.D[layer3_5_conv3Fold][262144:], lo, hi)
 	runtime.Add(&layer3_5_conv3StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f2]}, lo, hi)
 }
 
@@ -4270,7 +4316,7 @@ var padI45 = runtime.Padding{
 // layer4_0_conv1Infer computes layer4.0.conv1 (conv 1x1x512 nobias) + layer4.0.bn1 (batchnorm) + layer4.0.relu1 (relu): output rows [lo, hi).
 func layer4_0_conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI45, c.F[f5], lo, hi)
-	runtime.ConvForward(&layer4_0_conv1InferGeom, c.Scratch, c.F[f5], c.F[f4], c.D[layer4_0_conv1Fold], c.D[layer4_0_conv1Fold][524288:], lo, hi)
+	runtime.Conv1x1Forward(&layer4_0_conv1InferGeom, c.Scratch, c.F[f5], c.F[f4], c.D[layer4_0_conv1Fold], c.D[layer4_0_conv1Fold][524288:], lo, hi)
 }
 
 // layer4_0_conv2InferGeom: conv 3x3x512 s2 p1 nobias, in inference.
@@ -4308,7 +4354,7 @@ func layer4_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer4_0_downsample_0Infer computes layer4.0.downsample.0 (conv 1x1x2048 s2 nobias) + layer4.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer4_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_0_downsample_0InferGeom, c.Scratch, c.F[f5], c.F[f4], c.D[layer4_0_downsample_0Fold], c.D[layer4_0_downsample_0Fold][2097152:], lo, hi)
+	runtime.Conv1x1Forward(&layer4_0_downsample_0InferGeom, c.Scratch, c.F[f5], c.F[f4], c.D[layer4_0_downsample_0Fold], c.D[layer4_0_downsample_0Fold][2097152:], lo, hi)
 }
 
 // layer4_0_conv3InferGeom: conv 1x1x2048 nobias, in inference.
@@ -4334,7 +4380,7 @@ var layer4_0_conv3StoreGeom = runtime.EltGeom{
 
 // layer4_0_conv3Infer computes layer4.0.conv3 (conv 1x1x2048 nobias) + layer4.0.bn3 (batchnorm) + layer4.0.add1 (residual) + relu5 (relu): output rows [lo, hi).
 func layer4_0_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_0_conv3InferGeom, c.Scratch, c.F[f4], c.F[f2], c.D[layer4_0_conv3Fold], c.D[layer4_0_conv3Fold][1048576:], lo, hi)
+	runtime.Conv1x1Forward(&layer4_0_conv3InferGeom, c.Scratch, c.F[f4], c.F[f2], c.D[layer4_0_conv3Fold], c.D[layer4_0_conv3Fold][1048576:], lo, hi)
 	runtime.Add(&layer4_0_conv3StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f5]}, lo, hi)
 }
 
@@ -4360,7 +4406,7 @@ var padI49 = runtime.Padding{
 // layer4_1_conv1Infer computes layer4.1.conv1 (conv 1x1x512 nobias) + layer4.1.bn1 (batchnorm) + layer4.1.relu1 (relu): output rows [lo, hi).
 func layer4_1_conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI49, c.F[f5], lo, hi)
-	runtime.ConvForward(&layer4_1_conv1InferGeom, c.Scratch, c.F[f5], c.F[f4], c.D[layer4_1_conv1Fold], c.D[layer4_1_conv1Fold][1048576:], lo, hi)
+	runtime.Conv1x1Forward(&layer4_1_conv1InferGeom, c.Scratch, c.F[f5], c.F[f4], c.D[layer4_1_conv1Fold], c.D[layer4_1_conv1Fold][1048576:], lo, hi)
 }
 
 // layer4_1_conv2InferGeom: conv 3x3x512 p1 nobias, in inference.
@@ -4405,7 +4451,7 @@ var layer4_1_conv3StoreGeom = runtime.EltGeom{
 
 // layer4_1_conv3Infer computes layer4.1.conv3 (conv 1x1x2048 nobias) + layer4.1.bn3 (batchnorm) + layer4.1.add1 (residual) + layer4.1.relu3 (relu): output rows [lo, hi).
 func layer4_1_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_1_conv3InferGeom, c.Scratch, c.F[f5], c.F[f2], c.D[layer4_1_conv3Fold], c.D[layer4_1_conv3Fold][1048576:], lo, hi)
+	runtime.Conv1x1Forward(&layer4_1_conv3InferGeom, c.Scratch, c.F[f5], c.F[f2], c.D[layer4_1_conv3Fold], c.D[layer4_1_conv3Fold][1048576:], lo, hi)
 	runtime.Add(&layer4_1_conv3StoreGeom, c.F[f5], [][]float32{c.F[f5], c.F[f4]}, lo, hi)
 }
 
@@ -4431,7 +4477,7 @@ var padI52 = runtime.Padding{
 // layer4_2_conv1Infer computes layer4.2.conv1 (conv 1x1x512 nobias) + layer4.2.bn1 (batchnorm) + layer4.2.relu1 (relu): output rows [lo, hi).
 func layer4_2_conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI52, c.F[f4], lo, hi)
-	runtime.ConvForward(&layer4_2_conv1InferGeom, c.Scratch, c.F[f4], c.F[f5], c.D[layer4_2_conv1Fold], c.D[layer4_2_conv1Fold][1048576:], lo, hi)
+	runtime.Conv1x1Forward(&layer4_2_conv1InferGeom, c.Scratch, c.F[f4], c.F[f5], c.D[layer4_2_conv1Fold], c.D[layer4_2_conv1Fold][1048576:], lo, hi)
 }
 
 // layer4_2_conv2InferGeom: conv 3x3x512 p1 nobias, in inference.
@@ -4476,7 +4522,7 @@ var layer4_2_conv3StoreGeom = runtime.EltGeom{
 
 // layer4_2_conv3Infer computes layer4.2.conv3 (conv 1x1x2048 nobias) + layer4.2.bn3 (batchnorm) + layer4.2.add1 (residual) + layer4.2.relu3 (relu): output rows [lo, hi).
 func layer4_2_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_2_conv3InferGeom, c.Scratch, c.F[f4], c.F[f2], c.D[layer4_2_conv3Fold], c.D[layer4_2_conv3Fold][1048576:], lo, hi)
+	runtime.Conv1x1Forward(&layer4_2_conv3InferGeom, c.Scratch, c.F[f4], c.F[f2], c.D[layer4_2_conv3Fold], c.D[layer4_2_conv3Fold][1048576:], lo, hi)
 	runtime.Add(&layer4_2_conv3StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f5]}, lo, hi)
 }
 
@@ -4501,6 +4547,7 @@ var conv1Geom = runtime.ConvGeom{
 	C: 3, InRow: 690, OH: 112, OW: 112, K: 64, OutRow: 7168,
 	FH: 7, FW: 7, SH: 2, SW: 2, KB: 32,
 	DOutRow: 7168,
+	H:       224, W: 224, PH: 3, PW: 3, DInRow: 672,
 }
 
 // conv1Forward computes conv1 (conv 7x7x64 s2 p3 nobias): output rows [lo, hi).
@@ -4508,9 +4555,14 @@ func conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], nil, lo, hi)
 }
 
-// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
+// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
 func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], nil, c.F[f0], c.F[f1], lo, hi)
+}
+
+// conv1TUpdate computes conv1's weights transposed, for its input gradient.
+func conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&conv1Geom, d, w.P[conv1W])
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -4518,10 +4570,7 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	for y := lo; y < hi; y++ {
-		clear(c.F[f107][0+y*672:][:672])
-	}
-	runtime.ConvInputGradGeneric(&conv1Geom, c.F[f107], 672, 0, 224, 224, 3, 3, c.P[conv1W], c.F[f1], lo, hi)
+	runtime.ConvInputGradGrouped(&conv1Geom, c.Scratch, c.F[f107], c.D[conv1T], c.F[f1], false, lo, hi)
 }
 
 // bn1Geom: batchnorm.
@@ -4618,21 +4667,27 @@ var layer1_0_conv1Geom = runtime.ConvGeom{
 	C: 64, InRow: 3584, OH: 56, OW: 56, K: 64, OutRow: 3584,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3584,
+	H:       56, W: 56, DInRow: 3584,
 }
 
 // layer1_0_conv1Forward computes layer1.0.conv1 (conv 1x1x64 nobias): output rows [lo, hi).
 func layer1_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_0_conv1Geom, c.Scratch, c.F[f28], c.F[f27], c.P[layer1_0_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer1_0_conv1Geom, c.Scratch, c.F[f28], c.F[f27], c.P[layer1_0_conv1W], nil, lo, hi)
 }
 
-// layer1_0_conv1WeightGrad adds to the weight and bias gradients of layer1.0.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer1_0_conv1WeightGrad adds to the weight and bias gradients of layer1.0.conv1, weight blocks.
 func layer1_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_0_conv1Geom, c.Scratch, c.G[layer1_0_conv1W], nil, c.F[f27], c.F[f29], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer1_0_conv1Geom, c.Scratch, c.G[layer1_0_conv1W], nil, c.F[f27], c.F[f29], lo, hi)
+}
+
+// layer1_0_conv1TUpdate computes layer1.0.conv1's weights transposed, for its input gradient.
+func layer1_0_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer1_0_conv1Geom, d, w.P[layer1_0_conv1W])
 }
 
 // layer1_0_conv1InputGrad computes the gradient of layer1.0.conv1's input, rows [lo, hi).
 func layer1_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer1_0_conv1Geom, c.F[f31], 3584, 0, 56, 56, 0, 0, c.P[layer1_0_conv1W], c.F[f29], lo, hi)
+	runtime.Conv1x1InputGrad(&layer1_0_conv1Geom, c.Scratch, c.F[f31], c.D[layer1_0_conv1T], c.F[f29], true, lo, hi)
 }
 
 // layer1_0_bn1Geom: batchnorm.
@@ -4711,6 +4766,7 @@ var layer1_0_conv2Geom = runtime.ConvGeom{
 	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3712, DOutOff: 3776,
+	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer1_0_conv2Forward computes layer1.0.conv2 (conv 3x3x64 p1 nobias): output rows [lo, hi).
@@ -4718,9 +4774,17 @@ func layer1_0_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer1_0_conv2Geom, c.Scratch, c.F[f29], c.F[f24], c.P[layer1_0_conv2W], nil, lo, hi)
 }
 
-// layer1_0_conv2WeightGrad adds to the weight and bias gradients of layer1.0.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer1_0_conv2WeightGrad adds to the weight and bias gradients of layer1.0.conv2, units (filter rows of weight blocks).
 func layer1_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer1_0_conv2Geom, c.Scratch, c.G[layer1_0_conv2W], nil, c.F[f24], c.F[f25], lo, hi)
+}
+
+// layer1_0_conv2PrevActGeom: the derivative of layer1.0.relu1, in place on its output's gradient.
+var layer1_0_conv2PrevActGeom = runtime.EltGeom{
+	H: 56, W: 56, C: 64,
+	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Off: 3776, Row: 3712, Pix: 64}},
+	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}},
+	Act: runtime.ActReLU,
 }
 
 // layer1_0_conv2Back: the transposed convolution that computes layer1.0.conv2's input gradient.
@@ -4732,14 +4796,6 @@ var layer1_0_conv2Back = runtime.ConvGeom{
 // layer1_0_conv2TUpdate computes layer1.0.conv2's weights transposed, for its input gradient.
 func layer1_0_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer1_0_conv2W], 64, 64, 3, 3, 32, 32)
-}
-
-// layer1_0_conv2PrevActGeom: the derivative of layer1.0.relu1, in place on its output's gradient.
-var layer1_0_conv2PrevActGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 64,
-	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Off: 3776, Row: 3712, Pix: 64}},
-	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}},
-	Act: runtime.ActReLU,
 }
 
 // layer1_0_conv2InputGrad computes the gradient of layer1.0.conv2's input, rows [lo, hi).
@@ -4840,27 +4896,17 @@ var layer1_0_conv3Geom = runtime.ConvGeom{
 	C: 64, InRow: 3584, OH: 56, OW: 56, K: 256, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 14336,
+	H:       56, W: 56, DInRow: 3584,
 }
 
 // layer1_0_conv3Forward computes layer1.0.conv3 (conv 1x1x256 nobias): output rows [lo, hi).
 func layer1_0_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_0_conv3Geom, c.Scratch, c.F[f4], c.F[f30], c.P[layer1_0_conv3W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer1_0_conv3Geom, c.Scratch, c.F[f4], c.F[f30], c.P[layer1_0_conv3W], nil, lo, hi)
 }
 
-// layer1_0_conv3WeightGrad adds to the weight and bias gradients of layer1.0.conv3, units (filter rows of weight blocks) [lo, hi).
+// layer1_0_conv3WeightGrad adds to the weight and bias gradients of layer1.0.conv3, weight blocks.
 func layer1_0_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_0_conv3Geom, c.Scratch, c.G[layer1_0_conv3W], nil, c.F[f30], c.F[f1], lo, hi)
-}
-
-// layer1_0_conv3Back: the transposed convolution that computes layer1.0.conv3's input gradient.
-var layer1_0_conv3Back = runtime.ConvGeom{
-	C: 256, InRow: 14336, OH: 56, OW: 56, K: 64, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer1_0_conv3TUpdate computes layer1.0.conv3's weights transposed, for its input gradient.
-func layer1_0_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer1_0_conv3W], 256, 64, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&layer1_0_conv3Geom, c.Scratch, c.G[layer1_0_conv3W], nil, c.F[f30], c.F[f1], lo, hi)
 }
 
 // layer1_0_conv3PrevActGeom: the derivative of layer1.0.relu2, in place on its output's gradient.
@@ -4871,9 +4917,14 @@ var layer1_0_conv3PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer1_0_conv3TUpdate computes layer1.0.conv3's weights transposed, for its input gradient.
+func layer1_0_conv3TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer1_0_conv3Geom, d, w.P[layer1_0_conv3W])
+}
+
 // layer1_0_conv3InputGrad computes the gradient of layer1.0.conv3's input, rows [lo, hi).
 func layer1_0_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_0_conv3Back, c.Scratch, c.F[f32], c.F[f1], c.D[layer1_0_conv3T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&layer1_0_conv3Geom, c.Scratch, c.F[f32], c.D[layer1_0_conv3T], c.F[f1], false, lo, hi)
 	// The derivative of layer1.0.relu2, on the rows just written.
 	runtime.ActBackward(&layer1_0_conv3PrevActGeom, c.F[f32], c.F[f32], nil, c.F[f30], lo, hi)
 }
@@ -4954,32 +5005,27 @@ var layer1_0_downsample_0Geom = runtime.ConvGeom{
 	C: 64, InRow: 3584, OH: 56, OW: 56, K: 256, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 14336,
+	H:       56, W: 56, DInRow: 3584,
 }
 
 // layer1_0_downsample_0Forward computes layer1.0.downsample.0 (conv 1x1x256 nobias): output rows [lo, hi).
 func layer1_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_0_downsample_0Geom, c.Scratch, c.F[f5], c.F[f27], c.P[layer1_0_downsample_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer1_0_downsample_0Geom, c.Scratch, c.F[f5], c.F[f27], c.P[layer1_0_downsample_0W], nil, lo, hi)
 }
 
-// layer1_0_downsample_0WeightGrad adds to the weight and bias gradients of layer1.0.downsample.0, units (filter rows of weight blocks) [lo, hi).
+// layer1_0_downsample_0WeightGrad adds to the weight and bias gradients of layer1.0.downsample.0, weight blocks.
 func layer1_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_0_downsample_0Geom, c.Scratch, c.G[layer1_0_downsample_0W], nil, c.F[f27], c.F[f1], lo, hi)
-}
-
-// layer1_0_downsample_0Back: the transposed convolution that computes layer1.0.downsample.0's input gradient.
-var layer1_0_downsample_0Back = runtime.ConvGeom{
-	C: 256, InRow: 14336, OH: 56, OW: 56, K: 64, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
+	runtime.Conv1x1WeightGrad(&layer1_0_downsample_0Geom, c.Scratch, c.G[layer1_0_downsample_0W], nil, c.F[f27], c.F[f1], lo, hi)
 }
 
 // layer1_0_downsample_0TUpdate computes layer1.0.downsample.0's weights transposed, for its input gradient.
 func layer1_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer1_0_downsample_0W], 256, 64, 1, 1, 32, 32)
+	runtime.Conv1x1Transpose(&layer1_0_downsample_0Geom, d, w.P[layer1_0_downsample_0W])
 }
 
 // layer1_0_downsample_0InputGrad computes the gradient of layer1.0.downsample.0's input, rows [lo, hi).
 func layer1_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_0_downsample_0Back, c.Scratch, c.F[f31], c.F[f1], c.D[layer1_0_downsample_0T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&layer1_0_downsample_0Geom, c.Scratch, c.F[f31], c.D[layer1_0_downsample_0T], c.F[f1], false, lo, hi)
 }
 
 // layer1_0_downsample_1Geom: batchnorm.
@@ -5091,21 +5137,27 @@ var layer1_1_conv1Geom = runtime.ConvGeom{
 	C: 256, InRow: 14336, OH: 56, OW: 56, K: 64, OutRow: 3584,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3584,
+	H:       56, W: 56, DInRow: 14336,
 }
 
 // layer1_1_conv1Forward computes layer1.1.conv1 (conv 1x1x64 nobias): output rows [lo, hi).
 func layer1_1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_1_conv1Geom, c.Scratch, c.F[f31], c.F[f7], c.P[layer1_1_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer1_1_conv1Geom, c.Scratch, c.F[f31], c.F[f7], c.P[layer1_1_conv1W], nil, lo, hi)
 }
 
-// layer1_1_conv1WeightGrad adds to the weight and bias gradients of layer1.1.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer1_1_conv1WeightGrad adds to the weight and bias gradients of layer1.1.conv1, weight blocks.
 func layer1_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_1_conv1Geom, c.Scratch, c.G[layer1_1_conv1W], nil, c.F[f7], c.F[f32], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer1_1_conv1Geom, c.Scratch, c.G[layer1_1_conv1W], nil, c.F[f7], c.F[f32], lo, hi)
+}
+
+// layer1_1_conv1TUpdate computes layer1.1.conv1's weights transposed, for its input gradient.
+func layer1_1_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer1_1_conv1Geom, d, w.P[layer1_1_conv1W])
 }
 
 // layer1_1_conv1InputGrad computes the gradient of layer1.1.conv1's input, rows [lo, hi).
 func layer1_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer1_1_conv1Geom, c.F[f1], 14336, 0, 56, 56, 0, 0, c.P[layer1_1_conv1W], c.F[f32], lo, hi)
+	runtime.Conv1x1InputGrad(&layer1_1_conv1Geom, c.Scratch, c.F[f1], c.D[layer1_1_conv1T], c.F[f32], true, lo, hi)
 }
 
 // layer1_1_bn1Geom: batchnorm.
@@ -5191,6 +5243,7 @@ var layer1_1_conv2Geom = runtime.ConvGeom{
 	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3712, DOutOff: 3776,
+	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer1_1_conv2Forward computes layer1.1.conv2 (conv 3x3x64 p1 nobias): output rows [lo, hi).
@@ -5198,9 +5251,17 @@ func layer1_1_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer1_1_conv2Geom, c.Scratch, c.F[f32], c.F[f25], c.P[layer1_1_conv2W], nil, lo, hi)
 }
 
-// layer1_1_conv2WeightGrad adds to the weight and bias gradients of layer1.1.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer1_1_conv2WeightGrad adds to the weight and bias gradients of layer1.1.conv2, units (filter rows of weight blocks).
 func layer1_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer1_1_conv2Geom, c.Scratch, c.G[layer1_1_conv2W], nil, c.F[f25], c.F[f26], lo, hi)
+}
+
+// layer1_1_conv2PrevActGeom: the derivative of layer1.1.relu1, in place on its output's gradient.
+var layer1_1_conv2PrevActGeom = runtime.EltGeom{
+	H: 56, W: 56, C: 64,
+	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Off: 3776, Row: 3712, Pix: 64}},
+	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}},
+	Act: runtime.ActReLU,
 }
 
 // layer1_1_conv2Back: the transposed convolution that computes layer1.1.conv2's input gradient.
@@ -5212,14 +5273,6 @@ var layer1_1_conv2Back = runtime.ConvGeom{
 // layer1_1_conv2TUpdate computes layer1.1.conv2's weights transposed, for its input gradient.
 func layer1_1_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer1_1_conv2W], 64, 64, 3, 3, 32, 32)
-}
-
-// layer1_1_conv2PrevActGeom: the derivative of layer1.1.relu1, in place on its output's gradient.
-var layer1_1_conv2PrevActGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 64,
-	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Off: 3776, Row: 3712, Pix: 64}},
-	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}},
-	Act: runtime.ActReLU,
 }
 
 // layer1_1_conv2InputGrad computes the gradient of layer1.1.conv2's input, rows [lo, hi).
@@ -5320,27 +5373,17 @@ var layer1_1_conv3Geom = runtime.ConvGeom{
 	C: 64, InRow: 3584, OH: 56, OW: 56, K: 256, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 14336,
+	H:       56, W: 56, DInRow: 3584,
 }
 
 // layer1_1_conv3Forward computes layer1.1.conv3 (conv 1x1x256 nobias): output rows [lo, hi).
 func layer1_1_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_1_conv3Geom, c.Scratch, c.F[f6], c.F[f33], c.P[layer1_1_conv3W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer1_1_conv3Geom, c.Scratch, c.F[f6], c.F[f33], c.P[layer1_1_conv3W], nil, lo, hi)
 }
 
-// layer1_1_conv3WeightGrad adds to the weight and bias gradients of layer1.1.conv3, units (filter rows of weight blocks) [lo, hi).
+// layer1_1_conv3WeightGrad adds to the weight and bias gradients of layer1.1.conv3, weight blocks.
 func layer1_1_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_1_conv3Geom, c.Scratch, c.G[layer1_1_conv3W], nil, c.F[f33], c.F[f8], lo, hi)
-}
-
-// layer1_1_conv3Back: the transposed convolution that computes layer1.1.conv3's input gradient.
-var layer1_1_conv3Back = runtime.ConvGeom{
-	C: 256, InRow: 14336, OH: 56, OW: 56, K: 64, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer1_1_conv3TUpdate computes layer1.1.conv3's weights transposed, for its input gradient.
-func layer1_1_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer1_1_conv3W], 256, 64, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&layer1_1_conv3Geom, c.Scratch, c.G[layer1_1_conv3W], nil, c.F[f33], c.F[f8], lo, hi)
 }
 
 // layer1_1_conv3PrevActGeom: the derivative of layer1.1.relu2, in place on its output's gradient.
@@ -5351,9 +5394,14 @@ var layer1_1_conv3PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer1_1_conv3TUpdate computes layer1.1.conv3's weights transposed, for its input gradient.
+func layer1_1_conv3TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer1_1_conv3Geom, d, w.P[layer1_1_conv3W])
+}
+
 // layer1_1_conv3InputGrad computes the gradient of layer1.1.conv3's input, rows [lo, hi).
 func layer1_1_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_1_conv3Back, c.Scratch, c.F[f34], c.F[f8], c.D[layer1_1_conv3T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&layer1_1_conv3Geom, c.Scratch, c.F[f34], c.D[layer1_1_conv3T], c.F[f8], false, lo, hi)
 	// The derivative of layer1.1.relu2, on the rows just written.
 	runtime.ActBackward(&layer1_1_conv3PrevActGeom, c.F[f34], c.F[f34], nil, c.F[f33], lo, hi)
 }
@@ -5467,21 +5515,27 @@ var layer1_2_conv1Geom = runtime.ConvGeom{
 	C: 256, InRow: 14336, OH: 56, OW: 56, K: 64, OutRow: 3584,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3584,
+	H:       56, W: 56, DInRow: 14336,
 }
 
 // layer1_2_conv1Forward computes layer1.2.conv1 (conv 1x1x64 nobias): output rows [lo, hi).
 func layer1_2_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_2_conv1Geom, c.Scratch, c.F[f34], c.F[f8], c.P[layer1_2_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer1_2_conv1Geom, c.Scratch, c.F[f34], c.F[f8], c.P[layer1_2_conv1W], nil, lo, hi)
 }
 
-// layer1_2_conv1WeightGrad adds to the weight and bias gradients of layer1.2.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer1_2_conv1WeightGrad adds to the weight and bias gradients of layer1.2.conv1, weight blocks.
 func layer1_2_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_2_conv1Geom, c.Scratch, c.G[layer1_2_conv1W], nil, c.F[f8], c.F[f35], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer1_2_conv1Geom, c.Scratch, c.G[layer1_2_conv1W], nil, c.F[f8], c.F[f35], lo, hi)
+}
+
+// layer1_2_conv1TUpdate computes layer1.2.conv1's weights transposed, for its input gradient.
+func layer1_2_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer1_2_conv1Geom, d, w.P[layer1_2_conv1W])
 }
 
 // layer1_2_conv1InputGrad computes the gradient of layer1.2.conv1's input, rows [lo, hi).
 func layer1_2_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer1_2_conv1Geom, c.F[f11], 14336, 0, 56, 56, 0, 0, c.P[layer1_2_conv1W], c.F[f35], lo, hi)
+	runtime.Conv1x1InputGrad(&layer1_2_conv1Geom, c.Scratch, c.F[f11], c.D[layer1_2_conv1T], c.F[f35], true, lo, hi)
 }
 
 // layer1_2_bn1Geom: batchnorm.
@@ -5567,6 +5621,7 @@ var layer1_2_conv2Geom = runtime.ConvGeom{
 	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3712, DOutOff: 3776,
+	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer1_2_conv2Forward computes layer1.2.conv2 (conv 3x3x64 p1 nobias): output rows [lo, hi).
@@ -5574,9 +5629,17 @@ func layer1_2_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer1_2_conv2Geom, c.Scratch, c.F[f35], c.F[f26], c.P[layer1_2_conv2W], nil, lo, hi)
 }
 
-// layer1_2_conv2WeightGrad adds to the weight and bias gradients of layer1.2.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer1_2_conv2WeightGrad adds to the weight and bias gradients of layer1.2.conv2, units (filter rows of weight blocks).
 func layer1_2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer1_2_conv2Geom, c.Scratch, c.G[layer1_2_conv2W], nil, c.F[f26], c.F[f13], lo, hi)
+}
+
+// layer1_2_conv2PrevActGeom: the derivative of layer1.2.relu1, in place on its output's gradient.
+var layer1_2_conv2PrevActGeom = runtime.EltGeom{
+	H: 56, W: 56, C: 64,
+	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Off: 3776, Row: 3712, Pix: 64}},
+	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}},
+	Act: runtime.ActReLU,
 }
 
 // layer1_2_conv2Back: the transposed convolution that computes layer1.2.conv2's input gradient.
@@ -5588,14 +5651,6 @@ var layer1_2_conv2Back = runtime.ConvGeom{
 // layer1_2_conv2TUpdate computes layer1.2.conv2's weights transposed, for its input gradient.
 func layer1_2_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer1_2_conv2W], 64, 64, 3, 3, 32, 32)
-}
-
-// layer1_2_conv2PrevActGeom: the derivative of layer1.2.relu1, in place on its output's gradient.
-var layer1_2_conv2PrevActGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 64,
-	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Off: 3776, Row: 3712, Pix: 64}},
-	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}},
-	Act: runtime.ActReLU,
 }
 
 // layer1_2_conv2InputGrad computes the gradient of layer1.2.conv2's input, rows [lo, hi).
@@ -5696,27 +5751,17 @@ var layer1_2_conv3Geom = runtime.ConvGeom{
 	C: 64, InRow: 3584, OH: 56, OW: 56, K: 256, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 14336,
+	H:       56, W: 56, DInRow: 3584,
 }
 
 // layer1_2_conv3Forward computes layer1.2.conv3 (conv 1x1x256 nobias): output rows [lo, hi).
 func layer1_2_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_2_conv3Geom, c.Scratch, c.F[f9], c.F[f36], c.P[layer1_2_conv3W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer1_2_conv3Geom, c.Scratch, c.F[f9], c.F[f36], c.P[layer1_2_conv3W], nil, lo, hi)
 }
 
-// layer1_2_conv3WeightGrad adds to the weight and bias gradients of layer1.2.conv3, units (filter rows of weight blocks) [lo, hi).
+// layer1_2_conv3WeightGrad adds to the weight and bias gradients of layer1.2.conv3, weight blocks.
 func layer1_2_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_2_conv3Geom, c.Scratch, c.G[layer1_2_conv3W], nil, c.F[f36], c.F[f1], lo, hi)
-}
-
-// layer1_2_conv3Back: the transposed convolution that computes layer1.2.conv3's input gradient.
-var layer1_2_conv3Back = runtime.ConvGeom{
-	C: 256, InRow: 14336, OH: 56, OW: 56, K: 64, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer1_2_conv3TUpdate computes layer1.2.conv3's weights transposed, for its input gradient.
-func layer1_2_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer1_2_conv3W], 256, 64, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&layer1_2_conv3Geom, c.Scratch, c.G[layer1_2_conv3W], nil, c.F[f36], c.F[f1], lo, hi)
 }
 
 // layer1_2_conv3PrevActGeom: the derivative of layer1.2.relu2, in place on its output's gradient.
@@ -5727,9 +5772,14 @@ var layer1_2_conv3PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer1_2_conv3TUpdate computes layer1.2.conv3's weights transposed, for its input gradient.
+func layer1_2_conv3TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer1_2_conv3Geom, d, w.P[layer1_2_conv3W])
+}
+
 // layer1_2_conv3InputGrad computes the gradient of layer1.2.conv3's input, rows [lo, hi).
 func layer1_2_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_2_conv3Back, c.Scratch, c.F[f37], c.F[f1], c.D[layer1_2_conv3T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&layer1_2_conv3Geom, c.Scratch, c.F[f37], c.D[layer1_2_conv3T], c.F[f1], false, lo, hi)
 	// The derivative of layer1.2.relu2, on the rows just written.
 	runtime.ActBackward(&layer1_2_conv3PrevActGeom, c.F[f37], c.F[f37], nil, c.F[f36], lo, hi)
 }
@@ -5843,21 +5893,27 @@ var layer2_0_conv1Geom = runtime.ConvGeom{
 	C: 256, InRow: 14336, OH: 56, OW: 56, K: 128, OutRow: 7168,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 7168,
+	H:       56, W: 56, DInRow: 14336,
 }
 
 // layer2_0_conv1Forward computes layer2.0.conv1 (conv 1x1x128 nobias): output rows [lo, hi).
 func layer2_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_0_conv1Geom, c.Scratch, c.F[f12], c.F[f10], c.P[layer2_0_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer2_0_conv1Geom, c.Scratch, c.F[f12], c.F[f10], c.P[layer2_0_conv1W], nil, lo, hi)
 }
 
-// layer2_0_conv1WeightGrad adds to the weight and bias gradients of layer2.0.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer2_0_conv1WeightGrad adds to the weight and bias gradients of layer2.0.conv1, weight blocks.
 func layer2_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer2_0_conv1Geom, c.Scratch, c.G[layer2_0_conv1W], nil, c.F[f10], c.F[f13], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer2_0_conv1Geom, c.Scratch, c.G[layer2_0_conv1W], nil, c.F[f10], c.F[f13], lo, hi)
+}
+
+// layer2_0_conv1TUpdate computes layer2.0.conv1's weights transposed, for its input gradient.
+func layer2_0_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer2_0_conv1Geom, d, w.P[layer2_0_conv1W])
 }
 
 // layer2_0_conv1InputGrad computes the gradient of layer2.0.conv1's input, rows [lo, hi).
 func layer2_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer2_0_conv1Geom, c.F[f1], 14336, 0, 56, 56, 0, 0, c.P[layer2_0_conv1W], c.F[f13], lo, hi)
+	runtime.Conv1x1InputGrad(&layer2_0_conv1Geom, c.Scratch, c.F[f1], c.D[layer2_0_conv1T], c.F[f13], true, lo, hi)
 }
 
 // layer2_0_bn1Geom: batchnorm.
@@ -5943,6 +5999,7 @@ var layer2_0_conv2Geom = runtime.ConvGeom{
 	C: 128, InRow: 7424, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
+	H:       56, W: 56, PH: 1, PW: 1, DInRow: 7168,
 }
 
 // layer2_0_conv2Forward computes layer2.0.conv2 (conv 3x3x128 s2 p1 nobias): output rows [lo, hi).
@@ -5950,17 +6007,19 @@ func layer2_0_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer2_0_conv2Geom, c.Scratch, c.F[f55], c.F[f11], c.P[layer2_0_conv2W], nil, lo, hi)
 }
 
-// layer2_0_conv2WeightGrad adds to the weight and bias gradients of layer2.0.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer2_0_conv2WeightGrad adds to the weight and bias gradients of layer2.0.conv2, units (filter rows of weight blocks).
 func layer2_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer2_0_conv2Geom, c.Scratch, c.G[layer2_0_conv2W], nil, c.F[f11], c.F[f57], lo, hi)
 }
 
+// layer2_0_conv2TUpdate computes layer2.0.conv2's weights transposed, for its input gradient.
+func layer2_0_conv2TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&layer2_0_conv2Geom, d, w.P[layer2_0_conv2W])
+}
+
 // layer2_0_conv2InputGrad computes the gradient of layer2.0.conv2's input, rows [lo, hi).
 func layer2_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		clear(c.F[f14][0+y*7168:][:7168])
-	}
-	runtime.ConvInputGradGeneric(&layer2_0_conv2Geom, c.F[f14], 7168, 0, 56, 56, 1, 1, c.P[layer2_0_conv2W], c.F[f57], lo, hi)
+	runtime.ConvInputGradGrouped(&layer2_0_conv2Geom, c.Scratch, c.F[f14], c.D[layer2_0_conv2T], c.F[f57], false, lo, hi)
 }
 
 // layer2_0_bn2Geom: batchnorm.
@@ -6039,27 +6098,17 @@ var layer2_0_conv3Geom = runtime.ConvGeom{
 	C: 128, InRow: 3584, OH: 28, OW: 28, K: 512, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 14336,
+	H:       28, W: 28, DInRow: 3584,
 }
 
 // layer2_0_conv3Forward computes layer2.0.conv3 (conv 1x1x512 nobias): output rows [lo, hi).
 func layer2_0_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_0_conv3Geom, c.Scratch, c.F[f13], c.F[f56], c.P[layer2_0_conv3W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer2_0_conv3Geom, c.Scratch, c.F[f13], c.F[f56], c.P[layer2_0_conv3W], nil, lo, hi)
 }
 
-// layer2_0_conv3WeightGrad adds to the weight and bias gradients of layer2.0.conv3, units (filter rows of weight blocks) [lo, hi).
+// layer2_0_conv3WeightGrad adds to the weight and bias gradients of layer2.0.conv3, weight blocks.
 func layer2_0_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer2_0_conv3Geom, c.Scratch, c.G[layer2_0_conv3W], nil, c.F[f56], c.F[f14], lo, hi)
-}
-
-// layer2_0_conv3Back: the transposed convolution that computes layer2.0.conv3's input gradient.
-var layer2_0_conv3Back = runtime.ConvGeom{
-	C: 512, InRow: 14336, OH: 28, OW: 28, K: 128, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer2_0_conv3TUpdate computes layer2.0.conv3's weights transposed, for its input gradient.
-func layer2_0_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer2_0_conv3W], 512, 128, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&layer2_0_conv3Geom, c.Scratch, c.G[layer2_0_conv3W], nil, c.F[f56], c.F[f14], lo, hi)
 }
 
 // layer2_0_conv3PrevActGeom: the derivative of layer2.0.relu2, in place on its output's gradient.
@@ -6070,9 +6119,14 @@ var layer2_0_conv3PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer2_0_conv3TUpdate computes layer2.0.conv3's weights transposed, for its input gradient.
+func layer2_0_conv3TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer2_0_conv3Geom, d, w.P[layer2_0_conv3W])
+}
+
 // layer2_0_conv3InputGrad computes the gradient of layer2.0.conv3's input, rows [lo, hi).
 func layer2_0_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_0_conv3Back, c.Scratch, c.F[f58], c.F[f14], c.D[layer2_0_conv3T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&layer2_0_conv3Geom, c.Scratch, c.F[f58], c.D[layer2_0_conv3T], c.F[f14], false, lo, hi)
 	// The derivative of layer2.0.relu2, on the rows just written.
 	runtime.ActBackward(&layer2_0_conv3PrevActGeom, c.F[f58], c.F[f58], nil, c.F[f56], lo, hi)
 }
@@ -6153,24 +6207,27 @@ var layer2_0_downsample_0Geom = runtime.ConvGeom{
 	C: 256, InRow: 14336, OH: 28, OW: 28, K: 512, OutRow: 14336,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 32,
 	DOutRow: 14336,
+	H:       56, W: 56, DInRow: 14336,
 }
 
 // layer2_0_downsample_0Forward computes layer2.0.downsample.0 (conv 1x1x512 s2 nobias): output rows [lo, hi).
 func layer2_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_0_downsample_0Geom, c.Scratch, c.F[f14], c.F[f10], c.P[layer2_0_downsample_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer2_0_downsample_0Geom, c.Scratch, c.F[f14], c.F[f10], c.P[layer2_0_downsample_0W], nil, lo, hi)
 }
 
-// layer2_0_downsample_0WeightGrad adds to the weight and bias gradients of layer2.0.downsample.0, units (filter rows of weight blocks) [lo, hi).
+// layer2_0_downsample_0WeightGrad adds to the weight and bias gradients of layer2.0.downsample.0, weight blocks.
 func layer2_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer2_0_downsample_0Geom, c.Scratch, c.G[layer2_0_downsample_0W], nil, c.F[f10], c.F[f16], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer2_0_downsample_0Geom, c.Scratch, c.G[layer2_0_downsample_0W], nil, c.F[f10], c.F[f16], lo, hi)
+}
+
+// layer2_0_downsample_0TUpdate computes layer2.0.downsample.0's weights transposed, for its input gradient.
+func layer2_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer2_0_downsample_0Geom, d, w.P[layer2_0_downsample_0W])
 }
 
 // layer2_0_downsample_0InputGrad computes the gradient of layer2.0.downsample.0's input, rows [lo, hi).
 func layer2_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		clear(c.F[f1][0+y*14336:][:14336])
-	}
-	runtime.ConvInputGradGeneric(&layer2_0_downsample_0Geom, c.F[f1], 14336, 0, 56, 56, 0, 0, c.P[layer2_0_downsample_0W], c.F[f16], lo, hi)
+	runtime.Conv1x1InputGrad(&layer2_0_downsample_0Geom, c.Scratch, c.F[f1], c.D[layer2_0_downsample_0T], c.F[f16], false, lo, hi)
 }
 
 // layer2_0_downsample_1Geom: batchnorm.
@@ -6282,21 +6339,27 @@ var layer2_1_conv1Geom = runtime.ConvGeom{
 	C: 512, InRow: 14336, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3584,
+	H:       28, W: 28, DInRow: 14336,
 }
 
 // layer2_1_conv1Forward computes layer2.1.conv1 (conv 1x1x128 nobias): output rows [lo, hi).
 func layer2_1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_1_conv1Geom, c.Scratch, c.F[f57], c.F[f16], c.P[layer2_1_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer2_1_conv1Geom, c.Scratch, c.F[f57], c.F[f16], c.P[layer2_1_conv1W], nil, lo, hi)
 }
 
-// layer2_1_conv1WeightGrad adds to the weight and bias gradients of layer2.1.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer2_1_conv1WeightGrad adds to the weight and bias gradients of layer2.1.conv1, weight blocks.
 func layer2_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer2_1_conv1Geom, c.Scratch, c.G[layer2_1_conv1W], nil, c.F[f16], c.F[f58], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer2_1_conv1Geom, c.Scratch, c.G[layer2_1_conv1W], nil, c.F[f16], c.F[f58], lo, hi)
+}
+
+// layer2_1_conv1TUpdate computes layer2.1.conv1's weights transposed, for its input gradient.
+func layer2_1_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer2_1_conv1Geom, d, w.P[layer2_1_conv1W])
 }
 
 // layer2_1_conv1InputGrad computes the gradient of layer2.1.conv1's input, rows [lo, hi).
 func layer2_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer2_1_conv1Geom, c.F[f18], 14336, 0, 28, 28, 0, 0, c.P[layer2_1_conv1W], c.F[f58], lo, hi)
+	runtime.Conv1x1InputGrad(&layer2_1_conv1Geom, c.Scratch, c.F[f18], c.D[layer2_1_conv1T], c.F[f58], true, lo, hi)
 }
 
 // layer2_1_bn1Geom: batchnorm.
@@ -6375,6 +6438,7 @@ var layer2_1_conv2Geom = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3840, DOutOff: 3968,
+	H: 28, W: 28, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer2_1_conv2Forward computes layer2.1.conv2 (conv 3x3x128 p1 nobias): output rows [lo, hi).
@@ -6382,9 +6446,17 @@ func layer2_1_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer2_1_conv2Geom, c.Scratch, c.F[f58], c.F[f52], c.P[layer2_1_conv2W], nil, lo, hi)
 }
 
-// layer2_1_conv2WeightGrad adds to the weight and bias gradients of layer2.1.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer2_1_conv2WeightGrad adds to the weight and bias gradients of layer2.1.conv2, units (filter rows of weight blocks).
 func layer2_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer2_1_conv2Geom, c.Scratch, c.G[layer2_1_conv2W], nil, c.F[f52], c.F[f53], lo, hi)
+}
+
+// layer2_1_conv2PrevActGeom: the derivative of layer2.1.relu1, in place on its output's gradient.
+var layer2_1_conv2PrevActGeom = runtime.EltGeom{
+	H: 28, W: 28, C: 128,
+	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}},
+	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}},
+	Act: runtime.ActReLU,
 }
 
 // layer2_1_conv2Back: the transposed convolution that computes layer2.1.conv2's input gradient.
@@ -6396,14 +6468,6 @@ var layer2_1_conv2Back = runtime.ConvGeom{
 // layer2_1_conv2TUpdate computes layer2.1.conv2's weights transposed, for its input gradient.
 func layer2_1_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer2_1_conv2W], 128, 128, 3, 3, 32, 32)
-}
-
-// layer2_1_conv2PrevActGeom: the derivative of layer2.1.relu1, in place on its output's gradient.
-var layer2_1_conv2PrevActGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 128,
-	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}},
-	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}},
-	Act: runtime.ActReLU,
 }
 
 // layer2_1_conv2InputGrad computes the gradient of layer2.1.conv2's input, rows [lo, hi).
@@ -6504,27 +6568,17 @@ var layer2_1_conv3Geom = runtime.ConvGeom{
 	C: 128, InRow: 3584, OH: 28, OW: 28, K: 512, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 14336,
+	H:       28, W: 28, DInRow: 3584,
 }
 
 // layer2_1_conv3Forward computes layer2.1.conv3 (conv 1x1x512 nobias): output rows [lo, hi).
 func layer2_1_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_1_conv3Geom, c.Scratch, c.F[f15], c.F[f59], c.P[layer2_1_conv3W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer2_1_conv3Geom, c.Scratch, c.F[f15], c.F[f59], c.P[layer2_1_conv3W], nil, lo, hi)
 }
 
-// layer2_1_conv3WeightGrad adds to the weight and bias gradients of layer2.1.conv3, units (filter rows of weight blocks) [lo, hi).
+// layer2_1_conv3WeightGrad adds to the weight and bias gradients of layer2.1.conv3, weight blocks.
 func layer2_1_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer2_1_conv3Geom, c.Scratch, c.G[layer2_1_conv3W], nil, c.F[f59], c.F[f17], lo, hi)
-}
-
-// layer2_1_conv3Back: the transposed convolution that computes layer2.1.conv3's input gradient.
-var layer2_1_conv3Back = runtime.ConvGeom{
-	C: 512, InRow: 14336, OH: 28, OW: 28, K: 128, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer2_1_conv3TUpdate computes layer2.1.conv3's weights transposed, for its input gradient.
-func layer2_1_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer2_1_conv3W], 512, 128, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&layer2_1_conv3Geom, c.Scratch, c.G[layer2_1_conv3W], nil, c.F[f59], c.F[f17], lo, hi)
 }
 
 // layer2_1_conv3PrevActGeom: the derivative of layer2.1.relu2, in place on its output's gradient.
@@ -6535,9 +6589,14 @@ var layer2_1_conv3PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer2_1_conv3TUpdate computes layer2.1.conv3's weights transposed, for its input gradient.
+func layer2_1_conv3TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer2_1_conv3Geom, d, w.P[layer2_1_conv3W])
+}
+
 // layer2_1_conv3InputGrad computes the gradient of layer2.1.conv3's input, rows [lo, hi).
 func layer2_1_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_1_conv3Back, c.Scratch, c.F[f60], c.F[f17], c.D[layer2_1_conv3T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&layer2_1_conv3Geom, c.Scratch, c.F[f60], c.D[layer2_1_conv3T], c.F[f17], false, lo, hi)
 	// The derivative of layer2.1.relu2, on the rows just written.
 	runtime.ActBackward(&layer2_1_conv3PrevActGeom, c.F[f60], c.F[f60], nil, c.F[f59], lo, hi)
 }
@@ -6651,21 +6710,27 @@ var layer2_2_conv1Geom = runtime.ConvGeom{
 	C: 512, InRow: 14336, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3584,
+	H:       28, W: 28, DInRow: 14336,
 }
 
 // layer2_2_conv1Forward computes layer2.2.conv1 (conv 1x1x128 nobias): output rows [lo, hi).
 func layer2_2_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_2_conv1Geom, c.Scratch, c.F[f60], c.F[f17], c.P[layer2_2_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer2_2_conv1Geom, c.Scratch, c.F[f60], c.F[f17], c.P[layer2_2_conv1W], nil, lo, hi)
 }
 
-// layer2_2_conv1WeightGrad adds to the weight and bias gradients of layer2.2.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer2_2_conv1WeightGrad adds to the weight and bias gradients of layer2.2.conv1, weight blocks.
 func layer2_2_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer2_2_conv1Geom, c.Scratch, c.G[layer2_2_conv1W], nil, c.F[f17], c.F[f61], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer2_2_conv1Geom, c.Scratch, c.G[layer2_2_conv1W], nil, c.F[f17], c.F[f61], lo, hi)
+}
+
+// layer2_2_conv1TUpdate computes layer2.2.conv1's weights transposed, for its input gradient.
+func layer2_2_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer2_2_conv1Geom, d, w.P[layer2_2_conv1W])
 }
 
 // layer2_2_conv1InputGrad computes the gradient of layer2.2.conv1's input, rows [lo, hi).
 func layer2_2_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer2_2_conv1Geom, c.F[f20], 14336, 0, 28, 28, 0, 0, c.P[layer2_2_conv1W], c.F[f61], lo, hi)
+	runtime.Conv1x1InputGrad(&layer2_2_conv1Geom, c.Scratch, c.F[f20], c.D[layer2_2_conv1T], c.F[f61], true, lo, hi)
 }
 
 // layer2_2_bn1Geom: batchnorm.
@@ -6751,6 +6816,7 @@ var layer2_2_conv2Geom = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3840, DOutOff: 3968,
+	H: 28, W: 28, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer2_2_conv2Forward computes layer2.2.conv2 (conv 3x3x128 p1 nobias): output rows [lo, hi).
@@ -6758,9 +6824,17 @@ func layer2_2_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer2_2_conv2Geom, c.Scratch, c.F[f61], c.F[f53], c.P[layer2_2_conv2W], nil, lo, hi)
 }
 
-// layer2_2_conv2WeightGrad adds to the weight and bias gradients of layer2.2.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer2_2_conv2WeightGrad adds to the weight and bias gradients of layer2.2.conv2, units (filter rows of weight blocks).
 func layer2_2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer2_2_conv2Geom, c.Scratch, c.G[layer2_2_conv2W], nil, c.F[f53], c.F[f54], lo, hi)
+}
+
+// layer2_2_conv2PrevActGeom: the derivative of layer2.2.relu1, in place on its output's gradient.
+var layer2_2_conv2PrevActGeom = runtime.EltGeom{
+	H: 28, W: 28, C: 128,
+	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}},
+	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}},
+	Act: runtime.ActReLU,
 }
 
 // layer2_2_conv2Back: the transposed convolution that computes layer2.2.conv2's input gradient.
@@ -6772,14 +6846,6 @@ var layer2_2_conv2Back = runtime.ConvGeom{
 // layer2_2_conv2TUpdate computes layer2.2.conv2's weights transposed, for its input gradient.
 func layer2_2_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer2_2_conv2W], 128, 128, 3, 3, 32, 32)
-}
-
-// layer2_2_conv2PrevActGeom: the derivative of layer2.2.relu1, in place on its output's gradient.
-var layer2_2_conv2PrevActGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 128,
-	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}},
-	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}},
-	Act: runtime.ActReLU,
 }
 
 // layer2_2_conv2InputGrad computes the gradient of layer2.2.conv2's input, rows [lo, hi).
@@ -6880,27 +6946,17 @@ var layer2_2_conv3Geom = runtime.ConvGeom{
 	C: 128, InRow: 3584, OH: 28, OW: 28, K: 512, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 14336,
+	H:       28, W: 28, DInRow: 3584,
 }
 
 // layer2_2_conv3Forward computes layer2.2.conv3 (conv 1x1x512 nobias): output rows [lo, hi).
 func layer2_2_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_2_conv3Geom, c.Scratch, c.F[f18], c.F[f62], c.P[layer2_2_conv3W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer2_2_conv3Geom, c.Scratch, c.F[f18], c.F[f62], c.P[layer2_2_conv3W], nil, lo, hi)
 }
 
-// layer2_2_conv3WeightGrad adds to the weight and bias gradients of layer2.2.conv3, units (filter rows of weight blocks) [lo, hi).
+// layer2_2_conv3WeightGrad adds to the weight and bias gradients of layer2.2.conv3, weight blocks.
 func layer2_2_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer2_2_conv3Geom, c.Scratch, c.G[layer2_2_conv3W], nil, c.F[f62], c.F[f19], lo, hi)
-}
-
-// layer2_2_conv3Back: the transposed convolution that computes layer2.2.conv3's input gradient.
-var layer2_2_conv3Back = runtime.ConvGeom{
-	C: 512, InRow: 14336, OH: 28, OW: 28, K: 128, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer2_2_conv3TUpdate computes layer2.2.conv3's weights transposed, for its input gradient.
-func layer2_2_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer2_2_conv3W], 512, 128, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&layer2_2_conv3Geom, c.Scratch, c.G[layer2_2_conv3W], nil, c.F[f62], c.F[f19], lo, hi)
 }
 
 // layer2_2_conv3PrevActGeom: the derivative of layer2.2.relu2, in place on its output's gradient.
@@ -6911,9 +6967,14 @@ var layer2_2_conv3PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer2_2_conv3TUpdate computes layer2.2.conv3's weights transposed, for its input gradient.
+func layer2_2_conv3TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer2_2_conv3Geom, d, w.P[layer2_2_conv3W])
+}
+
 // layer2_2_conv3InputGrad computes the gradient of layer2.2.conv3's input, rows [lo, hi).
 func layer2_2_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_2_conv3Back, c.Scratch, c.F[f63], c.F[f19], c.D[layer2_2_conv3T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&layer2_2_conv3Geom, c.Scratch, c.F[f63], c.D[layer2_2_conv3T], c.F[f19], false, lo, hi)
 	// The derivative of layer2.2.relu2, on the rows just written.
 	runtime.ActBackward(&layer2_2_conv3PrevActGeom, c.F[f63], c.F[f63], nil, c.F[f62], lo, hi)
 }
@@ -7027,21 +7088,27 @@ var layer2_3_conv1Geom = runtime.ConvGeom{
 	C: 512, InRow: 14336, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3584,
+	H:       28, W: 28, DInRow: 14336,
 }
 
 // layer2_3_conv1Forward computes layer2.3.conv1 (conv 1x1x128 nobias): output rows [lo, hi).
 func layer2_3_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_3_conv1Geom, c.Scratch, c.F[f63], c.F[f19], c.P[layer2_3_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer2_3_conv1Geom, c.Scratch, c.F[f63], c.F[f19], c.P[layer2_3_conv1W], nil, lo, hi)
 }
 
-// layer2_3_conv1WeightGrad adds to the weight and bias gradients of layer2.3.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer2_3_conv1WeightGrad adds to the weight and bias gradients of layer2.3.conv1, weight blocks.
 func layer2_3_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer2_3_conv1Geom, c.Scratch, c.G[layer2_3_conv1W], nil, c.F[f19], c.F[f64], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer2_3_conv1Geom, c.Scratch, c.G[layer2_3_conv1W], nil, c.F[f19], c.F[f64], lo, hi)
+}
+
+// layer2_3_conv1TUpdate computes layer2.3.conv1's weights transposed, for its input gradient.
+func layer2_3_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer2_3_conv1Geom, d, w.P[layer2_3_conv1W])
 }
 
 // layer2_3_conv1InputGrad computes the gradient of layer2.3.conv1's input, rows [lo, hi).
 func layer2_3_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer2_3_conv1Geom, c.F[f1], 14336, 0, 28, 28, 0, 0, c.P[layer2_3_conv1W], c.F[f64], lo, hi)
+	runtime.Conv1x1InputGrad(&layer2_3_conv1Geom, c.Scratch, c.F[f1], c.D[layer2_3_conv1T], c.F[f64], true, lo, hi)
 }
 
 // layer2_3_bn1Geom: batchnorm.
@@ -7127,6 +7194,7 @@ var layer2_3_conv2Geom = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3840, DOutOff: 3968,
+	H: 28, W: 28, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer2_3_conv2Forward computes layer2.3.conv2 (conv 3x3x128 p1 nobias): output rows [lo, hi).
@@ -7134,9 +7202,17 @@ func layer2_3_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer2_3_conv2Geom, c.Scratch, c.F[f64], c.F[f54], c.P[layer2_3_conv2W], nil, lo, hi)
 }
 
-// layer2_3_conv2WeightGrad adds to the weight and bias gradients of layer2.3.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer2_3_conv2WeightGrad adds to the weight and bias gradients of layer2.3.conv2, units (filter rows of weight blocks).
 func layer2_3_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer2_3_conv2Geom, c.Scratch, c.G[layer2_3_conv2W], nil, c.F[f54], c.F[f37], lo, hi)
+}
+
+// layer2_3_conv2PrevActGeom: the derivative of layer2.3.relu1, in place on its output's gradient.
+var layer2_3_conv2PrevActGeom = runtime.EltGeom{
+	H: 28, W: 28, C: 128,
+	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}},
+	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}},
+	Act: runtime.ActReLU,
 }
 
 // layer2_3_conv2Back: the transposed convolution that computes layer2.3.conv2's input gradient.
@@ -7148,14 +7224,6 @@ var layer2_3_conv2Back = runtime.ConvGeom{
 // layer2_3_conv2TUpdate computes layer2.3.conv2's weights transposed, for its input gradient.
 func layer2_3_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer2_3_conv2W], 128, 128, 3, 3, 32, 32)
-}
-
-// layer2_3_conv2PrevActGeom: the derivative of layer2.3.relu1, in place on its output's gradient.
-var layer2_3_conv2PrevActGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 128,
-	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}},
-	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}},
-	Act: runtime.ActReLU,
 }
 
 // layer2_3_conv2InputGrad computes the gradient of layer2.3.conv2's input, rows [lo, hi).
@@ -7256,27 +7324,17 @@ var layer2_3_conv3Geom = runtime.ConvGeom{
 	C: 128, InRow: 3584, OH: 28, OW: 28, K: 512, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 14336,
+	H:       28, W: 28, DInRow: 3584,
 }
 
 // layer2_3_conv3Forward computes layer2.3.conv3 (conv 1x1x512 nobias): output rows [lo, hi).
 func layer2_3_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_3_conv3Geom, c.Scratch, c.F[f20], c.F[f65], c.P[layer2_3_conv3W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer2_3_conv3Geom, c.Scratch, c.F[f20], c.F[f65], c.P[layer2_3_conv3W], nil, lo, hi)
 }
 
-// layer2_3_conv3WeightGrad adds to the weight and bias gradients of layer2.3.conv3, units (filter rows of weight blocks) [lo, hi).
+// layer2_3_conv3WeightGrad adds to the weight and bias gradients of layer2.3.conv3, weight blocks.
 func layer2_3_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer2_3_conv3Geom, c.Scratch, c.G[layer2_3_conv3W], nil, c.F[f65], c.F[f21], lo, hi)
-}
-
-// layer2_3_conv3Back: the transposed convolution that computes layer2.3.conv3's input gradient.
-var layer2_3_conv3Back = runtime.ConvGeom{
-	C: 512, InRow: 14336, OH: 28, OW: 28, K: 128, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer2_3_conv3TUpdate computes layer2.3.conv3's weights transposed, for its input gradient.
-func layer2_3_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer2_3_conv3W], 512, 128, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&layer2_3_conv3Geom, c.Scratch, c.G[layer2_3_conv3W], nil, c.F[f65], c.F[f21], lo, hi)
 }
 
 // layer2_3_conv3PrevActGeom: the derivative of layer2.3.relu2, in place on its output's gradient.
@@ -7287,9 +7345,14 @@ var layer2_3_conv3PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer2_3_conv3TUpdate computes layer2.3.conv3's weights transposed, for its input gradient.
+func layer2_3_conv3TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer2_3_conv3Geom, d, w.P[layer2_3_conv3W])
+}
+
 // layer2_3_conv3InputGrad computes the gradient of layer2.3.conv3's input, rows [lo, hi).
 func layer2_3_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_3_conv3Back, c.Scratch, c.F[f66], c.F[f21], c.D[layer2_3_conv3T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&layer2_3_conv3Geom, c.Scratch, c.F[f66], c.D[layer2_3_conv3T], c.F[f21], false, lo, hi)
 	// The derivative of layer2.3.relu2, on the rows just written.
 	runtime.ActBackward(&layer2_3_conv3PrevActGeom, c.F[f66], c.F[f66], nil, c.F[f65], lo, hi)
 }
@@ -7403,21 +7466,27 @@ var layer3_0_conv1Geom = runtime.ConvGeom{
 	C: 512, InRow: 14336, OH: 28, OW: 28, K: 256, OutRow: 7168,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 7168,
+	H:       28, W: 28, DInRow: 14336,
 }
 
 // layer3_0_conv1Forward computes layer3.0.conv1 (conv 1x1x256 nobias): output rows [lo, hi).
 func layer3_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_0_conv1Geom, c.Scratch, c.F[f37], c.F[f21], c.P[layer3_0_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer3_0_conv1Geom, c.Scratch, c.F[f37], c.F[f21], c.P[layer3_0_conv1W], nil, lo, hi)
 }
 
-// layer3_0_conv1WeightGrad adds to the weight and bias gradients of layer3.0.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer3_0_conv1WeightGrad adds to the weight and bias gradients of layer3.0.conv1, weight blocks.
 func layer3_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_0_conv1Geom, c.Scratch, c.G[layer3_0_conv1W], nil, c.F[f21], c.F[f38], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer3_0_conv1Geom, c.Scratch, c.G[layer3_0_conv1W], nil, c.F[f21], c.F[f38], lo, hi)
+}
+
+// layer3_0_conv1TUpdate computes layer3.0.conv1's weights transposed, for its input gradient.
+func layer3_0_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer3_0_conv1Geom, d, w.P[layer3_0_conv1W])
 }
 
 // layer3_0_conv1InputGrad computes the gradient of layer3.0.conv1's input, rows [lo, hi).
 func layer3_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer3_0_conv1Geom, c.F[f23], 14336, 0, 28, 28, 0, 0, c.P[layer3_0_conv1W], c.F[f38], lo, hi)
+	runtime.Conv1x1InputGrad(&layer3_0_conv1Geom, c.Scratch, c.F[f23], c.D[layer3_0_conv1T], c.F[f38], true, lo, hi)
 }
 
 // layer3_0_bn1Geom: batchnorm.
@@ -7503,6 +7572,7 @@ var layer3_0_conv2Geom = runtime.ConvGeom{
 	C: 256, InRow: 7680, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
+	H:       28, W: 28, PH: 1, PW: 1, DInRow: 7168,
 }
 
 // layer3_0_conv2Forward computes layer3.0.conv2 (conv 3x3x256 s2 p1 nobias): output rows [lo, hi).
@@ -7510,17 +7580,19 @@ func layer3_0_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer3_0_conv2Geom, c.Scratch, c.F[f80], c.F[f22], c.P[layer3_0_conv2W], nil, lo, hi)
 }
 
-// layer3_0_conv2WeightGrad adds to the weight and bias gradients of layer3.0.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer3_0_conv2WeightGrad adds to the weight and bias gradients of layer3.0.conv2, units (filter rows of weight blocks).
 func layer3_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer3_0_conv2Geom, c.Scratch, c.G[layer3_0_conv2W], nil, c.F[f22], c.F[f82], lo, hi)
 }
 
+// layer3_0_conv2TUpdate computes layer3.0.conv2's weights transposed, for its input gradient.
+func layer3_0_conv2TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&layer3_0_conv2Geom, d, w.P[layer3_0_conv2W])
+}
+
 // layer3_0_conv2InputGrad computes the gradient of layer3.0.conv2's input, rows [lo, hi).
 func layer3_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		clear(c.F[f39][0+y*7168:][:7168])
-	}
-	runtime.ConvInputGradGeneric(&layer3_0_conv2Geom, c.F[f39], 7168, 0, 28, 28, 1, 1, c.P[layer3_0_conv2W], c.F[f82], lo, hi)
+	runtime.ConvInputGradGrouped(&layer3_0_conv2Geom, c.Scratch, c.F[f39], c.D[layer3_0_conv2T], c.F[f82], false, lo, hi)
 }
 
 // layer3_0_bn2Geom: batchnorm.
@@ -7599,27 +7671,17 @@ var layer3_0_conv3Geom = runtime.ConvGeom{
 	C: 256, InRow: 3584, OH: 14, OW: 14, K: 1024, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 14336,
+	H:       14, W: 14, DInRow: 3584,
 }
 
 // layer3_0_conv3Forward computes layer3.0.conv3 (conv 1x1x1024 nobias): output rows [lo, hi).
 func layer3_0_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_0_conv3Geom, c.Scratch, c.F[f38], c.F[f81], c.P[layer3_0_conv3W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer3_0_conv3Geom, c.Scratch, c.F[f38], c.F[f81], c.P[layer3_0_conv3W], nil, lo, hi)
 }
 
-// layer3_0_conv3WeightGrad adds to the weight and bias gradients of layer3.0.conv3, units (filter rows of weight blocks) [lo, hi).
+// layer3_0_conv3WeightGrad adds to the weight and bias gradients of layer3.0.conv3, weight blocks.
 func layer3_0_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_0_conv3Geom, c.Scratch, c.G[layer3_0_conv3W], nil, c.F[f81], c.F[f39], lo, hi)
-}
-
-// layer3_0_conv3Back: the transposed convolution that computes layer3.0.conv3's input gradient.
-var layer3_0_conv3Back = runtime.ConvGeom{
-	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer3_0_conv3TUpdate computes layer3.0.conv3's weights transposed, for its input gradient.
-func layer3_0_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer3_0_conv3W], 1024, 256, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&layer3_0_conv3Geom, c.Scratch, c.G[layer3_0_conv3W], nil, c.F[f81], c.F[f39], lo, hi)
 }
 
 // layer3_0_conv3PrevActGeom: the derivative of layer3.0.relu2, in place on its output's gradient.
@@ -7630,9 +7692,14 @@ var layer3_0_conv3PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer3_0_conv3TUpdate computes layer3.0.conv3's weights transposed, for its input gradient.
+func layer3_0_conv3TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer3_0_conv3Geom, d, w.P[layer3_0_conv3W])
+}
+
 // layer3_0_conv3InputGrad computes the gradient of layer3.0.conv3's input, rows [lo, hi).
 func layer3_0_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_0_conv3Back, c.Scratch, c.F[f83], c.F[f39], c.D[layer3_0_conv3T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&layer3_0_conv3Geom, c.Scratch, c.F[f83], c.D[layer3_0_conv3T], c.F[f39], false, lo, hi)
 	// The derivative of layer3.0.relu2, on the rows just written.
 	runtime.ActBackward(&layer3_0_conv3PrevActGeom, c.F[f83], c.F[f83], nil, c.F[f81], lo, hi)
 }
@@ -7713,24 +7780,27 @@ var layer3_0_downsample_0Geom = runtime.ConvGeom{
 	C: 512, InRow: 14336, OH: 14, OW: 14, K: 1024, OutRow: 14336,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 32,
 	DOutRow: 14336,
+	H:       28, W: 28, DInRow: 14336,
 }
 
 // layer3_0_downsample_0Forward computes layer3.0.downsample.0 (conv 1x1x1024 s2 nobias): output rows [lo, hi).
 func layer3_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_0_downsample_0Geom, c.Scratch, c.F[f39], c.F[f21], c.P[layer3_0_downsample_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer3_0_downsample_0Geom, c.Scratch, c.F[f39], c.F[f21], c.P[layer3_0_downsample_0W], nil, lo, hi)
 }
 
-// layer3_0_downsample_0WeightGrad adds to the weight and bias gradients of layer3.0.downsample.0, units (filter rows of weight blocks) [lo, hi).
+// layer3_0_downsample_0WeightGrad adds to the weight and bias gradients of layer3.0.downsample.0, weight blocks.
 func layer3_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_0_downsample_0Geom, c.Scratch, c.G[layer3_0_downsample_0W], nil, c.F[f21], c.F[f40], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer3_0_downsample_0Geom, c.Scratch, c.G[layer3_0_downsample_0W], nil, c.F[f21], c.F[f40], lo, hi)
+}
+
+// layer3_0_downsample_0TUpdate computes layer3.0.downsample.0's weights transposed, for its input gradient.
+func layer3_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer3_0_downsample_0Geom, d, w.P[layer3_0_downsample_0W])
 }
 
 // layer3_0_downsample_0InputGrad computes the gradient of layer3.0.downsample.0's input, rows [lo, hi).
 func layer3_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		clear(c.F[f23][0+y*14336:][:14336])
-	}
-	runtime.ConvInputGradGeneric(&layer3_0_downsample_0Geom, c.F[f23], 14336, 0, 28, 28, 0, 0, c.P[layer3_0_downsample_0W], c.F[f40], lo, hi)
+	runtime.Conv1x1InputGrad(&layer3_0_downsample_0Geom, c.Scratch, c.F[f23], c.D[layer3_0_downsample_0T], c.F[f40], false, lo, hi)
 }
 
 // layer3_0_downsample_1Geom: batchnorm.
@@ -7842,21 +7912,27 @@ var layer3_1_conv1Geom = runtime.ConvGeom{
 	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3584,
+	H:       14, W: 14, DInRow: 14336,
 }
 
 // layer3_1_conv1Forward computes layer3.1.conv1 (conv 1x1x256 nobias): output rows [lo, hi).
 func layer3_1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_1_conv1Geom, c.Scratch, c.F[f82], c.F[f40], c.P[layer3_1_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer3_1_conv1Geom, c.Scratch, c.F[f82], c.F[f40], c.P[layer3_1_conv1W], nil, lo, hi)
 }
 
-// layer3_1_conv1WeightGrad adds to the weight and bias gradients of layer3.1.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer3_1_conv1WeightGrad adds to the weight and bias gradients of layer3.1.conv1, weight blocks.
 func layer3_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_1_conv1Geom, c.Scratch, c.G[layer3_1_conv1W], nil, c.F[f40], c.F[f83], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer3_1_conv1Geom, c.Scratch, c.G[layer3_1_conv1W], nil, c.F[f40], c.F[f83], lo, hi)
+}
+
+// layer3_1_conv1TUpdate computes layer3.1.conv1's weights transposed, for its input gradient.
+func layer3_1_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer3_1_conv1Geom, d, w.P[layer3_1_conv1W])
 }
 
 // layer3_1_conv1InputGrad computes the gradient of layer3.1.conv1's input, rows [lo, hi).
 func layer3_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer3_1_conv1Geom, c.F[f43], 14336, 0, 14, 14, 0, 0, c.P[layer3_1_conv1W], c.F[f83], lo, hi)
+	runtime.Conv1x1InputGrad(&layer3_1_conv1Geom, c.Scratch, c.F[f43], c.D[layer3_1_conv1T], c.F[f83], true, lo, hi)
 }
 
 // layer3_1_bn1Geom: batchnorm.
@@ -7935,6 +8011,7 @@ var layer3_1_conv2Geom = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 4096, DOutOff: 4352,
+	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer3_1_conv2Forward computes layer3.1.conv2 (conv 3x3x256 p1 nobias): output rows [lo, hi).
@@ -7942,9 +8019,17 @@ func layer3_1_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer3_1_conv2Geom, c.Scratch, c.F[f83], c.F[f75], c.P[layer3_1_conv2W], nil, lo, hi)
 }
 
-// layer3_1_conv2WeightGrad adds to the weight and bias gradients of layer3.1.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer3_1_conv2WeightGrad adds to the weight and bias gradients of layer3.1.conv2, units (filter rows of weight blocks).
 func layer3_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer3_1_conv2Geom, c.Scratch, c.G[layer3_1_conv2W], nil, c.F[f75], c.F[f76], lo, hi)
+}
+
+// layer3_1_conv2PrevActGeom: the derivative of layer3.1.relu1, in place on its output's gradient.
+var layer3_1_conv2PrevActGeom = runtime.EltGeom{
+	H: 14, W: 14, C: 256,
+	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
+	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
+	Act: runtime.ActReLU,
 }
 
 // layer3_1_conv2Back: the transposed convolution that computes layer3.1.conv2's input gradient.
@@ -7956,14 +8041,6 @@ var layer3_1_conv2Back = runtime.ConvGeom{
 // layer3_1_conv2TUpdate computes layer3.1.conv2's weights transposed, for its input gradient.
 func layer3_1_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer3_1_conv2W], 256, 256, 3, 3, 32, 32)
-}
-
-// layer3_1_conv2PrevActGeom: the derivative of layer3.1.relu1, in place on its output's gradient.
-var layer3_1_conv2PrevActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 256,
-	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
-	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
-	Act: runtime.ActReLU,
 }
 
 // layer3_1_conv2InputGrad computes the gradient of layer3.1.conv2's input, rows [lo, hi).
@@ -8064,27 +8141,17 @@ var layer3_1_conv3Geom = runtime.ConvGeom{
 	C: 256, InRow: 3584, OH: 14, OW: 14, K: 1024, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 14336,
+	H:       14, W: 14, DInRow: 3584,
 }
 
 // layer3_1_conv3Forward computes layer3.1.conv3 (conv 1x1x1024 nobias): output rows [lo, hi).
 func layer3_1_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_1_conv3Geom, c.Scratch, c.F[f23], c.F[f84], c.P[layer3_1_conv3W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer3_1_conv3Geom, c.Scratch, c.F[f23], c.F[f84], c.P[layer3_1_conv3W], nil, lo, hi)
 }
 
-// layer3_1_conv3WeightGrad adds to the weight and bias gradients of layer3.1.conv3, units (filter rows of weight blocks) [lo, hi).
+// layer3_1_conv3WeightGrad adds to the weight and bias gradients of layer3.1.conv3, weight blocks.
 func layer3_1_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_1_conv3Geom, c.Scratch, c.G[layer3_1_conv3W], nil, c.F[f84], c.F[f41], lo, hi)
-}
-
-// layer3_1_conv3Back: the transposed convolution that computes layer3.1.conv3's input gradient.
-var layer3_1_conv3Back = runtime.ConvGeom{
-	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer3_1_conv3TUpdate computes layer3.1.conv3's weights transposed, for its input gradient.
-func layer3_1_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer3_1_conv3W], 1024, 256, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&layer3_1_conv3Geom, c.Scratch, c.G[layer3_1_conv3W], nil, c.F[f84], c.F[f41], lo, hi)
 }
 
 // layer3_1_conv3PrevActGeom: the derivative of layer3.1.relu2, in place on its output's gradient.
@@ -8095,9 +8162,14 @@ var layer3_1_conv3PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer3_1_conv3TUpdate computes layer3.1.conv3's weights transposed, for its input gradient.
+func layer3_1_conv3TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer3_1_conv3Geom, d, w.P[layer3_1_conv3W])
+}
+
 // layer3_1_conv3InputGrad computes the gradient of layer3.1.conv3's input, rows [lo, hi).
 func layer3_1_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_1_conv3Back, c.Scratch, c.F[f85], c.F[f41], c.D[layer3_1_conv3T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&layer3_1_conv3Geom, c.Scratch, c.F[f85], c.D[layer3_1_conv3T], c.F[f41], false, lo, hi)
 	// The derivative of layer3.1.relu2, on the rows just written.
 	runtime.ActBackward(&layer3_1_conv3PrevActGeom, c.F[f85], c.F[f85], nil, c.F[f84], lo, hi)
 }
@@ -8211,21 +8283,27 @@ var layer3_2_conv1Geom = runtime.ConvGeom{
 	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3584,
+	H:       14, W: 14, DInRow: 14336,
 }
 
 // layer3_2_conv1Forward computes layer3.2.conv1 (conv 1x1x256 nobias): output rows [lo, hi).
 func layer3_2_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_2_conv1Geom, c.Scratch, c.F[f85], c.F[f41], c.P[layer3_2_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer3_2_conv1Geom, c.Scratch, c.F[f85], c.F[f41], c.P[layer3_2_conv1W], nil, lo, hi)
 }
 
-// layer3_2_conv1WeightGrad adds to the weight and bias gradients of layer3.2.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer3_2_conv1WeightGrad adds to the weight and bias gradients of layer3.2.conv1, weight blocks.
 func layer3_2_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_2_conv1Geom, c.Scratch, c.G[layer3_2_conv1W], nil, c.F[f41], c.F[f86], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer3_2_conv1Geom, c.Scratch, c.G[layer3_2_conv1W], nil, c.F[f41], c.F[f86], lo, hi)
+}
+
+// layer3_2_conv1TUpdate computes layer3.2.conv1's weights transposed, for its input gradient.
+func layer3_2_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer3_2_conv1Geom, d, w.P[layer3_2_conv1W])
 }
 
 // layer3_2_conv1InputGrad computes the gradient of layer3.2.conv1's input, rows [lo, hi).
 func layer3_2_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer3_2_conv1Geom, c.F[f44], 14336, 0, 14, 14, 0, 0, c.P[layer3_2_conv1W], c.F[f86], lo, hi)
+	runtime.Conv1x1InputGrad(&layer3_2_conv1Geom, c.Scratch, c.F[f44], c.D[layer3_2_conv1T], c.F[f86], true, lo, hi)
 }
 
 // layer3_2_bn1Geom: batchnorm.
@@ -8311,6 +8389,7 @@ var layer3_2_conv2Geom = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 4096, DOutOff: 4352,
+	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer3_2_conv2Forward computes layer3.2.conv2 (conv 3x3x256 p1 nobias): output rows [lo, hi).
@@ -8318,9 +8397,17 @@ func layer3_2_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer3_2_conv2Geom, c.Scratch, c.F[f86], c.F[f76], c.P[layer3_2_conv2W], nil, lo, hi)
 }
 
-// layer3_2_conv2WeightGrad adds to the weight and bias gradients of layer3.2.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer3_2_conv2WeightGrad adds to the weight and bias gradients of layer3.2.conv2, units (filter rows of weight blocks).
 func layer3_2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer3_2_conv2Geom, c.Scratch, c.G[layer3_2_conv2W], nil, c.F[f76], c.F[f77], lo, hi)
+}
+
+// layer3_2_conv2PrevActGeom: the derivative of layer3.2.relu1, in place on its output's gradient.
+var layer3_2_conv2PrevActGeom = runtime.EltGeom{
+	H: 14, W: 14, C: 256,
+	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
+	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
+	Act: runtime.ActReLU,
 }
 
 // layer3_2_conv2Back: the transposed convolution that computes layer3.2.conv2's input gradient.
@@ -8332,14 +8419,6 @@ var layer3_2_conv2Back = runtime.ConvGeom{
 // layer3_2_conv2TUpdate computes layer3.2.conv2's weights transposed, for its input gradient.
 func layer3_2_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer3_2_conv2W], 256, 256, 3, 3, 32, 32)
-}
-
-// layer3_2_conv2PrevActGeom: the derivative of layer3.2.relu1, in place on its output's gradient.
-var layer3_2_conv2PrevActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 256,
-	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
-	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
-	Act: runtime.ActReLU,
 }
 
 // layer3_2_conv2InputGrad computes the gradient of layer3.2.conv2's input, rows [lo, hi).
@@ -8440,27 +8519,17 @@ var layer3_2_conv3Geom = runtime.ConvGeom{
 	C: 256, InRow: 3584, OH: 14, OW: 14, K: 1024, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 14336,
+	H:       14, W: 14, DInRow: 3584,
 }
 
 // layer3_2_conv3Forward computes layer3.2.conv3 (conv 1x1x1024 nobias): output rows [lo, hi).
 func layer3_2_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_2_conv3Geom, c.Scratch, c.F[f42], c.F[f87], c.P[layer3_2_conv3W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer3_2_conv3Geom, c.Scratch, c.F[f42], c.F[f87], c.P[layer3_2_conv3W], nil, lo, hi)
 }
 
-// layer3_2_conv3WeightGrad adds to the weight and bias gradients of layer3.2.conv3, units (filter rows of weight blocks) [lo, hi).
+// layer3_2_conv3WeightGrad adds to the weight and bias gradients of layer3.2.conv3, weight blocks.
 func layer3_2_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_2_conv3Geom, c.Scratch, c.G[layer3_2_conv3W], nil, c.F[f87], c.F[f43], lo, hi)
-}
-
-// layer3_2_conv3Back: the transposed convolution that computes layer3.2.conv3's input gradient.
-var layer3_2_conv3Back = runtime.ConvGeom{
-	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer3_2_conv3TUpdate computes layer3.2.conv3's weights transposed, for its input gradient.
-func layer3_2_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer3_2_conv3W], 1024, 256, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&layer3_2_conv3Geom, c.Scratch, c.G[layer3_2_conv3W], nil, c.F[f87], c.F[f43], lo, hi)
 }
 
 // layer3_2_conv3PrevActGeom: the derivative of layer3.2.relu2, in place on its output's gradient.
@@ -8471,9 +8540,14 @@ var layer3_2_conv3PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer3_2_conv3TUpdate computes layer3.2.conv3's weights transposed, for its input gradient.
+func layer3_2_conv3TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer3_2_conv3Geom, d, w.P[layer3_2_conv3W])
+}
+
 // layer3_2_conv3InputGrad computes the gradient of layer3.2.conv3's input, rows [lo, hi).
 func layer3_2_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_2_conv3Back, c.Scratch, c.F[f88], c.F[f43], c.D[layer3_2_conv3T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&layer3_2_conv3Geom, c.Scratch, c.F[f88], c.D[layer3_2_conv3T], c.F[f43], false, lo, hi)
 	// The derivative of layer3.2.relu2, on the rows just written.
 	runtime.ActBackward(&layer3_2_conv3PrevActGeom, c.F[f88], c.F[f88], nil, c.F[f87], lo, hi)
 }
@@ -8587,21 +8661,27 @@ var layer3_3_conv1Geom = runtime.ConvGeom{
 	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3584,
+	H:       14, W: 14, DInRow: 14336,
 }
 
 // layer3_3_conv1Forward computes layer3.3.conv1 (conv 1x1x256 nobias): output rows [lo, hi).
 func layer3_3_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_3_conv1Geom, c.Scratch, c.F[f88], c.F[f43], c.P[layer3_3_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer3_3_conv1Geom, c.Scratch, c.F[f88], c.F[f43], c.P[layer3_3_conv1W], nil, lo, hi)
 }
 
-// layer3_3_conv1WeightGrad adds to the weight and bias gradients of layer3.3.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer3_3_conv1WeightGrad adds to the weight and bias gradients of layer3.3.conv1, weight blocks.
 func layer3_3_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_3_conv1Geom, c.Scratch, c.G[layer3_3_conv1W], nil, c.F[f43], c.F[f89], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer3_3_conv1Geom, c.Scratch, c.G[layer3_3_conv1W], nil, c.F[f43], c.F[f89], lo, hi)
+}
+
+// layer3_3_conv1TUpdate computes layer3.3.conv1's weights transposed, for its input gradient.
+func layer3_3_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer3_3_conv1Geom, d, w.P[layer3_3_conv1W])
 }
 
 // layer3_3_conv1InputGrad computes the gradient of layer3.3.conv1's input, rows [lo, hi).
 func layer3_3_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer3_3_conv1Geom, c.F[f46], 14336, 0, 14, 14, 0, 0, c.P[layer3_3_conv1W], c.F[f89], lo, hi)
+	runtime.Conv1x1InputGrad(&layer3_3_conv1Geom, c.Scratch, c.F[f46], c.D[layer3_3_conv1T], c.F[f89], true, lo, hi)
 }
 
 // layer3_3_bn1Geom: batchnorm.
@@ -8687,6 +8767,7 @@ var layer3_3_conv2Geom = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 4096, DOutOff: 4352,
+	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer3_3_conv2Forward computes layer3.3.conv2 (conv 3x3x256 p1 nobias): output rows [lo, hi).
@@ -8694,9 +8775,17 @@ func layer3_3_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer3_3_conv2Geom, c.Scratch, c.F[f89], c.F[f77], c.P[layer3_3_conv2W], nil, lo, hi)
 }
 
-// layer3_3_conv2WeightGrad adds to the weight and bias gradients of layer3.3.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer3_3_conv2WeightGrad adds to the weight and bias gradients of layer3.3.conv2, units (filter rows of weight blocks).
 func layer3_3_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer3_3_conv2Geom, c.Scratch, c.G[layer3_3_conv2W], nil, c.F[f77], c.F[f78], lo, hi)
+}
+
+// layer3_3_conv2PrevActGeom: the derivative of layer3.3.relu1, in place on its output's gradient.
+var layer3_3_conv2PrevActGeom = runtime.EltGeom{
+	H: 14, W: 14, C: 256,
+	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
+	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
+	Act: runtime.ActReLU,
 }
 
 // layer3_3_conv2Back: the transposed convolution that computes layer3.3.conv2's input gradient.
@@ -8708,14 +8797,6 @@ var layer3_3_conv2Back = runtime.ConvGeom{
 // layer3_3_conv2TUpdate computes layer3.3.conv2's weights transposed, for its input gradient.
 func layer3_3_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer3_3_conv2W], 256, 256, 3, 3, 32, 32)
-}
-
-// layer3_3_conv2PrevActGeom: the derivative of layer3.3.relu1, in place on its output's gradient.
-var layer3_3_conv2PrevActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 256,
-	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
-	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
-	Act: runtime.ActReLU,
 }
 
 // layer3_3_conv2InputGrad computes the gradient of layer3.3.conv2's input, rows [lo, hi).
@@ -8816,27 +8897,17 @@ var layer3_3_conv3Geom = runtime.ConvGeom{
 	C: 256, InRow: 3584, OH: 14, OW: 14, K: 1024, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 14336,
+	H:       14, W: 14, DInRow: 3584,
 }
 
 // layer3_3_conv3Forward computes layer3.3.conv3 (conv 1x1x1024 nobias): output rows [lo, hi).
 func layer3_3_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_3_conv3Geom, c.Scratch, c.F[f44], c.F[f90], c.P[layer3_3_conv3W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer3_3_conv3Geom, c.Scratch, c.F[f44], c.F[f90], c.P[layer3_3_conv3W], nil, lo, hi)
 }
 
-// layer3_3_conv3WeightGrad adds to the weight and bias gradients of layer3.3.conv3, units (filter rows of weight blocks) [lo, hi).
+// layer3_3_conv3WeightGrad adds to the weight and bias gradients of layer3.3.conv3, weight blocks.
 func layer3_3_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_3_conv3Geom, c.Scratch, c.G[layer3_3_conv3W], nil, c.F[f90], c.F[f45], lo, hi)
-}
-
-// layer3_3_conv3Back: the transposed convolution that computes layer3.3.conv3's input gradient.
-var layer3_3_conv3Back = runtime.ConvGeom{
-	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer3_3_conv3TUpdate computes layer3.3.conv3's weights transposed, for its input gradient.
-func layer3_3_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer3_3_conv3W], 1024, 256, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&layer3_3_conv3Geom, c.Scratch, c.G[layer3_3_conv3W], nil, c.F[f90], c.F[f45], lo, hi)
 }
 
 // layer3_3_conv3PrevActGeom: the derivative of layer3.3.relu2, in place on its output's gradient.
@@ -8847,9 +8918,14 @@ var layer3_3_conv3PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer3_3_conv3TUpdate computes layer3.3.conv3's weights transposed, for its input gradient.
+func layer3_3_conv3TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer3_3_conv3Geom, d, w.P[layer3_3_conv3W])
+}
+
 // layer3_3_conv3InputGrad computes the gradient of layer3.3.conv3's input, rows [lo, hi).
 func layer3_3_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_3_conv3Back, c.Scratch, c.F[f91], c.F[f45], c.D[layer3_3_conv3T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&layer3_3_conv3Geom, c.Scratch, c.F[f91], c.D[layer3_3_conv3T], c.F[f45], false, lo, hi)
 	// The derivative of layer3.3.relu2, on the rows just written.
 	runtime.ActBackward(&layer3_3_conv3PrevActGeom, c.F[f91], c.F[f91], nil, c.F[f90], lo, hi)
 }
@@ -8963,21 +9039,27 @@ var layer3_4_conv1Geom = runtime.ConvGeom{
 	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3584,
+	H:       14, W: 14, DInRow: 14336,
 }
 
 // layer3_4_conv1Forward computes layer3.4.conv1 (conv 1x1x256 nobias): output rows [lo, hi).
 func layer3_4_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_4_conv1Geom, c.Scratch, c.F[f91], c.F[f45], c.P[layer3_4_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer3_4_conv1Geom, c.Scratch, c.F[f91], c.F[f45], c.P[layer3_4_conv1W], nil, lo, hi)
 }
 
-// layer3_4_conv1WeightGrad adds to the weight and bias gradients of layer3.4.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer3_4_conv1WeightGrad adds to the weight and bias gradients of layer3.4.conv1, weight blocks.
 func layer3_4_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_4_conv1Geom, c.Scratch, c.G[layer3_4_conv1W], nil, c.F[f45], c.F[f92], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer3_4_conv1Geom, c.Scratch, c.G[layer3_4_conv1W], nil, c.F[f45], c.F[f92], lo, hi)
+}
+
+// layer3_4_conv1TUpdate computes layer3.4.conv1's weights transposed, for its input gradient.
+func layer3_4_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer3_4_conv1Geom, d, w.P[layer3_4_conv1W])
 }
 
 // layer3_4_conv1InputGrad computes the gradient of layer3.4.conv1's input, rows [lo, hi).
 func layer3_4_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer3_4_conv1Geom, c.F[f48], 14336, 0, 14, 14, 0, 0, c.P[layer3_4_conv1W], c.F[f92], lo, hi)
+	runtime.Conv1x1InputGrad(&layer3_4_conv1Geom, c.Scratch, c.F[f48], c.D[layer3_4_conv1T], c.F[f92], true, lo, hi)
 }
 
 // layer3_4_bn1Geom: batchnorm.
@@ -9063,6 +9145,7 @@ var layer3_4_conv2Geom = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 4096, DOutOff: 4352,
+	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer3_4_conv2Forward computes layer3.4.conv2 (conv 3x3x256 p1 nobias): output rows [lo, hi).
@@ -9070,9 +9153,17 @@ func layer3_4_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer3_4_conv2Geom, c.Scratch, c.F[f92], c.F[f78], c.P[layer3_4_conv2W], nil, lo, hi)
 }
 
-// layer3_4_conv2WeightGrad adds to the weight and bias gradients of layer3.4.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer3_4_conv2WeightGrad adds to the weight and bias gradients of layer3.4.conv2, units (filter rows of weight blocks).
 func layer3_4_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer3_4_conv2Geom, c.Scratch, c.G[layer3_4_conv2W], nil, c.F[f78], c.F[f79], lo, hi)
+}
+
+// layer3_4_conv2PrevActGeom: the derivative of layer3.4.relu1, in place on its output's gradient.
+var layer3_4_conv2PrevActGeom = runtime.EltGeom{
+	H: 14, W: 14, C: 256,
+	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
+	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
+	Act: runtime.ActReLU,
 }
 
 // layer3_4_conv2Back: the transposed convolution that computes layer3.4.conv2's input gradient.
@@ -9084,14 +9175,6 @@ var layer3_4_conv2Back = runtime.ConvGeom{
 // layer3_4_conv2TUpdate computes layer3.4.conv2's weights transposed, for its input gradient.
 func layer3_4_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer3_4_conv2W], 256, 256, 3, 3, 32, 32)
-}
-
-// layer3_4_conv2PrevActGeom: the derivative of layer3.4.relu1, in place on its output's gradient.
-var layer3_4_conv2PrevActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 256,
-	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
-	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
-	Act: runtime.ActReLU,
 }
 
 // layer3_4_conv2InputGrad computes the gradient of layer3.4.conv2's input, rows [lo, hi).
@@ -9192,27 +9275,17 @@ var layer3_4_conv3Geom = runtime.ConvGeom{
 	C: 256, InRow: 3584, OH: 14, OW: 14, K: 1024, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 14336,
+	H:       14, W: 14, DInRow: 3584,
 }
 
 // layer3_4_conv3Forward computes layer3.4.conv3 (conv 1x1x1024 nobias): output rows [lo, hi).
 func layer3_4_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_4_conv3Geom, c.Scratch, c.F[f46], c.F[f93], c.P[layer3_4_conv3W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer3_4_conv3Geom, c.Scratch, c.F[f46], c.F[f93], c.P[layer3_4_conv3W], nil, lo, hi)
 }
 
-// layer3_4_conv3WeightGrad adds to the weight and bias gradients of layer3.4.conv3, units (filter rows of weight blocks) [lo, hi).
+// layer3_4_conv3WeightGrad adds to the weight and bias gradients of layer3.4.conv3, weight blocks.
 func layer3_4_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_4_conv3Geom, c.Scratch, c.G[layer3_4_conv3W], nil, c.F[f93], c.F[f47], lo, hi)
-}
-
-// layer3_4_conv3Back: the transposed convolution that computes layer3.4.conv3's input gradient.
-var layer3_4_conv3Back = runtime.ConvGeom{
-	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer3_4_conv3TUpdate computes layer3.4.conv3's weights transposed, for its input gradient.
-func layer3_4_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer3_4_conv3W], 1024, 256, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&layer3_4_conv3Geom, c.Scratch, c.G[layer3_4_conv3W], nil, c.F[f93], c.F[f47], lo, hi)
 }
 
 // layer3_4_conv3PrevActGeom: the derivative of layer3.4.relu2, in place on its output's gradient.
@@ -9223,9 +9296,14 @@ var layer3_4_conv3PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer3_4_conv3TUpdate computes layer3.4.conv3's weights transposed, for its input gradient.
+func layer3_4_conv3TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer3_4_conv3Geom, d, w.P[layer3_4_conv3W])
+}
+
 // layer3_4_conv3InputGrad computes the gradient of layer3.4.conv3's input, rows [lo, hi).
 func layer3_4_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_4_conv3Back, c.Scratch, c.F[f94], c.F[f47], c.D[layer3_4_conv3T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&layer3_4_conv3Geom, c.Scratch, c.F[f94], c.D[layer3_4_conv3T], c.F[f47], false, lo, hi)
 	// The derivative of layer3.4.relu2, on the rows just written.
 	runtime.ActBackward(&layer3_4_conv3PrevActGeom, c.F[f94], c.F[f94], nil, c.F[f93], lo, hi)
 }
@@ -9339,21 +9417,27 @@ var layer3_5_conv1Geom = runtime.ConvGeom{
 	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3584,
+	H:       14, W: 14, DInRow: 14336,
 }
 
 // layer3_5_conv1Forward computes layer3.5.conv1 (conv 1x1x256 nobias): output rows [lo, hi).
 func layer3_5_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_5_conv1Geom, c.Scratch, c.F[f94], c.F[f47], c.P[layer3_5_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer3_5_conv1Geom, c.Scratch, c.F[f94], c.F[f47], c.P[layer3_5_conv1W], nil, lo, hi)
 }
 
-// layer3_5_conv1WeightGrad adds to the weight and bias gradients of layer3.5.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer3_5_conv1WeightGrad adds to the weight and bias gradients of layer3.5.conv1, weight blocks.
 func layer3_5_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_5_conv1Geom, c.Scratch, c.G[layer3_5_conv1W], nil, c.F[f47], c.F[f95], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer3_5_conv1Geom, c.Scratch, c.G[layer3_5_conv1W], nil, c.F[f47], c.F[f95], lo, hi)
+}
+
+// layer3_5_conv1TUpdate computes layer3.5.conv1's weights transposed, for its input gradient.
+func layer3_5_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer3_5_conv1Geom, d, w.P[layer3_5_conv1W])
 }
 
 // layer3_5_conv1InputGrad computes the gradient of layer3.5.conv1's input, rows [lo, hi).
 func layer3_5_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer3_5_conv1Geom, c.F[f1], 14336, 0, 14, 14, 0, 0, c.P[layer3_5_conv1W], c.F[f95], lo, hi)
+	runtime.Conv1x1InputGrad(&layer3_5_conv1Geom, c.Scratch, c.F[f1], c.D[layer3_5_conv1T], c.F[f95], true, lo, hi)
 }
 
 // layer3_5_bn1Geom: batchnorm.
@@ -9439,6 +9523,7 @@ var layer3_5_conv2Geom = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 4096, DOutOff: 4352,
+	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer3_5_conv2Forward computes layer3.5.conv2 (conv 3x3x256 p1 nobias): output rows [lo, hi).
@@ -9446,9 +9531,17 @@ func layer3_5_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer3_5_conv2Geom, c.Scratch, c.F[f95], c.F[f79], c.P[layer3_5_conv2W], nil, lo, hi)
 }
 
-// layer3_5_conv2WeightGrad adds to the weight and bias gradients of layer3.5.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer3_5_conv2WeightGrad adds to the weight and bias gradients of layer3.5.conv2, units (filter rows of weight blocks).
 func layer3_5_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer3_5_conv2Geom, c.Scratch, c.G[layer3_5_conv2W], nil, c.F[f79], c.F[f66], lo, hi)
+}
+
+// layer3_5_conv2PrevActGeom: the derivative of layer3.5.relu1, in place on its output's gradient.
+var layer3_5_conv2PrevActGeom = runtime.EltGeom{
+	H: 14, W: 14, C: 256,
+	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
+	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
+	Act: runtime.ActReLU,
 }
 
 // layer3_5_conv2Back: the transposed convolution that computes layer3.5.conv2's input gradient.
@@ -9460,14 +9553,6 @@ var layer3_5_conv2Back = runtime.ConvGeom{
 // layer3_5_conv2TUpdate computes layer3.5.conv2's weights transposed, for its input gradient.
 func layer3_5_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer3_5_conv2W], 256, 256, 3, 3, 32, 32)
-}
-
-// layer3_5_conv2PrevActGeom: the derivative of layer3.5.relu1, in place on its output's gradient.
-var layer3_5_conv2PrevActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 256,
-	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
-	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
-	Act: runtime.ActReLU,
 }
 
 // layer3_5_conv2InputGrad computes the gradient of layer3.5.conv2's input, rows [lo, hi).
@@ -9568,27 +9653,17 @@ var layer3_5_conv3Geom = runtime.ConvGeom{
 	C: 256, InRow: 3584, OH: 14, OW: 14, K: 1024, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 14336,
+	H:       14, W: 14, DInRow: 3584,
 }
 
 // layer3_5_conv3Forward computes layer3.5.conv3 (conv 1x1x1024 nobias): output rows [lo, hi).
 func layer3_5_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_5_conv3Geom, c.Scratch, c.F[f48], c.F[f96], c.P[layer3_5_conv3W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer3_5_conv3Geom, c.Scratch, c.F[f48], c.F[f96], c.P[layer3_5_conv3W], nil, lo, hi)
 }
 
-// layer3_5_conv3WeightGrad adds to the weight and bias gradients of layer3.5.conv3, units (filter rows of weight blocks) [lo, hi).
+// layer3_5_conv3WeightGrad adds to the weight and bias gradients of layer3.5.conv3, weight blocks.
 func layer3_5_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_5_conv3Geom, c.Scratch, c.G[layer3_5_conv3W], nil, c.F[f96], c.F[f49], lo, hi)
-}
-
-// layer3_5_conv3Back: the transposed convolution that computes layer3.5.conv3's input gradient.
-var layer3_5_conv3Back = runtime.ConvGeom{
-	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer3_5_conv3TUpdate computes layer3.5.conv3's weights transposed, for its input gradient.
-func layer3_5_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer3_5_conv3W], 1024, 256, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&layer3_5_conv3Geom, c.Scratch, c.G[layer3_5_conv3W], nil, c.F[f96], c.F[f49], lo, hi)
 }
 
 // layer3_5_conv3PrevActGeom: the derivative of layer3.5.relu2, in place on its output's gradient.
@@ -9599,9 +9674,14 @@ var layer3_5_conv3PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer3_5_conv3TUpdate computes layer3.5.conv3's weights transposed, for its input gradient.
+func layer3_5_conv3TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer3_5_conv3Geom, d, w.P[layer3_5_conv3W])
+}
+
 // layer3_5_conv3InputGrad computes the gradient of layer3.5.conv3's input, rows [lo, hi).
 func layer3_5_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_5_conv3Back, c.Scratch, c.F[f67], c.F[f49], c.D[layer3_5_conv3T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&layer3_5_conv3Geom, c.Scratch, c.F[f67], c.D[layer3_5_conv3T], c.F[f49], false, lo, hi)
 	// The derivative of layer3.5.relu2, on the rows just written.
 	runtime.ActBackward(&layer3_5_conv3PrevActGeom, c.F[f67], c.F[f67], nil, c.F[f96], lo, hi)
 }
@@ -9715,21 +9795,27 @@ var layer4_0_conv1Geom = runtime.ConvGeom{
 	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 512, OutRow: 7168,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 7168,
+	H:       14, W: 14, DInRow: 14336,
 }
 
 // layer4_0_conv1Forward computes layer4.0.conv1 (conv 1x1x512 nobias): output rows [lo, hi).
 func layer4_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_0_conv1Geom, c.Scratch, c.F[f66], c.F[f49], c.P[layer4_0_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer4_0_conv1Geom, c.Scratch, c.F[f66], c.F[f49], c.P[layer4_0_conv1W], nil, lo, hi)
 }
 
-// layer4_0_conv1WeightGrad adds to the weight and bias gradients of layer4.0.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer4_0_conv1WeightGrad adds to the weight and bias gradients of layer4.0.conv1, weight blocks.
 func layer4_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer4_0_conv1Geom, c.Scratch, c.G[layer4_0_conv1W], nil, c.F[f49], c.F[f67], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer4_0_conv1Geom, c.Scratch, c.G[layer4_0_conv1W], nil, c.F[f49], c.F[f67], lo, hi)
+}
+
+// layer4_0_conv1TUpdate computes layer4.0.conv1's weights transposed, for its input gradient.
+func layer4_0_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer4_0_conv1Geom, d, w.P[layer4_0_conv1W])
 }
 
 // layer4_0_conv1InputGrad computes the gradient of layer4.0.conv1's input, rows [lo, hi).
 func layer4_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer4_0_conv1Geom, c.F[f51], 14336, 0, 14, 14, 0, 0, c.P[layer4_0_conv1W], c.F[f67], lo, hi)
+	runtime.Conv1x1InputGrad(&layer4_0_conv1Geom, c.Scratch, c.F[f51], c.D[layer4_0_conv1T], c.F[f67], true, lo, hi)
 }
 
 // layer4_0_bn1Geom: batchnorm.
@@ -9815,6 +9901,7 @@ var layer4_0_conv2Geom = runtime.ConvGeom{
 	C: 512, InRow: 8192, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
+	H:       14, W: 14, PH: 1, PW: 1, DInRow: 7168,
 }
 
 // layer4_0_conv2Forward computes layer4.0.conv2 (conv 3x3x512 s2 p1 nobias): output rows [lo, hi).
@@ -9822,17 +9909,19 @@ func layer4_0_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer4_0_conv2Geom, c.Scratch, c.F[f99], c.F[f50], c.P[layer4_0_conv2W], nil, lo, hi)
 }
 
-// layer4_0_conv2WeightGrad adds to the weight and bias gradients of layer4.0.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer4_0_conv2WeightGrad adds to the weight and bias gradients of layer4.0.conv2, units (filter rows of weight blocks).
 func layer4_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer4_0_conv2Geom, c.Scratch, c.G[layer4_0_conv2W], nil, c.F[f50], c.F[f101], lo, hi)
 }
 
+// layer4_0_conv2TUpdate computes layer4.0.conv2's weights transposed, for its input gradient.
+func layer4_0_conv2TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&layer4_0_conv2Geom, d, w.P[layer4_0_conv2W])
+}
+
 // layer4_0_conv2InputGrad computes the gradient of layer4.0.conv2's input, rows [lo, hi).
 func layer4_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		clear(c.F[f68][0+y*7168:][:7168])
-	}
-	runtime.ConvInputGradGeneric(&layer4_0_conv2Geom, c.F[f68], 7168, 0, 14, 14, 1, 1, c.P[layer4_0_conv2W], c.F[f101], lo, hi)
+	runtime.ConvInputGradGrouped(&layer4_0_conv2Geom, c.Scratch, c.F[f68], c.D[layer4_0_conv2T], c.F[f101], false, lo, hi)
 }
 
 // layer4_0_bn2Geom: batchnorm.
@@ -9911,27 +10000,17 @@ var layer4_0_conv3Geom = runtime.ConvGeom{
 	C: 512, InRow: 3584, OH: 7, OW: 7, K: 2048, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 14336,
+	H:       7, W: 7, DInRow: 3584,
 }
 
 // layer4_0_conv3Forward computes layer4.0.conv3 (conv 1x1x2048 nobias): output rows [lo, hi).
 func layer4_0_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_0_conv3Geom, c.Scratch, c.F[f67], c.F[f100], c.P[layer4_0_conv3W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer4_0_conv3Geom, c.Scratch, c.F[f67], c.F[f100], c.P[layer4_0_conv3W], nil, lo, hi)
 }
 
-// layer4_0_conv3WeightGrad adds to the weight and bias gradients of layer4.0.conv3, units (filter rows of weight blocks) [lo, hi).
+// layer4_0_conv3WeightGrad adds to the weight and bias gradients of layer4.0.conv3, weight blocks.
 func layer4_0_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer4_0_conv3Geom, c.Scratch, c.G[layer4_0_conv3W], nil, c.F[f100], c.F[f68], lo, hi)
-}
-
-// layer4_0_conv3Back: the transposed convolution that computes layer4.0.conv3's input gradient.
-var layer4_0_conv3Back = runtime.ConvGeom{
-	C: 2048, InRow: 14336, OH: 7, OW: 7, K: 512, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer4_0_conv3TUpdate computes layer4.0.conv3's weights transposed, for its input gradient.
-func layer4_0_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer4_0_conv3W], 2048, 512, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&layer4_0_conv3Geom, c.Scratch, c.G[layer4_0_conv3W], nil, c.F[f100], c.F[f68], lo, hi)
 }
 
 // layer4_0_conv3PrevActGeom: the derivative of layer4.0.relu2, in place on its output's gradient.
@@ -9942,9 +10021,14 @@ var layer4_0_conv3PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer4_0_conv3TUpdate computes layer4.0.conv3's weights transposed, for its input gradient.
+func layer4_0_conv3TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer4_0_conv3Geom, d, w.P[layer4_0_conv3W])
+}
+
 // layer4_0_conv3InputGrad computes the gradient of layer4.0.conv3's input, rows [lo, hi).
 func layer4_0_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_0_conv3Back, c.Scratch, c.F[f102], c.F[f68], c.D[layer4_0_conv3T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&layer4_0_conv3Geom, c.Scratch, c.F[f102], c.D[layer4_0_conv3T], c.F[f68], false, lo, hi)
 	// The derivative of layer4.0.relu2, on the rows just written.
 	runtime.ActBackward(&layer4_0_conv3PrevActGeom, c.F[f102], c.F[f102], nil, c.F[f100], lo, hi)
 }
@@ -10025,24 +10109,27 @@ var layer4_0_downsample_0Geom = runtime.ConvGeom{
 	C: 1024, InRow: 14336, OH: 7, OW: 7, K: 2048, OutRow: 14336,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 32,
 	DOutRow: 14336,
+	H:       14, W: 14, DInRow: 14336,
 }
 
 // layer4_0_downsample_0Forward computes layer4.0.downsample.0 (conv 1x1x2048 s2 nobias): output rows [lo, hi).
 func layer4_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_0_downsample_0Geom, c.Scratch, c.F[f68], c.F[f49], c.P[layer4_0_downsample_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer4_0_downsample_0Geom, c.Scratch, c.F[f68], c.F[f49], c.P[layer4_0_downsample_0W], nil, lo, hi)
 }
 
-// layer4_0_downsample_0WeightGrad adds to the weight and bias gradients of layer4.0.downsample.0, units (filter rows of weight blocks) [lo, hi).
+// layer4_0_downsample_0WeightGrad adds to the weight and bias gradients of layer4.0.downsample.0, weight blocks.
 func layer4_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer4_0_downsample_0Geom, c.Scratch, c.G[layer4_0_downsample_0W], nil, c.F[f49], c.F[f69], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer4_0_downsample_0Geom, c.Scratch, c.G[layer4_0_downsample_0W], nil, c.F[f49], c.F[f69], lo, hi)
+}
+
+// layer4_0_downsample_0TUpdate computes layer4.0.downsample.0's weights transposed, for its input gradient.
+func layer4_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer4_0_downsample_0Geom, d, w.P[layer4_0_downsample_0W])
 }
 
 // layer4_0_downsample_0InputGrad computes the gradient of layer4.0.downsample.0's input, rows [lo, hi).
 func layer4_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		clear(c.F[f51][0+y*14336:][:14336])
-	}
-	runtime.ConvInputGradGeneric(&layer4_0_downsample_0Geom, c.F[f51], 14336, 0, 14, 14, 0, 0, c.P[layer4_0_downsample_0W], c.F[f69], lo, hi)
+	runtime.Conv1x1InputGrad(&layer4_0_downsample_0Geom, c.Scratch, c.F[f51], c.D[layer4_0_downsample_0T], c.F[f69], false, lo, hi)
 }
 
 // layer4_0_downsample_1Geom: batchnorm.
@@ -10154,21 +10241,27 @@ var layer4_1_conv1Geom = runtime.ConvGeom{
 	C: 2048, InRow: 14336, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3584,
+	H:       7, W: 7, DInRow: 14336,
 }
 
 // layer4_1_conv1Forward computes layer4.1.conv1 (conv 1x1x512 nobias): output rows [lo, hi).
 func layer4_1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_1_conv1Geom, c.Scratch, c.F[f101], c.F[f69], c.P[layer4_1_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer4_1_conv1Geom, c.Scratch, c.F[f101], c.F[f69], c.P[layer4_1_conv1W], nil, lo, hi)
 }
 
-// layer4_1_conv1WeightGrad adds to the weight and bias gradients of layer4.1.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer4_1_conv1WeightGrad adds to the weight and bias gradients of layer4.1.conv1, weight blocks.
 func layer4_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer4_1_conv1Geom, c.Scratch, c.G[layer4_1_conv1W], nil, c.F[f69], c.F[f102], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer4_1_conv1Geom, c.Scratch, c.G[layer4_1_conv1W], nil, c.F[f69], c.F[f102], lo, hi)
+}
+
+// layer4_1_conv1TUpdate computes layer4.1.conv1's weights transposed, for its input gradient.
+func layer4_1_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer4_1_conv1Geom, d, w.P[layer4_1_conv1W])
 }
 
 // layer4_1_conv1InputGrad computes the gradient of layer4.1.conv1's input, rows [lo, hi).
 func layer4_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer4_1_conv1Geom, c.F[f72], 14336, 0, 7, 7, 0, 0, c.P[layer4_1_conv1W], c.F[f102], lo, hi)
+	runtime.Conv1x1InputGrad(&layer4_1_conv1Geom, c.Scratch, c.F[f72], c.D[layer4_1_conv1T], c.F[f102], true, lo, hi)
 }
 
 // layer4_1_bn1Geom: batchnorm.
@@ -10247,6 +10340,7 @@ var layer4_1_conv2Geom = runtime.ConvGeom{
 	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 4608, DOutOff: 5120,
+	H: 7, W: 7, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer4_1_conv2Forward computes layer4.1.conv2 (conv 3x3x512 p1 nobias): output rows [lo, hi).
@@ -10254,9 +10348,17 @@ func layer4_1_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer4_1_conv2Geom, c.Scratch, c.F[f102], c.F[f97], c.P[layer4_1_conv2W], nil, lo, hi)
 }
 
-// layer4_1_conv2WeightGrad adds to the weight and bias gradients of layer4.1.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer4_1_conv2WeightGrad adds to the weight and bias gradients of layer4.1.conv2, units (filter rows of weight blocks).
 func layer4_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer4_1_conv2Geom, c.Scratch, c.G[layer4_1_conv2W], nil, c.F[f97], c.F[f98], lo, hi)
+}
+
+// layer4_1_conv2PrevActGeom: the derivative of layer4.1.relu1, in place on its output's gradient.
+var layer4_1_conv2PrevActGeom = runtime.EltGeom{
+	H: 7, W: 7, C: 512,
+	Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, In: []runtime.Layout{{Off: 5120, Row: 4608, Pix: 512}},
+	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}},
+	Act: runtime.ActReLU,
 }
 
 // layer4_1_conv2Back: the transposed convolution that computes layer4.1.conv2's input gradient.
@@ -10268,14 +10370,6 @@ var layer4_1_conv2Back = runtime.ConvGeom{
 // layer4_1_conv2TUpdate computes layer4.1.conv2's weights transposed, for its input gradient.
 func layer4_1_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer4_1_conv2W], 512, 512, 3, 3, 32, 32)
-}
-
-// layer4_1_conv2PrevActGeom: the derivative of layer4.1.relu1, in place on its output's gradient.
-var layer4_1_conv2PrevActGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 512,
-	Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, In: []runtime.Layout{{Off: 5120, Row: 4608, Pix: 512}},
-	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}},
-	Act: runtime.ActReLU,
 }
 
 // layer4_1_conv2InputGrad computes the gradient of layer4.1.conv2's input, rows [lo, hi).
@@ -10376,27 +10470,17 @@ var layer4_1_conv3Geom = runtime.ConvGeom{
 	C: 512, InRow: 3584, OH: 7, OW: 7, K: 2048, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 14336,
+	H:       7, W: 7, DInRow: 3584,
 }
 
 // layer4_1_conv3Forward computes layer4.1.conv3 (conv 1x1x2048 nobias): output rows [lo, hi).
 func layer4_1_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_1_conv3Geom, c.Scratch, c.F[f51], c.F[f103], c.P[layer4_1_conv3W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer4_1_conv3Geom, c.Scratch, c.F[f51], c.F[f103], c.P[layer4_1_conv3W], nil, lo, hi)
 }
 
-// layer4_1_conv3WeightGrad adds to the weight and bias gradients of layer4.1.conv3, units (filter rows of weight blocks) [lo, hi).
+// layer4_1_conv3WeightGrad adds to the weight and bias gradients of layer4.1.conv3, weight blocks.
 func layer4_1_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer4_1_conv3Geom, c.Scratch, c.G[layer4_1_conv3W], nil, c.F[f103], c.F[f70], lo, hi)
-}
-
-// layer4_1_conv3Back: the transposed convolution that computes layer4.1.conv3's input gradient.
-var layer4_1_conv3Back = runtime.ConvGeom{
-	C: 2048, InRow: 14336, OH: 7, OW: 7, K: 512, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer4_1_conv3TUpdate computes layer4.1.conv3's weights transposed, for its input gradient.
-func layer4_1_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer4_1_conv3W], 2048, 512, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&layer4_1_conv3Geom, c.Scratch, c.G[layer4_1_conv3W], nil, c.F[f103], c.F[f70], lo, hi)
 }
 
 // layer4_1_conv3PrevActGeom: the derivative of layer4.1.relu2, in place on its output's gradient.
@@ -10407,9 +10491,14 @@ var layer4_1_conv3PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer4_1_conv3TUpdate computes layer4.1.conv3's weights transposed, for its input gradient.
+func layer4_1_conv3TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer4_1_conv3Geom, d, w.P[layer4_1_conv3W])
+}
+
 // layer4_1_conv3InputGrad computes the gradient of layer4.1.conv3's input, rows [lo, hi).
 func layer4_1_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_1_conv3Back, c.Scratch, c.F[f104], c.F[f70], c.D[layer4_1_conv3T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&layer4_1_conv3Geom, c.Scratch, c.F[f104], c.D[layer4_1_conv3T], c.F[f70], false, lo, hi)
 	// The derivative of layer4.1.relu2, on the rows just written.
 	runtime.ActBackward(&layer4_1_conv3PrevActGeom, c.F[f104], c.F[f104], nil, c.F[f103], lo, hi)
 }
@@ -10523,21 +10612,27 @@ var layer4_2_conv1Geom = runtime.ConvGeom{
 	C: 2048, InRow: 14336, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3584,
+	H:       7, W: 7, DInRow: 14336,
 }
 
 // layer4_2_conv1Forward computes layer4.2.conv1 (conv 1x1x512 nobias): output rows [lo, hi).
 func layer4_2_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_2_conv1Geom, c.Scratch, c.F[f104], c.F[f70], c.P[layer4_2_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer4_2_conv1Geom, c.Scratch, c.F[f104], c.F[f70], c.P[layer4_2_conv1W], nil, lo, hi)
 }
 
-// layer4_2_conv1WeightGrad adds to the weight and bias gradients of layer4.2.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer4_2_conv1WeightGrad adds to the weight and bias gradients of layer4.2.conv1, weight blocks.
 func layer4_2_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer4_2_conv1Geom, c.Scratch, c.G[layer4_2_conv1W], nil, c.F[f70], c.F[f105], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer4_2_conv1Geom, c.Scratch, c.G[layer4_2_conv1W], nil, c.F[f70], c.F[f105], lo, hi)
+}
+
+// layer4_2_conv1TUpdate computes layer4.2.conv1's weights transposed, for its input gradient.
+func layer4_2_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer4_2_conv1Geom, d, w.P[layer4_2_conv1W])
 }
 
 // layer4_2_conv1InputGrad computes the gradient of layer4.2.conv1's input, rows [lo, hi).
 func layer4_2_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer4_2_conv1Geom, c.F[f1], 14336, 0, 7, 7, 0, 0, c.P[layer4_2_conv1W], c.F[f105], lo, hi)
+	runtime.Conv1x1InputGrad(&layer4_2_conv1Geom, c.Scratch, c.F[f1], c.D[layer4_2_conv1T], c.F[f105], true, lo, hi)
 }
 
 // layer4_2_bn1Geom: batchnorm.
@@ -10623,6 +10718,7 @@ var layer4_2_conv2Geom = runtime.ConvGeom{
 	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 4608, DOutOff: 5120,
+	H: 7, W: 7, PH: 1, PW: 1, DInRow: 3584,
 }
 
 // layer4_2_conv2Forward computes layer4.2.conv2 (conv 3x3x512 p1 nobias): output rows [lo, hi).
@@ -10630,9 +10726,17 @@ func layer4_2_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer4_2_conv2Geom, c.Scratch, c.F[f105], c.F[f98], c.P[layer4_2_conv2W], nil, lo, hi)
 }
 
-// layer4_2_conv2WeightGrad adds to the weight and bias gradients of layer4.2.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer4_2_conv2WeightGrad adds to the weight and bias gradients of layer4.2.conv2, units (filter rows of weight blocks).
 func layer4_2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer4_2_conv2Geom, c.Scratch, c.G[layer4_2_conv2W], nil, c.F[f98], c.F[f71], lo, hi)
+}
+
+// layer4_2_conv2PrevActGeom: the derivative of layer4.2.relu1, in place on its output's gradient.
+var layer4_2_conv2PrevActGeom = runtime.EltGeom{
+	H: 7, W: 7, C: 512,
+	Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, In: []runtime.Layout{{Off: 5120, Row: 4608, Pix: 512}},
+	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}},
+	Act: runtime.ActReLU,
 }
 
 // layer4_2_conv2Back: the transposed convolution that computes layer4.2.conv2's input gradient.
@@ -10644,14 +10748,6 @@ var layer4_2_conv2Back = runtime.ConvGeom{
 // layer4_2_conv2TUpdate computes layer4.2.conv2's weights transposed, for its input gradient.
 func layer4_2_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer4_2_conv2W], 512, 512, 3, 3, 32, 32)
-}
-
-// layer4_2_conv2PrevActGeom: the derivative of layer4.2.relu1, in place on its output's gradient.
-var layer4_2_conv2PrevActGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 512,
-	Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, In: []runtime.Layout{{Off: 5120, Row: 4608, Pix: 512}},
-	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}},
-	Act: runtime.ActReLU,
 }
 
 // layer4_2_conv2InputGrad computes the gradient of layer4.2.conv2's input, rows [lo, hi).
@@ -10752,27 +10848,17 @@ var layer4_2_conv3Geom = runtime.ConvGeom{
 	C: 512, InRow: 3584, OH: 7, OW: 7, K: 2048, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 14336,
+	H:       7, W: 7, DInRow: 3584,
 }
 
 // layer4_2_conv3Forward computes layer4.2.conv3 (conv 1x1x2048 nobias): output rows [lo, hi).
 func layer4_2_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_2_conv3Geom, c.Scratch, c.F[f71], c.F[f106], c.P[layer4_2_conv3W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer4_2_conv3Geom, c.Scratch, c.F[f71], c.F[f106], c.P[layer4_2_conv3W], nil, lo, hi)
 }
 
-// layer4_2_conv3WeightGrad adds to the weight and bias gradients of layer4.2.conv3, units (filter rows of weight blocks) [lo, hi).
+// layer4_2_conv3WeightGrad adds to the weight and bias gradients of layer4.2.conv3, weight blocks.
 func layer4_2_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer4_2_conv3Geom, c.Scratch, c.G[layer4_2_conv3W], nil, c.F[f106], c.F[f72], lo, hi)
-}
-
-// layer4_2_conv3Back: the transposed convolution that computes layer4.2.conv3's input gradient.
-var layer4_2_conv3Back = runtime.ConvGeom{
-	C: 2048, InRow: 14336, OH: 7, OW: 7, K: 512, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer4_2_conv3TUpdate computes layer4.2.conv3's weights transposed, for its input gradient.
-func layer4_2_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer4_2_conv3W], 2048, 512, 1, 1, 32, 32)
+	runtime.Conv1x1WeightGrad(&layer4_2_conv3Geom, c.Scratch, c.G[layer4_2_conv3W], nil, c.F[f106], c.F[f72], lo, hi)
 }
 
 // layer4_2_conv3PrevActGeom: the derivative of layer4.2.relu2, in place on its output's gradient.
@@ -10783,9 +10869,14 @@ var layer4_2_conv3PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer4_2_conv3TUpdate computes layer4.2.conv3's weights transposed, for its input gradient.
+func layer4_2_conv3TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer4_2_conv3Geom, d, w.P[layer4_2_conv3W])
+}
+
 // layer4_2_conv3InputGrad computes the gradient of layer4.2.conv3's input, rows [lo, hi).
 func layer4_2_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_2_conv3Back, c.Scratch, c.F[f73], c.F[f72], c.D[layer4_2_conv3T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&layer4_2_conv3Geom, c.Scratch, c.F[f73], c.D[layer4_2_conv3T], c.F[f72], false, lo, hi)
 	// The derivative of layer4.2.relu2, on the rows just written.
 	runtime.ActBackward(&layer4_2_conv3PrevActGeom, c.F[f73], c.F[f73], nil, c.F[f106], lo, hi)
 }

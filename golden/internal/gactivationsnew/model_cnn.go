@@ -555,6 +555,7 @@ var conv1Geom = runtime.ConvGeom{
 	C: 2, InRow: 16, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
+	H: 6, W: 6, PH: 1, PW: 1, DInRow: 12,
 }
 
 // conv1StoreGeom_2: the activation fused into its store of conv1+relu61.
@@ -576,7 +577,7 @@ func conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ActForward(&conv1StoreGeom_2, c.F[f2], c.F[f2], lo, hi)
 }
 
-// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
+// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
 func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f6], lo, hi)
 }
@@ -605,6 +606,7 @@ var conv2Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
+	H: 6, W: 6, PH: 1, PW: 1, DInRow: 32, DInOff: 36,
 }
 
 // conv2Forward computes conv2 (conv 3x3x4 p1): output rows [lo, hi).
@@ -612,9 +614,17 @@ func conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv2Geom, c.Scratch, c.F[f3], c.F[f2], c.P[conv2W], c.P[conv2B], lo, hi)
 }
 
-// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks) [lo, hi).
+// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks).
 func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv2Geom, c.Scratch, c.G[conv2W], c.G[conv2B], c.F[f2], c.F[f4], lo, hi)
+}
+
+// conv2PrevActGeom: the derivative of relu61, in place on its output's gradient.
+var conv2PrevActGeom = runtime.EltGeom{
+	H: 6, W: 6, C: 4,
+	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
+	DOut: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DIn: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
+	Act: runtime.ActReLU6,
 }
 
 // conv2Back: the transposed convolution that computes conv2's input gradient.
@@ -626,14 +636,6 @@ var conv2Back = runtime.ConvGeom{
 // conv2TUpdate computes conv2's weights transposed, for its input gradient.
 func conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[conv2W], 4, 4, 3, 3, 16, 16)
-}
-
-// conv2PrevActGeom: the derivative of relu61, in place on its output's gradient.
-var conv2PrevActGeom = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
-	DOut: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DIn: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
-	Act: runtime.ActReLU6,
 }
 
 // padTG16: the padding of g16 (6x6x4 p1).
@@ -691,6 +693,7 @@ var conv3Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
+	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
 // conv3Forward computes conv3 (conv 3x3x4 p1): output rows [lo, hi).
@@ -698,7 +701,7 @@ func conv3Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv3Geom, c.Scratch, c.F[f5], c.F[f4], c.P[conv3W], c.P[conv3B], lo, hi)
 }
 
-// conv3WeightGrad adds to the weight and bias gradients of conv3, units (filter rows of weight blocks) [lo, hi).
+// conv3WeightGrad adds to the weight and bias gradients of conv3, units (filter rows of weight blocks).
 func conv3WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv3Geom, c.Scratch, c.G[conv3W], c.G[conv3B], c.F[f4], c.F[f6], lo, hi)
 }
@@ -761,6 +764,7 @@ var conv4Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
+	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
 // conv4Forward computes conv4 (conv 3x3x4 p1): output rows [lo, hi).
@@ -768,7 +772,7 @@ func conv4Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv4Geom, c.Scratch, c.F[f7], c.F[f6], c.P[conv4W], c.P[conv4B], lo, hi)
 }
 
-// conv4WeightGrad adds to the weight and bias gradients of conv4, units (filter rows of weight blocks) [lo, hi).
+// conv4WeightGrad adds to the weight and bias gradients of conv4, units (filter rows of weight blocks).
 func conv4WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv4Geom, c.Scratch, c.G[conv4W], c.G[conv4B], c.F[f6], c.F[f8], lo, hi)
 }

@@ -141,6 +141,7 @@ const (
 	bn5Coef            // bn5's inference-mode coefficients (running statistics)
 	conv1T             // conv1's weights transposed, for its input gradient
 	bn1Coef            // bn1's inference-mode coefficients (running statistics)
+	conv2T             // conv2's weights transposed, for its input gradient
 	bn2Coef            // bn2's inference-mode coefficients (running statistics)
 )
 
@@ -229,6 +230,7 @@ var program = engine.Program{
 		bn5Coef:     {Name: "bn5Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 12 }, Update: bn5CoefUpdate},
 		conv1T:      {Name: "conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv1TUpdate},
 		bn1Coef:     {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: bn1CoefUpdate},
+		conv2T:      {Name: "conv2T", Use: engine.Backward, Len: func() int { return 720 }, Update: conv2TUpdate},
 		bn2Coef:     {Name: "bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 20 }, Update: bn2CoefUpdate},
 	},
 	Buffers: []engine.Buffer{
@@ -591,6 +593,7 @@ var conv1Geom = runtime.ConvGeom{
 	C: 3, InRow: 24, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
+	H: 6, W: 6, PH: 1, PW: 1, DInRow: 18,
 }
 
 // conv1Forward computes conv1 (conv 3x3x4 p1 nobias): output rows [lo, hi).
@@ -598,7 +601,7 @@ func conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f4], c.F[f0], c.P[conv1W], nil, lo, hi)
 }
 
-// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
+// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
 func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], nil, c.F[f0], c.F[f3], lo, hi)
 }
@@ -720,6 +723,7 @@ var conv2Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 3, OW: 3, K: 5, OutRow: 15,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
 	DOutRow: 15,
+	H:       6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
 // conv2Forward computes conv2 (conv 3x3x5 s2 p1): output rows [lo, hi).
@@ -727,17 +731,19 @@ func conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv2Geom, c.Scratch, c.F[f5], c.F[f2], c.P[conv2W], c.P[conv2B], lo, hi)
 }
 
-// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks) [lo, hi).
+// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks).
 func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv2Geom, c.Scratch, c.G[conv2W], c.G[conv2B], c.F[f2], c.F[f3], lo, hi)
 }
 
+// conv2TUpdate computes conv2's weights transposed, for its input gradient.
+func conv2TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&conv2Geom, d, w.P[conv2W])
+}
+
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		clear(c.F[f5][0+y*24:][:24])
-	}
-	runtime.ConvInputGradGeneric(&conv2Geom, c.F[f5], 24, 0, 6, 6, 1, 1, c.P[conv2W], c.F[f3], lo, hi)
+	runtime.ConvInputGradGrouped(&conv2Geom, c.Scratch, c.F[f5], c.D[conv2T], c.F[f3], false, lo, hi)
 }
 
 // bn2Geom: batchnorm eps 1e-3 momentum 0.01.

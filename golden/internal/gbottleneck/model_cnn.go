@@ -189,16 +189,21 @@ const (
 	layer1_2_conv1Fold               // layer1.2.conv1's weights and bias with layer1.2.bn1 folded in
 	layer1_2_conv2Fold               // layer1.2.conv2's weights and bias with layer1.2.bn2 folded in
 	layer1_2_conv3Fold               // layer1.2.conv3's weights and bias with layer1.2.bn3 folded in
+	layer1_0_conv1T                  // layer1.0.conv1's weights transposed, for its input gradient
 	layer1_0_bn1Coef                 // layer1.0.bn1's inference-mode coefficients (running statistics)
+	layer1_0_conv2T                  // layer1.0.conv2's weights transposed, for its input gradient
 	layer1_0_bn2Coef                 // layer1.0.bn2's inference-mode coefficients (running statistics)
 	layer1_0_conv3T                  // layer1.0.conv3's weights transposed, for its input gradient
 	layer1_0_bn3Coef                 // layer1.0.bn3's inference-mode coefficients (running statistics)
+	layer1_0_downsample_0T           // layer1.0.downsample.0's weights transposed, for its input gradient
 	layer1_0_downsample_1Coef        // layer1.0.downsample.1's inference-mode coefficients (running statistics)
+	layer1_1_conv1T                  // layer1.1.conv1's weights transposed, for its input gradient
 	layer1_1_bn1Coef                 // layer1.1.bn1's inference-mode coefficients (running statistics)
 	layer1_1_conv2T                  // layer1.1.conv2's weights transposed, for its input gradient
 	layer1_1_bn2Coef                 // layer1.1.bn2's inference-mode coefficients (running statistics)
 	layer1_1_conv3T                  // layer1.1.conv3's weights transposed, for its input gradient
 	layer1_1_bn3Coef                 // layer1.1.bn3's inference-mode coefficients (running statistics)
+	layer1_2_conv1T                  // layer1.2.conv1's weights transposed, for its input gradient
 	layer1_2_bn1Coef                 // layer1.2.bn1's inference-mode coefficients (running statistics)
 	layer1_2_conv2T                  // layer1.2.conv2's weights transposed, for its input gradient
 	layer1_2_bn2Coef                 // layer1.2.bn2's inference-mode coefficients (running statistics)
@@ -334,16 +339,21 @@ var program = engine.Program{
 		layer1_2_conv1Fold:        {Name: "layer1_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 260 }, Update: layer1_2_conv1FoldUpdate},
 		layer1_2_conv2Fold:        {Name: "layer1_2_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: layer1_2_conv2FoldUpdate},
 		layer1_2_conv3Fold:        {Name: "layer1_2_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 80 }, Update: layer1_2_conv3FoldUpdate},
+		layer1_0_conv1T:           {Name: "layer1_0_conv1T", Use: engine.Backward, Len: func() int { return 64 }, Update: layer1_0_conv1TUpdate},
 		layer1_0_bn1Coef:          {Name: "layer1_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: layer1_0_bn1CoefUpdate},
+		layer1_0_conv2T:           {Name: "layer1_0_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: layer1_0_conv2TUpdate},
 		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: layer1_0_bn2CoefUpdate},
 		layer1_0_conv3T:           {Name: "layer1_0_conv3T", Use: engine.Backward, Len: func() int { return 256 }, Update: layer1_0_conv3TUpdate},
 		layer1_0_bn3Coef:          {Name: "layer1_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: layer1_0_bn3CoefUpdate},
+		layer1_0_downsample_0T:    {Name: "layer1_0_downsample_0T", Use: engine.Backward, Len: func() int { return 256 }, Update: layer1_0_downsample_0TUpdate},
 		layer1_0_downsample_1Coef: {Name: "layer1_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: layer1_0_downsample_1CoefUpdate},
+		layer1_1_conv1T:           {Name: "layer1_1_conv1T", Use: engine.Backward, Len: func() int { return 64 }, Update: layer1_1_conv1TUpdate},
 		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: layer1_1_bn1CoefUpdate},
 		layer1_1_conv2T:           {Name: "layer1_1_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: layer1_1_conv2TUpdate},
 		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: layer1_1_bn2CoefUpdate},
 		layer1_1_conv3T:           {Name: "layer1_1_conv3T", Use: engine.Backward, Len: func() int { return 256 }, Update: layer1_1_conv3TUpdate},
 		layer1_1_bn3Coef:          {Name: "layer1_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: layer1_1_bn3CoefUpdate},
+		layer1_2_conv1T:           {Name: "layer1_2_conv1T", Use: engine.Backward, Len: func() int { return 64 }, Update: layer1_2_conv1TUpdate},
 		layer1_2_bn1Coef:          {Name: "layer1_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: layer1_2_bn1CoefUpdate},
 		layer1_2_conv2T:           {Name: "layer1_2_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: layer1_2_conv2TUpdate},
 		layer1_2_bn2Coef:          {Name: "layer1_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: layer1_2_bn2CoefUpdate},
@@ -770,7 +780,7 @@ var padI1 = runtime.Padding{
 // layer1_0_conv1Infer computes layer1.0.conv1 (conv 1x1x4 nobias) + layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu): output rows [lo, hi).
 func layer1_0_conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI1, c.F[f1], lo, hi)
-	runtime.ConvForward(&layer1_0_conv1InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[layer1_0_conv1Fold], c.D[layer1_0_conv1Fold][128:], lo, hi)
+	runtime.Conv1x1Forward(&layer1_0_conv1InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[layer1_0_conv1Fold], c.D[layer1_0_conv1Fold][128:], lo, hi)
 }
 
 // layer1_0_conv2InferGeom: conv 3x3x4 s2 p1 nobias, in inference.
@@ -808,7 +818,7 @@ func layer1_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer1_0_downsample_0Infer computes layer1.0.downsample.0 (conv 1x1x16 s2 nobias) + layer1.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer1_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_0_downsample_0InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[layer1_0_downsample_0Fold], c.D[layer1_0_downsample_0Fold][128:], lo, hi)
+	runtime.Conv1x1Forward(&layer1_0_downsample_0InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[layer1_0_downsample_0Fold], c.D[layer1_0_downsample_0Fold][128:], lo, hi)
 }
 
 // layer1_0_conv3InferGeom: conv 1x1x16 nobias, in inference.
@@ -834,7 +844,7 @@ var layer1_0_conv3StoreGeom = runtime.EltGeom{
 
 // layer1_0_conv3Infer computes layer1.0.conv3 (conv 1x1x16 nobias) + layer1.0.bn3 (batchnorm) + layer1.0.add1 (residual) + relu1 (relu): output rows [lo, hi).
 func layer1_0_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_0_conv3InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer1_0_conv3Fold], c.D[layer1_0_conv3Fold][64:], lo, hi)
+	runtime.Conv1x1Forward(&layer1_0_conv3InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer1_0_conv3Fold], c.D[layer1_0_conv3Fold][64:], lo, hi)
 	runtime.Add(&layer1_0_conv3StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f1]}, lo, hi)
 }
 
@@ -860,7 +870,7 @@ var padI5 = runtime.Padding{
 // layer1_1_conv1Infer computes layer1.1.conv1 (conv 1x1x4 nobias) + layer1.1.bn1 (batchnorm) + layer1.1.relu1 (relu): output rows [lo, hi).
 func layer1_1_conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI5, c.F[f1], lo, hi)
-	runtime.ConvForward(&layer1_1_conv1InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[layer1_1_conv1Fold], c.D[layer1_1_conv1Fold][256:], lo, hi)
+	runtime.Conv1x1Forward(&layer1_1_conv1InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[layer1_1_conv1Fold], c.D[layer1_1_conv1Fold][256:], lo, hi)
 }
 
 // layer1_1_conv2InferGeom: conv 3x3x4 p1 nobias, in inference.
@@ -905,7 +915,7 @@ var layer1_1_conv3StoreGeom = runtime.EltGeom{
 
 // layer1_1_conv3Infer computes layer1.1.conv3 (conv 1x1x16 nobias) + layer1.1.bn3 (batchnorm) + layer1.1.add1 (residual) + layer1.1.relu3 (relu): output rows [lo, hi).
 func layer1_1_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_1_conv3InferGeom, c.Scratch, c.F[f1], c.F[f3], c.D[layer1_1_conv3Fold], c.D[layer1_1_conv3Fold][64:], lo, hi)
+	runtime.Conv1x1Forward(&layer1_1_conv3InferGeom, c.Scratch, c.F[f1], c.F[f3], c.D[layer1_1_conv3Fold], c.D[layer1_1_conv3Fold][64:], lo, hi)
 	runtime.Add(&layer1_1_conv3StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f2]}, lo, hi)
 }
 
@@ -931,7 +941,7 @@ var padI8 = runtime.Padding{
 // layer1_2_conv1Infer computes layer1.2.conv1 (conv 1x1x4 nobias) + layer1.2.bn1 (batchnorm) + layer1.2.relu1 (relu): output rows [lo, hi).
 func layer1_2_conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI8, c.F[f2], lo, hi)
-	runtime.ConvForward(&layer1_2_conv1InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[layer1_2_conv1Fold], c.D[layer1_2_conv1Fold][256:], lo, hi)
+	runtime.Conv1x1Forward(&layer1_2_conv1InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[layer1_2_conv1Fold], c.D[layer1_2_conv1Fold][256:], lo, hi)
 }
 
 // layer1_2_conv2InferGeom: conv 3x3x4 p1 nobias, in inference.
@@ -976,7 +986,7 @@ var layer1_2_conv3StoreGeom = runtime.EltGeom{
 
 // layer1_2_conv3Infer computes layer1.2.conv3 (conv 1x1x16 nobias) + layer1.2.bn3 (batchnorm) + layer1.2.add1 (residual) + layer1.2.relu3 (relu): output rows [lo, hi).
 func layer1_2_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_2_conv3InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer1_2_conv3Fold], c.D[layer1_2_conv3Fold][64:], lo, hi)
+	runtime.Conv1x1Forward(&layer1_2_conv3InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer1_2_conv3Fold], c.D[layer1_2_conv3Fold][64:], lo, hi)
 	runtime.Add(&layer1_2_conv3StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f1]}, lo, hi)
 }
 
@@ -1001,16 +1011,22 @@ var layer1_0_conv1Geom = runtime.ConvGeom{
 	C: 8, InRow: 64, OH: 8, OW: 8, K: 4, OutRow: 32,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32,
+	H:       8, W: 8, DInRow: 64,
 }
 
 // layer1_0_conv1Forward computes layer1.0.conv1 (conv 1x1x4 nobias): output rows [lo, hi).
 func layer1_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_0_conv1Geom, c.Scratch, c.F[f3], c.F[f0], c.P[layer1_0_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer1_0_conv1Geom, c.Scratch, c.F[f3], c.F[f0], c.P[layer1_0_conv1W], nil, lo, hi)
 }
 
-// layer1_0_conv1WeightGrad adds to the weight and bias gradients of layer1.0.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer1_0_conv1WeightGrad adds to the weight and bias gradients of layer1.0.conv1, weight blocks.
 func layer1_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_0_conv1Geom, c.Scratch, c.G[layer1_0_conv1W], nil, c.F[f0], c.F[f4], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer1_0_conv1Geom, c.Scratch, c.G[layer1_0_conv1W], nil, c.F[f0], c.F[f4], lo, hi)
+}
+
+// layer1_0_conv1TUpdate computes layer1.0.conv1's weights transposed, for its input gradient.
+func layer1_0_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer1_0_conv1Geom, d, w.P[layer1_0_conv1W])
 }
 
 // layer1_0_conv1InputGrad computes the gradient of layer1.0.conv1's input, rows [lo, hi).
@@ -1018,7 +1034,7 @@ func layer1_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.ConvInputGradGeneric(&layer1_0_conv1Geom, c.F[f23], 64, 0, 8, 8, 0, 0, c.P[layer1_0_conv1W], c.F[f4], lo, hi)
+	runtime.Conv1x1InputGrad(&layer1_0_conv1Geom, c.Scratch, c.F[f23], c.D[layer1_0_conv1T], c.F[f4], true, lo, hi)
 }
 
 // layer1_0_bn1Geom: batchnorm.
@@ -1104,6 +1120,7 @@ var layer1_0_conv2Geom = runtime.ConvGeom{
 	C: 4, InRow: 40, OH: 4, OW: 4, K: 4, OutRow: 16,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
 	DOutRow: 16,
+	H:       8, W: 8, PH: 1, PW: 1, DInRow: 32,
 }
 
 // layer1_0_conv2Forward computes layer1.0.conv2 (conv 3x3x4 s2 p1 nobias): output rows [lo, hi).
@@ -1111,17 +1128,19 @@ func layer1_0_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer1_0_conv2Geom, c.Scratch, c.F[f15], c.F[f2], c.P[layer1_0_conv2W], nil, lo, hi)
 }
 
-// layer1_0_conv2WeightGrad adds to the weight and bias gradients of layer1.0.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer1_0_conv2WeightGrad adds to the weight and bias gradients of layer1.0.conv2, units (filter rows of weight blocks).
 func layer1_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer1_0_conv2Geom, c.Scratch, c.G[layer1_0_conv2W], nil, c.F[f2], c.F[f17], lo, hi)
 }
 
+// layer1_0_conv2TUpdate computes layer1.0.conv2's weights transposed, for its input gradient.
+func layer1_0_conv2TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&layer1_0_conv2Geom, d, w.P[layer1_0_conv2W])
+}
+
 // layer1_0_conv2InputGrad computes the gradient of layer1.0.conv2's input, rows [lo, hi).
 func layer1_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		clear(c.F[f5][0+y*32:][:32])
-	}
-	runtime.ConvInputGradGeneric(&layer1_0_conv2Geom, c.F[f5], 32, 0, 8, 8, 1, 1, c.P[layer1_0_conv2W], c.F[f17], lo, hi)
+	runtime.ConvInputGradGrouped(&layer1_0_conv2Geom, c.Scratch, c.F[f5], c.D[layer1_0_conv2T], c.F[f17], false, lo, hi)
 }
 
 // layer1_0_bn2Geom: batchnorm.
@@ -1200,27 +1219,17 @@ var layer1_0_conv3Geom = runtime.ConvGeom{
 	C: 4, InRow: 16, OH: 4, OW: 4, K: 16, OutRow: 64,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 64,
+	H:       4, W: 4, DInRow: 16,
 }
 
 // layer1_0_conv3Forward computes layer1.0.conv3 (conv 1x1x16 nobias): output rows [lo, hi).
 func layer1_0_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_0_conv3Geom, c.Scratch, c.F[f4], c.F[f16], c.P[layer1_0_conv3W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer1_0_conv3Geom, c.Scratch, c.F[f4], c.F[f16], c.P[layer1_0_conv3W], nil, lo, hi)
 }
 
-// layer1_0_conv3WeightGrad adds to the weight and bias gradients of layer1.0.conv3, units (filter rows of weight blocks) [lo, hi).
+// layer1_0_conv3WeightGrad adds to the weight and bias gradients of layer1.0.conv3, weight blocks.
 func layer1_0_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_0_conv3Geom, c.Scratch, c.G[layer1_0_conv3W], nil, c.F[f16], c.F[f5], lo, hi)
-}
-
-// layer1_0_conv3Back: the transposed convolution that computes layer1.0.conv3's input gradient.
-var layer1_0_conv3Back = runtime.ConvGeom{
-	C: 16, InRow: 64, OH: 4, OW: 4, K: 4, OutRow: 16,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-}
-
-// layer1_0_conv3TUpdate computes layer1.0.conv3's weights transposed, for its input gradient.
-func layer1_0_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer1_0_conv3W], 16, 4, 1, 1, 16, 16)
+	runtime.Conv1x1WeightGrad(&layer1_0_conv3Geom, c.Scratch, c.G[layer1_0_conv3W], nil, c.F[f16], c.F[f5], lo, hi)
 }
 
 // layer1_0_conv3PrevActGeom: the derivative of layer1.0.relu2, in place on its output's gradient.
@@ -1231,9 +1240,14 @@ var layer1_0_conv3PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer1_0_conv3TUpdate computes layer1.0.conv3's weights transposed, for its input gradient.
+func layer1_0_conv3TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer1_0_conv3Geom, d, w.P[layer1_0_conv3W])
+}
+
 // layer1_0_conv3InputGrad computes the gradient of layer1.0.conv3's input, rows [lo, hi).
 func layer1_0_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_0_conv3Back, c.Scratch, c.F[f18], c.F[f5], c.D[layer1_0_conv3T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&layer1_0_conv3Geom, c.Scratch, c.F[f18], c.D[layer1_0_conv3T], c.F[f5], false, lo, hi)
 	// The derivative of layer1.0.relu2, on the rows just written.
 	runtime.ActBackward(&layer1_0_conv3PrevActGeom, c.F[f18], c.F[f18], nil, c.F[f16], lo, hi)
 }
@@ -1314,16 +1328,22 @@ var layer1_0_downsample_0Geom = runtime.ConvGeom{
 	C: 8, InRow: 64, OH: 4, OW: 4, K: 16, OutRow: 64,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 16,
 	DOutRow: 64,
+	H:       8, W: 8, DInRow: 64,
 }
 
 // layer1_0_downsample_0Forward computes layer1.0.downsample.0 (conv 1x1x16 s2 nobias): output rows [lo, hi).
 func layer1_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_0_downsample_0Geom, c.Scratch, c.F[f5], c.F[f0], c.P[layer1_0_downsample_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer1_0_downsample_0Geom, c.Scratch, c.F[f5], c.F[f0], c.P[layer1_0_downsample_0W], nil, lo, hi)
 }
 
-// layer1_0_downsample_0WeightGrad adds to the weight and bias gradients of layer1.0.downsample.0, units (filter rows of weight blocks) [lo, hi).
+// layer1_0_downsample_0WeightGrad adds to the weight and bias gradients of layer1.0.downsample.0, weight blocks.
 func layer1_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_0_downsample_0Geom, c.Scratch, c.G[layer1_0_downsample_0W], nil, c.F[f0], c.F[f7], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer1_0_downsample_0Geom, c.Scratch, c.G[layer1_0_downsample_0W], nil, c.F[f0], c.F[f7], lo, hi)
+}
+
+// layer1_0_downsample_0TUpdate computes layer1.0.downsample.0's weights transposed, for its input gradient.
+func layer1_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer1_0_downsample_0Geom, d, w.P[layer1_0_downsample_0W])
 }
 
 // layer1_0_downsample_0InputGrad computes the gradient of layer1.0.downsample.0's input, rows [lo, hi).
@@ -1331,10 +1351,7 @@ func layer1_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	for y := lo; y < hi; y++ {
-		clear(c.F[f23][0+y*64:][:64])
-	}
-	runtime.ConvInputGradGeneric(&layer1_0_downsample_0Geom, c.F[f23], 64, 0, 8, 8, 0, 0, c.P[layer1_0_downsample_0W], c.F[f7], lo, hi)
+	runtime.Conv1x1InputGrad(&layer1_0_downsample_0Geom, c.Scratch, c.F[f23], c.D[layer1_0_downsample_0T], c.F[f7], false, lo, hi)
 }
 
 // layer1_0_downsample_1Geom: batchnorm.
@@ -1446,21 +1463,27 @@ var layer1_1_conv1Geom = runtime.ConvGeom{
 	C: 16, InRow: 64, OH: 4, OW: 4, K: 4, OutRow: 16,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 16,
+	H:       4, W: 4, DInRow: 64,
 }
 
 // layer1_1_conv1Forward computes layer1.1.conv1 (conv 1x1x4 nobias): output rows [lo, hi).
 func layer1_1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_1_conv1Geom, c.Scratch, c.F[f17], c.F[f7], c.P[layer1_1_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer1_1_conv1Geom, c.Scratch, c.F[f17], c.F[f7], c.P[layer1_1_conv1W], nil, lo, hi)
 }
 
-// layer1_1_conv1WeightGrad adds to the weight and bias gradients of layer1.1.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer1_1_conv1WeightGrad adds to the weight and bias gradients of layer1.1.conv1, weight blocks.
 func layer1_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_1_conv1Geom, c.Scratch, c.G[layer1_1_conv1W], nil, c.F[f7], c.F[f18], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer1_1_conv1Geom, c.Scratch, c.G[layer1_1_conv1W], nil, c.F[f7], c.F[f18], lo, hi)
+}
+
+// layer1_1_conv1TUpdate computes layer1.1.conv1's weights transposed, for its input gradient.
+func layer1_1_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer1_1_conv1Geom, d, w.P[layer1_1_conv1W])
 }
 
 // layer1_1_conv1InputGrad computes the gradient of layer1.1.conv1's input, rows [lo, hi).
 func layer1_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer1_1_conv1Geom, c.F[f9], 64, 0, 4, 4, 0, 0, c.P[layer1_1_conv1W], c.F[f18], lo, hi)
+	runtime.Conv1x1InputGrad(&layer1_1_conv1Geom, c.Scratch, c.F[f9], c.D[layer1_1_conv1T], c.F[f18], true, lo, hi)
 }
 
 // layer1_1_bn1Geom: batchnorm.
@@ -1539,6 +1562,7 @@ var layer1_1_conv2Geom = runtime.ConvGeom{
 	C: 4, InRow: 24, OH: 4, OW: 4, K: 4, OutRow: 16,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24, DOutOff: 28,
+	H: 4, W: 4, PH: 1, PW: 1, DInRow: 16,
 }
 
 // layer1_1_conv2Forward computes layer1.1.conv2 (conv 3x3x4 p1 nobias): output rows [lo, hi).
@@ -1546,9 +1570,17 @@ func layer1_1_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer1_1_conv2Geom, c.Scratch, c.F[f18], c.F[f13], c.P[layer1_1_conv2W], nil, lo, hi)
 }
 
-// layer1_1_conv2WeightGrad adds to the weight and bias gradients of layer1.1.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer1_1_conv2WeightGrad adds to the weight and bias gradients of layer1.1.conv2, units (filter rows of weight blocks).
 func layer1_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer1_1_conv2Geom, c.Scratch, c.G[layer1_1_conv2W], nil, c.F[f13], c.F[f14], lo, hi)
+}
+
+// layer1_1_conv2PrevActGeom: the derivative of layer1.1.relu1, in place on its output's gradient.
+var layer1_1_conv2PrevActGeom = runtime.EltGeom{
+	H: 4, W: 4, C: 4,
+	Out: runtime.Layout{Off: 28, Row: 24, Pix: 4}, In: []runtime.Layout{{Off: 28, Row: 24, Pix: 4}},
+	DOut: runtime.Layout{Row: 16, Pix: 4}, DIn: []runtime.Layout{{Row: 16, Pix: 4}},
+	Act: runtime.ActReLU,
 }
 
 // layer1_1_conv2Back: the transposed convolution that computes layer1.1.conv2's input gradient.
@@ -1560,14 +1592,6 @@ var layer1_1_conv2Back = runtime.ConvGeom{
 // layer1_1_conv2TUpdate computes layer1.1.conv2's weights transposed, for its input gradient.
 func layer1_1_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer1_1_conv2W], 4, 4, 3, 3, 16, 16)
-}
-
-// layer1_1_conv2PrevActGeom: the derivative of layer1.1.relu1, in place on its output's gradient.
-var layer1_1_conv2PrevActGeom = runtime.EltGeom{
-	H: 4, W: 4, C: 4,
-	Out: runtime.Layout{Off: 28, Row: 24, Pix: 4}, In: []runtime.Layout{{Off: 28, Row: 24, Pix: 4}},
-	DOut: runtime.Layout{Row: 16, Pix: 4}, DIn: []runtime.Layout{{Row: 16, Pix: 4}},
-	Act: runtime.ActReLU,
 }
 
 // layer1_1_conv2InputGrad computes the gradient of layer1.1.conv2's input, rows [lo, hi).
@@ -1668,27 +1692,17 @@ var layer1_1_conv3Geom = runtime.ConvGeom{
 	C: 4, InRow: 16, OH: 4, OW: 4, K: 16, OutRow: 64,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 64,
+	H:       4, W: 4, DInRow: 16,
 }
 
 // layer1_1_conv3Forward computes layer1.1.conv3 (conv 1x1x16 nobias): output rows [lo, hi).
 func layer1_1_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_1_conv3Geom, c.Scratch, c.F[f6], c.F[f19], c.P[layer1_1_conv3W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer1_1_conv3Geom, c.Scratch, c.F[f6], c.F[f19], c.P[layer1_1_conv3W], nil, lo, hi)
 }
 
-// layer1_1_conv3WeightGrad adds to the weight and bias gradients of layer1.1.conv3, units (filter rows of weight blocks) [lo, hi).
+// layer1_1_conv3WeightGrad adds to the weight and bias gradients of layer1.1.conv3, weight blocks.
 func layer1_1_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_1_conv3Geom, c.Scratch, c.G[layer1_1_conv3W], nil, c.F[f19], c.F[f8], lo, hi)
-}
-
-// layer1_1_conv3Back: the transposed convolution that computes layer1.1.conv3's input gradient.
-var layer1_1_conv3Back = runtime.ConvGeom{
-	C: 16, InRow: 64, OH: 4, OW: 4, K: 4, OutRow: 16,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-}
-
-// layer1_1_conv3TUpdate computes layer1.1.conv3's weights transposed, for its input gradient.
-func layer1_1_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer1_1_conv3W], 16, 4, 1, 1, 16, 16)
+	runtime.Conv1x1WeightGrad(&layer1_1_conv3Geom, c.Scratch, c.G[layer1_1_conv3W], nil, c.F[f19], c.F[f8], lo, hi)
 }
 
 // layer1_1_conv3PrevActGeom: the derivative of layer1.1.relu2, in place on its output's gradient.
@@ -1699,9 +1713,14 @@ var layer1_1_conv3PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer1_1_conv3TUpdate computes layer1.1.conv3's weights transposed, for its input gradient.
+func layer1_1_conv3TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer1_1_conv3Geom, d, w.P[layer1_1_conv3W])
+}
+
 // layer1_1_conv3InputGrad computes the gradient of layer1.1.conv3's input, rows [lo, hi).
 func layer1_1_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_1_conv3Back, c.Scratch, c.F[f20], c.F[f8], c.D[layer1_1_conv3T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&layer1_1_conv3Geom, c.Scratch, c.F[f20], c.D[layer1_1_conv3T], c.F[f8], false, lo, hi)
 	// The derivative of layer1.1.relu2, on the rows just written.
 	runtime.ActBackward(&layer1_1_conv3PrevActGeom, c.F[f20], c.F[f20], nil, c.F[f19], lo, hi)
 }
@@ -1815,21 +1834,27 @@ var layer1_2_conv1Geom = runtime.ConvGeom{
 	C: 16, InRow: 64, OH: 4, OW: 4, K: 4, OutRow: 16,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 16,
+	H:       4, W: 4, DInRow: 64,
 }
 
 // layer1_2_conv1Forward computes layer1.2.conv1 (conv 1x1x4 nobias): output rows [lo, hi).
 func layer1_2_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_2_conv1Geom, c.Scratch, c.F[f20], c.F[f8], c.P[layer1_2_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer1_2_conv1Geom, c.Scratch, c.F[f20], c.F[f8], c.P[layer1_2_conv1W], nil, lo, hi)
 }
 
-// layer1_2_conv1WeightGrad adds to the weight and bias gradients of layer1.2.conv1, units (filter rows of weight blocks) [lo, hi).
+// layer1_2_conv1WeightGrad adds to the weight and bias gradients of layer1.2.conv1, weight blocks.
 func layer1_2_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_2_conv1Geom, c.Scratch, c.G[layer1_2_conv1W], nil, c.F[f8], c.F[f21], lo, hi)
+	runtime.Conv1x1WeightGrad(&layer1_2_conv1Geom, c.Scratch, c.G[layer1_2_conv1W], nil, c.F[f8], c.F[f21], lo, hi)
+}
+
+// layer1_2_conv1TUpdate computes layer1.2.conv1's weights transposed, for its input gradient.
+func layer1_2_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer1_2_conv1Geom, d, w.P[layer1_2_conv1W])
 }
 
 // layer1_2_conv1InputGrad computes the gradient of layer1.2.conv1's input, rows [lo, hi).
 func layer1_2_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&layer1_2_conv1Geom, c.F[f1], 64, 0, 4, 4, 0, 0, c.P[layer1_2_conv1W], c.F[f21], lo, hi)
+	runtime.Conv1x1InputGrad(&layer1_2_conv1Geom, c.Scratch, c.F[f1], c.D[layer1_2_conv1T], c.F[f21], true, lo, hi)
 }
 
 // layer1_2_bn1Geom: batchnorm.
@@ -1915,6 +1940,7 @@ var layer1_2_conv2Geom = runtime.ConvGeom{
 	C: 4, InRow: 24, OH: 4, OW: 4, K: 4, OutRow: 16,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24, DOutOff: 28,
+	H: 4, W: 4, PH: 1, PW: 1, DInRow: 16,
 }
 
 // layer1_2_conv2Forward computes layer1.2.conv2 (conv 3x3x4 p1 nobias): output rows [lo, hi).
@@ -1922,9 +1948,17 @@ func layer1_2_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&layer1_2_conv2Geom, c.Scratch, c.F[f21], c.F[f14], c.P[layer1_2_conv2W], nil, lo, hi)
 }
 
-// layer1_2_conv2WeightGrad adds to the weight and bias gradients of layer1.2.conv2, units (filter rows of weight blocks) [lo, hi).
+// layer1_2_conv2WeightGrad adds to the weight and bias gradients of layer1.2.conv2, units (filter rows of weight blocks).
 func layer1_2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&layer1_2_conv2Geom, c.Scratch, c.G[layer1_2_conv2W], nil, c.F[f14], c.F[f9], lo, hi)
+}
+
+// layer1_2_conv2PrevActGeom: the derivative of layer1.2.relu1, in place on its output's gradient.
+var layer1_2_conv2PrevActGeom = runtime.EltGeom{
+	H: 4, W: 4, C: 4,
+	Out: runtime.Layout{Off: 28, Row: 24, Pix: 4}, In: []runtime.Layout{{Off: 28, Row: 24, Pix: 4}},
+	DOut: runtime.Layout{Row: 16, Pix: 4}, DIn: []runtime.Layout{{Row: 16, Pix: 4}},
+	Act: runtime.ActReLU,
 }
 
 // layer1_2_conv2Back: the transposed convolution that computes layer1.2.conv2's input gradient.
@@ -1936,14 +1970,6 @@ var layer1_2_conv2Back = runtime.ConvGeom{
 // layer1_2_conv2TUpdate computes layer1.2.conv2's weights transposed, for its input gradient.
 func layer1_2_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer1_2_conv2W], 4, 4, 3, 3, 16, 16)
-}
-
-// layer1_2_conv2PrevActGeom: the derivative of layer1.2.relu1, in place on its output's gradient.
-var layer1_2_conv2PrevActGeom = runtime.EltGeom{
-	H: 4, W: 4, C: 4,
-	Out: runtime.Layout{Off: 28, Row: 24, Pix: 4}, In: []runtime.Layout{{Off: 28, Row: 24, Pix: 4}},
-	DOut: runtime.Layout{Row: 16, Pix: 4}, DIn: []runtime.Layout{{Row: 16, Pix: 4}},
-	Act: runtime.ActReLU,
 }
 
 // layer1_2_conv2InputGrad computes the gradient of layer1.2.conv2's input, rows [lo, hi).
@@ -2044,27 +2070,17 @@ var layer1_2_conv3Geom = runtime.ConvGeom{
 	C: 4, InRow: 16, OH: 4, OW: 4, K: 16, OutRow: 64,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 64,
+	H:       4, W: 4, DInRow: 16,
 }
 
 // layer1_2_conv3Forward computes layer1.2.conv3 (conv 1x1x16 nobias): output rows [lo, hi).
 func layer1_2_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_2_conv3Geom, c.Scratch, c.F[f9], c.F[f22], c.P[layer1_2_conv3W], nil, lo, hi)
+	runtime.Conv1x1Forward(&layer1_2_conv3Geom, c.Scratch, c.F[f9], c.F[f22], c.P[layer1_2_conv3W], nil, lo, hi)
 }
 
-// layer1_2_conv3WeightGrad adds to the weight and bias gradients of layer1.2.conv3, units (filter rows of weight blocks) [lo, hi).
+// layer1_2_conv3WeightGrad adds to the weight and bias gradients of layer1.2.conv3, weight blocks.
 func layer1_2_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_2_conv3Geom, c.Scratch, c.G[layer1_2_conv3W], nil, c.F[f22], c.F[f10], lo, hi)
-}
-
-// layer1_2_conv3Back: the transposed convolution that computes layer1.2.conv3's input gradient.
-var layer1_2_conv3Back = runtime.ConvGeom{
-	C: 16, InRow: 64, OH: 4, OW: 4, K: 4, OutRow: 16,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-}
-
-// layer1_2_conv3TUpdate computes layer1.2.conv3's weights transposed, for its input gradient.
-func layer1_2_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer1_2_conv3W], 16, 4, 1, 1, 16, 16)
+	runtime.Conv1x1WeightGrad(&layer1_2_conv3Geom, c.Scratch, c.G[layer1_2_conv3W], nil, c.F[f22], c.F[f10], lo, hi)
 }
 
 // layer1_2_conv3PrevActGeom: the derivative of layer1.2.relu2, in place on its output's gradient.
@@ -2075,9 +2091,14 @@ var layer1_2_conv3PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer1_2_conv3TUpdate computes layer1.2.conv3's weights transposed, for its input gradient.
+func layer1_2_conv3TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&layer1_2_conv3Geom, d, w.P[layer1_2_conv3W])
+}
+
 // layer1_2_conv3InputGrad computes the gradient of layer1.2.conv3's input, rows [lo, hi).
 func layer1_2_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_2_conv3Back, c.Scratch, c.F[f11], c.F[f10], c.D[layer1_2_conv3T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&layer1_2_conv3Geom, c.Scratch, c.F[f11], c.D[layer1_2_conv3T], c.F[f10], false, lo, hi)
 	// The derivative of layer1.2.relu2, on the rows just written.
 	runtime.ActBackward(&layer1_2_conv3PrevActGeom, c.F[f11], c.F[f11], nil, c.F[f22], lo, hi)
 }

@@ -126,6 +126,8 @@ const (
 	bn1Coef = iota // bn1's inference-mode coefficients (running statistics)
 	conv1T         // conv1's weights transposed, for its input gradient
 	conv2T         // conv2's weights transposed, for its input gradient
+	conv3T         // conv3's weights transposed, for its input gradient
+	conv4T         // conv4's weights transposed, for its input gradient
 	conv5T         // conv5's weights transposed, for its input gradient
 	conv6T         // conv6's weights transposed, for its input gradient
 )
@@ -134,17 +136,18 @@ const (
 // with padding, each shared by values whose lifetimes do not overlap: c.F[i].
 const (
 	f0      = iota // training: input 6x6x3 p1x1; inference: input 6x6x3 p1x1
-	f1             // training: conv2 6x6x2, conv3 6x6x2, fc3 3, d(concat3 8), d(conv6 6x6x2), d(relu3 6x6x2); inference: relu1 6x6x4, relu3 6x6x2 p1x1, maxpool1 6x6x6, concat2 6x6x7, fc3 3
-	f2             // training: relu1 6x6x4
-	f3             // training: relu2 6x6x4 p1x1; inference: relu2 6x6x4 p1x1, concat1 6x6x6, conv6 6x6x2, relu4 6x6x7
-	f4             // training: concat1 6x6x6, d(relu2 6x6x4)
-	f5             // training: relu3 6x6x2 p1x1, d(conv2 6x6x2) p1x1
-	f6             // training: conv5 6x6x3, relu4 6x6x7, d(concat2 6x6x7), d(maxpool1 6x6x6), d(relu1 6x6x4) p1x1; inference: conv5 6x6x3
+	f1             // training: fc3 3; inference: concat1 6x6x6, relu4 6x6x7, fc3 3
+	f2             // training: relu2 6x6x4 p1x1; inference: relu2 6x6x4 p1x1, concat2 6x6x7
+	f3             // training: concat2 6x6x7, d(conv5 6x6x3) p1x1, d(relu1 6x6x4) p1x1; inference: relu3 6x6x2 p1x1, maxpool1 6x6x6, concat3 8
+	f4             // training: conv5 6x6x3, relu4 6x6x7, d(concat2 6x6x7)
+	f5             // training: concat3 8, d(relu4 6x6x7), d(maxpool1 6x6x6), d(relu3 6x6x2)
+	f6             // training: concat1 6x6x6, d(relu2 6x6x4)
 	f7             // training: maxpool1 6x6x6, d(concat1 6x6x6)
-	f8             // training: conv6 6x6x2, concat3 8, d(relu4 6x6x7), d(conv5 6x6x3) p1x1; inference: conv2 6x6x2, conv3 6x6x2, concat3 8
-	f9             // training: concat2 6x6x7, d(conv3 6x6x2)
-	f10            // training: d(input 6x6x3)
-	f11            // training: d(fc3 3)
+	f8             // training: relu1 6x6x4
+	f9             // training: conv2 6x6x2, relu3 6x6x2 p1x1, d(conv2 6x6x2) p1x1
+	f10            // training: d(concat3 8)
+	f11            // training: d(input 6x6x3)
+	f12            // training: d(fc3 3)
 	scratch        // a gradient a kernel sets before it is added to its value's
 )
 
@@ -163,9 +166,9 @@ const (
 // writes every gradient before anything adds to it, so the engine clears none.
 var program = engine.Program{
 	Input:      engine.View{Buf: f0, Map: engine.Map{H: 6, W: 6, C: 3, Pix: 3, Row: 24, Off: 27}},
-	InputGrad:  engine.View{Buf: f10, Map: engine.Map{H: 6, W: 6, C: 3, Pix: 3, Row: 18, Off: 0}},
+	InputGrad:  engine.View{Buf: f11, Map: engine.Map{H: 6, W: 6, C: 3, Pix: 3, Row: 18, Off: 0}},
 	Output:     engine.View{Buf: f1, Map: engine.Map{H: 1, W: 1, C: 3, Pix: 3, Row: 3, Off: 0}},
-	OutputGrad: engine.View{Buf: f11, Map: engine.Map{H: 1, W: 1, C: 3, Pix: 3, Row: 3, Off: 0}},
+	OutputGrad: engine.View{Buf: f12, Map: engine.Map{H: 1, W: 1, C: 3, Pix: 3, Row: 3, Off: 0}},
 	Tensors: []engine.Tensor{
 		conv1W:   {Name: "conv1.weight", Shape: []int{4, 3, 3, 3}, FanIn: 27, Packing: engine.ConvBlocks{KB: 16}},
 		conv1B:   {Name: "conv1.bias", Shape: []int{4}},
@@ -194,22 +197,25 @@ var program = engine.Program{
 		bn1Coef: {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: bn1CoefUpdate},
 		conv1T:  {Name: "conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv1TUpdate},
 		conv2T:  {Name: "conv2T", Use: engine.Backward, Len: func() int { return 288 }, Update: conv2TUpdate},
+		conv3T:  {Name: "conv3T", Use: engine.Backward, Len: func() int { return 32 }, Update: conv3TUpdate},
+		conv4T:  {Name: "conv4T", Use: engine.Backward, Len: func() int { return 32 }, Update: conv4TUpdate},
 		conv5T:  {Name: "conv5T", Use: engine.Backward, Len: func() int { return 432 }, Update: conv5TUpdate},
 		conv6T:  {Name: "conv6T", Use: engine.Backward, Len: func() int { return 32 }, Update: conv6TUpdate},
 	},
 	Buffers: []engine.Buffer{
 		f0:      {Len: 192},
 		f1:      {Len: 252},
-		f2:      {Len: 144},
+		f2:      {Len: 256},
 		f3:      {Len: 256},
-		f4:      {Len: 216},
-		f5:      {Len: 128},
-		f6:      {Len: 256},
+		f4:      {Len: 252},
+		f5:      {Len: 252},
+		f6:      {Len: 216},
 		f7:      {Len: 216},
-		f8:      {Len: 252},
-		f9:      {Len: 252},
-		f10:     {Len: 108, Grad: true},
-		f11:     {Len: 3, Grad: true},
+		f8:      {Len: 144},
+		f9:      {Len: 128},
+		f10:     {Len: 8, Grad: true},
+		f11:     {Len: 108, Grad: true},
+		f12:     {Len: 3, Grad: true},
 		scratch: {Len: 6, Grad: true},
 	},
 	Ints:         []int{maxpool1Index: 216},
@@ -231,18 +237,6 @@ var program = engine.Program{
 			Name: "conv2 (inference)",
 			Forward: []engine.Phase{
 				{N: 6, Run: conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "copy concat1[0:4] (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: concat1Copy0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "copy concat1[4:6] (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: concat1Copy4Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -273,24 +267,6 @@ var program = engine.Program{
 			Name: "conv6 (inference)",
 			Forward: []engine.Phase{
 				{N: 6, Run: conv6Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "copy concat2[0:2] (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: concat2Copy0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "copy concat2[2:5] (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: concat2Copy2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "copy concat2[5:7] (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: concat2Copy5Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -417,30 +393,12 @@ var program = engine.Program{
 			},
 		},
 		{
-			Name: "copy concat2[0:2] (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: concat2Copy0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: concat2Copy0InputGrad},
-			},
-		},
-		{
 			Name: "copy concat2[2:5] (training)",
 			Forward: []engine.Phase{
 				{N: 6, Run: concat2Copy2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
 				{N: 6, Run: concat2Copy2InputGrad},
-			},
-		},
-		{
-			Name: "copy concat2[5:7] (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: concat2Copy5Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: concat2Copy5InputGrad},
 			},
 		},
 		{
@@ -490,9 +448,7 @@ var program = engine.Program{
 				{N: 6, Run: conv5Forward, Mode: engine.Inference},
 				{N: 6, Run: maxpool1Forward, Mode: engine.Inference},
 				{N: 6, Run: conv6Forward, Mode: engine.Inference},
-				{N: 6, Run: concat2Copy0Forward, Mode: engine.Inference},
 				{N: 6, Run: concat2Copy2Forward, Mode: engine.Inference},
-				{N: 6, Run: concat2Copy5Forward, Mode: engine.Inference},
 				{N: 6, Run: relu4Forward, Mode: engine.Inference},
 				{N: 6, Run: fc1Forward, Mode: engine.Inference},
 				{N: 2, Run: fc2Forward, Mode: engine.Inference},
@@ -502,7 +458,7 @@ var program = engine.Program{
 			},
 		},
 	},
-	Loss: engine.Loss{Steps: 34},
+	Loss: engine.Loss{Steps: 27},
 }
 
 // bnVecs returns the vectors of the batchnorm whose weight is tensor t (its bias,
@@ -516,7 +472,7 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 
 // conv1InferGeom: conv 3x3x4 p1, in inference.
 var conv1InferGeom = runtime.ConvGeom{
-	C: 3, InRow: 24, OH: 6, OW: 6, K: 4, OutRow: 24,
+	C: 3, InRow: 24, OH: 6, OW: 6, K: 4, OutRow: 36, OutPix: 6,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
 
@@ -528,7 +484,7 @@ func conv1Infer(c *engine.Ctx, lo, hi int) {
 // bn1InferGeom: batchnorm, in inference.
 var bn1InferGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
-	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
+	In: runtime.Layout{Row: 36, Pix: 6}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
@@ -538,60 +494,38 @@ func bn1CoefUpdate(w *engine.Weights, d []float32) {
 	runtime.BatchNormEval(&bn1InferGeom, &v)
 }
 
-// padI5: the padding of b5 (6x6x4 p1).
-var padI5 = runtime.Padding{
+// padI4: the padding of b4 (6x6x4 p1).
+var padI4 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
 // bn1Infer computes bn1 (batchnorm) + relu2 (relu) in inference mode, rows [lo, hi).
 func bn1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI5, c.F[f3], lo, hi)
+	runtime.ClearPadding(&padI4, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
-	runtime.BatchNormApply(&bn1InferGeom, &v, c.F[f3], c.F[f1], lo, hi)
+	runtime.BatchNormApply(&bn1InferGeom, &v, c.F[f2], c.F[f1], lo, hi)
 }
 
 // conv2InferGeom: conv 3x3x2 p1 nobias, in inference.
 var conv2InferGeom = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 12,
+	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 36, OutOff: 4, OutPix: 6,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
 // conv2Infer computes conv2 (conv 3x3x2 p1 nobias): output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f8], c.F[f3], c.P[conv2W], nil, lo, hi)
-}
-
-// concat1Copy0InferGeom: the copy of 6x6x4 into channels [0, 4) of concat1.
-var concat1Copy0InferGeom = runtime.CopyGeom{
-	H: 6, W: 6, C: 4,
-	Dst: runtime.Layout{Row: 36, Pix: 6}, Src: runtime.Layout{Row: 24, Pix: 4},
-}
-
-// concat1Copy0Infer computes the copy of 6x6x4 into channels [0, 4) of concat1, rows [lo, hi).
-func concat1Copy0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat1Copy0InferGeom, c.F[f3], c.F[f1], lo, hi)
-}
-
-// concat1Copy4InferGeom: the copy of 6x6x2 into channels [4, 6) of concat1.
-var concat1Copy4InferGeom = runtime.CopyGeom{
-	H: 6, W: 6, C: 2,
-	Dst: runtime.Layout{Off: 4, Row: 36, Pix: 6}, Src: runtime.Layout{Row: 12, Pix: 2},
-}
-
-// concat1Copy4Infer computes the copy of 6x6x2 into channels [4, 6) of concat1, rows [lo, hi).
-func concat1Copy4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat1Copy4InferGeom, c.F[f3], c.F[f8], lo, hi)
+	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.P[conv2W], nil, lo, hi)
 }
 
 // conv3InferGeom: conv 1x1x2, in inference.
 var conv3InferGeom = runtime.ConvGeom{
-	C: 6, InRow: 36, OH: 6, OW: 6, K: 2, OutRow: 12,
+	C: 6, InRow: 36, OH: 6, OW: 6, K: 2, OutRow: 42, OutPix: 7,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
 // conv3Infer computes conv3 (conv 1x1x2): output rows [lo, hi).
 func conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3InferGeom, c.Scratch, c.F[f8], c.F[f3], c.P[conv3W], c.P[conv3B], lo, hi)
+	runtime.Conv1x1Forward(&conv3InferGeom, c.Scratch, c.F[f2], c.F[f1], c.P[conv3W], c.P[conv3B], lo, hi)
 }
 
 // conv4InferGeom: conv 1x1x2, in inference.
@@ -600,26 +534,26 @@ var conv4InferGeom = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
 
-// padI8: the padding of b8 (6x6x2 p1).
-var padI8 = runtime.Padding{
+// padI5: the padding of b5 (6x6x2 p1).
+var padI5 = runtime.Padding{
 	H: 6, W: 6, C: 2, PH: 1, PW: 1,
 }
 
 // conv4Infer computes conv4 (conv 1x1x2) + relu3 (relu): output rows [lo, hi).
 func conv4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI8, c.F[f1], lo, hi)
-	runtime.ConvForward(&conv4InferGeom, c.Scratch, c.F[f1], c.F[f3], c.P[conv4W], c.P[conv4B], lo, hi)
+	runtime.ClearPadding(&padI5, c.F[f3], lo, hi)
+	runtime.Conv1x1Forward(&conv4InferGeom, c.Scratch, c.F[f3], c.F[f1], c.P[conv4W], c.P[conv4B], lo, hi)
 }
 
 // conv5InferGeom: conv 3x3x3 p1, in inference.
 var conv5InferGeom = runtime.ConvGeom{
-	C: 2, InRow: 16, OH: 6, OW: 6, K: 3, OutRow: 18,
+	C: 2, InRow: 16, OH: 6, OW: 6, K: 3, OutRow: 42, OutOff: 2, OutPix: 7,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
 // conv5Infer computes conv5 (conv 3x3x3 p1): output rows [lo, hi).
 func conv5Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv5InferGeom, c.Scratch, c.F[f6], c.F[f1], c.P[conv5W], c.P[conv5B], lo, hi)
+	runtime.ConvForward(&conv5InferGeom, c.Scratch, c.F[f2], c.F[f3], c.P[conv5W], c.P[conv5B], lo, hi)
 }
 
 // maxpool1InferGeom: pool max 3x3 s1 p1.
@@ -632,51 +566,18 @@ var maxpool1InferGeom = runtime.PoolGeom{
 
 // maxpool1Infer computes maxpool1 (pool max 3x3 s1 p1), output rows [lo, hi).
 func maxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForward(&maxpool1InferGeom, c.F[f1], c.I[maxpool1Index], c.F[f3], lo, hi)
+	runtime.MaxPoolForward(&maxpool1InferGeom, c.F[f3], c.I[maxpool1Index], c.F[f1], lo, hi)
 }
 
 // conv6InferGeom: conv 1x1x2, in inference.
 var conv6InferGeom = runtime.ConvGeom{
-	C: 6, InRow: 36, OH: 6, OW: 6, K: 2, OutRow: 12,
+	C: 6, InRow: 36, OH: 6, OW: 6, K: 2, OutRow: 42, OutOff: 5, OutPix: 7,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
 // conv6Infer computes conv6 (conv 1x1x2): output rows [lo, hi).
 func conv6Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv6InferGeom, c.Scratch, c.F[f3], c.F[f1], c.P[conv6W], c.P[conv6B], lo, hi)
-}
-
-// concat2Copy0InferGeom: the copy of 6x6x2 into channels [0, 2) of concat2.
-var concat2Copy0InferGeom = runtime.CopyGeom{
-	H: 6, W: 6, C: 2,
-	Dst: runtime.Layout{Row: 42, Pix: 7}, Src: runtime.Layout{Row: 12, Pix: 2},
-}
-
-// concat2Copy0Infer computes the copy of 6x6x2 into channels [0, 2) of concat2, rows [lo, hi).
-func concat2Copy0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat2Copy0InferGeom, c.F[f1], c.F[f8], lo, hi)
-}
-
-// concat2Copy2InferGeom: the copy of 6x6x3 into channels [2, 5) of concat2.
-var concat2Copy2InferGeom = runtime.CopyGeom{
-	H: 6, W: 6, C: 3,
-	Dst: runtime.Layout{Off: 2, Row: 42, Pix: 7}, Src: runtime.Layout{Row: 18, Pix: 3},
-}
-
-// concat2Copy2Infer computes the copy of 6x6x3 into channels [2, 5) of concat2, rows [lo, hi).
-func concat2Copy2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat2Copy2InferGeom, c.F[f1], c.F[f6], lo, hi)
-}
-
-// concat2Copy5InferGeom: the copy of 6x6x2 into channels [5, 7) of concat2.
-var concat2Copy5InferGeom = runtime.CopyGeom{
-	H: 6, W: 6, C: 2,
-	Dst: runtime.Layout{Off: 5, Row: 42, Pix: 7}, Src: runtime.Layout{Row: 12, Pix: 2},
-}
-
-// concat2Copy5Infer computes the copy of 6x6x2 into channels [5, 7) of concat2, rows [lo, hi).
-func concat2Copy5Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat2Copy5InferGeom, c.F[f1], c.F[f3], lo, hi)
+	runtime.Conv1x1Forward(&conv6InferGeom, c.Scratch, c.F[f2], c.F[f3], c.P[conv6W], c.P[conv6B], lo, hi)
 }
 
 // relu4InferGeom: relu.
@@ -688,12 +589,12 @@ var relu4InferGeom = runtime.EltGeom{
 
 // relu4Infer computes relu4 (relu), rows [lo, hi).
 func relu4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ActForward(&relu4InferGeom, c.F[f3], c.F[f1], lo, hi)
+	runtime.ActForward(&relu4InferGeom, c.F[f1], c.F[f2], lo, hi)
 }
 
 // fc1Infer computes fc1 (fc 6), outputs [lo, hi).
 func fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f8], c.F[f3], c.P[fc1W], c.P[fc1B], 252, lo, hi)
+	runtime.FCForward(c.F[f3], c.F[f1], c.P[fc1W], c.P[fc1B], 252, lo, hi)
 }
 
 // fc2InferStoreGeom: the activation fused into its store of fc2+tanh1.
@@ -705,13 +606,13 @@ var fc2InferStoreGeom = runtime.EltGeom{
 
 // fc2Infer computes fc2 (fc 2) + tanh1 (tanh), outputs [lo, hi).
 func fc2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f8][6:], c.F[f8], c.P[fc2W], c.P[fc2B], 6, lo, hi)
-	runtime.ActForward(&fc2InferStoreGeom, c.F[f8], c.F[f8], lo, hi)
+	runtime.FCForward(c.F[f3][6:], c.F[f3], c.P[fc2W], c.P[fc2B], 6, lo, hi)
+	runtime.ActForward(&fc2InferStoreGeom, c.F[f3], c.F[f3], lo, hi)
 }
 
 // fc3Infer computes fc3 (fc 3), outputs [lo, hi).
 func fc3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f8], c.P[fc3W], c.P[fc3B], 8, lo, hi)
+	runtime.FCForward(c.F[f1], c.F[f3], c.P[fc3W], c.P[fc3B], 8, lo, hi)
 }
 
 // conv1Geom: conv 3x3x4 p1.
@@ -719,11 +620,12 @@ var conv1Geom = runtime.ConvGeom{
 	C: 3, InRow: 24, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 	DOutRow: 32, DOutOff: 36,
+	H: 6, W: 6, PH: 1, PW: 1, DInRow: 18,
 }
 
 // conv1Forward computes conv1 (conv 3x3x4 p1) + relu1 (relu): output rows [lo, hi).
 func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f8], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
 }
 
 // conv1ActGradGeom: the derivative of relu1, in place on conv1+relu1's output gradient.
@@ -736,12 +638,12 @@ var conv1ActGradGeom = runtime.EltGeom{
 
 // conv1OutGrad passes the gradient of conv1+relu1's output through its fused activation, rows [lo, hi).
 func conv1OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&conv1ActGradGeom, c.F[f6], c.F[f6], nil, c.F[f2], lo, hi)
+	runtime.ActBackward(&conv1ActGradGeom, c.F[f3], c.F[f3], nil, c.F[f8], lo, hi)
 }
 
-// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
+// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
 func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f6], lo, hi)
+	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f3], lo, hi)
 }
 
 // conv1Back: the transposed convolution that computes conv1's input gradient.
@@ -760,7 +662,7 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.ConvForward(&conv1Back, c.Scratch, c.F[f10], c.F[f6], c.D[conv1T], nil, lo, hi)
+	runtime.ConvForward(&conv1Back, c.Scratch, c.F[f11], c.F[f3], c.D[conv1T], nil, lo, hi)
 }
 
 // bn1Geom: batchnorm.
@@ -776,7 +678,7 @@ func bn1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn1Count][0]++
 	}
 	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
-	runtime.BatchNormStats(&bn1Geom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
+	runtime.BatchNormStats(&bn1Geom, c.Scratch, &v, c.Batch.F(f8), lo, hi)
 }
 
 // padT5: the padding of b5 (6x6x4 p1).
@@ -786,9 +688,9 @@ var padT5 = runtime.Padding{
 
 // bn1Forward computes bn1 (batchnorm) + relu2 (relu) with the batch statistics, rows [lo, hi).
 func bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT5, c.F[f3], lo, hi)
+	runtime.ClearPadding(&padT5, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
-	runtime.BatchNormApply(&bn1Geom, &v, c.F[f3], c.F[f2], lo, hi)
+	runtime.BatchNormApply(&bn1Geom, &v, c.F[f2], c.F[f8], lo, hi)
 }
 
 // bn1EvalGeom: batchnorm, in inference.
@@ -800,9 +702,9 @@ var bn1EvalGeom = runtime.BNGeom{
 
 // bn1Eval computes bn1 (batchnorm) + relu2 (relu) in inference mode, rows [lo, hi).
 func bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT5, c.F[f3], lo, hi)
+	runtime.ClearPadding(&padT5, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
-	runtime.BatchNormApply(&bn1EvalGeom, &v, c.F[f3], c.F[f2], lo, hi)
+	runtime.BatchNormApply(&bn1EvalGeom, &v, c.F[f2], c.F[f8], lo, hi)
 }
 
 // bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -813,8 +715,8 @@ var bn1BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true, Acc: true,
 }
 
-// padTG15: the padding of g15 (6x6x4 p1).
-var padTG15 = runtime.Padding{
+// padTG13: the padding of g13 (6x6x4 p1).
+var padTG13 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
@@ -823,11 +725,11 @@ func bn1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
 	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
 	if lo == 0 {
-		for _, f := range c.Batch.F(f6) {
-			runtime.ClearPadding(&padTG15, f, 0, 6)
+		for _, f := range c.Batch.F(f3) {
+			runtime.ClearPadding(&padTG13, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f4), c.Batch.F(f2), nil, lo, hi)
+	runtime.BatchNormBackward(&bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f6), c.Batch.F(f8), nil, lo, hi)
 }
 
 // bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
@@ -843,11 +745,11 @@ func bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
 	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
 	if lo == 0 {
-		for _, f := range c.Batch.F(f6) {
-			runtime.ClearPadding(&padTG15, f, 0, 6)
+		for _, f := range c.Batch.F(f3) {
+			runtime.ClearPadding(&padTG13, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f4), c.Batch.F(f2), nil, lo, hi)
+	runtime.BatchNormBackward(&bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f6), c.Batch.F(f8), nil, lo, hi)
 }
 
 // conv2Geom: conv 3x3x2 p1 nobias.
@@ -855,16 +757,25 @@ var conv2Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 12,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 16, DOutOff: 18,
+	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
 // conv2Forward computes conv2 (conv 3x3x2 p1 nobias): output rows [lo, hi).
 func conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2Geom, c.Scratch, c.F[f1], c.F[f3], c.P[conv2W], nil, lo, hi)
+	runtime.ConvForward(&conv2Geom, c.Scratch, c.F[f9], c.F[f2], c.P[conv2W], nil, lo, hi)
 }
 
-// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks) [lo, hi).
+// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks).
 func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv2Geom, c.Scratch, c.G[conv2W], nil, c.F[f3], c.F[f5], lo, hi)
+	runtime.ConvWeightGrad(&conv2Geom, c.Scratch, c.G[conv2W], nil, c.F[f2], c.F[f9], lo, hi)
+}
+
+// conv2PrevActGeom: the derivative of relu2, in place on its output's gradient.
+var conv2PrevActGeom = runtime.EltGeom{
+	H: 6, W: 6, C: 4,
+	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
+	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}},
+	Act: runtime.ActReLU,
 }
 
 // conv2Back: the transposed convolution that computes conv2's input gradient.
@@ -878,19 +789,11 @@ func conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[conv2W], 2, 4, 3, 3, 16, 16)
 }
 
-// conv2PrevActGeom: the derivative of relu2, in place on its output's gradient.
-var conv2PrevActGeom = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
-	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}},
-	Act: runtime.ActReLU,
-}
-
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2Back, c.Scratch, c.F[f4], c.F[f5], c.D[conv2T], nil, lo, hi)
+	runtime.ConvForward(&conv2Back, c.Scratch, c.F[f6], c.F[f9], c.D[conv2T], nil, lo, hi)
 	// The derivative of relu2, on the rows just written.
-	runtime.ActBackward(&conv2PrevActGeom, c.F[f4], c.F[f4], nil, c.F[f3], lo, hi)
+	runtime.ActBackward(&conv2PrevActGeom, c.F[f6], c.F[f6], nil, c.F[f2], lo, hi)
 }
 
 // concat1Copy0ForwardGeom: the copy of 6x6x4 into channels [0, 4) of concat1.
@@ -901,7 +804,7 @@ var concat1Copy0ForwardGeom = runtime.CopyGeom{
 
 // concat1Copy0Forward computes the copy of 6x6x4 into channels [0, 4) of concat1, rows [lo, hi).
 func concat1Copy0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat1Copy0ForwardGeom, c.F[f4], c.F[f2], lo, hi)
+	runtime.CopyMap(&concat1Copy0ForwardGeom, c.F[f6], c.F[f8], lo, hi)
 }
 
 // concat1Copy0BackGeom: the gradient of the copy of 6x6x4 into channels [0, 4) of concat1.
@@ -912,8 +815,8 @@ var concat1Copy0BackGeom = runtime.CopyGeom{
 
 // concat1Copy0InputGrad computes the gradient of the copy of 6x6x4 into channels [0, 4) of concat1, rows [lo, hi).
 func concat1Copy0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG15, c.F[f6], lo, hi)
-	runtime.CopyMap(&concat1Copy0BackGeom, c.F[f6], c.F[f7], lo, hi)
+	runtime.ClearPadding(&padTG13, c.F[f3], lo, hi)
+	runtime.CopyMap(&concat1Copy0BackGeom, c.F[f3], c.F[f7], lo, hi)
 }
 
 // concat1Copy4ForwardGeom: the copy of 6x6x2 into channels [4, 6) of concat1.
@@ -924,7 +827,7 @@ var concat1Copy4ForwardGeom = runtime.CopyGeom{
 
 // concat1Copy4Forward computes the copy of 6x6x2 into channels [4, 6) of concat1, rows [lo, hi).
 func concat1Copy4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat1Copy4ForwardGeom, c.F[f4], c.F[f1], lo, hi)
+	runtime.CopyMap(&concat1Copy4ForwardGeom, c.F[f6], c.F[f9], lo, hi)
 }
 
 // concat1Copy4BackGeom: the gradient of the copy of 6x6x2 into channels [4, 6) of concat1.
@@ -933,37 +836,43 @@ var concat1Copy4BackGeom = runtime.CopyGeom{
 	Dst: runtime.Layout{Off: 18, Row: 16, Pix: 2}, Src: runtime.Layout{Off: 4, Row: 36, Pix: 6},
 }
 
-// padTG17: the padding of g17 (6x6x2 p1).
-var padTG17 = runtime.Padding{
+// padTG15: the padding of g15 (6x6x2 p1).
+var padTG15 = runtime.Padding{
 	H: 6, W: 6, C: 2, PH: 1, PW: 1,
 }
 
 // concat1Copy4InputGrad computes the gradient of the copy of 6x6x2 into channels [4, 6) of concat1, rows [lo, hi).
 func concat1Copy4InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG17, c.F[f5], lo, hi)
-	runtime.CopyMap(&concat1Copy4BackGeom, c.F[f5], c.F[f7], lo, hi)
+	runtime.ClearPadding(&padTG15, c.F[f9], lo, hi)
+	runtime.CopyMap(&concat1Copy4BackGeom, c.F[f9], c.F[f7], lo, hi)
 }
 
 // conv3Geom: conv 1x1x2.
 var conv3Geom = runtime.ConvGeom{
-	C: 6, InRow: 36, OH: 6, OW: 6, K: 2, OutRow: 12,
+	C: 6, InRow: 36, OH: 6, OW: 6, K: 2, OutRow: 42, OutPix: 7,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-	DOutRow: 12,
+	DOutRow: 42, DOutPix: 7,
+	H: 6, W: 6, DInRow: 36,
 }
 
 // conv3Forward computes conv3 (conv 1x1x2): output rows [lo, hi).
 func conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3Geom, c.Scratch, c.F[f1], c.F[f4], c.P[conv3W], c.P[conv3B], lo, hi)
+	runtime.Conv1x1Forward(&conv3Geom, c.Scratch, c.F[f3], c.F[f6], c.P[conv3W], c.P[conv3B], lo, hi)
 }
 
-// conv3WeightGrad adds to the weight and bias gradients of conv3, units (filter rows of weight blocks) [lo, hi).
+// conv3WeightGrad adds to the weight and bias gradients of conv3, weight blocks.
 func conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3Geom, c.Scratch, c.G[conv3W], c.G[conv3B], c.F[f4], c.F[f9], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv3Geom, c.Scratch, c.G[conv3W], c.G[conv3B], c.F[f6], c.F[f4], lo, hi)
+}
+
+// conv3TUpdate computes conv3's weights transposed, for its input gradient.
+func conv3TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&conv3Geom, d, w.P[conv3W])
 }
 
 // conv3InputGrad computes the gradient of conv3's input, rows [lo, hi).
 func conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&conv3Geom, c.F[f7], 36, 0, 6, 6, 0, 0, c.P[conv3W], c.F[f9], lo, hi)
+	runtime.Conv1x1InputGrad(&conv3Geom, c.Scratch, c.F[f7], c.D[conv3T], c.F[f4], true, lo, hi)
 }
 
 // conv4Geom: conv 1x1x2.
@@ -971,27 +880,33 @@ var conv4Geom = runtime.ConvGeom{
 	C: 6, InRow: 36, OH: 6, OW: 6, K: 2, OutRow: 16, OutOff: 18,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16, ReLU: true,
 	DOutRow: 12,
+	H:       6, W: 6, DInRow: 36,
 }
 
-// padT8: the padding of b8 (6x6x2 p1).
-var padT8 = runtime.Padding{
+// padT7: the padding of b7 (6x6x2 p1).
+var padT7 = runtime.Padding{
 	H: 6, W: 6, C: 2, PH: 1, PW: 1,
 }
 
 // conv4Forward computes conv4 (conv 1x1x2) + relu3 (relu): output rows [lo, hi).
 func conv4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT8, c.F[f5], lo, hi)
-	runtime.ConvForward(&conv4Geom, c.Scratch, c.F[f5], c.F[f4], c.P[conv4W], c.P[conv4B], lo, hi)
+	runtime.ClearPadding(&padT7, c.F[f9], lo, hi)
+	runtime.Conv1x1Forward(&conv4Geom, c.Scratch, c.F[f9], c.F[f6], c.P[conv4W], c.P[conv4B], lo, hi)
 }
 
-// conv4WeightGrad adds to the weight and bias gradients of conv4, units (filter rows of weight blocks) [lo, hi).
+// conv4WeightGrad adds to the weight and bias gradients of conv4, weight blocks.
 func conv4WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv4Geom, c.Scratch, c.G[conv4W], c.G[conv4B], c.F[f4], c.F[f1], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv4Geom, c.Scratch, c.G[conv4W], c.G[conv4B], c.F[f6], c.F[f5], lo, hi)
+}
+
+// conv4TUpdate computes conv4's weights transposed, for its input gradient.
+func conv4TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&conv4Geom, d, w.P[conv4W])
 }
 
 // conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
 func conv4InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&conv4Geom, c.F[f7], 36, 0, 6, 6, 0, 0, c.P[conv4W], c.F[f1], lo, hi)
+	runtime.Conv1x1InputGrad(&conv4Geom, c.Scratch, c.F[f7], c.D[conv4T], c.F[f5], true, lo, hi)
 }
 
 // conv5Geom: conv 3x3x3 p1.
@@ -999,16 +914,25 @@ var conv5Geom = runtime.ConvGeom{
 	C: 2, InRow: 16, OH: 6, OW: 6, K: 3, OutRow: 18,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24, DOutOff: 27,
+	H: 6, W: 6, PH: 1, PW: 1, DInRow: 12,
 }
 
 // conv5Forward computes conv5 (conv 3x3x3 p1): output rows [lo, hi).
 func conv5Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv5Geom, c.Scratch, c.F[f6], c.F[f5], c.P[conv5W], c.P[conv5B], lo, hi)
+	runtime.ConvForward(&conv5Geom, c.Scratch, c.F[f4], c.F[f9], c.P[conv5W], c.P[conv5B], lo, hi)
 }
 
-// conv5WeightGrad adds to the weight and bias gradients of conv5, units (filter rows of weight blocks) [lo, hi).
+// conv5WeightGrad adds to the weight and bias gradients of conv5, units (filter rows of weight blocks).
 func conv5WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv5Geom, c.Scratch, c.G[conv5W], c.G[conv5B], c.F[f5], c.F[f8], lo, hi)
+	runtime.ConvWeightGrad(&conv5Geom, c.Scratch, c.G[conv5W], c.G[conv5B], c.F[f9], c.F[f3], lo, hi)
+}
+
+// conv5PrevActGeom: the derivative of relu3, in place on its output's gradient.
+var conv5PrevActGeom = runtime.EltGeom{
+	H: 6, W: 6, C: 2,
+	Out: runtime.Layout{Off: 18, Row: 16, Pix: 2}, In: []runtime.Layout{{Off: 18, Row: 16, Pix: 2}},
+	DOut: runtime.Layout{Row: 12, Pix: 2}, DIn: []runtime.Layout{{Row: 12, Pix: 2}},
+	Act: runtime.ActReLU,
 }
 
 // conv5Back: the transposed convolution that computes conv5's input gradient.
@@ -1022,19 +946,11 @@ func conv5TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[conv5W], 3, 2, 3, 3, 16, 16)
 }
 
-// conv5PrevActGeom: the derivative of relu3, in place on its output's gradient.
-var conv5PrevActGeom = runtime.EltGeom{
-	H: 6, W: 6, C: 2,
-	Out: runtime.Layout{Off: 18, Row: 16, Pix: 2}, In: []runtime.Layout{{Off: 18, Row: 16, Pix: 2}},
-	DOut: runtime.Layout{Row: 12, Pix: 2}, DIn: []runtime.Layout{{Row: 12, Pix: 2}},
-	Act: runtime.ActReLU,
-}
-
 // conv5InputGrad computes the gradient of conv5's input, rows [lo, hi).
 func conv5InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv5Back, c.Scratch, c.F[f1], c.F[f8], c.D[conv5T], nil, lo, hi)
+	runtime.ConvForward(&conv5Back, c.Scratch, c.F[f5], c.F[f3], c.D[conv5T], nil, lo, hi)
 	// The derivative of relu3, on the rows just written.
-	runtime.ActBackward(&conv5PrevActGeom, c.F[f1], c.F[f1], nil, c.F[f5], lo, hi)
+	runtime.ActBackward(&conv5PrevActGeom, c.F[f5], c.F[f5], nil, c.F[f9], lo, hi)
 }
 
 // maxpool1ForwardGeom: pool max 3x3 s1 p1.
@@ -1047,67 +963,40 @@ var maxpool1ForwardGeom = runtime.PoolGeom{
 
 // maxpool1Forward computes maxpool1 (pool max 3x3 s1 p1), output rows [lo, hi).
 func maxpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForward(&maxpool1ForwardGeom, c.F[f7], c.I[maxpool1Index], c.F[f4], lo, hi)
+	runtime.MaxPoolForward(&maxpool1ForwardGeom, c.F[f7], c.I[maxpool1Index], c.F[f6], lo, hi)
 }
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
 func maxpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool1ForwardGeom, c.F[f7], c.F[f6], c.I[maxpool1Index], lo, hi)
+	runtime.MaxPoolBackward(&maxpool1ForwardGeom, c.F[f7], c.F[f5], c.I[maxpool1Index], lo, hi)
 }
 
 // conv6Geom: conv 1x1x2.
 var conv6Geom = runtime.ConvGeom{
-	C: 6, InRow: 36, OH: 6, OW: 6, K: 2, OutRow: 12,
+	C: 6, InRow: 36, OH: 6, OW: 6, K: 2, OutRow: 42, OutOff: 5, OutPix: 7,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-	DOutRow: 12,
+	DOutRow: 42, DOutOff: 5, DOutPix: 7,
+	H: 6, W: 6, DInRow: 36,
 }
 
 // conv6Forward computes conv6 (conv 1x1x2): output rows [lo, hi).
 func conv6Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv6Geom, c.Scratch, c.F[f8], c.F[f7], c.P[conv6W], c.P[conv6B], lo, hi)
+	runtime.Conv1x1Forward(&conv6Geom, c.Scratch, c.F[f3], c.F[f7], c.P[conv6W], c.P[conv6B], lo, hi)
 }
 
-// conv6WeightGrad adds to the weight and bias gradients of conv6, units (filter rows of weight blocks) [lo, hi).
+// conv6WeightGrad adds to the weight and bias gradients of conv6, weight blocks.
 func conv6WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv6Geom, c.Scratch, c.G[conv6W], c.G[conv6B], c.F[f7], c.F[f1], lo, hi)
-}
-
-// conv6Back: the transposed convolution that computes conv6's input gradient.
-var conv6Back = runtime.ConvGeom{
-	C: 2, InRow: 12, OH: 6, OW: 6, K: 6, OutRow: 36,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
+	runtime.Conv1x1WeightGrad(&conv6Geom, c.Scratch, c.G[conv6W], c.G[conv6B], c.F[f7], c.F[f4], lo, hi)
 }
 
 // conv6TUpdate computes conv6's weights transposed, for its input gradient.
 func conv6TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[conv6W], 2, 6, 1, 1, 16, 16)
+	runtime.Conv1x1Transpose(&conv6Geom, d, w.P[conv6W])
 }
 
 // conv6InputGrad computes the gradient of conv6's input, rows [lo, hi).
 func conv6InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv6Back, c.Scratch, c.F[f6], c.F[f1], c.D[conv6T], nil, lo, hi)
-}
-
-// concat2Copy0ForwardGeom: the copy of 6x6x2 into channels [0, 2) of concat2.
-var concat2Copy0ForwardGeom = runtime.CopyGeom{
-	H: 6, W: 6, C: 2,
-	Dst: runtime.Layout{Row: 42, Pix: 7}, Src: runtime.Layout{Row: 12, Pix: 2},
-}
-
-// concat2Copy0Forward computes the copy of 6x6x2 into channels [0, 2) of concat2, rows [lo, hi).
-func concat2Copy0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat2Copy0ForwardGeom, c.F[f9], c.F[f1], lo, hi)
-}
-
-// concat2Copy0BackGeom: the gradient of the copy of 6x6x2 into channels [0, 2) of concat2.
-var concat2Copy0BackGeom = runtime.CopyGeom{
-	H: 6, W: 6, C: 2,
-	Dst: runtime.Layout{Row: 12, Pix: 2}, Src: runtime.Layout{Row: 42, Pix: 7},
-}
-
-// concat2Copy0InputGrad computes the gradient of the copy of 6x6x2 into channels [0, 2) of concat2, rows [lo, hi).
-func concat2Copy0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat2Copy0BackGeom, c.F[f9], c.F[f6], lo, hi)
+	runtime.Conv1x1InputGrad(&conv6Geom, c.Scratch, c.F[f5], c.D[conv6T], c.F[f4], false, lo, hi)
 }
 
 // concat2Copy2ForwardGeom: the copy of 6x6x3 into channels [2, 5) of concat2.
@@ -1118,7 +1007,7 @@ var concat2Copy2ForwardGeom = runtime.CopyGeom{
 
 // concat2Copy2Forward computes the copy of 6x6x3 into channels [2, 5) of concat2, rows [lo, hi).
 func concat2Copy2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat2Copy2ForwardGeom, c.F[f9], c.F[f6], lo, hi)
+	runtime.CopyMap(&concat2Copy2ForwardGeom, c.F[f3], c.F[f4], lo, hi)
 }
 
 // concat2Copy2BackGeom: the gradient of the copy of 6x6x3 into channels [2, 5) of concat2.
@@ -1127,37 +1016,15 @@ var concat2Copy2BackGeom = runtime.CopyGeom{
 	Dst: runtime.Layout{Off: 27, Row: 24, Pix: 3}, Src: runtime.Layout{Off: 2, Row: 42, Pix: 7},
 }
 
-// padTG21: the padding of g21 (6x6x3 p1).
-var padTG21 = runtime.Padding{
+// padTG19: the padding of g19 (6x6x3 p1).
+var padTG19 = runtime.Padding{
 	H: 6, W: 6, C: 3, PH: 1, PW: 1,
 }
 
 // concat2Copy2InputGrad computes the gradient of the copy of 6x6x3 into channels [2, 5) of concat2, rows [lo, hi).
 func concat2Copy2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG21, c.F[f8], lo, hi)
-	runtime.CopyMap(&concat2Copy2BackGeom, c.F[f8], c.F[f6], lo, hi)
-}
-
-// concat2Copy5ForwardGeom: the copy of 6x6x2 into channels [5, 7) of concat2.
-var concat2Copy5ForwardGeom = runtime.CopyGeom{
-	H: 6, W: 6, C: 2,
-	Dst: runtime.Layout{Off: 5, Row: 42, Pix: 7}, Src: runtime.Layout{Row: 12, Pix: 2},
-}
-
-// concat2Copy5Forward computes the copy of 6x6x2 into channels [5, 7) of concat2, rows [lo, hi).
-func concat2Copy5Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat2Copy5ForwardGeom, c.F[f9], c.F[f8], lo, hi)
-}
-
-// concat2Copy5BackGeom: the gradient of the copy of 6x6x2 into channels [5, 7) of concat2.
-var concat2Copy5BackGeom = runtime.CopyGeom{
-	H: 6, W: 6, C: 2,
-	Dst: runtime.Layout{Row: 12, Pix: 2}, Src: runtime.Layout{Off: 5, Row: 42, Pix: 7},
-}
-
-// concat2Copy5InputGrad computes the gradient of the copy of 6x6x2 into channels [5, 7) of concat2, rows [lo, hi).
-func concat2Copy5InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat2Copy5BackGeom, c.F[f1], c.F[f6], lo, hi)
+	runtime.ClearPadding(&padTG19, c.F[f3], lo, hi)
+	runtime.CopyMap(&concat2Copy2BackGeom, c.F[f3], c.F[f4], lo, hi)
 }
 
 // relu4ForwardGeom: relu.
@@ -1169,7 +1036,7 @@ var relu4ForwardGeom = runtime.EltGeom{
 
 // relu4Forward computes relu4 (relu), rows [lo, hi).
 func relu4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ActForward(&relu4ForwardGeom, c.F[f6], c.F[f9], lo, hi)
+	runtime.ActForward(&relu4ForwardGeom, c.F[f4], c.F[f3], lo, hi)
 }
 
 // relu4BackGeom: the gradient of relu.
@@ -1182,22 +1049,22 @@ var relu4BackGeom = runtime.EltGeom{
 
 // relu4InputGrad computes the gradient of relu4 (relu)'s input, rows [lo, hi).
 func relu4InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&relu4BackGeom, c.F[f6], c.F[f8], nil, c.F[f9], lo, hi)
+	runtime.ActBackward(&relu4BackGeom, c.F[f4], c.F[f5], nil, c.F[f3], lo, hi)
 }
 
 // fc1Forward computes fc1 (fc 6), outputs [lo, hi).
 func fc1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f8], c.F[f6], c.P[fc1W], c.P[fc1B], 252, lo, hi)
+	runtime.FCForward(c.F[f5], c.F[f4], c.P[fc1W], c.P[fc1B], 252, lo, hi)
 }
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
 func fc1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCWeightGrad(c.G[fc1W], c.G[fc1B], c.F[f6], c.F[f1][0:6], 252, lo, hi)
+	runtime.FCWeightGrad(c.G[fc1W], c.G[fc1B], c.F[f4], c.F[f10][0:6], 252, lo, hi)
 }
 
 // fc1InputGrad computes the gradient of fc1's input, values [lo, hi).
 func fc1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCInputGrad(c.F[f8][0+lo:], c.P[fc1W], c.F[f1][0:6], 252, lo, hi)
+	runtime.FCInputGrad(c.F[f5][0+lo:], c.P[fc1W], c.F[f10][0:6], 252, lo, hi)
 }
 
 // fc2ForwardStoreGeom: the activation fused into its store of fc2+tanh1.
@@ -1209,8 +1076,8 @@ var fc2ForwardStoreGeom = runtime.EltGeom{
 
 // fc2Forward computes fc2 (fc 2) + tanh1 (tanh), outputs [lo, hi).
 func fc2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f8][6:], c.F[f8], c.P[fc2W], c.P[fc2B], 6, lo, hi)
-	runtime.ActForward(&fc2ForwardStoreGeom, c.F[f8], c.F[f8], lo, hi)
+	runtime.FCForward(c.F[f5][6:], c.F[f5], c.P[fc2W], c.P[fc2B], 6, lo, hi)
+	runtime.ActForward(&fc2ForwardStoreGeom, c.F[f5], c.F[f5], lo, hi)
 }
 
 // fc2ActGradGeom: the derivative of tanh1, in place on fc2+tanh1's output gradient.
@@ -1223,20 +1090,20 @@ var fc2ActGradGeom = runtime.EltGeom{
 
 // fc2OutGrad passes the gradient of fc2+tanh1's output through its fused activation, channels [lo, hi).
 func fc2OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&fc2ActGradGeom, c.F[f1], c.F[f1], nil, c.F[f8], lo, hi)
+	runtime.ActBackward(&fc2ActGradGeom, c.F[f10], c.F[f10], nil, c.F[f5], lo, hi)
 }
 
 // fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
 func fc2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCWeightGrad(c.G[fc2W], c.G[fc2B], c.F[f8], c.F[f1][6:8], 6, lo, hi)
+	runtime.FCWeightGrad(c.G[fc2W], c.G[fc2B], c.F[f5], c.F[f10][6:8], 6, lo, hi)
 }
 
 // fc2InputGrad computes the gradient of fc2's input into the scratch buffer, values [lo, hi).
 func fc2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCInputGrad(c.F[scratch][lo:], c.P[fc2W], c.F[f1][6:8], 6, lo, hi)
+	runtime.FCInputGrad(c.F[scratch][lo:], c.P[fc2W], c.F[f10][6:8], 6, lo, hi)
 }
 
-// fc2AddGeom: adds the scratch gradient to g26.
+// fc2AddGeom: adds the scratch gradient to g22.
 var fc2AddGeom = runtime.CopyGeom{
 	H: 1, W: 1, C: 6,
 	Dst: runtime.Layout{Row: 8, Pix: 8}, Src: runtime.Layout{Row: 6, Pix: 6}, Acc: true,
@@ -1244,20 +1111,20 @@ var fc2AddGeom = runtime.CopyGeom{
 
 // fc2AddGrad adds the input gradient set in the scratch buffer to the one other readers add to, rows [lo, hi).
 func fc2AddGrad(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&fc2AddGeom, c.F[f1], c.F[scratch], lo, hi)
+	runtime.CopyMap(&fc2AddGeom, c.F[f10], c.F[scratch], lo, hi)
 }
 
 // fc3Forward computes fc3 (fc 3), outputs [lo, hi).
 func fc3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f8], c.P[fc3W], c.P[fc3B], 8, lo, hi)
+	runtime.FCForward(c.F[f1], c.F[f5], c.P[fc3W], c.P[fc3B], 8, lo, hi)
 }
 
 // fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).
 func fc3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCWeightGrad(c.G[fc3W], c.G[fc3B], c.F[f8], c.F[f11][0:3], 8, lo, hi)
+	runtime.FCWeightGrad(c.G[fc3W], c.G[fc3B], c.F[f5], c.F[f12][0:3], 8, lo, hi)
 }
 
 // fc3InputGrad computes the gradient of fc3's input, values [lo, hi).
 func fc3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCInputGrad(c.F[f1][0+lo:], c.P[fc3W], c.F[f11][0:3], 8, lo, hi)
+	runtime.FCInputGrad(c.F[f10][0+lo:], c.P[fc3W], c.F[f12][0:3], 8, lo, hi)
 }

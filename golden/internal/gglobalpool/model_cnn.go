@@ -310,7 +310,7 @@ var conv2InferGeom = runtime.ConvGeom{
 
 // conv2Infer computes conv2 (conv 1x1x4): output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f1], c.F[f3], c.P[conv2W], c.P[conv2B], lo, hi)
+	runtime.Conv1x1Forward(&conv2InferGeom, c.Scratch, c.F[f1], c.F[f3], c.P[conv2W], c.P[conv2B], lo, hi)
 }
 
 // globalavgpool2InferGeom: pool mean global.
@@ -334,6 +334,7 @@ var conv1Geom = runtime.ConvGeom{
 	C: 3, InRow: 18, OH: 5, OW: 4, K: 6, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 36, DOutOff: 42,
+	H: 5, W: 4, PH: 1, PW: 1, DInRow: 12,
 }
 
 // conv1StoreGeom_2: the activation fused into its store of conv1+tanh1.
@@ -362,7 +363,7 @@ func conv1OutGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv1ActGradGeom, c.F[f3], c.F[f3], nil, c.F[f2], lo, hi)
 }
 
-// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
+// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
 func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f3], lo, hi)
 }
@@ -448,32 +449,27 @@ var conv2Geom = runtime.ConvGeom{
 	C: 12, InRow: 12, OH: 1, OW: 1, K: 4, OutRow: 4,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 4,
+	H:       1, W: 1, DInRow: 12,
 }
 
 // conv2Forward computes conv2 (conv 1x1x4): output rows [lo, hi).
 func conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2Geom, c.Scratch, c.F[f1], c.F[f3], c.P[conv2W], c.P[conv2B], lo, hi)
+	runtime.Conv1x1Forward(&conv2Geom, c.Scratch, c.F[f1], c.F[f3], c.P[conv2W], c.P[conv2B], lo, hi)
 }
 
-// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks) [lo, hi).
+// conv2WeightGrad adds to the weight and bias gradients of conv2, weight blocks.
 func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv2Geom, c.Scratch, c.G[conv2W], c.G[conv2B], c.F[f3], c.F[f4], lo, hi)
-}
-
-// conv2Back: the transposed convolution that computes conv2's input gradient.
-var conv2Back = runtime.ConvGeom{
-	C: 4, InRow: 4, OH: 1, OW: 1, K: 12, OutRow: 12,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
+	runtime.Conv1x1WeightGrad(&conv2Geom, c.Scratch, c.G[conv2W], c.G[conv2B], c.F[f3], c.F[f4], lo, hi)
 }
 
 // conv2TUpdate computes conv2's weights transposed, for its input gradient.
 func conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[conv2W], 4, 12, 1, 1, 16, 16)
+	runtime.Conv1x1Transpose(&conv2Geom, d, w.P[conv2W])
 }
 
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2Back, c.Scratch, c.F[f1], c.F[f4], c.D[conv2T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&conv2Geom, c.Scratch, c.F[f1], c.D[conv2T], c.F[f4], false, lo, hi)
 }
 
 // globalavgpool2ForwardGeom: pool mean global.

@@ -156,7 +156,9 @@ const (
 	features_2_conv_0_0Fold        // features.2.conv.0.0's weights and bias with features.2.conv.0.1 folded in
 	features_2_conv_1_0Fold        // features.2.conv.1.0's weights and bias with features.2.conv.1.1 folded in
 	features_2_conv_2Fold          // features.2.conv.2's weights and bias with features.2.conv.3 folded in
+	features_0_0T                  // features.0.0's weights transposed, for its input gradient
 	features_0_1Coef               // features.0.1's inference-mode coefficients (running statistics)
+	features_1_conv_0_0T           // features.1.conv.0.0's weights transposed, for its input gradient
 	features_1_conv_0_1Coef        // features.1.conv.0.1's inference-mode coefficients (running statistics)
 	features_1_conv_1_1Coef        // features.1.conv.1.1's inference-mode coefficients (running statistics)
 	features_1_conv_2T             // features.1.conv.2's weights transposed, for its input gradient
@@ -265,7 +267,9 @@ var program = engine.Program{
 		features_2_conv_0_0Fold: {Name: "features_2_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 432 }, Update: features_2_conv_0_0FoldUpdate},
 		features_2_conv_1_0Fold: {Name: "features_2_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 480 }, Update: features_2_conv_1_0FoldUpdate},
 		features_2_conv_2Fold:   {Name: "features_2_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 780 }, Update: features_2_conv_2FoldUpdate},
+		features_0_0T:           {Name: "features_0_0T", Use: engine.Backward, Len: func() int { return 1152 }, Update: features_0_0TUpdate},
 		features_0_1Coef:        {Name: "features_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: features_0_1CoefUpdate},
+		features_1_conv_0_0T:    {Name: "features_1_conv_0_0T", Use: engine.Backward, Len: func() int { return 384 }, Update: features_1_conv_0_0TUpdate},
 		features_1_conv_0_1Coef: {Name: "features_1_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 96 }, Update: features_1_conv_0_1CoefUpdate},
 		features_1_conv_1_1Coef: {Name: "features_1_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 96 }, Update: features_1_conv_1_1CoefUpdate},
 		features_1_conv_2T:      {Name: "features_1_conv_2T", Use: engine.Backward, Len: func() int { return 256 }, Update: features_1_conv_2TUpdate},
@@ -590,7 +594,7 @@ func features_0_0Infer(c *engine.Ctx, lo, hi int) {
 // features_1_conv_0_0InferGeom: conv 1x1x24 nobias, in inference.
 var features_1_conv_0_0InferGeom = runtime.ConvGeom{
 	C: 8, InRow: 32, OH: 4, OW: 4, K: 24, OutRow: 144, OutOff: 168,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
+	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16, ReLU6: true,
 }
 
 // features_1_conv_0_0FoldUpdate computes features.1.conv.0.0's weights and bias with features.1.conv.0.1 folded in.
@@ -601,13 +605,6 @@ func features_1_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 24, 8, 1, 1, 16, false)
 }
 
-// features_1_conv_0_0StoreGeom: the activation fused into its store of features.1.conv.0.0+features.1.conv.0.1+features.1.relu61.
-var features_1_conv_0_0StoreGeom = runtime.EltGeom{
-	H: 4, W: 4, C: 24,
-	Out: runtime.Layout{Off: 168, Row: 144, Pix: 24}, In: []runtime.Layout{{Off: 168, Row: 144, Pix: 24}},
-	Act: runtime.ActReLU6,
-}
-
 // padI2: the padding of b2 (4x4x24 p1).
 var padI2 = runtime.Padding{
 	H: 4, W: 4, C: 24, PH: 1, PW: 1,
@@ -616,15 +613,14 @@ var padI2 = runtime.Padding{
 // features_1_conv_0_0Infer computes features.1.conv.0.0 (conv 1x1x24 nobias) + features.1.conv.0.1 (batchnorm) + features.1.relu61 (relu6): output rows [lo, hi).
 func features_1_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI2, c.F[f2], lo, hi)
-	runtime.ConvForward(&features_1_conv_0_0InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[features_1_conv_0_0Fold], c.D[features_1_conv_0_0Fold][256:], lo, hi)
-	runtime.ActForward(&features_1_conv_0_0StoreGeom, c.F[f2], c.F[f2], lo, hi)
+	runtime.Conv1x1Forward(&features_1_conv_0_0InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[features_1_conv_0_0Fold], c.D[features_1_conv_0_0Fold][256:], lo, hi)
 }
 
 // features_1_conv_1_0InferGeom: conv 3x3x24 p1 g24 nobias, in inference.
 var features_1_conv_1_0InferGeom = runtime.ConvGeom{
 	C: 24, InRow: 144, OH: 4, OW: 4, K: 24, OutRow: 96,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-	Groups: 24, ReLU6: true,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
+	Groups: 24,
 }
 
 // features_1_conv_1_0FoldUpdate computes features.1.conv.1.0's weights and bias with features.1.conv.1.1 folded in.
@@ -662,14 +658,14 @@ var features_1_conv_2StoreGeom = runtime.EltGeom{
 
 // features_1_conv_2Infer computes features.1.conv.2 (conv 1x1x8 nobias) + features.1.conv.3 (batchnorm) + features.1.add1 (residual): output rows [lo, hi).
 func features_1_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_1_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f1], c.D[features_1_conv_2Fold], c.D[features_1_conv_2Fold][384:], lo, hi)
+	runtime.Conv1x1Forward(&features_1_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f1], c.D[features_1_conv_2Fold], c.D[features_1_conv_2Fold][384:], lo, hi)
 	runtime.Add(&features_1_conv_2StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f3]}, lo, hi)
 }
 
 // features_2_conv_0_0InferGeom: conv 1x1x48 nobias, in inference.
 var features_2_conv_0_0InferGeom = runtime.ConvGeom{
 	C: 8, InRow: 32, OH: 4, OW: 4, K: 48, OutRow: 288, OutOff: 336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
+	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16, ReLU6: true,
 }
 
 // features_2_conv_0_0FoldUpdate computes features.2.conv.0.0's weights and bias with features.2.conv.0.1 folded in.
@@ -680,13 +676,6 @@ func features_2_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 48, 8, 1, 1, 16, false)
 }
 
-// features_2_conv_0_0StoreGeom: the activation fused into its store of features.2.conv.0.0+features.2.conv.0.1+features.2.relu61.
-var features_2_conv_0_0StoreGeom = runtime.EltGeom{
-	H: 4, W: 4, C: 48,
-	Out: runtime.Layout{Off: 336, Row: 288, Pix: 48}, In: []runtime.Layout{{Off: 336, Row: 288, Pix: 48}},
-	Act: runtime.ActReLU6,
-}
-
 // padI5: the padding of b5 (4x4x48 p1).
 var padI5 = runtime.Padding{
 	H: 4, W: 4, C: 48, PH: 1, PW: 1,
@@ -695,15 +684,14 @@ var padI5 = runtime.Padding{
 // features_2_conv_0_0Infer computes features.2.conv.0.0 (conv 1x1x48 nobias) + features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6): output rows [lo, hi).
 func features_2_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI5, c.F[f2], lo, hi)
-	runtime.ConvForward(&features_2_conv_0_0InferGeom, c.Scratch, c.F[f2], c.F[f4], c.D[features_2_conv_0_0Fold], c.D[features_2_conv_0_0Fold][384:], lo, hi)
-	runtime.ActForward(&features_2_conv_0_0StoreGeom, c.F[f2], c.F[f2], lo, hi)
+	runtime.Conv1x1Forward(&features_2_conv_0_0InferGeom, c.Scratch, c.F[f2], c.F[f4], c.D[features_2_conv_0_0Fold], c.D[features_2_conv_0_0Fold][384:], lo, hi)
 }
 
 // features_2_conv_1_0InferGeom: conv 3x3x48 s2 p1 g48 nobias, in inference.
 var features_2_conv_1_0InferGeom = runtime.ConvGeom{
 	C: 48, InRow: 288, OH: 2, OW: 2, K: 48, OutRow: 96,
-	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
-	Groups: 48, ReLU6: true,
+	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU6: true,
+	Groups: 48,
 }
 
 // features_2_conv_1_0FoldUpdate computes features.2.conv.1.0's weights and bias with features.2.conv.1.1 folded in.
@@ -735,7 +723,7 @@ func features_2_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_2_conv_2Infer computes features.2.conv.2 (conv 1x1x12 nobias) + features.2.conv.3 (batchnorm): output rows [lo, hi).
 func features_2_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_2_conv_2InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[features_2_conv_2Fold], c.D[features_2_conv_2Fold][768:], lo, hi)
+	runtime.Conv1x1Forward(&features_2_conv_2InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[features_2_conv_2Fold], c.D[features_2_conv_2Fold][768:], lo, hi)
 }
 
 // globalavgpool1InferGeom: pool avg global.
@@ -759,6 +747,7 @@ var features_0_0Geom = runtime.ConvGeom{
 	C: 4, InRow: 40, OH: 4, OW: 4, K: 8, OutRow: 32,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
 	DOutRow: 32,
+	H:       8, W: 8, PH: 1, PW: 1, DInRow: 32,
 }
 
 // features_0_0Forward computes features.0.0 (conv 3x3x8 s2 p1 nobias): output rows [lo, hi).
@@ -766,9 +755,14 @@ func features_0_0Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&features_0_0Geom, c.Scratch, c.F[f11], c.F[f0], c.P[features_0_0W], nil, lo, hi)
 }
 
-// features_0_0WeightGrad adds to the weight and bias gradients of features.0.0, units (filter rows of weight blocks) [lo, hi).
+// features_0_0WeightGrad adds to the weight and bias gradients of features.0.0, units (filter rows of weight blocks).
 func features_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&features_0_0Geom, c.Scratch, c.G[features_0_0W], nil, c.F[f0], c.F[f13], lo, hi)
+}
+
+// features_0_0TUpdate computes features.0.0's weights transposed, for its input gradient.
+func features_0_0TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&features_0_0Geom, d, w.P[features_0_0W])
 }
 
 // features_0_0InputGrad computes the gradient of features.0.0's input, rows [lo, hi).
@@ -776,10 +770,7 @@ func features_0_0InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	for y := lo; y < hi; y++ {
-		clear(c.F[f16][0+y*32:][:32])
-	}
-	runtime.ConvInputGradGeneric(&features_0_0Geom, c.F[f16], 32, 0, 8, 8, 1, 1, c.P[features_0_0W], c.F[f13], lo, hi)
+	runtime.ConvInputGradGrouped(&features_0_0Geom, c.Scratch, c.F[f16], c.D[features_0_0T], c.F[f13], false, lo, hi)
 }
 
 // features_0_1Geom: batchnorm.
@@ -858,21 +849,27 @@ var features_1_conv_0_0Geom = runtime.ConvGeom{
 	C: 8, InRow: 32, OH: 4, OW: 4, K: 24, OutRow: 96,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 96,
+	H:       4, W: 4, DInRow: 32,
 }
 
 // features_1_conv_0_0Forward computes features.1.conv.0.0 (conv 1x1x24 nobias): output rows [lo, hi).
 func features_1_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_1_conv_0_0Geom, c.Scratch, c.F[f6], c.F[f12], c.P[features_1_conv_0_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_1_conv_0_0Geom, c.Scratch, c.F[f6], c.F[f12], c.P[features_1_conv_0_0W], nil, lo, hi)
 }
 
-// features_1_conv_0_0WeightGrad adds to the weight and bias gradients of features.1.conv.0.0, units (filter rows of weight blocks) [lo, hi).
+// features_1_conv_0_0WeightGrad adds to the weight and bias gradients of features.1.conv.0.0, weight blocks.
 func features_1_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_1_conv_0_0Geom, c.Scratch, c.G[features_1_conv_0_0W], nil, c.F[f12], c.F[f7], lo, hi)
+	runtime.Conv1x1WeightGrad(&features_1_conv_0_0Geom, c.Scratch, c.G[features_1_conv_0_0W], nil, c.F[f12], c.F[f7], lo, hi)
+}
+
+// features_1_conv_0_0TUpdate computes features.1.conv.0.0's weights transposed, for its input gradient.
+func features_1_conv_0_0TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_1_conv_0_0Geom, d, w.P[features_1_conv_0_0W])
 }
 
 // features_1_conv_0_0InputGrad computes the gradient of features.1.conv.0.0's input, rows [lo, hi).
 func features_1_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&features_1_conv_0_0Geom, c.F[f14], 32, 0, 4, 4, 0, 0, c.P[features_1_conv_0_0W], c.F[f7], lo, hi)
+	runtime.Conv1x1InputGrad(&features_1_conv_0_0Geom, c.Scratch, c.F[f14], c.D[features_1_conv_0_0T], c.F[f7], true, lo, hi)
 }
 
 // features_1_conv_0_1Geom: batchnorm.
@@ -1053,27 +1050,17 @@ var features_1_conv_2Geom = runtime.ConvGeom{
 	C: 24, InRow: 96, OH: 4, OW: 4, K: 8, OutRow: 32,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32,
+	H:       4, W: 4, DInRow: 96,
 }
 
 // features_1_conv_2Forward computes features.1.conv.2 (conv 1x1x8 nobias): output rows [lo, hi).
 func features_1_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_1_conv_2Geom, c.Scratch, c.F[f13], c.F[f8], c.P[features_1_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_1_conv_2Geom, c.Scratch, c.F[f13], c.F[f8], c.P[features_1_conv_2W], nil, lo, hi)
 }
 
-// features_1_conv_2WeightGrad adds to the weight and bias gradients of features.1.conv.2, units (filter rows of weight blocks) [lo, hi).
+// features_1_conv_2WeightGrad adds to the weight and bias gradients of features.1.conv.2, weight blocks.
 func features_1_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_1_conv_2Geom, c.Scratch, c.G[features_1_conv_2W], nil, c.F[f8], c.F[f9], lo, hi)
-}
-
-// features_1_conv_2Back: the transposed convolution that computes features.1.conv.2's input gradient.
-var features_1_conv_2Back = runtime.ConvGeom{
-	C: 8, InRow: 32, OH: 4, OW: 4, K: 24, OutRow: 96,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-}
-
-// features_1_conv_2TUpdate computes features.1.conv.2's weights transposed, for its input gradient.
-func features_1_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_1_conv_2W], 8, 24, 1, 1, 16, 16)
+	runtime.Conv1x1WeightGrad(&features_1_conv_2Geom, c.Scratch, c.G[features_1_conv_2W], nil, c.F[f8], c.F[f9], lo, hi)
 }
 
 // features_1_conv_2PrevActGeom: the derivative of features.1.relu62, in place on its output's gradient.
@@ -1084,9 +1071,14 @@ var features_1_conv_2PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
+// features_1_conv_2TUpdate computes features.1.conv.2's weights transposed, for its input gradient.
+func features_1_conv_2TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_1_conv_2Geom, d, w.P[features_1_conv_2W])
+}
+
 // features_1_conv_2InputGrad computes the gradient of features.1.conv.2's input, rows [lo, hi).
 func features_1_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_1_conv_2Back, c.Scratch, c.F[f4], c.F[f9], c.D[features_1_conv_2T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_1_conv_2Geom, c.Scratch, c.F[f4], c.D[features_1_conv_2T], c.F[f9], false, lo, hi)
 	// The derivative of features.1.relu62, on the rows just written.
 	runtime.ActBackward(&features_1_conv_2PrevActGeom, c.F[f4], c.F[f4], nil, c.F[f8], lo, hi)
 }
@@ -1190,32 +1182,27 @@ var features_2_conv_0_0Geom = runtime.ConvGeom{
 	C: 8, InRow: 32, OH: 4, OW: 4, K: 48, OutRow: 192,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 192,
+	H:       4, W: 4, DInRow: 32,
 }
 
 // features_2_conv_0_0Forward computes features.2.conv.0.0 (conv 1x1x48 nobias): output rows [lo, hi).
 func features_2_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_2_conv_0_0Geom, c.Scratch, c.F[f4], c.F[f14], c.P[features_2_conv_0_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_2_conv_0_0Geom, c.Scratch, c.F[f4], c.F[f14], c.P[features_2_conv_0_0W], nil, lo, hi)
 }
 
-// features_2_conv_0_0WeightGrad adds to the weight and bias gradients of features.2.conv.0.0, units (filter rows of weight blocks) [lo, hi).
+// features_2_conv_0_0WeightGrad adds to the weight and bias gradients of features.2.conv.0.0, weight blocks.
 func features_2_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_2_conv_0_0Geom, c.Scratch, c.G[features_2_conv_0_0W], nil, c.F[f14], c.F[f1], lo, hi)
-}
-
-// features_2_conv_0_0Back: the transposed convolution that computes features.2.conv.0.0's input gradient.
-var features_2_conv_0_0Back = runtime.ConvGeom{
-	C: 48, InRow: 192, OH: 4, OW: 4, K: 8, OutRow: 32,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
+	runtime.Conv1x1WeightGrad(&features_2_conv_0_0Geom, c.Scratch, c.G[features_2_conv_0_0W], nil, c.F[f14], c.F[f1], lo, hi)
 }
 
 // features_2_conv_0_0TUpdate computes features.2.conv.0.0's weights transposed, for its input gradient.
 func features_2_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_2_conv_0_0W], 48, 8, 1, 1, 16, 16)
+	runtime.Conv1x1Transpose(&features_2_conv_0_0Geom, d, w.P[features_2_conv_0_0W])
 }
 
 // features_2_conv_0_0InputGrad computes the gradient of features.2.conv.0.0's input, rows [lo, hi).
 func features_2_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_2_conv_0_0Back, c.Scratch, c.F[f9], c.F[f1], c.D[features_2_conv_0_0T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_2_conv_0_0Geom, c.Scratch, c.F[f9], c.D[features_2_conv_0_0T], c.F[f1], false, lo, hi)
 }
 
 // features_2_conv_0_1Geom: batchnorm.
@@ -1396,27 +1383,17 @@ var features_2_conv_2Geom = runtime.ConvGeom{
 	C: 48, InRow: 96, OH: 2, OW: 2, K: 12, OutRow: 24,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24,
+	H:       2, W: 2, DInRow: 96,
 }
 
 // features_2_conv_2Forward computes features.2.conv.2 (conv 1x1x12 nobias): output rows [lo, hi).
 func features_2_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_2_conv_2Geom, c.Scratch, c.F[f10], c.F[f9], c.P[features_2_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_2_conv_2Geom, c.Scratch, c.F[f10], c.F[f9], c.P[features_2_conv_2W], nil, lo, hi)
 }
 
-// features_2_conv_2WeightGrad adds to the weight and bias gradients of features.2.conv.2, units (filter rows of weight blocks) [lo, hi).
+// features_2_conv_2WeightGrad adds to the weight and bias gradients of features.2.conv.2, weight blocks.
 func features_2_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_2_conv_2Geom, c.Scratch, c.G[features_2_conv_2W], nil, c.F[f9], c.F[f1], lo, hi)
-}
-
-// features_2_conv_2Back: the transposed convolution that computes features.2.conv.2's input gradient.
-var features_2_conv_2Back = runtime.ConvGeom{
-	C: 12, InRow: 24, OH: 2, OW: 2, K: 48, OutRow: 96,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-}
-
-// features_2_conv_2TUpdate computes features.2.conv.2's weights transposed, for its input gradient.
-func features_2_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_2_conv_2W], 12, 48, 1, 1, 16, 16)
+	runtime.Conv1x1WeightGrad(&features_2_conv_2Geom, c.Scratch, c.G[features_2_conv_2W], nil, c.F[f9], c.F[f1], lo, hi)
 }
 
 // features_2_conv_2PrevActGeom: the derivative of features.2.relu62, in place on its output's gradient.
@@ -1427,9 +1404,14 @@ var features_2_conv_2PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
+// features_2_conv_2TUpdate computes features.2.conv.2's weights transposed, for its input gradient.
+func features_2_conv_2TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&features_2_conv_2Geom, d, w.P[features_2_conv_2W])
+}
+
 // features_2_conv_2InputGrad computes the gradient of features.2.conv.2's input, rows [lo, hi).
 func features_2_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_2_conv_2Back, c.Scratch, c.F[f10], c.F[f1], c.D[features_2_conv_2T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&features_2_conv_2Geom, c.Scratch, c.F[f10], c.D[features_2_conv_2T], c.F[f1], false, lo, hi)
 	// The derivative of features.2.relu62, on the rows just written.
 	runtime.ActBackward(&features_2_conv_2PrevActGeom, c.F[f10], c.F[f10], nil, c.F[f9], lo, hi)
 }

@@ -142,9 +142,11 @@ const (
 	stem_conv1T              // stem.conv1's weights transposed, for its input gradient
 	stem_bnCoef              // stem.bn's inference-mode coefficients (running statistics)
 	conv1T                   // conv1's weights transposed, for its input gradient
+	stage_1_conv1T           // stage.1.conv1's weights transposed, for its input gradient
 	stage_1_bn1Coef          // stage.1.bn1's inference-mode coefficients (running statistics)
 	stage_1_projT            // stage.1.proj's weights transposed, for its input gradient
 	stage_1_conv2T           // stage.1.conv2's weights transposed, for its input gradient
+	stage_2_conv1T           // stage.2.conv1's weights transposed, for its input gradient
 	stage_2_bn1Coef          // stage.2.bn1's inference-mode coefficients (running statistics)
 	stage_2_projT            // stage.2.proj's weights transposed, for its input gradient
 	stage_2_conv2T           // stage.2.conv2's weights transposed, for its input gradient
@@ -227,9 +229,11 @@ var program = engine.Program{
 		stem_conv1T:       {Name: "stem_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: stem_conv1TUpdate},
 		stem_bnCoef:       {Name: "stem_bnCoef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: stem_bnCoefUpdate},
 		conv1T:            {Name: "conv1T", Use: engine.Backward, Len: func() int { return 64 }, Update: conv1TUpdate},
+		stage_1_conv1T:    {Name: "stage_1_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: stage_1_conv1TUpdate},
 		stage_1_bn1Coef:   {Name: "stage_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: stage_1_bn1CoefUpdate},
 		stage_1_projT:     {Name: "stage_1_projT", Use: engine.Backward, Len: func() int { return 64 }, Update: stage_1_projTUpdate},
 		stage_1_conv2T:    {Name: "stage_1_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: stage_1_conv2TUpdate},
+		stage_2_conv1T:    {Name: "stage_2_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: stage_2_conv1TUpdate},
 		stage_2_bn1Coef:   {Name: "stage_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: stage_2_bn1CoefUpdate},
 		stage_2_projT:     {Name: "stage_2_projT", Use: engine.Backward, Len: func() int { return 64 }, Update: stage_2_projTUpdate},
 		stage_2_conv2T:    {Name: "stage_2_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: stage_2_conv2TUpdate},
@@ -544,7 +548,7 @@ var padI2 = runtime.Padding{
 // conv1Infer computes conv1 (conv 1x1x4): output rows [lo, hi).
 func conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI2, c.F[f4], lo, hi)
-	runtime.ConvForward(&conv1InferGeom, c.Scratch, c.F[f4], c.F[f1], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.Conv1x1Forward(&conv1InferGeom, c.Scratch, c.F[f4], c.F[f1], c.P[conv1W], c.P[conv1B], lo, hi)
 }
 
 // stage_1_conv1InferGeom: conv 3x3x4 p1 nobias, in inference.
@@ -580,7 +584,7 @@ var stage_1_projInferGeom = runtime.ConvGeom{
 
 // stage_1_projInfer computes stage.1.proj (conv 1x1x4 nobias): output rows [lo, hi).
 func stage_1_projInfer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&stage_1_projInferGeom, c.Scratch, c.F[f6], c.F[f4][36:], c.P[stage_1_projW], nil, lo, hi)
+	runtime.Conv1x1Forward(&stage_1_projInferGeom, c.Scratch, c.F[f6], c.F[f4][36:], c.P[stage_1_projW], nil, lo, hi)
 }
 
 // stage_1_conv2InferGeom: conv 3x3x4 p1, in inference.
@@ -640,7 +644,7 @@ var stage_2_projInferGeom = runtime.ConvGeom{
 
 // stage_2_projInfer computes stage.2.proj (conv 1x1x4 nobias): output rows [lo, hi).
 func stage_2_projInfer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&stage_2_projInferGeom, c.Scratch, c.F[f6], c.F[f4][36:], c.P[stage_2_projW], nil, lo, hi)
+	runtime.Conv1x1Forward(&stage_2_projInferGeom, c.Scratch, c.F[f6], c.F[f4][36:], c.P[stage_2_projW], nil, lo, hi)
 }
 
 // stage_2_conv2InferGeom: conv 3x3x4 p1, in inference.
@@ -700,6 +704,7 @@ var stem_conv1Geom = runtime.ConvGeom{
 	C: 3, InRow: 24, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
+	H: 6, W: 6, PH: 1, PW: 1, DInRow: 18,
 }
 
 // stem_conv1Forward computes stem.conv1 (conv 3x3x4 p1 nobias): output rows [lo, hi).
@@ -707,7 +712,7 @@ func stem_conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&stem_conv1Geom, c.Scratch, c.F[f2], c.F[f0], c.P[stem_conv1W], nil, lo, hi)
 }
 
-// stem_conv1WeightGrad adds to the weight and bias gradients of stem.conv1, units (filter rows of weight blocks) [lo, hi).
+// stem_conv1WeightGrad adds to the weight and bias gradients of stem.conv1, units (filter rows of weight blocks).
 func stem_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&stem_conv1Geom, c.Scratch, c.G[stem_conv1W], nil, c.F[f0], c.F[f4], lo, hi)
 }
@@ -822,6 +827,7 @@ var conv1Geom = runtime.ConvGeom{
 	C: 4, InRow: 24, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24,
+	H:       6, W: 6, DInRow: 24,
 }
 
 // padT3: the padding of b3 (6x6x4 p1).
@@ -832,23 +838,12 @@ var padT3 = runtime.Padding{
 // conv1Forward computes conv1 (conv 1x1x4): output rows [lo, hi).
 func conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padT3, c.F[f4], lo, hi)
-	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f4], c.F[f3], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.Conv1x1Forward(&conv1Geom, c.Scratch, c.F[f4], c.F[f3], c.P[conv1W], c.P[conv1B], lo, hi)
 }
 
-// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
+// conv1WeightGrad adds to the weight and bias gradients of conv1, weight blocks.
 func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f3], c.F[f7], lo, hi)
-}
-
-// conv1Back: the transposed convolution that computes conv1's input gradient.
-var conv1Back = runtime.ConvGeom{
-	C: 4, InRow: 24, OH: 6, OW: 6, K: 4, OutRow: 24,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-}
-
-// conv1TUpdate computes conv1's weights transposed, for its input gradient.
-func conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[conv1W], 4, 4, 1, 1, 16, 16)
+	runtime.Conv1x1WeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f3], c.F[f7], lo, hi)
 }
 
 // conv1PrevActGeom: the derivative of stem.act, in place on its output's gradient.
@@ -859,9 +854,14 @@ var conv1PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// conv1TUpdate computes conv1's weights transposed, for its input gradient.
+func conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&conv1Geom, d, w.P[conv1W])
+}
+
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
 func conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1Back, c.Scratch, c.F[f1], c.F[f7], c.D[conv1T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1Geom, c.Scratch, c.F[f1], c.D[conv1T], c.F[f7], false, lo, hi)
 	// The derivative of stem.act, on the rows just written.
 	runtime.ActBackward(&conv1PrevActGeom, c.F[f1], c.F[f1], nil, c.F[f3], lo, hi)
 }
@@ -871,6 +871,7 @@ var stage_1_conv1Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
+	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
 // stage_1_conv1Forward computes stage.1.conv1 (conv 3x3x4 p1 nobias): output rows [lo, hi).
@@ -878,14 +879,19 @@ func stage_1_conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&stage_1_conv1Geom, c.Scratch, c.F[f5], c.F[f4], c.P[stage_1_conv1W], nil, lo, hi)
 }
 
-// stage_1_conv1WeightGrad adds to the weight and bias gradients of stage.1.conv1, units (filter rows of weight blocks) [lo, hi).
+// stage_1_conv1WeightGrad adds to the weight and bias gradients of stage.1.conv1, units (filter rows of weight blocks).
 func stage_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&stage_1_conv1Geom, c.Scratch, c.G[stage_1_conv1W], nil, c.F[f4], c.F[f9], lo, hi)
 }
 
+// stage_1_conv1TUpdate computes stage.1.conv1's weights transposed, for its input gradient.
+func stage_1_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&stage_1_conv1Geom, d, w.P[stage_1_conv1W])
+}
+
 // stage_1_conv1InputGrad computes the gradient of stage.1.conv1's input, rows [lo, hi).
 func stage_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&stage_1_conv1Geom, c.F[f7], 24, 0, 6, 6, 1, 1, c.P[stage_1_conv1W], c.F[f9], lo, hi)
+	runtime.ConvInputGradGrouped(&stage_1_conv1Geom, c.Scratch, c.F[f7], c.D[stage_1_conv1T], c.F[f9], true, lo, hi)
 }
 
 // stage_1_bn1Geom: batchnorm.
@@ -986,32 +992,27 @@ var stage_1_projGeom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24,
+	H:       6, W: 6, DInRow: 24,
 }
 
 // stage_1_projForward computes stage.1.proj (conv 1x1x4 nobias): output rows [lo, hi).
 func stage_1_projForward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&stage_1_projGeom, c.Scratch, c.F[f1], c.F[f4][36:], c.P[stage_1_projW], nil, lo, hi)
+	runtime.Conv1x1Forward(&stage_1_projGeom, c.Scratch, c.F[f1], c.F[f4][36:], c.P[stage_1_projW], nil, lo, hi)
 }
 
-// stage_1_projWeightGrad adds to the weight and bias gradients of stage.1.proj, units (filter rows of weight blocks) [lo, hi).
+// stage_1_projWeightGrad adds to the weight and bias gradients of stage.1.proj, weight blocks.
 func stage_1_projWeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&stage_1_projGeom, c.Scratch, c.G[stage_1_projW], nil, c.F[f4][36:], c.F[f8], lo, hi)
-}
-
-// stage_1_projBack: the transposed convolution that computes stage.1.proj's input gradient.
-var stage_1_projBack = runtime.ConvGeom{
-	C: 4, InRow: 24, OH: 6, OW: 6, K: 4, OutRow: 24,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
+	runtime.Conv1x1WeightGrad(&stage_1_projGeom, c.Scratch, c.G[stage_1_projW], nil, c.F[f4][36:], c.F[f8], lo, hi)
 }
 
 // stage_1_projTUpdate computes stage.1.proj's weights transposed, for its input gradient.
 func stage_1_projTUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[stage_1_projW], 4, 4, 1, 1, 16, 16)
+	runtime.Conv1x1Transpose(&stage_1_projGeom, d, w.P[stage_1_projW])
 }
 
 // stage_1_projInputGrad computes the gradient of stage.1.proj's input, rows [lo, hi).
 func stage_1_projInputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&stage_1_projBack, c.Scratch, c.F[f7], c.F[f8], c.D[stage_1_projT], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&stage_1_projGeom, c.Scratch, c.F[f7], c.D[stage_1_projT], c.F[f8], false, lo, hi)
 }
 
 // stage_1_conv2Geom: conv 3x3x4 p1.
@@ -1019,6 +1020,7 @@ var stage_1_conv2Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
+	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
 // stage_1_conv2StoreGeom_2: the residual add fused into its store of stage.1.conv2+stage.1.add1.
@@ -1050,9 +1052,17 @@ func stage_1_conv2OutGrad(c *engine.Ctx, lo, hi int) {
 	runtime.CopyMap(&stage_1_conv2Skip0Geom, c.F[f8], c.F[f10], lo, hi)
 }
 
-// stage_1_conv2WeightGrad adds to the weight and bias gradients of stage.1.conv2, units (filter rows of weight blocks) [lo, hi).
+// stage_1_conv2WeightGrad adds to the weight and bias gradients of stage.1.conv2, units (filter rows of weight blocks).
 func stage_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&stage_1_conv2Geom, c.Scratch, c.G[stage_1_conv2W], c.G[stage_1_conv2B], c.F[f6], c.F[f10], lo, hi)
+}
+
+// stage_1_conv2PrevActGeom: the derivative of stage.1.relu1, in place on its output's gradient.
+var stage_1_conv2PrevActGeom = runtime.EltGeom{
+	H: 6, W: 6, C: 4,
+	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
+	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}},
+	Act: runtime.ActReLU,
 }
 
 // stage_1_conv2Back: the transposed convolution that computes stage.1.conv2's input gradient.
@@ -1064,14 +1074,6 @@ var stage_1_conv2Back = runtime.ConvGeom{
 // stage_1_conv2TUpdate computes stage.1.conv2's weights transposed, for its input gradient.
 func stage_1_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[stage_1_conv2W], 4, 4, 3, 3, 16, 16)
-}
-
-// stage_1_conv2PrevActGeom: the derivative of stage.1.relu1, in place on its output's gradient.
-var stage_1_conv2PrevActGeom = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
-	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}},
-	Act: runtime.ActReLU,
 }
 
 // stage_1_conv2InputGrad computes the gradient of stage.1.conv2's input, rows [lo, hi).
@@ -1086,6 +1088,7 @@ var stage_2_conv1Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
+	H: 6, W: 6, PH: 1, PW: 1, DInRow: 32, DInOff: 36,
 }
 
 // stage_2_conv1Forward computes stage.2.conv1 (conv 3x3x4 p1 nobias): output rows [lo, hi).
@@ -1093,9 +1096,14 @@ func stage_2_conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&stage_2_conv1Geom, c.Scratch, c.F[f8], c.F[f7], c.P[stage_2_conv1W], nil, lo, hi)
 }
 
-// stage_2_conv1WeightGrad adds to the weight and bias gradients of stage.2.conv1, units (filter rows of weight blocks) [lo, hi).
+// stage_2_conv1WeightGrad adds to the weight and bias gradients of stage.2.conv1, units (filter rows of weight blocks).
 func stage_2_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&stage_2_conv1Geom, c.Scratch, c.G[stage_2_conv1W], nil, c.F[f7], c.F[f12], lo, hi)
+}
+
+// stage_2_conv1TUpdate computes stage.2.conv1's weights transposed, for its input gradient.
+func stage_2_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&stage_2_conv1Geom, d, w.P[stage_2_conv1W])
 }
 
 // padTG23: the padding of g23 (6x6x4 p1).
@@ -1106,7 +1114,7 @@ var padTG23 = runtime.Padding{
 // stage_2_conv1InputGrad computes the gradient of stage.2.conv1's input, rows [lo, hi).
 func stage_2_conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padTG23, c.F[f10], lo, hi)
-	runtime.ConvInputGradGeneric(&stage_2_conv1Geom, c.F[f10], 32, 36, 6, 6, 1, 1, c.P[stage_2_conv1W], c.F[f12], lo, hi)
+	runtime.ConvInputGradGrouped(&stage_2_conv1Geom, c.Scratch, c.F[f10], c.D[stage_2_conv1T], c.F[f12], true, lo, hi)
 }
 
 // stage_2_bn1Geom: batchnorm.
@@ -1207,33 +1215,28 @@ var stage_2_projGeom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24,
+	H:       6, W: 6, DInRow: 32, DInOff: 36,
 }
 
 // stage_2_projForward computes stage.2.proj (conv 1x1x4 nobias): output rows [lo, hi).
 func stage_2_projForward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&stage_2_projGeom, c.Scratch, c.F[f1], c.F[f7][36:], c.P[stage_2_projW], nil, lo, hi)
+	runtime.Conv1x1Forward(&stage_2_projGeom, c.Scratch, c.F[f1], c.F[f7][36:], c.P[stage_2_projW], nil, lo, hi)
 }
 
-// stage_2_projWeightGrad adds to the weight and bias gradients of stage.2.proj, units (filter rows of weight blocks) [lo, hi).
+// stage_2_projWeightGrad adds to the weight and bias gradients of stage.2.proj, weight blocks.
 func stage_2_projWeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&stage_2_projGeom, c.Scratch, c.G[stage_2_projW], nil, c.F[f7][36:], c.F[f12], lo, hi)
-}
-
-// stage_2_projBack: the transposed convolution that computes stage.2.proj's input gradient.
-var stage_2_projBack = runtime.ConvGeom{
-	C: 4, InRow: 24, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
+	runtime.Conv1x1WeightGrad(&stage_2_projGeom, c.Scratch, c.G[stage_2_projW], nil, c.F[f7][36:], c.F[f12], lo, hi)
 }
 
 // stage_2_projTUpdate computes stage.2.proj's weights transposed, for its input gradient.
 func stage_2_projTUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[stage_2_projW], 4, 4, 1, 1, 16, 16)
+	runtime.Conv1x1Transpose(&stage_2_projGeom, d, w.P[stage_2_projW])
 }
 
 // stage_2_projInputGrad computes the gradient of stage.2.proj's input, rows [lo, hi).
 func stage_2_projInputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padTG23, c.F[f10], lo, hi)
-	runtime.ConvForward(&stage_2_projBack, c.Scratch, c.F[f10], c.F[f12], c.D[stage_2_projT], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&stage_2_projGeom, c.Scratch, c.F[f10], c.D[stage_2_projT], c.F[f12], false, lo, hi)
 }
 
 // stage_2_conv2Geom: conv 3x3x4 p1.
@@ -1241,6 +1244,7 @@ var stage_2_conv2Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
+	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
 // stage_2_conv2StoreGeom_2: the residual add fused into its store of stage.2.conv2+stage.2.add1.
@@ -1266,9 +1270,17 @@ func stage_2_conv2OutGrad(c *engine.Ctx, lo, hi int) {
 	runtime.CopyMap(&stage_2_conv2Skip0Geom, c.F[f12], c.F[f10], lo, hi)
 }
 
-// stage_2_conv2WeightGrad adds to the weight and bias gradients of stage.2.conv2, units (filter rows of weight blocks) [lo, hi).
+// stage_2_conv2WeightGrad adds to the weight and bias gradients of stage.2.conv2, units (filter rows of weight blocks).
 func stage_2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&stage_2_conv2Geom, c.Scratch, c.G[stage_2_conv2W], c.G[stage_2_conv2B], c.F[f9], c.F[f10], lo, hi)
+}
+
+// stage_2_conv2PrevActGeom: the derivative of stage.2.relu1, in place on its output's gradient.
+var stage_2_conv2PrevActGeom = runtime.EltGeom{
+	H: 6, W: 6, C: 4,
+	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
+	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}},
+	Act: runtime.ActReLU,
 }
 
 // stage_2_conv2Back: the transposed convolution that computes stage.2.conv2's input gradient.
@@ -1280,14 +1292,6 @@ var stage_2_conv2Back = runtime.ConvGeom{
 // stage_2_conv2TUpdate computes stage.2.conv2's weights transposed, for its input gradient.
 func stage_2_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[stage_2_conv2W], 4, 4, 3, 3, 16, 16)
-}
-
-// stage_2_conv2PrevActGeom: the derivative of stage.2.relu1, in place on its output's gradient.
-var stage_2_conv2PrevActGeom = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
-	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}},
-	Act: runtime.ActReLU,
 }
 
 // stage_2_conv2InputGrad computes the gradient of stage.2.conv2's input, rows [lo, hi).

@@ -143,10 +143,16 @@ const (
 	foldScratch        = iota // nothing: it is the folding functions' scratch memory
 	blocks_0_conv1Fold        // blocks.0.conv1's weights and bias with blocks.0.bn1 folded in
 	blocks_1_conv1Fold        // blocks.1.conv1's weights and bias with blocks.1.bn1 folded in
+	conv1T                    // conv1's weights transposed, for its input gradient
+	conv2T                    // conv2's weights transposed, for its input gradient
 	conv3T                    // conv3's weights transposed, for its input gradient
+	conv4T                    // conv4's weights transposed, for its input gradient
+	conv5T                    // conv5's weights transposed, for its input gradient
 	conv6T                    // conv6's weights transposed, for its input gradient
+	blocks_0_conv1T           // blocks.0.conv1's weights transposed, for its input gradient
 	blocks_0_bn1Coef          // blocks.0.bn1's inference-mode coefficients (running statistics)
 	blocks_0_conv2T           // blocks.0.conv2's weights transposed, for its input gradient
+	blocks_1_conv1T           // blocks.1.conv1's weights transposed, for its input gradient
 	blocks_1_bn1Coef          // blocks.1.bn1's inference-mode coefficients (running statistics)
 	blocks_1_conv2T           // blocks.1.conv2's weights transposed, for its input gradient
 )
@@ -155,16 +161,16 @@ const (
 // with padding, each shared by values whose lifetimes do not overlap: c.F[i].
 const (
 	f0  = iota // training: input 6x6x4 p1x1; inference: input 6x6x4 p1x1
-	f1         // training: blocks.0.bn1 6x6x4, blocks.1.bn1 6x6x4, blocks.1.add2 6x6x4, fc1 3, d(globalmaxpool1 1x1x4), d(blocks.1.relu1 6x6x4), d(blocks.1.conv1 6x6x4) p1x1, d(relu4 6x6x4) p1x1; inference: conv1 6x6x2, relu1 6x6x4 p1x1, concat2 6x6x4, relu4 6x6x4 p1x1, blocks.1.relu1 6x6x4, fc1 3
-	f2         // training: relu1 6x6x4 p1x1; inference: conv5 6x6x2, relu3 6x6x4 p1x1, blocks.0.add2 6x6x4 p1x1
+	f1         // training: blocks.0.bn1 6x6x4, blocks.1.bn1 6x6x4, blocks.1.add2 6x6x4, fc1 3, d(globalmaxpool1 1x1x4), d(blocks.1.relu1 6x6x4), d(blocks.1.conv1 6x6x4) p1x1, d(relu4 6x6x4) p1x1; inference: relu1 6x6x4 p1x1, concat2 6x6x4, relu4 6x6x4 p1x1, blocks.1.relu1 6x6x4, fc1 3
+	f2         // training: relu1 6x6x4 p1x1; inference: relu3 6x6x4 p1x1, blocks.0.add2 6x6x4 p1x1, globalmaxpool1 1x1x4
 	f3         // training: relu2 6x6x4 p1x1; inference: concat1 6x6x4, relu2 6x6x4 p1x1, blocks.0.relu1 6x6x4, blocks.1.add2 6x6x4
-	f4         // training: relu3 6x6x4 p1x1; inference: conv2 6x6x2, conv4 6x6x2, globalmaxpool1 1x1x4
+	f4         // training: relu3 6x6x4 p1x1
 	f5         // training: relu4 6x6x4 p1x1
 	f6         // training: blocks.0.add2 6x6x4 p1x1, d(blocks.0.conv1 6x6x4) p1x1, d(relu2 6x6x4) p1x1
 	f7         // training: conv1 6x6x2, concat2 6x6x4, d(conv4 6x6x2) p1x1
 	f8         // training: concat1 6x6x4, d(conv1 6x6x2) p1x1
-	f9         // training: conv2 6x6x2, conv4 6x6x2, blocks.0.conv1 6x6x4, d(concat2 6x6x4), d(concat1 6x6x4)
-	f10        // training: conv5 6x6x2, blocks.0.relu1 6x6x4, d(relu3 6x6x4), d(conv5 6x6x2), d(relu1 6x6x4), d(conv2 6x6x2)
+	f9         // training: conv4 6x6x2, blocks.0.conv1 6x6x4, d(concat2 6x6x4), d(concat1 6x6x4)
+	f10        // training: blocks.0.relu1 6x6x4, d(relu3 6x6x4), d(relu1 6x6x4)
 	f11        // training: blocks.1.conv1 6x6x4, d(blocks.0.bn1 6x6x4)
 	f12        // training: blocks.1.relu1 6x6x4, d(blocks.0.relu1 6x6x4)
 	f13        // training: globalmaxpool1 1x1x4, d(blocks.0.add2 6x6x4)
@@ -228,10 +234,16 @@ var program = engine.Program{
 		foldScratch:        {Name: "foldScratch", Use: engine.InferenceForward, Len: func() int { return 144 }, Update: foldScratchUpdate},
 		blocks_0_conv1Fold: {Name: "blocks_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: blocks_0_conv1FoldUpdate},
 		blocks_1_conv1Fold: {Name: "blocks_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: blocks_1_conv1FoldUpdate},
+		conv1T:             {Name: "conv1T", Use: engine.Backward, Len: func() int { return 288 }, Update: conv1TUpdate},
+		conv2T:             {Name: "conv2T", Use: engine.Backward, Len: func() int { return 32 }, Update: conv2TUpdate},
 		conv3T:             {Name: "conv3T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3TUpdate},
+		conv4T:             {Name: "conv4T", Use: engine.Backward, Len: func() int { return 288 }, Update: conv4TUpdate},
+		conv5T:             {Name: "conv5T", Use: engine.Backward, Len: func() int { return 32 }, Update: conv5TUpdate},
 		conv6T:             {Name: "conv6T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv6TUpdate},
+		blocks_0_conv1T:    {Name: "blocks_0_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: blocks_0_conv1TUpdate},
 		blocks_0_bn1Coef:   {Name: "blocks_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: blocks_0_bn1CoefUpdate},
 		blocks_0_conv2T:    {Name: "blocks_0_conv2T", Use: engine.Backward, Len: func() int { return 64 }, Update: blocks_0_conv2TUpdate},
+		blocks_1_conv1T:    {Name: "blocks_1_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: blocks_1_conv1TUpdate},
 		blocks_1_bn1Coef:   {Name: "blocks_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: blocks_1_bn1CoefUpdate},
 		blocks_1_conv2T:    {Name: "blocks_1_conv2T", Use: engine.Backward, Len: func() int { return 64 }, Update: blocks_1_conv2TUpdate},
 	},
@@ -270,18 +282,6 @@ var program = engine.Program{
 			},
 		},
 		{
-			Name: "copy concat1[0:2] (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: concat1Copy0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "copy concat1[2:4] (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: concat1Copy2Infer, Mode: engine.Inference},
-			},
-		},
-		{
 			Name: "relu1 (inference)",
 			Forward: []engine.Phase{
 				{N: 6, Run: relu1Infer, Mode: engine.Inference},
@@ -303,18 +303,6 @@ var program = engine.Program{
 			Name: "conv5 (inference)",
 			Forward: []engine.Phase{
 				{N: 6, Run: conv5Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "copy concat2[0:2] (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: concat2Copy0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "copy concat2[2:4] (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: concat2Copy2Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -395,15 +383,6 @@ var program = engine.Program{
 			},
 		},
 		{
-			Name: "copy concat1[2:4] (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: concat1Copy2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: concat1Copy2InputGrad},
-			},
-		},
-		{
 			Name: "relu1 (training)",
 			Forward: []engine.Phase{
 				{N: 6, Run: relu1Forward, Mode: engine.Training},
@@ -450,15 +429,6 @@ var program = engine.Program{
 			},
 			Backward: []engine.Phase{
 				{N: 6, Run: concat2Copy0InputGrad},
-			},
-		},
-		{
-			Name: "copy concat2[2:4] (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: concat2Copy2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: concat2Copy2InputGrad},
 			},
 		},
 		{
@@ -581,13 +551,11 @@ var program = engine.Program{
 				{N: 6, Run: conv1Forward, Mode: engine.Inference},
 				{N: 6, Run: conv2Forward, Mode: engine.Inference},
 				{N: 6, Run: concat1Copy0Forward, Mode: engine.Inference},
-				{N: 6, Run: concat1Copy2Forward, Mode: engine.Inference},
 				{N: 6, Run: relu1Forward, Mode: engine.Inference},
 				{N: 6, Run: conv3Forward, Mode: engine.Inference},
 				{N: 6, Run: conv4Forward, Mode: engine.Inference},
 				{N: 6, Run: conv5Forward, Mode: engine.Inference},
 				{N: 6, Run: concat2Copy0Forward, Mode: engine.Inference},
-				{N: 6, Run: concat2Copy2Forward, Mode: engine.Inference},
 				{N: 6, Run: relu3Forward, Mode: engine.Inference},
 				{N: 6, Run: conv6Forward, Mode: engine.Inference},
 				{N: 6, Run: blocks_0_conv1Forward, Mode: engine.Inference},
@@ -605,7 +573,7 @@ var program = engine.Program{
 			},
 		},
 	},
-	Loss: engine.Loss{Steps: 40},
+	Loss: engine.Loss{Steps: 34},
 }
 
 // bnVecs returns the vectors of the batchnorm whose weight is tensor t (its bias,
@@ -619,46 +587,24 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 
 // conv1InferGeom: conv 3x3x2 p1, in inference.
 var conv1InferGeom = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 12,
+	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 24, OutPix: 4,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
 // conv1Infer computes conv1 (conv 3x3x2 p1): output rows [lo, hi).
 func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ConvForward(&conv1InferGeom, c.Scratch, c.F[f3], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
 }
 
 // conv2InferGeom: conv 1x1x2, in inference.
 var conv2InferGeom = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 12,
+	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 24, OutOff: 2, OutPix: 4,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
 // conv2Infer computes conv2 (conv 1x1x2): output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f4], c.F[f0][36:], c.P[conv2W], c.P[conv2B], lo, hi)
-}
-
-// concat1Copy0InferGeom: the copy of 6x6x2 into channels [0, 2) of concat1.
-var concat1Copy0InferGeom = runtime.CopyGeom{
-	H: 6, W: 6, C: 2,
-	Dst: runtime.Layout{Row: 24, Pix: 4}, Src: runtime.Layout{Row: 12, Pix: 2},
-}
-
-// concat1Copy0Infer computes the copy of 6x6x2 into channels [0, 2) of concat1, rows [lo, hi).
-func concat1Copy0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat1Copy0InferGeom, c.F[f3], c.F[f1], lo, hi)
-}
-
-// concat1Copy2InferGeom: the copy of 6x6x2 into channels [2, 4) of concat1.
-var concat1Copy2InferGeom = runtime.CopyGeom{
-	H: 6, W: 6, C: 2,
-	Dst: runtime.Layout{Off: 2, Row: 24, Pix: 4}, Src: runtime.Layout{Row: 12, Pix: 2},
-}
-
-// concat1Copy2Infer computes the copy of 6x6x2 into channels [2, 4) of concat1, rows [lo, hi).
-func concat1Copy2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat1Copy2InferGeom, c.F[f3], c.F[f4], lo, hi)
+	runtime.Conv1x1Forward(&conv2InferGeom, c.Scratch, c.F[f3], c.F[f0][36:], c.P[conv2W], c.P[conv2B], lo, hi)
 }
 
 // relu1InferGeom: relu.
@@ -668,14 +614,14 @@ var relu1InferGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// padI5: the padding of b5 (6x6x4 p1).
-var padI5 = runtime.Padding{
+// padI3: the padding of b3 (6x6x4 p1).
+var padI3 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
 // relu1Infer computes relu1 (relu), rows [lo, hi).
 func relu1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI5, c.F[f1], lo, hi)
+	runtime.ClearPadding(&padI3, c.F[f1], lo, hi)
 	runtime.ActForward(&relu1InferGeom, c.F[f1], c.F[f3], lo, hi)
 }
 
@@ -692,60 +638,38 @@ var conv3StoreGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// padI6: the padding of b6 (6x6x4 p1).
-var padI6 = runtime.Padding{
+// padI4: the padding of b4 (6x6x4 p1).
+var padI4 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
 // conv3Infer computes conv3 (conv 3x3x4 p1) + add1 (residual) + relu2 (relu): output rows [lo, hi).
 func conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI6, c.F[f3], lo, hi)
+	runtime.ClearPadding(&padI4, c.F[f3], lo, hi)
 	runtime.ConvForward(&conv3InferGeom, c.Scratch, c.F[f3], c.F[f1], c.P[conv3W], c.P[conv3B], lo, hi)
 	runtime.Add(&conv3StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f0]}, lo, hi)
 }
 
 // conv4InferGeom: conv 3x3x2 p1, in inference.
 var conv4InferGeom = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 12,
+	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 24, OutPix: 4,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
 // conv4Infer computes conv4 (conv 3x3x2 p1): output rows [lo, hi).
 func conv4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv4InferGeom, c.Scratch, c.F[f4], c.F[f3], c.P[conv4W], c.P[conv4B], lo, hi)
+	runtime.ConvForward(&conv4InferGeom, c.Scratch, c.F[f1], c.F[f3], c.P[conv4W], c.P[conv4B], lo, hi)
 }
 
 // conv5InferGeom: conv 1x1x2, in inference.
 var conv5InferGeom = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 12,
+	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 24, OutOff: 2, OutPix: 4,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
 // conv5Infer computes conv5 (conv 1x1x2): output rows [lo, hi).
 func conv5Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv5InferGeom, c.Scratch, c.F[f2], c.F[f3][36:], c.P[conv5W], c.P[conv5B], lo, hi)
-}
-
-// concat2Copy0InferGeom: the copy of 6x6x2 into channels [0, 2) of concat2.
-var concat2Copy0InferGeom = runtime.CopyGeom{
-	H: 6, W: 6, C: 2,
-	Dst: runtime.Layout{Row: 24, Pix: 4}, Src: runtime.Layout{Row: 12, Pix: 2},
-}
-
-// concat2Copy0Infer computes the copy of 6x6x2 into channels [0, 2) of concat2, rows [lo, hi).
-func concat2Copy0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat2Copy0InferGeom, c.F[f1], c.F[f4], lo, hi)
-}
-
-// concat2Copy2InferGeom: the copy of 6x6x2 into channels [2, 4) of concat2.
-var concat2Copy2InferGeom = runtime.CopyGeom{
-	H: 6, W: 6, C: 2,
-	Dst: runtime.Layout{Off: 2, Row: 24, Pix: 4}, Src: runtime.Layout{Row: 12, Pix: 2},
-}
-
-// concat2Copy2Infer computes the copy of 6x6x2 into channels [2, 4) of concat2, rows [lo, hi).
-func concat2Copy2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat2Copy2InferGeom, c.F[f1], c.F[f2], lo, hi)
+	runtime.Conv1x1Forward(&conv5InferGeom, c.Scratch, c.F[f1], c.F[f3][36:], c.P[conv5W], c.P[conv5B], lo, hi)
 }
 
 // relu3InferGeom: relu.
@@ -755,14 +679,14 @@ var relu3InferGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// padI9: the padding of b9 (6x6x4 p1).
-var padI9 = runtime.Padding{
+// padI5: the padding of b5 (6x6x4 p1).
+var padI5 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
 // relu3Infer computes relu3 (relu), rows [lo, hi).
 func relu3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI9, c.F[f2], lo, hi)
+	runtime.ClearPadding(&padI5, c.F[f2], lo, hi)
 	runtime.ActForward(&relu3InferGeom, c.F[f2], c.F[f1], lo, hi)
 }
 
@@ -779,14 +703,14 @@ var conv6StoreGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// padI10: the padding of b10 (6x6x4 p1).
-var padI10 = runtime.Padding{
+// padI6: the padding of b6 (6x6x4 p1).
+var padI6 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
 // conv6Infer computes conv6 (conv 3x3x4 p1) + add2 (residual) + relu4 (relu): output rows [lo, hi).
 func conv6Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI10, c.F[f1], lo, hi)
+	runtime.ClearPadding(&padI6, c.F[f1], lo, hi)
 	runtime.ConvForward(&conv6InferGeom, c.Scratch, c.F[f1], c.F[f2], c.P[conv6W], c.P[conv6B], lo, hi)
 	runtime.Add(&conv6StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f3]}, lo, hi)
 }
@@ -833,15 +757,15 @@ var blocks_0_conv2StoreGeom = runtime.EltGeom{
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}, {Row: 24, Pix: 4}},
 }
 
-// padI12: the padding of b12 (6x6x4 p1).
-var padI12 = runtime.Padding{
+// padI8: the padding of b8 (6x6x4 p1).
+var padI8 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
 // blocks_0_conv2Infer computes blocks.0.conv2 (conv 1x1x4) + blocks.0.add2 (residual): output rows [lo, hi).
 func blocks_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI12, c.F[f2], lo, hi)
-	runtime.ConvForward(&blocks_0_conv2InferGeom, c.Scratch, c.F[f2], c.F[f1][36:], c.P[blocks_0_conv2W], c.P[blocks_0_conv2B], lo, hi)
+	runtime.ClearPadding(&padI8, c.F[f2], lo, hi)
+	runtime.Conv1x1Forward(&blocks_0_conv2InferGeom, c.Scratch, c.F[f2], c.F[f1][36:], c.P[blocks_0_conv2W], c.P[blocks_0_conv2B], lo, hi)
 	runtime.Add(&blocks_0_conv2StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f3]}, lo, hi)
 }
 
@@ -886,7 +810,7 @@ var blocks_1_conv2StoreGeom = runtime.EltGeom{
 
 // blocks_1_conv2Infer computes blocks.1.conv2 (conv 1x1x4) + blocks.1.add2 (residual): output rows [lo, hi).
 func blocks_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&blocks_1_conv2InferGeom, c.Scratch, c.F[f3], c.F[f2][36:], c.P[blocks_1_conv2W], c.P[blocks_1_conv2B], lo, hi)
+	runtime.Conv1x1Forward(&blocks_1_conv2InferGeom, c.Scratch, c.F[f3], c.F[f2][36:], c.P[blocks_1_conv2W], c.P[blocks_1_conv2B], lo, hi)
 	runtime.Add(&blocks_1_conv2StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f1]}, lo, hi)
 }
 
@@ -898,12 +822,12 @@ var globalmaxpool1InferGeom = runtime.GlobalPoolGeom{
 
 // globalmaxpool1Infer computes globalmaxpool1 (pool max global), channels [lo, hi).
 func globalmaxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalMaxPoolForward(&globalmaxpool1InferGeom, c.F[f4], c.I[globalmaxpool1Index], c.F[f3], lo, hi)
+	runtime.GlobalMaxPoolForward(&globalmaxpool1InferGeom, c.F[f2], c.I[globalmaxpool1Index], c.F[f3], lo, hi)
 }
 
 // fc1Infer computes fc1 (fc 3), outputs [lo, hi).
 func fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f4], c.P[fc1W], c.P[fc1B], 4, lo, hi)
+	runtime.FCForward(c.F[f1], c.F[f2], c.P[fc1W], c.P[fc1B], 4, lo, hi)
 }
 
 // conv1Geom: conv 3x3x2 p1.
@@ -911,6 +835,7 @@ var conv1Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 12,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 16, DOutOff: 18,
+	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
 // conv1Forward computes conv1 (conv 3x3x2 p1): output rows [lo, hi).
@@ -918,9 +843,14 @@ func conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f7], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
 }
 
-// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
+// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
 func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f8], lo, hi)
+}
+
+// conv1TUpdate computes conv1's weights transposed, for its input gradient.
+func conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&conv1Geom, d, w.P[conv1W])
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -928,24 +858,30 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.ConvInputGradGeneric(&conv1Geom, c.F[f15], 24, 0, 6, 6, 1, 1, c.P[conv1W], c.F[f8], lo, hi)
+	runtime.ConvInputGradGrouped(&conv1Geom, c.Scratch, c.F[f15], c.D[conv1T], c.F[f8], true, lo, hi)
 }
 
 // conv2Geom: conv 1x1x2.
 var conv2Geom = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 12,
+	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 24, OutOff: 2, OutPix: 4,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-	DOutRow: 12,
+	DOutRow: 24, DOutOff: 2, DOutPix: 4,
+	H: 6, W: 6, DInRow: 24,
 }
 
 // conv2Forward computes conv2 (conv 1x1x2): output rows [lo, hi).
 func conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2Geom, c.Scratch, c.F[f9], c.F[f0][36:], c.P[conv2W], c.P[conv2B], lo, hi)
+	runtime.Conv1x1Forward(&conv2Geom, c.Scratch, c.F[f8], c.F[f0][36:], c.P[conv2W], c.P[conv2B], lo, hi)
 }
 
-// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks) [lo, hi).
+// conv2WeightGrad adds to the weight and bias gradients of conv2, weight blocks.
 func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv2Geom, c.Scratch, c.G[conv2W], c.G[conv2B], c.F[f0][36:], c.F[f10], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv2Geom, c.Scratch, c.G[conv2W], c.G[conv2B], c.F[f0][36:], c.F[f9], lo, hi)
+}
+
+// conv2TUpdate computes conv2's weights transposed, for its input gradient.
+func conv2TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&conv2Geom, d, w.P[conv2W])
 }
 
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
@@ -953,7 +889,7 @@ func conv2InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.ConvInputGradGeneric(&conv2Geom, c.F[f15], 24, 0, 6, 6, 0, 0, c.P[conv2W], c.F[f10], lo, hi)
+	runtime.Conv1x1InputGrad(&conv2Geom, c.Scratch, c.F[f15], c.D[conv2T], c.F[f9], true, lo, hi)
 }
 
 // concat1Copy0ForwardGeom: the copy of 6x6x2 into channels [0, 2) of concat1.
@@ -973,37 +909,15 @@ var concat1Copy0BackGeom = runtime.CopyGeom{
 	Dst: runtime.Layout{Off: 18, Row: 16, Pix: 2}, Src: runtime.Layout{Row: 24, Pix: 4},
 }
 
-// padTG22: the padding of g22 (6x6x2 p1).
-var padTG22 = runtime.Padding{
+// padTG20: the padding of g20 (6x6x2 p1).
+var padTG20 = runtime.Padding{
 	H: 6, W: 6, C: 2, PH: 1, PW: 1,
 }
 
 // concat1Copy0InputGrad computes the gradient of the copy of 6x6x2 into channels [0, 2) of concat1, rows [lo, hi).
 func concat1Copy0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG22, c.F[f8], lo, hi)
+	runtime.ClearPadding(&padTG20, c.F[f8], lo, hi)
 	runtime.CopyMap(&concat1Copy0BackGeom, c.F[f8], c.F[f9], lo, hi)
-}
-
-// concat1Copy2ForwardGeom: the copy of 6x6x2 into channels [2, 4) of concat1.
-var concat1Copy2ForwardGeom = runtime.CopyGeom{
-	H: 6, W: 6, C: 2,
-	Dst: runtime.Layout{Off: 2, Row: 24, Pix: 4}, Src: runtime.Layout{Row: 12, Pix: 2},
-}
-
-// concat1Copy2Forward computes the copy of 6x6x2 into channels [2, 4) of concat1, rows [lo, hi).
-func concat1Copy2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat1Copy2ForwardGeom, c.F[f8], c.F[f9], lo, hi)
-}
-
-// concat1Copy2BackGeom: the gradient of the copy of 6x6x2 into channels [2, 4) of concat1.
-var concat1Copy2BackGeom = runtime.CopyGeom{
-	H: 6, W: 6, C: 2,
-	Dst: runtime.Layout{Row: 12, Pix: 2}, Src: runtime.Layout{Off: 2, Row: 24, Pix: 4},
-}
-
-// concat1Copy2InputGrad computes the gradient of the copy of 6x6x2 into channels [2, 4) of concat1, rows [lo, hi).
-func concat1Copy2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat1Copy2BackGeom, c.F[f10], c.F[f9], lo, hi)
 }
 
 // relu1ForwardGeom: relu.
@@ -1013,14 +927,14 @@ var relu1ForwardGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// padT5: the padding of b5 (6x6x4 p1).
-var padT5 = runtime.Padding{
+// padT4: the padding of b4 (6x6x4 p1).
+var padT4 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
 // relu1Forward computes relu1 (relu), rows [lo, hi).
 func relu1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT5, c.F[f2], lo, hi)
+	runtime.ClearPadding(&padT4, c.F[f2], lo, hi)
 	runtime.ActForward(&relu1ForwardGeom, c.F[f2], c.F[f8], lo, hi)
 }
 
@@ -1042,6 +956,7 @@ var conv3Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
+	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
 // conv3StoreGeom_2: the residual add fused into its store of conv3+add1+relu2.
@@ -1051,14 +966,14 @@ var conv3StoreGeom_2 = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// padT6: the padding of b6 (6x6x4 p1).
-var padT6 = runtime.Padding{
+// padT5: the padding of b5 (6x6x4 p1).
+var padT5 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
 // conv3Forward computes conv3 (conv 3x3x4 p1) + add1 (residual) + relu2 (relu): output rows [lo, hi).
 func conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT6, c.F[f3], lo, hi)
+	runtime.ClearPadding(&padT5, c.F[f3], lo, hi)
 	runtime.ConvForward(&conv3Geom, c.Scratch, c.F[f3], c.F[f2], c.P[conv3W], c.P[conv3B], lo, hi)
 	runtime.Add(&conv3StoreGeom_2, c.F[f3], [][]float32{c.F[f3], c.F[f0]}, lo, hi)
 }
@@ -1085,7 +1000,7 @@ func conv3OutGrad(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// conv3WeightGrad adds to the weight and bias gradients of conv3, units (filter rows of weight blocks) [lo, hi).
+// conv3WeightGrad adds to the weight and bias gradients of conv3, units (filter rows of weight blocks).
 func conv3WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv3Geom, c.Scratch, c.G[conv3W], c.G[conv3B], c.F[f2], c.F[f6], lo, hi)
 }
@@ -1111,6 +1026,7 @@ var conv4Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 12,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 16, DOutOff: 18,
+	H: 6, W: 6, PH: 1, PW: 1, DInRow: 32, DInOff: 36,
 }
 
 // conv4Forward computes conv4 (conv 3x3x2 p1): output rows [lo, hi).
@@ -1118,43 +1034,54 @@ func conv4Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv4Geom, c.Scratch, c.F[f9], c.F[f3], c.P[conv4W], c.P[conv4B], lo, hi)
 }
 
-// conv4WeightGrad adds to the weight and bias gradients of conv4, units (filter rows of weight blocks) [lo, hi).
+// conv4WeightGrad adds to the weight and bias gradients of conv4, units (filter rows of weight blocks).
 func conv4WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv4Geom, c.Scratch, c.G[conv4W], c.G[conv4B], c.F[f3], c.F[f7], lo, hi)
 }
 
-// padTG26: the padding of g26 (6x6x4 p1).
-var padTG26 = runtime.Padding{
+// conv4TUpdate computes conv4's weights transposed, for its input gradient.
+func conv4TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&conv4Geom, d, w.P[conv4W])
+}
+
+// padTG23: the padding of g23 (6x6x4 p1).
+var padTG23 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
 // conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
 func conv4InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG26, c.F[f6], lo, hi)
-	runtime.ConvInputGradGeneric(&conv4Geom, c.F[f6], 32, 36, 6, 6, 1, 1, c.P[conv4W], c.F[f7], lo, hi)
+	runtime.ClearPadding(&padTG23, c.F[f6], lo, hi)
+	runtime.ConvInputGradGrouped(&conv4Geom, c.Scratch, c.F[f6], c.D[conv4T], c.F[f7], true, lo, hi)
 }
 
 // conv5Geom: conv 1x1x2.
 var conv5Geom = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 12,
+	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 24, OutOff: 2, OutPix: 4,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-	DOutRow: 12,
+	DOutRow: 24, DOutOff: 2, DOutPix: 4,
+	H: 6, W: 6, DInRow: 32, DInOff: 36,
 }
 
 // conv5Forward computes conv5 (conv 1x1x2): output rows [lo, hi).
 func conv5Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv5Geom, c.Scratch, c.F[f10], c.F[f3][36:], c.P[conv5W], c.P[conv5B], lo, hi)
+	runtime.Conv1x1Forward(&conv5Geom, c.Scratch, c.F[f7], c.F[f3][36:], c.P[conv5W], c.P[conv5B], lo, hi)
 }
 
-// conv5WeightGrad adds to the weight and bias gradients of conv5, units (filter rows of weight blocks) [lo, hi).
+// conv5WeightGrad adds to the weight and bias gradients of conv5, weight blocks.
 func conv5WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv5Geom, c.Scratch, c.G[conv5W], c.G[conv5B], c.F[f3][36:], c.F[f10], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv5Geom, c.Scratch, c.G[conv5W], c.G[conv5B], c.F[f3][36:], c.F[f9], lo, hi)
+}
+
+// conv5TUpdate computes conv5's weights transposed, for its input gradient.
+func conv5TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&conv5Geom, d, w.P[conv5W])
 }
 
 // conv5InputGrad computes the gradient of conv5's input, rows [lo, hi).
 func conv5InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG26, c.F[f6], lo, hi)
-	runtime.ConvInputGradGeneric(&conv5Geom, c.F[f6], 32, 36, 6, 6, 0, 0, c.P[conv5W], c.F[f10], lo, hi)
+	runtime.ClearPadding(&padTG23, c.F[f6], lo, hi)
+	runtime.Conv1x1InputGrad(&conv5Geom, c.Scratch, c.F[f6], c.D[conv5T], c.F[f9], true, lo, hi)
 }
 
 // concat2Copy0ForwardGeom: the copy of 6x6x2 into channels [0, 2) of concat2.
@@ -1174,37 +1101,15 @@ var concat2Copy0BackGeom = runtime.CopyGeom{
 	Dst: runtime.Layout{Off: 18, Row: 16, Pix: 2}, Src: runtime.Layout{Row: 24, Pix: 4},
 }
 
-// padTG27: the padding of g27 (6x6x2 p1).
-var padTG27 = runtime.Padding{
+// padTG24: the padding of g24 (6x6x2 p1).
+var padTG24 = runtime.Padding{
 	H: 6, W: 6, C: 2, PH: 1, PW: 1,
 }
 
 // concat2Copy0InputGrad computes the gradient of the copy of 6x6x2 into channels [0, 2) of concat2, rows [lo, hi).
 func concat2Copy0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG27, c.F[f7], lo, hi)
+	runtime.ClearPadding(&padTG24, c.F[f7], lo, hi)
 	runtime.CopyMap(&concat2Copy0BackGeom, c.F[f7], c.F[f9], lo, hi)
-}
-
-// concat2Copy2ForwardGeom: the copy of 6x6x2 into channels [2, 4) of concat2.
-var concat2Copy2ForwardGeom = runtime.CopyGeom{
-	H: 6, W: 6, C: 2,
-	Dst: runtime.Layout{Off: 2, Row: 24, Pix: 4}, Src: runtime.Layout{Row: 12, Pix: 2},
-}
-
-// concat2Copy2Forward computes the copy of 6x6x2 into channels [2, 4) of concat2, rows [lo, hi).
-func concat2Copy2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat2Copy2ForwardGeom, c.F[f7], c.F[f10], lo, hi)
-}
-
-// concat2Copy2BackGeom: the gradient of the copy of 6x6x2 into channels [2, 4) of concat2.
-var concat2Copy2BackGeom = runtime.CopyGeom{
-	H: 6, W: 6, C: 2,
-	Dst: runtime.Layout{Row: 12, Pix: 2}, Src: runtime.Layout{Off: 2, Row: 24, Pix: 4},
-}
-
-// concat2Copy2InputGrad computes the gradient of the copy of 6x6x2 into channels [2, 4) of concat2, rows [lo, hi).
-func concat2Copy2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat2Copy2BackGeom, c.F[f10], c.F[f9], lo, hi)
 }
 
 // relu3ForwardGeom: relu.
@@ -1214,14 +1119,8 @@ var relu3ForwardGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// padT9: the padding of b9 (6x6x4 p1).
-var padT9 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
 // relu3Forward computes relu3 (relu), rows [lo, hi).
 func relu3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT9, c.F[f4], lo, hi)
 	runtime.ActForward(&relu3ForwardGeom, c.F[f4], c.F[f7], lo, hi)
 }
 
@@ -1243,6 +1142,7 @@ var conv6Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
+	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
 // conv6StoreGeom_2: the residual add fused into its store of conv6+add2+relu4.
@@ -1275,11 +1175,11 @@ var conv6Skip0Geom = runtime.CopyGeom{
 // conv6OutGrad passes the gradient of conv6+add2+relu4's output through its fused add, rows [lo, hi).
 func conv6OutGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv6ActGradGeom, c.F[f1], c.F[f1], nil, c.F[f5], lo, hi)
-	runtime.ClearPadding(&padTG26, c.F[f6], lo, hi)
+	runtime.ClearPadding(&padTG23, c.F[f6], lo, hi)
 	runtime.CopyMap(&conv6Skip0Geom, c.F[f6], c.F[f1], lo, hi)
 }
 
-// conv6WeightGrad adds to the weight and bias gradients of conv6, units (filter rows of weight blocks) [lo, hi).
+// conv6WeightGrad adds to the weight and bias gradients of conv6, units (filter rows of weight blocks).
 func conv6WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv6Geom, c.Scratch, c.G[conv6W], c.G[conv6B], c.F[f4], c.F[f1], lo, hi)
 }
@@ -1305,6 +1205,7 @@ var blocks_0_conv1Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
+	H: 6, W: 6, PH: 1, PW: 1, DInRow: 32, DInOff: 36,
 }
 
 // blocks_0_conv1Forward computes blocks.0.conv1 (conv 3x3x4 p1 nobias): output rows [lo, hi).
@@ -1312,20 +1213,25 @@ func blocks_0_conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&blocks_0_conv1Geom, c.Scratch, c.F[f9], c.F[f5], c.P[blocks_0_conv1W], nil, lo, hi)
 }
 
-// blocks_0_conv1WeightGrad adds to the weight and bias gradients of blocks.0.conv1, units (filter rows of weight blocks) [lo, hi).
+// blocks_0_conv1WeightGrad adds to the weight and bias gradients of blocks.0.conv1, units (filter rows of weight blocks).
 func blocks_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&blocks_0_conv1Geom, c.Scratch, c.G[blocks_0_conv1W], nil, c.F[f5], c.F[f6], lo, hi)
 }
 
-// padTG31: the padding of g31 (6x6x4 p1).
-var padTG31 = runtime.Padding{
+// blocks_0_conv1TUpdate computes blocks.0.conv1's weights transposed, for its input gradient.
+func blocks_0_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&blocks_0_conv1Geom, d, w.P[blocks_0_conv1W])
+}
+
+// padTG27: the padding of g27 (6x6x4 p1).
+var padTG27 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
 // blocks_0_conv1InputGrad computes the gradient of blocks.0.conv1's input, rows [lo, hi).
 func blocks_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG31, c.F[f1], lo, hi)
-	runtime.ConvInputGradGeneric(&blocks_0_conv1Geom, c.F[f1], 32, 36, 6, 6, 1, 1, c.P[blocks_0_conv1W], c.F[f6], lo, hi)
+	runtime.ClearPadding(&padTG27, c.F[f1], lo, hi)
+	runtime.ConvInputGradGrouped(&blocks_0_conv1Geom, c.Scratch, c.F[f1], c.D[blocks_0_conv1T], c.F[f6], true, lo, hi)
 }
 
 // blocks_0_bn1Geom: batchnorm.
@@ -1377,8 +1283,8 @@ var blocks_0_bn1BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// padTG32: the padding of g32 (6x6x4 p1).
-var padTG32 = runtime.Padding{
+// padTG28: the padding of g28 (6x6x4 p1).
+var padTG28 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
@@ -1388,7 +1294,7 @@ func blocks_0_bn1Backward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[blocks_0_bn1W], c.G[blocks_0_bn1B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f6) {
-			runtime.ClearPadding(&padTG32, f, 0, 6)
+			runtime.ClearPadding(&padTG28, f, 0, 6)
 		}
 	}
 	runtime.BatchNormBackward(&blocks_0_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f11), c.Batch.F(f9), nil, lo, hi)
@@ -1408,7 +1314,7 @@ func blocks_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[blocks_0_bn1W], c.G[blocks_0_bn1B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f6) {
-			runtime.ClearPadding(&padTG32, f, 0, 6)
+			runtime.ClearPadding(&padTG28, f, 0, 6)
 		}
 	}
 	runtime.BatchNormBackward(&blocks_0_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f11), c.Batch.F(f9), nil, lo, hi)
@@ -1444,7 +1350,7 @@ var blocks_0_add1ActGeom = runtime.EltGeom{
 func blocks_0_add1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&blocks_0_add1ActGeom, c.F[f12], c.F[f12], nil, c.F[f10], lo, hi)
 	d := [2][]float32{c.F[f11], c.F[f1]}
-	runtime.ClearPadding(&padTG31, c.F[f1], lo, hi)
+	runtime.ClearPadding(&padTG27, c.F[f1], lo, hi)
 	runtime.AddBackward(&blocks_0_add1BackGeom, d[:], c.F[f12], lo, hi)
 }
 
@@ -1453,6 +1359,7 @@ var blocks_0_conv2Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24,
+	H:       6, W: 6, DInRow: 32, DInOff: 36,
 }
 
 // blocks_0_conv2StoreGeom_2: the residual add fused into its store of blocks.0.conv2+blocks.0.add2.
@@ -1461,15 +1368,15 @@ var blocks_0_conv2StoreGeom_2 = runtime.EltGeom{
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}, {Row: 24, Pix: 4}},
 }
 
-// padT14: the padding of b14 (6x6x4 p1).
-var padT14 = runtime.Padding{
+// padT12: the padding of b12 (6x6x4 p1).
+var padT12 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
 // blocks_0_conv2Forward computes blocks.0.conv2 (conv 1x1x4) + blocks.0.add2 (residual): output rows [lo, hi).
 func blocks_0_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT14, c.F[f6], lo, hi)
-	runtime.ConvForward(&blocks_0_conv2Geom, c.Scratch, c.F[f6], c.F[f5][36:], c.P[blocks_0_conv2W], c.P[blocks_0_conv2B], lo, hi)
+	runtime.ClearPadding(&padT12, c.F[f6], lo, hi)
+	runtime.Conv1x1Forward(&blocks_0_conv2Geom, c.Scratch, c.F[f6], c.F[f5][36:], c.P[blocks_0_conv2W], c.P[blocks_0_conv2B], lo, hi)
 	runtime.Add(&blocks_0_conv2StoreGeom_2, c.F[f6], [][]float32{c.F[f6], c.F[f10]}, lo, hi)
 }
 
@@ -1484,26 +1391,20 @@ func blocks_0_conv2OutGrad(c *engine.Ctx, lo, hi int) {
 	runtime.CopyMap(&blocks_0_conv2Skip0Geom, c.F[f12], c.F[f13], lo, hi)
 }
 
-// blocks_0_conv2WeightGrad adds to the weight and bias gradients of blocks.0.conv2, units (filter rows of weight blocks) [lo, hi).
+// blocks_0_conv2WeightGrad adds to the weight and bias gradients of blocks.0.conv2, weight blocks.
 func blocks_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&blocks_0_conv2Geom, c.Scratch, c.G[blocks_0_conv2W], c.G[blocks_0_conv2B], c.F[f5][36:], c.F[f13], lo, hi)
-}
-
-// blocks_0_conv2Back: the transposed convolution that computes blocks.0.conv2's input gradient.
-var blocks_0_conv2Back = runtime.ConvGeom{
-	C: 4, InRow: 24, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
+	runtime.Conv1x1WeightGrad(&blocks_0_conv2Geom, c.Scratch, c.G[blocks_0_conv2W], c.G[blocks_0_conv2B], c.F[f5][36:], c.F[f13], lo, hi)
 }
 
 // blocks_0_conv2TUpdate computes blocks.0.conv2's weights transposed, for its input gradient.
 func blocks_0_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[blocks_0_conv2W], 4, 4, 1, 1, 16, 16)
+	runtime.Conv1x1Transpose(&blocks_0_conv2Geom, d, w.P[blocks_0_conv2W])
 }
 
 // blocks_0_conv2InputGrad computes the gradient of blocks.0.conv2's input, rows [lo, hi).
 func blocks_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG31, c.F[f1], lo, hi)
-	runtime.ConvForward(&blocks_0_conv2Back, c.Scratch, c.F[f1], c.F[f13], c.D[blocks_0_conv2T], nil, lo, hi)
+	runtime.ClearPadding(&padTG27, c.F[f1], lo, hi)
+	runtime.Conv1x1InputGrad(&blocks_0_conv2Geom, c.Scratch, c.F[f1], c.D[blocks_0_conv2T], c.F[f13], false, lo, hi)
 }
 
 // blocks_1_conv1Geom: conv 3x3x4 p1 nobias.
@@ -1511,6 +1412,7 @@ var blocks_1_conv1Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
+	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
 // blocks_1_conv1Forward computes blocks.1.conv1 (conv 3x3x4 p1 nobias): output rows [lo, hi).
@@ -1518,14 +1420,19 @@ func blocks_1_conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&blocks_1_conv1Geom, c.Scratch, c.F[f11], c.F[f6], c.P[blocks_1_conv1W], nil, lo, hi)
 }
 
-// blocks_1_conv1WeightGrad adds to the weight and bias gradients of blocks.1.conv1, units (filter rows of weight blocks) [lo, hi).
+// blocks_1_conv1WeightGrad adds to the weight and bias gradients of blocks.1.conv1, units (filter rows of weight blocks).
 func blocks_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&blocks_1_conv1Geom, c.Scratch, c.G[blocks_1_conv1W], nil, c.F[f6], c.F[f1], lo, hi)
 }
 
+// blocks_1_conv1TUpdate computes blocks.1.conv1's weights transposed, for its input gradient.
+func blocks_1_conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&blocks_1_conv1Geom, d, w.P[blocks_1_conv1W])
+}
+
 // blocks_1_conv1InputGrad computes the gradient of blocks.1.conv1's input, rows [lo, hi).
 func blocks_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&blocks_1_conv1Geom, c.F[f13], 24, 0, 6, 6, 1, 1, c.P[blocks_1_conv1W], c.F[f1], lo, hi)
+	runtime.ConvInputGradGrouped(&blocks_1_conv1Geom, c.Scratch, c.F[f13], c.D[blocks_1_conv1T], c.F[f1], true, lo, hi)
 }
 
 // blocks_1_bn1Geom: batchnorm.
@@ -1577,8 +1484,8 @@ var blocks_1_bn1BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// padTG36: the padding of g36 (6x6x4 p1).
-var padTG36 = runtime.Padding{
+// padTG32: the padding of g32 (6x6x4 p1).
+var padTG32 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
@@ -1588,7 +1495,7 @@ func blocks_1_bn1Backward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[blocks_1_bn1W], c.G[blocks_1_bn1B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f1) {
-			runtime.ClearPadding(&padTG36, f, 0, 6)
+			runtime.ClearPadding(&padTG32, f, 0, 6)
 		}
 	}
 	runtime.BatchNormBackward(&blocks_1_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f14), c.Batch.F(f11), nil, lo, hi)
@@ -1608,7 +1515,7 @@ func blocks_1_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[blocks_1_bn1W], c.G[blocks_1_bn1B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f1) {
-			runtime.ClearPadding(&padTG36, f, 0, 6)
+			runtime.ClearPadding(&padTG32, f, 0, 6)
 		}
 	}
 	runtime.BatchNormBackward(&blocks_1_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f14), c.Batch.F(f11), nil, lo, hi)
@@ -1652,6 +1559,7 @@ var blocks_1_conv2Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24,
+	H:       6, W: 6, DInRow: 24,
 }
 
 // blocks_1_conv2StoreGeom_2: the residual add fused into its store of blocks.1.conv2+blocks.1.add2.
@@ -1662,7 +1570,7 @@ var blocks_1_conv2StoreGeom_2 = runtime.EltGeom{
 
 // blocks_1_conv2Forward computes blocks.1.conv2 (conv 1x1x4) + blocks.1.add2 (residual): output rows [lo, hi).
 func blocks_1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&blocks_1_conv2Geom, c.Scratch, c.F[f1], c.F[f6][36:], c.P[blocks_1_conv2W], c.P[blocks_1_conv2B], lo, hi)
+	runtime.Conv1x1Forward(&blocks_1_conv2Geom, c.Scratch, c.F[f1], c.F[f6][36:], c.P[blocks_1_conv2W], c.P[blocks_1_conv2B], lo, hi)
 	runtime.Add(&blocks_1_conv2StoreGeom_2, c.F[f1], [][]float32{c.F[f1], c.F[f12]}, lo, hi)
 }
 
@@ -1677,25 +1585,19 @@ func blocks_1_conv2OutGrad(c *engine.Ctx, lo, hi int) {
 	runtime.CopyMap(&blocks_1_conv2Skip0Geom, c.F[f1], c.F[f14], lo, hi)
 }
 
-// blocks_1_conv2WeightGrad adds to the weight and bias gradients of blocks.1.conv2, units (filter rows of weight blocks) [lo, hi).
+// blocks_1_conv2WeightGrad adds to the weight and bias gradients of blocks.1.conv2, weight blocks.
 func blocks_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&blocks_1_conv2Geom, c.Scratch, c.G[blocks_1_conv2W], c.G[blocks_1_conv2B], c.F[f6][36:], c.F[f14], lo, hi)
-}
-
-// blocks_1_conv2Back: the transposed convolution that computes blocks.1.conv2's input gradient.
-var blocks_1_conv2Back = runtime.ConvGeom{
-	C: 4, InRow: 24, OH: 6, OW: 6, K: 4, OutRow: 24,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
+	runtime.Conv1x1WeightGrad(&blocks_1_conv2Geom, c.Scratch, c.G[blocks_1_conv2W], c.G[blocks_1_conv2B], c.F[f6][36:], c.F[f14], lo, hi)
 }
 
 // blocks_1_conv2TUpdate computes blocks.1.conv2's weights transposed, for its input gradient.
 func blocks_1_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[blocks_1_conv2W], 4, 4, 1, 1, 16, 16)
+	runtime.Conv1x1Transpose(&blocks_1_conv2Geom, d, w.P[blocks_1_conv2W])
 }
 
 // blocks_1_conv2InputGrad computes the gradient of blocks.1.conv2's input, rows [lo, hi).
 func blocks_1_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&blocks_1_conv2Back, c.Scratch, c.F[f13], c.F[f14], c.D[blocks_1_conv2T], nil, lo, hi)
+	runtime.Conv1x1InputGrad(&blocks_1_conv2Geom, c.Scratch, c.F[f13], c.D[blocks_1_conv2T], c.F[f14], false, lo, hi)
 }
 
 // globalmaxpool1ForwardGeom: pool max global.

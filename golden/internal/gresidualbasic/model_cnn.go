@@ -120,6 +120,7 @@ const (
 	conv3Fold          // conv3's weights and bias with bn3 folded in
 	conv1T             // conv1's weights transposed, for its input gradient
 	bn1Coef            // bn1's inference-mode coefficients (running statistics)
+	conv2T             // conv2's weights transposed, for its input gradient
 	bn2Coef            // bn2's inference-mode coefficients (running statistics)
 	conv3T             // conv3's weights transposed, for its input gradient
 	bn3Coef            // bn3's inference-mode coefficients (running statistics)
@@ -186,6 +187,7 @@ var program = engine.Program{
 		conv3Fold:   {Name: "conv3Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv3FoldUpdate},
 		conv1T:      {Name: "conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv1TUpdate},
 		bn1Coef:     {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: bn1CoefUpdate},
+		conv2T:      {Name: "conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv2TUpdate},
 		bn2Coef:     {Name: "bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: bn2CoefUpdate},
 		conv3T:      {Name: "conv3T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3TUpdate},
 		bn3Coef:     {Name: "bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: bn3CoefUpdate},
@@ -450,6 +452,7 @@ var conv1Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
+	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
 // conv1Forward computes conv1 (conv 3x3x4 p1 nobias): output rows [lo, hi).
@@ -457,7 +460,7 @@ func conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], nil, lo, hi)
 }
 
-// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
+// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
 func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], nil, c.F[f0], c.F[f5], lo, hi)
 }
@@ -579,6 +582,7 @@ var conv2Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
+	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
 // conv2Forward computes conv2 (conv 3x3x4 p1 nobias): output rows [lo, hi).
@@ -586,14 +590,19 @@ func conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv2Geom, c.Scratch, c.F[f4], c.F[f3], c.P[conv2W], nil, lo, hi)
 }
 
-// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks) [lo, hi).
+// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks).
 func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv2Geom, c.Scratch, c.G[conv2W], nil, c.F[f3], c.F[f7], lo, hi)
 }
 
+// conv2TUpdate computes conv2's weights transposed, for its input gradient.
+func conv2TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&conv2Geom, d, w.P[conv2W])
+}
+
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&conv2Geom, c.F[f1], 24, 0, 6, 6, 1, 1, c.P[conv2W], c.F[f7], lo, hi)
+	runtime.ConvInputGradGrouped(&conv2Geom, c.Scratch, c.F[f1], c.D[conv2T], c.F[f7], true, lo, hi)
 }
 
 // bn2Geom: batchnorm.
@@ -694,6 +703,7 @@ var conv3Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
+	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
 // conv3Forward computes conv3 (conv 3x3x4 p1 nobias): output rows [lo, hi).
@@ -701,9 +711,17 @@ func conv3Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv3Geom, c.Scratch, c.F[f6], c.F[f5], c.P[conv3W], nil, lo, hi)
 }
 
-// conv3WeightGrad adds to the weight and bias gradients of conv3, units (filter rows of weight blocks) [lo, hi).
+// conv3WeightGrad adds to the weight and bias gradients of conv3, units (filter rows of weight blocks).
 func conv3WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv3Geom, c.Scratch, c.G[conv3W], nil, c.F[f5], c.F[f7], lo, hi)
+}
+
+// conv3PrevActGeom: the derivative of relu2, in place on its output's gradient.
+var conv3PrevActGeom = runtime.EltGeom{
+	H: 6, W: 6, C: 4,
+	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
+	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}},
+	Act: runtime.ActReLU,
 }
 
 // conv3Back: the transposed convolution that computes conv3's input gradient.
@@ -715,14 +733,6 @@ var conv3Back = runtime.ConvGeom{
 // conv3TUpdate computes conv3's weights transposed, for its input gradient.
 func conv3TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[conv3W], 4, 4, 3, 3, 16, 16)
-}
-
-// conv3PrevActGeom: the derivative of relu2, in place on its output's gradient.
-var conv3PrevActGeom = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
-	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}},
-	Act: runtime.ActReLU,
 }
 
 // conv3InputGrad computes the gradient of conv3's input, rows [lo, hi).

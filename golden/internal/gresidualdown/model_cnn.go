@@ -128,10 +128,13 @@ const (
 	conv2Fold          // conv2's weights and bias with bn2 folded in
 	conv4Fold          // conv4's weights and bias with bn4 folded in
 	conv3Fold          // conv3's weights and bias with bn3 folded in
+	conv1T             // conv1's weights transposed, for its input gradient
 	bn1Coef            // bn1's inference-mode coefficients (running statistics)
+	conv2T             // conv2's weights transposed, for its input gradient
 	bn2Coef            // bn2's inference-mode coefficients (running statistics)
 	conv3T             // conv3's weights transposed, for its input gradient
 	bn3Coef            // bn3's inference-mode coefficients (running statistics)
+	conv4T             // conv4's weights transposed, for its input gradient
 	bn4Coef            // bn4's inference-mode coefficients (running statistics)
 )
 
@@ -209,10 +212,13 @@ var program = engine.Program{
 		conv2Fold:   {Name: "conv2Fold", Use: engine.InferenceForward, Len: func() int { return 584 }, Update: conv2FoldUpdate},
 		conv4Fold:   {Name: "conv4Fold", Use: engine.InferenceForward, Len: func() int { return 72 }, Update: conv4FoldUpdate},
 		conv3Fold:   {Name: "conv3Fold", Use: engine.InferenceForward, Len: func() int { return 1160 }, Update: conv3FoldUpdate},
+		conv1T:      {Name: "conv1T", Use: engine.Backward, Len: func() int { return 3136 }, Update: conv1TUpdate},
 		bn1Coef:     {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: bn1CoefUpdate},
+		conv2T:      {Name: "conv2T", Use: engine.Backward, Len: func() int { return 1152 }, Update: conv2TUpdate},
 		bn2Coef:     {Name: "bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: bn2CoefUpdate},
 		conv3T:      {Name: "conv3T", Use: engine.Backward, Len: func() int { return 1152 }, Update: conv3TUpdate},
 		bn3Coef:     {Name: "bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: bn3CoefUpdate},
+		conv4T:      {Name: "conv4T", Use: engine.Backward, Len: func() int { return 128 }, Update: conv4TUpdate},
 		bn4Coef:     {Name: "bn4Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: bn4CoefUpdate},
 	},
 	Buffers: []engine.Buffer{
@@ -504,7 +510,7 @@ func conv4FoldUpdate(w *engine.Weights, d []float32) {
 
 // conv4Infer computes conv4 (conv 1x1x8 s2 nobias) + bn4 (batchnorm): output rows [lo, hi).
 func conv4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv4InferGeom, c.Scratch, c.F[f3], c.F[f2][28:], c.D[conv4Fold], c.D[conv4Fold][64:], lo, hi)
+	runtime.Conv1x1Forward(&conv4InferGeom, c.Scratch, c.F[f3], c.F[f2][28:], c.D[conv4Fold], c.D[conv4Fold][64:], lo, hi)
 }
 
 // conv3InferGeom: conv 3x3x8 p1 nobias, in inference.
@@ -555,6 +561,7 @@ var conv1Geom = runtime.ConvGeom{
 	C: 3, InRow: 66, OH: 8, OW: 8, K: 4, OutRow: 32,
 	FH: 7, FW: 7, SH: 2, SW: 2, KB: 16,
 	DOutRow: 32,
+	H:       16, W: 16, PH: 3, PW: 3, DInRow: 48,
 }
 
 // conv1Forward computes conv1 (conv 7x7x4 s2 p3 nobias): output rows [lo, hi).
@@ -562,9 +569,14 @@ func conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], nil, lo, hi)
 }
 
-// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks) [lo, hi).
+// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
 func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], nil, c.F[f0], c.F[f4], lo, hi)
+}
+
+// conv1TUpdate computes conv1's weights transposed, for its input gradient.
+func conv1TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&conv1Geom, d, w.P[conv1W])
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -572,10 +584,7 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	for y := lo; y < hi; y++ {
-		clear(c.F[f12][0+y*48:][:48])
-	}
-	runtime.ConvInputGradGeneric(&conv1Geom, c.F[f12], 48, 0, 16, 16, 3, 3, c.P[conv1W], c.F[f4], lo, hi)
+	runtime.ConvInputGradGrouped(&conv1Geom, c.Scratch, c.F[f12], c.D[conv1T], c.F[f4], false, lo, hi)
 }
 
 // bn1Geom: batchnorm.
@@ -678,6 +687,7 @@ var conv2Geom = runtime.ConvGeom{
 	C: 4, InRow: 24, OH: 2, OW: 2, K: 8, OutRow: 16,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
 	DOutRow: 16,
+	H:       4, W: 4, PH: 1, PW: 1, DInRow: 16,
 }
 
 // conv2Forward computes conv2 (conv 3x3x8 s2 p1 nobias): output rows [lo, hi).
@@ -685,14 +695,19 @@ func conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv2Geom, c.Scratch, c.F[f5], c.F[f4], c.P[conv2W], nil, lo, hi)
 }
 
-// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks) [lo, hi).
+// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks).
 func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv2Geom, c.Scratch, c.G[conv2W], nil, c.F[f4], c.F[f7], lo, hi)
 }
 
+// conv2TUpdate computes conv2's weights transposed, for its input gradient.
+func conv2TUpdate(w *engine.Weights, d []float32) {
+	runtime.GroupedTranspose(&conv2Geom, d, w.P[conv2W])
+}
+
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGeneric(&conv2Geom, c.F[f8], 16, 0, 4, 4, 1, 1, c.P[conv2W], c.F[f7], lo, hi)
+	runtime.ConvInputGradGrouped(&conv2Geom, c.Scratch, c.F[f8], c.D[conv2T], c.F[f7], true, lo, hi)
 }
 
 // bn2Geom: batchnorm.
@@ -778,6 +793,7 @@ var conv3Geom = runtime.ConvGeom{
 	C: 8, InRow: 32, OH: 2, OW: 2, K: 8, OutRow: 16,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 40,
+	H: 2, W: 2, PH: 1, PW: 1, DInRow: 16,
 }
 
 // conv3Forward computes conv3 (conv 3x3x8 p1 nobias): output rows [lo, hi).
@@ -785,9 +801,17 @@ func conv3Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv3Geom, c.Scratch, c.F[f7], c.F[f6], c.P[conv3W], nil, lo, hi)
 }
 
-// conv3WeightGrad adds to the weight and bias gradients of conv3, units (filter rows of weight blocks) [lo, hi).
+// conv3WeightGrad adds to the weight and bias gradients of conv3, units (filter rows of weight blocks).
 func conv3WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv3Geom, c.Scratch, c.G[conv3W], nil, c.F[f6], c.F[f9], lo, hi)
+}
+
+// conv3PrevActGeom: the derivative of relu2, in place on its output's gradient.
+var conv3PrevActGeom = runtime.EltGeom{
+	H: 2, W: 2, C: 8,
+	Out: runtime.Layout{Off: 40, Row: 32, Pix: 8}, In: []runtime.Layout{{Off: 40, Row: 32, Pix: 8}},
+	DOut: runtime.Layout{Row: 16, Pix: 8}, DIn: []runtime.Layout{{Row: 16, Pix: 8}},
+	Act: runtime.ActReLU,
 }
 
 // conv3Back: the transposed convolution that computes conv3's input gradient.
@@ -799,14 +823,6 @@ var conv3Back = runtime.ConvGeom{
 // conv3TUpdate computes conv3's weights transposed, for its input gradient.
 func conv3TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[conv3W], 8, 8, 3, 3, 16, 16)
-}
-
-// conv3PrevActGeom: the derivative of relu2, in place on its output's gradient.
-var conv3PrevActGeom = runtime.EltGeom{
-	H: 2, W: 2, C: 8,
-	Out: runtime.Layout{Off: 40, Row: 32, Pix: 8}, In: []runtime.Layout{{Off: 40, Row: 32, Pix: 8}},
-	DOut: runtime.Layout{Row: 16, Pix: 8}, DIn: []runtime.Layout{{Row: 16, Pix: 8}},
-	Act: runtime.ActReLU,
 }
 
 // conv3InputGrad computes the gradient of conv3's input, rows [lo, hi).
@@ -907,24 +923,27 @@ var conv4Geom = runtime.ConvGeom{
 	C: 4, InRow: 24, OH: 2, OW: 2, K: 8, OutRow: 16,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 16,
 	DOutRow: 16,
+	H:       4, W: 4, DInRow: 16,
 }
 
 // conv4Forward computes conv4 (conv 1x1x8 s2 nobias): output rows [lo, hi).
 func conv4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv4Geom, c.Scratch, c.F[f8], c.F[f4][28:], c.P[conv4W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv4Geom, c.Scratch, c.F[f8], c.F[f4][28:], c.P[conv4W], nil, lo, hi)
 }
 
-// conv4WeightGrad adds to the weight and bias gradients of conv4, units (filter rows of weight blocks) [lo, hi).
+// conv4WeightGrad adds to the weight and bias gradients of conv4, weight blocks.
 func conv4WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv4Geom, c.Scratch, c.G[conv4W], nil, c.F[f4][28:], c.F[f9], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv4Geom, c.Scratch, c.G[conv4W], nil, c.F[f4][28:], c.F[f9], lo, hi)
+}
+
+// conv4TUpdate computes conv4's weights transposed, for its input gradient.
+func conv4TUpdate(w *engine.Weights, d []float32) {
+	runtime.Conv1x1Transpose(&conv4Geom, d, w.P[conv4W])
 }
 
 // conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
 func conv4InputGrad(c *engine.Ctx, lo, hi int) {
-	for y := lo; y < hi; y++ {
-		clear(c.F[f8][0+y*16:][:16])
-	}
-	runtime.ConvInputGradGeneric(&conv4Geom, c.F[f8], 16, 0, 4, 4, 0, 0, c.P[conv4W], c.F[f9], lo, hi)
+	runtime.Conv1x1InputGrad(&conv4Geom, c.Scratch, c.F[f8], c.D[conv4T], c.F[f9], false, lo, hi)
 }
 
 // bn4Geom: batchnorm.
