@@ -1,6 +1,8 @@
 package gen
 
 import (
+	"fmt"
+
 	"github.com/dave/jennifer/jen"
 
 	"github.com/cnnc/cnnc/compiler"
@@ -38,7 +40,8 @@ func (g *generator) geometry(s *step) {
 }
 
 // geomLit renders a runtime geometry literal, each group of fields (name,
-// value pairs) on a line of its own, zero values left out.
+// value pairs) on a line of its own, zero values left out; a value may be
+// a number, a bool or code (nil left out).
 //
 //	runtime.ConvGeom{
 //		C: 3, InRow: 21, OH: 3, OW: 3, K: 2, OutRow: 6,
@@ -51,10 +54,35 @@ func geomLit(typ string, groups ...[]any) jen.Code {
 		first := true
 		for i := 0; i < len(group); i += 2 {
 			name, value := group[i].(string), group[i+1]
-			if value == 0 || value == false {
+			var item jen.Code
+			switch v := value.(type) {
+			case nil:
 				continue
+			case int:
+				if v == 0 {
+					continue
+				}
+				item = jen.Id(name).Op(":").Lit(v)
+			case float64:
+				if v == 0 {
+					continue
+				}
+				item = jen.Id(name).Op(":").Lit(v)
+			case float32:
+				if v == 0 {
+					continue
+				}
+				item = jen.Id(name).Op(":").Lit(v)
+			case bool:
+				if !v {
+					continue
+				}
+				item = jen.Id(name).Op(":").Lit(v)
+			case jen.Code:
+				item = jen.Id(name).Op(":").Add(v)
+			default:
+				panic(fmt.Sprintf("gen: glit: %T", value))
 			}
-			item := jen.Id(name).Op(":").Lit(value)
 			if first {
 				item = jen.Line().Add(item)
 				first = false

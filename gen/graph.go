@@ -1,11 +1,7 @@
 package gen
 
 import (
-	"bytes"
 	"fmt"
-	"go/format"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"unicode"
 
@@ -37,44 +33,16 @@ func GraphFile(g *ir.Graph, opts ...Option) ([]byte, error) {
 	if g == nil || g.Incomplete {
 		return nil, fmt.Errorf("gen: the network has errors")
 	}
-	c := config{pkg: PackageName(g.Name), source: filepath.Base(g.File)}
-	for _, o := range opts {
-		o(&c)
-	}
-	if strings.ContainsFunc(c.source, func(r rune) bool { return !unicode.IsPrint(r) }) {
-		c.source = strconv.Quote(c.source)
-	}
-	if err := CheckPackageName(c.pkg); err != nil {
-		return nil, fmt.Errorf("gen: %w", err)
-	}
-	if c.prefix != "" {
-		if err := CheckPrefix(c.prefix); err != nil {
-			return nil, fmt.Errorf("gen: %w", err)
-		}
+	c, err := newConfig(g.Name, g.File, opts)
+	if err != nil {
+		return nil, err
 	}
 	gg, err := newGraphGen(g, c)
 	if err != nil {
 		return nil, err // "the code generator does not support …", for the user
 	}
-	gg.f.NoFormat = true
 	gg.file()
-	var buf bytes.Buffer
-	if err := gg.f.Render(&buf); err != nil {
-		return nil, fmt.Errorf("gen: %w", err)
-	}
-	src := buf.Bytes()
-	if c.prefix != "" {
-		named, err := addPrefix(src, c.prefix)
-		if err != nil {
-			return nil, &FormatError{Err: err, Source: src}
-		}
-		src = named
-	}
-	out, err := format.Source(src)
-	if err != nil {
-		return nil, &FormatError{Err: err, Source: src}
-	}
-	return out, nil
+	return render(gg.f, c)
 }
 
 // graphGen generates the package of a graph network.
@@ -125,7 +93,7 @@ func newGraphGen(g *ir.Graph, c config) (*graphGen, error) {
 	if err := supported(g); err != nil {
 		return nil, err
 	}
-	gg := &graphGen{cfg: c, g: g, f: jen.NewFile(c.pkg), names: map[string]bool{}, padOf: map[*gplan.Buffer]string{}}
+	gg := &graphGen{cfg: c, g: g, f: newFile(c), names: map[string]bool{}, padOf: map[*gplan.Buffer]string{}}
 	if p := g.Output.Producer; p != nil {
 		if _, ok := p.Op.(*ir.Softmax); ok {
 			gg.scores = p.Inputs[0]
@@ -230,10 +198,6 @@ func (g *graphGen) stepName(s *gplan.Step) string {
 
 // jenStmt is jennifer's statement.
 type jenStmt = jen.Statement
-
-// rtq and engq refer to names in the runtime and engine packages.
-func rtq(name string) *jen.Statement  { return jen.Qual(RuntimePath, name) }
-func engq(name string) *jen.Statement { return jen.Qual(RuntimePath+"/engine", name) }
 
 // cF refers to a buffer of the sample, c.F[f3]; cFs to that buffer of
 // every sample of the batch, c.Batch.F(f3).

@@ -28,7 +28,7 @@ func (g *graphGen) bnGeom(name, doc string, s *gplan.Step, in, out gview, d *[2]
 		a, _ = actOf(s.Act)
 	}
 	fields = append(fields, []any{"Eps", op.Eps, "Momentum", op.Momentum, "Act", a, "Train", train, "Acc", acc})
-	return g.geom(name, doc, glit("BNGeom", fields...))
+	return g.geom(name, doc, geomLit("BNGeom", fields...))
 }
 
 // bnVecsCall emits v := bnVecs(c.Weights, bn1W, C, stats), and with grads
@@ -44,7 +44,7 @@ func (g *graphGen) bnVecsCall(b *jen.Group, n *ir.Node, stats jen.Code, grads bo
 // bnEvalForward emits a batchnorm in inference mode, y = x·scale + shift
 // from the running statistics (and the activation after it), rows.
 func (g *graphGen) bnEvalForward(p *gplan.Plan, s *gplan.Step, name, geomName string) *gphase {
-	in, out := g.view(p.Value(s.In[0]).View), g.view(p.Value(s.Out).View)
+	in, out := g.values(p, s)
 	relu := bnAct(s)
 	geom := g.bnGeom(geomName, s.Node.Text+", in inference", s, in, out, nil, relu, false, false)
 	eval := g.bnEval(s.Node, geom)
@@ -55,7 +55,7 @@ func (g *graphGen) bnEvalForward(p *gplan.Plan, s *gplan.Step, name, geomName st
 	return g.phase(name, s.Out.Shape.H, "computes "+describe(s)+" in inference mode, rows [lo, hi).", func(b *jen.Group) {
 		g.clearPad(b, out.Buf, true, false)
 		g.bnVecsCall(b, s.Node, cD(eval), false)
-		b.Add(rtq("BatchNormApply")).Call(jen.Op("&").Id(geom), jen.Op("&").Id("v"), out.of(), in.of(), jen.Id("lo"), jen.Id("hi"))
+		b.Add(rt("BatchNormApply")).Call(jen.Op("&").Id(geom), jen.Op("&").Id("v"), out.of(), in.of(), jen.Id("lo"), jen.Id("hi"))
 		g.fusedStore(b, s, storeGeom, out, nil)
 	})
 }
@@ -68,7 +68,7 @@ func (g *graphGen) bnEvalForward(p *gplan.Plan, s *gplan.Step, name, geomName st
 func (g *graphGen) trainBN(s *gplan.Step, bk *gplan.Back) opPhases {
 	tr, n := g.train, s.Node
 	stem := g.stepName(s)
-	in, out := g.view(tr.Value(s.In[0]).View), g.view(tr.Value(s.Out).View)
+	in, out := g.values(tr, s)
 	relu := bnAct(s)
 	sh := n.In()
 	geom := g.bnGeom(stem+"Geom", n.Text, s, in, out, nil, relu, false, false)
@@ -80,13 +80,13 @@ func (g *graphGen) trainBN(s *gplan.Step, bk *gplan.Back) opPhases {
 	statsPh := g.phase(stem+"Stats", sh.C, fmt.Sprintf("computes %s's batch statistics, channels [lo, hi), and moves its running statistics.", n.Name), func(b *jen.Group) {
 		b.If(jen.Id("lo").Op("==").Lit(0)).Block(jen.Id("c").Dot("Counts").Index(jen.Id(g.tensorOf(n, ir.NumBatchesTracked))).Index(jen.Lit(0)).Op("++"))
 		g.bnVecsCall(b, n, cB(stats), false)
-		b.Add(rtq("BatchNormStats")).Call(jen.Op("&").Id(geom), jen.Id("c").Dot("Scratch"), jen.Op("&").Id("v"), cFs(in.e.name), jen.Id("lo"), jen.Id("hi"))
+		b.Add(rt("BatchNormStats")).Call(jen.Op("&").Id(geom), jen.Id("c").Dot("Scratch"), jen.Op("&").Id("v"), cFs(in.e.name), jen.Id("lo"), jen.Id("hi"))
 	})
 	statsPh.batch = true
 	apply := g.phase(stem+"Forward", sh.H, "computes "+describe(s)+" with the batch statistics, rows [lo, hi).", func(b *jen.Group) {
 		g.clearPad(b, out.Buf, true, false)
 		g.bnVecsCall(b, n, cB(stats), false)
-		b.Add(rtq("BatchNormApply")).Call(jen.Op("&").Id(geom), jen.Op("&").Id("v"), out.of(), in.of(), jen.Id("lo"), jen.Id("hi"))
+		b.Add(rt("BatchNormApply")).Call(jen.Op("&").Id(geom), jen.Op("&").Id("v"), out.of(), in.of(), jen.Id("lo"), jen.Id("hi"))
 		g.fusedStore(b, s, storeGeom, out, nil)
 	})
 	ph := opPhases{train: []*gphase{statsPh, apply}, eval: []*gphase{g.bnEvalForward(tr, s, stem+"Eval", stem+"EvalGeom")}}
@@ -94,7 +94,7 @@ func (g *graphGen) trainBN(s *gplan.Step, bk *gplan.Back) opPhases {
 	if !ok {
 		return ph
 	}
-	dIn, dOut := g.view(tr.Value(s.In[0]).Grad), g.view(tr.Value(s.Out).Grad)
+	dIn, dOut := g.grads(s)
 	backRelu := relu && bk.ActGrad
 	if bk.ActGrad && !relu {
 		ph.bwd = append(ph.bwd, gentry{g.outGradPhase(stem, s, bk, out, dOut, false), ""})
@@ -114,7 +114,7 @@ func (g *graphGen) trainBN(s *gplan.Step, bk *gplan.Back) opPhases {
 		p := g.phase(name, sh.C, fmt.Sprintf("computes the gradients of %s's input, weight and bias %s, channels [lo, hi).", n.Name, what), func(b *jen.Group) {
 			g.bnVecsCall(b, n, vecs, true)
 			g.clearPad(b, dIn.Buf, false, true)
-			b.Add(rtq("BatchNormBackward")).Call(jen.Op("&").Id(bg), jen.Id("c").Dot("Scratch"), jen.Op("&").Id("v"), cFs(dIn.e.name), cFs(dOut.e.name), cFs(in.e.name), ys, jen.Id("lo"), jen.Id("hi"))
+			b.Add(rt("BatchNormBackward")).Call(jen.Op("&").Id(bg), jen.Id("c").Dot("Scratch"), jen.Op("&").Id("v"), cFs(dIn.e.name), cFs(dOut.e.name), cFs(in.e.name), ys, jen.Id("lo"), jen.Id("hi"))
 		})
 		p.batch = true
 		ph.bwd = append(ph.bwd, gentry{p, mode})
@@ -128,7 +128,7 @@ func (g *graphGen) trainBN(s *gplan.Step, bk *gplan.Back) opPhases {
 func (g *graphGen) trainDropout(s *gplan.Step, bk *gplan.Back, op *ir.Dropout) opPhases {
 	tr, n := g.train, s.Node
 	stem := g.stepName(s)
-	in, out := g.view(tr.Value(s.In[0]).View), g.view(tr.Value(s.Out).View)
+	in, out := g.values(tr, s)
 	sh := n.In()
 	mask := &ebuf{name: g.unique(stem + "Mask"), len: sh.Size(), doc: n.Name + "'s mask"}
 	g.bufs = append(g.bufs, mask)
@@ -155,25 +155,25 @@ func (g *graphGen) trainDropout(s *gplan.Step, bk *gplan.Back, op *ir.Dropout) o
 	train := g.phase(stem+"Forward", 1, fmt.Sprintf("computes %s in training mode: draws the sample's mask (in C, H, W order), then applies it.", n.Name), func(b *jen.Group) {
 		g.clearPad(b, out.Buf, false, false)
 		b.Id("m").Op(":=").Add(cF(mask.name))
-		b.Id("r").Op(":=").Add(rtq("DropoutRand")).Call(jen.Id("c").Dot("Seed"), jen.Id("c").Dot("Sample"), jen.Lit(n.ID))
+		b.Id("r").Op(":=").Add(rt("DropoutRand")).Call(jen.Id("c").Dot("Seed"), jen.Id("c").Dot("Sample"), jen.Lit(n.ID))
 		b.Add(loops("cyx", jen.If(jen.Id("r").Dot("Float64").Call().Op(">=").Lit(op.P)).Block(
 			jen.Id("m").Index(mi.Clone()).Op("=").Lit(float32(1/(1-op.P))),
 		).Else().Block(jen.Id("m").Index(mi.Clone()).Op("=").Lit(0))))
 		b.List(jen.Id("in"), jen.Id("out")).Op(":=").List(in.of(), out.of())
 		b.Add(loops("yxc", jen.Id("out").Index(at(out)).Op("=").Id("in").Index(at(in)).Op("*").Id("m").Index(mi.Clone())))
 	})
-	copyGeom := g.geom(stem+"EvalGeom", n.Text+" in inference mode: the identity", glit("CopyGeom", []any{"H", sh.H, "W", sh.W, "C", sh.C},
+	copyGeom := g.geom(stem+"EvalGeom", n.Text+" in inference mode: the identity", geomLit("CopyGeom", []any{"H", sh.H, "W", sh.W, "C", sh.C},
 		[]any{"Dst", layoutLit(out.layout()), "Src", layoutLit(in.layout())}))
 	eval := g.phase(stem+"Eval", sh.H, "computes "+n.Name+" in inference mode (the identity), rows [lo, hi).", func(b *jen.Group) {
 		g.clearPad(b, out.Buf, true, false)
-		b.Add(rtq("CopyMap")).Call(jen.Op("&").Id(copyGeom), out.of(), in.of(), jen.Id("lo"), jen.Id("hi"))
+		b.Add(rt("CopyMap")).Call(jen.Op("&").Id(copyGeom), out.of(), in.of(), jen.Id("lo"), jen.Id("hi"))
 	})
 	ph := opPhases{train: []*gphase{train}, eval: []*gphase{eval}}
 	gr, ok := gradAt(bk, 0)
 	if !ok {
 		return ph
 	}
-	dIn, dOut := g.view(tr.Value(s.In[0]).Grad), g.view(tr.Value(s.Out).Grad)
+	dIn, dOut := g.grads(s)
 	op2 := "="
 	if gr.Acc {
 		op2 = "+="
@@ -185,12 +185,12 @@ func (g *graphGen) trainDropout(s *gplan.Step, bk *gplan.Back, op *ir.Dropout) o
 		b.For(jen.Id("y").Op(":=").Id("lo"), jen.Id("y").Op("<").Id("hi"), jen.Id("y").Op("++")).Block(
 			loops("xc", jen.Id("din").Index(at(dIn)).Op(op2).Id("dout").Index(at(dOut)).Op("*").Id("m").Index(mi.Clone())))
 	})
-	backGeom := g.geom(stem+"EvalBackGeom", "the gradient of "+n.Text+" in inference mode", glit("CopyGeom", []any{"H", sh.H, "W", sh.W, "C", sh.C},
+	backGeom := g.geom(stem+"EvalBackGeom", "the gradient of "+n.Text+" in inference mode", geomLit("CopyGeom", []any{"H", sh.H, "W", sh.W, "C", sh.C},
 		[]any{"Dst", layoutLit(dIn.layout()), "Src", layoutLit(dOut.layout()), "Acc", gr.Acc}))
 	evalBack := g.phase(stem+"EvalBackward", sh.H, "computes the gradient of "+n.Name+"'s input in inference mode, rows [lo, hi).", func(b *jen.Group) {
 		needDx(b, gr.Need)
 		g.clearPad(b, dIn.Buf, true, false)
-		b.Add(rtq("CopyMap")).Call(jen.Op("&").Id(backGeom), dIn.of(), dOut.of(), jen.Id("lo"), jen.Id("hi"))
+		b.Add(rt("CopyMap")).Call(jen.Op("&").Id(backGeom), dIn.of(), dOut.of(), jen.Id("lo"), jen.Id("hi"))
 	})
 	ph.bwd = []gentry{{back, "Training"}, {evalBack, "Inference"}}
 	return ph

@@ -256,3 +256,25 @@ func (v gview) layout() runtime.Layout { return v.View.Layout() }
 // origin returns the offset of the padded pixel (-ph, -pw): where a kernel
 // that reads ph rows and pw columns of padding around the map starts.
 func (v gview) origin(ph, pw int) int { return v.Offset() - ph*v.Row() - pw*v.Pix() }
+
+// values returns the views of step s's (first) input and of its output in
+// plan p; grads those of their gradients in the training plan.
+func (g *graphGen) values(p *gplan.Plan, s *gplan.Step) (in, out gview) {
+	return g.view(p.Value(s.In[0]).View), g.view(p.Value(s.Out).View)
+}
+
+func (g *graphGen) grads(s *gplan.Step) (dIn, dOut gview) {
+	return g.view(g.train.Value(s.In[0]).Grad), g.view(g.train.Value(s.Out).Grad)
+}
+
+// backViews returns, for the backward bk of a step with one input, the
+// gradient it produces and the views of the input, the output and their
+// gradients; ok is false when it produces no gradient.
+func (g *graphGen) backViews(s *gplan.Step, bk *gplan.Back) (gr gplan.Grad, in, out, dIn, dOut gview, ok bool) {
+	if gr, ok = gradAt(bk, 0); !ok {
+		return gr, in, out, dIn, dOut, false
+	}
+	in, out = g.values(g.train, s)
+	dIn, dOut = g.grads(s)
+	return gr, in, out, dIn, dOut, true
+}

@@ -152,7 +152,7 @@ func (g *graphGen) convForward(cs *convStep, name, geom string, w, b jen.Code) *
 	doc := fmt.Sprintf("computes %s: output rows [lo, hi).", describe(s))
 	return g.phase(name, cs.oh, doc, func(body *jen.Group) {
 		g.clearPad(body, cs.out.Buf, true, false)
-		body.Add(rtq(kernel)).Call(jen.Op("&").Id(geom), jen.Id("c").Dot("Scratch"), cs.out.of(), cs.input(), w, b, jen.Id("lo"), jen.Id("hi"))
+		body.Add(rt(kernel)).Call(jen.Op("&").Id(geom), jen.Id("c").Dot("Scratch"), cs.out.of(), cs.input(), w, b, jen.Id("lo"), jen.Id("hi"))
 		g.fusedStore(body, s, eltGeom, cs.out, g.skipViews(cs.p, s))
 	})
 }
@@ -161,7 +161,7 @@ func (g *graphGen) convForward(cs *convStep, name, geom string, w, b jen.Code) *
 // batchnorm after it, when there is one.
 func (g *graphGen) inferConv(s *gplan.Step) []*gphase {
 	cs := g.convStep(g.infer, s)
-	geom := g.geom(cs.stem+"InferGeom", fmt.Sprintf("%s, in inference", s.Node.Text), glit("ConvGeom", cs.fields(nil)...))
+	geom := g.geom(cs.stem+"InferGeom", fmt.Sprintf("%s, in inference", s.Node.Text), geomLit("ConvGeom", cs.fields(nil)...))
 	w, b := cP(g.tensorOf(s.Node, ir.Weight)), jen.Code(jen.Nil())
 	if t := g.tensorOf(s.Node, ir.Bias); t != "" {
 		b = cP(t)
@@ -185,21 +185,21 @@ func (g *graphGen) foldConv(cs *convStep, geom string) string {
 	pack := func(dst, src jen.Code, unpack bool) jen.Code {
 		switch cs.kind {
 		case kindDepthwise:
-			return rtq("PackDepthwise").Call(dst, src, jen.Lit(cs.c), jen.Lit(op.FH), jen.Lit(op.FW), jen.Lit(unpack))
+			return rt("PackDepthwise").Call(dst, src, jen.Lit(cs.c), jen.Lit(op.FH), jen.Lit(op.FW), jen.Lit(unpack))
 		case kindGrouped:
-			return rtq("PackGrouped").Call(jen.Op("&").Id(geom), dst, src, jen.Lit(unpack))
+			return rt("PackGrouped").Call(jen.Op("&").Id(geom), dst, src, jen.Lit(unpack))
 		}
-		return rtq("PackConv").Call(dst, src, jen.Lit(cs.k), jen.Lit(cs.c), jen.Lit(op.FH), jen.Lit(op.FW), jen.Lit(convKB(op)), jen.Lit(unpack))
+		return rt("PackConv").Call(dst, src, jen.Lit(cs.k), jen.Lit(cs.c), jen.Lit(op.FH), jen.Lit(op.FW), jen.Lit(convKB(op)), jen.Lit(unpack))
 	}
 	var bias jen.Code = jen.Nil()
 	if t := g.tensorOf(n, ir.Bias); t != "" {
 		bias = wP(t)
 	}
 	eps := bn.Op.(*ir.BatchNorm).Eps
-	return g.addDerived(cs.stem+"Fold", fmt.Sprintf("%s's weights and bias with %s folded in", n.Name, bn.Name), nw+cs.k, engq("InferenceForward"), func(b *jen.Group) {
+	return g.addDerived(cs.stem+"Fold", fmt.Sprintf("%s's weights and bias with %s folded in", n.Name, bn.Name), nw+cs.k, eng("InferenceForward"), func(b *jen.Group) {
 		b.Id("t").Op(":=").Add(wD(tmp)).Index(jen.Op(":").Lit(size))
 		b.Add(pack(wP(g.tensorOf(n, ir.Weight)), jen.Id("t"), true))
-		b.Add(rtq("FoldBatchNorm")).Call(jen.Id("t"), jen.Id("d").Index(jen.Lit(nw).Op(":")), jen.Id("t"), bias,
+		b.Add(rt("FoldBatchNorm")).Call(jen.Id("t"), jen.Id("d").Index(jen.Lit(nw).Op(":")), jen.Id("t"), bias,
 			wP(g.tensorOf(bn, ir.Scale)), wP(g.tensorOf(bn, ir.Shift)), wP(g.tensorOf(bn, ir.RunningMean)), wP(g.tensorOf(bn, ir.RunningVar)), jen.Lit(eps))
 		b.Add(pack(jen.Id("d"), jen.Id("t"), false))
 	})

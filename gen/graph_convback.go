@@ -21,7 +21,7 @@ func (g *graphGen) trainConv(s *gplan.Step, bk *gplan.Back) opPhases {
 	if hasIn {
 		dIn = g.view(tr.Value(s.In[0]).Grad)
 	}
-	geom := g.geom(cs.stem+"Geom", s.Node.Text, glit("ConvGeom", cs.fields(&[2]gview{dIn, dOut})...))
+	geom := g.geom(cs.stem+"Geom", s.Node.Text, geomLit("ConvGeom", cs.fields(&[2]gview{dIn, dOut})...))
 	w, biasT := g.tensorOf(s.Node, ir.Weight), g.tensorOf(s.Node, ir.Bias)
 	var bias, dbias jen.Code = jen.Nil(), jen.Nil()
 	if biasT != "" {
@@ -61,7 +61,7 @@ func (g *graphGen) convWeightGrad(cs *convStep, geom string, dw, db jen.Code, dO
 		lo, hi = jen.Lit(16).Op("*").Id("lo"), jen.Min(jen.Lit(16).Op("*").Id("hi"), jen.Lit(cs.c))
 	}
 	p := g.phase(cs.stem+"WeightGrad", units, fmt.Sprintf("adds to the weight and bias gradients of %s, %s.", cs.s.Node.Name, what), func(b *jen.Group) {
-		b.Add(rtq(kernel)).Call(jen.Op("&").Id(geom), jen.Id("c").Dot("Scratch"), dw, db, cs.input(), dOut.of(), lo, hi)
+		b.Add(rt(kernel)).Call(jen.Op("&").Id(geom), jen.Id("c").Dot("Scratch"), dw, db, cs.input(), dOut.of(), lo, hi)
 	})
 	p.even, p.sums = true, true
 	return p
@@ -86,7 +86,7 @@ func (g *graphGen) convInputGrad(cs *convStep, geom string, gin gplan.Grad, dIn,
 	var call jen.Code
 	switch {
 	case cs.kind == kindDepthwise:
-		call = rtq("DepthwiseInputGrad").Call(jen.Op("&").Id(geom), jen.Id("c").Dot("Scratch"), dIn.of(), cP(w), dOut.of(), jen.Lit(gin.Acc), jen.Id("lo"), jen.Id("hi"))
+		call = rt("DepthwiseInputGrad").Call(jen.Op("&").Id(geom), jen.Id("c").Dot("Scratch"), dIn.of(), cP(w), dOut.of(), jen.Lit(gin.Acc), jen.Id("lo"), jen.Id("hi"))
 	case cs.kind == kindDense && s.Transposed && !gin.Acc:
 		call = g.transposedConv(cs, dIn, dOut)
 	default:
@@ -98,10 +98,10 @@ func (g *graphGen) convInputGrad(cs *convStep, geom string, gin gplan.Grad, dIn,
 			n = (cs.c + kb - 1) / kb * kb * cs.k
 			transpose, kernel = "Conv1x1Transpose", "Conv1x1InputGrad"
 		}
-		t := g.addDerived(cs.stem+"T", s.Node.Name+"'s weights transposed, for its input gradient", n, engq("Backward"), func(b *jen.Group) {
-			b.Add(rtq(transpose)).Call(jen.Op("&").Id(geom), jen.Id("d"), wP(w))
+		t := g.addDerived(cs.stem+"T", s.Node.Name+"'s weights transposed, for its input gradient", n, eng("Backward"), func(b *jen.Group) {
+			b.Add(rt(transpose)).Call(jen.Op("&").Id(geom), jen.Id("d"), wP(w))
 		})
-		call = rtq(kernel).Call(jen.Op("&").Id(geom), jen.Id("c").Dot("Scratch"), dIn.of(), cD(t), dOut.of(), jen.Lit(gin.Acc), jen.Id("lo"), jen.Id("hi"))
+		call = rt(kernel).Call(jen.Op("&").Id(geom), jen.Id("c").Dot("Scratch"), dIn.of(), cD(t), dOut.of(), jen.Lit(gin.Acc), jen.Id("lo"), jen.Id("hi"))
 	}
 	doc := fmt.Sprintf("computes the gradient of %s's input, rows [lo, hi).", s.Node.Name)
 	return g.phase(cs.stem+"InputGrad", cs.h, doc, func(b *jen.Group) {
@@ -122,15 +122,15 @@ func (g *graphGen) transposedConv(cs *convStep, dIn, dOut gview) jen.Code {
 	op, s := cs.op, cs.s
 	kbt := block(cs.c)
 	pH, pW := op.FH-1-op.PH, op.FW-1-op.PW
-	back := g.geom(cs.stem+"Back", fmt.Sprintf("the transposed convolution that computes %s's input gradient", s.Node.Name), glit("ConvGeom",
+	back := g.geom(cs.stem+"Back", fmt.Sprintf("the transposed convolution that computes %s's input gradient", s.Node.Name), geomLit("ConvGeom",
 		[]any{"C", cs.k, "InRow", dOut.Row(), "OH", cs.h, "OW", cs.w, "K", cs.c, "OutRow", dIn.Row(), "OutOff", dIn.Offset()},
 		[]any{"FH", op.FH, "FW", op.FW, "SH", 1, "SW", 1, "KB", kbt}))
 	w := g.tensorOf(s.Node, ir.Weight)
 	n := (cs.c + kbt - 1) / kbt * kbt * op.FH * op.FW * cs.k
-	t := g.addDerived(cs.stem+"T", s.Node.Name+"'s weights transposed, for its input gradient", n, engq("Backward"), func(b *jen.Group) {
-		b.Add(rtq("TransposeConv")).Call(jen.Id("d"), wP(w), jen.Lit(cs.k), jen.Lit(cs.c), jen.Lit(op.FH), jen.Lit(op.FW), jen.Lit(convKB(op)), jen.Lit(kbt))
+	t := g.addDerived(cs.stem+"T", s.Node.Name+"'s weights transposed, for its input gradient", n, eng("Backward"), func(b *jen.Group) {
+		b.Add(rt("TransposeConv")).Call(jen.Id("d"), wP(w), jen.Lit(cs.k), jen.Lit(cs.c), jen.Lit(op.FH), jen.Lit(op.FW), jen.Lit(convKB(op)), jen.Lit(kbt))
 	})
-	return rtq("ConvForward").Call(jen.Op("&").Id(back), jen.Id("c").Dot("Scratch"), dIn.of(), from(dOut.of(), dOut.origin(pH, pW)), cD(t), jen.Nil(), jen.Id("lo"), jen.Id("hi"))
+	return rt("ConvForward").Call(jen.Op("&").Id(back), jen.Id("c").Dot("Scratch"), dIn.of(), from(dOut.of(), dOut.origin(pH, pW)), cD(t), jen.Nil(), jen.Id("lo"), jen.Id("hi"))
 }
 
 // actGradGeom declares the geometry of an in-place activation derivative
@@ -138,7 +138,7 @@ func (g *graphGen) transposedConv(cs *convStep, dIn, dOut gview) jen.Code {
 func (g *graphGen) actGradGeom(name string, s *gplan.Step, y, d gview) string {
 	act, alpha := actOf(s.Act)
 	sh := s.Out.Shape
-	return g.geom(name+"Geom", fmt.Sprintf("the derivative of %s, in place on its output's gradient", s.Act.Name), glit("EltGeom",
+	return g.geom(name+"Geom", fmt.Sprintf("the derivative of %s, in place on its output's gradient", s.Act.Name), geomLit("EltGeom",
 		[]any{"H", sh.H, "W", sh.W, "C", sh.C},
 		[]any{"Out", layoutLit(y.layout()), "In", layoutsLit(y.layout())},
 		[]any{"DOut", layoutLit(d.layout()), "DIn", layoutsLit(d.layout())},
@@ -153,5 +153,5 @@ func (g *graphGen) actGradCall(b *jen.Group, geom string, act *ir.Node, d, y gvi
 	if actFunc(act) == ir.Leaky {
 		x = y.of()
 	}
-	b.Add(rtq("ActBackward")).Call(jen.Op("&").Id(geom), d.of(), d.of(), x, y.of(), jen.Id("lo"), jen.Id("hi"))
+	b.Add(rt("ActBackward")).Call(jen.Op("&").Id(geom), d.of(), d.of(), x, y.of(), jen.Id("lo"), jen.Id("hi"))
 }

@@ -131,7 +131,7 @@ func (g *graphGen) fusedStoreGeom(stem string, s *gplan.Step, out gview, skips [
 	if s.Add != nil {
 		what = "the residual add fused into its store"
 	}
-	return g.geom(stem+"StoreGeom", fmt.Sprintf("%s of %s", what, s.Name()), glit("EltGeom",
+	return g.geom(stem+"StoreGeom", fmt.Sprintf("%s of %s", what, s.Name()), geomLit("EltGeom",
 		[]any{"H", h, "W", w, "C", c},
 		[]any{"Out", layoutLit(lay(out)), "In", layoutsLit(ins...)},
 		[]any{"Act", act, "Alpha", alpha}))
@@ -143,14 +143,14 @@ func (g *graphGen) fusedStore(b *jen.Group, s *gplan.Step, geom string, out gvie
 		return
 	}
 	if s.Add == nil {
-		b.Add(rtq("ActForward")).Call(jen.Op("&").Id(geom), out.of(), out.of(), jen.Id("lo"), jen.Id("hi"))
+		b.Add(rt("ActForward")).Call(jen.Op("&").Id(geom), out.of(), out.of(), jen.Id("lo"), jen.Id("hi"))
 		return
 	}
 	ins := []jen.Code{out.of()}
 	for _, k := range skips {
 		ins = append(ins, k.of())
 	}
-	b.Add(rtq("Add")).Call(jen.Op("&").Id(geom), out.of(), jen.Index().Index().Float32().Values(ins...), jen.Id("lo"), jen.Id("hi"))
+	b.Add(rt("Add")).Call(jen.Op("&").Id(geom), out.of(), jen.Index().Index().Float32().Values(ins...), jen.Id("lo"), jen.Id("hi"))
 }
 
 // outGradPhase emits the first backward phase of a step with a fused add
@@ -178,7 +178,7 @@ func (g *graphGen) outGradPhase(stem string, s *gplan.Step, bk *gplan.Back, out,
 	actGeom := ""
 	if bk.ActGrad {
 		act, alpha := actOf(s.Act)
-		actGeom = g.geom(stem+"ActGradGeom", fmt.Sprintf("the derivative of %s, in place on %s's output gradient", s.Act.Name, s.Name()), glit("EltGeom",
+		actGeom = g.geom(stem+"ActGradGeom", fmt.Sprintf("the derivative of %s, in place on %s's output gradient", s.Act.Name, s.Name()), geomLit("EltGeom",
 			[]any{"H", h, "W", w, "C", c},
 			[]any{"Out", layoutLit(lay(out)), "In", layoutsLit(lay(out))},
 			[]any{"DOut", layoutLit(lay(dOut)), "DIn", layoutsLit(lay(dOut))},
@@ -194,7 +194,7 @@ func (g *graphGen) outGradPhase(stem string, s *gplan.Step, bk *gplan.Back, out,
 		gr, _ := gradAt(bk, i)
 		d := g.view(g.train.Value(reads[i]).Grad)
 		geom := g.geom(fmt.Sprintf("%sSkip%dGeom", stem, i-len(s.In)), fmt.Sprintf("passes %s's output gradient to %s", s.Name(), reads[i].Shape),
-			glit("CopyGeom", []any{"H", h, "W", w, "C", c}, []any{"Dst", layoutLit(lay(d)), "Src", layoutLit(lay(dOut)), "Acc", gr.Acc}))
+			geomLit("CopyGeom", []any{"H", h, "W", w, "C", c}, []any{"Dst", layoutLit(lay(d)), "Src", layoutLit(lay(dOut)), "Acc", gr.Acc}))
 		copies = append(copies, skipCopy{geom, d, gr})
 	}
 	units, what := h, "rows"
@@ -208,7 +208,7 @@ func (g *graphGen) outGradPhase(stem string, s *gplan.Step, bk *gplan.Back, out,
 			g.actGradCall(b, actGeom, s.Act, dOut, out)
 		}
 		for _, cp := range copies {
-			call := jen.Add(rtq("CopyMap")).Call(jen.Op("&").Id(cp.geom), cp.d.of(), dOut.of(), jen.Id("lo"), jen.Id("hi"))
+			call := jen.Add(rt("CopyMap")).Call(jen.Op("&").Id(cp.geom), cp.d.of(), dOut.of(), jen.Id("lo"), jen.Id("hi"))
 			inner := func(b *jen.Group) {
 				g.clearPad(b, cp.d.Buf, !byChannel, false)
 				b.Add(call)
@@ -225,14 +225,14 @@ func (g *graphGen) outGradPhase(stem string, s *gplan.Step, bk *gplan.Back, out,
 // copyForward emits a copy step: a branch copied into its channels of a
 // concat's buffer, rows [lo, hi).
 func (g *graphGen) copyForward(p *gplan.Plan, s *gplan.Step, name string) *gphase {
-	in, out := g.view(p.Value(s.In[0]).View), g.view(p.Value(s.Out).View)
+	in, out := g.values(p, s)
 	sh := s.In[0].Shape
 	dst := out.layout()
 	dst.Off += s.C0
-	geom := g.geom(name+"Geom", describe(s), glit("CopyGeom", []any{"H", sh.H, "W", sh.W, "C", sh.C}, []any{"Dst", layoutLit(dst), "Src", layoutLit(in.layout())}))
+	geom := g.geom(name+"Geom", describe(s), geomLit("CopyGeom", []any{"H", sh.H, "W", sh.W, "C", sh.C}, []any{"Dst", layoutLit(dst), "Src", layoutLit(in.layout())}))
 	return g.phase(name, sh.H, "computes "+describe(s)+", rows [lo, hi).", func(b *jen.Group) {
 		g.clearPad(b, out.Buf, true, false)
-		b.Add(rtq("CopyMap")).Call(jen.Op("&").Id(geom), out.of(), in.of(), jen.Id("lo"), jen.Id("hi"))
+		b.Add(rt("CopyMap")).Call(jen.Op("&").Id(geom), out.of(), in.of(), jen.Id("lo"), jen.Id("hi"))
 	})
 }
 
@@ -243,17 +243,16 @@ func (g *graphGen) copyBackward(s *gplan.Step, bk *gplan.Back, stem string) *gph
 	if !ok {
 		return nil
 	}
-	tr := g.train
-	dIn, dOut := g.view(tr.Value(s.In[0]).Grad), g.view(tr.Value(s.Out).Grad)
+	dIn, dOut := g.grads(s)
 	sh := s.In[0].Shape
 	src := dOut.layout()
 	src.Off += s.C0
-	geom := g.geom(stem+"BackGeom", "the gradient of "+describe(s), glit("CopyGeom", []any{"H", sh.H, "W", sh.W, "C", sh.C},
+	geom := g.geom(stem+"BackGeom", "the gradient of "+describe(s), geomLit("CopyGeom", []any{"H", sh.H, "W", sh.W, "C", sh.C},
 		[]any{"Dst", layoutLit(dIn.layout()), "Src", layoutLit(src), "Acc", gr.Acc}))
 	return g.phase(stem+"InputGrad", sh.H, "computes the gradient of "+describe(s)+", rows [lo, hi).", func(b *jen.Group) {
 		needDx(b, gr.Need)
 		g.clearPad(b, dIn.Buf, true, false)
-		b.Add(rtq("CopyMap")).Call(jen.Op("&").Id(geom), dIn.of(), dOut.of(), jen.Id("lo"), jen.Id("hi"))
+		b.Add(rt("CopyMap")).Call(jen.Op("&").Id(geom), dIn.of(), dOut.of(), jen.Id("lo"), jen.Id("hi"))
 	})
 }
 
@@ -269,11 +268,11 @@ func (g *graphGen) addForward(p *gplan.Plan, s *gplan.Step, name string) *gphase
 	}
 	sh := s.Out.Shape
 	act, alpha := actOf(s.Act)
-	geom := g.geom(name+"Geom", s.Name(), glit("EltGeom", []any{"H", sh.H, "W", sh.W, "C", sh.C},
+	geom := g.geom(name+"Geom", s.Name(), geomLit("EltGeom", []any{"H", sh.H, "W", sh.W, "C", sh.C},
 		[]any{"Out", layoutLit(out.layout()), "In", layoutsLit(ins...)}, []any{"Act", act, "Alpha", alpha}))
 	return g.phase(name, sh.H, "computes "+describe(s)+", rows [lo, hi).", func(b *jen.Group) {
 		g.clearPad(b, out.Buf, true, false)
-		b.Add(rtq("Add")).Call(jen.Op("&").Id(geom), out.of(), jen.Index().Index().Float32().Values(bufs...), jen.Id("lo"), jen.Id("hi"))
+		b.Add(rt("Add")).Call(jen.Op("&").Id(geom), out.of(), jen.Index().Index().Float32().Values(bufs...), jen.Id("lo"), jen.Id("hi"))
 	})
 }
 
@@ -299,7 +298,7 @@ func (g *graphGen) addBackward(s *gplan.Step, bk *gplan.Back, stem string) *gpha
 		d := g.view(tr.Value(v).Grad)
 		dIns, accs, views, needs = append(dIns, d.layout()), append(accs, gr.Acc), append(views, &d), append(needs, gr.Need)
 	}
-	geom := g.geom(stem+"BackGeom", "the gradient of "+s.Name(), glit("EltGeom", []any{"H", sh.H, "W", sh.W, "C", sh.C},
+	geom := g.geom(stem+"BackGeom", "the gradient of "+s.Name(), geomLit("EltGeom", []any{"H", sh.H, "W", sh.W, "C", sh.C},
 		[]any{"DOut", layoutLit(dOut.layout()), "DIn", layoutsLit(dIns...), "Acc", boolsLit(accs...)}))
 	actGeom := ""
 	if bk.ActGrad {
@@ -329,20 +328,20 @@ func (g *graphGen) addBackward(s *gplan.Step, bk *gplan.Back, stem string) *gpha
 				g.clearPad(b, d.Buf, true, false)
 			}
 		}
-		b.Add(rtq("AddBackward")).Call(jen.Op("&").Id(geom), jen.Id("d").Index(jen.Op(":")), dOut.of(), jen.Id("lo"), jen.Id("hi"))
+		b.Add(rt("AddBackward")).Call(jen.Op("&").Id(geom), jen.Id("d").Index(jen.Op(":")), dOut.of(), jen.Id("lo"), jen.Id("hi"))
 	})
 }
 
 // actForward emits a standalone activation, rows.
 func (g *graphGen) actForward(p *gplan.Plan, s *gplan.Step, name string) *gphase {
-	in, out := g.view(p.Value(s.In[0]).View), g.view(p.Value(s.Out).View)
+	in, out := g.values(p, s)
 	sh := s.Out.Shape
 	act, alpha := actOf(s.Node)
-	geom := g.geom(name+"Geom", s.Node.Text, glit("EltGeom", []any{"H", sh.H, "W", sh.W, "C", sh.C},
+	geom := g.geom(name+"Geom", s.Node.Text, geomLit("EltGeom", []any{"H", sh.H, "W", sh.W, "C", sh.C},
 		[]any{"Out", layoutLit(out.layout()), "In", layoutsLit(in.layout())}, []any{"Act", act, "Alpha", alpha}))
 	return g.phase(name, sh.H, "computes "+describe(s)+", rows [lo, hi).", func(b *jen.Group) {
 		g.clearPad(b, out.Buf, true, false)
-		b.Add(rtq("ActForward")).Call(jen.Op("&").Id(geom), out.of(), in.of(), jen.Id("lo"), jen.Id("hi"))
+		b.Add(rt("ActForward")).Call(jen.Op("&").Id(geom), out.of(), in.of(), jen.Id("lo"), jen.Id("hi"))
 	})
 }
 
@@ -351,13 +350,10 @@ func (g *graphGen) actForward(p *gplan.Plan, s *gplan.Step, name string) *gphase
 // input for the others (relu's and relu6's derivatives are the same read
 // from either).
 func (g *graphGen) actBackward(s *gplan.Step, bk *gplan.Back, stem string) *gphase {
-	gr, ok := gradAt(bk, 0)
+	gr, in, out, dIn, dOut, ok := g.backViews(s, bk)
 	if !ok {
 		return nil
 	}
-	tr := g.train
-	in, out := g.view(tr.Value(s.In[0]).View), g.view(tr.Value(s.Out).View)
-	dIn, dOut := g.view(tr.Value(s.In[0]).Grad), g.view(tr.Value(s.Out).Grad)
 	sh := s.Out.Shape
 	act, alpha := actOf(s.Node)
 	f := actFunc(s.Node)
@@ -369,13 +365,13 @@ func (g *graphGen) actBackward(s *gplan.Step, bk *gplan.Back, stem string) *gpha
 	case ir.ReLU, ir.ReLU6:
 		x, y = jen.Nil(), in.of()
 	}
-	geom := g.geom(stem+"BackGeom", "the gradient of "+s.Node.Text, glit("EltGeom", []any{"H", sh.H, "W", sh.W, "C", sh.C},
+	geom := g.geom(stem+"BackGeom", "the gradient of "+s.Node.Text, geomLit("EltGeom", []any{"H", sh.H, "W", sh.W, "C", sh.C},
 		[]any{"Out", layoutLit(yl), "In", layoutsLit(in.layout())},
 		[]any{"DOut", layoutLit(dOut.layout()), "DIn", layoutsLit(dIn.layout()), "Acc", boolsLit(gr.Acc)},
 		[]any{"Act", act, "Alpha", alpha}))
 	return g.phase(stem+"InputGrad", sh.H, "computes the gradient of "+describe(s)+"'s input, rows [lo, hi).", func(b *jen.Group) {
 		needDx(b, gr.Need)
 		g.clearPad(b, dIn.Buf, true, false)
-		b.Add(rtq("ActBackward")).Call(jen.Op("&").Id(geom), dIn.of(), dOut.of(), x, y, jen.Id("lo"), jen.Id("hi"))
+		b.Add(rt("ActBackward")).Call(jen.Op("&").Id(geom), dIn.of(), dOut.of(), x, y, jen.Id("lo"), jen.Id("hi"))
 	})
 }

@@ -55,12 +55,12 @@ func (g *graphGen) poolGeom(name string, s *gplan.Step, op *ir.Pool, in, out gvi
 	} else {
 		fields = append(fields, []any{"DInRow", sh.W * sh.C})
 	}
-	return g.geom(name, s.Node.Text, glit("PoolGeom", fields...))
+	return g.geom(name, s.Node.Text, geomLit("PoolGeom", fields...))
 }
 
 // poolForward emits a max or mean pool (and its activation), output rows.
 func (g *graphGen) poolForward(p *gplan.Plan, s *gplan.Step, name string, op *ir.Pool) (*gphase, string) {
-	in, out := g.view(p.Value(s.In[0]).View), g.view(p.Value(s.Out).View)
+	in, out := g.values(p, s)
 	var d *[2]runtime.Layout
 	if p == g.train {
 		d = g.poolGradLayouts(s)
@@ -73,9 +73,9 @@ func (g *graphGen) poolForward(p *gplan.Plan, s *gplan.Step, name string, op *ir
 	return g.phase(name, s.Out.Shape.H, "computes "+describe(s)+", output rows [lo, hi).", func(b *jen.Group) {
 		g.clearPad(b, out.Buf, true, false)
 		if op.Mode == ir.Max {
-			b.Add(rtq("MaxPoolForward")).Call(jen.Op("&").Id(geom), out.of(), cI(g.indexBuf(s.Node)), in.of(), jen.Id("lo"), jen.Id("hi"))
+			b.Add(rt("MaxPoolForward")).Call(jen.Op("&").Id(geom), out.of(), cI(g.indexBuf(s.Node)), in.of(), jen.Id("lo"), jen.Id("hi"))
 		} else {
-			b.Add(rtq("MeanPoolForward")).Call(jen.Op("&").Id(geom), out.of(), from(in.of(), in.origin(op.PH, op.PW)), jen.Id("lo"), jen.Id("hi"))
+			b.Add(rt("MeanPoolForward")).Call(jen.Op("&").Id(geom), out.of(), from(in.of(), in.origin(op.PH, op.PW)), jen.Id("lo"), jen.Id("hi"))
 		}
 		g.fusedStore(b, s, storeGeom, out, nil)
 	}), geom
@@ -98,13 +98,11 @@ func (g *graphGen) poolGradLayouts(s *gplan.Step) *[2]runtime.Layout {
 // place, then the kernel, which sets the input gradient (into the scratch
 // buffer, added from there, when it must be added to).
 func (g *graphGen) poolBackward(s *gplan.Step, bk *gplan.Back, stem, geom string, op *ir.Pool) []*gphase {
-	gr, ok := gradAt(bk, 0)
+	gr, _, out, dIn, dOut, ok := g.backViews(s, bk)
 	if !ok {
 		return nil
 	}
 	tr := g.train
-	out := g.view(tr.Value(s.Out).View)
-	dIn, dOut := g.view(tr.Value(s.In[0]).Grad), g.view(tr.Value(s.Out).Grad)
 	sh, o := s.Node.In(), s.Node.Out()
 	var phases []*gphase
 	if p := g.outGradPhase(stem, s, bk, out, dOut, false); p != nil {
@@ -130,16 +128,16 @@ func (g *graphGen) poolBackward(s *gplan.Step, bk *gplan.Back, stem, geom string
 		}
 		switch {
 		case op.Mode == ir.Mean:
-			b.Add(rtq("MeanPoolBackward")).Call(jen.Op("&").Id(geom), target, dOut.of(), jen.Id("lo"), jen.Id("hi"))
+			b.Add(rt("MeanPoolBackward")).Call(jen.Op("&").Id(geom), target, dOut.of(), jen.Id("lo"), jen.Id("hi"))
 		case rows:
 			if relu == nil {
 				relu = jen.Nil()
 			}
-			b.Add(rtq("MaxPoolBackwardRows")).Call(jen.Op("&").Id(geom), target, dOut.of(), relu, cI(g.indexBuf(s.Node)), jen.Id("lo"), jen.Id("hi"))
+			b.Add(rt("MaxPoolBackwardRows")).Call(jen.Op("&").Id(geom), target, dOut.of(), relu, cI(g.indexBuf(s.Node)), jen.Id("lo"), jen.Id("hi"))
 		case relu != nil:
-			b.Add(rtq("MaxPoolBackwardReLU")).Call(jen.Op("&").Id(geom), target, dOut.of(), relu, cI(g.indexBuf(s.Node)), jen.Id("lo"), jen.Id("hi"))
+			b.Add(rt("MaxPoolBackwardReLU")).Call(jen.Op("&").Id(geom), target, dOut.of(), relu, cI(g.indexBuf(s.Node)), jen.Id("lo"), jen.Id("hi"))
 		default:
-			b.Add(rtq("MaxPoolBackward")).Call(jen.Op("&").Id(geom), target, dOut.of(), cI(g.indexBuf(s.Node)), jen.Id("lo"), jen.Id("hi"))
+			b.Add(rt("MaxPoolBackward")).Call(jen.Op("&").Id(geom), target, dOut.of(), cI(g.indexBuf(s.Node)), jen.Id("lo"), jen.Id("hi"))
 		}
 	}))
 	if gr.Acc {
@@ -151,11 +149,11 @@ func (g *graphGen) poolBackward(s *gplan.Step, bk *gplan.Back, stem, geom string
 // addScratch emits the phase that adds the scratch gradient (laid out by
 // src) to the gradient d, rows [lo, hi).
 func (g *graphGen) addScratch(stem string, sh ir.Shape, d gview, src runtime.Layout, need gplan.Need) *gphase {
-	geom := g.geom(stem+"AddGeom", "adds the scratch gradient to "+d.Buf.Name(), glit("CopyGeom", []any{"H", sh.H, "W", sh.W, "C", sh.C},
+	geom := g.geom(stem+"AddGeom", "adds the scratch gradient to "+d.Buf.Name(), geomLit("CopyGeom", []any{"H", sh.H, "W", sh.W, "C", sh.C},
 		[]any{"Dst", layoutLit(d.layout()), "Src", layoutLit(src), "Acc", true}))
 	return g.phase(stem+"AddGrad", sh.H, "adds the input gradient set in the scratch buffer to the one other readers add to, rows [lo, hi).", func(b *jen.Group) {
 		needDx(b, need)
-		b.Add(rtq("CopyMap")).Call(jen.Op("&").Id(geom), d.of(), cF(g.tmp.name), jen.Id("lo"), jen.Id("hi"))
+		b.Add(rt("CopyMap")).Call(jen.Op("&").Id(geom), d.of(), cF(g.tmp.name), jen.Id("lo"), jen.Id("hi"))
 	})
 }
 
@@ -166,13 +164,13 @@ func (g *graphGen) globalPoolGeom(name string, s *gplan.Step, in, out gview, d *
 	if d != nil {
 		fields = append(fields, []any{"DIn", layoutLit(d[0].layout()), "DOut", d[1].Offset(), "Acc", acc})
 	}
-	return g.geom(name, s.Node.Text, glit("GlobalPoolGeom", fields...))
+	return g.geom(name, s.Node.Text, geomLit("GlobalPoolGeom", fields...))
 }
 
 // globalPoolForward emits a global average or max pool (and its
 // activation), channels.
 func (g *graphGen) globalPoolForward(p *gplan.Plan, s *gplan.Step, name string, op *ir.GlobalPool) *gphase {
-	in, out := g.view(p.Value(s.In[0]).View), g.view(p.Value(s.Out).View)
+	in, out := g.values(p, s)
 	geom := g.globalPoolGeom(name+"Geom", s, in, out, nil, false)
 	storeGeom := ""
 	if s.Act != nil {
@@ -180,9 +178,9 @@ func (g *graphGen) globalPoolForward(p *gplan.Plan, s *gplan.Step, name string, 
 	}
 	return g.phase(name, s.Node.In().C, "computes "+describe(s)+", channels [lo, hi).", func(b *jen.Group) {
 		if op.Mode == ir.Max {
-			b.Add(rtq("GlobalMaxPoolForward")).Call(jen.Op("&").Id(geom), out.of(), cI(g.indexBuf(s.Node)), in.of(), jen.Id("lo"), jen.Id("hi"))
+			b.Add(rt("GlobalMaxPoolForward")).Call(jen.Op("&").Id(geom), out.of(), cI(g.indexBuf(s.Node)), in.of(), jen.Id("lo"), jen.Id("hi"))
 		} else {
-			b.Add(rtq("GlobalAvgPoolForward")).Call(jen.Op("&").Id(geom), out.of(), in.of(), jen.Id("lo"), jen.Id("hi"))
+			b.Add(rt("GlobalAvgPoolForward")).Call(jen.Op("&").Id(geom), out.of(), in.of(), jen.Id("lo"), jen.Id("hi"))
 		}
 		g.fusedStore(b, s, storeGeom, out, nil)
 	})
@@ -190,13 +188,10 @@ func (g *graphGen) globalPoolForward(p *gplan.Plan, s *gplan.Step, name string, 
 
 // globalPoolBackward emits a global pool's gradient, channels.
 func (g *graphGen) globalPoolBackward(s *gplan.Step, bk *gplan.Back, stem string, op *ir.GlobalPool) []*gphase {
-	gr, ok := gradAt(bk, 0)
+	gr, in, out, dIn, dOut, ok := g.backViews(s, bk)
 	if !ok {
 		return nil
 	}
-	tr := g.train
-	in, out := g.view(tr.Value(s.In[0]).View), g.view(tr.Value(s.Out).View)
-	dIn, dOut := g.view(tr.Value(s.In[0]).Grad), g.view(tr.Value(s.Out).Grad)
 	var phases []*gphase
 	if p := g.outGradPhase(stem, s, bk, out, dOut, true); p != nil {
 		phases = append(phases, p)
@@ -206,9 +201,9 @@ func (g *graphGen) globalPoolBackward(s *gplan.Step, bk *gplan.Back, stem string
 		needDx(b, gr.Need)
 		g.clearPad(b, dIn.Buf, false, false)
 		if op.Mode == ir.Max {
-			b.Add(rtq("GlobalMaxPoolBackward")).Call(jen.Op("&").Id(geom), dIn.of(), dOut.of(), cI(g.indexBuf(s.Node)), jen.Id("lo"), jen.Id("hi"))
+			b.Add(rt("GlobalMaxPoolBackward")).Call(jen.Op("&").Id(geom), dIn.of(), dOut.of(), cI(g.indexBuf(s.Node)), jen.Id("lo"), jen.Id("hi"))
 		} else {
-			b.Add(rtq("GlobalAvgPoolBackward")).Call(jen.Op("&").Id(geom), dIn.of(), dOut.of(), jen.Id("lo"), jen.Id("hi"))
+			b.Add(rt("GlobalAvgPoolBackward")).Call(jen.Op("&").Id(geom), dIn.of(), dOut.of(), jen.Id("lo"), jen.Id("hi"))
 		}
 	}))
 }
@@ -222,7 +217,7 @@ func contiguous(v gview) bool {
 
 // fcForward emits an fc step (its fused add and activation), outputs.
 func (g *graphGen) fcForward(p *gplan.Plan, s *gplan.Step, name string) (*gphase, error) {
-	in, out := g.view(p.Value(s.In[0]).View), g.view(p.Value(s.Out).View)
+	in, out := g.values(p, s)
 	if !contiguous(in) {
 		return nil, fmt.Errorf("the code generator does not support %s reading a padded map yet", s.Node.Name)
 	}
@@ -234,7 +229,7 @@ func (g *graphGen) fcForward(p *gplan.Plan, s *gplan.Step, name string) (*gphase
 	}
 	w, b := g.tensorOf(s.Node, ir.Weight), g.tensorOf(s.Node, ir.Bias)
 	return g.phase(name, k, "computes "+describe(s)+", outputs [lo, hi).", func(body *jen.Group) {
-		body.Add(rtq("FCForward")).Call(from(out.of(), out.Offset()), from(in.of(), in.Offset()), cP(w), cP(b), jen.Lit(n), jen.Id("lo"), jen.Id("hi"))
+		body.Add(rt("FCForward")).Call(from(out.of(), out.Offset()), from(in.of(), in.Offset()), cP(w), cP(b), jen.Lit(n), jen.Id("lo"), jen.Id("hi"))
 		g.fusedStore(body, s, storeGeom, out, skips)
 	}), nil
 }
@@ -246,7 +241,7 @@ func (g *graphGen) fcBackward(s *gplan.Step, bk *gplan.Back, stem string) ([]*gp
 		return nil, nil
 	}
 	tr := g.train
-	in, out := g.view(tr.Value(s.In[0]).View), g.view(tr.Value(s.Out).View)
+	in, out := g.values(tr, s)
 	dOut := g.view(tr.Value(s.Out).Grad)
 	k, n := s.Out.Shape.C, s.In[0].Shape.Size()
 	var phases []*gphase
@@ -256,7 +251,7 @@ func (g *graphGen) fcBackward(s *gplan.Step, bk *gplan.Back, stem string) ([]*gp
 	w, bias := g.tensorOf(s.Node, ir.Weight), g.tensorOf(s.Node, ir.Bias)
 	dout := dOut.of().Index(jen.Lit(dOut.Offset()).Op(":").Lit(dOut.Offset() + k))
 	wg := g.phase(stem+"WeightGrad", k, fmt.Sprintf("adds to the weight and bias gradients of %s, outputs [lo, hi).", s.Node.Name), func(b *jen.Group) {
-		b.Add(rtq("FCWeightGrad")).Call(cG(w), cG(bias), from(in.of(), in.Offset()), dout.Clone(), jen.Lit(n), jen.Id("lo"), jen.Id("hi"))
+		b.Add(rt("FCWeightGrad")).Call(cG(w), cG(bias), from(in.of(), in.Offset()), dout.Clone(), jen.Lit(n), jen.Id("lo"), jen.Id("hi"))
 	})
 	wg.sums = true
 	phases = append(phases, wg)
@@ -272,16 +267,16 @@ func (g *graphGen) fcBackward(s *gplan.Step, bk *gplan.Back, stem string) ([]*gp
 		tmp := g.tmpGrad(n)
 		phases = append(phases, g.phase(stem+"InputGrad", n, doc+" into the scratch buffer, values [lo, hi).", func(b *jen.Group) {
 			needDx(b, gr.Need)
-			b.Add(rtq("FCInputGrad")).Call(cF(tmp.name).Index(jen.Id("lo").Op(":")), cP(w), dout.Clone(), jen.Lit(n), jen.Id("lo"), jen.Id("hi"))
+			b.Add(rt("FCInputGrad")).Call(cF(tmp.name).Index(jen.Id("lo").Op(":")), cP(w), dout.Clone(), jen.Lit(n), jen.Id("lo"), jen.Id("hi"))
 		}))
 		src := runtime.Layout{Row: sh.W * sh.C, Pix: sh.C}
 		if !gr.Acc {
-			geom := g.geom(stem+"CopyGeom", "copies the scratch gradient to "+dIn.Buf.Name(), glit("CopyGeom", []any{"H", sh.H, "W", sh.W, "C", sh.C},
+			geom := g.geom(stem+"CopyGeom", "copies the scratch gradient to "+dIn.Buf.Name(), geomLit("CopyGeom", []any{"H", sh.H, "W", sh.W, "C", sh.C},
 				[]any{"Dst", layoutLit(dIn.layout()), "Src", layoutLit(src)}))
 			phases = append(phases, g.phase(stem+"CopyGrad", sh.H, "copies the input gradient from the scratch buffer, rows [lo, hi).", func(b *jen.Group) {
 				needDx(b, gr.Need)
 				g.clearPad(b, dIn.Buf, true, false)
-				b.Add(rtq("CopyMap")).Call(jen.Op("&").Id(geom), dIn.of(), cF(tmp.name), jen.Id("lo"), jen.Id("hi"))
+				b.Add(rt("CopyMap")).Call(jen.Op("&").Id(geom), dIn.of(), cF(tmp.name), jen.Id("lo"), jen.Id("hi"))
 			}))
 		} else {
 			phases = append(phases, g.addScratch(stem, sh, dIn, src, gr.Need))
@@ -289,7 +284,7 @@ func (g *graphGen) fcBackward(s *gplan.Step, bk *gplan.Back, stem string) ([]*gp
 	case contiguous(dIn):
 		phases = append(phases, g.phase(stem+"InputGrad", n, doc+", values [lo, hi).", func(b *jen.Group) {
 			needDx(b, gr.Need)
-			b.Add(rtq("FCInputGrad")).Call(dIn.of().Index(jen.Lit(dIn.Offset()).Op("+").Id("lo").Op(":")), cP(w), dout.Clone(), jen.Lit(n), jen.Id("lo"), jen.Id("hi"))
+			b.Add(rt("FCInputGrad")).Call(dIn.of().Index(jen.Lit(dIn.Offset()).Op("+").Id("lo").Op(":")), cP(w), dout.Clone(), jen.Lit(n), jen.Id("lo"), jen.Id("hi"))
 		}))
 	default: // a padded map: row by row
 		row := sh.W * sh.C
@@ -297,7 +292,7 @@ func (g *graphGen) fcBackward(s *gplan.Step, bk *gplan.Back, stem string) ([]*gp
 			needDx(b, gr.Need)
 			g.clearPad(b, dIn.Buf, true, false)
 			b.For(jen.Id("y").Op(":=").Id("lo"), jen.Id("y").Op("<").Id("hi"), jen.Id("y").Op("++")).Block(
-				rtq("FCInputGrad").Call(dIn.of().Index(jen.Lit(dIn.Offset()).Op("+").Id("y").Op("*").Lit(dIn.Row()).Op(":")), cP(w), dout.Clone(), jen.Lit(n),
+				rt("FCInputGrad").Call(dIn.of().Index(jen.Lit(dIn.Offset()).Op("+").Id("y").Op("*").Lit(dIn.Row()).Op(":")), cP(w), dout.Clone(), jen.Lit(n),
 					jen.Id("y").Op("*").Lit(row), jen.Parens(jen.Id("y").Op("+").Lit(1)).Op("*").Lit(row)))
 		}))
 	}

@@ -37,7 +37,7 @@ func eachValue(b *jen.Group, sh ir.Shape, v gview, body func(at jen.Code) []jen.
 // softmaxForward emits y = exp(x − max x) / Σ exp(x − max x) over every
 // value of the sample, summing in float64; y is flat, in C, H, W order.
 func (g *graphGen) softmaxForward(p *gplan.Plan, s *gplan.Step, name string) *gphase {
-	in, out := g.view(p.Value(s.In[0]).View), g.view(p.Value(s.Out).View)
+	in, out := g.values(p, s)
 	sh, n := s.In[0].Shape, s.Out.Shape.C
 	return g.phase(name, 1, "computes "+describe(s)+": the whole sample.", func(b *jen.Group) {
 		b.List(jen.Id("x"), jen.Id("y")).Op(":=").List(in.of(), out.of().Index(jen.Lit(out.Offset()).Op(":").Lit(out.Offset()+n)))

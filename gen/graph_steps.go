@@ -106,7 +106,7 @@ func (g *graphGen) decl(doc string, emit func(f *jen.File)) {
 func (g *graphGen) phase(name string, n int, doc string, body func(b *jen.Group)) *gphase {
 	name = g.unique(name)
 	// Built now, so that the geometries its body declares come before it.
-	fn := jen.Func().Id(name).Params(jen.Id("c").Op("*").Add(engq("Ctx")), jen.List(jen.Id("lo"), jen.Id("hi")).Int()).BlockFunc(body)
+	fn := jen.Func().Id(name).Params(jen.Id("c").Op("*").Add(eng("Ctx")), jen.List(jen.Id("lo"), jen.Id("hi")).Int()).BlockFunc(body)
 	g.decl(name+" "+doc, func(f *jen.File) { f.Add(fn) })
 	return &gphase{name: name, n: n}
 }
@@ -118,56 +118,8 @@ func (g *graphGen) geom(name, doc string, lit jen.Code) string {
 	return name
 }
 
-// glit renders a runtime geometry literal, each group of fields (name,
-// value pairs) on a line of its own, zero values left out; a value may be
-// a number, a bool or code.
-func glit(typ string, groups ...[]any) jen.Code {
-	var items []jen.Code
-	for _, group := range groups {
-		first := true
-		for i := 0; i < len(group); i += 2 {
-			name, value := group[i].(string), group[i+1]
-			var item jen.Code
-			switch v := value.(type) {
-			case nil:
-				continue
-			case int:
-				if v == 0 {
-					continue
-				}
-				item = jen.Id(name).Op(":").Lit(v)
-			case float64:
-				if v == 0 {
-					continue
-				}
-				item = jen.Id(name).Op(":").Lit(v)
-			case float32:
-				if v == 0 {
-					continue
-				}
-				item = jen.Id(name).Op(":").Lit(v)
-			case bool:
-				if !v {
-					continue
-				}
-				item = jen.Id(name).Op(":").Lit(v)
-			case jen.Code:
-				item = jen.Id(name).Op(":").Add(v)
-			default:
-				panic(fmt.Sprintf("gen: glit: %T", value))
-			}
-			if first {
-				item = jen.Line().Add(item)
-				first = false
-			}
-			items = append(items, item)
-		}
-	}
-	return rtq(typ).Values(append(items, jen.Line())...)
-}
-
 // layoutLit renders a runtime.Layout.
-func layoutLit(l runtime.Layout) jen.Code { return rtq("Layout").Values(layoutFields(l)...) }
+func layoutLit(l runtime.Layout) jen.Code { return rt("Layout").Values(layoutFields(l)...) }
 
 func layoutFields(l runtime.Layout) []jen.Code {
 	var fs []jen.Code
@@ -183,7 +135,7 @@ func layoutFields(l runtime.Layout) []jen.Code {
 }
 
 func layoutsLit(ls ...runtime.Layout) jen.Code {
-	return jen.Index().Add(rtq("Layout")).ValuesFunc(func(g *jen.Group) {
+	return jen.Index().Add(rt("Layout")).ValuesFunc(func(g *jen.Group) {
 		for _, l := range ls {
 			g.Values(layoutFields(l)...)
 		}
@@ -209,7 +161,7 @@ func actOf(n *ir.Node) (jen.Code, float32) {
 		ir.ReLU: "ActReLU", ir.Sigmoid: "ActSigmoid", ir.Tanh: "ActTanh", ir.Leaky: "ActLeaky",
 		ir.ReLU6: "ActReLU6", ir.Hardswish: "ActHardswish", ir.SiLU: "ActSiLU", ir.GELU: "ActGELU",
 	}[a.Func]
-	return rtq(name), float32(a.Alpha)
+	return rt(name), float32(a.Alpha)
 }
 
 // actFunc returns the function of activation node n, -1 for none.
@@ -232,12 +184,12 @@ func (g *graphGen) clearPad(body *jen.Group, b *gplan.Buffer, rows bool, batch b
 	pad, ok := g.padOf[b]
 	if !ok {
 		pad = g.geom(fmt.Sprintf("pad%s%d", g.planTag(b), b.ID), fmt.Sprintf("the padding of %s (%s)", b.Name(), l),
-			glit("Padding", []any{"H", l.H, "W", l.W, "C", l.C, "PH", l.PH, "PW", l.PW}))
+			geomLit("Padding", []any{"H", l.H, "W", l.W, "C", l.C, "PH", l.PH, "PW", l.PW}))
 		g.padOf[b] = pad
 	}
 	e := g.bufOf[b].name
 	call := func(buf jen.Code, y0, y1 jen.Code) jen.Code {
-		return rtq("ClearPadding").Call(jen.Op("&").Id(pad), buf, y0, y1)
+		return rt("ClearPadding").Call(jen.Op("&").Id(pad), buf, y0, y1)
 	}
 	switch {
 	case batch:

@@ -50,15 +50,15 @@ func packing(n *ir.Node, t *ir.Tensor) (jen.Code, string) {
 		kb := convKB(op)
 		switch {
 		case isDepthwise(op, n.In().C):
-			return engq("Depthwise").Values(), "stored [FH][FW][C]"
+			return eng("Depthwise").Values(), "stored [FH][FW][C]"
 		case op.Groups > 1:
-			return engq("Grouped").Values(jen.Id("Groups").Op(":").Lit(op.Groups), jen.Id("KB").Op(":").Lit(kb)),
+			return eng("Grouped").Values(jen.Id("Groups").Op(":").Lit(op.Groups), jen.Id("KB").Op(":").Lit(kb)),
 				fmt.Sprintf("a pack a group, in blocks of %d channels", kb)
 		}
-		return engq("ConvBlocks").Values(jen.Id("KB").Op(":").Lit(kb)), fmt.Sprintf("packed in blocks of %d channels", kb)
+		return eng("ConvBlocks").Values(jen.Id("KB").Op(":").Lit(kb)), fmt.Sprintf("packed in blocks of %d channels", kb)
 	case *ir.FC:
 		if in := n.In(); in.H*in.W > 1 {
-			return engq("FCInput").Values(jen.Id("H").Op(":").Lit(in.H), jen.Id("W").Op(":").Lit(in.W), jen.Id("C").Op(":").Lit(in.C)),
+			return eng("FCInput").Values(jen.Id("H").Op(":").Lit(in.H), jen.Id("W").Op(":").Lit(in.W), jen.Id("C").Op(":").Lit(in.C)),
 				"the input in H, W, C order"
 		}
 	}
@@ -67,24 +67,24 @@ func packing(n *ir.Node, t *ir.Tensor) (jen.Code, string) {
 
 // tensorTable returns the engine.Tensor table, in state_dict order.
 func (g *graphGen) tensorTable() jen.Code {
-	return jen.Index().Add(engq("Tensor")).ValuesFunc(func(vs *jen.Group) {
+	return jen.Index().Add(eng("Tensor")).ValuesFunc(func(vs *jen.Group) {
 		for _, n := range g.g.Nodes {
 			for _, t := range n.Tensors {
-				fs := []jen.Code{gfield("Name", jen.Lit(t.Name)), gfield("Shape", gints(t.Shape))}
+				fs := []jen.Code{field("Name", jen.Lit(t.Name)), field("Shape", ints(t.Shape))}
 				switch {
 				case t.Role == ir.NumBatchesTracked:
-					fs = append(fs, gfield("Kind", engq("Count")))
+					fs = append(fs, field("Kind", eng("Count")))
 				case t.Buffer:
-					fs = append(fs, gfield("Kind", engq("Stat")))
+					fs = append(fs, field("Kind", eng("Stat")))
 				}
 				switch t.Init.Kind {
 				case ir.HeNormal:
-					fs = append(fs, gfield("FanIn", jen.Lit(t.Init.FanIn)))
+					fs = append(fs, field("FanIn", jen.Lit(t.Init.FanIn)))
 				case ir.Ones:
-					fs = append(fs, gfield("Init", jen.Lit(1)))
+					fs = append(fs, field("Init", jen.Lit(1)))
 				}
 				if p, _ := packing(n, t); p != nil {
-					fs = append(fs, gfield("Packing", p))
+					fs = append(fs, field("Packing", p))
 				}
 				vs.Line().Id(g.tensorID[t]).Op(":").Values(fs...)
 			}
@@ -106,7 +106,7 @@ func (g *graphGen) addDerived(stem, doc string, n int, use jen.Code, body func(b
 	name := g.unique(stem)
 	fn := g.unique(stem + "Update")
 	g.derived = append(g.derived, &gderived{name: name, doc: doc, len: n, use: use, update: fn})
-	code := jen.Func().Id(fn).Params(jen.Id("w").Op("*").Add(engq("Weights")), jen.Id("d").Index().Float32()).BlockFunc(body)
+	code := jen.Func().Id(fn).Params(jen.Id("w").Op("*").Add(eng("Weights")), jen.Id("d").Index().Float32()).BlockFunc(body)
 	g.decl(fmt.Sprintf("%s computes %s.", fn, doc), func(f *jen.File) { f.Add(code) })
 	return name
 }
@@ -121,10 +121,10 @@ func (g *graphGen) derivedTable() jen.Code {
 	if len(g.derived) == 0 {
 		return nil
 	}
-	return jen.Index().Add(engq("Derived")).ValuesFunc(func(vs *jen.Group) {
+	return jen.Index().Add(eng("Derived")).ValuesFunc(func(vs *jen.Group) {
 		for _, d := range g.derived {
-			vs.Line().Id(d.name).Op(":").Values(gfield("Name", jen.Lit(d.name)), gfield("Use", d.use),
-				gfield("Len", jen.Func().Params().Int().Op("{").Return(jen.Lit(d.len)).Op("}")), gfield("Update", jen.Id(d.update)))
+			vs.Line().Id(d.name).Op(":").Values(field("Name", jen.Lit(d.name)), field("Use", d.use),
+				field("Len", jen.Func().Params().Int().Op("{").Return(jen.Lit(d.len)).Op("}")), field("Update", jen.Id(d.update)))
 		}
 		vs.Line()
 	})
@@ -139,9 +139,9 @@ func (g *graphGen) bnEval(n *ir.Node, geom string) string {
 	}
 	c := n.In().C
 	name := g.addDerived(g.nodeName[n]+"Coef", n.Name+"'s inference-mode coefficients (running statistics)", 4*c,
-		engq("InferenceForward").Op("|").Add(engq("Backward")), func(b *jen.Group) {
+		eng("InferenceForward").Op("|").Add(eng("Backward")), func(b *jen.Group) {
 			b.Id("v").Op(":=").Id("bnVecs").Call(jen.Id("w"), jen.Id(g.tensorOf(n, ir.Scale)), jen.Lit(c), jen.Id("d"))
-			b.Add(rtq("BatchNormEval")).Call(jen.Op("&").Id(geom), jen.Op("&").Id("v"))
+			b.Add(rt("BatchNormEval")).Call(jen.Op("&").Id(geom), jen.Op("&").Id("v"))
 		})
 	if g.evalOf == nil {
 		g.evalOf = map[*ir.Node]string{}
@@ -171,7 +171,7 @@ func (g *graphGen) bnStats(n *ir.Node) string {
 // later calls).
 func (g *graphGen) foldScratch(n int) string {
 	if g.foldTmp == "" {
-		g.foldTmp = g.addDerived("foldScratch", "nothing: it is the folding functions' scratch memory", n, engq("InferenceForward"), func(*jen.Group) {})
+		g.foldTmp = g.addDerived("foldScratch", "nothing: it is the folding functions' scratch memory", n, eng("InferenceForward"), func(*jen.Group) {})
 		// It must come first: the folding functions write it.
 		last := g.derived[len(g.derived)-1]
 		copy(g.derived[1:], g.derived[:len(g.derived)-1])
@@ -200,23 +200,12 @@ func (g *graphGen) bnVecsFunc() {
 			}
 			return jen.Id("w").Dot("P").Index(jen.Id("t").Op("+").Lit(i))
 		}
-		f.Func().Id("bnVecs").Params(jen.Id("w").Op("*").Add(engq("Weights")), jen.List(jen.Id("t"), jen.Id("c")).Int(), jen.Id("s").Index().Float32()).
-			Add(rtq("BNVecs")).Block(jen.Return(rtq("BNVecs").Values(
-			gfield("Gamma", p(0)), gfield("Beta", p(1)), gfield("RunMean", p(2)), gfield("RunVar", p(3)),
-			jen.Line().Add(gfield("Mean", s(0))), gfield("InvStd", s(1)), gfield("Scale", s(2)), gfield("Shift", s(3)),
+		f.Func().Id("bnVecs").Params(jen.Id("w").Op("*").Add(eng("Weights")), jen.List(jen.Id("t"), jen.Id("c")).Int(), jen.Id("s").Index().Float32()).
+			Add(rt("BNVecs")).Block(jen.Return(rt("BNVecs").Values(
+			field("Gamma", p(0)), field("Beta", p(1)), field("RunMean", p(2)), field("RunVar", p(3)),
+			jen.Line().Add(field("Mean", s(0))), field("InvStd", s(1)), field("Scale", s(2)), field("Shift", s(3)),
 			jen.Line(),
 		)))
 	})
 }
 
-// gfield renders `key: value` in a struct literal; gints renders
-// []int{ns...}.
-func gfield(key string, value jen.Code) jen.Code { return jen.Id(key).Op(":").Add(value) }
-
-func gints(ns []int) jen.Code {
-	return jen.Index().Int().ValuesFunc(func(g *jen.Group) {
-		for _, n := range ns {
-			g.Lit(n)
-		}
-	})
-}
