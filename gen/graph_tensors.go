@@ -208,4 +208,3 @@ func (g *graphGen) bnVecsFunc() {
 		)))
 	})
 }
-
