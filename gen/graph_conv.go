@@ -60,6 +60,16 @@ type convStep struct {
 	// or relu6 but on the dense kernels), when nothing comes between; -1
 	// for none.
 	kernelAct ir.Func
+	// wino says the forward runs as Winograd's minimal filtering
+	// (runtime.ConvForwardWinograd), by pairs of output rows, and so does
+	// the weight gradient (by weight blocks).
+	wino bool
+}
+
+// winoMinC is the fewest input channels for which a 3×3 stride-1 conv runs
+// as Winograd's minimal filtering (round 1's rule, see gen/plan.go).
+func winograd(op *ir.Conv, c, oh, ow int) bool {
+	return op.FH == 3 && op.FW == 3 && op.SH == 1 && op.SW == 1 && c >= winoMinC && oh%2 == 0 && ow%2 == 0
 }
 
 func (g *graphGen) convStep(p *gplan.Plan, s *gplan.Step) *convStep {
@@ -67,6 +77,7 @@ func (g *graphGen) convStep(p *gplan.Plan, s *gplan.Step) *convStep {
 	in, out := s.Node.In(), s.Node.Out()
 	cs := &convStep{p: p, s: s, op: op, kind: convKindOf(op, in.C), in: g.view(p.Value(s.In[0]).View), out: g.view(p.Value(s.Out).View),
 		c: in.C, h: in.H, w: in.W, k: op.K, oh: out.H, ow: out.W, stem: g.stepName(s), kernelAct: -1}
+	cs.wino = cs.kind == kindDense && winograd(op, in.C, out.H, out.W)
 	if s.Add == nil {
 		switch f := actFunc(s.Act); {
 		case f == ir.ReLU, f == ir.ReLU6 && cs.kind != kindDense:
@@ -139,20 +150,51 @@ func (cs *convStep) kernel(dense, conv1x1, grouped, depthwise string) string {
 	return [...]string{dense, conv1x1, grouped, depthwise}[cs.kind]
 }
 
+// convWeights names the weights a conv reads: a tensor (c.P), or a derived
+// tensor (c.D, batchnorm folded in).
+type convWeights struct {
+	name    string
+	derived bool
+}
+
+// c refers to the weights in a phase; w in a derived tensor's update.
+func (t convWeights) c() *jen.Statement {
+	if t.derived {
+		return cD(t.name)
+	}
+	return cP(t.name)
+}
+
+func (t convWeights) w() *jen.Statement {
+	if t.derived {
+		return wD(t.name)
+	}
+	return wP(t.name)
+}
+
 // convForward emits a conv's forward phase: the kernel, then what is fused
 // into the store that it does not do itself (the residual add with its
-// activation, or an activation).
-func (g *graphGen) convForward(cs *convStep, name, geom string, w, b jen.Code) *gphase {
+// activation, or an activation). A Winograd conv's transformed weights are
+// a derived tensor that passes of use read.
+func (g *graphGen) convForward(cs *convStep, name, geom string, wt convWeights, b jen.Code, use jen.Code) *gphase {
+	w := jen.Code(wt.c())
 	s := cs.s
 	kernel := cs.kernel("ConvForward", "Conv1x1Forward", "ConvForwardGrouped", "DepthwiseForward")
 	eltGeom := ""
 	if s.Add != nil || s.Act != nil && cs.kernelAct < 0 {
 		eltGeom = g.fusedStoreGeom(cs.stem, s, cs.out, g.skipViews(cs.p, s), false)
 	}
-	doc := fmt.Sprintf("computes %s: output rows [lo, hi).", describe(s))
-	return g.phase(name, cs.oh, doc, func(body *jen.Group) {
-		g.clearPad(body, cs.out.Buf, true, false)
+	n, doc := cs.oh, fmt.Sprintf("computes %s: output rows [lo, hi).", describe(s))
+	if cs.wino {
+		kernel, w = "ConvForwardWinograd", cD(g.winograd(name+"U", cs.s.Node.Name+"'s weights, Winograd-transformed", geom, wt.w(), use))
+		n, doc = cs.oh/2, fmt.Sprintf("computes %s as Winograd's minimal filtering: pairs of output rows [lo, hi).", describe(s))
+	}
+	return g.phase(name, n, doc, func(body *jen.Group) {
 		body.Add(rt(kernel)).Call(jen.Op("&").Id(geom), jen.Id("c").Dot("Scratch"), cs.out.of(), cs.input(), w, b, jen.Id("lo"), jen.Id("hi"))
+		if cs.wino {
+			tileRowsToRows(body)
+		}
+		g.clearPad(body, cs.out.Buf, true, false)
 		g.fusedStore(body, s, eltGeom, cs.out, g.skipViews(cs.p, s))
 	})
 }
@@ -162,15 +204,15 @@ func (g *graphGen) convForward(cs *convStep, name, geom string, w, b jen.Code) *
 func (g *graphGen) inferConv(s *gplan.Step) []*gphase {
 	cs := g.convStep(g.infer, s)
 	geom := g.geom(cs.stem+"InferGeom", fmt.Sprintf("%s, in inference", s.Node.Text), geomLit("ConvGeom", cs.fields(nil)...))
-	w, b := cP(g.tensorOf(s.Node, ir.Weight)), jen.Code(jen.Nil())
+	w, b := convWeights{name: g.tensorOf(s.Node, ir.Weight)}, jen.Code(jen.Nil())
 	if t := g.tensorOf(s.Node, ir.Bias); t != "" {
 		b = cP(t)
 	}
 	if s.BN != nil {
 		fold := g.foldConv(cs, geom)
-		w, b = cD(fold), cD(fold).Index(jen.Lit(cs.weightLen()).Op(":"))
+		w, b = convWeights{fold, true}, cD(fold).Index(jen.Lit(cs.weightLen()).Op(":"))
 	}
-	return []*gphase{g.convForward(cs, cs.stem+"Infer", geom, w, b)}
+	return []*gphase{g.convForward(cs, cs.stem+"Infer", geom, w, b, eng("InferenceForward"))}
 }
 
 // foldConv declares the derived tensor holding a conv's weights and bias

@@ -27,7 +27,9 @@ func (g *graphGen) trainConv(s *gplan.Step, bk *gplan.Back) opPhases {
 	if biasT != "" {
 		bias, dbias = cP(biasT), cG(biasT)
 	}
-	fwd := g.convForward(cs, cs.stem+"Forward", geom, cP(w), bias)
+	// The forward runs in training passes and, in inference mode, in the
+	// backward's pass over the training plan.
+	fwd := g.convForward(cs, cs.stem+"Forward", geom, convWeights{name: w}, bias, eng("TrainingForward").Op("|").Add(eng("Backward")))
 	ph := opPhases{train: []*gphase{fwd}, eval: []*gphase{fwd}}
 	if bk == nil {
 		return ph
@@ -56,6 +58,9 @@ func (g *graphGen) convWeightGrad(cs *convStep, geom string, dw, db jen.Code, dO
 		kindDense: "units (filter rows of weight blocks)", kind1x1: "weight blocks", kindGrouped: "weight blocks of every group", kindDepthwise: "channels [16·lo, 16·hi)",
 	}[cs.kind]
 	kernel := cs.kernel("ConvWeightGrad", "Conv1x1WeightGrad", "ConvWeightGradGrouped", "DepthwiseWeightGrad")
+	if cs.wino {
+		kernel, units, what = "ConvWeightGradWinograd", blocks, "as Winograd's F(2×2, 3×3), weight blocks"
+	}
 	lo, hi := jen.Code(jen.Id("lo")), jen.Code(jen.Id("hi"))
 	if cs.kind == kindDepthwise {
 		lo, hi = jen.Lit(16).Op("*").Id("lo"), jen.Min(jen.Lit(16).Op("*").Id("hi"), jen.Lit(cs.c))
@@ -84,11 +89,16 @@ func (g *graphGen) convInputGrad(cs *convStep, geom string, gin gplan.Grad, dIn,
 		actGeom = g.actGradGeom(cs.stem+"PrevAct", prev, cs.in, dIn)
 	}
 	var call jen.Code
+	n, what := cs.h, "rows"
 	switch {
 	case cs.kind == kindDepthwise:
 		call = rt("DepthwiseInputGrad").Call(jen.Op("&").Id(geom), jen.Id("c").Dot("Scratch"), dIn.of(), cP(w), dOut.of(), jen.Lit(gin.Acc), jen.Id("lo"), jen.Id("hi"))
 	case cs.kind == kindDense && s.Transposed && !gin.Acc:
-		call = g.transposedConv(cs, dIn, dOut)
+		var wino bool
+		call, wino = g.transposedConv(cs, dIn, dOut)
+		if wino {
+			n, what = cs.h/2, "as Winograd's minimal filtering, pairs of rows"
+		}
 	default:
 		kb, groups := convKB(op), max(op.Groups, 1)
 		cg, kg := cs.c/groups, cs.k/groups
@@ -103,11 +113,14 @@ func (g *graphGen) convInputGrad(cs *convStep, geom string, gin gplan.Grad, dIn,
 		})
 		call = rt(kernel).Call(jen.Op("&").Id(geom), jen.Id("c").Dot("Scratch"), dIn.of(), cD(t), dOut.of(), jen.Lit(gin.Acc), jen.Id("lo"), jen.Id("hi"))
 	}
-	doc := fmt.Sprintf("computes the gradient of %s's input, rows [lo, hi).", s.Node.Name)
-	return g.phase(cs.stem+"InputGrad", cs.h, doc, func(b *jen.Group) {
+	doc := fmt.Sprintf("computes the gradient of %s's input, %s [lo, hi).", s.Node.Name, what)
+	return g.phase(cs.stem+"InputGrad", n, doc, func(b *jen.Group) {
 		needDx(b, gin.Need)
-		g.clearPad(b, dIn.Buf, true, false)
 		b.Add(call)
+		if n != cs.h {
+			tileRowsToRows(b)
+		}
+		g.clearPad(b, dIn.Buf, true, false)
 		if actGeom != "" {
 			b.Comment("The derivative of " + prev.Act.Name + ", on the rows just written.")
 			g.actGradCall(b, actGeom, prev.Act, dIn, cs.in)
@@ -117,8 +130,9 @@ func (g *graphGen) convInputGrad(cs *convStep, geom string, gin gplan.Grad, dIn,
 
 // transposedConv returns the call computing a stride-1 dense conv's input
 // gradient as the convolution of its padded output gradient with its
-// transposed weights (a derived tensor).
-func (g *graphGen) transposedConv(cs *convStep, dIn, dOut gview) jen.Code {
+// transposed weights (a derived tensor), and whether it runs as Winograd's
+// minimal filtering (by pairs of rows).
+func (g *graphGen) transposedConv(cs *convStep, dIn, dOut gview) (jen.Code, bool) {
 	op, s := cs.op, cs.s
 	kbt := block(cs.c)
 	pH, pW := op.FH-1-op.PH, op.FW-1-op.PW
@@ -130,7 +144,12 @@ func (g *graphGen) transposedConv(cs *convStep, dIn, dOut gview) jen.Code {
 	t := g.addDerived(cs.stem+"T", s.Node.Name+"'s weights transposed, for its input gradient", n, eng("Backward"), func(b *jen.Group) {
 		b.Add(rt("TransposeConv")).Call(jen.Id("d"), wP(w), jen.Lit(cs.k), jen.Lit(cs.c), jen.Lit(op.FH), jen.Lit(op.FW), jen.Lit(convKB(op)), jen.Lit(kbt))
 	})
-	return rt("ConvForward").Call(jen.Op("&").Id(back), jen.Id("c").Dot("Scratch"), dIn.of(), from(dOut.of(), dOut.origin(pH, pW)), cD(t), jen.Nil(), jen.Id("lo"), jen.Id("hi"))
+	kernel, wino := "ConvForward", winograd(&ir.Conv{FH: op.FH, FW: op.FW, SH: 1, SW: 1}, cs.k, cs.h, cs.w)
+	if wino {
+		kernel = "ConvForwardWinograd"
+		t = g.winograd(cs.stem+"TU", "their Winograd transform", back, wD(t), eng("Backward"))
+	}
+	return rt(kernel).Call(jen.Op("&").Id(back), jen.Id("c").Dot("Scratch"), dIn.of(), from(dOut.of(), dOut.origin(pH, pW)), cD(t), jen.Nil(), jen.Id("lo"), jen.Id("hi")), wino
 }
 
 // actGradGeom declares the geometry of an in-place activation derivative

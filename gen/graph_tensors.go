@@ -97,6 +97,7 @@ func (g *graphGen) tensorTable() jen.Code {
 type gderived struct {
 	name, doc string
 	len       int
+	lenCode   jen.Code // the length when it is known at run time only
 	use       jen.Code
 	update    string // the function that computes it
 }
@@ -124,7 +125,7 @@ func (g *graphGen) derivedTable() jen.Code {
 	return jen.Index().Add(eng("Derived")).ValuesFunc(func(vs *jen.Group) {
 		for _, d := range g.derived {
 			vs.Line().Id(d.name).Op(":").Values(field("Name", jen.Lit(d.name)), field("Use", d.use),
-				field("Len", jen.Func().Params().Int().Op("{").Return(jen.Lit(d.len)).Op("}")), field("Update", jen.Id(d.update)))
+				field("Len", jen.Func().Params().Int().Op("{").Return(d.lenOf()).Op("}")), field("Update", jen.Id(d.update)))
 		}
 		vs.Line()
 	})
@@ -207,4 +208,22 @@ func (g *graphGen) bnVecsFunc() {
 			jen.Line(),
 		)))
 	})
+}
+
+func (d *gderived) lenOf() jen.Code {
+	if d.lenCode != nil {
+		return d.lenCode
+	}
+	return jen.Lit(d.len)
+}
+
+// winograd declares the derived tensor holding the Winograd transform of
+// the conv weights src (runtime.WinogradWeights for geometry geom), whose
+// length the kernels chosen at start-up decide.
+func (g *graphGen) winograd(stem, doc, geom string, src jen.Code, use jen.Code) string {
+	name := g.addDerived(stem, doc, 0, use, func(b *jen.Group) {
+		b.Add(rt("WinogradWeights")).Call(jen.Op("&").Id(geom), jen.Id("d"), src)
+	})
+	g.derived[len(g.derived)-1].lenCode = rt("WinogradLen").Call(jen.Op("&").Id(geom))
+	return name
 }

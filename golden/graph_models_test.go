@@ -12,6 +12,7 @@ import (
 	"github.com/cnnc/cnnc/compiler"
 	"github.com/cnnc/cnnc/gen"
 	"github.com/cnnc/cnnc/golden/internal/gresidualdown"
+	"github.com/cnnc/cnnc/golden/internal/gwinograd"
 	"github.com/cnnc/cnnc/interp"
 	"github.com/cnnc/cnnc/ir"
 	"github.com/cnnc/cnnc/models/densenettiny"
@@ -30,6 +31,7 @@ func graphFiles() []generatedFile {
 		pkg := "g" + stripUnderscores(name)
 		files = append(files, generatedFile{model: filepath.Join("graphdata", name, "model.cnn"), pkg: pkg, path: filepath.Join("internal", pkg, "model_cnn.go")})
 	}
+	files = append(files, generatedFile{model: filepath.Join("graphmodels", "winograd.cnn"), pkg: "gwinograd", path: filepath.Join("internal", "gwinograd", "winograd_cnn.go")})
 	for _, m := range [][2]string{{"resnet18", "resnet18"}, {"resnet50", "resnet50"}, {"mobilenetv2", "mobilenetv2"}, {"densenet_tiny", "densenettiny"}} {
 		files = append(files, generatedFile{model: filepath.Join("..", "models", m[0]+".cnn"), pkg: m[1], path: filepath.Join("..", "models", m[1], m[0]+"_cnn.go")})
 	}
@@ -334,6 +336,9 @@ func compareGraphWithInterpreter(t *testing.T, file string, m runtime.Network, s
 func TestGraphBundledModels(t *testing.T) {
 	t.Run("densenet_tiny", func(t *testing.T) {
 		compareGraphWithInterpreter(t, "../models/densenet_tiny.cnn", densenettiny.New(1), 4, 3)
+	})
+	t.Run("winograd", func(t *testing.T) {
+		compareGraphWithInterpreter(t, "graphmodels/winograd.cnn", gwinograd.New(1), 6, 3)
 	})
 	big := []struct {
 		name string

@@ -189,33 +189,41 @@ const (
 
 // The derived tensors, computed from the tensors when they change: c.D[i].
 const (
-	foldScratch                                = iota // nothing: it is the folding functions' scratch memory
-	features_conv0Fold                                // features.conv0's weights and bias with features.norm0 folded in
-	features_denseblock1_denselayer1_norm1Coef        // features.denseblock1.denselayer1.norm1's inference-mode coefficients (running statistics)
-	features_denseblock1_denselayer1_conv1Fold        // features.denseblock1.denselayer1.conv1's weights and bias with features.denseblock1.denselayer1.norm2 folded in
-	features_denseblock1_denselayer2_norm1Coef        // features.denseblock1.denselayer2.norm1's inference-mode coefficients (running statistics)
-	features_denseblock1_denselayer2_conv1Fold        // features.denseblock1.denselayer2.conv1's weights and bias with features.denseblock1.denselayer2.norm2 folded in
-	features_transition1_normCoef                     // features.transition1.norm's inference-mode coefficients (running statistics)
-	features_denseblock2_denselayer1_norm1Coef        // features.denseblock2.denselayer1.norm1's inference-mode coefficients (running statistics)
-	features_denseblock2_denselayer1_conv1Fold        // features.denseblock2.denselayer1.conv1's weights and bias with features.denseblock2.denselayer1.norm2 folded in
-	features_denseblock2_denselayer2_norm1Coef        // features.denseblock2.denselayer2.norm1's inference-mode coefficients (running statistics)
-	features_denseblock2_denselayer2_conv1Fold        // features.denseblock2.denselayer2.conv1's weights and bias with features.denseblock2.denselayer2.norm2 folded in
-	features_norm5Coef                                // features.norm5's inference-mode coefficients (running statistics)
-	features_conv0T                                   // features.conv0's weights transposed, for its input gradient
-	features_norm0Coef                                // features.norm0's inference-mode coefficients (running statistics)
-	features_denseblock1_denselayer1_conv1T           // features.denseblock1.denselayer1.conv1's weights transposed, for its input gradient
-	features_denseblock1_denselayer1_norm2Coef        // features.denseblock1.denselayer1.norm2's inference-mode coefficients (running statistics)
-	features_denseblock1_denselayer1_conv2T           // features.denseblock1.denselayer1.conv2's weights transposed, for its input gradient
-	features_denseblock1_denselayer2_conv1T           // features.denseblock1.denselayer2.conv1's weights transposed, for its input gradient
-	features_denseblock1_denselayer2_norm2Coef        // features.denseblock1.denselayer2.norm2's inference-mode coefficients (running statistics)
-	features_denseblock1_denselayer2_conv2T           // features.denseblock1.denselayer2.conv2's weights transposed, for its input gradient
-	features_transition1_convT                        // features.transition1.conv's weights transposed, for its input gradient
-	features_denseblock2_denselayer1_conv1T           // features.denseblock2.denselayer1.conv1's weights transposed, for its input gradient
-	features_denseblock2_denselayer1_norm2Coef        // features.denseblock2.denselayer1.norm2's inference-mode coefficients (running statistics)
-	features_denseblock2_denselayer1_conv2T           // features.denseblock2.denselayer1.conv2's weights transposed, for its input gradient
-	features_denseblock2_denselayer2_conv1T           // features.denseblock2.denselayer2.conv1's weights transposed, for its input gradient
-	features_denseblock2_denselayer2_norm2Coef        // features.denseblock2.denselayer2.norm2's inference-mode coefficients (running statistics)
-	features_denseblock2_denselayer2_conv2T           // features.denseblock2.denselayer2.conv2's weights transposed, for its input gradient
+	foldScratch                                    = iota // nothing: it is the folding functions' scratch memory
+	features_conv0Fold                                    // features.conv0's weights and bias with features.norm0 folded in
+	features_denseblock1_denselayer1_norm1Coef            // features.denseblock1.denselayer1.norm1's inference-mode coefficients (running statistics)
+	features_denseblock1_denselayer1_conv1Fold            // features.denseblock1.denselayer1.conv1's weights and bias with features.denseblock1.denselayer1.norm2 folded in
+	features_denseblock1_denselayer1_conv2InferU          // features.denseblock1.denselayer1.conv2's weights, Winograd-transformed
+	features_denseblock1_denselayer2_norm1Coef            // features.denseblock1.denselayer2.norm1's inference-mode coefficients (running statistics)
+	features_denseblock1_denselayer2_conv1Fold            // features.denseblock1.denselayer2.conv1's weights and bias with features.denseblock1.denselayer2.norm2 folded in
+	features_denseblock1_denselayer2_conv2InferU          // features.denseblock1.denselayer2.conv2's weights, Winograd-transformed
+	features_transition1_normCoef                         // features.transition1.norm's inference-mode coefficients (running statistics)
+	features_denseblock2_denselayer1_norm1Coef            // features.denseblock2.denselayer1.norm1's inference-mode coefficients (running statistics)
+	features_denseblock2_denselayer1_conv1Fold            // features.denseblock2.denselayer1.conv1's weights and bias with features.denseblock2.denselayer1.norm2 folded in
+	features_denseblock2_denselayer1_conv2InferU          // features.denseblock2.denselayer1.conv2's weights, Winograd-transformed
+	features_denseblock2_denselayer2_norm1Coef            // features.denseblock2.denselayer2.norm1's inference-mode coefficients (running statistics)
+	features_denseblock2_denselayer2_conv1Fold            // features.denseblock2.denselayer2.conv1's weights and bias with features.denseblock2.denselayer2.norm2 folded in
+	features_denseblock2_denselayer2_conv2InferU          // features.denseblock2.denselayer2.conv2's weights, Winograd-transformed
+	features_norm5Coef                                    // features.norm5's inference-mode coefficients (running statistics)
+	features_conv0T                                       // features.conv0's weights transposed, for its input gradient
+	features_norm0Coef                                    // features.norm0's inference-mode coefficients (running statistics)
+	features_denseblock1_denselayer1_conv1T               // features.denseblock1.denselayer1.conv1's weights transposed, for its input gradient
+	features_denseblock1_denselayer1_norm2Coef            // features.denseblock1.denselayer1.norm2's inference-mode coefficients (running statistics)
+	features_denseblock1_denselayer1_conv2ForwardU        // features.denseblock1.denselayer1.conv2's weights, Winograd-transformed
+	features_denseblock1_denselayer1_conv2T               // features.denseblock1.denselayer1.conv2's weights transposed, for its input gradient
+	features_denseblock1_denselayer2_conv1T               // features.denseblock1.denselayer2.conv1's weights transposed, for its input gradient
+	features_denseblock1_denselayer2_norm2Coef            // features.denseblock1.denselayer2.norm2's inference-mode coefficients (running statistics)
+	features_denseblock1_denselayer2_conv2ForwardU        // features.denseblock1.denselayer2.conv2's weights, Winograd-transformed
+	features_denseblock1_denselayer2_conv2T               // features.denseblock1.denselayer2.conv2's weights transposed, for its input gradient
+	features_transition1_convT                            // features.transition1.conv's weights transposed, for its input gradient
+	features_denseblock2_denselayer1_conv1T               // features.denseblock2.denselayer1.conv1's weights transposed, for its input gradient
+	features_denseblock2_denselayer1_norm2Coef            // features.denseblock2.denselayer1.norm2's inference-mode coefficients (running statistics)
+	features_denseblock2_denselayer1_conv2ForwardU        // features.denseblock2.denselayer1.conv2's weights, Winograd-transformed
+	features_denseblock2_denselayer1_conv2T               // features.denseblock2.denselayer1.conv2's weights transposed, for its input gradient
+	features_denseblock2_denselayer2_conv1T               // features.denseblock2.denselayer2.conv1's weights transposed, for its input gradient
+	features_denseblock2_denselayer2_norm2Coef            // features.denseblock2.denselayer2.norm2's inference-mode coefficients (running statistics)
+	features_denseblock2_denselayer2_conv2ForwardU        // features.denseblock2.denselayer2.conv2's weights, Winograd-transformed
+	features_denseblock2_denselayer2_conv2T               // features.denseblock2.denselayer2.conv2's weights transposed, for its input gradient
 )
 
 // The buffers of one sample in flight, H×W×C with padding where a step reads
@@ -350,31 +358,39 @@ var program = engine.Program{
 	Derived: []engine.Derived{
 		foldScratch:        {Name: "foldScratch", Use: engine.InferenceForward, Len: func() int { return 2352 }, Update: foldScratchUpdate},
 		features_conv0Fold: {Name: "features_conv0Fold", Use: engine.InferenceForward, Len: func() int { return 2368 }, Update: features_conv0FoldUpdate},
-		features_denseblock1_denselayer1_norm1Coef: {Name: "features_denseblock1_denselayer1_norm1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: features_denseblock1_denselayer1_norm1CoefUpdate},
-		features_denseblock1_denselayer1_conv1Fold: {Name: "features_denseblock1_denselayer1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 816 }, Update: features_denseblock1_denselayer1_conv1FoldUpdate},
-		features_denseblock1_denselayer2_norm1Coef: {Name: "features_denseblock1_denselayer2_norm1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 112 }, Update: features_denseblock1_denselayer2_norm1CoefUpdate},
-		features_denseblock1_denselayer2_conv1Fold: {Name: "features_denseblock1_denselayer2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 1392 }, Update: features_denseblock1_denselayer2_conv1FoldUpdate},
-		features_transition1_normCoef:              {Name: "features_transition1_normCoef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 160 }, Update: features_transition1_normCoefUpdate},
-		features_denseblock2_denselayer1_norm1Coef: {Name: "features_denseblock2_denselayer1_norm1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 80 }, Update: features_denseblock2_denselayer1_norm1CoefUpdate},
-		features_denseblock2_denselayer1_conv1Fold: {Name: "features_denseblock2_denselayer1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 1008 }, Update: features_denseblock2_denselayer1_conv1FoldUpdate},
-		features_denseblock2_denselayer2_norm1Coef: {Name: "features_denseblock2_denselayer2_norm1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: features_denseblock2_denselayer2_norm1CoefUpdate},
-		features_denseblock2_denselayer2_conv1Fold: {Name: "features_denseblock2_denselayer2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 1584 }, Update: features_denseblock2_denselayer2_conv1FoldUpdate},
-		features_norm5Coef:                         {Name: "features_norm5Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 176 }, Update: features_norm5CoefUpdate},
-		features_conv0T:                            {Name: "features_conv0T", Use: engine.Backward, Len: func() int { return 12544 }, Update: features_conv0TUpdate},
-		features_norm0Coef:                         {Name: "features_norm0Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: features_norm0CoefUpdate},
-		features_denseblock1_denselayer1_conv1T:    {Name: "features_denseblock1_denselayer1_conv1T", Use: engine.Backward, Len: func() int { return 768 }, Update: features_denseblock1_denselayer1_conv1TUpdate},
-		features_denseblock1_denselayer1_norm2Coef: {Name: "features_denseblock1_denselayer1_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: features_denseblock1_denselayer1_norm2CoefUpdate},
-		features_denseblock1_denselayer1_conv2T:    {Name: "features_denseblock1_denselayer1_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: features_denseblock1_denselayer1_conv2TUpdate},
-		features_denseblock1_denselayer2_conv1T:    {Name: "features_denseblock1_denselayer2_conv1T", Use: engine.Backward, Len: func() int { return 1536 }, Update: features_denseblock1_denselayer2_conv1TUpdate},
-		features_denseblock1_denselayer2_norm2Coef: {Name: "features_denseblock1_denselayer2_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: features_denseblock1_denselayer2_norm2CoefUpdate},
-		features_denseblock1_denselayer2_conv2T:    {Name: "features_denseblock1_denselayer2_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: features_denseblock1_denselayer2_conv2TUpdate},
-		features_transition1_convT:                 {Name: "features_transition1_convT", Use: engine.Backward, Len: func() int { return 960 }, Update: features_transition1_convTUpdate},
-		features_denseblock2_denselayer1_conv1T:    {Name: "features_denseblock2_denselayer1_conv1T", Use: engine.Backward, Len: func() int { return 1536 }, Update: features_denseblock2_denselayer1_conv1TUpdate},
-		features_denseblock2_denselayer1_norm2Coef: {Name: "features_denseblock2_denselayer1_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: features_denseblock2_denselayer1_norm2CoefUpdate},
-		features_denseblock2_denselayer1_conv2T:    {Name: "features_denseblock2_denselayer1_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: features_denseblock2_denselayer1_conv2TUpdate},
-		features_denseblock2_denselayer2_conv1T:    {Name: "features_denseblock2_denselayer2_conv1T", Use: engine.Backward, Len: func() int { return 1536 }, Update: features_denseblock2_denselayer2_conv1TUpdate},
-		features_denseblock2_denselayer2_norm2Coef: {Name: "features_denseblock2_denselayer2_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: features_denseblock2_denselayer2_norm2CoefUpdate},
-		features_denseblock2_denselayer2_conv2T:    {Name: "features_denseblock2_denselayer2_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: features_denseblock2_denselayer2_conv2TUpdate},
+		features_denseblock1_denselayer1_norm1Coef:     {Name: "features_denseblock1_denselayer1_norm1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: features_denseblock1_denselayer1_norm1CoefUpdate},
+		features_denseblock1_denselayer1_conv1Fold:     {Name: "features_denseblock1_denselayer1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 816 }, Update: features_denseblock1_denselayer1_conv1FoldUpdate},
+		features_denseblock1_denselayer1_conv2InferU:   {Name: "features_denseblock1_denselayer1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&features_denseblock1_denselayer1_conv2InferGeom) }, Update: features_denseblock1_denselayer1_conv2InferUUpdate},
+		features_denseblock1_denselayer2_norm1Coef:     {Name: "features_denseblock1_denselayer2_norm1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 112 }, Update: features_denseblock1_denselayer2_norm1CoefUpdate},
+		features_denseblock1_denselayer2_conv1Fold:     {Name: "features_denseblock1_denselayer2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 1392 }, Update: features_denseblock1_denselayer2_conv1FoldUpdate},
+		features_denseblock1_denselayer2_conv2InferU:   {Name: "features_denseblock1_denselayer2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&features_denseblock1_denselayer2_conv2InferGeom) }, Update: features_denseblock1_denselayer2_conv2InferUUpdate},
+		features_transition1_normCoef:                  {Name: "features_transition1_normCoef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 160 }, Update: features_transition1_normCoefUpdate},
+		features_denseblock2_denselayer1_norm1Coef:     {Name: "features_denseblock2_denselayer1_norm1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 80 }, Update: features_denseblock2_denselayer1_norm1CoefUpdate},
+		features_denseblock2_denselayer1_conv1Fold:     {Name: "features_denseblock2_denselayer1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 1008 }, Update: features_denseblock2_denselayer1_conv1FoldUpdate},
+		features_denseblock2_denselayer1_conv2InferU:   {Name: "features_denseblock2_denselayer1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&features_denseblock2_denselayer1_conv2InferGeom) }, Update: features_denseblock2_denselayer1_conv2InferUUpdate},
+		features_denseblock2_denselayer2_norm1Coef:     {Name: "features_denseblock2_denselayer2_norm1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: features_denseblock2_denselayer2_norm1CoefUpdate},
+		features_denseblock2_denselayer2_conv1Fold:     {Name: "features_denseblock2_denselayer2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 1584 }, Update: features_denseblock2_denselayer2_conv1FoldUpdate},
+		features_denseblock2_denselayer2_conv2InferU:   {Name: "features_denseblock2_denselayer2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&features_denseblock2_denselayer2_conv2InferGeom) }, Update: features_denseblock2_denselayer2_conv2InferUUpdate},
+		features_norm5Coef:                             {Name: "features_norm5Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 176 }, Update: features_norm5CoefUpdate},
+		features_conv0T:                                {Name: "features_conv0T", Use: engine.Backward, Len: func() int { return 12544 }, Update: features_conv0TUpdate},
+		features_norm0Coef:                             {Name: "features_norm0Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: features_norm0CoefUpdate},
+		features_denseblock1_denselayer1_conv1T:        {Name: "features_denseblock1_denselayer1_conv1T", Use: engine.Backward, Len: func() int { return 768 }, Update: features_denseblock1_denselayer1_conv1TUpdate},
+		features_denseblock1_denselayer1_norm2Coef:     {Name: "features_denseblock1_denselayer1_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: features_denseblock1_denselayer1_norm2CoefUpdate},
+		features_denseblock1_denselayer1_conv2ForwardU: {Name: "features_denseblock1_denselayer1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&features_denseblock1_denselayer1_conv2Geom) }, Update: features_denseblock1_denselayer1_conv2ForwardUUpdate},
+		features_denseblock1_denselayer1_conv2T:        {Name: "features_denseblock1_denselayer1_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: features_denseblock1_denselayer1_conv2TUpdate},
+		features_denseblock1_denselayer2_conv1T:        {Name: "features_denseblock1_denselayer2_conv1T", Use: engine.Backward, Len: func() int { return 1536 }, Update: features_denseblock1_denselayer2_conv1TUpdate},
+		features_denseblock1_denselayer2_norm2Coef:     {Name: "features_denseblock1_denselayer2_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: features_denseblock1_denselayer2_norm2CoefUpdate},
+		features_denseblock1_denselayer2_conv2ForwardU: {Name: "features_denseblock1_denselayer2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&features_denseblock1_denselayer2_conv2Geom) }, Update: features_denseblock1_denselayer2_conv2ForwardUUpdate},
+		features_denseblock1_denselayer2_conv2T:        {Name: "features_denseblock1_denselayer2_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: features_denseblock1_denselayer2_conv2TUpdate},
+		features_transition1_convT:                     {Name: "features_transition1_convT", Use: engine.Backward, Len: func() int { return 960 }, Update: features_transition1_convTUpdate},
+		features_denseblock2_denselayer1_conv1T:        {Name: "features_denseblock2_denselayer1_conv1T", Use: engine.Backward, Len: func() int { return 1536 }, Update: features_denseblock2_denselayer1_conv1TUpdate},
+		features_denseblock2_denselayer1_norm2Coef:     {Name: "features_denseblock2_denselayer1_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: features_denseblock2_denselayer1_norm2CoefUpdate},
+		features_denseblock2_denselayer1_conv2ForwardU: {Name: "features_denseblock2_denselayer1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&features_denseblock2_denselayer1_conv2Geom) }, Update: features_denseblock2_denselayer1_conv2ForwardUUpdate},
+		features_denseblock2_denselayer1_conv2T:        {Name: "features_denseblock2_denselayer1_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: features_denseblock2_denselayer1_conv2TUpdate},
+		features_denseblock2_denselayer2_conv1T:        {Name: "features_denseblock2_denselayer2_conv1T", Use: engine.Backward, Len: func() int { return 1536 }, Update: features_denseblock2_denselayer2_conv1TUpdate},
+		features_denseblock2_denselayer2_norm2Coef:     {Name: "features_denseblock2_denselayer2_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: features_denseblock2_denselayer2_norm2CoefUpdate},
+		features_denseblock2_denselayer2_conv2ForwardU: {Name: "features_denseblock2_denselayer2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&features_denseblock2_denselayer2_conv2Geom) }, Update: features_denseblock2_denselayer2_conv2ForwardUUpdate},
+		features_denseblock2_denselayer2_conv2T:        {Name: "features_denseblock2_denselayer2_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: features_denseblock2_denselayer2_conv2TUpdate},
 	},
 	Buffers: []engine.Buffer{
 		f0:  {Len: 4332},
@@ -435,7 +451,7 @@ var program = engine.Program{
 		{
 			Name: "features.denseblock1.denselayer1.conv2 (inference)",
 			Forward: []engine.Phase{
-				{N: 8, Run: features_denseblock1_denselayer1_conv2Infer, Mode: engine.Inference},
+				{N: 4, Run: features_denseblock1_denselayer1_conv2Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -459,7 +475,7 @@ var program = engine.Program{
 		{
 			Name: "features.denseblock1.denselayer2.conv2 (inference)",
 			Forward: []engine.Phase{
-				{N: 8, Run: features_denseblock1_denselayer2_conv2Infer, Mode: engine.Inference},
+				{N: 4, Run: features_denseblock1_denselayer2_conv2Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -495,7 +511,7 @@ var program = engine.Program{
 		{
 			Name: "features.denseblock2.denselayer1.conv2 (inference)",
 			Forward: []engine.Phase{
-				{N: 4, Run: features_denseblock2_denselayer1_conv2Infer, Mode: engine.Inference},
+				{N: 2, Run: features_denseblock2_denselayer1_conv2Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -519,7 +535,7 @@ var program = engine.Program{
 		{
 			Name: "features.denseblock2.denselayer2.conv2 (inference)",
 			Forward: []engine.Phase{
-				{N: 4, Run: features_denseblock2_denselayer2_conv2Infer, Mode: engine.Inference},
+				{N: 2, Run: features_denseblock2_denselayer2_conv2Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -605,10 +621,10 @@ var program = engine.Program{
 		{
 			Name: "features.denseblock1.denselayer1.conv2 (training)",
 			Forward: []engine.Phase{
-				{N: 8, Run: features_denseblock1_denselayer1_conv2Forward, Mode: engine.Training},
+				{N: 4, Run: features_denseblock1_denselayer1_conv2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 3, Run: features_denseblock1_denselayer1_conv2WeightGrad, Even: true, Sums: true},
+				{N: 1, Run: features_denseblock1_denselayer1_conv2WeightGrad, Even: true, Sums: true},
 				{N: 8, Run: features_denseblock1_denselayer1_conv2InputGrad},
 			},
 		},
@@ -665,10 +681,10 @@ var program = engine.Program{
 		{
 			Name: "features.denseblock1.denselayer2.conv2 (training)",
 			Forward: []engine.Phase{
-				{N: 8, Run: features_denseblock1_denselayer2_conv2Forward, Mode: engine.Training},
+				{N: 4, Run: features_denseblock1_denselayer2_conv2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 3, Run: features_denseblock1_denselayer2_conv2WeightGrad, Even: true, Sums: true},
+				{N: 1, Run: features_denseblock1_denselayer2_conv2WeightGrad, Even: true, Sums: true},
 				{N: 8, Run: features_denseblock1_denselayer2_conv2InputGrad},
 			},
 		},
@@ -746,10 +762,10 @@ var program = engine.Program{
 		{
 			Name: "features.denseblock2.denselayer1.conv2 (training)",
 			Forward: []engine.Phase{
-				{N: 4, Run: features_denseblock2_denselayer1_conv2Forward, Mode: engine.Training},
+				{N: 2, Run: features_denseblock2_denselayer1_conv2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 3, Run: features_denseblock2_denselayer1_conv2WeightGrad, Even: true, Sums: true},
+				{N: 1, Run: features_denseblock2_denselayer1_conv2WeightGrad, Even: true, Sums: true},
 				{N: 4, Run: features_denseblock2_denselayer1_conv2InputGrad},
 			},
 		},
@@ -806,10 +822,10 @@ var program = engine.Program{
 		{
 			Name: "features.denseblock2.denselayer2.conv2 (training)",
 			Forward: []engine.Phase{
-				{N: 4, Run: features_denseblock2_denselayer2_conv2Forward, Mode: engine.Training},
+				{N: 2, Run: features_denseblock2_denselayer2_conv2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 3, Run: features_denseblock2_denselayer2_conv2WeightGrad, Even: true, Sums: true},
+				{N: 1, Run: features_denseblock2_denselayer2_conv2WeightGrad, Even: true, Sums: true},
 				{N: 4, Run: features_denseblock2_denselayer2_conv2InputGrad},
 			},
 		},
@@ -854,13 +870,13 @@ var program = engine.Program{
 				{N: 8, Run: features_denseblock1_denselayer1_norm1Eval, Mode: engine.Inference},
 				{N: 8, Run: features_denseblock1_denselayer1_conv1Forward, Mode: engine.Inference},
 				{N: 8, Run: features_denseblock1_denselayer1_norm2Eval, Mode: engine.Inference},
-				{N: 8, Run: features_denseblock1_denselayer1_conv2Forward, Mode: engine.Inference},
+				{N: 4, Run: features_denseblock1_denselayer1_conv2Forward, Mode: engine.Inference},
 				{N: 8, Run: features_denseblock1_denselayer1_concat1Copy0Forward, Mode: engine.Inference},
 				{N: 8, Run: features_denseblock1_denselayer1_concat1Copy16Forward, Mode: engine.Inference},
 				{N: 8, Run: features_denseblock1_denselayer2_norm1Eval, Mode: engine.Inference},
 				{N: 8, Run: features_denseblock1_denselayer2_conv1Forward, Mode: engine.Inference},
 				{N: 8, Run: features_denseblock1_denselayer2_norm2Eval, Mode: engine.Inference},
-				{N: 8, Run: features_denseblock1_denselayer2_conv2Forward, Mode: engine.Inference},
+				{N: 4, Run: features_denseblock1_denselayer2_conv2Forward, Mode: engine.Inference},
 				{N: 8, Run: features_denseblock1_denselayer2_concat1Copy28Forward, Mode: engine.Inference},
 				{N: 8, Run: features_transition1_normEval, Mode: engine.Inference},
 				{N: 8, Run: features_transition1_convForward, Mode: engine.Inference},
@@ -868,13 +884,13 @@ var program = engine.Program{
 				{N: 4, Run: features_denseblock2_denselayer1_norm1Eval, Mode: engine.Inference},
 				{N: 4, Run: features_denseblock2_denselayer1_conv1Forward, Mode: engine.Inference},
 				{N: 4, Run: features_denseblock2_denselayer1_norm2Eval, Mode: engine.Inference},
-				{N: 4, Run: features_denseblock2_denselayer1_conv2Forward, Mode: engine.Inference},
+				{N: 2, Run: features_denseblock2_denselayer1_conv2Forward, Mode: engine.Inference},
 				{N: 4, Run: features_denseblock2_denselayer1_concat1Copy0Forward, Mode: engine.Inference},
 				{N: 4, Run: features_denseblock2_denselayer1_concat1Copy20Forward, Mode: engine.Inference},
 				{N: 4, Run: features_denseblock2_denselayer2_norm1Eval, Mode: engine.Inference},
 				{N: 4, Run: features_denseblock2_denselayer2_conv1Forward, Mode: engine.Inference},
 				{N: 4, Run: features_denseblock2_denselayer2_norm2Eval, Mode: engine.Inference},
-				{N: 4, Run: features_denseblock2_denselayer2_conv2Forward, Mode: engine.Inference},
+				{N: 2, Run: features_denseblock2_denselayer2_conv2Forward, Mode: engine.Inference},
 				{N: 4, Run: features_denseblock2_denselayer2_concat1Copy32Forward, Mode: engine.Inference},
 				{N: 4, Run: features_norm5Eval, Mode: engine.Inference},
 				{N: 44, Run: globalavgpool1Forward, Mode: engine.Inference},
@@ -971,8 +987,8 @@ var padI6 = runtime.Padding{
 
 // features_denseblock1_denselayer1_conv1Infer computes features.denseblock1.denselayer1.conv1 (conv 1x1x48 nobias) + features.denseblock1.denselayer1.norm2 (batchnorm) + features.denseblock1.denselayer1.relu2 (relu): output rows [lo, hi).
 func features_denseblock1_denselayer1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI6, c.F[f2], lo, hi)
 	runtime.Conv1x1Forward(&features_denseblock1_denselayer1_conv1InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[features_denseblock1_denselayer1_conv1Fold], c.D[features_denseblock1_denselayer1_conv1Fold][768:], lo, hi)
+	runtime.ClearPadding(&padI6, c.F[f2], lo, hi)
 }
 
 // features_denseblock1_denselayer1_conv2InferGeom: conv 3x3x12 p1 nobias, in inference.
@@ -981,9 +997,15 @@ var features_denseblock1_denselayer1_conv2InferGeom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// features_denseblock1_denselayer1_conv2Infer computes features.denseblock1.denselayer1.conv2 (conv 3x3x12 p1 nobias): output rows [lo, hi).
+// features_denseblock1_denselayer1_conv2InferUUpdate computes features.denseblock1.denselayer1.conv2's weights, Winograd-transformed.
+func features_denseblock1_denselayer1_conv2InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&features_denseblock1_denselayer1_conv2InferGeom, d, w.P[features_denseblock1_denselayer1_conv2W])
+}
+
+// features_denseblock1_denselayer1_conv2Infer computes features.denseblock1.denselayer1.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func features_denseblock1_denselayer1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock1_denselayer1_conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.P[features_denseblock1_denselayer1_conv2W], nil, lo, hi)
+	runtime.ConvForwardWinograd(&features_denseblock1_denselayer1_conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_denseblock1_denselayer1_conv2InferU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
 // features_denseblock1_denselayer1_concat1Copy0InferGeom: the copy of 8x8x16 into channels [0, 16) of features.denseblock1.denselayer1.concat1.
@@ -1037,8 +1059,8 @@ var padI8 = runtime.Padding{
 
 // features_denseblock1_denselayer2_conv1Infer computes features.denseblock1.denselayer2.conv1 (conv 1x1x48 nobias) + features.denseblock1.denselayer2.norm2 (batchnorm) + features.denseblock1.denselayer2.relu2 (relu): output rows [lo, hi).
 func features_denseblock1_denselayer2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI8, c.F[f2], lo, hi)
 	runtime.Conv1x1Forward(&features_denseblock1_denselayer2_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[features_denseblock1_denselayer2_conv1Fold], c.D[features_denseblock1_denselayer2_conv1Fold][1344:], lo, hi)
+	runtime.ClearPadding(&padI8, c.F[f2], lo, hi)
 }
 
 // features_denseblock1_denselayer2_conv2InferGeom: conv 3x3x12 p1 nobias, in inference.
@@ -1047,9 +1069,15 @@ var features_denseblock1_denselayer2_conv2InferGeom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// features_denseblock1_denselayer2_conv2Infer computes features.denseblock1.denselayer2.conv2 (conv 3x3x12 p1 nobias): output rows [lo, hi).
+// features_denseblock1_denselayer2_conv2InferUUpdate computes features.denseblock1.denselayer2.conv2's weights, Winograd-transformed.
+func features_denseblock1_denselayer2_conv2InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&features_denseblock1_denselayer2_conv2InferGeom, d, w.P[features_denseblock1_denselayer2_conv2W])
+}
+
+// features_denseblock1_denselayer2_conv2Infer computes features.denseblock1.denselayer2.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func features_denseblock1_denselayer2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock1_denselayer2_conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.P[features_denseblock1_denselayer2_conv2W], nil, lo, hi)
+	runtime.ConvForwardWinograd(&features_denseblock1_denselayer2_conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_denseblock1_denselayer2_conv2InferU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
 // features_transition1_normInferGeom: batchnorm, in inference.
@@ -1135,8 +1163,8 @@ var padI13 = runtime.Padding{
 
 // features_denseblock2_denselayer1_conv1Infer computes features.denseblock2.denselayer1.conv1 (conv 1x1x48 nobias) + features.denseblock2.denselayer1.norm2 (batchnorm) + features.denseblock2.denselayer1.relu2 (relu): output rows [lo, hi).
 func features_denseblock2_denselayer1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI13, c.F[f3], lo, hi)
 	runtime.Conv1x1Forward(&features_denseblock2_denselayer1_conv1InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[features_denseblock2_denselayer1_conv1Fold], c.D[features_denseblock2_denselayer1_conv1Fold][960:], lo, hi)
+	runtime.ClearPadding(&padI13, c.F[f3], lo, hi)
 }
 
 // features_denseblock2_denselayer1_conv2InferGeom: conv 3x3x12 p1 nobias, in inference.
@@ -1145,9 +1173,15 @@ var features_denseblock2_denselayer1_conv2InferGeom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// features_denseblock2_denselayer1_conv2Infer computes features.denseblock2.denselayer1.conv2 (conv 3x3x12 p1 nobias): output rows [lo, hi).
+// features_denseblock2_denselayer1_conv2InferUUpdate computes features.denseblock2.denselayer1.conv2's weights, Winograd-transformed.
+func features_denseblock2_denselayer1_conv2InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&features_denseblock2_denselayer1_conv2InferGeom, d, w.P[features_denseblock2_denselayer1_conv2W])
+}
+
+// features_denseblock2_denselayer1_conv2Infer computes features.denseblock2.denselayer1.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func features_denseblock2_denselayer1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock2_denselayer1_conv2InferGeom, c.Scratch, c.F[f1], c.F[f3], c.P[features_denseblock2_denselayer1_conv2W], nil, lo, hi)
+	runtime.ConvForwardWinograd(&features_denseblock2_denselayer1_conv2InferGeom, c.Scratch, c.F[f1], c.F[f3], c.D[features_denseblock2_denselayer1_conv2InferU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
 // features_denseblock2_denselayer1_concat1Copy0InferGeom: the copy of 4x4x20 into channels [0, 20) of features.denseblock2.denselayer1.concat1.
@@ -1201,8 +1235,8 @@ var padI15 = runtime.Padding{
 
 // features_denseblock2_denselayer2_conv1Infer computes features.denseblock2.denselayer2.conv1 (conv 1x1x48 nobias) + features.denseblock2.denselayer2.norm2 (batchnorm) + features.denseblock2.denselayer2.relu2 (relu): output rows [lo, hi).
 func features_denseblock2_denselayer2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI15, c.F[f3], lo, hi)
 	runtime.Conv1x1Forward(&features_denseblock2_denselayer2_conv1InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[features_denseblock2_denselayer2_conv1Fold], c.D[features_denseblock2_denselayer2_conv1Fold][1536:], lo, hi)
+	runtime.ClearPadding(&padI15, c.F[f3], lo, hi)
 }
 
 // features_denseblock2_denselayer2_conv2InferGeom: conv 3x3x12 p1 nobias, in inference.
@@ -1211,9 +1245,15 @@ var features_denseblock2_denselayer2_conv2InferGeom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// features_denseblock2_denselayer2_conv2Infer computes features.denseblock2.denselayer2.conv2 (conv 3x3x12 p1 nobias): output rows [lo, hi).
+// features_denseblock2_denselayer2_conv2InferUUpdate computes features.denseblock2.denselayer2.conv2's weights, Winograd-transformed.
+func features_denseblock2_denselayer2_conv2InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&features_denseblock2_denselayer2_conv2InferGeom, d, w.P[features_denseblock2_denselayer2_conv2W])
+}
+
+// features_denseblock2_denselayer2_conv2Infer computes features.denseblock2.denselayer2.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func features_denseblock2_denselayer2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock2_denselayer2_conv2InferGeom, c.Scratch, c.F[f1], c.F[f3], c.P[features_denseblock2_denselayer2_conv2W], nil, lo, hi)
+	runtime.ConvForwardWinograd(&features_denseblock2_denselayer2_conv2InferGeom, c.Scratch, c.F[f1], c.F[f3], c.D[features_denseblock2_denselayer2_conv2InferU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
 // features_norm5InferGeom: batchnorm, in inference.
@@ -1560,14 +1600,20 @@ var features_denseblock1_denselayer1_conv2Geom = runtime.ConvGeom{
 	H: 8, W: 8, PH: 1, PW: 1, DInRow: 384,
 }
 
-// features_denseblock1_denselayer1_conv2Forward computes features.denseblock1.denselayer1.conv2 (conv 3x3x12 p1 nobias): output rows [lo, hi).
-func features_denseblock1_denselayer1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock1_denselayer1_conv2Geom, c.Scratch, c.F[f12], c.F[f2], c.P[features_denseblock1_denselayer1_conv2W], nil, lo, hi)
+// features_denseblock1_denselayer1_conv2ForwardUUpdate computes features.denseblock1.denselayer1.conv2's weights, Winograd-transformed.
+func features_denseblock1_denselayer1_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&features_denseblock1_denselayer1_conv2Geom, d, w.P[features_denseblock1_denselayer1_conv2W])
 }
 
-// features_denseblock1_denselayer1_conv2WeightGrad adds to the weight and bias gradients of features.denseblock1.denselayer1.conv2, units (filter rows of weight blocks).
+// features_denseblock1_denselayer1_conv2Forward computes features.denseblock1.denselayer1.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func features_denseblock1_denselayer1_conv2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&features_denseblock1_denselayer1_conv2Geom, c.Scratch, c.F[f12], c.F[f2], c.D[features_denseblock1_denselayer1_conv2ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// features_denseblock1_denselayer1_conv2WeightGrad adds to the weight and bias gradients of features.denseblock1.denselayer1.conv2, as Winograd's F(2×2, 3×3), weight blocks.
 func features_denseblock1_denselayer1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_denseblock1_denselayer1_conv2Geom, c.Scratch, c.G[features_denseblock1_denselayer1_conv2W], nil, c.F[f2], c.F[f12], lo, hi)
+	runtime.ConvWeightGradWinograd(&features_denseblock1_denselayer1_conv2Geom, c.Scratch, c.G[features_denseblock1_denselayer1_conv2W], nil, c.F[f2], c.F[f12], lo, hi)
 }
 
 // features_denseblock1_denselayer1_conv2PrevActGeom: the derivative of features.denseblock1.denselayer1.relu2, in place on its output's gradient.
@@ -1835,14 +1881,20 @@ var features_denseblock1_denselayer2_conv2Geom = runtime.ConvGeom{
 	H: 8, W: 8, PH: 1, PW: 1, DInRow: 384,
 }
 
-// features_denseblock1_denselayer2_conv2Forward computes features.denseblock1.denselayer2.conv2 (conv 3x3x12 p1 nobias): output rows [lo, hi).
-func features_denseblock1_denselayer2_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock1_denselayer2_conv2Geom, c.Scratch, c.F[f11], c.F[f3], c.P[features_denseblock1_denselayer2_conv2W], nil, lo, hi)
+// features_denseblock1_denselayer2_conv2ForwardUUpdate computes features.denseblock1.denselayer2.conv2's weights, Winograd-transformed.
+func features_denseblock1_denselayer2_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&features_denseblock1_denselayer2_conv2Geom, d, w.P[features_denseblock1_denselayer2_conv2W])
 }
 
-// features_denseblock1_denselayer2_conv2WeightGrad adds to the weight and bias gradients of features.denseblock1.denselayer2.conv2, units (filter rows of weight blocks).
+// features_denseblock1_denselayer2_conv2Forward computes features.denseblock1.denselayer2.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func features_denseblock1_denselayer2_conv2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&features_denseblock1_denselayer2_conv2Geom, c.Scratch, c.F[f11], c.F[f3], c.D[features_denseblock1_denselayer2_conv2ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// features_denseblock1_denselayer2_conv2WeightGrad adds to the weight and bias gradients of features.denseblock1.denselayer2.conv2, as Winograd's F(2×2, 3×3), weight blocks.
 func features_denseblock1_denselayer2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_denseblock1_denselayer2_conv2Geom, c.Scratch, c.G[features_denseblock1_denselayer2_conv2W], nil, c.F[f3], c.F[f8], lo, hi)
+	runtime.ConvWeightGradWinograd(&features_denseblock1_denselayer2_conv2Geom, c.Scratch, c.G[features_denseblock1_denselayer2_conv2W], nil, c.F[f3], c.F[f8], lo, hi)
 }
 
 // features_denseblock1_denselayer2_conv2PrevActGeom: the derivative of features.denseblock1.denselayer2.relu2, in place on its output's gradient.
@@ -2209,14 +2261,20 @@ var features_denseblock2_denselayer1_conv2Geom = runtime.ConvGeom{
 	H: 4, W: 4, PH: 1, PW: 1, DInRow: 192,
 }
 
-// features_denseblock2_denselayer1_conv2Forward computes features.denseblock2.denselayer1.conv2 (conv 3x3x12 p1 nobias): output rows [lo, hi).
-func features_denseblock2_denselayer1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock2_denselayer1_conv2Geom, c.Scratch, c.F[f21], c.F[f11], c.P[features_denseblock2_denselayer1_conv2W], nil, lo, hi)
+// features_denseblock2_denselayer1_conv2ForwardUUpdate computes features.denseblock2.denselayer1.conv2's weights, Winograd-transformed.
+func features_denseblock2_denselayer1_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&features_denseblock2_denselayer1_conv2Geom, d, w.P[features_denseblock2_denselayer1_conv2W])
 }
 
-// features_denseblock2_denselayer1_conv2WeightGrad adds to the weight and bias gradients of features.denseblock2.denselayer1.conv2, units (filter rows of weight blocks).
+// features_denseblock2_denselayer1_conv2Forward computes features.denseblock2.denselayer1.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func features_denseblock2_denselayer1_conv2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&features_denseblock2_denselayer1_conv2Geom, c.Scratch, c.F[f21], c.F[f11], c.D[features_denseblock2_denselayer1_conv2ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// features_denseblock2_denselayer1_conv2WeightGrad adds to the weight and bias gradients of features.denseblock2.denselayer1.conv2, as Winograd's F(2×2, 3×3), weight blocks.
 func features_denseblock2_denselayer1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_denseblock2_denselayer1_conv2Geom, c.Scratch, c.G[features_denseblock2_denselayer1_conv2W], nil, c.F[f11], c.F[f21], lo, hi)
+	runtime.ConvWeightGradWinograd(&features_denseblock2_denselayer1_conv2Geom, c.Scratch, c.G[features_denseblock2_denselayer1_conv2W], nil, c.F[f11], c.F[f21], lo, hi)
 }
 
 // features_denseblock2_denselayer1_conv2PrevActGeom: the derivative of features.denseblock2.denselayer1.relu2, in place on its output's gradient.
@@ -2484,14 +2542,20 @@ var features_denseblock2_denselayer2_conv2Geom = runtime.ConvGeom{
 	H: 4, W: 4, PH: 1, PW: 1, DInRow: 192,
 }
 
-// features_denseblock2_denselayer2_conv2Forward computes features.denseblock2.denselayer2.conv2 (conv 3x3x12 p1 nobias): output rows [lo, hi).
-func features_denseblock2_denselayer2_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock2_denselayer2_conv2Geom, c.Scratch, c.F[f20], c.F[f9], c.P[features_denseblock2_denselayer2_conv2W], nil, lo, hi)
+// features_denseblock2_denselayer2_conv2ForwardUUpdate computes features.denseblock2.denselayer2.conv2's weights, Winograd-transformed.
+func features_denseblock2_denselayer2_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&features_denseblock2_denselayer2_conv2Geom, d, w.P[features_denseblock2_denselayer2_conv2W])
 }
 
-// features_denseblock2_denselayer2_conv2WeightGrad adds to the weight and bias gradients of features.denseblock2.denselayer2.conv2, units (filter rows of weight blocks).
+// features_denseblock2_denselayer2_conv2Forward computes features.denseblock2.denselayer2.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func features_denseblock2_denselayer2_conv2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&features_denseblock2_denselayer2_conv2Geom, c.Scratch, c.F[f20], c.F[f9], c.D[features_denseblock2_denselayer2_conv2ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// features_denseblock2_denselayer2_conv2WeightGrad adds to the weight and bias gradients of features.denseblock2.denselayer2.conv2, as Winograd's F(2×2, 3×3), weight blocks.
 func features_denseblock2_denselayer2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_denseblock2_denselayer2_conv2Geom, c.Scratch, c.G[features_denseblock2_denselayer2_conv2W], nil, c.F[f9], c.F[f17], lo, hi)
+	runtime.ConvWeightGradWinograd(&features_denseblock2_denselayer2_conv2Geom, c.Scratch, c.G[features_denseblock2_denselayer2_conv2W], nil, c.F[f9], c.F[f17], lo, hi)
 }
 
 // features_denseblock2_denselayer2_conv2PrevActGeom: the derivative of features.denseblock2.denselayer2.relu2, in place on its output's gradient.

@@ -3141,8 +3141,8 @@ var padI1 = runtime.Padding{
 
 // features_0_0Infer computes features.0.0 (conv 3x3x32 s2 p1 nobias) + features.0.1 (batchnorm) + relu61 (relu6): output rows [lo, hi).
 func features_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI1, c.F[f1], lo, hi)
 	runtime.ConvForward(&features_0_0InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[features_0_0Fold], c.D[features_0_0Fold][864:], lo, hi)
+	runtime.ClearPadding(&padI1, c.F[f1], lo, hi)
 	runtime.ActForward(&features_0_0StoreGeom, c.F[f1], c.F[f1], lo, hi)
 }
 
@@ -3206,8 +3206,8 @@ var padI4 = runtime.Padding{
 
 // features_2_conv_0_0Infer computes features.2.conv.0.0 (conv 1x1x96 nobias) + features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6): output rows [lo, hi).
 func features_2_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI4, c.F[f2], lo, hi)
 	runtime.Conv1x1Forward(&features_2_conv_0_0InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[features_2_conv_0_0Fold], c.D[features_2_conv_0_0Fold][1536:], lo, hi)
+	runtime.ClearPadding(&padI4, c.F[f2], lo, hi)
 }
 
 // features_2_conv_1_0InferGeom: conv 3x3x96 s2 p1 g96 nobias, in inference.
@@ -3270,8 +3270,8 @@ var padI7 = runtime.Padding{
 
 // features_3_conv_0_0Infer computes features.3.conv.0.0 (conv 1x1x144 nobias) + features.3.conv.0.1 (batchnorm) + features.3.relu61 (relu6): output rows [lo, hi).
 func features_3_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI7, c.F[f2], lo, hi)
 	runtime.Conv1x1Forward(&features_3_conv_0_0InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[features_3_conv_0_0Fold], c.D[features_3_conv_0_0Fold][3456:], lo, hi)
+	runtime.ClearPadding(&padI7, c.F[f2], lo, hi)
 }
 
 // features_3_conv_1_0InferGeom: conv 3x3x144 p1 g144 nobias, in inference.
@@ -3341,8 +3341,8 @@ var padI10 = runtime.Padding{
 
 // features_4_conv_0_0Infer computes features.4.conv.0.0 (conv 1x1x144 nobias) + features.4.conv.0.1 (batchnorm) + features.4.relu61 (relu6): output rows [lo, hi).
 func features_4_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI10, c.F[f2], lo, hi)
 	runtime.Conv1x1Forward(&features_4_conv_0_0InferGeom, c.Scratch, c.F[f2], c.F[f4], c.D[features_4_conv_0_0Fold], c.D[features_4_conv_0_0Fold][3456:], lo, hi)
+	runtime.ClearPadding(&padI10, c.F[f2], lo, hi)
 }
 
 // features_4_conv_1_0InferGeom: conv 3x3x144 s2 p1 g144 nobias, in inference.
@@ -3405,8 +3405,8 @@ var padI13 = runtime.Padding{
 
 // features_5_conv_0_0Infer computes features.5.conv.0.0 (conv 1x1x192 nobias) + features.5.conv.0.1 (batchnorm) + features.5.relu61 (relu6): output rows [lo, hi).
 func features_5_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI13, c.F[f1], lo, hi)
 	runtime.Conv1x1Forward(&features_5_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f3], c.D[features_5_conv_0_0Fold], c.D[features_5_conv_0_0Fold][6144:], lo, hi)
+	runtime.ClearPadding(&padI13, c.F[f1], lo, hi)
 }
 
 // features_5_conv_1_0InferGeom: conv 3x3x192 p1 g192 nobias, in inference.
@@ -3476,8 +3476,8 @@ var padI16 = runtime.Padding{
 
 // features_6_conv_0_0Infer computes features.6.conv.0.0 (conv 1x1x192 nobias) + features.6.conv.0.1 (batchnorm) + features.6.relu61 (relu6): output rows [lo, hi).
 func features_6_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI16, c.F[f1], lo, hi)
 	runtime.Conv1x1Forward(&features_6_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_6_conv_0_0Fold], c.D[features_6_conv_0_0Fold][6144:], lo, hi)
+	runtime.ClearPadding(&padI16, c.F[f1], lo, hi)
 }
 
 // features_6_conv_1_0InferGeom: conv 3x3x192 p1 g192 nobias, in inference.
@@ -3547,8 +3547,8 @@ var padI19 = runtime.Padding{
 
 // features_7_conv_0_0Infer computes features.7.conv.0.0 (conv 1x1x192 nobias) + features.7.conv.0.1 (batchnorm) + features.7.relu61 (relu6): output rows [lo, hi).
 func features_7_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI19, c.F[f1], lo, hi)
 	runtime.Conv1x1Forward(&features_7_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f3], c.D[features_7_conv_0_0Fold], c.D[features_7_conv_0_0Fold][6144:], lo, hi)
+	runtime.ClearPadding(&padI19, c.F[f1], lo, hi)
 }
 
 // features_7_conv_1_0InferGeom: conv 3x3x192 s2 p1 g192 nobias, in inference.
@@ -3611,8 +3611,8 @@ var padI22 = runtime.Padding{
 
 // features_8_conv_0_0Infer computes features.8.conv.0.0 (conv 1x1x384 nobias) + features.8.conv.0.1 (batchnorm) + features.8.relu61 (relu6): output rows [lo, hi).
 func features_8_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI22, c.F[f1], lo, hi)
 	runtime.Conv1x1Forward(&features_8_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_8_conv_0_0Fold], c.D[features_8_conv_0_0Fold][24576:], lo, hi)
+	runtime.ClearPadding(&padI22, c.F[f1], lo, hi)
 }
 
 // features_8_conv_1_0InferGeom: conv 3x3x384 p1 g384 nobias, in inference.
@@ -3682,8 +3682,8 @@ var padI25 = runtime.Padding{
 
 // features_9_conv_0_0Infer computes features.9.conv.0.0 (conv 1x1x384 nobias) + features.9.conv.0.1 (batchnorm) + features.9.relu61 (relu6): output rows [lo, hi).
 func features_9_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI25, c.F[f1], lo, hi)
 	runtime.Conv1x1Forward(&features_9_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_9_conv_0_0Fold], c.D[features_9_conv_0_0Fold][24576:], lo, hi)
+	runtime.ClearPadding(&padI25, c.F[f1], lo, hi)
 }
 
 // features_9_conv_1_0InferGeom: conv 3x3x384 p1 g384 nobias, in inference.
@@ -3753,8 +3753,8 @@ var padI28 = runtime.Padding{
 
 // features_10_conv_0_0Infer computes features.10.conv.0.0 (conv 1x1x384 nobias) + features.10.conv.0.1 (batchnorm) + features.10.relu61 (relu6): output rows [lo, hi).
 func features_10_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI28, c.F[f1], lo, hi)
 	runtime.Conv1x1Forward(&features_10_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_10_conv_0_0Fold], c.D[features_10_conv_0_0Fold][24576:], lo, hi)
+	runtime.ClearPadding(&padI28, c.F[f1], lo, hi)
 }
 
 // features_10_conv_1_0InferGeom: conv 3x3x384 p1 g384 nobias, in inference.
@@ -3824,8 +3824,8 @@ var padI31 = runtime.Padding{
 
 // features_11_conv_0_0Infer computes features.11.conv.0.0 (conv 1x1x384 nobias) + features.11.conv.0.1 (batchnorm) + features.11.relu61 (relu6): output rows [lo, hi).
 func features_11_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI31, c.F[f1], lo, hi)
 	runtime.Conv1x1Forward(&features_11_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_11_conv_0_0Fold], c.D[features_11_conv_0_0Fold][24576:], lo, hi)
+	runtime.ClearPadding(&padI31, c.F[f1], lo, hi)
 }
 
 // features_11_conv_1_0InferGeom: conv 3x3x384 p1 g384 nobias, in inference.
@@ -3888,8 +3888,8 @@ var padI34 = runtime.Padding{
 
 // features_12_conv_0_0Infer computes features.12.conv.0.0 (conv 1x1x576 nobias) + features.12.conv.0.1 (batchnorm) + features.12.relu61 (relu6): output rows [lo, hi).
 func features_12_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI34, c.F[f1], lo, hi)
 	runtime.Conv1x1Forward(&features_12_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_12_conv_0_0Fold], c.D[features_12_conv_0_0Fold][55296:], lo, hi)
+	runtime.ClearPadding(&padI34, c.F[f1], lo, hi)
 }
 
 // features_12_conv_1_0InferGeom: conv 3x3x576 p1 g576 nobias, in inference.
@@ -3959,8 +3959,8 @@ var padI37 = runtime.Padding{
 
 // features_13_conv_0_0Infer computes features.13.conv.0.0 (conv 1x1x576 nobias) + features.13.conv.0.1 (batchnorm) + features.13.relu61 (relu6): output rows [lo, hi).
 func features_13_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI37, c.F[f1], lo, hi)
 	runtime.Conv1x1Forward(&features_13_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f3], c.D[features_13_conv_0_0Fold], c.D[features_13_conv_0_0Fold][55296:], lo, hi)
+	runtime.ClearPadding(&padI37, c.F[f1], lo, hi)
 }
 
 // features_13_conv_1_0InferGeom: conv 3x3x576 p1 g576 nobias, in inference.
@@ -4030,8 +4030,8 @@ var padI40 = runtime.Padding{
 
 // features_14_conv_0_0Infer computes features.14.conv.0.0 (conv 1x1x576 nobias) + features.14.conv.0.1 (batchnorm) + features.14.relu61 (relu6): output rows [lo, hi).
 func features_14_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI40, c.F[f1], lo, hi)
 	runtime.Conv1x1Forward(&features_14_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_14_conv_0_0Fold], c.D[features_14_conv_0_0Fold][55296:], lo, hi)
+	runtime.ClearPadding(&padI40, c.F[f1], lo, hi)
 }
 
 // features_14_conv_1_0InferGeom: conv 3x3x576 s2 p1 g576 nobias, in inference.
@@ -4094,8 +4094,8 @@ var padI43 = runtime.Padding{
 
 // features_15_conv_0_0Infer computes features.15.conv.0.0 (conv 1x1x960 nobias) + features.15.conv.0.1 (batchnorm) + features.15.relu61 (relu6): output rows [lo, hi).
 func features_15_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI43, c.F[f1], lo, hi)
 	runtime.Conv1x1Forward(&features_15_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_15_conv_0_0Fold], c.D[features_15_conv_0_0Fold][153600:], lo, hi)
+	runtime.ClearPadding(&padI43, c.F[f1], lo, hi)
 }
 
 // features_15_conv_1_0InferGeom: conv 3x3x960 p1 g960 nobias, in inference.
@@ -4165,8 +4165,8 @@ var padI46 = runtime.Padding{
 
 // features_16_conv_0_0Infer computes features.16.conv.0.0 (conv 1x1x960 nobias) + features.16.conv.0.1 (batchnorm) + features.16.relu61 (relu6): output rows [lo, hi).
 func features_16_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI46, c.F[f1], lo, hi)
 	runtime.Conv1x1Forward(&features_16_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_16_conv_0_0Fold], c.D[features_16_conv_0_0Fold][153600:], lo, hi)
+	runtime.ClearPadding(&padI46, c.F[f1], lo, hi)
 }
 
 // features_16_conv_1_0InferGeom: conv 3x3x960 p1 g960 nobias, in inference.
@@ -4236,8 +4236,8 @@ var padI49 = runtime.Padding{
 
 // features_17_conv_0_0Infer computes features.17.conv.0.0 (conv 1x1x960 nobias) + features.17.conv.0.1 (batchnorm) + features.17.relu61 (relu6): output rows [lo, hi).
 func features_17_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI49, c.F[f1], lo, hi)
 	runtime.Conv1x1Forward(&features_17_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_17_conv_0_0Fold], c.D[features_17_conv_0_0Fold][153600:], lo, hi)
+	runtime.ClearPadding(&padI49, c.F[f1], lo, hi)
 }
 
 // features_17_conv_1_0InferGeom: conv 3x3x960 p1 g960 nobias, in inference.

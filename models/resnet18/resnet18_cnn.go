@@ -275,19 +275,29 @@ const (
 	foldScratch               = iota // nothing: it is the folding functions' scratch memory
 	conv1Fold                        // conv1's weights and bias with bn1 folded in
 	layer1_0_conv1Fold               // layer1.0.conv1's weights and bias with layer1.0.bn1 folded in
+	layer1_0_conv1InferU             // layer1.0.conv1's weights, Winograd-transformed
 	layer1_0_conv2Fold               // layer1.0.conv2's weights and bias with layer1.0.bn2 folded in
+	layer1_0_conv2InferU             // layer1.0.conv2's weights, Winograd-transformed
 	layer1_1_conv1Fold               // layer1.1.conv1's weights and bias with layer1.1.bn1 folded in
+	layer1_1_conv1InferU             // layer1.1.conv1's weights, Winograd-transformed
 	layer1_1_conv2Fold               // layer1.1.conv2's weights and bias with layer1.1.bn2 folded in
+	layer1_1_conv2InferU             // layer1.1.conv2's weights, Winograd-transformed
 	layer2_0_conv1Fold               // layer2.0.conv1's weights and bias with layer2.0.bn1 folded in
 	layer2_0_downsample_0Fold        // layer2.0.downsample.0's weights and bias with layer2.0.downsample.1 folded in
 	layer2_0_conv2Fold               // layer2.0.conv2's weights and bias with layer2.0.bn2 folded in
+	layer2_0_conv2InferU             // layer2.0.conv2's weights, Winograd-transformed
 	layer2_1_conv1Fold               // layer2.1.conv1's weights and bias with layer2.1.bn1 folded in
+	layer2_1_conv1InferU             // layer2.1.conv1's weights, Winograd-transformed
 	layer2_1_conv2Fold               // layer2.1.conv2's weights and bias with layer2.1.bn2 folded in
+	layer2_1_conv2InferU             // layer2.1.conv2's weights, Winograd-transformed
 	layer3_0_conv1Fold               // layer3.0.conv1's weights and bias with layer3.0.bn1 folded in
 	layer3_0_downsample_0Fold        // layer3.0.downsample.0's weights and bias with layer3.0.downsample.1 folded in
 	layer3_0_conv2Fold               // layer3.0.conv2's weights and bias with layer3.0.bn2 folded in
+	layer3_0_conv2InferU             // layer3.0.conv2's weights, Winograd-transformed
 	layer3_1_conv1Fold               // layer3.1.conv1's weights and bias with layer3.1.bn1 folded in
+	layer3_1_conv1InferU             // layer3.1.conv1's weights, Winograd-transformed
 	layer3_1_conv2Fold               // layer3.1.conv2's weights and bias with layer3.1.bn2 folded in
+	layer3_1_conv2InferU             // layer3.1.conv2's weights, Winograd-transformed
 	layer4_0_conv1Fold               // layer4.0.conv1's weights and bias with layer4.0.bn1 folded in
 	layer4_0_downsample_0Fold        // layer4.0.downsample.0's weights and bias with layer4.0.downsample.1 folded in
 	layer4_0_conv2Fold               // layer4.0.conv2's weights and bias with layer4.0.bn2 folded in
@@ -295,33 +305,49 @@ const (
 	layer4_1_conv2Fold               // layer4.1.conv2's weights and bias with layer4.1.bn2 folded in
 	conv1T                           // conv1's weights transposed, for its input gradient
 	bn1Coef                          // bn1's inference-mode coefficients (running statistics)
+	layer1_0_conv1ForwardU           // layer1.0.conv1's weights, Winograd-transformed
 	layer1_0_conv1T                  // layer1.0.conv1's weights transposed, for its input gradient
 	layer1_0_bn1Coef                 // layer1.0.bn1's inference-mode coefficients (running statistics)
+	layer1_0_conv2ForwardU           // layer1.0.conv2's weights, Winograd-transformed
 	layer1_0_conv2T                  // layer1.0.conv2's weights transposed, for its input gradient
+	layer1_0_conv2TU                 // their Winograd transform
 	layer1_0_bn2Coef                 // layer1.0.bn2's inference-mode coefficients (running statistics)
+	layer1_1_conv1ForwardU           // layer1.1.conv1's weights, Winograd-transformed
 	layer1_1_conv1T                  // layer1.1.conv1's weights transposed, for its input gradient
 	layer1_1_bn1Coef                 // layer1.1.bn1's inference-mode coefficients (running statistics)
+	layer1_1_conv2ForwardU           // layer1.1.conv2's weights, Winograd-transformed
 	layer1_1_conv2T                  // layer1.1.conv2's weights transposed, for its input gradient
+	layer1_1_conv2TU                 // their Winograd transform
 	layer1_1_bn2Coef                 // layer1.1.bn2's inference-mode coefficients (running statistics)
 	layer2_0_conv1T                  // layer2.0.conv1's weights transposed, for its input gradient
 	layer2_0_bn1Coef                 // layer2.0.bn1's inference-mode coefficients (running statistics)
+	layer2_0_conv2ForwardU           // layer2.0.conv2's weights, Winograd-transformed
 	layer2_0_conv2T                  // layer2.0.conv2's weights transposed, for its input gradient
+	layer2_0_conv2TU                 // their Winograd transform
 	layer2_0_bn2Coef                 // layer2.0.bn2's inference-mode coefficients (running statistics)
 	layer2_0_downsample_0T           // layer2.0.downsample.0's weights transposed, for its input gradient
 	layer2_0_downsample_1Coef        // layer2.0.downsample.1's inference-mode coefficients (running statistics)
+	layer2_1_conv1ForwardU           // layer2.1.conv1's weights, Winograd-transformed
 	layer2_1_conv1T                  // layer2.1.conv1's weights transposed, for its input gradient
 	layer2_1_bn1Coef                 // layer2.1.bn1's inference-mode coefficients (running statistics)
+	layer2_1_conv2ForwardU           // layer2.1.conv2's weights, Winograd-transformed
 	layer2_1_conv2T                  // layer2.1.conv2's weights transposed, for its input gradient
+	layer2_1_conv2TU                 // their Winograd transform
 	layer2_1_bn2Coef                 // layer2.1.bn2's inference-mode coefficients (running statistics)
 	layer3_0_conv1T                  // layer3.0.conv1's weights transposed, for its input gradient
 	layer3_0_bn1Coef                 // layer3.0.bn1's inference-mode coefficients (running statistics)
+	layer3_0_conv2ForwardU           // layer3.0.conv2's weights, Winograd-transformed
 	layer3_0_conv2T                  // layer3.0.conv2's weights transposed, for its input gradient
+	layer3_0_conv2TU                 // their Winograd transform
 	layer3_0_bn2Coef                 // layer3.0.bn2's inference-mode coefficients (running statistics)
 	layer3_0_downsample_0T           // layer3.0.downsample.0's weights transposed, for its input gradient
 	layer3_0_downsample_1Coef        // layer3.0.downsample.1's inference-mode coefficients (running statistics)
+	layer3_1_conv1ForwardU           // layer3.1.conv1's weights, Winograd-transformed
 	layer3_1_conv1T                  // layer3.1.conv1's weights transposed, for its input gradient
 	layer3_1_bn1Coef                 // layer3.1.bn1's inference-mode coefficients (running statistics)
+	layer3_1_conv2ForwardU           // layer3.1.conv2's weights, Winograd-transformed
 	layer3_1_conv2T                  // layer3.1.conv2's weights transposed, for its input gradient
+	layer3_1_conv2TU                 // their Winograd transform
 	layer3_1_bn2Coef                 // layer3.1.bn2's inference-mode coefficients (running statistics)
 	layer4_0_conv1T                  // layer4.0.conv1's weights transposed, for its input gradient
 	layer4_0_bn1Coef                 // layer4.0.bn1's inference-mode coefficients (running statistics)
@@ -550,19 +576,29 @@ var program = engine.Program{
 		foldScratch:               {Name: "foldScratch", Use: engine.InferenceForward, Len: func() int { return 2359296 }, Update: foldScratchUpdate},
 		conv1Fold:                 {Name: "conv1Fold", Use: engine.InferenceForward, Len: func() int { return 9472 }, Update: conv1FoldUpdate},
 		layer1_0_conv1Fold:        {Name: "layer1_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: layer1_0_conv1FoldUpdate},
+		layer1_0_conv1InferU:      {Name: "layer1_0_conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer1_0_conv1InferGeom) }, Update: layer1_0_conv1InferUUpdate},
 		layer1_0_conv2Fold:        {Name: "layer1_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: layer1_0_conv2FoldUpdate},
+		layer1_0_conv2InferU:      {Name: "layer1_0_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer1_0_conv2InferGeom) }, Update: layer1_0_conv2InferUUpdate},
 		layer1_1_conv1Fold:        {Name: "layer1_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: layer1_1_conv1FoldUpdate},
+		layer1_1_conv1InferU:      {Name: "layer1_1_conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer1_1_conv1InferGeom) }, Update: layer1_1_conv1InferUUpdate},
 		layer1_1_conv2Fold:        {Name: "layer1_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: layer1_1_conv2FoldUpdate},
+		layer1_1_conv2InferU:      {Name: "layer1_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer1_1_conv2InferGeom) }, Update: layer1_1_conv2InferUUpdate},
 		layer2_0_conv1Fold:        {Name: "layer2_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 73856 }, Update: layer2_0_conv1FoldUpdate},
 		layer2_0_downsample_0Fold: {Name: "layer2_0_downsample_0Fold", Use: engine.InferenceForward, Len: func() int { return 8320 }, Update: layer2_0_downsample_0FoldUpdate},
 		layer2_0_conv2Fold:        {Name: "layer2_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: layer2_0_conv2FoldUpdate},
+		layer2_0_conv2InferU:      {Name: "layer2_0_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer2_0_conv2InferGeom) }, Update: layer2_0_conv2InferUUpdate},
 		layer2_1_conv1Fold:        {Name: "layer2_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: layer2_1_conv1FoldUpdate},
+		layer2_1_conv1InferU:      {Name: "layer2_1_conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer2_1_conv1InferGeom) }, Update: layer2_1_conv1InferUUpdate},
 		layer2_1_conv2Fold:        {Name: "layer2_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: layer2_1_conv2FoldUpdate},
+		layer2_1_conv2InferU:      {Name: "layer2_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer2_1_conv2InferGeom) }, Update: layer2_1_conv2InferUUpdate},
 		layer3_0_conv1Fold:        {Name: "layer3_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 295168 }, Update: layer3_0_conv1FoldUpdate},
 		layer3_0_downsample_0Fold: {Name: "layer3_0_downsample_0Fold", Use: engine.InferenceForward, Len: func() int { return 33024 }, Update: layer3_0_downsample_0FoldUpdate},
 		layer3_0_conv2Fold:        {Name: "layer3_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: layer3_0_conv2FoldUpdate},
+		layer3_0_conv2InferU:      {Name: "layer3_0_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer3_0_conv2InferGeom) }, Update: layer3_0_conv2InferUUpdate},
 		layer3_1_conv1Fold:        {Name: "layer3_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: layer3_1_conv1FoldUpdate},
+		layer3_1_conv1InferU:      {Name: "layer3_1_conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer3_1_conv1InferGeom) }, Update: layer3_1_conv1InferUUpdate},
 		layer3_1_conv2Fold:        {Name: "layer3_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: layer3_1_conv2FoldUpdate},
+		layer3_1_conv2InferU:      {Name: "layer3_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer3_1_conv2InferGeom) }, Update: layer3_1_conv2InferUUpdate},
 		layer4_0_conv1Fold:        {Name: "layer4_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 1180160 }, Update: layer4_0_conv1FoldUpdate},
 		layer4_0_downsample_0Fold: {Name: "layer4_0_downsample_0Fold", Use: engine.InferenceForward, Len: func() int { return 131584 }, Update: layer4_0_downsample_0FoldUpdate},
 		layer4_0_conv2Fold:        {Name: "layer4_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: layer4_0_conv2FoldUpdate},
@@ -570,33 +606,49 @@ var program = engine.Program{
 		layer4_1_conv2Fold:        {Name: "layer4_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: layer4_1_conv2FoldUpdate},
 		conv1T:                    {Name: "conv1T", Use: engine.Backward, Len: func() int { return 100352 }, Update: conv1TUpdate},
 		bn1Coef:                   {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: bn1CoefUpdate},
+		layer1_0_conv1ForwardU:    {Name: "layer1_0_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_0_conv1Geom) }, Update: layer1_0_conv1ForwardUUpdate},
 		layer1_0_conv1T:           {Name: "layer1_0_conv1T", Use: engine.Backward, Len: func() int { return 36864 }, Update: layer1_0_conv1TUpdate},
 		layer1_0_bn1Coef:          {Name: "layer1_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_0_bn1CoefUpdate},
+		layer1_0_conv2ForwardU:    {Name: "layer1_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_0_conv2Geom) }, Update: layer1_0_conv2ForwardUUpdate},
 		layer1_0_conv2T:           {Name: "layer1_0_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: layer1_0_conv2TUpdate},
+		layer1_0_conv2TU:          {Name: "layer1_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_0_conv2Back) }, Update: layer1_0_conv2TUUpdate},
 		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_0_bn2CoefUpdate},
+		layer1_1_conv1ForwardU:    {Name: "layer1_1_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_1_conv1Geom) }, Update: layer1_1_conv1ForwardUUpdate},
 		layer1_1_conv1T:           {Name: "layer1_1_conv1T", Use: engine.Backward, Len: func() int { return 36864 }, Update: layer1_1_conv1TUpdate},
 		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_1_bn1CoefUpdate},
+		layer1_1_conv2ForwardU:    {Name: "layer1_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_1_conv2Geom) }, Update: layer1_1_conv2ForwardUUpdate},
 		layer1_1_conv2T:           {Name: "layer1_1_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: layer1_1_conv2TUpdate},
+		layer1_1_conv2TU:          {Name: "layer1_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_1_conv2Back) }, Update: layer1_1_conv2TUUpdate},
 		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_1_bn2CoefUpdate},
 		layer2_0_conv1T:           {Name: "layer2_0_conv1T", Use: engine.Backward, Len: func() int { return 73728 }, Update: layer2_0_conv1TUpdate},
 		layer2_0_bn1Coef:          {Name: "layer2_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_0_bn1CoefUpdate},
+		layer2_0_conv2ForwardU:    {Name: "layer2_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer2_0_conv2Geom) }, Update: layer2_0_conv2ForwardUUpdate},
 		layer2_0_conv2T:           {Name: "layer2_0_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_0_conv2TUpdate},
+		layer2_0_conv2TU:          {Name: "layer2_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer2_0_conv2Back) }, Update: layer2_0_conv2TUUpdate},
 		layer2_0_bn2Coef:          {Name: "layer2_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_0_bn2CoefUpdate},
 		layer2_0_downsample_0T:    {Name: "layer2_0_downsample_0T", Use: engine.Backward, Len: func() int { return 8192 }, Update: layer2_0_downsample_0TUpdate},
 		layer2_0_downsample_1Coef: {Name: "layer2_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_0_downsample_1CoefUpdate},
+		layer2_1_conv1ForwardU:    {Name: "layer2_1_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer2_1_conv1Geom) }, Update: layer2_1_conv1ForwardUUpdate},
 		layer2_1_conv1T:           {Name: "layer2_1_conv1T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_1_conv1TUpdate},
 		layer2_1_bn1Coef:          {Name: "layer2_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_1_bn1CoefUpdate},
+		layer2_1_conv2ForwardU:    {Name: "layer2_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer2_1_conv2Geom) }, Update: layer2_1_conv2ForwardUUpdate},
 		layer2_1_conv2T:           {Name: "layer2_1_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_1_conv2TUpdate},
+		layer2_1_conv2TU:          {Name: "layer2_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer2_1_conv2Back) }, Update: layer2_1_conv2TUUpdate},
 		layer2_1_bn2Coef:          {Name: "layer2_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_1_bn2CoefUpdate},
 		layer3_0_conv1T:           {Name: "layer3_0_conv1T", Use: engine.Backward, Len: func() int { return 294912 }, Update: layer3_0_conv1TUpdate},
 		layer3_0_bn1Coef:          {Name: "layer3_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_0_bn1CoefUpdate},
+		layer3_0_conv2ForwardU:    {Name: "layer3_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_0_conv2Geom) }, Update: layer3_0_conv2ForwardUUpdate},
 		layer3_0_conv2T:           {Name: "layer3_0_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_0_conv2TUpdate},
+		layer3_0_conv2TU:          {Name: "layer3_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_0_conv2Back) }, Update: layer3_0_conv2TUUpdate},
 		layer3_0_bn2Coef:          {Name: "layer3_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_0_bn2CoefUpdate},
 		layer3_0_downsample_0T:    {Name: "layer3_0_downsample_0T", Use: engine.Backward, Len: func() int { return 32768 }, Update: layer3_0_downsample_0TUpdate},
 		layer3_0_downsample_1Coef: {Name: "layer3_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_0_downsample_1CoefUpdate},
+		layer3_1_conv1ForwardU:    {Name: "layer3_1_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_1_conv1Geom) }, Update: layer3_1_conv1ForwardUUpdate},
 		layer3_1_conv1T:           {Name: "layer3_1_conv1T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_1_conv1TUpdate},
 		layer3_1_bn1Coef:          {Name: "layer3_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_1_bn1CoefUpdate},
+		layer3_1_conv2ForwardU:    {Name: "layer3_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_1_conv2Geom) }, Update: layer3_1_conv2ForwardUUpdate},
 		layer3_1_conv2T:           {Name: "layer3_1_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_1_conv2TUpdate},
+		layer3_1_conv2TU:          {Name: "layer3_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_1_conv2Back) }, Update: layer3_1_conv2TUUpdate},
 		layer3_1_bn2Coef:          {Name: "layer3_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_1_bn2CoefUpdate},
 		layer4_0_conv1T:           {Name: "layer4_0_conv1T", Use: engine.Backward, Len: func() int { return 1179648 }, Update: layer4_0_conv1TUpdate},
 		layer4_0_bn1Coef:          {Name: "layer4_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_0_bn1CoefUpdate},
@@ -674,25 +726,25 @@ var program = engine.Program{
 		{
 			Name: "layer1.0.conv1+layer1.0.bn1+layer1.0.relu1 (inference)",
 			Forward: []engine.Phase{
-				{N: 56, Run: layer1_0_conv1Infer, Mode: engine.Inference},
+				{N: 28, Run: layer1_0_conv1Infer, Mode: engine.Inference},
 			},
 		},
 		{
 			Name: "layer1.0.conv2+layer1.0.bn2+layer1.0.add1+layer1.0.relu2 (inference)",
 			Forward: []engine.Phase{
-				{N: 56, Run: layer1_0_conv2Infer, Mode: engine.Inference},
+				{N: 28, Run: layer1_0_conv2Infer, Mode: engine.Inference},
 			},
 		},
 		{
 			Name: "layer1.1.conv1+layer1.1.bn1+layer1.1.relu1 (inference)",
 			Forward: []engine.Phase{
-				{N: 56, Run: layer1_1_conv1Infer, Mode: engine.Inference},
+				{N: 28, Run: layer1_1_conv1Infer, Mode: engine.Inference},
 			},
 		},
 		{
 			Name: "layer1.1.conv2+layer1.1.bn2+layer1.1.add1+layer1.1.relu2 (inference)",
 			Forward: []engine.Phase{
-				{N: 56, Run: layer1_1_conv2Infer, Mode: engine.Inference},
+				{N: 28, Run: layer1_1_conv2Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -710,19 +762,19 @@ var program = engine.Program{
 		{
 			Name: "layer2.0.conv2+layer2.0.bn2+layer2.0.add1+relu2 (inference)",
 			Forward: []engine.Phase{
-				{N: 28, Run: layer2_0_conv2Infer, Mode: engine.Inference},
+				{N: 14, Run: layer2_0_conv2Infer, Mode: engine.Inference},
 			},
 		},
 		{
 			Name: "layer2.1.conv1+layer2.1.bn1+layer2.1.relu1 (inference)",
 			Forward: []engine.Phase{
-				{N: 28, Run: layer2_1_conv1Infer, Mode: engine.Inference},
+				{N: 14, Run: layer2_1_conv1Infer, Mode: engine.Inference},
 			},
 		},
 		{
 			Name: "layer2.1.conv2+layer2.1.bn2+layer2.1.add1+relu3 (inference)",
 			Forward: []engine.Phase{
-				{N: 28, Run: layer2_1_conv2Infer, Mode: engine.Inference},
+				{N: 14, Run: layer2_1_conv2Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -740,19 +792,19 @@ var program = engine.Program{
 		{
 			Name: "layer3.0.conv2+layer3.0.bn2+layer3.0.add1+relu4 (inference)",
 			Forward: []engine.Phase{
-				{N: 14, Run: layer3_0_conv2Infer, Mode: engine.Inference},
+				{N: 7, Run: layer3_0_conv2Infer, Mode: engine.Inference},
 			},
 		},
 		{
 			Name: "layer3.1.conv1+layer3.1.bn1+layer3.1.relu1 (inference)",
 			Forward: []engine.Phase{
-				{N: 14, Run: layer3_1_conv1Infer, Mode: engine.Inference},
+				{N: 7, Run: layer3_1_conv1Infer, Mode: engine.Inference},
 			},
 		},
 		{
 			Name: "layer3.1.conv2+layer3.1.bn2+layer3.1.add1+relu5 (inference)",
 			Forward: []engine.Phase{
-				{N: 14, Run: layer3_1_conv2Infer, Mode: engine.Inference},
+				{N: 7, Run: layer3_1_conv2Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -830,10 +882,10 @@ var program = engine.Program{
 		{
 			Name: "layer1.0.conv1 (training)",
 			Forward: []engine.Phase{
-				{N: 56, Run: layer1_0_conv1Forward, Mode: engine.Training},
+				{N: 28, Run: layer1_0_conv1Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 6, Run: layer1_0_conv1WeightGrad, Even: true, Sums: true},
+				{N: 2, Run: layer1_0_conv1WeightGrad, Even: true, Sums: true},
 				{N: 56, Run: layer1_0_conv1InputGrad},
 			},
 		},
@@ -851,11 +903,11 @@ var program = engine.Program{
 		{
 			Name: "layer1.0.conv2 (training)",
 			Forward: []engine.Phase{
-				{N: 56, Run: layer1_0_conv2Forward, Mode: engine.Training},
+				{N: 28, Run: layer1_0_conv2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 6, Run: layer1_0_conv2WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: layer1_0_conv2InputGrad},
+				{N: 2, Run: layer1_0_conv2WeightGrad, Even: true, Sums: true},
+				{N: 28, Run: layer1_0_conv2InputGrad},
 			},
 		},
 		{
@@ -881,10 +933,10 @@ var program = engine.Program{
 		{
 			Name: "layer1.1.conv1 (training)",
 			Forward: []engine.Phase{
-				{N: 56, Run: layer1_1_conv1Forward, Mode: engine.Training},
+				{N: 28, Run: layer1_1_conv1Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 6, Run: layer1_1_conv1WeightGrad, Even: true, Sums: true},
+				{N: 2, Run: layer1_1_conv1WeightGrad, Even: true, Sums: true},
 				{N: 56, Run: layer1_1_conv1InputGrad},
 			},
 		},
@@ -902,11 +954,11 @@ var program = engine.Program{
 		{
 			Name: "layer1.1.conv2 (training)",
 			Forward: []engine.Phase{
-				{N: 56, Run: layer1_1_conv2Forward, Mode: engine.Training},
+				{N: 28, Run: layer1_1_conv2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 6, Run: layer1_1_conv2WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: layer1_1_conv2InputGrad},
+				{N: 2, Run: layer1_1_conv2WeightGrad, Even: true, Sums: true},
+				{N: 28, Run: layer1_1_conv2InputGrad},
 			},
 		},
 		{
@@ -953,11 +1005,11 @@ var program = engine.Program{
 		{
 			Name: "layer2.0.conv2 (training)",
 			Forward: []engine.Phase{
-				{N: 28, Run: layer2_0_conv2Forward, Mode: engine.Training},
+				{N: 14, Run: layer2_0_conv2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 12, Run: layer2_0_conv2WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer2_0_conv2InputGrad},
+				{N: 4, Run: layer2_0_conv2WeightGrad, Even: true, Sums: true},
+				{N: 14, Run: layer2_0_conv2InputGrad},
 			},
 		},
 		{
@@ -1004,10 +1056,10 @@ var program = engine.Program{
 		{
 			Name: "layer2.1.conv1 (training)",
 			Forward: []engine.Phase{
-				{N: 28, Run: layer2_1_conv1Forward, Mode: engine.Training},
+				{N: 14, Run: layer2_1_conv1Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 12, Run: layer2_1_conv1WeightGrad, Even: true, Sums: true},
+				{N: 4, Run: layer2_1_conv1WeightGrad, Even: true, Sums: true},
 				{N: 28, Run: layer2_1_conv1InputGrad},
 			},
 		},
@@ -1025,11 +1077,11 @@ var program = engine.Program{
 		{
 			Name: "layer2.1.conv2 (training)",
 			Forward: []engine.Phase{
-				{N: 28, Run: layer2_1_conv2Forward, Mode: engine.Training},
+				{N: 14, Run: layer2_1_conv2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 12, Run: layer2_1_conv2WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer2_1_conv2InputGrad},
+				{N: 4, Run: layer2_1_conv2WeightGrad, Even: true, Sums: true},
+				{N: 14, Run: layer2_1_conv2InputGrad},
 			},
 		},
 		{
@@ -1076,11 +1128,11 @@ var program = engine.Program{
 		{
 			Name: "layer3.0.conv2 (training)",
 			Forward: []engine.Phase{
-				{N: 14, Run: layer3_0_conv2Forward, Mode: engine.Training},
+				{N: 7, Run: layer3_0_conv2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 24, Run: layer3_0_conv2WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer3_0_conv2InputGrad},
+				{N: 8, Run: layer3_0_conv2WeightGrad, Even: true, Sums: true},
+				{N: 7, Run: layer3_0_conv2InputGrad},
 			},
 		},
 		{
@@ -1127,10 +1179,10 @@ var program = engine.Program{
 		{
 			Name: "layer3.1.conv1 (training)",
 			Forward: []engine.Phase{
-				{N: 14, Run: layer3_1_conv1Forward, Mode: engine.Training},
+				{N: 7, Run: layer3_1_conv1Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 24, Run: layer3_1_conv1WeightGrad, Even: true, Sums: true},
+				{N: 8, Run: layer3_1_conv1WeightGrad, Even: true, Sums: true},
 				{N: 14, Run: layer3_1_conv1InputGrad},
 			},
 		},
@@ -1148,11 +1200,11 @@ var program = engine.Program{
 		{
 			Name: "layer3.1.conv2 (training)",
 			Forward: []engine.Phase{
-				{N: 14, Run: layer3_1_conv2Forward, Mode: engine.Training},
+				{N: 7, Run: layer3_1_conv2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 24, Run: layer3_1_conv2WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer3_1_conv2InputGrad},
+				{N: 8, Run: layer3_1_conv2WeightGrad, Even: true, Sums: true},
+				{N: 7, Run: layer3_1_conv2InputGrad},
 			},
 		},
 		{
@@ -1316,38 +1368,38 @@ var program = engine.Program{
 				{N: 112, Run: conv1Forward, Mode: engine.Inference},
 				{N: 112, Run: bn1Eval, Mode: engine.Inference},
 				{N: 56, Run: maxpool1Forward, Mode: engine.Inference},
-				{N: 56, Run: layer1_0_conv1Forward, Mode: engine.Inference},
+				{N: 28, Run: layer1_0_conv1Forward, Mode: engine.Inference},
 				{N: 56, Run: layer1_0_bn1Eval, Mode: engine.Inference},
-				{N: 56, Run: layer1_0_conv2Forward, Mode: engine.Inference},
+				{N: 28, Run: layer1_0_conv2Forward, Mode: engine.Inference},
 				{N: 56, Run: layer1_0_bn2Eval, Mode: engine.Inference},
 				{N: 56, Run: layer1_0_add1Forward, Mode: engine.Inference},
-				{N: 56, Run: layer1_1_conv1Forward, Mode: engine.Inference},
+				{N: 28, Run: layer1_1_conv1Forward, Mode: engine.Inference},
 				{N: 56, Run: layer1_1_bn1Eval, Mode: engine.Inference},
-				{N: 56, Run: layer1_1_conv2Forward, Mode: engine.Inference},
+				{N: 28, Run: layer1_1_conv2Forward, Mode: engine.Inference},
 				{N: 56, Run: layer1_1_bn2Eval, Mode: engine.Inference},
 				{N: 56, Run: layer1_1_add1Forward, Mode: engine.Inference},
 				{N: 28, Run: layer2_0_conv1Forward, Mode: engine.Inference},
 				{N: 28, Run: layer2_0_bn1Eval, Mode: engine.Inference},
-				{N: 28, Run: layer2_0_conv2Forward, Mode: engine.Inference},
+				{N: 14, Run: layer2_0_conv2Forward, Mode: engine.Inference},
 				{N: 28, Run: layer2_0_bn2Eval, Mode: engine.Inference},
 				{N: 28, Run: layer2_0_downsample_0Forward, Mode: engine.Inference},
 				{N: 28, Run: layer2_0_downsample_1Eval, Mode: engine.Inference},
 				{N: 28, Run: layer2_0_add1Forward, Mode: engine.Inference},
-				{N: 28, Run: layer2_1_conv1Forward, Mode: engine.Inference},
+				{N: 14, Run: layer2_1_conv1Forward, Mode: engine.Inference},
 				{N: 28, Run: layer2_1_bn1Eval, Mode: engine.Inference},
-				{N: 28, Run: layer2_1_conv2Forward, Mode: engine.Inference},
+				{N: 14, Run: layer2_1_conv2Forward, Mode: engine.Inference},
 				{N: 28, Run: layer2_1_bn2Eval, Mode: engine.Inference},
 				{N: 28, Run: layer2_1_add1Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_0_conv1Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_0_bn1Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_0_conv2Forward, Mode: engine.Inference},
+				{N: 7, Run: layer3_0_conv2Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_0_bn2Eval, Mode: engine.Inference},
 				{N: 14, Run: layer3_0_downsample_0Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_0_downsample_1Eval, Mode: engine.Inference},
 				{N: 14, Run: layer3_0_add1Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_1_conv1Forward, Mode: engine.Inference},
+				{N: 7, Run: layer3_1_conv1Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_1_bn1Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_1_conv2Forward, Mode: engine.Inference},
+				{N: 7, Run: layer3_1_conv2Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_1_bn2Eval, Mode: engine.Inference},
 				{N: 14, Run: layer3_1_add1Forward, Mode: engine.Inference},
 				{N: 7, Run: layer4_0_conv1Forward, Mode: engine.Inference},
@@ -1436,15 +1488,21 @@ func layer1_0_conv1FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 64, 64, 3, 3, 32, false)
 }
 
+// layer1_0_conv1InferUUpdate computes layer1.0.conv1's weights, Winograd-transformed.
+func layer1_0_conv1InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer1_0_conv1InferGeom, d, w.D[layer1_0_conv1Fold])
+}
+
 // padI3: the padding of b3 (56x56x64 p1).
 var padI3 = runtime.Padding{
 	H: 56, W: 56, C: 64, PH: 1, PW: 1,
 }
 
-// layer1_0_conv1Infer computes layer1.0.conv1 (conv 3x3x64 p1 nobias) + layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu): output rows [lo, hi).
+// layer1_0_conv1Infer computes layer1.0.conv1 (conv 3x3x64 p1 nobias) + layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer1_0_conv1Infer(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer1_0_conv1InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[layer1_0_conv1InferU], c.D[layer1_0_conv1Fold][36864:], lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	runtime.ClearPadding(&padI3, c.F[f1], lo, hi)
-	runtime.ConvForward(&layer1_0_conv1InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[layer1_0_conv1Fold], c.D[layer1_0_conv1Fold][36864:], lo, hi)
 }
 
 // layer1_0_conv2InferGeom: conv 3x3x64 p1 nobias, in inference.
@@ -1468,15 +1526,21 @@ var layer1_0_conv2StoreGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer1_0_conv2InferUUpdate computes layer1.0.conv2's weights, Winograd-transformed.
+func layer1_0_conv2InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer1_0_conv2InferGeom, d, w.D[layer1_0_conv2Fold])
+}
+
 // padI4: the padding of b4 (56x56x64 p1).
 var padI4 = runtime.Padding{
 	H: 56, W: 56, C: 64, PH: 1, PW: 1,
 }
 
-// layer1_0_conv2Infer computes layer1.0.conv2 (conv 3x3x64 p1 nobias) + layer1.0.bn2 (batchnorm) + layer1.0.add1 (residual) + layer1.0.relu2 (relu): output rows [lo, hi).
+// layer1_0_conv2Infer computes layer1.0.conv2 (conv 3x3x64 p1 nobias) + layer1.0.bn2 (batchnorm) + layer1.0.add1 (residual) + layer1.0.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer1_0_conv2Infer(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer1_0_conv2InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[layer1_0_conv2InferU], c.D[layer1_0_conv2Fold][36864:], lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	runtime.ClearPadding(&padI4, c.F[f3], lo, hi)
-	runtime.ConvForward(&layer1_0_conv2InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[layer1_0_conv2Fold], c.D[layer1_0_conv2Fold][36864:], lo, hi)
 	runtime.Add(&layer1_0_conv2StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f2]}, lo, hi)
 }
 
@@ -1494,15 +1558,21 @@ func layer1_1_conv1FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 64, 64, 3, 3, 32, false)
 }
 
+// layer1_1_conv1InferUUpdate computes layer1.1.conv1's weights, Winograd-transformed.
+func layer1_1_conv1InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer1_1_conv1InferGeom, d, w.D[layer1_1_conv1Fold])
+}
+
 // padI5: the padding of b5 (56x56x64 p1).
 var padI5 = runtime.Padding{
 	H: 56, W: 56, C: 64, PH: 1, PW: 1,
 }
 
-// layer1_1_conv1Infer computes layer1.1.conv1 (conv 3x3x64 p1 nobias) + layer1.1.bn1 (batchnorm) + layer1.1.relu1 (relu): output rows [lo, hi).
+// layer1_1_conv1Infer computes layer1.1.conv1 (conv 3x3x64 p1 nobias) + layer1.1.bn1 (batchnorm) + layer1.1.relu1 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer1_1_conv1Infer(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer1_1_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer1_1_conv1InferU], c.D[layer1_1_conv1Fold][36864:], lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	runtime.ClearPadding(&padI5, c.F[f2], lo, hi)
-	runtime.ConvForward(&layer1_1_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer1_1_conv1Fold], c.D[layer1_1_conv1Fold][36864:], lo, hi)
 }
 
 // layer1_1_conv2InferGeom: conv 3x3x64 p1 nobias, in inference.
@@ -1526,15 +1596,21 @@ var layer1_1_conv2StoreGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer1_1_conv2InferUUpdate computes layer1.1.conv2's weights, Winograd-transformed.
+func layer1_1_conv2InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer1_1_conv2InferGeom, d, w.D[layer1_1_conv2Fold])
+}
+
 // padI6: the padding of b6 (56x56x64 p1).
 var padI6 = runtime.Padding{
 	H: 56, W: 56, C: 64, PH: 1, PW: 1,
 }
 
-// layer1_1_conv2Infer computes layer1.1.conv2 (conv 3x3x64 p1 nobias) + layer1.1.bn2 (batchnorm) + layer1.1.add1 (residual) + layer1.1.relu2 (relu): output rows [lo, hi).
+// layer1_1_conv2Infer computes layer1.1.conv2 (conv 3x3x64 p1 nobias) + layer1.1.bn2 (batchnorm) + layer1.1.add1 (residual) + layer1.1.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer1_1_conv2Infer(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer1_1_conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[layer1_1_conv2InferU], c.D[layer1_1_conv2Fold][36864:], lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	runtime.ClearPadding(&padI6, c.F[f1], lo, hi)
-	runtime.ConvForward(&layer1_1_conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[layer1_1_conv2Fold], c.D[layer1_1_conv2Fold][36864:], lo, hi)
 	runtime.Add(&layer1_1_conv2StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f3]}, lo, hi)
 }
 
@@ -1559,8 +1635,8 @@ var padI7 = runtime.Padding{
 
 // layer2_0_conv1Infer computes layer2.0.conv1 (conv 3x3x128 s2 p1 nobias) + layer2.0.bn1 (batchnorm) + layer2.0.relu1 (relu): output rows [lo, hi).
 func layer2_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI7, c.F[f2], lo, hi)
 	runtime.ConvForward(&layer2_0_conv1InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[layer2_0_conv1Fold], c.D[layer2_0_conv1Fold][73728:], lo, hi)
+	runtime.ClearPadding(&padI7, c.F[f2], lo, hi)
 }
 
 // layer2_0_downsample_0InferGeom: conv 1x1x128 s2 nobias, in inference.
@@ -1603,15 +1679,21 @@ var layer2_0_conv2StoreGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer2_0_conv2InferUUpdate computes layer2.0.conv2's weights, Winograd-transformed.
+func layer2_0_conv2InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer2_0_conv2InferGeom, d, w.D[layer2_0_conv2Fold])
+}
+
 // padI9: the padding of b9 (28x28x128 p1).
 var padI9 = runtime.Padding{
 	H: 28, W: 28, C: 128, PH: 1, PW: 1,
 }
 
-// layer2_0_conv2Infer computes layer2.0.conv2 (conv 3x3x128 p1 nobias) + layer2.0.bn2 (batchnorm) + layer2.0.add1 (residual) + relu2 (relu): output rows [lo, hi).
+// layer2_0_conv2Infer computes layer2.0.conv2 (conv 3x3x128 p1 nobias) + layer2.0.bn2 (batchnorm) + layer2.0.add1 (residual) + relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer2_0_conv2Infer(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer2_0_conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[layer2_0_conv2InferU], c.D[layer2_0_conv2Fold][147456:], lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	runtime.ClearPadding(&padI9, c.F[f1], lo, hi)
-	runtime.ConvForward(&layer2_0_conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[layer2_0_conv2Fold], c.D[layer2_0_conv2Fold][147456:], lo, hi)
 	runtime.Add(&layer2_0_conv2StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f3]}, lo, hi)
 }
 
@@ -1629,15 +1711,21 @@ func layer2_1_conv1FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 128, 128, 3, 3, 32, false)
 }
 
+// layer2_1_conv1InferUUpdate computes layer2.1.conv1's weights, Winograd-transformed.
+func layer2_1_conv1InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer2_1_conv1InferGeom, d, w.D[layer2_1_conv1Fold])
+}
+
 // padI10: the padding of b10 (28x28x128 p1).
 var padI10 = runtime.Padding{
 	H: 28, W: 28, C: 128, PH: 1, PW: 1,
 }
 
-// layer2_1_conv1Infer computes layer2.1.conv1 (conv 3x3x128 p1 nobias) + layer2.1.bn1 (batchnorm) + layer2.1.relu1 (relu): output rows [lo, hi).
+// layer2_1_conv1Infer computes layer2.1.conv1 (conv 3x3x128 p1 nobias) + layer2.1.bn1 (batchnorm) + layer2.1.relu1 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer2_1_conv1Infer(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer2_1_conv1InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[layer2_1_conv1InferU], c.D[layer2_1_conv1Fold][147456:], lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	runtime.ClearPadding(&padI10, c.F[f2], lo, hi)
-	runtime.ConvForward(&layer2_1_conv1InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[layer2_1_conv1Fold], c.D[layer2_1_conv1Fold][147456:], lo, hi)
 }
 
 // layer2_1_conv2InferGeom: conv 3x3x128 p1 nobias, in inference.
@@ -1661,15 +1749,21 @@ var layer2_1_conv2StoreGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer2_1_conv2InferUUpdate computes layer2.1.conv2's weights, Winograd-transformed.
+func layer2_1_conv2InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer2_1_conv2InferGeom, d, w.D[layer2_1_conv2Fold])
+}
+
 // padI11: the padding of b11 (28x28x128 p1).
 var padI11 = runtime.Padding{
 	H: 28, W: 28, C: 128, PH: 1, PW: 1,
 }
 
-// layer2_1_conv2Infer computes layer2.1.conv2 (conv 3x3x128 p1 nobias) + layer2.1.bn2 (batchnorm) + layer2.1.add1 (residual) + relu3 (relu): output rows [lo, hi).
+// layer2_1_conv2Infer computes layer2.1.conv2 (conv 3x3x128 p1 nobias) + layer2.1.bn2 (batchnorm) + layer2.1.add1 (residual) + relu3 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer2_1_conv2Infer(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer2_1_conv2InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[layer2_1_conv2InferU], c.D[layer2_1_conv2Fold][147456:], lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	runtime.ClearPadding(&padI11, c.F[f3], lo, hi)
-	runtime.ConvForward(&layer2_1_conv2InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[layer2_1_conv2Fold], c.D[layer2_1_conv2Fold][147456:], lo, hi)
 	runtime.Add(&layer2_1_conv2StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f1]}, lo, hi)
 }
 
@@ -1694,8 +1788,8 @@ var padI12 = runtime.Padding{
 
 // layer3_0_conv1Infer computes layer3.0.conv1 (conv 3x3x256 s2 p1 nobias) + layer3.0.bn1 (batchnorm) + layer3.0.relu1 (relu): output rows [lo, hi).
 func layer3_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI12, c.F[f2], lo, hi)
 	runtime.ConvForward(&layer3_0_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer3_0_conv1Fold], c.D[layer3_0_conv1Fold][294912:], lo, hi)
+	runtime.ClearPadding(&padI12, c.F[f2], lo, hi)
 }
 
 // layer3_0_downsample_0InferGeom: conv 1x1x256 s2 nobias, in inference.
@@ -1738,15 +1832,21 @@ var layer3_0_conv2StoreGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer3_0_conv2InferUUpdate computes layer3.0.conv2's weights, Winograd-transformed.
+func layer3_0_conv2InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_0_conv2InferGeom, d, w.D[layer3_0_conv2Fold])
+}
+
 // padI14: the padding of b14 (14x14x256 p1).
 var padI14 = runtime.Padding{
 	H: 14, W: 14, C: 256, PH: 1, PW: 1,
 }
 
-// layer3_0_conv2Infer computes layer3.0.conv2 (conv 3x3x256 p1 nobias) + layer3.0.bn2 (batchnorm) + layer3.0.add1 (residual) + relu4 (relu): output rows [lo, hi).
+// layer3_0_conv2Infer computes layer3.0.conv2 (conv 3x3x256 p1 nobias) + layer3.0.bn2 (batchnorm) + layer3.0.add1 (residual) + relu4 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer3_0_conv2Infer(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer3_0_conv2InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[layer3_0_conv2InferU], c.D[layer3_0_conv2Fold][589824:], lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	runtime.ClearPadding(&padI14, c.F[f3], lo, hi)
-	runtime.ConvForward(&layer3_0_conv2InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[layer3_0_conv2Fold], c.D[layer3_0_conv2Fold][589824:], lo, hi)
 	runtime.Add(&layer3_0_conv2StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f1]}, lo, hi)
 }
 
@@ -1764,15 +1864,21 @@ func layer3_1_conv1FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 256, 256, 3, 3, 32, false)
 }
 
+// layer3_1_conv1InferUUpdate computes layer3.1.conv1's weights, Winograd-transformed.
+func layer3_1_conv1InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_1_conv1InferGeom, d, w.D[layer3_1_conv1Fold])
+}
+
 // padI15: the padding of b15 (14x14x256 p1).
 var padI15 = runtime.Padding{
 	H: 14, W: 14, C: 256, PH: 1, PW: 1,
 }
 
-// layer3_1_conv1Infer computes layer3.1.conv1 (conv 3x3x256 p1 nobias) + layer3.1.bn1 (batchnorm) + layer3.1.relu1 (relu): output rows [lo, hi).
+// layer3_1_conv1Infer computes layer3.1.conv1 (conv 3x3x256 p1 nobias) + layer3.1.bn1 (batchnorm) + layer3.1.relu1 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer3_1_conv1Infer(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer3_1_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer3_1_conv1InferU], c.D[layer3_1_conv1Fold][589824:], lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	runtime.ClearPadding(&padI15, c.F[f2], lo, hi)
-	runtime.ConvForward(&layer3_1_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer3_1_conv1Fold], c.D[layer3_1_conv1Fold][589824:], lo, hi)
 }
 
 // layer3_1_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
@@ -1796,15 +1902,21 @@ var layer3_1_conv2StoreGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
+// layer3_1_conv2InferUUpdate computes layer3.1.conv2's weights, Winograd-transformed.
+func layer3_1_conv2InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_1_conv2InferGeom, d, w.D[layer3_1_conv2Fold])
+}
+
 // padI16: the padding of b16 (14x14x256 p1).
 var padI16 = runtime.Padding{
 	H: 14, W: 14, C: 256, PH: 1, PW: 1,
 }
 
-// layer3_1_conv2Infer computes layer3.1.conv2 (conv 3x3x256 p1 nobias) + layer3.1.bn2 (batchnorm) + layer3.1.add1 (residual) + relu5 (relu): output rows [lo, hi).
+// layer3_1_conv2Infer computes layer3.1.conv2 (conv 3x3x256 p1 nobias) + layer3.1.bn2 (batchnorm) + layer3.1.add1 (residual) + relu5 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer3_1_conv2Infer(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer3_1_conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[layer3_1_conv2InferU], c.D[layer3_1_conv2Fold][589824:], lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	runtime.ClearPadding(&padI16, c.F[f1], lo, hi)
-	runtime.ConvForward(&layer3_1_conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[layer3_1_conv2Fold], c.D[layer3_1_conv2Fold][589824:], lo, hi)
 	runtime.Add(&layer3_1_conv2StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f3]}, lo, hi)
 }
 
@@ -1829,8 +1941,8 @@ var padI17 = runtime.Padding{
 
 // layer4_0_conv1Infer computes layer4.0.conv1 (conv 3x3x512 s2 p1 nobias) + layer4.0.bn1 (batchnorm) + layer4.0.relu1 (relu): output rows [lo, hi).
 func layer4_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI17, c.F[f2], lo, hi)
 	runtime.ConvForward(&layer4_0_conv1InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[layer4_0_conv1Fold], c.D[layer4_0_conv1Fold][1179648:], lo, hi)
+	runtime.ClearPadding(&padI17, c.F[f2], lo, hi)
 }
 
 // layer4_0_downsample_0InferGeom: conv 1x1x512 s2 nobias, in inference.
@@ -1880,8 +1992,8 @@ var padI19 = runtime.Padding{
 
 // layer4_0_conv2Infer computes layer4.0.conv2 (conv 3x3x512 p1 nobias) + layer4.0.bn2 (batchnorm) + layer4.0.add1 (residual) + relu6 (relu): output rows [lo, hi).
 func layer4_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI19, c.F[f1], lo, hi)
 	runtime.ConvForward(&layer4_0_conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[layer4_0_conv2Fold], c.D[layer4_0_conv2Fold][2359296:], lo, hi)
+	runtime.ClearPadding(&padI19, c.F[f1], lo, hi)
 	runtime.Add(&layer4_0_conv2StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f3]}, lo, hi)
 }
 
@@ -1906,8 +2018,8 @@ var padI20 = runtime.Padding{
 
 // layer4_1_conv1Infer computes layer4.1.conv1 (conv 3x3x512 p1 nobias) + layer4.1.bn1 (batchnorm) + layer4.1.relu1 (relu): output rows [lo, hi).
 func layer4_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI20, c.F[f2], lo, hi)
 	runtime.ConvForward(&layer4_1_conv1InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[layer4_1_conv1Fold], c.D[layer4_1_conv1Fold][2359296:], lo, hi)
+	runtime.ClearPadding(&padI20, c.F[f2], lo, hi)
 }
 
 // layer4_1_conv2InferGeom: conv 3x3x512 p1 nobias, in inference.
@@ -2087,14 +2199,20 @@ var layer1_0_conv1Geom = runtime.ConvGeom{
 	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer1_0_conv1Forward computes layer1.0.conv1 (conv 3x3x64 p1 nobias): output rows [lo, hi).
-func layer1_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_0_conv1Geom, c.Scratch, c.F[f9], c.F[f4], c.P[layer1_0_conv1W], nil, lo, hi)
+// layer1_0_conv1ForwardUUpdate computes layer1.0.conv1's weights, Winograd-transformed.
+func layer1_0_conv1ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer1_0_conv1Geom, d, w.P[layer1_0_conv1W])
 }
 
-// layer1_0_conv1WeightGrad adds to the weight and bias gradients of layer1.0.conv1, units (filter rows of weight blocks).
+// layer1_0_conv1Forward computes layer1.0.conv1 (conv 3x3x64 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func layer1_0_conv1Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer1_0_conv1Geom, c.Scratch, c.F[f9], c.F[f4], c.D[layer1_0_conv1ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// layer1_0_conv1WeightGrad adds to the weight and bias gradients of layer1.0.conv1, as Winograd's F(2×2, 3×3), weight blocks.
 func layer1_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_0_conv1Geom, c.Scratch, c.G[layer1_0_conv1W], nil, c.F[f4], c.F[f6], lo, hi)
+	runtime.ConvWeightGradWinograd(&layer1_0_conv1Geom, c.Scratch, c.G[layer1_0_conv1W], nil, c.F[f4], c.F[f6], lo, hi)
 }
 
 // layer1_0_conv1TUpdate computes layer1.0.conv1's weights transposed, for its input gradient.
@@ -2208,14 +2326,20 @@ var layer1_0_conv2Geom = runtime.ConvGeom{
 	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer1_0_conv2Forward computes layer1.0.conv2 (conv 3x3x64 p1 nobias): output rows [lo, hi).
-func layer1_0_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_0_conv2Geom, c.Scratch, c.F[f10], c.F[f5], c.P[layer1_0_conv2W], nil, lo, hi)
+// layer1_0_conv2ForwardUUpdate computes layer1.0.conv2's weights, Winograd-transformed.
+func layer1_0_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer1_0_conv2Geom, d, w.P[layer1_0_conv2W])
 }
 
-// layer1_0_conv2WeightGrad adds to the weight and bias gradients of layer1.0.conv2, units (filter rows of weight blocks).
+// layer1_0_conv2Forward computes layer1.0.conv2 (conv 3x3x64 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func layer1_0_conv2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer1_0_conv2Geom, c.Scratch, c.F[f10], c.F[f5], c.D[layer1_0_conv2ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// layer1_0_conv2WeightGrad adds to the weight and bias gradients of layer1.0.conv2, as Winograd's F(2×2, 3×3), weight blocks.
 func layer1_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_0_conv2Geom, c.Scratch, c.G[layer1_0_conv2W], nil, c.F[f5], c.F[f6], lo, hi)
+	runtime.ConvWeightGradWinograd(&layer1_0_conv2Geom, c.Scratch, c.G[layer1_0_conv2W], nil, c.F[f5], c.F[f6], lo, hi)
 }
 
 // layer1_0_conv2PrevActGeom: the derivative of layer1.0.relu1, in place on its output's gradient.
@@ -2237,9 +2361,15 @@ func layer1_0_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer1_0_conv2W], 64, 64, 3, 3, 32, 32)
 }
 
-// layer1_0_conv2InputGrad computes the gradient of layer1.0.conv2's input, rows [lo, hi).
+// layer1_0_conv2TUUpdate computes their Winograd transform.
+func layer1_0_conv2TUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer1_0_conv2Back, d, w.D[layer1_0_conv2T])
+}
+
+// layer1_0_conv2InputGrad computes the gradient of layer1.0.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func layer1_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_0_conv2Back, c.Scratch, c.F[f10], c.F[f6], c.D[layer1_0_conv2T], nil, lo, hi)
+	runtime.ConvForwardWinograd(&layer1_0_conv2Back, c.Scratch, c.F[f10], c.F[f6], c.D[layer1_0_conv2TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	// The derivative of layer1.0.relu1, on the rows just written.
 	runtime.ActBackward(&layer1_0_conv2PrevActGeom, c.F[f10], c.F[f10], nil, c.F[f5], lo, hi)
 }
@@ -2377,14 +2507,20 @@ var layer1_1_conv1Geom = runtime.ConvGeom{
 	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer1_1_conv1Forward computes layer1.1.conv1 (conv 3x3x64 p1 nobias): output rows [lo, hi).
-func layer1_1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_1_conv1Geom, c.Scratch, c.F[f11], c.F[f6], c.P[layer1_1_conv1W], nil, lo, hi)
+// layer1_1_conv1ForwardUUpdate computes layer1.1.conv1's weights, Winograd-transformed.
+func layer1_1_conv1ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer1_1_conv1Geom, d, w.P[layer1_1_conv1W])
 }
 
-// layer1_1_conv1WeightGrad adds to the weight and bias gradients of layer1.1.conv1, units (filter rows of weight blocks).
+// layer1_1_conv1Forward computes layer1.1.conv1 (conv 3x3x64 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func layer1_1_conv1Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer1_1_conv1Geom, c.Scratch, c.F[f11], c.F[f6], c.D[layer1_1_conv1ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// layer1_1_conv1WeightGrad adds to the weight and bias gradients of layer1.1.conv1, as Winograd's F(2×2, 3×3), weight blocks.
 func layer1_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_1_conv1Geom, c.Scratch, c.G[layer1_1_conv1W], nil, c.F[f6], c.F[f8], lo, hi)
+	runtime.ConvWeightGradWinograd(&layer1_1_conv1Geom, c.Scratch, c.G[layer1_1_conv1W], nil, c.F[f6], c.F[f8], lo, hi)
 }
 
 // layer1_1_conv1TUpdate computes layer1.1.conv1's weights transposed, for its input gradient.
@@ -2498,14 +2634,20 @@ var layer1_1_conv2Geom = runtime.ConvGeom{
 	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer1_1_conv2Forward computes layer1.1.conv2 (conv 3x3x64 p1 nobias): output rows [lo, hi).
-func layer1_1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_1_conv2Geom, c.Scratch, c.F[f12], c.F[f7], c.P[layer1_1_conv2W], nil, lo, hi)
+// layer1_1_conv2ForwardUUpdate computes layer1.1.conv2's weights, Winograd-transformed.
+func layer1_1_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer1_1_conv2Geom, d, w.P[layer1_1_conv2W])
 }
 
-// layer1_1_conv2WeightGrad adds to the weight and bias gradients of layer1.1.conv2, units (filter rows of weight blocks).
+// layer1_1_conv2Forward computes layer1.1.conv2 (conv 3x3x64 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func layer1_1_conv2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer1_1_conv2Geom, c.Scratch, c.F[f12], c.F[f7], c.D[layer1_1_conv2ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// layer1_1_conv2WeightGrad adds to the weight and bias gradients of layer1.1.conv2, as Winograd's F(2×2, 3×3), weight blocks.
 func layer1_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_1_conv2Geom, c.Scratch, c.G[layer1_1_conv2W], nil, c.F[f7], c.F[f8], lo, hi)
+	runtime.ConvWeightGradWinograd(&layer1_1_conv2Geom, c.Scratch, c.G[layer1_1_conv2W], nil, c.F[f7], c.F[f8], lo, hi)
 }
 
 // layer1_1_conv2PrevActGeom: the derivative of layer1.1.relu1, in place on its output's gradient.
@@ -2527,9 +2669,15 @@ func layer1_1_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer1_1_conv2W], 64, 64, 3, 3, 32, 32)
 }
 
-// layer1_1_conv2InputGrad computes the gradient of layer1.1.conv2's input, rows [lo, hi).
+// layer1_1_conv2TUUpdate computes their Winograd transform.
+func layer1_1_conv2TUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer1_1_conv2Back, d, w.D[layer1_1_conv2T])
+}
+
+// layer1_1_conv2InputGrad computes the gradient of layer1.1.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func layer1_1_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_1_conv2Back, c.Scratch, c.F[f12], c.F[f8], c.D[layer1_1_conv2T], nil, lo, hi)
+	runtime.ConvForwardWinograd(&layer1_1_conv2Back, c.Scratch, c.F[f12], c.F[f8], c.D[layer1_1_conv2TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	// The derivative of layer1.1.relu1, on the rows just written.
 	runtime.ActBackward(&layer1_1_conv2PrevActGeom, c.F[f12], c.F[f12], nil, c.F[f7], lo, hi)
 }
@@ -2773,14 +2921,20 @@ var layer2_0_conv2Geom = runtime.ConvGeom{
 	H: 28, W: 28, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer2_0_conv2Forward computes layer2.0.conv2 (conv 3x3x128 p1 nobias): output rows [lo, hi).
-func layer2_0_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_0_conv2Geom, c.Scratch, c.F[f18], c.F[f13], c.P[layer2_0_conv2W], nil, lo, hi)
+// layer2_0_conv2ForwardUUpdate computes layer2.0.conv2's weights, Winograd-transformed.
+func layer2_0_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer2_0_conv2Geom, d, w.P[layer2_0_conv2W])
 }
 
-// layer2_0_conv2WeightGrad adds to the weight and bias gradients of layer2.0.conv2, units (filter rows of weight blocks).
+// layer2_0_conv2Forward computes layer2.0.conv2 (conv 3x3x128 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func layer2_0_conv2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer2_0_conv2Geom, c.Scratch, c.F[f18], c.F[f13], c.D[layer2_0_conv2ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// layer2_0_conv2WeightGrad adds to the weight and bias gradients of layer2.0.conv2, as Winograd's F(2×2, 3×3), weight blocks.
 func layer2_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer2_0_conv2Geom, c.Scratch, c.G[layer2_0_conv2W], nil, c.F[f13], c.F[f16], lo, hi)
+	runtime.ConvWeightGradWinograd(&layer2_0_conv2Geom, c.Scratch, c.G[layer2_0_conv2W], nil, c.F[f13], c.F[f16], lo, hi)
 }
 
 // layer2_0_conv2PrevActGeom: the derivative of layer2.0.relu1, in place on its output's gradient.
@@ -2802,9 +2956,15 @@ func layer2_0_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer2_0_conv2W], 128, 128, 3, 3, 32, 32)
 }
 
-// layer2_0_conv2InputGrad computes the gradient of layer2.0.conv2's input, rows [lo, hi).
+// layer2_0_conv2TUUpdate computes their Winograd transform.
+func layer2_0_conv2TUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer2_0_conv2Back, d, w.D[layer2_0_conv2T])
+}
+
+// layer2_0_conv2InputGrad computes the gradient of layer2.0.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func layer2_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_0_conv2Back, c.Scratch, c.F[f19], c.F[f16], c.D[layer2_0_conv2T], nil, lo, hi)
+	runtime.ConvForwardWinograd(&layer2_0_conv2Back, c.Scratch, c.F[f19], c.F[f16], c.D[layer2_0_conv2TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	// The derivative of layer2.0.relu1, on the rows just written.
 	runtime.ActBackward(&layer2_0_conv2PrevActGeom, c.F[f19], c.F[f19], nil, c.F[f13], lo, hi)
 }
@@ -3041,14 +3201,20 @@ var layer2_1_conv1Geom = runtime.ConvGeom{
 	H: 28, W: 28, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer2_1_conv1Forward computes layer2.1.conv1 (conv 3x3x128 p1 nobias): output rows [lo, hi).
-func layer2_1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_1_conv1Geom, c.Scratch, c.F[f20], c.F[f14], c.P[layer2_1_conv1W], nil, lo, hi)
+// layer2_1_conv1ForwardUUpdate computes layer2.1.conv1's weights, Winograd-transformed.
+func layer2_1_conv1ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer2_1_conv1Geom, d, w.P[layer2_1_conv1W])
 }
 
-// layer2_1_conv1WeightGrad adds to the weight and bias gradients of layer2.1.conv1, units (filter rows of weight blocks).
+// layer2_1_conv1Forward computes layer2.1.conv1 (conv 3x3x128 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func layer2_1_conv1Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer2_1_conv1Geom, c.Scratch, c.F[f20], c.F[f14], c.D[layer2_1_conv1ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// layer2_1_conv1WeightGrad adds to the weight and bias gradients of layer2.1.conv1, as Winograd's F(2×2, 3×3), weight blocks.
 func layer2_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer2_1_conv1Geom, c.Scratch, c.G[layer2_1_conv1W], nil, c.F[f14], c.F[f16], lo, hi)
+	runtime.ConvWeightGradWinograd(&layer2_1_conv1Geom, c.Scratch, c.G[layer2_1_conv1W], nil, c.F[f14], c.F[f16], lo, hi)
 }
 
 // layer2_1_conv1TUpdate computes layer2.1.conv1's weights transposed, for its input gradient.
@@ -3162,14 +3328,20 @@ var layer2_1_conv2Geom = runtime.ConvGeom{
 	H: 28, W: 28, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer2_1_conv2Forward computes layer2.1.conv2 (conv 3x3x128 p1 nobias): output rows [lo, hi).
-func layer2_1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_1_conv2Geom, c.Scratch, c.F[f21], c.F[f15], c.P[layer2_1_conv2W], nil, lo, hi)
+// layer2_1_conv2ForwardUUpdate computes layer2.1.conv2's weights, Winograd-transformed.
+func layer2_1_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer2_1_conv2Geom, d, w.P[layer2_1_conv2W])
 }
 
-// layer2_1_conv2WeightGrad adds to the weight and bias gradients of layer2.1.conv2, units (filter rows of weight blocks).
+// layer2_1_conv2Forward computes layer2.1.conv2 (conv 3x3x128 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func layer2_1_conv2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer2_1_conv2Geom, c.Scratch, c.F[f21], c.F[f15], c.D[layer2_1_conv2ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// layer2_1_conv2WeightGrad adds to the weight and bias gradients of layer2.1.conv2, as Winograd's F(2×2, 3×3), weight blocks.
 func layer2_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer2_1_conv2Geom, c.Scratch, c.G[layer2_1_conv2W], nil, c.F[f15], c.F[f16], lo, hi)
+	runtime.ConvWeightGradWinograd(&layer2_1_conv2Geom, c.Scratch, c.G[layer2_1_conv2W], nil, c.F[f15], c.F[f16], lo, hi)
 }
 
 // layer2_1_conv2PrevActGeom: the derivative of layer2.1.relu1, in place on its output's gradient.
@@ -3191,9 +3363,15 @@ func layer2_1_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer2_1_conv2W], 128, 128, 3, 3, 32, 32)
 }
 
-// layer2_1_conv2InputGrad computes the gradient of layer2.1.conv2's input, rows [lo, hi).
+// layer2_1_conv2TUUpdate computes their Winograd transform.
+func layer2_1_conv2TUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer2_1_conv2Back, d, w.D[layer2_1_conv2T])
+}
+
+// layer2_1_conv2InputGrad computes the gradient of layer2.1.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func layer2_1_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_1_conv2Back, c.Scratch, c.F[f21], c.F[f16], c.D[layer2_1_conv2T], nil, lo, hi)
+	runtime.ConvForwardWinograd(&layer2_1_conv2Back, c.Scratch, c.F[f21], c.F[f16], c.D[layer2_1_conv2TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	// The derivative of layer2.1.relu1, on the rows just written.
 	runtime.ActBackward(&layer2_1_conv2PrevActGeom, c.F[f21], c.F[f21], nil, c.F[f15], lo, hi)
 }
@@ -3437,14 +3615,20 @@ var layer3_0_conv2Geom = runtime.ConvGeom{
 	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer3_0_conv2Forward computes layer3.0.conv2 (conv 3x3x256 p1 nobias): output rows [lo, hi).
-func layer3_0_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_0_conv2Geom, c.Scratch, c.F[f27], c.F[f22], c.P[layer3_0_conv2W], nil, lo, hi)
+// layer3_0_conv2ForwardUUpdate computes layer3.0.conv2's weights, Winograd-transformed.
+func layer3_0_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_0_conv2Geom, d, w.P[layer3_0_conv2W])
 }
 
-// layer3_0_conv2WeightGrad adds to the weight and bias gradients of layer3.0.conv2, units (filter rows of weight blocks).
+// layer3_0_conv2Forward computes layer3.0.conv2 (conv 3x3x256 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func layer3_0_conv2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer3_0_conv2Geom, c.Scratch, c.F[f27], c.F[f22], c.D[layer3_0_conv2ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// layer3_0_conv2WeightGrad adds to the weight and bias gradients of layer3.0.conv2, as Winograd's F(2×2, 3×3), weight blocks.
 func layer3_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_0_conv2Geom, c.Scratch, c.G[layer3_0_conv2W], nil, c.F[f22], c.F[f25], lo, hi)
+	runtime.ConvWeightGradWinograd(&layer3_0_conv2Geom, c.Scratch, c.G[layer3_0_conv2W], nil, c.F[f22], c.F[f25], lo, hi)
 }
 
 // layer3_0_conv2PrevActGeom: the derivative of layer3.0.relu1, in place on its output's gradient.
@@ -3466,9 +3650,15 @@ func layer3_0_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer3_0_conv2W], 256, 256, 3, 3, 32, 32)
 }
 
-// layer3_0_conv2InputGrad computes the gradient of layer3.0.conv2's input, rows [lo, hi).
+// layer3_0_conv2TUUpdate computes their Winograd transform.
+func layer3_0_conv2TUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_0_conv2Back, d, w.D[layer3_0_conv2T])
+}
+
+// layer3_0_conv2InputGrad computes the gradient of layer3.0.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func layer3_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_0_conv2Back, c.Scratch, c.F[f28], c.F[f25], c.D[layer3_0_conv2T], nil, lo, hi)
+	runtime.ConvForwardWinograd(&layer3_0_conv2Back, c.Scratch, c.F[f28], c.F[f25], c.D[layer3_0_conv2TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	// The derivative of layer3.0.relu1, on the rows just written.
 	runtime.ActBackward(&layer3_0_conv2PrevActGeom, c.F[f28], c.F[f28], nil, c.F[f22], lo, hi)
 }
@@ -3705,14 +3895,20 @@ var layer3_1_conv1Geom = runtime.ConvGeom{
 	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer3_1_conv1Forward computes layer3.1.conv1 (conv 3x3x256 p1 nobias): output rows [lo, hi).
-func layer3_1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_1_conv1Geom, c.Scratch, c.F[f29], c.F[f23], c.P[layer3_1_conv1W], nil, lo, hi)
+// layer3_1_conv1ForwardUUpdate computes layer3.1.conv1's weights, Winograd-transformed.
+func layer3_1_conv1ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_1_conv1Geom, d, w.P[layer3_1_conv1W])
 }
 
-// layer3_1_conv1WeightGrad adds to the weight and bias gradients of layer3.1.conv1, units (filter rows of weight blocks).
+// layer3_1_conv1Forward computes layer3.1.conv1 (conv 3x3x256 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func layer3_1_conv1Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer3_1_conv1Geom, c.Scratch, c.F[f29], c.F[f23], c.D[layer3_1_conv1ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// layer3_1_conv1WeightGrad adds to the weight and bias gradients of layer3.1.conv1, as Winograd's F(2×2, 3×3), weight blocks.
 func layer3_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_1_conv1Geom, c.Scratch, c.G[layer3_1_conv1W], nil, c.F[f23], c.F[f25], lo, hi)
+	runtime.ConvWeightGradWinograd(&layer3_1_conv1Geom, c.Scratch, c.G[layer3_1_conv1W], nil, c.F[f23], c.F[f25], lo, hi)
 }
 
 // layer3_1_conv1TUpdate computes layer3.1.conv1's weights transposed, for its input gradient.
@@ -3826,14 +4022,20 @@ var layer3_1_conv2Geom = runtime.ConvGeom{
 	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer3_1_conv2Forward computes layer3.1.conv2 (conv 3x3x256 p1 nobias): output rows [lo, hi).
-func layer3_1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_1_conv2Geom, c.Scratch, c.F[f30], c.F[f24], c.P[layer3_1_conv2W], nil, lo, hi)
+// layer3_1_conv2ForwardUUpdate computes layer3.1.conv2's weights, Winograd-transformed.
+func layer3_1_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_1_conv2Geom, d, w.P[layer3_1_conv2W])
 }
 
-// layer3_1_conv2WeightGrad adds to the weight and bias gradients of layer3.1.conv2, units (filter rows of weight blocks).
+// layer3_1_conv2Forward computes layer3.1.conv2 (conv 3x3x256 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func layer3_1_conv2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer3_1_conv2Geom, c.Scratch, c.F[f30], c.F[f24], c.D[layer3_1_conv2ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// layer3_1_conv2WeightGrad adds to the weight and bias gradients of layer3.1.conv2, as Winograd's F(2×2, 3×3), weight blocks.
 func layer3_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_1_conv2Geom, c.Scratch, c.G[layer3_1_conv2W], nil, c.F[f24], c.F[f25], lo, hi)
+	runtime.ConvWeightGradWinograd(&layer3_1_conv2Geom, c.Scratch, c.G[layer3_1_conv2W], nil, c.F[f24], c.F[f25], lo, hi)
 }
 
 // layer3_1_conv2PrevActGeom: the derivative of layer3.1.relu1, in place on its output's gradient.
@@ -3855,9 +4057,15 @@ func layer3_1_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer3_1_conv2W], 256, 256, 3, 3, 32, 32)
 }
 
-// layer3_1_conv2InputGrad computes the gradient of layer3.1.conv2's input, rows [lo, hi).
+// layer3_1_conv2TUUpdate computes their Winograd transform.
+func layer3_1_conv2TUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_1_conv2Back, d, w.D[layer3_1_conv2T])
+}
+
+// layer3_1_conv2InputGrad computes the gradient of layer3.1.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func layer3_1_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_1_conv2Back, c.Scratch, c.F[f30], c.F[f25], c.D[layer3_1_conv2T], nil, lo, hi)
+	runtime.ConvForwardWinograd(&layer3_1_conv2Back, c.Scratch, c.F[f30], c.F[f25], c.D[layer3_1_conv2TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	// The derivative of layer3.1.relu1, on the rows just written.
 	runtime.ActBackward(&layer3_1_conv2PrevActGeom, c.F[f30], c.F[f30], nil, c.F[f24], lo, hi)
 }

@@ -580,13 +580,16 @@ const (
 	conv1Fold                        // conv1's weights and bias with bn1 folded in
 	layer1_0_conv1Fold               // layer1.0.conv1's weights and bias with layer1.0.bn1 folded in
 	layer1_0_conv2Fold               // layer1.0.conv2's weights and bias with layer1.0.bn2 folded in
+	layer1_0_conv2InferU             // layer1.0.conv2's weights, Winograd-transformed
 	layer1_0_downsample_0Fold        // layer1.0.downsample.0's weights and bias with layer1.0.downsample.1 folded in
 	layer1_0_conv3Fold               // layer1.0.conv3's weights and bias with layer1.0.bn3 folded in
 	layer1_1_conv1Fold               // layer1.1.conv1's weights and bias with layer1.1.bn1 folded in
 	layer1_1_conv2Fold               // layer1.1.conv2's weights and bias with layer1.1.bn2 folded in
+	layer1_1_conv2InferU             // layer1.1.conv2's weights, Winograd-transformed
 	layer1_1_conv3Fold               // layer1.1.conv3's weights and bias with layer1.1.bn3 folded in
 	layer1_2_conv1Fold               // layer1.2.conv1's weights and bias with layer1.2.bn1 folded in
 	layer1_2_conv2Fold               // layer1.2.conv2's weights and bias with layer1.2.bn2 folded in
+	layer1_2_conv2InferU             // layer1.2.conv2's weights, Winograd-transformed
 	layer1_2_conv3Fold               // layer1.2.conv3's weights and bias with layer1.2.bn3 folded in
 	layer2_0_conv1Fold               // layer2.0.conv1's weights and bias with layer2.0.bn1 folded in
 	layer2_0_conv2Fold               // layer2.0.conv2's weights and bias with layer2.0.bn2 folded in
@@ -594,12 +597,15 @@ const (
 	layer2_0_conv3Fold               // layer2.0.conv3's weights and bias with layer2.0.bn3 folded in
 	layer2_1_conv1Fold               // layer2.1.conv1's weights and bias with layer2.1.bn1 folded in
 	layer2_1_conv2Fold               // layer2.1.conv2's weights and bias with layer2.1.bn2 folded in
+	layer2_1_conv2InferU             // layer2.1.conv2's weights, Winograd-transformed
 	layer2_1_conv3Fold               // layer2.1.conv3's weights and bias with layer2.1.bn3 folded in
 	layer2_2_conv1Fold               // layer2.2.conv1's weights and bias with layer2.2.bn1 folded in
 	layer2_2_conv2Fold               // layer2.2.conv2's weights and bias with layer2.2.bn2 folded in
+	layer2_2_conv2InferU             // layer2.2.conv2's weights, Winograd-transformed
 	layer2_2_conv3Fold               // layer2.2.conv3's weights and bias with layer2.2.bn3 folded in
 	layer2_3_conv1Fold               // layer2.3.conv1's weights and bias with layer2.3.bn1 folded in
 	layer2_3_conv2Fold               // layer2.3.conv2's weights and bias with layer2.3.bn2 folded in
+	layer2_3_conv2InferU             // layer2.3.conv2's weights, Winograd-transformed
 	layer2_3_conv3Fold               // layer2.3.conv3's weights and bias with layer2.3.bn3 folded in
 	layer3_0_conv1Fold               // layer3.0.conv1's weights and bias with layer3.0.bn1 folded in
 	layer3_0_conv2Fold               // layer3.0.conv2's weights and bias with layer3.0.bn2 folded in
@@ -607,18 +613,23 @@ const (
 	layer3_0_conv3Fold               // layer3.0.conv3's weights and bias with layer3.0.bn3 folded in
 	layer3_1_conv1Fold               // layer3.1.conv1's weights and bias with layer3.1.bn1 folded in
 	layer3_1_conv2Fold               // layer3.1.conv2's weights and bias with layer3.1.bn2 folded in
+	layer3_1_conv2InferU             // layer3.1.conv2's weights, Winograd-transformed
 	layer3_1_conv3Fold               // layer3.1.conv3's weights and bias with layer3.1.bn3 folded in
 	layer3_2_conv1Fold               // layer3.2.conv1's weights and bias with layer3.2.bn1 folded in
 	layer3_2_conv2Fold               // layer3.2.conv2's weights and bias with layer3.2.bn2 folded in
+	layer3_2_conv2InferU             // layer3.2.conv2's weights, Winograd-transformed
 	layer3_2_conv3Fold               // layer3.2.conv3's weights and bias with layer3.2.bn3 folded in
 	layer3_3_conv1Fold               // layer3.3.conv1's weights and bias with layer3.3.bn1 folded in
 	layer3_3_conv2Fold               // layer3.3.conv2's weights and bias with layer3.3.bn2 folded in
+	layer3_3_conv2InferU             // layer3.3.conv2's weights, Winograd-transformed
 	layer3_3_conv3Fold               // layer3.3.conv3's weights and bias with layer3.3.bn3 folded in
 	layer3_4_conv1Fold               // layer3.4.conv1's weights and bias with layer3.4.bn1 folded in
 	layer3_4_conv2Fold               // layer3.4.conv2's weights and bias with layer3.4.bn2 folded in
+	layer3_4_conv2InferU             // layer3.4.conv2's weights, Winograd-transformed
 	layer3_4_conv3Fold               // layer3.4.conv3's weights and bias with layer3.4.bn3 folded in
 	layer3_5_conv1Fold               // layer3.5.conv1's weights and bias with layer3.5.bn1 folded in
 	layer3_5_conv2Fold               // layer3.5.conv2's weights and bias with layer3.5.bn2 folded in
+	layer3_5_conv2InferU             // layer3.5.conv2's weights, Winograd-transformed
 	layer3_5_conv3Fold               // layer3.5.conv3's weights and bias with layer3.5.bn3 folded in
 	layer4_0_conv1Fold               // layer4.0.conv1's weights and bias with layer4.0.bn1 folded in
 	layer4_0_conv2Fold               // layer4.0.conv2's weights and bias with layer4.0.bn2 folded in
@@ -634,7 +645,9 @@ const (
 	bn1Coef                          // bn1's inference-mode coefficients (running statistics)
 	layer1_0_conv1T                  // layer1.0.conv1's weights transposed, for its input gradient
 	layer1_0_bn1Coef                 // layer1.0.bn1's inference-mode coefficients (running statistics)
+	layer1_0_conv2ForwardU           // layer1.0.conv2's weights, Winograd-transformed
 	layer1_0_conv2T                  // layer1.0.conv2's weights transposed, for its input gradient
+	layer1_0_conv2TU                 // their Winograd transform
 	layer1_0_bn2Coef                 // layer1.0.bn2's inference-mode coefficients (running statistics)
 	layer1_0_conv3T                  // layer1.0.conv3's weights transposed, for its input gradient
 	layer1_0_bn3Coef                 // layer1.0.bn3's inference-mode coefficients (running statistics)
@@ -642,13 +655,17 @@ const (
 	layer1_0_downsample_1Coef        // layer1.0.downsample.1's inference-mode coefficients (running statistics)
 	layer1_1_conv1T                  // layer1.1.conv1's weights transposed, for its input gradient
 	layer1_1_bn1Coef                 // layer1.1.bn1's inference-mode coefficients (running statistics)
+	layer1_1_conv2ForwardU           // layer1.1.conv2's weights, Winograd-transformed
 	layer1_1_conv2T                  // layer1.1.conv2's weights transposed, for its input gradient
+	layer1_1_conv2TU                 // their Winograd transform
 	layer1_1_bn2Coef                 // layer1.1.bn2's inference-mode coefficients (running statistics)
 	layer1_1_conv3T                  // layer1.1.conv3's weights transposed, for its input gradient
 	layer1_1_bn3Coef                 // layer1.1.bn3's inference-mode coefficients (running statistics)
 	layer1_2_conv1T                  // layer1.2.conv1's weights transposed, for its input gradient
 	layer1_2_bn1Coef                 // layer1.2.bn1's inference-mode coefficients (running statistics)
+	layer1_2_conv2ForwardU           // layer1.2.conv2's weights, Winograd-transformed
 	layer1_2_conv2T                  // layer1.2.conv2's weights transposed, for its input gradient
+	layer1_2_conv2TU                 // their Winograd transform
 	layer1_2_bn2Coef                 // layer1.2.bn2's inference-mode coefficients (running statistics)
 	layer1_2_conv3T                  // layer1.2.conv3's weights transposed, for its input gradient
 	layer1_2_bn3Coef                 // layer1.2.bn3's inference-mode coefficients (running statistics)
@@ -662,19 +679,25 @@ const (
 	layer2_0_downsample_1Coef        // layer2.0.downsample.1's inference-mode coefficients (running statistics)
 	layer2_1_conv1T                  // layer2.1.conv1's weights transposed, for its input gradient
 	layer2_1_bn1Coef                 // layer2.1.bn1's inference-mode coefficients (running statistics)
+	layer2_1_conv2ForwardU           // layer2.1.conv2's weights, Winograd-transformed
 	layer2_1_conv2T                  // layer2.1.conv2's weights transposed, for its input gradient
+	layer2_1_conv2TU                 // their Winograd transform
 	layer2_1_bn2Coef                 // layer2.1.bn2's inference-mode coefficients (running statistics)
 	layer2_1_conv3T                  // layer2.1.conv3's weights transposed, for its input gradient
 	layer2_1_bn3Coef                 // layer2.1.bn3's inference-mode coefficients (running statistics)
 	layer2_2_conv1T                  // layer2.2.conv1's weights transposed, for its input gradient
 	layer2_2_bn1Coef                 // layer2.2.bn1's inference-mode coefficients (running statistics)
+	layer2_2_conv2ForwardU           // layer2.2.conv2's weights, Winograd-transformed
 	layer2_2_conv2T                  // layer2.2.conv2's weights transposed, for its input gradient
+	layer2_2_conv2TU                 // their Winograd transform
 	layer2_2_bn2Coef                 // layer2.2.bn2's inference-mode coefficients (running statistics)
 	layer2_2_conv3T                  // layer2.2.conv3's weights transposed, for its input gradient
 	layer2_2_bn3Coef                 // layer2.2.bn3's inference-mode coefficients (running statistics)
 	layer2_3_conv1T                  // layer2.3.conv1's weights transposed, for its input gradient
 	layer2_3_bn1Coef                 // layer2.3.bn1's inference-mode coefficients (running statistics)
+	layer2_3_conv2ForwardU           // layer2.3.conv2's weights, Winograd-transformed
 	layer2_3_conv2T                  // layer2.3.conv2's weights transposed, for its input gradient
+	layer2_3_conv2TU                 // their Winograd transform
 	layer2_3_bn2Coef                 // layer2.3.bn2's inference-mode coefficients (running statistics)
 	layer2_3_conv3T                  // layer2.3.conv3's weights transposed, for its input gradient
 	layer2_3_bn3Coef                 // layer2.3.bn3's inference-mode coefficients (running statistics)
@@ -688,31 +711,41 @@ const (
 	layer3_0_downsample_1Coef        // layer3.0.downsample.1's inference-mode coefficients (running statistics)
 	layer3_1_conv1T                  // layer3.1.conv1's weights transposed, for its input gradient
 	layer3_1_bn1Coef                 // layer3.1.bn1's inference-mode coefficients (running statistics)
+	layer3_1_conv2ForwardU           // layer3.1.conv2's weights, Winograd-transformed
 	layer3_1_conv2T                  // layer3.1.conv2's weights transposed, for its input gradient
+	layer3_1_conv2TU                 // their Winograd transform
 	layer3_1_bn2Coef                 // layer3.1.bn2's inference-mode coefficients (running statistics)
 	layer3_1_conv3T                  // layer3.1.conv3's weights transposed, for its input gradient
 	layer3_1_bn3Coef                 // layer3.1.bn3's inference-mode coefficients (running statistics)
 	layer3_2_conv1T                  // layer3.2.conv1's weights transposed, for its input gradient
 	layer3_2_bn1Coef                 // layer3.2.bn1's inference-mode coefficients (running statistics)
+	layer3_2_conv2ForwardU           // layer3.2.conv2's weights, Winograd-transformed
 	layer3_2_conv2T                  // layer3.2.conv2's weights transposed, for its input gradient
+	layer3_2_conv2TU                 // their Winograd transform
 	layer3_2_bn2Coef                 // layer3.2.bn2's inference-mode coefficients (running statistics)
 	layer3_2_conv3T                  // layer3.2.conv3's weights transposed, for its input gradient
 	layer3_2_bn3Coef                 // layer3.2.bn3's inference-mode coefficients (running statistics)
 	layer3_3_conv1T                  // layer3.3.conv1's weights transposed, for its input gradient
 	layer3_3_bn1Coef                 // layer3.3.bn1's inference-mode coefficients (running statistics)
+	layer3_3_conv2ForwardU           // layer3.3.conv2's weights, Winograd-transformed
 	layer3_3_conv2T                  // layer3.3.conv2's weights transposed, for its input gradient
+	layer3_3_conv2TU                 // their Winograd transform
 	layer3_3_bn2Coef                 // layer3.3.bn2's inference-mode coefficients (running statistics)
 	layer3_3_conv3T                  // layer3.3.conv3's weights transposed, for its input gradient
 	layer3_3_bn3Coef                 // layer3.3.bn3's inference-mode coefficients (running statistics)
 	layer3_4_conv1T                  // layer3.4.conv1's weights transposed, for its input gradient
 	layer3_4_bn1Coef                 // layer3.4.bn1's inference-mode coefficients (running statistics)
+	layer3_4_conv2ForwardU           // layer3.4.conv2's weights, Winograd-transformed
 	layer3_4_conv2T                  // layer3.4.conv2's weights transposed, for its input gradient
+	layer3_4_conv2TU                 // their Winograd transform
 	layer3_4_bn2Coef                 // layer3.4.bn2's inference-mode coefficients (running statistics)
 	layer3_4_conv3T                  // layer3.4.conv3's weights transposed, for its input gradient
 	layer3_4_bn3Coef                 // layer3.4.bn3's inference-mode coefficients (running statistics)
 	layer3_5_conv1T                  // layer3.5.conv1's weights transposed, for its input gradient
 	layer3_5_bn1Coef                 // layer3.5.bn1's inference-mode coefficients (running statistics)
+	layer3_5_conv2ForwardU           // layer3.5.conv2's weights, Winograd-transformed
 	layer3_5_conv2T                  // layer3.5.conv2's weights transposed, for its input gradient
+	layer3_5_conv2TU                 // their Winograd transform
 	layer3_5_bn2Coef                 // layer3.5.bn2's inference-mode coefficients (running statistics)
 	layer3_5_conv3T                  // layer3.5.conv3's weights transposed, for its input gradient
 	layer3_5_bn3Coef                 // layer3.5.bn3's inference-mode coefficients (running statistics)
@@ -1249,13 +1282,16 @@ var program = engine.Program{
 		conv1Fold:                 {Name: "conv1Fold", Use: engine.InferenceForward, Len: func() int { return 9472 }, Update: conv1FoldUpdate},
 		layer1_0_conv1Fold:        {Name: "layer1_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 4160 }, Update: layer1_0_conv1FoldUpdate},
 		layer1_0_conv2Fold:        {Name: "layer1_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: layer1_0_conv2FoldUpdate},
+		layer1_0_conv2InferU:      {Name: "layer1_0_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer1_0_conv2InferGeom) }, Update: layer1_0_conv2InferUUpdate},
 		layer1_0_downsample_0Fold: {Name: "layer1_0_downsample_0Fold", Use: engine.InferenceForward, Len: func() int { return 16640 }, Update: layer1_0_downsample_0FoldUpdate},
 		layer1_0_conv3Fold:        {Name: "layer1_0_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 16640 }, Update: layer1_0_conv3FoldUpdate},
 		layer1_1_conv1Fold:        {Name: "layer1_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 16448 }, Update: layer1_1_conv1FoldUpdate},
 		layer1_1_conv2Fold:        {Name: "layer1_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: layer1_1_conv2FoldUpdate},
+		layer1_1_conv2InferU:      {Name: "layer1_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer1_1_conv2InferGeom) }, Update: layer1_1_conv2InferUUpdate},
 		layer1_1_conv3Fold:        {Name: "layer1_1_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 16640 }, Update: layer1_1_conv3FoldUpdate},
 		layer1_2_conv1Fold:        {Name: "layer1_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 16448 }, Update: layer1_2_conv1FoldUpdate},
 		layer1_2_conv2Fold:        {Name: "layer1_2_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: layer1_2_conv2FoldUpdate},
+		layer1_2_conv2InferU:      {Name: "layer1_2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer1_2_conv2InferGeom) }, Update: layer1_2_conv2InferUUpdate},
 		layer1_2_conv3Fold:        {Name: "layer1_2_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 16640 }, Update: layer1_2_conv3FoldUpdate},
 		layer2_0_conv1Fold:        {Name: "layer2_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 32896 }, Update: layer2_0_conv1FoldUpdate},
 		layer2_0_conv2Fold:        {Name: "layer2_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: layer2_0_conv2FoldUpdate},
@@ -1263,12 +1299,15 @@ var program = engine.Program{
 		layer2_0_conv3Fold:        {Name: "layer2_0_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 66048 }, Update: layer2_0_conv3FoldUpdate},
 		layer2_1_conv1Fold:        {Name: "layer2_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 65664 }, Update: layer2_1_conv1FoldUpdate},
 		layer2_1_conv2Fold:        {Name: "layer2_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: layer2_1_conv2FoldUpdate},
+		layer2_1_conv2InferU:      {Name: "layer2_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer2_1_conv2InferGeom) }, Update: layer2_1_conv2InferUUpdate},
 		layer2_1_conv3Fold:        {Name: "layer2_1_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 66048 }, Update: layer2_1_conv3FoldUpdate},
 		layer2_2_conv1Fold:        {Name: "layer2_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 65664 }, Update: layer2_2_conv1FoldUpdate},
 		layer2_2_conv2Fold:        {Name: "layer2_2_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: layer2_2_conv2FoldUpdate},
+		layer2_2_conv2InferU:      {Name: "layer2_2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer2_2_conv2InferGeom) }, Update: layer2_2_conv2InferUUpdate},
 		layer2_2_conv3Fold:        {Name: "layer2_2_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 66048 }, Update: layer2_2_conv3FoldUpdate},
 		layer2_3_conv1Fold:        {Name: "layer2_3_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 65664 }, Update: layer2_3_conv1FoldUpdate},
 		layer2_3_conv2Fold:        {Name: "layer2_3_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: layer2_3_conv2FoldUpdate},
+		layer2_3_conv2InferU:      {Name: "layer2_3_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer2_3_conv2InferGeom) }, Update: layer2_3_conv2InferUUpdate},
 		layer2_3_conv3Fold:        {Name: "layer2_3_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 66048 }, Update: layer2_3_conv3FoldUpdate},
 		layer3_0_conv1Fold:        {Name: "layer3_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 131328 }, Update: layer3_0_conv1FoldUpdate},
 		layer3_0_conv2Fold:        {Name: "layer3_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: layer3_0_conv2FoldUpdate},
@@ -1276,18 +1315,23 @@ var program = engine.Program{
 		layer3_0_conv3Fold:        {Name: "layer3_0_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: layer3_0_conv3FoldUpdate},
 		layer3_1_conv1Fold:        {Name: "layer3_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 262400 }, Update: layer3_1_conv1FoldUpdate},
 		layer3_1_conv2Fold:        {Name: "layer3_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: layer3_1_conv2FoldUpdate},
+		layer3_1_conv2InferU:      {Name: "layer3_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer3_1_conv2InferGeom) }, Update: layer3_1_conv2InferUUpdate},
 		layer3_1_conv3Fold:        {Name: "layer3_1_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: layer3_1_conv3FoldUpdate},
 		layer3_2_conv1Fold:        {Name: "layer3_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 262400 }, Update: layer3_2_conv1FoldUpdate},
 		layer3_2_conv2Fold:        {Name: "layer3_2_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: layer3_2_conv2FoldUpdate},
+		layer3_2_conv2InferU:      {Name: "layer3_2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer3_2_conv2InferGeom) }, Update: layer3_2_conv2InferUUpdate},
 		layer3_2_conv3Fold:        {Name: "layer3_2_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: layer3_2_conv3FoldUpdate},
 		layer3_3_conv1Fold:        {Name: "layer3_3_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 262400 }, Update: layer3_3_conv1FoldUpdate},
 		layer3_3_conv2Fold:        {Name: "layer3_3_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: layer3_3_conv2FoldUpdate},
+		layer3_3_conv2InferU:      {Name: "layer3_3_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer3_3_conv2InferGeom) }, Update: layer3_3_conv2InferUUpdate},
 		layer3_3_conv3Fold:        {Name: "layer3_3_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: layer3_3_conv3FoldUpdate},
 		layer3_4_conv1Fold:        {Name: "layer3_4_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 262400 }, Update: layer3_4_conv1FoldUpdate},
 		layer3_4_conv2Fold:        {Name: "layer3_4_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: layer3_4_conv2FoldUpdate},
+		layer3_4_conv2InferU:      {Name: "layer3_4_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer3_4_conv2InferGeom) }, Update: layer3_4_conv2InferUUpdate},
 		layer3_4_conv3Fold:        {Name: "layer3_4_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: layer3_4_conv3FoldUpdate},
 		layer3_5_conv1Fold:        {Name: "layer3_5_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 262400 }, Update: layer3_5_conv1FoldUpdate},
 		layer3_5_conv2Fold:        {Name: "layer3_5_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: layer3_5_conv2FoldUpdate},
+		layer3_5_conv2InferU:      {Name: "layer3_5_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer3_5_conv2InferGeom) }, Update: layer3_5_conv2InferUUpdate},
 		layer3_5_conv3Fold:        {Name: "layer3_5_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: layer3_5_conv3FoldUpdate},
 		layer4_0_conv1Fold:        {Name: "layer4_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 524800 }, Update: layer4_0_conv1FoldUpdate},
 		layer4_0_conv2Fold:        {Name: "layer4_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: layer4_0_conv2FoldUpdate},
@@ -1303,7 +1347,9 @@ var program = engine.Program{
 		bn1Coef:                   {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: bn1CoefUpdate},
 		layer1_0_conv1T:           {Name: "layer1_0_conv1T", Use: engine.Backward, Len: func() int { return 4096 }, Update: layer1_0_conv1TUpdate},
 		layer1_0_bn1Coef:          {Name: "layer1_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_0_bn1CoefUpdate},
+		layer1_0_conv2ForwardU:    {Name: "layer1_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_0_conv2Geom) }, Update: layer1_0_conv2ForwardUUpdate},
 		layer1_0_conv2T:           {Name: "layer1_0_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: layer1_0_conv2TUpdate},
+		layer1_0_conv2TU:          {Name: "layer1_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_0_conv2Back) }, Update: layer1_0_conv2TUUpdate},
 		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_0_bn2CoefUpdate},
 		layer1_0_conv3T:           {Name: "layer1_0_conv3T", Use: engine.Backward, Len: func() int { return 16384 }, Update: layer1_0_conv3TUpdate},
 		layer1_0_bn3Coef:          {Name: "layer1_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer1_0_bn3CoefUpdate},
@@ -1311,13 +1357,17 @@ var program = engine.Program{
 		layer1_0_downsample_1Coef: {Name: "layer1_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer1_0_downsample_1CoefUpdate},
 		layer1_1_conv1T:           {Name: "layer1_1_conv1T", Use: engine.Backward, Len: func() int { return 16384 }, Update: layer1_1_conv1TUpdate},
 		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_1_bn1CoefUpdate},
+		layer1_1_conv2ForwardU:    {Name: "layer1_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_1_conv2Geom) }, Update: layer1_1_conv2ForwardUUpdate},
 		layer1_1_conv2T:           {Name: "layer1_1_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: layer1_1_conv2TUpdate},
+		layer1_1_conv2TU:          {Name: "layer1_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_1_conv2Back) }, Update: layer1_1_conv2TUUpdate},
 		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_1_bn2CoefUpdate},
 		layer1_1_conv3T:           {Name: "layer1_1_conv3T", Use: engine.Backward, Len: func() int { return 16384 }, Update: layer1_1_conv3TUpdate},
 		layer1_1_bn3Coef:          {Name: "layer1_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer1_1_bn3CoefUpdate},
 		layer1_2_conv1T:           {Name: "layer1_2_conv1T", Use: engine.Backward, Len: func() int { return 16384 }, Update: layer1_2_conv1TUpdate},
 		layer1_2_bn1Coef:          {Name: "layer1_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_2_bn1CoefUpdate},
+		layer1_2_conv2ForwardU:    {Name: "layer1_2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_2_conv2Geom) }, Update: layer1_2_conv2ForwardUUpdate},
 		layer1_2_conv2T:           {Name: "layer1_2_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: layer1_2_conv2TUpdate},
+		layer1_2_conv2TU:          {Name: "layer1_2_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_2_conv2Back) }, Update: layer1_2_conv2TUUpdate},
 		layer1_2_bn2Coef:          {Name: "layer1_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_2_bn2CoefUpdate},
 		layer1_2_conv3T:           {Name: "layer1_2_conv3T", Use: engine.Backward, Len: func() int { return 16384 }, Update: layer1_2_conv3TUpdate},
 		layer1_2_bn3Coef:          {Name: "layer1_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer1_2_bn3CoefUpdate},
@@ -1331,19 +1381,25 @@ var program = engine.Program{
 		layer2_0_downsample_1Coef: {Name: "layer2_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer2_0_downsample_1CoefUpdate},
 		layer2_1_conv1T:           {Name: "layer2_1_conv1T", Use: engine.Backward, Len: func() int { return 65536 }, Update: layer2_1_conv1TUpdate},
 		layer2_1_bn1Coef:          {Name: "layer2_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_1_bn1CoefUpdate},
+		layer2_1_conv2ForwardU:    {Name: "layer2_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer2_1_conv2Geom) }, Update: layer2_1_conv2ForwardUUpdate},
 		layer2_1_conv2T:           {Name: "layer2_1_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_1_conv2TUpdate},
+		layer2_1_conv2TU:          {Name: "layer2_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer2_1_conv2Back) }, Update: layer2_1_conv2TUUpdate},
 		layer2_1_bn2Coef:          {Name: "layer2_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_1_bn2CoefUpdate},
 		layer2_1_conv3T:           {Name: "layer2_1_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: layer2_1_conv3TUpdate},
 		layer2_1_bn3Coef:          {Name: "layer2_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer2_1_bn3CoefUpdate},
 		layer2_2_conv1T:           {Name: "layer2_2_conv1T", Use: engine.Backward, Len: func() int { return 65536 }, Update: layer2_2_conv1TUpdate},
 		layer2_2_bn1Coef:          {Name: "layer2_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_2_bn1CoefUpdate},
+		layer2_2_conv2ForwardU:    {Name: "layer2_2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer2_2_conv2Geom) }, Update: layer2_2_conv2ForwardUUpdate},
 		layer2_2_conv2T:           {Name: "layer2_2_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_2_conv2TUpdate},
+		layer2_2_conv2TU:          {Name: "layer2_2_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer2_2_conv2Back) }, Update: layer2_2_conv2TUUpdate},
 		layer2_2_bn2Coef:          {Name: "layer2_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_2_bn2CoefUpdate},
 		layer2_2_conv3T:           {Name: "layer2_2_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: layer2_2_conv3TUpdate},
 		layer2_2_bn3Coef:          {Name: "layer2_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer2_2_bn3CoefUpdate},
 		layer2_3_conv1T:           {Name: "layer2_3_conv1T", Use: engine.Backward, Len: func() int { return 65536 }, Update: layer2_3_conv1TUpdate},
 		layer2_3_bn1Coef:          {Name: "layer2_3_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_3_bn1CoefUpdate},
+		layer2_3_conv2ForwardU:    {Name: "layer2_3_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer2_3_conv2Geom) }, Update: layer2_3_conv2ForwardUUpdate},
 		layer2_3_conv2T:           {Name: "layer2_3_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_3_conv2TUpdate},
+		layer2_3_conv2TU:          {Name: "layer2_3_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer2_3_conv2Back) }, Update: layer2_3_conv2TUUpdate},
 		layer2_3_bn2Coef:          {Name: "layer2_3_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_3_bn2CoefUpdate},
 		layer2_3_conv3T:           {Name: "layer2_3_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: layer2_3_conv3TUpdate},
 		layer2_3_bn3Coef:          {Name: "layer2_3_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer2_3_bn3CoefUpdate},
@@ -1357,31 +1413,41 @@ var program = engine.Program{
 		layer3_0_downsample_1Coef: {Name: "layer3_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: layer3_0_downsample_1CoefUpdate},
 		layer3_1_conv1T:           {Name: "layer3_1_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_1_conv1TUpdate},
 		layer3_1_bn1Coef:          {Name: "layer3_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_1_bn1CoefUpdate},
+		layer3_1_conv2ForwardU:    {Name: "layer3_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_1_conv2Geom) }, Update: layer3_1_conv2ForwardUUpdate},
 		layer3_1_conv2T:           {Name: "layer3_1_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_1_conv2TUpdate},
+		layer3_1_conv2TU:          {Name: "layer3_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_1_conv2Back) }, Update: layer3_1_conv2TUUpdate},
 		layer3_1_bn2Coef:          {Name: "layer3_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_1_bn2CoefUpdate},
 		layer3_1_conv3T:           {Name: "layer3_1_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_1_conv3TUpdate},
 		layer3_1_bn3Coef:          {Name: "layer3_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: layer3_1_bn3CoefUpdate},
 		layer3_2_conv1T:           {Name: "layer3_2_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_2_conv1TUpdate},
 		layer3_2_bn1Coef:          {Name: "layer3_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_2_bn1CoefUpdate},
+		layer3_2_conv2ForwardU:    {Name: "layer3_2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_2_conv2Geom) }, Update: layer3_2_conv2ForwardUUpdate},
 		layer3_2_conv2T:           {Name: "layer3_2_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_2_conv2TUpdate},
+		layer3_2_conv2TU:          {Name: "layer3_2_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_2_conv2Back) }, Update: layer3_2_conv2TUUpdate},
 		layer3_2_bn2Coef:          {Name: "layer3_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_2_bn2CoefUpdate},
 		layer3_2_conv3T:           {Name: "layer3_2_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_2_conv3TUpdate},
 		layer3_2_bn3Coef:          {Name: "layer3_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: layer3_2_bn3CoefUpdate},
 		layer3_3_conv1T:           {Name: "layer3_3_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_3_conv1TUpdate},
 		layer3_3_bn1Coef:          {Name: "layer3_3_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_3_bn1CoefUpdate},
+		layer3_3_conv2ForwardU:    {Name: "layer3_3_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_3_conv2Geom) }, Update: layer3_3_conv2ForwardUUpdate},
 		layer3_3_conv2T:           {Name: "layer3_3_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_3_conv2TUpdate},
+		layer3_3_conv2TU:          {Name: "layer3_3_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_3_conv2Back) }, Update: layer3_3_conv2TUUpdate},
 		layer3_3_bn2Coef:          {Name: "layer3_3_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_3_bn2CoefUpdate},
 		layer3_3_conv3T:           {Name: "layer3_3_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_3_conv3TUpdate},
 		layer3_3_bn3Coef:          {Name: "layer3_3_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: layer3_3_bn3CoefUpdate},
 		layer3_4_conv1T:           {Name: "layer3_4_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_4_conv1TUpdate},
 		layer3_4_bn1Coef:          {Name: "layer3_4_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_4_bn1CoefUpdate},
+		layer3_4_conv2ForwardU:    {Name: "layer3_4_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_4_conv2Geom) }, Update: layer3_4_conv2ForwardUUpdate},
 		layer3_4_conv2T:           {Name: "layer3_4_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_4_conv2TUpdate},
+		layer3_4_conv2TU:          {Name: "layer3_4_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_4_conv2Back) }, Update: layer3_4_conv2TUUpdate},
 		layer3_4_bn2Coef:          {Name: "layer3_4_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_4_bn2CoefUpdate},
 		layer3_4_conv3T:           {Name: "layer3_4_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_4_conv3TUpdate},
 		layer3_4_bn3Coef:          {Name: "layer3_4_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: layer3_4_bn3CoefUpdate},
 		layer3_5_conv1T:           {Name: "layer3_5_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_5_conv1TUpdate},
 		layer3_5_bn1Coef:          {Name: "layer3_5_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_5_bn1CoefUpdate},
+		layer3_5_conv2ForwardU:    {Name: "layer3_5_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_5_conv2Geom) }, Update: layer3_5_conv2ForwardUUpdate},
 		layer3_5_conv2T:           {Name: "layer3_5_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_5_conv2TUpdate},
+		layer3_5_conv2TU:          {Name: "layer3_5_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_5_conv2Back) }, Update: layer3_5_conv2TUUpdate},
 		layer3_5_bn2Coef:          {Name: "layer3_5_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_5_bn2CoefUpdate},
 		layer3_5_conv3T:           {Name: "layer3_5_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_5_conv3TUpdate},
 		layer3_5_bn3Coef:          {Name: "layer3_5_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: layer3_5_bn3CoefUpdate},
@@ -1541,7 +1607,7 @@ var program = engine.Program{
 		{
 			Name: "layer1.0.conv2+layer1.0.bn2+layer1.0.relu2 (inference)",
 			Forward: []engine.Phase{
-				{N: 56, Run: layer1_0_conv2Infer, Mode: engine.Inference},
+				{N: 28, Run: layer1_0_conv2Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -1565,7 +1631,7 @@ var program = engine.Program{
 		{
 			Name: "layer1.1.conv2+layer1.1.bn2+layer1.1.relu2 (inference)",
 			Forward: []engine.Phase{
-				{N: 56, Run: layer1_1_conv2Infer, Mode: engine.Inference},
+				{N: 28, Run: layer1_1_conv2Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -1583,7 +1649,7 @@ var program = engine.Program{
 		{
 			Name: "layer1.2.conv2+layer1.2.bn2+layer1.2.relu2 (inference)",
 			Forward: []engine.Phase{
-				{N: 56, Run: layer1_2_conv2Infer, Mode: engine.Inference},
+				{N: 28, Run: layer1_2_conv2Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -1625,7 +1691,7 @@ var program = engine.Program{
 		{
 			Name: "layer2.1.conv2+layer2.1.bn2+layer2.1.relu2 (inference)",
 			Forward: []engine.Phase{
-				{N: 28, Run: layer2_1_conv2Infer, Mode: engine.Inference},
+				{N: 14, Run: layer2_1_conv2Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -1643,7 +1709,7 @@ var program = engine.Program{
 		{
 			Name: "layer2.2.conv2+layer2.2.bn2+layer2.2.relu2 (inference)",
 			Forward: []engine.Phase{
-				{N: 28, Run: layer2_2_conv2Infer, Mode: engine.Inference},
+				{N: 14, Run: layer2_2_conv2Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -1661,7 +1727,7 @@ var program = engine.Program{
 		{
 			Name: "layer2.3.conv2+layer2.3.bn2+layer2.3.relu2 (inference)",
 			Forward: []engine.Phase{
-				{N: 28, Run: layer2_3_conv2Infer, Mode: engine.Inference},
+				{N: 14, Run: layer2_3_conv2Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -1703,7 +1769,7 @@ var program = engine.Program{
 		{
 			Name: "layer3.1.conv2+layer3.1.bn2+layer3.1.relu2 (inference)",
 			Forward: []engine.Phase{
-				{N: 14, Run: layer3_1_conv2Infer, Mode: engine.Inference},
+				{N: 7, Run: layer3_1_conv2Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -1721,7 +1787,7 @@ var program = engine.Program{
 		{
 			Name: "layer3.2.conv2+layer3.2.bn2+layer3.2.relu2 (inference)",
 			Forward: []engine.Phase{
-				{N: 14, Run: layer3_2_conv2Infer, Mode: engine.Inference},
+				{N: 7, Run: layer3_2_conv2Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -1739,7 +1805,7 @@ var program = engine.Program{
 		{
 			Name: "layer3.3.conv2+layer3.3.bn2+layer3.3.relu2 (inference)",
 			Forward: []engine.Phase{
-				{N: 14, Run: layer3_3_conv2Infer, Mode: engine.Inference},
+				{N: 7, Run: layer3_3_conv2Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -1757,7 +1823,7 @@ var program = engine.Program{
 		{
 			Name: "layer3.4.conv2+layer3.4.bn2+layer3.4.relu2 (inference)",
 			Forward: []engine.Phase{
-				{N: 14, Run: layer3_4_conv2Infer, Mode: engine.Inference},
+				{N: 7, Run: layer3_4_conv2Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -1775,7 +1841,7 @@ var program = engine.Program{
 		{
 			Name: "layer3.5.conv2+layer3.5.bn2+layer3.5.relu2 (inference)",
 			Forward: []engine.Phase{
-				{N: 14, Run: layer3_5_conv2Infer, Mode: engine.Inference},
+				{N: 7, Run: layer3_5_conv2Infer, Mode: engine.Inference},
 			},
 		},
 		{
@@ -1910,11 +1976,11 @@ var program = engine.Program{
 		{
 			Name: "layer1.0.conv2 (training)",
 			Forward: []engine.Phase{
-				{N: 56, Run: layer1_0_conv2Forward, Mode: engine.Training},
+				{N: 28, Run: layer1_0_conv2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 6, Run: layer1_0_conv2WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: layer1_0_conv2InputGrad},
+				{N: 2, Run: layer1_0_conv2WeightGrad, Even: true, Sums: true},
+				{N: 28, Run: layer1_0_conv2InputGrad},
 			},
 		},
 		{
@@ -2003,11 +2069,11 @@ var program = engine.Program{
 		{
 			Name: "layer1.1.conv2 (training)",
 			Forward: []engine.Phase{
-				{N: 56, Run: layer1_1_conv2Forward, Mode: engine.Training},
+				{N: 28, Run: layer1_1_conv2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 6, Run: layer1_1_conv2WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: layer1_1_conv2InputGrad},
+				{N: 2, Run: layer1_1_conv2WeightGrad, Even: true, Sums: true},
+				{N: 28, Run: layer1_1_conv2InputGrad},
 			},
 		},
 		{
@@ -2075,11 +2141,11 @@ var program = engine.Program{
 		{
 			Name: "layer1.2.conv2 (training)",
 			Forward: []engine.Phase{
-				{N: 56, Run: layer1_2_conv2Forward, Mode: engine.Training},
+				{N: 28, Run: layer1_2_conv2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 6, Run: layer1_2_conv2WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: layer1_2_conv2InputGrad},
+				{N: 2, Run: layer1_2_conv2WeightGrad, Even: true, Sums: true},
+				{N: 28, Run: layer1_2_conv2InputGrad},
 			},
 		},
 		{
@@ -2240,11 +2306,11 @@ var program = engine.Program{
 		{
 			Name: "layer2.1.conv2 (training)",
 			Forward: []engine.Phase{
-				{N: 28, Run: layer2_1_conv2Forward, Mode: engine.Training},
+				{N: 14, Run: layer2_1_conv2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 12, Run: layer2_1_conv2WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer2_1_conv2InputGrad},
+				{N: 4, Run: layer2_1_conv2WeightGrad, Even: true, Sums: true},
+				{N: 14, Run: layer2_1_conv2InputGrad},
 			},
 		},
 		{
@@ -2312,11 +2378,11 @@ var program = engine.Program{
 		{
 			Name: "layer2.2.conv2 (training)",
 			Forward: []engine.Phase{
-				{N: 28, Run: layer2_2_conv2Forward, Mode: engine.Training},
+				{N: 14, Run: layer2_2_conv2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 12, Run: layer2_2_conv2WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer2_2_conv2InputGrad},
+				{N: 4, Run: layer2_2_conv2WeightGrad, Even: true, Sums: true},
+				{N: 14, Run: layer2_2_conv2InputGrad},
 			},
 		},
 		{
@@ -2384,11 +2450,11 @@ var program = engine.Program{
 		{
 			Name: "layer2.3.conv2 (training)",
 			Forward: []engine.Phase{
-				{N: 28, Run: layer2_3_conv2Forward, Mode: engine.Training},
+				{N: 14, Run: layer2_3_conv2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 12, Run: layer2_3_conv2WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer2_3_conv2InputGrad},
+				{N: 4, Run: layer2_3_conv2WeightGrad, Even: true, Sums: true},
+				{N: 14, Run: layer2_3_conv2InputGrad},
 			},
 		},
 		{
@@ -2549,11 +2615,11 @@ var program = engine.Program{
 		{
 			Name: "layer3.1.conv2 (training)",
 			Forward: []engine.Phase{
-				{N: 14, Run: layer3_1_conv2Forward, Mode: engine.Training},
+				{N: 7, Run: layer3_1_conv2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 24, Run: layer3_1_conv2WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer3_1_conv2InputGrad},
+				{N: 8, Run: layer3_1_conv2WeightGrad, Even: true, Sums: true},
+				{N: 7, Run: layer3_1_conv2InputGrad},
 			},
 		},
 		{
@@ -2621,11 +2687,11 @@ var program = engine.Program{
 		{
 			Name: "layer3.2.conv2 (training)",
 			Forward: []engine.Phase{
-				{N: 14, Run: layer3_2_conv2Forward, Mode: engine.Training},
+				{N: 7, Run: layer3_2_conv2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 24, Run: layer3_2_conv2WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer3_2_conv2InputGrad},
+				{N: 8, Run: layer3_2_conv2WeightGrad, Even: true, Sums: true},
+				{N: 7, Run: layer3_2_conv2InputGrad},
 			},
 		},
 		{
@@ -2693,11 +2759,11 @@ var program = engine.Program{
 		{
 			Name: "layer3.3.conv2 (training)",
 			Forward: []engine.Phase{
-				{N: 14, Run: layer3_3_conv2Forward, Mode: engine.Training},
+				{N: 7, Run: layer3_3_conv2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 24, Run: layer3_3_conv2WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer3_3_conv2InputGrad},
+				{N: 8, Run: layer3_3_conv2WeightGrad, Even: true, Sums: true},
+				{N: 7, Run: layer3_3_conv2InputGrad},
 			},
 		},
 		{
@@ -2765,11 +2831,11 @@ var program = engine.Program{
 		{
 			Name: "layer3.4.conv2 (training)",
 			Forward: []engine.Phase{
-				{N: 14, Run: layer3_4_conv2Forward, Mode: engine.Training},
+				{N: 7, Run: layer3_4_conv2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 24, Run: layer3_4_conv2WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer3_4_conv2InputGrad},
+				{N: 8, Run: layer3_4_conv2WeightGrad, Even: true, Sums: true},
+				{N: 7, Run: layer3_4_conv2InputGrad},
 			},
 		},
 		{
@@ -2837,11 +2903,11 @@ var program = engine.Program{
 		{
 			Name: "layer3.5.conv2 (training)",
 			Forward: []engine.Phase{
-				{N: 14, Run: layer3_5_conv2Forward, Mode: engine.Training},
+				{N: 7, Run: layer3_5_conv2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
-				{N: 24, Run: layer3_5_conv2WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer3_5_conv2InputGrad},
+				{N: 8, Run: layer3_5_conv2WeightGrad, Even: true, Sums: true},
+				{N: 7, Run: layer3_5_conv2InputGrad},
 			},
 		},
 		{
@@ -3142,7 +3208,7 @@ var program = engine.Program{
 				{N: 56, Run: maxpool1Forward, Mode: engine.Inference},
 				{N: 56, Run: layer1_0_conv1Forward, Mode: engine.Inference},
 				{N: 56, Run: layer1_0_bn1Eval, Mode: engine.Inference},
-				{N: 56, Run: layer1_0_conv2Forward, Mode: engine.Inference},
+				{N: 28, Run: layer1_0_conv2Forward, Mode: engine.Inference},
 				{N: 56, Run: layer1_0_bn2Eval, Mode: engine.Inference},
 				{N: 56, Run: layer1_0_conv3Forward, Mode: engine.Inference},
 				{N: 56, Run: layer1_0_bn3Eval, Mode: engine.Inference},
@@ -3151,14 +3217,14 @@ var program = engine.Program{
 				{N: 56, Run: layer1_0_add1Forward, Mode: engine.Inference},
 				{N: 56, Run: layer1_1_conv1Forward, Mode: engine.Inference},
 				{N: 56, Run: layer1_1_bn1Eval, Mode: engine.Inference},
-				{N: 56, Run: layer1_1_conv2Forward, Mode: engine.Inference},
+				{N: 28, Run: layer1_1_conv2Forward, Mode: engine.Inference},
 				{N: 56, Run: layer1_1_bn2Eval, Mode: engine.Inference},
 				{N: 56, Run: layer1_1_conv3Forward, Mode: engine.Inference},
 				{N: 56, Run: layer1_1_bn3Eval, Mode: engine.Inference},
 				{N: 56, Run: layer1_1_add1Forward, Mode: engine.Inference},
 				{N: 56, Run: layer1_2_conv1Forward, Mode: engine.Inference},
 				{N: 56, Run: layer1_2_bn1Eval, Mode: engine.Inference},
-				{N: 56, Run: layer1_2_conv2Forward, Mode: engine.Inference},
+				{N: 28, Run: layer1_2_conv2Forward, Mode: engine.Inference},
 				{N: 56, Run: layer1_2_bn2Eval, Mode: engine.Inference},
 				{N: 56, Run: layer1_2_conv3Forward, Mode: engine.Inference},
 				{N: 56, Run: layer1_2_bn3Eval, Mode: engine.Inference},
@@ -3174,21 +3240,21 @@ var program = engine.Program{
 				{N: 28, Run: layer2_0_add1Forward, Mode: engine.Inference},
 				{N: 28, Run: layer2_1_conv1Forward, Mode: engine.Inference},
 				{N: 28, Run: layer2_1_bn1Eval, Mode: engine.Inference},
-				{N: 28, Run: layer2_1_conv2Forward, Mode: engine.Inference},
+				{N: 14, Run: layer2_1_conv2Forward, Mode: engine.Inference},
 				{N: 28, Run: layer2_1_bn2Eval, Mode: engine.Inference},
 				{N: 28, Run: layer2_1_conv3Forward, Mode: engine.Inference},
 				{N: 28, Run: layer2_1_bn3Eval, Mode: engine.Inference},
 				{N: 28, Run: layer2_1_add1Forward, Mode: engine.Inference},
 				{N: 28, Run: layer2_2_conv1Forward, Mode: engine.Inference},
 				{N: 28, Run: layer2_2_bn1Eval, Mode: engine.Inference},
-				{N: 28, Run: layer2_2_conv2Forward, Mode: engine.Inference},
+				{N: 14, Run: layer2_2_conv2Forward, Mode: engine.Inference},
 				{N: 28, Run: layer2_2_bn2Eval, Mode: engine.Inference},
 				{N: 28, Run: layer2_2_conv3Forward, Mode: engine.Inference},
 				{N: 28, Run: layer2_2_bn3Eval, Mode: engine.Inference},
 				{N: 28, Run: layer2_2_add1Forward, Mode: engine.Inference},
 				{N: 28, Run: layer2_3_conv1Forward, Mode: engine.Inference},
 				{N: 28, Run: layer2_3_bn1Eval, Mode: engine.Inference},
-				{N: 28, Run: layer2_3_conv2Forward, Mode: engine.Inference},
+				{N: 14, Run: layer2_3_conv2Forward, Mode: engine.Inference},
 				{N: 28, Run: layer2_3_bn2Eval, Mode: engine.Inference},
 				{N: 28, Run: layer2_3_conv3Forward, Mode: engine.Inference},
 				{N: 28, Run: layer2_3_bn3Eval, Mode: engine.Inference},
@@ -3204,35 +3270,35 @@ var program = engine.Program{
 				{N: 14, Run: layer3_0_add1Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_1_conv1Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_1_bn1Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_1_conv2Forward, Mode: engine.Inference},
+				{N: 7, Run: layer3_1_conv2Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_1_bn2Eval, Mode: engine.Inference},
 				{N: 14, Run: layer3_1_conv3Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_1_bn3Eval, Mode: engine.Inference},
 				{N: 14, Run: layer3_1_add1Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_2_conv1Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_2_bn1Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_2_conv2Forward, Mode: engine.Inference},
+				{N: 7, Run: layer3_2_conv2Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_2_bn2Eval, Mode: engine.Inference},
 				{N: 14, Run: layer3_2_conv3Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_2_bn3Eval, Mode: engine.Inference},
 				{N: 14, Run: layer3_2_add1Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_3_conv1Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_3_bn1Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_3_conv2Forward, Mode: engine.Inference},
+				{N: 7, Run: layer3_3_conv2Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_3_bn2Eval, Mode: engine.Inference},
 				{N: 14, Run: layer3_3_conv3Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_3_bn3Eval, Mode: engine.Inference},
 				{N: 14, Run: layer3_3_add1Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_4_conv1Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_4_bn1Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_4_conv2Forward, Mode: engine.Inference},
+				{N: 7, Run: layer3_4_conv2Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_4_bn2Eval, Mode: engine.Inference},
 				{N: 14, Run: layer3_4_conv3Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_4_bn3Eval, Mode: engine.Inference},
 				{N: 14, Run: layer3_4_add1Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_5_conv1Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_5_bn1Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_5_conv2Forward, Mode: engine.Inference},
+				{N: 7, Run: layer3_5_conv2Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_5_bn2Eval, Mode: engine.Inference},
 				{N: 14, Run: layer3_5_conv3Forward, Mode: engine.Inference},
 				{N: 14, Run: layer3_5_bn3Eval, Mode: engine.Inference},
@@ -3335,8 +3401,8 @@ var padI3 = runtime.Padding{
 
 // layer1_0_conv1Infer computes layer1.0.conv1 (conv 1x1x64 nobias) + layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu): output rows [lo, hi).
 func layer1_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI3, c.F[f2], lo, hi)
 	runtime.Conv1x1Forward(&layer1_0_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer1_0_conv1Fold], c.D[layer1_0_conv1Fold][4096:], lo, hi)
+	runtime.ClearPadding(&padI3, c.F[f2], lo, hi)
 }
 
 // layer1_0_conv2InferGeom: conv 3x3x64 p1 nobias, in inference.
@@ -3353,9 +3419,15 @@ func layer1_0_conv2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 64, 64, 3, 3, 32, false)
 }
 
-// layer1_0_conv2Infer computes layer1.0.conv2 (conv 3x3x64 p1 nobias) + layer1.0.bn2 (batchnorm) + layer1.0.relu2 (relu): output rows [lo, hi).
+// layer1_0_conv2InferUUpdate computes layer1.0.conv2's weights, Winograd-transformed.
+func layer1_0_conv2InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer1_0_conv2InferGeom, d, w.D[layer1_0_conv2Fold])
+}
+
+// layer1_0_conv2Infer computes layer1.0.conv2 (conv 3x3x64 p1 nobias) + layer1.0.bn2 (batchnorm) + layer1.0.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer1_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_0_conv2InferGeom, c.Scratch, c.F[f4], c.F[f2], c.D[layer1_0_conv2Fold], c.D[layer1_0_conv2Fold][36864:], lo, hi)
+	runtime.ConvForwardWinograd(&layer1_0_conv2InferGeom, c.Scratch, c.F[f4], c.F[f2], c.D[layer1_0_conv2InferU], c.D[layer1_0_conv2Fold][36864:], lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
 // layer1_0_downsample_0InferGeom: conv 1x1x256 nobias, in inference.
@@ -3425,8 +3497,8 @@ var padI7 = runtime.Padding{
 
 // layer1_1_conv1Infer computes layer1.1.conv1 (conv 1x1x64 nobias) + layer1.1.bn1 (batchnorm) + layer1.1.relu1 (relu): output rows [lo, hi).
 func layer1_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI7, c.F[f2], lo, hi)
 	runtime.Conv1x1Forward(&layer1_1_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer1_1_conv1Fold], c.D[layer1_1_conv1Fold][16384:], lo, hi)
+	runtime.ClearPadding(&padI7, c.F[f2], lo, hi)
 }
 
 // layer1_1_conv2InferGeom: conv 3x3x64 p1 nobias, in inference.
@@ -3443,9 +3515,15 @@ func layer1_1_conv2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 64, 64, 3, 3, 32, false)
 }
 
-// layer1_1_conv2Infer computes layer1.1.conv2 (conv 3x3x64 p1 nobias) + layer1.1.bn2 (batchnorm) + layer1.1.relu2 (relu): output rows [lo, hi).
+// layer1_1_conv2InferUUpdate computes layer1.1.conv2's weights, Winograd-transformed.
+func layer1_1_conv2InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer1_1_conv2InferGeom, d, w.D[layer1_1_conv2Fold])
+}
+
+// layer1_1_conv2Infer computes layer1.1.conv2 (conv 3x3x64 p1 nobias) + layer1.1.bn2 (batchnorm) + layer1.1.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer1_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_1_conv2InferGeom, c.Scratch, c.F[f4], c.F[f2], c.D[layer1_1_conv2Fold], c.D[layer1_1_conv2Fold][36864:], lo, hi)
+	runtime.ConvForwardWinograd(&layer1_1_conv2InferGeom, c.Scratch, c.F[f4], c.F[f2], c.D[layer1_1_conv2InferU], c.D[layer1_1_conv2Fold][36864:], lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
 // layer1_1_conv3InferGeom: conv 1x1x256 nobias, in inference.
@@ -3496,8 +3574,8 @@ var padI10 = runtime.Padding{
 
 // layer1_2_conv1Infer computes layer1.2.conv1 (conv 1x1x64 nobias) + layer1.2.bn1 (batchnorm) + layer1.2.relu1 (relu): output rows [lo, hi).
 func layer1_2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI10, c.F[f3], lo, hi)
 	runtime.Conv1x1Forward(&layer1_2_conv1InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[layer1_2_conv1Fold], c.D[layer1_2_conv1Fold][16384:], lo, hi)
+	runtime.ClearPadding(&padI10, c.F[f3], lo, hi)
 }
 
 // layer1_2_conv2InferGeom: conv 3x3x64 p1 nobias, in inference.
@@ -3514,9 +3592,15 @@ func layer1_2_conv2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 64, 64, 3, 3, 32, false)
 }
 
-// layer1_2_conv2Infer computes layer1.2.conv2 (conv 3x3x64 p1 nobias) + layer1.2.bn2 (batchnorm) + layer1.2.relu2 (relu): output rows [lo, hi).
+// layer1_2_conv2InferUUpdate computes layer1.2.conv2's weights, Winograd-transformed.
+func layer1_2_conv2InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer1_2_conv2InferGeom, d, w.D[layer1_2_conv2Fold])
+}
+
+// layer1_2_conv2Infer computes layer1.2.conv2 (conv 3x3x64 p1 nobias) + layer1.2.bn2 (batchnorm) + layer1.2.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer1_2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_2_conv2InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[layer1_2_conv2Fold], c.D[layer1_2_conv2Fold][36864:], lo, hi)
+	runtime.ConvForwardWinograd(&layer1_2_conv2InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[layer1_2_conv2InferU], c.D[layer1_2_conv2Fold][36864:], lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
 // layer1_2_conv3InferGeom: conv 1x1x256 nobias, in inference.
@@ -3567,8 +3651,8 @@ var padI13 = runtime.Padding{
 
 // layer2_0_conv1Infer computes layer2.0.conv1 (conv 1x1x128 nobias) + layer2.0.bn1 (batchnorm) + layer2.0.relu1 (relu): output rows [lo, hi).
 func layer2_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI13, c.F[f2], lo, hi)
 	runtime.Conv1x1Forward(&layer2_0_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer2_0_conv1Fold], c.D[layer2_0_conv1Fold][32768:], lo, hi)
+	runtime.ClearPadding(&padI13, c.F[f2], lo, hi)
 }
 
 // layer2_0_conv2InferGeom: conv 3x3x128 s2 p1 nobias, in inference.
@@ -3657,8 +3741,8 @@ var padI17 = runtime.Padding{
 
 // layer2_1_conv1Infer computes layer2.1.conv1 (conv 1x1x128 nobias) + layer2.1.bn1 (batchnorm) + layer2.1.relu1 (relu): output rows [lo, hi).
 func layer2_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI17, c.F[f5], lo, hi)
 	runtime.Conv1x1Forward(&layer2_1_conv1InferGeom, c.Scratch, c.F[f5], c.F[f3], c.D[layer2_1_conv1Fold], c.D[layer2_1_conv1Fold][65536:], lo, hi)
+	runtime.ClearPadding(&padI17, c.F[f5], lo, hi)
 }
 
 // layer2_1_conv2InferGeom: conv 3x3x128 p1 nobias, in inference.
@@ -3675,9 +3759,15 @@ func layer2_1_conv2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 128, 128, 3, 3, 32, false)
 }
 
-// layer2_1_conv2Infer computes layer2.1.conv2 (conv 3x3x128 p1 nobias) + layer2.1.bn2 (batchnorm) + layer2.1.relu2 (relu): output rows [lo, hi).
+// layer2_1_conv2InferUUpdate computes layer2.1.conv2's weights, Winograd-transformed.
+func layer2_1_conv2InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer2_1_conv2InferGeom, d, w.D[layer2_1_conv2Fold])
+}
+
+// layer2_1_conv2Infer computes layer2.1.conv2 (conv 3x3x128 p1 nobias) + layer2.1.bn2 (batchnorm) + layer2.1.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer2_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_1_conv2InferGeom, c.Scratch, c.F[f4], c.F[f5], c.D[layer2_1_conv2Fold], c.D[layer2_1_conv2Fold][147456:], lo, hi)
+	runtime.ConvForwardWinograd(&layer2_1_conv2InferGeom, c.Scratch, c.F[f4], c.F[f5], c.D[layer2_1_conv2InferU], c.D[layer2_1_conv2Fold][147456:], lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
 // layer2_1_conv3InferGeom: conv 1x1x512 nobias, in inference.
@@ -3728,8 +3818,8 @@ var padI20 = runtime.Padding{
 
 // layer2_2_conv1Infer computes layer2.2.conv1 (conv 1x1x128 nobias) + layer2.2.bn1 (batchnorm) + layer2.2.relu1 (relu): output rows [lo, hi).
 func layer2_2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI20, c.F[f5], lo, hi)
 	runtime.Conv1x1Forward(&layer2_2_conv1InferGeom, c.Scratch, c.F[f5], c.F[f2], c.D[layer2_2_conv1Fold], c.D[layer2_2_conv1Fold][65536:], lo, hi)
+	runtime.ClearPadding(&padI20, c.F[f5], lo, hi)
 }
 
 // layer2_2_conv2InferGeom: conv 3x3x128 p1 nobias, in inference.
@@ -3746,9 +3836,15 @@ func layer2_2_conv2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 128, 128, 3, 3, 32, false)
 }
 
-// layer2_2_conv2Infer computes layer2.2.conv2 (conv 3x3x128 p1 nobias) + layer2.2.bn2 (batchnorm) + layer2.2.relu2 (relu): output rows [lo, hi).
+// layer2_2_conv2InferUUpdate computes layer2.2.conv2's weights, Winograd-transformed.
+func layer2_2_conv2InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer2_2_conv2InferGeom, d, w.D[layer2_2_conv2Fold])
+}
+
+// layer2_2_conv2Infer computes layer2.2.conv2 (conv 3x3x128 p1 nobias) + layer2.2.bn2 (batchnorm) + layer2.2.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer2_2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_2_conv2InferGeom, c.Scratch, c.F[f4], c.F[f5], c.D[layer2_2_conv2Fold], c.D[layer2_2_conv2Fold][147456:], lo, hi)
+	runtime.ConvForwardWinograd(&layer2_2_conv2InferGeom, c.Scratch, c.F[f4], c.F[f5], c.D[layer2_2_conv2InferU], c.D[layer2_2_conv2Fold][147456:], lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
 // layer2_2_conv3InferGeom: conv 1x1x512 nobias, in inference.
@@ -3799,8 +3895,8 @@ var padI23 = runtime.Padding{
 
 // layer2_3_conv1Infer computes layer2.3.conv1 (conv 1x1x128 nobias) + layer2.3.bn1 (batchnorm) + layer2.3.relu1 (relu): output rows [lo, hi).
 func layer2_3_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI23, c.F[f5], lo, hi)
 	runtime.Conv1x1Forward(&layer2_3_conv1InferGeom, c.Scratch, c.F[f5], c.F[f3], c.D[layer2_3_conv1Fold], c.D[layer2_3_conv1Fold][65536:], lo, hi)
+	runtime.ClearPadding(&padI23, c.F[f5], lo, hi)
 }
 
 // layer2_3_conv2InferGeom: conv 3x3x128 p1 nobias, in inference.
@@ -3817,9 +3913,15 @@ func layer2_3_conv2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 128, 128, 3, 3, 32, false)
 }
 
-// layer2_3_conv2Infer computes layer2.3.conv2 (conv 3x3x128 p1 nobias) + layer2.3.bn2 (batchnorm) + layer2.3.relu2 (relu): output rows [lo, hi).
+// layer2_3_conv2InferUUpdate computes layer2.3.conv2's weights, Winograd-transformed.
+func layer2_3_conv2InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer2_3_conv2InferGeom, d, w.D[layer2_3_conv2Fold])
+}
+
+// layer2_3_conv2Infer computes layer2.3.conv2 (conv 3x3x128 p1 nobias) + layer2.3.bn2 (batchnorm) + layer2.3.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer2_3_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_3_conv2InferGeom, c.Scratch, c.F[f4], c.F[f5], c.D[layer2_3_conv2Fold], c.D[layer2_3_conv2Fold][147456:], lo, hi)
+	runtime.ConvForwardWinograd(&layer2_3_conv2InferGeom, c.Scratch, c.F[f4], c.F[f5], c.D[layer2_3_conv2InferU], c.D[layer2_3_conv2Fold][147456:], lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
 // layer2_3_conv3InferGeom: conv 1x1x512 nobias, in inference.
@@ -3870,8 +3972,8 @@ var padI26 = runtime.Padding{
 
 // layer3_0_conv1Infer computes layer3.0.conv1 (conv 1x1x256 nobias) + layer3.0.bn1 (batchnorm) + layer3.0.relu1 (relu): output rows [lo, hi).
 func layer3_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI26, c.F[f3], lo, hi)
 	runtime.Conv1x1Forward(&layer3_0_conv1InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[layer3_0_conv1Fold], c.D[layer3_0_conv1Fold][131072:], lo, hi)
+	runtime.ClearPadding(&padI26, c.F[f3], lo, hi)
 }
 
 // layer3_0_conv2InferGeom: conv 3x3x256 s2 p1 nobias, in inference.
@@ -3960,8 +4062,8 @@ var padI30 = runtime.Padding{
 
 // layer3_1_conv1Infer computes layer3.1.conv1 (conv 1x1x256 nobias) + layer3.1.bn1 (batchnorm) + layer3.1.relu1 (relu): output rows [lo, hi).
 func layer3_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI30, c.F[f5], lo, hi)
 	runtime.Conv1x1Forward(&layer3_1_conv1InferGeom, c.Scratch, c.F[f5], c.F[f2], c.D[layer3_1_conv1Fold], c.D[layer3_1_conv1Fold][262144:], lo, hi)
+	runtime.ClearPadding(&padI30, c.F[f5], lo, hi)
 }
 
 // layer3_1_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
@@ -3978,9 +4080,15 @@ func layer3_1_conv2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 256, 256, 3, 3, 32, false)
 }
 
-// layer3_1_conv2Infer computes layer3.1.conv2 (conv 3x3x256 p1 nobias) + layer3.1.bn2 (batchnorm) + layer3.1.relu2 (relu): output rows [lo, hi).
+// layer3_1_conv2InferUUpdate computes layer3.1.conv2's weights, Winograd-transformed.
+func layer3_1_conv2InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_1_conv2InferGeom, d, w.D[layer3_1_conv2Fold])
+}
+
+// layer3_1_conv2Infer computes layer3.1.conv2 (conv 3x3x256 p1 nobias) + layer3.1.bn2 (batchnorm) + layer3.1.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer3_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_1_conv2InferGeom, c.Scratch, c.F[f3], c.F[f5], c.D[layer3_1_conv2Fold], c.D[layer3_1_conv2Fold][589824:], lo, hi)
+	runtime.ConvForwardWinograd(&layer3_1_conv2InferGeom, c.Scratch, c.F[f3], c.F[f5], c.D[layer3_1_conv2InferU], c.D[layer3_1_conv2Fold][589824:], lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
 // layer3_1_conv3InferGeom: conv 1x1x1024 nobias, in inference.
@@ -4031,8 +4139,8 @@ var padI33 = runtime.Padding{
 
 // layer3_2_conv1Infer computes layer3.2.conv1 (conv 1x1x256 nobias) + layer3.2.bn1 (batchnorm) + layer3.2.relu1 (relu): output rows [lo, hi).
 func layer3_2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI33, c.F[f5], lo, hi)
 	runtime.Conv1x1Forward(&layer3_2_conv1InferGeom, c.Scratch, c.F[f5], c.F[f4], c.D[layer3_2_conv1Fold], c.D[layer3_2_conv1Fold][262144:], lo, hi)
+	runtime.ClearPadding(&padI33, c.F[f5], lo, hi)
 }
 
 // layer3_2_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
@@ -4049,9 +4157,15 @@ func layer3_2_conv2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 256, 256, 3, 3, 32, false)
 }
 
-// layer3_2_conv2Infer computes layer3.2.conv2 (conv 3x3x256 p1 nobias) + layer3.2.bn2 (batchnorm) + layer3.2.relu2 (relu): output rows [lo, hi).
+// layer3_2_conv2InferUUpdate computes layer3.2.conv2's weights, Winograd-transformed.
+func layer3_2_conv2InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_2_conv2InferGeom, d, w.D[layer3_2_conv2Fold])
+}
+
+// layer3_2_conv2Infer computes layer3.2.conv2 (conv 3x3x256 p1 nobias) + layer3.2.bn2 (batchnorm) + layer3.2.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer3_2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_2_conv2InferGeom, c.Scratch, c.F[f3], c.F[f5], c.D[layer3_2_conv2Fold], c.D[layer3_2_conv2Fold][589824:], lo, hi)
+	runtime.ConvForwardWinograd(&layer3_2_conv2InferGeom, c.Scratch, c.F[f3], c.F[f5], c.D[layer3_2_conv2InferU], c.D[layer3_2_conv2Fold][589824:], lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
 // layer3_2_conv3InferGeom: conv 1x1x1024 nobias, in inference.
@@ -4102,8 +4216,8 @@ var padI36 = runtime.Padding{
 
 // layer3_3_conv1Infer computes layer3.3.conv1 (conv 1x1x256 nobias) + layer3.3.bn1 (batchnorm) + layer3.3.relu1 (relu): output rows [lo, hi).
 func layer3_3_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI36, c.F[f5], lo, hi)
 	runtime.Conv1x1Forward(&layer3_3_conv1InferGeom, c.Scratch, c.F[f5], c.F[f2], c.D[layer3_3_conv1Fold], c.D[layer3_3_conv1Fold][262144:], lo, hi)
+	runtime.ClearPadding(&padI36, c.F[f5], lo, hi)
 }
 
 // layer3_3_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
@@ -4120,9 +4234,15 @@ func layer3_3_conv2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 256, 256, 3, 3, 32, false)
 }
 
-// layer3_3_conv2Infer computes layer3.3.conv2 (conv 3x3x256 p1 nobias) + layer3.3.bn2 (batchnorm) + layer3.3.relu2 (relu): output rows [lo, hi).
+// layer3_3_conv2InferUUpdate computes layer3.3.conv2's weights, Winograd-transformed.
+func layer3_3_conv2InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_3_conv2InferGeom, d, w.D[layer3_3_conv2Fold])
+}
+
+// layer3_3_conv2Infer computes layer3.3.conv2 (conv 3x3x256 p1 nobias) + layer3.3.bn2 (batchnorm) + layer3.3.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer3_3_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_3_conv2InferGeom, c.Scratch, c.F[f3], c.F[f5], c.D[layer3_3_conv2Fold], c.D[layer3_3_conv2Fold][589824:], lo, hi)
+	runtime.ConvForwardWinograd(&layer3_3_conv2InferGeom, c.Scratch, c.F[f3], c.F[f5], c.D[layer3_3_conv2InferU], c.D[layer3_3_conv2Fold][589824:], lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
 // layer3_3_conv3InferGeom: conv 1x1x1024 nobias, in inference.
@@ -4173,8 +4293,8 @@ var padI39 = runtime.Padding{
 
 // layer3_4_conv1Infer computes layer3.4.conv1 (conv 1x1x256 nobias) + layer3.4.bn1 (batchnorm) + layer3.4.relu1 (relu): output rows [lo, hi).
 func layer3_4_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI39, c.F[f5], lo, hi)
 	runtime.Conv1x1Forward(&layer3_4_conv1InferGeom, c.Scratch, c.F[f5], c.F[f4], c.D[layer3_4_conv1Fold], c.D[layer3_4_conv1Fold][262144:], lo, hi)
+	runtime.ClearPadding(&padI39, c.F[f5], lo, hi)
 }
 
 // layer3_4_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
@@ -4191,9 +4311,15 @@ func layer3_4_conv2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 256, 256, 3, 3, 32, false)
 }
 
-// layer3_4_conv2Infer computes layer3.4.conv2 (conv 3x3x256 p1 nobias) + layer3.4.bn2 (batchnorm) + layer3.4.relu2 (relu): output rows [lo, hi).
+// layer3_4_conv2InferUUpdate computes layer3.4.conv2's weights, Winograd-transformed.
+func layer3_4_conv2InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_4_conv2InferGeom, d, w.D[layer3_4_conv2Fold])
+}
+
+// layer3_4_conv2Infer computes layer3.4.conv2 (conv 3x3x256 p1 nobias) + layer3.4.bn2 (batchnorm) + layer3.4.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer3_4_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_4_conv2InferGeom, c.Scratch, c.F[f3], c.F[f5], c.D[layer3_4_conv2Fold], c.D[layer3_4_conv2Fold][589824:], lo, hi)
+	runtime.ConvForwardWinograd(&layer3_4_conv2InferGeom, c.Scratch, c.F[f3], c.F[f5], c.D[layer3_4_conv2InferU], c.D[layer3_4_conv2Fold][589824:], lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
 // layer3_4_conv3InferGeom: conv 1x1x1024 nobias, in inference.
@@ -4244,8 +4370,8 @@ var padI42 = runtime.Padding{
 
 // layer3_5_conv1Infer computes layer3.5.conv1 (conv 1x1x256 nobias) + layer3.5.bn1 (batchnorm) + layer3.5.relu1 (relu): output rows [lo, hi).
 func layer3_5_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI42, c.F[f5], lo, hi)
 	runtime.Conv1x1Forward(&layer3_5_conv1InferGeom, c.Scratch, c.F[f5], c.F[f2], c.D[layer3_5_conv1Fold], c.D[layer3_5_conv1Fold][262144:], lo, hi)
+	runtime.ClearPadding(&padI42, c.F[f5], lo, hi)
 }
 
 // layer3_5_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
@@ -4262,9 +4388,15 @@ func layer3_5_conv2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 256, 256, 3, 3, 32, false)
 }
 
-// layer3_5_conv2Infer computes layer3.5.conv2 (conv 3x3x256 p1 nobias) + layer3.5.bn2 (batchnorm) + layer3.5.relu2 (relu): output rows [lo, hi).
+// layer3_5_conv2InferUUpdate computes layer3.5.conv2's weights, Winograd-transformed.
+func layer3_5_conv2InferUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_5_conv2InferGeom, d, w.D[layer3_5_conv2Fold])
+}
+
+// layer3_5_conv2Infer computes layer3.5.conv2 (conv 3x3x256 p1 nobias) + layer3.5.bn2 (batchnorm) + layer3.5.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer3_5_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_5_conv2InferGeom, c.Scratch, c.F[f3], c.F[f5], c.D[layer3_5_conv2Fold], c.D[layer3_5_conv2Fold][589824:], lo, hi)
+	runtime.ConvForwardWinograd(&layer3_5_conv2InferGeom, c.Scratch, c.F[f3], c.F[f5], c.D[layer3_5_conv2InferU], c.D[layer3_5_conv2Fold][589824:], lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
 // layer3_5_conv3InferGeom: conv 1x1x1024 nobias, in inference.
@@ -4315,8 +4447,8 @@ var padI45 = runtime.Padding{
 
 // layer4_0_conv1Infer computes layer4.0.conv1 (conv 1x1x512 nobias) + layer4.0.bn1 (batchnorm) + layer4.0.relu1 (relu): output rows [lo, hi).
 func layer4_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI45, c.F[f5], lo, hi)
 	runtime.Conv1x1Forward(&layer4_0_conv1InferGeom, c.Scratch, c.F[f5], c.F[f4], c.D[layer4_0_conv1Fold], c.D[layer4_0_conv1Fold][524288:], lo, hi)
+	runtime.ClearPadding(&padI45, c.F[f5], lo, hi)
 }
 
 // layer4_0_conv2InferGeom: conv 3x3x512 s2 p1 nobias, in inference.
@@ -4405,8 +4537,8 @@ var padI49 = runtime.Padding{
 
 // layer4_1_conv1Infer computes layer4.1.conv1 (conv 1x1x512 nobias) + layer4.1.bn1 (batchnorm) + layer4.1.relu1 (relu): output rows [lo, hi).
 func layer4_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI49, c.F[f5], lo, hi)
 	runtime.Conv1x1Forward(&layer4_1_conv1InferGeom, c.Scratch, c.F[f5], c.F[f4], c.D[layer4_1_conv1Fold], c.D[layer4_1_conv1Fold][1048576:], lo, hi)
+	runtime.ClearPadding(&padI49, c.F[f5], lo, hi)
 }
 
 // layer4_1_conv2InferGeom: conv 3x3x512 p1 nobias, in inference.
@@ -4476,8 +4608,8 @@ var padI52 = runtime.Padding{
 
 // layer4_2_conv1Infer computes layer4.2.conv1 (conv 1x1x512 nobias) + layer4.2.bn1 (batchnorm) + layer4.2.relu1 (relu): output rows [lo, hi).
 func layer4_2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI52, c.F[f4], lo, hi)
 	runtime.Conv1x1Forward(&layer4_2_conv1InferGeom, c.Scratch, c.F[f4], c.F[f5], c.D[layer4_2_conv1Fold], c.D[layer4_2_conv1Fold][1048576:], lo, hi)
+	runtime.ClearPadding(&padI52, c.F[f4], lo, hi)
 }
 
 // layer4_2_conv2InferGeom: conv 3x3x512 p1 nobias, in inference.
@@ -4769,14 +4901,20 @@ var layer1_0_conv2Geom = runtime.ConvGeom{
 	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer1_0_conv2Forward computes layer1.0.conv2 (conv 3x3x64 p1 nobias): output rows [lo, hi).
-func layer1_0_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_0_conv2Geom, c.Scratch, c.F[f29], c.F[f24], c.P[layer1_0_conv2W], nil, lo, hi)
+// layer1_0_conv2ForwardUUpdate computes layer1.0.conv2's weights, Winograd-transformed.
+func layer1_0_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer1_0_conv2Geom, d, w.P[layer1_0_conv2W])
 }
 
-// layer1_0_conv2WeightGrad adds to the weight and bias gradients of layer1.0.conv2, units (filter rows of weight blocks).
+// layer1_0_conv2Forward computes layer1.0.conv2 (conv 3x3x64 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func layer1_0_conv2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer1_0_conv2Geom, c.Scratch, c.F[f29], c.F[f24], c.D[layer1_0_conv2ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// layer1_0_conv2WeightGrad adds to the weight and bias gradients of layer1.0.conv2, as Winograd's F(2×2, 3×3), weight blocks.
 func layer1_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_0_conv2Geom, c.Scratch, c.G[layer1_0_conv2W], nil, c.F[f24], c.F[f25], lo, hi)
+	runtime.ConvWeightGradWinograd(&layer1_0_conv2Geom, c.Scratch, c.G[layer1_0_conv2W], nil, c.F[f24], c.F[f25], lo, hi)
 }
 
 // layer1_0_conv2PrevActGeom: the derivative of layer1.0.relu1, in place on its output's gradient.
@@ -4798,9 +4936,15 @@ func layer1_0_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer1_0_conv2W], 64, 64, 3, 3, 32, 32)
 }
 
-// layer1_0_conv2InputGrad computes the gradient of layer1.0.conv2's input, rows [lo, hi).
+// layer1_0_conv2TUUpdate computes their Winograd transform.
+func layer1_0_conv2TUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer1_0_conv2Back, d, w.D[layer1_0_conv2T])
+}
+
+// layer1_0_conv2InputGrad computes the gradient of layer1.0.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func layer1_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_0_conv2Back, c.Scratch, c.F[f30], c.F[f25], c.D[layer1_0_conv2T], nil, lo, hi)
+	runtime.ConvForwardWinograd(&layer1_0_conv2Back, c.Scratch, c.F[f30], c.F[f25], c.D[layer1_0_conv2TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	// The derivative of layer1.0.relu1, on the rows just written.
 	runtime.ActBackward(&layer1_0_conv2PrevActGeom, c.F[f30], c.F[f30], nil, c.F[f24], lo, hi)
 }
@@ -5246,14 +5390,20 @@ var layer1_1_conv2Geom = runtime.ConvGeom{
 	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer1_1_conv2Forward computes layer1.1.conv2 (conv 3x3x64 p1 nobias): output rows [lo, hi).
-func layer1_1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_1_conv2Geom, c.Scratch, c.F[f32], c.F[f25], c.P[layer1_1_conv2W], nil, lo, hi)
+// layer1_1_conv2ForwardUUpdate computes layer1.1.conv2's weights, Winograd-transformed.
+func layer1_1_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer1_1_conv2Geom, d, w.P[layer1_1_conv2W])
 }
 
-// layer1_1_conv2WeightGrad adds to the weight and bias gradients of layer1.1.conv2, units (filter rows of weight blocks).
+// layer1_1_conv2Forward computes layer1.1.conv2 (conv 3x3x64 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func layer1_1_conv2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer1_1_conv2Geom, c.Scratch, c.F[f32], c.F[f25], c.D[layer1_1_conv2ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// layer1_1_conv2WeightGrad adds to the weight and bias gradients of layer1.1.conv2, as Winograd's F(2×2, 3×3), weight blocks.
 func layer1_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_1_conv2Geom, c.Scratch, c.G[layer1_1_conv2W], nil, c.F[f25], c.F[f26], lo, hi)
+	runtime.ConvWeightGradWinograd(&layer1_1_conv2Geom, c.Scratch, c.G[layer1_1_conv2W], nil, c.F[f25], c.F[f26], lo, hi)
 }
 
 // layer1_1_conv2PrevActGeom: the derivative of layer1.1.relu1, in place on its output's gradient.
@@ -5275,9 +5425,15 @@ func layer1_1_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer1_1_conv2W], 64, 64, 3, 3, 32, 32)
 }
 
-// layer1_1_conv2InputGrad computes the gradient of layer1.1.conv2's input, rows [lo, hi).
+// layer1_1_conv2TUUpdate computes their Winograd transform.
+func layer1_1_conv2TUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer1_1_conv2Back, d, w.D[layer1_1_conv2T])
+}
+
+// layer1_1_conv2InputGrad computes the gradient of layer1.1.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func layer1_1_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_1_conv2Back, c.Scratch, c.F[f33], c.F[f26], c.D[layer1_1_conv2T], nil, lo, hi)
+	runtime.ConvForwardWinograd(&layer1_1_conv2Back, c.Scratch, c.F[f33], c.F[f26], c.D[layer1_1_conv2TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	// The derivative of layer1.1.relu1, on the rows just written.
 	runtime.ActBackward(&layer1_1_conv2PrevActGeom, c.F[f33], c.F[f33], nil, c.F[f25], lo, hi)
 }
@@ -5624,14 +5780,20 @@ var layer1_2_conv2Geom = runtime.ConvGeom{
 	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer1_2_conv2Forward computes layer1.2.conv2 (conv 3x3x64 p1 nobias): output rows [lo, hi).
-func layer1_2_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_2_conv2Geom, c.Scratch, c.F[f35], c.F[f26], c.P[layer1_2_conv2W], nil, lo, hi)
+// layer1_2_conv2ForwardUUpdate computes layer1.2.conv2's weights, Winograd-transformed.
+func layer1_2_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer1_2_conv2Geom, d, w.P[layer1_2_conv2W])
 }
 
-// layer1_2_conv2WeightGrad adds to the weight and bias gradients of layer1.2.conv2, units (filter rows of weight blocks).
+// layer1_2_conv2Forward computes layer1.2.conv2 (conv 3x3x64 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func layer1_2_conv2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer1_2_conv2Geom, c.Scratch, c.F[f35], c.F[f26], c.D[layer1_2_conv2ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// layer1_2_conv2WeightGrad adds to the weight and bias gradients of layer1.2.conv2, as Winograd's F(2×2, 3×3), weight blocks.
 func layer1_2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_2_conv2Geom, c.Scratch, c.G[layer1_2_conv2W], nil, c.F[f26], c.F[f13], lo, hi)
+	runtime.ConvWeightGradWinograd(&layer1_2_conv2Geom, c.Scratch, c.G[layer1_2_conv2W], nil, c.F[f26], c.F[f13], lo, hi)
 }
 
 // layer1_2_conv2PrevActGeom: the derivative of layer1.2.relu1, in place on its output's gradient.
@@ -5653,9 +5815,15 @@ func layer1_2_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer1_2_conv2W], 64, 64, 3, 3, 32, 32)
 }
 
-// layer1_2_conv2InputGrad computes the gradient of layer1.2.conv2's input, rows [lo, hi).
+// layer1_2_conv2TUUpdate computes their Winograd transform.
+func layer1_2_conv2TUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer1_2_conv2Back, d, w.D[layer1_2_conv2T])
+}
+
+// layer1_2_conv2InputGrad computes the gradient of layer1.2.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func layer1_2_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_2_conv2Back, c.Scratch, c.F[f36], c.F[f13], c.D[layer1_2_conv2T], nil, lo, hi)
+	runtime.ConvForwardWinograd(&layer1_2_conv2Back, c.Scratch, c.F[f36], c.F[f13], c.D[layer1_2_conv2TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	// The derivative of layer1.2.relu1, on the rows just written.
 	runtime.ActBackward(&layer1_2_conv2PrevActGeom, c.F[f36], c.F[f36], nil, c.F[f26], lo, hi)
 }
@@ -6441,14 +6609,20 @@ var layer2_1_conv2Geom = runtime.ConvGeom{
 	H: 28, W: 28, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer2_1_conv2Forward computes layer2.1.conv2 (conv 3x3x128 p1 nobias): output rows [lo, hi).
-func layer2_1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_1_conv2Geom, c.Scratch, c.F[f58], c.F[f52], c.P[layer2_1_conv2W], nil, lo, hi)
+// layer2_1_conv2ForwardUUpdate computes layer2.1.conv2's weights, Winograd-transformed.
+func layer2_1_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer2_1_conv2Geom, d, w.P[layer2_1_conv2W])
 }
 
-// layer2_1_conv2WeightGrad adds to the weight and bias gradients of layer2.1.conv2, units (filter rows of weight blocks).
+// layer2_1_conv2Forward computes layer2.1.conv2 (conv 3x3x128 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func layer2_1_conv2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer2_1_conv2Geom, c.Scratch, c.F[f58], c.F[f52], c.D[layer2_1_conv2ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// layer2_1_conv2WeightGrad adds to the weight and bias gradients of layer2.1.conv2, as Winograd's F(2×2, 3×3), weight blocks.
 func layer2_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer2_1_conv2Geom, c.Scratch, c.G[layer2_1_conv2W], nil, c.F[f52], c.F[f53], lo, hi)
+	runtime.ConvWeightGradWinograd(&layer2_1_conv2Geom, c.Scratch, c.G[layer2_1_conv2W], nil, c.F[f52], c.F[f53], lo, hi)
 }
 
 // layer2_1_conv2PrevActGeom: the derivative of layer2.1.relu1, in place on its output's gradient.
@@ -6470,9 +6644,15 @@ func layer2_1_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer2_1_conv2W], 128, 128, 3, 3, 32, 32)
 }
 
-// layer2_1_conv2InputGrad computes the gradient of layer2.1.conv2's input, rows [lo, hi).
+// layer2_1_conv2TUUpdate computes their Winograd transform.
+func layer2_1_conv2TUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer2_1_conv2Back, d, w.D[layer2_1_conv2T])
+}
+
+// layer2_1_conv2InputGrad computes the gradient of layer2.1.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func layer2_1_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_1_conv2Back, c.Scratch, c.F[f59], c.F[f53], c.D[layer2_1_conv2T], nil, lo, hi)
+	runtime.ConvForwardWinograd(&layer2_1_conv2Back, c.Scratch, c.F[f59], c.F[f53], c.D[layer2_1_conv2TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	// The derivative of layer2.1.relu1, on the rows just written.
 	runtime.ActBackward(&layer2_1_conv2PrevActGeom, c.F[f59], c.F[f59], nil, c.F[f52], lo, hi)
 }
@@ -6819,14 +6999,20 @@ var layer2_2_conv2Geom = runtime.ConvGeom{
 	H: 28, W: 28, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer2_2_conv2Forward computes layer2.2.conv2 (conv 3x3x128 p1 nobias): output rows [lo, hi).
-func layer2_2_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_2_conv2Geom, c.Scratch, c.F[f61], c.F[f53], c.P[layer2_2_conv2W], nil, lo, hi)
+// layer2_2_conv2ForwardUUpdate computes layer2.2.conv2's weights, Winograd-transformed.
+func layer2_2_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer2_2_conv2Geom, d, w.P[layer2_2_conv2W])
 }
 
-// layer2_2_conv2WeightGrad adds to the weight and bias gradients of layer2.2.conv2, units (filter rows of weight blocks).
+// layer2_2_conv2Forward computes layer2.2.conv2 (conv 3x3x128 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func layer2_2_conv2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer2_2_conv2Geom, c.Scratch, c.F[f61], c.F[f53], c.D[layer2_2_conv2ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// layer2_2_conv2WeightGrad adds to the weight and bias gradients of layer2.2.conv2, as Winograd's F(2×2, 3×3), weight blocks.
 func layer2_2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer2_2_conv2Geom, c.Scratch, c.G[layer2_2_conv2W], nil, c.F[f53], c.F[f54], lo, hi)
+	runtime.ConvWeightGradWinograd(&layer2_2_conv2Geom, c.Scratch, c.G[layer2_2_conv2W], nil, c.F[f53], c.F[f54], lo, hi)
 }
 
 // layer2_2_conv2PrevActGeom: the derivative of layer2.2.relu1, in place on its output's gradient.
@@ -6848,9 +7034,15 @@ func layer2_2_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer2_2_conv2W], 128, 128, 3, 3, 32, 32)
 }
 
-// layer2_2_conv2InputGrad computes the gradient of layer2.2.conv2's input, rows [lo, hi).
+// layer2_2_conv2TUUpdate computes their Winograd transform.
+func layer2_2_conv2TUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer2_2_conv2Back, d, w.D[layer2_2_conv2T])
+}
+
+// layer2_2_conv2InputGrad computes the gradient of layer2.2.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func layer2_2_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_2_conv2Back, c.Scratch, c.F[f62], c.F[f54], c.D[layer2_2_conv2T], nil, lo, hi)
+	runtime.ConvForwardWinograd(&layer2_2_conv2Back, c.Scratch, c.F[f62], c.F[f54], c.D[layer2_2_conv2TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	// The derivative of layer2.2.relu1, on the rows just written.
 	runtime.ActBackward(&layer2_2_conv2PrevActGeom, c.F[f62], c.F[f62], nil, c.F[f53], lo, hi)
 }
@@ -7197,14 +7389,20 @@ var layer2_3_conv2Geom = runtime.ConvGeom{
 	H: 28, W: 28, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer2_3_conv2Forward computes layer2.3.conv2 (conv 3x3x128 p1 nobias): output rows [lo, hi).
-func layer2_3_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_3_conv2Geom, c.Scratch, c.F[f64], c.F[f54], c.P[layer2_3_conv2W], nil, lo, hi)
+// layer2_3_conv2ForwardUUpdate computes layer2.3.conv2's weights, Winograd-transformed.
+func layer2_3_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer2_3_conv2Geom, d, w.P[layer2_3_conv2W])
 }
 
-// layer2_3_conv2WeightGrad adds to the weight and bias gradients of layer2.3.conv2, units (filter rows of weight blocks).
+// layer2_3_conv2Forward computes layer2.3.conv2 (conv 3x3x128 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func layer2_3_conv2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer2_3_conv2Geom, c.Scratch, c.F[f64], c.F[f54], c.D[layer2_3_conv2ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// layer2_3_conv2WeightGrad adds to the weight and bias gradients of layer2.3.conv2, as Winograd's F(2×2, 3×3), weight blocks.
 func layer2_3_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer2_3_conv2Geom, c.Scratch, c.G[layer2_3_conv2W], nil, c.F[f54], c.F[f37], lo, hi)
+	runtime.ConvWeightGradWinograd(&layer2_3_conv2Geom, c.Scratch, c.G[layer2_3_conv2W], nil, c.F[f54], c.F[f37], lo, hi)
 }
 
 // layer2_3_conv2PrevActGeom: the derivative of layer2.3.relu1, in place on its output's gradient.
@@ -7226,9 +7424,15 @@ func layer2_3_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer2_3_conv2W], 128, 128, 3, 3, 32, 32)
 }
 
-// layer2_3_conv2InputGrad computes the gradient of layer2.3.conv2's input, rows [lo, hi).
+// layer2_3_conv2TUUpdate computes their Winograd transform.
+func layer2_3_conv2TUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer2_3_conv2Back, d, w.D[layer2_3_conv2T])
+}
+
+// layer2_3_conv2InputGrad computes the gradient of layer2.3.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func layer2_3_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_3_conv2Back, c.Scratch, c.F[f65], c.F[f37], c.D[layer2_3_conv2T], nil, lo, hi)
+	runtime.ConvForwardWinograd(&layer2_3_conv2Back, c.Scratch, c.F[f65], c.F[f37], c.D[layer2_3_conv2TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	// The derivative of layer2.3.relu1, on the rows just written.
 	runtime.ActBackward(&layer2_3_conv2PrevActGeom, c.F[f65], c.F[f65], nil, c.F[f54], lo, hi)
 }
@@ -8014,14 +8218,20 @@ var layer3_1_conv2Geom = runtime.ConvGeom{
 	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer3_1_conv2Forward computes layer3.1.conv2 (conv 3x3x256 p1 nobias): output rows [lo, hi).
-func layer3_1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_1_conv2Geom, c.Scratch, c.F[f83], c.F[f75], c.P[layer3_1_conv2W], nil, lo, hi)
+// layer3_1_conv2ForwardUUpdate computes layer3.1.conv2's weights, Winograd-transformed.
+func layer3_1_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_1_conv2Geom, d, w.P[layer3_1_conv2W])
 }
 
-// layer3_1_conv2WeightGrad adds to the weight and bias gradients of layer3.1.conv2, units (filter rows of weight blocks).
+// layer3_1_conv2Forward computes layer3.1.conv2 (conv 3x3x256 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func layer3_1_conv2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer3_1_conv2Geom, c.Scratch, c.F[f83], c.F[f75], c.D[layer3_1_conv2ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// layer3_1_conv2WeightGrad adds to the weight and bias gradients of layer3.1.conv2, as Winograd's F(2×2, 3×3), weight blocks.
 func layer3_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_1_conv2Geom, c.Scratch, c.G[layer3_1_conv2W], nil, c.F[f75], c.F[f76], lo, hi)
+	runtime.ConvWeightGradWinograd(&layer3_1_conv2Geom, c.Scratch, c.G[layer3_1_conv2W], nil, c.F[f75], c.F[f76], lo, hi)
 }
 
 // layer3_1_conv2PrevActGeom: the derivative of layer3.1.relu1, in place on its output's gradient.
@@ -8043,9 +8253,15 @@ func layer3_1_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer3_1_conv2W], 256, 256, 3, 3, 32, 32)
 }
 
-// layer3_1_conv2InputGrad computes the gradient of layer3.1.conv2's input, rows [lo, hi).
+// layer3_1_conv2TUUpdate computes their Winograd transform.
+func layer3_1_conv2TUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_1_conv2Back, d, w.D[layer3_1_conv2T])
+}
+
+// layer3_1_conv2InputGrad computes the gradient of layer3.1.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func layer3_1_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_1_conv2Back, c.Scratch, c.F[f84], c.F[f76], c.D[layer3_1_conv2T], nil, lo, hi)
+	runtime.ConvForwardWinograd(&layer3_1_conv2Back, c.Scratch, c.F[f84], c.F[f76], c.D[layer3_1_conv2TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	// The derivative of layer3.1.relu1, on the rows just written.
 	runtime.ActBackward(&layer3_1_conv2PrevActGeom, c.F[f84], c.F[f84], nil, c.F[f75], lo, hi)
 }
@@ -8392,14 +8608,20 @@ var layer3_2_conv2Geom = runtime.ConvGeom{
 	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer3_2_conv2Forward computes layer3.2.conv2 (conv 3x3x256 p1 nobias): output rows [lo, hi).
-func layer3_2_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_2_conv2Geom, c.Scratch, c.F[f86], c.F[f76], c.P[layer3_2_conv2W], nil, lo, hi)
+// layer3_2_conv2ForwardUUpdate computes layer3.2.conv2's weights, Winograd-transformed.
+func layer3_2_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_2_conv2Geom, d, w.P[layer3_2_conv2W])
 }
 
-// layer3_2_conv2WeightGrad adds to the weight and bias gradients of layer3.2.conv2, units (filter rows of weight blocks).
+// layer3_2_conv2Forward computes layer3.2.conv2 (conv 3x3x256 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func layer3_2_conv2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer3_2_conv2Geom, c.Scratch, c.F[f86], c.F[f76], c.D[layer3_2_conv2ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// layer3_2_conv2WeightGrad adds to the weight and bias gradients of layer3.2.conv2, as Winograd's F(2×2, 3×3), weight blocks.
 func layer3_2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_2_conv2Geom, c.Scratch, c.G[layer3_2_conv2W], nil, c.F[f76], c.F[f77], lo, hi)
+	runtime.ConvWeightGradWinograd(&layer3_2_conv2Geom, c.Scratch, c.G[layer3_2_conv2W], nil, c.F[f76], c.F[f77], lo, hi)
 }
 
 // layer3_2_conv2PrevActGeom: the derivative of layer3.2.relu1, in place on its output's gradient.
@@ -8421,9 +8643,15 @@ func layer3_2_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer3_2_conv2W], 256, 256, 3, 3, 32, 32)
 }
 
-// layer3_2_conv2InputGrad computes the gradient of layer3.2.conv2's input, rows [lo, hi).
+// layer3_2_conv2TUUpdate computes their Winograd transform.
+func layer3_2_conv2TUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_2_conv2Back, d, w.D[layer3_2_conv2T])
+}
+
+// layer3_2_conv2InputGrad computes the gradient of layer3.2.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func layer3_2_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_2_conv2Back, c.Scratch, c.F[f87], c.F[f77], c.D[layer3_2_conv2T], nil, lo, hi)
+	runtime.ConvForwardWinograd(&layer3_2_conv2Back, c.Scratch, c.F[f87], c.F[f77], c.D[layer3_2_conv2TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	// The derivative of layer3.2.relu1, on the rows just written.
 	runtime.ActBackward(&layer3_2_conv2PrevActGeom, c.F[f87], c.F[f87], nil, c.F[f76], lo, hi)
 }
@@ -8770,14 +8998,20 @@ var layer3_3_conv2Geom = runtime.ConvGeom{
 	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer3_3_conv2Forward computes layer3.3.conv2 (conv 3x3x256 p1 nobias): output rows [lo, hi).
-func layer3_3_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_3_conv2Geom, c.Scratch, c.F[f89], c.F[f77], c.P[layer3_3_conv2W], nil, lo, hi)
+// layer3_3_conv2ForwardUUpdate computes layer3.3.conv2's weights, Winograd-transformed.
+func layer3_3_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_3_conv2Geom, d, w.P[layer3_3_conv2W])
 }
 
-// layer3_3_conv2WeightGrad adds to the weight and bias gradients of layer3.3.conv2, units (filter rows of weight blocks).
+// layer3_3_conv2Forward computes layer3.3.conv2 (conv 3x3x256 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func layer3_3_conv2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer3_3_conv2Geom, c.Scratch, c.F[f89], c.F[f77], c.D[layer3_3_conv2ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// layer3_3_conv2WeightGrad adds to the weight and bias gradients of layer3.3.conv2, as Winograd's F(2×2, 3×3), weight blocks.
 func layer3_3_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_3_conv2Geom, c.Scratch, c.G[layer3_3_conv2W], nil, c.F[f77], c.F[f78], lo, hi)
+	runtime.ConvWeightGradWinograd(&layer3_3_conv2Geom, c.Scratch, c.G[layer3_3_conv2W], nil, c.F[f77], c.F[f78], lo, hi)
 }
 
 // layer3_3_conv2PrevActGeom: the derivative of layer3.3.relu1, in place on its output's gradient.
@@ -8799,9 +9033,15 @@ func layer3_3_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer3_3_conv2W], 256, 256, 3, 3, 32, 32)
 }
 
-// layer3_3_conv2InputGrad computes the gradient of layer3.3.conv2's input, rows [lo, hi).
+// layer3_3_conv2TUUpdate computes their Winograd transform.
+func layer3_3_conv2TUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_3_conv2Back, d, w.D[layer3_3_conv2T])
+}
+
+// layer3_3_conv2InputGrad computes the gradient of layer3.3.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func layer3_3_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_3_conv2Back, c.Scratch, c.F[f90], c.F[f78], c.D[layer3_3_conv2T], nil, lo, hi)
+	runtime.ConvForwardWinograd(&layer3_3_conv2Back, c.Scratch, c.F[f90], c.F[f78], c.D[layer3_3_conv2TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	// The derivative of layer3.3.relu1, on the rows just written.
 	runtime.ActBackward(&layer3_3_conv2PrevActGeom, c.F[f90], c.F[f90], nil, c.F[f77], lo, hi)
 }
@@ -9148,14 +9388,20 @@ var layer3_4_conv2Geom = runtime.ConvGeom{
 	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer3_4_conv2Forward computes layer3.4.conv2 (conv 3x3x256 p1 nobias): output rows [lo, hi).
-func layer3_4_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_4_conv2Geom, c.Scratch, c.F[f92], c.F[f78], c.P[layer3_4_conv2W], nil, lo, hi)
+// layer3_4_conv2ForwardUUpdate computes layer3.4.conv2's weights, Winograd-transformed.
+func layer3_4_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_4_conv2Geom, d, w.P[layer3_4_conv2W])
 }
 
-// layer3_4_conv2WeightGrad adds to the weight and bias gradients of layer3.4.conv2, units (filter rows of weight blocks).
+// layer3_4_conv2Forward computes layer3.4.conv2 (conv 3x3x256 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func layer3_4_conv2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer3_4_conv2Geom, c.Scratch, c.F[f92], c.F[f78], c.D[layer3_4_conv2ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// layer3_4_conv2WeightGrad adds to the weight and bias gradients of layer3.4.conv2, as Winograd's F(2×2, 3×3), weight blocks.
 func layer3_4_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_4_conv2Geom, c.Scratch, c.G[layer3_4_conv2W], nil, c.F[f78], c.F[f79], lo, hi)
+	runtime.ConvWeightGradWinograd(&layer3_4_conv2Geom, c.Scratch, c.G[layer3_4_conv2W], nil, c.F[f78], c.F[f79], lo, hi)
 }
 
 // layer3_4_conv2PrevActGeom: the derivative of layer3.4.relu1, in place on its output's gradient.
@@ -9177,9 +9423,15 @@ func layer3_4_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer3_4_conv2W], 256, 256, 3, 3, 32, 32)
 }
 
-// layer3_4_conv2InputGrad computes the gradient of layer3.4.conv2's input, rows [lo, hi).
+// layer3_4_conv2TUUpdate computes their Winograd transform.
+func layer3_4_conv2TUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_4_conv2Back, d, w.D[layer3_4_conv2T])
+}
+
+// layer3_4_conv2InputGrad computes the gradient of layer3.4.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func layer3_4_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_4_conv2Back, c.Scratch, c.F[f93], c.F[f79], c.D[layer3_4_conv2T], nil, lo, hi)
+	runtime.ConvForwardWinograd(&layer3_4_conv2Back, c.Scratch, c.F[f93], c.F[f79], c.D[layer3_4_conv2TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	// The derivative of layer3.4.relu1, on the rows just written.
 	runtime.ActBackward(&layer3_4_conv2PrevActGeom, c.F[f93], c.F[f93], nil, c.F[f78], lo, hi)
 }
@@ -9526,14 +9778,20 @@ var layer3_5_conv2Geom = runtime.ConvGeom{
 	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer3_5_conv2Forward computes layer3.5.conv2 (conv 3x3x256 p1 nobias): output rows [lo, hi).
-func layer3_5_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_5_conv2Geom, c.Scratch, c.F[f95], c.F[f79], c.P[layer3_5_conv2W], nil, lo, hi)
+// layer3_5_conv2ForwardUUpdate computes layer3.5.conv2's weights, Winograd-transformed.
+func layer3_5_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_5_conv2Geom, d, w.P[layer3_5_conv2W])
 }
 
-// layer3_5_conv2WeightGrad adds to the weight and bias gradients of layer3.5.conv2, units (filter rows of weight blocks).
+// layer3_5_conv2Forward computes layer3.5.conv2 (conv 3x3x256 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func layer3_5_conv2Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForwardWinograd(&layer3_5_conv2Geom, c.Scratch, c.F[f95], c.F[f79], c.D[layer3_5_conv2ForwardU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+}
+
+// layer3_5_conv2WeightGrad adds to the weight and bias gradients of layer3.5.conv2, as Winograd's F(2×2, 3×3), weight blocks.
 func layer3_5_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_5_conv2Geom, c.Scratch, c.G[layer3_5_conv2W], nil, c.F[f79], c.F[f66], lo, hi)
+	runtime.ConvWeightGradWinograd(&layer3_5_conv2Geom, c.Scratch, c.G[layer3_5_conv2W], nil, c.F[f79], c.F[f66], lo, hi)
 }
 
 // layer3_5_conv2PrevActGeom: the derivative of layer3.5.relu1, in place on its output's gradient.
@@ -9555,9 +9813,15 @@ func layer3_5_conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[layer3_5_conv2W], 256, 256, 3, 3, 32, 32)
 }
 
-// layer3_5_conv2InputGrad computes the gradient of layer3.5.conv2's input, rows [lo, hi).
+// layer3_5_conv2TUUpdate computes their Winograd transform.
+func layer3_5_conv2TUUpdate(w *engine.Weights, d []float32) {
+	runtime.WinogradWeights(&layer3_5_conv2Back, d, w.D[layer3_5_conv2T])
+}
+
+// layer3_5_conv2InputGrad computes the gradient of layer3.5.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func layer3_5_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_5_conv2Back, c.Scratch, c.F[f96], c.F[f66], c.D[layer3_5_conv2T], nil, lo, hi)
+	runtime.ConvForwardWinograd(&layer3_5_conv2Back, c.Scratch, c.F[f96], c.F[f66], c.D[layer3_5_conv2TU], nil, lo, hi)
+	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	// The derivative of layer3.5.relu1, on the rows just written.
 	runtime.ActBackward(&layer3_5_conv2PrevActGeom, c.F[f96], c.F[f96], nil, c.F[f79], lo, hi)
 }

@@ -424,8 +424,8 @@ var padI1 = runtime.Padding{
 
 // conv1Infer computes conv1 (conv 3x3x4 p1) + relu61 (relu6): output rows [lo, hi).
 func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI1, c.F[f1], lo, hi)
 	runtime.ConvForward(&conv1InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ClearPadding(&padI1, c.F[f1], lo, hi)
 	runtime.ActForward(&conv1StoreGeom, c.F[f1], c.F[f1], lo, hi)
 }
 
@@ -449,8 +449,8 @@ var padI2 = runtime.Padding{
 
 // conv2Infer computes conv2 (conv 3x3x4 p1) + hardswish1 (hardswish): output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI2, c.F[f2], lo, hi)
 	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f2], c.F[f1], c.P[conv2W], c.P[conv2B], lo, hi)
+	runtime.ClearPadding(&padI2, c.F[f2], lo, hi)
 	runtime.ActForward(&conv2StoreGeom, c.F[f2], c.F[f2], lo, hi)
 }
 
@@ -474,8 +474,8 @@ var padI3 = runtime.Padding{
 
 // conv3Infer computes conv3 (conv 3x3x4 p1) + silu1 (silu): output rows [lo, hi).
 func conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI3, c.F[f1], lo, hi)
 	runtime.ConvForward(&conv3InferGeom, c.Scratch, c.F[f1], c.F[f2], c.P[conv3W], c.P[conv3B], lo, hi)
+	runtime.ClearPadding(&padI3, c.F[f1], lo, hi)
 	runtime.ActForward(&conv3StoreGeom, c.F[f1], c.F[f1], lo, hi)
 }
 
@@ -572,8 +572,8 @@ var padT1 = runtime.Padding{
 
 // conv1Forward computes conv1 (conv 3x3x4 p1) + relu61 (relu6): output rows [lo, hi).
 func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT1, c.F[f2], lo, hi)
 	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ClearPadding(&padT1, c.F[f2], lo, hi)
 	runtime.ActForward(&conv1StoreGeom_2, c.F[f2], c.F[f2], lo, hi)
 }
 
@@ -645,8 +645,8 @@ var padTG16 = runtime.Padding{
 
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG16, c.F[f6], lo, hi)
 	runtime.ConvForward(&conv2Back, c.Scratch, c.F[f6], c.F[f4], c.D[conv2T], nil, lo, hi)
+	runtime.ClearPadding(&padTG16, c.F[f6], lo, hi)
 	// The derivative of relu61, on the rows just written.
 	runtime.ActBackward(&conv2PrevActGeom, c.F[f6], c.F[f6], nil, c.F[f2], lo, hi)
 }

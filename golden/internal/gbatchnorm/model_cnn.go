@@ -473,8 +473,8 @@ var padI1 = runtime.Padding{
 
 // conv1Infer computes conv1 (conv 3x3x4 p1 nobias) + bn1 (batchnorm) + relu1 (relu): output rows [lo, hi).
 func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI1, c.F[f1], lo, hi)
 	runtime.ConvForward(&conv1InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[conv1Fold], c.D[conv1Fold][432:], lo, hi)
+	runtime.ClearPadding(&padI1, c.F[f1], lo, hi)
 }
 
 // conv2InferGeom: conv 3x3x5 s2 p1, in inference.

@@ -779,8 +779,8 @@ var padI1 = runtime.Padding{
 
 // layer1_0_conv1Infer computes layer1.0.conv1 (conv 1x1x4 nobias) + layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu): output rows [lo, hi).
 func layer1_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI1, c.F[f1], lo, hi)
 	runtime.Conv1x1Forward(&layer1_0_conv1InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[layer1_0_conv1Fold], c.D[layer1_0_conv1Fold][128:], lo, hi)
+	runtime.ClearPadding(&padI1, c.F[f1], lo, hi)
 }
 
 // layer1_0_conv2InferGeom: conv 3x3x4 s2 p1 nobias, in inference.
@@ -869,8 +869,8 @@ var padI5 = runtime.Padding{
 
 // layer1_1_conv1Infer computes layer1.1.conv1 (conv 1x1x4 nobias) + layer1.1.bn1 (batchnorm) + layer1.1.relu1 (relu): output rows [lo, hi).
 func layer1_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI5, c.F[f1], lo, hi)
 	runtime.Conv1x1Forward(&layer1_1_conv1InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[layer1_1_conv1Fold], c.D[layer1_1_conv1Fold][256:], lo, hi)
+	runtime.ClearPadding(&padI5, c.F[f1], lo, hi)
 }
 
 // layer1_1_conv2InferGeom: conv 3x3x4 p1 nobias, in inference.
@@ -940,8 +940,8 @@ var padI8 = runtime.Padding{
 
 // layer1_2_conv1Infer computes layer1.2.conv1 (conv 1x1x4 nobias) + layer1.2.bn1 (batchnorm) + layer1.2.relu1 (relu): output rows [lo, hi).
 func layer1_2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI8, c.F[f2], lo, hi)
 	runtime.Conv1x1Forward(&layer1_2_conv1InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[layer1_2_conv1Fold], c.D[layer1_2_conv1Fold][256:], lo, hi)
+	runtime.ClearPadding(&padI8, c.F[f2], lo, hi)
 }
 
 // layer1_2_conv2InferGeom: conv 3x3x4 p1 nobias, in inference.

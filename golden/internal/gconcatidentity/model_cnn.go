@@ -541,8 +541,8 @@ var padI5 = runtime.Padding{
 
 // conv4Infer computes conv4 (conv 1x1x2) + relu3 (relu): output rows [lo, hi).
 func conv4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI5, c.F[f3], lo, hi)
 	runtime.Conv1x1Forward(&conv4InferGeom, c.Scratch, c.F[f3], c.F[f1], c.P[conv4W], c.P[conv4B], lo, hi)
+	runtime.ClearPadding(&padI5, c.F[f3], lo, hi)
 }
 
 // conv5InferGeom: conv 3x3x3 p1, in inference.
@@ -890,8 +890,8 @@ var padT7 = runtime.Padding{
 
 // conv4Forward computes conv4 (conv 1x1x2) + relu3 (relu): output rows [lo, hi).
 func conv4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT7, c.F[f9], lo, hi)
 	runtime.Conv1x1Forward(&conv4Geom, c.Scratch, c.F[f9], c.F[f6], c.P[conv4W], c.P[conv4B], lo, hi)
+	runtime.ClearPadding(&padT7, c.F[f9], lo, hi)
 }
 
 // conv4WeightGrad adds to the weight and bias gradients of conv4, weight blocks.

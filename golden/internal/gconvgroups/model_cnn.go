@@ -266,8 +266,8 @@ var padI1 = runtime.Padding{
 
 // conv1Infer computes conv1 (conv 3x3x6 p1 g2) + relu1 (relu): output rows [lo, hi).
 func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI1, c.F[f1], lo, hi)
 	runtime.ConvForwardGrouped(&conv1InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ClearPadding(&padI1, c.F[f1], lo, hi)
 }
 
 // conv2InferGeom: conv 3x3x6 p1 g6 nobias, in inference.
@@ -284,8 +284,8 @@ var padI2 = runtime.Padding{
 
 // conv2Infer computes conv2 (conv 3x3x6 p1 g6 nobias): output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI2, c.F[f2], lo, hi)
 	runtime.DepthwiseForward(&conv2InferGeom, c.Scratch, c.F[f2], c.F[f1], c.P[conv2W], nil, lo, hi)
+	runtime.ClearPadding(&padI2, c.F[f2], lo, hi)
 }
 
 // conv3InferGeom: conv 3x3x4 d2 p2, in inference.
@@ -309,8 +309,8 @@ var padI3 = runtime.Padding{
 
 // conv3Infer computes conv3 (conv 3x3x4 d2 p2) + tanh1 (tanh): output rows [lo, hi).
 func conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI3, c.F[f1], lo, hi)
 	runtime.ConvForwardGrouped(&conv3InferGeom, c.Scratch, c.F[f1], c.F[f2], c.P[conv3W], c.P[conv3B], lo, hi)
+	runtime.ClearPadding(&padI3, c.F[f1], lo, hi)
 	runtime.ActForward(&conv3StoreGeom, c.F[f1], c.F[f1], lo, hi)
 }
 
@@ -328,8 +328,8 @@ var padI4 = runtime.Padding{
 
 // conv4Infer computes conv4 (conv 3x3x4 d2x1 p same): output rows [lo, hi).
 func conv4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI4, c.F[f2], lo, hi)
 	runtime.ConvForwardGrouped(&conv4InferGeom, c.Scratch, c.F[f2], c.F[f1], c.P[conv4W], c.P[conv4B], lo, hi)
+	runtime.ClearPadding(&padI4, c.F[f2], lo, hi)
 }
 
 // conv5InferGeom: conv 3x3x8 s2 d2 p1 g4 nobias, in inference.
@@ -405,8 +405,8 @@ var padT2 = runtime.Padding{
 
 // conv2Forward computes conv2 (conv 3x3x6 p1 g6 nobias): output rows [lo, hi).
 func conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT2, c.F[f2], lo, hi)
 	runtime.DepthwiseForward(&conv2Geom, c.Scratch, c.F[f2], c.F[f3], c.P[conv2W], nil, lo, hi)
+	runtime.ClearPadding(&padT2, c.F[f2], lo, hi)
 }
 
 // conv2WeightGrad adds to the weight and bias gradients of conv2, channels [16·lo, 16·hi).
@@ -485,8 +485,8 @@ var padT4 = runtime.Padding{
 
 // conv4Forward computes conv4 (conv 3x3x4 d2x1 p same): output rows [lo, hi).
 func conv4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT4, c.F[f5], lo, hi)
 	runtime.ConvForwardGrouped(&conv4Geom, c.Scratch, c.F[f5], c.F[f4], c.P[conv4W], c.P[conv4B], lo, hi)
+	runtime.ClearPadding(&padT4, c.F[f5], lo, hi)
 }
 
 // conv4WeightGrad adds to the weight and bias gradients of conv4, weight blocks of every group.

@@ -612,8 +612,8 @@ var padI2 = runtime.Padding{
 
 // features_1_conv_0_0Infer computes features.1.conv.0.0 (conv 1x1x24 nobias) + features.1.conv.0.1 (batchnorm) + features.1.relu61 (relu6): output rows [lo, hi).
 func features_1_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI2, c.F[f2], lo, hi)
 	runtime.Conv1x1Forward(&features_1_conv_0_0InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[features_1_conv_0_0Fold], c.D[features_1_conv_0_0Fold][256:], lo, hi)
+	runtime.ClearPadding(&padI2, c.F[f2], lo, hi)
 }
 
 // features_1_conv_1_0InferGeom: conv 3x3x24 p1 g24 nobias, in inference.
@@ -683,8 +683,8 @@ var padI5 = runtime.Padding{
 
 // features_2_conv_0_0Infer computes features.2.conv.0.0 (conv 1x1x48 nobias) + features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6): output rows [lo, hi).
 func features_2_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI5, c.F[f2], lo, hi)
 	runtime.Conv1x1Forward(&features_2_conv_0_0InferGeom, c.Scratch, c.F[f2], c.F[f4], c.D[features_2_conv_0_0Fold], c.D[features_2_conv_0_0Fold][384:], lo, hi)
+	runtime.ClearPadding(&padI5, c.F[f2], lo, hi)
 }
 
 // features_2_conv_1_0InferGeom: conv 3x3x48 s2 p1 g48 nobias, in inference.

@@ -547,8 +547,8 @@ var padI2 = runtime.Padding{
 
 // conv1Infer computes conv1 (conv 1x1x4): output rows [lo, hi).
 func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI2, c.F[f4], lo, hi)
 	runtime.Conv1x1Forward(&conv1InferGeom, c.Scratch, c.F[f4], c.F[f1], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ClearPadding(&padI2, c.F[f4], lo, hi)
 }
 
 // stage_1_conv1InferGeom: conv 3x3x4 p1 nobias, in inference.
@@ -572,8 +572,8 @@ var padI3 = runtime.Padding{
 
 // stage_1_conv1Infer computes stage.1.conv1 (conv 3x3x4 p1 nobias) + stage.1.bn1 (batchnorm) + stage.1.relu1 (relu): output rows [lo, hi).
 func stage_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI3, c.F[f1], lo, hi)
 	runtime.ConvForward(&stage_1_conv1InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[stage_1_conv1Fold], c.D[stage_1_conv1Fold][576:], lo, hi)
+	runtime.ClearPadding(&padI3, c.F[f1], lo, hi)
 }
 
 // stage_1_projInferGeom: conv 1x1x4 nobias, in inference.
@@ -606,8 +606,8 @@ var padI5 = runtime.Padding{
 
 // stage_1_conv2Infer computes stage.1.conv2 (conv 3x3x4 p1) + stage.1.add1 (residual): output rows [lo, hi).
 func stage_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI5, c.F[f4], lo, hi)
 	runtime.ConvForward(&stage_1_conv2InferGeom, c.Scratch, c.F[f4], c.F[f1], c.P[stage_1_conv2W], c.P[stage_1_conv2B], lo, hi)
+	runtime.ClearPadding(&padI5, c.F[f4], lo, hi)
 	runtime.Add(&stage_1_conv2StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f6]}, lo, hi)
 }
 
@@ -632,8 +632,8 @@ var padI6 = runtime.Padding{
 
 // stage_2_conv1Infer computes stage.2.conv1 (conv 3x3x4 p1 nobias) + stage.2.bn1 (batchnorm) + stage.2.relu1 (relu): output rows [lo, hi).
 func stage_2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI6, c.F[f1], lo, hi)
 	runtime.ConvForward(&stage_2_conv1InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[stage_2_conv1Fold], c.D[stage_2_conv1Fold][576:], lo, hi)
+	runtime.ClearPadding(&padI6, c.F[f1], lo, hi)
 }
 
 // stage_2_projInferGeom: conv 1x1x4 nobias, in inference.
@@ -837,8 +837,8 @@ var padT3 = runtime.Padding{
 
 // conv1Forward computes conv1 (conv 1x1x4): output rows [lo, hi).
 func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT3, c.F[f4], lo, hi)
 	runtime.Conv1x1Forward(&conv1Geom, c.Scratch, c.F[f4], c.F[f3], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ClearPadding(&padT3, c.F[f4], lo, hi)
 }
 
 // conv1WeightGrad adds to the weight and bias gradients of conv1, weight blocks.
@@ -1036,8 +1036,8 @@ var padT7 = runtime.Padding{
 
 // stage_1_conv2Forward computes stage.1.conv2 (conv 3x3x4 p1) + stage.1.add1 (residual): output rows [lo, hi).
 func stage_1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT7, c.F[f7], lo, hi)
 	runtime.ConvForward(&stage_1_conv2Geom, c.Scratch, c.F[f7], c.F[f6], c.P[stage_1_conv2W], c.P[stage_1_conv2B], lo, hi)
+	runtime.ClearPadding(&padT7, c.F[f7], lo, hi)
 	runtime.Add(&stage_1_conv2StoreGeom_2, c.F[f7], [][]float32{c.F[f7], c.F[f1]}, lo, hi)
 }
 
@@ -1113,8 +1113,8 @@ var padTG23 = runtime.Padding{
 
 // stage_2_conv1InputGrad computes the gradient of stage.2.conv1's input, rows [lo, hi).
 func stage_2_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG23, c.F[f10], lo, hi)
 	runtime.ConvInputGradGrouped(&stage_2_conv1Geom, c.Scratch, c.F[f10], c.D[stage_2_conv1T], c.F[f12], true, lo, hi)
+	runtime.ClearPadding(&padTG23, c.F[f10], lo, hi)
 }
 
 // stage_2_bn1Geom: batchnorm.
@@ -1235,8 +1235,8 @@ func stage_2_projTUpdate(w *engine.Weights, d []float32) {
 
 // stage_2_projInputGrad computes the gradient of stage.2.proj's input, rows [lo, hi).
 func stage_2_projInputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG23, c.F[f10], lo, hi)
 	runtime.Conv1x1InputGrad(&stage_2_projGeom, c.Scratch, c.F[f10], c.D[stage_2_projT], c.F[f12], false, lo, hi)
+	runtime.ClearPadding(&padTG23, c.F[f10], lo, hi)
 }
 
 // stage_2_conv2Geom: conv 3x3x4 p1.

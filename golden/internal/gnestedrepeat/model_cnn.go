@@ -645,8 +645,8 @@ var padI4 = runtime.Padding{
 
 // conv3Infer computes conv3 (conv 3x3x4 p1) + add1 (residual) + relu2 (relu): output rows [lo, hi).
 func conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI4, c.F[f3], lo, hi)
 	runtime.ConvForward(&conv3InferGeom, c.Scratch, c.F[f3], c.F[f1], c.P[conv3W], c.P[conv3B], lo, hi)
+	runtime.ClearPadding(&padI4, c.F[f3], lo, hi)
 	runtime.Add(&conv3StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f0]}, lo, hi)
 }
 
@@ -710,8 +710,8 @@ var padI6 = runtime.Padding{
 
 // conv6Infer computes conv6 (conv 3x3x4 p1) + add2 (residual) + relu4 (relu): output rows [lo, hi).
 func conv6Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI6, c.F[f1], lo, hi)
 	runtime.ConvForward(&conv6InferGeom, c.Scratch, c.F[f1], c.F[f2], c.P[conv6W], c.P[conv6B], lo, hi)
+	runtime.ClearPadding(&padI6, c.F[f1], lo, hi)
 	runtime.Add(&conv6StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f3]}, lo, hi)
 }
 
@@ -764,8 +764,8 @@ var padI8 = runtime.Padding{
 
 // blocks_0_conv2Infer computes blocks.0.conv2 (conv 1x1x4) + blocks.0.add2 (residual): output rows [lo, hi).
 func blocks_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI8, c.F[f2], lo, hi)
 	runtime.Conv1x1Forward(&blocks_0_conv2InferGeom, c.Scratch, c.F[f2], c.F[f1][36:], c.P[blocks_0_conv2W], c.P[blocks_0_conv2B], lo, hi)
+	runtime.ClearPadding(&padI8, c.F[f2], lo, hi)
 	runtime.Add(&blocks_0_conv2StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f3]}, lo, hi)
 }
 
@@ -973,8 +973,8 @@ var padT5 = runtime.Padding{
 
 // conv3Forward computes conv3 (conv 3x3x4 p1) + add1 (residual) + relu2 (relu): output rows [lo, hi).
 func conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT5, c.F[f3], lo, hi)
 	runtime.ConvForward(&conv3Geom, c.Scratch, c.F[f3], c.F[f2], c.P[conv3W], c.P[conv3B], lo, hi)
+	runtime.ClearPadding(&padT5, c.F[f3], lo, hi)
 	runtime.Add(&conv3StoreGeom_2, c.F[f3], [][]float32{c.F[f3], c.F[f0]}, lo, hi)
 }
 
@@ -1051,8 +1051,8 @@ var padTG23 = runtime.Padding{
 
 // conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
 func conv4InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG23, c.F[f6], lo, hi)
 	runtime.ConvInputGradGrouped(&conv4Geom, c.Scratch, c.F[f6], c.D[conv4T], c.F[f7], true, lo, hi)
+	runtime.ClearPadding(&padTG23, c.F[f6], lo, hi)
 }
 
 // conv5Geom: conv 1x1x2.
@@ -1080,8 +1080,8 @@ func conv5TUpdate(w *engine.Weights, d []float32) {
 
 // conv5InputGrad computes the gradient of conv5's input, rows [lo, hi).
 func conv5InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG23, c.F[f6], lo, hi)
 	runtime.Conv1x1InputGrad(&conv5Geom, c.Scratch, c.F[f6], c.D[conv5T], c.F[f9], true, lo, hi)
+	runtime.ClearPadding(&padTG23, c.F[f6], lo, hi)
 }
 
 // concat2Copy0ForwardGeom: the copy of 6x6x2 into channels [0, 2) of concat2.
@@ -1230,8 +1230,8 @@ var padTG27 = runtime.Padding{
 
 // blocks_0_conv1InputGrad computes the gradient of blocks.0.conv1's input, rows [lo, hi).
 func blocks_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG27, c.F[f1], lo, hi)
 	runtime.ConvInputGradGrouped(&blocks_0_conv1Geom, c.Scratch, c.F[f1], c.D[blocks_0_conv1T], c.F[f6], true, lo, hi)
+	runtime.ClearPadding(&padTG27, c.F[f1], lo, hi)
 }
 
 // blocks_0_bn1Geom: batchnorm.
@@ -1375,8 +1375,8 @@ var padT12 = runtime.Padding{
 
 // blocks_0_conv2Forward computes blocks.0.conv2 (conv 1x1x4) + blocks.0.add2 (residual): output rows [lo, hi).
 func blocks_0_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT12, c.F[f6], lo, hi)
 	runtime.Conv1x1Forward(&blocks_0_conv2Geom, c.Scratch, c.F[f6], c.F[f5][36:], c.P[blocks_0_conv2W], c.P[blocks_0_conv2B], lo, hi)
+	runtime.ClearPadding(&padT12, c.F[f6], lo, hi)
 	runtime.Add(&blocks_0_conv2StoreGeom_2, c.F[f6], [][]float32{c.F[f6], c.F[f10]}, lo, hi)
 }
 
@@ -1403,8 +1403,8 @@ func blocks_0_conv2TUpdate(w *engine.Weights, d []float32) {
 
 // blocks_0_conv2InputGrad computes the gradient of blocks.0.conv2's input, rows [lo, hi).
 func blocks_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG27, c.F[f1], lo, hi)
 	runtime.Conv1x1InputGrad(&blocks_0_conv2Geom, c.Scratch, c.F[f1], c.D[blocks_0_conv2T], c.F[f13], false, lo, hi)
+	runtime.ClearPadding(&padTG27, c.F[f1], lo, hi)
 }
 
 // blocks_1_conv1Geom: conv 3x3x4 p1 nobias.

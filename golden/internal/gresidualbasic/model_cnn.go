@@ -375,8 +375,8 @@ var padI1 = runtime.Padding{
 
 // conv1Infer computes conv1 (conv 3x3x4 p1 nobias) + bn1 (batchnorm) + relu1 (relu): output rows [lo, hi).
 func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI1, c.F[f1], lo, hi)
 	runtime.ConvForward(&conv1InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[conv1Fold], c.D[conv1Fold][576:], lo, hi)
+	runtime.ClearPadding(&padI1, c.F[f1], lo, hi)
 }
 
 // conv2InferGeom: conv 3x3x4 p1 nobias, in inference.
@@ -400,8 +400,8 @@ var padI2 = runtime.Padding{
 
 // conv2Infer computes conv2 (conv 3x3x4 p1 nobias) + bn2 (batchnorm) + relu2 (relu): output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI2, c.F[f3], lo, hi)
 	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[conv2Fold], c.D[conv2Fold][576:], lo, hi)
+	runtime.ClearPadding(&padI2, c.F[f3], lo, hi)
 }
 
 // conv3InferGeom: conv 3x3x4 p1 nobias, in inference.

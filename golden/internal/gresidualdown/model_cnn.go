@@ -490,8 +490,8 @@ var padI3 = runtime.Padding{
 
 // conv2Infer computes conv2 (conv 3x3x8 s2 p1 nobias) + bn2 (batchnorm) + relu2 (relu): output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI3, c.F[f1], lo, hi)
 	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[conv2Fold], c.D[conv2Fold][576:], lo, hi)
+	runtime.ClearPadding(&padI3, c.F[f1], lo, hi)
 }
 
 // conv4InferGeom: conv 1x1x8 s2 nobias, in inference.
