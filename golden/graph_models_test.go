@@ -11,6 +11,7 @@ import (
 
 	"github.com/cnnc/cnnc/compiler"
 	"github.com/cnnc/cnnc/gen"
+	"github.com/cnnc/cnnc/golden/internal/gdropout"
 	"github.com/cnnc/cnnc/golden/internal/gresidualdown"
 	"github.com/cnnc/cnnc/golden/internal/gwinograd"
 	"github.com/cnnc/cnnc/interp"
@@ -31,7 +32,10 @@ func graphFiles() []generatedFile {
 		pkg := "g" + stripUnderscores(name)
 		files = append(files, generatedFile{model: filepath.Join("graphdata", name, "model.cnn"), pkg: pkg, path: filepath.Join("internal", pkg, "model_cnn.go")})
 	}
-	files = append(files, generatedFile{model: filepath.Join("graphmodels", "winograd.cnn"), pkg: "gwinograd", path: filepath.Join("internal", "gwinograd", "winograd_cnn.go")})
+	for _, name := range []string{"winograd", "dropout"} {
+		pkg := "g" + name
+		files = append(files, generatedFile{model: filepath.Join("graphmodels", name+".cnn"), pkg: pkg, path: filepath.Join("internal", pkg, name+"_cnn.go")})
+	}
 	for _, m := range [][2]string{{"resnet18", "resnet18"}, {"resnet50", "resnet50"}, {"mobilenetv2", "mobilenetv2"}, {"densenet_tiny", "densenettiny"}} {
 		files = append(files, generatedFile{model: filepath.Join("..", "models", m[0]+".cnn"), pkg: m[1], path: filepath.Join("..", "models", m[1], m[0]+"_cnn.go")})
 	}
@@ -339,6 +343,9 @@ func TestGraphBundledModels(t *testing.T) {
 	})
 	t.Run("winograd", func(t *testing.T) {
 		compareGraphWithInterpreter(t, "graphmodels/winograd.cnn", gwinograd.New(1), 6, 3)
+	})
+	t.Run("dropout", func(t *testing.T) {
+		compareGraphWithInterpreter(t, "graphmodels/dropout.cnn", gdropout.New(1), 7, 3)
 	})
 	big := []struct {
 		name string
