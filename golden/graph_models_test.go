@@ -334,9 +334,11 @@ func compareGraphWithInterpreter(t *testing.T, file string, m runtime.Network, s
 	}
 }
 
-// TestGraphBundledModels holds the bundled branching models' packages to
-// the interpreter, in inference and training mode: DenseNet-tiny always,
-// the 224x224 ResNet-18, MobileNetV2 and ResNet-50 unless -short.
+// TestGraphBundledModels holds the graph generator's packages to the
+// interpreter, in inference and training mode: DenseNet-tiny and the small
+// graph models always, the 224x224 ResNet-18, MobileNetV2 and ResNet-50
+// only with CNNC_LONG=1 (the interpreter takes 1 to 10 minutes on each; see
+// long).
 func TestGraphBundledModels(t *testing.T) {
 	t.Run("densenet_tiny", func(t *testing.T) {
 		compareGraphWithInterpreter(t, "../models/densenet_tiny.cnn", densenettiny.New(1), 4, 3)
@@ -350,27 +352,18 @@ func TestGraphBundledModels(t *testing.T) {
 	big := []struct {
 		name string
 		m    func() runtime.Network
+		n    int
 	}{
-		{"resnet18", func() runtime.Network { return resnet18.New(1) }},
-		{"mobilenetv2", func() runtime.Network { return mobilenetv2.New(1) }},
-		{"resnet50", func() runtime.Network { return resnet50.New(1) }},
+		{"resnet18", func() runtime.Network { return resnet18.New(1) }, 2},
+		{"mobilenetv2", func() runtime.Network { return mobilenetv2.New(1) }, 2},
+		{"resnet50", func() runtime.Network { return resnet50.New(1) }, 1},
 	}
 	for _, b := range big {
 		t.Run(b.name, func(t *testing.T) {
-			if testing.Short() {
-				t.Skip("a 224x224 network in the interpreter takes a minute")
-			}
-			compareGraphWithInterpreter(t, "../models/"+b.name+".cnn", b.m(), 5, 2)
+			long(t, "a 224x224 network in the interpreter")
+			compareGraphWithInterpreter(t, "../models/"+b.name+".cnn", b.m(), 5, b.n)
 		})
 	}
-}
-
-func maxAbs(v []float64) float64 {
-	m := 0.0
-	for _, x := range v {
-		m = max(m, math.Abs(x))
-	}
-	return m
 }
 
 // upstreamOfMaxPool returns the names of the gradients that flow back
@@ -403,4 +396,12 @@ func upstreamOfMaxPool(g *ir.Graph) map[string]bool {
 		}
 	}
 	return out
+}
+
+func maxAbs(v []float64) float64 {
+	m := 0.0
+	for _, x := range v {
+		m = max(m, math.Abs(x))
+	}
+	return m
 }
