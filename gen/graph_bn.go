@@ -130,7 +130,7 @@ func (g *graphGen) trainDropout(s *gplan.Step, bk *gplan.Back, op *ir.Dropout) o
 	stem := g.stepName(s)
 	in, out := g.values(tr, s)
 	sh := n.In()
-	mask := &ebuf{name: g.unique(stem + "Mask"), len: sh.Size(), doc: n.Name + "'s mask"}
+	mask := &ebuf{name: g.unique(stem + "Mask"), len: sh.Size(), grad: true, doc: n.Name + "'s mask (training mode)"}
 	g.bufs = append(g.bufs, mask)
 	if g.masks == nil {
 		g.masks = map[*ir.Node]*ebuf{}

@@ -231,8 +231,8 @@ const (
 const (
 	f0  = iota // training: input 32x32x3 p3x3; inference: input 32x32x3 p3x3
 	f1         // training: classifier 10; inference: features.relu1 16x16x16, features.denseblock1.denselayer1.relu1 8x8x16, features.denseblock1.denselayer2.concat1 8x8x40, features.denseblock2.denselayer1.relu1 4x4x20, features.denseblock2.denselayer2.concat1 4x4x44, classifier 10
-	f2         // training: features.denseblock1.denselayer1.relu2 8x8x48 p1x1, d(features.conv0 16x16x16); inference: features.denseblock1.denselayer1.relu2 8x8x48 p1x1, features.denseblock1.denselayer2.relu2 8x8x48 p1x1, features.transition1.relu1 8x8x40, features.transition1.meanpool1 4x4x20, features.denseblock2.denselayer2.relu1 4x4x32, globalavgpool1 1x1x44
-	f3         // training: features.denseblock1.denselayer2.relu2 8x8x48 p1x1, d(features.denseblock1.denselayer1.relu2 8x8x48), d(features.relu1 16x16x16); inference: features.maxpool1 8x8x16, features.denseblock1.denselayer2.relu1 8x8x28, features.transition1.conv 8x8x20, features.denseblock2.denselayer1.relu2 4x4x48 p1x1, features.denseblock2.denselayer2.relu2 4x4x48 p1x1, relu1 4x4x44
+	f2         // training: features.denseblock1.denselayer1.relu2 8x8x48 p1x1, d(features.conv0 16x16x16)
+	f3         // training: features.denseblock1.denselayer2.relu2 8x8x48 p1x1, d(features.denseblock1.denselayer1.relu2 8x8x48), d(features.relu1 16x16x16)
 	f4         // training: features.conv0 16x16x16
 	f5         // training: features.relu1 16x16x16
 	f6         // training: features.denseblock1.denselayer1.conv1 8x8x48
@@ -256,6 +256,8 @@ const (
 	f24        // training: d(globalavgpool1 1x1x44)
 	f25        // training: d(input 32x32x3)
 	f26        // training: d(classifier 10)
+	f27        // inference: features.denseblock1.denselayer1.relu2 8x8x48 p1x1, features.denseblock1.denselayer2.relu2 8x8x48 p1x1, features.transition1.relu1 8x8x40, features.transition1.meanpool1 4x4x20, features.denseblock2.denselayer2.relu1 4x4x32, globalavgpool1 1x1x44
+	f28        // inference: features.maxpool1 8x8x16, features.denseblock1.denselayer2.relu1 8x8x28, features.transition1.conv 8x8x20, features.denseblock2.denselayer1.relu2 4x4x48 p1x1, features.denseblock2.denselayer2.relu2 4x4x48 p1x1, relu1 4x4x44
 )
 
 // The int32 buffers of one sample: c.I[i].
@@ -395,31 +397,33 @@ var program = engine.Program{
 	Buffers: []engine.Buffer{
 		f0:  {Len: 4332},
 		f1:  {Len: 4096},
-		f2:  {Len: 4800},
-		f3:  {Len: 4800},
-		f4:  {Len: 4096},
-		f5:  {Len: 4096},
-		f6:  {Len: 3072},
-		f7:  {Len: 3072},
-		f8:  {Len: 3072},
-		f9:  {Len: 3072},
-		f10: {Len: 2560},
-		f11: {Len: 2560},
-		f12: {Len: 1792},
-		f13: {Len: 1024},
-		f14: {Len: 1024},
-		f15: {Len: 768},
-		f16: {Len: 768},
-		f17: {Len: 768},
+		f2:  {Len: 4800, Grad: true},
+		f3:  {Len: 4800, Grad: true},
+		f4:  {Len: 4096, Grad: true},
+		f5:  {Len: 4096, Grad: true},
+		f6:  {Len: 3072, Grad: true},
+		f7:  {Len: 3072, Grad: true},
+		f8:  {Len: 3072, Grad: true},
+		f9:  {Len: 3072, Grad: true},
+		f10: {Len: 2560, Grad: true},
+		f11: {Len: 2560, Grad: true},
+		f12: {Len: 1792, Grad: true},
+		f13: {Len: 1024, Grad: true},
+		f14: {Len: 1024, Grad: true},
+		f15: {Len: 768, Grad: true},
+		f16: {Len: 768, Grad: true},
+		f17: {Len: 768, Grad: true},
 		f18: {Len: 768, Grad: true},
-		f19: {Len: 704},
-		f20: {Len: 704},
-		f21: {Len: 512},
-		f22: {Len: 320},
-		f23: {Len: 320},
+		f19: {Len: 704, Grad: true},
+		f20: {Len: 704, Grad: true},
+		f21: {Len: 512, Grad: true},
+		f22: {Len: 320, Grad: true},
+		f23: {Len: 320, Grad: true},
 		f24: {Len: 44, Grad: true},
 		f25: {Len: 3072, Grad: true},
 		f26: {Len: 10, Grad: true},
+		f27: {Len: 4800},
+		f28: {Len: 1792},
 	},
 	Ints:         []int{features_maxpool1Index: 1024},
 	BatchBuffers: []int{features_norm0Batch: 64, features_denseblock1_denselayer1_norm1Batch: 64, features_denseblock1_denselayer1_norm2Batch: 192, features_denseblock1_denselayer2_norm1Batch: 112, features_denseblock1_denselayer2_norm2Batch: 192, features_transition1_normBatch: 160, features_denseblock2_denselayer1_norm1Batch: 80, features_denseblock2_denselayer1_norm2Batch: 192, features_denseblock2_denselayer2_norm1Batch: 128, features_denseblock2_denselayer2_norm2Batch: 192, features_norm5Batch: 176},
@@ -944,7 +948,7 @@ var features_maxpool1InferGeom = runtime.PoolGeom{
 
 // features_maxpool1Infer computes features.maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func features_maxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForward(&features_maxpool1InferGeom, c.F[f3], c.I[features_maxpool1Index], c.F[f1], lo, hi)
+	runtime.MaxPoolForward(&features_maxpool1InferGeom, c.F[f28], c.I[features_maxpool1Index], c.F[f1], lo, hi)
 }
 
 // features_denseblock1_denselayer1_norm1InferGeom: batchnorm, in inference.
@@ -963,7 +967,7 @@ func features_denseblock1_denselayer1_norm1CoefUpdate(w *engine.Weights, d []flo
 // features_denseblock1_denselayer1_norm1Infer computes features.denseblock1.denselayer1.norm1 (batchnorm) + features.denseblock1.denselayer1.relu1 (relu) in inference mode, rows [lo, hi).
 func features_denseblock1_denselayer1_norm1Infer(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm1W, 16, c.D[features_denseblock1_denselayer1_norm1Coef])
-	runtime.BatchNormApply(&features_denseblock1_denselayer1_norm1InferGeom, &v, c.F[f1], c.F[f3], lo, hi)
+	runtime.BatchNormApply(&features_denseblock1_denselayer1_norm1InferGeom, &v, c.F[f1], c.F[f28], lo, hi)
 }
 
 // features_denseblock1_denselayer1_conv1InferGeom: conv 1x1x48 nobias, in inference.
@@ -987,8 +991,8 @@ var padI6 = runtime.Padding{
 
 // features_denseblock1_denselayer1_conv1Infer computes features.denseblock1.denselayer1.conv1 (conv 1x1x48 nobias) + features.denseblock1.denselayer1.norm2 (batchnorm) + features.denseblock1.denselayer1.relu2 (relu): output rows [lo, hi).
 func features_denseblock1_denselayer1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_denseblock1_denselayer1_conv1InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[features_denseblock1_denselayer1_conv1Fold], c.D[features_denseblock1_denselayer1_conv1Fold][768:], lo, hi)
-	runtime.ClearPadding(&padI6, c.F[f2], lo, hi)
+	runtime.Conv1x1Forward(&features_denseblock1_denselayer1_conv1InferGeom, c.Scratch, c.F[f27], c.F[f1], c.D[features_denseblock1_denselayer1_conv1Fold], c.D[features_denseblock1_denselayer1_conv1Fold][768:], lo, hi)
+	runtime.ClearPadding(&padI6, c.F[f27], lo, hi)
 }
 
 // features_denseblock1_denselayer1_conv2InferGeom: conv 3x3x12 p1 nobias, in inference.
@@ -1004,7 +1008,7 @@ func features_denseblock1_denselayer1_conv2InferUUpdate(w *engine.Weights, d []f
 
 // features_denseblock1_denselayer1_conv2Infer computes features.denseblock1.denselayer1.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func features_denseblock1_denselayer1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&features_denseblock1_denselayer1_conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_denseblock1_denselayer1_conv2InferU], nil, lo, hi)
+	runtime.ConvForwardWinograd(&features_denseblock1_denselayer1_conv2InferGeom, c.Scratch, c.F[f1], c.F[f27], c.D[features_denseblock1_denselayer1_conv2InferU], nil, lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
@@ -1016,7 +1020,7 @@ var features_denseblock1_denselayer1_concat1Copy0InferGeom = runtime.CopyGeom{
 
 // features_denseblock1_denselayer1_concat1Copy0Infer computes the copy of 8x8x16 into channels [0, 16) of features.denseblock1.denselayer1.concat1, rows [lo, hi).
 func features_denseblock1_denselayer1_concat1Copy0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&features_denseblock1_denselayer1_concat1Copy0InferGeom, c.F[f1], c.F[f3], lo, hi)
+	runtime.CopyMap(&features_denseblock1_denselayer1_concat1Copy0InferGeom, c.F[f1], c.F[f28], lo, hi)
 }
 
 // features_denseblock1_denselayer2_norm1InferGeom: batchnorm, in inference.
@@ -1035,7 +1039,7 @@ func features_denseblock1_denselayer2_norm1CoefUpdate(w *engine.Weights, d []flo
 // features_denseblock1_denselayer2_norm1Infer computes features.denseblock1.denselayer2.norm1 (batchnorm) + features.denseblock1.denselayer2.relu1 (relu) in inference mode, rows [lo, hi).
 func features_denseblock1_denselayer2_norm1Infer(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm1W, 28, c.D[features_denseblock1_denselayer2_norm1Coef])
-	runtime.BatchNormApply(&features_denseblock1_denselayer2_norm1InferGeom, &v, c.F[f3], c.F[f1], lo, hi)
+	runtime.BatchNormApply(&features_denseblock1_denselayer2_norm1InferGeom, &v, c.F[f28], c.F[f1], lo, hi)
 }
 
 // features_denseblock1_denselayer2_conv1InferGeom: conv 1x1x48 nobias, in inference.
@@ -1059,8 +1063,8 @@ var padI8 = runtime.Padding{
 
 // features_denseblock1_denselayer2_conv1Infer computes features.denseblock1.denselayer2.conv1 (conv 1x1x48 nobias) + features.denseblock1.denselayer2.norm2 (batchnorm) + features.denseblock1.denselayer2.relu2 (relu): output rows [lo, hi).
 func features_denseblock1_denselayer2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_denseblock1_denselayer2_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[features_denseblock1_denselayer2_conv1Fold], c.D[features_denseblock1_denselayer2_conv1Fold][1344:], lo, hi)
-	runtime.ClearPadding(&padI8, c.F[f2], lo, hi)
+	runtime.Conv1x1Forward(&features_denseblock1_denselayer2_conv1InferGeom, c.Scratch, c.F[f27], c.F[f28], c.D[features_denseblock1_denselayer2_conv1Fold], c.D[features_denseblock1_denselayer2_conv1Fold][1344:], lo, hi)
+	runtime.ClearPadding(&padI8, c.F[f27], lo, hi)
 }
 
 // features_denseblock1_denselayer2_conv2InferGeom: conv 3x3x12 p1 nobias, in inference.
@@ -1076,7 +1080,7 @@ func features_denseblock1_denselayer2_conv2InferUUpdate(w *engine.Weights, d []f
 
 // features_denseblock1_denselayer2_conv2Infer computes features.denseblock1.denselayer2.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func features_denseblock1_denselayer2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&features_denseblock1_denselayer2_conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_denseblock1_denselayer2_conv2InferU], nil, lo, hi)
+	runtime.ConvForwardWinograd(&features_denseblock1_denselayer2_conv2InferGeom, c.Scratch, c.F[f1], c.F[f27], c.D[features_denseblock1_denselayer2_conv2InferU], nil, lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
@@ -1096,7 +1100,7 @@ func features_transition1_normCoefUpdate(w *engine.Weights, d []float32) {
 // features_transition1_normInfer computes features.transition1.norm (batchnorm) + features.transition1.relu1 (relu) in inference mode, rows [lo, hi).
 func features_transition1_normInfer(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_transition1_normW, 40, c.D[features_transition1_normCoef])
-	runtime.BatchNormApply(&features_transition1_normInferGeom, &v, c.F[f2], c.F[f1], lo, hi)
+	runtime.BatchNormApply(&features_transition1_normInferGeom, &v, c.F[f27], c.F[f1], lo, hi)
 }
 
 // features_transition1_convInferGeom: conv 1x1x20 nobias, in inference.
@@ -1107,7 +1111,7 @@ var features_transition1_convInferGeom = runtime.ConvGeom{
 
 // features_transition1_convInfer computes features.transition1.conv (conv 1x1x20 nobias): output rows [lo, hi).
 func features_transition1_convInfer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_transition1_convInferGeom, c.Scratch, c.F[f3], c.F[f2], c.P[features_transition1_convW], nil, lo, hi)
+	runtime.Conv1x1Forward(&features_transition1_convInferGeom, c.Scratch, c.F[f28], c.F[f27], c.P[features_transition1_convW], nil, lo, hi)
 }
 
 // features_transition1_meanpool1InferGeom: pool avg 2x2 s2.
@@ -1120,7 +1124,7 @@ var features_transition1_meanpool1InferGeom = runtime.PoolGeom{
 
 // features_transition1_meanpool1Infer computes features.transition1.meanpool1 (pool avg 2x2 s2), output rows [lo, hi).
 func features_transition1_meanpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.MeanPoolForward(&features_transition1_meanpool1InferGeom, c.F[f2], c.F[f3], lo, hi)
+	runtime.MeanPoolForward(&features_transition1_meanpool1InferGeom, c.F[f27], c.F[f28], lo, hi)
 }
 
 // features_denseblock2_denselayer1_norm1InferGeom: batchnorm, in inference.
@@ -1139,7 +1143,7 @@ func features_denseblock2_denselayer1_norm1CoefUpdate(w *engine.Weights, d []flo
 // features_denseblock2_denselayer1_norm1Infer computes features.denseblock2.denselayer1.norm1 (batchnorm) + features.denseblock2.denselayer1.relu1 (relu) in inference mode, rows [lo, hi).
 func features_denseblock2_denselayer1_norm1Infer(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm1W, 20, c.D[features_denseblock2_denselayer1_norm1Coef])
-	runtime.BatchNormApply(&features_denseblock2_denselayer1_norm1InferGeom, &v, c.F[f1], c.F[f2], lo, hi)
+	runtime.BatchNormApply(&features_denseblock2_denselayer1_norm1InferGeom, &v, c.F[f1], c.F[f27], lo, hi)
 }
 
 // features_denseblock2_denselayer1_conv1InferGeom: conv 1x1x48 nobias, in inference.
@@ -1163,8 +1167,8 @@ var padI13 = runtime.Padding{
 
 // features_denseblock2_denselayer1_conv1Infer computes features.denseblock2.denselayer1.conv1 (conv 1x1x48 nobias) + features.denseblock2.denselayer1.norm2 (batchnorm) + features.denseblock2.denselayer1.relu2 (relu): output rows [lo, hi).
 func features_denseblock2_denselayer1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_denseblock2_denselayer1_conv1InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[features_denseblock2_denselayer1_conv1Fold], c.D[features_denseblock2_denselayer1_conv1Fold][960:], lo, hi)
-	runtime.ClearPadding(&padI13, c.F[f3], lo, hi)
+	runtime.Conv1x1Forward(&features_denseblock2_denselayer1_conv1InferGeom, c.Scratch, c.F[f28], c.F[f1], c.D[features_denseblock2_denselayer1_conv1Fold], c.D[features_denseblock2_denselayer1_conv1Fold][960:], lo, hi)
+	runtime.ClearPadding(&padI13, c.F[f28], lo, hi)
 }
 
 // features_denseblock2_denselayer1_conv2InferGeom: conv 3x3x12 p1 nobias, in inference.
@@ -1180,7 +1184,7 @@ func features_denseblock2_denselayer1_conv2InferUUpdate(w *engine.Weights, d []f
 
 // features_denseblock2_denselayer1_conv2Infer computes features.denseblock2.denselayer1.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func features_denseblock2_denselayer1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&features_denseblock2_denselayer1_conv2InferGeom, c.Scratch, c.F[f1], c.F[f3], c.D[features_denseblock2_denselayer1_conv2InferU], nil, lo, hi)
+	runtime.ConvForwardWinograd(&features_denseblock2_denselayer1_conv2InferGeom, c.Scratch, c.F[f1], c.F[f28], c.D[features_denseblock2_denselayer1_conv2InferU], nil, lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
@@ -1192,7 +1196,7 @@ var features_denseblock2_denselayer1_concat1Copy0InferGeom = runtime.CopyGeom{
 
 // features_denseblock2_denselayer1_concat1Copy0Infer computes the copy of 4x4x20 into channels [0, 20) of features.denseblock2.denselayer1.concat1, rows [lo, hi).
 func features_denseblock2_denselayer1_concat1Copy0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&features_denseblock2_denselayer1_concat1Copy0InferGeom, c.F[f1], c.F[f2], lo, hi)
+	runtime.CopyMap(&features_denseblock2_denselayer1_concat1Copy0InferGeom, c.F[f1], c.F[f27], lo, hi)
 }
 
 // features_denseblock2_denselayer2_norm1InferGeom: batchnorm, in inference.
@@ -1211,7 +1215,7 @@ func features_denseblock2_denselayer2_norm1CoefUpdate(w *engine.Weights, d []flo
 // features_denseblock2_denselayer2_norm1Infer computes features.denseblock2.denselayer2.norm1 (batchnorm) + features.denseblock2.denselayer2.relu1 (relu) in inference mode, rows [lo, hi).
 func features_denseblock2_denselayer2_norm1Infer(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm1W, 32, c.D[features_denseblock2_denselayer2_norm1Coef])
-	runtime.BatchNormApply(&features_denseblock2_denselayer2_norm1InferGeom, &v, c.F[f2], c.F[f1], lo, hi)
+	runtime.BatchNormApply(&features_denseblock2_denselayer2_norm1InferGeom, &v, c.F[f27], c.F[f1], lo, hi)
 }
 
 // features_denseblock2_denselayer2_conv1InferGeom: conv 1x1x48 nobias, in inference.
@@ -1235,8 +1239,8 @@ var padI15 = runtime.Padding{
 
 // features_denseblock2_denselayer2_conv1Infer computes features.denseblock2.denselayer2.conv1 (conv 1x1x48 nobias) + features.denseblock2.denselayer2.norm2 (batchnorm) + features.denseblock2.denselayer2.relu2 (relu): output rows [lo, hi).
 func features_denseblock2_denselayer2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_denseblock2_denselayer2_conv1InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[features_denseblock2_denselayer2_conv1Fold], c.D[features_denseblock2_denselayer2_conv1Fold][1536:], lo, hi)
-	runtime.ClearPadding(&padI15, c.F[f3], lo, hi)
+	runtime.Conv1x1Forward(&features_denseblock2_denselayer2_conv1InferGeom, c.Scratch, c.F[f28], c.F[f27], c.D[features_denseblock2_denselayer2_conv1Fold], c.D[features_denseblock2_denselayer2_conv1Fold][1536:], lo, hi)
+	runtime.ClearPadding(&padI15, c.F[f28], lo, hi)
 }
 
 // features_denseblock2_denselayer2_conv2InferGeom: conv 3x3x12 p1 nobias, in inference.
@@ -1252,7 +1256,7 @@ func features_denseblock2_denselayer2_conv2InferUUpdate(w *engine.Weights, d []f
 
 // features_denseblock2_denselayer2_conv2Infer computes features.denseblock2.denselayer2.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func features_denseblock2_denselayer2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&features_denseblock2_denselayer2_conv2InferGeom, c.Scratch, c.F[f1], c.F[f3], c.D[features_denseblock2_denselayer2_conv2InferU], nil, lo, hi)
+	runtime.ConvForwardWinograd(&features_denseblock2_denselayer2_conv2InferGeom, c.Scratch, c.F[f1], c.F[f28], c.D[features_denseblock2_denselayer2_conv2InferU], nil, lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
@@ -1272,7 +1276,7 @@ func features_norm5CoefUpdate(w *engine.Weights, d []float32) {
 // features_norm5Infer computes features.norm5 (batchnorm) + relu1 (relu) in inference mode, rows [lo, hi).
 func features_norm5Infer(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_norm5W, 44, c.D[features_norm5Coef])
-	runtime.BatchNormApply(&features_norm5InferGeom, &v, c.F[f3], c.F[f1], lo, hi)
+	runtime.BatchNormApply(&features_norm5InferGeom, &v, c.F[f28], c.F[f1], lo, hi)
 }
 
 // globalavgpool1InferGeom: pool avg global.
@@ -1283,12 +1287,12 @@ var globalavgpool1InferGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1Infer computes globalavgpool1 (pool avg global), channels [lo, hi).
 func globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f2], c.F[f3], lo, hi)
+	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f27], c.F[f28], lo, hi)
 }
 
 // classifierInfer computes classifier (fc 10), outputs [lo, hi).
 func classifierInfer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f2], c.P[classifierW], c.P[classifierB], 44, lo, hi)
+	runtime.FCForward(c.F[f1], c.F[f27], c.P[classifierW], c.P[classifierB], 44, lo, hi)
 }
 
 // features_conv0Geom: conv 7x7x16 s2 p3 nobias.

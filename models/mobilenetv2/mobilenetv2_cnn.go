@@ -695,9 +695,9 @@ const (
 const (
 	f0               = iota // training: input 224x224x3 p1x1; inference: input 224x224x3 p1x1
 	f1                      // training: classifier.1 1000; inference: relu61 112x112x32 p1x1, features.1.conv.2 112x112x16, features.2.relu62 56x56x96, features.3.relu62 56x56x144, features.4.relu62 28x28x144, features.5.relu61 28x28x192 p1x1, features.6.relu61 28x28x192 p1x1, features.7.relu61 28x28x192 p1x1, features.8.relu61 14x14x384 p1x1, features.9.relu61 14x14x384 p1x1, features.10.relu61 14x14x384 p1x1, features.11.relu61 14x14x384 p1x1, features.12.relu61 14x14x576 p1x1, features.13.relu61 14x14x576 p1x1, features.14.relu61 14x14x576 p1x1, features.15.relu61 7x7x960 p1x1, features.16.relu61 7x7x960 p1x1, features.17.relu61 7x7x960 p1x1, classifier.1 1000
-	f2                      // training: features.2.relu61 112x112x96 p1x1; inference: features.1.relu61 112x112x32, features.2.relu61 112x112x96 p1x1, features.3.relu61 56x56x144 p1x1, features.4.relu61 56x56x144 p1x1, features.5.relu62 28x28x192, features.6.relu62 28x28x192, features.8.add1 14x14x64, features.10.add1 14x14x64, features.12.relu62 14x14x576, features.13.relu62 14x14x576, features.15.add1 7x7x160
-	f3                      // training: features.2.conv.0.0 112x112x96; inference: features.2.conv.3 56x56x24, features.4.conv.3 28x28x32, features.6.add1 28x28x32, features.7.relu62 14x14x192, features.8.relu62 14x14x384, features.9.relu62 14x14x384, features.10.relu62 14x14x384, features.11.relu62 14x14x384, features.12.add1 14x14x96, features.14.relu62 7x7x576, features.15.relu62 7x7x960, features.16.relu62 7x7x960, features.17.relu62 7x7x960, relu62 7x7x1280
-	f4                      // training: features.3.relu61 56x56x144 p1x1, d(features.2.conv.0.0 112x112x96); inference: features.3.add1 56x56x24, features.5.add1 28x28x32, features.7.conv.3 14x14x64, features.9.add1 14x14x64, features.11.conv.3 14x14x96, features.13.add1 14x14x96, features.14.conv.3 7x7x160, features.16.add1 7x7x160, features.17.conv.3 7x7x320, globalavgpool1 1x1x1280
+	f2                      // training: features.2.relu61 112x112x96 p1x1
+	f3                      // training: features.2.conv.0.0 112x112x96
+	f4                      // training: features.3.relu61 56x56x144 p1x1, d(features.2.conv.0.0 112x112x96)
 	f5                      // training: features.4.relu61 56x56x144 p1x1, d(features.3.relu62 56x56x144), d(features.2.relu61 112x112x96)
 	f6                      // training: features.3.conv.0.0 56x56x144, d(features.2.conv.1.0 56x56x96), d(features.1.conv.0.0 112x112x32)
 	f7                      // training: features.3.conv.1.0 56x56x144, d(features.3.conv.0.0 56x56x144), d(features.2.relu62 56x56x96), d(features.1.relu61 112x112x32)
@@ -804,7 +804,10 @@ const (
 	f108                    // training: d(classifier.0 1x1x1280)
 	f109                    // training: d(input 224x224x3)
 	f110                    // training: d(classifier.1 1000)
-	classifier_0Mask        // classifier.0's mask
+	f111                    // inference: features.1.relu61 112x112x32, features.2.relu61 112x112x96 p1x1, features.3.relu61 56x56x144 p1x1, features.4.relu61 56x56x144 p1x1, features.5.relu62 28x28x192, features.6.relu62 28x28x192, features.8.add1 14x14x64, features.10.add1 14x14x64, features.12.relu62 14x14x576, features.13.relu62 14x14x576, features.15.add1 7x7x160
+	f112                    // inference: features.2.conv.3 56x56x24, features.4.conv.3 28x28x32, features.6.add1 28x28x32, features.7.relu62 14x14x192, features.8.relu62 14x14x384, features.9.relu62 14x14x384, features.10.relu62 14x14x384, features.11.relu62 14x14x384, features.12.add1 14x14x96, features.14.relu62 7x7x576, features.15.relu62 7x7x960, features.16.relu62 7x7x960, features.17.relu62 7x7x960, relu62 7x7x1280
+	f113                    // inference: features.3.add1 56x56x24, features.5.add1 28x28x32, features.7.conv.3 14x14x64, features.9.add1 14x14x64, features.11.conv.3 14x14x96, features.13.add1 14x14x96, features.14.conv.3 7x7x160, features.16.add1 7x7x160, features.17.conv.3 7x7x320, globalavgpool1 1x1x1280
+	classifier_0Mask        // classifier.0's mask (training mode)
 )
 
 // The buffers of a batch: c.B[i].
@@ -1332,116 +1335,119 @@ var program = engine.Program{
 	Buffers: []engine.Buffer{
 		f0:               {Len: 153228},
 		f1:               {Len: 451584},
-		f2:               {Len: 1247616},
-		f3:               {Len: 1204224},
-		f4:               {Len: 1204224},
-		f5:               {Len: 1204224},
-		f6:               {Len: 451584},
-		f7:               {Len: 451584},
-		f8:               {Len: 451584},
-		f9:               {Len: 451584},
-		f10:              {Len: 451584},
-		f11:              {Len: 451584},
-		f12:              {Len: 415872},
-		f13:              {Len: 401408},
-		f14:              {Len: 401408},
-		f15:              {Len: 401408},
-		f16:              {Len: 301056},
-		f17:              {Len: 301056},
-		f18:              {Len: 200704},
-		f19:              {Len: 200704},
-		f20:              {Len: 172800},
-		f21:              {Len: 150528},
-		f22:              {Len: 150528},
-		f23:              {Len: 150528},
-		f24:              {Len: 150528},
-		f25:              {Len: 150528},
-		f26:              {Len: 150528},
-		f27:              {Len: 150528},
-		f28:              {Len: 150528},
-		f29:              {Len: 150528},
-		f30:              {Len: 147456},
-		f31:              {Len: 112896},
-		f32:              {Len: 112896},
-		f33:              {Len: 112896},
-		f34:              {Len: 112896},
-		f35:              {Len: 112896},
-		f36:              {Len: 112896},
-		f37:              {Len: 112896},
-		f38:              {Len: 112896},
-		f39:              {Len: 112896},
-		f40:              {Len: 112896},
-		f41:              {Len: 112896},
-		f42:              {Len: 98304},
-		f43:              {Len: 98304},
-		f44:              {Len: 98304},
-		f45:              {Len: 98304},
-		f46:              {Len: 77760},
-		f47:              {Len: 75264},
-		f48:              {Len: 75264},
-		f49:              {Len: 75264},
-		f50:              {Len: 75264},
-		f51:              {Len: 75264},
-		f52:              {Len: 75264},
-		f53:              {Len: 75264},
-		f54:              {Len: 75264},
-		f55:              {Len: 75264},
-		f56:              {Len: 75264},
-		f57:              {Len: 75264},
-		f58:              {Len: 75264},
-		f59:              {Len: 75264},
-		f60:              {Len: 75264},
-		f61:              {Len: 75264},
-		f62:              {Len: 75264},
-		f63:              {Len: 62720},
-		f64:              {Len: 62720},
-		f65:              {Len: 62720},
-		f66:              {Len: 62720},
-		f67:              {Len: 47040},
-		f68:              {Len: 47040},
-		f69:              {Len: 47040},
-		f70:              {Len: 47040},
-		f71:              {Len: 47040},
-		f72:              {Len: 47040},
-		f73:              {Len: 47040},
-		f74:              {Len: 47040},
-		f75:              {Len: 47040},
-		f76:              {Len: 37632},
-		f77:              {Len: 37632},
-		f78:              {Len: 28224},
-		f79:              {Len: 28224},
-		f80:              {Len: 25088},
-		f81:              {Len: 25088},
-		f82:              {Len: 25088},
-		f83:              {Len: 25088},
-		f84:              {Len: 25088},
-		f85:              {Len: 25088},
-		f86:              {Len: 18816},
-		f87:              {Len: 18816},
-		f88:              {Len: 18816},
-		f89:              {Len: 18816},
-		f90:              {Len: 18816},
-		f91:              {Len: 18816},
-		f92:              {Len: 15680},
-		f93:              {Len: 15680},
-		f94:              {Len: 12544},
-		f95:              {Len: 12544},
-		f96:              {Len: 12544},
-		f97:              {Len: 12544},
-		f98:              {Len: 12544},
-		f99:              {Len: 12544},
-		f100:             {Len: 12544},
-		f101:             {Len: 12544},
-		f102:             {Len: 7840},
-		f103:             {Len: 7840},
-		f104:             {Len: 7840},
-		f105:             {Len: 7840},
-		f106:             {Len: 7840},
-		f107:             {Len: 7840},
+		f2:               {Len: 1247616, Grad: true},
+		f3:               {Len: 1204224, Grad: true},
+		f4:               {Len: 1204224, Grad: true},
+		f5:               {Len: 1204224, Grad: true},
+		f6:               {Len: 451584, Grad: true},
+		f7:               {Len: 451584, Grad: true},
+		f8:               {Len: 451584, Grad: true},
+		f9:               {Len: 451584, Grad: true},
+		f10:              {Len: 451584, Grad: true},
+		f11:              {Len: 451584, Grad: true},
+		f12:              {Len: 415872, Grad: true},
+		f13:              {Len: 401408, Grad: true},
+		f14:              {Len: 401408, Grad: true},
+		f15:              {Len: 401408, Grad: true},
+		f16:              {Len: 301056, Grad: true},
+		f17:              {Len: 301056, Grad: true},
+		f18:              {Len: 200704, Grad: true},
+		f19:              {Len: 200704, Grad: true},
+		f20:              {Len: 172800, Grad: true},
+		f21:              {Len: 150528, Grad: true},
+		f22:              {Len: 150528, Grad: true},
+		f23:              {Len: 150528, Grad: true},
+		f24:              {Len: 150528, Grad: true},
+		f25:              {Len: 150528, Grad: true},
+		f26:              {Len: 150528, Grad: true},
+		f27:              {Len: 150528, Grad: true},
+		f28:              {Len: 150528, Grad: true},
+		f29:              {Len: 150528, Grad: true},
+		f30:              {Len: 147456, Grad: true},
+		f31:              {Len: 112896, Grad: true},
+		f32:              {Len: 112896, Grad: true},
+		f33:              {Len: 112896, Grad: true},
+		f34:              {Len: 112896, Grad: true},
+		f35:              {Len: 112896, Grad: true},
+		f36:              {Len: 112896, Grad: true},
+		f37:              {Len: 112896, Grad: true},
+		f38:              {Len: 112896, Grad: true},
+		f39:              {Len: 112896, Grad: true},
+		f40:              {Len: 112896, Grad: true},
+		f41:              {Len: 112896, Grad: true},
+		f42:              {Len: 98304, Grad: true},
+		f43:              {Len: 98304, Grad: true},
+		f44:              {Len: 98304, Grad: true},
+		f45:              {Len: 98304, Grad: true},
+		f46:              {Len: 77760, Grad: true},
+		f47:              {Len: 75264, Grad: true},
+		f48:              {Len: 75264, Grad: true},
+		f49:              {Len: 75264, Grad: true},
+		f50:              {Len: 75264, Grad: true},
+		f51:              {Len: 75264, Grad: true},
+		f52:              {Len: 75264, Grad: true},
+		f53:              {Len: 75264, Grad: true},
+		f54:              {Len: 75264, Grad: true},
+		f55:              {Len: 75264, Grad: true},
+		f56:              {Len: 75264, Grad: true},
+		f57:              {Len: 75264, Grad: true},
+		f58:              {Len: 75264, Grad: true},
+		f59:              {Len: 75264, Grad: true},
+		f60:              {Len: 75264, Grad: true},
+		f61:              {Len: 75264, Grad: true},
+		f62:              {Len: 75264, Grad: true},
+		f63:              {Len: 62720, Grad: true},
+		f64:              {Len: 62720, Grad: true},
+		f65:              {Len: 62720, Grad: true},
+		f66:              {Len: 62720, Grad: true},
+		f67:              {Len: 47040, Grad: true},
+		f68:              {Len: 47040, Grad: true},
+		f69:              {Len: 47040, Grad: true},
+		f70:              {Len: 47040, Grad: true},
+		f71:              {Len: 47040, Grad: true},
+		f72:              {Len: 47040, Grad: true},
+		f73:              {Len: 47040, Grad: true},
+		f74:              {Len: 47040, Grad: true},
+		f75:              {Len: 47040, Grad: true},
+		f76:              {Len: 37632, Grad: true},
+		f77:              {Len: 37632, Grad: true},
+		f78:              {Len: 28224, Grad: true},
+		f79:              {Len: 28224, Grad: true},
+		f80:              {Len: 25088, Grad: true},
+		f81:              {Len: 25088, Grad: true},
+		f82:              {Len: 25088, Grad: true},
+		f83:              {Len: 25088, Grad: true},
+		f84:              {Len: 25088, Grad: true},
+		f85:              {Len: 25088, Grad: true},
+		f86:              {Len: 18816, Grad: true},
+		f87:              {Len: 18816, Grad: true},
+		f88:              {Len: 18816, Grad: true},
+		f89:              {Len: 18816, Grad: true},
+		f90:              {Len: 18816, Grad: true},
+		f91:              {Len: 18816, Grad: true},
+		f92:              {Len: 15680, Grad: true},
+		f93:              {Len: 15680, Grad: true},
+		f94:              {Len: 12544, Grad: true},
+		f95:              {Len: 12544, Grad: true},
+		f96:              {Len: 12544, Grad: true},
+		f97:              {Len: 12544, Grad: true},
+		f98:              {Len: 12544, Grad: true},
+		f99:              {Len: 12544, Grad: true},
+		f100:             {Len: 12544, Grad: true},
+		f101:             {Len: 12544, Grad: true},
+		f102:             {Len: 7840, Grad: true},
+		f103:             {Len: 7840, Grad: true},
+		f104:             {Len: 7840, Grad: true},
+		f105:             {Len: 7840, Grad: true},
+		f106:             {Len: 7840, Grad: true},
+		f107:             {Len: 7840, Grad: true},
 		f108:             {Len: 1280, Grad: true},
 		f109:             {Len: 150528, Grad: true},
 		f110:             {Len: 1000, Grad: true},
-		classifier_0Mask: {Len: 1280},
+		f111:             {Len: 1247616},
+		f112:             {Len: 75264},
+		f113:             {Len: 75264},
+		classifier_0Mask: {Len: 1280, Grad: true},
 	},
 	BatchBuffers: []int{features_0_1Batch: 128, features_1_conv_0_1Batch: 128, features_1_conv_2Batch: 64, features_2_conv_0_1Batch: 384, features_2_conv_1_1Batch: 384, features_2_conv_3Batch: 96, features_3_conv_0_1Batch: 576, features_3_conv_1_1Batch: 576, features_3_conv_3Batch: 96, features_4_conv_0_1Batch: 576, features_4_conv_1_1Batch: 576, features_4_conv_3Batch: 128, features_5_conv_0_1Batch: 768, features_5_conv_1_1Batch: 768, features_5_conv_3Batch: 128, features_6_conv_0_1Batch: 768, features_6_conv_1_1Batch: 768, features_6_conv_3Batch: 128, features_7_conv_0_1Batch: 768, features_7_conv_1_1Batch: 768, features_7_conv_3Batch: 256, features_8_conv_0_1Batch: 1536, features_8_conv_1_1Batch: 1536, features_8_conv_3Batch: 256, features_9_conv_0_1Batch: 1536, features_9_conv_1_1Batch: 1536, features_9_conv_3Batch: 256, features_10_conv_0_1Batch: 1536, features_10_conv_1_1Batch: 1536, features_10_conv_3Batch: 256, features_11_conv_0_1Batch: 1536, features_11_conv_1_1Batch: 1536, features_11_conv_3Batch: 384, features_12_conv_0_1Batch: 2304, features_12_conv_1_1Batch: 2304, features_12_conv_3Batch: 384, features_13_conv_0_1Batch: 2304, features_13_conv_1_1Batch: 2304, features_13_conv_3Batch: 384, features_14_conv_0_1Batch: 2304, features_14_conv_1_1Batch: 2304, features_14_conv_3Batch: 640, features_15_conv_0_1Batch: 3840, features_15_conv_1_1Batch: 3840, features_15_conv_3Batch: 640, features_16_conv_0_1Batch: 3840, features_16_conv_1_1Batch: 3840, features_16_conv_3Batch: 640, features_17_conv_0_1Batch: 3840, features_17_conv_1_1Batch: 3840, features_17_conv_3Batch: 1280, features_18_1Batch: 5120},
 	Steps: []engine.Step{
@@ -3163,7 +3169,7 @@ func features_1_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_1_conv_0_0Infer computes features.1.conv.0.0 (conv 3x3x32 p1 g32 nobias) + features.1.conv.0.1 (batchnorm) + features.1.relu61 (relu6): output rows [lo, hi).
 func features_1_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_1_conv_0_0InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[features_1_conv_0_0Fold], c.D[features_1_conv_0_0Fold][288:], lo, hi)
+	runtime.DepthwiseForward(&features_1_conv_0_0InferGeom, c.Scratch, c.F[f111], c.F[f1], c.D[features_1_conv_0_0Fold], c.D[features_1_conv_0_0Fold][288:], lo, hi)
 }
 
 // features_1_conv_1InferGeom: conv 1x1x16 nobias, in inference.
@@ -3182,7 +3188,7 @@ func features_1_conv_1FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_1_conv_1Infer computes features.1.conv.1 (conv 1x1x16 nobias) + features.1.conv.2 (batchnorm): output rows [lo, hi).
 func features_1_conv_1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_1_conv_1InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_1_conv_1Fold], c.D[features_1_conv_1Fold][512:], lo, hi)
+	runtime.Conv1x1Forward(&features_1_conv_1InferGeom, c.Scratch, c.F[f1], c.F[f111], c.D[features_1_conv_1Fold], c.D[features_1_conv_1Fold][512:], lo, hi)
 }
 
 // features_2_conv_0_0InferGeom: conv 1x1x96 nobias, in inference.
@@ -3206,8 +3212,8 @@ var padI4 = runtime.Padding{
 
 // features_2_conv_0_0Infer computes features.2.conv.0.0 (conv 1x1x96 nobias) + features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6): output rows [lo, hi).
 func features_2_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_2_conv_0_0InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[features_2_conv_0_0Fold], c.D[features_2_conv_0_0Fold][1536:], lo, hi)
-	runtime.ClearPadding(&padI4, c.F[f2], lo, hi)
+	runtime.Conv1x1Forward(&features_2_conv_0_0InferGeom, c.Scratch, c.F[f111], c.F[f1], c.D[features_2_conv_0_0Fold], c.D[features_2_conv_0_0Fold][1536:], lo, hi)
+	runtime.ClearPadding(&padI4, c.F[f111], lo, hi)
 }
 
 // features_2_conv_1_0InferGeom: conv 3x3x96 s2 p1 g96 nobias, in inference.
@@ -3227,7 +3233,7 @@ func features_2_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_2_conv_1_0Infer computes features.2.conv.1.0 (conv 3x3x96 s2 p1 g96 nobias) + features.2.conv.1.1 (batchnorm) + features.2.relu62 (relu6): output rows [lo, hi).
 func features_2_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_2_conv_1_0InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_2_conv_1_0Fold], c.D[features_2_conv_1_0Fold][864:], lo, hi)
+	runtime.DepthwiseForward(&features_2_conv_1_0InferGeom, c.Scratch, c.F[f1], c.F[f111], c.D[features_2_conv_1_0Fold], c.D[features_2_conv_1_0Fold][864:], lo, hi)
 }
 
 // features_2_conv_2InferGeom: conv 1x1x24 nobias, in inference.
@@ -3246,7 +3252,7 @@ func features_2_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_2_conv_2Infer computes features.2.conv.2 (conv 1x1x24 nobias) + features.2.conv.3 (batchnorm): output rows [lo, hi).
 func features_2_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_2_conv_2InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[features_2_conv_2Fold], c.D[features_2_conv_2Fold][3072:], lo, hi)
+	runtime.Conv1x1Forward(&features_2_conv_2InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_2_conv_2Fold], c.D[features_2_conv_2Fold][3072:], lo, hi)
 }
 
 // features_3_conv_0_0InferGeom: conv 1x1x144 nobias, in inference.
@@ -3270,8 +3276,8 @@ var padI7 = runtime.Padding{
 
 // features_3_conv_0_0Infer computes features.3.conv.0.0 (conv 1x1x144 nobias) + features.3.conv.0.1 (batchnorm) + features.3.relu61 (relu6): output rows [lo, hi).
 func features_3_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_3_conv_0_0InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[features_3_conv_0_0Fold], c.D[features_3_conv_0_0Fold][3456:], lo, hi)
-	runtime.ClearPadding(&padI7, c.F[f2], lo, hi)
+	runtime.Conv1x1Forward(&features_3_conv_0_0InferGeom, c.Scratch, c.F[f111], c.F[f112], c.D[features_3_conv_0_0Fold], c.D[features_3_conv_0_0Fold][3456:], lo, hi)
+	runtime.ClearPadding(&padI7, c.F[f111], lo, hi)
 }
 
 // features_3_conv_1_0InferGeom: conv 3x3x144 p1 g144 nobias, in inference.
@@ -3291,7 +3297,7 @@ func features_3_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_3_conv_1_0Infer computes features.3.conv.1.0 (conv 3x3x144 p1 g144 nobias) + features.3.conv.1.1 (batchnorm) + features.3.relu62 (relu6): output rows [lo, hi).
 func features_3_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_3_conv_1_0InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_3_conv_1_0Fold], c.D[features_3_conv_1_0Fold][1296:], lo, hi)
+	runtime.DepthwiseForward(&features_3_conv_1_0InferGeom, c.Scratch, c.F[f1], c.F[f111], c.D[features_3_conv_1_0Fold], c.D[features_3_conv_1_0Fold][1296:], lo, hi)
 }
 
 // features_3_conv_2InferGeom: conv 1x1x24 nobias, in inference.
@@ -3316,8 +3322,8 @@ var features_3_conv_2StoreGeom = runtime.EltGeom{
 
 // features_3_conv_2Infer computes features.3.conv.2 (conv 1x1x24 nobias) + features.3.conv.3 (batchnorm) + features.3.add1 (residual): output rows [lo, hi).
 func features_3_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_3_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f1], c.D[features_3_conv_2Fold], c.D[features_3_conv_2Fold][4608:], lo, hi)
-	runtime.Add(&features_3_conv_2StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f3]}, lo, hi)
+	runtime.Conv1x1Forward(&features_3_conv_2InferGeom, c.Scratch, c.F[f113], c.F[f1], c.D[features_3_conv_2Fold], c.D[features_3_conv_2Fold][4608:], lo, hi)
+	runtime.Add(&features_3_conv_2StoreGeom, c.F[f113], [][]float32{c.F[f113], c.F[f112]}, lo, hi)
 }
 
 // features_4_conv_0_0InferGeom: conv 1x1x144 nobias, in inference.
@@ -3341,8 +3347,8 @@ var padI10 = runtime.Padding{
 
 // features_4_conv_0_0Infer computes features.4.conv.0.0 (conv 1x1x144 nobias) + features.4.conv.0.1 (batchnorm) + features.4.relu61 (relu6): output rows [lo, hi).
 func features_4_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_4_conv_0_0InferGeom, c.Scratch, c.F[f2], c.F[f4], c.D[features_4_conv_0_0Fold], c.D[features_4_conv_0_0Fold][3456:], lo, hi)
-	runtime.ClearPadding(&padI10, c.F[f2], lo, hi)
+	runtime.Conv1x1Forward(&features_4_conv_0_0InferGeom, c.Scratch, c.F[f111], c.F[f113], c.D[features_4_conv_0_0Fold], c.D[features_4_conv_0_0Fold][3456:], lo, hi)
+	runtime.ClearPadding(&padI10, c.F[f111], lo, hi)
 }
 
 // features_4_conv_1_0InferGeom: conv 3x3x144 s2 p1 g144 nobias, in inference.
@@ -3362,7 +3368,7 @@ func features_4_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_4_conv_1_0Infer computes features.4.conv.1.0 (conv 3x3x144 s2 p1 g144 nobias) + features.4.conv.1.1 (batchnorm) + features.4.relu62 (relu6): output rows [lo, hi).
 func features_4_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_4_conv_1_0InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_4_conv_1_0Fold], c.D[features_4_conv_1_0Fold][1296:], lo, hi)
+	runtime.DepthwiseForward(&features_4_conv_1_0InferGeom, c.Scratch, c.F[f1], c.F[f111], c.D[features_4_conv_1_0Fold], c.D[features_4_conv_1_0Fold][1296:], lo, hi)
 }
 
 // features_4_conv_2InferGeom: conv 1x1x32 nobias, in inference.
@@ -3381,7 +3387,7 @@ func features_4_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_4_conv_2Infer computes features.4.conv.2 (conv 1x1x32 nobias) + features.4.conv.3 (batchnorm): output rows [lo, hi).
 func features_4_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_4_conv_2InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[features_4_conv_2Fold], c.D[features_4_conv_2Fold][4608:], lo, hi)
+	runtime.Conv1x1Forward(&features_4_conv_2InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_4_conv_2Fold], c.D[features_4_conv_2Fold][4608:], lo, hi)
 }
 
 // features_5_conv_0_0InferGeom: conv 1x1x192 nobias, in inference.
@@ -3405,7 +3411,7 @@ var padI13 = runtime.Padding{
 
 // features_5_conv_0_0Infer computes features.5.conv.0.0 (conv 1x1x192 nobias) + features.5.conv.0.1 (batchnorm) + features.5.relu61 (relu6): output rows [lo, hi).
 func features_5_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_5_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f3], c.D[features_5_conv_0_0Fold], c.D[features_5_conv_0_0Fold][6144:], lo, hi)
+	runtime.Conv1x1Forward(&features_5_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f112], c.D[features_5_conv_0_0Fold], c.D[features_5_conv_0_0Fold][6144:], lo, hi)
 	runtime.ClearPadding(&padI13, c.F[f1], lo, hi)
 }
 
@@ -3426,7 +3432,7 @@ func features_5_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_5_conv_1_0Infer computes features.5.conv.1.0 (conv 3x3x192 p1 g192 nobias) + features.5.conv.1.1 (batchnorm) + features.5.relu62 (relu6): output rows [lo, hi).
 func features_5_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_5_conv_1_0InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[features_5_conv_1_0Fold], c.D[features_5_conv_1_0Fold][1728:], lo, hi)
+	runtime.DepthwiseForward(&features_5_conv_1_0InferGeom, c.Scratch, c.F[f111], c.F[f1], c.D[features_5_conv_1_0Fold], c.D[features_5_conv_1_0Fold][1728:], lo, hi)
 }
 
 // features_5_conv_2InferGeom: conv 1x1x32 nobias, in inference.
@@ -3451,8 +3457,8 @@ var features_5_conv_2StoreGeom = runtime.EltGeom{
 
 // features_5_conv_2Infer computes features.5.conv.2 (conv 1x1x32 nobias) + features.5.conv.3 (batchnorm) + features.5.add1 (residual): output rows [lo, hi).
 func features_5_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_5_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f2], c.D[features_5_conv_2Fold], c.D[features_5_conv_2Fold][6144:], lo, hi)
-	runtime.Add(&features_5_conv_2StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f3]}, lo, hi)
+	runtime.Conv1x1Forward(&features_5_conv_2InferGeom, c.Scratch, c.F[f113], c.F[f111], c.D[features_5_conv_2Fold], c.D[features_5_conv_2Fold][6144:], lo, hi)
+	runtime.Add(&features_5_conv_2StoreGeom, c.F[f113], [][]float32{c.F[f113], c.F[f112]}, lo, hi)
 }
 
 // features_6_conv_0_0InferGeom: conv 1x1x192 nobias, in inference.
@@ -3476,7 +3482,7 @@ var padI16 = runtime.Padding{
 
 // features_6_conv_0_0Infer computes features.6.conv.0.0 (conv 1x1x192 nobias) + features.6.conv.0.1 (batchnorm) + features.6.relu61 (relu6): output rows [lo, hi).
 func features_6_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_6_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_6_conv_0_0Fold], c.D[features_6_conv_0_0Fold][6144:], lo, hi)
+	runtime.Conv1x1Forward(&features_6_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f113], c.D[features_6_conv_0_0Fold], c.D[features_6_conv_0_0Fold][6144:], lo, hi)
 	runtime.ClearPadding(&padI16, c.F[f1], lo, hi)
 }
 
@@ -3497,7 +3503,7 @@ func features_6_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_6_conv_1_0Infer computes features.6.conv.1.0 (conv 3x3x192 p1 g192 nobias) + features.6.conv.1.1 (batchnorm) + features.6.relu62 (relu6): output rows [lo, hi).
 func features_6_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_6_conv_1_0InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[features_6_conv_1_0Fold], c.D[features_6_conv_1_0Fold][1728:], lo, hi)
+	runtime.DepthwiseForward(&features_6_conv_1_0InferGeom, c.Scratch, c.F[f111], c.F[f1], c.D[features_6_conv_1_0Fold], c.D[features_6_conv_1_0Fold][1728:], lo, hi)
 }
 
 // features_6_conv_2InferGeom: conv 1x1x32 nobias, in inference.
@@ -3522,8 +3528,8 @@ var features_6_conv_2StoreGeom = runtime.EltGeom{
 
 // features_6_conv_2Infer computes features.6.conv.2 (conv 1x1x32 nobias) + features.6.conv.3 (batchnorm) + features.6.add1 (residual): output rows [lo, hi).
 func features_6_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_6_conv_2InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[features_6_conv_2Fold], c.D[features_6_conv_2Fold][6144:], lo, hi)
-	runtime.Add(&features_6_conv_2StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f4]}, lo, hi)
+	runtime.Conv1x1Forward(&features_6_conv_2InferGeom, c.Scratch, c.F[f112], c.F[f111], c.D[features_6_conv_2Fold], c.D[features_6_conv_2Fold][6144:], lo, hi)
+	runtime.Add(&features_6_conv_2StoreGeom, c.F[f112], [][]float32{c.F[f112], c.F[f113]}, lo, hi)
 }
 
 // features_7_conv_0_0InferGeom: conv 1x1x192 nobias, in inference.
@@ -3547,7 +3553,7 @@ var padI19 = runtime.Padding{
 
 // features_7_conv_0_0Infer computes features.7.conv.0.0 (conv 1x1x192 nobias) + features.7.conv.0.1 (batchnorm) + features.7.relu61 (relu6): output rows [lo, hi).
 func features_7_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_7_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f3], c.D[features_7_conv_0_0Fold], c.D[features_7_conv_0_0Fold][6144:], lo, hi)
+	runtime.Conv1x1Forward(&features_7_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f112], c.D[features_7_conv_0_0Fold], c.D[features_7_conv_0_0Fold][6144:], lo, hi)
 	runtime.ClearPadding(&padI19, c.F[f1], lo, hi)
 }
 
@@ -3568,7 +3574,7 @@ func features_7_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_7_conv_1_0Infer computes features.7.conv.1.0 (conv 3x3x192 s2 p1 g192 nobias) + features.7.conv.1.1 (batchnorm) + features.7.relu62 (relu6): output rows [lo, hi).
 func features_7_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_7_conv_1_0InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[features_7_conv_1_0Fold], c.D[features_7_conv_1_0Fold][1728:], lo, hi)
+	runtime.DepthwiseForward(&features_7_conv_1_0InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_7_conv_1_0Fold], c.D[features_7_conv_1_0Fold][1728:], lo, hi)
 }
 
 // features_7_conv_2InferGeom: conv 1x1x64 nobias, in inference.
@@ -3587,7 +3593,7 @@ func features_7_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_7_conv_2Infer computes features.7.conv.2 (conv 1x1x64 nobias) + features.7.conv.3 (batchnorm): output rows [lo, hi).
 func features_7_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_7_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[features_7_conv_2Fold], c.D[features_7_conv_2Fold][12288:], lo, hi)
+	runtime.Conv1x1Forward(&features_7_conv_2InferGeom, c.Scratch, c.F[f113], c.F[f112], c.D[features_7_conv_2Fold], c.D[features_7_conv_2Fold][12288:], lo, hi)
 }
 
 // features_8_conv_0_0InferGeom: conv 1x1x384 nobias, in inference.
@@ -3611,7 +3617,7 @@ var padI22 = runtime.Padding{
 
 // features_8_conv_0_0Infer computes features.8.conv.0.0 (conv 1x1x384 nobias) + features.8.conv.0.1 (batchnorm) + features.8.relu61 (relu6): output rows [lo, hi).
 func features_8_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_8_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_8_conv_0_0Fold], c.D[features_8_conv_0_0Fold][24576:], lo, hi)
+	runtime.Conv1x1Forward(&features_8_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f113], c.D[features_8_conv_0_0Fold], c.D[features_8_conv_0_0Fold][24576:], lo, hi)
 	runtime.ClearPadding(&padI22, c.F[f1], lo, hi)
 }
 
@@ -3632,7 +3638,7 @@ func features_8_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_8_conv_1_0Infer computes features.8.conv.1.0 (conv 3x3x384 p1 g384 nobias) + features.8.conv.1.1 (batchnorm) + features.8.relu62 (relu6): output rows [lo, hi).
 func features_8_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_8_conv_1_0InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[features_8_conv_1_0Fold], c.D[features_8_conv_1_0Fold][3456:], lo, hi)
+	runtime.DepthwiseForward(&features_8_conv_1_0InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_8_conv_1_0Fold], c.D[features_8_conv_1_0Fold][3456:], lo, hi)
 }
 
 // features_8_conv_2InferGeom: conv 1x1x64 nobias, in inference.
@@ -3657,8 +3663,8 @@ var features_8_conv_2StoreGeom = runtime.EltGeom{
 
 // features_8_conv_2Infer computes features.8.conv.2 (conv 1x1x64 nobias) + features.8.conv.3 (batchnorm) + features.8.add1 (residual): output rows [lo, hi).
 func features_8_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_8_conv_2InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[features_8_conv_2Fold], c.D[features_8_conv_2Fold][24576:], lo, hi)
-	runtime.Add(&features_8_conv_2StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f4]}, lo, hi)
+	runtime.Conv1x1Forward(&features_8_conv_2InferGeom, c.Scratch, c.F[f111], c.F[f112], c.D[features_8_conv_2Fold], c.D[features_8_conv_2Fold][24576:], lo, hi)
+	runtime.Add(&features_8_conv_2StoreGeom, c.F[f111], [][]float32{c.F[f111], c.F[f113]}, lo, hi)
 }
 
 // features_9_conv_0_0InferGeom: conv 1x1x384 nobias, in inference.
@@ -3682,7 +3688,7 @@ var padI25 = runtime.Padding{
 
 // features_9_conv_0_0Infer computes features.9.conv.0.0 (conv 1x1x384 nobias) + features.9.conv.0.1 (batchnorm) + features.9.relu61 (relu6): output rows [lo, hi).
 func features_9_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_9_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_9_conv_0_0Fold], c.D[features_9_conv_0_0Fold][24576:], lo, hi)
+	runtime.Conv1x1Forward(&features_9_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f111], c.D[features_9_conv_0_0Fold], c.D[features_9_conv_0_0Fold][24576:], lo, hi)
 	runtime.ClearPadding(&padI25, c.F[f1], lo, hi)
 }
 
@@ -3703,7 +3709,7 @@ func features_9_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_9_conv_1_0Infer computes features.9.conv.1.0 (conv 3x3x384 p1 g384 nobias) + features.9.conv.1.1 (batchnorm) + features.9.relu62 (relu6): output rows [lo, hi).
 func features_9_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_9_conv_1_0InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[features_9_conv_1_0Fold], c.D[features_9_conv_1_0Fold][3456:], lo, hi)
+	runtime.DepthwiseForward(&features_9_conv_1_0InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_9_conv_1_0Fold], c.D[features_9_conv_1_0Fold][3456:], lo, hi)
 }
 
 // features_9_conv_2InferGeom: conv 1x1x64 nobias, in inference.
@@ -3728,8 +3734,8 @@ var features_9_conv_2StoreGeom = runtime.EltGeom{
 
 // features_9_conv_2Infer computes features.9.conv.2 (conv 1x1x64 nobias) + features.9.conv.3 (batchnorm) + features.9.add1 (residual): output rows [lo, hi).
 func features_9_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_9_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[features_9_conv_2Fold], c.D[features_9_conv_2Fold][24576:], lo, hi)
-	runtime.Add(&features_9_conv_2StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f2]}, lo, hi)
+	runtime.Conv1x1Forward(&features_9_conv_2InferGeom, c.Scratch, c.F[f113], c.F[f112], c.D[features_9_conv_2Fold], c.D[features_9_conv_2Fold][24576:], lo, hi)
+	runtime.Add(&features_9_conv_2StoreGeom, c.F[f113], [][]float32{c.F[f113], c.F[f111]}, lo, hi)
 }
 
 // features_10_conv_0_0InferGeom: conv 1x1x384 nobias, in inference.
@@ -3753,7 +3759,7 @@ var padI28 = runtime.Padding{
 
 // features_10_conv_0_0Infer computes features.10.conv.0.0 (conv 1x1x384 nobias) + features.10.conv.0.1 (batchnorm) + features.10.relu61 (relu6): output rows [lo, hi).
 func features_10_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_10_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_10_conv_0_0Fold], c.D[features_10_conv_0_0Fold][24576:], lo, hi)
+	runtime.Conv1x1Forward(&features_10_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f113], c.D[features_10_conv_0_0Fold], c.D[features_10_conv_0_0Fold][24576:], lo, hi)
 	runtime.ClearPadding(&padI28, c.F[f1], lo, hi)
 }
 
@@ -3774,7 +3780,7 @@ func features_10_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_10_conv_1_0Infer computes features.10.conv.1.0 (conv 3x3x384 p1 g384 nobias) + features.10.conv.1.1 (batchnorm) + features.10.relu62 (relu6): output rows [lo, hi).
 func features_10_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_10_conv_1_0InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[features_10_conv_1_0Fold], c.D[features_10_conv_1_0Fold][3456:], lo, hi)
+	runtime.DepthwiseForward(&features_10_conv_1_0InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_10_conv_1_0Fold], c.D[features_10_conv_1_0Fold][3456:], lo, hi)
 }
 
 // features_10_conv_2InferGeom: conv 1x1x64 nobias, in inference.
@@ -3799,8 +3805,8 @@ var features_10_conv_2StoreGeom = runtime.EltGeom{
 
 // features_10_conv_2Infer computes features.10.conv.2 (conv 1x1x64 nobias) + features.10.conv.3 (batchnorm) + features.10.add1 (residual): output rows [lo, hi).
 func features_10_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_10_conv_2InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[features_10_conv_2Fold], c.D[features_10_conv_2Fold][24576:], lo, hi)
-	runtime.Add(&features_10_conv_2StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f4]}, lo, hi)
+	runtime.Conv1x1Forward(&features_10_conv_2InferGeom, c.Scratch, c.F[f111], c.F[f112], c.D[features_10_conv_2Fold], c.D[features_10_conv_2Fold][24576:], lo, hi)
+	runtime.Add(&features_10_conv_2StoreGeom, c.F[f111], [][]float32{c.F[f111], c.F[f113]}, lo, hi)
 }
 
 // features_11_conv_0_0InferGeom: conv 1x1x384 nobias, in inference.
@@ -3824,7 +3830,7 @@ var padI31 = runtime.Padding{
 
 // features_11_conv_0_0Infer computes features.11.conv.0.0 (conv 1x1x384 nobias) + features.11.conv.0.1 (batchnorm) + features.11.relu61 (relu6): output rows [lo, hi).
 func features_11_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_11_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_11_conv_0_0Fold], c.D[features_11_conv_0_0Fold][24576:], lo, hi)
+	runtime.Conv1x1Forward(&features_11_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f111], c.D[features_11_conv_0_0Fold], c.D[features_11_conv_0_0Fold][24576:], lo, hi)
 	runtime.ClearPadding(&padI31, c.F[f1], lo, hi)
 }
 
@@ -3845,7 +3851,7 @@ func features_11_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_11_conv_1_0Infer computes features.11.conv.1.0 (conv 3x3x384 p1 g384 nobias) + features.11.conv.1.1 (batchnorm) + features.11.relu62 (relu6): output rows [lo, hi).
 func features_11_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_11_conv_1_0InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[features_11_conv_1_0Fold], c.D[features_11_conv_1_0Fold][3456:], lo, hi)
+	runtime.DepthwiseForward(&features_11_conv_1_0InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_11_conv_1_0Fold], c.D[features_11_conv_1_0Fold][3456:], lo, hi)
 }
 
 // features_11_conv_2InferGeom: conv 1x1x96 nobias, in inference.
@@ -3864,7 +3870,7 @@ func features_11_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_11_conv_2Infer computes features.11.conv.2 (conv 1x1x96 nobias) + features.11.conv.3 (batchnorm): output rows [lo, hi).
 func features_11_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_11_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[features_11_conv_2Fold], c.D[features_11_conv_2Fold][36864:], lo, hi)
+	runtime.Conv1x1Forward(&features_11_conv_2InferGeom, c.Scratch, c.F[f113], c.F[f112], c.D[features_11_conv_2Fold], c.D[features_11_conv_2Fold][36864:], lo, hi)
 }
 
 // features_12_conv_0_0InferGeom: conv 1x1x576 nobias, in inference.
@@ -3888,7 +3894,7 @@ var padI34 = runtime.Padding{
 
 // features_12_conv_0_0Infer computes features.12.conv.0.0 (conv 1x1x576 nobias) + features.12.conv.0.1 (batchnorm) + features.12.relu61 (relu6): output rows [lo, hi).
 func features_12_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_12_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_12_conv_0_0Fold], c.D[features_12_conv_0_0Fold][55296:], lo, hi)
+	runtime.Conv1x1Forward(&features_12_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f113], c.D[features_12_conv_0_0Fold], c.D[features_12_conv_0_0Fold][55296:], lo, hi)
 	runtime.ClearPadding(&padI34, c.F[f1], lo, hi)
 }
 
@@ -3909,7 +3915,7 @@ func features_12_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_12_conv_1_0Infer computes features.12.conv.1.0 (conv 3x3x576 p1 g576 nobias) + features.12.conv.1.1 (batchnorm) + features.12.relu62 (relu6): output rows [lo, hi).
 func features_12_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_12_conv_1_0InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[features_12_conv_1_0Fold], c.D[features_12_conv_1_0Fold][5184:], lo, hi)
+	runtime.DepthwiseForward(&features_12_conv_1_0InferGeom, c.Scratch, c.F[f111], c.F[f1], c.D[features_12_conv_1_0Fold], c.D[features_12_conv_1_0Fold][5184:], lo, hi)
 }
 
 // features_12_conv_2InferGeom: conv 1x1x96 nobias, in inference.
@@ -3934,8 +3940,8 @@ var features_12_conv_2StoreGeom = runtime.EltGeom{
 
 // features_12_conv_2Infer computes features.12.conv.2 (conv 1x1x96 nobias) + features.12.conv.3 (batchnorm) + features.12.add1 (residual): output rows [lo, hi).
 func features_12_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_12_conv_2InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[features_12_conv_2Fold], c.D[features_12_conv_2Fold][55296:], lo, hi)
-	runtime.Add(&features_12_conv_2StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f4]}, lo, hi)
+	runtime.Conv1x1Forward(&features_12_conv_2InferGeom, c.Scratch, c.F[f112], c.F[f111], c.D[features_12_conv_2Fold], c.D[features_12_conv_2Fold][55296:], lo, hi)
+	runtime.Add(&features_12_conv_2StoreGeom, c.F[f112], [][]float32{c.F[f112], c.F[f113]}, lo, hi)
 }
 
 // features_13_conv_0_0InferGeom: conv 1x1x576 nobias, in inference.
@@ -3959,7 +3965,7 @@ var padI37 = runtime.Padding{
 
 // features_13_conv_0_0Infer computes features.13.conv.0.0 (conv 1x1x576 nobias) + features.13.conv.0.1 (batchnorm) + features.13.relu61 (relu6): output rows [lo, hi).
 func features_13_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_13_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f3], c.D[features_13_conv_0_0Fold], c.D[features_13_conv_0_0Fold][55296:], lo, hi)
+	runtime.Conv1x1Forward(&features_13_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f112], c.D[features_13_conv_0_0Fold], c.D[features_13_conv_0_0Fold][55296:], lo, hi)
 	runtime.ClearPadding(&padI37, c.F[f1], lo, hi)
 }
 
@@ -3980,7 +3986,7 @@ func features_13_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_13_conv_1_0Infer computes features.13.conv.1.0 (conv 3x3x576 p1 g576 nobias) + features.13.conv.1.1 (batchnorm) + features.13.relu62 (relu6): output rows [lo, hi).
 func features_13_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_13_conv_1_0InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[features_13_conv_1_0Fold], c.D[features_13_conv_1_0Fold][5184:], lo, hi)
+	runtime.DepthwiseForward(&features_13_conv_1_0InferGeom, c.Scratch, c.F[f111], c.F[f1], c.D[features_13_conv_1_0Fold], c.D[features_13_conv_1_0Fold][5184:], lo, hi)
 }
 
 // features_13_conv_2InferGeom: conv 1x1x96 nobias, in inference.
@@ -4005,8 +4011,8 @@ var features_13_conv_2StoreGeom = runtime.EltGeom{
 
 // features_13_conv_2Infer computes features.13.conv.2 (conv 1x1x96 nobias) + features.13.conv.3 (batchnorm) + features.13.add1 (residual): output rows [lo, hi).
 func features_13_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_13_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f2], c.D[features_13_conv_2Fold], c.D[features_13_conv_2Fold][55296:], lo, hi)
-	runtime.Add(&features_13_conv_2StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f3]}, lo, hi)
+	runtime.Conv1x1Forward(&features_13_conv_2InferGeom, c.Scratch, c.F[f113], c.F[f111], c.D[features_13_conv_2Fold], c.D[features_13_conv_2Fold][55296:], lo, hi)
+	runtime.Add(&features_13_conv_2StoreGeom, c.F[f113], [][]float32{c.F[f113], c.F[f112]}, lo, hi)
 }
 
 // features_14_conv_0_0InferGeom: conv 1x1x576 nobias, in inference.
@@ -4030,7 +4036,7 @@ var padI40 = runtime.Padding{
 
 // features_14_conv_0_0Infer computes features.14.conv.0.0 (conv 1x1x576 nobias) + features.14.conv.0.1 (batchnorm) + features.14.relu61 (relu6): output rows [lo, hi).
 func features_14_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_14_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_14_conv_0_0Fold], c.D[features_14_conv_0_0Fold][55296:], lo, hi)
+	runtime.Conv1x1Forward(&features_14_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f113], c.D[features_14_conv_0_0Fold], c.D[features_14_conv_0_0Fold][55296:], lo, hi)
 	runtime.ClearPadding(&padI40, c.F[f1], lo, hi)
 }
 
@@ -4051,7 +4057,7 @@ func features_14_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_14_conv_1_0Infer computes features.14.conv.1.0 (conv 3x3x576 s2 p1 g576 nobias) + features.14.conv.1.1 (batchnorm) + features.14.relu62 (relu6): output rows [lo, hi).
 func features_14_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_14_conv_1_0InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[features_14_conv_1_0Fold], c.D[features_14_conv_1_0Fold][5184:], lo, hi)
+	runtime.DepthwiseForward(&features_14_conv_1_0InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_14_conv_1_0Fold], c.D[features_14_conv_1_0Fold][5184:], lo, hi)
 }
 
 // features_14_conv_2InferGeom: conv 1x1x160 nobias, in inference.
@@ -4070,7 +4076,7 @@ func features_14_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_14_conv_2Infer computes features.14.conv.2 (conv 1x1x160 nobias) + features.14.conv.3 (batchnorm): output rows [lo, hi).
 func features_14_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_14_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[features_14_conv_2Fold], c.D[features_14_conv_2Fold][92160:], lo, hi)
+	runtime.Conv1x1Forward(&features_14_conv_2InferGeom, c.Scratch, c.F[f113], c.F[f112], c.D[features_14_conv_2Fold], c.D[features_14_conv_2Fold][92160:], lo, hi)
 }
 
 // features_15_conv_0_0InferGeom: conv 1x1x960 nobias, in inference.
@@ -4094,7 +4100,7 @@ var padI43 = runtime.Padding{
 
 // features_15_conv_0_0Infer computes features.15.conv.0.0 (conv 1x1x960 nobias) + features.15.conv.0.1 (batchnorm) + features.15.relu61 (relu6): output rows [lo, hi).
 func features_15_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_15_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_15_conv_0_0Fold], c.D[features_15_conv_0_0Fold][153600:], lo, hi)
+	runtime.Conv1x1Forward(&features_15_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f113], c.D[features_15_conv_0_0Fold], c.D[features_15_conv_0_0Fold][153600:], lo, hi)
 	runtime.ClearPadding(&padI43, c.F[f1], lo, hi)
 }
 
@@ -4115,7 +4121,7 @@ func features_15_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_15_conv_1_0Infer computes features.15.conv.1.0 (conv 3x3x960 p1 g960 nobias) + features.15.conv.1.1 (batchnorm) + features.15.relu62 (relu6): output rows [lo, hi).
 func features_15_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_15_conv_1_0InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[features_15_conv_1_0Fold], c.D[features_15_conv_1_0Fold][8640:], lo, hi)
+	runtime.DepthwiseForward(&features_15_conv_1_0InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_15_conv_1_0Fold], c.D[features_15_conv_1_0Fold][8640:], lo, hi)
 }
 
 // features_15_conv_2InferGeom: conv 1x1x160 nobias, in inference.
@@ -4140,8 +4146,8 @@ var features_15_conv_2StoreGeom = runtime.EltGeom{
 
 // features_15_conv_2Infer computes features.15.conv.2 (conv 1x1x160 nobias) + features.15.conv.3 (batchnorm) + features.15.add1 (residual): output rows [lo, hi).
 func features_15_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_15_conv_2InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[features_15_conv_2Fold], c.D[features_15_conv_2Fold][153600:], lo, hi)
-	runtime.Add(&features_15_conv_2StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f4]}, lo, hi)
+	runtime.Conv1x1Forward(&features_15_conv_2InferGeom, c.Scratch, c.F[f111], c.F[f112], c.D[features_15_conv_2Fold], c.D[features_15_conv_2Fold][153600:], lo, hi)
+	runtime.Add(&features_15_conv_2StoreGeom, c.F[f111], [][]float32{c.F[f111], c.F[f113]}, lo, hi)
 }
 
 // features_16_conv_0_0InferGeom: conv 1x1x960 nobias, in inference.
@@ -4165,7 +4171,7 @@ var padI46 = runtime.Padding{
 
 // features_16_conv_0_0Infer computes features.16.conv.0.0 (conv 1x1x960 nobias) + features.16.conv.0.1 (batchnorm) + features.16.relu61 (relu6): output rows [lo, hi).
 func features_16_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_16_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_16_conv_0_0Fold], c.D[features_16_conv_0_0Fold][153600:], lo, hi)
+	runtime.Conv1x1Forward(&features_16_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f111], c.D[features_16_conv_0_0Fold], c.D[features_16_conv_0_0Fold][153600:], lo, hi)
 	runtime.ClearPadding(&padI46, c.F[f1], lo, hi)
 }
 
@@ -4186,7 +4192,7 @@ func features_16_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_16_conv_1_0Infer computes features.16.conv.1.0 (conv 3x3x960 p1 g960 nobias) + features.16.conv.1.1 (batchnorm) + features.16.relu62 (relu6): output rows [lo, hi).
 func features_16_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_16_conv_1_0InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[features_16_conv_1_0Fold], c.D[features_16_conv_1_0Fold][8640:], lo, hi)
+	runtime.DepthwiseForward(&features_16_conv_1_0InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_16_conv_1_0Fold], c.D[features_16_conv_1_0Fold][8640:], lo, hi)
 }
 
 // features_16_conv_2InferGeom: conv 1x1x160 nobias, in inference.
@@ -4211,8 +4217,8 @@ var features_16_conv_2StoreGeom = runtime.EltGeom{
 
 // features_16_conv_2Infer computes features.16.conv.2 (conv 1x1x160 nobias) + features.16.conv.3 (batchnorm) + features.16.add1 (residual): output rows [lo, hi).
 func features_16_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_16_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[features_16_conv_2Fold], c.D[features_16_conv_2Fold][153600:], lo, hi)
-	runtime.Add(&features_16_conv_2StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f2]}, lo, hi)
+	runtime.Conv1x1Forward(&features_16_conv_2InferGeom, c.Scratch, c.F[f113], c.F[f112], c.D[features_16_conv_2Fold], c.D[features_16_conv_2Fold][153600:], lo, hi)
+	runtime.Add(&features_16_conv_2StoreGeom, c.F[f113], [][]float32{c.F[f113], c.F[f111]}, lo, hi)
 }
 
 // features_17_conv_0_0InferGeom: conv 1x1x960 nobias, in inference.
@@ -4236,7 +4242,7 @@ var padI49 = runtime.Padding{
 
 // features_17_conv_0_0Infer computes features.17.conv.0.0 (conv 1x1x960 nobias) + features.17.conv.0.1 (batchnorm) + features.17.relu61 (relu6): output rows [lo, hi).
 func features_17_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_17_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[features_17_conv_0_0Fold], c.D[features_17_conv_0_0Fold][153600:], lo, hi)
+	runtime.Conv1x1Forward(&features_17_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f113], c.D[features_17_conv_0_0Fold], c.D[features_17_conv_0_0Fold][153600:], lo, hi)
 	runtime.ClearPadding(&padI49, c.F[f1], lo, hi)
 }
 
@@ -4257,7 +4263,7 @@ func features_17_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_17_conv_1_0Infer computes features.17.conv.1.0 (conv 3x3x960 p1 g960 nobias) + features.17.conv.1.1 (batchnorm) + features.17.relu62 (relu6): output rows [lo, hi).
 func features_17_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_17_conv_1_0InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[features_17_conv_1_0Fold], c.D[features_17_conv_1_0Fold][8640:], lo, hi)
+	runtime.DepthwiseForward(&features_17_conv_1_0InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_17_conv_1_0Fold], c.D[features_17_conv_1_0Fold][8640:], lo, hi)
 }
 
 // features_17_conv_2InferGeom: conv 1x1x320 nobias, in inference.
@@ -4276,7 +4282,7 @@ func features_17_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_17_conv_2Infer computes features.17.conv.2 (conv 1x1x320 nobias) + features.17.conv.3 (batchnorm): output rows [lo, hi).
 func features_17_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_17_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[features_17_conv_2Fold], c.D[features_17_conv_2Fold][307200:], lo, hi)
+	runtime.Conv1x1Forward(&features_17_conv_2InferGeom, c.Scratch, c.F[f113], c.F[f112], c.D[features_17_conv_2Fold], c.D[features_17_conv_2Fold][307200:], lo, hi)
 }
 
 // features_18_0InferGeom: conv 1x1x1280 nobias, in inference.
@@ -4295,7 +4301,7 @@ func features_18_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_18_0Infer computes features.18.0 (conv 1x1x1280 nobias) + features.18.1 (batchnorm) + relu62 (relu6): output rows [lo, hi).
 func features_18_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_18_0InferGeom, c.Scratch, c.F[f3], c.F[f4], c.D[features_18_0Fold], c.D[features_18_0Fold][409600:], lo, hi)
+	runtime.Conv1x1Forward(&features_18_0InferGeom, c.Scratch, c.F[f112], c.F[f113], c.D[features_18_0Fold], c.D[features_18_0Fold][409600:], lo, hi)
 }
 
 // globalavgpool1InferGeom: pool avg global.
@@ -4306,12 +4312,12 @@ var globalavgpool1InferGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1Infer computes globalavgpool1 (pool avg global), channels [lo, hi).
 func globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f4], c.F[f3], lo, hi)
+	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f113], c.F[f112], lo, hi)
 }
 
 // classifier_1Infer computes classifier.1 (fc 1000), outputs [lo, hi).
 func classifier_1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f4], c.P[classifier_1W], c.P[classifier_1B], 1280, lo, hi)
+	runtime.FCForward(c.F[f1], c.F[f113], c.P[classifier_1W], c.P[classifier_1B], 1280, lo, hi)
 }
 
 // features_0_0Geom: conv 3x3x32 s2 p1 nobias.
@@ -4664,14 +4670,8 @@ func features_2_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
 	runtime.BatchNormStats(&features_2_conv_0_1Geom, c.Scratch, &v, c.Batch.F(f3), lo, hi)
 }
 
-// padT8: the padding of b8 (112x112x96 p1).
-var padT8 = runtime.Padding{
-	H: 112, W: 112, C: 96, PH: 1, PW: 1,
-}
-
 // features_2_conv_0_1Forward computes features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6) with the batch statistics, rows [lo, hi).
 func features_2_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT8, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 96, c.B[features_2_conv_0_1Batch])
 	runtime.BatchNormApply(&features_2_conv_0_1Geom, &v, c.F[f2], c.F[f3], lo, hi)
 }
@@ -4691,7 +4691,6 @@ func features_2_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
 
 // features_2_conv_0_1Eval computes features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6) in inference mode, rows [lo, hi).
 func features_2_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT8, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 96, c.D[features_2_conv_0_1Coef])
 	runtime.BatchNormApply(&features_2_conv_0_1EvalGeom, &v, c.F[f2], c.F[f3], lo, hi)
 }

@@ -366,8 +366,8 @@ const (
 const (
 	f0  = iota // training: input 224x224x3 p3x3; inference: input 224x224x3 p3x3
 	f1         // training: fc 1000, d(globalavgpool1 1x1x512); inference: relu1 112x112x64, layer1.0.relu1 56x56x64 p1x1, layer1.1.relu2 56x56x64 p1x1, relu2 28x28x128 p1x1, layer3.0.downsample.1 14x14x256, relu5 14x14x256 p1x1, relu6 7x7x512 p1x1, fc 1000
-	f2         // training: conv1 112x112x64; inference: maxpool1 56x56x64 p1x1, layer1.1.relu1 56x56x64 p1x1, layer2.0.relu1 28x28x128 p1x1, layer2.1.relu1 28x28x128 p1x1, layer3.0.relu1 14x14x256 p1x1, layer3.1.relu1 14x14x256 p1x1, layer4.0.relu1 7x7x512 p1x1, layer4.1.relu1 7x7x512 p1x1, globalavgpool1 1x1x512
-	f3         // training: relu1 112x112x64; inference: layer1.0.relu2 56x56x64 p1x1, layer2.0.downsample.1 28x28x128, relu3 28x28x128 p1x1, relu4 14x14x256 p1x1, layer4.0.downsample.1 7x7x512, relu7 7x7x512
+	f2         // training: conv1 112x112x64
+	f3         // training: relu1 112x112x64
 	f4         // training: maxpool1 56x56x64 p1x1, d(conv1 112x112x64)
 	f5         // training: layer1.0.relu1 56x56x64 p1x1, d(relu1 112x112x64)
 	f6         // training: layer1.0.relu2 56x56x64 p1x1, d(layer1.0.conv2 56x56x64) p1x1, d(layer1.0.conv1 56x56x64) p1x1
@@ -409,6 +409,8 @@ const (
 	f42        // training: globalavgpool1 1x1x512, d(layer4.1.bn2 7x7x512)
 	f43        // training: d(input 224x224x3)
 	f44        // training: d(fc 1000)
+	f45        // inference: maxpool1 56x56x64 p1x1, layer1.1.relu1 56x56x64 p1x1, layer2.0.relu1 28x28x128 p1x1, layer2.1.relu1 28x28x128 p1x1, layer3.0.relu1 14x14x256 p1x1, layer3.1.relu1 14x14x256 p1x1, layer4.0.relu1 7x7x512 p1x1, layer4.1.relu1 7x7x512 p1x1, globalavgpool1 1x1x512
+	f46        // inference: layer1.0.relu2 56x56x64 p1x1, layer2.0.downsample.1 28x28x128, relu3 28x28x128 p1x1, relu4 14x14x256 p1x1, layer4.0.downsample.1 7x7x512, relu7 7x7x512
 )
 
 // The int32 buffers of one sample: c.I[i].
@@ -664,49 +666,51 @@ var program = engine.Program{
 	Buffers: []engine.Buffer{
 		f0:  {Len: 158700},
 		f1:  {Len: 802816},
-		f2:  {Len: 802816},
-		f3:  {Len: 802816},
-		f4:  {Len: 802816},
-		f5:  {Len: 802816},
-		f6:  {Len: 215296},
-		f7:  {Len: 215296},
-		f8:  {Len: 215296},
-		f9:  {Len: 200704},
-		f10: {Len: 200704},
-		f11: {Len: 200704},
-		f12: {Len: 200704},
-		f13: {Len: 200704},
-		f14: {Len: 200704},
-		f15: {Len: 200704},
-		f16: {Len: 115200},
-		f17: {Len: 100352},
-		f18: {Len: 100352},
-		f19: {Len: 100352},
-		f20: {Len: 100352},
-		f21: {Len: 100352},
-		f22: {Len: 100352},
-		f23: {Len: 100352},
-		f24: {Len: 100352},
-		f25: {Len: 65536},
-		f26: {Len: 50176},
-		f27: {Len: 50176},
-		f28: {Len: 50176},
-		f29: {Len: 50176},
-		f30: {Len: 50176},
-		f31: {Len: 50176},
-		f32: {Len: 50176},
-		f33: {Len: 50176},
-		f34: {Len: 41472},
-		f35: {Len: 25088},
-		f36: {Len: 25088},
-		f37: {Len: 25088},
-		f38: {Len: 25088},
-		f39: {Len: 25088},
-		f40: {Len: 25088},
+		f2:  {Len: 802816, Grad: true},
+		f3:  {Len: 802816, Grad: true},
+		f4:  {Len: 802816, Grad: true},
+		f5:  {Len: 802816, Grad: true},
+		f6:  {Len: 215296, Grad: true},
+		f7:  {Len: 215296, Grad: true},
+		f8:  {Len: 215296, Grad: true},
+		f9:  {Len: 200704, Grad: true},
+		f10: {Len: 200704, Grad: true},
+		f11: {Len: 200704, Grad: true},
+		f12: {Len: 200704, Grad: true},
+		f13: {Len: 200704, Grad: true},
+		f14: {Len: 200704, Grad: true},
+		f15: {Len: 200704, Grad: true},
+		f16: {Len: 115200, Grad: true},
+		f17: {Len: 100352, Grad: true},
+		f18: {Len: 100352, Grad: true},
+		f19: {Len: 100352, Grad: true},
+		f20: {Len: 100352, Grad: true},
+		f21: {Len: 100352, Grad: true},
+		f22: {Len: 100352, Grad: true},
+		f23: {Len: 100352, Grad: true},
+		f24: {Len: 100352, Grad: true},
+		f25: {Len: 65536, Grad: true},
+		f26: {Len: 50176, Grad: true},
+		f27: {Len: 50176, Grad: true},
+		f28: {Len: 50176, Grad: true},
+		f29: {Len: 50176, Grad: true},
+		f30: {Len: 50176, Grad: true},
+		f31: {Len: 50176, Grad: true},
+		f32: {Len: 50176, Grad: true},
+		f33: {Len: 50176, Grad: true},
+		f34: {Len: 41472, Grad: true},
+		f35: {Len: 25088, Grad: true},
+		f36: {Len: 25088, Grad: true},
+		f37: {Len: 25088, Grad: true},
+		f38: {Len: 25088, Grad: true},
+		f39: {Len: 25088, Grad: true},
+		f40: {Len: 25088, Grad: true},
 		f41: {Len: 25088, Grad: true},
-		f42: {Len: 25088},
+		f42: {Len: 25088, Grad: true},
 		f43: {Len: 150528, Grad: true},
 		f44: {Len: 1000, Grad: true},
+		f45: {Len: 215296},
+		f46: {Len: 215296},
 	},
 	Ints:         []int{maxpool1Index: 200704},
 	BatchBuffers: []int{bn1Batch: 256, layer1_0_bn1Batch: 256, layer1_0_bn2Batch: 256, layer1_1_bn1Batch: 256, layer1_1_bn2Batch: 256, layer2_0_bn1Batch: 512, layer2_0_bn2Batch: 512, layer2_0_downsample_1Batch: 512, layer2_1_bn1Batch: 512, layer2_1_bn2Batch: 512, layer3_0_bn1Batch: 1024, layer3_0_bn2Batch: 1024, layer3_0_downsample_1Batch: 1024, layer3_1_bn1Batch: 1024, layer3_1_bn2Batch: 1024, layer4_0_bn1Batch: 2048, layer4_0_bn2Batch: 2048, layer4_0_downsample_1Batch: 2048, layer4_1_bn1Batch: 2048, layer4_1_bn2Batch: 2048},
@@ -1470,8 +1474,8 @@ var padI2 = runtime.Padding{
 
 // maxpool1Infer computes maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func maxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI2, c.F[f2], lo, hi)
-	runtime.MaxPoolForward(&maxpool1InferGeom, c.F[f2], c.I[maxpool1Index], c.F[f1], lo, hi)
+	runtime.ClearPadding(&padI2, c.F[f45], lo, hi)
+	runtime.MaxPoolForward(&maxpool1InferGeom, c.F[f45], c.I[maxpool1Index], c.F[f1], lo, hi)
 }
 
 // layer1_0_conv1InferGeom: conv 3x3x64 p1 nobias, in inference.
@@ -1500,7 +1504,7 @@ var padI3 = runtime.Padding{
 
 // layer1_0_conv1Infer computes layer1.0.conv1 (conv 3x3x64 p1 nobias) + layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer1_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_0_conv1InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[layer1_0_conv1InferU], c.D[layer1_0_conv1Fold][36864:], lo, hi)
+	runtime.ConvForwardWinograd(&layer1_0_conv1InferGeom, c.Scratch, c.F[f1], c.F[f45], c.D[layer1_0_conv1InferU], c.D[layer1_0_conv1Fold][36864:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	runtime.ClearPadding(&padI3, c.F[f1], lo, hi)
 }
@@ -1538,10 +1542,10 @@ var padI4 = runtime.Padding{
 
 // layer1_0_conv2Infer computes layer1.0.conv2 (conv 3x3x64 p1 nobias) + layer1.0.bn2 (batchnorm) + layer1.0.add1 (residual) + layer1.0.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer1_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_0_conv2InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[layer1_0_conv2InferU], c.D[layer1_0_conv2Fold][36864:], lo, hi)
+	runtime.ConvForwardWinograd(&layer1_0_conv2InferGeom, c.Scratch, c.F[f46], c.F[f1], c.D[layer1_0_conv2InferU], c.D[layer1_0_conv2Fold][36864:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI4, c.F[f3], lo, hi)
-	runtime.Add(&layer1_0_conv2StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f2]}, lo, hi)
+	runtime.ClearPadding(&padI4, c.F[f46], lo, hi)
+	runtime.Add(&layer1_0_conv2StoreGeom, c.F[f46], [][]float32{c.F[f46], c.F[f45]}, lo, hi)
 }
 
 // layer1_1_conv1InferGeom: conv 3x3x64 p1 nobias, in inference.
@@ -1570,9 +1574,9 @@ var padI5 = runtime.Padding{
 
 // layer1_1_conv1Infer computes layer1.1.conv1 (conv 3x3x64 p1 nobias) + layer1.1.bn1 (batchnorm) + layer1.1.relu1 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer1_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_1_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer1_1_conv1InferU], c.D[layer1_1_conv1Fold][36864:], lo, hi)
+	runtime.ConvForwardWinograd(&layer1_1_conv1InferGeom, c.Scratch, c.F[f45], c.F[f46], c.D[layer1_1_conv1InferU], c.D[layer1_1_conv1Fold][36864:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI5, c.F[f2], lo, hi)
+	runtime.ClearPadding(&padI5, c.F[f45], lo, hi)
 }
 
 // layer1_1_conv2InferGeom: conv 3x3x64 p1 nobias, in inference.
@@ -1608,10 +1612,10 @@ var padI6 = runtime.Padding{
 
 // layer1_1_conv2Infer computes layer1.1.conv2 (conv 3x3x64 p1 nobias) + layer1.1.bn2 (batchnorm) + layer1.1.add1 (residual) + layer1.1.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer1_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_1_conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[layer1_1_conv2InferU], c.D[layer1_1_conv2Fold][36864:], lo, hi)
+	runtime.ConvForwardWinograd(&layer1_1_conv2InferGeom, c.Scratch, c.F[f1], c.F[f45], c.D[layer1_1_conv2InferU], c.D[layer1_1_conv2Fold][36864:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	runtime.ClearPadding(&padI6, c.F[f1], lo, hi)
-	runtime.Add(&layer1_1_conv2StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f3]}, lo, hi)
+	runtime.Add(&layer1_1_conv2StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f46]}, lo, hi)
 }
 
 // layer2_0_conv1InferGeom: conv 3x3x128 s2 p1 nobias, in inference.
@@ -1635,8 +1639,8 @@ var padI7 = runtime.Padding{
 
 // layer2_0_conv1Infer computes layer2.0.conv1 (conv 3x3x128 s2 p1 nobias) + layer2.0.bn1 (batchnorm) + layer2.0.relu1 (relu): output rows [lo, hi).
 func layer2_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_0_conv1InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[layer2_0_conv1Fold], c.D[layer2_0_conv1Fold][73728:], lo, hi)
-	runtime.ClearPadding(&padI7, c.F[f2], lo, hi)
+	runtime.ConvForward(&layer2_0_conv1InferGeom, c.Scratch, c.F[f45], c.F[f1], c.D[layer2_0_conv1Fold], c.D[layer2_0_conv1Fold][73728:], lo, hi)
+	runtime.ClearPadding(&padI7, c.F[f45], lo, hi)
 }
 
 // layer2_0_downsample_0InferGeom: conv 1x1x128 s2 nobias, in inference.
@@ -1655,7 +1659,7 @@ func layer2_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer2_0_downsample_0Infer computes layer2.0.downsample.0 (conv 1x1x128 s2 nobias) + layer2.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer2_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_0_downsample_0InferGeom, c.Scratch, c.F[f3], c.F[f1][3776:], c.D[layer2_0_downsample_0Fold], c.D[layer2_0_downsample_0Fold][8192:], lo, hi)
+	runtime.Conv1x1Forward(&layer2_0_downsample_0InferGeom, c.Scratch, c.F[f46], c.F[f1][3776:], c.D[layer2_0_downsample_0Fold], c.D[layer2_0_downsample_0Fold][8192:], lo, hi)
 }
 
 // layer2_0_conv2InferGeom: conv 3x3x128 p1 nobias, in inference.
@@ -1691,10 +1695,10 @@ var padI9 = runtime.Padding{
 
 // layer2_0_conv2Infer computes layer2.0.conv2 (conv 3x3x128 p1 nobias) + layer2.0.bn2 (batchnorm) + layer2.0.add1 (residual) + relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer2_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_0_conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[layer2_0_conv2InferU], c.D[layer2_0_conv2Fold][147456:], lo, hi)
+	runtime.ConvForwardWinograd(&layer2_0_conv2InferGeom, c.Scratch, c.F[f1], c.F[f45], c.D[layer2_0_conv2InferU], c.D[layer2_0_conv2Fold][147456:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	runtime.ClearPadding(&padI9, c.F[f1], lo, hi)
-	runtime.Add(&layer2_0_conv2StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f3]}, lo, hi)
+	runtime.Add(&layer2_0_conv2StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f46]}, lo, hi)
 }
 
 // layer2_1_conv1InferGeom: conv 3x3x128 p1 nobias, in inference.
@@ -1723,9 +1727,9 @@ var padI10 = runtime.Padding{
 
 // layer2_1_conv1Infer computes layer2.1.conv1 (conv 3x3x128 p1 nobias) + layer2.1.bn1 (batchnorm) + layer2.1.relu1 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer2_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_1_conv1InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[layer2_1_conv1InferU], c.D[layer2_1_conv1Fold][147456:], lo, hi)
+	runtime.ConvForwardWinograd(&layer2_1_conv1InferGeom, c.Scratch, c.F[f45], c.F[f1], c.D[layer2_1_conv1InferU], c.D[layer2_1_conv1Fold][147456:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI10, c.F[f2], lo, hi)
+	runtime.ClearPadding(&padI10, c.F[f45], lo, hi)
 }
 
 // layer2_1_conv2InferGeom: conv 3x3x128 p1 nobias, in inference.
@@ -1761,10 +1765,10 @@ var padI11 = runtime.Padding{
 
 // layer2_1_conv2Infer computes layer2.1.conv2 (conv 3x3x128 p1 nobias) + layer2.1.bn2 (batchnorm) + layer2.1.add1 (residual) + relu3 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer2_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_1_conv2InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[layer2_1_conv2InferU], c.D[layer2_1_conv2Fold][147456:], lo, hi)
+	runtime.ConvForwardWinograd(&layer2_1_conv2InferGeom, c.Scratch, c.F[f46], c.F[f45], c.D[layer2_1_conv2InferU], c.D[layer2_1_conv2Fold][147456:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI11, c.F[f3], lo, hi)
-	runtime.Add(&layer2_1_conv2StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f1]}, lo, hi)
+	runtime.ClearPadding(&padI11, c.F[f46], lo, hi)
+	runtime.Add(&layer2_1_conv2StoreGeom, c.F[f46], [][]float32{c.F[f46], c.F[f1]}, lo, hi)
 }
 
 // layer3_0_conv1InferGeom: conv 3x3x256 s2 p1 nobias, in inference.
@@ -1788,8 +1792,8 @@ var padI12 = runtime.Padding{
 
 // layer3_0_conv1Infer computes layer3.0.conv1 (conv 3x3x256 s2 p1 nobias) + layer3.0.bn1 (batchnorm) + layer3.0.relu1 (relu): output rows [lo, hi).
 func layer3_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_0_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer3_0_conv1Fold], c.D[layer3_0_conv1Fold][294912:], lo, hi)
-	runtime.ClearPadding(&padI12, c.F[f2], lo, hi)
+	runtime.ConvForward(&layer3_0_conv1InferGeom, c.Scratch, c.F[f45], c.F[f46], c.D[layer3_0_conv1Fold], c.D[layer3_0_conv1Fold][294912:], lo, hi)
+	runtime.ClearPadding(&padI12, c.F[f45], lo, hi)
 }
 
 // layer3_0_downsample_0InferGeom: conv 1x1x256 s2 nobias, in inference.
@@ -1808,7 +1812,7 @@ func layer3_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer3_0_downsample_0Infer computes layer3.0.downsample.0 (conv 1x1x256 s2 nobias) + layer3.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer3_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_0_downsample_0InferGeom, c.Scratch, c.F[f1], c.F[f3][3968:], c.D[layer3_0_downsample_0Fold], c.D[layer3_0_downsample_0Fold][32768:], lo, hi)
+	runtime.Conv1x1Forward(&layer3_0_downsample_0InferGeom, c.Scratch, c.F[f1], c.F[f46][3968:], c.D[layer3_0_downsample_0Fold], c.D[layer3_0_downsample_0Fold][32768:], lo, hi)
 }
 
 // layer3_0_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
@@ -1844,10 +1848,10 @@ var padI14 = runtime.Padding{
 
 // layer3_0_conv2Infer computes layer3.0.conv2 (conv 3x3x256 p1 nobias) + layer3.0.bn2 (batchnorm) + layer3.0.add1 (residual) + relu4 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer3_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_0_conv2InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[layer3_0_conv2InferU], c.D[layer3_0_conv2Fold][589824:], lo, hi)
+	runtime.ConvForwardWinograd(&layer3_0_conv2InferGeom, c.Scratch, c.F[f46], c.F[f45], c.D[layer3_0_conv2InferU], c.D[layer3_0_conv2Fold][589824:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI14, c.F[f3], lo, hi)
-	runtime.Add(&layer3_0_conv2StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f1]}, lo, hi)
+	runtime.ClearPadding(&padI14, c.F[f46], lo, hi)
+	runtime.Add(&layer3_0_conv2StoreGeom, c.F[f46], [][]float32{c.F[f46], c.F[f1]}, lo, hi)
 }
 
 // layer3_1_conv1InferGeom: conv 3x3x256 p1 nobias, in inference.
@@ -1876,9 +1880,9 @@ var padI15 = runtime.Padding{
 
 // layer3_1_conv1Infer computes layer3.1.conv1 (conv 3x3x256 p1 nobias) + layer3.1.bn1 (batchnorm) + layer3.1.relu1 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer3_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_1_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer3_1_conv1InferU], c.D[layer3_1_conv1Fold][589824:], lo, hi)
+	runtime.ConvForwardWinograd(&layer3_1_conv1InferGeom, c.Scratch, c.F[f45], c.F[f46], c.D[layer3_1_conv1InferU], c.D[layer3_1_conv1Fold][589824:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI15, c.F[f2], lo, hi)
+	runtime.ClearPadding(&padI15, c.F[f45], lo, hi)
 }
 
 // layer3_1_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
@@ -1914,10 +1918,10 @@ var padI16 = runtime.Padding{
 
 // layer3_1_conv2Infer computes layer3.1.conv2 (conv 3x3x256 p1 nobias) + layer3.1.bn2 (batchnorm) + layer3.1.add1 (residual) + relu5 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer3_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_1_conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[layer3_1_conv2InferU], c.D[layer3_1_conv2Fold][589824:], lo, hi)
+	runtime.ConvForwardWinograd(&layer3_1_conv2InferGeom, c.Scratch, c.F[f1], c.F[f45], c.D[layer3_1_conv2InferU], c.D[layer3_1_conv2Fold][589824:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	runtime.ClearPadding(&padI16, c.F[f1], lo, hi)
-	runtime.Add(&layer3_1_conv2StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f3]}, lo, hi)
+	runtime.Add(&layer3_1_conv2StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f46]}, lo, hi)
 }
 
 // layer4_0_conv1InferGeom: conv 3x3x512 s2 p1 nobias, in inference.
@@ -1941,8 +1945,8 @@ var padI17 = runtime.Padding{
 
 // layer4_0_conv1Infer computes layer4.0.conv1 (conv 3x3x512 s2 p1 nobias) + layer4.0.bn1 (batchnorm) + layer4.0.relu1 (relu): output rows [lo, hi).
 func layer4_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_0_conv1InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[layer4_0_conv1Fold], c.D[layer4_0_conv1Fold][1179648:], lo, hi)
-	runtime.ClearPadding(&padI17, c.F[f2], lo, hi)
+	runtime.ConvForward(&layer4_0_conv1InferGeom, c.Scratch, c.F[f45], c.F[f1], c.D[layer4_0_conv1Fold], c.D[layer4_0_conv1Fold][1179648:], lo, hi)
+	runtime.ClearPadding(&padI17, c.F[f45], lo, hi)
 }
 
 // layer4_0_downsample_0InferGeom: conv 1x1x512 s2 nobias, in inference.
@@ -1961,7 +1965,7 @@ func layer4_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer4_0_downsample_0Infer computes layer4.0.downsample.0 (conv 1x1x512 s2 nobias) + layer4.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer4_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_0_downsample_0InferGeom, c.Scratch, c.F[f3], c.F[f1][4352:], c.D[layer4_0_downsample_0Fold], c.D[layer4_0_downsample_0Fold][131072:], lo, hi)
+	runtime.Conv1x1Forward(&layer4_0_downsample_0InferGeom, c.Scratch, c.F[f46], c.F[f1][4352:], c.D[layer4_0_downsample_0Fold], c.D[layer4_0_downsample_0Fold][131072:], lo, hi)
 }
 
 // layer4_0_conv2InferGeom: conv 3x3x512 p1 nobias, in inference.
@@ -1992,9 +1996,9 @@ var padI19 = runtime.Padding{
 
 // layer4_0_conv2Infer computes layer4.0.conv2 (conv 3x3x512 p1 nobias) + layer4.0.bn2 (batchnorm) + layer4.0.add1 (residual) + relu6 (relu): output rows [lo, hi).
 func layer4_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_0_conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[layer4_0_conv2Fold], c.D[layer4_0_conv2Fold][2359296:], lo, hi)
+	runtime.ConvForward(&layer4_0_conv2InferGeom, c.Scratch, c.F[f1], c.F[f45], c.D[layer4_0_conv2Fold], c.D[layer4_0_conv2Fold][2359296:], lo, hi)
 	runtime.ClearPadding(&padI19, c.F[f1], lo, hi)
-	runtime.Add(&layer4_0_conv2StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f3]}, lo, hi)
+	runtime.Add(&layer4_0_conv2StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f46]}, lo, hi)
 }
 
 // layer4_1_conv1InferGeom: conv 3x3x512 p1 nobias, in inference.
@@ -2018,8 +2022,8 @@ var padI20 = runtime.Padding{
 
 // layer4_1_conv1Infer computes layer4.1.conv1 (conv 3x3x512 p1 nobias) + layer4.1.bn1 (batchnorm) + layer4.1.relu1 (relu): output rows [lo, hi).
 func layer4_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_1_conv1InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[layer4_1_conv1Fold], c.D[layer4_1_conv1Fold][2359296:], lo, hi)
-	runtime.ClearPadding(&padI20, c.F[f2], lo, hi)
+	runtime.ConvForward(&layer4_1_conv1InferGeom, c.Scratch, c.F[f45], c.F[f1], c.D[layer4_1_conv1Fold], c.D[layer4_1_conv1Fold][2359296:], lo, hi)
+	runtime.ClearPadding(&padI20, c.F[f45], lo, hi)
 }
 
 // layer4_1_conv2InferGeom: conv 3x3x512 p1 nobias, in inference.
@@ -2045,8 +2049,8 @@ var layer4_1_conv2StoreGeom = runtime.EltGeom{
 
 // layer4_1_conv2Infer computes layer4.1.conv2 (conv 3x3x512 p1 nobias) + layer4.1.bn2 (batchnorm) + layer4.1.add1 (residual) + relu7 (relu): output rows [lo, hi).
 func layer4_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_1_conv2InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[layer4_1_conv2Fold], c.D[layer4_1_conv2Fold][2359296:], lo, hi)
-	runtime.Add(&layer4_1_conv2StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f1]}, lo, hi)
+	runtime.ConvForward(&layer4_1_conv2InferGeom, c.Scratch, c.F[f46], c.F[f45], c.D[layer4_1_conv2Fold], c.D[layer4_1_conv2Fold][2359296:], lo, hi)
+	runtime.Add(&layer4_1_conv2StoreGeom, c.F[f46], [][]float32{c.F[f46], c.F[f1]}, lo, hi)
 }
 
 // globalavgpool1InferGeom: pool avg global.
@@ -2057,12 +2061,12 @@ var globalavgpool1InferGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1Infer computes globalavgpool1 (pool avg global), channels [lo, hi).
 func globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f2], c.F[f3], lo, hi)
+	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f45], c.F[f46], lo, hi)
 }
 
 // fcInfer computes fc (fc 1000), outputs [lo, hi).
 func fcInfer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f2], c.P[fcW], c.P[fcB], 512, lo, hi)
+	runtime.FCForward(c.F[f1], c.F[f45], c.P[fcW], c.P[fcB], 512, lo, hi)
 }
 
 // conv1Geom: conv 7x7x64 s2 p3 nobias.

@@ -776,10 +776,10 @@ const (
 const (
 	f0   = iota // training: input 224x224x3 p3x3; inference: input 224x224x3 p3x3
 	f1          // training: layer1.0.bn3 56x56x256, layer1.1.bn3 56x56x256, layer1.2.bn3 56x56x256, layer2.0.bn3 28x28x512, layer2.1.bn3 28x28x512, layer2.2.bn3 28x28x512, layer2.3.bn3 28x28x512, layer3.0.downsample.1 14x14x1024, layer3.1.bn3 14x14x1024, layer3.2.bn3 14x14x1024, layer3.3.bn3 14x14x1024, layer3.4.bn3 14x14x1024, layer3.5.bn3 14x14x1024, layer4.0.downsample.1 7x7x2048, layer4.1.bn3 7x7x2048, layer4.2.bn3 7x7x2048, fc 1000, d(globalavgpool1 1x1x2048), d(layer4.1.relu3 7x7x2048), d(layer3.4.relu3 14x14x1024), d(layer2.2.relu3 28x28x512), d(layer1.2.relu3 56x56x256), d(layer1.2.conv3 56x56x256), d(relu2 56x56x256), d(layer1.0.downsample.0 56x56x256), d(layer1.0.conv3 56x56x256), d(conv1 112x112x64); inference: fc 1000
-	f2          // training: conv1 112x112x64; inference: relu1 112x112x64, layer1.0.relu1 56x56x64 p1x1, layer1.0.downsample.1 56x56x256, layer1.1.relu1 56x56x64 p1x1, layer1.1.relu3 56x56x256, layer2.0.relu1 56x56x128 p1x1, layer2.0.downsample.1 28x28x512, layer2.1.relu3 28x28x512, layer2.3.relu3 28x28x512, relu4 14x14x1024, layer3.2.relu3 14x14x1024, layer3.4.relu3 14x14x1024, layer4.0.relu2 7x7x512, layer4.1.relu2 7x7x512, layer4.2.relu2 7x7x512
-	f3          // training: relu1 112x112x64; inference: maxpool1 56x56x64, relu2 56x56x256, layer1.2.relu1 56x56x64 p1x1, layer1.2.relu3 56x56x256, relu3 28x28x512, layer2.2.relu3 28x28x512, layer3.0.relu1 28x28x256 p1x1, layer3.1.relu2 14x14x256, layer3.2.relu2 14x14x256, layer3.3.relu2 14x14x256, layer3.4.relu2 14x14x256, layer3.5.relu2 14x14x256
-	f4          // training: layer1.0.conv3 56x56x256, d(relu1 112x112x64); inference: layer1.0.relu2 56x56x64, layer1.1.relu2 56x56x64, layer1.2.relu2 56x56x64, layer2.1.relu2 28x28x128, layer2.2.relu2 28x28x128, layer2.3.relu2 28x28x128, layer3.0.downsample.1 14x14x1024, layer3.1.relu3 14x14x1024, layer3.3.relu3 14x14x1024, layer3.5.relu3 14x14x1024, relu5 7x7x2048, layer4.2.relu1 7x7x512 p1x1, layer4.2.relu3 7x7x2048
-	f5          // training: layer1.0.downsample.0 56x56x256; inference: layer2.0.relu2 28x28x128, layer2.1.relu1 28x28x128 p1x1, layer2.2.relu1 28x28x128 p1x1, layer2.3.relu1 28x28x128 p1x1, layer3.0.relu2 14x14x256, layer3.1.relu1 14x14x256 p1x1, layer3.2.relu1 14x14x256 p1x1, layer3.3.relu1 14x14x256 p1x1, layer3.4.relu1 14x14x256 p1x1, layer3.5.relu1 14x14x256 p1x1, layer4.0.relu1 14x14x512 p1x1, layer4.0.downsample.1 7x7x2048, layer4.1.relu1 7x7x512 p1x1, layer4.1.relu3 7x7x2048, globalavgpool1 1x1x2048
+	f2          // training: conv1 112x112x64
+	f3          // training: relu1 112x112x64
+	f4          // training: layer1.0.conv3 56x56x256, d(relu1 112x112x64)
+	f5          // training: layer1.0.downsample.0 56x56x256
 	f6          // training: layer1.0.downsample.1 56x56x256, layer1.1.conv3 56x56x256, d(layer1.0.bn3 56x56x256)
 	f7          // training: relu2 56x56x256
 	f8          // training: layer1.1.relu3 56x56x256, d(layer1.1.conv3 56x56x256), d(layer1.0.downsample.1 56x56x256)
@@ -883,6 +883,10 @@ const (
 	f106        // training: layer4.2.relu2 7x7x512, d(layer4.2.relu1 7x7x512)
 	f107        // training: d(input 224x224x3)
 	f108        // training: d(fc 1000)
+	f109        // inference: layer2.0.relu2 28x28x128, layer2.1.relu1 28x28x128 p1x1, layer2.2.relu1 28x28x128 p1x1, layer2.3.relu1 28x28x128 p1x1, layer3.0.relu2 14x14x256, layer3.1.relu1 14x14x256 p1x1, layer3.2.relu1 14x14x256 p1x1, layer3.3.relu1 14x14x256 p1x1, layer3.4.relu1 14x14x256 p1x1, layer3.5.relu1 14x14x256 p1x1, layer4.0.relu1 14x14x512 p1x1, layer4.0.downsample.1 7x7x2048, layer4.1.relu1 7x7x512 p1x1, layer4.1.relu3 7x7x2048, globalavgpool1 1x1x2048
+	f110        // inference: relu1 112x112x64, layer1.0.relu1 56x56x64 p1x1, layer1.0.downsample.1 56x56x256, layer1.1.relu1 56x56x64 p1x1, layer1.1.relu3 56x56x256, layer2.0.relu1 56x56x128 p1x1, layer2.0.downsample.1 28x28x512, layer2.1.relu3 28x28x512, layer2.3.relu3 28x28x512, relu4 14x14x1024, layer3.2.relu3 14x14x1024, layer3.4.relu3 14x14x1024, layer4.0.relu2 7x7x512, layer4.1.relu2 7x7x512, layer4.2.relu2 7x7x512
+	f111        // inference: maxpool1 56x56x64, relu2 56x56x256, layer1.2.relu1 56x56x64 p1x1, layer1.2.relu3 56x56x256, relu3 28x28x512, layer2.2.relu3 28x28x512, layer3.0.relu1 28x28x256 p1x1, layer3.1.relu2 14x14x256, layer3.2.relu2 14x14x256, layer3.3.relu2 14x14x256, layer3.4.relu2 14x14x256, layer3.5.relu2 14x14x256
+	f112        // inference: layer1.0.relu2 56x56x64, layer1.1.relu2 56x56x64, layer1.2.relu2 56x56x64, layer2.1.relu2 28x28x128, layer2.2.relu2 28x28x128, layer2.3.relu2 28x28x128, layer3.0.downsample.1 14x14x1024, layer3.1.relu3 14x14x1024, layer3.3.relu3 14x14x1024, layer3.5.relu3 14x14x1024, relu5 7x7x2048, layer4.2.relu1 7x7x512 p1x1, layer4.2.relu3 7x7x2048
 )
 
 // The int32 buffers of one sample: c.I[i].
@@ -1475,113 +1479,117 @@ var program = engine.Program{
 	Buffers: []engine.Buffer{
 		f0:   {Len: 158700},
 		f1:   {Len: 802816},
-		f2:   {Len: 802816},
-		f3:   {Len: 802816},
-		f4:   {Len: 802816},
-		f5:   {Len: 802816},
-		f6:   {Len: 802816},
-		f7:   {Len: 802816},
-		f8:   {Len: 802816},
-		f9:   {Len: 802816},
-		f10:  {Len: 802816},
-		f11:  {Len: 802816},
-		f12:  {Len: 802816},
-		f13:  {Len: 401408},
-		f14:  {Len: 401408},
-		f15:  {Len: 401408},
-		f16:  {Len: 401408},
-		f17:  {Len: 401408},
-		f18:  {Len: 401408},
-		f19:  {Len: 401408},
-		f20:  {Len: 401408},
-		f21:  {Len: 401408},
-		f22:  {Len: 401408},
-		f23:  {Len: 401408},
-		f24:  {Len: 215296},
-		f25:  {Len: 215296},
-		f26:  {Len: 215296},
-		f27:  {Len: 200704},
-		f28:  {Len: 200704},
-		f29:  {Len: 200704},
-		f30:  {Len: 200704},
-		f31:  {Len: 200704},
-		f32:  {Len: 200704},
-		f33:  {Len: 200704},
-		f34:  {Len: 200704},
-		f35:  {Len: 200704},
-		f36:  {Len: 200704},
-		f37:  {Len: 200704},
-		f38:  {Len: 200704},
-		f39:  {Len: 200704},
-		f40:  {Len: 200704},
-		f41:  {Len: 200704},
-		f42:  {Len: 200704},
-		f43:  {Len: 200704},
-		f44:  {Len: 200704},
-		f45:  {Len: 200704},
-		f46:  {Len: 200704},
-		f47:  {Len: 200704},
-		f48:  {Len: 200704},
-		f49:  {Len: 200704},
-		f50:  {Len: 200704},
-		f51:  {Len: 200704},
-		f52:  {Len: 115200},
-		f53:  {Len: 115200},
-		f54:  {Len: 115200},
-		f55:  {Len: 100352},
-		f56:  {Len: 100352},
-		f57:  {Len: 100352},
-		f58:  {Len: 100352},
-		f59:  {Len: 100352},
-		f60:  {Len: 100352},
-		f61:  {Len: 100352},
-		f62:  {Len: 100352},
-		f63:  {Len: 100352},
-		f64:  {Len: 100352},
-		f65:  {Len: 100352},
-		f66:  {Len: 100352},
-		f67:  {Len: 100352},
-		f68:  {Len: 100352},
-		f69:  {Len: 100352},
-		f70:  {Len: 100352},
-		f71:  {Len: 100352},
-		f72:  {Len: 100352},
-		f73:  {Len: 100352},
+		f2:   {Len: 802816, Grad: true},
+		f3:   {Len: 802816, Grad: true},
+		f4:   {Len: 802816, Grad: true},
+		f5:   {Len: 802816, Grad: true},
+		f6:   {Len: 802816, Grad: true},
+		f7:   {Len: 802816, Grad: true},
+		f8:   {Len: 802816, Grad: true},
+		f9:   {Len: 802816, Grad: true},
+		f10:  {Len: 802816, Grad: true},
+		f11:  {Len: 802816, Grad: true},
+		f12:  {Len: 802816, Grad: true},
+		f13:  {Len: 401408, Grad: true},
+		f14:  {Len: 401408, Grad: true},
+		f15:  {Len: 401408, Grad: true},
+		f16:  {Len: 401408, Grad: true},
+		f17:  {Len: 401408, Grad: true},
+		f18:  {Len: 401408, Grad: true},
+		f19:  {Len: 401408, Grad: true},
+		f20:  {Len: 401408, Grad: true},
+		f21:  {Len: 401408, Grad: true},
+		f22:  {Len: 401408, Grad: true},
+		f23:  {Len: 401408, Grad: true},
+		f24:  {Len: 215296, Grad: true},
+		f25:  {Len: 215296, Grad: true},
+		f26:  {Len: 215296, Grad: true},
+		f27:  {Len: 200704, Grad: true},
+		f28:  {Len: 200704, Grad: true},
+		f29:  {Len: 200704, Grad: true},
+		f30:  {Len: 200704, Grad: true},
+		f31:  {Len: 200704, Grad: true},
+		f32:  {Len: 200704, Grad: true},
+		f33:  {Len: 200704, Grad: true},
+		f34:  {Len: 200704, Grad: true},
+		f35:  {Len: 200704, Grad: true},
+		f36:  {Len: 200704, Grad: true},
+		f37:  {Len: 200704, Grad: true},
+		f38:  {Len: 200704, Grad: true},
+		f39:  {Len: 200704, Grad: true},
+		f40:  {Len: 200704, Grad: true},
+		f41:  {Len: 200704, Grad: true},
+		f42:  {Len: 200704, Grad: true},
+		f43:  {Len: 200704, Grad: true},
+		f44:  {Len: 200704, Grad: true},
+		f45:  {Len: 200704, Grad: true},
+		f46:  {Len: 200704, Grad: true},
+		f47:  {Len: 200704, Grad: true},
+		f48:  {Len: 200704, Grad: true},
+		f49:  {Len: 200704, Grad: true},
+		f50:  {Len: 200704, Grad: true},
+		f51:  {Len: 200704, Grad: true},
+		f52:  {Len: 115200, Grad: true},
+		f53:  {Len: 115200, Grad: true},
+		f54:  {Len: 115200, Grad: true},
+		f55:  {Len: 100352, Grad: true},
+		f56:  {Len: 100352, Grad: true},
+		f57:  {Len: 100352, Grad: true},
+		f58:  {Len: 100352, Grad: true},
+		f59:  {Len: 100352, Grad: true},
+		f60:  {Len: 100352, Grad: true},
+		f61:  {Len: 100352, Grad: true},
+		f62:  {Len: 100352, Grad: true},
+		f63:  {Len: 100352, Grad: true},
+		f64:  {Len: 100352, Grad: true},
+		f65:  {Len: 100352, Grad: true},
+		f66:  {Len: 100352, Grad: true},
+		f67:  {Len: 100352, Grad: true},
+		f68:  {Len: 100352, Grad: true},
+		f69:  {Len: 100352, Grad: true},
+		f70:  {Len: 100352, Grad: true},
+		f71:  {Len: 100352, Grad: true},
+		f72:  {Len: 100352, Grad: true},
+		f73:  {Len: 100352, Grad: true},
 		f74:  {Len: 100352, Grad: true},
-		f75:  {Len: 65536},
-		f76:  {Len: 65536},
-		f77:  {Len: 65536},
-		f78:  {Len: 65536},
-		f79:  {Len: 65536},
-		f80:  {Len: 50176},
-		f81:  {Len: 50176},
-		f82:  {Len: 50176},
-		f83:  {Len: 50176},
-		f84:  {Len: 50176},
-		f85:  {Len: 50176},
-		f86:  {Len: 50176},
-		f87:  {Len: 50176},
-		f88:  {Len: 50176},
-		f89:  {Len: 50176},
-		f90:  {Len: 50176},
-		f91:  {Len: 50176},
-		f92:  {Len: 50176},
-		f93:  {Len: 50176},
-		f94:  {Len: 50176},
-		f95:  {Len: 50176},
-		f96:  {Len: 50176},
-		f97:  {Len: 41472},
-		f98:  {Len: 41472},
-		f99:  {Len: 25088},
-		f100: {Len: 25088},
-		f101: {Len: 25088},
-		f102: {Len: 25088},
-		f103: {Len: 25088},
-		f104: {Len: 25088},
-		f105: {Len: 25088},
-		f106: {Len: 25088},
+		f75:  {Len: 65536, Grad: true},
+		f76:  {Len: 65536, Grad: true},
+		f77:  {Len: 65536, Grad: true},
+		f78:  {Len: 65536, Grad: true},
+		f79:  {Len: 65536, Grad: true},
+		f80:  {Len: 50176, Grad: true},
+		f81:  {Len: 50176, Grad: true},
+		f82:  {Len: 50176, Grad: true},
+		f83:  {Len: 50176, Grad: true},
+		f84:  {Len: 50176, Grad: true},
+		f85:  {Len: 50176, Grad: true},
+		f86:  {Len: 50176, Grad: true},
+		f87:  {Len: 50176, Grad: true},
+		f88:  {Len: 50176, Grad: true},
+		f89:  {Len: 50176, Grad: true},
+		f90:  {Len: 50176, Grad: true},
+		f91:  {Len: 50176, Grad: true},
+		f92:  {Len: 50176, Grad: true},
+		f93:  {Len: 50176, Grad: true},
+		f94:  {Len: 50176, Grad: true},
+		f95:  {Len: 50176, Grad: true},
+		f96:  {Len: 50176, Grad: true},
+		f97:  {Len: 41472, Grad: true},
+		f98:  {Len: 41472, Grad: true},
+		f99:  {Len: 25088, Grad: true},
+		f100: {Len: 25088, Grad: true},
+		f101: {Len: 25088, Grad: true},
+		f102: {Len: 25088, Grad: true},
+		f103: {Len: 25088, Grad: true},
+		f104: {Len: 25088, Grad: true},
+		f105: {Len: 25088, Grad: true},
+		f106: {Len: 25088, Grad: true},
 		f107: {Len: 150528, Grad: true},
 		f108: {Len: 1000, Grad: true},
+		f109: {Len: 131072},
+		f110: {Len: 802816},
+		f111: {Len: 802816},
+		f112: {Len: 200704},
 	},
 	Ints:         []int{maxpool1Index: 200704},
 	BatchBuffers: []int{bn1Batch: 256, layer1_0_bn1Batch: 256, layer1_0_bn2Batch: 256, layer1_0_bn3Batch: 1024, layer1_0_downsample_1Batch: 1024, layer1_1_bn1Batch: 256, layer1_1_bn2Batch: 256, layer1_1_bn3Batch: 1024, layer1_2_bn1Batch: 256, layer1_2_bn2Batch: 256, layer1_2_bn3Batch: 1024, layer2_0_bn1Batch: 512, layer2_0_bn2Batch: 512, layer2_0_bn3Batch: 2048, layer2_0_downsample_1Batch: 2048, layer2_1_bn1Batch: 512, layer2_1_bn2Batch: 512, layer2_1_bn3Batch: 2048, layer2_2_bn1Batch: 512, layer2_2_bn2Batch: 512, layer2_2_bn3Batch: 2048, layer2_3_bn1Batch: 512, layer2_3_bn2Batch: 512, layer2_3_bn3Batch: 2048, layer3_0_bn1Batch: 1024, layer3_0_bn2Batch: 1024, layer3_0_bn3Batch: 4096, layer3_0_downsample_1Batch: 4096, layer3_1_bn1Batch: 1024, layer3_1_bn2Batch: 1024, layer3_1_bn3Batch: 4096, layer3_2_bn1Batch: 1024, layer3_2_bn2Batch: 1024, layer3_2_bn3Batch: 4096, layer3_3_bn1Batch: 1024, layer3_3_bn2Batch: 1024, layer3_3_bn3Batch: 4096, layer3_4_bn1Batch: 1024, layer3_4_bn2Batch: 1024, layer3_4_bn3Batch: 4096, layer3_5_bn1Batch: 1024, layer3_5_bn2Batch: 1024, layer3_5_bn3Batch: 4096, layer4_0_bn1Batch: 2048, layer4_0_bn2Batch: 2048, layer4_0_bn3Batch: 8192, layer4_0_downsample_1Batch: 8192, layer4_1_bn1Batch: 2048, layer4_1_bn2Batch: 2048, layer4_1_bn3Batch: 8192, layer4_2_bn1Batch: 2048, layer4_2_bn2Batch: 2048, layer4_2_bn3Batch: 8192},
@@ -3364,7 +3372,7 @@ func conv1FoldUpdate(w *engine.Weights, d []float32) {
 
 // conv1Infer computes conv1 (conv 7x7x64 s2 p3 nobias) + bn1 (batchnorm) + relu1 (relu): output rows [lo, hi).
 func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1InferGeom, c.Scratch, c.F[f2], c.F[f0], c.D[conv1Fold], c.D[conv1Fold][9408:], lo, hi)
+	runtime.ConvForward(&conv1InferGeom, c.Scratch, c.F[f110], c.F[f0], c.D[conv1Fold], c.D[conv1Fold][9408:], lo, hi)
 }
 
 // maxpool1InferGeom: pool max 3x3 s2 p1.
@@ -3377,7 +3385,7 @@ var maxpool1InferGeom = runtime.PoolGeom{
 
 // maxpool1Infer computes maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func maxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForward(&maxpool1InferGeom, c.F[f3], c.I[maxpool1Index], c.F[f2], lo, hi)
+	runtime.MaxPoolForward(&maxpool1InferGeom, c.F[f111], c.I[maxpool1Index], c.F[f110], lo, hi)
 }
 
 // layer1_0_conv1InferGeom: conv 1x1x64 nobias, in inference.
@@ -3401,8 +3409,8 @@ var padI3 = runtime.Padding{
 
 // layer1_0_conv1Infer computes layer1.0.conv1 (conv 1x1x64 nobias) + layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu): output rows [lo, hi).
 func layer1_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_0_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer1_0_conv1Fold], c.D[layer1_0_conv1Fold][4096:], lo, hi)
-	runtime.ClearPadding(&padI3, c.F[f2], lo, hi)
+	runtime.Conv1x1Forward(&layer1_0_conv1InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer1_0_conv1Fold], c.D[layer1_0_conv1Fold][4096:], lo, hi)
+	runtime.ClearPadding(&padI3, c.F[f110], lo, hi)
 }
 
 // layer1_0_conv2InferGeom: conv 3x3x64 p1 nobias, in inference.
@@ -3426,7 +3434,7 @@ func layer1_0_conv2InferUUpdate(w *engine.Weights, d []float32) {
 
 // layer1_0_conv2Infer computes layer1.0.conv2 (conv 3x3x64 p1 nobias) + layer1.0.bn2 (batchnorm) + layer1.0.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer1_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_0_conv2InferGeom, c.Scratch, c.F[f4], c.F[f2], c.D[layer1_0_conv2InferU], c.D[layer1_0_conv2Fold][36864:], lo, hi)
+	runtime.ConvForwardWinograd(&layer1_0_conv2InferGeom, c.Scratch, c.F[f112], c.F[f110], c.D[layer1_0_conv2InferU], c.D[layer1_0_conv2Fold][36864:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
@@ -3446,7 +3454,7 @@ func layer1_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer1_0_downsample_0Infer computes layer1.0.downsample.0 (conv 1x1x256 nobias) + layer1.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer1_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_0_downsample_0InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer1_0_downsample_0Fold], c.D[layer1_0_downsample_0Fold][16384:], lo, hi)
+	runtime.Conv1x1Forward(&layer1_0_downsample_0InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer1_0_downsample_0Fold], c.D[layer1_0_downsample_0Fold][16384:], lo, hi)
 }
 
 // layer1_0_conv3InferGeom: conv 1x1x256 nobias, in inference.
@@ -3472,8 +3480,8 @@ var layer1_0_conv3StoreGeom = runtime.EltGeom{
 
 // layer1_0_conv3Infer computes layer1.0.conv3 (conv 1x1x256 nobias) + layer1.0.bn3 (batchnorm) + layer1.0.add1 (residual) + relu2 (relu): output rows [lo, hi).
 func layer1_0_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_0_conv3InferGeom, c.Scratch, c.F[f3], c.F[f4], c.D[layer1_0_conv3Fold], c.D[layer1_0_conv3Fold][16384:], lo, hi)
-	runtime.Add(&layer1_0_conv3StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f2]}, lo, hi)
+	runtime.Conv1x1Forward(&layer1_0_conv3InferGeom, c.Scratch, c.F[f111], c.F[f112], c.D[layer1_0_conv3Fold], c.D[layer1_0_conv3Fold][16384:], lo, hi)
+	runtime.Add(&layer1_0_conv3StoreGeom, c.F[f111], [][]float32{c.F[f111], c.F[f110]}, lo, hi)
 }
 
 // layer1_1_conv1InferGeom: conv 1x1x64 nobias, in inference.
@@ -3497,8 +3505,8 @@ var padI7 = runtime.Padding{
 
 // layer1_1_conv1Infer computes layer1.1.conv1 (conv 1x1x64 nobias) + layer1.1.bn1 (batchnorm) + layer1.1.relu1 (relu): output rows [lo, hi).
 func layer1_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_1_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer1_1_conv1Fold], c.D[layer1_1_conv1Fold][16384:], lo, hi)
-	runtime.ClearPadding(&padI7, c.F[f2], lo, hi)
+	runtime.Conv1x1Forward(&layer1_1_conv1InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer1_1_conv1Fold], c.D[layer1_1_conv1Fold][16384:], lo, hi)
+	runtime.ClearPadding(&padI7, c.F[f110], lo, hi)
 }
 
 // layer1_1_conv2InferGeom: conv 3x3x64 p1 nobias, in inference.
@@ -3522,7 +3530,7 @@ func layer1_1_conv2InferUUpdate(w *engine.Weights, d []float32) {
 
 // layer1_1_conv2Infer computes layer1.1.conv2 (conv 3x3x64 p1 nobias) + layer1.1.bn2 (batchnorm) + layer1.1.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer1_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_1_conv2InferGeom, c.Scratch, c.F[f4], c.F[f2], c.D[layer1_1_conv2InferU], c.D[layer1_1_conv2Fold][36864:], lo, hi)
+	runtime.ConvForwardWinograd(&layer1_1_conv2InferGeom, c.Scratch, c.F[f112], c.F[f110], c.D[layer1_1_conv2InferU], c.D[layer1_1_conv2Fold][36864:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
@@ -3549,8 +3557,8 @@ var layer1_1_conv3StoreGeom = runtime.EltGeom{
 
 // layer1_1_conv3Infer computes layer1.1.conv3 (conv 1x1x256 nobias) + layer1.1.bn3 (batchnorm) + layer1.1.add1 (residual) + layer1.1.relu3 (relu): output rows [lo, hi).
 func layer1_1_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_1_conv3InferGeom, c.Scratch, c.F[f2], c.F[f4], c.D[layer1_1_conv3Fold], c.D[layer1_1_conv3Fold][16384:], lo, hi)
-	runtime.Add(&layer1_1_conv3StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f3]}, lo, hi)
+	runtime.Conv1x1Forward(&layer1_1_conv3InferGeom, c.Scratch, c.F[f110], c.F[f112], c.D[layer1_1_conv3Fold], c.D[layer1_1_conv3Fold][16384:], lo, hi)
+	runtime.Add(&layer1_1_conv3StoreGeom, c.F[f110], [][]float32{c.F[f110], c.F[f111]}, lo, hi)
 }
 
 // layer1_2_conv1InferGeom: conv 1x1x64 nobias, in inference.
@@ -3574,8 +3582,8 @@ var padI10 = runtime.Padding{
 
 // layer1_2_conv1Infer computes layer1.2.conv1 (conv 1x1x64 nobias) + layer1.2.bn1 (batchnorm) + layer1.2.relu1 (relu): output rows [lo, hi).
 func layer1_2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_2_conv1InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[layer1_2_conv1Fold], c.D[layer1_2_conv1Fold][16384:], lo, hi)
-	runtime.ClearPadding(&padI10, c.F[f3], lo, hi)
+	runtime.Conv1x1Forward(&layer1_2_conv1InferGeom, c.Scratch, c.F[f111], c.F[f110], c.D[layer1_2_conv1Fold], c.D[layer1_2_conv1Fold][16384:], lo, hi)
+	runtime.ClearPadding(&padI10, c.F[f111], lo, hi)
 }
 
 // layer1_2_conv2InferGeom: conv 3x3x64 p1 nobias, in inference.
@@ -3599,7 +3607,7 @@ func layer1_2_conv2InferUUpdate(w *engine.Weights, d []float32) {
 
 // layer1_2_conv2Infer computes layer1.2.conv2 (conv 3x3x64 p1 nobias) + layer1.2.bn2 (batchnorm) + layer1.2.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer1_2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_2_conv2InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[layer1_2_conv2InferU], c.D[layer1_2_conv2Fold][36864:], lo, hi)
+	runtime.ConvForwardWinograd(&layer1_2_conv2InferGeom, c.Scratch, c.F[f112], c.F[f111], c.D[layer1_2_conv2InferU], c.D[layer1_2_conv2Fold][36864:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
@@ -3626,8 +3634,8 @@ var layer1_2_conv3StoreGeom = runtime.EltGeom{
 
 // layer1_2_conv3Infer computes layer1.2.conv3 (conv 1x1x256 nobias) + layer1.2.bn3 (batchnorm) + layer1.2.add1 (residual) + layer1.2.relu3 (relu): output rows [lo, hi).
 func layer1_2_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_2_conv3InferGeom, c.Scratch, c.F[f3], c.F[f4], c.D[layer1_2_conv3Fold], c.D[layer1_2_conv3Fold][16384:], lo, hi)
-	runtime.Add(&layer1_2_conv3StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f2]}, lo, hi)
+	runtime.Conv1x1Forward(&layer1_2_conv3InferGeom, c.Scratch, c.F[f111], c.F[f112], c.D[layer1_2_conv3Fold], c.D[layer1_2_conv3Fold][16384:], lo, hi)
+	runtime.Add(&layer1_2_conv3StoreGeom, c.F[f111], [][]float32{c.F[f111], c.F[f110]}, lo, hi)
 }
 
 // layer2_0_conv1InferGeom: conv 1x1x128 nobias, in inference.
@@ -3651,8 +3659,8 @@ var padI13 = runtime.Padding{
 
 // layer2_0_conv1Infer computes layer2.0.conv1 (conv 1x1x128 nobias) + layer2.0.bn1 (batchnorm) + layer2.0.relu1 (relu): output rows [lo, hi).
 func layer2_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_0_conv1InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer2_0_conv1Fold], c.D[layer2_0_conv1Fold][32768:], lo, hi)
-	runtime.ClearPadding(&padI13, c.F[f2], lo, hi)
+	runtime.Conv1x1Forward(&layer2_0_conv1InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer2_0_conv1Fold], c.D[layer2_0_conv1Fold][32768:], lo, hi)
+	runtime.ClearPadding(&padI13, c.F[f110], lo, hi)
 }
 
 // layer2_0_conv2InferGeom: conv 3x3x128 s2 p1 nobias, in inference.
@@ -3671,7 +3679,7 @@ func layer2_0_conv2FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer2_0_conv2Infer computes layer2.0.conv2 (conv 3x3x128 s2 p1 nobias) + layer2.0.bn2 (batchnorm) + layer2.0.relu2 (relu): output rows [lo, hi).
 func layer2_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_0_conv2InferGeom, c.Scratch, c.F[f5], c.F[f2], c.D[layer2_0_conv2Fold], c.D[layer2_0_conv2Fold][147456:], lo, hi)
+	runtime.ConvForward(&layer2_0_conv2InferGeom, c.Scratch, c.F[f109], c.F[f110], c.D[layer2_0_conv2Fold], c.D[layer2_0_conv2Fold][147456:], lo, hi)
 }
 
 // layer2_0_downsample_0InferGeom: conv 1x1x512 s2 nobias, in inference.
@@ -3690,7 +3698,7 @@ func layer2_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer2_0_downsample_0Infer computes layer2.0.downsample.0 (conv 1x1x512 s2 nobias) + layer2.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer2_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_0_downsample_0InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer2_0_downsample_0Fold], c.D[layer2_0_downsample_0Fold][131072:], lo, hi)
+	runtime.Conv1x1Forward(&layer2_0_downsample_0InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer2_0_downsample_0Fold], c.D[layer2_0_downsample_0Fold][131072:], lo, hi)
 }
 
 // layer2_0_conv3InferGeom: conv 1x1x512 nobias, in inference.
@@ -3716,8 +3724,8 @@ var layer2_0_conv3StoreGeom = runtime.EltGeom{
 
 // layer2_0_conv3Infer computes layer2.0.conv3 (conv 1x1x512 nobias) + layer2.0.bn3 (batchnorm) + layer2.0.add1 (residual) + relu3 (relu): output rows [lo, hi).
 func layer2_0_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_0_conv3InferGeom, c.Scratch, c.F[f3], c.F[f5], c.D[layer2_0_conv3Fold], c.D[layer2_0_conv3Fold][65536:], lo, hi)
-	runtime.Add(&layer2_0_conv3StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f2]}, lo, hi)
+	runtime.Conv1x1Forward(&layer2_0_conv3InferGeom, c.Scratch, c.F[f111], c.F[f109], c.D[layer2_0_conv3Fold], c.D[layer2_0_conv3Fold][65536:], lo, hi)
+	runtime.Add(&layer2_0_conv3StoreGeom, c.F[f111], [][]float32{c.F[f111], c.F[f110]}, lo, hi)
 }
 
 // layer2_1_conv1InferGeom: conv 1x1x128 nobias, in inference.
@@ -3741,8 +3749,8 @@ var padI17 = runtime.Padding{
 
 // layer2_1_conv1Infer computes layer2.1.conv1 (conv 1x1x128 nobias) + layer2.1.bn1 (batchnorm) + layer2.1.relu1 (relu): output rows [lo, hi).
 func layer2_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_1_conv1InferGeom, c.Scratch, c.F[f5], c.F[f3], c.D[layer2_1_conv1Fold], c.D[layer2_1_conv1Fold][65536:], lo, hi)
-	runtime.ClearPadding(&padI17, c.F[f5], lo, hi)
+	runtime.Conv1x1Forward(&layer2_1_conv1InferGeom, c.Scratch, c.F[f109], c.F[f111], c.D[layer2_1_conv1Fold], c.D[layer2_1_conv1Fold][65536:], lo, hi)
+	runtime.ClearPadding(&padI17, c.F[f109], lo, hi)
 }
 
 // layer2_1_conv2InferGeom: conv 3x3x128 p1 nobias, in inference.
@@ -3766,7 +3774,7 @@ func layer2_1_conv2InferUUpdate(w *engine.Weights, d []float32) {
 
 // layer2_1_conv2Infer computes layer2.1.conv2 (conv 3x3x128 p1 nobias) + layer2.1.bn2 (batchnorm) + layer2.1.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer2_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_1_conv2InferGeom, c.Scratch, c.F[f4], c.F[f5], c.D[layer2_1_conv2InferU], c.D[layer2_1_conv2Fold][147456:], lo, hi)
+	runtime.ConvForwardWinograd(&layer2_1_conv2InferGeom, c.Scratch, c.F[f112], c.F[f109], c.D[layer2_1_conv2InferU], c.D[layer2_1_conv2Fold][147456:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
@@ -3793,8 +3801,8 @@ var layer2_1_conv3StoreGeom = runtime.EltGeom{
 
 // layer2_1_conv3Infer computes layer2.1.conv3 (conv 1x1x512 nobias) + layer2.1.bn3 (batchnorm) + layer2.1.add1 (residual) + layer2.1.relu3 (relu): output rows [lo, hi).
 func layer2_1_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_1_conv3InferGeom, c.Scratch, c.F[f2], c.F[f4], c.D[layer2_1_conv3Fold], c.D[layer2_1_conv3Fold][65536:], lo, hi)
-	runtime.Add(&layer2_1_conv3StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f3]}, lo, hi)
+	runtime.Conv1x1Forward(&layer2_1_conv3InferGeom, c.Scratch, c.F[f110], c.F[f112], c.D[layer2_1_conv3Fold], c.D[layer2_1_conv3Fold][65536:], lo, hi)
+	runtime.Add(&layer2_1_conv3StoreGeom, c.F[f110], [][]float32{c.F[f110], c.F[f111]}, lo, hi)
 }
 
 // layer2_2_conv1InferGeom: conv 1x1x128 nobias, in inference.
@@ -3818,8 +3826,8 @@ var padI20 = runtime.Padding{
 
 // layer2_2_conv1Infer computes layer2.2.conv1 (conv 1x1x128 nobias) + layer2.2.bn1 (batchnorm) + layer2.2.relu1 (relu): output rows [lo, hi).
 func layer2_2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_2_conv1InferGeom, c.Scratch, c.F[f5], c.F[f2], c.D[layer2_2_conv1Fold], c.D[layer2_2_conv1Fold][65536:], lo, hi)
-	runtime.ClearPadding(&padI20, c.F[f5], lo, hi)
+	runtime.Conv1x1Forward(&layer2_2_conv1InferGeom, c.Scratch, c.F[f109], c.F[f110], c.D[layer2_2_conv1Fold], c.D[layer2_2_conv1Fold][65536:], lo, hi)
+	runtime.ClearPadding(&padI20, c.F[f109], lo, hi)
 }
 
 // layer2_2_conv2InferGeom: conv 3x3x128 p1 nobias, in inference.
@@ -3843,7 +3851,7 @@ func layer2_2_conv2InferUUpdate(w *engine.Weights, d []float32) {
 
 // layer2_2_conv2Infer computes layer2.2.conv2 (conv 3x3x128 p1 nobias) + layer2.2.bn2 (batchnorm) + layer2.2.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer2_2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_2_conv2InferGeom, c.Scratch, c.F[f4], c.F[f5], c.D[layer2_2_conv2InferU], c.D[layer2_2_conv2Fold][147456:], lo, hi)
+	runtime.ConvForwardWinograd(&layer2_2_conv2InferGeom, c.Scratch, c.F[f112], c.F[f109], c.D[layer2_2_conv2InferU], c.D[layer2_2_conv2Fold][147456:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
@@ -3870,8 +3878,8 @@ var layer2_2_conv3StoreGeom = runtime.EltGeom{
 
 // layer2_2_conv3Infer computes layer2.2.conv3 (conv 1x1x512 nobias) + layer2.2.bn3 (batchnorm) + layer2.2.add1 (residual) + layer2.2.relu3 (relu): output rows [lo, hi).
 func layer2_2_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_2_conv3InferGeom, c.Scratch, c.F[f3], c.F[f4], c.D[layer2_2_conv3Fold], c.D[layer2_2_conv3Fold][65536:], lo, hi)
-	runtime.Add(&layer2_2_conv3StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f2]}, lo, hi)
+	runtime.Conv1x1Forward(&layer2_2_conv3InferGeom, c.Scratch, c.F[f111], c.F[f112], c.D[layer2_2_conv3Fold], c.D[layer2_2_conv3Fold][65536:], lo, hi)
+	runtime.Add(&layer2_2_conv3StoreGeom, c.F[f111], [][]float32{c.F[f111], c.F[f110]}, lo, hi)
 }
 
 // layer2_3_conv1InferGeom: conv 1x1x128 nobias, in inference.
@@ -3895,8 +3903,8 @@ var padI23 = runtime.Padding{
 
 // layer2_3_conv1Infer computes layer2.3.conv1 (conv 1x1x128 nobias) + layer2.3.bn1 (batchnorm) + layer2.3.relu1 (relu): output rows [lo, hi).
 func layer2_3_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_3_conv1InferGeom, c.Scratch, c.F[f5], c.F[f3], c.D[layer2_3_conv1Fold], c.D[layer2_3_conv1Fold][65536:], lo, hi)
-	runtime.ClearPadding(&padI23, c.F[f5], lo, hi)
+	runtime.Conv1x1Forward(&layer2_3_conv1InferGeom, c.Scratch, c.F[f109], c.F[f111], c.D[layer2_3_conv1Fold], c.D[layer2_3_conv1Fold][65536:], lo, hi)
+	runtime.ClearPadding(&padI23, c.F[f109], lo, hi)
 }
 
 // layer2_3_conv2InferGeom: conv 3x3x128 p1 nobias, in inference.
@@ -3920,7 +3928,7 @@ func layer2_3_conv2InferUUpdate(w *engine.Weights, d []float32) {
 
 // layer2_3_conv2Infer computes layer2.3.conv2 (conv 3x3x128 p1 nobias) + layer2.3.bn2 (batchnorm) + layer2.3.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer2_3_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_3_conv2InferGeom, c.Scratch, c.F[f4], c.F[f5], c.D[layer2_3_conv2InferU], c.D[layer2_3_conv2Fold][147456:], lo, hi)
+	runtime.ConvForwardWinograd(&layer2_3_conv2InferGeom, c.Scratch, c.F[f112], c.F[f109], c.D[layer2_3_conv2InferU], c.D[layer2_3_conv2Fold][147456:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
@@ -3947,8 +3955,8 @@ var layer2_3_conv3StoreGeom = runtime.EltGeom{
 
 // layer2_3_conv3Infer computes layer2.3.conv3 (conv 1x1x512 nobias) + layer2.3.bn3 (batchnorm) + layer2.3.add1 (residual) + layer2.3.relu3 (relu): output rows [lo, hi).
 func layer2_3_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_3_conv3InferGeom, c.Scratch, c.F[f2], c.F[f4], c.D[layer2_3_conv3Fold], c.D[layer2_3_conv3Fold][65536:], lo, hi)
-	runtime.Add(&layer2_3_conv3StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f3]}, lo, hi)
+	runtime.Conv1x1Forward(&layer2_3_conv3InferGeom, c.Scratch, c.F[f110], c.F[f112], c.D[layer2_3_conv3Fold], c.D[layer2_3_conv3Fold][65536:], lo, hi)
+	runtime.Add(&layer2_3_conv3StoreGeom, c.F[f110], [][]float32{c.F[f110], c.F[f111]}, lo, hi)
 }
 
 // layer3_0_conv1InferGeom: conv 1x1x256 nobias, in inference.
@@ -3972,8 +3980,8 @@ var padI26 = runtime.Padding{
 
 // layer3_0_conv1Infer computes layer3.0.conv1 (conv 1x1x256 nobias) + layer3.0.bn1 (batchnorm) + layer3.0.relu1 (relu): output rows [lo, hi).
 func layer3_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_0_conv1InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[layer3_0_conv1Fold], c.D[layer3_0_conv1Fold][131072:], lo, hi)
-	runtime.ClearPadding(&padI26, c.F[f3], lo, hi)
+	runtime.Conv1x1Forward(&layer3_0_conv1InferGeom, c.Scratch, c.F[f111], c.F[f110], c.D[layer3_0_conv1Fold], c.D[layer3_0_conv1Fold][131072:], lo, hi)
+	runtime.ClearPadding(&padI26, c.F[f111], lo, hi)
 }
 
 // layer3_0_conv2InferGeom: conv 3x3x256 s2 p1 nobias, in inference.
@@ -3992,7 +4000,7 @@ func layer3_0_conv2FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer3_0_conv2Infer computes layer3.0.conv2 (conv 3x3x256 s2 p1 nobias) + layer3.0.bn2 (batchnorm) + layer3.0.relu2 (relu): output rows [lo, hi).
 func layer3_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_0_conv2InferGeom, c.Scratch, c.F[f5], c.F[f3], c.D[layer3_0_conv2Fold], c.D[layer3_0_conv2Fold][589824:], lo, hi)
+	runtime.ConvForward(&layer3_0_conv2InferGeom, c.Scratch, c.F[f109], c.F[f111], c.D[layer3_0_conv2Fold], c.D[layer3_0_conv2Fold][589824:], lo, hi)
 }
 
 // layer3_0_downsample_0InferGeom: conv 1x1x1024 s2 nobias, in inference.
@@ -4011,7 +4019,7 @@ func layer3_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer3_0_downsample_0Infer computes layer3.0.downsample.0 (conv 1x1x1024 s2 nobias) + layer3.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer3_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_0_downsample_0InferGeom, c.Scratch, c.F[f4], c.F[f2], c.D[layer3_0_downsample_0Fold], c.D[layer3_0_downsample_0Fold][524288:], lo, hi)
+	runtime.Conv1x1Forward(&layer3_0_downsample_0InferGeom, c.Scratch, c.F[f112], c.F[f110], c.D[layer3_0_downsample_0Fold], c.D[layer3_0_downsample_0Fold][524288:], lo, hi)
 }
 
 // layer3_0_conv3InferGeom: conv 1x1x1024 nobias, in inference.
@@ -4037,8 +4045,8 @@ var layer3_0_conv3StoreGeom = runtime.EltGeom{
 
 // layer3_0_conv3Infer computes layer3.0.conv3 (conv 1x1x1024 nobias) + layer3.0.bn3 (batchnorm) + layer3.0.add1 (residual) + relu4 (relu): output rows [lo, hi).
 func layer3_0_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_0_conv3InferGeom, c.Scratch, c.F[f2], c.F[f5], c.D[layer3_0_conv3Fold], c.D[layer3_0_conv3Fold][262144:], lo, hi)
-	runtime.Add(&layer3_0_conv3StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f4]}, lo, hi)
+	runtime.Conv1x1Forward(&layer3_0_conv3InferGeom, c.Scratch, c.F[f110], c.F[f109], c.D[layer3_0_conv3Fold], c.D[layer3_0_conv3Fold][262144:], lo, hi)
+	runtime.Add(&layer3_0_conv3StoreGeom, c.F[f110], [][]float32{c.F[f110], c.F[f112]}, lo, hi)
 }
 
 // layer3_1_conv1InferGeom: conv 1x1x256 nobias, in inference.
@@ -4062,8 +4070,8 @@ var padI30 = runtime.Padding{
 
 // layer3_1_conv1Infer computes layer3.1.conv1 (conv 1x1x256 nobias) + layer3.1.bn1 (batchnorm) + layer3.1.relu1 (relu): output rows [lo, hi).
 func layer3_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_1_conv1InferGeom, c.Scratch, c.F[f5], c.F[f2], c.D[layer3_1_conv1Fold], c.D[layer3_1_conv1Fold][262144:], lo, hi)
-	runtime.ClearPadding(&padI30, c.F[f5], lo, hi)
+	runtime.Conv1x1Forward(&layer3_1_conv1InferGeom, c.Scratch, c.F[f109], c.F[f110], c.D[layer3_1_conv1Fold], c.D[layer3_1_conv1Fold][262144:], lo, hi)
+	runtime.ClearPadding(&padI30, c.F[f109], lo, hi)
 }
 
 // layer3_1_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
@@ -4087,7 +4095,7 @@ func layer3_1_conv2InferUUpdate(w *engine.Weights, d []float32) {
 
 // layer3_1_conv2Infer computes layer3.1.conv2 (conv 3x3x256 p1 nobias) + layer3.1.bn2 (batchnorm) + layer3.1.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer3_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_1_conv2InferGeom, c.Scratch, c.F[f3], c.F[f5], c.D[layer3_1_conv2InferU], c.D[layer3_1_conv2Fold][589824:], lo, hi)
+	runtime.ConvForwardWinograd(&layer3_1_conv2InferGeom, c.Scratch, c.F[f111], c.F[f109], c.D[layer3_1_conv2InferU], c.D[layer3_1_conv2Fold][589824:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
@@ -4114,8 +4122,8 @@ var layer3_1_conv3StoreGeom = runtime.EltGeom{
 
 // layer3_1_conv3Infer computes layer3.1.conv3 (conv 1x1x1024 nobias) + layer3.1.bn3 (batchnorm) + layer3.1.add1 (residual) + layer3.1.relu3 (relu): output rows [lo, hi).
 func layer3_1_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_1_conv3InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[layer3_1_conv3Fold], c.D[layer3_1_conv3Fold][262144:], lo, hi)
-	runtime.Add(&layer3_1_conv3StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f2]}, lo, hi)
+	runtime.Conv1x1Forward(&layer3_1_conv3InferGeom, c.Scratch, c.F[f112], c.F[f111], c.D[layer3_1_conv3Fold], c.D[layer3_1_conv3Fold][262144:], lo, hi)
+	runtime.Add(&layer3_1_conv3StoreGeom, c.F[f112], [][]float32{c.F[f112], c.F[f110]}, lo, hi)
 }
 
 // layer3_2_conv1InferGeom: conv 1x1x256 nobias, in inference.
@@ -4139,8 +4147,8 @@ var padI33 = runtime.Padding{
 
 // layer3_2_conv1Infer computes layer3.2.conv1 (conv 1x1x256 nobias) + layer3.2.bn1 (batchnorm) + layer3.2.relu1 (relu): output rows [lo, hi).
 func layer3_2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_2_conv1InferGeom, c.Scratch, c.F[f5], c.F[f4], c.D[layer3_2_conv1Fold], c.D[layer3_2_conv1Fold][262144:], lo, hi)
-	runtime.ClearPadding(&padI33, c.F[f5], lo, hi)
+	runtime.Conv1x1Forward(&layer3_2_conv1InferGeom, c.Scratch, c.F[f109], c.F[f112], c.D[layer3_2_conv1Fold], c.D[layer3_2_conv1Fold][262144:], lo, hi)
+	runtime.ClearPadding(&padI33, c.F[f109], lo, hi)
 }
 
 // layer3_2_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
@@ -4164,7 +4172,7 @@ func layer3_2_conv2InferUUpdate(w *engine.Weights, d []float32) {
 
 // layer3_2_conv2Infer computes layer3.2.conv2 (conv 3x3x256 p1 nobias) + layer3.2.bn2 (batchnorm) + layer3.2.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer3_2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_2_conv2InferGeom, c.Scratch, c.F[f3], c.F[f5], c.D[layer3_2_conv2InferU], c.D[layer3_2_conv2Fold][589824:], lo, hi)
+	runtime.ConvForwardWinograd(&layer3_2_conv2InferGeom, c.Scratch, c.F[f111], c.F[f109], c.D[layer3_2_conv2InferU], c.D[layer3_2_conv2Fold][589824:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
@@ -4191,8 +4199,8 @@ var layer3_2_conv3StoreGeom = runtime.EltGeom{
 
 // layer3_2_conv3Infer computes layer3.2.conv3 (conv 1x1x1024 nobias) + layer3.2.bn3 (batchnorm) + layer3.2.add1 (residual) + layer3.2.relu3 (relu): output rows [lo, hi).
 func layer3_2_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_2_conv3InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer3_2_conv3Fold], c.D[layer3_2_conv3Fold][262144:], lo, hi)
-	runtime.Add(&layer3_2_conv3StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f4]}, lo, hi)
+	runtime.Conv1x1Forward(&layer3_2_conv3InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer3_2_conv3Fold], c.D[layer3_2_conv3Fold][262144:], lo, hi)
+	runtime.Add(&layer3_2_conv3StoreGeom, c.F[f110], [][]float32{c.F[f110], c.F[f112]}, lo, hi)
 }
 
 // layer3_3_conv1InferGeom: conv 1x1x256 nobias, in inference.
@@ -4216,8 +4224,8 @@ var padI36 = runtime.Padding{
 
 // layer3_3_conv1Infer computes layer3.3.conv1 (conv 1x1x256 nobias) + layer3.3.bn1 (batchnorm) + layer3.3.relu1 (relu): output rows [lo, hi).
 func layer3_3_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_3_conv1InferGeom, c.Scratch, c.F[f5], c.F[f2], c.D[layer3_3_conv1Fold], c.D[layer3_3_conv1Fold][262144:], lo, hi)
-	runtime.ClearPadding(&padI36, c.F[f5], lo, hi)
+	runtime.Conv1x1Forward(&layer3_3_conv1InferGeom, c.Scratch, c.F[f109], c.F[f110], c.D[layer3_3_conv1Fold], c.D[layer3_3_conv1Fold][262144:], lo, hi)
+	runtime.ClearPadding(&padI36, c.F[f109], lo, hi)
 }
 
 // layer3_3_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
@@ -4241,7 +4249,7 @@ func layer3_3_conv2InferUUpdate(w *engine.Weights, d []float32) {
 
 // layer3_3_conv2Infer computes layer3.3.conv2 (conv 3x3x256 p1 nobias) + layer3.3.bn2 (batchnorm) + layer3.3.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer3_3_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_3_conv2InferGeom, c.Scratch, c.F[f3], c.F[f5], c.D[layer3_3_conv2InferU], c.D[layer3_3_conv2Fold][589824:], lo, hi)
+	runtime.ConvForwardWinograd(&layer3_3_conv2InferGeom, c.Scratch, c.F[f111], c.F[f109], c.D[layer3_3_conv2InferU], c.D[layer3_3_conv2Fold][589824:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
@@ -4268,8 +4276,8 @@ var layer3_3_conv3StoreGeom = runtime.EltGeom{
 
 // layer3_3_conv3Infer computes layer3.3.conv3 (conv 1x1x1024 nobias) + layer3.3.bn3 (batchnorm) + layer3.3.add1 (residual) + layer3.3.relu3 (relu): output rows [lo, hi).
 func layer3_3_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_3_conv3InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[layer3_3_conv3Fold], c.D[layer3_3_conv3Fold][262144:], lo, hi)
-	runtime.Add(&layer3_3_conv3StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f2]}, lo, hi)
+	runtime.Conv1x1Forward(&layer3_3_conv3InferGeom, c.Scratch, c.F[f112], c.F[f111], c.D[layer3_3_conv3Fold], c.D[layer3_3_conv3Fold][262144:], lo, hi)
+	runtime.Add(&layer3_3_conv3StoreGeom, c.F[f112], [][]float32{c.F[f112], c.F[f110]}, lo, hi)
 }
 
 // layer3_4_conv1InferGeom: conv 1x1x256 nobias, in inference.
@@ -4293,8 +4301,8 @@ var padI39 = runtime.Padding{
 
 // layer3_4_conv1Infer computes layer3.4.conv1 (conv 1x1x256 nobias) + layer3.4.bn1 (batchnorm) + layer3.4.relu1 (relu): output rows [lo, hi).
 func layer3_4_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_4_conv1InferGeom, c.Scratch, c.F[f5], c.F[f4], c.D[layer3_4_conv1Fold], c.D[layer3_4_conv1Fold][262144:], lo, hi)
-	runtime.ClearPadding(&padI39, c.F[f5], lo, hi)
+	runtime.Conv1x1Forward(&layer3_4_conv1InferGeom, c.Scratch, c.F[f109], c.F[f112], c.D[layer3_4_conv1Fold], c.D[layer3_4_conv1Fold][262144:], lo, hi)
+	runtime.ClearPadding(&padI39, c.F[f109], lo, hi)
 }
 
 // layer3_4_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
@@ -4318,7 +4326,7 @@ func layer3_4_conv2InferUUpdate(w *engine.Weights, d []float32) {
 
 // layer3_4_conv2Infer computes layer3.4.conv2 (conv 3x3x256 p1 nobias) + layer3.4.bn2 (batchnorm) + layer3.4.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer3_4_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_4_conv2InferGeom, c.Scratch, c.F[f3], c.F[f5], c.D[layer3_4_conv2InferU], c.D[layer3_4_conv2Fold][589824:], lo, hi)
+	runtime.ConvForwardWinograd(&layer3_4_conv2InferGeom, c.Scratch, c.F[f111], c.F[f109], c.D[layer3_4_conv2InferU], c.D[layer3_4_conv2Fold][589824:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
@@ -4345,8 +4353,8 @@ var layer3_4_conv3StoreGeom = runtime.EltGeom{
 
 // layer3_4_conv3Infer computes layer3.4.conv3 (conv 1x1x1024 nobias) + layer3.4.bn3 (batchnorm) + layer3.4.add1 (residual) + layer3.4.relu3 (relu): output rows [lo, hi).
 func layer3_4_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_4_conv3InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer3_4_conv3Fold], c.D[layer3_4_conv3Fold][262144:], lo, hi)
-	runtime.Add(&layer3_4_conv3StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f4]}, lo, hi)
+	runtime.Conv1x1Forward(&layer3_4_conv3InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer3_4_conv3Fold], c.D[layer3_4_conv3Fold][262144:], lo, hi)
+	runtime.Add(&layer3_4_conv3StoreGeom, c.F[f110], [][]float32{c.F[f110], c.F[f112]}, lo, hi)
 }
 
 // layer3_5_conv1InferGeom: conv 1x1x256 nobias, in inference.
@@ -4370,8 +4378,8 @@ var padI42 = runtime.Padding{
 
 // layer3_5_conv1Infer computes layer3.5.conv1 (conv 1x1x256 nobias) + layer3.5.bn1 (batchnorm) + layer3.5.relu1 (relu): output rows [lo, hi).
 func layer3_5_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_5_conv1InferGeom, c.Scratch, c.F[f5], c.F[f2], c.D[layer3_5_conv1Fold], c.D[layer3_5_conv1Fold][262144:], lo, hi)
-	runtime.ClearPadding(&padI42, c.F[f5], lo, hi)
+	runtime.Conv1x1Forward(&layer3_5_conv1InferGeom, c.Scratch, c.F[f109], c.F[f110], c.D[layer3_5_conv1Fold], c.D[layer3_5_conv1Fold][262144:], lo, hi)
+	runtime.ClearPadding(&padI42, c.F[f109], lo, hi)
 }
 
 // layer3_5_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
@@ -4395,7 +4403,7 @@ func layer3_5_conv2InferUUpdate(w *engine.Weights, d []float32) {
 
 // layer3_5_conv2Infer computes layer3.5.conv2 (conv 3x3x256 p1 nobias) + layer3.5.bn2 (batchnorm) + layer3.5.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer3_5_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_5_conv2InferGeom, c.Scratch, c.F[f3], c.F[f5], c.D[layer3_5_conv2InferU], c.D[layer3_5_conv2Fold][589824:], lo, hi)
+	runtime.ConvForwardWinograd(&layer3_5_conv2InferGeom, c.Scratch, c.F[f111], c.F[f109], c.D[layer3_5_conv2InferU], c.D[layer3_5_conv2Fold][589824:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
@@ -4422,8 +4430,8 @@ var layer3_5_conv3StoreGeom = runtime.EltGeom{
 
 // layer3_5_conv3Infer computes layer3.5.conv3 (conv 1x1x1024 nobias) + layer3.5.bn3 (batchnorm) + layer3.5.add1 (residual) + layer3.5.relu3 (relu): output rows [lo, hi).
 func layer3_5_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_5_conv3InferGeom, c.Scratch, c.F[f4], c.F[f3], c.D[layer3_5_conv3Fold], c.D[layer3_5_conv3Fold][262144:], lo, hi)
-	runtime.Add(&layer3_5_conv3StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f2]}, lo, hi)
+	runtime.Conv1x1Forward(&layer3_5_conv3InferGeom, c.Scratch, c.F[f112], c.F[f111], c.D[layer3_5_conv3Fold], c.D[layer3_5_conv3Fold][262144:], lo, hi)
+	runtime.Add(&layer3_5_conv3StoreGeom, c.F[f112], [][]float32{c.F[f112], c.F[f110]}, lo, hi)
 }
 
 // layer4_0_conv1InferGeom: conv 1x1x512 nobias, in inference.
@@ -4447,8 +4455,8 @@ var padI45 = runtime.Padding{
 
 // layer4_0_conv1Infer computes layer4.0.conv1 (conv 1x1x512 nobias) + layer4.0.bn1 (batchnorm) + layer4.0.relu1 (relu): output rows [lo, hi).
 func layer4_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_0_conv1InferGeom, c.Scratch, c.F[f5], c.F[f4], c.D[layer4_0_conv1Fold], c.D[layer4_0_conv1Fold][524288:], lo, hi)
-	runtime.ClearPadding(&padI45, c.F[f5], lo, hi)
+	runtime.Conv1x1Forward(&layer4_0_conv1InferGeom, c.Scratch, c.F[f109], c.F[f112], c.D[layer4_0_conv1Fold], c.D[layer4_0_conv1Fold][524288:], lo, hi)
+	runtime.ClearPadding(&padI45, c.F[f109], lo, hi)
 }
 
 // layer4_0_conv2InferGeom: conv 3x3x512 s2 p1 nobias, in inference.
@@ -4467,7 +4475,7 @@ func layer4_0_conv2FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer4_0_conv2Infer computes layer4.0.conv2 (conv 3x3x512 s2 p1 nobias) + layer4.0.bn2 (batchnorm) + layer4.0.relu2 (relu): output rows [lo, hi).
 func layer4_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_0_conv2InferGeom, c.Scratch, c.F[f2], c.F[f5], c.D[layer4_0_conv2Fold], c.D[layer4_0_conv2Fold][2359296:], lo, hi)
+	runtime.ConvForward(&layer4_0_conv2InferGeom, c.Scratch, c.F[f110], c.F[f109], c.D[layer4_0_conv2Fold], c.D[layer4_0_conv2Fold][2359296:], lo, hi)
 }
 
 // layer4_0_downsample_0InferGeom: conv 1x1x2048 s2 nobias, in inference.
@@ -4486,7 +4494,7 @@ func layer4_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer4_0_downsample_0Infer computes layer4.0.downsample.0 (conv 1x1x2048 s2 nobias) + layer4.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer4_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_0_downsample_0InferGeom, c.Scratch, c.F[f5], c.F[f4], c.D[layer4_0_downsample_0Fold], c.D[layer4_0_downsample_0Fold][2097152:], lo, hi)
+	runtime.Conv1x1Forward(&layer4_0_downsample_0InferGeom, c.Scratch, c.F[f109], c.F[f112], c.D[layer4_0_downsample_0Fold], c.D[layer4_0_downsample_0Fold][2097152:], lo, hi)
 }
 
 // layer4_0_conv3InferGeom: conv 1x1x2048 nobias, in inference.
@@ -4512,8 +4520,8 @@ var layer4_0_conv3StoreGeom = runtime.EltGeom{
 
 // layer4_0_conv3Infer computes layer4.0.conv3 (conv 1x1x2048 nobias) + layer4.0.bn3 (batchnorm) + layer4.0.add1 (residual) + relu5 (relu): output rows [lo, hi).
 func layer4_0_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_0_conv3InferGeom, c.Scratch, c.F[f4], c.F[f2], c.D[layer4_0_conv3Fold], c.D[layer4_0_conv3Fold][1048576:], lo, hi)
-	runtime.Add(&layer4_0_conv3StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f5]}, lo, hi)
+	runtime.Conv1x1Forward(&layer4_0_conv3InferGeom, c.Scratch, c.F[f112], c.F[f110], c.D[layer4_0_conv3Fold], c.D[layer4_0_conv3Fold][1048576:], lo, hi)
+	runtime.Add(&layer4_0_conv3StoreGeom, c.F[f112], [][]float32{c.F[f112], c.F[f109]}, lo, hi)
 }
 
 // layer4_1_conv1InferGeom: conv 1x1x512 nobias, in inference.
@@ -4537,8 +4545,8 @@ var padI49 = runtime.Padding{
 
 // layer4_1_conv1Infer computes layer4.1.conv1 (conv 1x1x512 nobias) + layer4.1.bn1 (batchnorm) + layer4.1.relu1 (relu): output rows [lo, hi).
 func layer4_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_1_conv1InferGeom, c.Scratch, c.F[f5], c.F[f4], c.D[layer4_1_conv1Fold], c.D[layer4_1_conv1Fold][1048576:], lo, hi)
-	runtime.ClearPadding(&padI49, c.F[f5], lo, hi)
+	runtime.Conv1x1Forward(&layer4_1_conv1InferGeom, c.Scratch, c.F[f109], c.F[f112], c.D[layer4_1_conv1Fold], c.D[layer4_1_conv1Fold][1048576:], lo, hi)
+	runtime.ClearPadding(&padI49, c.F[f109], lo, hi)
 }
 
 // layer4_1_conv2InferGeom: conv 3x3x512 p1 nobias, in inference.
@@ -4557,7 +4565,7 @@ func layer4_1_conv2FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer4_1_conv2Infer computes layer4.1.conv2 (conv 3x3x512 p1 nobias) + layer4.1.bn2 (batchnorm) + layer4.1.relu2 (relu): output rows [lo, hi).
 func layer4_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_1_conv2InferGeom, c.Scratch, c.F[f2], c.F[f5], c.D[layer4_1_conv2Fold], c.D[layer4_1_conv2Fold][2359296:], lo, hi)
+	runtime.ConvForward(&layer4_1_conv2InferGeom, c.Scratch, c.F[f110], c.F[f109], c.D[layer4_1_conv2Fold], c.D[layer4_1_conv2Fold][2359296:], lo, hi)
 }
 
 // layer4_1_conv3InferGeom: conv 1x1x2048 nobias, in inference.
@@ -4583,8 +4591,8 @@ var layer4_1_conv3StoreGeom = runtime.EltGeom{
 
 // layer4_1_conv3Infer computes layer4.1.conv3 (conv 1x1x2048 nobias) + layer4.1.bn3 (batchnorm) + layer4.1.add1 (residual) + layer4.1.relu3 (relu): output rows [lo, hi).
 func layer4_1_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_1_conv3InferGeom, c.Scratch, c.F[f5], c.F[f2], c.D[layer4_1_conv3Fold], c.D[layer4_1_conv3Fold][1048576:], lo, hi)
-	runtime.Add(&layer4_1_conv3StoreGeom, c.F[f5], [][]float32{c.F[f5], c.F[f4]}, lo, hi)
+	runtime.Conv1x1Forward(&layer4_1_conv3InferGeom, c.Scratch, c.F[f109], c.F[f110], c.D[layer4_1_conv3Fold], c.D[layer4_1_conv3Fold][1048576:], lo, hi)
+	runtime.Add(&layer4_1_conv3StoreGeom, c.F[f109], [][]float32{c.F[f109], c.F[f112]}, lo, hi)
 }
 
 // layer4_2_conv1InferGeom: conv 1x1x512 nobias, in inference.
@@ -4608,8 +4616,8 @@ var padI52 = runtime.Padding{
 
 // layer4_2_conv1Infer computes layer4.2.conv1 (conv 1x1x512 nobias) + layer4.2.bn1 (batchnorm) + layer4.2.relu1 (relu): output rows [lo, hi).
 func layer4_2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_2_conv1InferGeom, c.Scratch, c.F[f4], c.F[f5], c.D[layer4_2_conv1Fold], c.D[layer4_2_conv1Fold][1048576:], lo, hi)
-	runtime.ClearPadding(&padI52, c.F[f4], lo, hi)
+	runtime.Conv1x1Forward(&layer4_2_conv1InferGeom, c.Scratch, c.F[f112], c.F[f109], c.D[layer4_2_conv1Fold], c.D[layer4_2_conv1Fold][1048576:], lo, hi)
+	runtime.ClearPadding(&padI52, c.F[f112], lo, hi)
 }
 
 // layer4_2_conv2InferGeom: conv 3x3x512 p1 nobias, in inference.
@@ -4628,7 +4636,7 @@ func layer4_2_conv2FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer4_2_conv2Infer computes layer4.2.conv2 (conv 3x3x512 p1 nobias) + layer4.2.bn2 (batchnorm) + layer4.2.relu2 (relu): output rows [lo, hi).
 func layer4_2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_2_conv2InferGeom, c.Scratch, c.F[f2], c.F[f4], c.D[layer4_2_conv2Fold], c.D[layer4_2_conv2Fold][2359296:], lo, hi)
+	runtime.ConvForward(&layer4_2_conv2InferGeom, c.Scratch, c.F[f110], c.F[f112], c.D[layer4_2_conv2Fold], c.D[layer4_2_conv2Fold][2359296:], lo, hi)
 }
 
 // layer4_2_conv3InferGeom: conv 1x1x2048 nobias, in inference.
@@ -4654,8 +4662,8 @@ var layer4_2_conv3StoreGeom = runtime.EltGeom{
 
 // layer4_2_conv3Infer computes layer4.2.conv3 (conv 1x1x2048 nobias) + layer4.2.bn3 (batchnorm) + layer4.2.add1 (residual) + layer4.2.relu3 (relu): output rows [lo, hi).
 func layer4_2_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_2_conv3InferGeom, c.Scratch, c.F[f4], c.F[f2], c.D[layer4_2_conv3Fold], c.D[layer4_2_conv3Fold][1048576:], lo, hi)
-	runtime.Add(&layer4_2_conv3StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f5]}, lo, hi)
+	runtime.Conv1x1Forward(&layer4_2_conv3InferGeom, c.Scratch, c.F[f112], c.F[f110], c.D[layer4_2_conv3Fold], c.D[layer4_2_conv3Fold][1048576:], lo, hi)
+	runtime.Add(&layer4_2_conv3StoreGeom, c.F[f112], [][]float32{c.F[f112], c.F[f109]}, lo, hi)
 }
 
 // globalavgpool1InferGeom: pool avg global.
@@ -4666,12 +4674,12 @@ var globalavgpool1InferGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1Infer computes globalavgpool1 (pool avg global), channels [lo, hi).
 func globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f5], c.F[f4], lo, hi)
+	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f109], c.F[f112], lo, hi)
 }
 
 // fcInfer computes fc (fc 1000), outputs [lo, hi).
 func fcInfer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f5], c.P[fcW], c.P[fcB], 2048, lo, hi)
+	runtime.FCForward(c.F[f1], c.F[f109], c.P[fcW], c.P[fcB], 2048, lo, hi)
 }
 
 // conv1Geom: conv 7x7x64 s2 p3 nobias.

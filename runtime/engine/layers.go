@@ -29,7 +29,7 @@ func (e *Engine) runLayers(n int) {
 func (e *Engine) runLayersSetup(n int) {
 	r := &e.run
 	back := r.kind.backward()
-	e.batch.set(e.layerFrames(n, r.kind.grads()), len(e.prog.Buffers))
+	e.batch.set(e.layerFrames(n, e.gradBuffers()), len(e.prog.Buffers))
 	for _, w := range e.workers {
 		c := &w.ctx
 		c.Frame, c.Batch, c.G = nil, nil, nil

@@ -162,8 +162,10 @@ const (
 // Buffer is one float32 buffer of a sample in flight.
 type Buffer struct {
 	Len int
-	// Grad marks a buffer that only backward passes use (gradients): it
-	// is allocated on the first backward pass.
+	// Grad marks a buffer that only backward passes and training-mode
+	// passes use (gradients, and what a program computes only in those,
+	// such as the values its backward reads): it is allocated on the
+	// first such pass, so that inference alone never holds it.
 	Grad bool
 }
 

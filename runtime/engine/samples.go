@@ -17,6 +17,10 @@ func (k kind) backward() bool { return k == forwardBackward || k == backwardOnly
 // or computes the loss, which sets the output's gradient.
 func (k kind) grads() bool { return k.backward() || k == evaluate }
 
+// gradBuffers says the batch being run needs the buffers marked Grad: it
+// runs backward or scores, or runs in training mode (see Buffer.Grad).
+func (e *Engine) gradBuffers() bool { return e.run.kind.grads() || e.train }
+
 // batchRun is the batch being run: its kind and flat slices of samples
 // (y, dy, dx, labels and targets may be nil where the kind has no use for
 // them).
@@ -84,7 +88,7 @@ func (e *Engine) passCtx(wi int, run bool) *Ctx {
 	back := r.kind.backward()
 	w := e.workers[wi]
 	c := &w.ctx
-	c.Frame, c.Batch, c.G = e.frame(wi, r.kind.grads()), nil, nil
+	c.Frame, c.Batch, c.G = e.frame(wi, e.gradBuffers()), nil, nil
 	c.Sample, c.Train, c.Seed = 0, e.train, e.seed
 	c.NeedDx, c.Stash = r.dx != nil, false
 	if back {

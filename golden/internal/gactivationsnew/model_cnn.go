@@ -125,9 +125,9 @@ const (
 const (
 	f0  = iota // training: input 6x6x2 p1x1; inference: input 6x6x2 p1x1
 	f1         // training: gelu2 4, d(fc4 4); inference: relu61 6x6x4 p1x1, silu1 6x6x4 p1x1, relu62 8, gelu2 4
-	f2         // training: relu61 6x6x4 p1x1; inference: hardswish1 6x6x4 p1x1, gelu1 6x6x4, hardswish2 8
+	f2         // training: relu61 6x6x4 p1x1
 	f3         // training: conv2 6x6x4
-	f4         // training: hardswish1 6x6x4 p1x1, d(conv2 6x6x4) p1x1; inference: silu2 6
+	f4         // training: hardswish1 6x6x4 p1x1, d(conv2 6x6x4) p1x1
 	f5         // training: conv3 6x6x4, d(hardswish1 6x6x4)
 	f6         // training: silu1 6x6x4 p1x1, d(conv3 6x6x4) p1x1, d(relu61 6x6x4) p1x1
 	f7         // training: conv4 6x6x4, d(silu1 6x6x4)
@@ -140,6 +140,8 @@ const (
 	f14        // training: fc4 4, d(silu2 6)
 	f15        // training: d(input 6x6x2)
 	f16        // training: d(gelu2 4)
+	f17        // inference: hardswish1 6x6x4 p1x1, gelu1 6x6x4, hardswish2 8
+	f18        // inference: silu2 6
 )
 
 // program is the network as the engine runs it. Its steps are the inference
@@ -177,21 +179,23 @@ var program = engine.Program{
 	Buffers: []engine.Buffer{
 		f0:  {Len: 128},
 		f1:  {Len: 256},
-		f2:  {Len: 256},
-		f3:  {Len: 144},
-		f4:  {Len: 256},
-		f5:  {Len: 144},
-		f6:  {Len: 256},
-		f7:  {Len: 144},
-		f8:  {Len: 256},
-		f9:  {Len: 8},
-		f10: {Len: 8},
-		f11: {Len: 144},
-		f12: {Len: 8},
-		f13: {Len: 6},
-		f14: {Len: 6},
+		f2:  {Len: 256, Grad: true},
+		f3:  {Len: 144, Grad: true},
+		f4:  {Len: 256, Grad: true},
+		f5:  {Len: 144, Grad: true},
+		f6:  {Len: 256, Grad: true},
+		f7:  {Len: 144, Grad: true},
+		f8:  {Len: 256, Grad: true},
+		f9:  {Len: 8, Grad: true},
+		f10: {Len: 8, Grad: true},
+		f11: {Len: 144, Grad: true},
+		f12: {Len: 8, Grad: true},
+		f13: {Len: 6, Grad: true},
+		f14: {Len: 6, Grad: true},
 		f15: {Len: 72, Grad: true},
 		f16: {Len: 4, Grad: true},
+		f17: {Len: 256},
+		f18: {Len: 6},
 	},
 	Steps: []engine.Step{
 		{
@@ -449,9 +453,9 @@ var padI2 = runtime.Padding{
 
 // conv2Infer computes conv2 (conv 3x3x4 p1) + hardswish1 (hardswish): output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f2], c.F[f1], c.P[conv2W], c.P[conv2B], lo, hi)
-	runtime.ClearPadding(&padI2, c.F[f2], lo, hi)
-	runtime.ActForward(&conv2StoreGeom, c.F[f2], c.F[f2], lo, hi)
+	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f17], c.F[f1], c.P[conv2W], c.P[conv2B], lo, hi)
+	runtime.ClearPadding(&padI2, c.F[f17], lo, hi)
+	runtime.ActForward(&conv2StoreGeom, c.F[f17], c.F[f17], lo, hi)
 }
 
 // conv3InferGeom: conv 3x3x4 p1, in inference.
@@ -474,7 +478,7 @@ var padI3 = runtime.Padding{
 
 // conv3Infer computes conv3 (conv 3x3x4 p1) + silu1 (silu): output rows [lo, hi).
 func conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3InferGeom, c.Scratch, c.F[f1], c.F[f2], c.P[conv3W], c.P[conv3B], lo, hi)
+	runtime.ConvForward(&conv3InferGeom, c.Scratch, c.F[f1], c.F[f17], c.P[conv3W], c.P[conv3B], lo, hi)
 	runtime.ClearPadding(&padI3, c.F[f1], lo, hi)
 	runtime.ActForward(&conv3StoreGeom, c.F[f1], c.F[f1], lo, hi)
 }
@@ -494,8 +498,8 @@ var conv4StoreGeom = runtime.EltGeom{
 
 // conv4Infer computes conv4 (conv 3x3x4 p1) + gelu1 (gelu): output rows [lo, hi).
 func conv4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv4InferGeom, c.Scratch, c.F[f2], c.F[f1], c.P[conv4W], c.P[conv4B], lo, hi)
-	runtime.ActForward(&conv4StoreGeom, c.F[f2], c.F[f2], lo, hi)
+	runtime.ConvForward(&conv4InferGeom, c.Scratch, c.F[f17], c.F[f1], c.P[conv4W], c.P[conv4B], lo, hi)
+	runtime.ActForward(&conv4StoreGeom, c.F[f17], c.F[f17], lo, hi)
 }
 
 // fc1InferStoreGeom: the activation fused into its store of fc1+relu62.
@@ -507,7 +511,7 @@ var fc1InferStoreGeom = runtime.EltGeom{
 
 // fc1Infer computes fc1 (fc 8) + relu62 (relu6), outputs [lo, hi).
 func fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f2], c.P[fc1W], c.P[fc1B], 144, lo, hi)
+	runtime.FCForward(c.F[f1], c.F[f17], c.P[fc1W], c.P[fc1B], 144, lo, hi)
 	runtime.ActForward(&fc1InferStoreGeom, c.F[f1], c.F[f1], lo, hi)
 }
 
@@ -520,8 +524,8 @@ var fc2InferStoreGeom = runtime.EltGeom{
 
 // fc2Infer computes fc2 (fc 8) + hardswish2 (hardswish), outputs [lo, hi).
 func fc2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f2], c.F[f1], c.P[fc2W], c.P[fc2B], 8, lo, hi)
-	runtime.ActForward(&fc2InferStoreGeom, c.F[f2], c.F[f2], lo, hi)
+	runtime.FCForward(c.F[f17], c.F[f1], c.P[fc2W], c.P[fc2B], 8, lo, hi)
+	runtime.ActForward(&fc2InferStoreGeom, c.F[f17], c.F[f17], lo, hi)
 }
 
 // fc3InferStoreGeom: the activation fused into its store of fc3+silu2.
@@ -533,8 +537,8 @@ var fc3InferStoreGeom = runtime.EltGeom{
 
 // fc3Infer computes fc3 (fc 6) + silu2 (silu), outputs [lo, hi).
 func fc3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f4], c.F[f2], c.P[fc3W], c.P[fc3B], 8, lo, hi)
-	runtime.ActForward(&fc3InferStoreGeom, c.F[f4], c.F[f4], lo, hi)
+	runtime.FCForward(c.F[f18], c.F[f17], c.P[fc3W], c.P[fc3B], 8, lo, hi)
+	runtime.ActForward(&fc3InferStoreGeom, c.F[f18], c.F[f18], lo, hi)
 }
 
 // fc4InferStoreGeom: the activation fused into its store of fc4+gelu2.
@@ -546,7 +550,7 @@ var fc4InferStoreGeom = runtime.EltGeom{
 
 // fc4Infer computes fc4 (fc 4) + gelu2 (gelu), outputs [lo, hi).
 func fc4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f4], c.P[fc4W], c.P[fc4B], 6, lo, hi)
+	runtime.FCForward(c.F[f1], c.F[f18], c.P[fc4W], c.P[fc4B], 6, lo, hi)
 	runtime.ActForward(&fc4InferStoreGeom, c.F[f1], c.F[f1], lo, hi)
 }
 
@@ -565,15 +569,9 @@ var conv1StoreGeom_2 = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
-// padT1: the padding of b1 (6x6x4 p1).
-var padT1 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
 // conv1Forward computes conv1 (conv 3x3x4 p1) + relu61 (relu6): output rows [lo, hi).
 func conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
-	runtime.ClearPadding(&padT1, c.F[f2], lo, hi)
 	runtime.ActForward(&conv1StoreGeom_2, c.F[f2], c.F[f2], lo, hi)
 }
 

@@ -150,8 +150,8 @@ const (
 const (
 	f0      = iota // training: input 6x6x3 p1x1; inference: input 6x6x3 p1x1
 	f1             // training: bn5 3, d(fc4 3); inference: relu1 6x6x4 p1x1, fc1 6, fc2 6, add1 6, bn5 3
-	f2             // training: relu1 6x6x4 p1x1; inference: bn2 3x3x5, tanh1 6
-	f3             // training: bn2 3x3x5, d(conv2 3x3x5), d(conv1 6x6x4) p1x1; inference: relu2 6, fc4 3
+	f2             // training: relu1 6x6x4 p1x1
+	f3             // training: bn2 3x3x5, d(conv2 3x3x5), d(conv1 6x6x4) p1x1
 	f4             // training: conv1 6x6x4
 	f5             // training: conv2 3x3x5, d(relu1 6x6x4)
 	f6             // training: fc1 6, d(bn2 3x3x5)
@@ -163,6 +163,8 @@ const (
 	f12            // training: d(relu2 6)
 	f13            // training: d(input 6x6x3)
 	f14            // training: d(bn5 3)
+	f15            // inference: bn2 3x3x5, tanh1 6
+	f16            // inference: relu2 6, fc4 3
 	scratch        // a gradient a kernel sets before it is added to its value's
 )
 
@@ -236,19 +238,21 @@ var program = engine.Program{
 	Buffers: []engine.Buffer{
 		f0:      {Len: 192},
 		f1:      {Len: 256},
-		f2:      {Len: 256},
-		f3:      {Len: 256},
-		f4:      {Len: 144},
-		f5:      {Len: 144},
-		f6:      {Len: 45},
-		f7:      {Len: 6},
-		f8:      {Len: 6},
-		f9:      {Len: 6},
-		f10:     {Len: 6},
-		f11:     {Len: 6},
+		f2:      {Len: 256, Grad: true},
+		f3:      {Len: 256, Grad: true},
+		f4:      {Len: 144, Grad: true},
+		f5:      {Len: 144, Grad: true},
+		f6:      {Len: 45, Grad: true},
+		f7:      {Len: 6, Grad: true},
+		f8:      {Len: 6, Grad: true},
+		f9:      {Len: 6, Grad: true},
+		f10:     {Len: 6, Grad: true},
+		f11:     {Len: 6, Grad: true},
 		f12:     {Len: 6, Grad: true},
 		f13:     {Len: 108, Grad: true},
 		f14:     {Len: 3, Grad: true},
+		f15:     {Len: 45},
+		f16:     {Len: 6},
 		scratch: {Len: 6, Grad: true},
 	},
 	BatchBuffers: []int{bn1Batch: 16, bn2Batch: 20, bn3Batch: 24, bn4Batch: 24, bn5Batch: 12},
@@ -493,12 +497,12 @@ func conv2FoldUpdate(w *engine.Weights, d []float32) {
 
 // conv2Infer computes conv2 (conv 3x3x5 s2 p1) + bn2 (batchnorm eps 1e-3 momentum 0.01): output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[conv2Fold], c.D[conv2Fold][576:], lo, hi)
+	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f15], c.F[f1], c.D[conv2Fold], c.D[conv2Fold][576:], lo, hi)
 }
 
 // fc1Infer computes fc1 (fc 6), outputs [lo, hi).
 func fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f2], c.P[fc1W], c.P[fc1B], 45, lo, hi)
+	runtime.FCForward(c.F[f1], c.F[f15], c.P[fc1W], c.P[fc1B], 45, lo, hi)
 }
 
 // bn3InferGeom: batchnorm momentum 0.3, in inference.
@@ -524,13 +528,13 @@ var bn3InferStoreGeom = runtime.EltGeom{
 // bn3Infer computes bn3 (batchnorm momentum 0.3) + tanh1 (tanh) in inference mode, rows [lo, hi).
 func bn3Infer(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn3W, 6, c.D[bn3Coef])
-	runtime.BatchNormApply(&bn3InferGeom, &v, c.F[f2], c.F[f1], lo, hi)
-	runtime.ActForward(&bn3InferStoreGeom, c.F[f2], c.F[f2], lo, hi)
+	runtime.BatchNormApply(&bn3InferGeom, &v, c.F[f15], c.F[f1], lo, hi)
+	runtime.ActForward(&bn3InferStoreGeom, c.F[f15], c.F[f15], lo, hi)
 }
 
 // fc2Infer computes fc2 (fc 6), outputs [lo, hi).
 func fc2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f2], c.P[fc2W], c.P[fc2B], 6, lo, hi)
+	runtime.FCForward(c.F[f1], c.F[f15], c.P[fc2W], c.P[fc2B], 6, lo, hi)
 }
 
 // bn4InferGeom: batchnorm, in inference.
@@ -549,7 +553,7 @@ func bn4CoefUpdate(w *engine.Weights, d []float32) {
 // bn4Infer computes bn4 (batchnorm) + relu2 (relu) in inference mode, rows [lo, hi).
 func bn4Infer(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn4W, 6, c.D[bn4Coef])
-	runtime.BatchNormApply(&bn4InferGeom, &v, c.F[f3], c.F[f1], lo, hi)
+	runtime.BatchNormApply(&bn4InferGeom, &v, c.F[f16], c.F[f1], lo, hi)
 }
 
 // fc3InferStoreGeom: the residual add fused into its store of fc3+add1.
@@ -560,13 +564,13 @@ var fc3InferStoreGeom = runtime.EltGeom{
 
 // fc3Infer computes fc3 (fc 6) + add1 (residual), outputs [lo, hi).
 func fc3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f3], c.P[fc3W], c.P[fc3B], 6, lo, hi)
-	runtime.Add(&fc3InferStoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f2]}, lo, hi)
+	runtime.FCForward(c.F[f1], c.F[f16], c.P[fc3W], c.P[fc3B], 6, lo, hi)
+	runtime.Add(&fc3InferStoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f15]}, lo, hi)
 }
 
 // fc4Infer computes fc4 (fc 3), outputs [lo, hi).
 func fc4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f3], c.F[f1], c.P[fc4W], c.P[fc4B], 6, lo, hi)
+	runtime.FCForward(c.F[f16], c.F[f1], c.P[fc4W], c.P[fc4B], 6, lo, hi)
 }
 
 // bn5InferGeom: batchnorm eps 0.1, in inference.
@@ -585,7 +589,7 @@ func bn5CoefUpdate(w *engine.Weights, d []float32) {
 // bn5Infer computes bn5 (batchnorm eps 0.1) in inference mode, rows [lo, hi).
 func bn5Infer(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn5W, 3, c.D[bn5Coef])
-	runtime.BatchNormApply(&bn5InferGeom, &v, c.F[f1], c.F[f3], lo, hi)
+	runtime.BatchNormApply(&bn5InferGeom, &v, c.F[f1], c.F[f16], lo, hi)
 }
 
 // conv1Geom: conv 3x3x4 p1 nobias.
@@ -641,14 +645,8 @@ func bn1Stats(c *engine.Ctx, lo, hi int) {
 	runtime.BatchNormStats(&bn1Geom, c.Scratch, &v, c.Batch.F(f4), lo, hi)
 }
 
-// padT2: the padding of b2 (6x6x4 p1).
-var padT2 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
 // bn1Forward computes bn1 (batchnorm) + relu1 (relu) with the batch statistics, rows [lo, hi).
 func bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT2, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
 	runtime.BatchNormApply(&bn1Geom, &v, c.F[f2], c.F[f4], lo, hi)
 }
@@ -668,7 +666,6 @@ func bn1CoefUpdate(w *engine.Weights, d []float32) {
 
 // bn1Eval computes bn1 (batchnorm) + relu1 (relu) in inference mode, rows [lo, hi).
 func bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT2, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
 	runtime.BatchNormApply(&bn1EvalGeom, &v, c.F[f2], c.F[f4], lo, hi)
 }

@@ -216,8 +216,8 @@ const (
 const (
 	f0  = iota // training: input 8x8x8; inference: input 8x8x8
 	f1         // training: layer1.0.bn3 4x4x16, layer1.1.bn3 4x4x16, layer1.2.bn3 4x4x16, fc 3, d(globalavgpool1 1x1x16), d(layer1.1.relu3 4x4x16); inference: layer1.0.relu1 8x8x4 p1x1, layer1.0.downsample.1 4x4x16, layer1.1.relu1 4x4x4 p1x1, layer1.1.relu3 4x4x16, fc 3
-	f2         // training: layer1.0.relu1 8x8x4 p1x1; inference: relu1 4x4x16, layer1.2.relu1 4x4x4 p1x1, layer1.2.relu3 4x4x16
-	f3         // training: layer1.0.conv1 8x8x4; inference: layer1.0.relu2 4x4x4, layer1.1.relu2 4x4x4, layer1.2.relu2 4x4x4, globalavgpool1 1x1x16
+	f2         // training: layer1.0.relu1 8x8x4 p1x1
+	f3         // training: layer1.0.conv1 8x8x4
 	f4         // training: layer1.0.conv3 4x4x16, d(layer1.0.conv1 8x8x4)
 	f5         // training: layer1.0.downsample.0 4x4x16, d(layer1.0.conv3 4x4x16), d(layer1.0.relu1 8x8x4)
 	f6         // training: layer1.0.downsample.1 4x4x16, layer1.1.conv3 4x4x16, d(layer1.0.bn3 4x4x16)
@@ -239,6 +239,8 @@ const (
 	f22        // training: layer1.2.relu2 4x4x4, d(layer1.2.relu1 4x4x4)
 	f23        // training: d(input 8x8x8)
 	f24        // training: d(fc 3)
+	f25        // inference: relu1 4x4x16, layer1.2.relu1 4x4x4 p1x1, layer1.2.relu3 4x4x16
+	f26        // inference: layer1.0.relu2 4x4x4, layer1.1.relu2 4x4x4, layer1.2.relu2 4x4x4, globalavgpool1 1x1x16
 )
 
 // The buffers of a batch: c.B[i].
@@ -363,29 +365,31 @@ var program = engine.Program{
 	Buffers: []engine.Buffer{
 		f0:  {Len: 512},
 		f1:  {Len: 400},
-		f2:  {Len: 400},
-		f3:  {Len: 256},
-		f4:  {Len: 256},
-		f5:  {Len: 256},
-		f6:  {Len: 256},
-		f7:  {Len: 256},
-		f8:  {Len: 256},
-		f9:  {Len: 256},
-		f10: {Len: 256},
-		f11: {Len: 256},
+		f2:  {Len: 400, Grad: true},
+		f3:  {Len: 256, Grad: true},
+		f4:  {Len: 256, Grad: true},
+		f5:  {Len: 256, Grad: true},
+		f6:  {Len: 256, Grad: true},
+		f7:  {Len: 256, Grad: true},
+		f8:  {Len: 256, Grad: true},
+		f9:  {Len: 256, Grad: true},
+		f10: {Len: 256, Grad: true},
+		f11: {Len: 256, Grad: true},
 		f12: {Len: 256, Grad: true},
-		f13: {Len: 144},
-		f14: {Len: 144},
-		f15: {Len: 64},
-		f16: {Len: 64},
-		f17: {Len: 64},
-		f18: {Len: 64},
-		f19: {Len: 64},
-		f20: {Len: 64},
-		f21: {Len: 64},
-		f22: {Len: 64},
+		f13: {Len: 144, Grad: true},
+		f14: {Len: 144, Grad: true},
+		f15: {Len: 64, Grad: true},
+		f16: {Len: 64, Grad: true},
+		f17: {Len: 64, Grad: true},
+		f18: {Len: 64, Grad: true},
+		f19: {Len: 64, Grad: true},
+		f20: {Len: 64, Grad: true},
+		f21: {Len: 64, Grad: true},
+		f22: {Len: 64, Grad: true},
 		f23: {Len: 512, Grad: true},
 		f24: {Len: 3, Grad: true},
+		f25: {Len: 256},
+		f26: {Len: 64},
 	},
 	BatchBuffers: []int{layer1_0_bn1Batch: 16, layer1_0_bn2Batch: 16, layer1_0_bn3Batch: 64, layer1_0_downsample_1Batch: 64, layer1_1_bn1Batch: 16, layer1_1_bn2Batch: 16, layer1_1_bn3Batch: 64, layer1_2_bn1Batch: 16, layer1_2_bn2Batch: 16, layer1_2_bn3Batch: 64},
 	Steps: []engine.Step{
@@ -799,7 +803,7 @@ func layer1_0_conv2FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer1_0_conv2Infer computes layer1.0.conv2 (conv 3x3x4 s2 p1 nobias) + layer1.0.bn2 (batchnorm) + layer1.0.relu2 (relu): output rows [lo, hi).
 func layer1_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_0_conv2InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[layer1_0_conv2Fold], c.D[layer1_0_conv2Fold][576:], lo, hi)
+	runtime.ConvForward(&layer1_0_conv2InferGeom, c.Scratch, c.F[f26], c.F[f1], c.D[layer1_0_conv2Fold], c.D[layer1_0_conv2Fold][576:], lo, hi)
 }
 
 // layer1_0_downsample_0InferGeom: conv 1x1x16 s2 nobias, in inference.
@@ -844,8 +848,8 @@ var layer1_0_conv3StoreGeom = runtime.EltGeom{
 
 // layer1_0_conv3Infer computes layer1.0.conv3 (conv 1x1x16 nobias) + layer1.0.bn3 (batchnorm) + layer1.0.add1 (residual) + relu1 (relu): output rows [lo, hi).
 func layer1_0_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_0_conv3InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer1_0_conv3Fold], c.D[layer1_0_conv3Fold][64:], lo, hi)
-	runtime.Add(&layer1_0_conv3StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f1]}, lo, hi)
+	runtime.Conv1x1Forward(&layer1_0_conv3InferGeom, c.Scratch, c.F[f25], c.F[f26], c.D[layer1_0_conv3Fold], c.D[layer1_0_conv3Fold][64:], lo, hi)
+	runtime.Add(&layer1_0_conv3StoreGeom, c.F[f25], [][]float32{c.F[f25], c.F[f1]}, lo, hi)
 }
 
 // layer1_1_conv1InferGeom: conv 1x1x4 nobias, in inference.
@@ -869,7 +873,7 @@ var padI5 = runtime.Padding{
 
 // layer1_1_conv1Infer computes layer1.1.conv1 (conv 1x1x4 nobias) + layer1.1.bn1 (batchnorm) + layer1.1.relu1 (relu): output rows [lo, hi).
 func layer1_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_1_conv1InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[layer1_1_conv1Fold], c.D[layer1_1_conv1Fold][256:], lo, hi)
+	runtime.Conv1x1Forward(&layer1_1_conv1InferGeom, c.Scratch, c.F[f1], c.F[f25], c.D[layer1_1_conv1Fold], c.D[layer1_1_conv1Fold][256:], lo, hi)
 	runtime.ClearPadding(&padI5, c.F[f1], lo, hi)
 }
 
@@ -889,7 +893,7 @@ func layer1_1_conv2FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer1_1_conv2Infer computes layer1.1.conv2 (conv 3x3x4 p1 nobias) + layer1.1.bn2 (batchnorm) + layer1.1.relu2 (relu): output rows [lo, hi).
 func layer1_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_1_conv2InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[layer1_1_conv2Fold], c.D[layer1_1_conv2Fold][576:], lo, hi)
+	runtime.ConvForward(&layer1_1_conv2InferGeom, c.Scratch, c.F[f26], c.F[f1], c.D[layer1_1_conv2Fold], c.D[layer1_1_conv2Fold][576:], lo, hi)
 }
 
 // layer1_1_conv3InferGeom: conv 1x1x16 nobias, in inference.
@@ -915,8 +919,8 @@ var layer1_1_conv3StoreGeom = runtime.EltGeom{
 
 // layer1_1_conv3Infer computes layer1.1.conv3 (conv 1x1x16 nobias) + layer1.1.bn3 (batchnorm) + layer1.1.add1 (residual) + layer1.1.relu3 (relu): output rows [lo, hi).
 func layer1_1_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_1_conv3InferGeom, c.Scratch, c.F[f1], c.F[f3], c.D[layer1_1_conv3Fold], c.D[layer1_1_conv3Fold][64:], lo, hi)
-	runtime.Add(&layer1_1_conv3StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f2]}, lo, hi)
+	runtime.Conv1x1Forward(&layer1_1_conv3InferGeom, c.Scratch, c.F[f1], c.F[f26], c.D[layer1_1_conv3Fold], c.D[layer1_1_conv3Fold][64:], lo, hi)
+	runtime.Add(&layer1_1_conv3StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f25]}, lo, hi)
 }
 
 // layer1_2_conv1InferGeom: conv 1x1x4 nobias, in inference.
@@ -940,8 +944,8 @@ var padI8 = runtime.Padding{
 
 // layer1_2_conv1Infer computes layer1.2.conv1 (conv 1x1x4 nobias) + layer1.2.bn1 (batchnorm) + layer1.2.relu1 (relu): output rows [lo, hi).
 func layer1_2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_2_conv1InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[layer1_2_conv1Fold], c.D[layer1_2_conv1Fold][256:], lo, hi)
-	runtime.ClearPadding(&padI8, c.F[f2], lo, hi)
+	runtime.Conv1x1Forward(&layer1_2_conv1InferGeom, c.Scratch, c.F[f25], c.F[f1], c.D[layer1_2_conv1Fold], c.D[layer1_2_conv1Fold][256:], lo, hi)
+	runtime.ClearPadding(&padI8, c.F[f25], lo, hi)
 }
 
 // layer1_2_conv2InferGeom: conv 3x3x4 p1 nobias, in inference.
@@ -960,7 +964,7 @@ func layer1_2_conv2FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer1_2_conv2Infer computes layer1.2.conv2 (conv 3x3x4 p1 nobias) + layer1.2.bn2 (batchnorm) + layer1.2.relu2 (relu): output rows [lo, hi).
 func layer1_2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_2_conv2InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[layer1_2_conv2Fold], c.D[layer1_2_conv2Fold][576:], lo, hi)
+	runtime.ConvForward(&layer1_2_conv2InferGeom, c.Scratch, c.F[f26], c.F[f25], c.D[layer1_2_conv2Fold], c.D[layer1_2_conv2Fold][576:], lo, hi)
 }
 
 // layer1_2_conv3InferGeom: conv 1x1x16 nobias, in inference.
@@ -986,8 +990,8 @@ var layer1_2_conv3StoreGeom = runtime.EltGeom{
 
 // layer1_2_conv3Infer computes layer1.2.conv3 (conv 1x1x16 nobias) + layer1.2.bn3 (batchnorm) + layer1.2.add1 (residual) + layer1.2.relu3 (relu): output rows [lo, hi).
 func layer1_2_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_2_conv3InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[layer1_2_conv3Fold], c.D[layer1_2_conv3Fold][64:], lo, hi)
-	runtime.Add(&layer1_2_conv3StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f1]}, lo, hi)
+	runtime.Conv1x1Forward(&layer1_2_conv3InferGeom, c.Scratch, c.F[f25], c.F[f26], c.D[layer1_2_conv3Fold], c.D[layer1_2_conv3Fold][64:], lo, hi)
+	runtime.Add(&layer1_2_conv3StoreGeom, c.F[f25], [][]float32{c.F[f25], c.F[f1]}, lo, hi)
 }
 
 // globalavgpool1InferGeom: pool avg global.
@@ -998,12 +1002,12 @@ var globalavgpool1InferGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1Infer computes globalavgpool1 (pool avg global), channels [lo, hi).
 func globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f3], c.F[f2], lo, hi)
+	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f26], c.F[f25], lo, hi)
 }
 
 // fcInfer computes fc (fc 3), outputs [lo, hi).
 func fcInfer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f3], c.P[fcW], c.P[fcB], 16, lo, hi)
+	runtime.FCForward(c.F[f1], c.F[f26], c.P[fcW], c.P[fcB], 16, lo, hi)
 }
 
 // layer1_0_conv1Geom: conv 1x1x4 nobias.
@@ -1053,14 +1057,8 @@ func layer1_0_bn1Stats(c *engine.Ctx, lo, hi int) {
 	runtime.BatchNormStats(&layer1_0_bn1Geom, c.Scratch, &v, c.Batch.F(f3), lo, hi)
 }
 
-// padT2: the padding of b2 (8x8x4 p1).
-var padT2 = runtime.Padding{
-	H: 8, W: 8, C: 4, PH: 1, PW: 1,
-}
-
 // layer1_0_bn1Forward computes layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu) with the batch statistics, rows [lo, hi).
 func layer1_0_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT2, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, layer1_0_bn1W, 4, c.B[layer1_0_bn1Batch])
 	runtime.BatchNormApply(&layer1_0_bn1Geom, &v, c.F[f2], c.F[f3], lo, hi)
 }
@@ -1080,7 +1078,6 @@ func layer1_0_bn1CoefUpdate(w *engine.Weights, d []float32) {
 
 // layer1_0_bn1Eval computes layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu) in inference mode, rows [lo, hi).
 func layer1_0_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT2, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, layer1_0_bn1W, 4, c.D[layer1_0_bn1Coef])
 	runtime.BatchNormApply(&layer1_0_bn1EvalGeom, &v, c.F[f2], c.F[f3], lo, hi)
 }

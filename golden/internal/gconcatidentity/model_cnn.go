@@ -137,8 +137,8 @@ const (
 const (
 	f0      = iota // training: input 6x6x3 p1x1; inference: input 6x6x3 p1x1
 	f1             // training: fc3 3; inference: concat1 6x6x6, relu4 6x6x7, fc3 3
-	f2             // training: relu2 6x6x4 p1x1; inference: relu2 6x6x4 p1x1, concat2 6x6x7
-	f3             // training: concat2 6x6x7, d(conv5 6x6x3) p1x1, d(relu1 6x6x4) p1x1; inference: relu3 6x6x2 p1x1, maxpool1 6x6x6, concat3 8
+	f2             // training: relu2 6x6x4 p1x1
+	f3             // training: concat2 6x6x7, d(conv5 6x6x3) p1x1, d(relu1 6x6x4) p1x1
 	f4             // training: conv5 6x6x3, relu4 6x6x7, d(concat2 6x6x7)
 	f5             // training: concat3 8, d(relu4 6x6x7), d(maxpool1 6x6x6), d(relu3 6x6x2)
 	f6             // training: concat1 6x6x6, d(relu2 6x6x4)
@@ -148,6 +148,8 @@ const (
 	f10            // training: d(concat3 8)
 	f11            // training: d(input 6x6x3)
 	f12            // training: d(fc3 3)
+	f13            // inference: relu2 6x6x4 p1x1, concat2 6x6x7
+	f14            // inference: relu3 6x6x2 p1x1, maxpool1 6x6x6, concat3 8
 	scratch        // a gradient a kernel sets before it is added to its value's
 )
 
@@ -205,17 +207,19 @@ var program = engine.Program{
 	Buffers: []engine.Buffer{
 		f0:      {Len: 192},
 		f1:      {Len: 252},
-		f2:      {Len: 256},
-		f3:      {Len: 256},
-		f4:      {Len: 252},
-		f5:      {Len: 252},
-		f6:      {Len: 216},
-		f7:      {Len: 216},
-		f8:      {Len: 144},
-		f9:      {Len: 128},
+		f2:      {Len: 256, Grad: true},
+		f3:      {Len: 256, Grad: true},
+		f4:      {Len: 252, Grad: true},
+		f5:      {Len: 252, Grad: true},
+		f6:      {Len: 216, Grad: true},
+		f7:      {Len: 216, Grad: true},
+		f8:      {Len: 144, Grad: true},
+		f9:      {Len: 128, Grad: true},
 		f10:     {Len: 8, Grad: true},
 		f11:     {Len: 108, Grad: true},
 		f12:     {Len: 3, Grad: true},
+		f13:     {Len: 256},
+		f14:     {Len: 216},
 		scratch: {Len: 6, Grad: true},
 	},
 	Ints:         []int{maxpool1Index: 216},
@@ -501,9 +505,9 @@ var padI4 = runtime.Padding{
 
 // bn1Infer computes bn1 (batchnorm) + relu2 (relu) in inference mode, rows [lo, hi).
 func bn1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI4, c.F[f2], lo, hi)
+	runtime.ClearPadding(&padI4, c.F[f13], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
-	runtime.BatchNormApply(&bn1InferGeom, &v, c.F[f2], c.F[f1], lo, hi)
+	runtime.BatchNormApply(&bn1InferGeom, &v, c.F[f13], c.F[f1], lo, hi)
 }
 
 // conv2InferGeom: conv 3x3x2 p1 nobias, in inference.
@@ -514,7 +518,7 @@ var conv2InferGeom = runtime.ConvGeom{
 
 // conv2Infer computes conv2 (conv 3x3x2 p1 nobias): output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.P[conv2W], nil, lo, hi)
+	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f1], c.F[f13], c.P[conv2W], nil, lo, hi)
 }
 
 // conv3InferGeom: conv 1x1x2, in inference.
@@ -525,7 +529,7 @@ var conv3InferGeom = runtime.ConvGeom{
 
 // conv3Infer computes conv3 (conv 1x1x2): output rows [lo, hi).
 func conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv3InferGeom, c.Scratch, c.F[f2], c.F[f1], c.P[conv3W], c.P[conv3B], lo, hi)
+	runtime.Conv1x1Forward(&conv3InferGeom, c.Scratch, c.F[f13], c.F[f1], c.P[conv3W], c.P[conv3B], lo, hi)
 }
 
 // conv4InferGeom: conv 1x1x2, in inference.
@@ -541,8 +545,8 @@ var padI5 = runtime.Padding{
 
 // conv4Infer computes conv4 (conv 1x1x2) + relu3 (relu): output rows [lo, hi).
 func conv4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv4InferGeom, c.Scratch, c.F[f3], c.F[f1], c.P[conv4W], c.P[conv4B], lo, hi)
-	runtime.ClearPadding(&padI5, c.F[f3], lo, hi)
+	runtime.Conv1x1Forward(&conv4InferGeom, c.Scratch, c.F[f14], c.F[f1], c.P[conv4W], c.P[conv4B], lo, hi)
+	runtime.ClearPadding(&padI5, c.F[f14], lo, hi)
 }
 
 // conv5InferGeom: conv 3x3x3 p1, in inference.
@@ -553,7 +557,7 @@ var conv5InferGeom = runtime.ConvGeom{
 
 // conv5Infer computes conv5 (conv 3x3x3 p1): output rows [lo, hi).
 func conv5Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv5InferGeom, c.Scratch, c.F[f2], c.F[f3], c.P[conv5W], c.P[conv5B], lo, hi)
+	runtime.ConvForward(&conv5InferGeom, c.Scratch, c.F[f13], c.F[f14], c.P[conv5W], c.P[conv5B], lo, hi)
 }
 
 // maxpool1InferGeom: pool max 3x3 s1 p1.
@@ -566,7 +570,7 @@ var maxpool1InferGeom = runtime.PoolGeom{
 
 // maxpool1Infer computes maxpool1 (pool max 3x3 s1 p1), output rows [lo, hi).
 func maxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForward(&maxpool1InferGeom, c.F[f3], c.I[maxpool1Index], c.F[f1], lo, hi)
+	runtime.MaxPoolForward(&maxpool1InferGeom, c.F[f14], c.I[maxpool1Index], c.F[f1], lo, hi)
 }
 
 // conv6InferGeom: conv 1x1x2, in inference.
@@ -577,7 +581,7 @@ var conv6InferGeom = runtime.ConvGeom{
 
 // conv6Infer computes conv6 (conv 1x1x2): output rows [lo, hi).
 func conv6Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv6InferGeom, c.Scratch, c.F[f2], c.F[f3], c.P[conv6W], c.P[conv6B], lo, hi)
+	runtime.Conv1x1Forward(&conv6InferGeom, c.Scratch, c.F[f13], c.F[f14], c.P[conv6W], c.P[conv6B], lo, hi)
 }
 
 // relu4InferGeom: relu.
@@ -589,12 +593,12 @@ var relu4InferGeom = runtime.EltGeom{
 
 // relu4Infer computes relu4 (relu), rows [lo, hi).
 func relu4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ActForward(&relu4InferGeom, c.F[f1], c.F[f2], lo, hi)
+	runtime.ActForward(&relu4InferGeom, c.F[f1], c.F[f13], lo, hi)
 }
 
 // fc1Infer computes fc1 (fc 6), outputs [lo, hi).
 func fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f3], c.F[f1], c.P[fc1W], c.P[fc1B], 252, lo, hi)
+	runtime.FCForward(c.F[f14], c.F[f1], c.P[fc1W], c.P[fc1B], 252, lo, hi)
 }
 
 // fc2InferStoreGeom: the activation fused into its store of fc2+tanh1.
@@ -606,13 +610,13 @@ var fc2InferStoreGeom = runtime.EltGeom{
 
 // fc2Infer computes fc2 (fc 2) + tanh1 (tanh), outputs [lo, hi).
 func fc2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f3][6:], c.F[f3], c.P[fc2W], c.P[fc2B], 6, lo, hi)
-	runtime.ActForward(&fc2InferStoreGeom, c.F[f3], c.F[f3], lo, hi)
+	runtime.FCForward(c.F[f14][6:], c.F[f14], c.P[fc2W], c.P[fc2B], 6, lo, hi)
+	runtime.ActForward(&fc2InferStoreGeom, c.F[f14], c.F[f14], lo, hi)
 }
 
 // fc3Infer computes fc3 (fc 3), outputs [lo, hi).
 func fc3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f3], c.P[fc3W], c.P[fc3B], 8, lo, hi)
+	runtime.FCForward(c.F[f1], c.F[f14], c.P[fc3W], c.P[fc3B], 8, lo, hi)
 }
 
 // conv1Geom: conv 3x3x4 p1.
@@ -681,14 +685,8 @@ func bn1Stats(c *engine.Ctx, lo, hi int) {
 	runtime.BatchNormStats(&bn1Geom, c.Scratch, &v, c.Batch.F(f8), lo, hi)
 }
 
-// padT5: the padding of b5 (6x6x4 p1).
-var padT5 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
 // bn1Forward computes bn1 (batchnorm) + relu2 (relu) with the batch statistics, rows [lo, hi).
 func bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT5, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
 	runtime.BatchNormApply(&bn1Geom, &v, c.F[f2], c.F[f8], lo, hi)
 }
@@ -702,7 +700,6 @@ var bn1EvalGeom = runtime.BNGeom{
 
 // bn1Eval computes bn1 (batchnorm) + relu2 (relu) in inference mode, rows [lo, hi).
 func bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT5, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
 	runtime.BatchNormApply(&bn1EvalGeom, &v, c.F[f2], c.F[f8], lo, hi)
 }

@@ -109,12 +109,13 @@ const (
 const (
 	f0 = iota // training: input 8x8x4 p1x1; inference: input 8x8x4 p1x1
 	f1        // training: conv5 3x3x8, d(conv4 8x8x4), d(conv2 8x8x6); inference: relu1 8x8x6 p1x1, tanh1 8x8x4 p2x1, conv5 3x3x8
-	f2        // training: conv2 8x8x6 p2x2; inference: conv2 8x8x6 p2x2, conv4 8x8x4 p1x1
+	f2        // training: conv2 8x8x6 p2x2
 	f3        // training: relu1 8x8x6 p1x1
 	f4        // training: tanh1 8x8x4 p2x1
 	f5        // training: conv4 8x8x4 p1x1, d(tanh1 8x8x4), d(relu1 8x8x6)
 	f6        // training: d(input 8x8x4)
 	f7        // training: d(conv5 3x3x8)
+	f8        // inference: conv2 8x8x6 p2x2, conv4 8x8x4 p1x1
 )
 
 // program is the network as the engine runs it. Its steps are the inference
@@ -144,12 +145,13 @@ var program = engine.Program{
 	Buffers: []engine.Buffer{
 		f0: {Len: 400},
 		f1: {Len: 600},
-		f2: {Len: 864},
-		f3: {Len: 600},
-		f4: {Len: 480},
-		f5: {Len: 400},
+		f2: {Len: 864, Grad: true},
+		f3: {Len: 600, Grad: true},
+		f4: {Len: 480, Grad: true},
+		f5: {Len: 400, Grad: true},
 		f6: {Len: 256, Grad: true},
 		f7: {Len: 72, Grad: true},
+		f8: {Len: 864},
 	},
 	Steps: []engine.Step{
 		{
@@ -284,8 +286,8 @@ var padI2 = runtime.Padding{
 
 // conv2Infer computes conv2 (conv 3x3x6 p1 g6 nobias): output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&conv2InferGeom, c.Scratch, c.F[f2], c.F[f1], c.P[conv2W], nil, lo, hi)
-	runtime.ClearPadding(&padI2, c.F[f2], lo, hi)
+	runtime.DepthwiseForward(&conv2InferGeom, c.Scratch, c.F[f8], c.F[f1], c.P[conv2W], nil, lo, hi)
+	runtime.ClearPadding(&padI2, c.F[f8], lo, hi)
 }
 
 // conv3InferGeom: conv 3x3x4 d2 p2, in inference.
@@ -309,7 +311,7 @@ var padI3 = runtime.Padding{
 
 // conv3Infer computes conv3 (conv 3x3x4 d2 p2) + tanh1 (tanh): output rows [lo, hi).
 func conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardGrouped(&conv3InferGeom, c.Scratch, c.F[f1], c.F[f2], c.P[conv3W], c.P[conv3B], lo, hi)
+	runtime.ConvForwardGrouped(&conv3InferGeom, c.Scratch, c.F[f1], c.F[f8], c.P[conv3W], c.P[conv3B], lo, hi)
 	runtime.ClearPadding(&padI3, c.F[f1], lo, hi)
 	runtime.ActForward(&conv3StoreGeom, c.F[f1], c.F[f1], lo, hi)
 }
@@ -328,8 +330,8 @@ var padI4 = runtime.Padding{
 
 // conv4Infer computes conv4 (conv 3x3x4 d2x1 p same): output rows [lo, hi).
 func conv4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardGrouped(&conv4InferGeom, c.Scratch, c.F[f2], c.F[f1], c.P[conv4W], c.P[conv4B], lo, hi)
-	runtime.ClearPadding(&padI4, c.F[f2], lo, hi)
+	runtime.ConvForwardGrouped(&conv4InferGeom, c.Scratch, c.F[f8], c.F[f1], c.P[conv4W], c.P[conv4B], lo, hi)
+	runtime.ClearPadding(&padI4, c.F[f8], lo, hi)
 }
 
 // conv5InferGeom: conv 3x3x8 s2 d2 p1 g4 nobias, in inference.
@@ -341,7 +343,7 @@ var conv5InferGeom = runtime.ConvGeom{
 
 // conv5Infer computes conv5 (conv 3x3x8 s2 d2 p1 g4 nobias): output rows [lo, hi).
 func conv5Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardGrouped(&conv5InferGeom, c.Scratch, c.F[f1], c.F[f2], c.P[conv5W], nil, lo, hi)
+	runtime.ConvForwardGrouped(&conv5InferGeom, c.Scratch, c.F[f1], c.F[f8], c.P[conv5W], nil, lo, hi)
 }
 
 // conv1Geom: conv 3x3x6 p1 g2.
@@ -398,15 +400,9 @@ var conv2Geom = runtime.ConvGeom{
 	H:       8, W: 8, PH: 1, PW: 1, DInRow: 48,
 }
 
-// padT2: the padding of b2 (8x8x6 p2).
-var padT2 = runtime.Padding{
-	H: 8, W: 8, C: 6, PH: 2, PW: 2,
-}
-
 // conv2Forward computes conv2 (conv 3x3x6 p1 g6 nobias): output rows [lo, hi).
 func conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.DepthwiseForward(&conv2Geom, c.Scratch, c.F[f2], c.F[f3], c.P[conv2W], nil, lo, hi)
-	runtime.ClearPadding(&padT2, c.F[f2], lo, hi)
 }
 
 // conv2WeightGrad adds to the weight and bias gradients of conv2, channels [16·lo, 16·hi).

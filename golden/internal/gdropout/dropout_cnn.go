@@ -116,17 +116,18 @@ const (
 	f1                  // training: softmax1 3; inference: relu1 6x6x8 p1x1, concat1 6x6x16, softmax1 3
 	f2                  // training: relu1 6x6x8
 	f3                  // training: dropout1 6x6x8 p1x1, d(relu1 6x6x8) p1x1
-	f4                  // training: conv2 6x6x8, concat1 6x6x16, relu2 10, d(concat1 6x6x16), d(conv2 6x6x8) p1x1; inference: add1 6x6x8, relu2 10
+	f4                  // training: conv2 6x6x8, concat1 6x6x16, relu2 10, d(concat1 6x6x16), d(conv2 6x6x8) p1x1
 	f5                  // training: dropout2 6x6x8, maxpool1 3x3x16, d(dropout1 6x6x8)
 	f6                  // training: dropout4 10, d(relu2 10)
 	f7                  // training: fc2 3, d(dropout4 10), d(maxpool1 3x3x16), d(dropout2 6x6x8); inference: conv2 6x6x8, maxpool1 3x3x16, fc2 3
 	f8                  // training: d(input 6x6x4)
 	f9                  // training: d(softmax1 3)
 	f10                 // training: d(fc2 3)
-	dropout1Mask        // dropout1's mask
-	dropout2Mask        // dropout2's mask
-	dropout3Mask        // dropout3's mask
-	dropout4Mask        // dropout4's mask
+	f11                 // inference: add1 6x6x8, relu2 10
+	dropout1Mask        // dropout1's mask (training mode)
+	dropout2Mask        // dropout2's mask (training mode)
+	dropout3Mask        // dropout3's mask (training mode)
+	dropout4Mask        // dropout4's mask (training mode)
 )
 
 // The int32 buffers of one sample: c.I[i].
@@ -159,19 +160,20 @@ var program = engine.Program{
 	Buffers: []engine.Buffer{
 		f0:           {Len: 256},
 		f1:           {Len: 576},
-		f2:           {Len: 288},
-		f3:           {Len: 512},
-		f4:           {Len: 576},
-		f5:           {Len: 288},
-		f6:           {Len: 10},
+		f2:           {Len: 288, Grad: true},
+		f3:           {Len: 512, Grad: true},
+		f4:           {Len: 576, Grad: true},
+		f5:           {Len: 288, Grad: true},
+		f6:           {Len: 10, Grad: true},
 		f7:           {Len: 288},
 		f8:           {Len: 144, Grad: true},
 		f9:           {Len: 3, Grad: true},
 		f10:          {Len: 3, Grad: true},
-		dropout1Mask: {Len: 288},
-		dropout2Mask: {Len: 288},
-		dropout3Mask: {Len: 288},
-		dropout4Mask: {Len: 10},
+		f11:          {Len: 288},
+		dropout1Mask: {Len: 288, Grad: true},
+		dropout2Mask: {Len: 288, Grad: true},
+		dropout3Mask: {Len: 288, Grad: true},
+		dropout4Mask: {Len: 10, Grad: true},
 	},
 	Ints: []int{maxpool1Index: 144},
 	Steps: []engine.Step{
@@ -402,7 +404,7 @@ var add1InferGeom = runtime.EltGeom{
 
 // add1Infer computes add1 (residual), rows [lo, hi).
 func add1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&add1InferGeom, c.F[f4], [][]float32{c.F[f7], c.F[f1]}, lo, hi)
+	runtime.Add(&add1InferGeom, c.F[f11], [][]float32{c.F[f7], c.F[f1]}, lo, hi)
 }
 
 // concat1Copy0InferGeom: the copy of 6x6x8 into channels [0, 8) of concat1.
@@ -413,7 +415,7 @@ var concat1Copy0InferGeom = runtime.CopyGeom{
 
 // concat1Copy0Infer computes the copy of 6x6x8 into channels [0, 8) of concat1, rows [lo, hi).
 func concat1Copy0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat1Copy0InferGeom, c.F[f1], c.F[f4], lo, hi)
+	runtime.CopyMap(&concat1Copy0InferGeom, c.F[f1], c.F[f11], lo, hi)
 }
 
 // concat1Copy8InferGeom: the copy of 6x6x8 into channels [8, 16) of concat1.
@@ -424,7 +426,7 @@ var concat1Copy8InferGeom = runtime.CopyGeom{
 
 // concat1Copy8Infer computes the copy of 6x6x8 into channels [8, 16) of concat1, rows [lo, hi).
 func concat1Copy8Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat1Copy8InferGeom, c.F[f1], c.F[f4], lo, hi)
+	runtime.CopyMap(&concat1Copy8InferGeom, c.F[f1], c.F[f11], lo, hi)
 }
 
 // maxpool1InferGeom: pool max 2x2.
@@ -449,13 +451,13 @@ var fc1InferStoreGeom = runtime.EltGeom{
 
 // fc1Infer computes fc1 (fc 10) + relu2 (relu), outputs [lo, hi).
 func fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f4], c.F[f7], c.P[fc1W], c.P[fc1B], 144, lo, hi)
-	runtime.ActForward(&fc1InferStoreGeom, c.F[f4], c.F[f4], lo, hi)
+	runtime.FCForward(c.F[f11], c.F[f7], c.P[fc1W], c.P[fc1B], 144, lo, hi)
+	runtime.ActForward(&fc1InferStoreGeom, c.F[f11], c.F[f11], lo, hi)
 }
 
 // fc2Infer computes fc2 (fc 3), outputs [lo, hi).
 func fc2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f7], c.F[f4], c.P[fc2W], c.P[fc2B], 10, lo, hi)
+	runtime.FCForward(c.F[f7], c.F[f11], c.P[fc2W], c.P[fc2B], 10, lo, hi)
 }
 
 // softmax1Infer computes softmax1 (softmax): the whole sample.

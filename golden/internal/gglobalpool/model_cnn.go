@@ -106,10 +106,11 @@ const (
 	f0 = iota // training: input 5x4x3 p1x1; inference: input 5x4x3 p1x1
 	f1        // training: conv2 1x1x4, fc1 2, d(globalavgpool2 1x1x4), d(concat1 1x1x12); inference: tanh1 5x4x6, conv2 1x1x4, fc1 2
 	f2        // training: tanh1 5x4x6
-	f3        // training: concat1 1x1x12, d(tanh1 5x4x6) p1x1; inference: concat1 1x1x12, globalavgpool2 1x1x4
+	f3        // training: concat1 1x1x12, d(tanh1 5x4x6) p1x1
 	f4        // training: globalavgpool2 1x1x4, d(conv2 1x1x4)
 	f5        // training: d(input 5x4x3)
 	f6        // training: d(fc1 2)
+	f7        // inference: concat1 1x1x12, globalavgpool2 1x1x4
 )
 
 // The int32 buffers of one sample: c.I[i].
@@ -140,11 +141,12 @@ var program = engine.Program{
 	Buffers: []engine.Buffer{
 		f0: {Len: 126},
 		f1: {Len: 120},
-		f2: {Len: 120},
-		f3: {Len: 252},
-		f4: {Len: 4},
+		f2: {Len: 120, Grad: true},
+		f3: {Len: 252, Grad: true},
+		f4: {Len: 4, Grad: true},
 		f5: {Len: 60, Grad: true},
 		f6: {Len: 2, Grad: true},
+		f7: {Len: 12},
 	},
 	Ints: []int{globalmaxpool1Index: 6},
 	Steps: []engine.Step{
@@ -288,7 +290,7 @@ var globalavgpool1InferGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1Infer computes globalavgpool1 (pool avg global), channels [lo, hi).
 func globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f3], c.F[f1], lo, hi)
+	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f7], c.F[f1], lo, hi)
 }
 
 // globalmaxpool1InferGeom: pool max global.
@@ -299,7 +301,7 @@ var globalmaxpool1InferGeom = runtime.GlobalPoolGeom{
 
 // globalmaxpool1Infer computes globalmaxpool1 (pool max global), channels [lo, hi).
 func globalmaxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalMaxPoolForward(&globalmaxpool1InferGeom, c.F[f3], c.I[globalmaxpool1Index], c.F[f1], lo, hi)
+	runtime.GlobalMaxPoolForward(&globalmaxpool1InferGeom, c.F[f7], c.I[globalmaxpool1Index], c.F[f1], lo, hi)
 }
 
 // conv2InferGeom: conv 1x1x4, in inference.
@@ -310,7 +312,7 @@ var conv2InferGeom = runtime.ConvGeom{
 
 // conv2Infer computes conv2 (conv 1x1x4): output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv2InferGeom, c.Scratch, c.F[f1], c.F[f3], c.P[conv2W], c.P[conv2B], lo, hi)
+	runtime.Conv1x1Forward(&conv2InferGeom, c.Scratch, c.F[f1], c.F[f7], c.P[conv2W], c.P[conv2B], lo, hi)
 }
 
 // globalavgpool2InferGeom: pool mean global.
@@ -321,12 +323,12 @@ var globalavgpool2InferGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool2Infer computes globalavgpool2 (pool mean global), channels [lo, hi).
 func globalavgpool2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool2InferGeom, c.F[f3], c.F[f1], lo, hi)
+	runtime.GlobalAvgPoolForward(&globalavgpool2InferGeom, c.F[f7], c.F[f1], lo, hi)
 }
 
 // fc1Infer computes fc1 (fc 2), outputs [lo, hi).
 func fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f3], c.P[fc1W], c.P[fc1B], 4, lo, hi)
+	runtime.FCForward(c.F[f1], c.F[f7], c.P[fc1W], c.P[fc1B], 4, lo, hi)
 }
 
 // conv1Geom: conv 3x3x6 p1.

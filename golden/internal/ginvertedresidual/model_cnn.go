@@ -175,9 +175,9 @@ const (
 const (
 	f0  = iota // training: input 8x8x4 p1x1; inference: input 8x8x4 p1x1
 	f1         // training: features.2.conv.3 2x2x12, classifier.1 3, d(globalavgpool1 1x1x12), d(features.2.conv.2 2x2x12), d(features.2.conv.1.0 2x2x48), d(features.2.conv.0.0 4x4x48), d(features.1.conv.1.0 4x4x24); inference: features.1.relu62 4x4x24, features.2.relu62 2x2x48, classifier.1 3
-	f2         // training: features.2.relu61 4x4x48 p1x1; inference: features.1.relu61 4x4x24 p1x1, features.2.relu61 4x4x48 p1x1
-	f3         // training: features.1.relu61 4x4x24 p1x1; inference: relu61 4x4x8, features.2.conv.3 2x2x12
-	f4         // training: features.2.conv.0.0 4x4x48, d(features.1.relu62 4x4x24); inference: features.1.add1 4x4x8, globalavgpool1 1x1x12
+	f2         // training: features.2.relu61 4x4x48 p1x1
+	f3         // training: features.1.relu61 4x4x24 p1x1
+	f4         // training: features.2.conv.0.0 4x4x48, d(features.1.relu62 4x4x24)
 	f5         // training: features.2.conv.1.0 2x2x48, d(features.2.relu61 4x4x48)
 	f6         // training: features.1.conv.0.0 4x4x24
 	f7         // training: features.1.conv.1.0 4x4x24, d(features.1.conv.0.0 4x4x24)
@@ -191,6 +191,9 @@ const (
 	f15        // training: globalavgpool1 1x1x12, d(features.2.conv.3 2x2x12)
 	f16        // training: d(input 8x8x4)
 	f17        // training: d(classifier.1 3)
+	f18        // inference: features.1.relu61 4x4x24 p1x1, features.2.relu61 4x4x48 p1x1
+	f19        // inference: relu61 4x4x8, features.2.conv.3 2x2x12
+	f20        // inference: features.1.add1 4x4x8, globalavgpool1 1x1x12
 )
 
 // The buffers of a batch: c.B[i].
@@ -283,22 +286,25 @@ var program = engine.Program{
 	Buffers: []engine.Buffer{
 		f0:  {Len: 400},
 		f1:  {Len: 768},
-		f2:  {Len: 1728},
-		f3:  {Len: 864},
-		f4:  {Len: 768},
-		f5:  {Len: 768},
-		f6:  {Len: 384},
-		f7:  {Len: 384},
-		f8:  {Len: 384},
-		f9:  {Len: 192},
-		f10: {Len: 192},
-		f11: {Len: 128},
-		f12: {Len: 128},
-		f13: {Len: 128},
-		f14: {Len: 128},
-		f15: {Len: 48},
+		f2:  {Len: 1728, Grad: true},
+		f3:  {Len: 864, Grad: true},
+		f4:  {Len: 768, Grad: true},
+		f5:  {Len: 768, Grad: true},
+		f6:  {Len: 384, Grad: true},
+		f7:  {Len: 384, Grad: true},
+		f8:  {Len: 384, Grad: true},
+		f9:  {Len: 192, Grad: true},
+		f10: {Len: 192, Grad: true},
+		f11: {Len: 128, Grad: true},
+		f12: {Len: 128, Grad: true},
+		f13: {Len: 128, Grad: true},
+		f14: {Len: 128, Grad: true},
+		f15: {Len: 48, Grad: true},
 		f16: {Len: 256, Grad: true},
 		f17: {Len: 3, Grad: true},
+		f18: {Len: 1728},
+		f19: {Len: 128},
+		f20: {Len: 128},
 	},
 	BatchBuffers: []int{features_0_1Batch: 32, features_1_conv_0_1Batch: 96, features_1_conv_1_1Batch: 96, features_1_conv_3Batch: 32, features_2_conv_0_1Batch: 192, features_2_conv_1_1Batch: 192, features_2_conv_3Batch: 48},
 	Steps: []engine.Step{
@@ -587,8 +593,8 @@ var features_0_0StoreGeom = runtime.EltGeom{
 
 // features_0_0Infer computes features.0.0 (conv 3x3x8 s2 p1 nobias) + features.0.1 (batchnorm) + relu61 (relu6): output rows [lo, hi).
 func features_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_0_0InferGeom, c.Scratch, c.F[f3], c.F[f0], c.D[features_0_0Fold], c.D[features_0_0Fold][576:], lo, hi)
-	runtime.ActForward(&features_0_0StoreGeom, c.F[f3], c.F[f3], lo, hi)
+	runtime.ConvForward(&features_0_0InferGeom, c.Scratch, c.F[f19], c.F[f0], c.D[features_0_0Fold], c.D[features_0_0Fold][576:], lo, hi)
+	runtime.ActForward(&features_0_0StoreGeom, c.F[f19], c.F[f19], lo, hi)
 }
 
 // features_1_conv_0_0InferGeom: conv 1x1x24 nobias, in inference.
@@ -612,8 +618,8 @@ var padI2 = runtime.Padding{
 
 // features_1_conv_0_0Infer computes features.1.conv.0.0 (conv 1x1x24 nobias) + features.1.conv.0.1 (batchnorm) + features.1.relu61 (relu6): output rows [lo, hi).
 func features_1_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_1_conv_0_0InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[features_1_conv_0_0Fold], c.D[features_1_conv_0_0Fold][256:], lo, hi)
-	runtime.ClearPadding(&padI2, c.F[f2], lo, hi)
+	runtime.Conv1x1Forward(&features_1_conv_0_0InferGeom, c.Scratch, c.F[f18], c.F[f19], c.D[features_1_conv_0_0Fold], c.D[features_1_conv_0_0Fold][256:], lo, hi)
+	runtime.ClearPadding(&padI2, c.F[f18], lo, hi)
 }
 
 // features_1_conv_1_0InferGeom: conv 3x3x24 p1 g24 nobias, in inference.
@@ -633,7 +639,7 @@ func features_1_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_1_conv_1_0Infer computes features.1.conv.1.0 (conv 3x3x24 p1 g24 nobias) + features.1.conv.1.1 (batchnorm) + features.1.relu62 (relu6): output rows [lo, hi).
 func features_1_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_1_conv_1_0InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_1_conv_1_0Fold], c.D[features_1_conv_1_0Fold][216:], lo, hi)
+	runtime.DepthwiseForward(&features_1_conv_1_0InferGeom, c.Scratch, c.F[f1], c.F[f18], c.D[features_1_conv_1_0Fold], c.D[features_1_conv_1_0Fold][216:], lo, hi)
 }
 
 // features_1_conv_2InferGeom: conv 1x1x8 nobias, in inference.
@@ -658,8 +664,8 @@ var features_1_conv_2StoreGeom = runtime.EltGeom{
 
 // features_1_conv_2Infer computes features.1.conv.2 (conv 1x1x8 nobias) + features.1.conv.3 (batchnorm) + features.1.add1 (residual): output rows [lo, hi).
 func features_1_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_1_conv_2InferGeom, c.Scratch, c.F[f4], c.F[f1], c.D[features_1_conv_2Fold], c.D[features_1_conv_2Fold][384:], lo, hi)
-	runtime.Add(&features_1_conv_2StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f3]}, lo, hi)
+	runtime.Conv1x1Forward(&features_1_conv_2InferGeom, c.Scratch, c.F[f20], c.F[f1], c.D[features_1_conv_2Fold], c.D[features_1_conv_2Fold][384:], lo, hi)
+	runtime.Add(&features_1_conv_2StoreGeom, c.F[f20], [][]float32{c.F[f20], c.F[f19]}, lo, hi)
 }
 
 // features_2_conv_0_0InferGeom: conv 1x1x48 nobias, in inference.
@@ -683,8 +689,8 @@ var padI5 = runtime.Padding{
 
 // features_2_conv_0_0Infer computes features.2.conv.0.0 (conv 1x1x48 nobias) + features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6): output rows [lo, hi).
 func features_2_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_2_conv_0_0InferGeom, c.Scratch, c.F[f2], c.F[f4], c.D[features_2_conv_0_0Fold], c.D[features_2_conv_0_0Fold][384:], lo, hi)
-	runtime.ClearPadding(&padI5, c.F[f2], lo, hi)
+	runtime.Conv1x1Forward(&features_2_conv_0_0InferGeom, c.Scratch, c.F[f18], c.F[f20], c.D[features_2_conv_0_0Fold], c.D[features_2_conv_0_0Fold][384:], lo, hi)
+	runtime.ClearPadding(&padI5, c.F[f18], lo, hi)
 }
 
 // features_2_conv_1_0InferGeom: conv 3x3x48 s2 p1 g48 nobias, in inference.
@@ -704,7 +710,7 @@ func features_2_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_2_conv_1_0Infer computes features.2.conv.1.0 (conv 3x3x48 s2 p1 g48 nobias) + features.2.conv.1.1 (batchnorm) + features.2.relu62 (relu6): output rows [lo, hi).
 func features_2_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_2_conv_1_0InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[features_2_conv_1_0Fold], c.D[features_2_conv_1_0Fold][432:], lo, hi)
+	runtime.DepthwiseForward(&features_2_conv_1_0InferGeom, c.Scratch, c.F[f1], c.F[f18], c.D[features_2_conv_1_0Fold], c.D[features_2_conv_1_0Fold][432:], lo, hi)
 }
 
 // features_2_conv_2InferGeom: conv 1x1x12 nobias, in inference.
@@ -723,7 +729,7 @@ func features_2_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_2_conv_2Infer computes features.2.conv.2 (conv 1x1x12 nobias) + features.2.conv.3 (batchnorm): output rows [lo, hi).
 func features_2_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_2_conv_2InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[features_2_conv_2Fold], c.D[features_2_conv_2Fold][768:], lo, hi)
+	runtime.Conv1x1Forward(&features_2_conv_2InferGeom, c.Scratch, c.F[f19], c.F[f1], c.D[features_2_conv_2Fold], c.D[features_2_conv_2Fold][768:], lo, hi)
 }
 
 // globalavgpool1InferGeom: pool avg global.
@@ -734,12 +740,12 @@ var globalavgpool1InferGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1Infer computes globalavgpool1 (pool avg global), channels [lo, hi).
 func globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f4], c.F[f3], lo, hi)
+	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f20], c.F[f19], lo, hi)
 }
 
 // classifier_1Infer computes classifier.1 (fc 3), outputs [lo, hi).
 func classifier_1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f4], c.P[classifier_1W], c.P[classifier_1B], 12, lo, hi)
+	runtime.FCForward(c.F[f1], c.F[f20], c.P[classifier_1W], c.P[classifier_1B], 12, lo, hi)
 }
 
 // features_0_0Geom: conv 3x3x8 s2 p1 nobias.
@@ -888,14 +894,8 @@ func features_1_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
 	runtime.BatchNormStats(&features_1_conv_0_1Geom, c.Scratch, &v, c.Batch.F(f6), lo, hi)
 }
 
-// padT4: the padding of b4 (4x4x24 p1).
-var padT4 = runtime.Padding{
-	H: 4, W: 4, C: 24, PH: 1, PW: 1,
-}
-
 // features_1_conv_0_1Forward computes features.1.conv.0.1 (batchnorm) + features.1.relu61 (relu6) with the batch statistics, rows [lo, hi).
 func features_1_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT4, c.F[f3], lo, hi)
 	v := bnVecs(c.Weights, features_1_conv_0_1W, 24, c.B[features_1_conv_0_1Batch])
 	runtime.BatchNormApply(&features_1_conv_0_1Geom, &v, c.F[f3], c.F[f6], lo, hi)
 }
@@ -915,7 +915,6 @@ func features_1_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
 
 // features_1_conv_0_1Eval computes features.1.conv.0.1 (batchnorm) + features.1.relu61 (relu6) in inference mode, rows [lo, hi).
 func features_1_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT4, c.F[f3], lo, hi)
 	v := bnVecs(c.Weights, features_1_conv_0_1W, 24, c.D[features_1_conv_0_1Coef])
 	runtime.BatchNormApply(&features_1_conv_0_1EvalGeom, &v, c.F[f3], c.F[f6], lo, hi)
 }
@@ -1221,14 +1220,8 @@ func features_2_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
 	runtime.BatchNormStats(&features_2_conv_0_1Geom, c.Scratch, &v, c.Batch.F(f4), lo, hi)
 }
 
-// padT11: the padding of b11 (4x4x48 p1).
-var padT11 = runtime.Padding{
-	H: 4, W: 4, C: 48, PH: 1, PW: 1,
-}
-
 // features_2_conv_0_1Forward computes features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6) with the batch statistics, rows [lo, hi).
 func features_2_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT11, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 48, c.B[features_2_conv_0_1Batch])
 	runtime.BatchNormApply(&features_2_conv_0_1Geom, &v, c.F[f2], c.F[f4], lo, hi)
 }
@@ -1248,7 +1241,6 @@ func features_2_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
 
 // features_2_conv_0_1Eval computes features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6) in inference mode, rows [lo, hi).
 func features_2_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT11, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 48, c.D[features_2_conv_0_1Coef])
 	runtime.BatchNormApply(&features_2_conv_0_1EvalGeom, &v, c.F[f2], c.F[f4], lo, hi)
 }

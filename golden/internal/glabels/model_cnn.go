@@ -159,9 +159,9 @@ const (
 	f1         // training: stage.1.proj 6x6x4, stage.2.proj 6x6x4, head.fc1 2, d(head.fc 3), d(head.globalavgpool1 1x1x4), d(stage.2.relu1 6x6x4), d(stage.1.relu1 6x6x4), d(stem.act 6x6x4); inference: stem.act 6x6x4, stage.1.relu1 6x6x4 p1x1, stage.2.relu1 6x6x4 p1x1, head.globalavgpool1 1x1x4, head.fc1 2
 	f2         // training: stem.conv1 6x6x4
 	f3         // training: stem.act 6x6x4
-	f4         // training: conv1 6x6x4 p1x1, d(stem.conv1 6x6x4) p1x1; inference: conv1 6x6x4 p1x1, stage.1.add1 6x6x4 p1x1, stage.2.add1 6x6x4, head.fc 3
+	f4         // training: conv1 6x6x4 p1x1, d(stem.conv1 6x6x4) p1x1
 	f5         // training: stage.1.conv1 6x6x4
-	f6         // training: stage.1.relu1 6x6x4 p1x1; inference: stage.1.proj 6x6x4, stage.2.proj 6x6x4, head.relu1 5
+	f6         // training: stage.1.relu1 6x6x4 p1x1
 	f7         // training: stage.1.add1 6x6x4 p1x1, d(conv1 6x6x4)
 	f8         // training: stage.2.conv1 6x6x4, d(stage.1.proj 6x6x4)
 	f9         // training: stage.2.relu1 6x6x4 p1x1, d(stage.1.conv1 6x6x4) p1x1
@@ -170,6 +170,8 @@ const (
 	f12        // training: head.fc 3, d(head.relu1 5), d(stage.2.proj 6x6x4), d(stage.2.conv1 6x6x4) p1x1
 	f13        // training: d(input 6x6x3)
 	f14        // training: d(head.fc1 2)
+	f15        // inference: conv1 6x6x4 p1x1, stage.1.add1 6x6x4 p1x1, stage.2.add1 6x6x4, head.fc 3
+	f16        // inference: stage.1.proj 6x6x4, stage.2.proj 6x6x4, head.relu1 5
 )
 
 // The buffers of a batch: c.B[i].
@@ -241,19 +243,21 @@ var program = engine.Program{
 	Buffers: []engine.Buffer{
 		f0:  {Len: 192},
 		f1:  {Len: 256},
-		f2:  {Len: 144},
-		f3:  {Len: 144},
-		f4:  {Len: 256},
-		f5:  {Len: 144},
-		f6:  {Len: 256},
-		f7:  {Len: 256},
-		f8:  {Len: 144},
-		f9:  {Len: 256},
-		f10: {Len: 256},
-		f11: {Len: 4},
-		f12: {Len: 256},
+		f2:  {Len: 144, Grad: true},
+		f3:  {Len: 144, Grad: true},
+		f4:  {Len: 256, Grad: true},
+		f5:  {Len: 144, Grad: true},
+		f6:  {Len: 256, Grad: true},
+		f7:  {Len: 256, Grad: true},
+		f8:  {Len: 144, Grad: true},
+		f9:  {Len: 256, Grad: true},
+		f10: {Len: 256, Grad: true},
+		f11: {Len: 4, Grad: true},
+		f12: {Len: 256, Grad: true},
 		f13: {Len: 108, Grad: true},
 		f14: {Len: 2, Grad: true},
+		f15: {Len: 256},
+		f16: {Len: 144},
 	},
 	BatchBuffers: []int{stem_bnBatch: 16, stage_1_bn1Batch: 16, stage_2_bn1Batch: 16},
 	Steps: []engine.Step{
@@ -547,8 +551,8 @@ var padI2 = runtime.Padding{
 
 // conv1Infer computes conv1 (conv 1x1x4): output rows [lo, hi).
 func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1InferGeom, c.Scratch, c.F[f4], c.F[f1], c.P[conv1W], c.P[conv1B], lo, hi)
-	runtime.ClearPadding(&padI2, c.F[f4], lo, hi)
+	runtime.Conv1x1Forward(&conv1InferGeom, c.Scratch, c.F[f15], c.F[f1], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ClearPadding(&padI2, c.F[f15], lo, hi)
 }
 
 // stage_1_conv1InferGeom: conv 3x3x4 p1 nobias, in inference.
@@ -572,7 +576,7 @@ var padI3 = runtime.Padding{
 
 // stage_1_conv1Infer computes stage.1.conv1 (conv 3x3x4 p1 nobias) + stage.1.bn1 (batchnorm) + stage.1.relu1 (relu): output rows [lo, hi).
 func stage_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&stage_1_conv1InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[stage_1_conv1Fold], c.D[stage_1_conv1Fold][576:], lo, hi)
+	runtime.ConvForward(&stage_1_conv1InferGeom, c.Scratch, c.F[f1], c.F[f15], c.D[stage_1_conv1Fold], c.D[stage_1_conv1Fold][576:], lo, hi)
 	runtime.ClearPadding(&padI3, c.F[f1], lo, hi)
 }
 
@@ -584,7 +588,7 @@ var stage_1_projInferGeom = runtime.ConvGeom{
 
 // stage_1_projInfer computes stage.1.proj (conv 1x1x4 nobias): output rows [lo, hi).
 func stage_1_projInfer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&stage_1_projInferGeom, c.Scratch, c.F[f6], c.F[f4][36:], c.P[stage_1_projW], nil, lo, hi)
+	runtime.Conv1x1Forward(&stage_1_projInferGeom, c.Scratch, c.F[f16], c.F[f15][36:], c.P[stage_1_projW], nil, lo, hi)
 }
 
 // stage_1_conv2InferGeom: conv 3x3x4 p1, in inference.
@@ -606,9 +610,9 @@ var padI5 = runtime.Padding{
 
 // stage_1_conv2Infer computes stage.1.conv2 (conv 3x3x4 p1) + stage.1.add1 (residual): output rows [lo, hi).
 func stage_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&stage_1_conv2InferGeom, c.Scratch, c.F[f4], c.F[f1], c.P[stage_1_conv2W], c.P[stage_1_conv2B], lo, hi)
-	runtime.ClearPadding(&padI5, c.F[f4], lo, hi)
-	runtime.Add(&stage_1_conv2StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f6]}, lo, hi)
+	runtime.ConvForward(&stage_1_conv2InferGeom, c.Scratch, c.F[f15], c.F[f1], c.P[stage_1_conv2W], c.P[stage_1_conv2B], lo, hi)
+	runtime.ClearPadding(&padI5, c.F[f15], lo, hi)
+	runtime.Add(&stage_1_conv2StoreGeom, c.F[f15], [][]float32{c.F[f15], c.F[f16]}, lo, hi)
 }
 
 // stage_2_conv1InferGeom: conv 3x3x4 p1 nobias, in inference.
@@ -632,7 +636,7 @@ var padI6 = runtime.Padding{
 
 // stage_2_conv1Infer computes stage.2.conv1 (conv 3x3x4 p1 nobias) + stage.2.bn1 (batchnorm) + stage.2.relu1 (relu): output rows [lo, hi).
 func stage_2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&stage_2_conv1InferGeom, c.Scratch, c.F[f1], c.F[f4], c.D[stage_2_conv1Fold], c.D[stage_2_conv1Fold][576:], lo, hi)
+	runtime.ConvForward(&stage_2_conv1InferGeom, c.Scratch, c.F[f1], c.F[f15], c.D[stage_2_conv1Fold], c.D[stage_2_conv1Fold][576:], lo, hi)
 	runtime.ClearPadding(&padI6, c.F[f1], lo, hi)
 }
 
@@ -644,7 +648,7 @@ var stage_2_projInferGeom = runtime.ConvGeom{
 
 // stage_2_projInfer computes stage.2.proj (conv 1x1x4 nobias): output rows [lo, hi).
 func stage_2_projInfer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&stage_2_projInferGeom, c.Scratch, c.F[f6], c.F[f4][36:], c.P[stage_2_projW], nil, lo, hi)
+	runtime.Conv1x1Forward(&stage_2_projInferGeom, c.Scratch, c.F[f16], c.F[f15][36:], c.P[stage_2_projW], nil, lo, hi)
 }
 
 // stage_2_conv2InferGeom: conv 3x3x4 p1, in inference.
@@ -661,8 +665,8 @@ var stage_2_conv2StoreGeom = runtime.EltGeom{
 
 // stage_2_conv2Infer computes stage.2.conv2 (conv 3x3x4 p1) + stage.2.add1 (residual): output rows [lo, hi).
 func stage_2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&stage_2_conv2InferGeom, c.Scratch, c.F[f4], c.F[f1], c.P[stage_2_conv2W], c.P[stage_2_conv2B], lo, hi)
-	runtime.Add(&stage_2_conv2StoreGeom, c.F[f4], [][]float32{c.F[f4], c.F[f6]}, lo, hi)
+	runtime.ConvForward(&stage_2_conv2InferGeom, c.Scratch, c.F[f15], c.F[f1], c.P[stage_2_conv2W], c.P[stage_2_conv2B], lo, hi)
+	runtime.Add(&stage_2_conv2StoreGeom, c.F[f15], [][]float32{c.F[f15], c.F[f16]}, lo, hi)
 }
 
 // head_globalavgpool1InferGeom: pool avg global.
@@ -673,7 +677,7 @@ var head_globalavgpool1InferGeom = runtime.GlobalPoolGeom{
 
 // head_globalavgpool1Infer computes head.globalavgpool1 (pool avg global), channels [lo, hi).
 func head_globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&head_globalavgpool1InferGeom, c.F[f1], c.F[f4], lo, hi)
+	runtime.GlobalAvgPoolForward(&head_globalavgpool1InferGeom, c.F[f1], c.F[f15], lo, hi)
 }
 
 // head_0InferStoreGeom: the activation fused into its store of head.0+head.relu1.
@@ -685,18 +689,18 @@ var head_0InferStoreGeom = runtime.EltGeom{
 
 // head_0Infer computes head.0 (fc 5) + head.relu1 (relu), outputs [lo, hi).
 func head_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f6], c.F[f1], c.P[head_0W], c.P[head_0B], 4, lo, hi)
-	runtime.ActForward(&head_0InferStoreGeom, c.F[f6], c.F[f6], lo, hi)
+	runtime.FCForward(c.F[f16], c.F[f1], c.P[head_0W], c.P[head_0B], 4, lo, hi)
+	runtime.ActForward(&head_0InferStoreGeom, c.F[f16], c.F[f16], lo, hi)
 }
 
 // head_fcInfer computes head.fc (fc 3), outputs [lo, hi).
 func head_fcInfer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f4], c.F[f6], c.P[head_fcW], c.P[head_fcB], 5, lo, hi)
+	runtime.FCForward(c.F[f15], c.F[f16], c.P[head_fcW], c.P[head_fcB], 5, lo, hi)
 }
 
 // head_fc1Infer computes head.fc1 (fc 2), outputs [lo, hi).
 func head_fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f4], c.P[head_fc1W], c.P[head_fc1B], 3, lo, hi)
+	runtime.FCForward(c.F[f1], c.F[f15], c.P[head_fc1W], c.P[head_fc1B], 3, lo, hi)
 }
 
 // stem_conv1Geom: conv 3x3x4 p1 nobias.
@@ -910,14 +914,8 @@ func stage_1_bn1Stats(c *engine.Ctx, lo, hi int) {
 	runtime.BatchNormStats(&stage_1_bn1Geom, c.Scratch, &v, c.Batch.F(f5), lo, hi)
 }
 
-// padT5: the padding of b5 (6x6x4 p1).
-var padT5 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
 // stage_1_bn1Forward computes stage.1.bn1 (batchnorm) + stage.1.relu1 (relu) with the batch statistics, rows [lo, hi).
 func stage_1_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT5, c.F[f6], lo, hi)
 	v := bnVecs(c.Weights, stage_1_bn1W, 4, c.B[stage_1_bn1Batch])
 	runtime.BatchNormApply(&stage_1_bn1Geom, &v, c.F[f6], c.F[f5], lo, hi)
 }
@@ -937,7 +935,6 @@ func stage_1_bn1CoefUpdate(w *engine.Weights, d []float32) {
 
 // stage_1_bn1Eval computes stage.1.bn1 (batchnorm) + stage.1.relu1 (relu) in inference mode, rows [lo, hi).
 func stage_1_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT5, c.F[f6], lo, hi)
 	v := bnVecs(c.Weights, stage_1_bn1W, 4, c.D[stage_1_bn1Coef])
 	runtime.BatchNormApply(&stage_1_bn1EvalGeom, &v, c.F[f6], c.F[f5], lo, hi)
 }

@@ -162,8 +162,8 @@ const (
 const (
 	f0  = iota // training: input 6x6x4 p1x1; inference: input 6x6x4 p1x1
 	f1         // training: blocks.0.bn1 6x6x4, blocks.1.bn1 6x6x4, blocks.1.add2 6x6x4, fc1 3, d(globalmaxpool1 1x1x4), d(blocks.1.relu1 6x6x4), d(blocks.1.conv1 6x6x4) p1x1, d(relu4 6x6x4) p1x1; inference: relu1 6x6x4 p1x1, concat2 6x6x4, relu4 6x6x4 p1x1, blocks.1.relu1 6x6x4, fc1 3
-	f2         // training: relu1 6x6x4 p1x1; inference: relu3 6x6x4 p1x1, blocks.0.add2 6x6x4 p1x1, globalmaxpool1 1x1x4
-	f3         // training: relu2 6x6x4 p1x1; inference: concat1 6x6x4, relu2 6x6x4 p1x1, blocks.0.relu1 6x6x4, blocks.1.add2 6x6x4
+	f2         // training: relu1 6x6x4 p1x1
+	f3         // training: relu2 6x6x4 p1x1
 	f4         // training: relu3 6x6x4 p1x1
 	f5         // training: relu4 6x6x4 p1x1
 	f6         // training: blocks.0.add2 6x6x4 p1x1, d(blocks.0.conv1 6x6x4) p1x1, d(relu2 6x6x4) p1x1
@@ -177,6 +177,8 @@ const (
 	f14        // training: d(blocks.1.add2 6x6x4), d(blocks.1.bn1 6x6x4)
 	f15        // training: d(input 6x6x4)
 	f16        // training: d(fc1 3)
+	f17        // inference: relu3 6x6x4 p1x1, blocks.0.add2 6x6x4 p1x1, globalmaxpool1 1x1x4
+	f18        // inference: concat1 6x6x4, relu2 6x6x4 p1x1, blocks.0.relu1 6x6x4, blocks.1.add2 6x6x4
 )
 
 // The int32 buffers of one sample: c.I[i].
@@ -250,21 +252,23 @@ var program = engine.Program{
 	Buffers: []engine.Buffer{
 		f0:  {Len: 256},
 		f1:  {Len: 256},
-		f2:  {Len: 256},
-		f3:  {Len: 256},
-		f4:  {Len: 256},
-		f5:  {Len: 256},
-		f6:  {Len: 256},
-		f7:  {Len: 144},
-		f8:  {Len: 144},
-		f9:  {Len: 144},
-		f10: {Len: 144},
-		f11: {Len: 144},
-		f12: {Len: 144},
-		f13: {Len: 144},
+		f2:  {Len: 256, Grad: true},
+		f3:  {Len: 256, Grad: true},
+		f4:  {Len: 256, Grad: true},
+		f5:  {Len: 256, Grad: true},
+		f6:  {Len: 256, Grad: true},
+		f7:  {Len: 144, Grad: true},
+		f8:  {Len: 144, Grad: true},
+		f9:  {Len: 144, Grad: true},
+		f10: {Len: 144, Grad: true},
+		f11: {Len: 144, Grad: true},
+		f12: {Len: 144, Grad: true},
+		f13: {Len: 144, Grad: true},
 		f14: {Len: 144, Grad: true},
 		f15: {Len: 144, Grad: true},
 		f16: {Len: 3, Grad: true},
+		f17: {Len: 256},
+		f18: {Len: 256},
 	},
 	Ints:         []int{globalmaxpool1Index: 4},
 	BatchBuffers: []int{blocks_0_bn1Batch: 16, blocks_1_bn1Batch: 16},
@@ -593,7 +597,7 @@ var conv1InferGeom = runtime.ConvGeom{
 
 // conv1Infer computes conv1 (conv 3x3x2 p1): output rows [lo, hi).
 func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1InferGeom, c.Scratch, c.F[f3], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ConvForward(&conv1InferGeom, c.Scratch, c.F[f18], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
 }
 
 // conv2InferGeom: conv 1x1x2, in inference.
@@ -604,7 +608,7 @@ var conv2InferGeom = runtime.ConvGeom{
 
 // conv2Infer computes conv2 (conv 1x1x2): output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv2InferGeom, c.Scratch, c.F[f3], c.F[f0][36:], c.P[conv2W], c.P[conv2B], lo, hi)
+	runtime.Conv1x1Forward(&conv2InferGeom, c.Scratch, c.F[f18], c.F[f0][36:], c.P[conv2W], c.P[conv2B], lo, hi)
 }
 
 // relu1InferGeom: relu.
@@ -622,7 +626,7 @@ var padI3 = runtime.Padding{
 // relu1Infer computes relu1 (relu), rows [lo, hi).
 func relu1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI3, c.F[f1], lo, hi)
-	runtime.ActForward(&relu1InferGeom, c.F[f1], c.F[f3], lo, hi)
+	runtime.ActForward(&relu1InferGeom, c.F[f1], c.F[f18], lo, hi)
 }
 
 // conv3InferGeom: conv 3x3x4 p1, in inference.
@@ -645,9 +649,9 @@ var padI4 = runtime.Padding{
 
 // conv3Infer computes conv3 (conv 3x3x4 p1) + add1 (residual) + relu2 (relu): output rows [lo, hi).
 func conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3InferGeom, c.Scratch, c.F[f3], c.F[f1], c.P[conv3W], c.P[conv3B], lo, hi)
-	runtime.ClearPadding(&padI4, c.F[f3], lo, hi)
-	runtime.Add(&conv3StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f0]}, lo, hi)
+	runtime.ConvForward(&conv3InferGeom, c.Scratch, c.F[f18], c.F[f1], c.P[conv3W], c.P[conv3B], lo, hi)
+	runtime.ClearPadding(&padI4, c.F[f18], lo, hi)
+	runtime.Add(&conv3StoreGeom, c.F[f18], [][]float32{c.F[f18], c.F[f0]}, lo, hi)
 }
 
 // conv4InferGeom: conv 3x3x2 p1, in inference.
@@ -658,7 +662,7 @@ var conv4InferGeom = runtime.ConvGeom{
 
 // conv4Infer computes conv4 (conv 3x3x2 p1): output rows [lo, hi).
 func conv4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv4InferGeom, c.Scratch, c.F[f1], c.F[f3], c.P[conv4W], c.P[conv4B], lo, hi)
+	runtime.ConvForward(&conv4InferGeom, c.Scratch, c.F[f1], c.F[f18], c.P[conv4W], c.P[conv4B], lo, hi)
 }
 
 // conv5InferGeom: conv 1x1x2, in inference.
@@ -669,7 +673,7 @@ var conv5InferGeom = runtime.ConvGeom{
 
 // conv5Infer computes conv5 (conv 1x1x2): output rows [lo, hi).
 func conv5Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv5InferGeom, c.Scratch, c.F[f1], c.F[f3][36:], c.P[conv5W], c.P[conv5B], lo, hi)
+	runtime.Conv1x1Forward(&conv5InferGeom, c.Scratch, c.F[f1], c.F[f18][36:], c.P[conv5W], c.P[conv5B], lo, hi)
 }
 
 // relu3InferGeom: relu.
@@ -686,8 +690,8 @@ var padI5 = runtime.Padding{
 
 // relu3Infer computes relu3 (relu), rows [lo, hi).
 func relu3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI5, c.F[f2], lo, hi)
-	runtime.ActForward(&relu3InferGeom, c.F[f2], c.F[f1], lo, hi)
+	runtime.ClearPadding(&padI5, c.F[f17], lo, hi)
+	runtime.ActForward(&relu3InferGeom, c.F[f17], c.F[f1], lo, hi)
 }
 
 // conv6InferGeom: conv 3x3x4 p1, in inference.
@@ -710,9 +714,9 @@ var padI6 = runtime.Padding{
 
 // conv6Infer computes conv6 (conv 3x3x4 p1) + add2 (residual) + relu4 (relu): output rows [lo, hi).
 func conv6Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv6InferGeom, c.Scratch, c.F[f1], c.F[f2], c.P[conv6W], c.P[conv6B], lo, hi)
+	runtime.ConvForward(&conv6InferGeom, c.Scratch, c.F[f1], c.F[f17], c.P[conv6W], c.P[conv6B], lo, hi)
 	runtime.ClearPadding(&padI6, c.F[f1], lo, hi)
-	runtime.Add(&conv6StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f3]}, lo, hi)
+	runtime.Add(&conv6StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f18]}, lo, hi)
 }
 
 // blocks_0_conv1InferGeom: conv 3x3x4 p1 nobias, in inference.
@@ -741,8 +745,8 @@ var blocks_0_conv1StoreGeom = runtime.EltGeom{
 
 // blocks_0_conv1Infer computes blocks.0.conv1 (conv 3x3x4 p1 nobias) + blocks.0.bn1 (batchnorm) + blocks.0.add1 (residual) + blocks.0.relu1 (relu): output rows [lo, hi).
 func blocks_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&blocks_0_conv1InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[blocks_0_conv1Fold], c.D[blocks_0_conv1Fold][576:], lo, hi)
-	runtime.Add(&blocks_0_conv1StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f1]}, lo, hi)
+	runtime.ConvForward(&blocks_0_conv1InferGeom, c.Scratch, c.F[f18], c.F[f1], c.D[blocks_0_conv1Fold], c.D[blocks_0_conv1Fold][576:], lo, hi)
+	runtime.Add(&blocks_0_conv1StoreGeom, c.F[f18], [][]float32{c.F[f18], c.F[f1]}, lo, hi)
 }
 
 // blocks_0_conv2InferGeom: conv 1x1x4, in inference.
@@ -764,9 +768,9 @@ var padI8 = runtime.Padding{
 
 // blocks_0_conv2Infer computes blocks.0.conv2 (conv 1x1x4) + blocks.0.add2 (residual): output rows [lo, hi).
 func blocks_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&blocks_0_conv2InferGeom, c.Scratch, c.F[f2], c.F[f1][36:], c.P[blocks_0_conv2W], c.P[blocks_0_conv2B], lo, hi)
-	runtime.ClearPadding(&padI8, c.F[f2], lo, hi)
-	runtime.Add(&blocks_0_conv2StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f3]}, lo, hi)
+	runtime.Conv1x1Forward(&blocks_0_conv2InferGeom, c.Scratch, c.F[f17], c.F[f1][36:], c.P[blocks_0_conv2W], c.P[blocks_0_conv2B], lo, hi)
+	runtime.ClearPadding(&padI8, c.F[f17], lo, hi)
+	runtime.Add(&blocks_0_conv2StoreGeom, c.F[f17], [][]float32{c.F[f17], c.F[f18]}, lo, hi)
 }
 
 // blocks_1_conv1InferGeom: conv 3x3x4 p1 nobias, in inference.
@@ -792,8 +796,8 @@ var blocks_1_conv1StoreGeom = runtime.EltGeom{
 
 // blocks_1_conv1Infer computes blocks.1.conv1 (conv 3x3x4 p1 nobias) + blocks.1.bn1 (batchnorm) + blocks.1.add1 (residual) + blocks.1.relu1 (relu): output rows [lo, hi).
 func blocks_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&blocks_1_conv1InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[blocks_1_conv1Fold], c.D[blocks_1_conv1Fold][576:], lo, hi)
-	runtime.Add(&blocks_1_conv1StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f2]}, lo, hi)
+	runtime.ConvForward(&blocks_1_conv1InferGeom, c.Scratch, c.F[f1], c.F[f17], c.D[blocks_1_conv1Fold], c.D[blocks_1_conv1Fold][576:], lo, hi)
+	runtime.Add(&blocks_1_conv1StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f17]}, lo, hi)
 }
 
 // blocks_1_conv2InferGeom: conv 1x1x4, in inference.
@@ -810,8 +814,8 @@ var blocks_1_conv2StoreGeom = runtime.EltGeom{
 
 // blocks_1_conv2Infer computes blocks.1.conv2 (conv 1x1x4) + blocks.1.add2 (residual): output rows [lo, hi).
 func blocks_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&blocks_1_conv2InferGeom, c.Scratch, c.F[f3], c.F[f2][36:], c.P[blocks_1_conv2W], c.P[blocks_1_conv2B], lo, hi)
-	runtime.Add(&blocks_1_conv2StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f1]}, lo, hi)
+	runtime.Conv1x1Forward(&blocks_1_conv2InferGeom, c.Scratch, c.F[f18], c.F[f17][36:], c.P[blocks_1_conv2W], c.P[blocks_1_conv2B], lo, hi)
+	runtime.Add(&blocks_1_conv2StoreGeom, c.F[f18], [][]float32{c.F[f18], c.F[f1]}, lo, hi)
 }
 
 // globalmaxpool1InferGeom: pool max global.
@@ -822,12 +826,12 @@ var globalmaxpool1InferGeom = runtime.GlobalPoolGeom{
 
 // globalmaxpool1Infer computes globalmaxpool1 (pool max global), channels [lo, hi).
 func globalmaxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalMaxPoolForward(&globalmaxpool1InferGeom, c.F[f2], c.I[globalmaxpool1Index], c.F[f3], lo, hi)
+	runtime.GlobalMaxPoolForward(&globalmaxpool1InferGeom, c.F[f17], c.I[globalmaxpool1Index], c.F[f18], lo, hi)
 }
 
 // fc1Infer computes fc1 (fc 3), outputs [lo, hi).
 func fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f2], c.P[fc1W], c.P[fc1B], 4, lo, hi)
+	runtime.FCForward(c.F[f1], c.F[f17], c.P[fc1W], c.P[fc1B], 4, lo, hi)
 }
 
 // conv1Geom: conv 3x3x2 p1.
@@ -927,14 +931,8 @@ var relu1ForwardGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// padT4: the padding of b4 (6x6x4 p1).
-var padT4 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
 // relu1Forward computes relu1 (relu), rows [lo, hi).
 func relu1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT4, c.F[f2], lo, hi)
 	runtime.ActForward(&relu1ForwardGeom, c.F[f2], c.F[f8], lo, hi)
 }
 
@@ -966,15 +964,9 @@ var conv3StoreGeom_2 = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// padT5: the padding of b5 (6x6x4 p1).
-var padT5 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
 // conv3Forward computes conv3 (conv 3x3x4 p1) + add1 (residual) + relu2 (relu): output rows [lo, hi).
 func conv3Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv3Geom, c.Scratch, c.F[f3], c.F[f2], c.P[conv3W], c.P[conv3B], lo, hi)
-	runtime.ClearPadding(&padT5, c.F[f3], lo, hi)
 	runtime.Add(&conv3StoreGeom_2, c.F[f3], [][]float32{c.F[f3], c.F[f0]}, lo, hi)
 }
 

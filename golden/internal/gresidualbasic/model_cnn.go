@@ -132,15 +132,17 @@ const (
 	f0  = iota // training: input 6x6x4 p1x1; inference: input 6x6x4 p1x1
 	f1         // training: bn3 6x6x4, fc1 3, d(globalavgpool1 1x1x4), d(relu1 6x6x4); inference: relu1 6x6x4 p1x1, fc1 3
 	f2         // training: conv1 6x6x4
-	f3         // training: relu1 6x6x4 p1x1; inference: relu2 6x6x4 p1x1, globalavgpool1 1x1x4
+	f3         // training: relu1 6x6x4 p1x1
 	f4         // training: conv2 6x6x4
-	f5         // training: relu2 6x6x4 p1x1, d(conv1 6x6x4) p1x1; inference: relu3 6x6x4
+	f5         // training: relu2 6x6x4 p1x1, d(conv1 6x6x4) p1x1
 	f6         // training: conv3 6x6x4, d(relu2 6x6x4)
 	f7         // training: relu3 6x6x4, d(conv3 6x6x4) p1x1, d(conv2 6x6x4) p1x1
 	f8         // training: globalavgpool1 1x1x4, d(relu3 6x6x4)
 	f9         // training: d(bn3 6x6x4)
 	f10        // training: d(input 6x6x4)
 	f11        // training: d(fc1 3)
+	f12        // inference: relu2 6x6x4 p1x1, globalavgpool1 1x1x4
+	f13        // inference: relu3 6x6x4
 )
 
 // The buffers of a batch: c.B[i].
@@ -195,16 +197,18 @@ var program = engine.Program{
 	Buffers: []engine.Buffer{
 		f0:  {Len: 256},
 		f1:  {Len: 256},
-		f2:  {Len: 144},
-		f3:  {Len: 256},
-		f4:  {Len: 144},
-		f5:  {Len: 256},
-		f6:  {Len: 144},
-		f7:  {Len: 256},
-		f8:  {Len: 144},
+		f2:  {Len: 144, Grad: true},
+		f3:  {Len: 256, Grad: true},
+		f4:  {Len: 144, Grad: true},
+		f5:  {Len: 256, Grad: true},
+		f6:  {Len: 144, Grad: true},
+		f7:  {Len: 256, Grad: true},
+		f8:  {Len: 144, Grad: true},
 		f9:  {Len: 144, Grad: true},
 		f10: {Len: 144, Grad: true},
 		f11: {Len: 3, Grad: true},
+		f12: {Len: 256},
+		f13: {Len: 144},
 	},
 	BatchBuffers: []int{bn1Batch: 16, bn2Batch: 16, bn3Batch: 16},
 	Steps: []engine.Step{
@@ -400,8 +404,8 @@ var padI2 = runtime.Padding{
 
 // conv2Infer computes conv2 (conv 3x3x4 p1 nobias) + bn2 (batchnorm) + relu2 (relu): output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f3], c.F[f1], c.D[conv2Fold], c.D[conv2Fold][576:], lo, hi)
-	runtime.ClearPadding(&padI2, c.F[f3], lo, hi)
+	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f12], c.F[f1], c.D[conv2Fold], c.D[conv2Fold][576:], lo, hi)
+	runtime.ClearPadding(&padI2, c.F[f12], lo, hi)
 }
 
 // conv3InferGeom: conv 3x3x4 p1 nobias, in inference.
@@ -427,8 +431,8 @@ var conv3StoreGeom = runtime.EltGeom{
 
 // conv3Infer computes conv3 (conv 3x3x4 p1 nobias) + bn3 (batchnorm) + add1 (residual) + relu3 (relu): output rows [lo, hi).
 func conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3InferGeom, c.Scratch, c.F[f5], c.F[f3], c.D[conv3Fold], c.D[conv3Fold][576:], lo, hi)
-	runtime.Add(&conv3StoreGeom, c.F[f5], [][]float32{c.F[f5], c.F[f1]}, lo, hi)
+	runtime.ConvForward(&conv3InferGeom, c.Scratch, c.F[f13], c.F[f12], c.D[conv3Fold], c.D[conv3Fold][576:], lo, hi)
+	runtime.Add(&conv3StoreGeom, c.F[f13], [][]float32{c.F[f13], c.F[f1]}, lo, hi)
 }
 
 // globalavgpool1InferGeom: pool avg global.
@@ -439,12 +443,12 @@ var globalavgpool1InferGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1Infer computes globalavgpool1 (pool avg global), channels [lo, hi).
 func globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f3], c.F[f5], lo, hi)
+	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f12], c.F[f13], lo, hi)
 }
 
 // fc1Infer computes fc1 (fc 3), outputs [lo, hi).
 func fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f3], c.P[fc1W], c.P[fc1B], 4, lo, hi)
+	runtime.FCForward(c.F[f1], c.F[f12], c.P[fc1W], c.P[fc1B], 4, lo, hi)
 }
 
 // conv1Geom: conv 3x3x4 p1 nobias.
@@ -500,14 +504,8 @@ func bn1Stats(c *engine.Ctx, lo, hi int) {
 	runtime.BatchNormStats(&bn1Geom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
 }
 
-// padT2: the padding of b2 (6x6x4 p1).
-var padT2 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
 // bn1Forward computes bn1 (batchnorm) + relu1 (relu) with the batch statistics, rows [lo, hi).
 func bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT2, c.F[f3], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
 	runtime.BatchNormApply(&bn1Geom, &v, c.F[f3], c.F[f2], lo, hi)
 }
@@ -527,7 +525,6 @@ func bn1CoefUpdate(w *engine.Weights, d []float32) {
 
 // bn1Eval computes bn1 (batchnorm) + relu1 (relu) in inference mode, rows [lo, hi).
 func bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT2, c.F[f3], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
 	runtime.BatchNormApply(&bn1EvalGeom, &v, c.F[f3], c.F[f2], lo, hi)
 }

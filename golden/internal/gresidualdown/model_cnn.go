@@ -143,8 +143,8 @@ const (
 const (
 	f0  = iota // training: input 16x16x3 p3x3; inference: input 16x16x3 p3x3
 	f1         // training: bn3 2x2x8, fc1 3, d(globalavgpool1 1x1x8), d(bn3 2x2x8), d(relu2 2x2x8); inference: relu1 8x8x4, relu2 2x2x8 p1x1, fc1 3
-	f2         // training: conv1 8x8x4; inference: maxpool1 4x4x4 p1x1, relu3 2x2x8
-	f3         // training: relu1 8x8x4; inference: bn4 2x2x8, globalavgpool1 1x1x8
+	f2         // training: conv1 8x8x4
+	f3         // training: relu1 8x8x4
 	f4         // training: maxpool1 4x4x4 p1x1, d(conv1 8x8x4)
 	f5         // training: conv2 2x2x8
 	f6         // training: relu2 2x2x8 p1x1, d(relu1 8x8x4)
@@ -155,6 +155,8 @@ const (
 	f11        // training: d(bn4 2x2x8)
 	f12        // training: d(input 16x16x3)
 	f13        // training: d(fc1 3)
+	f14        // inference: maxpool1 4x4x4 p1x1, relu3 2x2x8
+	f15        // inference: bn4 2x2x8, globalavgpool1 1x1x8
 )
 
 // The int32 buffers of one sample: c.I[i].
@@ -224,18 +226,20 @@ var program = engine.Program{
 	Buffers: []engine.Buffer{
 		f0:  {Len: 1452},
 		f1:  {Len: 256},
-		f2:  {Len: 256},
-		f3:  {Len: 256},
-		f4:  {Len: 256},
-		f5:  {Len: 32},
-		f6:  {Len: 256},
-		f7:  {Len: 32},
-		f8:  {Len: 64},
-		f9:  {Len: 128},
-		f10: {Len: 32},
+		f2:  {Len: 256, Grad: true},
+		f3:  {Len: 256, Grad: true},
+		f4:  {Len: 256, Grad: true},
+		f5:  {Len: 32, Grad: true},
+		f6:  {Len: 256, Grad: true},
+		f7:  {Len: 32, Grad: true},
+		f8:  {Len: 64, Grad: true},
+		f9:  {Len: 128, Grad: true},
+		f10: {Len: 32, Grad: true},
 		f11: {Len: 32, Grad: true},
 		f12: {Len: 768, Grad: true},
 		f13: {Len: 3, Grad: true},
+		f14: {Len: 144},
+		f15: {Len: 32},
 	},
 	Ints:         []int{maxpool1Index: 64},
 	BatchBuffers: []int{bn1Batch: 16, bn2Batch: 32, bn3Batch: 32, bn4Batch: 32},
@@ -465,8 +469,8 @@ var padI2 = runtime.Padding{
 
 // maxpool1Infer computes maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func maxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI2, c.F[f2], lo, hi)
-	runtime.MaxPoolForward(&maxpool1InferGeom, c.F[f2], c.I[maxpool1Index], c.F[f1], lo, hi)
+	runtime.ClearPadding(&padI2, c.F[f14], lo, hi)
+	runtime.MaxPoolForward(&maxpool1InferGeom, c.F[f14], c.I[maxpool1Index], c.F[f1], lo, hi)
 }
 
 // conv2InferGeom: conv 3x3x8 s2 p1 nobias, in inference.
@@ -490,7 +494,7 @@ var padI3 = runtime.Padding{
 
 // conv2Infer computes conv2 (conv 3x3x8 s2 p1 nobias) + bn2 (batchnorm) + relu2 (relu): output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[conv2Fold], c.D[conv2Fold][576:], lo, hi)
+	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f1], c.F[f14], c.D[conv2Fold], c.D[conv2Fold][576:], lo, hi)
 	runtime.ClearPadding(&padI3, c.F[f1], lo, hi)
 }
 
@@ -510,7 +514,7 @@ func conv4FoldUpdate(w *engine.Weights, d []float32) {
 
 // conv4Infer computes conv4 (conv 1x1x8 s2 nobias) + bn4 (batchnorm): output rows [lo, hi).
 func conv4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv4InferGeom, c.Scratch, c.F[f3], c.F[f2][28:], c.D[conv4Fold], c.D[conv4Fold][64:], lo, hi)
+	runtime.Conv1x1Forward(&conv4InferGeom, c.Scratch, c.F[f15], c.F[f14][28:], c.D[conv4Fold], c.D[conv4Fold][64:], lo, hi)
 }
 
 // conv3InferGeom: conv 3x3x8 p1 nobias, in inference.
@@ -536,8 +540,8 @@ var conv3StoreGeom = runtime.EltGeom{
 
 // conv3Infer computes conv3 (conv 3x3x8 p1 nobias) + bn3 (batchnorm) + add1 (residual) + relu3 (relu): output rows [lo, hi).
 func conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[conv3Fold], c.D[conv3Fold][1152:], lo, hi)
-	runtime.Add(&conv3StoreGeom, c.F[f2], [][]float32{c.F[f2], c.F[f3]}, lo, hi)
+	runtime.ConvForward(&conv3InferGeom, c.Scratch, c.F[f14], c.F[f1], c.D[conv3Fold], c.D[conv3Fold][1152:], lo, hi)
+	runtime.Add(&conv3StoreGeom, c.F[f14], [][]float32{c.F[f14], c.F[f15]}, lo, hi)
 }
 
 // globalavgpool1InferGeom: pool avg global.
@@ -548,12 +552,12 @@ var globalavgpool1InferGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1Infer computes globalavgpool1 (pool avg global), channels [lo, hi).
 func globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f3], c.F[f2], lo, hi)
+	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f15], c.F[f14], lo, hi)
 }
 
 // fc1Infer computes fc1 (fc 3), outputs [lo, hi).
 func fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f3], c.P[fc1W], c.P[fc1B], 8, lo, hi)
+	runtime.FCForward(c.F[f1], c.F[f15], c.P[fc1W], c.P[fc1B], 8, lo, hi)
 }
 
 // conv1Geom: conv 7x7x4 s2 p3 nobias.

@@ -155,8 +155,8 @@ const (
 const (
 	f0  = iota // training: input 8x8x32 p1x1; inference: input 8x8x32 p1x1
 	f1         // training: fc1 4, d(globalavgpool1 1x1x32), d(relu4 8x8x48) p1x1; inference: relu1 8x8x32 p1x1, relu5 8x8x32, fc1 4
-	f2         // training: relu4 8x8x48 p1x1; inference: relu2 8x8x32 p1x1, relu4 8x8x48 p1x1
-	f3         // training: relu1 8x8x32 p1x1; inference: relu3 8x8x32 p1x1, globalavgpool1 1x1x32
+	f2         // training: relu4 8x8x48 p1x1
+	f3         // training: relu1 8x8x32 p1x1
 	f4         // training: relu2 8x8x32 p1x1, d(conv1 8x8x32) p1x1
 	f5         // training: relu3 8x8x32 p1x1, d(conv3 8x8x32) p1x1, d(conv2 8x8x32) p1x1
 	f6         // training: bn3 8x8x32, d(relu5 8x8x32) p1x1, d(bn3 8x8x32)
@@ -167,6 +167,8 @@ const (
 	f11        // training: globalavgpool1 1x1x32, d(relu3 8x8x32)
 	f12        // training: d(input 8x8x32)
 	f13        // training: d(fc1 4)
+	f14        // inference: relu2 8x8x32 p1x1, relu4 8x8x48 p1x1
+	f15        // inference: relu3 8x8x32 p1x1, globalavgpool1 1x1x32
 )
 
 // The buffers of a batch: c.B[i].
@@ -240,18 +242,20 @@ var program = engine.Program{
 	Buffers: []engine.Buffer{
 		f0:  {Len: 3200},
 		f1:  {Len: 4800},
-		f2:  {Len: 4800},
-		f3:  {Len: 3200},
-		f4:  {Len: 3200},
-		f5:  {Len: 3200},
-		f6:  {Len: 3200},
-		f7:  {Len: 2048},
-		f8:  {Len: 2048},
-		f9:  {Len: 2048},
-		f10: {Len: 2048},
-		f11: {Len: 2048},
+		f2:  {Len: 4800, Grad: true},
+		f3:  {Len: 3200, Grad: true},
+		f4:  {Len: 3200, Grad: true},
+		f5:  {Len: 3200, Grad: true},
+		f6:  {Len: 3200, Grad: true},
+		f7:  {Len: 2048, Grad: true},
+		f8:  {Len: 2048, Grad: true},
+		f9:  {Len: 2048, Grad: true},
+		f10: {Len: 2048, Grad: true},
+		f11: {Len: 2048, Grad: true},
 		f12: {Len: 2048, Grad: true},
 		f13: {Len: 4, Grad: true},
+		f14: {Len: 4800},
+		f15: {Len: 3200},
 	},
 	BatchBuffers: []int{bn1Batch: 128, bn2Batch: 128, bn3Batch: 128},
 	Steps: []engine.Step{
@@ -493,9 +497,9 @@ var padI2 = runtime.Padding{
 
 // conv2Infer computes conv2 (conv 3x3x32 p1 nobias) + bn2 (batchnorm) + relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv2InferGeom, c.Scratch, c.F[f2], c.F[f1], c.D[conv2InferU], c.D[conv2Fold][9216:], lo, hi)
+	runtime.ConvForwardWinograd(&conv2InferGeom, c.Scratch, c.F[f14], c.F[f1], c.D[conv2InferU], c.D[conv2Fold][9216:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI2, c.F[f2], lo, hi)
+	runtime.ClearPadding(&padI2, c.F[f14], lo, hi)
 }
 
 // conv3InferGeom: conv 3x3x32 p1 nobias, in inference.
@@ -531,10 +535,10 @@ var padI3 = runtime.Padding{
 
 // conv3Infer computes conv3 (conv 3x3x32 p1 nobias) + bn3 (batchnorm) + add1 (residual) + relu3 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3InferGeom, c.Scratch, c.F[f3], c.F[f2], c.D[conv3InferU], c.D[conv3Fold][9216:], lo, hi)
+	runtime.ConvForwardWinograd(&conv3InferGeom, c.Scratch, c.F[f15], c.F[f14], c.D[conv3InferU], c.D[conv3Fold][9216:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI3, c.F[f3], lo, hi)
-	runtime.Add(&conv3StoreGeom, c.F[f3], [][]float32{c.F[f3], c.F[f1]}, lo, hi)
+	runtime.ClearPadding(&padI3, c.F[f15], lo, hi)
+	runtime.Add(&conv3StoreGeom, c.F[f15], [][]float32{c.F[f15], c.F[f1]}, lo, hi)
 }
 
 // conv4InferGeom: conv 3x3x48 p1, in inference.
@@ -555,9 +559,9 @@ var padI4 = runtime.Padding{
 
 // conv4Infer computes conv4 (conv 3x3x48 p1) + relu4 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv4InferGeom, c.Scratch, c.F[f2], c.F[f3], c.D[conv4InferU], c.P[conv4B], lo, hi)
+	runtime.ConvForwardWinograd(&conv4InferGeom, c.Scratch, c.F[f14], c.F[f15], c.D[conv4InferU], c.P[conv4B], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI4, c.F[f2], lo, hi)
+	runtime.ClearPadding(&padI4, c.F[f14], lo, hi)
 }
 
 // conv5InferGeom: conv 3x3x32 p1, in inference.
@@ -580,9 +584,9 @@ func conv5InferUUpdate(w *engine.Weights, d []float32) {
 
 // conv5Infer computes conv5 (conv 3x3x32 p1) + add2 (residual) + relu5 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv5Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv5InferGeom, c.Scratch, c.F[f1], c.F[f2], c.D[conv5InferU], c.P[conv5B], lo, hi)
+	runtime.ConvForwardWinograd(&conv5InferGeom, c.Scratch, c.F[f1], c.F[f14], c.D[conv5InferU], c.P[conv5B], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.Add(&conv5StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f3]}, lo, hi)
+	runtime.Add(&conv5StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f15]}, lo, hi)
 }
 
 // globalavgpool1InferGeom: pool avg global.
@@ -593,12 +597,12 @@ var globalavgpool1InferGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1Infer computes globalavgpool1 (pool avg global), channels [lo, hi).
 func globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f3], c.F[f1], lo, hi)
+	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f15], c.F[f1], lo, hi)
 }
 
 // fc1Infer computes fc1 (fc 4), outputs [lo, hi).
 func fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f3], c.P[fc1W], c.P[fc1B], 32, lo, hi)
+	runtime.FCForward(c.F[f1], c.F[f15], c.P[fc1W], c.P[fc1B], 32, lo, hi)
 }
 
 // conv1Geom: conv 3x3x32 p1 nobias.
@@ -666,14 +670,8 @@ func bn1Stats(c *engine.Ctx, lo, hi int) {
 	runtime.BatchNormStats(&bn1Geom, c.Scratch, &v, c.Batch.F(f7), lo, hi)
 }
 
-// padT2: the padding of b2 (8x8x32 p1).
-var padT2 = runtime.Padding{
-	H: 8, W: 8, C: 32, PH: 1, PW: 1,
-}
-
 // bn1Forward computes bn1 (batchnorm) + relu1 (relu) with the batch statistics, rows [lo, hi).
 func bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT2, c.F[f3], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 32, c.B[bn1Batch])
 	runtime.BatchNormApply(&bn1Geom, &v, c.F[f3], c.F[f7], lo, hi)
 }
@@ -693,7 +691,6 @@ func bn1CoefUpdate(w *engine.Weights, d []float32) {
 
 // bn1Eval computes bn1 (batchnorm) + relu1 (relu) in inference mode, rows [lo, hi).
 func bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT2, c.F[f3], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 32, c.D[bn1Coef])
 	runtime.BatchNormApply(&bn1EvalGeom, &v, c.F[f3], c.F[f7], lo, hi)
 }
@@ -1064,16 +1061,10 @@ func conv4ForwardUUpdate(w *engine.Weights, d []float32) {
 	runtime.WinogradWeights(&conv4Geom, d, w.P[conv4W])
 }
 
-// padT8: the padding of b8 (8x8x48 p1).
-var padT8 = runtime.Padding{
-	H: 8, W: 8, C: 48, PH: 1, PW: 1,
-}
-
 // conv4Forward computes conv4 (conv 3x3x48 p1) + relu4 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv4Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForwardWinograd(&conv4Geom, c.Scratch, c.F[f2], c.F[f5], c.D[conv4ForwardU], c.P[conv4B], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padT8, c.F[f2], lo, hi)
 }
 
 // conv4WeightGrad adds to the weight and bias gradients of conv4, as Winograd's F(2×2, 3×3), weight blocks.
