@@ -276,15 +276,17 @@ func (g *graphGen) stepTable() jen.Code {
 }
 
 // loss renders the engine.Loss: cross-entropy on the scores before the final
-// softmax, whose backward is then skipped, or squared error on the output.
+// softmax, whose backward is then skipped, or squared error on the output;
+// either way the backward from the loss (training mode) skips the last
+// step, which runs in inference mode only.
 func (g *graphGen) loss() jen.Code {
 	if g.scores == nil {
-		return eng("Loss").Values(field("Steps", jen.Lit(len(g.steps))))
+		return eng("Loss").Values(field("Steps", jen.Lit(len(g.steps)-1)))
 	}
 	tr := g.train
 	sc := tr.Value(g.scores)
 	return eng("Loss").Values(
-		field("Classifier", jen.True()), field("Steps", jen.Lit(len(g.steps)-1)),
+		field("Classifier", jen.True()), field("Steps", jen.Lit(len(g.steps)-2)),
 		jen.Line().Add(field("Scores", g.engView(sc.View))),
 		jen.Line().Add(field("Probs", g.engView(tr.Value(g.g.Output).View))),
 		jen.Line().Add(field("ScoresGrad", g.engView(sc.Grad))),

@@ -42,8 +42,8 @@ type opPhases struct {
 
 // buildSteps makes the engine steps: the inference plan's, whose phases run
 // in inference mode, then the training plan's, whose forward phases run in
-// training mode; the last of them starts its backward with the training
-// plan's forward in inference mode (see GraphFile).
+// training mode, then one whose backward is the training plan's forward in
+// inference mode (see GraphFile).
 func (g *graphGen) buildSteps() error {
 	g.bnVecsFunc()
 	for _, s := range g.infer.Steps {
@@ -75,8 +75,9 @@ func (g *graphGen) buildSteps() error {
 		}
 		st.bwd = ph.bwd
 	}
-	last := g.steps[len(g.steps)-1]
-	last.bwd = append(reforward, last.bwd...)
+	// The last step's backward runs first: in inference mode it runs the
+	// training plan's forward again, which the backward reads.
+	g.steps = append(g.steps, &gstep{name: "forward again in inference mode (its backward)", bwd: reforward})
 	return nil
 }
 

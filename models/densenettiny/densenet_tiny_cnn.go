@@ -868,6 +868,13 @@ var program = engine.Program{
 				{N: 10, Run: classifierForward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
+				{N: 10, Run: classifierWeightGrad, Sums: true},
+				{N: 44, Run: classifierInputGrad},
+			},
+		},
+		{
+			Name: "forward again in inference mode (its backward)",
+			Backward: []engine.Phase{
 				{N: 16, Run: features_conv0Forward, Mode: engine.Inference},
 				{N: 16, Run: features_norm0Eval, Mode: engine.Inference},
 				{N: 8, Run: features_maxpool1Forward, Mode: engine.Inference},
@@ -899,8 +906,6 @@ var program = engine.Program{
 				{N: 4, Run: features_norm5Eval, Mode: engine.Inference},
 				{N: 44, Run: globalavgpool1Forward, Mode: engine.Inference},
 				{N: 10, Run: classifierForward, Mode: engine.Inference},
-				{N: 10, Run: classifierWeightGrad, Sums: true},
-				{N: 44, Run: classifierInputGrad},
 			},
 		},
 	},

@@ -2982,6 +2982,13 @@ var program = engine.Program{
 				{N: 1000, Run: classifier_1Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
+				{N: 1000, Run: classifier_1WeightGrad, Sums: true},
+				{N: 1280, Run: classifier_1InputGrad},
+			},
+		},
+		{
+			Name: "forward again in inference mode (its backward)",
+			Backward: []engine.Phase{
 				{N: 112, Run: features_0_0Forward, Mode: engine.Inference},
 				{N: 112, Run: features_0_1Eval, Mode: engine.Inference},
 				{N: 112, Run: features_1_conv_0_0Forward, Mode: engine.Inference},
@@ -3099,8 +3106,6 @@ var program = engine.Program{
 				{N: 1280, Run: globalavgpool1Forward, Mode: engine.Inference},
 				{N: 1, Run: classifier_0Eval, Mode: engine.Inference},
 				{N: 1000, Run: classifier_1Forward, Mode: engine.Inference},
-				{N: 1000, Run: classifier_1WeightGrad, Sums: true},
-				{N: 1280, Run: classifier_1InputGrad},
 			},
 		},
 	},

@@ -1369,6 +1369,13 @@ var program = engine.Program{
 				{N: 1000, Run: fcForward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
+				{N: 1000, Run: fcWeightGrad, Sums: true},
+				{N: 512, Run: fcInputGrad},
+			},
+		},
+		{
+			Name: "forward again in inference mode (its backward)",
+			Backward: []engine.Phase{
 				{N: 112, Run: conv1Forward, Mode: engine.Inference},
 				{N: 112, Run: bn1Eval, Mode: engine.Inference},
 				{N: 56, Run: maxpool1Forward, Mode: engine.Inference},
@@ -1420,8 +1427,6 @@ var program = engine.Program{
 				{N: 7, Run: layer4_1_add1Forward, Mode: engine.Inference},
 				{N: 512, Run: globalavgpool1Forward, Mode: engine.Inference},
 				{N: 1000, Run: fcForward, Mode: engine.Inference},
-				{N: 1000, Run: fcWeightGrad, Sums: true},
-				{N: 512, Run: fcInputGrad},
 			},
 		},
 	},

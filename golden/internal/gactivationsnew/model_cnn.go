@@ -378,6 +378,12 @@ var program = engine.Program{
 				{N: 1, Run: gelu2Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
+				{N: 1, Run: gelu2InputGrad},
+			},
+		},
+		{
+			Name: "forward again in inference mode (its backward)",
+			Backward: []engine.Phase{
 				{N: 6, Run: conv1Forward, Mode: engine.Inference},
 				{N: 6, Run: conv2Forward, Mode: engine.Inference},
 				{N: 6, Run: hardswish1Forward, Mode: engine.Inference},
@@ -392,7 +398,6 @@ var program = engine.Program{
 				{N: 1, Run: silu2Forward, Mode: engine.Inference},
 				{N: 4, Run: fc4Forward, Mode: engine.Inference},
 				{N: 1, Run: gelu2Forward, Mode: engine.Inference},
-				{N: 1, Run: gelu2InputGrad},
 			},
 		},
 	},

@@ -425,6 +425,13 @@ var program = engine.Program{
 				{N: 1, Run: bn5Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
+				{N: 3, Run: bn5Backward, Batch: true, Mode: engine.Training},
+				{N: 3, Run: bn5EvalBackward, Batch: true, Mode: engine.Inference},
+			},
+		},
+		{
+			Name: "forward again in inference mode (its backward)",
+			Backward: []engine.Phase{
 				{N: 6, Run: conv1Forward, Mode: engine.Inference},
 				{N: 6, Run: bn1Eval, Mode: engine.Inference},
 				{N: 3, Run: conv2Forward, Mode: engine.Inference},
@@ -436,8 +443,6 @@ var program = engine.Program{
 				{N: 6, Run: fc3Forward, Mode: engine.Inference},
 				{N: 3, Run: fc4Forward, Mode: engine.Inference},
 				{N: 1, Run: bn5Eval, Mode: engine.Inference},
-				{N: 3, Run: bn5Backward, Batch: true, Mode: engine.Training},
-				{N: 3, Run: bn5EvalBackward, Batch: true, Mode: engine.Inference},
 			},
 		},
 	},

@@ -717,6 +717,13 @@ var program = engine.Program{
 				{N: 3, Run: fcForward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
+				{N: 3, Run: fcWeightGrad, Sums: true},
+				{N: 16, Run: fcInputGrad},
+			},
+		},
+		{
+			Name: "forward again in inference mode (its backward)",
+			Backward: []engine.Phase{
 				{N: 8, Run: layer1_0_conv1Forward, Mode: engine.Inference},
 				{N: 8, Run: layer1_0_bn1Eval, Mode: engine.Inference},
 				{N: 4, Run: layer1_0_conv2Forward, Mode: engine.Inference},
@@ -742,8 +749,6 @@ var program = engine.Program{
 				{N: 4, Run: layer1_2_add1Forward, Mode: engine.Inference},
 				{N: 16, Run: globalavgpool1Forward, Mode: engine.Inference},
 				{N: 3, Run: fcForward, Mode: engine.Inference},
-				{N: 3, Run: fcWeightGrad, Sums: true},
-				{N: 16, Run: fcInputGrad},
 			},
 		},
 	},

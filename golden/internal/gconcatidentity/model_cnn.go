@@ -442,6 +442,13 @@ var program = engine.Program{
 				{N: 3, Run: fc3Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
+				{N: 3, Run: fc3WeightGrad, Sums: true},
+				{N: 8, Run: fc3InputGrad},
+			},
+		},
+		{
+			Name: "forward again in inference mode (its backward)",
+			Backward: []engine.Phase{
 				{N: 6, Run: conv1Forward, Mode: engine.Inference},
 				{N: 6, Run: bn1Eval, Mode: engine.Inference},
 				{N: 6, Run: conv2Forward, Mode: engine.Inference},
@@ -457,8 +464,6 @@ var program = engine.Program{
 				{N: 6, Run: fc1Forward, Mode: engine.Inference},
 				{N: 2, Run: fc2Forward, Mode: engine.Inference},
 				{N: 3, Run: fc3Forward, Mode: engine.Inference},
-				{N: 3, Run: fc3WeightGrad, Sums: true},
-				{N: 8, Run: fc3InputGrad},
 			},
 		},
 	},

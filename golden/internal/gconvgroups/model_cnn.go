@@ -232,13 +232,18 @@ var program = engine.Program{
 				{N: 3, Run: conv5Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
+				{N: 4, Run: conv5WeightGrad, Even: true, Sums: true},
+				{N: 8, Run: conv5InputGrad},
+			},
+		},
+		{
+			Name: "forward again in inference mode (its backward)",
+			Backward: []engine.Phase{
 				{N: 8, Run: conv1Forward, Mode: engine.Inference},
 				{N: 8, Run: conv2Forward, Mode: engine.Inference},
 				{N: 8, Run: conv3Forward, Mode: engine.Inference},
 				{N: 8, Run: conv4Forward, Mode: engine.Inference},
 				{N: 3, Run: conv5Forward, Mode: engine.Inference},
-				{N: 4, Run: conv5WeightGrad, Even: true, Sums: true},
-				{N: 8, Run: conv5InputGrad},
 			},
 		},
 	},

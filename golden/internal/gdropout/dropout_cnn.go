@@ -337,6 +337,12 @@ var program = engine.Program{
 				{N: 1, Run: softmax1Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
+				{N: 1, Run: softmax1InputGrad},
+			},
+		},
+		{
+			Name: "forward again in inference mode (its backward)",
+			Backward: []engine.Phase{
 				{N: 6, Run: conv1Forward, Mode: engine.Inference},
 				{N: 6, Run: dropout1Eval, Mode: engine.Inference},
 				{N: 6, Run: conv2Forward, Mode: engine.Inference},
@@ -348,7 +354,6 @@ var program = engine.Program{
 				{N: 1, Run: dropout4Eval, Mode: engine.Inference},
 				{N: 3, Run: fc2Forward, Mode: engine.Inference},
 				{N: 1, Run: softmax1Forward, Mode: engine.Inference},
-				{N: 1, Run: softmax1InputGrad},
 			},
 		},
 	},

@@ -240,14 +240,19 @@ var program = engine.Program{
 				{N: 2, Run: fc1Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
+				{N: 2, Run: fc1WeightGrad, Sums: true},
+				{N: 4, Run: fc1InputGrad},
+			},
+		},
+		{
+			Name: "forward again in inference mode (its backward)",
+			Backward: []engine.Phase{
 				{N: 5, Run: conv1Forward, Mode: engine.Inference},
 				{N: 6, Run: globalavgpool1Forward, Mode: engine.Inference},
 				{N: 6, Run: globalmaxpool1Forward, Mode: engine.Inference},
 				{N: 1, Run: conv2Forward, Mode: engine.Inference},
 				{N: 4, Run: globalavgpool2Forward, Mode: engine.Inference},
 				{N: 2, Run: fc1Forward, Mode: engine.Inference},
-				{N: 2, Run: fc1WeightGrad, Sums: true},
-				{N: 4, Run: fc1InputGrad},
 			},
 		},
 	},

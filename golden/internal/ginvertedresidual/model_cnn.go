@@ -533,6 +533,13 @@ var program = engine.Program{
 				{N: 3, Run: classifier_1Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
+				{N: 3, Run: classifier_1WeightGrad, Sums: true},
+				{N: 12, Run: classifier_1InputGrad},
+			},
+		},
+		{
+			Name: "forward again in inference mode (its backward)",
+			Backward: []engine.Phase{
 				{N: 4, Run: features_0_0Forward, Mode: engine.Inference},
 				{N: 4, Run: features_0_1Eval, Mode: engine.Inference},
 				{N: 4, Run: features_1_conv_0_0Forward, Mode: engine.Inference},
@@ -550,8 +557,6 @@ var program = engine.Program{
 				{N: 2, Run: features_2_conv_3Eval, Mode: engine.Inference},
 				{N: 12, Run: globalavgpool1Forward, Mode: engine.Inference},
 				{N: 3, Run: classifier_1Forward, Mode: engine.Inference},
-				{N: 3, Run: classifier_1WeightGrad, Sums: true},
-				{N: 12, Run: classifier_1InputGrad},
 			},
 		},
 	},

@@ -484,6 +484,13 @@ var program = engine.Program{
 				{N: 2, Run: head_fc1Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
+				{N: 2, Run: head_fc1WeightGrad, Sums: true},
+				{N: 3, Run: head_fc1InputGrad},
+			},
+		},
+		{
+			Name: "forward again in inference mode (its backward)",
+			Backward: []engine.Phase{
 				{N: 6, Run: stem_conv1Forward, Mode: engine.Inference},
 				{N: 6, Run: stem_bnEval, Mode: engine.Inference},
 				{N: 6, Run: conv1Forward, Mode: engine.Inference},
@@ -499,8 +506,6 @@ var program = engine.Program{
 				{N: 5, Run: head_0Forward, Mode: engine.Inference},
 				{N: 3, Run: head_fcForward, Mode: engine.Inference},
 				{N: 2, Run: head_fc1Forward, Mode: engine.Inference},
-				{N: 2, Run: head_fc1WeightGrad, Sums: true},
-				{N: 3, Run: head_fc1InputGrad},
 			},
 		},
 	},

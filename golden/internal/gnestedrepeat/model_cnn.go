@@ -552,6 +552,13 @@ var program = engine.Program{
 				{N: 3, Run: fc1Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
+				{N: 3, Run: fc1WeightGrad, Sums: true},
+				{N: 4, Run: fc1InputGrad},
+			},
+		},
+		{
+			Name: "forward again in inference mode (its backward)",
+			Backward: []engine.Phase{
 				{N: 6, Run: conv1Forward, Mode: engine.Inference},
 				{N: 6, Run: conv2Forward, Mode: engine.Inference},
 				{N: 6, Run: concat1Copy0Forward, Mode: engine.Inference},
@@ -572,8 +579,6 @@ var program = engine.Program{
 				{N: 6, Run: blocks_1_conv2Forward, Mode: engine.Inference},
 				{N: 4, Run: globalmaxpool1Forward, Mode: engine.Inference},
 				{N: 3, Run: fc1Forward, Mode: engine.Inference},
-				{N: 3, Run: fc1WeightGrad, Sums: true},
-				{N: 4, Run: fc1InputGrad},
 			},
 		},
 	},

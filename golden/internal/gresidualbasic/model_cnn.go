@@ -329,6 +329,13 @@ var program = engine.Program{
 				{N: 3, Run: fc1Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
+				{N: 3, Run: fc1WeightGrad, Sums: true},
+				{N: 4, Run: fc1InputGrad},
+			},
+		},
+		{
+			Name: "forward again in inference mode (its backward)",
+			Backward: []engine.Phase{
 				{N: 6, Run: conv1Forward, Mode: engine.Inference},
 				{N: 6, Run: bn1Eval, Mode: engine.Inference},
 				{N: 6, Run: conv2Forward, Mode: engine.Inference},
@@ -338,8 +345,6 @@ var program = engine.Program{
 				{N: 6, Run: add1Forward, Mode: engine.Inference},
 				{N: 4, Run: globalavgpool1Forward, Mode: engine.Inference},
 				{N: 3, Run: fc1Forward, Mode: engine.Inference},
-				{N: 3, Run: fc1WeightGrad, Sums: true},
-				{N: 4, Run: fc1InputGrad},
 			},
 		},
 	},

@@ -403,6 +403,13 @@ var program = engine.Program{
 				{N: 3, Run: fc1Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
+				{N: 3, Run: fc1WeightGrad, Sums: true},
+				{N: 8, Run: fc1InputGrad},
+			},
+		},
+		{
+			Name: "forward again in inference mode (its backward)",
+			Backward: []engine.Phase{
 				{N: 8, Run: conv1Forward, Mode: engine.Inference},
 				{N: 8, Run: bn1Eval, Mode: engine.Inference},
 				{N: 4, Run: maxpool1Forward, Mode: engine.Inference},
@@ -415,8 +422,6 @@ var program = engine.Program{
 				{N: 2, Run: add1Forward, Mode: engine.Inference},
 				{N: 8, Run: globalavgpool1Forward, Mode: engine.Inference},
 				{N: 3, Run: fc1Forward, Mode: engine.Inference},
-				{N: 3, Run: fc1WeightGrad, Sums: true},
-				{N: 8, Run: fc1InputGrad},
 			},
 		},
 	},

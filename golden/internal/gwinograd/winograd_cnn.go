@@ -409,6 +409,13 @@ var program = engine.Program{
 				{N: 4, Run: fc1Forward, Mode: engine.Training},
 			},
 			Backward: []engine.Phase{
+				{N: 4, Run: fc1WeightGrad, Sums: true},
+				{N: 32, Run: fc1InputGrad},
+			},
+		},
+		{
+			Name: "forward again in inference mode (its backward)",
+			Backward: []engine.Phase{
 				{N: 4, Run: conv1Forward, Mode: engine.Inference},
 				{N: 8, Run: bn1Eval, Mode: engine.Inference},
 				{N: 4, Run: conv2Forward, Mode: engine.Inference},
@@ -420,8 +427,6 @@ var program = engine.Program{
 				{N: 4, Run: conv5Forward, Mode: engine.Inference},
 				{N: 32, Run: globalavgpool1Forward, Mode: engine.Inference},
 				{N: 4, Run: fc1Forward, Mode: engine.Inference},
-				{N: 4, Run: fc1WeightGrad, Sums: true},
-				{N: 32, Run: fc1InputGrad},
 			},
 		},
 	},
