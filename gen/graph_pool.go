@@ -72,9 +72,12 @@ func (g *graphGen) poolForward(p *gplan.Plan, s *gplan.Step, name string, op *ir
 	}
 	return g.phase(name, s.Out.Shape.H, "computes "+describe(s)+", output rows [lo, hi).", func(b *jen.Group) {
 		g.clearPad(b, out.Buf, true, false)
-		if op.Mode == ir.Max {
+		switch {
+		case op.Mode == ir.Max && p == g.infer: // no backward: no positions to keep
+			b.Add(rt("MaxPoolForwardNoIndex")).Call(jen.Op("&").Id(geom), out.of(), in.of(), jen.Id("lo"), jen.Id("hi"))
+		case op.Mode == ir.Max:
 			b.Add(rt("MaxPoolForward")).Call(jen.Op("&").Id(geom), out.of(), cI(g.indexBuf(s.Node)), in.of(), jen.Id("lo"), jen.Id("hi"))
-		} else {
+		default:
 			b.Add(rt("MeanPoolForward")).Call(jen.Op("&").Id(geom), out.of(), from(in.of(), in.origin(op.PH, op.PW)), jen.Id("lo"), jen.Id("hi"))
 		}
 		g.fusedStore(b, s, storeGeom, out, nil)

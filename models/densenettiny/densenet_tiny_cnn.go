@@ -953,7 +953,7 @@ var features_maxpool1InferGeom = runtime.PoolGeom{
 
 // features_maxpool1Infer computes features.maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func features_maxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForward(&features_maxpool1InferGeom, c.F[f28], c.I[features_maxpool1Index], c.F[f1], lo, hi)
+	runtime.MaxPoolForwardNoIndex(&features_maxpool1InferGeom, c.F[f28], c.F[f1], lo, hi)
 }
 
 // features_denseblock1_denselayer1_norm1InferGeom: batchnorm, in inference.

@@ -1480,7 +1480,7 @@ var padI2 = runtime.Padding{
 // maxpool1Infer computes maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func maxpool1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI2, c.F[f45], lo, hi)
-	runtime.MaxPoolForward(&maxpool1InferGeom, c.F[f45], c.I[maxpool1Index], c.F[f1], lo, hi)
+	runtime.MaxPoolForwardNoIndex(&maxpool1InferGeom, c.F[f45], c.F[f1], lo, hi)
 }
 
 // layer1_0_conv1InferGeom: conv 3x3x64 p1 nobias, in inference.

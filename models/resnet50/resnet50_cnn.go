@@ -3390,7 +3390,7 @@ var maxpool1InferGeom = runtime.PoolGeom{
 
 // maxpool1Infer computes maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func maxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForward(&maxpool1InferGeom, c.F[f111], c.I[maxpool1Index], c.F[f110], lo, hi)
+	runtime.MaxPoolForwardNoIndex(&maxpool1InferGeom, c.F[f111], c.F[f110], lo, hi)
 }
 
 // layer1_0_conv1InferGeom: conv 1x1x64 nobias, in inference.

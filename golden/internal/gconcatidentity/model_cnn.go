@@ -575,7 +575,7 @@ var maxpool1InferGeom = runtime.PoolGeom{
 
 // maxpool1Infer computes maxpool1 (pool max 3x3 s1 p1), output rows [lo, hi).
 func maxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForward(&maxpool1InferGeom, c.F[f14], c.I[maxpool1Index], c.F[f1], lo, hi)
+	runtime.MaxPoolForwardNoIndex(&maxpool1InferGeom, c.F[f14], c.F[f1], lo, hi)
 }
 
 // conv6InferGeom: conv 1x1x2, in inference.

@@ -444,7 +444,7 @@ var maxpool1InferGeom = runtime.PoolGeom{
 
 // maxpool1Infer computes maxpool1 (pool max 2x2), output rows [lo, hi).
 func maxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForward(&maxpool1InferGeom, c.F[f7], c.I[maxpool1Index], c.F[f1], lo, hi)
+	runtime.MaxPoolForwardNoIndex(&maxpool1InferGeom, c.F[f7], c.F[f1], lo, hi)
 }
 
 // fc1InferStoreGeom: the activation fused into its store of fc1+relu2.

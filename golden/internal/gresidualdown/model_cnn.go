@@ -475,7 +475,7 @@ var padI2 = runtime.Padding{
 // maxpool1Infer computes maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func maxpool1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&padI2, c.F[f14], lo, hi)
-	runtime.MaxPoolForward(&maxpool1InferGeom, c.F[f14], c.I[maxpool1Index], c.F[f1], lo, hi)
+	runtime.MaxPoolForwardNoIndex(&maxpool1InferGeom, c.F[f14], c.F[f1], lo, hi)
 }
 
 // conv2InferGeom: conv 3x3x8 s2 p1 nobias, in inference.
