@@ -143,8 +143,10 @@ func TestGraphNoAllocations(t *testing.T) {
 }
 
 // TestGraphBatchOfOne: a batch of one gives Forward's output bit for bit,
-// in inference and in training mode, and in inference mode every sample of
-// a batch gets what it gets alone, whatever the number of workers.
+// in inference and in training mode, Backward after Forward gives a
+// forward-backward batch of one's gradients, and in inference mode every
+// sample of a batch gets what it gets alone, whatever the number of
+// workers.
 func TestGraphBatchOfOne(t *testing.T) {
 	const n = 3
 	xs := make([]gresidualdown.Input, n)
@@ -163,6 +165,30 @@ func TestGraphBatchOfOne(t *testing.T) {
 		m.ForwardBatch(xs[:1], batch)
 		if batch[0] != single {
 			t.Errorf("train %v: a batch of one gives %v, Forward %v", train, batch[0], single)
+		}
+	}
+	// Backward after Forward (the inference plan's forward, then the
+	// training plan's run again) gives what a forward-backward pass gives.
+	for _, train := range []bool{false, true} {
+		var dy gresidualdown.Output
+		for i := range dy {
+			dy[i] = float32(i) - 1
+		}
+		a, b := gresidualdown.New(3), gresidualdown.New(3)
+		a.SetTraining(train, 1)
+		b.SetTraining(train, 1)
+		var y gresidualdown.Output
+		var dxa gresidualdown.Input
+		a.Forward(&xs[0], &y)
+		a.Backward(&dy, &dxa)
+		dxb := make([]gresidualdown.Input, 1)
+		b.ForwardBackwardBatch(xs[:1], []gresidualdown.Output{dy}, nil, dxb)
+		if dxa != dxb[0] {
+			t.Errorf("train %v: Backward after Forward gives dx %v, a forward-backward batch of one %v", train, dxa[:4], dxb[0][:4])
+		}
+		ga, gb := a.Grads(), b.Grads()
+		for i := range ga {
+			expectClose(t, fmt.Sprintf("train %v: %s", train, ga[i].Name), to64(ga[i].F32), to64(gb[i].F32), 0)
 		}
 	}
 	for _, threads := range []int{1, 2, 3} {
