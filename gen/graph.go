@@ -73,6 +73,7 @@ type graphGen struct {
 	evalOf   map[*ir.Node]string      // batchnorm's inference coefficients (derived)
 	foldTmp  string                   // derived scratch for folding, "" if none
 	padOf    map[*gplan.Buffer]string // the runtime.Padding of a buffer's border
+	fcStaged map[*gplan.Step]*ebuf    // the unpadded copies of fc inputs (see fcInput)
 
 	steps []*gstep
 	decls []func(*jen.File) // geometries and phase functions, in order

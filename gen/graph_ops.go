@@ -32,8 +32,7 @@ func (g *graphGen) inferStep(s *gplan.Step) ([]*gphase, error) {
 	case *ir.GlobalPool:
 		return []*gphase{g.globalPoolForward(p, s, stem, op)}, nil
 	case *ir.FC:
-		ph, err := g.fcForward(p, s, stem)
-		return []*gphase{ph}, err
+		return g.fcForward(p, s, stem), nil
 	case *ir.Softmax:
 		return []*gphase{g.softmaxForward(p, s, stem)}, nil
 	}
@@ -45,8 +44,12 @@ func (g *graphGen) inferStep(s *gplan.Step) ([]*gphase, error) {
 func (g *graphGen) trainStep(s *gplan.Step, bk *gplan.Back) (opPhases, error) {
 	p := g.train
 	stem := g.stepName(s)
+	var all func(fwd []*gphase, bwd ...*gphase) opPhases
 	both := func(fwd *gphase, bwd ...*gphase) opPhases {
-		ph := opPhases{train: []*gphase{fwd}, eval: []*gphase{fwd}}
+		return all([]*gphase{fwd}, bwd...)
+	}
+	all = func(fwd []*gphase, bwd ...*gphase) opPhases {
+		ph := opPhases{train: fwd, eval: fwd}
 		for _, b := range bwd {
 			if b != nil {
 				ph.bwd = append(ph.bwd, gentry{b, ""})
@@ -74,12 +77,7 @@ func (g *graphGen) trainStep(s *gplan.Step, bk *gplan.Back) (opPhases, error) {
 	case *ir.GlobalPool:
 		return both(g.globalPoolForward(p, s, stem+"Forward", op), g.globalPoolBackward(s, bk, stem, op)...), nil
 	case *ir.FC:
-		fwd, err := g.fcForward(p, s, stem+"Forward")
-		if err != nil {
-			return opPhases{}, err
-		}
-		bwd, err := g.fcBackward(s, bk, stem)
-		return both(fwd, bwd...), err
+		return all(g.fcForward(p, s, stem+"Forward"), g.fcBackward(s, bk, stem)...), nil
 	case *ir.Softmax:
 		return both(g.softmaxForward(p, s, stem+"Forward"), g.softmaxBackward(s, bk, stem)), nil
 	}

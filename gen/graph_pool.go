@@ -218,12 +218,39 @@ func contiguous(v gview) bool {
 	return l.H*l.W == 1 || v.Whole() && !l.Padded()
 }
 
-// fcForward emits an fc step (its fused add and activation), outputs.
-func (g *graphGen) fcForward(p *gplan.Plan, s *gplan.Step, name string) (*gphase, error) {
-	in, out := g.values(p, s)
-	if !contiguous(in) {
-		return nil, fmt.Errorf("the code generator does not support %s reading a padded map yet", s.Node.Name)
+// fcInput returns where fc step s of plan p reads its input, whole and
+// contiguous: its value's buffer, or, for a value in a padded buffer (a conv
+// elsewhere reads it padded), a buffer of the fc's own that a copy phase
+// (the first phase returned) fills; in training it is kept for the weight
+// gradient.
+func (g *graphGen) fcInput(p *gplan.Plan, s *gplan.Step, name string) (*jen.Statement, []*gphase) {
+	in, _ := g.values(p, s)
+	if contiguous(in) {
+		return from(in.of(), in.Offset()), nil
 	}
+	if b, ok := g.fcStaged[s]; ok {
+		return cF(b.name), nil
+	}
+	sh := s.In[0].Shape
+	stage := &ebuf{name: g.unique(name + "Input"), len: sh.Size(), grad: p == g.train, doc: s.Node.Name + "'s input, without padding"}
+	g.bufs = append(g.bufs, stage)
+	if g.fcStaged == nil {
+		g.fcStaged = map[*gplan.Step]*ebuf{}
+	}
+	g.fcStaged[s] = stage
+	geom := g.geom(name+"CopyInGeom", "copies "+s.Node.Name+"'s input out of its padded buffer", geomLit("CopyGeom", []any{"H", sh.H, "W", sh.W, "C", sh.C},
+		[]any{"Dst", layoutLit(runtime.Layout{Row: sh.W * sh.C, Pix: sh.C}), "Src", layoutLit(in.layout())}))
+	cp := g.phase(name+"CopyIn", sh.H, "copies the input of "+describe(s)+" out of its padded buffer, rows [lo, hi).", func(b *jen.Group) {
+		b.Add(rt("CopyMap")).Call(jen.Op("&").Id(geom), cF(stage.name), in.of(), jen.Id("lo"), jen.Id("hi"))
+	})
+	return cF(stage.name), []*gphase{cp}
+}
+
+// fcForward emits an fc step (its fused add and activation), outputs, after
+// the copy of its input when it needs one (see fcInput).
+func (g *graphGen) fcForward(p *gplan.Plan, s *gplan.Step, name string) []*gphase {
+	_, out := g.values(p, s)
+	src, phases := g.fcInput(p, s, name)
 	k, n := s.Out.Shape.C, s.In[0].Shape.Size()
 	skips := g.skipViews(p, s)
 	storeGeom := ""
@@ -231,20 +258,21 @@ func (g *graphGen) fcForward(p *gplan.Plan, s *gplan.Step, name string) (*gphase
 		storeGeom = g.fusedStoreGeom(name, s, out, skips, true)
 	}
 	w, b := g.tensorOf(s.Node, ir.Weight), g.tensorOf(s.Node, ir.Bias)
-	return g.phase(name, k, "computes "+describe(s)+", outputs [lo, hi).", func(body *jen.Group) {
-		body.Add(rt("FCForward")).Call(from(out.of(), out.Offset()), from(in.of(), in.Offset()), cP(w), cP(b), jen.Lit(n), jen.Id("lo"), jen.Id("hi"))
+	return append(phases, g.phase(name, k, "computes "+describe(s)+", outputs [lo, hi).", func(body *jen.Group) {
+		body.Add(rt("FCForward")).Call(from(out.of(), out.Offset()), src, cP(w), cP(b), jen.Lit(n), jen.Id("lo"), jen.Id("hi"))
 		g.fusedStore(body, s, storeGeom, out, skips)
-	}), nil
+	}))
 }
 
 // fcBackward emits an fc's gradients: its fused add and activation, the
 // weight and bias gradients, the input gradient.
-func (g *graphGen) fcBackward(s *gplan.Step, bk *gplan.Back, stem string) ([]*gphase, error) {
+func (g *graphGen) fcBackward(s *gplan.Step, bk *gplan.Back, stem string) []*gphase {
 	if bk == nil {
-		return nil, nil
+		return nil
 	}
 	tr := g.train
-	in, out := g.values(tr, s)
+	_, out := g.values(tr, s)
+	src, _ := g.fcInput(tr, s, stem+"Forward")
 	dOut := g.view(tr.Value(s.Out).Grad)
 	k, n := s.Out.Shape.C, s.In[0].Shape.Size()
 	var phases []*gphase
@@ -254,13 +282,13 @@ func (g *graphGen) fcBackward(s *gplan.Step, bk *gplan.Back, stem string) ([]*gp
 	w, bias := g.tensorOf(s.Node, ir.Weight), g.tensorOf(s.Node, ir.Bias)
 	dout := dOut.of().Index(jen.Lit(dOut.Offset()).Op(":").Lit(dOut.Offset() + k))
 	wg := g.phase(stem+"WeightGrad", k, fmt.Sprintf("adds to the weight and bias gradients of %s, outputs [lo, hi).", s.Node.Name), func(b *jen.Group) {
-		b.Add(rt("FCWeightGrad")).Call(cG(w), cG(bias), from(in.of(), in.Offset()), dout.Clone(), jen.Lit(n), jen.Id("lo"), jen.Id("hi"))
+		b.Add(rt("FCWeightGrad")).Call(cG(w), cG(bias), src, dout.Clone(), jen.Lit(n), jen.Id("lo"), jen.Id("hi"))
 	})
 	wg.sums = true
 	phases = append(phases, wg)
 	gr, ok := gradAt(bk, 0)
 	if !ok {
-		return phases, nil
+		return phases
 	}
 	dIn := g.view(tr.Value(s.In[0]).Grad)
 	sh := s.In[0].Shape
@@ -299,5 +327,5 @@ func (g *graphGen) fcBackward(s *gplan.Step, bk *gplan.Back, stem string) ([]*gp
 					jen.Id("y").Op("*").Lit(row), jen.Parens(jen.Id("y").Op("+").Lit(1)).Op("*").Lit(row)))
 		}))
 	}
-	return phases, nil
+	return phases
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/cnnc/cnnc/compiler"
 	"github.com/cnnc/cnnc/gen"
 	"github.com/cnnc/cnnc/golden/internal/gdropout"
+	"github.com/cnnc/cnnc/golden/internal/gfcpadded"
 	"github.com/cnnc/cnnc/golden/internal/gresidualdown"
 	"github.com/cnnc/cnnc/golden/internal/gwinograd"
 	"github.com/cnnc/cnnc/interp"
@@ -32,8 +33,8 @@ func graphFiles() []generatedFile {
 		pkg := "g" + stripUnderscores(name)
 		files = append(files, generatedFile{model: filepath.Join("graphdata", name, "model.cnn"), pkg: pkg, path: filepath.Join("internal", pkg, "model_cnn.go")})
 	}
-	for _, name := range []string{"winograd", "dropout"} {
-		pkg := "g" + name
+	for _, name := range []string{"winograd", "dropout", "fc_padded"} {
+		pkg := "g" + stripUnderscores(name)
 		files = append(files, generatedFile{model: filepath.Join("graphmodels", name+".cnn"), pkg: pkg, path: filepath.Join("internal", pkg, name+"_cnn.go")})
 	}
 	for _, m := range [][2]string{{"resnet18", "resnet18"}, {"resnet50", "resnet50"}, {"mobilenetv2", "mobilenetv2"}, {"densenet_tiny", "densenettiny"}} {
@@ -376,6 +377,9 @@ func TestGraphBundledModels(t *testing.T) {
 	})
 	t.Run("dropout", func(t *testing.T) {
 		compareGraphWithInterpreter(t, "graphmodels/dropout.cnn", gdropout.New(1), 7, 3)
+	})
+	t.Run("fc_padded", func(t *testing.T) {
+		compareGraphWithInterpreter(t, "graphmodels/fc_padded.cnn", gfcpadded.New(1), 8, 3)
 	})
 	big := []struct {
 		name string

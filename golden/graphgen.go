@@ -17,3 +17,4 @@ package golden
 //go:generate go run ../cmd/cnnc compile --pkg gconvgroups -o internal/gconvgroups/ graphdata/conv_groups/model.cnn
 //go:generate go run ../cmd/cnnc compile --pkg gwinograd -o internal/gwinograd/ graphmodels/winograd.cnn
 //go:generate go run ../cmd/cnnc compile --pkg gdropout -o internal/gdropout/ graphmodels/dropout.cnn
+//go:generate go run ../cmd/cnnc compile --pkg gfcpadded -o internal/gfcpadded/ graphmodels/fc_padded.cnn
