@@ -157,6 +157,8 @@ def main():
     ap.add_argument("--no-train", dest="train", action="store_false", help="forward passes only")
     ap.add_argument("--quick", action="store_true", help="LeNet-5 and VGG-16 at batch 1, one round")
     ap.add_argument("--report", action="store_true", help=f"only rewrite the report from {RESULTS}")
+    ap.add_argument("--append", action="store_true",
+                    help=f"add to {RESULTS} (replacing the configurations measured again; peak kept with --peak-rounds 0)")
     args = ap.parse_args()
     if args.report:
         with open(RESULTS) as f:
@@ -175,18 +177,27 @@ def main():
                "loadavg_start": os.getloadavg(), "rounds": args.rounds, "runs": args.runs,
                "train": args.train, "machine": report.machine(), "rows": [], "log": []}
     results["versions"] = {"torch": (ct.torch_version() or {}).get("torch")}
+    configs = [(m, b, t) for m in models for b in batches(m, args.batches) for t in threads]
+    if args.append:
+        with open(RESULTS) as f:
+            old = json.load(f)
+        results.update(started=old["started"], loadavg_start=old["loadavg_start"], log=old["log"], peak=old.get("peak"),
+                       rows=[r for r in old["rows"] if (r["model"], r["batch"], r["threads"]) not in configs])
+        results["rounds"] = max(args.rounds, old["rounds"])
+        if str(old["runs"]) != str(args.runs):
+            results["runs"] = f"{min(args.runs, int(str(old['runs']).split('–')[0]))}–{max(args.runs, int(str(old['runs']).split('–')[-1]))}"
+        results["minutes_before"] = old.get("minutes", 0) + old.get("minutes_before", 0)
     args.cnnc = ct.build_cnnc()
-    print("peak: FMA and streaming read", file=sys.stderr)
-    results["peak"] = peak(args.peak_rounds)
-    for model in models:
-        for batch in batches(model, args.batches):
-            for t in threads:
-                results["rows"].append(measure(model, batch, t, args, results["log"]))
-                results["missing"] = ct.missing()
-                results["loadavg_end"] = os.getloadavg()
-                results["minutes"] = (time.time() - started) / 60
-                with open(RESULTS, "w") as f:
-                    json.dump(results, f, indent=1)
+    if args.peak_rounds > 0 or not results.get("peak"):
+        print("peak: FMA and streaming read", file=sys.stderr)
+        results["peak"] = peak(max(1, args.peak_rounds))
+    for model, batch, t in configs:
+        results["rows"].append(measure(model, batch, t, args, results["log"]))
+        results["missing"] = ct.missing()
+        results["loadavg_end"] = os.getloadavg()
+        results["minutes"] = (time.time() - started) / 60 + results.get("minutes_before", 0)
+        with open(RESULTS, "w") as f:
+            json.dump(results, f, indent=1)
     report.write(results)
 
 

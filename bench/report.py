@@ -64,7 +64,9 @@ def write(res):
             kept = f.read().split(NOTES, 1)[1]
     except (OSError, IndexError):
         kept = "\n"
-    m, rows = res["machine"], res["rows"]
+    order = list(NAMES)
+    m = res["machine"]
+    rows = sorted(res["rows"], key=lambda r: (order.index(r["model"]), r["batch"], r["threads"]))
     ort_v = next((r["ort_version"] for r in rows if r.get("ort_version")), None)
     paths = sorted({r["path"] for r in rows if r.get("path")})
     la0, la1 = res["loadavg_start"][0], res.get("loadavg_end", res["loadavg_start"])[0]
@@ -110,9 +112,12 @@ def write(res):
             unsupported[r["model"]] = r["cnnc_unsupported"]
         lines.append(f"| {NAMES[r['model']]} | {r['batch']} | {r['threads']} | {fmt(r.get('ort'))} | {fmt(r.get('torch_f'))} | "
                      f"{c} | {ratio(r.get('r_ort'))} | {ratio(r.get('r_torch_f'))} |")
-    if unsupported:
-        lines += ["", "† " + "; ".join(f"{NAMES[k]}: {v}" for k, v in unsupported.items()) +
-                  " (the graph code generator has not landed: ONNX Runtime and PyTorch measured alone)."]
+    by_msg = {}
+    for k, v in unsupported.items():
+        by_msg.setdefault(v.split(": ", 2)[-1], []).append(NAMES[k])
+    for msg, names in by_msg.items():
+        lines += ["", f"† {', '.join(names)}: `cnnc bench` says “{msg}”: the graph code generator has not landed; "
+                  "ONNX Runtime and PyTorch are measured alone."]
     if res.get("train"):
         lines += ["", "## Training step", "",
                   "Zeroed gradients, forward and backward in training mode, an SGD step with momentum.", "",
