@@ -80,8 +80,11 @@ func powInt(b float64, n int64) float64 {
 
 // ddMul returns the double-double product of ah+al and bh+bl, normalised.
 func ddMul(ah, al, bh, bl float64) (hi, lo float64) {
-	p := ah * bh
-	e := math.FMA(ah, bh, -p) + (ah*bl + al*bh)
+	// The explicit conversions keep the compiler from fusing these
+	// products into multiply-adds, which it may do on arm64, ppc64 and
+	// s390x: the error terms need each product rounded on its own.
+	p := float64(ah * bh)
+	e := math.FMA(ah, bh, -p) + (float64(ah*bl) + float64(al*bh))
 	hi = p + e
 	return hi, e - (hi - p)
 }
