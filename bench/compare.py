@@ -75,7 +75,7 @@ def measure(model, batch, threads, args, rounds_log):
     shape = input_shape(model)
     runs = args.runs if batch == 1 else max(3, args.runs // 2)
     got = {k: [] for k in ("ort", "torch_f", "torch_t", "cnnc_f", "cnnc_t", "r_ort", "r_torch_f", "r_torch_t")}
-    row = {"model": model, "batch": batch, "threads": threads, "runs": runs}
+    row = {"model": model, "batch": batch, "threads": threads, "runs": runs, "commit": args.commit}
     layers = None
     profile = model == "vgg16" and batch == 1 and threads == 1
 
@@ -186,8 +186,9 @@ def main():
         results["rounds"] = max(args.rounds, old["rounds"])
         if str(old["runs"]) != str(args.runs):
             results["runs"] = f"{min(args.runs, int(str(old['runs']).split('–')[0]))}–{max(args.runs, int(str(old['runs']).split('–')[-1]))}"
-        results["minutes_before"] = old.get("minutes", 0) + old.get("minutes_before", 0)
+        results["minutes_before"] = old.get("minutes", 0)  # which counts the runs before it too
     args.cnnc = ct.build_cnnc()
+    args.commit = results["machine"]["commit"]
     if args.peak_rounds > 0 or not results.get("peak"):
         print("peak: FMA and streaming read", file=sys.stderr)
         results["peak"] = peak(max(1, args.peak_rounds))

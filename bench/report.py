@@ -70,11 +70,21 @@ def write(res):
     ort_v = next((r["ort_version"] for r in rows if r.get("ort_version")), None)
     paths = sorted({r["path"] for r in rows if r.get("path")})
     la0, la1 = res["loadavg_start"][0], res.get("loadavg_end", res["loadavg_start"])[0]
+    commits = {}
+    for r in rows:
+        commits[r.get("commit", m["commit"])] = commits.get(r.get("commit", m["commit"]), 0) + 1
+    main_commit = max(commits, key=commits.get) if commits else m["commit"]
+    marks = {c: "‡" * (i + 1) for i, c in enumerate(c for c in commits if c != main_commit)}
+
+    def name(r):
+        return NAMES[r["model"]] + marks.get(r.get("commit", main_commit), "")
     lines = [
         "# Benchmarks: cnnc against ONNX Runtime and PyTorch",
         "",
         "Measured by `/usr/bin/python3 bench/compare.py` (in this repository) on",
-        f"{res['started']}, at commit {m['commit']}, in {res.get('minutes', 0):.0f} minutes:",
+        f"{res['started']}, at commit {main_commit}" +
+        "".join(f" (rows marked {v}: at commit {c})" for c, v in marks.items()) +
+        f", in {res.get('minutes', 0):.0f} minutes:",
         "",
         f"- CPU: {m.get('model name', '?')} (family {m.get('cpu family', '?')}, model {m.get('model', '?')}), "
         f"{m['cores']} cores, {m['vector']}; {m['os']}",
@@ -110,7 +120,7 @@ def write(res):
         if r.get("cnnc_unsupported"):
             c = "not yet †"
             unsupported[r["model"]] = r["cnnc_unsupported"]
-        lines.append(f"| {NAMES[r['model']]} | {r['batch']} | {r['threads']} | {fmt(r.get('ort'))} | {fmt(r.get('torch_f'))} | "
+        lines.append(f"| {name(r)} | {r['batch']} | {r['threads']} | {fmt(r.get('ort'))} | {fmt(r.get('torch_f'))} | "
                      f"{c} | {ratio(r.get('r_ort'))} | {ratio(r.get('r_torch_f'))} |")
     by_msg = {}
     for k, v in unsupported.items():
@@ -124,7 +134,7 @@ def write(res):
                   "| model | batch | threads | PyTorch | cnnc | cnnc / PyTorch |", "|---|---|---|---|---|---|"]
         for r in rows:
             c = "not yet †" if r.get("cnnc_unsupported") else fmt(r.get("cnnc_t"))
-            lines.append(f"| {NAMES[r['model']]} | {r['batch']} | {r['threads']} | {fmt(r.get('torch_t'))} | {c} | "
+            lines.append(f"| {name(r)} | {r['batch']} | {r['threads']} | {fmt(r.get('torch_t'))} | {c} | "
                          f"{ratio(r.get('r_torch_t'))} |")
     layers = next((r["layers"] for r in rows if r.get("layers")), None)
     peak1 = _peak1(pk)
