@@ -39,6 +39,17 @@ make (parity.txtar); adamw_bn/ trains a residual block with batchnorm
 
     cnnc train ... --optim adamw --lr 0.01 --schedule cosine --warmup 1 ...
 
+sgd_bn/ trains a small ResNet with batchnorm (two residual blocks, the
+second's shortcut a strided 1x1 conv and batchnorm; see ResNetBN) the same
+way with torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9,
+weight_decay=0.01) and StepLR(step_size=2, gamma=0.5), the run
+
+    cnnc train ... --lr 0.1 --momentum 0.9 --weight-decay 0.01 \\
+        --lr-step 2 --lr-gamma 0.5 ...
+
+Weight decay applies to every parameter, batchnorm's weights and biases
+too, in PyTorch (all of model.parameters() in one group) as in cnnc.
+
 want.npz also holds lr, the rate of each epoch.
 
 Run it from anywhere with Debian's python3 (numpy and torch):
@@ -52,6 +63,7 @@ import warnings
 import numpy as np
 import torch
 from torch import nn
+from torchvision.models.resnet import BasicBlock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EPOCHS, N = 4, 16
@@ -158,13 +170,50 @@ class ResBN(nn.Module):
         return self.fc1(x.flatten(1))
 
 
-def make_adam(name, opt_fn, sched_fn, model_cls=Classifier):
+class ResNetBN(nn.Module):
+    """A small ResNet of torchvision's BasicBlocks: a stem, an identity block, a block that halves the map
+    and doubles the channels (its shortcut a strided 1x1 conv and batchnorm),
+    global average pooling and an fc. The starting batchnorm parameters and
+    running statistics are drawn away from PyTorch's defaults (and
+    num_batches_tracked starts at 5), so that every one of them is checked."""
+
+    shape, classes = (3, 8, 8), 3
+    block = ("  conv 3x3x{c} {s}p1 nobias\n  batchnorm\n  relu\n"
+             "  conv 3x3x{c} p1 nobias\n  batchnorm\n")
+    cnn = ("input 8x8x3\nconv 3x3x4 p1 nobias\nbatchnorm\nrelu\n"
+           "layer1: residual {\n" + block.format(c=4, s="") + "}\nrelu\n"
+           "layer2: residual {\n" + block.format(c=8, s="s2 ") + "} shortcut {\n"
+           "  downsample.0: conv 1x1x8 s2 nobias\n  downsample.1: batchnorm\n}\nrelu\n"
+           "pool avg global\nfc: fc 3\nsoftmax\n")
+
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.bn1 = nn.Conv2d(3, 4, 3, padding=1, bias=False), nn.BatchNorm2d(4)
+        self.layer1 = BasicBlock(4, 4)
+        self.layer2 = BasicBlock(4, 8, 2, nn.Sequential(nn.Conv2d(4, 8, 1, 2, bias=False), nn.BatchNorm2d(8)))
+        self.fc = nn.Linear(8, 3)
+        with torch.no_grad():
+            for m in self.modules():
+                if isinstance(m, nn.BatchNorm2d):
+                    m.weight.uniform_(0.5, 1.5)
+                    m.bias.normal_(0, 0.2)
+                    m.running_mean.normal_(0, 0.2)
+                    m.running_var.uniform_(0.5, 2)
+                    m.num_batches_tracked.fill_(5)
+
+    def forward(self, x):  # the scores before the softmax
+        x = self.layer2(self.layer1(torch.relu(self.bn1(self.conv1(x)))))
+        return self.fc(x.mean((2, 3)))
+
+
+def make_adam(name, opt_fn, sched_fn, model_cls=Classifier, seed=8):
     """An Adam case: a classifier trained in mini-batches in cnnc's order,
     measured after each epoch in eval mode (batchnorm's running statistics),
-    as cnnc train measures it."""
-    torch.manual_seed(8)
+    as cnnc train measures it. (Also the SGD case of sgd_bn.)"""
+    torch.manual_seed(seed)
     model = model_cls()
-    x, y = torch.randn(ADAM_N, 2, 6, 6), torch.randint(0, 4, (ADAM_N,))
+    shape, classes = getattr(model_cls, "shape", (2, 6, 6)), getattr(model_cls, "classes", 4)
+    x, y = torch.randn(ADAM_N, *shape), torch.randint(0, classes, (ADAM_N,))
     out = os.path.join(HERE, name)
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "model.cnn"), "w") as f:
@@ -216,6 +265,8 @@ def main():
     make_adam("adamw", lambda p: torch.optim.AdamW(p, lr=0.01, betas=(0.85, 0.99), eps=1e-7, weight_decay=0.05),
               warm_cosine(0.1, 1e-4))
     make_adam("adamw_bn", lambda p: torch.optim.AdamW(p, lr=0.01), warm_cosine(1 / 3, 0), ResBN)
+    make_adam("sgd_bn", lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, weight_decay=0.01),
+              lambda opt: torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5), ResNetBN, seed=9)
 
 
 if __name__ == "__main__":
