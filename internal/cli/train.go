@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	commands = append(commands, command{"train", "--data D [--val F | --val-data V] [--normalize] [--epochs N] [--batch N] [--optim sgd|adam|adamw] [--lr X] ... --out W.npz FILE", "train a model on a dataset", runTrain})
+	commands = append(commands, command{"train", "--data D [--val F | --val-data V] [--normalize] [--crop-pad N] [--hflip] [--epochs N] [--batch N] [--optim sgd|adam|adamw] [--lr X] ... --out W.npz FILE", "train a model on a dataset", runTrain})
 }
 
 const trainDoc = `Train trains a model with SGD, Adam or AdamW on the dataset D: an
@@ -31,6 +31,16 @@ channel's mean and divides by its standard deviation over the training
 samples (or --mean and --std), and prints them for cnnc eval and run. The
 model's generated code is built with the Go toolchain in a temporary
 module, as for cnnc run --engine gen, and trains in float32 on every core.
+
+--crop-pad N and --hflip augment the training samples (never the held-out
+ones), drawn anew for every sample in every epoch as torchvision's
+RandomCrop(size, padding=N) and RandomHorizontalFlip() do: pad the image
+with N black pixels on each side and crop one of its size at random,
+offsets 0 to 2N; flip it left to right half the time. The padding is a
+pixel of 0 before normalising, as with those transforms put before
+Normalize, so --mean M --std S makes it (0-M)/S. The draws depend on
+--seed, the epoch and the sample alone (not on --threads), so a resumed
+run draws what the run that did not stop would have.
 
 Each epoch visits the samples in a shuffled order drawn from --seed, in
 mini-batches of --batch (the last holds the rest). --optim is
@@ -65,7 +75,7 @@ Problems with the dataset or weights are reported before training starts,
 with status 1.`
 
 func runTrain(e *env, args []string) int {
-	fs := newFlags(e, "train", "--data D [--val FRACTION | --val-data V] [--normalize] [--mean M --std S] [--epochs N] [--batch N] [--optim sgd|adam|adamw] [--lr X] [--momentum X | --betas B1,B2 --eps X] [--weight-decay X] [--schedule constant|step|cosine] [--lr-step N --lr-gamma X] [--t-max N --eta-min X] [--warmup N [--warmup-factor F]] [--seed N] [--threads N] [--weights START.npz] [--checkpoint DIR [--resume]] --out W.npz [--log LOG.jsonl] [--plot LOSS.svg] FILE", trainDoc)
+	fs := newFlags(e, "train", "--data D [--val FRACTION | --val-data V] [--normalize] [--mean M --std S] [--crop-pad N] [--hflip] [--epochs N] [--batch N] [--optim sgd|adam|adamw] [--lr X] [--momentum X | --betas B1,B2 --eps X] [--weight-decay X] [--schedule constant|step|cosine] [--lr-step N --lr-gamma X] [--t-max N --eta-min X] [--warmup N [--warmup-factor F]] [--seed N] [--threads N] [--weights START.npz] [--checkpoint DIR [--resume]] --out W.npz [--log LOG.jsonl] [--plot LOSS.svg] FILE", trainDoc)
 	var o runner.TrainOptions
 	o.Flags(fs)
 	files, status, ok := parseFlags(fs, args)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cnnc/cnnc/runtime"
+	"github.com/cnnc/cnnc/runtime/data"
 )
 
 // Config says how Train trains: for how many epochs, on mini-batches of
@@ -28,6 +29,10 @@ type Config struct {
 	Schedule runtime.Schedule
 	// Seed drives the shuffling and the dropout masks (see Train).
 	Seed uint64
+	// Augment, when not nil, augments the training samples of every
+	// mini-batch (see data.Augment): sample i in epoch e is
+	// Augment.Apply(..., e, i), i its index in the training set.
+	Augment *data.Augment
 	// Resume, when not nil, continues the run it describes: the model
 	// must hold the parameters and optimiser state of its last epoch.
 	Resume *Progress
@@ -110,7 +115,8 @@ func DropoutSeed(seed uint64, step int) uint64 {
 //
 // Epoch e visits the samples in the order of Shuffle(r, [0 1 ... N-1]),
 // where r is one runtime.NewRand(c.Seed) continued from epoch to epoch, in
-// consecutive mini-batches of c.Batch. Each step is m.TrainWith (m.TrainN
+// consecutive mini-batches of c.Batch, each sample augmented by c.Augment
+// when it is not nil (the samples Evaluate measures are not). Each step is m.TrainWith (m.TrainN
 // for a Network that is no runtime.Learner: SGD only; TrainMain makes any
 // model a Learner) with c's
 // optimiser at the epoch's learning rate (c.Schedule), and the dropout
@@ -177,7 +183,11 @@ func Train(ctx context.Context, m runtime.Network, train, val *Data, c Config) (
 			idx := order[s*batch : min((s+1)*batch, train.N)]
 			n := len(idx)
 			for k, i := range idx {
-				copy(x[k*in:(k+1)*in], train.X[i*in:])
+				if c.Augment != nil {
+					c.Augment.Apply(x[k*in:(k+1)*in], train.X[i*in:(i+1)*in], epoch, i)
+				} else {
+					copy(x[k*in:(k+1)*in], train.X[i*in:])
+				}
 				if labels != nil {
 					labels[k] = train.Labels[i]
 				} else {

@@ -58,6 +58,9 @@ type runKey struct {
 	Held      int               `json:"held"`       // held-out samples
 	Data      string            `json:"data"`       // fingerprint of the training samples (dataFingerprint)
 	Classes   bool              `json:"classifier"` // labels rather than targets
+	// The augmentation: missing (none) in checkpoints made before it.
+	CropPad int  `json:"crop_pad,omitempty"`
+	HFlip   bool `json:"hflip,omitempty"`
 }
 
 // checkCheckpoint adds to bad what is wrong with --checkpoint and --resume.
@@ -150,7 +153,8 @@ func (c *checkpoint) optimPath() string { return filepath.Join(filepath.Dir(c.pa
 // val, which may be nil).
 func (o *TrainOptions) runKey(train, val *Data) runKey {
 	k := runKey{Optimizer: o.optimizer(), Schedule: o.schedule(o.Epochs), Batch: o.Batch, Seed: o.Seed,
-		Samples: train.N, Data: dataFingerprint(train), Classes: train.Labels != nil}
+		Samples: train.N, Data: dataFingerprint(train), Classes: train.Labels != nil,
+		CropPad: o.CropPad, HFlip: o.HFlip}
 	if val != nil {
 		k.Held = val.N
 	}
@@ -181,6 +185,8 @@ func (k runKey) differences(c runKey) []string {
 		d = append(d, "the training samples (--data, --val, --normalize, --mean, --std) differ from the checkpoint's run's")
 	}
 	differ("labels", k.Classes, c.Classes)
+	differ("--crop-pad", k.CropPad, c.CropPad)
+	differ("--hflip", k.HFlip, c.HFlip)
 	return d
 }
 

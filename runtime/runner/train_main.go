@@ -27,6 +27,7 @@ type TrainOptions struct {
 	Epochs    int
 	Batch     int
 	OptimOptions
+	AugmentOptions
 	Seed       uint64
 	Threads    int    // 0: every core
 	Weights    string // the starting parameters; empty to initialise from Seed
@@ -58,7 +59,8 @@ func (o *TrainOptions) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.Epochs, "epochs", 20, "the number `N` of epochs (passes over the data)")
 	fs.IntVar(&o.Batch, "batch", 32, "the number `N` of samples in a mini-batch")
 	o.OptimOptions.flags(fs)
-	fs.Uint64Var(&o.Seed, "seed", 1, "the `seed` of the initial parameters (without --weights), the shuffling and dropout")
+	o.AugmentOptions.flags(fs)
+	fs.Uint64Var(&o.Seed, "seed", 1, "the `seed` of the initial parameters (without --weights), the shuffling, the augmentation and dropout")
 	fs.IntVar(&o.Threads, "threads", 0, "the number `N` of threads (0: every core; at most 1024)")
 	fs.StringVar(&o.Weights, "weights", "", "start from the parameters in `W.npz` (or .safetensors) instead of --seed's")
 	fs.StringVar(&o.Out, "out", "", "write the trained parameters to `W.npz` (or .safetensors)")
@@ -92,6 +94,7 @@ func (o *TrainOptions) Check() error {
 		bad("--batch %d: want at least 1", o.Batch)
 	}
 	o.OptimOptions.check(o.Epochs, bad)
+	o.AugmentOptions.check(bad)
 	o.checkCheckpoint(bad)
 	if o.Threads < 0 || o.Threads > MaxThreads {
 		bad("--threads %d: want 0 (every core) to %d", o.Threads, MaxThreads)
@@ -110,7 +113,7 @@ func (o *TrainOptions) Check() error {
 
 // config returns the training configuration the options describe.
 func (o *TrainOptions) config() Config {
-	return Config{Epochs: o.Epochs, Batch: o.Batch, Optimizer: o.optimizer(), Schedule: o.schedule(o.Epochs), Seed: o.Seed}
+	return Config{Epochs: o.Epochs, Batch: o.Batch, Optimizer: o.optimizer(), Schedule: o.schedule(o.Epochs), Seed: o.Seed, Augment: o.augment}
 }
 
 // ExitInterrupted is the exit status of a run stopped by Ctrl-C (SIGINT)
@@ -166,6 +169,7 @@ func TrainMain(newModel func(seed uint64) runtime.Network, input, output []int, 
 // cnnc train does before building the model's program and the program
 // does again: the dataset (see LoadData) and the held-out samples (--val,
 // --val-data), normalised as --normalize, --mean and --std say; the
+// augmentation (--crop-pad, --hflip) against the network's input; the
 // starting weights, which it passes to setParams, or with --resume the
 // checkpoint, its weights passed to setParams and its run compared with
 // this one's; and that the output files can be written. A returned error
@@ -174,6 +178,9 @@ func TrainMain(newModel func(seed uint64) runtime.Network, input, output []int, 
 func Prepare(o *TrainOptions, classifier bool, input, output []int, setParams func(file string, arrays []*runtime.Array) error) (train, val *Data, err error) {
 	train, val, err = o.prepareData(data.Spec{Input: input, Output: output, Classifier: classifier, Stdin: o.Stdin})
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := o.AugmentOptions.prepare(input, output, classifier, o.norm, o.Seed); err != nil {
 		return nil, nil, err
 	}
 	if o.Weights != "" {

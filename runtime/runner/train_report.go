@@ -49,8 +49,12 @@ func (r *reporter) start(train, val *Data, c Config) {
 		held = fmt.Sprintf("%d held out", val.N)
 	}
 	steps := (train.N + c.Batch - 1) / c.Batch
-	fmt.Fprintf(r.w, "training on %s (%s): %s of %s, batch %d, %s\n",
-		plural(train.N, "sample"), held, plural(c.Epochs, "epoch"), plural(steps, "step"), min(c.Batch, train.N), describe(c.Optimizer, c.Schedule))
+	augmented := ""
+	if c.Augment != nil {
+		augmented = ", augmented by " + c.Augment.String()
+	}
+	fmt.Fprintf(r.w, "training on %s (%s): %s of %s, batch %d, %s%s\n",
+		plural(train.N, "sample"), held, plural(c.Epochs, "epoch"), plural(steps, "step"), min(c.Batch, train.N), describe(c.Optimizer, c.Schedule), augmented)
 }
 
 func (r *reporter) step(s Step) {

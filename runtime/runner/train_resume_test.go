@@ -176,6 +176,7 @@ func TestResume(t *testing.T) {
 		{[]string{"--batch", "4"}, 2, "--batch: 4, the checkpoint's run had 3"},
 		{[]string{"--t-max", "5"}, 2, "the schedule (--schedule, --lr-step, --lr-gamma, --t-max, --eta-min, --warmup): cosine to 0 over 5 epochs, after 1 epoch of warm-up from ×0.3333, the checkpoint's run had cosine to 0 over 3 epochs, after 1 epoch of warm-up from ×0.3333"},
 		{[]string{"--val", "0.3"}, 2, "training samples: 7, the checkpoint's run had 8"},
+		{[]string{"--hflip"}, 2, "--hflip: true, the checkpoint's run had false"},
 		{[]string{"--weights", at("x.npz")}, 2, "--resume and --weights: a resumed run starts from its checkpoint's weights"},
 		{[]string{"--checkpoint", at("none")}, 2, "checkpoint.json: no such file or directory"},
 	} {
