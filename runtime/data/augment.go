@@ -114,32 +114,39 @@ func (a *Augment) Apply(dst, src []float32, epoch, sample int) {
 	h, w := a.H, a.W
 	dst, src = dst[:a.C*h*w], src[:a.C*h*w]
 	oy, ox := dy-a.Pad, dx-a.Pad // dst (y, x) reads src (y+oy, x+ox) before the flip
-	// The columns x of a row whose source x+ox lies in src: [lo, hi).
+	// The columns x of a row whose source x+ox lies in src: [lo, hi); a
+	// flip puts them at [w-hi, w-lo).
 	lo, hi := max(0, -ox), min(w, w-ox)
+	at := lo
+	if flip {
+		at = w - hi
+	}
 	for c := range a.C {
 		fill := a.Fill[c]
 		for y := range h {
 			row := dst[(c*h+y)*w : (c*h+y+1)*w]
 			sy := y + oy
 			if sy < 0 || sy >= h {
-				for x := range row {
-					row[x] = fill
-				}
+				fillRow(row, fill)
 				continue
 			}
-			in := src[(c*h+sy)*w : (c*h+sy+1)*w]
-			for x := 0; x < lo; x++ {
-				row[x] = fill
-			}
-			copy(row[lo:hi], in[lo+ox:hi+ox])
-			for x := hi; x < w; x++ {
-				row[x] = fill
-			}
+			in := src[(c*h+sy)*w+lo+ox : (c*h+sy)*w+hi+ox]
+			fillRow(row[:at], fill)
+			out := row[at : at+len(in)]
 			if flip {
-				for i, j := 0, w-1; i < j; i, j = i+1, j-1 {
-					row[i], row[j] = row[j], row[i]
+				for i, v := range in {
+					out[len(out)-1-i] = v
 				}
+			} else {
+				copy(out, in)
 			}
+			fillRow(row[at+len(in):], fill)
 		}
+	}
+}
+
+func fillRow(row []float32, v float32) {
+	for i := range row {
+		row[i] = v
 	}
 }

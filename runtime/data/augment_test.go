@@ -291,3 +291,23 @@ func TestNewAugmentErrors(t *testing.T) {
 		t.Errorf("String %q", got)
 	}
 }
+
+// BenchmarkAugment: one Fashion-MNIST image (1×28×28) through --crop-pad 2
+// --hflip, against copying it as an unaugmented batch does.
+func BenchmarkAugment(b *testing.B) {
+	a, err := NewAugment(2, true, []int{1, 28, 28}, &Norm{Mean: []float32{0.286}, Std: []float32{0.353}}, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	src, dst := ramp(28*28), make([]float32, 28*28)
+	b.Run("augment", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			a.Apply(dst, src, 1, i)
+		}
+	})
+	b.Run("copy", func(b *testing.B) {
+		for b.Loop() {
+			copy(dst, src)
+		}
+	})
+}
