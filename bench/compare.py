@@ -39,6 +39,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import contenders as ct  # noqa: E402
 import report  # noqa: E402
+import throughput  # noqa: E402
 
 MODELS = ["lenet5", "digits", "alexnet", "vgg16", "vgg19", "resnet18", "resnet50", "mobilenetv2"]
 RESULTS = os.path.join(ct.HERE, "results.json")
@@ -156,6 +157,11 @@ def main():
     ap.add_argument("--kernels", default="", help="cnnc's kernel path (default: cnnc bench's, the best the CPU has)")
     ap.add_argument("--no-train", dest="train", action="store_false", help="forward passes only")
     ap.add_argument("--quick", action="store_true", help="LeNet-5 and VGG-16 at batch 1, one round")
+    ap.add_argument("--throughput", metavar="FILE.cnn",
+                    help="measure training throughput (images/s) of this network in cnnc and PyTorch instead, "
+                         f"adding it to {RESULTS}")
+    ap.add_argument("--batch", type=int, default=128, help="the batch of --throughput")
+    ap.add_argument("--optims", default="sgd,adam", help="the optimisers of --throughput")
     ap.add_argument("--report", action="store_true", help=f"only rewrite the report from {RESULTS}")
     ap.add_argument("--append", action="store_true",
                     help=f"add to {RESULTS} (replacing the configurations measured again; peak kept with --peak-rounds 0)")
@@ -164,6 +170,8 @@ def main():
         with open(RESULTS) as f:
             report.write(json.load(f))
         return
+    if args.throughput:
+        return measure_throughput(args)
     if args.quick:
         args.models, args.batches, args.rounds = "lenet5,vgg16", "small", 1
     models = [m.strip() for m in args.models.split(",") if m.strip()]
@@ -187,6 +195,7 @@ def main():
         if str(old["runs"]) != str(args.runs):
             results["runs"] = f"{min(args.runs, int(str(old['runs']).split('–')[0]))}–{max(args.runs, int(str(old['runs']).split('–')[-1]))}"
         results["minutes_before"] = old.get("minutes", 0)  # which counts the runs before it too
+        results["throughput"] = old.get("throughput", [])
     args.cnnc = ct.build_cnnc()
     args.commit = results["machine"]["commit"]
     if args.peak_rounds > 0 or not results.get("peak"):
@@ -199,6 +208,34 @@ def main():
         results["minutes"] = (time.time() - started) / 60 + results.get("minutes_before", 0)
         with open(RESULTS, "w") as f:
             json.dump(results, f, indent=1)
+    report.write(results)
+
+
+def measure_throughput(args):
+    """compare.py --throughput: the rows of the training throughput table,
+    added to results.json (replacing those measured again)."""
+    path = os.path.abspath(args.throughput)
+    threads = [int(t) for t in args.threads.split(",")]
+    optims = [o.strip() for o in args.optims.split(",") if o.strip()]
+    try:
+        with open(RESULTS) as f:
+            results = json.load(f)
+    except OSError:
+        raise SystemExit(f"{RESULTS}: not found: measure the models first (or run bench/recover.py)")
+    args.cnnc = ct.build_cnnc()
+    args.commit = report.machine()["commit"]
+    configs = [(os.path.relpath(path, ct.ROOT), args.batch, t, o) for o in optims for t in threads]
+    rows = [r for r in results.get("throughput", []) if (r["file"], r["batch"], r["threads"], r["optim"]) not in configs]
+    started = time.time()
+    for _, b, t, o in configs:
+        rows.append(throughput.measure(path, b, t, o, args, results.setdefault("throughput_log", [])))
+        results["throughput"] = rows
+        results["throughput_load"] = [results.get("throughput_load", [os.getloadavg()[0]])[0], os.getloadavg()[0]]
+        with open(RESULTS, "w") as f:
+            json.dump(results, f, indent=1)
+    results["minutes"] = results.get("minutes", 0) + (time.time() - started) / 60
+    with open(RESULTS, "w") as f:
+        json.dump(results, f, indent=1)
     report.write(results)
 
 

@@ -59,6 +59,17 @@ def time_torch(model, batch, threads, runs, train):
     return out
 
 
+def time_torch_steps(path, batch, threads, runs, optim):
+    """{"train_ms"} of PyTorch training the network of the .cnn file path
+    with optim on cross-entropy (or squared error), or None."""
+    if "PyTorch" in _missing:
+        return None
+    out, err = _worker(["steps", path, batch, threads, runs, optim], 3600)
+    if out is None:
+        _skip("PyTorch", f"the worker failed: {err[0] if err else '?'}")
+    return out
+
+
 def export_onnx(model):
     """The path of MODEL's ONNX file (opset 13, random weights, a dynamic
     batch), exported once through PyTorch; None when that cannot be done."""
@@ -110,9 +121,11 @@ def build_cnnc():
     return exe
 
 
-def time_cnnc(exe, model, batch, threads, runs, train, backward=False, kernels=""):
+def time_cnnc(exe, model, batch, threads, runs, train, backward=False, kernels="", optim=""):
     """cnnc bench's JSON, {"unsupported": message} when cnnc cannot build
-    the model's generated code yet, or None on another failure."""
+    the model's generated code yet, or None on another failure. model is a
+    bundled model's name or a .cnn file's path."""
+    path = model if model.endswith(".cnn") else f"models/{model}.cnn"
     cmd = [exe, "bench", "--format", "json", "--runs", str(runs), "--batch", str(batch), "--threads", str(threads)]
     if train:
         cmd.append("--train")
@@ -120,7 +133,9 @@ def time_cnnc(exe, model, batch, threads, runs, train, backward=False, kernels="
         cmd.append("--backward")
     if kernels:
         cmd += ["--kernels", kernels]
-    p = subprocess.run(cmd + [f"models/{model}.cnn"], capture_output=True, text=True, cwd=ROOT, timeout=3600)
+    if optim:
+        cmd += ["--optim", optim]
+    p = subprocess.run(cmd + [path], capture_output=True, text=True, cwd=ROOT, timeout=3600)
     if p.returncode == 0:
         return json.loads(p.stdout)
     msg = p.stderr.strip().splitlines()[-1] if p.stderr.strip() else f"exit status {p.returncode}"
@@ -135,7 +150,8 @@ def time_cnnc(exe, model, batch, threads, runs, train, backward=False, kernels="
 def _net(model):
     sys.path.insert(0, os.path.join(ROOT, "golden"))
     import cnntorch  # noqa: E402 (golden/'s reader of .cnn files)
-    return cnntorch.load(os.path.join(ROOT, "models", model + ".cnn")).float()
+    path = model if model.endswith(".cnn") else os.path.join(ROOT, "models", model + ".cnn")
+    return cnntorch.load(path).float()
 
 
 def _fold(steps):
@@ -191,6 +207,32 @@ def _torch_worker(model, batch, threads, runs, train):
     return out
 
 
+def _torch_steps(path, batch, threads, runs, optim):
+    """Training steps as a PyTorch loop takes them, without data loading:
+    zeroed gradients, forward in training mode, the loss (cross-entropy on
+    the logits before a final softmax, as cnnc train; else squared error),
+    backward, a step of optim with the rates of cnnc bench --optim."""
+    import torch
+    torch.set_num_threads(threads)
+    net = _net(path)
+    x = torch.randn(batch, *net.prog.input)
+    if net.prog.ops[-1]["kind"] == "softmax":
+        logits, loss_fn = net.without_last(), torch.nn.CrossEntropyLoss()
+        target = torch.randint(0, net.prog.output[0], (batch,))
+    else:
+        logits, loss_fn = net, torch.nn.MSELoss()
+        target = torch.randn(batch, *net.prog.output)
+    net.train()
+    opt = {"sgd": lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9), "adam": lambda p: torch.optim.Adam(p, lr=1e-3),
+           "adamw": lambda p: torch.optim.AdamW(p, lr=1e-3)}[optim](net.parameters())
+
+    def step():
+        opt.zero_grad(set_to_none=False)
+        loss_fn(logits(x), target).backward()
+        opt.step()
+    return {"train_ms": _median_ms(step, runs)}
+
+
 def _export(model, dst):
     import warnings
     import torch
@@ -212,5 +254,8 @@ if __name__ == "__main__":
     elif what == "torch":
         m, b, t, r, tr = sys.argv[2:7]
         print(json.dumps(_torch_worker(m, int(b), int(t), int(r), tr == "1")))
+    elif what == "steps":
+        p, b, t, r, o = sys.argv[2:7]
+        print(json.dumps(_torch_steps(p, int(b), int(t), int(r), o)))
     elif what == "export":
         print(json.dumps(_export(sys.argv[2], sys.argv[3])))

@@ -5,6 +5,7 @@ import platform
 import subprocess
 
 from contenders import ROOT
+import throughput
 
 NOTES = "<!-- notes: compare.py keeps what follows this line -->"
 NAMES = {"lenet5": "LeNet-5", "digits": "digits", "alexnet": "AlexNet", "vgg16": "VGG-16", "vgg19": "VGG-19",
@@ -71,7 +72,7 @@ def write(res):
     paths = sorted({r["path"] for r in rows if r.get("path")})
     la0, la1 = res["loadavg_start"][0], res.get("loadavg_end", res["loadavg_start"])[0]
     commits = {}
-    for r in rows:
+    for r in rows + res.get("throughput", []):
         commits[r.get("commit", m["commit"])] = commits.get(r.get("commit", m["commit"]), 0) + 1
     main_commit = max(commits, key=commits.get) if commits else m["commit"]
     marks = {c: "‡" * (i + 1) for i, c in enumerate(c for c in commits if c != main_commit)}
@@ -83,7 +84,7 @@ def write(res):
         "",
         "Measured by `/usr/bin/python3 bench/compare.py` (in this repository) on",
         f"{res['started']}, at commit {main_commit}" +
-        "".join(f" (rows marked {v}: at commit {c})" for c, v in marks.items()) +
+        (" (" + "; ".join(f"rows marked {v}: at commit {c}" for c, v in marks.items()) + ")" if marks else "") +
         f", in {res.get('minutes', 0):.0f} minutes:",
         "",
         f"- CPU: {m.get('model name', '?')} (family {m.get('cpu family', '?')}, model {m.get('model', '?')}), "
@@ -136,11 +137,14 @@ def write(res):
             c = "not yet †" if r.get("cnnc_unsupported") else fmt(r.get("cnnc_t"))
             lines.append(f"| {name(r)} | {r['batch']} | {r['threads']} | {fmt(r.get('torch_t'))} | {c} | "
                          f"{ratio(r.get('r_torch_t'))} |")
+    lines += throughput.section(res.get("throughput", []), fmt, ratio,
+                                lambda r: marks.get(r.get("commit", main_commit), ""), res.get("throughput_load"))
     layers = next((r["layers"] for r in rows if r.get("layers")), None)
     peak1 = _peak1(pk)
     if layers and peak1:
         lines += layer_table(layers, peak1)
-        write_plot(layers, peak1)
+        if not res.get("recovered"):  # figures rounded as the report printed them
+            write_plot(layers, peak1)
     lines += ["", NOTES]
     with open(path, "w") as f:
         f.write("\n".join(lines) + kept)
@@ -166,8 +170,10 @@ def layer_table(layers, peak):
             out.append(f"| {l['name']} | {l['forward_ms']:.2f} | | | {l.get('backward_ms', 0):.2f} | | |")
             continue
         fg, bg = l.get("forward_gflops", 0), l.get("backward_gflops", 0)
-        out.append(f"| {l['name']} | {l['forward_ms']:.2f} | {fg:.1f} | {100 * fg / peak:.0f}% | "
-                   f"{l.get('backward_ms', 0):.2f} | {bg:.1f} | {100 * bg / peak:.0f}% |")
+        # Figures recovered from a report keep the percentages it printed.
+        fp, bp = l.get("forward_pct", 100 * fg / peak), l.get("backward_pct", 100 * bg / peak)
+        out.append(f"| {l['name']} | {l['forward_ms']:.2f} | {fg:.1f} | {fp:.0f}% | "
+                   f"{l.get('backward_ms', 0):.2f} | {bg:.1f} | {bp:.0f}% |")
     return out
 
 

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/dave/jennifer/jen"
 
@@ -18,15 +19,18 @@ else portable code) and times it: the median time of a forward pass and, with
 --backward, of forward+backward over a batch, their GFLOP/s (2 flops a
 multiply-add; forward+backward counts 3 times the forward work), with
 --train of a training step (zeroed gradients, forward and backward in
-training mode, an SGD step), allocations
+training mode, an SGD step; with --optim sgd|adam|adamw, a step of that
+rule on the model's loss over random labels, as cnnc train takes it, and the
+images a second it makes), allocations
 per run, and one sample's time layer by layer. --kernels chooses another
 kernel path for comparisons (avx512, asm-avx2, avx2 or portable; default:
 $CNNC_KERNELS, else the best this CPU runs); a path the CPU lacks is an
-error. With --format json it prints one object with forward_ms,
+error. --cpuprofile writes a CPU profile of the whole benchmark for go tool
+pprof. With --format json it prints one object with forward_ms,
 forward_backward_ms, batch, threads, path and more.`
 
 func runBench(e *env, args []string) int {
-	fs := newFlags(e, "bench", "[--batch N] [--threads N] [--runs N] [--backward] [--train] [--kernels K] [--format text|json] FILE", benchDoc)
+	fs := newFlags(e, "bench", "[--batch N] [--threads N] [--runs N] [--backward] [--train [--optim M]] [--kernels K] [--cpuprofile FILE] [--format text|json] FILE", benchDoc)
 	var o runner.BenchOptions
 	o.Flags(fs)
 	files, status, ok := parseFlags(fs, args)
@@ -57,7 +61,15 @@ func runBench(e *env, args []string) int {
 		return exitUsage
 	}
 	pass := []string{"-batch", fmt.Sprint(o.Batch), "-threads", fmt.Sprint(o.Threads),
-		"-runs", fmt.Sprint(o.Runs), fmt.Sprintf("-backward=%v", o.Backward), fmt.Sprintf("-train=%v", o.Train), "-format", o.Format, "-kernels", o.Kernels}
+		"-runs", fmt.Sprint(o.Runs), fmt.Sprintf("-backward=%v", o.Backward), fmt.Sprintf("-train=%v", o.Train), "-format", o.Format, "-kernels", o.Kernels, "-optim", o.Optim}
+	if o.CPUProfile != "" {
+		abs, err := filepath.Abs(o.CPUProfile)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "cnnc bench: --cpuprofile: %v\n", err)
+			return exitUsage
+		}
+		pass = append(pass, "-cpuprofile", abs)
+	}
 	return e.runProgram("bench", m, files[0], benchMain(m), pass, nil)
 }
 

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	goruntime "runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,9 +22,11 @@ import (
 type BenchOptions struct {
 	Batch, Threads, Runs int
 	Backward             bool
-	Train                bool // also time training steps
+	Train                bool   // also time training steps
+	Optim                string // with Train: sgd, adam or adamw on a loss, as cnnc train steps (empty: SGD from given output gradients)
 	Format               string
 	Kernels              string // a kernel path to run instead of CNNC_KERNELS's
+	CPUProfile           string // a file to write a CPU profile of the timed passes to
 }
 
 // Flags registers the options on fs.
@@ -32,8 +36,10 @@ func (o *BenchOptions) Flags(fs *flag.FlagSet) {
 	fs.IntVar(&o.Runs, "runs", 10, "timed runs `N` of each pass (the median is reported)")
 	fs.BoolVar(&o.Backward, "backward", false, "also time forward+backward")
 	fs.BoolVar(&o.Train, "train", false, "also time training steps: forward and backward in training mode, then an SGD step")
+	fs.StringVar(&o.Optim, "optim", "", "with --train, time `method` sgd, adam or adamw steps on random labels (or targets) and the model's loss, as cnnc train takes them")
 	fs.StringVar(&o.Format, "format", "text", "output `format`: text or json")
 	fs.StringVar(&o.Kernels, "kernels", "", "run the `kernels` avx512, asm-avx2, avx2 or portable (default: $CNNC_KERNELS, else the best the CPU has)")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole benchmark to `file` (go tool pprof reads it)")
 }
 
 // MaxThreads bounds --threads of cnnc bench and train: every worker holds
@@ -53,6 +59,13 @@ func (o *BenchOptions) Check() error {
 	}
 	if o.Runs < 1 {
 		errs = append(errs, fmt.Sprintf("--runs %d: want at least 1", o.Runs))
+	}
+	if o.Optim != "" {
+		if _, err := runtime.ParseMethod(o.Optim); err != nil {
+			errs = append(errs, fmt.Sprintf("--optim: %v", err))
+		} else if !o.Train {
+			errs = append(errs, "--optim: wants --train")
+		}
 	}
 	if o.Format != "text" && o.Format != "json" {
 		errs = append(errs, fmt.Sprintf("--format %q: want text or json", o.Format))
@@ -119,6 +132,8 @@ type BenchResult struct {
 	TrainStepMS           float64       `json:"train_step_ms,omitempty"`
 	TrainStepMinMS        float64       `json:"train_step_min_ms,omitempty"`
 	TrainStepMaxMS        float64       `json:"train_step_max_ms,omitempty"`
+	Optim                 string        `json:"optim,omitempty"`
+	ImagesPerS            float64       `json:"images_per_s,omitempty"` // batch / training step's median
 	AllocsPerRun          float64       `json:"allocs_per_run"`
 	Allocs                uint64        `json:"allocs"` // in all timed runs
 	TimedRuns             int           `json:"timed_runs"`
@@ -160,7 +175,16 @@ func BenchMain(m Model, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "cnnc bench: %v\n", err)
 		return exitUsage
 	}
+	stop, err := startProfile(o.CPUProfile)
+	if err != nil {
+		fmt.Fprintf(stderr, "cnnc bench: --cpuprofile: %v\n", err)
+		return exitUsage
+	}
 	res := Bench(m, o)
+	if err := stop(); err != nil {
+		fmt.Fprintf(stderr, "cnnc bench: --cpuprofile: %v\n", err)
+		return exitUsage
+	}
 	if o.Format == "json" {
 		b, _ := json.MarshalIndent(res, "", "  ")
 		fmt.Fprintf(stdout, "%s\n", b)
@@ -168,6 +192,26 @@ func BenchMain(m Model, args []string, stdout, stderr io.Writer) int {
 	}
 	writeBench(stdout, res, o.Backward, o.Train)
 	return exitOK
+}
+
+// startProfile starts a CPU profile into the file path, unless path is
+// empty; stop ends it and closes the file.
+func startProfile(path string) (stop func() error, err error) {
+	if path == "" {
+		return func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		return f.Close()
+	}, nil
 }
 
 // Bench times m as o says: whole passes over a batch, then one sample layer
@@ -218,19 +262,66 @@ func Bench(m Model, o BenchOptions) BenchResult {
 		// forward and backward in training mode (dropout on, batchnorm on
 		// the batch's statistics), an SGD step with momentum. The small
 		// rate keeps the weights from drifting far over the runs.
-		net.SetTraining(true, 1)
-		tr := timeRuns(func() {
+		step := func() {
 			net.ZeroGrad()
 			net.ForwardBackwardN(x, dy, nil, nil)
 			net.Step(1e-4, 0.9, 0)
-		})
+		}
+		if o.Optim != "" {
+			step = lossStep(net, o, r)
+			res.Optim = o.Optim
+		}
+		net.SetTraining(true, 1)
+		tr := timeRuns(step)
 		net.SetTraining(false, 0)
 		res.TrainStepMS, res.TrainStepMinMS, res.TrainStepMaxMS = ms(tr.Median), ms(tr.Min), ms(tr.Max)
+		res.ImagesPerS = float64(o.Batch) / tr.Median.Seconds()
 	}
 	res.AllocsPerRun = float64(mallocs) / float64(passes)
 	res.Allocs, res.TimedRuns = mallocs, passes
 	res.Layers = profile(m, net, x[:in], dy[:out], o)
 	return res
+}
+
+// lossStep returns a training step as cnnc train takes one: the rule
+// o.Optim (PyTorch's defaults; SGD with rate 0.01 and momentum 0.9) on the
+// model's loss over random labels (a classifier) or targets, through
+// runtime.Learner's TrainWith (see asLearner for other networks).
+func lossStep(net runtime.Network, o BenchOptions, r *runtime.Rand) func() {
+	in, out := net.Sizes()
+	x := make([]float32, o.Batch*in)
+	for i := range x {
+		x[i] = float32(r.Normal())
+	}
+	var labels []int32
+	var targets []float32
+	if net.Classifier() {
+		labels = make([]int32, o.Batch)
+		for i := range labels {
+			labels[i] = int32(r.Uint64() % uint64(out))
+		}
+	} else {
+		targets = make([]float32, o.Batch*out)
+		for i := range targets {
+			targets[i] = float32(r.Normal())
+		}
+	}
+	method, _ := runtime.ParseMethod(o.Optim) // checked by o.Check
+	opt := runtime.NewSGD(0.01, 0.9, 0)
+	switch method {
+	case runtime.AdamMethod:
+		opt = runtime.NewAdam(1e-3)
+	case runtime.AdamWMethod:
+		opt = runtime.NewAdamW(1e-3)
+	}
+	l := asLearner(net)
+	var seed uint64
+	return func() {
+		seed++
+		if _, err := l.TrainWith(x, labels, targets, opt, seed); err != nil {
+			panic(err) // the inputs are finite and the rule valid
+		}
+	}
 }
 
 // profile times one sample layer by layer, o.Runs times, and keeps each
@@ -295,7 +386,11 @@ func writeBench(w io.Writer, r BenchResult, backward, train bool) {
 		fmt.Fprintf(w, "forward+backward  %9s ms (min %s, max %s)  %7.1f GFLOP/s\n", millis(r.ForwardBackwardMS), millis(r.ForwardBackwardMinMS), millis(r.ForwardBackwardMaxMS), r.ForwardBackwardGFLOPS)
 	}
 	if train {
-		fmt.Fprintf(w, "training step     %9s ms (min %s, max %s)\n", millis(r.TrainStepMS), millis(r.TrainStepMinMS), millis(r.TrainStepMaxMS))
+		what := "training step"
+		if r.Optim != "" {
+			what += " (" + r.Optim + ")"
+		}
+		fmt.Fprintf(w, "%-17s %9s ms (min %s, max %s)  %7.0f images/s\n", what, millis(r.TrainStepMS), millis(r.TrainStepMinMS), millis(r.TrainStepMaxMS), r.ImagesPerS)
 	}
 	fmt.Fprintf(w, "allocations per run: %s (%s in %s)\n", perRun(r.AllocsPerRun), plural(int(r.Allocs), "allocation"), plural(r.TimedRuns, "timed run"))
 	if len(r.Layers) == 0 {
