@@ -20,9 +20,7 @@ func fcForward(g *jen.Group, s *step) {
 func fcActivation(g *jen.Group, s *step, out *jen.Statement) {
 	if s.Act != nil {
 		g.Id("o").Op(":=").Add(out)
-		g.For(jen.List(jen.Id("i"), jen.Id("v")).Op(":=").Range().Id("o")).Block(
-			activate(s.Act, jen.Id("o").Index(jen.Id("i")), jen.Id("v")),
-		)
+		g.Add(activateAll(s.Act, jen.Id("o"), jen.Id("o")))
 	}
 }
 

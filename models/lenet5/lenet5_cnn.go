@@ -257,9 +257,7 @@ func conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[x1], c.F[x0], c.P[conv1W], c.P[conv1B], lo, hi)
 	for y := lo; y < hi; y++ {
 		o := c.F[x1][y*168:][:168:168]
-		for i, v := range o {
-			o[i] = float32(math.Tanh(float64(v)))
-		}
+		runtime.Tanh(o, o)
 	}
 }
 
@@ -268,9 +266,7 @@ func conv1ActGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x1][y*168:][:168:168]
 		d := c.F[d1][y*216+888:][:168:168]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
+		runtime.TanhGrad(d, out)
 	}
 }
 
@@ -323,9 +319,7 @@ func conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv2Geom, c.Scratch, c.F[x3], c.F[x2], c.P[conv2W], c.P[conv2B], lo, hi)
 	for y := lo; y < hi; y++ {
 		o := c.F[x3][y*160:][:160:160]
-		for i, v := range o {
-			o[i] = float32(math.Tanh(float64(v)))
-		}
+		runtime.Tanh(o, o)
 	}
 }
 
@@ -334,9 +328,7 @@ func conv2ActGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x3][y*160:][:160:160]
 		d := c.F[d3][y*288+1216:][:160:160]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
+		runtime.TanhGrad(d, out)
 	}
 }
 
@@ -372,9 +364,7 @@ func meanpool2InputGrad(c *engine.Ctx, lo, hi int) {
 func fc1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.FCForward(c.F[x5], c.F[x4], c.P[fc1W], c.P[fc1B], 400, lo, hi)
 	o := c.F[x5][lo:hi]
-	for i, v := range o {
-		o[i] = float32(math.Tanh(float64(v)))
-	}
+	runtime.Tanh(o, o)
 }
 
 // fc1ActGrad multiplies the gradient of fc1's output by tanh's derivative, rows [lo, hi).
@@ -382,9 +372,7 @@ func fc1ActGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x5][y*120:][:120:120]
 		d := c.F[d5][y*120:][:120:120]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
+		runtime.TanhGrad(d, out)
 	}
 }
 
@@ -406,9 +394,7 @@ func fc1InputGrad(c *engine.Ctx, lo, hi int) {
 func fc2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.FCForward(c.F[x6], c.F[x5], c.P[fc2W], c.P[fc2B], 120, lo, hi)
 	o := c.F[x6][lo:hi]
-	for i, v := range o {
-		o[i] = float32(math.Tanh(float64(v)))
-	}
+	runtime.Tanh(o, o)
 }
 
 // fc2ActGrad multiplies the gradient of fc2's output by tanh's derivative, rows [lo, hi).
@@ -416,9 +402,7 @@ func fc2ActGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x6][y*84:][:84:84]
 		d := c.F[d6][y*84:][:84:84]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
+		runtime.TanhGrad(d, out)
 	}
 }
 
@@ -494,7 +478,5 @@ func softmax1InputGrad(c *engine.Ctx, lo, hi int) {
 func fc1Group(c *engine.Ctx, in, out []float32, n int) {
 	runtime.FCForwardBatch(out, in, c.P[fc1W], c.P[fc1B], 400, 120, n)
 	o := out[:n*120]
-	for i, v := range o {
-		o[i] = float32(math.Tanh(float64(v)))
-	}
+	runtime.Tanh(o, o)
 }

@@ -31,7 +31,6 @@ package activations
 import (
 	"github.com/cnnc/cnnc/runtime"
 	"github.com/cnnc/cnnc/runtime/engine"
-	"math"
 )
 
 // This file needs the runtime it was generated for: if the line below does not
@@ -253,9 +252,7 @@ func conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv2Geom, c.Scratch, c.F[x2], c.F[x1], c.P[conv2W], c.P[conv2B], lo, hi)
 	for y := lo; y < hi; y++ {
 		o := c.F[x2][y*24+28:][:16:16]
-		for i, v := range o {
-			o[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
+		runtime.Sigmoid(o, o)
 	}
 }
 
@@ -292,9 +289,7 @@ func conv3Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv3Geom, c.Scratch, c.F[x3], c.F[x2], c.P[conv3W], c.P[conv3B], lo, hi)
 	for y := lo; y < hi; y++ {
 		o := c.F[x3][y*24+28:][:16:16]
-		for i, v := range o {
-			o[i] = float32(math.Tanh(float64(v)))
-		}
+		runtime.Tanh(o, o)
 	}
 }
 
@@ -309,9 +304,7 @@ func conv3InputGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x2][y*24+28:][:16:16]
 		d := c.F[d2][y*24+28:][:16:16]
-		for i, v := range out {
-			d[i] *= v * (1 - v)
-		}
+		runtime.SigmoidGrad(d, out)
 	}
 }
 
@@ -350,9 +343,7 @@ func conv4InputGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x3][y*24+28:][:16:16]
 		d := c.F[d3][y*24+28:][:16:16]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
+		runtime.TanhGrad(d, out)
 	}
 }
 
@@ -385,8 +376,8 @@ func conv5ActGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x5][y*16:][:16:16]
 		d := c.F[d5][y*24+28:][:16:16]
-		for i, v := range out {
-			if v <= 0 {
+		for i := range d {
+			if out[i] <= 0 {
 				d[i] *= float32(0.2)
 			}
 		}
@@ -404,8 +395,8 @@ func conv5InputGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x4][y*24+28:][:16:16]
 		d := c.F[d4][y*24+28:][:16:16]
-		for i, v := range out {
-			if v <= 0 {
+		for i := range d {
+			if out[i] <= 0 {
 				d[i] *= float32(0.01)
 			}
 		}

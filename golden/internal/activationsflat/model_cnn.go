@@ -29,7 +29,6 @@ package activationsflat
 import (
 	"github.com/cnnc/cnnc/runtime"
 	"github.com/cnnc/cnnc/runtime/engine"
-	"math"
 )
 
 // This file needs the runtime it was generated for: if the line below does not
@@ -193,8 +192,8 @@ func fc1ActGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x1][y*12:][:12:12]
 		d := c.F[d1][y*12:][:12:12]
-		for i, v := range out {
-			if v <= 0 {
+		for i := range d {
+			if out[i] <= 0 {
 				d[i] *= float32(0.3)
 			}
 		}
@@ -264,8 +263,8 @@ func fc3ActGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x3][y*8:][:8:8]
 		d := c.F[d3][y*8:][:8:8]
-		for i, v := range out {
-			if v <= 0 {
+		for i := range d {
+			if out[i] <= 0 {
 				d[i] *= float32(0.1)
 			}
 		}
@@ -290,9 +289,7 @@ func fc3InputGrad(c *engine.Ctx, lo, hi int) {
 func fc4Forward(c *engine.Ctx, lo, hi int) {
 	runtime.FCForward(c.F[x4], c.F[x3], c.P[fc4W], c.P[fc4B], 8, lo, hi)
 	o := c.F[x4][lo:hi]
-	for i, v := range o {
-		o[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
+	runtime.Sigmoid(o, o)
 }
 
 // fc4ActGrad multiplies the gradient of fc4's output by sigmoid's derivative, rows [lo, hi).
@@ -300,9 +297,7 @@ func fc4ActGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x4][y*6:][:6:6]
 		d := c.F[d4][y*6:][:6:6]
-		for i, v := range out {
-			d[i] *= v * (1 - v)
-		}
+		runtime.SigmoidGrad(d, out)
 	}
 }
 

@@ -259,8 +259,8 @@ func fc1ActGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x3][y*10:][:10:10]
 		d := c.F[d3][y*10:][:10:10]
-		for i, v := range out {
-			if v <= 0 {
+		for i := range d {
+			if out[i] <= 0 {
 				d[i] *= float32(0.1)
 			}
 		}

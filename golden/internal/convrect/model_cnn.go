@@ -24,7 +24,6 @@ package convrect
 import (
 	"github.com/cnnc/cnnc/runtime"
 	"github.com/cnnc/cnnc/runtime/engine"
-	"math"
 )
 
 // This file needs the runtime it was generated for: if the line below does not
@@ -139,9 +138,7 @@ func conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[x1], c.F[x0], c.P[conv1W], c.P[conv1B], lo, hi)
 	for y := lo; y < hi; y++ {
 		o := c.F[x1][y*24:][:24:24]
-		for i, v := range o {
-			o[i] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
+		runtime.Sigmoid(o, o)
 	}
 }
 
@@ -150,9 +147,7 @@ func conv1ActGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x1][y*24:][:24:24]
 		d := c.F[d1][y*24:][:24:24]
-		for i, v := range out {
-			d[i] *= v * (1 - v)
-		}
+		runtime.SigmoidGrad(d, out)
 	}
 }
 

@@ -24,7 +24,6 @@ package fcafterconv
 import (
 	"github.com/cnnc/cnnc/runtime"
 	"github.com/cnnc/cnnc/runtime/engine"
-	"math"
 )
 
 // This file needs the runtime it was generated for: if the line below does not
@@ -182,9 +181,7 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 func fc1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.FCForward(c.F[x2], c.F[x1], c.P[fc1W], c.P[fc1B], 40, lo, hi)
 	o := c.F[x2][lo:hi]
-	for i, v := range o {
-		o[i] = float32(math.Tanh(float64(v)))
-	}
+	runtime.Tanh(o, o)
 }
 
 // fc1ActGrad multiplies the gradient of fc1's output by tanh's derivative, rows [lo, hi).
@@ -192,9 +189,7 @@ func fc1ActGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x2][y*6:][:6:6]
 		d := c.F[d2][y*6:][:6:6]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
+		runtime.TanhGrad(d, out)
 	}
 }
 
@@ -219,7 +214,5 @@ func fc1InputGrad(c *engine.Ctx, lo, hi int) {
 func fc1Group(c *engine.Ctx, in, out []float32, n int) {
 	runtime.FCForwardBatch(out, in, c.P[fc1W], c.P[fc1B], 40, 6, n)
 	o := out[:n*6]
-	for i, v := range o {
-		o[i] = float32(math.Tanh(float64(v)))
-	}
+	runtime.Tanh(o, o)
 }

@@ -25,7 +25,6 @@ package fcstack
 import (
 	"github.com/cnnc/cnnc/runtime"
 	"github.com/cnnc/cnnc/runtime/engine"
-	"math"
 )
 
 // This file needs the runtime it was generated for: if the line below does not
@@ -162,9 +161,7 @@ var program = engine.Program{
 func fc1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.FCForward(c.F[x1], c.F[x0], c.P[fc1W], c.P[fc1B], 12, lo, hi)
 	o := c.F[x1][lo:hi]
-	for i, v := range o {
-		o[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
+	runtime.Sigmoid(o, o)
 }
 
 // fc1ActGrad multiplies the gradient of fc1's output by sigmoid's derivative, rows [lo, hi).
@@ -172,9 +169,7 @@ func fc1ActGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x1][y*7:][:7:7]
 		d := c.F[d1][y*7:][:7:7]
-		for i, v := range out {
-			d[i] *= v * (1 - v)
-		}
+		runtime.SigmoidGrad(d, out)
 	}
 }
 
@@ -238,7 +233,5 @@ func fc3InputGrad(c *engine.Ctx, lo, hi int) {
 func fc1Group(c *engine.Ctx, in, out []float32, n int) {
 	runtime.FCForwardBatch(out, in, c.P[fc1W], c.P[fc1B], 12, 7, n)
 	o := out[:n*7]
-	for i, v := range o {
-		o[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
+	runtime.Sigmoid(o, o)
 }

@@ -238,9 +238,7 @@ func conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[x1], c.F[x0], c.P[conv1W], c.P[conv1B], lo, hi)
 	for y := lo; y < hi; y++ {
 		o := c.F[x1][y*40:][:40:40]
-		for i, v := range o {
-			o[i] = float32(math.Tanh(float64(v)))
-		}
+		runtime.Tanh(o, o)
 	}
 }
 
@@ -249,9 +247,7 @@ func conv1ActGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x1][y*40:][:40:40]
 		d := c.F[d1][y*56+120:][:40:40]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
+		runtime.TanhGrad(d, out)
 	}
 }
 
@@ -304,9 +300,7 @@ func conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv2Geom, c.Scratch, c.F[x3], c.F[x2], c.P[conv2W], c.P[conv2B], lo, hi)
 	for y := lo; y < hi; y++ {
 		o := c.F[x3][y*32:][:32:32]
-		for i, v := range o {
-			o[i] = float32(math.Tanh(float64(v)))
-		}
+		runtime.Tanh(o, o)
 	}
 }
 
@@ -315,9 +309,7 @@ func conv2ActGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x3][y*32:][:32:32]
 		d := c.F[d3][y*48+56:][:32:32]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
+		runtime.TanhGrad(d, out)
 	}
 }
 
@@ -353,9 +345,7 @@ func meanpool2InputGrad(c *engine.Ctx, lo, hi int) {
 func fc1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.FCForward(c.F[x5], c.F[x4], c.P[fc1W], c.P[fc1B], 32, lo, hi)
 	o := c.F[x5][lo:hi]
-	for i, v := range o {
-		o[i] = float32(math.Tanh(float64(v)))
-	}
+	runtime.Tanh(o, o)
 }
 
 // fc1ActGrad multiplies the gradient of fc1's output by tanh's derivative, rows [lo, hi).
@@ -363,9 +353,7 @@ func fc1ActGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x5][y*16:][:16:16]
 		d := c.F[d5][y*16:][:16:16]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
+		runtime.TanhGrad(d, out)
 	}
 }
 
@@ -441,7 +429,5 @@ func softmax1InputGrad(c *engine.Ctx, lo, hi int) {
 func fc1Group(c *engine.Ctx, in, out []float32, n int) {
 	runtime.FCForwardBatch(out, in, c.P[fc1W], c.P[fc1B], 32, 16, n)
 	o := out[:n*16]
-	for i, v := range o {
-		o[i] = float32(math.Tanh(float64(v)))
-	}
+	runtime.Tanh(o, o)
 }

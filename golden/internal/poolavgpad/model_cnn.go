@@ -25,7 +25,6 @@ package poolavgpad
 import (
 	"github.com/cnnc/cnnc/runtime"
 	"github.com/cnnc/cnnc/runtime/engine"
-	"math"
 )
 
 // This file needs the runtime it was generated for: if the line below does not
@@ -188,9 +187,7 @@ func meanpool1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.MeanPoolForward(&meanpool1Geom, c.F[x2], c.F[x1], lo, hi)
 	for y := lo; y < hi; y++ {
 		o := c.F[x2][y*21+24:][:15:15]
-		for i, v := range o {
-			o[i] = float32(math.Tanh(float64(v)))
-		}
+		runtime.Tanh(o, o)
 	}
 }
 
@@ -199,9 +196,7 @@ func meanpool1ActGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x2][y*21+24:][:15:15]
 		d := c.F[d2][y*15:][:15:15]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
+		runtime.TanhGrad(d, out)
 	}
 }
 

@@ -242,8 +242,8 @@ func conv2InputGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x2][y*12:][:12:12]
 		d := c.F[d2][y*12:][:12:12]
-		for i, v := range out {
-			if v <= 0 {
+		for i := range d {
+			if out[i] <= 0 {
 				d[i] *= float32(0.01)
 			}
 		}

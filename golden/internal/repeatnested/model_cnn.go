@@ -32,7 +32,6 @@ package repeatnested
 import (
 	"github.com/cnnc/cnnc/runtime"
 	"github.com/cnnc/cnnc/runtime/engine"
-	"math"
 )
 
 // This file needs the runtime it was generated for: if the line below does not
@@ -252,9 +251,7 @@ func conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[x1], c.F[x0], c.P[conv1W], c.P[conv1B], lo, hi)
 	for y := lo; y < hi; y++ {
 		o := c.F[x1][y*30+33:][:24:24]
-		for i, v := range o {
-			o[i] = float32(math.Tanh(float64(v)))
-		}
+		runtime.Tanh(o, o)
 	}
 }
 
@@ -289,9 +286,7 @@ func conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv2Geom, c.Scratch, c.F[x2], c.F[x1], c.P[conv2W], c.P[conv2B], lo, hi)
 	for y := lo; y < hi; y++ {
 		o := c.F[x2][y*24:][:24:24]
-		for i, v := range o {
-			o[i] = float32(math.Tanh(float64(v)))
-		}
+		runtime.Tanh(o, o)
 	}
 }
 
@@ -300,9 +295,7 @@ func conv2ActGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x2][y*24:][:24:24]
 		d := c.F[d2][y*30+33:][:24:24]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
+		runtime.TanhGrad(d, out)
 	}
 }
 
@@ -317,9 +310,7 @@ func conv2InputGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x1][y*30+33:][:24:24]
 		d := c.F[d1][y*30+33:][:24:24]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
+		runtime.TanhGrad(d, out)
 	}
 }
 
@@ -359,9 +350,7 @@ func conv3Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv3Geom, c.Scratch, c.F[x4], c.F[x3], c.P[conv3W], c.P[conv3B], lo, hi)
 	for y := lo; y < hi; y++ {
 		o := c.F[x4][y*18+21:][:12:12]
-		for i, v := range o {
-			o[i] = float32(math.Tanh(float64(v)))
-		}
+		runtime.Tanh(o, o)
 	}
 }
 
@@ -393,9 +382,7 @@ func conv4Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv4Geom, c.Scratch, c.F[x5], c.F[x4], c.P[conv4W], c.P[conv4B], lo, hi)
 	for y := lo; y < hi; y++ {
 		o := c.F[x5][y*12:][:12:12]
-		for i, v := range o {
-			o[i] = float32(math.Tanh(float64(v)))
-		}
+		runtime.Tanh(o, o)
 	}
 }
 
@@ -404,9 +391,7 @@ func conv4ActGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x5][y*12:][:12:12]
 		d := c.F[d5][y*18+21:][:12:12]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
+		runtime.TanhGrad(d, out)
 	}
 }
 
@@ -421,9 +406,7 @@ func conv4InputGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x4][y*18+21:][:12:12]
 		d := c.F[d4][y*18+21:][:12:12]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
+		runtime.TanhGrad(d, out)
 	}
 }
 

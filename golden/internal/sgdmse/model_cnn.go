@@ -27,7 +27,6 @@ package sgdmse
 import (
 	"github.com/cnnc/cnnc/runtime"
 	"github.com/cnnc/cnnc/runtime/engine"
-	"math"
 )
 
 // This file needs the runtime it was generated for: if the line below does not
@@ -194,9 +193,7 @@ func conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[x1], c.F[x0], c.P[conv1W], c.P[conv1B], lo, hi)
 	for y := lo; y < hi; y++ {
 		o := c.F[x1][y*18:][:18:18]
-		for i, v := range o {
-			o[i] = float32(math.Tanh(float64(v)))
-		}
+		runtime.Tanh(o, o)
 	}
 }
 
@@ -205,9 +202,7 @@ func conv1ActGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x1][y*18:][:18:18]
 		d := c.F[d1][y*24+27:][:18:18]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
+		runtime.TanhGrad(d, out)
 	}
 }
 
@@ -246,9 +241,7 @@ func meanpool1InputGrad(c *engine.Ctx, lo, hi int) {
 func fc1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.FCForward(c.F[x3], c.F[x2], c.P[fc1W], c.P[fc1B], 27, lo, hi)
 	o := c.F[x3][lo:hi]
-	for i, v := range o {
-		o[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
+	runtime.Sigmoid(o, o)
 }
 
 // fc1ActGrad multiplies the gradient of fc1's output by sigmoid's derivative, rows [lo, hi).
@@ -256,9 +249,7 @@ func fc1ActGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x3][y*8:][:8:8]
 		d := c.F[d3][y*8:][:8:8]
-		for i, v := range out {
-			d[i] *= v * (1 - v)
-		}
+		runtime.SigmoidGrad(d, out)
 	}
 }
 
@@ -300,7 +291,5 @@ func fc2InputGrad(c *engine.Ctx, lo, hi int) {
 func fc1Group(c *engine.Ctx, in, out []float32, n int) {
 	runtime.FCForwardBatch(out, in, c.P[fc1W], c.P[fc1B], 27, 8, n)
 	o := out[:n*8]
-	for i, v := range o {
-		o[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
+	runtime.Sigmoid(o, o)
 }

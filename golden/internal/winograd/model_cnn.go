@@ -31,7 +31,6 @@ package winograd
 import (
 	"github.com/cnnc/cnnc/runtime"
 	"github.com/cnnc/cnnc/runtime/engine"
-	"math"
 )
 
 // This file needs the runtime it was generated for: if the line below does not
@@ -350,8 +349,8 @@ func conv3InputGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x2][y*400+440:][:320:320]
 		d := c.F[d2][y*400+440:][:320:320]
-		for i, v := range out {
-			if v <= 0 {
+		for i := range d {
+			if out[i] <= 0 {
 				d[i] *= float32(0.1)
 			}
 		}
@@ -394,9 +393,7 @@ func conv4Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv4Geom, c.Scratch, c.F[x5], c.F[x4], c.P[conv4W], c.P[conv4B], lo, hi)
 	for y := lo; y < hi; y++ {
 		o := c.F[x5][y*128:][:128:128]
-		for i, v := range o {
-			o[i] = float32(math.Tanh(float64(v)))
-		}
+		runtime.Tanh(o, o)
 	}
 }
 
@@ -405,9 +402,7 @@ func conv4ActGrad(c *engine.Ctx, lo, hi int) {
 	for y := lo; y < hi; y++ {
 		out := c.F[x5][y*128:][:128:128]
 		d := c.F[d5][y*192+224:][:128:128]
-		for i, v := range out {
-			d[i] *= 1 - v*v
-		}
+		runtime.TanhGrad(d, out)
 	}
 }
 
