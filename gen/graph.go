@@ -26,9 +26,12 @@ import (
 //     passes run layer-major), running statistics and num_batches_tracked
 //     updated as PyTorch does, and backward through the statistics.
 //   - A backward pass in inference mode (ForwardBackwardN without
-//     SetTraining, cnnc run --dy) runs the training plan's forward again
-//     in inference mode before going backward through it: the inference
-//     plan keeps none of the values backward reads.
+//     SetTraining, cnnc run --dy) runs the training plan's forward in
+//     inference mode before going backward through it, as the inference
+//     plan keeps none of the values backward reads: a forward-backward
+//     pass runs it instead of the inference plan (whose output it then
+//     gives, equal to the inference plan's but for rounding), Backward
+//     after Forward runs it again first (engine.Step.Reforward).
 func GraphFile(g *ir.Graph, opts ...Option) ([]byte, error) {
 	if g == nil || g.Incomplete {
 		return nil, fmt.Errorf("gen: the network has errors")

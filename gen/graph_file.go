@@ -57,8 +57,9 @@ hands its steps, tensors and buffers as one engine.Program, planned twice
 (gen/plan): for inference, batchnorm folded into the convs before it and
 residual adds into their stores; for training, batchnorm with the batch's
 statistics, layer by layer over the batch. A backward pass in inference
-mode runs the training plan's forward again first. Model is not safe for
-concurrent use; its batch methods use every core.`)
+mode runs the training plan's forward in inference mode: as the forward
+of a forward-backward pass, or again first in Backward after Forward.
+Model is not safe for concurrent use; its batch methods use every core.`)
 	return b.String()
 }
 
@@ -268,6 +269,9 @@ func (g *graphGen) stepTable() jen.Code {
 			}
 			if len(s.bwd) > 0 {
 				fs = append(fs, jen.Line().Add(field("Backward", phases(s.bwd))))
+			}
+			if s.reforward {
+				fs = append(fs, jen.Line().Add(field("Reforward", jen.True())))
 			}
 			vs.Line().Values(append(fs, jen.Line())...)
 		}

@@ -27,9 +27,10 @@ type gentry struct {
 
 // gstep is one engine.Step.
 type gstep struct {
-	name     string // for profiles
-	in, out  []string
-	fwd, bwd []gentry
+	name      string // for profiles
+	in, out   []string
+	fwd, bwd  []gentry
+	reforward bool // engine.Step.Reforward
 }
 
 // opPhases are the phases of one step of the training plan: its forward
@@ -76,8 +77,9 @@ func (g *graphGen) buildSteps() error {
 		st.bwd = ph.bwd
 	}
 	// The last step's backward runs first: in inference mode it runs the
-	// training plan's forward again, which the backward reads.
-	g.steps = append(g.steps, &gstep{name: "forward again in inference mode (its backward)", bwd: reforward})
+	// training plan's forward again, which the backward reads; a
+	// forward-backward pass runs it as its forward (engine.Step.Reforward).
+	g.steps = append(g.steps, &gstep{name: "forward again in inference mode (its backward)", bwd: reforward, reforward: true})
 	return nil
 }
 

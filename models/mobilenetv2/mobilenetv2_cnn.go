@@ -170,8 +170,9 @@
 // (gen/plan): for inference, batchnorm folded into the convs before it and
 // residual adds into their stores; for training, batchnorm with the batch's
 // statistics, layer by layer over the batch. A backward pass in inference
-// mode runs the training plan's forward again first. Model is not safe for
-// concurrent use; its batch methods use every core.
+// mode runs the training plan's forward in inference mode: as the forward
+// of a forward-backward pass, or again first in Backward after Forward.
+// Model is not safe for concurrent use; its batch methods use every core.
 package mobilenetv2
 
 import (
@@ -3107,6 +3108,7 @@ var program = engine.Program{
 				{N: 1, Run: classifier_0Eval, Mode: engine.Inference},
 				{N: 1000, Run: classifier_1Forward, Mode: engine.Inference},
 			},
+			Reforward: true,
 		},
 	},
 	Loss: engine.Loss{Steps: 171},

@@ -86,8 +86,9 @@
 // (gen/plan): for inference, batchnorm folded into the convs before it and
 // residual adds into their stores; for training, batchnorm with the batch's
 // statistics, layer by layer over the batch. A backward pass in inference
-// mode runs the training plan's forward again first. Model is not safe for
-// concurrent use; its batch methods use every core.
+// mode runs the training plan's forward in inference mode: as the forward
+// of a forward-backward pass, or again first in Backward after Forward.
+// Model is not safe for concurrent use; its batch methods use every core.
 package resnet18
 
 import (
@@ -1428,6 +1429,7 @@ var program = engine.Program{
 				{N: 512, Run: globalavgpool1Forward, Mode: engine.Inference},
 				{N: 1000, Run: fcForward, Mode: engine.Inference},
 			},
+			Reforward: true,
 		},
 	},
 	Loss: engine.Loss{Steps: 74},

@@ -192,8 +192,9 @@
 // (gen/plan): for inference, batchnorm folded into the convs before it and
 // residual adds into their stores; for training, batchnorm with the batch's
 // statistics, layer by layer over the batch. A backward pass in inference
-// mode runs the training plan's forward again first. Model is not safe for
-// concurrent use; its batch methods use every core.
+// mode runs the training plan's forward in inference mode: as the forward
+// of a forward-backward pass, or again first in Backward after Forward.
+// Model is not safe for concurrent use; its batch methods use every core.
 package resnet50
 
 import (
@@ -3344,6 +3345,7 @@ var program = engine.Program{
 				{N: 2048, Run: globalavgpool1Forward, Mode: engine.Inference},
 				{N: 1000, Run: fcForward, Mode: engine.Inference},
 			},
+			Reforward: true,
 		},
 	},
 	Loss: engine.Loss{Steps: 181},

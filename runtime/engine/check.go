@@ -16,7 +16,8 @@ type entry struct {
 type schedule struct {
 	fwd, bwd []entry
 	// fwdFrom[i] is the index in fwd of step i's first phase (and
-	// fwdFrom[len(Steps)] is len(fwd)).
+	// fwdFrom[len(Steps)] is len(fwd)); nil in the reforward schedule,
+	// whose forward is one step's backward phases.
 	fwdFrom []int
 	// lossFrom is the index in bwd where the backward pass from the loss
 	// starts: the phases before it are those of the steps it skips.
@@ -26,26 +27,57 @@ type schedule struct {
 	// zero and lossZero list the gradient buffers a full backward pass,
 	// and one from the loss, clear first: their first writer adds to them.
 	zero, lossZero []int
+	// use is the derived tensors the forward phases read.
+	use Use
 }
 
-// modes indexes a program's schedules.
+// modes indexes a program's schedules: inference, training, and the
+// forward and backward in inference mode of a program with a Reforward
+// step (which is the inference schedule for other programs).
 const (
 	inference = 0
 	training  = 1
+	reforward = 2
 )
 
-// compile checks p and returns its schedules for inference and training.
-// An inconsistent program is a bug in the code that made it: New panics
-// with the error.
-func compile(p *Program) ([2]schedule, error) {
-	var s [2]schedule
+// compile checks p and returns its schedules (by mode). An inconsistent
+// program is a bug in the code that made it: New panics with the error.
+func compile(p *Program) ([3]schedule, error) {
+	var s [3]schedule
 	if err := p.check(); err != nil {
 		return s, fmt.Errorf("engine: invalid program: %w", err)
 	}
-	for mode := range s {
+	for _, mode := range []int{inference, training} {
 		s[mode] = p.schedule(mode)
 	}
+	s[inference].use, s[training].use = InferenceForward, TrainingForward
+	s[reforward] = s[inference]
+	if n := len(p.Steps); n > 0 && p.Steps[n-1].Reforward {
+		s[reforward] = s[inference].reforward(n - 1)
+	}
 	return s, nil
+}
+
+// reforward returns the schedule of a forward and backward pass in
+// inference mode of a program whose step last is a Reforward step: the
+// inference schedule's backward phases of that step, which come first, as
+// its forward, and the rest as its backward.
+func (s schedule) reforward(last int) schedule {
+	k := 0
+	for k < len(s.bwd) && s.bwd[k].step == last {
+		k++
+	}
+	s.fwd, s.bwd, s.fwdFrom = s.bwd[:k:k], s.bwd[k:], nil
+	s.lossFrom -= k
+	s.use = Backward
+	s.fwdBatch, s.bwdBatch = false, false
+	for _, e := range s.fwd {
+		s.fwdBatch = s.fwdBatch || e.Batch
+	}
+	for _, e := range s.bwd {
+		s.bwdBatch = s.bwdBatch || e.Batch
+	}
+	return s
 }
 
 func (p *Program) schedule(mode int) schedule {
@@ -163,6 +195,16 @@ func (p *Program) check() error {
 		for _, ph := range append(append([]Phase(nil), st.Forward...), st.Backward...) {
 			if ph.Run == nil || ph.N < 0 || ph.Mode > Inference || ph.Batch && ph.Sums {
 				bad("step %d %q: phase %+v", i, st.Name, ph)
+			}
+		}
+	}
+	for i, st := range p.Steps {
+		if st.Reforward && (i != len(p.Steps)-1 || len(st.Forward) > 0 || i < p.Loss.Steps) {
+			bad("step %d %q: a Reforward step must be the last, have no forward phases and be outside Loss.Steps", i, st.Name)
+		}
+		for _, ph := range st.Backward {
+			if st.Reforward && ph.Sums {
+				bad("step %d %q: a Reforward step's phases cannot add to the gradient sums", i, st.Name)
 			}
 		}
 	}

@@ -16,7 +16,11 @@
 // training or inference mode (Phase.Mode): training mode (SetTraining,
 // TrainN) turns dropout and batch statistics on; Forward, ForwardN,
 // ForwardBackwardN run in the mode SetTraining set; TrainN trains in
-// training mode and leaves it off; EvaluateN runs in inference mode.
+// training mode and leaves it off; EvaluateN runs in inference mode. A
+// program whose inference forward keeps nothing a backward reads ends in
+// a Reforward step, whose backward phases compute those values: in
+// inference mode, ForwardBackwardN runs them as its forward, Backward
+// after Forward runs them first.
 //
 // A batch runs sample-major when no phase of its passes needs the whole
 // batch: with at least as many samples as workers, each worker runs its own

@@ -13,7 +13,7 @@ import (
 type Engine struct {
 	prog    *Program
 	in, out int
-	sched   [2]schedule // by mode: inference, training
+	sched   [3]schedule // by mode: inference, training, reforward
 
 	Weights
 	params, stats []float32 // the arenas of P's parameters and statistics

@@ -178,6 +178,15 @@ type Step struct {
 	In, Out []Ref
 	// Forward and Backward are the phases of each direction, in order.
 	Forward, Backward []Phase
+	// Reforward marks the last step of a program whose inference-mode
+	// forward phases keep none of the values its backward phases read (a
+	// plan with batchnorm folded into the convs): the step has no forward
+	// phases, and its backward phases, the first of a backward pass,
+	// compute those values in inference mode. A pass that runs forward and
+	// backward in inference mode (ForwardBackwardN) runs them as its
+	// forward, in place of the forward phases, and not again; a backward
+	// after a separate forward (Backward) runs them first.
+	Reforward bool
 	// Flush, when set, adds what the step's backward phases kept for the
 	// end of a worker's run of samples (see Ctx.Stash); it is called once
 	// a worker's run ends.

@@ -49,13 +49,16 @@ func (e *Engine) runBatch(n int, k kind) {
 	}
 	r := &e.run
 	r.kind, r.n = k, n
-	mode, use := inference, InferenceForward
-	if e.train {
-		mode, use = training, TrainingForward
+	mode := inference
+	switch {
+	case e.train:
+		mode = training
+	case k == forwardBackward:
+		mode = reforward
 	}
 	r.sched = &e.sched[mode]
 	if k != backwardOnly {
-		e.prepare(use)
+		e.prepare(r.sched.use)
 	}
 	if k.backward() {
 		e.prepare(Backward)

@@ -32,8 +32,9 @@
 // (gen/plan): for inference, batchnorm folded into the convs before it and
 // residual adds into their stores; for training, batchnorm with the batch's
 // statistics, layer by layer over the batch. A backward pass in inference
-// mode runs the training plan's forward again first. Model is not safe for
-// concurrent use; its batch methods use every core.
+// mode runs the training plan's forward in inference mode: as the forward
+// of a forward-backward pass, or again first in Backward after Forward.
+// Model is not safe for concurrent use; its batch methods use every core.
 package gdropout
 
 import (
@@ -355,6 +356,7 @@ var program = engine.Program{
 				{N: 3, Run: fc2Forward, Mode: engine.Inference},
 				{N: 1, Run: softmax1Forward, Mode: engine.Inference},
 			},
+			Reforward: true,
 		},
 	},
 	Loss: engine.Loss{Classifier: true, Steps: 19,

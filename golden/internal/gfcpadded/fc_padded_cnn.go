@@ -25,8 +25,9 @@
 // (gen/plan): for inference, batchnorm folded into the convs before it and
 // residual adds into their stores; for training, batchnorm with the batch's
 // statistics, layer by layer over the batch. A backward pass in inference
-// mode runs the training plan's forward again first. Model is not safe for
-// concurrent use; its batch methods use every core.
+// mode runs the training plan's forward in inference mode: as the forward
+// of a forward-backward pass, or again first in Backward after Forward.
+// Model is not safe for concurrent use; its batch methods use every core.
 package gfcpadded
 
 import (
@@ -246,6 +247,7 @@ var program = engine.Program{
 				{N: 1, Run: tanh1Forward, Mode: engine.Inference},
 				{N: 3, Run: fc3Forward, Mode: engine.Inference},
 			},
+			Reforward: true,
 		},
 	},
 	Loss: engine.Loss{Steps: 10},

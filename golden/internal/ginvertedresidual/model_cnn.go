@@ -40,8 +40,9 @@
 // (gen/plan): for inference, batchnorm folded into the convs before it and
 // residual adds into their stores; for training, batchnorm with the batch's
 // statistics, layer by layer over the batch. A backward pass in inference
-// mode runs the training plan's forward again first. Model is not safe for
-// concurrent use; its batch methods use every core.
+// mode runs the training plan's forward in inference mode: as the forward
+// of a forward-backward pass, or again first in Backward after Forward.
+// Model is not safe for concurrent use; its batch methods use every core.
 package ginvertedresidual
 
 import (
@@ -558,6 +559,7 @@ var program = engine.Program{
 				{N: 12, Run: globalavgpool1Forward, Mode: engine.Inference},
 				{N: 3, Run: classifier_1Forward, Mode: engine.Inference},
 			},
+			Reforward: true,
 		},
 	},
 	Loss: engine.Loss{Steps: 26},
