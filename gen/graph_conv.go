@@ -57,8 +57,8 @@ type convStep struct {
 	k, oh, ow int
 	stem      string
 	// kernelAct is the activation the kernel applies as it stores (relu,
-	// or relu6 but on the dense kernels), when nothing comes between; -1
-	// for none.
+	// or relu6 but in the Winograd transforms), when nothing comes between;
+	// -1 for none.
 	kernelAct ir.Func
 	// wino says the forward runs as Winograd's minimal filtering
 	// (runtime.ConvForwardWinograd), by pairs of output rows, and so does
@@ -80,7 +80,7 @@ func (g *graphGen) convStep(p *gplan.Plan, s *gplan.Step) *convStep {
 	cs.wino = cs.kind == kindDense && winograd(op, in.C, out.H, out.W)
 	if s.Add == nil {
 		switch f := actFunc(s.Act); {
-		case f == ir.ReLU, f == ir.ReLU6 && cs.kind != kindDense:
+		case f == ir.ReLU, f == ir.ReLU6 && !cs.wino:
 			cs.kernelAct = f
 		}
 	}

@@ -65,7 +65,8 @@ func (g *ConvGeom) check(fn string, out, in, w, bias []float32) {
 //
 //	out[y][x][k] = bias[k] + Σ_{i<FH, j<FW, c<C} in[y·SH+i][x·SW+j][c] · w[k][c][i][j]
 //
-// followed by max(·, 0) when g.ReLU is set. bias may be nil (no bias). s
+// followed by max(·, 0) when g.ReLU is set, min(max(·, 0), 6) when g.ReLU6
+// is (fused into the kernels' stores). bias may be nil (no bias). s
 // is the calling worker's scratch memory. It panics with ErrShape if a
 // buffer is too short.
 func ConvForward(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 int) {

@@ -73,40 +73,16 @@ func Conv1x1Forward(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 
 			n := min(step, end-p0)
 			*sub = ConvGeom{C: g.C, InPix: g.inPix(), InRow: n * g.inPix(), OH: 1, OW: n, K: g.K,
 				OutPix: g.outPix(), OutRow: n * g.outPix(), OutOff: g.OutOff + p0*g.outPix(),
-				FH: 1, FW: 1, SH: 1, SW: 1, KB: g.KB, ReLU: g.ReLU || g.ReLU6}
+				FH: 1, FW: 1, SH: 1, SW: 1, KB: g.KB, ReLU: g.ReLU, ReLU6: g.ReLU6}
 			ConvForward(sub, s, out, in[p0*g.inPix():], w, bias, 0, 1)
-			if g.ReLU6 {
-				clampRows(out[sub.OutOff:], 1, 0, n, sub.OutPix, g.K)
-			}
 		}
 	case g.OW >= wideRow:
-		*sub = *g
-		sub.ReLU, sub.ReLU6 = g.ReLU || g.ReLU6, false
 		band := max(1, band1x1/(g.OW*g.inPix()))
 		for y := y0; y < y1; y += band {
-			ConvForward(sub, s, out, in, w, bias, y, min(y+band, y1))
-		}
-		if g.ReLU6 {
-			clampRows(out[g.OutOff+y0*g.OutRow:], y1-y0, g.OutRow, g.OW, g.outPix(), g.K)
+			ConvForward(g, s, out, in, w, bias, y, min(y+band, y1))
 		}
 	default:
 		forwardPanels(g, s, out, in, w, bias, y0, y1)
-	}
-}
-
-// clampRows applies min(·, 6) to n pixels of c values, px apart, of rows
-// rows, row apart: relu6 after the kernels' relu.
-func clampRows(buf []float32, rows, row, n, px, c int) {
-	for r := range rows {
-		for x := range n {
-			clamp6(buf[r*row+x*px:][:c])
-		}
-	}
-}
-
-func clamp6(v []float32) {
-	for i, x := range v {
-		v[i] = min(x, 6)
 	}
 }
 

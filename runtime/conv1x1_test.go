@@ -15,10 +15,11 @@ var conv1x1Cases = []struct {
 	{dwCase{h: 3, w: 30, c: 24, fh: 1, fw: 1, sh: 1, sw: 1, dh: 1, dw: 1, relu: true, slice: true}, 64, 32}, // row by row
 	{dwCase{h: 9, w: 9, c: 32, fh: 1, fw: 1, sh: 2, sw: 2, dh: 1, dw: 1}, 64, 32},                           // stride 2, gathered
 	{dwCase{h: 8, w: 7, c: 19, fh: 1, fw: 1, sh: 2, sw: 2, dh: 1, dw: 1, relu6: true, slice: true}, 40, 16},
-	{dwCase{h: 4, w: 60, c: 16, fh: 1, fw: 1, sh: 2, sw: 2, dh: 1, dw: 1, slice: true}, 32, 32}, // stride 2, wide
-	{dwCase{h: 5, w: 6, c: 8, fh: 1, fw: 1, sh: 2, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1}, 16, 16},  // padding
-	{dwCase{h: 4, w: 5, c: 256, fh: 1, fw: 1, sh: 1, sw: 1, dh: 1, dw: 1}, 48, 16},              // wide pixels
-	{dwCase{h: 2, w: 40, c: 64, fh: 1, fw: 1, sh: 1, sw: 1, dh: 1, dw: 1}, 64, 32},              // flat, wide
+	{dwCase{h: 4, w: 60, c: 16, fh: 1, fw: 1, sh: 2, sw: 2, dh: 1, dw: 1, slice: true}, 32, 32},               // stride 2, wide
+	{dwCase{h: 5, w: 6, c: 8, fh: 1, fw: 1, sh: 2, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1}, 16, 16},                // padding
+	{dwCase{h: 4, w: 5, c: 256, fh: 1, fw: 1, sh: 1, sw: 1, dh: 1, dw: 1}, 48, 16},                            // wide pixels
+	{dwCase{h: 2, w: 40, c: 64, fh: 1, fw: 1, sh: 1, sw: 1, dh: 1, dw: 1}, 64, 32},                            // flat, wide
+	{dwCase{h: 3, w: 30, c: 24, fh: 1, fw: 1, sh: 1, sw: 1, dh: 1, dw: 1, relu6: true, padOut: true}, 88, 48}, // row by row, relu6, groups of 32 and 16, a K tail
 }
 
 func TestConv1x1(t *testing.T) {

@@ -105,7 +105,7 @@ func pad16(n int) int { return (n + 15) &^ 15 }
 // out.
 func (s *convScratch) panelGeom(g *ConvGeom, t, pix, kp, n int) *ConvGeom {
 	s.g = ConvGeom{C: t, InPix: pix, InRow: n * pix, OH: 1, OW: n, K: kp, OutRow: n * kp, DOutRow: n * kp,
-		FH: 1, FW: 1, SH: 1, SW: 1, KB: g.KB, ReLU: g.ReLU || g.ReLU6}
+		FH: 1, FW: 1, SH: 1, SW: 1, KB: g.KB, ReLU: g.ReLU, ReLU6: g.ReLU6}
 	return &s.g
 }
 
@@ -174,11 +174,7 @@ func forwardPanels(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 i
 			ConvForward(s.cv.panelGeom(g, t, pix, kp, m), s, b, src, w[gi*g.groupLen():], s.cv.paddedBias(bias, gi*kg, kg, kp), 0, 1)
 			for p := range m {
 				y, x := (p0+p)/g.OW, (p0+p)%g.OW
-				o := out[g.OutOff+y*g.OutRow+x*g.outPix()+gi*kg:][:kg]
-				copy(o, b[p*kp:][:kg])
-				if g.ReLU6 {
-					clamp6(o)
-				}
+				copy(out[g.OutOff+y*g.OutRow+x*g.outPix()+gi*kg:][:kg], b[p*kp:][:kg])
 			}
 		}
 	}

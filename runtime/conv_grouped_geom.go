@@ -22,14 +22,15 @@ func (g *ConvGeom) dw() int      { return orDefault(g.DW, 1) }
 func (g *ConvGeom) groups() int  { return orDefault(g.Groups, 1) }
 
 // checkDense panics unless the kernels of conv.go can compute g: a dense
-// conv without dilation or relu6, whose input pixels hold just its
-// channels unless its filter is one pixel wide (a window row is then one
-// pixel, contiguous whatever the pixel stride). Outputs and output
-// gradients may be channel slices.
+// conv without dilation, whose input pixels hold just its channels unless
+// its filter is one pixel wide (a window row is then one pixel, contiguous
+// whatever the pixel stride). Outputs and output gradients may be channel
+// slices. The direct kernels store relu6 (ConvForward); the Winograd
+// transforms do not.
 func (g *ConvGeom) checkDense(fn string) {
 	if g.groups() != 1 || g.dh() != 1 || g.dw() != 1 || g.inPix() != g.C && g.FW != 1 || g.inPix() < g.C ||
-		g.outPix() < g.K || g.dOutPix() < g.K || g.ReLU6 {
-		panic(fmt.Errorf("%w: %s: a dense conv without dilation or relu6, input pixels of C values unless FW is 1, got %+v", ErrShape, fn, *g))
+		g.outPix() < g.K || g.dOutPix() < g.K {
+		panic(fmt.Errorf("%w: %s: a dense conv without dilation, input pixels of C values unless FW is 1, got %+v", ErrShape, fn, *g))
 	}
 }
 

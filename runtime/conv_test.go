@@ -11,7 +11,7 @@ import (
 type convCase struct {
 	h, w, c, k, fh, fw, sh, sw, ph, pw, kb int
 	oph, opw, gph, gpw                     int
-	relu                                   bool
+	relu, relu6                            bool // relu6: clamp to [0, 6] (relu then ignored)
 }
 
 var convCases = []convCase{
@@ -28,6 +28,11 @@ var convCases = []convCase{
 	{h: 13, w: 20, c: 256, k: 64, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 64, gph: 1, gpw: 1, relu: true},
 	{h: 9, w: 6, c: 272, k: 40, fh: 3, fw: 2, sh: 2, sw: 1, ph: 1, pw: 0, kb: 32},
 	{h: 5, w: 5, c: 260, k: 48, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 16},
+	// relu6 on the store: MobileNetV2's stem (3x3 s2 on RGB), and a block
+	// of 48 (groups of 32 and 16 channels) with a K tail and rows whose
+	// tiles end in 2 and 1 pixels.
+	{h: 10, w: 10, c: 3, k: 32, fh: 3, fw: 3, sh: 2, sw: 2, ph: 1, pw: 1, kb: 32, oph: 1, opw: 1, relu6: true},
+	{h: 6, w: 11, c: 8, k: 88, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 48, relu6: true},
 }
 
 func (cc convCase) out() (int, int) {
@@ -40,7 +45,7 @@ func (cc convCase) geom() *ConvGeom {
 		C: cc.c, InRow: (cc.w + 2*cc.pw) * cc.c,
 		OH: oh, OW: ow, K: cc.k,
 		OutRow: (ow + 2*cc.opw) * cc.k, OutOff: cc.oph*(ow+2*cc.opw)*cc.k + cc.opw*cc.k,
-		FH: cc.fh, FW: cc.fw, SH: cc.sh, SW: cc.sw, KB: cc.kb, ReLU: cc.relu,
+		FH: cc.fh, FW: cc.fw, SH: cc.sh, SW: cc.sw, KB: cc.kb, ReLU: cc.relu, ReLU6: cc.relu6,
 		DOutRow: (ow + 2*cc.gpw) * cc.k, DOutOff: cc.gph*(ow+2*cc.gpw)*cc.k + cc.gpw*cc.k,
 	}
 	return g
@@ -74,7 +79,10 @@ func naiveConv(cc convCase, x, w, b []float32) []float32 {
 						}
 					}
 				}
-				if cc.relu {
+				switch {
+				case cc.relu6:
+					sum = min(max(sum, 0), 6)
+				case cc.relu:
 					sum = max(sum, 0)
 				}
 				y[(oy*ow+ox)*cc.k+k] = float32(sum)

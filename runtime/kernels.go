@@ -251,6 +251,18 @@ func (g *ConvGeom) unitGrad(dw []float32, b, i int) []float32 {
 	return dw[(b*g.FH+i)*n:][:n]
 }
 
+// storeAct is the activation the conv kernels apply to their outputs as
+// they store them: 0 none, 1 relu (max(·, 0)), 2 relu6 (then min(·, 6)).
+func (g *ConvGeom) storeAct() uint8 {
+	switch {
+	case g.ReLU6:
+		return 2
+	case g.ReLU:
+		return 1
+	}
+	return 0
+}
+
 // tile16 computes 16 channels of conv output for a few pixels (4, or 1
 // into a 16-value temporary) of geometry g, from the pixels' input window
 // at in and the weights at w, starting from the 16 biases bs.

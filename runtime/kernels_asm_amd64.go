@@ -33,10 +33,10 @@ func init() {
 }
 
 //go:noescape
-func convTile4x16(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, relu bool)
+func convTile4x16(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8)
 
 //go:noescape
-func convTile1x16(out, in, w unsafe.Pointer, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, relu bool)
+func convTile1x16(out, in, w unsafe.Pointer, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8)
 
 // wgradRows4x16 and wgradRows1x16 add, over rows rows of n positions each,
 // the window values at in (4, or 1, contiguous) times the 16 gradients at
@@ -79,11 +79,11 @@ func convForwardAsm(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 
 
 func convTile4x16Asm(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32) {
 	convTile4x16(out, in, w, uintptr(g.outPix())*4, uintptr(g.SW*g.inPix())*4, uintptr(g.InRow)*4, uintptr(g.T()), uintptr(g.FH), uintptr(g.KB)*4,
-		unsafe.Pointer(bs), g.ReLU)
+		unsafe.Pointer(bs), g.storeAct())
 }
 
 func convTile1x16Asm(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32) {
-	convTile1x16(out, in, w, uintptr(g.InRow)*4, uintptr(g.T()), uintptr(g.FH), uintptr(g.KB)*4, unsafe.Pointer(bs), g.ReLU)
+	convTile1x16(out, in, w, uintptr(g.InRow)*4, uintptr(g.T()), uintptr(g.FH), uintptr(g.KB)*4, unsafe.Pointer(bs), g.storeAct())
 }
 
 // convWeightGradAsm accumulates 4 window values × 16 channels at a time

@@ -5,7 +5,7 @@
 // AVX2+FMA micro-kernels for builds without Go's SIMD experiment. Strides
 // are in bytes. See kernels_asm_amd64.go.
 
-// func convTile4x16(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, relu bool)
+// func convTile4x16(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8)
 TEXT ·convTile4x16(SB), NOSPLIT, $0-81
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
@@ -54,7 +54,7 @@ loop4:
 	DECQ R12
 	JNZ  rows4
 
-	MOVBLZX relu+80(FP), AX
+	MOVBLZX act+80(FP), AX
 	TESTQ   AX, AX
 	JZ      store4
 	VXORPS  Y14, Y14, Y14
@@ -66,6 +66,19 @@ loop4:
 	VMAXPS  Y14, Y5, Y5
 	VMAXPS  Y14, Y6, Y6
 	VMAXPS  Y14, Y7, Y7
+	CMPQ    AX, $2
+	JNE     store4
+	MOVL    $0x40c00000, AX // 6.0
+	VMOVD   AX, X14
+	VBROADCASTSS X14, Y14
+	VMINPS  Y14, Y0, Y0
+	VMINPS  Y14, Y1, Y1
+	VMINPS  Y14, Y2, Y2
+	VMINPS  Y14, Y3, Y3
+	VMINPS  Y14, Y4, Y4
+	VMINPS  Y14, Y5, Y5
+	VMINPS  Y14, Y6, Y6
+	VMINPS  Y14, Y7, Y7
 
 store4:
 	VMOVUPS Y0, (DI)
@@ -80,7 +93,7 @@ store4:
 	VZEROUPPER
 	RET
 
-// func convTile1x16(out, in, w unsafe.Pointer, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, relu bool)
+// func convTile1x16(out, in, w unsafe.Pointer, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8)
 TEXT ·convTile1x16(SB), NOSPLIT, $0-65
 	MOVQ out+0(FP), DI
 	MOVQ in+8(FP), SI
@@ -109,12 +122,19 @@ loop1:
 	DECQ         R12
 	JNZ          rows1
 
-	MOVBLZX relu+64(FP), AX
+	MOVBLZX act+64(FP), AX
 	TESTQ   AX, AX
 	JZ      store1
 	VXORPS  Y14, Y14, Y14
 	VMAXPS  Y14, Y0, Y0
 	VMAXPS  Y14, Y1, Y1
+	CMPQ    AX, $2
+	JNE     store1
+	MOVL    $0x40c00000, AX // 6.0
+	VMOVD   AX, X14
+	VBROADCASTSS X14, Y14
+	VMINPS  Y14, Y0, Y0
+	VMINPS  Y14, Y1, Y1
 
 store1:
 	VMOVUPS Y0, (DI)

@@ -48,14 +48,14 @@ func convForwardAVX2(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1
 }
 
 func convTile4x16AVX2(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32) {
-	conv4x16AVX2(out, g.outPix(), in, g.SW*g.inPix(), g.InRow, g.T(), g.FH, w, g.KB, ld8(unsafe.Pointer(bs)), ld8(unsafe.Pointer(&bs[8])), g.ReLU)
+	conv4x16AVX2(out, g.outPix(), in, g.SW*g.inPix(), g.InRow, g.T(), g.FH, w, g.KB, ld8(unsafe.Pointer(bs)), ld8(unsafe.Pointer(&bs[8])), g.storeAct())
 }
 
 func convTile1x16AVX2(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32) {
-	conv1x16AVX2(out, in, g.InRow, g.T(), g.FH, w, g.KB, ld8(unsafe.Pointer(bs)), ld8(unsafe.Pointer(&bs[8])), g.ReLU)
+	conv1x16AVX2(out, in, g.InRow, g.T(), g.FH, w, g.KB, ld8(unsafe.Pointer(bs)), ld8(unsafe.Pointer(&bs[8])), g.storeAct())
 }
 
-func conv4x16AVX2(out unsafe.Pointer, outStride int, in unsafe.Pointer, px, rowLen, T, FH int, w unsafe.Pointer, wStride int, b0, b1 f8, relu bool) {
+func conv4x16AVX2(out unsafe.Pointer, outStride int, in unsafe.Pointer, px, rowLen, T, FH int, w unsafe.Pointer, wStride int, b0, b1 f8, act uint8) {
 	a00, a01, a10, a11, a20, a21, a30, a31 := b0, b1, b0, b1, b0, b1, b0, b1
 	ps := uintptr(px) * 4
 	ws := uintptr(wStride) * 4
@@ -80,10 +80,15 @@ func conv4x16AVX2(out unsafe.Pointer, outStride int, in unsafe.Pointer, px, rowL
 			p = unsafe.Add(p, 4)
 		}
 	}
-	if relu {
+	if act != 0 {
 		var z f8
 		a00, a01, a10, a11 = a00.Max(z), a01.Max(z), a10.Max(z), a11.Max(z)
 		a20, a21, a30, a31 = a20.Max(z), a21.Max(z), a30.Max(z), a31.Max(z)
+		if act == 2 {
+			six := archsimd.BroadcastFloat32x8(6)
+			a00, a01, a10, a11 = a00.Min(six), a01.Min(six), a10.Min(six), a11.Min(six)
+			a20, a21, a30, a31 = a20.Min(six), a21.Min(six), a30.Min(six), a31.Min(six)
+		}
 	}
 	os := uintptr(outStride) * 4
 	st8(a00, out)
@@ -96,7 +101,7 @@ func conv4x16AVX2(out unsafe.Pointer, outStride int, in unsafe.Pointer, px, rowL
 	st8(a31, unsafe.Add(out, 3*os+32))
 }
 
-func conv1x16AVX2(out, in unsafe.Pointer, rowLen, T, FH int, w unsafe.Pointer, wStride int, b0, b1 f8, relu bool) {
+func conv1x16AVX2(out, in unsafe.Pointer, rowLen, T, FH int, w unsafe.Pointer, wStride int, b0, b1 f8, act uint8) {
 	a0, a1 := b0, b1
 	ws := uintptr(wStride) * 4
 	for i := 0; i < FH; i++ {
@@ -109,9 +114,13 @@ func conv1x16AVX2(out, in unsafe.Pointer, rowLen, T, FH int, w unsafe.Pointer, w
 			p = unsafe.Add(p, 4)
 		}
 	}
-	if relu {
+	if act != 0 {
 		var z f8
 		a0, a1 = a0.Max(z), a1.Max(z)
+		if act == 2 {
+			six := archsimd.BroadcastFloat32x8(6)
+			a0, a1 = a0.Min(six), a1.Min(six)
+		}
 	}
 	st8(a0, out)
 	st8(a1, unsafe.Add(out, 32))

@@ -88,14 +88,14 @@ func convRows32(g *ConvGeom, out, in, wb, bs []float32, h, k0, y0, y1 int) {
 		base := y * g.SH * g.InRow
 		x := 0
 		for ; x+4 <= g.OW; x += 4 {
-			conv4x32(at(out, o+x*g.outPix()), g.outPix(), at(in, base+x*g.SW*g.inPix()), g.SW*g.inPix(), g.InRow, T, g.FH, at(wb, h), g.KB, b0, b1, g.ReLU)
+			conv4x32(at(out, o+x*g.outPix()), g.outPix(), at(in, base+x*g.SW*g.inPix()), g.SW*g.inPix(), g.InRow, T, g.FH, at(wb, h), g.KB, b0, b1, g.storeAct())
 		}
 		if x+2 <= g.OW {
-			conv2x32(at(out, o+x*g.outPix()), g.outPix(), at(in, base+x*g.SW*g.inPix()), g.SW*g.inPix(), g.InRow, T, g.FH, at(wb, h), g.KB, b0, b1, g.ReLU)
+			conv2x32(at(out, o+x*g.outPix()), g.outPix(), at(in, base+x*g.SW*g.inPix()), g.SW*g.inPix(), g.InRow, T, g.FH, at(wb, h), g.KB, b0, b1, g.storeAct())
 			x += 2
 		}
 		for ; x < g.OW; x++ {
-			conv1x32(at(out, o+x*g.outPix()), at(in, base+x*g.SW*g.inPix()), g.InRow, T, g.FH, at(wb, h), g.KB, b0, b1, g.ReLU)
+			conv1x32(at(out, o+x*g.outPix()), at(in, base+x*g.SW*g.inPix()), g.InRow, T, g.FH, at(wb, h), g.KB, b0, b1, g.storeAct())
 		}
 	}
 }
@@ -109,16 +109,16 @@ func convRows16(g *ConvGeom, out, in, wb, bs []float32, h, k0, y0, y1 int) {
 		base := y * g.SH * g.InRow
 		x := 0
 		for ; x+8 <= g.OW; x += 8 {
-			conv8x16(at(out, o+x*g.outPix()), g.outPix(), at(in, base+x*g.SW*g.inPix()), g.SW*g.inPix(), g.InRow, T, g.FH, at(wb, h), g.KB, b0, g.ReLU)
+			conv8x16(at(out, o+x*g.outPix()), g.outPix(), at(in, base+x*g.SW*g.inPix()), g.SW*g.inPix(), g.InRow, T, g.FH, at(wb, h), g.KB, b0, g.storeAct())
 		}
 		for ; x < g.OW; x++ {
-			conv1x16(at(out, o+x*g.outPix()), at(in, base+x*g.SW*g.inPix()), g.InRow, T, g.FH, at(wb, h), g.KB, b0, g.ReLU)
+			conv1x16(at(out, o+x*g.outPix()), at(in, base+x*g.SW*g.inPix()), g.InRow, T, g.FH, at(wb, h), g.KB, b0, g.storeAct())
 		}
 	}
 }
 
 // conv8x16 computes 8 pixels × 16 channels: 8 accumulators.
-func conv8x16(out unsafe.Pointer, outStride int, in unsafe.Pointer, px, rowLen, T, FH int, w unsafe.Pointer, wStride int, b0 f16, relu bool) {
+func conv8x16(out unsafe.Pointer, outStride int, in unsafe.Pointer, px, rowLen, T, FH int, w unsafe.Pointer, wStride int, b0 f16, act uint8) {
 	a0, a1, a2, a3, a4, a5, a6, a7 := b0, b0, b0, b0, b0, b0, b0, b0
 	ps := uintptr(px) * 4
 	ws := uintptr(wStride) * 4
@@ -138,10 +138,15 @@ func conv8x16(out unsafe.Pointer, outStride int, in unsafe.Pointer, px, rowLen, 
 			p = unsafe.Add(p, 4)
 		}
 	}
-	if relu {
+	if act != 0 {
 		var z f16
 		a0, a1, a2, a3 = a0.Max(z), a1.Max(z), a2.Max(z), a3.Max(z)
 		a4, a5, a6, a7 = a4.Max(z), a5.Max(z), a6.Max(z), a7.Max(z)
+		if act == 2 {
+			six := archsimd.BroadcastFloat32x16(6)
+			a0, a1, a2, a3 = a0.Min(six), a1.Min(six), a2.Min(six), a3.Min(six)
+			a4, a5, a6, a7 = a4.Min(six), a5.Min(six), a6.Min(six), a7.Min(six)
+		}
 	}
 	os := uintptr(outStride) * 4
 	st16(a0, out)
@@ -155,7 +160,7 @@ func conv8x16(out unsafe.Pointer, outStride int, in unsafe.Pointer, px, rowLen, 
 }
 
 // conv1x16 computes one pixel × 16 channels.
-func conv1x16(out, in unsafe.Pointer, rowLen, T, FH int, w unsafe.Pointer, wStride int, b0 f16, relu bool) {
+func conv1x16(out, in unsafe.Pointer, rowLen, T, FH int, w unsafe.Pointer, wStride int, b0 f16, act uint8) {
 	a := b0
 	ws := uintptr(wStride) * 4
 	for i := 0; i < FH; i++ {
@@ -166,16 +171,20 @@ func conv1x16(out, in unsafe.Pointer, rowLen, T, FH int, w unsafe.Pointer, wStri
 			p = unsafe.Add(p, 4)
 		}
 	}
-	if relu {
+	if act != 0 {
 		var z f16
 		a = a.Max(z)
+		if act == 2 {
+			six := archsimd.BroadcastFloat32x16(6)
+			a = a.Min(six)
+		}
 	}
 	st16(a, out)
 }
 
 // conv4x32 computes 4 pixels (input windows px apart) × 32 channels,
 // weights wStride values apart from one window value to the next.
-func conv4x32(out unsafe.Pointer, outStride int, in unsafe.Pointer, px, rowLen, T, FH int, w unsafe.Pointer, wStride int, b0, b1 f16, relu bool) {
+func conv4x32(out unsafe.Pointer, outStride int, in unsafe.Pointer, px, rowLen, T, FH int, w unsafe.Pointer, wStride int, b0, b1 f16, act uint8) {
 	a00, a01, a10, a11, a20, a21, a30, a31 := b0, b1, b0, b1, b0, b1, b0, b1
 	ps := uintptr(px) * 4
 	ws := uintptr(wStride) * 4
@@ -200,10 +209,15 @@ func conv4x32(out unsafe.Pointer, outStride int, in unsafe.Pointer, px, rowLen, 
 			p = unsafe.Add(p, 4)
 		}
 	}
-	if relu {
+	if act != 0 {
 		var z f16
 		a00, a01, a10, a11 = a00.Max(z), a01.Max(z), a10.Max(z), a11.Max(z)
 		a20, a21, a30, a31 = a20.Max(z), a21.Max(z), a30.Max(z), a31.Max(z)
+		if act == 2 {
+			six := archsimd.BroadcastFloat32x16(6)
+			a00, a01, a10, a11 = a00.Min(six), a01.Min(six), a10.Min(six), a11.Min(six)
+			a20, a21, a30, a31 = a20.Min(six), a21.Min(six), a30.Min(six), a31.Min(six)
+		}
 	}
 	os := uintptr(outStride) * 4
 	st16(a00, out)
@@ -219,7 +233,7 @@ func conv4x32(out unsafe.Pointer, outStride int, in unsafe.Pointer, px, rowLen, 
 // conv2x32 computes 2 pixels × 32 channels, for the end of a row: 4
 // accumulators, enough to keep the FMA unit busy. Each pixel's sum runs in
 // the same order as in conv4x32 and conv1x32.
-func conv2x32(out unsafe.Pointer, outStride int, in unsafe.Pointer, px, rowLen, T, FH int, w unsafe.Pointer, wStride int, b0, b1 f16, relu bool) {
+func conv2x32(out unsafe.Pointer, outStride int, in unsafe.Pointer, px, rowLen, T, FH int, w unsafe.Pointer, wStride int, b0, b1 f16, act uint8) {
 	a00, a01, a10, a11 := b0, b1, b0, b1
 	ps := uintptr(px) * 4
 	ws := uintptr(wStride) * 4
@@ -238,9 +252,13 @@ func conv2x32(out unsafe.Pointer, outStride int, in unsafe.Pointer, px, rowLen, 
 			p = unsafe.Add(p, 4)
 		}
 	}
-	if relu {
+	if act != 0 {
 		var z f16
 		a00, a01, a10, a11 = a00.Max(z), a01.Max(z), a10.Max(z), a11.Max(z)
+		if act == 2 {
+			six := archsimd.BroadcastFloat32x16(6)
+			a00, a01, a10, a11 = a00.Min(six), a01.Min(six), a10.Min(six), a11.Min(six)
+		}
 	}
 	os := uintptr(outStride) * 4
 	st16(a00, out)
@@ -250,7 +268,7 @@ func conv2x32(out unsafe.Pointer, outStride int, in unsafe.Pointer, px, rowLen, 
 }
 
 // conv1x32 computes one pixel × 32 channels, for the end of a row.
-func conv1x32(out, in unsafe.Pointer, rowLen, T, FH int, w unsafe.Pointer, wStride int, b0, b1 f16, relu bool) {
+func conv1x32(out, in unsafe.Pointer, rowLen, T, FH int, w unsafe.Pointer, wStride int, b0, b1 f16, act uint8) {
 	a0, a1 := b0, b1
 	ws := uintptr(wStride) * 4
 	for i := 0; i < FH; i++ {
@@ -263,9 +281,13 @@ func conv1x32(out, in unsafe.Pointer, rowLen, T, FH int, w unsafe.Pointer, wStri
 			p = unsafe.Add(p, 4)
 		}
 	}
-	if relu {
+	if act != 0 {
 		var z f16
 		a0, a1 = a0.Max(z), a1.Max(z)
+		if act == 2 {
+			six := archsimd.BroadcastFloat32x16(6)
+			a0, a1 = a0.Min(six), a1.Min(six)
+		}
 	}
 	st16(a0, out)
 	st16(a1, unsafe.Add(out, 64))
@@ -285,7 +307,7 @@ func convLanesAVX512(g *ConvGeom, out, in, wb, bs []float32, b, h, lanes, y0, y1
 		var tmp [16]float32
 		for y := y0; y < y1; y++ {
 			for x := range g.OW {
-				conv1x16(at(tmp[:], 0), at(in, y*g.SH*g.InRow+x*g.SW*g.inPix()), g.InRow, T, g.FH, at(wb, h+off), g.KB, b0, g.ReLU)
+				conv1x16(at(tmp[:], 0), at(in, y*g.SH*g.InRow+x*g.SW*g.inPix()), g.InRow, T, g.FH, at(wb, h+off), g.KB, b0, g.storeAct())
 				copy(out[g.OutOff+y*g.OutRow+x*g.outPix()+k0:][:n], tmp[:n])
 			}
 		}

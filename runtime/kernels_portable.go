@@ -90,12 +90,14 @@ func convForwardPortable(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0
 					portableGemm(false, np, n, r, panel[r0:], ffc, wide[r0*kp+k0:], kp, o[k0:], op, true)
 				}
 			}
-			if g.ReLU {
+			if g.ReLU || g.ReLU6 {
+				act := ActReLU
+				if g.ReLU6 {
+					act = ActReLU6
+				}
+				lo, hi, _ := act.clamp()
 				for p := range np {
-					px := o[p*op:][:g.K]
-					for k, v := range px {
-						px[k] = max(v, 0)
-					}
+					clampRun(o[p*op:][:g.K], lo, hi)
 				}
 			}
 		}

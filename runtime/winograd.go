@@ -111,8 +111,8 @@ func winoGradChunk(g *ConvGeom) int {
 // so that workers given different pairs never write the same values.
 func ConvForwardWinograd(g *ConvGeom, s *Scratch, out, in, u, bias []float32, t0, t1 int) {
 	g.check("ConvForwardWinograd", out, in, u, bias) // u is longer than the direct weights
-	if !WinogradOK(g) || len(u) < WinogradLen(g) {
-		panic(fmt.Errorf("%w: ConvForwardWinograd: %+v (u %d)", ErrShape, *g, len(u)))
+	if !WinogradOK(g) || g.ReLU6 || len(u) < WinogradLen(g) {
+		panic(fmt.Errorf("%w: ConvForwardWinograd: %+v (u %d; relu6 is not fused)", ErrShape, *g, len(u)))
 	}
 	if kernels.wino4 {
 		convForwardWinograd4(g, s, out, in, u, bias, 2*t0, 2*t1)

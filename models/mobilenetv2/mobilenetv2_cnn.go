@@ -3126,7 +3126,7 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 // features_0_0InferGeom: conv 3x3x32 s2 p1 nobias, in inference.
 var features_0_0InferGeom = runtime.ConvGeom{
 	C: 3, InRow: 678, OH: 112, OW: 112, K: 32, OutRow: 3648, OutOff: 3680,
-	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
+	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32, ReLU6: true,
 }
 
 // foldScratchUpdate computes nothing: it is the folding functions' scratch memory.
@@ -3140,13 +3140,6 @@ func features_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 32, 3, 3, 3, 32, false)
 }
 
-// features_0_0StoreGeom: the activation fused into its store of features.0.0+features.0.1+relu61.
-var features_0_0StoreGeom = runtime.EltGeom{
-	H: 112, W: 112, C: 32,
-	Out: runtime.Layout{Off: 3680, Row: 3648, Pix: 32}, In: []runtime.Layout{{Off: 3680, Row: 3648, Pix: 32}},
-	Act: runtime.ActReLU6,
-}
-
 // padI1: the padding of b1 (112x112x32 p1).
 var padI1 = runtime.Padding{
 	H: 112, W: 112, C: 32, PH: 1, PW: 1,
@@ -3156,7 +3149,6 @@ var padI1 = runtime.Padding{
 func features_0_0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&features_0_0InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[features_0_0Fold], c.D[features_0_0Fold][864:], lo, hi)
 	runtime.ClearPadding(&padI1, c.F[f1], lo, hi)
-	runtime.ActForward(&features_0_0StoreGeom, c.F[f1], c.F[f1], lo, hi)
 }
 
 // features_1_conv_0_0InferGeom: conv 3x3x32 p1 g32 nobias, in inference.

@@ -418,14 +418,7 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 // conv1InferGeom: conv 3x3x4 p1, in inference.
 var conv1InferGeom = runtime.ConvGeom{
 	C: 2, InRow: 16, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-}
-
-// conv1StoreGeom: the activation fused into its store of conv1+relu61.
-var conv1StoreGeom = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
-	Act: runtime.ActReLU6,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
 }
 
 // padI1: the padding of b1 (6x6x4 p1).
@@ -437,7 +430,6 @@ var padI1 = runtime.Padding{
 func conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv1InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
 	runtime.ClearPadding(&padI1, c.F[f1], lo, hi)
-	runtime.ActForward(&conv1StoreGeom, c.F[f1], c.F[f1], lo, hi)
 }
 
 // conv2InferGeom: conv 3x3x4 p1, in inference.
@@ -564,22 +556,14 @@ func fc4Infer(c *engine.Ctx, lo, hi int) {
 // conv1Geom: conv 3x3x4 p1.
 var conv1Geom = runtime.ConvGeom{
 	C: 2, InRow: 16, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
 	DOutRow: 32, DOutOff: 36,
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 12,
-}
-
-// conv1StoreGeom_2: the activation fused into its store of conv1+relu61.
-var conv1StoreGeom_2 = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
-	Act: runtime.ActReLU6,
 }
 
 // conv1Forward computes conv1 (conv 3x3x4 p1) + relu61 (relu6): output rows [lo, hi).
 func conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
-	runtime.ActForward(&conv1StoreGeom_2, c.F[f2], c.F[f2], lo, hi)
 }
 
 // conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).

@@ -577,7 +577,7 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 // features_0_0InferGeom: conv 3x3x8 s2 p1 nobias, in inference.
 var features_0_0InferGeom = runtime.ConvGeom{
 	C: 4, InRow: 40, OH: 4, OW: 4, K: 8, OutRow: 32,
-	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
+	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU6: true,
 }
 
 // foldScratchUpdate computes nothing: it is the folding functions' scratch memory.
@@ -591,17 +591,9 @@ func features_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 8, 4, 3, 3, 16, false)
 }
 
-// features_0_0StoreGeom: the activation fused into its store of features.0.0+features.0.1+relu61.
-var features_0_0StoreGeom = runtime.EltGeom{
-	H: 4, W: 4, C: 8,
-	Out: runtime.Layout{Row: 32, Pix: 8}, In: []runtime.Layout{{Row: 32, Pix: 8}},
-	Act: runtime.ActReLU6,
-}
-
 // features_0_0Infer computes features.0.0 (conv 3x3x8 s2 p1 nobias) + features.0.1 (batchnorm) + relu61 (relu6): output rows [lo, hi).
 func features_0_0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&features_0_0InferGeom, c.Scratch, c.F[f19], c.F[f0], c.D[features_0_0Fold], c.D[features_0_0Fold][576:], lo, hi)
-	runtime.ActForward(&features_0_0StoreGeom, c.F[f19], c.F[f19], lo, hi)
 }
 
 // features_1_conv_0_0InferGeom: conv 1x1x24 nobias, in inference.
