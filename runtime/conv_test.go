@@ -20,6 +20,9 @@ var convCases = []convCase{
 	{h: 7, w: 7, c: 16, k: 40, fh: 3, fw: 2, sh: 2, sw: 1, ph: 1, pw: 0, kb: 32, relu: true}, // K tail
 	{h: 12, w: 10, c: 7, k: 16, fh: 5, fw: 5, sh: 1, sw: 1, ph: 2, pw: 2, kb: 16, gph: 2, gpw: 2},
 	{h: 13, w: 13, c: 4, k: 6, fh: 5, fw: 3, sh: 2, sw: 3, ph: 0, pw: 1, kb: 16}, // K smaller than a block
+	// K smaller than a block on rows long enough for the tiles of 4 and 8
+	// pixels that run into a temporary (LeNet-5's conv1), and their tails.
+	{h: 6, w: 21, c: 1, k: 6, fh: 5, fw: 5, sh: 1, sw: 1, ph: 2, pw: 2, kb: 16, opw: 1, relu: true},
 	{h: 27, w: 27, c: 3, k: 96, fh: 11, fw: 11, sh: 4, sw: 4, ph: 0, pw: 0, kb: 32, oph: 2, opw: 2},
 	{h: 5, w: 70, c: 8, k: 33, fh: 1, fw: 1, sh: 1, sw: 1, ph: 0, pw: 0, kb: 16, opw: 3}, // wide rows, 1x1
 	// Wide pixels (C >= 256): the weight gradient packs panels; bands of

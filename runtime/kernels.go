@@ -41,8 +41,10 @@ type kernelSet struct {
 type Scratch struct {
 	buf  []float32
 	geom ConvGeom // weightGradPacked's panels, described as a layer
-	// convForward16's biases of a channel group, and a pixel's outputs
+	// convForward16's biases of a channel group, and the outputs of a
+	// pixel and of 4 pixels
 	bias16, out16 [16]float32
+	out64         [64]float32
 	winoBuf       []float32   // ConvForwardWinograd's transformed tiles
 	winoGeom      ConvGeom    // and its products, described as a layer (products)
 	winoDU        []float32   // ConvWeightGradWinograd's transformed gradient
@@ -265,14 +267,16 @@ func (g *ConvGeom) storeAct() uint8 {
 
 // tile16 computes 16 channels of conv output for a few pixels (4, or 1
 // into a 16-value temporary) of geometry g, from the pixels' input window
-// at in and the weights at w, starting from the 16 biases bs.
-type tile16 func(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32)
+// at in and the weights at w, starting from the 16 biases bs; a tile of 4
+// stores its pixels outStride values apart.
+type tile16 func(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32, outStride int)
 
 // convForward16 walks the work of ConvForward for kernel sets that take 16
 // channels at a time (KB is a multiple of 16): for each group of 16
 // channels of each weight block, four's tiles of 4 pixels along each output
-// row, then the rest of the row, and a last group of fewer than 16
-// channels, a pixel at a time with one, storing only the valid lanes.
+// row, then the rest of the row with one. A last group of fewer than 16
+// channels (LeNet-5's 6) runs the same tiles into a temporary and stores
+// only the valid lanes.
 // s holds the biases and the temporary (a pointer passed to a function value
 // escapes: in s they need no allocation).
 func convForward16(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 int, four, one tile16) {
@@ -296,11 +300,19 @@ func convForward16(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 i
 				x := 0
 				if lanes == 16 {
 					for ; x+4 <= g.OW; x += 4 {
-						four(g, unsafe.Pointer(&out[o+x*g.outPix()]), unsafe.Pointer(&in[base+x*g.SW*g.inPix()]), unsafe.Pointer(&wb[h]), bs)
+						four(g, unsafe.Pointer(&out[o+x*g.outPix()]), unsafe.Pointer(&in[base+x*g.SW*g.inPix()]), unsafe.Pointer(&wb[h]), bs, g.outPix())
+					}
+				} else {
+					t4 := &s.out64
+					for ; x+4 <= g.OW; x += 4 {
+						four(g, unsafe.Pointer(t4), unsafe.Pointer(&in[base+x*g.SW*g.inPix()]), unsafe.Pointer(&wb[h]), bs, 16)
+						for j := range 4 {
+							copy(out[o+(x+j)*g.outPix():][:lanes], t4[16*j:][:lanes])
+						}
 					}
 				}
 				for ; x < g.OW; x++ {
-					one(g, unsafe.Pointer(tmp), unsafe.Pointer(&in[base+x*g.SW*g.inPix()]), unsafe.Pointer(&wb[h]), bs)
+					one(g, unsafe.Pointer(tmp), unsafe.Pointer(&in[base+x*g.SW*g.inPix()]), unsafe.Pointer(&wb[h]), bs, 0)
 					copy(out[o+x*g.outPix():][:lanes], tmp[:lanes])
 				}
 			}

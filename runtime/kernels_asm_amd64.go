@@ -77,12 +77,12 @@ func convForwardAsm(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 
 	convForward16(g, s, out, in, w, bias, y0, y1, convTile4x16Asm, convTile1x16Asm)
 }
 
-func convTile4x16Asm(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32) {
-	convTile4x16(out, in, w, uintptr(g.outPix())*4, uintptr(g.SW*g.inPix())*4, uintptr(g.InRow)*4, uintptr(g.T()), uintptr(g.FH), uintptr(g.KB)*4,
+func convTile4x16Asm(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32, outStride int) {
+	convTile4x16(out, in, w, uintptr(outStride)*4, uintptr(g.SW*g.inPix())*4, uintptr(g.InRow)*4, uintptr(g.T()), uintptr(g.FH), uintptr(g.KB)*4,
 		unsafe.Pointer(bs), g.storeAct())
 }
 
-func convTile1x16Asm(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32) {
+func convTile1x16Asm(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32, _ int) {
 	convTile1x16(out, in, w, uintptr(g.InRow)*4, uintptr(g.T()), uintptr(g.FH), uintptr(g.KB)*4, unsafe.Pointer(bs), g.storeAct())
 }
 

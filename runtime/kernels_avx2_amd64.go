@@ -47,11 +47,11 @@ func convForwardAVX2(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1
 	convForward16(g, s, out, in, w, bias, y0, y1, convTile4x16AVX2, convTile1x16AVX2)
 }
 
-func convTile4x16AVX2(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32) {
-	conv4x16AVX2(out, g.outPix(), in, g.SW*g.inPix(), g.InRow, g.T(), g.FH, w, g.KB, ld8(unsafe.Pointer(bs)), ld8(unsafe.Pointer(&bs[8])), g.storeAct())
+func convTile4x16AVX2(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32, outStride int) {
+	conv4x16AVX2(out, outStride, in, g.SW*g.inPix(), g.InRow, g.T(), g.FH, w, g.KB, ld8(unsafe.Pointer(bs)), ld8(unsafe.Pointer(&bs[8])), g.storeAct())
 }
 
-func convTile1x16AVX2(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32) {
+func convTile1x16AVX2(g *ConvGeom, out, in, w unsafe.Pointer, bs *[16]float32, _ int) {
 	conv1x16AVX2(out, in, g.InRow, g.T(), g.FH, w, g.KB, ld8(unsafe.Pointer(bs)), ld8(unsafe.Pointer(&bs[8])), g.storeAct())
 }
 

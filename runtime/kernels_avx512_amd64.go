@@ -294,8 +294,9 @@ func conv1x32(out, in unsafe.Pointer, rowLen, T, FH int, w unsafe.Pointer, wStri
 }
 
 // convLanesAVX512 handles a last group of channels narrower than its group
-// width (a K that is no multiple of 16 or 32), 16 channels at a time, one
-// pixel at a time through a temporary, storing only the valid lanes.
+// width (a K that is no multiple of 16 or 32), 16 channels at a time: tiles
+// of 8 pixels (then single pixels) into a temporary, storing only the valid
+// lanes. Each pixel's sum runs in the same order in both tiles.
 func convLanesAVX512(g *ConvGeom, out, in, wb, bs []float32, b, h, lanes, y0, y1 int) {
 	T := g.T()
 	for off := 0; off < lanes; off += 16 {
@@ -304,11 +305,20 @@ func convLanesAVX512(g *ConvGeom, out, in, wb, bs []float32, b, h, lanes, y0, y1
 		var bias [16]float32
 		copy(bias[:], bs[off:][:n])
 		b0 := ld16(at(bias[:], 0))
-		var tmp [16]float32
+		var tmp [8 * 16]float32
 		for y := y0; y < y1; y++ {
-			for x := range g.OW {
-				conv1x16(at(tmp[:], 0), at(in, y*g.SH*g.InRow+x*g.SW*g.inPix()), g.InRow, T, g.FH, at(wb, h+off), g.KB, b0, g.storeAct())
-				copy(out[g.OutOff+y*g.OutRow+x*g.outPix()+k0:][:n], tmp[:n])
+			o := g.OutOff + y*g.OutRow + k0
+			base := y * g.SH * g.InRow
+			x := 0
+			for ; x+8 <= g.OW; x += 8 {
+				conv8x16(at(tmp[:], 0), 16, at(in, base+x*g.SW*g.inPix()), g.SW*g.inPix(), g.InRow, T, g.FH, at(wb, h+off), g.KB, b0, g.storeAct())
+				for j := range 8 {
+					copy(out[o+(x+j)*g.outPix():][:n], tmp[16*j:][:n])
+				}
+			}
+			for ; x < g.OW; x++ {
+				conv1x16(at(tmp[:], 0), at(in, base+x*g.SW*g.inPix()), g.InRow, T, g.FH, at(wb, h+off), g.KB, b0, g.storeAct())
+				copy(out[o+x*g.outPix():][:n], tmp[:n])
 			}
 		}
 	}
