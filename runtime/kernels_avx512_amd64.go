@@ -77,18 +77,34 @@ func convForwardAVX512(g *ConvGeom, _ *Scratch, out, in, w, bias []float32, y0, 
 	}
 }
 
-// convRows32 runs 4×32 tiles along rows [y0, y1), then a 2×32 tile and a
-// single pixel for what is left (VGG's 14-pixel rows leave 2: at one pixel
-// at a time, with 2 accumulators, the FMA latency would halve their speed).
+// zArgs are the strides of g in bytes, as the assembly tiles take them.
+func (g *ConvGeom) zArgs() (outStride, px, rowLen, T, FH, wStride uintptr) {
+	return uintptr(g.outPix()) * 4, uintptr(g.SW*g.inPix()) * 4, uintptr(g.InRow) * 4, uintptr(g.T()), uintptr(g.FH), uintptr(g.KB) * 4
+}
+
+// convRows32 runs 8×32 tiles (with the assembly) and 4×32 tiles along rows
+// [y0, y1), then a 2×32 tile and a single pixel for what is left (VGG's
+// 14-pixel rows leave 2: at one pixel at a time, with 2 accumulators, the
+// FMA latency would halve their speed).
 func convRows32(g *ConvGeom, out, in, wb, bs []float32, h, k0, y0, y1 int) {
 	T := g.T()
 	b0, b1 := ld16(at(bs, 0)), ld16(at(bs, 16))
+	os, px, row, zt, fh, ws := g.zArgs()
+	act := g.storeAct()
 	for y := y0; y < y1; y++ {
 		o := g.OutOff + y*g.OutRow + k0
 		base := y * g.SH * g.InRow
 		x := 0
+		if zAsm {
+			for ; x+8 <= g.OW; x += 8 {
+				conv8x32Z(at(out, o+x*g.outPix()), at(in, base+x*g.SW*g.inPix()), at(wb, h), os, px, row, zt, fh, ws, at(bs, 0), act)
+			}
+			for ; x+4 <= g.OW; x += 4 {
+				conv4x32Z(at(out, o+x*g.outPix()), at(in, base+x*g.SW*g.inPix()), at(wb, h), os, px, row, zt, fh, ws, at(bs, 0), act)
+			}
+		}
 		for ; x+4 <= g.OW; x += 4 {
-			conv4x32(at(out, o+x*g.outPix()), g.outPix(), at(in, base+x*g.SW*g.inPix()), g.SW*g.inPix(), g.InRow, T, g.FH, at(wb, h), g.KB, b0, b1, g.storeAct())
+			conv4x32(at(out, o+x*g.outPix()), g.outPix(), at(in, base+x*g.SW*g.inPix()), g.SW*g.inPix(), g.InRow, T, g.FH, at(wb, h), g.KB, b0, b1, act)
 		}
 		if x+2 <= g.OW {
 			conv2x32(at(out, o+x*g.outPix()), g.outPix(), at(in, base+x*g.SW*g.inPix()), g.SW*g.inPix(), g.InRow, T, g.FH, at(wb, h), g.KB, b0, b1, g.storeAct())
@@ -108,6 +124,12 @@ func convRows16(g *ConvGeom, out, in, wb, bs []float32, h, k0, y0, y1 int) {
 		o := g.OutOff + y*g.OutRow + k0
 		base := y * g.SH * g.InRow
 		x := 0
+		if zAsm {
+			os, px, row, zt, fh, ws := g.zArgs()
+			for ; x+8 <= g.OW; x += 8 {
+				conv8x16Z(at(out, o+x*g.outPix()), at(in, base+x*g.SW*g.inPix()), at(wb, h), os, px, row, zt, fh, ws, at(bs, 0), g.storeAct())
+			}
+		}
 		for ; x+8 <= g.OW; x += 8 {
 			conv8x16(at(out, o+x*g.outPix()), g.outPix(), at(in, base+x*g.SW*g.inPix()), g.SW*g.inPix(), g.InRow, T, g.FH, at(wb, h), g.KB, b0, g.storeAct())
 		}

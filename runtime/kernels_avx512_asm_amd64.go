@@ -1,0 +1,30 @@
+//go:build goexperiment.simd && !purego
+
+package runtime
+
+import "unsafe"
+
+// The AVX-512 path's conv tiles in assembly (kernels_avx512_amd64.s): Go's
+// compiler keeps SIMD values in Z0-Z14 and moves them between registers
+// (and to the stack: conv8x16's 8 accumulators and 8 broadcasts) at every
+// step of the reduction; the assembly keeps 16 accumulators, the weights
+// and the broadcasts in registers. Each pixel's sum runs in the same order
+// as in the Go tiles (t ascending, one fused multiply-add each), so the
+// results are the same bits.
+//
+// Each computes pixels (input windows px bytes apart, outputs outStride
+// bytes apart) × channels from the biases at bias, over FH rows (rowLen
+// bytes apart) of T window values, the weights wStride bytes apart from one
+// window value to the next; act: 0 none, 1 relu, 2 relu6.
+
+//go:noescape
+func conv8x32Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8)
+
+//go:noescape
+func conv4x32Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8)
+
+//go:noescape
+func conv8x16Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8)
+
+// zAsm says the tiles above exist (not in a purego build).
+const zAsm = true

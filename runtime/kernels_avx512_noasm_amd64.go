@@ -1,0 +1,20 @@
+//go:build goexperiment.simd && purego
+
+package runtime
+
+import "unsafe"
+
+// Without assembly the AVX-512 path runs its Go tiles only.
+const zAsm = false
+
+func conv8x32Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8) {
+	panic("conv8x32Z: no assembly in this build")
+}
+
+func conv4x32Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8) {
+	panic("conv4x32Z: no assembly in this build")
+}
+
+func conv8x16Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8) {
+	panic("conv8x16Z: no assembly in this build")
+}
