@@ -195,7 +195,9 @@ def main():
         if str(old["runs"]) != str(args.runs):
             results["runs"] = f"{min(args.runs, int(str(old['runs']).split('–')[0]))}–{max(args.runs, int(str(old['runs']).split('–')[-1]))}"
         results["minutes_before"] = old.get("minutes", 0)  # which counts the runs before it too
-        results["throughput"] = old.get("throughput", [])
+        for k in ("throughput", "throughput_load", "throughput_log"):
+            if k in old:
+                results[k] = old[k]
     args.cnnc = ct.build_cnnc()
     args.commit = results["machine"]["commit"]
     if args.peak_rounds > 0 or not results.get("peak"):

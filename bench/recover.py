@@ -39,7 +39,7 @@ def table(lines, heading):
 def recover(text):
     head, _, _ = text.partition(NOTES)
     lines = head.splitlines()
-    res = {"rows": [], "log": [], "train": False, "versions": {}, "machine": {}, "recovered": True}
+    res = {"rows": [], "log": [], "train": False, "versions": {}, "machine": {}}
     top = " ".join(lines[:6])
     m = re.search(r"on\s+(\S+ \S+ UTC), at commit (\w+)(.*?), in (\d+) minutes", top)
     res["started"], main_commit, marks, res["minutes"] = m.group(1), m.group(2), m.group(3), float(m.group(4))
@@ -91,7 +91,8 @@ def recover(text):
                          forward_pct=float(c[3].rstrip("%")), backward_pct=float(c[6].rstrip("%")))
         layers.append(layer)
     if layers:
-        next(r for r in res["rows"] if (r["model"], r["batch"], r["threads"]) == ("vgg16", 1, 1))["layers"] = layers
+        row = next(r for r in res["rows"] if (r["model"], r["batch"], r["threads"]) == ("vgg16", 1, 1))
+        row.update(layers=layers, layers_recovered=True)
     peak = table(lines, "## The machine's peak (`go run ./bench/peak`)")
     if peak:
         res["peak"] = {"fma_gflops": {}, "read_gbs": {}}

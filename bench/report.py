@@ -19,6 +19,12 @@ def _run(cmd):
         return ""
 
 
+def _age(commit):
+    """The number of commits up to commit (older: fewer); unknown commits last."""
+    n = _run(["git", "rev-list", "--count", commit])
+    return int(n) if n.isdigit() else 1 << 30
+
+
 def machine():
     """The CPU, its vector extensions, cores, OS and tool versions."""
     info = {}
@@ -75,7 +81,10 @@ def write(res):
     for r in rows + res.get("throughput", []):
         commits[r.get("commit", m["commit"])] = commits.get(r.get("commit", m["commit"]), 0) + 1
     main_commit = max(commits, key=commits.get) if commits else m["commit"]
-    marks = {c: "‡" * (i + 1) for i, c in enumerate(c for c in commits if c != main_commit)}
+    # Older commits get fewer marks, so that a mark keeps its meaning (in
+    # the notes) when rows of a later commit are added.
+    others = sorted((c for c in commits if c != main_commit), key=_age)
+    marks = {c: "‡" * (i + 1) for i, c in enumerate(others)}
 
     def name(r):
         return NAMES[r["model"]] + marks.get(r.get("commit", main_commit), "")
@@ -139,12 +148,12 @@ def write(res):
                          f"{ratio(r.get('r_torch_t'))} |")
     lines += throughput.section(res.get("throughput", []), fmt, ratio,
                                 lambda r: marks.get(r.get("commit", main_commit), ""), res.get("throughput_load"))
-    layers = next((r["layers"] for r in rows if r.get("layers")), None)
+    lrow = next((r for r in rows if r.get("layers")), None)
     peak1 = _peak1(pk)
-    if layers and peak1:
-        lines += layer_table(layers, peak1)
-        if not res.get("recovered"):  # figures rounded as the report printed them
-            write_plot(layers, peak1)
+    if lrow and peak1:
+        lines += layer_table(lrow["layers"], peak1)
+        if not lrow.get("layers_recovered"):  # recovered: rounded as the report printed them
+            write_plot(lrow["layers"], peak1)
     lines += ["", NOTES]
     with open(path, "w") as f:
         f.write("\n".join(lines) + kept)
