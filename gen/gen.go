@@ -133,7 +133,11 @@ func render(f *jen.File, c config) ([]byte, error) {
 	if err := f.Render(&buf); err != nil {
 		return nil, fmt.Errorf("gen: %w", err)
 	}
-	src := buf.Bytes()
+	return finish(buf.Bytes(), c)
+}
+
+// finish gives the names of the rendered file src c.prefix and formats it.
+func finish(src []byte, c config) ([]byte, error) {
 	if c.prefix != "" {
 		named, err := addPrefix(src, c.prefix)
 		if err != nil {

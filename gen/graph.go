@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"unicode"
@@ -45,7 +46,15 @@ func GraphFile(g *ir.Graph, opts ...Option) ([]byte, error) {
 		return nil, err // "the code generator does not support …", for the user
 	}
 	gg.file()
-	return render(gg.f, c)
+	var buf bytes.Buffer
+	if err := gg.f.Render(&buf); err != nil {
+		return nil, fmt.Errorf("gen: %w", err)
+	}
+	src, err := share(buf.Bytes(), gg.shared, gg.indexConsts(), gg.unique)
+	if err != nil {
+		return nil, &FormatError{Err: err, Source: buf.Bytes()}
+	}
+	return finish(src, c)
 }
 
 // graphGen generates the package of a graph network.
@@ -80,6 +89,12 @@ type graphGen struct {
 
 	steps []*gstep
 	decls []func(*jen.File) // geometries and phase functions, in order
+	geoms map[string]string // the name of each geometry, by its literal
+
+	// cur is the plan step whose phases are being generated; shared are
+	// the phase and update functions, which share merges (graph_share.go).
+	cur    *gplan.Step
+	shared []*shareFn
 }
 
 // gint is an int32 buffer of a sample; gbatch a float32 buffer of a batch.
@@ -97,7 +112,7 @@ func newGraphGen(g *ir.Graph, c config) (*graphGen, error) {
 	if err := supported(g); err != nil {
 		return nil, err
 	}
-	gg := &graphGen{cfg: c, g: g, f: newFile(c), names: map[string]bool{}, padOf: map[*gplan.Buffer]string{}}
+	gg := &graphGen{cfg: c, g: g, f: newFile(c), names: map[string]bool{}, padOf: map[*gplan.Buffer]string{}, geoms: map[string]string{}}
 	if p := g.Output.Producer; p != nil {
 		if _, ok := p.Op.(*ir.Softmax); ok {
 			gg.scores = p.Inputs[0]

@@ -212,11 +212,14 @@ func (g *graphGen) isTrain(b *gplan.Buffer) bool {
 	return b.ID < len(g.train.Buffers) && g.train.Buffers[b.ID] == b
 }
 
-// mustClear reports whether the padding of plan buffer b gets dirtied by
-// the other buffers its engine buffer holds: the steps that write b then
-// clear its border (runtime.ClearPadding).
+// mustClear reports whether the steps that write plan buffer b clear its
+// border as they write it (runtime.ClearPadding): whenever it has one. Only
+// a buffer whose engine buffer holds others needs it (they dirty its
+// border), but clearing the border of every padded buffer costs next to
+// nothing and keeps the phases of equal layers equal, so that they share
+// their code (see share).
 func (g *graphGen) mustClear(b *gplan.Buffer) bool {
-	return b.Layout.Padded() && len(g.bufOf[b].holds) > 1
+	return b.Layout.Padded()
 }
 
 // gview is a plan view as generated code reaches it: its engine buffer and

@@ -122,7 +122,7 @@ func (g *graphGen) convInputGrad(cs *convStep, geom string, gin gplan.Grad, dIn,
 		}
 		g.clearPad(b, dIn.Buf, true, false)
 		if actGeom != "" {
-			b.Comment("The derivative of " + prev.Act.Name + ", on the rows just written.")
+			b.Comment("The derivative of the " + prev.Act.Text + " before, on the rows just written.")
 			g.actGradCall(b, actGeom, prev.Act, dIn, cs.in)
 		}
 	})

@@ -263,17 +263,17 @@ func (g *graphGen) stepTable() jen.Code {
 	}
 	return jen.Index().Add(eng("Step")).ValuesFunc(func(vs *jen.Group) {
 		for _, s := range g.steps {
-			fs := []jen.Code{jen.Line().Add(field("Name", jen.Lit(s.name)))}
+			fs := []jen.Code{field("Name", jen.Lit(s.name))}
 			if len(s.fwd) > 0 {
-				fs = append(fs, jen.Line().Add(field("Forward", phases(s.fwd))))
+				fs = append(fs, field("Forward", phases(s.fwd)))
 			}
 			if len(s.bwd) > 0 {
-				fs = append(fs, jen.Line().Add(field("Backward", phases(s.bwd))))
+				fs = append(fs, field("Backward", phases(s.bwd)))
 			}
 			if s.reforward {
-				fs = append(fs, jen.Line().Add(field("Reforward", jen.True())))
+				fs = append(fs, field("Reforward", jen.True()))
 			}
-			vs.Line().Values(append(fs, jen.Line())...)
+			vs.Line().Values(fs...)
 		}
 		vs.Line()
 	})

@@ -48,6 +48,7 @@ type opPhases struct {
 func (g *graphGen) buildSteps() error {
 	g.bnVecsFunc()
 	for _, s := range g.infer.Steps {
+		g.cur = s
 		ph, err := g.inferStep(s)
 		if err != nil {
 			return err
@@ -63,6 +64,7 @@ func (g *graphGen) buildSteps() error {
 	}
 	var reforward []gentry
 	for _, s := range g.train.Steps {
+		g.cur = s
 		ph, err := g.trainStep(s, back[s])
 		if err != nil {
 			return err
@@ -76,6 +78,7 @@ func (g *graphGen) buildSteps() error {
 		}
 		st.bwd = ph.bwd
 	}
+	g.cur = nil
 	// The last step's backward runs first: in inference mode it runs the
 	// training plan's forward again, which the backward reads; a
 	// forward-backward pass runs it as its forward (engine.Step.Reforward).
@@ -111,12 +114,26 @@ func (g *graphGen) phase(name string, n int, doc string, body func(b *jen.Group)
 	// Built now, so that the geometries its body declares come before it.
 	fn := jen.Func().Id(name).Params(jen.Id("c").Op("*").Add(eng("Ctx")), jen.List(jen.Id("lo"), jen.Id("hi")).Int()).BlockFunc(body)
 	g.decl(name+" "+doc, func(f *jen.File) { f.Add(fn) })
+	g.register(name, doc)
 	return &gphase{name: name, n: n}
 }
 
-// geom declares a package-level kernel geometry and returns its name.
+// geom declares a package-level kernel geometry and returns its name: the
+// name of an equal geometry declared before, if there is one, so that the
+// phases of equal layers have equal bodies (see share).
 func (g *graphGen) geom(name, doc string, lit jen.Code) string {
+	key := fmt.Sprintf("%#v", lit)
+	if name, ok := g.geoms[key]; ok {
+		return name
+	}
+	if s := g.cur; s != nil {
+		if rest, ok := strings.CutPrefix(name, g.stepName(s)); ok {
+			name = opIdent(s.Node) + rest
+		}
+		doc = anonymous(doc, s.Nodes())
+	}
 	name = g.unique(name)
+	g.geoms[key] = name
 	g.decl(name+": "+doc+".", func(f *jen.File) { f.Var().Id(name).Op("=").Add(lit) })
 	return name
 }
@@ -186,7 +203,7 @@ func (g *graphGen) clearPad(body *jen.Group, b *gplan.Buffer, rows bool, batch b
 	l := b.Layout
 	pad, ok := g.padOf[b]
 	if !ok {
-		pad = g.geom(fmt.Sprintf("pad%s%d", g.planTag(b), b.ID), fmt.Sprintf("the padding of %s (%s)", b.Name(), l),
+		pad = g.geom(ident("pad"+l.String()), fmt.Sprintf("the padding of a %s buffer", l),
 			geomLit("Padding", []any{"H", l.H, "W", l.W, "C", l.C, "PH", l.PH, "PW", l.PW}))
 		g.padOf[b] = pad
 	}
@@ -203,18 +220,6 @@ func (g *graphGen) clearPad(body *jen.Group, b *gplan.Buffer, rows bool, batch b
 	default:
 		body.If(jen.Id("lo").Op("==").Lit(0)).Block(call(cF(e), jen.Lit(0), jen.Lit(l.H)))
 	}
-}
-
-// planTag is "T" for a buffer of the training plan, "I" for one of the
-// inference plan.
-func (g *graphGen) planTag(b *gplan.Buffer) string {
-	if g.isTrain(b) {
-		if b.Grad {
-			return "TG"
-		}
-		return "T"
-	}
-	return "I"
 }
 
 // needDx emits the early return of a backward phase that runs only when

@@ -109,6 +109,7 @@ func (g *graphGen) addDerived(stem, doc string, n int, use jen.Code, body func(b
 	g.derived = append(g.derived, &gderived{name: name, doc: doc, len: n, use: use, update: fn})
 	code := jen.Func().Id(fn).Params(jen.Id("w").Op("*").Add(eng("Weights")), jen.Id("d").Index().Float32()).BlockFunc(body)
 	g.decl(fmt.Sprintf("%s computes %s.", fn, doc), func(f *jen.File) { f.Add(code) })
+	g.register(fn, "computes "+doc+".")
 	return name
 }
 

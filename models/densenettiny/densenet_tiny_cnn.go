@@ -363,37 +363,37 @@ var program = engine.Program{
 		features_conv0Fold: {Name: "features_conv0Fold", Use: engine.InferenceForward, Len: func() int { return 2368 }, Update: features_conv0FoldUpdate},
 		features_denseblock1_denselayer1_norm1Coef:     {Name: "features_denseblock1_denselayer1_norm1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: features_denseblock1_denselayer1_norm1CoefUpdate},
 		features_denseblock1_denselayer1_conv1Fold:     {Name: "features_denseblock1_denselayer1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 816 }, Update: features_denseblock1_denselayer1_conv1FoldUpdate},
-		features_denseblock1_denselayer1_conv2InferU:   {Name: "features_denseblock1_denselayer1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&features_denseblock1_denselayer1_conv2InferGeom) }, Update: features_denseblock1_denselayer1_conv2InferUUpdate},
+		features_denseblock1_denselayer1_conv2InferU:   {Name: "features_denseblock1_denselayer1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x12InferGeom) }, Update: features_denseblock1_denselayer1_conv2InferUUpdate},
 		features_denseblock1_denselayer2_norm1Coef:     {Name: "features_denseblock1_denselayer2_norm1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 112 }, Update: features_denseblock1_denselayer2_norm1CoefUpdate},
 		features_denseblock1_denselayer2_conv1Fold:     {Name: "features_denseblock1_denselayer2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 1392 }, Update: features_denseblock1_denselayer2_conv1FoldUpdate},
-		features_denseblock1_denselayer2_conv2InferU:   {Name: "features_denseblock1_denselayer2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&features_denseblock1_denselayer2_conv2InferGeom) }, Update: features_denseblock1_denselayer2_conv2InferUUpdate},
+		features_denseblock1_denselayer2_conv2InferU:   {Name: "features_denseblock1_denselayer2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x12InferGeom_2) }, Update: features_denseblock1_denselayer2_conv2InferUUpdate},
 		features_transition1_normCoef:                  {Name: "features_transition1_normCoef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 160 }, Update: features_transition1_normCoefUpdate},
 		features_denseblock2_denselayer1_norm1Coef:     {Name: "features_denseblock2_denselayer1_norm1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 80 }, Update: features_denseblock2_denselayer1_norm1CoefUpdate},
 		features_denseblock2_denselayer1_conv1Fold:     {Name: "features_denseblock2_denselayer1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 1008 }, Update: features_denseblock2_denselayer1_conv1FoldUpdate},
-		features_denseblock2_denselayer1_conv2InferU:   {Name: "features_denseblock2_denselayer1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&features_denseblock2_denselayer1_conv2InferGeom) }, Update: features_denseblock2_denselayer1_conv2InferUUpdate},
+		features_denseblock2_denselayer1_conv2InferU:   {Name: "features_denseblock2_denselayer1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x12InferGeom_3) }, Update: features_denseblock2_denselayer1_conv2InferUUpdate},
 		features_denseblock2_denselayer2_norm1Coef:     {Name: "features_denseblock2_denselayer2_norm1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: features_denseblock2_denselayer2_norm1CoefUpdate},
 		features_denseblock2_denselayer2_conv1Fold:     {Name: "features_denseblock2_denselayer2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 1584 }, Update: features_denseblock2_denselayer2_conv1FoldUpdate},
-		features_denseblock2_denselayer2_conv2InferU:   {Name: "features_denseblock2_denselayer2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&features_denseblock2_denselayer2_conv2InferGeom) }, Update: features_denseblock2_denselayer2_conv2InferUUpdate},
+		features_denseblock2_denselayer2_conv2InferU:   {Name: "features_denseblock2_denselayer2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x12InferGeom_4) }, Update: features_denseblock2_denselayer2_conv2InferUUpdate},
 		features_norm5Coef:                             {Name: "features_norm5Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 176 }, Update: features_norm5CoefUpdate},
 		features_conv0T:                                {Name: "features_conv0T", Use: engine.Backward, Len: func() int { return 12544 }, Update: features_conv0TUpdate},
 		features_norm0Coef:                             {Name: "features_norm0Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: features_norm0CoefUpdate},
 		features_denseblock1_denselayer1_conv1T:        {Name: "features_denseblock1_denselayer1_conv1T", Use: engine.Backward, Len: func() int { return 768 }, Update: features_denseblock1_denselayer1_conv1TUpdate},
-		features_denseblock1_denselayer1_norm2Coef:     {Name: "features_denseblock1_denselayer1_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: features_denseblock1_denselayer1_norm2CoefUpdate},
-		features_denseblock1_denselayer1_conv2ForwardU: {Name: "features_denseblock1_denselayer1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&features_denseblock1_denselayer1_conv2Geom) }, Update: features_denseblock1_denselayer1_conv2ForwardUUpdate},
-		features_denseblock1_denselayer1_conv2T:        {Name: "features_denseblock1_denselayer1_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: features_denseblock1_denselayer1_conv2TUpdate},
+		features_denseblock1_denselayer1_norm2Coef:     {Name: "features_denseblock1_denselayer1_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: batchnormCoefUpdate(features_denseblock1_denselayer1_norm2W)},
+		features_denseblock1_denselayer1_conv2ForwardU: {Name: "features_denseblock1_denselayer1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x12Geom) }, Update: conv3x3x12ForwardUUpdate(features_denseblock1_denselayer1_conv2W)},
+		features_denseblock1_denselayer1_conv2T:        {Name: "features_denseblock1_denselayer1_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: conv3x3x12TUpdate(features_denseblock1_denselayer1_conv2W)},
 		features_denseblock1_denselayer2_conv1T:        {Name: "features_denseblock1_denselayer2_conv1T", Use: engine.Backward, Len: func() int { return 1536 }, Update: features_denseblock1_denselayer2_conv1TUpdate},
-		features_denseblock1_denselayer2_norm2Coef:     {Name: "features_denseblock1_denselayer2_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: features_denseblock1_denselayer2_norm2CoefUpdate},
-		features_denseblock1_denselayer2_conv2ForwardU: {Name: "features_denseblock1_denselayer2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&features_denseblock1_denselayer2_conv2Geom) }, Update: features_denseblock1_denselayer2_conv2ForwardUUpdate},
-		features_denseblock1_denselayer2_conv2T:        {Name: "features_denseblock1_denselayer2_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: features_denseblock1_denselayer2_conv2TUpdate},
+		features_denseblock1_denselayer2_norm2Coef:     {Name: "features_denseblock1_denselayer2_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: batchnormCoefUpdate(features_denseblock1_denselayer2_norm2W)},
+		features_denseblock1_denselayer2_conv2ForwardU: {Name: "features_denseblock1_denselayer2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x12Geom) }, Update: conv3x3x12ForwardUUpdate(features_denseblock1_denselayer2_conv2W)},
+		features_denseblock1_denselayer2_conv2T:        {Name: "features_denseblock1_denselayer2_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: conv3x3x12TUpdate(features_denseblock1_denselayer2_conv2W)},
 		features_transition1_convT:                     {Name: "features_transition1_convT", Use: engine.Backward, Len: func() int { return 960 }, Update: features_transition1_convTUpdate},
 		features_denseblock2_denselayer1_conv1T:        {Name: "features_denseblock2_denselayer1_conv1T", Use: engine.Backward, Len: func() int { return 1536 }, Update: features_denseblock2_denselayer1_conv1TUpdate},
-		features_denseblock2_denselayer1_norm2Coef:     {Name: "features_denseblock2_denselayer1_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: features_denseblock2_denselayer1_norm2CoefUpdate},
-		features_denseblock2_denselayer1_conv2ForwardU: {Name: "features_denseblock2_denselayer1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&features_denseblock2_denselayer1_conv2Geom) }, Update: features_denseblock2_denselayer1_conv2ForwardUUpdate},
-		features_denseblock2_denselayer1_conv2T:        {Name: "features_denseblock2_denselayer1_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: features_denseblock2_denselayer1_conv2TUpdate},
+		features_denseblock2_denselayer1_norm2Coef:     {Name: "features_denseblock2_denselayer1_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: batchnormCoefUpdate_2(features_denseblock2_denselayer1_norm2W)},
+		features_denseblock2_denselayer1_conv2ForwardU: {Name: "features_denseblock2_denselayer1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x12Geom_2) }, Update: conv3x3x12ForwardUUpdate_2(features_denseblock2_denselayer1_conv2W)},
+		features_denseblock2_denselayer1_conv2T:        {Name: "features_denseblock2_denselayer1_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: conv3x3x12TUpdate(features_denseblock2_denselayer1_conv2W)},
 		features_denseblock2_denselayer2_conv1T:        {Name: "features_denseblock2_denselayer2_conv1T", Use: engine.Backward, Len: func() int { return 1536 }, Update: features_denseblock2_denselayer2_conv1TUpdate},
-		features_denseblock2_denselayer2_norm2Coef:     {Name: "features_denseblock2_denselayer2_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: features_denseblock2_denselayer2_norm2CoefUpdate},
-		features_denseblock2_denselayer2_conv2ForwardU: {Name: "features_denseblock2_denselayer2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&features_denseblock2_denselayer2_conv2Geom) }, Update: features_denseblock2_denselayer2_conv2ForwardUUpdate},
-		features_denseblock2_denselayer2_conv2T:        {Name: "features_denseblock2_denselayer2_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: features_denseblock2_denselayer2_conv2TUpdate},
+		features_denseblock2_denselayer2_norm2Coef:     {Name: "features_denseblock2_denselayer2_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: batchnormCoefUpdate_2(features_denseblock2_denselayer2_norm2W)},
+		features_denseblock2_denselayer2_conv2ForwardU: {Name: "features_denseblock2_denselayer2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x12Geom_2) }, Update: conv3x3x12ForwardUUpdate_2(features_denseblock2_denselayer2_conv2W)},
+		features_denseblock2_denselayer2_conv2T:        {Name: "features_denseblock2_denselayer2_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: conv3x3x12TUpdate(features_denseblock2_denselayer2_conv2W)},
 	},
 	Buffers: []engine.Buffer{
 		f0:  {Len: 4332},
@@ -429,487 +429,293 @@ var program = engine.Program{
 	Ints:         []int{features_maxpool1Index: 1024},
 	BatchBuffers: []int{features_norm0Batch: 64, features_denseblock1_denselayer1_norm1Batch: 64, features_denseblock1_denselayer1_norm2Batch: 192, features_denseblock1_denselayer2_norm1Batch: 112, features_denseblock1_denselayer2_norm2Batch: 192, features_transition1_normBatch: 160, features_denseblock2_denselayer1_norm1Batch: 80, features_denseblock2_denselayer1_norm2Batch: 192, features_denseblock2_denselayer2_norm1Batch: 128, features_denseblock2_denselayer2_norm2Batch: 192, features_norm5Batch: 176},
 	Steps: []engine.Step{
-		{
-			Name: "features.conv0+features.norm0+features.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 16, Run: features_conv0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.maxpool1 (inference)",
-			Forward: []engine.Phase{
-				{N: 8, Run: features_maxpool1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.denseblock1.denselayer1.norm1+features.denseblock1.denselayer1.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 8, Run: features_denseblock1_denselayer1_norm1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.denseblock1.denselayer1.conv1+features.denseblock1.denselayer1.norm2+features.denseblock1.denselayer1.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 8, Run: features_denseblock1_denselayer1_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.denseblock1.denselayer1.conv2 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_denseblock1_denselayer1_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "copy features.denseblock1.denselayer1.concat1[0:16] (inference)",
-			Forward: []engine.Phase{
-				{N: 8, Run: features_denseblock1_denselayer1_concat1Copy0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.denseblock1.denselayer2.norm1+features.denseblock1.denselayer2.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 8, Run: features_denseblock1_denselayer2_norm1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.denseblock1.denselayer2.conv1+features.denseblock1.denselayer2.norm2+features.denseblock1.denselayer2.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 8, Run: features_denseblock1_denselayer2_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.denseblock1.denselayer2.conv2 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_denseblock1_denselayer2_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.transition1.norm+features.transition1.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 8, Run: features_transition1_normInfer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.transition1.conv (inference)",
-			Forward: []engine.Phase{
-				{N: 8, Run: features_transition1_convInfer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.transition1.meanpool1 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_transition1_meanpool1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.denseblock2.denselayer1.norm1+features.denseblock2.denselayer1.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_denseblock2_denselayer1_norm1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.denseblock2.denselayer1.conv1+features.denseblock2.denselayer1.norm2+features.denseblock2.denselayer1.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_denseblock2_denselayer1_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.denseblock2.denselayer1.conv2 (inference)",
-			Forward: []engine.Phase{
-				{N: 2, Run: features_denseblock2_denselayer1_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "copy features.denseblock2.denselayer1.concat1[0:20] (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_denseblock2_denselayer1_concat1Copy0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.denseblock2.denselayer2.norm1+features.denseblock2.denselayer2.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_denseblock2_denselayer2_norm1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.denseblock2.denselayer2.conv1+features.denseblock2.denselayer2.norm2+features.denseblock2.denselayer2.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_denseblock2_denselayer2_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.denseblock2.denselayer2.conv2 (inference)",
-			Forward: []engine.Phase{
-				{N: 2, Run: features_denseblock2_denselayer2_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.norm5+relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_norm5Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "globalavgpool1 (inference)",
-			Forward: []engine.Phase{
-				{N: 44, Run: globalavgpool1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "classifier (inference)",
-			Forward: []engine.Phase{
-				{N: 10, Run: classifierInfer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.conv0 (training)",
-			Forward: []engine.Phase{
-				{N: 16, Run: features_conv0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 7, Run: features_conv0WeightGrad, Even: true, Sums: true},
-				{N: 32, Run: features_conv0InputGrad},
-			},
-		},
-		{
-			Name: "features.norm0+features.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 16, Run: features_norm0Stats, Batch: true, Mode: engine.Training},
-				{N: 16, Run: features_norm0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 16, Run: features_norm0Backward, Batch: true, Mode: engine.Training},
-				{N: 16, Run: features_norm0EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.maxpool1 (training)",
-			Forward: []engine.Phase{
-				{N: 8, Run: features_maxpool1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 16, Run: features_maxpool1InputGrad},
-			},
-		},
-		{
-			Name: "features.denseblock1.denselayer1.norm1+features.denseblock1.denselayer1.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 16, Run: features_denseblock1_denselayer1_norm1Stats, Batch: true, Mode: engine.Training},
-				{N: 8, Run: features_denseblock1_denselayer1_norm1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 16, Run: features_denseblock1_denselayer1_norm1Backward, Batch: true, Mode: engine.Training},
-				{N: 16, Run: features_denseblock1_denselayer1_norm1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.denseblock1.denselayer1.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 8, Run: features_denseblock1_denselayer1_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: features_denseblock1_denselayer1_conv1WeightGrad, Even: true, Sums: true},
-				{N: 8, Run: features_denseblock1_denselayer1_conv1InputGrad},
-			},
-		},
-		{
-			Name: "features.denseblock1.denselayer1.norm2+features.denseblock1.denselayer1.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 48, Run: features_denseblock1_denselayer1_norm2Stats, Batch: true, Mode: engine.Training},
-				{N: 8, Run: features_denseblock1_denselayer1_norm2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 48, Run: features_denseblock1_denselayer1_norm2Backward, Batch: true, Mode: engine.Training},
-				{N: 48, Run: features_denseblock1_denselayer1_norm2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.denseblock1.denselayer1.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_denseblock1_denselayer1_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: features_denseblock1_denselayer1_conv2WeightGrad, Even: true, Sums: true},
-				{N: 8, Run: features_denseblock1_denselayer1_conv2InputGrad},
-			},
-		},
-		{
-			Name: "copy features.denseblock1.denselayer1.concat1[0:16] (training)",
-			Forward: []engine.Phase{
-				{N: 8, Run: features_denseblock1_denselayer1_concat1Copy0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: features_denseblock1_denselayer1_concat1Copy0InputGrad},
-			},
-		},
-		{
-			Name: "copy features.denseblock1.denselayer1.concat1[16:28] (training)",
-			Forward: []engine.Phase{
-				{N: 8, Run: features_denseblock1_denselayer1_concat1Copy16Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: features_denseblock1_denselayer1_concat1Copy16InputGrad},
-			},
-		},
-		{
-			Name: "features.denseblock1.denselayer2.norm1+features.denseblock1.denselayer2.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: features_denseblock1_denselayer2_norm1Stats, Batch: true, Mode: engine.Training},
-				{N: 8, Run: features_denseblock1_denselayer2_norm1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 28, Run: features_denseblock1_denselayer2_norm1Backward, Batch: true, Mode: engine.Training},
-				{N: 28, Run: features_denseblock1_denselayer2_norm1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.denseblock1.denselayer2.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 8, Run: features_denseblock1_denselayer2_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: features_denseblock1_denselayer2_conv1WeightGrad, Even: true, Sums: true},
-				{N: 8, Run: features_denseblock1_denselayer2_conv1InputGrad},
-			},
-		},
-		{
-			Name: "features.denseblock1.denselayer2.norm2+features.denseblock1.denselayer2.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 48, Run: features_denseblock1_denselayer2_norm2Stats, Batch: true, Mode: engine.Training},
-				{N: 8, Run: features_denseblock1_denselayer2_norm2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 48, Run: features_denseblock1_denselayer2_norm2Backward, Batch: true, Mode: engine.Training},
-				{N: 48, Run: features_denseblock1_denselayer2_norm2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.denseblock1.denselayer2.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_denseblock1_denselayer2_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: features_denseblock1_denselayer2_conv2WeightGrad, Even: true, Sums: true},
-				{N: 8, Run: features_denseblock1_denselayer2_conv2InputGrad},
-			},
-		},
-		{
-			Name: "copy features.denseblock1.denselayer2.concat1[28:40] (training)",
-			Forward: []engine.Phase{
-				{N: 8, Run: features_denseblock1_denselayer2_concat1Copy28Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: features_denseblock1_denselayer2_concat1Copy28InputGrad},
-			},
-		},
-		{
-			Name: "features.transition1.norm+features.transition1.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 40, Run: features_transition1_normStats, Batch: true, Mode: engine.Training},
-				{N: 8, Run: features_transition1_normForward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 40, Run: features_transition1_normBackward, Batch: true, Mode: engine.Training},
-				{N: 40, Run: features_transition1_normEvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.transition1.conv (training)",
-			Forward: []engine.Phase{
-				{N: 8, Run: features_transition1_convForward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: features_transition1_convWeightGrad, Even: true, Sums: true},
-				{N: 8, Run: features_transition1_convInputGrad},
-			},
-		},
-		{
-			Name: "features.transition1.meanpool1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_transition1_meanpool1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 20, Run: features_transition1_meanpool1InputGrad},
-			},
-		},
-		{
-			Name: "features.denseblock2.denselayer1.norm1+features.denseblock2.denselayer1.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 20, Run: features_denseblock2_denselayer1_norm1Stats, Batch: true, Mode: engine.Training},
-				{N: 4, Run: features_denseblock2_denselayer1_norm1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 20, Run: features_denseblock2_denselayer1_norm1Backward, Batch: true, Mode: engine.Training},
-				{N: 20, Run: features_denseblock2_denselayer1_norm1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.denseblock2.denselayer1.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_denseblock2_denselayer1_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: features_denseblock2_denselayer1_conv1WeightGrad, Even: true, Sums: true},
-				{N: 4, Run: features_denseblock2_denselayer1_conv1InputGrad},
-			},
-		},
-		{
-			Name: "features.denseblock2.denselayer1.norm2+features.denseblock2.denselayer1.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 48, Run: features_denseblock2_denselayer1_norm2Stats, Batch: true, Mode: engine.Training},
-				{N: 4, Run: features_denseblock2_denselayer1_norm2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 48, Run: features_denseblock2_denselayer1_norm2Backward, Batch: true, Mode: engine.Training},
-				{N: 48, Run: features_denseblock2_denselayer1_norm2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.denseblock2.denselayer1.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 2, Run: features_denseblock2_denselayer1_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: features_denseblock2_denselayer1_conv2WeightGrad, Even: true, Sums: true},
-				{N: 4, Run: features_denseblock2_denselayer1_conv2InputGrad},
-			},
-		},
-		{
-			Name: "copy features.denseblock2.denselayer1.concat1[0:20] (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_denseblock2_denselayer1_concat1Copy0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: features_denseblock2_denselayer1_concat1Copy0InputGrad},
-			},
-		},
-		{
-			Name: "copy features.denseblock2.denselayer1.concat1[20:32] (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_denseblock2_denselayer1_concat1Copy20Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: features_denseblock2_denselayer1_concat1Copy20InputGrad},
-			},
-		},
-		{
-			Name: "features.denseblock2.denselayer2.norm1+features.denseblock2.denselayer2.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 32, Run: features_denseblock2_denselayer2_norm1Stats, Batch: true, Mode: engine.Training},
-				{N: 4, Run: features_denseblock2_denselayer2_norm1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 32, Run: features_denseblock2_denselayer2_norm1Backward, Batch: true, Mode: engine.Training},
-				{N: 32, Run: features_denseblock2_denselayer2_norm1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.denseblock2.denselayer2.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_denseblock2_denselayer2_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: features_denseblock2_denselayer2_conv1WeightGrad, Even: true, Sums: true},
-				{N: 4, Run: features_denseblock2_denselayer2_conv1InputGrad},
-			},
-		},
-		{
-			Name: "features.denseblock2.denselayer2.norm2+features.denseblock2.denselayer2.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 48, Run: features_denseblock2_denselayer2_norm2Stats, Batch: true, Mode: engine.Training},
-				{N: 4, Run: features_denseblock2_denselayer2_norm2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 48, Run: features_denseblock2_denselayer2_norm2Backward, Batch: true, Mode: engine.Training},
-				{N: 48, Run: features_denseblock2_denselayer2_norm2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.denseblock2.denselayer2.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 2, Run: features_denseblock2_denselayer2_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: features_denseblock2_denselayer2_conv2WeightGrad, Even: true, Sums: true},
-				{N: 4, Run: features_denseblock2_denselayer2_conv2InputGrad},
-			},
-		},
-		{
-			Name: "copy features.denseblock2.denselayer2.concat1[32:44] (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_denseblock2_denselayer2_concat1Copy32Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: features_denseblock2_denselayer2_concat1Copy32InputGrad},
-			},
-		},
-		{
-			Name: "features.norm5+relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 44, Run: features_norm5Stats, Batch: true, Mode: engine.Training},
-				{N: 4, Run: features_norm5Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 44, Run: features_norm5Backward, Batch: true, Mode: engine.Training},
-				{N: 44, Run: features_norm5EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "globalavgpool1 (training)",
-			Forward: []engine.Phase{
-				{N: 44, Run: globalavgpool1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 44, Run: globalavgpool1InputGrad},
-			},
-		},
-		{
-			Name: "classifier (training)",
-			Forward: []engine.Phase{
-				{N: 10, Run: classifierForward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 10, Run: classifierWeightGrad, Sums: true},
-				{N: 44, Run: classifierInputGrad},
-			},
-		},
-		{
-			Name: "forward again in inference mode (its backward)",
-			Backward: []engine.Phase{
-				{N: 16, Run: features_conv0Forward, Mode: engine.Inference},
-				{N: 16, Run: features_norm0Eval, Mode: engine.Inference},
-				{N: 8, Run: features_maxpool1Forward, Mode: engine.Inference},
-				{N: 8, Run: features_denseblock1_denselayer1_norm1Eval, Mode: engine.Inference},
-				{N: 8, Run: features_denseblock1_denselayer1_conv1Forward, Mode: engine.Inference},
-				{N: 8, Run: features_denseblock1_denselayer1_norm2Eval, Mode: engine.Inference},
-				{N: 4, Run: features_denseblock1_denselayer1_conv2Forward, Mode: engine.Inference},
-				{N: 8, Run: features_denseblock1_denselayer1_concat1Copy0Forward, Mode: engine.Inference},
-				{N: 8, Run: features_denseblock1_denselayer1_concat1Copy16Forward, Mode: engine.Inference},
-				{N: 8, Run: features_denseblock1_denselayer2_norm1Eval, Mode: engine.Inference},
-				{N: 8, Run: features_denseblock1_denselayer2_conv1Forward, Mode: engine.Inference},
-				{N: 8, Run: features_denseblock1_denselayer2_norm2Eval, Mode: engine.Inference},
-				{N: 4, Run: features_denseblock1_denselayer2_conv2Forward, Mode: engine.Inference},
-				{N: 8, Run: features_denseblock1_denselayer2_concat1Copy28Forward, Mode: engine.Inference},
-				{N: 8, Run: features_transition1_normEval, Mode: engine.Inference},
-				{N: 8, Run: features_transition1_convForward, Mode: engine.Inference},
-				{N: 4, Run: features_transition1_meanpool1Forward, Mode: engine.Inference},
-				{N: 4, Run: features_denseblock2_denselayer1_norm1Eval, Mode: engine.Inference},
-				{N: 4, Run: features_denseblock2_denselayer1_conv1Forward, Mode: engine.Inference},
-				{N: 4, Run: features_denseblock2_denselayer1_norm2Eval, Mode: engine.Inference},
-				{N: 2, Run: features_denseblock2_denselayer1_conv2Forward, Mode: engine.Inference},
-				{N: 4, Run: features_denseblock2_denselayer1_concat1Copy0Forward, Mode: engine.Inference},
-				{N: 4, Run: features_denseblock2_denselayer1_concat1Copy20Forward, Mode: engine.Inference},
-				{N: 4, Run: features_denseblock2_denselayer2_norm1Eval, Mode: engine.Inference},
-				{N: 4, Run: features_denseblock2_denselayer2_conv1Forward, Mode: engine.Inference},
-				{N: 4, Run: features_denseblock2_denselayer2_norm2Eval, Mode: engine.Inference},
-				{N: 2, Run: features_denseblock2_denselayer2_conv2Forward, Mode: engine.Inference},
-				{N: 4, Run: features_denseblock2_denselayer2_concat1Copy32Forward, Mode: engine.Inference},
-				{N: 4, Run: features_norm5Eval, Mode: engine.Inference},
-				{N: 44, Run: globalavgpool1Forward, Mode: engine.Inference},
-				{N: 10, Run: classifierForward, Mode: engine.Inference},
-			},
-			Reforward: true,
-		},
+		{Name: "features.conv0+features.norm0+features.relu1 (inference)", Forward: []engine.Phase{
+			{N: 16, Run: features_conv0Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.maxpool1 (inference)", Forward: []engine.Phase{
+			{N: 8, Run: features_maxpool1Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.denseblock1.denselayer1.norm1+features.denseblock1.denselayer1.relu1 (inference)", Forward: []engine.Phase{
+			{N: 8, Run: batchnormInfer(f1, f28), Mode: engine.Inference},
+		}},
+		{Name: "features.denseblock1.denselayer1.conv1+features.denseblock1.denselayer1.norm2+features.denseblock1.denselayer1.relu2 (inference)", Forward: []engine.Phase{
+			{N: 8, Run: features_denseblock1_denselayer1_conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.denseblock1.denselayer1.conv2 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: features_denseblock1_denselayer1_conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "copy features.denseblock1.denselayer1.concat1[0:16] (inference)", Forward: []engine.Phase{
+			{N: 8, Run: concatInfer(f1, f28), Mode: engine.Inference},
+		}},
+		{Name: "features.denseblock1.denselayer2.norm1+features.denseblock1.denselayer2.relu1 (inference)", Forward: []engine.Phase{
+			{N: 8, Run: batchnormInfer_2(f28, f1), Mode: engine.Inference},
+		}},
+		{Name: "features.denseblock1.denselayer2.conv1+features.denseblock1.denselayer2.norm2+features.denseblock1.denselayer2.relu2 (inference)", Forward: []engine.Phase{
+			{N: 8, Run: features_denseblock1_denselayer2_conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.denseblock1.denselayer2.conv2 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: features_denseblock1_denselayer2_conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.transition1.norm+features.transition1.relu1 (inference)", Forward: []engine.Phase{
+			{N: 8, Run: batchnormInfer_3(f27, f1), Mode: engine.Inference},
+		}},
+		{Name: "features.transition1.conv (inference)", Forward: []engine.Phase{
+			{N: 8, Run: features_transition1_convInfer, Mode: engine.Inference},
+		}},
+		{Name: "features.transition1.meanpool1 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: features_transition1_meanpool1Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.denseblock2.denselayer1.norm1+features.denseblock2.denselayer1.relu1 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: batchnormInfer_4(f1, f27), Mode: engine.Inference},
+		}},
+		{Name: "features.denseblock2.denselayer1.conv1+features.denseblock2.denselayer1.norm2+features.denseblock2.denselayer1.relu2 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: features_denseblock2_denselayer1_conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.denseblock2.denselayer1.conv2 (inference)", Forward: []engine.Phase{
+			{N: 2, Run: features_denseblock2_denselayer1_conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "copy features.denseblock2.denselayer1.concat1[0:20] (inference)", Forward: []engine.Phase{
+			{N: 4, Run: concatInfer_2(f1, f27), Mode: engine.Inference},
+		}},
+		{Name: "features.denseblock2.denselayer2.norm1+features.denseblock2.denselayer2.relu1 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: batchnormInfer_5(f27, f1), Mode: engine.Inference},
+		}},
+		{Name: "features.denseblock2.denselayer2.conv1+features.denseblock2.denselayer2.norm2+features.denseblock2.denselayer2.relu2 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: features_denseblock2_denselayer2_conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.denseblock2.denselayer2.conv2 (inference)", Forward: []engine.Phase{
+			{N: 2, Run: features_denseblock2_denselayer2_conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.norm5+relu1 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: batchnormInfer_6(f28, f1), Mode: engine.Inference},
+		}},
+		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
+			{N: 44, Run: poolavgInfer(f27, f28), Mode: engine.Inference},
+		}},
+		{Name: "classifier (inference)", Forward: []engine.Phase{
+			{N: 10, Run: fc10Infer(f27), Mode: engine.Inference},
+		}},
+		{Name: "features.conv0 (training)", Forward: []engine.Phase{
+			{N: 16, Run: features_conv0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 7, Run: features_conv0WeightGrad, Even: true, Sums: true},
+			{N: 32, Run: features_conv0InputGrad},
+		}},
+		{Name: "features.norm0+features.relu1 (training)", Forward: []engine.Phase{
+			{N: 16, Run: features_norm0Stats, Batch: true, Mode: engine.Training},
+			{N: 16, Run: features_norm0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 16, Run: features_norm0Backward, Batch: true, Mode: engine.Training},
+			{N: 16, Run: features_norm0EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.maxpool1 (training)", Forward: []engine.Phase{
+			{N: 8, Run: features_maxpool1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 16, Run: features_maxpool1InputGrad},
+		}},
+		{Name: "features.denseblock1.denselayer1.norm1+features.denseblock1.denselayer1.relu1 (training)", Forward: []engine.Phase{
+			{N: 16, Run: features_denseblock1_denselayer1_norm1Stats, Batch: true, Mode: engine.Training},
+			{N: 8, Run: features_denseblock1_denselayer1_norm1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 16, Run: features_denseblock1_denselayer1_norm1Backward, Batch: true, Mode: engine.Training},
+			{N: 16, Run: features_denseblock1_denselayer1_norm1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.denseblock1.denselayer1.conv1 (training)", Forward: []engine.Phase{
+			{N: 8, Run: features_denseblock1_denselayer1_conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: features_denseblock1_denselayer1_conv1WeightGrad, Even: true, Sums: true},
+			{N: 8, Run: features_denseblock1_denselayer1_conv1InputGrad},
+		}},
+		{Name: "features.denseblock1.denselayer1.norm2+features.denseblock1.denselayer1.relu2 (training)", Forward: []engine.Phase{
+			{N: 48, Run: batchnormStats(features_denseblock1_denselayer1_norm2Count, features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Batch, f6), Batch: true, Mode: engine.Training},
+			{N: 8, Run: batchnormForward(f2, features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Batch, f6), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 48, Run: batchnormBackward(features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Batch, features_denseblock1_denselayer1_norm2B, f7, f3, f6), Batch: true, Mode: engine.Training},
+			{N: 48, Run: batchnormEvalBackward(features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Coef, features_denseblock1_denselayer1_norm2B, f7, f3, f6), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.denseblock1.denselayer1.conv2 (training)", Forward: []engine.Phase{
+			{N: 4, Run: conv3x3x12Forward(f12, f2, features_denseblock1_denselayer1_conv2ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv3x3x12WeightGrad(features_denseblock1_denselayer1_conv2W, f2, f12), Even: true, Sums: true},
+			{N: 8, Run: conv3x3x12InputGrad(f3, f12, features_denseblock1_denselayer1_conv2T, f2)},
+		}},
+		{Name: "copy features.denseblock1.denselayer1.concat1[0:16] (training)", Forward: []engine.Phase{
+			{N: 8, Run: concatInfer(f10, f13), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: features_denseblock1_denselayer1_concat1Copy0InputGrad},
+		}},
+		{Name: "copy features.denseblock1.denselayer1.concat1[16:28] (training)", Forward: []engine.Phase{
+			{N: 8, Run: features_denseblock1_denselayer1_concat1Copy16Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: features_denseblock1_denselayer1_concat1Copy16InputGrad},
+		}},
+		{Name: "features.denseblock1.denselayer2.norm1+features.denseblock1.denselayer2.relu1 (training)", Forward: []engine.Phase{
+			{N: 28, Run: features_denseblock1_denselayer2_norm1Stats, Batch: true, Mode: engine.Training},
+			{N: 8, Run: features_denseblock1_denselayer2_norm1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 28, Run: features_denseblock1_denselayer2_norm1Backward, Batch: true, Mode: engine.Training},
+			{N: 28, Run: features_denseblock1_denselayer2_norm1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.denseblock1.denselayer2.conv1 (training)", Forward: []engine.Phase{
+			{N: 8, Run: features_denseblock1_denselayer2_conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: features_denseblock1_denselayer2_conv1WeightGrad, Even: true, Sums: true},
+			{N: 8, Run: features_denseblock1_denselayer2_conv1InputGrad},
+		}},
+		{Name: "features.denseblock1.denselayer2.norm2+features.denseblock1.denselayer2.relu2 (training)", Forward: []engine.Phase{
+			{N: 48, Run: batchnormStats(features_denseblock1_denselayer2_norm2Count, features_denseblock1_denselayer2_norm2W, features_denseblock1_denselayer2_norm2Batch, f7), Batch: true, Mode: engine.Training},
+			{N: 8, Run: batchnormForward(f3, features_denseblock1_denselayer2_norm2W, features_denseblock1_denselayer2_norm2Batch, f7), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 48, Run: batchnormBackward(features_denseblock1_denselayer2_norm2W, features_denseblock1_denselayer2_norm2Batch, features_denseblock1_denselayer2_norm2B, f8, f9, f7), Batch: true, Mode: engine.Training},
+			{N: 48, Run: batchnormEvalBackward(features_denseblock1_denselayer2_norm2W, features_denseblock1_denselayer2_norm2Coef, features_denseblock1_denselayer2_norm2B, f8, f9, f7), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.denseblock1.denselayer2.conv2 (training)", Forward: []engine.Phase{
+			{N: 4, Run: conv3x3x12Forward(f11, f3, features_denseblock1_denselayer2_conv2ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv3x3x12WeightGrad(features_denseblock1_denselayer2_conv2W, f3, f8), Even: true, Sums: true},
+			{N: 8, Run: conv3x3x12InputGrad(f9, f8, features_denseblock1_denselayer2_conv2T, f3)},
+		}},
+		{Name: "copy features.denseblock1.denselayer2.concat1[28:40] (training)", Forward: []engine.Phase{
+			{N: 8, Run: features_denseblock1_denselayer2_concat1Copy28Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: features_denseblock1_denselayer2_concat1Copy28InputGrad},
+		}},
+		{Name: "features.transition1.norm+features.transition1.relu1 (training)", Forward: []engine.Phase{
+			{N: 40, Run: features_transition1_normStats, Batch: true, Mode: engine.Training},
+			{N: 8, Run: features_transition1_normForward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 40, Run: features_transition1_normBackward, Batch: true, Mode: engine.Training},
+			{N: 40, Run: features_transition1_normEvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.transition1.conv (training)", Forward: []engine.Phase{
+			{N: 8, Run: features_transition1_convForward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: features_transition1_convWeightGrad, Even: true, Sums: true},
+			{N: 8, Run: features_transition1_convInputGrad},
+		}},
+		{Name: "features.transition1.meanpool1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: features_transition1_meanpool1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 20, Run: features_transition1_meanpool1InputGrad},
+		}},
+		{Name: "features.denseblock2.denselayer1.norm1+features.denseblock2.denselayer1.relu1 (training)", Forward: []engine.Phase{
+			{N: 20, Run: features_denseblock2_denselayer1_norm1Stats, Batch: true, Mode: engine.Training},
+			{N: 4, Run: features_denseblock2_denselayer1_norm1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 20, Run: features_denseblock2_denselayer1_norm1Backward, Batch: true, Mode: engine.Training},
+			{N: 20, Run: features_denseblock2_denselayer1_norm1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.denseblock2.denselayer1.conv1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: features_denseblock2_denselayer1_conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: features_denseblock2_denselayer1_conv1WeightGrad, Even: true, Sums: true},
+			{N: 4, Run: features_denseblock2_denselayer1_conv1InputGrad},
+		}},
+		{Name: "features.denseblock2.denselayer1.norm2+features.denseblock2.denselayer1.relu2 (training)", Forward: []engine.Phase{
+			{N: 48, Run: batchnormStats_2(features_denseblock2_denselayer1_norm2Count, features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Batch, f15), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward_2(f11, features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Batch, f15), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 48, Run: batchnormBackward_2(features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Batch, features_denseblock2_denselayer1_norm2B, f16, f9, f15), Batch: true, Mode: engine.Training},
+			{N: 48, Run: batchnormEvalBackward_2(features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Coef, features_denseblock2_denselayer1_norm2B, f16, f9, f15), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.denseblock2.denselayer1.conv2 (training)", Forward: []engine.Phase{
+			{N: 2, Run: conv3x3x12Forward_2(f21, f11, features_denseblock2_denselayer1_conv2ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv3x3x12WeightGrad_2(features_denseblock2_denselayer1_conv2W, f11, f21), Even: true, Sums: true},
+			{N: 4, Run: conv3x3x12InputGrad_2(f9, f21, features_denseblock2_denselayer1_conv2T, f11)},
+		}},
+		{Name: "copy features.denseblock2.denselayer1.concat1[0:20] (training)", Forward: []engine.Phase{
+			{N: 4, Run: concatInfer_2(f19, f22), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: features_denseblock2_denselayer1_concat1Copy0InputGrad},
+		}},
+		{Name: "copy features.denseblock2.denselayer1.concat1[20:32] (training)", Forward: []engine.Phase{
+			{N: 4, Run: features_denseblock2_denselayer1_concat1Copy20Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: features_denseblock2_denselayer1_concat1Copy20InputGrad},
+		}},
+		{Name: "features.denseblock2.denselayer2.norm1+features.denseblock2.denselayer2.relu1 (training)", Forward: []engine.Phase{
+			{N: 32, Run: features_denseblock2_denselayer2_norm1Stats, Batch: true, Mode: engine.Training},
+			{N: 4, Run: features_denseblock2_denselayer2_norm1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 32, Run: features_denseblock2_denselayer2_norm1Backward, Batch: true, Mode: engine.Training},
+			{N: 32, Run: features_denseblock2_denselayer2_norm1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.denseblock2.denselayer2.conv1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: features_denseblock2_denselayer2_conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: features_denseblock2_denselayer2_conv1WeightGrad, Even: true, Sums: true},
+			{N: 4, Run: features_denseblock2_denselayer2_conv1InputGrad},
+		}},
+		{Name: "features.denseblock2.denselayer2.norm2+features.denseblock2.denselayer2.relu2 (training)", Forward: []engine.Phase{
+			{N: 48, Run: batchnormStats_2(features_denseblock2_denselayer2_norm2Count, features_denseblock2_denselayer2_norm2W, features_denseblock2_denselayer2_norm2Batch, f16), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward_2(f9, features_denseblock2_denselayer2_norm2W, features_denseblock2_denselayer2_norm2Batch, f16), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 48, Run: batchnormBackward_2(features_denseblock2_denselayer2_norm2W, features_denseblock2_denselayer2_norm2Batch, features_denseblock2_denselayer2_norm2B, f17, f18, f16), Batch: true, Mode: engine.Training},
+			{N: 48, Run: batchnormEvalBackward_2(features_denseblock2_denselayer2_norm2W, features_denseblock2_denselayer2_norm2Coef, features_denseblock2_denselayer2_norm2B, f17, f18, f16), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.denseblock2.denselayer2.conv2 (training)", Forward: []engine.Phase{
+			{N: 2, Run: conv3x3x12Forward_2(f20, f9, features_denseblock2_denselayer2_conv2ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv3x3x12WeightGrad_2(features_denseblock2_denselayer2_conv2W, f9, f17), Even: true, Sums: true},
+			{N: 4, Run: conv3x3x12InputGrad_2(f18, f17, features_denseblock2_denselayer2_conv2T, f9)},
+		}},
+		{Name: "copy features.denseblock2.denselayer2.concat1[32:44] (training)", Forward: []engine.Phase{
+			{N: 4, Run: features_denseblock2_denselayer2_concat1Copy32Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: features_denseblock2_denselayer2_concat1Copy32InputGrad},
+		}},
+		{Name: "features.norm5+relu1 (training)", Forward: []engine.Phase{
+			{N: 44, Run: features_norm5Stats, Batch: true, Mode: engine.Training},
+			{N: 4, Run: features_norm5Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 44, Run: features_norm5Backward, Batch: true, Mode: engine.Training},
+			{N: 44, Run: features_norm5EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
+			{N: 44, Run: poolavgInfer(f20, f17), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 44, Run: globalavgpool1InputGrad},
+		}},
+		{Name: "classifier (training)", Forward: []engine.Phase{
+			{N: 10, Run: fc10Infer(f20), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 10, Run: classifierWeightGrad, Sums: true},
+			{N: 44, Run: classifierInputGrad},
+		}},
+		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
+			{N: 16, Run: features_conv0Forward, Mode: engine.Inference},
+			{N: 16, Run: features_norm0Eval, Mode: engine.Inference},
+			{N: 8, Run: features_maxpool1Forward, Mode: engine.Inference},
+			{N: 8, Run: batchnormInfer(f14, f13), Mode: engine.Inference},
+			{N: 8, Run: features_denseblock1_denselayer1_conv1Forward, Mode: engine.Inference},
+			{N: 8, Run: batchnormEval(f2, features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Coef, f6), Mode: engine.Inference},
+			{N: 4, Run: conv3x3x12Forward(f12, f2, features_denseblock1_denselayer1_conv2ForwardU), Mode: engine.Inference},
+			{N: 8, Run: concatInfer(f10, f13), Mode: engine.Inference},
+			{N: 8, Run: features_denseblock1_denselayer1_concat1Copy16Forward, Mode: engine.Inference},
+			{N: 8, Run: batchnormInfer_2(f12, f10), Mode: engine.Inference},
+			{N: 8, Run: features_denseblock1_denselayer2_conv1Forward, Mode: engine.Inference},
+			{N: 8, Run: batchnormEval(f3, features_denseblock1_denselayer2_norm2W, features_denseblock1_denselayer2_norm2Coef, f7), Mode: engine.Inference},
+			{N: 4, Run: conv3x3x12Forward(f11, f3, features_denseblock1_denselayer2_conv2ForwardU), Mode: engine.Inference},
+			{N: 8, Run: features_denseblock1_denselayer2_concat1Copy28Forward, Mode: engine.Inference},
+			{N: 8, Run: batchnormInfer_3(f8, f10), Mode: engine.Inference},
+			{N: 8, Run: features_transition1_convForward, Mode: engine.Inference},
+			{N: 4, Run: features_transition1_meanpool1Forward, Mode: engine.Inference},
+			{N: 4, Run: batchnormInfer_4(f23, f22), Mode: engine.Inference},
+			{N: 4, Run: features_denseblock2_denselayer1_conv1Forward, Mode: engine.Inference},
+			{N: 4, Run: batchnormEval_2(f11, features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Coef, f15), Mode: engine.Inference},
+			{N: 2, Run: conv3x3x12Forward_2(f21, f11, features_denseblock2_denselayer1_conv2ForwardU), Mode: engine.Inference},
+			{N: 4, Run: concatInfer_2(f19, f22), Mode: engine.Inference},
+			{N: 4, Run: features_denseblock2_denselayer1_concat1Copy20Forward, Mode: engine.Inference},
+			{N: 4, Run: batchnormInfer_5(f21, f19), Mode: engine.Inference},
+			{N: 4, Run: features_denseblock2_denselayer2_conv1Forward, Mode: engine.Inference},
+			{N: 4, Run: batchnormEval_2(f9, features_denseblock2_denselayer2_norm2W, features_denseblock2_denselayer2_norm2Coef, f16), Mode: engine.Inference},
+			{N: 2, Run: conv3x3x12Forward_2(f20, f9, features_denseblock2_denselayer2_conv2ForwardU), Mode: engine.Inference},
+			{N: 4, Run: features_denseblock2_denselayer2_concat1Copy32Forward, Mode: engine.Inference},
+			{N: 4, Run: batchnormInfer_6(f17, f19), Mode: engine.Inference},
+			{N: 44, Run: poolavgInfer(f20, f17), Mode: engine.Inference},
+			{N: 10, Run: fc10Infer(f20), Mode: engine.Inference},
+		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 53},
 }
@@ -923,8 +729,8 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 	}
 }
 
-// features_conv0InferGeom: conv 7x7x16 s2 p3 nobias, in inference.
-var features_conv0InferGeom = runtime.ConvGeom{
+// conv7x7x16InferGeom: conv 7x7x16 s2 p3 nobias, in inference.
+var conv7x7x16InferGeom = runtime.ConvGeom{
 	C: 3, InRow: 114, OH: 16, OW: 16, K: 16, OutRow: 256,
 	FH: 7, FW: 7, SH: 2, SW: 2, KB: 16, ReLU: true,
 }
@@ -942,11 +748,11 @@ func features_conv0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_conv0Infer computes features.conv0 (conv 7x7x16 s2 p3 nobias) + features.norm0 (batchnorm) + features.relu1 (relu): output rows [lo, hi).
 func features_conv0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_conv0InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[features_conv0Fold], c.D[features_conv0Fold][2352:], lo, hi)
+	runtime.ConvForward(&conv7x7x16InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[features_conv0Fold], c.D[features_conv0Fold][2352:], lo, hi)
 }
 
-// features_maxpool1InferGeom: pool max 3x3 s2 p1.
-var features_maxpool1InferGeom = runtime.PoolGeom{
+// poolmaxInferGeom: pool max 3x3 s2 p1.
+var poolmaxInferGeom = runtime.PoolGeom{
 	C: 16, H: 16, W: 16, InRow: 256,
 	OH: 8, OW: 8, OutRow: 128,
 	FH: 3, FW: 3, SH: 2, SW: 2, PH: 1, PW: 1,
@@ -955,11 +761,11 @@ var features_maxpool1InferGeom = runtime.PoolGeom{
 
 // features_maxpool1Infer computes features.maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func features_maxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForwardNoIndex(&features_maxpool1InferGeom, c.F[f28], c.F[f1], lo, hi)
+	runtime.MaxPoolForwardNoIndex(&poolmaxInferGeom, c.F[f28], c.F[f1], lo, hi)
 }
 
-// features_denseblock1_denselayer1_norm1InferGeom: batchnorm, in inference.
-var features_denseblock1_denselayer1_norm1InferGeom = runtime.BNGeom{
+// batchnormInferGeom: batchnorm, in inference.
+var batchnormInferGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 16,
 	In: runtime.Layout{Row: 128, Pix: 16}, Out: runtime.Layout{Row: 128, Pix: 16},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -968,17 +774,19 @@ var features_denseblock1_denselayer1_norm1InferGeom = runtime.BNGeom{
 // features_denseblock1_denselayer1_norm1CoefUpdate computes features.denseblock1.denselayer1.norm1's inference-mode coefficients (running statistics).
 func features_denseblock1_denselayer1_norm1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_denseblock1_denselayer1_norm1W, 16, d)
-	runtime.BatchNormEval(&features_denseblock1_denselayer1_norm1InferGeom, &v)
+	runtime.BatchNormEval(&batchnormInferGeom, &v)
 }
 
-// features_denseblock1_denselayer1_norm1Infer computes features.denseblock1.denselayer1.norm1 (batchnorm) + features.denseblock1.denselayer1.relu1 (relu) in inference mode, rows [lo, hi).
-func features_denseblock1_denselayer1_norm1Infer(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm1W, 16, c.D[features_denseblock1_denselayer1_norm1Coef])
-	runtime.BatchNormApply(&features_denseblock1_denselayer1_norm1InferGeom, &v, c.F[f1], c.F[f28], lo, hi)
+// batchnormInfer returns the phase of features.denseblock1.denselayer1.norm1, each with its own buffers: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm1W, 16, c.D[features_denseblock1_denselayer1_norm1Coef])
+		runtime.BatchNormApply(&batchnormInferGeom, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_denseblock1_denselayer1_conv1InferGeom: conv 1x1x48 nobias, in inference.
-var features_denseblock1_denselayer1_conv1InferGeom = runtime.ConvGeom{
+// conv1x1x48InferGeom: conv 1x1x48 nobias, in inference.
+var conv1x1x48InferGeom = runtime.ConvGeom{
 	C: 16, InRow: 128, OH: 8, OW: 8, K: 48, OutRow: 480, OutOff: 528,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
@@ -991,47 +799,49 @@ func features_denseblock1_denselayer1_conv1FoldUpdate(w *engine.Weights, d []flo
 	runtime.PackConv(d, t, 48, 16, 1, 1, 16, false)
 }
 
-// padI6: the padding of b6 (8x8x48 p1).
-var padI6 = runtime.Padding{
+// pad8x8x48p1: the padding of a 8x8x48 p1 buffer.
+var pad8x8x48p1 = runtime.Padding{
 	H: 8, W: 8, C: 48, PH: 1, PW: 1,
 }
 
 // features_denseblock1_denselayer1_conv1Infer computes features.denseblock1.denselayer1.conv1 (conv 1x1x48 nobias) + features.denseblock1.denselayer1.norm2 (batchnorm) + features.denseblock1.denselayer1.relu2 (relu): output rows [lo, hi).
 func features_denseblock1_denselayer1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_denseblock1_denselayer1_conv1InferGeom, c.Scratch, c.F[f27], c.F[f1], c.D[features_denseblock1_denselayer1_conv1Fold], c.D[features_denseblock1_denselayer1_conv1Fold][768:], lo, hi)
-	runtime.ClearPadding(&padI6, c.F[f27], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x48InferGeom, c.Scratch, c.F[f27], c.F[f1], c.D[features_denseblock1_denselayer1_conv1Fold], c.D[features_denseblock1_denselayer1_conv1Fold][768:], lo, hi)
+	runtime.ClearPadding(&pad8x8x48p1, c.F[f27], lo, hi)
 }
 
-// features_denseblock1_denselayer1_conv2InferGeom: conv 3x3x12 p1 nobias, in inference.
-var features_denseblock1_denselayer1_conv2InferGeom = runtime.ConvGeom{
+// conv3x3x12InferGeom: conv 3x3x12 p1 nobias, in inference.
+var conv3x3x12InferGeom = runtime.ConvGeom{
 	C: 48, InRow: 480, OH: 8, OW: 8, K: 12, OutRow: 320, OutOff: 16, OutPix: 40,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
 // features_denseblock1_denselayer1_conv2InferUUpdate computes features.denseblock1.denselayer1.conv2's weights, Winograd-transformed.
 func features_denseblock1_denselayer1_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&features_denseblock1_denselayer1_conv2InferGeom, d, w.P[features_denseblock1_denselayer1_conv2W])
+	runtime.WinogradWeights(&conv3x3x12InferGeom, d, w.P[features_denseblock1_denselayer1_conv2W])
 }
 
 // features_denseblock1_denselayer1_conv2Infer computes features.denseblock1.denselayer1.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func features_denseblock1_denselayer1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&features_denseblock1_denselayer1_conv2InferGeom, c.Scratch, c.F[f1], c.F[f27], c.D[features_denseblock1_denselayer1_conv2InferU], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv3x3x12InferGeom, c.Scratch, c.F[f1], c.F[f27], c.D[features_denseblock1_denselayer1_conv2InferU], nil, lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
-// features_denseblock1_denselayer1_concat1Copy0InferGeom: the copy of 8x8x16 into channels [0, 16) of features.denseblock1.denselayer1.concat1.
-var features_denseblock1_denselayer1_concat1Copy0InferGeom = runtime.CopyGeom{
+// concatInferGeom: the copy of 8x8x16 into channels [0, 16) of the concat.
+var concatInferGeom = runtime.CopyGeom{
 	H: 8, W: 8, C: 16,
 	Dst: runtime.Layout{Row: 320, Pix: 40}, Src: runtime.Layout{Row: 128, Pix: 16},
 }
 
-// features_denseblock1_denselayer1_concat1Copy0Infer computes the copy of 8x8x16 into channels [0, 16) of features.denseblock1.denselayer1.concat1, rows [lo, hi).
-func features_denseblock1_denselayer1_concat1Copy0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&features_denseblock1_denselayer1_concat1Copy0InferGeom, c.F[f1], c.F[f28], lo, hi)
+// concatInfer returns the phase of features.denseblock1.denselayer1.concat1, each with its own buffers: it computes the copy of 8x8x16 into channels [0, 16) of the concat, rows [lo, hi).
+func concatInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.CopyMap(&concatInferGeom, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_denseblock1_denselayer2_norm1InferGeom: batchnorm, in inference.
-var features_denseblock1_denselayer2_norm1InferGeom = runtime.BNGeom{
+// batchnormInferGeom_2: batchnorm, in inference.
+var batchnormInferGeom_2 = runtime.BNGeom{
 	H: 8, W: 8, C: 28,
 	In: runtime.Layout{Row: 320, Pix: 40}, Out: runtime.Layout{Row: 224, Pix: 28},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -1040,17 +850,19 @@ var features_denseblock1_denselayer2_norm1InferGeom = runtime.BNGeom{
 // features_denseblock1_denselayer2_norm1CoefUpdate computes features.denseblock1.denselayer2.norm1's inference-mode coefficients (running statistics).
 func features_denseblock1_denselayer2_norm1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_denseblock1_denselayer2_norm1W, 28, d)
-	runtime.BatchNormEval(&features_denseblock1_denselayer2_norm1InferGeom, &v)
+	runtime.BatchNormEval(&batchnormInferGeom_2, &v)
 }
 
-// features_denseblock1_denselayer2_norm1Infer computes features.denseblock1.denselayer2.norm1 (batchnorm) + features.denseblock1.denselayer2.relu1 (relu) in inference mode, rows [lo, hi).
-func features_denseblock1_denselayer2_norm1Infer(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm1W, 28, c.D[features_denseblock1_denselayer2_norm1Coef])
-	runtime.BatchNormApply(&features_denseblock1_denselayer2_norm1InferGeom, &v, c.F[f28], c.F[f1], lo, hi)
+// batchnormInfer_2 returns the phase of features.denseblock1.denselayer2.norm1, each with its own buffers: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormInfer_2(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm1W, 28, c.D[features_denseblock1_denselayer2_norm1Coef])
+		runtime.BatchNormApply(&batchnormInferGeom_2, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_denseblock1_denselayer2_conv1InferGeom: conv 1x1x48 nobias, in inference.
-var features_denseblock1_denselayer2_conv1InferGeom = runtime.ConvGeom{
+// conv1x1x48InferGeom_2: conv 1x1x48 nobias, in inference.
+var conv1x1x48InferGeom_2 = runtime.ConvGeom{
 	C: 28, InRow: 224, OH: 8, OW: 8, K: 48, OutRow: 480, OutOff: 528,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
@@ -1063,36 +875,31 @@ func features_denseblock1_denselayer2_conv1FoldUpdate(w *engine.Weights, d []flo
 	runtime.PackConv(d, t, 48, 28, 1, 1, 16, false)
 }
 
-// padI8: the padding of b8 (8x8x48 p1).
-var padI8 = runtime.Padding{
-	H: 8, W: 8, C: 48, PH: 1, PW: 1,
-}
-
 // features_denseblock1_denselayer2_conv1Infer computes features.denseblock1.denselayer2.conv1 (conv 1x1x48 nobias) + features.denseblock1.denselayer2.norm2 (batchnorm) + features.denseblock1.denselayer2.relu2 (relu): output rows [lo, hi).
 func features_denseblock1_denselayer2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_denseblock1_denselayer2_conv1InferGeom, c.Scratch, c.F[f27], c.F[f28], c.D[features_denseblock1_denselayer2_conv1Fold], c.D[features_denseblock1_denselayer2_conv1Fold][1344:], lo, hi)
-	runtime.ClearPadding(&padI8, c.F[f27], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x48InferGeom_2, c.Scratch, c.F[f27], c.F[f28], c.D[features_denseblock1_denselayer2_conv1Fold], c.D[features_denseblock1_denselayer2_conv1Fold][1344:], lo, hi)
+	runtime.ClearPadding(&pad8x8x48p1, c.F[f27], lo, hi)
 }
 
-// features_denseblock1_denselayer2_conv2InferGeom: conv 3x3x12 p1 nobias, in inference.
-var features_denseblock1_denselayer2_conv2InferGeom = runtime.ConvGeom{
+// conv3x3x12InferGeom_2: conv 3x3x12 p1 nobias, in inference.
+var conv3x3x12InferGeom_2 = runtime.ConvGeom{
 	C: 48, InRow: 480, OH: 8, OW: 8, K: 12, OutRow: 320, OutOff: 28, OutPix: 40,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
 // features_denseblock1_denselayer2_conv2InferUUpdate computes features.denseblock1.denselayer2.conv2's weights, Winograd-transformed.
 func features_denseblock1_denselayer2_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&features_denseblock1_denselayer2_conv2InferGeom, d, w.P[features_denseblock1_denselayer2_conv2W])
+	runtime.WinogradWeights(&conv3x3x12InferGeom_2, d, w.P[features_denseblock1_denselayer2_conv2W])
 }
 
 // features_denseblock1_denselayer2_conv2Infer computes features.denseblock1.denselayer2.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func features_denseblock1_denselayer2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&features_denseblock1_denselayer2_conv2InferGeom, c.Scratch, c.F[f1], c.F[f27], c.D[features_denseblock1_denselayer2_conv2InferU], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv3x3x12InferGeom_2, c.Scratch, c.F[f1], c.F[f27], c.D[features_denseblock1_denselayer2_conv2InferU], nil, lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
-// features_transition1_normInferGeom: batchnorm, in inference.
-var features_transition1_normInferGeom = runtime.BNGeom{
+// batchnormInferGeom_3: batchnorm, in inference.
+var batchnormInferGeom_3 = runtime.BNGeom{
 	H: 8, W: 8, C: 40,
 	In: runtime.Layout{Row: 320, Pix: 40}, Out: runtime.Layout{Row: 320, Pix: 40},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -1101,28 +908,30 @@ var features_transition1_normInferGeom = runtime.BNGeom{
 // features_transition1_normCoefUpdate computes features.transition1.norm's inference-mode coefficients (running statistics).
 func features_transition1_normCoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_transition1_normW, 40, d)
-	runtime.BatchNormEval(&features_transition1_normInferGeom, &v)
+	runtime.BatchNormEval(&batchnormInferGeom_3, &v)
 }
 
-// features_transition1_normInfer computes features.transition1.norm (batchnorm) + features.transition1.relu1 (relu) in inference mode, rows [lo, hi).
-func features_transition1_normInfer(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_transition1_normW, 40, c.D[features_transition1_normCoef])
-	runtime.BatchNormApply(&features_transition1_normInferGeom, &v, c.F[f27], c.F[f1], lo, hi)
+// batchnormInfer_3 returns the phase of features.transition1.norm, each with its own buffers: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormInfer_3(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, features_transition1_normW, 40, c.D[features_transition1_normCoef])
+		runtime.BatchNormApply(&batchnormInferGeom_3, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_transition1_convInferGeom: conv 1x1x20 nobias, in inference.
-var features_transition1_convInferGeom = runtime.ConvGeom{
+// conv1x1x20InferGeom: conv 1x1x20 nobias, in inference.
+var conv1x1x20InferGeom = runtime.ConvGeom{
 	C: 40, InRow: 320, OH: 8, OW: 8, K: 20, OutRow: 160,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
 // features_transition1_convInfer computes features.transition1.conv (conv 1x1x20 nobias): output rows [lo, hi).
 func features_transition1_convInfer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_transition1_convInferGeom, c.Scratch, c.F[f28], c.F[f27], c.P[features_transition1_convW], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x20InferGeom, c.Scratch, c.F[f28], c.F[f27], c.P[features_transition1_convW], nil, lo, hi)
 }
 
-// features_transition1_meanpool1InferGeom: pool avg 2x2 s2.
-var features_transition1_meanpool1InferGeom = runtime.PoolGeom{
+// poolavgInferGeom: pool avg 2x2 s2.
+var poolavgInferGeom = runtime.PoolGeom{
 	C: 20, H: 8, W: 8, InRow: 160,
 	OH: 4, OW: 4, OutRow: 80,
 	FH: 2, FW: 2, SH: 2, SW: 2,
@@ -1131,11 +940,11 @@ var features_transition1_meanpool1InferGeom = runtime.PoolGeom{
 
 // features_transition1_meanpool1Infer computes features.transition1.meanpool1 (pool avg 2x2 s2), output rows [lo, hi).
 func features_transition1_meanpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.MeanPoolForward(&features_transition1_meanpool1InferGeom, c.F[f27], c.F[f28], lo, hi)
+	runtime.MeanPoolForward(&poolavgInferGeom, c.F[f27], c.F[f28], lo, hi)
 }
 
-// features_denseblock2_denselayer1_norm1InferGeom: batchnorm, in inference.
-var features_denseblock2_denselayer1_norm1InferGeom = runtime.BNGeom{
+// batchnormInferGeom_4: batchnorm, in inference.
+var batchnormInferGeom_4 = runtime.BNGeom{
 	H: 4, W: 4, C: 20,
 	In: runtime.Layout{Row: 80, Pix: 20}, Out: runtime.Layout{Row: 80, Pix: 20},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -1144,17 +953,19 @@ var features_denseblock2_denselayer1_norm1InferGeom = runtime.BNGeom{
 // features_denseblock2_denselayer1_norm1CoefUpdate computes features.denseblock2.denselayer1.norm1's inference-mode coefficients (running statistics).
 func features_denseblock2_denselayer1_norm1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_denseblock2_denselayer1_norm1W, 20, d)
-	runtime.BatchNormEval(&features_denseblock2_denselayer1_norm1InferGeom, &v)
+	runtime.BatchNormEval(&batchnormInferGeom_4, &v)
 }
 
-// features_denseblock2_denselayer1_norm1Infer computes features.denseblock2.denselayer1.norm1 (batchnorm) + features.denseblock2.denselayer1.relu1 (relu) in inference mode, rows [lo, hi).
-func features_denseblock2_denselayer1_norm1Infer(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm1W, 20, c.D[features_denseblock2_denselayer1_norm1Coef])
-	runtime.BatchNormApply(&features_denseblock2_denselayer1_norm1InferGeom, &v, c.F[f1], c.F[f27], lo, hi)
+// batchnormInfer_4 returns the phase of features.denseblock2.denselayer1.norm1, each with its own buffers: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormInfer_4(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm1W, 20, c.D[features_denseblock2_denselayer1_norm1Coef])
+		runtime.BatchNormApply(&batchnormInferGeom_4, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_denseblock2_denselayer1_conv1InferGeom: conv 1x1x48 nobias, in inference.
-var features_denseblock2_denselayer1_conv1InferGeom = runtime.ConvGeom{
+// conv1x1x48InferGeom_3: conv 1x1x48 nobias, in inference.
+var conv1x1x48InferGeom_3 = runtime.ConvGeom{
 	C: 20, InRow: 80, OH: 4, OW: 4, K: 48, OutRow: 288, OutOff: 336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
@@ -1167,47 +978,49 @@ func features_denseblock2_denselayer1_conv1FoldUpdate(w *engine.Weights, d []flo
 	runtime.PackConv(d, t, 48, 20, 1, 1, 16, false)
 }
 
-// padI13: the padding of b13 (4x4x48 p1).
-var padI13 = runtime.Padding{
+// pad4x4x48p1: the padding of a 4x4x48 p1 buffer.
+var pad4x4x48p1 = runtime.Padding{
 	H: 4, W: 4, C: 48, PH: 1, PW: 1,
 }
 
 // features_denseblock2_denselayer1_conv1Infer computes features.denseblock2.denselayer1.conv1 (conv 1x1x48 nobias) + features.denseblock2.denselayer1.norm2 (batchnorm) + features.denseblock2.denselayer1.relu2 (relu): output rows [lo, hi).
 func features_denseblock2_denselayer1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_denseblock2_denselayer1_conv1InferGeom, c.Scratch, c.F[f28], c.F[f1], c.D[features_denseblock2_denselayer1_conv1Fold], c.D[features_denseblock2_denselayer1_conv1Fold][960:], lo, hi)
-	runtime.ClearPadding(&padI13, c.F[f28], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x48InferGeom_3, c.Scratch, c.F[f28], c.F[f1], c.D[features_denseblock2_denselayer1_conv1Fold], c.D[features_denseblock2_denselayer1_conv1Fold][960:], lo, hi)
+	runtime.ClearPadding(&pad4x4x48p1, c.F[f28], lo, hi)
 }
 
-// features_denseblock2_denselayer1_conv2InferGeom: conv 3x3x12 p1 nobias, in inference.
-var features_denseblock2_denselayer1_conv2InferGeom = runtime.ConvGeom{
+// conv3x3x12InferGeom_3: conv 3x3x12 p1 nobias, in inference.
+var conv3x3x12InferGeom_3 = runtime.ConvGeom{
 	C: 48, InRow: 288, OH: 4, OW: 4, K: 12, OutRow: 176, OutOff: 20, OutPix: 44,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
 // features_denseblock2_denselayer1_conv2InferUUpdate computes features.denseblock2.denselayer1.conv2's weights, Winograd-transformed.
 func features_denseblock2_denselayer1_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&features_denseblock2_denselayer1_conv2InferGeom, d, w.P[features_denseblock2_denselayer1_conv2W])
+	runtime.WinogradWeights(&conv3x3x12InferGeom_3, d, w.P[features_denseblock2_denselayer1_conv2W])
 }
 
 // features_denseblock2_denselayer1_conv2Infer computes features.denseblock2.denselayer1.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func features_denseblock2_denselayer1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&features_denseblock2_denselayer1_conv2InferGeom, c.Scratch, c.F[f1], c.F[f28], c.D[features_denseblock2_denselayer1_conv2InferU], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv3x3x12InferGeom_3, c.Scratch, c.F[f1], c.F[f28], c.D[features_denseblock2_denselayer1_conv2InferU], nil, lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
-// features_denseblock2_denselayer1_concat1Copy0InferGeom: the copy of 4x4x20 into channels [0, 20) of features.denseblock2.denselayer1.concat1.
-var features_denseblock2_denselayer1_concat1Copy0InferGeom = runtime.CopyGeom{
+// concatInferGeom_2: the copy of 4x4x20 into channels [0, 20) of the concat.
+var concatInferGeom_2 = runtime.CopyGeom{
 	H: 4, W: 4, C: 20,
 	Dst: runtime.Layout{Row: 176, Pix: 44}, Src: runtime.Layout{Row: 80, Pix: 20},
 }
 
-// features_denseblock2_denselayer1_concat1Copy0Infer computes the copy of 4x4x20 into channels [0, 20) of features.denseblock2.denselayer1.concat1, rows [lo, hi).
-func features_denseblock2_denselayer1_concat1Copy0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&features_denseblock2_denselayer1_concat1Copy0InferGeom, c.F[f1], c.F[f27], lo, hi)
+// concatInfer_2 returns the phase of features.denseblock2.denselayer1.concat1, each with its own buffers: it computes the copy of 4x4x20 into channels [0, 20) of the concat, rows [lo, hi).
+func concatInfer_2(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.CopyMap(&concatInferGeom_2, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_denseblock2_denselayer2_norm1InferGeom: batchnorm, in inference.
-var features_denseblock2_denselayer2_norm1InferGeom = runtime.BNGeom{
+// batchnormInferGeom_5: batchnorm, in inference.
+var batchnormInferGeom_5 = runtime.BNGeom{
 	H: 4, W: 4, C: 32,
 	In: runtime.Layout{Row: 176, Pix: 44}, Out: runtime.Layout{Row: 128, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -1216,17 +1029,19 @@ var features_denseblock2_denselayer2_norm1InferGeom = runtime.BNGeom{
 // features_denseblock2_denselayer2_norm1CoefUpdate computes features.denseblock2.denselayer2.norm1's inference-mode coefficients (running statistics).
 func features_denseblock2_denselayer2_norm1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_denseblock2_denselayer2_norm1W, 32, d)
-	runtime.BatchNormEval(&features_denseblock2_denselayer2_norm1InferGeom, &v)
+	runtime.BatchNormEval(&batchnormInferGeom_5, &v)
 }
 
-// features_denseblock2_denselayer2_norm1Infer computes features.denseblock2.denselayer2.norm1 (batchnorm) + features.denseblock2.denselayer2.relu1 (relu) in inference mode, rows [lo, hi).
-func features_denseblock2_denselayer2_norm1Infer(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm1W, 32, c.D[features_denseblock2_denselayer2_norm1Coef])
-	runtime.BatchNormApply(&features_denseblock2_denselayer2_norm1InferGeom, &v, c.F[f27], c.F[f1], lo, hi)
+// batchnormInfer_5 returns the phase of features.denseblock2.denselayer2.norm1, each with its own buffers: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormInfer_5(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm1W, 32, c.D[features_denseblock2_denselayer2_norm1Coef])
+		runtime.BatchNormApply(&batchnormInferGeom_5, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_denseblock2_denselayer2_conv1InferGeom: conv 1x1x48 nobias, in inference.
-var features_denseblock2_denselayer2_conv1InferGeom = runtime.ConvGeom{
+// conv1x1x48InferGeom_4: conv 1x1x48 nobias, in inference.
+var conv1x1x48InferGeom_4 = runtime.ConvGeom{
 	C: 32, InRow: 128, OH: 4, OW: 4, K: 48, OutRow: 288, OutOff: 336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
@@ -1239,36 +1054,31 @@ func features_denseblock2_denselayer2_conv1FoldUpdate(w *engine.Weights, d []flo
 	runtime.PackConv(d, t, 48, 32, 1, 1, 16, false)
 }
 
-// padI15: the padding of b15 (4x4x48 p1).
-var padI15 = runtime.Padding{
-	H: 4, W: 4, C: 48, PH: 1, PW: 1,
-}
-
 // features_denseblock2_denselayer2_conv1Infer computes features.denseblock2.denselayer2.conv1 (conv 1x1x48 nobias) + features.denseblock2.denselayer2.norm2 (batchnorm) + features.denseblock2.denselayer2.relu2 (relu): output rows [lo, hi).
 func features_denseblock2_denselayer2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_denseblock2_denselayer2_conv1InferGeom, c.Scratch, c.F[f28], c.F[f27], c.D[features_denseblock2_denselayer2_conv1Fold], c.D[features_denseblock2_denselayer2_conv1Fold][1536:], lo, hi)
-	runtime.ClearPadding(&padI15, c.F[f28], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x48InferGeom_4, c.Scratch, c.F[f28], c.F[f27], c.D[features_denseblock2_denselayer2_conv1Fold], c.D[features_denseblock2_denselayer2_conv1Fold][1536:], lo, hi)
+	runtime.ClearPadding(&pad4x4x48p1, c.F[f28], lo, hi)
 }
 
-// features_denseblock2_denselayer2_conv2InferGeom: conv 3x3x12 p1 nobias, in inference.
-var features_denseblock2_denselayer2_conv2InferGeom = runtime.ConvGeom{
+// conv3x3x12InferGeom_4: conv 3x3x12 p1 nobias, in inference.
+var conv3x3x12InferGeom_4 = runtime.ConvGeom{
 	C: 48, InRow: 288, OH: 4, OW: 4, K: 12, OutRow: 176, OutOff: 32, OutPix: 44,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
 // features_denseblock2_denselayer2_conv2InferUUpdate computes features.denseblock2.denselayer2.conv2's weights, Winograd-transformed.
 func features_denseblock2_denselayer2_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&features_denseblock2_denselayer2_conv2InferGeom, d, w.P[features_denseblock2_denselayer2_conv2W])
+	runtime.WinogradWeights(&conv3x3x12InferGeom_4, d, w.P[features_denseblock2_denselayer2_conv2W])
 }
 
 // features_denseblock2_denselayer2_conv2Infer computes features.denseblock2.denselayer2.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func features_denseblock2_denselayer2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&features_denseblock2_denselayer2_conv2InferGeom, c.Scratch, c.F[f1], c.F[f28], c.D[features_denseblock2_denselayer2_conv2InferU], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv3x3x12InferGeom_4, c.Scratch, c.F[f1], c.F[f28], c.D[features_denseblock2_denselayer2_conv2InferU], nil, lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
-// features_norm5InferGeom: batchnorm, in inference.
-var features_norm5InferGeom = runtime.BNGeom{
+// batchnormInferGeom_6: batchnorm, in inference.
+var batchnormInferGeom_6 = runtime.BNGeom{
 	H: 4, W: 4, C: 44,
 	In: runtime.Layout{Row: 176, Pix: 44}, Out: runtime.Layout{Row: 176, Pix: 44},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -1277,33 +1087,39 @@ var features_norm5InferGeom = runtime.BNGeom{
 // features_norm5CoefUpdate computes features.norm5's inference-mode coefficients (running statistics).
 func features_norm5CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_norm5W, 44, d)
-	runtime.BatchNormEval(&features_norm5InferGeom, &v)
+	runtime.BatchNormEval(&batchnormInferGeom_6, &v)
 }
 
-// features_norm5Infer computes features.norm5 (batchnorm) + relu1 (relu) in inference mode, rows [lo, hi).
-func features_norm5Infer(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_norm5W, 44, c.D[features_norm5Coef])
-	runtime.BatchNormApply(&features_norm5InferGeom, &v, c.F[f28], c.F[f1], lo, hi)
+// batchnormInfer_6 returns the phase of features.norm5, each with its own buffers: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormInfer_6(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, features_norm5W, 44, c.D[features_norm5Coef])
+		runtime.BatchNormApply(&batchnormInferGeom_6, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// globalavgpool1InferGeom: pool avg global.
-var globalavgpool1InferGeom = runtime.GlobalPoolGeom{
+// poolavgInferGeom_2: pool avg global.
+var poolavgInferGeom_2 = runtime.GlobalPoolGeom{
 	H: 4, W: 4, C: 44,
 	In: runtime.Layout{Row: 176, Pix: 44},
 }
 
-// globalavgpool1Infer computes globalavgpool1 (pool avg global), channels [lo, hi).
-func globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f27], c.F[f28], lo, hi)
+// poolavgInfer returns the phase of globalavgpool1, each with its own buffers: it computes pool avg global, channels [lo, hi).
+func poolavgInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.GlobalAvgPoolForward(&poolavgInferGeom_2, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// classifierInfer computes classifier (fc 10), outputs [lo, hi).
-func classifierInfer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f27], c.P[classifierW], c.P[classifierB], 44, lo, hi)
+// fc10Infer returns the phase of classifier, each with its own buffers: it computes fc 10, outputs [lo, hi).
+func fc10Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[f1], c.F[b0], c.P[classifierW], c.P[classifierB], 44, lo, hi)
+	}
 }
 
-// features_conv0Geom: conv 7x7x16 s2 p3 nobias.
-var features_conv0Geom = runtime.ConvGeom{
+// conv7x7x16Geom: conv 7x7x16 s2 p3 nobias.
+var conv7x7x16Geom = runtime.ConvGeom{
 	C: 3, InRow: 114, OH: 16, OW: 16, K: 16, OutRow: 256,
 	FH: 7, FW: 7, SH: 2, SW: 2, KB: 16,
 	DOutRow: 256,
@@ -1312,17 +1128,17 @@ var features_conv0Geom = runtime.ConvGeom{
 
 // features_conv0Forward computes features.conv0 (conv 7x7x16 s2 p3 nobias): output rows [lo, hi).
 func features_conv0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_conv0Geom, c.Scratch, c.F[f4], c.F[f0], c.P[features_conv0W], nil, lo, hi)
+	runtime.ConvForward(&conv7x7x16Geom, c.Scratch, c.F[f4], c.F[f0], c.P[features_conv0W], nil, lo, hi)
 }
 
 // features_conv0WeightGrad adds to the weight and bias gradients of features.conv0, units (filter rows of weight blocks).
 func features_conv0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_conv0Geom, c.Scratch, c.G[features_conv0W], nil, c.F[f0], c.F[f2], lo, hi)
+	runtime.ConvWeightGrad(&conv7x7x16Geom, c.Scratch, c.G[features_conv0W], nil, c.F[f0], c.F[f2], lo, hi)
 }
 
 // features_conv0TUpdate computes features.conv0's weights transposed, for its input gradient.
 func features_conv0TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&features_conv0Geom, d, w.P[features_conv0W])
+	runtime.GroupedTranspose(&conv7x7x16Geom, d, w.P[features_conv0W])
 }
 
 // features_conv0InputGrad computes the gradient of features.conv0's input, rows [lo, hi).
@@ -1330,11 +1146,11 @@ func features_conv0InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.ConvInputGradGrouped(&features_conv0Geom, c.Scratch, c.F[f25], c.D[features_conv0T], c.F[f2], false, lo, hi)
+	runtime.ConvInputGradGrouped(&conv7x7x16Geom, c.Scratch, c.F[f25], c.D[features_conv0T], c.F[f2], false, lo, hi)
 }
 
-// features_norm0Geom: batchnorm.
-var features_norm0Geom = runtime.BNGeom{
+// batchnormGeom: batchnorm.
+var batchnormGeom = runtime.BNGeom{
 	H: 16, W: 16, C: 16,
 	In: runtime.Layout{Row: 256, Pix: 16}, Out: runtime.Layout{Row: 256, Pix: 16},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -1346,36 +1162,29 @@ func features_norm0Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_norm0Count][0]++
 	}
 	v := bnVecs(c.Weights, features_norm0W, 16, c.B[features_norm0Batch])
-	runtime.BatchNormStats(&features_norm0Geom, c.Scratch, &v, c.Batch.F(f4), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(f4), lo, hi)
 }
 
 // features_norm0Forward computes features.norm0 (batchnorm) + features.relu1 (relu) with the batch statistics, rows [lo, hi).
 func features_norm0Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_norm0W, 16, c.B[features_norm0Batch])
-	runtime.BatchNormApply(&features_norm0Geom, &v, c.F[f5], c.F[f4], lo, hi)
-}
-
-// features_norm0EvalGeom: batchnorm, in inference.
-var features_norm0EvalGeom = runtime.BNGeom{
-	H: 16, W: 16, C: 16,
-	In: runtime.Layout{Row: 256, Pix: 16}, Out: runtime.Layout{Row: 256, Pix: 16},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f5], c.F[f4], lo, hi)
 }
 
 // features_norm0CoefUpdate computes features.norm0's inference-mode coefficients (running statistics).
 func features_norm0CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_norm0W, 16, d)
-	runtime.BatchNormEval(&features_norm0EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom, &v)
 }
 
 // features_norm0Eval computes features.norm0 (batchnorm) + features.relu1 (relu) in inference mode, rows [lo, hi).
 func features_norm0Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_norm0W, 16, c.D[features_norm0Coef])
-	runtime.BatchNormApply(&features_norm0EvalGeom, &v, c.F[f5], c.F[f4], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f5], c.F[f4], lo, hi)
 }
 
-// features_norm0BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_norm0BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom = runtime.BNGeom{
 	H: 16, W: 16, C: 16,
 	In: runtime.Layout{Row: 256, Pix: 16}, Out: runtime.Layout{Row: 256, Pix: 16},
 	DIn: runtime.Layout{Row: 256, Pix: 16}, DOut: runtime.Layout{Row: 256, Pix: 16},
@@ -1386,11 +1195,11 @@ var features_norm0BackwardGeom = runtime.BNGeom{
 func features_norm0Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_norm0W, 16, c.B[features_norm0Batch])
 	v.DGamma, v.DBeta = c.G[features_norm0W], c.G[features_norm0B]
-	runtime.BatchNormBackward(&features_norm0BackwardGeom, c.Scratch, &v, c.Batch.F(f2), c.Batch.F(f3), c.Batch.F(f4), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f2), c.Batch.F(f3), c.Batch.F(f4), nil, lo, hi)
 }
 
-// features_norm0EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_norm0EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom = runtime.BNGeom{
 	H: 16, W: 16, C: 16,
 	In: runtime.Layout{Row: 256, Pix: 16}, Out: runtime.Layout{Row: 256, Pix: 16},
 	DIn: runtime.Layout{Row: 256, Pix: 16}, DOut: runtime.Layout{Row: 256, Pix: 16},
@@ -1401,11 +1210,11 @@ var features_norm0EvalBackwardGeom = runtime.BNGeom{
 func features_norm0EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_norm0W, 16, c.D[features_norm0Coef])
 	v.DGamma, v.DBeta = c.G[features_norm0W], c.G[features_norm0B]
-	runtime.BatchNormBackward(&features_norm0EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f2), c.Batch.F(f3), c.Batch.F(f4), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f2), c.Batch.F(f3), c.Batch.F(f4), nil, lo, hi)
 }
 
-// features_maxpool1ForwardGeom: pool max 3x3 s2 p1.
-var features_maxpool1ForwardGeom = runtime.PoolGeom{
+// poolmaxForwardGeom: pool max 3x3 s2 p1.
+var poolmaxForwardGeom = runtime.PoolGeom{
 	C: 16, H: 16, W: 16, InRow: 256,
 	OH: 8, OW: 8, OutRow: 128,
 	FH: 3, FW: 3, SH: 2, SW: 2, PH: 1, PW: 1,
@@ -1414,19 +1223,12 @@ var features_maxpool1ForwardGeom = runtime.PoolGeom{
 
 // features_maxpool1Forward computes features.maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func features_maxpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForward(&features_maxpool1ForwardGeom, c.F[f13], c.I[features_maxpool1Index], c.F[f5], lo, hi)
+	runtime.MaxPoolForward(&poolmaxForwardGeom, c.F[f13], c.I[features_maxpool1Index], c.F[f5], lo, hi)
 }
 
 // features_maxpool1InputGrad computes the gradient of features.maxpool1's input, channels [lo, hi).
 func features_maxpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&features_maxpool1ForwardGeom, c.F[f3], c.F[f10], c.F[f13], c.I[features_maxpool1Index], lo, hi)
-}
-
-// features_denseblock1_denselayer1_norm1Geom: batchnorm.
-var features_denseblock1_denselayer1_norm1Geom = runtime.BNGeom{
-	H: 8, W: 8, C: 16,
-	In: runtime.Layout{Row: 128, Pix: 16}, Out: runtime.Layout{Row: 128, Pix: 16},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+	runtime.MaxPoolBackwardReLU(&poolmaxForwardGeom, c.F[f3], c.F[f10], c.F[f13], c.I[features_maxpool1Index], lo, hi)
 }
 
 // features_denseblock1_denselayer1_norm1Stats computes features.denseblock1.denselayer1.norm1's batch statistics, channels [lo, hi), and moves its running statistics.
@@ -1435,30 +1237,17 @@ func features_denseblock1_denselayer1_norm1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_denseblock1_denselayer1_norm1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm1W, 16, c.B[features_denseblock1_denselayer1_norm1Batch])
-	runtime.BatchNormStats(&features_denseblock1_denselayer1_norm1Geom, c.Scratch, &v, c.Batch.F(f13), lo, hi)
+	runtime.BatchNormStats(&batchnormInferGeom, c.Scratch, &v, c.Batch.F(f13), lo, hi)
 }
 
 // features_denseblock1_denselayer1_norm1Forward computes features.denseblock1.denselayer1.norm1 (batchnorm) + features.denseblock1.denselayer1.relu1 (relu) with the batch statistics, rows [lo, hi).
 func features_denseblock1_denselayer1_norm1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm1W, 16, c.B[features_denseblock1_denselayer1_norm1Batch])
-	runtime.BatchNormApply(&features_denseblock1_denselayer1_norm1Geom, &v, c.F[f14], c.F[f13], lo, hi)
+	runtime.BatchNormApply(&batchnormInferGeom, &v, c.F[f14], c.F[f13], lo, hi)
 }
 
-// features_denseblock1_denselayer1_norm1EvalGeom: batchnorm, in inference.
-var features_denseblock1_denselayer1_norm1EvalGeom = runtime.BNGeom{
-	H: 8, W: 8, C: 16,
-	In: runtime.Layout{Row: 128, Pix: 16}, Out: runtime.Layout{Row: 128, Pix: 16},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// features_denseblock1_denselayer1_norm1Eval computes features.denseblock1.denselayer1.norm1 (batchnorm) + features.denseblock1.denselayer1.relu1 (relu) in inference mode, rows [lo, hi).
-func features_denseblock1_denselayer1_norm1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm1W, 16, c.D[features_denseblock1_denselayer1_norm1Coef])
-	runtime.BatchNormApply(&features_denseblock1_denselayer1_norm1EvalGeom, &v, c.F[f14], c.F[f13], lo, hi)
-}
-
-// features_denseblock1_denselayer1_norm1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_denseblock1_denselayer1_norm1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_2 = runtime.BNGeom{
 	H: 8, W: 8, C: 16,
 	In: runtime.Layout{Row: 128, Pix: 16}, Out: runtime.Layout{Row: 128, Pix: 16},
 	DIn: runtime.Layout{Row: 128, Pix: 16}, DOut: runtime.Layout{Row: 128, Pix: 16},
@@ -1469,11 +1258,11 @@ var features_denseblock1_denselayer1_norm1BackwardGeom = runtime.BNGeom{
 func features_denseblock1_denselayer1_norm1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm1W, 16, c.B[features_denseblock1_denselayer1_norm1Batch])
 	v.DGamma, v.DBeta = c.G[features_denseblock1_denselayer1_norm1W], c.G[features_denseblock1_denselayer1_norm1B]
-	runtime.BatchNormBackward(&features_denseblock1_denselayer1_norm1BackwardGeom, c.Scratch, &v, c.Batch.F(f10), c.Batch.F(f12), c.Batch.F(f13), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_2, c.Scratch, &v, c.Batch.F(f10), c.Batch.F(f12), c.Batch.F(f13), nil, lo, hi)
 }
 
-// features_denseblock1_denselayer1_norm1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_denseblock1_denselayer1_norm1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
 	H: 8, W: 8, C: 16,
 	In: runtime.Layout{Row: 128, Pix: 16}, Out: runtime.Layout{Row: 128, Pix: 16},
 	DIn: runtime.Layout{Row: 128, Pix: 16}, DOut: runtime.Layout{Row: 128, Pix: 16},
@@ -1484,11 +1273,11 @@ var features_denseblock1_denselayer1_norm1EvalBackwardGeom = runtime.BNGeom{
 func features_denseblock1_denselayer1_norm1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm1W, 16, c.D[features_denseblock1_denselayer1_norm1Coef])
 	v.DGamma, v.DBeta = c.G[features_denseblock1_denselayer1_norm1W], c.G[features_denseblock1_denselayer1_norm1B]
-	runtime.BatchNormBackward(&features_denseblock1_denselayer1_norm1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f10), c.Batch.F(f12), c.Batch.F(f13), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f10), c.Batch.F(f12), c.Batch.F(f13), nil, lo, hi)
 }
 
-// features_denseblock1_denselayer1_conv1Geom: conv 1x1x48 nobias.
-var features_denseblock1_denselayer1_conv1Geom = runtime.ConvGeom{
+// conv1x1x48Geom: conv 1x1x48 nobias.
+var conv1x1x48Geom = runtime.ConvGeom{
 	C: 16, InRow: 128, OH: 8, OW: 8, K: 48, OutRow: 384,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 384,
@@ -1497,16 +1286,16 @@ var features_denseblock1_denselayer1_conv1Geom = runtime.ConvGeom{
 
 // features_denseblock1_denselayer1_conv1Forward computes features.denseblock1.denselayer1.conv1 (conv 1x1x48 nobias): output rows [lo, hi).
 func features_denseblock1_denselayer1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_denseblock1_denselayer1_conv1Geom, c.Scratch, c.F[f6], c.F[f14], c.P[features_denseblock1_denselayer1_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x48Geom, c.Scratch, c.F[f6], c.F[f14], c.P[features_denseblock1_denselayer1_conv1W], nil, lo, hi)
 }
 
 // features_denseblock1_denselayer1_conv1WeightGrad adds to the weight and bias gradients of features.denseblock1.denselayer1.conv1, weight blocks.
 func features_denseblock1_denselayer1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_denseblock1_denselayer1_conv1Geom, c.Scratch, c.G[features_denseblock1_denselayer1_conv1W], nil, c.F[f14], c.F[f7], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x48Geom, c.Scratch, c.G[features_denseblock1_denselayer1_conv1W], nil, c.F[f14], c.F[f7], lo, hi)
 }
 
-// features_denseblock1_denselayer1_conv1PrevActGeom: the derivative of features.denseblock1.denselayer1.relu1, in place on its output's gradient.
-var features_denseblock1_denselayer1_conv1PrevActGeom = runtime.EltGeom{
+// conv1x1x48PrevActGeom: the derivative of features.denseblock1.denselayer1.relu1, in place on its output's gradient.
+var conv1x1x48PrevActGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 16,
 	Out: runtime.Layout{Row: 128, Pix: 16}, In: []runtime.Layout{{Row: 128, Pix: 16}},
 	DOut: runtime.Layout{Row: 128, Pix: 16}, DIn: []runtime.Layout{{Row: 128, Pix: 16}},
@@ -1515,199 +1304,191 @@ var features_denseblock1_denselayer1_conv1PrevActGeom = runtime.EltGeom{
 
 // features_denseblock1_denselayer1_conv1TUpdate computes features.denseblock1.denselayer1.conv1's weights transposed, for its input gradient.
 func features_denseblock1_denselayer1_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_denseblock1_denselayer1_conv1Geom, d, w.P[features_denseblock1_denselayer1_conv1W])
+	runtime.Conv1x1Transpose(&conv1x1x48Geom, d, w.P[features_denseblock1_denselayer1_conv1W])
 }
 
 // features_denseblock1_denselayer1_conv1InputGrad computes the gradient of features.denseblock1.denselayer1.conv1's input, rows [lo, hi).
 func features_denseblock1_denselayer1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_denseblock1_denselayer1_conv1Geom, c.Scratch, c.F[f12], c.D[features_denseblock1_denselayer1_conv1T], c.F[f7], false, lo, hi)
-	// The derivative of features.denseblock1.denselayer1.relu1, on the rows just written.
-	runtime.ActBackward(&features_denseblock1_denselayer1_conv1PrevActGeom, c.F[f12], c.F[f12], nil, c.F[f14], lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x48Geom, c.Scratch, c.F[f12], c.D[features_denseblock1_denselayer1_conv1T], c.F[f7], false, lo, hi)
+	// The derivative of the relu before, on the rows just written.
+	runtime.ActBackward(&conv1x1x48PrevActGeom, c.F[f12], c.F[f12], nil, c.F[f14], lo, hi)
 }
 
-// features_denseblock1_denselayer1_norm2Geom: batchnorm.
-var features_denseblock1_denselayer1_norm2Geom = runtime.BNGeom{
+// batchnormGeom_2: batchnorm.
+var batchnormGeom_2 = runtime.BNGeom{
 	H: 8, W: 8, C: 48,
 	In: runtime.Layout{Row: 384, Pix: 48}, Out: runtime.Layout{Off: 528, Row: 480, Pix: 48},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// features_denseblock1_denselayer1_norm2Stats computes features.denseblock1.denselayer1.norm2's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_denseblock1_denselayer1_norm2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_denseblock1_denselayer1_norm2Count][0]++
+// batchnormStats returns the phase of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 48, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm2W, 48, c.B[features_denseblock1_denselayer1_norm2Batch])
-	runtime.BatchNormStats(&features_denseblock1_denselayer1_norm2Geom, c.Scratch, &v, c.Batch.F(f6), lo, hi)
 }
 
-// padT8: the padding of b8 (8x8x48 p1).
-var padT8 = runtime.Padding{
-	H: 8, W: 8, C: 48, PH: 1, PW: 1,
+// batchnormForward returns the phase of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad8x8x48p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 48, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_denseblock1_denselayer1_norm2Forward computes features.denseblock1.denselayer1.norm2 (batchnorm) + features.denseblock1.denselayer1.relu2 (relu) with the batch statistics, rows [lo, hi).
-func features_denseblock1_denselayer1_norm2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT8, c.F[f2], lo, hi)
-	v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm2W, 48, c.B[features_denseblock1_denselayer1_norm2Batch])
-	runtime.BatchNormApply(&features_denseblock1_denselayer1_norm2Geom, &v, c.F[f2], c.F[f6], lo, hi)
+// batchnormCoefUpdate returns the update of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 48, d)
+		runtime.BatchNormEval(&batchnormGeom_2, &v)
+	}
 }
 
-// features_denseblock1_denselayer1_norm2EvalGeom: batchnorm, in inference.
-var features_denseblock1_denselayer1_norm2EvalGeom = runtime.BNGeom{
-	H: 8, W: 8, C: 48,
-	In: runtime.Layout{Row: 384, Pix: 48}, Out: runtime.Layout{Off: 528, Row: 480, Pix: 48},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+// batchnormEval returns the phase of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad8x8x48p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 48, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_denseblock1_denselayer1_norm2CoefUpdate computes features.denseblock1.denselayer1.norm2's inference-mode coefficients (running statistics).
-func features_denseblock1_denselayer1_norm2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_denseblock1_denselayer1_norm2W, 48, d)
-	runtime.BatchNormEval(&features_denseblock1_denselayer1_norm2EvalGeom, &v)
-}
-
-// features_denseblock1_denselayer1_norm2Eval computes features.denseblock1.denselayer1.norm2 (batchnorm) + features.denseblock1.denselayer1.relu2 (relu) in inference mode, rows [lo, hi).
-func features_denseblock1_denselayer1_norm2Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT8, c.F[f2], lo, hi)
-	v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm2W, 48, c.D[features_denseblock1_denselayer1_norm2Coef])
-	runtime.BatchNormApply(&features_denseblock1_denselayer1_norm2EvalGeom, &v, c.F[f2], c.F[f6], lo, hi)
-}
-
-// features_denseblock1_denselayer1_norm2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_denseblock1_denselayer1_norm2BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_3: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_3 = runtime.BNGeom{
 	H: 8, W: 8, C: 48,
 	In: runtime.Layout{Row: 384, Pix: 48}, Out: runtime.Layout{Off: 528, Row: 480, Pix: 48},
 	DIn: runtime.Layout{Row: 384, Pix: 48}, DOut: runtime.Layout{Row: 384, Pix: 48},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_denseblock1_denselayer1_norm2Backward computes the gradients of features.denseblock1.denselayer1.norm2's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_denseblock1_denselayer1_norm2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm2W, 48, c.B[features_denseblock1_denselayer1_norm2Batch])
-	v.DGamma, v.DBeta = c.G[features_denseblock1_denselayer1_norm2W], c.G[features_denseblock1_denselayer1_norm2B]
-	runtime.BatchNormBackward(&features_denseblock1_denselayer1_norm2BackwardGeom, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f3), c.Batch.F(f6), nil, lo, hi)
+// batchnormBackward returns the phase of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 48, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// features_denseblock1_denselayer1_norm2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_denseblock1_denselayer1_norm2EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_3 = runtime.BNGeom{
 	H: 8, W: 8, C: 48,
 	In: runtime.Layout{Row: 384, Pix: 48}, Out: runtime.Layout{Off: 528, Row: 480, Pix: 48},
 	DIn: runtime.Layout{Row: 384, Pix: 48}, DOut: runtime.Layout{Row: 384, Pix: 48},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// features_denseblock1_denselayer1_norm2EvalBackward computes the gradients of features.denseblock1.denselayer1.norm2's input, weight and bias with the running statistics, channels [lo, hi).
-func features_denseblock1_denselayer1_norm2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm2W, 48, c.D[features_denseblock1_denselayer1_norm2Coef])
-	v.DGamma, v.DBeta = c.G[features_denseblock1_denselayer1_norm2W], c.G[features_denseblock1_denselayer1_norm2B]
-	runtime.BatchNormBackward(&features_denseblock1_denselayer1_norm2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f3), c.Batch.F(f6), nil, lo, hi)
+// batchnormEvalBackward returns the phase of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 48, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// features_denseblock1_denselayer1_conv2Geom: conv 3x3x12 p1 nobias.
-var features_denseblock1_denselayer1_conv2Geom = runtime.ConvGeom{
+// conv3x3x12Geom: conv 3x3x12 p1 nobias.
+var conv3x3x12Geom = runtime.ConvGeom{
 	C: 48, InRow: 480, OH: 8, OW: 8, K: 12, OutRow: 96,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 120, DOutOff: 132,
 	H: 8, W: 8, PH: 1, PW: 1, DInRow: 384,
 }
 
-// features_denseblock1_denselayer1_conv2ForwardUUpdate computes features.denseblock1.denselayer1.conv2's weights, Winograd-transformed.
-func features_denseblock1_denselayer1_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&features_denseblock1_denselayer1_conv2Geom, d, w.P[features_denseblock1_denselayer1_conv2W])
+// conv3x3x12ForwardUUpdate returns the update of features.denseblock1.denselayer1.conv2 and features.denseblock1.denselayer2.conv2, each with its own tensors: it computes the conv's weights, Winograd-transformed.
+func conv3x3x12ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x12Geom, d, w.P[p0])
+	}
 }
 
-// features_denseblock1_denselayer1_conv2Forward computes features.denseblock1.denselayer1.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func features_denseblock1_denselayer1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&features_denseblock1_denselayer1_conv2Geom, c.Scratch, c.F[f12], c.F[f2], c.D[features_denseblock1_denselayer1_conv2ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+// conv3x3x12Forward returns the phase of features.denseblock1.denselayer1.conv2 and features.denseblock1.denselayer2.conv2, each with its own buffers and derived tensors: it computes conv 3x3x12 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3x12Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(&conv3x3x12Geom, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+	}
 }
 
-// features_denseblock1_denselayer1_conv2WeightGrad adds to the weight and bias gradients of features.denseblock1.denselayer1.conv2, as Winograd's F(2×2, 3×3), weight blocks.
-func features_denseblock1_denselayer1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&features_denseblock1_denselayer1_conv2Geom, c.Scratch, c.G[features_denseblock1_denselayer1_conv2W], nil, c.F[f2], c.F[f12], lo, hi)
+// conv3x3x12WeightGrad returns the phase of features.denseblock1.denselayer1.conv2 and features.denseblock1.denselayer2.conv2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
+func conv3x3x12WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGradWinograd(&conv3x3x12Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_denseblock1_denselayer1_conv2PrevActGeom: the derivative of features.denseblock1.denselayer1.relu2, in place on its output's gradient.
-var features_denseblock1_denselayer1_conv2PrevActGeom = runtime.EltGeom{
+// conv3x3x12PrevActGeom: the derivative of features.denseblock1.denselayer1.relu2, in place on its output's gradient.
+var conv3x3x12PrevActGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 48,
 	Out: runtime.Layout{Off: 528, Row: 480, Pix: 48}, In: []runtime.Layout{{Off: 528, Row: 480, Pix: 48}},
 	DOut: runtime.Layout{Row: 384, Pix: 48}, DIn: []runtime.Layout{{Row: 384, Pix: 48}},
 	Act: runtime.ActReLU,
 }
 
-// features_denseblock1_denselayer1_conv2Back: the transposed convolution that computes features.denseblock1.denselayer1.conv2's input gradient.
-var features_denseblock1_denselayer1_conv2Back = runtime.ConvGeom{
+// conv3x3x12Back: the transposed convolution that computes the conv's input gradient.
+var conv3x3x12Back = runtime.ConvGeom{
 	C: 12, InRow: 120, OH: 8, OW: 8, K: 48, OutRow: 384,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// features_denseblock1_denselayer1_conv2TUpdate computes features.denseblock1.denselayer1.conv2's weights transposed, for its input gradient.
-func features_denseblock1_denselayer1_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_denseblock1_denselayer1_conv2W], 12, 48, 3, 3, 16, 16)
+// conv3x3x12TUpdate returns the update of features.denseblock1.denselayer1.conv2, features.denseblock1.denselayer2.conv2, features.denseblock2.denselayer1.conv2 and features.denseblock2.denselayer2.conv2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv3x3x12TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.TransposeConv(d, w.P[p0], 12, 48, 3, 3, 16, 16)
+	}
 }
 
-// features_denseblock1_denselayer1_conv2InputGrad computes the gradient of features.denseblock1.denselayer1.conv2's input, rows [lo, hi).
-func features_denseblock1_denselayer1_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock1_denselayer1_conv2Back, c.Scratch, c.F[f3], c.F[f12], c.D[features_denseblock1_denselayer1_conv2T], nil, lo, hi)
-	// The derivative of features.denseblock1.denselayer1.relu2, on the rows just written.
-	runtime.ActBackward(&features_denseblock1_denselayer1_conv2PrevActGeom, c.F[f3], c.F[f3], nil, c.F[f2], lo, hi)
+// conv3x3x12InputGrad returns the phase of features.denseblock1.denselayer1.conv2 and features.denseblock1.denselayer2.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv3x3x12InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(&conv3x3x12Back, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		// The derivative of the relu before, on the rows just written.
+		runtime.ActBackward(&conv3x3x12PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+	}
 }
 
-// features_denseblock1_denselayer1_concat1Copy0ForwardGeom: the copy of 8x8x16 into channels [0, 16) of features.denseblock1.denselayer1.concat1.
-var features_denseblock1_denselayer1_concat1Copy0ForwardGeom = runtime.CopyGeom{
-	H: 8, W: 8, C: 16,
-	Dst: runtime.Layout{Row: 320, Pix: 40}, Src: runtime.Layout{Row: 128, Pix: 16},
-}
-
-// features_denseblock1_denselayer1_concat1Copy0Forward computes the copy of 8x8x16 into channels [0, 16) of features.denseblock1.denselayer1.concat1, rows [lo, hi).
-func features_denseblock1_denselayer1_concat1Copy0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&features_denseblock1_denselayer1_concat1Copy0ForwardGeom, c.F[f10], c.F[f13], lo, hi)
-}
-
-// features_denseblock1_denselayer1_concat1Copy0BackGeom: the gradient of the copy of 8x8x16 into channels [0, 16) of features.denseblock1.denselayer1.concat1.
-var features_denseblock1_denselayer1_concat1Copy0BackGeom = runtime.CopyGeom{
+// concatBackGeom: the gradient of the copy of 8x8x16 into channels [0, 16) of the concat.
+var concatBackGeom = runtime.CopyGeom{
 	H: 8, W: 8, C: 16,
 	Dst: runtime.Layout{Row: 128, Pix: 16}, Src: runtime.Layout{Row: 320, Pix: 40},
 }
 
 // features_denseblock1_denselayer1_concat1Copy0InputGrad computes the gradient of the copy of 8x8x16 into channels [0, 16) of features.denseblock1.denselayer1.concat1, rows [lo, hi).
 func features_denseblock1_denselayer1_concat1Copy0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&features_denseblock1_denselayer1_concat1Copy0BackGeom, c.F[f10], c.F[f11], lo, hi)
+	runtime.CopyMap(&concatBackGeom, c.F[f10], c.F[f11], lo, hi)
 }
 
-// features_denseblock1_denselayer1_concat1Copy16ForwardGeom: the copy of 8x8x12 into channels [16, 28) of features.denseblock1.denselayer1.concat1.
-var features_denseblock1_denselayer1_concat1Copy16ForwardGeom = runtime.CopyGeom{
+// concatForwardGeom: the copy of 8x8x12 into channels [16, 28) of the concat.
+var concatForwardGeom = runtime.CopyGeom{
 	H: 8, W: 8, C: 12,
 	Dst: runtime.Layout{Off: 16, Row: 320, Pix: 40}, Src: runtime.Layout{Row: 96, Pix: 12},
 }
 
 // features_denseblock1_denselayer1_concat1Copy16Forward computes the copy of 8x8x12 into channels [16, 28) of features.denseblock1.denselayer1.concat1, rows [lo, hi).
 func features_denseblock1_denselayer1_concat1Copy16Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&features_denseblock1_denselayer1_concat1Copy16ForwardGeom, c.F[f10], c.F[f12], lo, hi)
+	runtime.CopyMap(&concatForwardGeom, c.F[f10], c.F[f12], lo, hi)
 }
 
-// features_denseblock1_denselayer1_concat1Copy16BackGeom: the gradient of the copy of 8x8x12 into channels [16, 28) of features.denseblock1.denselayer1.concat1.
-var features_denseblock1_denselayer1_concat1Copy16BackGeom = runtime.CopyGeom{
+// concatBackGeom_2: the gradient of the copy of 8x8x12 into channels [16, 28) of the concat.
+var concatBackGeom_2 = runtime.CopyGeom{
 	H: 8, W: 8, C: 12,
 	Dst: runtime.Layout{Off: 132, Row: 120, Pix: 12}, Src: runtime.Layout{Off: 16, Row: 320, Pix: 40},
 }
 
-// padTG35: the padding of g35 (8x8x12 p1).
-var padTG35 = runtime.Padding{
+// pad8x8x12p1: the padding of a 8x8x12 p1 buffer.
+var pad8x8x12p1 = runtime.Padding{
 	H: 8, W: 8, C: 12, PH: 1, PW: 1,
 }
 
 // features_denseblock1_denselayer1_concat1Copy16InputGrad computes the gradient of the copy of 8x8x12 into channels [16, 28) of features.denseblock1.denselayer1.concat1, rows [lo, hi).
 func features_denseblock1_denselayer1_concat1Copy16InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG35, c.F[f12], lo, hi)
-	runtime.CopyMap(&features_denseblock1_denselayer1_concat1Copy16BackGeom, c.F[f12], c.F[f11], lo, hi)
-}
-
-// features_denseblock1_denselayer2_norm1Geom: batchnorm.
-var features_denseblock1_denselayer2_norm1Geom = runtime.BNGeom{
-	H: 8, W: 8, C: 28,
-	In: runtime.Layout{Row: 320, Pix: 40}, Out: runtime.Layout{Row: 224, Pix: 28},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+	runtime.ClearPadding(&pad8x8x12p1, c.F[f12], lo, hi)
+	runtime.CopyMap(&concatBackGeom_2, c.F[f12], c.F[f11], lo, hi)
 }
 
 // features_denseblock1_denselayer2_norm1Stats computes features.denseblock1.denselayer2.norm1's batch statistics, channels [lo, hi), and moves its running statistics.
@@ -1716,30 +1497,17 @@ func features_denseblock1_denselayer2_norm1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_denseblock1_denselayer2_norm1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm1W, 28, c.B[features_denseblock1_denselayer2_norm1Batch])
-	runtime.BatchNormStats(&features_denseblock1_denselayer2_norm1Geom, c.Scratch, &v, c.Batch.F(f10), lo, hi)
+	runtime.BatchNormStats(&batchnormInferGeom_2, c.Scratch, &v, c.Batch.F(f10), lo, hi)
 }
 
 // features_denseblock1_denselayer2_norm1Forward computes features.denseblock1.denselayer2.norm1 (batchnorm) + features.denseblock1.denselayer2.relu1 (relu) with the batch statistics, rows [lo, hi).
 func features_denseblock1_denselayer2_norm1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm1W, 28, c.B[features_denseblock1_denselayer2_norm1Batch])
-	runtime.BatchNormApply(&features_denseblock1_denselayer2_norm1Geom, &v, c.F[f12], c.F[f10], lo, hi)
+	runtime.BatchNormApply(&batchnormInferGeom_2, &v, c.F[f12], c.F[f10], lo, hi)
 }
 
-// features_denseblock1_denselayer2_norm1EvalGeom: batchnorm, in inference.
-var features_denseblock1_denselayer2_norm1EvalGeom = runtime.BNGeom{
-	H: 8, W: 8, C: 28,
-	In: runtime.Layout{Row: 320, Pix: 40}, Out: runtime.Layout{Row: 224, Pix: 28},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// features_denseblock1_denselayer2_norm1Eval computes features.denseblock1.denselayer2.norm1 (batchnorm) + features.denseblock1.denselayer2.relu1 (relu) in inference mode, rows [lo, hi).
-func features_denseblock1_denselayer2_norm1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm1W, 28, c.D[features_denseblock1_denselayer2_norm1Coef])
-	runtime.BatchNormApply(&features_denseblock1_denselayer2_norm1EvalGeom, &v, c.F[f12], c.F[f10], lo, hi)
-}
-
-// features_denseblock1_denselayer2_norm1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_denseblock1_denselayer2_norm1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_4: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_4 = runtime.BNGeom{
 	H: 8, W: 8, C: 28,
 	In: runtime.Layout{Row: 320, Pix: 40}, Out: runtime.Layout{Row: 224, Pix: 28},
 	DIn: runtime.Layout{Row: 320, Pix: 40}, DOut: runtime.Layout{Row: 224, Pix: 28},
@@ -1750,11 +1518,11 @@ var features_denseblock1_denselayer2_norm1BackwardGeom = runtime.BNGeom{
 func features_denseblock1_denselayer2_norm1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm1W, 28, c.B[features_denseblock1_denselayer2_norm1Batch])
 	v.DGamma, v.DBeta = c.G[features_denseblock1_denselayer2_norm1W], c.G[features_denseblock1_denselayer2_norm1B]
-	runtime.BatchNormBackward(&features_denseblock1_denselayer2_norm1BackwardGeom, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f7), c.Batch.F(f10), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_4, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f7), c.Batch.F(f10), nil, lo, hi)
 }
 
-// features_denseblock1_denselayer2_norm1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_denseblock1_denselayer2_norm1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_4: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_4 = runtime.BNGeom{
 	H: 8, W: 8, C: 28,
 	In: runtime.Layout{Row: 320, Pix: 40}, Out: runtime.Layout{Row: 224, Pix: 28},
 	DIn: runtime.Layout{Row: 320, Pix: 40}, DOut: runtime.Layout{Row: 224, Pix: 28},
@@ -1765,11 +1533,11 @@ var features_denseblock1_denselayer2_norm1EvalBackwardGeom = runtime.BNGeom{
 func features_denseblock1_denselayer2_norm1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm1W, 28, c.D[features_denseblock1_denselayer2_norm1Coef])
 	v.DGamma, v.DBeta = c.G[features_denseblock1_denselayer2_norm1W], c.G[features_denseblock1_denselayer2_norm1B]
-	runtime.BatchNormBackward(&features_denseblock1_denselayer2_norm1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f7), c.Batch.F(f10), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_4, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f7), c.Batch.F(f10), nil, lo, hi)
 }
 
-// features_denseblock1_denselayer2_conv1Geom: conv 1x1x48 nobias.
-var features_denseblock1_denselayer2_conv1Geom = runtime.ConvGeom{
+// conv1x1x48Geom_2: conv 1x1x48 nobias.
+var conv1x1x48Geom_2 = runtime.ConvGeom{
 	C: 28, InRow: 224, OH: 8, OW: 8, K: 48, OutRow: 384,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 384,
@@ -1778,16 +1546,16 @@ var features_denseblock1_denselayer2_conv1Geom = runtime.ConvGeom{
 
 // features_denseblock1_denselayer2_conv1Forward computes features.denseblock1.denselayer2.conv1 (conv 1x1x48 nobias): output rows [lo, hi).
 func features_denseblock1_denselayer2_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_denseblock1_denselayer2_conv1Geom, c.Scratch, c.F[f7], c.F[f12], c.P[features_denseblock1_denselayer2_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x48Geom_2, c.Scratch, c.F[f7], c.F[f12], c.P[features_denseblock1_denselayer2_conv1W], nil, lo, hi)
 }
 
 // features_denseblock1_denselayer2_conv1WeightGrad adds to the weight and bias gradients of features.denseblock1.denselayer2.conv1, weight blocks.
 func features_denseblock1_denselayer2_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_denseblock1_denselayer2_conv1Geom, c.Scratch, c.G[features_denseblock1_denselayer2_conv1W], nil, c.F[f12], c.F[f8], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x48Geom_2, c.Scratch, c.G[features_denseblock1_denselayer2_conv1W], nil, c.F[f12], c.F[f8], lo, hi)
 }
 
-// features_denseblock1_denselayer2_conv1PrevActGeom: the derivative of features.denseblock1.denselayer2.relu1, in place on its output's gradient.
-var features_denseblock1_denselayer2_conv1PrevActGeom = runtime.EltGeom{
+// conv1x1x48PrevActGeom_2: the derivative of features.denseblock1.denselayer2.relu1, in place on its output's gradient.
+var conv1x1x48PrevActGeom_2 = runtime.EltGeom{
 	H: 8, W: 8, C: 28,
 	Out: runtime.Layout{Row: 224, Pix: 28}, In: []runtime.Layout{{Row: 224, Pix: 28}},
 	DOut: runtime.Layout{Row: 224, Pix: 28}, DIn: []runtime.Layout{{Row: 224, Pix: 28}},
@@ -1796,177 +1564,37 @@ var features_denseblock1_denselayer2_conv1PrevActGeom = runtime.EltGeom{
 
 // features_denseblock1_denselayer2_conv1TUpdate computes features.denseblock1.denselayer2.conv1's weights transposed, for its input gradient.
 func features_denseblock1_denselayer2_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_denseblock1_denselayer2_conv1Geom, d, w.P[features_denseblock1_denselayer2_conv1W])
+	runtime.Conv1x1Transpose(&conv1x1x48Geom_2, d, w.P[features_denseblock1_denselayer2_conv1W])
 }
 
 // features_denseblock1_denselayer2_conv1InputGrad computes the gradient of features.denseblock1.denselayer2.conv1's input, rows [lo, hi).
 func features_denseblock1_denselayer2_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_denseblock1_denselayer2_conv1Geom, c.Scratch, c.F[f7], c.D[features_denseblock1_denselayer2_conv1T], c.F[f8], false, lo, hi)
-	// The derivative of features.denseblock1.denselayer2.relu1, on the rows just written.
-	runtime.ActBackward(&features_denseblock1_denselayer2_conv1PrevActGeom, c.F[f7], c.F[f7], nil, c.F[f12], lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x48Geom_2, c.Scratch, c.F[f7], c.D[features_denseblock1_denselayer2_conv1T], c.F[f8], false, lo, hi)
+	// The derivative of the relu before, on the rows just written.
+	runtime.ActBackward(&conv1x1x48PrevActGeom_2, c.F[f7], c.F[f7], nil, c.F[f12], lo, hi)
 }
 
-// features_denseblock1_denselayer2_norm2Geom: batchnorm.
-var features_denseblock1_denselayer2_norm2Geom = runtime.BNGeom{
-	H: 8, W: 8, C: 48,
-	In: runtime.Layout{Row: 384, Pix: 48}, Out: runtime.Layout{Off: 528, Row: 480, Pix: 48},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// features_denseblock1_denselayer2_norm2Stats computes features.denseblock1.denselayer2.norm2's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_denseblock1_denselayer2_norm2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_denseblock1_denselayer2_norm2Count][0]++
-	}
-	v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm2W, 48, c.B[features_denseblock1_denselayer2_norm2Batch])
-	runtime.BatchNormStats(&features_denseblock1_denselayer2_norm2Geom, c.Scratch, &v, c.Batch.F(f7), lo, hi)
-}
-
-// padT12: the padding of b12 (8x8x48 p1).
-var padT12 = runtime.Padding{
-	H: 8, W: 8, C: 48, PH: 1, PW: 1,
-}
-
-// features_denseblock1_denselayer2_norm2Forward computes features.denseblock1.denselayer2.norm2 (batchnorm) + features.denseblock1.denselayer2.relu2 (relu) with the batch statistics, rows [lo, hi).
-func features_denseblock1_denselayer2_norm2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT12, c.F[f3], lo, hi)
-	v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm2W, 48, c.B[features_denseblock1_denselayer2_norm2Batch])
-	runtime.BatchNormApply(&features_denseblock1_denselayer2_norm2Geom, &v, c.F[f3], c.F[f7], lo, hi)
-}
-
-// features_denseblock1_denselayer2_norm2EvalGeom: batchnorm, in inference.
-var features_denseblock1_denselayer2_norm2EvalGeom = runtime.BNGeom{
-	H: 8, W: 8, C: 48,
-	In: runtime.Layout{Row: 384, Pix: 48}, Out: runtime.Layout{Off: 528, Row: 480, Pix: 48},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// features_denseblock1_denselayer2_norm2CoefUpdate computes features.denseblock1.denselayer2.norm2's inference-mode coefficients (running statistics).
-func features_denseblock1_denselayer2_norm2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_denseblock1_denselayer2_norm2W, 48, d)
-	runtime.BatchNormEval(&features_denseblock1_denselayer2_norm2EvalGeom, &v)
-}
-
-// features_denseblock1_denselayer2_norm2Eval computes features.denseblock1.denselayer2.norm2 (batchnorm) + features.denseblock1.denselayer2.relu2 (relu) in inference mode, rows [lo, hi).
-func features_denseblock1_denselayer2_norm2Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT12, c.F[f3], lo, hi)
-	v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm2W, 48, c.D[features_denseblock1_denselayer2_norm2Coef])
-	runtime.BatchNormApply(&features_denseblock1_denselayer2_norm2EvalGeom, &v, c.F[f3], c.F[f7], lo, hi)
-}
-
-// features_denseblock1_denselayer2_norm2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_denseblock1_denselayer2_norm2BackwardGeom = runtime.BNGeom{
-	H: 8, W: 8, C: 48,
-	In: runtime.Layout{Row: 384, Pix: 48}, Out: runtime.Layout{Off: 528, Row: 480, Pix: 48},
-	DIn: runtime.Layout{Row: 384, Pix: 48}, DOut: runtime.Layout{Row: 384, Pix: 48},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// features_denseblock1_denselayer2_norm2Backward computes the gradients of features.denseblock1.denselayer2.norm2's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_denseblock1_denselayer2_norm2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm2W, 48, c.B[features_denseblock1_denselayer2_norm2Batch])
-	v.DGamma, v.DBeta = c.G[features_denseblock1_denselayer2_norm2W], c.G[features_denseblock1_denselayer2_norm2B]
-	runtime.BatchNormBackward(&features_denseblock1_denselayer2_norm2BackwardGeom, c.Scratch, &v, c.Batch.F(f8), c.Batch.F(f9), c.Batch.F(f7), nil, lo, hi)
-}
-
-// features_denseblock1_denselayer2_norm2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_denseblock1_denselayer2_norm2EvalBackwardGeom = runtime.BNGeom{
-	H: 8, W: 8, C: 48,
-	In: runtime.Layout{Row: 384, Pix: 48}, Out: runtime.Layout{Off: 528, Row: 480, Pix: 48},
-	DIn: runtime.Layout{Row: 384, Pix: 48}, DOut: runtime.Layout{Row: 384, Pix: 48},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_denseblock1_denselayer2_norm2EvalBackward computes the gradients of features.denseblock1.denselayer2.norm2's input, weight and bias with the running statistics, channels [lo, hi).
-func features_denseblock1_denselayer2_norm2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm2W, 48, c.D[features_denseblock1_denselayer2_norm2Coef])
-	v.DGamma, v.DBeta = c.G[features_denseblock1_denselayer2_norm2W], c.G[features_denseblock1_denselayer2_norm2B]
-	runtime.BatchNormBackward(&features_denseblock1_denselayer2_norm2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f8), c.Batch.F(f9), c.Batch.F(f7), nil, lo, hi)
-}
-
-// features_denseblock1_denselayer2_conv2Geom: conv 3x3x12 p1 nobias.
-var features_denseblock1_denselayer2_conv2Geom = runtime.ConvGeom{
-	C: 48, InRow: 480, OH: 8, OW: 8, K: 12, OutRow: 96,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-	DOutRow: 120, DOutOff: 132,
-	H: 8, W: 8, PH: 1, PW: 1, DInRow: 384,
-}
-
-// features_denseblock1_denselayer2_conv2ForwardUUpdate computes features.denseblock1.denselayer2.conv2's weights, Winograd-transformed.
-func features_denseblock1_denselayer2_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&features_denseblock1_denselayer2_conv2Geom, d, w.P[features_denseblock1_denselayer2_conv2W])
-}
-
-// features_denseblock1_denselayer2_conv2Forward computes features.denseblock1.denselayer2.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func features_denseblock1_denselayer2_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&features_denseblock1_denselayer2_conv2Geom, c.Scratch, c.F[f11], c.F[f3], c.D[features_denseblock1_denselayer2_conv2ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// features_denseblock1_denselayer2_conv2WeightGrad adds to the weight and bias gradients of features.denseblock1.denselayer2.conv2, as Winograd's F(2×2, 3×3), weight blocks.
-func features_denseblock1_denselayer2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&features_denseblock1_denselayer2_conv2Geom, c.Scratch, c.G[features_denseblock1_denselayer2_conv2W], nil, c.F[f3], c.F[f8], lo, hi)
-}
-
-// features_denseblock1_denselayer2_conv2PrevActGeom: the derivative of features.denseblock1.denselayer2.relu2, in place on its output's gradient.
-var features_denseblock1_denselayer2_conv2PrevActGeom = runtime.EltGeom{
-	H: 8, W: 8, C: 48,
-	Out: runtime.Layout{Off: 528, Row: 480, Pix: 48}, In: []runtime.Layout{{Off: 528, Row: 480, Pix: 48}},
-	DOut: runtime.Layout{Row: 384, Pix: 48}, DIn: []runtime.Layout{{Row: 384, Pix: 48}},
-	Act: runtime.ActReLU,
-}
-
-// features_denseblock1_denselayer2_conv2Back: the transposed convolution that computes features.denseblock1.denselayer2.conv2's input gradient.
-var features_denseblock1_denselayer2_conv2Back = runtime.ConvGeom{
-	C: 12, InRow: 120, OH: 8, OW: 8, K: 48, OutRow: 384,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-}
-
-// features_denseblock1_denselayer2_conv2TUpdate computes features.denseblock1.denselayer2.conv2's weights transposed, for its input gradient.
-func features_denseblock1_denselayer2_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_denseblock1_denselayer2_conv2W], 12, 48, 3, 3, 16, 16)
-}
-
-// features_denseblock1_denselayer2_conv2InputGrad computes the gradient of features.denseblock1.denselayer2.conv2's input, rows [lo, hi).
-func features_denseblock1_denselayer2_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock1_denselayer2_conv2Back, c.Scratch, c.F[f9], c.F[f8], c.D[features_denseblock1_denselayer2_conv2T], nil, lo, hi)
-	// The derivative of features.denseblock1.denselayer2.relu2, on the rows just written.
-	runtime.ActBackward(&features_denseblock1_denselayer2_conv2PrevActGeom, c.F[f9], c.F[f9], nil, c.F[f3], lo, hi)
-}
-
-// features_denseblock1_denselayer2_concat1Copy28ForwardGeom: the copy of 8x8x12 into channels [28, 40) of features.denseblock1.denselayer2.concat1.
-var features_denseblock1_denselayer2_concat1Copy28ForwardGeom = runtime.CopyGeom{
+// concatForwardGeom_2: the copy of 8x8x12 into channels [28, 40) of the concat.
+var concatForwardGeom_2 = runtime.CopyGeom{
 	H: 8, W: 8, C: 12,
 	Dst: runtime.Layout{Off: 28, Row: 320, Pix: 40}, Src: runtime.Layout{Row: 96, Pix: 12},
 }
 
 // features_denseblock1_denselayer2_concat1Copy28Forward computes the copy of 8x8x12 into channels [28, 40) of features.denseblock1.denselayer2.concat1, rows [lo, hi).
 func features_denseblock1_denselayer2_concat1Copy28Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&features_denseblock1_denselayer2_concat1Copy28ForwardGeom, c.F[f10], c.F[f11], lo, hi)
+	runtime.CopyMap(&concatForwardGeom_2, c.F[f10], c.F[f11], lo, hi)
 }
 
-// features_denseblock1_denselayer2_concat1Copy28BackGeom: the gradient of the copy of 8x8x12 into channels [28, 40) of features.denseblock1.denselayer2.concat1.
-var features_denseblock1_denselayer2_concat1Copy28BackGeom = runtime.CopyGeom{
+// concatBackGeom_3: the gradient of the copy of 8x8x12 into channels [28, 40) of the concat.
+var concatBackGeom_3 = runtime.CopyGeom{
 	H: 8, W: 8, C: 12,
 	Dst: runtime.Layout{Off: 132, Row: 120, Pix: 12}, Src: runtime.Layout{Off: 28, Row: 320, Pix: 40},
 }
 
-// padTG40: the padding of g40 (8x8x12 p1).
-var padTG40 = runtime.Padding{
-	H: 8, W: 8, C: 12, PH: 1, PW: 1,
-}
-
 // features_denseblock1_denselayer2_concat1Copy28InputGrad computes the gradient of the copy of 8x8x12 into channels [28, 40) of features.denseblock1.denselayer2.concat1, rows [lo, hi).
 func features_denseblock1_denselayer2_concat1Copy28InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG40, c.F[f8], lo, hi)
-	runtime.CopyMap(&features_denseblock1_denselayer2_concat1Copy28BackGeom, c.F[f8], c.F[f11], lo, hi)
-}
-
-// features_transition1_normGeom: batchnorm.
-var features_transition1_normGeom = runtime.BNGeom{
-	H: 8, W: 8, C: 40,
-	In: runtime.Layout{Row: 320, Pix: 40}, Out: runtime.Layout{Row: 320, Pix: 40},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+	runtime.ClearPadding(&pad8x8x12p1, c.F[f8], lo, hi)
+	runtime.CopyMap(&concatBackGeom_3, c.F[f8], c.F[f11], lo, hi)
 }
 
 // features_transition1_normStats computes features.transition1.norm's batch statistics, channels [lo, hi), and moves its running statistics.
@@ -1975,30 +1603,17 @@ func features_transition1_normStats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_transition1_normCount][0]++
 	}
 	v := bnVecs(c.Weights, features_transition1_normW, 40, c.B[features_transition1_normBatch])
-	runtime.BatchNormStats(&features_transition1_normGeom, c.Scratch, &v, c.Batch.F(f10), lo, hi)
+	runtime.BatchNormStats(&batchnormInferGeom_3, c.Scratch, &v, c.Batch.F(f10), lo, hi)
 }
 
 // features_transition1_normForward computes features.transition1.norm (batchnorm) + features.transition1.relu1 (relu) with the batch statistics, rows [lo, hi).
 func features_transition1_normForward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_transition1_normW, 40, c.B[features_transition1_normBatch])
-	runtime.BatchNormApply(&features_transition1_normGeom, &v, c.F[f8], c.F[f10], lo, hi)
+	runtime.BatchNormApply(&batchnormInferGeom_3, &v, c.F[f8], c.F[f10], lo, hi)
 }
 
-// features_transition1_normEvalGeom: batchnorm, in inference.
-var features_transition1_normEvalGeom = runtime.BNGeom{
-	H: 8, W: 8, C: 40,
-	In: runtime.Layout{Row: 320, Pix: 40}, Out: runtime.Layout{Row: 320, Pix: 40},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// features_transition1_normEval computes features.transition1.norm (batchnorm) + features.transition1.relu1 (relu) in inference mode, rows [lo, hi).
-func features_transition1_normEval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_transition1_normW, 40, c.D[features_transition1_normCoef])
-	runtime.BatchNormApply(&features_transition1_normEvalGeom, &v, c.F[f8], c.F[f10], lo, hi)
-}
-
-// features_transition1_normBackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_transition1_normBackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_5: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_5 = runtime.BNGeom{
 	H: 8, W: 8, C: 40,
 	In: runtime.Layout{Row: 320, Pix: 40}, Out: runtime.Layout{Row: 320, Pix: 40},
 	DIn: runtime.Layout{Row: 320, Pix: 40}, DOut: runtime.Layout{Row: 320, Pix: 40},
@@ -2009,11 +1624,11 @@ var features_transition1_normBackwardGeom = runtime.BNGeom{
 func features_transition1_normBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_transition1_normW, 40, c.B[features_transition1_normBatch])
 	v.DGamma, v.DBeta = c.G[features_transition1_normW], c.G[features_transition1_normB]
-	runtime.BatchNormBackward(&features_transition1_normBackwardGeom, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f9), c.Batch.F(f10), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_5, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f9), c.Batch.F(f10), nil, lo, hi)
 }
 
-// features_transition1_normEvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_transition1_normEvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_5: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_5 = runtime.BNGeom{
 	H: 8, W: 8, C: 40,
 	In: runtime.Layout{Row: 320, Pix: 40}, Out: runtime.Layout{Row: 320, Pix: 40},
 	DIn: runtime.Layout{Row: 320, Pix: 40}, DOut: runtime.Layout{Row: 320, Pix: 40},
@@ -2024,11 +1639,11 @@ var features_transition1_normEvalBackwardGeom = runtime.BNGeom{
 func features_transition1_normEvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_transition1_normW, 40, c.D[features_transition1_normCoef])
 	v.DGamma, v.DBeta = c.G[features_transition1_normW], c.G[features_transition1_normB]
-	runtime.BatchNormBackward(&features_transition1_normEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f9), c.Batch.F(f10), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_5, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f9), c.Batch.F(f10), nil, lo, hi)
 }
 
-// features_transition1_convGeom: conv 1x1x20 nobias.
-var features_transition1_convGeom = runtime.ConvGeom{
+// conv1x1x20Geom: conv 1x1x20 nobias.
+var conv1x1x20Geom = runtime.ConvGeom{
 	C: 40, InRow: 320, OH: 8, OW: 8, K: 20, OutRow: 160,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 160,
@@ -2037,16 +1652,16 @@ var features_transition1_convGeom = runtime.ConvGeom{
 
 // features_transition1_convForward computes features.transition1.conv (conv 1x1x20 nobias): output rows [lo, hi).
 func features_transition1_convForward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_transition1_convGeom, c.Scratch, c.F[f11], c.F[f8], c.P[features_transition1_convW], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x20Geom, c.Scratch, c.F[f11], c.F[f8], c.P[features_transition1_convW], nil, lo, hi)
 }
 
 // features_transition1_convWeightGrad adds to the weight and bias gradients of features.transition1.conv, weight blocks.
 func features_transition1_convWeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_transition1_convGeom, c.Scratch, c.G[features_transition1_convW], nil, c.F[f8], c.F[f11], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x20Geom, c.Scratch, c.G[features_transition1_convW], nil, c.F[f8], c.F[f11], lo, hi)
 }
 
-// features_transition1_convPrevActGeom: the derivative of features.transition1.relu1, in place on its output's gradient.
-var features_transition1_convPrevActGeom = runtime.EltGeom{
+// conv1x1x20PrevActGeom: the derivative of features.transition1.relu1, in place on its output's gradient.
+var conv1x1x20PrevActGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 40,
 	Out: runtime.Layout{Row: 320, Pix: 40}, In: []runtime.Layout{{Row: 320, Pix: 40}},
 	DOut: runtime.Layout{Row: 320, Pix: 40}, DIn: []runtime.Layout{{Row: 320, Pix: 40}},
@@ -2055,18 +1670,18 @@ var features_transition1_convPrevActGeom = runtime.EltGeom{
 
 // features_transition1_convTUpdate computes features.transition1.conv's weights transposed, for its input gradient.
 func features_transition1_convTUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_transition1_convGeom, d, w.P[features_transition1_convW])
+	runtime.Conv1x1Transpose(&conv1x1x20Geom, d, w.P[features_transition1_convW])
 }
 
 // features_transition1_convInputGrad computes the gradient of features.transition1.conv's input, rows [lo, hi).
 func features_transition1_convInputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_transition1_convGeom, c.Scratch, c.F[f9], c.D[features_transition1_convT], c.F[f11], false, lo, hi)
-	// The derivative of features.transition1.relu1, on the rows just written.
-	runtime.ActBackward(&features_transition1_convPrevActGeom, c.F[f9], c.F[f9], nil, c.F[f8], lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x20Geom, c.Scratch, c.F[f9], c.D[features_transition1_convT], c.F[f11], false, lo, hi)
+	// The derivative of the relu before, on the rows just written.
+	runtime.ActBackward(&conv1x1x20PrevActGeom, c.F[f9], c.F[f9], nil, c.F[f8], lo, hi)
 }
 
-// features_transition1_meanpool1ForwardGeom: pool avg 2x2 s2.
-var features_transition1_meanpool1ForwardGeom = runtime.PoolGeom{
+// poolavgForwardGeom: pool avg 2x2 s2.
+var poolavgForwardGeom = runtime.PoolGeom{
 	C: 20, H: 8, W: 8, InRow: 160,
 	OH: 4, OW: 4, OutRow: 80,
 	FH: 2, FW: 2, SH: 2, SW: 2,
@@ -2075,19 +1690,12 @@ var features_transition1_meanpool1ForwardGeom = runtime.PoolGeom{
 
 // features_transition1_meanpool1Forward computes features.transition1.meanpool1 (pool avg 2x2 s2), output rows [lo, hi).
 func features_transition1_meanpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.MeanPoolForward(&features_transition1_meanpool1ForwardGeom, c.F[f22], c.F[f11], lo, hi)
+	runtime.MeanPoolForward(&poolavgForwardGeom, c.F[f22], c.F[f11], lo, hi)
 }
 
 // features_transition1_meanpool1InputGrad computes the gradient of features.transition1.meanpool1's input, channels [lo, hi).
 func features_transition1_meanpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.MeanPoolBackward(&features_transition1_meanpool1ForwardGeom, c.F[f11], c.F[f19], lo, hi)
-}
-
-// features_denseblock2_denselayer1_norm1Geom: batchnorm.
-var features_denseblock2_denselayer1_norm1Geom = runtime.BNGeom{
-	H: 4, W: 4, C: 20,
-	In: runtime.Layout{Row: 80, Pix: 20}, Out: runtime.Layout{Row: 80, Pix: 20},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+	runtime.MeanPoolBackward(&poolavgForwardGeom, c.F[f11], c.F[f19], lo, hi)
 }
 
 // features_denseblock2_denselayer1_norm1Stats computes features.denseblock2.denselayer1.norm1's batch statistics, channels [lo, hi), and moves its running statistics.
@@ -2096,30 +1704,17 @@ func features_denseblock2_denselayer1_norm1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_denseblock2_denselayer1_norm1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm1W, 20, c.B[features_denseblock2_denselayer1_norm1Batch])
-	runtime.BatchNormStats(&features_denseblock2_denselayer1_norm1Geom, c.Scratch, &v, c.Batch.F(f22), lo, hi)
+	runtime.BatchNormStats(&batchnormInferGeom_4, c.Scratch, &v, c.Batch.F(f22), lo, hi)
 }
 
 // features_denseblock2_denselayer1_norm1Forward computes features.denseblock2.denselayer1.norm1 (batchnorm) + features.denseblock2.denselayer1.relu1 (relu) with the batch statistics, rows [lo, hi).
 func features_denseblock2_denselayer1_norm1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm1W, 20, c.B[features_denseblock2_denselayer1_norm1Batch])
-	runtime.BatchNormApply(&features_denseblock2_denselayer1_norm1Geom, &v, c.F[f23], c.F[f22], lo, hi)
+	runtime.BatchNormApply(&batchnormInferGeom_4, &v, c.F[f23], c.F[f22], lo, hi)
 }
 
-// features_denseblock2_denselayer1_norm1EvalGeom: batchnorm, in inference.
-var features_denseblock2_denselayer1_norm1EvalGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 20,
-	In: runtime.Layout{Row: 80, Pix: 20}, Out: runtime.Layout{Row: 80, Pix: 20},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// features_denseblock2_denselayer1_norm1Eval computes features.denseblock2.denselayer1.norm1 (batchnorm) + features.denseblock2.denselayer1.relu1 (relu) in inference mode, rows [lo, hi).
-func features_denseblock2_denselayer1_norm1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm1W, 20, c.D[features_denseblock2_denselayer1_norm1Coef])
-	runtime.BatchNormApply(&features_denseblock2_denselayer1_norm1EvalGeom, &v, c.F[f23], c.F[f22], lo, hi)
-}
-
-// features_denseblock2_denselayer1_norm1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_denseblock2_denselayer1_norm1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_6: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_6 = runtime.BNGeom{
 	H: 4, W: 4, C: 20,
 	In: runtime.Layout{Row: 80, Pix: 20}, Out: runtime.Layout{Row: 80, Pix: 20},
 	DIn: runtime.Layout{Row: 80, Pix: 20}, DOut: runtime.Layout{Row: 80, Pix: 20},
@@ -2130,11 +1725,11 @@ var features_denseblock2_denselayer1_norm1BackwardGeom = runtime.BNGeom{
 func features_denseblock2_denselayer1_norm1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm1W, 20, c.B[features_denseblock2_denselayer1_norm1Batch])
 	v.DGamma, v.DBeta = c.G[features_denseblock2_denselayer1_norm1W], c.G[features_denseblock2_denselayer1_norm1B]
-	runtime.BatchNormBackward(&features_denseblock2_denselayer1_norm1BackwardGeom, c.Scratch, &v, c.Batch.F(f19), c.Batch.F(f21), c.Batch.F(f22), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_6, c.Scratch, &v, c.Batch.F(f19), c.Batch.F(f21), c.Batch.F(f22), nil, lo, hi)
 }
 
-// features_denseblock2_denselayer1_norm1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_denseblock2_denselayer1_norm1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_6: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_6 = runtime.BNGeom{
 	H: 4, W: 4, C: 20,
 	In: runtime.Layout{Row: 80, Pix: 20}, Out: runtime.Layout{Row: 80, Pix: 20},
 	DIn: runtime.Layout{Row: 80, Pix: 20}, DOut: runtime.Layout{Row: 80, Pix: 20},
@@ -2145,11 +1740,11 @@ var features_denseblock2_denselayer1_norm1EvalBackwardGeom = runtime.BNGeom{
 func features_denseblock2_denselayer1_norm1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm1W, 20, c.D[features_denseblock2_denselayer1_norm1Coef])
 	v.DGamma, v.DBeta = c.G[features_denseblock2_denselayer1_norm1W], c.G[features_denseblock2_denselayer1_norm1B]
-	runtime.BatchNormBackward(&features_denseblock2_denselayer1_norm1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f19), c.Batch.F(f21), c.Batch.F(f22), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_6, c.Scratch, &v, c.Batch.F(f19), c.Batch.F(f21), c.Batch.F(f22), nil, lo, hi)
 }
 
-// features_denseblock2_denselayer1_conv1Geom: conv 1x1x48 nobias.
-var features_denseblock2_denselayer1_conv1Geom = runtime.ConvGeom{
+// conv1x1x48Geom_3: conv 1x1x48 nobias.
+var conv1x1x48Geom_3 = runtime.ConvGeom{
 	C: 20, InRow: 80, OH: 4, OW: 4, K: 48, OutRow: 192,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 192,
@@ -2158,16 +1753,16 @@ var features_denseblock2_denselayer1_conv1Geom = runtime.ConvGeom{
 
 // features_denseblock2_denselayer1_conv1Forward computes features.denseblock2.denselayer1.conv1 (conv 1x1x48 nobias): output rows [lo, hi).
 func features_denseblock2_denselayer1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_denseblock2_denselayer1_conv1Geom, c.Scratch, c.F[f15], c.F[f23], c.P[features_denseblock2_denselayer1_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x48Geom_3, c.Scratch, c.F[f15], c.F[f23], c.P[features_denseblock2_denselayer1_conv1W], nil, lo, hi)
 }
 
 // features_denseblock2_denselayer1_conv1WeightGrad adds to the weight and bias gradients of features.denseblock2.denselayer1.conv1, weight blocks.
 func features_denseblock2_denselayer1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_denseblock2_denselayer1_conv1Geom, c.Scratch, c.G[features_denseblock2_denselayer1_conv1W], nil, c.F[f23], c.F[f16], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x48Geom_3, c.Scratch, c.G[features_denseblock2_denselayer1_conv1W], nil, c.F[f23], c.F[f16], lo, hi)
 }
 
-// features_denseblock2_denselayer1_conv1PrevActGeom: the derivative of features.denseblock2.denselayer1.relu1, in place on its output's gradient.
-var features_denseblock2_denselayer1_conv1PrevActGeom = runtime.EltGeom{
+// conv1x1x48PrevActGeom_3: the derivative of features.denseblock2.denselayer1.relu1, in place on its output's gradient.
+var conv1x1x48PrevActGeom_3 = runtime.EltGeom{
 	H: 4, W: 4, C: 20,
 	Out: runtime.Layout{Row: 80, Pix: 20}, In: []runtime.Layout{{Row: 80, Pix: 20}},
 	DOut: runtime.Layout{Row: 80, Pix: 20}, DIn: []runtime.Layout{{Row: 80, Pix: 20}},
@@ -2176,199 +1771,184 @@ var features_denseblock2_denselayer1_conv1PrevActGeom = runtime.EltGeom{
 
 // features_denseblock2_denselayer1_conv1TUpdate computes features.denseblock2.denselayer1.conv1's weights transposed, for its input gradient.
 func features_denseblock2_denselayer1_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_denseblock2_denselayer1_conv1Geom, d, w.P[features_denseblock2_denselayer1_conv1W])
+	runtime.Conv1x1Transpose(&conv1x1x48Geom_3, d, w.P[features_denseblock2_denselayer1_conv1W])
 }
 
 // features_denseblock2_denselayer1_conv1InputGrad computes the gradient of features.denseblock2.denselayer1.conv1's input, rows [lo, hi).
 func features_denseblock2_denselayer1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_denseblock2_denselayer1_conv1Geom, c.Scratch, c.F[f21], c.D[features_denseblock2_denselayer1_conv1T], c.F[f16], false, lo, hi)
-	// The derivative of features.denseblock2.denselayer1.relu1, on the rows just written.
-	runtime.ActBackward(&features_denseblock2_denselayer1_conv1PrevActGeom, c.F[f21], c.F[f21], nil, c.F[f23], lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x48Geom_3, c.Scratch, c.F[f21], c.D[features_denseblock2_denselayer1_conv1T], c.F[f16], false, lo, hi)
+	// The derivative of the relu before, on the rows just written.
+	runtime.ActBackward(&conv1x1x48PrevActGeom_3, c.F[f21], c.F[f21], nil, c.F[f23], lo, hi)
 }
 
-// features_denseblock2_denselayer1_norm2Geom: batchnorm.
-var features_denseblock2_denselayer1_norm2Geom = runtime.BNGeom{
+// batchnormGeom_3: batchnorm.
+var batchnormGeom_3 = runtime.BNGeom{
 	H: 4, W: 4, C: 48,
 	In: runtime.Layout{Row: 192, Pix: 48}, Out: runtime.Layout{Off: 336, Row: 288, Pix: 48},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// features_denseblock2_denselayer1_norm2Stats computes features.denseblock2.denselayer1.norm2's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_denseblock2_denselayer1_norm2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_denseblock2_denselayer1_norm2Count][0]++
+// batchnormStats_2 returns the phase of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 48, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_3, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm2W, 48, c.B[features_denseblock2_denselayer1_norm2Batch])
-	runtime.BatchNormStats(&features_denseblock2_denselayer1_norm2Geom, c.Scratch, &v, c.Batch.F(f15), lo, hi)
 }
 
-// padT19: the padding of b19 (4x4x48 p1).
-var padT19 = runtime.Padding{
-	H: 4, W: 4, C: 48, PH: 1, PW: 1,
+// batchnormForward_2 returns the phase of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward_2(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad4x4x48p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 48, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_denseblock2_denselayer1_norm2Forward computes features.denseblock2.denselayer1.norm2 (batchnorm) + features.denseblock2.denselayer1.relu2 (relu) with the batch statistics, rows [lo, hi).
-func features_denseblock2_denselayer1_norm2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT19, c.F[f11], lo, hi)
-	v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm2W, 48, c.B[features_denseblock2_denselayer1_norm2Batch])
-	runtime.BatchNormApply(&features_denseblock2_denselayer1_norm2Geom, &v, c.F[f11], c.F[f15], lo, hi)
+// batchnormCoefUpdate_2 returns the update of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 48, d)
+		runtime.BatchNormEval(&batchnormGeom_3, &v)
+	}
 }
 
-// features_denseblock2_denselayer1_norm2EvalGeom: batchnorm, in inference.
-var features_denseblock2_denselayer1_norm2EvalGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 48,
-	In: runtime.Layout{Row: 192, Pix: 48}, Out: runtime.Layout{Off: 336, Row: 288, Pix: 48},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+// batchnormEval_2 returns the phase of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval_2(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad4x4x48p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 48, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_denseblock2_denselayer1_norm2CoefUpdate computes features.denseblock2.denselayer1.norm2's inference-mode coefficients (running statistics).
-func features_denseblock2_denselayer1_norm2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_denseblock2_denselayer1_norm2W, 48, d)
-	runtime.BatchNormEval(&features_denseblock2_denselayer1_norm2EvalGeom, &v)
-}
-
-// features_denseblock2_denselayer1_norm2Eval computes features.denseblock2.denselayer1.norm2 (batchnorm) + features.denseblock2.denselayer1.relu2 (relu) in inference mode, rows [lo, hi).
-func features_denseblock2_denselayer1_norm2Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT19, c.F[f11], lo, hi)
-	v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm2W, 48, c.D[features_denseblock2_denselayer1_norm2Coef])
-	runtime.BatchNormApply(&features_denseblock2_denselayer1_norm2EvalGeom, &v, c.F[f11], c.F[f15], lo, hi)
-}
-
-// features_denseblock2_denselayer1_norm2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_denseblock2_denselayer1_norm2BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_7: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_7 = runtime.BNGeom{
 	H: 4, W: 4, C: 48,
 	In: runtime.Layout{Row: 192, Pix: 48}, Out: runtime.Layout{Off: 336, Row: 288, Pix: 48},
 	DIn: runtime.Layout{Row: 192, Pix: 48}, DOut: runtime.Layout{Row: 192, Pix: 48},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_denseblock2_denselayer1_norm2Backward computes the gradients of features.denseblock2.denselayer1.norm2's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_denseblock2_denselayer1_norm2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm2W, 48, c.B[features_denseblock2_denselayer1_norm2Batch])
-	v.DGamma, v.DBeta = c.G[features_denseblock2_denselayer1_norm2W], c.G[features_denseblock2_denselayer1_norm2B]
-	runtime.BatchNormBackward(&features_denseblock2_denselayer1_norm2BackwardGeom, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(f9), c.Batch.F(f15), nil, lo, hi)
+// batchnormBackward_2 returns the phase of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 48, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_7, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// features_denseblock2_denselayer1_norm2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_denseblock2_denselayer1_norm2EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_7: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_7 = runtime.BNGeom{
 	H: 4, W: 4, C: 48,
 	In: runtime.Layout{Row: 192, Pix: 48}, Out: runtime.Layout{Off: 336, Row: 288, Pix: 48},
 	DIn: runtime.Layout{Row: 192, Pix: 48}, DOut: runtime.Layout{Row: 192, Pix: 48},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// features_denseblock2_denselayer1_norm2EvalBackward computes the gradients of features.denseblock2.denselayer1.norm2's input, weight and bias with the running statistics, channels [lo, hi).
-func features_denseblock2_denselayer1_norm2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm2W, 48, c.D[features_denseblock2_denselayer1_norm2Coef])
-	v.DGamma, v.DBeta = c.G[features_denseblock2_denselayer1_norm2W], c.G[features_denseblock2_denselayer1_norm2B]
-	runtime.BatchNormBackward(&features_denseblock2_denselayer1_norm2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(f9), c.Batch.F(f15), nil, lo, hi)
+// batchnormEvalBackward_2 returns the phase of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 48, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_7, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// features_denseblock2_denselayer1_conv2Geom: conv 3x3x12 p1 nobias.
-var features_denseblock2_denselayer1_conv2Geom = runtime.ConvGeom{
+// conv3x3x12Geom_2: conv 3x3x12 p1 nobias.
+var conv3x3x12Geom_2 = runtime.ConvGeom{
 	C: 48, InRow: 288, OH: 4, OW: 4, K: 12, OutRow: 48,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 72, DOutOff: 84,
 	H: 4, W: 4, PH: 1, PW: 1, DInRow: 192,
 }
 
-// features_denseblock2_denselayer1_conv2ForwardUUpdate computes features.denseblock2.denselayer1.conv2's weights, Winograd-transformed.
-func features_denseblock2_denselayer1_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&features_denseblock2_denselayer1_conv2Geom, d, w.P[features_denseblock2_denselayer1_conv2W])
+// conv3x3x12ForwardUUpdate_2 returns the update of features.denseblock2.denselayer1.conv2 and features.denseblock2.denselayer2.conv2, each with its own tensors: it computes the conv's weights, Winograd-transformed.
+func conv3x3x12ForwardUUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x12Geom_2, d, w.P[p0])
+	}
 }
 
-// features_denseblock2_denselayer1_conv2Forward computes features.denseblock2.denselayer1.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func features_denseblock2_denselayer1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&features_denseblock2_denselayer1_conv2Geom, c.Scratch, c.F[f21], c.F[f11], c.D[features_denseblock2_denselayer1_conv2ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+// conv3x3x12Forward_2 returns the phase of features.denseblock2.denselayer1.conv2 and features.denseblock2.denselayer2.conv2, each with its own buffers and derived tensors: it computes conv 3x3x12 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3x12Forward_2(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(&conv3x3x12Geom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+	}
 }
 
-// features_denseblock2_denselayer1_conv2WeightGrad adds to the weight and bias gradients of features.denseblock2.denselayer1.conv2, as Winograd's F(2×2, 3×3), weight blocks.
-func features_denseblock2_denselayer1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&features_denseblock2_denselayer1_conv2Geom, c.Scratch, c.G[features_denseblock2_denselayer1_conv2W], nil, c.F[f11], c.F[f21], lo, hi)
+// conv3x3x12WeightGrad_2 returns the phase of features.denseblock2.denselayer1.conv2 and features.denseblock2.denselayer2.conv2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
+func conv3x3x12WeightGrad_2(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGradWinograd(&conv3x3x12Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_denseblock2_denselayer1_conv2PrevActGeom: the derivative of features.denseblock2.denselayer1.relu2, in place on its output's gradient.
-var features_denseblock2_denselayer1_conv2PrevActGeom = runtime.EltGeom{
+// conv3x3x12PrevActGeom_2: the derivative of features.denseblock2.denselayer1.relu2, in place on its output's gradient.
+var conv3x3x12PrevActGeom_2 = runtime.EltGeom{
 	H: 4, W: 4, C: 48,
 	Out: runtime.Layout{Off: 336, Row: 288, Pix: 48}, In: []runtime.Layout{{Off: 336, Row: 288, Pix: 48}},
 	DOut: runtime.Layout{Row: 192, Pix: 48}, DIn: []runtime.Layout{{Row: 192, Pix: 48}},
 	Act: runtime.ActReLU,
 }
 
-// features_denseblock2_denselayer1_conv2Back: the transposed convolution that computes features.denseblock2.denselayer1.conv2's input gradient.
-var features_denseblock2_denselayer1_conv2Back = runtime.ConvGeom{
+// conv3x3x12Back_2: the transposed convolution that computes the conv's input gradient.
+var conv3x3x12Back_2 = runtime.ConvGeom{
 	C: 12, InRow: 72, OH: 4, OW: 4, K: 48, OutRow: 192,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// features_denseblock2_denselayer1_conv2TUpdate computes features.denseblock2.denselayer1.conv2's weights transposed, for its input gradient.
-func features_denseblock2_denselayer1_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_denseblock2_denselayer1_conv2W], 12, 48, 3, 3, 16, 16)
+// conv3x3x12InputGrad_2 returns the phase of features.denseblock2.denselayer1.conv2 and features.denseblock2.denselayer2.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv3x3x12InputGrad_2(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(&conv3x3x12Back_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		// The derivative of the relu before, on the rows just written.
+		runtime.ActBackward(&conv3x3x12PrevActGeom_2, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+	}
 }
 
-// features_denseblock2_denselayer1_conv2InputGrad computes the gradient of features.denseblock2.denselayer1.conv2's input, rows [lo, hi).
-func features_denseblock2_denselayer1_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock2_denselayer1_conv2Back, c.Scratch, c.F[f9], c.F[f21], c.D[features_denseblock2_denselayer1_conv2T], nil, lo, hi)
-	// The derivative of features.denseblock2.denselayer1.relu2, on the rows just written.
-	runtime.ActBackward(&features_denseblock2_denselayer1_conv2PrevActGeom, c.F[f9], c.F[f9], nil, c.F[f11], lo, hi)
-}
-
-// features_denseblock2_denselayer1_concat1Copy0ForwardGeom: the copy of 4x4x20 into channels [0, 20) of features.denseblock2.denselayer1.concat1.
-var features_denseblock2_denselayer1_concat1Copy0ForwardGeom = runtime.CopyGeom{
-	H: 4, W: 4, C: 20,
-	Dst: runtime.Layout{Row: 176, Pix: 44}, Src: runtime.Layout{Row: 80, Pix: 20},
-}
-
-// features_denseblock2_denselayer1_concat1Copy0Forward computes the copy of 4x4x20 into channels [0, 20) of features.denseblock2.denselayer1.concat1, rows [lo, hi).
-func features_denseblock2_denselayer1_concat1Copy0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&features_denseblock2_denselayer1_concat1Copy0ForwardGeom, c.F[f19], c.F[f22], lo, hi)
-}
-
-// features_denseblock2_denselayer1_concat1Copy0BackGeom: the gradient of the copy of 4x4x20 into channels [0, 20) of features.denseblock2.denselayer1.concat1.
-var features_denseblock2_denselayer1_concat1Copy0BackGeom = runtime.CopyGeom{
+// concatBackGeom_4: the gradient of the copy of 4x4x20 into channels [0, 20) of the concat.
+var concatBackGeom_4 = runtime.CopyGeom{
 	H: 4, W: 4, C: 20,
 	Dst: runtime.Layout{Row: 80, Pix: 20}, Src: runtime.Layout{Row: 176, Pix: 44},
 }
 
 // features_denseblock2_denselayer1_concat1Copy0InputGrad computes the gradient of the copy of 4x4x20 into channels [0, 20) of features.denseblock2.denselayer1.concat1, rows [lo, hi).
 func features_denseblock2_denselayer1_concat1Copy0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&features_denseblock2_denselayer1_concat1Copy0BackGeom, c.F[f19], c.F[f20], lo, hi)
+	runtime.CopyMap(&concatBackGeom_4, c.F[f19], c.F[f20], lo, hi)
 }
 
-// features_denseblock2_denselayer1_concat1Copy20ForwardGeom: the copy of 4x4x12 into channels [20, 32) of features.denseblock2.denselayer1.concat1.
-var features_denseblock2_denselayer1_concat1Copy20ForwardGeom = runtime.CopyGeom{
+// concatForwardGeom_3: the copy of 4x4x12 into channels [20, 32) of the concat.
+var concatForwardGeom_3 = runtime.CopyGeom{
 	H: 4, W: 4, C: 12,
 	Dst: runtime.Layout{Off: 20, Row: 176, Pix: 44}, Src: runtime.Layout{Row: 48, Pix: 12},
 }
 
 // features_denseblock2_denselayer1_concat1Copy20Forward computes the copy of 4x4x12 into channels [20, 32) of features.denseblock2.denselayer1.concat1, rows [lo, hi).
 func features_denseblock2_denselayer1_concat1Copy20Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&features_denseblock2_denselayer1_concat1Copy20ForwardGeom, c.F[f19], c.F[f21], lo, hi)
+	runtime.CopyMap(&concatForwardGeom_3, c.F[f19], c.F[f21], lo, hi)
 }
 
-// features_denseblock2_denselayer1_concat1Copy20BackGeom: the gradient of the copy of 4x4x12 into channels [20, 32) of features.denseblock2.denselayer1.concat1.
-var features_denseblock2_denselayer1_concat1Copy20BackGeom = runtime.CopyGeom{
+// concatBackGeom_5: the gradient of the copy of 4x4x12 into channels [20, 32) of the concat.
+var concatBackGeom_5 = runtime.CopyGeom{
 	H: 4, W: 4, C: 12,
 	Dst: runtime.Layout{Off: 84, Row: 72, Pix: 12}, Src: runtime.Layout{Off: 20, Row: 176, Pix: 44},
 }
 
-// padTG47: the padding of g47 (4x4x12 p1).
-var padTG47 = runtime.Padding{
+// pad4x4x12p1: the padding of a 4x4x12 p1 buffer.
+var pad4x4x12p1 = runtime.Padding{
 	H: 4, W: 4, C: 12, PH: 1, PW: 1,
 }
 
 // features_denseblock2_denselayer1_concat1Copy20InputGrad computes the gradient of the copy of 4x4x12 into channels [20, 32) of features.denseblock2.denselayer1.concat1, rows [lo, hi).
 func features_denseblock2_denselayer1_concat1Copy20InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG47, c.F[f21], lo, hi)
-	runtime.CopyMap(&features_denseblock2_denselayer1_concat1Copy20BackGeom, c.F[f21], c.F[f20], lo, hi)
-}
-
-// features_denseblock2_denselayer2_norm1Geom: batchnorm.
-var features_denseblock2_denselayer2_norm1Geom = runtime.BNGeom{
-	H: 4, W: 4, C: 32,
-	In: runtime.Layout{Row: 176, Pix: 44}, Out: runtime.Layout{Row: 128, Pix: 32},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+	runtime.ClearPadding(&pad4x4x12p1, c.F[f21], lo, hi)
+	runtime.CopyMap(&concatBackGeom_5, c.F[f21], c.F[f20], lo, hi)
 }
 
 // features_denseblock2_denselayer2_norm1Stats computes features.denseblock2.denselayer2.norm1's batch statistics, channels [lo, hi), and moves its running statistics.
@@ -2377,30 +1957,17 @@ func features_denseblock2_denselayer2_norm1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_denseblock2_denselayer2_norm1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm1W, 32, c.B[features_denseblock2_denselayer2_norm1Batch])
-	runtime.BatchNormStats(&features_denseblock2_denselayer2_norm1Geom, c.Scratch, &v, c.Batch.F(f19), lo, hi)
+	runtime.BatchNormStats(&batchnormInferGeom_5, c.Scratch, &v, c.Batch.F(f19), lo, hi)
 }
 
 // features_denseblock2_denselayer2_norm1Forward computes features.denseblock2.denselayer2.norm1 (batchnorm) + features.denseblock2.denselayer2.relu1 (relu) with the batch statistics, rows [lo, hi).
 func features_denseblock2_denselayer2_norm1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm1W, 32, c.B[features_denseblock2_denselayer2_norm1Batch])
-	runtime.BatchNormApply(&features_denseblock2_denselayer2_norm1Geom, &v, c.F[f21], c.F[f19], lo, hi)
+	runtime.BatchNormApply(&batchnormInferGeom_5, &v, c.F[f21], c.F[f19], lo, hi)
 }
 
-// features_denseblock2_denselayer2_norm1EvalGeom: batchnorm, in inference.
-var features_denseblock2_denselayer2_norm1EvalGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 32,
-	In: runtime.Layout{Row: 176, Pix: 44}, Out: runtime.Layout{Row: 128, Pix: 32},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// features_denseblock2_denselayer2_norm1Eval computes features.denseblock2.denselayer2.norm1 (batchnorm) + features.denseblock2.denselayer2.relu1 (relu) in inference mode, rows [lo, hi).
-func features_denseblock2_denselayer2_norm1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm1W, 32, c.D[features_denseblock2_denselayer2_norm1Coef])
-	runtime.BatchNormApply(&features_denseblock2_denselayer2_norm1EvalGeom, &v, c.F[f21], c.F[f19], lo, hi)
-}
-
-// features_denseblock2_denselayer2_norm1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_denseblock2_denselayer2_norm1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_8: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_8 = runtime.BNGeom{
 	H: 4, W: 4, C: 32,
 	In: runtime.Layout{Row: 176, Pix: 44}, Out: runtime.Layout{Row: 128, Pix: 32},
 	DIn: runtime.Layout{Row: 176, Pix: 44}, DOut: runtime.Layout{Row: 128, Pix: 32},
@@ -2411,11 +1978,11 @@ var features_denseblock2_denselayer2_norm1BackwardGeom = runtime.BNGeom{
 func features_denseblock2_denselayer2_norm1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm1W, 32, c.B[features_denseblock2_denselayer2_norm1Batch])
 	v.DGamma, v.DBeta = c.G[features_denseblock2_denselayer2_norm1W], c.G[features_denseblock2_denselayer2_norm1B]
-	runtime.BatchNormBackward(&features_denseblock2_denselayer2_norm1BackwardGeom, c.Scratch, &v, c.Batch.F(f20), c.Batch.F(f16), c.Batch.F(f19), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_8, c.Scratch, &v, c.Batch.F(f20), c.Batch.F(f16), c.Batch.F(f19), nil, lo, hi)
 }
 
-// features_denseblock2_denselayer2_norm1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_denseblock2_denselayer2_norm1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_8: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_8 = runtime.BNGeom{
 	H: 4, W: 4, C: 32,
 	In: runtime.Layout{Row: 176, Pix: 44}, Out: runtime.Layout{Row: 128, Pix: 32},
 	DIn: runtime.Layout{Row: 176, Pix: 44}, DOut: runtime.Layout{Row: 128, Pix: 32},
@@ -2426,11 +1993,11 @@ var features_denseblock2_denselayer2_norm1EvalBackwardGeom = runtime.BNGeom{
 func features_denseblock2_denselayer2_norm1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm1W, 32, c.D[features_denseblock2_denselayer2_norm1Coef])
 	v.DGamma, v.DBeta = c.G[features_denseblock2_denselayer2_norm1W], c.G[features_denseblock2_denselayer2_norm1B]
-	runtime.BatchNormBackward(&features_denseblock2_denselayer2_norm1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f20), c.Batch.F(f16), c.Batch.F(f19), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_8, c.Scratch, &v, c.Batch.F(f20), c.Batch.F(f16), c.Batch.F(f19), nil, lo, hi)
 }
 
-// features_denseblock2_denselayer2_conv1Geom: conv 1x1x48 nobias.
-var features_denseblock2_denselayer2_conv1Geom = runtime.ConvGeom{
+// conv1x1x48Geom_4: conv 1x1x48 nobias.
+var conv1x1x48Geom_4 = runtime.ConvGeom{
 	C: 32, InRow: 128, OH: 4, OW: 4, K: 48, OutRow: 192,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 192,
@@ -2439,16 +2006,16 @@ var features_denseblock2_denselayer2_conv1Geom = runtime.ConvGeom{
 
 // features_denseblock2_denselayer2_conv1Forward computes features.denseblock2.denselayer2.conv1 (conv 1x1x48 nobias): output rows [lo, hi).
 func features_denseblock2_denselayer2_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_denseblock2_denselayer2_conv1Geom, c.Scratch, c.F[f16], c.F[f21], c.P[features_denseblock2_denselayer2_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x48Geom_4, c.Scratch, c.F[f16], c.F[f21], c.P[features_denseblock2_denselayer2_conv1W], nil, lo, hi)
 }
 
 // features_denseblock2_denselayer2_conv1WeightGrad adds to the weight and bias gradients of features.denseblock2.denselayer2.conv1, weight blocks.
 func features_denseblock2_denselayer2_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_denseblock2_denselayer2_conv1Geom, c.Scratch, c.G[features_denseblock2_denselayer2_conv1W], nil, c.F[f21], c.F[f17], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x48Geom_4, c.Scratch, c.G[features_denseblock2_denselayer2_conv1W], nil, c.F[f21], c.F[f17], lo, hi)
 }
 
-// features_denseblock2_denselayer2_conv1PrevActGeom: the derivative of features.denseblock2.denselayer2.relu1, in place on its output's gradient.
-var features_denseblock2_denselayer2_conv1PrevActGeom = runtime.EltGeom{
+// conv1x1x48PrevActGeom_4: the derivative of features.denseblock2.denselayer2.relu1, in place on its output's gradient.
+var conv1x1x48PrevActGeom_4 = runtime.EltGeom{
 	H: 4, W: 4, C: 32,
 	Out: runtime.Layout{Row: 128, Pix: 32}, In: []runtime.Layout{{Row: 128, Pix: 32}},
 	DOut: runtime.Layout{Row: 128, Pix: 32}, DIn: []runtime.Layout{{Row: 128, Pix: 32}},
@@ -2457,177 +2024,37 @@ var features_denseblock2_denselayer2_conv1PrevActGeom = runtime.EltGeom{
 
 // features_denseblock2_denselayer2_conv1TUpdate computes features.denseblock2.denselayer2.conv1's weights transposed, for its input gradient.
 func features_denseblock2_denselayer2_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_denseblock2_denselayer2_conv1Geom, d, w.P[features_denseblock2_denselayer2_conv1W])
+	runtime.Conv1x1Transpose(&conv1x1x48Geom_4, d, w.P[features_denseblock2_denselayer2_conv1W])
 }
 
 // features_denseblock2_denselayer2_conv1InputGrad computes the gradient of features.denseblock2.denselayer2.conv1's input, rows [lo, hi).
 func features_denseblock2_denselayer2_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_denseblock2_denselayer2_conv1Geom, c.Scratch, c.F[f16], c.D[features_denseblock2_denselayer2_conv1T], c.F[f17], false, lo, hi)
-	// The derivative of features.denseblock2.denselayer2.relu1, on the rows just written.
-	runtime.ActBackward(&features_denseblock2_denselayer2_conv1PrevActGeom, c.F[f16], c.F[f16], nil, c.F[f21], lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x48Geom_4, c.Scratch, c.F[f16], c.D[features_denseblock2_denselayer2_conv1T], c.F[f17], false, lo, hi)
+	// The derivative of the relu before, on the rows just written.
+	runtime.ActBackward(&conv1x1x48PrevActGeom_4, c.F[f16], c.F[f16], nil, c.F[f21], lo, hi)
 }
 
-// features_denseblock2_denselayer2_norm2Geom: batchnorm.
-var features_denseblock2_denselayer2_norm2Geom = runtime.BNGeom{
-	H: 4, W: 4, C: 48,
-	In: runtime.Layout{Row: 192, Pix: 48}, Out: runtime.Layout{Off: 336, Row: 288, Pix: 48},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// features_denseblock2_denselayer2_norm2Stats computes features.denseblock2.denselayer2.norm2's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_denseblock2_denselayer2_norm2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_denseblock2_denselayer2_norm2Count][0]++
-	}
-	v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm2W, 48, c.B[features_denseblock2_denselayer2_norm2Batch])
-	runtime.BatchNormStats(&features_denseblock2_denselayer2_norm2Geom, c.Scratch, &v, c.Batch.F(f16), lo, hi)
-}
-
-// padT23: the padding of b23 (4x4x48 p1).
-var padT23 = runtime.Padding{
-	H: 4, W: 4, C: 48, PH: 1, PW: 1,
-}
-
-// features_denseblock2_denselayer2_norm2Forward computes features.denseblock2.denselayer2.norm2 (batchnorm) + features.denseblock2.denselayer2.relu2 (relu) with the batch statistics, rows [lo, hi).
-func features_denseblock2_denselayer2_norm2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT23, c.F[f9], lo, hi)
-	v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm2W, 48, c.B[features_denseblock2_denselayer2_norm2Batch])
-	runtime.BatchNormApply(&features_denseblock2_denselayer2_norm2Geom, &v, c.F[f9], c.F[f16], lo, hi)
-}
-
-// features_denseblock2_denselayer2_norm2EvalGeom: batchnorm, in inference.
-var features_denseblock2_denselayer2_norm2EvalGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 48,
-	In: runtime.Layout{Row: 192, Pix: 48}, Out: runtime.Layout{Off: 336, Row: 288, Pix: 48},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// features_denseblock2_denselayer2_norm2CoefUpdate computes features.denseblock2.denselayer2.norm2's inference-mode coefficients (running statistics).
-func features_denseblock2_denselayer2_norm2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_denseblock2_denselayer2_norm2W, 48, d)
-	runtime.BatchNormEval(&features_denseblock2_denselayer2_norm2EvalGeom, &v)
-}
-
-// features_denseblock2_denselayer2_norm2Eval computes features.denseblock2.denselayer2.norm2 (batchnorm) + features.denseblock2.denselayer2.relu2 (relu) in inference mode, rows [lo, hi).
-func features_denseblock2_denselayer2_norm2Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT23, c.F[f9], lo, hi)
-	v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm2W, 48, c.D[features_denseblock2_denselayer2_norm2Coef])
-	runtime.BatchNormApply(&features_denseblock2_denselayer2_norm2EvalGeom, &v, c.F[f9], c.F[f16], lo, hi)
-}
-
-// features_denseblock2_denselayer2_norm2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_denseblock2_denselayer2_norm2BackwardGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 48,
-	In: runtime.Layout{Row: 192, Pix: 48}, Out: runtime.Layout{Off: 336, Row: 288, Pix: 48},
-	DIn: runtime.Layout{Row: 192, Pix: 48}, DOut: runtime.Layout{Row: 192, Pix: 48},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// features_denseblock2_denselayer2_norm2Backward computes the gradients of features.denseblock2.denselayer2.norm2's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_denseblock2_denselayer2_norm2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm2W, 48, c.B[features_denseblock2_denselayer2_norm2Batch])
-	v.DGamma, v.DBeta = c.G[features_denseblock2_denselayer2_norm2W], c.G[features_denseblock2_denselayer2_norm2B]
-	runtime.BatchNormBackward(&features_denseblock2_denselayer2_norm2BackwardGeom, c.Scratch, &v, c.Batch.F(f17), c.Batch.F(f18), c.Batch.F(f16), nil, lo, hi)
-}
-
-// features_denseblock2_denselayer2_norm2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_denseblock2_denselayer2_norm2EvalBackwardGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 48,
-	In: runtime.Layout{Row: 192, Pix: 48}, Out: runtime.Layout{Off: 336, Row: 288, Pix: 48},
-	DIn: runtime.Layout{Row: 192, Pix: 48}, DOut: runtime.Layout{Row: 192, Pix: 48},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_denseblock2_denselayer2_norm2EvalBackward computes the gradients of features.denseblock2.denselayer2.norm2's input, weight and bias with the running statistics, channels [lo, hi).
-func features_denseblock2_denselayer2_norm2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm2W, 48, c.D[features_denseblock2_denselayer2_norm2Coef])
-	v.DGamma, v.DBeta = c.G[features_denseblock2_denselayer2_norm2W], c.G[features_denseblock2_denselayer2_norm2B]
-	runtime.BatchNormBackward(&features_denseblock2_denselayer2_norm2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f17), c.Batch.F(f18), c.Batch.F(f16), nil, lo, hi)
-}
-
-// features_denseblock2_denselayer2_conv2Geom: conv 3x3x12 p1 nobias.
-var features_denseblock2_denselayer2_conv2Geom = runtime.ConvGeom{
-	C: 48, InRow: 288, OH: 4, OW: 4, K: 12, OutRow: 48,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-	DOutRow: 72, DOutOff: 84,
-	H: 4, W: 4, PH: 1, PW: 1, DInRow: 192,
-}
-
-// features_denseblock2_denselayer2_conv2ForwardUUpdate computes features.denseblock2.denselayer2.conv2's weights, Winograd-transformed.
-func features_denseblock2_denselayer2_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&features_denseblock2_denselayer2_conv2Geom, d, w.P[features_denseblock2_denselayer2_conv2W])
-}
-
-// features_denseblock2_denselayer2_conv2Forward computes features.denseblock2.denselayer2.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func features_denseblock2_denselayer2_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&features_denseblock2_denselayer2_conv2Geom, c.Scratch, c.F[f20], c.F[f9], c.D[features_denseblock2_denselayer2_conv2ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// features_denseblock2_denselayer2_conv2WeightGrad adds to the weight and bias gradients of features.denseblock2.denselayer2.conv2, as Winograd's F(2×2, 3×3), weight blocks.
-func features_denseblock2_denselayer2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&features_denseblock2_denselayer2_conv2Geom, c.Scratch, c.G[features_denseblock2_denselayer2_conv2W], nil, c.F[f9], c.F[f17], lo, hi)
-}
-
-// features_denseblock2_denselayer2_conv2PrevActGeom: the derivative of features.denseblock2.denselayer2.relu2, in place on its output's gradient.
-var features_denseblock2_denselayer2_conv2PrevActGeom = runtime.EltGeom{
-	H: 4, W: 4, C: 48,
-	Out: runtime.Layout{Off: 336, Row: 288, Pix: 48}, In: []runtime.Layout{{Off: 336, Row: 288, Pix: 48}},
-	DOut: runtime.Layout{Row: 192, Pix: 48}, DIn: []runtime.Layout{{Row: 192, Pix: 48}},
-	Act: runtime.ActReLU,
-}
-
-// features_denseblock2_denselayer2_conv2Back: the transposed convolution that computes features.denseblock2.denselayer2.conv2's input gradient.
-var features_denseblock2_denselayer2_conv2Back = runtime.ConvGeom{
-	C: 12, InRow: 72, OH: 4, OW: 4, K: 48, OutRow: 192,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-}
-
-// features_denseblock2_denselayer2_conv2TUpdate computes features.denseblock2.denselayer2.conv2's weights transposed, for its input gradient.
-func features_denseblock2_denselayer2_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[features_denseblock2_denselayer2_conv2W], 12, 48, 3, 3, 16, 16)
-}
-
-// features_denseblock2_denselayer2_conv2InputGrad computes the gradient of features.denseblock2.denselayer2.conv2's input, rows [lo, hi).
-func features_denseblock2_denselayer2_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_denseblock2_denselayer2_conv2Back, c.Scratch, c.F[f18], c.F[f17], c.D[features_denseblock2_denselayer2_conv2T], nil, lo, hi)
-	// The derivative of features.denseblock2.denselayer2.relu2, on the rows just written.
-	runtime.ActBackward(&features_denseblock2_denselayer2_conv2PrevActGeom, c.F[f18], c.F[f18], nil, c.F[f9], lo, hi)
-}
-
-// features_denseblock2_denselayer2_concat1Copy32ForwardGeom: the copy of 4x4x12 into channels [32, 44) of features.denseblock2.denselayer2.concat1.
-var features_denseblock2_denselayer2_concat1Copy32ForwardGeom = runtime.CopyGeom{
+// concatForwardGeom_4: the copy of 4x4x12 into channels [32, 44) of the concat.
+var concatForwardGeom_4 = runtime.CopyGeom{
 	H: 4, W: 4, C: 12,
 	Dst: runtime.Layout{Off: 32, Row: 176, Pix: 44}, Src: runtime.Layout{Row: 48, Pix: 12},
 }
 
 // features_denseblock2_denselayer2_concat1Copy32Forward computes the copy of 4x4x12 into channels [32, 44) of features.denseblock2.denselayer2.concat1, rows [lo, hi).
 func features_denseblock2_denselayer2_concat1Copy32Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&features_denseblock2_denselayer2_concat1Copy32ForwardGeom, c.F[f19], c.F[f20], lo, hi)
+	runtime.CopyMap(&concatForwardGeom_4, c.F[f19], c.F[f20], lo, hi)
 }
 
-// features_denseblock2_denselayer2_concat1Copy32BackGeom: the gradient of the copy of 4x4x12 into channels [32, 44) of features.denseblock2.denselayer2.concat1.
-var features_denseblock2_denselayer2_concat1Copy32BackGeom = runtime.CopyGeom{
+// concatBackGeom_6: the gradient of the copy of 4x4x12 into channels [32, 44) of the concat.
+var concatBackGeom_6 = runtime.CopyGeom{
 	H: 4, W: 4, C: 12,
 	Dst: runtime.Layout{Off: 84, Row: 72, Pix: 12}, Src: runtime.Layout{Off: 32, Row: 176, Pix: 44},
 }
 
-// padTG52: the padding of g52 (4x4x12 p1).
-var padTG52 = runtime.Padding{
-	H: 4, W: 4, C: 12, PH: 1, PW: 1,
-}
-
 // features_denseblock2_denselayer2_concat1Copy32InputGrad computes the gradient of the copy of 4x4x12 into channels [32, 44) of features.denseblock2.denselayer2.concat1, rows [lo, hi).
 func features_denseblock2_denselayer2_concat1Copy32InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG52, c.F[f17], lo, hi)
-	runtime.CopyMap(&features_denseblock2_denselayer2_concat1Copy32BackGeom, c.F[f17], c.F[f20], lo, hi)
-}
-
-// features_norm5Geom: batchnorm.
-var features_norm5Geom = runtime.BNGeom{
-	H: 4, W: 4, C: 44,
-	In: runtime.Layout{Row: 176, Pix: 44}, Out: runtime.Layout{Row: 176, Pix: 44},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+	runtime.ClearPadding(&pad4x4x12p1, c.F[f17], lo, hi)
+	runtime.CopyMap(&concatBackGeom_6, c.F[f17], c.F[f20], lo, hi)
 }
 
 // features_norm5Stats computes features.norm5's batch statistics, channels [lo, hi), and moves its running statistics.
@@ -2636,30 +2063,17 @@ func features_norm5Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_norm5Count][0]++
 	}
 	v := bnVecs(c.Weights, features_norm5W, 44, c.B[features_norm5Batch])
-	runtime.BatchNormStats(&features_norm5Geom, c.Scratch, &v, c.Batch.F(f19), lo, hi)
+	runtime.BatchNormStats(&batchnormInferGeom_6, c.Scratch, &v, c.Batch.F(f19), lo, hi)
 }
 
 // features_norm5Forward computes features.norm5 (batchnorm) + relu1 (relu) with the batch statistics, rows [lo, hi).
 func features_norm5Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_norm5W, 44, c.B[features_norm5Batch])
-	runtime.BatchNormApply(&features_norm5Geom, &v, c.F[f17], c.F[f19], lo, hi)
+	runtime.BatchNormApply(&batchnormInferGeom_6, &v, c.F[f17], c.F[f19], lo, hi)
 }
 
-// features_norm5EvalGeom: batchnorm, in inference.
-var features_norm5EvalGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 44,
-	In: runtime.Layout{Row: 176, Pix: 44}, Out: runtime.Layout{Row: 176, Pix: 44},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// features_norm5Eval computes features.norm5 (batchnorm) + relu1 (relu) in inference mode, rows [lo, hi).
-func features_norm5Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_norm5W, 44, c.D[features_norm5Coef])
-	runtime.BatchNormApply(&features_norm5EvalGeom, &v, c.F[f17], c.F[f19], lo, hi)
-}
-
-// features_norm5BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_norm5BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_9: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_9 = runtime.BNGeom{
 	H: 4, W: 4, C: 44,
 	In: runtime.Layout{Row: 176, Pix: 44}, Out: runtime.Layout{Row: 176, Pix: 44},
 	DIn: runtime.Layout{Row: 176, Pix: 44}, DOut: runtime.Layout{Row: 176, Pix: 44},
@@ -2670,11 +2084,11 @@ var features_norm5BackwardGeom = runtime.BNGeom{
 func features_norm5Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_norm5W, 44, c.B[features_norm5Batch])
 	v.DGamma, v.DBeta = c.G[features_norm5W], c.G[features_norm5B]
-	runtime.BatchNormBackward(&features_norm5BackwardGeom, c.Scratch, &v, c.Batch.F(f20), c.Batch.F(f18), c.Batch.F(f19), c.Batch.F(f17), lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_9, c.Scratch, &v, c.Batch.F(f20), c.Batch.F(f18), c.Batch.F(f19), c.Batch.F(f17), lo, hi)
 }
 
-// features_norm5EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_norm5EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_9: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_9 = runtime.BNGeom{
 	H: 4, W: 4, C: 44,
 	In: runtime.Layout{Row: 176, Pix: 44}, Out: runtime.Layout{Row: 176, Pix: 44},
 	DIn: runtime.Layout{Row: 176, Pix: 44}, DOut: runtime.Layout{Row: 176, Pix: 44},
@@ -2685,22 +2099,11 @@ var features_norm5EvalBackwardGeom = runtime.BNGeom{
 func features_norm5EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_norm5W, 44, c.D[features_norm5Coef])
 	v.DGamma, v.DBeta = c.G[features_norm5W], c.G[features_norm5B]
-	runtime.BatchNormBackward(&features_norm5EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f20), c.Batch.F(f18), c.Batch.F(f19), c.Batch.F(f17), lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_9, c.Scratch, &v, c.Batch.F(f20), c.Batch.F(f18), c.Batch.F(f19), c.Batch.F(f17), lo, hi)
 }
 
-// globalavgpool1ForwardGeom: pool avg global.
-var globalavgpool1ForwardGeom = runtime.GlobalPoolGeom{
-	H: 4, W: 4, C: 44,
-	In: runtime.Layout{Row: 176, Pix: 44},
-}
-
-// globalavgpool1Forward computes globalavgpool1 (pool avg global), channels [lo, hi).
-func globalavgpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1ForwardGeom, c.F[f20], c.F[f17], lo, hi)
-}
-
-// globalavgpool1BackGeom: pool avg global.
-var globalavgpool1BackGeom = runtime.GlobalPoolGeom{
+// poolavgBackGeom: pool avg global.
+var poolavgBackGeom = runtime.GlobalPoolGeom{
 	H: 4, W: 4, C: 44,
 	In:  runtime.Layout{Row: 176, Pix: 44},
 	DIn: runtime.Layout{Row: 176, Pix: 44},
@@ -2708,12 +2111,7 @@ var globalavgpool1BackGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1InputGrad computes the gradient of globalavgpool1's input, channels [lo, hi).
 func globalavgpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolBackward(&globalavgpool1BackGeom, c.F[f18], c.F[f24], lo, hi)
-}
-
-// classifierForward computes classifier (fc 10), outputs [lo, hi).
-func classifierForward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f20], c.P[classifierW], c.P[classifierB], 44, lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolavgBackGeom, c.F[f18], c.F[f24], lo, hi)
 }
 
 // classifierWeightGrad adds to the weight and bias gradients of classifier, outputs [lo, hi).

@@ -1199,50 +1199,50 @@ var program = engine.Program{
 		features_2_conv_0_0Fold:  {Name: "features_2_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 1632 }, Update: features_2_conv_0_0FoldUpdate},
 		features_2_conv_1_0Fold:  {Name: "features_2_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 960 }, Update: features_2_conv_1_0FoldUpdate},
 		features_2_conv_2Fold:    {Name: "features_2_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 3096 }, Update: features_2_conv_2FoldUpdate},
-		features_3_conv_0_0Fold:  {Name: "features_3_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 3600 }, Update: features_3_conv_0_0FoldUpdate},
-		features_3_conv_1_0Fold:  {Name: "features_3_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 1440 }, Update: features_3_conv_1_0FoldUpdate},
+		features_3_conv_0_0Fold:  {Name: "features_3_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 3600 }, Update: conv1x1x144FoldUpdate(features_3_conv_0_0W, features_3_conv_0_1W, features_3_conv_0_1B, features_3_conv_0_1Mean, features_3_conv_0_1Var)},
+		features_3_conv_1_0Fold:  {Name: "features_3_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 1440 }, Update: conv3x3x144FoldUpdate(features_3_conv_1_0W, features_3_conv_1_1W, features_3_conv_1_1B, features_3_conv_1_1Mean, features_3_conv_1_1Var)},
 		features_3_conv_2Fold:    {Name: "features_3_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 4632 }, Update: features_3_conv_2FoldUpdate},
-		features_4_conv_0_0Fold:  {Name: "features_4_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 3600 }, Update: features_4_conv_0_0FoldUpdate},
-		features_4_conv_1_0Fold:  {Name: "features_4_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 1440 }, Update: features_4_conv_1_0FoldUpdate},
+		features_4_conv_0_0Fold:  {Name: "features_4_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 3600 }, Update: conv1x1x144FoldUpdate(features_4_conv_0_0W, features_4_conv_0_1W, features_4_conv_0_1B, features_4_conv_0_1Mean, features_4_conv_0_1Var)},
+		features_4_conv_1_0Fold:  {Name: "features_4_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 1440 }, Update: conv3x3x144FoldUpdate(features_4_conv_1_0W, features_4_conv_1_1W, features_4_conv_1_1B, features_4_conv_1_1Mean, features_4_conv_1_1Var)},
 		features_4_conv_2Fold:    {Name: "features_4_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 4640 }, Update: features_4_conv_2FoldUpdate},
-		features_5_conv_0_0Fold:  {Name: "features_5_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 6336 }, Update: features_5_conv_0_0FoldUpdate},
-		features_5_conv_1_0Fold:  {Name: "features_5_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 1920 }, Update: features_5_conv_1_0FoldUpdate},
-		features_5_conv_2Fold:    {Name: "features_5_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 6176 }, Update: features_5_conv_2FoldUpdate},
-		features_6_conv_0_0Fold:  {Name: "features_6_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 6336 }, Update: features_6_conv_0_0FoldUpdate},
-		features_6_conv_1_0Fold:  {Name: "features_6_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 1920 }, Update: features_6_conv_1_0FoldUpdate},
-		features_6_conv_2Fold:    {Name: "features_6_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 6176 }, Update: features_6_conv_2FoldUpdate},
-		features_7_conv_0_0Fold:  {Name: "features_7_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 6336 }, Update: features_7_conv_0_0FoldUpdate},
-		features_7_conv_1_0Fold:  {Name: "features_7_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 1920 }, Update: features_7_conv_1_0FoldUpdate},
+		features_5_conv_0_0Fold:  {Name: "features_5_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 6336 }, Update: conv1x1x192FoldUpdate(features_5_conv_0_0W, features_5_conv_0_1W, features_5_conv_0_1B, features_5_conv_0_1Mean, features_5_conv_0_1Var)},
+		features_5_conv_1_0Fold:  {Name: "features_5_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 1920 }, Update: conv3x3x192FoldUpdate(features_5_conv_1_0W, features_5_conv_1_1W, features_5_conv_1_1B, features_5_conv_1_1Mean, features_5_conv_1_1Var)},
+		features_5_conv_2Fold:    {Name: "features_5_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 6176 }, Update: conv1x1x32FoldUpdate(features_5_conv_2W, features_5_conv_3W, features_5_conv_3B, features_5_conv_3Mean, features_5_conv_3Var)},
+		features_6_conv_0_0Fold:  {Name: "features_6_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 6336 }, Update: conv1x1x192FoldUpdate(features_6_conv_0_0W, features_6_conv_0_1W, features_6_conv_0_1B, features_6_conv_0_1Mean, features_6_conv_0_1Var)},
+		features_6_conv_1_0Fold:  {Name: "features_6_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 1920 }, Update: conv3x3x192FoldUpdate(features_6_conv_1_0W, features_6_conv_1_1W, features_6_conv_1_1B, features_6_conv_1_1Mean, features_6_conv_1_1Var)},
+		features_6_conv_2Fold:    {Name: "features_6_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 6176 }, Update: conv1x1x32FoldUpdate(features_6_conv_2W, features_6_conv_3W, features_6_conv_3B, features_6_conv_3Mean, features_6_conv_3Var)},
+		features_7_conv_0_0Fold:  {Name: "features_7_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 6336 }, Update: conv1x1x192FoldUpdate(features_7_conv_0_0W, features_7_conv_0_1W, features_7_conv_0_1B, features_7_conv_0_1Mean, features_7_conv_0_1Var)},
+		features_7_conv_1_0Fold:  {Name: "features_7_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 1920 }, Update: conv3x3x192FoldUpdate(features_7_conv_1_0W, features_7_conv_1_1W, features_7_conv_1_1B, features_7_conv_1_1Mean, features_7_conv_1_1Var)},
 		features_7_conv_2Fold:    {Name: "features_7_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 12352 }, Update: features_7_conv_2FoldUpdate},
-		features_8_conv_0_0Fold:  {Name: "features_8_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 24960 }, Update: features_8_conv_0_0FoldUpdate},
-		features_8_conv_1_0Fold:  {Name: "features_8_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 3840 }, Update: features_8_conv_1_0FoldUpdate},
-		features_8_conv_2Fold:    {Name: "features_8_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 24640 }, Update: features_8_conv_2FoldUpdate},
-		features_9_conv_0_0Fold:  {Name: "features_9_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 24960 }, Update: features_9_conv_0_0FoldUpdate},
-		features_9_conv_1_0Fold:  {Name: "features_9_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 3840 }, Update: features_9_conv_1_0FoldUpdate},
-		features_9_conv_2Fold:    {Name: "features_9_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 24640 }, Update: features_9_conv_2FoldUpdate},
-		features_10_conv_0_0Fold: {Name: "features_10_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 24960 }, Update: features_10_conv_0_0FoldUpdate},
-		features_10_conv_1_0Fold: {Name: "features_10_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 3840 }, Update: features_10_conv_1_0FoldUpdate},
-		features_10_conv_2Fold:   {Name: "features_10_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 24640 }, Update: features_10_conv_2FoldUpdate},
-		features_11_conv_0_0Fold: {Name: "features_11_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 24960 }, Update: features_11_conv_0_0FoldUpdate},
-		features_11_conv_1_0Fold: {Name: "features_11_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 3840 }, Update: features_11_conv_1_0FoldUpdate},
+		features_8_conv_0_0Fold:  {Name: "features_8_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 24960 }, Update: conv1x1x384FoldUpdate(features_8_conv_0_0W, features_8_conv_0_1W, features_8_conv_0_1B, features_8_conv_0_1Mean, features_8_conv_0_1Var)},
+		features_8_conv_1_0Fold:  {Name: "features_8_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 3840 }, Update: conv3x3x384FoldUpdate(features_8_conv_1_0W, features_8_conv_1_1W, features_8_conv_1_1B, features_8_conv_1_1Mean, features_8_conv_1_1Var)},
+		features_8_conv_2Fold:    {Name: "features_8_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 24640 }, Update: conv1x1x64FoldUpdate(features_8_conv_2W, features_8_conv_3W, features_8_conv_3B, features_8_conv_3Mean, features_8_conv_3Var)},
+		features_9_conv_0_0Fold:  {Name: "features_9_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 24960 }, Update: conv1x1x384FoldUpdate(features_9_conv_0_0W, features_9_conv_0_1W, features_9_conv_0_1B, features_9_conv_0_1Mean, features_9_conv_0_1Var)},
+		features_9_conv_1_0Fold:  {Name: "features_9_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 3840 }, Update: conv3x3x384FoldUpdate(features_9_conv_1_0W, features_9_conv_1_1W, features_9_conv_1_1B, features_9_conv_1_1Mean, features_9_conv_1_1Var)},
+		features_9_conv_2Fold:    {Name: "features_9_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 24640 }, Update: conv1x1x64FoldUpdate(features_9_conv_2W, features_9_conv_3W, features_9_conv_3B, features_9_conv_3Mean, features_9_conv_3Var)},
+		features_10_conv_0_0Fold: {Name: "features_10_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 24960 }, Update: conv1x1x384FoldUpdate(features_10_conv_0_0W, features_10_conv_0_1W, features_10_conv_0_1B, features_10_conv_0_1Mean, features_10_conv_0_1Var)},
+		features_10_conv_1_0Fold: {Name: "features_10_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 3840 }, Update: conv3x3x384FoldUpdate(features_10_conv_1_0W, features_10_conv_1_1W, features_10_conv_1_1B, features_10_conv_1_1Mean, features_10_conv_1_1Var)},
+		features_10_conv_2Fold:   {Name: "features_10_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 24640 }, Update: conv1x1x64FoldUpdate(features_10_conv_2W, features_10_conv_3W, features_10_conv_3B, features_10_conv_3Mean, features_10_conv_3Var)},
+		features_11_conv_0_0Fold: {Name: "features_11_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 24960 }, Update: conv1x1x384FoldUpdate(features_11_conv_0_0W, features_11_conv_0_1W, features_11_conv_0_1B, features_11_conv_0_1Mean, features_11_conv_0_1Var)},
+		features_11_conv_1_0Fold: {Name: "features_11_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 3840 }, Update: conv3x3x384FoldUpdate(features_11_conv_1_0W, features_11_conv_1_1W, features_11_conv_1_1B, features_11_conv_1_1Mean, features_11_conv_1_1Var)},
 		features_11_conv_2Fold:   {Name: "features_11_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 36960 }, Update: features_11_conv_2FoldUpdate},
-		features_12_conv_0_0Fold: {Name: "features_12_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 55872 }, Update: features_12_conv_0_0FoldUpdate},
-		features_12_conv_1_0Fold: {Name: "features_12_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 5760 }, Update: features_12_conv_1_0FoldUpdate},
-		features_12_conv_2Fold:   {Name: "features_12_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 55392 }, Update: features_12_conv_2FoldUpdate},
-		features_13_conv_0_0Fold: {Name: "features_13_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 55872 }, Update: features_13_conv_0_0FoldUpdate},
-		features_13_conv_1_0Fold: {Name: "features_13_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 5760 }, Update: features_13_conv_1_0FoldUpdate},
-		features_13_conv_2Fold:   {Name: "features_13_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 55392 }, Update: features_13_conv_2FoldUpdate},
-		features_14_conv_0_0Fold: {Name: "features_14_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 55872 }, Update: features_14_conv_0_0FoldUpdate},
-		features_14_conv_1_0Fold: {Name: "features_14_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 5760 }, Update: features_14_conv_1_0FoldUpdate},
+		features_12_conv_0_0Fold: {Name: "features_12_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 55872 }, Update: conv1x1x576FoldUpdate(features_12_conv_0_0W, features_12_conv_0_1W, features_12_conv_0_1B, features_12_conv_0_1Mean, features_12_conv_0_1Var)},
+		features_12_conv_1_0Fold: {Name: "features_12_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 5760 }, Update: conv3x3x576FoldUpdate(features_12_conv_1_0W, features_12_conv_1_1W, features_12_conv_1_1B, features_12_conv_1_1Mean, features_12_conv_1_1Var)},
+		features_12_conv_2Fold:   {Name: "features_12_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 55392 }, Update: conv1x1x96FoldUpdate(features_12_conv_2W, features_12_conv_3W, features_12_conv_3B, features_12_conv_3Mean, features_12_conv_3Var)},
+		features_13_conv_0_0Fold: {Name: "features_13_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 55872 }, Update: conv1x1x576FoldUpdate(features_13_conv_0_0W, features_13_conv_0_1W, features_13_conv_0_1B, features_13_conv_0_1Mean, features_13_conv_0_1Var)},
+		features_13_conv_1_0Fold: {Name: "features_13_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 5760 }, Update: conv3x3x576FoldUpdate(features_13_conv_1_0W, features_13_conv_1_1W, features_13_conv_1_1B, features_13_conv_1_1Mean, features_13_conv_1_1Var)},
+		features_13_conv_2Fold:   {Name: "features_13_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 55392 }, Update: conv1x1x96FoldUpdate(features_13_conv_2W, features_13_conv_3W, features_13_conv_3B, features_13_conv_3Mean, features_13_conv_3Var)},
+		features_14_conv_0_0Fold: {Name: "features_14_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 55872 }, Update: conv1x1x576FoldUpdate(features_14_conv_0_0W, features_14_conv_0_1W, features_14_conv_0_1B, features_14_conv_0_1Mean, features_14_conv_0_1Var)},
+		features_14_conv_1_0Fold: {Name: "features_14_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 5760 }, Update: conv3x3x576FoldUpdate(features_14_conv_1_0W, features_14_conv_1_1W, features_14_conv_1_1B, features_14_conv_1_1Mean, features_14_conv_1_1Var)},
 		features_14_conv_2Fold:   {Name: "features_14_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 92320 }, Update: features_14_conv_2FoldUpdate},
-		features_15_conv_0_0Fold: {Name: "features_15_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 154560 }, Update: features_15_conv_0_0FoldUpdate},
-		features_15_conv_1_0Fold: {Name: "features_15_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 9600 }, Update: features_15_conv_1_0FoldUpdate},
-		features_15_conv_2Fold:   {Name: "features_15_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 153760 }, Update: features_15_conv_2FoldUpdate},
-		features_16_conv_0_0Fold: {Name: "features_16_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 154560 }, Update: features_16_conv_0_0FoldUpdate},
-		features_16_conv_1_0Fold: {Name: "features_16_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 9600 }, Update: features_16_conv_1_0FoldUpdate},
-		features_16_conv_2Fold:   {Name: "features_16_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 153760 }, Update: features_16_conv_2FoldUpdate},
-		features_17_conv_0_0Fold: {Name: "features_17_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 154560 }, Update: features_17_conv_0_0FoldUpdate},
-		features_17_conv_1_0Fold: {Name: "features_17_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 9600 }, Update: features_17_conv_1_0FoldUpdate},
+		features_15_conv_0_0Fold: {Name: "features_15_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 154560 }, Update: conv1x1x960FoldUpdate(features_15_conv_0_0W, features_15_conv_0_1W, features_15_conv_0_1B, features_15_conv_0_1Mean, features_15_conv_0_1Var)},
+		features_15_conv_1_0Fold: {Name: "features_15_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 9600 }, Update: conv3x3x960FoldUpdate(features_15_conv_1_0W, features_15_conv_1_1W, features_15_conv_1_1B, features_15_conv_1_1Mean, features_15_conv_1_1Var)},
+		features_15_conv_2Fold:   {Name: "features_15_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 153760 }, Update: conv1x1x160FoldUpdate(features_15_conv_2W, features_15_conv_3W, features_15_conv_3B, features_15_conv_3Mean, features_15_conv_3Var)},
+		features_16_conv_0_0Fold: {Name: "features_16_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 154560 }, Update: conv1x1x960FoldUpdate(features_16_conv_0_0W, features_16_conv_0_1W, features_16_conv_0_1B, features_16_conv_0_1Mean, features_16_conv_0_1Var)},
+		features_16_conv_1_0Fold: {Name: "features_16_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 9600 }, Update: conv3x3x960FoldUpdate(features_16_conv_1_0W, features_16_conv_1_1W, features_16_conv_1_1B, features_16_conv_1_1Mean, features_16_conv_1_1Var)},
+		features_16_conv_2Fold:   {Name: "features_16_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 153760 }, Update: conv1x1x160FoldUpdate(features_16_conv_2W, features_16_conv_3W, features_16_conv_3B, features_16_conv_3Mean, features_16_conv_3Var)},
+		features_17_conv_0_0Fold: {Name: "features_17_conv_0_0Fold", Use: engine.InferenceForward, Len: func() int { return 154560 }, Update: conv1x1x960FoldUpdate(features_17_conv_0_0W, features_17_conv_0_1W, features_17_conv_0_1B, features_17_conv_0_1Mean, features_17_conv_0_1Var)},
+		features_17_conv_1_0Fold: {Name: "features_17_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 9600 }, Update: conv3x3x960FoldUpdate(features_17_conv_1_0W, features_17_conv_1_1W, features_17_conv_1_1B, features_17_conv_1_1Mean, features_17_conv_1_1Var)},
 		features_17_conv_2Fold:   {Name: "features_17_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 307520 }, Update: features_17_conv_2FoldUpdate},
 		features_18_0Fold:        {Name: "features_18_0Fold", Use: engine.InferenceForward, Len: func() int { return 410880 }, Update: features_18_0FoldUpdate},
 		features_0_0T:            {Name: "features_0_0T", Use: engine.Backward, Len: func() int { return 9216 }, Update: features_0_0TUpdate},
@@ -1254,80 +1254,80 @@ var program = engine.Program{
 		features_2_conv_0_1Coef:  {Name: "features_2_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: features_2_conv_0_1CoefUpdate},
 		features_2_conv_1_1Coef:  {Name: "features_2_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: features_2_conv_1_1CoefUpdate},
 		features_2_conv_2T:       {Name: "features_2_conv_2T", Use: engine.Backward, Len: func() int { return 2304 }, Update: features_2_conv_2TUpdate},
-		features_2_conv_3Coef:    {Name: "features_2_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 96 }, Update: features_2_conv_3CoefUpdate},
-		features_3_conv_0_0T:     {Name: "features_3_conv_0_0T", Use: engine.Backward, Len: func() int { return 4608 }, Update: features_3_conv_0_0TUpdate},
-		features_3_conv_0_1Coef:  {Name: "features_3_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: features_3_conv_0_1CoefUpdate},
+		features_2_conv_3Coef:    {Name: "features_2_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 96 }, Update: batchnormCoefUpdate(features_2_conv_3W)},
+		features_3_conv_0_0T:     {Name: "features_3_conv_0_0T", Use: engine.Backward, Len: func() int { return 4608 }, Update: conv1x1x144TUpdate(features_3_conv_0_0W)},
+		features_3_conv_0_1Coef:  {Name: "features_3_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: batchnormCoefUpdate_2(features_3_conv_0_1W)},
 		features_3_conv_1_1Coef:  {Name: "features_3_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: features_3_conv_1_1CoefUpdate},
 		features_3_conv_2T:       {Name: "features_3_conv_2T", Use: engine.Backward, Len: func() int { return 3456 }, Update: features_3_conv_2TUpdate},
-		features_3_conv_3Coef:    {Name: "features_3_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 96 }, Update: features_3_conv_3CoefUpdate},
-		features_4_conv_0_0T:     {Name: "features_4_conv_0_0T", Use: engine.Backward, Len: func() int { return 4608 }, Update: features_4_conv_0_0TUpdate},
-		features_4_conv_0_1Coef:  {Name: "features_4_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: features_4_conv_0_1CoefUpdate},
+		features_3_conv_3Coef:    {Name: "features_3_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 96 }, Update: batchnormCoefUpdate(features_3_conv_3W)},
+		features_4_conv_0_0T:     {Name: "features_4_conv_0_0T", Use: engine.Backward, Len: func() int { return 4608 }, Update: conv1x1x144TUpdate(features_4_conv_0_0W)},
+		features_4_conv_0_1Coef:  {Name: "features_4_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: batchnormCoefUpdate_2(features_4_conv_0_1W)},
 		features_4_conv_1_1Coef:  {Name: "features_4_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: features_4_conv_1_1CoefUpdate},
 		features_4_conv_2T:       {Name: "features_4_conv_2T", Use: engine.Backward, Len: func() int { return 5120 }, Update: features_4_conv_2TUpdate},
-		features_4_conv_3Coef:    {Name: "features_4_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: features_4_conv_3CoefUpdate},
-		features_5_conv_0_0T:     {Name: "features_5_conv_0_0T", Use: engine.Backward, Len: func() int { return 6144 }, Update: features_5_conv_0_0TUpdate},
-		features_5_conv_0_1Coef:  {Name: "features_5_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: features_5_conv_0_1CoefUpdate},
-		features_5_conv_1_1Coef:  {Name: "features_5_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: features_5_conv_1_1CoefUpdate},
-		features_5_conv_2T:       {Name: "features_5_conv_2T", Use: engine.Backward, Len: func() int { return 6144 }, Update: features_5_conv_2TUpdate},
-		features_5_conv_3Coef:    {Name: "features_5_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: features_5_conv_3CoefUpdate},
-		features_6_conv_0_0T:     {Name: "features_6_conv_0_0T", Use: engine.Backward, Len: func() int { return 6144 }, Update: features_6_conv_0_0TUpdate},
-		features_6_conv_0_1Coef:  {Name: "features_6_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: features_6_conv_0_1CoefUpdate},
-		features_6_conv_1_1Coef:  {Name: "features_6_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: features_6_conv_1_1CoefUpdate},
-		features_6_conv_2T:       {Name: "features_6_conv_2T", Use: engine.Backward, Len: func() int { return 6144 }, Update: features_6_conv_2TUpdate},
-		features_6_conv_3Coef:    {Name: "features_6_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: features_6_conv_3CoefUpdate},
-		features_7_conv_0_0T:     {Name: "features_7_conv_0_0T", Use: engine.Backward, Len: func() int { return 6144 }, Update: features_7_conv_0_0TUpdate},
-		features_7_conv_0_1Coef:  {Name: "features_7_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: features_7_conv_0_1CoefUpdate},
+		features_4_conv_3Coef:    {Name: "features_4_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnormCoefUpdate_3(features_4_conv_3W)},
+		features_5_conv_0_0T:     {Name: "features_5_conv_0_0T", Use: engine.Backward, Len: func() int { return 6144 }, Update: conv1x1x192TUpdate(features_5_conv_0_0W)},
+		features_5_conv_0_1Coef:  {Name: "features_5_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnormCoefUpdate_4(features_5_conv_0_1W)},
+		features_5_conv_1_1Coef:  {Name: "features_5_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnormCoefUpdate_5(features_5_conv_1_1W)},
+		features_5_conv_2T:       {Name: "features_5_conv_2T", Use: engine.Backward, Len: func() int { return 6144 }, Update: conv1x1x32TUpdate(features_5_conv_2W)},
+		features_5_conv_3Coef:    {Name: "features_5_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnormCoefUpdate_3(features_5_conv_3W)},
+		features_6_conv_0_0T:     {Name: "features_6_conv_0_0T", Use: engine.Backward, Len: func() int { return 6144 }, Update: conv1x1x192TUpdate(features_6_conv_0_0W)},
+		features_6_conv_0_1Coef:  {Name: "features_6_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnormCoefUpdate_4(features_6_conv_0_1W)},
+		features_6_conv_1_1Coef:  {Name: "features_6_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnormCoefUpdate_5(features_6_conv_1_1W)},
+		features_6_conv_2T:       {Name: "features_6_conv_2T", Use: engine.Backward, Len: func() int { return 6144 }, Update: conv1x1x32TUpdate(features_6_conv_2W)},
+		features_6_conv_3Coef:    {Name: "features_6_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnormCoefUpdate_3(features_6_conv_3W)},
+		features_7_conv_0_0T:     {Name: "features_7_conv_0_0T", Use: engine.Backward, Len: func() int { return 6144 }, Update: conv1x1x192TUpdate(features_7_conv_0_0W)},
+		features_7_conv_0_1Coef:  {Name: "features_7_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnormCoefUpdate_4(features_7_conv_0_1W)},
 		features_7_conv_1_1Coef:  {Name: "features_7_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: features_7_conv_1_1CoefUpdate},
 		features_7_conv_2T:       {Name: "features_7_conv_2T", Use: engine.Backward, Len: func() int { return 12288 }, Update: features_7_conv_2TUpdate},
-		features_7_conv_3Coef:    {Name: "features_7_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: features_7_conv_3CoefUpdate},
-		features_8_conv_0_0T:     {Name: "features_8_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: features_8_conv_0_0TUpdate},
-		features_8_conv_0_1Coef:  {Name: "features_8_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: features_8_conv_0_1CoefUpdate},
-		features_8_conv_1_1Coef:  {Name: "features_8_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: features_8_conv_1_1CoefUpdate},
-		features_8_conv_2T:       {Name: "features_8_conv_2T", Use: engine.Backward, Len: func() int { return 24576 }, Update: features_8_conv_2TUpdate},
-		features_8_conv_3Coef:    {Name: "features_8_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: features_8_conv_3CoefUpdate},
-		features_9_conv_0_0T:     {Name: "features_9_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: features_9_conv_0_0TUpdate},
-		features_9_conv_0_1Coef:  {Name: "features_9_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: features_9_conv_0_1CoefUpdate},
-		features_9_conv_1_1Coef:  {Name: "features_9_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: features_9_conv_1_1CoefUpdate},
-		features_9_conv_2T:       {Name: "features_9_conv_2T", Use: engine.Backward, Len: func() int { return 24576 }, Update: features_9_conv_2TUpdate},
-		features_9_conv_3Coef:    {Name: "features_9_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: features_9_conv_3CoefUpdate},
-		features_10_conv_0_0T:    {Name: "features_10_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: features_10_conv_0_0TUpdate},
-		features_10_conv_0_1Coef: {Name: "features_10_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: features_10_conv_0_1CoefUpdate},
-		features_10_conv_1_1Coef: {Name: "features_10_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: features_10_conv_1_1CoefUpdate},
-		features_10_conv_2T:      {Name: "features_10_conv_2T", Use: engine.Backward, Len: func() int { return 24576 }, Update: features_10_conv_2TUpdate},
-		features_10_conv_3Coef:   {Name: "features_10_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: features_10_conv_3CoefUpdate},
-		features_11_conv_0_0T:    {Name: "features_11_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: features_11_conv_0_0TUpdate},
-		features_11_conv_0_1Coef: {Name: "features_11_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: features_11_conv_0_1CoefUpdate},
-		features_11_conv_1_1Coef: {Name: "features_11_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: features_11_conv_1_1CoefUpdate},
+		features_7_conv_3Coef:    {Name: "features_7_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate_6(features_7_conv_3W)},
+		features_8_conv_0_0T:     {Name: "features_8_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1x384TUpdate(features_8_conv_0_0W)},
+		features_8_conv_0_1Coef:  {Name: "features_8_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_7(features_8_conv_0_1W)},
+		features_8_conv_1_1Coef:  {Name: "features_8_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_8(features_8_conv_1_1W)},
+		features_8_conv_2T:       {Name: "features_8_conv_2T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1x64TUpdate(features_8_conv_2W)},
+		features_8_conv_3Coef:    {Name: "features_8_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate_6(features_8_conv_3W)},
+		features_9_conv_0_0T:     {Name: "features_9_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1x384TUpdate(features_9_conv_0_0W)},
+		features_9_conv_0_1Coef:  {Name: "features_9_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_7(features_9_conv_0_1W)},
+		features_9_conv_1_1Coef:  {Name: "features_9_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_8(features_9_conv_1_1W)},
+		features_9_conv_2T:       {Name: "features_9_conv_2T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1x64TUpdate(features_9_conv_2W)},
+		features_9_conv_3Coef:    {Name: "features_9_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate_6(features_9_conv_3W)},
+		features_10_conv_0_0T:    {Name: "features_10_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1x384TUpdate(features_10_conv_0_0W)},
+		features_10_conv_0_1Coef: {Name: "features_10_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_7(features_10_conv_0_1W)},
+		features_10_conv_1_1Coef: {Name: "features_10_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_8(features_10_conv_1_1W)},
+		features_10_conv_2T:      {Name: "features_10_conv_2T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1x64TUpdate(features_10_conv_2W)},
+		features_10_conv_3Coef:   {Name: "features_10_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate_6(features_10_conv_3W)},
+		features_11_conv_0_0T:    {Name: "features_11_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1x384TUpdate(features_11_conv_0_0W)},
+		features_11_conv_0_1Coef: {Name: "features_11_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_7(features_11_conv_0_1W)},
+		features_11_conv_1_1Coef: {Name: "features_11_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_8(features_11_conv_1_1W)},
 		features_11_conv_2T:      {Name: "features_11_conv_2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: features_11_conv_2TUpdate},
-		features_11_conv_3Coef:   {Name: "features_11_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: features_11_conv_3CoefUpdate},
-		features_12_conv_0_0T:    {Name: "features_12_conv_0_0T", Use: engine.Backward, Len: func() int { return 55296 }, Update: features_12_conv_0_0TUpdate},
-		features_12_conv_0_1Coef: {Name: "features_12_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: features_12_conv_0_1CoefUpdate},
-		features_12_conv_1_1Coef: {Name: "features_12_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: features_12_conv_1_1CoefUpdate},
-		features_12_conv_2T:      {Name: "features_12_conv_2T", Use: engine.Backward, Len: func() int { return 55296 }, Update: features_12_conv_2TUpdate},
-		features_12_conv_3Coef:   {Name: "features_12_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: features_12_conv_3CoefUpdate},
-		features_13_conv_0_0T:    {Name: "features_13_conv_0_0T", Use: engine.Backward, Len: func() int { return 55296 }, Update: features_13_conv_0_0TUpdate},
-		features_13_conv_0_1Coef: {Name: "features_13_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: features_13_conv_0_1CoefUpdate},
-		features_13_conv_1_1Coef: {Name: "features_13_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: features_13_conv_1_1CoefUpdate},
-		features_13_conv_2T:      {Name: "features_13_conv_2T", Use: engine.Backward, Len: func() int { return 55296 }, Update: features_13_conv_2TUpdate},
-		features_13_conv_3Coef:   {Name: "features_13_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: features_13_conv_3CoefUpdate},
-		features_14_conv_0_0T:    {Name: "features_14_conv_0_0T", Use: engine.Backward, Len: func() int { return 55296 }, Update: features_14_conv_0_0TUpdate},
-		features_14_conv_0_1Coef: {Name: "features_14_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: features_14_conv_0_1CoefUpdate},
+		features_11_conv_3Coef:   {Name: "features_11_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: batchnormCoefUpdate_9(features_11_conv_3W)},
+		features_12_conv_0_0T:    {Name: "features_12_conv_0_0T", Use: engine.Backward, Len: func() int { return 55296 }, Update: conv1x1x576TUpdate(features_12_conv_0_0W)},
+		features_12_conv_0_1Coef: {Name: "features_12_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnormCoefUpdate_10(features_12_conv_0_1W)},
+		features_12_conv_1_1Coef: {Name: "features_12_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnormCoefUpdate_11(features_12_conv_1_1W)},
+		features_12_conv_2T:      {Name: "features_12_conv_2T", Use: engine.Backward, Len: func() int { return 55296 }, Update: conv1x1x96TUpdate(features_12_conv_2W)},
+		features_12_conv_3Coef:   {Name: "features_12_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: batchnormCoefUpdate_9(features_12_conv_3W)},
+		features_13_conv_0_0T:    {Name: "features_13_conv_0_0T", Use: engine.Backward, Len: func() int { return 55296 }, Update: conv1x1x576TUpdate(features_13_conv_0_0W)},
+		features_13_conv_0_1Coef: {Name: "features_13_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnormCoefUpdate_10(features_13_conv_0_1W)},
+		features_13_conv_1_1Coef: {Name: "features_13_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnormCoefUpdate_11(features_13_conv_1_1W)},
+		features_13_conv_2T:      {Name: "features_13_conv_2T", Use: engine.Backward, Len: func() int { return 55296 }, Update: conv1x1x96TUpdate(features_13_conv_2W)},
+		features_13_conv_3Coef:   {Name: "features_13_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: batchnormCoefUpdate_9(features_13_conv_3W)},
+		features_14_conv_0_0T:    {Name: "features_14_conv_0_0T", Use: engine.Backward, Len: func() int { return 55296 }, Update: conv1x1x576TUpdate(features_14_conv_0_0W)},
+		features_14_conv_0_1Coef: {Name: "features_14_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnormCoefUpdate_10(features_14_conv_0_1W)},
 		features_14_conv_1_1Coef: {Name: "features_14_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: features_14_conv_1_1CoefUpdate},
 		features_14_conv_2T:      {Name: "features_14_conv_2T", Use: engine.Backward, Len: func() int { return 92160 }, Update: features_14_conv_2TUpdate},
-		features_14_conv_3Coef:   {Name: "features_14_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 640 }, Update: features_14_conv_3CoefUpdate},
-		features_15_conv_0_0T:    {Name: "features_15_conv_0_0T", Use: engine.Backward, Len: func() int { return 153600 }, Update: features_15_conv_0_0TUpdate},
-		features_15_conv_0_1Coef: {Name: "features_15_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: features_15_conv_0_1CoefUpdate},
-		features_15_conv_1_1Coef: {Name: "features_15_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: features_15_conv_1_1CoefUpdate},
-		features_15_conv_2T:      {Name: "features_15_conv_2T", Use: engine.Backward, Len: func() int { return 153600 }, Update: features_15_conv_2TUpdate},
-		features_15_conv_3Coef:   {Name: "features_15_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 640 }, Update: features_15_conv_3CoefUpdate},
-		features_16_conv_0_0T:    {Name: "features_16_conv_0_0T", Use: engine.Backward, Len: func() int { return 153600 }, Update: features_16_conv_0_0TUpdate},
-		features_16_conv_0_1Coef: {Name: "features_16_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: features_16_conv_0_1CoefUpdate},
-		features_16_conv_1_1Coef: {Name: "features_16_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: features_16_conv_1_1CoefUpdate},
-		features_16_conv_2T:      {Name: "features_16_conv_2T", Use: engine.Backward, Len: func() int { return 153600 }, Update: features_16_conv_2TUpdate},
-		features_16_conv_3Coef:   {Name: "features_16_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 640 }, Update: features_16_conv_3CoefUpdate},
-		features_17_conv_0_0T:    {Name: "features_17_conv_0_0T", Use: engine.Backward, Len: func() int { return 153600 }, Update: features_17_conv_0_0TUpdate},
-		features_17_conv_0_1Coef: {Name: "features_17_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: features_17_conv_0_1CoefUpdate},
-		features_17_conv_1_1Coef: {Name: "features_17_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: features_17_conv_1_1CoefUpdate},
+		features_14_conv_3Coef:   {Name: "features_14_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 640 }, Update: batchnormCoefUpdate_12(features_14_conv_3W)},
+		features_15_conv_0_0T:    {Name: "features_15_conv_0_0T", Use: engine.Backward, Len: func() int { return 153600 }, Update: conv1x1x960TUpdate(features_15_conv_0_0W)},
+		features_15_conv_0_1Coef: {Name: "features_15_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnormCoefUpdate_13(features_15_conv_0_1W)},
+		features_15_conv_1_1Coef: {Name: "features_15_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnormCoefUpdate_14(features_15_conv_1_1W)},
+		features_15_conv_2T:      {Name: "features_15_conv_2T", Use: engine.Backward, Len: func() int { return 153600 }, Update: conv1x1x160TUpdate(features_15_conv_2W)},
+		features_15_conv_3Coef:   {Name: "features_15_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 640 }, Update: batchnormCoefUpdate_12(features_15_conv_3W)},
+		features_16_conv_0_0T:    {Name: "features_16_conv_0_0T", Use: engine.Backward, Len: func() int { return 153600 }, Update: conv1x1x960TUpdate(features_16_conv_0_0W)},
+		features_16_conv_0_1Coef: {Name: "features_16_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnormCoefUpdate_13(features_16_conv_0_1W)},
+		features_16_conv_1_1Coef: {Name: "features_16_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnormCoefUpdate_14(features_16_conv_1_1W)},
+		features_16_conv_2T:      {Name: "features_16_conv_2T", Use: engine.Backward, Len: func() int { return 153600 }, Update: conv1x1x160TUpdate(features_16_conv_2W)},
+		features_16_conv_3Coef:   {Name: "features_16_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 640 }, Update: batchnormCoefUpdate_12(features_16_conv_3W)},
+		features_17_conv_0_0T:    {Name: "features_17_conv_0_0T", Use: engine.Backward, Len: func() int { return 153600 }, Update: conv1x1x960TUpdate(features_17_conv_0_0W)},
+		features_17_conv_0_1Coef: {Name: "features_17_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnormCoefUpdate_13(features_17_conv_0_1W)},
+		features_17_conv_1_1Coef: {Name: "features_17_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnormCoefUpdate_14(features_17_conv_1_1W)},
 		features_17_conv_2T:      {Name: "features_17_conv_2T", Use: engine.Backward, Len: func() int { return 307200 }, Update: features_17_conv_2TUpdate},
 		features_17_conv_3Coef:   {Name: "features_17_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1280 }, Update: features_17_conv_3CoefUpdate},
 		features_18_0T:           {Name: "features_18_0T", Use: engine.Backward, Len: func() int { return 409600 }, Update: features_18_0TUpdate},
@@ -1452,1664 +1452,1030 @@ var program = engine.Program{
 	},
 	BatchBuffers: []int{features_0_1Batch: 128, features_1_conv_0_1Batch: 128, features_1_conv_2Batch: 64, features_2_conv_0_1Batch: 384, features_2_conv_1_1Batch: 384, features_2_conv_3Batch: 96, features_3_conv_0_1Batch: 576, features_3_conv_1_1Batch: 576, features_3_conv_3Batch: 96, features_4_conv_0_1Batch: 576, features_4_conv_1_1Batch: 576, features_4_conv_3Batch: 128, features_5_conv_0_1Batch: 768, features_5_conv_1_1Batch: 768, features_5_conv_3Batch: 128, features_6_conv_0_1Batch: 768, features_6_conv_1_1Batch: 768, features_6_conv_3Batch: 128, features_7_conv_0_1Batch: 768, features_7_conv_1_1Batch: 768, features_7_conv_3Batch: 256, features_8_conv_0_1Batch: 1536, features_8_conv_1_1Batch: 1536, features_8_conv_3Batch: 256, features_9_conv_0_1Batch: 1536, features_9_conv_1_1Batch: 1536, features_9_conv_3Batch: 256, features_10_conv_0_1Batch: 1536, features_10_conv_1_1Batch: 1536, features_10_conv_3Batch: 256, features_11_conv_0_1Batch: 1536, features_11_conv_1_1Batch: 1536, features_11_conv_3Batch: 384, features_12_conv_0_1Batch: 2304, features_12_conv_1_1Batch: 2304, features_12_conv_3Batch: 384, features_13_conv_0_1Batch: 2304, features_13_conv_1_1Batch: 2304, features_13_conv_3Batch: 384, features_14_conv_0_1Batch: 2304, features_14_conv_1_1Batch: 2304, features_14_conv_3Batch: 640, features_15_conv_0_1Batch: 3840, features_15_conv_1_1Batch: 3840, features_15_conv_3Batch: 640, features_16_conv_0_1Batch: 3840, features_16_conv_1_1Batch: 3840, features_16_conv_3Batch: 640, features_17_conv_0_1Batch: 3840, features_17_conv_1_1Batch: 3840, features_17_conv_3Batch: 1280, features_18_1Batch: 5120},
 	Steps: []engine.Step{
-		{
-			Name: "features.0.0+features.0.1+relu61 (inference)",
-			Forward: []engine.Phase{
-				{N: 112, Run: features_0_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.1.conv.0.0+features.1.conv.0.1+features.1.relu61 (inference)",
-			Forward: []engine.Phase{
-				{N: 112, Run: features_1_conv_0_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.1.conv.1+features.1.conv.2 (inference)",
-			Forward: []engine.Phase{
-				{N: 112, Run: features_1_conv_1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.2.conv.0.0+features.2.conv.0.1+features.2.relu61 (inference)",
-			Forward: []engine.Phase{
-				{N: 112, Run: features_2_conv_0_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.2.conv.1.0+features.2.conv.1.1+features.2.relu62 (inference)",
-			Forward: []engine.Phase{
-				{N: 56, Run: features_2_conv_1_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.2.conv.2+features.2.conv.3 (inference)",
-			Forward: []engine.Phase{
-				{N: 56, Run: features_2_conv_2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.3.conv.0.0+features.3.conv.0.1+features.3.relu61 (inference)",
-			Forward: []engine.Phase{
-				{N: 56, Run: features_3_conv_0_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.3.conv.1.0+features.3.conv.1.1+features.3.relu62 (inference)",
-			Forward: []engine.Phase{
-				{N: 56, Run: features_3_conv_1_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.3.conv.2+features.3.conv.3+features.3.add1 (inference)",
-			Forward: []engine.Phase{
-				{N: 56, Run: features_3_conv_2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.4.conv.0.0+features.4.conv.0.1+features.4.relu61 (inference)",
-			Forward: []engine.Phase{
-				{N: 56, Run: features_4_conv_0_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.4.conv.1.0+features.4.conv.1.1+features.4.relu62 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: features_4_conv_1_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.4.conv.2+features.4.conv.3 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: features_4_conv_2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.5.conv.0.0+features.5.conv.0.1+features.5.relu61 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: features_5_conv_0_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.5.conv.1.0+features.5.conv.1.1+features.5.relu62 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: features_5_conv_1_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.5.conv.2+features.5.conv.3+features.5.add1 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: features_5_conv_2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.6.conv.0.0+features.6.conv.0.1+features.6.relu61 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: features_6_conv_0_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.6.conv.1.0+features.6.conv.1.1+features.6.relu62 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: features_6_conv_1_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.6.conv.2+features.6.conv.3+features.6.add1 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: features_6_conv_2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.7.conv.0.0+features.7.conv.0.1+features.7.relu61 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: features_7_conv_0_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.7.conv.1.0+features.7.conv.1.1+features.7.relu62 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_7_conv_1_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.7.conv.2+features.7.conv.3 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_7_conv_2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.8.conv.0.0+features.8.conv.0.1+features.8.relu61 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_8_conv_0_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.8.conv.1.0+features.8.conv.1.1+features.8.relu62 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_8_conv_1_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.8.conv.2+features.8.conv.3+features.8.add1 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_8_conv_2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.9.conv.0.0+features.9.conv.0.1+features.9.relu61 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_9_conv_0_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.9.conv.1.0+features.9.conv.1.1+features.9.relu62 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_9_conv_1_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.9.conv.2+features.9.conv.3+features.9.add1 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_9_conv_2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.10.conv.0.0+features.10.conv.0.1+features.10.relu61 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_10_conv_0_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.10.conv.1.0+features.10.conv.1.1+features.10.relu62 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_10_conv_1_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.10.conv.2+features.10.conv.3+features.10.add1 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_10_conv_2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.11.conv.0.0+features.11.conv.0.1+features.11.relu61 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_11_conv_0_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.11.conv.1.0+features.11.conv.1.1+features.11.relu62 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_11_conv_1_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.11.conv.2+features.11.conv.3 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_11_conv_2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.12.conv.0.0+features.12.conv.0.1+features.12.relu61 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_12_conv_0_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.12.conv.1.0+features.12.conv.1.1+features.12.relu62 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_12_conv_1_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.12.conv.2+features.12.conv.3+features.12.add1 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_12_conv_2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.13.conv.0.0+features.13.conv.0.1+features.13.relu61 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_13_conv_0_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.13.conv.1.0+features.13.conv.1.1+features.13.relu62 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_13_conv_1_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.13.conv.2+features.13.conv.3+features.13.add1 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_13_conv_2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.14.conv.0.0+features.14.conv.0.1+features.14.relu61 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_14_conv_0_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.14.conv.1.0+features.14.conv.1.1+features.14.relu62 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_14_conv_1_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.14.conv.2+features.14.conv.3 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_14_conv_2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.15.conv.0.0+features.15.conv.0.1+features.15.relu61 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_15_conv_0_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.15.conv.1.0+features.15.conv.1.1+features.15.relu62 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_15_conv_1_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.15.conv.2+features.15.conv.3+features.15.add1 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_15_conv_2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.16.conv.0.0+features.16.conv.0.1+features.16.relu61 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_16_conv_0_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.16.conv.1.0+features.16.conv.1.1+features.16.relu62 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_16_conv_1_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.16.conv.2+features.16.conv.3+features.16.add1 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_16_conv_2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.17.conv.0.0+features.17.conv.0.1+features.17.relu61 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_17_conv_0_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.17.conv.1.0+features.17.conv.1.1+features.17.relu62 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_17_conv_1_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.17.conv.2+features.17.conv.3 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_17_conv_2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.18.0+features.18.1+relu62 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_18_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "globalavgpool1 (inference)",
-			Forward: []engine.Phase{
-				{N: 1280, Run: globalavgpool1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "classifier.1 (inference)",
-			Forward: []engine.Phase{
-				{N: 1000, Run: classifier_1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.0.0 (training)",
-			Forward: []engine.Phase{
-				{N: 112, Run: features_0_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: features_0_0WeightGrad, Even: true, Sums: true},
-				{N: 224, Run: features_0_0InputGrad},
-			},
-		},
-		{
-			Name: "features.0.1+relu61 (training)",
-			Forward: []engine.Phase{
-				{N: 32, Run: features_0_1Stats, Batch: true, Mode: engine.Training},
-				{N: 112, Run: features_0_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 32, Run: features_0_1Backward, Batch: true, Mode: engine.Training},
-				{N: 32, Run: features_0_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.1.conv.0.0 (training)",
-			Forward: []engine.Phase{
-				{N: 112, Run: features_1_conv_0_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: features_1_conv_0_0WeightGrad, Even: true, Sums: true},
-				{N: 112, Run: features_1_conv_0_0InputGrad},
-			},
-		},
-		{
-			Name: "features.1.conv.0.1+features.1.relu61 (training)",
-			Forward: []engine.Phase{
-				{N: 32, Run: features_1_conv_0_1Stats, Batch: true, Mode: engine.Training},
-				{N: 112, Run: features_1_conv_0_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 32, Run: features_1_conv_0_1Backward, Batch: true, Mode: engine.Training},
-				{N: 32, Run: features_1_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.1.conv.1 (training)",
-			Forward: []engine.Phase{
-				{N: 112, Run: features_1_conv_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: features_1_conv_1WeightGrad, Even: true, Sums: true},
-				{N: 112, Run: features_1_conv_1InputGrad},
-			},
-		},
-		{
-			Name: "features.1.conv.2 (training)",
-			Forward: []engine.Phase{
-				{N: 16, Run: features_1_conv_2Stats, Batch: true, Mode: engine.Training},
-				{N: 112, Run: features_1_conv_2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 16, Run: features_1_conv_2Backward, Batch: true, Mode: engine.Training},
-				{N: 16, Run: features_1_conv_2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.2.conv.0.0 (training)",
-			Forward: []engine.Phase{
-				{N: 112, Run: features_2_conv_0_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: features_2_conv_0_0WeightGrad, Even: true, Sums: true},
-				{N: 112, Run: features_2_conv_0_0InputGrad},
-			},
-		},
-		{
-			Name: "features.2.conv.0.1+features.2.relu61 (training)",
-			Forward: []engine.Phase{
-				{N: 96, Run: features_2_conv_0_1Stats, Batch: true, Mode: engine.Training},
-				{N: 112, Run: features_2_conv_0_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 96, Run: features_2_conv_0_1Backward, Batch: true, Mode: engine.Training},
-				{N: 96, Run: features_2_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.2.conv.1.0 (training)",
-			Forward: []engine.Phase{
-				{N: 56, Run: features_2_conv_1_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: features_2_conv_1_0WeightGrad, Even: true, Sums: true},
-				{N: 112, Run: features_2_conv_1_0InputGrad},
-			},
-		},
-		{
-			Name: "features.2.conv.1.1+features.2.relu62 (training)",
-			Forward: []engine.Phase{
-				{N: 96, Run: features_2_conv_1_1Stats, Batch: true, Mode: engine.Training},
-				{N: 56, Run: features_2_conv_1_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 96, Run: features_2_conv_1_1Backward, Batch: true, Mode: engine.Training},
-				{N: 96, Run: features_2_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.2.conv.2 (training)",
-			Forward: []engine.Phase{
-				{N: 56, Run: features_2_conv_2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: features_2_conv_2WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: features_2_conv_2InputGrad},
-			},
-		},
-		{
-			Name: "features.2.conv.3 (training)",
-			Forward: []engine.Phase{
-				{N: 24, Run: features_2_conv_3Stats, Batch: true, Mode: engine.Training},
-				{N: 56, Run: features_2_conv_3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 24, Run: features_2_conv_3Backward, Batch: true, Mode: engine.Training},
-				{N: 24, Run: features_2_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.3.conv.0.0 (training)",
-			Forward: []engine.Phase{
-				{N: 56, Run: features_3_conv_0_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 9, Run: features_3_conv_0_0WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: features_3_conv_0_0InputGrad},
-			},
-		},
-		{
-			Name: "features.3.conv.0.1+features.3.relu61 (training)",
-			Forward: []engine.Phase{
-				{N: 144, Run: features_3_conv_0_1Stats, Batch: true, Mode: engine.Training},
-				{N: 56, Run: features_3_conv_0_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 144, Run: features_3_conv_0_1Backward, Batch: true, Mode: engine.Training},
-				{N: 144, Run: features_3_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.3.conv.1.0 (training)",
-			Forward: []engine.Phase{
-				{N: 56, Run: features_3_conv_1_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 9, Run: features_3_conv_1_0WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: features_3_conv_1_0InputGrad},
-			},
-		},
-		{
-			Name: "features.3.conv.1.1+features.3.relu62 (training)",
-			Forward: []engine.Phase{
-				{N: 144, Run: features_3_conv_1_1Stats, Batch: true, Mode: engine.Training},
-				{N: 56, Run: features_3_conv_1_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 144, Run: features_3_conv_1_1Backward, Batch: true, Mode: engine.Training},
-				{N: 144, Run: features_3_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.3.conv.2 (training)",
-			Forward: []engine.Phase{
-				{N: 56, Run: features_3_conv_2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: features_3_conv_2WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: features_3_conv_2InputGrad},
-			},
-		},
-		{
-			Name: "features.3.conv.3 (training)",
-			Forward: []engine.Phase{
-				{N: 24, Run: features_3_conv_3Stats, Batch: true, Mode: engine.Training},
-				{N: 56, Run: features_3_conv_3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 24, Run: features_3_conv_3Backward, Batch: true, Mode: engine.Training},
-				{N: 24, Run: features_3_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.3.add1 (training)",
-			Forward: []engine.Phase{
-				{N: 56, Run: features_3_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 56, Run: features_3_add1InputGrad},
-			},
-		},
-		{
-			Name: "features.4.conv.0.0 (training)",
-			Forward: []engine.Phase{
-				{N: 56, Run: features_4_conv_0_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 9, Run: features_4_conv_0_0WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: features_4_conv_0_0InputGrad},
-			},
-		},
-		{
-			Name: "features.4.conv.0.1+features.4.relu61 (training)",
-			Forward: []engine.Phase{
-				{N: 144, Run: features_4_conv_0_1Stats, Batch: true, Mode: engine.Training},
-				{N: 56, Run: features_4_conv_0_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 144, Run: features_4_conv_0_1Backward, Batch: true, Mode: engine.Training},
-				{N: 144, Run: features_4_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.4.conv.1.0 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: features_4_conv_1_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 9, Run: features_4_conv_1_0WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: features_4_conv_1_0InputGrad},
-			},
-		},
-		{
-			Name: "features.4.conv.1.1+features.4.relu62 (training)",
-			Forward: []engine.Phase{
-				{N: 144, Run: features_4_conv_1_1Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: features_4_conv_1_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 144, Run: features_4_conv_1_1Backward, Batch: true, Mode: engine.Training},
-				{N: 144, Run: features_4_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.4.conv.2 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: features_4_conv_2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: features_4_conv_2WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: features_4_conv_2InputGrad},
-			},
-		},
-		{
-			Name: "features.4.conv.3 (training)",
-			Forward: []engine.Phase{
-				{N: 32, Run: features_4_conv_3Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: features_4_conv_3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 32, Run: features_4_conv_3Backward, Batch: true, Mode: engine.Training},
-				{N: 32, Run: features_4_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.5.conv.0.0 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: features_5_conv_0_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: features_5_conv_0_0WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: features_5_conv_0_0InputGrad},
-			},
-		},
-		{
-			Name: "features.5.conv.0.1+features.5.relu61 (training)",
-			Forward: []engine.Phase{
-				{N: 192, Run: features_5_conv_0_1Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: features_5_conv_0_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 192, Run: features_5_conv_0_1Backward, Batch: true, Mode: engine.Training},
-				{N: 192, Run: features_5_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.5.conv.1.0 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: features_5_conv_1_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 12, Run: features_5_conv_1_0WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: features_5_conv_1_0InputGrad},
-			},
-		},
-		{
-			Name: "features.5.conv.1.1+features.5.relu62 (training)",
-			Forward: []engine.Phase{
-				{N: 192, Run: features_5_conv_1_1Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: features_5_conv_1_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 192, Run: features_5_conv_1_1Backward, Batch: true, Mode: engine.Training},
-				{N: 192, Run: features_5_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.5.conv.2 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: features_5_conv_2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: features_5_conv_2WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: features_5_conv_2InputGrad},
-			},
-		},
-		{
-			Name: "features.5.conv.3 (training)",
-			Forward: []engine.Phase{
-				{N: 32, Run: features_5_conv_3Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: features_5_conv_3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 32, Run: features_5_conv_3Backward, Batch: true, Mode: engine.Training},
-				{N: 32, Run: features_5_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.5.add1 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: features_5_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 28, Run: features_5_add1InputGrad},
-			},
-		},
-		{
-			Name: "features.6.conv.0.0 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: features_6_conv_0_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: features_6_conv_0_0WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: features_6_conv_0_0InputGrad},
-			},
-		},
-		{
-			Name: "features.6.conv.0.1+features.6.relu61 (training)",
-			Forward: []engine.Phase{
-				{N: 192, Run: features_6_conv_0_1Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: features_6_conv_0_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 192, Run: features_6_conv_0_1Backward, Batch: true, Mode: engine.Training},
-				{N: 192, Run: features_6_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.6.conv.1.0 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: features_6_conv_1_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 12, Run: features_6_conv_1_0WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: features_6_conv_1_0InputGrad},
-			},
-		},
-		{
-			Name: "features.6.conv.1.1+features.6.relu62 (training)",
-			Forward: []engine.Phase{
-				{N: 192, Run: features_6_conv_1_1Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: features_6_conv_1_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 192, Run: features_6_conv_1_1Backward, Batch: true, Mode: engine.Training},
-				{N: 192, Run: features_6_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.6.conv.2 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: features_6_conv_2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: features_6_conv_2WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: features_6_conv_2InputGrad},
-			},
-		},
-		{
-			Name: "features.6.conv.3 (training)",
-			Forward: []engine.Phase{
-				{N: 32, Run: features_6_conv_3Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: features_6_conv_3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 32, Run: features_6_conv_3Backward, Batch: true, Mode: engine.Training},
-				{N: 32, Run: features_6_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.6.add1 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: features_6_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 28, Run: features_6_add1InputGrad},
-			},
-		},
-		{
-			Name: "features.7.conv.0.0 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: features_7_conv_0_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: features_7_conv_0_0WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: features_7_conv_0_0InputGrad},
-			},
-		},
-		{
-			Name: "features.7.conv.0.1+features.7.relu61 (training)",
-			Forward: []engine.Phase{
-				{N: 192, Run: features_7_conv_0_1Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: features_7_conv_0_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 192, Run: features_7_conv_0_1Backward, Batch: true, Mode: engine.Training},
-				{N: 192, Run: features_7_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.7.conv.1.0 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_7_conv_1_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 12, Run: features_7_conv_1_0WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: features_7_conv_1_0InputGrad},
-			},
-		},
-		{
-			Name: "features.7.conv.1.1+features.7.relu62 (training)",
-			Forward: []engine.Phase{
-				{N: 192, Run: features_7_conv_1_1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: features_7_conv_1_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 192, Run: features_7_conv_1_1Backward, Batch: true, Mode: engine.Training},
-				{N: 192, Run: features_7_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.7.conv.2 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_7_conv_2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: features_7_conv_2WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: features_7_conv_2InputGrad},
-			},
-		},
-		{
-			Name: "features.7.conv.3 (training)",
-			Forward: []engine.Phase{
-				{N: 64, Run: features_7_conv_3Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: features_7_conv_3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 64, Run: features_7_conv_3Backward, Batch: true, Mode: engine.Training},
-				{N: 64, Run: features_7_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.8.conv.0.0 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_8_conv_0_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 12, Run: features_8_conv_0_0WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: features_8_conv_0_0InputGrad},
-			},
-		},
-		{
-			Name: "features.8.conv.0.1+features.8.relu61 (training)",
-			Forward: []engine.Phase{
-				{N: 384, Run: features_8_conv_0_1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: features_8_conv_0_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 384, Run: features_8_conv_0_1Backward, Batch: true, Mode: engine.Training},
-				{N: 384, Run: features_8_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.8.conv.1.0 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_8_conv_1_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 24, Run: features_8_conv_1_0WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: features_8_conv_1_0InputGrad},
-			},
-		},
-		{
-			Name: "features.8.conv.1.1+features.8.relu62 (training)",
-			Forward: []engine.Phase{
-				{N: 384, Run: features_8_conv_1_1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: features_8_conv_1_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 384, Run: features_8_conv_1_1Backward, Batch: true, Mode: engine.Training},
-				{N: 384, Run: features_8_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.8.conv.2 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_8_conv_2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: features_8_conv_2WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: features_8_conv_2InputGrad},
-			},
-		},
-		{
-			Name: "features.8.conv.3 (training)",
-			Forward: []engine.Phase{
-				{N: 64, Run: features_8_conv_3Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: features_8_conv_3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 64, Run: features_8_conv_3Backward, Batch: true, Mode: engine.Training},
-				{N: 64, Run: features_8_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.8.add1 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_8_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 14, Run: features_8_add1InputGrad},
-			},
-		},
-		{
-			Name: "features.9.conv.0.0 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_9_conv_0_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 12, Run: features_9_conv_0_0WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: features_9_conv_0_0InputGrad},
-			},
-		},
-		{
-			Name: "features.9.conv.0.1+features.9.relu61 (training)",
-			Forward: []engine.Phase{
-				{N: 384, Run: features_9_conv_0_1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: features_9_conv_0_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 384, Run: features_9_conv_0_1Backward, Batch: true, Mode: engine.Training},
-				{N: 384, Run: features_9_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.9.conv.1.0 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_9_conv_1_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 24, Run: features_9_conv_1_0WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: features_9_conv_1_0InputGrad},
-			},
-		},
-		{
-			Name: "features.9.conv.1.1+features.9.relu62 (training)",
-			Forward: []engine.Phase{
-				{N: 384, Run: features_9_conv_1_1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: features_9_conv_1_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 384, Run: features_9_conv_1_1Backward, Batch: true, Mode: engine.Training},
-				{N: 384, Run: features_9_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.9.conv.2 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_9_conv_2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: features_9_conv_2WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: features_9_conv_2InputGrad},
-			},
-		},
-		{
-			Name: "features.9.conv.3 (training)",
-			Forward: []engine.Phase{
-				{N: 64, Run: features_9_conv_3Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: features_9_conv_3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 64, Run: features_9_conv_3Backward, Batch: true, Mode: engine.Training},
-				{N: 64, Run: features_9_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.9.add1 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_9_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 14, Run: features_9_add1InputGrad},
-			},
-		},
-		{
-			Name: "features.10.conv.0.0 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_10_conv_0_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 12, Run: features_10_conv_0_0WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: features_10_conv_0_0InputGrad},
-			},
-		},
-		{
-			Name: "features.10.conv.0.1+features.10.relu61 (training)",
-			Forward: []engine.Phase{
-				{N: 384, Run: features_10_conv_0_1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: features_10_conv_0_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 384, Run: features_10_conv_0_1Backward, Batch: true, Mode: engine.Training},
-				{N: 384, Run: features_10_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.10.conv.1.0 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_10_conv_1_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 24, Run: features_10_conv_1_0WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: features_10_conv_1_0InputGrad},
-			},
-		},
-		{
-			Name: "features.10.conv.1.1+features.10.relu62 (training)",
-			Forward: []engine.Phase{
-				{N: 384, Run: features_10_conv_1_1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: features_10_conv_1_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 384, Run: features_10_conv_1_1Backward, Batch: true, Mode: engine.Training},
-				{N: 384, Run: features_10_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.10.conv.2 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_10_conv_2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: features_10_conv_2WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: features_10_conv_2InputGrad},
-			},
-		},
-		{
-			Name: "features.10.conv.3 (training)",
-			Forward: []engine.Phase{
-				{N: 64, Run: features_10_conv_3Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: features_10_conv_3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 64, Run: features_10_conv_3Backward, Batch: true, Mode: engine.Training},
-				{N: 64, Run: features_10_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.10.add1 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_10_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 14, Run: features_10_add1InputGrad},
-			},
-		},
-		{
-			Name: "features.11.conv.0.0 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_11_conv_0_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 12, Run: features_11_conv_0_0WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: features_11_conv_0_0InputGrad},
-			},
-		},
-		{
-			Name: "features.11.conv.0.1+features.11.relu61 (training)",
-			Forward: []engine.Phase{
-				{N: 384, Run: features_11_conv_0_1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: features_11_conv_0_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 384, Run: features_11_conv_0_1Backward, Batch: true, Mode: engine.Training},
-				{N: 384, Run: features_11_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.11.conv.1.0 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_11_conv_1_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 24, Run: features_11_conv_1_0WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: features_11_conv_1_0InputGrad},
-			},
-		},
-		{
-			Name: "features.11.conv.1.1+features.11.relu62 (training)",
-			Forward: []engine.Phase{
-				{N: 384, Run: features_11_conv_1_1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: features_11_conv_1_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 384, Run: features_11_conv_1_1Backward, Batch: true, Mode: engine.Training},
-				{N: 384, Run: features_11_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.11.conv.2 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_11_conv_2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: features_11_conv_2WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: features_11_conv_2InputGrad},
-			},
-		},
-		{
-			Name: "features.11.conv.3 (training)",
-			Forward: []engine.Phase{
-				{N: 96, Run: features_11_conv_3Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: features_11_conv_3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 96, Run: features_11_conv_3Backward, Batch: true, Mode: engine.Training},
-				{N: 96, Run: features_11_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.12.conv.0.0 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_12_conv_0_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 18, Run: features_12_conv_0_0WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: features_12_conv_0_0InputGrad},
-			},
-		},
-		{
-			Name: "features.12.conv.0.1+features.12.relu61 (training)",
-			Forward: []engine.Phase{
-				{N: 576, Run: features_12_conv_0_1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: features_12_conv_0_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 576, Run: features_12_conv_0_1Backward, Batch: true, Mode: engine.Training},
-				{N: 576, Run: features_12_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.12.conv.1.0 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_12_conv_1_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 36, Run: features_12_conv_1_0WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: features_12_conv_1_0InputGrad},
-			},
-		},
-		{
-			Name: "features.12.conv.1.1+features.12.relu62 (training)",
-			Forward: []engine.Phase{
-				{N: 576, Run: features_12_conv_1_1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: features_12_conv_1_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 576, Run: features_12_conv_1_1Backward, Batch: true, Mode: engine.Training},
-				{N: 576, Run: features_12_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.12.conv.2 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_12_conv_2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: features_12_conv_2WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: features_12_conv_2InputGrad},
-			},
-		},
-		{
-			Name: "features.12.conv.3 (training)",
-			Forward: []engine.Phase{
-				{N: 96, Run: features_12_conv_3Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: features_12_conv_3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 96, Run: features_12_conv_3Backward, Batch: true, Mode: engine.Training},
-				{N: 96, Run: features_12_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.12.add1 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_12_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 14, Run: features_12_add1InputGrad},
-			},
-		},
-		{
-			Name: "features.13.conv.0.0 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_13_conv_0_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 18, Run: features_13_conv_0_0WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: features_13_conv_0_0InputGrad},
-			},
-		},
-		{
-			Name: "features.13.conv.0.1+features.13.relu61 (training)",
-			Forward: []engine.Phase{
-				{N: 576, Run: features_13_conv_0_1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: features_13_conv_0_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 576, Run: features_13_conv_0_1Backward, Batch: true, Mode: engine.Training},
-				{N: 576, Run: features_13_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.13.conv.1.0 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_13_conv_1_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 36, Run: features_13_conv_1_0WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: features_13_conv_1_0InputGrad},
-			},
-		},
-		{
-			Name: "features.13.conv.1.1+features.13.relu62 (training)",
-			Forward: []engine.Phase{
-				{N: 576, Run: features_13_conv_1_1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: features_13_conv_1_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 576, Run: features_13_conv_1_1Backward, Batch: true, Mode: engine.Training},
-				{N: 576, Run: features_13_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.13.conv.2 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_13_conv_2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: features_13_conv_2WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: features_13_conv_2InputGrad},
-			},
-		},
-		{
-			Name: "features.13.conv.3 (training)",
-			Forward: []engine.Phase{
-				{N: 96, Run: features_13_conv_3Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: features_13_conv_3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 96, Run: features_13_conv_3Backward, Batch: true, Mode: engine.Training},
-				{N: 96, Run: features_13_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.13.add1 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_13_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 14, Run: features_13_add1InputGrad},
-			},
-		},
-		{
-			Name: "features.14.conv.0.0 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: features_14_conv_0_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 18, Run: features_14_conv_0_0WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: features_14_conv_0_0InputGrad},
-			},
-		},
-		{
-			Name: "features.14.conv.0.1+features.14.relu61 (training)",
-			Forward: []engine.Phase{
-				{N: 576, Run: features_14_conv_0_1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: features_14_conv_0_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 576, Run: features_14_conv_0_1Backward, Batch: true, Mode: engine.Training},
-				{N: 576, Run: features_14_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.14.conv.1.0 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_14_conv_1_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 36, Run: features_14_conv_1_0WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: features_14_conv_1_0InputGrad},
-			},
-		},
-		{
-			Name: "features.14.conv.1.1+features.14.relu62 (training)",
-			Forward: []engine.Phase{
-				{N: 576, Run: features_14_conv_1_1Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: features_14_conv_1_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 576, Run: features_14_conv_1_1Backward, Batch: true, Mode: engine.Training},
-				{N: 576, Run: features_14_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.14.conv.2 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_14_conv_2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 5, Run: features_14_conv_2WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: features_14_conv_2InputGrad},
-			},
-		},
-		{
-			Name: "features.14.conv.3 (training)",
-			Forward: []engine.Phase{
-				{N: 160, Run: features_14_conv_3Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: features_14_conv_3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 160, Run: features_14_conv_3Backward, Batch: true, Mode: engine.Training},
-				{N: 160, Run: features_14_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.15.conv.0.0 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_15_conv_0_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 30, Run: features_15_conv_0_0WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: features_15_conv_0_0InputGrad},
-			},
-		},
-		{
-			Name: "features.15.conv.0.1+features.15.relu61 (training)",
-			Forward: []engine.Phase{
-				{N: 960, Run: features_15_conv_0_1Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: features_15_conv_0_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 960, Run: features_15_conv_0_1Backward, Batch: true, Mode: engine.Training},
-				{N: 960, Run: features_15_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.15.conv.1.0 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_15_conv_1_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 60, Run: features_15_conv_1_0WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: features_15_conv_1_0InputGrad},
-			},
-		},
-		{
-			Name: "features.15.conv.1.1+features.15.relu62 (training)",
-			Forward: []engine.Phase{
-				{N: 960, Run: features_15_conv_1_1Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: features_15_conv_1_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 960, Run: features_15_conv_1_1Backward, Batch: true, Mode: engine.Training},
-				{N: 960, Run: features_15_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.15.conv.2 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_15_conv_2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 5, Run: features_15_conv_2WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: features_15_conv_2InputGrad},
-			},
-		},
-		{
-			Name: "features.15.conv.3 (training)",
-			Forward: []engine.Phase{
-				{N: 160, Run: features_15_conv_3Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: features_15_conv_3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 160, Run: features_15_conv_3Backward, Batch: true, Mode: engine.Training},
-				{N: 160, Run: features_15_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.15.add1 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_15_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 7, Run: features_15_add1InputGrad},
-			},
-		},
-		{
-			Name: "features.16.conv.0.0 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_16_conv_0_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 30, Run: features_16_conv_0_0WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: features_16_conv_0_0InputGrad},
-			},
-		},
-		{
-			Name: "features.16.conv.0.1+features.16.relu61 (training)",
-			Forward: []engine.Phase{
-				{N: 960, Run: features_16_conv_0_1Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: features_16_conv_0_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 960, Run: features_16_conv_0_1Backward, Batch: true, Mode: engine.Training},
-				{N: 960, Run: features_16_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.16.conv.1.0 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_16_conv_1_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 60, Run: features_16_conv_1_0WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: features_16_conv_1_0InputGrad},
-			},
-		},
-		{
-			Name: "features.16.conv.1.1+features.16.relu62 (training)",
-			Forward: []engine.Phase{
-				{N: 960, Run: features_16_conv_1_1Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: features_16_conv_1_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 960, Run: features_16_conv_1_1Backward, Batch: true, Mode: engine.Training},
-				{N: 960, Run: features_16_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.16.conv.2 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_16_conv_2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 5, Run: features_16_conv_2WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: features_16_conv_2InputGrad},
-			},
-		},
-		{
-			Name: "features.16.conv.3 (training)",
-			Forward: []engine.Phase{
-				{N: 160, Run: features_16_conv_3Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: features_16_conv_3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 160, Run: features_16_conv_3Backward, Batch: true, Mode: engine.Training},
-				{N: 160, Run: features_16_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.16.add1 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_16_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 7, Run: features_16_add1InputGrad},
-			},
-		},
-		{
-			Name: "features.17.conv.0.0 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_17_conv_0_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 30, Run: features_17_conv_0_0WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: features_17_conv_0_0InputGrad},
-			},
-		},
-		{
-			Name: "features.17.conv.0.1+features.17.relu61 (training)",
-			Forward: []engine.Phase{
-				{N: 960, Run: features_17_conv_0_1Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: features_17_conv_0_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 960, Run: features_17_conv_0_1Backward, Batch: true, Mode: engine.Training},
-				{N: 960, Run: features_17_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.17.conv.1.0 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_17_conv_1_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 60, Run: features_17_conv_1_0WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: features_17_conv_1_0InputGrad},
-			},
-		},
-		{
-			Name: "features.17.conv.1.1+features.17.relu62 (training)",
-			Forward: []engine.Phase{
-				{N: 960, Run: features_17_conv_1_1Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: features_17_conv_1_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 960, Run: features_17_conv_1_1Backward, Batch: true, Mode: engine.Training},
-				{N: 960, Run: features_17_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.17.conv.2 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_17_conv_2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 10, Run: features_17_conv_2WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: features_17_conv_2InputGrad},
-			},
-		},
-		{
-			Name: "features.17.conv.3 (training)",
-			Forward: []engine.Phase{
-				{N: 320, Run: features_17_conv_3Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: features_17_conv_3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 320, Run: features_17_conv_3Backward, Batch: true, Mode: engine.Training},
-				{N: 320, Run: features_17_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.18.0 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: features_18_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 40, Run: features_18_0WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: features_18_0InputGrad},
-			},
-		},
-		{
-			Name: "features.18.1+relu62 (training)",
-			Forward: []engine.Phase{
-				{N: 1280, Run: features_18_1Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: features_18_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1280, Run: features_18_1Backward, Batch: true, Mode: engine.Training},
-				{N: 1280, Run: features_18_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "globalavgpool1 (training)",
-			Forward: []engine.Phase{
-				{N: 1280, Run: globalavgpool1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1280, Run: globalavgpool1InputGrad},
-			},
-		},
-		{
-			Name: "classifier.0 (training)",
-			Forward: []engine.Phase{
-				{N: 1, Run: classifier_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: classifier_0Backward, Mode: engine.Training},
-				{N: 1, Run: classifier_0EvalBackward, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "classifier.1 (training)",
-			Forward: []engine.Phase{
-				{N: 1000, Run: classifier_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1000, Run: classifier_1WeightGrad, Sums: true},
-				{N: 1280, Run: classifier_1InputGrad},
-			},
-		},
-		{
-			Name: "forward again in inference mode (its backward)",
-			Backward: []engine.Phase{
-				{N: 112, Run: features_0_0Forward, Mode: engine.Inference},
-				{N: 112, Run: features_0_1Eval, Mode: engine.Inference},
-				{N: 112, Run: features_1_conv_0_0Forward, Mode: engine.Inference},
-				{N: 112, Run: features_1_conv_0_1Eval, Mode: engine.Inference},
-				{N: 112, Run: features_1_conv_1Forward, Mode: engine.Inference},
-				{N: 112, Run: features_1_conv_2Eval, Mode: engine.Inference},
-				{N: 112, Run: features_2_conv_0_0Forward, Mode: engine.Inference},
-				{N: 112, Run: features_2_conv_0_1Eval, Mode: engine.Inference},
-				{N: 56, Run: features_2_conv_1_0Forward, Mode: engine.Inference},
-				{N: 56, Run: features_2_conv_1_1Eval, Mode: engine.Inference},
-				{N: 56, Run: features_2_conv_2Forward, Mode: engine.Inference},
-				{N: 56, Run: features_2_conv_3Eval, Mode: engine.Inference},
-				{N: 56, Run: features_3_conv_0_0Forward, Mode: engine.Inference},
-				{N: 56, Run: features_3_conv_0_1Eval, Mode: engine.Inference},
-				{N: 56, Run: features_3_conv_1_0Forward, Mode: engine.Inference},
-				{N: 56, Run: features_3_conv_1_1Eval, Mode: engine.Inference},
-				{N: 56, Run: features_3_conv_2Forward, Mode: engine.Inference},
-				{N: 56, Run: features_3_conv_3Eval, Mode: engine.Inference},
-				{N: 56, Run: features_3_add1Forward, Mode: engine.Inference},
-				{N: 56, Run: features_4_conv_0_0Forward, Mode: engine.Inference},
-				{N: 56, Run: features_4_conv_0_1Eval, Mode: engine.Inference},
-				{N: 28, Run: features_4_conv_1_0Forward, Mode: engine.Inference},
-				{N: 28, Run: features_4_conv_1_1Eval, Mode: engine.Inference},
-				{N: 28, Run: features_4_conv_2Forward, Mode: engine.Inference},
-				{N: 28, Run: features_4_conv_3Eval, Mode: engine.Inference},
-				{N: 28, Run: features_5_conv_0_0Forward, Mode: engine.Inference},
-				{N: 28, Run: features_5_conv_0_1Eval, Mode: engine.Inference},
-				{N: 28, Run: features_5_conv_1_0Forward, Mode: engine.Inference},
-				{N: 28, Run: features_5_conv_1_1Eval, Mode: engine.Inference},
-				{N: 28, Run: features_5_conv_2Forward, Mode: engine.Inference},
-				{N: 28, Run: features_5_conv_3Eval, Mode: engine.Inference},
-				{N: 28, Run: features_5_add1Forward, Mode: engine.Inference},
-				{N: 28, Run: features_6_conv_0_0Forward, Mode: engine.Inference},
-				{N: 28, Run: features_6_conv_0_1Eval, Mode: engine.Inference},
-				{N: 28, Run: features_6_conv_1_0Forward, Mode: engine.Inference},
-				{N: 28, Run: features_6_conv_1_1Eval, Mode: engine.Inference},
-				{N: 28, Run: features_6_conv_2Forward, Mode: engine.Inference},
-				{N: 28, Run: features_6_conv_3Eval, Mode: engine.Inference},
-				{N: 28, Run: features_6_add1Forward, Mode: engine.Inference},
-				{N: 28, Run: features_7_conv_0_0Forward, Mode: engine.Inference},
-				{N: 28, Run: features_7_conv_0_1Eval, Mode: engine.Inference},
-				{N: 14, Run: features_7_conv_1_0Forward, Mode: engine.Inference},
-				{N: 14, Run: features_7_conv_1_1Eval, Mode: engine.Inference},
-				{N: 14, Run: features_7_conv_2Forward, Mode: engine.Inference},
-				{N: 14, Run: features_7_conv_3Eval, Mode: engine.Inference},
-				{N: 14, Run: features_8_conv_0_0Forward, Mode: engine.Inference},
-				{N: 14, Run: features_8_conv_0_1Eval, Mode: engine.Inference},
-				{N: 14, Run: features_8_conv_1_0Forward, Mode: engine.Inference},
-				{N: 14, Run: features_8_conv_1_1Eval, Mode: engine.Inference},
-				{N: 14, Run: features_8_conv_2Forward, Mode: engine.Inference},
-				{N: 14, Run: features_8_conv_3Eval, Mode: engine.Inference},
-				{N: 14, Run: features_8_add1Forward, Mode: engine.Inference},
-				{N: 14, Run: features_9_conv_0_0Forward, Mode: engine.Inference},
-				{N: 14, Run: features_9_conv_0_1Eval, Mode: engine.Inference},
-				{N: 14, Run: features_9_conv_1_0Forward, Mode: engine.Inference},
-				{N: 14, Run: features_9_conv_1_1Eval, Mode: engine.Inference},
-				{N: 14, Run: features_9_conv_2Forward, Mode: engine.Inference},
-				{N: 14, Run: features_9_conv_3Eval, Mode: engine.Inference},
-				{N: 14, Run: features_9_add1Forward, Mode: engine.Inference},
-				{N: 14, Run: features_10_conv_0_0Forward, Mode: engine.Inference},
-				{N: 14, Run: features_10_conv_0_1Eval, Mode: engine.Inference},
-				{N: 14, Run: features_10_conv_1_0Forward, Mode: engine.Inference},
-				{N: 14, Run: features_10_conv_1_1Eval, Mode: engine.Inference},
-				{N: 14, Run: features_10_conv_2Forward, Mode: engine.Inference},
-				{N: 14, Run: features_10_conv_3Eval, Mode: engine.Inference},
-				{N: 14, Run: features_10_add1Forward, Mode: engine.Inference},
-				{N: 14, Run: features_11_conv_0_0Forward, Mode: engine.Inference},
-				{N: 14, Run: features_11_conv_0_1Eval, Mode: engine.Inference},
-				{N: 14, Run: features_11_conv_1_0Forward, Mode: engine.Inference},
-				{N: 14, Run: features_11_conv_1_1Eval, Mode: engine.Inference},
-				{N: 14, Run: features_11_conv_2Forward, Mode: engine.Inference},
-				{N: 14, Run: features_11_conv_3Eval, Mode: engine.Inference},
-				{N: 14, Run: features_12_conv_0_0Forward, Mode: engine.Inference},
-				{N: 14, Run: features_12_conv_0_1Eval, Mode: engine.Inference},
-				{N: 14, Run: features_12_conv_1_0Forward, Mode: engine.Inference},
-				{N: 14, Run: features_12_conv_1_1Eval, Mode: engine.Inference},
-				{N: 14, Run: features_12_conv_2Forward, Mode: engine.Inference},
-				{N: 14, Run: features_12_conv_3Eval, Mode: engine.Inference},
-				{N: 14, Run: features_12_add1Forward, Mode: engine.Inference},
-				{N: 14, Run: features_13_conv_0_0Forward, Mode: engine.Inference},
-				{N: 14, Run: features_13_conv_0_1Eval, Mode: engine.Inference},
-				{N: 14, Run: features_13_conv_1_0Forward, Mode: engine.Inference},
-				{N: 14, Run: features_13_conv_1_1Eval, Mode: engine.Inference},
-				{N: 14, Run: features_13_conv_2Forward, Mode: engine.Inference},
-				{N: 14, Run: features_13_conv_3Eval, Mode: engine.Inference},
-				{N: 14, Run: features_13_add1Forward, Mode: engine.Inference},
-				{N: 14, Run: features_14_conv_0_0Forward, Mode: engine.Inference},
-				{N: 14, Run: features_14_conv_0_1Eval, Mode: engine.Inference},
-				{N: 7, Run: features_14_conv_1_0Forward, Mode: engine.Inference},
-				{N: 7, Run: features_14_conv_1_1Eval, Mode: engine.Inference},
-				{N: 7, Run: features_14_conv_2Forward, Mode: engine.Inference},
-				{N: 7, Run: features_14_conv_3Eval, Mode: engine.Inference},
-				{N: 7, Run: features_15_conv_0_0Forward, Mode: engine.Inference},
-				{N: 7, Run: features_15_conv_0_1Eval, Mode: engine.Inference},
-				{N: 7, Run: features_15_conv_1_0Forward, Mode: engine.Inference},
-				{N: 7, Run: features_15_conv_1_1Eval, Mode: engine.Inference},
-				{N: 7, Run: features_15_conv_2Forward, Mode: engine.Inference},
-				{N: 7, Run: features_15_conv_3Eval, Mode: engine.Inference},
-				{N: 7, Run: features_15_add1Forward, Mode: engine.Inference},
-				{N: 7, Run: features_16_conv_0_0Forward, Mode: engine.Inference},
-				{N: 7, Run: features_16_conv_0_1Eval, Mode: engine.Inference},
-				{N: 7, Run: features_16_conv_1_0Forward, Mode: engine.Inference},
-				{N: 7, Run: features_16_conv_1_1Eval, Mode: engine.Inference},
-				{N: 7, Run: features_16_conv_2Forward, Mode: engine.Inference},
-				{N: 7, Run: features_16_conv_3Eval, Mode: engine.Inference},
-				{N: 7, Run: features_16_add1Forward, Mode: engine.Inference},
-				{N: 7, Run: features_17_conv_0_0Forward, Mode: engine.Inference},
-				{N: 7, Run: features_17_conv_0_1Eval, Mode: engine.Inference},
-				{N: 7, Run: features_17_conv_1_0Forward, Mode: engine.Inference},
-				{N: 7, Run: features_17_conv_1_1Eval, Mode: engine.Inference},
-				{N: 7, Run: features_17_conv_2Forward, Mode: engine.Inference},
-				{N: 7, Run: features_17_conv_3Eval, Mode: engine.Inference},
-				{N: 7, Run: features_18_0Forward, Mode: engine.Inference},
-				{N: 7, Run: features_18_1Eval, Mode: engine.Inference},
-				{N: 1280, Run: globalavgpool1Forward, Mode: engine.Inference},
-				{N: 1, Run: classifier_0Eval, Mode: engine.Inference},
-				{N: 1000, Run: classifier_1Forward, Mode: engine.Inference},
-			},
-			Reforward: true,
-		},
+		{Name: "features.0.0+features.0.1+relu61 (inference)", Forward: []engine.Phase{
+			{N: 112, Run: features_0_0Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.1.conv.0.0+features.1.conv.0.1+features.1.relu61 (inference)", Forward: []engine.Phase{
+			{N: 112, Run: features_1_conv_0_0Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.1.conv.1+features.1.conv.2 (inference)", Forward: []engine.Phase{
+			{N: 112, Run: features_1_conv_1Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.2.conv.0.0+features.2.conv.0.1+features.2.relu61 (inference)", Forward: []engine.Phase{
+			{N: 112, Run: features_2_conv_0_0Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.2.conv.1.0+features.2.conv.1.1+features.2.relu62 (inference)", Forward: []engine.Phase{
+			{N: 56, Run: features_2_conv_1_0Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.2.conv.2+features.2.conv.3 (inference)", Forward: []engine.Phase{
+			{N: 56, Run: features_2_conv_2Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.3.conv.0.0+features.3.conv.0.1+features.3.relu61 (inference)", Forward: []engine.Phase{
+			{N: 56, Run: conv1x1x144Infer(f112, features_3_conv_0_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.3.conv.1.0+features.3.conv.1.1+features.3.relu62 (inference)", Forward: []engine.Phase{
+			{N: 56, Run: features_3_conv_1_0Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.3.conv.2+features.3.conv.3+features.3.add1 (inference)", Forward: []engine.Phase{
+			{N: 56, Run: features_3_conv_2Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.4.conv.0.0+features.4.conv.0.1+features.4.relu61 (inference)", Forward: []engine.Phase{
+			{N: 56, Run: conv1x1x144Infer(f113, features_4_conv_0_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.4.conv.1.0+features.4.conv.1.1+features.4.relu62 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: features_4_conv_1_0Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.4.conv.2+features.4.conv.3 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: features_4_conv_2Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.5.conv.0.0+features.5.conv.0.1+features.5.relu61 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x192Infer(f112, features_5_conv_0_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.5.conv.1.0+features.5.conv.1.1+features.5.relu62 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv3x3x192Infer(features_5_conv_1_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.5.conv.2+features.5.conv.3+features.5.add1 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x32Infer(f113, features_5_conv_2Fold, f112), Mode: engine.Inference},
+		}},
+		{Name: "features.6.conv.0.0+features.6.conv.0.1+features.6.relu61 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x192Infer(f113, features_6_conv_0_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.6.conv.1.0+features.6.conv.1.1+features.6.relu62 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv3x3x192Infer(features_6_conv_1_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.6.conv.2+features.6.conv.3+features.6.add1 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x32Infer(f112, features_6_conv_2Fold, f113), Mode: engine.Inference},
+		}},
+		{Name: "features.7.conv.0.0+features.7.conv.0.1+features.7.relu61 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x192Infer(f112, features_7_conv_0_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.7.conv.1.0+features.7.conv.1.1+features.7.relu62 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: features_7_conv_1_0Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.7.conv.2+features.7.conv.3 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: features_7_conv_2Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.8.conv.0.0+features.8.conv.0.1+features.8.relu61 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x384Infer(f113, features_8_conv_0_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.8.conv.1.0+features.8.conv.1.1+features.8.relu62 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv3x3x384Infer(features_8_conv_1_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.8.conv.2+features.8.conv.3+features.8.add1 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x64Infer(f111, features_8_conv_2Fold, f113), Mode: engine.Inference},
+		}},
+		{Name: "features.9.conv.0.0+features.9.conv.0.1+features.9.relu61 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x384Infer(f111, features_9_conv_0_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.9.conv.1.0+features.9.conv.1.1+features.9.relu62 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv3x3x384Infer(features_9_conv_1_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.9.conv.2+features.9.conv.3+features.9.add1 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x64Infer(f113, features_9_conv_2Fold, f111), Mode: engine.Inference},
+		}},
+		{Name: "features.10.conv.0.0+features.10.conv.0.1+features.10.relu61 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x384Infer(f113, features_10_conv_0_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.10.conv.1.0+features.10.conv.1.1+features.10.relu62 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv3x3x384Infer(features_10_conv_1_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.10.conv.2+features.10.conv.3+features.10.add1 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x64Infer(f111, features_10_conv_2Fold, f113), Mode: engine.Inference},
+		}},
+		{Name: "features.11.conv.0.0+features.11.conv.0.1+features.11.relu61 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x384Infer(f111, features_11_conv_0_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.11.conv.1.0+features.11.conv.1.1+features.11.relu62 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv3x3x384Infer(features_11_conv_1_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.11.conv.2+features.11.conv.3 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: features_11_conv_2Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.12.conv.0.0+features.12.conv.0.1+features.12.relu61 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x576Infer(f113, features_12_conv_0_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.12.conv.1.0+features.12.conv.1.1+features.12.relu62 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv3x3x576Infer(features_12_conv_1_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.12.conv.2+features.12.conv.3+features.12.add1 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x96Infer(f112, features_12_conv_2Fold, f113), Mode: engine.Inference},
+		}},
+		{Name: "features.13.conv.0.0+features.13.conv.0.1+features.13.relu61 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x576Infer(f112, features_13_conv_0_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.13.conv.1.0+features.13.conv.1.1+features.13.relu62 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv3x3x576Infer(features_13_conv_1_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.13.conv.2+features.13.conv.3+features.13.add1 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x96Infer(f113, features_13_conv_2Fold, f112), Mode: engine.Inference},
+		}},
+		{Name: "features.14.conv.0.0+features.14.conv.0.1+features.14.relu61 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x576Infer(f113, features_14_conv_0_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.14.conv.1.0+features.14.conv.1.1+features.14.relu62 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: features_14_conv_1_0Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.14.conv.2+features.14.conv.3 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: features_14_conv_2Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.15.conv.0.0+features.15.conv.0.1+features.15.relu61 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv1x1x960Infer(f113, features_15_conv_0_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.15.conv.1.0+features.15.conv.1.1+features.15.relu62 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x960Infer(features_15_conv_1_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.15.conv.2+features.15.conv.3+features.15.add1 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv1x1x160Infer(f111, features_15_conv_2Fold, f113), Mode: engine.Inference},
+		}},
+		{Name: "features.16.conv.0.0+features.16.conv.0.1+features.16.relu61 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv1x1x960Infer(f111, features_16_conv_0_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.16.conv.1.0+features.16.conv.1.1+features.16.relu62 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x960Infer(features_16_conv_1_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.16.conv.2+features.16.conv.3+features.16.add1 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv1x1x160Infer(f113, features_16_conv_2Fold, f111), Mode: engine.Inference},
+		}},
+		{Name: "features.17.conv.0.0+features.17.conv.0.1+features.17.relu61 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv1x1x960Infer(f113, features_17_conv_0_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.17.conv.1.0+features.17.conv.1.1+features.17.relu62 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x960Infer(features_17_conv_1_0Fold), Mode: engine.Inference},
+		}},
+		{Name: "features.17.conv.2+features.17.conv.3 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: features_17_conv_2Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.18.0+features.18.1+relu62 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: features_18_0Infer, Mode: engine.Inference},
+		}},
+		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
+			{N: 1280, Run: poolavgInfer(f113, f112), Mode: engine.Inference},
+		}},
+		{Name: "classifier.1 (inference)", Forward: []engine.Phase{
+			{N: 1000, Run: fc1000Infer(f113), Mode: engine.Inference},
+		}},
+		{Name: "features.0.0 (training)", Forward: []engine.Phase{
+			{N: 112, Run: features_0_0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: features_0_0WeightGrad, Even: true, Sums: true},
+			{N: 224, Run: features_0_0InputGrad},
+		}},
+		{Name: "features.0.1+relu61 (training)", Forward: []engine.Phase{
+			{N: 32, Run: features_0_1Stats, Batch: true, Mode: engine.Training},
+			{N: 112, Run: features_0_1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 32, Run: features_0_1Backward, Batch: true, Mode: engine.Training},
+			{N: 32, Run: features_0_1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.1.conv.0.0 (training)", Forward: []engine.Phase{
+			{N: 112, Run: features_1_conv_0_0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: features_1_conv_0_0WeightGrad, Even: true, Sums: true},
+			{N: 112, Run: features_1_conv_0_0InputGrad},
+		}},
+		{Name: "features.1.conv.0.1+features.1.relu61 (training)", Forward: []engine.Phase{
+			{N: 32, Run: features_1_conv_0_1Stats, Batch: true, Mode: engine.Training},
+			{N: 112, Run: features_1_conv_0_1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 32, Run: features_1_conv_0_1Backward, Batch: true, Mode: engine.Training},
+			{N: 32, Run: features_1_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.1.conv.1 (training)", Forward: []engine.Phase{
+			{N: 112, Run: features_1_conv_1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: features_1_conv_1WeightGrad, Even: true, Sums: true},
+			{N: 112, Run: features_1_conv_1InputGrad},
+		}},
+		{Name: "features.1.conv.2 (training)", Forward: []engine.Phase{
+			{N: 16, Run: features_1_conv_2Stats, Batch: true, Mode: engine.Training},
+			{N: 112, Run: features_1_conv_2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 16, Run: features_1_conv_2Backward, Batch: true, Mode: engine.Training},
+			{N: 16, Run: features_1_conv_2EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.2.conv.0.0 (training)", Forward: []engine.Phase{
+			{N: 112, Run: features_2_conv_0_0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: features_2_conv_0_0WeightGrad, Even: true, Sums: true},
+			{N: 112, Run: features_2_conv_0_0InputGrad},
+		}},
+		{Name: "features.2.conv.0.1+features.2.relu61 (training)", Forward: []engine.Phase{
+			{N: 96, Run: features_2_conv_0_1Stats, Batch: true, Mode: engine.Training},
+			{N: 112, Run: features_2_conv_0_1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 96, Run: features_2_conv_0_1Backward, Batch: true, Mode: engine.Training},
+			{N: 96, Run: features_2_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.2.conv.1.0 (training)", Forward: []engine.Phase{
+			{N: 56, Run: features_2_conv_1_0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: features_2_conv_1_0WeightGrad, Even: true, Sums: true},
+			{N: 112, Run: features_2_conv_1_0InputGrad},
+		}},
+		{Name: "features.2.conv.1.1+features.2.relu62 (training)", Forward: []engine.Phase{
+			{N: 96, Run: features_2_conv_1_1Stats, Batch: true, Mode: engine.Training},
+			{N: 56, Run: features_2_conv_1_1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 96, Run: features_2_conv_1_1Backward, Batch: true, Mode: engine.Training},
+			{N: 96, Run: features_2_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.2.conv.2 (training)", Forward: []engine.Phase{
+			{N: 56, Run: features_2_conv_2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: features_2_conv_2WeightGrad, Even: true, Sums: true},
+			{N: 56, Run: features_2_conv_2InputGrad},
+		}},
+		{Name: "features.2.conv.3 (training)", Forward: []engine.Phase{
+			{N: 24, Run: batchnormStats(features_2_conv_3Count, features_2_conv_3W, features_2_conv_3Batch, f47), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward(features_2_conv_3W, features_2_conv_3Batch, f48, f47), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 24, Run: batchnormBackward(features_2_conv_3W, features_2_conv_3Batch, features_2_conv_3B, f48, f50, f47), Batch: true, Mode: engine.Training},
+			{N: 24, Run: batchnormEvalBackward(features_2_conv_3W, features_2_conv_3Coef, features_2_conv_3B, f48, f50, f47), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.3.conv.0.0 (training)", Forward: []engine.Phase{
+			{N: 56, Run: conv1x1x144Forward(f6, f48, features_3_conv_0_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 9, Run: conv1x1x144WeightGrad(features_3_conv_0_0W, f48, f7), Even: true, Sums: true},
+			{N: 56, Run: features_3_conv_0_0InputGrad},
+		}},
+		{Name: "features.3.conv.0.1+features.3.relu61 (training)", Forward: []engine.Phase{
+			{N: 144, Run: batchnormStats_2(features_3_conv_0_1Count, features_3_conv_0_1W, features_3_conv_0_1Batch, f6), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward_2(f4, features_3_conv_0_1W, features_3_conv_0_1Batch, f6), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 144, Run: batchnormBackward_2(features_3_conv_0_1W, features_3_conv_0_1Batch, features_3_conv_0_1B, f7, f8, f6, f4), Batch: true, Mode: engine.Training},
+			{N: 144, Run: batchnormEvalBackward_2(features_3_conv_0_1W, features_3_conv_0_1Coef, features_3_conv_0_1B, f7, f8, f6, f4), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.3.conv.1.0 (training)", Forward: []engine.Phase{
+			{N: 56, Run: features_3_conv_1_0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 9, Run: features_3_conv_1_0WeightGrad, Even: true, Sums: true},
+			{N: 56, Run: features_3_conv_1_0InputGrad},
+		}},
+		{Name: "features.3.conv.1.1+features.3.relu62 (training)", Forward: []engine.Phase{
+			{N: 144, Run: features_3_conv_1_1Stats, Batch: true, Mode: engine.Training},
+			{N: 56, Run: features_3_conv_1_1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 144, Run: features_3_conv_1_1Backward, Batch: true, Mode: engine.Training},
+			{N: 144, Run: features_3_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.3.conv.2 (training)", Forward: []engine.Phase{
+			{N: 56, Run: features_3_conv_2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: features_3_conv_2WeightGrad, Even: true, Sums: true},
+			{N: 56, Run: features_3_conv_2InputGrad},
+		}},
+		{Name: "features.3.conv.3 (training)", Forward: []engine.Phase{
+			{N: 24, Run: batchnormStats(features_3_conv_3Count, features_3_conv_3W, features_3_conv_3Batch, f49), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward(features_3_conv_3W, features_3_conv_3Batch, f46, f49), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 24, Run: batchnormBackward(features_3_conv_3W, features_3_conv_3Batch, features_3_conv_3B, f51, f52, f49), Batch: true, Mode: engine.Training},
+			{N: 24, Run: batchnormEvalBackward(features_3_conv_3W, features_3_conv_3Coef, features_3_conv_3B, f51, f52, f49), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.3.add1 (training)", Forward: []engine.Phase{
+			{N: 56, Run: features_3_add1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 56, Run: features_3_add1InputGrad},
+		}},
+		{Name: "features.4.conv.0.0 (training)", Forward: []engine.Phase{
+			{N: 56, Run: conv1x1x144Forward(f9, f50, features_4_conv_0_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 9, Run: conv1x1x144WeightGrad(features_4_conv_0_0W, f50, f10), Even: true, Sums: true},
+			{N: 56, Run: features_4_conv_0_0InputGrad},
+		}},
+		{Name: "features.4.conv.0.1+features.4.relu61 (training)", Forward: []engine.Phase{
+			{N: 144, Run: batchnormStats_2(features_4_conv_0_1Count, features_4_conv_0_1W, features_4_conv_0_1Batch, f9), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward_2(f5, features_4_conv_0_1W, features_4_conv_0_1Batch, f9), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 144, Run: batchnormBackward_2(features_4_conv_0_1W, features_4_conv_0_1Batch, features_4_conv_0_1B, f10, f11, f9, f5), Batch: true, Mode: engine.Training},
+			{N: 144, Run: batchnormEvalBackward_2(features_4_conv_0_1W, features_4_conv_0_1Coef, features_4_conv_0_1B, f10, f11, f9, f5), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.4.conv.1.0 (training)", Forward: []engine.Phase{
+			{N: 28, Run: features_4_conv_1_0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 9, Run: features_4_conv_1_0WeightGrad, Even: true, Sums: true},
+			{N: 56, Run: features_4_conv_1_0InputGrad},
+		}},
+		{Name: "features.4.conv.1.1+features.4.relu62 (training)", Forward: []engine.Phase{
+			{N: 144, Run: features_4_conv_1_1Stats, Batch: true, Mode: engine.Training},
+			{N: 28, Run: features_4_conv_1_1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 144, Run: features_4_conv_1_1Backward, Batch: true, Mode: engine.Training},
+			{N: 144, Run: features_4_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.4.conv.2 (training)", Forward: []engine.Phase{
+			{N: 28, Run: features_4_conv_2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: features_4_conv_2WeightGrad, Even: true, Sums: true},
+			{N: 28, Run: features_4_conv_2InputGrad},
+		}},
+		{Name: "features.4.conv.3 (training)", Forward: []engine.Phase{
+			{N: 32, Run: batchnormStats_3(features_4_conv_3Count, features_4_conv_3W, features_4_conv_3Batch, f80), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_3(features_4_conv_3W, features_4_conv_3Batch, f81, f80), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 32, Run: batchnormBackward_3(features_4_conv_3W, features_4_conv_3Batch, features_4_conv_3B, f81, f83, f80), Batch: true, Mode: engine.Training},
+			{N: 32, Run: batchnormEvalBackward_3(features_4_conv_3W, features_4_conv_3Coef, features_4_conv_3B, f81, f83, f80), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.5.conv.0.0 (training)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x192Forward(f21, f81, features_5_conv_0_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: conv1x1x192WeightGrad(features_5_conv_0_0W, f81, f22), Even: true, Sums: true},
+			{N: 28, Run: conv1x1x192InputGrad(f83, features_5_conv_0_0T, f22)},
+		}},
+		{Name: "features.5.conv.0.1+features.5.relu61 (training)", Forward: []engine.Phase{
+			{N: 192, Run: batchnormStats_4(features_5_conv_0_1Count, features_5_conv_0_1W, features_5_conv_0_1Batch, f21), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_4(f10, features_5_conv_0_1W, features_5_conv_0_1Batch, f21), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 192, Run: batchnormBackward_4(features_5_conv_0_1W, features_5_conv_0_1Batch, features_5_conv_0_1B, f22, f23, f21, f10), Batch: true, Mode: engine.Training},
+			{N: 192, Run: batchnormEvalBackward_4(features_5_conv_0_1W, features_5_conv_0_1Coef, features_5_conv_0_1B, f22, f23, f21, f10), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.5.conv.1.0 (training)", Forward: []engine.Phase{
+			{N: 28, Run: conv3x3x192Forward(f22, f10, features_5_conv_1_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 12, Run: conv3x3x192WeightGrad(features_5_conv_1_0W, f10, f24), Even: true, Sums: true},
+			{N: 28, Run: conv3x3x192InputGrad(f23, features_5_conv_1_0W, f24)},
+		}},
+		{Name: "features.5.conv.1.1+features.5.relu62 (training)", Forward: []engine.Phase{
+			{N: 192, Run: batchnormStats_5(features_5_conv_1_1Count, features_5_conv_1_1W, features_5_conv_1_1Batch, f22), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_5(features_5_conv_1_1W, features_5_conv_1_1Batch, f23, f22), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 192, Run: batchnormBackward_5(features_5_conv_1_1W, features_5_conv_1_1Batch, features_5_conv_1_1B, f24, f25, f22), Batch: true, Mode: engine.Training},
+			{N: 192, Run: batchnormEvalBackward_5(features_5_conv_1_1W, features_5_conv_1_1Coef, features_5_conv_1_1B, f24, f25, f22), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.5.conv.2 (training)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x32Forward(f82, f23, features_5_conv_2W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv1x1x32WeightGrad(features_5_conv_2W, f23, f84), Even: true, Sums: true},
+			{N: 28, Run: conv1x1x32InputGrad(f25, features_5_conv_2T, f84, f23)},
+		}},
+		{Name: "features.5.conv.3 (training)", Forward: []engine.Phase{
+			{N: 32, Run: batchnormStats_3(features_5_conv_3Count, features_5_conv_3W, features_5_conv_3Batch, f82), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_3(features_5_conv_3W, features_5_conv_3Batch, f78, f82), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 32, Run: batchnormBackward_3(features_5_conv_3W, features_5_conv_3Batch, features_5_conv_3B, f84, f85, f82), Batch: true, Mode: engine.Training},
+			{N: 32, Run: batchnormEvalBackward_3(features_5_conv_3W, features_5_conv_3Coef, features_5_conv_3B, f84, f85, f82), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.5.add1 (training)", Forward: []engine.Phase{
+			{N: 28, Run: residualForward(f83, f81), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 28, Run: residualInputGrad(f85, f83, f78)},
+		}},
+		{Name: "features.6.conv.0.0 (training)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x192Forward(f24, f83, features_6_conv_0_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: conv1x1x192WeightGrad(features_6_conv_0_0W, f83, f25), Even: true, Sums: true},
+			{N: 28, Run: conv1x1x192InputGrad(f78, features_6_conv_0_0T, f25)},
+		}},
+		{Name: "features.6.conv.0.1+features.6.relu61 (training)", Forward: []engine.Phase{
+			{N: 192, Run: batchnormStats_4(features_6_conv_0_1Count, features_6_conv_0_1W, features_6_conv_0_1Batch, f24), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_4(f11, features_6_conv_0_1W, features_6_conv_0_1Batch, f24), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 192, Run: batchnormBackward_4(features_6_conv_0_1W, features_6_conv_0_1Batch, features_6_conv_0_1B, f25, f26, f24, f11), Batch: true, Mode: engine.Training},
+			{N: 192, Run: batchnormEvalBackward_4(features_6_conv_0_1W, features_6_conv_0_1Coef, features_6_conv_0_1B, f25, f26, f24, f11), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.6.conv.1.0 (training)", Forward: []engine.Phase{
+			{N: 28, Run: conv3x3x192Forward(f25, f11, features_6_conv_1_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 12, Run: conv3x3x192WeightGrad(features_6_conv_1_0W, f11, f27), Even: true, Sums: true},
+			{N: 28, Run: conv3x3x192InputGrad(f26, features_6_conv_1_0W, f27)},
+		}},
+		{Name: "features.6.conv.1.1+features.6.relu62 (training)", Forward: []engine.Phase{
+			{N: 192, Run: batchnormStats_5(features_6_conv_1_1Count, features_6_conv_1_1W, features_6_conv_1_1Batch, f25), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_5(features_6_conv_1_1W, features_6_conv_1_1Batch, f26, f25), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 192, Run: batchnormBackward_5(features_6_conv_1_1W, features_6_conv_1_1Batch, features_6_conv_1_1B, f27, f20, f25), Batch: true, Mode: engine.Training},
+			{N: 192, Run: batchnormEvalBackward_5(features_6_conv_1_1W, features_6_conv_1_1Coef, features_6_conv_1_1B, f27, f20, f25), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.6.conv.2 (training)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x32Forward(f84, f26, features_6_conv_2W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv1x1x32WeightGrad(features_6_conv_2W, f26, f85), Even: true, Sums: true},
+			{N: 28, Run: conv1x1x32InputGrad(f20, features_6_conv_2T, f85, f26)},
+		}},
+		{Name: "features.6.conv.3 (training)", Forward: []engine.Phase{
+			{N: 32, Run: batchnormStats_3(features_6_conv_3Count, features_6_conv_3W, features_6_conv_3Batch, f84), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_3(features_6_conv_3W, features_6_conv_3Batch, f78, f84), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 32, Run: batchnormBackward_3(features_6_conv_3W, features_6_conv_3Batch, features_6_conv_3B, f85, f79, f84), Batch: true, Mode: engine.Training},
+			{N: 32, Run: batchnormEvalBackward_3(features_6_conv_3W, features_6_conv_3Coef, features_6_conv_3B, f85, f79, f84), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.6.add1 (training)", Forward: []engine.Phase{
+			{N: 28, Run: residualForward(f85, f83), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 28, Run: residualInputGrad(f79, f78, f76)},
+		}},
+		{Name: "features.7.conv.0.0 (training)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x192Forward(f27, f85, features_7_conv_0_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: conv1x1x192WeightGrad(features_7_conv_0_0W, f85, f28), Even: true, Sums: true},
+			{N: 28, Run: features_7_conv_0_0InputGrad},
+		}},
+		{Name: "features.7.conv.0.1+features.7.relu61 (training)", Forward: []engine.Phase{
+			{N: 192, Run: batchnormStats_4(features_7_conv_0_1Count, features_7_conv_0_1W, features_7_conv_0_1Batch, f27), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_4(f20, features_7_conv_0_1W, features_7_conv_0_1Batch, f27), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 192, Run: batchnormBackward_4(features_7_conv_0_1W, features_7_conv_0_1Batch, features_7_conv_0_1B, f28, f29, f27, f20), Batch: true, Mode: engine.Training},
+			{N: 192, Run: batchnormEvalBackward_4(features_7_conv_0_1W, features_7_conv_0_1Coef, features_7_conv_0_1B, f28, f29, f27, f20), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.7.conv.1.0 (training)", Forward: []engine.Phase{
+			{N: 14, Run: features_7_conv_1_0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 12, Run: features_7_conv_1_0WeightGrad, Even: true, Sums: true},
+			{N: 28, Run: features_7_conv_1_0InputGrad},
+		}},
+		{Name: "features.7.conv.1.1+features.7.relu62 (training)", Forward: []engine.Phase{
+			{N: 192, Run: features_7_conv_1_1Stats, Batch: true, Mode: engine.Training},
+			{N: 14, Run: features_7_conv_1_1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 192, Run: features_7_conv_1_1Backward, Batch: true, Mode: engine.Training},
+			{N: 192, Run: features_7_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.7.conv.2 (training)", Forward: []engine.Phase{
+			{N: 14, Run: features_7_conv_2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: features_7_conv_2WeightGrad, Even: true, Sums: true},
+			{N: 14, Run: features_7_conv_2InputGrad},
+		}},
+		{Name: "features.7.conv.3 (training)", Forward: []engine.Phase{
+			{N: 64, Run: batchnormStats_6(features_7_conv_3Count, features_7_conv_3W, features_7_conv_3Batch, f94), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_6(features_7_conv_3W, features_7_conv_3Batch, f95, f94), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 64, Run: batchnormBackward_6(features_7_conv_3W, features_7_conv_3Batch, features_7_conv_3B, f95, f97, f94), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward_6(features_7_conv_3W, features_7_conv_3Coef, features_7_conv_3B, f95, f97, f94), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.8.conv.0.0 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x384Forward(f51, f95, features_8_conv_0_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 12, Run: conv1x1x384WeightGrad(features_8_conv_0_0W, f95, f52), Even: true, Sums: true},
+			{N: 14, Run: conv1x1x384InputGrad(f97, features_8_conv_0_0T, f52)},
+		}},
+		{Name: "features.8.conv.0.1+features.8.relu61 (training)", Forward: []engine.Phase{
+			{N: 384, Run: batchnormStats_7(features_8_conv_0_1Count, features_8_conv_0_1W, features_8_conv_0_1Batch, f51), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_7(f42, features_8_conv_0_1W, features_8_conv_0_1Batch, f51), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 384, Run: batchnormBackward_7(features_8_conv_0_1W, features_8_conv_0_1Batch, features_8_conv_0_1B, f52, f53, f51, f42), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnormEvalBackward_7(features_8_conv_0_1W, features_8_conv_0_1Coef, features_8_conv_0_1B, f52, f53, f51, f42), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.8.conv.1.0 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv3x3x384Forward(f52, f42, features_8_conv_1_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 24, Run: conv3x3x384WeightGrad(features_8_conv_1_0W, f42, f54), Even: true, Sums: true},
+			{N: 14, Run: conv3x3x384InputGrad(f53, features_8_conv_1_0W, f54)},
+		}},
+		{Name: "features.8.conv.1.1+features.8.relu62 (training)", Forward: []engine.Phase{
+			{N: 384, Run: batchnormStats_8(features_8_conv_1_1Count, features_8_conv_1_1W, features_8_conv_1_1Batch, f52), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_8(features_8_conv_1_1W, features_8_conv_1_1Batch, f53, f52), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 384, Run: batchnormBackward_8(features_8_conv_1_1W, features_8_conv_1_1Batch, features_8_conv_1_1B, f54, f55, f52), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnormEvalBackward_8(features_8_conv_1_1W, features_8_conv_1_1Coef, features_8_conv_1_1B, f54, f55, f52), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.8.conv.2 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x64Forward(f96, f53, features_8_conv_2W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: conv1x1x64WeightGrad(features_8_conv_2W, f53, f98), Even: true, Sums: true},
+			{N: 14, Run: conv1x1x64InputGrad(f55, features_8_conv_2T, f98, f53)},
+		}},
+		{Name: "features.8.conv.3 (training)", Forward: []engine.Phase{
+			{N: 64, Run: batchnormStats_6(features_8_conv_3Count, features_8_conv_3W, features_8_conv_3Batch, f96), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_6(features_8_conv_3W, features_8_conv_3Batch, f92, f96), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 64, Run: batchnormBackward_6(features_8_conv_3W, features_8_conv_3Batch, features_8_conv_3B, f98, f99, f96), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward_6(features_8_conv_3W, features_8_conv_3Coef, features_8_conv_3B, f98, f99, f96), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.8.add1 (training)", Forward: []engine.Phase{
+			{N: 14, Run: residualForward_2(f97, f95), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 14, Run: residualInputGrad_2(f99, f97, f100)},
+		}},
+		{Name: "features.9.conv.0.0 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x384Forward(f54, f97, features_9_conv_0_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 12, Run: conv1x1x384WeightGrad(features_9_conv_0_0W, f97, f55), Even: true, Sums: true},
+			{N: 14, Run: conv1x1x384InputGrad(f100, features_9_conv_0_0T, f55)},
+		}},
+		{Name: "features.9.conv.0.1+features.9.relu61 (training)", Forward: []engine.Phase{
+			{N: 384, Run: batchnormStats_7(features_9_conv_0_1Count, features_9_conv_0_1W, features_9_conv_0_1Batch, f54), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_7(f43, features_9_conv_0_1W, features_9_conv_0_1Batch, f54), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 384, Run: batchnormBackward_7(features_9_conv_0_1W, features_9_conv_0_1Batch, features_9_conv_0_1B, f55, f56, f54, f43), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnormEvalBackward_7(features_9_conv_0_1W, features_9_conv_0_1Coef, features_9_conv_0_1B, f55, f56, f54, f43), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.9.conv.1.0 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv3x3x384Forward(f55, f43, features_9_conv_1_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 24, Run: conv3x3x384WeightGrad(features_9_conv_1_0W, f43, f57), Even: true, Sums: true},
+			{N: 14, Run: conv3x3x384InputGrad(f56, features_9_conv_1_0W, f57)},
+		}},
+		{Name: "features.9.conv.1.1+features.9.relu62 (training)", Forward: []engine.Phase{
+			{N: 384, Run: batchnormStats_8(features_9_conv_1_1Count, features_9_conv_1_1W, features_9_conv_1_1Batch, f55), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_8(features_9_conv_1_1W, features_9_conv_1_1Batch, f56, f55), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 384, Run: batchnormBackward_8(features_9_conv_1_1W, features_9_conv_1_1Batch, features_9_conv_1_1B, f57, f58, f55), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnormEvalBackward_8(features_9_conv_1_1W, features_9_conv_1_1Coef, features_9_conv_1_1B, f57, f58, f55), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.9.conv.2 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x64Forward(f98, f56, features_9_conv_2W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: conv1x1x64WeightGrad(features_9_conv_2W, f56, f99), Even: true, Sums: true},
+			{N: 14, Run: conv1x1x64InputGrad(f58, features_9_conv_2T, f99, f56)},
+		}},
+		{Name: "features.9.conv.3 (training)", Forward: []engine.Phase{
+			{N: 64, Run: batchnormStats_6(features_9_conv_3Count, features_9_conv_3W, features_9_conv_3Batch, f98), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_6(features_9_conv_3W, features_9_conv_3Batch, f92, f98), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 64, Run: batchnormBackward_6(features_9_conv_3W, features_9_conv_3Batch, features_9_conv_3B, f99, f101, f98), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward_6(features_9_conv_3W, features_9_conv_3Coef, features_9_conv_3B, f99, f101, f98), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.9.add1 (training)", Forward: []engine.Phase{
+			{N: 14, Run: residualForward_2(f99, f97), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 14, Run: residualInputGrad_2(f101, f100, f92)},
+		}},
+		{Name: "features.10.conv.0.0 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x384Forward(f57, f99, features_10_conv_0_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 12, Run: conv1x1x384WeightGrad(features_10_conv_0_0W, f99, f58), Even: true, Sums: true},
+			{N: 14, Run: conv1x1x384InputGrad(f92, features_10_conv_0_0T, f58)},
+		}},
+		{Name: "features.10.conv.0.1+features.10.relu61 (training)", Forward: []engine.Phase{
+			{N: 384, Run: batchnormStats_7(features_10_conv_0_1Count, features_10_conv_0_1W, features_10_conv_0_1Batch, f57), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_7(f44, features_10_conv_0_1W, features_10_conv_0_1Batch, f57), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 384, Run: batchnormBackward_7(features_10_conv_0_1W, features_10_conv_0_1Batch, features_10_conv_0_1B, f58, f59, f57, f44), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnormEvalBackward_7(features_10_conv_0_1W, features_10_conv_0_1Coef, features_10_conv_0_1B, f58, f59, f57, f44), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.10.conv.1.0 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv3x3x384Forward(f58, f44, features_10_conv_1_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 24, Run: conv3x3x384WeightGrad(features_10_conv_1_0W, f44, f60), Even: true, Sums: true},
+			{N: 14, Run: conv3x3x384InputGrad(f59, features_10_conv_1_0W, f60)},
+		}},
+		{Name: "features.10.conv.1.1+features.10.relu62 (training)", Forward: []engine.Phase{
+			{N: 384, Run: batchnormStats_8(features_10_conv_1_1Count, features_10_conv_1_1W, features_10_conv_1_1Batch, f58), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_8(features_10_conv_1_1W, features_10_conv_1_1Batch, f59, f58), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 384, Run: batchnormBackward_8(features_10_conv_1_1W, features_10_conv_1_1Batch, features_10_conv_1_1B, f60, f61, f58), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnormEvalBackward_8(features_10_conv_1_1W, features_10_conv_1_1Coef, features_10_conv_1_1B, f60, f61, f58), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.10.conv.2 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x64Forward(f100, f59, features_10_conv_2W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: conv1x1x64WeightGrad(features_10_conv_2W, f59, f101), Even: true, Sums: true},
+			{N: 14, Run: conv1x1x64InputGrad(f61, features_10_conv_2T, f101, f59)},
+		}},
+		{Name: "features.10.conv.3 (training)", Forward: []engine.Phase{
+			{N: 64, Run: batchnormStats_6(features_10_conv_3Count, features_10_conv_3W, features_10_conv_3Batch, f100), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_6(features_10_conv_3W, features_10_conv_3Batch, f92, f100), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 64, Run: batchnormBackward_6(features_10_conv_3W, features_10_conv_3Batch, features_10_conv_3B, f101, f93, f100), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward_6(features_10_conv_3W, features_10_conv_3Coef, features_10_conv_3B, f101, f93, f100), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.10.add1 (training)", Forward: []engine.Phase{
+			{N: 14, Run: residualForward_2(f101, f99), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 14, Run: residualInputGrad_2(f93, f92, f86)},
+		}},
+		{Name: "features.11.conv.0.0 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x384Forward(f60, f101, features_11_conv_0_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 12, Run: conv1x1x384WeightGrad(features_11_conv_0_0W, f101, f61), Even: true, Sums: true},
+			{N: 14, Run: features_11_conv_0_0InputGrad},
+		}},
+		{Name: "features.11.conv.0.1+features.11.relu61 (training)", Forward: []engine.Phase{
+			{N: 384, Run: batchnormStats_7(features_11_conv_0_1Count, features_11_conv_0_1W, features_11_conv_0_1Batch, f60), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_7(f45, features_11_conv_0_1W, features_11_conv_0_1Batch, f60), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 384, Run: batchnormBackward_7(features_11_conv_0_1W, features_11_conv_0_1Batch, features_11_conv_0_1B, f61, f62, f60, f45), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnormEvalBackward_7(features_11_conv_0_1W, features_11_conv_0_1Coef, features_11_conv_0_1B, f61, f62, f60, f45), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.11.conv.1.0 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv3x3x384Forward(f61, f45, features_11_conv_1_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 24, Run: conv3x3x384WeightGrad(features_11_conv_1_0W, f45, f46), Even: true, Sums: true},
+			{N: 14, Run: conv3x3x384InputGrad(f62, features_11_conv_1_0W, f46)},
+		}},
+		{Name: "features.11.conv.1.1+features.11.relu62 (training)", Forward: []engine.Phase{
+			{N: 384, Run: batchnormStats_8(features_11_conv_1_1Count, features_11_conv_1_1W, features_11_conv_1_1Batch, f61), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_8(features_11_conv_1_1W, features_11_conv_1_1Batch, f62, f61), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 384, Run: batchnormBackward_8(features_11_conv_1_1W, features_11_conv_1_1Batch, features_11_conv_1_1B, f46, f33, f61), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnormEvalBackward_8(features_11_conv_1_1W, features_11_conv_1_1Coef, features_11_conv_1_1B, f46, f33, f61), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.11.conv.2 (training)", Forward: []engine.Phase{
+			{N: 14, Run: features_11_conv_2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: features_11_conv_2WeightGrad, Even: true, Sums: true},
+			{N: 14, Run: features_11_conv_2InputGrad},
+		}},
+		{Name: "features.11.conv.3 (training)", Forward: []engine.Phase{
+			{N: 96, Run: batchnormStats_9(features_11_conv_3Count, features_11_conv_3W, features_11_conv_3Batch, f86), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_9(features_11_conv_3W, features_11_conv_3Batch, f87, f86), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 96, Run: batchnormBackward_9(features_11_conv_3W, features_11_conv_3Batch, features_11_conv_3B, f87, f89, f86), Batch: true, Mode: engine.Training},
+			{N: 96, Run: batchnormEvalBackward_9(features_11_conv_3W, features_11_conv_3Coef, features_11_conv_3B, f87, f89, f86), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.12.conv.0.0 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x576Forward(f33, f87, features_12_conv_0_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 18, Run: conv1x1x576WeightGrad(features_12_conv_0_0W, f87, f34), Even: true, Sums: true},
+			{N: 14, Run: conv1x1x576InputGrad(f89, features_12_conv_0_0T, f34)},
+		}},
+		{Name: "features.12.conv.0.1+features.12.relu61 (training)", Forward: []engine.Phase{
+			{N: 576, Run: batchnormStats_10(features_12_conv_0_1Count, features_12_conv_0_1W, features_12_conv_0_1Batch, f33), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_10(f28, features_12_conv_0_1W, features_12_conv_0_1Batch, f33), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 576, Run: batchnormBackward_10(features_12_conv_0_1W, features_12_conv_0_1Batch, features_12_conv_0_1B, f34, f35, f33, f28), Batch: true, Mode: engine.Training},
+			{N: 576, Run: batchnormEvalBackward_10(features_12_conv_0_1W, features_12_conv_0_1Coef, features_12_conv_0_1B, f34, f35, f33, f28), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.12.conv.1.0 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv3x3x576Forward(f34, f28, features_12_conv_1_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 36, Run: conv3x3x576WeightGrad(features_12_conv_1_0W, f28, f36), Even: true, Sums: true},
+			{N: 14, Run: conv3x3x576InputGrad(f35, features_12_conv_1_0W, f36)},
+		}},
+		{Name: "features.12.conv.1.1+features.12.relu62 (training)", Forward: []engine.Phase{
+			{N: 576, Run: batchnormStats_11(features_12_conv_1_1Count, features_12_conv_1_1W, features_12_conv_1_1Batch, f34), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_11(features_12_conv_1_1W, features_12_conv_1_1Batch, f35, f34), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 576, Run: batchnormBackward_11(features_12_conv_1_1W, features_12_conv_1_1Batch, features_12_conv_1_1B, f36, f37, f34), Batch: true, Mode: engine.Training},
+			{N: 576, Run: batchnormEvalBackward_11(features_12_conv_1_1W, features_12_conv_1_1Coef, features_12_conv_1_1B, f36, f37, f34), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.12.conv.2 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x96Forward(f88, f35, features_12_conv_2W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: conv1x1x96WeightGrad(features_12_conv_2W, f35, f90), Even: true, Sums: true},
+			{N: 14, Run: conv1x1x96InputGrad(f37, features_12_conv_2T, f90, f35)},
+		}},
+		{Name: "features.12.conv.3 (training)", Forward: []engine.Phase{
+			{N: 96, Run: batchnormStats_9(features_12_conv_3Count, features_12_conv_3W, features_12_conv_3Batch, f88), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_9(features_12_conv_3W, features_12_conv_3Batch, f78, f88), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 96, Run: batchnormBackward_9(features_12_conv_3W, features_12_conv_3Batch, features_12_conv_3B, f90, f91, f88), Batch: true, Mode: engine.Training},
+			{N: 96, Run: batchnormEvalBackward_9(features_12_conv_3W, features_12_conv_3Coef, features_12_conv_3B, f90, f91, f88), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.12.add1 (training)", Forward: []engine.Phase{
+			{N: 14, Run: residualForward_3(f89, f87), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 14, Run: residualInputGrad_3(f91, f89, f78)},
+		}},
+		{Name: "features.13.conv.0.0 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x576Forward(f36, f89, features_13_conv_0_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 18, Run: conv1x1x576WeightGrad(features_13_conv_0_0W, f89, f37), Even: true, Sums: true},
+			{N: 14, Run: conv1x1x576InputGrad(f78, features_13_conv_0_0T, f37)},
+		}},
+		{Name: "features.13.conv.0.1+features.13.relu61 (training)", Forward: []engine.Phase{
+			{N: 576, Run: batchnormStats_10(features_13_conv_0_1Count, features_13_conv_0_1W, features_13_conv_0_1Batch, f36), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_10(f29, features_13_conv_0_1W, features_13_conv_0_1Batch, f36), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 576, Run: batchnormBackward_10(features_13_conv_0_1W, features_13_conv_0_1Batch, features_13_conv_0_1B, f37, f38, f36, f29), Batch: true, Mode: engine.Training},
+			{N: 576, Run: batchnormEvalBackward_10(features_13_conv_0_1W, features_13_conv_0_1Coef, features_13_conv_0_1B, f37, f38, f36, f29), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.13.conv.1.0 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv3x3x576Forward(f37, f29, features_13_conv_1_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 36, Run: conv3x3x576WeightGrad(features_13_conv_1_0W, f29, f39), Even: true, Sums: true},
+			{N: 14, Run: conv3x3x576InputGrad(f38, features_13_conv_1_0W, f39)},
+		}},
+		{Name: "features.13.conv.1.1+features.13.relu62 (training)", Forward: []engine.Phase{
+			{N: 576, Run: batchnormStats_11(features_13_conv_1_1Count, features_13_conv_1_1W, features_13_conv_1_1Batch, f37), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_11(features_13_conv_1_1W, features_13_conv_1_1Batch, f38, f37), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 576, Run: batchnormBackward_11(features_13_conv_1_1W, features_13_conv_1_1Batch, features_13_conv_1_1B, f39, f30, f37), Batch: true, Mode: engine.Training},
+			{N: 576, Run: batchnormEvalBackward_11(features_13_conv_1_1W, features_13_conv_1_1Coef, features_13_conv_1_1B, f39, f30, f37), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.13.conv.2 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x96Forward(f90, f38, features_13_conv_2W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: conv1x1x96WeightGrad(features_13_conv_2W, f38, f91), Even: true, Sums: true},
+			{N: 14, Run: conv1x1x96InputGrad(f30, features_13_conv_2T, f91, f38)},
+		}},
+		{Name: "features.13.conv.3 (training)", Forward: []engine.Phase{
+			{N: 96, Run: batchnormStats_9(features_13_conv_3Count, features_13_conv_3W, features_13_conv_3Batch, f90), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_9(features_13_conv_3W, features_13_conv_3Batch, f78, f90), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 96, Run: batchnormBackward_9(features_13_conv_3W, features_13_conv_3Batch, features_13_conv_3B, f91, f79, f90), Batch: true, Mode: engine.Training},
+			{N: 96, Run: batchnormEvalBackward_9(features_13_conv_3W, features_13_conv_3Coef, features_13_conv_3B, f91, f79, f90), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.13.add1 (training)", Forward: []engine.Phase{
+			{N: 14, Run: residualForward_3(f91, f89), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 14, Run: residualInputGrad_3(f79, f78, f67)},
+		}},
+		{Name: "features.14.conv.0.0 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x576Forward(f39, f91, features_14_conv_0_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 18, Run: conv1x1x576WeightGrad(features_14_conv_0_0W, f91, f40), Even: true, Sums: true},
+			{N: 14, Run: features_14_conv_0_0InputGrad},
+		}},
+		{Name: "features.14.conv.0.1+features.14.relu61 (training)", Forward: []engine.Phase{
+			{N: 576, Run: batchnormStats_10(features_14_conv_0_1Count, features_14_conv_0_1W, features_14_conv_0_1Batch, f39), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_10(f30, features_14_conv_0_1W, features_14_conv_0_1Batch, f39), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 576, Run: batchnormBackward_10(features_14_conv_0_1W, features_14_conv_0_1Batch, features_14_conv_0_1B, f40, f41, f39, f30), Batch: true, Mode: engine.Training},
+			{N: 576, Run: batchnormEvalBackward_10(features_14_conv_0_1W, features_14_conv_0_1Coef, features_14_conv_0_1B, f40, f41, f39, f30), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.14.conv.1.0 (training)", Forward: []engine.Phase{
+			{N: 7, Run: features_14_conv_1_0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 36, Run: features_14_conv_1_0WeightGrad, Even: true, Sums: true},
+			{N: 14, Run: features_14_conv_1_0InputGrad},
+		}},
+		{Name: "features.14.conv.1.1+features.14.relu62 (training)", Forward: []engine.Phase{
+			{N: 576, Run: features_14_conv_1_1Stats, Batch: true, Mode: engine.Training},
+			{N: 7, Run: features_14_conv_1_1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 576, Run: features_14_conv_1_1Backward, Batch: true, Mode: engine.Training},
+			{N: 576, Run: features_14_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.14.conv.2 (training)", Forward: []engine.Phase{
+			{N: 7, Run: features_14_conv_2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 5, Run: features_14_conv_2WeightGrad, Even: true, Sums: true},
+			{N: 7, Run: features_14_conv_2InputGrad},
+		}},
+		{Name: "features.14.conv.3 (training)", Forward: []engine.Phase{
+			{N: 160, Run: batchnormStats_12(features_14_conv_3Count, features_14_conv_3W, features_14_conv_3Batch, f102), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_12(features_14_conv_3W, features_14_conv_3Batch, f103, f102), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 160, Run: batchnormBackward_12(features_14_conv_3W, features_14_conv_3Batch, features_14_conv_3B, f103, f105, f102), Batch: true, Mode: engine.Training},
+			{N: 160, Run: batchnormEvalBackward_12(features_14_conv_3W, features_14_conv_3Coef, features_14_conv_3B, f103, f105, f102), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.15.conv.0.0 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv1x1x960Forward(f67, f103, features_15_conv_0_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 30, Run: conv1x1x960WeightGrad(features_15_conv_0_0W, f103, f68), Even: true, Sums: true},
+			{N: 7, Run: conv1x1x960InputGrad(f105, features_15_conv_0_0T, f68)},
+		}},
+		{Name: "features.15.conv.0.1+features.15.relu61 (training)", Forward: []engine.Phase{
+			{N: 960, Run: batchnormStats_13(features_15_conv_0_1Count, features_15_conv_0_1W, features_15_conv_0_1Batch, f67), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_13(f40, features_15_conv_0_1W, features_15_conv_0_1Batch, f67), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 960, Run: batchnormBackward_13(features_15_conv_0_1W, features_15_conv_0_1Batch, features_15_conv_0_1B, f68, f69, f67, f40), Batch: true, Mode: engine.Training},
+			{N: 960, Run: batchnormEvalBackward_13(features_15_conv_0_1W, features_15_conv_0_1Coef, features_15_conv_0_1B, f68, f69, f67, f40), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.15.conv.1.0 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x960Forward(f68, f40, features_15_conv_1_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 60, Run: conv3x3x960WeightGrad(features_15_conv_1_0W, f40, f70), Even: true, Sums: true},
+			{N: 7, Run: conv3x3x960InputGrad(f69, features_15_conv_1_0W, f70)},
+		}},
+		{Name: "features.15.conv.1.1+features.15.relu62 (training)", Forward: []engine.Phase{
+			{N: 960, Run: batchnormStats_14(features_15_conv_1_1Count, features_15_conv_1_1W, features_15_conv_1_1Batch, f68), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_14(features_15_conv_1_1W, features_15_conv_1_1Batch, f69, f68), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 960, Run: batchnormBackward_14(features_15_conv_1_1W, features_15_conv_1_1Batch, features_15_conv_1_1B, f70, f71, f68), Batch: true, Mode: engine.Training},
+			{N: 960, Run: batchnormEvalBackward_14(features_15_conv_1_1W, features_15_conv_1_1Coef, features_15_conv_1_1B, f70, f71, f68), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.15.conv.2 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv1x1x160Forward(f104, f69, features_15_conv_2W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 5, Run: conv1x1x160WeightGrad(features_15_conv_2W, f69, f106), Even: true, Sums: true},
+			{N: 7, Run: conv1x1x160InputGrad(f71, features_15_conv_2T, f106, f69)},
+		}},
+		{Name: "features.15.conv.3 (training)", Forward: []engine.Phase{
+			{N: 160, Run: batchnormStats_12(features_15_conv_3Count, features_15_conv_3W, features_15_conv_3Batch, f104), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_12(features_15_conv_3W, features_15_conv_3Batch, f92, f104), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 160, Run: batchnormBackward_12(features_15_conv_3W, features_15_conv_3Batch, features_15_conv_3B, f106, f107, f104), Batch: true, Mode: engine.Training},
+			{N: 160, Run: batchnormEvalBackward_12(features_15_conv_3W, features_15_conv_3Coef, features_15_conv_3B, f106, f107, f104), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.15.add1 (training)", Forward: []engine.Phase{
+			{N: 7, Run: residualForward_4(f105, f103), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 7, Run: residualInputGrad_4(f107, f105, f92)},
+		}},
+		{Name: "features.16.conv.0.0 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv1x1x960Forward(f70, f105, features_16_conv_0_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 30, Run: conv1x1x960WeightGrad(features_16_conv_0_0W, f105, f71), Even: true, Sums: true},
+			{N: 7, Run: conv1x1x960InputGrad(f92, features_16_conv_0_0T, f71)},
+		}},
+		{Name: "features.16.conv.0.1+features.16.relu61 (training)", Forward: []engine.Phase{
+			{N: 960, Run: batchnormStats_13(features_16_conv_0_1Count, features_16_conv_0_1W, features_16_conv_0_1Batch, f70), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_13(f41, features_16_conv_0_1W, features_16_conv_0_1Batch, f70), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 960, Run: batchnormBackward_13(features_16_conv_0_1W, features_16_conv_0_1Batch, features_16_conv_0_1B, f71, f72, f70, f41), Batch: true, Mode: engine.Training},
+			{N: 960, Run: batchnormEvalBackward_13(features_16_conv_0_1W, features_16_conv_0_1Coef, features_16_conv_0_1B, f71, f72, f70, f41), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.16.conv.1.0 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x960Forward(f71, f41, features_16_conv_1_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 60, Run: conv3x3x960WeightGrad(features_16_conv_1_0W, f41, f73), Even: true, Sums: true},
+			{N: 7, Run: conv3x3x960InputGrad(f72, features_16_conv_1_0W, f73)},
+		}},
+		{Name: "features.16.conv.1.1+features.16.relu62 (training)", Forward: []engine.Phase{
+			{N: 960, Run: batchnormStats_14(features_16_conv_1_1Count, features_16_conv_1_1W, features_16_conv_1_1Batch, f71), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_14(features_16_conv_1_1W, features_16_conv_1_1Batch, f72, f71), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 960, Run: batchnormBackward_14(features_16_conv_1_1W, features_16_conv_1_1Batch, features_16_conv_1_1B, f73, f74, f71), Batch: true, Mode: engine.Training},
+			{N: 960, Run: batchnormEvalBackward_14(features_16_conv_1_1W, features_16_conv_1_1Coef, features_16_conv_1_1B, f73, f74, f71), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.16.conv.2 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv1x1x160Forward(f106, f72, features_16_conv_2W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 5, Run: conv1x1x160WeightGrad(features_16_conv_2W, f72, f107), Even: true, Sums: true},
+			{N: 7, Run: conv1x1x160InputGrad(f74, features_16_conv_2T, f107, f72)},
+		}},
+		{Name: "features.16.conv.3 (training)", Forward: []engine.Phase{
+			{N: 160, Run: batchnormStats_12(features_16_conv_3Count, features_16_conv_3W, features_16_conv_3Batch, f106), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_12(features_16_conv_3W, features_16_conv_3Batch, f92, f106), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 160, Run: batchnormBackward_12(features_16_conv_3W, features_16_conv_3Batch, features_16_conv_3B, f107, f93, f106), Batch: true, Mode: engine.Training},
+			{N: 160, Run: batchnormEvalBackward_12(features_16_conv_3W, features_16_conv_3Coef, features_16_conv_3B, f107, f93, f106), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.16.add1 (training)", Forward: []engine.Phase{
+			{N: 7, Run: residualForward_4(f107, f105), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 7, Run: residualInputGrad_4(f93, f92, f73)},
+		}},
+		{Name: "features.17.conv.0.0 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv1x1x960Forward(f73, f107, features_17_conv_0_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 30, Run: conv1x1x960WeightGrad(features_17_conv_0_0W, f107, f74), Even: true, Sums: true},
+			{N: 7, Run: features_17_conv_0_0InputGrad},
+		}},
+		{Name: "features.17.conv.0.1+features.17.relu61 (training)", Forward: []engine.Phase{
+			{N: 960, Run: batchnormStats_13(features_17_conv_0_1Count, features_17_conv_0_1W, features_17_conv_0_1Batch, f73), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_13(f46, features_17_conv_0_1W, features_17_conv_0_1Batch, f73), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 960, Run: batchnormBackward_13(features_17_conv_0_1W, features_17_conv_0_1Batch, features_17_conv_0_1B, f74, f75, f73, f46), Batch: true, Mode: engine.Training},
+			{N: 960, Run: batchnormEvalBackward_13(features_17_conv_0_1W, features_17_conv_0_1Coef, features_17_conv_0_1B, f74, f75, f73, f46), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.17.conv.1.0 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x960Forward(f74, f46, features_17_conv_1_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 60, Run: conv3x3x960WeightGrad(features_17_conv_1_0W, f46, f63), Even: true, Sums: true},
+			{N: 7, Run: conv3x3x960InputGrad(f75, features_17_conv_1_0W, f63)},
+		}},
+		{Name: "features.17.conv.1.1+features.17.relu62 (training)", Forward: []engine.Phase{
+			{N: 960, Run: batchnormStats_14(features_17_conv_1_1Count, features_17_conv_1_1W, features_17_conv_1_1Batch, f74), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_14(features_17_conv_1_1W, features_17_conv_1_1Batch, f75, f74), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 960, Run: batchnormBackward_14(features_17_conv_1_1W, features_17_conv_1_1Batch, features_17_conv_1_1B, f63, f64, f74), Batch: true, Mode: engine.Training},
+			{N: 960, Run: batchnormEvalBackward_14(features_17_conv_1_1W, features_17_conv_1_1Coef, features_17_conv_1_1B, f63, f64, f74), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.17.conv.2 (training)", Forward: []engine.Phase{
+			{N: 7, Run: features_17_conv_2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 10, Run: features_17_conv_2WeightGrad, Even: true, Sums: true},
+			{N: 7, Run: features_17_conv_2InputGrad},
+		}},
+		{Name: "features.17.conv.3 (training)", Forward: []engine.Phase{
+			{N: 320, Run: features_17_conv_3Stats, Batch: true, Mode: engine.Training},
+			{N: 7, Run: features_17_conv_3Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 320, Run: features_17_conv_3Backward, Batch: true, Mode: engine.Training},
+			{N: 320, Run: features_17_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.18.0 (training)", Forward: []engine.Phase{
+			{N: 7, Run: features_18_0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 40, Run: features_18_0WeightGrad, Even: true, Sums: true},
+			{N: 7, Run: features_18_0InputGrad},
+		}},
+		{Name: "features.18.1+relu62 (training)", Forward: []engine.Phase{
+			{N: 1280, Run: features_18_1Stats, Batch: true, Mode: engine.Training},
+			{N: 7, Run: features_18_1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1280, Run: features_18_1Backward, Batch: true, Mode: engine.Training},
+			{N: 1280, Run: features_18_1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
+			{N: 1280, Run: poolavgInfer(f65, f64), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1280, Run: globalavgpool1InputGrad},
+		}},
+		{Name: "classifier.0 (training)", Forward: []engine.Phase{
+			{N: 1, Run: classifier_0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: classifier_0Backward, Mode: engine.Training},
+			{N: 1, Run: dropout0_2Eval(f65, f108), Mode: engine.Inference},
+		}},
+		{Name: "classifier.1 (training)", Forward: []engine.Phase{
+			{N: 1000, Run: fc1000Infer(f66), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1000, Run: classifier_1WeightGrad, Sums: true},
+			{N: 1280, Run: classifier_1InputGrad},
+		}},
+		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
+			{N: 112, Run: features_0_0Forward, Mode: engine.Inference},
+			{N: 112, Run: features_0_1Eval, Mode: engine.Inference},
+			{N: 112, Run: features_1_conv_0_0Forward, Mode: engine.Inference},
+			{N: 112, Run: features_1_conv_0_1Eval, Mode: engine.Inference},
+			{N: 112, Run: features_1_conv_1Forward, Mode: engine.Inference},
+			{N: 112, Run: features_1_conv_2Eval, Mode: engine.Inference},
+			{N: 112, Run: features_2_conv_0_0Forward, Mode: engine.Inference},
+			{N: 112, Run: features_2_conv_0_1Eval, Mode: engine.Inference},
+			{N: 56, Run: features_2_conv_1_0Forward, Mode: engine.Inference},
+			{N: 56, Run: features_2_conv_1_1Eval, Mode: engine.Inference},
+			{N: 56, Run: features_2_conv_2Forward, Mode: engine.Inference},
+			{N: 56, Run: batchnormEval(features_2_conv_3W, features_2_conv_3Coef, f48, f47), Mode: engine.Inference},
+			{N: 56, Run: conv1x1x144Forward(f6, f48, features_3_conv_0_0W), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval_2(f4, features_3_conv_0_1W, features_3_conv_0_1Coef, f6), Mode: engine.Inference},
+			{N: 56, Run: features_3_conv_1_0Forward, Mode: engine.Inference},
+			{N: 56, Run: features_3_conv_1_1Eval, Mode: engine.Inference},
+			{N: 56, Run: features_3_conv_2Forward, Mode: engine.Inference},
+			{N: 56, Run: batchnormEval(features_3_conv_3W, features_3_conv_3Coef, f46, f49), Mode: engine.Inference},
+			{N: 56, Run: features_3_add1Forward, Mode: engine.Inference},
+			{N: 56, Run: conv1x1x144Forward(f9, f50, features_4_conv_0_0W), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval_2(f5, features_4_conv_0_1W, features_4_conv_0_1Coef, f9), Mode: engine.Inference},
+			{N: 28, Run: features_4_conv_1_0Forward, Mode: engine.Inference},
+			{N: 28, Run: features_4_conv_1_1Eval, Mode: engine.Inference},
+			{N: 28, Run: features_4_conv_2Forward, Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_3(features_4_conv_3W, features_4_conv_3Coef, f81, f80), Mode: engine.Inference},
+			{N: 28, Run: conv1x1x192Forward(f21, f81, features_5_conv_0_0W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_4(f10, features_5_conv_0_1W, features_5_conv_0_1Coef, f21), Mode: engine.Inference},
+			{N: 28, Run: conv3x3x192Forward(f22, f10, features_5_conv_1_0W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_5(features_5_conv_1_1W, features_5_conv_1_1Coef, f23, f22), Mode: engine.Inference},
+			{N: 28, Run: conv1x1x32Forward(f82, f23, features_5_conv_2W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_3(features_5_conv_3W, features_5_conv_3Coef, f78, f82), Mode: engine.Inference},
+			{N: 28, Run: residualForward(f83, f81), Mode: engine.Inference},
+			{N: 28, Run: conv1x1x192Forward(f24, f83, features_6_conv_0_0W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_4(f11, features_6_conv_0_1W, features_6_conv_0_1Coef, f24), Mode: engine.Inference},
+			{N: 28, Run: conv3x3x192Forward(f25, f11, features_6_conv_1_0W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_5(features_6_conv_1_1W, features_6_conv_1_1Coef, f26, f25), Mode: engine.Inference},
+			{N: 28, Run: conv1x1x32Forward(f84, f26, features_6_conv_2W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_3(features_6_conv_3W, features_6_conv_3Coef, f78, f84), Mode: engine.Inference},
+			{N: 28, Run: residualForward(f85, f83), Mode: engine.Inference},
+			{N: 28, Run: conv1x1x192Forward(f27, f85, features_7_conv_0_0W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_4(f20, features_7_conv_0_1W, features_7_conv_0_1Coef, f27), Mode: engine.Inference},
+			{N: 14, Run: features_7_conv_1_0Forward, Mode: engine.Inference},
+			{N: 14, Run: features_7_conv_1_1Eval, Mode: engine.Inference},
+			{N: 14, Run: features_7_conv_2Forward, Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_6(features_7_conv_3W, features_7_conv_3Coef, f95, f94), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x384Forward(f51, f95, features_8_conv_0_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_7(f42, features_8_conv_0_1W, features_8_conv_0_1Coef, f51), Mode: engine.Inference},
+			{N: 14, Run: conv3x3x384Forward(f52, f42, features_8_conv_1_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_8(features_8_conv_1_1W, features_8_conv_1_1Coef, f53, f52), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x64Forward(f96, f53, features_8_conv_2W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_6(features_8_conv_3W, features_8_conv_3Coef, f92, f96), Mode: engine.Inference},
+			{N: 14, Run: residualForward_2(f97, f95), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x384Forward(f54, f97, features_9_conv_0_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_7(f43, features_9_conv_0_1W, features_9_conv_0_1Coef, f54), Mode: engine.Inference},
+			{N: 14, Run: conv3x3x384Forward(f55, f43, features_9_conv_1_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_8(features_9_conv_1_1W, features_9_conv_1_1Coef, f56, f55), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x64Forward(f98, f56, features_9_conv_2W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_6(features_9_conv_3W, features_9_conv_3Coef, f92, f98), Mode: engine.Inference},
+			{N: 14, Run: residualForward_2(f99, f97), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x384Forward(f57, f99, features_10_conv_0_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_7(f44, features_10_conv_0_1W, features_10_conv_0_1Coef, f57), Mode: engine.Inference},
+			{N: 14, Run: conv3x3x384Forward(f58, f44, features_10_conv_1_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_8(features_10_conv_1_1W, features_10_conv_1_1Coef, f59, f58), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x64Forward(f100, f59, features_10_conv_2W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_6(features_10_conv_3W, features_10_conv_3Coef, f92, f100), Mode: engine.Inference},
+			{N: 14, Run: residualForward_2(f101, f99), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x384Forward(f60, f101, features_11_conv_0_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_7(f45, features_11_conv_0_1W, features_11_conv_0_1Coef, f60), Mode: engine.Inference},
+			{N: 14, Run: conv3x3x384Forward(f61, f45, features_11_conv_1_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_8(features_11_conv_1_1W, features_11_conv_1_1Coef, f62, f61), Mode: engine.Inference},
+			{N: 14, Run: features_11_conv_2Forward, Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_9(features_11_conv_3W, features_11_conv_3Coef, f87, f86), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x576Forward(f33, f87, features_12_conv_0_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_10(f28, features_12_conv_0_1W, features_12_conv_0_1Coef, f33), Mode: engine.Inference},
+			{N: 14, Run: conv3x3x576Forward(f34, f28, features_12_conv_1_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_11(features_12_conv_1_1W, features_12_conv_1_1Coef, f35, f34), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x96Forward(f88, f35, features_12_conv_2W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_9(features_12_conv_3W, features_12_conv_3Coef, f78, f88), Mode: engine.Inference},
+			{N: 14, Run: residualForward_3(f89, f87), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x576Forward(f36, f89, features_13_conv_0_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_10(f29, features_13_conv_0_1W, features_13_conv_0_1Coef, f36), Mode: engine.Inference},
+			{N: 14, Run: conv3x3x576Forward(f37, f29, features_13_conv_1_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_11(features_13_conv_1_1W, features_13_conv_1_1Coef, f38, f37), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x96Forward(f90, f38, features_13_conv_2W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_9(features_13_conv_3W, features_13_conv_3Coef, f78, f90), Mode: engine.Inference},
+			{N: 14, Run: residualForward_3(f91, f89), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x576Forward(f39, f91, features_14_conv_0_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_10(f30, features_14_conv_0_1W, features_14_conv_0_1Coef, f39), Mode: engine.Inference},
+			{N: 7, Run: features_14_conv_1_0Forward, Mode: engine.Inference},
+			{N: 7, Run: features_14_conv_1_1Eval, Mode: engine.Inference},
+			{N: 7, Run: features_14_conv_2Forward, Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_12(features_14_conv_3W, features_14_conv_3Coef, f103, f102), Mode: engine.Inference},
+			{N: 7, Run: conv1x1x960Forward(f67, f103, features_15_conv_0_0W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_13(f40, features_15_conv_0_1W, features_15_conv_0_1Coef, f67), Mode: engine.Inference},
+			{N: 7, Run: conv3x3x960Forward(f68, f40, features_15_conv_1_0W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_14(features_15_conv_1_1W, features_15_conv_1_1Coef, f69, f68), Mode: engine.Inference},
+			{N: 7, Run: conv1x1x160Forward(f104, f69, features_15_conv_2W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_12(features_15_conv_3W, features_15_conv_3Coef, f92, f104), Mode: engine.Inference},
+			{N: 7, Run: residualForward_4(f105, f103), Mode: engine.Inference},
+			{N: 7, Run: conv1x1x960Forward(f70, f105, features_16_conv_0_0W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_13(f41, features_16_conv_0_1W, features_16_conv_0_1Coef, f70), Mode: engine.Inference},
+			{N: 7, Run: conv3x3x960Forward(f71, f41, features_16_conv_1_0W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_14(features_16_conv_1_1W, features_16_conv_1_1Coef, f72, f71), Mode: engine.Inference},
+			{N: 7, Run: conv1x1x160Forward(f106, f72, features_16_conv_2W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_12(features_16_conv_3W, features_16_conv_3Coef, f92, f106), Mode: engine.Inference},
+			{N: 7, Run: residualForward_4(f107, f105), Mode: engine.Inference},
+			{N: 7, Run: conv1x1x960Forward(f73, f107, features_17_conv_0_0W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_13(f46, features_17_conv_0_1W, features_17_conv_0_1Coef, f73), Mode: engine.Inference},
+			{N: 7, Run: conv3x3x960Forward(f74, f46, features_17_conv_1_0W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_14(features_17_conv_1_1W, features_17_conv_1_1Coef, f75, f74), Mode: engine.Inference},
+			{N: 7, Run: features_17_conv_2Forward, Mode: engine.Inference},
+			{N: 7, Run: features_17_conv_3Eval, Mode: engine.Inference},
+			{N: 7, Run: features_18_0Forward, Mode: engine.Inference},
+			{N: 7, Run: features_18_1Eval, Mode: engine.Inference},
+			{N: 1280, Run: poolavgInfer(f65, f64), Mode: engine.Inference},
+			{N: 1, Run: dropout0_2Eval(f66, f65), Mode: engine.Inference},
+			{N: 1000, Run: fc1000Infer(f66), Mode: engine.Inference},
+		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 171},
 }
@@ -3123,8 +2489,8 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 	}
 }
 
-// features_0_0InferGeom: conv 3x3x32 s2 p1 nobias, in inference.
-var features_0_0InferGeom = runtime.ConvGeom{
+// conv3x3x32InferGeom: conv 3x3x32 s2 p1 nobias, in inference.
+var conv3x3x32InferGeom = runtime.ConvGeom{
 	C: 3, InRow: 678, OH: 112, OW: 112, K: 32, OutRow: 3648, OutOff: 3680,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32, ReLU6: true,
 }
@@ -3140,19 +2506,19 @@ func features_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 32, 3, 3, 3, 32, false)
 }
 
-// padI1: the padding of b1 (112x112x32 p1).
-var padI1 = runtime.Padding{
+// pad112x112x32p1: the padding of a 112x112x32 p1 buffer.
+var pad112x112x32p1 = runtime.Padding{
 	H: 112, W: 112, C: 32, PH: 1, PW: 1,
 }
 
 // features_0_0Infer computes features.0.0 (conv 3x3x32 s2 p1 nobias) + features.0.1 (batchnorm) + relu61 (relu6): output rows [lo, hi).
 func features_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_0_0InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[features_0_0Fold], c.D[features_0_0Fold][864:], lo, hi)
-	runtime.ClearPadding(&padI1, c.F[f1], lo, hi)
+	runtime.ConvForward(&conv3x3x32InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[features_0_0Fold], c.D[features_0_0Fold][864:], lo, hi)
+	runtime.ClearPadding(&pad112x112x32p1, c.F[f1], lo, hi)
 }
 
-// features_1_conv_0_0InferGeom: conv 3x3x32 p1 g32 nobias, in inference.
-var features_1_conv_0_0InferGeom = runtime.ConvGeom{
+// conv3x3x32InferGeom_2: conv 3x3x32 p1 g32 nobias, in inference.
+var conv3x3x32InferGeom_2 = runtime.ConvGeom{
 	C: 32, InRow: 3648, OH: 112, OW: 112, K: 32, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
 	Groups: 32,
@@ -3168,11 +2534,11 @@ func features_1_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_1_conv_0_0Infer computes features.1.conv.0.0 (conv 3x3x32 p1 g32 nobias) + features.1.conv.0.1 (batchnorm) + features.1.relu61 (relu6): output rows [lo, hi).
 func features_1_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_1_conv_0_0InferGeom, c.Scratch, c.F[f111], c.F[f1], c.D[features_1_conv_0_0Fold], c.D[features_1_conv_0_0Fold][288:], lo, hi)
+	runtime.DepthwiseForward(&conv3x3x32InferGeom_2, c.Scratch, c.F[f111], c.F[f1], c.D[features_1_conv_0_0Fold], c.D[features_1_conv_0_0Fold][288:], lo, hi)
 }
 
-// features_1_conv_1InferGeom: conv 1x1x16 nobias, in inference.
-var features_1_conv_1InferGeom = runtime.ConvGeom{
+// conv1x1x16InferGeom: conv 1x1x16 nobias, in inference.
+var conv1x1x16InferGeom = runtime.ConvGeom{
 	C: 32, InRow: 3584, OH: 112, OW: 112, K: 16, OutRow: 1792,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
@@ -3187,11 +2553,11 @@ func features_1_conv_1FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_1_conv_1Infer computes features.1.conv.1 (conv 1x1x16 nobias) + features.1.conv.2 (batchnorm): output rows [lo, hi).
 func features_1_conv_1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_1_conv_1InferGeom, c.Scratch, c.F[f1], c.F[f111], c.D[features_1_conv_1Fold], c.D[features_1_conv_1Fold][512:], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x16InferGeom, c.Scratch, c.F[f1], c.F[f111], c.D[features_1_conv_1Fold], c.D[features_1_conv_1Fold][512:], lo, hi)
 }
 
-// features_2_conv_0_0InferGeom: conv 1x1x96 nobias, in inference.
-var features_2_conv_0_0InferGeom = runtime.ConvGeom{
+// conv1x1x96InferGeom: conv 1x1x96 nobias, in inference.
+var conv1x1x96InferGeom = runtime.ConvGeom{
 	C: 16, InRow: 1792, OH: 112, OW: 112, K: 96, OutRow: 10944, OutOff: 11040,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
@@ -3204,19 +2570,19 @@ func features_2_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 96, 16, 1, 1, 32, false)
 }
 
-// padI4: the padding of b4 (112x112x96 p1).
-var padI4 = runtime.Padding{
+// pad112x112x96p1: the padding of a 112x112x96 p1 buffer.
+var pad112x112x96p1 = runtime.Padding{
 	H: 112, W: 112, C: 96, PH: 1, PW: 1,
 }
 
 // features_2_conv_0_0Infer computes features.2.conv.0.0 (conv 1x1x96 nobias) + features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6): output rows [lo, hi).
 func features_2_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_2_conv_0_0InferGeom, c.Scratch, c.F[f111], c.F[f1], c.D[features_2_conv_0_0Fold], c.D[features_2_conv_0_0Fold][1536:], lo, hi)
-	runtime.ClearPadding(&padI4, c.F[f111], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x96InferGeom, c.Scratch, c.F[f111], c.F[f1], c.D[features_2_conv_0_0Fold], c.D[features_2_conv_0_0Fold][1536:], lo, hi)
+	runtime.ClearPadding(&pad112x112x96p1, c.F[f111], lo, hi)
 }
 
-// features_2_conv_1_0InferGeom: conv 3x3x96 s2 p1 g96 nobias, in inference.
-var features_2_conv_1_0InferGeom = runtime.ConvGeom{
+// conv3x3x96InferGeom: conv 3x3x96 s2 p1 g96 nobias, in inference.
+var conv3x3x96InferGeom = runtime.ConvGeom{
 	C: 96, InRow: 10944, OH: 56, OW: 56, K: 96, OutRow: 5376,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU6: true,
 	Groups: 96,
@@ -3232,11 +2598,11 @@ func features_2_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_2_conv_1_0Infer computes features.2.conv.1.0 (conv 3x3x96 s2 p1 g96 nobias) + features.2.conv.1.1 (batchnorm) + features.2.relu62 (relu6): output rows [lo, hi).
 func features_2_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_2_conv_1_0InferGeom, c.Scratch, c.F[f1], c.F[f111], c.D[features_2_conv_1_0Fold], c.D[features_2_conv_1_0Fold][864:], lo, hi)
+	runtime.DepthwiseForward(&conv3x3x96InferGeom, c.Scratch, c.F[f1], c.F[f111], c.D[features_2_conv_1_0Fold], c.D[features_2_conv_1_0Fold][864:], lo, hi)
 }
 
-// features_2_conv_2InferGeom: conv 1x1x24 nobias, in inference.
-var features_2_conv_2InferGeom = runtime.ConvGeom{
+// conv1x1x24InferGeom: conv 1x1x24 nobias, in inference.
+var conv1x1x24InferGeom = runtime.ConvGeom{
 	C: 96, InRow: 5376, OH: 56, OW: 56, K: 24, OutRow: 1344,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
@@ -3251,56 +2617,62 @@ func features_2_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_2_conv_2Infer computes features.2.conv.2 (conv 1x1x24 nobias) + features.2.conv.3 (batchnorm): output rows [lo, hi).
 func features_2_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_2_conv_2InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_2_conv_2Fold], c.D[features_2_conv_2Fold][3072:], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x24InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_2_conv_2Fold], c.D[features_2_conv_2Fold][3072:], lo, hi)
 }
 
-// features_3_conv_0_0InferGeom: conv 1x1x144 nobias, in inference.
-var features_3_conv_0_0InferGeom = runtime.ConvGeom{
+// conv1x1x144InferGeom: conv 1x1x144 nobias, in inference.
+var conv1x1x144InferGeom = runtime.ConvGeom{
 	C: 24, InRow: 1344, OH: 56, OW: 56, K: 144, OutRow: 8352, OutOff: 8496,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16, ReLU6: true,
 }
 
-// features_3_conv_0_0FoldUpdate computes features.3.conv.0.0's weights and bias with features.3.conv.0.1 folded in.
-func features_3_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:3456]
-	runtime.PackConv(w.P[features_3_conv_0_0W], t, 144, 24, 1, 1, 16, true)
-	runtime.FoldBatchNorm(t, d[3456:], t, nil, w.P[features_3_conv_0_1W], w.P[features_3_conv_0_1B], w.P[features_3_conv_0_1Mean], w.P[features_3_conv_0_1Var], 1e-05)
-	runtime.PackConv(d, t, 144, 24, 1, 1, 16, false)
+// conv1x1x144FoldUpdate returns the update of features.3.conv.0.0 and features.4.conv.0.0, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv1x1x144FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:3456]
+		runtime.PackConv(w.P[p0], t, 144, 24, 1, 1, 16, true)
+		runtime.FoldBatchNorm(t, d[3456:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 144, 24, 1, 1, 16, false)
+	}
 }
 
-// padI7: the padding of b7 (56x56x144 p1).
-var padI7 = runtime.Padding{
+// pad56x56x144p1: the padding of a 56x56x144 p1 buffer.
+var pad56x56x144p1 = runtime.Padding{
 	H: 56, W: 56, C: 144, PH: 1, PW: 1,
 }
 
-// features_3_conv_0_0Infer computes features.3.conv.0.0 (conv 1x1x144 nobias) + features.3.conv.0.1 (batchnorm) + features.3.relu61 (relu6): output rows [lo, hi).
-func features_3_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_3_conv_0_0InferGeom, c.Scratch, c.F[f111], c.F[f112], c.D[features_3_conv_0_0Fold], c.D[features_3_conv_0_0Fold][3456:], lo, hi)
-	runtime.ClearPadding(&padI7, c.F[f111], lo, hi)
+// conv1x1x144Infer returns the phase of features.3.conv.0.0 and features.4.conv.0.0, each with its own buffers and derived tensors: it computes conv 1x1x144 nobias + batchnorm + relu6: output rows [lo, hi).
+func conv1x1x144Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x144InferGeom, c.Scratch, c.F[f111], c.F[b0], c.D[d0], c.D[d0][3456:], lo, hi)
+		runtime.ClearPadding(&pad56x56x144p1, c.F[f111], lo, hi)
+	}
 }
 
-// features_3_conv_1_0InferGeom: conv 3x3x144 p1 g144 nobias, in inference.
-var features_3_conv_1_0InferGeom = runtime.ConvGeom{
+// conv3x3x144InferGeom: conv 3x3x144 p1 g144 nobias, in inference.
+var conv3x3x144InferGeom = runtime.ConvGeom{
 	C: 144, InRow: 8352, OH: 56, OW: 56, K: 144, OutRow: 8064,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
 	Groups: 144,
 }
 
-// features_3_conv_1_0FoldUpdate computes features.3.conv.1.0's weights and bias with features.3.conv.1.1 folded in.
-func features_3_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:1296]
-	runtime.PackDepthwise(w.P[features_3_conv_1_0W], t, 144, 3, 3, true)
-	runtime.FoldBatchNorm(t, d[1296:], t, nil, w.P[features_3_conv_1_1W], w.P[features_3_conv_1_1B], w.P[features_3_conv_1_1Mean], w.P[features_3_conv_1_1Var], 1e-05)
-	runtime.PackDepthwise(d, t, 144, 3, 3, false)
+// conv3x3x144FoldUpdate returns the update of features.3.conv.1.0 and features.4.conv.1.0, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv3x3x144FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:1296]
+		runtime.PackDepthwise(w.P[p0], t, 144, 3, 3, true)
+		runtime.FoldBatchNorm(t, d[1296:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackDepthwise(d, t, 144, 3, 3, false)
+	}
 }
 
 // features_3_conv_1_0Infer computes features.3.conv.1.0 (conv 3x3x144 p1 g144 nobias) + features.3.conv.1.1 (batchnorm) + features.3.relu62 (relu6): output rows [lo, hi).
 func features_3_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_3_conv_1_0InferGeom, c.Scratch, c.F[f1], c.F[f111], c.D[features_3_conv_1_0Fold], c.D[features_3_conv_1_0Fold][1296:], lo, hi)
+	runtime.DepthwiseForward(&conv3x3x144InferGeom, c.Scratch, c.F[f1], c.F[f111], c.D[features_3_conv_1_0Fold], c.D[features_3_conv_1_0Fold][1296:], lo, hi)
 }
 
-// features_3_conv_2InferGeom: conv 1x1x24 nobias, in inference.
-var features_3_conv_2InferGeom = runtime.ConvGeom{
+// conv1x1x24InferGeom_2: conv 1x1x24 nobias, in inference.
+var conv1x1x24InferGeom_2 = runtime.ConvGeom{
 	C: 144, InRow: 8064, OH: 56, OW: 56, K: 24, OutRow: 1344,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
@@ -3313,65 +2685,32 @@ func features_3_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 24, 144, 1, 1, 16, false)
 }
 
-// features_3_conv_2StoreGeom: the residual add fused into its store of features.3.conv.2+features.3.conv.3+features.3.add1.
-var features_3_conv_2StoreGeom = runtime.EltGeom{
+// conv1x1x24StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual.
+var conv1x1x24StoreGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 24,
 	Out: runtime.Layout{Row: 1344, Pix: 24}, In: []runtime.Layout{{Row: 1344, Pix: 24}, {Row: 1344, Pix: 24}},
 }
 
 // features_3_conv_2Infer computes features.3.conv.2 (conv 1x1x24 nobias) + features.3.conv.3 (batchnorm) + features.3.add1 (residual): output rows [lo, hi).
 func features_3_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_3_conv_2InferGeom, c.Scratch, c.F[f113], c.F[f1], c.D[features_3_conv_2Fold], c.D[features_3_conv_2Fold][4608:], lo, hi)
-	runtime.Add(&features_3_conv_2StoreGeom, c.F[f113], [][]float32{c.F[f113], c.F[f112]}, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x24InferGeom_2, c.Scratch, c.F[f113], c.F[f1], c.D[features_3_conv_2Fold], c.D[features_3_conv_2Fold][4608:], lo, hi)
+	runtime.Add(&conv1x1x24StoreGeom, c.F[f113], [][]float32{c.F[f113], c.F[f112]}, lo, hi)
 }
 
-// features_4_conv_0_0InferGeom: conv 1x1x144 nobias, in inference.
-var features_4_conv_0_0InferGeom = runtime.ConvGeom{
-	C: 24, InRow: 1344, OH: 56, OW: 56, K: 144, OutRow: 8352, OutOff: 8496,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16, ReLU6: true,
-}
-
-// features_4_conv_0_0FoldUpdate computes features.4.conv.0.0's weights and bias with features.4.conv.0.1 folded in.
-func features_4_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:3456]
-	runtime.PackConv(w.P[features_4_conv_0_0W], t, 144, 24, 1, 1, 16, true)
-	runtime.FoldBatchNorm(t, d[3456:], t, nil, w.P[features_4_conv_0_1W], w.P[features_4_conv_0_1B], w.P[features_4_conv_0_1Mean], w.P[features_4_conv_0_1Var], 1e-05)
-	runtime.PackConv(d, t, 144, 24, 1, 1, 16, false)
-}
-
-// padI10: the padding of b10 (56x56x144 p1).
-var padI10 = runtime.Padding{
-	H: 56, W: 56, C: 144, PH: 1, PW: 1,
-}
-
-// features_4_conv_0_0Infer computes features.4.conv.0.0 (conv 1x1x144 nobias) + features.4.conv.0.1 (batchnorm) + features.4.relu61 (relu6): output rows [lo, hi).
-func features_4_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_4_conv_0_0InferGeom, c.Scratch, c.F[f111], c.F[f113], c.D[features_4_conv_0_0Fold], c.D[features_4_conv_0_0Fold][3456:], lo, hi)
-	runtime.ClearPadding(&padI10, c.F[f111], lo, hi)
-}
-
-// features_4_conv_1_0InferGeom: conv 3x3x144 s2 p1 g144 nobias, in inference.
-var features_4_conv_1_0InferGeom = runtime.ConvGeom{
+// conv3x3x144InferGeom_2: conv 3x3x144 s2 p1 g144 nobias, in inference.
+var conv3x3x144InferGeom_2 = runtime.ConvGeom{
 	C: 144, InRow: 8352, OH: 28, OW: 28, K: 144, OutRow: 4032,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU6: true,
 	Groups: 144,
 }
 
-// features_4_conv_1_0FoldUpdate computes features.4.conv.1.0's weights and bias with features.4.conv.1.1 folded in.
-func features_4_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:1296]
-	runtime.PackDepthwise(w.P[features_4_conv_1_0W], t, 144, 3, 3, true)
-	runtime.FoldBatchNorm(t, d[1296:], t, nil, w.P[features_4_conv_1_1W], w.P[features_4_conv_1_1B], w.P[features_4_conv_1_1Mean], w.P[features_4_conv_1_1Var], 1e-05)
-	runtime.PackDepthwise(d, t, 144, 3, 3, false)
-}
-
 // features_4_conv_1_0Infer computes features.4.conv.1.0 (conv 3x3x144 s2 p1 g144 nobias) + features.4.conv.1.1 (batchnorm) + features.4.relu62 (relu6): output rows [lo, hi).
 func features_4_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_4_conv_1_0InferGeom, c.Scratch, c.F[f1], c.F[f111], c.D[features_4_conv_1_0Fold], c.D[features_4_conv_1_0Fold][1296:], lo, hi)
+	runtime.DepthwiseForward(&conv3x3x144InferGeom_2, c.Scratch, c.F[f1], c.F[f111], c.D[features_4_conv_1_0Fold], c.D[features_4_conv_1_0Fold][1296:], lo, hi)
 }
 
-// features_4_conv_2InferGeom: conv 1x1x32 nobias, in inference.
-var features_4_conv_2InferGeom = runtime.ConvGeom{
+// conv1x1x32InferGeom: conv 1x1x32 nobias, in inference.
+var conv1x1x32InferGeom = runtime.ConvGeom{
 	C: 144, InRow: 4032, OH: 28, OW: 28, K: 32, OutRow: 896,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 }
@@ -3386,198 +2725,106 @@ func features_4_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_4_conv_2Infer computes features.4.conv.2 (conv 1x1x32 nobias) + features.4.conv.3 (batchnorm): output rows [lo, hi).
 func features_4_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_4_conv_2InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_4_conv_2Fold], c.D[features_4_conv_2Fold][4608:], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x32InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_4_conv_2Fold], c.D[features_4_conv_2Fold][4608:], lo, hi)
 }
 
-// features_5_conv_0_0InferGeom: conv 1x1x192 nobias, in inference.
-var features_5_conv_0_0InferGeom = runtime.ConvGeom{
+// conv1x1x192InferGeom: conv 1x1x192 nobias, in inference.
+var conv1x1x192InferGeom = runtime.ConvGeom{
 	C: 32, InRow: 896, OH: 28, OW: 28, K: 192, OutRow: 5760, OutOff: 5952,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
-// features_5_conv_0_0FoldUpdate computes features.5.conv.0.0's weights and bias with features.5.conv.0.1 folded in.
-func features_5_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:6144]
-	runtime.PackConv(w.P[features_5_conv_0_0W], t, 192, 32, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[6144:], t, nil, w.P[features_5_conv_0_1W], w.P[features_5_conv_0_1B], w.P[features_5_conv_0_1Mean], w.P[features_5_conv_0_1Var], 1e-05)
-	runtime.PackConv(d, t, 192, 32, 1, 1, 32, false)
+// conv1x1x192FoldUpdate returns the update of features.5.conv.0.0, features.6.conv.0.0 and features.7.conv.0.0, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv1x1x192FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:6144]
+		runtime.PackConv(w.P[p0], t, 192, 32, 1, 1, 32, true)
+		runtime.FoldBatchNorm(t, d[6144:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 192, 32, 1, 1, 32, false)
+	}
 }
 
-// padI13: the padding of b13 (28x28x192 p1).
-var padI13 = runtime.Padding{
+// pad28x28x192p1: the padding of a 28x28x192 p1 buffer.
+var pad28x28x192p1 = runtime.Padding{
 	H: 28, W: 28, C: 192, PH: 1, PW: 1,
 }
 
-// features_5_conv_0_0Infer computes features.5.conv.0.0 (conv 1x1x192 nobias) + features.5.conv.0.1 (batchnorm) + features.5.relu61 (relu6): output rows [lo, hi).
-func features_5_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_5_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f112], c.D[features_5_conv_0_0Fold], c.D[features_5_conv_0_0Fold][6144:], lo, hi)
-	runtime.ClearPadding(&padI13, c.F[f1], lo, hi)
+// conv1x1x192Infer returns the phase of features.5.conv.0.0, features.6.conv.0.0 and features.7.conv.0.0, each with its own buffers and derived tensors: it computes conv 1x1x192 nobias + batchnorm + relu6: output rows [lo, hi).
+func conv1x1x192Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x192InferGeom, c.Scratch, c.F[f1], c.F[b0], c.D[d0], c.D[d0][6144:], lo, hi)
+		runtime.ClearPadding(&pad28x28x192p1, c.F[f1], lo, hi)
+	}
 }
 
-// features_5_conv_1_0InferGeom: conv 3x3x192 p1 g192 nobias, in inference.
-var features_5_conv_1_0InferGeom = runtime.ConvGeom{
+// conv3x3x192InferGeom: conv 3x3x192 p1 g192 nobias, in inference.
+var conv3x3x192InferGeom = runtime.ConvGeom{
 	C: 192, InRow: 5760, OH: 28, OW: 28, K: 192, OutRow: 5376,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
 	Groups: 192,
 }
 
-// features_5_conv_1_0FoldUpdate computes features.5.conv.1.0's weights and bias with features.5.conv.1.1 folded in.
-func features_5_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:1728]
-	runtime.PackDepthwise(w.P[features_5_conv_1_0W], t, 192, 3, 3, true)
-	runtime.FoldBatchNorm(t, d[1728:], t, nil, w.P[features_5_conv_1_1W], w.P[features_5_conv_1_1B], w.P[features_5_conv_1_1Mean], w.P[features_5_conv_1_1Var], 1e-05)
-	runtime.PackDepthwise(d, t, 192, 3, 3, false)
+// conv3x3x192FoldUpdate returns the update of features.5.conv.1.0, features.6.conv.1.0 and features.7.conv.1.0, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv3x3x192FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:1728]
+		runtime.PackDepthwise(w.P[p0], t, 192, 3, 3, true)
+		runtime.FoldBatchNorm(t, d[1728:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackDepthwise(d, t, 192, 3, 3, false)
+	}
 }
 
-// features_5_conv_1_0Infer computes features.5.conv.1.0 (conv 3x3x192 p1 g192 nobias) + features.5.conv.1.1 (batchnorm) + features.5.relu62 (relu6): output rows [lo, hi).
-func features_5_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_5_conv_1_0InferGeom, c.Scratch, c.F[f111], c.F[f1], c.D[features_5_conv_1_0Fold], c.D[features_5_conv_1_0Fold][1728:], lo, hi)
+// conv3x3x192Infer returns the phase of features.5.conv.1.0 and features.6.conv.1.0, each with its own derived tensors: it computes conv 3x3x192 p1 g192 nobias + batchnorm + relu6: output rows [lo, hi).
+func conv3x3x192Infer(d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseForward(&conv3x3x192InferGeom, c.Scratch, c.F[f111], c.F[f1], c.D[d0], c.D[d0][1728:], lo, hi)
+	}
 }
 
-// features_5_conv_2InferGeom: conv 1x1x32 nobias, in inference.
-var features_5_conv_2InferGeom = runtime.ConvGeom{
+// conv1x1x32InferGeom_2: conv 1x1x32 nobias, in inference.
+var conv1x1x32InferGeom_2 = runtime.ConvGeom{
 	C: 192, InRow: 5376, OH: 28, OW: 28, K: 32, OutRow: 896,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 }
 
-// features_5_conv_2FoldUpdate computes features.5.conv.2's weights and bias with features.5.conv.3 folded in.
-func features_5_conv_2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:6144]
-	runtime.PackConv(w.P[features_5_conv_2W], t, 32, 192, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[6144:], t, nil, w.P[features_5_conv_3W], w.P[features_5_conv_3B], w.P[features_5_conv_3Mean], w.P[features_5_conv_3Var], 1e-05)
-	runtime.PackConv(d, t, 32, 192, 1, 1, 32, false)
+// conv1x1x32FoldUpdate returns the update of features.5.conv.2 and features.6.conv.2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv1x1x32FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:6144]
+		runtime.PackConv(w.P[p0], t, 32, 192, 1, 1, 32, true)
+		runtime.FoldBatchNorm(t, d[6144:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 32, 192, 1, 1, 32, false)
+	}
 }
 
-// features_5_conv_2StoreGeom: the residual add fused into its store of features.5.conv.2+features.5.conv.3+features.5.add1.
-var features_5_conv_2StoreGeom = runtime.EltGeom{
+// conv1x1x32StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual.
+var conv1x1x32StoreGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 32,
 	Out: runtime.Layout{Row: 896, Pix: 32}, In: []runtime.Layout{{Row: 896, Pix: 32}, {Row: 896, Pix: 32}},
 }
 
-// features_5_conv_2Infer computes features.5.conv.2 (conv 1x1x32 nobias) + features.5.conv.3 (batchnorm) + features.5.add1 (residual): output rows [lo, hi).
-func features_5_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_5_conv_2InferGeom, c.Scratch, c.F[f113], c.F[f111], c.D[features_5_conv_2Fold], c.D[features_5_conv_2Fold][6144:], lo, hi)
-	runtime.Add(&features_5_conv_2StoreGeom, c.F[f113], [][]float32{c.F[f113], c.F[f112]}, lo, hi)
+// conv1x1x32Infer returns the phase of features.5.conv.2 and features.6.conv.2, each with its own buffers and derived tensors: it computes conv 1x1x32 nobias + batchnorm + residual: output rows [lo, hi).
+func conv1x1x32Infer(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x32InferGeom_2, c.Scratch, c.F[b0], c.F[f111], c.D[d0], c.D[d0][6144:], lo, hi)
+		runtime.Add(&conv1x1x32StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b1]}, lo, hi)
+	}
 }
 
-// features_6_conv_0_0InferGeom: conv 1x1x192 nobias, in inference.
-var features_6_conv_0_0InferGeom = runtime.ConvGeom{
-	C: 32, InRow: 896, OH: 28, OW: 28, K: 192, OutRow: 5760, OutOff: 5952,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
-}
-
-// features_6_conv_0_0FoldUpdate computes features.6.conv.0.0's weights and bias with features.6.conv.0.1 folded in.
-func features_6_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:6144]
-	runtime.PackConv(w.P[features_6_conv_0_0W], t, 192, 32, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[6144:], t, nil, w.P[features_6_conv_0_1W], w.P[features_6_conv_0_1B], w.P[features_6_conv_0_1Mean], w.P[features_6_conv_0_1Var], 1e-05)
-	runtime.PackConv(d, t, 192, 32, 1, 1, 32, false)
-}
-
-// padI16: the padding of b16 (28x28x192 p1).
-var padI16 = runtime.Padding{
-	H: 28, W: 28, C: 192, PH: 1, PW: 1,
-}
-
-// features_6_conv_0_0Infer computes features.6.conv.0.0 (conv 1x1x192 nobias) + features.6.conv.0.1 (batchnorm) + features.6.relu61 (relu6): output rows [lo, hi).
-func features_6_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_6_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f113], c.D[features_6_conv_0_0Fold], c.D[features_6_conv_0_0Fold][6144:], lo, hi)
-	runtime.ClearPadding(&padI16, c.F[f1], lo, hi)
-}
-
-// features_6_conv_1_0InferGeom: conv 3x3x192 p1 g192 nobias, in inference.
-var features_6_conv_1_0InferGeom = runtime.ConvGeom{
-	C: 192, InRow: 5760, OH: 28, OW: 28, K: 192, OutRow: 5376,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
-	Groups: 192,
-}
-
-// features_6_conv_1_0FoldUpdate computes features.6.conv.1.0's weights and bias with features.6.conv.1.1 folded in.
-func features_6_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:1728]
-	runtime.PackDepthwise(w.P[features_6_conv_1_0W], t, 192, 3, 3, true)
-	runtime.FoldBatchNorm(t, d[1728:], t, nil, w.P[features_6_conv_1_1W], w.P[features_6_conv_1_1B], w.P[features_6_conv_1_1Mean], w.P[features_6_conv_1_1Var], 1e-05)
-	runtime.PackDepthwise(d, t, 192, 3, 3, false)
-}
-
-// features_6_conv_1_0Infer computes features.6.conv.1.0 (conv 3x3x192 p1 g192 nobias) + features.6.conv.1.1 (batchnorm) + features.6.relu62 (relu6): output rows [lo, hi).
-func features_6_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_6_conv_1_0InferGeom, c.Scratch, c.F[f111], c.F[f1], c.D[features_6_conv_1_0Fold], c.D[features_6_conv_1_0Fold][1728:], lo, hi)
-}
-
-// features_6_conv_2InferGeom: conv 1x1x32 nobias, in inference.
-var features_6_conv_2InferGeom = runtime.ConvGeom{
-	C: 192, InRow: 5376, OH: 28, OW: 28, K: 32, OutRow: 896,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// features_6_conv_2FoldUpdate computes features.6.conv.2's weights and bias with features.6.conv.3 folded in.
-func features_6_conv_2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:6144]
-	runtime.PackConv(w.P[features_6_conv_2W], t, 32, 192, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[6144:], t, nil, w.P[features_6_conv_3W], w.P[features_6_conv_3B], w.P[features_6_conv_3Mean], w.P[features_6_conv_3Var], 1e-05)
-	runtime.PackConv(d, t, 32, 192, 1, 1, 32, false)
-}
-
-// features_6_conv_2StoreGeom: the residual add fused into its store of features.6.conv.2+features.6.conv.3+features.6.add1.
-var features_6_conv_2StoreGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 32,
-	Out: runtime.Layout{Row: 896, Pix: 32}, In: []runtime.Layout{{Row: 896, Pix: 32}, {Row: 896, Pix: 32}},
-}
-
-// features_6_conv_2Infer computes features.6.conv.2 (conv 1x1x32 nobias) + features.6.conv.3 (batchnorm) + features.6.add1 (residual): output rows [lo, hi).
-func features_6_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_6_conv_2InferGeom, c.Scratch, c.F[f112], c.F[f111], c.D[features_6_conv_2Fold], c.D[features_6_conv_2Fold][6144:], lo, hi)
-	runtime.Add(&features_6_conv_2StoreGeom, c.F[f112], [][]float32{c.F[f112], c.F[f113]}, lo, hi)
-}
-
-// features_7_conv_0_0InferGeom: conv 1x1x192 nobias, in inference.
-var features_7_conv_0_0InferGeom = runtime.ConvGeom{
-	C: 32, InRow: 896, OH: 28, OW: 28, K: 192, OutRow: 5760, OutOff: 5952,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
-}
-
-// features_7_conv_0_0FoldUpdate computes features.7.conv.0.0's weights and bias with features.7.conv.0.1 folded in.
-func features_7_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:6144]
-	runtime.PackConv(w.P[features_7_conv_0_0W], t, 192, 32, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[6144:], t, nil, w.P[features_7_conv_0_1W], w.P[features_7_conv_0_1B], w.P[features_7_conv_0_1Mean], w.P[features_7_conv_0_1Var], 1e-05)
-	runtime.PackConv(d, t, 192, 32, 1, 1, 32, false)
-}
-
-// padI19: the padding of b19 (28x28x192 p1).
-var padI19 = runtime.Padding{
-	H: 28, W: 28, C: 192, PH: 1, PW: 1,
-}
-
-// features_7_conv_0_0Infer computes features.7.conv.0.0 (conv 1x1x192 nobias) + features.7.conv.0.1 (batchnorm) + features.7.relu61 (relu6): output rows [lo, hi).
-func features_7_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_7_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f112], c.D[features_7_conv_0_0Fold], c.D[features_7_conv_0_0Fold][6144:], lo, hi)
-	runtime.ClearPadding(&padI19, c.F[f1], lo, hi)
-}
-
-// features_7_conv_1_0InferGeom: conv 3x3x192 s2 p1 g192 nobias, in inference.
-var features_7_conv_1_0InferGeom = runtime.ConvGeom{
+// conv3x3x192InferGeom_2: conv 3x3x192 s2 p1 g192 nobias, in inference.
+var conv3x3x192InferGeom_2 = runtime.ConvGeom{
 	C: 192, InRow: 5760, OH: 14, OW: 14, K: 192, OutRow: 2688,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU6: true,
 	Groups: 192,
 }
 
-// features_7_conv_1_0FoldUpdate computes features.7.conv.1.0's weights and bias with features.7.conv.1.1 folded in.
-func features_7_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:1728]
-	runtime.PackDepthwise(w.P[features_7_conv_1_0W], t, 192, 3, 3, true)
-	runtime.FoldBatchNorm(t, d[1728:], t, nil, w.P[features_7_conv_1_1W], w.P[features_7_conv_1_1B], w.P[features_7_conv_1_1Mean], w.P[features_7_conv_1_1Var], 1e-05)
-	runtime.PackDepthwise(d, t, 192, 3, 3, false)
-}
-
 // features_7_conv_1_0Infer computes features.7.conv.1.0 (conv 3x3x192 s2 p1 g192 nobias) + features.7.conv.1.1 (batchnorm) + features.7.relu62 (relu6): output rows [lo, hi).
 func features_7_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_7_conv_1_0InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_7_conv_1_0Fold], c.D[features_7_conv_1_0Fold][1728:], lo, hi)
+	runtime.DepthwiseForward(&conv3x3x192InferGeom_2, c.Scratch, c.F[f112], c.F[f1], c.D[features_7_conv_1_0Fold], c.D[features_7_conv_1_0Fold][1728:], lo, hi)
 }
 
-// features_7_conv_2InferGeom: conv 1x1x64 nobias, in inference.
-var features_7_conv_2InferGeom = runtime.ConvGeom{
+// conv1x1x64InferGeom: conv 1x1x64 nobias, in inference.
+var conv1x1x64InferGeom = runtime.ConvGeom{
 	C: 192, InRow: 2688, OH: 14, OW: 14, K: 64, OutRow: 896,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 }
@@ -3592,269 +2839,94 @@ func features_7_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_7_conv_2Infer computes features.7.conv.2 (conv 1x1x64 nobias) + features.7.conv.3 (batchnorm): output rows [lo, hi).
 func features_7_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_7_conv_2InferGeom, c.Scratch, c.F[f113], c.F[f112], c.D[features_7_conv_2Fold], c.D[features_7_conv_2Fold][12288:], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x64InferGeom, c.Scratch, c.F[f113], c.F[f112], c.D[features_7_conv_2Fold], c.D[features_7_conv_2Fold][12288:], lo, hi)
 }
 
-// features_8_conv_0_0InferGeom: conv 1x1x384 nobias, in inference.
-var features_8_conv_0_0InferGeom = runtime.ConvGeom{
+// conv1x1x384InferGeom: conv 1x1x384 nobias, in inference.
+var conv1x1x384InferGeom = runtime.ConvGeom{
 	C: 64, InRow: 896, OH: 14, OW: 14, K: 384, OutRow: 6144, OutOff: 6528,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
-// features_8_conv_0_0FoldUpdate computes features.8.conv.0.0's weights and bias with features.8.conv.0.1 folded in.
-func features_8_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:24576]
-	runtime.PackConv(w.P[features_8_conv_0_0W], t, 384, 64, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[24576:], t, nil, w.P[features_8_conv_0_1W], w.P[features_8_conv_0_1B], w.P[features_8_conv_0_1Mean], w.P[features_8_conv_0_1Var], 1e-05)
-	runtime.PackConv(d, t, 384, 64, 1, 1, 32, false)
+// conv1x1x384FoldUpdate returns the update of features.8.conv.0.0, features.9.conv.0.0, features.10.conv.0.0 and features.11.conv.0.0, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv1x1x384FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:24576]
+		runtime.PackConv(w.P[p0], t, 384, 64, 1, 1, 32, true)
+		runtime.FoldBatchNorm(t, d[24576:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 384, 64, 1, 1, 32, false)
+	}
 }
 
-// padI22: the padding of b22 (14x14x384 p1).
-var padI22 = runtime.Padding{
+// pad14x14x384p1: the padding of a 14x14x384 p1 buffer.
+var pad14x14x384p1 = runtime.Padding{
 	H: 14, W: 14, C: 384, PH: 1, PW: 1,
 }
 
-// features_8_conv_0_0Infer computes features.8.conv.0.0 (conv 1x1x384 nobias) + features.8.conv.0.1 (batchnorm) + features.8.relu61 (relu6): output rows [lo, hi).
-func features_8_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_8_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f113], c.D[features_8_conv_0_0Fold], c.D[features_8_conv_0_0Fold][24576:], lo, hi)
-	runtime.ClearPadding(&padI22, c.F[f1], lo, hi)
+// conv1x1x384Infer returns the phase of features.8.conv.0.0, features.9.conv.0.0, features.10.conv.0.0 and features.11.conv.0.0, each with its own buffers and derived tensors: it computes conv 1x1x384 nobias + batchnorm + relu6: output rows [lo, hi).
+func conv1x1x384Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x384InferGeom, c.Scratch, c.F[f1], c.F[b0], c.D[d0], c.D[d0][24576:], lo, hi)
+		runtime.ClearPadding(&pad14x14x384p1, c.F[f1], lo, hi)
+	}
 }
 
-// features_8_conv_1_0InferGeom: conv 3x3x384 p1 g384 nobias, in inference.
-var features_8_conv_1_0InferGeom = runtime.ConvGeom{
+// conv3x3x384InferGeom: conv 3x3x384 p1 g384 nobias, in inference.
+var conv3x3x384InferGeom = runtime.ConvGeom{
 	C: 384, InRow: 6144, OH: 14, OW: 14, K: 384, OutRow: 5376,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
 	Groups: 384,
 }
 
-// features_8_conv_1_0FoldUpdate computes features.8.conv.1.0's weights and bias with features.8.conv.1.1 folded in.
-func features_8_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:3456]
-	runtime.PackDepthwise(w.P[features_8_conv_1_0W], t, 384, 3, 3, true)
-	runtime.FoldBatchNorm(t, d[3456:], t, nil, w.P[features_8_conv_1_1W], w.P[features_8_conv_1_1B], w.P[features_8_conv_1_1Mean], w.P[features_8_conv_1_1Var], 1e-05)
-	runtime.PackDepthwise(d, t, 384, 3, 3, false)
+// conv3x3x384FoldUpdate returns the update of features.8.conv.1.0, features.9.conv.1.0, features.10.conv.1.0 and features.11.conv.1.0, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv3x3x384FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:3456]
+		runtime.PackDepthwise(w.P[p0], t, 384, 3, 3, true)
+		runtime.FoldBatchNorm(t, d[3456:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackDepthwise(d, t, 384, 3, 3, false)
+	}
 }
 
-// features_8_conv_1_0Infer computes features.8.conv.1.0 (conv 3x3x384 p1 g384 nobias) + features.8.conv.1.1 (batchnorm) + features.8.relu62 (relu6): output rows [lo, hi).
-func features_8_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_8_conv_1_0InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_8_conv_1_0Fold], c.D[features_8_conv_1_0Fold][3456:], lo, hi)
+// conv3x3x384Infer returns the phase of features.8.conv.1.0, features.9.conv.1.0, features.10.conv.1.0 and features.11.conv.1.0, each with its own derived tensors: it computes conv 3x3x384 p1 g384 nobias + batchnorm + relu6: output rows [lo, hi).
+func conv3x3x384Infer(d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseForward(&conv3x3x384InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[d0], c.D[d0][3456:], lo, hi)
+	}
 }
 
-// features_8_conv_2InferGeom: conv 1x1x64 nobias, in inference.
-var features_8_conv_2InferGeom = runtime.ConvGeom{
+// conv1x1x64InferGeom_2: conv 1x1x64 nobias, in inference.
+var conv1x1x64InferGeom_2 = runtime.ConvGeom{
 	C: 384, InRow: 5376, OH: 14, OW: 14, K: 64, OutRow: 896,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 }
 
-// features_8_conv_2FoldUpdate computes features.8.conv.2's weights and bias with features.8.conv.3 folded in.
-func features_8_conv_2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:24576]
-	runtime.PackConv(w.P[features_8_conv_2W], t, 64, 384, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[24576:], t, nil, w.P[features_8_conv_3W], w.P[features_8_conv_3B], w.P[features_8_conv_3Mean], w.P[features_8_conv_3Var], 1e-05)
-	runtime.PackConv(d, t, 64, 384, 1, 1, 32, false)
+// conv1x1x64FoldUpdate returns the update of features.8.conv.2, features.9.conv.2 and features.10.conv.2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv1x1x64FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:24576]
+		runtime.PackConv(w.P[p0], t, 64, 384, 1, 1, 32, true)
+		runtime.FoldBatchNorm(t, d[24576:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 64, 384, 1, 1, 32, false)
+	}
 }
 
-// features_8_conv_2StoreGeom: the residual add fused into its store of features.8.conv.2+features.8.conv.3+features.8.add1.
-var features_8_conv_2StoreGeom = runtime.EltGeom{
+// conv1x1x64StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual.
+var conv1x1x64StoreGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 64,
 	Out: runtime.Layout{Row: 896, Pix: 64}, In: []runtime.Layout{{Row: 896, Pix: 64}, {Row: 896, Pix: 64}},
 }
 
-// features_8_conv_2Infer computes features.8.conv.2 (conv 1x1x64 nobias) + features.8.conv.3 (batchnorm) + features.8.add1 (residual): output rows [lo, hi).
-func features_8_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_8_conv_2InferGeom, c.Scratch, c.F[f111], c.F[f112], c.D[features_8_conv_2Fold], c.D[features_8_conv_2Fold][24576:], lo, hi)
-	runtime.Add(&features_8_conv_2StoreGeom, c.F[f111], [][]float32{c.F[f111], c.F[f113]}, lo, hi)
+// conv1x1x64Infer returns the phase of features.8.conv.2, features.9.conv.2 and features.10.conv.2, each with its own buffers and derived tensors: it computes conv 1x1x64 nobias + batchnorm + residual: output rows [lo, hi).
+func conv1x1x64Infer(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x64InferGeom_2, c.Scratch, c.F[b0], c.F[f112], c.D[d0], c.D[d0][24576:], lo, hi)
+		runtime.Add(&conv1x1x64StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b1]}, lo, hi)
+	}
 }
 
-// features_9_conv_0_0InferGeom: conv 1x1x384 nobias, in inference.
-var features_9_conv_0_0InferGeom = runtime.ConvGeom{
-	C: 64, InRow: 896, OH: 14, OW: 14, K: 384, OutRow: 6144, OutOff: 6528,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
-}
-
-// features_9_conv_0_0FoldUpdate computes features.9.conv.0.0's weights and bias with features.9.conv.0.1 folded in.
-func features_9_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:24576]
-	runtime.PackConv(w.P[features_9_conv_0_0W], t, 384, 64, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[24576:], t, nil, w.P[features_9_conv_0_1W], w.P[features_9_conv_0_1B], w.P[features_9_conv_0_1Mean], w.P[features_9_conv_0_1Var], 1e-05)
-	runtime.PackConv(d, t, 384, 64, 1, 1, 32, false)
-}
-
-// padI25: the padding of b25 (14x14x384 p1).
-var padI25 = runtime.Padding{
-	H: 14, W: 14, C: 384, PH: 1, PW: 1,
-}
-
-// features_9_conv_0_0Infer computes features.9.conv.0.0 (conv 1x1x384 nobias) + features.9.conv.0.1 (batchnorm) + features.9.relu61 (relu6): output rows [lo, hi).
-func features_9_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_9_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f111], c.D[features_9_conv_0_0Fold], c.D[features_9_conv_0_0Fold][24576:], lo, hi)
-	runtime.ClearPadding(&padI25, c.F[f1], lo, hi)
-}
-
-// features_9_conv_1_0InferGeom: conv 3x3x384 p1 g384 nobias, in inference.
-var features_9_conv_1_0InferGeom = runtime.ConvGeom{
-	C: 384, InRow: 6144, OH: 14, OW: 14, K: 384, OutRow: 5376,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
-	Groups: 384,
-}
-
-// features_9_conv_1_0FoldUpdate computes features.9.conv.1.0's weights and bias with features.9.conv.1.1 folded in.
-func features_9_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:3456]
-	runtime.PackDepthwise(w.P[features_9_conv_1_0W], t, 384, 3, 3, true)
-	runtime.FoldBatchNorm(t, d[3456:], t, nil, w.P[features_9_conv_1_1W], w.P[features_9_conv_1_1B], w.P[features_9_conv_1_1Mean], w.P[features_9_conv_1_1Var], 1e-05)
-	runtime.PackDepthwise(d, t, 384, 3, 3, false)
-}
-
-// features_9_conv_1_0Infer computes features.9.conv.1.0 (conv 3x3x384 p1 g384 nobias) + features.9.conv.1.1 (batchnorm) + features.9.relu62 (relu6): output rows [lo, hi).
-func features_9_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_9_conv_1_0InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_9_conv_1_0Fold], c.D[features_9_conv_1_0Fold][3456:], lo, hi)
-}
-
-// features_9_conv_2InferGeom: conv 1x1x64 nobias, in inference.
-var features_9_conv_2InferGeom = runtime.ConvGeom{
-	C: 384, InRow: 5376, OH: 14, OW: 14, K: 64, OutRow: 896,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// features_9_conv_2FoldUpdate computes features.9.conv.2's weights and bias with features.9.conv.3 folded in.
-func features_9_conv_2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:24576]
-	runtime.PackConv(w.P[features_9_conv_2W], t, 64, 384, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[24576:], t, nil, w.P[features_9_conv_3W], w.P[features_9_conv_3B], w.P[features_9_conv_3Mean], w.P[features_9_conv_3Var], 1e-05)
-	runtime.PackConv(d, t, 64, 384, 1, 1, 32, false)
-}
-
-// features_9_conv_2StoreGeom: the residual add fused into its store of features.9.conv.2+features.9.conv.3+features.9.add1.
-var features_9_conv_2StoreGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 64,
-	Out: runtime.Layout{Row: 896, Pix: 64}, In: []runtime.Layout{{Row: 896, Pix: 64}, {Row: 896, Pix: 64}},
-}
-
-// features_9_conv_2Infer computes features.9.conv.2 (conv 1x1x64 nobias) + features.9.conv.3 (batchnorm) + features.9.add1 (residual): output rows [lo, hi).
-func features_9_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_9_conv_2InferGeom, c.Scratch, c.F[f113], c.F[f112], c.D[features_9_conv_2Fold], c.D[features_9_conv_2Fold][24576:], lo, hi)
-	runtime.Add(&features_9_conv_2StoreGeom, c.F[f113], [][]float32{c.F[f113], c.F[f111]}, lo, hi)
-}
-
-// features_10_conv_0_0InferGeom: conv 1x1x384 nobias, in inference.
-var features_10_conv_0_0InferGeom = runtime.ConvGeom{
-	C: 64, InRow: 896, OH: 14, OW: 14, K: 384, OutRow: 6144, OutOff: 6528,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
-}
-
-// features_10_conv_0_0FoldUpdate computes features.10.conv.0.0's weights and bias with features.10.conv.0.1 folded in.
-func features_10_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:24576]
-	runtime.PackConv(w.P[features_10_conv_0_0W], t, 384, 64, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[24576:], t, nil, w.P[features_10_conv_0_1W], w.P[features_10_conv_0_1B], w.P[features_10_conv_0_1Mean], w.P[features_10_conv_0_1Var], 1e-05)
-	runtime.PackConv(d, t, 384, 64, 1, 1, 32, false)
-}
-
-// padI28: the padding of b28 (14x14x384 p1).
-var padI28 = runtime.Padding{
-	H: 14, W: 14, C: 384, PH: 1, PW: 1,
-}
-
-// features_10_conv_0_0Infer computes features.10.conv.0.0 (conv 1x1x384 nobias) + features.10.conv.0.1 (batchnorm) + features.10.relu61 (relu6): output rows [lo, hi).
-func features_10_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_10_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f113], c.D[features_10_conv_0_0Fold], c.D[features_10_conv_0_0Fold][24576:], lo, hi)
-	runtime.ClearPadding(&padI28, c.F[f1], lo, hi)
-}
-
-// features_10_conv_1_0InferGeom: conv 3x3x384 p1 g384 nobias, in inference.
-var features_10_conv_1_0InferGeom = runtime.ConvGeom{
-	C: 384, InRow: 6144, OH: 14, OW: 14, K: 384, OutRow: 5376,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
-	Groups: 384,
-}
-
-// features_10_conv_1_0FoldUpdate computes features.10.conv.1.0's weights and bias with features.10.conv.1.1 folded in.
-func features_10_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:3456]
-	runtime.PackDepthwise(w.P[features_10_conv_1_0W], t, 384, 3, 3, true)
-	runtime.FoldBatchNorm(t, d[3456:], t, nil, w.P[features_10_conv_1_1W], w.P[features_10_conv_1_1B], w.P[features_10_conv_1_1Mean], w.P[features_10_conv_1_1Var], 1e-05)
-	runtime.PackDepthwise(d, t, 384, 3, 3, false)
-}
-
-// features_10_conv_1_0Infer computes features.10.conv.1.0 (conv 3x3x384 p1 g384 nobias) + features.10.conv.1.1 (batchnorm) + features.10.relu62 (relu6): output rows [lo, hi).
-func features_10_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_10_conv_1_0InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_10_conv_1_0Fold], c.D[features_10_conv_1_0Fold][3456:], lo, hi)
-}
-
-// features_10_conv_2InferGeom: conv 1x1x64 nobias, in inference.
-var features_10_conv_2InferGeom = runtime.ConvGeom{
-	C: 384, InRow: 5376, OH: 14, OW: 14, K: 64, OutRow: 896,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// features_10_conv_2FoldUpdate computes features.10.conv.2's weights and bias with features.10.conv.3 folded in.
-func features_10_conv_2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:24576]
-	runtime.PackConv(w.P[features_10_conv_2W], t, 64, 384, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[24576:], t, nil, w.P[features_10_conv_3W], w.P[features_10_conv_3B], w.P[features_10_conv_3Mean], w.P[features_10_conv_3Var], 1e-05)
-	runtime.PackConv(d, t, 64, 384, 1, 1, 32, false)
-}
-
-// features_10_conv_2StoreGeom: the residual add fused into its store of features.10.conv.2+features.10.conv.3+features.10.add1.
-var features_10_conv_2StoreGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 64,
-	Out: runtime.Layout{Row: 896, Pix: 64}, In: []runtime.Layout{{Row: 896, Pix: 64}, {Row: 896, Pix: 64}},
-}
-
-// features_10_conv_2Infer computes features.10.conv.2 (conv 1x1x64 nobias) + features.10.conv.3 (batchnorm) + features.10.add1 (residual): output rows [lo, hi).
-func features_10_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_10_conv_2InferGeom, c.Scratch, c.F[f111], c.F[f112], c.D[features_10_conv_2Fold], c.D[features_10_conv_2Fold][24576:], lo, hi)
-	runtime.Add(&features_10_conv_2StoreGeom, c.F[f111], [][]float32{c.F[f111], c.F[f113]}, lo, hi)
-}
-
-// features_11_conv_0_0InferGeom: conv 1x1x384 nobias, in inference.
-var features_11_conv_0_0InferGeom = runtime.ConvGeom{
-	C: 64, InRow: 896, OH: 14, OW: 14, K: 384, OutRow: 6144, OutOff: 6528,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
-}
-
-// features_11_conv_0_0FoldUpdate computes features.11.conv.0.0's weights and bias with features.11.conv.0.1 folded in.
-func features_11_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:24576]
-	runtime.PackConv(w.P[features_11_conv_0_0W], t, 384, 64, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[24576:], t, nil, w.P[features_11_conv_0_1W], w.P[features_11_conv_0_1B], w.P[features_11_conv_0_1Mean], w.P[features_11_conv_0_1Var], 1e-05)
-	runtime.PackConv(d, t, 384, 64, 1, 1, 32, false)
-}
-
-// padI31: the padding of b31 (14x14x384 p1).
-var padI31 = runtime.Padding{
-	H: 14, W: 14, C: 384, PH: 1, PW: 1,
-}
-
-// features_11_conv_0_0Infer computes features.11.conv.0.0 (conv 1x1x384 nobias) + features.11.conv.0.1 (batchnorm) + features.11.relu61 (relu6): output rows [lo, hi).
-func features_11_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_11_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f111], c.D[features_11_conv_0_0Fold], c.D[features_11_conv_0_0Fold][24576:], lo, hi)
-	runtime.ClearPadding(&padI31, c.F[f1], lo, hi)
-}
-
-// features_11_conv_1_0InferGeom: conv 3x3x384 p1 g384 nobias, in inference.
-var features_11_conv_1_0InferGeom = runtime.ConvGeom{
-	C: 384, InRow: 6144, OH: 14, OW: 14, K: 384, OutRow: 5376,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
-	Groups: 384,
-}
-
-// features_11_conv_1_0FoldUpdate computes features.11.conv.1.0's weights and bias with features.11.conv.1.1 folded in.
-func features_11_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:3456]
-	runtime.PackDepthwise(w.P[features_11_conv_1_0W], t, 384, 3, 3, true)
-	runtime.FoldBatchNorm(t, d[3456:], t, nil, w.P[features_11_conv_1_1W], w.P[features_11_conv_1_1B], w.P[features_11_conv_1_1Mean], w.P[features_11_conv_1_1Var], 1e-05)
-	runtime.PackDepthwise(d, t, 384, 3, 3, false)
-}
-
-// features_11_conv_1_0Infer computes features.11.conv.1.0 (conv 3x3x384 p1 g384 nobias) + features.11.conv.1.1 (batchnorm) + features.11.relu62 (relu6): output rows [lo, hi).
-func features_11_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_11_conv_1_0InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_11_conv_1_0Fold], c.D[features_11_conv_1_0Fold][3456:], lo, hi)
-}
-
-// features_11_conv_2InferGeom: conv 1x1x96 nobias, in inference.
-var features_11_conv_2InferGeom = runtime.ConvGeom{
+// conv1x1x96InferGeom_2: conv 1x1x96 nobias, in inference.
+var conv1x1x96InferGeom_2 = runtime.ConvGeom{
 	C: 384, InRow: 5376, OH: 14, OW: 14, K: 96, OutRow: 1344,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 }
@@ -3869,198 +2941,106 @@ func features_11_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_11_conv_2Infer computes features.11.conv.2 (conv 1x1x96 nobias) + features.11.conv.3 (batchnorm): output rows [lo, hi).
 func features_11_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_11_conv_2InferGeom, c.Scratch, c.F[f113], c.F[f112], c.D[features_11_conv_2Fold], c.D[features_11_conv_2Fold][36864:], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x96InferGeom_2, c.Scratch, c.F[f113], c.F[f112], c.D[features_11_conv_2Fold], c.D[features_11_conv_2Fold][36864:], lo, hi)
 }
 
-// features_12_conv_0_0InferGeom: conv 1x1x576 nobias, in inference.
-var features_12_conv_0_0InferGeom = runtime.ConvGeom{
+// conv1x1x576InferGeom: conv 1x1x576 nobias, in inference.
+var conv1x1x576InferGeom = runtime.ConvGeom{
 	C: 96, InRow: 1344, OH: 14, OW: 14, K: 576, OutRow: 9216, OutOff: 9792,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
-// features_12_conv_0_0FoldUpdate computes features.12.conv.0.0's weights and bias with features.12.conv.0.1 folded in.
-func features_12_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:55296]
-	runtime.PackConv(w.P[features_12_conv_0_0W], t, 576, 96, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[55296:], t, nil, w.P[features_12_conv_0_1W], w.P[features_12_conv_0_1B], w.P[features_12_conv_0_1Mean], w.P[features_12_conv_0_1Var], 1e-05)
-	runtime.PackConv(d, t, 576, 96, 1, 1, 32, false)
+// conv1x1x576FoldUpdate returns the update of features.12.conv.0.0, features.13.conv.0.0 and features.14.conv.0.0, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv1x1x576FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:55296]
+		runtime.PackConv(w.P[p0], t, 576, 96, 1, 1, 32, true)
+		runtime.FoldBatchNorm(t, d[55296:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 576, 96, 1, 1, 32, false)
+	}
 }
 
-// padI34: the padding of b34 (14x14x576 p1).
-var padI34 = runtime.Padding{
+// pad14x14x576p1: the padding of a 14x14x576 p1 buffer.
+var pad14x14x576p1 = runtime.Padding{
 	H: 14, W: 14, C: 576, PH: 1, PW: 1,
 }
 
-// features_12_conv_0_0Infer computes features.12.conv.0.0 (conv 1x1x576 nobias) + features.12.conv.0.1 (batchnorm) + features.12.relu61 (relu6): output rows [lo, hi).
-func features_12_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_12_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f113], c.D[features_12_conv_0_0Fold], c.D[features_12_conv_0_0Fold][55296:], lo, hi)
-	runtime.ClearPadding(&padI34, c.F[f1], lo, hi)
+// conv1x1x576Infer returns the phase of features.12.conv.0.0, features.13.conv.0.0 and features.14.conv.0.0, each with its own buffers and derived tensors: it computes conv 1x1x576 nobias + batchnorm + relu6: output rows [lo, hi).
+func conv1x1x576Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x576InferGeom, c.Scratch, c.F[f1], c.F[b0], c.D[d0], c.D[d0][55296:], lo, hi)
+		runtime.ClearPadding(&pad14x14x576p1, c.F[f1], lo, hi)
+	}
 }
 
-// features_12_conv_1_0InferGeom: conv 3x3x576 p1 g576 nobias, in inference.
-var features_12_conv_1_0InferGeom = runtime.ConvGeom{
+// conv3x3x576InferGeom: conv 3x3x576 p1 g576 nobias, in inference.
+var conv3x3x576InferGeom = runtime.ConvGeom{
 	C: 576, InRow: 9216, OH: 14, OW: 14, K: 576, OutRow: 8064,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
 	Groups: 576,
 }
 
-// features_12_conv_1_0FoldUpdate computes features.12.conv.1.0's weights and bias with features.12.conv.1.1 folded in.
-func features_12_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:5184]
-	runtime.PackDepthwise(w.P[features_12_conv_1_0W], t, 576, 3, 3, true)
-	runtime.FoldBatchNorm(t, d[5184:], t, nil, w.P[features_12_conv_1_1W], w.P[features_12_conv_1_1B], w.P[features_12_conv_1_1Mean], w.P[features_12_conv_1_1Var], 1e-05)
-	runtime.PackDepthwise(d, t, 576, 3, 3, false)
+// conv3x3x576FoldUpdate returns the update of features.12.conv.1.0, features.13.conv.1.0 and features.14.conv.1.0, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv3x3x576FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:5184]
+		runtime.PackDepthwise(w.P[p0], t, 576, 3, 3, true)
+		runtime.FoldBatchNorm(t, d[5184:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackDepthwise(d, t, 576, 3, 3, false)
+	}
 }
 
-// features_12_conv_1_0Infer computes features.12.conv.1.0 (conv 3x3x576 p1 g576 nobias) + features.12.conv.1.1 (batchnorm) + features.12.relu62 (relu6): output rows [lo, hi).
-func features_12_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_12_conv_1_0InferGeom, c.Scratch, c.F[f111], c.F[f1], c.D[features_12_conv_1_0Fold], c.D[features_12_conv_1_0Fold][5184:], lo, hi)
+// conv3x3x576Infer returns the phase of features.12.conv.1.0 and features.13.conv.1.0, each with its own derived tensors: it computes conv 3x3x576 p1 g576 nobias + batchnorm + relu6: output rows [lo, hi).
+func conv3x3x576Infer(d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseForward(&conv3x3x576InferGeom, c.Scratch, c.F[f111], c.F[f1], c.D[d0], c.D[d0][5184:], lo, hi)
+	}
 }
 
-// features_12_conv_2InferGeom: conv 1x1x96 nobias, in inference.
-var features_12_conv_2InferGeom = runtime.ConvGeom{
+// conv1x1x96InferGeom_3: conv 1x1x96 nobias, in inference.
+var conv1x1x96InferGeom_3 = runtime.ConvGeom{
 	C: 576, InRow: 8064, OH: 14, OW: 14, K: 96, OutRow: 1344,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 }
 
-// features_12_conv_2FoldUpdate computes features.12.conv.2's weights and bias with features.12.conv.3 folded in.
-func features_12_conv_2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:55296]
-	runtime.PackConv(w.P[features_12_conv_2W], t, 96, 576, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[55296:], t, nil, w.P[features_12_conv_3W], w.P[features_12_conv_3B], w.P[features_12_conv_3Mean], w.P[features_12_conv_3Var], 1e-05)
-	runtime.PackConv(d, t, 96, 576, 1, 1, 32, false)
+// conv1x1x96FoldUpdate returns the update of features.12.conv.2 and features.13.conv.2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv1x1x96FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:55296]
+		runtime.PackConv(w.P[p0], t, 96, 576, 1, 1, 32, true)
+		runtime.FoldBatchNorm(t, d[55296:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 96, 576, 1, 1, 32, false)
+	}
 }
 
-// features_12_conv_2StoreGeom: the residual add fused into its store of features.12.conv.2+features.12.conv.3+features.12.add1.
-var features_12_conv_2StoreGeom = runtime.EltGeom{
+// conv1x1x96StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual.
+var conv1x1x96StoreGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 96,
 	Out: runtime.Layout{Row: 1344, Pix: 96}, In: []runtime.Layout{{Row: 1344, Pix: 96}, {Row: 1344, Pix: 96}},
 }
 
-// features_12_conv_2Infer computes features.12.conv.2 (conv 1x1x96 nobias) + features.12.conv.3 (batchnorm) + features.12.add1 (residual): output rows [lo, hi).
-func features_12_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_12_conv_2InferGeom, c.Scratch, c.F[f112], c.F[f111], c.D[features_12_conv_2Fold], c.D[features_12_conv_2Fold][55296:], lo, hi)
-	runtime.Add(&features_12_conv_2StoreGeom, c.F[f112], [][]float32{c.F[f112], c.F[f113]}, lo, hi)
+// conv1x1x96Infer returns the phase of features.12.conv.2 and features.13.conv.2, each with its own buffers and derived tensors: it computes conv 1x1x96 nobias + batchnorm + residual: output rows [lo, hi).
+func conv1x1x96Infer(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x96InferGeom_3, c.Scratch, c.F[b0], c.F[f111], c.D[d0], c.D[d0][55296:], lo, hi)
+		runtime.Add(&conv1x1x96StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b1]}, lo, hi)
+	}
 }
 
-// features_13_conv_0_0InferGeom: conv 1x1x576 nobias, in inference.
-var features_13_conv_0_0InferGeom = runtime.ConvGeom{
-	C: 96, InRow: 1344, OH: 14, OW: 14, K: 576, OutRow: 9216, OutOff: 9792,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
-}
-
-// features_13_conv_0_0FoldUpdate computes features.13.conv.0.0's weights and bias with features.13.conv.0.1 folded in.
-func features_13_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:55296]
-	runtime.PackConv(w.P[features_13_conv_0_0W], t, 576, 96, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[55296:], t, nil, w.P[features_13_conv_0_1W], w.P[features_13_conv_0_1B], w.P[features_13_conv_0_1Mean], w.P[features_13_conv_0_1Var], 1e-05)
-	runtime.PackConv(d, t, 576, 96, 1, 1, 32, false)
-}
-
-// padI37: the padding of b37 (14x14x576 p1).
-var padI37 = runtime.Padding{
-	H: 14, W: 14, C: 576, PH: 1, PW: 1,
-}
-
-// features_13_conv_0_0Infer computes features.13.conv.0.0 (conv 1x1x576 nobias) + features.13.conv.0.1 (batchnorm) + features.13.relu61 (relu6): output rows [lo, hi).
-func features_13_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_13_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f112], c.D[features_13_conv_0_0Fold], c.D[features_13_conv_0_0Fold][55296:], lo, hi)
-	runtime.ClearPadding(&padI37, c.F[f1], lo, hi)
-}
-
-// features_13_conv_1_0InferGeom: conv 3x3x576 p1 g576 nobias, in inference.
-var features_13_conv_1_0InferGeom = runtime.ConvGeom{
-	C: 576, InRow: 9216, OH: 14, OW: 14, K: 576, OutRow: 8064,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
-	Groups: 576,
-}
-
-// features_13_conv_1_0FoldUpdate computes features.13.conv.1.0's weights and bias with features.13.conv.1.1 folded in.
-func features_13_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:5184]
-	runtime.PackDepthwise(w.P[features_13_conv_1_0W], t, 576, 3, 3, true)
-	runtime.FoldBatchNorm(t, d[5184:], t, nil, w.P[features_13_conv_1_1W], w.P[features_13_conv_1_1B], w.P[features_13_conv_1_1Mean], w.P[features_13_conv_1_1Var], 1e-05)
-	runtime.PackDepthwise(d, t, 576, 3, 3, false)
-}
-
-// features_13_conv_1_0Infer computes features.13.conv.1.0 (conv 3x3x576 p1 g576 nobias) + features.13.conv.1.1 (batchnorm) + features.13.relu62 (relu6): output rows [lo, hi).
-func features_13_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_13_conv_1_0InferGeom, c.Scratch, c.F[f111], c.F[f1], c.D[features_13_conv_1_0Fold], c.D[features_13_conv_1_0Fold][5184:], lo, hi)
-}
-
-// features_13_conv_2InferGeom: conv 1x1x96 nobias, in inference.
-var features_13_conv_2InferGeom = runtime.ConvGeom{
-	C: 576, InRow: 8064, OH: 14, OW: 14, K: 96, OutRow: 1344,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// features_13_conv_2FoldUpdate computes features.13.conv.2's weights and bias with features.13.conv.3 folded in.
-func features_13_conv_2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:55296]
-	runtime.PackConv(w.P[features_13_conv_2W], t, 96, 576, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[55296:], t, nil, w.P[features_13_conv_3W], w.P[features_13_conv_3B], w.P[features_13_conv_3Mean], w.P[features_13_conv_3Var], 1e-05)
-	runtime.PackConv(d, t, 96, 576, 1, 1, 32, false)
-}
-
-// features_13_conv_2StoreGeom: the residual add fused into its store of features.13.conv.2+features.13.conv.3+features.13.add1.
-var features_13_conv_2StoreGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 96,
-	Out: runtime.Layout{Row: 1344, Pix: 96}, In: []runtime.Layout{{Row: 1344, Pix: 96}, {Row: 1344, Pix: 96}},
-}
-
-// features_13_conv_2Infer computes features.13.conv.2 (conv 1x1x96 nobias) + features.13.conv.3 (batchnorm) + features.13.add1 (residual): output rows [lo, hi).
-func features_13_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_13_conv_2InferGeom, c.Scratch, c.F[f113], c.F[f111], c.D[features_13_conv_2Fold], c.D[features_13_conv_2Fold][55296:], lo, hi)
-	runtime.Add(&features_13_conv_2StoreGeom, c.F[f113], [][]float32{c.F[f113], c.F[f112]}, lo, hi)
-}
-
-// features_14_conv_0_0InferGeom: conv 1x1x576 nobias, in inference.
-var features_14_conv_0_0InferGeom = runtime.ConvGeom{
-	C: 96, InRow: 1344, OH: 14, OW: 14, K: 576, OutRow: 9216, OutOff: 9792,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
-}
-
-// features_14_conv_0_0FoldUpdate computes features.14.conv.0.0's weights and bias with features.14.conv.0.1 folded in.
-func features_14_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:55296]
-	runtime.PackConv(w.P[features_14_conv_0_0W], t, 576, 96, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[55296:], t, nil, w.P[features_14_conv_0_1W], w.P[features_14_conv_0_1B], w.P[features_14_conv_0_1Mean], w.P[features_14_conv_0_1Var], 1e-05)
-	runtime.PackConv(d, t, 576, 96, 1, 1, 32, false)
-}
-
-// padI40: the padding of b40 (14x14x576 p1).
-var padI40 = runtime.Padding{
-	H: 14, W: 14, C: 576, PH: 1, PW: 1,
-}
-
-// features_14_conv_0_0Infer computes features.14.conv.0.0 (conv 1x1x576 nobias) + features.14.conv.0.1 (batchnorm) + features.14.relu61 (relu6): output rows [lo, hi).
-func features_14_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_14_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f113], c.D[features_14_conv_0_0Fold], c.D[features_14_conv_0_0Fold][55296:], lo, hi)
-	runtime.ClearPadding(&padI40, c.F[f1], lo, hi)
-}
-
-// features_14_conv_1_0InferGeom: conv 3x3x576 s2 p1 g576 nobias, in inference.
-var features_14_conv_1_0InferGeom = runtime.ConvGeom{
+// conv3x3x576InferGeom_2: conv 3x3x576 s2 p1 g576 nobias, in inference.
+var conv3x3x576InferGeom_2 = runtime.ConvGeom{
 	C: 576, InRow: 9216, OH: 7, OW: 7, K: 576, OutRow: 4032,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU6: true,
 	Groups: 576,
 }
 
-// features_14_conv_1_0FoldUpdate computes features.14.conv.1.0's weights and bias with features.14.conv.1.1 folded in.
-func features_14_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:5184]
-	runtime.PackDepthwise(w.P[features_14_conv_1_0W], t, 576, 3, 3, true)
-	runtime.FoldBatchNorm(t, d[5184:], t, nil, w.P[features_14_conv_1_1W], w.P[features_14_conv_1_1B], w.P[features_14_conv_1_1Mean], w.P[features_14_conv_1_1Var], 1e-05)
-	runtime.PackDepthwise(d, t, 576, 3, 3, false)
-}
-
 // features_14_conv_1_0Infer computes features.14.conv.1.0 (conv 3x3x576 s2 p1 g576 nobias) + features.14.conv.1.1 (batchnorm) + features.14.relu62 (relu6): output rows [lo, hi).
 func features_14_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_14_conv_1_0InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_14_conv_1_0Fold], c.D[features_14_conv_1_0Fold][5184:], lo, hi)
+	runtime.DepthwiseForward(&conv3x3x576InferGeom_2, c.Scratch, c.F[f112], c.F[f1], c.D[features_14_conv_1_0Fold], c.D[features_14_conv_1_0Fold][5184:], lo, hi)
 }
 
-// features_14_conv_2InferGeom: conv 1x1x160 nobias, in inference.
-var features_14_conv_2InferGeom = runtime.ConvGeom{
+// conv1x1x160InferGeom: conv 1x1x160 nobias, in inference.
+var conv1x1x160InferGeom = runtime.ConvGeom{
 	C: 576, InRow: 4032, OH: 7, OW: 7, K: 160, OutRow: 1120,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 }
@@ -4075,198 +3055,94 @@ func features_14_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_14_conv_2Infer computes features.14.conv.2 (conv 1x1x160 nobias) + features.14.conv.3 (batchnorm): output rows [lo, hi).
 func features_14_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_14_conv_2InferGeom, c.Scratch, c.F[f113], c.F[f112], c.D[features_14_conv_2Fold], c.D[features_14_conv_2Fold][92160:], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x160InferGeom, c.Scratch, c.F[f113], c.F[f112], c.D[features_14_conv_2Fold], c.D[features_14_conv_2Fold][92160:], lo, hi)
 }
 
-// features_15_conv_0_0InferGeom: conv 1x1x960 nobias, in inference.
-var features_15_conv_0_0InferGeom = runtime.ConvGeom{
+// conv1x1x960InferGeom: conv 1x1x960 nobias, in inference.
+var conv1x1x960InferGeom = runtime.ConvGeom{
 	C: 160, InRow: 1120, OH: 7, OW: 7, K: 960, OutRow: 8640, OutOff: 9600,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
-// features_15_conv_0_0FoldUpdate computes features.15.conv.0.0's weights and bias with features.15.conv.0.1 folded in.
-func features_15_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:153600]
-	runtime.PackConv(w.P[features_15_conv_0_0W], t, 960, 160, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[153600:], t, nil, w.P[features_15_conv_0_1W], w.P[features_15_conv_0_1B], w.P[features_15_conv_0_1Mean], w.P[features_15_conv_0_1Var], 1e-05)
-	runtime.PackConv(d, t, 960, 160, 1, 1, 32, false)
+// conv1x1x960FoldUpdate returns the update of features.15.conv.0.0, features.16.conv.0.0 and features.17.conv.0.0, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv1x1x960FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:153600]
+		runtime.PackConv(w.P[p0], t, 960, 160, 1, 1, 32, true)
+		runtime.FoldBatchNorm(t, d[153600:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 960, 160, 1, 1, 32, false)
+	}
 }
 
-// padI43: the padding of b43 (7x7x960 p1).
-var padI43 = runtime.Padding{
+// pad7x7x960p1: the padding of a 7x7x960 p1 buffer.
+var pad7x7x960p1 = runtime.Padding{
 	H: 7, W: 7, C: 960, PH: 1, PW: 1,
 }
 
-// features_15_conv_0_0Infer computes features.15.conv.0.0 (conv 1x1x960 nobias) + features.15.conv.0.1 (batchnorm) + features.15.relu61 (relu6): output rows [lo, hi).
-func features_15_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_15_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f113], c.D[features_15_conv_0_0Fold], c.D[features_15_conv_0_0Fold][153600:], lo, hi)
-	runtime.ClearPadding(&padI43, c.F[f1], lo, hi)
+// conv1x1x960Infer returns the phase of features.15.conv.0.0, features.16.conv.0.0 and features.17.conv.0.0, each with its own buffers and derived tensors: it computes conv 1x1x960 nobias + batchnorm + relu6: output rows [lo, hi).
+func conv1x1x960Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x960InferGeom, c.Scratch, c.F[f1], c.F[b0], c.D[d0], c.D[d0][153600:], lo, hi)
+		runtime.ClearPadding(&pad7x7x960p1, c.F[f1], lo, hi)
+	}
 }
 
-// features_15_conv_1_0InferGeom: conv 3x3x960 p1 g960 nobias, in inference.
-var features_15_conv_1_0InferGeom = runtime.ConvGeom{
+// conv3x3x960InferGeom: conv 3x3x960 p1 g960 nobias, in inference.
+var conv3x3x960InferGeom = runtime.ConvGeom{
 	C: 960, InRow: 8640, OH: 7, OW: 7, K: 960, OutRow: 6720,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
 	Groups: 960,
 }
 
-// features_15_conv_1_0FoldUpdate computes features.15.conv.1.0's weights and bias with features.15.conv.1.1 folded in.
-func features_15_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:8640]
-	runtime.PackDepthwise(w.P[features_15_conv_1_0W], t, 960, 3, 3, true)
-	runtime.FoldBatchNorm(t, d[8640:], t, nil, w.P[features_15_conv_1_1W], w.P[features_15_conv_1_1B], w.P[features_15_conv_1_1Mean], w.P[features_15_conv_1_1Var], 1e-05)
-	runtime.PackDepthwise(d, t, 960, 3, 3, false)
+// conv3x3x960FoldUpdate returns the update of features.15.conv.1.0, features.16.conv.1.0 and features.17.conv.1.0, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv3x3x960FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:8640]
+		runtime.PackDepthwise(w.P[p0], t, 960, 3, 3, true)
+		runtime.FoldBatchNorm(t, d[8640:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackDepthwise(d, t, 960, 3, 3, false)
+	}
 }
 
-// features_15_conv_1_0Infer computes features.15.conv.1.0 (conv 3x3x960 p1 g960 nobias) + features.15.conv.1.1 (batchnorm) + features.15.relu62 (relu6): output rows [lo, hi).
-func features_15_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_15_conv_1_0InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_15_conv_1_0Fold], c.D[features_15_conv_1_0Fold][8640:], lo, hi)
+// conv3x3x960Infer returns the phase of features.15.conv.1.0, features.16.conv.1.0 and features.17.conv.1.0, each with its own derived tensors: it computes conv 3x3x960 p1 g960 nobias + batchnorm + relu6: output rows [lo, hi).
+func conv3x3x960Infer(d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseForward(&conv3x3x960InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[d0], c.D[d0][8640:], lo, hi)
+	}
 }
 
-// features_15_conv_2InferGeom: conv 1x1x160 nobias, in inference.
-var features_15_conv_2InferGeom = runtime.ConvGeom{
+// conv1x1x160InferGeom_2: conv 1x1x160 nobias, in inference.
+var conv1x1x160InferGeom_2 = runtime.ConvGeom{
 	C: 960, InRow: 6720, OH: 7, OW: 7, K: 160, OutRow: 1120,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 }
 
-// features_15_conv_2FoldUpdate computes features.15.conv.2's weights and bias with features.15.conv.3 folded in.
-func features_15_conv_2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:153600]
-	runtime.PackConv(w.P[features_15_conv_2W], t, 160, 960, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[153600:], t, nil, w.P[features_15_conv_3W], w.P[features_15_conv_3B], w.P[features_15_conv_3Mean], w.P[features_15_conv_3Var], 1e-05)
-	runtime.PackConv(d, t, 160, 960, 1, 1, 32, false)
+// conv1x1x160FoldUpdate returns the update of features.15.conv.2 and features.16.conv.2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv1x1x160FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:153600]
+		runtime.PackConv(w.P[p0], t, 160, 960, 1, 1, 32, true)
+		runtime.FoldBatchNorm(t, d[153600:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 160, 960, 1, 1, 32, false)
+	}
 }
 
-// features_15_conv_2StoreGeom: the residual add fused into its store of features.15.conv.2+features.15.conv.3+features.15.add1.
-var features_15_conv_2StoreGeom = runtime.EltGeom{
+// conv1x1x160StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual.
+var conv1x1x160StoreGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 160,
 	Out: runtime.Layout{Row: 1120, Pix: 160}, In: []runtime.Layout{{Row: 1120, Pix: 160}, {Row: 1120, Pix: 160}},
 }
 
-// features_15_conv_2Infer computes features.15.conv.2 (conv 1x1x160 nobias) + features.15.conv.3 (batchnorm) + features.15.add1 (residual): output rows [lo, hi).
-func features_15_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_15_conv_2InferGeom, c.Scratch, c.F[f111], c.F[f112], c.D[features_15_conv_2Fold], c.D[features_15_conv_2Fold][153600:], lo, hi)
-	runtime.Add(&features_15_conv_2StoreGeom, c.F[f111], [][]float32{c.F[f111], c.F[f113]}, lo, hi)
+// conv1x1x160Infer returns the phase of features.15.conv.2 and features.16.conv.2, each with its own buffers and derived tensors: it computes conv 1x1x160 nobias + batchnorm + residual: output rows [lo, hi).
+func conv1x1x160Infer(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x160InferGeom_2, c.Scratch, c.F[b0], c.F[f112], c.D[d0], c.D[d0][153600:], lo, hi)
+		runtime.Add(&conv1x1x160StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b1]}, lo, hi)
+	}
 }
 
-// features_16_conv_0_0InferGeom: conv 1x1x960 nobias, in inference.
-var features_16_conv_0_0InferGeom = runtime.ConvGeom{
-	C: 160, InRow: 1120, OH: 7, OW: 7, K: 960, OutRow: 8640, OutOff: 9600,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
-}
-
-// features_16_conv_0_0FoldUpdate computes features.16.conv.0.0's weights and bias with features.16.conv.0.1 folded in.
-func features_16_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:153600]
-	runtime.PackConv(w.P[features_16_conv_0_0W], t, 960, 160, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[153600:], t, nil, w.P[features_16_conv_0_1W], w.P[features_16_conv_0_1B], w.P[features_16_conv_0_1Mean], w.P[features_16_conv_0_1Var], 1e-05)
-	runtime.PackConv(d, t, 960, 160, 1, 1, 32, false)
-}
-
-// padI46: the padding of b46 (7x7x960 p1).
-var padI46 = runtime.Padding{
-	H: 7, W: 7, C: 960, PH: 1, PW: 1,
-}
-
-// features_16_conv_0_0Infer computes features.16.conv.0.0 (conv 1x1x960 nobias) + features.16.conv.0.1 (batchnorm) + features.16.relu61 (relu6): output rows [lo, hi).
-func features_16_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_16_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f111], c.D[features_16_conv_0_0Fold], c.D[features_16_conv_0_0Fold][153600:], lo, hi)
-	runtime.ClearPadding(&padI46, c.F[f1], lo, hi)
-}
-
-// features_16_conv_1_0InferGeom: conv 3x3x960 p1 g960 nobias, in inference.
-var features_16_conv_1_0InferGeom = runtime.ConvGeom{
-	C: 960, InRow: 8640, OH: 7, OW: 7, K: 960, OutRow: 6720,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
-	Groups: 960,
-}
-
-// features_16_conv_1_0FoldUpdate computes features.16.conv.1.0's weights and bias with features.16.conv.1.1 folded in.
-func features_16_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:8640]
-	runtime.PackDepthwise(w.P[features_16_conv_1_0W], t, 960, 3, 3, true)
-	runtime.FoldBatchNorm(t, d[8640:], t, nil, w.P[features_16_conv_1_1W], w.P[features_16_conv_1_1B], w.P[features_16_conv_1_1Mean], w.P[features_16_conv_1_1Var], 1e-05)
-	runtime.PackDepthwise(d, t, 960, 3, 3, false)
-}
-
-// features_16_conv_1_0Infer computes features.16.conv.1.0 (conv 3x3x960 p1 g960 nobias) + features.16.conv.1.1 (batchnorm) + features.16.relu62 (relu6): output rows [lo, hi).
-func features_16_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_16_conv_1_0InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_16_conv_1_0Fold], c.D[features_16_conv_1_0Fold][8640:], lo, hi)
-}
-
-// features_16_conv_2InferGeom: conv 1x1x160 nobias, in inference.
-var features_16_conv_2InferGeom = runtime.ConvGeom{
-	C: 960, InRow: 6720, OH: 7, OW: 7, K: 160, OutRow: 1120,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// features_16_conv_2FoldUpdate computes features.16.conv.2's weights and bias with features.16.conv.3 folded in.
-func features_16_conv_2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:153600]
-	runtime.PackConv(w.P[features_16_conv_2W], t, 160, 960, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[153600:], t, nil, w.P[features_16_conv_3W], w.P[features_16_conv_3B], w.P[features_16_conv_3Mean], w.P[features_16_conv_3Var], 1e-05)
-	runtime.PackConv(d, t, 160, 960, 1, 1, 32, false)
-}
-
-// features_16_conv_2StoreGeom: the residual add fused into its store of features.16.conv.2+features.16.conv.3+features.16.add1.
-var features_16_conv_2StoreGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 160,
-	Out: runtime.Layout{Row: 1120, Pix: 160}, In: []runtime.Layout{{Row: 1120, Pix: 160}, {Row: 1120, Pix: 160}},
-}
-
-// features_16_conv_2Infer computes features.16.conv.2 (conv 1x1x160 nobias) + features.16.conv.3 (batchnorm) + features.16.add1 (residual): output rows [lo, hi).
-func features_16_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_16_conv_2InferGeom, c.Scratch, c.F[f113], c.F[f112], c.D[features_16_conv_2Fold], c.D[features_16_conv_2Fold][153600:], lo, hi)
-	runtime.Add(&features_16_conv_2StoreGeom, c.F[f113], [][]float32{c.F[f113], c.F[f111]}, lo, hi)
-}
-
-// features_17_conv_0_0InferGeom: conv 1x1x960 nobias, in inference.
-var features_17_conv_0_0InferGeom = runtime.ConvGeom{
-	C: 160, InRow: 1120, OH: 7, OW: 7, K: 960, OutRow: 8640, OutOff: 9600,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
-}
-
-// features_17_conv_0_0FoldUpdate computes features.17.conv.0.0's weights and bias with features.17.conv.0.1 folded in.
-func features_17_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:153600]
-	runtime.PackConv(w.P[features_17_conv_0_0W], t, 960, 160, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[153600:], t, nil, w.P[features_17_conv_0_1W], w.P[features_17_conv_0_1B], w.P[features_17_conv_0_1Mean], w.P[features_17_conv_0_1Var], 1e-05)
-	runtime.PackConv(d, t, 960, 160, 1, 1, 32, false)
-}
-
-// padI49: the padding of b49 (7x7x960 p1).
-var padI49 = runtime.Padding{
-	H: 7, W: 7, C: 960, PH: 1, PW: 1,
-}
-
-// features_17_conv_0_0Infer computes features.17.conv.0.0 (conv 1x1x960 nobias) + features.17.conv.0.1 (batchnorm) + features.17.relu61 (relu6): output rows [lo, hi).
-func features_17_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_17_conv_0_0InferGeom, c.Scratch, c.F[f1], c.F[f113], c.D[features_17_conv_0_0Fold], c.D[features_17_conv_0_0Fold][153600:], lo, hi)
-	runtime.ClearPadding(&padI49, c.F[f1], lo, hi)
-}
-
-// features_17_conv_1_0InferGeom: conv 3x3x960 p1 g960 nobias, in inference.
-var features_17_conv_1_0InferGeom = runtime.ConvGeom{
-	C: 960, InRow: 8640, OH: 7, OW: 7, K: 960, OutRow: 6720,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
-	Groups: 960,
-}
-
-// features_17_conv_1_0FoldUpdate computes features.17.conv.1.0's weights and bias with features.17.conv.1.1 folded in.
-func features_17_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:8640]
-	runtime.PackDepthwise(w.P[features_17_conv_1_0W], t, 960, 3, 3, true)
-	runtime.FoldBatchNorm(t, d[8640:], t, nil, w.P[features_17_conv_1_1W], w.P[features_17_conv_1_1B], w.P[features_17_conv_1_1Mean], w.P[features_17_conv_1_1Var], 1e-05)
-	runtime.PackDepthwise(d, t, 960, 3, 3, false)
-}
-
-// features_17_conv_1_0Infer computes features.17.conv.1.0 (conv 3x3x960 p1 g960 nobias) + features.17.conv.1.1 (batchnorm) + features.17.relu62 (relu6): output rows [lo, hi).
-func features_17_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_17_conv_1_0InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_17_conv_1_0Fold], c.D[features_17_conv_1_0Fold][8640:], lo, hi)
-}
-
-// features_17_conv_2InferGeom: conv 1x1x320 nobias, in inference.
-var features_17_conv_2InferGeom = runtime.ConvGeom{
+// conv1x1x320InferGeom: conv 1x1x320 nobias, in inference.
+var conv1x1x320InferGeom = runtime.ConvGeom{
 	C: 960, InRow: 6720, OH: 7, OW: 7, K: 320, OutRow: 2240,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 }
@@ -4281,11 +3157,11 @@ func features_17_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_17_conv_2Infer computes features.17.conv.2 (conv 1x1x320 nobias) + features.17.conv.3 (batchnorm): output rows [lo, hi).
 func features_17_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_17_conv_2InferGeom, c.Scratch, c.F[f113], c.F[f112], c.D[features_17_conv_2Fold], c.D[features_17_conv_2Fold][307200:], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x320InferGeom, c.Scratch, c.F[f113], c.F[f112], c.D[features_17_conv_2Fold], c.D[features_17_conv_2Fold][307200:], lo, hi)
 }
 
-// features_18_0InferGeom: conv 1x1x1280 nobias, in inference.
-var features_18_0InferGeom = runtime.ConvGeom{
+// conv1x1x1280InferGeom: conv 1x1x1280 nobias, in inference.
+var conv1x1x1280InferGeom = runtime.ConvGeom{
 	C: 320, InRow: 2240, OH: 7, OW: 7, K: 1280, OutRow: 8960,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
@@ -4300,27 +3176,31 @@ func features_18_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_18_0Infer computes features.18.0 (conv 1x1x1280 nobias) + features.18.1 (batchnorm) + relu62 (relu6): output rows [lo, hi).
 func features_18_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_18_0InferGeom, c.Scratch, c.F[f112], c.F[f113], c.D[features_18_0Fold], c.D[features_18_0Fold][409600:], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x1280InferGeom, c.Scratch, c.F[f112], c.F[f113], c.D[features_18_0Fold], c.D[features_18_0Fold][409600:], lo, hi)
 }
 
-// globalavgpool1InferGeom: pool avg global.
-var globalavgpool1InferGeom = runtime.GlobalPoolGeom{
+// poolavgInferGeom: pool avg global.
+var poolavgInferGeom = runtime.GlobalPoolGeom{
 	H: 7, W: 7, C: 1280,
 	In: runtime.Layout{Row: 8960, Pix: 1280},
 }
 
-// globalavgpool1Infer computes globalavgpool1 (pool avg global), channels [lo, hi).
-func globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f113], c.F[f112], lo, hi)
+// poolavgInfer returns the phase of globalavgpool1, each with its own buffers: it computes pool avg global, channels [lo, hi).
+func poolavgInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.GlobalAvgPoolForward(&poolavgInferGeom, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// classifier_1Infer computes classifier.1 (fc 1000), outputs [lo, hi).
-func classifier_1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f113], c.P[classifier_1W], c.P[classifier_1B], 1280, lo, hi)
+// fc1000Infer returns the phase of classifier.1, each with its own buffers: it computes fc 1000, outputs [lo, hi).
+func fc1000Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[f1], c.F[b0], c.P[classifier_1W], c.P[classifier_1B], 1280, lo, hi)
+	}
 }
 
-// features_0_0Geom: conv 3x3x32 s2 p1 nobias.
-var features_0_0Geom = runtime.ConvGeom{
+// conv3x3x32Geom: conv 3x3x32 s2 p1 nobias.
+var conv3x3x32Geom = runtime.ConvGeom{
 	C: 3, InRow: 678, OH: 112, OW: 112, K: 32, OutRow: 3584,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
@@ -4329,17 +3209,17 @@ var features_0_0Geom = runtime.ConvGeom{
 
 // features_0_0Forward computes features.0.0 (conv 3x3x32 s2 p1 nobias): output rows [lo, hi).
 func features_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_0_0Geom, c.Scratch, c.F[f13], c.F[f0], c.P[features_0_0W], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x32Geom, c.Scratch, c.F[f13], c.F[f0], c.P[features_0_0W], nil, lo, hi)
 }
 
 // features_0_0WeightGrad adds to the weight and bias gradients of features.0.0, units (filter rows of weight blocks).
 func features_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_0_0Geom, c.Scratch, c.G[features_0_0W], nil, c.F[f0], c.F[f14], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x32Geom, c.Scratch, c.G[features_0_0W], nil, c.F[f0], c.F[f14], lo, hi)
 }
 
 // features_0_0TUpdate computes features.0.0's weights transposed, for its input gradient.
 func features_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&features_0_0Geom, d, w.P[features_0_0W])
+	runtime.GroupedTranspose(&conv3x3x32Geom, d, w.P[features_0_0W])
 }
 
 // features_0_0InputGrad computes the gradient of features.0.0's input, rows [lo, hi).
@@ -4347,11 +3227,11 @@ func features_0_0InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.ConvInputGradGrouped(&features_0_0Geom, c.Scratch, c.F[f109], c.D[features_0_0T], c.F[f14], false, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x32Geom, c.Scratch, c.F[f109], c.D[features_0_0T], c.F[f14], false, lo, hi)
 }
 
-// features_0_1Geom: batchnorm.
-var features_0_1Geom = runtime.BNGeom{
+// batchnormGeom: batchnorm.
+var batchnormGeom = runtime.BNGeom{
 	H: 112, W: 112, C: 32,
 	In: runtime.Layout{Row: 3584, Pix: 32}, Out: runtime.Layout{Off: 3680, Row: 3648, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -4363,36 +3243,31 @@ func features_0_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_0_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_0_1W, 32, c.B[features_0_1Batch])
-	runtime.BatchNormStats(&features_0_1Geom, c.Scratch, &v, c.Batch.F(f13), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(f13), lo, hi)
 }
 
 // features_0_1Forward computes features.0.1 (batchnorm) + relu61 (relu6) with the batch statistics, rows [lo, hi).
 func features_0_1Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ClearPadding(&pad112x112x32p1, c.F[f12], lo, hi)
 	v := bnVecs(c.Weights, features_0_1W, 32, c.B[features_0_1Batch])
-	runtime.BatchNormApply(&features_0_1Geom, &v, c.F[f12], c.F[f13], lo, hi)
-}
-
-// features_0_1EvalGeom: batchnorm, in inference.
-var features_0_1EvalGeom = runtime.BNGeom{
-	H: 112, W: 112, C: 32,
-	In: runtime.Layout{Row: 3584, Pix: 32}, Out: runtime.Layout{Off: 3680, Row: 3648, Pix: 32},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
+	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f12], c.F[f13], lo, hi)
 }
 
 // features_0_1CoefUpdate computes features.0.1's inference-mode coefficients (running statistics).
 func features_0_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_0_1W, 32, d)
-	runtime.BatchNormEval(&features_0_1EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom, &v)
 }
 
 // features_0_1Eval computes features.0.1 (batchnorm) + relu61 (relu6) in inference mode, rows [lo, hi).
 func features_0_1Eval(c *engine.Ctx, lo, hi int) {
+	runtime.ClearPadding(&pad112x112x32p1, c.F[f12], lo, hi)
 	v := bnVecs(c.Weights, features_0_1W, 32, c.D[features_0_1Coef])
-	runtime.BatchNormApply(&features_0_1EvalGeom, &v, c.F[f12], c.F[f13], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f12], c.F[f13], lo, hi)
 }
 
-// features_0_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_0_1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom = runtime.BNGeom{
 	H: 112, W: 112, C: 32,
 	In: runtime.Layout{Row: 3584, Pix: 32}, Out: runtime.Layout{Off: 3680, Row: 3648, Pix: 32},
 	DIn: runtime.Layout{Row: 3584, Pix: 32}, DOut: runtime.Layout{Row: 3584, Pix: 32},
@@ -4403,11 +3278,11 @@ var features_0_1BackwardGeom = runtime.BNGeom{
 func features_0_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_0_1W, 32, c.B[features_0_1Batch])
 	v.DGamma, v.DBeta = c.G[features_0_1W], c.G[features_0_1B]
-	runtime.BatchNormBackward(&features_0_1BackwardGeom, c.Scratch, &v, c.Batch.F(f14), c.Batch.F(f15), c.Batch.F(f13), c.Batch.F(f12), lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f14), c.Batch.F(f15), c.Batch.F(f13), c.Batch.F(f12), lo, hi)
 }
 
-// features_0_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_0_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom = runtime.BNGeom{
 	H: 112, W: 112, C: 32,
 	In: runtime.Layout{Row: 3584, Pix: 32}, Out: runtime.Layout{Off: 3680, Row: 3648, Pix: 32},
 	DIn: runtime.Layout{Row: 3584, Pix: 32}, DOut: runtime.Layout{Row: 3584, Pix: 32},
@@ -4418,11 +3293,11 @@ var features_0_1EvalBackwardGeom = runtime.BNGeom{
 func features_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_0_1W, 32, c.D[features_0_1Coef])
 	v.DGamma, v.DBeta = c.G[features_0_1W], c.G[features_0_1B]
-	runtime.BatchNormBackward(&features_0_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f14), c.Batch.F(f15), c.Batch.F(f13), c.Batch.F(f12), lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f14), c.Batch.F(f15), c.Batch.F(f13), c.Batch.F(f12), lo, hi)
 }
 
-// features_1_conv_0_0Geom: conv 3x3x32 p1 g32 nobias.
-var features_1_conv_0_0Geom = runtime.ConvGeom{
+// conv3x3x32Geom_2: conv 3x3x32 p1 g32 nobias.
+var conv3x3x32Geom_2 = runtime.ConvGeom{
 	C: 32, InRow: 3648, OH: 112, OW: 112, K: 32, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	Groups:  32,
@@ -4432,21 +3307,21 @@ var features_1_conv_0_0Geom = runtime.ConvGeom{
 
 // features_1_conv_0_0Forward computes features.1.conv.0.0 (conv 3x3x32 p1 g32 nobias): output rows [lo, hi).
 func features_1_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_1_conv_0_0Geom, c.Scratch, c.F[f14], c.F[f12], c.P[features_1_conv_0_0W], nil, lo, hi)
+	runtime.DepthwiseForward(&conv3x3x32Geom_2, c.Scratch, c.F[f14], c.F[f12], c.P[features_1_conv_0_0W], nil, lo, hi)
 }
 
 // features_1_conv_0_0WeightGrad adds to the weight and bias gradients of features.1.conv.0.0, channels [16·lo, 16·hi).
 func features_1_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&features_1_conv_0_0Geom, c.Scratch, c.G[features_1_conv_0_0W], nil, c.F[f12], c.F[f6], 16*lo, min(16*hi, 32))
+	runtime.DepthwiseWeightGrad(&conv3x3x32Geom_2, c.Scratch, c.G[features_1_conv_0_0W], nil, c.F[f12], c.F[f6], 16*lo, min(16*hi, 32))
 }
 
 // features_1_conv_0_0InputGrad computes the gradient of features.1.conv.0.0's input, rows [lo, hi).
 func features_1_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&features_1_conv_0_0Geom, c.Scratch, c.F[f15], c.P[features_1_conv_0_0W], c.F[f6], false, lo, hi)
+	runtime.DepthwiseInputGrad(&conv3x3x32Geom_2, c.Scratch, c.F[f15], c.P[features_1_conv_0_0W], c.F[f6], false, lo, hi)
 }
 
-// features_1_conv_0_1Geom: batchnorm.
-var features_1_conv_0_1Geom = runtime.BNGeom{
+// batchnormGeom_2: batchnorm.
+var batchnormGeom_2 = runtime.BNGeom{
 	H: 112, W: 112, C: 32,
 	In: runtime.Layout{Row: 3584, Pix: 32}, Out: runtime.Layout{Row: 3584, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -4458,36 +3333,29 @@ func features_1_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_1_conv_0_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_1_conv_0_1W, 32, c.B[features_1_conv_0_1Batch])
-	runtime.BatchNormStats(&features_1_conv_0_1Geom, c.Scratch, &v, c.Batch.F(f14), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom_2, c.Scratch, &v, c.Batch.F(f14), lo, hi)
 }
 
 // features_1_conv_0_1Forward computes features.1.conv.0.1 (batchnorm) + features.1.relu61 (relu6) with the batch statistics, rows [lo, hi).
 func features_1_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_0_1W, 32, c.B[features_1_conv_0_1Batch])
-	runtime.BatchNormApply(&features_1_conv_0_1Geom, &v, c.F[f15], c.F[f14], lo, hi)
-}
-
-// features_1_conv_0_1EvalGeom: batchnorm, in inference.
-var features_1_conv_0_1EvalGeom = runtime.BNGeom{
-	H: 112, W: 112, C: 32,
-	In: runtime.Layout{Row: 3584, Pix: 32}, Out: runtime.Layout{Row: 3584, Pix: 32},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
+	runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[f15], c.F[f14], lo, hi)
 }
 
 // features_1_conv_0_1CoefUpdate computes features.1.conv.0.1's inference-mode coefficients (running statistics).
 func features_1_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_1_conv_0_1W, 32, d)
-	runtime.BatchNormEval(&features_1_conv_0_1EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom_2, &v)
 }
 
 // features_1_conv_0_1Eval computes features.1.conv.0.1 (batchnorm) + features.1.relu61 (relu6) in inference mode, rows [lo, hi).
 func features_1_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_0_1W, 32, c.D[features_1_conv_0_1Coef])
-	runtime.BatchNormApply(&features_1_conv_0_1EvalGeom, &v, c.F[f15], c.F[f14], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[f15], c.F[f14], lo, hi)
 }
 
-// features_1_conv_0_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_1_conv_0_1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_2 = runtime.BNGeom{
 	H: 112, W: 112, C: 32,
 	In: runtime.Layout{Row: 3584, Pix: 32}, Out: runtime.Layout{Row: 3584, Pix: 32},
 	DIn: runtime.Layout{Row: 3584, Pix: 32}, DOut: runtime.Layout{Row: 3584, Pix: 32},
@@ -4498,11 +3366,11 @@ var features_1_conv_0_1BackwardGeom = runtime.BNGeom{
 func features_1_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_0_1W, 32, c.B[features_1_conv_0_1Batch])
 	v.DGamma, v.DBeta = c.G[features_1_conv_0_1W], c.G[features_1_conv_0_1B]
-	runtime.BatchNormBackward(&features_1_conv_0_1BackwardGeom, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f7), c.Batch.F(f14), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_2, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f7), c.Batch.F(f14), nil, lo, hi)
 }
 
-// features_1_conv_0_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_1_conv_0_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
 	H: 112, W: 112, C: 32,
 	In: runtime.Layout{Row: 3584, Pix: 32}, Out: runtime.Layout{Row: 3584, Pix: 32},
 	DIn: runtime.Layout{Row: 3584, Pix: 32}, DOut: runtime.Layout{Row: 3584, Pix: 32},
@@ -4513,11 +3381,11 @@ var features_1_conv_0_1EvalBackwardGeom = runtime.BNGeom{
 func features_1_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_0_1W, 32, c.D[features_1_conv_0_1Coef])
 	v.DGamma, v.DBeta = c.G[features_1_conv_0_1W], c.G[features_1_conv_0_1B]
-	runtime.BatchNormBackward(&features_1_conv_0_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f7), c.Batch.F(f14), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f7), c.Batch.F(f14), nil, lo, hi)
 }
 
-// features_1_conv_1Geom: conv 1x1x16 nobias.
-var features_1_conv_1Geom = runtime.ConvGeom{
+// conv1x1x16Geom: conv 1x1x16 nobias.
+var conv1x1x16Geom = runtime.ConvGeom{
 	C: 32, InRow: 3584, OH: 112, OW: 112, K: 16, OutRow: 1792,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 1792,
@@ -4526,16 +3394,16 @@ var features_1_conv_1Geom = runtime.ConvGeom{
 
 // features_1_conv_1Forward computes features.1.conv.1 (conv 1x1x16 nobias): output rows [lo, hi).
 func features_1_conv_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_1_conv_1Geom, c.Scratch, c.F[f18], c.F[f15], c.P[features_1_conv_1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x16Geom, c.Scratch, c.F[f18], c.F[f15], c.P[features_1_conv_1W], nil, lo, hi)
 }
 
 // features_1_conv_1WeightGrad adds to the weight and bias gradients of features.1.conv.1, weight blocks.
 func features_1_conv_1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_1_conv_1Geom, c.Scratch, c.G[features_1_conv_1W], nil, c.F[f15], c.F[f19], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x16Geom, c.Scratch, c.G[features_1_conv_1W], nil, c.F[f15], c.F[f19], lo, hi)
 }
 
-// features_1_conv_1PrevActGeom: the derivative of features.1.relu61, in place on its output's gradient.
-var features_1_conv_1PrevActGeom = runtime.EltGeom{
+// conv1x1x16PrevActGeom: the derivative of features.1.relu61, in place on its output's gradient.
+var conv1x1x16PrevActGeom = runtime.EltGeom{
 	H: 112, W: 112, C: 32,
 	Out: runtime.Layout{Row: 3584, Pix: 32}, In: []runtime.Layout{{Row: 3584, Pix: 32}},
 	DOut: runtime.Layout{Row: 3584, Pix: 32}, DIn: []runtime.Layout{{Row: 3584, Pix: 32}},
@@ -4544,18 +3412,18 @@ var features_1_conv_1PrevActGeom = runtime.EltGeom{
 
 // features_1_conv_1TUpdate computes features.1.conv.1's weights transposed, for its input gradient.
 func features_1_conv_1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_1_conv_1Geom, d, w.P[features_1_conv_1W])
+	runtime.Conv1x1Transpose(&conv1x1x16Geom, d, w.P[features_1_conv_1W])
 }
 
 // features_1_conv_1InputGrad computes the gradient of features.1.conv.1's input, rows [lo, hi).
 func features_1_conv_1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_1_conv_1Geom, c.Scratch, c.F[f7], c.D[features_1_conv_1T], c.F[f19], false, lo, hi)
-	// The derivative of features.1.relu61, on the rows just written.
-	runtime.ActBackward(&features_1_conv_1PrevActGeom, c.F[f7], c.F[f7], nil, c.F[f15], lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x16Geom, c.Scratch, c.F[f7], c.D[features_1_conv_1T], c.F[f19], false, lo, hi)
+	// The derivative of the relu6 before, on the rows just written.
+	runtime.ActBackward(&conv1x1x16PrevActGeom, c.F[f7], c.F[f7], nil, c.F[f15], lo, hi)
 }
 
-// features_1_conv_2Geom: batchnorm.
-var features_1_conv_2Geom = runtime.BNGeom{
+// batchnormGeom_3: batchnorm.
+var batchnormGeom_3 = runtime.BNGeom{
 	H: 112, W: 112, C: 16,
 	In: runtime.Layout{Row: 1792, Pix: 16}, Out: runtime.Layout{Row: 1792, Pix: 16},
 	Eps: 1e-05, Momentum: 0.1,
@@ -4567,36 +3435,29 @@ func features_1_conv_2Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_1_conv_2Count][0]++
 	}
 	v := bnVecs(c.Weights, features_1_conv_2W, 16, c.B[features_1_conv_2Batch])
-	runtime.BatchNormStats(&features_1_conv_2Geom, c.Scratch, &v, c.Batch.F(f18), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom_3, c.Scratch, &v, c.Batch.F(f18), lo, hi)
 }
 
 // features_1_conv_2Forward computes features.1.conv.2 (batchnorm) with the batch statistics, rows [lo, hi).
 func features_1_conv_2Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_2W, 16, c.B[features_1_conv_2Batch])
-	runtime.BatchNormApply(&features_1_conv_2Geom, &v, c.F[f19], c.F[f18], lo, hi)
-}
-
-// features_1_conv_2EvalGeom: batchnorm, in inference.
-var features_1_conv_2EvalGeom = runtime.BNGeom{
-	H: 112, W: 112, C: 16,
-	In: runtime.Layout{Row: 1792, Pix: 16}, Out: runtime.Layout{Row: 1792, Pix: 16},
-	Eps: 1e-05, Momentum: 0.1,
+	runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[f19], c.F[f18], lo, hi)
 }
 
 // features_1_conv_2CoefUpdate computes features.1.conv.2's inference-mode coefficients (running statistics).
 func features_1_conv_2CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_1_conv_2W, 16, d)
-	runtime.BatchNormEval(&features_1_conv_2EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom_3, &v)
 }
 
 // features_1_conv_2Eval computes features.1.conv.2 (batchnorm) in inference mode, rows [lo, hi).
 func features_1_conv_2Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_2W, 16, c.D[features_1_conv_2Coef])
-	runtime.BatchNormApply(&features_1_conv_2EvalGeom, &v, c.F[f19], c.F[f18], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[f19], c.F[f18], lo, hi)
 }
 
-// features_1_conv_2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_1_conv_2BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_3: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_3 = runtime.BNGeom{
 	H: 112, W: 112, C: 16,
 	In: runtime.Layout{Row: 1792, Pix: 16}, Out: runtime.Layout{Row: 1792, Pix: 16},
 	DIn: runtime.Layout{Row: 1792, Pix: 16}, DOut: runtime.Layout{Row: 1792, Pix: 16},
@@ -4607,11 +3468,11 @@ var features_1_conv_2BackwardGeom = runtime.BNGeom{
 func features_1_conv_2Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_2W, 16, c.B[features_1_conv_2Batch])
 	v.DGamma, v.DBeta = c.G[features_1_conv_2W], c.G[features_1_conv_2B]
-	runtime.BatchNormBackward(&features_1_conv_2BackwardGeom, c.Scratch, &v, c.Batch.F(f19), c.Batch.F(f16), c.Batch.F(f18), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_3, c.Scratch, &v, c.Batch.F(f19), c.Batch.F(f16), c.Batch.F(f18), nil, lo, hi)
 }
 
-// features_1_conv_2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_1_conv_2EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_3 = runtime.BNGeom{
 	H: 112, W: 112, C: 16,
 	In: runtime.Layout{Row: 1792, Pix: 16}, Out: runtime.Layout{Row: 1792, Pix: 16},
 	DIn: runtime.Layout{Row: 1792, Pix: 16}, DOut: runtime.Layout{Row: 1792, Pix: 16},
@@ -4622,11 +3483,11 @@ var features_1_conv_2EvalBackwardGeom = runtime.BNGeom{
 func features_1_conv_2EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_2W, 16, c.D[features_1_conv_2Coef])
 	v.DGamma, v.DBeta = c.G[features_1_conv_2W], c.G[features_1_conv_2B]
-	runtime.BatchNormBackward(&features_1_conv_2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f19), c.Batch.F(f16), c.Batch.F(f18), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(f19), c.Batch.F(f16), c.Batch.F(f18), nil, lo, hi)
 }
 
-// features_2_conv_0_0Geom: conv 1x1x96 nobias.
-var features_2_conv_0_0Geom = runtime.ConvGeom{
+// conv1x1x96Geom: conv 1x1x96 nobias.
+var conv1x1x96Geom = runtime.ConvGeom{
 	C: 16, InRow: 1792, OH: 112, OW: 112, K: 96, OutRow: 10752,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 10752,
@@ -4635,26 +3496,26 @@ var features_2_conv_0_0Geom = runtime.ConvGeom{
 
 // features_2_conv_0_0Forward computes features.2.conv.0.0 (conv 1x1x96 nobias): output rows [lo, hi).
 func features_2_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_2_conv_0_0Geom, c.Scratch, c.F[f3], c.F[f19], c.P[features_2_conv_0_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x96Geom, c.Scratch, c.F[f3], c.F[f19], c.P[features_2_conv_0_0W], nil, lo, hi)
 }
 
 // features_2_conv_0_0WeightGrad adds to the weight and bias gradients of features.2.conv.0.0, weight blocks.
 func features_2_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_2_conv_0_0Geom, c.Scratch, c.G[features_2_conv_0_0W], nil, c.F[f19], c.F[f4], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x96Geom, c.Scratch, c.G[features_2_conv_0_0W], nil, c.F[f19], c.F[f4], lo, hi)
 }
 
 // features_2_conv_0_0TUpdate computes features.2.conv.0.0's weights transposed, for its input gradient.
 func features_2_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_2_conv_0_0Geom, d, w.P[features_2_conv_0_0W])
+	runtime.Conv1x1Transpose(&conv1x1x96Geom, d, w.P[features_2_conv_0_0W])
 }
 
 // features_2_conv_0_0InputGrad computes the gradient of features.2.conv.0.0's input, rows [lo, hi).
 func features_2_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_2_conv_0_0Geom, c.Scratch, c.F[f16], c.D[features_2_conv_0_0T], c.F[f4], false, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x96Geom, c.Scratch, c.F[f16], c.D[features_2_conv_0_0T], c.F[f4], false, lo, hi)
 }
 
-// features_2_conv_0_1Geom: batchnorm.
-var features_2_conv_0_1Geom = runtime.BNGeom{
+// batchnormGeom_4: batchnorm.
+var batchnormGeom_4 = runtime.BNGeom{
 	H: 112, W: 112, C: 96,
 	In: runtime.Layout{Row: 10752, Pix: 96}, Out: runtime.Layout{Off: 11040, Row: 10944, Pix: 96},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -4666,36 +3527,31 @@ func features_2_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_2_conv_0_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 96, c.B[features_2_conv_0_1Batch])
-	runtime.BatchNormStats(&features_2_conv_0_1Geom, c.Scratch, &v, c.Batch.F(f3), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom_4, c.Scratch, &v, c.Batch.F(f3), lo, hi)
 }
 
 // features_2_conv_0_1Forward computes features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6) with the batch statistics, rows [lo, hi).
 func features_2_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ClearPadding(&pad112x112x96p1, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 96, c.B[features_2_conv_0_1Batch])
-	runtime.BatchNormApply(&features_2_conv_0_1Geom, &v, c.F[f2], c.F[f3], lo, hi)
-}
-
-// features_2_conv_0_1EvalGeom: batchnorm, in inference.
-var features_2_conv_0_1EvalGeom = runtime.BNGeom{
-	H: 112, W: 112, C: 96,
-	In: runtime.Layout{Row: 10752, Pix: 96}, Out: runtime.Layout{Off: 11040, Row: 10944, Pix: 96},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
+	runtime.BatchNormApply(&batchnormGeom_4, &v, c.F[f2], c.F[f3], lo, hi)
 }
 
 // features_2_conv_0_1CoefUpdate computes features.2.conv.0.1's inference-mode coefficients (running statistics).
 func features_2_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_2_conv_0_1W, 96, d)
-	runtime.BatchNormEval(&features_2_conv_0_1EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom_4, &v)
 }
 
 // features_2_conv_0_1Eval computes features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6) in inference mode, rows [lo, hi).
 func features_2_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
+	runtime.ClearPadding(&pad112x112x96p1, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 96, c.D[features_2_conv_0_1Coef])
-	runtime.BatchNormApply(&features_2_conv_0_1EvalGeom, &v, c.F[f2], c.F[f3], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom_4, &v, c.F[f2], c.F[f3], lo, hi)
 }
 
-// features_2_conv_0_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_2_conv_0_1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_4: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_4 = runtime.BNGeom{
 	H: 112, W: 112, C: 96,
 	In: runtime.Layout{Row: 10752, Pix: 96}, Out: runtime.Layout{Off: 11040, Row: 10944, Pix: 96},
 	DIn: runtime.Layout{Row: 10752, Pix: 96}, DOut: runtime.Layout{Row: 10752, Pix: 96},
@@ -4706,11 +3562,11 @@ var features_2_conv_0_1BackwardGeom = runtime.BNGeom{
 func features_2_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 96, c.B[features_2_conv_0_1Batch])
 	v.DGamma, v.DBeta = c.G[features_2_conv_0_1W], c.G[features_2_conv_0_1B]
-	runtime.BatchNormBackward(&features_2_conv_0_1BackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f3), c.Batch.F(f2), lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_4, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f3), c.Batch.F(f2), lo, hi)
 }
 
-// features_2_conv_0_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_2_conv_0_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_4: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_4 = runtime.BNGeom{
 	H: 112, W: 112, C: 96,
 	In: runtime.Layout{Row: 10752, Pix: 96}, Out: runtime.Layout{Off: 11040, Row: 10944, Pix: 96},
 	DIn: runtime.Layout{Row: 10752, Pix: 96}, DOut: runtime.Layout{Row: 10752, Pix: 96},
@@ -4721,11 +3577,11 @@ var features_2_conv_0_1EvalBackwardGeom = runtime.BNGeom{
 func features_2_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 96, c.D[features_2_conv_0_1Coef])
 	v.DGamma, v.DBeta = c.G[features_2_conv_0_1W], c.G[features_2_conv_0_1B]
-	runtime.BatchNormBackward(&features_2_conv_0_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f3), c.Batch.F(f2), lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_4, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f3), c.Batch.F(f2), lo, hi)
 }
 
-// features_2_conv_1_0Geom: conv 3x3x96 s2 p1 g96 nobias.
-var features_2_conv_1_0Geom = runtime.ConvGeom{
+// conv3x3x96Geom: conv 3x3x96 s2 p1 g96 nobias.
+var conv3x3x96Geom = runtime.ConvGeom{
 	C: 96, InRow: 10944, OH: 56, OW: 56, K: 96, OutRow: 5376,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
 	Groups:  96,
@@ -4735,21 +3591,21 @@ var features_2_conv_1_0Geom = runtime.ConvGeom{
 
 // features_2_conv_1_0Forward computes features.2.conv.1.0 (conv 3x3x96 s2 p1 g96 nobias): output rows [lo, hi).
 func features_2_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_2_conv_1_0Geom, c.Scratch, c.F[f16], c.F[f2], c.P[features_2_conv_1_0W], nil, lo, hi)
+	runtime.DepthwiseForward(&conv3x3x96Geom, c.Scratch, c.F[f16], c.F[f2], c.P[features_2_conv_1_0W], nil, lo, hi)
 }
 
 // features_2_conv_1_0WeightGrad adds to the weight and bias gradients of features.2.conv.1.0, channels [16·lo, 16·hi).
 func features_2_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&features_2_conv_1_0Geom, c.Scratch, c.G[features_2_conv_1_0W], nil, c.F[f2], c.F[f6], 16*lo, min(16*hi, 96))
+	runtime.DepthwiseWeightGrad(&conv3x3x96Geom, c.Scratch, c.G[features_2_conv_1_0W], nil, c.F[f2], c.F[f6], 16*lo, min(16*hi, 96))
 }
 
 // features_2_conv_1_0InputGrad computes the gradient of features.2.conv.1.0's input, rows [lo, hi).
 func features_2_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&features_2_conv_1_0Geom, c.Scratch, c.F[f5], c.P[features_2_conv_1_0W], c.F[f6], false, lo, hi)
+	runtime.DepthwiseInputGrad(&conv3x3x96Geom, c.Scratch, c.F[f5], c.P[features_2_conv_1_0W], c.F[f6], false, lo, hi)
 }
 
-// features_2_conv_1_1Geom: batchnorm.
-var features_2_conv_1_1Geom = runtime.BNGeom{
+// batchnormGeom_5: batchnorm.
+var batchnormGeom_5 = runtime.BNGeom{
 	H: 56, W: 56, C: 96,
 	In: runtime.Layout{Row: 5376, Pix: 96}, Out: runtime.Layout{Row: 5376, Pix: 96},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -4761,36 +3617,29 @@ func features_2_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_2_conv_1_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_2_conv_1_1W, 96, c.B[features_2_conv_1_1Batch])
-	runtime.BatchNormStats(&features_2_conv_1_1Geom, c.Scratch, &v, c.Batch.F(f16), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom_5, c.Scratch, &v, c.Batch.F(f16), lo, hi)
 }
 
 // features_2_conv_1_1Forward computes features.2.conv.1.1 (batchnorm) + features.2.relu62 (relu6) with the batch statistics, rows [lo, hi).
 func features_2_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_1_1W, 96, c.B[features_2_conv_1_1Batch])
-	runtime.BatchNormApply(&features_2_conv_1_1Geom, &v, c.F[f17], c.F[f16], lo, hi)
-}
-
-// features_2_conv_1_1EvalGeom: batchnorm, in inference.
-var features_2_conv_1_1EvalGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 96,
-	In: runtime.Layout{Row: 5376, Pix: 96}, Out: runtime.Layout{Row: 5376, Pix: 96},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
+	runtime.BatchNormApply(&batchnormGeom_5, &v, c.F[f17], c.F[f16], lo, hi)
 }
 
 // features_2_conv_1_1CoefUpdate computes features.2.conv.1.1's inference-mode coefficients (running statistics).
 func features_2_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_2_conv_1_1W, 96, d)
-	runtime.BatchNormEval(&features_2_conv_1_1EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom_5, &v)
 }
 
 // features_2_conv_1_1Eval computes features.2.conv.1.1 (batchnorm) + features.2.relu62 (relu6) in inference mode, rows [lo, hi).
 func features_2_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_1_1W, 96, c.D[features_2_conv_1_1Coef])
-	runtime.BatchNormApply(&features_2_conv_1_1EvalGeom, &v, c.F[f17], c.F[f16], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom_5, &v, c.F[f17], c.F[f16], lo, hi)
 }
 
-// features_2_conv_1_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_2_conv_1_1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_5: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_5 = runtime.BNGeom{
 	H: 56, W: 56, C: 96,
 	In: runtime.Layout{Row: 5376, Pix: 96}, Out: runtime.Layout{Row: 5376, Pix: 96},
 	DIn: runtime.Layout{Row: 5376, Pix: 96}, DOut: runtime.Layout{Row: 5376, Pix: 96},
@@ -4801,11 +3650,11 @@ var features_2_conv_1_1BackwardGeom = runtime.BNGeom{
 func features_2_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_1_1W, 96, c.B[features_2_conv_1_1Batch])
 	v.DGamma, v.DBeta = c.G[features_2_conv_1_1W], c.G[features_2_conv_1_1B]
-	runtime.BatchNormBackward(&features_2_conv_1_1BackwardGeom, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f7), c.Batch.F(f16), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_5, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f7), c.Batch.F(f16), nil, lo, hi)
 }
 
-// features_2_conv_1_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_2_conv_1_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_5: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_5 = runtime.BNGeom{
 	H: 56, W: 56, C: 96,
 	In: runtime.Layout{Row: 5376, Pix: 96}, Out: runtime.Layout{Row: 5376, Pix: 96},
 	DIn: runtime.Layout{Row: 5376, Pix: 96}, DOut: runtime.Layout{Row: 5376, Pix: 96},
@@ -4816,11 +3665,11 @@ var features_2_conv_1_1EvalBackwardGeom = runtime.BNGeom{
 func features_2_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_1_1W, 96, c.D[features_2_conv_1_1Coef])
 	v.DGamma, v.DBeta = c.G[features_2_conv_1_1W], c.G[features_2_conv_1_1B]
-	runtime.BatchNormBackward(&features_2_conv_1_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f7), c.Batch.F(f16), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_5, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f7), c.Batch.F(f16), nil, lo, hi)
 }
 
-// features_2_conv_2Geom: conv 1x1x24 nobias.
-var features_2_conv_2Geom = runtime.ConvGeom{
+// conv1x1x24Geom: conv 1x1x24 nobias.
+var conv1x1x24Geom = runtime.ConvGeom{
 	C: 96, InRow: 5376, OH: 56, OW: 56, K: 24, OutRow: 1344,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 1344,
@@ -4829,16 +3678,16 @@ var features_2_conv_2Geom = runtime.ConvGeom{
 
 // features_2_conv_2Forward computes features.2.conv.2 (conv 1x1x24 nobias): output rows [lo, hi).
 func features_2_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_2_conv_2Geom, c.Scratch, c.F[f47], c.F[f17], c.P[features_2_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x24Geom, c.Scratch, c.F[f47], c.F[f17], c.P[features_2_conv_2W], nil, lo, hi)
 }
 
 // features_2_conv_2WeightGrad adds to the weight and bias gradients of features.2.conv.2, weight blocks.
 func features_2_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_2_conv_2Geom, c.Scratch, c.G[features_2_conv_2W], nil, c.F[f17], c.F[f48], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x24Geom, c.Scratch, c.G[features_2_conv_2W], nil, c.F[f17], c.F[f48], lo, hi)
 }
 
-// features_2_conv_2PrevActGeom: the derivative of features.2.relu62, in place on its output's gradient.
-var features_2_conv_2PrevActGeom = runtime.EltGeom{
+// conv1x1x24PrevActGeom: the derivative of features.2.relu62, in place on its output's gradient.
+var conv1x1x24PrevActGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 96,
 	Out: runtime.Layout{Row: 5376, Pix: 96}, In: []runtime.Layout{{Row: 5376, Pix: 96}},
 	DOut: runtime.Layout{Row: 5376, Pix: 96}, DIn: []runtime.Layout{{Row: 5376, Pix: 96}},
@@ -4847,195 +3696,206 @@ var features_2_conv_2PrevActGeom = runtime.EltGeom{
 
 // features_2_conv_2TUpdate computes features.2.conv.2's weights transposed, for its input gradient.
 func features_2_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_2_conv_2Geom, d, w.P[features_2_conv_2W])
+	runtime.Conv1x1Transpose(&conv1x1x24Geom, d, w.P[features_2_conv_2W])
 }
 
 // features_2_conv_2InputGrad computes the gradient of features.2.conv.2's input, rows [lo, hi).
 func features_2_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_2_conv_2Geom, c.Scratch, c.F[f7], c.D[features_2_conv_2T], c.F[f48], false, lo, hi)
-	// The derivative of features.2.relu62, on the rows just written.
-	runtime.ActBackward(&features_2_conv_2PrevActGeom, c.F[f7], c.F[f7], nil, c.F[f17], lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x24Geom, c.Scratch, c.F[f7], c.D[features_2_conv_2T], c.F[f48], false, lo, hi)
+	// The derivative of the relu6 before, on the rows just written.
+	runtime.ActBackward(&conv1x1x24PrevActGeom, c.F[f7], c.F[f7], nil, c.F[f17], lo, hi)
 }
 
-// features_2_conv_3Geom: batchnorm.
-var features_2_conv_3Geom = runtime.BNGeom{
+// batchnormGeom_6: batchnorm.
+var batchnormGeom_6 = runtime.BNGeom{
 	H: 56, W: 56, C: 24,
 	In: runtime.Layout{Row: 1344, Pix: 24}, Out: runtime.Layout{Row: 1344, Pix: 24},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// features_2_conv_3Stats computes features.2.conv.3's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_2_conv_3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_2_conv_3Count][0]++
+// batchnormStats returns the phase of features.2.conv.3 and features.3.conv.3, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 24, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_6, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, features_2_conv_3W, 24, c.B[features_2_conv_3Batch])
-	runtime.BatchNormStats(&features_2_conv_3Geom, c.Scratch, &v, c.Batch.F(f47), lo, hi)
 }
 
-// features_2_conv_3Forward computes features.2.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
-func features_2_conv_3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_2_conv_3W, 24, c.B[features_2_conv_3Batch])
-	runtime.BatchNormApply(&features_2_conv_3Geom, &v, c.F[f48], c.F[f47], lo, hi)
+// batchnormForward returns the phase of features.2.conv.3 and features.3.conv.3, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnormForward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 24, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_6, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_2_conv_3EvalGeom: batchnorm, in inference.
-var features_2_conv_3EvalGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 24,
-	In: runtime.Layout{Row: 1344, Pix: 24}, Out: runtime.Layout{Row: 1344, Pix: 24},
-	Eps: 1e-05, Momentum: 0.1,
+// batchnormCoefUpdate returns the update of features.2.conv.3 and features.3.conv.3, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 24, d)
+		runtime.BatchNormEval(&batchnormGeom_6, &v)
+	}
 }
 
-// features_2_conv_3CoefUpdate computes features.2.conv.3's inference-mode coefficients (running statistics).
-func features_2_conv_3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_2_conv_3W, 24, d)
-	runtime.BatchNormEval(&features_2_conv_3EvalGeom, &v)
+// batchnormEval returns the phase of features.2.conv.3 and features.3.conv.3, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnormEval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 24, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_6, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_2_conv_3Eval computes features.2.conv.3 (batchnorm) in inference mode, rows [lo, hi).
-func features_2_conv_3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_2_conv_3W, 24, c.D[features_2_conv_3Coef])
-	runtime.BatchNormApply(&features_2_conv_3EvalGeom, &v, c.F[f48], c.F[f47], lo, hi)
-}
-
-// features_2_conv_3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_2_conv_3BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_6: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_6 = runtime.BNGeom{
 	H: 56, W: 56, C: 24,
 	In: runtime.Layout{Row: 1344, Pix: 24}, Out: runtime.Layout{Row: 1344, Pix: 24},
 	DIn: runtime.Layout{Row: 1344, Pix: 24}, DOut: runtime.Layout{Row: 1344, Pix: 24},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_2_conv_3Backward computes the gradients of features.2.conv.3's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_2_conv_3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_2_conv_3W, 24, c.B[features_2_conv_3Batch])
-	v.DGamma, v.DBeta = c.G[features_2_conv_3W], c.G[features_2_conv_3B]
-	runtime.BatchNormBackward(&features_2_conv_3BackwardGeom, c.Scratch, &v, c.Batch.F(f48), c.Batch.F(f50), c.Batch.F(f47), nil, lo, hi)
+// batchnormBackward returns the phase of features.2.conv.3 and features.3.conv.3, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 24, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_6, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// features_2_conv_3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_2_conv_3EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_6: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_6 = runtime.BNGeom{
 	H: 56, W: 56, C: 24,
 	In: runtime.Layout{Row: 1344, Pix: 24}, Out: runtime.Layout{Row: 1344, Pix: 24},
 	DIn: runtime.Layout{Row: 1344, Pix: 24}, DOut: runtime.Layout{Row: 1344, Pix: 24},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// features_2_conv_3EvalBackward computes the gradients of features.2.conv.3's input, weight and bias with the running statistics, channels [lo, hi).
-func features_2_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_2_conv_3W, 24, c.D[features_2_conv_3Coef])
-	v.DGamma, v.DBeta = c.G[features_2_conv_3W], c.G[features_2_conv_3B]
-	runtime.BatchNormBackward(&features_2_conv_3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f48), c.Batch.F(f50), c.Batch.F(f47), nil, lo, hi)
+// batchnormEvalBackward returns the phase of features.2.conv.3 and features.3.conv.3, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 24, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_6, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// features_3_conv_0_0Geom: conv 1x1x144 nobias.
-var features_3_conv_0_0Geom = runtime.ConvGeom{
+// conv1x1x144Geom: conv 1x1x144 nobias.
+var conv1x1x144Geom = runtime.ConvGeom{
 	C: 24, InRow: 1344, OH: 56, OW: 56, K: 144, OutRow: 8064,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 8064,
 	H:       56, W: 56, DInRow: 1344,
 }
 
-// features_3_conv_0_0Forward computes features.3.conv.0.0 (conv 1x1x144 nobias): output rows [lo, hi).
-func features_3_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_3_conv_0_0Geom, c.Scratch, c.F[f6], c.F[f48], c.P[features_3_conv_0_0W], nil, lo, hi)
+// conv1x1x144Forward returns the phase of features.3.conv.0.0 and features.4.conv.0.0, each with its own buffers and tensors: it computes conv 1x1x144 nobias: output rows [lo, hi).
+func conv1x1x144Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x144Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// features_3_conv_0_0WeightGrad adds to the weight and bias gradients of features.3.conv.0.0, weight blocks.
-func features_3_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_3_conv_0_0Geom, c.Scratch, c.G[features_3_conv_0_0W], nil, c.F[f48], c.F[f7], lo, hi)
+// conv1x1x144WeightGrad returns the phase of features.3.conv.0.0 and features.4.conv.0.0, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1x144WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(&conv1x1x144Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_3_conv_0_0TUpdate computes features.3.conv.0.0's weights transposed, for its input gradient.
-func features_3_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_3_conv_0_0Geom, d, w.P[features_3_conv_0_0W])
+// conv1x1x144TUpdate returns the update of features.3.conv.0.0 and features.4.conv.0.0, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv1x1x144TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(&conv1x1x144Geom, d, w.P[p0])
+	}
 }
 
 // features_3_conv_0_0InputGrad computes the gradient of features.3.conv.0.0's input, rows [lo, hi).
 func features_3_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_3_conv_0_0Geom, c.Scratch, c.F[f50], c.D[features_3_conv_0_0T], c.F[f7], true, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x144Geom, c.Scratch, c.F[f50], c.D[features_3_conv_0_0T], c.F[f7], true, lo, hi)
 }
 
-// features_3_conv_0_1Geom: batchnorm.
-var features_3_conv_0_1Geom = runtime.BNGeom{
+// batchnormGeom_7: batchnorm.
+var batchnormGeom_7 = runtime.BNGeom{
 	H: 56, W: 56, C: 144,
 	In: runtime.Layout{Row: 8064, Pix: 144}, Out: runtime.Layout{Off: 8496, Row: 8352, Pix: 144},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_3_conv_0_1Stats computes features.3.conv.0.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_3_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_3_conv_0_1Count][0]++
+// batchnormStats_2 returns the phase of features.3.conv.0.1 and features.4.conv.0.1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 144, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_7, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, features_3_conv_0_1W, 144, c.B[features_3_conv_0_1Batch])
-	runtime.BatchNormStats(&features_3_conv_0_1Geom, c.Scratch, &v, c.Batch.F(f6), lo, hi)
 }
 
-// padT14: the padding of b14 (56x56x144 p1).
-var padT14 = runtime.Padding{
-	H: 56, W: 56, C: 144, PH: 1, PW: 1,
+// batchnormForward_2 returns the phase of features.3.conv.0.1 and features.4.conv.0.1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
+func batchnormForward_2(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad56x56x144p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 144, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_7, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_3_conv_0_1Forward computes features.3.conv.0.1 (batchnorm) + features.3.relu61 (relu6) with the batch statistics, rows [lo, hi).
-func features_3_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT14, c.F[f4], lo, hi)
-	v := bnVecs(c.Weights, features_3_conv_0_1W, 144, c.B[features_3_conv_0_1Batch])
-	runtime.BatchNormApply(&features_3_conv_0_1Geom, &v, c.F[f4], c.F[f6], lo, hi)
+// batchnormCoefUpdate_2 returns the update of features.3.conv.0.1 and features.4.conv.0.1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 144, d)
+		runtime.BatchNormEval(&batchnormGeom_7, &v)
+	}
 }
 
-// features_3_conv_0_1EvalGeom: batchnorm, in inference.
-var features_3_conv_0_1EvalGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 144,
-	In: runtime.Layout{Row: 8064, Pix: 144}, Out: runtime.Layout{Off: 8496, Row: 8352, Pix: 144},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
+// batchnormEval_2 returns the phase of features.3.conv.0.1 and features.4.conv.0.1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
+func batchnormEval_2(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad56x56x144p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 144, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_7, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_3_conv_0_1CoefUpdate computes features.3.conv.0.1's inference-mode coefficients (running statistics).
-func features_3_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_3_conv_0_1W, 144, d)
-	runtime.BatchNormEval(&features_3_conv_0_1EvalGeom, &v)
-}
-
-// features_3_conv_0_1Eval computes features.3.conv.0.1 (batchnorm) + features.3.relu61 (relu6) in inference mode, rows [lo, hi).
-func features_3_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT14, c.F[f4], lo, hi)
-	v := bnVecs(c.Weights, features_3_conv_0_1W, 144, c.D[features_3_conv_0_1Coef])
-	runtime.BatchNormApply(&features_3_conv_0_1EvalGeom, &v, c.F[f4], c.F[f6], lo, hi)
-}
-
-// features_3_conv_0_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_3_conv_0_1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_7: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_7 = runtime.BNGeom{
 	H: 56, W: 56, C: 144,
 	In: runtime.Layout{Row: 8064, Pix: 144}, Out: runtime.Layout{Off: 8496, Row: 8352, Pix: 144},
 	DIn: runtime.Layout{Row: 8064, Pix: 144}, DOut: runtime.Layout{Row: 8064, Pix: 144},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
 }
 
-// features_3_conv_0_1Backward computes the gradients of features.3.conv.0.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_3_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_3_conv_0_1W, 144, c.B[features_3_conv_0_1Batch])
-	v.DGamma, v.DBeta = c.G[features_3_conv_0_1W], c.G[features_3_conv_0_1B]
-	runtime.BatchNormBackward(&features_3_conv_0_1BackwardGeom, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f8), c.Batch.F(f6), c.Batch.F(f4), lo, hi)
+// batchnormBackward_2 returns the phase of features.3.conv.0.1 and features.4.conv.0.1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_2(p0, s0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 144, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_7, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+	}
 }
 
-// features_3_conv_0_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_3_conv_0_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_7: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_7 = runtime.BNGeom{
 	H: 56, W: 56, C: 144,
 	In: runtime.Layout{Row: 8064, Pix: 144}, Out: runtime.Layout{Off: 8496, Row: 8352, Pix: 144},
 	DIn: runtime.Layout{Row: 8064, Pix: 144}, DOut: runtime.Layout{Row: 8064, Pix: 144},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_3_conv_0_1EvalBackward computes the gradients of features.3.conv.0.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_3_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_3_conv_0_1W, 144, c.D[features_3_conv_0_1Coef])
-	v.DGamma, v.DBeta = c.G[features_3_conv_0_1W], c.G[features_3_conv_0_1B]
-	runtime.BatchNormBackward(&features_3_conv_0_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f8), c.Batch.F(f6), c.Batch.F(f4), lo, hi)
+// batchnormEvalBackward_2 returns the phase of features.3.conv.0.1 and features.4.conv.0.1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_2(p0, d0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 144, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_7, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+	}
 }
 
-// features_3_conv_1_0Geom: conv 3x3x144 p1 g144 nobias.
-var features_3_conv_1_0Geom = runtime.ConvGeom{
+// conv3x3x144Geom: conv 3x3x144 p1 g144 nobias.
+var conv3x3x144Geom = runtime.ConvGeom{
 	C: 144, InRow: 8352, OH: 56, OW: 56, K: 144, OutRow: 8064,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	Groups:  144,
@@ -5045,21 +3905,21 @@ var features_3_conv_1_0Geom = runtime.ConvGeom{
 
 // features_3_conv_1_0Forward computes features.3.conv.1.0 (conv 3x3x144 p1 g144 nobias): output rows [lo, hi).
 func features_3_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_3_conv_1_0Geom, c.Scratch, c.F[f7], c.F[f4], c.P[features_3_conv_1_0W], nil, lo, hi)
+	runtime.DepthwiseForward(&conv3x3x144Geom, c.Scratch, c.F[f7], c.F[f4], c.P[features_3_conv_1_0W], nil, lo, hi)
 }
 
 // features_3_conv_1_0WeightGrad adds to the weight and bias gradients of features.3.conv.1.0, channels [16·lo, 16·hi).
 func features_3_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&features_3_conv_1_0Geom, c.Scratch, c.G[features_3_conv_1_0W], nil, c.F[f4], c.F[f9], 16*lo, min(16*hi, 144))
+	runtime.DepthwiseWeightGrad(&conv3x3x144Geom, c.Scratch, c.G[features_3_conv_1_0W], nil, c.F[f4], c.F[f9], 16*lo, min(16*hi, 144))
 }
 
 // features_3_conv_1_0InputGrad computes the gradient of features.3.conv.1.0's input, rows [lo, hi).
 func features_3_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&features_3_conv_1_0Geom, c.Scratch, c.F[f8], c.P[features_3_conv_1_0W], c.F[f9], false, lo, hi)
+	runtime.DepthwiseInputGrad(&conv3x3x144Geom, c.Scratch, c.F[f8], c.P[features_3_conv_1_0W], c.F[f9], false, lo, hi)
 }
 
-// features_3_conv_1_1Geom: batchnorm.
-var features_3_conv_1_1Geom = runtime.BNGeom{
+// batchnormGeom_8: batchnorm.
+var batchnormGeom_8 = runtime.BNGeom{
 	H: 56, W: 56, C: 144,
 	In: runtime.Layout{Row: 8064, Pix: 144}, Out: runtime.Layout{Row: 8064, Pix: 144},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -5071,36 +3931,29 @@ func features_3_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_3_conv_1_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_3_conv_1_1W, 144, c.B[features_3_conv_1_1Batch])
-	runtime.BatchNormStats(&features_3_conv_1_1Geom, c.Scratch, &v, c.Batch.F(f7), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom_8, c.Scratch, &v, c.Batch.F(f7), lo, hi)
 }
 
 // features_3_conv_1_1Forward computes features.3.conv.1.1 (batchnorm) + features.3.relu62 (relu6) with the batch statistics, rows [lo, hi).
 func features_3_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_3_conv_1_1W, 144, c.B[features_3_conv_1_1Batch])
-	runtime.BatchNormApply(&features_3_conv_1_1Geom, &v, c.F[f8], c.F[f7], lo, hi)
-}
-
-// features_3_conv_1_1EvalGeom: batchnorm, in inference.
-var features_3_conv_1_1EvalGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 144,
-	In: runtime.Layout{Row: 8064, Pix: 144}, Out: runtime.Layout{Row: 8064, Pix: 144},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
+	runtime.BatchNormApply(&batchnormGeom_8, &v, c.F[f8], c.F[f7], lo, hi)
 }
 
 // features_3_conv_1_1CoefUpdate computes features.3.conv.1.1's inference-mode coefficients (running statistics).
 func features_3_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_3_conv_1_1W, 144, d)
-	runtime.BatchNormEval(&features_3_conv_1_1EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom_8, &v)
 }
 
 // features_3_conv_1_1Eval computes features.3.conv.1.1 (batchnorm) + features.3.relu62 (relu6) in inference mode, rows [lo, hi).
 func features_3_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_3_conv_1_1W, 144, c.D[features_3_conv_1_1Coef])
-	runtime.BatchNormApply(&features_3_conv_1_1EvalGeom, &v, c.F[f8], c.F[f7], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom_8, &v, c.F[f8], c.F[f7], lo, hi)
 }
 
-// features_3_conv_1_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_3_conv_1_1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_8: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_8 = runtime.BNGeom{
 	H: 56, W: 56, C: 144,
 	In: runtime.Layout{Row: 8064, Pix: 144}, Out: runtime.Layout{Row: 8064, Pix: 144},
 	DIn: runtime.Layout{Row: 8064, Pix: 144}, DOut: runtime.Layout{Row: 8064, Pix: 144},
@@ -5111,11 +3964,11 @@ var features_3_conv_1_1BackwardGeom = runtime.BNGeom{
 func features_3_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_3_conv_1_1W, 144, c.B[features_3_conv_1_1Batch])
 	v.DGamma, v.DBeta = c.G[features_3_conv_1_1W], c.G[features_3_conv_1_1B]
-	runtime.BatchNormBackward(&features_3_conv_1_1BackwardGeom, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f5), c.Batch.F(f7), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_8, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f5), c.Batch.F(f7), nil, lo, hi)
 }
 
-// features_3_conv_1_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_3_conv_1_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_8: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_8 = runtime.BNGeom{
 	H: 56, W: 56, C: 144,
 	In: runtime.Layout{Row: 8064, Pix: 144}, Out: runtime.Layout{Row: 8064, Pix: 144},
 	DIn: runtime.Layout{Row: 8064, Pix: 144}, DOut: runtime.Layout{Row: 8064, Pix: 144},
@@ -5126,11 +3979,11 @@ var features_3_conv_1_1EvalBackwardGeom = runtime.BNGeom{
 func features_3_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_3_conv_1_1W, 144, c.D[features_3_conv_1_1Coef])
 	v.DGamma, v.DBeta = c.G[features_3_conv_1_1W], c.G[features_3_conv_1_1B]
-	runtime.BatchNormBackward(&features_3_conv_1_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f5), c.Batch.F(f7), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_8, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f5), c.Batch.F(f7), nil, lo, hi)
 }
 
-// features_3_conv_2Geom: conv 1x1x24 nobias.
-var features_3_conv_2Geom = runtime.ConvGeom{
+// conv1x1x24Geom_2: conv 1x1x24 nobias.
+var conv1x1x24Geom_2 = runtime.ConvGeom{
 	C: 144, InRow: 8064, OH: 56, OW: 56, K: 24, OutRow: 1344,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 1344,
@@ -5139,16 +3992,16 @@ var features_3_conv_2Geom = runtime.ConvGeom{
 
 // features_3_conv_2Forward computes features.3.conv.2 (conv 1x1x24 nobias): output rows [lo, hi).
 func features_3_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_3_conv_2Geom, c.Scratch, c.F[f49], c.F[f8], c.P[features_3_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x24Geom_2, c.Scratch, c.F[f49], c.F[f8], c.P[features_3_conv_2W], nil, lo, hi)
 }
 
 // features_3_conv_2WeightGrad adds to the weight and bias gradients of features.3.conv.2, weight blocks.
 func features_3_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_3_conv_2Geom, c.Scratch, c.G[features_3_conv_2W], nil, c.F[f8], c.F[f51], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x24Geom_2, c.Scratch, c.G[features_3_conv_2W], nil, c.F[f8], c.F[f51], lo, hi)
 }
 
-// features_3_conv_2PrevActGeom: the derivative of features.3.relu62, in place on its output's gradient.
-var features_3_conv_2PrevActGeom = runtime.EltGeom{
+// conv1x1x24PrevActGeom_2: the derivative of features.3.relu62, in place on its output's gradient.
+var conv1x1x24PrevActGeom_2 = runtime.EltGeom{
 	H: 56, W: 56, C: 144,
 	Out: runtime.Layout{Row: 8064, Pix: 144}, In: []runtime.Layout{{Row: 8064, Pix: 144}},
 	DOut: runtime.Layout{Row: 8064, Pix: 144}, DIn: []runtime.Layout{{Row: 8064, Pix: 144}},
@@ -5157,100 +4010,23 @@ var features_3_conv_2PrevActGeom = runtime.EltGeom{
 
 // features_3_conv_2TUpdate computes features.3.conv.2's weights transposed, for its input gradient.
 func features_3_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_3_conv_2Geom, d, w.P[features_3_conv_2W])
+	runtime.Conv1x1Transpose(&conv1x1x24Geom_2, d, w.P[features_3_conv_2W])
 }
 
 // features_3_conv_2InputGrad computes the gradient of features.3.conv.2's input, rows [lo, hi).
 func features_3_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_3_conv_2Geom, c.Scratch, c.F[f5], c.D[features_3_conv_2T], c.F[f51], false, lo, hi)
-	// The derivative of features.3.relu62, on the rows just written.
-	runtime.ActBackward(&features_3_conv_2PrevActGeom, c.F[f5], c.F[f5], nil, c.F[f8], lo, hi)
-}
-
-// features_3_conv_3Geom: batchnorm.
-var features_3_conv_3Geom = runtime.BNGeom{
-	H: 56, W: 56, C: 24,
-	In: runtime.Layout{Row: 1344, Pix: 24}, Out: runtime.Layout{Row: 1344, Pix: 24},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_3_conv_3Stats computes features.3.conv.3's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_3_conv_3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_3_conv_3Count][0]++
-	}
-	v := bnVecs(c.Weights, features_3_conv_3W, 24, c.B[features_3_conv_3Batch])
-	runtime.BatchNormStats(&features_3_conv_3Geom, c.Scratch, &v, c.Batch.F(f49), lo, hi)
-}
-
-// features_3_conv_3Forward computes features.3.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
-func features_3_conv_3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_3_conv_3W, 24, c.B[features_3_conv_3Batch])
-	runtime.BatchNormApply(&features_3_conv_3Geom, &v, c.F[f46], c.F[f49], lo, hi)
-}
-
-// features_3_conv_3EvalGeom: batchnorm, in inference.
-var features_3_conv_3EvalGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 24,
-	In: runtime.Layout{Row: 1344, Pix: 24}, Out: runtime.Layout{Row: 1344, Pix: 24},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_3_conv_3CoefUpdate computes features.3.conv.3's inference-mode coefficients (running statistics).
-func features_3_conv_3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_3_conv_3W, 24, d)
-	runtime.BatchNormEval(&features_3_conv_3EvalGeom, &v)
-}
-
-// features_3_conv_3Eval computes features.3.conv.3 (batchnorm) in inference mode, rows [lo, hi).
-func features_3_conv_3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_3_conv_3W, 24, c.D[features_3_conv_3Coef])
-	runtime.BatchNormApply(&features_3_conv_3EvalGeom, &v, c.F[f46], c.F[f49], lo, hi)
-}
-
-// features_3_conv_3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_3_conv_3BackwardGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 24,
-	In: runtime.Layout{Row: 1344, Pix: 24}, Out: runtime.Layout{Row: 1344, Pix: 24},
-	DIn: runtime.Layout{Row: 1344, Pix: 24}, DOut: runtime.Layout{Row: 1344, Pix: 24},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// features_3_conv_3Backward computes the gradients of features.3.conv.3's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_3_conv_3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_3_conv_3W, 24, c.B[features_3_conv_3Batch])
-	v.DGamma, v.DBeta = c.G[features_3_conv_3W], c.G[features_3_conv_3B]
-	runtime.BatchNormBackward(&features_3_conv_3BackwardGeom, c.Scratch, &v, c.Batch.F(f51), c.Batch.F(f52), c.Batch.F(f49), nil, lo, hi)
-}
-
-// features_3_conv_3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_3_conv_3EvalBackwardGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 24,
-	In: runtime.Layout{Row: 1344, Pix: 24}, Out: runtime.Layout{Row: 1344, Pix: 24},
-	DIn: runtime.Layout{Row: 1344, Pix: 24}, DOut: runtime.Layout{Row: 1344, Pix: 24},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_3_conv_3EvalBackward computes the gradients of features.3.conv.3's input, weight and bias with the running statistics, channels [lo, hi).
-func features_3_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_3_conv_3W, 24, c.D[features_3_conv_3Coef])
-	v.DGamma, v.DBeta = c.G[features_3_conv_3W], c.G[features_3_conv_3B]
-	runtime.BatchNormBackward(&features_3_conv_3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f51), c.Batch.F(f52), c.Batch.F(f49), nil, lo, hi)
-}
-
-// features_3_add1ForwardGeom: features.3.add1.
-var features_3_add1ForwardGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 24,
-	Out: runtime.Layout{Row: 1344, Pix: 24}, In: []runtime.Layout{{Row: 1344, Pix: 24}, {Row: 1344, Pix: 24}},
+	runtime.Conv1x1InputGrad(&conv1x1x24Geom_2, c.Scratch, c.F[f5], c.D[features_3_conv_2T], c.F[f51], false, lo, hi)
+	// The derivative of the relu6 before, on the rows just written.
+	runtime.ActBackward(&conv1x1x24PrevActGeom_2, c.F[f5], c.F[f5], nil, c.F[f8], lo, hi)
 }
 
 // features_3_add1Forward computes features.3.add1 (residual), rows [lo, hi).
 func features_3_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&features_3_add1ForwardGeom, c.F[f50], [][]float32{c.F[f46], c.F[f48]}, lo, hi)
+	runtime.Add(&conv1x1x24StoreGeom, c.F[f50], [][]float32{c.F[f46], c.F[f48]}, lo, hi)
 }
 
-// features_3_add1BackGeom: the gradient of features.3.add1.
-var features_3_add1BackGeom = runtime.EltGeom{
+// residualBackGeom: the gradient of the residual.
+var residualBackGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 24,
 	DOut: runtime.Layout{Row: 1344, Pix: 24}, DIn: []runtime.Layout{{Row: 1344, Pix: 24}, {Row: 1344, Pix: 24}}, Acc: []bool{false, false},
 }
@@ -5258,117 +4034,16 @@ var features_3_add1BackGeom = runtime.EltGeom{
 // features_3_add1InputGrad computes the gradients of features.3.add1 (residual)'s inputs, rows [lo, hi).
 func features_3_add1InputGrad(c *engine.Ctx, lo, hi int) {
 	d := [2][]float32{c.F[f52], c.F[f50]}
-	runtime.AddBackward(&features_3_add1BackGeom, d[:], c.F[f51], lo, hi)
-}
-
-// features_4_conv_0_0Geom: conv 1x1x144 nobias.
-var features_4_conv_0_0Geom = runtime.ConvGeom{
-	C: 24, InRow: 1344, OH: 56, OW: 56, K: 144, OutRow: 8064,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-	DOutRow: 8064,
-	H:       56, W: 56, DInRow: 1344,
-}
-
-// features_4_conv_0_0Forward computes features.4.conv.0.0 (conv 1x1x144 nobias): output rows [lo, hi).
-func features_4_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_4_conv_0_0Geom, c.Scratch, c.F[f9], c.F[f50], c.P[features_4_conv_0_0W], nil, lo, hi)
-}
-
-// features_4_conv_0_0WeightGrad adds to the weight and bias gradients of features.4.conv.0.0, weight blocks.
-func features_4_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_4_conv_0_0Geom, c.Scratch, c.G[features_4_conv_0_0W], nil, c.F[f50], c.F[f10], lo, hi)
-}
-
-// features_4_conv_0_0TUpdate computes features.4.conv.0.0's weights transposed, for its input gradient.
-func features_4_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_4_conv_0_0Geom, d, w.P[features_4_conv_0_0W])
+	runtime.AddBackward(&residualBackGeom, d[:], c.F[f51], lo, hi)
 }
 
 // features_4_conv_0_0InputGrad computes the gradient of features.4.conv.0.0's input, rows [lo, hi).
 func features_4_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_4_conv_0_0Geom, c.Scratch, c.F[f51], c.D[features_4_conv_0_0T], c.F[f10], false, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x144Geom, c.Scratch, c.F[f51], c.D[features_4_conv_0_0T], c.F[f10], false, lo, hi)
 }
 
-// features_4_conv_0_1Geom: batchnorm.
-var features_4_conv_0_1Geom = runtime.BNGeom{
-	H: 56, W: 56, C: 144,
-	In: runtime.Layout{Row: 8064, Pix: 144}, Out: runtime.Layout{Off: 8496, Row: 8352, Pix: 144},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_4_conv_0_1Stats computes features.4.conv.0.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_4_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_4_conv_0_1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_4_conv_0_1W, 144, c.B[features_4_conv_0_1Batch])
-	runtime.BatchNormStats(&features_4_conv_0_1Geom, c.Scratch, &v, c.Batch.F(f9), lo, hi)
-}
-
-// padT21: the padding of b21 (56x56x144 p1).
-var padT21 = runtime.Padding{
-	H: 56, W: 56, C: 144, PH: 1, PW: 1,
-}
-
-// features_4_conv_0_1Forward computes features.4.conv.0.1 (batchnorm) + features.4.relu61 (relu6) with the batch statistics, rows [lo, hi).
-func features_4_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT21, c.F[f5], lo, hi)
-	v := bnVecs(c.Weights, features_4_conv_0_1W, 144, c.B[features_4_conv_0_1Batch])
-	runtime.BatchNormApply(&features_4_conv_0_1Geom, &v, c.F[f5], c.F[f9], lo, hi)
-}
-
-// features_4_conv_0_1EvalGeom: batchnorm, in inference.
-var features_4_conv_0_1EvalGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 144,
-	In: runtime.Layout{Row: 8064, Pix: 144}, Out: runtime.Layout{Off: 8496, Row: 8352, Pix: 144},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_4_conv_0_1CoefUpdate computes features.4.conv.0.1's inference-mode coefficients (running statistics).
-func features_4_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_4_conv_0_1W, 144, d)
-	runtime.BatchNormEval(&features_4_conv_0_1EvalGeom, &v)
-}
-
-// features_4_conv_0_1Eval computes features.4.conv.0.1 (batchnorm) + features.4.relu61 (relu6) in inference mode, rows [lo, hi).
-func features_4_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT21, c.F[f5], lo, hi)
-	v := bnVecs(c.Weights, features_4_conv_0_1W, 144, c.D[features_4_conv_0_1Coef])
-	runtime.BatchNormApply(&features_4_conv_0_1EvalGeom, &v, c.F[f5], c.F[f9], lo, hi)
-}
-
-// features_4_conv_0_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_4_conv_0_1BackwardGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 144,
-	In: runtime.Layout{Row: 8064, Pix: 144}, Out: runtime.Layout{Off: 8496, Row: 8352, Pix: 144},
-	DIn: runtime.Layout{Row: 8064, Pix: 144}, DOut: runtime.Layout{Row: 8064, Pix: 144},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
-}
-
-// features_4_conv_0_1Backward computes the gradients of features.4.conv.0.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_4_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_4_conv_0_1W, 144, c.B[features_4_conv_0_1Batch])
-	v.DGamma, v.DBeta = c.G[features_4_conv_0_1W], c.G[features_4_conv_0_1B]
-	runtime.BatchNormBackward(&features_4_conv_0_1BackwardGeom, c.Scratch, &v, c.Batch.F(f10), c.Batch.F(f11), c.Batch.F(f9), c.Batch.F(f5), lo, hi)
-}
-
-// features_4_conv_0_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_4_conv_0_1EvalBackwardGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 144,
-	In: runtime.Layout{Row: 8064, Pix: 144}, Out: runtime.Layout{Off: 8496, Row: 8352, Pix: 144},
-	DIn: runtime.Layout{Row: 8064, Pix: 144}, DOut: runtime.Layout{Row: 8064, Pix: 144},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_4_conv_0_1EvalBackward computes the gradients of features.4.conv.0.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_4_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_4_conv_0_1W, 144, c.D[features_4_conv_0_1Coef])
-	v.DGamma, v.DBeta = c.G[features_4_conv_0_1W], c.G[features_4_conv_0_1B]
-	runtime.BatchNormBackward(&features_4_conv_0_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f10), c.Batch.F(f11), c.Batch.F(f9), c.Batch.F(f5), lo, hi)
-}
-
-// features_4_conv_1_0Geom: conv 3x3x144 s2 p1 g144 nobias.
-var features_4_conv_1_0Geom = runtime.ConvGeom{
+// conv3x3x144Geom_2: conv 3x3x144 s2 p1 g144 nobias.
+var conv3x3x144Geom_2 = runtime.ConvGeom{
 	C: 144, InRow: 8352, OH: 28, OW: 28, K: 144, OutRow: 4032,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
 	Groups:  144,
@@ -5378,21 +4053,21 @@ var features_4_conv_1_0Geom = runtime.ConvGeom{
 
 // features_4_conv_1_0Forward computes features.4.conv.1.0 (conv 3x3x144 s2 p1 g144 nobias): output rows [lo, hi).
 func features_4_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_4_conv_1_0Geom, c.Scratch, c.F[f31], c.F[f5], c.P[features_4_conv_1_0W], nil, lo, hi)
+	runtime.DepthwiseForward(&conv3x3x144Geom_2, c.Scratch, c.F[f31], c.F[f5], c.P[features_4_conv_1_0W], nil, lo, hi)
 }
 
 // features_4_conv_1_0WeightGrad adds to the weight and bias gradients of features.4.conv.1.0, channels [16·lo, 16·hi).
 func features_4_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&features_4_conv_1_0Geom, c.Scratch, c.G[features_4_conv_1_0W], nil, c.F[f5], c.F[f33], 16*lo, min(16*hi, 144))
+	runtime.DepthwiseWeightGrad(&conv3x3x144Geom_2, c.Scratch, c.G[features_4_conv_1_0W], nil, c.F[f5], c.F[f33], 16*lo, min(16*hi, 144))
 }
 
 // features_4_conv_1_0InputGrad computes the gradient of features.4.conv.1.0's input, rows [lo, hi).
 func features_4_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&features_4_conv_1_0Geom, c.Scratch, c.F[f11], c.P[features_4_conv_1_0W], c.F[f33], false, lo, hi)
+	runtime.DepthwiseInputGrad(&conv3x3x144Geom_2, c.Scratch, c.F[f11], c.P[features_4_conv_1_0W], c.F[f33], false, lo, hi)
 }
 
-// features_4_conv_1_1Geom: batchnorm.
-var features_4_conv_1_1Geom = runtime.BNGeom{
+// batchnormGeom_9: batchnorm.
+var batchnormGeom_9 = runtime.BNGeom{
 	H: 28, W: 28, C: 144,
 	In: runtime.Layout{Row: 4032, Pix: 144}, Out: runtime.Layout{Row: 4032, Pix: 144},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -5404,36 +4079,29 @@ func features_4_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_4_conv_1_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_4_conv_1_1W, 144, c.B[features_4_conv_1_1Batch])
-	runtime.BatchNormStats(&features_4_conv_1_1Geom, c.Scratch, &v, c.Batch.F(f31), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom_9, c.Scratch, &v, c.Batch.F(f31), lo, hi)
 }
 
 // features_4_conv_1_1Forward computes features.4.conv.1.1 (batchnorm) + features.4.relu62 (relu6) with the batch statistics, rows [lo, hi).
 func features_4_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_4_conv_1_1W, 144, c.B[features_4_conv_1_1Batch])
-	runtime.BatchNormApply(&features_4_conv_1_1Geom, &v, c.F[f32], c.F[f31], lo, hi)
-}
-
-// features_4_conv_1_1EvalGeom: batchnorm, in inference.
-var features_4_conv_1_1EvalGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 144,
-	In: runtime.Layout{Row: 4032, Pix: 144}, Out: runtime.Layout{Row: 4032, Pix: 144},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
+	runtime.BatchNormApply(&batchnormGeom_9, &v, c.F[f32], c.F[f31], lo, hi)
 }
 
 // features_4_conv_1_1CoefUpdate computes features.4.conv.1.1's inference-mode coefficients (running statistics).
 func features_4_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_4_conv_1_1W, 144, d)
-	runtime.BatchNormEval(&features_4_conv_1_1EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom_9, &v)
 }
 
 // features_4_conv_1_1Eval computes features.4.conv.1.1 (batchnorm) + features.4.relu62 (relu6) in inference mode, rows [lo, hi).
 func features_4_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_4_conv_1_1W, 144, c.D[features_4_conv_1_1Coef])
-	runtime.BatchNormApply(&features_4_conv_1_1EvalGeom, &v, c.F[f32], c.F[f31], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom_9, &v, c.F[f32], c.F[f31], lo, hi)
 }
 
-// features_4_conv_1_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_4_conv_1_1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_9: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_9 = runtime.BNGeom{
 	H: 28, W: 28, C: 144,
 	In: runtime.Layout{Row: 4032, Pix: 144}, Out: runtime.Layout{Row: 4032, Pix: 144},
 	DIn: runtime.Layout{Row: 4032, Pix: 144}, DOut: runtime.Layout{Row: 4032, Pix: 144},
@@ -5444,11 +4112,11 @@ var features_4_conv_1_1BackwardGeom = runtime.BNGeom{
 func features_4_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_4_conv_1_1W, 144, c.B[features_4_conv_1_1Batch])
 	v.DGamma, v.DBeta = c.G[features_4_conv_1_1W], c.G[features_4_conv_1_1B]
-	runtime.BatchNormBackward(&features_4_conv_1_1BackwardGeom, c.Scratch, &v, c.Batch.F(f33), c.Batch.F(f34), c.Batch.F(f31), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_9, c.Scratch, &v, c.Batch.F(f33), c.Batch.F(f34), c.Batch.F(f31), nil, lo, hi)
 }
 
-// features_4_conv_1_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_4_conv_1_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_9: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_9 = runtime.BNGeom{
 	H: 28, W: 28, C: 144,
 	In: runtime.Layout{Row: 4032, Pix: 144}, Out: runtime.Layout{Row: 4032, Pix: 144},
 	DIn: runtime.Layout{Row: 4032, Pix: 144}, DOut: runtime.Layout{Row: 4032, Pix: 144},
@@ -5459,11 +4127,11 @@ var features_4_conv_1_1EvalBackwardGeom = runtime.BNGeom{
 func features_4_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_4_conv_1_1W, 144, c.D[features_4_conv_1_1Coef])
 	v.DGamma, v.DBeta = c.G[features_4_conv_1_1W], c.G[features_4_conv_1_1B]
-	runtime.BatchNormBackward(&features_4_conv_1_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f33), c.Batch.F(f34), c.Batch.F(f31), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_9, c.Scratch, &v, c.Batch.F(f33), c.Batch.F(f34), c.Batch.F(f31), nil, lo, hi)
 }
 
-// features_4_conv_2Geom: conv 1x1x32 nobias.
-var features_4_conv_2Geom = runtime.ConvGeom{
+// conv1x1x32Geom: conv 1x1x32 nobias.
+var conv1x1x32Geom = runtime.ConvGeom{
 	C: 144, InRow: 4032, OH: 28, OW: 28, K: 32, OutRow: 896,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 896,
@@ -5472,16 +4140,16 @@ var features_4_conv_2Geom = runtime.ConvGeom{
 
 // features_4_conv_2Forward computes features.4.conv.2 (conv 1x1x32 nobias): output rows [lo, hi).
 func features_4_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_4_conv_2Geom, c.Scratch, c.F[f80], c.F[f32], c.P[features_4_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x32Geom, c.Scratch, c.F[f80], c.F[f32], c.P[features_4_conv_2W], nil, lo, hi)
 }
 
 // features_4_conv_2WeightGrad adds to the weight and bias gradients of features.4.conv.2, weight blocks.
 func features_4_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_4_conv_2Geom, c.Scratch, c.G[features_4_conv_2W], nil, c.F[f32], c.F[f81], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x32Geom, c.Scratch, c.G[features_4_conv_2W], nil, c.F[f32], c.F[f81], lo, hi)
 }
 
-// features_4_conv_2PrevActGeom: the derivative of features.4.relu62, in place on its output's gradient.
-var features_4_conv_2PrevActGeom = runtime.EltGeom{
+// conv1x1x32PrevActGeom: the derivative of features.4.relu62, in place on its output's gradient.
+var conv1x1x32PrevActGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 144,
 	Out: runtime.Layout{Row: 4032, Pix: 144}, In: []runtime.Layout{{Row: 4032, Pix: 144}},
 	DOut: runtime.Layout{Row: 4032, Pix: 144}, DIn: []runtime.Layout{{Row: 4032, Pix: 144}},
@@ -5490,195 +4158,208 @@ var features_4_conv_2PrevActGeom = runtime.EltGeom{
 
 // features_4_conv_2TUpdate computes features.4.conv.2's weights transposed, for its input gradient.
 func features_4_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_4_conv_2Geom, d, w.P[features_4_conv_2W])
+	runtime.Conv1x1Transpose(&conv1x1x32Geom, d, w.P[features_4_conv_2W])
 }
 
 // features_4_conv_2InputGrad computes the gradient of features.4.conv.2's input, rows [lo, hi).
 func features_4_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_4_conv_2Geom, c.Scratch, c.F[f34], c.D[features_4_conv_2T], c.F[f81], false, lo, hi)
-	// The derivative of features.4.relu62, on the rows just written.
-	runtime.ActBackward(&features_4_conv_2PrevActGeom, c.F[f34], c.F[f34], nil, c.F[f32], lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x32Geom, c.Scratch, c.F[f34], c.D[features_4_conv_2T], c.F[f81], false, lo, hi)
+	// The derivative of the relu6 before, on the rows just written.
+	runtime.ActBackward(&conv1x1x32PrevActGeom, c.F[f34], c.F[f34], nil, c.F[f32], lo, hi)
 }
 
-// features_4_conv_3Geom: batchnorm.
-var features_4_conv_3Geom = runtime.BNGeom{
+// batchnormGeom_10: batchnorm.
+var batchnormGeom_10 = runtime.BNGeom{
 	H: 28, W: 28, C: 32,
 	In: runtime.Layout{Row: 896, Pix: 32}, Out: runtime.Layout{Row: 896, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// features_4_conv_3Stats computes features.4.conv.3's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_4_conv_3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_4_conv_3Count][0]++
+// batchnormStats_3 returns the phase of features.4.conv.3, features.5.conv.3 and features.6.conv.3, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_3(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 32, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_10, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, features_4_conv_3W, 32, c.B[features_4_conv_3Batch])
-	runtime.BatchNormStats(&features_4_conv_3Geom, c.Scratch, &v, c.Batch.F(f80), lo, hi)
 }
 
-// features_4_conv_3Forward computes features.4.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
-func features_4_conv_3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_4_conv_3W, 32, c.B[features_4_conv_3Batch])
-	runtime.BatchNormApply(&features_4_conv_3Geom, &v, c.F[f81], c.F[f80], lo, hi)
+// batchnormForward_3 returns the phase of features.4.conv.3, features.5.conv.3 and features.6.conv.3, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnormForward_3(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 32, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_10, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_4_conv_3EvalGeom: batchnorm, in inference.
-var features_4_conv_3EvalGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 32,
-	In: runtime.Layout{Row: 896, Pix: 32}, Out: runtime.Layout{Row: 896, Pix: 32},
-	Eps: 1e-05, Momentum: 0.1,
+// batchnormCoefUpdate_3 returns the update of features.4.conv.3, features.5.conv.3 and features.6.conv.3, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_3(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 32, d)
+		runtime.BatchNormEval(&batchnormGeom_10, &v)
+	}
 }
 
-// features_4_conv_3CoefUpdate computes features.4.conv.3's inference-mode coefficients (running statistics).
-func features_4_conv_3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_4_conv_3W, 32, d)
-	runtime.BatchNormEval(&features_4_conv_3EvalGeom, &v)
+// batchnormEval_3 returns the phase of features.4.conv.3, features.5.conv.3 and features.6.conv.3, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnormEval_3(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 32, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_10, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_4_conv_3Eval computes features.4.conv.3 (batchnorm) in inference mode, rows [lo, hi).
-func features_4_conv_3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_4_conv_3W, 32, c.D[features_4_conv_3Coef])
-	runtime.BatchNormApply(&features_4_conv_3EvalGeom, &v, c.F[f81], c.F[f80], lo, hi)
-}
-
-// features_4_conv_3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_4_conv_3BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_10: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_10 = runtime.BNGeom{
 	H: 28, W: 28, C: 32,
 	In: runtime.Layout{Row: 896, Pix: 32}, Out: runtime.Layout{Row: 896, Pix: 32},
 	DIn: runtime.Layout{Row: 896, Pix: 32}, DOut: runtime.Layout{Row: 896, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_4_conv_3Backward computes the gradients of features.4.conv.3's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_4_conv_3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_4_conv_3W, 32, c.B[features_4_conv_3Batch])
-	v.DGamma, v.DBeta = c.G[features_4_conv_3W], c.G[features_4_conv_3B]
-	runtime.BatchNormBackward(&features_4_conv_3BackwardGeom, c.Scratch, &v, c.Batch.F(f81), c.Batch.F(f83), c.Batch.F(f80), nil, lo, hi)
+// batchnormBackward_3 returns the phase of features.4.conv.3, features.5.conv.3 and features.6.conv.3, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_3(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 32, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_10, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// features_4_conv_3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_4_conv_3EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_10: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_10 = runtime.BNGeom{
 	H: 28, W: 28, C: 32,
 	In: runtime.Layout{Row: 896, Pix: 32}, Out: runtime.Layout{Row: 896, Pix: 32},
 	DIn: runtime.Layout{Row: 896, Pix: 32}, DOut: runtime.Layout{Row: 896, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// features_4_conv_3EvalBackward computes the gradients of features.4.conv.3's input, weight and bias with the running statistics, channels [lo, hi).
-func features_4_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_4_conv_3W, 32, c.D[features_4_conv_3Coef])
-	v.DGamma, v.DBeta = c.G[features_4_conv_3W], c.G[features_4_conv_3B]
-	runtime.BatchNormBackward(&features_4_conv_3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f81), c.Batch.F(f83), c.Batch.F(f80), nil, lo, hi)
+// batchnormEvalBackward_3 returns the phase of features.4.conv.3, features.5.conv.3 and features.6.conv.3, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_3(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 32, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_10, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// features_5_conv_0_0Geom: conv 1x1x192 nobias.
-var features_5_conv_0_0Geom = runtime.ConvGeom{
+// conv1x1x192Geom: conv 1x1x192 nobias.
+var conv1x1x192Geom = runtime.ConvGeom{
 	C: 32, InRow: 896, OH: 28, OW: 28, K: 192, OutRow: 5376,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 5376,
 	H:       28, W: 28, DInRow: 896,
 }
 
-// features_5_conv_0_0Forward computes features.5.conv.0.0 (conv 1x1x192 nobias): output rows [lo, hi).
-func features_5_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_5_conv_0_0Geom, c.Scratch, c.F[f21], c.F[f81], c.P[features_5_conv_0_0W], nil, lo, hi)
-}
-
-// features_5_conv_0_0WeightGrad adds to the weight and bias gradients of features.5.conv.0.0, weight blocks.
-func features_5_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_5_conv_0_0Geom, c.Scratch, c.G[features_5_conv_0_0W], nil, c.F[f81], c.F[f22], lo, hi)
-}
-
-// features_5_conv_0_0TUpdate computes features.5.conv.0.0's weights transposed, for its input gradient.
-func features_5_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_5_conv_0_0Geom, d, w.P[features_5_conv_0_0W])
-}
-
-// features_5_conv_0_0InputGrad computes the gradient of features.5.conv.0.0's input, rows [lo, hi).
-func features_5_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_5_conv_0_0Geom, c.Scratch, c.F[f83], c.D[features_5_conv_0_0T], c.F[f22], true, lo, hi)
-}
-
-// features_5_conv_0_1Geom: batchnorm.
-var features_5_conv_0_1Geom = runtime.BNGeom{
-	H: 28, W: 28, C: 192,
-	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Off: 5952, Row: 5760, Pix: 192},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_5_conv_0_1Stats computes features.5.conv.0.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_5_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_5_conv_0_1Count][0]++
+// conv1x1x192Forward returns the phase of features.5.conv.0.0, features.6.conv.0.0 and features.7.conv.0.0, each with its own buffers and tensors: it computes conv 1x1x192 nobias: output rows [lo, hi).
+func conv1x1x192Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x192Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
-	v := bnVecs(c.Weights, features_5_conv_0_1W, 192, c.B[features_5_conv_0_1Batch])
-	runtime.BatchNormStats(&features_5_conv_0_1Geom, c.Scratch, &v, c.Batch.F(f21), lo, hi)
 }
 
-// padT27: the padding of b27 (28x28x192 p1).
-var padT27 = runtime.Padding{
-	H: 28, W: 28, C: 192, PH: 1, PW: 1,
+// conv1x1x192WeightGrad returns the phase of features.5.conv.0.0, features.6.conv.0.0 and features.7.conv.0.0, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1x192WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(&conv1x1x192Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_5_conv_0_1Forward computes features.5.conv.0.1 (batchnorm) + features.5.relu61 (relu6) with the batch statistics, rows [lo, hi).
-func features_5_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT27, c.F[f10], lo, hi)
-	v := bnVecs(c.Weights, features_5_conv_0_1W, 192, c.B[features_5_conv_0_1Batch])
-	runtime.BatchNormApply(&features_5_conv_0_1Geom, &v, c.F[f10], c.F[f21], lo, hi)
+// conv1x1x192TUpdate returns the update of features.5.conv.0.0, features.6.conv.0.0 and features.7.conv.0.0, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv1x1x192TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(&conv1x1x192Geom, d, w.P[p0])
+	}
 }
 
-// features_5_conv_0_1EvalGeom: batchnorm, in inference.
-var features_5_conv_0_1EvalGeom = runtime.BNGeom{
+// conv1x1x192InputGrad returns the phase of features.5.conv.0.0 and features.6.conv.0.0, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1x192InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(&conv1x1x192Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
+	}
+}
+
+// batchnormGeom_11: batchnorm.
+var batchnormGeom_11 = runtime.BNGeom{
 	H: 28, W: 28, C: 192,
 	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Off: 5952, Row: 5760, Pix: 192},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_5_conv_0_1CoefUpdate computes features.5.conv.0.1's inference-mode coefficients (running statistics).
-func features_5_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_5_conv_0_1W, 192, d)
-	runtime.BatchNormEval(&features_5_conv_0_1EvalGeom, &v)
+// batchnormStats_4 returns the phase of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_4(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 192, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_11, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// features_5_conv_0_1Eval computes features.5.conv.0.1 (batchnorm) + features.5.relu61 (relu6) in inference mode, rows [lo, hi).
-func features_5_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT27, c.F[f10], lo, hi)
-	v := bnVecs(c.Weights, features_5_conv_0_1W, 192, c.D[features_5_conv_0_1Coef])
-	runtime.BatchNormApply(&features_5_conv_0_1EvalGeom, &v, c.F[f10], c.F[f21], lo, hi)
+// batchnormForward_4 returns the phase of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
+func batchnormForward_4(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad28x28x192p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 192, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_11, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_5_conv_0_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_5_conv_0_1BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate_4 returns the update of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_4(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 192, d)
+		runtime.BatchNormEval(&batchnormGeom_11, &v)
+	}
+}
+
+// batchnormEval_4 returns the phase of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
+func batchnormEval_4(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad28x28x192p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 192, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_11, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_11: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_11 = runtime.BNGeom{
 	H: 28, W: 28, C: 192,
 	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Off: 5952, Row: 5760, Pix: 192},
 	DIn: runtime.Layout{Row: 5376, Pix: 192}, DOut: runtime.Layout{Row: 5376, Pix: 192},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
 }
 
-// features_5_conv_0_1Backward computes the gradients of features.5.conv.0.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_5_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_5_conv_0_1W, 192, c.B[features_5_conv_0_1Batch])
-	v.DGamma, v.DBeta = c.G[features_5_conv_0_1W], c.G[features_5_conv_0_1B]
-	runtime.BatchNormBackward(&features_5_conv_0_1BackwardGeom, c.Scratch, &v, c.Batch.F(f22), c.Batch.F(f23), c.Batch.F(f21), c.Batch.F(f10), lo, hi)
+// batchnormBackward_4 returns the phase of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_4(p0, s0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 192, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_11, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+	}
 }
 
-// features_5_conv_0_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_5_conv_0_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_11: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_11 = runtime.BNGeom{
 	H: 28, W: 28, C: 192,
 	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Off: 5952, Row: 5760, Pix: 192},
 	DIn: runtime.Layout{Row: 5376, Pix: 192}, DOut: runtime.Layout{Row: 5376, Pix: 192},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_5_conv_0_1EvalBackward computes the gradients of features.5.conv.0.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_5_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_5_conv_0_1W, 192, c.D[features_5_conv_0_1Coef])
-	v.DGamma, v.DBeta = c.G[features_5_conv_0_1W], c.G[features_5_conv_0_1B]
-	runtime.BatchNormBackward(&features_5_conv_0_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f22), c.Batch.F(f23), c.Batch.F(f21), c.Batch.F(f10), lo, hi)
+// batchnormEvalBackward_4 returns the phase of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_4(p0, d0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 192, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_11, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+	}
 }
 
-// features_5_conv_1_0Geom: conv 3x3x192 p1 g192 nobias.
-var features_5_conv_1_0Geom = runtime.ConvGeom{
+// conv3x3x192Geom: conv 3x3x192 p1 g192 nobias.
+var conv3x3x192Geom = runtime.ConvGeom{
 	C: 192, InRow: 5760, OH: 28, OW: 28, K: 192, OutRow: 5376,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	Groups:  192,
@@ -5686,665 +4367,177 @@ var features_5_conv_1_0Geom = runtime.ConvGeom{
 	H:       28, W: 28, PH: 1, PW: 1, DInRow: 5376,
 }
 
-// features_5_conv_1_0Forward computes features.5.conv.1.0 (conv 3x3x192 p1 g192 nobias): output rows [lo, hi).
-func features_5_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_5_conv_1_0Geom, c.Scratch, c.F[f22], c.F[f10], c.P[features_5_conv_1_0W], nil, lo, hi)
-}
-
-// features_5_conv_1_0WeightGrad adds to the weight and bias gradients of features.5.conv.1.0, channels [16·lo, 16·hi).
-func features_5_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&features_5_conv_1_0Geom, c.Scratch, c.G[features_5_conv_1_0W], nil, c.F[f10], c.F[f24], 16*lo, min(16*hi, 192))
-}
-
-// features_5_conv_1_0InputGrad computes the gradient of features.5.conv.1.0's input, rows [lo, hi).
-func features_5_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&features_5_conv_1_0Geom, c.Scratch, c.F[f23], c.P[features_5_conv_1_0W], c.F[f24], false, lo, hi)
-}
-
-// features_5_conv_1_1Geom: batchnorm.
-var features_5_conv_1_1Geom = runtime.BNGeom{
-	H: 28, W: 28, C: 192,
-	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Row: 5376, Pix: 192},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_5_conv_1_1Stats computes features.5.conv.1.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_5_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_5_conv_1_1Count][0]++
+// conv3x3x192Forward returns the phase of features.5.conv.1.0 and features.6.conv.1.0, each with its own buffers and tensors: it computes conv 3x3x192 p1 g192 nobias: output rows [lo, hi).
+func conv3x3x192Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseForward(&conv3x3x192Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
-	v := bnVecs(c.Weights, features_5_conv_1_1W, 192, c.B[features_5_conv_1_1Batch])
-	runtime.BatchNormStats(&features_5_conv_1_1Geom, c.Scratch, &v, c.Batch.F(f22), lo, hi)
 }
 
-// features_5_conv_1_1Forward computes features.5.conv.1.1 (batchnorm) + features.5.relu62 (relu6) with the batch statistics, rows [lo, hi).
-func features_5_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_5_conv_1_1W, 192, c.B[features_5_conv_1_1Batch])
-	runtime.BatchNormApply(&features_5_conv_1_1Geom, &v, c.F[f23], c.F[f22], lo, hi)
+// conv3x3x192WeightGrad returns the phase of features.5.conv.1.0 and features.6.conv.1.0, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, channels [16·lo, 16·hi).
+func conv3x3x192WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseWeightGrad(&conv3x3x192Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], 16*lo, min(16*hi, 192))
+	}
 }
 
-// features_5_conv_1_1EvalGeom: batchnorm, in inference.
-var features_5_conv_1_1EvalGeom = runtime.BNGeom{
+// conv3x3x192InputGrad returns the phase of features.5.conv.1.0 and features.6.conv.1.0, each with its own buffers and tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv3x3x192InputGrad(b0, p0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseInputGrad(&conv3x3x192Geom, c.Scratch, c.F[b0], c.P[p0], c.F[b1], false, lo, hi)
+	}
+}
+
+// batchnormGeom_12: batchnorm.
+var batchnormGeom_12 = runtime.BNGeom{
 	H: 28, W: 28, C: 192,
 	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Row: 5376, Pix: 192},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_5_conv_1_1CoefUpdate computes features.5.conv.1.1's inference-mode coefficients (running statistics).
-func features_5_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_5_conv_1_1W, 192, d)
-	runtime.BatchNormEval(&features_5_conv_1_1EvalGeom, &v)
+// batchnormStats_5 returns the phase of features.5.conv.1.1 and features.6.conv.1.1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_5(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 192, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_12, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// features_5_conv_1_1Eval computes features.5.conv.1.1 (batchnorm) + features.5.relu62 (relu6) in inference mode, rows [lo, hi).
-func features_5_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_5_conv_1_1W, 192, c.D[features_5_conv_1_1Coef])
-	runtime.BatchNormApply(&features_5_conv_1_1EvalGeom, &v, c.F[f23], c.F[f22], lo, hi)
+// batchnormForward_5 returns the phase of features.5.conv.1.1 and features.6.conv.1.1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
+func batchnormForward_5(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 192, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_12, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_5_conv_1_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_5_conv_1_1BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate_5 returns the update of features.5.conv.1.1 and features.6.conv.1.1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_5(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 192, d)
+		runtime.BatchNormEval(&batchnormGeom_12, &v)
+	}
+}
+
+// batchnormEval_5 returns the phase of features.5.conv.1.1 and features.6.conv.1.1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
+func batchnormEval_5(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 192, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_12, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_12: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_12 = runtime.BNGeom{
 	H: 28, W: 28, C: 192,
 	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Row: 5376, Pix: 192},
 	DIn: runtime.Layout{Row: 5376, Pix: 192}, DOut: runtime.Layout{Row: 5376, Pix: 192},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_5_conv_1_1Backward computes the gradients of features.5.conv.1.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_5_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_5_conv_1_1W, 192, c.B[features_5_conv_1_1Batch])
-	v.DGamma, v.DBeta = c.G[features_5_conv_1_1W], c.G[features_5_conv_1_1B]
-	runtime.BatchNormBackward(&features_5_conv_1_1BackwardGeom, c.Scratch, &v, c.Batch.F(f24), c.Batch.F(f25), c.Batch.F(f22), nil, lo, hi)
+// batchnormBackward_5 returns the phase of features.5.conv.1.1 and features.6.conv.1.1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_5(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 192, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_12, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// features_5_conv_1_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_5_conv_1_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_12: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_12 = runtime.BNGeom{
 	H: 28, W: 28, C: 192,
 	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Row: 5376, Pix: 192},
 	DIn: runtime.Layout{Row: 5376, Pix: 192}, DOut: runtime.Layout{Row: 5376, Pix: 192},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// features_5_conv_1_1EvalBackward computes the gradients of features.5.conv.1.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_5_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_5_conv_1_1W, 192, c.D[features_5_conv_1_1Coef])
-	v.DGamma, v.DBeta = c.G[features_5_conv_1_1W], c.G[features_5_conv_1_1B]
-	runtime.BatchNormBackward(&features_5_conv_1_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f24), c.Batch.F(f25), c.Batch.F(f22), nil, lo, hi)
+// batchnormEvalBackward_5 returns the phase of features.5.conv.1.1 and features.6.conv.1.1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_5(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 192, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_12, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// features_5_conv_2Geom: conv 1x1x32 nobias.
-var features_5_conv_2Geom = runtime.ConvGeom{
+// conv1x1x32Geom_2: conv 1x1x32 nobias.
+var conv1x1x32Geom_2 = runtime.ConvGeom{
 	C: 192, InRow: 5376, OH: 28, OW: 28, K: 32, OutRow: 896,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 896,
 	H:       28, W: 28, DInRow: 5376,
 }
 
-// features_5_conv_2Forward computes features.5.conv.2 (conv 1x1x32 nobias): output rows [lo, hi).
-func features_5_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_5_conv_2Geom, c.Scratch, c.F[f82], c.F[f23], c.P[features_5_conv_2W], nil, lo, hi)
+// conv1x1x32Forward returns the phase of features.5.conv.2 and features.6.conv.2, each with its own buffers and tensors: it computes conv 1x1x32 nobias: output rows [lo, hi).
+func conv1x1x32Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x32Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// features_5_conv_2WeightGrad adds to the weight and bias gradients of features.5.conv.2, weight blocks.
-func features_5_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_5_conv_2Geom, c.Scratch, c.G[features_5_conv_2W], nil, c.F[f23], c.F[f84], lo, hi)
+// conv1x1x32WeightGrad returns the phase of features.5.conv.2 and features.6.conv.2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1x32WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(&conv1x1x32Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_5_conv_2PrevActGeom: the derivative of features.5.relu62, in place on its output's gradient.
-var features_5_conv_2PrevActGeom = runtime.EltGeom{
+// conv1x1x32PrevActGeom_2: the derivative of features.5.relu62, in place on its output's gradient.
+var conv1x1x32PrevActGeom_2 = runtime.EltGeom{
 	H: 28, W: 28, C: 192,
 	Out: runtime.Layout{Row: 5376, Pix: 192}, In: []runtime.Layout{{Row: 5376, Pix: 192}},
 	DOut: runtime.Layout{Row: 5376, Pix: 192}, DIn: []runtime.Layout{{Row: 5376, Pix: 192}},
 	Act: runtime.ActReLU6,
 }
 
-// features_5_conv_2TUpdate computes features.5.conv.2's weights transposed, for its input gradient.
-func features_5_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_5_conv_2Geom, d, w.P[features_5_conv_2W])
-}
-
-// features_5_conv_2InputGrad computes the gradient of features.5.conv.2's input, rows [lo, hi).
-func features_5_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_5_conv_2Geom, c.Scratch, c.F[f25], c.D[features_5_conv_2T], c.F[f84], false, lo, hi)
-	// The derivative of features.5.relu62, on the rows just written.
-	runtime.ActBackward(&features_5_conv_2PrevActGeom, c.F[f25], c.F[f25], nil, c.F[f23], lo, hi)
-}
-
-// features_5_conv_3Geom: batchnorm.
-var features_5_conv_3Geom = runtime.BNGeom{
-	H: 28, W: 28, C: 32,
-	In: runtime.Layout{Row: 896, Pix: 32}, Out: runtime.Layout{Row: 896, Pix: 32},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_5_conv_3Stats computes features.5.conv.3's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_5_conv_3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_5_conv_3Count][0]++
+// conv1x1x32TUpdate returns the update of features.5.conv.2 and features.6.conv.2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv1x1x32TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(&conv1x1x32Geom_2, d, w.P[p0])
 	}
-	v := bnVecs(c.Weights, features_5_conv_3W, 32, c.B[features_5_conv_3Batch])
-	runtime.BatchNormStats(&features_5_conv_3Geom, c.Scratch, &v, c.Batch.F(f82), lo, hi)
 }
 
-// features_5_conv_3Forward computes features.5.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
-func features_5_conv_3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_5_conv_3W, 32, c.B[features_5_conv_3Batch])
-	runtime.BatchNormApply(&features_5_conv_3Geom, &v, c.F[f78], c.F[f82], lo, hi)
+// conv1x1x32InputGrad returns the phase of features.5.conv.2 and features.6.conv.2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1x32InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(&conv1x1x32Geom_2, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
+		// The derivative of the relu6 before, on the rows just written.
+		runtime.ActBackward(&conv1x1x32PrevActGeom_2, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+	}
 }
 
-// features_5_conv_3EvalGeom: batchnorm, in inference.
-var features_5_conv_3EvalGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 32,
-	In: runtime.Layout{Row: 896, Pix: 32}, Out: runtime.Layout{Row: 896, Pix: 32},
-	Eps: 1e-05, Momentum: 0.1,
+// residualForward returns the phase of features.5.add1 and features.6.add1, each with its own buffers: it computes residual, rows [lo, hi).
+func residualForward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Add(&conv1x1x32StoreGeom, c.F[b0], [][]float32{c.F[f78], c.F[b1]}, lo, hi)
+	}
 }
 
-// features_5_conv_3CoefUpdate computes features.5.conv.3's inference-mode coefficients (running statistics).
-func features_5_conv_3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_5_conv_3W, 32, d)
-	runtime.BatchNormEval(&features_5_conv_3EvalGeom, &v)
-}
-
-// features_5_conv_3Eval computes features.5.conv.3 (batchnorm) in inference mode, rows [lo, hi).
-func features_5_conv_3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_5_conv_3W, 32, c.D[features_5_conv_3Coef])
-	runtime.BatchNormApply(&features_5_conv_3EvalGeom, &v, c.F[f78], c.F[f82], lo, hi)
-}
-
-// features_5_conv_3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_5_conv_3BackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 32,
-	In: runtime.Layout{Row: 896, Pix: 32}, Out: runtime.Layout{Row: 896, Pix: 32},
-	DIn: runtime.Layout{Row: 896, Pix: 32}, DOut: runtime.Layout{Row: 896, Pix: 32},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// features_5_conv_3Backward computes the gradients of features.5.conv.3's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_5_conv_3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_5_conv_3W, 32, c.B[features_5_conv_3Batch])
-	v.DGamma, v.DBeta = c.G[features_5_conv_3W], c.G[features_5_conv_3B]
-	runtime.BatchNormBackward(&features_5_conv_3BackwardGeom, c.Scratch, &v, c.Batch.F(f84), c.Batch.F(f85), c.Batch.F(f82), nil, lo, hi)
-}
-
-// features_5_conv_3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_5_conv_3EvalBackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 32,
-	In: runtime.Layout{Row: 896, Pix: 32}, Out: runtime.Layout{Row: 896, Pix: 32},
-	DIn: runtime.Layout{Row: 896, Pix: 32}, DOut: runtime.Layout{Row: 896, Pix: 32},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_5_conv_3EvalBackward computes the gradients of features.5.conv.3's input, weight and bias with the running statistics, channels [lo, hi).
-func features_5_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_5_conv_3W, 32, c.D[features_5_conv_3Coef])
-	v.DGamma, v.DBeta = c.G[features_5_conv_3W], c.G[features_5_conv_3B]
-	runtime.BatchNormBackward(&features_5_conv_3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f84), c.Batch.F(f85), c.Batch.F(f82), nil, lo, hi)
-}
-
-// features_5_add1ForwardGeom: features.5.add1.
-var features_5_add1ForwardGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 32,
-	Out: runtime.Layout{Row: 896, Pix: 32}, In: []runtime.Layout{{Row: 896, Pix: 32}, {Row: 896, Pix: 32}},
-}
-
-// features_5_add1Forward computes features.5.add1 (residual), rows [lo, hi).
-func features_5_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&features_5_add1ForwardGeom, c.F[f83], [][]float32{c.F[f78], c.F[f81]}, lo, hi)
-}
-
-// features_5_add1BackGeom: the gradient of features.5.add1.
-var features_5_add1BackGeom = runtime.EltGeom{
+// residualBackGeom_2: the gradient of the residual.
+var residualBackGeom_2 = runtime.EltGeom{
 	H: 28, W: 28, C: 32,
 	DOut: runtime.Layout{Row: 896, Pix: 32}, DIn: []runtime.Layout{{Row: 896, Pix: 32}, {Row: 896, Pix: 32}}, Acc: []bool{false, false},
 }
 
-// features_5_add1InputGrad computes the gradients of features.5.add1 (residual)'s inputs, rows [lo, hi).
-func features_5_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	d := [2][]float32{c.F[f85], c.F[f83]}
-	runtime.AddBackward(&features_5_add1BackGeom, d[:], c.F[f78], lo, hi)
-}
-
-// features_6_conv_0_0Geom: conv 1x1x192 nobias.
-var features_6_conv_0_0Geom = runtime.ConvGeom{
-	C: 32, InRow: 896, OH: 28, OW: 28, K: 192, OutRow: 5376,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 5376,
-	H:       28, W: 28, DInRow: 896,
-}
-
-// features_6_conv_0_0Forward computes features.6.conv.0.0 (conv 1x1x192 nobias): output rows [lo, hi).
-func features_6_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_6_conv_0_0Geom, c.Scratch, c.F[f24], c.F[f83], c.P[features_6_conv_0_0W], nil, lo, hi)
-}
-
-// features_6_conv_0_0WeightGrad adds to the weight and bias gradients of features.6.conv.0.0, weight blocks.
-func features_6_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_6_conv_0_0Geom, c.Scratch, c.G[features_6_conv_0_0W], nil, c.F[f83], c.F[f25], lo, hi)
-}
-
-// features_6_conv_0_0TUpdate computes features.6.conv.0.0's weights transposed, for its input gradient.
-func features_6_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_6_conv_0_0Geom, d, w.P[features_6_conv_0_0W])
-}
-
-// features_6_conv_0_0InputGrad computes the gradient of features.6.conv.0.0's input, rows [lo, hi).
-func features_6_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_6_conv_0_0Geom, c.Scratch, c.F[f78], c.D[features_6_conv_0_0T], c.F[f25], true, lo, hi)
-}
-
-// features_6_conv_0_1Geom: batchnorm.
-var features_6_conv_0_1Geom = runtime.BNGeom{
-	H: 28, W: 28, C: 192,
-	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Off: 5952, Row: 5760, Pix: 192},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_6_conv_0_1Stats computes features.6.conv.0.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_6_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_6_conv_0_1Count][0]++
+// residualInputGrad returns the phase of features.5.add1 and features.6.add1, each with its own buffers: it computes the gradients of residual's inputs, rows [lo, hi).
+func residualInputGrad(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		d := [2][]float32{c.F[b0], c.F[b1]}
+		runtime.AddBackward(&residualBackGeom_2, d[:], c.F[b2], lo, hi)
 	}
-	v := bnVecs(c.Weights, features_6_conv_0_1W, 192, c.B[features_6_conv_0_1Batch])
-	runtime.BatchNormStats(&features_6_conv_0_1Geom, c.Scratch, &v, c.Batch.F(f24), lo, hi)
-}
-
-// padT34: the padding of b34 (28x28x192 p1).
-var padT34 = runtime.Padding{
-	H: 28, W: 28, C: 192, PH: 1, PW: 1,
-}
-
-// features_6_conv_0_1Forward computes features.6.conv.0.1 (batchnorm) + features.6.relu61 (relu6) with the batch statistics, rows [lo, hi).
-func features_6_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT34, c.F[f11], lo, hi)
-	v := bnVecs(c.Weights, features_6_conv_0_1W, 192, c.B[features_6_conv_0_1Batch])
-	runtime.BatchNormApply(&features_6_conv_0_1Geom, &v, c.F[f11], c.F[f24], lo, hi)
-}
-
-// features_6_conv_0_1EvalGeom: batchnorm, in inference.
-var features_6_conv_0_1EvalGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 192,
-	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Off: 5952, Row: 5760, Pix: 192},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_6_conv_0_1CoefUpdate computes features.6.conv.0.1's inference-mode coefficients (running statistics).
-func features_6_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_6_conv_0_1W, 192, d)
-	runtime.BatchNormEval(&features_6_conv_0_1EvalGeom, &v)
-}
-
-// features_6_conv_0_1Eval computes features.6.conv.0.1 (batchnorm) + features.6.relu61 (relu6) in inference mode, rows [lo, hi).
-func features_6_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT34, c.F[f11], lo, hi)
-	v := bnVecs(c.Weights, features_6_conv_0_1W, 192, c.D[features_6_conv_0_1Coef])
-	runtime.BatchNormApply(&features_6_conv_0_1EvalGeom, &v, c.F[f11], c.F[f24], lo, hi)
-}
-
-// features_6_conv_0_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_6_conv_0_1BackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 192,
-	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Off: 5952, Row: 5760, Pix: 192},
-	DIn: runtime.Layout{Row: 5376, Pix: 192}, DOut: runtime.Layout{Row: 5376, Pix: 192},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
-}
-
-// features_6_conv_0_1Backward computes the gradients of features.6.conv.0.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_6_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_6_conv_0_1W, 192, c.B[features_6_conv_0_1Batch])
-	v.DGamma, v.DBeta = c.G[features_6_conv_0_1W], c.G[features_6_conv_0_1B]
-	runtime.BatchNormBackward(&features_6_conv_0_1BackwardGeom, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(f26), c.Batch.F(f24), c.Batch.F(f11), lo, hi)
-}
-
-// features_6_conv_0_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_6_conv_0_1EvalBackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 192,
-	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Off: 5952, Row: 5760, Pix: 192},
-	DIn: runtime.Layout{Row: 5376, Pix: 192}, DOut: runtime.Layout{Row: 5376, Pix: 192},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_6_conv_0_1EvalBackward computes the gradients of features.6.conv.0.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_6_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_6_conv_0_1W, 192, c.D[features_6_conv_0_1Coef])
-	v.DGamma, v.DBeta = c.G[features_6_conv_0_1W], c.G[features_6_conv_0_1B]
-	runtime.BatchNormBackward(&features_6_conv_0_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(f26), c.Batch.F(f24), c.Batch.F(f11), lo, hi)
-}
-
-// features_6_conv_1_0Geom: conv 3x3x192 p1 g192 nobias.
-var features_6_conv_1_0Geom = runtime.ConvGeom{
-	C: 192, InRow: 5760, OH: 28, OW: 28, K: 192, OutRow: 5376,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-	Groups:  192,
-	DOutRow: 5376,
-	H:       28, W: 28, PH: 1, PW: 1, DInRow: 5376,
-}
-
-// features_6_conv_1_0Forward computes features.6.conv.1.0 (conv 3x3x192 p1 g192 nobias): output rows [lo, hi).
-func features_6_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_6_conv_1_0Geom, c.Scratch, c.F[f25], c.F[f11], c.P[features_6_conv_1_0W], nil, lo, hi)
-}
-
-// features_6_conv_1_0WeightGrad adds to the weight and bias gradients of features.6.conv.1.0, channels [16·lo, 16·hi).
-func features_6_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&features_6_conv_1_0Geom, c.Scratch, c.G[features_6_conv_1_0W], nil, c.F[f11], c.F[f27], 16*lo, min(16*hi, 192))
-}
-
-// features_6_conv_1_0InputGrad computes the gradient of features.6.conv.1.0's input, rows [lo, hi).
-func features_6_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&features_6_conv_1_0Geom, c.Scratch, c.F[f26], c.P[features_6_conv_1_0W], c.F[f27], false, lo, hi)
-}
-
-// features_6_conv_1_1Geom: batchnorm.
-var features_6_conv_1_1Geom = runtime.BNGeom{
-	H: 28, W: 28, C: 192,
-	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Row: 5376, Pix: 192},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_6_conv_1_1Stats computes features.6.conv.1.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_6_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_6_conv_1_1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_6_conv_1_1W, 192, c.B[features_6_conv_1_1Batch])
-	runtime.BatchNormStats(&features_6_conv_1_1Geom, c.Scratch, &v, c.Batch.F(f25), lo, hi)
-}
-
-// features_6_conv_1_1Forward computes features.6.conv.1.1 (batchnorm) + features.6.relu62 (relu6) with the batch statistics, rows [lo, hi).
-func features_6_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_6_conv_1_1W, 192, c.B[features_6_conv_1_1Batch])
-	runtime.BatchNormApply(&features_6_conv_1_1Geom, &v, c.F[f26], c.F[f25], lo, hi)
-}
-
-// features_6_conv_1_1EvalGeom: batchnorm, in inference.
-var features_6_conv_1_1EvalGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 192,
-	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Row: 5376, Pix: 192},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_6_conv_1_1CoefUpdate computes features.6.conv.1.1's inference-mode coefficients (running statistics).
-func features_6_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_6_conv_1_1W, 192, d)
-	runtime.BatchNormEval(&features_6_conv_1_1EvalGeom, &v)
-}
-
-// features_6_conv_1_1Eval computes features.6.conv.1.1 (batchnorm) + features.6.relu62 (relu6) in inference mode, rows [lo, hi).
-func features_6_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_6_conv_1_1W, 192, c.D[features_6_conv_1_1Coef])
-	runtime.BatchNormApply(&features_6_conv_1_1EvalGeom, &v, c.F[f26], c.F[f25], lo, hi)
-}
-
-// features_6_conv_1_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_6_conv_1_1BackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 192,
-	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Row: 5376, Pix: 192},
-	DIn: runtime.Layout{Row: 5376, Pix: 192}, DOut: runtime.Layout{Row: 5376, Pix: 192},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// features_6_conv_1_1Backward computes the gradients of features.6.conv.1.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_6_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_6_conv_1_1W, 192, c.B[features_6_conv_1_1Batch])
-	v.DGamma, v.DBeta = c.G[features_6_conv_1_1W], c.G[features_6_conv_1_1B]
-	runtime.BatchNormBackward(&features_6_conv_1_1BackwardGeom, c.Scratch, &v, c.Batch.F(f27), c.Batch.F(f20), c.Batch.F(f25), nil, lo, hi)
-}
-
-// features_6_conv_1_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_6_conv_1_1EvalBackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 192,
-	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Row: 5376, Pix: 192},
-	DIn: runtime.Layout{Row: 5376, Pix: 192}, DOut: runtime.Layout{Row: 5376, Pix: 192},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_6_conv_1_1EvalBackward computes the gradients of features.6.conv.1.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_6_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_6_conv_1_1W, 192, c.D[features_6_conv_1_1Coef])
-	v.DGamma, v.DBeta = c.G[features_6_conv_1_1W], c.G[features_6_conv_1_1B]
-	runtime.BatchNormBackward(&features_6_conv_1_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f27), c.Batch.F(f20), c.Batch.F(f25), nil, lo, hi)
-}
-
-// features_6_conv_2Geom: conv 1x1x32 nobias.
-var features_6_conv_2Geom = runtime.ConvGeom{
-	C: 192, InRow: 5376, OH: 28, OW: 28, K: 32, OutRow: 896,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 896,
-	H:       28, W: 28, DInRow: 5376,
-}
-
-// features_6_conv_2Forward computes features.6.conv.2 (conv 1x1x32 nobias): output rows [lo, hi).
-func features_6_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_6_conv_2Geom, c.Scratch, c.F[f84], c.F[f26], c.P[features_6_conv_2W], nil, lo, hi)
-}
-
-// features_6_conv_2WeightGrad adds to the weight and bias gradients of features.6.conv.2, weight blocks.
-func features_6_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_6_conv_2Geom, c.Scratch, c.G[features_6_conv_2W], nil, c.F[f26], c.F[f85], lo, hi)
-}
-
-// features_6_conv_2PrevActGeom: the derivative of features.6.relu62, in place on its output's gradient.
-var features_6_conv_2PrevActGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 192,
-	Out: runtime.Layout{Row: 5376, Pix: 192}, In: []runtime.Layout{{Row: 5376, Pix: 192}},
-	DOut: runtime.Layout{Row: 5376, Pix: 192}, DIn: []runtime.Layout{{Row: 5376, Pix: 192}},
-	Act: runtime.ActReLU6,
-}
-
-// features_6_conv_2TUpdate computes features.6.conv.2's weights transposed, for its input gradient.
-func features_6_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_6_conv_2Geom, d, w.P[features_6_conv_2W])
-}
-
-// features_6_conv_2InputGrad computes the gradient of features.6.conv.2's input, rows [lo, hi).
-func features_6_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_6_conv_2Geom, c.Scratch, c.F[f20], c.D[features_6_conv_2T], c.F[f85], false, lo, hi)
-	// The derivative of features.6.relu62, on the rows just written.
-	runtime.ActBackward(&features_6_conv_2PrevActGeom, c.F[f20], c.F[f20], nil, c.F[f26], lo, hi)
-}
-
-// features_6_conv_3Geom: batchnorm.
-var features_6_conv_3Geom = runtime.BNGeom{
-	H: 28, W: 28, C: 32,
-	In: runtime.Layout{Row: 896, Pix: 32}, Out: runtime.Layout{Row: 896, Pix: 32},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_6_conv_3Stats computes features.6.conv.3's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_6_conv_3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_6_conv_3Count][0]++
-	}
-	v := bnVecs(c.Weights, features_6_conv_3W, 32, c.B[features_6_conv_3Batch])
-	runtime.BatchNormStats(&features_6_conv_3Geom, c.Scratch, &v, c.Batch.F(f84), lo, hi)
-}
-
-// features_6_conv_3Forward computes features.6.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
-func features_6_conv_3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_6_conv_3W, 32, c.B[features_6_conv_3Batch])
-	runtime.BatchNormApply(&features_6_conv_3Geom, &v, c.F[f78], c.F[f84], lo, hi)
-}
-
-// features_6_conv_3EvalGeom: batchnorm, in inference.
-var features_6_conv_3EvalGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 32,
-	In: runtime.Layout{Row: 896, Pix: 32}, Out: runtime.Layout{Row: 896, Pix: 32},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_6_conv_3CoefUpdate computes features.6.conv.3's inference-mode coefficients (running statistics).
-func features_6_conv_3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_6_conv_3W, 32, d)
-	runtime.BatchNormEval(&features_6_conv_3EvalGeom, &v)
-}
-
-// features_6_conv_3Eval computes features.6.conv.3 (batchnorm) in inference mode, rows [lo, hi).
-func features_6_conv_3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_6_conv_3W, 32, c.D[features_6_conv_3Coef])
-	runtime.BatchNormApply(&features_6_conv_3EvalGeom, &v, c.F[f78], c.F[f84], lo, hi)
-}
-
-// features_6_conv_3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_6_conv_3BackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 32,
-	In: runtime.Layout{Row: 896, Pix: 32}, Out: runtime.Layout{Row: 896, Pix: 32},
-	DIn: runtime.Layout{Row: 896, Pix: 32}, DOut: runtime.Layout{Row: 896, Pix: 32},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// features_6_conv_3Backward computes the gradients of features.6.conv.3's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_6_conv_3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_6_conv_3W, 32, c.B[features_6_conv_3Batch])
-	v.DGamma, v.DBeta = c.G[features_6_conv_3W], c.G[features_6_conv_3B]
-	runtime.BatchNormBackward(&features_6_conv_3BackwardGeom, c.Scratch, &v, c.Batch.F(f85), c.Batch.F(f79), c.Batch.F(f84), nil, lo, hi)
-}
-
-// features_6_conv_3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_6_conv_3EvalBackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 32,
-	In: runtime.Layout{Row: 896, Pix: 32}, Out: runtime.Layout{Row: 896, Pix: 32},
-	DIn: runtime.Layout{Row: 896, Pix: 32}, DOut: runtime.Layout{Row: 896, Pix: 32},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_6_conv_3EvalBackward computes the gradients of features.6.conv.3's input, weight and bias with the running statistics, channels [lo, hi).
-func features_6_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_6_conv_3W, 32, c.D[features_6_conv_3Coef])
-	v.DGamma, v.DBeta = c.G[features_6_conv_3W], c.G[features_6_conv_3B]
-	runtime.BatchNormBackward(&features_6_conv_3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f85), c.Batch.F(f79), c.Batch.F(f84), nil, lo, hi)
-}
-
-// features_6_add1ForwardGeom: features.6.add1.
-var features_6_add1ForwardGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 32,
-	Out: runtime.Layout{Row: 896, Pix: 32}, In: []runtime.Layout{{Row: 896, Pix: 32}, {Row: 896, Pix: 32}},
-}
-
-// features_6_add1Forward computes features.6.add1 (residual), rows [lo, hi).
-func features_6_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&features_6_add1ForwardGeom, c.F[f85], [][]float32{c.F[f78], c.F[f83]}, lo, hi)
-}
-
-// features_6_add1BackGeom: the gradient of features.6.add1.
-var features_6_add1BackGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 32,
-	DOut: runtime.Layout{Row: 896, Pix: 32}, DIn: []runtime.Layout{{Row: 896, Pix: 32}, {Row: 896, Pix: 32}}, Acc: []bool{false, false},
-}
-
-// features_6_add1InputGrad computes the gradients of features.6.add1 (residual)'s inputs, rows [lo, hi).
-func features_6_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	d := [2][]float32{c.F[f79], c.F[f78]}
-	runtime.AddBackward(&features_6_add1BackGeom, d[:], c.F[f76], lo, hi)
-}
-
-// features_7_conv_0_0Geom: conv 1x1x192 nobias.
-var features_7_conv_0_0Geom = runtime.ConvGeom{
-	C: 32, InRow: 896, OH: 28, OW: 28, K: 192, OutRow: 5376,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 5376,
-	H:       28, W: 28, DInRow: 896,
-}
-
-// features_7_conv_0_0Forward computes features.7.conv.0.0 (conv 1x1x192 nobias): output rows [lo, hi).
-func features_7_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_7_conv_0_0Geom, c.Scratch, c.F[f27], c.F[f85], c.P[features_7_conv_0_0W], nil, lo, hi)
-}
-
-// features_7_conv_0_0WeightGrad adds to the weight and bias gradients of features.7.conv.0.0, weight blocks.
-func features_7_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_7_conv_0_0Geom, c.Scratch, c.G[features_7_conv_0_0W], nil, c.F[f85], c.F[f28], lo, hi)
-}
-
-// features_7_conv_0_0TUpdate computes features.7.conv.0.0's weights transposed, for its input gradient.
-func features_7_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_7_conv_0_0Geom, d, w.P[features_7_conv_0_0W])
 }
 
 // features_7_conv_0_0InputGrad computes the gradient of features.7.conv.0.0's input, rows [lo, hi).
 func features_7_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_7_conv_0_0Geom, c.Scratch, c.F[f76], c.D[features_7_conv_0_0T], c.F[f28], false, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x192Geom, c.Scratch, c.F[f76], c.D[features_7_conv_0_0T], c.F[f28], false, lo, hi)
 }
 
-// features_7_conv_0_1Geom: batchnorm.
-var features_7_conv_0_1Geom = runtime.BNGeom{
-	H: 28, W: 28, C: 192,
-	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Off: 5952, Row: 5760, Pix: 192},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_7_conv_0_1Stats computes features.7.conv.0.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_7_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_7_conv_0_1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_7_conv_0_1W, 192, c.B[features_7_conv_0_1Batch])
-	runtime.BatchNormStats(&features_7_conv_0_1Geom, c.Scratch, &v, c.Batch.F(f27), lo, hi)
-}
-
-// padT41: the padding of b41 (28x28x192 p1).
-var padT41 = runtime.Padding{
-	H: 28, W: 28, C: 192, PH: 1, PW: 1,
-}
-
-// features_7_conv_0_1Forward computes features.7.conv.0.1 (batchnorm) + features.7.relu61 (relu6) with the batch statistics, rows [lo, hi).
-func features_7_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT41, c.F[f20], lo, hi)
-	v := bnVecs(c.Weights, features_7_conv_0_1W, 192, c.B[features_7_conv_0_1Batch])
-	runtime.BatchNormApply(&features_7_conv_0_1Geom, &v, c.F[f20], c.F[f27], lo, hi)
-}
-
-// features_7_conv_0_1EvalGeom: batchnorm, in inference.
-var features_7_conv_0_1EvalGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 192,
-	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Off: 5952, Row: 5760, Pix: 192},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_7_conv_0_1CoefUpdate computes features.7.conv.0.1's inference-mode coefficients (running statistics).
-func features_7_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_7_conv_0_1W, 192, d)
-	runtime.BatchNormEval(&features_7_conv_0_1EvalGeom, &v)
-}
-
-// features_7_conv_0_1Eval computes features.7.conv.0.1 (batchnorm) + features.7.relu61 (relu6) in inference mode, rows [lo, hi).
-func features_7_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT41, c.F[f20], lo, hi)
-	v := bnVecs(c.Weights, features_7_conv_0_1W, 192, c.D[features_7_conv_0_1Coef])
-	runtime.BatchNormApply(&features_7_conv_0_1EvalGeom, &v, c.F[f20], c.F[f27], lo, hi)
-}
-
-// features_7_conv_0_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_7_conv_0_1BackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 192,
-	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Off: 5952, Row: 5760, Pix: 192},
-	DIn: runtime.Layout{Row: 5376, Pix: 192}, DOut: runtime.Layout{Row: 5376, Pix: 192},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
-}
-
-// features_7_conv_0_1Backward computes the gradients of features.7.conv.0.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_7_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_7_conv_0_1W, 192, c.B[features_7_conv_0_1Batch])
-	v.DGamma, v.DBeta = c.G[features_7_conv_0_1W], c.G[features_7_conv_0_1B]
-	runtime.BatchNormBackward(&features_7_conv_0_1BackwardGeom, c.Scratch, &v, c.Batch.F(f28), c.Batch.F(f29), c.Batch.F(f27), c.Batch.F(f20), lo, hi)
-}
-
-// features_7_conv_0_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_7_conv_0_1EvalBackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 192,
-	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Off: 5952, Row: 5760, Pix: 192},
-	DIn: runtime.Layout{Row: 5376, Pix: 192}, DOut: runtime.Layout{Row: 5376, Pix: 192},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_7_conv_0_1EvalBackward computes the gradients of features.7.conv.0.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_7_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_7_conv_0_1W, 192, c.D[features_7_conv_0_1Coef])
-	v.DGamma, v.DBeta = c.G[features_7_conv_0_1W], c.G[features_7_conv_0_1B]
-	runtime.BatchNormBackward(&features_7_conv_0_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f28), c.Batch.F(f29), c.Batch.F(f27), c.Batch.F(f20), lo, hi)
-}
-
-// features_7_conv_1_0Geom: conv 3x3x192 s2 p1 g192 nobias.
-var features_7_conv_1_0Geom = runtime.ConvGeom{
+// conv3x3x192Geom_2: conv 3x3x192 s2 p1 g192 nobias.
+var conv3x3x192Geom_2 = runtime.ConvGeom{
 	C: 192, InRow: 5760, OH: 14, OW: 14, K: 192, OutRow: 2688,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
 	Groups:  192,
@@ -6354,21 +4547,21 @@ var features_7_conv_1_0Geom = runtime.ConvGeom{
 
 // features_7_conv_1_0Forward computes features.7.conv.1.0 (conv 3x3x192 s2 p1 g192 nobias): output rows [lo, hi).
 func features_7_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_7_conv_1_0Geom, c.Scratch, c.F[f76], c.F[f20], c.P[features_7_conv_1_0W], nil, lo, hi)
+	runtime.DepthwiseForward(&conv3x3x192Geom_2, c.Scratch, c.F[f76], c.F[f20], c.P[features_7_conv_1_0W], nil, lo, hi)
 }
 
 // features_7_conv_1_0WeightGrad adds to the weight and bias gradients of features.7.conv.1.0, channels [16·lo, 16·hi).
 func features_7_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&features_7_conv_1_0Geom, c.Scratch, c.G[features_7_conv_1_0W], nil, c.F[f20], c.F[f67], 16*lo, min(16*hi, 192))
+	runtime.DepthwiseWeightGrad(&conv3x3x192Geom_2, c.Scratch, c.G[features_7_conv_1_0W], nil, c.F[f20], c.F[f67], 16*lo, min(16*hi, 192))
 }
 
 // features_7_conv_1_0InputGrad computes the gradient of features.7.conv.1.0's input, rows [lo, hi).
 func features_7_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&features_7_conv_1_0Geom, c.Scratch, c.F[f29], c.P[features_7_conv_1_0W], c.F[f67], false, lo, hi)
+	runtime.DepthwiseInputGrad(&conv3x3x192Geom_2, c.Scratch, c.F[f29], c.P[features_7_conv_1_0W], c.F[f67], false, lo, hi)
 }
 
-// features_7_conv_1_1Geom: batchnorm.
-var features_7_conv_1_1Geom = runtime.BNGeom{
+// batchnormGeom_13: batchnorm.
+var batchnormGeom_13 = runtime.BNGeom{
 	H: 14, W: 14, C: 192,
 	In: runtime.Layout{Row: 2688, Pix: 192}, Out: runtime.Layout{Row: 2688, Pix: 192},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -6380,36 +4573,29 @@ func features_7_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_7_conv_1_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_7_conv_1_1W, 192, c.B[features_7_conv_1_1Batch])
-	runtime.BatchNormStats(&features_7_conv_1_1Geom, c.Scratch, &v, c.Batch.F(f76), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom_13, c.Scratch, &v, c.Batch.F(f76), lo, hi)
 }
 
 // features_7_conv_1_1Forward computes features.7.conv.1.1 (batchnorm) + features.7.relu62 (relu6) with the batch statistics, rows [lo, hi).
 func features_7_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_7_conv_1_1W, 192, c.B[features_7_conv_1_1Batch])
-	runtime.BatchNormApply(&features_7_conv_1_1Geom, &v, c.F[f77], c.F[f76], lo, hi)
-}
-
-// features_7_conv_1_1EvalGeom: batchnorm, in inference.
-var features_7_conv_1_1EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 192,
-	In: runtime.Layout{Row: 2688, Pix: 192}, Out: runtime.Layout{Row: 2688, Pix: 192},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
+	runtime.BatchNormApply(&batchnormGeom_13, &v, c.F[f77], c.F[f76], lo, hi)
 }
 
 // features_7_conv_1_1CoefUpdate computes features.7.conv.1.1's inference-mode coefficients (running statistics).
 func features_7_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_7_conv_1_1W, 192, d)
-	runtime.BatchNormEval(&features_7_conv_1_1EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom_13, &v)
 }
 
 // features_7_conv_1_1Eval computes features.7.conv.1.1 (batchnorm) + features.7.relu62 (relu6) in inference mode, rows [lo, hi).
 func features_7_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_7_conv_1_1W, 192, c.D[features_7_conv_1_1Coef])
-	runtime.BatchNormApply(&features_7_conv_1_1EvalGeom, &v, c.F[f77], c.F[f76], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom_13, &v, c.F[f77], c.F[f76], lo, hi)
 }
 
-// features_7_conv_1_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_7_conv_1_1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_13: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_13 = runtime.BNGeom{
 	H: 14, W: 14, C: 192,
 	In: runtime.Layout{Row: 2688, Pix: 192}, Out: runtime.Layout{Row: 2688, Pix: 192},
 	DIn: runtime.Layout{Row: 2688, Pix: 192}, DOut: runtime.Layout{Row: 2688, Pix: 192},
@@ -6420,11 +4606,11 @@ var features_7_conv_1_1BackwardGeom = runtime.BNGeom{
 func features_7_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_7_conv_1_1W, 192, c.B[features_7_conv_1_1Batch])
 	v.DGamma, v.DBeta = c.G[features_7_conv_1_1W], c.G[features_7_conv_1_1B]
-	runtime.BatchNormBackward(&features_7_conv_1_1BackwardGeom, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f76), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_13, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f76), nil, lo, hi)
 }
 
-// features_7_conv_1_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_7_conv_1_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_13: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_13 = runtime.BNGeom{
 	H: 14, W: 14, C: 192,
 	In: runtime.Layout{Row: 2688, Pix: 192}, Out: runtime.Layout{Row: 2688, Pix: 192},
 	DIn: runtime.Layout{Row: 2688, Pix: 192}, DOut: runtime.Layout{Row: 2688, Pix: 192},
@@ -6435,11 +4621,11 @@ var features_7_conv_1_1EvalBackwardGeom = runtime.BNGeom{
 func features_7_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_7_conv_1_1W, 192, c.D[features_7_conv_1_1Coef])
 	v.DGamma, v.DBeta = c.G[features_7_conv_1_1W], c.G[features_7_conv_1_1B]
-	runtime.BatchNormBackward(&features_7_conv_1_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f76), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_13, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f76), nil, lo, hi)
 }
 
-// features_7_conv_2Geom: conv 1x1x64 nobias.
-var features_7_conv_2Geom = runtime.ConvGeom{
+// conv1x1x64Geom: conv 1x1x64 nobias.
+var conv1x1x64Geom = runtime.ConvGeom{
 	C: 192, InRow: 2688, OH: 14, OW: 14, K: 64, OutRow: 896,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 896,
@@ -6448,16 +4634,16 @@ var features_7_conv_2Geom = runtime.ConvGeom{
 
 // features_7_conv_2Forward computes features.7.conv.2 (conv 1x1x64 nobias): output rows [lo, hi).
 func features_7_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_7_conv_2Geom, c.Scratch, c.F[f94], c.F[f77], c.P[features_7_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x64Geom, c.Scratch, c.F[f94], c.F[f77], c.P[features_7_conv_2W], nil, lo, hi)
 }
 
 // features_7_conv_2WeightGrad adds to the weight and bias gradients of features.7.conv.2, weight blocks.
 func features_7_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_7_conv_2Geom, c.Scratch, c.G[features_7_conv_2W], nil, c.F[f77], c.F[f95], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x64Geom, c.Scratch, c.G[features_7_conv_2W], nil, c.F[f77], c.F[f95], lo, hi)
 }
 
-// features_7_conv_2PrevActGeom: the derivative of features.7.relu62, in place on its output's gradient.
-var features_7_conv_2PrevActGeom = runtime.EltGeom{
+// conv1x1x64PrevActGeom: the derivative of features.7.relu62, in place on its output's gradient.
+var conv1x1x64PrevActGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 192,
 	Out: runtime.Layout{Row: 2688, Pix: 192}, In: []runtime.Layout{{Row: 2688, Pix: 192}},
 	DOut: runtime.Layout{Row: 2688, Pix: 192}, DIn: []runtime.Layout{{Row: 2688, Pix: 192}},
@@ -6466,188 +4652,208 @@ var features_7_conv_2PrevActGeom = runtime.EltGeom{
 
 // features_7_conv_2TUpdate computes features.7.conv.2's weights transposed, for its input gradient.
 func features_7_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_7_conv_2Geom, d, w.P[features_7_conv_2W])
+	runtime.Conv1x1Transpose(&conv1x1x64Geom, d, w.P[features_7_conv_2W])
 }
 
 // features_7_conv_2InputGrad computes the gradient of features.7.conv.2's input, rows [lo, hi).
 func features_7_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_7_conv_2Geom, c.Scratch, c.F[f68], c.D[features_7_conv_2T], c.F[f95], false, lo, hi)
-	// The derivative of features.7.relu62, on the rows just written.
-	runtime.ActBackward(&features_7_conv_2PrevActGeom, c.F[f68], c.F[f68], nil, c.F[f77], lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x64Geom, c.Scratch, c.F[f68], c.D[features_7_conv_2T], c.F[f95], false, lo, hi)
+	// The derivative of the relu6 before, on the rows just written.
+	runtime.ActBackward(&conv1x1x64PrevActGeom, c.F[f68], c.F[f68], nil, c.F[f77], lo, hi)
 }
 
-// features_7_conv_3Geom: batchnorm.
-var features_7_conv_3Geom = runtime.BNGeom{
+// batchnormGeom_14: batchnorm.
+var batchnormGeom_14 = runtime.BNGeom{
 	H: 14, W: 14, C: 64,
 	In: runtime.Layout{Row: 896, Pix: 64}, Out: runtime.Layout{Row: 896, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// features_7_conv_3Stats computes features.7.conv.3's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_7_conv_3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_7_conv_3Count][0]++
+// batchnormStats_6 returns the phase of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_6(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 64, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_14, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, features_7_conv_3W, 64, c.B[features_7_conv_3Batch])
-	runtime.BatchNormStats(&features_7_conv_3Geom, c.Scratch, &v, c.Batch.F(f94), lo, hi)
 }
 
-// features_7_conv_3Forward computes features.7.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
-func features_7_conv_3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_7_conv_3W, 64, c.B[features_7_conv_3Batch])
-	runtime.BatchNormApply(&features_7_conv_3Geom, &v, c.F[f95], c.F[f94], lo, hi)
+// batchnormForward_6 returns the phase of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnormForward_6(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 64, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_14, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_7_conv_3EvalGeom: batchnorm, in inference.
-var features_7_conv_3EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 64,
-	In: runtime.Layout{Row: 896, Pix: 64}, Out: runtime.Layout{Row: 896, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1,
+// batchnormCoefUpdate_6 returns the update of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_6(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 64, d)
+		runtime.BatchNormEval(&batchnormGeom_14, &v)
+	}
 }
 
-// features_7_conv_3CoefUpdate computes features.7.conv.3's inference-mode coefficients (running statistics).
-func features_7_conv_3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_7_conv_3W, 64, d)
-	runtime.BatchNormEval(&features_7_conv_3EvalGeom, &v)
+// batchnormEval_6 returns the phase of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnormEval_6(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 64, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_14, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_7_conv_3Eval computes features.7.conv.3 (batchnorm) in inference mode, rows [lo, hi).
-func features_7_conv_3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_7_conv_3W, 64, c.D[features_7_conv_3Coef])
-	runtime.BatchNormApply(&features_7_conv_3EvalGeom, &v, c.F[f95], c.F[f94], lo, hi)
-}
-
-// features_7_conv_3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_7_conv_3BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_14: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_14 = runtime.BNGeom{
 	H: 14, W: 14, C: 64,
 	In: runtime.Layout{Row: 896, Pix: 64}, Out: runtime.Layout{Row: 896, Pix: 64},
 	DIn: runtime.Layout{Row: 896, Pix: 64}, DOut: runtime.Layout{Row: 896, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_7_conv_3Backward computes the gradients of features.7.conv.3's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_7_conv_3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_7_conv_3W, 64, c.B[features_7_conv_3Batch])
-	v.DGamma, v.DBeta = c.G[features_7_conv_3W], c.G[features_7_conv_3B]
-	runtime.BatchNormBackward(&features_7_conv_3BackwardGeom, c.Scratch, &v, c.Batch.F(f95), c.Batch.F(f97), c.Batch.F(f94), nil, lo, hi)
+// batchnormBackward_6 returns the phase of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_6(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 64, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_14, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// features_7_conv_3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_7_conv_3EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_14: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_14 = runtime.BNGeom{
 	H: 14, W: 14, C: 64,
 	In: runtime.Layout{Row: 896, Pix: 64}, Out: runtime.Layout{Row: 896, Pix: 64},
 	DIn: runtime.Layout{Row: 896, Pix: 64}, DOut: runtime.Layout{Row: 896, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// features_7_conv_3EvalBackward computes the gradients of features.7.conv.3's input, weight and bias with the running statistics, channels [lo, hi).
-func features_7_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_7_conv_3W, 64, c.D[features_7_conv_3Coef])
-	v.DGamma, v.DBeta = c.G[features_7_conv_3W], c.G[features_7_conv_3B]
-	runtime.BatchNormBackward(&features_7_conv_3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f95), c.Batch.F(f97), c.Batch.F(f94), nil, lo, hi)
+// batchnormEvalBackward_6 returns the phase of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_6(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 64, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_14, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// features_8_conv_0_0Geom: conv 1x1x384 nobias.
-var features_8_conv_0_0Geom = runtime.ConvGeom{
+// conv1x1x384Geom: conv 1x1x384 nobias.
+var conv1x1x384Geom = runtime.ConvGeom{
 	C: 64, InRow: 896, OH: 14, OW: 14, K: 384, OutRow: 5376,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 5376,
 	H:       14, W: 14, DInRow: 896,
 }
 
-// features_8_conv_0_0Forward computes features.8.conv.0.0 (conv 1x1x384 nobias): output rows [lo, hi).
-func features_8_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_8_conv_0_0Geom, c.Scratch, c.F[f51], c.F[f95], c.P[features_8_conv_0_0W], nil, lo, hi)
-}
-
-// features_8_conv_0_0WeightGrad adds to the weight and bias gradients of features.8.conv.0.0, weight blocks.
-func features_8_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_8_conv_0_0Geom, c.Scratch, c.G[features_8_conv_0_0W], nil, c.F[f95], c.F[f52], lo, hi)
-}
-
-// features_8_conv_0_0TUpdate computes features.8.conv.0.0's weights transposed, for its input gradient.
-func features_8_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_8_conv_0_0Geom, d, w.P[features_8_conv_0_0W])
-}
-
-// features_8_conv_0_0InputGrad computes the gradient of features.8.conv.0.0's input, rows [lo, hi).
-func features_8_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_8_conv_0_0Geom, c.Scratch, c.F[f97], c.D[features_8_conv_0_0T], c.F[f52], true, lo, hi)
-}
-
-// features_8_conv_0_1Geom: batchnorm.
-var features_8_conv_0_1Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_8_conv_0_1Stats computes features.8.conv.0.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_8_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_8_conv_0_1Count][0]++
+// conv1x1x384Forward returns the phase of features.8.conv.0.0, features.9.conv.0.0, features.10.conv.0.0 and features.11.conv.0.0, each with its own buffers and tensors: it computes conv 1x1x384 nobias: output rows [lo, hi).
+func conv1x1x384Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x384Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
-	v := bnVecs(c.Weights, features_8_conv_0_1W, 384, c.B[features_8_conv_0_1Batch])
-	runtime.BatchNormStats(&features_8_conv_0_1Geom, c.Scratch, &v, c.Batch.F(f51), lo, hi)
 }
 
-// features_8_conv_0_1Forward computes features.8.conv.0.1 (batchnorm) + features.8.relu61 (relu6) with the batch statistics, rows [lo, hi).
-func features_8_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_8_conv_0_1W, 384, c.B[features_8_conv_0_1Batch])
-	runtime.BatchNormApply(&features_8_conv_0_1Geom, &v, c.F[f42], c.F[f51], lo, hi)
+// conv1x1x384WeightGrad returns the phase of features.8.conv.0.0, features.9.conv.0.0, features.10.conv.0.0 and features.11.conv.0.0, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1x384WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(&conv1x1x384Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_8_conv_0_1EvalGeom: batchnorm, in inference.
-var features_8_conv_0_1EvalGeom = runtime.BNGeom{
+// conv1x1x384TUpdate returns the update of features.8.conv.0.0, features.9.conv.0.0, features.10.conv.0.0 and features.11.conv.0.0, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv1x1x384TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(&conv1x1x384Geom, d, w.P[p0])
+	}
+}
+
+// conv1x1x384InputGrad returns the phase of features.8.conv.0.0, features.9.conv.0.0 and features.10.conv.0.0, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1x384InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(&conv1x1x384Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
+	}
+}
+
+// batchnormGeom_15: batchnorm.
+var batchnormGeom_15 = runtime.BNGeom{
 	H: 14, W: 14, C: 384,
 	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_8_conv_0_1CoefUpdate computes features.8.conv.0.1's inference-mode coefficients (running statistics).
-func features_8_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_8_conv_0_1W, 384, d)
-	runtime.BatchNormEval(&features_8_conv_0_1EvalGeom, &v)
+// batchnormStats_7 returns the phase of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_7(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 384, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_15, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// features_8_conv_0_1Eval computes features.8.conv.0.1 (batchnorm) + features.8.relu61 (relu6) in inference mode, rows [lo, hi).
-func features_8_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_8_conv_0_1W, 384, c.D[features_8_conv_0_1Coef])
-	runtime.BatchNormApply(&features_8_conv_0_1EvalGeom, &v, c.F[f42], c.F[f51], lo, hi)
+// batchnormForward_7 returns the phase of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
+func batchnormForward_7(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad14x14x384p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 384, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_15, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_8_conv_0_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_8_conv_0_1BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate_7 returns the update of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_7(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 384, d)
+		runtime.BatchNormEval(&batchnormGeom_15, &v)
+	}
+}
+
+// batchnormEval_7 returns the phase of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
+func batchnormEval_7(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad14x14x384p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 384, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_15, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_15: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_15 = runtime.BNGeom{
 	H: 14, W: 14, C: 384,
 	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384},
 	DIn: runtime.Layout{Row: 5376, Pix: 384}, DOut: runtime.Layout{Row: 5376, Pix: 384},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
 }
 
-// features_8_conv_0_1Backward computes the gradients of features.8.conv.0.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_8_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_8_conv_0_1W, 384, c.B[features_8_conv_0_1Batch])
-	v.DGamma, v.DBeta = c.G[features_8_conv_0_1W], c.G[features_8_conv_0_1B]
-	runtime.BatchNormBackward(&features_8_conv_0_1BackwardGeom, c.Scratch, &v, c.Batch.F(f52), c.Batch.F(f53), c.Batch.F(f51), c.Batch.F(f42), lo, hi)
+// batchnormBackward_7 returns the phase of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_7(p0, s0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 384, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_15, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+	}
 }
 
-// features_8_conv_0_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_8_conv_0_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_15: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_15 = runtime.BNGeom{
 	H: 14, W: 14, C: 384,
 	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384},
 	DIn: runtime.Layout{Row: 5376, Pix: 384}, DOut: runtime.Layout{Row: 5376, Pix: 384},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_8_conv_0_1EvalBackward computes the gradients of features.8.conv.0.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_8_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_8_conv_0_1W, 384, c.D[features_8_conv_0_1Coef])
-	v.DGamma, v.DBeta = c.G[features_8_conv_0_1W], c.G[features_8_conv_0_1B]
-	runtime.BatchNormBackward(&features_8_conv_0_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f52), c.Batch.F(f53), c.Batch.F(f51), c.Batch.F(f42), lo, hi)
+// batchnormEvalBackward_7 returns the phase of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_7(p0, d0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 384, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_15, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+	}
 }
 
-// features_8_conv_1_0Geom: conv 3x3x384 p1 g384 nobias.
-var features_8_conv_1_0Geom = runtime.ConvGeom{
+// conv3x3x384Geom: conv 3x3x384 p1 g384 nobias.
+var conv3x3x384Geom = runtime.ConvGeom{
 	C: 384, InRow: 6144, OH: 14, OW: 14, K: 384, OutRow: 5376,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	Groups:  384,
@@ -6655,1072 +4861,177 @@ var features_8_conv_1_0Geom = runtime.ConvGeom{
 	H:       14, W: 14, PH: 1, PW: 1, DInRow: 5376,
 }
 
-// features_8_conv_1_0Forward computes features.8.conv.1.0 (conv 3x3x384 p1 g384 nobias): output rows [lo, hi).
-func features_8_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_8_conv_1_0Geom, c.Scratch, c.F[f52], c.F[f42], c.P[features_8_conv_1_0W], nil, lo, hi)
-}
-
-// features_8_conv_1_0WeightGrad adds to the weight and bias gradients of features.8.conv.1.0, channels [16·lo, 16·hi).
-func features_8_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&features_8_conv_1_0Geom, c.Scratch, c.G[features_8_conv_1_0W], nil, c.F[f42], c.F[f54], 16*lo, min(16*hi, 384))
-}
-
-// features_8_conv_1_0InputGrad computes the gradient of features.8.conv.1.0's input, rows [lo, hi).
-func features_8_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&features_8_conv_1_0Geom, c.Scratch, c.F[f53], c.P[features_8_conv_1_0W], c.F[f54], false, lo, hi)
-}
-
-// features_8_conv_1_1Geom: batchnorm.
-var features_8_conv_1_1Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Row: 5376, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_8_conv_1_1Stats computes features.8.conv.1.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_8_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_8_conv_1_1Count][0]++
+// conv3x3x384Forward returns the phase of features.8.conv.1.0, features.9.conv.1.0, features.10.conv.1.0 and features.11.conv.1.0, each with its own buffers and tensors: it computes conv 3x3x384 p1 g384 nobias: output rows [lo, hi).
+func conv3x3x384Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseForward(&conv3x3x384Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
-	v := bnVecs(c.Weights, features_8_conv_1_1W, 384, c.B[features_8_conv_1_1Batch])
-	runtime.BatchNormStats(&features_8_conv_1_1Geom, c.Scratch, &v, c.Batch.F(f52), lo, hi)
 }
 
-// features_8_conv_1_1Forward computes features.8.conv.1.1 (batchnorm) + features.8.relu62 (relu6) with the batch statistics, rows [lo, hi).
-func features_8_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_8_conv_1_1W, 384, c.B[features_8_conv_1_1Batch])
-	runtime.BatchNormApply(&features_8_conv_1_1Geom, &v, c.F[f53], c.F[f52], lo, hi)
+// conv3x3x384WeightGrad returns the phase of features.8.conv.1.0, features.9.conv.1.0, features.10.conv.1.0 and features.11.conv.1.0, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, channels [16·lo, 16·hi).
+func conv3x3x384WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseWeightGrad(&conv3x3x384Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], 16*lo, min(16*hi, 384))
+	}
 }
 
-// features_8_conv_1_1EvalGeom: batchnorm, in inference.
-var features_8_conv_1_1EvalGeom = runtime.BNGeom{
+// conv3x3x384InputGrad returns the phase of features.8.conv.1.0, features.9.conv.1.0, features.10.conv.1.0 and features.11.conv.1.0, each with its own buffers and tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv3x3x384InputGrad(b0, p0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseInputGrad(&conv3x3x384Geom, c.Scratch, c.F[b0], c.P[p0], c.F[b1], false, lo, hi)
+	}
+}
+
+// batchnormGeom_16: batchnorm.
+var batchnormGeom_16 = runtime.BNGeom{
 	H: 14, W: 14, C: 384,
 	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Row: 5376, Pix: 384},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_8_conv_1_1CoefUpdate computes features.8.conv.1.1's inference-mode coefficients (running statistics).
-func features_8_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_8_conv_1_1W, 384, d)
-	runtime.BatchNormEval(&features_8_conv_1_1EvalGeom, &v)
+// batchnormStats_8 returns the phase of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_8(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 384, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_16, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// features_8_conv_1_1Eval computes features.8.conv.1.1 (batchnorm) + features.8.relu62 (relu6) in inference mode, rows [lo, hi).
-func features_8_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_8_conv_1_1W, 384, c.D[features_8_conv_1_1Coef])
-	runtime.BatchNormApply(&features_8_conv_1_1EvalGeom, &v, c.F[f53], c.F[f52], lo, hi)
+// batchnormForward_8 returns the phase of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
+func batchnormForward_8(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 384, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_16, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_8_conv_1_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_8_conv_1_1BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate_8 returns the update of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_8(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 384, d)
+		runtime.BatchNormEval(&batchnormGeom_16, &v)
+	}
+}
+
+// batchnormEval_8 returns the phase of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
+func batchnormEval_8(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 384, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_16, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_16: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_16 = runtime.BNGeom{
 	H: 14, W: 14, C: 384,
 	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Row: 5376, Pix: 384},
 	DIn: runtime.Layout{Row: 5376, Pix: 384}, DOut: runtime.Layout{Row: 5376, Pix: 384},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_8_conv_1_1Backward computes the gradients of features.8.conv.1.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_8_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_8_conv_1_1W, 384, c.B[features_8_conv_1_1Batch])
-	v.DGamma, v.DBeta = c.G[features_8_conv_1_1W], c.G[features_8_conv_1_1B]
-	runtime.BatchNormBackward(&features_8_conv_1_1BackwardGeom, c.Scratch, &v, c.Batch.F(f54), c.Batch.F(f55), c.Batch.F(f52), nil, lo, hi)
+// batchnormBackward_8 returns the phase of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_8(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 384, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_16, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// features_8_conv_1_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_8_conv_1_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_16: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_16 = runtime.BNGeom{
 	H: 14, W: 14, C: 384,
 	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Row: 5376, Pix: 384},
 	DIn: runtime.Layout{Row: 5376, Pix: 384}, DOut: runtime.Layout{Row: 5376, Pix: 384},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// features_8_conv_1_1EvalBackward computes the gradients of features.8.conv.1.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_8_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_8_conv_1_1W, 384, c.D[features_8_conv_1_1Coef])
-	v.DGamma, v.DBeta = c.G[features_8_conv_1_1W], c.G[features_8_conv_1_1B]
-	runtime.BatchNormBackward(&features_8_conv_1_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f54), c.Batch.F(f55), c.Batch.F(f52), nil, lo, hi)
+// batchnormEvalBackward_8 returns the phase of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_8(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 384, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_16, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// features_8_conv_2Geom: conv 1x1x64 nobias.
-var features_8_conv_2Geom = runtime.ConvGeom{
+// conv1x1x64Geom_2: conv 1x1x64 nobias.
+var conv1x1x64Geom_2 = runtime.ConvGeom{
 	C: 384, InRow: 5376, OH: 14, OW: 14, K: 64, OutRow: 896,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 896,
 	H:       14, W: 14, DInRow: 5376,
 }
 
-// features_8_conv_2Forward computes features.8.conv.2 (conv 1x1x64 nobias): output rows [lo, hi).
-func features_8_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_8_conv_2Geom, c.Scratch, c.F[f96], c.F[f53], c.P[features_8_conv_2W], nil, lo, hi)
+// conv1x1x64Forward returns the phase of features.8.conv.2, features.9.conv.2 and features.10.conv.2, each with its own buffers and tensors: it computes conv 1x1x64 nobias: output rows [lo, hi).
+func conv1x1x64Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x64Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// features_8_conv_2WeightGrad adds to the weight and bias gradients of features.8.conv.2, weight blocks.
-func features_8_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_8_conv_2Geom, c.Scratch, c.G[features_8_conv_2W], nil, c.F[f53], c.F[f98], lo, hi)
+// conv1x1x64WeightGrad returns the phase of features.8.conv.2, features.9.conv.2 and features.10.conv.2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1x64WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(&conv1x1x64Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_8_conv_2PrevActGeom: the derivative of features.8.relu62, in place on its output's gradient.
-var features_8_conv_2PrevActGeom = runtime.EltGeom{
+// conv1x1x64PrevActGeom_2: the derivative of features.8.relu62, in place on its output's gradient.
+var conv1x1x64PrevActGeom_2 = runtime.EltGeom{
 	H: 14, W: 14, C: 384,
 	Out: runtime.Layout{Row: 5376, Pix: 384}, In: []runtime.Layout{{Row: 5376, Pix: 384}},
 	DOut: runtime.Layout{Row: 5376, Pix: 384}, DIn: []runtime.Layout{{Row: 5376, Pix: 384}},
 	Act: runtime.ActReLU6,
 }
 
-// features_8_conv_2TUpdate computes features.8.conv.2's weights transposed, for its input gradient.
-func features_8_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_8_conv_2Geom, d, w.P[features_8_conv_2W])
-}
-
-// features_8_conv_2InputGrad computes the gradient of features.8.conv.2's input, rows [lo, hi).
-func features_8_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_8_conv_2Geom, c.Scratch, c.F[f55], c.D[features_8_conv_2T], c.F[f98], false, lo, hi)
-	// The derivative of features.8.relu62, on the rows just written.
-	runtime.ActBackward(&features_8_conv_2PrevActGeom, c.F[f55], c.F[f55], nil, c.F[f53], lo, hi)
-}
-
-// features_8_conv_3Geom: batchnorm.
-var features_8_conv_3Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 64,
-	In: runtime.Layout{Row: 896, Pix: 64}, Out: runtime.Layout{Row: 896, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_8_conv_3Stats computes features.8.conv.3's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_8_conv_3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_8_conv_3Count][0]++
+// conv1x1x64TUpdate returns the update of features.8.conv.2, features.9.conv.2 and features.10.conv.2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv1x1x64TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(&conv1x1x64Geom_2, d, w.P[p0])
 	}
-	v := bnVecs(c.Weights, features_8_conv_3W, 64, c.B[features_8_conv_3Batch])
-	runtime.BatchNormStats(&features_8_conv_3Geom, c.Scratch, &v, c.Batch.F(f96), lo, hi)
 }
 
-// features_8_conv_3Forward computes features.8.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
-func features_8_conv_3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_8_conv_3W, 64, c.B[features_8_conv_3Batch])
-	runtime.BatchNormApply(&features_8_conv_3Geom, &v, c.F[f92], c.F[f96], lo, hi)
+// conv1x1x64InputGrad returns the phase of features.8.conv.2, features.9.conv.2 and features.10.conv.2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1x64InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(&conv1x1x64Geom_2, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
+		// The derivative of the relu6 before, on the rows just written.
+		runtime.ActBackward(&conv1x1x64PrevActGeom_2, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+	}
 }
 
-// features_8_conv_3EvalGeom: batchnorm, in inference.
-var features_8_conv_3EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 64,
-	In: runtime.Layout{Row: 896, Pix: 64}, Out: runtime.Layout{Row: 896, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1,
+// residualForward_2 returns the phase of features.8.add1, features.9.add1 and features.10.add1, each with its own buffers: it computes residual, rows [lo, hi).
+func residualForward_2(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Add(&conv1x1x64StoreGeom, c.F[b0], [][]float32{c.F[f92], c.F[b1]}, lo, hi)
+	}
 }
 
-// features_8_conv_3CoefUpdate computes features.8.conv.3's inference-mode coefficients (running statistics).
-func features_8_conv_3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_8_conv_3W, 64, d)
-	runtime.BatchNormEval(&features_8_conv_3EvalGeom, &v)
-}
-
-// features_8_conv_3Eval computes features.8.conv.3 (batchnorm) in inference mode, rows [lo, hi).
-func features_8_conv_3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_8_conv_3W, 64, c.D[features_8_conv_3Coef])
-	runtime.BatchNormApply(&features_8_conv_3EvalGeom, &v, c.F[f92], c.F[f96], lo, hi)
-}
-
-// features_8_conv_3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_8_conv_3BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 64,
-	In: runtime.Layout{Row: 896, Pix: 64}, Out: runtime.Layout{Row: 896, Pix: 64},
-	DIn: runtime.Layout{Row: 896, Pix: 64}, DOut: runtime.Layout{Row: 896, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// features_8_conv_3Backward computes the gradients of features.8.conv.3's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_8_conv_3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_8_conv_3W, 64, c.B[features_8_conv_3Batch])
-	v.DGamma, v.DBeta = c.G[features_8_conv_3W], c.G[features_8_conv_3B]
-	runtime.BatchNormBackward(&features_8_conv_3BackwardGeom, c.Scratch, &v, c.Batch.F(f98), c.Batch.F(f99), c.Batch.F(f96), nil, lo, hi)
-}
-
-// features_8_conv_3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_8_conv_3EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 64,
-	In: runtime.Layout{Row: 896, Pix: 64}, Out: runtime.Layout{Row: 896, Pix: 64},
-	DIn: runtime.Layout{Row: 896, Pix: 64}, DOut: runtime.Layout{Row: 896, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_8_conv_3EvalBackward computes the gradients of features.8.conv.3's input, weight and bias with the running statistics, channels [lo, hi).
-func features_8_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_8_conv_3W, 64, c.D[features_8_conv_3Coef])
-	v.DGamma, v.DBeta = c.G[features_8_conv_3W], c.G[features_8_conv_3B]
-	runtime.BatchNormBackward(&features_8_conv_3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f98), c.Batch.F(f99), c.Batch.F(f96), nil, lo, hi)
-}
-
-// features_8_add1ForwardGeom: features.8.add1.
-var features_8_add1ForwardGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 64,
-	Out: runtime.Layout{Row: 896, Pix: 64}, In: []runtime.Layout{{Row: 896, Pix: 64}, {Row: 896, Pix: 64}},
-}
-
-// features_8_add1Forward computes features.8.add1 (residual), rows [lo, hi).
-func features_8_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&features_8_add1ForwardGeom, c.F[f97], [][]float32{c.F[f92], c.F[f95]}, lo, hi)
-}
-
-// features_8_add1BackGeom: the gradient of features.8.add1.
-var features_8_add1BackGeom = runtime.EltGeom{
+// residualBackGeom_3: the gradient of the residual.
+var residualBackGeom_3 = runtime.EltGeom{
 	H: 14, W: 14, C: 64,
 	DOut: runtime.Layout{Row: 896, Pix: 64}, DIn: []runtime.Layout{{Row: 896, Pix: 64}, {Row: 896, Pix: 64}}, Acc: []bool{false, false},
 }
 
-// features_8_add1InputGrad computes the gradients of features.8.add1 (residual)'s inputs, rows [lo, hi).
-func features_8_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	d := [2][]float32{c.F[f99], c.F[f97]}
-	runtime.AddBackward(&features_8_add1BackGeom, d[:], c.F[f100], lo, hi)
-}
-
-// features_9_conv_0_0Geom: conv 1x1x384 nobias.
-var features_9_conv_0_0Geom = runtime.ConvGeom{
-	C: 64, InRow: 896, OH: 14, OW: 14, K: 384, OutRow: 5376,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 5376,
-	H:       14, W: 14, DInRow: 896,
-}
-
-// features_9_conv_0_0Forward computes features.9.conv.0.0 (conv 1x1x384 nobias): output rows [lo, hi).
-func features_9_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_9_conv_0_0Geom, c.Scratch, c.F[f54], c.F[f97], c.P[features_9_conv_0_0W], nil, lo, hi)
-}
-
-// features_9_conv_0_0WeightGrad adds to the weight and bias gradients of features.9.conv.0.0, weight blocks.
-func features_9_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_9_conv_0_0Geom, c.Scratch, c.G[features_9_conv_0_0W], nil, c.F[f97], c.F[f55], lo, hi)
-}
-
-// features_9_conv_0_0TUpdate computes features.9.conv.0.0's weights transposed, for its input gradient.
-func features_9_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_9_conv_0_0Geom, d, w.P[features_9_conv_0_0W])
-}
-
-// features_9_conv_0_0InputGrad computes the gradient of features.9.conv.0.0's input, rows [lo, hi).
-func features_9_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_9_conv_0_0Geom, c.Scratch, c.F[f100], c.D[features_9_conv_0_0T], c.F[f55], true, lo, hi)
-}
-
-// features_9_conv_0_1Geom: batchnorm.
-var features_9_conv_0_1Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_9_conv_0_1Stats computes features.9.conv.0.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_9_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_9_conv_0_1Count][0]++
+// residualInputGrad_2 returns the phase of features.8.add1, features.9.add1 and features.10.add1, each with its own buffers: it computes the gradients of residual's inputs, rows [lo, hi).
+func residualInputGrad_2(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		d := [2][]float32{c.F[b0], c.F[b1]}
+		runtime.AddBackward(&residualBackGeom_3, d[:], c.F[b2], lo, hi)
 	}
-	v := bnVecs(c.Weights, features_9_conv_0_1W, 384, c.B[features_9_conv_0_1Batch])
-	runtime.BatchNormStats(&features_9_conv_0_1Geom, c.Scratch, &v, c.Batch.F(f54), lo, hi)
-}
-
-// features_9_conv_0_1Forward computes features.9.conv.0.1 (batchnorm) + features.9.relu61 (relu6) with the batch statistics, rows [lo, hi).
-func features_9_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_9_conv_0_1W, 384, c.B[features_9_conv_0_1Batch])
-	runtime.BatchNormApply(&features_9_conv_0_1Geom, &v, c.F[f43], c.F[f54], lo, hi)
-}
-
-// features_9_conv_0_1EvalGeom: batchnorm, in inference.
-var features_9_conv_0_1EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_9_conv_0_1CoefUpdate computes features.9.conv.0.1's inference-mode coefficients (running statistics).
-func features_9_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_9_conv_0_1W, 384, d)
-	runtime.BatchNormEval(&features_9_conv_0_1EvalGeom, &v)
-}
-
-// features_9_conv_0_1Eval computes features.9.conv.0.1 (batchnorm) + features.9.relu61 (relu6) in inference mode, rows [lo, hi).
-func features_9_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_9_conv_0_1W, 384, c.D[features_9_conv_0_1Coef])
-	runtime.BatchNormApply(&features_9_conv_0_1EvalGeom, &v, c.F[f43], c.F[f54], lo, hi)
-}
-
-// features_9_conv_0_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_9_conv_0_1BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384},
-	DIn: runtime.Layout{Row: 5376, Pix: 384}, DOut: runtime.Layout{Row: 5376, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
-}
-
-// features_9_conv_0_1Backward computes the gradients of features.9.conv.0.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_9_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_9_conv_0_1W, 384, c.B[features_9_conv_0_1Batch])
-	v.DGamma, v.DBeta = c.G[features_9_conv_0_1W], c.G[features_9_conv_0_1B]
-	runtime.BatchNormBackward(&features_9_conv_0_1BackwardGeom, c.Scratch, &v, c.Batch.F(f55), c.Batch.F(f56), c.Batch.F(f54), c.Batch.F(f43), lo, hi)
-}
-
-// features_9_conv_0_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_9_conv_0_1EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384},
-	DIn: runtime.Layout{Row: 5376, Pix: 384}, DOut: runtime.Layout{Row: 5376, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_9_conv_0_1EvalBackward computes the gradients of features.9.conv.0.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_9_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_9_conv_0_1W, 384, c.D[features_9_conv_0_1Coef])
-	v.DGamma, v.DBeta = c.G[features_9_conv_0_1W], c.G[features_9_conv_0_1B]
-	runtime.BatchNormBackward(&features_9_conv_0_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f55), c.Batch.F(f56), c.Batch.F(f54), c.Batch.F(f43), lo, hi)
-}
-
-// features_9_conv_1_0Geom: conv 3x3x384 p1 g384 nobias.
-var features_9_conv_1_0Geom = runtime.ConvGeom{
-	C: 384, InRow: 6144, OH: 14, OW: 14, K: 384, OutRow: 5376,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-	Groups:  384,
-	DOutRow: 5376,
-	H:       14, W: 14, PH: 1, PW: 1, DInRow: 5376,
-}
-
-// features_9_conv_1_0Forward computes features.9.conv.1.0 (conv 3x3x384 p1 g384 nobias): output rows [lo, hi).
-func features_9_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_9_conv_1_0Geom, c.Scratch, c.F[f55], c.F[f43], c.P[features_9_conv_1_0W], nil, lo, hi)
-}
-
-// features_9_conv_1_0WeightGrad adds to the weight and bias gradients of features.9.conv.1.0, channels [16·lo, 16·hi).
-func features_9_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&features_9_conv_1_0Geom, c.Scratch, c.G[features_9_conv_1_0W], nil, c.F[f43], c.F[f57], 16*lo, min(16*hi, 384))
-}
-
-// features_9_conv_1_0InputGrad computes the gradient of features.9.conv.1.0's input, rows [lo, hi).
-func features_9_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&features_9_conv_1_0Geom, c.Scratch, c.F[f56], c.P[features_9_conv_1_0W], c.F[f57], false, lo, hi)
-}
-
-// features_9_conv_1_1Geom: batchnorm.
-var features_9_conv_1_1Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Row: 5376, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_9_conv_1_1Stats computes features.9.conv.1.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_9_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_9_conv_1_1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_9_conv_1_1W, 384, c.B[features_9_conv_1_1Batch])
-	runtime.BatchNormStats(&features_9_conv_1_1Geom, c.Scratch, &v, c.Batch.F(f55), lo, hi)
-}
-
-// features_9_conv_1_1Forward computes features.9.conv.1.1 (batchnorm) + features.9.relu62 (relu6) with the batch statistics, rows [lo, hi).
-func features_9_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_9_conv_1_1W, 384, c.B[features_9_conv_1_1Batch])
-	runtime.BatchNormApply(&features_9_conv_1_1Geom, &v, c.F[f56], c.F[f55], lo, hi)
-}
-
-// features_9_conv_1_1EvalGeom: batchnorm, in inference.
-var features_9_conv_1_1EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Row: 5376, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_9_conv_1_1CoefUpdate computes features.9.conv.1.1's inference-mode coefficients (running statistics).
-func features_9_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_9_conv_1_1W, 384, d)
-	runtime.BatchNormEval(&features_9_conv_1_1EvalGeom, &v)
-}
-
-// features_9_conv_1_1Eval computes features.9.conv.1.1 (batchnorm) + features.9.relu62 (relu6) in inference mode, rows [lo, hi).
-func features_9_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_9_conv_1_1W, 384, c.D[features_9_conv_1_1Coef])
-	runtime.BatchNormApply(&features_9_conv_1_1EvalGeom, &v, c.F[f56], c.F[f55], lo, hi)
-}
-
-// features_9_conv_1_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_9_conv_1_1BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Row: 5376, Pix: 384},
-	DIn: runtime.Layout{Row: 5376, Pix: 384}, DOut: runtime.Layout{Row: 5376, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// features_9_conv_1_1Backward computes the gradients of features.9.conv.1.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_9_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_9_conv_1_1W, 384, c.B[features_9_conv_1_1Batch])
-	v.DGamma, v.DBeta = c.G[features_9_conv_1_1W], c.G[features_9_conv_1_1B]
-	runtime.BatchNormBackward(&features_9_conv_1_1BackwardGeom, c.Scratch, &v, c.Batch.F(f57), c.Batch.F(f58), c.Batch.F(f55), nil, lo, hi)
-}
-
-// features_9_conv_1_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_9_conv_1_1EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Row: 5376, Pix: 384},
-	DIn: runtime.Layout{Row: 5376, Pix: 384}, DOut: runtime.Layout{Row: 5376, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_9_conv_1_1EvalBackward computes the gradients of features.9.conv.1.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_9_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_9_conv_1_1W, 384, c.D[features_9_conv_1_1Coef])
-	v.DGamma, v.DBeta = c.G[features_9_conv_1_1W], c.G[features_9_conv_1_1B]
-	runtime.BatchNormBackward(&features_9_conv_1_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f57), c.Batch.F(f58), c.Batch.F(f55), nil, lo, hi)
-}
-
-// features_9_conv_2Geom: conv 1x1x64 nobias.
-var features_9_conv_2Geom = runtime.ConvGeom{
-	C: 384, InRow: 5376, OH: 14, OW: 14, K: 64, OutRow: 896,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 896,
-	H:       14, W: 14, DInRow: 5376,
-}
-
-// features_9_conv_2Forward computes features.9.conv.2 (conv 1x1x64 nobias): output rows [lo, hi).
-func features_9_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_9_conv_2Geom, c.Scratch, c.F[f98], c.F[f56], c.P[features_9_conv_2W], nil, lo, hi)
-}
-
-// features_9_conv_2WeightGrad adds to the weight and bias gradients of features.9.conv.2, weight blocks.
-func features_9_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_9_conv_2Geom, c.Scratch, c.G[features_9_conv_2W], nil, c.F[f56], c.F[f99], lo, hi)
-}
-
-// features_9_conv_2PrevActGeom: the derivative of features.9.relu62, in place on its output's gradient.
-var features_9_conv_2PrevActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 384,
-	Out: runtime.Layout{Row: 5376, Pix: 384}, In: []runtime.Layout{{Row: 5376, Pix: 384}},
-	DOut: runtime.Layout{Row: 5376, Pix: 384}, DIn: []runtime.Layout{{Row: 5376, Pix: 384}},
-	Act: runtime.ActReLU6,
-}
-
-// features_9_conv_2TUpdate computes features.9.conv.2's weights transposed, for its input gradient.
-func features_9_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_9_conv_2Geom, d, w.P[features_9_conv_2W])
-}
-
-// features_9_conv_2InputGrad computes the gradient of features.9.conv.2's input, rows [lo, hi).
-func features_9_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_9_conv_2Geom, c.Scratch, c.F[f58], c.D[features_9_conv_2T], c.F[f99], false, lo, hi)
-	// The derivative of features.9.relu62, on the rows just written.
-	runtime.ActBackward(&features_9_conv_2PrevActGeom, c.F[f58], c.F[f58], nil, c.F[f56], lo, hi)
-}
-
-// features_9_conv_3Geom: batchnorm.
-var features_9_conv_3Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 64,
-	In: runtime.Layout{Row: 896, Pix: 64}, Out: runtime.Layout{Row: 896, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_9_conv_3Stats computes features.9.conv.3's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_9_conv_3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_9_conv_3Count][0]++
-	}
-	v := bnVecs(c.Weights, features_9_conv_3W, 64, c.B[features_9_conv_3Batch])
-	runtime.BatchNormStats(&features_9_conv_3Geom, c.Scratch, &v, c.Batch.F(f98), lo, hi)
-}
-
-// features_9_conv_3Forward computes features.9.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
-func features_9_conv_3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_9_conv_3W, 64, c.B[features_9_conv_3Batch])
-	runtime.BatchNormApply(&features_9_conv_3Geom, &v, c.F[f92], c.F[f98], lo, hi)
-}
-
-// features_9_conv_3EvalGeom: batchnorm, in inference.
-var features_9_conv_3EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 64,
-	In: runtime.Layout{Row: 896, Pix: 64}, Out: runtime.Layout{Row: 896, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_9_conv_3CoefUpdate computes features.9.conv.3's inference-mode coefficients (running statistics).
-func features_9_conv_3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_9_conv_3W, 64, d)
-	runtime.BatchNormEval(&features_9_conv_3EvalGeom, &v)
-}
-
-// features_9_conv_3Eval computes features.9.conv.3 (batchnorm) in inference mode, rows [lo, hi).
-func features_9_conv_3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_9_conv_3W, 64, c.D[features_9_conv_3Coef])
-	runtime.BatchNormApply(&features_9_conv_3EvalGeom, &v, c.F[f92], c.F[f98], lo, hi)
-}
-
-// features_9_conv_3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_9_conv_3BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 64,
-	In: runtime.Layout{Row: 896, Pix: 64}, Out: runtime.Layout{Row: 896, Pix: 64},
-	DIn: runtime.Layout{Row: 896, Pix: 64}, DOut: runtime.Layout{Row: 896, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// features_9_conv_3Backward computes the gradients of features.9.conv.3's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_9_conv_3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_9_conv_3W, 64, c.B[features_9_conv_3Batch])
-	v.DGamma, v.DBeta = c.G[features_9_conv_3W], c.G[features_9_conv_3B]
-	runtime.BatchNormBackward(&features_9_conv_3BackwardGeom, c.Scratch, &v, c.Batch.F(f99), c.Batch.F(f101), c.Batch.F(f98), nil, lo, hi)
-}
-
-// features_9_conv_3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_9_conv_3EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 64,
-	In: runtime.Layout{Row: 896, Pix: 64}, Out: runtime.Layout{Row: 896, Pix: 64},
-	DIn: runtime.Layout{Row: 896, Pix: 64}, DOut: runtime.Layout{Row: 896, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_9_conv_3EvalBackward computes the gradients of features.9.conv.3's input, weight and bias with the running statistics, channels [lo, hi).
-func features_9_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_9_conv_3W, 64, c.D[features_9_conv_3Coef])
-	v.DGamma, v.DBeta = c.G[features_9_conv_3W], c.G[features_9_conv_3B]
-	runtime.BatchNormBackward(&features_9_conv_3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f99), c.Batch.F(f101), c.Batch.F(f98), nil, lo, hi)
-}
-
-// features_9_add1ForwardGeom: features.9.add1.
-var features_9_add1ForwardGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 64,
-	Out: runtime.Layout{Row: 896, Pix: 64}, In: []runtime.Layout{{Row: 896, Pix: 64}, {Row: 896, Pix: 64}},
-}
-
-// features_9_add1Forward computes features.9.add1 (residual), rows [lo, hi).
-func features_9_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&features_9_add1ForwardGeom, c.F[f99], [][]float32{c.F[f92], c.F[f97]}, lo, hi)
-}
-
-// features_9_add1BackGeom: the gradient of features.9.add1.
-var features_9_add1BackGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 64,
-	DOut: runtime.Layout{Row: 896, Pix: 64}, DIn: []runtime.Layout{{Row: 896, Pix: 64}, {Row: 896, Pix: 64}}, Acc: []bool{false, false},
-}
-
-// features_9_add1InputGrad computes the gradients of features.9.add1 (residual)'s inputs, rows [lo, hi).
-func features_9_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	d := [2][]float32{c.F[f101], c.F[f100]}
-	runtime.AddBackward(&features_9_add1BackGeom, d[:], c.F[f92], lo, hi)
-}
-
-// features_10_conv_0_0Geom: conv 1x1x384 nobias.
-var features_10_conv_0_0Geom = runtime.ConvGeom{
-	C: 64, InRow: 896, OH: 14, OW: 14, K: 384, OutRow: 5376,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 5376,
-	H:       14, W: 14, DInRow: 896,
-}
-
-// features_10_conv_0_0Forward computes features.10.conv.0.0 (conv 1x1x384 nobias): output rows [lo, hi).
-func features_10_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_10_conv_0_0Geom, c.Scratch, c.F[f57], c.F[f99], c.P[features_10_conv_0_0W], nil, lo, hi)
-}
-
-// features_10_conv_0_0WeightGrad adds to the weight and bias gradients of features.10.conv.0.0, weight blocks.
-func features_10_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_10_conv_0_0Geom, c.Scratch, c.G[features_10_conv_0_0W], nil, c.F[f99], c.F[f58], lo, hi)
-}
-
-// features_10_conv_0_0TUpdate computes features.10.conv.0.0's weights transposed, for its input gradient.
-func features_10_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_10_conv_0_0Geom, d, w.P[features_10_conv_0_0W])
-}
-
-// features_10_conv_0_0InputGrad computes the gradient of features.10.conv.0.0's input, rows [lo, hi).
-func features_10_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_10_conv_0_0Geom, c.Scratch, c.F[f92], c.D[features_10_conv_0_0T], c.F[f58], true, lo, hi)
-}
-
-// features_10_conv_0_1Geom: batchnorm.
-var features_10_conv_0_1Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_10_conv_0_1Stats computes features.10.conv.0.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_10_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_10_conv_0_1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_10_conv_0_1W, 384, c.B[features_10_conv_0_1Batch])
-	runtime.BatchNormStats(&features_10_conv_0_1Geom, c.Scratch, &v, c.Batch.F(f57), lo, hi)
-}
-
-// features_10_conv_0_1Forward computes features.10.conv.0.1 (batchnorm) + features.10.relu61 (relu6) with the batch statistics, rows [lo, hi).
-func features_10_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_10_conv_0_1W, 384, c.B[features_10_conv_0_1Batch])
-	runtime.BatchNormApply(&features_10_conv_0_1Geom, &v, c.F[f44], c.F[f57], lo, hi)
-}
-
-// features_10_conv_0_1EvalGeom: batchnorm, in inference.
-var features_10_conv_0_1EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_10_conv_0_1CoefUpdate computes features.10.conv.0.1's inference-mode coefficients (running statistics).
-func features_10_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_10_conv_0_1W, 384, d)
-	runtime.BatchNormEval(&features_10_conv_0_1EvalGeom, &v)
-}
-
-// features_10_conv_0_1Eval computes features.10.conv.0.1 (batchnorm) + features.10.relu61 (relu6) in inference mode, rows [lo, hi).
-func features_10_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_10_conv_0_1W, 384, c.D[features_10_conv_0_1Coef])
-	runtime.BatchNormApply(&features_10_conv_0_1EvalGeom, &v, c.F[f44], c.F[f57], lo, hi)
-}
-
-// features_10_conv_0_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_10_conv_0_1BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384},
-	DIn: runtime.Layout{Row: 5376, Pix: 384}, DOut: runtime.Layout{Row: 5376, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
-}
-
-// features_10_conv_0_1Backward computes the gradients of features.10.conv.0.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_10_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_10_conv_0_1W, 384, c.B[features_10_conv_0_1Batch])
-	v.DGamma, v.DBeta = c.G[features_10_conv_0_1W], c.G[features_10_conv_0_1B]
-	runtime.BatchNormBackward(&features_10_conv_0_1BackwardGeom, c.Scratch, &v, c.Batch.F(f58), c.Batch.F(f59), c.Batch.F(f57), c.Batch.F(f44), lo, hi)
-}
-
-// features_10_conv_0_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_10_conv_0_1EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384},
-	DIn: runtime.Layout{Row: 5376, Pix: 384}, DOut: runtime.Layout{Row: 5376, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_10_conv_0_1EvalBackward computes the gradients of features.10.conv.0.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_10_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_10_conv_0_1W, 384, c.D[features_10_conv_0_1Coef])
-	v.DGamma, v.DBeta = c.G[features_10_conv_0_1W], c.G[features_10_conv_0_1B]
-	runtime.BatchNormBackward(&features_10_conv_0_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f58), c.Batch.F(f59), c.Batch.F(f57), c.Batch.F(f44), lo, hi)
-}
-
-// features_10_conv_1_0Geom: conv 3x3x384 p1 g384 nobias.
-var features_10_conv_1_0Geom = runtime.ConvGeom{
-	C: 384, InRow: 6144, OH: 14, OW: 14, K: 384, OutRow: 5376,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-	Groups:  384,
-	DOutRow: 5376,
-	H:       14, W: 14, PH: 1, PW: 1, DInRow: 5376,
-}
-
-// features_10_conv_1_0Forward computes features.10.conv.1.0 (conv 3x3x384 p1 g384 nobias): output rows [lo, hi).
-func features_10_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_10_conv_1_0Geom, c.Scratch, c.F[f58], c.F[f44], c.P[features_10_conv_1_0W], nil, lo, hi)
-}
-
-// features_10_conv_1_0WeightGrad adds to the weight and bias gradients of features.10.conv.1.0, channels [16·lo, 16·hi).
-func features_10_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&features_10_conv_1_0Geom, c.Scratch, c.G[features_10_conv_1_0W], nil, c.F[f44], c.F[f60], 16*lo, min(16*hi, 384))
-}
-
-// features_10_conv_1_0InputGrad computes the gradient of features.10.conv.1.0's input, rows [lo, hi).
-func features_10_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&features_10_conv_1_0Geom, c.Scratch, c.F[f59], c.P[features_10_conv_1_0W], c.F[f60], false, lo, hi)
-}
-
-// features_10_conv_1_1Geom: batchnorm.
-var features_10_conv_1_1Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Row: 5376, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_10_conv_1_1Stats computes features.10.conv.1.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_10_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_10_conv_1_1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_10_conv_1_1W, 384, c.B[features_10_conv_1_1Batch])
-	runtime.BatchNormStats(&features_10_conv_1_1Geom, c.Scratch, &v, c.Batch.F(f58), lo, hi)
-}
-
-// features_10_conv_1_1Forward computes features.10.conv.1.1 (batchnorm) + features.10.relu62 (relu6) with the batch statistics, rows [lo, hi).
-func features_10_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_10_conv_1_1W, 384, c.B[features_10_conv_1_1Batch])
-	runtime.BatchNormApply(&features_10_conv_1_1Geom, &v, c.F[f59], c.F[f58], lo, hi)
-}
-
-// features_10_conv_1_1EvalGeom: batchnorm, in inference.
-var features_10_conv_1_1EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Row: 5376, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_10_conv_1_1CoefUpdate computes features.10.conv.1.1's inference-mode coefficients (running statistics).
-func features_10_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_10_conv_1_1W, 384, d)
-	runtime.BatchNormEval(&features_10_conv_1_1EvalGeom, &v)
-}
-
-// features_10_conv_1_1Eval computes features.10.conv.1.1 (batchnorm) + features.10.relu62 (relu6) in inference mode, rows [lo, hi).
-func features_10_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_10_conv_1_1W, 384, c.D[features_10_conv_1_1Coef])
-	runtime.BatchNormApply(&features_10_conv_1_1EvalGeom, &v, c.F[f59], c.F[f58], lo, hi)
-}
-
-// features_10_conv_1_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_10_conv_1_1BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Row: 5376, Pix: 384},
-	DIn: runtime.Layout{Row: 5376, Pix: 384}, DOut: runtime.Layout{Row: 5376, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// features_10_conv_1_1Backward computes the gradients of features.10.conv.1.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_10_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_10_conv_1_1W, 384, c.B[features_10_conv_1_1Batch])
-	v.DGamma, v.DBeta = c.G[features_10_conv_1_1W], c.G[features_10_conv_1_1B]
-	runtime.BatchNormBackward(&features_10_conv_1_1BackwardGeom, c.Scratch, &v, c.Batch.F(f60), c.Batch.F(f61), c.Batch.F(f58), nil, lo, hi)
-}
-
-// features_10_conv_1_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_10_conv_1_1EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Row: 5376, Pix: 384},
-	DIn: runtime.Layout{Row: 5376, Pix: 384}, DOut: runtime.Layout{Row: 5376, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_10_conv_1_1EvalBackward computes the gradients of features.10.conv.1.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_10_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_10_conv_1_1W, 384, c.D[features_10_conv_1_1Coef])
-	v.DGamma, v.DBeta = c.G[features_10_conv_1_1W], c.G[features_10_conv_1_1B]
-	runtime.BatchNormBackward(&features_10_conv_1_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f60), c.Batch.F(f61), c.Batch.F(f58), nil, lo, hi)
-}
-
-// features_10_conv_2Geom: conv 1x1x64 nobias.
-var features_10_conv_2Geom = runtime.ConvGeom{
-	C: 384, InRow: 5376, OH: 14, OW: 14, K: 64, OutRow: 896,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 896,
-	H:       14, W: 14, DInRow: 5376,
-}
-
-// features_10_conv_2Forward computes features.10.conv.2 (conv 1x1x64 nobias): output rows [lo, hi).
-func features_10_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_10_conv_2Geom, c.Scratch, c.F[f100], c.F[f59], c.P[features_10_conv_2W], nil, lo, hi)
-}
-
-// features_10_conv_2WeightGrad adds to the weight and bias gradients of features.10.conv.2, weight blocks.
-func features_10_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_10_conv_2Geom, c.Scratch, c.G[features_10_conv_2W], nil, c.F[f59], c.F[f101], lo, hi)
-}
-
-// features_10_conv_2PrevActGeom: the derivative of features.10.relu62, in place on its output's gradient.
-var features_10_conv_2PrevActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 384,
-	Out: runtime.Layout{Row: 5376, Pix: 384}, In: []runtime.Layout{{Row: 5376, Pix: 384}},
-	DOut: runtime.Layout{Row: 5376, Pix: 384}, DIn: []runtime.Layout{{Row: 5376, Pix: 384}},
-	Act: runtime.ActReLU6,
-}
-
-// features_10_conv_2TUpdate computes features.10.conv.2's weights transposed, for its input gradient.
-func features_10_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_10_conv_2Geom, d, w.P[features_10_conv_2W])
-}
-
-// features_10_conv_2InputGrad computes the gradient of features.10.conv.2's input, rows [lo, hi).
-func features_10_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_10_conv_2Geom, c.Scratch, c.F[f61], c.D[features_10_conv_2T], c.F[f101], false, lo, hi)
-	// The derivative of features.10.relu62, on the rows just written.
-	runtime.ActBackward(&features_10_conv_2PrevActGeom, c.F[f61], c.F[f61], nil, c.F[f59], lo, hi)
-}
-
-// features_10_conv_3Geom: batchnorm.
-var features_10_conv_3Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 64,
-	In: runtime.Layout{Row: 896, Pix: 64}, Out: runtime.Layout{Row: 896, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_10_conv_3Stats computes features.10.conv.3's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_10_conv_3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_10_conv_3Count][0]++
-	}
-	v := bnVecs(c.Weights, features_10_conv_3W, 64, c.B[features_10_conv_3Batch])
-	runtime.BatchNormStats(&features_10_conv_3Geom, c.Scratch, &v, c.Batch.F(f100), lo, hi)
-}
-
-// features_10_conv_3Forward computes features.10.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
-func features_10_conv_3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_10_conv_3W, 64, c.B[features_10_conv_3Batch])
-	runtime.BatchNormApply(&features_10_conv_3Geom, &v, c.F[f92], c.F[f100], lo, hi)
-}
-
-// features_10_conv_3EvalGeom: batchnorm, in inference.
-var features_10_conv_3EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 64,
-	In: runtime.Layout{Row: 896, Pix: 64}, Out: runtime.Layout{Row: 896, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_10_conv_3CoefUpdate computes features.10.conv.3's inference-mode coefficients (running statistics).
-func features_10_conv_3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_10_conv_3W, 64, d)
-	runtime.BatchNormEval(&features_10_conv_3EvalGeom, &v)
-}
-
-// features_10_conv_3Eval computes features.10.conv.3 (batchnorm) in inference mode, rows [lo, hi).
-func features_10_conv_3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_10_conv_3W, 64, c.D[features_10_conv_3Coef])
-	runtime.BatchNormApply(&features_10_conv_3EvalGeom, &v, c.F[f92], c.F[f100], lo, hi)
-}
-
-// features_10_conv_3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_10_conv_3BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 64,
-	In: runtime.Layout{Row: 896, Pix: 64}, Out: runtime.Layout{Row: 896, Pix: 64},
-	DIn: runtime.Layout{Row: 896, Pix: 64}, DOut: runtime.Layout{Row: 896, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// features_10_conv_3Backward computes the gradients of features.10.conv.3's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_10_conv_3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_10_conv_3W, 64, c.B[features_10_conv_3Batch])
-	v.DGamma, v.DBeta = c.G[features_10_conv_3W], c.G[features_10_conv_3B]
-	runtime.BatchNormBackward(&features_10_conv_3BackwardGeom, c.Scratch, &v, c.Batch.F(f101), c.Batch.F(f93), c.Batch.F(f100), nil, lo, hi)
-}
-
-// features_10_conv_3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_10_conv_3EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 64,
-	In: runtime.Layout{Row: 896, Pix: 64}, Out: runtime.Layout{Row: 896, Pix: 64},
-	DIn: runtime.Layout{Row: 896, Pix: 64}, DOut: runtime.Layout{Row: 896, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_10_conv_3EvalBackward computes the gradients of features.10.conv.3's input, weight and bias with the running statistics, channels [lo, hi).
-func features_10_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_10_conv_3W, 64, c.D[features_10_conv_3Coef])
-	v.DGamma, v.DBeta = c.G[features_10_conv_3W], c.G[features_10_conv_3B]
-	runtime.BatchNormBackward(&features_10_conv_3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f101), c.Batch.F(f93), c.Batch.F(f100), nil, lo, hi)
-}
-
-// features_10_add1ForwardGeom: features.10.add1.
-var features_10_add1ForwardGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 64,
-	Out: runtime.Layout{Row: 896, Pix: 64}, In: []runtime.Layout{{Row: 896, Pix: 64}, {Row: 896, Pix: 64}},
-}
-
-// features_10_add1Forward computes features.10.add1 (residual), rows [lo, hi).
-func features_10_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&features_10_add1ForwardGeom, c.F[f101], [][]float32{c.F[f92], c.F[f99]}, lo, hi)
-}
-
-// features_10_add1BackGeom: the gradient of features.10.add1.
-var features_10_add1BackGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 64,
-	DOut: runtime.Layout{Row: 896, Pix: 64}, DIn: []runtime.Layout{{Row: 896, Pix: 64}, {Row: 896, Pix: 64}}, Acc: []bool{false, false},
-}
-
-// features_10_add1InputGrad computes the gradients of features.10.add1 (residual)'s inputs, rows [lo, hi).
-func features_10_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	d := [2][]float32{c.F[f93], c.F[f92]}
-	runtime.AddBackward(&features_10_add1BackGeom, d[:], c.F[f86], lo, hi)
-}
-
-// features_11_conv_0_0Geom: conv 1x1x384 nobias.
-var features_11_conv_0_0Geom = runtime.ConvGeom{
-	C: 64, InRow: 896, OH: 14, OW: 14, K: 384, OutRow: 5376,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 5376,
-	H:       14, W: 14, DInRow: 896,
-}
-
-// features_11_conv_0_0Forward computes features.11.conv.0.0 (conv 1x1x384 nobias): output rows [lo, hi).
-func features_11_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_11_conv_0_0Geom, c.Scratch, c.F[f60], c.F[f101], c.P[features_11_conv_0_0W], nil, lo, hi)
-}
-
-// features_11_conv_0_0WeightGrad adds to the weight and bias gradients of features.11.conv.0.0, weight blocks.
-func features_11_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_11_conv_0_0Geom, c.Scratch, c.G[features_11_conv_0_0W], nil, c.F[f101], c.F[f61], lo, hi)
-}
-
-// features_11_conv_0_0TUpdate computes features.11.conv.0.0's weights transposed, for its input gradient.
-func features_11_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_11_conv_0_0Geom, d, w.P[features_11_conv_0_0W])
 }
 
 // features_11_conv_0_0InputGrad computes the gradient of features.11.conv.0.0's input, rows [lo, hi).
 func features_11_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_11_conv_0_0Geom, c.Scratch, c.F[f86], c.D[features_11_conv_0_0T], c.F[f61], false, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x384Geom, c.Scratch, c.F[f86], c.D[features_11_conv_0_0T], c.F[f61], false, lo, hi)
 }
 
-// features_11_conv_0_1Geom: batchnorm.
-var features_11_conv_0_1Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_11_conv_0_1Stats computes features.11.conv.0.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_11_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_11_conv_0_1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_11_conv_0_1W, 384, c.B[features_11_conv_0_1Batch])
-	runtime.BatchNormStats(&features_11_conv_0_1Geom, c.Scratch, &v, c.Batch.F(f60), lo, hi)
-}
-
-// features_11_conv_0_1Forward computes features.11.conv.0.1 (batchnorm) + features.11.relu61 (relu6) with the batch statistics, rows [lo, hi).
-func features_11_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_11_conv_0_1W, 384, c.B[features_11_conv_0_1Batch])
-	runtime.BatchNormApply(&features_11_conv_0_1Geom, &v, c.F[f45], c.F[f60], lo, hi)
-}
-
-// features_11_conv_0_1EvalGeom: batchnorm, in inference.
-var features_11_conv_0_1EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_11_conv_0_1CoefUpdate computes features.11.conv.0.1's inference-mode coefficients (running statistics).
-func features_11_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_11_conv_0_1W, 384, d)
-	runtime.BatchNormEval(&features_11_conv_0_1EvalGeom, &v)
-}
-
-// features_11_conv_0_1Eval computes features.11.conv.0.1 (batchnorm) + features.11.relu61 (relu6) in inference mode, rows [lo, hi).
-func features_11_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_11_conv_0_1W, 384, c.D[features_11_conv_0_1Coef])
-	runtime.BatchNormApply(&features_11_conv_0_1EvalGeom, &v, c.F[f45], c.F[f60], lo, hi)
-}
-
-// features_11_conv_0_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_11_conv_0_1BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384},
-	DIn: runtime.Layout{Row: 5376, Pix: 384}, DOut: runtime.Layout{Row: 5376, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
-}
-
-// features_11_conv_0_1Backward computes the gradients of features.11.conv.0.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_11_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_11_conv_0_1W, 384, c.B[features_11_conv_0_1Batch])
-	v.DGamma, v.DBeta = c.G[features_11_conv_0_1W], c.G[features_11_conv_0_1B]
-	runtime.BatchNormBackward(&features_11_conv_0_1BackwardGeom, c.Scratch, &v, c.Batch.F(f61), c.Batch.F(f62), c.Batch.F(f60), c.Batch.F(f45), lo, hi)
-}
-
-// features_11_conv_0_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_11_conv_0_1EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384},
-	DIn: runtime.Layout{Row: 5376, Pix: 384}, DOut: runtime.Layout{Row: 5376, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_11_conv_0_1EvalBackward computes the gradients of features.11.conv.0.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_11_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_11_conv_0_1W, 384, c.D[features_11_conv_0_1Coef])
-	v.DGamma, v.DBeta = c.G[features_11_conv_0_1W], c.G[features_11_conv_0_1B]
-	runtime.BatchNormBackward(&features_11_conv_0_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f61), c.Batch.F(f62), c.Batch.F(f60), c.Batch.F(f45), lo, hi)
-}
-
-// features_11_conv_1_0Geom: conv 3x3x384 p1 g384 nobias.
-var features_11_conv_1_0Geom = runtime.ConvGeom{
-	C: 384, InRow: 6144, OH: 14, OW: 14, K: 384, OutRow: 5376,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-	Groups:  384,
-	DOutRow: 5376,
-	H:       14, W: 14, PH: 1, PW: 1, DInRow: 5376,
-}
-
-// features_11_conv_1_0Forward computes features.11.conv.1.0 (conv 3x3x384 p1 g384 nobias): output rows [lo, hi).
-func features_11_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_11_conv_1_0Geom, c.Scratch, c.F[f61], c.F[f45], c.P[features_11_conv_1_0W], nil, lo, hi)
-}
-
-// features_11_conv_1_0WeightGrad adds to the weight and bias gradients of features.11.conv.1.0, channels [16·lo, 16·hi).
-func features_11_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&features_11_conv_1_0Geom, c.Scratch, c.G[features_11_conv_1_0W], nil, c.F[f45], c.F[f46], 16*lo, min(16*hi, 384))
-}
-
-// features_11_conv_1_0InputGrad computes the gradient of features.11.conv.1.0's input, rows [lo, hi).
-func features_11_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&features_11_conv_1_0Geom, c.Scratch, c.F[f62], c.P[features_11_conv_1_0W], c.F[f46], false, lo, hi)
-}
-
-// features_11_conv_1_1Geom: batchnorm.
-var features_11_conv_1_1Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Row: 5376, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_11_conv_1_1Stats computes features.11.conv.1.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_11_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_11_conv_1_1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_11_conv_1_1W, 384, c.B[features_11_conv_1_1Batch])
-	runtime.BatchNormStats(&features_11_conv_1_1Geom, c.Scratch, &v, c.Batch.F(f61), lo, hi)
-}
-
-// features_11_conv_1_1Forward computes features.11.conv.1.1 (batchnorm) + features.11.relu62 (relu6) with the batch statistics, rows [lo, hi).
-func features_11_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_11_conv_1_1W, 384, c.B[features_11_conv_1_1Batch])
-	runtime.BatchNormApply(&features_11_conv_1_1Geom, &v, c.F[f62], c.F[f61], lo, hi)
-}
-
-// features_11_conv_1_1EvalGeom: batchnorm, in inference.
-var features_11_conv_1_1EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Row: 5376, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_11_conv_1_1CoefUpdate computes features.11.conv.1.1's inference-mode coefficients (running statistics).
-func features_11_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_11_conv_1_1W, 384, d)
-	runtime.BatchNormEval(&features_11_conv_1_1EvalGeom, &v)
-}
-
-// features_11_conv_1_1Eval computes features.11.conv.1.1 (batchnorm) + features.11.relu62 (relu6) in inference mode, rows [lo, hi).
-func features_11_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_11_conv_1_1W, 384, c.D[features_11_conv_1_1Coef])
-	runtime.BatchNormApply(&features_11_conv_1_1EvalGeom, &v, c.F[f62], c.F[f61], lo, hi)
-}
-
-// features_11_conv_1_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_11_conv_1_1BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Row: 5376, Pix: 384},
-	DIn: runtime.Layout{Row: 5376, Pix: 384}, DOut: runtime.Layout{Row: 5376, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// features_11_conv_1_1Backward computes the gradients of features.11.conv.1.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_11_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_11_conv_1_1W, 384, c.B[features_11_conv_1_1Batch])
-	v.DGamma, v.DBeta = c.G[features_11_conv_1_1W], c.G[features_11_conv_1_1B]
-	runtime.BatchNormBackward(&features_11_conv_1_1BackwardGeom, c.Scratch, &v, c.Batch.F(f46), c.Batch.F(f33), c.Batch.F(f61), nil, lo, hi)
-}
-
-// features_11_conv_1_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_11_conv_1_1EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 384,
-	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Row: 5376, Pix: 384},
-	DIn: runtime.Layout{Row: 5376, Pix: 384}, DOut: runtime.Layout{Row: 5376, Pix: 384},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_11_conv_1_1EvalBackward computes the gradients of features.11.conv.1.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_11_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_11_conv_1_1W, 384, c.D[features_11_conv_1_1Coef])
-	v.DGamma, v.DBeta = c.G[features_11_conv_1_1W], c.G[features_11_conv_1_1B]
-	runtime.BatchNormBackward(&features_11_conv_1_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f46), c.Batch.F(f33), c.Batch.F(f61), nil, lo, hi)
-}
-
-// features_11_conv_2Geom: conv 1x1x96 nobias.
-var features_11_conv_2Geom = runtime.ConvGeom{
+// conv1x1x96Geom_2: conv 1x1x96 nobias.
+var conv1x1x96Geom_2 = runtime.ConvGeom{
 	C: 384, InRow: 5376, OH: 14, OW: 14, K: 96, OutRow: 1344,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 1344,
@@ -7729,213 +5040,218 @@ var features_11_conv_2Geom = runtime.ConvGeom{
 
 // features_11_conv_2Forward computes features.11.conv.2 (conv 1x1x96 nobias): output rows [lo, hi).
 func features_11_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_11_conv_2Geom, c.Scratch, c.F[f86], c.F[f62], c.P[features_11_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x96Geom_2, c.Scratch, c.F[f86], c.F[f62], c.P[features_11_conv_2W], nil, lo, hi)
 }
 
 // features_11_conv_2WeightGrad adds to the weight and bias gradients of features.11.conv.2, weight blocks.
 func features_11_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_11_conv_2Geom, c.Scratch, c.G[features_11_conv_2W], nil, c.F[f62], c.F[f87], lo, hi)
-}
-
-// features_11_conv_2PrevActGeom: the derivative of features.11.relu62, in place on its output's gradient.
-var features_11_conv_2PrevActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 384,
-	Out: runtime.Layout{Row: 5376, Pix: 384}, In: []runtime.Layout{{Row: 5376, Pix: 384}},
-	DOut: runtime.Layout{Row: 5376, Pix: 384}, DIn: []runtime.Layout{{Row: 5376, Pix: 384}},
-	Act: runtime.ActReLU6,
+	runtime.Conv1x1WeightGrad(&conv1x1x96Geom_2, c.Scratch, c.G[features_11_conv_2W], nil, c.F[f62], c.F[f87], lo, hi)
 }
 
 // features_11_conv_2TUpdate computes features.11.conv.2's weights transposed, for its input gradient.
 func features_11_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_11_conv_2Geom, d, w.P[features_11_conv_2W])
+	runtime.Conv1x1Transpose(&conv1x1x96Geom_2, d, w.P[features_11_conv_2W])
 }
 
 // features_11_conv_2InputGrad computes the gradient of features.11.conv.2's input, rows [lo, hi).
 func features_11_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_11_conv_2Geom, c.Scratch, c.F[f33], c.D[features_11_conv_2T], c.F[f87], false, lo, hi)
-	// The derivative of features.11.relu62, on the rows just written.
-	runtime.ActBackward(&features_11_conv_2PrevActGeom, c.F[f33], c.F[f33], nil, c.F[f62], lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x96Geom_2, c.Scratch, c.F[f33], c.D[features_11_conv_2T], c.F[f87], false, lo, hi)
+	// The derivative of the relu6 before, on the rows just written.
+	runtime.ActBackward(&conv1x1x64PrevActGeom_2, c.F[f33], c.F[f33], nil, c.F[f62], lo, hi)
 }
 
-// features_11_conv_3Geom: batchnorm.
-var features_11_conv_3Geom = runtime.BNGeom{
+// batchnormGeom_17: batchnorm.
+var batchnormGeom_17 = runtime.BNGeom{
 	H: 14, W: 14, C: 96,
 	In: runtime.Layout{Row: 1344, Pix: 96}, Out: runtime.Layout{Row: 1344, Pix: 96},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// features_11_conv_3Stats computes features.11.conv.3's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_11_conv_3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_11_conv_3Count][0]++
+// batchnormStats_9 returns the phase of features.11.conv.3, features.12.conv.3 and features.13.conv.3, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_9(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 96, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_17, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, features_11_conv_3W, 96, c.B[features_11_conv_3Batch])
-	runtime.BatchNormStats(&features_11_conv_3Geom, c.Scratch, &v, c.Batch.F(f86), lo, hi)
 }
 
-// features_11_conv_3Forward computes features.11.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
-func features_11_conv_3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_11_conv_3W, 96, c.B[features_11_conv_3Batch])
-	runtime.BatchNormApply(&features_11_conv_3Geom, &v, c.F[f87], c.F[f86], lo, hi)
+// batchnormForward_9 returns the phase of features.11.conv.3, features.12.conv.3 and features.13.conv.3, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnormForward_9(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 96, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_17, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_11_conv_3EvalGeom: batchnorm, in inference.
-var features_11_conv_3EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 96,
-	In: runtime.Layout{Row: 1344, Pix: 96}, Out: runtime.Layout{Row: 1344, Pix: 96},
-	Eps: 1e-05, Momentum: 0.1,
+// batchnormCoefUpdate_9 returns the update of features.11.conv.3, features.12.conv.3 and features.13.conv.3, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_9(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 96, d)
+		runtime.BatchNormEval(&batchnormGeom_17, &v)
+	}
 }
 
-// features_11_conv_3CoefUpdate computes features.11.conv.3's inference-mode coefficients (running statistics).
-func features_11_conv_3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_11_conv_3W, 96, d)
-	runtime.BatchNormEval(&features_11_conv_3EvalGeom, &v)
+// batchnormEval_9 returns the phase of features.11.conv.3, features.12.conv.3 and features.13.conv.3, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnormEval_9(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 96, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_17, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_11_conv_3Eval computes features.11.conv.3 (batchnorm) in inference mode, rows [lo, hi).
-func features_11_conv_3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_11_conv_3W, 96, c.D[features_11_conv_3Coef])
-	runtime.BatchNormApply(&features_11_conv_3EvalGeom, &v, c.F[f87], c.F[f86], lo, hi)
-}
-
-// features_11_conv_3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_11_conv_3BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_17: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_17 = runtime.BNGeom{
 	H: 14, W: 14, C: 96,
 	In: runtime.Layout{Row: 1344, Pix: 96}, Out: runtime.Layout{Row: 1344, Pix: 96},
 	DIn: runtime.Layout{Row: 1344, Pix: 96}, DOut: runtime.Layout{Row: 1344, Pix: 96},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_11_conv_3Backward computes the gradients of features.11.conv.3's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_11_conv_3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_11_conv_3W, 96, c.B[features_11_conv_3Batch])
-	v.DGamma, v.DBeta = c.G[features_11_conv_3W], c.G[features_11_conv_3B]
-	runtime.BatchNormBackward(&features_11_conv_3BackwardGeom, c.Scratch, &v, c.Batch.F(f87), c.Batch.F(f89), c.Batch.F(f86), nil, lo, hi)
+// batchnormBackward_9 returns the phase of features.11.conv.3, features.12.conv.3 and features.13.conv.3, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_9(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 96, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_17, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// features_11_conv_3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_11_conv_3EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_17: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_17 = runtime.BNGeom{
 	H: 14, W: 14, C: 96,
 	In: runtime.Layout{Row: 1344, Pix: 96}, Out: runtime.Layout{Row: 1344, Pix: 96},
 	DIn: runtime.Layout{Row: 1344, Pix: 96}, DOut: runtime.Layout{Row: 1344, Pix: 96},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// features_11_conv_3EvalBackward computes the gradients of features.11.conv.3's input, weight and bias with the running statistics, channels [lo, hi).
-func features_11_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_11_conv_3W, 96, c.D[features_11_conv_3Coef])
-	v.DGamma, v.DBeta = c.G[features_11_conv_3W], c.G[features_11_conv_3B]
-	runtime.BatchNormBackward(&features_11_conv_3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f87), c.Batch.F(f89), c.Batch.F(f86), nil, lo, hi)
+// batchnormEvalBackward_9 returns the phase of features.11.conv.3, features.12.conv.3 and features.13.conv.3, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_9(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 96, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_17, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// features_12_conv_0_0Geom: conv 1x1x576 nobias.
-var features_12_conv_0_0Geom = runtime.ConvGeom{
+// conv1x1x576Geom: conv 1x1x576 nobias.
+var conv1x1x576Geom = runtime.ConvGeom{
 	C: 96, InRow: 1344, OH: 14, OW: 14, K: 576, OutRow: 8064,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 8064,
 	H:       14, W: 14, DInRow: 1344,
 }
 
-// features_12_conv_0_0Forward computes features.12.conv.0.0 (conv 1x1x576 nobias): output rows [lo, hi).
-func features_12_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_12_conv_0_0Geom, c.Scratch, c.F[f33], c.F[f87], c.P[features_12_conv_0_0W], nil, lo, hi)
-}
-
-// features_12_conv_0_0WeightGrad adds to the weight and bias gradients of features.12.conv.0.0, weight blocks.
-func features_12_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_12_conv_0_0Geom, c.Scratch, c.G[features_12_conv_0_0W], nil, c.F[f87], c.F[f34], lo, hi)
-}
-
-// features_12_conv_0_0TUpdate computes features.12.conv.0.0's weights transposed, for its input gradient.
-func features_12_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_12_conv_0_0Geom, d, w.P[features_12_conv_0_0W])
-}
-
-// features_12_conv_0_0InputGrad computes the gradient of features.12.conv.0.0's input, rows [lo, hi).
-func features_12_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_12_conv_0_0Geom, c.Scratch, c.F[f89], c.D[features_12_conv_0_0T], c.F[f34], true, lo, hi)
-}
-
-// features_12_conv_0_1Geom: batchnorm.
-var features_12_conv_0_1Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 576,
-	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Off: 9792, Row: 9216, Pix: 576},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_12_conv_0_1Stats computes features.12.conv.0.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_12_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_12_conv_0_1Count][0]++
+// conv1x1x576Forward returns the phase of features.12.conv.0.0, features.13.conv.0.0 and features.14.conv.0.0, each with its own buffers and tensors: it computes conv 1x1x576 nobias: output rows [lo, hi).
+func conv1x1x576Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x576Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
-	v := bnVecs(c.Weights, features_12_conv_0_1W, 576, c.B[features_12_conv_0_1Batch])
-	runtime.BatchNormStats(&features_12_conv_0_1Geom, c.Scratch, &v, c.Batch.F(f33), lo, hi)
 }
 
-// padT74: the padding of b74 (14x14x576 p1).
-var padT74 = runtime.Padding{
-	H: 14, W: 14, C: 576, PH: 1, PW: 1,
+// conv1x1x576WeightGrad returns the phase of features.12.conv.0.0, features.13.conv.0.0 and features.14.conv.0.0, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1x576WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(&conv1x1x576Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_12_conv_0_1Forward computes features.12.conv.0.1 (batchnorm) + features.12.relu61 (relu6) with the batch statistics, rows [lo, hi).
-func features_12_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT74, c.F[f28], lo, hi)
-	v := bnVecs(c.Weights, features_12_conv_0_1W, 576, c.B[features_12_conv_0_1Batch])
-	runtime.BatchNormApply(&features_12_conv_0_1Geom, &v, c.F[f28], c.F[f33], lo, hi)
+// conv1x1x576TUpdate returns the update of features.12.conv.0.0, features.13.conv.0.0 and features.14.conv.0.0, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv1x1x576TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(&conv1x1x576Geom, d, w.P[p0])
+	}
 }
 
-// features_12_conv_0_1EvalGeom: batchnorm, in inference.
-var features_12_conv_0_1EvalGeom = runtime.BNGeom{
+// conv1x1x576InputGrad returns the phase of features.12.conv.0.0 and features.13.conv.0.0, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1x576InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(&conv1x1x576Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
+	}
+}
+
+// batchnormGeom_18: batchnorm.
+var batchnormGeom_18 = runtime.BNGeom{
 	H: 14, W: 14, C: 576,
 	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Off: 9792, Row: 9216, Pix: 576},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_12_conv_0_1CoefUpdate computes features.12.conv.0.1's inference-mode coefficients (running statistics).
-func features_12_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_12_conv_0_1W, 576, d)
-	runtime.BatchNormEval(&features_12_conv_0_1EvalGeom, &v)
+// batchnormStats_10 returns the phase of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_10(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 576, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_18, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// features_12_conv_0_1Eval computes features.12.conv.0.1 (batchnorm) + features.12.relu61 (relu6) in inference mode, rows [lo, hi).
-func features_12_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT74, c.F[f28], lo, hi)
-	v := bnVecs(c.Weights, features_12_conv_0_1W, 576, c.D[features_12_conv_0_1Coef])
-	runtime.BatchNormApply(&features_12_conv_0_1EvalGeom, &v, c.F[f28], c.F[f33], lo, hi)
+// batchnormForward_10 returns the phase of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
+func batchnormForward_10(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad14x14x576p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 576, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_18, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_12_conv_0_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_12_conv_0_1BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate_10 returns the update of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_10(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 576, d)
+		runtime.BatchNormEval(&batchnormGeom_18, &v)
+	}
+}
+
+// batchnormEval_10 returns the phase of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
+func batchnormEval_10(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad14x14x576p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 576, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_18, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_18: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_18 = runtime.BNGeom{
 	H: 14, W: 14, C: 576,
 	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Off: 9792, Row: 9216, Pix: 576},
 	DIn: runtime.Layout{Row: 8064, Pix: 576}, DOut: runtime.Layout{Row: 8064, Pix: 576},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
 }
 
-// features_12_conv_0_1Backward computes the gradients of features.12.conv.0.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_12_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_12_conv_0_1W, 576, c.B[features_12_conv_0_1Batch])
-	v.DGamma, v.DBeta = c.G[features_12_conv_0_1W], c.G[features_12_conv_0_1B]
-	runtime.BatchNormBackward(&features_12_conv_0_1BackwardGeom, c.Scratch, &v, c.Batch.F(f34), c.Batch.F(f35), c.Batch.F(f33), c.Batch.F(f28), lo, hi)
+// batchnormBackward_10 returns the phase of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_10(p0, s0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 576, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_18, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+	}
 }
 
-// features_12_conv_0_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_12_conv_0_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_18: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_18 = runtime.BNGeom{
 	H: 14, W: 14, C: 576,
 	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Off: 9792, Row: 9216, Pix: 576},
 	DIn: runtime.Layout{Row: 8064, Pix: 576}, DOut: runtime.Layout{Row: 8064, Pix: 576},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_12_conv_0_1EvalBackward computes the gradients of features.12.conv.0.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_12_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_12_conv_0_1W, 576, c.D[features_12_conv_0_1Coef])
-	v.DGamma, v.DBeta = c.G[features_12_conv_0_1W], c.G[features_12_conv_0_1B]
-	runtime.BatchNormBackward(&features_12_conv_0_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f34), c.Batch.F(f35), c.Batch.F(f33), c.Batch.F(f28), lo, hi)
+// batchnormEvalBackward_10 returns the phase of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_10(p0, d0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 576, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_18, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+	}
 }
 
-// features_12_conv_1_0Geom: conv 3x3x576 p1 g576 nobias.
-var features_12_conv_1_0Geom = runtime.ConvGeom{
+// conv3x3x576Geom: conv 3x3x576 p1 g576 nobias.
+var conv3x3x576Geom = runtime.ConvGeom{
 	C: 576, InRow: 9216, OH: 14, OW: 14, K: 576, OutRow: 8064,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	Groups:  576,
@@ -7943,665 +5259,177 @@ var features_12_conv_1_0Geom = runtime.ConvGeom{
 	H:       14, W: 14, PH: 1, PW: 1, DInRow: 8064,
 }
 
-// features_12_conv_1_0Forward computes features.12.conv.1.0 (conv 3x3x576 p1 g576 nobias): output rows [lo, hi).
-func features_12_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_12_conv_1_0Geom, c.Scratch, c.F[f34], c.F[f28], c.P[features_12_conv_1_0W], nil, lo, hi)
-}
-
-// features_12_conv_1_0WeightGrad adds to the weight and bias gradients of features.12.conv.1.0, channels [16·lo, 16·hi).
-func features_12_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&features_12_conv_1_0Geom, c.Scratch, c.G[features_12_conv_1_0W], nil, c.F[f28], c.F[f36], 16*lo, min(16*hi, 576))
-}
-
-// features_12_conv_1_0InputGrad computes the gradient of features.12.conv.1.0's input, rows [lo, hi).
-func features_12_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&features_12_conv_1_0Geom, c.Scratch, c.F[f35], c.P[features_12_conv_1_0W], c.F[f36], false, lo, hi)
-}
-
-// features_12_conv_1_1Geom: batchnorm.
-var features_12_conv_1_1Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 576,
-	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Row: 8064, Pix: 576},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_12_conv_1_1Stats computes features.12.conv.1.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_12_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_12_conv_1_1Count][0]++
+// conv3x3x576Forward returns the phase of features.12.conv.1.0 and features.13.conv.1.0, each with its own buffers and tensors: it computes conv 3x3x576 p1 g576 nobias: output rows [lo, hi).
+func conv3x3x576Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseForward(&conv3x3x576Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
-	v := bnVecs(c.Weights, features_12_conv_1_1W, 576, c.B[features_12_conv_1_1Batch])
-	runtime.BatchNormStats(&features_12_conv_1_1Geom, c.Scratch, &v, c.Batch.F(f34), lo, hi)
 }
 
-// features_12_conv_1_1Forward computes features.12.conv.1.1 (batchnorm) + features.12.relu62 (relu6) with the batch statistics, rows [lo, hi).
-func features_12_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_12_conv_1_1W, 576, c.B[features_12_conv_1_1Batch])
-	runtime.BatchNormApply(&features_12_conv_1_1Geom, &v, c.F[f35], c.F[f34], lo, hi)
+// conv3x3x576WeightGrad returns the phase of features.12.conv.1.0 and features.13.conv.1.0, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, channels [16·lo, 16·hi).
+func conv3x3x576WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseWeightGrad(&conv3x3x576Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], 16*lo, min(16*hi, 576))
+	}
 }
 
-// features_12_conv_1_1EvalGeom: batchnorm, in inference.
-var features_12_conv_1_1EvalGeom = runtime.BNGeom{
+// conv3x3x576InputGrad returns the phase of features.12.conv.1.0 and features.13.conv.1.0, each with its own buffers and tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv3x3x576InputGrad(b0, p0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseInputGrad(&conv3x3x576Geom, c.Scratch, c.F[b0], c.P[p0], c.F[b1], false, lo, hi)
+	}
+}
+
+// batchnormGeom_19: batchnorm.
+var batchnormGeom_19 = runtime.BNGeom{
 	H: 14, W: 14, C: 576,
 	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Row: 8064, Pix: 576},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_12_conv_1_1CoefUpdate computes features.12.conv.1.1's inference-mode coefficients (running statistics).
-func features_12_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_12_conv_1_1W, 576, d)
-	runtime.BatchNormEval(&features_12_conv_1_1EvalGeom, &v)
+// batchnormStats_11 returns the phase of features.12.conv.1.1 and features.13.conv.1.1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_11(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 576, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_19, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// features_12_conv_1_1Eval computes features.12.conv.1.1 (batchnorm) + features.12.relu62 (relu6) in inference mode, rows [lo, hi).
-func features_12_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_12_conv_1_1W, 576, c.D[features_12_conv_1_1Coef])
-	runtime.BatchNormApply(&features_12_conv_1_1EvalGeom, &v, c.F[f35], c.F[f34], lo, hi)
+// batchnormForward_11 returns the phase of features.12.conv.1.1 and features.13.conv.1.1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
+func batchnormForward_11(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 576, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_19, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_12_conv_1_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_12_conv_1_1BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate_11 returns the update of features.12.conv.1.1 and features.13.conv.1.1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_11(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 576, d)
+		runtime.BatchNormEval(&batchnormGeom_19, &v)
+	}
+}
+
+// batchnormEval_11 returns the phase of features.12.conv.1.1 and features.13.conv.1.1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
+func batchnormEval_11(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 576, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_19, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_19: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_19 = runtime.BNGeom{
 	H: 14, W: 14, C: 576,
 	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Row: 8064, Pix: 576},
 	DIn: runtime.Layout{Row: 8064, Pix: 576}, DOut: runtime.Layout{Row: 8064, Pix: 576},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_12_conv_1_1Backward computes the gradients of features.12.conv.1.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_12_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_12_conv_1_1W, 576, c.B[features_12_conv_1_1Batch])
-	v.DGamma, v.DBeta = c.G[features_12_conv_1_1W], c.G[features_12_conv_1_1B]
-	runtime.BatchNormBackward(&features_12_conv_1_1BackwardGeom, c.Scratch, &v, c.Batch.F(f36), c.Batch.F(f37), c.Batch.F(f34), nil, lo, hi)
+// batchnormBackward_11 returns the phase of features.12.conv.1.1 and features.13.conv.1.1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_11(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 576, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_19, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// features_12_conv_1_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_12_conv_1_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_19: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_19 = runtime.BNGeom{
 	H: 14, W: 14, C: 576,
 	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Row: 8064, Pix: 576},
 	DIn: runtime.Layout{Row: 8064, Pix: 576}, DOut: runtime.Layout{Row: 8064, Pix: 576},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// features_12_conv_1_1EvalBackward computes the gradients of features.12.conv.1.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_12_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_12_conv_1_1W, 576, c.D[features_12_conv_1_1Coef])
-	v.DGamma, v.DBeta = c.G[features_12_conv_1_1W], c.G[features_12_conv_1_1B]
-	runtime.BatchNormBackward(&features_12_conv_1_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f36), c.Batch.F(f37), c.Batch.F(f34), nil, lo, hi)
+// batchnormEvalBackward_11 returns the phase of features.12.conv.1.1 and features.13.conv.1.1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_11(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 576, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_19, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// features_12_conv_2Geom: conv 1x1x96 nobias.
-var features_12_conv_2Geom = runtime.ConvGeom{
+// conv1x1x96Geom_3: conv 1x1x96 nobias.
+var conv1x1x96Geom_3 = runtime.ConvGeom{
 	C: 576, InRow: 8064, OH: 14, OW: 14, K: 96, OutRow: 1344,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 1344,
 	H:       14, W: 14, DInRow: 8064,
 }
 
-// features_12_conv_2Forward computes features.12.conv.2 (conv 1x1x96 nobias): output rows [lo, hi).
-func features_12_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_12_conv_2Geom, c.Scratch, c.F[f88], c.F[f35], c.P[features_12_conv_2W], nil, lo, hi)
+// conv1x1x96Forward returns the phase of features.12.conv.2 and features.13.conv.2, each with its own buffers and tensors: it computes conv 1x1x96 nobias: output rows [lo, hi).
+func conv1x1x96Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x96Geom_3, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// features_12_conv_2WeightGrad adds to the weight and bias gradients of features.12.conv.2, weight blocks.
-func features_12_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_12_conv_2Geom, c.Scratch, c.G[features_12_conv_2W], nil, c.F[f35], c.F[f90], lo, hi)
+// conv1x1x96WeightGrad returns the phase of features.12.conv.2 and features.13.conv.2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1x96WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(&conv1x1x96Geom_3, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_12_conv_2PrevActGeom: the derivative of features.12.relu62, in place on its output's gradient.
-var features_12_conv_2PrevActGeom = runtime.EltGeom{
+// conv1x1x96PrevActGeom: the derivative of features.12.relu62, in place on its output's gradient.
+var conv1x1x96PrevActGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 576,
 	Out: runtime.Layout{Row: 8064, Pix: 576}, In: []runtime.Layout{{Row: 8064, Pix: 576}},
 	DOut: runtime.Layout{Row: 8064, Pix: 576}, DIn: []runtime.Layout{{Row: 8064, Pix: 576}},
 	Act: runtime.ActReLU6,
 }
 
-// features_12_conv_2TUpdate computes features.12.conv.2's weights transposed, for its input gradient.
-func features_12_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_12_conv_2Geom, d, w.P[features_12_conv_2W])
-}
-
-// features_12_conv_2InputGrad computes the gradient of features.12.conv.2's input, rows [lo, hi).
-func features_12_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_12_conv_2Geom, c.Scratch, c.F[f37], c.D[features_12_conv_2T], c.F[f90], false, lo, hi)
-	// The derivative of features.12.relu62, on the rows just written.
-	runtime.ActBackward(&features_12_conv_2PrevActGeom, c.F[f37], c.F[f37], nil, c.F[f35], lo, hi)
-}
-
-// features_12_conv_3Geom: batchnorm.
-var features_12_conv_3Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 96,
-	In: runtime.Layout{Row: 1344, Pix: 96}, Out: runtime.Layout{Row: 1344, Pix: 96},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_12_conv_3Stats computes features.12.conv.3's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_12_conv_3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_12_conv_3Count][0]++
+// conv1x1x96TUpdate returns the update of features.12.conv.2 and features.13.conv.2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv1x1x96TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(&conv1x1x96Geom_3, d, w.P[p0])
 	}
-	v := bnVecs(c.Weights, features_12_conv_3W, 96, c.B[features_12_conv_3Batch])
-	runtime.BatchNormStats(&features_12_conv_3Geom, c.Scratch, &v, c.Batch.F(f88), lo, hi)
 }
 
-// features_12_conv_3Forward computes features.12.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
-func features_12_conv_3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_12_conv_3W, 96, c.B[features_12_conv_3Batch])
-	runtime.BatchNormApply(&features_12_conv_3Geom, &v, c.F[f78], c.F[f88], lo, hi)
+// conv1x1x96InputGrad returns the phase of features.12.conv.2 and features.13.conv.2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1x96InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(&conv1x1x96Geom_3, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
+		// The derivative of the relu6 before, on the rows just written.
+		runtime.ActBackward(&conv1x1x96PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+	}
 }
 
-// features_12_conv_3EvalGeom: batchnorm, in inference.
-var features_12_conv_3EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 96,
-	In: runtime.Layout{Row: 1344, Pix: 96}, Out: runtime.Layout{Row: 1344, Pix: 96},
-	Eps: 1e-05, Momentum: 0.1,
+// residualForward_3 returns the phase of features.12.add1 and features.13.add1, each with its own buffers: it computes residual, rows [lo, hi).
+func residualForward_3(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Add(&conv1x1x96StoreGeom, c.F[b0], [][]float32{c.F[f78], c.F[b1]}, lo, hi)
+	}
 }
 
-// features_12_conv_3CoefUpdate computes features.12.conv.3's inference-mode coefficients (running statistics).
-func features_12_conv_3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_12_conv_3W, 96, d)
-	runtime.BatchNormEval(&features_12_conv_3EvalGeom, &v)
-}
-
-// features_12_conv_3Eval computes features.12.conv.3 (batchnorm) in inference mode, rows [lo, hi).
-func features_12_conv_3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_12_conv_3W, 96, c.D[features_12_conv_3Coef])
-	runtime.BatchNormApply(&features_12_conv_3EvalGeom, &v, c.F[f78], c.F[f88], lo, hi)
-}
-
-// features_12_conv_3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_12_conv_3BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 96,
-	In: runtime.Layout{Row: 1344, Pix: 96}, Out: runtime.Layout{Row: 1344, Pix: 96},
-	DIn: runtime.Layout{Row: 1344, Pix: 96}, DOut: runtime.Layout{Row: 1344, Pix: 96},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// features_12_conv_3Backward computes the gradients of features.12.conv.3's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_12_conv_3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_12_conv_3W, 96, c.B[features_12_conv_3Batch])
-	v.DGamma, v.DBeta = c.G[features_12_conv_3W], c.G[features_12_conv_3B]
-	runtime.BatchNormBackward(&features_12_conv_3BackwardGeom, c.Scratch, &v, c.Batch.F(f90), c.Batch.F(f91), c.Batch.F(f88), nil, lo, hi)
-}
-
-// features_12_conv_3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_12_conv_3EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 96,
-	In: runtime.Layout{Row: 1344, Pix: 96}, Out: runtime.Layout{Row: 1344, Pix: 96},
-	DIn: runtime.Layout{Row: 1344, Pix: 96}, DOut: runtime.Layout{Row: 1344, Pix: 96},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_12_conv_3EvalBackward computes the gradients of features.12.conv.3's input, weight and bias with the running statistics, channels [lo, hi).
-func features_12_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_12_conv_3W, 96, c.D[features_12_conv_3Coef])
-	v.DGamma, v.DBeta = c.G[features_12_conv_3W], c.G[features_12_conv_3B]
-	runtime.BatchNormBackward(&features_12_conv_3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f90), c.Batch.F(f91), c.Batch.F(f88), nil, lo, hi)
-}
-
-// features_12_add1ForwardGeom: features.12.add1.
-var features_12_add1ForwardGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 96,
-	Out: runtime.Layout{Row: 1344, Pix: 96}, In: []runtime.Layout{{Row: 1344, Pix: 96}, {Row: 1344, Pix: 96}},
-}
-
-// features_12_add1Forward computes features.12.add1 (residual), rows [lo, hi).
-func features_12_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&features_12_add1ForwardGeom, c.F[f89], [][]float32{c.F[f78], c.F[f87]}, lo, hi)
-}
-
-// features_12_add1BackGeom: the gradient of features.12.add1.
-var features_12_add1BackGeom = runtime.EltGeom{
+// residualBackGeom_4: the gradient of the residual.
+var residualBackGeom_4 = runtime.EltGeom{
 	H: 14, W: 14, C: 96,
 	DOut: runtime.Layout{Row: 1344, Pix: 96}, DIn: []runtime.Layout{{Row: 1344, Pix: 96}, {Row: 1344, Pix: 96}}, Acc: []bool{false, false},
 }
 
-// features_12_add1InputGrad computes the gradients of features.12.add1 (residual)'s inputs, rows [lo, hi).
-func features_12_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	d := [2][]float32{c.F[f91], c.F[f89]}
-	runtime.AddBackward(&features_12_add1BackGeom, d[:], c.F[f78], lo, hi)
-}
-
-// features_13_conv_0_0Geom: conv 1x1x576 nobias.
-var features_13_conv_0_0Geom = runtime.ConvGeom{
-	C: 96, InRow: 1344, OH: 14, OW: 14, K: 576, OutRow: 8064,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 8064,
-	H:       14, W: 14, DInRow: 1344,
-}
-
-// features_13_conv_0_0Forward computes features.13.conv.0.0 (conv 1x1x576 nobias): output rows [lo, hi).
-func features_13_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_13_conv_0_0Geom, c.Scratch, c.F[f36], c.F[f89], c.P[features_13_conv_0_0W], nil, lo, hi)
-}
-
-// features_13_conv_0_0WeightGrad adds to the weight and bias gradients of features.13.conv.0.0, weight blocks.
-func features_13_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_13_conv_0_0Geom, c.Scratch, c.G[features_13_conv_0_0W], nil, c.F[f89], c.F[f37], lo, hi)
-}
-
-// features_13_conv_0_0TUpdate computes features.13.conv.0.0's weights transposed, for its input gradient.
-func features_13_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_13_conv_0_0Geom, d, w.P[features_13_conv_0_0W])
-}
-
-// features_13_conv_0_0InputGrad computes the gradient of features.13.conv.0.0's input, rows [lo, hi).
-func features_13_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_13_conv_0_0Geom, c.Scratch, c.F[f78], c.D[features_13_conv_0_0T], c.F[f37], true, lo, hi)
-}
-
-// features_13_conv_0_1Geom: batchnorm.
-var features_13_conv_0_1Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 576,
-	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Off: 9792, Row: 9216, Pix: 576},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_13_conv_0_1Stats computes features.13.conv.0.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_13_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_13_conv_0_1Count][0]++
+// residualInputGrad_3 returns the phase of features.12.add1 and features.13.add1, each with its own buffers: it computes the gradients of residual's inputs, rows [lo, hi).
+func residualInputGrad_3(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		d := [2][]float32{c.F[b0], c.F[b1]}
+		runtime.AddBackward(&residualBackGeom_4, d[:], c.F[b2], lo, hi)
 	}
-	v := bnVecs(c.Weights, features_13_conv_0_1W, 576, c.B[features_13_conv_0_1Batch])
-	runtime.BatchNormStats(&features_13_conv_0_1Geom, c.Scratch, &v, c.Batch.F(f36), lo, hi)
-}
-
-// padT81: the padding of b81 (14x14x576 p1).
-var padT81 = runtime.Padding{
-	H: 14, W: 14, C: 576, PH: 1, PW: 1,
-}
-
-// features_13_conv_0_1Forward computes features.13.conv.0.1 (batchnorm) + features.13.relu61 (relu6) with the batch statistics, rows [lo, hi).
-func features_13_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT81, c.F[f29], lo, hi)
-	v := bnVecs(c.Weights, features_13_conv_0_1W, 576, c.B[features_13_conv_0_1Batch])
-	runtime.BatchNormApply(&features_13_conv_0_1Geom, &v, c.F[f29], c.F[f36], lo, hi)
-}
-
-// features_13_conv_0_1EvalGeom: batchnorm, in inference.
-var features_13_conv_0_1EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 576,
-	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Off: 9792, Row: 9216, Pix: 576},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_13_conv_0_1CoefUpdate computes features.13.conv.0.1's inference-mode coefficients (running statistics).
-func features_13_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_13_conv_0_1W, 576, d)
-	runtime.BatchNormEval(&features_13_conv_0_1EvalGeom, &v)
-}
-
-// features_13_conv_0_1Eval computes features.13.conv.0.1 (batchnorm) + features.13.relu61 (relu6) in inference mode, rows [lo, hi).
-func features_13_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT81, c.F[f29], lo, hi)
-	v := bnVecs(c.Weights, features_13_conv_0_1W, 576, c.D[features_13_conv_0_1Coef])
-	runtime.BatchNormApply(&features_13_conv_0_1EvalGeom, &v, c.F[f29], c.F[f36], lo, hi)
-}
-
-// features_13_conv_0_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_13_conv_0_1BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 576,
-	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Off: 9792, Row: 9216, Pix: 576},
-	DIn: runtime.Layout{Row: 8064, Pix: 576}, DOut: runtime.Layout{Row: 8064, Pix: 576},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
-}
-
-// features_13_conv_0_1Backward computes the gradients of features.13.conv.0.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_13_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_13_conv_0_1W, 576, c.B[features_13_conv_0_1Batch])
-	v.DGamma, v.DBeta = c.G[features_13_conv_0_1W], c.G[features_13_conv_0_1B]
-	runtime.BatchNormBackward(&features_13_conv_0_1BackwardGeom, c.Scratch, &v, c.Batch.F(f37), c.Batch.F(f38), c.Batch.F(f36), c.Batch.F(f29), lo, hi)
-}
-
-// features_13_conv_0_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_13_conv_0_1EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 576,
-	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Off: 9792, Row: 9216, Pix: 576},
-	DIn: runtime.Layout{Row: 8064, Pix: 576}, DOut: runtime.Layout{Row: 8064, Pix: 576},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_13_conv_0_1EvalBackward computes the gradients of features.13.conv.0.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_13_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_13_conv_0_1W, 576, c.D[features_13_conv_0_1Coef])
-	v.DGamma, v.DBeta = c.G[features_13_conv_0_1W], c.G[features_13_conv_0_1B]
-	runtime.BatchNormBackward(&features_13_conv_0_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f37), c.Batch.F(f38), c.Batch.F(f36), c.Batch.F(f29), lo, hi)
-}
-
-// features_13_conv_1_0Geom: conv 3x3x576 p1 g576 nobias.
-var features_13_conv_1_0Geom = runtime.ConvGeom{
-	C: 576, InRow: 9216, OH: 14, OW: 14, K: 576, OutRow: 8064,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-	Groups:  576,
-	DOutRow: 8064,
-	H:       14, W: 14, PH: 1, PW: 1, DInRow: 8064,
-}
-
-// features_13_conv_1_0Forward computes features.13.conv.1.0 (conv 3x3x576 p1 g576 nobias): output rows [lo, hi).
-func features_13_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_13_conv_1_0Geom, c.Scratch, c.F[f37], c.F[f29], c.P[features_13_conv_1_0W], nil, lo, hi)
-}
-
-// features_13_conv_1_0WeightGrad adds to the weight and bias gradients of features.13.conv.1.0, channels [16·lo, 16·hi).
-func features_13_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&features_13_conv_1_0Geom, c.Scratch, c.G[features_13_conv_1_0W], nil, c.F[f29], c.F[f39], 16*lo, min(16*hi, 576))
-}
-
-// features_13_conv_1_0InputGrad computes the gradient of features.13.conv.1.0's input, rows [lo, hi).
-func features_13_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&features_13_conv_1_0Geom, c.Scratch, c.F[f38], c.P[features_13_conv_1_0W], c.F[f39], false, lo, hi)
-}
-
-// features_13_conv_1_1Geom: batchnorm.
-var features_13_conv_1_1Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 576,
-	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Row: 8064, Pix: 576},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_13_conv_1_1Stats computes features.13.conv.1.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_13_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_13_conv_1_1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_13_conv_1_1W, 576, c.B[features_13_conv_1_1Batch])
-	runtime.BatchNormStats(&features_13_conv_1_1Geom, c.Scratch, &v, c.Batch.F(f37), lo, hi)
-}
-
-// features_13_conv_1_1Forward computes features.13.conv.1.1 (batchnorm) + features.13.relu62 (relu6) with the batch statistics, rows [lo, hi).
-func features_13_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_13_conv_1_1W, 576, c.B[features_13_conv_1_1Batch])
-	runtime.BatchNormApply(&features_13_conv_1_1Geom, &v, c.F[f38], c.F[f37], lo, hi)
-}
-
-// features_13_conv_1_1EvalGeom: batchnorm, in inference.
-var features_13_conv_1_1EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 576,
-	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Row: 8064, Pix: 576},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_13_conv_1_1CoefUpdate computes features.13.conv.1.1's inference-mode coefficients (running statistics).
-func features_13_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_13_conv_1_1W, 576, d)
-	runtime.BatchNormEval(&features_13_conv_1_1EvalGeom, &v)
-}
-
-// features_13_conv_1_1Eval computes features.13.conv.1.1 (batchnorm) + features.13.relu62 (relu6) in inference mode, rows [lo, hi).
-func features_13_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_13_conv_1_1W, 576, c.D[features_13_conv_1_1Coef])
-	runtime.BatchNormApply(&features_13_conv_1_1EvalGeom, &v, c.F[f38], c.F[f37], lo, hi)
-}
-
-// features_13_conv_1_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_13_conv_1_1BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 576,
-	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Row: 8064, Pix: 576},
-	DIn: runtime.Layout{Row: 8064, Pix: 576}, DOut: runtime.Layout{Row: 8064, Pix: 576},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// features_13_conv_1_1Backward computes the gradients of features.13.conv.1.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_13_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_13_conv_1_1W, 576, c.B[features_13_conv_1_1Batch])
-	v.DGamma, v.DBeta = c.G[features_13_conv_1_1W], c.G[features_13_conv_1_1B]
-	runtime.BatchNormBackward(&features_13_conv_1_1BackwardGeom, c.Scratch, &v, c.Batch.F(f39), c.Batch.F(f30), c.Batch.F(f37), nil, lo, hi)
-}
-
-// features_13_conv_1_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_13_conv_1_1EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 576,
-	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Row: 8064, Pix: 576},
-	DIn: runtime.Layout{Row: 8064, Pix: 576}, DOut: runtime.Layout{Row: 8064, Pix: 576},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_13_conv_1_1EvalBackward computes the gradients of features.13.conv.1.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_13_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_13_conv_1_1W, 576, c.D[features_13_conv_1_1Coef])
-	v.DGamma, v.DBeta = c.G[features_13_conv_1_1W], c.G[features_13_conv_1_1B]
-	runtime.BatchNormBackward(&features_13_conv_1_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f39), c.Batch.F(f30), c.Batch.F(f37), nil, lo, hi)
-}
-
-// features_13_conv_2Geom: conv 1x1x96 nobias.
-var features_13_conv_2Geom = runtime.ConvGeom{
-	C: 576, InRow: 8064, OH: 14, OW: 14, K: 96, OutRow: 1344,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 1344,
-	H:       14, W: 14, DInRow: 8064,
-}
-
-// features_13_conv_2Forward computes features.13.conv.2 (conv 1x1x96 nobias): output rows [lo, hi).
-func features_13_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_13_conv_2Geom, c.Scratch, c.F[f90], c.F[f38], c.P[features_13_conv_2W], nil, lo, hi)
-}
-
-// features_13_conv_2WeightGrad adds to the weight and bias gradients of features.13.conv.2, weight blocks.
-func features_13_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_13_conv_2Geom, c.Scratch, c.G[features_13_conv_2W], nil, c.F[f38], c.F[f91], lo, hi)
-}
-
-// features_13_conv_2PrevActGeom: the derivative of features.13.relu62, in place on its output's gradient.
-var features_13_conv_2PrevActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 576,
-	Out: runtime.Layout{Row: 8064, Pix: 576}, In: []runtime.Layout{{Row: 8064, Pix: 576}},
-	DOut: runtime.Layout{Row: 8064, Pix: 576}, DIn: []runtime.Layout{{Row: 8064, Pix: 576}},
-	Act: runtime.ActReLU6,
-}
-
-// features_13_conv_2TUpdate computes features.13.conv.2's weights transposed, for its input gradient.
-func features_13_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_13_conv_2Geom, d, w.P[features_13_conv_2W])
-}
-
-// features_13_conv_2InputGrad computes the gradient of features.13.conv.2's input, rows [lo, hi).
-func features_13_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_13_conv_2Geom, c.Scratch, c.F[f30], c.D[features_13_conv_2T], c.F[f91], false, lo, hi)
-	// The derivative of features.13.relu62, on the rows just written.
-	runtime.ActBackward(&features_13_conv_2PrevActGeom, c.F[f30], c.F[f30], nil, c.F[f38], lo, hi)
-}
-
-// features_13_conv_3Geom: batchnorm.
-var features_13_conv_3Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 96,
-	In: runtime.Layout{Row: 1344, Pix: 96}, Out: runtime.Layout{Row: 1344, Pix: 96},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_13_conv_3Stats computes features.13.conv.3's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_13_conv_3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_13_conv_3Count][0]++
-	}
-	v := bnVecs(c.Weights, features_13_conv_3W, 96, c.B[features_13_conv_3Batch])
-	runtime.BatchNormStats(&features_13_conv_3Geom, c.Scratch, &v, c.Batch.F(f90), lo, hi)
-}
-
-// features_13_conv_3Forward computes features.13.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
-func features_13_conv_3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_13_conv_3W, 96, c.B[features_13_conv_3Batch])
-	runtime.BatchNormApply(&features_13_conv_3Geom, &v, c.F[f78], c.F[f90], lo, hi)
-}
-
-// features_13_conv_3EvalGeom: batchnorm, in inference.
-var features_13_conv_3EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 96,
-	In: runtime.Layout{Row: 1344, Pix: 96}, Out: runtime.Layout{Row: 1344, Pix: 96},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_13_conv_3CoefUpdate computes features.13.conv.3's inference-mode coefficients (running statistics).
-func features_13_conv_3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_13_conv_3W, 96, d)
-	runtime.BatchNormEval(&features_13_conv_3EvalGeom, &v)
-}
-
-// features_13_conv_3Eval computes features.13.conv.3 (batchnorm) in inference mode, rows [lo, hi).
-func features_13_conv_3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_13_conv_3W, 96, c.D[features_13_conv_3Coef])
-	runtime.BatchNormApply(&features_13_conv_3EvalGeom, &v, c.F[f78], c.F[f90], lo, hi)
-}
-
-// features_13_conv_3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_13_conv_3BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 96,
-	In: runtime.Layout{Row: 1344, Pix: 96}, Out: runtime.Layout{Row: 1344, Pix: 96},
-	DIn: runtime.Layout{Row: 1344, Pix: 96}, DOut: runtime.Layout{Row: 1344, Pix: 96},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// features_13_conv_3Backward computes the gradients of features.13.conv.3's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_13_conv_3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_13_conv_3W, 96, c.B[features_13_conv_3Batch])
-	v.DGamma, v.DBeta = c.G[features_13_conv_3W], c.G[features_13_conv_3B]
-	runtime.BatchNormBackward(&features_13_conv_3BackwardGeom, c.Scratch, &v, c.Batch.F(f91), c.Batch.F(f79), c.Batch.F(f90), nil, lo, hi)
-}
-
-// features_13_conv_3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_13_conv_3EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 96,
-	In: runtime.Layout{Row: 1344, Pix: 96}, Out: runtime.Layout{Row: 1344, Pix: 96},
-	DIn: runtime.Layout{Row: 1344, Pix: 96}, DOut: runtime.Layout{Row: 1344, Pix: 96},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_13_conv_3EvalBackward computes the gradients of features.13.conv.3's input, weight and bias with the running statistics, channels [lo, hi).
-func features_13_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_13_conv_3W, 96, c.D[features_13_conv_3Coef])
-	v.DGamma, v.DBeta = c.G[features_13_conv_3W], c.G[features_13_conv_3B]
-	runtime.BatchNormBackward(&features_13_conv_3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f91), c.Batch.F(f79), c.Batch.F(f90), nil, lo, hi)
-}
-
-// features_13_add1ForwardGeom: features.13.add1.
-var features_13_add1ForwardGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 96,
-	Out: runtime.Layout{Row: 1344, Pix: 96}, In: []runtime.Layout{{Row: 1344, Pix: 96}, {Row: 1344, Pix: 96}},
-}
-
-// features_13_add1Forward computes features.13.add1 (residual), rows [lo, hi).
-func features_13_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&features_13_add1ForwardGeom, c.F[f91], [][]float32{c.F[f78], c.F[f89]}, lo, hi)
-}
-
-// features_13_add1BackGeom: the gradient of features.13.add1.
-var features_13_add1BackGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 96,
-	DOut: runtime.Layout{Row: 1344, Pix: 96}, DIn: []runtime.Layout{{Row: 1344, Pix: 96}, {Row: 1344, Pix: 96}}, Acc: []bool{false, false},
-}
-
-// features_13_add1InputGrad computes the gradients of features.13.add1 (residual)'s inputs, rows [lo, hi).
-func features_13_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	d := [2][]float32{c.F[f79], c.F[f78]}
-	runtime.AddBackward(&features_13_add1BackGeom, d[:], c.F[f67], lo, hi)
-}
-
-// features_14_conv_0_0Geom: conv 1x1x576 nobias.
-var features_14_conv_0_0Geom = runtime.ConvGeom{
-	C: 96, InRow: 1344, OH: 14, OW: 14, K: 576, OutRow: 8064,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 8064,
-	H:       14, W: 14, DInRow: 1344,
-}
-
-// features_14_conv_0_0Forward computes features.14.conv.0.0 (conv 1x1x576 nobias): output rows [lo, hi).
-func features_14_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_14_conv_0_0Geom, c.Scratch, c.F[f39], c.F[f91], c.P[features_14_conv_0_0W], nil, lo, hi)
-}
-
-// features_14_conv_0_0WeightGrad adds to the weight and bias gradients of features.14.conv.0.0, weight blocks.
-func features_14_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_14_conv_0_0Geom, c.Scratch, c.G[features_14_conv_0_0W], nil, c.F[f91], c.F[f40], lo, hi)
-}
-
-// features_14_conv_0_0TUpdate computes features.14.conv.0.0's weights transposed, for its input gradient.
-func features_14_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_14_conv_0_0Geom, d, w.P[features_14_conv_0_0W])
 }
 
 // features_14_conv_0_0InputGrad computes the gradient of features.14.conv.0.0's input, rows [lo, hi).
 func features_14_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_14_conv_0_0Geom, c.Scratch, c.F[f67], c.D[features_14_conv_0_0T], c.F[f40], false, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x576Geom, c.Scratch, c.F[f67], c.D[features_14_conv_0_0T], c.F[f40], false, lo, hi)
 }
 
-// features_14_conv_0_1Geom: batchnorm.
-var features_14_conv_0_1Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 576,
-	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Off: 9792, Row: 9216, Pix: 576},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_14_conv_0_1Stats computes features.14.conv.0.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_14_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_14_conv_0_1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_14_conv_0_1W, 576, c.B[features_14_conv_0_1Batch])
-	runtime.BatchNormStats(&features_14_conv_0_1Geom, c.Scratch, &v, c.Batch.F(f39), lo, hi)
-}
-
-// padT88: the padding of b88 (14x14x576 p1).
-var padT88 = runtime.Padding{
-	H: 14, W: 14, C: 576, PH: 1, PW: 1,
-}
-
-// features_14_conv_0_1Forward computes features.14.conv.0.1 (batchnorm) + features.14.relu61 (relu6) with the batch statistics, rows [lo, hi).
-func features_14_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT88, c.F[f30], lo, hi)
-	v := bnVecs(c.Weights, features_14_conv_0_1W, 576, c.B[features_14_conv_0_1Batch])
-	runtime.BatchNormApply(&features_14_conv_0_1Geom, &v, c.F[f30], c.F[f39], lo, hi)
-}
-
-// features_14_conv_0_1EvalGeom: batchnorm, in inference.
-var features_14_conv_0_1EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 576,
-	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Off: 9792, Row: 9216, Pix: 576},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_14_conv_0_1CoefUpdate computes features.14.conv.0.1's inference-mode coefficients (running statistics).
-func features_14_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_14_conv_0_1W, 576, d)
-	runtime.BatchNormEval(&features_14_conv_0_1EvalGeom, &v)
-}
-
-// features_14_conv_0_1Eval computes features.14.conv.0.1 (batchnorm) + features.14.relu61 (relu6) in inference mode, rows [lo, hi).
-func features_14_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT88, c.F[f30], lo, hi)
-	v := bnVecs(c.Weights, features_14_conv_0_1W, 576, c.D[features_14_conv_0_1Coef])
-	runtime.BatchNormApply(&features_14_conv_0_1EvalGeom, &v, c.F[f30], c.F[f39], lo, hi)
-}
-
-// features_14_conv_0_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_14_conv_0_1BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 576,
-	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Off: 9792, Row: 9216, Pix: 576},
-	DIn: runtime.Layout{Row: 8064, Pix: 576}, DOut: runtime.Layout{Row: 8064, Pix: 576},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
-}
-
-// features_14_conv_0_1Backward computes the gradients of features.14.conv.0.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_14_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_14_conv_0_1W, 576, c.B[features_14_conv_0_1Batch])
-	v.DGamma, v.DBeta = c.G[features_14_conv_0_1W], c.G[features_14_conv_0_1B]
-	runtime.BatchNormBackward(&features_14_conv_0_1BackwardGeom, c.Scratch, &v, c.Batch.F(f40), c.Batch.F(f41), c.Batch.F(f39), c.Batch.F(f30), lo, hi)
-}
-
-// features_14_conv_0_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_14_conv_0_1EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 576,
-	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Off: 9792, Row: 9216, Pix: 576},
-	DIn: runtime.Layout{Row: 8064, Pix: 576}, DOut: runtime.Layout{Row: 8064, Pix: 576},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_14_conv_0_1EvalBackward computes the gradients of features.14.conv.0.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_14_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_14_conv_0_1W, 576, c.D[features_14_conv_0_1Coef])
-	v.DGamma, v.DBeta = c.G[features_14_conv_0_1W], c.G[features_14_conv_0_1B]
-	runtime.BatchNormBackward(&features_14_conv_0_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f40), c.Batch.F(f41), c.Batch.F(f39), c.Batch.F(f30), lo, hi)
-}
-
-// features_14_conv_1_0Geom: conv 3x3x576 s2 p1 g576 nobias.
-var features_14_conv_1_0Geom = runtime.ConvGeom{
+// conv3x3x576Geom_2: conv 3x3x576 s2 p1 g576 nobias.
+var conv3x3x576Geom_2 = runtime.ConvGeom{
 	C: 576, InRow: 9216, OH: 7, OW: 7, K: 576, OutRow: 4032,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
 	Groups:  576,
@@ -8611,21 +5439,21 @@ var features_14_conv_1_0Geom = runtime.ConvGeom{
 
 // features_14_conv_1_0Forward computes features.14.conv.1.0 (conv 3x3x576 s2 p1 g576 nobias): output rows [lo, hi).
 func features_14_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_14_conv_1_0Geom, c.Scratch, c.F[f78], c.F[f30], c.P[features_14_conv_1_0W], nil, lo, hi)
+	runtime.DepthwiseForward(&conv3x3x576Geom_2, c.Scratch, c.F[f78], c.F[f30], c.P[features_14_conv_1_0W], nil, lo, hi)
 }
 
 // features_14_conv_1_0WeightGrad adds to the weight and bias gradients of features.14.conv.1.0, channels [16·lo, 16·hi).
 func features_14_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&features_14_conv_1_0Geom, c.Scratch, c.G[features_14_conv_1_0W], nil, c.F[f30], c.F[f67], 16*lo, min(16*hi, 576))
+	runtime.DepthwiseWeightGrad(&conv3x3x576Geom_2, c.Scratch, c.G[features_14_conv_1_0W], nil, c.F[f30], c.F[f67], 16*lo, min(16*hi, 576))
 }
 
 // features_14_conv_1_0InputGrad computes the gradient of features.14.conv.1.0's input, rows [lo, hi).
 func features_14_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&features_14_conv_1_0Geom, c.Scratch, c.F[f41], c.P[features_14_conv_1_0W], c.F[f67], false, lo, hi)
+	runtime.DepthwiseInputGrad(&conv3x3x576Geom_2, c.Scratch, c.F[f41], c.P[features_14_conv_1_0W], c.F[f67], false, lo, hi)
 }
 
-// features_14_conv_1_1Geom: batchnorm.
-var features_14_conv_1_1Geom = runtime.BNGeom{
+// batchnormGeom_20: batchnorm.
+var batchnormGeom_20 = runtime.BNGeom{
 	H: 7, W: 7, C: 576,
 	In: runtime.Layout{Row: 4032, Pix: 576}, Out: runtime.Layout{Row: 4032, Pix: 576},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -8637,36 +5465,29 @@ func features_14_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_14_conv_1_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_14_conv_1_1W, 576, c.B[features_14_conv_1_1Batch])
-	runtime.BatchNormStats(&features_14_conv_1_1Geom, c.Scratch, &v, c.Batch.F(f78), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom_20, c.Scratch, &v, c.Batch.F(f78), lo, hi)
 }
 
 // features_14_conv_1_1Forward computes features.14.conv.1.1 (batchnorm) + features.14.relu62 (relu6) with the batch statistics, rows [lo, hi).
 func features_14_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_14_conv_1_1W, 576, c.B[features_14_conv_1_1Batch])
-	runtime.BatchNormApply(&features_14_conv_1_1Geom, &v, c.F[f79], c.F[f78], lo, hi)
-}
-
-// features_14_conv_1_1EvalGeom: batchnorm, in inference.
-var features_14_conv_1_1EvalGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 576,
-	In: runtime.Layout{Row: 4032, Pix: 576}, Out: runtime.Layout{Row: 4032, Pix: 576},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
+	runtime.BatchNormApply(&batchnormGeom_20, &v, c.F[f79], c.F[f78], lo, hi)
 }
 
 // features_14_conv_1_1CoefUpdate computes features.14.conv.1.1's inference-mode coefficients (running statistics).
 func features_14_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_14_conv_1_1W, 576, d)
-	runtime.BatchNormEval(&features_14_conv_1_1EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom_20, &v)
 }
 
 // features_14_conv_1_1Eval computes features.14.conv.1.1 (batchnorm) + features.14.relu62 (relu6) in inference mode, rows [lo, hi).
 func features_14_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_14_conv_1_1W, 576, c.D[features_14_conv_1_1Coef])
-	runtime.BatchNormApply(&features_14_conv_1_1EvalGeom, &v, c.F[f79], c.F[f78], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom_20, &v, c.F[f79], c.F[f78], lo, hi)
 }
 
-// features_14_conv_1_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_14_conv_1_1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_20: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_20 = runtime.BNGeom{
 	H: 7, W: 7, C: 576,
 	In: runtime.Layout{Row: 4032, Pix: 576}, Out: runtime.Layout{Row: 4032, Pix: 576},
 	DIn: runtime.Layout{Row: 4032, Pix: 576}, DOut: runtime.Layout{Row: 4032, Pix: 576},
@@ -8677,11 +5498,11 @@ var features_14_conv_1_1BackwardGeom = runtime.BNGeom{
 func features_14_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_14_conv_1_1W, 576, c.B[features_14_conv_1_1Batch])
 	v.DGamma, v.DBeta = c.G[features_14_conv_1_1W], c.G[features_14_conv_1_1B]
-	runtime.BatchNormBackward(&features_14_conv_1_1BackwardGeom, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f78), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_20, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f78), nil, lo, hi)
 }
 
-// features_14_conv_1_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_14_conv_1_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_20: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_20 = runtime.BNGeom{
 	H: 7, W: 7, C: 576,
 	In: runtime.Layout{Row: 4032, Pix: 576}, Out: runtime.Layout{Row: 4032, Pix: 576},
 	DIn: runtime.Layout{Row: 4032, Pix: 576}, DOut: runtime.Layout{Row: 4032, Pix: 576},
@@ -8692,11 +5513,11 @@ var features_14_conv_1_1EvalBackwardGeom = runtime.BNGeom{
 func features_14_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_14_conv_1_1W, 576, c.D[features_14_conv_1_1Coef])
 	v.DGamma, v.DBeta = c.G[features_14_conv_1_1W], c.G[features_14_conv_1_1B]
-	runtime.BatchNormBackward(&features_14_conv_1_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f78), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_20, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f78), nil, lo, hi)
 }
 
-// features_14_conv_2Geom: conv 1x1x160 nobias.
-var features_14_conv_2Geom = runtime.ConvGeom{
+// conv1x1x160Geom: conv 1x1x160 nobias.
+var conv1x1x160Geom = runtime.ConvGeom{
 	C: 576, InRow: 4032, OH: 7, OW: 7, K: 160, OutRow: 1120,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 1120,
@@ -8705,16 +5526,16 @@ var features_14_conv_2Geom = runtime.ConvGeom{
 
 // features_14_conv_2Forward computes features.14.conv.2 (conv 1x1x160 nobias): output rows [lo, hi).
 func features_14_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_14_conv_2Geom, c.Scratch, c.F[f102], c.F[f79], c.P[features_14_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x160Geom, c.Scratch, c.F[f102], c.F[f79], c.P[features_14_conv_2W], nil, lo, hi)
 }
 
 // features_14_conv_2WeightGrad adds to the weight and bias gradients of features.14.conv.2, weight blocks.
 func features_14_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_14_conv_2Geom, c.Scratch, c.G[features_14_conv_2W], nil, c.F[f79], c.F[f103], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x160Geom, c.Scratch, c.G[features_14_conv_2W], nil, c.F[f79], c.F[f103], lo, hi)
 }
 
-// features_14_conv_2PrevActGeom: the derivative of features.14.relu62, in place on its output's gradient.
-var features_14_conv_2PrevActGeom = runtime.EltGeom{
+// conv1x1x160PrevActGeom: the derivative of features.14.relu62, in place on its output's gradient.
+var conv1x1x160PrevActGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 576,
 	Out: runtime.Layout{Row: 4032, Pix: 576}, In: []runtime.Layout{{Row: 4032, Pix: 576}},
 	DOut: runtime.Layout{Row: 4032, Pix: 576}, DIn: []runtime.Layout{{Row: 4032, Pix: 576}},
@@ -8723,195 +5544,208 @@ var features_14_conv_2PrevActGeom = runtime.EltGeom{
 
 // features_14_conv_2TUpdate computes features.14.conv.2's weights transposed, for its input gradient.
 func features_14_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_14_conv_2Geom, d, w.P[features_14_conv_2W])
+	runtime.Conv1x1Transpose(&conv1x1x160Geom, d, w.P[features_14_conv_2W])
 }
 
 // features_14_conv_2InputGrad computes the gradient of features.14.conv.2's input, rows [lo, hi).
 func features_14_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_14_conv_2Geom, c.Scratch, c.F[f68], c.D[features_14_conv_2T], c.F[f103], false, lo, hi)
-	// The derivative of features.14.relu62, on the rows just written.
-	runtime.ActBackward(&features_14_conv_2PrevActGeom, c.F[f68], c.F[f68], nil, c.F[f79], lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x160Geom, c.Scratch, c.F[f68], c.D[features_14_conv_2T], c.F[f103], false, lo, hi)
+	// The derivative of the relu6 before, on the rows just written.
+	runtime.ActBackward(&conv1x1x160PrevActGeom, c.F[f68], c.F[f68], nil, c.F[f79], lo, hi)
 }
 
-// features_14_conv_3Geom: batchnorm.
-var features_14_conv_3Geom = runtime.BNGeom{
+// batchnormGeom_21: batchnorm.
+var batchnormGeom_21 = runtime.BNGeom{
 	H: 7, W: 7, C: 160,
 	In: runtime.Layout{Row: 1120, Pix: 160}, Out: runtime.Layout{Row: 1120, Pix: 160},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// features_14_conv_3Stats computes features.14.conv.3's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_14_conv_3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_14_conv_3Count][0]++
+// batchnormStats_12 returns the phase of features.14.conv.3, features.15.conv.3 and features.16.conv.3, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_12(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 160, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_21, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, features_14_conv_3W, 160, c.B[features_14_conv_3Batch])
-	runtime.BatchNormStats(&features_14_conv_3Geom, c.Scratch, &v, c.Batch.F(f102), lo, hi)
 }
 
-// features_14_conv_3Forward computes features.14.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
-func features_14_conv_3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_14_conv_3W, 160, c.B[features_14_conv_3Batch])
-	runtime.BatchNormApply(&features_14_conv_3Geom, &v, c.F[f103], c.F[f102], lo, hi)
+// batchnormForward_12 returns the phase of features.14.conv.3, features.15.conv.3 and features.16.conv.3, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnormForward_12(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 160, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_21, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_14_conv_3EvalGeom: batchnorm, in inference.
-var features_14_conv_3EvalGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 160,
-	In: runtime.Layout{Row: 1120, Pix: 160}, Out: runtime.Layout{Row: 1120, Pix: 160},
-	Eps: 1e-05, Momentum: 0.1,
+// batchnormCoefUpdate_12 returns the update of features.14.conv.3, features.15.conv.3 and features.16.conv.3, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_12(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 160, d)
+		runtime.BatchNormEval(&batchnormGeom_21, &v)
+	}
 }
 
-// features_14_conv_3CoefUpdate computes features.14.conv.3's inference-mode coefficients (running statistics).
-func features_14_conv_3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_14_conv_3W, 160, d)
-	runtime.BatchNormEval(&features_14_conv_3EvalGeom, &v)
+// batchnormEval_12 returns the phase of features.14.conv.3, features.15.conv.3 and features.16.conv.3, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnormEval_12(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 160, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_21, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_14_conv_3Eval computes features.14.conv.3 (batchnorm) in inference mode, rows [lo, hi).
-func features_14_conv_3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_14_conv_3W, 160, c.D[features_14_conv_3Coef])
-	runtime.BatchNormApply(&features_14_conv_3EvalGeom, &v, c.F[f103], c.F[f102], lo, hi)
-}
-
-// features_14_conv_3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_14_conv_3BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_21: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_21 = runtime.BNGeom{
 	H: 7, W: 7, C: 160,
 	In: runtime.Layout{Row: 1120, Pix: 160}, Out: runtime.Layout{Row: 1120, Pix: 160},
 	DIn: runtime.Layout{Row: 1120, Pix: 160}, DOut: runtime.Layout{Row: 1120, Pix: 160},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_14_conv_3Backward computes the gradients of features.14.conv.3's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_14_conv_3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_14_conv_3W, 160, c.B[features_14_conv_3Batch])
-	v.DGamma, v.DBeta = c.G[features_14_conv_3W], c.G[features_14_conv_3B]
-	runtime.BatchNormBackward(&features_14_conv_3BackwardGeom, c.Scratch, &v, c.Batch.F(f103), c.Batch.F(f105), c.Batch.F(f102), nil, lo, hi)
+// batchnormBackward_12 returns the phase of features.14.conv.3, features.15.conv.3 and features.16.conv.3, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_12(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 160, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_21, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// features_14_conv_3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_14_conv_3EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_21: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_21 = runtime.BNGeom{
 	H: 7, W: 7, C: 160,
 	In: runtime.Layout{Row: 1120, Pix: 160}, Out: runtime.Layout{Row: 1120, Pix: 160},
 	DIn: runtime.Layout{Row: 1120, Pix: 160}, DOut: runtime.Layout{Row: 1120, Pix: 160},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// features_14_conv_3EvalBackward computes the gradients of features.14.conv.3's input, weight and bias with the running statistics, channels [lo, hi).
-func features_14_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_14_conv_3W, 160, c.D[features_14_conv_3Coef])
-	v.DGamma, v.DBeta = c.G[features_14_conv_3W], c.G[features_14_conv_3B]
-	runtime.BatchNormBackward(&features_14_conv_3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f103), c.Batch.F(f105), c.Batch.F(f102), nil, lo, hi)
+// batchnormEvalBackward_12 returns the phase of features.14.conv.3, features.15.conv.3 and features.16.conv.3, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_12(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 160, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_21, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// features_15_conv_0_0Geom: conv 1x1x960 nobias.
-var features_15_conv_0_0Geom = runtime.ConvGeom{
+// conv1x1x960Geom: conv 1x1x960 nobias.
+var conv1x1x960Geom = runtime.ConvGeom{
 	C: 160, InRow: 1120, OH: 7, OW: 7, K: 960, OutRow: 6720,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 6720,
 	H:       7, W: 7, DInRow: 1120,
 }
 
-// features_15_conv_0_0Forward computes features.15.conv.0.0 (conv 1x1x960 nobias): output rows [lo, hi).
-func features_15_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_15_conv_0_0Geom, c.Scratch, c.F[f67], c.F[f103], c.P[features_15_conv_0_0W], nil, lo, hi)
-}
-
-// features_15_conv_0_0WeightGrad adds to the weight and bias gradients of features.15.conv.0.0, weight blocks.
-func features_15_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_15_conv_0_0Geom, c.Scratch, c.G[features_15_conv_0_0W], nil, c.F[f103], c.F[f68], lo, hi)
-}
-
-// features_15_conv_0_0TUpdate computes features.15.conv.0.0's weights transposed, for its input gradient.
-func features_15_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_15_conv_0_0Geom, d, w.P[features_15_conv_0_0W])
-}
-
-// features_15_conv_0_0InputGrad computes the gradient of features.15.conv.0.0's input, rows [lo, hi).
-func features_15_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_15_conv_0_0Geom, c.Scratch, c.F[f105], c.D[features_15_conv_0_0T], c.F[f68], true, lo, hi)
-}
-
-// features_15_conv_0_1Geom: batchnorm.
-var features_15_conv_0_1Geom = runtime.BNGeom{
-	H: 7, W: 7, C: 960,
-	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Off: 9600, Row: 8640, Pix: 960},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_15_conv_0_1Stats computes features.15.conv.0.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_15_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_15_conv_0_1Count][0]++
+// conv1x1x960Forward returns the phase of features.15.conv.0.0, features.16.conv.0.0 and features.17.conv.0.0, each with its own buffers and tensors: it computes conv 1x1x960 nobias: output rows [lo, hi).
+func conv1x1x960Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x960Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
-	v := bnVecs(c.Weights, features_15_conv_0_1W, 960, c.B[features_15_conv_0_1Batch])
-	runtime.BatchNormStats(&features_15_conv_0_1Geom, c.Scratch, &v, c.Batch.F(f67), lo, hi)
 }
 
-// padT94: the padding of b94 (7x7x960 p1).
-var padT94 = runtime.Padding{
-	H: 7, W: 7, C: 960, PH: 1, PW: 1,
+// conv1x1x960WeightGrad returns the phase of features.15.conv.0.0, features.16.conv.0.0 and features.17.conv.0.0, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1x960WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(&conv1x1x960Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_15_conv_0_1Forward computes features.15.conv.0.1 (batchnorm) + features.15.relu61 (relu6) with the batch statistics, rows [lo, hi).
-func features_15_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT94, c.F[f40], lo, hi)
-	v := bnVecs(c.Weights, features_15_conv_0_1W, 960, c.B[features_15_conv_0_1Batch])
-	runtime.BatchNormApply(&features_15_conv_0_1Geom, &v, c.F[f40], c.F[f67], lo, hi)
+// conv1x1x960TUpdate returns the update of features.15.conv.0.0, features.16.conv.0.0 and features.17.conv.0.0, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv1x1x960TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(&conv1x1x960Geom, d, w.P[p0])
+	}
 }
 
-// features_15_conv_0_1EvalGeom: batchnorm, in inference.
-var features_15_conv_0_1EvalGeom = runtime.BNGeom{
+// conv1x1x960InputGrad returns the phase of features.15.conv.0.0 and features.16.conv.0.0, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1x960InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(&conv1x1x960Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
+	}
+}
+
+// batchnormGeom_22: batchnorm.
+var batchnormGeom_22 = runtime.BNGeom{
 	H: 7, W: 7, C: 960,
 	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Off: 9600, Row: 8640, Pix: 960},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_15_conv_0_1CoefUpdate computes features.15.conv.0.1's inference-mode coefficients (running statistics).
-func features_15_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_15_conv_0_1W, 960, d)
-	runtime.BatchNormEval(&features_15_conv_0_1EvalGeom, &v)
+// batchnormStats_13 returns the phase of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_13(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 960, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_22, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// features_15_conv_0_1Eval computes features.15.conv.0.1 (batchnorm) + features.15.relu61 (relu6) in inference mode, rows [lo, hi).
-func features_15_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT94, c.F[f40], lo, hi)
-	v := bnVecs(c.Weights, features_15_conv_0_1W, 960, c.D[features_15_conv_0_1Coef])
-	runtime.BatchNormApply(&features_15_conv_0_1EvalGeom, &v, c.F[f40], c.F[f67], lo, hi)
+// batchnormForward_13 returns the phase of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
+func batchnormForward_13(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad7x7x960p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 960, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_22, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_15_conv_0_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_15_conv_0_1BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate_13 returns the update of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_13(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 960, d)
+		runtime.BatchNormEval(&batchnormGeom_22, &v)
+	}
+}
+
+// batchnormEval_13 returns the phase of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
+func batchnormEval_13(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad7x7x960p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 960, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_22, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_22: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_22 = runtime.BNGeom{
 	H: 7, W: 7, C: 960,
 	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Off: 9600, Row: 8640, Pix: 960},
 	DIn: runtime.Layout{Row: 6720, Pix: 960}, DOut: runtime.Layout{Row: 6720, Pix: 960},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
 }
 
-// features_15_conv_0_1Backward computes the gradients of features.15.conv.0.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_15_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_15_conv_0_1W, 960, c.B[features_15_conv_0_1Batch])
-	v.DGamma, v.DBeta = c.G[features_15_conv_0_1W], c.G[features_15_conv_0_1B]
-	runtime.BatchNormBackward(&features_15_conv_0_1BackwardGeom, c.Scratch, &v, c.Batch.F(f68), c.Batch.F(f69), c.Batch.F(f67), c.Batch.F(f40), lo, hi)
+// batchnormBackward_13 returns the phase of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_13(p0, s0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 960, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_22, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+	}
 }
 
-// features_15_conv_0_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_15_conv_0_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_22: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_22 = runtime.BNGeom{
 	H: 7, W: 7, C: 960,
 	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Off: 9600, Row: 8640, Pix: 960},
 	DIn: runtime.Layout{Row: 6720, Pix: 960}, DOut: runtime.Layout{Row: 6720, Pix: 960},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_15_conv_0_1EvalBackward computes the gradients of features.15.conv.0.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_15_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_15_conv_0_1W, 960, c.D[features_15_conv_0_1Coef])
-	v.DGamma, v.DBeta = c.G[features_15_conv_0_1W], c.G[features_15_conv_0_1B]
-	runtime.BatchNormBackward(&features_15_conv_0_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f68), c.Batch.F(f69), c.Batch.F(f67), c.Batch.F(f40), lo, hi)
+// batchnormEvalBackward_13 returns the phase of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_13(p0, d0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 960, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_22, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+	}
 }
 
-// features_15_conv_1_0Geom: conv 3x3x960 p1 g960 nobias.
-var features_15_conv_1_0Geom = runtime.ConvGeom{
+// conv3x3x960Geom: conv 3x3x960 p1 g960 nobias.
+var conv3x3x960Geom = runtime.ConvGeom{
 	C: 960, InRow: 8640, OH: 7, OW: 7, K: 960, OutRow: 6720,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	Groups:  960,
@@ -8919,760 +5753,177 @@ var features_15_conv_1_0Geom = runtime.ConvGeom{
 	H:       7, W: 7, PH: 1, PW: 1, DInRow: 6720,
 }
 
-// features_15_conv_1_0Forward computes features.15.conv.1.0 (conv 3x3x960 p1 g960 nobias): output rows [lo, hi).
-func features_15_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_15_conv_1_0Geom, c.Scratch, c.F[f68], c.F[f40], c.P[features_15_conv_1_0W], nil, lo, hi)
-}
-
-// features_15_conv_1_0WeightGrad adds to the weight and bias gradients of features.15.conv.1.0, channels [16·lo, 16·hi).
-func features_15_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&features_15_conv_1_0Geom, c.Scratch, c.G[features_15_conv_1_0W], nil, c.F[f40], c.F[f70], 16*lo, min(16*hi, 960))
-}
-
-// features_15_conv_1_0InputGrad computes the gradient of features.15.conv.1.0's input, rows [lo, hi).
-func features_15_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&features_15_conv_1_0Geom, c.Scratch, c.F[f69], c.P[features_15_conv_1_0W], c.F[f70], false, lo, hi)
-}
-
-// features_15_conv_1_1Geom: batchnorm.
-var features_15_conv_1_1Geom = runtime.BNGeom{
-	H: 7, W: 7, C: 960,
-	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Row: 6720, Pix: 960},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_15_conv_1_1Stats computes features.15.conv.1.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_15_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_15_conv_1_1Count][0]++
+// conv3x3x960Forward returns the phase of features.15.conv.1.0, features.16.conv.1.0 and features.17.conv.1.0, each with its own buffers and tensors: it computes conv 3x3x960 p1 g960 nobias: output rows [lo, hi).
+func conv3x3x960Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseForward(&conv3x3x960Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
-	v := bnVecs(c.Weights, features_15_conv_1_1W, 960, c.B[features_15_conv_1_1Batch])
-	runtime.BatchNormStats(&features_15_conv_1_1Geom, c.Scratch, &v, c.Batch.F(f68), lo, hi)
 }
 
-// features_15_conv_1_1Forward computes features.15.conv.1.1 (batchnorm) + features.15.relu62 (relu6) with the batch statistics, rows [lo, hi).
-func features_15_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_15_conv_1_1W, 960, c.B[features_15_conv_1_1Batch])
-	runtime.BatchNormApply(&features_15_conv_1_1Geom, &v, c.F[f69], c.F[f68], lo, hi)
+// conv3x3x960WeightGrad returns the phase of features.15.conv.1.0, features.16.conv.1.0 and features.17.conv.1.0, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, channels [16·lo, 16·hi).
+func conv3x3x960WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseWeightGrad(&conv3x3x960Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], 16*lo, min(16*hi, 960))
+	}
 }
 
-// features_15_conv_1_1EvalGeom: batchnorm, in inference.
-var features_15_conv_1_1EvalGeom = runtime.BNGeom{
+// conv3x3x960InputGrad returns the phase of features.15.conv.1.0, features.16.conv.1.0 and features.17.conv.1.0, each with its own buffers and tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv3x3x960InputGrad(b0, p0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseInputGrad(&conv3x3x960Geom, c.Scratch, c.F[b0], c.P[p0], c.F[b1], false, lo, hi)
+	}
+}
+
+// batchnormGeom_23: batchnorm.
+var batchnormGeom_23 = runtime.BNGeom{
 	H: 7, W: 7, C: 960,
 	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Row: 6720, Pix: 960},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_15_conv_1_1CoefUpdate computes features.15.conv.1.1's inference-mode coefficients (running statistics).
-func features_15_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_15_conv_1_1W, 960, d)
-	runtime.BatchNormEval(&features_15_conv_1_1EvalGeom, &v)
+// batchnormStats_14 returns the phase of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_14(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 960, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_23, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// features_15_conv_1_1Eval computes features.15.conv.1.1 (batchnorm) + features.15.relu62 (relu6) in inference mode, rows [lo, hi).
-func features_15_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_15_conv_1_1W, 960, c.D[features_15_conv_1_1Coef])
-	runtime.BatchNormApply(&features_15_conv_1_1EvalGeom, &v, c.F[f69], c.F[f68], lo, hi)
+// batchnormForward_14 returns the phase of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
+func batchnormForward_14(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 960, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_23, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_15_conv_1_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_15_conv_1_1BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate_14 returns the update of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_14(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 960, d)
+		runtime.BatchNormEval(&batchnormGeom_23, &v)
+	}
+}
+
+// batchnormEval_14 returns the phase of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
+func batchnormEval_14(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 960, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_23, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_23: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_23 = runtime.BNGeom{
 	H: 7, W: 7, C: 960,
 	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Row: 6720, Pix: 960},
 	DIn: runtime.Layout{Row: 6720, Pix: 960}, DOut: runtime.Layout{Row: 6720, Pix: 960},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_15_conv_1_1Backward computes the gradients of features.15.conv.1.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_15_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_15_conv_1_1W, 960, c.B[features_15_conv_1_1Batch])
-	v.DGamma, v.DBeta = c.G[features_15_conv_1_1W], c.G[features_15_conv_1_1B]
-	runtime.BatchNormBackward(&features_15_conv_1_1BackwardGeom, c.Scratch, &v, c.Batch.F(f70), c.Batch.F(f71), c.Batch.F(f68), nil, lo, hi)
+// batchnormBackward_14 returns the phase of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_14(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 960, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_23, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// features_15_conv_1_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_15_conv_1_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_23: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_23 = runtime.BNGeom{
 	H: 7, W: 7, C: 960,
 	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Row: 6720, Pix: 960},
 	DIn: runtime.Layout{Row: 6720, Pix: 960}, DOut: runtime.Layout{Row: 6720, Pix: 960},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// features_15_conv_1_1EvalBackward computes the gradients of features.15.conv.1.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_15_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_15_conv_1_1W, 960, c.D[features_15_conv_1_1Coef])
-	v.DGamma, v.DBeta = c.G[features_15_conv_1_1W], c.G[features_15_conv_1_1B]
-	runtime.BatchNormBackward(&features_15_conv_1_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f70), c.Batch.F(f71), c.Batch.F(f68), nil, lo, hi)
+// batchnormEvalBackward_14 returns the phase of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_14(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 960, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_23, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// features_15_conv_2Geom: conv 1x1x160 nobias.
-var features_15_conv_2Geom = runtime.ConvGeom{
+// conv1x1x160Geom_2: conv 1x1x160 nobias.
+var conv1x1x160Geom_2 = runtime.ConvGeom{
 	C: 960, InRow: 6720, OH: 7, OW: 7, K: 160, OutRow: 1120,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 1120,
 	H:       7, W: 7, DInRow: 6720,
 }
 
-// features_15_conv_2Forward computes features.15.conv.2 (conv 1x1x160 nobias): output rows [lo, hi).
-func features_15_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_15_conv_2Geom, c.Scratch, c.F[f104], c.F[f69], c.P[features_15_conv_2W], nil, lo, hi)
+// conv1x1x160Forward returns the phase of features.15.conv.2 and features.16.conv.2, each with its own buffers and tensors: it computes conv 1x1x160 nobias: output rows [lo, hi).
+func conv1x1x160Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x160Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// features_15_conv_2WeightGrad adds to the weight and bias gradients of features.15.conv.2, weight blocks.
-func features_15_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_15_conv_2Geom, c.Scratch, c.G[features_15_conv_2W], nil, c.F[f69], c.F[f106], lo, hi)
+// conv1x1x160WeightGrad returns the phase of features.15.conv.2 and features.16.conv.2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1x160WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(&conv1x1x160Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_15_conv_2PrevActGeom: the derivative of features.15.relu62, in place on its output's gradient.
-var features_15_conv_2PrevActGeom = runtime.EltGeom{
+// conv1x1x160PrevActGeom_2: the derivative of features.15.relu62, in place on its output's gradient.
+var conv1x1x160PrevActGeom_2 = runtime.EltGeom{
 	H: 7, W: 7, C: 960,
 	Out: runtime.Layout{Row: 6720, Pix: 960}, In: []runtime.Layout{{Row: 6720, Pix: 960}},
 	DOut: runtime.Layout{Row: 6720, Pix: 960}, DIn: []runtime.Layout{{Row: 6720, Pix: 960}},
 	Act: runtime.ActReLU6,
 }
 
-// features_15_conv_2TUpdate computes features.15.conv.2's weights transposed, for its input gradient.
-func features_15_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_15_conv_2Geom, d, w.P[features_15_conv_2W])
-}
-
-// features_15_conv_2InputGrad computes the gradient of features.15.conv.2's input, rows [lo, hi).
-func features_15_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_15_conv_2Geom, c.Scratch, c.F[f71], c.D[features_15_conv_2T], c.F[f106], false, lo, hi)
-	// The derivative of features.15.relu62, on the rows just written.
-	runtime.ActBackward(&features_15_conv_2PrevActGeom, c.F[f71], c.F[f71], nil, c.F[f69], lo, hi)
-}
-
-// features_15_conv_3Geom: batchnorm.
-var features_15_conv_3Geom = runtime.BNGeom{
-	H: 7, W: 7, C: 160,
-	In: runtime.Layout{Row: 1120, Pix: 160}, Out: runtime.Layout{Row: 1120, Pix: 160},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_15_conv_3Stats computes features.15.conv.3's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_15_conv_3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_15_conv_3Count][0]++
+// conv1x1x160TUpdate returns the update of features.15.conv.2 and features.16.conv.2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv1x1x160TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(&conv1x1x160Geom_2, d, w.P[p0])
 	}
-	v := bnVecs(c.Weights, features_15_conv_3W, 160, c.B[features_15_conv_3Batch])
-	runtime.BatchNormStats(&features_15_conv_3Geom, c.Scratch, &v, c.Batch.F(f104), lo, hi)
 }
 
-// features_15_conv_3Forward computes features.15.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
-func features_15_conv_3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_15_conv_3W, 160, c.B[features_15_conv_3Batch])
-	runtime.BatchNormApply(&features_15_conv_3Geom, &v, c.F[f92], c.F[f104], lo, hi)
+// conv1x1x160InputGrad returns the phase of features.15.conv.2 and features.16.conv.2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1x160InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(&conv1x1x160Geom_2, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
+		// The derivative of the relu6 before, on the rows just written.
+		runtime.ActBackward(&conv1x1x160PrevActGeom_2, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+	}
 }
 
-// features_15_conv_3EvalGeom: batchnorm, in inference.
-var features_15_conv_3EvalGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 160,
-	In: runtime.Layout{Row: 1120, Pix: 160}, Out: runtime.Layout{Row: 1120, Pix: 160},
-	Eps: 1e-05, Momentum: 0.1,
+// residualForward_4 returns the phase of features.15.add1 and features.16.add1, each with its own buffers: it computes residual, rows [lo, hi).
+func residualForward_4(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Add(&conv1x1x160StoreGeom, c.F[b0], [][]float32{c.F[f92], c.F[b1]}, lo, hi)
+	}
 }
 
-// features_15_conv_3CoefUpdate computes features.15.conv.3's inference-mode coefficients (running statistics).
-func features_15_conv_3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_15_conv_3W, 160, d)
-	runtime.BatchNormEval(&features_15_conv_3EvalGeom, &v)
-}
-
-// features_15_conv_3Eval computes features.15.conv.3 (batchnorm) in inference mode, rows [lo, hi).
-func features_15_conv_3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_15_conv_3W, 160, c.D[features_15_conv_3Coef])
-	runtime.BatchNormApply(&features_15_conv_3EvalGeom, &v, c.F[f92], c.F[f104], lo, hi)
-}
-
-// features_15_conv_3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_15_conv_3BackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 160,
-	In: runtime.Layout{Row: 1120, Pix: 160}, Out: runtime.Layout{Row: 1120, Pix: 160},
-	DIn: runtime.Layout{Row: 1120, Pix: 160}, DOut: runtime.Layout{Row: 1120, Pix: 160},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// features_15_conv_3Backward computes the gradients of features.15.conv.3's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_15_conv_3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_15_conv_3W, 160, c.B[features_15_conv_3Batch])
-	v.DGamma, v.DBeta = c.G[features_15_conv_3W], c.G[features_15_conv_3B]
-	runtime.BatchNormBackward(&features_15_conv_3BackwardGeom, c.Scratch, &v, c.Batch.F(f106), c.Batch.F(f107), c.Batch.F(f104), nil, lo, hi)
-}
-
-// features_15_conv_3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_15_conv_3EvalBackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 160,
-	In: runtime.Layout{Row: 1120, Pix: 160}, Out: runtime.Layout{Row: 1120, Pix: 160},
-	DIn: runtime.Layout{Row: 1120, Pix: 160}, DOut: runtime.Layout{Row: 1120, Pix: 160},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_15_conv_3EvalBackward computes the gradients of features.15.conv.3's input, weight and bias with the running statistics, channels [lo, hi).
-func features_15_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_15_conv_3W, 160, c.D[features_15_conv_3Coef])
-	v.DGamma, v.DBeta = c.G[features_15_conv_3W], c.G[features_15_conv_3B]
-	runtime.BatchNormBackward(&features_15_conv_3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f106), c.Batch.F(f107), c.Batch.F(f104), nil, lo, hi)
-}
-
-// features_15_add1ForwardGeom: features.15.add1.
-var features_15_add1ForwardGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 160,
-	Out: runtime.Layout{Row: 1120, Pix: 160}, In: []runtime.Layout{{Row: 1120, Pix: 160}, {Row: 1120, Pix: 160}},
-}
-
-// features_15_add1Forward computes features.15.add1 (residual), rows [lo, hi).
-func features_15_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&features_15_add1ForwardGeom, c.F[f105], [][]float32{c.F[f92], c.F[f103]}, lo, hi)
-}
-
-// features_15_add1BackGeom: the gradient of features.15.add1.
-var features_15_add1BackGeom = runtime.EltGeom{
+// residualBackGeom_5: the gradient of the residual.
+var residualBackGeom_5 = runtime.EltGeom{
 	H: 7, W: 7, C: 160,
 	DOut: runtime.Layout{Row: 1120, Pix: 160}, DIn: []runtime.Layout{{Row: 1120, Pix: 160}, {Row: 1120, Pix: 160}}, Acc: []bool{false, false},
 }
 
-// features_15_add1InputGrad computes the gradients of features.15.add1 (residual)'s inputs, rows [lo, hi).
-func features_15_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	d := [2][]float32{c.F[f107], c.F[f105]}
-	runtime.AddBackward(&features_15_add1BackGeom, d[:], c.F[f92], lo, hi)
-}
-
-// features_16_conv_0_0Geom: conv 1x1x960 nobias.
-var features_16_conv_0_0Geom = runtime.ConvGeom{
-	C: 160, InRow: 1120, OH: 7, OW: 7, K: 960, OutRow: 6720,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 6720,
-	H:       7, W: 7, DInRow: 1120,
-}
-
-// features_16_conv_0_0Forward computes features.16.conv.0.0 (conv 1x1x960 nobias): output rows [lo, hi).
-func features_16_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_16_conv_0_0Geom, c.Scratch, c.F[f70], c.F[f105], c.P[features_16_conv_0_0W], nil, lo, hi)
-}
-
-// features_16_conv_0_0WeightGrad adds to the weight and bias gradients of features.16.conv.0.0, weight blocks.
-func features_16_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_16_conv_0_0Geom, c.Scratch, c.G[features_16_conv_0_0W], nil, c.F[f105], c.F[f71], lo, hi)
-}
-
-// features_16_conv_0_0TUpdate computes features.16.conv.0.0's weights transposed, for its input gradient.
-func features_16_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_16_conv_0_0Geom, d, w.P[features_16_conv_0_0W])
-}
-
-// features_16_conv_0_0InputGrad computes the gradient of features.16.conv.0.0's input, rows [lo, hi).
-func features_16_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_16_conv_0_0Geom, c.Scratch, c.F[f92], c.D[features_16_conv_0_0T], c.F[f71], true, lo, hi)
-}
-
-// features_16_conv_0_1Geom: batchnorm.
-var features_16_conv_0_1Geom = runtime.BNGeom{
-	H: 7, W: 7, C: 960,
-	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Off: 9600, Row: 8640, Pix: 960},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_16_conv_0_1Stats computes features.16.conv.0.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_16_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_16_conv_0_1Count][0]++
+// residualInputGrad_4 returns the phase of features.15.add1 and features.16.add1, each with its own buffers: it computes the gradients of residual's inputs, rows [lo, hi).
+func residualInputGrad_4(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		d := [2][]float32{c.F[b0], c.F[b1]}
+		runtime.AddBackward(&residualBackGeom_5, d[:], c.F[b2], lo, hi)
 	}
-	v := bnVecs(c.Weights, features_16_conv_0_1W, 960, c.B[features_16_conv_0_1Batch])
-	runtime.BatchNormStats(&features_16_conv_0_1Geom, c.Scratch, &v, c.Batch.F(f70), lo, hi)
-}
-
-// padT101: the padding of b101 (7x7x960 p1).
-var padT101 = runtime.Padding{
-	H: 7, W: 7, C: 960, PH: 1, PW: 1,
-}
-
-// features_16_conv_0_1Forward computes features.16.conv.0.1 (batchnorm) + features.16.relu61 (relu6) with the batch statistics, rows [lo, hi).
-func features_16_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT101, c.F[f41], lo, hi)
-	v := bnVecs(c.Weights, features_16_conv_0_1W, 960, c.B[features_16_conv_0_1Batch])
-	runtime.BatchNormApply(&features_16_conv_0_1Geom, &v, c.F[f41], c.F[f70], lo, hi)
-}
-
-// features_16_conv_0_1EvalGeom: batchnorm, in inference.
-var features_16_conv_0_1EvalGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 960,
-	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Off: 9600, Row: 8640, Pix: 960},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_16_conv_0_1CoefUpdate computes features.16.conv.0.1's inference-mode coefficients (running statistics).
-func features_16_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_16_conv_0_1W, 960, d)
-	runtime.BatchNormEval(&features_16_conv_0_1EvalGeom, &v)
-}
-
-// features_16_conv_0_1Eval computes features.16.conv.0.1 (batchnorm) + features.16.relu61 (relu6) in inference mode, rows [lo, hi).
-func features_16_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT101, c.F[f41], lo, hi)
-	v := bnVecs(c.Weights, features_16_conv_0_1W, 960, c.D[features_16_conv_0_1Coef])
-	runtime.BatchNormApply(&features_16_conv_0_1EvalGeom, &v, c.F[f41], c.F[f70], lo, hi)
-}
-
-// features_16_conv_0_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_16_conv_0_1BackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 960,
-	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Off: 9600, Row: 8640, Pix: 960},
-	DIn: runtime.Layout{Row: 6720, Pix: 960}, DOut: runtime.Layout{Row: 6720, Pix: 960},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
-}
-
-// features_16_conv_0_1Backward computes the gradients of features.16.conv.0.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_16_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_16_conv_0_1W, 960, c.B[features_16_conv_0_1Batch])
-	v.DGamma, v.DBeta = c.G[features_16_conv_0_1W], c.G[features_16_conv_0_1B]
-	runtime.BatchNormBackward(&features_16_conv_0_1BackwardGeom, c.Scratch, &v, c.Batch.F(f71), c.Batch.F(f72), c.Batch.F(f70), c.Batch.F(f41), lo, hi)
-}
-
-// features_16_conv_0_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_16_conv_0_1EvalBackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 960,
-	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Off: 9600, Row: 8640, Pix: 960},
-	DIn: runtime.Layout{Row: 6720, Pix: 960}, DOut: runtime.Layout{Row: 6720, Pix: 960},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_16_conv_0_1EvalBackward computes the gradients of features.16.conv.0.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_16_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_16_conv_0_1W, 960, c.D[features_16_conv_0_1Coef])
-	v.DGamma, v.DBeta = c.G[features_16_conv_0_1W], c.G[features_16_conv_0_1B]
-	runtime.BatchNormBackward(&features_16_conv_0_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f71), c.Batch.F(f72), c.Batch.F(f70), c.Batch.F(f41), lo, hi)
-}
-
-// features_16_conv_1_0Geom: conv 3x3x960 p1 g960 nobias.
-var features_16_conv_1_0Geom = runtime.ConvGeom{
-	C: 960, InRow: 8640, OH: 7, OW: 7, K: 960, OutRow: 6720,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-	Groups:  960,
-	DOutRow: 6720,
-	H:       7, W: 7, PH: 1, PW: 1, DInRow: 6720,
-}
-
-// features_16_conv_1_0Forward computes features.16.conv.1.0 (conv 3x3x960 p1 g960 nobias): output rows [lo, hi).
-func features_16_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_16_conv_1_0Geom, c.Scratch, c.F[f71], c.F[f41], c.P[features_16_conv_1_0W], nil, lo, hi)
-}
-
-// features_16_conv_1_0WeightGrad adds to the weight and bias gradients of features.16.conv.1.0, channels [16·lo, 16·hi).
-func features_16_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&features_16_conv_1_0Geom, c.Scratch, c.G[features_16_conv_1_0W], nil, c.F[f41], c.F[f73], 16*lo, min(16*hi, 960))
-}
-
-// features_16_conv_1_0InputGrad computes the gradient of features.16.conv.1.0's input, rows [lo, hi).
-func features_16_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&features_16_conv_1_0Geom, c.Scratch, c.F[f72], c.P[features_16_conv_1_0W], c.F[f73], false, lo, hi)
-}
-
-// features_16_conv_1_1Geom: batchnorm.
-var features_16_conv_1_1Geom = runtime.BNGeom{
-	H: 7, W: 7, C: 960,
-	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Row: 6720, Pix: 960},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_16_conv_1_1Stats computes features.16.conv.1.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_16_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_16_conv_1_1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_16_conv_1_1W, 960, c.B[features_16_conv_1_1Batch])
-	runtime.BatchNormStats(&features_16_conv_1_1Geom, c.Scratch, &v, c.Batch.F(f71), lo, hi)
-}
-
-// features_16_conv_1_1Forward computes features.16.conv.1.1 (batchnorm) + features.16.relu62 (relu6) with the batch statistics, rows [lo, hi).
-func features_16_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_16_conv_1_1W, 960, c.B[features_16_conv_1_1Batch])
-	runtime.BatchNormApply(&features_16_conv_1_1Geom, &v, c.F[f72], c.F[f71], lo, hi)
-}
-
-// features_16_conv_1_1EvalGeom: batchnorm, in inference.
-var features_16_conv_1_1EvalGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 960,
-	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Row: 6720, Pix: 960},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_16_conv_1_1CoefUpdate computes features.16.conv.1.1's inference-mode coefficients (running statistics).
-func features_16_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_16_conv_1_1W, 960, d)
-	runtime.BatchNormEval(&features_16_conv_1_1EvalGeom, &v)
-}
-
-// features_16_conv_1_1Eval computes features.16.conv.1.1 (batchnorm) + features.16.relu62 (relu6) in inference mode, rows [lo, hi).
-func features_16_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_16_conv_1_1W, 960, c.D[features_16_conv_1_1Coef])
-	runtime.BatchNormApply(&features_16_conv_1_1EvalGeom, &v, c.F[f72], c.F[f71], lo, hi)
-}
-
-// features_16_conv_1_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_16_conv_1_1BackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 960,
-	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Row: 6720, Pix: 960},
-	DIn: runtime.Layout{Row: 6720, Pix: 960}, DOut: runtime.Layout{Row: 6720, Pix: 960},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// features_16_conv_1_1Backward computes the gradients of features.16.conv.1.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_16_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_16_conv_1_1W, 960, c.B[features_16_conv_1_1Batch])
-	v.DGamma, v.DBeta = c.G[features_16_conv_1_1W], c.G[features_16_conv_1_1B]
-	runtime.BatchNormBackward(&features_16_conv_1_1BackwardGeom, c.Scratch, &v, c.Batch.F(f73), c.Batch.F(f74), c.Batch.F(f71), nil, lo, hi)
-}
-
-// features_16_conv_1_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_16_conv_1_1EvalBackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 960,
-	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Row: 6720, Pix: 960},
-	DIn: runtime.Layout{Row: 6720, Pix: 960}, DOut: runtime.Layout{Row: 6720, Pix: 960},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_16_conv_1_1EvalBackward computes the gradients of features.16.conv.1.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_16_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_16_conv_1_1W, 960, c.D[features_16_conv_1_1Coef])
-	v.DGamma, v.DBeta = c.G[features_16_conv_1_1W], c.G[features_16_conv_1_1B]
-	runtime.BatchNormBackward(&features_16_conv_1_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f73), c.Batch.F(f74), c.Batch.F(f71), nil, lo, hi)
-}
-
-// features_16_conv_2Geom: conv 1x1x160 nobias.
-var features_16_conv_2Geom = runtime.ConvGeom{
-	C: 960, InRow: 6720, OH: 7, OW: 7, K: 160, OutRow: 1120,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 1120,
-	H:       7, W: 7, DInRow: 6720,
-}
-
-// features_16_conv_2Forward computes features.16.conv.2 (conv 1x1x160 nobias): output rows [lo, hi).
-func features_16_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_16_conv_2Geom, c.Scratch, c.F[f106], c.F[f72], c.P[features_16_conv_2W], nil, lo, hi)
-}
-
-// features_16_conv_2WeightGrad adds to the weight and bias gradients of features.16.conv.2, weight blocks.
-func features_16_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_16_conv_2Geom, c.Scratch, c.G[features_16_conv_2W], nil, c.F[f72], c.F[f107], lo, hi)
-}
-
-// features_16_conv_2PrevActGeom: the derivative of features.16.relu62, in place on its output's gradient.
-var features_16_conv_2PrevActGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 960,
-	Out: runtime.Layout{Row: 6720, Pix: 960}, In: []runtime.Layout{{Row: 6720, Pix: 960}},
-	DOut: runtime.Layout{Row: 6720, Pix: 960}, DIn: []runtime.Layout{{Row: 6720, Pix: 960}},
-	Act: runtime.ActReLU6,
-}
-
-// features_16_conv_2TUpdate computes features.16.conv.2's weights transposed, for its input gradient.
-func features_16_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_16_conv_2Geom, d, w.P[features_16_conv_2W])
-}
-
-// features_16_conv_2InputGrad computes the gradient of features.16.conv.2's input, rows [lo, hi).
-func features_16_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_16_conv_2Geom, c.Scratch, c.F[f74], c.D[features_16_conv_2T], c.F[f107], false, lo, hi)
-	// The derivative of features.16.relu62, on the rows just written.
-	runtime.ActBackward(&features_16_conv_2PrevActGeom, c.F[f74], c.F[f74], nil, c.F[f72], lo, hi)
-}
-
-// features_16_conv_3Geom: batchnorm.
-var features_16_conv_3Geom = runtime.BNGeom{
-	H: 7, W: 7, C: 160,
-	In: runtime.Layout{Row: 1120, Pix: 160}, Out: runtime.Layout{Row: 1120, Pix: 160},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_16_conv_3Stats computes features.16.conv.3's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_16_conv_3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_16_conv_3Count][0]++
-	}
-	v := bnVecs(c.Weights, features_16_conv_3W, 160, c.B[features_16_conv_3Batch])
-	runtime.BatchNormStats(&features_16_conv_3Geom, c.Scratch, &v, c.Batch.F(f106), lo, hi)
-}
-
-// features_16_conv_3Forward computes features.16.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
-func features_16_conv_3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_16_conv_3W, 160, c.B[features_16_conv_3Batch])
-	runtime.BatchNormApply(&features_16_conv_3Geom, &v, c.F[f92], c.F[f106], lo, hi)
-}
-
-// features_16_conv_3EvalGeom: batchnorm, in inference.
-var features_16_conv_3EvalGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 160,
-	In: runtime.Layout{Row: 1120, Pix: 160}, Out: runtime.Layout{Row: 1120, Pix: 160},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_16_conv_3CoefUpdate computes features.16.conv.3's inference-mode coefficients (running statistics).
-func features_16_conv_3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_16_conv_3W, 160, d)
-	runtime.BatchNormEval(&features_16_conv_3EvalGeom, &v)
-}
-
-// features_16_conv_3Eval computes features.16.conv.3 (batchnorm) in inference mode, rows [lo, hi).
-func features_16_conv_3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_16_conv_3W, 160, c.D[features_16_conv_3Coef])
-	runtime.BatchNormApply(&features_16_conv_3EvalGeom, &v, c.F[f92], c.F[f106], lo, hi)
-}
-
-// features_16_conv_3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_16_conv_3BackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 160,
-	In: runtime.Layout{Row: 1120, Pix: 160}, Out: runtime.Layout{Row: 1120, Pix: 160},
-	DIn: runtime.Layout{Row: 1120, Pix: 160}, DOut: runtime.Layout{Row: 1120, Pix: 160},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// features_16_conv_3Backward computes the gradients of features.16.conv.3's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_16_conv_3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_16_conv_3W, 160, c.B[features_16_conv_3Batch])
-	v.DGamma, v.DBeta = c.G[features_16_conv_3W], c.G[features_16_conv_3B]
-	runtime.BatchNormBackward(&features_16_conv_3BackwardGeom, c.Scratch, &v, c.Batch.F(f107), c.Batch.F(f93), c.Batch.F(f106), nil, lo, hi)
-}
-
-// features_16_conv_3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_16_conv_3EvalBackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 160,
-	In: runtime.Layout{Row: 1120, Pix: 160}, Out: runtime.Layout{Row: 1120, Pix: 160},
-	DIn: runtime.Layout{Row: 1120, Pix: 160}, DOut: runtime.Layout{Row: 1120, Pix: 160},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_16_conv_3EvalBackward computes the gradients of features.16.conv.3's input, weight and bias with the running statistics, channels [lo, hi).
-func features_16_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_16_conv_3W, 160, c.D[features_16_conv_3Coef])
-	v.DGamma, v.DBeta = c.G[features_16_conv_3W], c.G[features_16_conv_3B]
-	runtime.BatchNormBackward(&features_16_conv_3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f107), c.Batch.F(f93), c.Batch.F(f106), nil, lo, hi)
-}
-
-// features_16_add1ForwardGeom: features.16.add1.
-var features_16_add1ForwardGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 160,
-	Out: runtime.Layout{Row: 1120, Pix: 160}, In: []runtime.Layout{{Row: 1120, Pix: 160}, {Row: 1120, Pix: 160}},
-}
-
-// features_16_add1Forward computes features.16.add1 (residual), rows [lo, hi).
-func features_16_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&features_16_add1ForwardGeom, c.F[f107], [][]float32{c.F[f92], c.F[f105]}, lo, hi)
-}
-
-// features_16_add1BackGeom: the gradient of features.16.add1.
-var features_16_add1BackGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 160,
-	DOut: runtime.Layout{Row: 1120, Pix: 160}, DIn: []runtime.Layout{{Row: 1120, Pix: 160}, {Row: 1120, Pix: 160}}, Acc: []bool{false, false},
-}
-
-// features_16_add1InputGrad computes the gradients of features.16.add1 (residual)'s inputs, rows [lo, hi).
-func features_16_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	d := [2][]float32{c.F[f93], c.F[f92]}
-	runtime.AddBackward(&features_16_add1BackGeom, d[:], c.F[f73], lo, hi)
-}
-
-// features_17_conv_0_0Geom: conv 1x1x960 nobias.
-var features_17_conv_0_0Geom = runtime.ConvGeom{
-	C: 160, InRow: 1120, OH: 7, OW: 7, K: 960, OutRow: 6720,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 6720,
-	H:       7, W: 7, DInRow: 1120,
-}
-
-// features_17_conv_0_0Forward computes features.17.conv.0.0 (conv 1x1x960 nobias): output rows [lo, hi).
-func features_17_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_17_conv_0_0Geom, c.Scratch, c.F[f73], c.F[f107], c.P[features_17_conv_0_0W], nil, lo, hi)
-}
-
-// features_17_conv_0_0WeightGrad adds to the weight and bias gradients of features.17.conv.0.0, weight blocks.
-func features_17_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_17_conv_0_0Geom, c.Scratch, c.G[features_17_conv_0_0W], nil, c.F[f107], c.F[f74], lo, hi)
-}
-
-// features_17_conv_0_0TUpdate computes features.17.conv.0.0's weights transposed, for its input gradient.
-func features_17_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_17_conv_0_0Geom, d, w.P[features_17_conv_0_0W])
 }
 
 // features_17_conv_0_0InputGrad computes the gradient of features.17.conv.0.0's input, rows [lo, hi).
 func features_17_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_17_conv_0_0Geom, c.Scratch, c.F[f73], c.D[features_17_conv_0_0T], c.F[f74], false, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x960Geom, c.Scratch, c.F[f73], c.D[features_17_conv_0_0T], c.F[f74], false, lo, hi)
 }
 
-// features_17_conv_0_1Geom: batchnorm.
-var features_17_conv_0_1Geom = runtime.BNGeom{
-	H: 7, W: 7, C: 960,
-	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Off: 9600, Row: 8640, Pix: 960},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_17_conv_0_1Stats computes features.17.conv.0.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_17_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_17_conv_0_1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_17_conv_0_1W, 960, c.B[features_17_conv_0_1Batch])
-	runtime.BatchNormStats(&features_17_conv_0_1Geom, c.Scratch, &v, c.Batch.F(f73), lo, hi)
-}
-
-// padT108: the padding of b108 (7x7x960 p1).
-var padT108 = runtime.Padding{
-	H: 7, W: 7, C: 960, PH: 1, PW: 1,
-}
-
-// features_17_conv_0_1Forward computes features.17.conv.0.1 (batchnorm) + features.17.relu61 (relu6) with the batch statistics, rows [lo, hi).
-func features_17_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT108, c.F[f46], lo, hi)
-	v := bnVecs(c.Weights, features_17_conv_0_1W, 960, c.B[features_17_conv_0_1Batch])
-	runtime.BatchNormApply(&features_17_conv_0_1Geom, &v, c.F[f46], c.F[f73], lo, hi)
-}
-
-// features_17_conv_0_1EvalGeom: batchnorm, in inference.
-var features_17_conv_0_1EvalGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 960,
-	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Off: 9600, Row: 8640, Pix: 960},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_17_conv_0_1CoefUpdate computes features.17.conv.0.1's inference-mode coefficients (running statistics).
-func features_17_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_17_conv_0_1W, 960, d)
-	runtime.BatchNormEval(&features_17_conv_0_1EvalGeom, &v)
-}
-
-// features_17_conv_0_1Eval computes features.17.conv.0.1 (batchnorm) + features.17.relu61 (relu6) in inference mode, rows [lo, hi).
-func features_17_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT108, c.F[f46], lo, hi)
-	v := bnVecs(c.Weights, features_17_conv_0_1W, 960, c.D[features_17_conv_0_1Coef])
-	runtime.BatchNormApply(&features_17_conv_0_1EvalGeom, &v, c.F[f46], c.F[f73], lo, hi)
-}
-
-// features_17_conv_0_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_17_conv_0_1BackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 960,
-	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Off: 9600, Row: 8640, Pix: 960},
-	DIn: runtime.Layout{Row: 6720, Pix: 960}, DOut: runtime.Layout{Row: 6720, Pix: 960},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
-}
-
-// features_17_conv_0_1Backward computes the gradients of features.17.conv.0.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_17_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_17_conv_0_1W, 960, c.B[features_17_conv_0_1Batch])
-	v.DGamma, v.DBeta = c.G[features_17_conv_0_1W], c.G[features_17_conv_0_1B]
-	runtime.BatchNormBackward(&features_17_conv_0_1BackwardGeom, c.Scratch, &v, c.Batch.F(f74), c.Batch.F(f75), c.Batch.F(f73), c.Batch.F(f46), lo, hi)
-}
-
-// features_17_conv_0_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_17_conv_0_1EvalBackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 960,
-	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Off: 9600, Row: 8640, Pix: 960},
-	DIn: runtime.Layout{Row: 6720, Pix: 960}, DOut: runtime.Layout{Row: 6720, Pix: 960},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_17_conv_0_1EvalBackward computes the gradients of features.17.conv.0.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_17_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_17_conv_0_1W, 960, c.D[features_17_conv_0_1Coef])
-	v.DGamma, v.DBeta = c.G[features_17_conv_0_1W], c.G[features_17_conv_0_1B]
-	runtime.BatchNormBackward(&features_17_conv_0_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f74), c.Batch.F(f75), c.Batch.F(f73), c.Batch.F(f46), lo, hi)
-}
-
-// features_17_conv_1_0Geom: conv 3x3x960 p1 g960 nobias.
-var features_17_conv_1_0Geom = runtime.ConvGeom{
-	C: 960, InRow: 8640, OH: 7, OW: 7, K: 960, OutRow: 6720,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-	Groups:  960,
-	DOutRow: 6720,
-	H:       7, W: 7, PH: 1, PW: 1, DInRow: 6720,
-}
-
-// features_17_conv_1_0Forward computes features.17.conv.1.0 (conv 3x3x960 p1 g960 nobias): output rows [lo, hi).
-func features_17_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_17_conv_1_0Geom, c.Scratch, c.F[f74], c.F[f46], c.P[features_17_conv_1_0W], nil, lo, hi)
-}
-
-// features_17_conv_1_0WeightGrad adds to the weight and bias gradients of features.17.conv.1.0, channels [16·lo, 16·hi).
-func features_17_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&features_17_conv_1_0Geom, c.Scratch, c.G[features_17_conv_1_0W], nil, c.F[f46], c.F[f63], 16*lo, min(16*hi, 960))
-}
-
-// features_17_conv_1_0InputGrad computes the gradient of features.17.conv.1.0's input, rows [lo, hi).
-func features_17_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&features_17_conv_1_0Geom, c.Scratch, c.F[f75], c.P[features_17_conv_1_0W], c.F[f63], false, lo, hi)
-}
-
-// features_17_conv_1_1Geom: batchnorm.
-var features_17_conv_1_1Geom = runtime.BNGeom{
-	H: 7, W: 7, C: 960,
-	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Row: 6720, Pix: 960},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_17_conv_1_1Stats computes features.17.conv.1.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_17_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_17_conv_1_1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_17_conv_1_1W, 960, c.B[features_17_conv_1_1Batch])
-	runtime.BatchNormStats(&features_17_conv_1_1Geom, c.Scratch, &v, c.Batch.F(f74), lo, hi)
-}
-
-// features_17_conv_1_1Forward computes features.17.conv.1.1 (batchnorm) + features.17.relu62 (relu6) with the batch statistics, rows [lo, hi).
-func features_17_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_17_conv_1_1W, 960, c.B[features_17_conv_1_1Batch])
-	runtime.BatchNormApply(&features_17_conv_1_1Geom, &v, c.F[f75], c.F[f74], lo, hi)
-}
-
-// features_17_conv_1_1EvalGeom: batchnorm, in inference.
-var features_17_conv_1_1EvalGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 960,
-	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Row: 6720, Pix: 960},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_17_conv_1_1CoefUpdate computes features.17.conv.1.1's inference-mode coefficients (running statistics).
-func features_17_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_17_conv_1_1W, 960, d)
-	runtime.BatchNormEval(&features_17_conv_1_1EvalGeom, &v)
-}
-
-// features_17_conv_1_1Eval computes features.17.conv.1.1 (batchnorm) + features.17.relu62 (relu6) in inference mode, rows [lo, hi).
-func features_17_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_17_conv_1_1W, 960, c.D[features_17_conv_1_1Coef])
-	runtime.BatchNormApply(&features_17_conv_1_1EvalGeom, &v, c.F[f75], c.F[f74], lo, hi)
-}
-
-// features_17_conv_1_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_17_conv_1_1BackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 960,
-	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Row: 6720, Pix: 960},
-	DIn: runtime.Layout{Row: 6720, Pix: 960}, DOut: runtime.Layout{Row: 6720, Pix: 960},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// features_17_conv_1_1Backward computes the gradients of features.17.conv.1.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_17_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_17_conv_1_1W, 960, c.B[features_17_conv_1_1Batch])
-	v.DGamma, v.DBeta = c.G[features_17_conv_1_1W], c.G[features_17_conv_1_1B]
-	runtime.BatchNormBackward(&features_17_conv_1_1BackwardGeom, c.Scratch, &v, c.Batch.F(f63), c.Batch.F(f64), c.Batch.F(f74), nil, lo, hi)
-}
-
-// features_17_conv_1_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_17_conv_1_1EvalBackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 960,
-	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Row: 6720, Pix: 960},
-	DIn: runtime.Layout{Row: 6720, Pix: 960}, DOut: runtime.Layout{Row: 6720, Pix: 960},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_17_conv_1_1EvalBackward computes the gradients of features.17.conv.1.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_17_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_17_conv_1_1W, 960, c.D[features_17_conv_1_1Coef])
-	v.DGamma, v.DBeta = c.G[features_17_conv_1_1W], c.G[features_17_conv_1_1B]
-	runtime.BatchNormBackward(&features_17_conv_1_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f63), c.Batch.F(f64), c.Batch.F(f74), nil, lo, hi)
-}
-
-// features_17_conv_2Geom: conv 1x1x320 nobias.
-var features_17_conv_2Geom = runtime.ConvGeom{
+// conv1x1x320Geom: conv 1x1x320 nobias.
+var conv1x1x320Geom = runtime.ConvGeom{
 	C: 960, InRow: 6720, OH: 7, OW: 7, K: 320, OutRow: 2240,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 2240,
@@ -9681,36 +5932,28 @@ var features_17_conv_2Geom = runtime.ConvGeom{
 
 // features_17_conv_2Forward computes features.17.conv.2 (conv 1x1x320 nobias): output rows [lo, hi).
 func features_17_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_17_conv_2Geom, c.Scratch, c.F[f92], c.F[f75], c.P[features_17_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x320Geom, c.Scratch, c.F[f92], c.F[f75], c.P[features_17_conv_2W], nil, lo, hi)
 }
 
 // features_17_conv_2WeightGrad adds to the weight and bias gradients of features.17.conv.2, weight blocks.
 func features_17_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_17_conv_2Geom, c.Scratch, c.G[features_17_conv_2W], nil, c.F[f75], c.F[f93], lo, hi)
-}
-
-// features_17_conv_2PrevActGeom: the derivative of features.17.relu62, in place on its output's gradient.
-var features_17_conv_2PrevActGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 960,
-	Out: runtime.Layout{Row: 6720, Pix: 960}, In: []runtime.Layout{{Row: 6720, Pix: 960}},
-	DOut: runtime.Layout{Row: 6720, Pix: 960}, DIn: []runtime.Layout{{Row: 6720, Pix: 960}},
-	Act: runtime.ActReLU6,
+	runtime.Conv1x1WeightGrad(&conv1x1x320Geom, c.Scratch, c.G[features_17_conv_2W], nil, c.F[f75], c.F[f93], lo, hi)
 }
 
 // features_17_conv_2TUpdate computes features.17.conv.2's weights transposed, for its input gradient.
 func features_17_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_17_conv_2Geom, d, w.P[features_17_conv_2W])
+	runtime.Conv1x1Transpose(&conv1x1x320Geom, d, w.P[features_17_conv_2W])
 }
 
 // features_17_conv_2InputGrad computes the gradient of features.17.conv.2's input, rows [lo, hi).
 func features_17_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_17_conv_2Geom, c.Scratch, c.F[f64], c.D[features_17_conv_2T], c.F[f93], false, lo, hi)
-	// The derivative of features.17.relu62, on the rows just written.
-	runtime.ActBackward(&features_17_conv_2PrevActGeom, c.F[f64], c.F[f64], nil, c.F[f75], lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x320Geom, c.Scratch, c.F[f64], c.D[features_17_conv_2T], c.F[f93], false, lo, hi)
+	// The derivative of the relu6 before, on the rows just written.
+	runtime.ActBackward(&conv1x1x160PrevActGeom_2, c.F[f64], c.F[f64], nil, c.F[f75], lo, hi)
 }
 
-// features_17_conv_3Geom: batchnorm.
-var features_17_conv_3Geom = runtime.BNGeom{
+// batchnormGeom_24: batchnorm.
+var batchnormGeom_24 = runtime.BNGeom{
 	H: 7, W: 7, C: 320,
 	In: runtime.Layout{Row: 2240, Pix: 320}, Out: runtime.Layout{Row: 2240, Pix: 320},
 	Eps: 1e-05, Momentum: 0.1,
@@ -9722,36 +5965,29 @@ func features_17_conv_3Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_17_conv_3Count][0]++
 	}
 	v := bnVecs(c.Weights, features_17_conv_3W, 320, c.B[features_17_conv_3Batch])
-	runtime.BatchNormStats(&features_17_conv_3Geom, c.Scratch, &v, c.Batch.F(f92), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom_24, c.Scratch, &v, c.Batch.F(f92), lo, hi)
 }
 
 // features_17_conv_3Forward computes features.17.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
 func features_17_conv_3Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_17_conv_3W, 320, c.B[features_17_conv_3Batch])
-	runtime.BatchNormApply(&features_17_conv_3Geom, &v, c.F[f93], c.F[f92], lo, hi)
-}
-
-// features_17_conv_3EvalGeom: batchnorm, in inference.
-var features_17_conv_3EvalGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 320,
-	In: runtime.Layout{Row: 2240, Pix: 320}, Out: runtime.Layout{Row: 2240, Pix: 320},
-	Eps: 1e-05, Momentum: 0.1,
+	runtime.BatchNormApply(&batchnormGeom_24, &v, c.F[f93], c.F[f92], lo, hi)
 }
 
 // features_17_conv_3CoefUpdate computes features.17.conv.3's inference-mode coefficients (running statistics).
 func features_17_conv_3CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_17_conv_3W, 320, d)
-	runtime.BatchNormEval(&features_17_conv_3EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom_24, &v)
 }
 
 // features_17_conv_3Eval computes features.17.conv.3 (batchnorm) in inference mode, rows [lo, hi).
 func features_17_conv_3Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_17_conv_3W, 320, c.D[features_17_conv_3Coef])
-	runtime.BatchNormApply(&features_17_conv_3EvalGeom, &v, c.F[f93], c.F[f92], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom_24, &v, c.F[f93], c.F[f92], lo, hi)
 }
 
-// features_17_conv_3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_17_conv_3BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_24: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_24 = runtime.BNGeom{
 	H: 7, W: 7, C: 320,
 	In: runtime.Layout{Row: 2240, Pix: 320}, Out: runtime.Layout{Row: 2240, Pix: 320},
 	DIn: runtime.Layout{Row: 2240, Pix: 320}, DOut: runtime.Layout{Row: 2240, Pix: 320},
@@ -9762,11 +5998,11 @@ var features_17_conv_3BackwardGeom = runtime.BNGeom{
 func features_17_conv_3Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_17_conv_3W, 320, c.B[features_17_conv_3Batch])
 	v.DGamma, v.DBeta = c.G[features_17_conv_3W], c.G[features_17_conv_3B]
-	runtime.BatchNormBackward(&features_17_conv_3BackwardGeom, c.Scratch, &v, c.Batch.F(f93), c.Batch.F(f63), c.Batch.F(f92), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_24, c.Scratch, &v, c.Batch.F(f93), c.Batch.F(f63), c.Batch.F(f92), nil, lo, hi)
 }
 
-// features_17_conv_3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_17_conv_3EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_24: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_24 = runtime.BNGeom{
 	H: 7, W: 7, C: 320,
 	In: runtime.Layout{Row: 2240, Pix: 320}, Out: runtime.Layout{Row: 2240, Pix: 320},
 	DIn: runtime.Layout{Row: 2240, Pix: 320}, DOut: runtime.Layout{Row: 2240, Pix: 320},
@@ -9777,11 +6013,11 @@ var features_17_conv_3EvalBackwardGeom = runtime.BNGeom{
 func features_17_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_17_conv_3W, 320, c.D[features_17_conv_3Coef])
 	v.DGamma, v.DBeta = c.G[features_17_conv_3W], c.G[features_17_conv_3B]
-	runtime.BatchNormBackward(&features_17_conv_3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f93), c.Batch.F(f63), c.Batch.F(f92), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_24, c.Scratch, &v, c.Batch.F(f93), c.Batch.F(f63), c.Batch.F(f92), nil, lo, hi)
 }
 
-// features_18_0Geom: conv 1x1x1280 nobias.
-var features_18_0Geom = runtime.ConvGeom{
+// conv1x1x1280Geom: conv 1x1x1280 nobias.
+var conv1x1x1280Geom = runtime.ConvGeom{
 	C: 320, InRow: 2240, OH: 7, OW: 7, K: 1280, OutRow: 8960,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 8960,
@@ -9790,26 +6026,26 @@ var features_18_0Geom = runtime.ConvGeom{
 
 // features_18_0Forward computes features.18.0 (conv 1x1x1280 nobias): output rows [lo, hi).
 func features_18_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_18_0Geom, c.Scratch, c.F[f63], c.F[f93], c.P[features_18_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x1280Geom, c.Scratch, c.F[f63], c.F[f93], c.P[features_18_0W], nil, lo, hi)
 }
 
 // features_18_0WeightGrad adds to the weight and bias gradients of features.18.0, weight blocks.
 func features_18_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_18_0Geom, c.Scratch, c.G[features_18_0W], nil, c.F[f93], c.F[f65], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x1280Geom, c.Scratch, c.G[features_18_0W], nil, c.F[f93], c.F[f65], lo, hi)
 }
 
 // features_18_0TUpdate computes features.18.0's weights transposed, for its input gradient.
 func features_18_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_18_0Geom, d, w.P[features_18_0W])
+	runtime.Conv1x1Transpose(&conv1x1x1280Geom, d, w.P[features_18_0W])
 }
 
 // features_18_0InputGrad computes the gradient of features.18.0's input, rows [lo, hi).
 func features_18_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_18_0Geom, c.Scratch, c.F[f63], c.D[features_18_0T], c.F[f65], false, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x1280Geom, c.Scratch, c.F[f63], c.D[features_18_0T], c.F[f65], false, lo, hi)
 }
 
-// features_18_1Geom: batchnorm.
-var features_18_1Geom = runtime.BNGeom{
+// batchnormGeom_25: batchnorm.
+var batchnormGeom_25 = runtime.BNGeom{
 	H: 7, W: 7, C: 1280,
 	In: runtime.Layout{Row: 8960, Pix: 1280}, Out: runtime.Layout{Row: 8960, Pix: 1280},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -9821,36 +6057,29 @@ func features_18_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_18_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_18_1W, 1280, c.B[features_18_1Batch])
-	runtime.BatchNormStats(&features_18_1Geom, c.Scratch, &v, c.Batch.F(f63), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom_25, c.Scratch, &v, c.Batch.F(f63), lo, hi)
 }
 
 // features_18_1Forward computes features.18.1 (batchnorm) + relu62 (relu6) with the batch statistics, rows [lo, hi).
 func features_18_1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_18_1W, 1280, c.B[features_18_1Batch])
-	runtime.BatchNormApply(&features_18_1Geom, &v, c.F[f64], c.F[f63], lo, hi)
-}
-
-// features_18_1EvalGeom: batchnorm, in inference.
-var features_18_1EvalGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 1280,
-	In: runtime.Layout{Row: 8960, Pix: 1280}, Out: runtime.Layout{Row: 8960, Pix: 1280},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
+	runtime.BatchNormApply(&batchnormGeom_25, &v, c.F[f64], c.F[f63], lo, hi)
 }
 
 // features_18_1CoefUpdate computes features.18.1's inference-mode coefficients (running statistics).
 func features_18_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_18_1W, 1280, d)
-	runtime.BatchNormEval(&features_18_1EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom_25, &v)
 }
 
 // features_18_1Eval computes features.18.1 (batchnorm) + relu62 (relu6) in inference mode, rows [lo, hi).
 func features_18_1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_18_1W, 1280, c.D[features_18_1Coef])
-	runtime.BatchNormApply(&features_18_1EvalGeom, &v, c.F[f64], c.F[f63], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom_25, &v, c.F[f64], c.F[f63], lo, hi)
 }
 
-// features_18_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_18_1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_25: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_25 = runtime.BNGeom{
 	H: 7, W: 7, C: 1280,
 	In: runtime.Layout{Row: 8960, Pix: 1280}, Out: runtime.Layout{Row: 8960, Pix: 1280},
 	DIn: runtime.Layout{Row: 8960, Pix: 1280}, DOut: runtime.Layout{Row: 8960, Pix: 1280},
@@ -9861,11 +6090,11 @@ var features_18_1BackwardGeom = runtime.BNGeom{
 func features_18_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_18_1W, 1280, c.B[features_18_1Batch])
 	v.DGamma, v.DBeta = c.G[features_18_1W], c.G[features_18_1B]
-	runtime.BatchNormBackward(&features_18_1BackwardGeom, c.Scratch, &v, c.Batch.F(f65), c.Batch.F(f66), c.Batch.F(f63), c.Batch.F(f64), lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_25, c.Scratch, &v, c.Batch.F(f65), c.Batch.F(f66), c.Batch.F(f63), c.Batch.F(f64), lo, hi)
 }
 
-// features_18_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_18_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_25: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_25 = runtime.BNGeom{
 	H: 7, W: 7, C: 1280,
 	In: runtime.Layout{Row: 8960, Pix: 1280}, Out: runtime.Layout{Row: 8960, Pix: 1280},
 	DIn: runtime.Layout{Row: 8960, Pix: 1280}, DOut: runtime.Layout{Row: 8960, Pix: 1280},
@@ -9876,22 +6105,11 @@ var features_18_1EvalBackwardGeom = runtime.BNGeom{
 func features_18_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_18_1W, 1280, c.D[features_18_1Coef])
 	v.DGamma, v.DBeta = c.G[features_18_1W], c.G[features_18_1B]
-	runtime.BatchNormBackward(&features_18_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f65), c.Batch.F(f66), c.Batch.F(f63), c.Batch.F(f64), lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_25, c.Scratch, &v, c.Batch.F(f65), c.Batch.F(f66), c.Batch.F(f63), c.Batch.F(f64), lo, hi)
 }
 
-// globalavgpool1ForwardGeom: pool avg global.
-var globalavgpool1ForwardGeom = runtime.GlobalPoolGeom{
-	H: 7, W: 7, C: 1280,
-	In: runtime.Layout{Row: 8960, Pix: 1280},
-}
-
-// globalavgpool1Forward computes globalavgpool1 (pool avg global), channels [lo, hi).
-func globalavgpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1ForwardGeom, c.F[f65], c.F[f64], lo, hi)
-}
-
-// globalavgpool1BackGeom: pool avg global.
-var globalavgpool1BackGeom = runtime.GlobalPoolGeom{
+// poolavgBackGeom: pool avg global.
+var poolavgBackGeom = runtime.GlobalPoolGeom{
 	H: 7, W: 7, C: 1280,
 	In:  runtime.Layout{Row: 8960, Pix: 1280},
 	DIn: runtime.Layout{Row: 8960, Pix: 1280},
@@ -9899,7 +6117,7 @@ var globalavgpool1BackGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1InputGrad computes the gradient of globalavgpool1's input, channels [lo, hi).
 func globalavgpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolBackward(&globalavgpool1BackGeom, c.F[f66], c.F[f65], lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolavgBackGeom, c.F[f66], c.F[f65], lo, hi)
 }
 
 // classifier_0Forward computes classifier.0 in training mode: draws the sample's mask (in C, H, W order), then applies it.
@@ -9927,15 +6145,17 @@ func classifier_0Forward(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// classifier_0EvalGeom: dropout 0.2 in inference mode: the identity.
-var classifier_0EvalGeom = runtime.CopyGeom{
+// dropout0_2EvalGeom: dropout 0.2 in inference mode: the identity.
+var dropout0_2EvalGeom = runtime.CopyGeom{
 	H: 1, W: 1, C: 1280,
 	Dst: runtime.Layout{Row: 1280, Pix: 1280}, Src: runtime.Layout{Row: 1280, Pix: 1280},
 }
 
-// classifier_0Eval computes classifier.0 in inference mode (the identity), rows [lo, hi).
-func classifier_0Eval(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&classifier_0EvalGeom, c.F[f66], c.F[f65], lo, hi)
+// dropout0_2Eval returns the phase of classifier.0, each with its own buffers: it computes the dropout in inference mode (the identity), rows [lo, hi).
+func dropout0_2Eval(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.CopyMap(&dropout0_2EvalGeom, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // classifier_0Backward computes the gradient of classifier.0's input in training mode, rows [lo, hi).
@@ -9948,22 +6168,6 @@ func classifier_0Backward(c *engine.Ctx, lo, hi int) {
 			}
 		}
 	}
-}
-
-// classifier_0EvalBackGeom: the gradient of dropout 0.2 in inference mode.
-var classifier_0EvalBackGeom = runtime.CopyGeom{
-	H: 1, W: 1, C: 1280,
-	Dst: runtime.Layout{Row: 1280, Pix: 1280}, Src: runtime.Layout{Row: 1280, Pix: 1280},
-}
-
-// classifier_0EvalBackward computes the gradient of classifier.0's input in inference mode, rows [lo, hi).
-func classifier_0EvalBackward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&classifier_0EvalBackGeom, c.F[f65], c.F[f108], lo, hi)
-}
-
-// classifier_1Forward computes classifier.1 (fc 1000), outputs [lo, hi).
-func classifier_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f66], c.P[classifier_1W], c.P[classifier_1B], 1280, lo, hi)
 }
 
 // classifier_1WeightGrad adds to the weight and bias gradients of classifier.1, outputs [lo, hi).

@@ -578,91 +578,91 @@ var program = engine.Program{
 	Derived: []engine.Derived{
 		foldScratch:               {Name: "foldScratch", Use: engine.InferenceForward, Len: func() int { return 2359296 }, Update: foldScratchUpdate},
 		conv1Fold:                 {Name: "conv1Fold", Use: engine.InferenceForward, Len: func() int { return 9472 }, Update: conv1FoldUpdate},
-		layer1_0_conv1Fold:        {Name: "layer1_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: layer1_0_conv1FoldUpdate},
-		layer1_0_conv1InferU:      {Name: "layer1_0_conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer1_0_conv1InferGeom) }, Update: layer1_0_conv1InferUUpdate},
-		layer1_0_conv2Fold:        {Name: "layer1_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: layer1_0_conv2FoldUpdate},
-		layer1_0_conv2InferU:      {Name: "layer1_0_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer1_0_conv2InferGeom) }, Update: layer1_0_conv2InferUUpdate},
-		layer1_1_conv1Fold:        {Name: "layer1_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: layer1_1_conv1FoldUpdate},
-		layer1_1_conv1InferU:      {Name: "layer1_1_conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer1_1_conv1InferGeom) }, Update: layer1_1_conv1InferUUpdate},
-		layer1_1_conv2Fold:        {Name: "layer1_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: layer1_1_conv2FoldUpdate},
-		layer1_1_conv2InferU:      {Name: "layer1_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer1_1_conv2InferGeom) }, Update: layer1_1_conv2InferUUpdate},
+		layer1_0_conv1Fold:        {Name: "layer1_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: conv3x3x64FoldUpdate(layer1_0_conv1W, layer1_0_bn1W, layer1_0_bn1B, layer1_0_bn1Mean, layer1_0_bn1Var)},
+		layer1_0_conv1InferU:      {Name: "layer1_0_conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x64InferGeom) }, Update: conv3x3x64InferUUpdate(layer1_0_conv1Fold)},
+		layer1_0_conv2Fold:        {Name: "layer1_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: conv3x3x64FoldUpdate(layer1_0_conv2W, layer1_0_bn2W, layer1_0_bn2B, layer1_0_bn2Mean, layer1_0_bn2Var)},
+		layer1_0_conv2InferU:      {Name: "layer1_0_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x64InferGeom_2) }, Update: conv3x3x64InferUUpdate_2(layer1_0_conv2Fold)},
+		layer1_1_conv1Fold:        {Name: "layer1_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: conv3x3x64FoldUpdate(layer1_1_conv1W, layer1_1_bn1W, layer1_1_bn1B, layer1_1_bn1Mean, layer1_1_bn1Var)},
+		layer1_1_conv1InferU:      {Name: "layer1_1_conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x64InferGeom) }, Update: conv3x3x64InferUUpdate(layer1_1_conv1Fold)},
+		layer1_1_conv2Fold:        {Name: "layer1_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: conv3x3x64FoldUpdate(layer1_1_conv2W, layer1_1_bn2W, layer1_1_bn2B, layer1_1_bn2Mean, layer1_1_bn2Var)},
+		layer1_1_conv2InferU:      {Name: "layer1_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x64InferGeom_2) }, Update: conv3x3x64InferUUpdate_2(layer1_1_conv2Fold)},
 		layer2_0_conv1Fold:        {Name: "layer2_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 73856 }, Update: layer2_0_conv1FoldUpdate},
 		layer2_0_downsample_0Fold: {Name: "layer2_0_downsample_0Fold", Use: engine.InferenceForward, Len: func() int { return 8320 }, Update: layer2_0_downsample_0FoldUpdate},
-		layer2_0_conv2Fold:        {Name: "layer2_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: layer2_0_conv2FoldUpdate},
-		layer2_0_conv2InferU:      {Name: "layer2_0_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer2_0_conv2InferGeom) }, Update: layer2_0_conv2InferUUpdate},
-		layer2_1_conv1Fold:        {Name: "layer2_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: layer2_1_conv1FoldUpdate},
-		layer2_1_conv1InferU:      {Name: "layer2_1_conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer2_1_conv1InferGeom) }, Update: layer2_1_conv1InferUUpdate},
-		layer2_1_conv2Fold:        {Name: "layer2_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: layer2_1_conv2FoldUpdate},
-		layer2_1_conv2InferU:      {Name: "layer2_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer2_1_conv2InferGeom) }, Update: layer2_1_conv2InferUUpdate},
+		layer2_0_conv2Fold:        {Name: "layer2_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: conv3x3x128FoldUpdate(layer2_0_conv2W, layer2_0_bn2W, layer2_0_bn2B, layer2_0_bn2Mean, layer2_0_bn2Var)},
+		layer2_0_conv2InferU:      {Name: "layer2_0_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x128InferGeom_2) }, Update: conv3x3x128InferUUpdate(layer2_0_conv2Fold)},
+		layer2_1_conv1Fold:        {Name: "layer2_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: conv3x3x128FoldUpdate(layer2_1_conv1W, layer2_1_bn1W, layer2_1_bn1B, layer2_1_bn1Mean, layer2_1_bn1Var)},
+		layer2_1_conv1InferU:      {Name: "layer2_1_conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x128InferGeom_3) }, Update: layer2_1_conv1InferUUpdate},
+		layer2_1_conv2Fold:        {Name: "layer2_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: conv3x3x128FoldUpdate(layer2_1_conv2W, layer2_1_bn2W, layer2_1_bn2B, layer2_1_bn2Mean, layer2_1_bn2Var)},
+		layer2_1_conv2InferU:      {Name: "layer2_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x128InferGeom_2) }, Update: conv3x3x128InferUUpdate(layer2_1_conv2Fold)},
 		layer3_0_conv1Fold:        {Name: "layer3_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 295168 }, Update: layer3_0_conv1FoldUpdate},
 		layer3_0_downsample_0Fold: {Name: "layer3_0_downsample_0Fold", Use: engine.InferenceForward, Len: func() int { return 33024 }, Update: layer3_0_downsample_0FoldUpdate},
-		layer3_0_conv2Fold:        {Name: "layer3_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: layer3_0_conv2FoldUpdate},
-		layer3_0_conv2InferU:      {Name: "layer3_0_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer3_0_conv2InferGeom) }, Update: layer3_0_conv2InferUUpdate},
-		layer3_1_conv1Fold:        {Name: "layer3_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: layer3_1_conv1FoldUpdate},
-		layer3_1_conv1InferU:      {Name: "layer3_1_conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer3_1_conv1InferGeom) }, Update: layer3_1_conv1InferUUpdate},
-		layer3_1_conv2Fold:        {Name: "layer3_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: layer3_1_conv2FoldUpdate},
-		layer3_1_conv2InferU:      {Name: "layer3_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer3_1_conv2InferGeom) }, Update: layer3_1_conv2InferUUpdate},
+		layer3_0_conv2Fold:        {Name: "layer3_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: conv3x3x256FoldUpdate(layer3_0_conv2W, layer3_0_bn2W, layer3_0_bn2B, layer3_0_bn2Mean, layer3_0_bn2Var)},
+		layer3_0_conv2InferU:      {Name: "layer3_0_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_2) }, Update: conv3x3x256InferUUpdate(layer3_0_conv2Fold)},
+		layer3_1_conv1Fold:        {Name: "layer3_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: conv3x3x256FoldUpdate(layer3_1_conv1W, layer3_1_bn1W, layer3_1_bn1B, layer3_1_bn1Mean, layer3_1_bn1Var)},
+		layer3_1_conv1InferU:      {Name: "layer3_1_conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_3) }, Update: layer3_1_conv1InferUUpdate},
+		layer3_1_conv2Fold:        {Name: "layer3_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: conv3x3x256FoldUpdate(layer3_1_conv2W, layer3_1_bn2W, layer3_1_bn2B, layer3_1_bn2Mean, layer3_1_bn2Var)},
+		layer3_1_conv2InferU:      {Name: "layer3_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_2) }, Update: conv3x3x256InferUUpdate(layer3_1_conv2Fold)},
 		layer4_0_conv1Fold:        {Name: "layer4_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 1180160 }, Update: layer4_0_conv1FoldUpdate},
 		layer4_0_downsample_0Fold: {Name: "layer4_0_downsample_0Fold", Use: engine.InferenceForward, Len: func() int { return 131584 }, Update: layer4_0_downsample_0FoldUpdate},
-		layer4_0_conv2Fold:        {Name: "layer4_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: layer4_0_conv2FoldUpdate},
-		layer4_1_conv1Fold:        {Name: "layer4_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: layer4_1_conv1FoldUpdate},
-		layer4_1_conv2Fold:        {Name: "layer4_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: layer4_1_conv2FoldUpdate},
+		layer4_0_conv2Fold:        {Name: "layer4_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: conv3x3x512FoldUpdate(layer4_0_conv2W, layer4_0_bn2W, layer4_0_bn2B, layer4_0_bn2Mean, layer4_0_bn2Var)},
+		layer4_1_conv1Fold:        {Name: "layer4_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: conv3x3x512FoldUpdate(layer4_1_conv1W, layer4_1_bn1W, layer4_1_bn1B, layer4_1_bn1Mean, layer4_1_bn1Var)},
+		layer4_1_conv2Fold:        {Name: "layer4_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: conv3x3x512FoldUpdate(layer4_1_conv2W, layer4_1_bn2W, layer4_1_bn2B, layer4_1_bn2Mean, layer4_1_bn2Var)},
 		conv1T:                    {Name: "conv1T", Use: engine.Backward, Len: func() int { return 100352 }, Update: conv1TUpdate},
 		bn1Coef:                   {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: bn1CoefUpdate},
-		layer1_0_conv1ForwardU:    {Name: "layer1_0_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_0_conv1Geom) }, Update: layer1_0_conv1ForwardUUpdate},
-		layer1_0_conv1T:           {Name: "layer1_0_conv1T", Use: engine.Backward, Len: func() int { return 36864 }, Update: layer1_0_conv1TUpdate},
-		layer1_0_bn1Coef:          {Name: "layer1_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_0_bn1CoefUpdate},
-		layer1_0_conv2ForwardU:    {Name: "layer1_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_0_conv2Geom) }, Update: layer1_0_conv2ForwardUUpdate},
-		layer1_0_conv2T:           {Name: "layer1_0_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: layer1_0_conv2TUpdate},
-		layer1_0_conv2TU:          {Name: "layer1_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_0_conv2Back) }, Update: layer1_0_conv2TUUpdate},
-		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_0_bn2CoefUpdate},
-		layer1_1_conv1ForwardU:    {Name: "layer1_1_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_1_conv1Geom) }, Update: layer1_1_conv1ForwardUUpdate},
-		layer1_1_conv1T:           {Name: "layer1_1_conv1T", Use: engine.Backward, Len: func() int { return 36864 }, Update: layer1_1_conv1TUpdate},
-		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_1_bn1CoefUpdate},
-		layer1_1_conv2ForwardU:    {Name: "layer1_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_1_conv2Geom) }, Update: layer1_1_conv2ForwardUUpdate},
-		layer1_1_conv2T:           {Name: "layer1_1_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: layer1_1_conv2TUpdate},
-		layer1_1_conv2TU:          {Name: "layer1_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_1_conv2Back) }, Update: layer1_1_conv2TUUpdate},
-		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_1_bn2CoefUpdate},
+		layer1_0_conv1ForwardU:    {Name: "layer1_0_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3x64ForwardUUpdate(layer1_0_conv1W)},
+		layer1_0_conv1T:           {Name: "layer1_0_conv1T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate(layer1_0_conv1W)},
+		layer1_0_bn1Coef:          {Name: "layer1_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate(layer1_0_bn1W)},
+		layer1_0_conv2ForwardU:    {Name: "layer1_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3x64ForwardUUpdate(layer1_0_conv2W)},
+		layer1_0_conv2T:           {Name: "layer1_0_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate_2(layer1_0_conv2W)},
+		layer1_0_conv2TU:          {Name: "layer1_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Back) }, Update: conv3x3x64TUUpdate(layer1_0_conv2T)},
+		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate_2(layer1_0_bn2W)},
+		layer1_1_conv1ForwardU:    {Name: "layer1_1_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3x64ForwardUUpdate(layer1_1_conv1W)},
+		layer1_1_conv1T:           {Name: "layer1_1_conv1T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate(layer1_1_conv1W)},
+		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate(layer1_1_bn1W)},
+		layer1_1_conv2ForwardU:    {Name: "layer1_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3x64ForwardUUpdate(layer1_1_conv2W)},
+		layer1_1_conv2T:           {Name: "layer1_1_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate_2(layer1_1_conv2W)},
+		layer1_1_conv2TU:          {Name: "layer1_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Back) }, Update: conv3x3x64TUUpdate(layer1_1_conv2T)},
+		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate_2(layer1_1_bn2W)},
 		layer2_0_conv1T:           {Name: "layer2_0_conv1T", Use: engine.Backward, Len: func() int { return 73728 }, Update: layer2_0_conv1TUpdate},
-		layer2_0_bn1Coef:          {Name: "layer2_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_0_bn1CoefUpdate},
-		layer2_0_conv2ForwardU:    {Name: "layer2_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer2_0_conv2Geom) }, Update: layer2_0_conv2ForwardUUpdate},
-		layer2_0_conv2T:           {Name: "layer2_0_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_0_conv2TUpdate},
-		layer2_0_conv2TU:          {Name: "layer2_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer2_0_conv2Back) }, Update: layer2_0_conv2TUUpdate},
-		layer2_0_bn2Coef:          {Name: "layer2_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_0_bn2CoefUpdate},
+		layer2_0_bn1Coef:          {Name: "layer2_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_3(layer2_0_bn1W)},
+		layer2_0_conv2ForwardU:    {Name: "layer2_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3x128ForwardUUpdate(layer2_0_conv2W)},
+		layer2_0_conv2T:           {Name: "layer2_0_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: conv3x3x128TUpdate(layer2_0_conv2W)},
+		layer2_0_conv2TU:          {Name: "layer2_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Back) }, Update: conv3x3x128TUUpdate(layer2_0_conv2T)},
+		layer2_0_bn2Coef:          {Name: "layer2_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_4(layer2_0_bn2W)},
 		layer2_0_downsample_0T:    {Name: "layer2_0_downsample_0T", Use: engine.Backward, Len: func() int { return 8192 }, Update: layer2_0_downsample_0TUpdate},
-		layer2_0_downsample_1Coef: {Name: "layer2_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_0_downsample_1CoefUpdate},
-		layer2_1_conv1ForwardU:    {Name: "layer2_1_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer2_1_conv1Geom) }, Update: layer2_1_conv1ForwardUUpdate},
+		layer2_0_downsample_1Coef: {Name: "layer2_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_4(layer2_0_downsample_1W)},
+		layer2_1_conv1ForwardU:    {Name: "layer2_1_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3x128ForwardUUpdate(layer2_1_conv1W)},
 		layer2_1_conv1T:           {Name: "layer2_1_conv1T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_1_conv1TUpdate},
-		layer2_1_bn1Coef:          {Name: "layer2_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_1_bn1CoefUpdate},
-		layer2_1_conv2ForwardU:    {Name: "layer2_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer2_1_conv2Geom) }, Update: layer2_1_conv2ForwardUUpdate},
-		layer2_1_conv2T:           {Name: "layer2_1_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_1_conv2TUpdate},
-		layer2_1_conv2TU:          {Name: "layer2_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer2_1_conv2Back) }, Update: layer2_1_conv2TUUpdate},
-		layer2_1_bn2Coef:          {Name: "layer2_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_1_bn2CoefUpdate},
+		layer2_1_bn1Coef:          {Name: "layer2_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_3(layer2_1_bn1W)},
+		layer2_1_conv2ForwardU:    {Name: "layer2_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3x128ForwardUUpdate(layer2_1_conv2W)},
+		layer2_1_conv2T:           {Name: "layer2_1_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: conv3x3x128TUpdate(layer2_1_conv2W)},
+		layer2_1_conv2TU:          {Name: "layer2_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Back) }, Update: conv3x3x128TUUpdate(layer2_1_conv2T)},
+		layer2_1_bn2Coef:          {Name: "layer2_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_4(layer2_1_bn2W)},
 		layer3_0_conv1T:           {Name: "layer3_0_conv1T", Use: engine.Backward, Len: func() int { return 294912 }, Update: layer3_0_conv1TUpdate},
-		layer3_0_bn1Coef:          {Name: "layer3_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_0_bn1CoefUpdate},
-		layer3_0_conv2ForwardU:    {Name: "layer3_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_0_conv2Geom) }, Update: layer3_0_conv2ForwardUUpdate},
-		layer3_0_conv2T:           {Name: "layer3_0_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_0_conv2TUpdate},
-		layer3_0_conv2TU:          {Name: "layer3_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_0_conv2Back) }, Update: layer3_0_conv2TUUpdate},
-		layer3_0_bn2Coef:          {Name: "layer3_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_0_bn2CoefUpdate},
+		layer3_0_bn1Coef:          {Name: "layer3_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_5(layer3_0_bn1W)},
+		layer3_0_conv2ForwardU:    {Name: "layer3_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_0_conv2W)},
+		layer3_0_conv2T:           {Name: "layer3_0_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv3x3x256TUpdate(layer3_0_conv2W)},
+		layer3_0_conv2TU:          {Name: "layer3_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3x256TUUpdate(layer3_0_conv2T)},
+		layer3_0_bn2Coef:          {Name: "layer3_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_6(layer3_0_bn2W)},
 		layer3_0_downsample_0T:    {Name: "layer3_0_downsample_0T", Use: engine.Backward, Len: func() int { return 32768 }, Update: layer3_0_downsample_0TUpdate},
-		layer3_0_downsample_1Coef: {Name: "layer3_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_0_downsample_1CoefUpdate},
-		layer3_1_conv1ForwardU:    {Name: "layer3_1_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_1_conv1Geom) }, Update: layer3_1_conv1ForwardUUpdate},
+		layer3_0_downsample_1Coef: {Name: "layer3_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_6(layer3_0_downsample_1W)},
+		layer3_1_conv1ForwardU:    {Name: "layer3_1_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_1_conv1W)},
 		layer3_1_conv1T:           {Name: "layer3_1_conv1T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_1_conv1TUpdate},
-		layer3_1_bn1Coef:          {Name: "layer3_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_1_bn1CoefUpdate},
-		layer3_1_conv2ForwardU:    {Name: "layer3_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_1_conv2Geom) }, Update: layer3_1_conv2ForwardUUpdate},
-		layer3_1_conv2T:           {Name: "layer3_1_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_1_conv2TUpdate},
-		layer3_1_conv2TU:          {Name: "layer3_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_1_conv2Back) }, Update: layer3_1_conv2TUUpdate},
-		layer3_1_bn2Coef:          {Name: "layer3_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_1_bn2CoefUpdate},
+		layer3_1_bn1Coef:          {Name: "layer3_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_5(layer3_1_bn1W)},
+		layer3_1_conv2ForwardU:    {Name: "layer3_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_1_conv2W)},
+		layer3_1_conv2T:           {Name: "layer3_1_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv3x3x256TUpdate(layer3_1_conv2W)},
+		layer3_1_conv2TU:          {Name: "layer3_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3x256TUUpdate(layer3_1_conv2T)},
+		layer3_1_bn2Coef:          {Name: "layer3_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_6(layer3_1_bn2W)},
 		layer4_0_conv1T:           {Name: "layer4_0_conv1T", Use: engine.Backward, Len: func() int { return 1179648 }, Update: layer4_0_conv1TUpdate},
-		layer4_0_bn1Coef:          {Name: "layer4_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_0_bn1CoefUpdate},
-		layer4_0_conv2T:           {Name: "layer4_0_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: layer4_0_conv2TUpdate},
-		layer4_0_bn2Coef:          {Name: "layer4_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_0_bn2CoefUpdate},
+		layer4_0_bn1Coef:          {Name: "layer4_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_7(layer4_0_bn1W)},
+		layer4_0_conv2T:           {Name: "layer4_0_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: conv3x3x512TUpdate(layer4_0_conv2W)},
+		layer4_0_bn2Coef:          {Name: "layer4_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_8(layer4_0_bn2W)},
 		layer4_0_downsample_0T:    {Name: "layer4_0_downsample_0T", Use: engine.Backward, Len: func() int { return 131072 }, Update: layer4_0_downsample_0TUpdate},
-		layer4_0_downsample_1Coef: {Name: "layer4_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_0_downsample_1CoefUpdate},
+		layer4_0_downsample_1Coef: {Name: "layer4_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_8(layer4_0_downsample_1W)},
 		layer4_1_conv1T:           {Name: "layer4_1_conv1T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: layer4_1_conv1TUpdate},
-		layer4_1_bn1Coef:          {Name: "layer4_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_1_bn1CoefUpdate},
-		layer4_1_conv2T:           {Name: "layer4_1_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: layer4_1_conv2TUpdate},
-		layer4_1_bn2Coef:          {Name: "layer4_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_1_bn2CoefUpdate},
+		layer4_1_bn1Coef:          {Name: "layer4_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_7(layer4_1_bn1W)},
+		layer4_1_conv2T:           {Name: "layer4_1_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: conv3x3x512TUpdate(layer4_1_conv2W)},
+		layer4_1_bn2Coef:          {Name: "layer4_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_8(layer4_1_bn2W)},
 	},
 	Buffers: []engine.Buffer{
 		f0:  {Len: 158700},
@@ -716,721 +716,444 @@ var program = engine.Program{
 	Ints:         []int{maxpool1Index: 200704},
 	BatchBuffers: []int{bn1Batch: 256, layer1_0_bn1Batch: 256, layer1_0_bn2Batch: 256, layer1_1_bn1Batch: 256, layer1_1_bn2Batch: 256, layer2_0_bn1Batch: 512, layer2_0_bn2Batch: 512, layer2_0_downsample_1Batch: 512, layer2_1_bn1Batch: 512, layer2_1_bn2Batch: 512, layer3_0_bn1Batch: 1024, layer3_0_bn2Batch: 1024, layer3_0_downsample_1Batch: 1024, layer3_1_bn1Batch: 1024, layer3_1_bn2Batch: 1024, layer4_0_bn1Batch: 2048, layer4_0_bn2Batch: 2048, layer4_0_downsample_1Batch: 2048, layer4_1_bn1Batch: 2048, layer4_1_bn2Batch: 2048},
 	Steps: []engine.Step{
-		{
-			Name: "conv1+bn1+relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 112, Run: conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "maxpool1 (inference)",
-			Forward: []engine.Phase{
-				{N: 56, Run: maxpool1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.0.conv1+layer1.0.bn1+layer1.0.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer1_0_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.0.conv2+layer1.0.bn2+layer1.0.add1+layer1.0.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer1_0_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.1.conv1+layer1.1.bn1+layer1.1.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer1_1_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.1.conv2+layer1.1.bn2+layer1.1.add1+layer1.1.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer1_1_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.0.conv1+layer2.0.bn1+layer2.0.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_0_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.0.downsample.0+layer2.0.downsample.1 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_0_downsample_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.0.conv2+layer2.0.bn2+layer2.0.add1+relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer2_0_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.1.conv1+layer2.1.bn1+layer2.1.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer2_1_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.1.conv2+layer2.1.bn2+layer2.1.add1+relu3 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer2_1_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.0.conv1+layer3.0.bn1+layer3.0.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_0_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.0.downsample.0+layer3.0.downsample.1 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_0_downsample_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.0.conv2+layer3.0.bn2+layer3.0.add1+relu4 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer3_0_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.1.conv1+layer3.1.bn1+layer3.1.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer3_1_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.1.conv2+layer3.1.bn2+layer3.1.add1+relu5 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer3_1_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.0.conv1+layer4.0.bn1+layer4.0.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_0_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.0.downsample.0+layer4.0.downsample.1 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_0_downsample_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.0.conv2+layer4.0.bn2+layer4.0.add1+relu6 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_0_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.1.conv1+layer4.1.bn1+layer4.1.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_1_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.1.conv2+layer4.1.bn2+layer4.1.add1+relu7 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_1_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "globalavgpool1 (inference)",
-			Forward: []engine.Phase{
-				{N: 512, Run: globalavgpool1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc (inference)",
-			Forward: []engine.Phase{
-				{N: 1000, Run: fcInfer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 112, Run: conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 14, Run: conv1WeightGrad, Even: true, Sums: true},
-				{N: 224, Run: conv1InputGrad},
-			},
-		},
-		{
-			Name: "bn1+relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 64, Run: bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 112, Run: bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 64, Run: bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 64, Run: bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "maxpool1 (training)",
-			Forward: []engine.Phase{
-				{N: 56, Run: maxpool1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 64, Run: maxpool1InputGrad},
-			},
-		},
-		{
-			Name: "layer1.0.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer1_0_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: layer1_0_conv1WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: layer1_0_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer1.0.bn1+layer1.0.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 64, Run: layer1_0_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 56, Run: layer1_0_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 64, Run: layer1_0_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 64, Run: layer1_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.0.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer1_0_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: layer1_0_conv2WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer1_0_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer1.0.bn2 (training)",
-			Forward: []engine.Phase{
-				{N: 64, Run: layer1_0_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 56, Run: layer1_0_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 64, Run: layer1_0_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 64, Run: layer1_0_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.0.add1+layer1.0.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 56, Run: layer1_0_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 56, Run: layer1_0_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer1.1.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer1_1_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: layer1_1_conv1WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: layer1_1_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer1.1.bn1+layer1.1.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 64, Run: layer1_1_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 56, Run: layer1_1_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 64, Run: layer1_1_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 64, Run: layer1_1_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.1.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer1_1_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: layer1_1_conv2WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer1_1_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer1.1.bn2 (training)",
-			Forward: []engine.Phase{
-				{N: 64, Run: layer1_1_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 56, Run: layer1_1_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 64, Run: layer1_1_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 64, Run: layer1_1_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.1.add1+layer1.1.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 56, Run: layer1_1_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 56, Run: layer1_1_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer2.0.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_0_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 12, Run: layer2_0_conv1WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: layer2_0_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer2.0.bn1+layer2.0.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 128, Run: layer2_0_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: layer2_0_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 128, Run: layer2_0_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 128, Run: layer2_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.0.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer2_0_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: layer2_0_conv2WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer2_0_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer2.0.bn2 (training)",
-			Forward: []engine.Phase{
-				{N: 128, Run: layer2_0_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: layer2_0_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 128, Run: layer2_0_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 128, Run: layer2_0_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.0.downsample.0 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_0_downsample_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: layer2_0_downsample_0WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: layer2_0_downsample_0InputGrad},
-			},
-		},
-		{
-			Name: "layer2.0.downsample.1 (training)",
-			Forward: []engine.Phase{
-				{N: 128, Run: layer2_0_downsample_1Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: layer2_0_downsample_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 128, Run: layer2_0_downsample_1Backward, Batch: true, Mode: engine.Training},
-				{N: 128, Run: layer2_0_downsample_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.0.add1+relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_0_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 28, Run: layer2_0_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer2.1.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer2_1_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: layer2_1_conv1WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer2_1_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer2.1.bn1+layer2.1.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 128, Run: layer2_1_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: layer2_1_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 128, Run: layer2_1_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 128, Run: layer2_1_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.1.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer2_1_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: layer2_1_conv2WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer2_1_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer2.1.bn2 (training)",
-			Forward: []engine.Phase{
-				{N: 128, Run: layer2_1_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: layer2_1_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 128, Run: layer2_1_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 128, Run: layer2_1_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.1.add1+relu3 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_1_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 28, Run: layer2_1_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer3.0.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_0_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 24, Run: layer3_0_conv1WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer3_0_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer3.0.bn1+layer3.0.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 256, Run: layer3_0_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_0_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 256, Run: layer3_0_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 256, Run: layer3_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.0.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer3_0_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: layer3_0_conv2WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: layer3_0_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer3.0.bn2 (training)",
-			Forward: []engine.Phase{
-				{N: 256, Run: layer3_0_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_0_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 256, Run: layer3_0_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 256, Run: layer3_0_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.0.downsample.0 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_0_downsample_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: layer3_0_downsample_0WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer3_0_downsample_0InputGrad},
-			},
-		},
-		{
-			Name: "layer3.0.downsample.1 (training)",
-			Forward: []engine.Phase{
-				{N: 256, Run: layer3_0_downsample_1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_0_downsample_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 256, Run: layer3_0_downsample_1Backward, Batch: true, Mode: engine.Training},
-				{N: 256, Run: layer3_0_downsample_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.0.add1+relu4 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_0_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 14, Run: layer3_0_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer3.1.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer3_1_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: layer3_1_conv1WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer3_1_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer3.1.bn1+layer3.1.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 256, Run: layer3_1_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_1_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 256, Run: layer3_1_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 256, Run: layer3_1_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.1.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer3_1_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: layer3_1_conv2WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: layer3_1_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer3.1.bn2 (training)",
-			Forward: []engine.Phase{
-				{N: 256, Run: layer3_1_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_1_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 256, Run: layer3_1_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 256, Run: layer3_1_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.1.add1+relu5 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_1_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 14, Run: layer3_1_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer4.0.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_0_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 48, Run: layer4_0_conv1WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer4_0_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer4.0.bn1+layer4.0.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 512, Run: layer4_0_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: layer4_0_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 512, Run: layer4_0_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 512, Run: layer4_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.0.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_0_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 48, Run: layer4_0_conv2WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: layer4_0_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer4.0.bn2 (training)",
-			Forward: []engine.Phase{
-				{N: 512, Run: layer4_0_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: layer4_0_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 512, Run: layer4_0_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 512, Run: layer4_0_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.0.downsample.0 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_0_downsample_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 16, Run: layer4_0_downsample_0WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer4_0_downsample_0InputGrad},
-			},
-		},
-		{
-			Name: "layer4.0.downsample.1 (training)",
-			Forward: []engine.Phase{
-				{N: 512, Run: layer4_0_downsample_1Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: layer4_0_downsample_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 512, Run: layer4_0_downsample_1Backward, Batch: true, Mode: engine.Training},
-				{N: 512, Run: layer4_0_downsample_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.0.add1+relu6 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_0_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 7, Run: layer4_0_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer4.1.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_1_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 48, Run: layer4_1_conv1WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: layer4_1_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer4.1.bn1+layer4.1.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 512, Run: layer4_1_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: layer4_1_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 512, Run: layer4_1_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 512, Run: layer4_1_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.1.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_1_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 48, Run: layer4_1_conv2WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: layer4_1_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer4.1.bn2 (training)",
-			Forward: []engine.Phase{
-				{N: 512, Run: layer4_1_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: layer4_1_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 512, Run: layer4_1_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 512, Run: layer4_1_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.1.add1+relu7 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_1_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 7, Run: layer4_1_add1InputGrad},
-			},
-		},
-		{
-			Name: "globalavgpool1 (training)",
-			Forward: []engine.Phase{
-				{N: 512, Run: globalavgpool1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 512, Run: globalavgpool1InputGrad},
-			},
-		},
-		{
-			Name: "fc (training)",
-			Forward: []engine.Phase{
-				{N: 1000, Run: fcForward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1000, Run: fcWeightGrad, Sums: true},
-				{N: 512, Run: fcInputGrad},
-			},
-		},
-		{
-			Name: "forward again in inference mode (its backward)",
-			Backward: []engine.Phase{
-				{N: 112, Run: conv1Forward, Mode: engine.Inference},
-				{N: 112, Run: bn1Eval, Mode: engine.Inference},
-				{N: 56, Run: maxpool1Forward, Mode: engine.Inference},
-				{N: 28, Run: layer1_0_conv1Forward, Mode: engine.Inference},
-				{N: 56, Run: layer1_0_bn1Eval, Mode: engine.Inference},
-				{N: 28, Run: layer1_0_conv2Forward, Mode: engine.Inference},
-				{N: 56, Run: layer1_0_bn2Eval, Mode: engine.Inference},
-				{N: 56, Run: layer1_0_add1Forward, Mode: engine.Inference},
-				{N: 28, Run: layer1_1_conv1Forward, Mode: engine.Inference},
-				{N: 56, Run: layer1_1_bn1Eval, Mode: engine.Inference},
-				{N: 28, Run: layer1_1_conv2Forward, Mode: engine.Inference},
-				{N: 56, Run: layer1_1_bn2Eval, Mode: engine.Inference},
-				{N: 56, Run: layer1_1_add1Forward, Mode: engine.Inference},
-				{N: 28, Run: layer2_0_conv1Forward, Mode: engine.Inference},
-				{N: 28, Run: layer2_0_bn1Eval, Mode: engine.Inference},
-				{N: 14, Run: layer2_0_conv2Forward, Mode: engine.Inference},
-				{N: 28, Run: layer2_0_bn2Eval, Mode: engine.Inference},
-				{N: 28, Run: layer2_0_downsample_0Forward, Mode: engine.Inference},
-				{N: 28, Run: layer2_0_downsample_1Eval, Mode: engine.Inference},
-				{N: 28, Run: layer2_0_add1Forward, Mode: engine.Inference},
-				{N: 14, Run: layer2_1_conv1Forward, Mode: engine.Inference},
-				{N: 28, Run: layer2_1_bn1Eval, Mode: engine.Inference},
-				{N: 14, Run: layer2_1_conv2Forward, Mode: engine.Inference},
-				{N: 28, Run: layer2_1_bn2Eval, Mode: engine.Inference},
-				{N: 28, Run: layer2_1_add1Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_0_conv1Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_0_bn1Eval, Mode: engine.Inference},
-				{N: 7, Run: layer3_0_conv2Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_0_bn2Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_0_downsample_0Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_0_downsample_1Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_0_add1Forward, Mode: engine.Inference},
-				{N: 7, Run: layer3_1_conv1Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_1_bn1Eval, Mode: engine.Inference},
-				{N: 7, Run: layer3_1_conv2Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_1_bn2Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_1_add1Forward, Mode: engine.Inference},
-				{N: 7, Run: layer4_0_conv1Forward, Mode: engine.Inference},
-				{N: 7, Run: layer4_0_bn1Eval, Mode: engine.Inference},
-				{N: 7, Run: layer4_0_conv2Forward, Mode: engine.Inference},
-				{N: 7, Run: layer4_0_bn2Eval, Mode: engine.Inference},
-				{N: 7, Run: layer4_0_downsample_0Forward, Mode: engine.Inference},
-				{N: 7, Run: layer4_0_downsample_1Eval, Mode: engine.Inference},
-				{N: 7, Run: layer4_0_add1Forward, Mode: engine.Inference},
-				{N: 7, Run: layer4_1_conv1Forward, Mode: engine.Inference},
-				{N: 7, Run: layer4_1_bn1Eval, Mode: engine.Inference},
-				{N: 7, Run: layer4_1_conv2Forward, Mode: engine.Inference},
-				{N: 7, Run: layer4_1_bn2Eval, Mode: engine.Inference},
-				{N: 7, Run: layer4_1_add1Forward, Mode: engine.Inference},
-				{N: 512, Run: globalavgpool1Forward, Mode: engine.Inference},
-				{N: 1000, Run: fcForward, Mode: engine.Inference},
-			},
-			Reforward: true,
-		},
+		{Name: "conv1+bn1+relu1 (inference)", Forward: []engine.Phase{
+			{N: 112, Run: conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "maxpool1 (inference)", Forward: []engine.Phase{
+			{N: 56, Run: maxpool1Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer1.0.conv1+layer1.0.bn1+layer1.0.relu1 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv3x3x64Infer(f1, f45, layer1_0_conv1InferU, layer1_0_conv1Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer1.0.conv2+layer1.0.bn2+layer1.0.add1+layer1.0.relu2 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv3x3x64Infer_2(f46, f1, layer1_0_conv2InferU, layer1_0_conv2Fold, f45), Mode: engine.Inference},
+		}},
+		{Name: "layer1.1.conv1+layer1.1.bn1+layer1.1.relu1 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv3x3x64Infer(f45, f46, layer1_1_conv1InferU, layer1_1_conv1Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer1.1.conv2+layer1.1.bn2+layer1.1.add1+layer1.1.relu2 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv3x3x64Infer_2(f1, f45, layer1_1_conv2InferU, layer1_1_conv2Fold, f46), Mode: engine.Inference},
+		}},
+		{Name: "layer2.0.conv1+layer2.0.bn1+layer2.0.relu1 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: layer2_0_conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer2.0.downsample.0+layer2.0.downsample.1 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: layer2_0_downsample_0Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer2.0.conv2+layer2.0.bn2+layer2.0.add1+relu2 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: layer2_0_conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer2.1.conv1+layer2.1.bn1+layer2.1.relu1 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: layer2_1_conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer2.1.conv2+layer2.1.bn2+layer2.1.add1+relu3 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: layer2_1_conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer3.0.conv1+layer3.0.bn1+layer3.0.relu1 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: layer3_0_conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer3.0.downsample.0+layer3.0.downsample.1 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: layer3_0_downsample_0Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer3.0.conv2+layer3.0.bn2+layer3.0.add1+relu4 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: layer3_0_conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer3.1.conv1+layer3.1.bn1+layer3.1.relu1 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: layer3_1_conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer3.1.conv2+layer3.1.bn2+layer3.1.add1+relu5 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: layer3_1_conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer4.0.conv1+layer4.0.bn1+layer4.0.relu1 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: layer4_0_conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer4.0.downsample.0+layer4.0.downsample.1 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: layer4_0_downsample_0Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer4.0.conv2+layer4.0.bn2+layer4.0.add1+relu6 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: layer4_0_conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer4.1.conv1+layer4.1.bn1+layer4.1.relu1 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: layer4_1_conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer4.1.conv2+layer4.1.bn2+layer4.1.add1+relu7 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: layer4_1_conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
+			{N: 512, Run: poolavgInfer(f45, f46), Mode: engine.Inference},
+		}},
+		{Name: "fc (inference)", Forward: []engine.Phase{
+			{N: 1000, Run: fc1000Infer(f45), Mode: engine.Inference},
+		}},
+		{Name: "conv1 (training)", Forward: []engine.Phase{
+			{N: 112, Run: conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 14, Run: conv1WeightGrad, Even: true, Sums: true},
+			{N: 224, Run: conv1InputGrad},
+		}},
+		{Name: "bn1+relu1 (training)", Forward: []engine.Phase{
+			{N: 64, Run: bn1Stats, Batch: true, Mode: engine.Training},
+			{N: 112, Run: bn1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 64, Run: bn1Backward, Batch: true, Mode: engine.Training},
+			{N: 64, Run: bn1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "maxpool1 (training)", Forward: []engine.Phase{
+			{N: 56, Run: maxpool1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 64, Run: maxpool1InputGrad},
+		}},
+		{Name: "layer1.0.conv1 (training)", Forward: []engine.Phase{
+			{N: 28, Run: conv3x3x64Forward(f9, f4, layer1_0_conv1ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: conv3x3x64WeightGrad(layer1_0_conv1W, f4, f6), Even: true, Sums: true},
+			{N: 56, Run: conv3x3x64InputGrad(f11, layer1_0_conv1T, f6)},
+		}},
+		{Name: "layer1.0.bn1+layer1.0.relu1 (training)", Forward: []engine.Phase{
+			{N: 64, Run: batchnormStats(layer1_0_bn1Count, layer1_0_bn1W, layer1_0_bn1Batch, f9), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward(f5, layer1_0_bn1W, layer1_0_bn1Batch, f9), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 64, Run: batchnormBackward(layer1_0_bn1W, layer1_0_bn1Batch, layer1_0_bn1B, f6, f10, f9), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward(layer1_0_bn1W, layer1_0_bn1Coef, layer1_0_bn1B, f6, f10, f9), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.0.conv2 (training)", Forward: []engine.Phase{
+			{N: 28, Run: conv3x3x64Forward(f10, f5, layer1_0_conv2ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: conv3x3x64WeightGrad(layer1_0_conv2W, f5, f6), Even: true, Sums: true},
+			{N: 28, Run: conv3x3x64InputGrad_2(f10, f6, layer1_0_conv2TU, f5)},
+		}},
+		{Name: "layer1.0.bn2 (training)", Forward: []engine.Phase{
+			{N: 64, Run: batchnormStats_2(layer1_0_bn2Count, layer1_0_bn2W, layer1_0_bn2Batch, f10), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward_2(layer1_0_bn2W, layer1_0_bn2Batch, f7, f10), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 64, Run: batchnormBackward_2(layer1_0_bn2W, layer1_0_bn2Batch, layer1_0_bn2B, f6, f12, f10), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward_2(layer1_0_bn2W, layer1_0_bn2Coef, layer1_0_bn2B, f6, f12, f10), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.0.add1+layer1.0.relu2 (training)", Forward: []engine.Phase{
+			{N: 56, Run: residualForward(f6, f7, f4), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 56, Run: residualInputGrad(f13, f6, f12, f11)},
+		}},
+		{Name: "layer1.1.conv1 (training)", Forward: []engine.Phase{
+			{N: 28, Run: conv3x3x64Forward(f11, f6, layer1_1_conv1ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: conv3x3x64WeightGrad(layer1_1_conv1W, f6, f8), Even: true, Sums: true},
+			{N: 56, Run: conv3x3x64InputGrad(f13, layer1_1_conv1T, f8)},
+		}},
+		{Name: "layer1.1.bn1+layer1.1.relu1 (training)", Forward: []engine.Phase{
+			{N: 64, Run: batchnormStats(layer1_1_bn1Count, layer1_1_bn1W, layer1_1_bn1Batch, f11), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward(f7, layer1_1_bn1W, layer1_1_bn1Batch, f11), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 64, Run: batchnormBackward(layer1_1_bn1W, layer1_1_bn1Batch, layer1_1_bn1B, f8, f12, f11), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward(layer1_1_bn1W, layer1_1_bn1Coef, layer1_1_bn1B, f8, f12, f11), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.1.conv2 (training)", Forward: []engine.Phase{
+			{N: 28, Run: conv3x3x64Forward(f12, f7, layer1_1_conv2ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: conv3x3x64WeightGrad(layer1_1_conv2W, f7, f8), Even: true, Sums: true},
+			{N: 28, Run: conv3x3x64InputGrad_2(f12, f8, layer1_1_conv2TU, f7)},
+		}},
+		{Name: "layer1.1.bn2 (training)", Forward: []engine.Phase{
+			{N: 64, Run: batchnormStats_2(layer1_1_bn2Count, layer1_1_bn2W, layer1_1_bn2Batch, f12), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward_2(layer1_1_bn2W, layer1_1_bn2Batch, f13, f12), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 64, Run: batchnormBackward_2(layer1_1_bn2W, layer1_1_bn2Batch, layer1_1_bn2B, f8, f14, f12), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward_2(layer1_1_bn2W, layer1_1_bn2Coef, layer1_1_bn2B, f8, f14, f12), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.1.add1+layer1.1.relu2 (training)", Forward: []engine.Phase{
+			{N: 56, Run: residualForward(f8, f13, f6), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 56, Run: residualInputGrad(f15, f8, f14, f13)},
+		}},
+		{Name: "layer2.0.conv1 (training)", Forward: []engine.Phase{
+			{N: 28, Run: layer2_0_conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 12, Run: layer2_0_conv1WeightGrad, Even: true, Sums: true},
+			{N: 56, Run: layer2_0_conv1InputGrad},
+		}},
+		{Name: "layer2.0.bn1+layer2.0.relu1 (training)", Forward: []engine.Phase{
+			{N: 128, Run: batchnormStats_3(layer2_0_bn1Count, layer2_0_bn1W, layer2_0_bn1Batch, f17), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_3(f13, layer2_0_bn1W, layer2_0_bn1Batch, f17), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 128, Run: layer2_0_bn1Backward, Batch: true, Mode: engine.Training},
+			{N: 128, Run: layer2_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer2.0.conv2 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv3x3x128Forward(f18, f13, layer2_0_conv2ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: conv3x3x128WeightGrad(layer2_0_conv2W, f13), Even: true, Sums: true},
+			{N: 14, Run: conv3x3x128InputGrad(f19, layer2_0_conv2TU, f13)},
+		}},
+		{Name: "layer2.0.bn2 (training)", Forward: []engine.Phase{
+			{N: 128, Run: batchnormStats_4(layer2_0_bn2Count, layer2_0_bn2W, layer2_0_bn2Batch, f18), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_4(layer2_0_bn2W, layer2_0_bn2Batch, f16, f18), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 128, Run: batchnormBackward_3(layer2_0_bn2W, layer2_0_bn2Batch, layer2_0_bn2B, f20, f18), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnormEvalBackward_3(layer2_0_bn2W, layer2_0_bn2Coef, layer2_0_bn2B, f20, f18), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer2.0.downsample.0 (training)", Forward: []engine.Phase{
+			{N: 28, Run: layer2_0_downsample_0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: layer2_0_downsample_0WeightGrad, Even: true, Sums: true},
+			{N: 56, Run: layer2_0_downsample_0InputGrad},
+		}},
+		{Name: "layer2.0.downsample.1 (training)", Forward: []engine.Phase{
+			{N: 128, Run: batchnormStats_4(layer2_0_downsample_1Count, layer2_0_downsample_1W, layer2_0_downsample_1Batch, f19), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_4(layer2_0_downsample_1W, layer2_0_downsample_1Batch, f15, f19), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 128, Run: layer2_0_downsample_1Backward, Batch: true, Mode: engine.Training},
+			{N: 128, Run: layer2_0_downsample_1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer2.0.add1+relu2 (training)", Forward: []engine.Phase{
+			{N: 28, Run: layer2_0_add1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 28, Run: residualInputGrad_2(f23, f14, f20, f22)},
+		}},
+		{Name: "layer2.1.conv1 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv3x3x128Forward(f20, f14, layer2_1_conv1ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: conv3x3x128WeightGrad(layer2_1_conv1W, f14), Even: true, Sums: true},
+			{N: 28, Run: layer2_1_conv1InputGrad},
+		}},
+		{Name: "layer2.1.bn1+layer2.1.relu1 (training)", Forward: []engine.Phase{
+			{N: 128, Run: batchnormStats_3(layer2_1_bn1Count, layer2_1_bn1W, layer2_1_bn1Batch, f20), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_3(f15, layer2_1_bn1W, layer2_1_bn1Batch, f20), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 128, Run: layer2_1_bn1Backward, Batch: true, Mode: engine.Training},
+			{N: 128, Run: layer2_1_bn1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer2.1.conv2 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv3x3x128Forward(f21, f15, layer2_1_conv2ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: conv3x3x128WeightGrad(layer2_1_conv2W, f15), Even: true, Sums: true},
+			{N: 14, Run: conv3x3x128InputGrad(f21, layer2_1_conv2TU, f15)},
+		}},
+		{Name: "layer2.1.bn2 (training)", Forward: []engine.Phase{
+			{N: 128, Run: batchnormStats_4(layer2_1_bn2Count, layer2_1_bn2W, layer2_1_bn2Batch, f21), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_4(layer2_1_bn2W, layer2_1_bn2Batch, f22, f21), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 128, Run: batchnormBackward_3(layer2_1_bn2W, layer2_1_bn2Batch, layer2_1_bn2B, f22, f21), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnormEvalBackward_3(layer2_1_bn2W, layer2_1_bn2Coef, layer2_1_bn2B, f22, f21), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer2.1.add1+relu3 (training)", Forward: []engine.Phase{
+			{N: 28, Run: layer2_1_add1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 28, Run: residualInputGrad_2(f24, f16, f22, f23)},
+		}},
+		{Name: "layer3.0.conv1 (training)", Forward: []engine.Phase{
+			{N: 14, Run: layer3_0_conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 24, Run: layer3_0_conv1WeightGrad, Even: true, Sums: true},
+			{N: 28, Run: layer3_0_conv1InputGrad},
+		}},
+		{Name: "layer3.0.bn1+layer3.0.relu1 (training)", Forward: []engine.Phase{
+			{N: 256, Run: batchnormStats_5(layer3_0_bn1Count, layer3_0_bn1W, layer3_0_bn1Batch, f26), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_5(f22, layer3_0_bn1W, layer3_0_bn1Batch, f26), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 256, Run: layer3_0_bn1Backward, Batch: true, Mode: engine.Training},
+			{N: 256, Run: layer3_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.0.conv2 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x256Forward(f27, f22, layer3_0_conv2ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: conv3x3x256WeightGrad(layer3_0_conv2W, f22), Even: true, Sums: true},
+			{N: 7, Run: conv3x3x256InputGrad(f28, layer3_0_conv2TU, f22)},
+		}},
+		{Name: "layer3.0.bn2 (training)", Forward: []engine.Phase{
+			{N: 256, Run: batchnormStats_6(layer3_0_bn2Count, layer3_0_bn2W, layer3_0_bn2Batch, f27), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_6(layer3_0_bn2W, layer3_0_bn2Batch, f25, f27), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 256, Run: batchnormBackward_4(layer3_0_bn2W, layer3_0_bn2Batch, layer3_0_bn2B, f29, f27), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_4(layer3_0_bn2W, layer3_0_bn2Coef, layer3_0_bn2B, f29, f27), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.0.downsample.0 (training)", Forward: []engine.Phase{
+			{N: 14, Run: layer3_0_downsample_0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: layer3_0_downsample_0WeightGrad, Even: true, Sums: true},
+			{N: 28, Run: layer3_0_downsample_0InputGrad},
+		}},
+		{Name: "layer3.0.downsample.1 (training)", Forward: []engine.Phase{
+			{N: 256, Run: batchnormStats_6(layer3_0_downsample_1Count, layer3_0_downsample_1W, layer3_0_downsample_1Batch, f28), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_6(layer3_0_downsample_1W, layer3_0_downsample_1Batch, f24, f28), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 256, Run: layer3_0_downsample_1Backward, Batch: true, Mode: engine.Training},
+			{N: 256, Run: layer3_0_downsample_1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.0.add1+relu4 (training)", Forward: []engine.Phase{
+			{N: 14, Run: layer3_0_add1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 14, Run: residualInputGrad_3(f32, f23, f29, f31)},
+		}},
+		{Name: "layer3.1.conv1 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x256Forward(f29, f23, layer3_1_conv1ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: conv3x3x256WeightGrad(layer3_1_conv1W, f23), Even: true, Sums: true},
+			{N: 14, Run: layer3_1_conv1InputGrad},
+		}},
+		{Name: "layer3.1.bn1+layer3.1.relu1 (training)", Forward: []engine.Phase{
+			{N: 256, Run: batchnormStats_5(layer3_1_bn1Count, layer3_1_bn1W, layer3_1_bn1Batch, f29), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_5(f24, layer3_1_bn1W, layer3_1_bn1Batch, f29), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 256, Run: layer3_1_bn1Backward, Batch: true, Mode: engine.Training},
+			{N: 256, Run: layer3_1_bn1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.1.conv2 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x256Forward(f30, f24, layer3_1_conv2ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: conv3x3x256WeightGrad(layer3_1_conv2W, f24), Even: true, Sums: true},
+			{N: 7, Run: conv3x3x256InputGrad(f30, layer3_1_conv2TU, f24)},
+		}},
+		{Name: "layer3.1.bn2 (training)", Forward: []engine.Phase{
+			{N: 256, Run: batchnormStats_6(layer3_1_bn2Count, layer3_1_bn2W, layer3_1_bn2Batch, f30), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_6(layer3_1_bn2W, layer3_1_bn2Batch, f31, f30), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 256, Run: batchnormBackward_4(layer3_1_bn2W, layer3_1_bn2Batch, layer3_1_bn2B, f31, f30), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_4(layer3_1_bn2W, layer3_1_bn2Coef, layer3_1_bn2B, f31, f30), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.1.add1+relu5 (training)", Forward: []engine.Phase{
+			{N: 14, Run: layer3_1_add1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 14, Run: residualInputGrad_3(f33, f25, f31, f32)},
+		}},
+		{Name: "layer4.0.conv1 (training)", Forward: []engine.Phase{
+			{N: 7, Run: layer4_0_conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 48, Run: layer4_0_conv1WeightGrad, Even: true, Sums: true},
+			{N: 14, Run: layer4_0_conv1InputGrad},
+		}},
+		{Name: "layer4.0.bn1+layer4.0.relu1 (training)", Forward: []engine.Phase{
+			{N: 512, Run: batchnormStats_7(layer4_0_bn1Count, layer4_0_bn1W, layer4_0_bn1Batch, f35), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_7(f31, layer4_0_bn1W, layer4_0_bn1Batch, f35), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 512, Run: layer4_0_bn1Backward, Batch: true, Mode: engine.Training},
+			{N: 512, Run: layer4_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer4.0.conv2 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x512Forward(f36, f31, layer4_0_conv2W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 48, Run: conv3x3x512WeightGrad(layer4_0_conv2W, f31, f32), Even: true, Sums: true},
+			{N: 7, Run: conv3x3x512InputGrad(f37, f32, layer4_0_conv2T, f31)},
+		}},
+		{Name: "layer4.0.bn2 (training)", Forward: []engine.Phase{
+			{N: 512, Run: batchnormStats_8(layer4_0_bn2Count, layer4_0_bn2W, layer4_0_bn2Batch, f36), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_8(layer4_0_bn2W, layer4_0_bn2Batch, f34, f36), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 512, Run: batchnormBackward_5(layer4_0_bn2W, layer4_0_bn2Batch, layer4_0_bn2B, f32, f38, f36), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward_5(layer4_0_bn2W, layer4_0_bn2Coef, layer4_0_bn2B, f32, f38, f36), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer4.0.downsample.0 (training)", Forward: []engine.Phase{
+			{N: 7, Run: layer4_0_downsample_0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 16, Run: layer4_0_downsample_0WeightGrad, Even: true, Sums: true},
+			{N: 14, Run: layer4_0_downsample_0InputGrad},
+		}},
+		{Name: "layer4.0.downsample.1 (training)", Forward: []engine.Phase{
+			{N: 512, Run: batchnormStats_8(layer4_0_downsample_1Count, layer4_0_downsample_1W, layer4_0_downsample_1Batch, f37), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_8(layer4_0_downsample_1W, layer4_0_downsample_1Batch, f33, f37), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 512, Run: layer4_0_downsample_1Backward, Batch: true, Mode: engine.Training},
+			{N: 512, Run: layer4_0_downsample_1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer4.0.add1+relu6 (training)", Forward: []engine.Phase{
+			{N: 7, Run: layer4_0_add1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 7, Run: layer4_0_add1InputGrad},
+		}},
+		{Name: "layer4.1.conv1 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x512Forward(f38, f32, layer4_1_conv1W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 48, Run: conv3x3x512WeightGrad(layer4_1_conv1W, f32, f34), Even: true, Sums: true},
+			{N: 7, Run: layer4_1_conv1InputGrad},
+		}},
+		{Name: "layer4.1.bn1+layer4.1.relu1 (training)", Forward: []engine.Phase{
+			{N: 512, Run: batchnormStats_7(layer4_1_bn1Count, layer4_1_bn1W, layer4_1_bn1Batch, f38), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_7(f33, layer4_1_bn1W, layer4_1_bn1Batch, f38), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 512, Run: layer4_1_bn1Backward, Batch: true, Mode: engine.Training},
+			{N: 512, Run: layer4_1_bn1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer4.1.conv2 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x512Forward(f39, f33, layer4_1_conv2W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 48, Run: conv3x3x512WeightGrad(layer4_1_conv2W, f33, f34), Even: true, Sums: true},
+			{N: 7, Run: conv3x3x512InputGrad(f39, f34, layer4_1_conv2T, f33)},
+		}},
+		{Name: "layer4.1.bn2 (training)", Forward: []engine.Phase{
+			{N: 512, Run: batchnormStats_8(layer4_1_bn2Count, layer4_1_bn2W, layer4_1_bn2Batch, f39), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_8(layer4_1_bn2W, layer4_1_bn2Batch, f34, f39), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 512, Run: batchnormBackward_5(layer4_1_bn2W, layer4_1_bn2Batch, layer4_1_bn2B, f34, f42, f39), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward_5(layer4_1_bn2W, layer4_1_bn2Coef, layer4_1_bn2B, f34, f42, f39), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer4.1.add1+relu7 (training)", Forward: []engine.Phase{
+			{N: 7, Run: layer4_1_add1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 7, Run: layer4_1_add1InputGrad},
+		}},
+		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
+			{N: 512, Run: poolavgInfer(f42, f40), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 512, Run: globalavgpool1InputGrad},
+		}},
+		{Name: "fc (training)", Forward: []engine.Phase{
+			{N: 1000, Run: fc1000Infer(f42), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1000, Run: fcWeightGrad, Sums: true},
+			{N: 512, Run: fcInputGrad},
+		}},
+		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
+			{N: 112, Run: conv1Forward, Mode: engine.Inference},
+			{N: 112, Run: bn1Eval, Mode: engine.Inference},
+			{N: 56, Run: maxpool1Forward, Mode: engine.Inference},
+			{N: 28, Run: conv3x3x64Forward(f9, f4, layer1_0_conv1ForwardU), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval(f5, layer1_0_bn1W, layer1_0_bn1Coef, f9), Mode: engine.Inference},
+			{N: 28, Run: conv3x3x64Forward(f10, f5, layer1_0_conv2ForwardU), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval_2(layer1_0_bn2W, layer1_0_bn2Coef, f7, f10), Mode: engine.Inference},
+			{N: 56, Run: residualForward(f6, f7, f4), Mode: engine.Inference},
+			{N: 28, Run: conv3x3x64Forward(f11, f6, layer1_1_conv1ForwardU), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval(f7, layer1_1_bn1W, layer1_1_bn1Coef, f11), Mode: engine.Inference},
+			{N: 28, Run: conv3x3x64Forward(f12, f7, layer1_1_conv2ForwardU), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval_2(layer1_1_bn2W, layer1_1_bn2Coef, f13, f12), Mode: engine.Inference},
+			{N: 56, Run: residualForward(f8, f13, f6), Mode: engine.Inference},
+			{N: 28, Run: layer2_0_conv1Forward, Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_3(f13, layer2_0_bn1W, layer2_0_bn1Coef, f17), Mode: engine.Inference},
+			{N: 14, Run: conv3x3x128Forward(f18, f13, layer2_0_conv2ForwardU), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_4(layer2_0_bn2W, layer2_0_bn2Coef, f16, f18), Mode: engine.Inference},
+			{N: 28, Run: layer2_0_downsample_0Forward, Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_4(layer2_0_downsample_1W, layer2_0_downsample_1Coef, f15, f19), Mode: engine.Inference},
+			{N: 28, Run: layer2_0_add1Forward, Mode: engine.Inference},
+			{N: 14, Run: conv3x3x128Forward(f20, f14, layer2_1_conv1ForwardU), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_3(f15, layer2_1_bn1W, layer2_1_bn1Coef, f20), Mode: engine.Inference},
+			{N: 14, Run: conv3x3x128Forward(f21, f15, layer2_1_conv2ForwardU), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_4(layer2_1_bn2W, layer2_1_bn2Coef, f22, f21), Mode: engine.Inference},
+			{N: 28, Run: layer2_1_add1Forward, Mode: engine.Inference},
+			{N: 14, Run: layer3_0_conv1Forward, Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_5(f22, layer3_0_bn1W, layer3_0_bn1Coef, f26), Mode: engine.Inference},
+			{N: 7, Run: conv3x3x256Forward(f27, f22, layer3_0_conv2ForwardU), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_6(layer3_0_bn2W, layer3_0_bn2Coef, f25, f27), Mode: engine.Inference},
+			{N: 14, Run: layer3_0_downsample_0Forward, Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_6(layer3_0_downsample_1W, layer3_0_downsample_1Coef, f24, f28), Mode: engine.Inference},
+			{N: 14, Run: layer3_0_add1Forward, Mode: engine.Inference},
+			{N: 7, Run: conv3x3x256Forward(f29, f23, layer3_1_conv1ForwardU), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_5(f24, layer3_1_bn1W, layer3_1_bn1Coef, f29), Mode: engine.Inference},
+			{N: 7, Run: conv3x3x256Forward(f30, f24, layer3_1_conv2ForwardU), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_6(layer3_1_bn2W, layer3_1_bn2Coef, f31, f30), Mode: engine.Inference},
+			{N: 14, Run: layer3_1_add1Forward, Mode: engine.Inference},
+			{N: 7, Run: layer4_0_conv1Forward, Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_7(f31, layer4_0_bn1W, layer4_0_bn1Coef, f35), Mode: engine.Inference},
+			{N: 7, Run: conv3x3x512Forward(f36, f31, layer4_0_conv2W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_8(layer4_0_bn2W, layer4_0_bn2Coef, f34, f36), Mode: engine.Inference},
+			{N: 7, Run: layer4_0_downsample_0Forward, Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_8(layer4_0_downsample_1W, layer4_0_downsample_1Coef, f33, f37), Mode: engine.Inference},
+			{N: 7, Run: layer4_0_add1Forward, Mode: engine.Inference},
+			{N: 7, Run: conv3x3x512Forward(f38, f32, layer4_1_conv1W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_7(f33, layer4_1_bn1W, layer4_1_bn1Coef, f38), Mode: engine.Inference},
+			{N: 7, Run: conv3x3x512Forward(f39, f33, layer4_1_conv2W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_8(layer4_1_bn2W, layer4_1_bn2Coef, f34, f39), Mode: engine.Inference},
+			{N: 7, Run: layer4_1_add1Forward, Mode: engine.Inference},
+			{N: 512, Run: poolavgInfer(f42, f40), Mode: engine.Inference},
+			{N: 1000, Run: fc1000Infer(f42), Mode: engine.Inference},
+		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 74},
 }
@@ -1444,8 +1167,8 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 	}
 }
 
-// conv1InferGeom: conv 7x7x64 s2 p3 nobias, in inference.
-var conv1InferGeom = runtime.ConvGeom{
+// conv7x7x64InferGeom: conv 7x7x64 s2 p3 nobias, in inference.
+var conv7x7x64InferGeom = runtime.ConvGeom{
 	C: 3, InRow: 690, OH: 112, OW: 112, K: 64, OutRow: 7168,
 	FH: 7, FW: 7, SH: 2, SW: 2, KB: 32, ReLU: true,
 }
@@ -1463,170 +1186,92 @@ func conv1FoldUpdate(w *engine.Weights, d []float32) {
 
 // conv1Infer computes conv1 (conv 7x7x64 s2 p3 nobias) + bn1 (batchnorm) + relu1 (relu): output rows [lo, hi).
 func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[conv1Fold], c.D[conv1Fold][9408:], lo, hi)
+	runtime.ConvForward(&conv7x7x64InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[conv1Fold], c.D[conv1Fold][9408:], lo, hi)
 }
 
-// maxpool1InferGeom: pool max 3x3 s2 p1.
-var maxpool1InferGeom = runtime.PoolGeom{
+// poolmaxInferGeom: pool max 3x3 s2 p1.
+var poolmaxInferGeom = runtime.PoolGeom{
 	C: 64, H: 112, W: 112, InRow: 7168,
 	OH: 56, OW: 56, OutRow: 3712, OutOff: 3776,
 	FH: 3, FW: 3, SH: 2, SW: 2, PH: 1, PW: 1,
 	DInRow: 7168,
 }
 
-// padI2: the padding of b2 (56x56x64 p1).
-var padI2 = runtime.Padding{
+// pad56x56x64p1: the padding of a 56x56x64 p1 buffer.
+var pad56x56x64p1 = runtime.Padding{
 	H: 56, W: 56, C: 64, PH: 1, PW: 1,
 }
 
 // maxpool1Infer computes maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func maxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI2, c.F[f45], lo, hi)
-	runtime.MaxPoolForwardNoIndex(&maxpool1InferGeom, c.F[f45], c.F[f1], lo, hi)
+	runtime.ClearPadding(&pad56x56x64p1, c.F[f45], lo, hi)
+	runtime.MaxPoolForwardNoIndex(&poolmaxInferGeom, c.F[f45], c.F[f1], lo, hi)
 }
 
-// layer1_0_conv1InferGeom: conv 3x3x64 p1 nobias, in inference.
-var layer1_0_conv1InferGeom = runtime.ConvGeom{
+// conv3x3x64InferGeom: conv 3x3x64 p1 nobias, in inference.
+var conv3x3x64InferGeom = runtime.ConvGeom{
 	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3712, OutOff: 3776,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
 
-// layer1_0_conv1FoldUpdate computes layer1.0.conv1's weights and bias with layer1.0.bn1 folded in.
-func layer1_0_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:36864]
-	runtime.PackConv(w.P[layer1_0_conv1W], t, 64, 64, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[36864:], t, nil, w.P[layer1_0_bn1W], w.P[layer1_0_bn1B], w.P[layer1_0_bn1Mean], w.P[layer1_0_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 64, 64, 3, 3, 32, false)
+// conv3x3x64FoldUpdate returns the update of layer1.0.conv1, layer1.0.conv2, layer1.1.conv1 and layer1.1.conv2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv3x3x64FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:36864]
+		runtime.PackConv(w.P[p0], t, 64, 64, 3, 3, 32, true)
+		runtime.FoldBatchNorm(t, d[36864:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 64, 64, 3, 3, 32, false)
+	}
 }
 
-// layer1_0_conv1InferUUpdate computes layer1.0.conv1's weights, Winograd-transformed.
-func layer1_0_conv1InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer1_0_conv1InferGeom, d, w.D[layer1_0_conv1Fold])
+// conv3x3x64InferUUpdate returns the update of layer1.0.conv1 and layer1.1.conv1, each with its own derived tensors: it computes the conv's weights, Winograd-transformed.
+func conv3x3x64InferUUpdate(d0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x64InferGeom, d, w.D[d0])
+	}
 }
 
-// padI3: the padding of b3 (56x56x64 p1).
-var padI3 = runtime.Padding{
-	H: 56, W: 56, C: 64, PH: 1, PW: 1,
+// conv3x3x64Infer returns the phase of layer1.0.conv1 and layer1.1.conv1, each with its own buffers and derived tensors: it computes conv 3x3x64 p1 nobias + batchnorm + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3x64Infer(b0, b1, d0, d1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(&conv3x3x64InferGeom, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d1][36864:], lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+		runtime.ClearPadding(&pad56x56x64p1, c.F[b0], lo, hi)
+	}
 }
 
-// layer1_0_conv1Infer computes layer1.0.conv1 (conv 3x3x64 p1 nobias) + layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer1_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_0_conv1InferGeom, c.Scratch, c.F[f1], c.F[f45], c.D[layer1_0_conv1InferU], c.D[layer1_0_conv1Fold][36864:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI3, c.F[f1], lo, hi)
-}
-
-// layer1_0_conv2InferGeom: conv 3x3x64 p1 nobias, in inference.
-var layer1_0_conv2InferGeom = runtime.ConvGeom{
+// conv3x3x64InferGeom_2: conv 3x3x64 p1 nobias, in inference.
+var conv3x3x64InferGeom_2 = runtime.ConvGeom{
 	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3712, OutOff: 3776,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// layer1_0_conv2FoldUpdate computes layer1.0.conv2's weights and bias with layer1.0.bn2 folded in.
-func layer1_0_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:36864]
-	runtime.PackConv(w.P[layer1_0_conv2W], t, 64, 64, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[36864:], t, nil, w.P[layer1_0_bn2W], w.P[layer1_0_bn2B], w.P[layer1_0_bn2Mean], w.P[layer1_0_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 64, 64, 3, 3, 32, false)
-}
-
-// layer1_0_conv2StoreGeom: the residual add fused into its store of layer1.0.conv2+layer1.0.bn2+layer1.0.add1+layer1.0.relu2.
-var layer1_0_conv2StoreGeom = runtime.EltGeom{
+// conv3x3x64StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+var conv3x3x64StoreGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 64,
 	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Off: 3776, Row: 3712, Pix: 64}, {Off: 3776, Row: 3712, Pix: 64}},
 	Act: runtime.ActReLU,
 }
 
-// layer1_0_conv2InferUUpdate computes layer1.0.conv2's weights, Winograd-transformed.
-func layer1_0_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer1_0_conv2InferGeom, d, w.D[layer1_0_conv2Fold])
+// conv3x3x64InferUUpdate_2 returns the update of layer1.0.conv2 and layer1.1.conv2, each with its own derived tensors: it computes the conv's weights, Winograd-transformed.
+func conv3x3x64InferUUpdate_2(d0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x64InferGeom_2, d, w.D[d0])
+	}
 }
 
-// padI4: the padding of b4 (56x56x64 p1).
-var padI4 = runtime.Padding{
-	H: 56, W: 56, C: 64, PH: 1, PW: 1,
+// conv3x3x64Infer_2 returns the phase of layer1.0.conv2 and layer1.1.conv2, each with its own buffers and derived tensors: it computes conv 3x3x64 p1 nobias + batchnorm + residual + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3x64Infer_2(b0, b1, d0, d1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(&conv3x3x64InferGeom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d1][36864:], lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+		runtime.ClearPadding(&pad56x56x64p1, c.F[b0], lo, hi)
+		runtime.Add(&conv3x3x64StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b2]}, lo, hi)
+	}
 }
 
-// layer1_0_conv2Infer computes layer1.0.conv2 (conv 3x3x64 p1 nobias) + layer1.0.bn2 (batchnorm) + layer1.0.add1 (residual) + layer1.0.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer1_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_0_conv2InferGeom, c.Scratch, c.F[f46], c.F[f1], c.D[layer1_0_conv2InferU], c.D[layer1_0_conv2Fold][36864:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI4, c.F[f46], lo, hi)
-	runtime.Add(&layer1_0_conv2StoreGeom, c.F[f46], [][]float32{c.F[f46], c.F[f45]}, lo, hi)
-}
-
-// layer1_1_conv1InferGeom: conv 3x3x64 p1 nobias, in inference.
-var layer1_1_conv1InferGeom = runtime.ConvGeom{
-	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3712, OutOff: 3776,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// layer1_1_conv1FoldUpdate computes layer1.1.conv1's weights and bias with layer1.1.bn1 folded in.
-func layer1_1_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:36864]
-	runtime.PackConv(w.P[layer1_1_conv1W], t, 64, 64, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[36864:], t, nil, w.P[layer1_1_bn1W], w.P[layer1_1_bn1B], w.P[layer1_1_bn1Mean], w.P[layer1_1_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 64, 64, 3, 3, 32, false)
-}
-
-// layer1_1_conv1InferUUpdate computes layer1.1.conv1's weights, Winograd-transformed.
-func layer1_1_conv1InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer1_1_conv1InferGeom, d, w.D[layer1_1_conv1Fold])
-}
-
-// padI5: the padding of b5 (56x56x64 p1).
-var padI5 = runtime.Padding{
-	H: 56, W: 56, C: 64, PH: 1, PW: 1,
-}
-
-// layer1_1_conv1Infer computes layer1.1.conv1 (conv 3x3x64 p1 nobias) + layer1.1.bn1 (batchnorm) + layer1.1.relu1 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer1_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_1_conv1InferGeom, c.Scratch, c.F[f45], c.F[f46], c.D[layer1_1_conv1InferU], c.D[layer1_1_conv1Fold][36864:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI5, c.F[f45], lo, hi)
-}
-
-// layer1_1_conv2InferGeom: conv 3x3x64 p1 nobias, in inference.
-var layer1_1_conv2InferGeom = runtime.ConvGeom{
-	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3712, OutOff: 3776,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-}
-
-// layer1_1_conv2FoldUpdate computes layer1.1.conv2's weights and bias with layer1.1.bn2 folded in.
-func layer1_1_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:36864]
-	runtime.PackConv(w.P[layer1_1_conv2W], t, 64, 64, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[36864:], t, nil, w.P[layer1_1_bn2W], w.P[layer1_1_bn2B], w.P[layer1_1_bn2Mean], w.P[layer1_1_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 64, 64, 3, 3, 32, false)
-}
-
-// layer1_1_conv2StoreGeom: the residual add fused into its store of layer1.1.conv2+layer1.1.bn2+layer1.1.add1+layer1.1.relu2.
-var layer1_1_conv2StoreGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 64,
-	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Off: 3776, Row: 3712, Pix: 64}, {Off: 3776, Row: 3712, Pix: 64}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_1_conv2InferUUpdate computes layer1.1.conv2's weights, Winograd-transformed.
-func layer1_1_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer1_1_conv2InferGeom, d, w.D[layer1_1_conv2Fold])
-}
-
-// padI6: the padding of b6 (56x56x64 p1).
-var padI6 = runtime.Padding{
-	H: 56, W: 56, C: 64, PH: 1, PW: 1,
-}
-
-// layer1_1_conv2Infer computes layer1.1.conv2 (conv 3x3x64 p1 nobias) + layer1.1.bn2 (batchnorm) + layer1.1.add1 (residual) + layer1.1.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer1_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_1_conv2InferGeom, c.Scratch, c.F[f1], c.F[f45], c.D[layer1_1_conv2InferU], c.D[layer1_1_conv2Fold][36864:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI6, c.F[f1], lo, hi)
-	runtime.Add(&layer1_1_conv2StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f46]}, lo, hi)
-}
-
-// layer2_0_conv1InferGeom: conv 3x3x128 s2 p1 nobias, in inference.
-var layer2_0_conv1InferGeom = runtime.ConvGeom{
+// conv3x3x128InferGeom: conv 3x3x128 s2 p1 nobias, in inference.
+var conv3x3x128InferGeom = runtime.ConvGeom{
 	C: 64, InRow: 3712, OH: 28, OW: 28, K: 128, OutRow: 3840, OutOff: 3968,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32, ReLU: true,
 }
@@ -1639,19 +1284,19 @@ func layer2_0_conv1FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 128, 64, 3, 3, 32, false)
 }
 
-// padI7: the padding of b7 (28x28x128 p1).
-var padI7 = runtime.Padding{
+// pad28x28x128p1: the padding of a 28x28x128 p1 buffer.
+var pad28x28x128p1 = runtime.Padding{
 	H: 28, W: 28, C: 128, PH: 1, PW: 1,
 }
 
 // layer2_0_conv1Infer computes layer2.0.conv1 (conv 3x3x128 s2 p1 nobias) + layer2.0.bn1 (batchnorm) + layer2.0.relu1 (relu): output rows [lo, hi).
 func layer2_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_0_conv1InferGeom, c.Scratch, c.F[f45], c.F[f1], c.D[layer2_0_conv1Fold], c.D[layer2_0_conv1Fold][73728:], lo, hi)
-	runtime.ClearPadding(&padI7, c.F[f45], lo, hi)
+	runtime.ConvForward(&conv3x3x128InferGeom, c.Scratch, c.F[f45], c.F[f1], c.D[layer2_0_conv1Fold], c.D[layer2_0_conv1Fold][73728:], lo, hi)
+	runtime.ClearPadding(&pad28x28x128p1, c.F[f45], lo, hi)
 }
 
-// layer2_0_downsample_0InferGeom: conv 1x1x128 s2 nobias, in inference.
-var layer2_0_downsample_0InferGeom = runtime.ConvGeom{
+// conv1x1x128InferGeom: conv 1x1x128 s2 nobias, in inference.
+var conv1x1x128InferGeom = runtime.ConvGeom{
 	C: 64, InRow: 3712, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 32,
 }
@@ -1666,120 +1311,82 @@ func layer2_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer2_0_downsample_0Infer computes layer2.0.downsample.0 (conv 1x1x128 s2 nobias) + layer2.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer2_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_0_downsample_0InferGeom, c.Scratch, c.F[f46], c.F[f1][3776:], c.D[layer2_0_downsample_0Fold], c.D[layer2_0_downsample_0Fold][8192:], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x128InferGeom, c.Scratch, c.F[f46], c.F[f1][3776:], c.D[layer2_0_downsample_0Fold], c.D[layer2_0_downsample_0Fold][8192:], lo, hi)
 }
 
-// layer2_0_conv2InferGeom: conv 3x3x128 p1 nobias, in inference.
-var layer2_0_conv2InferGeom = runtime.ConvGeom{
+// conv3x3x128InferGeom_2: conv 3x3x128 p1 nobias, in inference.
+var conv3x3x128InferGeom_2 = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3840, OutOff: 3968,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// layer2_0_conv2FoldUpdate computes layer2.0.conv2's weights and bias with layer2.0.bn2 folded in.
-func layer2_0_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:147456]
-	runtime.PackConv(w.P[layer2_0_conv2W], t, 128, 128, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[147456:], t, nil, w.P[layer2_0_bn2W], w.P[layer2_0_bn2B], w.P[layer2_0_bn2Mean], w.P[layer2_0_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 128, 128, 3, 3, 32, false)
+// conv3x3x128FoldUpdate returns the update of layer2.0.conv2, layer2.1.conv1 and layer2.1.conv2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv3x3x128FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:147456]
+		runtime.PackConv(w.P[p0], t, 128, 128, 3, 3, 32, true)
+		runtime.FoldBatchNorm(t, d[147456:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 128, 128, 3, 3, 32, false)
+	}
 }
 
-// layer2_0_conv2StoreGeom: the residual add fused into its store of layer2.0.conv2+layer2.0.bn2+layer2.0.add1+relu2.
-var layer2_0_conv2StoreGeom = runtime.EltGeom{
+// conv3x3x128StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+var conv3x3x128StoreGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 128,
 	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}, {Row: 3584, Pix: 128}},
 	Act: runtime.ActReLU,
 }
 
-// layer2_0_conv2InferUUpdate computes layer2.0.conv2's weights, Winograd-transformed.
-func layer2_0_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer2_0_conv2InferGeom, d, w.D[layer2_0_conv2Fold])
-}
-
-// padI9: the padding of b9 (28x28x128 p1).
-var padI9 = runtime.Padding{
-	H: 28, W: 28, C: 128, PH: 1, PW: 1,
+// conv3x3x128InferUUpdate returns the update of layer2.0.conv2 and layer2.1.conv2, each with its own derived tensors: it computes the conv's weights, Winograd-transformed.
+func conv3x3x128InferUUpdate(d0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x128InferGeom_2, d, w.D[d0])
+	}
 }
 
 // layer2_0_conv2Infer computes layer2.0.conv2 (conv 3x3x128 p1 nobias) + layer2.0.bn2 (batchnorm) + layer2.0.add1 (residual) + relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer2_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_0_conv2InferGeom, c.Scratch, c.F[f1], c.F[f45], c.D[layer2_0_conv2InferU], c.D[layer2_0_conv2Fold][147456:], lo, hi)
+	runtime.ConvForwardWinograd(&conv3x3x128InferGeom_2, c.Scratch, c.F[f1], c.F[f45], c.D[layer2_0_conv2InferU], c.D[layer2_0_conv2Fold][147456:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI9, c.F[f1], lo, hi)
-	runtime.Add(&layer2_0_conv2StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f46]}, lo, hi)
+	runtime.ClearPadding(&pad28x28x128p1, c.F[f1], lo, hi)
+	runtime.Add(&conv3x3x128StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f46]}, lo, hi)
 }
 
-// layer2_1_conv1InferGeom: conv 3x3x128 p1 nobias, in inference.
-var layer2_1_conv1InferGeom = runtime.ConvGeom{
+// conv3x3x128InferGeom_3: conv 3x3x128 p1 nobias, in inference.
+var conv3x3x128InferGeom_3 = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3840, OutOff: 3968,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
 
-// layer2_1_conv1FoldUpdate computes layer2.1.conv1's weights and bias with layer2.1.bn1 folded in.
-func layer2_1_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:147456]
-	runtime.PackConv(w.P[layer2_1_conv1W], t, 128, 128, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[147456:], t, nil, w.P[layer2_1_bn1W], w.P[layer2_1_bn1B], w.P[layer2_1_bn1Mean], w.P[layer2_1_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 128, 128, 3, 3, 32, false)
-}
-
 // layer2_1_conv1InferUUpdate computes layer2.1.conv1's weights, Winograd-transformed.
 func layer2_1_conv1InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer2_1_conv1InferGeom, d, w.D[layer2_1_conv1Fold])
-}
-
-// padI10: the padding of b10 (28x28x128 p1).
-var padI10 = runtime.Padding{
-	H: 28, W: 28, C: 128, PH: 1, PW: 1,
+	runtime.WinogradWeights(&conv3x3x128InferGeom_3, d, w.D[layer2_1_conv1Fold])
 }
 
 // layer2_1_conv1Infer computes layer2.1.conv1 (conv 3x3x128 p1 nobias) + layer2.1.bn1 (batchnorm) + layer2.1.relu1 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer2_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_1_conv1InferGeom, c.Scratch, c.F[f45], c.F[f1], c.D[layer2_1_conv1InferU], c.D[layer2_1_conv1Fold][147456:], lo, hi)
+	runtime.ConvForwardWinograd(&conv3x3x128InferGeom_3, c.Scratch, c.F[f45], c.F[f1], c.D[layer2_1_conv1InferU], c.D[layer2_1_conv1Fold][147456:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI10, c.F[f45], lo, hi)
+	runtime.ClearPadding(&pad28x28x128p1, c.F[f45], lo, hi)
 }
 
-// layer2_1_conv2InferGeom: conv 3x3x128 p1 nobias, in inference.
-var layer2_1_conv2InferGeom = runtime.ConvGeom{
-	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3840, OutOff: 3968,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-}
-
-// layer2_1_conv2FoldUpdate computes layer2.1.conv2's weights and bias with layer2.1.bn2 folded in.
-func layer2_1_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:147456]
-	runtime.PackConv(w.P[layer2_1_conv2W], t, 128, 128, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[147456:], t, nil, w.P[layer2_1_bn2W], w.P[layer2_1_bn2B], w.P[layer2_1_bn2Mean], w.P[layer2_1_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 128, 128, 3, 3, 32, false)
-}
-
-// layer2_1_conv2StoreGeom: the residual add fused into its store of layer2.1.conv2+layer2.1.bn2+layer2.1.add1+relu3.
-var layer2_1_conv2StoreGeom = runtime.EltGeom{
+// conv3x3x128StoreGeom_2: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+var conv3x3x128StoreGeom_2 = runtime.EltGeom{
 	H: 28, W: 28, C: 128,
 	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}, {Off: 3968, Row: 3840, Pix: 128}},
 	Act: runtime.ActReLU,
 }
 
-// layer2_1_conv2InferUUpdate computes layer2.1.conv2's weights, Winograd-transformed.
-func layer2_1_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer2_1_conv2InferGeom, d, w.D[layer2_1_conv2Fold])
-}
-
-// padI11: the padding of b11 (28x28x128 p1).
-var padI11 = runtime.Padding{
-	H: 28, W: 28, C: 128, PH: 1, PW: 1,
-}
-
 // layer2_1_conv2Infer computes layer2.1.conv2 (conv 3x3x128 p1 nobias) + layer2.1.bn2 (batchnorm) + layer2.1.add1 (residual) + relu3 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer2_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_1_conv2InferGeom, c.Scratch, c.F[f46], c.F[f45], c.D[layer2_1_conv2InferU], c.D[layer2_1_conv2Fold][147456:], lo, hi)
+	runtime.ConvForwardWinograd(&conv3x3x128InferGeom_2, c.Scratch, c.F[f46], c.F[f45], c.D[layer2_1_conv2InferU], c.D[layer2_1_conv2Fold][147456:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI11, c.F[f46], lo, hi)
-	runtime.Add(&layer2_1_conv2StoreGeom, c.F[f46], [][]float32{c.F[f46], c.F[f1]}, lo, hi)
+	runtime.ClearPadding(&pad28x28x128p1, c.F[f46], lo, hi)
+	runtime.Add(&conv3x3x128StoreGeom_2, c.F[f46], [][]float32{c.F[f46], c.F[f1]}, lo, hi)
 }
 
-// layer3_0_conv1InferGeom: conv 3x3x256 s2 p1 nobias, in inference.
-var layer3_0_conv1InferGeom = runtime.ConvGeom{
+// conv3x3x256InferGeom: conv 3x3x256 s2 p1 nobias, in inference.
+var conv3x3x256InferGeom = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 14, OW: 14, K: 256, OutRow: 4096, OutOff: 4352,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32, ReLU: true,
 }
@@ -1792,19 +1399,19 @@ func layer3_0_conv1FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 256, 128, 3, 3, 32, false)
 }
 
-// padI12: the padding of b12 (14x14x256 p1).
-var padI12 = runtime.Padding{
+// pad14x14x256p1: the padding of a 14x14x256 p1 buffer.
+var pad14x14x256p1 = runtime.Padding{
 	H: 14, W: 14, C: 256, PH: 1, PW: 1,
 }
 
 // layer3_0_conv1Infer computes layer3.0.conv1 (conv 3x3x256 s2 p1 nobias) + layer3.0.bn1 (batchnorm) + layer3.0.relu1 (relu): output rows [lo, hi).
 func layer3_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_0_conv1InferGeom, c.Scratch, c.F[f45], c.F[f46], c.D[layer3_0_conv1Fold], c.D[layer3_0_conv1Fold][294912:], lo, hi)
-	runtime.ClearPadding(&padI12, c.F[f45], lo, hi)
+	runtime.ConvForward(&conv3x3x256InferGeom, c.Scratch, c.F[f45], c.F[f46], c.D[layer3_0_conv1Fold], c.D[layer3_0_conv1Fold][294912:], lo, hi)
+	runtime.ClearPadding(&pad14x14x256p1, c.F[f45], lo, hi)
 }
 
-// layer3_0_downsample_0InferGeom: conv 1x1x256 s2 nobias, in inference.
-var layer3_0_downsample_0InferGeom = runtime.ConvGeom{
+// conv1x1x256InferGeom: conv 1x1x256 s2 nobias, in inference.
+var conv1x1x256InferGeom = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 32,
 }
@@ -1819,120 +1426,82 @@ func layer3_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer3_0_downsample_0Infer computes layer3.0.downsample.0 (conv 1x1x256 s2 nobias) + layer3.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer3_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_0_downsample_0InferGeom, c.Scratch, c.F[f1], c.F[f46][3968:], c.D[layer3_0_downsample_0Fold], c.D[layer3_0_downsample_0Fold][32768:], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x256InferGeom, c.Scratch, c.F[f1], c.F[f46][3968:], c.D[layer3_0_downsample_0Fold], c.D[layer3_0_downsample_0Fold][32768:], lo, hi)
 }
 
-// layer3_0_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
-var layer3_0_conv2InferGeom = runtime.ConvGeom{
+// conv3x3x256InferGeom_2: conv 3x3x256 p1 nobias, in inference.
+var conv3x3x256InferGeom_2 = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 4096, OutOff: 4352,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// layer3_0_conv2FoldUpdate computes layer3.0.conv2's weights and bias with layer3.0.bn2 folded in.
-func layer3_0_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:589824]
-	runtime.PackConv(w.P[layer3_0_conv2W], t, 256, 256, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[589824:], t, nil, w.P[layer3_0_bn2W], w.P[layer3_0_bn2B], w.P[layer3_0_bn2Mean], w.P[layer3_0_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 256, 256, 3, 3, 32, false)
+// conv3x3x256FoldUpdate returns the update of layer3.0.conv2, layer3.1.conv1 and layer3.1.conv2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv3x3x256FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:589824]
+		runtime.PackConv(w.P[p0], t, 256, 256, 3, 3, 32, true)
+		runtime.FoldBatchNorm(t, d[589824:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 256, 256, 3, 3, 32, false)
+	}
 }
 
-// layer3_0_conv2StoreGeom: the residual add fused into its store of layer3.0.conv2+layer3.0.bn2+layer3.0.add1+relu4.
-var layer3_0_conv2StoreGeom = runtime.EltGeom{
+// conv3x3x256StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+var conv3x3x256StoreGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 256,
 	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}, {Row: 3584, Pix: 256}},
 	Act: runtime.ActReLU,
 }
 
-// layer3_0_conv2InferUUpdate computes layer3.0.conv2's weights, Winograd-transformed.
-func layer3_0_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_0_conv2InferGeom, d, w.D[layer3_0_conv2Fold])
-}
-
-// padI14: the padding of b14 (14x14x256 p1).
-var padI14 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
+// conv3x3x256InferUUpdate returns the update of layer3.0.conv2 and layer3.1.conv2, each with its own derived tensors: it computes the conv's weights, Winograd-transformed.
+func conv3x3x256InferUUpdate(d0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x256InferGeom_2, d, w.D[d0])
+	}
 }
 
 // layer3_0_conv2Infer computes layer3.0.conv2 (conv 3x3x256 p1 nobias) + layer3.0.bn2 (batchnorm) + layer3.0.add1 (residual) + relu4 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer3_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_0_conv2InferGeom, c.Scratch, c.F[f46], c.F[f45], c.D[layer3_0_conv2InferU], c.D[layer3_0_conv2Fold][589824:], lo, hi)
+	runtime.ConvForwardWinograd(&conv3x3x256InferGeom_2, c.Scratch, c.F[f46], c.F[f45], c.D[layer3_0_conv2InferU], c.D[layer3_0_conv2Fold][589824:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI14, c.F[f46], lo, hi)
-	runtime.Add(&layer3_0_conv2StoreGeom, c.F[f46], [][]float32{c.F[f46], c.F[f1]}, lo, hi)
+	runtime.ClearPadding(&pad14x14x256p1, c.F[f46], lo, hi)
+	runtime.Add(&conv3x3x256StoreGeom, c.F[f46], [][]float32{c.F[f46], c.F[f1]}, lo, hi)
 }
 
-// layer3_1_conv1InferGeom: conv 3x3x256 p1 nobias, in inference.
-var layer3_1_conv1InferGeom = runtime.ConvGeom{
+// conv3x3x256InferGeom_3: conv 3x3x256 p1 nobias, in inference.
+var conv3x3x256InferGeom_3 = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 4096, OutOff: 4352,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
 
-// layer3_1_conv1FoldUpdate computes layer3.1.conv1's weights and bias with layer3.1.bn1 folded in.
-func layer3_1_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:589824]
-	runtime.PackConv(w.P[layer3_1_conv1W], t, 256, 256, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[589824:], t, nil, w.P[layer3_1_bn1W], w.P[layer3_1_bn1B], w.P[layer3_1_bn1Mean], w.P[layer3_1_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 256, 256, 3, 3, 32, false)
-}
-
 // layer3_1_conv1InferUUpdate computes layer3.1.conv1's weights, Winograd-transformed.
 func layer3_1_conv1InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_1_conv1InferGeom, d, w.D[layer3_1_conv1Fold])
-}
-
-// padI15: the padding of b15 (14x14x256 p1).
-var padI15 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
+	runtime.WinogradWeights(&conv3x3x256InferGeom_3, d, w.D[layer3_1_conv1Fold])
 }
 
 // layer3_1_conv1Infer computes layer3.1.conv1 (conv 3x3x256 p1 nobias) + layer3.1.bn1 (batchnorm) + layer3.1.relu1 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer3_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_1_conv1InferGeom, c.Scratch, c.F[f45], c.F[f46], c.D[layer3_1_conv1InferU], c.D[layer3_1_conv1Fold][589824:], lo, hi)
+	runtime.ConvForwardWinograd(&conv3x3x256InferGeom_3, c.Scratch, c.F[f45], c.F[f46], c.D[layer3_1_conv1InferU], c.D[layer3_1_conv1Fold][589824:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI15, c.F[f45], lo, hi)
+	runtime.ClearPadding(&pad14x14x256p1, c.F[f45], lo, hi)
 }
 
-// layer3_1_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
-var layer3_1_conv2InferGeom = runtime.ConvGeom{
-	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 4096, OutOff: 4352,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-}
-
-// layer3_1_conv2FoldUpdate computes layer3.1.conv2's weights and bias with layer3.1.bn2 folded in.
-func layer3_1_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:589824]
-	runtime.PackConv(w.P[layer3_1_conv2W], t, 256, 256, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[589824:], t, nil, w.P[layer3_1_bn2W], w.P[layer3_1_bn2B], w.P[layer3_1_bn2Mean], w.P[layer3_1_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 256, 256, 3, 3, 32, false)
-}
-
-// layer3_1_conv2StoreGeom: the residual add fused into its store of layer3.1.conv2+layer3.1.bn2+layer3.1.add1+relu5.
-var layer3_1_conv2StoreGeom = runtime.EltGeom{
+// conv3x3x256StoreGeom_2: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+var conv3x3x256StoreGeom_2 = runtime.EltGeom{
 	H: 14, W: 14, C: 256,
 	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}, {Off: 4352, Row: 4096, Pix: 256}},
 	Act: runtime.ActReLU,
 }
 
-// layer3_1_conv2InferUUpdate computes layer3.1.conv2's weights, Winograd-transformed.
-func layer3_1_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_1_conv2InferGeom, d, w.D[layer3_1_conv2Fold])
-}
-
-// padI16: the padding of b16 (14x14x256 p1).
-var padI16 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
-}
-
 // layer3_1_conv2Infer computes layer3.1.conv2 (conv 3x3x256 p1 nobias) + layer3.1.bn2 (batchnorm) + layer3.1.add1 (residual) + relu5 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func layer3_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_1_conv2InferGeom, c.Scratch, c.F[f1], c.F[f45], c.D[layer3_1_conv2InferU], c.D[layer3_1_conv2Fold][589824:], lo, hi)
+	runtime.ConvForwardWinograd(&conv3x3x256InferGeom_2, c.Scratch, c.F[f1], c.F[f45], c.D[layer3_1_conv2InferU], c.D[layer3_1_conv2Fold][589824:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI16, c.F[f1], lo, hi)
-	runtime.Add(&layer3_1_conv2StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f46]}, lo, hi)
+	runtime.ClearPadding(&pad14x14x256p1, c.F[f1], lo, hi)
+	runtime.Add(&conv3x3x256StoreGeom_2, c.F[f1], [][]float32{c.F[f1], c.F[f46]}, lo, hi)
 }
 
-// layer4_0_conv1InferGeom: conv 3x3x512 s2 p1 nobias, in inference.
-var layer4_0_conv1InferGeom = runtime.ConvGeom{
+// conv3x3x512InferGeom: conv 3x3x512 s2 p1 nobias, in inference.
+var conv3x3x512InferGeom = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 7, OW: 7, K: 512, OutRow: 4608, OutOff: 5120,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32, ReLU: true,
 }
@@ -1945,19 +1514,19 @@ func layer4_0_conv1FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 512, 256, 3, 3, 32, false)
 }
 
-// padI17: the padding of b17 (7x7x512 p1).
-var padI17 = runtime.Padding{
+// pad7x7x512p1: the padding of a 7x7x512 p1 buffer.
+var pad7x7x512p1 = runtime.Padding{
 	H: 7, W: 7, C: 512, PH: 1, PW: 1,
 }
 
 // layer4_0_conv1Infer computes layer4.0.conv1 (conv 3x3x512 s2 p1 nobias) + layer4.0.bn1 (batchnorm) + layer4.0.relu1 (relu): output rows [lo, hi).
 func layer4_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_0_conv1InferGeom, c.Scratch, c.F[f45], c.F[f1], c.D[layer4_0_conv1Fold], c.D[layer4_0_conv1Fold][1179648:], lo, hi)
-	runtime.ClearPadding(&padI17, c.F[f45], lo, hi)
+	runtime.ConvForward(&conv3x3x512InferGeom, c.Scratch, c.F[f45], c.F[f1], c.D[layer4_0_conv1Fold], c.D[layer4_0_conv1Fold][1179648:], lo, hi)
+	runtime.ClearPadding(&pad7x7x512p1, c.F[f45], lo, hi)
 }
 
-// layer4_0_downsample_0InferGeom: conv 1x1x512 s2 nobias, in inference.
-var layer4_0_downsample_0InferGeom = runtime.ConvGeom{
+// conv1x1x512InferGeom: conv 1x1x512 s2 nobias, in inference.
+var conv1x1x512InferGeom = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 32,
 }
@@ -1972,83 +1541,59 @@ func layer4_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer4_0_downsample_0Infer computes layer4.0.downsample.0 (conv 1x1x512 s2 nobias) + layer4.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer4_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_0_downsample_0InferGeom, c.Scratch, c.F[f46], c.F[f1][4352:], c.D[layer4_0_downsample_0Fold], c.D[layer4_0_downsample_0Fold][131072:], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x512InferGeom, c.Scratch, c.F[f46], c.F[f1][4352:], c.D[layer4_0_downsample_0Fold], c.D[layer4_0_downsample_0Fold][131072:], lo, hi)
 }
 
-// layer4_0_conv2InferGeom: conv 3x3x512 p1 nobias, in inference.
-var layer4_0_conv2InferGeom = runtime.ConvGeom{
+// conv3x3x512InferGeom_2: conv 3x3x512 p1 nobias, in inference.
+var conv3x3x512InferGeom_2 = runtime.ConvGeom{
 	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 4608, OutOff: 5120,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// layer4_0_conv2FoldUpdate computes layer4.0.conv2's weights and bias with layer4.0.bn2 folded in.
-func layer4_0_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:2359296]
-	runtime.PackConv(w.P[layer4_0_conv2W], t, 512, 512, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[2359296:], t, nil, w.P[layer4_0_bn2W], w.P[layer4_0_bn2B], w.P[layer4_0_bn2Mean], w.P[layer4_0_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 512, 512, 3, 3, 32, false)
+// conv3x3x512FoldUpdate returns the update of layer4.0.conv2, layer4.1.conv1 and layer4.1.conv2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv3x3x512FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:2359296]
+		runtime.PackConv(w.P[p0], t, 512, 512, 3, 3, 32, true)
+		runtime.FoldBatchNorm(t, d[2359296:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 512, 512, 3, 3, 32, false)
+	}
 }
 
-// layer4_0_conv2StoreGeom: the residual add fused into its store of layer4.0.conv2+layer4.0.bn2+layer4.0.add1+relu6.
-var layer4_0_conv2StoreGeom = runtime.EltGeom{
+// conv3x3x512StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+var conv3x3x512StoreGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 512,
 	Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, In: []runtime.Layout{{Off: 5120, Row: 4608, Pix: 512}, {Row: 3584, Pix: 512}},
 	Act: runtime.ActReLU,
 }
 
-// padI19: the padding of b19 (7x7x512 p1).
-var padI19 = runtime.Padding{
-	H: 7, W: 7, C: 512, PH: 1, PW: 1,
-}
-
 // layer4_0_conv2Infer computes layer4.0.conv2 (conv 3x3x512 p1 nobias) + layer4.0.bn2 (batchnorm) + layer4.0.add1 (residual) + relu6 (relu): output rows [lo, hi).
 func layer4_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_0_conv2InferGeom, c.Scratch, c.F[f1], c.F[f45], c.D[layer4_0_conv2Fold], c.D[layer4_0_conv2Fold][2359296:], lo, hi)
-	runtime.ClearPadding(&padI19, c.F[f1], lo, hi)
-	runtime.Add(&layer4_0_conv2StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f46]}, lo, hi)
+	runtime.ConvForward(&conv3x3x512InferGeom_2, c.Scratch, c.F[f1], c.F[f45], c.D[layer4_0_conv2Fold], c.D[layer4_0_conv2Fold][2359296:], lo, hi)
+	runtime.ClearPadding(&pad7x7x512p1, c.F[f1], lo, hi)
+	runtime.Add(&conv3x3x512StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f46]}, lo, hi)
 }
 
-// layer4_1_conv1InferGeom: conv 3x3x512 p1 nobias, in inference.
-var layer4_1_conv1InferGeom = runtime.ConvGeom{
+// conv3x3x512InferGeom_3: conv 3x3x512 p1 nobias, in inference.
+var conv3x3x512InferGeom_3 = runtime.ConvGeom{
 	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 4608, OutOff: 5120,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
 
-// layer4_1_conv1FoldUpdate computes layer4.1.conv1's weights and bias with layer4.1.bn1 folded in.
-func layer4_1_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:2359296]
-	runtime.PackConv(w.P[layer4_1_conv1W], t, 512, 512, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[2359296:], t, nil, w.P[layer4_1_bn1W], w.P[layer4_1_bn1B], w.P[layer4_1_bn1Mean], w.P[layer4_1_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 512, 512, 3, 3, 32, false)
-}
-
-// padI20: the padding of b20 (7x7x512 p1).
-var padI20 = runtime.Padding{
-	H: 7, W: 7, C: 512, PH: 1, PW: 1,
-}
-
 // layer4_1_conv1Infer computes layer4.1.conv1 (conv 3x3x512 p1 nobias) + layer4.1.bn1 (batchnorm) + layer4.1.relu1 (relu): output rows [lo, hi).
 func layer4_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_1_conv1InferGeom, c.Scratch, c.F[f45], c.F[f1], c.D[layer4_1_conv1Fold], c.D[layer4_1_conv1Fold][2359296:], lo, hi)
-	runtime.ClearPadding(&padI20, c.F[f45], lo, hi)
+	runtime.ConvForward(&conv3x3x512InferGeom_3, c.Scratch, c.F[f45], c.F[f1], c.D[layer4_1_conv1Fold], c.D[layer4_1_conv1Fold][2359296:], lo, hi)
+	runtime.ClearPadding(&pad7x7x512p1, c.F[f45], lo, hi)
 }
 
-// layer4_1_conv2InferGeom: conv 3x3x512 p1 nobias, in inference.
-var layer4_1_conv2InferGeom = runtime.ConvGeom{
+// conv3x3x512InferGeom_4: conv 3x3x512 p1 nobias, in inference.
+var conv3x3x512InferGeom_4 = runtime.ConvGeom{
 	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// layer4_1_conv2FoldUpdate computes layer4.1.conv2's weights and bias with layer4.1.bn2 folded in.
-func layer4_1_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:2359296]
-	runtime.PackConv(w.P[layer4_1_conv2W], t, 512, 512, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[2359296:], t, nil, w.P[layer4_1_bn2W], w.P[layer4_1_bn2B], w.P[layer4_1_bn2Mean], w.P[layer4_1_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 512, 512, 3, 3, 32, false)
-}
-
-// layer4_1_conv2StoreGeom: the residual add fused into its store of layer4.1.conv2+layer4.1.bn2+layer4.1.add1+relu7.
-var layer4_1_conv2StoreGeom = runtime.EltGeom{
+// conv3x3x512StoreGeom_2: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+var conv3x3x512StoreGeom_2 = runtime.EltGeom{
 	H: 7, W: 7, C: 512,
 	Out: runtime.Layout{Row: 3584, Pix: 512}, In: []runtime.Layout{{Row: 3584, Pix: 512}, {Off: 5120, Row: 4608, Pix: 512}},
 	Act: runtime.ActReLU,
@@ -2056,28 +1601,32 @@ var layer4_1_conv2StoreGeom = runtime.EltGeom{
 
 // layer4_1_conv2Infer computes layer4.1.conv2 (conv 3x3x512 p1 nobias) + layer4.1.bn2 (batchnorm) + layer4.1.add1 (residual) + relu7 (relu): output rows [lo, hi).
 func layer4_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_1_conv2InferGeom, c.Scratch, c.F[f46], c.F[f45], c.D[layer4_1_conv2Fold], c.D[layer4_1_conv2Fold][2359296:], lo, hi)
-	runtime.Add(&layer4_1_conv2StoreGeom, c.F[f46], [][]float32{c.F[f46], c.F[f1]}, lo, hi)
+	runtime.ConvForward(&conv3x3x512InferGeom_4, c.Scratch, c.F[f46], c.F[f45], c.D[layer4_1_conv2Fold], c.D[layer4_1_conv2Fold][2359296:], lo, hi)
+	runtime.Add(&conv3x3x512StoreGeom_2, c.F[f46], [][]float32{c.F[f46], c.F[f1]}, lo, hi)
 }
 
-// globalavgpool1InferGeom: pool avg global.
-var globalavgpool1InferGeom = runtime.GlobalPoolGeom{
+// poolavgInferGeom: pool avg global.
+var poolavgInferGeom = runtime.GlobalPoolGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512},
 }
 
-// globalavgpool1Infer computes globalavgpool1 (pool avg global), channels [lo, hi).
-func globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f45], c.F[f46], lo, hi)
+// poolavgInfer returns the phase of globalavgpool1, each with its own buffers: it computes pool avg global, channels [lo, hi).
+func poolavgInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.GlobalAvgPoolForward(&poolavgInferGeom, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// fcInfer computes fc (fc 1000), outputs [lo, hi).
-func fcInfer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f45], c.P[fcW], c.P[fcB], 512, lo, hi)
+// fc1000Infer returns the phase of fc, each with its own buffers: it computes the fc 1000, outputs [lo, hi).
+func fc1000Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[f1], c.F[b0], c.P[fcW], c.P[fcB], 512, lo, hi)
+	}
 }
 
-// conv1Geom: conv 7x7x64 s2 p3 nobias.
-var conv1Geom = runtime.ConvGeom{
+// conv7x7x64Geom: conv 7x7x64 s2 p3 nobias.
+var conv7x7x64Geom = runtime.ConvGeom{
 	C: 3, InRow: 690, OH: 112, OW: 112, K: 64, OutRow: 7168,
 	FH: 7, FW: 7, SH: 2, SW: 2, KB: 32,
 	DOutRow: 7168,
@@ -2086,17 +1635,17 @@ var conv1Geom = runtime.ConvGeom{
 
 // conv1Forward computes conv1 (conv 7x7x64 s2 p3 nobias): output rows [lo, hi).
 func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], nil, lo, hi)
+	runtime.ConvForward(&conv7x7x64Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], nil, lo, hi)
 }
 
 // conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
 func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], nil, c.F[f0], c.F[f4], lo, hi)
+	runtime.ConvWeightGrad(&conv7x7x64Geom, c.Scratch, c.G[conv1W], nil, c.F[f0], c.F[f4], lo, hi)
 }
 
 // conv1TUpdate computes conv1's weights transposed, for its input gradient.
 func conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv1Geom, d, w.P[conv1W])
+	runtime.GroupedTranspose(&conv7x7x64Geom, d, w.P[conv1W])
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -2104,11 +1653,11 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.ConvInputGradGrouped(&conv1Geom, c.Scratch, c.F[f43], c.D[conv1T], c.F[f4], false, lo, hi)
+	runtime.ConvInputGradGrouped(&conv7x7x64Geom, c.Scratch, c.F[f43], c.D[conv1T], c.F[f4], false, lo, hi)
 }
 
-// bn1Geom: batchnorm.
-var bn1Geom = runtime.BNGeom{
+// batchnormGeom: batchnorm.
+var batchnormGeom = runtime.BNGeom{
 	H: 112, W: 112, C: 64,
 	In: runtime.Layout{Row: 7168, Pix: 64}, Out: runtime.Layout{Row: 7168, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -2120,36 +1669,29 @@ func bn1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn1Count][0]++
 	}
 	v := bnVecs(c.Weights, bn1W, 64, c.B[bn1Batch])
-	runtime.BatchNormStats(&bn1Geom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
 }
 
 // bn1Forward computes bn1 (batchnorm) + relu1 (relu) with the batch statistics, rows [lo, hi).
 func bn1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 64, c.B[bn1Batch])
-	runtime.BatchNormApply(&bn1Geom, &v, c.F[f3], c.F[f2], lo, hi)
-}
-
-// bn1EvalGeom: batchnorm, in inference.
-var bn1EvalGeom = runtime.BNGeom{
-	H: 112, W: 112, C: 64,
-	In: runtime.Layout{Row: 7168, Pix: 64}, Out: runtime.Layout{Row: 7168, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f3], c.F[f2], lo, hi)
 }
 
 // bn1CoefUpdate computes bn1's inference-mode coefficients (running statistics).
 func bn1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn1W, 64, d)
-	runtime.BatchNormEval(&bn1EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom, &v)
 }
 
 // bn1Eval computes bn1 (batchnorm) + relu1 (relu) in inference mode, rows [lo, hi).
 func bn1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 64, c.D[bn1Coef])
-	runtime.BatchNormApply(&bn1EvalGeom, &v, c.F[f3], c.F[f2], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f3], c.F[f2], lo, hi)
 }
 
-// bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var bn1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom = runtime.BNGeom{
 	H: 112, W: 112, C: 64,
 	In: runtime.Layout{Row: 7168, Pix: 64}, Out: runtime.Layout{Row: 7168, Pix: 64},
 	DIn: runtime.Layout{Row: 7168, Pix: 64}, DOut: runtime.Layout{Row: 7168, Pix: 64},
@@ -2160,11 +1702,11 @@ var bn1BackwardGeom = runtime.BNGeom{
 func bn1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 64, c.B[bn1Batch])
 	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
-	runtime.BatchNormBackward(&bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f2), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f2), nil, lo, hi)
 }
 
-// bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom = runtime.BNGeom{
 	H: 112, W: 112, C: 64,
 	In: runtime.Layout{Row: 7168, Pix: 64}, Out: runtime.Layout{Row: 7168, Pix: 64},
 	DIn: runtime.Layout{Row: 7168, Pix: 64}, DOut: runtime.Layout{Row: 7168, Pix: 64},
@@ -2175,651 +1717,316 @@ var bn1EvalBackwardGeom = runtime.BNGeom{
 func bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 64, c.D[bn1Coef])
 	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
-	runtime.BatchNormBackward(&bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f2), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f2), nil, lo, hi)
 }
 
-// maxpool1ForwardGeom: pool max 3x3 s2 p1.
-var maxpool1ForwardGeom = runtime.PoolGeom{
+// poolmaxForwardGeom: pool max 3x3 s2 p1.
+var poolmaxForwardGeom = runtime.PoolGeom{
 	C: 64, H: 112, W: 112, InRow: 7168,
 	OH: 56, OW: 56, OutRow: 3712, OutOff: 3776,
 	FH: 3, FW: 3, SH: 2, SW: 2, PH: 1, PW: 1,
 	DInRow: 7168, DOutRow: 3584,
 }
 
-// padT3: the padding of b3 (56x56x64 p1).
-var padT3 = runtime.Padding{
-	H: 56, W: 56, C: 64, PH: 1, PW: 1,
-}
-
 // maxpool1Forward computes maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func maxpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT3, c.F[f4], lo, hi)
-	runtime.MaxPoolForward(&maxpool1ForwardGeom, c.F[f4], c.I[maxpool1Index], c.F[f3], lo, hi)
+	runtime.ClearPadding(&pad56x56x64p1, c.F[f4], lo, hi)
+	runtime.MaxPoolForward(&poolmaxForwardGeom, c.F[f4], c.I[maxpool1Index], c.F[f3], lo, hi)
 }
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
 func maxpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&maxpool1ForwardGeom, c.F[f5], c.F[f11], c.F[f4], c.I[maxpool1Index], lo, hi)
+	runtime.MaxPoolBackwardReLU(&poolmaxForwardGeom, c.F[f5], c.F[f11], c.F[f4], c.I[maxpool1Index], lo, hi)
 }
 
-// layer1_0_conv1Geom: conv 3x3x64 p1 nobias.
-var layer1_0_conv1Geom = runtime.ConvGeom{
+// conv3x3x64Geom: conv 3x3x64 p1 nobias.
+var conv3x3x64Geom = runtime.ConvGeom{
 	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3712, DOutOff: 3776,
 	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer1_0_conv1ForwardUUpdate computes layer1.0.conv1's weights, Winograd-transformed.
-func layer1_0_conv1ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer1_0_conv1Geom, d, w.P[layer1_0_conv1W])
-}
-
-// layer1_0_conv1Forward computes layer1.0.conv1 (conv 3x3x64 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer1_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_0_conv1Geom, c.Scratch, c.F[f9], c.F[f4], c.D[layer1_0_conv1ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer1_0_conv1WeightGrad adds to the weight and bias gradients of layer1.0.conv1, as Winograd's F(2×2, 3×3), weight blocks.
-func layer1_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&layer1_0_conv1Geom, c.Scratch, c.G[layer1_0_conv1W], nil, c.F[f4], c.F[f6], lo, hi)
-}
-
-// layer1_0_conv1TUpdate computes layer1.0.conv1's weights transposed, for its input gradient.
-func layer1_0_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&layer1_0_conv1Geom, d, w.P[layer1_0_conv1W])
-}
-
-// layer1_0_conv1InputGrad computes the gradient of layer1.0.conv1's input, rows [lo, hi).
-func layer1_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&layer1_0_conv1Geom, c.Scratch, c.F[f11], c.D[layer1_0_conv1T], c.F[f6], true, lo, hi)
-}
-
-// layer1_0_bn1Geom: batchnorm.
-var layer1_0_bn1Geom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer1_0_bn1Stats computes layer1.0.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_0_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_0_bn1Count][0]++
+// conv3x3x64ForwardUUpdate returns the update of layer1.0.conv1, layer1.0.conv2, layer1.1.conv1 and layer1.1.conv2, each with its own tensors: it computes the conv's weights, Winograd-transformed.
+func conv3x3x64ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x64Geom, d, w.P[p0])
 	}
-	v := bnVecs(c.Weights, layer1_0_bn1W, 64, c.B[layer1_0_bn1Batch])
-	runtime.BatchNormStats(&layer1_0_bn1Geom, c.Scratch, &v, c.Batch.F(f9), lo, hi)
 }
 
-// padT5: the padding of b5 (56x56x64 p1).
-var padT5 = runtime.Padding{
-	H: 56, W: 56, C: 64, PH: 1, PW: 1,
+// conv3x3x64Forward returns the phase of layer1.0.conv1, layer1.0.conv2, layer1.1.conv1 and layer1.1.conv2, each with its own buffers and derived tensors: it computes conv 3x3x64 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3x64Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(&conv3x3x64Geom, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+	}
 }
 
-// layer1_0_bn1Forward computes layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer1_0_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT5, c.F[f5], lo, hi)
-	v := bnVecs(c.Weights, layer1_0_bn1W, 64, c.B[layer1_0_bn1Batch])
-	runtime.BatchNormApply(&layer1_0_bn1Geom, &v, c.F[f5], c.F[f9], lo, hi)
+// conv3x3x64WeightGrad returns the phase of layer1.0.conv1, layer1.0.conv2, layer1.1.conv1 and layer1.1.conv2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
+func conv3x3x64WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGradWinograd(&conv3x3x64Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer1_0_bn1EvalGeom: batchnorm, in inference.
-var layer1_0_bn1EvalGeom = runtime.BNGeom{
+// conv3x3x64TUpdate returns the update of layer1.0.conv1 and layer1.1.conv1, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv3x3x64TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.GroupedTranspose(&conv3x3x64Geom, d, w.P[p0])
+	}
+}
+
+// conv3x3x64InputGrad returns the phase of layer1.0.conv1 and layer1.1.conv1, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv3x3x64InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvInputGradGrouped(&conv3x3x64Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
+	}
+}
+
+// batchnormGeom_2: batchnorm.
+var batchnormGeom_2 = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// layer1_0_bn1CoefUpdate computes layer1.0.bn1's inference-mode coefficients (running statistics).
-func layer1_0_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_0_bn1W, 64, d)
-	runtime.BatchNormEval(&layer1_0_bn1EvalGeom, &v)
+// batchnormStats returns the phase of layer1.0.bn1 and layer1.1.bn1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 64, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// layer1_0_bn1Eval computes layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu) in inference mode, rows [lo, hi).
-func layer1_0_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT5, c.F[f5], lo, hi)
-	v := bnVecs(c.Weights, layer1_0_bn1W, 64, c.D[layer1_0_bn1Coef])
-	runtime.BatchNormApply(&layer1_0_bn1EvalGeom, &v, c.F[f5], c.F[f9], lo, hi)
+// batchnormForward returns the phase of layer1.0.bn1 and layer1.1.bn1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad56x56x64p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 64, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer1_0_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_0_bn1BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate returns the update of layer1.0.bn1 and layer1.1.bn1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 64, d)
+		runtime.BatchNormEval(&batchnormGeom_2, &v)
+	}
+}
+
+// batchnormEval returns the phase of layer1.0.bn1 and layer1.1.bn1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad56x56x64p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 64, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_2 = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
 	DIn: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// padTG56: the padding of g56 (56x56x64 p1).
-var padTG56 = runtime.Padding{
-	H: 56, W: 56, C: 64, PH: 1, PW: 1,
-}
-
-// layer1_0_bn1Backward computes the gradients of layer1.0.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_0_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn1W, 64, c.B[layer1_0_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer1_0_bn1W], c.G[layer1_0_bn1B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f6) {
-			runtime.ClearPadding(&padTG56, f, 0, 56)
+// batchnormBackward returns the phase of layer1.0.bn1 and layer1.1.bn1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 64, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(b0) {
+				runtime.ClearPadding(&pad56x56x64p1, f, 0, 56)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&layer1_0_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f10), c.Batch.F(f9), nil, lo, hi)
 }
 
-// layer1_0_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_0_bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
 	DIn: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer1_0_bn1EvalBackward computes the gradients of layer1.0.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn1W, 64, c.D[layer1_0_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer1_0_bn1W], c.G[layer1_0_bn1B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f6) {
-			runtime.ClearPadding(&padTG56, f, 0, 56)
+// batchnormEvalBackward returns the phase of layer1.0.bn1 and layer1.1.bn1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 64, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(b0) {
+				runtime.ClearPadding(&pad56x56x64p1, f, 0, 56)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&layer1_0_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f10), c.Batch.F(f9), nil, lo, hi)
 }
 
-// layer1_0_conv2Geom: conv 3x3x64 p1 nobias.
-var layer1_0_conv2Geom = runtime.ConvGeom{
-	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	DOutRow: 3712, DOutOff: 3776,
-	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// layer1_0_conv2ForwardUUpdate computes layer1.0.conv2's weights, Winograd-transformed.
-func layer1_0_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer1_0_conv2Geom, d, w.P[layer1_0_conv2W])
-}
-
-// layer1_0_conv2Forward computes layer1.0.conv2 (conv 3x3x64 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer1_0_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_0_conv2Geom, c.Scratch, c.F[f10], c.F[f5], c.D[layer1_0_conv2ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer1_0_conv2WeightGrad adds to the weight and bias gradients of layer1.0.conv2, as Winograd's F(2×2, 3×3), weight blocks.
-func layer1_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&layer1_0_conv2Geom, c.Scratch, c.G[layer1_0_conv2W], nil, c.F[f5], c.F[f6], lo, hi)
-}
-
-// layer1_0_conv2PrevActGeom: the derivative of layer1.0.relu1, in place on its output's gradient.
-var layer1_0_conv2PrevActGeom = runtime.EltGeom{
+// conv3x3x64PrevActGeom: the derivative of layer1.0.relu1, in place on its output's gradient.
+var conv3x3x64PrevActGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 64,
 	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Off: 3776, Row: 3712, Pix: 64}},
 	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}},
 	Act: runtime.ActReLU,
 }
 
-// layer1_0_conv2Back: the transposed convolution that computes layer1.0.conv2's input gradient.
-var layer1_0_conv2Back = runtime.ConvGeom{
+// conv3x3x64Back: the transposed convolution that computes the conv's input gradient.
+var conv3x3x64Back = runtime.ConvGeom{
 	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// layer1_0_conv2TUpdate computes layer1.0.conv2's weights transposed, for its input gradient.
-func layer1_0_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer1_0_conv2W], 64, 64, 3, 3, 32, 32)
-}
-
-// layer1_0_conv2TUUpdate computes their Winograd transform.
-func layer1_0_conv2TUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer1_0_conv2Back, d, w.D[layer1_0_conv2T])
-}
-
-// layer1_0_conv2InputGrad computes the gradient of layer1.0.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func layer1_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_0_conv2Back, c.Scratch, c.F[f10], c.F[f6], c.D[layer1_0_conv2TU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	// The derivative of layer1.0.relu1, on the rows just written.
-	runtime.ActBackward(&layer1_0_conv2PrevActGeom, c.F[f10], c.F[f10], nil, c.F[f5], lo, hi)
-}
-
-// layer1_0_bn2Geom: batchnorm.
-var layer1_0_bn2Geom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_0_bn2Stats computes layer1.0.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_0_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_0_bn2Count][0]++
+// conv3x3x64TUpdate_2 returns the update of layer1.0.conv2 and layer1.1.conv2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv3x3x64TUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.TransposeConv(d, w.P[p0], 64, 64, 3, 3, 32, 32)
 	}
-	v := bnVecs(c.Weights, layer1_0_bn2W, 64, c.B[layer1_0_bn2Batch])
-	runtime.BatchNormStats(&layer1_0_bn2Geom, c.Scratch, &v, c.Batch.F(f10), lo, hi)
 }
 
-// layer1_0_bn2Forward computes layer1.0.bn2 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer1_0_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn2W, 64, c.B[layer1_0_bn2Batch])
-	runtime.BatchNormApply(&layer1_0_bn2Geom, &v, c.F[f7], c.F[f10], lo, hi)
+// conv3x3x64TUUpdate returns the update of layer1.0.conv2 and layer1.1.conv2, each with its own derived tensors: it computes their Winograd transform.
+func conv3x3x64TUUpdate(d0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x64Back, d, w.D[d0])
+	}
 }
 
-// layer1_0_bn2EvalGeom: batchnorm, in inference.
-var layer1_0_bn2EvalGeom = runtime.BNGeom{
+// conv3x3x64InputGrad_2 returns the phase of layer1.0.conv2 and layer1.1.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+func conv3x3x64InputGrad_2(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(&conv3x3x64Back, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+		// The derivative of the relu before, on the rows just written.
+		runtime.ActBackward(&conv3x3x64PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+	}
+}
+
+// batchnormGeom_3: batchnorm.
+var batchnormGeom_3 = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer1_0_bn2CoefUpdate computes layer1.0.bn2's inference-mode coefficients (running statistics).
-func layer1_0_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_0_bn2W, 64, d)
-	runtime.BatchNormEval(&layer1_0_bn2EvalGeom, &v)
+// batchnormStats_2 returns the phase of layer1.0.bn2 and layer1.1.bn2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 64, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_3, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// layer1_0_bn2Eval computes layer1.0.bn2 (batchnorm) in inference mode, rows [lo, hi).
-func layer1_0_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn2W, 64, c.D[layer1_0_bn2Coef])
-	runtime.BatchNormApply(&layer1_0_bn2EvalGeom, &v, c.F[f7], c.F[f10], lo, hi)
+// batchnormForward_2 returns the phase of layer1.0.bn2 and layer1.1.bn2, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnormForward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 64, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer1_0_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_0_bn2BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate_2 returns the update of layer1.0.bn2 and layer1.1.bn2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 64, d)
+		runtime.BatchNormEval(&batchnormGeom_3, &v)
+	}
+}
+
+// batchnormEval_2 returns the phase of layer1.0.bn2 and layer1.1.bn2, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnormEval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 64, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_3: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_3 = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
 	DIn: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// padTG58: the padding of g58 (56x56x64 p1).
-var padTG58 = runtime.Padding{
-	H: 56, W: 56, C: 64, PH: 1, PW: 1,
-}
-
-// layer1_0_bn2Backward computes the gradients of layer1.0.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_0_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn2W, 64, c.B[layer1_0_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer1_0_bn2W], c.G[layer1_0_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f6) {
-			runtime.ClearPadding(&padTG58, f, 0, 56)
+// batchnormBackward_2 returns the phase of layer1.0.bn2 and layer1.1.bn2, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 64, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(b0) {
+				runtime.ClearPadding(&pad56x56x64p1, f, 0, 56)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&layer1_0_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f12), c.Batch.F(f10), nil, lo, hi)
 }
 
-// layer1_0_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_0_bn2EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_3 = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
 	DIn: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer1_0_bn2EvalBackward computes the gradients of layer1.0.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_0_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn2W, 64, c.D[layer1_0_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer1_0_bn2W], c.G[layer1_0_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f6) {
-			runtime.ClearPadding(&padTG58, f, 0, 56)
+// batchnormEvalBackward_2 returns the phase of layer1.0.bn2 and layer1.1.bn2, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 64, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(b0) {
+				runtime.ClearPadding(&pad56x56x64p1, f, 0, 56)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&layer1_0_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f12), c.Batch.F(f10), nil, lo, hi)
 }
 
-// layer1_0_add1ForwardGeom: layer1.0.add1+layer1.0.relu2.
-var layer1_0_add1ForwardGeom = runtime.EltGeom{
+// residualForwardGeom: the residual+the relu.
+var residualForwardGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 64,
 	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Row: 3584, Pix: 64}, {Off: 3776, Row: 3712, Pix: 64}},
 	Act: runtime.ActReLU,
 }
 
-// padT8: the padding of b8 (56x56x64 p1).
-var padT8 = runtime.Padding{
-	H: 56, W: 56, C: 64, PH: 1, PW: 1,
+// residualForward returns the phase of layer1.0.add1 and layer1.1.add1, each with its own buffers: it computes residual + relu, rows [lo, hi).
+func residualForward(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad56x56x64p1, c.F[b0], lo, hi)
+		runtime.Add(&residualForwardGeom, c.F[b0], [][]float32{c.F[b1], c.F[b2]}, lo, hi)
+	}
 }
 
-// layer1_0_add1Forward computes layer1.0.add1 (residual) + layer1.0.relu2 (relu), rows [lo, hi).
-func layer1_0_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT8, c.F[f6], lo, hi)
-	runtime.Add(&layer1_0_add1ForwardGeom, c.F[f6], [][]float32{c.F[f7], c.F[f4]}, lo, hi)
-}
-
-// layer1_0_add1BackGeom: the gradient of layer1.0.add1+layer1.0.relu2.
-var layer1_0_add1BackGeom = runtime.EltGeom{
+// residualBackGeom: the gradient of the residual+the relu.
+var residualBackGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 64,
 	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}, {Row: 3584, Pix: 64}}, Acc: []bool{false, false},
 }
 
-// layer1_0_add1ActGeom: the derivative of layer1.0.relu2, in place on its output's gradient.
-var layer1_0_add1ActGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 64,
-	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Off: 3776, Row: 3712, Pix: 64}},
-	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_0_add1InputGrad computes the gradients of layer1.0.add1 (residual) + layer1.0.relu2 (relu)'s inputs, rows [lo, hi).
-func layer1_0_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer1_0_add1ActGeom, c.F[f13], c.F[f13], nil, c.F[f6], lo, hi)
-	d := [2][]float32{c.F[f12], c.F[f11]}
-	runtime.AddBackward(&layer1_0_add1BackGeom, d[:], c.F[f13], lo, hi)
-}
-
-// layer1_1_conv1Geom: conv 3x3x64 p1 nobias.
-var layer1_1_conv1Geom = runtime.ConvGeom{
-	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	DOutRow: 3712, DOutOff: 3776,
-	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// layer1_1_conv1ForwardUUpdate computes layer1.1.conv1's weights, Winograd-transformed.
-func layer1_1_conv1ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer1_1_conv1Geom, d, w.P[layer1_1_conv1W])
-}
-
-// layer1_1_conv1Forward computes layer1.1.conv1 (conv 3x3x64 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer1_1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_1_conv1Geom, c.Scratch, c.F[f11], c.F[f6], c.D[layer1_1_conv1ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer1_1_conv1WeightGrad adds to the weight and bias gradients of layer1.1.conv1, as Winograd's F(2×2, 3×3), weight blocks.
-func layer1_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&layer1_1_conv1Geom, c.Scratch, c.G[layer1_1_conv1W], nil, c.F[f6], c.F[f8], lo, hi)
-}
-
-// layer1_1_conv1TUpdate computes layer1.1.conv1's weights transposed, for its input gradient.
-func layer1_1_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&layer1_1_conv1Geom, d, w.P[layer1_1_conv1W])
-}
-
-// layer1_1_conv1InputGrad computes the gradient of layer1.1.conv1's input, rows [lo, hi).
-func layer1_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&layer1_1_conv1Geom, c.Scratch, c.F[f13], c.D[layer1_1_conv1T], c.F[f8], true, lo, hi)
-}
-
-// layer1_1_bn1Geom: batchnorm.
-var layer1_1_bn1Geom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer1_1_bn1Stats computes layer1.1.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_1_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_1_bn1Count][0]++
+// residualInputGrad returns the phase of layer1.0.add1 and layer1.1.add1, each with its own buffers: it computes the gradients of residual + relu's inputs, rows [lo, hi).
+func residualInputGrad(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ActBackward(&conv3x3x64PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
+		d := [2][]float32{c.F[b2], c.F[b3]}
+		runtime.AddBackward(&residualBackGeom, d[:], c.F[b0], lo, hi)
 	}
-	v := bnVecs(c.Weights, layer1_1_bn1W, 64, c.B[layer1_1_bn1Batch])
-	runtime.BatchNormStats(&layer1_1_bn1Geom, c.Scratch, &v, c.Batch.F(f11), lo, hi)
 }
 
-// padT10: the padding of b10 (56x56x64 p1).
-var padT10 = runtime.Padding{
-	H: 56, W: 56, C: 64, PH: 1, PW: 1,
-}
-
-// layer1_1_bn1Forward computes layer1.1.bn1 (batchnorm) + layer1.1.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer1_1_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT10, c.F[f7], lo, hi)
-	v := bnVecs(c.Weights, layer1_1_bn1W, 64, c.B[layer1_1_bn1Batch])
-	runtime.BatchNormApply(&layer1_1_bn1Geom, &v, c.F[f7], c.F[f11], lo, hi)
-}
-
-// layer1_1_bn1EvalGeom: batchnorm, in inference.
-var layer1_1_bn1EvalGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer1_1_bn1CoefUpdate computes layer1.1.bn1's inference-mode coefficients (running statistics).
-func layer1_1_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_1_bn1W, 64, d)
-	runtime.BatchNormEval(&layer1_1_bn1EvalGeom, &v)
-}
-
-// layer1_1_bn1Eval computes layer1.1.bn1 (batchnorm) + layer1.1.relu1 (relu) in inference mode, rows [lo, hi).
-func layer1_1_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT10, c.F[f7], lo, hi)
-	v := bnVecs(c.Weights, layer1_1_bn1W, 64, c.D[layer1_1_bn1Coef])
-	runtime.BatchNormApply(&layer1_1_bn1EvalGeom, &v, c.F[f7], c.F[f11], lo, hi)
-}
-
-// layer1_1_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_1_bn1BackwardGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
-	DIn: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG61: the padding of g61 (56x56x64 p1).
-var padTG61 = runtime.Padding{
-	H: 56, W: 56, C: 64, PH: 1, PW: 1,
-}
-
-// layer1_1_bn1Backward computes the gradients of layer1.1.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_1_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn1W, 64, c.B[layer1_1_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer1_1_bn1W], c.G[layer1_1_bn1B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f8) {
-			runtime.ClearPadding(&padTG61, f, 0, 56)
-		}
-	}
-	runtime.BatchNormBackward(&layer1_1_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f8), c.Batch.F(f12), c.Batch.F(f11), nil, lo, hi)
-}
-
-// layer1_1_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_1_bn1EvalBackwardGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
-	DIn: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_1_bn1EvalBackward computes the gradients of layer1.1.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_1_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn1W, 64, c.D[layer1_1_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer1_1_bn1W], c.G[layer1_1_bn1B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f8) {
-			runtime.ClearPadding(&padTG61, f, 0, 56)
-		}
-	}
-	runtime.BatchNormBackward(&layer1_1_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f8), c.Batch.F(f12), c.Batch.F(f11), nil, lo, hi)
-}
-
-// layer1_1_conv2Geom: conv 3x3x64 p1 nobias.
-var layer1_1_conv2Geom = runtime.ConvGeom{
-	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	DOutRow: 3712, DOutOff: 3776,
-	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// layer1_1_conv2ForwardUUpdate computes layer1.1.conv2's weights, Winograd-transformed.
-func layer1_1_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer1_1_conv2Geom, d, w.P[layer1_1_conv2W])
-}
-
-// layer1_1_conv2Forward computes layer1.1.conv2 (conv 3x3x64 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer1_1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_1_conv2Geom, c.Scratch, c.F[f12], c.F[f7], c.D[layer1_1_conv2ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer1_1_conv2WeightGrad adds to the weight and bias gradients of layer1.1.conv2, as Winograd's F(2×2, 3×3), weight blocks.
-func layer1_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&layer1_1_conv2Geom, c.Scratch, c.G[layer1_1_conv2W], nil, c.F[f7], c.F[f8], lo, hi)
-}
-
-// layer1_1_conv2PrevActGeom: the derivative of layer1.1.relu1, in place on its output's gradient.
-var layer1_1_conv2PrevActGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 64,
-	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Off: 3776, Row: 3712, Pix: 64}},
-	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_1_conv2Back: the transposed convolution that computes layer1.1.conv2's input gradient.
-var layer1_1_conv2Back = runtime.ConvGeom{
-	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-}
-
-// layer1_1_conv2TUpdate computes layer1.1.conv2's weights transposed, for its input gradient.
-func layer1_1_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer1_1_conv2W], 64, 64, 3, 3, 32, 32)
-}
-
-// layer1_1_conv2TUUpdate computes their Winograd transform.
-func layer1_1_conv2TUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer1_1_conv2Back, d, w.D[layer1_1_conv2T])
-}
-
-// layer1_1_conv2InputGrad computes the gradient of layer1.1.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func layer1_1_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_1_conv2Back, c.Scratch, c.F[f12], c.F[f8], c.D[layer1_1_conv2TU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	// The derivative of layer1.1.relu1, on the rows just written.
-	runtime.ActBackward(&layer1_1_conv2PrevActGeom, c.F[f12], c.F[f12], nil, c.F[f7], lo, hi)
-}
-
-// layer1_1_bn2Geom: batchnorm.
-var layer1_1_bn2Geom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_1_bn2Stats computes layer1.1.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_1_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_1_bn2Count][0]++
-	}
-	v := bnVecs(c.Weights, layer1_1_bn2W, 64, c.B[layer1_1_bn2Batch])
-	runtime.BatchNormStats(&layer1_1_bn2Geom, c.Scratch, &v, c.Batch.F(f12), lo, hi)
-}
-
-// layer1_1_bn2Forward computes layer1.1.bn2 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer1_1_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn2W, 64, c.B[layer1_1_bn2Batch])
-	runtime.BatchNormApply(&layer1_1_bn2Geom, &v, c.F[f13], c.F[f12], lo, hi)
-}
-
-// layer1_1_bn2EvalGeom: batchnorm, in inference.
-var layer1_1_bn2EvalGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_1_bn2CoefUpdate computes layer1.1.bn2's inference-mode coefficients (running statistics).
-func layer1_1_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_1_bn2W, 64, d)
-	runtime.BatchNormEval(&layer1_1_bn2EvalGeom, &v)
-}
-
-// layer1_1_bn2Eval computes layer1.1.bn2 (batchnorm) in inference mode, rows [lo, hi).
-func layer1_1_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn2W, 64, c.D[layer1_1_bn2Coef])
-	runtime.BatchNormApply(&layer1_1_bn2EvalGeom, &v, c.F[f13], c.F[f12], lo, hi)
-}
-
-// layer1_1_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_1_bn2BackwardGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
-	DIn: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG63: the padding of g63 (56x56x64 p1).
-var padTG63 = runtime.Padding{
-	H: 56, W: 56, C: 64, PH: 1, PW: 1,
-}
-
-// layer1_1_bn2Backward computes the gradients of layer1.1.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_1_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn2W, 64, c.B[layer1_1_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer1_1_bn2W], c.G[layer1_1_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f8) {
-			runtime.ClearPadding(&padTG63, f, 0, 56)
-		}
-	}
-	runtime.BatchNormBackward(&layer1_1_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f8), c.Batch.F(f14), c.Batch.F(f12), nil, lo, hi)
-}
-
-// layer1_1_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_1_bn2EvalBackwardGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
-	DIn: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_1_bn2EvalBackward computes the gradients of layer1.1.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_1_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn2W, 64, c.D[layer1_1_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer1_1_bn2W], c.G[layer1_1_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f8) {
-			runtime.ClearPadding(&padTG63, f, 0, 56)
-		}
-	}
-	runtime.BatchNormBackward(&layer1_1_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f8), c.Batch.F(f14), c.Batch.F(f12), nil, lo, hi)
-}
-
-// layer1_1_add1ForwardGeom: layer1.1.add1+layer1.1.relu2.
-var layer1_1_add1ForwardGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 64,
-	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Row: 3584, Pix: 64}, {Off: 3776, Row: 3712, Pix: 64}},
-	Act: runtime.ActReLU,
-}
-
-// padT13: the padding of b13 (56x56x64 p1).
-var padT13 = runtime.Padding{
-	H: 56, W: 56, C: 64, PH: 1, PW: 1,
-}
-
-// layer1_1_add1Forward computes layer1.1.add1 (residual) + layer1.1.relu2 (relu), rows [lo, hi).
-func layer1_1_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT13, c.F[f8], lo, hi)
-	runtime.Add(&layer1_1_add1ForwardGeom, c.F[f8], [][]float32{c.F[f13], c.F[f6]}, lo, hi)
-}
-
-// layer1_1_add1BackGeom: the gradient of layer1.1.add1+layer1.1.relu2.
-var layer1_1_add1BackGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 64,
-	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}, {Row: 3584, Pix: 64}}, Acc: []bool{false, false},
-}
-
-// layer1_1_add1ActGeom: the derivative of layer1.1.relu2, in place on its output's gradient.
-var layer1_1_add1ActGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 64,
-	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Off: 3776, Row: 3712, Pix: 64}},
-	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_1_add1InputGrad computes the gradients of layer1.1.add1 (residual) + layer1.1.relu2 (relu)'s inputs, rows [lo, hi).
-func layer1_1_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer1_1_add1ActGeom, c.F[f15], c.F[f15], nil, c.F[f8], lo, hi)
-	d := [2][]float32{c.F[f14], c.F[f13]}
-	runtime.AddBackward(&layer1_1_add1BackGeom, d[:], c.F[f15], lo, hi)
-}
-
-// layer2_0_conv1Geom: conv 3x3x128 s2 p1 nobias.
-var layer2_0_conv1Geom = runtime.ConvGeom{
+// conv3x3x128Geom: conv 3x3x128 s2 p1 nobias.
+var conv3x3x128Geom = runtime.ConvGeom{
 	C: 64, InRow: 3712, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
@@ -2828,74 +2035,70 @@ var layer2_0_conv1Geom = runtime.ConvGeom{
 
 // layer2_0_conv1Forward computes layer2.0.conv1 (conv 3x3x128 s2 p1 nobias): output rows [lo, hi).
 func layer2_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_0_conv1Geom, c.Scratch, c.F[f17], c.F[f8], c.P[layer2_0_conv1W], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x128Geom, c.Scratch, c.F[f17], c.F[f8], c.P[layer2_0_conv1W], nil, lo, hi)
 }
 
 // layer2_0_conv1WeightGrad adds to the weight and bias gradients of layer2.0.conv1, units (filter rows of weight blocks).
 func layer2_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer2_0_conv1Geom, c.Scratch, c.G[layer2_0_conv1W], nil, c.F[f8], c.F[f18], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x128Geom, c.Scratch, c.G[layer2_0_conv1W], nil, c.F[f8], c.F[f18], lo, hi)
 }
 
 // layer2_0_conv1TUpdate computes layer2.0.conv1's weights transposed, for its input gradient.
 func layer2_0_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&layer2_0_conv1Geom, d, w.P[layer2_0_conv1W])
+	runtime.GroupedTranspose(&conv3x3x128Geom, d, w.P[layer2_0_conv1W])
 }
 
 // layer2_0_conv1InputGrad computes the gradient of layer2.0.conv1's input, rows [lo, hi).
 func layer2_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&layer2_0_conv1Geom, c.Scratch, c.F[f15], c.D[layer2_0_conv1T], c.F[f18], true, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x128Geom, c.Scratch, c.F[f15], c.D[layer2_0_conv1T], c.F[f18], true, lo, hi)
 }
 
-// layer2_0_bn1Geom: batchnorm.
-var layer2_0_bn1Geom = runtime.BNGeom{
+// batchnormGeom_4: batchnorm.
+var batchnormGeom_4 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// layer2_0_bn1Stats computes layer2.0.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer2_0_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer2_0_bn1Count][0]++
+// batchnormStats_3 returns the phase of layer2.0.bn1 and layer2.1.bn1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_3(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 128, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_4, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.B[layer2_0_bn1Batch])
-	runtime.BatchNormStats(&layer2_0_bn1Geom, c.Scratch, &v, c.Batch.F(f17), lo, hi)
 }
 
-// padT15: the padding of b15 (28x28x128 p1).
-var padT15 = runtime.Padding{
-	H: 28, W: 28, C: 128, PH: 1, PW: 1,
+// batchnormForward_3 returns the phase of layer2.0.bn1 and layer2.1.bn1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward_3(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad28x28x128p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 128, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_4, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer2_0_bn1Forward computes layer2.0.bn1 (batchnorm) + layer2.0.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer2_0_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT15, c.F[f13], lo, hi)
-	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.B[layer2_0_bn1Batch])
-	runtime.BatchNormApply(&layer2_0_bn1Geom, &v, c.F[f13], c.F[f17], lo, hi)
+// batchnormCoefUpdate_3 returns the update of layer2.0.bn1 and layer2.1.bn1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_3(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 128, d)
+		runtime.BatchNormEval(&batchnormGeom_4, &v)
+	}
 }
 
-// layer2_0_bn1EvalGeom: batchnorm, in inference.
-var layer2_0_bn1EvalGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+// batchnormEval_3 returns the phase of layer2.0.bn1 and layer2.1.bn1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval_3(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad28x28x128p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 128, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_4, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer2_0_bn1CoefUpdate computes layer2.0.bn1's inference-mode coefficients (running statistics).
-func layer2_0_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer2_0_bn1W, 128, d)
-	runtime.BatchNormEval(&layer2_0_bn1EvalGeom, &v)
-}
-
-// layer2_0_bn1Eval computes layer2.0.bn1 (batchnorm) + layer2.0.relu1 (relu) in inference mode, rows [lo, hi).
-func layer2_0_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT15, c.F[f13], lo, hi)
-	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.D[layer2_0_bn1Coef])
-	runtime.BatchNormApply(&layer2_0_bn1EvalGeom, &v, c.F[f13], c.F[f17], lo, hi)
-}
-
-// layer2_0_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer2_0_bn1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_4: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_4 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
 	DIn: runtime.Layout{Row: 3584, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
@@ -2906,11 +2109,11 @@ var layer2_0_bn1BackwardGeom = runtime.BNGeom{
 func layer2_0_bn1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.B[layer2_0_bn1Batch])
 	v.DGamma, v.DBeta = c.G[layer2_0_bn1W], c.G[layer2_0_bn1B]
-	runtime.BatchNormBackward(&layer2_0_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f18), c.Batch.F(f19), c.Batch.F(f17), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_4, c.Scratch, &v, c.Batch.F(f18), c.Batch.F(f19), c.Batch.F(f17), nil, lo, hi)
 }
 
-// layer2_0_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer2_0_bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_4: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_4 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
 	DIn: runtime.Layout{Row: 3584, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
@@ -2921,153 +2124,165 @@ var layer2_0_bn1EvalBackwardGeom = runtime.BNGeom{
 func layer2_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.D[layer2_0_bn1Coef])
 	v.DGamma, v.DBeta = c.G[layer2_0_bn1W], c.G[layer2_0_bn1B]
-	runtime.BatchNormBackward(&layer2_0_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f18), c.Batch.F(f19), c.Batch.F(f17), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_4, c.Scratch, &v, c.Batch.F(f18), c.Batch.F(f19), c.Batch.F(f17), nil, lo, hi)
 }
 
-// layer2_0_conv2Geom: conv 3x3x128 p1 nobias.
-var layer2_0_conv2Geom = runtime.ConvGeom{
+// conv3x3x128Geom_2: conv 3x3x128 p1 nobias.
+var conv3x3x128Geom_2 = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3840, DOutOff: 3968,
 	H: 28, W: 28, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer2_0_conv2ForwardUUpdate computes layer2.0.conv2's weights, Winograd-transformed.
-func layer2_0_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer2_0_conv2Geom, d, w.P[layer2_0_conv2W])
+// conv3x3x128ForwardUUpdate returns the update of layer2.0.conv2, layer2.1.conv1 and layer2.1.conv2, each with its own tensors: it computes the conv's weights, Winograd-transformed.
+func conv3x3x128ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x128Geom_2, d, w.P[p0])
+	}
 }
 
-// layer2_0_conv2Forward computes layer2.0.conv2 (conv 3x3x128 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer2_0_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_0_conv2Geom, c.Scratch, c.F[f18], c.F[f13], c.D[layer2_0_conv2ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+// conv3x3x128Forward returns the phase of layer2.0.conv2, layer2.1.conv1 and layer2.1.conv2, each with its own buffers and derived tensors: it computes conv 3x3x128 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3x128Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(&conv3x3x128Geom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+	}
 }
 
-// layer2_0_conv2WeightGrad adds to the weight and bias gradients of layer2.0.conv2, as Winograd's F(2×2, 3×3), weight blocks.
-func layer2_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&layer2_0_conv2Geom, c.Scratch, c.G[layer2_0_conv2W], nil, c.F[f13], c.F[f16], lo, hi)
+// conv3x3x128WeightGrad returns the phase of layer2.0.conv2, layer2.1.conv1 and layer2.1.conv2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
+func conv3x3x128WeightGrad(p0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGradWinograd(&conv3x3x128Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[f16], lo, hi)
+	}
 }
 
-// layer2_0_conv2PrevActGeom: the derivative of layer2.0.relu1, in place on its output's gradient.
-var layer2_0_conv2PrevActGeom = runtime.EltGeom{
+// conv3x3x128PrevActGeom: the derivative of layer2.0.relu1, in place on its output's gradient.
+var conv3x3x128PrevActGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 128,
 	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}},
 	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}},
 	Act: runtime.ActReLU,
 }
 
-// layer2_0_conv2Back: the transposed convolution that computes layer2.0.conv2's input gradient.
-var layer2_0_conv2Back = runtime.ConvGeom{
+// conv3x3x128Back: the transposed convolution that computes the conv's input gradient.
+var conv3x3x128Back = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// layer2_0_conv2TUpdate computes layer2.0.conv2's weights transposed, for its input gradient.
-func layer2_0_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer2_0_conv2W], 128, 128, 3, 3, 32, 32)
-}
-
-// layer2_0_conv2TUUpdate computes their Winograd transform.
-func layer2_0_conv2TUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer2_0_conv2Back, d, w.D[layer2_0_conv2T])
-}
-
-// layer2_0_conv2InputGrad computes the gradient of layer2.0.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func layer2_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_0_conv2Back, c.Scratch, c.F[f19], c.F[f16], c.D[layer2_0_conv2TU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	// The derivative of layer2.0.relu1, on the rows just written.
-	runtime.ActBackward(&layer2_0_conv2PrevActGeom, c.F[f19], c.F[f19], nil, c.F[f13], lo, hi)
-}
-
-// layer2_0_bn2Geom: batchnorm.
-var layer2_0_bn2Geom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_0_bn2Stats computes layer2.0.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer2_0_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer2_0_bn2Count][0]++
+// conv3x3x128TUpdate returns the update of layer2.0.conv2 and layer2.1.conv2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv3x3x128TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.TransposeConv(d, w.P[p0], 128, 128, 3, 3, 32, 32)
 	}
-	v := bnVecs(c.Weights, layer2_0_bn2W, 128, c.B[layer2_0_bn2Batch])
-	runtime.BatchNormStats(&layer2_0_bn2Geom, c.Scratch, &v, c.Batch.F(f18), lo, hi)
 }
 
-// layer2_0_bn2Forward computes layer2.0.bn2 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer2_0_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_bn2W, 128, c.B[layer2_0_bn2Batch])
-	runtime.BatchNormApply(&layer2_0_bn2Geom, &v, c.F[f16], c.F[f18], lo, hi)
+// conv3x3x128TUUpdate returns the update of layer2.0.conv2 and layer2.1.conv2, each with its own derived tensors: it computes their Winograd transform.
+func conv3x3x128TUUpdate(d0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x128Back, d, w.D[d0])
+	}
 }
 
-// layer2_0_bn2EvalGeom: batchnorm, in inference.
-var layer2_0_bn2EvalGeom = runtime.BNGeom{
+// conv3x3x128InputGrad returns the phase of layer2.0.conv2 and layer2.1.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+func conv3x3x128InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(&conv3x3x128Back, c.Scratch, c.F[b0], c.F[f16], c.D[d0], nil, lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+		// The derivative of the relu before, on the rows just written.
+		runtime.ActBackward(&conv3x3x128PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
+	}
+}
+
+// batchnormGeom_5: batchnorm.
+var batchnormGeom_5 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer2_0_bn2CoefUpdate computes layer2.0.bn2's inference-mode coefficients (running statistics).
-func layer2_0_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer2_0_bn2W, 128, d)
-	runtime.BatchNormEval(&layer2_0_bn2EvalGeom, &v)
+// batchnormStats_4 returns the phase of layer2.0.bn2, layer2.0.downsample.1 and layer2.1.bn2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_4(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 128, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_5, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// layer2_0_bn2Eval computes layer2.0.bn2 (batchnorm) in inference mode, rows [lo, hi).
-func layer2_0_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_bn2W, 128, c.D[layer2_0_bn2Coef])
-	runtime.BatchNormApply(&layer2_0_bn2EvalGeom, &v, c.F[f16], c.F[f18], lo, hi)
+// batchnormForward_4 returns the phase of layer2.0.bn2, layer2.0.downsample.1 and layer2.1.bn2, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnormForward_4(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 128, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_5, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer2_0_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer2_0_bn2BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate_4 returns the update of layer2.0.bn2, layer2.0.downsample.1 and layer2.1.bn2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_4(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 128, d)
+		runtime.BatchNormEval(&batchnormGeom_5, &v)
+	}
+}
+
+// batchnormEval_4 returns the phase of layer2.0.bn2, layer2.0.downsample.1 and layer2.1.bn2, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnormEval_4(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 128, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_5, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_5: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_5 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	DIn: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// padTG68: the padding of g68 (28x28x128 p1).
-var padTG68 = runtime.Padding{
-	H: 28, W: 28, C: 128, PH: 1, PW: 1,
-}
-
-// layer2_0_bn2Backward computes the gradients of layer2.0.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer2_0_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_bn2W, 128, c.B[layer2_0_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer2_0_bn2W], c.G[layer2_0_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f16) {
-			runtime.ClearPadding(&padTG68, f, 0, 28)
+// batchnormBackward_3 returns the phase of layer2.0.bn2 and layer2.1.bn2, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_3(p0, s0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 128, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(f16) {
+				runtime.ClearPadding(&pad28x28x128p1, f, 0, 28)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormBackwardGeom_5, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(b0), c.Batch.F(b1), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&layer2_0_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(f20), c.Batch.F(f18), nil, lo, hi)
 }
 
-// layer2_0_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer2_0_bn2EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_5: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_5 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	DIn: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer2_0_bn2EvalBackward computes the gradients of layer2.0.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer2_0_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_bn2W, 128, c.D[layer2_0_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer2_0_bn2W], c.G[layer2_0_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f16) {
-			runtime.ClearPadding(&padTG68, f, 0, 28)
+// batchnormEvalBackward_3 returns the phase of layer2.0.bn2 and layer2.1.bn2, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_3(p0, d0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 128, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(f16) {
+				runtime.ClearPadding(&pad28x28x128p1, f, 0, 28)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_5, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(b0), c.Batch.F(b1), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&layer2_0_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(f20), c.Batch.F(f18), nil, lo, hi)
 }
 
-// layer2_0_downsample_0Geom: conv 1x1x128 s2 nobias.
-var layer2_0_downsample_0Geom = runtime.ConvGeom{
+// conv1x1x128Geom: conv 1x1x128 s2 nobias.
+var conv1x1x128Geom = runtime.ConvGeom{
 	C: 64, InRow: 3712, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
@@ -3076,67 +2291,26 @@ var layer2_0_downsample_0Geom = runtime.ConvGeom{
 
 // layer2_0_downsample_0Forward computes layer2.0.downsample.0 (conv 1x1x128 s2 nobias): output rows [lo, hi).
 func layer2_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_0_downsample_0Geom, c.Scratch, c.F[f19], c.F[f8][3776:], c.P[layer2_0_downsample_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x128Geom, c.Scratch, c.F[f19], c.F[f8][3776:], c.P[layer2_0_downsample_0W], nil, lo, hi)
 }
 
 // layer2_0_downsample_0WeightGrad adds to the weight and bias gradients of layer2.0.downsample.0, weight blocks.
 func layer2_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer2_0_downsample_0Geom, c.Scratch, c.G[layer2_0_downsample_0W], nil, c.F[f8][3776:], c.F[f21], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x128Geom, c.Scratch, c.G[layer2_0_downsample_0W], nil, c.F[f8][3776:], c.F[f21], lo, hi)
 }
 
 // layer2_0_downsample_0TUpdate computes layer2.0.downsample.0's weights transposed, for its input gradient.
 func layer2_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer2_0_downsample_0Geom, d, w.P[layer2_0_downsample_0W])
+	runtime.Conv1x1Transpose(&conv1x1x128Geom, d, w.P[layer2_0_downsample_0W])
 }
 
 // layer2_0_downsample_0InputGrad computes the gradient of layer2.0.downsample.0's input, rows [lo, hi).
 func layer2_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer2_0_downsample_0Geom, c.Scratch, c.F[f15], c.D[layer2_0_downsample_0T], c.F[f21], false, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x128Geom, c.Scratch, c.F[f15], c.D[layer2_0_downsample_0T], c.F[f21], false, lo, hi)
 }
 
-// layer2_0_downsample_1Geom: batchnorm.
-var layer2_0_downsample_1Geom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_0_downsample_1Stats computes layer2.0.downsample.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer2_0_downsample_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer2_0_downsample_1Count][0]++
-	}
-	v := bnVecs(c.Weights, layer2_0_downsample_1W, 128, c.B[layer2_0_downsample_1Batch])
-	runtime.BatchNormStats(&layer2_0_downsample_1Geom, c.Scratch, &v, c.Batch.F(f19), lo, hi)
-}
-
-// layer2_0_downsample_1Forward computes layer2.0.downsample.1 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer2_0_downsample_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_downsample_1W, 128, c.B[layer2_0_downsample_1Batch])
-	runtime.BatchNormApply(&layer2_0_downsample_1Geom, &v, c.F[f15], c.F[f19], lo, hi)
-}
-
-// layer2_0_downsample_1EvalGeom: batchnorm, in inference.
-var layer2_0_downsample_1EvalGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_0_downsample_1CoefUpdate computes layer2.0.downsample.1's inference-mode coefficients (running statistics).
-func layer2_0_downsample_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer2_0_downsample_1W, 128, d)
-	runtime.BatchNormEval(&layer2_0_downsample_1EvalGeom, &v)
-}
-
-// layer2_0_downsample_1Eval computes layer2.0.downsample.1 (batchnorm) in inference mode, rows [lo, hi).
-func layer2_0_downsample_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_downsample_1W, 128, c.D[layer2_0_downsample_1Coef])
-	runtime.BatchNormApply(&layer2_0_downsample_1EvalGeom, &v, c.F[f15], c.F[f19], lo, hi)
-}
-
-// layer2_0_downsample_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer2_0_downsample_1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_6: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_6 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	DIn: runtime.Layout{Row: 3584, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
@@ -3147,11 +2321,11 @@ var layer2_0_downsample_1BackwardGeom = runtime.BNGeom{
 func layer2_0_downsample_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer2_0_downsample_1W, 128, c.B[layer2_0_downsample_1Batch])
 	v.DGamma, v.DBeta = c.G[layer2_0_downsample_1W], c.G[layer2_0_downsample_1B]
-	runtime.BatchNormBackward(&layer2_0_downsample_1BackwardGeom, c.Scratch, &v, c.Batch.F(f21), c.Batch.F(f22), c.Batch.F(f19), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_6, c.Scratch, &v, c.Batch.F(f21), c.Batch.F(f22), c.Batch.F(f19), nil, lo, hi)
 }
 
-// layer2_0_downsample_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer2_0_downsample_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_6: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_6 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	DIn: runtime.Layout{Row: 3584, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
@@ -3162,141 +2336,53 @@ var layer2_0_downsample_1EvalBackwardGeom = runtime.BNGeom{
 func layer2_0_downsample_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer2_0_downsample_1W, 128, c.D[layer2_0_downsample_1Coef])
 	v.DGamma, v.DBeta = c.G[layer2_0_downsample_1W], c.G[layer2_0_downsample_1B]
-	runtime.BatchNormBackward(&layer2_0_downsample_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f21), c.Batch.F(f22), c.Batch.F(f19), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_6, c.Scratch, &v, c.Batch.F(f21), c.Batch.F(f22), c.Batch.F(f19), nil, lo, hi)
 }
 
-// layer2_0_add1ForwardGeom: layer2.0.add1+relu2.
-var layer2_0_add1ForwardGeom = runtime.EltGeom{
+// residualForwardGeom_2: the residual+the relu.
+var residualForwardGeom_2 = runtime.EltGeom{
 	H: 28, W: 28, C: 128,
 	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Row: 3584, Pix: 128}, {Row: 3584, Pix: 128}},
 	Act: runtime.ActReLU,
 }
 
-// padT20: the padding of b20 (28x28x128 p1).
-var padT20 = runtime.Padding{
-	H: 28, W: 28, C: 128, PH: 1, PW: 1,
-}
-
 // layer2_0_add1Forward computes layer2.0.add1 (residual) + relu2 (relu), rows [lo, hi).
 func layer2_0_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT20, c.F[f14], lo, hi)
-	runtime.Add(&layer2_0_add1ForwardGeom, c.F[f14], [][]float32{c.F[f16], c.F[f15]}, lo, hi)
+	runtime.ClearPadding(&pad28x28x128p1, c.F[f14], lo, hi)
+	runtime.Add(&residualForwardGeom_2, c.F[f14], [][]float32{c.F[f16], c.F[f15]}, lo, hi)
 }
 
-// layer2_0_add1BackGeom: the gradient of layer2.0.add1+relu2.
-var layer2_0_add1BackGeom = runtime.EltGeom{
+// residualBackGeom_2: the gradient of the residual+the relu.
+var residualBackGeom_2 = runtime.EltGeom{
 	H: 28, W: 28, C: 128,
 	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}, {Row: 3584, Pix: 128}}, Acc: []bool{false, false},
 }
 
-// layer2_0_add1ActGeom: the derivative of relu2, in place on its output's gradient.
-var layer2_0_add1ActGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 128,
-	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}},
-	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}},
-	Act: runtime.ActReLU,
-}
-
-// layer2_0_add1InputGrad computes the gradients of layer2.0.add1 (residual) + relu2 (relu)'s inputs, rows [lo, hi).
-func layer2_0_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer2_0_add1ActGeom, c.F[f23], c.F[f23], nil, c.F[f14], lo, hi)
-	d := [2][]float32{c.F[f20], c.F[f22]}
-	runtime.AddBackward(&layer2_0_add1BackGeom, d[:], c.F[f23], lo, hi)
-}
-
-// layer2_1_conv1Geom: conv 3x3x128 p1 nobias.
-var layer2_1_conv1Geom = runtime.ConvGeom{
-	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	DOutRow: 3840, DOutOff: 3968,
-	H: 28, W: 28, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// layer2_1_conv1ForwardUUpdate computes layer2.1.conv1's weights, Winograd-transformed.
-func layer2_1_conv1ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer2_1_conv1Geom, d, w.P[layer2_1_conv1W])
-}
-
-// layer2_1_conv1Forward computes layer2.1.conv1 (conv 3x3x128 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer2_1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_1_conv1Geom, c.Scratch, c.F[f20], c.F[f14], c.D[layer2_1_conv1ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer2_1_conv1WeightGrad adds to the weight and bias gradients of layer2.1.conv1, as Winograd's F(2×2, 3×3), weight blocks.
-func layer2_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&layer2_1_conv1Geom, c.Scratch, c.G[layer2_1_conv1W], nil, c.F[f14], c.F[f16], lo, hi)
+// residualInputGrad_2 returns the phase of layer2.0.add1 and layer2.1.add1, each with its own buffers: it computes the gradients of residual + relu's inputs, rows [lo, hi).
+func residualInputGrad_2(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ActBackward(&conv3x3x128PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
+		d := [2][]float32{c.F[b2], c.F[b3]}
+		runtime.AddBackward(&residualBackGeom_2, d[:], c.F[b0], lo, hi)
+	}
 }
 
 // layer2_1_conv1TUpdate computes layer2.1.conv1's weights transposed, for its input gradient.
 func layer2_1_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&layer2_1_conv1Geom, d, w.P[layer2_1_conv1W])
+	runtime.GroupedTranspose(&conv3x3x128Geom_2, d, w.P[layer2_1_conv1W])
 }
 
 // layer2_1_conv1InputGrad computes the gradient of layer2.1.conv1's input, rows [lo, hi).
 func layer2_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&layer2_1_conv1Geom, c.Scratch, c.F[f23], c.D[layer2_1_conv1T], c.F[f16], true, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x128Geom_2, c.Scratch, c.F[f23], c.D[layer2_1_conv1T], c.F[f16], true, lo, hi)
 }
 
-// layer2_1_bn1Geom: batchnorm.
-var layer2_1_bn1Geom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer2_1_bn1Stats computes layer2.1.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer2_1_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer2_1_bn1Count][0]++
-	}
-	v := bnVecs(c.Weights, layer2_1_bn1W, 128, c.B[layer2_1_bn1Batch])
-	runtime.BatchNormStats(&layer2_1_bn1Geom, c.Scratch, &v, c.Batch.F(f20), lo, hi)
-}
-
-// padT22: the padding of b22 (28x28x128 p1).
-var padT22 = runtime.Padding{
-	H: 28, W: 28, C: 128, PH: 1, PW: 1,
-}
-
-// layer2_1_bn1Forward computes layer2.1.bn1 (batchnorm) + layer2.1.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer2_1_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT22, c.F[f15], lo, hi)
-	v := bnVecs(c.Weights, layer2_1_bn1W, 128, c.B[layer2_1_bn1Batch])
-	runtime.BatchNormApply(&layer2_1_bn1Geom, &v, c.F[f15], c.F[f20], lo, hi)
-}
-
-// layer2_1_bn1EvalGeom: batchnorm, in inference.
-var layer2_1_bn1EvalGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer2_1_bn1CoefUpdate computes layer2.1.bn1's inference-mode coefficients (running statistics).
-func layer2_1_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer2_1_bn1W, 128, d)
-	runtime.BatchNormEval(&layer2_1_bn1EvalGeom, &v)
-}
-
-// layer2_1_bn1Eval computes layer2.1.bn1 (batchnorm) + layer2.1.relu1 (relu) in inference mode, rows [lo, hi).
-func layer2_1_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT22, c.F[f15], lo, hi)
-	v := bnVecs(c.Weights, layer2_1_bn1W, 128, c.D[layer2_1_bn1Coef])
-	runtime.BatchNormApply(&layer2_1_bn1EvalGeom, &v, c.F[f15], c.F[f20], lo, hi)
-}
-
-// layer2_1_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer2_1_bn1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_7: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_7 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
 	DIn: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG73: the padding of g73 (28x28x128 p1).
-var padTG73 = runtime.Padding{
-	H: 28, W: 28, C: 128, PH: 1, PW: 1,
 }
 
 // layer2_1_bn1Backward computes the gradients of layer2.1.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
@@ -3305,14 +2391,14 @@ func layer2_1_bn1Backward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[layer2_1_bn1W], c.G[layer2_1_bn1B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f16) {
-			runtime.ClearPadding(&padTG73, f, 0, 28)
+			runtime.ClearPadding(&pad28x28x128p1, f, 0, 28)
 		}
 	}
-	runtime.BatchNormBackward(&layer2_1_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(f21), c.Batch.F(f20), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_7, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(f21), c.Batch.F(f20), nil, lo, hi)
 }
 
-// layer2_1_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer2_1_bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_7: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_7 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
 	DIn: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
@@ -3325,195 +2411,27 @@ func layer2_1_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[layer2_1_bn1W], c.G[layer2_1_bn1B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f16) {
-			runtime.ClearPadding(&padTG73, f, 0, 28)
+			runtime.ClearPadding(&pad28x28x128p1, f, 0, 28)
 		}
 	}
-	runtime.BatchNormBackward(&layer2_1_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(f21), c.Batch.F(f20), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_7, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(f21), c.Batch.F(f20), nil, lo, hi)
 }
 
-// layer2_1_conv2Geom: conv 3x3x128 p1 nobias.
-var layer2_1_conv2Geom = runtime.ConvGeom{
-	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	DOutRow: 3840, DOutOff: 3968,
-	H: 28, W: 28, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// layer2_1_conv2ForwardUUpdate computes layer2.1.conv2's weights, Winograd-transformed.
-func layer2_1_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer2_1_conv2Geom, d, w.P[layer2_1_conv2W])
-}
-
-// layer2_1_conv2Forward computes layer2.1.conv2 (conv 3x3x128 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer2_1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_1_conv2Geom, c.Scratch, c.F[f21], c.F[f15], c.D[layer2_1_conv2ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer2_1_conv2WeightGrad adds to the weight and bias gradients of layer2.1.conv2, as Winograd's F(2×2, 3×3), weight blocks.
-func layer2_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&layer2_1_conv2Geom, c.Scratch, c.G[layer2_1_conv2W], nil, c.F[f15], c.F[f16], lo, hi)
-}
-
-// layer2_1_conv2PrevActGeom: the derivative of layer2.1.relu1, in place on its output's gradient.
-var layer2_1_conv2PrevActGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 128,
-	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}},
-	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}},
-	Act: runtime.ActReLU,
-}
-
-// layer2_1_conv2Back: the transposed convolution that computes layer2.1.conv2's input gradient.
-var layer2_1_conv2Back = runtime.ConvGeom{
-	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-}
-
-// layer2_1_conv2TUpdate computes layer2.1.conv2's weights transposed, for its input gradient.
-func layer2_1_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer2_1_conv2W], 128, 128, 3, 3, 32, 32)
-}
-
-// layer2_1_conv2TUUpdate computes their Winograd transform.
-func layer2_1_conv2TUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer2_1_conv2Back, d, w.D[layer2_1_conv2T])
-}
-
-// layer2_1_conv2InputGrad computes the gradient of layer2.1.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func layer2_1_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_1_conv2Back, c.Scratch, c.F[f21], c.F[f16], c.D[layer2_1_conv2TU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	// The derivative of layer2.1.relu1, on the rows just written.
-	runtime.ActBackward(&layer2_1_conv2PrevActGeom, c.F[f21], c.F[f21], nil, c.F[f15], lo, hi)
-}
-
-// layer2_1_bn2Geom: batchnorm.
-var layer2_1_bn2Geom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_1_bn2Stats computes layer2.1.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer2_1_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer2_1_bn2Count][0]++
-	}
-	v := bnVecs(c.Weights, layer2_1_bn2W, 128, c.B[layer2_1_bn2Batch])
-	runtime.BatchNormStats(&layer2_1_bn2Geom, c.Scratch, &v, c.Batch.F(f21), lo, hi)
-}
-
-// layer2_1_bn2Forward computes layer2.1.bn2 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer2_1_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_1_bn2W, 128, c.B[layer2_1_bn2Batch])
-	runtime.BatchNormApply(&layer2_1_bn2Geom, &v, c.F[f22], c.F[f21], lo, hi)
-}
-
-// layer2_1_bn2EvalGeom: batchnorm, in inference.
-var layer2_1_bn2EvalGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_1_bn2CoefUpdate computes layer2.1.bn2's inference-mode coefficients (running statistics).
-func layer2_1_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer2_1_bn2W, 128, d)
-	runtime.BatchNormEval(&layer2_1_bn2EvalGeom, &v)
-}
-
-// layer2_1_bn2Eval computes layer2.1.bn2 (batchnorm) in inference mode, rows [lo, hi).
-func layer2_1_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_1_bn2W, 128, c.D[layer2_1_bn2Coef])
-	runtime.BatchNormApply(&layer2_1_bn2EvalGeom, &v, c.F[f22], c.F[f21], lo, hi)
-}
-
-// layer2_1_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer2_1_bn2BackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
-	DIn: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG75: the padding of g75 (28x28x128 p1).
-var padTG75 = runtime.Padding{
-	H: 28, W: 28, C: 128, PH: 1, PW: 1,
-}
-
-// layer2_1_bn2Backward computes the gradients of layer2.1.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer2_1_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_1_bn2W, 128, c.B[layer2_1_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer2_1_bn2W], c.G[layer2_1_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f16) {
-			runtime.ClearPadding(&padTG75, f, 0, 28)
-		}
-	}
-	runtime.BatchNormBackward(&layer2_1_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(f22), c.Batch.F(f21), nil, lo, hi)
-}
-
-// layer2_1_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer2_1_bn2EvalBackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
-	DIn: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_1_bn2EvalBackward computes the gradients of layer2.1.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer2_1_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_1_bn2W, 128, c.D[layer2_1_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer2_1_bn2W], c.G[layer2_1_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f16) {
-			runtime.ClearPadding(&padTG75, f, 0, 28)
-		}
-	}
-	runtime.BatchNormBackward(&layer2_1_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(f22), c.Batch.F(f21), nil, lo, hi)
-}
-
-// layer2_1_add1ForwardGeom: layer2.1.add1+relu3.
-var layer2_1_add1ForwardGeom = runtime.EltGeom{
+// residualForwardGeom_3: the residual+the relu.
+var residualForwardGeom_3 = runtime.EltGeom{
 	H: 28, W: 28, C: 128,
 	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Row: 3584, Pix: 128}, {Off: 3968, Row: 3840, Pix: 128}},
 	Act: runtime.ActReLU,
 }
 
-// padT25: the padding of b25 (28x28x128 p1).
-var padT25 = runtime.Padding{
-	H: 28, W: 28, C: 128, PH: 1, PW: 1,
-}
-
 // layer2_1_add1Forward computes layer2.1.add1 (residual) + relu3 (relu), rows [lo, hi).
 func layer2_1_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT25, c.F[f16], lo, hi)
-	runtime.Add(&layer2_1_add1ForwardGeom, c.F[f16], [][]float32{c.F[f22], c.F[f14]}, lo, hi)
+	runtime.ClearPadding(&pad28x28x128p1, c.F[f16], lo, hi)
+	runtime.Add(&residualForwardGeom_3, c.F[f16], [][]float32{c.F[f22], c.F[f14]}, lo, hi)
 }
 
-// layer2_1_add1BackGeom: the gradient of layer2.1.add1+relu3.
-var layer2_1_add1BackGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 128,
-	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}, {Row: 3584, Pix: 128}}, Acc: []bool{false, false},
-}
-
-// layer2_1_add1ActGeom: the derivative of relu3, in place on its output's gradient.
-var layer2_1_add1ActGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 128,
-	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}},
-	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}},
-	Act: runtime.ActReLU,
-}
-
-// layer2_1_add1InputGrad computes the gradients of layer2.1.add1 (residual) + relu3 (relu)'s inputs, rows [lo, hi).
-func layer2_1_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer2_1_add1ActGeom, c.F[f24], c.F[f24], nil, c.F[f16], lo, hi)
-	d := [2][]float32{c.F[f22], c.F[f23]}
-	runtime.AddBackward(&layer2_1_add1BackGeom, d[:], c.F[f24], lo, hi)
-}
-
-// layer3_0_conv1Geom: conv 3x3x256 s2 p1 nobias.
-var layer3_0_conv1Geom = runtime.ConvGeom{
+// conv3x3x256Geom: conv 3x3x256 s2 p1 nobias.
+var conv3x3x256Geom = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
@@ -3522,74 +2440,70 @@ var layer3_0_conv1Geom = runtime.ConvGeom{
 
 // layer3_0_conv1Forward computes layer3.0.conv1 (conv 3x3x256 s2 p1 nobias): output rows [lo, hi).
 func layer3_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_0_conv1Geom, c.Scratch, c.F[f26], c.F[f16], c.P[layer3_0_conv1W], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x256Geom, c.Scratch, c.F[f26], c.F[f16], c.P[layer3_0_conv1W], nil, lo, hi)
 }
 
 // layer3_0_conv1WeightGrad adds to the weight and bias gradients of layer3.0.conv1, units (filter rows of weight blocks).
 func layer3_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_0_conv1Geom, c.Scratch, c.G[layer3_0_conv1W], nil, c.F[f16], c.F[f27], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x256Geom, c.Scratch, c.G[layer3_0_conv1W], nil, c.F[f16], c.F[f27], lo, hi)
 }
 
 // layer3_0_conv1TUpdate computes layer3.0.conv1's weights transposed, for its input gradient.
 func layer3_0_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&layer3_0_conv1Geom, d, w.P[layer3_0_conv1W])
+	runtime.GroupedTranspose(&conv3x3x256Geom, d, w.P[layer3_0_conv1W])
 }
 
 // layer3_0_conv1InputGrad computes the gradient of layer3.0.conv1's input, rows [lo, hi).
 func layer3_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&layer3_0_conv1Geom, c.Scratch, c.F[f24], c.D[layer3_0_conv1T], c.F[f27], true, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x256Geom, c.Scratch, c.F[f24], c.D[layer3_0_conv1T], c.F[f27], true, lo, hi)
 }
 
-// layer3_0_bn1Geom: batchnorm.
-var layer3_0_bn1Geom = runtime.BNGeom{
+// batchnormGeom_6: batchnorm.
+var batchnormGeom_6 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// layer3_0_bn1Stats computes layer3.0.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_0_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_0_bn1Count][0]++
+// batchnormStats_5 returns the phase of layer3.0.bn1 and layer3.1.bn1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_5(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 256, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_6, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.B[layer3_0_bn1Batch])
-	runtime.BatchNormStats(&layer3_0_bn1Geom, c.Scratch, &v, c.Batch.F(f26), lo, hi)
 }
 
-// padT27: the padding of b27 (14x14x256 p1).
-var padT27 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
+// batchnormForward_5 returns the phase of layer3.0.bn1 and layer3.1.bn1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward_5(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad14x14x256p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 256, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_6, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer3_0_bn1Forward computes layer3.0.bn1 (batchnorm) + layer3.0.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer3_0_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT27, c.F[f22], lo, hi)
-	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.B[layer3_0_bn1Batch])
-	runtime.BatchNormApply(&layer3_0_bn1Geom, &v, c.F[f22], c.F[f26], lo, hi)
+// batchnormCoefUpdate_5 returns the update of layer3.0.bn1 and layer3.1.bn1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_5(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 256, d)
+		runtime.BatchNormEval(&batchnormGeom_6, &v)
+	}
 }
 
-// layer3_0_bn1EvalGeom: batchnorm, in inference.
-var layer3_0_bn1EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+// batchnormEval_5 returns the phase of layer3.0.bn1 and layer3.1.bn1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval_5(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad14x14x256p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 256, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_6, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer3_0_bn1CoefUpdate computes layer3.0.bn1's inference-mode coefficients (running statistics).
-func layer3_0_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_0_bn1W, 256, d)
-	runtime.BatchNormEval(&layer3_0_bn1EvalGeom, &v)
-}
-
-// layer3_0_bn1Eval computes layer3.0.bn1 (batchnorm) + layer3.0.relu1 (relu) in inference mode, rows [lo, hi).
-func layer3_0_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT27, c.F[f22], lo, hi)
-	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.D[layer3_0_bn1Coef])
-	runtime.BatchNormApply(&layer3_0_bn1EvalGeom, &v, c.F[f22], c.F[f26], lo, hi)
-}
-
-// layer3_0_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_0_bn1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_8: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_8 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
 	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
@@ -3600,11 +2514,11 @@ var layer3_0_bn1BackwardGeom = runtime.BNGeom{
 func layer3_0_bn1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.B[layer3_0_bn1Batch])
 	v.DGamma, v.DBeta = c.G[layer3_0_bn1W], c.G[layer3_0_bn1B]
-	runtime.BatchNormBackward(&layer3_0_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f27), c.Batch.F(f28), c.Batch.F(f26), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_8, c.Scratch, &v, c.Batch.F(f27), c.Batch.F(f28), c.Batch.F(f26), nil, lo, hi)
 }
 
-// layer3_0_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_0_bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_8: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_8 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
 	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
@@ -3615,153 +2529,165 @@ var layer3_0_bn1EvalBackwardGeom = runtime.BNGeom{
 func layer3_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.D[layer3_0_bn1Coef])
 	v.DGamma, v.DBeta = c.G[layer3_0_bn1W], c.G[layer3_0_bn1B]
-	runtime.BatchNormBackward(&layer3_0_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f27), c.Batch.F(f28), c.Batch.F(f26), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_8, c.Scratch, &v, c.Batch.F(f27), c.Batch.F(f28), c.Batch.F(f26), nil, lo, hi)
 }
 
-// layer3_0_conv2Geom: conv 3x3x256 p1 nobias.
-var layer3_0_conv2Geom = runtime.ConvGeom{
+// conv3x3x256Geom_2: conv 3x3x256 p1 nobias.
+var conv3x3x256Geom_2 = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 4096, DOutOff: 4352,
 	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer3_0_conv2ForwardUUpdate computes layer3.0.conv2's weights, Winograd-transformed.
-func layer3_0_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_0_conv2Geom, d, w.P[layer3_0_conv2W])
+// conv3x3x256ForwardUUpdate returns the update of layer3.0.conv2, layer3.1.conv1 and layer3.1.conv2, each with its own tensors: it computes the conv's weights, Winograd-transformed.
+func conv3x3x256ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x256Geom_2, d, w.P[p0])
+	}
 }
 
-// layer3_0_conv2Forward computes layer3.0.conv2 (conv 3x3x256 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer3_0_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_0_conv2Geom, c.Scratch, c.F[f27], c.F[f22], c.D[layer3_0_conv2ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+// conv3x3x256Forward returns the phase of layer3.0.conv2, layer3.1.conv1 and layer3.1.conv2, each with its own buffers and derived tensors: it computes conv 3x3x256 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3x256Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(&conv3x3x256Geom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+	}
 }
 
-// layer3_0_conv2WeightGrad adds to the weight and bias gradients of layer3.0.conv2, as Winograd's F(2×2, 3×3), weight blocks.
-func layer3_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&layer3_0_conv2Geom, c.Scratch, c.G[layer3_0_conv2W], nil, c.F[f22], c.F[f25], lo, hi)
+// conv3x3x256WeightGrad returns the phase of layer3.0.conv2, layer3.1.conv1 and layer3.1.conv2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
+func conv3x3x256WeightGrad(p0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGradWinograd(&conv3x3x256Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[f25], lo, hi)
+	}
 }
 
-// layer3_0_conv2PrevActGeom: the derivative of layer3.0.relu1, in place on its output's gradient.
-var layer3_0_conv2PrevActGeom = runtime.EltGeom{
+// conv3x3x256PrevActGeom: the derivative of layer3.0.relu1, in place on its output's gradient.
+var conv3x3x256PrevActGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 256,
 	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
 	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
 	Act: runtime.ActReLU,
 }
 
-// layer3_0_conv2Back: the transposed convolution that computes layer3.0.conv2's input gradient.
-var layer3_0_conv2Back = runtime.ConvGeom{
+// conv3x3x256Back: the transposed convolution that computes the conv's input gradient.
+var conv3x3x256Back = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// layer3_0_conv2TUpdate computes layer3.0.conv2's weights transposed, for its input gradient.
-func layer3_0_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer3_0_conv2W], 256, 256, 3, 3, 32, 32)
-}
-
-// layer3_0_conv2TUUpdate computes their Winograd transform.
-func layer3_0_conv2TUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_0_conv2Back, d, w.D[layer3_0_conv2T])
-}
-
-// layer3_0_conv2InputGrad computes the gradient of layer3.0.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func layer3_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_0_conv2Back, c.Scratch, c.F[f28], c.F[f25], c.D[layer3_0_conv2TU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	// The derivative of layer3.0.relu1, on the rows just written.
-	runtime.ActBackward(&layer3_0_conv2PrevActGeom, c.F[f28], c.F[f28], nil, c.F[f22], lo, hi)
-}
-
-// layer3_0_bn2Geom: batchnorm.
-var layer3_0_bn2Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_0_bn2Stats computes layer3.0.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_0_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_0_bn2Count][0]++
+// conv3x3x256TUpdate returns the update of layer3.0.conv2 and layer3.1.conv2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv3x3x256TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.TransposeConv(d, w.P[p0], 256, 256, 3, 3, 32, 32)
 	}
-	v := bnVecs(c.Weights, layer3_0_bn2W, 256, c.B[layer3_0_bn2Batch])
-	runtime.BatchNormStats(&layer3_0_bn2Geom, c.Scratch, &v, c.Batch.F(f27), lo, hi)
 }
 
-// layer3_0_bn2Forward computes layer3.0.bn2 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer3_0_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_bn2W, 256, c.B[layer3_0_bn2Batch])
-	runtime.BatchNormApply(&layer3_0_bn2Geom, &v, c.F[f25], c.F[f27], lo, hi)
+// conv3x3x256TUUpdate returns the update of layer3.0.conv2 and layer3.1.conv2, each with its own derived tensors: it computes their Winograd transform.
+func conv3x3x256TUUpdate(d0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x256Back, d, w.D[d0])
+	}
 }
 
-// layer3_0_bn2EvalGeom: batchnorm, in inference.
-var layer3_0_bn2EvalGeom = runtime.BNGeom{
+// conv3x3x256InputGrad returns the phase of layer3.0.conv2 and layer3.1.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+func conv3x3x256InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(&conv3x3x256Back, c.Scratch, c.F[b0], c.F[f25], c.D[d0], nil, lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+		// The derivative of the relu before, on the rows just written.
+		runtime.ActBackward(&conv3x3x256PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
+	}
+}
+
+// batchnormGeom_7: batchnorm.
+var batchnormGeom_7 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer3_0_bn2CoefUpdate computes layer3.0.bn2's inference-mode coefficients (running statistics).
-func layer3_0_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_0_bn2W, 256, d)
-	runtime.BatchNormEval(&layer3_0_bn2EvalGeom, &v)
+// batchnormStats_6 returns the phase of layer3.0.bn2, layer3.0.downsample.1 and layer3.1.bn2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_6(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 256, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_7, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// layer3_0_bn2Eval computes layer3.0.bn2 (batchnorm) in inference mode, rows [lo, hi).
-func layer3_0_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_bn2W, 256, c.D[layer3_0_bn2Coef])
-	runtime.BatchNormApply(&layer3_0_bn2EvalGeom, &v, c.F[f25], c.F[f27], lo, hi)
+// batchnormForward_6 returns the phase of layer3.0.bn2, layer3.0.downsample.1 and layer3.1.bn2, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnormForward_6(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 256, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_7, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer3_0_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_0_bn2BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate_6 returns the update of layer3.0.bn2, layer3.0.downsample.1 and layer3.1.bn2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_6(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 256, d)
+		runtime.BatchNormEval(&batchnormGeom_7, &v)
+	}
+}
+
+// batchnormEval_6 returns the phase of layer3.0.bn2, layer3.0.downsample.1 and layer3.1.bn2, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnormEval_6(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 256, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_7, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_9: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_9 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// padTG80: the padding of g80 (14x14x256 p1).
-var padTG80 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
-}
-
-// layer3_0_bn2Backward computes the gradients of layer3.0.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_0_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_bn2W, 256, c.B[layer3_0_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer3_0_bn2W], c.G[layer3_0_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f25) {
-			runtime.ClearPadding(&padTG80, f, 0, 14)
+// batchnormBackward_4 returns the phase of layer3.0.bn2 and layer3.1.bn2, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_4(p0, s0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 256, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(f25) {
+				runtime.ClearPadding(&pad14x14x256p1, f, 0, 14)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormBackwardGeom_9, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(b0), c.Batch.F(b1), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&layer3_0_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(f29), c.Batch.F(f27), nil, lo, hi)
 }
 
-// layer3_0_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_0_bn2EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_9: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_9 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer3_0_bn2EvalBackward computes the gradients of layer3.0.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_0_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_bn2W, 256, c.D[layer3_0_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer3_0_bn2W], c.G[layer3_0_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f25) {
-			runtime.ClearPadding(&padTG80, f, 0, 14)
+// batchnormEvalBackward_4 returns the phase of layer3.0.bn2 and layer3.1.bn2, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_4(p0, d0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 256, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(f25) {
+				runtime.ClearPadding(&pad14x14x256p1, f, 0, 14)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_9, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(b0), c.Batch.F(b1), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&layer3_0_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(f29), c.Batch.F(f27), nil, lo, hi)
 }
 
-// layer3_0_downsample_0Geom: conv 1x1x256 s2 nobias.
-var layer3_0_downsample_0Geom = runtime.ConvGeom{
+// conv1x1x256Geom: conv 1x1x256 s2 nobias.
+var conv1x1x256Geom = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
@@ -3770,67 +2696,26 @@ var layer3_0_downsample_0Geom = runtime.ConvGeom{
 
 // layer3_0_downsample_0Forward computes layer3.0.downsample.0 (conv 1x1x256 s2 nobias): output rows [lo, hi).
 func layer3_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_0_downsample_0Geom, c.Scratch, c.F[f28], c.F[f16][3968:], c.P[layer3_0_downsample_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x256Geom, c.Scratch, c.F[f28], c.F[f16][3968:], c.P[layer3_0_downsample_0W], nil, lo, hi)
 }
 
 // layer3_0_downsample_0WeightGrad adds to the weight and bias gradients of layer3.0.downsample.0, weight blocks.
 func layer3_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer3_0_downsample_0Geom, c.Scratch, c.G[layer3_0_downsample_0W], nil, c.F[f16][3968:], c.F[f30], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x256Geom, c.Scratch, c.G[layer3_0_downsample_0W], nil, c.F[f16][3968:], c.F[f30], lo, hi)
 }
 
 // layer3_0_downsample_0TUpdate computes layer3.0.downsample.0's weights transposed, for its input gradient.
 func layer3_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer3_0_downsample_0Geom, d, w.P[layer3_0_downsample_0W])
+	runtime.Conv1x1Transpose(&conv1x1x256Geom, d, w.P[layer3_0_downsample_0W])
 }
 
 // layer3_0_downsample_0InputGrad computes the gradient of layer3.0.downsample.0's input, rows [lo, hi).
 func layer3_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer3_0_downsample_0Geom, c.Scratch, c.F[f24], c.D[layer3_0_downsample_0T], c.F[f30], false, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x256Geom, c.Scratch, c.F[f24], c.D[layer3_0_downsample_0T], c.F[f30], false, lo, hi)
 }
 
-// layer3_0_downsample_1Geom: batchnorm.
-var layer3_0_downsample_1Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_0_downsample_1Stats computes layer3.0.downsample.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_0_downsample_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_0_downsample_1Count][0]++
-	}
-	v := bnVecs(c.Weights, layer3_0_downsample_1W, 256, c.B[layer3_0_downsample_1Batch])
-	runtime.BatchNormStats(&layer3_0_downsample_1Geom, c.Scratch, &v, c.Batch.F(f28), lo, hi)
-}
-
-// layer3_0_downsample_1Forward computes layer3.0.downsample.1 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer3_0_downsample_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_downsample_1W, 256, c.B[layer3_0_downsample_1Batch])
-	runtime.BatchNormApply(&layer3_0_downsample_1Geom, &v, c.F[f24], c.F[f28], lo, hi)
-}
-
-// layer3_0_downsample_1EvalGeom: batchnorm, in inference.
-var layer3_0_downsample_1EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_0_downsample_1CoefUpdate computes layer3.0.downsample.1's inference-mode coefficients (running statistics).
-func layer3_0_downsample_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_0_downsample_1W, 256, d)
-	runtime.BatchNormEval(&layer3_0_downsample_1EvalGeom, &v)
-}
-
-// layer3_0_downsample_1Eval computes layer3.0.downsample.1 (batchnorm) in inference mode, rows [lo, hi).
-func layer3_0_downsample_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_downsample_1W, 256, c.D[layer3_0_downsample_1Coef])
-	runtime.BatchNormApply(&layer3_0_downsample_1EvalGeom, &v, c.F[f24], c.F[f28], lo, hi)
-}
-
-// layer3_0_downsample_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_0_downsample_1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_10: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_10 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
@@ -3841,11 +2726,11 @@ var layer3_0_downsample_1BackwardGeom = runtime.BNGeom{
 func layer3_0_downsample_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer3_0_downsample_1W, 256, c.B[layer3_0_downsample_1Batch])
 	v.DGamma, v.DBeta = c.G[layer3_0_downsample_1W], c.G[layer3_0_downsample_1B]
-	runtime.BatchNormBackward(&layer3_0_downsample_1BackwardGeom, c.Scratch, &v, c.Batch.F(f30), c.Batch.F(f31), c.Batch.F(f28), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_10, c.Scratch, &v, c.Batch.F(f30), c.Batch.F(f31), c.Batch.F(f28), nil, lo, hi)
 }
 
-// layer3_0_downsample_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_0_downsample_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_10: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_10 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
@@ -3856,141 +2741,53 @@ var layer3_0_downsample_1EvalBackwardGeom = runtime.BNGeom{
 func layer3_0_downsample_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer3_0_downsample_1W, 256, c.D[layer3_0_downsample_1Coef])
 	v.DGamma, v.DBeta = c.G[layer3_0_downsample_1W], c.G[layer3_0_downsample_1B]
-	runtime.BatchNormBackward(&layer3_0_downsample_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f30), c.Batch.F(f31), c.Batch.F(f28), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_10, c.Scratch, &v, c.Batch.F(f30), c.Batch.F(f31), c.Batch.F(f28), nil, lo, hi)
 }
 
-// layer3_0_add1ForwardGeom: layer3.0.add1+relu4.
-var layer3_0_add1ForwardGeom = runtime.EltGeom{
+// residualForwardGeom_4: the residual+the relu.
+var residualForwardGeom_4 = runtime.EltGeom{
 	H: 14, W: 14, C: 256,
 	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Row: 3584, Pix: 256}, {Row: 3584, Pix: 256}},
 	Act: runtime.ActReLU,
 }
 
-// padT32: the padding of b32 (14x14x256 p1).
-var padT32 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
-}
-
 // layer3_0_add1Forward computes layer3.0.add1 (residual) + relu4 (relu), rows [lo, hi).
 func layer3_0_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT32, c.F[f23], lo, hi)
-	runtime.Add(&layer3_0_add1ForwardGeom, c.F[f23], [][]float32{c.F[f25], c.F[f24]}, lo, hi)
+	runtime.ClearPadding(&pad14x14x256p1, c.F[f23], lo, hi)
+	runtime.Add(&residualForwardGeom_4, c.F[f23], [][]float32{c.F[f25], c.F[f24]}, lo, hi)
 }
 
-// layer3_0_add1BackGeom: the gradient of layer3.0.add1+relu4.
-var layer3_0_add1BackGeom = runtime.EltGeom{
+// residualBackGeom_3: the gradient of the residual+the relu.
+var residualBackGeom_3 = runtime.EltGeom{
 	H: 14, W: 14, C: 256,
 	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}, {Row: 3584, Pix: 256}}, Acc: []bool{false, false},
 }
 
-// layer3_0_add1ActGeom: the derivative of relu4, in place on its output's gradient.
-var layer3_0_add1ActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 256,
-	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
-	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_0_add1InputGrad computes the gradients of layer3.0.add1 (residual) + relu4 (relu)'s inputs, rows [lo, hi).
-func layer3_0_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer3_0_add1ActGeom, c.F[f32], c.F[f32], nil, c.F[f23], lo, hi)
-	d := [2][]float32{c.F[f29], c.F[f31]}
-	runtime.AddBackward(&layer3_0_add1BackGeom, d[:], c.F[f32], lo, hi)
-}
-
-// layer3_1_conv1Geom: conv 3x3x256 p1 nobias.
-var layer3_1_conv1Geom = runtime.ConvGeom{
-	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	DOutRow: 4096, DOutOff: 4352,
-	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// layer3_1_conv1ForwardUUpdate computes layer3.1.conv1's weights, Winograd-transformed.
-func layer3_1_conv1ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_1_conv1Geom, d, w.P[layer3_1_conv1W])
-}
-
-// layer3_1_conv1Forward computes layer3.1.conv1 (conv 3x3x256 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer3_1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_1_conv1Geom, c.Scratch, c.F[f29], c.F[f23], c.D[layer3_1_conv1ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer3_1_conv1WeightGrad adds to the weight and bias gradients of layer3.1.conv1, as Winograd's F(2×2, 3×3), weight blocks.
-func layer3_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&layer3_1_conv1Geom, c.Scratch, c.G[layer3_1_conv1W], nil, c.F[f23], c.F[f25], lo, hi)
+// residualInputGrad_3 returns the phase of layer3.0.add1 and layer3.1.add1, each with its own buffers: it computes the gradients of residual + relu's inputs, rows [lo, hi).
+func residualInputGrad_3(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ActBackward(&conv3x3x256PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
+		d := [2][]float32{c.F[b2], c.F[b3]}
+		runtime.AddBackward(&residualBackGeom_3, d[:], c.F[b0], lo, hi)
+	}
 }
 
 // layer3_1_conv1TUpdate computes layer3.1.conv1's weights transposed, for its input gradient.
 func layer3_1_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&layer3_1_conv1Geom, d, w.P[layer3_1_conv1W])
+	runtime.GroupedTranspose(&conv3x3x256Geom_2, d, w.P[layer3_1_conv1W])
 }
 
 // layer3_1_conv1InputGrad computes the gradient of layer3.1.conv1's input, rows [lo, hi).
 func layer3_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&layer3_1_conv1Geom, c.Scratch, c.F[f32], c.D[layer3_1_conv1T], c.F[f25], true, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x256Geom_2, c.Scratch, c.F[f32], c.D[layer3_1_conv1T], c.F[f25], true, lo, hi)
 }
 
-// layer3_1_bn1Geom: batchnorm.
-var layer3_1_bn1Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer3_1_bn1Stats computes layer3.1.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_1_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_1_bn1Count][0]++
-	}
-	v := bnVecs(c.Weights, layer3_1_bn1W, 256, c.B[layer3_1_bn1Batch])
-	runtime.BatchNormStats(&layer3_1_bn1Geom, c.Scratch, &v, c.Batch.F(f29), lo, hi)
-}
-
-// padT34: the padding of b34 (14x14x256 p1).
-var padT34 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
-}
-
-// layer3_1_bn1Forward computes layer3.1.bn1 (batchnorm) + layer3.1.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer3_1_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT34, c.F[f24], lo, hi)
-	v := bnVecs(c.Weights, layer3_1_bn1W, 256, c.B[layer3_1_bn1Batch])
-	runtime.BatchNormApply(&layer3_1_bn1Geom, &v, c.F[f24], c.F[f29], lo, hi)
-}
-
-// layer3_1_bn1EvalGeom: batchnorm, in inference.
-var layer3_1_bn1EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer3_1_bn1CoefUpdate computes layer3.1.bn1's inference-mode coefficients (running statistics).
-func layer3_1_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_1_bn1W, 256, d)
-	runtime.BatchNormEval(&layer3_1_bn1EvalGeom, &v)
-}
-
-// layer3_1_bn1Eval computes layer3.1.bn1 (batchnorm) + layer3.1.relu1 (relu) in inference mode, rows [lo, hi).
-func layer3_1_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT34, c.F[f24], lo, hi)
-	v := bnVecs(c.Weights, layer3_1_bn1W, 256, c.D[layer3_1_bn1Coef])
-	runtime.BatchNormApply(&layer3_1_bn1EvalGeom, &v, c.F[f24], c.F[f29], lo, hi)
-}
-
-// layer3_1_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_1_bn1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_11: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_11 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
 	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG85: the padding of g85 (14x14x256 p1).
-var padTG85 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
 }
 
 // layer3_1_bn1Backward computes the gradients of layer3.1.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
@@ -3999,14 +2796,14 @@ func layer3_1_bn1Backward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[layer3_1_bn1W], c.G[layer3_1_bn1B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f25) {
-			runtime.ClearPadding(&padTG85, f, 0, 14)
+			runtime.ClearPadding(&pad14x14x256p1, f, 0, 14)
 		}
 	}
-	runtime.BatchNormBackward(&layer3_1_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(f30), c.Batch.F(f29), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_11, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(f30), c.Batch.F(f29), nil, lo, hi)
 }
 
-// layer3_1_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_1_bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_11: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_11 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
 	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
@@ -4019,195 +2816,27 @@ func layer3_1_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[layer3_1_bn1W], c.G[layer3_1_bn1B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f25) {
-			runtime.ClearPadding(&padTG85, f, 0, 14)
+			runtime.ClearPadding(&pad14x14x256p1, f, 0, 14)
 		}
 	}
-	runtime.BatchNormBackward(&layer3_1_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(f30), c.Batch.F(f29), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_11, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(f30), c.Batch.F(f29), nil, lo, hi)
 }
 
-// layer3_1_conv2Geom: conv 3x3x256 p1 nobias.
-var layer3_1_conv2Geom = runtime.ConvGeom{
-	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	DOutRow: 4096, DOutOff: 4352,
-	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// layer3_1_conv2ForwardUUpdate computes layer3.1.conv2's weights, Winograd-transformed.
-func layer3_1_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_1_conv2Geom, d, w.P[layer3_1_conv2W])
-}
-
-// layer3_1_conv2Forward computes layer3.1.conv2 (conv 3x3x256 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer3_1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_1_conv2Geom, c.Scratch, c.F[f30], c.F[f24], c.D[layer3_1_conv2ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer3_1_conv2WeightGrad adds to the weight and bias gradients of layer3.1.conv2, as Winograd's F(2×2, 3×3), weight blocks.
-func layer3_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&layer3_1_conv2Geom, c.Scratch, c.G[layer3_1_conv2W], nil, c.F[f24], c.F[f25], lo, hi)
-}
-
-// layer3_1_conv2PrevActGeom: the derivative of layer3.1.relu1, in place on its output's gradient.
-var layer3_1_conv2PrevActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 256,
-	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
-	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_1_conv2Back: the transposed convolution that computes layer3.1.conv2's input gradient.
-var layer3_1_conv2Back = runtime.ConvGeom{
-	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-}
-
-// layer3_1_conv2TUpdate computes layer3.1.conv2's weights transposed, for its input gradient.
-func layer3_1_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer3_1_conv2W], 256, 256, 3, 3, 32, 32)
-}
-
-// layer3_1_conv2TUUpdate computes their Winograd transform.
-func layer3_1_conv2TUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_1_conv2Back, d, w.D[layer3_1_conv2T])
-}
-
-// layer3_1_conv2InputGrad computes the gradient of layer3.1.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func layer3_1_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_1_conv2Back, c.Scratch, c.F[f30], c.F[f25], c.D[layer3_1_conv2TU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	// The derivative of layer3.1.relu1, on the rows just written.
-	runtime.ActBackward(&layer3_1_conv2PrevActGeom, c.F[f30], c.F[f30], nil, c.F[f24], lo, hi)
-}
-
-// layer3_1_bn2Geom: batchnorm.
-var layer3_1_bn2Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_1_bn2Stats computes layer3.1.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_1_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_1_bn2Count][0]++
-	}
-	v := bnVecs(c.Weights, layer3_1_bn2W, 256, c.B[layer3_1_bn2Batch])
-	runtime.BatchNormStats(&layer3_1_bn2Geom, c.Scratch, &v, c.Batch.F(f30), lo, hi)
-}
-
-// layer3_1_bn2Forward computes layer3.1.bn2 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer3_1_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_1_bn2W, 256, c.B[layer3_1_bn2Batch])
-	runtime.BatchNormApply(&layer3_1_bn2Geom, &v, c.F[f31], c.F[f30], lo, hi)
-}
-
-// layer3_1_bn2EvalGeom: batchnorm, in inference.
-var layer3_1_bn2EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_1_bn2CoefUpdate computes layer3.1.bn2's inference-mode coefficients (running statistics).
-func layer3_1_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_1_bn2W, 256, d)
-	runtime.BatchNormEval(&layer3_1_bn2EvalGeom, &v)
-}
-
-// layer3_1_bn2Eval computes layer3.1.bn2 (batchnorm) in inference mode, rows [lo, hi).
-func layer3_1_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_1_bn2W, 256, c.D[layer3_1_bn2Coef])
-	runtime.BatchNormApply(&layer3_1_bn2EvalGeom, &v, c.F[f31], c.F[f30], lo, hi)
-}
-
-// layer3_1_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_1_bn2BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG87: the padding of g87 (14x14x256 p1).
-var padTG87 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
-}
-
-// layer3_1_bn2Backward computes the gradients of layer3.1.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_1_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_1_bn2W, 256, c.B[layer3_1_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer3_1_bn2W], c.G[layer3_1_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f25) {
-			runtime.ClearPadding(&padTG87, f, 0, 14)
-		}
-	}
-	runtime.BatchNormBackward(&layer3_1_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(f31), c.Batch.F(f30), nil, lo, hi)
-}
-
-// layer3_1_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_1_bn2EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_1_bn2EvalBackward computes the gradients of layer3.1.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_1_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_1_bn2W, 256, c.D[layer3_1_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer3_1_bn2W], c.G[layer3_1_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f25) {
-			runtime.ClearPadding(&padTG87, f, 0, 14)
-		}
-	}
-	runtime.BatchNormBackward(&layer3_1_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(f31), c.Batch.F(f30), nil, lo, hi)
-}
-
-// layer3_1_add1ForwardGeom: layer3.1.add1+relu5.
-var layer3_1_add1ForwardGeom = runtime.EltGeom{
+// residualForwardGeom_5: the residual+the relu.
+var residualForwardGeom_5 = runtime.EltGeom{
 	H: 14, W: 14, C: 256,
 	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Row: 3584, Pix: 256}, {Off: 4352, Row: 4096, Pix: 256}},
 	Act: runtime.ActReLU,
 }
 
-// padT37: the padding of b37 (14x14x256 p1).
-var padT37 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
-}
-
 // layer3_1_add1Forward computes layer3.1.add1 (residual) + relu5 (relu), rows [lo, hi).
 func layer3_1_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT37, c.F[f25], lo, hi)
-	runtime.Add(&layer3_1_add1ForwardGeom, c.F[f25], [][]float32{c.F[f31], c.F[f23]}, lo, hi)
+	runtime.ClearPadding(&pad14x14x256p1, c.F[f25], lo, hi)
+	runtime.Add(&residualForwardGeom_5, c.F[f25], [][]float32{c.F[f31], c.F[f23]}, lo, hi)
 }
 
-// layer3_1_add1BackGeom: the gradient of layer3.1.add1+relu5.
-var layer3_1_add1BackGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 256,
-	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}, {Row: 3584, Pix: 256}}, Acc: []bool{false, false},
-}
-
-// layer3_1_add1ActGeom: the derivative of relu5, in place on its output's gradient.
-var layer3_1_add1ActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 256,
-	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
-	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_1_add1InputGrad computes the gradients of layer3.1.add1 (residual) + relu5 (relu)'s inputs, rows [lo, hi).
-func layer3_1_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer3_1_add1ActGeom, c.F[f33], c.F[f33], nil, c.F[f25], lo, hi)
-	d := [2][]float32{c.F[f31], c.F[f32]}
-	runtime.AddBackward(&layer3_1_add1BackGeom, d[:], c.F[f33], lo, hi)
-}
-
-// layer4_0_conv1Geom: conv 3x3x512 s2 p1 nobias.
-var layer4_0_conv1Geom = runtime.ConvGeom{
+// conv3x3x512Geom: conv 3x3x512 s2 p1 nobias.
+var conv3x3x512Geom = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
@@ -4216,74 +2845,70 @@ var layer4_0_conv1Geom = runtime.ConvGeom{
 
 // layer4_0_conv1Forward computes layer4.0.conv1 (conv 3x3x512 s2 p1 nobias): output rows [lo, hi).
 func layer4_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_0_conv1Geom, c.Scratch, c.F[f35], c.F[f25], c.P[layer4_0_conv1W], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x512Geom, c.Scratch, c.F[f35], c.F[f25], c.P[layer4_0_conv1W], nil, lo, hi)
 }
 
 // layer4_0_conv1WeightGrad adds to the weight and bias gradients of layer4.0.conv1, units (filter rows of weight blocks).
 func layer4_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer4_0_conv1Geom, c.Scratch, c.G[layer4_0_conv1W], nil, c.F[f25], c.F[f36], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x512Geom, c.Scratch, c.G[layer4_0_conv1W], nil, c.F[f25], c.F[f36], lo, hi)
 }
 
 // layer4_0_conv1TUpdate computes layer4.0.conv1's weights transposed, for its input gradient.
 func layer4_0_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&layer4_0_conv1Geom, d, w.P[layer4_0_conv1W])
+	runtime.GroupedTranspose(&conv3x3x512Geom, d, w.P[layer4_0_conv1W])
 }
 
 // layer4_0_conv1InputGrad computes the gradient of layer4.0.conv1's input, rows [lo, hi).
 func layer4_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&layer4_0_conv1Geom, c.Scratch, c.F[f33], c.D[layer4_0_conv1T], c.F[f36], true, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x512Geom, c.Scratch, c.F[f33], c.D[layer4_0_conv1T], c.F[f36], true, lo, hi)
 }
 
-// layer4_0_bn1Geom: batchnorm.
-var layer4_0_bn1Geom = runtime.BNGeom{
+// batchnormGeom_8: batchnorm.
+var batchnormGeom_8 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// layer4_0_bn1Stats computes layer4.0.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer4_0_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer4_0_bn1Count][0]++
+// batchnormStats_7 returns the phase of layer4.0.bn1 and layer4.1.bn1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_7(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 512, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_8, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.B[layer4_0_bn1Batch])
-	runtime.BatchNormStats(&layer4_0_bn1Geom, c.Scratch, &v, c.Batch.F(f35), lo, hi)
 }
 
-// padT39: the padding of b39 (7x7x512 p1).
-var padT39 = runtime.Padding{
-	H: 7, W: 7, C: 512, PH: 1, PW: 1,
+// batchnormForward_7 returns the phase of layer4.0.bn1 and layer4.1.bn1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward_7(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad7x7x512p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 512, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_8, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer4_0_bn1Forward computes layer4.0.bn1 (batchnorm) + layer4.0.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer4_0_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT39, c.F[f31], lo, hi)
-	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.B[layer4_0_bn1Batch])
-	runtime.BatchNormApply(&layer4_0_bn1Geom, &v, c.F[f31], c.F[f35], lo, hi)
+// batchnormCoefUpdate_7 returns the update of layer4.0.bn1 and layer4.1.bn1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_7(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 512, d)
+		runtime.BatchNormEval(&batchnormGeom_8, &v)
+	}
 }
 
-// layer4_0_bn1EvalGeom: batchnorm, in inference.
-var layer4_0_bn1EvalGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+// batchnormEval_7 returns the phase of layer4.0.bn1 and layer4.1.bn1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval_7(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad7x7x512p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 512, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_8, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer4_0_bn1CoefUpdate computes layer4.0.bn1's inference-mode coefficients (running statistics).
-func layer4_0_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer4_0_bn1W, 512, d)
-	runtime.BatchNormEval(&layer4_0_bn1EvalGeom, &v)
-}
-
-// layer4_0_bn1Eval computes layer4.0.bn1 (batchnorm) + layer4.0.relu1 (relu) in inference mode, rows [lo, hi).
-func layer4_0_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT39, c.F[f31], lo, hi)
-	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.D[layer4_0_bn1Coef])
-	runtime.BatchNormApply(&layer4_0_bn1EvalGeom, &v, c.F[f31], c.F[f35], lo, hi)
-}
-
-// layer4_0_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer4_0_bn1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_12: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_12 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
 	DIn: runtime.Layout{Row: 3584, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
@@ -4294,11 +2919,11 @@ var layer4_0_bn1BackwardGeom = runtime.BNGeom{
 func layer4_0_bn1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.B[layer4_0_bn1Batch])
 	v.DGamma, v.DBeta = c.G[layer4_0_bn1W], c.G[layer4_0_bn1B]
-	runtime.BatchNormBackward(&layer4_0_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f36), c.Batch.F(f37), c.Batch.F(f35), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_12, c.Scratch, &v, c.Batch.F(f36), c.Batch.F(f37), c.Batch.F(f35), nil, lo, hi)
 }
 
-// layer4_0_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer4_0_bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_12: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_12 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
 	DIn: runtime.Layout{Row: 3584, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
@@ -4309,141 +2934,143 @@ var layer4_0_bn1EvalBackwardGeom = runtime.BNGeom{
 func layer4_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.D[layer4_0_bn1Coef])
 	v.DGamma, v.DBeta = c.G[layer4_0_bn1W], c.G[layer4_0_bn1B]
-	runtime.BatchNormBackward(&layer4_0_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f36), c.Batch.F(f37), c.Batch.F(f35), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_12, c.Scratch, &v, c.Batch.F(f36), c.Batch.F(f37), c.Batch.F(f35), nil, lo, hi)
 }
 
-// layer4_0_conv2Geom: conv 3x3x512 p1 nobias.
-var layer4_0_conv2Geom = runtime.ConvGeom{
+// conv3x3x512Geom_2: conv 3x3x512 p1 nobias.
+var conv3x3x512Geom_2 = runtime.ConvGeom{
 	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 4608, DOutOff: 5120,
 	H: 7, W: 7, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer4_0_conv2Forward computes layer4.0.conv2 (conv 3x3x512 p1 nobias): output rows [lo, hi).
-func layer4_0_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_0_conv2Geom, c.Scratch, c.F[f36], c.F[f31], c.P[layer4_0_conv2W], nil, lo, hi)
+// conv3x3x512Forward returns the phase of layer4.0.conv2, layer4.1.conv1 and layer4.1.conv2, each with its own buffers and tensors: it computes conv 3x3x512 p1 nobias: output rows [lo, hi).
+func conv3x3x512Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(&conv3x3x512Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// layer4_0_conv2WeightGrad adds to the weight and bias gradients of layer4.0.conv2, units (filter rows of weight blocks).
-func layer4_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer4_0_conv2Geom, c.Scratch, c.G[layer4_0_conv2W], nil, c.F[f31], c.F[f32], lo, hi)
+// conv3x3x512WeightGrad returns the phase of layer4.0.conv2, layer4.1.conv1 and layer4.1.conv2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+func conv3x3x512WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGrad(&conv3x3x512Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer4_0_conv2PrevActGeom: the derivative of layer4.0.relu1, in place on its output's gradient.
-var layer4_0_conv2PrevActGeom = runtime.EltGeom{
+// conv3x3x512PrevActGeom: the derivative of layer4.0.relu1, in place on its output's gradient.
+var conv3x3x512PrevActGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 512,
 	Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, In: []runtime.Layout{{Off: 5120, Row: 4608, Pix: 512}},
 	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}},
 	Act: runtime.ActReLU,
 }
 
-// layer4_0_conv2Back: the transposed convolution that computes layer4.0.conv2's input gradient.
-var layer4_0_conv2Back = runtime.ConvGeom{
-	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-}
-
-// layer4_0_conv2TUpdate computes layer4.0.conv2's weights transposed, for its input gradient.
-func layer4_0_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer4_0_conv2W], 512, 512, 3, 3, 32, 32)
-}
-
-// layer4_0_conv2InputGrad computes the gradient of layer4.0.conv2's input, rows [lo, hi).
-func layer4_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_0_conv2Back, c.Scratch, c.F[f37], c.F[f32], c.D[layer4_0_conv2T], nil, lo, hi)
-	// The derivative of layer4.0.relu1, on the rows just written.
-	runtime.ActBackward(&layer4_0_conv2PrevActGeom, c.F[f37], c.F[f37], nil, c.F[f31], lo, hi)
-}
-
-// layer4_0_bn2Geom: batchnorm.
-var layer4_0_bn2Geom = runtime.BNGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer4_0_bn2Stats computes layer4.0.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer4_0_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer4_0_bn2Count][0]++
+// conv3x3x512TUpdate returns the update of layer4.0.conv2 and layer4.1.conv2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv3x3x512TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.TransposeConv(d, w.P[p0], 512, 512, 3, 3, 32, 32)
 	}
-	v := bnVecs(c.Weights, layer4_0_bn2W, 512, c.B[layer4_0_bn2Batch])
-	runtime.BatchNormStats(&layer4_0_bn2Geom, c.Scratch, &v, c.Batch.F(f36), lo, hi)
 }
 
-// layer4_0_bn2Forward computes layer4.0.bn2 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer4_0_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_bn2W, 512, c.B[layer4_0_bn2Batch])
-	runtime.BatchNormApply(&layer4_0_bn2Geom, &v, c.F[f34], c.F[f36], lo, hi)
+// conv3x3x512InputGrad returns the phase of layer4.0.conv2 and layer4.1.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv3x3x512InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(&conv3x3x512InferGeom_4, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		// The derivative of the relu before, on the rows just written.
+		runtime.ActBackward(&conv3x3x512PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+	}
 }
 
-// layer4_0_bn2EvalGeom: batchnorm, in inference.
-var layer4_0_bn2EvalGeom = runtime.BNGeom{
+// batchnormGeom_9: batchnorm.
+var batchnormGeom_9 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer4_0_bn2CoefUpdate computes layer4.0.bn2's inference-mode coefficients (running statistics).
-func layer4_0_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer4_0_bn2W, 512, d)
-	runtime.BatchNormEval(&layer4_0_bn2EvalGeom, &v)
+// batchnormStats_8 returns the phase of layer4.0.bn2, layer4.0.downsample.1 and layer4.1.bn2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_8(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 512, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_9, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// layer4_0_bn2Eval computes layer4.0.bn2 (batchnorm) in inference mode, rows [lo, hi).
-func layer4_0_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_bn2W, 512, c.D[layer4_0_bn2Coef])
-	runtime.BatchNormApply(&layer4_0_bn2EvalGeom, &v, c.F[f34], c.F[f36], lo, hi)
+// batchnormForward_8 returns the phase of layer4.0.bn2, layer4.0.downsample.1 and layer4.1.bn2, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnormForward_8(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 512, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_9, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer4_0_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer4_0_bn2BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate_8 returns the update of layer4.0.bn2, layer4.0.downsample.1 and layer4.1.bn2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_8(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 512, d)
+		runtime.BatchNormEval(&batchnormGeom_9, &v)
+	}
+}
+
+// batchnormEval_8 returns the phase of layer4.0.bn2, layer4.0.downsample.1 and layer4.1.bn2, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnormEval_8(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 512, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_9, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_13: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_13 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	DIn: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// padTG92: the padding of g92 (7x7x512 p1).
-var padTG92 = runtime.Padding{
-	H: 7, W: 7, C: 512, PH: 1, PW: 1,
-}
-
-// layer4_0_bn2Backward computes the gradients of layer4.0.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer4_0_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_bn2W, 512, c.B[layer4_0_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer4_0_bn2W], c.G[layer4_0_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f32) {
-			runtime.ClearPadding(&padTG92, f, 0, 7)
+// batchnormBackward_5 returns the phase of layer4.0.bn2 and layer4.1.bn2, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_5(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 512, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(b0) {
+				runtime.ClearPadding(&pad7x7x512p1, f, 0, 7)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormBackwardGeom_13, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&layer4_0_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f32), c.Batch.F(f38), c.Batch.F(f36), nil, lo, hi)
 }
 
-// layer4_0_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer4_0_bn2EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_13: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_13 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	DIn: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer4_0_bn2EvalBackward computes the gradients of layer4.0.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer4_0_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_bn2W, 512, c.D[layer4_0_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer4_0_bn2W], c.G[layer4_0_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f32) {
-			runtime.ClearPadding(&padTG92, f, 0, 7)
+// batchnormEvalBackward_5 returns the phase of layer4.0.bn2 and layer4.1.bn2, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_5(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 512, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(b0) {
+				runtime.ClearPadding(&pad7x7x512p1, f, 0, 7)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_13, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&layer4_0_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f32), c.Batch.F(f38), c.Batch.F(f36), nil, lo, hi)
 }
 
-// layer4_0_downsample_0Geom: conv 1x1x512 s2 nobias.
-var layer4_0_downsample_0Geom = runtime.ConvGeom{
+// conv1x1x512Geom: conv 1x1x512 s2 nobias.
+var conv1x1x512Geom = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
@@ -4452,67 +3079,26 @@ var layer4_0_downsample_0Geom = runtime.ConvGeom{
 
 // layer4_0_downsample_0Forward computes layer4.0.downsample.0 (conv 1x1x512 s2 nobias): output rows [lo, hi).
 func layer4_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_0_downsample_0Geom, c.Scratch, c.F[f37], c.F[f25][4352:], c.P[layer4_0_downsample_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x512Geom, c.Scratch, c.F[f37], c.F[f25][4352:], c.P[layer4_0_downsample_0W], nil, lo, hi)
 }
 
 // layer4_0_downsample_0WeightGrad adds to the weight and bias gradients of layer4.0.downsample.0, weight blocks.
 func layer4_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer4_0_downsample_0Geom, c.Scratch, c.G[layer4_0_downsample_0W], nil, c.F[f25][4352:], c.F[f39], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x512Geom, c.Scratch, c.G[layer4_0_downsample_0W], nil, c.F[f25][4352:], c.F[f39], lo, hi)
 }
 
 // layer4_0_downsample_0TUpdate computes layer4.0.downsample.0's weights transposed, for its input gradient.
 func layer4_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer4_0_downsample_0Geom, d, w.P[layer4_0_downsample_0W])
+	runtime.Conv1x1Transpose(&conv1x1x512Geom, d, w.P[layer4_0_downsample_0W])
 }
 
 // layer4_0_downsample_0InputGrad computes the gradient of layer4.0.downsample.0's input, rows [lo, hi).
 func layer4_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer4_0_downsample_0Geom, c.Scratch, c.F[f33], c.D[layer4_0_downsample_0T], c.F[f39], false, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x512Geom, c.Scratch, c.F[f33], c.D[layer4_0_downsample_0T], c.F[f39], false, lo, hi)
 }
 
-// layer4_0_downsample_1Geom: batchnorm.
-var layer4_0_downsample_1Geom = runtime.BNGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer4_0_downsample_1Stats computes layer4.0.downsample.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer4_0_downsample_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer4_0_downsample_1Count][0]++
-	}
-	v := bnVecs(c.Weights, layer4_0_downsample_1W, 512, c.B[layer4_0_downsample_1Batch])
-	runtime.BatchNormStats(&layer4_0_downsample_1Geom, c.Scratch, &v, c.Batch.F(f37), lo, hi)
-}
-
-// layer4_0_downsample_1Forward computes layer4.0.downsample.1 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer4_0_downsample_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_downsample_1W, 512, c.B[layer4_0_downsample_1Batch])
-	runtime.BatchNormApply(&layer4_0_downsample_1Geom, &v, c.F[f33], c.F[f37], lo, hi)
-}
-
-// layer4_0_downsample_1EvalGeom: batchnorm, in inference.
-var layer4_0_downsample_1EvalGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer4_0_downsample_1CoefUpdate computes layer4.0.downsample.1's inference-mode coefficients (running statistics).
-func layer4_0_downsample_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer4_0_downsample_1W, 512, d)
-	runtime.BatchNormEval(&layer4_0_downsample_1EvalGeom, &v)
-}
-
-// layer4_0_downsample_1Eval computes layer4.0.downsample.1 (batchnorm) in inference mode, rows [lo, hi).
-func layer4_0_downsample_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_downsample_1W, 512, c.D[layer4_0_downsample_1Coef])
-	runtime.BatchNormApply(&layer4_0_downsample_1EvalGeom, &v, c.F[f33], c.F[f37], lo, hi)
-}
-
-// layer4_0_downsample_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer4_0_downsample_1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_14: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_14 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	DIn: runtime.Layout{Row: 3584, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
@@ -4523,11 +3109,11 @@ var layer4_0_downsample_1BackwardGeom = runtime.BNGeom{
 func layer4_0_downsample_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer4_0_downsample_1W, 512, c.B[layer4_0_downsample_1Batch])
 	v.DGamma, v.DBeta = c.G[layer4_0_downsample_1W], c.G[layer4_0_downsample_1B]
-	runtime.BatchNormBackward(&layer4_0_downsample_1BackwardGeom, c.Scratch, &v, c.Batch.F(f39), c.Batch.F(f40), c.Batch.F(f37), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_14, c.Scratch, &v, c.Batch.F(f39), c.Batch.F(f40), c.Batch.F(f37), nil, lo, hi)
 }
 
-// layer4_0_downsample_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer4_0_downsample_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_14: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_14 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	DIn: runtime.Layout{Row: 3584, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
@@ -4538,135 +3124,51 @@ var layer4_0_downsample_1EvalBackwardGeom = runtime.BNGeom{
 func layer4_0_downsample_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer4_0_downsample_1W, 512, c.D[layer4_0_downsample_1Coef])
 	v.DGamma, v.DBeta = c.G[layer4_0_downsample_1W], c.G[layer4_0_downsample_1B]
-	runtime.BatchNormBackward(&layer4_0_downsample_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f39), c.Batch.F(f40), c.Batch.F(f37), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_14, c.Scratch, &v, c.Batch.F(f39), c.Batch.F(f40), c.Batch.F(f37), nil, lo, hi)
 }
 
-// layer4_0_add1ForwardGeom: layer4.0.add1+relu6.
-var layer4_0_add1ForwardGeom = runtime.EltGeom{
+// residualForwardGeom_6: the residual+the relu.
+var residualForwardGeom_6 = runtime.EltGeom{
 	H: 7, W: 7, C: 512,
 	Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, In: []runtime.Layout{{Row: 3584, Pix: 512}, {Row: 3584, Pix: 512}},
 	Act: runtime.ActReLU,
 }
 
-// padT44: the padding of b44 (7x7x512 p1).
-var padT44 = runtime.Padding{
-	H: 7, W: 7, C: 512, PH: 1, PW: 1,
-}
-
 // layer4_0_add1Forward computes layer4.0.add1 (residual) + relu6 (relu), rows [lo, hi).
 func layer4_0_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT44, c.F[f32], lo, hi)
-	runtime.Add(&layer4_0_add1ForwardGeom, c.F[f32], [][]float32{c.F[f34], c.F[f33]}, lo, hi)
+	runtime.ClearPadding(&pad7x7x512p1, c.F[f32], lo, hi)
+	runtime.Add(&residualForwardGeom_6, c.F[f32], [][]float32{c.F[f34], c.F[f33]}, lo, hi)
 }
 
-// layer4_0_add1BackGeom: the gradient of layer4.0.add1+relu6.
-var layer4_0_add1BackGeom = runtime.EltGeom{
+// residualBackGeom_4: the gradient of the residual+the relu.
+var residualBackGeom_4 = runtime.EltGeom{
 	H: 7, W: 7, C: 512,
 	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}, {Row: 3584, Pix: 512}}, Acc: []bool{false, false},
 }
 
-// layer4_0_add1ActGeom: the derivative of relu6, in place on its output's gradient.
-var layer4_0_add1ActGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 512,
-	Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, In: []runtime.Layout{{Off: 5120, Row: 4608, Pix: 512}},
-	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}},
-	Act: runtime.ActReLU,
-}
-
 // layer4_0_add1InputGrad computes the gradients of layer4.0.add1 (residual) + relu6 (relu)'s inputs, rows [lo, hi).
 func layer4_0_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer4_0_add1ActGeom, c.F[f41], c.F[f41], nil, c.F[f32], lo, hi)
+	runtime.ActBackward(&conv3x3x512PrevActGeom, c.F[f41], c.F[f41], nil, c.F[f32], lo, hi)
 	d := [2][]float32{c.F[f38], c.F[f40]}
-	runtime.AddBackward(&layer4_0_add1BackGeom, d[:], c.F[f41], lo, hi)
-}
-
-// layer4_1_conv1Geom: conv 3x3x512 p1 nobias.
-var layer4_1_conv1Geom = runtime.ConvGeom{
-	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	DOutRow: 4608, DOutOff: 5120,
-	H: 7, W: 7, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// layer4_1_conv1Forward computes layer4.1.conv1 (conv 3x3x512 p1 nobias): output rows [lo, hi).
-func layer4_1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_1_conv1Geom, c.Scratch, c.F[f38], c.F[f32], c.P[layer4_1_conv1W], nil, lo, hi)
-}
-
-// layer4_1_conv1WeightGrad adds to the weight and bias gradients of layer4.1.conv1, units (filter rows of weight blocks).
-func layer4_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer4_1_conv1Geom, c.Scratch, c.G[layer4_1_conv1W], nil, c.F[f32], c.F[f34], lo, hi)
+	runtime.AddBackward(&residualBackGeom_4, d[:], c.F[f41], lo, hi)
 }
 
 // layer4_1_conv1TUpdate computes layer4.1.conv1's weights transposed, for its input gradient.
 func layer4_1_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&layer4_1_conv1Geom, d, w.P[layer4_1_conv1W])
+	runtime.GroupedTranspose(&conv3x3x512Geom_2, d, w.P[layer4_1_conv1W])
 }
 
 // layer4_1_conv1InputGrad computes the gradient of layer4.1.conv1's input, rows [lo, hi).
 func layer4_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&layer4_1_conv1Geom, c.Scratch, c.F[f41], c.D[layer4_1_conv1T], c.F[f34], true, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x512Geom_2, c.Scratch, c.F[f41], c.D[layer4_1_conv1T], c.F[f34], true, lo, hi)
 }
 
-// layer4_1_bn1Geom: batchnorm.
-var layer4_1_bn1Geom = runtime.BNGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer4_1_bn1Stats computes layer4.1.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer4_1_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer4_1_bn1Count][0]++
-	}
-	v := bnVecs(c.Weights, layer4_1_bn1W, 512, c.B[layer4_1_bn1Batch])
-	runtime.BatchNormStats(&layer4_1_bn1Geom, c.Scratch, &v, c.Batch.F(f38), lo, hi)
-}
-
-// padT46: the padding of b46 (7x7x512 p1).
-var padT46 = runtime.Padding{
-	H: 7, W: 7, C: 512, PH: 1, PW: 1,
-}
-
-// layer4_1_bn1Forward computes layer4.1.bn1 (batchnorm) + layer4.1.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer4_1_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT46, c.F[f33], lo, hi)
-	v := bnVecs(c.Weights, layer4_1_bn1W, 512, c.B[layer4_1_bn1Batch])
-	runtime.BatchNormApply(&layer4_1_bn1Geom, &v, c.F[f33], c.F[f38], lo, hi)
-}
-
-// layer4_1_bn1EvalGeom: batchnorm, in inference.
-var layer4_1_bn1EvalGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer4_1_bn1CoefUpdate computes layer4.1.bn1's inference-mode coefficients (running statistics).
-func layer4_1_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer4_1_bn1W, 512, d)
-	runtime.BatchNormEval(&layer4_1_bn1EvalGeom, &v)
-}
-
-// layer4_1_bn1Eval computes layer4.1.bn1 (batchnorm) + layer4.1.relu1 (relu) in inference mode, rows [lo, hi).
-func layer4_1_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT46, c.F[f33], lo, hi)
-	v := bnVecs(c.Weights, layer4_1_bn1W, 512, c.D[layer4_1_bn1Coef])
-	runtime.BatchNormApply(&layer4_1_bn1EvalGeom, &v, c.F[f33], c.F[f38], lo, hi)
-}
-
-// layer4_1_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer4_1_bn1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_15: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_15 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
 	DIn: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG97: the padding of g97 (7x7x512 p1).
-var padTG97 = runtime.Padding{
-	H: 7, W: 7, C: 512, PH: 1, PW: 1,
 }
 
 // layer4_1_bn1Backward computes the gradients of layer4.1.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
@@ -4675,14 +3177,14 @@ func layer4_1_bn1Backward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[layer4_1_bn1W], c.G[layer4_1_bn1B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f34) {
-			runtime.ClearPadding(&padTG97, f, 0, 7)
+			runtime.ClearPadding(&pad7x7x512p1, f, 0, 7)
 		}
 	}
-	runtime.BatchNormBackward(&layer4_1_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f34), c.Batch.F(f39), c.Batch.F(f38), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_15, c.Scratch, &v, c.Batch.F(f34), c.Batch.F(f39), c.Batch.F(f38), nil, lo, hi)
 }
 
-// layer4_1_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer4_1_bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_15: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_15 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
 	DIn: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
@@ -4695,162 +3197,19 @@ func layer4_1_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[layer4_1_bn1W], c.G[layer4_1_bn1B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f34) {
-			runtime.ClearPadding(&padTG97, f, 0, 7)
+			runtime.ClearPadding(&pad7x7x512p1, f, 0, 7)
 		}
 	}
-	runtime.BatchNormBackward(&layer4_1_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f34), c.Batch.F(f39), c.Batch.F(f38), nil, lo, hi)
-}
-
-// layer4_1_conv2Geom: conv 3x3x512 p1 nobias.
-var layer4_1_conv2Geom = runtime.ConvGeom{
-	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	DOutRow: 4608, DOutOff: 5120,
-	H: 7, W: 7, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// layer4_1_conv2Forward computes layer4.1.conv2 (conv 3x3x512 p1 nobias): output rows [lo, hi).
-func layer4_1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_1_conv2Geom, c.Scratch, c.F[f39], c.F[f33], c.P[layer4_1_conv2W], nil, lo, hi)
-}
-
-// layer4_1_conv2WeightGrad adds to the weight and bias gradients of layer4.1.conv2, units (filter rows of weight blocks).
-func layer4_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer4_1_conv2Geom, c.Scratch, c.G[layer4_1_conv2W], nil, c.F[f33], c.F[f34], lo, hi)
-}
-
-// layer4_1_conv2PrevActGeom: the derivative of layer4.1.relu1, in place on its output's gradient.
-var layer4_1_conv2PrevActGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 512,
-	Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, In: []runtime.Layout{{Off: 5120, Row: 4608, Pix: 512}},
-	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}},
-	Act: runtime.ActReLU,
-}
-
-// layer4_1_conv2Back: the transposed convolution that computes layer4.1.conv2's input gradient.
-var layer4_1_conv2Back = runtime.ConvGeom{
-	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-}
-
-// layer4_1_conv2TUpdate computes layer4.1.conv2's weights transposed, for its input gradient.
-func layer4_1_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer4_1_conv2W], 512, 512, 3, 3, 32, 32)
-}
-
-// layer4_1_conv2InputGrad computes the gradient of layer4.1.conv2's input, rows [lo, hi).
-func layer4_1_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_1_conv2Back, c.Scratch, c.F[f39], c.F[f34], c.D[layer4_1_conv2T], nil, lo, hi)
-	// The derivative of layer4.1.relu1, on the rows just written.
-	runtime.ActBackward(&layer4_1_conv2PrevActGeom, c.F[f39], c.F[f39], nil, c.F[f33], lo, hi)
-}
-
-// layer4_1_bn2Geom: batchnorm.
-var layer4_1_bn2Geom = runtime.BNGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer4_1_bn2Stats computes layer4.1.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer4_1_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer4_1_bn2Count][0]++
-	}
-	v := bnVecs(c.Weights, layer4_1_bn2W, 512, c.B[layer4_1_bn2Batch])
-	runtime.BatchNormStats(&layer4_1_bn2Geom, c.Scratch, &v, c.Batch.F(f39), lo, hi)
-}
-
-// layer4_1_bn2Forward computes layer4.1.bn2 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer4_1_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_1_bn2W, 512, c.B[layer4_1_bn2Batch])
-	runtime.BatchNormApply(&layer4_1_bn2Geom, &v, c.F[f34], c.F[f39], lo, hi)
-}
-
-// layer4_1_bn2EvalGeom: batchnorm, in inference.
-var layer4_1_bn2EvalGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer4_1_bn2CoefUpdate computes layer4.1.bn2's inference-mode coefficients (running statistics).
-func layer4_1_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer4_1_bn2W, 512, d)
-	runtime.BatchNormEval(&layer4_1_bn2EvalGeom, &v)
-}
-
-// layer4_1_bn2Eval computes layer4.1.bn2 (batchnorm) in inference mode, rows [lo, hi).
-func layer4_1_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_1_bn2W, 512, c.D[layer4_1_bn2Coef])
-	runtime.BatchNormApply(&layer4_1_bn2EvalGeom, &v, c.F[f34], c.F[f39], lo, hi)
-}
-
-// layer4_1_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer4_1_bn2BackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
-	DIn: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG99: the padding of g99 (7x7x512 p1).
-var padTG99 = runtime.Padding{
-	H: 7, W: 7, C: 512, PH: 1, PW: 1,
-}
-
-// layer4_1_bn2Backward computes the gradients of layer4.1.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer4_1_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_1_bn2W, 512, c.B[layer4_1_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer4_1_bn2W], c.G[layer4_1_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f34) {
-			runtime.ClearPadding(&padTG99, f, 0, 7)
-		}
-	}
-	runtime.BatchNormBackward(&layer4_1_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f34), c.Batch.F(f42), c.Batch.F(f39), nil, lo, hi)
-}
-
-// layer4_1_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer4_1_bn2EvalBackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
-	DIn: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer4_1_bn2EvalBackward computes the gradients of layer4.1.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer4_1_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_1_bn2W, 512, c.D[layer4_1_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer4_1_bn2W], c.G[layer4_1_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f34) {
-			runtime.ClearPadding(&padTG99, f, 0, 7)
-		}
-	}
-	runtime.BatchNormBackward(&layer4_1_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f34), c.Batch.F(f42), c.Batch.F(f39), nil, lo, hi)
-}
-
-// layer4_1_add1ForwardGeom: layer4.1.add1+relu7.
-var layer4_1_add1ForwardGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 512,
-	Out: runtime.Layout{Row: 3584, Pix: 512}, In: []runtime.Layout{{Row: 3584, Pix: 512}, {Off: 5120, Row: 4608, Pix: 512}},
-	Act: runtime.ActReLU,
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_15, c.Scratch, &v, c.Batch.F(f34), c.Batch.F(f39), c.Batch.F(f38), nil, lo, hi)
 }
 
 // layer4_1_add1Forward computes layer4.1.add1 (residual) + relu7 (relu), rows [lo, hi).
 func layer4_1_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&layer4_1_add1ForwardGeom, c.F[f40], [][]float32{c.F[f34], c.F[f32]}, lo, hi)
+	runtime.Add(&conv3x3x512StoreGeom_2, c.F[f40], [][]float32{c.F[f34], c.F[f32]}, lo, hi)
 }
 
-// layer4_1_add1BackGeom: the gradient of layer4.1.add1+relu7.
-var layer4_1_add1BackGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 512,
-	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}, {Row: 3584, Pix: 512}}, Acc: []bool{false, false},
-}
-
-// layer4_1_add1ActGeom: the derivative of relu7, in place on its output's gradient.
-var layer4_1_add1ActGeom = runtime.EltGeom{
+// residualActGeom: the derivative of the relu, in place on its output's gradient.
+var residualActGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 512,
 	Out: runtime.Layout{Row: 3584, Pix: 512}, In: []runtime.Layout{{Row: 3584, Pix: 512}},
 	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}},
@@ -4859,24 +3218,13 @@ var layer4_1_add1ActGeom = runtime.EltGeom{
 
 // layer4_1_add1InputGrad computes the gradients of layer4.1.add1 (residual) + relu7 (relu)'s inputs, rows [lo, hi).
 func layer4_1_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer4_1_add1ActGeom, c.F[f34], c.F[f34], nil, c.F[f40], lo, hi)
+	runtime.ActBackward(&residualActGeom, c.F[f34], c.F[f34], nil, c.F[f40], lo, hi)
 	d := [2][]float32{c.F[f42], c.F[f41]}
-	runtime.AddBackward(&layer4_1_add1BackGeom, d[:], c.F[f34], lo, hi)
+	runtime.AddBackward(&residualBackGeom_4, d[:], c.F[f34], lo, hi)
 }
 
-// globalavgpool1ForwardGeom: pool avg global.
-var globalavgpool1ForwardGeom = runtime.GlobalPoolGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512},
-}
-
-// globalavgpool1Forward computes globalavgpool1 (pool avg global), channels [lo, hi).
-func globalavgpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1ForwardGeom, c.F[f42], c.F[f40], lo, hi)
-}
-
-// globalavgpool1BackGeom: pool avg global.
-var globalavgpool1BackGeom = runtime.GlobalPoolGeom{
+// poolavgBackGeom: pool avg global.
+var poolavgBackGeom = runtime.GlobalPoolGeom{
 	H: 7, W: 7, C: 512,
 	In:  runtime.Layout{Row: 3584, Pix: 512},
 	DIn: runtime.Layout{Row: 3584, Pix: 512},
@@ -4884,12 +3232,7 @@ var globalavgpool1BackGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1InputGrad computes the gradient of globalavgpool1's input, channels [lo, hi).
 func globalavgpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolBackward(&globalavgpool1BackGeom, c.F[f34], c.F[f1], lo, hi)
-}
-
-// fcForward computes fc (fc 1000), outputs [lo, hi).
-func fcForward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f42], c.P[fcW], c.P[fcB], 512, lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolavgBackGeom, c.F[f34], c.F[f1], lo, hi)
 }
 
 // fcWeightGrad adds to the weight and bias gradients of fc, outputs [lo, hi).

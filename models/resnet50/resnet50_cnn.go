@@ -1286,196 +1286,196 @@ var program = engine.Program{
 		foldScratch:               {Name: "foldScratch", Use: engine.InferenceForward, Len: func() int { return 2359296 }, Update: foldScratchUpdate},
 		conv1Fold:                 {Name: "conv1Fold", Use: engine.InferenceForward, Len: func() int { return 9472 }, Update: conv1FoldUpdate},
 		layer1_0_conv1Fold:        {Name: "layer1_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 4160 }, Update: layer1_0_conv1FoldUpdate},
-		layer1_0_conv2Fold:        {Name: "layer1_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: layer1_0_conv2FoldUpdate},
-		layer1_0_conv2InferU:      {Name: "layer1_0_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer1_0_conv2InferGeom) }, Update: layer1_0_conv2InferUUpdate},
-		layer1_0_downsample_0Fold: {Name: "layer1_0_downsample_0Fold", Use: engine.InferenceForward, Len: func() int { return 16640 }, Update: layer1_0_downsample_0FoldUpdate},
-		layer1_0_conv3Fold:        {Name: "layer1_0_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 16640 }, Update: layer1_0_conv3FoldUpdate},
-		layer1_1_conv1Fold:        {Name: "layer1_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 16448 }, Update: layer1_1_conv1FoldUpdate},
-		layer1_1_conv2Fold:        {Name: "layer1_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: layer1_1_conv2FoldUpdate},
-		layer1_1_conv2InferU:      {Name: "layer1_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer1_1_conv2InferGeom) }, Update: layer1_1_conv2InferUUpdate},
-		layer1_1_conv3Fold:        {Name: "layer1_1_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 16640 }, Update: layer1_1_conv3FoldUpdate},
-		layer1_2_conv1Fold:        {Name: "layer1_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 16448 }, Update: layer1_2_conv1FoldUpdate},
-		layer1_2_conv2Fold:        {Name: "layer1_2_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: layer1_2_conv2FoldUpdate},
-		layer1_2_conv2InferU:      {Name: "layer1_2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer1_2_conv2InferGeom) }, Update: layer1_2_conv2InferUUpdate},
-		layer1_2_conv3Fold:        {Name: "layer1_2_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 16640 }, Update: layer1_2_conv3FoldUpdate},
+		layer1_0_conv2Fold:        {Name: "layer1_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: conv3x3x64FoldUpdate(layer1_0_conv2W, layer1_0_bn2W, layer1_0_bn2B, layer1_0_bn2Mean, layer1_0_bn2Var)},
+		layer1_0_conv2InferU:      {Name: "layer1_0_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x64InferGeom) }, Update: conv3x3x64InferUUpdate(layer1_0_conv2Fold)},
+		layer1_0_downsample_0Fold: {Name: "layer1_0_downsample_0Fold", Use: engine.InferenceForward, Len: func() int { return 16640 }, Update: conv1x1x256FoldUpdate(layer1_0_downsample_0W, layer1_0_downsample_1W, layer1_0_downsample_1B, layer1_0_downsample_1Mean, layer1_0_downsample_1Var)},
+		layer1_0_conv3Fold:        {Name: "layer1_0_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 16640 }, Update: conv1x1x256FoldUpdate(layer1_0_conv3W, layer1_0_bn3W, layer1_0_bn3B, layer1_0_bn3Mean, layer1_0_bn3Var)},
+		layer1_1_conv1Fold:        {Name: "layer1_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 16448 }, Update: conv1x1x64FoldUpdate(layer1_1_conv1W, layer1_1_bn1W, layer1_1_bn1B, layer1_1_bn1Mean, layer1_1_bn1Var)},
+		layer1_1_conv2Fold:        {Name: "layer1_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: conv3x3x64FoldUpdate(layer1_1_conv2W, layer1_1_bn2W, layer1_1_bn2B, layer1_1_bn2Mean, layer1_1_bn2Var)},
+		layer1_1_conv2InferU:      {Name: "layer1_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x64InferGeom) }, Update: conv3x3x64InferUUpdate(layer1_1_conv2Fold)},
+		layer1_1_conv3Fold:        {Name: "layer1_1_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 16640 }, Update: conv1x1x256FoldUpdate(layer1_1_conv3W, layer1_1_bn3W, layer1_1_bn3B, layer1_1_bn3Mean, layer1_1_bn3Var)},
+		layer1_2_conv1Fold:        {Name: "layer1_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 16448 }, Update: conv1x1x64FoldUpdate(layer1_2_conv1W, layer1_2_bn1W, layer1_2_bn1B, layer1_2_bn1Mean, layer1_2_bn1Var)},
+		layer1_2_conv2Fold:        {Name: "layer1_2_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: conv3x3x64FoldUpdate(layer1_2_conv2W, layer1_2_bn2W, layer1_2_bn2B, layer1_2_bn2Mean, layer1_2_bn2Var)},
+		layer1_2_conv2InferU:      {Name: "layer1_2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x64InferGeom) }, Update: conv3x3x64InferUUpdate(layer1_2_conv2Fold)},
+		layer1_2_conv3Fold:        {Name: "layer1_2_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 16640 }, Update: conv1x1x256FoldUpdate(layer1_2_conv3W, layer1_2_bn3W, layer1_2_bn3B, layer1_2_bn3Mean, layer1_2_bn3Var)},
 		layer2_0_conv1Fold:        {Name: "layer2_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 32896 }, Update: layer2_0_conv1FoldUpdate},
-		layer2_0_conv2Fold:        {Name: "layer2_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: layer2_0_conv2FoldUpdate},
+		layer2_0_conv2Fold:        {Name: "layer2_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: conv3x3x128FoldUpdate(layer2_0_conv2W, layer2_0_bn2W, layer2_0_bn2B, layer2_0_bn2Mean, layer2_0_bn2Var)},
 		layer2_0_downsample_0Fold: {Name: "layer2_0_downsample_0Fold", Use: engine.InferenceForward, Len: func() int { return 131584 }, Update: layer2_0_downsample_0FoldUpdate},
-		layer2_0_conv3Fold:        {Name: "layer2_0_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 66048 }, Update: layer2_0_conv3FoldUpdate},
-		layer2_1_conv1Fold:        {Name: "layer2_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 65664 }, Update: layer2_1_conv1FoldUpdate},
-		layer2_1_conv2Fold:        {Name: "layer2_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: layer2_1_conv2FoldUpdate},
-		layer2_1_conv2InferU:      {Name: "layer2_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer2_1_conv2InferGeom) }, Update: layer2_1_conv2InferUUpdate},
-		layer2_1_conv3Fold:        {Name: "layer2_1_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 66048 }, Update: layer2_1_conv3FoldUpdate},
-		layer2_2_conv1Fold:        {Name: "layer2_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 65664 }, Update: layer2_2_conv1FoldUpdate},
-		layer2_2_conv2Fold:        {Name: "layer2_2_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: layer2_2_conv2FoldUpdate},
-		layer2_2_conv2InferU:      {Name: "layer2_2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer2_2_conv2InferGeom) }, Update: layer2_2_conv2InferUUpdate},
-		layer2_2_conv3Fold:        {Name: "layer2_2_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 66048 }, Update: layer2_2_conv3FoldUpdate},
-		layer2_3_conv1Fold:        {Name: "layer2_3_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 65664 }, Update: layer2_3_conv1FoldUpdate},
-		layer2_3_conv2Fold:        {Name: "layer2_3_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: layer2_3_conv2FoldUpdate},
-		layer2_3_conv2InferU:      {Name: "layer2_3_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer2_3_conv2InferGeom) }, Update: layer2_3_conv2InferUUpdate},
-		layer2_3_conv3Fold:        {Name: "layer2_3_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 66048 }, Update: layer2_3_conv3FoldUpdate},
+		layer2_0_conv3Fold:        {Name: "layer2_0_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 66048 }, Update: conv1x1x512FoldUpdate(layer2_0_conv3W, layer2_0_bn3W, layer2_0_bn3B, layer2_0_bn3Mean, layer2_0_bn3Var)},
+		layer2_1_conv1Fold:        {Name: "layer2_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 65664 }, Update: conv1x1x128FoldUpdate(layer2_1_conv1W, layer2_1_bn1W, layer2_1_bn1B, layer2_1_bn1Mean, layer2_1_bn1Var)},
+		layer2_1_conv2Fold:        {Name: "layer2_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: conv3x3x128FoldUpdate(layer2_1_conv2W, layer2_1_bn2W, layer2_1_bn2B, layer2_1_bn2Mean, layer2_1_bn2Var)},
+		layer2_1_conv2InferU:      {Name: "layer2_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x128InferGeom_2) }, Update: conv3x3x128InferUUpdate(layer2_1_conv2Fold)},
+		layer2_1_conv3Fold:        {Name: "layer2_1_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 66048 }, Update: conv1x1x512FoldUpdate(layer2_1_conv3W, layer2_1_bn3W, layer2_1_bn3B, layer2_1_bn3Mean, layer2_1_bn3Var)},
+		layer2_2_conv1Fold:        {Name: "layer2_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 65664 }, Update: conv1x1x128FoldUpdate(layer2_2_conv1W, layer2_2_bn1W, layer2_2_bn1B, layer2_2_bn1Mean, layer2_2_bn1Var)},
+		layer2_2_conv2Fold:        {Name: "layer2_2_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: conv3x3x128FoldUpdate(layer2_2_conv2W, layer2_2_bn2W, layer2_2_bn2B, layer2_2_bn2Mean, layer2_2_bn2Var)},
+		layer2_2_conv2InferU:      {Name: "layer2_2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x128InferGeom_2) }, Update: conv3x3x128InferUUpdate(layer2_2_conv2Fold)},
+		layer2_2_conv3Fold:        {Name: "layer2_2_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 66048 }, Update: conv1x1x512FoldUpdate(layer2_2_conv3W, layer2_2_bn3W, layer2_2_bn3B, layer2_2_bn3Mean, layer2_2_bn3Var)},
+		layer2_3_conv1Fold:        {Name: "layer2_3_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 65664 }, Update: conv1x1x128FoldUpdate(layer2_3_conv1W, layer2_3_bn1W, layer2_3_bn1B, layer2_3_bn1Mean, layer2_3_bn1Var)},
+		layer2_3_conv2Fold:        {Name: "layer2_3_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: conv3x3x128FoldUpdate(layer2_3_conv2W, layer2_3_bn2W, layer2_3_bn2B, layer2_3_bn2Mean, layer2_3_bn2Var)},
+		layer2_3_conv2InferU:      {Name: "layer2_3_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x128InferGeom_2) }, Update: conv3x3x128InferUUpdate(layer2_3_conv2Fold)},
+		layer2_3_conv3Fold:        {Name: "layer2_3_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 66048 }, Update: conv1x1x512FoldUpdate(layer2_3_conv3W, layer2_3_bn3W, layer2_3_bn3B, layer2_3_bn3Mean, layer2_3_bn3Var)},
 		layer3_0_conv1Fold:        {Name: "layer3_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 131328 }, Update: layer3_0_conv1FoldUpdate},
-		layer3_0_conv2Fold:        {Name: "layer3_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: layer3_0_conv2FoldUpdate},
+		layer3_0_conv2Fold:        {Name: "layer3_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: conv3x3x256FoldUpdate(layer3_0_conv2W, layer3_0_bn2W, layer3_0_bn2B, layer3_0_bn2Mean, layer3_0_bn2Var)},
 		layer3_0_downsample_0Fold: {Name: "layer3_0_downsample_0Fold", Use: engine.InferenceForward, Len: func() int { return 525312 }, Update: layer3_0_downsample_0FoldUpdate},
-		layer3_0_conv3Fold:        {Name: "layer3_0_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: layer3_0_conv3FoldUpdate},
-		layer3_1_conv1Fold:        {Name: "layer3_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 262400 }, Update: layer3_1_conv1FoldUpdate},
-		layer3_1_conv2Fold:        {Name: "layer3_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: layer3_1_conv2FoldUpdate},
-		layer3_1_conv2InferU:      {Name: "layer3_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer3_1_conv2InferGeom) }, Update: layer3_1_conv2InferUUpdate},
-		layer3_1_conv3Fold:        {Name: "layer3_1_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: layer3_1_conv3FoldUpdate},
-		layer3_2_conv1Fold:        {Name: "layer3_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 262400 }, Update: layer3_2_conv1FoldUpdate},
-		layer3_2_conv2Fold:        {Name: "layer3_2_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: layer3_2_conv2FoldUpdate},
-		layer3_2_conv2InferU:      {Name: "layer3_2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer3_2_conv2InferGeom) }, Update: layer3_2_conv2InferUUpdate},
-		layer3_2_conv3Fold:        {Name: "layer3_2_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: layer3_2_conv3FoldUpdate},
-		layer3_3_conv1Fold:        {Name: "layer3_3_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 262400 }, Update: layer3_3_conv1FoldUpdate},
-		layer3_3_conv2Fold:        {Name: "layer3_3_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: layer3_3_conv2FoldUpdate},
-		layer3_3_conv2InferU:      {Name: "layer3_3_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer3_3_conv2InferGeom) }, Update: layer3_3_conv2InferUUpdate},
-		layer3_3_conv3Fold:        {Name: "layer3_3_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: layer3_3_conv3FoldUpdate},
-		layer3_4_conv1Fold:        {Name: "layer3_4_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 262400 }, Update: layer3_4_conv1FoldUpdate},
-		layer3_4_conv2Fold:        {Name: "layer3_4_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: layer3_4_conv2FoldUpdate},
-		layer3_4_conv2InferU:      {Name: "layer3_4_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer3_4_conv2InferGeom) }, Update: layer3_4_conv2InferUUpdate},
-		layer3_4_conv3Fold:        {Name: "layer3_4_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: layer3_4_conv3FoldUpdate},
-		layer3_5_conv1Fold:        {Name: "layer3_5_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 262400 }, Update: layer3_5_conv1FoldUpdate},
-		layer3_5_conv2Fold:        {Name: "layer3_5_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: layer3_5_conv2FoldUpdate},
-		layer3_5_conv2InferU:      {Name: "layer3_5_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&layer3_5_conv2InferGeom) }, Update: layer3_5_conv2InferUUpdate},
-		layer3_5_conv3Fold:        {Name: "layer3_5_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: layer3_5_conv3FoldUpdate},
+		layer3_0_conv3Fold:        {Name: "layer3_0_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: conv1x1x1024FoldUpdate(layer3_0_conv3W, layer3_0_bn3W, layer3_0_bn3B, layer3_0_bn3Mean, layer3_0_bn3Var)},
+		layer3_1_conv1Fold:        {Name: "layer3_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 262400 }, Update: conv1x1x256FoldUpdate_2(layer3_1_conv1W, layer3_1_bn1W, layer3_1_bn1B, layer3_1_bn1Mean, layer3_1_bn1Var)},
+		layer3_1_conv2Fold:        {Name: "layer3_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: conv3x3x256FoldUpdate(layer3_1_conv2W, layer3_1_bn2W, layer3_1_bn2B, layer3_1_bn2Mean, layer3_1_bn2Var)},
+		layer3_1_conv2InferU:      {Name: "layer3_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_2) }, Update: conv3x3x256InferUUpdate(layer3_1_conv2Fold)},
+		layer3_1_conv3Fold:        {Name: "layer3_1_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: conv1x1x1024FoldUpdate(layer3_1_conv3W, layer3_1_bn3W, layer3_1_bn3B, layer3_1_bn3Mean, layer3_1_bn3Var)},
+		layer3_2_conv1Fold:        {Name: "layer3_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 262400 }, Update: conv1x1x256FoldUpdate_2(layer3_2_conv1W, layer3_2_bn1W, layer3_2_bn1B, layer3_2_bn1Mean, layer3_2_bn1Var)},
+		layer3_2_conv2Fold:        {Name: "layer3_2_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: conv3x3x256FoldUpdate(layer3_2_conv2W, layer3_2_bn2W, layer3_2_bn2B, layer3_2_bn2Mean, layer3_2_bn2Var)},
+		layer3_2_conv2InferU:      {Name: "layer3_2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_2) }, Update: conv3x3x256InferUUpdate(layer3_2_conv2Fold)},
+		layer3_2_conv3Fold:        {Name: "layer3_2_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: conv1x1x1024FoldUpdate(layer3_2_conv3W, layer3_2_bn3W, layer3_2_bn3B, layer3_2_bn3Mean, layer3_2_bn3Var)},
+		layer3_3_conv1Fold:        {Name: "layer3_3_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 262400 }, Update: conv1x1x256FoldUpdate_2(layer3_3_conv1W, layer3_3_bn1W, layer3_3_bn1B, layer3_3_bn1Mean, layer3_3_bn1Var)},
+		layer3_3_conv2Fold:        {Name: "layer3_3_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: conv3x3x256FoldUpdate(layer3_3_conv2W, layer3_3_bn2W, layer3_3_bn2B, layer3_3_bn2Mean, layer3_3_bn2Var)},
+		layer3_3_conv2InferU:      {Name: "layer3_3_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_2) }, Update: conv3x3x256InferUUpdate(layer3_3_conv2Fold)},
+		layer3_3_conv3Fold:        {Name: "layer3_3_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: conv1x1x1024FoldUpdate(layer3_3_conv3W, layer3_3_bn3W, layer3_3_bn3B, layer3_3_bn3Mean, layer3_3_bn3Var)},
+		layer3_4_conv1Fold:        {Name: "layer3_4_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 262400 }, Update: conv1x1x256FoldUpdate_2(layer3_4_conv1W, layer3_4_bn1W, layer3_4_bn1B, layer3_4_bn1Mean, layer3_4_bn1Var)},
+		layer3_4_conv2Fold:        {Name: "layer3_4_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: conv3x3x256FoldUpdate(layer3_4_conv2W, layer3_4_bn2W, layer3_4_bn2B, layer3_4_bn2Mean, layer3_4_bn2Var)},
+		layer3_4_conv2InferU:      {Name: "layer3_4_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_2) }, Update: conv3x3x256InferUUpdate(layer3_4_conv2Fold)},
+		layer3_4_conv3Fold:        {Name: "layer3_4_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: conv1x1x1024FoldUpdate(layer3_4_conv3W, layer3_4_bn3W, layer3_4_bn3B, layer3_4_bn3Mean, layer3_4_bn3Var)},
+		layer3_5_conv1Fold:        {Name: "layer3_5_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 262400 }, Update: conv1x1x256FoldUpdate_2(layer3_5_conv1W, layer3_5_bn1W, layer3_5_bn1B, layer3_5_bn1Mean, layer3_5_bn1Var)},
+		layer3_5_conv2Fold:        {Name: "layer3_5_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: conv3x3x256FoldUpdate(layer3_5_conv2W, layer3_5_bn2W, layer3_5_bn2B, layer3_5_bn2Mean, layer3_5_bn2Var)},
+		layer3_5_conv2InferU:      {Name: "layer3_5_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_2) }, Update: conv3x3x256InferUUpdate(layer3_5_conv2Fold)},
+		layer3_5_conv3Fold:        {Name: "layer3_5_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: conv1x1x1024FoldUpdate(layer3_5_conv3W, layer3_5_bn3W, layer3_5_bn3B, layer3_5_bn3Mean, layer3_5_bn3Var)},
 		layer4_0_conv1Fold:        {Name: "layer4_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 524800 }, Update: layer4_0_conv1FoldUpdate},
-		layer4_0_conv2Fold:        {Name: "layer4_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: layer4_0_conv2FoldUpdate},
+		layer4_0_conv2Fold:        {Name: "layer4_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: conv3x3x512FoldUpdate(layer4_0_conv2W, layer4_0_bn2W, layer4_0_bn2B, layer4_0_bn2Mean, layer4_0_bn2Var)},
 		layer4_0_downsample_0Fold: {Name: "layer4_0_downsample_0Fold", Use: engine.InferenceForward, Len: func() int { return 2099200 }, Update: layer4_0_downsample_0FoldUpdate},
-		layer4_0_conv3Fold:        {Name: "layer4_0_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 1050624 }, Update: layer4_0_conv3FoldUpdate},
-		layer4_1_conv1Fold:        {Name: "layer4_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 1049088 }, Update: layer4_1_conv1FoldUpdate},
-		layer4_1_conv2Fold:        {Name: "layer4_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: layer4_1_conv2FoldUpdate},
-		layer4_1_conv3Fold:        {Name: "layer4_1_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 1050624 }, Update: layer4_1_conv3FoldUpdate},
-		layer4_2_conv1Fold:        {Name: "layer4_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 1049088 }, Update: layer4_2_conv1FoldUpdate},
-		layer4_2_conv2Fold:        {Name: "layer4_2_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: layer4_2_conv2FoldUpdate},
-		layer4_2_conv3Fold:        {Name: "layer4_2_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 1050624 }, Update: layer4_2_conv3FoldUpdate},
+		layer4_0_conv3Fold:        {Name: "layer4_0_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 1050624 }, Update: conv1x1x2048FoldUpdate(layer4_0_conv3W, layer4_0_bn3W, layer4_0_bn3B, layer4_0_bn3Mean, layer4_0_bn3Var)},
+		layer4_1_conv1Fold:        {Name: "layer4_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 1049088 }, Update: conv1x1x512FoldUpdate_2(layer4_1_conv1W, layer4_1_bn1W, layer4_1_bn1B, layer4_1_bn1Mean, layer4_1_bn1Var)},
+		layer4_1_conv2Fold:        {Name: "layer4_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: conv3x3x512FoldUpdate(layer4_1_conv2W, layer4_1_bn2W, layer4_1_bn2B, layer4_1_bn2Mean, layer4_1_bn2Var)},
+		layer4_1_conv3Fold:        {Name: "layer4_1_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 1050624 }, Update: conv1x1x2048FoldUpdate(layer4_1_conv3W, layer4_1_bn3W, layer4_1_bn3B, layer4_1_bn3Mean, layer4_1_bn3Var)},
+		layer4_2_conv1Fold:        {Name: "layer4_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 1049088 }, Update: conv1x1x512FoldUpdate_2(layer4_2_conv1W, layer4_2_bn1W, layer4_2_bn1B, layer4_2_bn1Mean, layer4_2_bn1Var)},
+		layer4_2_conv2Fold:        {Name: "layer4_2_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: conv3x3x512FoldUpdate(layer4_2_conv2W, layer4_2_bn2W, layer4_2_bn2B, layer4_2_bn2Mean, layer4_2_bn2Var)},
+		layer4_2_conv3Fold:        {Name: "layer4_2_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 1050624 }, Update: conv1x1x2048FoldUpdate(layer4_2_conv3W, layer4_2_bn3W, layer4_2_bn3B, layer4_2_bn3Mean, layer4_2_bn3Var)},
 		conv1T:                    {Name: "conv1T", Use: engine.Backward, Len: func() int { return 100352 }, Update: conv1TUpdate},
 		bn1Coef:                   {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: bn1CoefUpdate},
 		layer1_0_conv1T:           {Name: "layer1_0_conv1T", Use: engine.Backward, Len: func() int { return 4096 }, Update: layer1_0_conv1TUpdate},
-		layer1_0_bn1Coef:          {Name: "layer1_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_0_bn1CoefUpdate},
-		layer1_0_conv2ForwardU:    {Name: "layer1_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_0_conv2Geom) }, Update: layer1_0_conv2ForwardUUpdate},
-		layer1_0_conv2T:           {Name: "layer1_0_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: layer1_0_conv2TUpdate},
-		layer1_0_conv2TU:          {Name: "layer1_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_0_conv2Back) }, Update: layer1_0_conv2TUUpdate},
-		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_0_bn2CoefUpdate},
-		layer1_0_conv3T:           {Name: "layer1_0_conv3T", Use: engine.Backward, Len: func() int { return 16384 }, Update: layer1_0_conv3TUpdate},
-		layer1_0_bn3Coef:          {Name: "layer1_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer1_0_bn3CoefUpdate},
-		layer1_0_downsample_0T:    {Name: "layer1_0_downsample_0T", Use: engine.Backward, Len: func() int { return 16384 }, Update: layer1_0_downsample_0TUpdate},
-		layer1_0_downsample_1Coef: {Name: "layer1_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer1_0_downsample_1CoefUpdate},
-		layer1_1_conv1T:           {Name: "layer1_1_conv1T", Use: engine.Backward, Len: func() int { return 16384 }, Update: layer1_1_conv1TUpdate},
-		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_1_bn1CoefUpdate},
-		layer1_1_conv2ForwardU:    {Name: "layer1_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_1_conv2Geom) }, Update: layer1_1_conv2ForwardUUpdate},
-		layer1_1_conv2T:           {Name: "layer1_1_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: layer1_1_conv2TUpdate},
-		layer1_1_conv2TU:          {Name: "layer1_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_1_conv2Back) }, Update: layer1_1_conv2TUUpdate},
-		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_1_bn2CoefUpdate},
-		layer1_1_conv3T:           {Name: "layer1_1_conv3T", Use: engine.Backward, Len: func() int { return 16384 }, Update: layer1_1_conv3TUpdate},
-		layer1_1_bn3Coef:          {Name: "layer1_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer1_1_bn3CoefUpdate},
-		layer1_2_conv1T:           {Name: "layer1_2_conv1T", Use: engine.Backward, Len: func() int { return 16384 }, Update: layer1_2_conv1TUpdate},
-		layer1_2_bn1Coef:          {Name: "layer1_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_2_bn1CoefUpdate},
-		layer1_2_conv2ForwardU:    {Name: "layer1_2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_2_conv2Geom) }, Update: layer1_2_conv2ForwardUUpdate},
-		layer1_2_conv2T:           {Name: "layer1_2_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: layer1_2_conv2TUpdate},
-		layer1_2_conv2TU:          {Name: "layer1_2_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer1_2_conv2Back) }, Update: layer1_2_conv2TUUpdate},
-		layer1_2_bn2Coef:          {Name: "layer1_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: layer1_2_bn2CoefUpdate},
-		layer1_2_conv3T:           {Name: "layer1_2_conv3T", Use: engine.Backward, Len: func() int { return 16384 }, Update: layer1_2_conv3TUpdate},
-		layer1_2_bn3Coef:          {Name: "layer1_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer1_2_bn3CoefUpdate},
+		layer1_0_bn1Coef:          {Name: "layer1_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate(layer1_0_bn1W)},
+		layer1_0_conv2ForwardU:    {Name: "layer1_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3x64ForwardUUpdate(layer1_0_conv2W)},
+		layer1_0_conv2T:           {Name: "layer1_0_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate(layer1_0_conv2W)},
+		layer1_0_conv2TU:          {Name: "layer1_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Back) }, Update: conv3x3x64TUUpdate(layer1_0_conv2T)},
+		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate_2(layer1_0_bn2W)},
+		layer1_0_conv3T:           {Name: "layer1_0_conv3T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1x256TUpdate(layer1_0_conv3W)},
+		layer1_0_bn3Coef:          {Name: "layer1_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_3(layer1_0_bn3W)},
+		layer1_0_downsample_0T:    {Name: "layer1_0_downsample_0T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1x256TUpdate(layer1_0_downsample_0W)},
+		layer1_0_downsample_1Coef: {Name: "layer1_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_3(layer1_0_downsample_1W)},
+		layer1_1_conv1T:           {Name: "layer1_1_conv1T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1x64TUpdate(layer1_1_conv1W)},
+		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate(layer1_1_bn1W)},
+		layer1_1_conv2ForwardU:    {Name: "layer1_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3x64ForwardUUpdate(layer1_1_conv2W)},
+		layer1_1_conv2T:           {Name: "layer1_1_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate(layer1_1_conv2W)},
+		layer1_1_conv2TU:          {Name: "layer1_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Back) }, Update: conv3x3x64TUUpdate(layer1_1_conv2T)},
+		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate_2(layer1_1_bn2W)},
+		layer1_1_conv3T:           {Name: "layer1_1_conv3T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1x256TUpdate(layer1_1_conv3W)},
+		layer1_1_bn3Coef:          {Name: "layer1_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_3(layer1_1_bn3W)},
+		layer1_2_conv1T:           {Name: "layer1_2_conv1T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1x64TUpdate(layer1_2_conv1W)},
+		layer1_2_bn1Coef:          {Name: "layer1_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate(layer1_2_bn1W)},
+		layer1_2_conv2ForwardU:    {Name: "layer1_2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3x64ForwardUUpdate(layer1_2_conv2W)},
+		layer1_2_conv2T:           {Name: "layer1_2_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate(layer1_2_conv2W)},
+		layer1_2_conv2TU:          {Name: "layer1_2_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Back) }, Update: conv3x3x64TUUpdate(layer1_2_conv2T)},
+		layer1_2_bn2Coef:          {Name: "layer1_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate_2(layer1_2_bn2W)},
+		layer1_2_conv3T:           {Name: "layer1_2_conv3T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1x256TUpdate(layer1_2_conv3W)},
+		layer1_2_bn3Coef:          {Name: "layer1_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_3(layer1_2_bn3W)},
 		layer2_0_conv1T:           {Name: "layer2_0_conv1T", Use: engine.Backward, Len: func() int { return 32768 }, Update: layer2_0_conv1TUpdate},
 		layer2_0_bn1Coef:          {Name: "layer2_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_0_bn1CoefUpdate},
 		layer2_0_conv2T:           {Name: "layer2_0_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_0_conv2TUpdate},
-		layer2_0_bn2Coef:          {Name: "layer2_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_0_bn2CoefUpdate},
-		layer2_0_conv3T:           {Name: "layer2_0_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: layer2_0_conv3TUpdate},
-		layer2_0_bn3Coef:          {Name: "layer2_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer2_0_bn3CoefUpdate},
+		layer2_0_bn2Coef:          {Name: "layer2_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_4(layer2_0_bn2W)},
+		layer2_0_conv3T:           {Name: "layer2_0_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1x512TUpdate(layer2_0_conv3W)},
+		layer2_0_bn3Coef:          {Name: "layer2_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_5(layer2_0_bn3W)},
 		layer2_0_downsample_0T:    {Name: "layer2_0_downsample_0T", Use: engine.Backward, Len: func() int { return 131072 }, Update: layer2_0_downsample_0TUpdate},
-		layer2_0_downsample_1Coef: {Name: "layer2_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer2_0_downsample_1CoefUpdate},
-		layer2_1_conv1T:           {Name: "layer2_1_conv1T", Use: engine.Backward, Len: func() int { return 65536 }, Update: layer2_1_conv1TUpdate},
-		layer2_1_bn1Coef:          {Name: "layer2_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_1_bn1CoefUpdate},
-		layer2_1_conv2ForwardU:    {Name: "layer2_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer2_1_conv2Geom) }, Update: layer2_1_conv2ForwardUUpdate},
-		layer2_1_conv2T:           {Name: "layer2_1_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_1_conv2TUpdate},
-		layer2_1_conv2TU:          {Name: "layer2_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer2_1_conv2Back) }, Update: layer2_1_conv2TUUpdate},
-		layer2_1_bn2Coef:          {Name: "layer2_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_1_bn2CoefUpdate},
-		layer2_1_conv3T:           {Name: "layer2_1_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: layer2_1_conv3TUpdate},
-		layer2_1_bn3Coef:          {Name: "layer2_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer2_1_bn3CoefUpdate},
-		layer2_2_conv1T:           {Name: "layer2_2_conv1T", Use: engine.Backward, Len: func() int { return 65536 }, Update: layer2_2_conv1TUpdate},
-		layer2_2_bn1Coef:          {Name: "layer2_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_2_bn1CoefUpdate},
-		layer2_2_conv2ForwardU:    {Name: "layer2_2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer2_2_conv2Geom) }, Update: layer2_2_conv2ForwardUUpdate},
-		layer2_2_conv2T:           {Name: "layer2_2_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_2_conv2TUpdate},
-		layer2_2_conv2TU:          {Name: "layer2_2_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer2_2_conv2Back) }, Update: layer2_2_conv2TUUpdate},
-		layer2_2_bn2Coef:          {Name: "layer2_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_2_bn2CoefUpdate},
-		layer2_2_conv3T:           {Name: "layer2_2_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: layer2_2_conv3TUpdate},
-		layer2_2_bn3Coef:          {Name: "layer2_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer2_2_bn3CoefUpdate},
-		layer2_3_conv1T:           {Name: "layer2_3_conv1T", Use: engine.Backward, Len: func() int { return 65536 }, Update: layer2_3_conv1TUpdate},
-		layer2_3_bn1Coef:          {Name: "layer2_3_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_3_bn1CoefUpdate},
-		layer2_3_conv2ForwardU:    {Name: "layer2_3_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer2_3_conv2Geom) }, Update: layer2_3_conv2ForwardUUpdate},
-		layer2_3_conv2T:           {Name: "layer2_3_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_3_conv2TUpdate},
-		layer2_3_conv2TU:          {Name: "layer2_3_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer2_3_conv2Back) }, Update: layer2_3_conv2TUUpdate},
-		layer2_3_bn2Coef:          {Name: "layer2_3_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_3_bn2CoefUpdate},
-		layer2_3_conv3T:           {Name: "layer2_3_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: layer2_3_conv3TUpdate},
-		layer2_3_bn3Coef:          {Name: "layer2_3_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer2_3_bn3CoefUpdate},
+		layer2_0_downsample_1Coef: {Name: "layer2_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_5(layer2_0_downsample_1W)},
+		layer2_1_conv1T:           {Name: "layer2_1_conv1T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1x128TUpdate(layer2_1_conv1W)},
+		layer2_1_bn1Coef:          {Name: "layer2_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_6(layer2_1_bn1W)},
+		layer2_1_conv2ForwardU:    {Name: "layer2_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3x128ForwardUUpdate(layer2_1_conv2W)},
+		layer2_1_conv2T:           {Name: "layer2_1_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: conv3x3x128TUpdate(layer2_1_conv2W)},
+		layer2_1_conv2TU:          {Name: "layer2_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Back) }, Update: conv3x3x128TUUpdate(layer2_1_conv2T)},
+		layer2_1_bn2Coef:          {Name: "layer2_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_4(layer2_1_bn2W)},
+		layer2_1_conv3T:           {Name: "layer2_1_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1x512TUpdate(layer2_1_conv3W)},
+		layer2_1_bn3Coef:          {Name: "layer2_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_5(layer2_1_bn3W)},
+		layer2_2_conv1T:           {Name: "layer2_2_conv1T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1x128TUpdate(layer2_2_conv1W)},
+		layer2_2_bn1Coef:          {Name: "layer2_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_6(layer2_2_bn1W)},
+		layer2_2_conv2ForwardU:    {Name: "layer2_2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3x128ForwardUUpdate(layer2_2_conv2W)},
+		layer2_2_conv2T:           {Name: "layer2_2_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: conv3x3x128TUpdate(layer2_2_conv2W)},
+		layer2_2_conv2TU:          {Name: "layer2_2_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Back) }, Update: conv3x3x128TUUpdate(layer2_2_conv2T)},
+		layer2_2_bn2Coef:          {Name: "layer2_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_4(layer2_2_bn2W)},
+		layer2_2_conv3T:           {Name: "layer2_2_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1x512TUpdate(layer2_2_conv3W)},
+		layer2_2_bn3Coef:          {Name: "layer2_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_5(layer2_2_bn3W)},
+		layer2_3_conv1T:           {Name: "layer2_3_conv1T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1x128TUpdate(layer2_3_conv1W)},
+		layer2_3_bn1Coef:          {Name: "layer2_3_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_6(layer2_3_bn1W)},
+		layer2_3_conv2ForwardU:    {Name: "layer2_3_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3x128ForwardUUpdate(layer2_3_conv2W)},
+		layer2_3_conv2T:           {Name: "layer2_3_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: conv3x3x128TUpdate(layer2_3_conv2W)},
+		layer2_3_conv2TU:          {Name: "layer2_3_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Back) }, Update: conv3x3x128TUUpdate(layer2_3_conv2T)},
+		layer2_3_bn2Coef:          {Name: "layer2_3_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_4(layer2_3_bn2W)},
+		layer2_3_conv3T:           {Name: "layer2_3_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1x512TUpdate(layer2_3_conv3W)},
+		layer2_3_bn3Coef:          {Name: "layer2_3_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_5(layer2_3_bn3W)},
 		layer3_0_conv1T:           {Name: "layer3_0_conv1T", Use: engine.Backward, Len: func() int { return 131072 }, Update: layer3_0_conv1TUpdate},
 		layer3_0_bn1Coef:          {Name: "layer3_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_0_bn1CoefUpdate},
 		layer3_0_conv2T:           {Name: "layer3_0_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_0_conv2TUpdate},
-		layer3_0_bn2Coef:          {Name: "layer3_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_0_bn2CoefUpdate},
-		layer3_0_conv3T:           {Name: "layer3_0_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_0_conv3TUpdate},
-		layer3_0_bn3Coef:          {Name: "layer3_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: layer3_0_bn3CoefUpdate},
+		layer3_0_bn2Coef:          {Name: "layer3_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_7(layer3_0_bn2W)},
+		layer3_0_conv3T:           {Name: "layer3_0_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x1024TUpdate(layer3_0_conv3W)},
+		layer3_0_bn3Coef:          {Name: "layer3_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnormCoefUpdate_8(layer3_0_bn3W)},
 		layer3_0_downsample_0T:    {Name: "layer3_0_downsample_0T", Use: engine.Backward, Len: func() int { return 524288 }, Update: layer3_0_downsample_0TUpdate},
-		layer3_0_downsample_1Coef: {Name: "layer3_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: layer3_0_downsample_1CoefUpdate},
-		layer3_1_conv1T:           {Name: "layer3_1_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_1_conv1TUpdate},
-		layer3_1_bn1Coef:          {Name: "layer3_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_1_bn1CoefUpdate},
-		layer3_1_conv2ForwardU:    {Name: "layer3_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_1_conv2Geom) }, Update: layer3_1_conv2ForwardUUpdate},
-		layer3_1_conv2T:           {Name: "layer3_1_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_1_conv2TUpdate},
-		layer3_1_conv2TU:          {Name: "layer3_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_1_conv2Back) }, Update: layer3_1_conv2TUUpdate},
-		layer3_1_bn2Coef:          {Name: "layer3_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_1_bn2CoefUpdate},
-		layer3_1_conv3T:           {Name: "layer3_1_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_1_conv3TUpdate},
-		layer3_1_bn3Coef:          {Name: "layer3_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: layer3_1_bn3CoefUpdate},
-		layer3_2_conv1T:           {Name: "layer3_2_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_2_conv1TUpdate},
-		layer3_2_bn1Coef:          {Name: "layer3_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_2_bn1CoefUpdate},
-		layer3_2_conv2ForwardU:    {Name: "layer3_2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_2_conv2Geom) }, Update: layer3_2_conv2ForwardUUpdate},
-		layer3_2_conv2T:           {Name: "layer3_2_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_2_conv2TUpdate},
-		layer3_2_conv2TU:          {Name: "layer3_2_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_2_conv2Back) }, Update: layer3_2_conv2TUUpdate},
-		layer3_2_bn2Coef:          {Name: "layer3_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_2_bn2CoefUpdate},
-		layer3_2_conv3T:           {Name: "layer3_2_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_2_conv3TUpdate},
-		layer3_2_bn3Coef:          {Name: "layer3_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: layer3_2_bn3CoefUpdate},
-		layer3_3_conv1T:           {Name: "layer3_3_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_3_conv1TUpdate},
-		layer3_3_bn1Coef:          {Name: "layer3_3_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_3_bn1CoefUpdate},
-		layer3_3_conv2ForwardU:    {Name: "layer3_3_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_3_conv2Geom) }, Update: layer3_3_conv2ForwardUUpdate},
-		layer3_3_conv2T:           {Name: "layer3_3_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_3_conv2TUpdate},
-		layer3_3_conv2TU:          {Name: "layer3_3_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_3_conv2Back) }, Update: layer3_3_conv2TUUpdate},
-		layer3_3_bn2Coef:          {Name: "layer3_3_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_3_bn2CoefUpdate},
-		layer3_3_conv3T:           {Name: "layer3_3_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_3_conv3TUpdate},
-		layer3_3_bn3Coef:          {Name: "layer3_3_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: layer3_3_bn3CoefUpdate},
-		layer3_4_conv1T:           {Name: "layer3_4_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_4_conv1TUpdate},
-		layer3_4_bn1Coef:          {Name: "layer3_4_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_4_bn1CoefUpdate},
-		layer3_4_conv2ForwardU:    {Name: "layer3_4_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_4_conv2Geom) }, Update: layer3_4_conv2ForwardUUpdate},
-		layer3_4_conv2T:           {Name: "layer3_4_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_4_conv2TUpdate},
-		layer3_4_conv2TU:          {Name: "layer3_4_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_4_conv2Back) }, Update: layer3_4_conv2TUUpdate},
-		layer3_4_bn2Coef:          {Name: "layer3_4_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_4_bn2CoefUpdate},
-		layer3_4_conv3T:           {Name: "layer3_4_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_4_conv3TUpdate},
-		layer3_4_bn3Coef:          {Name: "layer3_4_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: layer3_4_bn3CoefUpdate},
-		layer3_5_conv1T:           {Name: "layer3_5_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_5_conv1TUpdate},
-		layer3_5_bn1Coef:          {Name: "layer3_5_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_5_bn1CoefUpdate},
-		layer3_5_conv2ForwardU:    {Name: "layer3_5_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_5_conv2Geom) }, Update: layer3_5_conv2ForwardUUpdate},
-		layer3_5_conv2T:           {Name: "layer3_5_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_5_conv2TUpdate},
-		layer3_5_conv2TU:          {Name: "layer3_5_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&layer3_5_conv2Back) }, Update: layer3_5_conv2TUUpdate},
-		layer3_5_bn2Coef:          {Name: "layer3_5_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_5_bn2CoefUpdate},
-		layer3_5_conv3T:           {Name: "layer3_5_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: layer3_5_conv3TUpdate},
-		layer3_5_bn3Coef:          {Name: "layer3_5_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: layer3_5_bn3CoefUpdate},
+		layer3_0_downsample_1Coef: {Name: "layer3_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnormCoefUpdate_8(layer3_0_downsample_1W)},
+		layer3_1_conv1T:           {Name: "layer3_1_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x256TUpdate_2(layer3_1_conv1W)},
+		layer3_1_bn1Coef:          {Name: "layer3_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_9(layer3_1_bn1W)},
+		layer3_1_conv2ForwardU:    {Name: "layer3_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_1_conv2W)},
+		layer3_1_conv2T:           {Name: "layer3_1_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv3x3x256TUpdate(layer3_1_conv2W)},
+		layer3_1_conv2TU:          {Name: "layer3_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3x256TUUpdate(layer3_1_conv2T)},
+		layer3_1_bn2Coef:          {Name: "layer3_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_7(layer3_1_bn2W)},
+		layer3_1_conv3T:           {Name: "layer3_1_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x1024TUpdate(layer3_1_conv3W)},
+		layer3_1_bn3Coef:          {Name: "layer3_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnormCoefUpdate_8(layer3_1_bn3W)},
+		layer3_2_conv1T:           {Name: "layer3_2_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x256TUpdate_2(layer3_2_conv1W)},
+		layer3_2_bn1Coef:          {Name: "layer3_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_9(layer3_2_bn1W)},
+		layer3_2_conv2ForwardU:    {Name: "layer3_2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_2_conv2W)},
+		layer3_2_conv2T:           {Name: "layer3_2_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv3x3x256TUpdate(layer3_2_conv2W)},
+		layer3_2_conv2TU:          {Name: "layer3_2_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3x256TUUpdate(layer3_2_conv2T)},
+		layer3_2_bn2Coef:          {Name: "layer3_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_7(layer3_2_bn2W)},
+		layer3_2_conv3T:           {Name: "layer3_2_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x1024TUpdate(layer3_2_conv3W)},
+		layer3_2_bn3Coef:          {Name: "layer3_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnormCoefUpdate_8(layer3_2_bn3W)},
+		layer3_3_conv1T:           {Name: "layer3_3_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x256TUpdate_2(layer3_3_conv1W)},
+		layer3_3_bn1Coef:          {Name: "layer3_3_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_9(layer3_3_bn1W)},
+		layer3_3_conv2ForwardU:    {Name: "layer3_3_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_3_conv2W)},
+		layer3_3_conv2T:           {Name: "layer3_3_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv3x3x256TUpdate(layer3_3_conv2W)},
+		layer3_3_conv2TU:          {Name: "layer3_3_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3x256TUUpdate(layer3_3_conv2T)},
+		layer3_3_bn2Coef:          {Name: "layer3_3_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_7(layer3_3_bn2W)},
+		layer3_3_conv3T:           {Name: "layer3_3_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x1024TUpdate(layer3_3_conv3W)},
+		layer3_3_bn3Coef:          {Name: "layer3_3_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnormCoefUpdate_8(layer3_3_bn3W)},
+		layer3_4_conv1T:           {Name: "layer3_4_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x256TUpdate_2(layer3_4_conv1W)},
+		layer3_4_bn1Coef:          {Name: "layer3_4_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_9(layer3_4_bn1W)},
+		layer3_4_conv2ForwardU:    {Name: "layer3_4_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_4_conv2W)},
+		layer3_4_conv2T:           {Name: "layer3_4_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv3x3x256TUpdate(layer3_4_conv2W)},
+		layer3_4_conv2TU:          {Name: "layer3_4_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3x256TUUpdate(layer3_4_conv2T)},
+		layer3_4_bn2Coef:          {Name: "layer3_4_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_7(layer3_4_bn2W)},
+		layer3_4_conv3T:           {Name: "layer3_4_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x1024TUpdate(layer3_4_conv3W)},
+		layer3_4_bn3Coef:          {Name: "layer3_4_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnormCoefUpdate_8(layer3_4_bn3W)},
+		layer3_5_conv1T:           {Name: "layer3_5_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x256TUpdate_2(layer3_5_conv1W)},
+		layer3_5_bn1Coef:          {Name: "layer3_5_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_9(layer3_5_bn1W)},
+		layer3_5_conv2ForwardU:    {Name: "layer3_5_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_5_conv2W)},
+		layer3_5_conv2T:           {Name: "layer3_5_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv3x3x256TUpdate(layer3_5_conv2W)},
+		layer3_5_conv2TU:          {Name: "layer3_5_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3x256TUUpdate(layer3_5_conv2T)},
+		layer3_5_bn2Coef:          {Name: "layer3_5_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_7(layer3_5_bn2W)},
+		layer3_5_conv3T:           {Name: "layer3_5_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x1024TUpdate(layer3_5_conv3W)},
+		layer3_5_bn3Coef:          {Name: "layer3_5_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnormCoefUpdate_8(layer3_5_bn3W)},
 		layer4_0_conv1T:           {Name: "layer4_0_conv1T", Use: engine.Backward, Len: func() int { return 524288 }, Update: layer4_0_conv1TUpdate},
 		layer4_0_bn1Coef:          {Name: "layer4_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_0_bn1CoefUpdate},
 		layer4_0_conv2T:           {Name: "layer4_0_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: layer4_0_conv2TUpdate},
-		layer4_0_bn2Coef:          {Name: "layer4_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_0_bn2CoefUpdate},
-		layer4_0_conv3T:           {Name: "layer4_0_conv3T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: layer4_0_conv3TUpdate},
-		layer4_0_bn3Coef:          {Name: "layer4_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: layer4_0_bn3CoefUpdate},
+		layer4_0_bn2Coef:          {Name: "layer4_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_10(layer4_0_bn2W)},
+		layer4_0_conv3T:           {Name: "layer4_0_conv3T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: conv1x1x2048TUpdate(layer4_0_conv3W)},
+		layer4_0_bn3Coef:          {Name: "layer4_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: batchnormCoefUpdate_11(layer4_0_bn3W)},
 		layer4_0_downsample_0T:    {Name: "layer4_0_downsample_0T", Use: engine.Backward, Len: func() int { return 2097152 }, Update: layer4_0_downsample_0TUpdate},
-		layer4_0_downsample_1Coef: {Name: "layer4_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: layer4_0_downsample_1CoefUpdate},
-		layer4_1_conv1T:           {Name: "layer4_1_conv1T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: layer4_1_conv1TUpdate},
-		layer4_1_bn1Coef:          {Name: "layer4_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_1_bn1CoefUpdate},
-		layer4_1_conv2T:           {Name: "layer4_1_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: layer4_1_conv2TUpdate},
-		layer4_1_bn2Coef:          {Name: "layer4_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_1_bn2CoefUpdate},
-		layer4_1_conv3T:           {Name: "layer4_1_conv3T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: layer4_1_conv3TUpdate},
-		layer4_1_bn3Coef:          {Name: "layer4_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: layer4_1_bn3CoefUpdate},
-		layer4_2_conv1T:           {Name: "layer4_2_conv1T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: layer4_2_conv1TUpdate},
-		layer4_2_bn1Coef:          {Name: "layer4_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_2_bn1CoefUpdate},
-		layer4_2_conv2T:           {Name: "layer4_2_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: layer4_2_conv2TUpdate},
-		layer4_2_bn2Coef:          {Name: "layer4_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_2_bn2CoefUpdate},
-		layer4_2_conv3T:           {Name: "layer4_2_conv3T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: layer4_2_conv3TUpdate},
-		layer4_2_bn3Coef:          {Name: "layer4_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: layer4_2_bn3CoefUpdate},
+		layer4_0_downsample_1Coef: {Name: "layer4_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: batchnormCoefUpdate_11(layer4_0_downsample_1W)},
+		layer4_1_conv1T:           {Name: "layer4_1_conv1T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: conv1x1x512TUpdate_2(layer4_1_conv1W)},
+		layer4_1_bn1Coef:          {Name: "layer4_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_12(layer4_1_bn1W)},
+		layer4_1_conv2T:           {Name: "layer4_1_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: conv3x3x512TUpdate(layer4_1_conv2W)},
+		layer4_1_bn2Coef:          {Name: "layer4_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_10(layer4_1_bn2W)},
+		layer4_1_conv3T:           {Name: "layer4_1_conv3T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: conv1x1x2048TUpdate(layer4_1_conv3W)},
+		layer4_1_bn3Coef:          {Name: "layer4_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: batchnormCoefUpdate_11(layer4_1_bn3W)},
+		layer4_2_conv1T:           {Name: "layer4_2_conv1T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: conv1x1x512TUpdate_2(layer4_2_conv1W)},
+		layer4_2_bn1Coef:          {Name: "layer4_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_12(layer4_2_bn1W)},
+		layer4_2_conv2T:           {Name: "layer4_2_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: conv3x3x512TUpdate(layer4_2_conv2W)},
+		layer4_2_bn2Coef:          {Name: "layer4_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_10(layer4_2_bn2W)},
+		layer4_2_conv3T:           {Name: "layer4_2_conv3T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: conv1x1x2048TUpdate(layer4_2_conv3W)},
+		layer4_2_bn3Coef:          {Name: "layer4_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: batchnormCoefUpdate_11(layer4_2_bn3W)},
 	},
 	Buffers: []engine.Buffer{
 		f0:   {Len: 158700},
@@ -1595,1758 +1595,1086 @@ var program = engine.Program{
 	Ints:         []int{maxpool1Index: 200704},
 	BatchBuffers: []int{bn1Batch: 256, layer1_0_bn1Batch: 256, layer1_0_bn2Batch: 256, layer1_0_bn3Batch: 1024, layer1_0_downsample_1Batch: 1024, layer1_1_bn1Batch: 256, layer1_1_bn2Batch: 256, layer1_1_bn3Batch: 1024, layer1_2_bn1Batch: 256, layer1_2_bn2Batch: 256, layer1_2_bn3Batch: 1024, layer2_0_bn1Batch: 512, layer2_0_bn2Batch: 512, layer2_0_bn3Batch: 2048, layer2_0_downsample_1Batch: 2048, layer2_1_bn1Batch: 512, layer2_1_bn2Batch: 512, layer2_1_bn3Batch: 2048, layer2_2_bn1Batch: 512, layer2_2_bn2Batch: 512, layer2_2_bn3Batch: 2048, layer2_3_bn1Batch: 512, layer2_3_bn2Batch: 512, layer2_3_bn3Batch: 2048, layer3_0_bn1Batch: 1024, layer3_0_bn2Batch: 1024, layer3_0_bn3Batch: 4096, layer3_0_downsample_1Batch: 4096, layer3_1_bn1Batch: 1024, layer3_1_bn2Batch: 1024, layer3_1_bn3Batch: 4096, layer3_2_bn1Batch: 1024, layer3_2_bn2Batch: 1024, layer3_2_bn3Batch: 4096, layer3_3_bn1Batch: 1024, layer3_3_bn2Batch: 1024, layer3_3_bn3Batch: 4096, layer3_4_bn1Batch: 1024, layer3_4_bn2Batch: 1024, layer3_4_bn3Batch: 4096, layer3_5_bn1Batch: 1024, layer3_5_bn2Batch: 1024, layer3_5_bn3Batch: 4096, layer4_0_bn1Batch: 2048, layer4_0_bn2Batch: 2048, layer4_0_bn3Batch: 8192, layer4_0_downsample_1Batch: 8192, layer4_1_bn1Batch: 2048, layer4_1_bn2Batch: 2048, layer4_1_bn3Batch: 8192, layer4_2_bn1Batch: 2048, layer4_2_bn2Batch: 2048, layer4_2_bn3Batch: 8192},
 	Steps: []engine.Step{
-		{
-			Name: "conv1+bn1+relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 112, Run: conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "maxpool1 (inference)",
-			Forward: []engine.Phase{
-				{N: 56, Run: maxpool1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.0.conv1+layer1.0.bn1+layer1.0.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 56, Run: layer1_0_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.0.conv2+layer1.0.bn2+layer1.0.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer1_0_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.0.downsample.0+layer1.0.downsample.1 (inference)",
-			Forward: []engine.Phase{
-				{N: 56, Run: layer1_0_downsample_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.0.conv3+layer1.0.bn3+layer1.0.add1+relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 56, Run: layer1_0_conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.1.conv1+layer1.1.bn1+layer1.1.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 56, Run: layer1_1_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.1.conv2+layer1.1.bn2+layer1.1.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer1_1_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.1.conv3+layer1.1.bn3+layer1.1.add1+layer1.1.relu3 (inference)",
-			Forward: []engine.Phase{
-				{N: 56, Run: layer1_1_conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.2.conv1+layer1.2.bn1+layer1.2.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 56, Run: layer1_2_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.2.conv2+layer1.2.bn2+layer1.2.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer1_2_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.2.conv3+layer1.2.bn3+layer1.2.add1+layer1.2.relu3 (inference)",
-			Forward: []engine.Phase{
-				{N: 56, Run: layer1_2_conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.0.conv1+layer2.0.bn1+layer2.0.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 56, Run: layer2_0_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.0.conv2+layer2.0.bn2+layer2.0.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_0_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.0.downsample.0+layer2.0.downsample.1 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_0_downsample_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.0.conv3+layer2.0.bn3+layer2.0.add1+relu3 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_0_conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.1.conv1+layer2.1.bn1+layer2.1.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_1_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.1.conv2+layer2.1.bn2+layer2.1.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer2_1_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.1.conv3+layer2.1.bn3+layer2.1.add1+layer2.1.relu3 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_1_conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.2.conv1+layer2.2.bn1+layer2.2.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_2_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.2.conv2+layer2.2.bn2+layer2.2.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer2_2_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.2.conv3+layer2.2.bn3+layer2.2.add1+layer2.2.relu3 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_2_conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.3.conv1+layer2.3.bn1+layer2.3.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_3_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.3.conv2+layer2.3.bn2+layer2.3.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer2_3_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.3.conv3+layer2.3.bn3+layer2.3.add1+layer2.3.relu3 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_3_conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.0.conv1+layer3.0.bn1+layer3.0.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer3_0_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.0.conv2+layer3.0.bn2+layer3.0.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_0_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.0.downsample.0+layer3.0.downsample.1 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_0_downsample_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.0.conv3+layer3.0.bn3+layer3.0.add1+relu4 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_0_conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.1.conv1+layer3.1.bn1+layer3.1.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_1_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.1.conv2+layer3.1.bn2+layer3.1.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer3_1_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.1.conv3+layer3.1.bn3+layer3.1.add1+layer3.1.relu3 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_1_conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.2.conv1+layer3.2.bn1+layer3.2.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_2_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.2.conv2+layer3.2.bn2+layer3.2.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer3_2_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.2.conv3+layer3.2.bn3+layer3.2.add1+layer3.2.relu3 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_2_conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.3.conv1+layer3.3.bn1+layer3.3.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_3_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.3.conv2+layer3.3.bn2+layer3.3.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer3_3_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.3.conv3+layer3.3.bn3+layer3.3.add1+layer3.3.relu3 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_3_conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.4.conv1+layer3.4.bn1+layer3.4.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_4_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.4.conv2+layer3.4.bn2+layer3.4.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer3_4_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.4.conv3+layer3.4.bn3+layer3.4.add1+layer3.4.relu3 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_4_conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.5.conv1+layer3.5.bn1+layer3.5.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_5_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.5.conv2+layer3.5.bn2+layer3.5.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer3_5_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.5.conv3+layer3.5.bn3+layer3.5.add1+layer3.5.relu3 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_5_conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.0.conv1+layer4.0.bn1+layer4.0.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer4_0_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.0.conv2+layer4.0.bn2+layer4.0.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_0_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.0.downsample.0+layer4.0.downsample.1 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_0_downsample_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.0.conv3+layer4.0.bn3+layer4.0.add1+relu5 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_0_conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.1.conv1+layer4.1.bn1+layer4.1.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_1_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.1.conv2+layer4.1.bn2+layer4.1.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_1_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.1.conv3+layer4.1.bn3+layer4.1.add1+layer4.1.relu3 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_1_conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.2.conv1+layer4.2.bn1+layer4.2.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_2_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.2.conv2+layer4.2.bn2+layer4.2.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_2_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.2.conv3+layer4.2.bn3+layer4.2.add1+layer4.2.relu3 (inference)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_2_conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "globalavgpool1 (inference)",
-			Forward: []engine.Phase{
-				{N: 2048, Run: globalavgpool1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc (inference)",
-			Forward: []engine.Phase{
-				{N: 1000, Run: fcInfer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 112, Run: conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 14, Run: conv1WeightGrad, Even: true, Sums: true},
-				{N: 224, Run: conv1InputGrad},
-			},
-		},
-		{
-			Name: "bn1+relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 64, Run: bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 112, Run: bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 64, Run: bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 64, Run: bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "maxpool1 (training)",
-			Forward: []engine.Phase{
-				{N: 56, Run: maxpool1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 64, Run: maxpool1InputGrad},
-			},
-		},
-		{
-			Name: "layer1.0.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 56, Run: layer1_0_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: layer1_0_conv1WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: layer1_0_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer1.0.bn1+layer1.0.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 64, Run: layer1_0_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 56, Run: layer1_0_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 64, Run: layer1_0_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 64, Run: layer1_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.0.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer1_0_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: layer1_0_conv2WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer1_0_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer1.0.bn2+layer1.0.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 64, Run: layer1_0_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 56, Run: layer1_0_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 64, Run: layer1_0_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 64, Run: layer1_0_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.0.conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 56, Run: layer1_0_conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: layer1_0_conv3WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: layer1_0_conv3InputGrad},
-			},
-		},
-		{
-			Name: "layer1.0.bn3 (training)",
-			Forward: []engine.Phase{
-				{N: 256, Run: layer1_0_bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 56, Run: layer1_0_bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 256, Run: layer1_0_bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 256, Run: layer1_0_bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.0.downsample.0 (training)",
-			Forward: []engine.Phase{
-				{N: 56, Run: layer1_0_downsample_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: layer1_0_downsample_0WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: layer1_0_downsample_0InputGrad},
-			},
-		},
-		{
-			Name: "layer1.0.downsample.1 (training)",
-			Forward: []engine.Phase{
-				{N: 256, Run: layer1_0_downsample_1Stats, Batch: true, Mode: engine.Training},
-				{N: 56, Run: layer1_0_downsample_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 256, Run: layer1_0_downsample_1Backward, Batch: true, Mode: engine.Training},
-				{N: 256, Run: layer1_0_downsample_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.0.add1+relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 56, Run: layer1_0_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 56, Run: layer1_0_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer1.1.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 56, Run: layer1_1_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: layer1_1_conv1WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: layer1_1_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer1.1.bn1+layer1.1.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 64, Run: layer1_1_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 56, Run: layer1_1_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 64, Run: layer1_1_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 64, Run: layer1_1_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.1.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer1_1_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: layer1_1_conv2WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer1_1_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer1.1.bn2+layer1.1.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 64, Run: layer1_1_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 56, Run: layer1_1_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 64, Run: layer1_1_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 64, Run: layer1_1_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.1.conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 56, Run: layer1_1_conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: layer1_1_conv3WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: layer1_1_conv3InputGrad},
-			},
-		},
-		{
-			Name: "layer1.1.bn3 (training)",
-			Forward: []engine.Phase{
-				{N: 256, Run: layer1_1_bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 56, Run: layer1_1_bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 256, Run: layer1_1_bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 256, Run: layer1_1_bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.1.add1+layer1.1.relu3 (training)",
-			Forward: []engine.Phase{
-				{N: 56, Run: layer1_1_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 56, Run: layer1_1_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer1.2.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 56, Run: layer1_2_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: layer1_2_conv1WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: layer1_2_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer1.2.bn1+layer1.2.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 64, Run: layer1_2_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 56, Run: layer1_2_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 64, Run: layer1_2_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 64, Run: layer1_2_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.2.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer1_2_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: layer1_2_conv2WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer1_2_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer1.2.bn2+layer1.2.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 64, Run: layer1_2_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 56, Run: layer1_2_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 64, Run: layer1_2_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 64, Run: layer1_2_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.2.conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 56, Run: layer1_2_conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: layer1_2_conv3WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: layer1_2_conv3InputGrad},
-			},
-		},
-		{
-			Name: "layer1.2.bn3 (training)",
-			Forward: []engine.Phase{
-				{N: 256, Run: layer1_2_bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 56, Run: layer1_2_bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 256, Run: layer1_2_bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 256, Run: layer1_2_bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.2.add1+layer1.2.relu3 (training)",
-			Forward: []engine.Phase{
-				{N: 56, Run: layer1_2_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 56, Run: layer1_2_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer2.0.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 56, Run: layer2_0_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: layer2_0_conv1WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: layer2_0_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer2.0.bn1+layer2.0.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 128, Run: layer2_0_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 56, Run: layer2_0_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 128, Run: layer2_0_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 128, Run: layer2_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.0.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_0_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 12, Run: layer2_0_conv2WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: layer2_0_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer2.0.bn2+layer2.0.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 128, Run: layer2_0_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: layer2_0_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 128, Run: layer2_0_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 128, Run: layer2_0_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.0.conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_0_conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 16, Run: layer2_0_conv3WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer2_0_conv3InputGrad},
-			},
-		},
-		{
-			Name: "layer2.0.bn3 (training)",
-			Forward: []engine.Phase{
-				{N: 512, Run: layer2_0_bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: layer2_0_bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 512, Run: layer2_0_bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 512, Run: layer2_0_bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.0.downsample.0 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_0_downsample_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 16, Run: layer2_0_downsample_0WeightGrad, Even: true, Sums: true},
-				{N: 56, Run: layer2_0_downsample_0InputGrad},
-			},
-		},
-		{
-			Name: "layer2.0.downsample.1 (training)",
-			Forward: []engine.Phase{
-				{N: 512, Run: layer2_0_downsample_1Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: layer2_0_downsample_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 512, Run: layer2_0_downsample_1Backward, Batch: true, Mode: engine.Training},
-				{N: 512, Run: layer2_0_downsample_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.0.add1+relu3 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_0_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 28, Run: layer2_0_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer2.1.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_1_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: layer2_1_conv1WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer2_1_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer2.1.bn1+layer2.1.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 128, Run: layer2_1_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: layer2_1_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 128, Run: layer2_1_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 128, Run: layer2_1_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.1.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer2_1_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: layer2_1_conv2WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer2_1_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer2.1.bn2+layer2.1.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 128, Run: layer2_1_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: layer2_1_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 128, Run: layer2_1_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 128, Run: layer2_1_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.1.conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_1_conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 16, Run: layer2_1_conv3WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer2_1_conv3InputGrad},
-			},
-		},
-		{
-			Name: "layer2.1.bn3 (training)",
-			Forward: []engine.Phase{
-				{N: 512, Run: layer2_1_bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: layer2_1_bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 512, Run: layer2_1_bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 512, Run: layer2_1_bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.1.add1+layer2.1.relu3 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_1_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 28, Run: layer2_1_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer2.2.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_2_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: layer2_2_conv1WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer2_2_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer2.2.bn1+layer2.2.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 128, Run: layer2_2_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: layer2_2_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 128, Run: layer2_2_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 128, Run: layer2_2_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.2.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer2_2_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: layer2_2_conv2WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer2_2_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer2.2.bn2+layer2.2.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 128, Run: layer2_2_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: layer2_2_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 128, Run: layer2_2_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 128, Run: layer2_2_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.2.conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_2_conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 16, Run: layer2_2_conv3WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer2_2_conv3InputGrad},
-			},
-		},
-		{
-			Name: "layer2.2.bn3 (training)",
-			Forward: []engine.Phase{
-				{N: 512, Run: layer2_2_bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: layer2_2_bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 512, Run: layer2_2_bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 512, Run: layer2_2_bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.2.add1+layer2.2.relu3 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_2_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 28, Run: layer2_2_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer2.3.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_3_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: layer2_3_conv1WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer2_3_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer2.3.bn1+layer2.3.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 128, Run: layer2_3_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: layer2_3_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 128, Run: layer2_3_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 128, Run: layer2_3_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.3.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer2_3_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: layer2_3_conv2WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer2_3_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer2.3.bn2+layer2.3.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 128, Run: layer2_3_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: layer2_3_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 128, Run: layer2_3_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 128, Run: layer2_3_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.3.conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_3_conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 16, Run: layer2_3_conv3WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer2_3_conv3InputGrad},
-			},
-		},
-		{
-			Name: "layer2.3.bn3 (training)",
-			Forward: []engine.Phase{
-				{N: 512, Run: layer2_3_bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: layer2_3_bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 512, Run: layer2_3_bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 512, Run: layer2_3_bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer2.3.add1+layer2.3.relu3 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer2_3_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 28, Run: layer2_3_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer3.0.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 28, Run: layer3_0_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: layer3_0_conv1WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer3_0_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer3.0.bn1+layer3.0.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 256, Run: layer3_0_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 28, Run: layer3_0_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 256, Run: layer3_0_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 256, Run: layer3_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.0.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_0_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 24, Run: layer3_0_conv2WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer3_0_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer3.0.bn2+layer3.0.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 256, Run: layer3_0_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_0_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 256, Run: layer3_0_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 256, Run: layer3_0_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.0.conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_0_conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 32, Run: layer3_0_conv3WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer3_0_conv3InputGrad},
-			},
-		},
-		{
-			Name: "layer3.0.bn3 (training)",
-			Forward: []engine.Phase{
-				{N: 1024, Run: layer3_0_bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_0_bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1024, Run: layer3_0_bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 1024, Run: layer3_0_bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.0.downsample.0 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_0_downsample_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 32, Run: layer3_0_downsample_0WeightGrad, Even: true, Sums: true},
-				{N: 28, Run: layer3_0_downsample_0InputGrad},
-			},
-		},
-		{
-			Name: "layer3.0.downsample.1 (training)",
-			Forward: []engine.Phase{
-				{N: 1024, Run: layer3_0_downsample_1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_0_downsample_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1024, Run: layer3_0_downsample_1Backward, Batch: true, Mode: engine.Training},
-				{N: 1024, Run: layer3_0_downsample_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.0.add1+relu4 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_0_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 14, Run: layer3_0_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer3.1.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_1_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: layer3_1_conv1WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer3_1_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer3.1.bn1+layer3.1.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 256, Run: layer3_1_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_1_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 256, Run: layer3_1_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 256, Run: layer3_1_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.1.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer3_1_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: layer3_1_conv2WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: layer3_1_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer3.1.bn2+layer3.1.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 256, Run: layer3_1_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_1_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 256, Run: layer3_1_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 256, Run: layer3_1_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.1.conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_1_conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 32, Run: layer3_1_conv3WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer3_1_conv3InputGrad},
-			},
-		},
-		{
-			Name: "layer3.1.bn3 (training)",
-			Forward: []engine.Phase{
-				{N: 1024, Run: layer3_1_bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_1_bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1024, Run: layer3_1_bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 1024, Run: layer3_1_bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.1.add1+layer3.1.relu3 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_1_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 14, Run: layer3_1_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer3.2.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_2_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: layer3_2_conv1WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer3_2_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer3.2.bn1+layer3.2.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 256, Run: layer3_2_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_2_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 256, Run: layer3_2_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 256, Run: layer3_2_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.2.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer3_2_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: layer3_2_conv2WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: layer3_2_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer3.2.bn2+layer3.2.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 256, Run: layer3_2_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_2_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 256, Run: layer3_2_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 256, Run: layer3_2_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.2.conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_2_conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 32, Run: layer3_2_conv3WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer3_2_conv3InputGrad},
-			},
-		},
-		{
-			Name: "layer3.2.bn3 (training)",
-			Forward: []engine.Phase{
-				{N: 1024, Run: layer3_2_bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_2_bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1024, Run: layer3_2_bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 1024, Run: layer3_2_bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.2.add1+layer3.2.relu3 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_2_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 14, Run: layer3_2_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer3.3.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_3_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: layer3_3_conv1WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer3_3_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer3.3.bn1+layer3.3.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 256, Run: layer3_3_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_3_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 256, Run: layer3_3_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 256, Run: layer3_3_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.3.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer3_3_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: layer3_3_conv2WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: layer3_3_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer3.3.bn2+layer3.3.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 256, Run: layer3_3_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_3_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 256, Run: layer3_3_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 256, Run: layer3_3_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.3.conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_3_conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 32, Run: layer3_3_conv3WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer3_3_conv3InputGrad},
-			},
-		},
-		{
-			Name: "layer3.3.bn3 (training)",
-			Forward: []engine.Phase{
-				{N: 1024, Run: layer3_3_bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_3_bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1024, Run: layer3_3_bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 1024, Run: layer3_3_bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.3.add1+layer3.3.relu3 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_3_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 14, Run: layer3_3_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer3.4.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_4_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: layer3_4_conv1WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer3_4_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer3.4.bn1+layer3.4.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 256, Run: layer3_4_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_4_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 256, Run: layer3_4_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 256, Run: layer3_4_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.4.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer3_4_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: layer3_4_conv2WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: layer3_4_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer3.4.bn2+layer3.4.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 256, Run: layer3_4_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_4_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 256, Run: layer3_4_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 256, Run: layer3_4_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.4.conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_4_conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 32, Run: layer3_4_conv3WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer3_4_conv3InputGrad},
-			},
-		},
-		{
-			Name: "layer3.4.bn3 (training)",
-			Forward: []engine.Phase{
-				{N: 1024, Run: layer3_4_bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_4_bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1024, Run: layer3_4_bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 1024, Run: layer3_4_bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.4.add1+layer3.4.relu3 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_4_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 14, Run: layer3_4_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer3.5.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_5_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: layer3_5_conv1WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer3_5_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer3.5.bn1+layer3.5.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 256, Run: layer3_5_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_5_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 256, Run: layer3_5_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 256, Run: layer3_5_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.5.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer3_5_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: layer3_5_conv2WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: layer3_5_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer3.5.bn2+layer3.5.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 256, Run: layer3_5_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_5_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 256, Run: layer3_5_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 256, Run: layer3_5_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.5.conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_5_conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 32, Run: layer3_5_conv3WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer3_5_conv3InputGrad},
-			},
-		},
-		{
-			Name: "layer3.5.bn3 (training)",
-			Forward: []engine.Phase{
-				{N: 1024, Run: layer3_5_bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer3_5_bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1024, Run: layer3_5_bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 1024, Run: layer3_5_bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer3.5.add1+layer3.5.relu3 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer3_5_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 14, Run: layer3_5_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer4.0.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 14, Run: layer4_0_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 16, Run: layer4_0_conv1WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer4_0_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer4.0.bn1+layer4.0.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 512, Run: layer4_0_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 14, Run: layer4_0_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 512, Run: layer4_0_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 512, Run: layer4_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.0.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_0_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 48, Run: layer4_0_conv2WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer4_0_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer4.0.bn2+layer4.0.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 512, Run: layer4_0_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: layer4_0_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 512, Run: layer4_0_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 512, Run: layer4_0_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.0.conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_0_conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 64, Run: layer4_0_conv3WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: layer4_0_conv3InputGrad},
-			},
-		},
-		{
-			Name: "layer4.0.bn3 (training)",
-			Forward: []engine.Phase{
-				{N: 2048, Run: layer4_0_bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: layer4_0_bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2048, Run: layer4_0_bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 2048, Run: layer4_0_bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.0.downsample.0 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_0_downsample_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 64, Run: layer4_0_downsample_0WeightGrad, Even: true, Sums: true},
-				{N: 14, Run: layer4_0_downsample_0InputGrad},
-			},
-		},
-		{
-			Name: "layer4.0.downsample.1 (training)",
-			Forward: []engine.Phase{
-				{N: 2048, Run: layer4_0_downsample_1Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: layer4_0_downsample_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2048, Run: layer4_0_downsample_1Backward, Batch: true, Mode: engine.Training},
-				{N: 2048, Run: layer4_0_downsample_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.0.add1+relu5 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_0_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 7, Run: layer4_0_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer4.1.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_1_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 16, Run: layer4_1_conv1WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: layer4_1_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer4.1.bn1+layer4.1.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 512, Run: layer4_1_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: layer4_1_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 512, Run: layer4_1_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 512, Run: layer4_1_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.1.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_1_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 48, Run: layer4_1_conv2WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: layer4_1_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer4.1.bn2+layer4.1.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 512, Run: layer4_1_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: layer4_1_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 512, Run: layer4_1_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 512, Run: layer4_1_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.1.conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_1_conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 64, Run: layer4_1_conv3WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: layer4_1_conv3InputGrad},
-			},
-		},
-		{
-			Name: "layer4.1.bn3 (training)",
-			Forward: []engine.Phase{
-				{N: 2048, Run: layer4_1_bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: layer4_1_bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2048, Run: layer4_1_bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 2048, Run: layer4_1_bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.1.add1+layer4.1.relu3 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_1_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 7, Run: layer4_1_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer4.2.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_2_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 16, Run: layer4_2_conv1WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: layer4_2_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer4.2.bn1+layer4.2.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 512, Run: layer4_2_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: layer4_2_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 512, Run: layer4_2_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 512, Run: layer4_2_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.2.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_2_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 48, Run: layer4_2_conv2WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: layer4_2_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer4.2.bn2+layer4.2.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 512, Run: layer4_2_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: layer4_2_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 512, Run: layer4_2_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 512, Run: layer4_2_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.2.conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_2_conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 64, Run: layer4_2_conv3WeightGrad, Even: true, Sums: true},
-				{N: 7, Run: layer4_2_conv3InputGrad},
-			},
-		},
-		{
-			Name: "layer4.2.bn3 (training)",
-			Forward: []engine.Phase{
-				{N: 2048, Run: layer4_2_bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 7, Run: layer4_2_bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2048, Run: layer4_2_bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 2048, Run: layer4_2_bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer4.2.add1+layer4.2.relu3 (training)",
-			Forward: []engine.Phase{
-				{N: 7, Run: layer4_2_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 7, Run: layer4_2_add1InputGrad},
-			},
-		},
-		{
-			Name: "globalavgpool1 (training)",
-			Forward: []engine.Phase{
-				{N: 2048, Run: globalavgpool1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2048, Run: globalavgpool1InputGrad},
-			},
-		},
-		{
-			Name: "fc (training)",
-			Forward: []engine.Phase{
-				{N: 1000, Run: fcForward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1000, Run: fcWeightGrad, Sums: true},
-				{N: 2048, Run: fcInputGrad},
-			},
-		},
-		{
-			Name: "forward again in inference mode (its backward)",
-			Backward: []engine.Phase{
-				{N: 112, Run: conv1Forward, Mode: engine.Inference},
-				{N: 112, Run: bn1Eval, Mode: engine.Inference},
-				{N: 56, Run: maxpool1Forward, Mode: engine.Inference},
-				{N: 56, Run: layer1_0_conv1Forward, Mode: engine.Inference},
-				{N: 56, Run: layer1_0_bn1Eval, Mode: engine.Inference},
-				{N: 28, Run: layer1_0_conv2Forward, Mode: engine.Inference},
-				{N: 56, Run: layer1_0_bn2Eval, Mode: engine.Inference},
-				{N: 56, Run: layer1_0_conv3Forward, Mode: engine.Inference},
-				{N: 56, Run: layer1_0_bn3Eval, Mode: engine.Inference},
-				{N: 56, Run: layer1_0_downsample_0Forward, Mode: engine.Inference},
-				{N: 56, Run: layer1_0_downsample_1Eval, Mode: engine.Inference},
-				{N: 56, Run: layer1_0_add1Forward, Mode: engine.Inference},
-				{N: 56, Run: layer1_1_conv1Forward, Mode: engine.Inference},
-				{N: 56, Run: layer1_1_bn1Eval, Mode: engine.Inference},
-				{N: 28, Run: layer1_1_conv2Forward, Mode: engine.Inference},
-				{N: 56, Run: layer1_1_bn2Eval, Mode: engine.Inference},
-				{N: 56, Run: layer1_1_conv3Forward, Mode: engine.Inference},
-				{N: 56, Run: layer1_1_bn3Eval, Mode: engine.Inference},
-				{N: 56, Run: layer1_1_add1Forward, Mode: engine.Inference},
-				{N: 56, Run: layer1_2_conv1Forward, Mode: engine.Inference},
-				{N: 56, Run: layer1_2_bn1Eval, Mode: engine.Inference},
-				{N: 28, Run: layer1_2_conv2Forward, Mode: engine.Inference},
-				{N: 56, Run: layer1_2_bn2Eval, Mode: engine.Inference},
-				{N: 56, Run: layer1_2_conv3Forward, Mode: engine.Inference},
-				{N: 56, Run: layer1_2_bn3Eval, Mode: engine.Inference},
-				{N: 56, Run: layer1_2_add1Forward, Mode: engine.Inference},
-				{N: 56, Run: layer2_0_conv1Forward, Mode: engine.Inference},
-				{N: 56, Run: layer2_0_bn1Eval, Mode: engine.Inference},
-				{N: 28, Run: layer2_0_conv2Forward, Mode: engine.Inference},
-				{N: 28, Run: layer2_0_bn2Eval, Mode: engine.Inference},
-				{N: 28, Run: layer2_0_conv3Forward, Mode: engine.Inference},
-				{N: 28, Run: layer2_0_bn3Eval, Mode: engine.Inference},
-				{N: 28, Run: layer2_0_downsample_0Forward, Mode: engine.Inference},
-				{N: 28, Run: layer2_0_downsample_1Eval, Mode: engine.Inference},
-				{N: 28, Run: layer2_0_add1Forward, Mode: engine.Inference},
-				{N: 28, Run: layer2_1_conv1Forward, Mode: engine.Inference},
-				{N: 28, Run: layer2_1_bn1Eval, Mode: engine.Inference},
-				{N: 14, Run: layer2_1_conv2Forward, Mode: engine.Inference},
-				{N: 28, Run: layer2_1_bn2Eval, Mode: engine.Inference},
-				{N: 28, Run: layer2_1_conv3Forward, Mode: engine.Inference},
-				{N: 28, Run: layer2_1_bn3Eval, Mode: engine.Inference},
-				{N: 28, Run: layer2_1_add1Forward, Mode: engine.Inference},
-				{N: 28, Run: layer2_2_conv1Forward, Mode: engine.Inference},
-				{N: 28, Run: layer2_2_bn1Eval, Mode: engine.Inference},
-				{N: 14, Run: layer2_2_conv2Forward, Mode: engine.Inference},
-				{N: 28, Run: layer2_2_bn2Eval, Mode: engine.Inference},
-				{N: 28, Run: layer2_2_conv3Forward, Mode: engine.Inference},
-				{N: 28, Run: layer2_2_bn3Eval, Mode: engine.Inference},
-				{N: 28, Run: layer2_2_add1Forward, Mode: engine.Inference},
-				{N: 28, Run: layer2_3_conv1Forward, Mode: engine.Inference},
-				{N: 28, Run: layer2_3_bn1Eval, Mode: engine.Inference},
-				{N: 14, Run: layer2_3_conv2Forward, Mode: engine.Inference},
-				{N: 28, Run: layer2_3_bn2Eval, Mode: engine.Inference},
-				{N: 28, Run: layer2_3_conv3Forward, Mode: engine.Inference},
-				{N: 28, Run: layer2_3_bn3Eval, Mode: engine.Inference},
-				{N: 28, Run: layer2_3_add1Forward, Mode: engine.Inference},
-				{N: 28, Run: layer3_0_conv1Forward, Mode: engine.Inference},
-				{N: 28, Run: layer3_0_bn1Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_0_conv2Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_0_bn2Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_0_conv3Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_0_bn3Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_0_downsample_0Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_0_downsample_1Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_0_add1Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_1_conv1Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_1_bn1Eval, Mode: engine.Inference},
-				{N: 7, Run: layer3_1_conv2Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_1_bn2Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_1_conv3Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_1_bn3Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_1_add1Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_2_conv1Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_2_bn1Eval, Mode: engine.Inference},
-				{N: 7, Run: layer3_2_conv2Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_2_bn2Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_2_conv3Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_2_bn3Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_2_add1Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_3_conv1Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_3_bn1Eval, Mode: engine.Inference},
-				{N: 7, Run: layer3_3_conv2Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_3_bn2Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_3_conv3Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_3_bn3Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_3_add1Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_4_conv1Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_4_bn1Eval, Mode: engine.Inference},
-				{N: 7, Run: layer3_4_conv2Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_4_bn2Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_4_conv3Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_4_bn3Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_4_add1Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_5_conv1Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_5_bn1Eval, Mode: engine.Inference},
-				{N: 7, Run: layer3_5_conv2Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_5_bn2Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_5_conv3Forward, Mode: engine.Inference},
-				{N: 14, Run: layer3_5_bn3Eval, Mode: engine.Inference},
-				{N: 14, Run: layer3_5_add1Forward, Mode: engine.Inference},
-				{N: 14, Run: layer4_0_conv1Forward, Mode: engine.Inference},
-				{N: 14, Run: layer4_0_bn1Eval, Mode: engine.Inference},
-				{N: 7, Run: layer4_0_conv2Forward, Mode: engine.Inference},
-				{N: 7, Run: layer4_0_bn2Eval, Mode: engine.Inference},
-				{N: 7, Run: layer4_0_conv3Forward, Mode: engine.Inference},
-				{N: 7, Run: layer4_0_bn3Eval, Mode: engine.Inference},
-				{N: 7, Run: layer4_0_downsample_0Forward, Mode: engine.Inference},
-				{N: 7, Run: layer4_0_downsample_1Eval, Mode: engine.Inference},
-				{N: 7, Run: layer4_0_add1Forward, Mode: engine.Inference},
-				{N: 7, Run: layer4_1_conv1Forward, Mode: engine.Inference},
-				{N: 7, Run: layer4_1_bn1Eval, Mode: engine.Inference},
-				{N: 7, Run: layer4_1_conv2Forward, Mode: engine.Inference},
-				{N: 7, Run: layer4_1_bn2Eval, Mode: engine.Inference},
-				{N: 7, Run: layer4_1_conv3Forward, Mode: engine.Inference},
-				{N: 7, Run: layer4_1_bn3Eval, Mode: engine.Inference},
-				{N: 7, Run: layer4_1_add1Forward, Mode: engine.Inference},
-				{N: 7, Run: layer4_2_conv1Forward, Mode: engine.Inference},
-				{N: 7, Run: layer4_2_bn1Eval, Mode: engine.Inference},
-				{N: 7, Run: layer4_2_conv2Forward, Mode: engine.Inference},
-				{N: 7, Run: layer4_2_bn2Eval, Mode: engine.Inference},
-				{N: 7, Run: layer4_2_conv3Forward, Mode: engine.Inference},
-				{N: 7, Run: layer4_2_bn3Eval, Mode: engine.Inference},
-				{N: 7, Run: layer4_2_add1Forward, Mode: engine.Inference},
-				{N: 2048, Run: globalavgpool1Forward, Mode: engine.Inference},
-				{N: 1000, Run: fcForward, Mode: engine.Inference},
-			},
-			Reforward: true,
-		},
+		{Name: "conv1+bn1+relu1 (inference)", Forward: []engine.Phase{
+			{N: 112, Run: conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "maxpool1 (inference)", Forward: []engine.Phase{
+			{N: 56, Run: maxpool1Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer1.0.conv1+layer1.0.bn1+layer1.0.relu1 (inference)", Forward: []engine.Phase{
+			{N: 56, Run: layer1_0_conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer1.0.conv2+layer1.0.bn2+layer1.0.relu2 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv3x3x64Infer(f110, layer1_0_conv2InferU, layer1_0_conv2Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer1.0.downsample.0+layer1.0.downsample.1 (inference)", Forward: []engine.Phase{
+			{N: 56, Run: layer1_0_downsample_0Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer1.0.conv3+layer1.0.bn3+layer1.0.add1+relu2 (inference)", Forward: []engine.Phase{
+			{N: 56, Run: conv1x1x256Infer(f111, layer1_0_conv3Fold, f110), Mode: engine.Inference},
+		}},
+		{Name: "layer1.1.conv1+layer1.1.bn1+layer1.1.relu1 (inference)", Forward: []engine.Phase{
+			{N: 56, Run: conv1x1x64Infer(f110, f111, layer1_1_conv1Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer1.1.conv2+layer1.1.bn2+layer1.1.relu2 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv3x3x64Infer(f110, layer1_1_conv2InferU, layer1_1_conv2Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer1.1.conv3+layer1.1.bn3+layer1.1.add1+layer1.1.relu3 (inference)", Forward: []engine.Phase{
+			{N: 56, Run: conv1x1x256Infer(f110, layer1_1_conv3Fold, f111), Mode: engine.Inference},
+		}},
+		{Name: "layer1.2.conv1+layer1.2.bn1+layer1.2.relu1 (inference)", Forward: []engine.Phase{
+			{N: 56, Run: conv1x1x64Infer(f111, f110, layer1_2_conv1Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer1.2.conv2+layer1.2.bn2+layer1.2.relu2 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv3x3x64Infer(f111, layer1_2_conv2InferU, layer1_2_conv2Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer1.2.conv3+layer1.2.bn3+layer1.2.add1+layer1.2.relu3 (inference)", Forward: []engine.Phase{
+			{N: 56, Run: conv1x1x256Infer(f111, layer1_2_conv3Fold, f110), Mode: engine.Inference},
+		}},
+		{Name: "layer2.0.conv1+layer2.0.bn1+layer2.0.relu1 (inference)", Forward: []engine.Phase{
+			{N: 56, Run: layer2_0_conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer2.0.conv2+layer2.0.bn2+layer2.0.relu2 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: layer2_0_conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer2.0.downsample.0+layer2.0.downsample.1 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: layer2_0_downsample_0Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer2.0.conv3+layer2.0.bn3+layer2.0.add1+relu3 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x512Infer(f111, f109, layer2_0_conv3Fold, f110), Mode: engine.Inference},
+		}},
+		{Name: "layer2.1.conv1+layer2.1.bn1+layer2.1.relu1 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x128Infer(f111, layer2_1_conv1Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer2.1.conv2+layer2.1.bn2+layer2.1.relu2 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv3x3x128Infer(layer2_1_conv2InferU, layer2_1_conv2Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer2.1.conv3+layer2.1.bn3+layer2.1.add1+layer2.1.relu3 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x512Infer(f110, f112, layer2_1_conv3Fold, f111), Mode: engine.Inference},
+		}},
+		{Name: "layer2.2.conv1+layer2.2.bn1+layer2.2.relu1 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x128Infer(f110, layer2_2_conv1Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer2.2.conv2+layer2.2.bn2+layer2.2.relu2 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv3x3x128Infer(layer2_2_conv2InferU, layer2_2_conv2Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer2.2.conv3+layer2.2.bn3+layer2.2.add1+layer2.2.relu3 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x512Infer(f111, f112, layer2_2_conv3Fold, f110), Mode: engine.Inference},
+		}},
+		{Name: "layer2.3.conv1+layer2.3.bn1+layer2.3.relu1 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x128Infer(f111, layer2_3_conv1Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer2.3.conv2+layer2.3.bn2+layer2.3.relu2 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv3x3x128Infer(layer2_3_conv2InferU, layer2_3_conv2Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer2.3.conv3+layer2.3.bn3+layer2.3.add1+layer2.3.relu3 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x512Infer(f110, f112, layer2_3_conv3Fold, f111), Mode: engine.Inference},
+		}},
+		{Name: "layer3.0.conv1+layer3.0.bn1+layer3.0.relu1 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: layer3_0_conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer3.0.conv2+layer3.0.bn2+layer3.0.relu2 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: layer3_0_conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer3.0.downsample.0+layer3.0.downsample.1 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: layer3_0_downsample_0Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer3.0.conv3+layer3.0.bn3+layer3.0.add1+relu4 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x1024Infer(f110, f109, layer3_0_conv3Fold, f112), Mode: engine.Inference},
+		}},
+		{Name: "layer3.1.conv1+layer3.1.bn1+layer3.1.relu1 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x256Infer_2(f110, layer3_1_conv1Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer3.1.conv2+layer3.1.bn2+layer3.1.relu2 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x256Infer(layer3_1_conv2InferU, layer3_1_conv2Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer3.1.conv3+layer3.1.bn3+layer3.1.add1+layer3.1.relu3 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x1024Infer(f112, f111, layer3_1_conv3Fold, f110), Mode: engine.Inference},
+		}},
+		{Name: "layer3.2.conv1+layer3.2.bn1+layer3.2.relu1 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x256Infer_2(f112, layer3_2_conv1Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer3.2.conv2+layer3.2.bn2+layer3.2.relu2 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x256Infer(layer3_2_conv2InferU, layer3_2_conv2Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer3.2.conv3+layer3.2.bn3+layer3.2.add1+layer3.2.relu3 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x1024Infer(f110, f111, layer3_2_conv3Fold, f112), Mode: engine.Inference},
+		}},
+		{Name: "layer3.3.conv1+layer3.3.bn1+layer3.3.relu1 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x256Infer_2(f110, layer3_3_conv1Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer3.3.conv2+layer3.3.bn2+layer3.3.relu2 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x256Infer(layer3_3_conv2InferU, layer3_3_conv2Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer3.3.conv3+layer3.3.bn3+layer3.3.add1+layer3.3.relu3 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x1024Infer(f112, f111, layer3_3_conv3Fold, f110), Mode: engine.Inference},
+		}},
+		{Name: "layer3.4.conv1+layer3.4.bn1+layer3.4.relu1 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x256Infer_2(f112, layer3_4_conv1Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer3.4.conv2+layer3.4.bn2+layer3.4.relu2 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x256Infer(layer3_4_conv2InferU, layer3_4_conv2Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer3.4.conv3+layer3.4.bn3+layer3.4.add1+layer3.4.relu3 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x1024Infer(f110, f111, layer3_4_conv3Fold, f112), Mode: engine.Inference},
+		}},
+		{Name: "layer3.5.conv1+layer3.5.bn1+layer3.5.relu1 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x256Infer_2(f110, layer3_5_conv1Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer3.5.conv2+layer3.5.bn2+layer3.5.relu2 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x256Infer(layer3_5_conv2InferU, layer3_5_conv2Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer3.5.conv3+layer3.5.bn3+layer3.5.add1+layer3.5.relu3 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x1024Infer(f112, f111, layer3_5_conv3Fold, f110), Mode: engine.Inference},
+		}},
+		{Name: "layer4.0.conv1+layer4.0.bn1+layer4.0.relu1 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: layer4_0_conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer4.0.conv2+layer4.0.bn2+layer4.0.relu2 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: layer4_0_conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer4.0.downsample.0+layer4.0.downsample.1 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: layer4_0_downsample_0Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer4.0.conv3+layer4.0.bn3+layer4.0.add1+relu5 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv1x1x2048Infer(f112, layer4_0_conv3Fold, f109), Mode: engine.Inference},
+		}},
+		{Name: "layer4.1.conv1+layer4.1.bn1+layer4.1.relu1 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv1x1x512Infer_2(f109, f112, layer4_1_conv1Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer4.1.conv2+layer4.1.bn2+layer4.1.relu2 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x512Infer(f109, layer4_1_conv2Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer4.1.conv3+layer4.1.bn3+layer4.1.add1+layer4.1.relu3 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv1x1x2048Infer(f109, layer4_1_conv3Fold, f112), Mode: engine.Inference},
+		}},
+		{Name: "layer4.2.conv1+layer4.2.bn1+layer4.2.relu1 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv1x1x512Infer_2(f112, f109, layer4_2_conv1Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer4.2.conv2+layer4.2.bn2+layer4.2.relu2 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x512Infer(f112, layer4_2_conv2Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer4.2.conv3+layer4.2.bn3+layer4.2.add1+layer4.2.relu3 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv1x1x2048Infer(f112, layer4_2_conv3Fold, f109), Mode: engine.Inference},
+		}},
+		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
+			{N: 2048, Run: poolavgInfer(f109, f112), Mode: engine.Inference},
+		}},
+		{Name: "fc (inference)", Forward: []engine.Phase{
+			{N: 1000, Run: fc1000Infer(f109), Mode: engine.Inference},
+		}},
+		{Name: "conv1 (training)", Forward: []engine.Phase{
+			{N: 112, Run: conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 14, Run: conv1WeightGrad, Even: true, Sums: true},
+			{N: 224, Run: conv1InputGrad},
+		}},
+		{Name: "bn1+relu1 (training)", Forward: []engine.Phase{
+			{N: 64, Run: bn1Stats, Batch: true, Mode: engine.Training},
+			{N: 112, Run: bn1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 64, Run: bn1Backward, Batch: true, Mode: engine.Training},
+			{N: 64, Run: bn1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "maxpool1 (training)", Forward: []engine.Phase{
+			{N: 56, Run: maxpool1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 64, Run: maxpool1InputGrad},
+		}},
+		{Name: "layer1.0.conv1 (training)", Forward: []engine.Phase{
+			{N: 56, Run: layer1_0_conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: layer1_0_conv1WeightGrad, Even: true, Sums: true},
+			{N: 56, Run: layer1_0_conv1InputGrad},
+		}},
+		{Name: "layer1.0.bn1+layer1.0.relu1 (training)", Forward: []engine.Phase{
+			{N: 64, Run: batchnormStats(layer1_0_bn1Count, layer1_0_bn1W, layer1_0_bn1Batch, f28), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward(f24, layer1_0_bn1W, layer1_0_bn1Batch, f28), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 64, Run: batchnormBackward(layer1_0_bn1W, layer1_0_bn1Batch, layer1_0_bn1B, f29, f30, f28), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward(layer1_0_bn1W, layer1_0_bn1Coef, layer1_0_bn1B, f29, f30, f28), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.0.conv2 (training)", Forward: []engine.Phase{
+			{N: 28, Run: conv3x3x64Forward(f29, f24, layer1_0_conv2ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: conv3x3x64WeightGrad(layer1_0_conv2W, f24, f25), Even: true, Sums: true},
+			{N: 28, Run: conv3x3x64InputGrad(f30, f25, layer1_0_conv2TU, f24)},
+		}},
+		{Name: "layer1.0.bn2+layer1.0.relu2 (training)", Forward: []engine.Phase{
+			{N: 64, Run: batchnormStats_2(layer1_0_bn2Count, layer1_0_bn2W, layer1_0_bn2Batch, f29), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward_2(layer1_0_bn2W, layer1_0_bn2Batch, f30, f29), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 64, Run: batchnormBackward_2(layer1_0_bn2W, layer1_0_bn2Batch, layer1_0_bn2B, f25, f32, f29), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward_2(layer1_0_bn2W, layer1_0_bn2Coef, layer1_0_bn2B, f25, f32, f29), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.0.conv3 (training)", Forward: []engine.Phase{
+			{N: 56, Run: conv1x1x256Forward(f4, f30, layer1_0_conv3W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: conv1x1x256WeightGrad(layer1_0_conv3W, f30, f1), Even: true, Sums: true},
+			{N: 56, Run: conv1x1x256InputGrad(f32, layer1_0_conv3T, f1, f30)},
+		}},
+		{Name: "layer1.0.bn3 (training)", Forward: []engine.Phase{
+			{N: 256, Run: batchnormStats_3(layer1_0_bn3Count, layer1_0_bn3W, layer1_0_bn3Batch, f4), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward_3(layer1_0_bn3W, layer1_0_bn3Batch, f1, f4), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 256, Run: batchnormBackward_3(layer1_0_bn3W, layer1_0_bn3Batch, layer1_0_bn3B, f1, f6, f4), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_3(layer1_0_bn3W, layer1_0_bn3Coef, layer1_0_bn3B, f1, f6, f4), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.0.downsample.0 (training)", Forward: []engine.Phase{
+			{N: 56, Run: conv1x1x256Forward(f5, f27, layer1_0_downsample_0W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: conv1x1x256WeightGrad(layer1_0_downsample_0W, f27, f1), Even: true, Sums: true},
+			{N: 56, Run: layer1_0_downsample_0InputGrad},
+		}},
+		{Name: "layer1.0.downsample.1 (training)", Forward: []engine.Phase{
+			{N: 256, Run: batchnormStats_3(layer1_0_downsample_1Count, layer1_0_downsample_1W, layer1_0_downsample_1Batch, f5), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward_3(layer1_0_downsample_1W, layer1_0_downsample_1Batch, f6, f5), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 256, Run: batchnormBackward_3(layer1_0_downsample_1W, layer1_0_downsample_1Batch, layer1_0_downsample_1B, f1, f8, f5), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_3(layer1_0_downsample_1W, layer1_0_downsample_1Coef, layer1_0_downsample_1B, f1, f8, f5), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.0.add1+relu2 (training)", Forward: []engine.Phase{
+			{N: 56, Run: residualForward(f7, f6), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 56, Run: residualInputGrad(f1, f7, f6, f8)},
+		}},
+		{Name: "layer1.1.conv1 (training)", Forward: []engine.Phase{
+			{N: 56, Run: conv1x1x64Forward(f31, f7, layer1_1_conv1W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: conv1x1x64WeightGrad(layer1_1_conv1W, f7, f32), Even: true, Sums: true},
+			{N: 56, Run: conv1x1x64InputGrad(f1, layer1_1_conv1T, f32)},
+		}},
+		{Name: "layer1.1.bn1+layer1.1.relu1 (training)", Forward: []engine.Phase{
+			{N: 64, Run: batchnormStats(layer1_1_bn1Count, layer1_1_bn1W, layer1_1_bn1Batch, f31), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward(f25, layer1_1_bn1W, layer1_1_bn1Batch, f31), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 64, Run: batchnormBackward(layer1_1_bn1W, layer1_1_bn1Batch, layer1_1_bn1B, f32, f33, f31), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward(layer1_1_bn1W, layer1_1_bn1Coef, layer1_1_bn1B, f32, f33, f31), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.1.conv2 (training)", Forward: []engine.Phase{
+			{N: 28, Run: conv3x3x64Forward(f32, f25, layer1_1_conv2ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: conv3x3x64WeightGrad(layer1_1_conv2W, f25, f26), Even: true, Sums: true},
+			{N: 28, Run: conv3x3x64InputGrad(f33, f26, layer1_1_conv2TU, f25)},
+		}},
+		{Name: "layer1.1.bn2+layer1.1.relu2 (training)", Forward: []engine.Phase{
+			{N: 64, Run: batchnormStats_2(layer1_1_bn2Count, layer1_1_bn2W, layer1_1_bn2Batch, f32), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward_2(layer1_1_bn2W, layer1_1_bn2Batch, f33, f32), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 64, Run: batchnormBackward_2(layer1_1_bn2W, layer1_1_bn2Batch, layer1_1_bn2B, f26, f34, f32), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward_2(layer1_1_bn2W, layer1_1_bn2Coef, layer1_1_bn2B, f26, f34, f32), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.1.conv3 (training)", Forward: []engine.Phase{
+			{N: 56, Run: conv1x1x256Forward(f6, f33, layer1_1_conv3W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: conv1x1x256WeightGrad(layer1_1_conv3W, f33, f8), Even: true, Sums: true},
+			{N: 56, Run: conv1x1x256InputGrad(f34, layer1_1_conv3T, f8, f33)},
+		}},
+		{Name: "layer1.1.bn3 (training)", Forward: []engine.Phase{
+			{N: 256, Run: batchnormStats_3(layer1_1_bn3Count, layer1_1_bn3W, layer1_1_bn3Batch, f6), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward_3(layer1_1_bn3W, layer1_1_bn3Batch, f1, f6), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 256, Run: batchnormBackward_3(layer1_1_bn3W, layer1_1_bn3Batch, layer1_1_bn3B, f8, f9, f6), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_3(layer1_1_bn3W, layer1_1_bn3Coef, layer1_1_bn3B, f8, f9, f6), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.1.add1+layer1.1.relu3 (training)", Forward: []engine.Phase{
+			{N: 56, Run: residualForward(f8, f7), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 56, Run: residualInputGrad(f11, f8, f9, f1)},
+		}},
+		{Name: "layer1.2.conv1 (training)", Forward: []engine.Phase{
+			{N: 56, Run: conv1x1x64Forward(f34, f8, layer1_2_conv1W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: conv1x1x64WeightGrad(layer1_2_conv1W, f8, f35), Even: true, Sums: true},
+			{N: 56, Run: conv1x1x64InputGrad(f11, layer1_2_conv1T, f35)},
+		}},
+		{Name: "layer1.2.bn1+layer1.2.relu1 (training)", Forward: []engine.Phase{
+			{N: 64, Run: batchnormStats(layer1_2_bn1Count, layer1_2_bn1W, layer1_2_bn1Batch, f34), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward(f26, layer1_2_bn1W, layer1_2_bn1Batch, f34), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 64, Run: batchnormBackward(layer1_2_bn1W, layer1_2_bn1Batch, layer1_2_bn1B, f35, f36, f34), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward(layer1_2_bn1W, layer1_2_bn1Coef, layer1_2_bn1B, f35, f36, f34), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.2.conv2 (training)", Forward: []engine.Phase{
+			{N: 28, Run: conv3x3x64Forward(f35, f26, layer1_2_conv2ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: conv3x3x64WeightGrad(layer1_2_conv2W, f26, f13), Even: true, Sums: true},
+			{N: 28, Run: conv3x3x64InputGrad(f36, f13, layer1_2_conv2TU, f26)},
+		}},
+		{Name: "layer1.2.bn2+layer1.2.relu2 (training)", Forward: []engine.Phase{
+			{N: 64, Run: batchnormStats_2(layer1_2_bn2Count, layer1_2_bn2W, layer1_2_bn2Batch, f35), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward_2(layer1_2_bn2W, layer1_2_bn2Batch, f36, f35), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 64, Run: batchnormBackward_2(layer1_2_bn2W, layer1_2_bn2Batch, layer1_2_bn2B, f13, f37, f35), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward_2(layer1_2_bn2W, layer1_2_bn2Coef, layer1_2_bn2B, f13, f37, f35), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.2.conv3 (training)", Forward: []engine.Phase{
+			{N: 56, Run: conv1x1x256Forward(f9, f36, layer1_2_conv3W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: conv1x1x256WeightGrad(layer1_2_conv3W, f36, f1), Even: true, Sums: true},
+			{N: 56, Run: conv1x1x256InputGrad(f37, layer1_2_conv3T, f1, f36)},
+		}},
+		{Name: "layer1.2.bn3 (training)", Forward: []engine.Phase{
+			{N: 256, Run: batchnormStats_3(layer1_2_bn3Count, layer1_2_bn3W, layer1_2_bn3Batch, f9), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward_3(layer1_2_bn3W, layer1_2_bn3Batch, f1, f9), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 256, Run: batchnormBackward_3(layer1_2_bn3W, layer1_2_bn3Batch, layer1_2_bn3B, f1, f12, f9), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_3(layer1_2_bn3W, layer1_2_bn3Coef, layer1_2_bn3B, f1, f12, f9), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.2.add1+layer1.2.relu3 (training)", Forward: []engine.Phase{
+			{N: 56, Run: residualForward(f10, f8), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 56, Run: residualInputGrad(f1, f10, f12, f11)},
+		}},
+		{Name: "layer2.0.conv1 (training)", Forward: []engine.Phase{
+			{N: 56, Run: layer2_0_conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: layer2_0_conv1WeightGrad, Even: true, Sums: true},
+			{N: 56, Run: layer2_0_conv1InputGrad},
+		}},
+		{Name: "layer2.0.bn1+layer2.0.relu1 (training)", Forward: []engine.Phase{
+			{N: 128, Run: layer2_0_bn1Stats, Batch: true, Mode: engine.Training},
+			{N: 56, Run: layer2_0_bn1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 128, Run: layer2_0_bn1Backward, Batch: true, Mode: engine.Training},
+			{N: 128, Run: layer2_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer2.0.conv2 (training)", Forward: []engine.Phase{
+			{N: 28, Run: layer2_0_conv2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 12, Run: layer2_0_conv2WeightGrad, Even: true, Sums: true},
+			{N: 56, Run: layer2_0_conv2InputGrad},
+		}},
+		{Name: "layer2.0.bn2+layer2.0.relu2 (training)", Forward: []engine.Phase{
+			{N: 128, Run: batchnormStats_4(layer2_0_bn2Count, layer2_0_bn2W, layer2_0_bn2Batch, f55), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_4(layer2_0_bn2W, layer2_0_bn2Batch, f56, f55), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 128, Run: layer2_0_bn2Backward, Batch: true, Mode: engine.Training},
+			{N: 128, Run: layer2_0_bn2EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer2.0.conv3 (training)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x512Forward(f13, f56, layer2_0_conv3W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 16, Run: conv1x1x512WeightGrad(layer2_0_conv3W, f56, f14), Even: true, Sums: true},
+			{N: 28, Run: conv1x1x512InputGrad(f58, layer2_0_conv3T, f14, f56)},
+		}},
+		{Name: "layer2.0.bn3 (training)", Forward: []engine.Phase{
+			{N: 512, Run: batchnormStats_5(layer2_0_bn3Count, layer2_0_bn3W, layer2_0_bn3Batch, f13), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_5(layer2_0_bn3W, layer2_0_bn3Batch, f1, f13), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 512, Run: batchnormBackward_4(layer2_0_bn3W, layer2_0_bn3Batch, layer2_0_bn3B, f14, f15, f13), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward_4(layer2_0_bn3W, layer2_0_bn3Coef, layer2_0_bn3B, f14, f15, f13), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer2.0.downsample.0 (training)", Forward: []engine.Phase{
+			{N: 28, Run: layer2_0_downsample_0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 16, Run: layer2_0_downsample_0WeightGrad, Even: true, Sums: true},
+			{N: 56, Run: layer2_0_downsample_0InputGrad},
+		}},
+		{Name: "layer2.0.downsample.1 (training)", Forward: []engine.Phase{
+			{N: 512, Run: batchnormStats_5(layer2_0_downsample_1Count, layer2_0_downsample_1W, layer2_0_downsample_1Batch, f14), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_5(layer2_0_downsample_1W, layer2_0_downsample_1Batch, f15, f14), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 512, Run: batchnormBackward_4(layer2_0_downsample_1W, layer2_0_downsample_1Batch, layer2_0_downsample_1B, f16, f17, f14), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward_4(layer2_0_downsample_1W, layer2_0_downsample_1Coef, layer2_0_downsample_1B, f16, f17, f14), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer2.0.add1+relu3 (training)", Forward: []engine.Phase{
+			{N: 28, Run: residualForward_2(f16, f15), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 28, Run: residualInputGrad_2(f18, f16, f15, f17)},
+		}},
+		{Name: "layer2.1.conv1 (training)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x128Forward(f57, f16, layer2_1_conv1W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: conv1x1x128WeightGrad(layer2_1_conv1W, f16, f58), Even: true, Sums: true},
+			{N: 28, Run: conv1x1x128InputGrad(f18, layer2_1_conv1T, f58)},
+		}},
+		{Name: "layer2.1.bn1+layer2.1.relu1 (training)", Forward: []engine.Phase{
+			{N: 128, Run: batchnormStats_6(layer2_1_bn1Count, layer2_1_bn1W, layer2_1_bn1Batch, f57), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_6(f52, layer2_1_bn1W, layer2_1_bn1Batch, f57), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 128, Run: batchnormBackward_5(layer2_1_bn1W, layer2_1_bn1Batch, layer2_1_bn1B, f58, f59, f57), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnormEvalBackward_5(layer2_1_bn1W, layer2_1_bn1Coef, layer2_1_bn1B, f58, f59, f57), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer2.1.conv2 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv3x3x128Forward(f58, f52, layer2_1_conv2ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: conv3x3x128WeightGrad(layer2_1_conv2W, f52, f53), Even: true, Sums: true},
+			{N: 14, Run: conv3x3x128InputGrad(f59, f53, layer2_1_conv2TU, f52)},
+		}},
+		{Name: "layer2.1.bn2+layer2.1.relu2 (training)", Forward: []engine.Phase{
+			{N: 128, Run: batchnormStats_4(layer2_1_bn2Count, layer2_1_bn2W, layer2_1_bn2Batch, f58), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_4(layer2_1_bn2W, layer2_1_bn2Batch, f59, f58), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 128, Run: batchnormBackward_6(layer2_1_bn2W, layer2_1_bn2Batch, layer2_1_bn2B, f53, f60, f58), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnormEvalBackward_6(layer2_1_bn2W, layer2_1_bn2Coef, layer2_1_bn2B, f53, f60, f58), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer2.1.conv3 (training)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x512Forward(f15, f59, layer2_1_conv3W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 16, Run: conv1x1x512WeightGrad(layer2_1_conv3W, f59, f17), Even: true, Sums: true},
+			{N: 28, Run: conv1x1x512InputGrad(f60, layer2_1_conv3T, f17, f59)},
+		}},
+		{Name: "layer2.1.bn3 (training)", Forward: []engine.Phase{
+			{N: 512, Run: batchnormStats_5(layer2_1_bn3Count, layer2_1_bn3W, layer2_1_bn3Batch, f15), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_5(layer2_1_bn3W, layer2_1_bn3Batch, f1, f15), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 512, Run: batchnormBackward_4(layer2_1_bn3W, layer2_1_bn3Batch, layer2_1_bn3B, f17, f19, f15), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward_4(layer2_1_bn3W, layer2_1_bn3Coef, layer2_1_bn3B, f17, f19, f15), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer2.1.add1+layer2.1.relu3 (training)", Forward: []engine.Phase{
+			{N: 28, Run: residualForward_2(f17, f16), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 28, Run: residualInputGrad_2(f20, f17, f19, f18)},
+		}},
+		{Name: "layer2.2.conv1 (training)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x128Forward(f60, f17, layer2_2_conv1W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: conv1x1x128WeightGrad(layer2_2_conv1W, f17, f61), Even: true, Sums: true},
+			{N: 28, Run: conv1x1x128InputGrad(f20, layer2_2_conv1T, f61)},
+		}},
+		{Name: "layer2.2.bn1+layer2.2.relu1 (training)", Forward: []engine.Phase{
+			{N: 128, Run: batchnormStats_6(layer2_2_bn1Count, layer2_2_bn1W, layer2_2_bn1Batch, f60), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_6(f53, layer2_2_bn1W, layer2_2_bn1Batch, f60), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 128, Run: batchnormBackward_5(layer2_2_bn1W, layer2_2_bn1Batch, layer2_2_bn1B, f61, f62, f60), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnormEvalBackward_5(layer2_2_bn1W, layer2_2_bn1Coef, layer2_2_bn1B, f61, f62, f60), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer2.2.conv2 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv3x3x128Forward(f61, f53, layer2_2_conv2ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: conv3x3x128WeightGrad(layer2_2_conv2W, f53, f54), Even: true, Sums: true},
+			{N: 14, Run: conv3x3x128InputGrad(f62, f54, layer2_2_conv2TU, f53)},
+		}},
+		{Name: "layer2.2.bn2+layer2.2.relu2 (training)", Forward: []engine.Phase{
+			{N: 128, Run: batchnormStats_4(layer2_2_bn2Count, layer2_2_bn2W, layer2_2_bn2Batch, f61), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_4(layer2_2_bn2W, layer2_2_bn2Batch, f62, f61), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 128, Run: batchnormBackward_6(layer2_2_bn2W, layer2_2_bn2Batch, layer2_2_bn2B, f54, f63, f61), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnormEvalBackward_6(layer2_2_bn2W, layer2_2_bn2Coef, layer2_2_bn2B, f54, f63, f61), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer2.2.conv3 (training)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x512Forward(f18, f62, layer2_2_conv3W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 16, Run: conv1x1x512WeightGrad(layer2_2_conv3W, f62, f19), Even: true, Sums: true},
+			{N: 28, Run: conv1x1x512InputGrad(f63, layer2_2_conv3T, f19, f62)},
+		}},
+		{Name: "layer2.2.bn3 (training)", Forward: []engine.Phase{
+			{N: 512, Run: batchnormStats_5(layer2_2_bn3Count, layer2_2_bn3W, layer2_2_bn3Batch, f18), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_5(layer2_2_bn3W, layer2_2_bn3Batch, f1, f18), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 512, Run: batchnormBackward_4(layer2_2_bn3W, layer2_2_bn3Batch, layer2_2_bn3B, f19, f21, f18), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward_4(layer2_2_bn3W, layer2_2_bn3Coef, layer2_2_bn3B, f19, f21, f18), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer2.2.add1+layer2.2.relu3 (training)", Forward: []engine.Phase{
+			{N: 28, Run: residualForward_2(f19, f17), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 28, Run: residualInputGrad_2(f1, f19, f21, f20)},
+		}},
+		{Name: "layer2.3.conv1 (training)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x128Forward(f63, f19, layer2_3_conv1W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: conv1x1x128WeightGrad(layer2_3_conv1W, f19, f64), Even: true, Sums: true},
+			{N: 28, Run: conv1x1x128InputGrad(f1, layer2_3_conv1T, f64)},
+		}},
+		{Name: "layer2.3.bn1+layer2.3.relu1 (training)", Forward: []engine.Phase{
+			{N: 128, Run: batchnormStats_6(layer2_3_bn1Count, layer2_3_bn1W, layer2_3_bn1Batch, f63), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_6(f54, layer2_3_bn1W, layer2_3_bn1Batch, f63), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 128, Run: batchnormBackward_5(layer2_3_bn1W, layer2_3_bn1Batch, layer2_3_bn1B, f64, f65, f63), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnormEvalBackward_5(layer2_3_bn1W, layer2_3_bn1Coef, layer2_3_bn1B, f64, f65, f63), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer2.3.conv2 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv3x3x128Forward(f64, f54, layer2_3_conv2ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: conv3x3x128WeightGrad(layer2_3_conv2W, f54, f37), Even: true, Sums: true},
+			{N: 14, Run: conv3x3x128InputGrad(f65, f37, layer2_3_conv2TU, f54)},
+		}},
+		{Name: "layer2.3.bn2+layer2.3.relu2 (training)", Forward: []engine.Phase{
+			{N: 128, Run: batchnormStats_4(layer2_3_bn2Count, layer2_3_bn2W, layer2_3_bn2Batch, f64), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_4(layer2_3_bn2W, layer2_3_bn2Batch, f65, f64), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 128, Run: batchnormBackward_6(layer2_3_bn2W, layer2_3_bn2Batch, layer2_3_bn2B, f37, f66, f64), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnormEvalBackward_6(layer2_3_bn2W, layer2_3_bn2Coef, layer2_3_bn2B, f37, f66, f64), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer2.3.conv3 (training)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1x512Forward(f20, f65, layer2_3_conv3W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 16, Run: conv1x1x512WeightGrad(layer2_3_conv3W, f65, f21), Even: true, Sums: true},
+			{N: 28, Run: conv1x1x512InputGrad(f66, layer2_3_conv3T, f21, f65)},
+		}},
+		{Name: "layer2.3.bn3 (training)", Forward: []engine.Phase{
+			{N: 512, Run: batchnormStats_5(layer2_3_bn3Count, layer2_3_bn3W, layer2_3_bn3Batch, f20), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_5(layer2_3_bn3W, layer2_3_bn3Batch, f1, f20), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 512, Run: batchnormBackward_4(layer2_3_bn3W, layer2_3_bn3Batch, layer2_3_bn3B, f21, f22, f20), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward_4(layer2_3_bn3W, layer2_3_bn3Coef, layer2_3_bn3B, f21, f22, f20), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer2.3.add1+layer2.3.relu3 (training)", Forward: []engine.Phase{
+			{N: 28, Run: residualForward_2(f21, f19), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 28, Run: residualInputGrad_2(f23, f21, f22, f1)},
+		}},
+		{Name: "layer3.0.conv1 (training)", Forward: []engine.Phase{
+			{N: 28, Run: layer3_0_conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: layer3_0_conv1WeightGrad, Even: true, Sums: true},
+			{N: 28, Run: layer3_0_conv1InputGrad},
+		}},
+		{Name: "layer3.0.bn1+layer3.0.relu1 (training)", Forward: []engine.Phase{
+			{N: 256, Run: layer3_0_bn1Stats, Batch: true, Mode: engine.Training},
+			{N: 28, Run: layer3_0_bn1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 256, Run: layer3_0_bn1Backward, Batch: true, Mode: engine.Training},
+			{N: 256, Run: layer3_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.0.conv2 (training)", Forward: []engine.Phase{
+			{N: 14, Run: layer3_0_conv2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 24, Run: layer3_0_conv2WeightGrad, Even: true, Sums: true},
+			{N: 28, Run: layer3_0_conv2InputGrad},
+		}},
+		{Name: "layer3.0.bn2+layer3.0.relu2 (training)", Forward: []engine.Phase{
+			{N: 256, Run: batchnormStats_7(layer3_0_bn2Count, layer3_0_bn2W, layer3_0_bn2Batch, f80), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_7(layer3_0_bn2W, layer3_0_bn2Batch, f81, f80), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 256, Run: layer3_0_bn2Backward, Batch: true, Mode: engine.Training},
+			{N: 256, Run: layer3_0_bn2EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.0.conv3 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x1024Forward(f38, f81, layer3_0_conv3W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 32, Run: conv1x1x1024WeightGrad(layer3_0_conv3W, f81, f39), Even: true, Sums: true},
+			{N: 14, Run: conv1x1x1024InputGrad(f83, layer3_0_conv3T, f39, f81)},
+		}},
+		{Name: "layer3.0.bn3 (training)", Forward: []engine.Phase{
+			{N: 1024, Run: batchnormStats_8(layer3_0_bn3Count, layer3_0_bn3W, layer3_0_bn3Batch, f38), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_8(layer3_0_bn3W, layer3_0_bn3Batch, f23, f38), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1024, Run: batchnormBackward_7(layer3_0_bn3W, layer3_0_bn3Batch, layer3_0_bn3B, f39, f41, f38), Batch: true, Mode: engine.Training},
+			{N: 1024, Run: batchnormEvalBackward_7(layer3_0_bn3W, layer3_0_bn3Coef, layer3_0_bn3B, f39, f41, f38), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.0.downsample.0 (training)", Forward: []engine.Phase{
+			{N: 14, Run: layer3_0_downsample_0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 32, Run: layer3_0_downsample_0WeightGrad, Even: true, Sums: true},
+			{N: 28, Run: layer3_0_downsample_0InputGrad},
+		}},
+		{Name: "layer3.0.downsample.1 (training)", Forward: []engine.Phase{
+			{N: 1024, Run: batchnormStats_8(layer3_0_downsample_1Count, layer3_0_downsample_1W, layer3_0_downsample_1Batch, f39), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_8(layer3_0_downsample_1W, layer3_0_downsample_1Batch, f1, f39), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1024, Run: batchnormBackward_7(layer3_0_downsample_1W, layer3_0_downsample_1Batch, layer3_0_downsample_1B, f40, f42, f39), Batch: true, Mode: engine.Training},
+			{N: 1024, Run: batchnormEvalBackward_7(layer3_0_downsample_1W, layer3_0_downsample_1Coef, layer3_0_downsample_1B, f40, f42, f39), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.0.add1+relu4 (training)", Forward: []engine.Phase{
+			{N: 14, Run: residualForward_3(f40, f23, f1), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 14, Run: residualInputGrad_3(f43, f40, f41, f42)},
+		}},
+		{Name: "layer3.1.conv1 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x256Forward_2(f82, f40, layer3_1_conv1W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: conv1x1x256WeightGrad_2(layer3_1_conv1W, f40, f83), Even: true, Sums: true},
+			{N: 14, Run: conv1x1x256InputGrad_2(f43, layer3_1_conv1T, f83)},
+		}},
+		{Name: "layer3.1.bn1+layer3.1.relu1 (training)", Forward: []engine.Phase{
+			{N: 256, Run: batchnormStats_9(layer3_1_bn1Count, layer3_1_bn1W, layer3_1_bn1Batch, f82), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_9(f75, layer3_1_bn1W, layer3_1_bn1Batch, f82), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 256, Run: batchnormBackward_8(layer3_1_bn1W, layer3_1_bn1Batch, layer3_1_bn1B, f83, f84, f82), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_8(layer3_1_bn1W, layer3_1_bn1Coef, layer3_1_bn1B, f83, f84, f82), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.1.conv2 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x256Forward(f83, f75, layer3_1_conv2ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: conv3x3x256WeightGrad(layer3_1_conv2W, f75, f76), Even: true, Sums: true},
+			{N: 7, Run: conv3x3x256InputGrad(f84, f76, layer3_1_conv2TU, f75)},
+		}},
+		{Name: "layer3.1.bn2+layer3.1.relu2 (training)", Forward: []engine.Phase{
+			{N: 256, Run: batchnormStats_7(layer3_1_bn2Count, layer3_1_bn2W, layer3_1_bn2Batch, f83), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_7(layer3_1_bn2W, layer3_1_bn2Batch, f84, f83), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 256, Run: batchnormBackward_9(layer3_1_bn2W, layer3_1_bn2Batch, layer3_1_bn2B, f76, f85, f83), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_9(layer3_1_bn2W, layer3_1_bn2Coef, layer3_1_bn2B, f76, f85, f83), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.1.conv3 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x1024Forward(f23, f84, layer3_1_conv3W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 32, Run: conv1x1x1024WeightGrad(layer3_1_conv3W, f84, f41), Even: true, Sums: true},
+			{N: 14, Run: conv1x1x1024InputGrad(f85, layer3_1_conv3T, f41, f84)},
+		}},
+		{Name: "layer3.1.bn3 (training)", Forward: []engine.Phase{
+			{N: 1024, Run: batchnormStats_8(layer3_1_bn3Count, layer3_1_bn3W, layer3_1_bn3Batch, f23), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_8(layer3_1_bn3W, layer3_1_bn3Batch, f1, f23), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1024, Run: batchnormBackward_7(layer3_1_bn3W, layer3_1_bn3Batch, layer3_1_bn3B, f41, f42, f23), Batch: true, Mode: engine.Training},
+			{N: 1024, Run: batchnormEvalBackward_7(layer3_1_bn3W, layer3_1_bn3Coef, layer3_1_bn3B, f41, f42, f23), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.1.add1+layer3.1.relu3 (training)", Forward: []engine.Phase{
+			{N: 14, Run: residualForward_3(f41, f1, f40), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 14, Run: residualInputGrad_3(f44, f41, f42, f43)},
+		}},
+		{Name: "layer3.2.conv1 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x256Forward_2(f85, f41, layer3_2_conv1W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: conv1x1x256WeightGrad_2(layer3_2_conv1W, f41, f86), Even: true, Sums: true},
+			{N: 14, Run: conv1x1x256InputGrad_2(f44, layer3_2_conv1T, f86)},
+		}},
+		{Name: "layer3.2.bn1+layer3.2.relu1 (training)", Forward: []engine.Phase{
+			{N: 256, Run: batchnormStats_9(layer3_2_bn1Count, layer3_2_bn1W, layer3_2_bn1Batch, f85), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_9(f76, layer3_2_bn1W, layer3_2_bn1Batch, f85), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 256, Run: batchnormBackward_8(layer3_2_bn1W, layer3_2_bn1Batch, layer3_2_bn1B, f86, f87, f85), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_8(layer3_2_bn1W, layer3_2_bn1Coef, layer3_2_bn1B, f86, f87, f85), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.2.conv2 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x256Forward(f86, f76, layer3_2_conv2ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: conv3x3x256WeightGrad(layer3_2_conv2W, f76, f77), Even: true, Sums: true},
+			{N: 7, Run: conv3x3x256InputGrad(f87, f77, layer3_2_conv2TU, f76)},
+		}},
+		{Name: "layer3.2.bn2+layer3.2.relu2 (training)", Forward: []engine.Phase{
+			{N: 256, Run: batchnormStats_7(layer3_2_bn2Count, layer3_2_bn2W, layer3_2_bn2Batch, f86), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_7(layer3_2_bn2W, layer3_2_bn2Batch, f87, f86), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 256, Run: batchnormBackward_9(layer3_2_bn2W, layer3_2_bn2Batch, layer3_2_bn2B, f77, f88, f86), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_9(layer3_2_bn2W, layer3_2_bn2Coef, layer3_2_bn2B, f77, f88, f86), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.2.conv3 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x1024Forward(f42, f87, layer3_2_conv3W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 32, Run: conv1x1x1024WeightGrad(layer3_2_conv3W, f87, f43), Even: true, Sums: true},
+			{N: 14, Run: conv1x1x1024InputGrad(f88, layer3_2_conv3T, f43, f87)},
+		}},
+		{Name: "layer3.2.bn3 (training)", Forward: []engine.Phase{
+			{N: 1024, Run: batchnormStats_8(layer3_2_bn3Count, layer3_2_bn3W, layer3_2_bn3Batch, f42), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_8(layer3_2_bn3W, layer3_2_bn3Batch, f1, f42), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1024, Run: batchnormBackward_7(layer3_2_bn3W, layer3_2_bn3Batch, layer3_2_bn3B, f43, f45, f42), Batch: true, Mode: engine.Training},
+			{N: 1024, Run: batchnormEvalBackward_7(layer3_2_bn3W, layer3_2_bn3Coef, layer3_2_bn3B, f43, f45, f42), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.2.add1+layer3.2.relu3 (training)", Forward: []engine.Phase{
+			{N: 14, Run: residualForward_3(f43, f1, f41), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 14, Run: residualInputGrad_3(f46, f43, f45, f44)},
+		}},
+		{Name: "layer3.3.conv1 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x256Forward_2(f88, f43, layer3_3_conv1W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: conv1x1x256WeightGrad_2(layer3_3_conv1W, f43, f89), Even: true, Sums: true},
+			{N: 14, Run: conv1x1x256InputGrad_2(f46, layer3_3_conv1T, f89)},
+		}},
+		{Name: "layer3.3.bn1+layer3.3.relu1 (training)", Forward: []engine.Phase{
+			{N: 256, Run: batchnormStats_9(layer3_3_bn1Count, layer3_3_bn1W, layer3_3_bn1Batch, f88), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_9(f77, layer3_3_bn1W, layer3_3_bn1Batch, f88), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 256, Run: batchnormBackward_8(layer3_3_bn1W, layer3_3_bn1Batch, layer3_3_bn1B, f89, f90, f88), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_8(layer3_3_bn1W, layer3_3_bn1Coef, layer3_3_bn1B, f89, f90, f88), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.3.conv2 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x256Forward(f89, f77, layer3_3_conv2ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: conv3x3x256WeightGrad(layer3_3_conv2W, f77, f78), Even: true, Sums: true},
+			{N: 7, Run: conv3x3x256InputGrad(f90, f78, layer3_3_conv2TU, f77)},
+		}},
+		{Name: "layer3.3.bn2+layer3.3.relu2 (training)", Forward: []engine.Phase{
+			{N: 256, Run: batchnormStats_7(layer3_3_bn2Count, layer3_3_bn2W, layer3_3_bn2Batch, f89), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_7(layer3_3_bn2W, layer3_3_bn2Batch, f90, f89), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 256, Run: batchnormBackward_9(layer3_3_bn2W, layer3_3_bn2Batch, layer3_3_bn2B, f78, f91, f89), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_9(layer3_3_bn2W, layer3_3_bn2Coef, layer3_3_bn2B, f78, f91, f89), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.3.conv3 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x1024Forward(f44, f90, layer3_3_conv3W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 32, Run: conv1x1x1024WeightGrad(layer3_3_conv3W, f90, f45), Even: true, Sums: true},
+			{N: 14, Run: conv1x1x1024InputGrad(f91, layer3_3_conv3T, f45, f90)},
+		}},
+		{Name: "layer3.3.bn3 (training)", Forward: []engine.Phase{
+			{N: 1024, Run: batchnormStats_8(layer3_3_bn3Count, layer3_3_bn3W, layer3_3_bn3Batch, f44), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_8(layer3_3_bn3W, layer3_3_bn3Batch, f1, f44), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1024, Run: batchnormBackward_7(layer3_3_bn3W, layer3_3_bn3Batch, layer3_3_bn3B, f45, f47, f44), Batch: true, Mode: engine.Training},
+			{N: 1024, Run: batchnormEvalBackward_7(layer3_3_bn3W, layer3_3_bn3Coef, layer3_3_bn3B, f45, f47, f44), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.3.add1+layer3.3.relu3 (training)", Forward: []engine.Phase{
+			{N: 14, Run: residualForward_3(f45, f1, f43), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 14, Run: residualInputGrad_3(f48, f45, f47, f46)},
+		}},
+		{Name: "layer3.4.conv1 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x256Forward_2(f91, f45, layer3_4_conv1W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: conv1x1x256WeightGrad_2(layer3_4_conv1W, f45, f92), Even: true, Sums: true},
+			{N: 14, Run: conv1x1x256InputGrad_2(f48, layer3_4_conv1T, f92)},
+		}},
+		{Name: "layer3.4.bn1+layer3.4.relu1 (training)", Forward: []engine.Phase{
+			{N: 256, Run: batchnormStats_9(layer3_4_bn1Count, layer3_4_bn1W, layer3_4_bn1Batch, f91), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_9(f78, layer3_4_bn1W, layer3_4_bn1Batch, f91), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 256, Run: batchnormBackward_8(layer3_4_bn1W, layer3_4_bn1Batch, layer3_4_bn1B, f92, f93, f91), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_8(layer3_4_bn1W, layer3_4_bn1Coef, layer3_4_bn1B, f92, f93, f91), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.4.conv2 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x256Forward(f92, f78, layer3_4_conv2ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: conv3x3x256WeightGrad(layer3_4_conv2W, f78, f79), Even: true, Sums: true},
+			{N: 7, Run: conv3x3x256InputGrad(f93, f79, layer3_4_conv2TU, f78)},
+		}},
+		{Name: "layer3.4.bn2+layer3.4.relu2 (training)", Forward: []engine.Phase{
+			{N: 256, Run: batchnormStats_7(layer3_4_bn2Count, layer3_4_bn2W, layer3_4_bn2Batch, f92), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_7(layer3_4_bn2W, layer3_4_bn2Batch, f93, f92), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 256, Run: batchnormBackward_9(layer3_4_bn2W, layer3_4_bn2Batch, layer3_4_bn2B, f79, f94, f92), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_9(layer3_4_bn2W, layer3_4_bn2Coef, layer3_4_bn2B, f79, f94, f92), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.4.conv3 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x1024Forward(f46, f93, layer3_4_conv3W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 32, Run: conv1x1x1024WeightGrad(layer3_4_conv3W, f93, f47), Even: true, Sums: true},
+			{N: 14, Run: conv1x1x1024InputGrad(f94, layer3_4_conv3T, f47, f93)},
+		}},
+		{Name: "layer3.4.bn3 (training)", Forward: []engine.Phase{
+			{N: 1024, Run: batchnormStats_8(layer3_4_bn3Count, layer3_4_bn3W, layer3_4_bn3Batch, f46), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_8(layer3_4_bn3W, layer3_4_bn3Batch, f1, f46), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1024, Run: batchnormBackward_7(layer3_4_bn3W, layer3_4_bn3Batch, layer3_4_bn3B, f47, f49, f46), Batch: true, Mode: engine.Training},
+			{N: 1024, Run: batchnormEvalBackward_7(layer3_4_bn3W, layer3_4_bn3Coef, layer3_4_bn3B, f47, f49, f46), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.4.add1+layer3.4.relu3 (training)", Forward: []engine.Phase{
+			{N: 14, Run: residualForward_3(f47, f1, f45), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 14, Run: residualInputGrad_3(f1, f47, f49, f48)},
+		}},
+		{Name: "layer3.5.conv1 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x256Forward_2(f94, f47, layer3_5_conv1W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: conv1x1x256WeightGrad_2(layer3_5_conv1W, f47, f95), Even: true, Sums: true},
+			{N: 14, Run: conv1x1x256InputGrad_2(f1, layer3_5_conv1T, f95)},
+		}},
+		{Name: "layer3.5.bn1+layer3.5.relu1 (training)", Forward: []engine.Phase{
+			{N: 256, Run: batchnormStats_9(layer3_5_bn1Count, layer3_5_bn1W, layer3_5_bn1Batch, f94), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_9(f79, layer3_5_bn1W, layer3_5_bn1Batch, f94), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 256, Run: batchnormBackward_8(layer3_5_bn1W, layer3_5_bn1Batch, layer3_5_bn1B, f95, f96, f94), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_8(layer3_5_bn1W, layer3_5_bn1Coef, layer3_5_bn1B, f95, f96, f94), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.5.conv2 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x256Forward(f95, f79, layer3_5_conv2ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: conv3x3x256WeightGrad(layer3_5_conv2W, f79, f66), Even: true, Sums: true},
+			{N: 7, Run: conv3x3x256InputGrad(f96, f66, layer3_5_conv2TU, f79)},
+		}},
+		{Name: "layer3.5.bn2+layer3.5.relu2 (training)", Forward: []engine.Phase{
+			{N: 256, Run: batchnormStats_7(layer3_5_bn2Count, layer3_5_bn2W, layer3_5_bn2Batch, f95), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_7(layer3_5_bn2W, layer3_5_bn2Batch, f96, f95), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 256, Run: batchnormBackward_9(layer3_5_bn2W, layer3_5_bn2Batch, layer3_5_bn2B, f66, f67, f95), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_9(layer3_5_bn2W, layer3_5_bn2Coef, layer3_5_bn2B, f66, f67, f95), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.5.conv3 (training)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1x1024Forward(f48, f96, layer3_5_conv3W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 32, Run: conv1x1x1024WeightGrad(layer3_5_conv3W, f96, f49), Even: true, Sums: true},
+			{N: 14, Run: conv1x1x1024InputGrad(f67, layer3_5_conv3T, f49, f96)},
+		}},
+		{Name: "layer3.5.bn3 (training)", Forward: []engine.Phase{
+			{N: 1024, Run: batchnormStats_8(layer3_5_bn3Count, layer3_5_bn3W, layer3_5_bn3Batch, f48), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_8(layer3_5_bn3W, layer3_5_bn3Batch, f1, f48), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1024, Run: batchnormBackward_7(layer3_5_bn3W, layer3_5_bn3Batch, layer3_5_bn3B, f49, f50, f48), Batch: true, Mode: engine.Training},
+			{N: 1024, Run: batchnormEvalBackward_7(layer3_5_bn3W, layer3_5_bn3Coef, layer3_5_bn3B, f49, f50, f48), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer3.5.add1+layer3.5.relu3 (training)", Forward: []engine.Phase{
+			{N: 14, Run: residualForward_3(f49, f1, f47), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 14, Run: residualInputGrad_3(f51, f49, f50, f1)},
+		}},
+		{Name: "layer4.0.conv1 (training)", Forward: []engine.Phase{
+			{N: 14, Run: layer4_0_conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 16, Run: layer4_0_conv1WeightGrad, Even: true, Sums: true},
+			{N: 14, Run: layer4_0_conv1InputGrad},
+		}},
+		{Name: "layer4.0.bn1+layer4.0.relu1 (training)", Forward: []engine.Phase{
+			{N: 512, Run: layer4_0_bn1Stats, Batch: true, Mode: engine.Training},
+			{N: 14, Run: layer4_0_bn1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 512, Run: layer4_0_bn1Backward, Batch: true, Mode: engine.Training},
+			{N: 512, Run: layer4_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer4.0.conv2 (training)", Forward: []engine.Phase{
+			{N: 7, Run: layer4_0_conv2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 48, Run: layer4_0_conv2WeightGrad, Even: true, Sums: true},
+			{N: 14, Run: layer4_0_conv2InputGrad},
+		}},
+		{Name: "layer4.0.bn2+layer4.0.relu2 (training)", Forward: []engine.Phase{
+			{N: 512, Run: batchnormStats_10(layer4_0_bn2Count, layer4_0_bn2W, layer4_0_bn2Batch, f99), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_10(layer4_0_bn2W, layer4_0_bn2Batch, f100, f99), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 512, Run: layer4_0_bn2Backward, Batch: true, Mode: engine.Training},
+			{N: 512, Run: layer4_0_bn2EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer4.0.conv3 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv1x1x2048Forward(f67, f100, layer4_0_conv3W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 64, Run: conv1x1x2048WeightGrad(layer4_0_conv3W, f100, f68), Even: true, Sums: true},
+			{N: 7, Run: conv1x1x2048InputGrad(f102, layer4_0_conv3T, f68, f100)},
+		}},
+		{Name: "layer4.0.bn3 (training)", Forward: []engine.Phase{
+			{N: 2048, Run: batchnormStats_11(layer4_0_bn3Count, layer4_0_bn3W, layer4_0_bn3Batch, f67), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_11(layer4_0_bn3W, layer4_0_bn3Batch, f51, f67), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2048, Run: batchnormBackward_10(layer4_0_bn3W, layer4_0_bn3Batch, layer4_0_bn3B, f68, f70, f67), Batch: true, Mode: engine.Training},
+			{N: 2048, Run: batchnormEvalBackward_10(layer4_0_bn3W, layer4_0_bn3Coef, layer4_0_bn3B, f68, f70, f67), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer4.0.downsample.0 (training)", Forward: []engine.Phase{
+			{N: 7, Run: layer4_0_downsample_0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 64, Run: layer4_0_downsample_0WeightGrad, Even: true, Sums: true},
+			{N: 14, Run: layer4_0_downsample_0InputGrad},
+		}},
+		{Name: "layer4.0.downsample.1 (training)", Forward: []engine.Phase{
+			{N: 2048, Run: batchnormStats_11(layer4_0_downsample_1Count, layer4_0_downsample_1W, layer4_0_downsample_1Batch, f68), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_11(layer4_0_downsample_1W, layer4_0_downsample_1Batch, f1, f68), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2048, Run: batchnormBackward_10(layer4_0_downsample_1W, layer4_0_downsample_1Batch, layer4_0_downsample_1B, f69, f71, f68), Batch: true, Mode: engine.Training},
+			{N: 2048, Run: batchnormEvalBackward_10(layer4_0_downsample_1W, layer4_0_downsample_1Coef, layer4_0_downsample_1B, f69, f71, f68), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer4.0.add1+relu5 (training)", Forward: []engine.Phase{
+			{N: 7, Run: residualForward_4(f69, f51, f1), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 7, Run: residualInputGrad_4(f72, f69, f70, f71)},
+		}},
+		{Name: "layer4.1.conv1 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv1x1x512Forward_2(f101, f69, layer4_1_conv1W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 16, Run: conv1x1x512WeightGrad_2(layer4_1_conv1W, f69, f102), Even: true, Sums: true},
+			{N: 7, Run: conv1x1x512InputGrad_2(f72, layer4_1_conv1T, f102)},
+		}},
+		{Name: "layer4.1.bn1+layer4.1.relu1 (training)", Forward: []engine.Phase{
+			{N: 512, Run: batchnormStats_12(layer4_1_bn1Count, layer4_1_bn1W, layer4_1_bn1Batch, f101), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_12(f97, layer4_1_bn1W, layer4_1_bn1Batch, f101), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 512, Run: batchnormBackward_11(layer4_1_bn1W, layer4_1_bn1Batch, layer4_1_bn1B, f102, f103, f101), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward_11(layer4_1_bn1W, layer4_1_bn1Coef, layer4_1_bn1B, f102, f103, f101), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer4.1.conv2 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x512Forward(f102, f97, layer4_1_conv2W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 48, Run: conv3x3x512WeightGrad(layer4_1_conv2W, f97, f98), Even: true, Sums: true},
+			{N: 7, Run: conv3x3x512InputGrad(f103, f98, layer4_1_conv2T, f97)},
+		}},
+		{Name: "layer4.1.bn2+layer4.1.relu2 (training)", Forward: []engine.Phase{
+			{N: 512, Run: batchnormStats_10(layer4_1_bn2Count, layer4_1_bn2W, layer4_1_bn2Batch, f102), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_10(layer4_1_bn2W, layer4_1_bn2Batch, f103, f102), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 512, Run: batchnormBackward_12(layer4_1_bn2W, layer4_1_bn2Batch, layer4_1_bn2B, f98, f104, f102), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward_12(layer4_1_bn2W, layer4_1_bn2Coef, layer4_1_bn2B, f98, f104, f102), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer4.1.conv3 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv1x1x2048Forward(f51, f103, layer4_1_conv3W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 64, Run: conv1x1x2048WeightGrad(layer4_1_conv3W, f103, f70), Even: true, Sums: true},
+			{N: 7, Run: conv1x1x2048InputGrad(f104, layer4_1_conv3T, f70, f103)},
+		}},
+		{Name: "layer4.1.bn3 (training)", Forward: []engine.Phase{
+			{N: 2048, Run: batchnormStats_11(layer4_1_bn3Count, layer4_1_bn3W, layer4_1_bn3Batch, f51), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_11(layer4_1_bn3W, layer4_1_bn3Batch, f1, f51), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2048, Run: batchnormBackward_10(layer4_1_bn3W, layer4_1_bn3Batch, layer4_1_bn3B, f70, f71, f51), Batch: true, Mode: engine.Training},
+			{N: 2048, Run: batchnormEvalBackward_10(layer4_1_bn3W, layer4_1_bn3Coef, layer4_1_bn3B, f70, f71, f51), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer4.1.add1+layer4.1.relu3 (training)", Forward: []engine.Phase{
+			{N: 7, Run: residualForward_4(f70, f1, f69), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 7, Run: residualInputGrad_4(f1, f70, f71, f72)},
+		}},
+		{Name: "layer4.2.conv1 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv1x1x512Forward_2(f104, f70, layer4_2_conv1W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 16, Run: conv1x1x512WeightGrad_2(layer4_2_conv1W, f70, f105), Even: true, Sums: true},
+			{N: 7, Run: conv1x1x512InputGrad_2(f1, layer4_2_conv1T, f105)},
+		}},
+		{Name: "layer4.2.bn1+layer4.2.relu1 (training)", Forward: []engine.Phase{
+			{N: 512, Run: batchnormStats_12(layer4_2_bn1Count, layer4_2_bn1W, layer4_2_bn1Batch, f104), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_12(f98, layer4_2_bn1W, layer4_2_bn1Batch, f104), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 512, Run: batchnormBackward_11(layer4_2_bn1W, layer4_2_bn1Batch, layer4_2_bn1B, f105, f106, f104), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward_11(layer4_2_bn1W, layer4_2_bn1Coef, layer4_2_bn1B, f105, f106, f104), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer4.2.conv2 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3x512Forward(f105, f98, layer4_2_conv2W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 48, Run: conv3x3x512WeightGrad(layer4_2_conv2W, f98, f71), Even: true, Sums: true},
+			{N: 7, Run: conv3x3x512InputGrad(f106, f71, layer4_2_conv2T, f98)},
+		}},
+		{Name: "layer4.2.bn2+layer4.2.relu2 (training)", Forward: []engine.Phase{
+			{N: 512, Run: batchnormStats_10(layer4_2_bn2Count, layer4_2_bn2W, layer4_2_bn2Batch, f105), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_10(layer4_2_bn2W, layer4_2_bn2Batch, f106, f105), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 512, Run: batchnormBackward_12(layer4_2_bn2W, layer4_2_bn2Batch, layer4_2_bn2B, f71, f73, f105), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward_12(layer4_2_bn2W, layer4_2_bn2Coef, layer4_2_bn2B, f71, f73, f105), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer4.2.conv3 (training)", Forward: []engine.Phase{
+			{N: 7, Run: conv1x1x2048Forward(f71, f106, layer4_2_conv3W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 64, Run: conv1x1x2048WeightGrad(layer4_2_conv3W, f106, f72), Even: true, Sums: true},
+			{N: 7, Run: conv1x1x2048InputGrad(f73, layer4_2_conv3T, f72, f106)},
+		}},
+		{Name: "layer4.2.bn3 (training)", Forward: []engine.Phase{
+			{N: 2048, Run: batchnormStats_11(layer4_2_bn3Count, layer4_2_bn3W, layer4_2_bn3Batch, f71), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_11(layer4_2_bn3W, layer4_2_bn3Batch, f1, f71), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2048, Run: batchnormBackward_10(layer4_2_bn3W, layer4_2_bn3Batch, layer4_2_bn3B, f72, f73, f71), Batch: true, Mode: engine.Training},
+			{N: 2048, Run: batchnormEvalBackward_10(layer4_2_bn3W, layer4_2_bn3Coef, layer4_2_bn3B, f72, f73, f71), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer4.2.add1+layer4.2.relu3 (training)", Forward: []engine.Phase{
+			{N: 7, Run: residualForward_4(f72, f1, f70), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 7, Run: residualInputGrad_4(f74, f72, f73, f1)},
+		}},
+		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
+			{N: 2048, Run: poolavgInfer(f73, f72), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2048, Run: globalavgpool1InputGrad},
+		}},
+		{Name: "fc (training)", Forward: []engine.Phase{
+			{N: 1000, Run: fc1000Infer(f73), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1000, Run: fcWeightGrad, Sums: true},
+			{N: 2048, Run: fcInputGrad},
+		}},
+		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
+			{N: 112, Run: conv1Forward, Mode: engine.Inference},
+			{N: 112, Run: bn1Eval, Mode: engine.Inference},
+			{N: 56, Run: maxpool1Forward, Mode: engine.Inference},
+			{N: 56, Run: layer1_0_conv1Forward, Mode: engine.Inference},
+			{N: 56, Run: batchnormEval(f24, layer1_0_bn1W, layer1_0_bn1Coef, f28), Mode: engine.Inference},
+			{N: 28, Run: conv3x3x64Forward(f29, f24, layer1_0_conv2ForwardU), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval_2(layer1_0_bn2W, layer1_0_bn2Coef, f30, f29), Mode: engine.Inference},
+			{N: 56, Run: conv1x1x256Forward(f4, f30, layer1_0_conv3W), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval_3(layer1_0_bn3W, layer1_0_bn3Coef, f1, f4), Mode: engine.Inference},
+			{N: 56, Run: conv1x1x256Forward(f5, f27, layer1_0_downsample_0W), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval_3(layer1_0_downsample_1W, layer1_0_downsample_1Coef, f6, f5), Mode: engine.Inference},
+			{N: 56, Run: residualForward(f7, f6), Mode: engine.Inference},
+			{N: 56, Run: conv1x1x64Forward(f31, f7, layer1_1_conv1W), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval(f25, layer1_1_bn1W, layer1_1_bn1Coef, f31), Mode: engine.Inference},
+			{N: 28, Run: conv3x3x64Forward(f32, f25, layer1_1_conv2ForwardU), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval_2(layer1_1_bn2W, layer1_1_bn2Coef, f33, f32), Mode: engine.Inference},
+			{N: 56, Run: conv1x1x256Forward(f6, f33, layer1_1_conv3W), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval_3(layer1_1_bn3W, layer1_1_bn3Coef, f1, f6), Mode: engine.Inference},
+			{N: 56, Run: residualForward(f8, f7), Mode: engine.Inference},
+			{N: 56, Run: conv1x1x64Forward(f34, f8, layer1_2_conv1W), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval(f26, layer1_2_bn1W, layer1_2_bn1Coef, f34), Mode: engine.Inference},
+			{N: 28, Run: conv3x3x64Forward(f35, f26, layer1_2_conv2ForwardU), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval_2(layer1_2_bn2W, layer1_2_bn2Coef, f36, f35), Mode: engine.Inference},
+			{N: 56, Run: conv1x1x256Forward(f9, f36, layer1_2_conv3W), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval_3(layer1_2_bn3W, layer1_2_bn3Coef, f1, f9), Mode: engine.Inference},
+			{N: 56, Run: residualForward(f10, f8), Mode: engine.Inference},
+			{N: 56, Run: layer2_0_conv1Forward, Mode: engine.Inference},
+			{N: 56, Run: layer2_0_bn1Eval, Mode: engine.Inference},
+			{N: 28, Run: layer2_0_conv2Forward, Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_4(layer2_0_bn2W, layer2_0_bn2Coef, f56, f55), Mode: engine.Inference},
+			{N: 28, Run: conv1x1x512Forward(f13, f56, layer2_0_conv3W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_5(layer2_0_bn3W, layer2_0_bn3Coef, f1, f13), Mode: engine.Inference},
+			{N: 28, Run: layer2_0_downsample_0Forward, Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_5(layer2_0_downsample_1W, layer2_0_downsample_1Coef, f15, f14), Mode: engine.Inference},
+			{N: 28, Run: residualForward_2(f16, f15), Mode: engine.Inference},
+			{N: 28, Run: conv1x1x128Forward(f57, f16, layer2_1_conv1W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_6(f52, layer2_1_bn1W, layer2_1_bn1Coef, f57), Mode: engine.Inference},
+			{N: 14, Run: conv3x3x128Forward(f58, f52, layer2_1_conv2ForwardU), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_4(layer2_1_bn2W, layer2_1_bn2Coef, f59, f58), Mode: engine.Inference},
+			{N: 28, Run: conv1x1x512Forward(f15, f59, layer2_1_conv3W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_5(layer2_1_bn3W, layer2_1_bn3Coef, f1, f15), Mode: engine.Inference},
+			{N: 28, Run: residualForward_2(f17, f16), Mode: engine.Inference},
+			{N: 28, Run: conv1x1x128Forward(f60, f17, layer2_2_conv1W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_6(f53, layer2_2_bn1W, layer2_2_bn1Coef, f60), Mode: engine.Inference},
+			{N: 14, Run: conv3x3x128Forward(f61, f53, layer2_2_conv2ForwardU), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_4(layer2_2_bn2W, layer2_2_bn2Coef, f62, f61), Mode: engine.Inference},
+			{N: 28, Run: conv1x1x512Forward(f18, f62, layer2_2_conv3W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_5(layer2_2_bn3W, layer2_2_bn3Coef, f1, f18), Mode: engine.Inference},
+			{N: 28, Run: residualForward_2(f19, f17), Mode: engine.Inference},
+			{N: 28, Run: conv1x1x128Forward(f63, f19, layer2_3_conv1W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_6(f54, layer2_3_bn1W, layer2_3_bn1Coef, f63), Mode: engine.Inference},
+			{N: 14, Run: conv3x3x128Forward(f64, f54, layer2_3_conv2ForwardU), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_4(layer2_3_bn2W, layer2_3_bn2Coef, f65, f64), Mode: engine.Inference},
+			{N: 28, Run: conv1x1x512Forward(f20, f65, layer2_3_conv3W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_5(layer2_3_bn3W, layer2_3_bn3Coef, f1, f20), Mode: engine.Inference},
+			{N: 28, Run: residualForward_2(f21, f19), Mode: engine.Inference},
+			{N: 28, Run: layer3_0_conv1Forward, Mode: engine.Inference},
+			{N: 28, Run: layer3_0_bn1Eval, Mode: engine.Inference},
+			{N: 14, Run: layer3_0_conv2Forward, Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_7(layer3_0_bn2W, layer3_0_bn2Coef, f81, f80), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x1024Forward(f38, f81, layer3_0_conv3W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_8(layer3_0_bn3W, layer3_0_bn3Coef, f23, f38), Mode: engine.Inference},
+			{N: 14, Run: layer3_0_downsample_0Forward, Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_8(layer3_0_downsample_1W, layer3_0_downsample_1Coef, f1, f39), Mode: engine.Inference},
+			{N: 14, Run: residualForward_3(f40, f23, f1), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x256Forward_2(f82, f40, layer3_1_conv1W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_9(f75, layer3_1_bn1W, layer3_1_bn1Coef, f82), Mode: engine.Inference},
+			{N: 7, Run: conv3x3x256Forward(f83, f75, layer3_1_conv2ForwardU), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_7(layer3_1_bn2W, layer3_1_bn2Coef, f84, f83), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x1024Forward(f23, f84, layer3_1_conv3W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_8(layer3_1_bn3W, layer3_1_bn3Coef, f1, f23), Mode: engine.Inference},
+			{N: 14, Run: residualForward_3(f41, f1, f40), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x256Forward_2(f85, f41, layer3_2_conv1W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_9(f76, layer3_2_bn1W, layer3_2_bn1Coef, f85), Mode: engine.Inference},
+			{N: 7, Run: conv3x3x256Forward(f86, f76, layer3_2_conv2ForwardU), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_7(layer3_2_bn2W, layer3_2_bn2Coef, f87, f86), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x1024Forward(f42, f87, layer3_2_conv3W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_8(layer3_2_bn3W, layer3_2_bn3Coef, f1, f42), Mode: engine.Inference},
+			{N: 14, Run: residualForward_3(f43, f1, f41), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x256Forward_2(f88, f43, layer3_3_conv1W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_9(f77, layer3_3_bn1W, layer3_3_bn1Coef, f88), Mode: engine.Inference},
+			{N: 7, Run: conv3x3x256Forward(f89, f77, layer3_3_conv2ForwardU), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_7(layer3_3_bn2W, layer3_3_bn2Coef, f90, f89), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x1024Forward(f44, f90, layer3_3_conv3W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_8(layer3_3_bn3W, layer3_3_bn3Coef, f1, f44), Mode: engine.Inference},
+			{N: 14, Run: residualForward_3(f45, f1, f43), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x256Forward_2(f91, f45, layer3_4_conv1W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_9(f78, layer3_4_bn1W, layer3_4_bn1Coef, f91), Mode: engine.Inference},
+			{N: 7, Run: conv3x3x256Forward(f92, f78, layer3_4_conv2ForwardU), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_7(layer3_4_bn2W, layer3_4_bn2Coef, f93, f92), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x1024Forward(f46, f93, layer3_4_conv3W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_8(layer3_4_bn3W, layer3_4_bn3Coef, f1, f46), Mode: engine.Inference},
+			{N: 14, Run: residualForward_3(f47, f1, f45), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x256Forward_2(f94, f47, layer3_5_conv1W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_9(f79, layer3_5_bn1W, layer3_5_bn1Coef, f94), Mode: engine.Inference},
+			{N: 7, Run: conv3x3x256Forward(f95, f79, layer3_5_conv2ForwardU), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_7(layer3_5_bn2W, layer3_5_bn2Coef, f96, f95), Mode: engine.Inference},
+			{N: 14, Run: conv1x1x1024Forward(f48, f96, layer3_5_conv3W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_8(layer3_5_bn3W, layer3_5_bn3Coef, f1, f48), Mode: engine.Inference},
+			{N: 14, Run: residualForward_3(f49, f1, f47), Mode: engine.Inference},
+			{N: 14, Run: layer4_0_conv1Forward, Mode: engine.Inference},
+			{N: 14, Run: layer4_0_bn1Eval, Mode: engine.Inference},
+			{N: 7, Run: layer4_0_conv2Forward, Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_10(layer4_0_bn2W, layer4_0_bn2Coef, f100, f99), Mode: engine.Inference},
+			{N: 7, Run: conv1x1x2048Forward(f67, f100, layer4_0_conv3W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_11(layer4_0_bn3W, layer4_0_bn3Coef, f51, f67), Mode: engine.Inference},
+			{N: 7, Run: layer4_0_downsample_0Forward, Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_11(layer4_0_downsample_1W, layer4_0_downsample_1Coef, f1, f68), Mode: engine.Inference},
+			{N: 7, Run: residualForward_4(f69, f51, f1), Mode: engine.Inference},
+			{N: 7, Run: conv1x1x512Forward_2(f101, f69, layer4_1_conv1W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_12(f97, layer4_1_bn1W, layer4_1_bn1Coef, f101), Mode: engine.Inference},
+			{N: 7, Run: conv3x3x512Forward(f102, f97, layer4_1_conv2W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_10(layer4_1_bn2W, layer4_1_bn2Coef, f103, f102), Mode: engine.Inference},
+			{N: 7, Run: conv1x1x2048Forward(f51, f103, layer4_1_conv3W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_11(layer4_1_bn3W, layer4_1_bn3Coef, f1, f51), Mode: engine.Inference},
+			{N: 7, Run: residualForward_4(f70, f1, f69), Mode: engine.Inference},
+			{N: 7, Run: conv1x1x512Forward_2(f104, f70, layer4_2_conv1W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_12(f98, layer4_2_bn1W, layer4_2_bn1Coef, f104), Mode: engine.Inference},
+			{N: 7, Run: conv3x3x512Forward(f105, f98, layer4_2_conv2W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_10(layer4_2_bn2W, layer4_2_bn2Coef, f106, f105), Mode: engine.Inference},
+			{N: 7, Run: conv1x1x2048Forward(f71, f106, layer4_2_conv3W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_11(layer4_2_bn3W, layer4_2_bn3Coef, f1, f71), Mode: engine.Inference},
+			{N: 7, Run: residualForward_4(f72, f1, f70), Mode: engine.Inference},
+			{N: 2048, Run: poolavgInfer(f73, f72), Mode: engine.Inference},
+			{N: 1000, Run: fc1000Infer(f73), Mode: engine.Inference},
+		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 181},
 }
@@ -3360,8 +2688,8 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 	}
 }
 
-// conv1InferGeom: conv 7x7x64 s2 p3 nobias, in inference.
-var conv1InferGeom = runtime.ConvGeom{
+// conv7x7x64InferGeom: conv 7x7x64 s2 p3 nobias, in inference.
+var conv7x7x64InferGeom = runtime.ConvGeom{
 	C: 3, InRow: 690, OH: 112, OW: 112, K: 64, OutRow: 7168,
 	FH: 7, FW: 7, SH: 2, SW: 2, KB: 32, ReLU: true,
 }
@@ -3379,11 +2707,11 @@ func conv1FoldUpdate(w *engine.Weights, d []float32) {
 
 // conv1Infer computes conv1 (conv 7x7x64 s2 p3 nobias) + bn1 (batchnorm) + relu1 (relu): output rows [lo, hi).
 func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1InferGeom, c.Scratch, c.F[f110], c.F[f0], c.D[conv1Fold], c.D[conv1Fold][9408:], lo, hi)
+	runtime.ConvForward(&conv7x7x64InferGeom, c.Scratch, c.F[f110], c.F[f0], c.D[conv1Fold], c.D[conv1Fold][9408:], lo, hi)
 }
 
-// maxpool1InferGeom: pool max 3x3 s2 p1.
-var maxpool1InferGeom = runtime.PoolGeom{
+// poolmaxInferGeom: pool max 3x3 s2 p1.
+var poolmaxInferGeom = runtime.PoolGeom{
 	C: 64, H: 112, W: 112, InRow: 7168,
 	OH: 56, OW: 56, OutRow: 3584,
 	FH: 3, FW: 3, SH: 2, SW: 2, PH: 1, PW: 1,
@@ -3392,11 +2720,11 @@ var maxpool1InferGeom = runtime.PoolGeom{
 
 // maxpool1Infer computes maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func maxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForwardNoIndex(&maxpool1InferGeom, c.F[f111], c.F[f110], lo, hi)
+	runtime.MaxPoolForwardNoIndex(&poolmaxInferGeom, c.F[f111], c.F[f110], lo, hi)
 }
 
-// layer1_0_conv1InferGeom: conv 1x1x64 nobias, in inference.
-var layer1_0_conv1InferGeom = runtime.ConvGeom{
+// conv1x1x64InferGeom: conv 1x1x64 nobias, in inference.
+var conv1x1x64InferGeom = runtime.ConvGeom{
 	C: 64, InRow: 3584, OH: 56, OW: 56, K: 64, OutRow: 3712, OutOff: 3776,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
@@ -3409,244 +2737,110 @@ func layer1_0_conv1FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 64, 64, 1, 1, 32, false)
 }
 
-// padI3: the padding of b3 (56x56x64 p1).
-var padI3 = runtime.Padding{
+// pad56x56x64p1: the padding of a 56x56x64 p1 buffer.
+var pad56x56x64p1 = runtime.Padding{
 	H: 56, W: 56, C: 64, PH: 1, PW: 1,
 }
 
 // layer1_0_conv1Infer computes layer1.0.conv1 (conv 1x1x64 nobias) + layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu): output rows [lo, hi).
 func layer1_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_0_conv1InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer1_0_conv1Fold], c.D[layer1_0_conv1Fold][4096:], lo, hi)
-	runtime.ClearPadding(&padI3, c.F[f110], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x64InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer1_0_conv1Fold], c.D[layer1_0_conv1Fold][4096:], lo, hi)
+	runtime.ClearPadding(&pad56x56x64p1, c.F[f110], lo, hi)
 }
 
-// layer1_0_conv2InferGeom: conv 3x3x64 p1 nobias, in inference.
-var layer1_0_conv2InferGeom = runtime.ConvGeom{
+// conv3x3x64InferGeom: conv 3x3x64 p1 nobias, in inference.
+var conv3x3x64InferGeom = runtime.ConvGeom{
 	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
 
-// layer1_0_conv2FoldUpdate computes layer1.0.conv2's weights and bias with layer1.0.bn2 folded in.
-func layer1_0_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:36864]
-	runtime.PackConv(w.P[layer1_0_conv2W], t, 64, 64, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[36864:], t, nil, w.P[layer1_0_bn2W], w.P[layer1_0_bn2B], w.P[layer1_0_bn2Mean], w.P[layer1_0_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 64, 64, 3, 3, 32, false)
+// conv3x3x64FoldUpdate returns the update of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv3x3x64FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:36864]
+		runtime.PackConv(w.P[p0], t, 64, 64, 3, 3, 32, true)
+		runtime.FoldBatchNorm(t, d[36864:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 64, 64, 3, 3, 32, false)
+	}
 }
 
-// layer1_0_conv2InferUUpdate computes layer1.0.conv2's weights, Winograd-transformed.
-func layer1_0_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer1_0_conv2InferGeom, d, w.D[layer1_0_conv2Fold])
+// conv3x3x64InferUUpdate returns the update of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, each with its own derived tensors: it computes the conv's weights, Winograd-transformed.
+func conv3x3x64InferUUpdate(d0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x64InferGeom, d, w.D[d0])
+	}
 }
 
-// layer1_0_conv2Infer computes layer1.0.conv2 (conv 3x3x64 p1 nobias) + layer1.0.bn2 (batchnorm) + layer1.0.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer1_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_0_conv2InferGeom, c.Scratch, c.F[f112], c.F[f110], c.D[layer1_0_conv2InferU], c.D[layer1_0_conv2Fold][36864:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+// conv3x3x64Infer returns the phase of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, each with its own buffers and derived tensors: it computes conv 3x3x64 p1 nobias + batchnorm + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3x64Infer(b0, d0, d1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(&conv3x3x64InferGeom, c.Scratch, c.F[f112], c.F[b0], c.D[d0], c.D[d1][36864:], lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+	}
 }
 
-// layer1_0_downsample_0InferGeom: conv 1x1x256 nobias, in inference.
-var layer1_0_downsample_0InferGeom = runtime.ConvGeom{
+// conv1x1x256InferGeom: conv 1x1x256 nobias, in inference.
+var conv1x1x256InferGeom = runtime.ConvGeom{
 	C: 64, InRow: 3584, OH: 56, OW: 56, K: 256, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 }
 
-// layer1_0_downsample_0FoldUpdate computes layer1.0.downsample.0's weights and bias with layer1.0.downsample.1 folded in.
-func layer1_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:16384]
-	runtime.PackConv(w.P[layer1_0_downsample_0W], t, 256, 64, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[16384:], t, nil, w.P[layer1_0_downsample_1W], w.P[layer1_0_downsample_1B], w.P[layer1_0_downsample_1Mean], w.P[layer1_0_downsample_1Var], 1e-05)
-	runtime.PackConv(d, t, 256, 64, 1, 1, 32, false)
+// conv1x1x256FoldUpdate returns the update of layer1.0.downsample.0, layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv1x1x256FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:16384]
+		runtime.PackConv(w.P[p0], t, 256, 64, 1, 1, 32, true)
+		runtime.FoldBatchNorm(t, d[16384:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 256, 64, 1, 1, 32, false)
+	}
 }
 
 // layer1_0_downsample_0Infer computes layer1.0.downsample.0 (conv 1x1x256 nobias) + layer1.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer1_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_0_downsample_0InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer1_0_downsample_0Fold], c.D[layer1_0_downsample_0Fold][16384:], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x256InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer1_0_downsample_0Fold], c.D[layer1_0_downsample_0Fold][16384:], lo, hi)
 }
 
-// layer1_0_conv3InferGeom: conv 1x1x256 nobias, in inference.
-var layer1_0_conv3InferGeom = runtime.ConvGeom{
-	C: 64, InRow: 3584, OH: 56, OW: 56, K: 256, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer1_0_conv3FoldUpdate computes layer1.0.conv3's weights and bias with layer1.0.bn3 folded in.
-func layer1_0_conv3FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:16384]
-	runtime.PackConv(w.P[layer1_0_conv3W], t, 256, 64, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[16384:], t, nil, w.P[layer1_0_bn3W], w.P[layer1_0_bn3B], w.P[layer1_0_bn3Mean], w.P[layer1_0_bn3Var], 1e-05)
-	runtime.PackConv(d, t, 256, 64, 1, 1, 32, false)
-}
-
-// layer1_0_conv3StoreGeom: the residual add fused into its store of layer1.0.conv3+layer1.0.bn3+layer1.0.add1+relu2.
-var layer1_0_conv3StoreGeom = runtime.EltGeom{
+// conv1x1x256StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+var conv1x1x256StoreGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 256,
 	Out: runtime.Layout{Row: 14336, Pix: 256}, In: []runtime.Layout{{Row: 14336, Pix: 256}, {Row: 14336, Pix: 256}},
 	Act: runtime.ActReLU,
 }
 
-// layer1_0_conv3Infer computes layer1.0.conv3 (conv 1x1x256 nobias) + layer1.0.bn3 (batchnorm) + layer1.0.add1 (residual) + relu2 (relu): output rows [lo, hi).
-func layer1_0_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_0_conv3InferGeom, c.Scratch, c.F[f111], c.F[f112], c.D[layer1_0_conv3Fold], c.D[layer1_0_conv3Fold][16384:], lo, hi)
-	runtime.Add(&layer1_0_conv3StoreGeom, c.F[f111], [][]float32{c.F[f111], c.F[f110]}, lo, hi)
+// conv1x1x256Infer returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, each with its own buffers and derived tensors: it computes conv 1x1x256 nobias + batchnorm + residual + relu: output rows [lo, hi).
+func conv1x1x256Infer(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x256InferGeom, c.Scratch, c.F[b0], c.F[f112], c.D[d0], c.D[d0][16384:], lo, hi)
+		runtime.Add(&conv1x1x256StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b1]}, lo, hi)
+	}
 }
 
-// layer1_1_conv1InferGeom: conv 1x1x64 nobias, in inference.
-var layer1_1_conv1InferGeom = runtime.ConvGeom{
+// conv1x1x64InferGeom_2: conv 1x1x64 nobias, in inference.
+var conv1x1x64InferGeom_2 = runtime.ConvGeom{
 	C: 256, InRow: 14336, OH: 56, OW: 56, K: 64, OutRow: 3712, OutOff: 3776,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
 
-// layer1_1_conv1FoldUpdate computes layer1.1.conv1's weights and bias with layer1.1.bn1 folded in.
-func layer1_1_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:16384]
-	runtime.PackConv(w.P[layer1_1_conv1W], t, 64, 256, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[16384:], t, nil, w.P[layer1_1_bn1W], w.P[layer1_1_bn1B], w.P[layer1_1_bn1Mean], w.P[layer1_1_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 64, 256, 1, 1, 32, false)
+// conv1x1x64FoldUpdate returns the update of layer1.1.conv1 and layer1.2.conv1, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv1x1x64FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:16384]
+		runtime.PackConv(w.P[p0], t, 64, 256, 1, 1, 32, true)
+		runtime.FoldBatchNorm(t, d[16384:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 64, 256, 1, 1, 32, false)
+	}
 }
 
-// padI7: the padding of b7 (56x56x64 p1).
-var padI7 = runtime.Padding{
-	H: 56, W: 56, C: 64, PH: 1, PW: 1,
+// conv1x1x64Infer returns the phase of layer1.1.conv1 and layer1.2.conv1, each with its own buffers and derived tensors: it computes conv 1x1x64 nobias + batchnorm + relu: output rows [lo, hi).
+func conv1x1x64Infer(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x64InferGeom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][16384:], lo, hi)
+		runtime.ClearPadding(&pad56x56x64p1, c.F[b0], lo, hi)
+	}
 }
 
-// layer1_1_conv1Infer computes layer1.1.conv1 (conv 1x1x64 nobias) + layer1.1.bn1 (batchnorm) + layer1.1.relu1 (relu): output rows [lo, hi).
-func layer1_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_1_conv1InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer1_1_conv1Fold], c.D[layer1_1_conv1Fold][16384:], lo, hi)
-	runtime.ClearPadding(&padI7, c.F[f110], lo, hi)
-}
-
-// layer1_1_conv2InferGeom: conv 3x3x64 p1 nobias, in inference.
-var layer1_1_conv2InferGeom = runtime.ConvGeom{
-	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// layer1_1_conv2FoldUpdate computes layer1.1.conv2's weights and bias with layer1.1.bn2 folded in.
-func layer1_1_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:36864]
-	runtime.PackConv(w.P[layer1_1_conv2W], t, 64, 64, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[36864:], t, nil, w.P[layer1_1_bn2W], w.P[layer1_1_bn2B], w.P[layer1_1_bn2Mean], w.P[layer1_1_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 64, 64, 3, 3, 32, false)
-}
-
-// layer1_1_conv2InferUUpdate computes layer1.1.conv2's weights, Winograd-transformed.
-func layer1_1_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer1_1_conv2InferGeom, d, w.D[layer1_1_conv2Fold])
-}
-
-// layer1_1_conv2Infer computes layer1.1.conv2 (conv 3x3x64 p1 nobias) + layer1.1.bn2 (batchnorm) + layer1.1.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer1_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_1_conv2InferGeom, c.Scratch, c.F[f112], c.F[f110], c.D[layer1_1_conv2InferU], c.D[layer1_1_conv2Fold][36864:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer1_1_conv3InferGeom: conv 1x1x256 nobias, in inference.
-var layer1_1_conv3InferGeom = runtime.ConvGeom{
-	C: 64, InRow: 3584, OH: 56, OW: 56, K: 256, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer1_1_conv3FoldUpdate computes layer1.1.conv3's weights and bias with layer1.1.bn3 folded in.
-func layer1_1_conv3FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:16384]
-	runtime.PackConv(w.P[layer1_1_conv3W], t, 256, 64, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[16384:], t, nil, w.P[layer1_1_bn3W], w.P[layer1_1_bn3B], w.P[layer1_1_bn3Mean], w.P[layer1_1_bn3Var], 1e-05)
-	runtime.PackConv(d, t, 256, 64, 1, 1, 32, false)
-}
-
-// layer1_1_conv3StoreGeom: the residual add fused into its store of layer1.1.conv3+layer1.1.bn3+layer1.1.add1+layer1.1.relu3.
-var layer1_1_conv3StoreGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 256,
-	Out: runtime.Layout{Row: 14336, Pix: 256}, In: []runtime.Layout{{Row: 14336, Pix: 256}, {Row: 14336, Pix: 256}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_1_conv3Infer computes layer1.1.conv3 (conv 1x1x256 nobias) + layer1.1.bn3 (batchnorm) + layer1.1.add1 (residual) + layer1.1.relu3 (relu): output rows [lo, hi).
-func layer1_1_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_1_conv3InferGeom, c.Scratch, c.F[f110], c.F[f112], c.D[layer1_1_conv3Fold], c.D[layer1_1_conv3Fold][16384:], lo, hi)
-	runtime.Add(&layer1_1_conv3StoreGeom, c.F[f110], [][]float32{c.F[f110], c.F[f111]}, lo, hi)
-}
-
-// layer1_2_conv1InferGeom: conv 1x1x64 nobias, in inference.
-var layer1_2_conv1InferGeom = runtime.ConvGeom{
-	C: 256, InRow: 14336, OH: 56, OW: 56, K: 64, OutRow: 3712, OutOff: 3776,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// layer1_2_conv1FoldUpdate computes layer1.2.conv1's weights and bias with layer1.2.bn1 folded in.
-func layer1_2_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:16384]
-	runtime.PackConv(w.P[layer1_2_conv1W], t, 64, 256, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[16384:], t, nil, w.P[layer1_2_bn1W], w.P[layer1_2_bn1B], w.P[layer1_2_bn1Mean], w.P[layer1_2_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 64, 256, 1, 1, 32, false)
-}
-
-// padI10: the padding of b10 (56x56x64 p1).
-var padI10 = runtime.Padding{
-	H: 56, W: 56, C: 64, PH: 1, PW: 1,
-}
-
-// layer1_2_conv1Infer computes layer1.2.conv1 (conv 1x1x64 nobias) + layer1.2.bn1 (batchnorm) + layer1.2.relu1 (relu): output rows [lo, hi).
-func layer1_2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_2_conv1InferGeom, c.Scratch, c.F[f111], c.F[f110], c.D[layer1_2_conv1Fold], c.D[layer1_2_conv1Fold][16384:], lo, hi)
-	runtime.ClearPadding(&padI10, c.F[f111], lo, hi)
-}
-
-// layer1_2_conv2InferGeom: conv 3x3x64 p1 nobias, in inference.
-var layer1_2_conv2InferGeom = runtime.ConvGeom{
-	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// layer1_2_conv2FoldUpdate computes layer1.2.conv2's weights and bias with layer1.2.bn2 folded in.
-func layer1_2_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:36864]
-	runtime.PackConv(w.P[layer1_2_conv2W], t, 64, 64, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[36864:], t, nil, w.P[layer1_2_bn2W], w.P[layer1_2_bn2B], w.P[layer1_2_bn2Mean], w.P[layer1_2_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 64, 64, 3, 3, 32, false)
-}
-
-// layer1_2_conv2InferUUpdate computes layer1.2.conv2's weights, Winograd-transformed.
-func layer1_2_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer1_2_conv2InferGeom, d, w.D[layer1_2_conv2Fold])
-}
-
-// layer1_2_conv2Infer computes layer1.2.conv2 (conv 3x3x64 p1 nobias) + layer1.2.bn2 (batchnorm) + layer1.2.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer1_2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_2_conv2InferGeom, c.Scratch, c.F[f112], c.F[f111], c.D[layer1_2_conv2InferU], c.D[layer1_2_conv2Fold][36864:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer1_2_conv3InferGeom: conv 1x1x256 nobias, in inference.
-var layer1_2_conv3InferGeom = runtime.ConvGeom{
-	C: 64, InRow: 3584, OH: 56, OW: 56, K: 256, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer1_2_conv3FoldUpdate computes layer1.2.conv3's weights and bias with layer1.2.bn3 folded in.
-func layer1_2_conv3FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:16384]
-	runtime.PackConv(w.P[layer1_2_conv3W], t, 256, 64, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[16384:], t, nil, w.P[layer1_2_bn3W], w.P[layer1_2_bn3B], w.P[layer1_2_bn3Mean], w.P[layer1_2_bn3Var], 1e-05)
-	runtime.PackConv(d, t, 256, 64, 1, 1, 32, false)
-}
-
-// layer1_2_conv3StoreGeom: the residual add fused into its store of layer1.2.conv3+layer1.2.bn3+layer1.2.add1+layer1.2.relu3.
-var layer1_2_conv3StoreGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 256,
-	Out: runtime.Layout{Row: 14336, Pix: 256}, In: []runtime.Layout{{Row: 14336, Pix: 256}, {Row: 14336, Pix: 256}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_2_conv3Infer computes layer1.2.conv3 (conv 1x1x256 nobias) + layer1.2.bn3 (batchnorm) + layer1.2.add1 (residual) + layer1.2.relu3 (relu): output rows [lo, hi).
-func layer1_2_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_2_conv3InferGeom, c.Scratch, c.F[f111], c.F[f112], c.D[layer1_2_conv3Fold], c.D[layer1_2_conv3Fold][16384:], lo, hi)
-	runtime.Add(&layer1_2_conv3StoreGeom, c.F[f111], [][]float32{c.F[f111], c.F[f110]}, lo, hi)
-}
-
-// layer2_0_conv1InferGeom: conv 1x1x128 nobias, in inference.
-var layer2_0_conv1InferGeom = runtime.ConvGeom{
+// conv1x1x128InferGeom: conv 1x1x128 nobias, in inference.
+var conv1x1x128InferGeom = runtime.ConvGeom{
 	C: 256, InRow: 14336, OH: 56, OW: 56, K: 128, OutRow: 7424, OutOff: 7552,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
@@ -3659,38 +2853,40 @@ func layer2_0_conv1FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 128, 256, 1, 1, 32, false)
 }
 
-// padI13: the padding of b13 (56x56x128 p1).
-var padI13 = runtime.Padding{
+// pad56x56x128p1: the padding of a 56x56x128 p1 buffer.
+var pad56x56x128p1 = runtime.Padding{
 	H: 56, W: 56, C: 128, PH: 1, PW: 1,
 }
 
 // layer2_0_conv1Infer computes layer2.0.conv1 (conv 1x1x128 nobias) + layer2.0.bn1 (batchnorm) + layer2.0.relu1 (relu): output rows [lo, hi).
 func layer2_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_0_conv1InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer2_0_conv1Fold], c.D[layer2_0_conv1Fold][32768:], lo, hi)
-	runtime.ClearPadding(&padI13, c.F[f110], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x128InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer2_0_conv1Fold], c.D[layer2_0_conv1Fold][32768:], lo, hi)
+	runtime.ClearPadding(&pad56x56x128p1, c.F[f110], lo, hi)
 }
 
-// layer2_0_conv2InferGeom: conv 3x3x128 s2 p1 nobias, in inference.
-var layer2_0_conv2InferGeom = runtime.ConvGeom{
+// conv3x3x128InferGeom: conv 3x3x128 s2 p1 nobias, in inference.
+var conv3x3x128InferGeom = runtime.ConvGeom{
 	C: 128, InRow: 7424, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32, ReLU: true,
 }
 
-// layer2_0_conv2FoldUpdate computes layer2.0.conv2's weights and bias with layer2.0.bn2 folded in.
-func layer2_0_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:147456]
-	runtime.PackConv(w.P[layer2_0_conv2W], t, 128, 128, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[147456:], t, nil, w.P[layer2_0_bn2W], w.P[layer2_0_bn2B], w.P[layer2_0_bn2Mean], w.P[layer2_0_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 128, 128, 3, 3, 32, false)
+// conv3x3x128FoldUpdate returns the update of layer2.0.conv2, layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv3x3x128FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:147456]
+		runtime.PackConv(w.P[p0], t, 128, 128, 3, 3, 32, true)
+		runtime.FoldBatchNorm(t, d[147456:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 128, 128, 3, 3, 32, false)
+	}
 }
 
 // layer2_0_conv2Infer computes layer2.0.conv2 (conv 3x3x128 s2 p1 nobias) + layer2.0.bn2 (batchnorm) + layer2.0.relu2 (relu): output rows [lo, hi).
 func layer2_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_0_conv2InferGeom, c.Scratch, c.F[f109], c.F[f110], c.D[layer2_0_conv2Fold], c.D[layer2_0_conv2Fold][147456:], lo, hi)
+	runtime.ConvForward(&conv3x3x128InferGeom, c.Scratch, c.F[f109], c.F[f110], c.D[layer2_0_conv2Fold], c.D[layer2_0_conv2Fold][147456:], lo, hi)
 }
 
-// layer2_0_downsample_0InferGeom: conv 1x1x512 s2 nobias, in inference.
-var layer2_0_downsample_0InferGeom = runtime.ConvGeom{
+// conv1x1x512InferGeom: conv 1x1x512 s2 nobias, in inference.
+var conv1x1x512InferGeom = runtime.ConvGeom{
 	C: 256, InRow: 14336, OH: 28, OW: 28, K: 512, OutRow: 14336,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 32,
 }
@@ -3705,269 +2901,92 @@ func layer2_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer2_0_downsample_0Infer computes layer2.0.downsample.0 (conv 1x1x512 s2 nobias) + layer2.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer2_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_0_downsample_0InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer2_0_downsample_0Fold], c.D[layer2_0_downsample_0Fold][131072:], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x512InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer2_0_downsample_0Fold], c.D[layer2_0_downsample_0Fold][131072:], lo, hi)
 }
 
-// layer2_0_conv3InferGeom: conv 1x1x512 nobias, in inference.
-var layer2_0_conv3InferGeom = runtime.ConvGeom{
+// conv1x1x512InferGeom_2: conv 1x1x512 nobias, in inference.
+var conv1x1x512InferGeom_2 = runtime.ConvGeom{
 	C: 128, InRow: 3584, OH: 28, OW: 28, K: 512, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 }
 
-// layer2_0_conv3FoldUpdate computes layer2.0.conv3's weights and bias with layer2.0.bn3 folded in.
-func layer2_0_conv3FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:65536]
-	runtime.PackConv(w.P[layer2_0_conv3W], t, 512, 128, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[65536:], t, nil, w.P[layer2_0_bn3W], w.P[layer2_0_bn3B], w.P[layer2_0_bn3Mean], w.P[layer2_0_bn3Var], 1e-05)
-	runtime.PackConv(d, t, 512, 128, 1, 1, 32, false)
+// conv1x1x512FoldUpdate returns the update of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv1x1x512FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:65536]
+		runtime.PackConv(w.P[p0], t, 512, 128, 1, 1, 32, true)
+		runtime.FoldBatchNorm(t, d[65536:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 512, 128, 1, 1, 32, false)
+	}
 }
 
-// layer2_0_conv3StoreGeom: the residual add fused into its store of layer2.0.conv3+layer2.0.bn3+layer2.0.add1+relu3.
-var layer2_0_conv3StoreGeom = runtime.EltGeom{
+// conv1x1x512StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+var conv1x1x512StoreGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 512,
 	Out: runtime.Layout{Row: 14336, Pix: 512}, In: []runtime.Layout{{Row: 14336, Pix: 512}, {Row: 14336, Pix: 512}},
 	Act: runtime.ActReLU,
 }
 
-// layer2_0_conv3Infer computes layer2.0.conv3 (conv 1x1x512 nobias) + layer2.0.bn3 (batchnorm) + layer2.0.add1 (residual) + relu3 (relu): output rows [lo, hi).
-func layer2_0_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_0_conv3InferGeom, c.Scratch, c.F[f111], c.F[f109], c.D[layer2_0_conv3Fold], c.D[layer2_0_conv3Fold][65536:], lo, hi)
-	runtime.Add(&layer2_0_conv3StoreGeom, c.F[f111], [][]float32{c.F[f111], c.F[f110]}, lo, hi)
+// conv1x1x512Infer returns the phase of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, each with its own buffers and derived tensors: it computes conv 1x1x512 nobias + batchnorm + residual + relu: output rows [lo, hi).
+func conv1x1x512Infer(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x512InferGeom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][65536:], lo, hi)
+		runtime.Add(&conv1x1x512StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b2]}, lo, hi)
+	}
 }
 
-// layer2_1_conv1InferGeom: conv 1x1x128 nobias, in inference.
-var layer2_1_conv1InferGeom = runtime.ConvGeom{
+// conv1x1x128InferGeom_2: conv 1x1x128 nobias, in inference.
+var conv1x1x128InferGeom_2 = runtime.ConvGeom{
 	C: 512, InRow: 14336, OH: 28, OW: 28, K: 128, OutRow: 3840, OutOff: 3968,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
 
-// layer2_1_conv1FoldUpdate computes layer2.1.conv1's weights and bias with layer2.1.bn1 folded in.
-func layer2_1_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:65536]
-	runtime.PackConv(w.P[layer2_1_conv1W], t, 128, 512, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[65536:], t, nil, w.P[layer2_1_bn1W], w.P[layer2_1_bn1B], w.P[layer2_1_bn1Mean], w.P[layer2_1_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 128, 512, 1, 1, 32, false)
+// conv1x1x128FoldUpdate returns the update of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv1x1x128FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:65536]
+		runtime.PackConv(w.P[p0], t, 128, 512, 1, 1, 32, true)
+		runtime.FoldBatchNorm(t, d[65536:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 128, 512, 1, 1, 32, false)
+	}
 }
 
-// padI17: the padding of b17 (28x28x128 p1).
-var padI17 = runtime.Padding{
+// pad28x28x128p1: the padding of a 28x28x128 p1 buffer.
+var pad28x28x128p1 = runtime.Padding{
 	H: 28, W: 28, C: 128, PH: 1, PW: 1,
 }
 
-// layer2_1_conv1Infer computes layer2.1.conv1 (conv 1x1x128 nobias) + layer2.1.bn1 (batchnorm) + layer2.1.relu1 (relu): output rows [lo, hi).
-func layer2_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_1_conv1InferGeom, c.Scratch, c.F[f109], c.F[f111], c.D[layer2_1_conv1Fold], c.D[layer2_1_conv1Fold][65536:], lo, hi)
-	runtime.ClearPadding(&padI17, c.F[f109], lo, hi)
+// conv1x1x128Infer returns the phase of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, each with its own buffers and derived tensors: it computes conv 1x1x128 nobias + batchnorm + relu: output rows [lo, hi).
+func conv1x1x128Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x128InferGeom_2, c.Scratch, c.F[f109], c.F[b0], c.D[d0], c.D[d0][65536:], lo, hi)
+		runtime.ClearPadding(&pad28x28x128p1, c.F[f109], lo, hi)
+	}
 }
 
-// layer2_1_conv2InferGeom: conv 3x3x128 p1 nobias, in inference.
-var layer2_1_conv2InferGeom = runtime.ConvGeom{
+// conv3x3x128InferGeom_2: conv 3x3x128 p1 nobias, in inference.
+var conv3x3x128InferGeom_2 = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
 
-// layer2_1_conv2FoldUpdate computes layer2.1.conv2's weights and bias with layer2.1.bn2 folded in.
-func layer2_1_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:147456]
-	runtime.PackConv(w.P[layer2_1_conv2W], t, 128, 128, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[147456:], t, nil, w.P[layer2_1_bn2W], w.P[layer2_1_bn2B], w.P[layer2_1_bn2Mean], w.P[layer2_1_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 128, 128, 3, 3, 32, false)
+// conv3x3x128InferUUpdate returns the update of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, each with its own derived tensors: it computes the conv's weights, Winograd-transformed.
+func conv3x3x128InferUUpdate(d0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x128InferGeom_2, d, w.D[d0])
+	}
 }
 
-// layer2_1_conv2InferUUpdate computes layer2.1.conv2's weights, Winograd-transformed.
-func layer2_1_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer2_1_conv2InferGeom, d, w.D[layer2_1_conv2Fold])
+// conv3x3x128Infer returns the phase of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, each with its own derived tensors: it computes conv 3x3x128 p1 nobias + batchnorm + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3x128Infer(d0, d1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(&conv3x3x128InferGeom_2, c.Scratch, c.F[f112], c.F[f109], c.D[d0], c.D[d1][147456:], lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+	}
 }
 
-// layer2_1_conv2Infer computes layer2.1.conv2 (conv 3x3x128 p1 nobias) + layer2.1.bn2 (batchnorm) + layer2.1.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer2_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_1_conv2InferGeom, c.Scratch, c.F[f112], c.F[f109], c.D[layer2_1_conv2InferU], c.D[layer2_1_conv2Fold][147456:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer2_1_conv3InferGeom: conv 1x1x512 nobias, in inference.
-var layer2_1_conv3InferGeom = runtime.ConvGeom{
-	C: 128, InRow: 3584, OH: 28, OW: 28, K: 512, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer2_1_conv3FoldUpdate computes layer2.1.conv3's weights and bias with layer2.1.bn3 folded in.
-func layer2_1_conv3FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:65536]
-	runtime.PackConv(w.P[layer2_1_conv3W], t, 512, 128, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[65536:], t, nil, w.P[layer2_1_bn3W], w.P[layer2_1_bn3B], w.P[layer2_1_bn3Mean], w.P[layer2_1_bn3Var], 1e-05)
-	runtime.PackConv(d, t, 512, 128, 1, 1, 32, false)
-}
-
-// layer2_1_conv3StoreGeom: the residual add fused into its store of layer2.1.conv3+layer2.1.bn3+layer2.1.add1+layer2.1.relu3.
-var layer2_1_conv3StoreGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 512,
-	Out: runtime.Layout{Row: 14336, Pix: 512}, In: []runtime.Layout{{Row: 14336, Pix: 512}, {Row: 14336, Pix: 512}},
-	Act: runtime.ActReLU,
-}
-
-// layer2_1_conv3Infer computes layer2.1.conv3 (conv 1x1x512 nobias) + layer2.1.bn3 (batchnorm) + layer2.1.add1 (residual) + layer2.1.relu3 (relu): output rows [lo, hi).
-func layer2_1_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_1_conv3InferGeom, c.Scratch, c.F[f110], c.F[f112], c.D[layer2_1_conv3Fold], c.D[layer2_1_conv3Fold][65536:], lo, hi)
-	runtime.Add(&layer2_1_conv3StoreGeom, c.F[f110], [][]float32{c.F[f110], c.F[f111]}, lo, hi)
-}
-
-// layer2_2_conv1InferGeom: conv 1x1x128 nobias, in inference.
-var layer2_2_conv1InferGeom = runtime.ConvGeom{
-	C: 512, InRow: 14336, OH: 28, OW: 28, K: 128, OutRow: 3840, OutOff: 3968,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// layer2_2_conv1FoldUpdate computes layer2.2.conv1's weights and bias with layer2.2.bn1 folded in.
-func layer2_2_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:65536]
-	runtime.PackConv(w.P[layer2_2_conv1W], t, 128, 512, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[65536:], t, nil, w.P[layer2_2_bn1W], w.P[layer2_2_bn1B], w.P[layer2_2_bn1Mean], w.P[layer2_2_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 128, 512, 1, 1, 32, false)
-}
-
-// padI20: the padding of b20 (28x28x128 p1).
-var padI20 = runtime.Padding{
-	H: 28, W: 28, C: 128, PH: 1, PW: 1,
-}
-
-// layer2_2_conv1Infer computes layer2.2.conv1 (conv 1x1x128 nobias) + layer2.2.bn1 (batchnorm) + layer2.2.relu1 (relu): output rows [lo, hi).
-func layer2_2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_2_conv1InferGeom, c.Scratch, c.F[f109], c.F[f110], c.D[layer2_2_conv1Fold], c.D[layer2_2_conv1Fold][65536:], lo, hi)
-	runtime.ClearPadding(&padI20, c.F[f109], lo, hi)
-}
-
-// layer2_2_conv2InferGeom: conv 3x3x128 p1 nobias, in inference.
-var layer2_2_conv2InferGeom = runtime.ConvGeom{
-	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// layer2_2_conv2FoldUpdate computes layer2.2.conv2's weights and bias with layer2.2.bn2 folded in.
-func layer2_2_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:147456]
-	runtime.PackConv(w.P[layer2_2_conv2W], t, 128, 128, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[147456:], t, nil, w.P[layer2_2_bn2W], w.P[layer2_2_bn2B], w.P[layer2_2_bn2Mean], w.P[layer2_2_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 128, 128, 3, 3, 32, false)
-}
-
-// layer2_2_conv2InferUUpdate computes layer2.2.conv2's weights, Winograd-transformed.
-func layer2_2_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer2_2_conv2InferGeom, d, w.D[layer2_2_conv2Fold])
-}
-
-// layer2_2_conv2Infer computes layer2.2.conv2 (conv 3x3x128 p1 nobias) + layer2.2.bn2 (batchnorm) + layer2.2.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer2_2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_2_conv2InferGeom, c.Scratch, c.F[f112], c.F[f109], c.D[layer2_2_conv2InferU], c.D[layer2_2_conv2Fold][147456:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer2_2_conv3InferGeom: conv 1x1x512 nobias, in inference.
-var layer2_2_conv3InferGeom = runtime.ConvGeom{
-	C: 128, InRow: 3584, OH: 28, OW: 28, K: 512, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer2_2_conv3FoldUpdate computes layer2.2.conv3's weights and bias with layer2.2.bn3 folded in.
-func layer2_2_conv3FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:65536]
-	runtime.PackConv(w.P[layer2_2_conv3W], t, 512, 128, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[65536:], t, nil, w.P[layer2_2_bn3W], w.P[layer2_2_bn3B], w.P[layer2_2_bn3Mean], w.P[layer2_2_bn3Var], 1e-05)
-	runtime.PackConv(d, t, 512, 128, 1, 1, 32, false)
-}
-
-// layer2_2_conv3StoreGeom: the residual add fused into its store of layer2.2.conv3+layer2.2.bn3+layer2.2.add1+layer2.2.relu3.
-var layer2_2_conv3StoreGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 512,
-	Out: runtime.Layout{Row: 14336, Pix: 512}, In: []runtime.Layout{{Row: 14336, Pix: 512}, {Row: 14336, Pix: 512}},
-	Act: runtime.ActReLU,
-}
-
-// layer2_2_conv3Infer computes layer2.2.conv3 (conv 1x1x512 nobias) + layer2.2.bn3 (batchnorm) + layer2.2.add1 (residual) + layer2.2.relu3 (relu): output rows [lo, hi).
-func layer2_2_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_2_conv3InferGeom, c.Scratch, c.F[f111], c.F[f112], c.D[layer2_2_conv3Fold], c.D[layer2_2_conv3Fold][65536:], lo, hi)
-	runtime.Add(&layer2_2_conv3StoreGeom, c.F[f111], [][]float32{c.F[f111], c.F[f110]}, lo, hi)
-}
-
-// layer2_3_conv1InferGeom: conv 1x1x128 nobias, in inference.
-var layer2_3_conv1InferGeom = runtime.ConvGeom{
-	C: 512, InRow: 14336, OH: 28, OW: 28, K: 128, OutRow: 3840, OutOff: 3968,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// layer2_3_conv1FoldUpdate computes layer2.3.conv1's weights and bias with layer2.3.bn1 folded in.
-func layer2_3_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:65536]
-	runtime.PackConv(w.P[layer2_3_conv1W], t, 128, 512, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[65536:], t, nil, w.P[layer2_3_bn1W], w.P[layer2_3_bn1B], w.P[layer2_3_bn1Mean], w.P[layer2_3_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 128, 512, 1, 1, 32, false)
-}
-
-// padI23: the padding of b23 (28x28x128 p1).
-var padI23 = runtime.Padding{
-	H: 28, W: 28, C: 128, PH: 1, PW: 1,
-}
-
-// layer2_3_conv1Infer computes layer2.3.conv1 (conv 1x1x128 nobias) + layer2.3.bn1 (batchnorm) + layer2.3.relu1 (relu): output rows [lo, hi).
-func layer2_3_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_3_conv1InferGeom, c.Scratch, c.F[f109], c.F[f111], c.D[layer2_3_conv1Fold], c.D[layer2_3_conv1Fold][65536:], lo, hi)
-	runtime.ClearPadding(&padI23, c.F[f109], lo, hi)
-}
-
-// layer2_3_conv2InferGeom: conv 3x3x128 p1 nobias, in inference.
-var layer2_3_conv2InferGeom = runtime.ConvGeom{
-	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// layer2_3_conv2FoldUpdate computes layer2.3.conv2's weights and bias with layer2.3.bn2 folded in.
-func layer2_3_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:147456]
-	runtime.PackConv(w.P[layer2_3_conv2W], t, 128, 128, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[147456:], t, nil, w.P[layer2_3_bn2W], w.P[layer2_3_bn2B], w.P[layer2_3_bn2Mean], w.P[layer2_3_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 128, 128, 3, 3, 32, false)
-}
-
-// layer2_3_conv2InferUUpdate computes layer2.3.conv2's weights, Winograd-transformed.
-func layer2_3_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer2_3_conv2InferGeom, d, w.D[layer2_3_conv2Fold])
-}
-
-// layer2_3_conv2Infer computes layer2.3.conv2 (conv 3x3x128 p1 nobias) + layer2.3.bn2 (batchnorm) + layer2.3.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer2_3_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_3_conv2InferGeom, c.Scratch, c.F[f112], c.F[f109], c.D[layer2_3_conv2InferU], c.D[layer2_3_conv2Fold][147456:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer2_3_conv3InferGeom: conv 1x1x512 nobias, in inference.
-var layer2_3_conv3InferGeom = runtime.ConvGeom{
-	C: 128, InRow: 3584, OH: 28, OW: 28, K: 512, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer2_3_conv3FoldUpdate computes layer2.3.conv3's weights and bias with layer2.3.bn3 folded in.
-func layer2_3_conv3FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:65536]
-	runtime.PackConv(w.P[layer2_3_conv3W], t, 512, 128, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[65536:], t, nil, w.P[layer2_3_bn3W], w.P[layer2_3_bn3B], w.P[layer2_3_bn3Mean], w.P[layer2_3_bn3Var], 1e-05)
-	runtime.PackConv(d, t, 512, 128, 1, 1, 32, false)
-}
-
-// layer2_3_conv3StoreGeom: the residual add fused into its store of layer2.3.conv3+layer2.3.bn3+layer2.3.add1+layer2.3.relu3.
-var layer2_3_conv3StoreGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 512,
-	Out: runtime.Layout{Row: 14336, Pix: 512}, In: []runtime.Layout{{Row: 14336, Pix: 512}, {Row: 14336, Pix: 512}},
-	Act: runtime.ActReLU,
-}
-
-// layer2_3_conv3Infer computes layer2.3.conv3 (conv 1x1x512 nobias) + layer2.3.bn3 (batchnorm) + layer2.3.add1 (residual) + layer2.3.relu3 (relu): output rows [lo, hi).
-func layer2_3_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_3_conv3InferGeom, c.Scratch, c.F[f110], c.F[f112], c.D[layer2_3_conv3Fold], c.D[layer2_3_conv3Fold][65536:], lo, hi)
-	runtime.Add(&layer2_3_conv3StoreGeom, c.F[f110], [][]float32{c.F[f110], c.F[f111]}, lo, hi)
-}
-
-// layer3_0_conv1InferGeom: conv 1x1x256 nobias, in inference.
-var layer3_0_conv1InferGeom = runtime.ConvGeom{
+// conv1x1x256InferGeom_2: conv 1x1x256 nobias, in inference.
+var conv1x1x256InferGeom_2 = runtime.ConvGeom{
 	C: 512, InRow: 14336, OH: 28, OW: 28, K: 256, OutRow: 7680, OutOff: 7936,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
@@ -3980,38 +2999,40 @@ func layer3_0_conv1FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 256, 512, 1, 1, 32, false)
 }
 
-// padI26: the padding of b26 (28x28x256 p1).
-var padI26 = runtime.Padding{
+// pad28x28x256p1: the padding of a 28x28x256 p1 buffer.
+var pad28x28x256p1 = runtime.Padding{
 	H: 28, W: 28, C: 256, PH: 1, PW: 1,
 }
 
 // layer3_0_conv1Infer computes layer3.0.conv1 (conv 1x1x256 nobias) + layer3.0.bn1 (batchnorm) + layer3.0.relu1 (relu): output rows [lo, hi).
 func layer3_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_0_conv1InferGeom, c.Scratch, c.F[f111], c.F[f110], c.D[layer3_0_conv1Fold], c.D[layer3_0_conv1Fold][131072:], lo, hi)
-	runtime.ClearPadding(&padI26, c.F[f111], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x256InferGeom_2, c.Scratch, c.F[f111], c.F[f110], c.D[layer3_0_conv1Fold], c.D[layer3_0_conv1Fold][131072:], lo, hi)
+	runtime.ClearPadding(&pad28x28x256p1, c.F[f111], lo, hi)
 }
 
-// layer3_0_conv2InferGeom: conv 3x3x256 s2 p1 nobias, in inference.
-var layer3_0_conv2InferGeom = runtime.ConvGeom{
+// conv3x3x256InferGeom: conv 3x3x256 s2 p1 nobias, in inference.
+var conv3x3x256InferGeom = runtime.ConvGeom{
 	C: 256, InRow: 7680, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32, ReLU: true,
 }
 
-// layer3_0_conv2FoldUpdate computes layer3.0.conv2's weights and bias with layer3.0.bn2 folded in.
-func layer3_0_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:589824]
-	runtime.PackConv(w.P[layer3_0_conv2W], t, 256, 256, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[589824:], t, nil, w.P[layer3_0_bn2W], w.P[layer3_0_bn2B], w.P[layer3_0_bn2Mean], w.P[layer3_0_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 256, 256, 3, 3, 32, false)
+// conv3x3x256FoldUpdate returns the update of layer3.0.conv2, layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv3x3x256FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:589824]
+		runtime.PackConv(w.P[p0], t, 256, 256, 3, 3, 32, true)
+		runtime.FoldBatchNorm(t, d[589824:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 256, 256, 3, 3, 32, false)
+	}
 }
 
 // layer3_0_conv2Infer computes layer3.0.conv2 (conv 3x3x256 s2 p1 nobias) + layer3.0.bn2 (batchnorm) + layer3.0.relu2 (relu): output rows [lo, hi).
 func layer3_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_0_conv2InferGeom, c.Scratch, c.F[f109], c.F[f111], c.D[layer3_0_conv2Fold], c.D[layer3_0_conv2Fold][589824:], lo, hi)
+	runtime.ConvForward(&conv3x3x256InferGeom, c.Scratch, c.F[f109], c.F[f111], c.D[layer3_0_conv2Fold], c.D[layer3_0_conv2Fold][589824:], lo, hi)
 }
 
-// layer3_0_downsample_0InferGeom: conv 1x1x1024 s2 nobias, in inference.
-var layer3_0_downsample_0InferGeom = runtime.ConvGeom{
+// conv1x1x1024InferGeom: conv 1x1x1024 s2 nobias, in inference.
+var conv1x1x1024InferGeom = runtime.ConvGeom{
 	C: 512, InRow: 14336, OH: 14, OW: 14, K: 1024, OutRow: 14336,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 32,
 }
@@ -4026,423 +3047,92 @@ func layer3_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer3_0_downsample_0Infer computes layer3.0.downsample.0 (conv 1x1x1024 s2 nobias) + layer3.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer3_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_0_downsample_0InferGeom, c.Scratch, c.F[f112], c.F[f110], c.D[layer3_0_downsample_0Fold], c.D[layer3_0_downsample_0Fold][524288:], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x1024InferGeom, c.Scratch, c.F[f112], c.F[f110], c.D[layer3_0_downsample_0Fold], c.D[layer3_0_downsample_0Fold][524288:], lo, hi)
 }
 
-// layer3_0_conv3InferGeom: conv 1x1x1024 nobias, in inference.
-var layer3_0_conv3InferGeom = runtime.ConvGeom{
+// conv1x1x1024InferGeom_2: conv 1x1x1024 nobias, in inference.
+var conv1x1x1024InferGeom_2 = runtime.ConvGeom{
 	C: 256, InRow: 3584, OH: 14, OW: 14, K: 1024, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 }
 
-// layer3_0_conv3FoldUpdate computes layer3.0.conv3's weights and bias with layer3.0.bn3 folded in.
-func layer3_0_conv3FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:262144]
-	runtime.PackConv(w.P[layer3_0_conv3W], t, 1024, 256, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[262144:], t, nil, w.P[layer3_0_bn3W], w.P[layer3_0_bn3B], w.P[layer3_0_bn3Mean], w.P[layer3_0_bn3Var], 1e-05)
-	runtime.PackConv(d, t, 1024, 256, 1, 1, 32, false)
+// conv1x1x1024FoldUpdate returns the update of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv1x1x1024FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:262144]
+		runtime.PackConv(w.P[p0], t, 1024, 256, 1, 1, 32, true)
+		runtime.FoldBatchNorm(t, d[262144:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 1024, 256, 1, 1, 32, false)
+	}
 }
 
-// layer3_0_conv3StoreGeom: the residual add fused into its store of layer3.0.conv3+layer3.0.bn3+layer3.0.add1+relu4.
-var layer3_0_conv3StoreGeom = runtime.EltGeom{
+// conv1x1x1024StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+var conv1x1x1024StoreGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 1024,
 	Out: runtime.Layout{Row: 14336, Pix: 1024}, In: []runtime.Layout{{Row: 14336, Pix: 1024}, {Row: 14336, Pix: 1024}},
 	Act: runtime.ActReLU,
 }
 
-// layer3_0_conv3Infer computes layer3.0.conv3 (conv 1x1x1024 nobias) + layer3.0.bn3 (batchnorm) + layer3.0.add1 (residual) + relu4 (relu): output rows [lo, hi).
-func layer3_0_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_0_conv3InferGeom, c.Scratch, c.F[f110], c.F[f109], c.D[layer3_0_conv3Fold], c.D[layer3_0_conv3Fold][262144:], lo, hi)
-	runtime.Add(&layer3_0_conv3StoreGeom, c.F[f110], [][]float32{c.F[f110], c.F[f112]}, lo, hi)
+// conv1x1x1024Infer returns the phase of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, each with its own buffers and derived tensors: it computes conv 1x1x1024 nobias + batchnorm + residual + relu: output rows [lo, hi).
+func conv1x1x1024Infer(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x1024InferGeom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][262144:], lo, hi)
+		runtime.Add(&conv1x1x1024StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b2]}, lo, hi)
+	}
 }
 
-// layer3_1_conv1InferGeom: conv 1x1x256 nobias, in inference.
-var layer3_1_conv1InferGeom = runtime.ConvGeom{
+// conv1x1x256InferGeom_3: conv 1x1x256 nobias, in inference.
+var conv1x1x256InferGeom_3 = runtime.ConvGeom{
 	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 4096, OutOff: 4352,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
 
-// layer3_1_conv1FoldUpdate computes layer3.1.conv1's weights and bias with layer3.1.bn1 folded in.
-func layer3_1_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:262144]
-	runtime.PackConv(w.P[layer3_1_conv1W], t, 256, 1024, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[262144:], t, nil, w.P[layer3_1_bn1W], w.P[layer3_1_bn1B], w.P[layer3_1_bn1Mean], w.P[layer3_1_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 256, 1024, 1, 1, 32, false)
+// conv1x1x256FoldUpdate_2 returns the update of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv1x1x256FoldUpdate_2(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:262144]
+		runtime.PackConv(w.P[p0], t, 256, 1024, 1, 1, 32, true)
+		runtime.FoldBatchNorm(t, d[262144:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 256, 1024, 1, 1, 32, false)
+	}
 }
 
-// padI30: the padding of b30 (14x14x256 p1).
-var padI30 = runtime.Padding{
+// pad14x14x256p1: the padding of a 14x14x256 p1 buffer.
+var pad14x14x256p1 = runtime.Padding{
 	H: 14, W: 14, C: 256, PH: 1, PW: 1,
 }
 
-// layer3_1_conv1Infer computes layer3.1.conv1 (conv 1x1x256 nobias) + layer3.1.bn1 (batchnorm) + layer3.1.relu1 (relu): output rows [lo, hi).
-func layer3_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_1_conv1InferGeom, c.Scratch, c.F[f109], c.F[f110], c.D[layer3_1_conv1Fold], c.D[layer3_1_conv1Fold][262144:], lo, hi)
-	runtime.ClearPadding(&padI30, c.F[f109], lo, hi)
+// conv1x1x256Infer_2 returns the phase of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, each with its own buffers and derived tensors: it computes conv 1x1x256 nobias + batchnorm + relu: output rows [lo, hi).
+func conv1x1x256Infer_2(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x256InferGeom_3, c.Scratch, c.F[f109], c.F[b0], c.D[d0], c.D[d0][262144:], lo, hi)
+		runtime.ClearPadding(&pad14x14x256p1, c.F[f109], lo, hi)
+	}
 }
 
-// layer3_1_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
-var layer3_1_conv2InferGeom = runtime.ConvGeom{
+// conv3x3x256InferGeom_2: conv 3x3x256 p1 nobias, in inference.
+var conv3x3x256InferGeom_2 = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
 
-// layer3_1_conv2FoldUpdate computes layer3.1.conv2's weights and bias with layer3.1.bn2 folded in.
-func layer3_1_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:589824]
-	runtime.PackConv(w.P[layer3_1_conv2W], t, 256, 256, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[589824:], t, nil, w.P[layer3_1_bn2W], w.P[layer3_1_bn2B], w.P[layer3_1_bn2Mean], w.P[layer3_1_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 256, 256, 3, 3, 32, false)
+// conv3x3x256InferUUpdate returns the update of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, each with its own derived tensors: it computes the conv's weights, Winograd-transformed.
+func conv3x3x256InferUUpdate(d0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x256InferGeom_2, d, w.D[d0])
+	}
 }
 
-// layer3_1_conv2InferUUpdate computes layer3.1.conv2's weights, Winograd-transformed.
-func layer3_1_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_1_conv2InferGeom, d, w.D[layer3_1_conv2Fold])
+// conv3x3x256Infer returns the phase of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, each with its own derived tensors: it computes conv 3x3x256 p1 nobias + batchnorm + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3x256Infer(d0, d1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(&conv3x3x256InferGeom_2, c.Scratch, c.F[f111], c.F[f109], c.D[d0], c.D[d1][589824:], lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+	}
 }
 
-// layer3_1_conv2Infer computes layer3.1.conv2 (conv 3x3x256 p1 nobias) + layer3.1.bn2 (batchnorm) + layer3.1.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer3_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_1_conv2InferGeom, c.Scratch, c.F[f111], c.F[f109], c.D[layer3_1_conv2InferU], c.D[layer3_1_conv2Fold][589824:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer3_1_conv3InferGeom: conv 1x1x1024 nobias, in inference.
-var layer3_1_conv3InferGeom = runtime.ConvGeom{
-	C: 256, InRow: 3584, OH: 14, OW: 14, K: 1024, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer3_1_conv3FoldUpdate computes layer3.1.conv3's weights and bias with layer3.1.bn3 folded in.
-func layer3_1_conv3FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:262144]
-	runtime.PackConv(w.P[layer3_1_conv3W], t, 1024, 256, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[262144:], t, nil, w.P[layer3_1_bn3W], w.P[layer3_1_bn3B], w.P[layer3_1_bn3Mean], w.P[layer3_1_bn3Var], 1e-05)
-	runtime.PackConv(d, t, 1024, 256, 1, 1, 32, false)
-}
-
-// layer3_1_conv3StoreGeom: the residual add fused into its store of layer3.1.conv3+layer3.1.bn3+layer3.1.add1+layer3.1.relu3.
-var layer3_1_conv3StoreGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 1024,
-	Out: runtime.Layout{Row: 14336, Pix: 1024}, In: []runtime.Layout{{Row: 14336, Pix: 1024}, {Row: 14336, Pix: 1024}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_1_conv3Infer computes layer3.1.conv3 (conv 1x1x1024 nobias) + layer3.1.bn3 (batchnorm) + layer3.1.add1 (residual) + layer3.1.relu3 (relu): output rows [lo, hi).
-func layer3_1_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_1_conv3InferGeom, c.Scratch, c.F[f112], c.F[f111], c.D[layer3_1_conv3Fold], c.D[layer3_1_conv3Fold][262144:], lo, hi)
-	runtime.Add(&layer3_1_conv3StoreGeom, c.F[f112], [][]float32{c.F[f112], c.F[f110]}, lo, hi)
-}
-
-// layer3_2_conv1InferGeom: conv 1x1x256 nobias, in inference.
-var layer3_2_conv1InferGeom = runtime.ConvGeom{
-	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 4096, OutOff: 4352,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// layer3_2_conv1FoldUpdate computes layer3.2.conv1's weights and bias with layer3.2.bn1 folded in.
-func layer3_2_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:262144]
-	runtime.PackConv(w.P[layer3_2_conv1W], t, 256, 1024, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[262144:], t, nil, w.P[layer3_2_bn1W], w.P[layer3_2_bn1B], w.P[layer3_2_bn1Mean], w.P[layer3_2_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 256, 1024, 1, 1, 32, false)
-}
-
-// padI33: the padding of b33 (14x14x256 p1).
-var padI33 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
-}
-
-// layer3_2_conv1Infer computes layer3.2.conv1 (conv 1x1x256 nobias) + layer3.2.bn1 (batchnorm) + layer3.2.relu1 (relu): output rows [lo, hi).
-func layer3_2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_2_conv1InferGeom, c.Scratch, c.F[f109], c.F[f112], c.D[layer3_2_conv1Fold], c.D[layer3_2_conv1Fold][262144:], lo, hi)
-	runtime.ClearPadding(&padI33, c.F[f109], lo, hi)
-}
-
-// layer3_2_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
-var layer3_2_conv2InferGeom = runtime.ConvGeom{
-	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// layer3_2_conv2FoldUpdate computes layer3.2.conv2's weights and bias with layer3.2.bn2 folded in.
-func layer3_2_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:589824]
-	runtime.PackConv(w.P[layer3_2_conv2W], t, 256, 256, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[589824:], t, nil, w.P[layer3_2_bn2W], w.P[layer3_2_bn2B], w.P[layer3_2_bn2Mean], w.P[layer3_2_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 256, 256, 3, 3, 32, false)
-}
-
-// layer3_2_conv2InferUUpdate computes layer3.2.conv2's weights, Winograd-transformed.
-func layer3_2_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_2_conv2InferGeom, d, w.D[layer3_2_conv2Fold])
-}
-
-// layer3_2_conv2Infer computes layer3.2.conv2 (conv 3x3x256 p1 nobias) + layer3.2.bn2 (batchnorm) + layer3.2.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer3_2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_2_conv2InferGeom, c.Scratch, c.F[f111], c.F[f109], c.D[layer3_2_conv2InferU], c.D[layer3_2_conv2Fold][589824:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer3_2_conv3InferGeom: conv 1x1x1024 nobias, in inference.
-var layer3_2_conv3InferGeom = runtime.ConvGeom{
-	C: 256, InRow: 3584, OH: 14, OW: 14, K: 1024, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer3_2_conv3FoldUpdate computes layer3.2.conv3's weights and bias with layer3.2.bn3 folded in.
-func layer3_2_conv3FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:262144]
-	runtime.PackConv(w.P[layer3_2_conv3W], t, 1024, 256, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[262144:], t, nil, w.P[layer3_2_bn3W], w.P[layer3_2_bn3B], w.P[layer3_2_bn3Mean], w.P[layer3_2_bn3Var], 1e-05)
-	runtime.PackConv(d, t, 1024, 256, 1, 1, 32, false)
-}
-
-// layer3_2_conv3StoreGeom: the residual add fused into its store of layer3.2.conv3+layer3.2.bn3+layer3.2.add1+layer3.2.relu3.
-var layer3_2_conv3StoreGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 1024,
-	Out: runtime.Layout{Row: 14336, Pix: 1024}, In: []runtime.Layout{{Row: 14336, Pix: 1024}, {Row: 14336, Pix: 1024}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_2_conv3Infer computes layer3.2.conv3 (conv 1x1x1024 nobias) + layer3.2.bn3 (batchnorm) + layer3.2.add1 (residual) + layer3.2.relu3 (relu): output rows [lo, hi).
-func layer3_2_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_2_conv3InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer3_2_conv3Fold], c.D[layer3_2_conv3Fold][262144:], lo, hi)
-	runtime.Add(&layer3_2_conv3StoreGeom, c.F[f110], [][]float32{c.F[f110], c.F[f112]}, lo, hi)
-}
-
-// layer3_3_conv1InferGeom: conv 1x1x256 nobias, in inference.
-var layer3_3_conv1InferGeom = runtime.ConvGeom{
-	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 4096, OutOff: 4352,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// layer3_3_conv1FoldUpdate computes layer3.3.conv1's weights and bias with layer3.3.bn1 folded in.
-func layer3_3_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:262144]
-	runtime.PackConv(w.P[layer3_3_conv1W], t, 256, 1024, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[262144:], t, nil, w.P[layer3_3_bn1W], w.P[layer3_3_bn1B], w.P[layer3_3_bn1Mean], w.P[layer3_3_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 256, 1024, 1, 1, 32, false)
-}
-
-// padI36: the padding of b36 (14x14x256 p1).
-var padI36 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
-}
-
-// layer3_3_conv1Infer computes layer3.3.conv1 (conv 1x1x256 nobias) + layer3.3.bn1 (batchnorm) + layer3.3.relu1 (relu): output rows [lo, hi).
-func layer3_3_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_3_conv1InferGeom, c.Scratch, c.F[f109], c.F[f110], c.D[layer3_3_conv1Fold], c.D[layer3_3_conv1Fold][262144:], lo, hi)
-	runtime.ClearPadding(&padI36, c.F[f109], lo, hi)
-}
-
-// layer3_3_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
-var layer3_3_conv2InferGeom = runtime.ConvGeom{
-	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// layer3_3_conv2FoldUpdate computes layer3.3.conv2's weights and bias with layer3.3.bn2 folded in.
-func layer3_3_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:589824]
-	runtime.PackConv(w.P[layer3_3_conv2W], t, 256, 256, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[589824:], t, nil, w.P[layer3_3_bn2W], w.P[layer3_3_bn2B], w.P[layer3_3_bn2Mean], w.P[layer3_3_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 256, 256, 3, 3, 32, false)
-}
-
-// layer3_3_conv2InferUUpdate computes layer3.3.conv2's weights, Winograd-transformed.
-func layer3_3_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_3_conv2InferGeom, d, w.D[layer3_3_conv2Fold])
-}
-
-// layer3_3_conv2Infer computes layer3.3.conv2 (conv 3x3x256 p1 nobias) + layer3.3.bn2 (batchnorm) + layer3.3.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer3_3_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_3_conv2InferGeom, c.Scratch, c.F[f111], c.F[f109], c.D[layer3_3_conv2InferU], c.D[layer3_3_conv2Fold][589824:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer3_3_conv3InferGeom: conv 1x1x1024 nobias, in inference.
-var layer3_3_conv3InferGeom = runtime.ConvGeom{
-	C: 256, InRow: 3584, OH: 14, OW: 14, K: 1024, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer3_3_conv3FoldUpdate computes layer3.3.conv3's weights and bias with layer3.3.bn3 folded in.
-func layer3_3_conv3FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:262144]
-	runtime.PackConv(w.P[layer3_3_conv3W], t, 1024, 256, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[262144:], t, nil, w.P[layer3_3_bn3W], w.P[layer3_3_bn3B], w.P[layer3_3_bn3Mean], w.P[layer3_3_bn3Var], 1e-05)
-	runtime.PackConv(d, t, 1024, 256, 1, 1, 32, false)
-}
-
-// layer3_3_conv3StoreGeom: the residual add fused into its store of layer3.3.conv3+layer3.3.bn3+layer3.3.add1+layer3.3.relu3.
-var layer3_3_conv3StoreGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 1024,
-	Out: runtime.Layout{Row: 14336, Pix: 1024}, In: []runtime.Layout{{Row: 14336, Pix: 1024}, {Row: 14336, Pix: 1024}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_3_conv3Infer computes layer3.3.conv3 (conv 1x1x1024 nobias) + layer3.3.bn3 (batchnorm) + layer3.3.add1 (residual) + layer3.3.relu3 (relu): output rows [lo, hi).
-func layer3_3_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_3_conv3InferGeom, c.Scratch, c.F[f112], c.F[f111], c.D[layer3_3_conv3Fold], c.D[layer3_3_conv3Fold][262144:], lo, hi)
-	runtime.Add(&layer3_3_conv3StoreGeom, c.F[f112], [][]float32{c.F[f112], c.F[f110]}, lo, hi)
-}
-
-// layer3_4_conv1InferGeom: conv 1x1x256 nobias, in inference.
-var layer3_4_conv1InferGeom = runtime.ConvGeom{
-	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 4096, OutOff: 4352,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// layer3_4_conv1FoldUpdate computes layer3.4.conv1's weights and bias with layer3.4.bn1 folded in.
-func layer3_4_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:262144]
-	runtime.PackConv(w.P[layer3_4_conv1W], t, 256, 1024, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[262144:], t, nil, w.P[layer3_4_bn1W], w.P[layer3_4_bn1B], w.P[layer3_4_bn1Mean], w.P[layer3_4_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 256, 1024, 1, 1, 32, false)
-}
-
-// padI39: the padding of b39 (14x14x256 p1).
-var padI39 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
-}
-
-// layer3_4_conv1Infer computes layer3.4.conv1 (conv 1x1x256 nobias) + layer3.4.bn1 (batchnorm) + layer3.4.relu1 (relu): output rows [lo, hi).
-func layer3_4_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_4_conv1InferGeom, c.Scratch, c.F[f109], c.F[f112], c.D[layer3_4_conv1Fold], c.D[layer3_4_conv1Fold][262144:], lo, hi)
-	runtime.ClearPadding(&padI39, c.F[f109], lo, hi)
-}
-
-// layer3_4_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
-var layer3_4_conv2InferGeom = runtime.ConvGeom{
-	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// layer3_4_conv2FoldUpdate computes layer3.4.conv2's weights and bias with layer3.4.bn2 folded in.
-func layer3_4_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:589824]
-	runtime.PackConv(w.P[layer3_4_conv2W], t, 256, 256, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[589824:], t, nil, w.P[layer3_4_bn2W], w.P[layer3_4_bn2B], w.P[layer3_4_bn2Mean], w.P[layer3_4_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 256, 256, 3, 3, 32, false)
-}
-
-// layer3_4_conv2InferUUpdate computes layer3.4.conv2's weights, Winograd-transformed.
-func layer3_4_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_4_conv2InferGeom, d, w.D[layer3_4_conv2Fold])
-}
-
-// layer3_4_conv2Infer computes layer3.4.conv2 (conv 3x3x256 p1 nobias) + layer3.4.bn2 (batchnorm) + layer3.4.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer3_4_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_4_conv2InferGeom, c.Scratch, c.F[f111], c.F[f109], c.D[layer3_4_conv2InferU], c.D[layer3_4_conv2Fold][589824:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer3_4_conv3InferGeom: conv 1x1x1024 nobias, in inference.
-var layer3_4_conv3InferGeom = runtime.ConvGeom{
-	C: 256, InRow: 3584, OH: 14, OW: 14, K: 1024, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer3_4_conv3FoldUpdate computes layer3.4.conv3's weights and bias with layer3.4.bn3 folded in.
-func layer3_4_conv3FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:262144]
-	runtime.PackConv(w.P[layer3_4_conv3W], t, 1024, 256, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[262144:], t, nil, w.P[layer3_4_bn3W], w.P[layer3_4_bn3B], w.P[layer3_4_bn3Mean], w.P[layer3_4_bn3Var], 1e-05)
-	runtime.PackConv(d, t, 1024, 256, 1, 1, 32, false)
-}
-
-// layer3_4_conv3StoreGeom: the residual add fused into its store of layer3.4.conv3+layer3.4.bn3+layer3.4.add1+layer3.4.relu3.
-var layer3_4_conv3StoreGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 1024,
-	Out: runtime.Layout{Row: 14336, Pix: 1024}, In: []runtime.Layout{{Row: 14336, Pix: 1024}, {Row: 14336, Pix: 1024}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_4_conv3Infer computes layer3.4.conv3 (conv 1x1x1024 nobias) + layer3.4.bn3 (batchnorm) + layer3.4.add1 (residual) + layer3.4.relu3 (relu): output rows [lo, hi).
-func layer3_4_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_4_conv3InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer3_4_conv3Fold], c.D[layer3_4_conv3Fold][262144:], lo, hi)
-	runtime.Add(&layer3_4_conv3StoreGeom, c.F[f110], [][]float32{c.F[f110], c.F[f112]}, lo, hi)
-}
-
-// layer3_5_conv1InferGeom: conv 1x1x256 nobias, in inference.
-var layer3_5_conv1InferGeom = runtime.ConvGeom{
-	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 4096, OutOff: 4352,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// layer3_5_conv1FoldUpdate computes layer3.5.conv1's weights and bias with layer3.5.bn1 folded in.
-func layer3_5_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:262144]
-	runtime.PackConv(w.P[layer3_5_conv1W], t, 256, 1024, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[262144:], t, nil, w.P[layer3_5_bn1W], w.P[layer3_5_bn1B], w.P[layer3_5_bn1Mean], w.P[layer3_5_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 256, 1024, 1, 1, 32, false)
-}
-
-// padI42: the padding of b42 (14x14x256 p1).
-var padI42 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
-}
-
-// layer3_5_conv1Infer computes layer3.5.conv1 (conv 1x1x256 nobias) + layer3.5.bn1 (batchnorm) + layer3.5.relu1 (relu): output rows [lo, hi).
-func layer3_5_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_5_conv1InferGeom, c.Scratch, c.F[f109], c.F[f110], c.D[layer3_5_conv1Fold], c.D[layer3_5_conv1Fold][262144:], lo, hi)
-	runtime.ClearPadding(&padI42, c.F[f109], lo, hi)
-}
-
-// layer3_5_conv2InferGeom: conv 3x3x256 p1 nobias, in inference.
-var layer3_5_conv2InferGeom = runtime.ConvGeom{
-	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// layer3_5_conv2FoldUpdate computes layer3.5.conv2's weights and bias with layer3.5.bn2 folded in.
-func layer3_5_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:589824]
-	runtime.PackConv(w.P[layer3_5_conv2W], t, 256, 256, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[589824:], t, nil, w.P[layer3_5_bn2W], w.P[layer3_5_bn2B], w.P[layer3_5_bn2Mean], w.P[layer3_5_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 256, 256, 3, 3, 32, false)
-}
-
-// layer3_5_conv2InferUUpdate computes layer3.5.conv2's weights, Winograd-transformed.
-func layer3_5_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_5_conv2InferGeom, d, w.D[layer3_5_conv2Fold])
-}
-
-// layer3_5_conv2Infer computes layer3.5.conv2 (conv 3x3x256 p1 nobias) + layer3.5.bn2 (batchnorm) + layer3.5.relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer3_5_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_5_conv2InferGeom, c.Scratch, c.F[f111], c.F[f109], c.D[layer3_5_conv2InferU], c.D[layer3_5_conv2Fold][589824:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer3_5_conv3InferGeom: conv 1x1x1024 nobias, in inference.
-var layer3_5_conv3InferGeom = runtime.ConvGeom{
-	C: 256, InRow: 3584, OH: 14, OW: 14, K: 1024, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer3_5_conv3FoldUpdate computes layer3.5.conv3's weights and bias with layer3.5.bn3 folded in.
-func layer3_5_conv3FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:262144]
-	runtime.PackConv(w.P[layer3_5_conv3W], t, 1024, 256, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[262144:], t, nil, w.P[layer3_5_bn3W], w.P[layer3_5_bn3B], w.P[layer3_5_bn3Mean], w.P[layer3_5_bn3Var], 1e-05)
-	runtime.PackConv(d, t, 1024, 256, 1, 1, 32, false)
-}
-
-// layer3_5_conv3StoreGeom: the residual add fused into its store of layer3.5.conv3+layer3.5.bn3+layer3.5.add1+layer3.5.relu3.
-var layer3_5_conv3StoreGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 1024,
-	Out: runtime.Layout{Row: 14336, Pix: 1024}, In: []runtime.Layout{{Row: 14336, Pix: 1024}, {Row: 14336, Pix: 1024}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_5_conv3Infer computes layer3.5.conv3 (conv 1x1x1024 nobias) + layer3.5.bn3 (batchnorm) + layer3.5.add1 (residual) + layer3.5.relu3 (relu): output rows [lo, hi).
-func layer3_5_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_5_conv3InferGeom, c.Scratch, c.F[f112], c.F[f111], c.D[layer3_5_conv3Fold], c.D[layer3_5_conv3Fold][262144:], lo, hi)
-	runtime.Add(&layer3_5_conv3StoreGeom, c.F[f112], [][]float32{c.F[f112], c.F[f110]}, lo, hi)
-}
-
-// layer4_0_conv1InferGeom: conv 1x1x512 nobias, in inference.
-var layer4_0_conv1InferGeom = runtime.ConvGeom{
+// conv1x1x512InferGeom_3: conv 1x1x512 nobias, in inference.
+var conv1x1x512InferGeom_3 = runtime.ConvGeom{
 	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 512, OutRow: 8192, OutOff: 8704,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
@@ -4455,38 +3145,40 @@ func layer4_0_conv1FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 512, 1024, 1, 1, 32, false)
 }
 
-// padI45: the padding of b45 (14x14x512 p1).
-var padI45 = runtime.Padding{
+// pad14x14x512p1: the padding of a 14x14x512 p1 buffer.
+var pad14x14x512p1 = runtime.Padding{
 	H: 14, W: 14, C: 512, PH: 1, PW: 1,
 }
 
 // layer4_0_conv1Infer computes layer4.0.conv1 (conv 1x1x512 nobias) + layer4.0.bn1 (batchnorm) + layer4.0.relu1 (relu): output rows [lo, hi).
 func layer4_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_0_conv1InferGeom, c.Scratch, c.F[f109], c.F[f112], c.D[layer4_0_conv1Fold], c.D[layer4_0_conv1Fold][524288:], lo, hi)
-	runtime.ClearPadding(&padI45, c.F[f109], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x512InferGeom_3, c.Scratch, c.F[f109], c.F[f112], c.D[layer4_0_conv1Fold], c.D[layer4_0_conv1Fold][524288:], lo, hi)
+	runtime.ClearPadding(&pad14x14x512p1, c.F[f109], lo, hi)
 }
 
-// layer4_0_conv2InferGeom: conv 3x3x512 s2 p1 nobias, in inference.
-var layer4_0_conv2InferGeom = runtime.ConvGeom{
+// conv3x3x512InferGeom: conv 3x3x512 s2 p1 nobias, in inference.
+var conv3x3x512InferGeom = runtime.ConvGeom{
 	C: 512, InRow: 8192, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32, ReLU: true,
 }
 
-// layer4_0_conv2FoldUpdate computes layer4.0.conv2's weights and bias with layer4.0.bn2 folded in.
-func layer4_0_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:2359296]
-	runtime.PackConv(w.P[layer4_0_conv2W], t, 512, 512, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[2359296:], t, nil, w.P[layer4_0_bn2W], w.P[layer4_0_bn2B], w.P[layer4_0_bn2Mean], w.P[layer4_0_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 512, 512, 3, 3, 32, false)
+// conv3x3x512FoldUpdate returns the update of layer4.0.conv2, layer4.1.conv2 and layer4.2.conv2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv3x3x512FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:2359296]
+		runtime.PackConv(w.P[p0], t, 512, 512, 3, 3, 32, true)
+		runtime.FoldBatchNorm(t, d[2359296:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 512, 512, 3, 3, 32, false)
+	}
 }
 
 // layer4_0_conv2Infer computes layer4.0.conv2 (conv 3x3x512 s2 p1 nobias) + layer4.0.bn2 (batchnorm) + layer4.0.relu2 (relu): output rows [lo, hi).
 func layer4_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_0_conv2InferGeom, c.Scratch, c.F[f110], c.F[f109], c.D[layer4_0_conv2Fold], c.D[layer4_0_conv2Fold][2359296:], lo, hi)
+	runtime.ConvForward(&conv3x3x512InferGeom, c.Scratch, c.F[f110], c.F[f109], c.D[layer4_0_conv2Fold], c.D[layer4_0_conv2Fold][2359296:], lo, hi)
 }
 
-// layer4_0_downsample_0InferGeom: conv 1x1x2048 s2 nobias, in inference.
-var layer4_0_downsample_0InferGeom = runtime.ConvGeom{
+// conv1x1x2048InferGeom: conv 1x1x2048 s2 nobias, in inference.
+var conv1x1x2048InferGeom = runtime.ConvGeom{
 	C: 1024, InRow: 14336, OH: 7, OW: 7, K: 2048, OutRow: 14336,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 32,
 }
@@ -4501,196 +3193,104 @@ func layer4_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer4_0_downsample_0Infer computes layer4.0.downsample.0 (conv 1x1x2048 s2 nobias) + layer4.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer4_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_0_downsample_0InferGeom, c.Scratch, c.F[f109], c.F[f112], c.D[layer4_0_downsample_0Fold], c.D[layer4_0_downsample_0Fold][2097152:], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x2048InferGeom, c.Scratch, c.F[f109], c.F[f112], c.D[layer4_0_downsample_0Fold], c.D[layer4_0_downsample_0Fold][2097152:], lo, hi)
 }
 
-// layer4_0_conv3InferGeom: conv 1x1x2048 nobias, in inference.
-var layer4_0_conv3InferGeom = runtime.ConvGeom{
+// conv1x1x2048InferGeom_2: conv 1x1x2048 nobias, in inference.
+var conv1x1x2048InferGeom_2 = runtime.ConvGeom{
 	C: 512, InRow: 3584, OH: 7, OW: 7, K: 2048, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 }
 
-// layer4_0_conv3FoldUpdate computes layer4.0.conv3's weights and bias with layer4.0.bn3 folded in.
-func layer4_0_conv3FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:1048576]
-	runtime.PackConv(w.P[layer4_0_conv3W], t, 2048, 512, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[1048576:], t, nil, w.P[layer4_0_bn3W], w.P[layer4_0_bn3B], w.P[layer4_0_bn3Mean], w.P[layer4_0_bn3Var], 1e-05)
-	runtime.PackConv(d, t, 2048, 512, 1, 1, 32, false)
+// conv1x1x2048FoldUpdate returns the update of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv1x1x2048FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:1048576]
+		runtime.PackConv(w.P[p0], t, 2048, 512, 1, 1, 32, true)
+		runtime.FoldBatchNorm(t, d[1048576:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 2048, 512, 1, 1, 32, false)
+	}
 }
 
-// layer4_0_conv3StoreGeom: the residual add fused into its store of layer4.0.conv3+layer4.0.bn3+layer4.0.add1+relu5.
-var layer4_0_conv3StoreGeom = runtime.EltGeom{
+// conv1x1x2048StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+var conv1x1x2048StoreGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 2048,
 	Out: runtime.Layout{Row: 14336, Pix: 2048}, In: []runtime.Layout{{Row: 14336, Pix: 2048}, {Row: 14336, Pix: 2048}},
 	Act: runtime.ActReLU,
 }
 
-// layer4_0_conv3Infer computes layer4.0.conv3 (conv 1x1x2048 nobias) + layer4.0.bn3 (batchnorm) + layer4.0.add1 (residual) + relu5 (relu): output rows [lo, hi).
-func layer4_0_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_0_conv3InferGeom, c.Scratch, c.F[f112], c.F[f110], c.D[layer4_0_conv3Fold], c.D[layer4_0_conv3Fold][1048576:], lo, hi)
-	runtime.Add(&layer4_0_conv3StoreGeom, c.F[f112], [][]float32{c.F[f112], c.F[f109]}, lo, hi)
+// conv1x1x2048Infer returns the phase of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, each with its own buffers and derived tensors: it computes conv 1x1x2048 nobias + batchnorm + residual + relu: output rows [lo, hi).
+func conv1x1x2048Infer(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x2048InferGeom_2, c.Scratch, c.F[b0], c.F[f110], c.D[d0], c.D[d0][1048576:], lo, hi)
+		runtime.Add(&conv1x1x2048StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b1]}, lo, hi)
+	}
 }
 
-// layer4_1_conv1InferGeom: conv 1x1x512 nobias, in inference.
-var layer4_1_conv1InferGeom = runtime.ConvGeom{
+// conv1x1x512InferGeom_4: conv 1x1x512 nobias, in inference.
+var conv1x1x512InferGeom_4 = runtime.ConvGeom{
 	C: 2048, InRow: 14336, OH: 7, OW: 7, K: 512, OutRow: 4608, OutOff: 5120,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
 
-// layer4_1_conv1FoldUpdate computes layer4.1.conv1's weights and bias with layer4.1.bn1 folded in.
-func layer4_1_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:1048576]
-	runtime.PackConv(w.P[layer4_1_conv1W], t, 512, 2048, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[1048576:], t, nil, w.P[layer4_1_bn1W], w.P[layer4_1_bn1B], w.P[layer4_1_bn1Mean], w.P[layer4_1_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 512, 2048, 1, 1, 32, false)
+// conv1x1x512FoldUpdate_2 returns the update of layer4.1.conv1 and layer4.2.conv1, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv1x1x512FoldUpdate_2(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:1048576]
+		runtime.PackConv(w.P[p0], t, 512, 2048, 1, 1, 32, true)
+		runtime.FoldBatchNorm(t, d[1048576:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 512, 2048, 1, 1, 32, false)
+	}
 }
 
-// padI49: the padding of b49 (7x7x512 p1).
-var padI49 = runtime.Padding{
+// pad7x7x512p1: the padding of a 7x7x512 p1 buffer.
+var pad7x7x512p1 = runtime.Padding{
 	H: 7, W: 7, C: 512, PH: 1, PW: 1,
 }
 
-// layer4_1_conv1Infer computes layer4.1.conv1 (conv 1x1x512 nobias) + layer4.1.bn1 (batchnorm) + layer4.1.relu1 (relu): output rows [lo, hi).
-func layer4_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_1_conv1InferGeom, c.Scratch, c.F[f109], c.F[f112], c.D[layer4_1_conv1Fold], c.D[layer4_1_conv1Fold][1048576:], lo, hi)
-	runtime.ClearPadding(&padI49, c.F[f109], lo, hi)
+// conv1x1x512Infer_2 returns the phase of layer4.1.conv1 and layer4.2.conv1, each with its own buffers and derived tensors: it computes conv 1x1x512 nobias + batchnorm + relu: output rows [lo, hi).
+func conv1x1x512Infer_2(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x512InferGeom_4, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][1048576:], lo, hi)
+		runtime.ClearPadding(&pad7x7x512p1, c.F[b0], lo, hi)
+	}
 }
 
-// layer4_1_conv2InferGeom: conv 3x3x512 p1 nobias, in inference.
-var layer4_1_conv2InferGeom = runtime.ConvGeom{
+// conv3x3x512InferGeom_2: conv 3x3x512 p1 nobias, in inference.
+var conv3x3x512InferGeom_2 = runtime.ConvGeom{
 	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
 
-// layer4_1_conv2FoldUpdate computes layer4.1.conv2's weights and bias with layer4.1.bn2 folded in.
-func layer4_1_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:2359296]
-	runtime.PackConv(w.P[layer4_1_conv2W], t, 512, 512, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[2359296:], t, nil, w.P[layer4_1_bn2W], w.P[layer4_1_bn2B], w.P[layer4_1_bn2Mean], w.P[layer4_1_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 512, 512, 3, 3, 32, false)
+// conv3x3x512Infer returns the phase of layer4.1.conv2 and layer4.2.conv2, each with its own buffers and derived tensors: it computes conv 3x3x512 p1 nobias + batchnorm + relu: output rows [lo, hi).
+func conv3x3x512Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(&conv3x3x512InferGeom_2, c.Scratch, c.F[f110], c.F[b0], c.D[d0], c.D[d0][2359296:], lo, hi)
+	}
 }
 
-// layer4_1_conv2Infer computes layer4.1.conv2 (conv 3x3x512 p1 nobias) + layer4.1.bn2 (batchnorm) + layer4.1.relu2 (relu): output rows [lo, hi).
-func layer4_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_1_conv2InferGeom, c.Scratch, c.F[f110], c.F[f109], c.D[layer4_1_conv2Fold], c.D[layer4_1_conv2Fold][2359296:], lo, hi)
-}
-
-// layer4_1_conv3InferGeom: conv 1x1x2048 nobias, in inference.
-var layer4_1_conv3InferGeom = runtime.ConvGeom{
-	C: 512, InRow: 3584, OH: 7, OW: 7, K: 2048, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer4_1_conv3FoldUpdate computes layer4.1.conv3's weights and bias with layer4.1.bn3 folded in.
-func layer4_1_conv3FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:1048576]
-	runtime.PackConv(w.P[layer4_1_conv3W], t, 2048, 512, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[1048576:], t, nil, w.P[layer4_1_bn3W], w.P[layer4_1_bn3B], w.P[layer4_1_bn3Mean], w.P[layer4_1_bn3Var], 1e-05)
-	runtime.PackConv(d, t, 2048, 512, 1, 1, 32, false)
-}
-
-// layer4_1_conv3StoreGeom: the residual add fused into its store of layer4.1.conv3+layer4.1.bn3+layer4.1.add1+layer4.1.relu3.
-var layer4_1_conv3StoreGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 2048,
-	Out: runtime.Layout{Row: 14336, Pix: 2048}, In: []runtime.Layout{{Row: 14336, Pix: 2048}, {Row: 14336, Pix: 2048}},
-	Act: runtime.ActReLU,
-}
-
-// layer4_1_conv3Infer computes layer4.1.conv3 (conv 1x1x2048 nobias) + layer4.1.bn3 (batchnorm) + layer4.1.add1 (residual) + layer4.1.relu3 (relu): output rows [lo, hi).
-func layer4_1_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_1_conv3InferGeom, c.Scratch, c.F[f109], c.F[f110], c.D[layer4_1_conv3Fold], c.D[layer4_1_conv3Fold][1048576:], lo, hi)
-	runtime.Add(&layer4_1_conv3StoreGeom, c.F[f109], [][]float32{c.F[f109], c.F[f112]}, lo, hi)
-}
-
-// layer4_2_conv1InferGeom: conv 1x1x512 nobias, in inference.
-var layer4_2_conv1InferGeom = runtime.ConvGeom{
-	C: 2048, InRow: 14336, OH: 7, OW: 7, K: 512, OutRow: 4608, OutOff: 5120,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// layer4_2_conv1FoldUpdate computes layer4.2.conv1's weights and bias with layer4.2.bn1 folded in.
-func layer4_2_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:1048576]
-	runtime.PackConv(w.P[layer4_2_conv1W], t, 512, 2048, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[1048576:], t, nil, w.P[layer4_2_bn1W], w.P[layer4_2_bn1B], w.P[layer4_2_bn1Mean], w.P[layer4_2_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 512, 2048, 1, 1, 32, false)
-}
-
-// padI52: the padding of b52 (7x7x512 p1).
-var padI52 = runtime.Padding{
-	H: 7, W: 7, C: 512, PH: 1, PW: 1,
-}
-
-// layer4_2_conv1Infer computes layer4.2.conv1 (conv 1x1x512 nobias) + layer4.2.bn1 (batchnorm) + layer4.2.relu1 (relu): output rows [lo, hi).
-func layer4_2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_2_conv1InferGeom, c.Scratch, c.F[f112], c.F[f109], c.D[layer4_2_conv1Fold], c.D[layer4_2_conv1Fold][1048576:], lo, hi)
-	runtime.ClearPadding(&padI52, c.F[f112], lo, hi)
-}
-
-// layer4_2_conv2InferGeom: conv 3x3x512 p1 nobias, in inference.
-var layer4_2_conv2InferGeom = runtime.ConvGeom{
-	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// layer4_2_conv2FoldUpdate computes layer4.2.conv2's weights and bias with layer4.2.bn2 folded in.
-func layer4_2_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:2359296]
-	runtime.PackConv(w.P[layer4_2_conv2W], t, 512, 512, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[2359296:], t, nil, w.P[layer4_2_bn2W], w.P[layer4_2_bn2B], w.P[layer4_2_bn2Mean], w.P[layer4_2_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 512, 512, 3, 3, 32, false)
-}
-
-// layer4_2_conv2Infer computes layer4.2.conv2 (conv 3x3x512 p1 nobias) + layer4.2.bn2 (batchnorm) + layer4.2.relu2 (relu): output rows [lo, hi).
-func layer4_2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_2_conv2InferGeom, c.Scratch, c.F[f110], c.F[f112], c.D[layer4_2_conv2Fold], c.D[layer4_2_conv2Fold][2359296:], lo, hi)
-}
-
-// layer4_2_conv3InferGeom: conv 1x1x2048 nobias, in inference.
-var layer4_2_conv3InferGeom = runtime.ConvGeom{
-	C: 512, InRow: 3584, OH: 7, OW: 7, K: 2048, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-}
-
-// layer4_2_conv3FoldUpdate computes layer4.2.conv3's weights and bias with layer4.2.bn3 folded in.
-func layer4_2_conv3FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:1048576]
-	runtime.PackConv(w.P[layer4_2_conv3W], t, 2048, 512, 1, 1, 32, true)
-	runtime.FoldBatchNorm(t, d[1048576:], t, nil, w.P[layer4_2_bn3W], w.P[layer4_2_bn3B], w.P[layer4_2_bn3Mean], w.P[layer4_2_bn3Var], 1e-05)
-	runtime.PackConv(d, t, 2048, 512, 1, 1, 32, false)
-}
-
-// layer4_2_conv3StoreGeom: the residual add fused into its store of layer4.2.conv3+layer4.2.bn3+layer4.2.add1+layer4.2.relu3.
-var layer4_2_conv3StoreGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 2048,
-	Out: runtime.Layout{Row: 14336, Pix: 2048}, In: []runtime.Layout{{Row: 14336, Pix: 2048}, {Row: 14336, Pix: 2048}},
-	Act: runtime.ActReLU,
-}
-
-// layer4_2_conv3Infer computes layer4.2.conv3 (conv 1x1x2048 nobias) + layer4.2.bn3 (batchnorm) + layer4.2.add1 (residual) + layer4.2.relu3 (relu): output rows [lo, hi).
-func layer4_2_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_2_conv3InferGeom, c.Scratch, c.F[f112], c.F[f110], c.D[layer4_2_conv3Fold], c.D[layer4_2_conv3Fold][1048576:], lo, hi)
-	runtime.Add(&layer4_2_conv3StoreGeom, c.F[f112], [][]float32{c.F[f112], c.F[f109]}, lo, hi)
-}
-
-// globalavgpool1InferGeom: pool avg global.
-var globalavgpool1InferGeom = runtime.GlobalPoolGeom{
+// poolavgInferGeom: pool avg global.
+var poolavgInferGeom = runtime.GlobalPoolGeom{
 	H: 7, W: 7, C: 2048,
 	In: runtime.Layout{Row: 14336, Pix: 2048},
 }
 
-// globalavgpool1Infer computes globalavgpool1 (pool avg global), channels [lo, hi).
-func globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f109], c.F[f112], lo, hi)
+// poolavgInfer returns the phase of globalavgpool1, each with its own buffers: it computes pool avg global, channels [lo, hi).
+func poolavgInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.GlobalAvgPoolForward(&poolavgInferGeom, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// fcInfer computes fc (fc 1000), outputs [lo, hi).
-func fcInfer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f109], c.P[fcW], c.P[fcB], 2048, lo, hi)
+// fc1000Infer returns the phase of fc, each with its own buffers: it computes the fc 1000, outputs [lo, hi).
+func fc1000Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[f1], c.F[b0], c.P[fcW], c.P[fcB], 2048, lo, hi)
+	}
 }
 
-// conv1Geom: conv 7x7x64 s2 p3 nobias.
-var conv1Geom = runtime.ConvGeom{
+// conv7x7x64Geom: conv 7x7x64 s2 p3 nobias.
+var conv7x7x64Geom = runtime.ConvGeom{
 	C: 3, InRow: 690, OH: 112, OW: 112, K: 64, OutRow: 7168,
 	FH: 7, FW: 7, SH: 2, SW: 2, KB: 32,
 	DOutRow: 7168,
@@ -4699,17 +3299,17 @@ var conv1Geom = runtime.ConvGeom{
 
 // conv1Forward computes conv1 (conv 7x7x64 s2 p3 nobias): output rows [lo, hi).
 func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], nil, lo, hi)
+	runtime.ConvForward(&conv7x7x64Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], nil, lo, hi)
 }
 
 // conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
 func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], nil, c.F[f0], c.F[f1], lo, hi)
+	runtime.ConvWeightGrad(&conv7x7x64Geom, c.Scratch, c.G[conv1W], nil, c.F[f0], c.F[f1], lo, hi)
 }
 
 // conv1TUpdate computes conv1's weights transposed, for its input gradient.
 func conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv1Geom, d, w.P[conv1W])
+	runtime.GroupedTranspose(&conv7x7x64Geom, d, w.P[conv1W])
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -4717,11 +3317,11 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.ConvInputGradGrouped(&conv1Geom, c.Scratch, c.F[f107], c.D[conv1T], c.F[f1], false, lo, hi)
+	runtime.ConvInputGradGrouped(&conv7x7x64Geom, c.Scratch, c.F[f107], c.D[conv1T], c.F[f1], false, lo, hi)
 }
 
-// bn1Geom: batchnorm.
-var bn1Geom = runtime.BNGeom{
+// batchnormGeom: batchnorm.
+var batchnormGeom = runtime.BNGeom{
 	H: 112, W: 112, C: 64,
 	In: runtime.Layout{Row: 7168, Pix: 64}, Out: runtime.Layout{Row: 7168, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -4733,36 +3333,29 @@ func bn1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn1Count][0]++
 	}
 	v := bnVecs(c.Weights, bn1W, 64, c.B[bn1Batch])
-	runtime.BatchNormStats(&bn1Geom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
 }
 
 // bn1Forward computes bn1 (batchnorm) + relu1 (relu) with the batch statistics, rows [lo, hi).
 func bn1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 64, c.B[bn1Batch])
-	runtime.BatchNormApply(&bn1Geom, &v, c.F[f3], c.F[f2], lo, hi)
-}
-
-// bn1EvalGeom: batchnorm, in inference.
-var bn1EvalGeom = runtime.BNGeom{
-	H: 112, W: 112, C: 64,
-	In: runtime.Layout{Row: 7168, Pix: 64}, Out: runtime.Layout{Row: 7168, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f3], c.F[f2], lo, hi)
 }
 
 // bn1CoefUpdate computes bn1's inference-mode coefficients (running statistics).
 func bn1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn1W, 64, d)
-	runtime.BatchNormEval(&bn1EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom, &v)
 }
 
 // bn1Eval computes bn1 (batchnorm) + relu1 (relu) in inference mode, rows [lo, hi).
 func bn1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 64, c.D[bn1Coef])
-	runtime.BatchNormApply(&bn1EvalGeom, &v, c.F[f3], c.F[f2], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f3], c.F[f2], lo, hi)
 }
 
-// bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var bn1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom = runtime.BNGeom{
 	H: 112, W: 112, C: 64,
 	In: runtime.Layout{Row: 7168, Pix: 64}, Out: runtime.Layout{Row: 7168, Pix: 64},
 	DIn: runtime.Layout{Row: 7168, Pix: 64}, DOut: runtime.Layout{Row: 7168, Pix: 64},
@@ -4773,11 +3366,11 @@ var bn1BackwardGeom = runtime.BNGeom{
 func bn1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 64, c.B[bn1Batch])
 	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
-	runtime.BatchNormBackward(&bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f4), c.Batch.F(f2), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f4), c.Batch.F(f2), nil, lo, hi)
 }
 
-// bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom = runtime.BNGeom{
 	H: 112, W: 112, C: 64,
 	In: runtime.Layout{Row: 7168, Pix: 64}, Out: runtime.Layout{Row: 7168, Pix: 64},
 	DIn: runtime.Layout{Row: 7168, Pix: 64}, DOut: runtime.Layout{Row: 7168, Pix: 64},
@@ -4788,11 +3381,11 @@ var bn1EvalBackwardGeom = runtime.BNGeom{
 func bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 64, c.D[bn1Coef])
 	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
-	runtime.BatchNormBackward(&bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f4), c.Batch.F(f2), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f4), c.Batch.F(f2), nil, lo, hi)
 }
 
-// maxpool1ForwardGeom: pool max 3x3 s2 p1.
-var maxpool1ForwardGeom = runtime.PoolGeom{
+// poolmaxForwardGeom: pool max 3x3 s2 p1.
+var poolmaxForwardGeom = runtime.PoolGeom{
 	C: 64, H: 112, W: 112, InRow: 7168,
 	OH: 56, OW: 56, OutRow: 3584,
 	FH: 3, FW: 3, SH: 2, SW: 2, PH: 1, PW: 1,
@@ -4801,16 +3394,16 @@ var maxpool1ForwardGeom = runtime.PoolGeom{
 
 // maxpool1Forward computes maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func maxpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForward(&maxpool1ForwardGeom, c.F[f27], c.I[maxpool1Index], c.F[f3], lo, hi)
+	runtime.MaxPoolForward(&poolmaxForwardGeom, c.F[f27], c.I[maxpool1Index], c.F[f3], lo, hi)
 }
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
 func maxpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&maxpool1ForwardGeom, c.F[f4], c.F[f31], c.F[f27], c.I[maxpool1Index], lo, hi)
+	runtime.MaxPoolBackwardReLU(&poolmaxForwardGeom, c.F[f4], c.F[f31], c.F[f27], c.I[maxpool1Index], lo, hi)
 }
 
-// layer1_0_conv1Geom: conv 1x1x64 nobias.
-var layer1_0_conv1Geom = runtime.ConvGeom{
+// conv1x1x64Geom: conv 1x1x64 nobias.
+var conv1x1x64Geom = runtime.ConvGeom{
 	C: 64, InRow: 3584, OH: 56, OW: 56, K: 64, OutRow: 3584,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3584,
@@ -4819,1260 +3412,451 @@ var layer1_0_conv1Geom = runtime.ConvGeom{
 
 // layer1_0_conv1Forward computes layer1.0.conv1 (conv 1x1x64 nobias): output rows [lo, hi).
 func layer1_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_0_conv1Geom, c.Scratch, c.F[f28], c.F[f27], c.P[layer1_0_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x64Geom, c.Scratch, c.F[f28], c.F[f27], c.P[layer1_0_conv1W], nil, lo, hi)
 }
 
 // layer1_0_conv1WeightGrad adds to the weight and bias gradients of layer1.0.conv1, weight blocks.
 func layer1_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer1_0_conv1Geom, c.Scratch, c.G[layer1_0_conv1W], nil, c.F[f27], c.F[f29], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x64Geom, c.Scratch, c.G[layer1_0_conv1W], nil, c.F[f27], c.F[f29], lo, hi)
 }
 
 // layer1_0_conv1TUpdate computes layer1.0.conv1's weights transposed, for its input gradient.
 func layer1_0_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer1_0_conv1Geom, d, w.P[layer1_0_conv1W])
+	runtime.Conv1x1Transpose(&conv1x1x64Geom, d, w.P[layer1_0_conv1W])
 }
 
 // layer1_0_conv1InputGrad computes the gradient of layer1.0.conv1's input, rows [lo, hi).
 func layer1_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer1_0_conv1Geom, c.Scratch, c.F[f31], c.D[layer1_0_conv1T], c.F[f29], true, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x64Geom, c.Scratch, c.F[f31], c.D[layer1_0_conv1T], c.F[f29], true, lo, hi)
 }
 
-// layer1_0_bn1Geom: batchnorm.
-var layer1_0_bn1Geom = runtime.BNGeom{
+// batchnormGeom_2: batchnorm.
+var batchnormGeom_2 = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// layer1_0_bn1Stats computes layer1.0.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_0_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_0_bn1Count][0]++
+// batchnormStats returns the phase of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 64, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, layer1_0_bn1W, 64, c.B[layer1_0_bn1Batch])
-	runtime.BatchNormStats(&layer1_0_bn1Geom, c.Scratch, &v, c.Batch.F(f28), lo, hi)
 }
 
-// layer1_0_bn1Forward computes layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer1_0_bn1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn1W, 64, c.B[layer1_0_bn1Batch])
-	runtime.BatchNormApply(&layer1_0_bn1Geom, &v, c.F[f24], c.F[f28], lo, hi)
+// batchnormForward returns the phase of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad56x56x64p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 64, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer1_0_bn1EvalGeom: batchnorm, in inference.
-var layer1_0_bn1EvalGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+// batchnormCoefUpdate returns the update of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 64, d)
+		runtime.BatchNormEval(&batchnormGeom_2, &v)
+	}
 }
 
-// layer1_0_bn1CoefUpdate computes layer1.0.bn1's inference-mode coefficients (running statistics).
-func layer1_0_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_0_bn1W, 64, d)
-	runtime.BatchNormEval(&layer1_0_bn1EvalGeom, &v)
+// batchnormEval returns the phase of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad56x56x64p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 64, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer1_0_bn1Eval computes layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu) in inference mode, rows [lo, hi).
-func layer1_0_bn1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn1W, 64, c.D[layer1_0_bn1Coef])
-	runtime.BatchNormApply(&layer1_0_bn1EvalGeom, &v, c.F[f24], c.F[f28], lo, hi)
-}
-
-// layer1_0_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_0_bn1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_2 = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
 	DIn: runtime.Layout{Row: 3584, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// layer1_0_bn1Backward computes the gradients of layer1.0.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_0_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn1W, 64, c.B[layer1_0_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer1_0_bn1W], c.G[layer1_0_bn1B]
-	runtime.BatchNormBackward(&layer1_0_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f29), c.Batch.F(f30), c.Batch.F(f28), nil, lo, hi)
+// batchnormBackward returns the phase of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 64, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// layer1_0_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_0_bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
 	DIn: runtime.Layout{Row: 3584, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer1_0_bn1EvalBackward computes the gradients of layer1.0.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn1W, 64, c.D[layer1_0_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer1_0_bn1W], c.G[layer1_0_bn1B]
-	runtime.BatchNormBackward(&layer1_0_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f29), c.Batch.F(f30), c.Batch.F(f28), nil, lo, hi)
+// batchnormEvalBackward returns the phase of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 64, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// layer1_0_conv2Geom: conv 3x3x64 p1 nobias.
-var layer1_0_conv2Geom = runtime.ConvGeom{
+// conv3x3x64Geom: conv 3x3x64 p1 nobias.
+var conv3x3x64Geom = runtime.ConvGeom{
 	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3712, DOutOff: 3776,
 	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer1_0_conv2ForwardUUpdate computes layer1.0.conv2's weights, Winograd-transformed.
-func layer1_0_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer1_0_conv2Geom, d, w.P[layer1_0_conv2W])
+// conv3x3x64ForwardUUpdate returns the update of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, each with its own tensors: it computes the conv's weights, Winograd-transformed.
+func conv3x3x64ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x64Geom, d, w.P[p0])
+	}
 }
 
-// layer1_0_conv2Forward computes layer1.0.conv2 (conv 3x3x64 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer1_0_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_0_conv2Geom, c.Scratch, c.F[f29], c.F[f24], c.D[layer1_0_conv2ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+// conv3x3x64Forward returns the phase of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, each with its own buffers and derived tensors: it computes conv 3x3x64 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3x64Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(&conv3x3x64Geom, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+	}
 }
 
-// layer1_0_conv2WeightGrad adds to the weight and bias gradients of layer1.0.conv2, as Winograd's F(2×2, 3×3), weight blocks.
-func layer1_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&layer1_0_conv2Geom, c.Scratch, c.G[layer1_0_conv2W], nil, c.F[f24], c.F[f25], lo, hi)
+// conv3x3x64WeightGrad returns the phase of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
+func conv3x3x64WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGradWinograd(&conv3x3x64Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer1_0_conv2PrevActGeom: the derivative of layer1.0.relu1, in place on its output's gradient.
-var layer1_0_conv2PrevActGeom = runtime.EltGeom{
+// conv3x3x64PrevActGeom: the derivative of layer1.0.relu1, in place on its output's gradient.
+var conv3x3x64PrevActGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 64,
 	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Off: 3776, Row: 3712, Pix: 64}},
 	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}},
 	Act: runtime.ActReLU,
 }
 
-// layer1_0_conv2Back: the transposed convolution that computes layer1.0.conv2's input gradient.
-var layer1_0_conv2Back = runtime.ConvGeom{
+// conv3x3x64Back: the transposed convolution that computes the conv's input gradient.
+var conv3x3x64Back = runtime.ConvGeom{
 	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// layer1_0_conv2TUpdate computes layer1.0.conv2's weights transposed, for its input gradient.
-func layer1_0_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer1_0_conv2W], 64, 64, 3, 3, 32, 32)
-}
-
-// layer1_0_conv2TUUpdate computes their Winograd transform.
-func layer1_0_conv2TUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer1_0_conv2Back, d, w.D[layer1_0_conv2T])
-}
-
-// layer1_0_conv2InputGrad computes the gradient of layer1.0.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func layer1_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_0_conv2Back, c.Scratch, c.F[f30], c.F[f25], c.D[layer1_0_conv2TU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	// The derivative of layer1.0.relu1, on the rows just written.
-	runtime.ActBackward(&layer1_0_conv2PrevActGeom, c.F[f30], c.F[f30], nil, c.F[f24], lo, hi)
-}
-
-// layer1_0_bn2Geom: batchnorm.
-var layer1_0_bn2Geom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer1_0_bn2Stats computes layer1.0.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_0_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_0_bn2Count][0]++
+// conv3x3x64TUpdate returns the update of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv3x3x64TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.TransposeConv(d, w.P[p0], 64, 64, 3, 3, 32, 32)
 	}
-	v := bnVecs(c.Weights, layer1_0_bn2W, 64, c.B[layer1_0_bn2Batch])
-	runtime.BatchNormStats(&layer1_0_bn2Geom, c.Scratch, &v, c.Batch.F(f29), lo, hi)
 }
 
-// layer1_0_bn2Forward computes layer1.0.bn2 (batchnorm) + layer1.0.relu2 (relu) with the batch statistics, rows [lo, hi).
-func layer1_0_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn2W, 64, c.B[layer1_0_bn2Batch])
-	runtime.BatchNormApply(&layer1_0_bn2Geom, &v, c.F[f30], c.F[f29], lo, hi)
+// conv3x3x64TUUpdate returns the update of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, each with its own derived tensors: it computes their Winograd transform.
+func conv3x3x64TUUpdate(d0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x64Back, d, w.D[d0])
+	}
 }
 
-// layer1_0_bn2EvalGeom: batchnorm, in inference.
-var layer1_0_bn2EvalGeom = runtime.BNGeom{
+// conv3x3x64InputGrad returns the phase of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+func conv3x3x64InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(&conv3x3x64Back, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+		// The derivative of the relu before, on the rows just written.
+		runtime.ActBackward(&conv3x3x64PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+	}
+}
+
+// batchnormGeom_3: batchnorm.
+var batchnormGeom_3 = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// layer1_0_bn2CoefUpdate computes layer1.0.bn2's inference-mode coefficients (running statistics).
-func layer1_0_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_0_bn2W, 64, d)
-	runtime.BatchNormEval(&layer1_0_bn2EvalGeom, &v)
+// batchnormStats_2 returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 64, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_3, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// layer1_0_bn2Eval computes layer1.0.bn2 (batchnorm) + layer1.0.relu2 (relu) in inference mode, rows [lo, hi).
-func layer1_0_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn2W, 64, c.D[layer1_0_bn2Coef])
-	runtime.BatchNormApply(&layer1_0_bn2EvalGeom, &v, c.F[f30], c.F[f29], lo, hi)
+// batchnormForward_2 returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 64, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer1_0_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_0_bn2BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate_2 returns the update of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 64, d)
+		runtime.BatchNormEval(&batchnormGeom_3, &v)
+	}
+}
+
+// batchnormEval_2 returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 64, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_3: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_3 = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
 	DIn: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// padTG132: the padding of g132 (56x56x64 p1).
-var padTG132 = runtime.Padding{
-	H: 56, W: 56, C: 64, PH: 1, PW: 1,
-}
-
-// layer1_0_bn2Backward computes the gradients of layer1.0.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_0_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn2W, 64, c.B[layer1_0_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer1_0_bn2W], c.G[layer1_0_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f25) {
-			runtime.ClearPadding(&padTG132, f, 0, 56)
+// batchnormBackward_2 returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 64, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(b0) {
+				runtime.ClearPadding(&pad56x56x64p1, f, 0, 56)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&layer1_0_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(f32), c.Batch.F(f29), nil, lo, hi)
 }
 
-// layer1_0_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_0_bn2EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_3 = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
 	DIn: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer1_0_bn2EvalBackward computes the gradients of layer1.0.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_0_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn2W, 64, c.D[layer1_0_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer1_0_bn2W], c.G[layer1_0_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f25) {
-			runtime.ClearPadding(&padTG132, f, 0, 56)
+// batchnormEvalBackward_2 returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 64, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(b0) {
+				runtime.ClearPadding(&pad56x56x64p1, f, 0, 56)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&layer1_0_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(f32), c.Batch.F(f29), nil, lo, hi)
 }
 
-// layer1_0_conv3Geom: conv 1x1x256 nobias.
-var layer1_0_conv3Geom = runtime.ConvGeom{
+// conv1x1x256Geom: conv 1x1x256 nobias.
+var conv1x1x256Geom = runtime.ConvGeom{
 	C: 64, InRow: 3584, OH: 56, OW: 56, K: 256, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 14336,
 	H:       56, W: 56, DInRow: 3584,
 }
 
-// layer1_0_conv3Forward computes layer1.0.conv3 (conv 1x1x256 nobias): output rows [lo, hi).
-func layer1_0_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_0_conv3Geom, c.Scratch, c.F[f4], c.F[f30], c.P[layer1_0_conv3W], nil, lo, hi)
+// conv1x1x256Forward returns the phase of layer1.0.conv3, layer1.0.downsample.0, layer1.1.conv3 and layer1.2.conv3, each with its own buffers and tensors: it computes conv 1x1x256 nobias: output rows [lo, hi).
+func conv1x1x256Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x256Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// layer1_0_conv3WeightGrad adds to the weight and bias gradients of layer1.0.conv3, weight blocks.
-func layer1_0_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer1_0_conv3Geom, c.Scratch, c.G[layer1_0_conv3W], nil, c.F[f30], c.F[f1], lo, hi)
+// conv1x1x256WeightGrad returns the phase of layer1.0.conv3, layer1.0.downsample.0, layer1.1.conv3 and layer1.2.conv3, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1x256WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(&conv1x1x256Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer1_0_conv3PrevActGeom: the derivative of layer1.0.relu2, in place on its output's gradient.
-var layer1_0_conv3PrevActGeom = runtime.EltGeom{
+// conv1x1x256PrevActGeom: the derivative of layer1.0.relu2, in place on its output's gradient.
+var conv1x1x256PrevActGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 64,
 	Out: runtime.Layout{Row: 3584, Pix: 64}, In: []runtime.Layout{{Row: 3584, Pix: 64}},
 	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}},
 	Act: runtime.ActReLU,
 }
 
-// layer1_0_conv3TUpdate computes layer1.0.conv3's weights transposed, for its input gradient.
-func layer1_0_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer1_0_conv3Geom, d, w.P[layer1_0_conv3W])
-}
-
-// layer1_0_conv3InputGrad computes the gradient of layer1.0.conv3's input, rows [lo, hi).
-func layer1_0_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer1_0_conv3Geom, c.Scratch, c.F[f32], c.D[layer1_0_conv3T], c.F[f1], false, lo, hi)
-	// The derivative of layer1.0.relu2, on the rows just written.
-	runtime.ActBackward(&layer1_0_conv3PrevActGeom, c.F[f32], c.F[f32], nil, c.F[f30], lo, hi)
-}
-
-// layer1_0_bn3Geom: batchnorm.
-var layer1_0_bn3Geom = runtime.BNGeom{
-	H: 56, W: 56, C: 256,
-	In: runtime.Layout{Row: 14336, Pix: 256}, Out: runtime.Layout{Row: 14336, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_0_bn3Stats computes layer1.0.bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_0_bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_0_bn3Count][0]++
+// conv1x1x256TUpdate returns the update of layer1.0.conv3, layer1.0.downsample.0, layer1.1.conv3 and layer1.2.conv3, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv1x1x256TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(&conv1x1x256Geom, d, w.P[p0])
 	}
-	v := bnVecs(c.Weights, layer1_0_bn3W, 256, c.B[layer1_0_bn3Batch])
-	runtime.BatchNormStats(&layer1_0_bn3Geom, c.Scratch, &v, c.Batch.F(f4), lo, hi)
 }
 
-// layer1_0_bn3Forward computes layer1.0.bn3 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer1_0_bn3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn3W, 256, c.B[layer1_0_bn3Batch])
-	runtime.BatchNormApply(&layer1_0_bn3Geom, &v, c.F[f1], c.F[f4], lo, hi)
+// conv1x1x256InputGrad returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1x256InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(&conv1x1x256Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
+		// The derivative of the relu before, on the rows just written.
+		runtime.ActBackward(&conv1x1x256PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+	}
 }
 
-// layer1_0_bn3EvalGeom: batchnorm, in inference.
-var layer1_0_bn3EvalGeom = runtime.BNGeom{
+// batchnormGeom_4: batchnorm.
+var batchnormGeom_4 = runtime.BNGeom{
 	H: 56, W: 56, C: 256,
 	In: runtime.Layout{Row: 14336, Pix: 256}, Out: runtime.Layout{Row: 14336, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer1_0_bn3CoefUpdate computes layer1.0.bn3's inference-mode coefficients (running statistics).
-func layer1_0_bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_0_bn3W, 256, d)
-	runtime.BatchNormEval(&layer1_0_bn3EvalGeom, &v)
+// batchnormStats_3 returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_3(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 256, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_4, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// layer1_0_bn3Eval computes layer1.0.bn3 (batchnorm) in inference mode, rows [lo, hi).
-func layer1_0_bn3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn3W, 256, c.D[layer1_0_bn3Coef])
-	runtime.BatchNormApply(&layer1_0_bn3EvalGeom, &v, c.F[f1], c.F[f4], lo, hi)
+// batchnormForward_3 returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnormForward_3(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 256, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_4, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer1_0_bn3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_0_bn3BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate_3 returns the update of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_3(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 256, d)
+		runtime.BatchNormEval(&batchnormGeom_4, &v)
+	}
+}
+
+// batchnormEval_3 returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnormEval_3(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 256, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_4, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_4: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_4 = runtime.BNGeom{
 	H: 56, W: 56, C: 256,
 	In: runtime.Layout{Row: 14336, Pix: 256}, Out: runtime.Layout{Row: 14336, Pix: 256},
 	DIn: runtime.Layout{Row: 14336, Pix: 256}, DOut: runtime.Layout{Row: 14336, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// layer1_0_bn3Backward computes the gradients of layer1.0.bn3's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_0_bn3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn3W, 256, c.B[layer1_0_bn3Batch])
-	v.DGamma, v.DBeta = c.G[layer1_0_bn3W], c.G[layer1_0_bn3B]
-	runtime.BatchNormBackward(&layer1_0_bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f6), c.Batch.F(f4), nil, lo, hi)
+// batchnormBackward_3 returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_3(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 256, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_4, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// layer1_0_bn3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_0_bn3EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_4: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_4 = runtime.BNGeom{
 	H: 56, W: 56, C: 256,
 	In: runtime.Layout{Row: 14336, Pix: 256}, Out: runtime.Layout{Row: 14336, Pix: 256},
 	DIn: runtime.Layout{Row: 14336, Pix: 256}, DOut: runtime.Layout{Row: 14336, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer1_0_bn3EvalBackward computes the gradients of layer1.0.bn3's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_0_bn3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn3W, 256, c.D[layer1_0_bn3Coef])
-	v.DGamma, v.DBeta = c.G[layer1_0_bn3W], c.G[layer1_0_bn3B]
-	runtime.BatchNormBackward(&layer1_0_bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f6), c.Batch.F(f4), nil, lo, hi)
-}
-
-// layer1_0_downsample_0Geom: conv 1x1x256 nobias.
-var layer1_0_downsample_0Geom = runtime.ConvGeom{
-	C: 64, InRow: 3584, OH: 56, OW: 56, K: 256, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 14336,
-	H:       56, W: 56, DInRow: 3584,
-}
-
-// layer1_0_downsample_0Forward computes layer1.0.downsample.0 (conv 1x1x256 nobias): output rows [lo, hi).
-func layer1_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_0_downsample_0Geom, c.Scratch, c.F[f5], c.F[f27], c.P[layer1_0_downsample_0W], nil, lo, hi)
-}
-
-// layer1_0_downsample_0WeightGrad adds to the weight and bias gradients of layer1.0.downsample.0, weight blocks.
-func layer1_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer1_0_downsample_0Geom, c.Scratch, c.G[layer1_0_downsample_0W], nil, c.F[f27], c.F[f1], lo, hi)
-}
-
-// layer1_0_downsample_0TUpdate computes layer1.0.downsample.0's weights transposed, for its input gradient.
-func layer1_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer1_0_downsample_0Geom, d, w.P[layer1_0_downsample_0W])
+// batchnormEvalBackward_3 returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_3(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 256, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_4, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
 // layer1_0_downsample_0InputGrad computes the gradient of layer1.0.downsample.0's input, rows [lo, hi).
 func layer1_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer1_0_downsample_0Geom, c.Scratch, c.F[f31], c.D[layer1_0_downsample_0T], c.F[f1], false, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x256Geom, c.Scratch, c.F[f31], c.D[layer1_0_downsample_0T], c.F[f1], false, lo, hi)
 }
 
-// layer1_0_downsample_1Geom: batchnorm.
-var layer1_0_downsample_1Geom = runtime.BNGeom{
-	H: 56, W: 56, C: 256,
-	In: runtime.Layout{Row: 14336, Pix: 256}, Out: runtime.Layout{Row: 14336, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_0_downsample_1Stats computes layer1.0.downsample.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_0_downsample_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_0_downsample_1Count][0]++
+// residualForward returns the phase of layer1.0.add1, layer1.1.add1 and layer1.2.add1, each with its own buffers: it computes residual + relu, rows [lo, hi).
+func residualForward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Add(&conv1x1x256StoreGeom, c.F[b0], [][]float32{c.F[f1], c.F[b1]}, lo, hi)
 	}
-	v := bnVecs(c.Weights, layer1_0_downsample_1W, 256, c.B[layer1_0_downsample_1Batch])
-	runtime.BatchNormStats(&layer1_0_downsample_1Geom, c.Scratch, &v, c.Batch.F(f5), lo, hi)
 }
 
-// layer1_0_downsample_1Forward computes layer1.0.downsample.1 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer1_0_downsample_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_downsample_1W, 256, c.B[layer1_0_downsample_1Batch])
-	runtime.BatchNormApply(&layer1_0_downsample_1Geom, &v, c.F[f6], c.F[f5], lo, hi)
-}
-
-// layer1_0_downsample_1EvalGeom: batchnorm, in inference.
-var layer1_0_downsample_1EvalGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 256,
-	In: runtime.Layout{Row: 14336, Pix: 256}, Out: runtime.Layout{Row: 14336, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_0_downsample_1CoefUpdate computes layer1.0.downsample.1's inference-mode coefficients (running statistics).
-func layer1_0_downsample_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_0_downsample_1W, 256, d)
-	runtime.BatchNormEval(&layer1_0_downsample_1EvalGeom, &v)
-}
-
-// layer1_0_downsample_1Eval computes layer1.0.downsample.1 (batchnorm) in inference mode, rows [lo, hi).
-func layer1_0_downsample_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_downsample_1W, 256, c.D[layer1_0_downsample_1Coef])
-	runtime.BatchNormApply(&layer1_0_downsample_1EvalGeom, &v, c.F[f6], c.F[f5], lo, hi)
-}
-
-// layer1_0_downsample_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_0_downsample_1BackwardGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 256,
-	In: runtime.Layout{Row: 14336, Pix: 256}, Out: runtime.Layout{Row: 14336, Pix: 256},
-	DIn: runtime.Layout{Row: 14336, Pix: 256}, DOut: runtime.Layout{Row: 14336, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer1_0_downsample_1Backward computes the gradients of layer1.0.downsample.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_0_downsample_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_downsample_1W, 256, c.B[layer1_0_downsample_1Batch])
-	v.DGamma, v.DBeta = c.G[layer1_0_downsample_1W], c.G[layer1_0_downsample_1B]
-	runtime.BatchNormBackward(&layer1_0_downsample_1BackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f8), c.Batch.F(f5), nil, lo, hi)
-}
-
-// layer1_0_downsample_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_0_downsample_1EvalBackwardGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 256,
-	In: runtime.Layout{Row: 14336, Pix: 256}, Out: runtime.Layout{Row: 14336, Pix: 256},
-	DIn: runtime.Layout{Row: 14336, Pix: 256}, DOut: runtime.Layout{Row: 14336, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_0_downsample_1EvalBackward computes the gradients of layer1.0.downsample.1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_0_downsample_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_downsample_1W, 256, c.D[layer1_0_downsample_1Coef])
-	v.DGamma, v.DBeta = c.G[layer1_0_downsample_1W], c.G[layer1_0_downsample_1B]
-	runtime.BatchNormBackward(&layer1_0_downsample_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f8), c.Batch.F(f5), nil, lo, hi)
-}
-
-// layer1_0_add1ForwardGeom: layer1.0.add1+relu2.
-var layer1_0_add1ForwardGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 256,
-	Out: runtime.Layout{Row: 14336, Pix: 256}, In: []runtime.Layout{{Row: 14336, Pix: 256}, {Row: 14336, Pix: 256}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_0_add1Forward computes layer1.0.add1 (residual) + relu2 (relu), rows [lo, hi).
-func layer1_0_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&layer1_0_add1ForwardGeom, c.F[f7], [][]float32{c.F[f1], c.F[f6]}, lo, hi)
-}
-
-// layer1_0_add1BackGeom: the gradient of layer1.0.add1+relu2.
-var layer1_0_add1BackGeom = runtime.EltGeom{
+// residualBackGeom: the gradient of the residual+the relu.
+var residualBackGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 256,
 	DOut: runtime.Layout{Row: 14336, Pix: 256}, DIn: []runtime.Layout{{Row: 14336, Pix: 256}, {Row: 14336, Pix: 256}}, Acc: []bool{false, false},
 }
 
-// layer1_0_add1ActGeom: the derivative of relu2, in place on its output's gradient.
-var layer1_0_add1ActGeom = runtime.EltGeom{
+// residualActGeom: the derivative of the relu, in place on its output's gradient.
+var residualActGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 256,
 	Out: runtime.Layout{Row: 14336, Pix: 256}, In: []runtime.Layout{{Row: 14336, Pix: 256}},
 	DOut: runtime.Layout{Row: 14336, Pix: 256}, DIn: []runtime.Layout{{Row: 14336, Pix: 256}},
 	Act: runtime.ActReLU,
 }
 
-// layer1_0_add1InputGrad computes the gradients of layer1.0.add1 (residual) + relu2 (relu)'s inputs, rows [lo, hi).
-func layer1_0_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer1_0_add1ActGeom, c.F[f1], c.F[f1], nil, c.F[f7], lo, hi)
-	d := [2][]float32{c.F[f6], c.F[f8]}
-	runtime.AddBackward(&layer1_0_add1BackGeom, d[:], c.F[f1], lo, hi)
+// residualInputGrad returns the phase of layer1.0.add1, layer1.1.add1 and layer1.2.add1, each with its own buffers: it computes the gradients of residual + relu's inputs, rows [lo, hi).
+func residualInputGrad(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ActBackward(&residualActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
+		d := [2][]float32{c.F[b2], c.F[b3]}
+		runtime.AddBackward(&residualBackGeom, d[:], c.F[b0], lo, hi)
+	}
 }
 
-// layer1_1_conv1Geom: conv 1x1x64 nobias.
-var layer1_1_conv1Geom = runtime.ConvGeom{
+// conv1x1x64Geom_2: conv 1x1x64 nobias.
+var conv1x1x64Geom_2 = runtime.ConvGeom{
 	C: 256, InRow: 14336, OH: 56, OW: 56, K: 64, OutRow: 3584,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3584,
 	H:       56, W: 56, DInRow: 14336,
 }
 
-// layer1_1_conv1Forward computes layer1.1.conv1 (conv 1x1x64 nobias): output rows [lo, hi).
-func layer1_1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_1_conv1Geom, c.Scratch, c.F[f31], c.F[f7], c.P[layer1_1_conv1W], nil, lo, hi)
-}
-
-// layer1_1_conv1WeightGrad adds to the weight and bias gradients of layer1.1.conv1, weight blocks.
-func layer1_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer1_1_conv1Geom, c.Scratch, c.G[layer1_1_conv1W], nil, c.F[f7], c.F[f32], lo, hi)
-}
-
-// layer1_1_conv1TUpdate computes layer1.1.conv1's weights transposed, for its input gradient.
-func layer1_1_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer1_1_conv1Geom, d, w.P[layer1_1_conv1W])
-}
-
-// layer1_1_conv1InputGrad computes the gradient of layer1.1.conv1's input, rows [lo, hi).
-func layer1_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer1_1_conv1Geom, c.Scratch, c.F[f1], c.D[layer1_1_conv1T], c.F[f32], true, lo, hi)
-}
-
-// layer1_1_bn1Geom: batchnorm.
-var layer1_1_bn1Geom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer1_1_bn1Stats computes layer1.1.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_1_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_1_bn1Count][0]++
+// conv1x1x64Forward returns the phase of layer1.1.conv1 and layer1.2.conv1, each with its own buffers and tensors: it computes conv 1x1x64 nobias: output rows [lo, hi).
+func conv1x1x64Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x64Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
-	v := bnVecs(c.Weights, layer1_1_bn1W, 64, c.B[layer1_1_bn1Batch])
-	runtime.BatchNormStats(&layer1_1_bn1Geom, c.Scratch, &v, c.Batch.F(f31), lo, hi)
 }
 
-// padT14: the padding of b14 (56x56x64 p1).
-var padT14 = runtime.Padding{
-	H: 56, W: 56, C: 64, PH: 1, PW: 1,
-}
-
-// layer1_1_bn1Forward computes layer1.1.bn1 (batchnorm) + layer1.1.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer1_1_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT14, c.F[f25], lo, hi)
-	v := bnVecs(c.Weights, layer1_1_bn1W, 64, c.B[layer1_1_bn1Batch])
-	runtime.BatchNormApply(&layer1_1_bn1Geom, &v, c.F[f25], c.F[f31], lo, hi)
-}
-
-// layer1_1_bn1EvalGeom: batchnorm, in inference.
-var layer1_1_bn1EvalGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer1_1_bn1CoefUpdate computes layer1.1.bn1's inference-mode coefficients (running statistics).
-func layer1_1_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_1_bn1W, 64, d)
-	runtime.BatchNormEval(&layer1_1_bn1EvalGeom, &v)
-}
-
-// layer1_1_bn1Eval computes layer1.1.bn1 (batchnorm) + layer1.1.relu1 (relu) in inference mode, rows [lo, hi).
-func layer1_1_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT14, c.F[f25], lo, hi)
-	v := bnVecs(c.Weights, layer1_1_bn1W, 64, c.D[layer1_1_bn1Coef])
-	runtime.BatchNormApply(&layer1_1_bn1EvalGeom, &v, c.F[f25], c.F[f31], lo, hi)
-}
-
-// layer1_1_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_1_bn1BackwardGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
-	DIn: runtime.Layout{Row: 3584, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer1_1_bn1Backward computes the gradients of layer1.1.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_1_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn1W, 64, c.B[layer1_1_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer1_1_bn1W], c.G[layer1_1_bn1B]
-	runtime.BatchNormBackward(&layer1_1_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f32), c.Batch.F(f33), c.Batch.F(f31), nil, lo, hi)
-}
-
-// layer1_1_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_1_bn1EvalBackwardGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
-	DIn: runtime.Layout{Row: 3584, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_1_bn1EvalBackward computes the gradients of layer1.1.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_1_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn1W, 64, c.D[layer1_1_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer1_1_bn1W], c.G[layer1_1_bn1B]
-	runtime.BatchNormBackward(&layer1_1_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f32), c.Batch.F(f33), c.Batch.F(f31), nil, lo, hi)
-}
-
-// layer1_1_conv2Geom: conv 3x3x64 p1 nobias.
-var layer1_1_conv2Geom = runtime.ConvGeom{
-	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	DOutRow: 3712, DOutOff: 3776,
-	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// layer1_1_conv2ForwardUUpdate computes layer1.1.conv2's weights, Winograd-transformed.
-func layer1_1_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer1_1_conv2Geom, d, w.P[layer1_1_conv2W])
-}
-
-// layer1_1_conv2Forward computes layer1.1.conv2 (conv 3x3x64 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer1_1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_1_conv2Geom, c.Scratch, c.F[f32], c.F[f25], c.D[layer1_1_conv2ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer1_1_conv2WeightGrad adds to the weight and bias gradients of layer1.1.conv2, as Winograd's F(2×2, 3×3), weight blocks.
-func layer1_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&layer1_1_conv2Geom, c.Scratch, c.G[layer1_1_conv2W], nil, c.F[f25], c.F[f26], lo, hi)
-}
-
-// layer1_1_conv2PrevActGeom: the derivative of layer1.1.relu1, in place on its output's gradient.
-var layer1_1_conv2PrevActGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 64,
-	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Off: 3776, Row: 3712, Pix: 64}},
-	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_1_conv2Back: the transposed convolution that computes layer1.1.conv2's input gradient.
-var layer1_1_conv2Back = runtime.ConvGeom{
-	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-}
-
-// layer1_1_conv2TUpdate computes layer1.1.conv2's weights transposed, for its input gradient.
-func layer1_1_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer1_1_conv2W], 64, 64, 3, 3, 32, 32)
-}
-
-// layer1_1_conv2TUUpdate computes their Winograd transform.
-func layer1_1_conv2TUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer1_1_conv2Back, d, w.D[layer1_1_conv2T])
-}
-
-// layer1_1_conv2InputGrad computes the gradient of layer1.1.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func layer1_1_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_1_conv2Back, c.Scratch, c.F[f33], c.F[f26], c.D[layer1_1_conv2TU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	// The derivative of layer1.1.relu1, on the rows just written.
-	runtime.ActBackward(&layer1_1_conv2PrevActGeom, c.F[f33], c.F[f33], nil, c.F[f25], lo, hi)
-}
-
-// layer1_1_bn2Geom: batchnorm.
-var layer1_1_bn2Geom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer1_1_bn2Stats computes layer1.1.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_1_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_1_bn2Count][0]++
+// conv1x1x64WeightGrad returns the phase of layer1.1.conv1 and layer1.2.conv1, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1x64WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(&conv1x1x64Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
-	v := bnVecs(c.Weights, layer1_1_bn2W, 64, c.B[layer1_1_bn2Batch])
-	runtime.BatchNormStats(&layer1_1_bn2Geom, c.Scratch, &v, c.Batch.F(f32), lo, hi)
 }
 
-// layer1_1_bn2Forward computes layer1.1.bn2 (batchnorm) + layer1.1.relu2 (relu) with the batch statistics, rows [lo, hi).
-func layer1_1_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn2W, 64, c.B[layer1_1_bn2Batch])
-	runtime.BatchNormApply(&layer1_1_bn2Geom, &v, c.F[f33], c.F[f32], lo, hi)
-}
-
-// layer1_1_bn2EvalGeom: batchnorm, in inference.
-var layer1_1_bn2EvalGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer1_1_bn2CoefUpdate computes layer1.1.bn2's inference-mode coefficients (running statistics).
-func layer1_1_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_1_bn2W, 64, d)
-	runtime.BatchNormEval(&layer1_1_bn2EvalGeom, &v)
-}
-
-// layer1_1_bn2Eval computes layer1.1.bn2 (batchnorm) + layer1.1.relu2 (relu) in inference mode, rows [lo, hi).
-func layer1_1_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn2W, 64, c.D[layer1_1_bn2Coef])
-	runtime.BatchNormApply(&layer1_1_bn2EvalGeom, &v, c.F[f33], c.F[f32], lo, hi)
-}
-
-// layer1_1_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_1_bn2BackwardGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
-	DIn: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG141: the padding of g141 (56x56x64 p1).
-var padTG141 = runtime.Padding{
-	H: 56, W: 56, C: 64, PH: 1, PW: 1,
-}
-
-// layer1_1_bn2Backward computes the gradients of layer1.1.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_1_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn2W, 64, c.B[layer1_1_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer1_1_bn2W], c.G[layer1_1_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f26) {
-			runtime.ClearPadding(&padTG141, f, 0, 56)
-		}
+// conv1x1x64TUpdate returns the update of layer1.1.conv1 and layer1.2.conv1, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv1x1x64TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(&conv1x1x64Geom_2, d, w.P[p0])
 	}
-	runtime.BatchNormBackward(&layer1_1_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f26), c.Batch.F(f34), c.Batch.F(f32), nil, lo, hi)
 }
 
-// layer1_1_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_1_bn2EvalBackwardGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
-	DIn: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_1_bn2EvalBackward computes the gradients of layer1.1.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_1_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn2W, 64, c.D[layer1_1_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer1_1_bn2W], c.G[layer1_1_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f26) {
-			runtime.ClearPadding(&padTG141, f, 0, 56)
-		}
+// conv1x1x64InputGrad returns the phase of layer1.1.conv1 and layer1.2.conv1, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1x64InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(&conv1x1x64Geom_2, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
 	}
-	runtime.BatchNormBackward(&layer1_1_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f26), c.Batch.F(f34), c.Batch.F(f32), nil, lo, hi)
 }
 
-// layer1_1_conv3Geom: conv 1x1x256 nobias.
-var layer1_1_conv3Geom = runtime.ConvGeom{
-	C: 64, InRow: 3584, OH: 56, OW: 56, K: 256, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 14336,
-	H:       56, W: 56, DInRow: 3584,
-}
-
-// layer1_1_conv3Forward computes layer1.1.conv3 (conv 1x1x256 nobias): output rows [lo, hi).
-func layer1_1_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_1_conv3Geom, c.Scratch, c.F[f6], c.F[f33], c.P[layer1_1_conv3W], nil, lo, hi)
-}
-
-// layer1_1_conv3WeightGrad adds to the weight and bias gradients of layer1.1.conv3, weight blocks.
-func layer1_1_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer1_1_conv3Geom, c.Scratch, c.G[layer1_1_conv3W], nil, c.F[f33], c.F[f8], lo, hi)
-}
-
-// layer1_1_conv3PrevActGeom: the derivative of layer1.1.relu2, in place on its output's gradient.
-var layer1_1_conv3PrevActGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 64,
-	Out: runtime.Layout{Row: 3584, Pix: 64}, In: []runtime.Layout{{Row: 3584, Pix: 64}},
-	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_1_conv3TUpdate computes layer1.1.conv3's weights transposed, for its input gradient.
-func layer1_1_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer1_1_conv3Geom, d, w.P[layer1_1_conv3W])
-}
-
-// layer1_1_conv3InputGrad computes the gradient of layer1.1.conv3's input, rows [lo, hi).
-func layer1_1_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer1_1_conv3Geom, c.Scratch, c.F[f34], c.D[layer1_1_conv3T], c.F[f8], false, lo, hi)
-	// The derivative of layer1.1.relu2, on the rows just written.
-	runtime.ActBackward(&layer1_1_conv3PrevActGeom, c.F[f34], c.F[f34], nil, c.F[f33], lo, hi)
-}
-
-// layer1_1_bn3Geom: batchnorm.
-var layer1_1_bn3Geom = runtime.BNGeom{
-	H: 56, W: 56, C: 256,
-	In: runtime.Layout{Row: 14336, Pix: 256}, Out: runtime.Layout{Row: 14336, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_1_bn3Stats computes layer1.1.bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_1_bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_1_bn3Count][0]++
-	}
-	v := bnVecs(c.Weights, layer1_1_bn3W, 256, c.B[layer1_1_bn3Batch])
-	runtime.BatchNormStats(&layer1_1_bn3Geom, c.Scratch, &v, c.Batch.F(f6), lo, hi)
-}
-
-// layer1_1_bn3Forward computes layer1.1.bn3 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer1_1_bn3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn3W, 256, c.B[layer1_1_bn3Batch])
-	runtime.BatchNormApply(&layer1_1_bn3Geom, &v, c.F[f1], c.F[f6], lo, hi)
-}
-
-// layer1_1_bn3EvalGeom: batchnorm, in inference.
-var layer1_1_bn3EvalGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 256,
-	In: runtime.Layout{Row: 14336, Pix: 256}, Out: runtime.Layout{Row: 14336, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_1_bn3CoefUpdate computes layer1.1.bn3's inference-mode coefficients (running statistics).
-func layer1_1_bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_1_bn3W, 256, d)
-	runtime.BatchNormEval(&layer1_1_bn3EvalGeom, &v)
-}
-
-// layer1_1_bn3Eval computes layer1.1.bn3 (batchnorm) in inference mode, rows [lo, hi).
-func layer1_1_bn3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn3W, 256, c.D[layer1_1_bn3Coef])
-	runtime.BatchNormApply(&layer1_1_bn3EvalGeom, &v, c.F[f1], c.F[f6], lo, hi)
-}
-
-// layer1_1_bn3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_1_bn3BackwardGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 256,
-	In: runtime.Layout{Row: 14336, Pix: 256}, Out: runtime.Layout{Row: 14336, Pix: 256},
-	DIn: runtime.Layout{Row: 14336, Pix: 256}, DOut: runtime.Layout{Row: 14336, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer1_1_bn3Backward computes the gradients of layer1.1.bn3's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_1_bn3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn3W, 256, c.B[layer1_1_bn3Batch])
-	v.DGamma, v.DBeta = c.G[layer1_1_bn3W], c.G[layer1_1_bn3B]
-	runtime.BatchNormBackward(&layer1_1_bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f8), c.Batch.F(f9), c.Batch.F(f6), nil, lo, hi)
-}
-
-// layer1_1_bn3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_1_bn3EvalBackwardGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 256,
-	In: runtime.Layout{Row: 14336, Pix: 256}, Out: runtime.Layout{Row: 14336, Pix: 256},
-	DIn: runtime.Layout{Row: 14336, Pix: 256}, DOut: runtime.Layout{Row: 14336, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_1_bn3EvalBackward computes the gradients of layer1.1.bn3's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_1_bn3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn3W, 256, c.D[layer1_1_bn3Coef])
-	v.DGamma, v.DBeta = c.G[layer1_1_bn3W], c.G[layer1_1_bn3B]
-	runtime.BatchNormBackward(&layer1_1_bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f8), c.Batch.F(f9), c.Batch.F(f6), nil, lo, hi)
-}
-
-// layer1_1_add1ForwardGeom: layer1.1.add1+layer1.1.relu3.
-var layer1_1_add1ForwardGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 256,
-	Out: runtime.Layout{Row: 14336, Pix: 256}, In: []runtime.Layout{{Row: 14336, Pix: 256}, {Row: 14336, Pix: 256}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_1_add1Forward computes layer1.1.add1 (residual) + layer1.1.relu3 (relu), rows [lo, hi).
-func layer1_1_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&layer1_1_add1ForwardGeom, c.F[f8], [][]float32{c.F[f1], c.F[f7]}, lo, hi)
-}
-
-// layer1_1_add1BackGeom: the gradient of layer1.1.add1+layer1.1.relu3.
-var layer1_1_add1BackGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 256,
-	DOut: runtime.Layout{Row: 14336, Pix: 256}, DIn: []runtime.Layout{{Row: 14336, Pix: 256}, {Row: 14336, Pix: 256}}, Acc: []bool{false, false},
-}
-
-// layer1_1_add1ActGeom: the derivative of layer1.1.relu3, in place on its output's gradient.
-var layer1_1_add1ActGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 256,
-	Out: runtime.Layout{Row: 14336, Pix: 256}, In: []runtime.Layout{{Row: 14336, Pix: 256}},
-	DOut: runtime.Layout{Row: 14336, Pix: 256}, DIn: []runtime.Layout{{Row: 14336, Pix: 256}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_1_add1InputGrad computes the gradients of layer1.1.add1 (residual) + layer1.1.relu3 (relu)'s inputs, rows [lo, hi).
-func layer1_1_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer1_1_add1ActGeom, c.F[f11], c.F[f11], nil, c.F[f8], lo, hi)
-	d := [2][]float32{c.F[f9], c.F[f1]}
-	runtime.AddBackward(&layer1_1_add1BackGeom, d[:], c.F[f11], lo, hi)
-}
-
-// layer1_2_conv1Geom: conv 1x1x64 nobias.
-var layer1_2_conv1Geom = runtime.ConvGeom{
-	C: 256, InRow: 14336, OH: 56, OW: 56, K: 64, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 3584,
-	H:       56, W: 56, DInRow: 14336,
-}
-
-// layer1_2_conv1Forward computes layer1.2.conv1 (conv 1x1x64 nobias): output rows [lo, hi).
-func layer1_2_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_2_conv1Geom, c.Scratch, c.F[f34], c.F[f8], c.P[layer1_2_conv1W], nil, lo, hi)
-}
-
-// layer1_2_conv1WeightGrad adds to the weight and bias gradients of layer1.2.conv1, weight blocks.
-func layer1_2_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer1_2_conv1Geom, c.Scratch, c.G[layer1_2_conv1W], nil, c.F[f8], c.F[f35], lo, hi)
-}
-
-// layer1_2_conv1TUpdate computes layer1.2.conv1's weights transposed, for its input gradient.
-func layer1_2_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer1_2_conv1Geom, d, w.P[layer1_2_conv1W])
-}
-
-// layer1_2_conv1InputGrad computes the gradient of layer1.2.conv1's input, rows [lo, hi).
-func layer1_2_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer1_2_conv1Geom, c.Scratch, c.F[f11], c.D[layer1_2_conv1T], c.F[f35], true, lo, hi)
-}
-
-// layer1_2_bn1Geom: batchnorm.
-var layer1_2_bn1Geom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer1_2_bn1Stats computes layer1.2.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_2_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_2_bn1Count][0]++
-	}
-	v := bnVecs(c.Weights, layer1_2_bn1W, 64, c.B[layer1_2_bn1Batch])
-	runtime.BatchNormStats(&layer1_2_bn1Geom, c.Scratch, &v, c.Batch.F(f34), lo, hi)
-}
-
-// padT21: the padding of b21 (56x56x64 p1).
-var padT21 = runtime.Padding{
-	H: 56, W: 56, C: 64, PH: 1, PW: 1,
-}
-
-// layer1_2_bn1Forward computes layer1.2.bn1 (batchnorm) + layer1.2.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer1_2_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT21, c.F[f26], lo, hi)
-	v := bnVecs(c.Weights, layer1_2_bn1W, 64, c.B[layer1_2_bn1Batch])
-	runtime.BatchNormApply(&layer1_2_bn1Geom, &v, c.F[f26], c.F[f34], lo, hi)
-}
-
-// layer1_2_bn1EvalGeom: batchnorm, in inference.
-var layer1_2_bn1EvalGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer1_2_bn1CoefUpdate computes layer1.2.bn1's inference-mode coefficients (running statistics).
-func layer1_2_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_2_bn1W, 64, d)
-	runtime.BatchNormEval(&layer1_2_bn1EvalGeom, &v)
-}
-
-// layer1_2_bn1Eval computes layer1.2.bn1 (batchnorm) + layer1.2.relu1 (relu) in inference mode, rows [lo, hi).
-func layer1_2_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT21, c.F[f26], lo, hi)
-	v := bnVecs(c.Weights, layer1_2_bn1W, 64, c.D[layer1_2_bn1Coef])
-	runtime.BatchNormApply(&layer1_2_bn1EvalGeom, &v, c.F[f26], c.F[f34], lo, hi)
-}
-
-// layer1_2_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_2_bn1BackwardGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
-	DIn: runtime.Layout{Row: 3584, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer1_2_bn1Backward computes the gradients of layer1.2.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_2_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_2_bn1W, 64, c.B[layer1_2_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer1_2_bn1W], c.G[layer1_2_bn1B]
-	runtime.BatchNormBackward(&layer1_2_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f35), c.Batch.F(f36), c.Batch.F(f34), nil, lo, hi)
-}
-
-// layer1_2_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_2_bn1EvalBackwardGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
-	DIn: runtime.Layout{Row: 3584, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_2_bn1EvalBackward computes the gradients of layer1.2.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_2_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_2_bn1W, 64, c.D[layer1_2_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer1_2_bn1W], c.G[layer1_2_bn1B]
-	runtime.BatchNormBackward(&layer1_2_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f35), c.Batch.F(f36), c.Batch.F(f34), nil, lo, hi)
-}
-
-// layer1_2_conv2Geom: conv 3x3x64 p1 nobias.
-var layer1_2_conv2Geom = runtime.ConvGeom{
-	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	DOutRow: 3712, DOutOff: 3776,
-	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// layer1_2_conv2ForwardUUpdate computes layer1.2.conv2's weights, Winograd-transformed.
-func layer1_2_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer1_2_conv2Geom, d, w.P[layer1_2_conv2W])
-}
-
-// layer1_2_conv2Forward computes layer1.2.conv2 (conv 3x3x64 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer1_2_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_2_conv2Geom, c.Scratch, c.F[f35], c.F[f26], c.D[layer1_2_conv2ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer1_2_conv2WeightGrad adds to the weight and bias gradients of layer1.2.conv2, as Winograd's F(2×2, 3×3), weight blocks.
-func layer1_2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&layer1_2_conv2Geom, c.Scratch, c.G[layer1_2_conv2W], nil, c.F[f26], c.F[f13], lo, hi)
-}
-
-// layer1_2_conv2PrevActGeom: the derivative of layer1.2.relu1, in place on its output's gradient.
-var layer1_2_conv2PrevActGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 64,
-	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Off: 3776, Row: 3712, Pix: 64}},
-	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_2_conv2Back: the transposed convolution that computes layer1.2.conv2's input gradient.
-var layer1_2_conv2Back = runtime.ConvGeom{
-	C: 64, InRow: 3712, OH: 56, OW: 56, K: 64, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-}
-
-// layer1_2_conv2TUpdate computes layer1.2.conv2's weights transposed, for its input gradient.
-func layer1_2_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer1_2_conv2W], 64, 64, 3, 3, 32, 32)
-}
-
-// layer1_2_conv2TUUpdate computes their Winograd transform.
-func layer1_2_conv2TUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer1_2_conv2Back, d, w.D[layer1_2_conv2T])
-}
-
-// layer1_2_conv2InputGrad computes the gradient of layer1.2.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func layer1_2_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer1_2_conv2Back, c.Scratch, c.F[f36], c.F[f13], c.D[layer1_2_conv2TU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	// The derivative of layer1.2.relu1, on the rows just written.
-	runtime.ActBackward(&layer1_2_conv2PrevActGeom, c.F[f36], c.F[f36], nil, c.F[f26], lo, hi)
-}
-
-// layer1_2_bn2Geom: batchnorm.
-var layer1_2_bn2Geom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer1_2_bn2Stats computes layer1.2.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_2_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_2_bn2Count][0]++
-	}
-	v := bnVecs(c.Weights, layer1_2_bn2W, 64, c.B[layer1_2_bn2Batch])
-	runtime.BatchNormStats(&layer1_2_bn2Geom, c.Scratch, &v, c.Batch.F(f35), lo, hi)
-}
-
-// layer1_2_bn2Forward computes layer1.2.bn2 (batchnorm) + layer1.2.relu2 (relu) with the batch statistics, rows [lo, hi).
-func layer1_2_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_2_bn2W, 64, c.B[layer1_2_bn2Batch])
-	runtime.BatchNormApply(&layer1_2_bn2Geom, &v, c.F[f36], c.F[f35], lo, hi)
-}
-
-// layer1_2_bn2EvalGeom: batchnorm, in inference.
-var layer1_2_bn2EvalGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer1_2_bn2CoefUpdate computes layer1.2.bn2's inference-mode coefficients (running statistics).
-func layer1_2_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_2_bn2W, 64, d)
-	runtime.BatchNormEval(&layer1_2_bn2EvalGeom, &v)
-}
-
-// layer1_2_bn2Eval computes layer1.2.bn2 (batchnorm) + layer1.2.relu2 (relu) in inference mode, rows [lo, hi).
-func layer1_2_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_2_bn2W, 64, c.D[layer1_2_bn2Coef])
-	runtime.BatchNormApply(&layer1_2_bn2EvalGeom, &v, c.F[f36], c.F[f35], lo, hi)
-}
-
-// layer1_2_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_2_bn2BackwardGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
-	DIn: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG148: the padding of g148 (56x56x64 p1).
-var padTG148 = runtime.Padding{
-	H: 56, W: 56, C: 64, PH: 1, PW: 1,
-}
-
-// layer1_2_bn2Backward computes the gradients of layer1.2.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_2_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_2_bn2W, 64, c.B[layer1_2_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer1_2_bn2W], c.G[layer1_2_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f13) {
-			runtime.ClearPadding(&padTG148, f, 0, 56)
-		}
-	}
-	runtime.BatchNormBackward(&layer1_2_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f13), c.Batch.F(f37), c.Batch.F(f35), nil, lo, hi)
-}
-
-// layer1_2_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_2_bn2EvalBackwardGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 64,
-	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
-	DIn: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_2_bn2EvalBackward computes the gradients of layer1.2.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_2_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_2_bn2W, 64, c.D[layer1_2_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer1_2_bn2W], c.G[layer1_2_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f13) {
-			runtime.ClearPadding(&padTG148, f, 0, 56)
-		}
-	}
-	runtime.BatchNormBackward(&layer1_2_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f13), c.Batch.F(f37), c.Batch.F(f35), nil, lo, hi)
-}
-
-// layer1_2_conv3Geom: conv 1x1x256 nobias.
-var layer1_2_conv3Geom = runtime.ConvGeom{
-	C: 64, InRow: 3584, OH: 56, OW: 56, K: 256, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 14336,
-	H:       56, W: 56, DInRow: 3584,
-}
-
-// layer1_2_conv3Forward computes layer1.2.conv3 (conv 1x1x256 nobias): output rows [lo, hi).
-func layer1_2_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_2_conv3Geom, c.Scratch, c.F[f9], c.F[f36], c.P[layer1_2_conv3W], nil, lo, hi)
-}
-
-// layer1_2_conv3WeightGrad adds to the weight and bias gradients of layer1.2.conv3, weight blocks.
-func layer1_2_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer1_2_conv3Geom, c.Scratch, c.G[layer1_2_conv3W], nil, c.F[f36], c.F[f1], lo, hi)
-}
-
-// layer1_2_conv3PrevActGeom: the derivative of layer1.2.relu2, in place on its output's gradient.
-var layer1_2_conv3PrevActGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 64,
-	Out: runtime.Layout{Row: 3584, Pix: 64}, In: []runtime.Layout{{Row: 3584, Pix: 64}},
-	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_2_conv3TUpdate computes layer1.2.conv3's weights transposed, for its input gradient.
-func layer1_2_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer1_2_conv3Geom, d, w.P[layer1_2_conv3W])
-}
-
-// layer1_2_conv3InputGrad computes the gradient of layer1.2.conv3's input, rows [lo, hi).
-func layer1_2_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer1_2_conv3Geom, c.Scratch, c.F[f37], c.D[layer1_2_conv3T], c.F[f1], false, lo, hi)
-	// The derivative of layer1.2.relu2, on the rows just written.
-	runtime.ActBackward(&layer1_2_conv3PrevActGeom, c.F[f37], c.F[f37], nil, c.F[f36], lo, hi)
-}
-
-// layer1_2_bn3Geom: batchnorm.
-var layer1_2_bn3Geom = runtime.BNGeom{
-	H: 56, W: 56, C: 256,
-	In: runtime.Layout{Row: 14336, Pix: 256}, Out: runtime.Layout{Row: 14336, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_2_bn3Stats computes layer1.2.bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_2_bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_2_bn3Count][0]++
-	}
-	v := bnVecs(c.Weights, layer1_2_bn3W, 256, c.B[layer1_2_bn3Batch])
-	runtime.BatchNormStats(&layer1_2_bn3Geom, c.Scratch, &v, c.Batch.F(f9), lo, hi)
-}
-
-// layer1_2_bn3Forward computes layer1.2.bn3 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer1_2_bn3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_2_bn3W, 256, c.B[layer1_2_bn3Batch])
-	runtime.BatchNormApply(&layer1_2_bn3Geom, &v, c.F[f1], c.F[f9], lo, hi)
-}
-
-// layer1_2_bn3EvalGeom: batchnorm, in inference.
-var layer1_2_bn3EvalGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 256,
-	In: runtime.Layout{Row: 14336, Pix: 256}, Out: runtime.Layout{Row: 14336, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_2_bn3CoefUpdate computes layer1.2.bn3's inference-mode coefficients (running statistics).
-func layer1_2_bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_2_bn3W, 256, d)
-	runtime.BatchNormEval(&layer1_2_bn3EvalGeom, &v)
-}
-
-// layer1_2_bn3Eval computes layer1.2.bn3 (batchnorm) in inference mode, rows [lo, hi).
-func layer1_2_bn3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_2_bn3W, 256, c.D[layer1_2_bn3Coef])
-	runtime.BatchNormApply(&layer1_2_bn3EvalGeom, &v, c.F[f1], c.F[f9], lo, hi)
-}
-
-// layer1_2_bn3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_2_bn3BackwardGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 256,
-	In: runtime.Layout{Row: 14336, Pix: 256}, Out: runtime.Layout{Row: 14336, Pix: 256},
-	DIn: runtime.Layout{Row: 14336, Pix: 256}, DOut: runtime.Layout{Row: 14336, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer1_2_bn3Backward computes the gradients of layer1.2.bn3's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_2_bn3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_2_bn3W, 256, c.B[layer1_2_bn3Batch])
-	v.DGamma, v.DBeta = c.G[layer1_2_bn3W], c.G[layer1_2_bn3B]
-	runtime.BatchNormBackward(&layer1_2_bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f12), c.Batch.F(f9), nil, lo, hi)
-}
-
-// layer1_2_bn3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_2_bn3EvalBackwardGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 256,
-	In: runtime.Layout{Row: 14336, Pix: 256}, Out: runtime.Layout{Row: 14336, Pix: 256},
-	DIn: runtime.Layout{Row: 14336, Pix: 256}, DOut: runtime.Layout{Row: 14336, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_2_bn3EvalBackward computes the gradients of layer1.2.bn3's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_2_bn3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_2_bn3W, 256, c.D[layer1_2_bn3Coef])
-	v.DGamma, v.DBeta = c.G[layer1_2_bn3W], c.G[layer1_2_bn3B]
-	runtime.BatchNormBackward(&layer1_2_bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f12), c.Batch.F(f9), nil, lo, hi)
-}
-
-// layer1_2_add1ForwardGeom: layer1.2.add1+layer1.2.relu3.
-var layer1_2_add1ForwardGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 256,
-	Out: runtime.Layout{Row: 14336, Pix: 256}, In: []runtime.Layout{{Row: 14336, Pix: 256}, {Row: 14336, Pix: 256}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_2_add1Forward computes layer1.2.add1 (residual) + layer1.2.relu3 (relu), rows [lo, hi).
-func layer1_2_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&layer1_2_add1ForwardGeom, c.F[f10], [][]float32{c.F[f1], c.F[f8]}, lo, hi)
-}
-
-// layer1_2_add1BackGeom: the gradient of layer1.2.add1+layer1.2.relu3.
-var layer1_2_add1BackGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 256,
-	DOut: runtime.Layout{Row: 14336, Pix: 256}, DIn: []runtime.Layout{{Row: 14336, Pix: 256}, {Row: 14336, Pix: 256}}, Acc: []bool{false, false},
-}
-
-// layer1_2_add1ActGeom: the derivative of layer1.2.relu3, in place on its output's gradient.
-var layer1_2_add1ActGeom = runtime.EltGeom{
-	H: 56, W: 56, C: 256,
-	Out: runtime.Layout{Row: 14336, Pix: 256}, In: []runtime.Layout{{Row: 14336, Pix: 256}},
-	DOut: runtime.Layout{Row: 14336, Pix: 256}, DIn: []runtime.Layout{{Row: 14336, Pix: 256}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_2_add1InputGrad computes the gradients of layer1.2.add1 (residual) + layer1.2.relu3 (relu)'s inputs, rows [lo, hi).
-func layer1_2_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer1_2_add1ActGeom, c.F[f1], c.F[f1], nil, c.F[f10], lo, hi)
-	d := [2][]float32{c.F[f12], c.F[f11]}
-	runtime.AddBackward(&layer1_2_add1BackGeom, d[:], c.F[f1], lo, hi)
-}
-
-// layer2_0_conv1Geom: conv 1x1x128 nobias.
-var layer2_0_conv1Geom = runtime.ConvGeom{
+// conv1x1x128Geom: conv 1x1x128 nobias.
+var conv1x1x128Geom = runtime.ConvGeom{
 	C: 256, InRow: 14336, OH: 56, OW: 56, K: 128, OutRow: 7168,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 7168,
@@ -6081,26 +3865,26 @@ var layer2_0_conv1Geom = runtime.ConvGeom{
 
 // layer2_0_conv1Forward computes layer2.0.conv1 (conv 1x1x128 nobias): output rows [lo, hi).
 func layer2_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_0_conv1Geom, c.Scratch, c.F[f12], c.F[f10], c.P[layer2_0_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x128Geom, c.Scratch, c.F[f12], c.F[f10], c.P[layer2_0_conv1W], nil, lo, hi)
 }
 
 // layer2_0_conv1WeightGrad adds to the weight and bias gradients of layer2.0.conv1, weight blocks.
 func layer2_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer2_0_conv1Geom, c.Scratch, c.G[layer2_0_conv1W], nil, c.F[f10], c.F[f13], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x128Geom, c.Scratch, c.G[layer2_0_conv1W], nil, c.F[f10], c.F[f13], lo, hi)
 }
 
 // layer2_0_conv1TUpdate computes layer2.0.conv1's weights transposed, for its input gradient.
 func layer2_0_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer2_0_conv1Geom, d, w.P[layer2_0_conv1W])
+	runtime.Conv1x1Transpose(&conv1x1x128Geom, d, w.P[layer2_0_conv1W])
 }
 
 // layer2_0_conv1InputGrad computes the gradient of layer2.0.conv1's input, rows [lo, hi).
 func layer2_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer2_0_conv1Geom, c.Scratch, c.F[f1], c.D[layer2_0_conv1T], c.F[f13], true, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x128Geom, c.Scratch, c.F[f1], c.D[layer2_0_conv1T], c.F[f13], true, lo, hi)
 }
 
-// layer2_0_bn1Geom: batchnorm.
-var layer2_0_bn1Geom = runtime.BNGeom{
+// batchnormGeom_5: batchnorm.
+var batchnormGeom_5 = runtime.BNGeom{
 	H: 56, W: 56, C: 128,
 	In: runtime.Layout{Row: 7168, Pix: 128}, Out: runtime.Layout{Off: 7552, Row: 7424, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -6112,43 +3896,31 @@ func layer2_0_bn1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[layer2_0_bn1Count][0]++
 	}
 	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.B[layer2_0_bn1Batch])
-	runtime.BatchNormStats(&layer2_0_bn1Geom, c.Scratch, &v, c.Batch.F(f12), lo, hi)
-}
-
-// padT28: the padding of b28 (56x56x128 p1).
-var padT28 = runtime.Padding{
-	H: 56, W: 56, C: 128, PH: 1, PW: 1,
+	runtime.BatchNormStats(&batchnormGeom_5, c.Scratch, &v, c.Batch.F(f12), lo, hi)
 }
 
 // layer2_0_bn1Forward computes layer2.0.bn1 (batchnorm) + layer2.0.relu1 (relu) with the batch statistics, rows [lo, hi).
 func layer2_0_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT28, c.F[f11], lo, hi)
+	runtime.ClearPadding(&pad56x56x128p1, c.F[f11], lo, hi)
 	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.B[layer2_0_bn1Batch])
-	runtime.BatchNormApply(&layer2_0_bn1Geom, &v, c.F[f11], c.F[f12], lo, hi)
-}
-
-// layer2_0_bn1EvalGeom: batchnorm, in inference.
-var layer2_0_bn1EvalGeom = runtime.BNGeom{
-	H: 56, W: 56, C: 128,
-	In: runtime.Layout{Row: 7168, Pix: 128}, Out: runtime.Layout{Off: 7552, Row: 7424, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+	runtime.BatchNormApply(&batchnormGeom_5, &v, c.F[f11], c.F[f12], lo, hi)
 }
 
 // layer2_0_bn1CoefUpdate computes layer2.0.bn1's inference-mode coefficients (running statistics).
 func layer2_0_bn1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, layer2_0_bn1W, 128, d)
-	runtime.BatchNormEval(&layer2_0_bn1EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom_5, &v)
 }
 
 // layer2_0_bn1Eval computes layer2.0.bn1 (batchnorm) + layer2.0.relu1 (relu) in inference mode, rows [lo, hi).
 func layer2_0_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT28, c.F[f11], lo, hi)
+	runtime.ClearPadding(&pad56x56x128p1, c.F[f11], lo, hi)
 	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.D[layer2_0_bn1Coef])
-	runtime.BatchNormApply(&layer2_0_bn1EvalGeom, &v, c.F[f11], c.F[f12], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom_5, &v, c.F[f11], c.F[f12], lo, hi)
 }
 
-// layer2_0_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer2_0_bn1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_5: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_5 = runtime.BNGeom{
 	H: 56, W: 56, C: 128,
 	In: runtime.Layout{Row: 7168, Pix: 128}, Out: runtime.Layout{Off: 7552, Row: 7424, Pix: 128},
 	DIn: runtime.Layout{Row: 7168, Pix: 128}, DOut: runtime.Layout{Row: 7168, Pix: 128},
@@ -6159,11 +3931,11 @@ var layer2_0_bn1BackwardGeom = runtime.BNGeom{
 func layer2_0_bn1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.B[layer2_0_bn1Batch])
 	v.DGamma, v.DBeta = c.G[layer2_0_bn1W], c.G[layer2_0_bn1B]
-	runtime.BatchNormBackward(&layer2_0_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f13), c.Batch.F(f14), c.Batch.F(f12), c.Batch.F(f11), lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_5, c.Scratch, &v, c.Batch.F(f13), c.Batch.F(f14), c.Batch.F(f12), c.Batch.F(f11), lo, hi)
 }
 
-// layer2_0_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer2_0_bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_5: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_5 = runtime.BNGeom{
 	H: 56, W: 56, C: 128,
 	In: runtime.Layout{Row: 7168, Pix: 128}, Out: runtime.Layout{Off: 7552, Row: 7424, Pix: 128},
 	DIn: runtime.Layout{Row: 7168, Pix: 128}, DOut: runtime.Layout{Row: 7168, Pix: 128},
@@ -6174,11 +3946,11 @@ var layer2_0_bn1EvalBackwardGeom = runtime.BNGeom{
 func layer2_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.D[layer2_0_bn1Coef])
 	v.DGamma, v.DBeta = c.G[layer2_0_bn1W], c.G[layer2_0_bn1B]
-	runtime.BatchNormBackward(&layer2_0_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f13), c.Batch.F(f14), c.Batch.F(f12), c.Batch.F(f11), lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_5, c.Scratch, &v, c.Batch.F(f13), c.Batch.F(f14), c.Batch.F(f12), c.Batch.F(f11), lo, hi)
 }
 
-// layer2_0_conv2Geom: conv 3x3x128 s2 p1 nobias.
-var layer2_0_conv2Geom = runtime.ConvGeom{
+// conv3x3x128Geom: conv 3x3x128 s2 p1 nobias.
+var conv3x3x128Geom = runtime.ConvGeom{
 	C: 128, InRow: 7424, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
@@ -6187,67 +3959,68 @@ var layer2_0_conv2Geom = runtime.ConvGeom{
 
 // layer2_0_conv2Forward computes layer2.0.conv2 (conv 3x3x128 s2 p1 nobias): output rows [lo, hi).
 func layer2_0_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer2_0_conv2Geom, c.Scratch, c.F[f55], c.F[f11], c.P[layer2_0_conv2W], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x128Geom, c.Scratch, c.F[f55], c.F[f11], c.P[layer2_0_conv2W], nil, lo, hi)
 }
 
 // layer2_0_conv2WeightGrad adds to the weight and bias gradients of layer2.0.conv2, units (filter rows of weight blocks).
 func layer2_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer2_0_conv2Geom, c.Scratch, c.G[layer2_0_conv2W], nil, c.F[f11], c.F[f57], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x128Geom, c.Scratch, c.G[layer2_0_conv2W], nil, c.F[f11], c.F[f57], lo, hi)
 }
 
 // layer2_0_conv2TUpdate computes layer2.0.conv2's weights transposed, for its input gradient.
 func layer2_0_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&layer2_0_conv2Geom, d, w.P[layer2_0_conv2W])
+	runtime.GroupedTranspose(&conv3x3x128Geom, d, w.P[layer2_0_conv2W])
 }
 
 // layer2_0_conv2InputGrad computes the gradient of layer2.0.conv2's input, rows [lo, hi).
 func layer2_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&layer2_0_conv2Geom, c.Scratch, c.F[f14], c.D[layer2_0_conv2T], c.F[f57], false, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x128Geom, c.Scratch, c.F[f14], c.D[layer2_0_conv2T], c.F[f57], false, lo, hi)
 }
 
-// layer2_0_bn2Geom: batchnorm.
-var layer2_0_bn2Geom = runtime.BNGeom{
+// batchnormGeom_6: batchnorm.
+var batchnormGeom_6 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// layer2_0_bn2Stats computes layer2.0.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer2_0_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer2_0_bn2Count][0]++
+// batchnormStats_4 returns the phase of layer2.0.bn2, layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_4(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 128, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_6, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, layer2_0_bn2W, 128, c.B[layer2_0_bn2Batch])
-	runtime.BatchNormStats(&layer2_0_bn2Geom, c.Scratch, &v, c.Batch.F(f55), lo, hi)
 }
 
-// layer2_0_bn2Forward computes layer2.0.bn2 (batchnorm) + layer2.0.relu2 (relu) with the batch statistics, rows [lo, hi).
-func layer2_0_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_bn2W, 128, c.B[layer2_0_bn2Batch])
-	runtime.BatchNormApply(&layer2_0_bn2Geom, &v, c.F[f56], c.F[f55], lo, hi)
+// batchnormForward_4 returns the phase of layer2.0.bn2, layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward_4(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 128, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_6, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer2_0_bn2EvalGeom: batchnorm, in inference.
-var layer2_0_bn2EvalGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+// batchnormCoefUpdate_4 returns the update of layer2.0.bn2, layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_4(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 128, d)
+		runtime.BatchNormEval(&batchnormGeom_6, &v)
+	}
 }
 
-// layer2_0_bn2CoefUpdate computes layer2.0.bn2's inference-mode coefficients (running statistics).
-func layer2_0_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer2_0_bn2W, 128, d)
-	runtime.BatchNormEval(&layer2_0_bn2EvalGeom, &v)
+// batchnormEval_4 returns the phase of layer2.0.bn2, layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval_4(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 128, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_6, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer2_0_bn2Eval computes layer2.0.bn2 (batchnorm) + layer2.0.relu2 (relu) in inference mode, rows [lo, hi).
-func layer2_0_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_bn2W, 128, c.D[layer2_0_bn2Coef])
-	runtime.BatchNormApply(&layer2_0_bn2EvalGeom, &v, c.F[f56], c.F[f55], lo, hi)
-}
-
-// layer2_0_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer2_0_bn2BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_6: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_6 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	DIn: runtime.Layout{Row: 3584, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
@@ -6258,11 +4031,11 @@ var layer2_0_bn2BackwardGeom = runtime.BNGeom{
 func layer2_0_bn2Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer2_0_bn2W, 128, c.B[layer2_0_bn2Batch])
 	v.DGamma, v.DBeta = c.G[layer2_0_bn2W], c.G[layer2_0_bn2B]
-	runtime.BatchNormBackward(&layer2_0_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f57), c.Batch.F(f58), c.Batch.F(f55), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_6, c.Scratch, &v, c.Batch.F(f57), c.Batch.F(f58), c.Batch.F(f55), nil, lo, hi)
 }
 
-// layer2_0_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer2_0_bn2EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_6: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_6 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	DIn: runtime.Layout{Row: 3584, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
@@ -6273,120 +4046,133 @@ var layer2_0_bn2EvalBackwardGeom = runtime.BNGeom{
 func layer2_0_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer2_0_bn2W, 128, c.D[layer2_0_bn2Coef])
 	v.DGamma, v.DBeta = c.G[layer2_0_bn2W], c.G[layer2_0_bn2B]
-	runtime.BatchNormBackward(&layer2_0_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f57), c.Batch.F(f58), c.Batch.F(f55), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_6, c.Scratch, &v, c.Batch.F(f57), c.Batch.F(f58), c.Batch.F(f55), nil, lo, hi)
 }
 
-// layer2_0_conv3Geom: conv 1x1x512 nobias.
-var layer2_0_conv3Geom = runtime.ConvGeom{
+// conv1x1x512Geom: conv 1x1x512 nobias.
+var conv1x1x512Geom = runtime.ConvGeom{
 	C: 128, InRow: 3584, OH: 28, OW: 28, K: 512, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 14336,
 	H:       28, W: 28, DInRow: 3584,
 }
 
-// layer2_0_conv3Forward computes layer2.0.conv3 (conv 1x1x512 nobias): output rows [lo, hi).
-func layer2_0_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_0_conv3Geom, c.Scratch, c.F[f13], c.F[f56], c.P[layer2_0_conv3W], nil, lo, hi)
+// conv1x1x512Forward returns the phase of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, each with its own buffers and tensors: it computes conv 1x1x512 nobias: output rows [lo, hi).
+func conv1x1x512Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x512Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// layer2_0_conv3WeightGrad adds to the weight and bias gradients of layer2.0.conv3, weight blocks.
-func layer2_0_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer2_0_conv3Geom, c.Scratch, c.G[layer2_0_conv3W], nil, c.F[f56], c.F[f14], lo, hi)
+// conv1x1x512WeightGrad returns the phase of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1x512WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(&conv1x1x512Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer2_0_conv3PrevActGeom: the derivative of layer2.0.relu2, in place on its output's gradient.
-var layer2_0_conv3PrevActGeom = runtime.EltGeom{
+// conv1x1x512PrevActGeom: the derivative of layer2.0.relu2, in place on its output's gradient.
+var conv1x1x512PrevActGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 128,
 	Out: runtime.Layout{Row: 3584, Pix: 128}, In: []runtime.Layout{{Row: 3584, Pix: 128}},
 	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}},
 	Act: runtime.ActReLU,
 }
 
-// layer2_0_conv3TUpdate computes layer2.0.conv3's weights transposed, for its input gradient.
-func layer2_0_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer2_0_conv3Geom, d, w.P[layer2_0_conv3W])
-}
-
-// layer2_0_conv3InputGrad computes the gradient of layer2.0.conv3's input, rows [lo, hi).
-func layer2_0_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer2_0_conv3Geom, c.Scratch, c.F[f58], c.D[layer2_0_conv3T], c.F[f14], false, lo, hi)
-	// The derivative of layer2.0.relu2, on the rows just written.
-	runtime.ActBackward(&layer2_0_conv3PrevActGeom, c.F[f58], c.F[f58], nil, c.F[f56], lo, hi)
-}
-
-// layer2_0_bn3Geom: batchnorm.
-var layer2_0_bn3Geom = runtime.BNGeom{
-	H: 28, W: 28, C: 512,
-	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_0_bn3Stats computes layer2.0.bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer2_0_bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer2_0_bn3Count][0]++
+// conv1x1x512TUpdate returns the update of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv1x1x512TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(&conv1x1x512Geom, d, w.P[p0])
 	}
-	v := bnVecs(c.Weights, layer2_0_bn3W, 512, c.B[layer2_0_bn3Batch])
-	runtime.BatchNormStats(&layer2_0_bn3Geom, c.Scratch, &v, c.Batch.F(f13), lo, hi)
 }
 
-// layer2_0_bn3Forward computes layer2.0.bn3 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer2_0_bn3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_bn3W, 512, c.B[layer2_0_bn3Batch])
-	runtime.BatchNormApply(&layer2_0_bn3Geom, &v, c.F[f1], c.F[f13], lo, hi)
+// conv1x1x512InputGrad returns the phase of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1x512InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(&conv1x1x512Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
+		// The derivative of the relu before, on the rows just written.
+		runtime.ActBackward(&conv1x1x512PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+	}
 }
 
-// layer2_0_bn3EvalGeom: batchnorm, in inference.
-var layer2_0_bn3EvalGeom = runtime.BNGeom{
+// batchnormGeom_7: batchnorm.
+var batchnormGeom_7 = runtime.BNGeom{
 	H: 28, W: 28, C: 512,
 	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer2_0_bn3CoefUpdate computes layer2.0.bn3's inference-mode coefficients (running statistics).
-func layer2_0_bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer2_0_bn3W, 512, d)
-	runtime.BatchNormEval(&layer2_0_bn3EvalGeom, &v)
+// batchnormStats_5 returns the phase of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_5(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 512, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_7, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// layer2_0_bn3Eval computes layer2.0.bn3 (batchnorm) in inference mode, rows [lo, hi).
-func layer2_0_bn3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_bn3W, 512, c.D[layer2_0_bn3Coef])
-	runtime.BatchNormApply(&layer2_0_bn3EvalGeom, &v, c.F[f1], c.F[f13], lo, hi)
+// batchnormForward_5 returns the phase of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnormForward_5(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 512, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_7, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer2_0_bn3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer2_0_bn3BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate_5 returns the update of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_5(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 512, d)
+		runtime.BatchNormEval(&batchnormGeom_7, &v)
+	}
+}
+
+// batchnormEval_5 returns the phase of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnormEval_5(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 512, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_7, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_7: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_7 = runtime.BNGeom{
 	H: 28, W: 28, C: 512,
 	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
 	DIn: runtime.Layout{Row: 14336, Pix: 512}, DOut: runtime.Layout{Row: 14336, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// layer2_0_bn3Backward computes the gradients of layer2.0.bn3's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer2_0_bn3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_bn3W, 512, c.B[layer2_0_bn3Batch])
-	v.DGamma, v.DBeta = c.G[layer2_0_bn3W], c.G[layer2_0_bn3B]
-	runtime.BatchNormBackward(&layer2_0_bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f14), c.Batch.F(f15), c.Batch.F(f13), nil, lo, hi)
+// batchnormBackward_4 returns the phase of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_4(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 512, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_7, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// layer2_0_bn3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer2_0_bn3EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_7: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_7 = runtime.BNGeom{
 	H: 28, W: 28, C: 512,
 	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
 	DIn: runtime.Layout{Row: 14336, Pix: 512}, DOut: runtime.Layout{Row: 14336, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer2_0_bn3EvalBackward computes the gradients of layer2.0.bn3's input, weight and bias with the running statistics, channels [lo, hi).
-func layer2_0_bn3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_bn3W, 512, c.D[layer2_0_bn3Coef])
-	v.DGamma, v.DBeta = c.G[layer2_0_bn3W], c.G[layer2_0_bn3B]
-	runtime.BatchNormBackward(&layer2_0_bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f14), c.Batch.F(f15), c.Batch.F(f13), nil, lo, hi)
+// batchnormEvalBackward_4 returns the phase of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_4(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 512, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_7, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// layer2_0_downsample_0Geom: conv 1x1x512 s2 nobias.
-var layer2_0_downsample_0Geom = runtime.ConvGeom{
+// conv1x1x512Geom_2: conv 1x1x512 s2 nobias.
+var conv1x1x512Geom_2 = runtime.ConvGeom{
 	C: 256, InRow: 14336, OH: 28, OW: 28, K: 512, OutRow: 14336,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 32,
 	DOutRow: 14336,
@@ -6395,1293 +4181,282 @@ var layer2_0_downsample_0Geom = runtime.ConvGeom{
 
 // layer2_0_downsample_0Forward computes layer2.0.downsample.0 (conv 1x1x512 s2 nobias): output rows [lo, hi).
 func layer2_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_0_downsample_0Geom, c.Scratch, c.F[f14], c.F[f10], c.P[layer2_0_downsample_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x512Geom_2, c.Scratch, c.F[f14], c.F[f10], c.P[layer2_0_downsample_0W], nil, lo, hi)
 }
 
 // layer2_0_downsample_0WeightGrad adds to the weight and bias gradients of layer2.0.downsample.0, weight blocks.
 func layer2_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer2_0_downsample_0Geom, c.Scratch, c.G[layer2_0_downsample_0W], nil, c.F[f10], c.F[f16], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x512Geom_2, c.Scratch, c.G[layer2_0_downsample_0W], nil, c.F[f10], c.F[f16], lo, hi)
 }
 
 // layer2_0_downsample_0TUpdate computes layer2.0.downsample.0's weights transposed, for its input gradient.
 func layer2_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer2_0_downsample_0Geom, d, w.P[layer2_0_downsample_0W])
+	runtime.Conv1x1Transpose(&conv1x1x512Geom_2, d, w.P[layer2_0_downsample_0W])
 }
 
 // layer2_0_downsample_0InputGrad computes the gradient of layer2.0.downsample.0's input, rows [lo, hi).
 func layer2_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer2_0_downsample_0Geom, c.Scratch, c.F[f1], c.D[layer2_0_downsample_0T], c.F[f16], false, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x512Geom_2, c.Scratch, c.F[f1], c.D[layer2_0_downsample_0T], c.F[f16], false, lo, hi)
 }
 
-// layer2_0_downsample_1Geom: batchnorm.
-var layer2_0_downsample_1Geom = runtime.BNGeom{
-	H: 28, W: 28, C: 512,
-	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_0_downsample_1Stats computes layer2.0.downsample.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer2_0_downsample_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer2_0_downsample_1Count][0]++
+// residualForward_2 returns the phase of layer2.0.add1, layer2.1.add1, layer2.2.add1 and layer2.3.add1, each with its own buffers: it computes residual + relu, rows [lo, hi).
+func residualForward_2(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Add(&conv1x1x512StoreGeom, c.F[b0], [][]float32{c.F[f1], c.F[b1]}, lo, hi)
 	}
-	v := bnVecs(c.Weights, layer2_0_downsample_1W, 512, c.B[layer2_0_downsample_1Batch])
-	runtime.BatchNormStats(&layer2_0_downsample_1Geom, c.Scratch, &v, c.Batch.F(f14), lo, hi)
 }
 
-// layer2_0_downsample_1Forward computes layer2.0.downsample.1 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer2_0_downsample_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_downsample_1W, 512, c.B[layer2_0_downsample_1Batch])
-	runtime.BatchNormApply(&layer2_0_downsample_1Geom, &v, c.F[f15], c.F[f14], lo, hi)
-}
-
-// layer2_0_downsample_1EvalGeom: batchnorm, in inference.
-var layer2_0_downsample_1EvalGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 512,
-	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_0_downsample_1CoefUpdate computes layer2.0.downsample.1's inference-mode coefficients (running statistics).
-func layer2_0_downsample_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer2_0_downsample_1W, 512, d)
-	runtime.BatchNormEval(&layer2_0_downsample_1EvalGeom, &v)
-}
-
-// layer2_0_downsample_1Eval computes layer2.0.downsample.1 (batchnorm) in inference mode, rows [lo, hi).
-func layer2_0_downsample_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_downsample_1W, 512, c.D[layer2_0_downsample_1Coef])
-	runtime.BatchNormApply(&layer2_0_downsample_1EvalGeom, &v, c.F[f15], c.F[f14], lo, hi)
-}
-
-// layer2_0_downsample_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer2_0_downsample_1BackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 512,
-	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
-	DIn: runtime.Layout{Row: 14336, Pix: 512}, DOut: runtime.Layout{Row: 14336, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer2_0_downsample_1Backward computes the gradients of layer2.0.downsample.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer2_0_downsample_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_downsample_1W, 512, c.B[layer2_0_downsample_1Batch])
-	v.DGamma, v.DBeta = c.G[layer2_0_downsample_1W], c.G[layer2_0_downsample_1B]
-	runtime.BatchNormBackward(&layer2_0_downsample_1BackwardGeom, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(f17), c.Batch.F(f14), nil, lo, hi)
-}
-
-// layer2_0_downsample_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer2_0_downsample_1EvalBackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 512,
-	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
-	DIn: runtime.Layout{Row: 14336, Pix: 512}, DOut: runtime.Layout{Row: 14336, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_0_downsample_1EvalBackward computes the gradients of layer2.0.downsample.1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer2_0_downsample_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_downsample_1W, 512, c.D[layer2_0_downsample_1Coef])
-	v.DGamma, v.DBeta = c.G[layer2_0_downsample_1W], c.G[layer2_0_downsample_1B]
-	runtime.BatchNormBackward(&layer2_0_downsample_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(f17), c.Batch.F(f14), nil, lo, hi)
-}
-
-// layer2_0_add1ForwardGeom: layer2.0.add1+relu3.
-var layer2_0_add1ForwardGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 512,
-	Out: runtime.Layout{Row: 14336, Pix: 512}, In: []runtime.Layout{{Row: 14336, Pix: 512}, {Row: 14336, Pix: 512}},
-	Act: runtime.ActReLU,
-}
-
-// layer2_0_add1Forward computes layer2.0.add1 (residual) + relu3 (relu), rows [lo, hi).
-func layer2_0_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&layer2_0_add1ForwardGeom, c.F[f16], [][]float32{c.F[f1], c.F[f15]}, lo, hi)
-}
-
-// layer2_0_add1BackGeom: the gradient of layer2.0.add1+relu3.
-var layer2_0_add1BackGeom = runtime.EltGeom{
+// residualBackGeom_2: the gradient of the residual+the relu.
+var residualBackGeom_2 = runtime.EltGeom{
 	H: 28, W: 28, C: 512,
 	DOut: runtime.Layout{Row: 14336, Pix: 512}, DIn: []runtime.Layout{{Row: 14336, Pix: 512}, {Row: 14336, Pix: 512}}, Acc: []bool{false, false},
 }
 
-// layer2_0_add1ActGeom: the derivative of relu3, in place on its output's gradient.
-var layer2_0_add1ActGeom = runtime.EltGeom{
+// residualActGeom_2: the derivative of the relu, in place on its output's gradient.
+var residualActGeom_2 = runtime.EltGeom{
 	H: 28, W: 28, C: 512,
 	Out: runtime.Layout{Row: 14336, Pix: 512}, In: []runtime.Layout{{Row: 14336, Pix: 512}},
 	DOut: runtime.Layout{Row: 14336, Pix: 512}, DIn: []runtime.Layout{{Row: 14336, Pix: 512}},
 	Act: runtime.ActReLU,
 }
 
-// layer2_0_add1InputGrad computes the gradients of layer2.0.add1 (residual) + relu3 (relu)'s inputs, rows [lo, hi).
-func layer2_0_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer2_0_add1ActGeom, c.F[f18], c.F[f18], nil, c.F[f16], lo, hi)
-	d := [2][]float32{c.F[f15], c.F[f17]}
-	runtime.AddBackward(&layer2_0_add1BackGeom, d[:], c.F[f18], lo, hi)
+// residualInputGrad_2 returns the phase of layer2.0.add1, layer2.1.add1, layer2.2.add1 and layer2.3.add1, each with its own buffers: it computes the gradients of residual + relu's inputs, rows [lo, hi).
+func residualInputGrad_2(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ActBackward(&residualActGeom_2, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
+		d := [2][]float32{c.F[b2], c.F[b3]}
+		runtime.AddBackward(&residualBackGeom_2, d[:], c.F[b0], lo, hi)
+	}
 }
 
-// layer2_1_conv1Geom: conv 1x1x128 nobias.
-var layer2_1_conv1Geom = runtime.ConvGeom{
+// conv1x1x128Geom_2: conv 1x1x128 nobias.
+var conv1x1x128Geom_2 = runtime.ConvGeom{
 	C: 512, InRow: 14336, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3584,
 	H:       28, W: 28, DInRow: 14336,
 }
 
-// layer2_1_conv1Forward computes layer2.1.conv1 (conv 1x1x128 nobias): output rows [lo, hi).
-func layer2_1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_1_conv1Geom, c.Scratch, c.F[f57], c.F[f16], c.P[layer2_1_conv1W], nil, lo, hi)
-}
-
-// layer2_1_conv1WeightGrad adds to the weight and bias gradients of layer2.1.conv1, weight blocks.
-func layer2_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer2_1_conv1Geom, c.Scratch, c.G[layer2_1_conv1W], nil, c.F[f16], c.F[f58], lo, hi)
-}
-
-// layer2_1_conv1TUpdate computes layer2.1.conv1's weights transposed, for its input gradient.
-func layer2_1_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer2_1_conv1Geom, d, w.P[layer2_1_conv1W])
-}
-
-// layer2_1_conv1InputGrad computes the gradient of layer2.1.conv1's input, rows [lo, hi).
-func layer2_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer2_1_conv1Geom, c.Scratch, c.F[f18], c.D[layer2_1_conv1T], c.F[f58], true, lo, hi)
-}
-
-// layer2_1_bn1Geom: batchnorm.
-var layer2_1_bn1Geom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer2_1_bn1Stats computes layer2.1.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer2_1_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer2_1_bn1Count][0]++
+// conv1x1x128Forward returns the phase of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, each with its own buffers and tensors: it computes conv 1x1x128 nobias: output rows [lo, hi).
+func conv1x1x128Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x128Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
-	v := bnVecs(c.Weights, layer2_1_bn1W, 128, c.B[layer2_1_bn1Batch])
-	runtime.BatchNormStats(&layer2_1_bn1Geom, c.Scratch, &v, c.Batch.F(f57), lo, hi)
 }
 
-// layer2_1_bn1Forward computes layer2.1.bn1 (batchnorm) + layer2.1.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer2_1_bn1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_1_bn1W, 128, c.B[layer2_1_bn1Batch])
-	runtime.BatchNormApply(&layer2_1_bn1Geom, &v, c.F[f52], c.F[f57], lo, hi)
+// conv1x1x128WeightGrad returns the phase of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1x128WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(&conv1x1x128Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer2_1_bn1EvalGeom: batchnorm, in inference.
-var layer2_1_bn1EvalGeom = runtime.BNGeom{
+// conv1x1x128TUpdate returns the update of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv1x1x128TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(&conv1x1x128Geom_2, d, w.P[p0])
+	}
+}
+
+// conv1x1x128InputGrad returns the phase of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1x128InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(&conv1x1x128Geom_2, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
+	}
+}
+
+// batchnormGeom_8: batchnorm.
+var batchnormGeom_8 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// layer2_1_bn1CoefUpdate computes layer2.1.bn1's inference-mode coefficients (running statistics).
-func layer2_1_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer2_1_bn1W, 128, d)
-	runtime.BatchNormEval(&layer2_1_bn1EvalGeom, &v)
+// batchnormStats_6 returns the phase of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_6(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 128, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_8, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// layer2_1_bn1Eval computes layer2.1.bn1 (batchnorm) + layer2.1.relu1 (relu) in inference mode, rows [lo, hi).
-func layer2_1_bn1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_1_bn1W, 128, c.D[layer2_1_bn1Coef])
-	runtime.BatchNormApply(&layer2_1_bn1EvalGeom, &v, c.F[f52], c.F[f57], lo, hi)
+// batchnormForward_6 returns the phase of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward_6(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad28x28x128p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 128, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_8, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer2_1_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer2_1_bn1BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate_6 returns the update of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_6(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 128, d)
+		runtime.BatchNormEval(&batchnormGeom_8, &v)
+	}
+}
+
+// batchnormEval_6 returns the phase of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval_6(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad28x28x128p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 128, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_8, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_8: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_8 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
 	DIn: runtime.Layout{Row: 3584, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// layer2_1_bn1Backward computes the gradients of layer2.1.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer2_1_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_1_bn1W, 128, c.B[layer2_1_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer2_1_bn1W], c.G[layer2_1_bn1B]
-	runtime.BatchNormBackward(&layer2_1_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f58), c.Batch.F(f59), c.Batch.F(f57), nil, lo, hi)
+// batchnormBackward_5 returns the phase of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_5(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 128, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_8, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// layer2_1_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer2_1_bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_8: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_8 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
 	DIn: runtime.Layout{Row: 3584, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer2_1_bn1EvalBackward computes the gradients of layer2.1.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer2_1_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_1_bn1W, 128, c.D[layer2_1_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer2_1_bn1W], c.G[layer2_1_bn1B]
-	runtime.BatchNormBackward(&layer2_1_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f58), c.Batch.F(f59), c.Batch.F(f57), nil, lo, hi)
+// batchnormEvalBackward_5 returns the phase of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_5(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 128, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_8, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// layer2_1_conv2Geom: conv 3x3x128 p1 nobias.
-var layer2_1_conv2Geom = runtime.ConvGeom{
+// conv3x3x128Geom_2: conv 3x3x128 p1 nobias.
+var conv3x3x128Geom_2 = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3840, DOutOff: 3968,
 	H: 28, W: 28, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer2_1_conv2ForwardUUpdate computes layer2.1.conv2's weights, Winograd-transformed.
-func layer2_1_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer2_1_conv2Geom, d, w.P[layer2_1_conv2W])
+// conv3x3x128ForwardUUpdate returns the update of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, each with its own tensors: it computes the conv's weights, Winograd-transformed.
+func conv3x3x128ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x128Geom_2, d, w.P[p0])
+	}
 }
 
-// layer2_1_conv2Forward computes layer2.1.conv2 (conv 3x3x128 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer2_1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_1_conv2Geom, c.Scratch, c.F[f58], c.F[f52], c.D[layer2_1_conv2ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+// conv3x3x128Forward returns the phase of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, each with its own buffers and derived tensors: it computes conv 3x3x128 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3x128Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(&conv3x3x128Geom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+	}
 }
 
-// layer2_1_conv2WeightGrad adds to the weight and bias gradients of layer2.1.conv2, as Winograd's F(2×2, 3×3), weight blocks.
-func layer2_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&layer2_1_conv2Geom, c.Scratch, c.G[layer2_1_conv2W], nil, c.F[f52], c.F[f53], lo, hi)
+// conv3x3x128WeightGrad returns the phase of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
+func conv3x3x128WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGradWinograd(&conv3x3x128Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer2_1_conv2PrevActGeom: the derivative of layer2.1.relu1, in place on its output's gradient.
-var layer2_1_conv2PrevActGeom = runtime.EltGeom{
+// conv3x3x128PrevActGeom: the derivative of layer2.1.relu1, in place on its output's gradient.
+var conv3x3x128PrevActGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 128,
 	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}},
 	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}},
 	Act: runtime.ActReLU,
 }
 
-// layer2_1_conv2Back: the transposed convolution that computes layer2.1.conv2's input gradient.
-var layer2_1_conv2Back = runtime.ConvGeom{
+// conv3x3x128Back: the transposed convolution that computes the conv's input gradient.
+var conv3x3x128Back = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// layer2_1_conv2TUpdate computes layer2.1.conv2's weights transposed, for its input gradient.
-func layer2_1_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer2_1_conv2W], 128, 128, 3, 3, 32, 32)
-}
-
-// layer2_1_conv2TUUpdate computes their Winograd transform.
-func layer2_1_conv2TUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer2_1_conv2Back, d, w.D[layer2_1_conv2T])
-}
-
-// layer2_1_conv2InputGrad computes the gradient of layer2.1.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func layer2_1_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_1_conv2Back, c.Scratch, c.F[f59], c.F[f53], c.D[layer2_1_conv2TU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	// The derivative of layer2.1.relu1, on the rows just written.
-	runtime.ActBackward(&layer2_1_conv2PrevActGeom, c.F[f59], c.F[f59], nil, c.F[f52], lo, hi)
-}
-
-// layer2_1_bn2Geom: batchnorm.
-var layer2_1_bn2Geom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer2_1_bn2Stats computes layer2.1.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer2_1_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer2_1_bn2Count][0]++
+// conv3x3x128TUpdate returns the update of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv3x3x128TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.TransposeConv(d, w.P[p0], 128, 128, 3, 3, 32, 32)
 	}
-	v := bnVecs(c.Weights, layer2_1_bn2W, 128, c.B[layer2_1_bn2Batch])
-	runtime.BatchNormStats(&layer2_1_bn2Geom, c.Scratch, &v, c.Batch.F(f58), lo, hi)
 }
 
-// layer2_1_bn2Forward computes layer2.1.bn2 (batchnorm) + layer2.1.relu2 (relu) with the batch statistics, rows [lo, hi).
-func layer2_1_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_1_bn2W, 128, c.B[layer2_1_bn2Batch])
-	runtime.BatchNormApply(&layer2_1_bn2Geom, &v, c.F[f59], c.F[f58], lo, hi)
+// conv3x3x128TUUpdate returns the update of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, each with its own derived tensors: it computes their Winograd transform.
+func conv3x3x128TUUpdate(d0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x128Back, d, w.D[d0])
+	}
 }
 
-// layer2_1_bn2EvalGeom: batchnorm, in inference.
-var layer2_1_bn2EvalGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+// conv3x3x128InputGrad returns the phase of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+func conv3x3x128InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(&conv3x3x128Back, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+		// The derivative of the relu before, on the rows just written.
+		runtime.ActBackward(&conv3x3x128PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+	}
 }
 
-// layer2_1_bn2CoefUpdate computes layer2.1.bn2's inference-mode coefficients (running statistics).
-func layer2_1_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer2_1_bn2W, 128, d)
-	runtime.BatchNormEval(&layer2_1_bn2EvalGeom, &v)
-}
-
-// layer2_1_bn2Eval computes layer2.1.bn2 (batchnorm) + layer2.1.relu2 (relu) in inference mode, rows [lo, hi).
-func layer2_1_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_1_bn2W, 128, c.D[layer2_1_bn2Coef])
-	runtime.BatchNormApply(&layer2_1_bn2EvalGeom, &v, c.F[f59], c.F[f58], lo, hi)
-}
-
-// layer2_1_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer2_1_bn2BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_9: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_9 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	DIn: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// padTG164: the padding of g164 (28x28x128 p1).
-var padTG164 = runtime.Padding{
-	H: 28, W: 28, C: 128, PH: 1, PW: 1,
-}
-
-// layer2_1_bn2Backward computes the gradients of layer2.1.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer2_1_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_1_bn2W, 128, c.B[layer2_1_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer2_1_bn2W], c.G[layer2_1_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f53) {
-			runtime.ClearPadding(&padTG164, f, 0, 28)
+// batchnormBackward_6 returns the phase of layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_6(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 128, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(b0) {
+				runtime.ClearPadding(&pad28x28x128p1, f, 0, 28)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormBackwardGeom_9, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&layer2_1_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f53), c.Batch.F(f60), c.Batch.F(f58), nil, lo, hi)
 }
 
-// layer2_1_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer2_1_bn2EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_9: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_9 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	DIn: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer2_1_bn2EvalBackward computes the gradients of layer2.1.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer2_1_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_1_bn2W, 128, c.D[layer2_1_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer2_1_bn2W], c.G[layer2_1_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f53) {
-			runtime.ClearPadding(&padTG164, f, 0, 28)
+// batchnormEvalBackward_6 returns the phase of layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_6(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 128, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(b0) {
+				runtime.ClearPadding(&pad28x28x128p1, f, 0, 28)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_9, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&layer2_1_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f53), c.Batch.F(f60), c.Batch.F(f58), nil, lo, hi)
 }
 
-// layer2_1_conv3Geom: conv 1x1x512 nobias.
-var layer2_1_conv3Geom = runtime.ConvGeom{
-	C: 128, InRow: 3584, OH: 28, OW: 28, K: 512, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 14336,
-	H:       28, W: 28, DInRow: 3584,
-}
-
-// layer2_1_conv3Forward computes layer2.1.conv3 (conv 1x1x512 nobias): output rows [lo, hi).
-func layer2_1_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_1_conv3Geom, c.Scratch, c.F[f15], c.F[f59], c.P[layer2_1_conv3W], nil, lo, hi)
-}
-
-// layer2_1_conv3WeightGrad adds to the weight and bias gradients of layer2.1.conv3, weight blocks.
-func layer2_1_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer2_1_conv3Geom, c.Scratch, c.G[layer2_1_conv3W], nil, c.F[f59], c.F[f17], lo, hi)
-}
-
-// layer2_1_conv3PrevActGeom: the derivative of layer2.1.relu2, in place on its output's gradient.
-var layer2_1_conv3PrevActGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 128,
-	Out: runtime.Layout{Row: 3584, Pix: 128}, In: []runtime.Layout{{Row: 3584, Pix: 128}},
-	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}},
-	Act: runtime.ActReLU,
-}
-
-// layer2_1_conv3TUpdate computes layer2.1.conv3's weights transposed, for its input gradient.
-func layer2_1_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer2_1_conv3Geom, d, w.P[layer2_1_conv3W])
-}
-
-// layer2_1_conv3InputGrad computes the gradient of layer2.1.conv3's input, rows [lo, hi).
-func layer2_1_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer2_1_conv3Geom, c.Scratch, c.F[f60], c.D[layer2_1_conv3T], c.F[f17], false, lo, hi)
-	// The derivative of layer2.1.relu2, on the rows just written.
-	runtime.ActBackward(&layer2_1_conv3PrevActGeom, c.F[f60], c.F[f60], nil, c.F[f59], lo, hi)
-}
-
-// layer2_1_bn3Geom: batchnorm.
-var layer2_1_bn3Geom = runtime.BNGeom{
-	H: 28, W: 28, C: 512,
-	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_1_bn3Stats computes layer2.1.bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer2_1_bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer2_1_bn3Count][0]++
-	}
-	v := bnVecs(c.Weights, layer2_1_bn3W, 512, c.B[layer2_1_bn3Batch])
-	runtime.BatchNormStats(&layer2_1_bn3Geom, c.Scratch, &v, c.Batch.F(f15), lo, hi)
-}
-
-// layer2_1_bn3Forward computes layer2.1.bn3 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer2_1_bn3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_1_bn3W, 512, c.B[layer2_1_bn3Batch])
-	runtime.BatchNormApply(&layer2_1_bn3Geom, &v, c.F[f1], c.F[f15], lo, hi)
-}
-
-// layer2_1_bn3EvalGeom: batchnorm, in inference.
-var layer2_1_bn3EvalGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 512,
-	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_1_bn3CoefUpdate computes layer2.1.bn3's inference-mode coefficients (running statistics).
-func layer2_1_bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer2_1_bn3W, 512, d)
-	runtime.BatchNormEval(&layer2_1_bn3EvalGeom, &v)
-}
-
-// layer2_1_bn3Eval computes layer2.1.bn3 (batchnorm) in inference mode, rows [lo, hi).
-func layer2_1_bn3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_1_bn3W, 512, c.D[layer2_1_bn3Coef])
-	runtime.BatchNormApply(&layer2_1_bn3EvalGeom, &v, c.F[f1], c.F[f15], lo, hi)
-}
-
-// layer2_1_bn3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer2_1_bn3BackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 512,
-	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
-	DIn: runtime.Layout{Row: 14336, Pix: 512}, DOut: runtime.Layout{Row: 14336, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer2_1_bn3Backward computes the gradients of layer2.1.bn3's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer2_1_bn3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_1_bn3W, 512, c.B[layer2_1_bn3Batch])
-	v.DGamma, v.DBeta = c.G[layer2_1_bn3W], c.G[layer2_1_bn3B]
-	runtime.BatchNormBackward(&layer2_1_bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f17), c.Batch.F(f19), c.Batch.F(f15), nil, lo, hi)
-}
-
-// layer2_1_bn3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer2_1_bn3EvalBackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 512,
-	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
-	DIn: runtime.Layout{Row: 14336, Pix: 512}, DOut: runtime.Layout{Row: 14336, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_1_bn3EvalBackward computes the gradients of layer2.1.bn3's input, weight and bias with the running statistics, channels [lo, hi).
-func layer2_1_bn3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_1_bn3W, 512, c.D[layer2_1_bn3Coef])
-	v.DGamma, v.DBeta = c.G[layer2_1_bn3W], c.G[layer2_1_bn3B]
-	runtime.BatchNormBackward(&layer2_1_bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f17), c.Batch.F(f19), c.Batch.F(f15), nil, lo, hi)
-}
-
-// layer2_1_add1ForwardGeom: layer2.1.add1+layer2.1.relu3.
-var layer2_1_add1ForwardGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 512,
-	Out: runtime.Layout{Row: 14336, Pix: 512}, In: []runtime.Layout{{Row: 14336, Pix: 512}, {Row: 14336, Pix: 512}},
-	Act: runtime.ActReLU,
-}
-
-// layer2_1_add1Forward computes layer2.1.add1 (residual) + layer2.1.relu3 (relu), rows [lo, hi).
-func layer2_1_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&layer2_1_add1ForwardGeom, c.F[f17], [][]float32{c.F[f1], c.F[f16]}, lo, hi)
-}
-
-// layer2_1_add1BackGeom: the gradient of layer2.1.add1+layer2.1.relu3.
-var layer2_1_add1BackGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 512,
-	DOut: runtime.Layout{Row: 14336, Pix: 512}, DIn: []runtime.Layout{{Row: 14336, Pix: 512}, {Row: 14336, Pix: 512}}, Acc: []bool{false, false},
-}
-
-// layer2_1_add1ActGeom: the derivative of layer2.1.relu3, in place on its output's gradient.
-var layer2_1_add1ActGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 512,
-	Out: runtime.Layout{Row: 14336, Pix: 512}, In: []runtime.Layout{{Row: 14336, Pix: 512}},
-	DOut: runtime.Layout{Row: 14336, Pix: 512}, DIn: []runtime.Layout{{Row: 14336, Pix: 512}},
-	Act: runtime.ActReLU,
-}
-
-// layer2_1_add1InputGrad computes the gradients of layer2.1.add1 (residual) + layer2.1.relu3 (relu)'s inputs, rows [lo, hi).
-func layer2_1_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer2_1_add1ActGeom, c.F[f20], c.F[f20], nil, c.F[f17], lo, hi)
-	d := [2][]float32{c.F[f19], c.F[f18]}
-	runtime.AddBackward(&layer2_1_add1BackGeom, d[:], c.F[f20], lo, hi)
-}
-
-// layer2_2_conv1Geom: conv 1x1x128 nobias.
-var layer2_2_conv1Geom = runtime.ConvGeom{
-	C: 512, InRow: 14336, OH: 28, OW: 28, K: 128, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 3584,
-	H:       28, W: 28, DInRow: 14336,
-}
-
-// layer2_2_conv1Forward computes layer2.2.conv1 (conv 1x1x128 nobias): output rows [lo, hi).
-func layer2_2_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_2_conv1Geom, c.Scratch, c.F[f60], c.F[f17], c.P[layer2_2_conv1W], nil, lo, hi)
-}
-
-// layer2_2_conv1WeightGrad adds to the weight and bias gradients of layer2.2.conv1, weight blocks.
-func layer2_2_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer2_2_conv1Geom, c.Scratch, c.G[layer2_2_conv1W], nil, c.F[f17], c.F[f61], lo, hi)
-}
-
-// layer2_2_conv1TUpdate computes layer2.2.conv1's weights transposed, for its input gradient.
-func layer2_2_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer2_2_conv1Geom, d, w.P[layer2_2_conv1W])
-}
-
-// layer2_2_conv1InputGrad computes the gradient of layer2.2.conv1's input, rows [lo, hi).
-func layer2_2_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer2_2_conv1Geom, c.Scratch, c.F[f20], c.D[layer2_2_conv1T], c.F[f61], true, lo, hi)
-}
-
-// layer2_2_bn1Geom: batchnorm.
-var layer2_2_bn1Geom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer2_2_bn1Stats computes layer2.2.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer2_2_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer2_2_bn1Count][0]++
-	}
-	v := bnVecs(c.Weights, layer2_2_bn1W, 128, c.B[layer2_2_bn1Batch])
-	runtime.BatchNormStats(&layer2_2_bn1Geom, c.Scratch, &v, c.Batch.F(f60), lo, hi)
-}
-
-// padT44: the padding of b44 (28x28x128 p1).
-var padT44 = runtime.Padding{
-	H: 28, W: 28, C: 128, PH: 1, PW: 1,
-}
-
-// layer2_2_bn1Forward computes layer2.2.bn1 (batchnorm) + layer2.2.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer2_2_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT44, c.F[f53], lo, hi)
-	v := bnVecs(c.Weights, layer2_2_bn1W, 128, c.B[layer2_2_bn1Batch])
-	runtime.BatchNormApply(&layer2_2_bn1Geom, &v, c.F[f53], c.F[f60], lo, hi)
-}
-
-// layer2_2_bn1EvalGeom: batchnorm, in inference.
-var layer2_2_bn1EvalGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer2_2_bn1CoefUpdate computes layer2.2.bn1's inference-mode coefficients (running statistics).
-func layer2_2_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer2_2_bn1W, 128, d)
-	runtime.BatchNormEval(&layer2_2_bn1EvalGeom, &v)
-}
-
-// layer2_2_bn1Eval computes layer2.2.bn1 (batchnorm) + layer2.2.relu1 (relu) in inference mode, rows [lo, hi).
-func layer2_2_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT44, c.F[f53], lo, hi)
-	v := bnVecs(c.Weights, layer2_2_bn1W, 128, c.D[layer2_2_bn1Coef])
-	runtime.BatchNormApply(&layer2_2_bn1EvalGeom, &v, c.F[f53], c.F[f60], lo, hi)
-}
-
-// layer2_2_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer2_2_bn1BackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
-	DIn: runtime.Layout{Row: 3584, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer2_2_bn1Backward computes the gradients of layer2.2.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer2_2_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_2_bn1W, 128, c.B[layer2_2_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer2_2_bn1W], c.G[layer2_2_bn1B]
-	runtime.BatchNormBackward(&layer2_2_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f61), c.Batch.F(f62), c.Batch.F(f60), nil, lo, hi)
-}
-
-// layer2_2_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer2_2_bn1EvalBackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
-	DIn: runtime.Layout{Row: 3584, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_2_bn1EvalBackward computes the gradients of layer2.2.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer2_2_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_2_bn1W, 128, c.D[layer2_2_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer2_2_bn1W], c.G[layer2_2_bn1B]
-	runtime.BatchNormBackward(&layer2_2_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f61), c.Batch.F(f62), c.Batch.F(f60), nil, lo, hi)
-}
-
-// layer2_2_conv2Geom: conv 3x3x128 p1 nobias.
-var layer2_2_conv2Geom = runtime.ConvGeom{
-	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	DOutRow: 3840, DOutOff: 3968,
-	H: 28, W: 28, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// layer2_2_conv2ForwardUUpdate computes layer2.2.conv2's weights, Winograd-transformed.
-func layer2_2_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer2_2_conv2Geom, d, w.P[layer2_2_conv2W])
-}
-
-// layer2_2_conv2Forward computes layer2.2.conv2 (conv 3x3x128 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer2_2_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_2_conv2Geom, c.Scratch, c.F[f61], c.F[f53], c.D[layer2_2_conv2ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer2_2_conv2WeightGrad adds to the weight and bias gradients of layer2.2.conv2, as Winograd's F(2×2, 3×3), weight blocks.
-func layer2_2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&layer2_2_conv2Geom, c.Scratch, c.G[layer2_2_conv2W], nil, c.F[f53], c.F[f54], lo, hi)
-}
-
-// layer2_2_conv2PrevActGeom: the derivative of layer2.2.relu1, in place on its output's gradient.
-var layer2_2_conv2PrevActGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 128,
-	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}},
-	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}},
-	Act: runtime.ActReLU,
-}
-
-// layer2_2_conv2Back: the transposed convolution that computes layer2.2.conv2's input gradient.
-var layer2_2_conv2Back = runtime.ConvGeom{
-	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-}
-
-// layer2_2_conv2TUpdate computes layer2.2.conv2's weights transposed, for its input gradient.
-func layer2_2_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer2_2_conv2W], 128, 128, 3, 3, 32, 32)
-}
-
-// layer2_2_conv2TUUpdate computes their Winograd transform.
-func layer2_2_conv2TUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer2_2_conv2Back, d, w.D[layer2_2_conv2T])
-}
-
-// layer2_2_conv2InputGrad computes the gradient of layer2.2.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func layer2_2_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_2_conv2Back, c.Scratch, c.F[f62], c.F[f54], c.D[layer2_2_conv2TU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	// The derivative of layer2.2.relu1, on the rows just written.
-	runtime.ActBackward(&layer2_2_conv2PrevActGeom, c.F[f62], c.F[f62], nil, c.F[f53], lo, hi)
-}
-
-// layer2_2_bn2Geom: batchnorm.
-var layer2_2_bn2Geom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer2_2_bn2Stats computes layer2.2.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer2_2_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer2_2_bn2Count][0]++
-	}
-	v := bnVecs(c.Weights, layer2_2_bn2W, 128, c.B[layer2_2_bn2Batch])
-	runtime.BatchNormStats(&layer2_2_bn2Geom, c.Scratch, &v, c.Batch.F(f61), lo, hi)
-}
-
-// layer2_2_bn2Forward computes layer2.2.bn2 (batchnorm) + layer2.2.relu2 (relu) with the batch statistics, rows [lo, hi).
-func layer2_2_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_2_bn2W, 128, c.B[layer2_2_bn2Batch])
-	runtime.BatchNormApply(&layer2_2_bn2Geom, &v, c.F[f62], c.F[f61], lo, hi)
-}
-
-// layer2_2_bn2EvalGeom: batchnorm, in inference.
-var layer2_2_bn2EvalGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer2_2_bn2CoefUpdate computes layer2.2.bn2's inference-mode coefficients (running statistics).
-func layer2_2_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer2_2_bn2W, 128, d)
-	runtime.BatchNormEval(&layer2_2_bn2EvalGeom, &v)
-}
-
-// layer2_2_bn2Eval computes layer2.2.bn2 (batchnorm) + layer2.2.relu2 (relu) in inference mode, rows [lo, hi).
-func layer2_2_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_2_bn2W, 128, c.D[layer2_2_bn2Coef])
-	runtime.BatchNormApply(&layer2_2_bn2EvalGeom, &v, c.F[f62], c.F[f61], lo, hi)
-}
-
-// layer2_2_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer2_2_bn2BackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
-	DIn: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG171: the padding of g171 (28x28x128 p1).
-var padTG171 = runtime.Padding{
-	H: 28, W: 28, C: 128, PH: 1, PW: 1,
-}
-
-// layer2_2_bn2Backward computes the gradients of layer2.2.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer2_2_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_2_bn2W, 128, c.B[layer2_2_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer2_2_bn2W], c.G[layer2_2_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f54) {
-			runtime.ClearPadding(&padTG171, f, 0, 28)
-		}
-	}
-	runtime.BatchNormBackward(&layer2_2_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f54), c.Batch.F(f63), c.Batch.F(f61), nil, lo, hi)
-}
-
-// layer2_2_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer2_2_bn2EvalBackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
-	DIn: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_2_bn2EvalBackward computes the gradients of layer2.2.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer2_2_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_2_bn2W, 128, c.D[layer2_2_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer2_2_bn2W], c.G[layer2_2_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f54) {
-			runtime.ClearPadding(&padTG171, f, 0, 28)
-		}
-	}
-	runtime.BatchNormBackward(&layer2_2_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f54), c.Batch.F(f63), c.Batch.F(f61), nil, lo, hi)
-}
-
-// layer2_2_conv3Geom: conv 1x1x512 nobias.
-var layer2_2_conv3Geom = runtime.ConvGeom{
-	C: 128, InRow: 3584, OH: 28, OW: 28, K: 512, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 14336,
-	H:       28, W: 28, DInRow: 3584,
-}
-
-// layer2_2_conv3Forward computes layer2.2.conv3 (conv 1x1x512 nobias): output rows [lo, hi).
-func layer2_2_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_2_conv3Geom, c.Scratch, c.F[f18], c.F[f62], c.P[layer2_2_conv3W], nil, lo, hi)
-}
-
-// layer2_2_conv3WeightGrad adds to the weight and bias gradients of layer2.2.conv3, weight blocks.
-func layer2_2_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer2_2_conv3Geom, c.Scratch, c.G[layer2_2_conv3W], nil, c.F[f62], c.F[f19], lo, hi)
-}
-
-// layer2_2_conv3PrevActGeom: the derivative of layer2.2.relu2, in place on its output's gradient.
-var layer2_2_conv3PrevActGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 128,
-	Out: runtime.Layout{Row: 3584, Pix: 128}, In: []runtime.Layout{{Row: 3584, Pix: 128}},
-	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}},
-	Act: runtime.ActReLU,
-}
-
-// layer2_2_conv3TUpdate computes layer2.2.conv3's weights transposed, for its input gradient.
-func layer2_2_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer2_2_conv3Geom, d, w.P[layer2_2_conv3W])
-}
-
-// layer2_2_conv3InputGrad computes the gradient of layer2.2.conv3's input, rows [lo, hi).
-func layer2_2_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer2_2_conv3Geom, c.Scratch, c.F[f63], c.D[layer2_2_conv3T], c.F[f19], false, lo, hi)
-	// The derivative of layer2.2.relu2, on the rows just written.
-	runtime.ActBackward(&layer2_2_conv3PrevActGeom, c.F[f63], c.F[f63], nil, c.F[f62], lo, hi)
-}
-
-// layer2_2_bn3Geom: batchnorm.
-var layer2_2_bn3Geom = runtime.BNGeom{
-	H: 28, W: 28, C: 512,
-	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_2_bn3Stats computes layer2.2.bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer2_2_bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer2_2_bn3Count][0]++
-	}
-	v := bnVecs(c.Weights, layer2_2_bn3W, 512, c.B[layer2_2_bn3Batch])
-	runtime.BatchNormStats(&layer2_2_bn3Geom, c.Scratch, &v, c.Batch.F(f18), lo, hi)
-}
-
-// layer2_2_bn3Forward computes layer2.2.bn3 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer2_2_bn3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_2_bn3W, 512, c.B[layer2_2_bn3Batch])
-	runtime.BatchNormApply(&layer2_2_bn3Geom, &v, c.F[f1], c.F[f18], lo, hi)
-}
-
-// layer2_2_bn3EvalGeom: batchnorm, in inference.
-var layer2_2_bn3EvalGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 512,
-	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_2_bn3CoefUpdate computes layer2.2.bn3's inference-mode coefficients (running statistics).
-func layer2_2_bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer2_2_bn3W, 512, d)
-	runtime.BatchNormEval(&layer2_2_bn3EvalGeom, &v)
-}
-
-// layer2_2_bn3Eval computes layer2.2.bn3 (batchnorm) in inference mode, rows [lo, hi).
-func layer2_2_bn3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_2_bn3W, 512, c.D[layer2_2_bn3Coef])
-	runtime.BatchNormApply(&layer2_2_bn3EvalGeom, &v, c.F[f1], c.F[f18], lo, hi)
-}
-
-// layer2_2_bn3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer2_2_bn3BackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 512,
-	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
-	DIn: runtime.Layout{Row: 14336, Pix: 512}, DOut: runtime.Layout{Row: 14336, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer2_2_bn3Backward computes the gradients of layer2.2.bn3's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer2_2_bn3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_2_bn3W, 512, c.B[layer2_2_bn3Batch])
-	v.DGamma, v.DBeta = c.G[layer2_2_bn3W], c.G[layer2_2_bn3B]
-	runtime.BatchNormBackward(&layer2_2_bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f19), c.Batch.F(f21), c.Batch.F(f18), nil, lo, hi)
-}
-
-// layer2_2_bn3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer2_2_bn3EvalBackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 512,
-	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
-	DIn: runtime.Layout{Row: 14336, Pix: 512}, DOut: runtime.Layout{Row: 14336, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_2_bn3EvalBackward computes the gradients of layer2.2.bn3's input, weight and bias with the running statistics, channels [lo, hi).
-func layer2_2_bn3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_2_bn3W, 512, c.D[layer2_2_bn3Coef])
-	v.DGamma, v.DBeta = c.G[layer2_2_bn3W], c.G[layer2_2_bn3B]
-	runtime.BatchNormBackward(&layer2_2_bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f19), c.Batch.F(f21), c.Batch.F(f18), nil, lo, hi)
-}
-
-// layer2_2_add1ForwardGeom: layer2.2.add1+layer2.2.relu3.
-var layer2_2_add1ForwardGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 512,
-	Out: runtime.Layout{Row: 14336, Pix: 512}, In: []runtime.Layout{{Row: 14336, Pix: 512}, {Row: 14336, Pix: 512}},
-	Act: runtime.ActReLU,
-}
-
-// layer2_2_add1Forward computes layer2.2.add1 (residual) + layer2.2.relu3 (relu), rows [lo, hi).
-func layer2_2_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&layer2_2_add1ForwardGeom, c.F[f19], [][]float32{c.F[f1], c.F[f17]}, lo, hi)
-}
-
-// layer2_2_add1BackGeom: the gradient of layer2.2.add1+layer2.2.relu3.
-var layer2_2_add1BackGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 512,
-	DOut: runtime.Layout{Row: 14336, Pix: 512}, DIn: []runtime.Layout{{Row: 14336, Pix: 512}, {Row: 14336, Pix: 512}}, Acc: []bool{false, false},
-}
-
-// layer2_2_add1ActGeom: the derivative of layer2.2.relu3, in place on its output's gradient.
-var layer2_2_add1ActGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 512,
-	Out: runtime.Layout{Row: 14336, Pix: 512}, In: []runtime.Layout{{Row: 14336, Pix: 512}},
-	DOut: runtime.Layout{Row: 14336, Pix: 512}, DIn: []runtime.Layout{{Row: 14336, Pix: 512}},
-	Act: runtime.ActReLU,
-}
-
-// layer2_2_add1InputGrad computes the gradients of layer2.2.add1 (residual) + layer2.2.relu3 (relu)'s inputs, rows [lo, hi).
-func layer2_2_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer2_2_add1ActGeom, c.F[f1], c.F[f1], nil, c.F[f19], lo, hi)
-	d := [2][]float32{c.F[f21], c.F[f20]}
-	runtime.AddBackward(&layer2_2_add1BackGeom, d[:], c.F[f1], lo, hi)
-}
-
-// layer2_3_conv1Geom: conv 1x1x128 nobias.
-var layer2_3_conv1Geom = runtime.ConvGeom{
-	C: 512, InRow: 14336, OH: 28, OW: 28, K: 128, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 3584,
-	H:       28, W: 28, DInRow: 14336,
-}
-
-// layer2_3_conv1Forward computes layer2.3.conv1 (conv 1x1x128 nobias): output rows [lo, hi).
-func layer2_3_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_3_conv1Geom, c.Scratch, c.F[f63], c.F[f19], c.P[layer2_3_conv1W], nil, lo, hi)
-}
-
-// layer2_3_conv1WeightGrad adds to the weight and bias gradients of layer2.3.conv1, weight blocks.
-func layer2_3_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer2_3_conv1Geom, c.Scratch, c.G[layer2_3_conv1W], nil, c.F[f19], c.F[f64], lo, hi)
-}
-
-// layer2_3_conv1TUpdate computes layer2.3.conv1's weights transposed, for its input gradient.
-func layer2_3_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer2_3_conv1Geom, d, w.P[layer2_3_conv1W])
-}
-
-// layer2_3_conv1InputGrad computes the gradient of layer2.3.conv1's input, rows [lo, hi).
-func layer2_3_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer2_3_conv1Geom, c.Scratch, c.F[f1], c.D[layer2_3_conv1T], c.F[f64], true, lo, hi)
-}
-
-// layer2_3_bn1Geom: batchnorm.
-var layer2_3_bn1Geom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer2_3_bn1Stats computes layer2.3.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer2_3_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer2_3_bn1Count][0]++
-	}
-	v := bnVecs(c.Weights, layer2_3_bn1W, 128, c.B[layer2_3_bn1Batch])
-	runtime.BatchNormStats(&layer2_3_bn1Geom, c.Scratch, &v, c.Batch.F(f63), lo, hi)
-}
-
-// padT51: the padding of b51 (28x28x128 p1).
-var padT51 = runtime.Padding{
-	H: 28, W: 28, C: 128, PH: 1, PW: 1,
-}
-
-// layer2_3_bn1Forward computes layer2.3.bn1 (batchnorm) + layer2.3.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer2_3_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT51, c.F[f54], lo, hi)
-	v := bnVecs(c.Weights, layer2_3_bn1W, 128, c.B[layer2_3_bn1Batch])
-	runtime.BatchNormApply(&layer2_3_bn1Geom, &v, c.F[f54], c.F[f63], lo, hi)
-}
-
-// layer2_3_bn1EvalGeom: batchnorm, in inference.
-var layer2_3_bn1EvalGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer2_3_bn1CoefUpdate computes layer2.3.bn1's inference-mode coefficients (running statistics).
-func layer2_3_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer2_3_bn1W, 128, d)
-	runtime.BatchNormEval(&layer2_3_bn1EvalGeom, &v)
-}
-
-// layer2_3_bn1Eval computes layer2.3.bn1 (batchnorm) + layer2.3.relu1 (relu) in inference mode, rows [lo, hi).
-func layer2_3_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT51, c.F[f54], lo, hi)
-	v := bnVecs(c.Weights, layer2_3_bn1W, 128, c.D[layer2_3_bn1Coef])
-	runtime.BatchNormApply(&layer2_3_bn1EvalGeom, &v, c.F[f54], c.F[f63], lo, hi)
-}
-
-// layer2_3_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer2_3_bn1BackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
-	DIn: runtime.Layout{Row: 3584, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer2_3_bn1Backward computes the gradients of layer2.3.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer2_3_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_3_bn1W, 128, c.B[layer2_3_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer2_3_bn1W], c.G[layer2_3_bn1B]
-	runtime.BatchNormBackward(&layer2_3_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f64), c.Batch.F(f65), c.Batch.F(f63), nil, lo, hi)
-}
-
-// layer2_3_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer2_3_bn1EvalBackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
-	DIn: runtime.Layout{Row: 3584, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_3_bn1EvalBackward computes the gradients of layer2.3.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer2_3_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_3_bn1W, 128, c.D[layer2_3_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer2_3_bn1W], c.G[layer2_3_bn1B]
-	runtime.BatchNormBackward(&layer2_3_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f64), c.Batch.F(f65), c.Batch.F(f63), nil, lo, hi)
-}
-
-// layer2_3_conv2Geom: conv 3x3x128 p1 nobias.
-var layer2_3_conv2Geom = runtime.ConvGeom{
-	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	DOutRow: 3840, DOutOff: 3968,
-	H: 28, W: 28, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// layer2_3_conv2ForwardUUpdate computes layer2.3.conv2's weights, Winograd-transformed.
-func layer2_3_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer2_3_conv2Geom, d, w.P[layer2_3_conv2W])
-}
-
-// layer2_3_conv2Forward computes layer2.3.conv2 (conv 3x3x128 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer2_3_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_3_conv2Geom, c.Scratch, c.F[f64], c.F[f54], c.D[layer2_3_conv2ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer2_3_conv2WeightGrad adds to the weight and bias gradients of layer2.3.conv2, as Winograd's F(2×2, 3×3), weight blocks.
-func layer2_3_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&layer2_3_conv2Geom, c.Scratch, c.G[layer2_3_conv2W], nil, c.F[f54], c.F[f37], lo, hi)
-}
-
-// layer2_3_conv2PrevActGeom: the derivative of layer2.3.relu1, in place on its output's gradient.
-var layer2_3_conv2PrevActGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 128,
-	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}},
-	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}},
-	Act: runtime.ActReLU,
-}
-
-// layer2_3_conv2Back: the transposed convolution that computes layer2.3.conv2's input gradient.
-var layer2_3_conv2Back = runtime.ConvGeom{
-	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-}
-
-// layer2_3_conv2TUpdate computes layer2.3.conv2's weights transposed, for its input gradient.
-func layer2_3_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer2_3_conv2W], 128, 128, 3, 3, 32, 32)
-}
-
-// layer2_3_conv2TUUpdate computes their Winograd transform.
-func layer2_3_conv2TUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer2_3_conv2Back, d, w.D[layer2_3_conv2T])
-}
-
-// layer2_3_conv2InputGrad computes the gradient of layer2.3.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func layer2_3_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer2_3_conv2Back, c.Scratch, c.F[f65], c.F[f37], c.D[layer2_3_conv2TU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	// The derivative of layer2.3.relu1, on the rows just written.
-	runtime.ActBackward(&layer2_3_conv2PrevActGeom, c.F[f65], c.F[f65], nil, c.F[f54], lo, hi)
-}
-
-// layer2_3_bn2Geom: batchnorm.
-var layer2_3_bn2Geom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer2_3_bn2Stats computes layer2.3.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer2_3_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer2_3_bn2Count][0]++
-	}
-	v := bnVecs(c.Weights, layer2_3_bn2W, 128, c.B[layer2_3_bn2Batch])
-	runtime.BatchNormStats(&layer2_3_bn2Geom, c.Scratch, &v, c.Batch.F(f64), lo, hi)
-}
-
-// layer2_3_bn2Forward computes layer2.3.bn2 (batchnorm) + layer2.3.relu2 (relu) with the batch statistics, rows [lo, hi).
-func layer2_3_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_3_bn2W, 128, c.B[layer2_3_bn2Batch])
-	runtime.BatchNormApply(&layer2_3_bn2Geom, &v, c.F[f65], c.F[f64], lo, hi)
-}
-
-// layer2_3_bn2EvalGeom: batchnorm, in inference.
-var layer2_3_bn2EvalGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer2_3_bn2CoefUpdate computes layer2.3.bn2's inference-mode coefficients (running statistics).
-func layer2_3_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer2_3_bn2W, 128, d)
-	runtime.BatchNormEval(&layer2_3_bn2EvalGeom, &v)
-}
-
-// layer2_3_bn2Eval computes layer2.3.bn2 (batchnorm) + layer2.3.relu2 (relu) in inference mode, rows [lo, hi).
-func layer2_3_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_3_bn2W, 128, c.D[layer2_3_bn2Coef])
-	runtime.BatchNormApply(&layer2_3_bn2EvalGeom, &v, c.F[f65], c.F[f64], lo, hi)
-}
-
-// layer2_3_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer2_3_bn2BackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
-	DIn: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG178: the padding of g178 (28x28x128 p1).
-var padTG178 = runtime.Padding{
-	H: 28, W: 28, C: 128, PH: 1, PW: 1,
-}
-
-// layer2_3_bn2Backward computes the gradients of layer2.3.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer2_3_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_3_bn2W, 128, c.B[layer2_3_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer2_3_bn2W], c.G[layer2_3_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f37) {
-			runtime.ClearPadding(&padTG178, f, 0, 28)
-		}
-	}
-	runtime.BatchNormBackward(&layer2_3_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f37), c.Batch.F(f66), c.Batch.F(f64), nil, lo, hi)
-}
-
-// layer2_3_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer2_3_bn2EvalBackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 128,
-	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
-	DIn: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_3_bn2EvalBackward computes the gradients of layer2.3.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer2_3_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_3_bn2W, 128, c.D[layer2_3_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer2_3_bn2W], c.G[layer2_3_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f37) {
-			runtime.ClearPadding(&padTG178, f, 0, 28)
-		}
-	}
-	runtime.BatchNormBackward(&layer2_3_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f37), c.Batch.F(f66), c.Batch.F(f64), nil, lo, hi)
-}
-
-// layer2_3_conv3Geom: conv 1x1x512 nobias.
-var layer2_3_conv3Geom = runtime.ConvGeom{
-	C: 128, InRow: 3584, OH: 28, OW: 28, K: 512, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 14336,
-	H:       28, W: 28, DInRow: 3584,
-}
-
-// layer2_3_conv3Forward computes layer2.3.conv3 (conv 1x1x512 nobias): output rows [lo, hi).
-func layer2_3_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer2_3_conv3Geom, c.Scratch, c.F[f20], c.F[f65], c.P[layer2_3_conv3W], nil, lo, hi)
-}
-
-// layer2_3_conv3WeightGrad adds to the weight and bias gradients of layer2.3.conv3, weight blocks.
-func layer2_3_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer2_3_conv3Geom, c.Scratch, c.G[layer2_3_conv3W], nil, c.F[f65], c.F[f21], lo, hi)
-}
-
-// layer2_3_conv3PrevActGeom: the derivative of layer2.3.relu2, in place on its output's gradient.
-var layer2_3_conv3PrevActGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 128,
-	Out: runtime.Layout{Row: 3584, Pix: 128}, In: []runtime.Layout{{Row: 3584, Pix: 128}},
-	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}},
-	Act: runtime.ActReLU,
-}
-
-// layer2_3_conv3TUpdate computes layer2.3.conv3's weights transposed, for its input gradient.
-func layer2_3_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer2_3_conv3Geom, d, w.P[layer2_3_conv3W])
-}
-
-// layer2_3_conv3InputGrad computes the gradient of layer2.3.conv3's input, rows [lo, hi).
-func layer2_3_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer2_3_conv3Geom, c.Scratch, c.F[f66], c.D[layer2_3_conv3T], c.F[f21], false, lo, hi)
-	// The derivative of layer2.3.relu2, on the rows just written.
-	runtime.ActBackward(&layer2_3_conv3PrevActGeom, c.F[f66], c.F[f66], nil, c.F[f65], lo, hi)
-}
-
-// layer2_3_bn3Geom: batchnorm.
-var layer2_3_bn3Geom = runtime.BNGeom{
-	H: 28, W: 28, C: 512,
-	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_3_bn3Stats computes layer2.3.bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer2_3_bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer2_3_bn3Count][0]++
-	}
-	v := bnVecs(c.Weights, layer2_3_bn3W, 512, c.B[layer2_3_bn3Batch])
-	runtime.BatchNormStats(&layer2_3_bn3Geom, c.Scratch, &v, c.Batch.F(f20), lo, hi)
-}
-
-// layer2_3_bn3Forward computes layer2.3.bn3 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer2_3_bn3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_3_bn3W, 512, c.B[layer2_3_bn3Batch])
-	runtime.BatchNormApply(&layer2_3_bn3Geom, &v, c.F[f1], c.F[f20], lo, hi)
-}
-
-// layer2_3_bn3EvalGeom: batchnorm, in inference.
-var layer2_3_bn3EvalGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 512,
-	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_3_bn3CoefUpdate computes layer2.3.bn3's inference-mode coefficients (running statistics).
-func layer2_3_bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer2_3_bn3W, 512, d)
-	runtime.BatchNormEval(&layer2_3_bn3EvalGeom, &v)
-}
-
-// layer2_3_bn3Eval computes layer2.3.bn3 (batchnorm) in inference mode, rows [lo, hi).
-func layer2_3_bn3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_3_bn3W, 512, c.D[layer2_3_bn3Coef])
-	runtime.BatchNormApply(&layer2_3_bn3EvalGeom, &v, c.F[f1], c.F[f20], lo, hi)
-}
-
-// layer2_3_bn3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer2_3_bn3BackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 512,
-	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
-	DIn: runtime.Layout{Row: 14336, Pix: 512}, DOut: runtime.Layout{Row: 14336, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer2_3_bn3Backward computes the gradients of layer2.3.bn3's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer2_3_bn3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_3_bn3W, 512, c.B[layer2_3_bn3Batch])
-	v.DGamma, v.DBeta = c.G[layer2_3_bn3W], c.G[layer2_3_bn3B]
-	runtime.BatchNormBackward(&layer2_3_bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f21), c.Batch.F(f22), c.Batch.F(f20), nil, lo, hi)
-}
-
-// layer2_3_bn3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer2_3_bn3EvalBackwardGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 512,
-	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
-	DIn: runtime.Layout{Row: 14336, Pix: 512}, DOut: runtime.Layout{Row: 14336, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_3_bn3EvalBackward computes the gradients of layer2.3.bn3's input, weight and bias with the running statistics, channels [lo, hi).
-func layer2_3_bn3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_3_bn3W, 512, c.D[layer2_3_bn3Coef])
-	v.DGamma, v.DBeta = c.G[layer2_3_bn3W], c.G[layer2_3_bn3B]
-	runtime.BatchNormBackward(&layer2_3_bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f21), c.Batch.F(f22), c.Batch.F(f20), nil, lo, hi)
-}
-
-// layer2_3_add1ForwardGeom: layer2.3.add1+layer2.3.relu3.
-var layer2_3_add1ForwardGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 512,
-	Out: runtime.Layout{Row: 14336, Pix: 512}, In: []runtime.Layout{{Row: 14336, Pix: 512}, {Row: 14336, Pix: 512}},
-	Act: runtime.ActReLU,
-}
-
-// layer2_3_add1Forward computes layer2.3.add1 (residual) + layer2.3.relu3 (relu), rows [lo, hi).
-func layer2_3_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&layer2_3_add1ForwardGeom, c.F[f21], [][]float32{c.F[f1], c.F[f19]}, lo, hi)
-}
-
-// layer2_3_add1BackGeom: the gradient of layer2.3.add1+layer2.3.relu3.
-var layer2_3_add1BackGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 512,
-	DOut: runtime.Layout{Row: 14336, Pix: 512}, DIn: []runtime.Layout{{Row: 14336, Pix: 512}, {Row: 14336, Pix: 512}}, Acc: []bool{false, false},
-}
-
-// layer2_3_add1ActGeom: the derivative of layer2.3.relu3, in place on its output's gradient.
-var layer2_3_add1ActGeom = runtime.EltGeom{
-	H: 28, W: 28, C: 512,
-	Out: runtime.Layout{Row: 14336, Pix: 512}, In: []runtime.Layout{{Row: 14336, Pix: 512}},
-	DOut: runtime.Layout{Row: 14336, Pix: 512}, DIn: []runtime.Layout{{Row: 14336, Pix: 512}},
-	Act: runtime.ActReLU,
-}
-
-// layer2_3_add1InputGrad computes the gradients of layer2.3.add1 (residual) + layer2.3.relu3 (relu)'s inputs, rows [lo, hi).
-func layer2_3_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer2_3_add1ActGeom, c.F[f23], c.F[f23], nil, c.F[f21], lo, hi)
-	d := [2][]float32{c.F[f22], c.F[f1]}
-	runtime.AddBackward(&layer2_3_add1BackGeom, d[:], c.F[f23], lo, hi)
-}
-
-// layer3_0_conv1Geom: conv 1x1x256 nobias.
-var layer3_0_conv1Geom = runtime.ConvGeom{
+// conv1x1x256Geom_2: conv 1x1x256 nobias.
+var conv1x1x256Geom_2 = runtime.ConvGeom{
 	C: 512, InRow: 14336, OH: 28, OW: 28, K: 256, OutRow: 7168,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 7168,
@@ -7690,26 +4465,26 @@ var layer3_0_conv1Geom = runtime.ConvGeom{
 
 // layer3_0_conv1Forward computes layer3.0.conv1 (conv 1x1x256 nobias): output rows [lo, hi).
 func layer3_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_0_conv1Geom, c.Scratch, c.F[f37], c.F[f21], c.P[layer3_0_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x256Geom_2, c.Scratch, c.F[f37], c.F[f21], c.P[layer3_0_conv1W], nil, lo, hi)
 }
 
 // layer3_0_conv1WeightGrad adds to the weight and bias gradients of layer3.0.conv1, weight blocks.
 func layer3_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer3_0_conv1Geom, c.Scratch, c.G[layer3_0_conv1W], nil, c.F[f21], c.F[f38], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x256Geom_2, c.Scratch, c.G[layer3_0_conv1W], nil, c.F[f21], c.F[f38], lo, hi)
 }
 
 // layer3_0_conv1TUpdate computes layer3.0.conv1's weights transposed, for its input gradient.
 func layer3_0_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer3_0_conv1Geom, d, w.P[layer3_0_conv1W])
+	runtime.Conv1x1Transpose(&conv1x1x256Geom_2, d, w.P[layer3_0_conv1W])
 }
 
 // layer3_0_conv1InputGrad computes the gradient of layer3.0.conv1's input, rows [lo, hi).
 func layer3_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer3_0_conv1Geom, c.Scratch, c.F[f23], c.D[layer3_0_conv1T], c.F[f38], true, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x256Geom_2, c.Scratch, c.F[f23], c.D[layer3_0_conv1T], c.F[f38], true, lo, hi)
 }
 
-// layer3_0_bn1Geom: batchnorm.
-var layer3_0_bn1Geom = runtime.BNGeom{
+// batchnormGeom_9: batchnorm.
+var batchnormGeom_9 = runtime.BNGeom{
 	H: 28, W: 28, C: 256,
 	In: runtime.Layout{Row: 7168, Pix: 256}, Out: runtime.Layout{Off: 7936, Row: 7680, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -7721,43 +4496,31 @@ func layer3_0_bn1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[layer3_0_bn1Count][0]++
 	}
 	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.B[layer3_0_bn1Batch])
-	runtime.BatchNormStats(&layer3_0_bn1Geom, c.Scratch, &v, c.Batch.F(f37), lo, hi)
-}
-
-// padT58: the padding of b58 (28x28x256 p1).
-var padT58 = runtime.Padding{
-	H: 28, W: 28, C: 256, PH: 1, PW: 1,
+	runtime.BatchNormStats(&batchnormGeom_9, c.Scratch, &v, c.Batch.F(f37), lo, hi)
 }
 
 // layer3_0_bn1Forward computes layer3.0.bn1 (batchnorm) + layer3.0.relu1 (relu) with the batch statistics, rows [lo, hi).
 func layer3_0_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT58, c.F[f22], lo, hi)
+	runtime.ClearPadding(&pad28x28x256p1, c.F[f22], lo, hi)
 	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.B[layer3_0_bn1Batch])
-	runtime.BatchNormApply(&layer3_0_bn1Geom, &v, c.F[f22], c.F[f37], lo, hi)
-}
-
-// layer3_0_bn1EvalGeom: batchnorm, in inference.
-var layer3_0_bn1EvalGeom = runtime.BNGeom{
-	H: 28, W: 28, C: 256,
-	In: runtime.Layout{Row: 7168, Pix: 256}, Out: runtime.Layout{Off: 7936, Row: 7680, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+	runtime.BatchNormApply(&batchnormGeom_9, &v, c.F[f22], c.F[f37], lo, hi)
 }
 
 // layer3_0_bn1CoefUpdate computes layer3.0.bn1's inference-mode coefficients (running statistics).
 func layer3_0_bn1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, layer3_0_bn1W, 256, d)
-	runtime.BatchNormEval(&layer3_0_bn1EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom_9, &v)
 }
 
 // layer3_0_bn1Eval computes layer3.0.bn1 (batchnorm) + layer3.0.relu1 (relu) in inference mode, rows [lo, hi).
 func layer3_0_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT58, c.F[f22], lo, hi)
+	runtime.ClearPadding(&pad28x28x256p1, c.F[f22], lo, hi)
 	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.D[layer3_0_bn1Coef])
-	runtime.BatchNormApply(&layer3_0_bn1EvalGeom, &v, c.F[f22], c.F[f37], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom_9, &v, c.F[f22], c.F[f37], lo, hi)
 }
 
-// layer3_0_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_0_bn1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_10: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_10 = runtime.BNGeom{
 	H: 28, W: 28, C: 256,
 	In: runtime.Layout{Row: 7168, Pix: 256}, Out: runtime.Layout{Off: 7936, Row: 7680, Pix: 256},
 	DIn: runtime.Layout{Row: 7168, Pix: 256}, DOut: runtime.Layout{Row: 7168, Pix: 256},
@@ -7768,11 +4531,11 @@ var layer3_0_bn1BackwardGeom = runtime.BNGeom{
 func layer3_0_bn1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.B[layer3_0_bn1Batch])
 	v.DGamma, v.DBeta = c.G[layer3_0_bn1W], c.G[layer3_0_bn1B]
-	runtime.BatchNormBackward(&layer3_0_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f38), c.Batch.F(f39), c.Batch.F(f37), c.Batch.F(f22), lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_10, c.Scratch, &v, c.Batch.F(f38), c.Batch.F(f39), c.Batch.F(f37), c.Batch.F(f22), lo, hi)
 }
 
-// layer3_0_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_0_bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_10: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_10 = runtime.BNGeom{
 	H: 28, W: 28, C: 256,
 	In: runtime.Layout{Row: 7168, Pix: 256}, Out: runtime.Layout{Off: 7936, Row: 7680, Pix: 256},
 	DIn: runtime.Layout{Row: 7168, Pix: 256}, DOut: runtime.Layout{Row: 7168, Pix: 256},
@@ -7783,11 +4546,11 @@ var layer3_0_bn1EvalBackwardGeom = runtime.BNGeom{
 func layer3_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.D[layer3_0_bn1Coef])
 	v.DGamma, v.DBeta = c.G[layer3_0_bn1W], c.G[layer3_0_bn1B]
-	runtime.BatchNormBackward(&layer3_0_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f38), c.Batch.F(f39), c.Batch.F(f37), c.Batch.F(f22), lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_10, c.Scratch, &v, c.Batch.F(f38), c.Batch.F(f39), c.Batch.F(f37), c.Batch.F(f22), lo, hi)
 }
 
-// layer3_0_conv2Geom: conv 3x3x256 s2 p1 nobias.
-var layer3_0_conv2Geom = runtime.ConvGeom{
+// conv3x3x256Geom: conv 3x3x256 s2 p1 nobias.
+var conv3x3x256Geom = runtime.ConvGeom{
 	C: 256, InRow: 7680, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
@@ -7796,67 +4559,68 @@ var layer3_0_conv2Geom = runtime.ConvGeom{
 
 // layer3_0_conv2Forward computes layer3.0.conv2 (conv 3x3x256 s2 p1 nobias): output rows [lo, hi).
 func layer3_0_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer3_0_conv2Geom, c.Scratch, c.F[f80], c.F[f22], c.P[layer3_0_conv2W], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x256Geom, c.Scratch, c.F[f80], c.F[f22], c.P[layer3_0_conv2W], nil, lo, hi)
 }
 
 // layer3_0_conv2WeightGrad adds to the weight and bias gradients of layer3.0.conv2, units (filter rows of weight blocks).
 func layer3_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer3_0_conv2Geom, c.Scratch, c.G[layer3_0_conv2W], nil, c.F[f22], c.F[f82], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x256Geom, c.Scratch, c.G[layer3_0_conv2W], nil, c.F[f22], c.F[f82], lo, hi)
 }
 
 // layer3_0_conv2TUpdate computes layer3.0.conv2's weights transposed, for its input gradient.
 func layer3_0_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&layer3_0_conv2Geom, d, w.P[layer3_0_conv2W])
+	runtime.GroupedTranspose(&conv3x3x256Geom, d, w.P[layer3_0_conv2W])
 }
 
 // layer3_0_conv2InputGrad computes the gradient of layer3.0.conv2's input, rows [lo, hi).
 func layer3_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&layer3_0_conv2Geom, c.Scratch, c.F[f39], c.D[layer3_0_conv2T], c.F[f82], false, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x256Geom, c.Scratch, c.F[f39], c.D[layer3_0_conv2T], c.F[f82], false, lo, hi)
 }
 
-// layer3_0_bn2Geom: batchnorm.
-var layer3_0_bn2Geom = runtime.BNGeom{
+// batchnormGeom_10: batchnorm.
+var batchnormGeom_10 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// layer3_0_bn2Stats computes layer3.0.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_0_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_0_bn2Count][0]++
+// batchnormStats_7 returns the phase of layer3.0.bn2, layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_7(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 256, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_10, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, layer3_0_bn2W, 256, c.B[layer3_0_bn2Batch])
-	runtime.BatchNormStats(&layer3_0_bn2Geom, c.Scratch, &v, c.Batch.F(f80), lo, hi)
 }
 
-// layer3_0_bn2Forward computes layer3.0.bn2 (batchnorm) + layer3.0.relu2 (relu) with the batch statistics, rows [lo, hi).
-func layer3_0_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_bn2W, 256, c.B[layer3_0_bn2Batch])
-	runtime.BatchNormApply(&layer3_0_bn2Geom, &v, c.F[f81], c.F[f80], lo, hi)
+// batchnormForward_7 returns the phase of layer3.0.bn2, layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward_7(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 256, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_10, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer3_0_bn2EvalGeom: batchnorm, in inference.
-var layer3_0_bn2EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+// batchnormCoefUpdate_7 returns the update of layer3.0.bn2, layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_7(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 256, d)
+		runtime.BatchNormEval(&batchnormGeom_10, &v)
+	}
 }
 
-// layer3_0_bn2CoefUpdate computes layer3.0.bn2's inference-mode coefficients (running statistics).
-func layer3_0_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_0_bn2W, 256, d)
-	runtime.BatchNormEval(&layer3_0_bn2EvalGeom, &v)
+// batchnormEval_7 returns the phase of layer3.0.bn2, layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval_7(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 256, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_10, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer3_0_bn2Eval computes layer3.0.bn2 (batchnorm) + layer3.0.relu2 (relu) in inference mode, rows [lo, hi).
-func layer3_0_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_bn2W, 256, c.D[layer3_0_bn2Coef])
-	runtime.BatchNormApply(&layer3_0_bn2EvalGeom, &v, c.F[f81], c.F[f80], lo, hi)
-}
-
-// layer3_0_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_0_bn2BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_11: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_11 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
@@ -7867,11 +4631,11 @@ var layer3_0_bn2BackwardGeom = runtime.BNGeom{
 func layer3_0_bn2Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer3_0_bn2W, 256, c.B[layer3_0_bn2Batch])
 	v.DGamma, v.DBeta = c.G[layer3_0_bn2W], c.G[layer3_0_bn2B]
-	runtime.BatchNormBackward(&layer3_0_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f82), c.Batch.F(f83), c.Batch.F(f80), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_11, c.Scratch, &v, c.Batch.F(f82), c.Batch.F(f83), c.Batch.F(f80), nil, lo, hi)
 }
 
-// layer3_0_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_0_bn2EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_11: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_11 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
@@ -7882,120 +4646,133 @@ var layer3_0_bn2EvalBackwardGeom = runtime.BNGeom{
 func layer3_0_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer3_0_bn2W, 256, c.D[layer3_0_bn2Coef])
 	v.DGamma, v.DBeta = c.G[layer3_0_bn2W], c.G[layer3_0_bn2B]
-	runtime.BatchNormBackward(&layer3_0_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f82), c.Batch.F(f83), c.Batch.F(f80), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_11, c.Scratch, &v, c.Batch.F(f82), c.Batch.F(f83), c.Batch.F(f80), nil, lo, hi)
 }
 
-// layer3_0_conv3Geom: conv 1x1x1024 nobias.
-var layer3_0_conv3Geom = runtime.ConvGeom{
+// conv1x1x1024Geom: conv 1x1x1024 nobias.
+var conv1x1x1024Geom = runtime.ConvGeom{
 	C: 256, InRow: 3584, OH: 14, OW: 14, K: 1024, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 14336,
 	H:       14, W: 14, DInRow: 3584,
 }
 
-// layer3_0_conv3Forward computes layer3.0.conv3 (conv 1x1x1024 nobias): output rows [lo, hi).
-func layer3_0_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_0_conv3Geom, c.Scratch, c.F[f38], c.F[f81], c.P[layer3_0_conv3W], nil, lo, hi)
+// conv1x1x1024Forward returns the phase of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, each with its own buffers and tensors: it computes conv 1x1x1024 nobias: output rows [lo, hi).
+func conv1x1x1024Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x1024Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// layer3_0_conv3WeightGrad adds to the weight and bias gradients of layer3.0.conv3, weight blocks.
-func layer3_0_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer3_0_conv3Geom, c.Scratch, c.G[layer3_0_conv3W], nil, c.F[f81], c.F[f39], lo, hi)
+// conv1x1x1024WeightGrad returns the phase of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1x1024WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(&conv1x1x1024Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer3_0_conv3PrevActGeom: the derivative of layer3.0.relu2, in place on its output's gradient.
-var layer3_0_conv3PrevActGeom = runtime.EltGeom{
+// conv1x1x1024PrevActGeom: the derivative of layer3.0.relu2, in place on its output's gradient.
+var conv1x1x1024PrevActGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 256,
 	Out: runtime.Layout{Row: 3584, Pix: 256}, In: []runtime.Layout{{Row: 3584, Pix: 256}},
 	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
 	Act: runtime.ActReLU,
 }
 
-// layer3_0_conv3TUpdate computes layer3.0.conv3's weights transposed, for its input gradient.
-func layer3_0_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer3_0_conv3Geom, d, w.P[layer3_0_conv3W])
-}
-
-// layer3_0_conv3InputGrad computes the gradient of layer3.0.conv3's input, rows [lo, hi).
-func layer3_0_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer3_0_conv3Geom, c.Scratch, c.F[f83], c.D[layer3_0_conv3T], c.F[f39], false, lo, hi)
-	// The derivative of layer3.0.relu2, on the rows just written.
-	runtime.ActBackward(&layer3_0_conv3PrevActGeom, c.F[f83], c.F[f83], nil, c.F[f81], lo, hi)
-}
-
-// layer3_0_bn3Geom: batchnorm.
-var layer3_0_bn3Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_0_bn3Stats computes layer3.0.bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_0_bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_0_bn3Count][0]++
+// conv1x1x1024TUpdate returns the update of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv1x1x1024TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(&conv1x1x1024Geom, d, w.P[p0])
 	}
-	v := bnVecs(c.Weights, layer3_0_bn3W, 1024, c.B[layer3_0_bn3Batch])
-	runtime.BatchNormStats(&layer3_0_bn3Geom, c.Scratch, &v, c.Batch.F(f38), lo, hi)
 }
 
-// layer3_0_bn3Forward computes layer3.0.bn3 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer3_0_bn3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_bn3W, 1024, c.B[layer3_0_bn3Batch])
-	runtime.BatchNormApply(&layer3_0_bn3Geom, &v, c.F[f23], c.F[f38], lo, hi)
+// conv1x1x1024InputGrad returns the phase of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1x1024InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(&conv1x1x1024Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
+		// The derivative of the relu before, on the rows just written.
+		runtime.ActBackward(&conv1x1x1024PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+	}
 }
 
-// layer3_0_bn3EvalGeom: batchnorm, in inference.
-var layer3_0_bn3EvalGeom = runtime.BNGeom{
+// batchnormGeom_11: batchnorm.
+var batchnormGeom_11 = runtime.BNGeom{
 	H: 14, W: 14, C: 1024,
 	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer3_0_bn3CoefUpdate computes layer3.0.bn3's inference-mode coefficients (running statistics).
-func layer3_0_bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_0_bn3W, 1024, d)
-	runtime.BatchNormEval(&layer3_0_bn3EvalGeom, &v)
+// batchnormStats_8 returns the phase of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_8(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 1024, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_11, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// layer3_0_bn3Eval computes layer3.0.bn3 (batchnorm) in inference mode, rows [lo, hi).
-func layer3_0_bn3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_bn3W, 1024, c.D[layer3_0_bn3Coef])
-	runtime.BatchNormApply(&layer3_0_bn3EvalGeom, &v, c.F[f23], c.F[f38], lo, hi)
+// batchnormForward_8 returns the phase of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnormForward_8(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 1024, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_11, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer3_0_bn3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_0_bn3BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate_8 returns the update of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_8(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 1024, d)
+		runtime.BatchNormEval(&batchnormGeom_11, &v)
+	}
+}
+
+// batchnormEval_8 returns the phase of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnormEval_8(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 1024, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_11, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_12: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_12 = runtime.BNGeom{
 	H: 14, W: 14, C: 1024,
 	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
 	DIn: runtime.Layout{Row: 14336, Pix: 1024}, DOut: runtime.Layout{Row: 14336, Pix: 1024},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// layer3_0_bn3Backward computes the gradients of layer3.0.bn3's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_0_bn3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_bn3W, 1024, c.B[layer3_0_bn3Batch])
-	v.DGamma, v.DBeta = c.G[layer3_0_bn3W], c.G[layer3_0_bn3B]
-	runtime.BatchNormBackward(&layer3_0_bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f39), c.Batch.F(f41), c.Batch.F(f38), nil, lo, hi)
+// batchnormBackward_7 returns the phase of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_7(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 1024, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_12, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// layer3_0_bn3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_0_bn3EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_12: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_12 = runtime.BNGeom{
 	H: 14, W: 14, C: 1024,
 	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
 	DIn: runtime.Layout{Row: 14336, Pix: 1024}, DOut: runtime.Layout{Row: 14336, Pix: 1024},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer3_0_bn3EvalBackward computes the gradients of layer3.0.bn3's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_0_bn3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_bn3W, 1024, c.D[layer3_0_bn3Coef])
-	v.DGamma, v.DBeta = c.G[layer3_0_bn3W], c.G[layer3_0_bn3B]
-	runtime.BatchNormBackward(&layer3_0_bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f39), c.Batch.F(f41), c.Batch.F(f38), nil, lo, hi)
+// batchnormEvalBackward_7 returns the phase of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_7(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 1024, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_12, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// layer3_0_downsample_0Geom: conv 1x1x1024 s2 nobias.
-var layer3_0_downsample_0Geom = runtime.ConvGeom{
+// conv1x1x1024Geom_2: conv 1x1x1024 s2 nobias.
+var conv1x1x1024Geom_2 = runtime.ConvGeom{
 	C: 512, InRow: 14336, OH: 14, OW: 14, K: 1024, OutRow: 14336,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 32,
 	DOutRow: 14336,
@@ -8004,2073 +4781,282 @@ var layer3_0_downsample_0Geom = runtime.ConvGeom{
 
 // layer3_0_downsample_0Forward computes layer3.0.downsample.0 (conv 1x1x1024 s2 nobias): output rows [lo, hi).
 func layer3_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_0_downsample_0Geom, c.Scratch, c.F[f39], c.F[f21], c.P[layer3_0_downsample_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x1024Geom_2, c.Scratch, c.F[f39], c.F[f21], c.P[layer3_0_downsample_0W], nil, lo, hi)
 }
 
 // layer3_0_downsample_0WeightGrad adds to the weight and bias gradients of layer3.0.downsample.0, weight blocks.
 func layer3_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer3_0_downsample_0Geom, c.Scratch, c.G[layer3_0_downsample_0W], nil, c.F[f21], c.F[f40], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x1024Geom_2, c.Scratch, c.G[layer3_0_downsample_0W], nil, c.F[f21], c.F[f40], lo, hi)
 }
 
 // layer3_0_downsample_0TUpdate computes layer3.0.downsample.0's weights transposed, for its input gradient.
 func layer3_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer3_0_downsample_0Geom, d, w.P[layer3_0_downsample_0W])
+	runtime.Conv1x1Transpose(&conv1x1x1024Geom_2, d, w.P[layer3_0_downsample_0W])
 }
 
 // layer3_0_downsample_0InputGrad computes the gradient of layer3.0.downsample.0's input, rows [lo, hi).
 func layer3_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer3_0_downsample_0Geom, c.Scratch, c.F[f23], c.D[layer3_0_downsample_0T], c.F[f40], false, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x1024Geom_2, c.Scratch, c.F[f23], c.D[layer3_0_downsample_0T], c.F[f40], false, lo, hi)
 }
 
-// layer3_0_downsample_1Geom: batchnorm.
-var layer3_0_downsample_1Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_0_downsample_1Stats computes layer3.0.downsample.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_0_downsample_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_0_downsample_1Count][0]++
+// residualForward_3 returns the phase of layer3.0.add1, layer3.1.add1, layer3.2.add1, layer3.3.add1, layer3.4.add1 and layer3.5.add1, each with its own buffers: it computes residual + relu, rows [lo, hi).
+func residualForward_3(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Add(&conv1x1x1024StoreGeom, c.F[b0], [][]float32{c.F[b1], c.F[b2]}, lo, hi)
 	}
-	v := bnVecs(c.Weights, layer3_0_downsample_1W, 1024, c.B[layer3_0_downsample_1Batch])
-	runtime.BatchNormStats(&layer3_0_downsample_1Geom, c.Scratch, &v, c.Batch.F(f39), lo, hi)
 }
 
-// layer3_0_downsample_1Forward computes layer3.0.downsample.1 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer3_0_downsample_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_downsample_1W, 1024, c.B[layer3_0_downsample_1Batch])
-	runtime.BatchNormApply(&layer3_0_downsample_1Geom, &v, c.F[f1], c.F[f39], lo, hi)
-}
-
-// layer3_0_downsample_1EvalGeom: batchnorm, in inference.
-var layer3_0_downsample_1EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_0_downsample_1CoefUpdate computes layer3.0.downsample.1's inference-mode coefficients (running statistics).
-func layer3_0_downsample_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_0_downsample_1W, 1024, d)
-	runtime.BatchNormEval(&layer3_0_downsample_1EvalGeom, &v)
-}
-
-// layer3_0_downsample_1Eval computes layer3.0.downsample.1 (batchnorm) in inference mode, rows [lo, hi).
-func layer3_0_downsample_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_downsample_1W, 1024, c.D[layer3_0_downsample_1Coef])
-	runtime.BatchNormApply(&layer3_0_downsample_1EvalGeom, &v, c.F[f1], c.F[f39], lo, hi)
-}
-
-// layer3_0_downsample_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_0_downsample_1BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	DIn: runtime.Layout{Row: 14336, Pix: 1024}, DOut: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer3_0_downsample_1Backward computes the gradients of layer3.0.downsample.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_0_downsample_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_downsample_1W, 1024, c.B[layer3_0_downsample_1Batch])
-	v.DGamma, v.DBeta = c.G[layer3_0_downsample_1W], c.G[layer3_0_downsample_1B]
-	runtime.BatchNormBackward(&layer3_0_downsample_1BackwardGeom, c.Scratch, &v, c.Batch.F(f40), c.Batch.F(f42), c.Batch.F(f39), nil, lo, hi)
-}
-
-// layer3_0_downsample_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_0_downsample_1EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	DIn: runtime.Layout{Row: 14336, Pix: 1024}, DOut: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_0_downsample_1EvalBackward computes the gradients of layer3.0.downsample.1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_0_downsample_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_downsample_1W, 1024, c.D[layer3_0_downsample_1Coef])
-	v.DGamma, v.DBeta = c.G[layer3_0_downsample_1W], c.G[layer3_0_downsample_1B]
-	runtime.BatchNormBackward(&layer3_0_downsample_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f40), c.Batch.F(f42), c.Batch.F(f39), nil, lo, hi)
-}
-
-// layer3_0_add1ForwardGeom: layer3.0.add1+relu4.
-var layer3_0_add1ForwardGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 1024,
-	Out: runtime.Layout{Row: 14336, Pix: 1024}, In: []runtime.Layout{{Row: 14336, Pix: 1024}, {Row: 14336, Pix: 1024}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_0_add1Forward computes layer3.0.add1 (residual) + relu4 (relu), rows [lo, hi).
-func layer3_0_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&layer3_0_add1ForwardGeom, c.F[f40], [][]float32{c.F[f23], c.F[f1]}, lo, hi)
-}
-
-// layer3_0_add1BackGeom: the gradient of layer3.0.add1+relu4.
-var layer3_0_add1BackGeom = runtime.EltGeom{
+// residualBackGeom_3: the gradient of the residual+the relu.
+var residualBackGeom_3 = runtime.EltGeom{
 	H: 14, W: 14, C: 1024,
 	DOut: runtime.Layout{Row: 14336, Pix: 1024}, DIn: []runtime.Layout{{Row: 14336, Pix: 1024}, {Row: 14336, Pix: 1024}}, Acc: []bool{false, false},
 }
 
-// layer3_0_add1ActGeom: the derivative of relu4, in place on its output's gradient.
-var layer3_0_add1ActGeom = runtime.EltGeom{
+// residualActGeom_3: the derivative of the relu, in place on its output's gradient.
+var residualActGeom_3 = runtime.EltGeom{
 	H: 14, W: 14, C: 1024,
 	Out: runtime.Layout{Row: 14336, Pix: 1024}, In: []runtime.Layout{{Row: 14336, Pix: 1024}},
 	DOut: runtime.Layout{Row: 14336, Pix: 1024}, DIn: []runtime.Layout{{Row: 14336, Pix: 1024}},
 	Act: runtime.ActReLU,
 }
 
-// layer3_0_add1InputGrad computes the gradients of layer3.0.add1 (residual) + relu4 (relu)'s inputs, rows [lo, hi).
-func layer3_0_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer3_0_add1ActGeom, c.F[f43], c.F[f43], nil, c.F[f40], lo, hi)
-	d := [2][]float32{c.F[f41], c.F[f42]}
-	runtime.AddBackward(&layer3_0_add1BackGeom, d[:], c.F[f43], lo, hi)
+// residualInputGrad_3 returns the phase of layer3.0.add1, layer3.1.add1, layer3.2.add1, layer3.3.add1, layer3.4.add1 and layer3.5.add1, each with its own buffers: it computes the gradients of residual + relu's inputs, rows [lo, hi).
+func residualInputGrad_3(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ActBackward(&residualActGeom_3, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
+		d := [2][]float32{c.F[b2], c.F[b3]}
+		runtime.AddBackward(&residualBackGeom_3, d[:], c.F[b0], lo, hi)
+	}
 }
 
-// layer3_1_conv1Geom: conv 1x1x256 nobias.
-var layer3_1_conv1Geom = runtime.ConvGeom{
+// conv1x1x256Geom_3: conv 1x1x256 nobias.
+var conv1x1x256Geom_3 = runtime.ConvGeom{
 	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3584,
 	H:       14, W: 14, DInRow: 14336,
 }
 
-// layer3_1_conv1Forward computes layer3.1.conv1 (conv 1x1x256 nobias): output rows [lo, hi).
-func layer3_1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_1_conv1Geom, c.Scratch, c.F[f82], c.F[f40], c.P[layer3_1_conv1W], nil, lo, hi)
-}
-
-// layer3_1_conv1WeightGrad adds to the weight and bias gradients of layer3.1.conv1, weight blocks.
-func layer3_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer3_1_conv1Geom, c.Scratch, c.G[layer3_1_conv1W], nil, c.F[f40], c.F[f83], lo, hi)
-}
-
-// layer3_1_conv1TUpdate computes layer3.1.conv1's weights transposed, for its input gradient.
-func layer3_1_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer3_1_conv1Geom, d, w.P[layer3_1_conv1W])
-}
-
-// layer3_1_conv1InputGrad computes the gradient of layer3.1.conv1's input, rows [lo, hi).
-func layer3_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer3_1_conv1Geom, c.Scratch, c.F[f43], c.D[layer3_1_conv1T], c.F[f83], true, lo, hi)
-}
-
-// layer3_1_bn1Geom: batchnorm.
-var layer3_1_bn1Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer3_1_bn1Stats computes layer3.1.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_1_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_1_bn1Count][0]++
+// conv1x1x256Forward_2 returns the phase of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, each with its own buffers and tensors: it computes conv 1x1x256 nobias: output rows [lo, hi).
+func conv1x1x256Forward_2(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x256Geom_3, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
-	v := bnVecs(c.Weights, layer3_1_bn1W, 256, c.B[layer3_1_bn1Batch])
-	runtime.BatchNormStats(&layer3_1_bn1Geom, c.Scratch, &v, c.Batch.F(f82), lo, hi)
 }
 
-// layer3_1_bn1Forward computes layer3.1.bn1 (batchnorm) + layer3.1.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer3_1_bn1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_1_bn1W, 256, c.B[layer3_1_bn1Batch])
-	runtime.BatchNormApply(&layer3_1_bn1Geom, &v, c.F[f75], c.F[f82], lo, hi)
+// conv1x1x256WeightGrad_2 returns the phase of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1x256WeightGrad_2(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(&conv1x1x256Geom_3, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer3_1_bn1EvalGeom: batchnorm, in inference.
-var layer3_1_bn1EvalGeom = runtime.BNGeom{
+// conv1x1x256TUpdate_2 returns the update of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv1x1x256TUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(&conv1x1x256Geom_3, d, w.P[p0])
+	}
+}
+
+// conv1x1x256InputGrad_2 returns the phase of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1x256InputGrad_2(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(&conv1x1x256Geom_3, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
+	}
+}
+
+// batchnormGeom_12: batchnorm.
+var batchnormGeom_12 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// layer3_1_bn1CoefUpdate computes layer3.1.bn1's inference-mode coefficients (running statistics).
-func layer3_1_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_1_bn1W, 256, d)
-	runtime.BatchNormEval(&layer3_1_bn1EvalGeom, &v)
+// batchnormStats_9 returns the phase of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_9(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 256, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_12, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// layer3_1_bn1Eval computes layer3.1.bn1 (batchnorm) + layer3.1.relu1 (relu) in inference mode, rows [lo, hi).
-func layer3_1_bn1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_1_bn1W, 256, c.D[layer3_1_bn1Coef])
-	runtime.BatchNormApply(&layer3_1_bn1EvalGeom, &v, c.F[f75], c.F[f82], lo, hi)
+// batchnormForward_9 returns the phase of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward_9(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad14x14x256p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 256, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_12, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer3_1_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_1_bn1BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate_9 returns the update of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_9(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 256, d)
+		runtime.BatchNormEval(&batchnormGeom_12, &v)
+	}
+}
+
+// batchnormEval_9 returns the phase of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval_9(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad14x14x256p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 256, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_12, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_13: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_13 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
 	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// layer3_1_bn1Backward computes the gradients of layer3.1.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_1_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_1_bn1W, 256, c.B[layer3_1_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer3_1_bn1W], c.G[layer3_1_bn1B]
-	runtime.BatchNormBackward(&layer3_1_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f83), c.Batch.F(f84), c.Batch.F(f82), nil, lo, hi)
+// batchnormBackward_8 returns the phase of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_8(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 256, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_13, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// layer3_1_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_1_bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_13: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_13 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
 	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer3_1_bn1EvalBackward computes the gradients of layer3.1.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_1_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_1_bn1W, 256, c.D[layer3_1_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer3_1_bn1W], c.G[layer3_1_bn1B]
-	runtime.BatchNormBackward(&layer3_1_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f83), c.Batch.F(f84), c.Batch.F(f82), nil, lo, hi)
+// batchnormEvalBackward_8 returns the phase of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_8(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 256, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_13, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// layer3_1_conv2Geom: conv 3x3x256 p1 nobias.
-var layer3_1_conv2Geom = runtime.ConvGeom{
+// conv3x3x256Geom_2: conv 3x3x256 p1 nobias.
+var conv3x3x256Geom_2 = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 4096, DOutOff: 4352,
 	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer3_1_conv2ForwardUUpdate computes layer3.1.conv2's weights, Winograd-transformed.
-func layer3_1_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_1_conv2Geom, d, w.P[layer3_1_conv2W])
+// conv3x3x256ForwardUUpdate returns the update of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, each with its own tensors: it computes the conv's weights, Winograd-transformed.
+func conv3x3x256ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x256Geom_2, d, w.P[p0])
+	}
 }
 
-// layer3_1_conv2Forward computes layer3.1.conv2 (conv 3x3x256 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer3_1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_1_conv2Geom, c.Scratch, c.F[f83], c.F[f75], c.D[layer3_1_conv2ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+// conv3x3x256Forward returns the phase of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, each with its own buffers and derived tensors: it computes conv 3x3x256 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3x256Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(&conv3x3x256Geom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+	}
 }
 
-// layer3_1_conv2WeightGrad adds to the weight and bias gradients of layer3.1.conv2, as Winograd's F(2×2, 3×3), weight blocks.
-func layer3_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&layer3_1_conv2Geom, c.Scratch, c.G[layer3_1_conv2W], nil, c.F[f75], c.F[f76], lo, hi)
+// conv3x3x256WeightGrad returns the phase of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
+func conv3x3x256WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGradWinograd(&conv3x3x256Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer3_1_conv2PrevActGeom: the derivative of layer3.1.relu1, in place on its output's gradient.
-var layer3_1_conv2PrevActGeom = runtime.EltGeom{
+// conv3x3x256PrevActGeom: the derivative of layer3.1.relu1, in place on its output's gradient.
+var conv3x3x256PrevActGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 256,
 	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
 	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
 	Act: runtime.ActReLU,
 }
 
-// layer3_1_conv2Back: the transposed convolution that computes layer3.1.conv2's input gradient.
-var layer3_1_conv2Back = runtime.ConvGeom{
+// conv3x3x256Back: the transposed convolution that computes the conv's input gradient.
+var conv3x3x256Back = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// layer3_1_conv2TUpdate computes layer3.1.conv2's weights transposed, for its input gradient.
-func layer3_1_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer3_1_conv2W], 256, 256, 3, 3, 32, 32)
-}
-
-// layer3_1_conv2TUUpdate computes their Winograd transform.
-func layer3_1_conv2TUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_1_conv2Back, d, w.D[layer3_1_conv2T])
-}
-
-// layer3_1_conv2InputGrad computes the gradient of layer3.1.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func layer3_1_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_1_conv2Back, c.Scratch, c.F[f84], c.F[f76], c.D[layer3_1_conv2TU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	// The derivative of layer3.1.relu1, on the rows just written.
-	runtime.ActBackward(&layer3_1_conv2PrevActGeom, c.F[f84], c.F[f84], nil, c.F[f75], lo, hi)
-}
-
-// layer3_1_bn2Geom: batchnorm.
-var layer3_1_bn2Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer3_1_bn2Stats computes layer3.1.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_1_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_1_bn2Count][0]++
+// conv3x3x256TUpdate returns the update of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv3x3x256TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.TransposeConv(d, w.P[p0], 256, 256, 3, 3, 32, 32)
 	}
-	v := bnVecs(c.Weights, layer3_1_bn2W, 256, c.B[layer3_1_bn2Batch])
-	runtime.BatchNormStats(&layer3_1_bn2Geom, c.Scratch, &v, c.Batch.F(f83), lo, hi)
 }
 
-// layer3_1_bn2Forward computes layer3.1.bn2 (batchnorm) + layer3.1.relu2 (relu) with the batch statistics, rows [lo, hi).
-func layer3_1_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_1_bn2W, 256, c.B[layer3_1_bn2Batch])
-	runtime.BatchNormApply(&layer3_1_bn2Geom, &v, c.F[f84], c.F[f83], lo, hi)
+// conv3x3x256TUUpdate returns the update of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, each with its own derived tensors: it computes their Winograd transform.
+func conv3x3x256TUUpdate(d0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x256Back, d, w.D[d0])
+	}
 }
 
-// layer3_1_bn2EvalGeom: batchnorm, in inference.
-var layer3_1_bn2EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+// conv3x3x256InputGrad returns the phase of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+func conv3x3x256InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(&conv3x3x256Back, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+		// The derivative of the relu before, on the rows just written.
+		runtime.ActBackward(&conv3x3x256PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+	}
 }
 
-// layer3_1_bn2CoefUpdate computes layer3.1.bn2's inference-mode coefficients (running statistics).
-func layer3_1_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_1_bn2W, 256, d)
-	runtime.BatchNormEval(&layer3_1_bn2EvalGeom, &v)
-}
-
-// layer3_1_bn2Eval computes layer3.1.bn2 (batchnorm) + layer3.1.relu2 (relu) in inference mode, rows [lo, hi).
-func layer3_1_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_1_bn2W, 256, c.D[layer3_1_bn2Coef])
-	runtime.BatchNormApply(&layer3_1_bn2EvalGeom, &v, c.F[f84], c.F[f83], lo, hi)
-}
-
-// layer3_1_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_1_bn2BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_14: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_14 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// padTG194: the padding of g194 (14x14x256 p1).
-var padTG194 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
-}
-
-// layer3_1_bn2Backward computes the gradients of layer3.1.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_1_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_1_bn2W, 256, c.B[layer3_1_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer3_1_bn2W], c.G[layer3_1_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f76) {
-			runtime.ClearPadding(&padTG194, f, 0, 14)
+// batchnormBackward_9 returns the phase of layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_9(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 256, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(b0) {
+				runtime.ClearPadding(&pad14x14x256p1, f, 0, 14)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormBackwardGeom_14, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&layer3_1_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f76), c.Batch.F(f85), c.Batch.F(f83), nil, lo, hi)
 }
 
-// layer3_1_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_1_bn2EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_14: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_14 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer3_1_bn2EvalBackward computes the gradients of layer3.1.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_1_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_1_bn2W, 256, c.D[layer3_1_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer3_1_bn2W], c.G[layer3_1_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f76) {
-			runtime.ClearPadding(&padTG194, f, 0, 14)
+// batchnormEvalBackward_9 returns the phase of layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_9(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 256, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(b0) {
+				runtime.ClearPadding(&pad14x14x256p1, f, 0, 14)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_14, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&layer3_1_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f76), c.Batch.F(f85), c.Batch.F(f83), nil, lo, hi)
 }
 
-// layer3_1_conv3Geom: conv 1x1x1024 nobias.
-var layer3_1_conv3Geom = runtime.ConvGeom{
-	C: 256, InRow: 3584, OH: 14, OW: 14, K: 1024, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 14336,
-	H:       14, W: 14, DInRow: 3584,
-}
-
-// layer3_1_conv3Forward computes layer3.1.conv3 (conv 1x1x1024 nobias): output rows [lo, hi).
-func layer3_1_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_1_conv3Geom, c.Scratch, c.F[f23], c.F[f84], c.P[layer3_1_conv3W], nil, lo, hi)
-}
-
-// layer3_1_conv3WeightGrad adds to the weight and bias gradients of layer3.1.conv3, weight blocks.
-func layer3_1_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer3_1_conv3Geom, c.Scratch, c.G[layer3_1_conv3W], nil, c.F[f84], c.F[f41], lo, hi)
-}
-
-// layer3_1_conv3PrevActGeom: the derivative of layer3.1.relu2, in place on its output's gradient.
-var layer3_1_conv3PrevActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 256,
-	Out: runtime.Layout{Row: 3584, Pix: 256}, In: []runtime.Layout{{Row: 3584, Pix: 256}},
-	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_1_conv3TUpdate computes layer3.1.conv3's weights transposed, for its input gradient.
-func layer3_1_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer3_1_conv3Geom, d, w.P[layer3_1_conv3W])
-}
-
-// layer3_1_conv3InputGrad computes the gradient of layer3.1.conv3's input, rows [lo, hi).
-func layer3_1_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer3_1_conv3Geom, c.Scratch, c.F[f85], c.D[layer3_1_conv3T], c.F[f41], false, lo, hi)
-	// The derivative of layer3.1.relu2, on the rows just written.
-	runtime.ActBackward(&layer3_1_conv3PrevActGeom, c.F[f85], c.F[f85], nil, c.F[f84], lo, hi)
-}
-
-// layer3_1_bn3Geom: batchnorm.
-var layer3_1_bn3Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_1_bn3Stats computes layer3.1.bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_1_bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_1_bn3Count][0]++
-	}
-	v := bnVecs(c.Weights, layer3_1_bn3W, 1024, c.B[layer3_1_bn3Batch])
-	runtime.BatchNormStats(&layer3_1_bn3Geom, c.Scratch, &v, c.Batch.F(f23), lo, hi)
-}
-
-// layer3_1_bn3Forward computes layer3.1.bn3 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer3_1_bn3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_1_bn3W, 1024, c.B[layer3_1_bn3Batch])
-	runtime.BatchNormApply(&layer3_1_bn3Geom, &v, c.F[f1], c.F[f23], lo, hi)
-}
-
-// layer3_1_bn3EvalGeom: batchnorm, in inference.
-var layer3_1_bn3EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_1_bn3CoefUpdate computes layer3.1.bn3's inference-mode coefficients (running statistics).
-func layer3_1_bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_1_bn3W, 1024, d)
-	runtime.BatchNormEval(&layer3_1_bn3EvalGeom, &v)
-}
-
-// layer3_1_bn3Eval computes layer3.1.bn3 (batchnorm) in inference mode, rows [lo, hi).
-func layer3_1_bn3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_1_bn3W, 1024, c.D[layer3_1_bn3Coef])
-	runtime.BatchNormApply(&layer3_1_bn3EvalGeom, &v, c.F[f1], c.F[f23], lo, hi)
-}
-
-// layer3_1_bn3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_1_bn3BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	DIn: runtime.Layout{Row: 14336, Pix: 1024}, DOut: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer3_1_bn3Backward computes the gradients of layer3.1.bn3's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_1_bn3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_1_bn3W, 1024, c.B[layer3_1_bn3Batch])
-	v.DGamma, v.DBeta = c.G[layer3_1_bn3W], c.G[layer3_1_bn3B]
-	runtime.BatchNormBackward(&layer3_1_bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f41), c.Batch.F(f42), c.Batch.F(f23), nil, lo, hi)
-}
-
-// layer3_1_bn3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_1_bn3EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	DIn: runtime.Layout{Row: 14336, Pix: 1024}, DOut: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_1_bn3EvalBackward computes the gradients of layer3.1.bn3's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_1_bn3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_1_bn3W, 1024, c.D[layer3_1_bn3Coef])
-	v.DGamma, v.DBeta = c.G[layer3_1_bn3W], c.G[layer3_1_bn3B]
-	runtime.BatchNormBackward(&layer3_1_bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f41), c.Batch.F(f42), c.Batch.F(f23), nil, lo, hi)
-}
-
-// layer3_1_add1ForwardGeom: layer3.1.add1+layer3.1.relu3.
-var layer3_1_add1ForwardGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 1024,
-	Out: runtime.Layout{Row: 14336, Pix: 1024}, In: []runtime.Layout{{Row: 14336, Pix: 1024}, {Row: 14336, Pix: 1024}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_1_add1Forward computes layer3.1.add1 (residual) + layer3.1.relu3 (relu), rows [lo, hi).
-func layer3_1_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&layer3_1_add1ForwardGeom, c.F[f41], [][]float32{c.F[f1], c.F[f40]}, lo, hi)
-}
-
-// layer3_1_add1BackGeom: the gradient of layer3.1.add1+layer3.1.relu3.
-var layer3_1_add1BackGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 1024,
-	DOut: runtime.Layout{Row: 14336, Pix: 1024}, DIn: []runtime.Layout{{Row: 14336, Pix: 1024}, {Row: 14336, Pix: 1024}}, Acc: []bool{false, false},
-}
-
-// layer3_1_add1ActGeom: the derivative of layer3.1.relu3, in place on its output's gradient.
-var layer3_1_add1ActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 1024,
-	Out: runtime.Layout{Row: 14336, Pix: 1024}, In: []runtime.Layout{{Row: 14336, Pix: 1024}},
-	DOut: runtime.Layout{Row: 14336, Pix: 1024}, DIn: []runtime.Layout{{Row: 14336, Pix: 1024}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_1_add1InputGrad computes the gradients of layer3.1.add1 (residual) + layer3.1.relu3 (relu)'s inputs, rows [lo, hi).
-func layer3_1_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer3_1_add1ActGeom, c.F[f44], c.F[f44], nil, c.F[f41], lo, hi)
-	d := [2][]float32{c.F[f42], c.F[f43]}
-	runtime.AddBackward(&layer3_1_add1BackGeom, d[:], c.F[f44], lo, hi)
-}
-
-// layer3_2_conv1Geom: conv 1x1x256 nobias.
-var layer3_2_conv1Geom = runtime.ConvGeom{
-	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 3584,
-	H:       14, W: 14, DInRow: 14336,
-}
-
-// layer3_2_conv1Forward computes layer3.2.conv1 (conv 1x1x256 nobias): output rows [lo, hi).
-func layer3_2_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_2_conv1Geom, c.Scratch, c.F[f85], c.F[f41], c.P[layer3_2_conv1W], nil, lo, hi)
-}
-
-// layer3_2_conv1WeightGrad adds to the weight and bias gradients of layer3.2.conv1, weight blocks.
-func layer3_2_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer3_2_conv1Geom, c.Scratch, c.G[layer3_2_conv1W], nil, c.F[f41], c.F[f86], lo, hi)
-}
-
-// layer3_2_conv1TUpdate computes layer3.2.conv1's weights transposed, for its input gradient.
-func layer3_2_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer3_2_conv1Geom, d, w.P[layer3_2_conv1W])
-}
-
-// layer3_2_conv1InputGrad computes the gradient of layer3.2.conv1's input, rows [lo, hi).
-func layer3_2_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer3_2_conv1Geom, c.Scratch, c.F[f44], c.D[layer3_2_conv1T], c.F[f86], true, lo, hi)
-}
-
-// layer3_2_bn1Geom: batchnorm.
-var layer3_2_bn1Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer3_2_bn1Stats computes layer3.2.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_2_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_2_bn1Count][0]++
-	}
-	v := bnVecs(c.Weights, layer3_2_bn1W, 256, c.B[layer3_2_bn1Batch])
-	runtime.BatchNormStats(&layer3_2_bn1Geom, c.Scratch, &v, c.Batch.F(f85), lo, hi)
-}
-
-// padT74: the padding of b74 (14x14x256 p1).
-var padT74 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
-}
-
-// layer3_2_bn1Forward computes layer3.2.bn1 (batchnorm) + layer3.2.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer3_2_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT74, c.F[f76], lo, hi)
-	v := bnVecs(c.Weights, layer3_2_bn1W, 256, c.B[layer3_2_bn1Batch])
-	runtime.BatchNormApply(&layer3_2_bn1Geom, &v, c.F[f76], c.F[f85], lo, hi)
-}
-
-// layer3_2_bn1EvalGeom: batchnorm, in inference.
-var layer3_2_bn1EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer3_2_bn1CoefUpdate computes layer3.2.bn1's inference-mode coefficients (running statistics).
-func layer3_2_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_2_bn1W, 256, d)
-	runtime.BatchNormEval(&layer3_2_bn1EvalGeom, &v)
-}
-
-// layer3_2_bn1Eval computes layer3.2.bn1 (batchnorm) + layer3.2.relu1 (relu) in inference mode, rows [lo, hi).
-func layer3_2_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT74, c.F[f76], lo, hi)
-	v := bnVecs(c.Weights, layer3_2_bn1W, 256, c.D[layer3_2_bn1Coef])
-	runtime.BatchNormApply(&layer3_2_bn1EvalGeom, &v, c.F[f76], c.F[f85], lo, hi)
-}
-
-// layer3_2_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_2_bn1BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
-	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer3_2_bn1Backward computes the gradients of layer3.2.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_2_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_2_bn1W, 256, c.B[layer3_2_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer3_2_bn1W], c.G[layer3_2_bn1B]
-	runtime.BatchNormBackward(&layer3_2_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f86), c.Batch.F(f87), c.Batch.F(f85), nil, lo, hi)
-}
-
-// layer3_2_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_2_bn1EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
-	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_2_bn1EvalBackward computes the gradients of layer3.2.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_2_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_2_bn1W, 256, c.D[layer3_2_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer3_2_bn1W], c.G[layer3_2_bn1B]
-	runtime.BatchNormBackward(&layer3_2_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f86), c.Batch.F(f87), c.Batch.F(f85), nil, lo, hi)
-}
-
-// layer3_2_conv2Geom: conv 3x3x256 p1 nobias.
-var layer3_2_conv2Geom = runtime.ConvGeom{
-	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	DOutRow: 4096, DOutOff: 4352,
-	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// layer3_2_conv2ForwardUUpdate computes layer3.2.conv2's weights, Winograd-transformed.
-func layer3_2_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_2_conv2Geom, d, w.P[layer3_2_conv2W])
-}
-
-// layer3_2_conv2Forward computes layer3.2.conv2 (conv 3x3x256 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer3_2_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_2_conv2Geom, c.Scratch, c.F[f86], c.F[f76], c.D[layer3_2_conv2ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer3_2_conv2WeightGrad adds to the weight and bias gradients of layer3.2.conv2, as Winograd's F(2×2, 3×3), weight blocks.
-func layer3_2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&layer3_2_conv2Geom, c.Scratch, c.G[layer3_2_conv2W], nil, c.F[f76], c.F[f77], lo, hi)
-}
-
-// layer3_2_conv2PrevActGeom: the derivative of layer3.2.relu1, in place on its output's gradient.
-var layer3_2_conv2PrevActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 256,
-	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
-	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_2_conv2Back: the transposed convolution that computes layer3.2.conv2's input gradient.
-var layer3_2_conv2Back = runtime.ConvGeom{
-	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-}
-
-// layer3_2_conv2TUpdate computes layer3.2.conv2's weights transposed, for its input gradient.
-func layer3_2_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer3_2_conv2W], 256, 256, 3, 3, 32, 32)
-}
-
-// layer3_2_conv2TUUpdate computes their Winograd transform.
-func layer3_2_conv2TUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_2_conv2Back, d, w.D[layer3_2_conv2T])
-}
-
-// layer3_2_conv2InputGrad computes the gradient of layer3.2.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func layer3_2_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_2_conv2Back, c.Scratch, c.F[f87], c.F[f77], c.D[layer3_2_conv2TU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	// The derivative of layer3.2.relu1, on the rows just written.
-	runtime.ActBackward(&layer3_2_conv2PrevActGeom, c.F[f87], c.F[f87], nil, c.F[f76], lo, hi)
-}
-
-// layer3_2_bn2Geom: batchnorm.
-var layer3_2_bn2Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer3_2_bn2Stats computes layer3.2.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_2_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_2_bn2Count][0]++
-	}
-	v := bnVecs(c.Weights, layer3_2_bn2W, 256, c.B[layer3_2_bn2Batch])
-	runtime.BatchNormStats(&layer3_2_bn2Geom, c.Scratch, &v, c.Batch.F(f86), lo, hi)
-}
-
-// layer3_2_bn2Forward computes layer3.2.bn2 (batchnorm) + layer3.2.relu2 (relu) with the batch statistics, rows [lo, hi).
-func layer3_2_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_2_bn2W, 256, c.B[layer3_2_bn2Batch])
-	runtime.BatchNormApply(&layer3_2_bn2Geom, &v, c.F[f87], c.F[f86], lo, hi)
-}
-
-// layer3_2_bn2EvalGeom: batchnorm, in inference.
-var layer3_2_bn2EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer3_2_bn2CoefUpdate computes layer3.2.bn2's inference-mode coefficients (running statistics).
-func layer3_2_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_2_bn2W, 256, d)
-	runtime.BatchNormEval(&layer3_2_bn2EvalGeom, &v)
-}
-
-// layer3_2_bn2Eval computes layer3.2.bn2 (batchnorm) + layer3.2.relu2 (relu) in inference mode, rows [lo, hi).
-func layer3_2_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_2_bn2W, 256, c.D[layer3_2_bn2Coef])
-	runtime.BatchNormApply(&layer3_2_bn2EvalGeom, &v, c.F[f87], c.F[f86], lo, hi)
-}
-
-// layer3_2_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_2_bn2BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG201: the padding of g201 (14x14x256 p1).
-var padTG201 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
-}
-
-// layer3_2_bn2Backward computes the gradients of layer3.2.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_2_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_2_bn2W, 256, c.B[layer3_2_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer3_2_bn2W], c.G[layer3_2_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f77) {
-			runtime.ClearPadding(&padTG201, f, 0, 14)
-		}
-	}
-	runtime.BatchNormBackward(&layer3_2_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f77), c.Batch.F(f88), c.Batch.F(f86), nil, lo, hi)
-}
-
-// layer3_2_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_2_bn2EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_2_bn2EvalBackward computes the gradients of layer3.2.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_2_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_2_bn2W, 256, c.D[layer3_2_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer3_2_bn2W], c.G[layer3_2_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f77) {
-			runtime.ClearPadding(&padTG201, f, 0, 14)
-		}
-	}
-	runtime.BatchNormBackward(&layer3_2_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f77), c.Batch.F(f88), c.Batch.F(f86), nil, lo, hi)
-}
-
-// layer3_2_conv3Geom: conv 1x1x1024 nobias.
-var layer3_2_conv3Geom = runtime.ConvGeom{
-	C: 256, InRow: 3584, OH: 14, OW: 14, K: 1024, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 14336,
-	H:       14, W: 14, DInRow: 3584,
-}
-
-// layer3_2_conv3Forward computes layer3.2.conv3 (conv 1x1x1024 nobias): output rows [lo, hi).
-func layer3_2_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_2_conv3Geom, c.Scratch, c.F[f42], c.F[f87], c.P[layer3_2_conv3W], nil, lo, hi)
-}
-
-// layer3_2_conv3WeightGrad adds to the weight and bias gradients of layer3.2.conv3, weight blocks.
-func layer3_2_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer3_2_conv3Geom, c.Scratch, c.G[layer3_2_conv3W], nil, c.F[f87], c.F[f43], lo, hi)
-}
-
-// layer3_2_conv3PrevActGeom: the derivative of layer3.2.relu2, in place on its output's gradient.
-var layer3_2_conv3PrevActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 256,
-	Out: runtime.Layout{Row: 3584, Pix: 256}, In: []runtime.Layout{{Row: 3584, Pix: 256}},
-	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_2_conv3TUpdate computes layer3.2.conv3's weights transposed, for its input gradient.
-func layer3_2_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer3_2_conv3Geom, d, w.P[layer3_2_conv3W])
-}
-
-// layer3_2_conv3InputGrad computes the gradient of layer3.2.conv3's input, rows [lo, hi).
-func layer3_2_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer3_2_conv3Geom, c.Scratch, c.F[f88], c.D[layer3_2_conv3T], c.F[f43], false, lo, hi)
-	// The derivative of layer3.2.relu2, on the rows just written.
-	runtime.ActBackward(&layer3_2_conv3PrevActGeom, c.F[f88], c.F[f88], nil, c.F[f87], lo, hi)
-}
-
-// layer3_2_bn3Geom: batchnorm.
-var layer3_2_bn3Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_2_bn3Stats computes layer3.2.bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_2_bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_2_bn3Count][0]++
-	}
-	v := bnVecs(c.Weights, layer3_2_bn3W, 1024, c.B[layer3_2_bn3Batch])
-	runtime.BatchNormStats(&layer3_2_bn3Geom, c.Scratch, &v, c.Batch.F(f42), lo, hi)
-}
-
-// layer3_2_bn3Forward computes layer3.2.bn3 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer3_2_bn3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_2_bn3W, 1024, c.B[layer3_2_bn3Batch])
-	runtime.BatchNormApply(&layer3_2_bn3Geom, &v, c.F[f1], c.F[f42], lo, hi)
-}
-
-// layer3_2_bn3EvalGeom: batchnorm, in inference.
-var layer3_2_bn3EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_2_bn3CoefUpdate computes layer3.2.bn3's inference-mode coefficients (running statistics).
-func layer3_2_bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_2_bn3W, 1024, d)
-	runtime.BatchNormEval(&layer3_2_bn3EvalGeom, &v)
-}
-
-// layer3_2_bn3Eval computes layer3.2.bn3 (batchnorm) in inference mode, rows [lo, hi).
-func layer3_2_bn3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_2_bn3W, 1024, c.D[layer3_2_bn3Coef])
-	runtime.BatchNormApply(&layer3_2_bn3EvalGeom, &v, c.F[f1], c.F[f42], lo, hi)
-}
-
-// layer3_2_bn3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_2_bn3BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	DIn: runtime.Layout{Row: 14336, Pix: 1024}, DOut: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer3_2_bn3Backward computes the gradients of layer3.2.bn3's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_2_bn3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_2_bn3W, 1024, c.B[layer3_2_bn3Batch])
-	v.DGamma, v.DBeta = c.G[layer3_2_bn3W], c.G[layer3_2_bn3B]
-	runtime.BatchNormBackward(&layer3_2_bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f43), c.Batch.F(f45), c.Batch.F(f42), nil, lo, hi)
-}
-
-// layer3_2_bn3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_2_bn3EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	DIn: runtime.Layout{Row: 14336, Pix: 1024}, DOut: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_2_bn3EvalBackward computes the gradients of layer3.2.bn3's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_2_bn3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_2_bn3W, 1024, c.D[layer3_2_bn3Coef])
-	v.DGamma, v.DBeta = c.G[layer3_2_bn3W], c.G[layer3_2_bn3B]
-	runtime.BatchNormBackward(&layer3_2_bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f43), c.Batch.F(f45), c.Batch.F(f42), nil, lo, hi)
-}
-
-// layer3_2_add1ForwardGeom: layer3.2.add1+layer3.2.relu3.
-var layer3_2_add1ForwardGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 1024,
-	Out: runtime.Layout{Row: 14336, Pix: 1024}, In: []runtime.Layout{{Row: 14336, Pix: 1024}, {Row: 14336, Pix: 1024}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_2_add1Forward computes layer3.2.add1 (residual) + layer3.2.relu3 (relu), rows [lo, hi).
-func layer3_2_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&layer3_2_add1ForwardGeom, c.F[f43], [][]float32{c.F[f1], c.F[f41]}, lo, hi)
-}
-
-// layer3_2_add1BackGeom: the gradient of layer3.2.add1+layer3.2.relu3.
-var layer3_2_add1BackGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 1024,
-	DOut: runtime.Layout{Row: 14336, Pix: 1024}, DIn: []runtime.Layout{{Row: 14336, Pix: 1024}, {Row: 14336, Pix: 1024}}, Acc: []bool{false, false},
-}
-
-// layer3_2_add1ActGeom: the derivative of layer3.2.relu3, in place on its output's gradient.
-var layer3_2_add1ActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 1024,
-	Out: runtime.Layout{Row: 14336, Pix: 1024}, In: []runtime.Layout{{Row: 14336, Pix: 1024}},
-	DOut: runtime.Layout{Row: 14336, Pix: 1024}, DIn: []runtime.Layout{{Row: 14336, Pix: 1024}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_2_add1InputGrad computes the gradients of layer3.2.add1 (residual) + layer3.2.relu3 (relu)'s inputs, rows [lo, hi).
-func layer3_2_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer3_2_add1ActGeom, c.F[f46], c.F[f46], nil, c.F[f43], lo, hi)
-	d := [2][]float32{c.F[f45], c.F[f44]}
-	runtime.AddBackward(&layer3_2_add1BackGeom, d[:], c.F[f46], lo, hi)
-}
-
-// layer3_3_conv1Geom: conv 1x1x256 nobias.
-var layer3_3_conv1Geom = runtime.ConvGeom{
-	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 3584,
-	H:       14, W: 14, DInRow: 14336,
-}
-
-// layer3_3_conv1Forward computes layer3.3.conv1 (conv 1x1x256 nobias): output rows [lo, hi).
-func layer3_3_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_3_conv1Geom, c.Scratch, c.F[f88], c.F[f43], c.P[layer3_3_conv1W], nil, lo, hi)
-}
-
-// layer3_3_conv1WeightGrad adds to the weight and bias gradients of layer3.3.conv1, weight blocks.
-func layer3_3_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer3_3_conv1Geom, c.Scratch, c.G[layer3_3_conv1W], nil, c.F[f43], c.F[f89], lo, hi)
-}
-
-// layer3_3_conv1TUpdate computes layer3.3.conv1's weights transposed, for its input gradient.
-func layer3_3_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer3_3_conv1Geom, d, w.P[layer3_3_conv1W])
-}
-
-// layer3_3_conv1InputGrad computes the gradient of layer3.3.conv1's input, rows [lo, hi).
-func layer3_3_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer3_3_conv1Geom, c.Scratch, c.F[f46], c.D[layer3_3_conv1T], c.F[f89], true, lo, hi)
-}
-
-// layer3_3_bn1Geom: batchnorm.
-var layer3_3_bn1Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer3_3_bn1Stats computes layer3.3.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_3_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_3_bn1Count][0]++
-	}
-	v := bnVecs(c.Weights, layer3_3_bn1W, 256, c.B[layer3_3_bn1Batch])
-	runtime.BatchNormStats(&layer3_3_bn1Geom, c.Scratch, &v, c.Batch.F(f88), lo, hi)
-}
-
-// padT81: the padding of b81 (14x14x256 p1).
-var padT81 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
-}
-
-// layer3_3_bn1Forward computes layer3.3.bn1 (batchnorm) + layer3.3.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer3_3_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT81, c.F[f77], lo, hi)
-	v := bnVecs(c.Weights, layer3_3_bn1W, 256, c.B[layer3_3_bn1Batch])
-	runtime.BatchNormApply(&layer3_3_bn1Geom, &v, c.F[f77], c.F[f88], lo, hi)
-}
-
-// layer3_3_bn1EvalGeom: batchnorm, in inference.
-var layer3_3_bn1EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer3_3_bn1CoefUpdate computes layer3.3.bn1's inference-mode coefficients (running statistics).
-func layer3_3_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_3_bn1W, 256, d)
-	runtime.BatchNormEval(&layer3_3_bn1EvalGeom, &v)
-}
-
-// layer3_3_bn1Eval computes layer3.3.bn1 (batchnorm) + layer3.3.relu1 (relu) in inference mode, rows [lo, hi).
-func layer3_3_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT81, c.F[f77], lo, hi)
-	v := bnVecs(c.Weights, layer3_3_bn1W, 256, c.D[layer3_3_bn1Coef])
-	runtime.BatchNormApply(&layer3_3_bn1EvalGeom, &v, c.F[f77], c.F[f88], lo, hi)
-}
-
-// layer3_3_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_3_bn1BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
-	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer3_3_bn1Backward computes the gradients of layer3.3.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_3_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_3_bn1W, 256, c.B[layer3_3_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer3_3_bn1W], c.G[layer3_3_bn1B]
-	runtime.BatchNormBackward(&layer3_3_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f89), c.Batch.F(f90), c.Batch.F(f88), nil, lo, hi)
-}
-
-// layer3_3_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_3_bn1EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
-	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_3_bn1EvalBackward computes the gradients of layer3.3.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_3_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_3_bn1W, 256, c.D[layer3_3_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer3_3_bn1W], c.G[layer3_3_bn1B]
-	runtime.BatchNormBackward(&layer3_3_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f89), c.Batch.F(f90), c.Batch.F(f88), nil, lo, hi)
-}
-
-// layer3_3_conv2Geom: conv 3x3x256 p1 nobias.
-var layer3_3_conv2Geom = runtime.ConvGeom{
-	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	DOutRow: 4096, DOutOff: 4352,
-	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// layer3_3_conv2ForwardUUpdate computes layer3.3.conv2's weights, Winograd-transformed.
-func layer3_3_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_3_conv2Geom, d, w.P[layer3_3_conv2W])
-}
-
-// layer3_3_conv2Forward computes layer3.3.conv2 (conv 3x3x256 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer3_3_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_3_conv2Geom, c.Scratch, c.F[f89], c.F[f77], c.D[layer3_3_conv2ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer3_3_conv2WeightGrad adds to the weight and bias gradients of layer3.3.conv2, as Winograd's F(2×2, 3×3), weight blocks.
-func layer3_3_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&layer3_3_conv2Geom, c.Scratch, c.G[layer3_3_conv2W], nil, c.F[f77], c.F[f78], lo, hi)
-}
-
-// layer3_3_conv2PrevActGeom: the derivative of layer3.3.relu1, in place on its output's gradient.
-var layer3_3_conv2PrevActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 256,
-	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
-	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_3_conv2Back: the transposed convolution that computes layer3.3.conv2's input gradient.
-var layer3_3_conv2Back = runtime.ConvGeom{
-	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-}
-
-// layer3_3_conv2TUpdate computes layer3.3.conv2's weights transposed, for its input gradient.
-func layer3_3_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer3_3_conv2W], 256, 256, 3, 3, 32, 32)
-}
-
-// layer3_3_conv2TUUpdate computes their Winograd transform.
-func layer3_3_conv2TUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_3_conv2Back, d, w.D[layer3_3_conv2T])
-}
-
-// layer3_3_conv2InputGrad computes the gradient of layer3.3.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func layer3_3_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_3_conv2Back, c.Scratch, c.F[f90], c.F[f78], c.D[layer3_3_conv2TU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	// The derivative of layer3.3.relu1, on the rows just written.
-	runtime.ActBackward(&layer3_3_conv2PrevActGeom, c.F[f90], c.F[f90], nil, c.F[f77], lo, hi)
-}
-
-// layer3_3_bn2Geom: batchnorm.
-var layer3_3_bn2Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer3_3_bn2Stats computes layer3.3.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_3_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_3_bn2Count][0]++
-	}
-	v := bnVecs(c.Weights, layer3_3_bn2W, 256, c.B[layer3_3_bn2Batch])
-	runtime.BatchNormStats(&layer3_3_bn2Geom, c.Scratch, &v, c.Batch.F(f89), lo, hi)
-}
-
-// layer3_3_bn2Forward computes layer3.3.bn2 (batchnorm) + layer3.3.relu2 (relu) with the batch statistics, rows [lo, hi).
-func layer3_3_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_3_bn2W, 256, c.B[layer3_3_bn2Batch])
-	runtime.BatchNormApply(&layer3_3_bn2Geom, &v, c.F[f90], c.F[f89], lo, hi)
-}
-
-// layer3_3_bn2EvalGeom: batchnorm, in inference.
-var layer3_3_bn2EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer3_3_bn2CoefUpdate computes layer3.3.bn2's inference-mode coefficients (running statistics).
-func layer3_3_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_3_bn2W, 256, d)
-	runtime.BatchNormEval(&layer3_3_bn2EvalGeom, &v)
-}
-
-// layer3_3_bn2Eval computes layer3.3.bn2 (batchnorm) + layer3.3.relu2 (relu) in inference mode, rows [lo, hi).
-func layer3_3_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_3_bn2W, 256, c.D[layer3_3_bn2Coef])
-	runtime.BatchNormApply(&layer3_3_bn2EvalGeom, &v, c.F[f90], c.F[f89], lo, hi)
-}
-
-// layer3_3_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_3_bn2BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG208: the padding of g208 (14x14x256 p1).
-var padTG208 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
-}
-
-// layer3_3_bn2Backward computes the gradients of layer3.3.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_3_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_3_bn2W, 256, c.B[layer3_3_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer3_3_bn2W], c.G[layer3_3_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f78) {
-			runtime.ClearPadding(&padTG208, f, 0, 14)
-		}
-	}
-	runtime.BatchNormBackward(&layer3_3_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f78), c.Batch.F(f91), c.Batch.F(f89), nil, lo, hi)
-}
-
-// layer3_3_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_3_bn2EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_3_bn2EvalBackward computes the gradients of layer3.3.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_3_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_3_bn2W, 256, c.D[layer3_3_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer3_3_bn2W], c.G[layer3_3_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f78) {
-			runtime.ClearPadding(&padTG208, f, 0, 14)
-		}
-	}
-	runtime.BatchNormBackward(&layer3_3_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f78), c.Batch.F(f91), c.Batch.F(f89), nil, lo, hi)
-}
-
-// layer3_3_conv3Geom: conv 1x1x1024 nobias.
-var layer3_3_conv3Geom = runtime.ConvGeom{
-	C: 256, InRow: 3584, OH: 14, OW: 14, K: 1024, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 14336,
-	H:       14, W: 14, DInRow: 3584,
-}
-
-// layer3_3_conv3Forward computes layer3.3.conv3 (conv 1x1x1024 nobias): output rows [lo, hi).
-func layer3_3_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_3_conv3Geom, c.Scratch, c.F[f44], c.F[f90], c.P[layer3_3_conv3W], nil, lo, hi)
-}
-
-// layer3_3_conv3WeightGrad adds to the weight and bias gradients of layer3.3.conv3, weight blocks.
-func layer3_3_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer3_3_conv3Geom, c.Scratch, c.G[layer3_3_conv3W], nil, c.F[f90], c.F[f45], lo, hi)
-}
-
-// layer3_3_conv3PrevActGeom: the derivative of layer3.3.relu2, in place on its output's gradient.
-var layer3_3_conv3PrevActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 256,
-	Out: runtime.Layout{Row: 3584, Pix: 256}, In: []runtime.Layout{{Row: 3584, Pix: 256}},
-	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_3_conv3TUpdate computes layer3.3.conv3's weights transposed, for its input gradient.
-func layer3_3_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer3_3_conv3Geom, d, w.P[layer3_3_conv3W])
-}
-
-// layer3_3_conv3InputGrad computes the gradient of layer3.3.conv3's input, rows [lo, hi).
-func layer3_3_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer3_3_conv3Geom, c.Scratch, c.F[f91], c.D[layer3_3_conv3T], c.F[f45], false, lo, hi)
-	// The derivative of layer3.3.relu2, on the rows just written.
-	runtime.ActBackward(&layer3_3_conv3PrevActGeom, c.F[f91], c.F[f91], nil, c.F[f90], lo, hi)
-}
-
-// layer3_3_bn3Geom: batchnorm.
-var layer3_3_bn3Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_3_bn3Stats computes layer3.3.bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_3_bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_3_bn3Count][0]++
-	}
-	v := bnVecs(c.Weights, layer3_3_bn3W, 1024, c.B[layer3_3_bn3Batch])
-	runtime.BatchNormStats(&layer3_3_bn3Geom, c.Scratch, &v, c.Batch.F(f44), lo, hi)
-}
-
-// layer3_3_bn3Forward computes layer3.3.bn3 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer3_3_bn3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_3_bn3W, 1024, c.B[layer3_3_bn3Batch])
-	runtime.BatchNormApply(&layer3_3_bn3Geom, &v, c.F[f1], c.F[f44], lo, hi)
-}
-
-// layer3_3_bn3EvalGeom: batchnorm, in inference.
-var layer3_3_bn3EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_3_bn3CoefUpdate computes layer3.3.bn3's inference-mode coefficients (running statistics).
-func layer3_3_bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_3_bn3W, 1024, d)
-	runtime.BatchNormEval(&layer3_3_bn3EvalGeom, &v)
-}
-
-// layer3_3_bn3Eval computes layer3.3.bn3 (batchnorm) in inference mode, rows [lo, hi).
-func layer3_3_bn3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_3_bn3W, 1024, c.D[layer3_3_bn3Coef])
-	runtime.BatchNormApply(&layer3_3_bn3EvalGeom, &v, c.F[f1], c.F[f44], lo, hi)
-}
-
-// layer3_3_bn3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_3_bn3BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	DIn: runtime.Layout{Row: 14336, Pix: 1024}, DOut: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer3_3_bn3Backward computes the gradients of layer3.3.bn3's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_3_bn3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_3_bn3W, 1024, c.B[layer3_3_bn3Batch])
-	v.DGamma, v.DBeta = c.G[layer3_3_bn3W], c.G[layer3_3_bn3B]
-	runtime.BatchNormBackward(&layer3_3_bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f45), c.Batch.F(f47), c.Batch.F(f44), nil, lo, hi)
-}
-
-// layer3_3_bn3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_3_bn3EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	DIn: runtime.Layout{Row: 14336, Pix: 1024}, DOut: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_3_bn3EvalBackward computes the gradients of layer3.3.bn3's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_3_bn3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_3_bn3W, 1024, c.D[layer3_3_bn3Coef])
-	v.DGamma, v.DBeta = c.G[layer3_3_bn3W], c.G[layer3_3_bn3B]
-	runtime.BatchNormBackward(&layer3_3_bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f45), c.Batch.F(f47), c.Batch.F(f44), nil, lo, hi)
-}
-
-// layer3_3_add1ForwardGeom: layer3.3.add1+layer3.3.relu3.
-var layer3_3_add1ForwardGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 1024,
-	Out: runtime.Layout{Row: 14336, Pix: 1024}, In: []runtime.Layout{{Row: 14336, Pix: 1024}, {Row: 14336, Pix: 1024}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_3_add1Forward computes layer3.3.add1 (residual) + layer3.3.relu3 (relu), rows [lo, hi).
-func layer3_3_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&layer3_3_add1ForwardGeom, c.F[f45], [][]float32{c.F[f1], c.F[f43]}, lo, hi)
-}
-
-// layer3_3_add1BackGeom: the gradient of layer3.3.add1+layer3.3.relu3.
-var layer3_3_add1BackGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 1024,
-	DOut: runtime.Layout{Row: 14336, Pix: 1024}, DIn: []runtime.Layout{{Row: 14336, Pix: 1024}, {Row: 14336, Pix: 1024}}, Acc: []bool{false, false},
-}
-
-// layer3_3_add1ActGeom: the derivative of layer3.3.relu3, in place on its output's gradient.
-var layer3_3_add1ActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 1024,
-	Out: runtime.Layout{Row: 14336, Pix: 1024}, In: []runtime.Layout{{Row: 14336, Pix: 1024}},
-	DOut: runtime.Layout{Row: 14336, Pix: 1024}, DIn: []runtime.Layout{{Row: 14336, Pix: 1024}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_3_add1InputGrad computes the gradients of layer3.3.add1 (residual) + layer3.3.relu3 (relu)'s inputs, rows [lo, hi).
-func layer3_3_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer3_3_add1ActGeom, c.F[f48], c.F[f48], nil, c.F[f45], lo, hi)
-	d := [2][]float32{c.F[f47], c.F[f46]}
-	runtime.AddBackward(&layer3_3_add1BackGeom, d[:], c.F[f48], lo, hi)
-}
-
-// layer3_4_conv1Geom: conv 1x1x256 nobias.
-var layer3_4_conv1Geom = runtime.ConvGeom{
-	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 3584,
-	H:       14, W: 14, DInRow: 14336,
-}
-
-// layer3_4_conv1Forward computes layer3.4.conv1 (conv 1x1x256 nobias): output rows [lo, hi).
-func layer3_4_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_4_conv1Geom, c.Scratch, c.F[f91], c.F[f45], c.P[layer3_4_conv1W], nil, lo, hi)
-}
-
-// layer3_4_conv1WeightGrad adds to the weight and bias gradients of layer3.4.conv1, weight blocks.
-func layer3_4_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer3_4_conv1Geom, c.Scratch, c.G[layer3_4_conv1W], nil, c.F[f45], c.F[f92], lo, hi)
-}
-
-// layer3_4_conv1TUpdate computes layer3.4.conv1's weights transposed, for its input gradient.
-func layer3_4_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer3_4_conv1Geom, d, w.P[layer3_4_conv1W])
-}
-
-// layer3_4_conv1InputGrad computes the gradient of layer3.4.conv1's input, rows [lo, hi).
-func layer3_4_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer3_4_conv1Geom, c.Scratch, c.F[f48], c.D[layer3_4_conv1T], c.F[f92], true, lo, hi)
-}
-
-// layer3_4_bn1Geom: batchnorm.
-var layer3_4_bn1Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer3_4_bn1Stats computes layer3.4.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_4_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_4_bn1Count][0]++
-	}
-	v := bnVecs(c.Weights, layer3_4_bn1W, 256, c.B[layer3_4_bn1Batch])
-	runtime.BatchNormStats(&layer3_4_bn1Geom, c.Scratch, &v, c.Batch.F(f91), lo, hi)
-}
-
-// padT88: the padding of b88 (14x14x256 p1).
-var padT88 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
-}
-
-// layer3_4_bn1Forward computes layer3.4.bn1 (batchnorm) + layer3.4.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer3_4_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT88, c.F[f78], lo, hi)
-	v := bnVecs(c.Weights, layer3_4_bn1W, 256, c.B[layer3_4_bn1Batch])
-	runtime.BatchNormApply(&layer3_4_bn1Geom, &v, c.F[f78], c.F[f91], lo, hi)
-}
-
-// layer3_4_bn1EvalGeom: batchnorm, in inference.
-var layer3_4_bn1EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer3_4_bn1CoefUpdate computes layer3.4.bn1's inference-mode coefficients (running statistics).
-func layer3_4_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_4_bn1W, 256, d)
-	runtime.BatchNormEval(&layer3_4_bn1EvalGeom, &v)
-}
-
-// layer3_4_bn1Eval computes layer3.4.bn1 (batchnorm) + layer3.4.relu1 (relu) in inference mode, rows [lo, hi).
-func layer3_4_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT88, c.F[f78], lo, hi)
-	v := bnVecs(c.Weights, layer3_4_bn1W, 256, c.D[layer3_4_bn1Coef])
-	runtime.BatchNormApply(&layer3_4_bn1EvalGeom, &v, c.F[f78], c.F[f91], lo, hi)
-}
-
-// layer3_4_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_4_bn1BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
-	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer3_4_bn1Backward computes the gradients of layer3.4.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_4_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_4_bn1W, 256, c.B[layer3_4_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer3_4_bn1W], c.G[layer3_4_bn1B]
-	runtime.BatchNormBackward(&layer3_4_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f92), c.Batch.F(f93), c.Batch.F(f91), nil, lo, hi)
-}
-
-// layer3_4_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_4_bn1EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
-	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_4_bn1EvalBackward computes the gradients of layer3.4.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_4_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_4_bn1W, 256, c.D[layer3_4_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer3_4_bn1W], c.G[layer3_4_bn1B]
-	runtime.BatchNormBackward(&layer3_4_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f92), c.Batch.F(f93), c.Batch.F(f91), nil, lo, hi)
-}
-
-// layer3_4_conv2Geom: conv 3x3x256 p1 nobias.
-var layer3_4_conv2Geom = runtime.ConvGeom{
-	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	DOutRow: 4096, DOutOff: 4352,
-	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// layer3_4_conv2ForwardUUpdate computes layer3.4.conv2's weights, Winograd-transformed.
-func layer3_4_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_4_conv2Geom, d, w.P[layer3_4_conv2W])
-}
-
-// layer3_4_conv2Forward computes layer3.4.conv2 (conv 3x3x256 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer3_4_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_4_conv2Geom, c.Scratch, c.F[f92], c.F[f78], c.D[layer3_4_conv2ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer3_4_conv2WeightGrad adds to the weight and bias gradients of layer3.4.conv2, as Winograd's F(2×2, 3×3), weight blocks.
-func layer3_4_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&layer3_4_conv2Geom, c.Scratch, c.G[layer3_4_conv2W], nil, c.F[f78], c.F[f79], lo, hi)
-}
-
-// layer3_4_conv2PrevActGeom: the derivative of layer3.4.relu1, in place on its output's gradient.
-var layer3_4_conv2PrevActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 256,
-	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
-	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_4_conv2Back: the transposed convolution that computes layer3.4.conv2's input gradient.
-var layer3_4_conv2Back = runtime.ConvGeom{
-	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-}
-
-// layer3_4_conv2TUpdate computes layer3.4.conv2's weights transposed, for its input gradient.
-func layer3_4_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer3_4_conv2W], 256, 256, 3, 3, 32, 32)
-}
-
-// layer3_4_conv2TUUpdate computes their Winograd transform.
-func layer3_4_conv2TUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_4_conv2Back, d, w.D[layer3_4_conv2T])
-}
-
-// layer3_4_conv2InputGrad computes the gradient of layer3.4.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func layer3_4_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_4_conv2Back, c.Scratch, c.F[f93], c.F[f79], c.D[layer3_4_conv2TU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	// The derivative of layer3.4.relu1, on the rows just written.
-	runtime.ActBackward(&layer3_4_conv2PrevActGeom, c.F[f93], c.F[f93], nil, c.F[f78], lo, hi)
-}
-
-// layer3_4_bn2Geom: batchnorm.
-var layer3_4_bn2Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer3_4_bn2Stats computes layer3.4.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_4_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_4_bn2Count][0]++
-	}
-	v := bnVecs(c.Weights, layer3_4_bn2W, 256, c.B[layer3_4_bn2Batch])
-	runtime.BatchNormStats(&layer3_4_bn2Geom, c.Scratch, &v, c.Batch.F(f92), lo, hi)
-}
-
-// layer3_4_bn2Forward computes layer3.4.bn2 (batchnorm) + layer3.4.relu2 (relu) with the batch statistics, rows [lo, hi).
-func layer3_4_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_4_bn2W, 256, c.B[layer3_4_bn2Batch])
-	runtime.BatchNormApply(&layer3_4_bn2Geom, &v, c.F[f93], c.F[f92], lo, hi)
-}
-
-// layer3_4_bn2EvalGeom: batchnorm, in inference.
-var layer3_4_bn2EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer3_4_bn2CoefUpdate computes layer3.4.bn2's inference-mode coefficients (running statistics).
-func layer3_4_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_4_bn2W, 256, d)
-	runtime.BatchNormEval(&layer3_4_bn2EvalGeom, &v)
-}
-
-// layer3_4_bn2Eval computes layer3.4.bn2 (batchnorm) + layer3.4.relu2 (relu) in inference mode, rows [lo, hi).
-func layer3_4_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_4_bn2W, 256, c.D[layer3_4_bn2Coef])
-	runtime.BatchNormApply(&layer3_4_bn2EvalGeom, &v, c.F[f93], c.F[f92], lo, hi)
-}
-
-// layer3_4_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_4_bn2BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG215: the padding of g215 (14x14x256 p1).
-var padTG215 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
-}
-
-// layer3_4_bn2Backward computes the gradients of layer3.4.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_4_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_4_bn2W, 256, c.B[layer3_4_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer3_4_bn2W], c.G[layer3_4_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f79) {
-			runtime.ClearPadding(&padTG215, f, 0, 14)
-		}
-	}
-	runtime.BatchNormBackward(&layer3_4_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f79), c.Batch.F(f94), c.Batch.F(f92), nil, lo, hi)
-}
-
-// layer3_4_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_4_bn2EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_4_bn2EvalBackward computes the gradients of layer3.4.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_4_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_4_bn2W, 256, c.D[layer3_4_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer3_4_bn2W], c.G[layer3_4_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f79) {
-			runtime.ClearPadding(&padTG215, f, 0, 14)
-		}
-	}
-	runtime.BatchNormBackward(&layer3_4_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f79), c.Batch.F(f94), c.Batch.F(f92), nil, lo, hi)
-}
-
-// layer3_4_conv3Geom: conv 1x1x1024 nobias.
-var layer3_4_conv3Geom = runtime.ConvGeom{
-	C: 256, InRow: 3584, OH: 14, OW: 14, K: 1024, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 14336,
-	H:       14, W: 14, DInRow: 3584,
-}
-
-// layer3_4_conv3Forward computes layer3.4.conv3 (conv 1x1x1024 nobias): output rows [lo, hi).
-func layer3_4_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_4_conv3Geom, c.Scratch, c.F[f46], c.F[f93], c.P[layer3_4_conv3W], nil, lo, hi)
-}
-
-// layer3_4_conv3WeightGrad adds to the weight and bias gradients of layer3.4.conv3, weight blocks.
-func layer3_4_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer3_4_conv3Geom, c.Scratch, c.G[layer3_4_conv3W], nil, c.F[f93], c.F[f47], lo, hi)
-}
-
-// layer3_4_conv3PrevActGeom: the derivative of layer3.4.relu2, in place on its output's gradient.
-var layer3_4_conv3PrevActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 256,
-	Out: runtime.Layout{Row: 3584, Pix: 256}, In: []runtime.Layout{{Row: 3584, Pix: 256}},
-	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_4_conv3TUpdate computes layer3.4.conv3's weights transposed, for its input gradient.
-func layer3_4_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer3_4_conv3Geom, d, w.P[layer3_4_conv3W])
-}
-
-// layer3_4_conv3InputGrad computes the gradient of layer3.4.conv3's input, rows [lo, hi).
-func layer3_4_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer3_4_conv3Geom, c.Scratch, c.F[f94], c.D[layer3_4_conv3T], c.F[f47], false, lo, hi)
-	// The derivative of layer3.4.relu2, on the rows just written.
-	runtime.ActBackward(&layer3_4_conv3PrevActGeom, c.F[f94], c.F[f94], nil, c.F[f93], lo, hi)
-}
-
-// layer3_4_bn3Geom: batchnorm.
-var layer3_4_bn3Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_4_bn3Stats computes layer3.4.bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_4_bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_4_bn3Count][0]++
-	}
-	v := bnVecs(c.Weights, layer3_4_bn3W, 1024, c.B[layer3_4_bn3Batch])
-	runtime.BatchNormStats(&layer3_4_bn3Geom, c.Scratch, &v, c.Batch.F(f46), lo, hi)
-}
-
-// layer3_4_bn3Forward computes layer3.4.bn3 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer3_4_bn3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_4_bn3W, 1024, c.B[layer3_4_bn3Batch])
-	runtime.BatchNormApply(&layer3_4_bn3Geom, &v, c.F[f1], c.F[f46], lo, hi)
-}
-
-// layer3_4_bn3EvalGeom: batchnorm, in inference.
-var layer3_4_bn3EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_4_bn3CoefUpdate computes layer3.4.bn3's inference-mode coefficients (running statistics).
-func layer3_4_bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_4_bn3W, 1024, d)
-	runtime.BatchNormEval(&layer3_4_bn3EvalGeom, &v)
-}
-
-// layer3_4_bn3Eval computes layer3.4.bn3 (batchnorm) in inference mode, rows [lo, hi).
-func layer3_4_bn3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_4_bn3W, 1024, c.D[layer3_4_bn3Coef])
-	runtime.BatchNormApply(&layer3_4_bn3EvalGeom, &v, c.F[f1], c.F[f46], lo, hi)
-}
-
-// layer3_4_bn3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_4_bn3BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	DIn: runtime.Layout{Row: 14336, Pix: 1024}, DOut: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer3_4_bn3Backward computes the gradients of layer3.4.bn3's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_4_bn3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_4_bn3W, 1024, c.B[layer3_4_bn3Batch])
-	v.DGamma, v.DBeta = c.G[layer3_4_bn3W], c.G[layer3_4_bn3B]
-	runtime.BatchNormBackward(&layer3_4_bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f47), c.Batch.F(f49), c.Batch.F(f46), nil, lo, hi)
-}
-
-// layer3_4_bn3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_4_bn3EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	DIn: runtime.Layout{Row: 14336, Pix: 1024}, DOut: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_4_bn3EvalBackward computes the gradients of layer3.4.bn3's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_4_bn3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_4_bn3W, 1024, c.D[layer3_4_bn3Coef])
-	v.DGamma, v.DBeta = c.G[layer3_4_bn3W], c.G[layer3_4_bn3B]
-	runtime.BatchNormBackward(&layer3_4_bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f47), c.Batch.F(f49), c.Batch.F(f46), nil, lo, hi)
-}
-
-// layer3_4_add1ForwardGeom: layer3.4.add1+layer3.4.relu3.
-var layer3_4_add1ForwardGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 1024,
-	Out: runtime.Layout{Row: 14336, Pix: 1024}, In: []runtime.Layout{{Row: 14336, Pix: 1024}, {Row: 14336, Pix: 1024}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_4_add1Forward computes layer3.4.add1 (residual) + layer3.4.relu3 (relu), rows [lo, hi).
-func layer3_4_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&layer3_4_add1ForwardGeom, c.F[f47], [][]float32{c.F[f1], c.F[f45]}, lo, hi)
-}
-
-// layer3_4_add1BackGeom: the gradient of layer3.4.add1+layer3.4.relu3.
-var layer3_4_add1BackGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 1024,
-	DOut: runtime.Layout{Row: 14336, Pix: 1024}, DIn: []runtime.Layout{{Row: 14336, Pix: 1024}, {Row: 14336, Pix: 1024}}, Acc: []bool{false, false},
-}
-
-// layer3_4_add1ActGeom: the derivative of layer3.4.relu3, in place on its output's gradient.
-var layer3_4_add1ActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 1024,
-	Out: runtime.Layout{Row: 14336, Pix: 1024}, In: []runtime.Layout{{Row: 14336, Pix: 1024}},
-	DOut: runtime.Layout{Row: 14336, Pix: 1024}, DIn: []runtime.Layout{{Row: 14336, Pix: 1024}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_4_add1InputGrad computes the gradients of layer3.4.add1 (residual) + layer3.4.relu3 (relu)'s inputs, rows [lo, hi).
-func layer3_4_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer3_4_add1ActGeom, c.F[f1], c.F[f1], nil, c.F[f47], lo, hi)
-	d := [2][]float32{c.F[f49], c.F[f48]}
-	runtime.AddBackward(&layer3_4_add1BackGeom, d[:], c.F[f1], lo, hi)
-}
-
-// layer3_5_conv1Geom: conv 1x1x256 nobias.
-var layer3_5_conv1Geom = runtime.ConvGeom{
-	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 3584,
-	H:       14, W: 14, DInRow: 14336,
-}
-
-// layer3_5_conv1Forward computes layer3.5.conv1 (conv 1x1x256 nobias): output rows [lo, hi).
-func layer3_5_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_5_conv1Geom, c.Scratch, c.F[f94], c.F[f47], c.P[layer3_5_conv1W], nil, lo, hi)
-}
-
-// layer3_5_conv1WeightGrad adds to the weight and bias gradients of layer3.5.conv1, weight blocks.
-func layer3_5_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer3_5_conv1Geom, c.Scratch, c.G[layer3_5_conv1W], nil, c.F[f47], c.F[f95], lo, hi)
-}
-
-// layer3_5_conv1TUpdate computes layer3.5.conv1's weights transposed, for its input gradient.
-func layer3_5_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer3_5_conv1Geom, d, w.P[layer3_5_conv1W])
-}
-
-// layer3_5_conv1InputGrad computes the gradient of layer3.5.conv1's input, rows [lo, hi).
-func layer3_5_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer3_5_conv1Geom, c.Scratch, c.F[f1], c.D[layer3_5_conv1T], c.F[f95], true, lo, hi)
-}
-
-// layer3_5_bn1Geom: batchnorm.
-var layer3_5_bn1Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer3_5_bn1Stats computes layer3.5.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_5_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_5_bn1Count][0]++
-	}
-	v := bnVecs(c.Weights, layer3_5_bn1W, 256, c.B[layer3_5_bn1Batch])
-	runtime.BatchNormStats(&layer3_5_bn1Geom, c.Scratch, &v, c.Batch.F(f94), lo, hi)
-}
-
-// padT95: the padding of b95 (14x14x256 p1).
-var padT95 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
-}
-
-// layer3_5_bn1Forward computes layer3.5.bn1 (batchnorm) + layer3.5.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer3_5_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT95, c.F[f79], lo, hi)
-	v := bnVecs(c.Weights, layer3_5_bn1W, 256, c.B[layer3_5_bn1Batch])
-	runtime.BatchNormApply(&layer3_5_bn1Geom, &v, c.F[f79], c.F[f94], lo, hi)
-}
-
-// layer3_5_bn1EvalGeom: batchnorm, in inference.
-var layer3_5_bn1EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer3_5_bn1CoefUpdate computes layer3.5.bn1's inference-mode coefficients (running statistics).
-func layer3_5_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_5_bn1W, 256, d)
-	runtime.BatchNormEval(&layer3_5_bn1EvalGeom, &v)
-}
-
-// layer3_5_bn1Eval computes layer3.5.bn1 (batchnorm) + layer3.5.relu1 (relu) in inference mode, rows [lo, hi).
-func layer3_5_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT95, c.F[f79], lo, hi)
-	v := bnVecs(c.Weights, layer3_5_bn1W, 256, c.D[layer3_5_bn1Coef])
-	runtime.BatchNormApply(&layer3_5_bn1EvalGeom, &v, c.F[f79], c.F[f94], lo, hi)
-}
-
-// layer3_5_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_5_bn1BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
-	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer3_5_bn1Backward computes the gradients of layer3.5.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_5_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_5_bn1W, 256, c.B[layer3_5_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer3_5_bn1W], c.G[layer3_5_bn1B]
-	runtime.BatchNormBackward(&layer3_5_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f95), c.Batch.F(f96), c.Batch.F(f94), nil, lo, hi)
-}
-
-// layer3_5_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_5_bn1EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
-	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_5_bn1EvalBackward computes the gradients of layer3.5.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_5_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_5_bn1W, 256, c.D[layer3_5_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer3_5_bn1W], c.G[layer3_5_bn1B]
-	runtime.BatchNormBackward(&layer3_5_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f95), c.Batch.F(f96), c.Batch.F(f94), nil, lo, hi)
-}
-
-// layer3_5_conv2Geom: conv 3x3x256 p1 nobias.
-var layer3_5_conv2Geom = runtime.ConvGeom{
-	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	DOutRow: 4096, DOutOff: 4352,
-	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// layer3_5_conv2ForwardUUpdate computes layer3.5.conv2's weights, Winograd-transformed.
-func layer3_5_conv2ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_5_conv2Geom, d, w.P[layer3_5_conv2W])
-}
-
-// layer3_5_conv2Forward computes layer3.5.conv2 (conv 3x3x256 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer3_5_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_5_conv2Geom, c.Scratch, c.F[f95], c.F[f79], c.D[layer3_5_conv2ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// layer3_5_conv2WeightGrad adds to the weight and bias gradients of layer3.5.conv2, as Winograd's F(2×2, 3×3), weight blocks.
-func layer3_5_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&layer3_5_conv2Geom, c.Scratch, c.G[layer3_5_conv2W], nil, c.F[f79], c.F[f66], lo, hi)
-}
-
-// layer3_5_conv2PrevActGeom: the derivative of layer3.5.relu1, in place on its output's gradient.
-var layer3_5_conv2PrevActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 256,
-	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
-	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_5_conv2Back: the transposed convolution that computes layer3.5.conv2's input gradient.
-var layer3_5_conv2Back = runtime.ConvGeom{
-	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-}
-
-// layer3_5_conv2TUpdate computes layer3.5.conv2's weights transposed, for its input gradient.
-func layer3_5_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer3_5_conv2W], 256, 256, 3, 3, 32, 32)
-}
-
-// layer3_5_conv2TUUpdate computes their Winograd transform.
-func layer3_5_conv2TUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&layer3_5_conv2Back, d, w.D[layer3_5_conv2T])
-}
-
-// layer3_5_conv2InputGrad computes the gradient of layer3.5.conv2's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func layer3_5_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&layer3_5_conv2Back, c.Scratch, c.F[f96], c.F[f66], c.D[layer3_5_conv2TU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	// The derivative of layer3.5.relu1, on the rows just written.
-	runtime.ActBackward(&layer3_5_conv2PrevActGeom, c.F[f96], c.F[f96], nil, c.F[f79], lo, hi)
-}
-
-// layer3_5_bn2Geom: batchnorm.
-var layer3_5_bn2Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer3_5_bn2Stats computes layer3.5.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_5_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_5_bn2Count][0]++
-	}
-	v := bnVecs(c.Weights, layer3_5_bn2W, 256, c.B[layer3_5_bn2Batch])
-	runtime.BatchNormStats(&layer3_5_bn2Geom, c.Scratch, &v, c.Batch.F(f95), lo, hi)
-}
-
-// layer3_5_bn2Forward computes layer3.5.bn2 (batchnorm) + layer3.5.relu2 (relu) with the batch statistics, rows [lo, hi).
-func layer3_5_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_5_bn2W, 256, c.B[layer3_5_bn2Batch])
-	runtime.BatchNormApply(&layer3_5_bn2Geom, &v, c.F[f96], c.F[f95], lo, hi)
-}
-
-// layer3_5_bn2EvalGeom: batchnorm, in inference.
-var layer3_5_bn2EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer3_5_bn2CoefUpdate computes layer3.5.bn2's inference-mode coefficients (running statistics).
-func layer3_5_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_5_bn2W, 256, d)
-	runtime.BatchNormEval(&layer3_5_bn2EvalGeom, &v)
-}
-
-// layer3_5_bn2Eval computes layer3.5.bn2 (batchnorm) + layer3.5.relu2 (relu) in inference mode, rows [lo, hi).
-func layer3_5_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_5_bn2W, 256, c.D[layer3_5_bn2Coef])
-	runtime.BatchNormApply(&layer3_5_bn2EvalGeom, &v, c.F[f96], c.F[f95], lo, hi)
-}
-
-// layer3_5_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_5_bn2BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG222: the padding of g222 (14x14x256 p1).
-var padTG222 = runtime.Padding{
-	H: 14, W: 14, C: 256, PH: 1, PW: 1,
-}
-
-// layer3_5_bn2Backward computes the gradients of layer3.5.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_5_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_5_bn2W, 256, c.B[layer3_5_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer3_5_bn2W], c.G[layer3_5_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f66) {
-			runtime.ClearPadding(&padTG222, f, 0, 14)
-		}
-	}
-	runtime.BatchNormBackward(&layer3_5_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f66), c.Batch.F(f67), c.Batch.F(f95), nil, lo, hi)
-}
-
-// layer3_5_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_5_bn2EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 256,
-	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
-	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_5_bn2EvalBackward computes the gradients of layer3.5.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_5_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_5_bn2W, 256, c.D[layer3_5_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer3_5_bn2W], c.G[layer3_5_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f66) {
-			runtime.ClearPadding(&padTG222, f, 0, 14)
-		}
-	}
-	runtime.BatchNormBackward(&layer3_5_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f66), c.Batch.F(f67), c.Batch.F(f95), nil, lo, hi)
-}
-
-// layer3_5_conv3Geom: conv 1x1x1024 nobias.
-var layer3_5_conv3Geom = runtime.ConvGeom{
-	C: 256, InRow: 3584, OH: 14, OW: 14, K: 1024, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 14336,
-	H:       14, W: 14, DInRow: 3584,
-}
-
-// layer3_5_conv3Forward computes layer3.5.conv3 (conv 1x1x1024 nobias): output rows [lo, hi).
-func layer3_5_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer3_5_conv3Geom, c.Scratch, c.F[f48], c.F[f96], c.P[layer3_5_conv3W], nil, lo, hi)
-}
-
-// layer3_5_conv3WeightGrad adds to the weight and bias gradients of layer3.5.conv3, weight blocks.
-func layer3_5_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer3_5_conv3Geom, c.Scratch, c.G[layer3_5_conv3W], nil, c.F[f96], c.F[f49], lo, hi)
-}
-
-// layer3_5_conv3PrevActGeom: the derivative of layer3.5.relu2, in place on its output's gradient.
-var layer3_5_conv3PrevActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 256,
-	Out: runtime.Layout{Row: 3584, Pix: 256}, In: []runtime.Layout{{Row: 3584, Pix: 256}},
-	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_5_conv3TUpdate computes layer3.5.conv3's weights transposed, for its input gradient.
-func layer3_5_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer3_5_conv3Geom, d, w.P[layer3_5_conv3W])
-}
-
-// layer3_5_conv3InputGrad computes the gradient of layer3.5.conv3's input, rows [lo, hi).
-func layer3_5_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer3_5_conv3Geom, c.Scratch, c.F[f67], c.D[layer3_5_conv3T], c.F[f49], false, lo, hi)
-	// The derivative of layer3.5.relu2, on the rows just written.
-	runtime.ActBackward(&layer3_5_conv3PrevActGeom, c.F[f67], c.F[f67], nil, c.F[f96], lo, hi)
-}
-
-// layer3_5_bn3Geom: batchnorm.
-var layer3_5_bn3Geom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_5_bn3Stats computes layer3.5.bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_5_bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_5_bn3Count][0]++
-	}
-	v := bnVecs(c.Weights, layer3_5_bn3W, 1024, c.B[layer3_5_bn3Batch])
-	runtime.BatchNormStats(&layer3_5_bn3Geom, c.Scratch, &v, c.Batch.F(f48), lo, hi)
-}
-
-// layer3_5_bn3Forward computes layer3.5.bn3 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer3_5_bn3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_5_bn3W, 1024, c.B[layer3_5_bn3Batch])
-	runtime.BatchNormApply(&layer3_5_bn3Geom, &v, c.F[f1], c.F[f48], lo, hi)
-}
-
-// layer3_5_bn3EvalGeom: batchnorm, in inference.
-var layer3_5_bn3EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_5_bn3CoefUpdate computes layer3.5.bn3's inference-mode coefficients (running statistics).
-func layer3_5_bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_5_bn3W, 1024, d)
-	runtime.BatchNormEval(&layer3_5_bn3EvalGeom, &v)
-}
-
-// layer3_5_bn3Eval computes layer3.5.bn3 (batchnorm) in inference mode, rows [lo, hi).
-func layer3_5_bn3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_5_bn3W, 1024, c.D[layer3_5_bn3Coef])
-	runtime.BatchNormApply(&layer3_5_bn3EvalGeom, &v, c.F[f1], c.F[f48], lo, hi)
-}
-
-// layer3_5_bn3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer3_5_bn3BackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	DIn: runtime.Layout{Row: 14336, Pix: 1024}, DOut: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer3_5_bn3Backward computes the gradients of layer3.5.bn3's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_5_bn3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_5_bn3W, 1024, c.B[layer3_5_bn3Batch])
-	v.DGamma, v.DBeta = c.G[layer3_5_bn3W], c.G[layer3_5_bn3B]
-	runtime.BatchNormBackward(&layer3_5_bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f49), c.Batch.F(f50), c.Batch.F(f48), nil, lo, hi)
-}
-
-// layer3_5_bn3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer3_5_bn3EvalBackwardGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 1024,
-	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
-	DIn: runtime.Layout{Row: 14336, Pix: 1024}, DOut: runtime.Layout{Row: 14336, Pix: 1024},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_5_bn3EvalBackward computes the gradients of layer3.5.bn3's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_5_bn3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_5_bn3W, 1024, c.D[layer3_5_bn3Coef])
-	v.DGamma, v.DBeta = c.G[layer3_5_bn3W], c.G[layer3_5_bn3B]
-	runtime.BatchNormBackward(&layer3_5_bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f49), c.Batch.F(f50), c.Batch.F(f48), nil, lo, hi)
-}
-
-// layer3_5_add1ForwardGeom: layer3.5.add1+layer3.5.relu3.
-var layer3_5_add1ForwardGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 1024,
-	Out: runtime.Layout{Row: 14336, Pix: 1024}, In: []runtime.Layout{{Row: 14336, Pix: 1024}, {Row: 14336, Pix: 1024}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_5_add1Forward computes layer3.5.add1 (residual) + layer3.5.relu3 (relu), rows [lo, hi).
-func layer3_5_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&layer3_5_add1ForwardGeom, c.F[f49], [][]float32{c.F[f1], c.F[f47]}, lo, hi)
-}
-
-// layer3_5_add1BackGeom: the gradient of layer3.5.add1+layer3.5.relu3.
-var layer3_5_add1BackGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 1024,
-	DOut: runtime.Layout{Row: 14336, Pix: 1024}, DIn: []runtime.Layout{{Row: 14336, Pix: 1024}, {Row: 14336, Pix: 1024}}, Acc: []bool{false, false},
-}
-
-// layer3_5_add1ActGeom: the derivative of layer3.5.relu3, in place on its output's gradient.
-var layer3_5_add1ActGeom = runtime.EltGeom{
-	H: 14, W: 14, C: 1024,
-	Out: runtime.Layout{Row: 14336, Pix: 1024}, In: []runtime.Layout{{Row: 14336, Pix: 1024}},
-	DOut: runtime.Layout{Row: 14336, Pix: 1024}, DIn: []runtime.Layout{{Row: 14336, Pix: 1024}},
-	Act: runtime.ActReLU,
-}
-
-// layer3_5_add1InputGrad computes the gradients of layer3.5.add1 (residual) + layer3.5.relu3 (relu)'s inputs, rows [lo, hi).
-func layer3_5_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer3_5_add1ActGeom, c.F[f51], c.F[f51], nil, c.F[f49], lo, hi)
-	d := [2][]float32{c.F[f50], c.F[f1]}
-	runtime.AddBackward(&layer3_5_add1BackGeom, d[:], c.F[f51], lo, hi)
-}
-
-// layer4_0_conv1Geom: conv 1x1x512 nobias.
-var layer4_0_conv1Geom = runtime.ConvGeom{
+// conv1x1x512Geom_3: conv 1x1x512 nobias.
+var conv1x1x512Geom_3 = runtime.ConvGeom{
 	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 512, OutRow: 7168,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 7168,
@@ -10079,26 +5065,26 @@ var layer4_0_conv1Geom = runtime.ConvGeom{
 
 // layer4_0_conv1Forward computes layer4.0.conv1 (conv 1x1x512 nobias): output rows [lo, hi).
 func layer4_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_0_conv1Geom, c.Scratch, c.F[f66], c.F[f49], c.P[layer4_0_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x512Geom_3, c.Scratch, c.F[f66], c.F[f49], c.P[layer4_0_conv1W], nil, lo, hi)
 }
 
 // layer4_0_conv1WeightGrad adds to the weight and bias gradients of layer4.0.conv1, weight blocks.
 func layer4_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer4_0_conv1Geom, c.Scratch, c.G[layer4_0_conv1W], nil, c.F[f49], c.F[f67], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x512Geom_3, c.Scratch, c.G[layer4_0_conv1W], nil, c.F[f49], c.F[f67], lo, hi)
 }
 
 // layer4_0_conv1TUpdate computes layer4.0.conv1's weights transposed, for its input gradient.
 func layer4_0_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer4_0_conv1Geom, d, w.P[layer4_0_conv1W])
+	runtime.Conv1x1Transpose(&conv1x1x512Geom_3, d, w.P[layer4_0_conv1W])
 }
 
 // layer4_0_conv1InputGrad computes the gradient of layer4.0.conv1's input, rows [lo, hi).
 func layer4_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer4_0_conv1Geom, c.Scratch, c.F[f51], c.D[layer4_0_conv1T], c.F[f67], true, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x512Geom_3, c.Scratch, c.F[f51], c.D[layer4_0_conv1T], c.F[f67], true, lo, hi)
 }
 
-// layer4_0_bn1Geom: batchnorm.
-var layer4_0_bn1Geom = runtime.BNGeom{
+// batchnormGeom_13: batchnorm.
+var batchnormGeom_13 = runtime.BNGeom{
 	H: 14, W: 14, C: 512,
 	In: runtime.Layout{Row: 7168, Pix: 512}, Out: runtime.Layout{Off: 8704, Row: 8192, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -10110,43 +5096,31 @@ func layer4_0_bn1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[layer4_0_bn1Count][0]++
 	}
 	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.B[layer4_0_bn1Batch])
-	runtime.BatchNormStats(&layer4_0_bn1Geom, c.Scratch, &v, c.Batch.F(f66), lo, hi)
-}
-
-// padT102: the padding of b102 (14x14x512 p1).
-var padT102 = runtime.Padding{
-	H: 14, W: 14, C: 512, PH: 1, PW: 1,
+	runtime.BatchNormStats(&batchnormGeom_13, c.Scratch, &v, c.Batch.F(f66), lo, hi)
 }
 
 // layer4_0_bn1Forward computes layer4.0.bn1 (batchnorm) + layer4.0.relu1 (relu) with the batch statistics, rows [lo, hi).
 func layer4_0_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT102, c.F[f50], lo, hi)
+	runtime.ClearPadding(&pad14x14x512p1, c.F[f50], lo, hi)
 	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.B[layer4_0_bn1Batch])
-	runtime.BatchNormApply(&layer4_0_bn1Geom, &v, c.F[f50], c.F[f66], lo, hi)
-}
-
-// layer4_0_bn1EvalGeom: batchnorm, in inference.
-var layer4_0_bn1EvalGeom = runtime.BNGeom{
-	H: 14, W: 14, C: 512,
-	In: runtime.Layout{Row: 7168, Pix: 512}, Out: runtime.Layout{Off: 8704, Row: 8192, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+	runtime.BatchNormApply(&batchnormGeom_13, &v, c.F[f50], c.F[f66], lo, hi)
 }
 
 // layer4_0_bn1CoefUpdate computes layer4.0.bn1's inference-mode coefficients (running statistics).
 func layer4_0_bn1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, layer4_0_bn1W, 512, d)
-	runtime.BatchNormEval(&layer4_0_bn1EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom_13, &v)
 }
 
 // layer4_0_bn1Eval computes layer4.0.bn1 (batchnorm) + layer4.0.relu1 (relu) in inference mode, rows [lo, hi).
 func layer4_0_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT102, c.F[f50], lo, hi)
+	runtime.ClearPadding(&pad14x14x512p1, c.F[f50], lo, hi)
 	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.D[layer4_0_bn1Coef])
-	runtime.BatchNormApply(&layer4_0_bn1EvalGeom, &v, c.F[f50], c.F[f66], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom_13, &v, c.F[f50], c.F[f66], lo, hi)
 }
 
-// layer4_0_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer4_0_bn1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_15: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_15 = runtime.BNGeom{
 	H: 14, W: 14, C: 512,
 	In: runtime.Layout{Row: 7168, Pix: 512}, Out: runtime.Layout{Off: 8704, Row: 8192, Pix: 512},
 	DIn: runtime.Layout{Row: 7168, Pix: 512}, DOut: runtime.Layout{Row: 7168, Pix: 512},
@@ -10157,11 +5131,11 @@ var layer4_0_bn1BackwardGeom = runtime.BNGeom{
 func layer4_0_bn1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.B[layer4_0_bn1Batch])
 	v.DGamma, v.DBeta = c.G[layer4_0_bn1W], c.G[layer4_0_bn1B]
-	runtime.BatchNormBackward(&layer4_0_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f66), c.Batch.F(f50), lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_15, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f66), c.Batch.F(f50), lo, hi)
 }
 
-// layer4_0_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer4_0_bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_15: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_15 = runtime.BNGeom{
 	H: 14, W: 14, C: 512,
 	In: runtime.Layout{Row: 7168, Pix: 512}, Out: runtime.Layout{Off: 8704, Row: 8192, Pix: 512},
 	DIn: runtime.Layout{Row: 7168, Pix: 512}, DOut: runtime.Layout{Row: 7168, Pix: 512},
@@ -10172,11 +5146,11 @@ var layer4_0_bn1EvalBackwardGeom = runtime.BNGeom{
 func layer4_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.D[layer4_0_bn1Coef])
 	v.DGamma, v.DBeta = c.G[layer4_0_bn1W], c.G[layer4_0_bn1B]
-	runtime.BatchNormBackward(&layer4_0_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f66), c.Batch.F(f50), lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_15, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f66), c.Batch.F(f50), lo, hi)
 }
 
-// layer4_0_conv2Geom: conv 3x3x512 s2 p1 nobias.
-var layer4_0_conv2Geom = runtime.ConvGeom{
+// conv3x3x512Geom: conv 3x3x512 s2 p1 nobias.
+var conv3x3x512Geom = runtime.ConvGeom{
 	C: 512, InRow: 8192, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
@@ -10185,67 +5159,68 @@ var layer4_0_conv2Geom = runtime.ConvGeom{
 
 // layer4_0_conv2Forward computes layer4.0.conv2 (conv 3x3x512 s2 p1 nobias): output rows [lo, hi).
 func layer4_0_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_0_conv2Geom, c.Scratch, c.F[f99], c.F[f50], c.P[layer4_0_conv2W], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x512Geom, c.Scratch, c.F[f99], c.F[f50], c.P[layer4_0_conv2W], nil, lo, hi)
 }
 
 // layer4_0_conv2WeightGrad adds to the weight and bias gradients of layer4.0.conv2, units (filter rows of weight blocks).
 func layer4_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer4_0_conv2Geom, c.Scratch, c.G[layer4_0_conv2W], nil, c.F[f50], c.F[f101], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x512Geom, c.Scratch, c.G[layer4_0_conv2W], nil, c.F[f50], c.F[f101], lo, hi)
 }
 
 // layer4_0_conv2TUpdate computes layer4.0.conv2's weights transposed, for its input gradient.
 func layer4_0_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&layer4_0_conv2Geom, d, w.P[layer4_0_conv2W])
+	runtime.GroupedTranspose(&conv3x3x512Geom, d, w.P[layer4_0_conv2W])
 }
 
 // layer4_0_conv2InputGrad computes the gradient of layer4.0.conv2's input, rows [lo, hi).
 func layer4_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&layer4_0_conv2Geom, c.Scratch, c.F[f68], c.D[layer4_0_conv2T], c.F[f101], false, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x512Geom, c.Scratch, c.F[f68], c.D[layer4_0_conv2T], c.F[f101], false, lo, hi)
 }
 
-// layer4_0_bn2Geom: batchnorm.
-var layer4_0_bn2Geom = runtime.BNGeom{
+// batchnormGeom_14: batchnorm.
+var batchnormGeom_14 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// layer4_0_bn2Stats computes layer4.0.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer4_0_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer4_0_bn2Count][0]++
+// batchnormStats_10 returns the phase of layer4.0.bn2, layer4.1.bn2 and layer4.2.bn2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_10(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 512, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_14, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, layer4_0_bn2W, 512, c.B[layer4_0_bn2Batch])
-	runtime.BatchNormStats(&layer4_0_bn2Geom, c.Scratch, &v, c.Batch.F(f99), lo, hi)
 }
 
-// layer4_0_bn2Forward computes layer4.0.bn2 (batchnorm) + layer4.0.relu2 (relu) with the batch statistics, rows [lo, hi).
-func layer4_0_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_bn2W, 512, c.B[layer4_0_bn2Batch])
-	runtime.BatchNormApply(&layer4_0_bn2Geom, &v, c.F[f100], c.F[f99], lo, hi)
+// batchnormForward_10 returns the phase of layer4.0.bn2, layer4.1.bn2 and layer4.2.bn2, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward_10(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 512, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_14, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer4_0_bn2EvalGeom: batchnorm, in inference.
-var layer4_0_bn2EvalGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+// batchnormCoefUpdate_10 returns the update of layer4.0.bn2, layer4.1.bn2 and layer4.2.bn2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_10(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 512, d)
+		runtime.BatchNormEval(&batchnormGeom_14, &v)
+	}
 }
 
-// layer4_0_bn2CoefUpdate computes layer4.0.bn2's inference-mode coefficients (running statistics).
-func layer4_0_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer4_0_bn2W, 512, d)
-	runtime.BatchNormEval(&layer4_0_bn2EvalGeom, &v)
+// batchnormEval_10 returns the phase of layer4.0.bn2, layer4.1.bn2 and layer4.2.bn2, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval_10(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 512, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_14, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer4_0_bn2Eval computes layer4.0.bn2 (batchnorm) + layer4.0.relu2 (relu) in inference mode, rows [lo, hi).
-func layer4_0_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_bn2W, 512, c.D[layer4_0_bn2Coef])
-	runtime.BatchNormApply(&layer4_0_bn2EvalGeom, &v, c.F[f100], c.F[f99], lo, hi)
-}
-
-// layer4_0_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer4_0_bn2BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_16: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_16 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	DIn: runtime.Layout{Row: 3584, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
@@ -10256,11 +5231,11 @@ var layer4_0_bn2BackwardGeom = runtime.BNGeom{
 func layer4_0_bn2Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer4_0_bn2W, 512, c.B[layer4_0_bn2Batch])
 	v.DGamma, v.DBeta = c.G[layer4_0_bn2W], c.G[layer4_0_bn2B]
-	runtime.BatchNormBackward(&layer4_0_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f101), c.Batch.F(f102), c.Batch.F(f99), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_16, c.Scratch, &v, c.Batch.F(f101), c.Batch.F(f102), c.Batch.F(f99), nil, lo, hi)
 }
 
-// layer4_0_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer4_0_bn2EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_16: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_16 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	DIn: runtime.Layout{Row: 3584, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
@@ -10271,120 +5246,133 @@ var layer4_0_bn2EvalBackwardGeom = runtime.BNGeom{
 func layer4_0_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer4_0_bn2W, 512, c.D[layer4_0_bn2Coef])
 	v.DGamma, v.DBeta = c.G[layer4_0_bn2W], c.G[layer4_0_bn2B]
-	runtime.BatchNormBackward(&layer4_0_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f101), c.Batch.F(f102), c.Batch.F(f99), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_16, c.Scratch, &v, c.Batch.F(f101), c.Batch.F(f102), c.Batch.F(f99), nil, lo, hi)
 }
 
-// layer4_0_conv3Geom: conv 1x1x2048 nobias.
-var layer4_0_conv3Geom = runtime.ConvGeom{
+// conv1x1x2048Geom: conv 1x1x2048 nobias.
+var conv1x1x2048Geom = runtime.ConvGeom{
 	C: 512, InRow: 3584, OH: 7, OW: 7, K: 2048, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 14336,
 	H:       7, W: 7, DInRow: 3584,
 }
 
-// layer4_0_conv3Forward computes layer4.0.conv3 (conv 1x1x2048 nobias): output rows [lo, hi).
-func layer4_0_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_0_conv3Geom, c.Scratch, c.F[f67], c.F[f100], c.P[layer4_0_conv3W], nil, lo, hi)
+// conv1x1x2048Forward returns the phase of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, each with its own buffers and tensors: it computes conv 1x1x2048 nobias: output rows [lo, hi).
+func conv1x1x2048Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x2048Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// layer4_0_conv3WeightGrad adds to the weight and bias gradients of layer4.0.conv3, weight blocks.
-func layer4_0_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer4_0_conv3Geom, c.Scratch, c.G[layer4_0_conv3W], nil, c.F[f100], c.F[f68], lo, hi)
+// conv1x1x2048WeightGrad returns the phase of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1x2048WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(&conv1x1x2048Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer4_0_conv3PrevActGeom: the derivative of layer4.0.relu2, in place on its output's gradient.
-var layer4_0_conv3PrevActGeom = runtime.EltGeom{
+// conv1x1x2048PrevActGeom: the derivative of layer4.0.relu2, in place on its output's gradient.
+var conv1x1x2048PrevActGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 512,
 	Out: runtime.Layout{Row: 3584, Pix: 512}, In: []runtime.Layout{{Row: 3584, Pix: 512}},
 	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}},
 	Act: runtime.ActReLU,
 }
 
-// layer4_0_conv3TUpdate computes layer4.0.conv3's weights transposed, for its input gradient.
-func layer4_0_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer4_0_conv3Geom, d, w.P[layer4_0_conv3W])
-}
-
-// layer4_0_conv3InputGrad computes the gradient of layer4.0.conv3's input, rows [lo, hi).
-func layer4_0_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer4_0_conv3Geom, c.Scratch, c.F[f102], c.D[layer4_0_conv3T], c.F[f68], false, lo, hi)
-	// The derivative of layer4.0.relu2, on the rows just written.
-	runtime.ActBackward(&layer4_0_conv3PrevActGeom, c.F[f102], c.F[f102], nil, c.F[f100], lo, hi)
-}
-
-// layer4_0_bn3Geom: batchnorm.
-var layer4_0_bn3Geom = runtime.BNGeom{
-	H: 7, W: 7, C: 2048,
-	In: runtime.Layout{Row: 14336, Pix: 2048}, Out: runtime.Layout{Row: 14336, Pix: 2048},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer4_0_bn3Stats computes layer4.0.bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer4_0_bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer4_0_bn3Count][0]++
+// conv1x1x2048TUpdate returns the update of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv1x1x2048TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(&conv1x1x2048Geom, d, w.P[p0])
 	}
-	v := bnVecs(c.Weights, layer4_0_bn3W, 2048, c.B[layer4_0_bn3Batch])
-	runtime.BatchNormStats(&layer4_0_bn3Geom, c.Scratch, &v, c.Batch.F(f67), lo, hi)
 }
 
-// layer4_0_bn3Forward computes layer4.0.bn3 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer4_0_bn3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_bn3W, 2048, c.B[layer4_0_bn3Batch])
-	runtime.BatchNormApply(&layer4_0_bn3Geom, &v, c.F[f51], c.F[f67], lo, hi)
+// conv1x1x2048InputGrad returns the phase of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1x2048InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(&conv1x1x2048Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
+		// The derivative of the relu before, on the rows just written.
+		runtime.ActBackward(&conv1x1x2048PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+	}
 }
 
-// layer4_0_bn3EvalGeom: batchnorm, in inference.
-var layer4_0_bn3EvalGeom = runtime.BNGeom{
+// batchnormGeom_15: batchnorm.
+var batchnormGeom_15 = runtime.BNGeom{
 	H: 7, W: 7, C: 2048,
 	In: runtime.Layout{Row: 14336, Pix: 2048}, Out: runtime.Layout{Row: 14336, Pix: 2048},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer4_0_bn3CoefUpdate computes layer4.0.bn3's inference-mode coefficients (running statistics).
-func layer4_0_bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer4_0_bn3W, 2048, d)
-	runtime.BatchNormEval(&layer4_0_bn3EvalGeom, &v)
+// batchnormStats_11 returns the phase of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_11(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 2048, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_15, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// layer4_0_bn3Eval computes layer4.0.bn3 (batchnorm) in inference mode, rows [lo, hi).
-func layer4_0_bn3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_bn3W, 2048, c.D[layer4_0_bn3Coef])
-	runtime.BatchNormApply(&layer4_0_bn3EvalGeom, &v, c.F[f51], c.F[f67], lo, hi)
+// batchnormForward_11 returns the phase of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnormForward_11(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 2048, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_15, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer4_0_bn3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer4_0_bn3BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate_11 returns the update of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_11(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 2048, d)
+		runtime.BatchNormEval(&batchnormGeom_15, &v)
+	}
+}
+
+// batchnormEval_11 returns the phase of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnormEval_11(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 2048, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_15, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_17: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_17 = runtime.BNGeom{
 	H: 7, W: 7, C: 2048,
 	In: runtime.Layout{Row: 14336, Pix: 2048}, Out: runtime.Layout{Row: 14336, Pix: 2048},
 	DIn: runtime.Layout{Row: 14336, Pix: 2048}, DOut: runtime.Layout{Row: 14336, Pix: 2048},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// layer4_0_bn3Backward computes the gradients of layer4.0.bn3's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer4_0_bn3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_bn3W, 2048, c.B[layer4_0_bn3Batch])
-	v.DGamma, v.DBeta = c.G[layer4_0_bn3W], c.G[layer4_0_bn3B]
-	runtime.BatchNormBackward(&layer4_0_bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f68), c.Batch.F(f70), c.Batch.F(f67), nil, lo, hi)
+// batchnormBackward_10 returns the phase of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_10(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 2048, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_17, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// layer4_0_bn3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer4_0_bn3EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_17: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_17 = runtime.BNGeom{
 	H: 7, W: 7, C: 2048,
 	In: runtime.Layout{Row: 14336, Pix: 2048}, Out: runtime.Layout{Row: 14336, Pix: 2048},
 	DIn: runtime.Layout{Row: 14336, Pix: 2048}, DOut: runtime.Layout{Row: 14336, Pix: 2048},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer4_0_bn3EvalBackward computes the gradients of layer4.0.bn3's input, weight and bias with the running statistics, channels [lo, hi).
-func layer4_0_bn3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_bn3W, 2048, c.D[layer4_0_bn3Coef])
-	v.DGamma, v.DBeta = c.G[layer4_0_bn3W], c.G[layer4_0_bn3B]
-	runtime.BatchNormBackward(&layer4_0_bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f68), c.Batch.F(f70), c.Batch.F(f67), nil, lo, hi)
+// batchnormEvalBackward_10 returns the phase of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_10(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 2048, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_17, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// layer4_0_downsample_0Geom: conv 1x1x2048 s2 nobias.
-var layer4_0_downsample_0Geom = runtime.ConvGeom{
+// conv1x1x2048Geom_2: conv 1x1x2048 s2 nobias.
+var conv1x1x2048Geom_2 = runtime.ConvGeom{
 	C: 1024, InRow: 14336, OH: 7, OW: 7, K: 2048, OutRow: 14336,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 32,
 	DOutRow: 14336,
@@ -10393,890 +5381,266 @@ var layer4_0_downsample_0Geom = runtime.ConvGeom{
 
 // layer4_0_downsample_0Forward computes layer4.0.downsample.0 (conv 1x1x2048 s2 nobias): output rows [lo, hi).
 func layer4_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_0_downsample_0Geom, c.Scratch, c.F[f68], c.F[f49], c.P[layer4_0_downsample_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x2048Geom_2, c.Scratch, c.F[f68], c.F[f49], c.P[layer4_0_downsample_0W], nil, lo, hi)
 }
 
 // layer4_0_downsample_0WeightGrad adds to the weight and bias gradients of layer4.0.downsample.0, weight blocks.
 func layer4_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer4_0_downsample_0Geom, c.Scratch, c.G[layer4_0_downsample_0W], nil, c.F[f49], c.F[f69], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x2048Geom_2, c.Scratch, c.G[layer4_0_downsample_0W], nil, c.F[f49], c.F[f69], lo, hi)
 }
 
 // layer4_0_downsample_0TUpdate computes layer4.0.downsample.0's weights transposed, for its input gradient.
 func layer4_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer4_0_downsample_0Geom, d, w.P[layer4_0_downsample_0W])
+	runtime.Conv1x1Transpose(&conv1x1x2048Geom_2, d, w.P[layer4_0_downsample_0W])
 }
 
 // layer4_0_downsample_0InputGrad computes the gradient of layer4.0.downsample.0's input, rows [lo, hi).
 func layer4_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer4_0_downsample_0Geom, c.Scratch, c.F[f51], c.D[layer4_0_downsample_0T], c.F[f69], false, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x2048Geom_2, c.Scratch, c.F[f51], c.D[layer4_0_downsample_0T], c.F[f69], false, lo, hi)
 }
 
-// layer4_0_downsample_1Geom: batchnorm.
-var layer4_0_downsample_1Geom = runtime.BNGeom{
-	H: 7, W: 7, C: 2048,
-	In: runtime.Layout{Row: 14336, Pix: 2048}, Out: runtime.Layout{Row: 14336, Pix: 2048},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer4_0_downsample_1Stats computes layer4.0.downsample.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer4_0_downsample_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer4_0_downsample_1Count][0]++
+// residualForward_4 returns the phase of layer4.0.add1, layer4.1.add1 and layer4.2.add1, each with its own buffers: it computes residual + relu, rows [lo, hi).
+func residualForward_4(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Add(&conv1x1x2048StoreGeom, c.F[b0], [][]float32{c.F[b1], c.F[b2]}, lo, hi)
 	}
-	v := bnVecs(c.Weights, layer4_0_downsample_1W, 2048, c.B[layer4_0_downsample_1Batch])
-	runtime.BatchNormStats(&layer4_0_downsample_1Geom, c.Scratch, &v, c.Batch.F(f68), lo, hi)
 }
 
-// layer4_0_downsample_1Forward computes layer4.0.downsample.1 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer4_0_downsample_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_downsample_1W, 2048, c.B[layer4_0_downsample_1Batch])
-	runtime.BatchNormApply(&layer4_0_downsample_1Geom, &v, c.F[f1], c.F[f68], lo, hi)
-}
-
-// layer4_0_downsample_1EvalGeom: batchnorm, in inference.
-var layer4_0_downsample_1EvalGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 2048,
-	In: runtime.Layout{Row: 14336, Pix: 2048}, Out: runtime.Layout{Row: 14336, Pix: 2048},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer4_0_downsample_1CoefUpdate computes layer4.0.downsample.1's inference-mode coefficients (running statistics).
-func layer4_0_downsample_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer4_0_downsample_1W, 2048, d)
-	runtime.BatchNormEval(&layer4_0_downsample_1EvalGeom, &v)
-}
-
-// layer4_0_downsample_1Eval computes layer4.0.downsample.1 (batchnorm) in inference mode, rows [lo, hi).
-func layer4_0_downsample_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_downsample_1W, 2048, c.D[layer4_0_downsample_1Coef])
-	runtime.BatchNormApply(&layer4_0_downsample_1EvalGeom, &v, c.F[f1], c.F[f68], lo, hi)
-}
-
-// layer4_0_downsample_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer4_0_downsample_1BackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 2048,
-	In: runtime.Layout{Row: 14336, Pix: 2048}, Out: runtime.Layout{Row: 14336, Pix: 2048},
-	DIn: runtime.Layout{Row: 14336, Pix: 2048}, DOut: runtime.Layout{Row: 14336, Pix: 2048},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer4_0_downsample_1Backward computes the gradients of layer4.0.downsample.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer4_0_downsample_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_downsample_1W, 2048, c.B[layer4_0_downsample_1Batch])
-	v.DGamma, v.DBeta = c.G[layer4_0_downsample_1W], c.G[layer4_0_downsample_1B]
-	runtime.BatchNormBackward(&layer4_0_downsample_1BackwardGeom, c.Scratch, &v, c.Batch.F(f69), c.Batch.F(f71), c.Batch.F(f68), nil, lo, hi)
-}
-
-// layer4_0_downsample_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer4_0_downsample_1EvalBackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 2048,
-	In: runtime.Layout{Row: 14336, Pix: 2048}, Out: runtime.Layout{Row: 14336, Pix: 2048},
-	DIn: runtime.Layout{Row: 14336, Pix: 2048}, DOut: runtime.Layout{Row: 14336, Pix: 2048},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer4_0_downsample_1EvalBackward computes the gradients of layer4.0.downsample.1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer4_0_downsample_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_downsample_1W, 2048, c.D[layer4_0_downsample_1Coef])
-	v.DGamma, v.DBeta = c.G[layer4_0_downsample_1W], c.G[layer4_0_downsample_1B]
-	runtime.BatchNormBackward(&layer4_0_downsample_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f69), c.Batch.F(f71), c.Batch.F(f68), nil, lo, hi)
-}
-
-// layer4_0_add1ForwardGeom: layer4.0.add1+relu5.
-var layer4_0_add1ForwardGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 2048,
-	Out: runtime.Layout{Row: 14336, Pix: 2048}, In: []runtime.Layout{{Row: 14336, Pix: 2048}, {Row: 14336, Pix: 2048}},
-	Act: runtime.ActReLU,
-}
-
-// layer4_0_add1Forward computes layer4.0.add1 (residual) + relu5 (relu), rows [lo, hi).
-func layer4_0_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&layer4_0_add1ForwardGeom, c.F[f69], [][]float32{c.F[f51], c.F[f1]}, lo, hi)
-}
-
-// layer4_0_add1BackGeom: the gradient of layer4.0.add1+relu5.
-var layer4_0_add1BackGeom = runtime.EltGeom{
+// residualBackGeom_4: the gradient of the residual+the relu.
+var residualBackGeom_4 = runtime.EltGeom{
 	H: 7, W: 7, C: 2048,
 	DOut: runtime.Layout{Row: 14336, Pix: 2048}, DIn: []runtime.Layout{{Row: 14336, Pix: 2048}, {Row: 14336, Pix: 2048}}, Acc: []bool{false, false},
 }
 
-// layer4_0_add1ActGeom: the derivative of relu5, in place on its output's gradient.
-var layer4_0_add1ActGeom = runtime.EltGeom{
+// residualActGeom_4: the derivative of the relu, in place on its output's gradient.
+var residualActGeom_4 = runtime.EltGeom{
 	H: 7, W: 7, C: 2048,
 	Out: runtime.Layout{Row: 14336, Pix: 2048}, In: []runtime.Layout{{Row: 14336, Pix: 2048}},
 	DOut: runtime.Layout{Row: 14336, Pix: 2048}, DIn: []runtime.Layout{{Row: 14336, Pix: 2048}},
 	Act: runtime.ActReLU,
 }
 
-// layer4_0_add1InputGrad computes the gradients of layer4.0.add1 (residual) + relu5 (relu)'s inputs, rows [lo, hi).
-func layer4_0_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer4_0_add1ActGeom, c.F[f72], c.F[f72], nil, c.F[f69], lo, hi)
-	d := [2][]float32{c.F[f70], c.F[f71]}
-	runtime.AddBackward(&layer4_0_add1BackGeom, d[:], c.F[f72], lo, hi)
+// residualInputGrad_4 returns the phase of layer4.0.add1, layer4.1.add1 and layer4.2.add1, each with its own buffers: it computes the gradients of residual + relu's inputs, rows [lo, hi).
+func residualInputGrad_4(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ActBackward(&residualActGeom_4, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
+		d := [2][]float32{c.F[b2], c.F[b3]}
+		runtime.AddBackward(&residualBackGeom_4, d[:], c.F[b0], lo, hi)
+	}
 }
 
-// layer4_1_conv1Geom: conv 1x1x512 nobias.
-var layer4_1_conv1Geom = runtime.ConvGeom{
+// conv1x1x512Geom_4: conv 1x1x512 nobias.
+var conv1x1x512Geom_4 = runtime.ConvGeom{
 	C: 2048, InRow: 14336, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3584,
 	H:       7, W: 7, DInRow: 14336,
 }
 
-// layer4_1_conv1Forward computes layer4.1.conv1 (conv 1x1x512 nobias): output rows [lo, hi).
-func layer4_1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_1_conv1Geom, c.Scratch, c.F[f101], c.F[f69], c.P[layer4_1_conv1W], nil, lo, hi)
-}
-
-// layer4_1_conv1WeightGrad adds to the weight and bias gradients of layer4.1.conv1, weight blocks.
-func layer4_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer4_1_conv1Geom, c.Scratch, c.G[layer4_1_conv1W], nil, c.F[f69], c.F[f102], lo, hi)
-}
-
-// layer4_1_conv1TUpdate computes layer4.1.conv1's weights transposed, for its input gradient.
-func layer4_1_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer4_1_conv1Geom, d, w.P[layer4_1_conv1W])
-}
-
-// layer4_1_conv1InputGrad computes the gradient of layer4.1.conv1's input, rows [lo, hi).
-func layer4_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer4_1_conv1Geom, c.Scratch, c.F[f72], c.D[layer4_1_conv1T], c.F[f102], true, lo, hi)
-}
-
-// layer4_1_bn1Geom: batchnorm.
-var layer4_1_bn1Geom = runtime.BNGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer4_1_bn1Stats computes layer4.1.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer4_1_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer4_1_bn1Count][0]++
+// conv1x1x512Forward_2 returns the phase of layer4.1.conv1 and layer4.2.conv1, each with its own buffers and tensors: it computes conv 1x1x512 nobias: output rows [lo, hi).
+func conv1x1x512Forward_2(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x512Geom_4, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
-	v := bnVecs(c.Weights, layer4_1_bn1W, 512, c.B[layer4_1_bn1Batch])
-	runtime.BatchNormStats(&layer4_1_bn1Geom, c.Scratch, &v, c.Batch.F(f101), lo, hi)
 }
 
-// layer4_1_bn1Forward computes layer4.1.bn1 (batchnorm) + layer4.1.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer4_1_bn1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_1_bn1W, 512, c.B[layer4_1_bn1Batch])
-	runtime.BatchNormApply(&layer4_1_bn1Geom, &v, c.F[f97], c.F[f101], lo, hi)
+// conv1x1x512WeightGrad_2 returns the phase of layer4.1.conv1 and layer4.2.conv1, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1x512WeightGrad_2(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(&conv1x1x512Geom_4, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer4_1_bn1EvalGeom: batchnorm, in inference.
-var layer4_1_bn1EvalGeom = runtime.BNGeom{
+// conv1x1x512TUpdate_2 returns the update of layer4.1.conv1 and layer4.2.conv1, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv1x1x512TUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(&conv1x1x512Geom_4, d, w.P[p0])
+	}
+}
+
+// conv1x1x512InputGrad_2 returns the phase of layer4.1.conv1 and layer4.2.conv1, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1x512InputGrad_2(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(&conv1x1x512Geom_4, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
+	}
+}
+
+// batchnormGeom_16: batchnorm.
+var batchnormGeom_16 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// layer4_1_bn1CoefUpdate computes layer4.1.bn1's inference-mode coefficients (running statistics).
-func layer4_1_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer4_1_bn1W, 512, d)
-	runtime.BatchNormEval(&layer4_1_bn1EvalGeom, &v)
+// batchnormStats_12 returns the phase of layer4.1.bn1 and layer4.2.bn1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_12(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 512, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_16, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// layer4_1_bn1Eval computes layer4.1.bn1 (batchnorm) + layer4.1.relu1 (relu) in inference mode, rows [lo, hi).
-func layer4_1_bn1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_1_bn1W, 512, c.D[layer4_1_bn1Coef])
-	runtime.BatchNormApply(&layer4_1_bn1EvalGeom, &v, c.F[f97], c.F[f101], lo, hi)
+// batchnormForward_12 returns the phase of layer4.1.bn1 and layer4.2.bn1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward_12(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad7x7x512p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 512, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_16, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer4_1_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer4_1_bn1BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate_12 returns the update of layer4.1.bn1 and layer4.2.bn1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_12(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 512, d)
+		runtime.BatchNormEval(&batchnormGeom_16, &v)
+	}
+}
+
+// batchnormEval_12 returns the phase of layer4.1.bn1 and layer4.2.bn1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval_12(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad7x7x512p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 512, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_16, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_18: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_18 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
 	DIn: runtime.Layout{Row: 3584, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// layer4_1_bn1Backward computes the gradients of layer4.1.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer4_1_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_1_bn1W, 512, c.B[layer4_1_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer4_1_bn1W], c.G[layer4_1_bn1B]
-	runtime.BatchNormBackward(&layer4_1_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f102), c.Batch.F(f103), c.Batch.F(f101), nil, lo, hi)
+// batchnormBackward_11 returns the phase of layer4.1.bn1 and layer4.2.bn1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_11(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 512, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_18, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// layer4_1_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer4_1_bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_18: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_18 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
 	DIn: runtime.Layout{Row: 3584, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer4_1_bn1EvalBackward computes the gradients of layer4.1.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer4_1_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_1_bn1W, 512, c.D[layer4_1_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer4_1_bn1W], c.G[layer4_1_bn1B]
-	runtime.BatchNormBackward(&layer4_1_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f102), c.Batch.F(f103), c.Batch.F(f101), nil, lo, hi)
+// batchnormEvalBackward_11 returns the phase of layer4.1.bn1 and layer4.2.bn1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_11(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 512, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_18, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// layer4_1_conv2Geom: conv 3x3x512 p1 nobias.
-var layer4_1_conv2Geom = runtime.ConvGeom{
+// conv3x3x512Geom_2: conv 3x3x512 p1 nobias.
+var conv3x3x512Geom_2 = runtime.ConvGeom{
 	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 4608, DOutOff: 5120,
 	H: 7, W: 7, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer4_1_conv2Forward computes layer4.1.conv2 (conv 3x3x512 p1 nobias): output rows [lo, hi).
-func layer4_1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_1_conv2Geom, c.Scratch, c.F[f102], c.F[f97], c.P[layer4_1_conv2W], nil, lo, hi)
+// conv3x3x512Forward returns the phase of layer4.1.conv2 and layer4.2.conv2, each with its own buffers and tensors: it computes conv 3x3x512 p1 nobias: output rows [lo, hi).
+func conv3x3x512Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(&conv3x3x512Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// layer4_1_conv2WeightGrad adds to the weight and bias gradients of layer4.1.conv2, units (filter rows of weight blocks).
-func layer4_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer4_1_conv2Geom, c.Scratch, c.G[layer4_1_conv2W], nil, c.F[f97], c.F[f98], lo, hi)
+// conv3x3x512WeightGrad returns the phase of layer4.1.conv2 and layer4.2.conv2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+func conv3x3x512WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGrad(&conv3x3x512Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer4_1_conv2PrevActGeom: the derivative of layer4.1.relu1, in place on its output's gradient.
-var layer4_1_conv2PrevActGeom = runtime.EltGeom{
+// conv3x3x512PrevActGeom: the derivative of layer4.1.relu1, in place on its output's gradient.
+var conv3x3x512PrevActGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 512,
 	Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, In: []runtime.Layout{{Off: 5120, Row: 4608, Pix: 512}},
 	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}},
 	Act: runtime.ActReLU,
 }
 
-// layer4_1_conv2Back: the transposed convolution that computes layer4.1.conv2's input gradient.
-var layer4_1_conv2Back = runtime.ConvGeom{
+// conv3x3x512Back: the transposed convolution that computes the conv's input gradient.
+var conv3x3x512Back = runtime.ConvGeom{
 	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// layer4_1_conv2TUpdate computes layer4.1.conv2's weights transposed, for its input gradient.
-func layer4_1_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer4_1_conv2W], 512, 512, 3, 3, 32, 32)
-}
-
-// layer4_1_conv2InputGrad computes the gradient of layer4.1.conv2's input, rows [lo, hi).
-func layer4_1_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_1_conv2Back, c.Scratch, c.F[f103], c.F[f98], c.D[layer4_1_conv2T], nil, lo, hi)
-	// The derivative of layer4.1.relu1, on the rows just written.
-	runtime.ActBackward(&layer4_1_conv2PrevActGeom, c.F[f103], c.F[f103], nil, c.F[f97], lo, hi)
-}
-
-// layer4_1_bn2Geom: batchnorm.
-var layer4_1_bn2Geom = runtime.BNGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer4_1_bn2Stats computes layer4.1.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer4_1_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer4_1_bn2Count][0]++
+// conv3x3x512TUpdate returns the update of layer4.1.conv2 and layer4.2.conv2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv3x3x512TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.TransposeConv(d, w.P[p0], 512, 512, 3, 3, 32, 32)
 	}
-	v := bnVecs(c.Weights, layer4_1_bn2W, 512, c.B[layer4_1_bn2Batch])
-	runtime.BatchNormStats(&layer4_1_bn2Geom, c.Scratch, &v, c.Batch.F(f102), lo, hi)
 }
 
-// layer4_1_bn2Forward computes layer4.1.bn2 (batchnorm) + layer4.1.relu2 (relu) with the batch statistics, rows [lo, hi).
-func layer4_1_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_1_bn2W, 512, c.B[layer4_1_bn2Batch])
-	runtime.BatchNormApply(&layer4_1_bn2Geom, &v, c.F[f103], c.F[f102], lo, hi)
+// conv3x3x512InputGrad returns the phase of layer4.1.conv2 and layer4.2.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv3x3x512InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(&conv3x3x512Back, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		// The derivative of the relu before, on the rows just written.
+		runtime.ActBackward(&conv3x3x512PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+	}
 }
 
-// layer4_1_bn2EvalGeom: batchnorm, in inference.
-var layer4_1_bn2EvalGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer4_1_bn2CoefUpdate computes layer4.1.bn2's inference-mode coefficients (running statistics).
-func layer4_1_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer4_1_bn2W, 512, d)
-	runtime.BatchNormEval(&layer4_1_bn2EvalGeom, &v)
-}
-
-// layer4_1_bn2Eval computes layer4.1.bn2 (batchnorm) + layer4.1.relu2 (relu) in inference mode, rows [lo, hi).
-func layer4_1_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_1_bn2W, 512, c.D[layer4_1_bn2Coef])
-	runtime.BatchNormApply(&layer4_1_bn2EvalGeom, &v, c.F[f103], c.F[f102], lo, hi)
-}
-
-// layer4_1_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer4_1_bn2BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_19: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_19 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	DIn: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// padTG238: the padding of g238 (7x7x512 p1).
-var padTG238 = runtime.Padding{
-	H: 7, W: 7, C: 512, PH: 1, PW: 1,
-}
-
-// layer4_1_bn2Backward computes the gradients of layer4.1.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer4_1_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_1_bn2W, 512, c.B[layer4_1_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer4_1_bn2W], c.G[layer4_1_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f98) {
-			runtime.ClearPadding(&padTG238, f, 0, 7)
+// batchnormBackward_12 returns the phase of layer4.1.bn2 and layer4.2.bn2, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_12(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 512, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(b0) {
+				runtime.ClearPadding(&pad7x7x512p1, f, 0, 7)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormBackwardGeom_19, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&layer4_1_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f98), c.Batch.F(f104), c.Batch.F(f102), nil, lo, hi)
 }
 
-// layer4_1_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer4_1_bn2EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_19: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_19 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	DIn: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer4_1_bn2EvalBackward computes the gradients of layer4.1.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer4_1_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_1_bn2W, 512, c.D[layer4_1_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer4_1_bn2W], c.G[layer4_1_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f98) {
-			runtime.ClearPadding(&padTG238, f, 0, 7)
+// batchnormEvalBackward_12 returns the phase of layer4.1.bn2 and layer4.2.bn2, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_12(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 512, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(b0) {
+				runtime.ClearPadding(&pad7x7x512p1, f, 0, 7)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_19, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&layer4_1_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f98), c.Batch.F(f104), c.Batch.F(f102), nil, lo, hi)
 }
 
-// layer4_1_conv3Geom: conv 1x1x2048 nobias.
-var layer4_1_conv3Geom = runtime.ConvGeom{
-	C: 512, InRow: 3584, OH: 7, OW: 7, K: 2048, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 14336,
-	H:       7, W: 7, DInRow: 3584,
-}
-
-// layer4_1_conv3Forward computes layer4.1.conv3 (conv 1x1x2048 nobias): output rows [lo, hi).
-func layer4_1_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_1_conv3Geom, c.Scratch, c.F[f51], c.F[f103], c.P[layer4_1_conv3W], nil, lo, hi)
-}
-
-// layer4_1_conv3WeightGrad adds to the weight and bias gradients of layer4.1.conv3, weight blocks.
-func layer4_1_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer4_1_conv3Geom, c.Scratch, c.G[layer4_1_conv3W], nil, c.F[f103], c.F[f70], lo, hi)
-}
-
-// layer4_1_conv3PrevActGeom: the derivative of layer4.1.relu2, in place on its output's gradient.
-var layer4_1_conv3PrevActGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 512,
-	Out: runtime.Layout{Row: 3584, Pix: 512}, In: []runtime.Layout{{Row: 3584, Pix: 512}},
-	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}},
-	Act: runtime.ActReLU,
-}
-
-// layer4_1_conv3TUpdate computes layer4.1.conv3's weights transposed, for its input gradient.
-func layer4_1_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer4_1_conv3Geom, d, w.P[layer4_1_conv3W])
-}
-
-// layer4_1_conv3InputGrad computes the gradient of layer4.1.conv3's input, rows [lo, hi).
-func layer4_1_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer4_1_conv3Geom, c.Scratch, c.F[f104], c.D[layer4_1_conv3T], c.F[f70], false, lo, hi)
-	// The derivative of layer4.1.relu2, on the rows just written.
-	runtime.ActBackward(&layer4_1_conv3PrevActGeom, c.F[f104], c.F[f104], nil, c.F[f103], lo, hi)
-}
-
-// layer4_1_bn3Geom: batchnorm.
-var layer4_1_bn3Geom = runtime.BNGeom{
-	H: 7, W: 7, C: 2048,
-	In: runtime.Layout{Row: 14336, Pix: 2048}, Out: runtime.Layout{Row: 14336, Pix: 2048},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer4_1_bn3Stats computes layer4.1.bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer4_1_bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer4_1_bn3Count][0]++
-	}
-	v := bnVecs(c.Weights, layer4_1_bn3W, 2048, c.B[layer4_1_bn3Batch])
-	runtime.BatchNormStats(&layer4_1_bn3Geom, c.Scratch, &v, c.Batch.F(f51), lo, hi)
-}
-
-// layer4_1_bn3Forward computes layer4.1.bn3 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer4_1_bn3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_1_bn3W, 2048, c.B[layer4_1_bn3Batch])
-	runtime.BatchNormApply(&layer4_1_bn3Geom, &v, c.F[f1], c.F[f51], lo, hi)
-}
-
-// layer4_1_bn3EvalGeom: batchnorm, in inference.
-var layer4_1_bn3EvalGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 2048,
-	In: runtime.Layout{Row: 14336, Pix: 2048}, Out: runtime.Layout{Row: 14336, Pix: 2048},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer4_1_bn3CoefUpdate computes layer4.1.bn3's inference-mode coefficients (running statistics).
-func layer4_1_bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer4_1_bn3W, 2048, d)
-	runtime.BatchNormEval(&layer4_1_bn3EvalGeom, &v)
-}
-
-// layer4_1_bn3Eval computes layer4.1.bn3 (batchnorm) in inference mode, rows [lo, hi).
-func layer4_1_bn3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_1_bn3W, 2048, c.D[layer4_1_bn3Coef])
-	runtime.BatchNormApply(&layer4_1_bn3EvalGeom, &v, c.F[f1], c.F[f51], lo, hi)
-}
-
-// layer4_1_bn3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer4_1_bn3BackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 2048,
-	In: runtime.Layout{Row: 14336, Pix: 2048}, Out: runtime.Layout{Row: 14336, Pix: 2048},
-	DIn: runtime.Layout{Row: 14336, Pix: 2048}, DOut: runtime.Layout{Row: 14336, Pix: 2048},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer4_1_bn3Backward computes the gradients of layer4.1.bn3's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer4_1_bn3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_1_bn3W, 2048, c.B[layer4_1_bn3Batch])
-	v.DGamma, v.DBeta = c.G[layer4_1_bn3W], c.G[layer4_1_bn3B]
-	runtime.BatchNormBackward(&layer4_1_bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f70), c.Batch.F(f71), c.Batch.F(f51), nil, lo, hi)
-}
-
-// layer4_1_bn3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer4_1_bn3EvalBackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 2048,
-	In: runtime.Layout{Row: 14336, Pix: 2048}, Out: runtime.Layout{Row: 14336, Pix: 2048},
-	DIn: runtime.Layout{Row: 14336, Pix: 2048}, DOut: runtime.Layout{Row: 14336, Pix: 2048},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer4_1_bn3EvalBackward computes the gradients of layer4.1.bn3's input, weight and bias with the running statistics, channels [lo, hi).
-func layer4_1_bn3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_1_bn3W, 2048, c.D[layer4_1_bn3Coef])
-	v.DGamma, v.DBeta = c.G[layer4_1_bn3W], c.G[layer4_1_bn3B]
-	runtime.BatchNormBackward(&layer4_1_bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f70), c.Batch.F(f71), c.Batch.F(f51), nil, lo, hi)
-}
-
-// layer4_1_add1ForwardGeom: layer4.1.add1+layer4.1.relu3.
-var layer4_1_add1ForwardGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 2048,
-	Out: runtime.Layout{Row: 14336, Pix: 2048}, In: []runtime.Layout{{Row: 14336, Pix: 2048}, {Row: 14336, Pix: 2048}},
-	Act: runtime.ActReLU,
-}
-
-// layer4_1_add1Forward computes layer4.1.add1 (residual) + layer4.1.relu3 (relu), rows [lo, hi).
-func layer4_1_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&layer4_1_add1ForwardGeom, c.F[f70], [][]float32{c.F[f1], c.F[f69]}, lo, hi)
-}
-
-// layer4_1_add1BackGeom: the gradient of layer4.1.add1+layer4.1.relu3.
-var layer4_1_add1BackGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 2048,
-	DOut: runtime.Layout{Row: 14336, Pix: 2048}, DIn: []runtime.Layout{{Row: 14336, Pix: 2048}, {Row: 14336, Pix: 2048}}, Acc: []bool{false, false},
-}
-
-// layer4_1_add1ActGeom: the derivative of layer4.1.relu3, in place on its output's gradient.
-var layer4_1_add1ActGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 2048,
-	Out: runtime.Layout{Row: 14336, Pix: 2048}, In: []runtime.Layout{{Row: 14336, Pix: 2048}},
-	DOut: runtime.Layout{Row: 14336, Pix: 2048}, DIn: []runtime.Layout{{Row: 14336, Pix: 2048}},
-	Act: runtime.ActReLU,
-}
-
-// layer4_1_add1InputGrad computes the gradients of layer4.1.add1 (residual) + layer4.1.relu3 (relu)'s inputs, rows [lo, hi).
-func layer4_1_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer4_1_add1ActGeom, c.F[f1], c.F[f1], nil, c.F[f70], lo, hi)
-	d := [2][]float32{c.F[f71], c.F[f72]}
-	runtime.AddBackward(&layer4_1_add1BackGeom, d[:], c.F[f1], lo, hi)
-}
-
-// layer4_2_conv1Geom: conv 1x1x512 nobias.
-var layer4_2_conv1Geom = runtime.ConvGeom{
-	C: 2048, InRow: 14336, OH: 7, OW: 7, K: 512, OutRow: 3584,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 3584,
-	H:       7, W: 7, DInRow: 14336,
-}
-
-// layer4_2_conv1Forward computes layer4.2.conv1 (conv 1x1x512 nobias): output rows [lo, hi).
-func layer4_2_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_2_conv1Geom, c.Scratch, c.F[f104], c.F[f70], c.P[layer4_2_conv1W], nil, lo, hi)
-}
-
-// layer4_2_conv1WeightGrad adds to the weight and bias gradients of layer4.2.conv1, weight blocks.
-func layer4_2_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer4_2_conv1Geom, c.Scratch, c.G[layer4_2_conv1W], nil, c.F[f70], c.F[f105], lo, hi)
-}
-
-// layer4_2_conv1TUpdate computes layer4.2.conv1's weights transposed, for its input gradient.
-func layer4_2_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer4_2_conv1Geom, d, w.P[layer4_2_conv1W])
-}
-
-// layer4_2_conv1InputGrad computes the gradient of layer4.2.conv1's input, rows [lo, hi).
-func layer4_2_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer4_2_conv1Geom, c.Scratch, c.F[f1], c.D[layer4_2_conv1T], c.F[f105], true, lo, hi)
-}
-
-// layer4_2_bn1Geom: batchnorm.
-var layer4_2_bn1Geom = runtime.BNGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer4_2_bn1Stats computes layer4.2.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer4_2_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer4_2_bn1Count][0]++
-	}
-	v := bnVecs(c.Weights, layer4_2_bn1W, 512, c.B[layer4_2_bn1Batch])
-	runtime.BatchNormStats(&layer4_2_bn1Geom, c.Scratch, &v, c.Batch.F(f104), lo, hi)
-}
-
-// padT118: the padding of b118 (7x7x512 p1).
-var padT118 = runtime.Padding{
-	H: 7, W: 7, C: 512, PH: 1, PW: 1,
-}
-
-// layer4_2_bn1Forward computes layer4.2.bn1 (batchnorm) + layer4.2.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer4_2_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT118, c.F[f98], lo, hi)
-	v := bnVecs(c.Weights, layer4_2_bn1W, 512, c.B[layer4_2_bn1Batch])
-	runtime.BatchNormApply(&layer4_2_bn1Geom, &v, c.F[f98], c.F[f104], lo, hi)
-}
-
-// layer4_2_bn1EvalGeom: batchnorm, in inference.
-var layer4_2_bn1EvalGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer4_2_bn1CoefUpdate computes layer4.2.bn1's inference-mode coefficients (running statistics).
-func layer4_2_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer4_2_bn1W, 512, d)
-	runtime.BatchNormEval(&layer4_2_bn1EvalGeom, &v)
-}
-
-// layer4_2_bn1Eval computes layer4.2.bn1 (batchnorm) + layer4.2.relu1 (relu) in inference mode, rows [lo, hi).
-func layer4_2_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT118, c.F[f98], lo, hi)
-	v := bnVecs(c.Weights, layer4_2_bn1W, 512, c.D[layer4_2_bn1Coef])
-	runtime.BatchNormApply(&layer4_2_bn1EvalGeom, &v, c.F[f98], c.F[f104], lo, hi)
-}
-
-// layer4_2_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer4_2_bn1BackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
-	DIn: runtime.Layout{Row: 3584, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer4_2_bn1Backward computes the gradients of layer4.2.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer4_2_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_2_bn1W, 512, c.B[layer4_2_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer4_2_bn1W], c.G[layer4_2_bn1B]
-	runtime.BatchNormBackward(&layer4_2_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f105), c.Batch.F(f106), c.Batch.F(f104), nil, lo, hi)
-}
-
-// layer4_2_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer4_2_bn1EvalBackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
-	DIn: runtime.Layout{Row: 3584, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer4_2_bn1EvalBackward computes the gradients of layer4.2.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer4_2_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_2_bn1W, 512, c.D[layer4_2_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer4_2_bn1W], c.G[layer4_2_bn1B]
-	runtime.BatchNormBackward(&layer4_2_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f105), c.Batch.F(f106), c.Batch.F(f104), nil, lo, hi)
-}
-
-// layer4_2_conv2Geom: conv 3x3x512 p1 nobias.
-var layer4_2_conv2Geom = runtime.ConvGeom{
-	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	DOutRow: 4608, DOutOff: 5120,
-	H: 7, W: 7, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// layer4_2_conv2Forward computes layer4.2.conv2 (conv 3x3x512 p1 nobias): output rows [lo, hi).
-func layer4_2_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_2_conv2Geom, c.Scratch, c.F[f105], c.F[f98], c.P[layer4_2_conv2W], nil, lo, hi)
-}
-
-// layer4_2_conv2WeightGrad adds to the weight and bias gradients of layer4.2.conv2, units (filter rows of weight blocks).
-func layer4_2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer4_2_conv2Geom, c.Scratch, c.G[layer4_2_conv2W], nil, c.F[f98], c.F[f71], lo, hi)
-}
-
-// layer4_2_conv2PrevActGeom: the derivative of layer4.2.relu1, in place on its output's gradient.
-var layer4_2_conv2PrevActGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 512,
-	Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, In: []runtime.Layout{{Off: 5120, Row: 4608, Pix: 512}},
-	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}},
-	Act: runtime.ActReLU,
-}
-
-// layer4_2_conv2Back: the transposed convolution that computes layer4.2.conv2's input gradient.
-var layer4_2_conv2Back = runtime.ConvGeom{
-	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 3584,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-}
-
-// layer4_2_conv2TUpdate computes layer4.2.conv2's weights transposed, for its input gradient.
-func layer4_2_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer4_2_conv2W], 512, 512, 3, 3, 32, 32)
-}
-
-// layer4_2_conv2InputGrad computes the gradient of layer4.2.conv2's input, rows [lo, hi).
-func layer4_2_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer4_2_conv2Back, c.Scratch, c.F[f106], c.F[f71], c.D[layer4_2_conv2T], nil, lo, hi)
-	// The derivative of layer4.2.relu1, on the rows just written.
-	runtime.ActBackward(&layer4_2_conv2PrevActGeom, c.F[f106], c.F[f106], nil, c.F[f98], lo, hi)
-}
-
-// layer4_2_bn2Geom: batchnorm.
-var layer4_2_bn2Geom = runtime.BNGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer4_2_bn2Stats computes layer4.2.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer4_2_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer4_2_bn2Count][0]++
-	}
-	v := bnVecs(c.Weights, layer4_2_bn2W, 512, c.B[layer4_2_bn2Batch])
-	runtime.BatchNormStats(&layer4_2_bn2Geom, c.Scratch, &v, c.Batch.F(f105), lo, hi)
-}
-
-// layer4_2_bn2Forward computes layer4.2.bn2 (batchnorm) + layer4.2.relu2 (relu) with the batch statistics, rows [lo, hi).
-func layer4_2_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_2_bn2W, 512, c.B[layer4_2_bn2Batch])
-	runtime.BatchNormApply(&layer4_2_bn2Geom, &v, c.F[f106], c.F[f105], lo, hi)
-}
-
-// layer4_2_bn2EvalGeom: batchnorm, in inference.
-var layer4_2_bn2EvalGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer4_2_bn2CoefUpdate computes layer4.2.bn2's inference-mode coefficients (running statistics).
-func layer4_2_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer4_2_bn2W, 512, d)
-	runtime.BatchNormEval(&layer4_2_bn2EvalGeom, &v)
-}
-
-// layer4_2_bn2Eval computes layer4.2.bn2 (batchnorm) + layer4.2.relu2 (relu) in inference mode, rows [lo, hi).
-func layer4_2_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_2_bn2W, 512, c.D[layer4_2_bn2Coef])
-	runtime.BatchNormApply(&layer4_2_bn2EvalGeom, &v, c.F[f106], c.F[f105], lo, hi)
-}
-
-// layer4_2_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer4_2_bn2BackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
-	DIn: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG245: the padding of g245 (7x7x512 p1).
-var padTG245 = runtime.Padding{
-	H: 7, W: 7, C: 512, PH: 1, PW: 1,
-}
-
-// layer4_2_bn2Backward computes the gradients of layer4.2.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer4_2_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_2_bn2W, 512, c.B[layer4_2_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer4_2_bn2W], c.G[layer4_2_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f71) {
-			runtime.ClearPadding(&padTG245, f, 0, 7)
-		}
-	}
-	runtime.BatchNormBackward(&layer4_2_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f71), c.Batch.F(f73), c.Batch.F(f105), nil, lo, hi)
-}
-
-// layer4_2_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer4_2_bn2EvalBackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 512,
-	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
-	DIn: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer4_2_bn2EvalBackward computes the gradients of layer4.2.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer4_2_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_2_bn2W, 512, c.D[layer4_2_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer4_2_bn2W], c.G[layer4_2_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f71) {
-			runtime.ClearPadding(&padTG245, f, 0, 7)
-		}
-	}
-	runtime.BatchNormBackward(&layer4_2_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f71), c.Batch.F(f73), c.Batch.F(f105), nil, lo, hi)
-}
-
-// layer4_2_conv3Geom: conv 1x1x2048 nobias.
-var layer4_2_conv3Geom = runtime.ConvGeom{
-	C: 512, InRow: 3584, OH: 7, OW: 7, K: 2048, OutRow: 14336,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
-	DOutRow: 14336,
-	H:       7, W: 7, DInRow: 3584,
-}
-
-// layer4_2_conv3Forward computes layer4.2.conv3 (conv 1x1x2048 nobias): output rows [lo, hi).
-func layer4_2_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer4_2_conv3Geom, c.Scratch, c.F[f71], c.F[f106], c.P[layer4_2_conv3W], nil, lo, hi)
-}
-
-// layer4_2_conv3WeightGrad adds to the weight and bias gradients of layer4.2.conv3, weight blocks.
-func layer4_2_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer4_2_conv3Geom, c.Scratch, c.G[layer4_2_conv3W], nil, c.F[f106], c.F[f72], lo, hi)
-}
-
-// layer4_2_conv3PrevActGeom: the derivative of layer4.2.relu2, in place on its output's gradient.
-var layer4_2_conv3PrevActGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 512,
-	Out: runtime.Layout{Row: 3584, Pix: 512}, In: []runtime.Layout{{Row: 3584, Pix: 512}},
-	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}},
-	Act: runtime.ActReLU,
-}
-
-// layer4_2_conv3TUpdate computes layer4.2.conv3's weights transposed, for its input gradient.
-func layer4_2_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer4_2_conv3Geom, d, w.P[layer4_2_conv3W])
-}
-
-// layer4_2_conv3InputGrad computes the gradient of layer4.2.conv3's input, rows [lo, hi).
-func layer4_2_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer4_2_conv3Geom, c.Scratch, c.F[f73], c.D[layer4_2_conv3T], c.F[f72], false, lo, hi)
-	// The derivative of layer4.2.relu2, on the rows just written.
-	runtime.ActBackward(&layer4_2_conv3PrevActGeom, c.F[f73], c.F[f73], nil, c.F[f106], lo, hi)
-}
-
-// layer4_2_bn3Geom: batchnorm.
-var layer4_2_bn3Geom = runtime.BNGeom{
-	H: 7, W: 7, C: 2048,
-	In: runtime.Layout{Row: 14336, Pix: 2048}, Out: runtime.Layout{Row: 14336, Pix: 2048},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer4_2_bn3Stats computes layer4.2.bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer4_2_bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer4_2_bn3Count][0]++
-	}
-	v := bnVecs(c.Weights, layer4_2_bn3W, 2048, c.B[layer4_2_bn3Batch])
-	runtime.BatchNormStats(&layer4_2_bn3Geom, c.Scratch, &v, c.Batch.F(f71), lo, hi)
-}
-
-// layer4_2_bn3Forward computes layer4.2.bn3 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer4_2_bn3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_2_bn3W, 2048, c.B[layer4_2_bn3Batch])
-	runtime.BatchNormApply(&layer4_2_bn3Geom, &v, c.F[f1], c.F[f71], lo, hi)
-}
-
-// layer4_2_bn3EvalGeom: batchnorm, in inference.
-var layer4_2_bn3EvalGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 2048,
-	In: runtime.Layout{Row: 14336, Pix: 2048}, Out: runtime.Layout{Row: 14336, Pix: 2048},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer4_2_bn3CoefUpdate computes layer4.2.bn3's inference-mode coefficients (running statistics).
-func layer4_2_bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer4_2_bn3W, 2048, d)
-	runtime.BatchNormEval(&layer4_2_bn3EvalGeom, &v)
-}
-
-// layer4_2_bn3Eval computes layer4.2.bn3 (batchnorm) in inference mode, rows [lo, hi).
-func layer4_2_bn3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_2_bn3W, 2048, c.D[layer4_2_bn3Coef])
-	runtime.BatchNormApply(&layer4_2_bn3EvalGeom, &v, c.F[f1], c.F[f71], lo, hi)
-}
-
-// layer4_2_bn3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer4_2_bn3BackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 2048,
-	In: runtime.Layout{Row: 14336, Pix: 2048}, Out: runtime.Layout{Row: 14336, Pix: 2048},
-	DIn: runtime.Layout{Row: 14336, Pix: 2048}, DOut: runtime.Layout{Row: 14336, Pix: 2048},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer4_2_bn3Backward computes the gradients of layer4.2.bn3's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer4_2_bn3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_2_bn3W, 2048, c.B[layer4_2_bn3Batch])
-	v.DGamma, v.DBeta = c.G[layer4_2_bn3W], c.G[layer4_2_bn3B]
-	runtime.BatchNormBackward(&layer4_2_bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f72), c.Batch.F(f73), c.Batch.F(f71), nil, lo, hi)
-}
-
-// layer4_2_bn3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer4_2_bn3EvalBackwardGeom = runtime.BNGeom{
-	H: 7, W: 7, C: 2048,
-	In: runtime.Layout{Row: 14336, Pix: 2048}, Out: runtime.Layout{Row: 14336, Pix: 2048},
-	DIn: runtime.Layout{Row: 14336, Pix: 2048}, DOut: runtime.Layout{Row: 14336, Pix: 2048},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer4_2_bn3EvalBackward computes the gradients of layer4.2.bn3's input, weight and bias with the running statistics, channels [lo, hi).
-func layer4_2_bn3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_2_bn3W, 2048, c.D[layer4_2_bn3Coef])
-	v.DGamma, v.DBeta = c.G[layer4_2_bn3W], c.G[layer4_2_bn3B]
-	runtime.BatchNormBackward(&layer4_2_bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f72), c.Batch.F(f73), c.Batch.F(f71), nil, lo, hi)
-}
-
-// layer4_2_add1ForwardGeom: layer4.2.add1+layer4.2.relu3.
-var layer4_2_add1ForwardGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 2048,
-	Out: runtime.Layout{Row: 14336, Pix: 2048}, In: []runtime.Layout{{Row: 14336, Pix: 2048}, {Row: 14336, Pix: 2048}},
-	Act: runtime.ActReLU,
-}
-
-// layer4_2_add1Forward computes layer4.2.add1 (residual) + layer4.2.relu3 (relu), rows [lo, hi).
-func layer4_2_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&layer4_2_add1ForwardGeom, c.F[f72], [][]float32{c.F[f1], c.F[f70]}, lo, hi)
-}
-
-// layer4_2_add1BackGeom: the gradient of layer4.2.add1+layer4.2.relu3.
-var layer4_2_add1BackGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 2048,
-	DOut: runtime.Layout{Row: 14336, Pix: 2048}, DIn: []runtime.Layout{{Row: 14336, Pix: 2048}, {Row: 14336, Pix: 2048}}, Acc: []bool{false, false},
-}
-
-// layer4_2_add1ActGeom: the derivative of layer4.2.relu3, in place on its output's gradient.
-var layer4_2_add1ActGeom = runtime.EltGeom{
-	H: 7, W: 7, C: 2048,
-	Out: runtime.Layout{Row: 14336, Pix: 2048}, In: []runtime.Layout{{Row: 14336, Pix: 2048}},
-	DOut: runtime.Layout{Row: 14336, Pix: 2048}, DIn: []runtime.Layout{{Row: 14336, Pix: 2048}},
-	Act: runtime.ActReLU,
-}
-
-// layer4_2_add1InputGrad computes the gradients of layer4.2.add1 (residual) + layer4.2.relu3 (relu)'s inputs, rows [lo, hi).
-func layer4_2_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer4_2_add1ActGeom, c.F[f74], c.F[f74], nil, c.F[f72], lo, hi)
-	d := [2][]float32{c.F[f73], c.F[f1]}
-	runtime.AddBackward(&layer4_2_add1BackGeom, d[:], c.F[f74], lo, hi)
-}
-
-// globalavgpool1ForwardGeom: pool avg global.
-var globalavgpool1ForwardGeom = runtime.GlobalPoolGeom{
-	H: 7, W: 7, C: 2048,
-	In: runtime.Layout{Row: 14336, Pix: 2048},
-}
-
-// globalavgpool1Forward computes globalavgpool1 (pool avg global), channels [lo, hi).
-func globalavgpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1ForwardGeom, c.F[f73], c.F[f72], lo, hi)
-}
-
-// globalavgpool1BackGeom: pool avg global.
-var globalavgpool1BackGeom = runtime.GlobalPoolGeom{
+// poolavgBackGeom: pool avg global.
+var poolavgBackGeom = runtime.GlobalPoolGeom{
 	H: 7, W: 7, C: 2048,
 	In:  runtime.Layout{Row: 14336, Pix: 2048},
 	DIn: runtime.Layout{Row: 14336, Pix: 2048},
@@ -11284,12 +5648,7 @@ var globalavgpool1BackGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1InputGrad computes the gradient of globalavgpool1's input, channels [lo, hi).
 func globalavgpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolBackward(&globalavgpool1BackGeom, c.F[f74], c.F[f1], lo, hi)
-}
-
-// fcForward computes fc (fc 1000), outputs [lo, hi).
-func fcForward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f73], c.P[fcW], c.P[fcB], 2048, lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolavgBackGeom, c.F[f74], c.F[f1], lo, hi)
 }
 
 // fcWeightGrad adds to the weight and bias gradients of fc, outputs [lo, hi).

@@ -173,9 +173,9 @@ var program = engine.Program{
 	},
 	Derived: []engine.Derived{
 		conv1T: {Name: "conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv1TUpdate},
-		conv2T: {Name: "conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv2TUpdate},
-		conv3T: {Name: "conv3T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3TUpdate},
-		conv4T: {Name: "conv4T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv4TUpdate},
+		conv2T: {Name: "conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(conv2W)},
+		conv3T: {Name: "conv3T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(conv3W)},
+		conv4T: {Name: "conv4T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(conv4W)},
 	},
 	Buffers: []engine.Buffer{
 		f0:  {Len: 128},
@@ -199,209 +199,125 @@ var program = engine.Program{
 		f18: {Len: 6},
 	},
 	Steps: []engine.Step{
-		{
-			Name: "conv1+relu61 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv2+hardswish1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv3+silu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv4+gelu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv4Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc1+relu62 (inference)",
-			Forward: []engine.Phase{
-				{N: 8, Run: fc1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc2+hardswish2 (inference)",
-			Forward: []engine.Phase{
-				{N: 8, Run: fc2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc3+silu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: fc3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc4+gelu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: fc4Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv1+relu61 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: conv1WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv1InputGrad},
-			},
-		},
-		{
-			Name: "conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: conv2WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv2InputGrad},
-			},
-		},
-		{
-			Name: "hardswish1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: hardswish1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: hardswish1InputGrad},
-			},
-		},
-		{
-			Name: "conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: conv3WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv3InputGrad},
-			},
-		},
-		{
-			Name: "silu1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: silu1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: silu1InputGrad},
-			},
-		},
-		{
-			Name: "conv4 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv4Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: conv4WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv4InputGrad},
-			},
-		},
-		{
-			Name: "gelu1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: gelu1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: gelu1InputGrad},
-			},
-		},
-		{
-			Name: "fc1+relu62 (training)",
-			Forward: []engine.Phase{
-				{N: 8, Run: fc1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: fc1OutGrad},
-				{N: 8, Run: fc1WeightGrad, Sums: true},
-				{N: 144, Run: fc1InputGrad},
-			},
-		},
-		{
-			Name: "fc2 (training)",
-			Forward: []engine.Phase{
-				{N: 8, Run: fc2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: fc2WeightGrad, Sums: true},
-				{N: 8, Run: fc2InputGrad},
-			},
-		},
-		{
-			Name: "hardswish2 (training)",
-			Forward: []engine.Phase{
-				{N: 1, Run: hardswish2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: hardswish2InputGrad},
-			},
-		},
-		{
-			Name: "fc3 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: fc3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: fc3WeightGrad, Sums: true},
-				{N: 8, Run: fc3InputGrad},
-			},
-		},
-		{
-			Name: "silu2 (training)",
-			Forward: []engine.Phase{
-				{N: 1, Run: silu2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: silu2InputGrad},
-			},
-		},
-		{
-			Name: "fc4 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: fc4Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: fc4WeightGrad, Sums: true},
-				{N: 6, Run: fc4InputGrad},
-			},
-		},
-		{
-			Name: "gelu2 (training)",
-			Forward: []engine.Phase{
-				{N: 1, Run: gelu2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: gelu2InputGrad},
-			},
-		},
-		{
-			Name: "forward again in inference mode (its backward)",
-			Backward: []engine.Phase{
-				{N: 6, Run: conv1Forward, Mode: engine.Inference},
-				{N: 6, Run: conv2Forward, Mode: engine.Inference},
-				{N: 6, Run: hardswish1Forward, Mode: engine.Inference},
-				{N: 6, Run: conv3Forward, Mode: engine.Inference},
-				{N: 6, Run: silu1Forward, Mode: engine.Inference},
-				{N: 6, Run: conv4Forward, Mode: engine.Inference},
-				{N: 6, Run: gelu1Forward, Mode: engine.Inference},
-				{N: 8, Run: fc1Forward, Mode: engine.Inference},
-				{N: 8, Run: fc2Forward, Mode: engine.Inference},
-				{N: 1, Run: hardswish2Forward, Mode: engine.Inference},
-				{N: 6, Run: fc3Forward, Mode: engine.Inference},
-				{N: 1, Run: silu2Forward, Mode: engine.Inference},
-				{N: 4, Run: fc4Forward, Mode: engine.Inference},
-				{N: 1, Run: gelu2Forward, Mode: engine.Inference},
-			},
-			Reforward: true,
-		},
+		{Name: "conv1+relu61 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv2+hardswish1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv3+silu1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv3Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv4+gelu1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv4Infer, Mode: engine.Inference},
+		}},
+		{Name: "fc1+relu62 (inference)", Forward: []engine.Phase{
+			{N: 8, Run: fc8Infer(f1, f17), Mode: engine.Inference},
+		}},
+		{Name: "fc2+hardswish2 (inference)", Forward: []engine.Phase{
+			{N: 8, Run: fc2Infer, Mode: engine.Inference},
+		}},
+		{Name: "fc3+silu2 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: fc3Infer, Mode: engine.Inference},
+		}},
+		{Name: "fc4+gelu2 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: fc4Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv1+relu61 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: conv1WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: conv1InputGrad},
+		}},
+		{Name: "conv2 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: conv2WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: conv2InputGrad},
+		}},
+		{Name: "hardswish1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: hardswish1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: hardswish1InputGrad},
+		}},
+		{Name: "conv3 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv3x3x4Forward(f5, f4, conv3W, conv3B), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: conv3x3x4WeightGrad(conv3W, conv3B, f4, f6), Even: true, Sums: true},
+			{N: 6, Run: conv3x3x4InputGrad(f5, f6, conv3T)},
+		}},
+		{Name: "silu1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: silu1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: silu1InputGrad},
+		}},
+		{Name: "conv4 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv3x3x4Forward(f7, f6, conv4W, conv4B), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: conv3x3x4WeightGrad(conv4W, conv4B, f6, f8), Even: true, Sums: true},
+			{N: 6, Run: conv3x3x4InputGrad(f7, f8, conv4T)},
+		}},
+		{Name: "gelu1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: gelu1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: gelu1InputGrad},
+		}},
+		{Name: "fc1+relu62 (training)", Forward: []engine.Phase{
+			{N: 8, Run: fc8Infer(f9, f8), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: fc1OutGrad},
+			{N: 8, Run: fc1WeightGrad, Sums: true},
+			{N: 144, Run: fc1InputGrad},
+		}},
+		{Name: "fc2 (training)", Forward: []engine.Phase{
+			{N: 8, Run: fc8Forward(f10, f9, fc2W, fc2B), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: fc2WeightGrad, Sums: true},
+			{N: 8, Run: fc2InputGrad},
+		}},
+		{Name: "hardswish2 (training)", Forward: []engine.Phase{
+			{N: 1, Run: hardswish2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: hardswish2InputGrad},
+		}},
+		{Name: "fc3 (training)", Forward: []engine.Phase{
+			{N: 6, Run: fc8Forward(f12, f11, fc3W, fc3B), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: fc3WeightGrad, Sums: true},
+			{N: 8, Run: fc3InputGrad},
+		}},
+		{Name: "silu2 (training)", Forward: []engine.Phase{
+			{N: 1, Run: silu2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: silu2InputGrad},
+		}},
+		{Name: "fc4 (training)", Forward: []engine.Phase{
+			{N: 4, Run: fc4Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: fc4WeightGrad, Sums: true},
+			{N: 6, Run: fc4InputGrad},
+		}},
+		{Name: "gelu2 (training)", Forward: []engine.Phase{
+			{N: 1, Run: gelu2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: gelu2InputGrad},
+		}},
+		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
+			{N: 6, Run: conv1Forward, Mode: engine.Inference},
+			{N: 6, Run: conv2Forward, Mode: engine.Inference},
+			{N: 6, Run: hardswish1Forward, Mode: engine.Inference},
+			{N: 6, Run: conv3x3x4Forward(f5, f4, conv3W, conv3B), Mode: engine.Inference},
+			{N: 6, Run: silu1Forward, Mode: engine.Inference},
+			{N: 6, Run: conv3x3x4Forward(f7, f6, conv4W, conv4B), Mode: engine.Inference},
+			{N: 6, Run: gelu1Forward, Mode: engine.Inference},
+			{N: 8, Run: fc8Infer(f9, f8), Mode: engine.Inference},
+			{N: 8, Run: fc8Forward(f10, f9, fc2W, fc2B), Mode: engine.Inference},
+			{N: 1, Run: hardswish2Forward, Mode: engine.Inference},
+			{N: 6, Run: fc8Forward(f12, f11, fc3W, fc3B), Mode: engine.Inference},
+			{N: 1, Run: silu2Forward, Mode: engine.Inference},
+			{N: 4, Run: fc4Forward, Mode: engine.Inference},
+			{N: 1, Run: gelu2Forward, Mode: engine.Inference},
+		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 22},
 }
@@ -415,81 +331,65 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 	}
 }
 
-// conv1InferGeom: conv 3x3x4 p1, in inference.
-var conv1InferGeom = runtime.ConvGeom{
+// conv3x3x4InferGeom: conv 3x3x4 p1, in inference.
+var conv3x3x4InferGeom = runtime.ConvGeom{
 	C: 2, InRow: 16, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
 }
 
-// padI1: the padding of b1 (6x6x4 p1).
-var padI1 = runtime.Padding{
+// pad6x6x4p1: the padding of a 6x6x4 p1 buffer.
+var pad6x6x4p1 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
 // conv1Infer computes conv1 (conv 3x3x4 p1) + relu61 (relu6): output rows [lo, hi).
 func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
-	runtime.ClearPadding(&padI1, c.F[f1], lo, hi)
+	runtime.ConvForward(&conv3x3x4InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f1], lo, hi)
 }
 
-// conv2InferGeom: conv 3x3x4 p1, in inference.
-var conv2InferGeom = runtime.ConvGeom{
+// conv3x3x4InferGeom_2: conv 3x3x4 p1, in inference.
+var conv3x3x4InferGeom_2 = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// conv2StoreGeom: the activation fused into its store of conv2+hardswish1.
-var conv2StoreGeom = runtime.EltGeom{
+// conv3x3x4StoreGeom: the activation fused into its store of the conv+the hardswish.
+var conv3x3x4StoreGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
 	Act: runtime.ActHardswish,
 }
 
-// padI2: the padding of b2 (6x6x4 p1).
-var padI2 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
 // conv2Infer computes conv2 (conv 3x3x4 p1) + hardswish1 (hardswish): output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f17], c.F[f1], c.P[conv2W], c.P[conv2B], lo, hi)
-	runtime.ClearPadding(&padI2, c.F[f17], lo, hi)
-	runtime.ActForward(&conv2StoreGeom, c.F[f17], c.F[f17], lo, hi)
+	runtime.ConvForward(&conv3x3x4InferGeom_2, c.Scratch, c.F[f17], c.F[f1], c.P[conv2W], c.P[conv2B], lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f17], lo, hi)
+	runtime.ActForward(&conv3x3x4StoreGeom, c.F[f17], c.F[f17], lo, hi)
 }
 
-// conv3InferGeom: conv 3x3x4 p1, in inference.
-var conv3InferGeom = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-}
-
-// conv3StoreGeom: the activation fused into its store of conv3+silu1.
-var conv3StoreGeom = runtime.EltGeom{
+// conv3x3x4StoreGeom_2: the activation fused into its store of the conv+the silu.
+var conv3x3x4StoreGeom_2 = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
 	Act: runtime.ActSiLU,
 }
 
-// padI3: the padding of b3 (6x6x4 p1).
-var padI3 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
 // conv3Infer computes conv3 (conv 3x3x4 p1) + silu1 (silu): output rows [lo, hi).
 func conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3InferGeom, c.Scratch, c.F[f1], c.F[f17], c.P[conv3W], c.P[conv3B], lo, hi)
-	runtime.ClearPadding(&padI3, c.F[f1], lo, hi)
-	runtime.ActForward(&conv3StoreGeom, c.F[f1], c.F[f1], lo, hi)
+	runtime.ConvForward(&conv3x3x4InferGeom_2, c.Scratch, c.F[f1], c.F[f17], c.P[conv3W], c.P[conv3B], lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f1], lo, hi)
+	runtime.ActForward(&conv3x3x4StoreGeom_2, c.F[f1], c.F[f1], lo, hi)
 }
 
-// conv4InferGeom: conv 3x3x4 p1, in inference.
-var conv4InferGeom = runtime.ConvGeom{
+// conv3x3x4InferGeom_3: conv 3x3x4 p1, in inference.
+var conv3x3x4InferGeom_3 = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// conv4StoreGeom: the activation fused into its store of conv4+gelu1.
-var conv4StoreGeom = runtime.EltGeom{
+// conv3x3x4StoreGeom_3: the activation fused into its store of the conv+the gelu.
+var conv3x3x4StoreGeom_3 = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
 	Act: runtime.ActGELU,
@@ -497,25 +397,27 @@ var conv4StoreGeom = runtime.EltGeom{
 
 // conv4Infer computes conv4 (conv 3x3x4 p1) + gelu1 (gelu): output rows [lo, hi).
 func conv4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv4InferGeom, c.Scratch, c.F[f17], c.F[f1], c.P[conv4W], c.P[conv4B], lo, hi)
-	runtime.ActForward(&conv4StoreGeom, c.F[f17], c.F[f17], lo, hi)
+	runtime.ConvForward(&conv3x3x4InferGeom_3, c.Scratch, c.F[f17], c.F[f1], c.P[conv4W], c.P[conv4B], lo, hi)
+	runtime.ActForward(&conv3x3x4StoreGeom_3, c.F[f17], c.F[f17], lo, hi)
 }
 
-// fc1InferStoreGeom: the activation fused into its store of fc1+relu62.
-var fc1InferStoreGeom = runtime.EltGeom{
+// fc8InferStoreGeom: the activation fused into its store of the fc+the relu6.
+var fc8InferStoreGeom = runtime.EltGeom{
 	H: 8, W: 1, C: 1,
 	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}},
 	Act: runtime.ActReLU6,
 }
 
-// fc1Infer computes fc1 (fc 8) + relu62 (relu6), outputs [lo, hi).
-func fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f17], c.P[fc1W], c.P[fc1B], 144, lo, hi)
-	runtime.ActForward(&fc1InferStoreGeom, c.F[f1], c.F[f1], lo, hi)
+// fc8Infer returns the phase of fc1, each with its own buffers: it computes fc 8 + relu6, outputs [lo, hi).
+func fc8Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[b0], c.F[b1], c.P[fc1W], c.P[fc1B], 144, lo, hi)
+		runtime.ActForward(&fc8InferStoreGeom, c.F[b0], c.F[b0], lo, hi)
+	}
 }
 
-// fc2InferStoreGeom: the activation fused into its store of fc2+hardswish2.
-var fc2InferStoreGeom = runtime.EltGeom{
+// fc8InferStoreGeom_2: the activation fused into its store of the fc+the hardswish.
+var fc8InferStoreGeom_2 = runtime.EltGeom{
 	H: 8, W: 1, C: 1,
 	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}},
 	Act: runtime.ActHardswish,
@@ -524,11 +426,11 @@ var fc2InferStoreGeom = runtime.EltGeom{
 // fc2Infer computes fc2 (fc 8) + hardswish2 (hardswish), outputs [lo, hi).
 func fc2Infer(c *engine.Ctx, lo, hi int) {
 	runtime.FCForward(c.F[f17], c.F[f1], c.P[fc2W], c.P[fc2B], 8, lo, hi)
-	runtime.ActForward(&fc2InferStoreGeom, c.F[f17], c.F[f17], lo, hi)
+	runtime.ActForward(&fc8InferStoreGeom_2, c.F[f17], c.F[f17], lo, hi)
 }
 
-// fc3InferStoreGeom: the activation fused into its store of fc3+silu2.
-var fc3InferStoreGeom = runtime.EltGeom{
+// fc6InferStoreGeom: the activation fused into its store of the fc+the silu.
+var fc6InferStoreGeom = runtime.EltGeom{
 	H: 6, W: 1, C: 1,
 	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}},
 	Act: runtime.ActSiLU,
@@ -537,10 +439,10 @@ var fc3InferStoreGeom = runtime.EltGeom{
 // fc3Infer computes fc3 (fc 6) + silu2 (silu), outputs [lo, hi).
 func fc3Infer(c *engine.Ctx, lo, hi int) {
 	runtime.FCForward(c.F[f18], c.F[f17], c.P[fc3W], c.P[fc3B], 8, lo, hi)
-	runtime.ActForward(&fc3InferStoreGeom, c.F[f18], c.F[f18], lo, hi)
+	runtime.ActForward(&fc6InferStoreGeom, c.F[f18], c.F[f18], lo, hi)
 }
 
-// fc4InferStoreGeom: the activation fused into its store of fc4+gelu2.
+// fc4InferStoreGeom: the activation fused into its store of the fc+the gelu.
 var fc4InferStoreGeom = runtime.EltGeom{
 	H: 4, W: 1, C: 1,
 	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}},
@@ -553,8 +455,8 @@ func fc4Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ActForward(&fc4InferStoreGeom, c.F[f1], c.F[f1], lo, hi)
 }
 
-// conv1Geom: conv 3x3x4 p1.
-var conv1Geom = runtime.ConvGeom{
+// conv3x3x4Geom: conv 3x3x4 p1.
+var conv3x3x4Geom = runtime.ConvGeom{
 	C: 2, InRow: 16, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
 	DOutRow: 32, DOutOff: 36,
@@ -563,16 +465,17 @@ var conv1Geom = runtime.ConvGeom{
 
 // conv1Forward computes conv1 (conv 3x3x4 p1) + relu61 (relu6): output rows [lo, hi).
 func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ConvForward(&conv3x3x4Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f2], lo, hi)
 }
 
 // conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
 func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f6], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x4Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f6], lo, hi)
 }
 
-// conv1Back: the transposed convolution that computes conv1's input gradient.
-var conv1Back = runtime.ConvGeom{
+// conv3x3x4Back: the transposed convolution that computes the conv's input gradient.
+var conv3x3x4Back = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 12,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
@@ -587,11 +490,11 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.ConvForward(&conv1Back, c.Scratch, c.F[f15], c.F[f6], c.D[conv1T], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x4Back, c.Scratch, c.F[f15], c.F[f6], c.D[conv1T], nil, lo, hi)
 }
 
-// conv2Geom: conv 3x3x4 p1.
-var conv2Geom = runtime.ConvGeom{
+// conv3x3x4Geom_2: conv 3x3x4 p1.
+var conv3x3x4Geom_2 = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
@@ -600,234 +503,141 @@ var conv2Geom = runtime.ConvGeom{
 
 // conv2Forward computes conv2 (conv 3x3x4 p1): output rows [lo, hi).
 func conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2Geom, c.Scratch, c.F[f3], c.F[f2], c.P[conv2W], c.P[conv2B], lo, hi)
+	runtime.ConvForward(&conv3x3x4Geom_2, c.Scratch, c.F[f3], c.F[f2], c.P[conv2W], c.P[conv2B], lo, hi)
 }
 
 // conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks).
 func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv2Geom, c.Scratch, c.G[conv2W], c.G[conv2B], c.F[f2], c.F[f4], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x4Geom_2, c.Scratch, c.G[conv2W], c.G[conv2B], c.F[f2], c.F[f4], lo, hi)
 }
 
-// conv2PrevActGeom: the derivative of relu61, in place on its output's gradient.
-var conv2PrevActGeom = runtime.EltGeom{
+// conv3x3x4PrevActGeom: the derivative of relu61, in place on its output's gradient.
+var conv3x3x4PrevActGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
 	DOut: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DIn: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
 	Act: runtime.ActReLU6,
 }
 
-// conv2Back: the transposed convolution that computes conv2's input gradient.
-var conv2Back = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-}
-
-// conv2TUpdate computes conv2's weights transposed, for its input gradient.
-func conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[conv2W], 4, 4, 3, 3, 16, 16)
-}
-
-// padTG16: the padding of g16 (6x6x4 p1).
-var padTG16 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
+// conv3x3x4TUpdate returns the update of conv2, conv3 and conv4, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv3x3x4TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.TransposeConv(d, w.P[p0], 4, 4, 3, 3, 16, 16)
+	}
 }
 
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2Back, c.Scratch, c.F[f6], c.F[f4], c.D[conv2T], nil, lo, hi)
-	runtime.ClearPadding(&padTG16, c.F[f6], lo, hi)
-	// The derivative of relu61, on the rows just written.
-	runtime.ActBackward(&conv2PrevActGeom, c.F[f6], c.F[f6], nil, c.F[f2], lo, hi)
+	runtime.ConvForward(&conv3x3x4InferGeom_2, c.Scratch, c.F[f6], c.F[f4], c.D[conv2T], nil, lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f6], lo, hi)
+	// The derivative of the relu6 before, on the rows just written.
+	runtime.ActBackward(&conv3x3x4PrevActGeom, c.F[f6], c.F[f6], nil, c.F[f2], lo, hi)
 }
 
-// hardswish1ForwardGeom: hardswish.
-var hardswish1ForwardGeom = runtime.EltGeom{
+// hardswishForwardGeom: hardswish.
+var hardswishForwardGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
 	Act: runtime.ActHardswish,
-}
-
-// padT3: the padding of b3 (6x6x4 p1).
-var padT3 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
 // hardswish1Forward computes hardswish1 (hardswish), rows [lo, hi).
 func hardswish1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT3, c.F[f4], lo, hi)
-	runtime.ActForward(&hardswish1ForwardGeom, c.F[f4], c.F[f3], lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f4], lo, hi)
+	runtime.ActForward(&hardswishForwardGeom, c.F[f4], c.F[f3], lo, hi)
 }
 
-// hardswish1BackGeom: the gradient of hardswish.
-var hardswish1BackGeom = runtime.EltGeom{
+// hardswishBackGeom: the gradient of hardswish.
+var hardswishBackGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}}, Acc: []bool{false},
 	Act: runtime.ActHardswish,
 }
 
-// padTG17: the padding of g17 (6x6x4 p1).
-var padTG17 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
 // hardswish1InputGrad computes the gradient of hardswish1 (hardswish)'s input, rows [lo, hi).
 func hardswish1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG17, c.F[f4], lo, hi)
-	runtime.ActBackward(&hardswish1BackGeom, c.F[f4], c.F[f5], c.F[f3], nil, lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f4], lo, hi)
+	runtime.ActBackward(&hardswishBackGeom, c.F[f4], c.F[f5], c.F[f3], nil, lo, hi)
 }
 
-// conv3Geom: conv 3x3x4 p1.
-var conv3Geom = runtime.ConvGeom{
+// conv3x3x4Geom_3: conv 3x3x4 p1.
+var conv3x3x4Geom_3 = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
-// conv3Forward computes conv3 (conv 3x3x4 p1): output rows [lo, hi).
-func conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3Geom, c.Scratch, c.F[f5], c.F[f4], c.P[conv3W], c.P[conv3B], lo, hi)
+// conv3x3x4Forward returns the phase of conv3 and conv4, each with its own buffers and tensors: it computes conv 3x3x4 p1: output rows [lo, hi).
+func conv3x3x4Forward(b0, b1, p0, p1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(&conv3x3x4Geom_3, c.Scratch, c.F[b0], c.F[b1], c.P[p0], c.P[p1], lo, hi)
+	}
 }
 
-// conv3WeightGrad adds to the weight and bias gradients of conv3, units (filter rows of weight blocks).
-func conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3Geom, c.Scratch, c.G[conv3W], c.G[conv3B], c.F[f4], c.F[f6], lo, hi)
+// conv3x3x4WeightGrad returns the phase of conv3 and conv4, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+func conv3x3x4WeightGrad(p0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGrad(&conv3x3x4Geom_3, c.Scratch, c.G[p0], c.G[p1], c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// conv3Back: the transposed convolution that computes conv3's input gradient.
-var conv3Back = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
+// conv3x3x4InputGrad returns the phase of conv3 and conv4, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv3x3x4InputGrad(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(&conv3x3x4InferGeom_3, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+	}
 }
 
-// conv3TUpdate computes conv3's weights transposed, for its input gradient.
-func conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[conv3W], 4, 4, 3, 3, 16, 16)
-}
-
-// conv3InputGrad computes the gradient of conv3's input, rows [lo, hi).
-func conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3Back, c.Scratch, c.F[f5], c.F[f6], c.D[conv3T], nil, lo, hi)
-}
-
-// silu1ForwardGeom: silu.
-var silu1ForwardGeom = runtime.EltGeom{
+// siluForwardGeom: silu.
+var siluForwardGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
 	Act: runtime.ActSiLU,
 }
 
-// padT5: the padding of b5 (6x6x4 p1).
-var padT5 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
 // silu1Forward computes silu1 (silu), rows [lo, hi).
 func silu1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT5, c.F[f6], lo, hi)
-	runtime.ActForward(&silu1ForwardGeom, c.F[f6], c.F[f5], lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f6], lo, hi)
+	runtime.ActForward(&siluForwardGeom, c.F[f6], c.F[f5], lo, hi)
 }
 
-// silu1BackGeom: the gradient of silu.
-var silu1BackGeom = runtime.EltGeom{
+// siluBackGeom: the gradient of silu.
+var siluBackGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}}, Acc: []bool{false},
 	Act: runtime.ActSiLU,
 }
 
-// padTG19: the padding of g19 (6x6x4 p1).
-var padTG19 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
 // silu1InputGrad computes the gradient of silu1 (silu)'s input, rows [lo, hi).
 func silu1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG19, c.F[f6], lo, hi)
-	runtime.ActBackward(&silu1BackGeom, c.F[f6], c.F[f7], c.F[f5], nil, lo, hi)
-}
-
-// conv4Geom: conv 3x3x4 p1.
-var conv4Geom = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-	DOutRow: 32, DOutOff: 36,
-	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
-}
-
-// conv4Forward computes conv4 (conv 3x3x4 p1): output rows [lo, hi).
-func conv4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv4Geom, c.Scratch, c.F[f7], c.F[f6], c.P[conv4W], c.P[conv4B], lo, hi)
-}
-
-// conv4WeightGrad adds to the weight and bias gradients of conv4, units (filter rows of weight blocks).
-func conv4WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv4Geom, c.Scratch, c.G[conv4W], c.G[conv4B], c.F[f6], c.F[f8], lo, hi)
-}
-
-// conv4Back: the transposed convolution that computes conv4's input gradient.
-var conv4Back = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-}
-
-// conv4TUpdate computes conv4's weights transposed, for its input gradient.
-func conv4TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[conv4W], 4, 4, 3, 3, 16, 16)
-}
-
-// conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
-func conv4InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv4Back, c.Scratch, c.F[f7], c.F[f8], c.D[conv4T], nil, lo, hi)
-}
-
-// gelu1ForwardGeom: gelu.
-var gelu1ForwardGeom = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
-	Act: runtime.ActGELU,
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f6], lo, hi)
+	runtime.ActBackward(&siluBackGeom, c.F[f6], c.F[f7], c.F[f5], nil, lo, hi)
 }
 
 // gelu1Forward computes gelu1 (gelu), rows [lo, hi).
 func gelu1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ActForward(&gelu1ForwardGeom, c.F[f8], c.F[f7], lo, hi)
+	runtime.ActForward(&conv3x3x4StoreGeom_3, c.F[f8], c.F[f7], lo, hi)
 }
 
-// gelu1BackGeom: the gradient of gelu.
-var gelu1BackGeom = runtime.EltGeom{
+// geluBackGeom: the gradient of gelu.
+var geluBackGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}}, Acc: []bool{false},
 	Act: runtime.ActGELU,
 }
 
-// padTG21: the padding of g21 (6x6x4 p1).
-var padTG21 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
 // gelu1InputGrad computes the gradient of gelu1 (gelu)'s input, rows [lo, hi).
 func gelu1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG21, c.F[f8], lo, hi)
-	runtime.ActBackward(&gelu1BackGeom, c.F[f8], c.F[f11], c.F[f7], nil, lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f8], lo, hi)
+	runtime.ActBackward(&geluBackGeom, c.F[f8], c.F[f11], c.F[f7], nil, lo, hi)
 }
 
-// fc1ForwardStoreGeom: the activation fused into its store of fc1+relu62.
-var fc1ForwardStoreGeom = runtime.EltGeom{
-	H: 8, W: 1, C: 1,
-	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}},
-	Act: runtime.ActReLU6,
-}
-
-// fc1Forward computes fc1 (fc 8) + relu62 (relu6), outputs [lo, hi).
-func fc1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f9], c.F[f8], c.P[fc1W], c.P[fc1B], 144, lo, hi)
-	runtime.ActForward(&fc1ForwardStoreGeom, c.F[f9], c.F[f9], lo, hi)
-}
-
-// fc1ActGradGeom: the derivative of relu62, in place on fc1+relu62's output gradient.
-var fc1ActGradGeom = runtime.EltGeom{
+// fc8ActGradGeom: the derivative of the relu6, in place on the fc+the relu6's output gradient.
+var fc8ActGradGeom = runtime.EltGeom{
 	H: 8, W: 1, C: 1,
 	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}},
 	DOut: runtime.Layout{Row: 1, Pix: 1}, DIn: []runtime.Layout{{Row: 1, Pix: 1}},
@@ -836,7 +646,7 @@ var fc1ActGradGeom = runtime.EltGeom{
 
 // fc1OutGrad passes the gradient of fc1+relu62's output through its fused activation, channels [lo, hi).
 func fc1OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&fc1ActGradGeom, c.F[f10], c.F[f10], nil, c.F[f9], lo, hi)
+	runtime.ActBackward(&fc8ActGradGeom, c.F[f10], c.F[f10], nil, c.F[f9], lo, hi)
 }
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
@@ -849,9 +659,11 @@ func fc1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.FCInputGrad(c.F[f11][0+lo:], c.P[fc1W], c.F[f10][0:8], 144, lo, hi)
 }
 
-// fc2Forward computes fc2 (fc 8), outputs [lo, hi).
-func fc2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f10], c.F[f9], c.P[fc2W], c.P[fc2B], 8, lo, hi)
+// fc8Forward returns the phase of fc2 and fc3, each with its own buffers and tensors: it computes fc 8, outputs [lo, hi).
+func fc8Forward(b0, b1, p0, p1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[b0], c.F[b1], c.P[p0], c.P[p1], 8, lo, hi)
+	}
 }
 
 // fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
@@ -864,8 +676,8 @@ func fc2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.FCInputGrad(c.F[f10][0+lo:], c.P[fc2W], c.F[f11][0:8], 8, lo, hi)
 }
 
-// hardswish2ForwardGeom: hardswish.
-var hardswish2ForwardGeom = runtime.EltGeom{
+// hardswishForwardGeom_2: hardswish.
+var hardswishForwardGeom_2 = runtime.EltGeom{
 	H: 1, W: 1, C: 8,
 	Out: runtime.Layout{Row: 8, Pix: 8}, In: []runtime.Layout{{Row: 8, Pix: 8}},
 	Act: runtime.ActHardswish,
@@ -873,11 +685,11 @@ var hardswish2ForwardGeom = runtime.EltGeom{
 
 // hardswish2Forward computes hardswish2 (hardswish), rows [lo, hi).
 func hardswish2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ActForward(&hardswish2ForwardGeom, c.F[f11], c.F[f10], lo, hi)
+	runtime.ActForward(&hardswishForwardGeom_2, c.F[f11], c.F[f10], lo, hi)
 }
 
-// hardswish2BackGeom: the gradient of hardswish.
-var hardswish2BackGeom = runtime.EltGeom{
+// hardswishBackGeom_2: the gradient of hardswish.
+var hardswishBackGeom_2 = runtime.EltGeom{
 	H: 1, W: 1, C: 8,
 	Out: runtime.Layout{Row: 8, Pix: 8}, In: []runtime.Layout{{Row: 8, Pix: 8}},
 	DOut: runtime.Layout{Row: 8, Pix: 8}, DIn: []runtime.Layout{{Row: 8, Pix: 8}}, Acc: []bool{false},
@@ -886,12 +698,7 @@ var hardswish2BackGeom = runtime.EltGeom{
 
 // hardswish2InputGrad computes the gradient of hardswish2 (hardswish)'s input, rows [lo, hi).
 func hardswish2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&hardswish2BackGeom, c.F[f11], c.F[f12], c.F[f10], nil, lo, hi)
-}
-
-// fc3Forward computes fc3 (fc 6), outputs [lo, hi).
-func fc3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f12], c.F[f11], c.P[fc3W], c.P[fc3B], 8, lo, hi)
+	runtime.ActBackward(&hardswishBackGeom_2, c.F[f11], c.F[f12], c.F[f10], nil, lo, hi)
 }
 
 // fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).
@@ -904,8 +711,8 @@ func fc3InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.FCInputGrad(c.F[f12][0+lo:], c.P[fc3W], c.F[f13][0:6], 8, lo, hi)
 }
 
-// silu2ForwardGeom: silu.
-var silu2ForwardGeom = runtime.EltGeom{
+// siluForwardGeom_2: silu.
+var siluForwardGeom_2 = runtime.EltGeom{
 	H: 1, W: 1, C: 6,
 	Out: runtime.Layout{Row: 6, Pix: 6}, In: []runtime.Layout{{Row: 6, Pix: 6}},
 	Act: runtime.ActSiLU,
@@ -913,11 +720,11 @@ var silu2ForwardGeom = runtime.EltGeom{
 
 // silu2Forward computes silu2 (silu), rows [lo, hi).
 func silu2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ActForward(&silu2ForwardGeom, c.F[f13], c.F[f12], lo, hi)
+	runtime.ActForward(&siluForwardGeom_2, c.F[f13], c.F[f12], lo, hi)
 }
 
-// silu2BackGeom: the gradient of silu.
-var silu2BackGeom = runtime.EltGeom{
+// siluBackGeom_2: the gradient of silu.
+var siluBackGeom_2 = runtime.EltGeom{
 	H: 1, W: 1, C: 6,
 	Out: runtime.Layout{Row: 6, Pix: 6}, In: []runtime.Layout{{Row: 6, Pix: 6}},
 	DOut: runtime.Layout{Row: 6, Pix: 6}, DIn: []runtime.Layout{{Row: 6, Pix: 6}}, Acc: []bool{false},
@@ -926,7 +733,7 @@ var silu2BackGeom = runtime.EltGeom{
 
 // silu2InputGrad computes the gradient of silu2 (silu)'s input, rows [lo, hi).
 func silu2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&silu2BackGeom, c.F[f13], c.F[f14], c.F[f12], nil, lo, hi)
+	runtime.ActBackward(&siluBackGeom_2, c.F[f13], c.F[f14], c.F[f12], nil, lo, hi)
 }
 
 // fc4Forward computes fc4 (fc 4), outputs [lo, hi).
@@ -944,8 +751,8 @@ func fc4InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.FCInputGrad(c.F[f14][0+lo:], c.P[fc4W], c.F[f1][0:4], 6, lo, hi)
 }
 
-// gelu2ForwardGeom: gelu.
-var gelu2ForwardGeom = runtime.EltGeom{
+// geluForwardGeom: gelu.
+var geluForwardGeom = runtime.EltGeom{
 	H: 1, W: 1, C: 4,
 	Out: runtime.Layout{Row: 4, Pix: 4}, In: []runtime.Layout{{Row: 4, Pix: 4}},
 	Act: runtime.ActGELU,
@@ -953,11 +760,11 @@ var gelu2ForwardGeom = runtime.EltGeom{
 
 // gelu2Forward computes gelu2 (gelu), rows [lo, hi).
 func gelu2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ActForward(&gelu2ForwardGeom, c.F[f1], c.F[f14], lo, hi)
+	runtime.ActForward(&geluForwardGeom, c.F[f1], c.F[f14], lo, hi)
 }
 
-// gelu2BackGeom: the gradient of gelu.
-var gelu2BackGeom = runtime.EltGeom{
+// geluBackGeom_2: the gradient of gelu.
+var geluBackGeom_2 = runtime.EltGeom{
 	H: 1, W: 1, C: 4,
 	Out: runtime.Layout{Row: 4, Pix: 4}, In: []runtime.Layout{{Row: 4, Pix: 4}},
 	DOut: runtime.Layout{Row: 4, Pix: 4}, DIn: []runtime.Layout{{Row: 4, Pix: 4}}, Acc: []bool{false},
@@ -966,5 +773,5 @@ var gelu2BackGeom = runtime.EltGeom{
 
 // gelu2InputGrad computes the gradient of gelu2 (gelu)'s input, rows [lo, hi).
 func gelu2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&gelu2BackGeom, c.F[f1], c.F[f16], c.F[f14], nil, lo, hi)
+	runtime.ActBackward(&geluBackGeom_2, c.F[f1], c.F[f16], c.F[f14], nil, lo, hi)
 }

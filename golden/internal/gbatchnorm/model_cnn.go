@@ -258,195 +258,120 @@ var program = engine.Program{
 	},
 	BatchBuffers: []int{bn1Batch: 16, bn2Batch: 20, bn3Batch: 24, bn4Batch: 24, bn5Batch: 12},
 	Steps: []engine.Step{
-		{
-			Name: "conv1+bn1+relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv2+bn2 (inference)",
-			Forward: []engine.Phase{
-				{N: 3, Run: conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: fc1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "bn3+tanh1 (inference)",
-			Forward: []engine.Phase{
-				{N: 1, Run: bn3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc2 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: fc2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "bn4+relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 1, Run: bn4Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc3+add1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: fc3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc4 (inference)",
-			Forward: []engine.Phase{
-				{N: 3, Run: fc4Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "bn5 (inference)",
-			Forward: []engine.Phase{
-				{N: 1, Run: bn5Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: conv1WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv1InputGrad},
-			},
-		},
-		{
-			Name: "bn1+relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 6, Run: bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 4, Run: bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 3, Run: conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: conv2WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv2InputGrad},
-			},
-		},
-		{
-			Name: "bn2 (training)",
-			Forward: []engine.Phase{
-				{N: 5, Run: bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 3, Run: bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 5, Run: bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 5, Run: bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: fc1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: fc1WeightGrad, Sums: true},
-				{N: 45, Run: fc1InputGrad},
-			},
-		},
-		{
-			Name: "bn3+tanh1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 1, Run: bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: bn3OutGrad},
-				{N: 6, Run: bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 6, Run: bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc2 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: fc2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: fc2WeightGrad, Sums: true},
-				{N: 6, Run: fc2InputGrad},
-				{N: 1, Run: fc2AddGrad},
-			},
-		},
-		{
-			Name: "bn4+relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: bn4Stats, Batch: true, Mode: engine.Training},
-				{N: 1, Run: bn4Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: bn4Backward, Batch: true, Mode: engine.Training},
-				{N: 6, Run: bn4EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc3+add1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: fc3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: fc3OutGrad},
-				{N: 6, Run: fc3WeightGrad, Sums: true},
-				{N: 6, Run: fc3InputGrad},
-			},
-		},
-		{
-			Name: "fc4 (training)",
-			Forward: []engine.Phase{
-				{N: 3, Run: fc4Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: fc4WeightGrad, Sums: true},
-				{N: 6, Run: fc4InputGrad},
-			},
-		},
-		{
-			Name: "bn5 (training)",
-			Forward: []engine.Phase{
-				{N: 3, Run: bn5Stats, Batch: true, Mode: engine.Training},
-				{N: 1, Run: bn5Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: bn5Backward, Batch: true, Mode: engine.Training},
-				{N: 3, Run: bn5EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "forward again in inference mode (its backward)",
-			Backward: []engine.Phase{
-				{N: 6, Run: conv1Forward, Mode: engine.Inference},
-				{N: 6, Run: bn1Eval, Mode: engine.Inference},
-				{N: 3, Run: conv2Forward, Mode: engine.Inference},
-				{N: 3, Run: bn2Eval, Mode: engine.Inference},
-				{N: 6, Run: fc1Forward, Mode: engine.Inference},
-				{N: 1, Run: bn3Eval, Mode: engine.Inference},
-				{N: 6, Run: fc2Forward, Mode: engine.Inference},
-				{N: 1, Run: bn4Eval, Mode: engine.Inference},
-				{N: 6, Run: fc3Forward, Mode: engine.Inference},
-				{N: 3, Run: fc4Forward, Mode: engine.Inference},
-				{N: 1, Run: bn5Eval, Mode: engine.Inference},
-			},
-			Reforward: true,
-		},
+		{Name: "conv1+bn1+relu1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv2+bn2 (inference)", Forward: []engine.Phase{
+			{N: 3, Run: conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "fc1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: fc6Infer(f1, f15), Mode: engine.Inference},
+		}},
+		{Name: "bn3+tanh1 (inference)", Forward: []engine.Phase{
+			{N: 1, Run: batchnormmomentumInfer(f15, f1), Mode: engine.Inference},
+		}},
+		{Name: "fc2 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: fc6Infer_2(f1, f15, fc2W, fc2B), Mode: engine.Inference},
+		}},
+		{Name: "bn4+relu2 (inference)", Forward: []engine.Phase{
+			{N: 1, Run: batchnormInfer(f16, f1), Mode: engine.Inference},
+		}},
+		{Name: "fc3+add1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: fc6Infer_3(f1, f16, f15), Mode: engine.Inference},
+		}},
+		{Name: "fc4 (inference)", Forward: []engine.Phase{
+			{N: 3, Run: fc6Infer_2(f16, f1, fc4W, fc4B), Mode: engine.Inference},
+		}},
+		{Name: "bn5 (inference)", Forward: []engine.Phase{
+			{N: 1, Run: batchnormepsInfer(f16), Mode: engine.Inference},
+		}},
+		{Name: "conv1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: conv1WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: conv1InputGrad},
+		}},
+		{Name: "bn1+relu1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: bn1Stats, Batch: true, Mode: engine.Training},
+			{N: 6, Run: bn1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: bn1Backward, Batch: true, Mode: engine.Training},
+			{N: 4, Run: bn1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "conv2 (training)", Forward: []engine.Phase{
+			{N: 3, Run: conv2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: conv2WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: conv2InputGrad},
+		}},
+		{Name: "bn2 (training)", Forward: []engine.Phase{
+			{N: 5, Run: bn2Stats, Batch: true, Mode: engine.Training},
+			{N: 3, Run: bn2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 5, Run: bn2Backward, Batch: true, Mode: engine.Training},
+			{N: 5, Run: bn2EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "fc1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: fc6Infer(f6, f3), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: fc1WeightGrad, Sums: true},
+			{N: 45, Run: fc1InputGrad},
+		}},
+		{Name: "bn3+tanh1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: bn3Stats, Batch: true, Mode: engine.Training},
+			{N: 1, Run: bn3Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: bn3OutGrad},
+			{N: 6, Run: bn3Backward, Batch: true, Mode: engine.Training},
+			{N: 6, Run: bn3EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "fc2 (training)", Forward: []engine.Phase{
+			{N: 6, Run: fc6Infer_2(f8, f7, fc2W, fc2B), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: fc6WeightGrad(fc2W, fc2B, f7), Sums: true},
+			{N: 6, Run: fc2InputGrad},
+			{N: 1, Run: fc2AddGrad},
+		}},
+		{Name: "bn4+relu2 (training)", Forward: []engine.Phase{
+			{N: 6, Run: bn4Stats, Batch: true, Mode: engine.Training},
+			{N: 1, Run: bn4Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: bn4Backward, Batch: true, Mode: engine.Training},
+			{N: 6, Run: bn4EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "fc3+add1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: fc6Infer_3(f10, f9, f7), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: fc3OutGrad},
+			{N: 6, Run: fc6WeightGrad(fc3W, fc3B, f9), Sums: true},
+			{N: 6, Run: fc3InputGrad},
+		}},
+		{Name: "fc4 (training)", Forward: []engine.Phase{
+			{N: 3, Run: fc6Infer_2(f11, f10, fc4W, fc4B), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: fc4WeightGrad, Sums: true},
+			{N: 6, Run: fc4InputGrad},
+		}},
+		{Name: "bn5 (training)", Forward: []engine.Phase{
+			{N: 3, Run: bn5Stats, Batch: true, Mode: engine.Training},
+			{N: 1, Run: bn5Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: bn5Backward, Batch: true, Mode: engine.Training},
+			{N: 3, Run: bn5EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
+			{N: 6, Run: conv1Forward, Mode: engine.Inference},
+			{N: 6, Run: bn1Eval, Mode: engine.Inference},
+			{N: 3, Run: conv2Forward, Mode: engine.Inference},
+			{N: 3, Run: bn2Eval, Mode: engine.Inference},
+			{N: 6, Run: fc6Infer(f6, f3), Mode: engine.Inference},
+			{N: 1, Run: batchnormmomentumInfer(f7, f6), Mode: engine.Inference},
+			{N: 6, Run: fc6Infer_2(f8, f7, fc2W, fc2B), Mode: engine.Inference},
+			{N: 1, Run: batchnormInfer(f9, f8), Mode: engine.Inference},
+			{N: 6, Run: fc6Infer_3(f10, f9, f7), Mode: engine.Inference},
+			{N: 3, Run: fc6Infer_2(f11, f10, fc4W, fc4B), Mode: engine.Inference},
+			{N: 1, Run: batchnormepsInfer(f11), Mode: engine.Inference},
+		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 20},
 }
@@ -460,8 +385,8 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 	}
 }
 
-// conv1InferGeom: conv 3x3x4 p1 nobias, in inference.
-var conv1InferGeom = runtime.ConvGeom{
+// conv3x3x4InferGeom: conv 3x3x4 p1 nobias, in inference.
+var conv3x3x4InferGeom = runtime.ConvGeom{
 	C: 3, InRow: 24, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
@@ -477,19 +402,19 @@ func conv1FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 4, 3, 3, 3, 16, false)
 }
 
-// padI1: the padding of b1 (6x6x4 p1).
-var padI1 = runtime.Padding{
+// pad6x6x4p1: the padding of a 6x6x4 p1 buffer.
+var pad6x6x4p1 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
 // conv1Infer computes conv1 (conv 3x3x4 p1 nobias) + bn1 (batchnorm) + relu1 (relu): output rows [lo, hi).
 func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[conv1Fold], c.D[conv1Fold][432:], lo, hi)
-	runtime.ClearPadding(&padI1, c.F[f1], lo, hi)
+	runtime.ConvForward(&conv3x3x4InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[conv1Fold], c.D[conv1Fold][432:], lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f1], lo, hi)
 }
 
-// conv2InferGeom: conv 3x3x5 s2 p1, in inference.
-var conv2InferGeom = runtime.ConvGeom{
+// conv3x3x5InferGeom: conv 3x3x5 s2 p1, in inference.
+var conv3x3x5InferGeom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 3, OW: 3, K: 5, OutRow: 15,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
 }
@@ -504,16 +429,18 @@ func conv2FoldUpdate(w *engine.Weights, d []float32) {
 
 // conv2Infer computes conv2 (conv 3x3x5 s2 p1) + bn2 (batchnorm eps 1e-3 momentum 0.01): output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f15], c.F[f1], c.D[conv2Fold], c.D[conv2Fold][576:], lo, hi)
+	runtime.ConvForward(&conv3x3x5InferGeom, c.Scratch, c.F[f15], c.F[f1], c.D[conv2Fold], c.D[conv2Fold][576:], lo, hi)
 }
 
-// fc1Infer computes fc1 (fc 6), outputs [lo, hi).
-func fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f15], c.P[fc1W], c.P[fc1B], 45, lo, hi)
+// fc6Infer returns the phase of fc1, each with its own buffers: it computes fc 6, outputs [lo, hi).
+func fc6Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[b0], c.F[b1], c.P[fc1W], c.P[fc1B], 45, lo, hi)
+	}
 }
 
-// bn3InferGeom: batchnorm momentum 0.3, in inference.
-var bn3InferGeom = runtime.BNGeom{
+// batchnormmomentumInferGeom: batchnorm momentum 0.3, in inference.
+var batchnormmomentumInferGeom = runtime.BNGeom{
 	H: 1, W: 1, C: 6,
 	In: runtime.Layout{Row: 6, Pix: 6}, Out: runtime.Layout{Row: 6, Pix: 6},
 	Eps: 1e-05, Momentum: 0.3,
@@ -522,30 +449,34 @@ var bn3InferGeom = runtime.BNGeom{
 // bn3CoefUpdate computes bn3's inference-mode coefficients (running statistics).
 func bn3CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn3W, 6, d)
-	runtime.BatchNormEval(&bn3InferGeom, &v)
+	runtime.BatchNormEval(&batchnormmomentumInferGeom, &v)
 }
 
-// bn3InferStoreGeom: the activation fused into its store of bn3+tanh1.
-var bn3InferStoreGeom = runtime.EltGeom{
+// batchnormmomentumInferStoreGeom: the activation fused into its store of the batchnorm+the tanh.
+var batchnormmomentumInferStoreGeom = runtime.EltGeom{
 	H: 1, W: 1, C: 6,
 	Out: runtime.Layout{Row: 6, Pix: 6}, In: []runtime.Layout{{Row: 6, Pix: 6}},
 	Act: runtime.ActTanh,
 }
 
-// bn3Infer computes bn3 (batchnorm momentum 0.3) + tanh1 (tanh) in inference mode, rows [lo, hi).
-func bn3Infer(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn3W, 6, c.D[bn3Coef])
-	runtime.BatchNormApply(&bn3InferGeom, &v, c.F[f15], c.F[f1], lo, hi)
-	runtime.ActForward(&bn3InferStoreGeom, c.F[f15], c.F[f15], lo, hi)
+// batchnormmomentumInfer returns the phase of bn3, each with its own buffers: it computes batchnorm momentum 0.3 + tanh in inference mode, rows [lo, hi).
+func batchnormmomentumInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, bn3W, 6, c.D[bn3Coef])
+		runtime.BatchNormApply(&batchnormmomentumInferGeom, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.ActForward(&batchnormmomentumInferStoreGeom, c.F[b0], c.F[b0], lo, hi)
+	}
 }
 
-// fc2Infer computes fc2 (fc 6), outputs [lo, hi).
-func fc2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f15], c.P[fc2W], c.P[fc2B], 6, lo, hi)
+// fc6Infer_2 returns the phase of fc2, fc4, fc2 and fc4, each with its own buffers and tensors: it computes fc 6, outputs [lo, hi).
+func fc6Infer_2(b0, b1, p0, p1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[b0], c.F[b1], c.P[p0], c.P[p1], 6, lo, hi)
+	}
 }
 
-// bn4InferGeom: batchnorm, in inference.
-var bn4InferGeom = runtime.BNGeom{
+// batchnormInferGeom: batchnorm, in inference.
+var batchnormInferGeom = runtime.BNGeom{
 	H: 1, W: 1, C: 6,
 	In: runtime.Layout{Row: 6, Pix: 6}, Out: runtime.Layout{Row: 6, Pix: 6},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -554,34 +485,33 @@ var bn4InferGeom = runtime.BNGeom{
 // bn4CoefUpdate computes bn4's inference-mode coefficients (running statistics).
 func bn4CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn4W, 6, d)
-	runtime.BatchNormEval(&bn4InferGeom, &v)
+	runtime.BatchNormEval(&batchnormInferGeom, &v)
 }
 
-// bn4Infer computes bn4 (batchnorm) + relu2 (relu) in inference mode, rows [lo, hi).
-func bn4Infer(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn4W, 6, c.D[bn4Coef])
-	runtime.BatchNormApply(&bn4InferGeom, &v, c.F[f16], c.F[f1], lo, hi)
+// batchnormInfer returns the phase of bn4, each with its own buffers: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, bn4W, 6, c.D[bn4Coef])
+		runtime.BatchNormApply(&batchnormInferGeom, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// fc3InferStoreGeom: the residual add fused into its store of fc3+add1.
-var fc3InferStoreGeom = runtime.EltGeom{
+// fc6InferStoreGeom: the residual add fused into its store of the fc+the residual.
+var fc6InferStoreGeom = runtime.EltGeom{
 	H: 6, W: 1, C: 1,
 	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}, {Row: 1, Pix: 1}},
 }
 
-// fc3Infer computes fc3 (fc 6) + add1 (residual), outputs [lo, hi).
-func fc3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f16], c.P[fc3W], c.P[fc3B], 6, lo, hi)
-	runtime.Add(&fc3InferStoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f15]}, lo, hi)
+// fc6Infer_3 returns the phase of fc3, each with its own buffers: it computes fc 6 + residual, outputs [lo, hi).
+func fc6Infer_3(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[b0], c.F[b1], c.P[fc3W], c.P[fc3B], 6, lo, hi)
+		runtime.Add(&fc6InferStoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b2]}, lo, hi)
+	}
 }
 
-// fc4Infer computes fc4 (fc 3), outputs [lo, hi).
-func fc4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f16], c.F[f1], c.P[fc4W], c.P[fc4B], 6, lo, hi)
-}
-
-// bn5InferGeom: batchnorm eps 0.1, in inference.
-var bn5InferGeom = runtime.BNGeom{
+// batchnormepsInferGeom: batchnorm eps 0.1, in inference.
+var batchnormepsInferGeom = runtime.BNGeom{
 	H: 1, W: 1, C: 3,
 	In: runtime.Layout{Row: 3, Pix: 3}, Out: runtime.Layout{Row: 3, Pix: 3},
 	Eps: 0.1, Momentum: 0.1,
@@ -590,17 +520,19 @@ var bn5InferGeom = runtime.BNGeom{
 // bn5CoefUpdate computes bn5's inference-mode coefficients (running statistics).
 func bn5CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn5W, 3, d)
-	runtime.BatchNormEval(&bn5InferGeom, &v)
+	runtime.BatchNormEval(&batchnormepsInferGeom, &v)
 }
 
-// bn5Infer computes bn5 (batchnorm eps 0.1) in inference mode, rows [lo, hi).
-func bn5Infer(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn5W, 3, c.D[bn5Coef])
-	runtime.BatchNormApply(&bn5InferGeom, &v, c.F[f1], c.F[f16], lo, hi)
+// batchnormepsInfer returns the phase of bn5, each with its own buffers: it computes batchnorm eps 0.1 in inference mode, rows [lo, hi).
+func batchnormepsInfer(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, bn5W, 3, c.D[bn5Coef])
+		runtime.BatchNormApply(&batchnormepsInferGeom, &v, c.F[f1], c.F[b0], lo, hi)
+	}
 }
 
-// conv1Geom: conv 3x3x4 p1 nobias.
-var conv1Geom = runtime.ConvGeom{
+// conv3x3x4Geom: conv 3x3x4 p1 nobias.
+var conv3x3x4Geom = runtime.ConvGeom{
 	C: 3, InRow: 24, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
@@ -609,16 +541,16 @@ var conv1Geom = runtime.ConvGeom{
 
 // conv1Forward computes conv1 (conv 3x3x4 p1 nobias): output rows [lo, hi).
 func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f4], c.F[f0], c.P[conv1W], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x4Geom, c.Scratch, c.F[f4], c.F[f0], c.P[conv1W], nil, lo, hi)
 }
 
 // conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
 func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], nil, c.F[f0], c.F[f3], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x4Geom, c.Scratch, c.G[conv1W], nil, c.F[f0], c.F[f3], lo, hi)
 }
 
-// conv1Back: the transposed convolution that computes conv1's input gradient.
-var conv1Back = runtime.ConvGeom{
+// conv3x3x4Back: the transposed convolution that computes the conv's input gradient.
+var conv3x3x4Back = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 3, OutRow: 18,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
@@ -633,11 +565,11 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.ConvForward(&conv1Back, c.Scratch, c.F[f13], c.F[f3], c.D[conv1T], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x4Back, c.Scratch, c.F[f13], c.F[f3], c.D[conv1T], nil, lo, hi)
 }
 
-// bn1Geom: batchnorm.
-var bn1Geom = runtime.BNGeom{
+// batchnormGeom: batchnorm.
+var batchnormGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -649,45 +581,35 @@ func bn1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn1Count][0]++
 	}
 	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
-	runtime.BatchNormStats(&bn1Geom, c.Scratch, &v, c.Batch.F(f4), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(f4), lo, hi)
 }
 
 // bn1Forward computes bn1 (batchnorm) + relu1 (relu) with the batch statistics, rows [lo, hi).
 func bn1Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
-	runtime.BatchNormApply(&bn1Geom, &v, c.F[f2], c.F[f4], lo, hi)
-}
-
-// bn1EvalGeom: batchnorm, in inference.
-var bn1EvalGeom = runtime.BNGeom{
-	H: 6, W: 6, C: 4,
-	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f2], c.F[f4], lo, hi)
 }
 
 // bn1CoefUpdate computes bn1's inference-mode coefficients (running statistics).
 func bn1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn1W, 4, d)
-	runtime.BatchNormEval(&bn1EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom, &v)
 }
 
 // bn1Eval computes bn1 (batchnorm) + relu1 (relu) in inference mode, rows [lo, hi).
 func bn1Eval(c *engine.Ctx, lo, hi int) {
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
-	runtime.BatchNormApply(&bn1EvalGeom, &v, c.F[f2], c.F[f4], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f2], c.F[f4], lo, hi)
 }
 
-// bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var bn1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU, Train: true,
-}
-
-// padTG13: the padding of g13 (6x6x4 p1).
-var padTG13 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
 // bn1Backward computes the gradients of bn1's input, weight and bias through the batch statistics, channels [lo, hi).
@@ -696,14 +618,14 @@ func bn1Backward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f3) {
-			runtime.ClearPadding(&padTG13, f, 0, 6)
+			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f5), c.Batch.F(f4), c.Batch.F(f2), lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f5), c.Batch.F(f4), c.Batch.F(f2), lo, hi)
 }
 
-// bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
@@ -716,14 +638,14 @@ func bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f3) {
-			runtime.ClearPadding(&padTG13, f, 0, 6)
+			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f5), c.Batch.F(f4), c.Batch.F(f2), lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f5), c.Batch.F(f4), c.Batch.F(f2), lo, hi)
 }
 
-// conv2Geom: conv 3x3x5 s2 p1.
-var conv2Geom = runtime.ConvGeom{
+// conv3x3x5Geom: conv 3x3x5 s2 p1.
+var conv3x3x5Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 3, OW: 3, K: 5, OutRow: 15,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
 	DOutRow: 15,
@@ -732,26 +654,26 @@ var conv2Geom = runtime.ConvGeom{
 
 // conv2Forward computes conv2 (conv 3x3x5 s2 p1): output rows [lo, hi).
 func conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2Geom, c.Scratch, c.F[f5], c.F[f2], c.P[conv2W], c.P[conv2B], lo, hi)
+	runtime.ConvForward(&conv3x3x5Geom, c.Scratch, c.F[f5], c.F[f2], c.P[conv2W], c.P[conv2B], lo, hi)
 }
 
 // conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks).
 func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv2Geom, c.Scratch, c.G[conv2W], c.G[conv2B], c.F[f2], c.F[f3], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x5Geom, c.Scratch, c.G[conv2W], c.G[conv2B], c.F[f2], c.F[f3], lo, hi)
 }
 
 // conv2TUpdate computes conv2's weights transposed, for its input gradient.
 func conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv2Geom, d, w.P[conv2W])
+	runtime.GroupedTranspose(&conv3x3x5Geom, d, w.P[conv2W])
 }
 
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv2Geom, c.Scratch, c.F[f5], c.D[conv2T], c.F[f3], false, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x5Geom, c.Scratch, c.F[f5], c.D[conv2T], c.F[f3], false, lo, hi)
 }
 
-// bn2Geom: batchnorm eps 1e-3 momentum 0.01.
-var bn2Geom = runtime.BNGeom{
+// batchnormepsGeom: batchnorm eps 1e-3 momentum 0.01.
+var batchnormepsGeom = runtime.BNGeom{
 	H: 3, W: 3, C: 5,
 	In: runtime.Layout{Row: 15, Pix: 5}, Out: runtime.Layout{Row: 15, Pix: 5},
 	Eps: 0.001, Momentum: 0.01,
@@ -763,36 +685,29 @@ func bn2Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn2Count][0]++
 	}
 	v := bnVecs(c.Weights, bn2W, 5, c.B[bn2Batch])
-	runtime.BatchNormStats(&bn2Geom, c.Scratch, &v, c.Batch.F(f5), lo, hi)
+	runtime.BatchNormStats(&batchnormepsGeom, c.Scratch, &v, c.Batch.F(f5), lo, hi)
 }
 
 // bn2Forward computes bn2 (batchnorm eps 1e-3 momentum 0.01) with the batch statistics, rows [lo, hi).
 func bn2Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn2W, 5, c.B[bn2Batch])
-	runtime.BatchNormApply(&bn2Geom, &v, c.F[f3], c.F[f5], lo, hi)
-}
-
-// bn2EvalGeom: batchnorm eps 1e-3 momentum 0.01, in inference.
-var bn2EvalGeom = runtime.BNGeom{
-	H: 3, W: 3, C: 5,
-	In: runtime.Layout{Row: 15, Pix: 5}, Out: runtime.Layout{Row: 15, Pix: 5},
-	Eps: 0.001, Momentum: 0.01,
+	runtime.BatchNormApply(&batchnormepsGeom, &v, c.F[f3], c.F[f5], lo, hi)
 }
 
 // bn2CoefUpdate computes bn2's inference-mode coefficients (running statistics).
 func bn2CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn2W, 5, d)
-	runtime.BatchNormEval(&bn2EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormepsGeom, &v)
 }
 
 // bn2Eval computes bn2 (batchnorm eps 1e-3 momentum 0.01) in inference mode, rows [lo, hi).
 func bn2Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn2W, 5, c.D[bn2Coef])
-	runtime.BatchNormApply(&bn2EvalGeom, &v, c.F[f3], c.F[f5], lo, hi)
+	runtime.BatchNormApply(&batchnormepsGeom, &v, c.F[f3], c.F[f5], lo, hi)
 }
 
-// bn2BackwardGeom: the gradient of batchnorm eps 1e-3 momentum 0.01 through the batch statistics.
-var bn2BackwardGeom = runtime.BNGeom{
+// batchnormepsBackwardGeom: the gradient of batchnorm eps 1e-3 momentum 0.01 through the batch statistics.
+var batchnormepsBackwardGeom = runtime.BNGeom{
 	H: 3, W: 3, C: 5,
 	In: runtime.Layout{Row: 15, Pix: 5}, Out: runtime.Layout{Row: 15, Pix: 5},
 	DIn: runtime.Layout{Row: 15, Pix: 5}, DOut: runtime.Layout{Row: 15, Pix: 5},
@@ -803,11 +718,11 @@ var bn2BackwardGeom = runtime.BNGeom{
 func bn2Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn2W, 5, c.B[bn2Batch])
 	v.DGamma, v.DBeta = c.G[bn2W], c.G[bn2B]
-	runtime.BatchNormBackward(&bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f6), c.Batch.F(f5), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormepsBackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f6), c.Batch.F(f5), nil, lo, hi)
 }
 
-// bn2EvalBackwardGeom: the gradient of batchnorm eps 1e-3 momentum 0.01 with the running statistics.
-var bn2EvalBackwardGeom = runtime.BNGeom{
+// batchnormepsEvalBackwardGeom: the gradient of batchnorm eps 1e-3 momentum 0.01 with the running statistics.
+var batchnormepsEvalBackwardGeom = runtime.BNGeom{
 	H: 3, W: 3, C: 5,
 	In: runtime.Layout{Row: 15, Pix: 5}, Out: runtime.Layout{Row: 15, Pix: 5},
 	DIn: runtime.Layout{Row: 15, Pix: 5}, DOut: runtime.Layout{Row: 15, Pix: 5},
@@ -818,12 +733,7 @@ var bn2EvalBackwardGeom = runtime.BNGeom{
 func bn2EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn2W, 5, c.D[bn2Coef])
 	v.DGamma, v.DBeta = c.G[bn2W], c.G[bn2B]
-	runtime.BatchNormBackward(&bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f6), c.Batch.F(f5), nil, lo, hi)
-}
-
-// fc1Forward computes fc1 (fc 6), outputs [lo, hi).
-func fc1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f6], c.F[f3], c.P[fc1W], c.P[fc1B], 45, lo, hi)
+	runtime.BatchNormBackward(&batchnormepsEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f6), c.Batch.F(f5), nil, lo, hi)
 }
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
@@ -836,59 +746,24 @@ func fc1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.FCInputGrad(c.F[f6][0+lo:], c.P[fc1W], c.F[f8][0:6], 45, lo, hi)
 }
 
-// bn3Geom: batchnorm momentum 0.3.
-var bn3Geom = runtime.BNGeom{
-	H: 1, W: 1, C: 6,
-	In: runtime.Layout{Row: 6, Pix: 6}, Out: runtime.Layout{Row: 6, Pix: 6},
-	Eps: 1e-05, Momentum: 0.3,
-}
-
-// bn3StoreGeom: the activation fused into its store of bn3+tanh1.
-var bn3StoreGeom = runtime.EltGeom{
-	H: 1, W: 1, C: 6,
-	Out: runtime.Layout{Row: 6, Pix: 6}, In: []runtime.Layout{{Row: 6, Pix: 6}},
-	Act: runtime.ActTanh,
-}
-
 // bn3Stats computes bn3's batch statistics, channels [lo, hi), and moves its running statistics.
 func bn3Stats(c *engine.Ctx, lo, hi int) {
 	if lo == 0 {
 		c.Counts[bn3Count][0]++
 	}
 	v := bnVecs(c.Weights, bn3W, 6, c.B[bn3Batch])
-	runtime.BatchNormStats(&bn3Geom, c.Scratch, &v, c.Batch.F(f6), lo, hi)
+	runtime.BatchNormStats(&batchnormmomentumInferGeom, c.Scratch, &v, c.Batch.F(f6), lo, hi)
 }
 
 // bn3Forward computes bn3 (batchnorm momentum 0.3) + tanh1 (tanh) with the batch statistics, rows [lo, hi).
 func bn3Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn3W, 6, c.B[bn3Batch])
-	runtime.BatchNormApply(&bn3Geom, &v, c.F[f7], c.F[f6], lo, hi)
-	runtime.ActForward(&bn3StoreGeom, c.F[f7], c.F[f7], lo, hi)
+	runtime.BatchNormApply(&batchnormmomentumInferGeom, &v, c.F[f7], c.F[f6], lo, hi)
+	runtime.ActForward(&batchnormmomentumInferStoreGeom, c.F[f7], c.F[f7], lo, hi)
 }
 
-// bn3EvalGeom: batchnorm momentum 0.3, in inference.
-var bn3EvalGeom = runtime.BNGeom{
-	H: 1, W: 1, C: 6,
-	In: runtime.Layout{Row: 6, Pix: 6}, Out: runtime.Layout{Row: 6, Pix: 6},
-	Eps: 1e-05, Momentum: 0.3,
-}
-
-// bn3EvalStoreGeom: the activation fused into its store of bn3+tanh1.
-var bn3EvalStoreGeom = runtime.EltGeom{
-	H: 1, W: 1, C: 6,
-	Out: runtime.Layout{Row: 6, Pix: 6}, In: []runtime.Layout{{Row: 6, Pix: 6}},
-	Act: runtime.ActTanh,
-}
-
-// bn3Eval computes bn3 (batchnorm momentum 0.3) + tanh1 (tanh) in inference mode, rows [lo, hi).
-func bn3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn3W, 6, c.D[bn3Coef])
-	runtime.BatchNormApply(&bn3EvalGeom, &v, c.F[f7], c.F[f6], lo, hi)
-	runtime.ActForward(&bn3EvalStoreGeom, c.F[f7], c.F[f7], lo, hi)
-}
-
-// bn3ActGradGeom: the derivative of tanh1, in place on bn3+tanh1's output gradient.
-var bn3ActGradGeom = runtime.EltGeom{
+// batchnormmomentumActGradGeom: the derivative of the tanh, in place on the batchnorm+the tanh's output gradient.
+var batchnormmomentumActGradGeom = runtime.EltGeom{
 	H: 1, W: 1, C: 6,
 	Out: runtime.Layout{Row: 6, Pix: 6}, In: []runtime.Layout{{Row: 6, Pix: 6}},
 	DOut: runtime.Layout{Row: 6, Pix: 6}, DIn: []runtime.Layout{{Row: 6, Pix: 6}},
@@ -897,11 +772,11 @@ var bn3ActGradGeom = runtime.EltGeom{
 
 // bn3OutGrad passes the gradient of bn3+tanh1's output through its fused activation, rows [lo, hi).
 func bn3OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&bn3ActGradGeom, c.F[f10], c.F[f10], nil, c.F[f7], lo, hi)
+	runtime.ActBackward(&batchnormmomentumActGradGeom, c.F[f10], c.F[f10], nil, c.F[f7], lo, hi)
 }
 
-// bn3BackwardGeom: the gradient of batchnorm momentum 0.3 through the batch statistics.
-var bn3BackwardGeom = runtime.BNGeom{
+// batchnormmomentumBackwardGeom: the gradient of batchnorm momentum 0.3 through the batch statistics.
+var batchnormmomentumBackwardGeom = runtime.BNGeom{
 	H: 1, W: 1, C: 6,
 	In: runtime.Layout{Row: 6, Pix: 6}, Out: runtime.Layout{Row: 6, Pix: 6},
 	DIn: runtime.Layout{Row: 6, Pix: 6}, DOut: runtime.Layout{Row: 6, Pix: 6},
@@ -912,11 +787,11 @@ var bn3BackwardGeom = runtime.BNGeom{
 func bn3Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn3W, 6, c.B[bn3Batch])
 	v.DGamma, v.DBeta = c.G[bn3W], c.G[bn3B]
-	runtime.BatchNormBackward(&bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f8), c.Batch.F(f10), c.Batch.F(f6), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormmomentumBackwardGeom, c.Scratch, &v, c.Batch.F(f8), c.Batch.F(f10), c.Batch.F(f6), nil, lo, hi)
 }
 
-// bn3EvalBackwardGeom: the gradient of batchnorm momentum 0.3 with the running statistics.
-var bn3EvalBackwardGeom = runtime.BNGeom{
+// batchnormmomentumEvalBackwardGeom: the gradient of batchnorm momentum 0.3 with the running statistics.
+var batchnormmomentumEvalBackwardGeom = runtime.BNGeom{
 	H: 1, W: 1, C: 6,
 	In: runtime.Layout{Row: 6, Pix: 6}, Out: runtime.Layout{Row: 6, Pix: 6},
 	DIn: runtime.Layout{Row: 6, Pix: 6}, DOut: runtime.Layout{Row: 6, Pix: 6},
@@ -927,17 +802,14 @@ var bn3EvalBackwardGeom = runtime.BNGeom{
 func bn3EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn3W, 6, c.D[bn3Coef])
 	v.DGamma, v.DBeta = c.G[bn3W], c.G[bn3B]
-	runtime.BatchNormBackward(&bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f8), c.Batch.F(f10), c.Batch.F(f6), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormmomentumEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f8), c.Batch.F(f10), c.Batch.F(f6), nil, lo, hi)
 }
 
-// fc2Forward computes fc2 (fc 6), outputs [lo, hi).
-func fc2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f8], c.F[f7], c.P[fc2W], c.P[fc2B], 6, lo, hi)
-}
-
-// fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
-func fc2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCWeightGrad(c.G[fc2W], c.G[fc2B], c.F[f7], c.F[f11][0:6], 6, lo, hi)
+// fc6WeightGrad returns the phase of fc2 and fc3, each with its own buffers and tensors: it adds to the weight and bias gradients of the fc, outputs [lo, hi).
+func fc6WeightGrad(p0, p1, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCWeightGrad(c.G[p0], c.G[p1], c.F[b0], c.F[f11][0:6], 6, lo, hi)
+	}
 }
 
 // fc2InputGrad computes the gradient of fc2's input into the scratch buffer, values [lo, hi).
@@ -945,22 +817,15 @@ func fc2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.FCInputGrad(c.F[scratch][lo:], c.P[fc2W], c.F[f11][0:6], 6, lo, hi)
 }
 
-// fc2AddGeom: adds the scratch gradient to g18.
-var fc2AddGeom = runtime.CopyGeom{
+// fc6AddGeom: adds the scratch gradient to g18.
+var fc6AddGeom = runtime.CopyGeom{
 	H: 1, W: 1, C: 6,
 	Dst: runtime.Layout{Row: 6, Pix: 6}, Src: runtime.Layout{Row: 6, Pix: 6}, Acc: true,
 }
 
 // fc2AddGrad adds the input gradient set in the scratch buffer to the one other readers add to, rows [lo, hi).
 func fc2AddGrad(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&fc2AddGeom, c.F[f10], c.F[scratch], lo, hi)
-}
-
-// bn4Geom: batchnorm.
-var bn4Geom = runtime.BNGeom{
-	H: 1, W: 1, C: 6,
-	In: runtime.Layout{Row: 6, Pix: 6}, Out: runtime.Layout{Row: 6, Pix: 6},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+	runtime.CopyMap(&fc6AddGeom, c.F[f10], c.F[scratch], lo, hi)
 }
 
 // bn4Stats computes bn4's batch statistics, channels [lo, hi), and moves its running statistics.
@@ -969,30 +834,17 @@ func bn4Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn4Count][0]++
 	}
 	v := bnVecs(c.Weights, bn4W, 6, c.B[bn4Batch])
-	runtime.BatchNormStats(&bn4Geom, c.Scratch, &v, c.Batch.F(f8), lo, hi)
+	runtime.BatchNormStats(&batchnormInferGeom, c.Scratch, &v, c.Batch.F(f8), lo, hi)
 }
 
 // bn4Forward computes bn4 (batchnorm) + relu2 (relu) with the batch statistics, rows [lo, hi).
 func bn4Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn4W, 6, c.B[bn4Batch])
-	runtime.BatchNormApply(&bn4Geom, &v, c.F[f9], c.F[f8], lo, hi)
+	runtime.BatchNormApply(&batchnormInferGeom, &v, c.F[f9], c.F[f8], lo, hi)
 }
 
-// bn4EvalGeom: batchnorm, in inference.
-var bn4EvalGeom = runtime.BNGeom{
-	H: 1, W: 1, C: 6,
-	In: runtime.Layout{Row: 6, Pix: 6}, Out: runtime.Layout{Row: 6, Pix: 6},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// bn4Eval computes bn4 (batchnorm) + relu2 (relu) in inference mode, rows [lo, hi).
-func bn4Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn4W, 6, c.D[bn4Coef])
-	runtime.BatchNormApply(&bn4EvalGeom, &v, c.F[f9], c.F[f8], lo, hi)
-}
-
-// bn4BackwardGeom: the gradient of batchnorm through the batch statistics.
-var bn4BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_2 = runtime.BNGeom{
 	H: 1, W: 1, C: 6,
 	In: runtime.Layout{Row: 6, Pix: 6}, Out: runtime.Layout{Row: 6, Pix: 6},
 	DIn: runtime.Layout{Row: 6, Pix: 6}, DOut: runtime.Layout{Row: 6, Pix: 6},
@@ -1003,11 +855,11 @@ var bn4BackwardGeom = runtime.BNGeom{
 func bn4Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn4W, 6, c.B[bn4Batch])
 	v.DGamma, v.DBeta = c.G[bn4W], c.G[bn4B]
-	runtime.BatchNormBackward(&bn4BackwardGeom, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f12), c.Batch.F(f8), c.Batch.F(f9), lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_2, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f12), c.Batch.F(f8), c.Batch.F(f9), lo, hi)
 }
 
-// bn4EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var bn4EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
 	H: 1, W: 1, C: 6,
 	In: runtime.Layout{Row: 6, Pix: 6}, Out: runtime.Layout{Row: 6, Pix: 6},
 	DIn: runtime.Layout{Row: 6, Pix: 6}, DOut: runtime.Layout{Row: 6, Pix: 6},
@@ -1018,45 +870,23 @@ var bn4EvalBackwardGeom = runtime.BNGeom{
 func bn4EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn4W, 6, c.D[bn4Coef])
 	v.DGamma, v.DBeta = c.G[bn4W], c.G[bn4B]
-	runtime.BatchNormBackward(&bn4EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f12), c.Batch.F(f8), c.Batch.F(f9), lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f12), c.Batch.F(f8), c.Batch.F(f9), lo, hi)
 }
 
-// fc3ForwardStoreGeom: the residual add fused into its store of fc3+add1.
-var fc3ForwardStoreGeom = runtime.EltGeom{
-	H: 6, W: 1, C: 1,
-	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}, {Row: 1, Pix: 1}},
-}
-
-// fc3Forward computes fc3 (fc 6) + add1 (residual), outputs [lo, hi).
-func fc3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f10], c.F[f9], c.P[fc3W], c.P[fc3B], 6, lo, hi)
-	runtime.Add(&fc3ForwardStoreGeom, c.F[f10], [][]float32{c.F[f10], c.F[f7]}, lo, hi)
-}
-
-// fc3Skip0Geom: passes fc3+add1's output gradient to 6.
-var fc3Skip0Geom = runtime.CopyGeom{
+// fc6Skip0Geom: passes the fc+the residual's output gradient to 6.
+var fc6Skip0Geom = runtime.CopyGeom{
 	H: 6, W: 1, C: 1,
 	Dst: runtime.Layout{Row: 1, Pix: 1}, Src: runtime.Layout{Row: 1, Pix: 1},
 }
 
 // fc3OutGrad passes the gradient of fc3+add1's output through its fused add, channels [lo, hi).
 func fc3OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&fc3Skip0Geom, c.F[f10], c.F[f11], lo, hi)
-}
-
-// fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).
-func fc3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCWeightGrad(c.G[fc3W], c.G[fc3B], c.F[f9], c.F[f11][0:6], 6, lo, hi)
+	runtime.CopyMap(&fc6Skip0Geom, c.F[f10], c.F[f11], lo, hi)
 }
 
 // fc3InputGrad computes the gradient of fc3's input, values [lo, hi).
 func fc3InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.FCInputGrad(c.F[f12][0+lo:], c.P[fc3W], c.F[f11][0:6], 6, lo, hi)
-}
-
-// fc4Forward computes fc4 (fc 3), outputs [lo, hi).
-func fc4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f11], c.F[f10], c.P[fc4W], c.P[fc4B], 6, lo, hi)
 }
 
 // fc4WeightGrad adds to the weight and bias gradients of fc4, outputs [lo, hi).
@@ -1069,43 +899,23 @@ func fc4InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.FCInputGrad(c.F[f11][0+lo:], c.P[fc4W], c.F[f1][0:3], 6, lo, hi)
 }
 
-// bn5Geom: batchnorm eps 0.1.
-var bn5Geom = runtime.BNGeom{
-	H: 1, W: 1, C: 3,
-	In: runtime.Layout{Row: 3, Pix: 3}, Out: runtime.Layout{Row: 3, Pix: 3},
-	Eps: 0.1, Momentum: 0.1,
-}
-
 // bn5Stats computes bn5's batch statistics, channels [lo, hi), and moves its running statistics.
 func bn5Stats(c *engine.Ctx, lo, hi int) {
 	if lo == 0 {
 		c.Counts[bn5Count][0]++
 	}
 	v := bnVecs(c.Weights, bn5W, 3, c.B[bn5Batch])
-	runtime.BatchNormStats(&bn5Geom, c.Scratch, &v, c.Batch.F(f11), lo, hi)
+	runtime.BatchNormStats(&batchnormepsInferGeom, c.Scratch, &v, c.Batch.F(f11), lo, hi)
 }
 
 // bn5Forward computes bn5 (batchnorm eps 0.1) with the batch statistics, rows [lo, hi).
 func bn5Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn5W, 3, c.B[bn5Batch])
-	runtime.BatchNormApply(&bn5Geom, &v, c.F[f1], c.F[f11], lo, hi)
+	runtime.BatchNormApply(&batchnormepsInferGeom, &v, c.F[f1], c.F[f11], lo, hi)
 }
 
-// bn5EvalGeom: batchnorm eps 0.1, in inference.
-var bn5EvalGeom = runtime.BNGeom{
-	H: 1, W: 1, C: 3,
-	In: runtime.Layout{Row: 3, Pix: 3}, Out: runtime.Layout{Row: 3, Pix: 3},
-	Eps: 0.1, Momentum: 0.1,
-}
-
-// bn5Eval computes bn5 (batchnorm eps 0.1) in inference mode, rows [lo, hi).
-func bn5Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn5W, 3, c.D[bn5Coef])
-	runtime.BatchNormApply(&bn5EvalGeom, &v, c.F[f1], c.F[f11], lo, hi)
-}
-
-// bn5BackwardGeom: the gradient of batchnorm eps 0.1 through the batch statistics.
-var bn5BackwardGeom = runtime.BNGeom{
+// batchnormepsBackwardGeom_2: the gradient of batchnorm eps 0.1 through the batch statistics.
+var batchnormepsBackwardGeom_2 = runtime.BNGeom{
 	H: 1, W: 1, C: 3,
 	In: runtime.Layout{Row: 3, Pix: 3}, Out: runtime.Layout{Row: 3, Pix: 3},
 	DIn: runtime.Layout{Row: 3, Pix: 3}, DOut: runtime.Layout{Row: 3, Pix: 3},
@@ -1116,11 +926,11 @@ var bn5BackwardGeom = runtime.BNGeom{
 func bn5Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn5W, 3, c.B[bn5Batch])
 	v.DGamma, v.DBeta = c.G[bn5W], c.G[bn5B]
-	runtime.BatchNormBackward(&bn5BackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f14), c.Batch.F(f11), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormepsBackwardGeom_2, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f14), c.Batch.F(f11), nil, lo, hi)
 }
 
-// bn5EvalBackwardGeom: the gradient of batchnorm eps 0.1 with the running statistics.
-var bn5EvalBackwardGeom = runtime.BNGeom{
+// batchnormepsEvalBackwardGeom_2: the gradient of batchnorm eps 0.1 with the running statistics.
+var batchnormepsEvalBackwardGeom_2 = runtime.BNGeom{
 	H: 1, W: 1, C: 3,
 	In: runtime.Layout{Row: 3, Pix: 3}, Out: runtime.Layout{Row: 3, Pix: 3},
 	DIn: runtime.Layout{Row: 3, Pix: 3}, DOut: runtime.Layout{Row: 3, Pix: 3},
@@ -1131,5 +941,5 @@ var bn5EvalBackwardGeom = runtime.BNGeom{
 func bn5EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn5W, 3, c.D[bn5Coef])
 	v.DGamma, v.DBeta = c.G[bn5W], c.G[bn5B]
-	runtime.BatchNormBackward(&bn5EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f14), c.Batch.F(f11), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormepsEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f14), c.Batch.F(f11), nil, lo, hi)
 }

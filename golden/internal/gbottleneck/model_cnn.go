@@ -333,35 +333,35 @@ var program = engine.Program{
 	Derived: []engine.Derived{
 		foldScratch:               {Name: "foldScratch", Use: engine.InferenceForward, Len: func() int { return 144 }, Update: foldScratchUpdate},
 		layer1_0_conv1Fold:        {Name: "layer1_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 132 }, Update: layer1_0_conv1FoldUpdate},
-		layer1_0_conv2Fold:        {Name: "layer1_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: layer1_0_conv2FoldUpdate},
+		layer1_0_conv2Fold:        {Name: "layer1_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv3x3x4FoldUpdate(layer1_0_conv2W, layer1_0_bn2W, layer1_0_bn2B, layer1_0_bn2Mean, layer1_0_bn2Var)},
 		layer1_0_downsample_0Fold: {Name: "layer1_0_downsample_0Fold", Use: engine.InferenceForward, Len: func() int { return 144 }, Update: layer1_0_downsample_0FoldUpdate},
-		layer1_0_conv3Fold:        {Name: "layer1_0_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 80 }, Update: layer1_0_conv3FoldUpdate},
-		layer1_1_conv1Fold:        {Name: "layer1_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 260 }, Update: layer1_1_conv1FoldUpdate},
-		layer1_1_conv2Fold:        {Name: "layer1_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: layer1_1_conv2FoldUpdate},
-		layer1_1_conv3Fold:        {Name: "layer1_1_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 80 }, Update: layer1_1_conv3FoldUpdate},
-		layer1_2_conv1Fold:        {Name: "layer1_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 260 }, Update: layer1_2_conv1FoldUpdate},
-		layer1_2_conv2Fold:        {Name: "layer1_2_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: layer1_2_conv2FoldUpdate},
-		layer1_2_conv3Fold:        {Name: "layer1_2_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 80 }, Update: layer1_2_conv3FoldUpdate},
+		layer1_0_conv3Fold:        {Name: "layer1_0_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 80 }, Update: conv1x1x16FoldUpdate(layer1_0_conv3W, layer1_0_bn3W, layer1_0_bn3B, layer1_0_bn3Mean, layer1_0_bn3Var)},
+		layer1_1_conv1Fold:        {Name: "layer1_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 260 }, Update: conv1x1x4FoldUpdate(layer1_1_conv1W, layer1_1_bn1W, layer1_1_bn1B, layer1_1_bn1Mean, layer1_1_bn1Var)},
+		layer1_1_conv2Fold:        {Name: "layer1_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv3x3x4FoldUpdate(layer1_1_conv2W, layer1_1_bn2W, layer1_1_bn2B, layer1_1_bn2Mean, layer1_1_bn2Var)},
+		layer1_1_conv3Fold:        {Name: "layer1_1_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 80 }, Update: conv1x1x16FoldUpdate(layer1_1_conv3W, layer1_1_bn3W, layer1_1_bn3B, layer1_1_bn3Mean, layer1_1_bn3Var)},
+		layer1_2_conv1Fold:        {Name: "layer1_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 260 }, Update: conv1x1x4FoldUpdate(layer1_2_conv1W, layer1_2_bn1W, layer1_2_bn1B, layer1_2_bn1Mean, layer1_2_bn1Var)},
+		layer1_2_conv2Fold:        {Name: "layer1_2_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv3x3x4FoldUpdate(layer1_2_conv2W, layer1_2_bn2W, layer1_2_bn2B, layer1_2_bn2Mean, layer1_2_bn2Var)},
+		layer1_2_conv3Fold:        {Name: "layer1_2_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 80 }, Update: conv1x1x16FoldUpdate(layer1_2_conv3W, layer1_2_bn3W, layer1_2_bn3B, layer1_2_bn3Mean, layer1_2_bn3Var)},
 		layer1_0_conv1T:           {Name: "layer1_0_conv1T", Use: engine.Backward, Len: func() int { return 64 }, Update: layer1_0_conv1TUpdate},
 		layer1_0_bn1Coef:          {Name: "layer1_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: layer1_0_bn1CoefUpdate},
 		layer1_0_conv2T:           {Name: "layer1_0_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: layer1_0_conv2TUpdate},
-		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: layer1_0_bn2CoefUpdate},
-		layer1_0_conv3T:           {Name: "layer1_0_conv3T", Use: engine.Backward, Len: func() int { return 256 }, Update: layer1_0_conv3TUpdate},
-		layer1_0_bn3Coef:          {Name: "layer1_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: layer1_0_bn3CoefUpdate},
+		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(layer1_0_bn2W)},
+		layer1_0_conv3T:           {Name: "layer1_0_conv3T", Use: engine.Backward, Len: func() int { return 256 }, Update: conv1x1x16TUpdate(layer1_0_conv3W)},
+		layer1_0_bn3Coef:          {Name: "layer1_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: batchnormCoefUpdate_2(layer1_0_bn3W)},
 		layer1_0_downsample_0T:    {Name: "layer1_0_downsample_0T", Use: engine.Backward, Len: func() int { return 256 }, Update: layer1_0_downsample_0TUpdate},
-		layer1_0_downsample_1Coef: {Name: "layer1_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: layer1_0_downsample_1CoefUpdate},
-		layer1_1_conv1T:           {Name: "layer1_1_conv1T", Use: engine.Backward, Len: func() int { return 64 }, Update: layer1_1_conv1TUpdate},
-		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: layer1_1_bn1CoefUpdate},
-		layer1_1_conv2T:           {Name: "layer1_1_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: layer1_1_conv2TUpdate},
-		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: layer1_1_bn2CoefUpdate},
-		layer1_1_conv3T:           {Name: "layer1_1_conv3T", Use: engine.Backward, Len: func() int { return 256 }, Update: layer1_1_conv3TUpdate},
-		layer1_1_bn3Coef:          {Name: "layer1_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: layer1_1_bn3CoefUpdate},
-		layer1_2_conv1T:           {Name: "layer1_2_conv1T", Use: engine.Backward, Len: func() int { return 64 }, Update: layer1_2_conv1TUpdate},
-		layer1_2_bn1Coef:          {Name: "layer1_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: layer1_2_bn1CoefUpdate},
-		layer1_2_conv2T:           {Name: "layer1_2_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: layer1_2_conv2TUpdate},
-		layer1_2_bn2Coef:          {Name: "layer1_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: layer1_2_bn2CoefUpdate},
-		layer1_2_conv3T:           {Name: "layer1_2_conv3T", Use: engine.Backward, Len: func() int { return 256 }, Update: layer1_2_conv3TUpdate},
-		layer1_2_bn3Coef:          {Name: "layer1_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: layer1_2_bn3CoefUpdate},
+		layer1_0_downsample_1Coef: {Name: "layer1_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: batchnormCoefUpdate_2(layer1_0_downsample_1W)},
+		layer1_1_conv1T:           {Name: "layer1_1_conv1T", Use: engine.Backward, Len: func() int { return 64 }, Update: conv1x1x4TUpdate(layer1_1_conv1W)},
+		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate_3(layer1_1_bn1W)},
+		layer1_1_conv2T:           {Name: "layer1_1_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(layer1_1_conv2W)},
+		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(layer1_1_bn2W)},
+		layer1_1_conv3T:           {Name: "layer1_1_conv3T", Use: engine.Backward, Len: func() int { return 256 }, Update: conv1x1x16TUpdate(layer1_1_conv3W)},
+		layer1_1_bn3Coef:          {Name: "layer1_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: batchnormCoefUpdate_2(layer1_1_bn3W)},
+		layer1_2_conv1T:           {Name: "layer1_2_conv1T", Use: engine.Backward, Len: func() int { return 64 }, Update: conv1x1x4TUpdate(layer1_2_conv1W)},
+		layer1_2_bn1Coef:          {Name: "layer1_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate_3(layer1_2_bn1W)},
+		layer1_2_conv2T:           {Name: "layer1_2_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(layer1_2_conv2W)},
+		layer1_2_bn2Coef:          {Name: "layer1_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(layer1_2_bn2W)},
+		layer1_2_conv3T:           {Name: "layer1_2_conv3T", Use: engine.Backward, Len: func() int { return 256 }, Update: conv1x1x16TUpdate(layer1_2_conv3W)},
+		layer1_2_bn3Coef:          {Name: "layer1_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: batchnormCoefUpdate_2(layer1_2_bn3W)},
 	},
 	Buffers: []engine.Buffer{
 		f0:  {Len: 512},
@@ -394,365 +394,225 @@ var program = engine.Program{
 	},
 	BatchBuffers: []int{layer1_0_bn1Batch: 16, layer1_0_bn2Batch: 16, layer1_0_bn3Batch: 64, layer1_0_downsample_1Batch: 64, layer1_1_bn1Batch: 16, layer1_1_bn2Batch: 16, layer1_1_bn3Batch: 64, layer1_2_bn1Batch: 16, layer1_2_bn2Batch: 16, layer1_2_bn3Batch: 64},
 	Steps: []engine.Step{
-		{
-			Name: "layer1.0.conv1+layer1.0.bn1+layer1.0.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 8, Run: layer1_0_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.0.conv2+layer1.0.bn2+layer1.0.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_0_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.0.downsample.0+layer1.0.downsample.1 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_0_downsample_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.0.conv3+layer1.0.bn3+layer1.0.add1+relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_0_conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.1.conv1+layer1.1.bn1+layer1.1.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_1_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.1.conv2+layer1.1.bn2+layer1.1.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_1_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.1.conv3+layer1.1.bn3+layer1.1.add1+layer1.1.relu3 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_1_conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.2.conv1+layer1.2.bn1+layer1.2.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_2_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.2.conv2+layer1.2.bn2+layer1.2.relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_2_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.2.conv3+layer1.2.bn3+layer1.2.add1+layer1.2.relu3 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_2_conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "globalavgpool1 (inference)",
-			Forward: []engine.Phase{
-				{N: 16, Run: globalavgpool1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc (inference)",
-			Forward: []engine.Phase{
-				{N: 3, Run: fcInfer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.0.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 8, Run: layer1_0_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: layer1_0_conv1WeightGrad, Even: true, Sums: true},
-				{N: 8, Run: layer1_0_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer1.0.bn1+layer1.0.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_0_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 8, Run: layer1_0_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: layer1_0_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 4, Run: layer1_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.0.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_0_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: layer1_0_conv2WeightGrad, Even: true, Sums: true},
-				{N: 8, Run: layer1_0_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer1.0.bn2+layer1.0.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_0_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 4, Run: layer1_0_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: layer1_0_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 4, Run: layer1_0_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.0.conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_0_conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: layer1_0_conv3WeightGrad, Even: true, Sums: true},
-				{N: 4, Run: layer1_0_conv3InputGrad},
-			},
-		},
-		{
-			Name: "layer1.0.bn3 (training)",
-			Forward: []engine.Phase{
-				{N: 16, Run: layer1_0_bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 4, Run: layer1_0_bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 16, Run: layer1_0_bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 16, Run: layer1_0_bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.0.downsample.0 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_0_downsample_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: layer1_0_downsample_0WeightGrad, Even: true, Sums: true},
-				{N: 8, Run: layer1_0_downsample_0InputGrad},
-			},
-		},
-		{
-			Name: "layer1.0.downsample.1 (training)",
-			Forward: []engine.Phase{
-				{N: 16, Run: layer1_0_downsample_1Stats, Batch: true, Mode: engine.Training},
-				{N: 4, Run: layer1_0_downsample_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 16, Run: layer1_0_downsample_1Backward, Batch: true, Mode: engine.Training},
-				{N: 16, Run: layer1_0_downsample_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.0.add1+relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_0_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: layer1_0_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer1.1.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_1_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: layer1_1_conv1WeightGrad, Even: true, Sums: true},
-				{N: 4, Run: layer1_1_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer1.1.bn1+layer1.1.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_1_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 4, Run: layer1_1_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: layer1_1_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 4, Run: layer1_1_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.1.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_1_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: layer1_1_conv2WeightGrad, Even: true, Sums: true},
-				{N: 4, Run: layer1_1_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer1.1.bn2+layer1.1.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_1_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 4, Run: layer1_1_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: layer1_1_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 4, Run: layer1_1_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.1.conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_1_conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: layer1_1_conv3WeightGrad, Even: true, Sums: true},
-				{N: 4, Run: layer1_1_conv3InputGrad},
-			},
-		},
-		{
-			Name: "layer1.1.bn3 (training)",
-			Forward: []engine.Phase{
-				{N: 16, Run: layer1_1_bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 4, Run: layer1_1_bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 16, Run: layer1_1_bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 16, Run: layer1_1_bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.1.add1+layer1.1.relu3 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_1_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: layer1_1_add1InputGrad},
-			},
-		},
-		{
-			Name: "layer1.2.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_2_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: layer1_2_conv1WeightGrad, Even: true, Sums: true},
-				{N: 4, Run: layer1_2_conv1InputGrad},
-			},
-		},
-		{
-			Name: "layer1.2.bn1+layer1.2.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_2_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 4, Run: layer1_2_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: layer1_2_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 4, Run: layer1_2_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.2.conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_2_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: layer1_2_conv2WeightGrad, Even: true, Sums: true},
-				{N: 4, Run: layer1_2_conv2InputGrad},
-			},
-		},
-		{
-			Name: "layer1.2.bn2+layer1.2.relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_2_bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 4, Run: layer1_2_bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: layer1_2_bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 4, Run: layer1_2_bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.2.conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_2_conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: layer1_2_conv3WeightGrad, Even: true, Sums: true},
-				{N: 4, Run: layer1_2_conv3InputGrad},
-			},
-		},
-		{
-			Name: "layer1.2.bn3 (training)",
-			Forward: []engine.Phase{
-				{N: 16, Run: layer1_2_bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 4, Run: layer1_2_bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 16, Run: layer1_2_bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 16, Run: layer1_2_bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "layer1.2.add1+layer1.2.relu3 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: layer1_2_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: layer1_2_add1InputGrad},
-			},
-		},
-		{
-			Name: "globalavgpool1 (training)",
-			Forward: []engine.Phase{
-				{N: 16, Run: globalavgpool1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 16, Run: globalavgpool1InputGrad},
-			},
-		},
-		{
-			Name: "fc (training)",
-			Forward: []engine.Phase{
-				{N: 3, Run: fcForward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: fcWeightGrad, Sums: true},
-				{N: 16, Run: fcInputGrad},
-			},
-		},
-		{
-			Name: "forward again in inference mode (its backward)",
-			Backward: []engine.Phase{
-				{N: 8, Run: layer1_0_conv1Forward, Mode: engine.Inference},
-				{N: 8, Run: layer1_0_bn1Eval, Mode: engine.Inference},
-				{N: 4, Run: layer1_0_conv2Forward, Mode: engine.Inference},
-				{N: 4, Run: layer1_0_bn2Eval, Mode: engine.Inference},
-				{N: 4, Run: layer1_0_conv3Forward, Mode: engine.Inference},
-				{N: 4, Run: layer1_0_bn3Eval, Mode: engine.Inference},
-				{N: 4, Run: layer1_0_downsample_0Forward, Mode: engine.Inference},
-				{N: 4, Run: layer1_0_downsample_1Eval, Mode: engine.Inference},
-				{N: 4, Run: layer1_0_add1Forward, Mode: engine.Inference},
-				{N: 4, Run: layer1_1_conv1Forward, Mode: engine.Inference},
-				{N: 4, Run: layer1_1_bn1Eval, Mode: engine.Inference},
-				{N: 4, Run: layer1_1_conv2Forward, Mode: engine.Inference},
-				{N: 4, Run: layer1_1_bn2Eval, Mode: engine.Inference},
-				{N: 4, Run: layer1_1_conv3Forward, Mode: engine.Inference},
-				{N: 4, Run: layer1_1_bn3Eval, Mode: engine.Inference},
-				{N: 4, Run: layer1_1_add1Forward, Mode: engine.Inference},
-				{N: 4, Run: layer1_2_conv1Forward, Mode: engine.Inference},
-				{N: 4, Run: layer1_2_bn1Eval, Mode: engine.Inference},
-				{N: 4, Run: layer1_2_conv2Forward, Mode: engine.Inference},
-				{N: 4, Run: layer1_2_bn2Eval, Mode: engine.Inference},
-				{N: 4, Run: layer1_2_conv3Forward, Mode: engine.Inference},
-				{N: 4, Run: layer1_2_bn3Eval, Mode: engine.Inference},
-				{N: 4, Run: layer1_2_add1Forward, Mode: engine.Inference},
-				{N: 16, Run: globalavgpool1Forward, Mode: engine.Inference},
-				{N: 3, Run: fcForward, Mode: engine.Inference},
-			},
-			Reforward: true,
-		},
+		{Name: "layer1.0.conv1+layer1.0.bn1+layer1.0.relu1 (inference)", Forward: []engine.Phase{
+			{N: 8, Run: layer1_0_conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer1.0.conv2+layer1.0.bn2+layer1.0.relu2 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: layer1_0_conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer1.0.downsample.0+layer1.0.downsample.1 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: layer1_0_downsample_0Infer, Mode: engine.Inference},
+		}},
+		{Name: "layer1.0.conv3+layer1.0.bn3+layer1.0.add1+relu1 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: conv1x1x16Infer(f25, layer1_0_conv3Fold, f1), Mode: engine.Inference},
+		}},
+		{Name: "layer1.1.conv1+layer1.1.bn1+layer1.1.relu1 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: conv1x1x4Infer(f1, f25, layer1_1_conv1Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer1.1.conv2+layer1.1.bn2+layer1.1.relu2 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: conv3x3x4Infer(f1, layer1_1_conv2Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer1.1.conv3+layer1.1.bn3+layer1.1.add1+layer1.1.relu3 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: conv1x1x16Infer(f1, layer1_1_conv3Fold, f25), Mode: engine.Inference},
+		}},
+		{Name: "layer1.2.conv1+layer1.2.bn1+layer1.2.relu1 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: conv1x1x4Infer(f25, f1, layer1_2_conv1Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer1.2.conv2+layer1.2.bn2+layer1.2.relu2 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: conv3x3x4Infer(f25, layer1_2_conv2Fold), Mode: engine.Inference},
+		}},
+		{Name: "layer1.2.conv3+layer1.2.bn3+layer1.2.add1+layer1.2.relu3 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: conv1x1x16Infer(f25, layer1_2_conv3Fold, f1), Mode: engine.Inference},
+		}},
+		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
+			{N: 16, Run: poolavgInfer(f26, f25), Mode: engine.Inference},
+		}},
+		{Name: "fc (inference)", Forward: []engine.Phase{
+			{N: 3, Run: fc3Infer(f26), Mode: engine.Inference},
+		}},
+		{Name: "layer1.0.conv1 (training)", Forward: []engine.Phase{
+			{N: 8, Run: layer1_0_conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: layer1_0_conv1WeightGrad, Even: true, Sums: true},
+			{N: 8, Run: layer1_0_conv1InputGrad},
+		}},
+		{Name: "layer1.0.bn1+layer1.0.relu1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: layer1_0_bn1Stats, Batch: true, Mode: engine.Training},
+			{N: 8, Run: layer1_0_bn1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: layer1_0_bn1Backward, Batch: true, Mode: engine.Training},
+			{N: 4, Run: layer1_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.0.conv2 (training)", Forward: []engine.Phase{
+			{N: 4, Run: layer1_0_conv2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: layer1_0_conv2WeightGrad, Even: true, Sums: true},
+			{N: 8, Run: layer1_0_conv2InputGrad},
+		}},
+		{Name: "layer1.0.bn2+layer1.0.relu2 (training)", Forward: []engine.Phase{
+			{N: 4, Run: batchnormStats(layer1_0_bn2Count, layer1_0_bn2W, layer1_0_bn2Batch, f15), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward(layer1_0_bn2W, layer1_0_bn2Batch, f16, f15), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: layer1_0_bn2Backward, Batch: true, Mode: engine.Training},
+			{N: 4, Run: layer1_0_bn2EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.0.conv3 (training)", Forward: []engine.Phase{
+			{N: 4, Run: conv1x1x16Forward(f4, f16, layer1_0_conv3W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv1x1x16WeightGrad(layer1_0_conv3W, f16, f5), Even: true, Sums: true},
+			{N: 4, Run: conv1x1x16InputGrad(f18, layer1_0_conv3T, f5, f16)},
+		}},
+		{Name: "layer1.0.bn3 (training)", Forward: []engine.Phase{
+			{N: 16, Run: batchnormStats_2(layer1_0_bn3Count, layer1_0_bn3W, layer1_0_bn3Batch, f4), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward_2(layer1_0_bn3W, layer1_0_bn3Batch, f1, f4), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 16, Run: batchnormBackward(layer1_0_bn3W, layer1_0_bn3Batch, layer1_0_bn3B, f5, f6, f4), Batch: true, Mode: engine.Training},
+			{N: 16, Run: batchnormEvalBackward(layer1_0_bn3W, layer1_0_bn3Coef, layer1_0_bn3B, f5, f6, f4), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.0.downsample.0 (training)", Forward: []engine.Phase{
+			{N: 4, Run: layer1_0_downsample_0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: layer1_0_downsample_0WeightGrad, Even: true, Sums: true},
+			{N: 8, Run: layer1_0_downsample_0InputGrad},
+		}},
+		{Name: "layer1.0.downsample.1 (training)", Forward: []engine.Phase{
+			{N: 16, Run: batchnormStats_2(layer1_0_downsample_1Count, layer1_0_downsample_1W, layer1_0_downsample_1Batch, f5), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward_2(layer1_0_downsample_1W, layer1_0_downsample_1Batch, f6, f5), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 16, Run: batchnormBackward(layer1_0_downsample_1W, layer1_0_downsample_1Batch, layer1_0_downsample_1B, f7, f8, f5), Batch: true, Mode: engine.Training},
+			{N: 16, Run: batchnormEvalBackward(layer1_0_downsample_1W, layer1_0_downsample_1Coef, layer1_0_downsample_1B, f7, f8, f5), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.0.add1+relu1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: residualForward(f7, f6), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: residualInputGrad(f9, f7, f6, f8)},
+		}},
+		{Name: "layer1.1.conv1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: conv1x1x4Forward(f17, f7, layer1_1_conv1W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv1x1x4WeightGrad(layer1_1_conv1W, f7, f18), Even: true, Sums: true},
+			{N: 4, Run: conv1x1x4InputGrad(f9, layer1_1_conv1T, f18)},
+		}},
+		{Name: "layer1.1.bn1+layer1.1.relu1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: batchnormStats_3(layer1_1_bn1Count, layer1_1_bn1W, layer1_1_bn1Batch, f17), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward_3(f13, layer1_1_bn1W, layer1_1_bn1Batch, f17), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: batchnormBackward_2(layer1_1_bn1W, layer1_1_bn1Batch, layer1_1_bn1B, f18, f19, f17), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormEvalBackward_2(layer1_1_bn1W, layer1_1_bn1Coef, layer1_1_bn1B, f18, f19, f17), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.1.conv2 (training)", Forward: []engine.Phase{
+			{N: 4, Run: conv3x3x4Forward(f18, f13, layer1_1_conv2W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: conv3x3x4WeightGrad(layer1_1_conv2W, f13, f14), Even: true, Sums: true},
+			{N: 4, Run: conv3x3x4InputGrad(f19, f14, layer1_1_conv2T, f13)},
+		}},
+		{Name: "layer1.1.bn2+layer1.1.relu2 (training)", Forward: []engine.Phase{
+			{N: 4, Run: batchnormStats(layer1_1_bn2Count, layer1_1_bn2W, layer1_1_bn2Batch, f18), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward(layer1_1_bn2W, layer1_1_bn2Batch, f19, f18), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: batchnormBackward_3(layer1_1_bn2W, layer1_1_bn2Batch, layer1_1_bn2B, f14, f20, f18), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormEvalBackward_3(layer1_1_bn2W, layer1_1_bn2Coef, layer1_1_bn2B, f14, f20, f18), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.1.conv3 (training)", Forward: []engine.Phase{
+			{N: 4, Run: conv1x1x16Forward(f6, f19, layer1_1_conv3W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv1x1x16WeightGrad(layer1_1_conv3W, f19, f8), Even: true, Sums: true},
+			{N: 4, Run: conv1x1x16InputGrad(f20, layer1_1_conv3T, f8, f19)},
+		}},
+		{Name: "layer1.1.bn3 (training)", Forward: []engine.Phase{
+			{N: 16, Run: batchnormStats_2(layer1_1_bn3Count, layer1_1_bn3W, layer1_1_bn3Batch, f6), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward_2(layer1_1_bn3W, layer1_1_bn3Batch, f1, f6), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 16, Run: batchnormBackward(layer1_1_bn3W, layer1_1_bn3Batch, layer1_1_bn3B, f8, f10, f6), Batch: true, Mode: engine.Training},
+			{N: 16, Run: batchnormEvalBackward(layer1_1_bn3W, layer1_1_bn3Coef, layer1_1_bn3B, f8, f10, f6), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.1.add1+layer1.1.relu3 (training)", Forward: []engine.Phase{
+			{N: 4, Run: residualForward(f8, f7), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: residualInputGrad(f1, f8, f10, f9)},
+		}},
+		{Name: "layer1.2.conv1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: conv1x1x4Forward(f20, f8, layer1_2_conv1W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv1x1x4WeightGrad(layer1_2_conv1W, f8, f21), Even: true, Sums: true},
+			{N: 4, Run: conv1x1x4InputGrad(f1, layer1_2_conv1T, f21)},
+		}},
+		{Name: "layer1.2.bn1+layer1.2.relu1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: batchnormStats_3(layer1_2_bn1Count, layer1_2_bn1W, layer1_2_bn1Batch, f20), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward_3(f14, layer1_2_bn1W, layer1_2_bn1Batch, f20), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: batchnormBackward_2(layer1_2_bn1W, layer1_2_bn1Batch, layer1_2_bn1B, f21, f22, f20), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormEvalBackward_2(layer1_2_bn1W, layer1_2_bn1Coef, layer1_2_bn1B, f21, f22, f20), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.2.conv2 (training)", Forward: []engine.Phase{
+			{N: 4, Run: conv3x3x4Forward(f21, f14, layer1_2_conv2W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: conv3x3x4WeightGrad(layer1_2_conv2W, f14, f9), Even: true, Sums: true},
+			{N: 4, Run: conv3x3x4InputGrad(f22, f9, layer1_2_conv2T, f14)},
+		}},
+		{Name: "layer1.2.bn2+layer1.2.relu2 (training)", Forward: []engine.Phase{
+			{N: 4, Run: batchnormStats(layer1_2_bn2Count, layer1_2_bn2W, layer1_2_bn2Batch, f21), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward(layer1_2_bn2W, layer1_2_bn2Batch, f22, f21), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: batchnormBackward_3(layer1_2_bn2W, layer1_2_bn2Batch, layer1_2_bn2B, f9, f11, f21), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormEvalBackward_3(layer1_2_bn2W, layer1_2_bn2Coef, layer1_2_bn2B, f9, f11, f21), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.2.conv3 (training)", Forward: []engine.Phase{
+			{N: 4, Run: conv1x1x16Forward(f9, f22, layer1_2_conv3W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv1x1x16WeightGrad(layer1_2_conv3W, f22, f10), Even: true, Sums: true},
+			{N: 4, Run: conv1x1x16InputGrad(f11, layer1_2_conv3T, f10, f22)},
+		}},
+		{Name: "layer1.2.bn3 (training)", Forward: []engine.Phase{
+			{N: 16, Run: batchnormStats_2(layer1_2_bn3Count, layer1_2_bn3W, layer1_2_bn3Batch, f9), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward_2(layer1_2_bn3W, layer1_2_bn3Batch, f1, f9), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 16, Run: batchnormBackward(layer1_2_bn3W, layer1_2_bn3Batch, layer1_2_bn3B, f10, f11, f9), Batch: true, Mode: engine.Training},
+			{N: 16, Run: batchnormEvalBackward(layer1_2_bn3W, layer1_2_bn3Coef, layer1_2_bn3B, f10, f11, f9), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "layer1.2.add1+layer1.2.relu3 (training)", Forward: []engine.Phase{
+			{N: 4, Run: residualForward(f10, f8), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: residualInputGrad(f12, f10, f11, f1)},
+		}},
+		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
+			{N: 16, Run: poolavgInfer(f11, f10), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 16, Run: globalavgpool1InputGrad},
+		}},
+		{Name: "fc (training)", Forward: []engine.Phase{
+			{N: 3, Run: fc3Infer(f11), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: fcWeightGrad, Sums: true},
+			{N: 16, Run: fcInputGrad},
+		}},
+		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
+			{N: 8, Run: layer1_0_conv1Forward, Mode: engine.Inference},
+			{N: 8, Run: layer1_0_bn1Eval, Mode: engine.Inference},
+			{N: 4, Run: layer1_0_conv2Forward, Mode: engine.Inference},
+			{N: 4, Run: batchnormEval(layer1_0_bn2W, layer1_0_bn2Coef, f16, f15), Mode: engine.Inference},
+			{N: 4, Run: conv1x1x16Forward(f4, f16, layer1_0_conv3W), Mode: engine.Inference},
+			{N: 4, Run: batchnormEval_2(layer1_0_bn3W, layer1_0_bn3Coef, f1, f4), Mode: engine.Inference},
+			{N: 4, Run: layer1_0_downsample_0Forward, Mode: engine.Inference},
+			{N: 4, Run: batchnormEval_2(layer1_0_downsample_1W, layer1_0_downsample_1Coef, f6, f5), Mode: engine.Inference},
+			{N: 4, Run: residualForward(f7, f6), Mode: engine.Inference},
+			{N: 4, Run: conv1x1x4Forward(f17, f7, layer1_1_conv1W), Mode: engine.Inference},
+			{N: 4, Run: batchnormEval_3(f13, layer1_1_bn1W, layer1_1_bn1Coef, f17), Mode: engine.Inference},
+			{N: 4, Run: conv3x3x4Forward(f18, f13, layer1_1_conv2W), Mode: engine.Inference},
+			{N: 4, Run: batchnormEval(layer1_1_bn2W, layer1_1_bn2Coef, f19, f18), Mode: engine.Inference},
+			{N: 4, Run: conv1x1x16Forward(f6, f19, layer1_1_conv3W), Mode: engine.Inference},
+			{N: 4, Run: batchnormEval_2(layer1_1_bn3W, layer1_1_bn3Coef, f1, f6), Mode: engine.Inference},
+			{N: 4, Run: residualForward(f8, f7), Mode: engine.Inference},
+			{N: 4, Run: conv1x1x4Forward(f20, f8, layer1_2_conv1W), Mode: engine.Inference},
+			{N: 4, Run: batchnormEval_3(f14, layer1_2_bn1W, layer1_2_bn1Coef, f20), Mode: engine.Inference},
+			{N: 4, Run: conv3x3x4Forward(f21, f14, layer1_2_conv2W), Mode: engine.Inference},
+			{N: 4, Run: batchnormEval(layer1_2_bn2W, layer1_2_bn2Coef, f22, f21), Mode: engine.Inference},
+			{N: 4, Run: conv1x1x16Forward(f9, f22, layer1_2_conv3W), Mode: engine.Inference},
+			{N: 4, Run: batchnormEval_2(layer1_2_bn3W, layer1_2_bn3Coef, f1, f9), Mode: engine.Inference},
+			{N: 4, Run: residualForward(f10, f8), Mode: engine.Inference},
+			{N: 16, Run: poolavgInfer(f11, f10), Mode: engine.Inference},
+			{N: 3, Run: fc3Infer(f11), Mode: engine.Inference},
+		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 37},
 }
@@ -766,8 +626,8 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 	}
 }
 
-// layer1_0_conv1InferGeom: conv 1x1x4 nobias, in inference.
-var layer1_0_conv1InferGeom = runtime.ConvGeom{
+// conv1x1x4InferGeom: conv 1x1x4 nobias, in inference.
+var conv1x1x4InferGeom = runtime.ConvGeom{
 	C: 8, InRow: 64, OH: 8, OW: 8, K: 4, OutRow: 40, OutOff: 44,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
@@ -783,38 +643,40 @@ func layer1_0_conv1FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 4, 8, 1, 1, 16, false)
 }
 
-// padI1: the padding of b1 (8x8x4 p1).
-var padI1 = runtime.Padding{
+// pad8x8x4p1: the padding of a 8x8x4 p1 buffer.
+var pad8x8x4p1 = runtime.Padding{
 	H: 8, W: 8, C: 4, PH: 1, PW: 1,
 }
 
 // layer1_0_conv1Infer computes layer1.0.conv1 (conv 1x1x4 nobias) + layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu): output rows [lo, hi).
 func layer1_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_0_conv1InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[layer1_0_conv1Fold], c.D[layer1_0_conv1Fold][128:], lo, hi)
-	runtime.ClearPadding(&padI1, c.F[f1], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x4InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[layer1_0_conv1Fold], c.D[layer1_0_conv1Fold][128:], lo, hi)
+	runtime.ClearPadding(&pad8x8x4p1, c.F[f1], lo, hi)
 }
 
-// layer1_0_conv2InferGeom: conv 3x3x4 s2 p1 nobias, in inference.
-var layer1_0_conv2InferGeom = runtime.ConvGeom{
+// conv3x3x4InferGeom: conv 3x3x4 s2 p1 nobias, in inference.
+var conv3x3x4InferGeom = runtime.ConvGeom{
 	C: 4, InRow: 40, OH: 4, OW: 4, K: 4, OutRow: 16,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU: true,
 }
 
-// layer1_0_conv2FoldUpdate computes layer1.0.conv2's weights and bias with layer1.0.bn2 folded in.
-func layer1_0_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:144]
-	runtime.PackConv(w.P[layer1_0_conv2W], t, 4, 4, 3, 3, 16, true)
-	runtime.FoldBatchNorm(t, d[576:], t, nil, w.P[layer1_0_bn2W], w.P[layer1_0_bn2B], w.P[layer1_0_bn2Mean], w.P[layer1_0_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 4, 4, 3, 3, 16, false)
+// conv3x3x4FoldUpdate returns the update of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv3x3x4FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:144]
+		runtime.PackConv(w.P[p0], t, 4, 4, 3, 3, 16, true)
+		runtime.FoldBatchNorm(t, d[576:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 4, 4, 3, 3, 16, false)
+	}
 }
 
 // layer1_0_conv2Infer computes layer1.0.conv2 (conv 3x3x4 s2 p1 nobias) + layer1.0.bn2 (batchnorm) + layer1.0.relu2 (relu): output rows [lo, hi).
 func layer1_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_0_conv2InferGeom, c.Scratch, c.F[f26], c.F[f1], c.D[layer1_0_conv2Fold], c.D[layer1_0_conv2Fold][576:], lo, hi)
+	runtime.ConvForward(&conv3x3x4InferGeom, c.Scratch, c.F[f26], c.F[f1], c.D[layer1_0_conv2Fold], c.D[layer1_0_conv2Fold][576:], lo, hi)
 }
 
-// layer1_0_downsample_0InferGeom: conv 1x1x16 s2 nobias, in inference.
-var layer1_0_downsample_0InferGeom = runtime.ConvGeom{
+// conv1x1x16InferGeom: conv 1x1x16 s2 nobias, in inference.
+var conv1x1x16InferGeom = runtime.ConvGeom{
 	C: 8, InRow: 64, OH: 4, OW: 4, K: 16, OutRow: 64,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 16,
 }
@@ -829,196 +691,104 @@ func layer1_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // layer1_0_downsample_0Infer computes layer1.0.downsample.0 (conv 1x1x16 s2 nobias) + layer1.0.downsample.1 (batchnorm): output rows [lo, hi).
 func layer1_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_0_downsample_0InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[layer1_0_downsample_0Fold], c.D[layer1_0_downsample_0Fold][128:], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x16InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[layer1_0_downsample_0Fold], c.D[layer1_0_downsample_0Fold][128:], lo, hi)
 }
 
-// layer1_0_conv3InferGeom: conv 1x1x16 nobias, in inference.
-var layer1_0_conv3InferGeom = runtime.ConvGeom{
+// conv1x1x16InferGeom_2: conv 1x1x16 nobias, in inference.
+var conv1x1x16InferGeom_2 = runtime.ConvGeom{
 	C: 4, InRow: 16, OH: 4, OW: 4, K: 16, OutRow: 64,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
-// layer1_0_conv3FoldUpdate computes layer1.0.conv3's weights and bias with layer1.0.bn3 folded in.
-func layer1_0_conv3FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:64]
-	runtime.PackConv(w.P[layer1_0_conv3W], t, 16, 4, 1, 1, 16, true)
-	runtime.FoldBatchNorm(t, d[64:], t, nil, w.P[layer1_0_bn3W], w.P[layer1_0_bn3B], w.P[layer1_0_bn3Mean], w.P[layer1_0_bn3Var], 1e-05)
-	runtime.PackConv(d, t, 16, 4, 1, 1, 16, false)
+// conv1x1x16FoldUpdate returns the update of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv1x1x16FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:64]
+		runtime.PackConv(w.P[p0], t, 16, 4, 1, 1, 16, true)
+		runtime.FoldBatchNorm(t, d[64:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 16, 4, 1, 1, 16, false)
+	}
 }
 
-// layer1_0_conv3StoreGeom: the residual add fused into its store of layer1.0.conv3+layer1.0.bn3+layer1.0.add1+relu1.
-var layer1_0_conv3StoreGeom = runtime.EltGeom{
+// conv1x1x16StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+var conv1x1x16StoreGeom = runtime.EltGeom{
 	H: 4, W: 4, C: 16,
 	Out: runtime.Layout{Row: 64, Pix: 16}, In: []runtime.Layout{{Row: 64, Pix: 16}, {Row: 64, Pix: 16}},
 	Act: runtime.ActReLU,
 }
 
-// layer1_0_conv3Infer computes layer1.0.conv3 (conv 1x1x16 nobias) + layer1.0.bn3 (batchnorm) + layer1.0.add1 (residual) + relu1 (relu): output rows [lo, hi).
-func layer1_0_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_0_conv3InferGeom, c.Scratch, c.F[f25], c.F[f26], c.D[layer1_0_conv3Fold], c.D[layer1_0_conv3Fold][64:], lo, hi)
-	runtime.Add(&layer1_0_conv3StoreGeom, c.F[f25], [][]float32{c.F[f25], c.F[f1]}, lo, hi)
+// conv1x1x16Infer returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, each with its own buffers and derived tensors: it computes conv 1x1x16 nobias + batchnorm + residual + relu: output rows [lo, hi).
+func conv1x1x16Infer(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x16InferGeom_2, c.Scratch, c.F[b0], c.F[f26], c.D[d0], c.D[d0][64:], lo, hi)
+		runtime.Add(&conv1x1x16StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b1]}, lo, hi)
+	}
 }
 
-// layer1_1_conv1InferGeom: conv 1x1x4 nobias, in inference.
-var layer1_1_conv1InferGeom = runtime.ConvGeom{
+// conv1x1x4InferGeom_2: conv 1x1x4 nobias, in inference.
+var conv1x1x4InferGeom_2 = runtime.ConvGeom{
 	C: 16, InRow: 64, OH: 4, OW: 4, K: 4, OutRow: 24, OutOff: 28,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
 
-// layer1_1_conv1FoldUpdate computes layer1.1.conv1's weights and bias with layer1.1.bn1 folded in.
-func layer1_1_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:64]
-	runtime.PackConv(w.P[layer1_1_conv1W], t, 4, 16, 1, 1, 16, true)
-	runtime.FoldBatchNorm(t, d[256:], t, nil, w.P[layer1_1_bn1W], w.P[layer1_1_bn1B], w.P[layer1_1_bn1Mean], w.P[layer1_1_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 4, 16, 1, 1, 16, false)
+// conv1x1x4FoldUpdate returns the update of layer1.1.conv1 and layer1.2.conv1, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv1x1x4FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:64]
+		runtime.PackConv(w.P[p0], t, 4, 16, 1, 1, 16, true)
+		runtime.FoldBatchNorm(t, d[256:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 4, 16, 1, 1, 16, false)
+	}
 }
 
-// padI5: the padding of b5 (4x4x4 p1).
-var padI5 = runtime.Padding{
+// pad4x4x4p1: the padding of a 4x4x4 p1 buffer.
+var pad4x4x4p1 = runtime.Padding{
 	H: 4, W: 4, C: 4, PH: 1, PW: 1,
 }
 
-// layer1_1_conv1Infer computes layer1.1.conv1 (conv 1x1x4 nobias) + layer1.1.bn1 (batchnorm) + layer1.1.relu1 (relu): output rows [lo, hi).
-func layer1_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_1_conv1InferGeom, c.Scratch, c.F[f1], c.F[f25], c.D[layer1_1_conv1Fold], c.D[layer1_1_conv1Fold][256:], lo, hi)
-	runtime.ClearPadding(&padI5, c.F[f1], lo, hi)
+// conv1x1x4Infer returns the phase of layer1.1.conv1 and layer1.2.conv1, each with its own buffers and derived tensors: it computes conv 1x1x4 nobias + batchnorm + relu: output rows [lo, hi).
+func conv1x1x4Infer(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x4InferGeom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][256:], lo, hi)
+		runtime.ClearPadding(&pad4x4x4p1, c.F[b0], lo, hi)
+	}
 }
 
-// layer1_1_conv2InferGeom: conv 3x3x4 p1 nobias, in inference.
-var layer1_1_conv2InferGeom = runtime.ConvGeom{
+// conv3x3x4InferGeom_2: conv 3x3x4 p1 nobias, in inference.
+var conv3x3x4InferGeom_2 = runtime.ConvGeom{
 	C: 4, InRow: 24, OH: 4, OW: 4, K: 4, OutRow: 16,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
 
-// layer1_1_conv2FoldUpdate computes layer1.1.conv2's weights and bias with layer1.1.bn2 folded in.
-func layer1_1_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:144]
-	runtime.PackConv(w.P[layer1_1_conv2W], t, 4, 4, 3, 3, 16, true)
-	runtime.FoldBatchNorm(t, d[576:], t, nil, w.P[layer1_1_bn2W], w.P[layer1_1_bn2B], w.P[layer1_1_bn2Mean], w.P[layer1_1_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 4, 4, 3, 3, 16, false)
+// conv3x3x4Infer returns the phase of layer1.1.conv2 and layer1.2.conv2, each with its own buffers and derived tensors: it computes conv 3x3x4 p1 nobias + batchnorm + relu: output rows [lo, hi).
+func conv3x3x4Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(&conv3x3x4InferGeom_2, c.Scratch, c.F[f26], c.F[b0], c.D[d0], c.D[d0][576:], lo, hi)
+	}
 }
 
-// layer1_1_conv2Infer computes layer1.1.conv2 (conv 3x3x4 p1 nobias) + layer1.1.bn2 (batchnorm) + layer1.1.relu2 (relu): output rows [lo, hi).
-func layer1_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_1_conv2InferGeom, c.Scratch, c.F[f26], c.F[f1], c.D[layer1_1_conv2Fold], c.D[layer1_1_conv2Fold][576:], lo, hi)
-}
-
-// layer1_1_conv3InferGeom: conv 1x1x16 nobias, in inference.
-var layer1_1_conv3InferGeom = runtime.ConvGeom{
-	C: 4, InRow: 16, OH: 4, OW: 4, K: 16, OutRow: 64,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-}
-
-// layer1_1_conv3FoldUpdate computes layer1.1.conv3's weights and bias with layer1.1.bn3 folded in.
-func layer1_1_conv3FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:64]
-	runtime.PackConv(w.P[layer1_1_conv3W], t, 16, 4, 1, 1, 16, true)
-	runtime.FoldBatchNorm(t, d[64:], t, nil, w.P[layer1_1_bn3W], w.P[layer1_1_bn3B], w.P[layer1_1_bn3Mean], w.P[layer1_1_bn3Var], 1e-05)
-	runtime.PackConv(d, t, 16, 4, 1, 1, 16, false)
-}
-
-// layer1_1_conv3StoreGeom: the residual add fused into its store of layer1.1.conv3+layer1.1.bn3+layer1.1.add1+layer1.1.relu3.
-var layer1_1_conv3StoreGeom = runtime.EltGeom{
-	H: 4, W: 4, C: 16,
-	Out: runtime.Layout{Row: 64, Pix: 16}, In: []runtime.Layout{{Row: 64, Pix: 16}, {Row: 64, Pix: 16}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_1_conv3Infer computes layer1.1.conv3 (conv 1x1x16 nobias) + layer1.1.bn3 (batchnorm) + layer1.1.add1 (residual) + layer1.1.relu3 (relu): output rows [lo, hi).
-func layer1_1_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_1_conv3InferGeom, c.Scratch, c.F[f1], c.F[f26], c.D[layer1_1_conv3Fold], c.D[layer1_1_conv3Fold][64:], lo, hi)
-	runtime.Add(&layer1_1_conv3StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f25]}, lo, hi)
-}
-
-// layer1_2_conv1InferGeom: conv 1x1x4 nobias, in inference.
-var layer1_2_conv1InferGeom = runtime.ConvGeom{
-	C: 16, InRow: 64, OH: 4, OW: 4, K: 4, OutRow: 24, OutOff: 28,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16, ReLU: true,
-}
-
-// layer1_2_conv1FoldUpdate computes layer1.2.conv1's weights and bias with layer1.2.bn1 folded in.
-func layer1_2_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:64]
-	runtime.PackConv(w.P[layer1_2_conv1W], t, 4, 16, 1, 1, 16, true)
-	runtime.FoldBatchNorm(t, d[256:], t, nil, w.P[layer1_2_bn1W], w.P[layer1_2_bn1B], w.P[layer1_2_bn1Mean], w.P[layer1_2_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 4, 16, 1, 1, 16, false)
-}
-
-// padI8: the padding of b8 (4x4x4 p1).
-var padI8 = runtime.Padding{
-	H: 4, W: 4, C: 4, PH: 1, PW: 1,
-}
-
-// layer1_2_conv1Infer computes layer1.2.conv1 (conv 1x1x4 nobias) + layer1.2.bn1 (batchnorm) + layer1.2.relu1 (relu): output rows [lo, hi).
-func layer1_2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_2_conv1InferGeom, c.Scratch, c.F[f25], c.F[f1], c.D[layer1_2_conv1Fold], c.D[layer1_2_conv1Fold][256:], lo, hi)
-	runtime.ClearPadding(&padI8, c.F[f25], lo, hi)
-}
-
-// layer1_2_conv2InferGeom: conv 3x3x4 p1 nobias, in inference.
-var layer1_2_conv2InferGeom = runtime.ConvGeom{
-	C: 4, InRow: 24, OH: 4, OW: 4, K: 4, OutRow: 16,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
-}
-
-// layer1_2_conv2FoldUpdate computes layer1.2.conv2's weights and bias with layer1.2.bn2 folded in.
-func layer1_2_conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:144]
-	runtime.PackConv(w.P[layer1_2_conv2W], t, 4, 4, 3, 3, 16, true)
-	runtime.FoldBatchNorm(t, d[576:], t, nil, w.P[layer1_2_bn2W], w.P[layer1_2_bn2B], w.P[layer1_2_bn2Mean], w.P[layer1_2_bn2Var], 1e-05)
-	runtime.PackConv(d, t, 4, 4, 3, 3, 16, false)
-}
-
-// layer1_2_conv2Infer computes layer1.2.conv2 (conv 3x3x4 p1 nobias) + layer1.2.bn2 (batchnorm) + layer1.2.relu2 (relu): output rows [lo, hi).
-func layer1_2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_2_conv2InferGeom, c.Scratch, c.F[f26], c.F[f25], c.D[layer1_2_conv2Fold], c.D[layer1_2_conv2Fold][576:], lo, hi)
-}
-
-// layer1_2_conv3InferGeom: conv 1x1x16 nobias, in inference.
-var layer1_2_conv3InferGeom = runtime.ConvGeom{
-	C: 4, InRow: 16, OH: 4, OW: 4, K: 16, OutRow: 64,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-}
-
-// layer1_2_conv3FoldUpdate computes layer1.2.conv3's weights and bias with layer1.2.bn3 folded in.
-func layer1_2_conv3FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:64]
-	runtime.PackConv(w.P[layer1_2_conv3W], t, 16, 4, 1, 1, 16, true)
-	runtime.FoldBatchNorm(t, d[64:], t, nil, w.P[layer1_2_bn3W], w.P[layer1_2_bn3B], w.P[layer1_2_bn3Mean], w.P[layer1_2_bn3Var], 1e-05)
-	runtime.PackConv(d, t, 16, 4, 1, 1, 16, false)
-}
-
-// layer1_2_conv3StoreGeom: the residual add fused into its store of layer1.2.conv3+layer1.2.bn3+layer1.2.add1+layer1.2.relu3.
-var layer1_2_conv3StoreGeom = runtime.EltGeom{
-	H: 4, W: 4, C: 16,
-	Out: runtime.Layout{Row: 64, Pix: 16}, In: []runtime.Layout{{Row: 64, Pix: 16}, {Row: 64, Pix: 16}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_2_conv3Infer computes layer1.2.conv3 (conv 1x1x16 nobias) + layer1.2.bn3 (batchnorm) + layer1.2.add1 (residual) + layer1.2.relu3 (relu): output rows [lo, hi).
-func layer1_2_conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_2_conv3InferGeom, c.Scratch, c.F[f25], c.F[f26], c.D[layer1_2_conv3Fold], c.D[layer1_2_conv3Fold][64:], lo, hi)
-	runtime.Add(&layer1_2_conv3StoreGeom, c.F[f25], [][]float32{c.F[f25], c.F[f1]}, lo, hi)
-}
-
-// globalavgpool1InferGeom: pool avg global.
-var globalavgpool1InferGeom = runtime.GlobalPoolGeom{
+// poolavgInferGeom: pool avg global.
+var poolavgInferGeom = runtime.GlobalPoolGeom{
 	H: 4, W: 4, C: 16,
 	In: runtime.Layout{Row: 64, Pix: 16},
 }
 
-// globalavgpool1Infer computes globalavgpool1 (pool avg global), channels [lo, hi).
-func globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f26], c.F[f25], lo, hi)
+// poolavgInfer returns the phase of globalavgpool1, each with its own buffers: it computes pool avg global, channels [lo, hi).
+func poolavgInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.GlobalAvgPoolForward(&poolavgInferGeom, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// fcInfer computes fc (fc 3), outputs [lo, hi).
-func fcInfer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f26], c.P[fcW], c.P[fcB], 16, lo, hi)
+// fc3Infer returns the phase of fc, each with its own buffers: it computes the fc 3, outputs [lo, hi).
+func fc3Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[f1], c.F[b0], c.P[fcW], c.P[fcB], 16, lo, hi)
+	}
 }
 
-// layer1_0_conv1Geom: conv 1x1x4 nobias.
-var layer1_0_conv1Geom = runtime.ConvGeom{
+// conv1x1x4Geom: conv 1x1x4 nobias.
+var conv1x1x4Geom = runtime.ConvGeom{
 	C: 8, InRow: 64, OH: 8, OW: 8, K: 4, OutRow: 32,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32,
@@ -1027,17 +797,17 @@ var layer1_0_conv1Geom = runtime.ConvGeom{
 
 // layer1_0_conv1Forward computes layer1.0.conv1 (conv 1x1x4 nobias): output rows [lo, hi).
 func layer1_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_0_conv1Geom, c.Scratch, c.F[f3], c.F[f0], c.P[layer1_0_conv1W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x4Geom, c.Scratch, c.F[f3], c.F[f0], c.P[layer1_0_conv1W], nil, lo, hi)
 }
 
 // layer1_0_conv1WeightGrad adds to the weight and bias gradients of layer1.0.conv1, weight blocks.
 func layer1_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer1_0_conv1Geom, c.Scratch, c.G[layer1_0_conv1W], nil, c.F[f0], c.F[f4], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x4Geom, c.Scratch, c.G[layer1_0_conv1W], nil, c.F[f0], c.F[f4], lo, hi)
 }
 
 // layer1_0_conv1TUpdate computes layer1.0.conv1's weights transposed, for its input gradient.
 func layer1_0_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer1_0_conv1Geom, d, w.P[layer1_0_conv1W])
+	runtime.Conv1x1Transpose(&conv1x1x4Geom, d, w.P[layer1_0_conv1W])
 }
 
 // layer1_0_conv1InputGrad computes the gradient of layer1.0.conv1's input, rows [lo, hi).
@@ -1045,11 +815,11 @@ func layer1_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.Conv1x1InputGrad(&layer1_0_conv1Geom, c.Scratch, c.F[f23], c.D[layer1_0_conv1T], c.F[f4], true, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x4Geom, c.Scratch, c.F[f23], c.D[layer1_0_conv1T], c.F[f4], true, lo, hi)
 }
 
-// layer1_0_bn1Geom: batchnorm.
-var layer1_0_bn1Geom = runtime.BNGeom{
+// batchnormGeom: batchnorm.
+var batchnormGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 4,
 	In: runtime.Layout{Row: 32, Pix: 4}, Out: runtime.Layout{Off: 44, Row: 40, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -1061,36 +831,31 @@ func layer1_0_bn1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[layer1_0_bn1Count][0]++
 	}
 	v := bnVecs(c.Weights, layer1_0_bn1W, 4, c.B[layer1_0_bn1Batch])
-	runtime.BatchNormStats(&layer1_0_bn1Geom, c.Scratch, &v, c.Batch.F(f3), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(f3), lo, hi)
 }
 
 // layer1_0_bn1Forward computes layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu) with the batch statistics, rows [lo, hi).
 func layer1_0_bn1Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ClearPadding(&pad8x8x4p1, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, layer1_0_bn1W, 4, c.B[layer1_0_bn1Batch])
-	runtime.BatchNormApply(&layer1_0_bn1Geom, &v, c.F[f2], c.F[f3], lo, hi)
-}
-
-// layer1_0_bn1EvalGeom: batchnorm, in inference.
-var layer1_0_bn1EvalGeom = runtime.BNGeom{
-	H: 8, W: 8, C: 4,
-	In: runtime.Layout{Row: 32, Pix: 4}, Out: runtime.Layout{Off: 44, Row: 40, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f2], c.F[f3], lo, hi)
 }
 
 // layer1_0_bn1CoefUpdate computes layer1.0.bn1's inference-mode coefficients (running statistics).
 func layer1_0_bn1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, layer1_0_bn1W, 4, d)
-	runtime.BatchNormEval(&layer1_0_bn1EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom, &v)
 }
 
 // layer1_0_bn1Eval computes layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu) in inference mode, rows [lo, hi).
 func layer1_0_bn1Eval(c *engine.Ctx, lo, hi int) {
+	runtime.ClearPadding(&pad8x8x4p1, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, layer1_0_bn1W, 4, c.D[layer1_0_bn1Coef])
-	runtime.BatchNormApply(&layer1_0_bn1EvalGeom, &v, c.F[f2], c.F[f3], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f2], c.F[f3], lo, hi)
 }
 
-// layer1_0_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_0_bn1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 4,
 	In: runtime.Layout{Row: 32, Pix: 4}, Out: runtime.Layout{Off: 44, Row: 40, Pix: 4},
 	DIn: runtime.Layout{Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 32, Pix: 4},
@@ -1101,11 +866,11 @@ var layer1_0_bn1BackwardGeom = runtime.BNGeom{
 func layer1_0_bn1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer1_0_bn1W, 4, c.B[layer1_0_bn1Batch])
 	v.DGamma, v.DBeta = c.G[layer1_0_bn1W], c.G[layer1_0_bn1B]
-	runtime.BatchNormBackward(&layer1_0_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f3), c.Batch.F(f2), lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f3), c.Batch.F(f2), lo, hi)
 }
 
-// layer1_0_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_0_bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 4,
 	In: runtime.Layout{Row: 32, Pix: 4}, Out: runtime.Layout{Off: 44, Row: 40, Pix: 4},
 	DIn: runtime.Layout{Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 32, Pix: 4},
@@ -1116,11 +881,11 @@ var layer1_0_bn1EvalBackwardGeom = runtime.BNGeom{
 func layer1_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer1_0_bn1W, 4, c.D[layer1_0_bn1Coef])
 	v.DGamma, v.DBeta = c.G[layer1_0_bn1W], c.G[layer1_0_bn1B]
-	runtime.BatchNormBackward(&layer1_0_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f3), c.Batch.F(f2), lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f3), c.Batch.F(f2), lo, hi)
 }
 
-// layer1_0_conv2Geom: conv 3x3x4 s2 p1 nobias.
-var layer1_0_conv2Geom = runtime.ConvGeom{
+// conv3x3x4Geom: conv 3x3x4 s2 p1 nobias.
+var conv3x3x4Geom = runtime.ConvGeom{
 	C: 4, InRow: 40, OH: 4, OW: 4, K: 4, OutRow: 16,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
 	DOutRow: 16,
@@ -1129,67 +894,68 @@ var layer1_0_conv2Geom = runtime.ConvGeom{
 
 // layer1_0_conv2Forward computes layer1.0.conv2 (conv 3x3x4 s2 p1 nobias): output rows [lo, hi).
 func layer1_0_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_0_conv2Geom, c.Scratch, c.F[f15], c.F[f2], c.P[layer1_0_conv2W], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x4Geom, c.Scratch, c.F[f15], c.F[f2], c.P[layer1_0_conv2W], nil, lo, hi)
 }
 
 // layer1_0_conv2WeightGrad adds to the weight and bias gradients of layer1.0.conv2, units (filter rows of weight blocks).
 func layer1_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_0_conv2Geom, c.Scratch, c.G[layer1_0_conv2W], nil, c.F[f2], c.F[f17], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x4Geom, c.Scratch, c.G[layer1_0_conv2W], nil, c.F[f2], c.F[f17], lo, hi)
 }
 
 // layer1_0_conv2TUpdate computes layer1.0.conv2's weights transposed, for its input gradient.
 func layer1_0_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&layer1_0_conv2Geom, d, w.P[layer1_0_conv2W])
+	runtime.GroupedTranspose(&conv3x3x4Geom, d, w.P[layer1_0_conv2W])
 }
 
 // layer1_0_conv2InputGrad computes the gradient of layer1.0.conv2's input, rows [lo, hi).
 func layer1_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&layer1_0_conv2Geom, c.Scratch, c.F[f5], c.D[layer1_0_conv2T], c.F[f17], false, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x4Geom, c.Scratch, c.F[f5], c.D[layer1_0_conv2T], c.F[f17], false, lo, hi)
 }
 
-// layer1_0_bn2Geom: batchnorm.
-var layer1_0_bn2Geom = runtime.BNGeom{
+// batchnormGeom_2: batchnorm.
+var batchnormGeom_2 = runtime.BNGeom{
 	H: 4, W: 4, C: 4,
 	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Row: 16, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// layer1_0_bn2Stats computes layer1.0.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_0_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_0_bn2Count][0]++
+// batchnormStats returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 4, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, layer1_0_bn2W, 4, c.B[layer1_0_bn2Batch])
-	runtime.BatchNormStats(&layer1_0_bn2Geom, c.Scratch, &v, c.Batch.F(f15), lo, hi)
 }
 
-// layer1_0_bn2Forward computes layer1.0.bn2 (batchnorm) + layer1.0.relu2 (relu) with the batch statistics, rows [lo, hi).
-func layer1_0_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn2W, 4, c.B[layer1_0_bn2Batch])
-	runtime.BatchNormApply(&layer1_0_bn2Geom, &v, c.F[f16], c.F[f15], lo, hi)
+// batchnormForward returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 4, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer1_0_bn2EvalGeom: batchnorm, in inference.
-var layer1_0_bn2EvalGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 4,
-	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Row: 16, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+// batchnormCoefUpdate returns the update of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 4, d)
+		runtime.BatchNormEval(&batchnormGeom_2, &v)
+	}
 }
 
-// layer1_0_bn2CoefUpdate computes layer1.0.bn2's inference-mode coefficients (running statistics).
-func layer1_0_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_0_bn2W, 4, d)
-	runtime.BatchNormEval(&layer1_0_bn2EvalGeom, &v)
+// batchnormEval returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 4, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer1_0_bn2Eval computes layer1.0.bn2 (batchnorm) + layer1.0.relu2 (relu) in inference mode, rows [lo, hi).
-func layer1_0_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn2W, 4, c.D[layer1_0_bn2Coef])
-	runtime.BatchNormApply(&layer1_0_bn2EvalGeom, &v, c.F[f16], c.F[f15], lo, hi)
-}
-
-// layer1_0_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_0_bn2BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_2 = runtime.BNGeom{
 	H: 4, W: 4, C: 4,
 	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Row: 16, Pix: 4},
 	DIn: runtime.Layout{Row: 16, Pix: 4}, DOut: runtime.Layout{Row: 16, Pix: 4},
@@ -1200,11 +966,11 @@ var layer1_0_bn2BackwardGeom = runtime.BNGeom{
 func layer1_0_bn2Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer1_0_bn2W, 4, c.B[layer1_0_bn2Batch])
 	v.DGamma, v.DBeta = c.G[layer1_0_bn2W], c.G[layer1_0_bn2B]
-	runtime.BatchNormBackward(&layer1_0_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f17), c.Batch.F(f18), c.Batch.F(f15), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_2, c.Scratch, &v, c.Batch.F(f17), c.Batch.F(f18), c.Batch.F(f15), nil, lo, hi)
 }
 
-// layer1_0_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_0_bn2EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
 	H: 4, W: 4, C: 4,
 	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Row: 16, Pix: 4},
 	DIn: runtime.Layout{Row: 16, Pix: 4}, DOut: runtime.Layout{Row: 16, Pix: 4},
@@ -1215,120 +981,133 @@ var layer1_0_bn2EvalBackwardGeom = runtime.BNGeom{
 func layer1_0_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer1_0_bn2W, 4, c.D[layer1_0_bn2Coef])
 	v.DGamma, v.DBeta = c.G[layer1_0_bn2W], c.G[layer1_0_bn2B]
-	runtime.BatchNormBackward(&layer1_0_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f17), c.Batch.F(f18), c.Batch.F(f15), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f17), c.Batch.F(f18), c.Batch.F(f15), nil, lo, hi)
 }
 
-// layer1_0_conv3Geom: conv 1x1x16 nobias.
-var layer1_0_conv3Geom = runtime.ConvGeom{
+// conv1x1x16Geom: conv 1x1x16 nobias.
+var conv1x1x16Geom = runtime.ConvGeom{
 	C: 4, InRow: 16, OH: 4, OW: 4, K: 16, OutRow: 64,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 64,
 	H:       4, W: 4, DInRow: 16,
 }
 
-// layer1_0_conv3Forward computes layer1.0.conv3 (conv 1x1x16 nobias): output rows [lo, hi).
-func layer1_0_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_0_conv3Geom, c.Scratch, c.F[f4], c.F[f16], c.P[layer1_0_conv3W], nil, lo, hi)
+// conv1x1x16Forward returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, each with its own buffers and tensors: it computes conv 1x1x16 nobias: output rows [lo, hi).
+func conv1x1x16Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x16Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// layer1_0_conv3WeightGrad adds to the weight and bias gradients of layer1.0.conv3, weight blocks.
-func layer1_0_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer1_0_conv3Geom, c.Scratch, c.G[layer1_0_conv3W], nil, c.F[f16], c.F[f5], lo, hi)
+// conv1x1x16WeightGrad returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1x16WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(&conv1x1x16Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer1_0_conv3PrevActGeom: the derivative of layer1.0.relu2, in place on its output's gradient.
-var layer1_0_conv3PrevActGeom = runtime.EltGeom{
+// conv1x1x16PrevActGeom: the derivative of layer1.0.relu2, in place on its output's gradient.
+var conv1x1x16PrevActGeom = runtime.EltGeom{
 	H: 4, W: 4, C: 4,
 	Out: runtime.Layout{Row: 16, Pix: 4}, In: []runtime.Layout{{Row: 16, Pix: 4}},
 	DOut: runtime.Layout{Row: 16, Pix: 4}, DIn: []runtime.Layout{{Row: 16, Pix: 4}},
 	Act: runtime.ActReLU,
 }
 
-// layer1_0_conv3TUpdate computes layer1.0.conv3's weights transposed, for its input gradient.
-func layer1_0_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer1_0_conv3Geom, d, w.P[layer1_0_conv3W])
-}
-
-// layer1_0_conv3InputGrad computes the gradient of layer1.0.conv3's input, rows [lo, hi).
-func layer1_0_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer1_0_conv3Geom, c.Scratch, c.F[f18], c.D[layer1_0_conv3T], c.F[f5], false, lo, hi)
-	// The derivative of layer1.0.relu2, on the rows just written.
-	runtime.ActBackward(&layer1_0_conv3PrevActGeom, c.F[f18], c.F[f18], nil, c.F[f16], lo, hi)
-}
-
-// layer1_0_bn3Geom: batchnorm.
-var layer1_0_bn3Geom = runtime.BNGeom{
-	H: 4, W: 4, C: 16,
-	In: runtime.Layout{Row: 64, Pix: 16}, Out: runtime.Layout{Row: 64, Pix: 16},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_0_bn3Stats computes layer1.0.bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_0_bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_0_bn3Count][0]++
+// conv1x1x16TUpdate returns the update of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv1x1x16TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(&conv1x1x16Geom, d, w.P[p0])
 	}
-	v := bnVecs(c.Weights, layer1_0_bn3W, 16, c.B[layer1_0_bn3Batch])
-	runtime.BatchNormStats(&layer1_0_bn3Geom, c.Scratch, &v, c.Batch.F(f4), lo, hi)
 }
 
-// layer1_0_bn3Forward computes layer1.0.bn3 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer1_0_bn3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn3W, 16, c.B[layer1_0_bn3Batch])
-	runtime.BatchNormApply(&layer1_0_bn3Geom, &v, c.F[f1], c.F[f4], lo, hi)
+// conv1x1x16InputGrad returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1x16InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(&conv1x1x16Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
+		// The derivative of the relu before, on the rows just written.
+		runtime.ActBackward(&conv1x1x16PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+	}
 }
 
-// layer1_0_bn3EvalGeom: batchnorm, in inference.
-var layer1_0_bn3EvalGeom = runtime.BNGeom{
+// batchnormGeom_3: batchnorm.
+var batchnormGeom_3 = runtime.BNGeom{
 	H: 4, W: 4, C: 16,
 	In: runtime.Layout{Row: 64, Pix: 16}, Out: runtime.Layout{Row: 64, Pix: 16},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer1_0_bn3CoefUpdate computes layer1.0.bn3's inference-mode coefficients (running statistics).
-func layer1_0_bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_0_bn3W, 16, d)
-	runtime.BatchNormEval(&layer1_0_bn3EvalGeom, &v)
+// batchnormStats_2 returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 16, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_3, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// layer1_0_bn3Eval computes layer1.0.bn3 (batchnorm) in inference mode, rows [lo, hi).
-func layer1_0_bn3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn3W, 16, c.D[layer1_0_bn3Coef])
-	runtime.BatchNormApply(&layer1_0_bn3EvalGeom, &v, c.F[f1], c.F[f4], lo, hi)
+// batchnormForward_2 returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnormForward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 16, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer1_0_bn3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_0_bn3BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate_2 returns the update of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 16, d)
+		runtime.BatchNormEval(&batchnormGeom_3, &v)
+	}
+}
+
+// batchnormEval_2 returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnormEval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 16, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_3: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_3 = runtime.BNGeom{
 	H: 4, W: 4, C: 16,
 	In: runtime.Layout{Row: 64, Pix: 16}, Out: runtime.Layout{Row: 64, Pix: 16},
 	DIn: runtime.Layout{Row: 64, Pix: 16}, DOut: runtime.Layout{Row: 64, Pix: 16},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// layer1_0_bn3Backward computes the gradients of layer1.0.bn3's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_0_bn3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn3W, 16, c.B[layer1_0_bn3Batch])
-	v.DGamma, v.DBeta = c.G[layer1_0_bn3W], c.G[layer1_0_bn3B]
-	runtime.BatchNormBackward(&layer1_0_bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f6), c.Batch.F(f4), nil, lo, hi)
+// batchnormBackward returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 16, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// layer1_0_bn3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_0_bn3EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_3 = runtime.BNGeom{
 	H: 4, W: 4, C: 16,
 	In: runtime.Layout{Row: 64, Pix: 16}, Out: runtime.Layout{Row: 64, Pix: 16},
 	DIn: runtime.Layout{Row: 64, Pix: 16}, DOut: runtime.Layout{Row: 64, Pix: 16},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer1_0_bn3EvalBackward computes the gradients of layer1.0.bn3's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_0_bn3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn3W, 16, c.D[layer1_0_bn3Coef])
-	v.DGamma, v.DBeta = c.G[layer1_0_bn3W], c.G[layer1_0_bn3B]
-	runtime.BatchNormBackward(&layer1_0_bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f6), c.Batch.F(f4), nil, lo, hi)
+// batchnormEvalBackward returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 16, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// layer1_0_downsample_0Geom: conv 1x1x16 s2 nobias.
-var layer1_0_downsample_0Geom = runtime.ConvGeom{
+// conv1x1x16Geom_2: conv 1x1x16 s2 nobias.
+var conv1x1x16Geom_2 = runtime.ConvGeom{
 	C: 8, InRow: 64, OH: 4, OW: 4, K: 16, OutRow: 64,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 16,
 	DOutRow: 64,
@@ -1337,17 +1116,17 @@ var layer1_0_downsample_0Geom = runtime.ConvGeom{
 
 // layer1_0_downsample_0Forward computes layer1.0.downsample.0 (conv 1x1x16 s2 nobias): output rows [lo, hi).
 func layer1_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_0_downsample_0Geom, c.Scratch, c.F[f5], c.F[f0], c.P[layer1_0_downsample_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x16Geom_2, c.Scratch, c.F[f5], c.F[f0], c.P[layer1_0_downsample_0W], nil, lo, hi)
 }
 
 // layer1_0_downsample_0WeightGrad adds to the weight and bias gradients of layer1.0.downsample.0, weight blocks.
 func layer1_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer1_0_downsample_0Geom, c.Scratch, c.G[layer1_0_downsample_0W], nil, c.F[f0], c.F[f7], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x16Geom_2, c.Scratch, c.G[layer1_0_downsample_0W], nil, c.F[f0], c.F[f7], lo, hi)
 }
 
 // layer1_0_downsample_0TUpdate computes layer1.0.downsample.0's weights transposed, for its input gradient.
 func layer1_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer1_0_downsample_0Geom, d, w.P[layer1_0_downsample_0W])
+	runtime.Conv1x1Transpose(&conv1x1x16Geom_2, d, w.P[layer1_0_downsample_0W])
 }
 
 // layer1_0_downsample_0InputGrad computes the gradient of layer1.0.downsample.0's input, rows [lo, hi).
@@ -1355,875 +1134,251 @@ func layer1_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.Conv1x1InputGrad(&layer1_0_downsample_0Geom, c.Scratch, c.F[f23], c.D[layer1_0_downsample_0T], c.F[f7], false, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x16Geom_2, c.Scratch, c.F[f23], c.D[layer1_0_downsample_0T], c.F[f7], false, lo, hi)
 }
 
-// layer1_0_downsample_1Geom: batchnorm.
-var layer1_0_downsample_1Geom = runtime.BNGeom{
-	H: 4, W: 4, C: 16,
-	In: runtime.Layout{Row: 64, Pix: 16}, Out: runtime.Layout{Row: 64, Pix: 16},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_0_downsample_1Stats computes layer1.0.downsample.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_0_downsample_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_0_downsample_1Count][0]++
+// residualForward returns the phase of layer1.0.add1, layer1.1.add1 and layer1.2.add1, each with its own buffers: it computes residual + relu, rows [lo, hi).
+func residualForward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Add(&conv1x1x16StoreGeom, c.F[b0], [][]float32{c.F[f1], c.F[b1]}, lo, hi)
 	}
-	v := bnVecs(c.Weights, layer1_0_downsample_1W, 16, c.B[layer1_0_downsample_1Batch])
-	runtime.BatchNormStats(&layer1_0_downsample_1Geom, c.Scratch, &v, c.Batch.F(f5), lo, hi)
 }
 
-// layer1_0_downsample_1Forward computes layer1.0.downsample.1 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer1_0_downsample_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_downsample_1W, 16, c.B[layer1_0_downsample_1Batch])
-	runtime.BatchNormApply(&layer1_0_downsample_1Geom, &v, c.F[f6], c.F[f5], lo, hi)
-}
-
-// layer1_0_downsample_1EvalGeom: batchnorm, in inference.
-var layer1_0_downsample_1EvalGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 16,
-	In: runtime.Layout{Row: 64, Pix: 16}, Out: runtime.Layout{Row: 64, Pix: 16},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_0_downsample_1CoefUpdate computes layer1.0.downsample.1's inference-mode coefficients (running statistics).
-func layer1_0_downsample_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_0_downsample_1W, 16, d)
-	runtime.BatchNormEval(&layer1_0_downsample_1EvalGeom, &v)
-}
-
-// layer1_0_downsample_1Eval computes layer1.0.downsample.1 (batchnorm) in inference mode, rows [lo, hi).
-func layer1_0_downsample_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_downsample_1W, 16, c.D[layer1_0_downsample_1Coef])
-	runtime.BatchNormApply(&layer1_0_downsample_1EvalGeom, &v, c.F[f6], c.F[f5], lo, hi)
-}
-
-// layer1_0_downsample_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_0_downsample_1BackwardGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 16,
-	In: runtime.Layout{Row: 64, Pix: 16}, Out: runtime.Layout{Row: 64, Pix: 16},
-	DIn: runtime.Layout{Row: 64, Pix: 16}, DOut: runtime.Layout{Row: 64, Pix: 16},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer1_0_downsample_1Backward computes the gradients of layer1.0.downsample.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_0_downsample_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_downsample_1W, 16, c.B[layer1_0_downsample_1Batch])
-	v.DGamma, v.DBeta = c.G[layer1_0_downsample_1W], c.G[layer1_0_downsample_1B]
-	runtime.BatchNormBackward(&layer1_0_downsample_1BackwardGeom, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f8), c.Batch.F(f5), nil, lo, hi)
-}
-
-// layer1_0_downsample_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_0_downsample_1EvalBackwardGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 16,
-	In: runtime.Layout{Row: 64, Pix: 16}, Out: runtime.Layout{Row: 64, Pix: 16},
-	DIn: runtime.Layout{Row: 64, Pix: 16}, DOut: runtime.Layout{Row: 64, Pix: 16},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_0_downsample_1EvalBackward computes the gradients of layer1.0.downsample.1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_0_downsample_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_downsample_1W, 16, c.D[layer1_0_downsample_1Coef])
-	v.DGamma, v.DBeta = c.G[layer1_0_downsample_1W], c.G[layer1_0_downsample_1B]
-	runtime.BatchNormBackward(&layer1_0_downsample_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f8), c.Batch.F(f5), nil, lo, hi)
-}
-
-// layer1_0_add1ForwardGeom: layer1.0.add1+relu1.
-var layer1_0_add1ForwardGeom = runtime.EltGeom{
-	H: 4, W: 4, C: 16,
-	Out: runtime.Layout{Row: 64, Pix: 16}, In: []runtime.Layout{{Row: 64, Pix: 16}, {Row: 64, Pix: 16}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_0_add1Forward computes layer1.0.add1 (residual) + relu1 (relu), rows [lo, hi).
-func layer1_0_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&layer1_0_add1ForwardGeom, c.F[f7], [][]float32{c.F[f1], c.F[f6]}, lo, hi)
-}
-
-// layer1_0_add1BackGeom: the gradient of layer1.0.add1+relu1.
-var layer1_0_add1BackGeom = runtime.EltGeom{
+// residualBackGeom: the gradient of the residual+the relu.
+var residualBackGeom = runtime.EltGeom{
 	H: 4, W: 4, C: 16,
 	DOut: runtime.Layout{Row: 64, Pix: 16}, DIn: []runtime.Layout{{Row: 64, Pix: 16}, {Row: 64, Pix: 16}}, Acc: []bool{false, false},
 }
 
-// layer1_0_add1ActGeom: the derivative of relu1, in place on its output's gradient.
-var layer1_0_add1ActGeom = runtime.EltGeom{
+// residualActGeom: the derivative of the relu, in place on its output's gradient.
+var residualActGeom = runtime.EltGeom{
 	H: 4, W: 4, C: 16,
 	Out: runtime.Layout{Row: 64, Pix: 16}, In: []runtime.Layout{{Row: 64, Pix: 16}},
 	DOut: runtime.Layout{Row: 64, Pix: 16}, DIn: []runtime.Layout{{Row: 64, Pix: 16}},
 	Act: runtime.ActReLU,
 }
 
-// layer1_0_add1InputGrad computes the gradients of layer1.0.add1 (residual) + relu1 (relu)'s inputs, rows [lo, hi).
-func layer1_0_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer1_0_add1ActGeom, c.F[f9], c.F[f9], nil, c.F[f7], lo, hi)
-	d := [2][]float32{c.F[f6], c.F[f8]}
-	runtime.AddBackward(&layer1_0_add1BackGeom, d[:], c.F[f9], lo, hi)
+// residualInputGrad returns the phase of layer1.0.add1, layer1.1.add1 and layer1.2.add1, each with its own buffers: it computes the gradients of residual + relu's inputs, rows [lo, hi).
+func residualInputGrad(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ActBackward(&residualActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
+		d := [2][]float32{c.F[b2], c.F[b3]}
+		runtime.AddBackward(&residualBackGeom, d[:], c.F[b0], lo, hi)
+	}
 }
 
-// layer1_1_conv1Geom: conv 1x1x4 nobias.
-var layer1_1_conv1Geom = runtime.ConvGeom{
+// conv1x1x4Geom_2: conv 1x1x4 nobias.
+var conv1x1x4Geom_2 = runtime.ConvGeom{
 	C: 16, InRow: 64, OH: 4, OW: 4, K: 4, OutRow: 16,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 16,
 	H:       4, W: 4, DInRow: 64,
 }
 
-// layer1_1_conv1Forward computes layer1.1.conv1 (conv 1x1x4 nobias): output rows [lo, hi).
-func layer1_1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_1_conv1Geom, c.Scratch, c.F[f17], c.F[f7], c.P[layer1_1_conv1W], nil, lo, hi)
-}
-
-// layer1_1_conv1WeightGrad adds to the weight and bias gradients of layer1.1.conv1, weight blocks.
-func layer1_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer1_1_conv1Geom, c.Scratch, c.G[layer1_1_conv1W], nil, c.F[f7], c.F[f18], lo, hi)
-}
-
-// layer1_1_conv1TUpdate computes layer1.1.conv1's weights transposed, for its input gradient.
-func layer1_1_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer1_1_conv1Geom, d, w.P[layer1_1_conv1W])
-}
-
-// layer1_1_conv1InputGrad computes the gradient of layer1.1.conv1's input, rows [lo, hi).
-func layer1_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer1_1_conv1Geom, c.Scratch, c.F[f9], c.D[layer1_1_conv1T], c.F[f18], true, lo, hi)
-}
-
-// layer1_1_bn1Geom: batchnorm.
-var layer1_1_bn1Geom = runtime.BNGeom{
-	H: 4, W: 4, C: 4,
-	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Off: 28, Row: 24, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer1_1_bn1Stats computes layer1.1.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_1_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_1_bn1Count][0]++
+// conv1x1x4Forward returns the phase of layer1.1.conv1 and layer1.2.conv1, each with its own buffers and tensors: it computes conv 1x1x4 nobias: output rows [lo, hi).
+func conv1x1x4Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x4Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
-	v := bnVecs(c.Weights, layer1_1_bn1W, 4, c.B[layer1_1_bn1Batch])
-	runtime.BatchNormStats(&layer1_1_bn1Geom, c.Scratch, &v, c.Batch.F(f17), lo, hi)
 }
 
-// layer1_1_bn1Forward computes layer1.1.bn1 (batchnorm) + layer1.1.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer1_1_bn1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn1W, 4, c.B[layer1_1_bn1Batch])
-	runtime.BatchNormApply(&layer1_1_bn1Geom, &v, c.F[f13], c.F[f17], lo, hi)
+// conv1x1x4WeightGrad returns the phase of layer1.1.conv1 and layer1.2.conv1, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1x4WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(&conv1x1x4Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer1_1_bn1EvalGeom: batchnorm, in inference.
-var layer1_1_bn1EvalGeom = runtime.BNGeom{
+// conv1x1x4TUpdate returns the update of layer1.1.conv1 and layer1.2.conv1, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv1x1x4TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(&conv1x1x4Geom_2, d, w.P[p0])
+	}
+}
+
+// conv1x1x4InputGrad returns the phase of layer1.1.conv1 and layer1.2.conv1, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1x4InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(&conv1x1x4Geom_2, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
+	}
+}
+
+// batchnormGeom_4: batchnorm.
+var batchnormGeom_4 = runtime.BNGeom{
 	H: 4, W: 4, C: 4,
 	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Off: 28, Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// layer1_1_bn1CoefUpdate computes layer1.1.bn1's inference-mode coefficients (running statistics).
-func layer1_1_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_1_bn1W, 4, d)
-	runtime.BatchNormEval(&layer1_1_bn1EvalGeom, &v)
+// batchnormStats_3 returns the phase of layer1.1.bn1 and layer1.2.bn1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats_3(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 4, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_4, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+	}
 }
 
-// layer1_1_bn1Eval computes layer1.1.bn1 (batchnorm) + layer1.1.relu1 (relu) in inference mode, rows [lo, hi).
-func layer1_1_bn1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn1W, 4, c.D[layer1_1_bn1Coef])
-	runtime.BatchNormApply(&layer1_1_bn1EvalGeom, &v, c.F[f13], c.F[f17], lo, hi)
+// batchnormForward_3 returns the phase of layer1.1.bn1 and layer1.2.bn1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward_3(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad4x4x4p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 4, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_4, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer1_1_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_1_bn1BackwardGeom = runtime.BNGeom{
+// batchnormCoefUpdate_3 returns the update of layer1.1.bn1 and layer1.2.bn1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_3(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 4, d)
+		runtime.BatchNormEval(&batchnormGeom_4, &v)
+	}
+}
+
+// batchnormEval_3 returns the phase of layer1.1.bn1 and layer1.2.bn1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval_3(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad4x4x4p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 4, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_4, &v, c.F[b0], c.F[b1], lo, hi)
+	}
+}
+
+// batchnormBackwardGeom_4: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_4 = runtime.BNGeom{
 	H: 4, W: 4, C: 4,
 	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Off: 28, Row: 24, Pix: 4},
 	DIn: runtime.Layout{Row: 16, Pix: 4}, DOut: runtime.Layout{Row: 16, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// layer1_1_bn1Backward computes the gradients of layer1.1.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_1_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn1W, 4, c.B[layer1_1_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer1_1_bn1W], c.G[layer1_1_bn1B]
-	runtime.BatchNormBackward(&layer1_1_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f18), c.Batch.F(f19), c.Batch.F(f17), nil, lo, hi)
+// batchnormBackward_2 returns the phase of layer1.1.bn1 and layer1.2.bn1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 4, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormBackwardGeom_4, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// layer1_1_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_1_bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_4: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_4 = runtime.BNGeom{
 	H: 4, W: 4, C: 4,
 	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Off: 28, Row: 24, Pix: 4},
 	DIn: runtime.Layout{Row: 16, Pix: 4}, DOut: runtime.Layout{Row: 16, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer1_1_bn1EvalBackward computes the gradients of layer1.1.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_1_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn1W, 4, c.D[layer1_1_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer1_1_bn1W], c.G[layer1_1_bn1B]
-	runtime.BatchNormBackward(&layer1_1_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f18), c.Batch.F(f19), c.Batch.F(f17), nil, lo, hi)
+// batchnormEvalBackward_2 returns the phase of layer1.1.bn1 and layer1.2.bn1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 4, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_4, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
-// layer1_1_conv2Geom: conv 3x3x4 p1 nobias.
-var layer1_1_conv2Geom = runtime.ConvGeom{
+// conv3x3x4Geom_2: conv 3x3x4 p1 nobias.
+var conv3x3x4Geom_2 = runtime.ConvGeom{
 	C: 4, InRow: 24, OH: 4, OW: 4, K: 4, OutRow: 16,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24, DOutOff: 28,
 	H: 4, W: 4, PH: 1, PW: 1, DInRow: 16,
 }
 
-// layer1_1_conv2Forward computes layer1.1.conv2 (conv 3x3x4 p1 nobias): output rows [lo, hi).
-func layer1_1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_1_conv2Geom, c.Scratch, c.F[f18], c.F[f13], c.P[layer1_1_conv2W], nil, lo, hi)
+// conv3x3x4Forward returns the phase of layer1.1.conv2 and layer1.2.conv2, each with its own buffers and tensors: it computes conv 3x3x4 p1 nobias: output rows [lo, hi).
+func conv3x3x4Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(&conv3x3x4Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// layer1_1_conv2WeightGrad adds to the weight and bias gradients of layer1.1.conv2, units (filter rows of weight blocks).
-func layer1_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_1_conv2Geom, c.Scratch, c.G[layer1_1_conv2W], nil, c.F[f13], c.F[f14], lo, hi)
+// conv3x3x4WeightGrad returns the phase of layer1.1.conv2 and layer1.2.conv2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+func conv3x3x4WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGrad(&conv3x3x4Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer1_1_conv2PrevActGeom: the derivative of layer1.1.relu1, in place on its output's gradient.
-var layer1_1_conv2PrevActGeom = runtime.EltGeom{
+// conv3x3x4PrevActGeom: the derivative of layer1.1.relu1, in place on its output's gradient.
+var conv3x3x4PrevActGeom = runtime.EltGeom{
 	H: 4, W: 4, C: 4,
 	Out: runtime.Layout{Off: 28, Row: 24, Pix: 4}, In: []runtime.Layout{{Off: 28, Row: 24, Pix: 4}},
 	DOut: runtime.Layout{Row: 16, Pix: 4}, DIn: []runtime.Layout{{Row: 16, Pix: 4}},
 	Act: runtime.ActReLU,
 }
 
-// layer1_1_conv2Back: the transposed convolution that computes layer1.1.conv2's input gradient.
-var layer1_1_conv2Back = runtime.ConvGeom{
+// conv3x3x4Back: the transposed convolution that computes the conv's input gradient.
+var conv3x3x4Back = runtime.ConvGeom{
 	C: 4, InRow: 24, OH: 4, OW: 4, K: 4, OutRow: 16,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// layer1_1_conv2TUpdate computes layer1.1.conv2's weights transposed, for its input gradient.
-func layer1_1_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer1_1_conv2W], 4, 4, 3, 3, 16, 16)
-}
-
-// layer1_1_conv2InputGrad computes the gradient of layer1.1.conv2's input, rows [lo, hi).
-func layer1_1_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_1_conv2Back, c.Scratch, c.F[f19], c.F[f14], c.D[layer1_1_conv2T], nil, lo, hi)
-	// The derivative of layer1.1.relu1, on the rows just written.
-	runtime.ActBackward(&layer1_1_conv2PrevActGeom, c.F[f19], c.F[f19], nil, c.F[f13], lo, hi)
-}
-
-// layer1_1_bn2Geom: batchnorm.
-var layer1_1_bn2Geom = runtime.BNGeom{
-	H: 4, W: 4, C: 4,
-	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Row: 16, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer1_1_bn2Stats computes layer1.1.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_1_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_1_bn2Count][0]++
+// conv3x3x4TUpdate returns the update of layer1.1.conv2 and layer1.2.conv2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv3x3x4TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.TransposeConv(d, w.P[p0], 4, 4, 3, 3, 16, 16)
 	}
-	v := bnVecs(c.Weights, layer1_1_bn2W, 4, c.B[layer1_1_bn2Batch])
-	runtime.BatchNormStats(&layer1_1_bn2Geom, c.Scratch, &v, c.Batch.F(f18), lo, hi)
 }
 
-// layer1_1_bn2Forward computes layer1.1.bn2 (batchnorm) + layer1.1.relu2 (relu) with the batch statistics, rows [lo, hi).
-func layer1_1_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn2W, 4, c.B[layer1_1_bn2Batch])
-	runtime.BatchNormApply(&layer1_1_bn2Geom, &v, c.F[f19], c.F[f18], lo, hi)
+// conv3x3x4InputGrad returns the phase of layer1.1.conv2 and layer1.2.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv3x3x4InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(&conv3x3x4Back, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		// The derivative of the relu before, on the rows just written.
+		runtime.ActBackward(&conv3x3x4PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+	}
 }
 
-// layer1_1_bn2EvalGeom: batchnorm, in inference.
-var layer1_1_bn2EvalGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 4,
-	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Row: 16, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer1_1_bn2CoefUpdate computes layer1.1.bn2's inference-mode coefficients (running statistics).
-func layer1_1_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_1_bn2W, 4, d)
-	runtime.BatchNormEval(&layer1_1_bn2EvalGeom, &v)
-}
-
-// layer1_1_bn2Eval computes layer1.1.bn2 (batchnorm) + layer1.1.relu2 (relu) in inference mode, rows [lo, hi).
-func layer1_1_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn2W, 4, c.D[layer1_1_bn2Coef])
-	runtime.BatchNormApply(&layer1_1_bn2EvalGeom, &v, c.F[f19], c.F[f18], lo, hi)
-}
-
-// layer1_1_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_1_bn2BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_5: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_5 = runtime.BNGeom{
 	H: 4, W: 4, C: 4,
 	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Row: 16, Pix: 4},
 	DIn: runtime.Layout{Off: 28, Row: 24, Pix: 4}, DOut: runtime.Layout{Row: 16, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// padTG38: the padding of g38 (4x4x4 p1).
-var padTG38 = runtime.Padding{
-	H: 4, W: 4, C: 4, PH: 1, PW: 1,
-}
-
-// layer1_1_bn2Backward computes the gradients of layer1.1.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_1_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn2W, 4, c.B[layer1_1_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer1_1_bn2W], c.G[layer1_1_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f14) {
-			runtime.ClearPadding(&padTG38, f, 0, 4)
+// batchnormBackward_3 returns the phase of layer1.1.bn2 and layer1.2.bn2, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_3(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 4, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(b0) {
+				runtime.ClearPadding(&pad4x4x4p1, f, 0, 4)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormBackwardGeom_5, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&layer1_1_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f14), c.Batch.F(f20), c.Batch.F(f18), nil, lo, hi)
 }
 
-// layer1_1_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_1_bn2EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_5: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_5 = runtime.BNGeom{
 	H: 4, W: 4, C: 4,
 	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Row: 16, Pix: 4},
 	DIn: runtime.Layout{Off: 28, Row: 24, Pix: 4}, DOut: runtime.Layout{Row: 16, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer1_1_bn2EvalBackward computes the gradients of layer1.1.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_1_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn2W, 4, c.D[layer1_1_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer1_1_bn2W], c.G[layer1_1_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f14) {
-			runtime.ClearPadding(&padTG38, f, 0, 4)
+// batchnormEvalBackward_3 returns the phase of layer1.1.bn2 and layer1.2.bn2, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_3(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 4, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(b0) {
+				runtime.ClearPadding(&pad4x4x4p1, f, 0, 4)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_5, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&layer1_1_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f14), c.Batch.F(f20), c.Batch.F(f18), nil, lo, hi)
 }
 
-// layer1_1_conv3Geom: conv 1x1x16 nobias.
-var layer1_1_conv3Geom = runtime.ConvGeom{
-	C: 4, InRow: 16, OH: 4, OW: 4, K: 16, OutRow: 64,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-	DOutRow: 64,
-	H:       4, W: 4, DInRow: 16,
-}
-
-// layer1_1_conv3Forward computes layer1.1.conv3 (conv 1x1x16 nobias): output rows [lo, hi).
-func layer1_1_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_1_conv3Geom, c.Scratch, c.F[f6], c.F[f19], c.P[layer1_1_conv3W], nil, lo, hi)
-}
-
-// layer1_1_conv3WeightGrad adds to the weight and bias gradients of layer1.1.conv3, weight blocks.
-func layer1_1_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer1_1_conv3Geom, c.Scratch, c.G[layer1_1_conv3W], nil, c.F[f19], c.F[f8], lo, hi)
-}
-
-// layer1_1_conv3PrevActGeom: the derivative of layer1.1.relu2, in place on its output's gradient.
-var layer1_1_conv3PrevActGeom = runtime.EltGeom{
-	H: 4, W: 4, C: 4,
-	Out: runtime.Layout{Row: 16, Pix: 4}, In: []runtime.Layout{{Row: 16, Pix: 4}},
-	DOut: runtime.Layout{Row: 16, Pix: 4}, DIn: []runtime.Layout{{Row: 16, Pix: 4}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_1_conv3TUpdate computes layer1.1.conv3's weights transposed, for its input gradient.
-func layer1_1_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer1_1_conv3Geom, d, w.P[layer1_1_conv3W])
-}
-
-// layer1_1_conv3InputGrad computes the gradient of layer1.1.conv3's input, rows [lo, hi).
-func layer1_1_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer1_1_conv3Geom, c.Scratch, c.F[f20], c.D[layer1_1_conv3T], c.F[f8], false, lo, hi)
-	// The derivative of layer1.1.relu2, on the rows just written.
-	runtime.ActBackward(&layer1_1_conv3PrevActGeom, c.F[f20], c.F[f20], nil, c.F[f19], lo, hi)
-}
-
-// layer1_1_bn3Geom: batchnorm.
-var layer1_1_bn3Geom = runtime.BNGeom{
-	H: 4, W: 4, C: 16,
-	In: runtime.Layout{Row: 64, Pix: 16}, Out: runtime.Layout{Row: 64, Pix: 16},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_1_bn3Stats computes layer1.1.bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_1_bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_1_bn3Count][0]++
-	}
-	v := bnVecs(c.Weights, layer1_1_bn3W, 16, c.B[layer1_1_bn3Batch])
-	runtime.BatchNormStats(&layer1_1_bn3Geom, c.Scratch, &v, c.Batch.F(f6), lo, hi)
-}
-
-// layer1_1_bn3Forward computes layer1.1.bn3 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer1_1_bn3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn3W, 16, c.B[layer1_1_bn3Batch])
-	runtime.BatchNormApply(&layer1_1_bn3Geom, &v, c.F[f1], c.F[f6], lo, hi)
-}
-
-// layer1_1_bn3EvalGeom: batchnorm, in inference.
-var layer1_1_bn3EvalGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 16,
-	In: runtime.Layout{Row: 64, Pix: 16}, Out: runtime.Layout{Row: 64, Pix: 16},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_1_bn3CoefUpdate computes layer1.1.bn3's inference-mode coefficients (running statistics).
-func layer1_1_bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_1_bn3W, 16, d)
-	runtime.BatchNormEval(&layer1_1_bn3EvalGeom, &v)
-}
-
-// layer1_1_bn3Eval computes layer1.1.bn3 (batchnorm) in inference mode, rows [lo, hi).
-func layer1_1_bn3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn3W, 16, c.D[layer1_1_bn3Coef])
-	runtime.BatchNormApply(&layer1_1_bn3EvalGeom, &v, c.F[f1], c.F[f6], lo, hi)
-}
-
-// layer1_1_bn3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_1_bn3BackwardGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 16,
-	In: runtime.Layout{Row: 64, Pix: 16}, Out: runtime.Layout{Row: 64, Pix: 16},
-	DIn: runtime.Layout{Row: 64, Pix: 16}, DOut: runtime.Layout{Row: 64, Pix: 16},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer1_1_bn3Backward computes the gradients of layer1.1.bn3's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_1_bn3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn3W, 16, c.B[layer1_1_bn3Batch])
-	v.DGamma, v.DBeta = c.G[layer1_1_bn3W], c.G[layer1_1_bn3B]
-	runtime.BatchNormBackward(&layer1_1_bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f8), c.Batch.F(f10), c.Batch.F(f6), nil, lo, hi)
-}
-
-// layer1_1_bn3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_1_bn3EvalBackwardGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 16,
-	In: runtime.Layout{Row: 64, Pix: 16}, Out: runtime.Layout{Row: 64, Pix: 16},
-	DIn: runtime.Layout{Row: 64, Pix: 16}, DOut: runtime.Layout{Row: 64, Pix: 16},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_1_bn3EvalBackward computes the gradients of layer1.1.bn3's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_1_bn3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_1_bn3W, 16, c.D[layer1_1_bn3Coef])
-	v.DGamma, v.DBeta = c.G[layer1_1_bn3W], c.G[layer1_1_bn3B]
-	runtime.BatchNormBackward(&layer1_1_bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f8), c.Batch.F(f10), c.Batch.F(f6), nil, lo, hi)
-}
-
-// layer1_1_add1ForwardGeom: layer1.1.add1+layer1.1.relu3.
-var layer1_1_add1ForwardGeom = runtime.EltGeom{
-	H: 4, W: 4, C: 16,
-	Out: runtime.Layout{Row: 64, Pix: 16}, In: []runtime.Layout{{Row: 64, Pix: 16}, {Row: 64, Pix: 16}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_1_add1Forward computes layer1.1.add1 (residual) + layer1.1.relu3 (relu), rows [lo, hi).
-func layer1_1_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&layer1_1_add1ForwardGeom, c.F[f8], [][]float32{c.F[f1], c.F[f7]}, lo, hi)
-}
-
-// layer1_1_add1BackGeom: the gradient of layer1.1.add1+layer1.1.relu3.
-var layer1_1_add1BackGeom = runtime.EltGeom{
-	H: 4, W: 4, C: 16,
-	DOut: runtime.Layout{Row: 64, Pix: 16}, DIn: []runtime.Layout{{Row: 64, Pix: 16}, {Row: 64, Pix: 16}}, Acc: []bool{false, false},
-}
-
-// layer1_1_add1ActGeom: the derivative of layer1.1.relu3, in place on its output's gradient.
-var layer1_1_add1ActGeom = runtime.EltGeom{
-	H: 4, W: 4, C: 16,
-	Out: runtime.Layout{Row: 64, Pix: 16}, In: []runtime.Layout{{Row: 64, Pix: 16}},
-	DOut: runtime.Layout{Row: 64, Pix: 16}, DIn: []runtime.Layout{{Row: 64, Pix: 16}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_1_add1InputGrad computes the gradients of layer1.1.add1 (residual) + layer1.1.relu3 (relu)'s inputs, rows [lo, hi).
-func layer1_1_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer1_1_add1ActGeom, c.F[f1], c.F[f1], nil, c.F[f8], lo, hi)
-	d := [2][]float32{c.F[f10], c.F[f9]}
-	runtime.AddBackward(&layer1_1_add1BackGeom, d[:], c.F[f1], lo, hi)
-}
-
-// layer1_2_conv1Geom: conv 1x1x4 nobias.
-var layer1_2_conv1Geom = runtime.ConvGeom{
-	C: 16, InRow: 64, OH: 4, OW: 4, K: 4, OutRow: 16,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-	DOutRow: 16,
-	H:       4, W: 4, DInRow: 64,
-}
-
-// layer1_2_conv1Forward computes layer1.2.conv1 (conv 1x1x4 nobias): output rows [lo, hi).
-func layer1_2_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_2_conv1Geom, c.Scratch, c.F[f20], c.F[f8], c.P[layer1_2_conv1W], nil, lo, hi)
-}
-
-// layer1_2_conv1WeightGrad adds to the weight and bias gradients of layer1.2.conv1, weight blocks.
-func layer1_2_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer1_2_conv1Geom, c.Scratch, c.G[layer1_2_conv1W], nil, c.F[f8], c.F[f21], lo, hi)
-}
-
-// layer1_2_conv1TUpdate computes layer1.2.conv1's weights transposed, for its input gradient.
-func layer1_2_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer1_2_conv1Geom, d, w.P[layer1_2_conv1W])
-}
-
-// layer1_2_conv1InputGrad computes the gradient of layer1.2.conv1's input, rows [lo, hi).
-func layer1_2_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer1_2_conv1Geom, c.Scratch, c.F[f1], c.D[layer1_2_conv1T], c.F[f21], true, lo, hi)
-}
-
-// layer1_2_bn1Geom: batchnorm.
-var layer1_2_bn1Geom = runtime.BNGeom{
-	H: 4, W: 4, C: 4,
-	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Off: 28, Row: 24, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer1_2_bn1Stats computes layer1.2.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_2_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_2_bn1Count][0]++
-	}
-	v := bnVecs(c.Weights, layer1_2_bn1W, 4, c.B[layer1_2_bn1Batch])
-	runtime.BatchNormStats(&layer1_2_bn1Geom, c.Scratch, &v, c.Batch.F(f20), lo, hi)
-}
-
-// padT18: the padding of b18 (4x4x4 p1).
-var padT18 = runtime.Padding{
-	H: 4, W: 4, C: 4, PH: 1, PW: 1,
-}
-
-// layer1_2_bn1Forward computes layer1.2.bn1 (batchnorm) + layer1.2.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer1_2_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT18, c.F[f14], lo, hi)
-	v := bnVecs(c.Weights, layer1_2_bn1W, 4, c.B[layer1_2_bn1Batch])
-	runtime.BatchNormApply(&layer1_2_bn1Geom, &v, c.F[f14], c.F[f20], lo, hi)
-}
-
-// layer1_2_bn1EvalGeom: batchnorm, in inference.
-var layer1_2_bn1EvalGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 4,
-	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Off: 28, Row: 24, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer1_2_bn1CoefUpdate computes layer1.2.bn1's inference-mode coefficients (running statistics).
-func layer1_2_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_2_bn1W, 4, d)
-	runtime.BatchNormEval(&layer1_2_bn1EvalGeom, &v)
-}
-
-// layer1_2_bn1Eval computes layer1.2.bn1 (batchnorm) + layer1.2.relu1 (relu) in inference mode, rows [lo, hi).
-func layer1_2_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT18, c.F[f14], lo, hi)
-	v := bnVecs(c.Weights, layer1_2_bn1W, 4, c.D[layer1_2_bn1Coef])
-	runtime.BatchNormApply(&layer1_2_bn1EvalGeom, &v, c.F[f14], c.F[f20], lo, hi)
-}
-
-// layer1_2_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_2_bn1BackwardGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 4,
-	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Off: 28, Row: 24, Pix: 4},
-	DIn: runtime.Layout{Row: 16, Pix: 4}, DOut: runtime.Layout{Row: 16, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer1_2_bn1Backward computes the gradients of layer1.2.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_2_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_2_bn1W, 4, c.B[layer1_2_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer1_2_bn1W], c.G[layer1_2_bn1B]
-	runtime.BatchNormBackward(&layer1_2_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f21), c.Batch.F(f22), c.Batch.F(f20), nil, lo, hi)
-}
-
-// layer1_2_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_2_bn1EvalBackwardGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 4,
-	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Off: 28, Row: 24, Pix: 4},
-	DIn: runtime.Layout{Row: 16, Pix: 4}, DOut: runtime.Layout{Row: 16, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_2_bn1EvalBackward computes the gradients of layer1.2.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_2_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_2_bn1W, 4, c.D[layer1_2_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer1_2_bn1W], c.G[layer1_2_bn1B]
-	runtime.BatchNormBackward(&layer1_2_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f21), c.Batch.F(f22), c.Batch.F(f20), nil, lo, hi)
-}
-
-// layer1_2_conv2Geom: conv 3x3x4 p1 nobias.
-var layer1_2_conv2Geom = runtime.ConvGeom{
-	C: 4, InRow: 24, OH: 4, OW: 4, K: 4, OutRow: 16,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-	DOutRow: 24, DOutOff: 28,
-	H: 4, W: 4, PH: 1, PW: 1, DInRow: 16,
-}
-
-// layer1_2_conv2Forward computes layer1.2.conv2 (conv 3x3x4 p1 nobias): output rows [lo, hi).
-func layer1_2_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_2_conv2Geom, c.Scratch, c.F[f21], c.F[f14], c.P[layer1_2_conv2W], nil, lo, hi)
-}
-
-// layer1_2_conv2WeightGrad adds to the weight and bias gradients of layer1.2.conv2, units (filter rows of weight blocks).
-func layer1_2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&layer1_2_conv2Geom, c.Scratch, c.G[layer1_2_conv2W], nil, c.F[f14], c.F[f9], lo, hi)
-}
-
-// layer1_2_conv2PrevActGeom: the derivative of layer1.2.relu1, in place on its output's gradient.
-var layer1_2_conv2PrevActGeom = runtime.EltGeom{
-	H: 4, W: 4, C: 4,
-	Out: runtime.Layout{Off: 28, Row: 24, Pix: 4}, In: []runtime.Layout{{Off: 28, Row: 24, Pix: 4}},
-	DOut: runtime.Layout{Row: 16, Pix: 4}, DIn: []runtime.Layout{{Row: 16, Pix: 4}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_2_conv2Back: the transposed convolution that computes layer1.2.conv2's input gradient.
-var layer1_2_conv2Back = runtime.ConvGeom{
-	C: 4, InRow: 24, OH: 4, OW: 4, K: 4, OutRow: 16,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-}
-
-// layer1_2_conv2TUpdate computes layer1.2.conv2's weights transposed, for its input gradient.
-func layer1_2_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[layer1_2_conv2W], 4, 4, 3, 3, 16, 16)
-}
-
-// layer1_2_conv2InputGrad computes the gradient of layer1.2.conv2's input, rows [lo, hi).
-func layer1_2_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&layer1_2_conv2Back, c.Scratch, c.F[f22], c.F[f9], c.D[layer1_2_conv2T], nil, lo, hi)
-	// The derivative of layer1.2.relu1, on the rows just written.
-	runtime.ActBackward(&layer1_2_conv2PrevActGeom, c.F[f22], c.F[f22], nil, c.F[f14], lo, hi)
-}
-
-// layer1_2_bn2Geom: batchnorm.
-var layer1_2_bn2Geom = runtime.BNGeom{
-	H: 4, W: 4, C: 4,
-	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Row: 16, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer1_2_bn2Stats computes layer1.2.bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_2_bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_2_bn2Count][0]++
-	}
-	v := bnVecs(c.Weights, layer1_2_bn2W, 4, c.B[layer1_2_bn2Batch])
-	runtime.BatchNormStats(&layer1_2_bn2Geom, c.Scratch, &v, c.Batch.F(f21), lo, hi)
-}
-
-// layer1_2_bn2Forward computes layer1.2.bn2 (batchnorm) + layer1.2.relu2 (relu) with the batch statistics, rows [lo, hi).
-func layer1_2_bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_2_bn2W, 4, c.B[layer1_2_bn2Batch])
-	runtime.BatchNormApply(&layer1_2_bn2Geom, &v, c.F[f22], c.F[f21], lo, hi)
-}
-
-// layer1_2_bn2EvalGeom: batchnorm, in inference.
-var layer1_2_bn2EvalGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 4,
-	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Row: 16, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer1_2_bn2CoefUpdate computes layer1.2.bn2's inference-mode coefficients (running statistics).
-func layer1_2_bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_2_bn2W, 4, d)
-	runtime.BatchNormEval(&layer1_2_bn2EvalGeom, &v)
-}
-
-// layer1_2_bn2Eval computes layer1.2.bn2 (batchnorm) + layer1.2.relu2 (relu) in inference mode, rows [lo, hi).
-func layer1_2_bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_2_bn2W, 4, c.D[layer1_2_bn2Coef])
-	runtime.BatchNormApply(&layer1_2_bn2EvalGeom, &v, c.F[f22], c.F[f21], lo, hi)
-}
-
-// layer1_2_bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_2_bn2BackwardGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 4,
-	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Row: 16, Pix: 4},
-	DIn: runtime.Layout{Off: 28, Row: 24, Pix: 4}, DOut: runtime.Layout{Row: 16, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG45: the padding of g45 (4x4x4 p1).
-var padTG45 = runtime.Padding{
-	H: 4, W: 4, C: 4, PH: 1, PW: 1,
-}
-
-// layer1_2_bn2Backward computes the gradients of layer1.2.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_2_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_2_bn2W, 4, c.B[layer1_2_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer1_2_bn2W], c.G[layer1_2_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f9) {
-			runtime.ClearPadding(&padTG45, f, 0, 4)
-		}
-	}
-	runtime.BatchNormBackward(&layer1_2_bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f11), c.Batch.F(f21), nil, lo, hi)
-}
-
-// layer1_2_bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_2_bn2EvalBackwardGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 4,
-	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Row: 16, Pix: 4},
-	DIn: runtime.Layout{Off: 28, Row: 24, Pix: 4}, DOut: runtime.Layout{Row: 16, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_2_bn2EvalBackward computes the gradients of layer1.2.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_2_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_2_bn2W, 4, c.D[layer1_2_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer1_2_bn2W], c.G[layer1_2_bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f9) {
-			runtime.ClearPadding(&padTG45, f, 0, 4)
-		}
-	}
-	runtime.BatchNormBackward(&layer1_2_bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f11), c.Batch.F(f21), nil, lo, hi)
-}
-
-// layer1_2_conv3Geom: conv 1x1x16 nobias.
-var layer1_2_conv3Geom = runtime.ConvGeom{
-	C: 4, InRow: 16, OH: 4, OW: 4, K: 16, OutRow: 64,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-	DOutRow: 64,
-	H:       4, W: 4, DInRow: 16,
-}
-
-// layer1_2_conv3Forward computes layer1.2.conv3 (conv 1x1x16 nobias): output rows [lo, hi).
-func layer1_2_conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&layer1_2_conv3Geom, c.Scratch, c.F[f9], c.F[f22], c.P[layer1_2_conv3W], nil, lo, hi)
-}
-
-// layer1_2_conv3WeightGrad adds to the weight and bias gradients of layer1.2.conv3, weight blocks.
-func layer1_2_conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&layer1_2_conv3Geom, c.Scratch, c.G[layer1_2_conv3W], nil, c.F[f22], c.F[f10], lo, hi)
-}
-
-// layer1_2_conv3PrevActGeom: the derivative of layer1.2.relu2, in place on its output's gradient.
-var layer1_2_conv3PrevActGeom = runtime.EltGeom{
-	H: 4, W: 4, C: 4,
-	Out: runtime.Layout{Row: 16, Pix: 4}, In: []runtime.Layout{{Row: 16, Pix: 4}},
-	DOut: runtime.Layout{Row: 16, Pix: 4}, DIn: []runtime.Layout{{Row: 16, Pix: 4}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_2_conv3TUpdate computes layer1.2.conv3's weights transposed, for its input gradient.
-func layer1_2_conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&layer1_2_conv3Geom, d, w.P[layer1_2_conv3W])
-}
-
-// layer1_2_conv3InputGrad computes the gradient of layer1.2.conv3's input, rows [lo, hi).
-func layer1_2_conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&layer1_2_conv3Geom, c.Scratch, c.F[f11], c.D[layer1_2_conv3T], c.F[f10], false, lo, hi)
-	// The derivative of layer1.2.relu2, on the rows just written.
-	runtime.ActBackward(&layer1_2_conv3PrevActGeom, c.F[f11], c.F[f11], nil, c.F[f22], lo, hi)
-}
-
-// layer1_2_bn3Geom: batchnorm.
-var layer1_2_bn3Geom = runtime.BNGeom{
-	H: 4, W: 4, C: 16,
-	In: runtime.Layout{Row: 64, Pix: 16}, Out: runtime.Layout{Row: 64, Pix: 16},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_2_bn3Stats computes layer1.2.bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_2_bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_2_bn3Count][0]++
-	}
-	v := bnVecs(c.Weights, layer1_2_bn3W, 16, c.B[layer1_2_bn3Batch])
-	runtime.BatchNormStats(&layer1_2_bn3Geom, c.Scratch, &v, c.Batch.F(f9), lo, hi)
-}
-
-// layer1_2_bn3Forward computes layer1.2.bn3 (batchnorm) with the batch statistics, rows [lo, hi).
-func layer1_2_bn3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_2_bn3W, 16, c.B[layer1_2_bn3Batch])
-	runtime.BatchNormApply(&layer1_2_bn3Geom, &v, c.F[f1], c.F[f9], lo, hi)
-}
-
-// layer1_2_bn3EvalGeom: batchnorm, in inference.
-var layer1_2_bn3EvalGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 16,
-	In: runtime.Layout{Row: 64, Pix: 16}, Out: runtime.Layout{Row: 64, Pix: 16},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_2_bn3CoefUpdate computes layer1.2.bn3's inference-mode coefficients (running statistics).
-func layer1_2_bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_2_bn3W, 16, d)
-	runtime.BatchNormEval(&layer1_2_bn3EvalGeom, &v)
-}
-
-// layer1_2_bn3Eval computes layer1.2.bn3 (batchnorm) in inference mode, rows [lo, hi).
-func layer1_2_bn3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_2_bn3W, 16, c.D[layer1_2_bn3Coef])
-	runtime.BatchNormApply(&layer1_2_bn3EvalGeom, &v, c.F[f1], c.F[f9], lo, hi)
-}
-
-// layer1_2_bn3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var layer1_2_bn3BackwardGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 16,
-	In: runtime.Layout{Row: 64, Pix: 16}, Out: runtime.Layout{Row: 64, Pix: 16},
-	DIn: runtime.Layout{Row: 64, Pix: 16}, DOut: runtime.Layout{Row: 64, Pix: 16},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer1_2_bn3Backward computes the gradients of layer1.2.bn3's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_2_bn3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_2_bn3W, 16, c.B[layer1_2_bn3Batch])
-	v.DGamma, v.DBeta = c.G[layer1_2_bn3W], c.G[layer1_2_bn3B]
-	runtime.BatchNormBackward(&layer1_2_bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f10), c.Batch.F(f11), c.Batch.F(f9), nil, lo, hi)
-}
-
-// layer1_2_bn3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var layer1_2_bn3EvalBackwardGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 16,
-	In: runtime.Layout{Row: 64, Pix: 16}, Out: runtime.Layout{Row: 64, Pix: 16},
-	DIn: runtime.Layout{Row: 64, Pix: 16}, DOut: runtime.Layout{Row: 64, Pix: 16},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer1_2_bn3EvalBackward computes the gradients of layer1.2.bn3's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_2_bn3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_2_bn3W, 16, c.D[layer1_2_bn3Coef])
-	v.DGamma, v.DBeta = c.G[layer1_2_bn3W], c.G[layer1_2_bn3B]
-	runtime.BatchNormBackward(&layer1_2_bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f10), c.Batch.F(f11), c.Batch.F(f9), nil, lo, hi)
-}
-
-// layer1_2_add1ForwardGeom: layer1.2.add1+layer1.2.relu3.
-var layer1_2_add1ForwardGeom = runtime.EltGeom{
-	H: 4, W: 4, C: 16,
-	Out: runtime.Layout{Row: 64, Pix: 16}, In: []runtime.Layout{{Row: 64, Pix: 16}, {Row: 64, Pix: 16}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_2_add1Forward computes layer1.2.add1 (residual) + layer1.2.relu3 (relu), rows [lo, hi).
-func layer1_2_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&layer1_2_add1ForwardGeom, c.F[f10], [][]float32{c.F[f1], c.F[f8]}, lo, hi)
-}
-
-// layer1_2_add1BackGeom: the gradient of layer1.2.add1+layer1.2.relu3.
-var layer1_2_add1BackGeom = runtime.EltGeom{
-	H: 4, W: 4, C: 16,
-	DOut: runtime.Layout{Row: 64, Pix: 16}, DIn: []runtime.Layout{{Row: 64, Pix: 16}, {Row: 64, Pix: 16}}, Acc: []bool{false, false},
-}
-
-// layer1_2_add1ActGeom: the derivative of layer1.2.relu3, in place on its output's gradient.
-var layer1_2_add1ActGeom = runtime.EltGeom{
-	H: 4, W: 4, C: 16,
-	Out: runtime.Layout{Row: 64, Pix: 16}, In: []runtime.Layout{{Row: 64, Pix: 16}},
-	DOut: runtime.Layout{Row: 64, Pix: 16}, DIn: []runtime.Layout{{Row: 64, Pix: 16}},
-	Act: runtime.ActReLU,
-}
-
-// layer1_2_add1InputGrad computes the gradients of layer1.2.add1 (residual) + layer1.2.relu3 (relu)'s inputs, rows [lo, hi).
-func layer1_2_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&layer1_2_add1ActGeom, c.F[f12], c.F[f12], nil, c.F[f10], lo, hi)
-	d := [2][]float32{c.F[f11], c.F[f1]}
-	runtime.AddBackward(&layer1_2_add1BackGeom, d[:], c.F[f12], lo, hi)
-}
-
-// globalavgpool1ForwardGeom: pool avg global.
-var globalavgpool1ForwardGeom = runtime.GlobalPoolGeom{
-	H: 4, W: 4, C: 16,
-	In: runtime.Layout{Row: 64, Pix: 16},
-}
-
-// globalavgpool1Forward computes globalavgpool1 (pool avg global), channels [lo, hi).
-func globalavgpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1ForwardGeom, c.F[f11], c.F[f10], lo, hi)
-}
-
-// globalavgpool1BackGeom: pool avg global.
-var globalavgpool1BackGeom = runtime.GlobalPoolGeom{
+// poolavgBackGeom: pool avg global.
+var poolavgBackGeom = runtime.GlobalPoolGeom{
 	H: 4, W: 4, C: 16,
 	In:  runtime.Layout{Row: 64, Pix: 16},
 	DIn: runtime.Layout{Row: 64, Pix: 16},
@@ -2231,12 +1386,7 @@ var globalavgpool1BackGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1InputGrad computes the gradient of globalavgpool1's input, channels [lo, hi).
 func globalavgpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolBackward(&globalavgpool1BackGeom, c.F[f12], c.F[f1], lo, hi)
-}
-
-// fcForward computes fc (fc 3), outputs [lo, hi).
-func fcForward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f11], c.P[fcW], c.P[fcB], 16, lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolavgBackGeom, c.F[f12], c.F[f1], lo, hi)
 }
 
 // fcWeightGrad adds to the weight and bias gradients of fc, outputs [lo, hi).

@@ -226,248 +226,148 @@ var program = engine.Program{
 	Ints:         []int{maxpool1Index: 216},
 	BatchBuffers: []int{bn1Batch: 16},
 	Steps: []engine.Step{
-		{
-			Name: "conv1+relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "bn1+relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: bn1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv2 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv3 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv4+relu3 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv4Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv5 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv5Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "maxpool1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: maxpool1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv6 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv6Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "relu4 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: relu4Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: fc1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc2+tanh1 (inference)",
-			Forward: []engine.Phase{
-				{N: 2, Run: fc2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc3 (inference)",
-			Forward: []engine.Phase{
-				{N: 3, Run: fc3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv1+relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: conv1OutGrad},
-				{N: 3, Run: conv1WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv1InputGrad},
-			},
-		},
-		{
-			Name: "bn1+relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 6, Run: bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 4, Run: bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: conv2WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv2InputGrad},
-			},
-		},
-		{
-			Name: "copy concat1[0:4] (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: concat1Copy0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: concat1Copy0InputGrad},
-			},
-		},
-		{
-			Name: "copy concat1[4:6] (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: concat1Copy4Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: concat1Copy4InputGrad},
-			},
-		},
-		{
-			Name: "conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: conv3WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv3InputGrad},
-			},
-		},
-		{
-			Name: "conv4+relu3 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv4Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: conv4WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv4InputGrad},
-			},
-		},
-		{
-			Name: "conv5 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv5Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: conv5WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv5InputGrad},
-			},
-		},
-		{
-			Name: "maxpool1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: maxpool1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: maxpool1InputGrad},
-			},
-		},
-		{
-			Name: "conv6 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv6Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: conv6WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv6InputGrad},
-			},
-		},
-		{
-			Name: "copy concat2[2:5] (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: concat2Copy2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: concat2Copy2InputGrad},
-			},
-		},
-		{
-			Name: "relu4 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: relu4Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: relu4InputGrad},
-			},
-		},
-		{
-			Name: "fc1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: fc1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: fc1WeightGrad, Sums: true},
-				{N: 252, Run: fc1InputGrad},
-			},
-		},
-		{
-			Name: "fc2+tanh1 (training)",
-			Forward: []engine.Phase{
-				{N: 2, Run: fc2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: fc2OutGrad},
-				{N: 2, Run: fc2WeightGrad, Sums: true},
-				{N: 6, Run: fc2InputGrad},
-				{N: 1, Run: fc2AddGrad},
-			},
-		},
-		{
-			Name: "fc3 (training)",
-			Forward: []engine.Phase{
-				{N: 3, Run: fc3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: fc3WeightGrad, Sums: true},
-				{N: 8, Run: fc3InputGrad},
-			},
-		},
-		{
-			Name: "forward again in inference mode (its backward)",
-			Backward: []engine.Phase{
-				{N: 6, Run: conv1Forward, Mode: engine.Inference},
-				{N: 6, Run: bn1Eval, Mode: engine.Inference},
-				{N: 6, Run: conv2Forward, Mode: engine.Inference},
-				{N: 6, Run: concat1Copy0Forward, Mode: engine.Inference},
-				{N: 6, Run: concat1Copy4Forward, Mode: engine.Inference},
-				{N: 6, Run: conv3Forward, Mode: engine.Inference},
-				{N: 6, Run: conv4Forward, Mode: engine.Inference},
-				{N: 6, Run: conv5Forward, Mode: engine.Inference},
-				{N: 6, Run: maxpool1Forward, Mode: engine.Inference},
-				{N: 6, Run: conv6Forward, Mode: engine.Inference},
-				{N: 6, Run: concat2Copy2Forward, Mode: engine.Inference},
-				{N: 6, Run: relu4Forward, Mode: engine.Inference},
-				{N: 6, Run: fc1Forward, Mode: engine.Inference},
-				{N: 2, Run: fc2Forward, Mode: engine.Inference},
-				{N: 3, Run: fc3Forward, Mode: engine.Inference},
-			},
-			Reforward: true,
-		},
+		{Name: "conv1+relu1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "bn1+relu2 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: bn1Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv2 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv3 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv3Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv4+relu3 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv4Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv5 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv5Infer, Mode: engine.Inference},
+		}},
+		{Name: "maxpool1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: maxpool1Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv6 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv6Infer, Mode: engine.Inference},
+		}},
+		{Name: "relu4 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: reluInfer(f1, f13), Mode: engine.Inference},
+		}},
+		{Name: "fc1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: fc6Infer(f14, f1), Mode: engine.Inference},
+		}},
+		{Name: "fc2+tanh1 (inference)", Forward: []engine.Phase{
+			{N: 2, Run: fc2Infer_2(f14), Mode: engine.Inference},
+		}},
+		{Name: "fc3 (inference)", Forward: []engine.Phase{
+			{N: 3, Run: fc3Infer_2(f14), Mode: engine.Inference},
+		}},
+		{Name: "conv1+relu1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: conv1OutGrad},
+			{N: 3, Run: conv1WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: conv1InputGrad},
+		}},
+		{Name: "bn1+relu2 (training)", Forward: []engine.Phase{
+			{N: 4, Run: bn1Stats, Batch: true, Mode: engine.Training},
+			{N: 6, Run: bn1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: bn1Backward, Batch: true, Mode: engine.Training},
+			{N: 4, Run: bn1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "conv2 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: conv2WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: conv2InputGrad},
+		}},
+		{Name: "copy concat1[0:4] (training)", Forward: []engine.Phase{
+			{N: 6, Run: concat1Copy0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: concat1Copy0InputGrad},
+		}},
+		{Name: "copy concat1[4:6] (training)", Forward: []engine.Phase{
+			{N: 6, Run: concat1Copy4Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: concat1Copy4InputGrad},
+		}},
+		{Name: "conv3 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv3Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv3WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: conv3InputGrad},
+		}},
+		{Name: "conv4+relu3 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv4Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv4WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: conv4InputGrad},
+		}},
+		{Name: "conv5 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv5Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: conv5WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: conv5InputGrad},
+		}},
+		{Name: "maxpool1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: maxpool1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: maxpool1InputGrad},
+		}},
+		{Name: "conv6 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv6Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv6WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: conv6InputGrad},
+		}},
+		{Name: "copy concat2[2:5] (training)", Forward: []engine.Phase{
+			{N: 6, Run: concat2Copy2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: concat2Copy2InputGrad},
+		}},
+		{Name: "relu4 (training)", Forward: []engine.Phase{
+			{N: 6, Run: reluInfer(f4, f3), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: relu4InputGrad},
+		}},
+		{Name: "fc1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: fc6Infer(f5, f4), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: fc1WeightGrad, Sums: true},
+			{N: 252, Run: fc1InputGrad},
+		}},
+		{Name: "fc2+tanh1 (training)", Forward: []engine.Phase{
+			{N: 2, Run: fc2Infer_2(f5), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: fc2OutGrad},
+			{N: 2, Run: fc2WeightGrad, Sums: true},
+			{N: 6, Run: fc2InputGrad},
+			{N: 1, Run: fc2AddGrad},
+		}},
+		{Name: "fc3 (training)", Forward: []engine.Phase{
+			{N: 3, Run: fc3Infer_2(f5), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: fc3WeightGrad, Sums: true},
+			{N: 8, Run: fc3InputGrad},
+		}},
+		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
+			{N: 6, Run: conv1Forward, Mode: engine.Inference},
+			{N: 6, Run: bn1Eval, Mode: engine.Inference},
+			{N: 6, Run: conv2Forward, Mode: engine.Inference},
+			{N: 6, Run: concat1Copy0Forward, Mode: engine.Inference},
+			{N: 6, Run: concat1Copy4Forward, Mode: engine.Inference},
+			{N: 6, Run: conv3Forward, Mode: engine.Inference},
+			{N: 6, Run: conv4Forward, Mode: engine.Inference},
+			{N: 6, Run: conv5Forward, Mode: engine.Inference},
+			{N: 6, Run: maxpool1Forward, Mode: engine.Inference},
+			{N: 6, Run: conv6Forward, Mode: engine.Inference},
+			{N: 6, Run: concat2Copy2Forward, Mode: engine.Inference},
+			{N: 6, Run: reluInfer(f4, f3), Mode: engine.Inference},
+			{N: 6, Run: fc6Infer(f5, f4), Mode: engine.Inference},
+			{N: 2, Run: fc2Infer_2(f5), Mode: engine.Inference},
+			{N: 3, Run: fc3Infer_2(f5), Mode: engine.Inference},
+		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 27},
 }
@@ -481,19 +381,19 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 	}
 }
 
-// conv1InferGeom: conv 3x3x4 p1, in inference.
-var conv1InferGeom = runtime.ConvGeom{
+// conv3x3x4InferGeom: conv 3x3x4 p1, in inference.
+var conv3x3x4InferGeom = runtime.ConvGeom{
 	C: 3, InRow: 24, OH: 6, OW: 6, K: 4, OutRow: 36, OutPix: 6,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
 
 // conv1Infer computes conv1 (conv 3x3x4 p1) + relu1 (relu): output rows [lo, hi).
 func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ConvForward(&conv3x3x4InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
 }
 
-// bn1InferGeom: batchnorm, in inference.
-var bn1InferGeom = runtime.BNGeom{
+// batchnormInferGeom: batchnorm, in inference.
+var batchnormInferGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 36, Pix: 6}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -502,73 +402,73 @@ var bn1InferGeom = runtime.BNGeom{
 // bn1CoefUpdate computes bn1's inference-mode coefficients (running statistics).
 func bn1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn1W, 4, d)
-	runtime.BatchNormEval(&bn1InferGeom, &v)
+	runtime.BatchNormEval(&batchnormInferGeom, &v)
 }
 
-// padI4: the padding of b4 (6x6x4 p1).
-var padI4 = runtime.Padding{
+// pad6x6x4p1: the padding of a 6x6x4 p1 buffer.
+var pad6x6x4p1 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
 // bn1Infer computes bn1 (batchnorm) + relu2 (relu) in inference mode, rows [lo, hi).
 func bn1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI4, c.F[f13], lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f13], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
-	runtime.BatchNormApply(&bn1InferGeom, &v, c.F[f13], c.F[f1], lo, hi)
+	runtime.BatchNormApply(&batchnormInferGeom, &v, c.F[f13], c.F[f1], lo, hi)
 }
 
-// conv2InferGeom: conv 3x3x2 p1 nobias, in inference.
-var conv2InferGeom = runtime.ConvGeom{
+// conv3x3x2InferGeom: conv 3x3x2 p1 nobias, in inference.
+var conv3x3x2InferGeom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 36, OutOff: 4, OutPix: 6,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
 // conv2Infer computes conv2 (conv 3x3x2 p1 nobias): output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f1], c.F[f13], c.P[conv2W], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x2InferGeom, c.Scratch, c.F[f1], c.F[f13], c.P[conv2W], nil, lo, hi)
 }
 
-// conv3InferGeom: conv 1x1x2, in inference.
-var conv3InferGeom = runtime.ConvGeom{
+// conv1x1x2InferGeom: conv 1x1x2, in inference.
+var conv1x1x2InferGeom = runtime.ConvGeom{
 	C: 6, InRow: 36, OH: 6, OW: 6, K: 2, OutRow: 42, OutPix: 7,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
 // conv3Infer computes conv3 (conv 1x1x2): output rows [lo, hi).
 func conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv3InferGeom, c.Scratch, c.F[f13], c.F[f1], c.P[conv3W], c.P[conv3B], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x2InferGeom, c.Scratch, c.F[f13], c.F[f1], c.P[conv3W], c.P[conv3B], lo, hi)
 }
 
-// conv4InferGeom: conv 1x1x2, in inference.
-var conv4InferGeom = runtime.ConvGeom{
+// conv1x1x2InferGeom_2: conv 1x1x2, in inference.
+var conv1x1x2InferGeom_2 = runtime.ConvGeom{
 	C: 6, InRow: 36, OH: 6, OW: 6, K: 2, OutRow: 16, OutOff: 18,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
 
-// padI5: the padding of b5 (6x6x2 p1).
-var padI5 = runtime.Padding{
+// pad6x6x2p1: the padding of a 6x6x2 p1 buffer.
+var pad6x6x2p1 = runtime.Padding{
 	H: 6, W: 6, C: 2, PH: 1, PW: 1,
 }
 
 // conv4Infer computes conv4 (conv 1x1x2) + relu3 (relu): output rows [lo, hi).
 func conv4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv4InferGeom, c.Scratch, c.F[f14], c.F[f1], c.P[conv4W], c.P[conv4B], lo, hi)
-	runtime.ClearPadding(&padI5, c.F[f14], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x2InferGeom_2, c.Scratch, c.F[f14], c.F[f1], c.P[conv4W], c.P[conv4B], lo, hi)
+	runtime.ClearPadding(&pad6x6x2p1, c.F[f14], lo, hi)
 }
 
-// conv5InferGeom: conv 3x3x3 p1, in inference.
-var conv5InferGeom = runtime.ConvGeom{
+// conv3x3x3InferGeom: conv 3x3x3 p1, in inference.
+var conv3x3x3InferGeom = runtime.ConvGeom{
 	C: 2, InRow: 16, OH: 6, OW: 6, K: 3, OutRow: 42, OutOff: 2, OutPix: 7,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
 // conv5Infer computes conv5 (conv 3x3x3 p1): output rows [lo, hi).
 func conv5Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv5InferGeom, c.Scratch, c.F[f13], c.F[f14], c.P[conv5W], c.P[conv5B], lo, hi)
+	runtime.ConvForward(&conv3x3x3InferGeom, c.Scratch, c.F[f13], c.F[f14], c.P[conv5W], c.P[conv5B], lo, hi)
 }
 
-// maxpool1InferGeom: pool max 3x3 s1 p1.
-var maxpool1InferGeom = runtime.PoolGeom{
+// poolmaxInferGeom: pool max 3x3 s1 p1.
+var poolmaxInferGeom = runtime.PoolGeom{
 	C: 6, H: 6, W: 6, InRow: 36,
 	OH: 6, OW: 6, OutRow: 36,
 	FH: 3, FW: 3, SH: 1, SW: 1, PH: 1, PW: 1,
@@ -577,57 +477,65 @@ var maxpool1InferGeom = runtime.PoolGeom{
 
 // maxpool1Infer computes maxpool1 (pool max 3x3 s1 p1), output rows [lo, hi).
 func maxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForwardNoIndex(&maxpool1InferGeom, c.F[f14], c.F[f1], lo, hi)
+	runtime.MaxPoolForwardNoIndex(&poolmaxInferGeom, c.F[f14], c.F[f1], lo, hi)
 }
 
-// conv6InferGeom: conv 1x1x2, in inference.
-var conv6InferGeom = runtime.ConvGeom{
+// conv1x1x2InferGeom_3: conv 1x1x2, in inference.
+var conv1x1x2InferGeom_3 = runtime.ConvGeom{
 	C: 6, InRow: 36, OH: 6, OW: 6, K: 2, OutRow: 42, OutOff: 5, OutPix: 7,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
 // conv6Infer computes conv6 (conv 1x1x2): output rows [lo, hi).
 func conv6Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv6InferGeom, c.Scratch, c.F[f13], c.F[f14], c.P[conv6W], c.P[conv6B], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x2InferGeom_3, c.Scratch, c.F[f13], c.F[f14], c.P[conv6W], c.P[conv6B], lo, hi)
 }
 
-// relu4InferGeom: relu.
-var relu4InferGeom = runtime.EltGeom{
+// reluInferGeom: relu.
+var reluInferGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 7,
 	Out: runtime.Layout{Row: 42, Pix: 7}, In: []runtime.Layout{{Row: 42, Pix: 7}},
 	Act: runtime.ActReLU,
 }
 
-// relu4Infer computes relu4 (relu), rows [lo, hi).
-func relu4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ActForward(&relu4InferGeom, c.F[f1], c.F[f13], lo, hi)
+// reluInfer returns the phase of relu4, each with its own buffers: it computes relu, rows [lo, hi).
+func reluInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ActForward(&reluInferGeom, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// fc1Infer computes fc1 (fc 6), outputs [lo, hi).
-func fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f14], c.F[f1], c.P[fc1W], c.P[fc1B], 252, lo, hi)
+// fc6Infer returns the phase of fc1, each with its own buffers: it computes fc 6, outputs [lo, hi).
+func fc6Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[b0], c.F[b1], c.P[fc1W], c.P[fc1B], 252, lo, hi)
+	}
 }
 
-// fc2InferStoreGeom: the activation fused into its store of fc2+tanh1.
+// fc2InferStoreGeom: the activation fused into its store of the fc+the tanh.
 var fc2InferStoreGeom = runtime.EltGeom{
 	H: 2, W: 1, C: 1,
 	Out: runtime.Layout{Off: 6, Row: 1, Pix: 1}, In: []runtime.Layout{{Off: 6, Row: 1, Pix: 1}},
 	Act: runtime.ActTanh,
 }
 
-// fc2Infer computes fc2 (fc 2) + tanh1 (tanh), outputs [lo, hi).
-func fc2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f14][6:], c.F[f14], c.P[fc2W], c.P[fc2B], 6, lo, hi)
-	runtime.ActForward(&fc2InferStoreGeom, c.F[f14], c.F[f14], lo, hi)
+// fc2Infer_2 returns the phase of fc2, each with its own buffers: it computes fc 2 + tanh, outputs [lo, hi).
+func fc2Infer_2(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[b0][6:], c.F[b0], c.P[fc2W], c.P[fc2B], 6, lo, hi)
+		runtime.ActForward(&fc2InferStoreGeom, c.F[b0], c.F[b0], lo, hi)
+	}
 }
 
-// fc3Infer computes fc3 (fc 3), outputs [lo, hi).
-func fc3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f14], c.P[fc3W], c.P[fc3B], 8, lo, hi)
+// fc3Infer_2 returns the phase of fc3, each with its own buffers: it computes fc 3, outputs [lo, hi).
+func fc3Infer_2(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[f1], c.F[b0], c.P[fc3W], c.P[fc3B], 8, lo, hi)
+	}
 }
 
-// conv1Geom: conv 3x3x4 p1.
-var conv1Geom = runtime.ConvGeom{
+// conv3x3x4Geom: conv 3x3x4 p1.
+var conv3x3x4Geom = runtime.ConvGeom{
 	C: 3, InRow: 24, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 	DOutRow: 32, DOutOff: 36,
@@ -636,11 +544,11 @@ var conv1Geom = runtime.ConvGeom{
 
 // conv1Forward computes conv1 (conv 3x3x4 p1) + relu1 (relu): output rows [lo, hi).
 func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f8], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ConvForward(&conv3x3x4Geom, c.Scratch, c.F[f8], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
 }
 
-// conv1ActGradGeom: the derivative of relu1, in place on conv1+relu1's output gradient.
-var conv1ActGradGeom = runtime.EltGeom{
+// conv3x3x4ActGradGeom: the derivative of the relu, in place on the conv+the relu's output gradient.
+var conv3x3x4ActGradGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
 	DOut: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DIn: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
@@ -649,16 +557,16 @@ var conv1ActGradGeom = runtime.EltGeom{
 
 // conv1OutGrad passes the gradient of conv1+relu1's output through its fused activation, rows [lo, hi).
 func conv1OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&conv1ActGradGeom, c.F[f3], c.F[f3], nil, c.F[f8], lo, hi)
+	runtime.ActBackward(&conv3x3x4ActGradGeom, c.F[f3], c.F[f3], nil, c.F[f8], lo, hi)
 }
 
 // conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
 func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f3], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x4Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f3], lo, hi)
 }
 
-// conv1Back: the transposed convolution that computes conv1's input gradient.
-var conv1Back = runtime.ConvGeom{
+// conv3x3x4Back: the transposed convolution that computes the conv's input gradient.
+var conv3x3x4Back = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 3, OutRow: 18,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
@@ -673,11 +581,11 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.ConvForward(&conv1Back, c.Scratch, c.F[f11], c.F[f3], c.D[conv1T], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x4Back, c.Scratch, c.F[f11], c.F[f3], c.D[conv1T], nil, lo, hi)
 }
 
-// bn1Geom: batchnorm.
-var bn1Geom = runtime.BNGeom{
+// batchnormGeom: batchnorm.
+var batchnormGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -689,39 +597,29 @@ func bn1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn1Count][0]++
 	}
 	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
-	runtime.BatchNormStats(&bn1Geom, c.Scratch, &v, c.Batch.F(f8), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(f8), lo, hi)
 }
 
 // bn1Forward computes bn1 (batchnorm) + relu2 (relu) with the batch statistics, rows [lo, hi).
 func bn1Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
-	runtime.BatchNormApply(&bn1Geom, &v, c.F[f2], c.F[f8], lo, hi)
-}
-
-// bn1EvalGeom: batchnorm, in inference.
-var bn1EvalGeom = runtime.BNGeom{
-	H: 6, W: 6, C: 4,
-	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f2], c.F[f8], lo, hi)
 }
 
 // bn1Eval computes bn1 (batchnorm) + relu2 (relu) in inference mode, rows [lo, hi).
 func bn1Eval(c *engine.Ctx, lo, hi int) {
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
-	runtime.BatchNormApply(&bn1EvalGeom, &v, c.F[f2], c.F[f8], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f2], c.F[f8], lo, hi)
 }
 
-// bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var bn1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Train: true, Acc: true,
-}
-
-// padTG13: the padding of g13 (6x6x4 p1).
-var padTG13 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
 // bn1Backward computes the gradients of bn1's input, weight and bias through the batch statistics, channels [lo, hi).
@@ -730,14 +628,14 @@ func bn1Backward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f3) {
-			runtime.ClearPadding(&padTG13, f, 0, 6)
+			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f6), c.Batch.F(f8), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f6), c.Batch.F(f8), nil, lo, hi)
 }
 
-// bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
@@ -750,14 +648,14 @@ func bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f3) {
-			runtime.ClearPadding(&padTG13, f, 0, 6)
+			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f6), c.Batch.F(f8), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f6), c.Batch.F(f8), nil, lo, hi)
 }
 
-// conv2Geom: conv 3x3x2 p1 nobias.
-var conv2Geom = runtime.ConvGeom{
+// conv3x3x2Geom: conv 3x3x2 p1 nobias.
+var conv3x3x2Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 12,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 16, DOutOff: 18,
@@ -766,24 +664,24 @@ var conv2Geom = runtime.ConvGeom{
 
 // conv2Forward computes conv2 (conv 3x3x2 p1 nobias): output rows [lo, hi).
 func conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2Geom, c.Scratch, c.F[f9], c.F[f2], c.P[conv2W], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x2Geom, c.Scratch, c.F[f9], c.F[f2], c.P[conv2W], nil, lo, hi)
 }
 
 // conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks).
 func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv2Geom, c.Scratch, c.G[conv2W], nil, c.F[f2], c.F[f9], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x2Geom, c.Scratch, c.G[conv2W], nil, c.F[f2], c.F[f9], lo, hi)
 }
 
-// conv2PrevActGeom: the derivative of relu2, in place on its output's gradient.
-var conv2PrevActGeom = runtime.EltGeom{
+// conv3x3x2PrevActGeom: the derivative of relu2, in place on its output's gradient.
+var conv3x3x2PrevActGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}},
 	Act: runtime.ActReLU,
 }
 
-// conv2Back: the transposed convolution that computes conv2's input gradient.
-var conv2Back = runtime.ConvGeom{
+// conv3x3x2Back: the transposed convolution that computes the conv's input gradient.
+var conv3x3x2Back = runtime.ConvGeom{
 	C: 2, InRow: 16, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
@@ -795,64 +693,59 @@ func conv2TUpdate(w *engine.Weights, d []float32) {
 
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2Back, c.Scratch, c.F[f6], c.F[f9], c.D[conv2T], nil, lo, hi)
-	// The derivative of relu2, on the rows just written.
-	runtime.ActBackward(&conv2PrevActGeom, c.F[f6], c.F[f6], nil, c.F[f2], lo, hi)
+	runtime.ConvForward(&conv3x3x2Back, c.Scratch, c.F[f6], c.F[f9], c.D[conv2T], nil, lo, hi)
+	// The derivative of the relu before, on the rows just written.
+	runtime.ActBackward(&conv3x3x2PrevActGeom, c.F[f6], c.F[f6], nil, c.F[f2], lo, hi)
 }
 
-// concat1Copy0ForwardGeom: the copy of 6x6x4 into channels [0, 4) of concat1.
-var concat1Copy0ForwardGeom = runtime.CopyGeom{
+// concatForwardGeom: the copy of 6x6x4 into channels [0, 4) of the concat.
+var concatForwardGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 4,
 	Dst: runtime.Layout{Row: 36, Pix: 6}, Src: runtime.Layout{Row: 24, Pix: 4},
 }
 
 // concat1Copy0Forward computes the copy of 6x6x4 into channels [0, 4) of concat1, rows [lo, hi).
 func concat1Copy0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat1Copy0ForwardGeom, c.F[f6], c.F[f8], lo, hi)
+	runtime.CopyMap(&concatForwardGeom, c.F[f6], c.F[f8], lo, hi)
 }
 
-// concat1Copy0BackGeom: the gradient of the copy of 6x6x4 into channels [0, 4) of concat1.
-var concat1Copy0BackGeom = runtime.CopyGeom{
+// concatBackGeom: the gradient of the copy of 6x6x4 into channels [0, 4) of the concat.
+var concatBackGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 4,
 	Dst: runtime.Layout{Off: 36, Row: 32, Pix: 4}, Src: runtime.Layout{Row: 36, Pix: 6},
 }
 
 // concat1Copy0InputGrad computes the gradient of the copy of 6x6x4 into channels [0, 4) of concat1, rows [lo, hi).
 func concat1Copy0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG13, c.F[f3], lo, hi)
-	runtime.CopyMap(&concat1Copy0BackGeom, c.F[f3], c.F[f7], lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f3], lo, hi)
+	runtime.CopyMap(&concatBackGeom, c.F[f3], c.F[f7], lo, hi)
 }
 
-// concat1Copy4ForwardGeom: the copy of 6x6x2 into channels [4, 6) of concat1.
-var concat1Copy4ForwardGeom = runtime.CopyGeom{
+// concatForwardGeom_2: the copy of 6x6x2 into channels [4, 6) of the concat.
+var concatForwardGeom_2 = runtime.CopyGeom{
 	H: 6, W: 6, C: 2,
 	Dst: runtime.Layout{Off: 4, Row: 36, Pix: 6}, Src: runtime.Layout{Row: 12, Pix: 2},
 }
 
 // concat1Copy4Forward computes the copy of 6x6x2 into channels [4, 6) of concat1, rows [lo, hi).
 func concat1Copy4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat1Copy4ForwardGeom, c.F[f6], c.F[f9], lo, hi)
+	runtime.CopyMap(&concatForwardGeom_2, c.F[f6], c.F[f9], lo, hi)
 }
 
-// concat1Copy4BackGeom: the gradient of the copy of 6x6x2 into channels [4, 6) of concat1.
-var concat1Copy4BackGeom = runtime.CopyGeom{
+// concatBackGeom_2: the gradient of the copy of 6x6x2 into channels [4, 6) of the concat.
+var concatBackGeom_2 = runtime.CopyGeom{
 	H: 6, W: 6, C: 2,
 	Dst: runtime.Layout{Off: 18, Row: 16, Pix: 2}, Src: runtime.Layout{Off: 4, Row: 36, Pix: 6},
 }
 
-// padTG15: the padding of g15 (6x6x2 p1).
-var padTG15 = runtime.Padding{
-	H: 6, W: 6, C: 2, PH: 1, PW: 1,
-}
-
 // concat1Copy4InputGrad computes the gradient of the copy of 6x6x2 into channels [4, 6) of concat1, rows [lo, hi).
 func concat1Copy4InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG15, c.F[f9], lo, hi)
-	runtime.CopyMap(&concat1Copy4BackGeom, c.F[f9], c.F[f7], lo, hi)
+	runtime.ClearPadding(&pad6x6x2p1, c.F[f9], lo, hi)
+	runtime.CopyMap(&concatBackGeom_2, c.F[f9], c.F[f7], lo, hi)
 }
 
-// conv3Geom: conv 1x1x2.
-var conv3Geom = runtime.ConvGeom{
+// conv1x1x2Geom: conv 1x1x2.
+var conv1x1x2Geom = runtime.ConvGeom{
 	C: 6, InRow: 36, OH: 6, OW: 6, K: 2, OutRow: 42, OutPix: 7,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 42, DOutPix: 7,
@@ -861,60 +754,55 @@ var conv3Geom = runtime.ConvGeom{
 
 // conv3Forward computes conv3 (conv 1x1x2): output rows [lo, hi).
 func conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv3Geom, c.Scratch, c.F[f3], c.F[f6], c.P[conv3W], c.P[conv3B], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x2Geom, c.Scratch, c.F[f3], c.F[f6], c.P[conv3W], c.P[conv3B], lo, hi)
 }
 
 // conv3WeightGrad adds to the weight and bias gradients of conv3, weight blocks.
 func conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv3Geom, c.Scratch, c.G[conv3W], c.G[conv3B], c.F[f6], c.F[f4], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x2Geom, c.Scratch, c.G[conv3W], c.G[conv3B], c.F[f6], c.F[f4], lo, hi)
 }
 
 // conv3TUpdate computes conv3's weights transposed, for its input gradient.
 func conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv3Geom, d, w.P[conv3W])
+	runtime.Conv1x1Transpose(&conv1x1x2Geom, d, w.P[conv3W])
 }
 
 // conv3InputGrad computes the gradient of conv3's input, rows [lo, hi).
 func conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv3Geom, c.Scratch, c.F[f7], c.D[conv3T], c.F[f4], true, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x2Geom, c.Scratch, c.F[f7], c.D[conv3T], c.F[f4], true, lo, hi)
 }
 
-// conv4Geom: conv 1x1x2.
-var conv4Geom = runtime.ConvGeom{
+// conv1x1x2Geom_2: conv 1x1x2.
+var conv1x1x2Geom_2 = runtime.ConvGeom{
 	C: 6, InRow: 36, OH: 6, OW: 6, K: 2, OutRow: 16, OutOff: 18,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16, ReLU: true,
 	DOutRow: 12,
 	H:       6, W: 6, DInRow: 36,
 }
 
-// padT7: the padding of b7 (6x6x2 p1).
-var padT7 = runtime.Padding{
-	H: 6, W: 6, C: 2, PH: 1, PW: 1,
-}
-
 // conv4Forward computes conv4 (conv 1x1x2) + relu3 (relu): output rows [lo, hi).
 func conv4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv4Geom, c.Scratch, c.F[f9], c.F[f6], c.P[conv4W], c.P[conv4B], lo, hi)
-	runtime.ClearPadding(&padT7, c.F[f9], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x2Geom_2, c.Scratch, c.F[f9], c.F[f6], c.P[conv4W], c.P[conv4B], lo, hi)
+	runtime.ClearPadding(&pad6x6x2p1, c.F[f9], lo, hi)
 }
 
 // conv4WeightGrad adds to the weight and bias gradients of conv4, weight blocks.
 func conv4WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv4Geom, c.Scratch, c.G[conv4W], c.G[conv4B], c.F[f6], c.F[f5], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x2Geom_2, c.Scratch, c.G[conv4W], c.G[conv4B], c.F[f6], c.F[f5], lo, hi)
 }
 
 // conv4TUpdate computes conv4's weights transposed, for its input gradient.
 func conv4TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv4Geom, d, w.P[conv4W])
+	runtime.Conv1x1Transpose(&conv1x1x2Geom_2, d, w.P[conv4W])
 }
 
 // conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
 func conv4InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv4Geom, c.Scratch, c.F[f7], c.D[conv4T], c.F[f5], true, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x2Geom_2, c.Scratch, c.F[f7], c.D[conv4T], c.F[f5], true, lo, hi)
 }
 
-// conv5Geom: conv 3x3x3 p1.
-var conv5Geom = runtime.ConvGeom{
+// conv3x3x3Geom: conv 3x3x3 p1.
+var conv3x3x3Geom = runtime.ConvGeom{
 	C: 2, InRow: 16, OH: 6, OW: 6, K: 3, OutRow: 18,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24, DOutOff: 27,
@@ -923,24 +811,24 @@ var conv5Geom = runtime.ConvGeom{
 
 // conv5Forward computes conv5 (conv 3x3x3 p1): output rows [lo, hi).
 func conv5Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv5Geom, c.Scratch, c.F[f4], c.F[f9], c.P[conv5W], c.P[conv5B], lo, hi)
+	runtime.ConvForward(&conv3x3x3Geom, c.Scratch, c.F[f4], c.F[f9], c.P[conv5W], c.P[conv5B], lo, hi)
 }
 
 // conv5WeightGrad adds to the weight and bias gradients of conv5, units (filter rows of weight blocks).
 func conv5WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv5Geom, c.Scratch, c.G[conv5W], c.G[conv5B], c.F[f9], c.F[f3], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x3Geom, c.Scratch, c.G[conv5W], c.G[conv5B], c.F[f9], c.F[f3], lo, hi)
 }
 
-// conv5PrevActGeom: the derivative of relu3, in place on its output's gradient.
-var conv5PrevActGeom = runtime.EltGeom{
+// conv3x3x3PrevActGeom: the derivative of relu3, in place on its output's gradient.
+var conv3x3x3PrevActGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 2,
 	Out: runtime.Layout{Off: 18, Row: 16, Pix: 2}, In: []runtime.Layout{{Off: 18, Row: 16, Pix: 2}},
 	DOut: runtime.Layout{Row: 12, Pix: 2}, DIn: []runtime.Layout{{Row: 12, Pix: 2}},
 	Act: runtime.ActReLU,
 }
 
-// conv5Back: the transposed convolution that computes conv5's input gradient.
-var conv5Back = runtime.ConvGeom{
+// conv3x3x3Back: the transposed convolution that computes the conv's input gradient.
+var conv3x3x3Back = runtime.ConvGeom{
 	C: 3, InRow: 24, OH: 6, OW: 6, K: 2, OutRow: 12,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
@@ -952,13 +840,13 @@ func conv5TUpdate(w *engine.Weights, d []float32) {
 
 // conv5InputGrad computes the gradient of conv5's input, rows [lo, hi).
 func conv5InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv5Back, c.Scratch, c.F[f5], c.F[f3], c.D[conv5T], nil, lo, hi)
-	// The derivative of relu3, on the rows just written.
-	runtime.ActBackward(&conv5PrevActGeom, c.F[f5], c.F[f5], nil, c.F[f9], lo, hi)
+	runtime.ConvForward(&conv3x3x3Back, c.Scratch, c.F[f5], c.F[f3], c.D[conv5T], nil, lo, hi)
+	// The derivative of the relu before, on the rows just written.
+	runtime.ActBackward(&conv3x3x3PrevActGeom, c.F[f5], c.F[f5], nil, c.F[f9], lo, hi)
 }
 
-// maxpool1ForwardGeom: pool max 3x3 s1 p1.
-var maxpool1ForwardGeom = runtime.PoolGeom{
+// poolmaxForwardGeom: pool max 3x3 s1 p1.
+var poolmaxForwardGeom = runtime.PoolGeom{
 	C: 6, H: 6, W: 6, InRow: 36,
 	OH: 6, OW: 6, OutRow: 36,
 	FH: 3, FW: 3, SH: 1, SW: 1, PH: 1, PW: 1,
@@ -967,16 +855,16 @@ var maxpool1ForwardGeom = runtime.PoolGeom{
 
 // maxpool1Forward computes maxpool1 (pool max 3x3 s1 p1), output rows [lo, hi).
 func maxpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForward(&maxpool1ForwardGeom, c.F[f7], c.I[maxpool1Index], c.F[f6], lo, hi)
+	runtime.MaxPoolForward(&poolmaxForwardGeom, c.F[f7], c.I[maxpool1Index], c.F[f6], lo, hi)
 }
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
 func maxpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolBackward(&maxpool1ForwardGeom, c.F[f7], c.F[f5], c.I[maxpool1Index], lo, hi)
+	runtime.MaxPoolBackward(&poolmaxForwardGeom, c.F[f7], c.F[f5], c.I[maxpool1Index], lo, hi)
 }
 
-// conv6Geom: conv 1x1x2.
-var conv6Geom = runtime.ConvGeom{
+// conv1x1x2Geom_3: conv 1x1x2.
+var conv1x1x2Geom_3 = runtime.ConvGeom{
 	C: 6, InRow: 36, OH: 6, OW: 6, K: 2, OutRow: 42, OutOff: 5, OutPix: 7,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 42, DOutOff: 5, DOutPix: 7,
@@ -985,66 +873,54 @@ var conv6Geom = runtime.ConvGeom{
 
 // conv6Forward computes conv6 (conv 1x1x2): output rows [lo, hi).
 func conv6Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv6Geom, c.Scratch, c.F[f3], c.F[f7], c.P[conv6W], c.P[conv6B], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x2Geom_3, c.Scratch, c.F[f3], c.F[f7], c.P[conv6W], c.P[conv6B], lo, hi)
 }
 
 // conv6WeightGrad adds to the weight and bias gradients of conv6, weight blocks.
 func conv6WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv6Geom, c.Scratch, c.G[conv6W], c.G[conv6B], c.F[f7], c.F[f4], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x2Geom_3, c.Scratch, c.G[conv6W], c.G[conv6B], c.F[f7], c.F[f4], lo, hi)
 }
 
 // conv6TUpdate computes conv6's weights transposed, for its input gradient.
 func conv6TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv6Geom, d, w.P[conv6W])
+	runtime.Conv1x1Transpose(&conv1x1x2Geom_3, d, w.P[conv6W])
 }
 
 // conv6InputGrad computes the gradient of conv6's input, rows [lo, hi).
 func conv6InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv6Geom, c.Scratch, c.F[f5], c.D[conv6T], c.F[f4], false, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x2Geom_3, c.Scratch, c.F[f5], c.D[conv6T], c.F[f4], false, lo, hi)
 }
 
-// concat2Copy2ForwardGeom: the copy of 6x6x3 into channels [2, 5) of concat2.
-var concat2Copy2ForwardGeom = runtime.CopyGeom{
+// concatForwardGeom_3: the copy of 6x6x3 into channels [2, 5) of the concat.
+var concatForwardGeom_3 = runtime.CopyGeom{
 	H: 6, W: 6, C: 3,
 	Dst: runtime.Layout{Off: 2, Row: 42, Pix: 7}, Src: runtime.Layout{Row: 18, Pix: 3},
 }
 
 // concat2Copy2Forward computes the copy of 6x6x3 into channels [2, 5) of concat2, rows [lo, hi).
 func concat2Copy2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat2Copy2ForwardGeom, c.F[f3], c.F[f4], lo, hi)
+	runtime.CopyMap(&concatForwardGeom_3, c.F[f3], c.F[f4], lo, hi)
 }
 
-// concat2Copy2BackGeom: the gradient of the copy of 6x6x3 into channels [2, 5) of concat2.
-var concat2Copy2BackGeom = runtime.CopyGeom{
+// concatBackGeom_3: the gradient of the copy of 6x6x3 into channels [2, 5) of the concat.
+var concatBackGeom_3 = runtime.CopyGeom{
 	H: 6, W: 6, C: 3,
 	Dst: runtime.Layout{Off: 27, Row: 24, Pix: 3}, Src: runtime.Layout{Off: 2, Row: 42, Pix: 7},
 }
 
-// padTG19: the padding of g19 (6x6x3 p1).
-var padTG19 = runtime.Padding{
+// pad6x6x3p1: the padding of a 6x6x3 p1 buffer.
+var pad6x6x3p1 = runtime.Padding{
 	H: 6, W: 6, C: 3, PH: 1, PW: 1,
 }
 
 // concat2Copy2InputGrad computes the gradient of the copy of 6x6x3 into channels [2, 5) of concat2, rows [lo, hi).
 func concat2Copy2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG19, c.F[f3], lo, hi)
-	runtime.CopyMap(&concat2Copy2BackGeom, c.F[f3], c.F[f4], lo, hi)
+	runtime.ClearPadding(&pad6x6x3p1, c.F[f3], lo, hi)
+	runtime.CopyMap(&concatBackGeom_3, c.F[f3], c.F[f4], lo, hi)
 }
 
-// relu4ForwardGeom: relu.
-var relu4ForwardGeom = runtime.EltGeom{
-	H: 6, W: 6, C: 7,
-	Out: runtime.Layout{Row: 42, Pix: 7}, In: []runtime.Layout{{Row: 42, Pix: 7}},
-	Act: runtime.ActReLU,
-}
-
-// relu4Forward computes relu4 (relu), rows [lo, hi).
-func relu4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ActForward(&relu4ForwardGeom, c.F[f4], c.F[f3], lo, hi)
-}
-
-// relu4BackGeom: the gradient of relu.
-var relu4BackGeom = runtime.EltGeom{
+// reluBackGeom: the gradient of relu.
+var reluBackGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 7,
 	Out: runtime.Layout{Row: 42, Pix: 7}, In: []runtime.Layout{{Row: 42, Pix: 7}},
 	DOut: runtime.Layout{Row: 42, Pix: 7}, DIn: []runtime.Layout{{Row: 42, Pix: 7}}, Acc: []bool{false},
@@ -1053,12 +929,7 @@ var relu4BackGeom = runtime.EltGeom{
 
 // relu4InputGrad computes the gradient of relu4 (relu)'s input, rows [lo, hi).
 func relu4InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&relu4BackGeom, c.F[f4], c.F[f5], nil, c.F[f3], lo, hi)
-}
-
-// fc1Forward computes fc1 (fc 6), outputs [lo, hi).
-func fc1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f5], c.F[f4], c.P[fc1W], c.P[fc1B], 252, lo, hi)
+	runtime.ActBackward(&reluBackGeom, c.F[f4], c.F[f5], nil, c.F[f3], lo, hi)
 }
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
@@ -1071,20 +942,7 @@ func fc1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.FCInputGrad(c.F[f5][0+lo:], c.P[fc1W], c.F[f10][0:6], 252, lo, hi)
 }
 
-// fc2ForwardStoreGeom: the activation fused into its store of fc2+tanh1.
-var fc2ForwardStoreGeom = runtime.EltGeom{
-	H: 2, W: 1, C: 1,
-	Out: runtime.Layout{Off: 6, Row: 1, Pix: 1}, In: []runtime.Layout{{Off: 6, Row: 1, Pix: 1}},
-	Act: runtime.ActTanh,
-}
-
-// fc2Forward computes fc2 (fc 2) + tanh1 (tanh), outputs [lo, hi).
-func fc2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f5][6:], c.F[f5], c.P[fc2W], c.P[fc2B], 6, lo, hi)
-	runtime.ActForward(&fc2ForwardStoreGeom, c.F[f5], c.F[f5], lo, hi)
-}
-
-// fc2ActGradGeom: the derivative of tanh1, in place on fc2+tanh1's output gradient.
+// fc2ActGradGeom: the derivative of the tanh, in place on the fc+the tanh's output gradient.
 var fc2ActGradGeom = runtime.EltGeom{
 	H: 2, W: 1, C: 1,
 	Out: runtime.Layout{Off: 6, Row: 1, Pix: 1}, In: []runtime.Layout{{Off: 6, Row: 1, Pix: 1}},
@@ -1116,11 +974,6 @@ var fc2AddGeom = runtime.CopyGeom{
 // fc2AddGrad adds the input gradient set in the scratch buffer to the one other readers add to, rows [lo, hi).
 func fc2AddGrad(c *engine.Ctx, lo, hi int) {
 	runtime.CopyMap(&fc2AddGeom, c.F[f10], c.F[scratch], lo, hi)
-}
-
-// fc3Forward computes fc3 (fc 3), outputs [lo, hi).
-func fc3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f5], c.P[fc3W], c.P[fc3B], 8, lo, hi)
 }
 
 // fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).

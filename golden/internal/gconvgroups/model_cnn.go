@@ -155,99 +155,60 @@ var program = engine.Program{
 		f8: {Len: 864},
 	},
 	Steps: []engine.Step{
-		{
-			Name: "conv1+relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 8, Run: conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv2 (inference)",
-			Forward: []engine.Phase{
-				{N: 8, Run: conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv3+tanh1 (inference)",
-			Forward: []engine.Phase{
-				{N: 8, Run: conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv4 (inference)",
-			Forward: []engine.Phase{
-				{N: 8, Run: conv4Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv5 (inference)",
-			Forward: []engine.Phase{
-				{N: 3, Run: conv5Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv1+relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 8, Run: conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: conv1OutGrad},
-				{N: 2, Run: conv1WeightGrad, Even: true, Sums: true},
-				{N: 8, Run: conv1InputGrad},
-			},
-		},
-		{
-			Name: "conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 8, Run: conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: conv2WeightGrad, Even: true, Sums: true},
-				{N: 8, Run: conv2InputGrad},
-			},
-		},
-		{
-			Name: "conv3+tanh1 (training)",
-			Forward: []engine.Phase{
-				{N: 8, Run: conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: conv3OutGrad},
-				{N: 1, Run: conv3WeightGrad, Even: true, Sums: true},
-				{N: 8, Run: conv3InputGrad},
-			},
-		},
-		{
-			Name: "conv4 (training)",
-			Forward: []engine.Phase{
-				{N: 8, Run: conv4Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: conv4WeightGrad, Even: true, Sums: true},
-				{N: 8, Run: conv4InputGrad},
-			},
-		},
-		{
-			Name: "conv5 (training)",
-			Forward: []engine.Phase{
-				{N: 3, Run: conv5Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: conv5WeightGrad, Even: true, Sums: true},
-				{N: 8, Run: conv5InputGrad},
-			},
-		},
-		{
-			Name: "forward again in inference mode (its backward)",
-			Backward: []engine.Phase{
-				{N: 8, Run: conv1Forward, Mode: engine.Inference},
-				{N: 8, Run: conv2Forward, Mode: engine.Inference},
-				{N: 8, Run: conv3Forward, Mode: engine.Inference},
-				{N: 8, Run: conv4Forward, Mode: engine.Inference},
-				{N: 3, Run: conv5Forward, Mode: engine.Inference},
-			},
-			Reforward: true,
-		},
+		{Name: "conv1+relu1 (inference)", Forward: []engine.Phase{
+			{N: 8, Run: conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv2 (inference)", Forward: []engine.Phase{
+			{N: 8, Run: conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv3+tanh1 (inference)", Forward: []engine.Phase{
+			{N: 8, Run: conv3Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv4 (inference)", Forward: []engine.Phase{
+			{N: 8, Run: conv4Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv5 (inference)", Forward: []engine.Phase{
+			{N: 3, Run: conv5Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv1+relu1 (training)", Forward: []engine.Phase{
+			{N: 8, Run: conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: conv1OutGrad},
+			{N: 2, Run: conv1WeightGrad, Even: true, Sums: true},
+			{N: 8, Run: conv1InputGrad},
+		}},
+		{Name: "conv2 (training)", Forward: []engine.Phase{
+			{N: 8, Run: conv2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv2WeightGrad, Even: true, Sums: true},
+			{N: 8, Run: conv2InputGrad},
+		}},
+		{Name: "conv3+tanh1 (training)", Forward: []engine.Phase{
+			{N: 8, Run: conv3Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: conv3OutGrad},
+			{N: 1, Run: conv3WeightGrad, Even: true, Sums: true},
+			{N: 8, Run: conv3InputGrad},
+		}},
+		{Name: "conv4 (training)", Forward: []engine.Phase{
+			{N: 8, Run: conv4Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv4WeightGrad, Even: true, Sums: true},
+			{N: 8, Run: conv4InputGrad},
+		}},
+		{Name: "conv5 (training)", Forward: []engine.Phase{
+			{N: 3, Run: conv5Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: conv5WeightGrad, Even: true, Sums: true},
+			{N: 8, Run: conv5InputGrad},
+		}},
+		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
+			{N: 8, Run: conv1Forward, Mode: engine.Inference},
+			{N: 8, Run: conv2Forward, Mode: engine.Inference},
+			{N: 8, Run: conv3Forward, Mode: engine.Inference},
+			{N: 8, Run: conv4Forward, Mode: engine.Inference},
+			{N: 3, Run: conv5Forward, Mode: engine.Inference},
+		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 10},
 }
@@ -261,88 +222,88 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 	}
 }
 
-// conv1InferGeom: conv 3x3x6 p1 g2, in inference.
-var conv1InferGeom = runtime.ConvGeom{
+// conv3x3x6InferGeom: conv 3x3x6 p1 g2, in inference.
+var conv3x3x6InferGeom = runtime.ConvGeom{
 	C: 4, InRow: 40, OH: 8, OW: 8, K: 6, OutRow: 60, OutOff: 66,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 	Groups: 2,
 }
 
-// padI1: the padding of b1 (8x8x6 p1).
-var padI1 = runtime.Padding{
+// pad8x8x6p1: the padding of a 8x8x6 p1 buffer.
+var pad8x8x6p1 = runtime.Padding{
 	H: 8, W: 8, C: 6, PH: 1, PW: 1,
 }
 
 // conv1Infer computes conv1 (conv 3x3x6 p1 g2) + relu1 (relu): output rows [lo, hi).
 func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardGrouped(&conv1InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
-	runtime.ClearPadding(&padI1, c.F[f1], lo, hi)
+	runtime.ConvForwardGrouped(&conv3x3x6InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ClearPadding(&pad8x8x6p1, c.F[f1], lo, hi)
 }
 
-// conv2InferGeom: conv 3x3x6 p1 g6 nobias, in inference.
-var conv2InferGeom = runtime.ConvGeom{
+// conv3x3x6InferGeom_2: conv 3x3x6 p1 g6 nobias, in inference.
+var conv3x3x6InferGeom_2 = runtime.ConvGeom{
 	C: 6, InRow: 60, OH: 8, OW: 8, K: 6, OutRow: 72, OutOff: 156,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	Groups: 6,
 }
 
-// padI2: the padding of b2 (8x8x6 p2).
-var padI2 = runtime.Padding{
+// pad8x8x6p2: the padding of a 8x8x6 p2 buffer.
+var pad8x8x6p2 = runtime.Padding{
 	H: 8, W: 8, C: 6, PH: 2, PW: 2,
 }
 
 // conv2Infer computes conv2 (conv 3x3x6 p1 g6 nobias): output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&conv2InferGeom, c.Scratch, c.F[f8], c.F[f1], c.P[conv2W], nil, lo, hi)
-	runtime.ClearPadding(&padI2, c.F[f8], lo, hi)
+	runtime.DepthwiseForward(&conv3x3x6InferGeom_2, c.Scratch, c.F[f8], c.F[f1], c.P[conv2W], nil, lo, hi)
+	runtime.ClearPadding(&pad8x8x6p2, c.F[f8], lo, hi)
 }
 
-// conv3InferGeom: conv 3x3x4 d2 p2, in inference.
-var conv3InferGeom = runtime.ConvGeom{
+// conv3x3x4InferGeom: conv 3x3x4 d2 p2, in inference.
+var conv3x3x4InferGeom = runtime.ConvGeom{
 	C: 6, InRow: 72, OH: 8, OW: 8, K: 4, OutRow: 40, OutOff: 84,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DH: 2, DW: 2,
 }
 
-// conv3StoreGeom: the activation fused into its store of conv3+tanh1.
-var conv3StoreGeom = runtime.EltGeom{
+// conv3x3x4StoreGeom: the activation fused into its store of the conv+the tanh.
+var conv3x3x4StoreGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 4,
 	Out: runtime.Layout{Off: 84, Row: 40, Pix: 4}, In: []runtime.Layout{{Off: 84, Row: 40, Pix: 4}},
 	Act: runtime.ActTanh,
 }
 
-// padI3: the padding of b3 (8x8x4 p2x1).
-var padI3 = runtime.Padding{
+// pad8x8x4p2x1: the padding of a 8x8x4 p2x1 buffer.
+var pad8x8x4p2x1 = runtime.Padding{
 	H: 8, W: 8, C: 4, PH: 2, PW: 1,
 }
 
 // conv3Infer computes conv3 (conv 3x3x4 d2 p2) + tanh1 (tanh): output rows [lo, hi).
 func conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardGrouped(&conv3InferGeom, c.Scratch, c.F[f1], c.F[f8], c.P[conv3W], c.P[conv3B], lo, hi)
-	runtime.ClearPadding(&padI3, c.F[f1], lo, hi)
-	runtime.ActForward(&conv3StoreGeom, c.F[f1], c.F[f1], lo, hi)
+	runtime.ConvForwardGrouped(&conv3x3x4InferGeom, c.Scratch, c.F[f1], c.F[f8], c.P[conv3W], c.P[conv3B], lo, hi)
+	runtime.ClearPadding(&pad8x8x4p2x1, c.F[f1], lo, hi)
+	runtime.ActForward(&conv3x3x4StoreGeom, c.F[f1], c.F[f1], lo, hi)
 }
 
-// conv4InferGeom: conv 3x3x4 d2x1 p same, in inference.
-var conv4InferGeom = runtime.ConvGeom{
+// conv3x3x4InferGeom_2: conv 3x3x4 d2x1 p same, in inference.
+var conv3x3x4InferGeom_2 = runtime.ConvGeom{
 	C: 4, InRow: 40, OH: 8, OW: 8, K: 4, OutRow: 40, OutOff: 44,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DH: 2,
 }
 
-// padI4: the padding of b4 (8x8x4 p1).
-var padI4 = runtime.Padding{
+// pad8x8x4p1: the padding of a 8x8x4 p1 buffer.
+var pad8x8x4p1 = runtime.Padding{
 	H: 8, W: 8, C: 4, PH: 1, PW: 1,
 }
 
 // conv4Infer computes conv4 (conv 3x3x4 d2x1 p same): output rows [lo, hi).
 func conv4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardGrouped(&conv4InferGeom, c.Scratch, c.F[f8], c.F[f1], c.P[conv4W], c.P[conv4B], lo, hi)
-	runtime.ClearPadding(&padI4, c.F[f8], lo, hi)
+	runtime.ConvForwardGrouped(&conv3x3x4InferGeom_2, c.Scratch, c.F[f8], c.F[f1], c.P[conv4W], c.P[conv4B], lo, hi)
+	runtime.ClearPadding(&pad8x8x4p1, c.F[f8], lo, hi)
 }
 
-// conv5InferGeom: conv 3x3x8 s2 d2 p1 g4 nobias, in inference.
-var conv5InferGeom = runtime.ConvGeom{
+// conv3x3x8InferGeom: conv 3x3x8 s2 d2 p1 g4 nobias, in inference.
+var conv3x3x8InferGeom = runtime.ConvGeom{
 	C: 4, InRow: 40, OH: 3, OW: 3, K: 8, OutRow: 24,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
 	Groups: 4, DH: 2, DW: 2,
@@ -350,11 +311,11 @@ var conv5InferGeom = runtime.ConvGeom{
 
 // conv5Infer computes conv5 (conv 3x3x8 s2 d2 p1 g4 nobias): output rows [lo, hi).
 func conv5Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardGrouped(&conv5InferGeom, c.Scratch, c.F[f1], c.F[f8], c.P[conv5W], nil, lo, hi)
+	runtime.ConvForwardGrouped(&conv3x3x8InferGeom, c.Scratch, c.F[f1], c.F[f8], c.P[conv5W], nil, lo, hi)
 }
 
-// conv1Geom: conv 3x3x6 p1 g2.
-var conv1Geom = runtime.ConvGeom{
+// conv3x3x6Geom: conv 3x3x6 p1 g2.
+var conv3x3x6Geom = runtime.ConvGeom{
 	C: 4, InRow: 40, OH: 8, OW: 8, K: 6, OutRow: 60, OutOff: 66,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 	Groups:  2,
@@ -364,11 +325,12 @@ var conv1Geom = runtime.ConvGeom{
 
 // conv1Forward computes conv1 (conv 3x3x6 p1 g2) + relu1 (relu): output rows [lo, hi).
 func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardGrouped(&conv1Geom, c.Scratch, c.F[f3], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ConvForwardGrouped(&conv3x3x6Geom, c.Scratch, c.F[f3], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ClearPadding(&pad8x8x6p1, c.F[f3], lo, hi)
 }
 
-// conv1ActGradGeom: the derivative of relu1, in place on conv1+relu1's output gradient.
-var conv1ActGradGeom = runtime.EltGeom{
+// conv3x3x6ActGradGeom: the derivative of the relu, in place on the conv+the relu's output gradient.
+var conv3x3x6ActGradGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 6,
 	Out: runtime.Layout{Off: 66, Row: 60, Pix: 6}, In: []runtime.Layout{{Off: 66, Row: 60, Pix: 6}},
 	DOut: runtime.Layout{Row: 48, Pix: 6}, DIn: []runtime.Layout{{Row: 48, Pix: 6}},
@@ -377,17 +339,17 @@ var conv1ActGradGeom = runtime.EltGeom{
 
 // conv1OutGrad passes the gradient of conv1+relu1's output through its fused activation, rows [lo, hi).
 func conv1OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&conv1ActGradGeom, c.F[f5], c.F[f5], nil, c.F[f3], lo, hi)
+	runtime.ActBackward(&conv3x3x6ActGradGeom, c.F[f5], c.F[f5], nil, c.F[f3], lo, hi)
 }
 
 // conv1WeightGrad adds to the weight and bias gradients of conv1, weight blocks of every group.
 func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradGrouped(&conv1Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f5], lo, hi)
+	runtime.ConvWeightGradGrouped(&conv3x3x6Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f5], lo, hi)
 }
 
 // conv1TUpdate computes conv1's weights transposed, for its input gradient.
 func conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv1Geom, d, w.P[conv1W])
+	runtime.GroupedTranspose(&conv3x3x6Geom, d, w.P[conv1W])
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -395,11 +357,11 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.ConvInputGradGrouped(&conv1Geom, c.Scratch, c.F[f6], c.D[conv1T], c.F[f5], false, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x6Geom, c.Scratch, c.F[f6], c.D[conv1T], c.F[f5], false, lo, hi)
 }
 
-// conv2Geom: conv 3x3x6 p1 g6 nobias.
-var conv2Geom = runtime.ConvGeom{
+// conv3x3x6Geom_2: conv 3x3x6 p1 g6 nobias.
+var conv3x3x6Geom_2 = runtime.ConvGeom{
 	C: 6, InRow: 60, OH: 8, OW: 8, K: 6, OutRow: 72, OutOff: 156,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	Groups:  6,
@@ -409,21 +371,22 @@ var conv2Geom = runtime.ConvGeom{
 
 // conv2Forward computes conv2 (conv 3x3x6 p1 g6 nobias): output rows [lo, hi).
 func conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&conv2Geom, c.Scratch, c.F[f2], c.F[f3], c.P[conv2W], nil, lo, hi)
+	runtime.DepthwiseForward(&conv3x3x6Geom_2, c.Scratch, c.F[f2], c.F[f3], c.P[conv2W], nil, lo, hi)
+	runtime.ClearPadding(&pad8x8x6p2, c.F[f2], lo, hi)
 }
 
 // conv2WeightGrad adds to the weight and bias gradients of conv2, channels [16·lo, 16·hi).
 func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&conv2Geom, c.Scratch, c.G[conv2W], nil, c.F[f3], c.F[f1], 16*lo, min(16*hi, 6))
+	runtime.DepthwiseWeightGrad(&conv3x3x6Geom_2, c.Scratch, c.G[conv2W], nil, c.F[f3], c.F[f1], 16*lo, min(16*hi, 6))
 }
 
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&conv2Geom, c.Scratch, c.F[f5], c.P[conv2W], c.F[f1], false, lo, hi)
+	runtime.DepthwiseInputGrad(&conv3x3x6Geom_2, c.Scratch, c.F[f5], c.P[conv2W], c.F[f1], false, lo, hi)
 }
 
-// conv3Geom: conv 3x3x4 d2 p2.
-var conv3Geom = runtime.ConvGeom{
+// conv3x3x4Geom: conv 3x3x4 d2 p2.
+var conv3x3x4Geom = runtime.ConvGeom{
 	C: 6, InRow: 72, OH: 8, OW: 8, K: 4, OutRow: 40, OutOff: 84,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DH: 2, DW: 2,
@@ -431,21 +394,15 @@ var conv3Geom = runtime.ConvGeom{
 	H:       8, W: 8, PH: 2, PW: 2, DInRow: 48,
 }
 
-// conv3StoreGeom_2: the activation fused into its store of conv3+tanh1.
-var conv3StoreGeom_2 = runtime.EltGeom{
-	H: 8, W: 8, C: 4,
-	Out: runtime.Layout{Off: 84, Row: 40, Pix: 4}, In: []runtime.Layout{{Off: 84, Row: 40, Pix: 4}},
-	Act: runtime.ActTanh,
-}
-
 // conv3Forward computes conv3 (conv 3x3x4 d2 p2) + tanh1 (tanh): output rows [lo, hi).
 func conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardGrouped(&conv3Geom, c.Scratch, c.F[f4], c.F[f2], c.P[conv3W], c.P[conv3B], lo, hi)
-	runtime.ActForward(&conv3StoreGeom_2, c.F[f4], c.F[f4], lo, hi)
+	runtime.ConvForwardGrouped(&conv3x3x4Geom, c.Scratch, c.F[f4], c.F[f2], c.P[conv3W], c.P[conv3B], lo, hi)
+	runtime.ClearPadding(&pad8x8x4p2x1, c.F[f4], lo, hi)
+	runtime.ActForward(&conv3x3x4StoreGeom, c.F[f4], c.F[f4], lo, hi)
 }
 
-// conv3ActGradGeom: the derivative of tanh1, in place on conv3+tanh1's output gradient.
-var conv3ActGradGeom = runtime.EltGeom{
+// conv3x3x4ActGradGeom: the derivative of the tanh, in place on the conv+the tanh's output gradient.
+var conv3x3x4ActGradGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 4,
 	Out: runtime.Layout{Off: 84, Row: 40, Pix: 4}, In: []runtime.Layout{{Off: 84, Row: 40, Pix: 4}},
 	DOut: runtime.Layout{Row: 32, Pix: 4}, DIn: []runtime.Layout{{Row: 32, Pix: 4}},
@@ -454,26 +411,26 @@ var conv3ActGradGeom = runtime.EltGeom{
 
 // conv3OutGrad passes the gradient of conv3+tanh1's output through its fused activation, rows [lo, hi).
 func conv3OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&conv3ActGradGeom, c.F[f5], c.F[f5], nil, c.F[f4], lo, hi)
+	runtime.ActBackward(&conv3x3x4ActGradGeom, c.F[f5], c.F[f5], nil, c.F[f4], lo, hi)
 }
 
 // conv3WeightGrad adds to the weight and bias gradients of conv3, weight blocks of every group.
 func conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradGrouped(&conv3Geom, c.Scratch, c.G[conv3W], c.G[conv3B], c.F[f2], c.F[f5], lo, hi)
+	runtime.ConvWeightGradGrouped(&conv3x3x4Geom, c.Scratch, c.G[conv3W], c.G[conv3B], c.F[f2], c.F[f5], lo, hi)
 }
 
 // conv3TUpdate computes conv3's weights transposed, for its input gradient.
 func conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3Geom, d, w.P[conv3W])
+	runtime.GroupedTranspose(&conv3x3x4Geom, d, w.P[conv3W])
 }
 
 // conv3InputGrad computes the gradient of conv3's input, rows [lo, hi).
 func conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv3Geom, c.Scratch, c.F[f1], c.D[conv3T], c.F[f5], false, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x4Geom, c.Scratch, c.F[f1], c.D[conv3T], c.F[f5], false, lo, hi)
 }
 
-// conv4Geom: conv 3x3x4 d2x1 p same.
-var conv4Geom = runtime.ConvGeom{
+// conv3x3x4Geom_2: conv 3x3x4 d2x1 p same.
+var conv3x3x4Geom_2 = runtime.ConvGeom{
 	C: 4, InRow: 40, OH: 8, OW: 8, K: 4, OutRow: 40, OutOff: 44,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DH:      2,
@@ -481,34 +438,29 @@ var conv4Geom = runtime.ConvGeom{
 	H:       8, W: 8, PH: 2, PW: 1, DInRow: 32,
 }
 
-// padT4: the padding of b4 (8x8x4 p1).
-var padT4 = runtime.Padding{
-	H: 8, W: 8, C: 4, PH: 1, PW: 1,
-}
-
 // conv4Forward computes conv4 (conv 3x3x4 d2x1 p same): output rows [lo, hi).
 func conv4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardGrouped(&conv4Geom, c.Scratch, c.F[f5], c.F[f4], c.P[conv4W], c.P[conv4B], lo, hi)
-	runtime.ClearPadding(&padT4, c.F[f5], lo, hi)
+	runtime.ConvForwardGrouped(&conv3x3x4Geom_2, c.Scratch, c.F[f5], c.F[f4], c.P[conv4W], c.P[conv4B], lo, hi)
+	runtime.ClearPadding(&pad8x8x4p1, c.F[f5], lo, hi)
 }
 
 // conv4WeightGrad adds to the weight and bias gradients of conv4, weight blocks of every group.
 func conv4WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradGrouped(&conv4Geom, c.Scratch, c.G[conv4W], c.G[conv4B], c.F[f4], c.F[f1], lo, hi)
+	runtime.ConvWeightGradGrouped(&conv3x3x4Geom_2, c.Scratch, c.G[conv4W], c.G[conv4B], c.F[f4], c.F[f1], lo, hi)
 }
 
 // conv4TUpdate computes conv4's weights transposed, for its input gradient.
 func conv4TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv4Geom, d, w.P[conv4W])
+	runtime.GroupedTranspose(&conv3x3x4Geom_2, d, w.P[conv4W])
 }
 
 // conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
 func conv4InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv4Geom, c.Scratch, c.F[f5], c.D[conv4T], c.F[f1], false, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x4Geom_2, c.Scratch, c.F[f5], c.D[conv4T], c.F[f1], false, lo, hi)
 }
 
-// conv5Geom: conv 3x3x8 s2 d2 p1 g4 nobias.
-var conv5Geom = runtime.ConvGeom{
+// conv3x3x8Geom: conv 3x3x8 s2 d2 p1 g4 nobias.
+var conv3x3x8Geom = runtime.ConvGeom{
 	C: 4, InRow: 40, OH: 3, OW: 3, K: 8, OutRow: 24,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
 	Groups: 4, DH: 2, DW: 2,
@@ -518,20 +470,20 @@ var conv5Geom = runtime.ConvGeom{
 
 // conv5Forward computes conv5 (conv 3x3x8 s2 d2 p1 g4 nobias): output rows [lo, hi).
 func conv5Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardGrouped(&conv5Geom, c.Scratch, c.F[f1], c.F[f5], c.P[conv5W], nil, lo, hi)
+	runtime.ConvForwardGrouped(&conv3x3x8Geom, c.Scratch, c.F[f1], c.F[f5], c.P[conv5W], nil, lo, hi)
 }
 
 // conv5WeightGrad adds to the weight and bias gradients of conv5, weight blocks of every group.
 func conv5WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradGrouped(&conv5Geom, c.Scratch, c.G[conv5W], nil, c.F[f5], c.F[f7], lo, hi)
+	runtime.ConvWeightGradGrouped(&conv3x3x8Geom, c.Scratch, c.G[conv5W], nil, c.F[f5], c.F[f7], lo, hi)
 }
 
 // conv5TUpdate computes conv5's weights transposed, for its input gradient.
 func conv5TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv5Geom, d, w.P[conv5W])
+	runtime.GroupedTranspose(&conv3x3x8Geom, d, w.P[conv5W])
 }
 
 // conv5InputGrad computes the gradient of conv5's input, rows [lo, hi).
 func conv5InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv5Geom, c.Scratch, c.F[f1], c.D[conv5T], c.F[f7], false, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x8Geom, c.Scratch, c.F[f1], c.D[conv5T], c.F[f7], false, lo, hi)
 }

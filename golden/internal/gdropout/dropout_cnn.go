@@ -178,186 +178,111 @@ var program = engine.Program{
 	},
 	Ints: []int{maxpool1Index: 144},
 	Steps: []engine.Step{
-		{
-			Name: "conv1+relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv2 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "add1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: add1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "copy concat1[0:8] (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: concat1Copy0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "copy concat1[8:16] (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: concat1Copy8Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "maxpool1 (inference)",
-			Forward: []engine.Phase{
-				{N: 3, Run: maxpool1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc1+relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 10, Run: fc1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc2 (inference)",
-			Forward: []engine.Phase{
-				{N: 3, Run: fc2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "softmax1 (inference)",
-			Forward: []engine.Phase{
-				{N: 1, Run: softmax1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv1+relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: conv1OutGrad},
-				{N: 3, Run: conv1WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv1InputGrad},
-			},
-		},
-		{
-			Name: "dropout1 (training)",
-			Forward: []engine.Phase{
-				{N: 1, Run: dropout1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: dropout1Backward, Mode: engine.Training},
-				{N: 6, Run: dropout1EvalBackward, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: conv2WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv2InputGrad},
-			},
-		},
-		{
-			Name: "dropout2 (training)",
-			Forward: []engine.Phase{
-				{N: 1, Run: dropout2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: dropout2Backward, Mode: engine.Training},
-				{N: 6, Run: dropout2EvalBackward, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "add1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: add1InputGrad},
-			},
-		},
-		{
-			Name: "dropout3 (training)",
-			Forward: []engine.Phase{
-				{N: 1, Run: dropout3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: dropout3Backward, Mode: engine.Training},
-				{N: 6, Run: dropout3EvalBackward, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "maxpool1 (training)",
-			Forward: []engine.Phase{
-				{N: 3, Run: maxpool1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: maxpool1InputGrad},
-			},
-		},
-		{
-			Name: "fc1+relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 10, Run: fc1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 10, Run: fc1OutGrad},
-				{N: 10, Run: fc1WeightGrad, Sums: true},
-				{N: 144, Run: fc1InputGrad},
-			},
-		},
-		{
-			Name: "dropout4 (training)",
-			Forward: []engine.Phase{
-				{N: 1, Run: dropout4Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: dropout4Backward, Mode: engine.Training},
-				{N: 1, Run: dropout4EvalBackward, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc2 (training)",
-			Forward: []engine.Phase{
-				{N: 3, Run: fc2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: fc2WeightGrad, Sums: true},
-				{N: 10, Run: fc2InputGrad},
-			},
-		},
-		{
-			Name: "softmax1 (training)",
-			Forward: []engine.Phase{
-				{N: 1, Run: softmax1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: softmax1InputGrad},
-			},
-		},
-		{
-			Name: "forward again in inference mode (its backward)",
-			Backward: []engine.Phase{
-				{N: 6, Run: conv1Forward, Mode: engine.Inference},
-				{N: 6, Run: dropout1Eval, Mode: engine.Inference},
-				{N: 6, Run: conv2Forward, Mode: engine.Inference},
-				{N: 6, Run: dropout2Eval, Mode: engine.Inference},
-				{N: 6, Run: add1Forward, Mode: engine.Inference},
-				{N: 6, Run: dropout3Eval, Mode: engine.Inference},
-				{N: 3, Run: maxpool1Forward, Mode: engine.Inference},
-				{N: 10, Run: fc1Forward, Mode: engine.Inference},
-				{N: 1, Run: dropout4Eval, Mode: engine.Inference},
-				{N: 3, Run: fc2Forward, Mode: engine.Inference},
-				{N: 1, Run: softmax1Forward, Mode: engine.Inference},
-			},
-			Reforward: true,
-		},
+		{Name: "conv1+relu1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv2 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "add1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: add1Infer, Mode: engine.Inference},
+		}},
+		{Name: "copy concat1[0:8] (inference)", Forward: []engine.Phase{
+			{N: 6, Run: concat1Copy0Infer, Mode: engine.Inference},
+		}},
+		{Name: "copy concat1[8:16] (inference)", Forward: []engine.Phase{
+			{N: 6, Run: concat1Copy8Infer, Mode: engine.Inference},
+		}},
+		{Name: "maxpool1 (inference)", Forward: []engine.Phase{
+			{N: 3, Run: maxpool1Infer, Mode: engine.Inference},
+		}},
+		{Name: "fc1+relu2 (inference)", Forward: []engine.Phase{
+			{N: 10, Run: fc10Infer(f11, f7), Mode: engine.Inference},
+		}},
+		{Name: "fc2 (inference)", Forward: []engine.Phase{
+			{N: 3, Run: fc3Infer(f11), Mode: engine.Inference},
+		}},
+		{Name: "softmax1 (inference)", Forward: []engine.Phase{
+			{N: 1, Run: softmax1Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv1+relu1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: conv1OutGrad},
+			{N: 3, Run: conv1WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: conv1InputGrad},
+		}},
+		{Name: "dropout1 (training)", Forward: []engine.Phase{
+			{N: 1, Run: dropout1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: dropout0_3Backward(f3, dropout1Mask, f5), Mode: engine.Training},
+			{N: 6, Run: dropout0_3Eval(f3, f5), Mode: engine.Inference},
+		}},
+		{Name: "conv2 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: conv2WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: conv2InputGrad},
+		}},
+		{Name: "dropout2 (training)", Forward: []engine.Phase{
+			{N: 1, Run: dropout2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: dropout0_3Backward(f4, dropout2Mask, f7), Mode: engine.Training},
+			{N: 6, Run: dropout0_3Eval(f4, f7), Mode: engine.Inference},
+		}},
+		{Name: "add1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: add1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: add1InputGrad},
+		}},
+		{Name: "dropout3 (training)", Forward: []engine.Phase{
+			{N: 1, Run: dropout3Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: dropout3Backward, Mode: engine.Training},
+			{N: 6, Run: dropout3EvalBackward, Mode: engine.Inference},
+		}},
+		{Name: "maxpool1 (training)", Forward: []engine.Phase{
+			{N: 3, Run: maxpool1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: maxpool1InputGrad},
+		}},
+		{Name: "fc1+relu2 (training)", Forward: []engine.Phase{
+			{N: 10, Run: fc10Infer(f4, f5), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 10, Run: fc1OutGrad},
+			{N: 10, Run: fc1WeightGrad, Sums: true},
+			{N: 144, Run: fc1InputGrad},
+		}},
+		{Name: "dropout4 (training)", Forward: []engine.Phase{
+			{N: 1, Run: dropout4Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: dropout4Backward, Mode: engine.Training},
+			{N: 1, Run: dropout0_4Eval(f7), Mode: engine.Inference},
+		}},
+		{Name: "fc2 (training)", Forward: []engine.Phase{
+			{N: 3, Run: fc3Infer(f6), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: fc2WeightGrad, Sums: true},
+			{N: 10, Run: fc2InputGrad},
+		}},
+		{Name: "softmax1 (training)", Forward: []engine.Phase{
+			{N: 1, Run: softmax1Infer, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: softmax1InputGrad},
+		}},
+		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
+			{N: 6, Run: conv1Forward, Mode: engine.Inference},
+			{N: 6, Run: dropout0_3Eval(f3, f2), Mode: engine.Inference},
+			{N: 6, Run: conv2Forward, Mode: engine.Inference},
+			{N: 6, Run: dropout2Eval, Mode: engine.Inference},
+			{N: 6, Run: add1Forward, Mode: engine.Inference},
+			{N: 6, Run: dropout3Eval, Mode: engine.Inference},
+			{N: 3, Run: maxpool1Forward, Mode: engine.Inference},
+			{N: 10, Run: fc10Infer(f4, f5), Mode: engine.Inference},
+			{N: 1, Run: dropout0_4Eval(f4), Mode: engine.Inference},
+			{N: 3, Run: fc3Infer(f6), Mode: engine.Inference},
+			{N: 1, Run: softmax1Infer, Mode: engine.Inference},
+		}, Reforward: true},
 	},
 	Loss: engine.Loss{Classifier: true, Steps: 19,
 		Scores:     engine.View{Buf: f7, Map: engine.Map{H: 1, W: 1, C: 3, Pix: 3, Row: 3, Off: 0}},
@@ -375,69 +300,69 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 	}
 }
 
-// conv1InferGeom: conv 3x3x8 p1, in inference.
-var conv1InferGeom = runtime.ConvGeom{
+// conv3x3x8InferGeom: conv 3x3x8 p1, in inference.
+var conv3x3x8InferGeom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 8, OutRow: 64, OutOff: 72,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
 
-// padI2: the padding of b2 (6x6x8 p1).
-var padI2 = runtime.Padding{
+// pad6x6x8p1: the padding of a 6x6x8 p1 buffer.
+var pad6x6x8p1 = runtime.Padding{
 	H: 6, W: 6, C: 8, PH: 1, PW: 1,
 }
 
 // conv1Infer computes conv1 (conv 3x3x8 p1) + relu1 (relu): output rows [lo, hi).
 func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
-	runtime.ClearPadding(&padI2, c.F[f1], lo, hi)
+	runtime.ConvForward(&conv3x3x8InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ClearPadding(&pad6x6x8p1, c.F[f1], lo, hi)
 }
 
-// conv2InferGeom: conv 3x3x8 p1, in inference.
-var conv2InferGeom = runtime.ConvGeom{
+// conv3x3x8InferGeom_2: conv 3x3x8 p1, in inference.
+var conv3x3x8InferGeom_2 = runtime.ConvGeom{
 	C: 8, InRow: 64, OH: 6, OW: 6, K: 8, OutRow: 48,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
 // conv2Infer computes conv2 (conv 3x3x8 p1): output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f7], c.F[f1], c.P[conv2W], c.P[conv2B], lo, hi)
+	runtime.ConvForward(&conv3x3x8InferGeom_2, c.Scratch, c.F[f7], c.F[f1], c.P[conv2W], c.P[conv2B], lo, hi)
 }
 
-// add1InferGeom: add1.
-var add1InferGeom = runtime.EltGeom{
+// residualInferGeom: the residual.
+var residualInferGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 8,
 	Out: runtime.Layout{Row: 48, Pix: 8}, In: []runtime.Layout{{Row: 48, Pix: 8}, {Off: 72, Row: 64, Pix: 8}},
 }
 
 // add1Infer computes add1 (residual), rows [lo, hi).
 func add1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&add1InferGeom, c.F[f11], [][]float32{c.F[f7], c.F[f1]}, lo, hi)
+	runtime.Add(&residualInferGeom, c.F[f11], [][]float32{c.F[f7], c.F[f1]}, lo, hi)
 }
 
-// concat1Copy0InferGeom: the copy of 6x6x8 into channels [0, 8) of concat1.
-var concat1Copy0InferGeom = runtime.CopyGeom{
+// concatInferGeom: the copy of 6x6x8 into channels [0, 8) of the concat.
+var concatInferGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 8,
 	Dst: runtime.Layout{Row: 96, Pix: 16}, Src: runtime.Layout{Row: 48, Pix: 8},
 }
 
 // concat1Copy0Infer computes the copy of 6x6x8 into channels [0, 8) of concat1, rows [lo, hi).
 func concat1Copy0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat1Copy0InferGeom, c.F[f1], c.F[f11], lo, hi)
+	runtime.CopyMap(&concatInferGeom, c.F[f1], c.F[f11], lo, hi)
 }
 
-// concat1Copy8InferGeom: the copy of 6x6x8 into channels [8, 16) of concat1.
-var concat1Copy8InferGeom = runtime.CopyGeom{
+// concatInferGeom_2: the copy of 6x6x8 into channels [8, 16) of the concat.
+var concatInferGeom_2 = runtime.CopyGeom{
 	H: 6, W: 6, C: 8,
 	Dst: runtime.Layout{Off: 8, Row: 96, Pix: 16}, Src: runtime.Layout{Row: 48, Pix: 8},
 }
 
 // concat1Copy8Infer computes the copy of 6x6x8 into channels [8, 16) of concat1, rows [lo, hi).
 func concat1Copy8Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat1Copy8InferGeom, c.F[f1], c.F[f11], lo, hi)
+	runtime.CopyMap(&concatInferGeom_2, c.F[f1], c.F[f11], lo, hi)
 }
 
-// maxpool1InferGeom: pool max 2x2.
-var maxpool1InferGeom = runtime.PoolGeom{
+// poolmaxInferGeom: pool max 2x2.
+var poolmaxInferGeom = runtime.PoolGeom{
 	C: 16, H: 6, W: 6, InRow: 96,
 	OH: 3, OW: 3, OutRow: 48,
 	FH: 2, FW: 2, SH: 2, SW: 2,
@@ -446,25 +371,29 @@ var maxpool1InferGeom = runtime.PoolGeom{
 
 // maxpool1Infer computes maxpool1 (pool max 2x2), output rows [lo, hi).
 func maxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForwardNoIndex(&maxpool1InferGeom, c.F[f7], c.F[f1], lo, hi)
+	runtime.MaxPoolForwardNoIndex(&poolmaxInferGeom, c.F[f7], c.F[f1], lo, hi)
 }
 
-// fc1InferStoreGeom: the activation fused into its store of fc1+relu2.
-var fc1InferStoreGeom = runtime.EltGeom{
+// fc10InferStoreGeom: the activation fused into its store of the fc+the relu.
+var fc10InferStoreGeom = runtime.EltGeom{
 	H: 10, W: 1, C: 1,
 	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}},
 	Act: runtime.ActReLU,
 }
 
-// fc1Infer computes fc1 (fc 10) + relu2 (relu), outputs [lo, hi).
-func fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f11], c.F[f7], c.P[fc1W], c.P[fc1B], 144, lo, hi)
-	runtime.ActForward(&fc1InferStoreGeom, c.F[f11], c.F[f11], lo, hi)
+// fc10Infer returns the phase of fc1, each with its own buffers: it computes fc 10 + relu, outputs [lo, hi).
+func fc10Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[b0], c.F[b1], c.P[fc1W], c.P[fc1B], 144, lo, hi)
+		runtime.ActForward(&fc10InferStoreGeom, c.F[b0], c.F[b0], lo, hi)
+	}
 }
 
-// fc2Infer computes fc2 (fc 3), outputs [lo, hi).
-func fc2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f7], c.F[f11], c.P[fc2W], c.P[fc2B], 10, lo, hi)
+// fc3Infer returns the phase of fc2, each with its own buffers: it computes fc 3, outputs [lo, hi).
+func fc3Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[f7], c.F[b0], c.P[fc2W], c.P[fc2B], 10, lo, hi)
+	}
 }
 
 // softmax1Infer computes softmax1 (softmax): the whole sample.
@@ -493,8 +422,8 @@ func softmax1Infer(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// conv1Geom: conv 3x3x8 p1.
-var conv1Geom = runtime.ConvGeom{
+// conv3x3x8Geom: conv 3x3x8 p1.
+var conv3x3x8Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 8, OutRow: 48,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 	DOutRow: 64, DOutOff: 72,
@@ -503,11 +432,11 @@ var conv1Geom = runtime.ConvGeom{
 
 // conv1Forward computes conv1 (conv 3x3x8 p1) + relu1 (relu): output rows [lo, hi).
 func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ConvForward(&conv3x3x8Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
 }
 
-// conv1ActGradGeom: the derivative of relu1, in place on conv1+relu1's output gradient.
-var conv1ActGradGeom = runtime.EltGeom{
+// conv3x3x8ActGradGeom: the derivative of the relu, in place on the conv+the relu's output gradient.
+var conv3x3x8ActGradGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 8,
 	Out: runtime.Layout{Row: 48, Pix: 8}, In: []runtime.Layout{{Row: 48, Pix: 8}},
 	DOut: runtime.Layout{Off: 72, Row: 64, Pix: 8}, DIn: []runtime.Layout{{Off: 72, Row: 64, Pix: 8}},
@@ -516,16 +445,16 @@ var conv1ActGradGeom = runtime.EltGeom{
 
 // conv1OutGrad passes the gradient of conv1+relu1's output through its fused activation, rows [lo, hi).
 func conv1OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&conv1ActGradGeom, c.F[f3], c.F[f3], nil, c.F[f2], lo, hi)
+	runtime.ActBackward(&conv3x3x8ActGradGeom, c.F[f3], c.F[f3], nil, c.F[f2], lo, hi)
 }
 
 // conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
 func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f3], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x8Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f3], lo, hi)
 }
 
-// conv1Back: the transposed convolution that computes conv1's input gradient.
-var conv1Back = runtime.ConvGeom{
+// conv3x3x8Back: the transposed convolution that computes the conv's input gradient.
+var conv3x3x8Back = runtime.ConvGeom{
 	C: 8, InRow: 64, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
@@ -540,18 +469,13 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.ConvForward(&conv1Back, c.Scratch, c.F[f8], c.F[f3], c.D[conv1T], nil, lo, hi)
-}
-
-// padT3: the padding of b3 (6x6x8 p1).
-var padT3 = runtime.Padding{
-	H: 6, W: 6, C: 8, PH: 1, PW: 1,
+	runtime.ConvForward(&conv3x3x8Back, c.Scratch, c.F[f8], c.F[f3], c.D[conv1T], nil, lo, hi)
 }
 
 // dropout1Forward computes dropout1 in training mode: draws the sample's mask (in C, H, W order), then applies it.
 func dropout1Forward(c *engine.Ctx, lo, hi int) {
 	if lo == 0 {
-		runtime.ClearPadding(&padT3, c.F[f3], 0, 6)
+		runtime.ClearPadding(&pad6x6x8p1, c.F[f3], 0, 6)
 	}
 	m := c.F[dropout1Mask]
 	r := runtime.DropoutRand(c.Seed, c.Sample, 2)
@@ -576,50 +500,37 @@ func dropout1Forward(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// dropout1EvalGeom: dropout 0.3 in inference mode: the identity.
-var dropout1EvalGeom = runtime.CopyGeom{
+// dropout0_3EvalGeom: dropout 0.3 in inference mode: the identity.
+var dropout0_3EvalGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 8,
 	Dst: runtime.Layout{Off: 72, Row: 64, Pix: 8}, Src: runtime.Layout{Row: 48, Pix: 8},
 }
 
-// dropout1Eval computes dropout1 in inference mode (the identity), rows [lo, hi).
-func dropout1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT3, c.F[f3], lo, hi)
-	runtime.CopyMap(&dropout1EvalGeom, c.F[f3], c.F[f2], lo, hi)
+// dropout0_3Eval returns the phase of dropout1 and dropout2, each with its own buffers: it computes the dropout in inference mode (the identity), rows [lo, hi).
+func dropout0_3Eval(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad6x6x8p1, c.F[b0], lo, hi)
+		runtime.CopyMap(&dropout0_3EvalGeom, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// padTG12: the padding of g12 (6x6x8 p1).
-var padTG12 = runtime.Padding{
-	H: 6, W: 6, C: 8, PH: 1, PW: 1,
-}
-
-// dropout1Backward computes the gradient of dropout1's input in training mode, rows [lo, hi).
-func dropout1Backward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG12, c.F[f3], lo, hi)
-	m, din, dout := c.F[dropout1Mask], c.F[f3], c.F[f5]
-	for y := lo; y < hi; y++ {
-		for x := range 6 {
-			for ch := range 8 {
-				din[72+y*64+x*8+ch] = dout[0+y*48+x*8+ch] * m[(y*6+x)*8+ch]
+// dropout0_3Backward returns the phase of dropout1 and dropout2, each with its own buffers: it computes the gradient of the dropout's input in training mode, rows [lo, hi).
+func dropout0_3Backward(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad6x6x8p1, c.F[b0], lo, hi)
+		m, din, dout := c.F[b1], c.F[b0], c.F[b2]
+		for y := lo; y < hi; y++ {
+			for x := range 6 {
+				for ch := range 8 {
+					din[72+y*64+x*8+ch] = dout[0+y*48+x*8+ch] * m[(y*6+x)*8+ch]
+				}
 			}
 		}
 	}
 }
 
-// dropout1EvalBackGeom: the gradient of dropout 0.3 in inference mode.
-var dropout1EvalBackGeom = runtime.CopyGeom{
-	H: 6, W: 6, C: 8,
-	Dst: runtime.Layout{Off: 72, Row: 64, Pix: 8}, Src: runtime.Layout{Row: 48, Pix: 8},
-}
-
-// dropout1EvalBackward computes the gradient of dropout1's input in inference mode, rows [lo, hi).
-func dropout1EvalBackward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG12, c.F[f3], lo, hi)
-	runtime.CopyMap(&dropout1EvalBackGeom, c.F[f3], c.F[f5], lo, hi)
-}
-
-// conv2Geom: conv 3x3x8 p1.
-var conv2Geom = runtime.ConvGeom{
+// conv3x3x8Geom_2: conv 3x3x8 p1.
+var conv3x3x8Geom_2 = runtime.ConvGeom{
 	C: 8, InRow: 64, OH: 6, OW: 6, K: 8, OutRow: 48,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 64, DOutOff: 72,
@@ -628,22 +539,22 @@ var conv2Geom = runtime.ConvGeom{
 
 // conv2Forward computes conv2 (conv 3x3x8 p1): output rows [lo, hi).
 func conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2Geom, c.Scratch, c.F[f4], c.F[f3], c.P[conv2W], c.P[conv2B], lo, hi)
+	runtime.ConvForward(&conv3x3x8Geom_2, c.Scratch, c.F[f4], c.F[f3], c.P[conv2W], c.P[conv2B], lo, hi)
 }
 
 // conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks).
 func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv2Geom, c.Scratch, c.G[conv2W], c.G[conv2B], c.F[f3], c.F[f4], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x8Geom_2, c.Scratch, c.G[conv2W], c.G[conv2B], c.F[f3], c.F[f4], lo, hi)
 }
 
 // conv2TUpdate computes conv2's weights transposed, for its input gradient.
 func conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv2Geom, d, w.P[conv2W])
+	runtime.GroupedTranspose(&conv3x3x8Geom_2, d, w.P[conv2W])
 }
 
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv2Geom, c.Scratch, c.F[f5], c.D[conv2T], c.F[f4], true, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x8Geom_2, c.Scratch, c.F[f5], c.D[conv2T], c.F[f4], true, lo, hi)
 }
 
 // dropout2Forward computes dropout2 in training mode: draws the sample's mask (in C, H, W order), then applies it.
@@ -671,60 +582,30 @@ func dropout2Forward(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// dropout2EvalGeom: dropout 0.5 in inference mode: the identity.
-var dropout2EvalGeom = runtime.CopyGeom{
+// dropout0_5EvalGeom: dropout 0.5 in inference mode: the identity.
+var dropout0_5EvalGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 8,
 	Dst: runtime.Layout{Row: 48, Pix: 8}, Src: runtime.Layout{Row: 48, Pix: 8},
 }
 
 // dropout2Eval computes dropout2 in inference mode (the identity), rows [lo, hi).
 func dropout2Eval(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&dropout2EvalGeom, c.F[f5], c.F[f4], lo, hi)
+	runtime.CopyMap(&dropout0_5EvalGeom, c.F[f5], c.F[f4], lo, hi)
 }
 
-// padTG14: the padding of g14 (6x6x8 p1).
-var padTG14 = runtime.Padding{
-	H: 6, W: 6, C: 8, PH: 1, PW: 1,
-}
-
-// dropout2Backward computes the gradient of dropout2's input in training mode, rows [lo, hi).
-func dropout2Backward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG14, c.F[f4], lo, hi)
-	m, din, dout := c.F[dropout2Mask], c.F[f4], c.F[f7]
-	for y := lo; y < hi; y++ {
-		for x := range 6 {
-			for ch := range 8 {
-				din[72+y*64+x*8+ch] = dout[0+y*48+x*8+ch] * m[(y*6+x)*8+ch]
-			}
-		}
-	}
-}
-
-// dropout2EvalBackGeom: the gradient of dropout 0.5 in inference mode.
-var dropout2EvalBackGeom = runtime.CopyGeom{
-	H: 6, W: 6, C: 8,
-	Dst: runtime.Layout{Off: 72, Row: 64, Pix: 8}, Src: runtime.Layout{Row: 48, Pix: 8},
-}
-
-// dropout2EvalBackward computes the gradient of dropout2's input in inference mode, rows [lo, hi).
-func dropout2EvalBackward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG14, c.F[f4], lo, hi)
-	runtime.CopyMap(&dropout2EvalBackGeom, c.F[f4], c.F[f7], lo, hi)
-}
-
-// add1ForwardGeom: add1.
-var add1ForwardGeom = runtime.EltGeom{
+// residualForwardGeom: the residual.
+var residualForwardGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 8,
 	Out: runtime.Layout{Row: 96, Pix: 16}, In: []runtime.Layout{{Row: 48, Pix: 8}, {Off: 72, Row: 64, Pix: 8}},
 }
 
 // add1Forward computes add1 (residual), rows [lo, hi).
 func add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&add1ForwardGeom, c.F[f4], [][]float32{c.F[f5], c.F[f3]}, lo, hi)
+	runtime.Add(&residualForwardGeom, c.F[f4], [][]float32{c.F[f5], c.F[f3]}, lo, hi)
 }
 
-// add1BackGeom: the gradient of add1.
-var add1BackGeom = runtime.EltGeom{
+// residualBackGeom: the gradient of the residual.
+var residualBackGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 8,
 	DOut: runtime.Layout{Row: 96, Pix: 16}, DIn: []runtime.Layout{{Row: 48, Pix: 8}, {Row: 48, Pix: 8}}, Acc: []bool{false, false},
 }
@@ -732,7 +613,7 @@ var add1BackGeom = runtime.EltGeom{
 // add1InputGrad computes the gradients of add1 (residual)'s inputs, rows [lo, hi).
 func add1InputGrad(c *engine.Ctx, lo, hi int) {
 	d := [2][]float32{c.F[f7], c.F[f5]}
-	runtime.AddBackward(&add1BackGeom, d[:], c.F[f4], lo, hi)
+	runtime.AddBackward(&residualBackGeom, d[:], c.F[f4], lo, hi)
 }
 
 // dropout3Forward computes dropout3 in training mode: draws the sample's mask (in C, H, W order), then applies it.
@@ -760,15 +641,15 @@ func dropout3Forward(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// dropout3EvalGeom: dropout 0.2 in inference mode: the identity.
-var dropout3EvalGeom = runtime.CopyGeom{
+// dropout0_2EvalGeom: dropout 0.2 in inference mode: the identity.
+var dropout0_2EvalGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 8,
 	Dst: runtime.Layout{Off: 8, Row: 96, Pix: 16}, Src: runtime.Layout{Row: 96, Pix: 16},
 }
 
 // dropout3Eval computes dropout3 in inference mode (the identity), rows [lo, hi).
 func dropout3Eval(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&dropout3EvalGeom, c.F[f4], c.F[f4], lo, hi)
+	runtime.CopyMap(&dropout0_2EvalGeom, c.F[f4], c.F[f4], lo, hi)
 }
 
 // dropout3Backward computes the gradient of dropout3's input in training mode, rows [lo, hi).
@@ -783,19 +664,19 @@ func dropout3Backward(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// dropout3EvalBackGeom: the gradient of dropout 0.2 in inference mode.
-var dropout3EvalBackGeom = runtime.CopyGeom{
+// dropout0_2EvalBackGeom: the gradient of dropout 0.2 in inference mode.
+var dropout0_2EvalBackGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 8,
 	Dst: runtime.Layout{Row: 96, Pix: 16}, Src: runtime.Layout{Off: 8, Row: 96, Pix: 16}, Acc: true,
 }
 
 // dropout3EvalBackward computes the gradient of dropout3's input in inference mode, rows [lo, hi).
 func dropout3EvalBackward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&dropout3EvalBackGeom, c.F[f4], c.F[f4], lo, hi)
+	runtime.CopyMap(&dropout0_2EvalBackGeom, c.F[f4], c.F[f4], lo, hi)
 }
 
-// maxpool1ForwardGeom: pool max 2x2.
-var maxpool1ForwardGeom = runtime.PoolGeom{
+// poolmaxForwardGeom: pool max 2x2.
+var poolmaxForwardGeom = runtime.PoolGeom{
 	C: 16, H: 6, W: 6, InRow: 96,
 	OH: 3, OW: 3, OutRow: 48,
 	FH: 2, FW: 2, SH: 2, SW: 2,
@@ -804,29 +685,16 @@ var maxpool1ForwardGeom = runtime.PoolGeom{
 
 // maxpool1Forward computes maxpool1 (pool max 2x2), output rows [lo, hi).
 func maxpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForward(&maxpool1ForwardGeom, c.F[f5], c.I[maxpool1Index], c.F[f4], lo, hi)
+	runtime.MaxPoolForward(&poolmaxForwardGeom, c.F[f5], c.I[maxpool1Index], c.F[f4], lo, hi)
 }
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, output rows [lo, hi).
 func maxpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolBackwardRows(&maxpool1ForwardGeom, c.F[f4], c.F[f7], nil, c.I[maxpool1Index], lo, hi)
+	runtime.MaxPoolBackwardRows(&poolmaxForwardGeom, c.F[f4], c.F[f7], nil, c.I[maxpool1Index], lo, hi)
 }
 
-// fc1ForwardStoreGeom: the activation fused into its store of fc1+relu2.
-var fc1ForwardStoreGeom = runtime.EltGeom{
-	H: 10, W: 1, C: 1,
-	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}},
-	Act: runtime.ActReLU,
-}
-
-// fc1Forward computes fc1 (fc 10) + relu2 (relu), outputs [lo, hi).
-func fc1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f4], c.F[f5], c.P[fc1W], c.P[fc1B], 144, lo, hi)
-	runtime.ActForward(&fc1ForwardStoreGeom, c.F[f4], c.F[f4], lo, hi)
-}
-
-// fc1ActGradGeom: the derivative of relu2, in place on fc1+relu2's output gradient.
-var fc1ActGradGeom = runtime.EltGeom{
+// fc10ActGradGeom: the derivative of the relu, in place on the fc+the relu's output gradient.
+var fc10ActGradGeom = runtime.EltGeom{
 	H: 10, W: 1, C: 1,
 	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}},
 	DOut: runtime.Layout{Row: 1, Pix: 1}, DIn: []runtime.Layout{{Row: 1, Pix: 1}},
@@ -835,7 +703,7 @@ var fc1ActGradGeom = runtime.EltGeom{
 
 // fc1OutGrad passes the gradient of fc1+relu2's output through its fused activation, channels [lo, hi).
 func fc1OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&fc1ActGradGeom, c.F[f6], c.F[f6], nil, c.F[f4], lo, hi)
+	runtime.ActBackward(&fc10ActGradGeom, c.F[f6], c.F[f6], nil, c.F[f4], lo, hi)
 }
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
@@ -873,15 +741,17 @@ func dropout4Forward(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// dropout4EvalGeom: dropout 0.4 in inference mode: the identity.
-var dropout4EvalGeom = runtime.CopyGeom{
+// dropout0_4EvalGeom: dropout 0.4 in inference mode: the identity.
+var dropout0_4EvalGeom = runtime.CopyGeom{
 	H: 1, W: 1, C: 10,
 	Dst: runtime.Layout{Row: 10, Pix: 10}, Src: runtime.Layout{Row: 10, Pix: 10},
 }
 
-// dropout4Eval computes dropout4 in inference mode (the identity), rows [lo, hi).
-func dropout4Eval(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&dropout4EvalGeom, c.F[f6], c.F[f4], lo, hi)
+// dropout0_4Eval returns the phase of dropout4, each with its own buffers: it computes the dropout in inference mode (the identity), rows [lo, hi).
+func dropout0_4Eval(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.CopyMap(&dropout0_4EvalGeom, c.F[f6], c.F[b0], lo, hi)
+	}
 }
 
 // dropout4Backward computes the gradient of dropout4's input in training mode, rows [lo, hi).
@@ -896,22 +766,6 @@ func dropout4Backward(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// dropout4EvalBackGeom: the gradient of dropout 0.4 in inference mode.
-var dropout4EvalBackGeom = runtime.CopyGeom{
-	H: 1, W: 1, C: 10,
-	Dst: runtime.Layout{Row: 10, Pix: 10}, Src: runtime.Layout{Row: 10, Pix: 10},
-}
-
-// dropout4EvalBackward computes the gradient of dropout4's input in inference mode, rows [lo, hi).
-func dropout4EvalBackward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&dropout4EvalBackGeom, c.F[f6], c.F[f7], lo, hi)
-}
-
-// fc2Forward computes fc2 (fc 3), outputs [lo, hi).
-func fc2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f7], c.F[f6], c.P[fc2W], c.P[fc2B], 10, lo, hi)
-}
-
 // fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
 func fc2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.FCWeightGrad(c.G[fc2W], c.G[fc2B], c.F[f6], c.F[f10][0:3], 10, lo, hi)
@@ -920,32 +774,6 @@ func fc2WeightGrad(c *engine.Ctx, lo, hi int) {
 // fc2InputGrad computes the gradient of fc2's input, values [lo, hi).
 func fc2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.FCInputGrad(c.F[f7][0+lo:], c.P[fc2W], c.F[f10][0:3], 10, lo, hi)
-}
-
-// softmax1Forward computes softmax1 (softmax): the whole sample.
-func softmax1Forward(c *engine.Ctx, lo, hi int) {
-	x, y := c.F[f7], c.F[f1][0:3]
-	m := x[0]
-	{
-		i := 0
-		for ch := range 3 {
-			m = max(m, x[0+ch])
-			i++
-		}
-	}
-	var sum float64
-	{
-		i := 0
-		for ch := range 3 {
-			e := math.Exp(float64(x[0+ch] - m))
-			y[i], sum = float32(e), sum+e
-			i++
-		}
-	}
-	inv := float32(1 / sum)
-	for i := range y {
-		y[i] *= inv
-	}
 }
 
 // softmax1InputGrad computes the gradient of softmax1 (softmax)'s input: the whole sample.

@@ -154,101 +154,62 @@ var program = engine.Program{
 		scratch:         {Len: 48, Grad: true},
 	},
 	Steps: []engine.Step{
-		{
-			Name: "fc1 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: fc1InferCopyIn, Mode: engine.Inference},
-				{N: 5, Run: fc1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv1+relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc2 (inference)",
-			Forward: []engine.Phase{
-				{N: 5, Run: fc2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "tanh1 (inference)",
-			Forward: []engine.Phase{
-				{N: 1, Run: tanh1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc3 (inference)",
-			Forward: []engine.Phase{
-				{N: 3, Run: fc3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: fc1ForwardCopyIn, Mode: engine.Training},
-				{N: 5, Run: fc1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 5, Run: fc1WeightGrad, Sums: true},
-				{N: 48, Run: fc1InputGrad},
-				{N: 4, Run: fc1AddGrad},
-			},
-		},
-		{
-			Name: "conv1+relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: conv1OutGrad},
-				{N: 3, Run: conv1WeightGrad, Even: true, Sums: true},
-				{N: 4, Run: conv1InputGrad},
-			},
-		},
-		{
-			Name: "fc2 (training)",
-			Forward: []engine.Phase{
-				{N: 5, Run: fc2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 5, Run: fc2WeightGrad, Sums: true},
-				{N: 4, Run: fc2InputGrad},
-			},
-		},
-		{
-			Name: "tanh1 (training)",
-			Forward: []engine.Phase{
-				{N: 1, Run: tanh1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: tanh1InputGrad},
-			},
-		},
-		{
-			Name: "fc3 (training)",
-			Forward: []engine.Phase{
-				{N: 3, Run: fc3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: fc3WeightGrad, Sums: true},
-				{N: 10, Run: fc3InputGrad},
-			},
-		},
-		{
-			Name: "forward again in inference mode (its backward)",
-			Backward: []engine.Phase{
-				{N: 4, Run: fc1ForwardCopyIn, Mode: engine.Inference},
-				{N: 5, Run: fc1Forward, Mode: engine.Inference},
-				{N: 4, Run: conv1Forward, Mode: engine.Inference},
-				{N: 5, Run: fc2Forward, Mode: engine.Inference},
-				{N: 1, Run: tanh1Forward, Mode: engine.Inference},
-				{N: 3, Run: fc3Forward, Mode: engine.Inference},
-			},
-			Reforward: true,
-		},
+		{Name: "fc1 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: fc5InferCopyIn(fc1InferInput), Mode: engine.Inference},
+			{N: 5, Run: fc5Infer(f8, fc1InferInput), Mode: engine.Inference},
+		}},
+		{Name: "conv1+relu1 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "fc2 (inference)", Forward: []engine.Phase{
+			{N: 5, Run: fc5Infer_2(f8, f1), Mode: engine.Inference},
+		}},
+		{Name: "tanh1 (inference)", Forward: []engine.Phase{
+			{N: 1, Run: tanhInfer(f7, f8), Mode: engine.Inference},
+		}},
+		{Name: "fc3 (inference)", Forward: []engine.Phase{
+			{N: 3, Run: fc3Infer_2(f7), Mode: engine.Inference},
+		}},
+		{Name: "fc1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: fc5InferCopyIn(fc1ForwardInput), Mode: engine.Training},
+			{N: 5, Run: fc5Infer(f1, fc1ForwardInput), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 5, Run: fc1WeightGrad, Sums: true},
+			{N: 48, Run: fc1InputGrad},
+			{N: 4, Run: fc1AddGrad},
+		}},
+		{Name: "conv1+relu1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: conv1OutGrad},
+			{N: 3, Run: conv1WeightGrad, Even: true, Sums: true},
+			{N: 4, Run: conv1InputGrad},
+		}},
+		{Name: "fc2 (training)", Forward: []engine.Phase{
+			{N: 5, Run: fc5Infer_2(f1, f2), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 5, Run: fc2WeightGrad, Sums: true},
+			{N: 4, Run: fc2InputGrad},
+		}},
+		{Name: "tanh1 (training)", Forward: []engine.Phase{
+			{N: 1, Run: tanhInfer(f3, f1), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: tanh1InputGrad},
+		}},
+		{Name: "fc3 (training)", Forward: []engine.Phase{
+			{N: 3, Run: fc3Infer_2(f3), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: fc3WeightGrad, Sums: true},
+			{N: 10, Run: fc3InputGrad},
+		}},
+		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
+			{N: 4, Run: fc5InferCopyIn(fc1ForwardInput), Mode: engine.Inference},
+			{N: 5, Run: fc5Infer(f1, fc1ForwardInput), Mode: engine.Inference},
+			{N: 4, Run: conv1Forward, Mode: engine.Inference},
+			{N: 5, Run: fc5Infer_2(f1, f2), Mode: engine.Inference},
+			{N: 1, Run: tanhInfer(f3, f1), Mode: engine.Inference},
+			{N: 3, Run: fc3Infer_2(f3), Mode: engine.Inference},
+		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 10},
 }
@@ -262,69 +223,63 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 	}
 }
 
-// fc1InferCopyInGeom: copies fc1's input out of its padded buffer.
-var fc1InferCopyInGeom = runtime.CopyGeom{
+// fc5InferCopyInGeom: copies the fc's input out of its padded buffer.
+var fc5InferCopyInGeom = runtime.CopyGeom{
 	H: 4, W: 4, C: 3,
 	Dst: runtime.Layout{Row: 12, Pix: 3}, Src: runtime.Layout{Off: 21, Row: 18, Pix: 3},
 }
 
-// fc1InferCopyIn copies the input of fc1 (fc 5) out of its padded buffer, rows [lo, hi).
-func fc1InferCopyIn(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&fc1InferCopyInGeom, c.F[fc1InferInput], c.F[f0], lo, hi)
+// fc5InferCopyIn returns the phase of fc1, each with its own buffers: it copies the input of fc 5 out of its padded buffer, rows [lo, hi).
+func fc5InferCopyIn(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.CopyMap(&fc5InferCopyInGeom, c.F[b0], c.F[f0], lo, hi)
+	}
 }
 
-// fc1Infer computes fc1 (fc 5), outputs [lo, hi).
-func fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f8], c.F[fc1InferInput], c.P[fc1W], c.P[fc1B], 48, lo, hi)
+// fc5Infer returns the phase of fc1, each with its own buffers: it computes fc 5, outputs [lo, hi).
+func fc5Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[b0], c.F[b1], c.P[fc1W], c.P[fc1B], 48, lo, hi)
+	}
 }
 
-// conv1InferGeom: conv 3x3x2 p1, in inference.
-var conv1InferGeom = runtime.ConvGeom{
+// conv3x3x2InferGeom: conv 3x3x2 p1, in inference.
+var conv3x3x2InferGeom = runtime.ConvGeom{
 	C: 3, InRow: 18, OH: 4, OW: 4, K: 2, OutRow: 8,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
 
 // conv1Infer computes conv1 (conv 3x3x2 p1) + relu1 (relu): output rows [lo, hi).
 func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ConvForward(&conv3x3x2InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
 }
 
-// fc2Infer computes fc2 (fc 5), outputs [lo, hi).
-func fc2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f8][5:], c.F[f1], c.P[fc2W], c.P[fc2B], 32, lo, hi)
+// fc5Infer_2 returns the phase of fc2, each with its own buffers: it computes fc 5, outputs [lo, hi).
+func fc5Infer_2(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[b0][5:], c.F[b1], c.P[fc2W], c.P[fc2B], 32, lo, hi)
+	}
 }
 
-// tanh1InferGeom: tanh.
-var tanh1InferGeom = runtime.EltGeom{
+// tanhInferGeom: tanh.
+var tanhInferGeom = runtime.EltGeom{
 	H: 1, W: 1, C: 10,
 	Out: runtime.Layout{Row: 10, Pix: 10}, In: []runtime.Layout{{Row: 10, Pix: 10}},
 	Act: runtime.ActTanh,
 }
 
-// tanh1Infer computes tanh1 (tanh), rows [lo, hi).
-func tanh1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ActForward(&tanh1InferGeom, c.F[f7], c.F[f8], lo, hi)
+// tanhInfer returns the phase of tanh1, each with its own buffers: it computes tanh, rows [lo, hi).
+func tanhInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ActForward(&tanhInferGeom, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// fc3Infer computes fc3 (fc 3), outputs [lo, hi).
-func fc3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f7], c.P[fc3W], c.P[fc3B], 10, lo, hi)
-}
-
-// fc1ForwardCopyInGeom: copies fc1's input out of its padded buffer.
-var fc1ForwardCopyInGeom = runtime.CopyGeom{
-	H: 4, W: 4, C: 3,
-	Dst: runtime.Layout{Row: 12, Pix: 3}, Src: runtime.Layout{Off: 21, Row: 18, Pix: 3},
-}
-
-// fc1ForwardCopyIn copies the input of fc1 (fc 5) out of its padded buffer, rows [lo, hi).
-func fc1ForwardCopyIn(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&fc1ForwardCopyInGeom, c.F[fc1ForwardInput], c.F[f0], lo, hi)
-}
-
-// fc1Forward computes fc1 (fc 5), outputs [lo, hi).
-func fc1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[fc1ForwardInput], c.P[fc1W], c.P[fc1B], 48, lo, hi)
+// fc3Infer_2 returns the phase of fc3, each with its own buffers: it computes fc 3, outputs [lo, hi).
+func fc3Infer_2(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[f1], c.F[b0], c.P[fc3W], c.P[fc3B], 10, lo, hi)
+	}
 }
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
@@ -340,8 +295,8 @@ func fc1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.FCInputGrad(c.F[scratch][lo:], c.P[fc1W], c.F[f4][0:5], 48, lo, hi)
 }
 
-// fc1AddGeom: adds the scratch gradient to g5.
-var fc1AddGeom = runtime.CopyGeom{
+// fc5AddGeom: adds the scratch gradient to g5.
+var fc5AddGeom = runtime.CopyGeom{
 	H: 4, W: 4, C: 3,
 	Dst: runtime.Layout{Row: 12, Pix: 3}, Src: runtime.Layout{Row: 12, Pix: 3}, Acc: true,
 }
@@ -351,11 +306,11 @@ func fc1AddGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.CopyMap(&fc1AddGeom, c.F[f5], c.F[scratch], lo, hi)
+	runtime.CopyMap(&fc5AddGeom, c.F[f5], c.F[scratch], lo, hi)
 }
 
-// conv1Geom: conv 3x3x2 p1.
-var conv1Geom = runtime.ConvGeom{
+// conv3x3x2Geom: conv 3x3x2 p1.
+var conv3x3x2Geom = runtime.ConvGeom{
 	C: 3, InRow: 18, OH: 4, OW: 4, K: 2, OutRow: 8,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 	DOutRow: 12, DOutOff: 14,
@@ -364,11 +319,11 @@ var conv1Geom = runtime.ConvGeom{
 
 // conv1Forward computes conv1 (conv 3x3x2 p1) + relu1 (relu): output rows [lo, hi).
 func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ConvForward(&conv3x3x2Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
 }
 
-// conv1ActGradGeom: the derivative of relu1, in place on conv1+relu1's output gradient.
-var conv1ActGradGeom = runtime.EltGeom{
+// conv3x3x2ActGradGeom: the derivative of the relu, in place on the conv+the relu's output gradient.
+var conv3x3x2ActGradGeom = runtime.EltGeom{
 	H: 4, W: 4, C: 2,
 	Out: runtime.Layout{Row: 8, Pix: 2}, In: []runtime.Layout{{Row: 8, Pix: 2}},
 	DOut: runtime.Layout{Off: 14, Row: 12, Pix: 2}, DIn: []runtime.Layout{{Off: 14, Row: 12, Pix: 2}},
@@ -377,16 +332,16 @@ var conv1ActGradGeom = runtime.EltGeom{
 
 // conv1OutGrad passes the gradient of conv1+relu1's output through its fused activation, rows [lo, hi).
 func conv1OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&conv1ActGradGeom, c.F[f1], c.F[f1], nil, c.F[f2], lo, hi)
+	runtime.ActBackward(&conv3x3x2ActGradGeom, c.F[f1], c.F[f1], nil, c.F[f2], lo, hi)
 }
 
 // conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
 func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f1], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x2Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f1], lo, hi)
 }
 
-// conv1Back: the transposed convolution that computes conv1's input gradient.
-var conv1Back = runtime.ConvGeom{
+// conv3x3x2Back: the transposed convolution that computes the conv's input gradient.
+var conv3x3x2Back = runtime.ConvGeom{
 	C: 2, InRow: 12, OH: 4, OW: 4, K: 3, OutRow: 12,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
@@ -401,12 +356,7 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.ConvForward(&conv1Back, c.Scratch, c.F[f5], c.F[f1], c.D[conv1T], nil, lo, hi)
-}
-
-// fc2Forward computes fc2 (fc 5), outputs [lo, hi).
-func fc2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1][5:], c.F[f2], c.P[fc2W], c.P[fc2B], 32, lo, hi)
+	runtime.ConvForward(&conv3x3x2Back, c.Scratch, c.F[f5], c.F[f1], c.D[conv1T], nil, lo, hi)
 }
 
 // fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
@@ -414,33 +364,21 @@ func fc2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.FCWeightGrad(c.G[fc2W], c.G[fc2B], c.F[f2], c.F[f4][5:10], 32, lo, hi)
 }
 
-// padTG7: the padding of g7 (4x4x2 p1).
-var padTG7 = runtime.Padding{
+// pad4x4x2p1: the padding of a 4x4x2 p1 buffer.
+var pad4x4x2p1 = runtime.Padding{
 	H: 4, W: 4, C: 2, PH: 1, PW: 1,
 }
 
 // fc2InputGrad computes the gradient of fc2's input, rows [lo, hi).
 func fc2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG7, c.F[f1], lo, hi)
+	runtime.ClearPadding(&pad4x4x2p1, c.F[f1], lo, hi)
 	for y := lo; y < hi; y++ {
 		runtime.FCInputGrad(c.F[f1][14+y*12:], c.P[fc2W], c.F[f4][5:10], 32, y*8, (y+1)*8)
 	}
 }
 
-// tanh1ForwardGeom: tanh.
-var tanh1ForwardGeom = runtime.EltGeom{
-	H: 1, W: 1, C: 10,
-	Out: runtime.Layout{Row: 10, Pix: 10}, In: []runtime.Layout{{Row: 10, Pix: 10}},
-	Act: runtime.ActTanh,
-}
-
-// tanh1Forward computes tanh1 (tanh), rows [lo, hi).
-func tanh1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ActForward(&tanh1ForwardGeom, c.F[f3], c.F[f1], lo, hi)
-}
-
-// tanh1BackGeom: the gradient of tanh.
-var tanh1BackGeom = runtime.EltGeom{
+// tanhBackGeom: the gradient of tanh.
+var tanhBackGeom = runtime.EltGeom{
 	H: 1, W: 1, C: 10,
 	Out: runtime.Layout{Row: 10, Pix: 10}, In: []runtime.Layout{{Row: 10, Pix: 10}},
 	DOut: runtime.Layout{Row: 10, Pix: 10}, DIn: []runtime.Layout{{Row: 10, Pix: 10}}, Acc: []bool{false},
@@ -449,12 +387,7 @@ var tanh1BackGeom = runtime.EltGeom{
 
 // tanh1InputGrad computes the gradient of tanh1 (tanh)'s input, rows [lo, hi).
 func tanh1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&tanh1BackGeom, c.F[f4], c.F[f1], nil, c.F[f3], lo, hi)
-}
-
-// fc3Forward computes fc3 (fc 3), outputs [lo, hi).
-func fc3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f3], c.P[fc3W], c.P[fc3B], 10, lo, hi)
+	runtime.ActBackward(&tanhBackGeom, c.F[f4], c.F[f1], nil, c.F[f3], lo, hi)
 }
 
 // fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).

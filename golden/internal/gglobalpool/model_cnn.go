@@ -151,112 +151,66 @@ var program = engine.Program{
 	},
 	Ints: []int{globalmaxpool1Index: 6},
 	Steps: []engine.Step{
-		{
-			Name: "conv1+tanh1 (inference)",
-			Forward: []engine.Phase{
-				{N: 5, Run: conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "globalavgpool1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: globalavgpool1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "globalmaxpool1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: globalmaxpool1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv2 (inference)",
-			Forward: []engine.Phase{
-				{N: 1, Run: conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "globalavgpool2 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: globalavgpool2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc1 (inference)",
-			Forward: []engine.Phase{
-				{N: 2, Run: fc1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv1+tanh1 (training)",
-			Forward: []engine.Phase{
-				{N: 5, Run: conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 5, Run: conv1OutGrad},
-				{N: 3, Run: conv1WeightGrad, Even: true, Sums: true},
-				{N: 5, Run: conv1InputGrad},
-			},
-		},
-		{
-			Name: "globalavgpool1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: globalavgpool1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: globalavgpool1InputGrad},
-			},
-		},
-		{
-			Name: "globalmaxpool1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: globalmaxpool1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: globalmaxpool1InputGrad},
-			},
-		},
-		{
-			Name: "conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 1, Run: conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: conv2WeightGrad, Even: true, Sums: true},
-				{N: 1, Run: conv2InputGrad},
-			},
-		},
-		{
-			Name: "globalavgpool2 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: globalavgpool2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: globalavgpool2InputGrad},
-			},
-		},
-		{
-			Name: "fc1 (training)",
-			Forward: []engine.Phase{
-				{N: 2, Run: fc1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: fc1WeightGrad, Sums: true},
-				{N: 4, Run: fc1InputGrad},
-			},
-		},
-		{
-			Name: "forward again in inference mode (its backward)",
-			Backward: []engine.Phase{
-				{N: 5, Run: conv1Forward, Mode: engine.Inference},
-				{N: 6, Run: globalavgpool1Forward, Mode: engine.Inference},
-				{N: 6, Run: globalmaxpool1Forward, Mode: engine.Inference},
-				{N: 1, Run: conv2Forward, Mode: engine.Inference},
-				{N: 4, Run: globalavgpool2Forward, Mode: engine.Inference},
-				{N: 2, Run: fc1Forward, Mode: engine.Inference},
-			},
-			Reforward: true,
-		},
+		{Name: "conv1+tanh1 (inference)", Forward: []engine.Phase{
+			{N: 5, Run: conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: poolavgInfer(f7, f1), Mode: engine.Inference},
+		}},
+		{Name: "globalmaxpool1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: poolmaxInfer(f7, f1), Mode: engine.Inference},
+		}},
+		{Name: "conv2 (inference)", Forward: []engine.Phase{
+			{N: 1, Run: conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "globalavgpool2 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: poolmeanInfer(f7), Mode: engine.Inference},
+		}},
+		{Name: "fc1 (inference)", Forward: []engine.Phase{
+			{N: 2, Run: fc2Infer(f7), Mode: engine.Inference},
+		}},
+		{Name: "conv1+tanh1 (training)", Forward: []engine.Phase{
+			{N: 5, Run: conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 5, Run: conv1OutGrad},
+			{N: 3, Run: conv1WeightGrad, Even: true, Sums: true},
+			{N: 5, Run: conv1InputGrad},
+		}},
+		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: poolavgInfer(f3, f2), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: globalavgpool1InputGrad},
+		}},
+		{Name: "globalmaxpool1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: poolmaxInfer(f3, f2), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: globalmaxpool1InputGrad},
+		}},
+		{Name: "conv2 (training)", Forward: []engine.Phase{
+			{N: 1, Run: conv2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv2WeightGrad, Even: true, Sums: true},
+			{N: 1, Run: conv2InputGrad},
+		}},
+		{Name: "globalavgpool2 (training)", Forward: []engine.Phase{
+			{N: 4, Run: poolmeanInfer(f4), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: globalavgpool2InputGrad},
+		}},
+		{Name: "fc1 (training)", Forward: []engine.Phase{
+			{N: 2, Run: fc2Infer(f4), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: fc1WeightGrad, Sums: true},
+			{N: 4, Run: fc1InputGrad},
+		}},
+		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
+			{N: 5, Run: conv1Forward, Mode: engine.Inference},
+			{N: 6, Run: poolavgInfer(f3, f2), Mode: engine.Inference},
+			{N: 6, Run: poolmaxInfer(f3, f2), Mode: engine.Inference},
+			{N: 1, Run: conv2Forward, Mode: engine.Inference},
+			{N: 4, Run: poolmeanInfer(f4), Mode: engine.Inference},
+			{N: 2, Run: fc2Infer(f4), Mode: engine.Inference},
+		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 12},
 }
@@ -270,14 +224,14 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 	}
 }
 
-// conv1InferGeom: conv 3x3x6 p1, in inference.
-var conv1InferGeom = runtime.ConvGeom{
+// conv3x3x6InferGeom: conv 3x3x6 p1, in inference.
+var conv3x3x6InferGeom = runtime.ConvGeom{
 	C: 3, InRow: 18, OH: 5, OW: 4, K: 6, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// conv1StoreGeom: the activation fused into its store of conv1+tanh1.
-var conv1StoreGeom = runtime.EltGeom{
+// conv3x3x6StoreGeom: the activation fused into its store of the conv+the tanh.
+var conv3x3x6StoreGeom = runtime.EltGeom{
 	H: 5, W: 4, C: 6,
 	Out: runtime.Layout{Row: 24, Pix: 6}, In: []runtime.Layout{{Row: 24, Pix: 6}},
 	Act: runtime.ActTanh,
@@ -285,82 +239,83 @@ var conv1StoreGeom = runtime.EltGeom{
 
 // conv1Infer computes conv1 (conv 3x3x6 p1) + tanh1 (tanh): output rows [lo, hi).
 func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
-	runtime.ActForward(&conv1StoreGeom, c.F[f1], c.F[f1], lo, hi)
+	runtime.ConvForward(&conv3x3x6InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ActForward(&conv3x3x6StoreGeom, c.F[f1], c.F[f1], lo, hi)
 }
 
-// globalavgpool1InferGeom: pool avg global.
-var globalavgpool1InferGeom = runtime.GlobalPoolGeom{
+// poolavgInferGeom: pool avg global.
+var poolavgInferGeom = runtime.GlobalPoolGeom{
 	H: 5, W: 4, C: 6,
 	In: runtime.Layout{Row: 24, Pix: 6},
 }
 
-// globalavgpool1Infer computes globalavgpool1 (pool avg global), channels [lo, hi).
-func globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f7], c.F[f1], lo, hi)
+// poolavgInfer returns the phase of globalavgpool1, each with its own buffers: it computes pool avg global, channels [lo, hi).
+func poolavgInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.GlobalAvgPoolForward(&poolavgInferGeom, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// globalmaxpool1InferGeom: pool max global.
-var globalmaxpool1InferGeom = runtime.GlobalPoolGeom{
+// poolmaxInferGeom: pool max global.
+var poolmaxInferGeom = runtime.GlobalPoolGeom{
 	H: 5, W: 4, C: 6,
 	In: runtime.Layout{Row: 24, Pix: 6}, Out: 6,
 }
 
-// globalmaxpool1Infer computes globalmaxpool1 (pool max global), channels [lo, hi).
-func globalmaxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalMaxPoolForward(&globalmaxpool1InferGeom, c.F[f7], c.I[globalmaxpool1Index], c.F[f1], lo, hi)
+// poolmaxInfer returns the phase of globalmaxpool1, each with its own buffers: it computes pool max global, channels [lo, hi).
+func poolmaxInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.GlobalMaxPoolForward(&poolmaxInferGeom, c.F[b0], c.I[globalmaxpool1Index], c.F[b1], lo, hi)
+	}
 }
 
-// conv2InferGeom: conv 1x1x4, in inference.
-var conv2InferGeom = runtime.ConvGeom{
+// conv1x1x4InferGeom: conv 1x1x4, in inference.
+var conv1x1x4InferGeom = runtime.ConvGeom{
 	C: 12, InRow: 12, OH: 1, OW: 1, K: 4, OutRow: 4,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
 // conv2Infer computes conv2 (conv 1x1x4): output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv2InferGeom, c.Scratch, c.F[f1], c.F[f7], c.P[conv2W], c.P[conv2B], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x4InferGeom, c.Scratch, c.F[f1], c.F[f7], c.P[conv2W], c.P[conv2B], lo, hi)
 }
 
-// globalavgpool2InferGeom: pool mean global.
-var globalavgpool2InferGeom = runtime.GlobalPoolGeom{
+// poolmeanInferGeom: pool mean global.
+var poolmeanInferGeom = runtime.GlobalPoolGeom{
 	H: 1, W: 1, C: 4,
 	In: runtime.Layout{Row: 4, Pix: 4},
 }
 
-// globalavgpool2Infer computes globalavgpool2 (pool mean global), channels [lo, hi).
-func globalavgpool2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool2InferGeom, c.F[f7], c.F[f1], lo, hi)
+// poolmeanInfer returns the phase of globalavgpool2, each with its own buffers: it computes pool mean global, channels [lo, hi).
+func poolmeanInfer(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.GlobalAvgPoolForward(&poolmeanInferGeom, c.F[b0], c.F[f1], lo, hi)
+	}
 }
 
-// fc1Infer computes fc1 (fc 2), outputs [lo, hi).
-func fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f7], c.P[fc1W], c.P[fc1B], 4, lo, hi)
+// fc2Infer returns the phase of fc1, each with its own buffers: it computes fc 2, outputs [lo, hi).
+func fc2Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[f1], c.F[b0], c.P[fc1W], c.P[fc1B], 4, lo, hi)
+	}
 }
 
-// conv1Geom: conv 3x3x6 p1.
-var conv1Geom = runtime.ConvGeom{
+// conv3x3x6Geom: conv 3x3x6 p1.
+var conv3x3x6Geom = runtime.ConvGeom{
 	C: 3, InRow: 18, OH: 5, OW: 4, K: 6, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 36, DOutOff: 42,
 	H: 5, W: 4, PH: 1, PW: 1, DInRow: 12,
 }
 
-// conv1StoreGeom_2: the activation fused into its store of conv1+tanh1.
-var conv1StoreGeom_2 = runtime.EltGeom{
-	H: 5, W: 4, C: 6,
-	Out: runtime.Layout{Row: 24, Pix: 6}, In: []runtime.Layout{{Row: 24, Pix: 6}},
-	Act: runtime.ActTanh,
-}
-
 // conv1Forward computes conv1 (conv 3x3x6 p1) + tanh1 (tanh): output rows [lo, hi).
 func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
-	runtime.ActForward(&conv1StoreGeom_2, c.F[f2], c.F[f2], lo, hi)
+	runtime.ConvForward(&conv3x3x6Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ActForward(&conv3x3x6StoreGeom, c.F[f2], c.F[f2], lo, hi)
 }
 
-// conv1ActGradGeom: the derivative of tanh1, in place on conv1+tanh1's output gradient.
-var conv1ActGradGeom = runtime.EltGeom{
+// conv3x3x6ActGradGeom: the derivative of the tanh, in place on the conv+the tanh's output gradient.
+var conv3x3x6ActGradGeom = runtime.EltGeom{
 	H: 5, W: 4, C: 6,
 	Out: runtime.Layout{Row: 24, Pix: 6}, In: []runtime.Layout{{Row: 24, Pix: 6}},
 	DOut: runtime.Layout{Off: 42, Row: 36, Pix: 6}, DIn: []runtime.Layout{{Off: 42, Row: 36, Pix: 6}},
@@ -369,16 +324,16 @@ var conv1ActGradGeom = runtime.EltGeom{
 
 // conv1OutGrad passes the gradient of conv1+tanh1's output through its fused activation, rows [lo, hi).
 func conv1OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&conv1ActGradGeom, c.F[f3], c.F[f3], nil, c.F[f2], lo, hi)
+	runtime.ActBackward(&conv3x3x6ActGradGeom, c.F[f3], c.F[f3], nil, c.F[f2], lo, hi)
 }
 
 // conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
 func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f3], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x6Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f3], lo, hi)
 }
 
-// conv1Back: the transposed convolution that computes conv1's input gradient.
-var conv1Back = runtime.ConvGeom{
+// conv3x3x6Back: the transposed convolution that computes the conv's input gradient.
+var conv3x3x6Back = runtime.ConvGeom{
 	C: 6, InRow: 36, OH: 5, OW: 4, K: 3, OutRow: 12,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
@@ -393,53 +348,31 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.ConvForward(&conv1Back, c.Scratch, c.F[f5], c.F[f3], c.D[conv1T], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x6Back, c.Scratch, c.F[f5], c.F[f3], c.D[conv1T], nil, lo, hi)
 }
 
-// globalavgpool1ForwardGeom: pool avg global.
-var globalavgpool1ForwardGeom = runtime.GlobalPoolGeom{
-	H: 5, W: 4, C: 6,
-	In: runtime.Layout{Row: 24, Pix: 6},
-}
-
-// globalavgpool1Forward computes globalavgpool1 (pool avg global), channels [lo, hi).
-func globalavgpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1ForwardGeom, c.F[f3], c.F[f2], lo, hi)
-}
-
-// globalavgpool1BackGeom: pool avg global.
-var globalavgpool1BackGeom = runtime.GlobalPoolGeom{
+// poolavgBackGeom: pool avg global.
+var poolavgBackGeom = runtime.GlobalPoolGeom{
 	H: 5, W: 4, C: 6,
 	In:  runtime.Layout{Row: 24, Pix: 6},
 	DIn: runtime.Layout{Off: 42, Row: 36, Pix: 6}, Acc: true,
 }
 
-// padTG7: the padding of g7 (5x4x6 p1).
-var padTG7 = runtime.Padding{
+// pad5x4x6p1: the padding of a 5x4x6 p1 buffer.
+var pad5x4x6p1 = runtime.Padding{
 	H: 5, W: 4, C: 6, PH: 1, PW: 1,
 }
 
 // globalavgpool1InputGrad computes the gradient of globalavgpool1's input, channels [lo, hi).
 func globalavgpool1InputGrad(c *engine.Ctx, lo, hi int) {
 	if lo == 0 {
-		runtime.ClearPadding(&padTG7, c.F[f3], 0, 5)
+		runtime.ClearPadding(&pad5x4x6p1, c.F[f3], 0, 5)
 	}
-	runtime.GlobalAvgPoolBackward(&globalavgpool1BackGeom, c.F[f3], c.F[f1], lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolavgBackGeom, c.F[f3], c.F[f1], lo, hi)
 }
 
-// globalmaxpool1ForwardGeom: pool max global.
-var globalmaxpool1ForwardGeom = runtime.GlobalPoolGeom{
-	H: 5, W: 4, C: 6,
-	In: runtime.Layout{Row: 24, Pix: 6}, Out: 6,
-}
-
-// globalmaxpool1Forward computes globalmaxpool1 (pool max global), channels [lo, hi).
-func globalmaxpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalMaxPoolForward(&globalmaxpool1ForwardGeom, c.F[f3], c.I[globalmaxpool1Index], c.F[f2], lo, hi)
-}
-
-// globalmaxpool1BackGeom: pool max global.
-var globalmaxpool1BackGeom = runtime.GlobalPoolGeom{
+// poolmaxBackGeom: pool max global.
+var poolmaxBackGeom = runtime.GlobalPoolGeom{
 	H: 5, W: 4, C: 6,
 	In: runtime.Layout{Row: 24, Pix: 6}, Out: 6,
 	DIn: runtime.Layout{Off: 42, Row: 36, Pix: 6}, DOut: 6,
@@ -448,13 +381,13 @@ var globalmaxpool1BackGeom = runtime.GlobalPoolGeom{
 // globalmaxpool1InputGrad computes the gradient of globalmaxpool1's input, channels [lo, hi).
 func globalmaxpool1InputGrad(c *engine.Ctx, lo, hi int) {
 	if lo == 0 {
-		runtime.ClearPadding(&padTG7, c.F[f3], 0, 5)
+		runtime.ClearPadding(&pad5x4x6p1, c.F[f3], 0, 5)
 	}
-	runtime.GlobalMaxPoolBackward(&globalmaxpool1BackGeom, c.F[f3], c.F[f1], c.I[globalmaxpool1Index], lo, hi)
+	runtime.GlobalMaxPoolBackward(&poolmaxBackGeom, c.F[f3], c.F[f1], c.I[globalmaxpool1Index], lo, hi)
 }
 
-// conv2Geom: conv 1x1x4.
-var conv2Geom = runtime.ConvGeom{
+// conv1x1x4Geom: conv 1x1x4.
+var conv1x1x4Geom = runtime.ConvGeom{
 	C: 12, InRow: 12, OH: 1, OW: 1, K: 4, OutRow: 4,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 4,
@@ -463,37 +396,26 @@ var conv2Geom = runtime.ConvGeom{
 
 // conv2Forward computes conv2 (conv 1x1x4): output rows [lo, hi).
 func conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv2Geom, c.Scratch, c.F[f1], c.F[f3], c.P[conv2W], c.P[conv2B], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x4Geom, c.Scratch, c.F[f1], c.F[f3], c.P[conv2W], c.P[conv2B], lo, hi)
 }
 
 // conv2WeightGrad adds to the weight and bias gradients of conv2, weight blocks.
 func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv2Geom, c.Scratch, c.G[conv2W], c.G[conv2B], c.F[f3], c.F[f4], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x4Geom, c.Scratch, c.G[conv2W], c.G[conv2B], c.F[f3], c.F[f4], lo, hi)
 }
 
 // conv2TUpdate computes conv2's weights transposed, for its input gradient.
 func conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv2Geom, d, w.P[conv2W])
+	runtime.Conv1x1Transpose(&conv1x1x4Geom, d, w.P[conv2W])
 }
 
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv2Geom, c.Scratch, c.F[f1], c.D[conv2T], c.F[f4], false, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x4Geom, c.Scratch, c.F[f1], c.D[conv2T], c.F[f4], false, lo, hi)
 }
 
-// globalavgpool2ForwardGeom: pool mean global.
-var globalavgpool2ForwardGeom = runtime.GlobalPoolGeom{
-	H: 1, W: 1, C: 4,
-	In: runtime.Layout{Row: 4, Pix: 4},
-}
-
-// globalavgpool2Forward computes globalavgpool2 (pool mean global), channels [lo, hi).
-func globalavgpool2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool2ForwardGeom, c.F[f4], c.F[f1], lo, hi)
-}
-
-// globalavgpool2BackGeom: pool mean global.
-var globalavgpool2BackGeom = runtime.GlobalPoolGeom{
+// poolmeanBackGeom: pool mean global.
+var poolmeanBackGeom = runtime.GlobalPoolGeom{
 	H: 1, W: 1, C: 4,
 	In:  runtime.Layout{Row: 4, Pix: 4},
 	DIn: runtime.Layout{Row: 4, Pix: 4},
@@ -501,12 +423,7 @@ var globalavgpool2BackGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool2InputGrad computes the gradient of globalavgpool2's input, channels [lo, hi).
 func globalavgpool2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolBackward(&globalavgpool2BackGeom, c.F[f4], c.F[f1], lo, hi)
-}
-
-// fc1Forward computes fc1 (fc 2), outputs [lo, hi).
-func fc1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f4], c.P[fc1W], c.P[fc1B], 4, lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolmeanBackGeom, c.F[f4], c.F[f1], lo, hi)
 }
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).

@@ -309,258 +309,159 @@ var program = engine.Program{
 	},
 	BatchBuffers: []int{features_0_1Batch: 32, features_1_conv_0_1Batch: 96, features_1_conv_1_1Batch: 96, features_1_conv_3Batch: 32, features_2_conv_0_1Batch: 192, features_2_conv_1_1Batch: 192, features_2_conv_3Batch: 48},
 	Steps: []engine.Step{
-		{
-			Name: "features.0.0+features.0.1+relu61 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_0_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.1.conv.0.0+features.1.conv.0.1+features.1.relu61 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_1_conv_0_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.1.conv.1.0+features.1.conv.1.1+features.1.relu62 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_1_conv_1_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.1.conv.2+features.1.conv.3+features.1.add1 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_1_conv_2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.2.conv.0.0+features.2.conv.0.1+features.2.relu61 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_2_conv_0_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.2.conv.1.0+features.2.conv.1.1+features.2.relu62 (inference)",
-			Forward: []engine.Phase{
-				{N: 2, Run: features_2_conv_1_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.2.conv.2+features.2.conv.3 (inference)",
-			Forward: []engine.Phase{
-				{N: 2, Run: features_2_conv_2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "globalavgpool1 (inference)",
-			Forward: []engine.Phase{
-				{N: 12, Run: globalavgpool1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "classifier.1 (inference)",
-			Forward: []engine.Phase{
-				{N: 3, Run: classifier_1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.0.0 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_0_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: features_0_0WeightGrad, Even: true, Sums: true},
-				{N: 8, Run: features_0_0InputGrad},
-			},
-		},
-		{
-			Name: "features.0.1+relu61 (training)",
-			Forward: []engine.Phase{
-				{N: 8, Run: features_0_1Stats, Batch: true, Mode: engine.Training},
-				{N: 4, Run: features_0_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: features_0_1Backward, Batch: true, Mode: engine.Training},
-				{N: 8, Run: features_0_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.1.conv.0.0 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_1_conv_0_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: features_1_conv_0_0WeightGrad, Even: true, Sums: true},
-				{N: 4, Run: features_1_conv_0_0InputGrad},
-			},
-		},
-		{
-			Name: "features.1.conv.0.1+features.1.relu61 (training)",
-			Forward: []engine.Phase{
-				{N: 24, Run: features_1_conv_0_1Stats, Batch: true, Mode: engine.Training},
-				{N: 4, Run: features_1_conv_0_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 24, Run: features_1_conv_0_1Backward, Batch: true, Mode: engine.Training},
-				{N: 24, Run: features_1_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.1.conv.1.0 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_1_conv_1_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: features_1_conv_1_0WeightGrad, Even: true, Sums: true},
-				{N: 4, Run: features_1_conv_1_0InputGrad},
-			},
-		},
-		{
-			Name: "features.1.conv.1.1+features.1.relu62 (training)",
-			Forward: []engine.Phase{
-				{N: 24, Run: features_1_conv_1_1Stats, Batch: true, Mode: engine.Training},
-				{N: 4, Run: features_1_conv_1_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 24, Run: features_1_conv_1_1Backward, Batch: true, Mode: engine.Training},
-				{N: 24, Run: features_1_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.1.conv.2 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_1_conv_2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: features_1_conv_2WeightGrad, Even: true, Sums: true},
-				{N: 4, Run: features_1_conv_2InputGrad},
-			},
-		},
-		{
-			Name: "features.1.conv.3 (training)",
-			Forward: []engine.Phase{
-				{N: 8, Run: features_1_conv_3Stats, Batch: true, Mode: engine.Training},
-				{N: 4, Run: features_1_conv_3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: features_1_conv_3Backward, Batch: true, Mode: engine.Training},
-				{N: 8, Run: features_1_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.1.add1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_1_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: features_1_add1InputGrad},
-			},
-		},
-		{
-			Name: "features.2.conv.0.0 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: features_2_conv_0_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: features_2_conv_0_0WeightGrad, Even: true, Sums: true},
-				{N: 4, Run: features_2_conv_0_0InputGrad},
-			},
-		},
-		{
-			Name: "features.2.conv.0.1+features.2.relu61 (training)",
-			Forward: []engine.Phase{
-				{N: 48, Run: features_2_conv_0_1Stats, Batch: true, Mode: engine.Training},
-				{N: 4, Run: features_2_conv_0_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 48, Run: features_2_conv_0_1Backward, Batch: true, Mode: engine.Training},
-				{N: 48, Run: features_2_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.2.conv.1.0 (training)",
-			Forward: []engine.Phase{
-				{N: 2, Run: features_2_conv_1_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: features_2_conv_1_0WeightGrad, Even: true, Sums: true},
-				{N: 4, Run: features_2_conv_1_0InputGrad},
-			},
-		},
-		{
-			Name: "features.2.conv.1.1+features.2.relu62 (training)",
-			Forward: []engine.Phase{
-				{N: 48, Run: features_2_conv_1_1Stats, Batch: true, Mode: engine.Training},
-				{N: 2, Run: features_2_conv_1_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 48, Run: features_2_conv_1_1Backward, Batch: true, Mode: engine.Training},
-				{N: 48, Run: features_2_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "features.2.conv.2 (training)",
-			Forward: []engine.Phase{
-				{N: 2, Run: features_2_conv_2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: features_2_conv_2WeightGrad, Even: true, Sums: true},
-				{N: 2, Run: features_2_conv_2InputGrad},
-			},
-		},
-		{
-			Name: "features.2.conv.3 (training)",
-			Forward: []engine.Phase{
-				{N: 12, Run: features_2_conv_3Stats, Batch: true, Mode: engine.Training},
-				{N: 2, Run: features_2_conv_3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 12, Run: features_2_conv_3Backward, Batch: true, Mode: engine.Training},
-				{N: 12, Run: features_2_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "globalavgpool1 (training)",
-			Forward: []engine.Phase{
-				{N: 12, Run: globalavgpool1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 12, Run: globalavgpool1InputGrad},
-			},
-		},
-		{
-			Name: "classifier.1 (training)",
-			Forward: []engine.Phase{
-				{N: 3, Run: classifier_1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: classifier_1WeightGrad, Sums: true},
-				{N: 12, Run: classifier_1InputGrad},
-			},
-		},
-		{
-			Name: "forward again in inference mode (its backward)",
-			Backward: []engine.Phase{
-				{N: 4, Run: features_0_0Forward, Mode: engine.Inference},
-				{N: 4, Run: features_0_1Eval, Mode: engine.Inference},
-				{N: 4, Run: features_1_conv_0_0Forward, Mode: engine.Inference},
-				{N: 4, Run: features_1_conv_0_1Eval, Mode: engine.Inference},
-				{N: 4, Run: features_1_conv_1_0Forward, Mode: engine.Inference},
-				{N: 4, Run: features_1_conv_1_1Eval, Mode: engine.Inference},
-				{N: 4, Run: features_1_conv_2Forward, Mode: engine.Inference},
-				{N: 4, Run: features_1_conv_3Eval, Mode: engine.Inference},
-				{N: 4, Run: features_1_add1Forward, Mode: engine.Inference},
-				{N: 4, Run: features_2_conv_0_0Forward, Mode: engine.Inference},
-				{N: 4, Run: features_2_conv_0_1Eval, Mode: engine.Inference},
-				{N: 2, Run: features_2_conv_1_0Forward, Mode: engine.Inference},
-				{N: 2, Run: features_2_conv_1_1Eval, Mode: engine.Inference},
-				{N: 2, Run: features_2_conv_2Forward, Mode: engine.Inference},
-				{N: 2, Run: features_2_conv_3Eval, Mode: engine.Inference},
-				{N: 12, Run: globalavgpool1Forward, Mode: engine.Inference},
-				{N: 3, Run: classifier_1Forward, Mode: engine.Inference},
-			},
-			Reforward: true,
-		},
+		{Name: "features.0.0+features.0.1+relu61 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: features_0_0Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.1.conv.0.0+features.1.conv.0.1+features.1.relu61 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: features_1_conv_0_0Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.1.conv.1.0+features.1.conv.1.1+features.1.relu62 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: features_1_conv_1_0Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.1.conv.2+features.1.conv.3+features.1.add1 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: features_1_conv_2Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.2.conv.0.0+features.2.conv.0.1+features.2.relu61 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: features_2_conv_0_0Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.2.conv.1.0+features.2.conv.1.1+features.2.relu62 (inference)", Forward: []engine.Phase{
+			{N: 2, Run: features_2_conv_1_0Infer, Mode: engine.Inference},
+		}},
+		{Name: "features.2.conv.2+features.2.conv.3 (inference)", Forward: []engine.Phase{
+			{N: 2, Run: features_2_conv_2Infer, Mode: engine.Inference},
+		}},
+		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
+			{N: 12, Run: poolavgInfer(f20, f19), Mode: engine.Inference},
+		}},
+		{Name: "classifier.1 (inference)", Forward: []engine.Phase{
+			{N: 3, Run: fc3Infer(f20), Mode: engine.Inference},
+		}},
+		{Name: "features.0.0 (training)", Forward: []engine.Phase{
+			{N: 4, Run: features_0_0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: features_0_0WeightGrad, Even: true, Sums: true},
+			{N: 8, Run: features_0_0InputGrad},
+		}},
+		{Name: "features.0.1+relu61 (training)", Forward: []engine.Phase{
+			{N: 8, Run: features_0_1Stats, Batch: true, Mode: engine.Training},
+			{N: 4, Run: features_0_1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: features_0_1Backward, Batch: true, Mode: engine.Training},
+			{N: 8, Run: features_0_1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.1.conv.0.0 (training)", Forward: []engine.Phase{
+			{N: 4, Run: features_1_conv_0_0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: features_1_conv_0_0WeightGrad, Even: true, Sums: true},
+			{N: 4, Run: features_1_conv_0_0InputGrad},
+		}},
+		{Name: "features.1.conv.0.1+features.1.relu61 (training)", Forward: []engine.Phase{
+			{N: 24, Run: features_1_conv_0_1Stats, Batch: true, Mode: engine.Training},
+			{N: 4, Run: features_1_conv_0_1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 24, Run: features_1_conv_0_1Backward, Batch: true, Mode: engine.Training},
+			{N: 24, Run: features_1_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.1.conv.1.0 (training)", Forward: []engine.Phase{
+			{N: 4, Run: features_1_conv_1_0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: features_1_conv_1_0WeightGrad, Even: true, Sums: true},
+			{N: 4, Run: features_1_conv_1_0InputGrad},
+		}},
+		{Name: "features.1.conv.1.1+features.1.relu62 (training)", Forward: []engine.Phase{
+			{N: 24, Run: features_1_conv_1_1Stats, Batch: true, Mode: engine.Training},
+			{N: 4, Run: features_1_conv_1_1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 24, Run: features_1_conv_1_1Backward, Batch: true, Mode: engine.Training},
+			{N: 24, Run: features_1_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.1.conv.2 (training)", Forward: []engine.Phase{
+			{N: 4, Run: features_1_conv_2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: features_1_conv_2WeightGrad, Even: true, Sums: true},
+			{N: 4, Run: features_1_conv_2InputGrad},
+		}},
+		{Name: "features.1.conv.3 (training)", Forward: []engine.Phase{
+			{N: 8, Run: features_1_conv_3Stats, Batch: true, Mode: engine.Training},
+			{N: 4, Run: features_1_conv_3Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: features_1_conv_3Backward, Batch: true, Mode: engine.Training},
+			{N: 8, Run: features_1_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.1.add1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: features_1_add1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: features_1_add1InputGrad},
+		}},
+		{Name: "features.2.conv.0.0 (training)", Forward: []engine.Phase{
+			{N: 4, Run: features_2_conv_0_0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: features_2_conv_0_0WeightGrad, Even: true, Sums: true},
+			{N: 4, Run: features_2_conv_0_0InputGrad},
+		}},
+		{Name: "features.2.conv.0.1+features.2.relu61 (training)", Forward: []engine.Phase{
+			{N: 48, Run: features_2_conv_0_1Stats, Batch: true, Mode: engine.Training},
+			{N: 4, Run: features_2_conv_0_1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 48, Run: features_2_conv_0_1Backward, Batch: true, Mode: engine.Training},
+			{N: 48, Run: features_2_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.2.conv.1.0 (training)", Forward: []engine.Phase{
+			{N: 2, Run: features_2_conv_1_0Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: features_2_conv_1_0WeightGrad, Even: true, Sums: true},
+			{N: 4, Run: features_2_conv_1_0InputGrad},
+		}},
+		{Name: "features.2.conv.1.1+features.2.relu62 (training)", Forward: []engine.Phase{
+			{N: 48, Run: features_2_conv_1_1Stats, Batch: true, Mode: engine.Training},
+			{N: 2, Run: features_2_conv_1_1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 48, Run: features_2_conv_1_1Backward, Batch: true, Mode: engine.Training},
+			{N: 48, Run: features_2_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "features.2.conv.2 (training)", Forward: []engine.Phase{
+			{N: 2, Run: features_2_conv_2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: features_2_conv_2WeightGrad, Even: true, Sums: true},
+			{N: 2, Run: features_2_conv_2InputGrad},
+		}},
+		{Name: "features.2.conv.3 (training)", Forward: []engine.Phase{
+			{N: 12, Run: features_2_conv_3Stats, Batch: true, Mode: engine.Training},
+			{N: 2, Run: features_2_conv_3Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 12, Run: features_2_conv_3Backward, Batch: true, Mode: engine.Training},
+			{N: 12, Run: features_2_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
+			{N: 12, Run: poolavgInfer(f15, f1), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 12, Run: globalavgpool1InputGrad},
+		}},
+		{Name: "classifier.1 (training)", Forward: []engine.Phase{
+			{N: 3, Run: fc3Infer(f15), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: classifier_1WeightGrad, Sums: true},
+			{N: 12, Run: classifier_1InputGrad},
+		}},
+		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
+			{N: 4, Run: features_0_0Forward, Mode: engine.Inference},
+			{N: 4, Run: features_0_1Eval, Mode: engine.Inference},
+			{N: 4, Run: features_1_conv_0_0Forward, Mode: engine.Inference},
+			{N: 4, Run: features_1_conv_0_1Eval, Mode: engine.Inference},
+			{N: 4, Run: features_1_conv_1_0Forward, Mode: engine.Inference},
+			{N: 4, Run: features_1_conv_1_1Eval, Mode: engine.Inference},
+			{N: 4, Run: features_1_conv_2Forward, Mode: engine.Inference},
+			{N: 4, Run: features_1_conv_3Eval, Mode: engine.Inference},
+			{N: 4, Run: features_1_add1Forward, Mode: engine.Inference},
+			{N: 4, Run: features_2_conv_0_0Forward, Mode: engine.Inference},
+			{N: 4, Run: features_2_conv_0_1Eval, Mode: engine.Inference},
+			{N: 2, Run: features_2_conv_1_0Forward, Mode: engine.Inference},
+			{N: 2, Run: features_2_conv_1_1Eval, Mode: engine.Inference},
+			{N: 2, Run: features_2_conv_2Forward, Mode: engine.Inference},
+			{N: 2, Run: features_2_conv_3Eval, Mode: engine.Inference},
+			{N: 12, Run: poolavgInfer(f15, f1), Mode: engine.Inference},
+			{N: 3, Run: fc3Infer(f15), Mode: engine.Inference},
+		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 26},
 }
@@ -574,8 +475,8 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 	}
 }
 
-// features_0_0InferGeom: conv 3x3x8 s2 p1 nobias, in inference.
-var features_0_0InferGeom = runtime.ConvGeom{
+// conv3x3x8InferGeom: conv 3x3x8 s2 p1 nobias, in inference.
+var conv3x3x8InferGeom = runtime.ConvGeom{
 	C: 4, InRow: 40, OH: 4, OW: 4, K: 8, OutRow: 32,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU6: true,
 }
@@ -593,11 +494,11 @@ func features_0_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_0_0Infer computes features.0.0 (conv 3x3x8 s2 p1 nobias) + features.0.1 (batchnorm) + relu61 (relu6): output rows [lo, hi).
 func features_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_0_0InferGeom, c.Scratch, c.F[f19], c.F[f0], c.D[features_0_0Fold], c.D[features_0_0Fold][576:], lo, hi)
+	runtime.ConvForward(&conv3x3x8InferGeom, c.Scratch, c.F[f19], c.F[f0], c.D[features_0_0Fold], c.D[features_0_0Fold][576:], lo, hi)
 }
 
-// features_1_conv_0_0InferGeom: conv 1x1x24 nobias, in inference.
-var features_1_conv_0_0InferGeom = runtime.ConvGeom{
+// conv1x1x24InferGeom: conv 1x1x24 nobias, in inference.
+var conv1x1x24InferGeom = runtime.ConvGeom{
 	C: 8, InRow: 32, OH: 4, OW: 4, K: 24, OutRow: 144, OutOff: 168,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16, ReLU6: true,
 }
@@ -610,19 +511,19 @@ func features_1_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 24, 8, 1, 1, 16, false)
 }
 
-// padI2: the padding of b2 (4x4x24 p1).
-var padI2 = runtime.Padding{
+// pad4x4x24p1: the padding of a 4x4x24 p1 buffer.
+var pad4x4x24p1 = runtime.Padding{
 	H: 4, W: 4, C: 24, PH: 1, PW: 1,
 }
 
 // features_1_conv_0_0Infer computes features.1.conv.0.0 (conv 1x1x24 nobias) + features.1.conv.0.1 (batchnorm) + features.1.relu61 (relu6): output rows [lo, hi).
 func features_1_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_1_conv_0_0InferGeom, c.Scratch, c.F[f18], c.F[f19], c.D[features_1_conv_0_0Fold], c.D[features_1_conv_0_0Fold][256:], lo, hi)
-	runtime.ClearPadding(&padI2, c.F[f18], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x24InferGeom, c.Scratch, c.F[f18], c.F[f19], c.D[features_1_conv_0_0Fold], c.D[features_1_conv_0_0Fold][256:], lo, hi)
+	runtime.ClearPadding(&pad4x4x24p1, c.F[f18], lo, hi)
 }
 
-// features_1_conv_1_0InferGeom: conv 3x3x24 p1 g24 nobias, in inference.
-var features_1_conv_1_0InferGeom = runtime.ConvGeom{
+// conv3x3x24InferGeom: conv 3x3x24 p1 g24 nobias, in inference.
+var conv3x3x24InferGeom = runtime.ConvGeom{
 	C: 24, InRow: 144, OH: 4, OW: 4, K: 24, OutRow: 96,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
 	Groups: 24,
@@ -638,11 +539,11 @@ func features_1_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_1_conv_1_0Infer computes features.1.conv.1.0 (conv 3x3x24 p1 g24 nobias) + features.1.conv.1.1 (batchnorm) + features.1.relu62 (relu6): output rows [lo, hi).
 func features_1_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_1_conv_1_0InferGeom, c.Scratch, c.F[f1], c.F[f18], c.D[features_1_conv_1_0Fold], c.D[features_1_conv_1_0Fold][216:], lo, hi)
+	runtime.DepthwiseForward(&conv3x3x24InferGeom, c.Scratch, c.F[f1], c.F[f18], c.D[features_1_conv_1_0Fold], c.D[features_1_conv_1_0Fold][216:], lo, hi)
 }
 
-// features_1_conv_2InferGeom: conv 1x1x8 nobias, in inference.
-var features_1_conv_2InferGeom = runtime.ConvGeom{
+// conv1x1x8InferGeom: conv 1x1x8 nobias, in inference.
+var conv1x1x8InferGeom = runtime.ConvGeom{
 	C: 24, InRow: 96, OH: 4, OW: 4, K: 8, OutRow: 32,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
@@ -655,20 +556,20 @@ func features_1_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 8, 24, 1, 1, 16, false)
 }
 
-// features_1_conv_2StoreGeom: the residual add fused into its store of features.1.conv.2+features.1.conv.3+features.1.add1.
-var features_1_conv_2StoreGeom = runtime.EltGeom{
+// conv1x1x8StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual.
+var conv1x1x8StoreGeom = runtime.EltGeom{
 	H: 4, W: 4, C: 8,
 	Out: runtime.Layout{Row: 32, Pix: 8}, In: []runtime.Layout{{Row: 32, Pix: 8}, {Row: 32, Pix: 8}},
 }
 
 // features_1_conv_2Infer computes features.1.conv.2 (conv 1x1x8 nobias) + features.1.conv.3 (batchnorm) + features.1.add1 (residual): output rows [lo, hi).
 func features_1_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_1_conv_2InferGeom, c.Scratch, c.F[f20], c.F[f1], c.D[features_1_conv_2Fold], c.D[features_1_conv_2Fold][384:], lo, hi)
-	runtime.Add(&features_1_conv_2StoreGeom, c.F[f20], [][]float32{c.F[f20], c.F[f19]}, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x8InferGeom, c.Scratch, c.F[f20], c.F[f1], c.D[features_1_conv_2Fold], c.D[features_1_conv_2Fold][384:], lo, hi)
+	runtime.Add(&conv1x1x8StoreGeom, c.F[f20], [][]float32{c.F[f20], c.F[f19]}, lo, hi)
 }
 
-// features_2_conv_0_0InferGeom: conv 1x1x48 nobias, in inference.
-var features_2_conv_0_0InferGeom = runtime.ConvGeom{
+// conv1x1x48InferGeom: conv 1x1x48 nobias, in inference.
+var conv1x1x48InferGeom = runtime.ConvGeom{
 	C: 8, InRow: 32, OH: 4, OW: 4, K: 48, OutRow: 288, OutOff: 336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16, ReLU6: true,
 }
@@ -681,19 +582,19 @@ func features_2_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 48, 8, 1, 1, 16, false)
 }
 
-// padI5: the padding of b5 (4x4x48 p1).
-var padI5 = runtime.Padding{
+// pad4x4x48p1: the padding of a 4x4x48 p1 buffer.
+var pad4x4x48p1 = runtime.Padding{
 	H: 4, W: 4, C: 48, PH: 1, PW: 1,
 }
 
 // features_2_conv_0_0Infer computes features.2.conv.0.0 (conv 1x1x48 nobias) + features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6): output rows [lo, hi).
 func features_2_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_2_conv_0_0InferGeom, c.Scratch, c.F[f18], c.F[f20], c.D[features_2_conv_0_0Fold], c.D[features_2_conv_0_0Fold][384:], lo, hi)
-	runtime.ClearPadding(&padI5, c.F[f18], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x48InferGeom, c.Scratch, c.F[f18], c.F[f20], c.D[features_2_conv_0_0Fold], c.D[features_2_conv_0_0Fold][384:], lo, hi)
+	runtime.ClearPadding(&pad4x4x48p1, c.F[f18], lo, hi)
 }
 
-// features_2_conv_1_0InferGeom: conv 3x3x48 s2 p1 g48 nobias, in inference.
-var features_2_conv_1_0InferGeom = runtime.ConvGeom{
+// conv3x3x48InferGeom: conv 3x3x48 s2 p1 g48 nobias, in inference.
+var conv3x3x48InferGeom = runtime.ConvGeom{
 	C: 48, InRow: 288, OH: 2, OW: 2, K: 48, OutRow: 96,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU6: true,
 	Groups: 48,
@@ -709,11 +610,11 @@ func features_2_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_2_conv_1_0Infer computes features.2.conv.1.0 (conv 3x3x48 s2 p1 g48 nobias) + features.2.conv.1.1 (batchnorm) + features.2.relu62 (relu6): output rows [lo, hi).
 func features_2_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_2_conv_1_0InferGeom, c.Scratch, c.F[f1], c.F[f18], c.D[features_2_conv_1_0Fold], c.D[features_2_conv_1_0Fold][432:], lo, hi)
+	runtime.DepthwiseForward(&conv3x3x48InferGeom, c.Scratch, c.F[f1], c.F[f18], c.D[features_2_conv_1_0Fold], c.D[features_2_conv_1_0Fold][432:], lo, hi)
 }
 
-// features_2_conv_2InferGeom: conv 1x1x12 nobias, in inference.
-var features_2_conv_2InferGeom = runtime.ConvGeom{
+// conv1x1x12InferGeom: conv 1x1x12 nobias, in inference.
+var conv1x1x12InferGeom = runtime.ConvGeom{
 	C: 48, InRow: 96, OH: 2, OW: 2, K: 12, OutRow: 24,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
@@ -728,27 +629,31 @@ func features_2_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 
 // features_2_conv_2Infer computes features.2.conv.2 (conv 1x1x12 nobias) + features.2.conv.3 (batchnorm): output rows [lo, hi).
 func features_2_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_2_conv_2InferGeom, c.Scratch, c.F[f19], c.F[f1], c.D[features_2_conv_2Fold], c.D[features_2_conv_2Fold][768:], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x12InferGeom, c.Scratch, c.F[f19], c.F[f1], c.D[features_2_conv_2Fold], c.D[features_2_conv_2Fold][768:], lo, hi)
 }
 
-// globalavgpool1InferGeom: pool avg global.
-var globalavgpool1InferGeom = runtime.GlobalPoolGeom{
+// poolavgInferGeom: pool avg global.
+var poolavgInferGeom = runtime.GlobalPoolGeom{
 	H: 2, W: 2, C: 12,
 	In: runtime.Layout{Row: 24, Pix: 12},
 }
 
-// globalavgpool1Infer computes globalavgpool1 (pool avg global), channels [lo, hi).
-func globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f20], c.F[f19], lo, hi)
+// poolavgInfer returns the phase of globalavgpool1, each with its own buffers: it computes pool avg global, channels [lo, hi).
+func poolavgInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.GlobalAvgPoolForward(&poolavgInferGeom, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// classifier_1Infer computes classifier.1 (fc 3), outputs [lo, hi).
-func classifier_1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f20], c.P[classifier_1W], c.P[classifier_1B], 12, lo, hi)
+// fc3Infer returns the phase of classifier.1, each with its own buffers: it computes fc 3, outputs [lo, hi).
+func fc3Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[f1], c.F[b0], c.P[classifier_1W], c.P[classifier_1B], 12, lo, hi)
+	}
 }
 
-// features_0_0Geom: conv 3x3x8 s2 p1 nobias.
-var features_0_0Geom = runtime.ConvGeom{
+// conv3x3x8Geom: conv 3x3x8 s2 p1 nobias.
+var conv3x3x8Geom = runtime.ConvGeom{
 	C: 4, InRow: 40, OH: 4, OW: 4, K: 8, OutRow: 32,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
 	DOutRow: 32,
@@ -757,17 +662,17 @@ var features_0_0Geom = runtime.ConvGeom{
 
 // features_0_0Forward computes features.0.0 (conv 3x3x8 s2 p1 nobias): output rows [lo, hi).
 func features_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&features_0_0Geom, c.Scratch, c.F[f11], c.F[f0], c.P[features_0_0W], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x8Geom, c.Scratch, c.F[f11], c.F[f0], c.P[features_0_0W], nil, lo, hi)
 }
 
 // features_0_0WeightGrad adds to the weight and bias gradients of features.0.0, units (filter rows of weight blocks).
 func features_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&features_0_0Geom, c.Scratch, c.G[features_0_0W], nil, c.F[f0], c.F[f13], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x8Geom, c.Scratch, c.G[features_0_0W], nil, c.F[f0], c.F[f13], lo, hi)
 }
 
 // features_0_0TUpdate computes features.0.0's weights transposed, for its input gradient.
 func features_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&features_0_0Geom, d, w.P[features_0_0W])
+	runtime.GroupedTranspose(&conv3x3x8Geom, d, w.P[features_0_0W])
 }
 
 // features_0_0InputGrad computes the gradient of features.0.0's input, rows [lo, hi).
@@ -775,11 +680,11 @@ func features_0_0InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.ConvInputGradGrouped(&features_0_0Geom, c.Scratch, c.F[f16], c.D[features_0_0T], c.F[f13], false, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x8Geom, c.Scratch, c.F[f16], c.D[features_0_0T], c.F[f13], false, lo, hi)
 }
 
-// features_0_1Geom: batchnorm.
-var features_0_1Geom = runtime.BNGeom{
+// batchnormGeom: batchnorm.
+var batchnormGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 8,
 	In: runtime.Layout{Row: 32, Pix: 8}, Out: runtime.Layout{Row: 32, Pix: 8},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -791,36 +696,29 @@ func features_0_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_0_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_0_1W, 8, c.B[features_0_1Batch])
-	runtime.BatchNormStats(&features_0_1Geom, c.Scratch, &v, c.Batch.F(f11), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(f11), lo, hi)
 }
 
 // features_0_1Forward computes features.0.1 (batchnorm) + relu61 (relu6) with the batch statistics, rows [lo, hi).
 func features_0_1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_0_1W, 8, c.B[features_0_1Batch])
-	runtime.BatchNormApply(&features_0_1Geom, &v, c.F[f12], c.F[f11], lo, hi)
-}
-
-// features_0_1EvalGeom: batchnorm, in inference.
-var features_0_1EvalGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 8,
-	In: runtime.Layout{Row: 32, Pix: 8}, Out: runtime.Layout{Row: 32, Pix: 8},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
+	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f12], c.F[f11], lo, hi)
 }
 
 // features_0_1CoefUpdate computes features.0.1's inference-mode coefficients (running statistics).
 func features_0_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_0_1W, 8, d)
-	runtime.BatchNormEval(&features_0_1EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom, &v)
 }
 
 // features_0_1Eval computes features.0.1 (batchnorm) + relu61 (relu6) in inference mode, rows [lo, hi).
 func features_0_1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_0_1W, 8, c.D[features_0_1Coef])
-	runtime.BatchNormApply(&features_0_1EvalGeom, &v, c.F[f12], c.F[f11], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f12], c.F[f11], lo, hi)
 }
 
-// features_0_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_0_1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 8,
 	In: runtime.Layout{Row: 32, Pix: 8}, Out: runtime.Layout{Row: 32, Pix: 8},
 	DIn: runtime.Layout{Row: 32, Pix: 8}, DOut: runtime.Layout{Row: 32, Pix: 8},
@@ -831,11 +729,11 @@ var features_0_1BackwardGeom = runtime.BNGeom{
 func features_0_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_0_1W, 8, c.B[features_0_1Batch])
 	v.DGamma, v.DBeta = c.G[features_0_1W], c.G[features_0_1B]
-	runtime.BatchNormBackward(&features_0_1BackwardGeom, c.Scratch, &v, c.Batch.F(f13), c.Batch.F(f14), c.Batch.F(f11), c.Batch.F(f12), lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f13), c.Batch.F(f14), c.Batch.F(f11), c.Batch.F(f12), lo, hi)
 }
 
-// features_0_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_0_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 8,
 	In: runtime.Layout{Row: 32, Pix: 8}, Out: runtime.Layout{Row: 32, Pix: 8},
 	DIn: runtime.Layout{Row: 32, Pix: 8}, DOut: runtime.Layout{Row: 32, Pix: 8},
@@ -846,11 +744,11 @@ var features_0_1EvalBackwardGeom = runtime.BNGeom{
 func features_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_0_1W, 8, c.D[features_0_1Coef])
 	v.DGamma, v.DBeta = c.G[features_0_1W], c.G[features_0_1B]
-	runtime.BatchNormBackward(&features_0_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f13), c.Batch.F(f14), c.Batch.F(f11), c.Batch.F(f12), lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f13), c.Batch.F(f14), c.Batch.F(f11), c.Batch.F(f12), lo, hi)
 }
 
-// features_1_conv_0_0Geom: conv 1x1x24 nobias.
-var features_1_conv_0_0Geom = runtime.ConvGeom{
+// conv1x1x24Geom: conv 1x1x24 nobias.
+var conv1x1x24Geom = runtime.ConvGeom{
 	C: 8, InRow: 32, OH: 4, OW: 4, K: 24, OutRow: 96,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 96,
@@ -859,26 +757,26 @@ var features_1_conv_0_0Geom = runtime.ConvGeom{
 
 // features_1_conv_0_0Forward computes features.1.conv.0.0 (conv 1x1x24 nobias): output rows [lo, hi).
 func features_1_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_1_conv_0_0Geom, c.Scratch, c.F[f6], c.F[f12], c.P[features_1_conv_0_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x24Geom, c.Scratch, c.F[f6], c.F[f12], c.P[features_1_conv_0_0W], nil, lo, hi)
 }
 
 // features_1_conv_0_0WeightGrad adds to the weight and bias gradients of features.1.conv.0.0, weight blocks.
 func features_1_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_1_conv_0_0Geom, c.Scratch, c.G[features_1_conv_0_0W], nil, c.F[f12], c.F[f7], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x24Geom, c.Scratch, c.G[features_1_conv_0_0W], nil, c.F[f12], c.F[f7], lo, hi)
 }
 
 // features_1_conv_0_0TUpdate computes features.1.conv.0.0's weights transposed, for its input gradient.
 func features_1_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_1_conv_0_0Geom, d, w.P[features_1_conv_0_0W])
+	runtime.Conv1x1Transpose(&conv1x1x24Geom, d, w.P[features_1_conv_0_0W])
 }
 
 // features_1_conv_0_0InputGrad computes the gradient of features.1.conv.0.0's input, rows [lo, hi).
 func features_1_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_1_conv_0_0Geom, c.Scratch, c.F[f14], c.D[features_1_conv_0_0T], c.F[f7], true, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x24Geom, c.Scratch, c.F[f14], c.D[features_1_conv_0_0T], c.F[f7], true, lo, hi)
 }
 
-// features_1_conv_0_1Geom: batchnorm.
-var features_1_conv_0_1Geom = runtime.BNGeom{
+// batchnormGeom_2: batchnorm.
+var batchnormGeom_2 = runtime.BNGeom{
 	H: 4, W: 4, C: 24,
 	In: runtime.Layout{Row: 96, Pix: 24}, Out: runtime.Layout{Off: 168, Row: 144, Pix: 24},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -890,36 +788,31 @@ func features_1_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_1_conv_0_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_1_conv_0_1W, 24, c.B[features_1_conv_0_1Batch])
-	runtime.BatchNormStats(&features_1_conv_0_1Geom, c.Scratch, &v, c.Batch.F(f6), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom_2, c.Scratch, &v, c.Batch.F(f6), lo, hi)
 }
 
 // features_1_conv_0_1Forward computes features.1.conv.0.1 (batchnorm) + features.1.relu61 (relu6) with the batch statistics, rows [lo, hi).
 func features_1_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ClearPadding(&pad4x4x24p1, c.F[f3], lo, hi)
 	v := bnVecs(c.Weights, features_1_conv_0_1W, 24, c.B[features_1_conv_0_1Batch])
-	runtime.BatchNormApply(&features_1_conv_0_1Geom, &v, c.F[f3], c.F[f6], lo, hi)
-}
-
-// features_1_conv_0_1EvalGeom: batchnorm, in inference.
-var features_1_conv_0_1EvalGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 24,
-	In: runtime.Layout{Row: 96, Pix: 24}, Out: runtime.Layout{Off: 168, Row: 144, Pix: 24},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
+	runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[f3], c.F[f6], lo, hi)
 }
 
 // features_1_conv_0_1CoefUpdate computes features.1.conv.0.1's inference-mode coefficients (running statistics).
 func features_1_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_1_conv_0_1W, 24, d)
-	runtime.BatchNormEval(&features_1_conv_0_1EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom_2, &v)
 }
 
 // features_1_conv_0_1Eval computes features.1.conv.0.1 (batchnorm) + features.1.relu61 (relu6) in inference mode, rows [lo, hi).
 func features_1_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
+	runtime.ClearPadding(&pad4x4x24p1, c.F[f3], lo, hi)
 	v := bnVecs(c.Weights, features_1_conv_0_1W, 24, c.D[features_1_conv_0_1Coef])
-	runtime.BatchNormApply(&features_1_conv_0_1EvalGeom, &v, c.F[f3], c.F[f6], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[f3], c.F[f6], lo, hi)
 }
 
-// features_1_conv_0_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_1_conv_0_1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_2 = runtime.BNGeom{
 	H: 4, W: 4, C: 24,
 	In: runtime.Layout{Row: 96, Pix: 24}, Out: runtime.Layout{Off: 168, Row: 144, Pix: 24},
 	DIn: runtime.Layout{Row: 96, Pix: 24}, DOut: runtime.Layout{Row: 96, Pix: 24},
@@ -930,11 +823,11 @@ var features_1_conv_0_1BackwardGeom = runtime.BNGeom{
 func features_1_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_0_1W, 24, c.B[features_1_conv_0_1Batch])
 	v.DGamma, v.DBeta = c.G[features_1_conv_0_1W], c.G[features_1_conv_0_1B]
-	runtime.BatchNormBackward(&features_1_conv_0_1BackwardGeom, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f8), c.Batch.F(f6), c.Batch.F(f3), lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_2, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f8), c.Batch.F(f6), c.Batch.F(f3), lo, hi)
 }
 
-// features_1_conv_0_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_1_conv_0_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
 	H: 4, W: 4, C: 24,
 	In: runtime.Layout{Row: 96, Pix: 24}, Out: runtime.Layout{Off: 168, Row: 144, Pix: 24},
 	DIn: runtime.Layout{Row: 96, Pix: 24}, DOut: runtime.Layout{Row: 96, Pix: 24},
@@ -945,11 +838,11 @@ var features_1_conv_0_1EvalBackwardGeom = runtime.BNGeom{
 func features_1_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_0_1W, 24, c.D[features_1_conv_0_1Coef])
 	v.DGamma, v.DBeta = c.G[features_1_conv_0_1W], c.G[features_1_conv_0_1B]
-	runtime.BatchNormBackward(&features_1_conv_0_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f8), c.Batch.F(f6), c.Batch.F(f3), lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f8), c.Batch.F(f6), c.Batch.F(f3), lo, hi)
 }
 
-// features_1_conv_1_0Geom: conv 3x3x24 p1 g24 nobias.
-var features_1_conv_1_0Geom = runtime.ConvGeom{
+// conv3x3x24Geom: conv 3x3x24 p1 g24 nobias.
+var conv3x3x24Geom = runtime.ConvGeom{
 	C: 24, InRow: 144, OH: 4, OW: 4, K: 24, OutRow: 96,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	Groups:  24,
@@ -959,21 +852,21 @@ var features_1_conv_1_0Geom = runtime.ConvGeom{
 
 // features_1_conv_1_0Forward computes features.1.conv.1.0 (conv 3x3x24 p1 g24 nobias): output rows [lo, hi).
 func features_1_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_1_conv_1_0Geom, c.Scratch, c.F[f7], c.F[f3], c.P[features_1_conv_1_0W], nil, lo, hi)
+	runtime.DepthwiseForward(&conv3x3x24Geom, c.Scratch, c.F[f7], c.F[f3], c.P[features_1_conv_1_0W], nil, lo, hi)
 }
 
 // features_1_conv_1_0WeightGrad adds to the weight and bias gradients of features.1.conv.1.0, channels [16·lo, 16·hi).
 func features_1_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&features_1_conv_1_0Geom, c.Scratch, c.G[features_1_conv_1_0W], nil, c.F[f3], c.F[f1], 16*lo, min(16*hi, 24))
+	runtime.DepthwiseWeightGrad(&conv3x3x24Geom, c.Scratch, c.G[features_1_conv_1_0W], nil, c.F[f3], c.F[f1], 16*lo, min(16*hi, 24))
 }
 
 // features_1_conv_1_0InputGrad computes the gradient of features.1.conv.1.0's input, rows [lo, hi).
 func features_1_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&features_1_conv_1_0Geom, c.Scratch, c.F[f8], c.P[features_1_conv_1_0W], c.F[f1], false, lo, hi)
+	runtime.DepthwiseInputGrad(&conv3x3x24Geom, c.Scratch, c.F[f8], c.P[features_1_conv_1_0W], c.F[f1], false, lo, hi)
 }
 
-// features_1_conv_1_1Geom: batchnorm.
-var features_1_conv_1_1Geom = runtime.BNGeom{
+// batchnormGeom_3: batchnorm.
+var batchnormGeom_3 = runtime.BNGeom{
 	H: 4, W: 4, C: 24,
 	In: runtime.Layout{Row: 96, Pix: 24}, Out: runtime.Layout{Row: 96, Pix: 24},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -985,36 +878,29 @@ func features_1_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_1_conv_1_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_1_conv_1_1W, 24, c.B[features_1_conv_1_1Batch])
-	runtime.BatchNormStats(&features_1_conv_1_1Geom, c.Scratch, &v, c.Batch.F(f7), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom_3, c.Scratch, &v, c.Batch.F(f7), lo, hi)
 }
 
 // features_1_conv_1_1Forward computes features.1.conv.1.1 (batchnorm) + features.1.relu62 (relu6) with the batch statistics, rows [lo, hi).
 func features_1_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_1_1W, 24, c.B[features_1_conv_1_1Batch])
-	runtime.BatchNormApply(&features_1_conv_1_1Geom, &v, c.F[f8], c.F[f7], lo, hi)
-}
-
-// features_1_conv_1_1EvalGeom: batchnorm, in inference.
-var features_1_conv_1_1EvalGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 24,
-	In: runtime.Layout{Row: 96, Pix: 24}, Out: runtime.Layout{Row: 96, Pix: 24},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
+	runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[f8], c.F[f7], lo, hi)
 }
 
 // features_1_conv_1_1CoefUpdate computes features.1.conv.1.1's inference-mode coefficients (running statistics).
 func features_1_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_1_conv_1_1W, 24, d)
-	runtime.BatchNormEval(&features_1_conv_1_1EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom_3, &v)
 }
 
 // features_1_conv_1_1Eval computes features.1.conv.1.1 (batchnorm) + features.1.relu62 (relu6) in inference mode, rows [lo, hi).
 func features_1_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_1_1W, 24, c.D[features_1_conv_1_1Coef])
-	runtime.BatchNormApply(&features_1_conv_1_1EvalGeom, &v, c.F[f8], c.F[f7], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[f8], c.F[f7], lo, hi)
 }
 
-// features_1_conv_1_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_1_conv_1_1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_3: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_3 = runtime.BNGeom{
 	H: 4, W: 4, C: 24,
 	In: runtime.Layout{Row: 96, Pix: 24}, Out: runtime.Layout{Row: 96, Pix: 24},
 	DIn: runtime.Layout{Row: 96, Pix: 24}, DOut: runtime.Layout{Row: 96, Pix: 24},
@@ -1025,11 +911,11 @@ var features_1_conv_1_1BackwardGeom = runtime.BNGeom{
 func features_1_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_1_1W, 24, c.B[features_1_conv_1_1Batch])
 	v.DGamma, v.DBeta = c.G[features_1_conv_1_1W], c.G[features_1_conv_1_1B]
-	runtime.BatchNormBackward(&features_1_conv_1_1BackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f4), c.Batch.F(f7), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_3, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f4), c.Batch.F(f7), nil, lo, hi)
 }
 
-// features_1_conv_1_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_1_conv_1_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_3 = runtime.BNGeom{
 	H: 4, W: 4, C: 24,
 	In: runtime.Layout{Row: 96, Pix: 24}, Out: runtime.Layout{Row: 96, Pix: 24},
 	DIn: runtime.Layout{Row: 96, Pix: 24}, DOut: runtime.Layout{Row: 96, Pix: 24},
@@ -1040,11 +926,11 @@ var features_1_conv_1_1EvalBackwardGeom = runtime.BNGeom{
 func features_1_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_1_1W, 24, c.D[features_1_conv_1_1Coef])
 	v.DGamma, v.DBeta = c.G[features_1_conv_1_1W], c.G[features_1_conv_1_1B]
-	runtime.BatchNormBackward(&features_1_conv_1_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f4), c.Batch.F(f7), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f4), c.Batch.F(f7), nil, lo, hi)
 }
 
-// features_1_conv_2Geom: conv 1x1x8 nobias.
-var features_1_conv_2Geom = runtime.ConvGeom{
+// conv1x1x8Geom: conv 1x1x8 nobias.
+var conv1x1x8Geom = runtime.ConvGeom{
 	C: 24, InRow: 96, OH: 4, OW: 4, K: 8, OutRow: 32,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32,
@@ -1053,16 +939,16 @@ var features_1_conv_2Geom = runtime.ConvGeom{
 
 // features_1_conv_2Forward computes features.1.conv.2 (conv 1x1x8 nobias): output rows [lo, hi).
 func features_1_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_1_conv_2Geom, c.Scratch, c.F[f13], c.F[f8], c.P[features_1_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x8Geom, c.Scratch, c.F[f13], c.F[f8], c.P[features_1_conv_2W], nil, lo, hi)
 }
 
 // features_1_conv_2WeightGrad adds to the weight and bias gradients of features.1.conv.2, weight blocks.
 func features_1_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_1_conv_2Geom, c.Scratch, c.G[features_1_conv_2W], nil, c.F[f8], c.F[f9], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x8Geom, c.Scratch, c.G[features_1_conv_2W], nil, c.F[f8], c.F[f9], lo, hi)
 }
 
-// features_1_conv_2PrevActGeom: the derivative of features.1.relu62, in place on its output's gradient.
-var features_1_conv_2PrevActGeom = runtime.EltGeom{
+// conv1x1x8PrevActGeom: the derivative of features.1.relu62, in place on its output's gradient.
+var conv1x1x8PrevActGeom = runtime.EltGeom{
 	H: 4, W: 4, C: 24,
 	Out: runtime.Layout{Row: 96, Pix: 24}, In: []runtime.Layout{{Row: 96, Pix: 24}},
 	DOut: runtime.Layout{Row: 96, Pix: 24}, DIn: []runtime.Layout{{Row: 96, Pix: 24}},
@@ -1071,18 +957,18 @@ var features_1_conv_2PrevActGeom = runtime.EltGeom{
 
 // features_1_conv_2TUpdate computes features.1.conv.2's weights transposed, for its input gradient.
 func features_1_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_1_conv_2Geom, d, w.P[features_1_conv_2W])
+	runtime.Conv1x1Transpose(&conv1x1x8Geom, d, w.P[features_1_conv_2W])
 }
 
 // features_1_conv_2InputGrad computes the gradient of features.1.conv.2's input, rows [lo, hi).
 func features_1_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_1_conv_2Geom, c.Scratch, c.F[f4], c.D[features_1_conv_2T], c.F[f9], false, lo, hi)
-	// The derivative of features.1.relu62, on the rows just written.
-	runtime.ActBackward(&features_1_conv_2PrevActGeom, c.F[f4], c.F[f4], nil, c.F[f8], lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x8Geom, c.Scratch, c.F[f4], c.D[features_1_conv_2T], c.F[f9], false, lo, hi)
+	// The derivative of the relu6 before, on the rows just written.
+	runtime.ActBackward(&conv1x1x8PrevActGeom, c.F[f4], c.F[f4], nil, c.F[f8], lo, hi)
 }
 
-// features_1_conv_3Geom: batchnorm.
-var features_1_conv_3Geom = runtime.BNGeom{
+// batchnormGeom_4: batchnorm.
+var batchnormGeom_4 = runtime.BNGeom{
 	H: 4, W: 4, C: 8,
 	In: runtime.Layout{Row: 32, Pix: 8}, Out: runtime.Layout{Row: 32, Pix: 8},
 	Eps: 1e-05, Momentum: 0.1,
@@ -1094,36 +980,29 @@ func features_1_conv_3Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_1_conv_3Count][0]++
 	}
 	v := bnVecs(c.Weights, features_1_conv_3W, 8, c.B[features_1_conv_3Batch])
-	runtime.BatchNormStats(&features_1_conv_3Geom, c.Scratch, &v, c.Batch.F(f13), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom_4, c.Scratch, &v, c.Batch.F(f13), lo, hi)
 }
 
 // features_1_conv_3Forward computes features.1.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
 func features_1_conv_3Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_3W, 8, c.B[features_1_conv_3Batch])
-	runtime.BatchNormApply(&features_1_conv_3Geom, &v, c.F[f9], c.F[f13], lo, hi)
-}
-
-// features_1_conv_3EvalGeom: batchnorm, in inference.
-var features_1_conv_3EvalGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 8,
-	In: runtime.Layout{Row: 32, Pix: 8}, Out: runtime.Layout{Row: 32, Pix: 8},
-	Eps: 1e-05, Momentum: 0.1,
+	runtime.BatchNormApply(&batchnormGeom_4, &v, c.F[f9], c.F[f13], lo, hi)
 }
 
 // features_1_conv_3CoefUpdate computes features.1.conv.3's inference-mode coefficients (running statistics).
 func features_1_conv_3CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_1_conv_3W, 8, d)
-	runtime.BatchNormEval(&features_1_conv_3EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom_4, &v)
 }
 
 // features_1_conv_3Eval computes features.1.conv.3 (batchnorm) in inference mode, rows [lo, hi).
 func features_1_conv_3Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_3W, 8, c.D[features_1_conv_3Coef])
-	runtime.BatchNormApply(&features_1_conv_3EvalGeom, &v, c.F[f9], c.F[f13], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom_4, &v, c.F[f9], c.F[f13], lo, hi)
 }
 
-// features_1_conv_3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_1_conv_3BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_4: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_4 = runtime.BNGeom{
 	H: 4, W: 4, C: 8,
 	In: runtime.Layout{Row: 32, Pix: 8}, Out: runtime.Layout{Row: 32, Pix: 8},
 	DIn: runtime.Layout{Row: 32, Pix: 8}, DOut: runtime.Layout{Row: 32, Pix: 8},
@@ -1134,11 +1013,11 @@ var features_1_conv_3BackwardGeom = runtime.BNGeom{
 func features_1_conv_3Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_3W, 8, c.B[features_1_conv_3Batch])
 	v.DGamma, v.DBeta = c.G[features_1_conv_3W], c.G[features_1_conv_3B]
-	runtime.BatchNormBackward(&features_1_conv_3BackwardGeom, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f10), c.Batch.F(f13), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_4, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f10), c.Batch.F(f13), nil, lo, hi)
 }
 
-// features_1_conv_3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_1_conv_3EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_4: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_4 = runtime.BNGeom{
 	H: 4, W: 4, C: 8,
 	In: runtime.Layout{Row: 32, Pix: 8}, Out: runtime.Layout{Row: 32, Pix: 8},
 	DIn: runtime.Layout{Row: 32, Pix: 8}, DOut: runtime.Layout{Row: 32, Pix: 8},
@@ -1149,22 +1028,16 @@ var features_1_conv_3EvalBackwardGeom = runtime.BNGeom{
 func features_1_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_3W, 8, c.D[features_1_conv_3Coef])
 	v.DGamma, v.DBeta = c.G[features_1_conv_3W], c.G[features_1_conv_3B]
-	runtime.BatchNormBackward(&features_1_conv_3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f10), c.Batch.F(f13), nil, lo, hi)
-}
-
-// features_1_add1ForwardGeom: features.1.add1.
-var features_1_add1ForwardGeom = runtime.EltGeom{
-	H: 4, W: 4, C: 8,
-	Out: runtime.Layout{Row: 32, Pix: 8}, In: []runtime.Layout{{Row: 32, Pix: 8}, {Row: 32, Pix: 8}},
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_4, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f10), c.Batch.F(f13), nil, lo, hi)
 }
 
 // features_1_add1Forward computes features.1.add1 (residual), rows [lo, hi).
 func features_1_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&features_1_add1ForwardGeom, c.F[f14], [][]float32{c.F[f9], c.F[f12]}, lo, hi)
+	runtime.Add(&conv1x1x8StoreGeom, c.F[f14], [][]float32{c.F[f9], c.F[f12]}, lo, hi)
 }
 
-// features_1_add1BackGeom: the gradient of features.1.add1.
-var features_1_add1BackGeom = runtime.EltGeom{
+// residualBackGeom: the gradient of the residual.
+var residualBackGeom = runtime.EltGeom{
 	H: 4, W: 4, C: 8,
 	DOut: runtime.Layout{Row: 32, Pix: 8}, DIn: []runtime.Layout{{Row: 32, Pix: 8}, {Row: 32, Pix: 8}}, Acc: []bool{false, false},
 }
@@ -1172,11 +1045,11 @@ var features_1_add1BackGeom = runtime.EltGeom{
 // features_1_add1InputGrad computes the gradients of features.1.add1 (residual)'s inputs, rows [lo, hi).
 func features_1_add1InputGrad(c *engine.Ctx, lo, hi int) {
 	d := [2][]float32{c.F[f10], c.F[f14]}
-	runtime.AddBackward(&features_1_add1BackGeom, d[:], c.F[f9], lo, hi)
+	runtime.AddBackward(&residualBackGeom, d[:], c.F[f9], lo, hi)
 }
 
-// features_2_conv_0_0Geom: conv 1x1x48 nobias.
-var features_2_conv_0_0Geom = runtime.ConvGeom{
+// conv1x1x48Geom: conv 1x1x48 nobias.
+var conv1x1x48Geom = runtime.ConvGeom{
 	C: 8, InRow: 32, OH: 4, OW: 4, K: 48, OutRow: 192,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 192,
@@ -1185,26 +1058,26 @@ var features_2_conv_0_0Geom = runtime.ConvGeom{
 
 // features_2_conv_0_0Forward computes features.2.conv.0.0 (conv 1x1x48 nobias): output rows [lo, hi).
 func features_2_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_2_conv_0_0Geom, c.Scratch, c.F[f4], c.F[f14], c.P[features_2_conv_0_0W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x48Geom, c.Scratch, c.F[f4], c.F[f14], c.P[features_2_conv_0_0W], nil, lo, hi)
 }
 
 // features_2_conv_0_0WeightGrad adds to the weight and bias gradients of features.2.conv.0.0, weight blocks.
 func features_2_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_2_conv_0_0Geom, c.Scratch, c.G[features_2_conv_0_0W], nil, c.F[f14], c.F[f1], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x48Geom, c.Scratch, c.G[features_2_conv_0_0W], nil, c.F[f14], c.F[f1], lo, hi)
 }
 
 // features_2_conv_0_0TUpdate computes features.2.conv.0.0's weights transposed, for its input gradient.
 func features_2_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_2_conv_0_0Geom, d, w.P[features_2_conv_0_0W])
+	runtime.Conv1x1Transpose(&conv1x1x48Geom, d, w.P[features_2_conv_0_0W])
 }
 
 // features_2_conv_0_0InputGrad computes the gradient of features.2.conv.0.0's input, rows [lo, hi).
 func features_2_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_2_conv_0_0Geom, c.Scratch, c.F[f9], c.D[features_2_conv_0_0T], c.F[f1], false, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x48Geom, c.Scratch, c.F[f9], c.D[features_2_conv_0_0T], c.F[f1], false, lo, hi)
 }
 
-// features_2_conv_0_1Geom: batchnorm.
-var features_2_conv_0_1Geom = runtime.BNGeom{
+// batchnormGeom_5: batchnorm.
+var batchnormGeom_5 = runtime.BNGeom{
 	H: 4, W: 4, C: 48,
 	In: runtime.Layout{Row: 192, Pix: 48}, Out: runtime.Layout{Off: 336, Row: 288, Pix: 48},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -1216,36 +1089,31 @@ func features_2_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_2_conv_0_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 48, c.B[features_2_conv_0_1Batch])
-	runtime.BatchNormStats(&features_2_conv_0_1Geom, c.Scratch, &v, c.Batch.F(f4), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom_5, c.Scratch, &v, c.Batch.F(f4), lo, hi)
 }
 
 // features_2_conv_0_1Forward computes features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6) with the batch statistics, rows [lo, hi).
 func features_2_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
+	runtime.ClearPadding(&pad4x4x48p1, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 48, c.B[features_2_conv_0_1Batch])
-	runtime.BatchNormApply(&features_2_conv_0_1Geom, &v, c.F[f2], c.F[f4], lo, hi)
-}
-
-// features_2_conv_0_1EvalGeom: batchnorm, in inference.
-var features_2_conv_0_1EvalGeom = runtime.BNGeom{
-	H: 4, W: 4, C: 48,
-	In: runtime.Layout{Row: 192, Pix: 48}, Out: runtime.Layout{Off: 336, Row: 288, Pix: 48},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
+	runtime.BatchNormApply(&batchnormGeom_5, &v, c.F[f2], c.F[f4], lo, hi)
 }
 
 // features_2_conv_0_1CoefUpdate computes features.2.conv.0.1's inference-mode coefficients (running statistics).
 func features_2_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_2_conv_0_1W, 48, d)
-	runtime.BatchNormEval(&features_2_conv_0_1EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom_5, &v)
 }
 
 // features_2_conv_0_1Eval computes features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6) in inference mode, rows [lo, hi).
 func features_2_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
+	runtime.ClearPadding(&pad4x4x48p1, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 48, c.D[features_2_conv_0_1Coef])
-	runtime.BatchNormApply(&features_2_conv_0_1EvalGeom, &v, c.F[f2], c.F[f4], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom_5, &v, c.F[f2], c.F[f4], lo, hi)
 }
 
-// features_2_conv_0_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_2_conv_0_1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_5: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_5 = runtime.BNGeom{
 	H: 4, W: 4, C: 48,
 	In: runtime.Layout{Row: 192, Pix: 48}, Out: runtime.Layout{Off: 336, Row: 288, Pix: 48},
 	DIn: runtime.Layout{Row: 192, Pix: 48}, DOut: runtime.Layout{Row: 192, Pix: 48},
@@ -1256,11 +1124,11 @@ var features_2_conv_0_1BackwardGeom = runtime.BNGeom{
 func features_2_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 48, c.B[features_2_conv_0_1Batch])
 	v.DGamma, v.DBeta = c.G[features_2_conv_0_1W], c.G[features_2_conv_0_1B]
-	runtime.BatchNormBackward(&features_2_conv_0_1BackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f5), c.Batch.F(f4), c.Batch.F(f2), lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_5, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f5), c.Batch.F(f4), c.Batch.F(f2), lo, hi)
 }
 
-// features_2_conv_0_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_2_conv_0_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_5: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_5 = runtime.BNGeom{
 	H: 4, W: 4, C: 48,
 	In: runtime.Layout{Row: 192, Pix: 48}, Out: runtime.Layout{Off: 336, Row: 288, Pix: 48},
 	DIn: runtime.Layout{Row: 192, Pix: 48}, DOut: runtime.Layout{Row: 192, Pix: 48},
@@ -1271,11 +1139,11 @@ var features_2_conv_0_1EvalBackwardGeom = runtime.BNGeom{
 func features_2_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 48, c.D[features_2_conv_0_1Coef])
 	v.DGamma, v.DBeta = c.G[features_2_conv_0_1W], c.G[features_2_conv_0_1B]
-	runtime.BatchNormBackward(&features_2_conv_0_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f5), c.Batch.F(f4), c.Batch.F(f2), lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_5, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f5), c.Batch.F(f4), c.Batch.F(f2), lo, hi)
 }
 
-// features_2_conv_1_0Geom: conv 3x3x48 s2 p1 g48 nobias.
-var features_2_conv_1_0Geom = runtime.ConvGeom{
+// conv3x3x48Geom: conv 3x3x48 s2 p1 g48 nobias.
+var conv3x3x48Geom = runtime.ConvGeom{
 	C: 48, InRow: 288, OH: 2, OW: 2, K: 48, OutRow: 96,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
 	Groups:  48,
@@ -1285,21 +1153,21 @@ var features_2_conv_1_0Geom = runtime.ConvGeom{
 
 // features_2_conv_1_0Forward computes features.2.conv.1.0 (conv 3x3x48 s2 p1 g48 nobias): output rows [lo, hi).
 func features_2_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&features_2_conv_1_0Geom, c.Scratch, c.F[f5], c.F[f2], c.P[features_2_conv_1_0W], nil, lo, hi)
+	runtime.DepthwiseForward(&conv3x3x48Geom, c.Scratch, c.F[f5], c.F[f2], c.P[features_2_conv_1_0W], nil, lo, hi)
 }
 
 // features_2_conv_1_0WeightGrad adds to the weight and bias gradients of features.2.conv.1.0, channels [16·lo, 16·hi).
 func features_2_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&features_2_conv_1_0Geom, c.Scratch, c.G[features_2_conv_1_0W], nil, c.F[f2], c.F[f1], 16*lo, min(16*hi, 48))
+	runtime.DepthwiseWeightGrad(&conv3x3x48Geom, c.Scratch, c.G[features_2_conv_1_0W], nil, c.F[f2], c.F[f1], 16*lo, min(16*hi, 48))
 }
 
 // features_2_conv_1_0InputGrad computes the gradient of features.2.conv.1.0's input, rows [lo, hi).
 func features_2_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&features_2_conv_1_0Geom, c.Scratch, c.F[f5], c.P[features_2_conv_1_0W], c.F[f1], false, lo, hi)
+	runtime.DepthwiseInputGrad(&conv3x3x48Geom, c.Scratch, c.F[f5], c.P[features_2_conv_1_0W], c.F[f1], false, lo, hi)
 }
 
-// features_2_conv_1_1Geom: batchnorm.
-var features_2_conv_1_1Geom = runtime.BNGeom{
+// batchnormGeom_6: batchnorm.
+var batchnormGeom_6 = runtime.BNGeom{
 	H: 2, W: 2, C: 48,
 	In: runtime.Layout{Row: 96, Pix: 48}, Out: runtime.Layout{Row: 96, Pix: 48},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -1311,36 +1179,29 @@ func features_2_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_2_conv_1_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_2_conv_1_1W, 48, c.B[features_2_conv_1_1Batch])
-	runtime.BatchNormStats(&features_2_conv_1_1Geom, c.Scratch, &v, c.Batch.F(f5), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom_6, c.Scratch, &v, c.Batch.F(f5), lo, hi)
 }
 
 // features_2_conv_1_1Forward computes features.2.conv.1.1 (batchnorm) + features.2.relu62 (relu6) with the batch statistics, rows [lo, hi).
 func features_2_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_1_1W, 48, c.B[features_2_conv_1_1Batch])
-	runtime.BatchNormApply(&features_2_conv_1_1Geom, &v, c.F[f9], c.F[f5], lo, hi)
-}
-
-// features_2_conv_1_1EvalGeom: batchnorm, in inference.
-var features_2_conv_1_1EvalGeom = runtime.BNGeom{
-	H: 2, W: 2, C: 48,
-	In: runtime.Layout{Row: 96, Pix: 48}, Out: runtime.Layout{Row: 96, Pix: 48},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
+	runtime.BatchNormApply(&batchnormGeom_6, &v, c.F[f9], c.F[f5], lo, hi)
 }
 
 // features_2_conv_1_1CoefUpdate computes features.2.conv.1.1's inference-mode coefficients (running statistics).
 func features_2_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_2_conv_1_1W, 48, d)
-	runtime.BatchNormEval(&features_2_conv_1_1EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom_6, &v)
 }
 
 // features_2_conv_1_1Eval computes features.2.conv.1.1 (batchnorm) + features.2.relu62 (relu6) in inference mode, rows [lo, hi).
 func features_2_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_1_1W, 48, c.D[features_2_conv_1_1Coef])
-	runtime.BatchNormApply(&features_2_conv_1_1EvalGeom, &v, c.F[f9], c.F[f5], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom_6, &v, c.F[f9], c.F[f5], lo, hi)
 }
 
-// features_2_conv_1_1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_2_conv_1_1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_6: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_6 = runtime.BNGeom{
 	H: 2, W: 2, C: 48,
 	In: runtime.Layout{Row: 96, Pix: 48}, Out: runtime.Layout{Row: 96, Pix: 48},
 	DIn: runtime.Layout{Row: 96, Pix: 48}, DOut: runtime.Layout{Row: 96, Pix: 48},
@@ -1351,11 +1212,11 @@ var features_2_conv_1_1BackwardGeom = runtime.BNGeom{
 func features_2_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_1_1W, 48, c.B[features_2_conv_1_1Batch])
 	v.DGamma, v.DBeta = c.G[features_2_conv_1_1W], c.G[features_2_conv_1_1B]
-	runtime.BatchNormBackward(&features_2_conv_1_1BackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f10), c.Batch.F(f5), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_6, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f10), c.Batch.F(f5), nil, lo, hi)
 }
 
-// features_2_conv_1_1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_2_conv_1_1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_6: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_6 = runtime.BNGeom{
 	H: 2, W: 2, C: 48,
 	In: runtime.Layout{Row: 96, Pix: 48}, Out: runtime.Layout{Row: 96, Pix: 48},
 	DIn: runtime.Layout{Row: 96, Pix: 48}, DOut: runtime.Layout{Row: 96, Pix: 48},
@@ -1366,11 +1227,11 @@ var features_2_conv_1_1EvalBackwardGeom = runtime.BNGeom{
 func features_2_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_1_1W, 48, c.D[features_2_conv_1_1Coef])
 	v.DGamma, v.DBeta = c.G[features_2_conv_1_1W], c.G[features_2_conv_1_1B]
-	runtime.BatchNormBackward(&features_2_conv_1_1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f10), c.Batch.F(f5), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_6, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f10), c.Batch.F(f5), nil, lo, hi)
 }
 
-// features_2_conv_2Geom: conv 1x1x12 nobias.
-var features_2_conv_2Geom = runtime.ConvGeom{
+// conv1x1x12Geom: conv 1x1x12 nobias.
+var conv1x1x12Geom = runtime.ConvGeom{
 	C: 48, InRow: 96, OH: 2, OW: 2, K: 12, OutRow: 24,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24,
@@ -1379,16 +1240,16 @@ var features_2_conv_2Geom = runtime.ConvGeom{
 
 // features_2_conv_2Forward computes features.2.conv.2 (conv 1x1x12 nobias): output rows [lo, hi).
 func features_2_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&features_2_conv_2Geom, c.Scratch, c.F[f10], c.F[f9], c.P[features_2_conv_2W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x12Geom, c.Scratch, c.F[f10], c.F[f9], c.P[features_2_conv_2W], nil, lo, hi)
 }
 
 // features_2_conv_2WeightGrad adds to the weight and bias gradients of features.2.conv.2, weight blocks.
 func features_2_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&features_2_conv_2Geom, c.Scratch, c.G[features_2_conv_2W], nil, c.F[f9], c.F[f1], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x12Geom, c.Scratch, c.G[features_2_conv_2W], nil, c.F[f9], c.F[f1], lo, hi)
 }
 
-// features_2_conv_2PrevActGeom: the derivative of features.2.relu62, in place on its output's gradient.
-var features_2_conv_2PrevActGeom = runtime.EltGeom{
+// conv1x1x12PrevActGeom: the derivative of features.2.relu62, in place on its output's gradient.
+var conv1x1x12PrevActGeom = runtime.EltGeom{
 	H: 2, W: 2, C: 48,
 	Out: runtime.Layout{Row: 96, Pix: 48}, In: []runtime.Layout{{Row: 96, Pix: 48}},
 	DOut: runtime.Layout{Row: 96, Pix: 48}, DIn: []runtime.Layout{{Row: 96, Pix: 48}},
@@ -1397,18 +1258,18 @@ var features_2_conv_2PrevActGeom = runtime.EltGeom{
 
 // features_2_conv_2TUpdate computes features.2.conv.2's weights transposed, for its input gradient.
 func features_2_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&features_2_conv_2Geom, d, w.P[features_2_conv_2W])
+	runtime.Conv1x1Transpose(&conv1x1x12Geom, d, w.P[features_2_conv_2W])
 }
 
 // features_2_conv_2InputGrad computes the gradient of features.2.conv.2's input, rows [lo, hi).
 func features_2_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&features_2_conv_2Geom, c.Scratch, c.F[f10], c.D[features_2_conv_2T], c.F[f1], false, lo, hi)
-	// The derivative of features.2.relu62, on the rows just written.
-	runtime.ActBackward(&features_2_conv_2PrevActGeom, c.F[f10], c.F[f10], nil, c.F[f9], lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x12Geom, c.Scratch, c.F[f10], c.D[features_2_conv_2T], c.F[f1], false, lo, hi)
+	// The derivative of the relu6 before, on the rows just written.
+	runtime.ActBackward(&conv1x1x12PrevActGeom, c.F[f10], c.F[f10], nil, c.F[f9], lo, hi)
 }
 
-// features_2_conv_3Geom: batchnorm.
-var features_2_conv_3Geom = runtime.BNGeom{
+// batchnormGeom_7: batchnorm.
+var batchnormGeom_7 = runtime.BNGeom{
 	H: 2, W: 2, C: 12,
 	In: runtime.Layout{Row: 24, Pix: 12}, Out: runtime.Layout{Row: 24, Pix: 12},
 	Eps: 1e-05, Momentum: 0.1,
@@ -1420,36 +1281,29 @@ func features_2_conv_3Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_2_conv_3Count][0]++
 	}
 	v := bnVecs(c.Weights, features_2_conv_3W, 12, c.B[features_2_conv_3Batch])
-	runtime.BatchNormStats(&features_2_conv_3Geom, c.Scratch, &v, c.Batch.F(f10), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom_7, c.Scratch, &v, c.Batch.F(f10), lo, hi)
 }
 
 // features_2_conv_3Forward computes features.2.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
 func features_2_conv_3Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_3W, 12, c.B[features_2_conv_3Batch])
-	runtime.BatchNormApply(&features_2_conv_3Geom, &v, c.F[f1], c.F[f10], lo, hi)
-}
-
-// features_2_conv_3EvalGeom: batchnorm, in inference.
-var features_2_conv_3EvalGeom = runtime.BNGeom{
-	H: 2, W: 2, C: 12,
-	In: runtime.Layout{Row: 24, Pix: 12}, Out: runtime.Layout{Row: 24, Pix: 12},
-	Eps: 1e-05, Momentum: 0.1,
+	runtime.BatchNormApply(&batchnormGeom_7, &v, c.F[f1], c.F[f10], lo, hi)
 }
 
 // features_2_conv_3CoefUpdate computes features.2.conv.3's inference-mode coefficients (running statistics).
 func features_2_conv_3CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_2_conv_3W, 12, d)
-	runtime.BatchNormEval(&features_2_conv_3EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom_7, &v)
 }
 
 // features_2_conv_3Eval computes features.2.conv.3 (batchnorm) in inference mode, rows [lo, hi).
 func features_2_conv_3Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_3W, 12, c.D[features_2_conv_3Coef])
-	runtime.BatchNormApply(&features_2_conv_3EvalGeom, &v, c.F[f1], c.F[f10], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom_7, &v, c.F[f1], c.F[f10], lo, hi)
 }
 
-// features_2_conv_3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var features_2_conv_3BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_7: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_7 = runtime.BNGeom{
 	H: 2, W: 2, C: 12,
 	In: runtime.Layout{Row: 24, Pix: 12}, Out: runtime.Layout{Row: 24, Pix: 12},
 	DIn: runtime.Layout{Row: 24, Pix: 12}, DOut: runtime.Layout{Row: 24, Pix: 12},
@@ -1460,11 +1314,11 @@ var features_2_conv_3BackwardGeom = runtime.BNGeom{
 func features_2_conv_3Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_3W, 12, c.B[features_2_conv_3Batch])
 	v.DGamma, v.DBeta = c.G[features_2_conv_3W], c.G[features_2_conv_3B]
-	runtime.BatchNormBackward(&features_2_conv_3BackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f15), c.Batch.F(f10), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_7, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f15), c.Batch.F(f10), nil, lo, hi)
 }
 
-// features_2_conv_3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var features_2_conv_3EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_7: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_7 = runtime.BNGeom{
 	H: 2, W: 2, C: 12,
 	In: runtime.Layout{Row: 24, Pix: 12}, Out: runtime.Layout{Row: 24, Pix: 12},
 	DIn: runtime.Layout{Row: 24, Pix: 12}, DOut: runtime.Layout{Row: 24, Pix: 12},
@@ -1475,22 +1329,11 @@ var features_2_conv_3EvalBackwardGeom = runtime.BNGeom{
 func features_2_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_3W, 12, c.D[features_2_conv_3Coef])
 	v.DGamma, v.DBeta = c.G[features_2_conv_3W], c.G[features_2_conv_3B]
-	runtime.BatchNormBackward(&features_2_conv_3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f15), c.Batch.F(f10), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_7, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f15), c.Batch.F(f10), nil, lo, hi)
 }
 
-// globalavgpool1ForwardGeom: pool avg global.
-var globalavgpool1ForwardGeom = runtime.GlobalPoolGeom{
-	H: 2, W: 2, C: 12,
-	In: runtime.Layout{Row: 24, Pix: 12},
-}
-
-// globalavgpool1Forward computes globalavgpool1 (pool avg global), channels [lo, hi).
-func globalavgpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1ForwardGeom, c.F[f15], c.F[f1], lo, hi)
-}
-
-// globalavgpool1BackGeom: pool avg global.
-var globalavgpool1BackGeom = runtime.GlobalPoolGeom{
+// poolavgBackGeom: pool avg global.
+var poolavgBackGeom = runtime.GlobalPoolGeom{
 	H: 2, W: 2, C: 12,
 	In:  runtime.Layout{Row: 24, Pix: 12},
 	DIn: runtime.Layout{Row: 24, Pix: 12},
@@ -1498,12 +1341,7 @@ var globalavgpool1BackGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1InputGrad computes the gradient of globalavgpool1's input, channels [lo, hi).
 func globalavgpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolBackward(&globalavgpool1BackGeom, c.F[f15], c.F[f1], lo, hi)
-}
-
-// classifier_1Forward computes classifier.1 (fc 3), outputs [lo, hi).
-func classifier_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f15], c.P[classifier_1W], c.P[classifier_1B], 12, lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolavgBackGeom, c.F[f15], c.F[f1], lo, hi)
 }
 
 // classifier_1WeightGrad adds to the weight and bias gradients of classifier.1, outputs [lo, hi).

@@ -227,19 +227,19 @@ var program = engine.Program{
 	Derived: []engine.Derived{
 		foldScratch:       {Name: "foldScratch", Use: engine.InferenceForward, Len: func() int { return 144 }, Update: foldScratchUpdate},
 		stem_conv1Fold:    {Name: "stem_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 436 }, Update: stem_conv1FoldUpdate},
-		stage_1_conv1Fold: {Name: "stage_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: stage_1_conv1FoldUpdate},
-		stage_2_conv1Fold: {Name: "stage_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: stage_2_conv1FoldUpdate},
+		stage_1_conv1Fold: {Name: "stage_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv3x3x4FoldUpdate(stage_1_conv1W, stage_1_bn1W, stage_1_bn1B, stage_1_bn1Mean, stage_1_bn1Var)},
+		stage_2_conv1Fold: {Name: "stage_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv3x3x4FoldUpdate(stage_2_conv1W, stage_2_bn1W, stage_2_bn1B, stage_2_bn1Mean, stage_2_bn1Var)},
 		stem_conv1T:       {Name: "stem_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: stem_conv1TUpdate},
 		stem_bnCoef:       {Name: "stem_bnCoef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: stem_bnCoefUpdate},
 		conv1T:            {Name: "conv1T", Use: engine.Backward, Len: func() int { return 64 }, Update: conv1TUpdate},
 		stage_1_conv1T:    {Name: "stage_1_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: stage_1_conv1TUpdate},
-		stage_1_bn1Coef:   {Name: "stage_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: stage_1_bn1CoefUpdate},
+		stage_1_bn1Coef:   {Name: "stage_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(stage_1_bn1W)},
 		stage_1_projT:     {Name: "stage_1_projT", Use: engine.Backward, Len: func() int { return 64 }, Update: stage_1_projTUpdate},
-		stage_1_conv2T:    {Name: "stage_1_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: stage_1_conv2TUpdate},
+		stage_1_conv2T:    {Name: "stage_1_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(stage_1_conv2W)},
 		stage_2_conv1T:    {Name: "stage_2_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: stage_2_conv1TUpdate},
-		stage_2_bn1Coef:   {Name: "stage_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: stage_2_bn1CoefUpdate},
+		stage_2_bn1Coef:   {Name: "stage_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(stage_2_bn1W)},
 		stage_2_projT:     {Name: "stage_2_projT", Use: engine.Backward, Len: func() int { return 64 }, Update: stage_2_projTUpdate},
-		stage_2_conv2T:    {Name: "stage_2_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: stage_2_conv2TUpdate},
+		stage_2_conv2T:    {Name: "stage_2_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(stage_2_conv2W)},
 	},
 	Buffers: []engine.Buffer{
 		f0:  {Len: 192},
@@ -262,254 +262,154 @@ var program = engine.Program{
 	},
 	BatchBuffers: []int{stem_bnBatch: 16, stage_1_bn1Batch: 16, stage_2_bn1Batch: 16},
 	Steps: []engine.Step{
-		{
-			Name: "stem.conv1+stem.bn+stem.act (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: stem_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "stage.1.conv1+stage.1.bn1+stage.1.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: stage_1_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "stage.1.proj (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: stage_1_projInfer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "stage.1.conv2+stage.1.add1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: stage_1_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "stage.2.conv1+stage.2.bn1+stage.2.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: stage_2_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "stage.2.proj (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: stage_2_projInfer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "stage.2.conv2+stage.2.add1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: stage_2_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "head.globalavgpool1 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: head_globalavgpool1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "head.0+head.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 5, Run: head_0Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "head.fc (inference)",
-			Forward: []engine.Phase{
-				{N: 3, Run: head_fcInfer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "head.fc1 (inference)",
-			Forward: []engine.Phase{
-				{N: 2, Run: head_fc1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "stem.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: stem_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: stem_conv1WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: stem_conv1InputGrad},
-			},
-		},
-		{
-			Name: "stem.bn+stem.act (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: stem_bnStats, Batch: true, Mode: engine.Training},
-				{N: 6, Run: stem_bnForward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: stem_bnBackward, Batch: true, Mode: engine.Training},
-				{N: 4, Run: stem_bnEvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: conv1WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv1InputGrad},
-			},
-		},
-		{
-			Name: "stage.1.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: stage_1_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: stage_1_conv1WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: stage_1_conv1InputGrad},
-			},
-		},
-		{
-			Name: "stage.1.bn1+stage.1.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: stage_1_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 6, Run: stage_1_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: stage_1_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 4, Run: stage_1_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "stage.1.proj (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: stage_1_projForward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: stage_1_projWeightGrad, Even: true, Sums: true},
-				{N: 6, Run: stage_1_projInputGrad},
-			},
-		},
-		{
-			Name: "stage.1.conv2+stage.1.add1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: stage_1_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: stage_1_conv2OutGrad},
-				{N: 3, Run: stage_1_conv2WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: stage_1_conv2InputGrad},
-			},
-		},
-		{
-			Name: "stage.2.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: stage_2_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: stage_2_conv1WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: stage_2_conv1InputGrad},
-			},
-		},
-		{
-			Name: "stage.2.bn1+stage.2.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: stage_2_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 6, Run: stage_2_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: stage_2_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 4, Run: stage_2_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "stage.2.proj (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: stage_2_projForward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: stage_2_projWeightGrad, Even: true, Sums: true},
-				{N: 6, Run: stage_2_projInputGrad},
-			},
-		},
-		{
-			Name: "stage.2.conv2+stage.2.add1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: stage_2_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: stage_2_conv2OutGrad},
-				{N: 3, Run: stage_2_conv2WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: stage_2_conv2InputGrad},
-			},
-		},
-		{
-			Name: "head.globalavgpool1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: head_globalavgpool1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: head_globalavgpool1InputGrad},
-			},
-		},
-		{
-			Name: "head.0+head.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 5, Run: head_0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 5, Run: head_0OutGrad},
-				{N: 5, Run: head_0WeightGrad, Sums: true},
-				{N: 4, Run: head_0InputGrad},
-			},
-		},
-		{
-			Name: "head.fc (training)",
-			Forward: []engine.Phase{
-				{N: 3, Run: head_fcForward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: head_fcWeightGrad, Sums: true},
-				{N: 5, Run: head_fcInputGrad},
-			},
-		},
-		{
-			Name: "head.fc1 (training)",
-			Forward: []engine.Phase{
-				{N: 2, Run: head_fc1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: head_fc1WeightGrad, Sums: true},
-				{N: 3, Run: head_fc1InputGrad},
-			},
-		},
-		{
-			Name: "forward again in inference mode (its backward)",
-			Backward: []engine.Phase{
-				{N: 6, Run: stem_conv1Forward, Mode: engine.Inference},
-				{N: 6, Run: stem_bnEval, Mode: engine.Inference},
-				{N: 6, Run: conv1Forward, Mode: engine.Inference},
-				{N: 6, Run: stage_1_conv1Forward, Mode: engine.Inference},
-				{N: 6, Run: stage_1_bn1Eval, Mode: engine.Inference},
-				{N: 6, Run: stage_1_projForward, Mode: engine.Inference},
-				{N: 6, Run: stage_1_conv2Forward, Mode: engine.Inference},
-				{N: 6, Run: stage_2_conv1Forward, Mode: engine.Inference},
-				{N: 6, Run: stage_2_bn1Eval, Mode: engine.Inference},
-				{N: 6, Run: stage_2_projForward, Mode: engine.Inference},
-				{N: 6, Run: stage_2_conv2Forward, Mode: engine.Inference},
-				{N: 4, Run: head_globalavgpool1Forward, Mode: engine.Inference},
-				{N: 5, Run: head_0Forward, Mode: engine.Inference},
-				{N: 3, Run: head_fcForward, Mode: engine.Inference},
-				{N: 2, Run: head_fc1Forward, Mode: engine.Inference},
-			},
-			Reforward: true,
-		},
+		{Name: "stem.conv1+stem.bn+stem.act (inference)", Forward: []engine.Phase{
+			{N: 6, Run: stem_conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "stage.1.conv1+stage.1.bn1+stage.1.relu1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv3x3x4Infer(stage_1_conv1Fold), Mode: engine.Inference},
+		}},
+		{Name: "stage.1.proj (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv1x1x4Infer(stage_1_projW), Mode: engine.Inference},
+		}},
+		{Name: "stage.1.conv2+stage.1.add1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: stage_1_conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "stage.2.conv1+stage.2.bn1+stage.2.relu1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv3x3x4Infer(stage_2_conv1Fold), Mode: engine.Inference},
+		}},
+		{Name: "stage.2.proj (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv1x1x4Infer(stage_2_projW), Mode: engine.Inference},
+		}},
+		{Name: "stage.2.conv2+stage.2.add1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: stage_2_conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "head.globalavgpool1 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: poolavgInfer(f1, f15), Mode: engine.Inference},
+		}},
+		{Name: "head.0+head.relu1 (inference)", Forward: []engine.Phase{
+			{N: 5, Run: fc5Infer(f16, f1), Mode: engine.Inference},
+		}},
+		{Name: "head.fc (inference)", Forward: []engine.Phase{
+			{N: 3, Run: fc3Infer(f15, f16), Mode: engine.Inference},
+		}},
+		{Name: "head.fc1 (inference)", Forward: []engine.Phase{
+			{N: 2, Run: fc2Infer(f15), Mode: engine.Inference},
+		}},
+		{Name: "stem.conv1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: stem_conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: stem_conv1WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: stem_conv1InputGrad},
+		}},
+		{Name: "stem.bn+stem.act (training)", Forward: []engine.Phase{
+			{N: 4, Run: stem_bnStats, Batch: true, Mode: engine.Training},
+			{N: 6, Run: stem_bnForward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: stem_bnBackward, Batch: true, Mode: engine.Training},
+			{N: 4, Run: stem_bnEvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "conv1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv1WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: conv1InputGrad},
+		}},
+		{Name: "stage.1.conv1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: stage_1_conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: stage_1_conv1WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: stage_1_conv1InputGrad},
+		}},
+		{Name: "stage.1.bn1+stage.1.relu1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: batchnormStats(stage_1_bn1Count, stage_1_bn1W, stage_1_bn1Batch, f5), Batch: true, Mode: engine.Training},
+			{N: 6, Run: batchnormForward(f6, stage_1_bn1W, stage_1_bn1Batch, f5), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: batchnormBackward(stage_1_bn1W, stage_1_bn1Batch, stage_1_bn1B, f9, f5), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormEvalBackward(stage_1_bn1W, stage_1_bn1Coef, stage_1_bn1B, f9, f5), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "stage.1.proj (training)", Forward: []engine.Phase{
+			{N: 6, Run: stage_1_projForward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: stage_1_projWeightGrad, Even: true, Sums: true},
+			{N: 6, Run: stage_1_projInputGrad},
+		}},
+		{Name: "stage.1.conv2+stage.1.add1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: stage_1_conv2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: conv3x3x4OutGrad(f8)},
+			{N: 3, Run: stage_1_conv2WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: conv3x3x4InputGrad(stage_1_conv2T, f6)},
+		}},
+		{Name: "stage.2.conv1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: stage_2_conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: stage_2_conv1WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: stage_2_conv1InputGrad},
+		}},
+		{Name: "stage.2.bn1+stage.2.relu1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: batchnormStats(stage_2_bn1Count, stage_2_bn1W, stage_2_bn1Batch, f8), Batch: true, Mode: engine.Training},
+			{N: 6, Run: batchnormForward(f9, stage_2_bn1W, stage_2_bn1Batch, f8), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: batchnormBackward(stage_2_bn1W, stage_2_bn1Batch, stage_2_bn1B, f12, f8), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormEvalBackward(stage_2_bn1W, stage_2_bn1Coef, stage_2_bn1B, f12, f8), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "stage.2.proj (training)", Forward: []engine.Phase{
+			{N: 6, Run: stage_2_projForward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: stage_2_projWeightGrad, Even: true, Sums: true},
+			{N: 6, Run: stage_2_projInputGrad},
+		}},
+		{Name: "stage.2.conv2+stage.2.add1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: stage_2_conv2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: conv3x3x4OutGrad(f12)},
+			{N: 3, Run: stage_2_conv2WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: conv3x3x4InputGrad(stage_2_conv2T, f9)},
+		}},
+		{Name: "head.globalavgpool1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: poolavgInfer(f11, f10), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: head_globalavgpool1InputGrad},
+		}},
+		{Name: "head.0+head.relu1 (training)", Forward: []engine.Phase{
+			{N: 5, Run: fc5Infer(f10, f11), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 5, Run: head_0OutGrad},
+			{N: 5, Run: head_0WeightGrad, Sums: true},
+			{N: 4, Run: head_0InputGrad},
+		}},
+		{Name: "head.fc (training)", Forward: []engine.Phase{
+			{N: 3, Run: fc3Infer(f12, f10), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: head_fcWeightGrad, Sums: true},
+			{N: 5, Run: head_fcInputGrad},
+		}},
+		{Name: "head.fc1 (training)", Forward: []engine.Phase{
+			{N: 2, Run: fc2Infer(f12), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: head_fc1WeightGrad, Sums: true},
+			{N: 3, Run: head_fc1InputGrad},
+		}},
+		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
+			{N: 6, Run: stem_conv1Forward, Mode: engine.Inference},
+			{N: 6, Run: stem_bnEval, Mode: engine.Inference},
+			{N: 6, Run: conv1Forward, Mode: engine.Inference},
+			{N: 6, Run: stage_1_conv1Forward, Mode: engine.Inference},
+			{N: 6, Run: batchnormEval(f6, stage_1_bn1W, stage_1_bn1Coef, f5), Mode: engine.Inference},
+			{N: 6, Run: stage_1_projForward, Mode: engine.Inference},
+			{N: 6, Run: stage_1_conv2Forward, Mode: engine.Inference},
+			{N: 6, Run: stage_2_conv1Forward, Mode: engine.Inference},
+			{N: 6, Run: batchnormEval(f9, stage_2_bn1W, stage_2_bn1Coef, f8), Mode: engine.Inference},
+			{N: 6, Run: stage_2_projForward, Mode: engine.Inference},
+			{N: 6, Run: stage_2_conv2Forward, Mode: engine.Inference},
+			{N: 4, Run: poolavgInfer(f11, f10), Mode: engine.Inference},
+			{N: 5, Run: fc5Infer(f10, f11), Mode: engine.Inference},
+			{N: 3, Run: fc3Infer(f12, f10), Mode: engine.Inference},
+			{N: 2, Run: fc2Infer(f12), Mode: engine.Inference},
+		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 27},
 }
@@ -523,8 +423,8 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 	}
 }
 
-// stem_conv1InferGeom: conv 3x3x4 p1 nobias, in inference.
-var stem_conv1InferGeom = runtime.ConvGeom{
+// conv3x3x4InferGeom: conv 3x3x4 p1 nobias, in inference.
+var conv3x3x4InferGeom = runtime.ConvGeom{
 	C: 3, InRow: 24, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
@@ -542,176 +442,144 @@ func stem_conv1FoldUpdate(w *engine.Weights, d []float32) {
 
 // stem_conv1Infer computes stem.conv1 (conv 3x3x4 p1 nobias) + stem.bn (batchnorm) + stem.act (relu): output rows [lo, hi).
 func stem_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&stem_conv1InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[stem_conv1Fold], c.D[stem_conv1Fold][432:], lo, hi)
+	runtime.ConvForward(&conv3x3x4InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[stem_conv1Fold], c.D[stem_conv1Fold][432:], lo, hi)
 }
 
-// conv1InferGeom: conv 1x1x4, in inference.
-var conv1InferGeom = runtime.ConvGeom{
+// conv1x1x4InferGeom: conv 1x1x4, in inference.
+var conv1x1x4InferGeom = runtime.ConvGeom{
 	C: 4, InRow: 24, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
-// padI2: the padding of b2 (6x6x4 p1).
-var padI2 = runtime.Padding{
+// pad6x6x4p1: the padding of a 6x6x4 p1 buffer.
+var pad6x6x4p1 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
 // conv1Infer computes conv1 (conv 1x1x4): output rows [lo, hi).
 func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1InferGeom, c.Scratch, c.F[f15], c.F[f1], c.P[conv1W], c.P[conv1B], lo, hi)
-	runtime.ClearPadding(&padI2, c.F[f15], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x4InferGeom, c.Scratch, c.F[f15], c.F[f1], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f15], lo, hi)
 }
 
-// stage_1_conv1InferGeom: conv 3x3x4 p1 nobias, in inference.
-var stage_1_conv1InferGeom = runtime.ConvGeom{
+// conv3x3x4InferGeom_2: conv 3x3x4 p1 nobias, in inference.
+var conv3x3x4InferGeom_2 = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
 
-// stage_1_conv1FoldUpdate computes stage.1.conv1's weights and bias with stage.1.bn1 folded in.
-func stage_1_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:144]
-	runtime.PackConv(w.P[stage_1_conv1W], t, 4, 4, 3, 3, 16, true)
-	runtime.FoldBatchNorm(t, d[576:], t, nil, w.P[stage_1_bn1W], w.P[stage_1_bn1B], w.P[stage_1_bn1Mean], w.P[stage_1_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 4, 4, 3, 3, 16, false)
+// conv3x3x4FoldUpdate returns the update of stage.1.conv1 and stage.2.conv1, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv3x3x4FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:144]
+		runtime.PackConv(w.P[p0], t, 4, 4, 3, 3, 16, true)
+		runtime.FoldBatchNorm(t, d[576:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 4, 4, 3, 3, 16, false)
+	}
 }
 
-// padI3: the padding of b3 (6x6x4 p1).
-var padI3 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
+// conv3x3x4Infer returns the phase of stage.1.conv1 and stage.2.conv1, each with its own derived tensors: it computes conv 3x3x4 p1 nobias + batchnorm + relu: output rows [lo, hi).
+func conv3x3x4Infer(d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(&conv3x3x4InferGeom_2, c.Scratch, c.F[f1], c.F[f15], c.D[d0], c.D[d0][576:], lo, hi)
+		runtime.ClearPadding(&pad6x6x4p1, c.F[f1], lo, hi)
+	}
 }
 
-// stage_1_conv1Infer computes stage.1.conv1 (conv 3x3x4 p1 nobias) + stage.1.bn1 (batchnorm) + stage.1.relu1 (relu): output rows [lo, hi).
-func stage_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&stage_1_conv1InferGeom, c.Scratch, c.F[f1], c.F[f15], c.D[stage_1_conv1Fold], c.D[stage_1_conv1Fold][576:], lo, hi)
-	runtime.ClearPadding(&padI3, c.F[f1], lo, hi)
-}
-
-// stage_1_projInferGeom: conv 1x1x4 nobias, in inference.
-var stage_1_projInferGeom = runtime.ConvGeom{
+// conv1x1x4InferGeom_2: conv 1x1x4 nobias, in inference.
+var conv1x1x4InferGeom_2 = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
-// stage_1_projInfer computes stage.1.proj (conv 1x1x4 nobias): output rows [lo, hi).
-func stage_1_projInfer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&stage_1_projInferGeom, c.Scratch, c.F[f16], c.F[f15][36:], c.P[stage_1_projW], nil, lo, hi)
+// conv1x1x4Infer returns the phase of stage.1.proj and stage.2.proj, each with its own tensors: it computes conv 1x1x4 nobias: output rows [lo, hi).
+func conv1x1x4Infer(p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x4InferGeom_2, c.Scratch, c.F[f16], c.F[f15][36:], c.P[p0], nil, lo, hi)
+	}
 }
 
-// stage_1_conv2InferGeom: conv 3x3x4 p1, in inference.
-var stage_1_conv2InferGeom = runtime.ConvGeom{
+// conv3x3x4InferGeom_3: conv 3x3x4 p1, in inference.
+var conv3x3x4InferGeom_3 = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// stage_1_conv2StoreGeom: the residual add fused into its store of stage.1.conv2+stage.1.add1.
-var stage_1_conv2StoreGeom = runtime.EltGeom{
+// conv3x3x4StoreGeom: the residual add fused into its store of the conv+the residual.
+var conv3x3x4StoreGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}, {Row: 24, Pix: 4}},
 }
 
-// padI5: the padding of b5 (6x6x4 p1).
-var padI5 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
 // stage_1_conv2Infer computes stage.1.conv2 (conv 3x3x4 p1) + stage.1.add1 (residual): output rows [lo, hi).
 func stage_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&stage_1_conv2InferGeom, c.Scratch, c.F[f15], c.F[f1], c.P[stage_1_conv2W], c.P[stage_1_conv2B], lo, hi)
-	runtime.ClearPadding(&padI5, c.F[f15], lo, hi)
-	runtime.Add(&stage_1_conv2StoreGeom, c.F[f15], [][]float32{c.F[f15], c.F[f16]}, lo, hi)
+	runtime.ConvForward(&conv3x3x4InferGeom_3, c.Scratch, c.F[f15], c.F[f1], c.P[stage_1_conv2W], c.P[stage_1_conv2B], lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f15], lo, hi)
+	runtime.Add(&conv3x3x4StoreGeom, c.F[f15], [][]float32{c.F[f15], c.F[f16]}, lo, hi)
 }
 
-// stage_2_conv1InferGeom: conv 3x3x4 p1 nobias, in inference.
-var stage_2_conv1InferGeom = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
-}
-
-// stage_2_conv1FoldUpdate computes stage.2.conv1's weights and bias with stage.2.bn1 folded in.
-func stage_2_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:144]
-	runtime.PackConv(w.P[stage_2_conv1W], t, 4, 4, 3, 3, 16, true)
-	runtime.FoldBatchNorm(t, d[576:], t, nil, w.P[stage_2_bn1W], w.P[stage_2_bn1B], w.P[stage_2_bn1Mean], w.P[stage_2_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 4, 4, 3, 3, 16, false)
-}
-
-// padI6: the padding of b6 (6x6x4 p1).
-var padI6 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
-// stage_2_conv1Infer computes stage.2.conv1 (conv 3x3x4 p1 nobias) + stage.2.bn1 (batchnorm) + stage.2.relu1 (relu): output rows [lo, hi).
-func stage_2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&stage_2_conv1InferGeom, c.Scratch, c.F[f1], c.F[f15], c.D[stage_2_conv1Fold], c.D[stage_2_conv1Fold][576:], lo, hi)
-	runtime.ClearPadding(&padI6, c.F[f1], lo, hi)
-}
-
-// stage_2_projInferGeom: conv 1x1x4 nobias, in inference.
-var stage_2_projInferGeom = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-}
-
-// stage_2_projInfer computes stage.2.proj (conv 1x1x4 nobias): output rows [lo, hi).
-func stage_2_projInfer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&stage_2_projInferGeom, c.Scratch, c.F[f16], c.F[f15][36:], c.P[stage_2_projW], nil, lo, hi)
-}
-
-// stage_2_conv2InferGeom: conv 3x3x4 p1, in inference.
-var stage_2_conv2InferGeom = runtime.ConvGeom{
+// conv3x3x4InferGeom_4: conv 3x3x4 p1, in inference.
+var conv3x3x4InferGeom_4 = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// stage_2_conv2StoreGeom: the residual add fused into its store of stage.2.conv2+stage.2.add1.
-var stage_2_conv2StoreGeom = runtime.EltGeom{
+// conv3x3x4StoreGeom_2: the residual add fused into its store of the conv+the residual.
+var conv3x3x4StoreGeom_2 = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}, {Row: 24, Pix: 4}},
 }
 
 // stage_2_conv2Infer computes stage.2.conv2 (conv 3x3x4 p1) + stage.2.add1 (residual): output rows [lo, hi).
 func stage_2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&stage_2_conv2InferGeom, c.Scratch, c.F[f15], c.F[f1], c.P[stage_2_conv2W], c.P[stage_2_conv2B], lo, hi)
-	runtime.Add(&stage_2_conv2StoreGeom, c.F[f15], [][]float32{c.F[f15], c.F[f16]}, lo, hi)
+	runtime.ConvForward(&conv3x3x4InferGeom_4, c.Scratch, c.F[f15], c.F[f1], c.P[stage_2_conv2W], c.P[stage_2_conv2B], lo, hi)
+	runtime.Add(&conv3x3x4StoreGeom_2, c.F[f15], [][]float32{c.F[f15], c.F[f16]}, lo, hi)
 }
 
-// head_globalavgpool1InferGeom: pool avg global.
-var head_globalavgpool1InferGeom = runtime.GlobalPoolGeom{
+// poolavgInferGeom: pool avg global.
+var poolavgInferGeom = runtime.GlobalPoolGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4},
 }
 
-// head_globalavgpool1Infer computes head.globalavgpool1 (pool avg global), channels [lo, hi).
-func head_globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&head_globalavgpool1InferGeom, c.F[f1], c.F[f15], lo, hi)
+// poolavgInfer returns the phase of head.globalavgpool1, each with its own buffers: it computes pool avg global, channels [lo, hi).
+func poolavgInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.GlobalAvgPoolForward(&poolavgInferGeom, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// head_0InferStoreGeom: the activation fused into its store of head.0+head.relu1.
-var head_0InferStoreGeom = runtime.EltGeom{
+// fc5InferStoreGeom: the activation fused into its store of the fc+the relu.
+var fc5InferStoreGeom = runtime.EltGeom{
 	H: 5, W: 1, C: 1,
 	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}},
 	Act: runtime.ActReLU,
 }
 
-// head_0Infer computes head.0 (fc 5) + head.relu1 (relu), outputs [lo, hi).
-func head_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f16], c.F[f1], c.P[head_0W], c.P[head_0B], 4, lo, hi)
-	runtime.ActForward(&head_0InferStoreGeom, c.F[f16], c.F[f16], lo, hi)
+// fc5Infer returns the phase of head.0, each with its own buffers: it computes fc 5 + relu, outputs [lo, hi).
+func fc5Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[b0], c.F[b1], c.P[head_0W], c.P[head_0B], 4, lo, hi)
+		runtime.ActForward(&fc5InferStoreGeom, c.F[b0], c.F[b0], lo, hi)
+	}
 }
 
-// head_fcInfer computes head.fc (fc 3), outputs [lo, hi).
-func head_fcInfer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f15], c.F[f16], c.P[head_fcW], c.P[head_fcB], 5, lo, hi)
+// fc3Infer returns the phase of head.fc, each with its own buffers: it computes fc 3, outputs [lo, hi).
+func fc3Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[b0], c.F[b1], c.P[head_fcW], c.P[head_fcB], 5, lo, hi)
+	}
 }
 
-// head_fc1Infer computes head.fc1 (fc 2), outputs [lo, hi).
-func head_fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f15], c.P[head_fc1W], c.P[head_fc1B], 3, lo, hi)
+// fc2Infer returns the phase of head.fc1, each with its own buffers: it computes fc 2, outputs [lo, hi).
+func fc2Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[f1], c.F[b0], c.P[head_fc1W], c.P[head_fc1B], 3, lo, hi)
+	}
 }
 
-// stem_conv1Geom: conv 3x3x4 p1 nobias.
-var stem_conv1Geom = runtime.ConvGeom{
+// conv3x3x4Geom: conv 3x3x4 p1 nobias.
+var conv3x3x4Geom = runtime.ConvGeom{
 	C: 3, InRow: 24, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
@@ -720,16 +588,16 @@ var stem_conv1Geom = runtime.ConvGeom{
 
 // stem_conv1Forward computes stem.conv1 (conv 3x3x4 p1 nobias): output rows [lo, hi).
 func stem_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&stem_conv1Geom, c.Scratch, c.F[f2], c.F[f0], c.P[stem_conv1W], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x4Geom, c.Scratch, c.F[f2], c.F[f0], c.P[stem_conv1W], nil, lo, hi)
 }
 
 // stem_conv1WeightGrad adds to the weight and bias gradients of stem.conv1, units (filter rows of weight blocks).
 func stem_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&stem_conv1Geom, c.Scratch, c.G[stem_conv1W], nil, c.F[f0], c.F[f4], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x4Geom, c.Scratch, c.G[stem_conv1W], nil, c.F[f0], c.F[f4], lo, hi)
 }
 
-// stem_conv1Back: the transposed convolution that computes stem.conv1's input gradient.
-var stem_conv1Back = runtime.ConvGeom{
+// conv3x3x4Back: the transposed convolution that computes the conv's input gradient.
+var conv3x3x4Back = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 3, OutRow: 18,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
@@ -744,11 +612,11 @@ func stem_conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.ConvForward(&stem_conv1Back, c.Scratch, c.F[f13], c.F[f4], c.D[stem_conv1T], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x4Back, c.Scratch, c.F[f13], c.F[f4], c.D[stem_conv1T], nil, lo, hi)
 }
 
-// stem_bnGeom: batchnorm.
-var stem_bnGeom = runtime.BNGeom{
+// batchnormGeom: batchnorm.
+var batchnormGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -760,45 +628,33 @@ func stem_bnStats(c *engine.Ctx, lo, hi int) {
 		c.Counts[stem_bnCount][0]++
 	}
 	v := bnVecs(c.Weights, stem_bnW, 4, c.B[stem_bnBatch])
-	runtime.BatchNormStats(&stem_bnGeom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
 }
 
 // stem_bnForward computes stem.bn (batchnorm) + stem.act (relu) with the batch statistics, rows [lo, hi).
 func stem_bnForward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, stem_bnW, 4, c.B[stem_bnBatch])
-	runtime.BatchNormApply(&stem_bnGeom, &v, c.F[f3], c.F[f2], lo, hi)
-}
-
-// stem_bnEvalGeom: batchnorm, in inference.
-var stem_bnEvalGeom = runtime.BNGeom{
-	H: 6, W: 6, C: 4,
-	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f3], c.F[f2], lo, hi)
 }
 
 // stem_bnCoefUpdate computes stem.bn's inference-mode coefficients (running statistics).
 func stem_bnCoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, stem_bnW, 4, d)
-	runtime.BatchNormEval(&stem_bnEvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom, &v)
 }
 
 // stem_bnEval computes stem.bn (batchnorm) + stem.act (relu) in inference mode, rows [lo, hi).
 func stem_bnEval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, stem_bnW, 4, c.D[stem_bnCoef])
-	runtime.BatchNormApply(&stem_bnEvalGeom, &v, c.F[f3], c.F[f2], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f3], c.F[f2], lo, hi)
 }
 
-// stem_bnBackwardGeom: the gradient of batchnorm through the batch statistics.
-var stem_bnBackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG17: the padding of g17 (6x6x4 p1).
-var padTG17 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
 // stem_bnBackward computes the gradients of stem.bn's input, weight and bias through the batch statistics, channels [lo, hi).
@@ -807,14 +663,14 @@ func stem_bnBackward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[stem_bnW], c.G[stem_bnB]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f4) {
-			runtime.ClearPadding(&padTG17, f, 0, 6)
+			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&stem_bnBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f1), c.Batch.F(f2), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f1), c.Batch.F(f2), nil, lo, hi)
 }
 
-// stem_bnEvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var stem_bnEvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
@@ -827,38 +683,33 @@ func stem_bnEvalBackward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[stem_bnW], c.G[stem_bnB]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f4) {
-			runtime.ClearPadding(&padTG17, f, 0, 6)
+			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&stem_bnEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f1), c.Batch.F(f2), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f1), c.Batch.F(f2), nil, lo, hi)
 }
 
-// conv1Geom: conv 1x1x4.
-var conv1Geom = runtime.ConvGeom{
+// conv1x1x4Geom: conv 1x1x4.
+var conv1x1x4Geom = runtime.ConvGeom{
 	C: 4, InRow: 24, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24,
 	H:       6, W: 6, DInRow: 24,
 }
 
-// padT3: the padding of b3 (6x6x4 p1).
-var padT3 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
 // conv1Forward computes conv1 (conv 1x1x4): output rows [lo, hi).
 func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1Geom, c.Scratch, c.F[f4], c.F[f3], c.P[conv1W], c.P[conv1B], lo, hi)
-	runtime.ClearPadding(&padT3, c.F[f4], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x4Geom, c.Scratch, c.F[f4], c.F[f3], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f4], lo, hi)
 }
 
 // conv1WeightGrad adds to the weight and bias gradients of conv1, weight blocks.
 func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f3], c.F[f7], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x4Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f3], c.F[f7], lo, hi)
 }
 
-// conv1PrevActGeom: the derivative of stem.act, in place on its output's gradient.
-var conv1PrevActGeom = runtime.EltGeom{
+// conv1x1x4PrevActGeom: the derivative of stem.act, in place on its output's gradient.
+var conv1x1x4PrevActGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}},
@@ -867,18 +718,18 @@ var conv1PrevActGeom = runtime.EltGeom{
 
 // conv1TUpdate computes conv1's weights transposed, for its input gradient.
 func conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1Geom, d, w.P[conv1W])
+	runtime.Conv1x1Transpose(&conv1x1x4Geom, d, w.P[conv1W])
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
 func conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1Geom, c.Scratch, c.F[f1], c.D[conv1T], c.F[f7], false, lo, hi)
-	// The derivative of stem.act, on the rows just written.
-	runtime.ActBackward(&conv1PrevActGeom, c.F[f1], c.F[f1], nil, c.F[f3], lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x4Geom, c.Scratch, c.F[f1], c.D[conv1T], c.F[f7], false, lo, hi)
+	// The derivative of the relu before, on the rows just written.
+	runtime.ActBackward(&conv1x1x4PrevActGeom, c.F[f1], c.F[f1], nil, c.F[f3], lo, hi)
 }
 
-// stage_1_conv1Geom: conv 3x3x4 p1 nobias.
-var stage_1_conv1Geom = runtime.ConvGeom{
+// conv3x3x4Geom_2: conv 3x3x4 p1 nobias.
+var conv3x3x4Geom_2 = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
@@ -887,112 +738,114 @@ var stage_1_conv1Geom = runtime.ConvGeom{
 
 // stage_1_conv1Forward computes stage.1.conv1 (conv 3x3x4 p1 nobias): output rows [lo, hi).
 func stage_1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&stage_1_conv1Geom, c.Scratch, c.F[f5], c.F[f4], c.P[stage_1_conv1W], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x4Geom_2, c.Scratch, c.F[f5], c.F[f4], c.P[stage_1_conv1W], nil, lo, hi)
 }
 
 // stage_1_conv1WeightGrad adds to the weight and bias gradients of stage.1.conv1, units (filter rows of weight blocks).
 func stage_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&stage_1_conv1Geom, c.Scratch, c.G[stage_1_conv1W], nil, c.F[f4], c.F[f9], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x4Geom_2, c.Scratch, c.G[stage_1_conv1W], nil, c.F[f4], c.F[f9], lo, hi)
 }
 
 // stage_1_conv1TUpdate computes stage.1.conv1's weights transposed, for its input gradient.
 func stage_1_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&stage_1_conv1Geom, d, w.P[stage_1_conv1W])
+	runtime.GroupedTranspose(&conv3x3x4Geom_2, d, w.P[stage_1_conv1W])
 }
 
 // stage_1_conv1InputGrad computes the gradient of stage.1.conv1's input, rows [lo, hi).
 func stage_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&stage_1_conv1Geom, c.Scratch, c.F[f7], c.D[stage_1_conv1T], c.F[f9], true, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x4Geom_2, c.Scratch, c.F[f7], c.D[stage_1_conv1T], c.F[f9], true, lo, hi)
 }
 
-// stage_1_bn1Geom: batchnorm.
-var stage_1_bn1Geom = runtime.BNGeom{
+// batchnormGeom_2: batchnorm.
+var batchnormGeom_2 = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// stage_1_bn1Stats computes stage.1.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func stage_1_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[stage_1_bn1Count][0]++
+// batchnormStats returns the phase of stage.1.bn1 and stage.2.bn1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 4, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, stage_1_bn1W, 4, c.B[stage_1_bn1Batch])
-	runtime.BatchNormStats(&stage_1_bn1Geom, c.Scratch, &v, c.Batch.F(f5), lo, hi)
 }
 
-// stage_1_bn1Forward computes stage.1.bn1 (batchnorm) + stage.1.relu1 (relu) with the batch statistics, rows [lo, hi).
-func stage_1_bn1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, stage_1_bn1W, 4, c.B[stage_1_bn1Batch])
-	runtime.BatchNormApply(&stage_1_bn1Geom, &v, c.F[f6], c.F[f5], lo, hi)
+// batchnormForward returns the phase of stage.1.bn1 and stage.2.bn1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 4, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// stage_1_bn1EvalGeom: batchnorm, in inference.
-var stage_1_bn1EvalGeom = runtime.BNGeom{
-	H: 6, W: 6, C: 4,
-	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+// batchnormCoefUpdate returns the update of stage.1.bn1 and stage.2.bn1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 4, d)
+		runtime.BatchNormEval(&batchnormGeom_2, &v)
+	}
 }
 
-// stage_1_bn1CoefUpdate computes stage.1.bn1's inference-mode coefficients (running statistics).
-func stage_1_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, stage_1_bn1W, 4, d)
-	runtime.BatchNormEval(&stage_1_bn1EvalGeom, &v)
+// batchnormEval returns the phase of stage.1.bn1 and stage.2.bn1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 4, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// stage_1_bn1Eval computes stage.1.bn1 (batchnorm) + stage.1.relu1 (relu) in inference mode, rows [lo, hi).
-func stage_1_bn1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, stage_1_bn1W, 4, c.D[stage_1_bn1Coef])
-	runtime.BatchNormApply(&stage_1_bn1EvalGeom, &v, c.F[f6], c.F[f5], lo, hi)
-}
-
-// stage_1_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var stage_1_bn1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_2 = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// padTG20: the padding of g20 (6x6x4 p1).
-var padTG20 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
-// stage_1_bn1Backward computes the gradients of stage.1.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func stage_1_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, stage_1_bn1W, 4, c.B[stage_1_bn1Batch])
-	v.DGamma, v.DBeta = c.G[stage_1_bn1W], c.G[stage_1_bn1B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f9) {
-			runtime.ClearPadding(&padTG20, f, 0, 6)
+// batchnormBackward returns the phase of stage.1.bn1 and stage.2.bn1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward(p0, s0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 4, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(b0) {
+				runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(f1), c.Batch.F(b1), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&stage_1_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f1), c.Batch.F(f5), nil, lo, hi)
 }
 
-// stage_1_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var stage_1_bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// stage_1_bn1EvalBackward computes the gradients of stage.1.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func stage_1_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, stage_1_bn1W, 4, c.D[stage_1_bn1Coef])
-	v.DGamma, v.DBeta = c.G[stage_1_bn1W], c.G[stage_1_bn1B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f9) {
-			runtime.ClearPadding(&padTG20, f, 0, 6)
+// batchnormEvalBackward returns the phase of stage.1.bn1 and stage.2.bn1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward(p0, d0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 4, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(b0) {
+				runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(f1), c.Batch.F(b1), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&stage_1_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f1), c.Batch.F(f5), nil, lo, hi)
 }
 
-// stage_1_projGeom: conv 1x1x4 nobias.
-var stage_1_projGeom = runtime.ConvGeom{
+// conv1x1x4Geom_2: conv 1x1x4 nobias.
+var conv1x1x4Geom_2 = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24,
@@ -1001,94 +854,83 @@ var stage_1_projGeom = runtime.ConvGeom{
 
 // stage_1_projForward computes stage.1.proj (conv 1x1x4 nobias): output rows [lo, hi).
 func stage_1_projForward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&stage_1_projGeom, c.Scratch, c.F[f1], c.F[f4][36:], c.P[stage_1_projW], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x4Geom_2, c.Scratch, c.F[f1], c.F[f4][36:], c.P[stage_1_projW], nil, lo, hi)
 }
 
 // stage_1_projWeightGrad adds to the weight and bias gradients of stage.1.proj, weight blocks.
 func stage_1_projWeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&stage_1_projGeom, c.Scratch, c.G[stage_1_projW], nil, c.F[f4][36:], c.F[f8], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x4Geom_2, c.Scratch, c.G[stage_1_projW], nil, c.F[f4][36:], c.F[f8], lo, hi)
 }
 
 // stage_1_projTUpdate computes stage.1.proj's weights transposed, for its input gradient.
 func stage_1_projTUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&stage_1_projGeom, d, w.P[stage_1_projW])
+	runtime.Conv1x1Transpose(&conv1x1x4Geom_2, d, w.P[stage_1_projW])
 }
 
 // stage_1_projInputGrad computes the gradient of stage.1.proj's input, rows [lo, hi).
 func stage_1_projInputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&stage_1_projGeom, c.Scratch, c.F[f7], c.D[stage_1_projT], c.F[f8], false, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x4Geom_2, c.Scratch, c.F[f7], c.D[stage_1_projT], c.F[f8], false, lo, hi)
 }
 
-// stage_1_conv2Geom: conv 3x3x4 p1.
-var stage_1_conv2Geom = runtime.ConvGeom{
+// conv3x3x4Geom_3: conv 3x3x4 p1.
+var conv3x3x4Geom_3 = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
-// stage_1_conv2StoreGeom_2: the residual add fused into its store of stage.1.conv2+stage.1.add1.
-var stage_1_conv2StoreGeom_2 = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}, {Row: 24, Pix: 4}},
-}
-
-// padT7: the padding of b7 (6x6x4 p1).
-var padT7 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
 // stage_1_conv2Forward computes stage.1.conv2 (conv 3x3x4 p1) + stage.1.add1 (residual): output rows [lo, hi).
 func stage_1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&stage_1_conv2Geom, c.Scratch, c.F[f7], c.F[f6], c.P[stage_1_conv2W], c.P[stage_1_conv2B], lo, hi)
-	runtime.ClearPadding(&padT7, c.F[f7], lo, hi)
-	runtime.Add(&stage_1_conv2StoreGeom_2, c.F[f7], [][]float32{c.F[f7], c.F[f1]}, lo, hi)
+	runtime.ConvForward(&conv3x3x4Geom_3, c.Scratch, c.F[f7], c.F[f6], c.P[stage_1_conv2W], c.P[stage_1_conv2B], lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f7], lo, hi)
+	runtime.Add(&conv3x3x4StoreGeom, c.F[f7], [][]float32{c.F[f7], c.F[f1]}, lo, hi)
 }
 
-// stage_1_conv2Skip0Geom: passes stage.1.conv2+stage.1.add1's output gradient to 6x6x4.
-var stage_1_conv2Skip0Geom = runtime.CopyGeom{
+// conv3x3x4Skip0Geom: passes the conv+the residual's output gradient to 6x6x4.
+var conv3x3x4Skip0Geom = runtime.CopyGeom{
 	H: 6, W: 6, C: 4,
 	Dst: runtime.Layout{Row: 24, Pix: 4}, Src: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 }
 
-// stage_1_conv2OutGrad passes the gradient of stage.1.conv2+stage.1.add1's output through its fused add, rows [lo, hi).
-func stage_1_conv2OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&stage_1_conv2Skip0Geom, c.F[f8], c.F[f10], lo, hi)
+// conv3x3x4OutGrad returns the phase of stage.1.conv2 and stage.2.conv2, each with its own buffers: it passes the gradient of the conv+the residual's output through its fused add, rows [lo, hi).
+func conv3x3x4OutGrad(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.CopyMap(&conv3x3x4Skip0Geom, c.F[b0], c.F[f10], lo, hi)
+	}
 }
 
 // stage_1_conv2WeightGrad adds to the weight and bias gradients of stage.1.conv2, units (filter rows of weight blocks).
 func stage_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&stage_1_conv2Geom, c.Scratch, c.G[stage_1_conv2W], c.G[stage_1_conv2B], c.F[f6], c.F[f10], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x4Geom_3, c.Scratch, c.G[stage_1_conv2W], c.G[stage_1_conv2B], c.F[f6], c.F[f10], lo, hi)
 }
 
-// stage_1_conv2PrevActGeom: the derivative of stage.1.relu1, in place on its output's gradient.
-var stage_1_conv2PrevActGeom = runtime.EltGeom{
+// conv3x3x4PrevActGeom: the derivative of stage.1.relu1, in place on its output's gradient.
+var conv3x3x4PrevActGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}},
 	Act: runtime.ActReLU,
 }
 
-// stage_1_conv2Back: the transposed convolution that computes stage.1.conv2's input gradient.
-var stage_1_conv2Back = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
+// conv3x3x4TUpdate returns the update of stage.1.conv2 and stage.2.conv2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv3x3x4TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.TransposeConv(d, w.P[p0], 4, 4, 3, 3, 16, 16)
+	}
 }
 
-// stage_1_conv2TUpdate computes stage.1.conv2's weights transposed, for its input gradient.
-func stage_1_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[stage_1_conv2W], 4, 4, 3, 3, 16, 16)
+// conv3x3x4InputGrad returns the phase of stage.1.conv2 and stage.2.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv3x3x4InputGrad(d0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(&conv3x3x4InferGeom_4, c.Scratch, c.F[f1], c.F[f10], c.D[d0], nil, lo, hi)
+		// The derivative of the relu before, on the rows just written.
+		runtime.ActBackward(&conv3x3x4PrevActGeom, c.F[f1], c.F[f1], nil, c.F[b0], lo, hi)
+	}
 }
 
-// stage_1_conv2InputGrad computes the gradient of stage.1.conv2's input, rows [lo, hi).
-func stage_1_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&stage_1_conv2Back, c.Scratch, c.F[f1], c.F[f10], c.D[stage_1_conv2T], nil, lo, hi)
-	// The derivative of stage.1.relu1, on the rows just written.
-	runtime.ActBackward(&stage_1_conv2PrevActGeom, c.F[f1], c.F[f1], nil, c.F[f6], lo, hi)
-}
-
-// stage_2_conv1Geom: conv 3x3x4 p1 nobias.
-var stage_2_conv1Geom = runtime.ConvGeom{
+// conv3x3x4Geom_4: conv 3x3x4 p1 nobias.
+var conv3x3x4Geom_4 = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
@@ -1097,125 +939,27 @@ var stage_2_conv1Geom = runtime.ConvGeom{
 
 // stage_2_conv1Forward computes stage.2.conv1 (conv 3x3x4 p1 nobias): output rows [lo, hi).
 func stage_2_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&stage_2_conv1Geom, c.Scratch, c.F[f8], c.F[f7], c.P[stage_2_conv1W], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x4Geom_4, c.Scratch, c.F[f8], c.F[f7], c.P[stage_2_conv1W], nil, lo, hi)
 }
 
 // stage_2_conv1WeightGrad adds to the weight and bias gradients of stage.2.conv1, units (filter rows of weight blocks).
 func stage_2_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&stage_2_conv1Geom, c.Scratch, c.G[stage_2_conv1W], nil, c.F[f7], c.F[f12], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x4Geom_4, c.Scratch, c.G[stage_2_conv1W], nil, c.F[f7], c.F[f12], lo, hi)
 }
 
 // stage_2_conv1TUpdate computes stage.2.conv1's weights transposed, for its input gradient.
 func stage_2_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&stage_2_conv1Geom, d, w.P[stage_2_conv1W])
-}
-
-// padTG23: the padding of g23 (6x6x4 p1).
-var padTG23 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
+	runtime.GroupedTranspose(&conv3x3x4Geom_4, d, w.P[stage_2_conv1W])
 }
 
 // stage_2_conv1InputGrad computes the gradient of stage.2.conv1's input, rows [lo, hi).
 func stage_2_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&stage_2_conv1Geom, c.Scratch, c.F[f10], c.D[stage_2_conv1T], c.F[f12], true, lo, hi)
-	runtime.ClearPadding(&padTG23, c.F[f10], lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x4Geom_4, c.Scratch, c.F[f10], c.D[stage_2_conv1T], c.F[f12], true, lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f10], lo, hi)
 }
 
-// stage_2_bn1Geom: batchnorm.
-var stage_2_bn1Geom = runtime.BNGeom{
-	H: 6, W: 6, C: 4,
-	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// stage_2_bn1Stats computes stage.2.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func stage_2_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[stage_2_bn1Count][0]++
-	}
-	v := bnVecs(c.Weights, stage_2_bn1W, 4, c.B[stage_2_bn1Batch])
-	runtime.BatchNormStats(&stage_2_bn1Geom, c.Scratch, &v, c.Batch.F(f8), lo, hi)
-}
-
-// padT9: the padding of b9 (6x6x4 p1).
-var padT9 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
-// stage_2_bn1Forward computes stage.2.bn1 (batchnorm) + stage.2.relu1 (relu) with the batch statistics, rows [lo, hi).
-func stage_2_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT9, c.F[f9], lo, hi)
-	v := bnVecs(c.Weights, stage_2_bn1W, 4, c.B[stage_2_bn1Batch])
-	runtime.BatchNormApply(&stage_2_bn1Geom, &v, c.F[f9], c.F[f8], lo, hi)
-}
-
-// stage_2_bn1EvalGeom: batchnorm, in inference.
-var stage_2_bn1EvalGeom = runtime.BNGeom{
-	H: 6, W: 6, C: 4,
-	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// stage_2_bn1CoefUpdate computes stage.2.bn1's inference-mode coefficients (running statistics).
-func stage_2_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, stage_2_bn1W, 4, d)
-	runtime.BatchNormEval(&stage_2_bn1EvalGeom, &v)
-}
-
-// stage_2_bn1Eval computes stage.2.bn1 (batchnorm) + stage.2.relu1 (relu) in inference mode, rows [lo, hi).
-func stage_2_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT9, c.F[f9], lo, hi)
-	v := bnVecs(c.Weights, stage_2_bn1W, 4, c.D[stage_2_bn1Coef])
-	runtime.BatchNormApply(&stage_2_bn1EvalGeom, &v, c.F[f9], c.F[f8], lo, hi)
-}
-
-// stage_2_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var stage_2_bn1BackwardGeom = runtime.BNGeom{
-	H: 6, W: 6, C: 4,
-	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
-	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG24: the padding of g24 (6x6x4 p1).
-var padTG24 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
-// stage_2_bn1Backward computes the gradients of stage.2.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func stage_2_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, stage_2_bn1W, 4, c.B[stage_2_bn1Batch])
-	v.DGamma, v.DBeta = c.G[stage_2_bn1W], c.G[stage_2_bn1B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f12) {
-			runtime.ClearPadding(&padTG24, f, 0, 6)
-		}
-	}
-	runtime.BatchNormBackward(&stage_2_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f12), c.Batch.F(f1), c.Batch.F(f8), nil, lo, hi)
-}
-
-// stage_2_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var stage_2_bn1EvalBackwardGeom = runtime.BNGeom{
-	H: 6, W: 6, C: 4,
-	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
-	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// stage_2_bn1EvalBackward computes the gradients of stage.2.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func stage_2_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, stage_2_bn1W, 4, c.D[stage_2_bn1Coef])
-	v.DGamma, v.DBeta = c.G[stage_2_bn1W], c.G[stage_2_bn1B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f12) {
-			runtime.ClearPadding(&padTG24, f, 0, 6)
-		}
-	}
-	runtime.BatchNormBackward(&stage_2_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f12), c.Batch.F(f1), c.Batch.F(f8), nil, lo, hi)
-}
-
-// stage_2_projGeom: conv 1x1x4 nobias.
-var stage_2_projGeom = runtime.ConvGeom{
+// conv1x1x4Geom_3: conv 1x1x4 nobias.
+var conv1x1x4Geom_3 = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24,
@@ -1224,133 +968,53 @@ var stage_2_projGeom = runtime.ConvGeom{
 
 // stage_2_projForward computes stage.2.proj (conv 1x1x4 nobias): output rows [lo, hi).
 func stage_2_projForward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&stage_2_projGeom, c.Scratch, c.F[f1], c.F[f7][36:], c.P[stage_2_projW], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x4Geom_3, c.Scratch, c.F[f1], c.F[f7][36:], c.P[stage_2_projW], nil, lo, hi)
 }
 
 // stage_2_projWeightGrad adds to the weight and bias gradients of stage.2.proj, weight blocks.
 func stage_2_projWeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&stage_2_projGeom, c.Scratch, c.G[stage_2_projW], nil, c.F[f7][36:], c.F[f12], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x4Geom_3, c.Scratch, c.G[stage_2_projW], nil, c.F[f7][36:], c.F[f12], lo, hi)
 }
 
 // stage_2_projTUpdate computes stage.2.proj's weights transposed, for its input gradient.
 func stage_2_projTUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&stage_2_projGeom, d, w.P[stage_2_projW])
+	runtime.Conv1x1Transpose(&conv1x1x4Geom_3, d, w.P[stage_2_projW])
 }
 
 // stage_2_projInputGrad computes the gradient of stage.2.proj's input, rows [lo, hi).
 func stage_2_projInputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&stage_2_projGeom, c.Scratch, c.F[f10], c.D[stage_2_projT], c.F[f12], false, lo, hi)
-	runtime.ClearPadding(&padTG23, c.F[f10], lo, hi)
-}
-
-// stage_2_conv2Geom: conv 3x3x4 p1.
-var stage_2_conv2Geom = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-	DOutRow: 32, DOutOff: 36,
-	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
-}
-
-// stage_2_conv2StoreGeom_2: the residual add fused into its store of stage.2.conv2+stage.2.add1.
-var stage_2_conv2StoreGeom_2 = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}, {Row: 24, Pix: 4}},
+	runtime.Conv1x1InputGrad(&conv1x1x4Geom_3, c.Scratch, c.F[f10], c.D[stage_2_projT], c.F[f12], false, lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f10], lo, hi)
 }
 
 // stage_2_conv2Forward computes stage.2.conv2 (conv 3x3x4 p1) + stage.2.add1 (residual): output rows [lo, hi).
 func stage_2_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&stage_2_conv2Geom, c.Scratch, c.F[f10], c.F[f9], c.P[stage_2_conv2W], c.P[stage_2_conv2B], lo, hi)
-	runtime.Add(&stage_2_conv2StoreGeom_2, c.F[f10], [][]float32{c.F[f10], c.F[f1]}, lo, hi)
-}
-
-// stage_2_conv2Skip0Geom: passes stage.2.conv2+stage.2.add1's output gradient to 6x6x4.
-var stage_2_conv2Skip0Geom = runtime.CopyGeom{
-	H: 6, W: 6, C: 4,
-	Dst: runtime.Layout{Row: 24, Pix: 4}, Src: runtime.Layout{Off: 36, Row: 32, Pix: 4},
-}
-
-// stage_2_conv2OutGrad passes the gradient of stage.2.conv2+stage.2.add1's output through its fused add, rows [lo, hi).
-func stage_2_conv2OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&stage_2_conv2Skip0Geom, c.F[f12], c.F[f10], lo, hi)
+	runtime.ConvForward(&conv3x3x4Geom_2, c.Scratch, c.F[f10], c.F[f9], c.P[stage_2_conv2W], c.P[stage_2_conv2B], lo, hi)
+	runtime.Add(&conv3x3x4StoreGeom_2, c.F[f10], [][]float32{c.F[f10], c.F[f1]}, lo, hi)
 }
 
 // stage_2_conv2WeightGrad adds to the weight and bias gradients of stage.2.conv2, units (filter rows of weight blocks).
 func stage_2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&stage_2_conv2Geom, c.Scratch, c.G[stage_2_conv2W], c.G[stage_2_conv2B], c.F[f9], c.F[f10], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x4Geom_2, c.Scratch, c.G[stage_2_conv2W], c.G[stage_2_conv2B], c.F[f9], c.F[f10], lo, hi)
 }
 
-// stage_2_conv2PrevActGeom: the derivative of stage.2.relu1, in place on its output's gradient.
-var stage_2_conv2PrevActGeom = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
-	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}},
-	Act: runtime.ActReLU,
-}
-
-// stage_2_conv2Back: the transposed convolution that computes stage.2.conv2's input gradient.
-var stage_2_conv2Back = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-}
-
-// stage_2_conv2TUpdate computes stage.2.conv2's weights transposed, for its input gradient.
-func stage_2_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[stage_2_conv2W], 4, 4, 3, 3, 16, 16)
-}
-
-// stage_2_conv2InputGrad computes the gradient of stage.2.conv2's input, rows [lo, hi).
-func stage_2_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&stage_2_conv2Back, c.Scratch, c.F[f1], c.F[f10], c.D[stage_2_conv2T], nil, lo, hi)
-	// The derivative of stage.2.relu1, on the rows just written.
-	runtime.ActBackward(&stage_2_conv2PrevActGeom, c.F[f1], c.F[f1], nil, c.F[f9], lo, hi)
-}
-
-// head_globalavgpool1ForwardGeom: pool avg global.
-var head_globalavgpool1ForwardGeom = runtime.GlobalPoolGeom{
-	H: 6, W: 6, C: 4,
-	In: runtime.Layout{Row: 24, Pix: 4},
-}
-
-// head_globalavgpool1Forward computes head.globalavgpool1 (pool avg global), channels [lo, hi).
-func head_globalavgpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&head_globalavgpool1ForwardGeom, c.F[f11], c.F[f10], lo, hi)
-}
-
-// head_globalavgpool1BackGeom: pool avg global.
-var head_globalavgpool1BackGeom = runtime.GlobalPoolGeom{
+// poolavgBackGeom: pool avg global.
+var poolavgBackGeom = runtime.GlobalPoolGeom{
 	H: 6, W: 6, C: 4,
 	In:  runtime.Layout{Row: 24, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 }
 
-// padTG27: the padding of g27 (6x6x4 p1).
-var padTG27 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
 // head_globalavgpool1InputGrad computes the gradient of head.globalavgpool1's input, channels [lo, hi).
 func head_globalavgpool1InputGrad(c *engine.Ctx, lo, hi int) {
 	if lo == 0 {
-		runtime.ClearPadding(&padTG27, c.F[f10], 0, 6)
+		runtime.ClearPadding(&pad6x6x4p1, c.F[f10], 0, 6)
 	}
-	runtime.GlobalAvgPoolBackward(&head_globalavgpool1BackGeom, c.F[f10], c.F[f1], lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolavgBackGeom, c.F[f10], c.F[f1], lo, hi)
 }
 
-// head_0ForwardStoreGeom: the activation fused into its store of head.0+head.relu1.
-var head_0ForwardStoreGeom = runtime.EltGeom{
-	H: 5, W: 1, C: 1,
-	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}},
-	Act: runtime.ActReLU,
-}
-
-// head_0Forward computes head.0 (fc 5) + head.relu1 (relu), outputs [lo, hi).
-func head_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f10], c.F[f11], c.P[head_0W], c.P[head_0B], 4, lo, hi)
-	runtime.ActForward(&head_0ForwardStoreGeom, c.F[f10], c.F[f10], lo, hi)
-}
-
-// head_0ActGradGeom: the derivative of head.relu1, in place on head.0+head.relu1's output gradient.
-var head_0ActGradGeom = runtime.EltGeom{
+// fc5ActGradGeom: the derivative of the relu, in place on the fc+the relu's output gradient.
+var fc5ActGradGeom = runtime.EltGeom{
 	H: 5, W: 1, C: 1,
 	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}},
 	DOut: runtime.Layout{Row: 1, Pix: 1}, DIn: []runtime.Layout{{Row: 1, Pix: 1}},
@@ -1359,7 +1023,7 @@ var head_0ActGradGeom = runtime.EltGeom{
 
 // head_0OutGrad passes the gradient of head.0+head.relu1's output through its fused activation, channels [lo, hi).
 func head_0OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&head_0ActGradGeom, c.F[f12], c.F[f12], nil, c.F[f10], lo, hi)
+	runtime.ActBackward(&fc5ActGradGeom, c.F[f12], c.F[f12], nil, c.F[f10], lo, hi)
 }
 
 // head_0WeightGrad adds to the weight and bias gradients of head.0, outputs [lo, hi).
@@ -1372,11 +1036,6 @@ func head_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.FCInputGrad(c.F[f1][0+lo:], c.P[head_0W], c.F[f12][0:5], 4, lo, hi)
 }
 
-// head_fcForward computes head.fc (fc 3), outputs [lo, hi).
-func head_fcForward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f12], c.F[f10], c.P[head_fcW], c.P[head_fcB], 5, lo, hi)
-}
-
 // head_fcWeightGrad adds to the weight and bias gradients of head.fc, outputs [lo, hi).
 func head_fcWeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.FCWeightGrad(c.G[head_fcW], c.G[head_fcB], c.F[f10], c.F[f1][0:3], 5, lo, hi)
@@ -1385,11 +1044,6 @@ func head_fcWeightGrad(c *engine.Ctx, lo, hi int) {
 // head_fcInputGrad computes the gradient of head.fc's input, values [lo, hi).
 func head_fcInputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.FCInputGrad(c.F[f12][0+lo:], c.P[head_fcW], c.F[f1][0:3], 5, lo, hi)
-}
-
-// head_fc1Forward computes head.fc1 (fc 2), outputs [lo, hi).
-func head_fc1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f12], c.P[head_fc1W], c.P[head_fc1B], 3, lo, hi)
 }
 
 // head_fc1WeightGrad adds to the weight and bias gradients of head.fc1, outputs [lo, hi).

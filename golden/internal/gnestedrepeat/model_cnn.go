@@ -235,19 +235,19 @@ var program = engine.Program{
 	},
 	Derived: []engine.Derived{
 		foldScratch:        {Name: "foldScratch", Use: engine.InferenceForward, Len: func() int { return 144 }, Update: foldScratchUpdate},
-		blocks_0_conv1Fold: {Name: "blocks_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: blocks_0_conv1FoldUpdate},
-		blocks_1_conv1Fold: {Name: "blocks_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: blocks_1_conv1FoldUpdate},
+		blocks_0_conv1Fold: {Name: "blocks_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv3x3x4FoldUpdate(blocks_0_conv1W, blocks_0_bn1W, blocks_0_bn1B, blocks_0_bn1Mean, blocks_0_bn1Var)},
+		blocks_1_conv1Fold: {Name: "blocks_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv3x3x4FoldUpdate(blocks_1_conv1W, blocks_1_bn1W, blocks_1_bn1B, blocks_1_bn1Mean, blocks_1_bn1Var)},
 		conv1T:             {Name: "conv1T", Use: engine.Backward, Len: func() int { return 288 }, Update: conv1TUpdate},
 		conv2T:             {Name: "conv2T", Use: engine.Backward, Len: func() int { return 32 }, Update: conv2TUpdate},
-		conv3T:             {Name: "conv3T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3TUpdate},
+		conv3T:             {Name: "conv3T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(conv3W)},
 		conv4T:             {Name: "conv4T", Use: engine.Backward, Len: func() int { return 288 }, Update: conv4TUpdate},
 		conv5T:             {Name: "conv5T", Use: engine.Backward, Len: func() int { return 32 }, Update: conv5TUpdate},
-		conv6T:             {Name: "conv6T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv6TUpdate},
+		conv6T:             {Name: "conv6T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(conv6W)},
 		blocks_0_conv1T:    {Name: "blocks_0_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: blocks_0_conv1TUpdate},
-		blocks_0_bn1Coef:   {Name: "blocks_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: blocks_0_bn1CoefUpdate},
+		blocks_0_bn1Coef:   {Name: "blocks_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(blocks_0_bn1W)},
 		blocks_0_conv2T:    {Name: "blocks_0_conv2T", Use: engine.Backward, Len: func() int { return 64 }, Update: blocks_0_conv2TUpdate},
 		blocks_1_conv1T:    {Name: "blocks_1_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: blocks_1_conv1TUpdate},
-		blocks_1_bn1Coef:   {Name: "blocks_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: blocks_1_bn1CoefUpdate},
+		blocks_1_bn1Coef:   {Name: "blocks_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(blocks_1_bn1W)},
 		blocks_1_conv2T:    {Name: "blocks_1_conv2T", Use: engine.Backward, Len: func() int { return 64 }, Update: blocks_1_conv2TUpdate},
 	},
 	Buffers: []engine.Buffer{
@@ -274,315 +274,189 @@ var program = engine.Program{
 	Ints:         []int{globalmaxpool1Index: 4},
 	BatchBuffers: []int{blocks_0_bn1Batch: 16, blocks_1_bn1Batch: 16},
 	Steps: []engine.Step{
-		{
-			Name: "conv1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv2 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: relu1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv3+add1+relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv4 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv4Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv5 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv5Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "relu3 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: relu3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv6+add2+relu4 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv6Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "blocks.0.conv1+blocks.0.bn1+blocks.0.add1+blocks.0.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: blocks_0_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "blocks.0.conv2+blocks.0.add2 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: blocks_0_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "blocks.1.conv1+blocks.1.bn1+blocks.1.add1+blocks.1.relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: blocks_1_conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "blocks.1.conv2+blocks.1.add2 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: blocks_1_conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "globalmaxpool1 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: globalmaxpool1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc1 (inference)",
-			Forward: []engine.Phase{
-				{N: 3, Run: fc1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: conv1WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv1InputGrad},
-			},
-		},
-		{
-			Name: "conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: conv2WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv2InputGrad},
-			},
-		},
-		{
-			Name: "copy concat1[0:2] (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: concat1Copy0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: concat1Copy0InputGrad},
-			},
-		},
-		{
-			Name: "relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: relu1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: relu1InputGrad},
-			},
-		},
-		{
-			Name: "conv3+add1+relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: conv3OutGrad},
-				{N: 3, Run: conv3WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv3InputGrad},
-			},
-		},
-		{
-			Name: "conv4 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv4Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: conv4WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv4InputGrad},
-			},
-		},
-		{
-			Name: "conv5 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv5Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: conv5WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv5InputGrad},
-			},
-		},
-		{
-			Name: "copy concat2[0:2] (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: concat2Copy0Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: concat2Copy0InputGrad},
-			},
-		},
-		{
-			Name: "relu3 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: relu3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: relu3InputGrad},
-			},
-		},
-		{
-			Name: "conv6+add2+relu4 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv6Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: conv6OutGrad},
-				{N: 3, Run: conv6WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv6InputGrad},
-			},
-		},
-		{
-			Name: "blocks.0.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: blocks_0_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: blocks_0_conv1WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: blocks_0_conv1InputGrad},
-			},
-		},
-		{
-			Name: "blocks.0.bn1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: blocks_0_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 6, Run: blocks_0_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: blocks_0_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 4, Run: blocks_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "blocks.0.add1+blocks.0.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: blocks_0_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: blocks_0_add1InputGrad},
-			},
-		},
-		{
-			Name: "blocks.0.conv2+blocks.0.add2 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: blocks_0_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: blocks_0_conv2OutGrad},
-				{N: 1, Run: blocks_0_conv2WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: blocks_0_conv2InputGrad},
-			},
-		},
-		{
-			Name: "blocks.1.conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: blocks_1_conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: blocks_1_conv1WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: blocks_1_conv1InputGrad},
-			},
-		},
-		{
-			Name: "blocks.1.bn1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: blocks_1_bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 6, Run: blocks_1_bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: blocks_1_bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 4, Run: blocks_1_bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "blocks.1.add1+blocks.1.relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: blocks_1_add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: blocks_1_add1InputGrad},
-			},
-		},
-		{
-			Name: "blocks.1.conv2+blocks.1.add2 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: blocks_1_conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: blocks_1_conv2OutGrad},
-				{N: 1, Run: blocks_1_conv2WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: blocks_1_conv2InputGrad},
-			},
-		},
-		{
-			Name: "globalmaxpool1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: globalmaxpool1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: globalmaxpool1InputGrad},
-			},
-		},
-		{
-			Name: "fc1 (training)",
-			Forward: []engine.Phase{
-				{N: 3, Run: fc1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: fc1WeightGrad, Sums: true},
-				{N: 4, Run: fc1InputGrad},
-			},
-		},
-		{
-			Name: "forward again in inference mode (its backward)",
-			Backward: []engine.Phase{
-				{N: 6, Run: conv1Forward, Mode: engine.Inference},
-				{N: 6, Run: conv2Forward, Mode: engine.Inference},
-				{N: 6, Run: concat1Copy0Forward, Mode: engine.Inference},
-				{N: 6, Run: relu1Forward, Mode: engine.Inference},
-				{N: 6, Run: conv3Forward, Mode: engine.Inference},
-				{N: 6, Run: conv4Forward, Mode: engine.Inference},
-				{N: 6, Run: conv5Forward, Mode: engine.Inference},
-				{N: 6, Run: concat2Copy0Forward, Mode: engine.Inference},
-				{N: 6, Run: relu3Forward, Mode: engine.Inference},
-				{N: 6, Run: conv6Forward, Mode: engine.Inference},
-				{N: 6, Run: blocks_0_conv1Forward, Mode: engine.Inference},
-				{N: 6, Run: blocks_0_bn1Eval, Mode: engine.Inference},
-				{N: 6, Run: blocks_0_add1Forward, Mode: engine.Inference},
-				{N: 6, Run: blocks_0_conv2Forward, Mode: engine.Inference},
-				{N: 6, Run: blocks_1_conv1Forward, Mode: engine.Inference},
-				{N: 6, Run: blocks_1_bn1Eval, Mode: engine.Inference},
-				{N: 6, Run: blocks_1_add1Forward, Mode: engine.Inference},
-				{N: 6, Run: blocks_1_conv2Forward, Mode: engine.Inference},
-				{N: 4, Run: globalmaxpool1Forward, Mode: engine.Inference},
-				{N: 3, Run: fc1Forward, Mode: engine.Inference},
-			},
-			Reforward: true,
-		},
+		{Name: "conv1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv3x3x2Infer(f18, f0, conv1W, conv1B), Mode: engine.Inference},
+		}},
+		{Name: "conv2 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv1x1x2Infer(f18, f0, conv2W, conv2B), Mode: engine.Inference},
+		}},
+		{Name: "relu1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: reluInfer(f1, f18), Mode: engine.Inference},
+		}},
+		{Name: "conv3+add1+relu2 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv3x3x4Infer(f18, f1, conv3W, conv3B, f0), Mode: engine.Inference},
+		}},
+		{Name: "conv4 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv3x3x2Infer(f1, f18, conv4W, conv4B), Mode: engine.Inference},
+		}},
+		{Name: "conv5 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv1x1x2Infer(f1, f18, conv5W, conv5B), Mode: engine.Inference},
+		}},
+		{Name: "relu3 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: reluInfer(f17, f1), Mode: engine.Inference},
+		}},
+		{Name: "conv6+add2+relu4 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv3x3x4Infer(f1, f17, conv6W, conv6B, f18), Mode: engine.Inference},
+		}},
+		{Name: "blocks.0.conv1+blocks.0.bn1+blocks.0.add1+blocks.0.relu1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv3x3x4Infer_2(f18, f1, blocks_0_conv1Fold), Mode: engine.Inference},
+		}},
+		{Name: "blocks.0.conv2+blocks.0.add2 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: blocks_0_conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "blocks.1.conv1+blocks.1.bn1+blocks.1.add1+blocks.1.relu1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv3x3x4Infer_2(f1, f17, blocks_1_conv1Fold), Mode: engine.Inference},
+		}},
+		{Name: "blocks.1.conv2+blocks.1.add2 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: blocks_1_conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "globalmaxpool1 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: poolmaxInfer(f17, f18), Mode: engine.Inference},
+		}},
+		{Name: "fc1 (inference)", Forward: []engine.Phase{
+			{N: 3, Run: fc3Infer(f17), Mode: engine.Inference},
+		}},
+		{Name: "conv1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: conv1WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: conv1InputGrad},
+		}},
+		{Name: "conv2 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv2WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: conv2InputGrad},
+		}},
+		{Name: "copy concat1[0:2] (training)", Forward: []engine.Phase{
+			{N: 6, Run: concatForward(f8, f7), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: concatInputGrad(f8)},
+		}},
+		{Name: "relu1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: reluInfer(f2, f8), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: reluInputGrad(f8)},
+		}},
+		{Name: "conv3+add1+relu2 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv3x3x4Forward(f3, f2, conv3W, conv3B, f0), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: conv3OutGrad},
+			{N: 3, Run: conv3x3x4WeightGrad(conv3W, conv3B, f2, f6), Even: true, Sums: true},
+			{N: 6, Run: conv3x3x4InputGrad(f6, conv3T)},
+		}},
+		{Name: "conv4 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv4Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: conv4WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: conv4InputGrad},
+		}},
+		{Name: "conv5 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv5Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv5WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: conv5InputGrad},
+		}},
+		{Name: "copy concat2[0:2] (training)", Forward: []engine.Phase{
+			{N: 6, Run: concatForward(f7, f9), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: concatInputGrad(f7)},
+		}},
+		{Name: "relu3 (training)", Forward: []engine.Phase{
+			{N: 6, Run: reluInfer(f4, f7), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: reluInputGrad(f7)},
+		}},
+		{Name: "conv6+add2+relu4 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv3x3x4Forward(f5, f4, conv6W, conv6B, f3), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: conv6OutGrad},
+			{N: 3, Run: conv3x3x4WeightGrad(conv6W, conv6B, f4, f1), Even: true, Sums: true},
+			{N: 6, Run: conv3x3x4InputGrad(f1, conv6T)},
+		}},
+		{Name: "blocks.0.conv1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: blocks_0_conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: blocks_0_conv1WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: blocks_0_conv1InputGrad},
+		}},
+		{Name: "blocks.0.bn1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: batchnormStats(blocks_0_bn1Count, blocks_0_bn1W, blocks_0_bn1Batch, f9), Batch: true, Mode: engine.Training},
+			{N: 6, Run: batchnormForward(blocks_0_bn1W, blocks_0_bn1Batch, f9), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: batchnormBackward(blocks_0_bn1W, blocks_0_bn1Batch, blocks_0_bn1B, f6, f11, f9), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormEvalBackward(blocks_0_bn1W, blocks_0_bn1Coef, blocks_0_bn1B, f6, f11, f9), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "blocks.0.add1+blocks.0.relu1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: residualForward(f10, f5), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: blocks_0_add1InputGrad},
+		}},
+		{Name: "blocks.0.conv2+blocks.0.add2 (training)", Forward: []engine.Phase{
+			{N: 6, Run: blocks_0_conv2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: conv1x1x4OutGrad(f12, f13)},
+			{N: 1, Run: blocks_0_conv2WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: blocks_0_conv2InputGrad},
+		}},
+		{Name: "blocks.1.conv1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: blocks_1_conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: blocks_1_conv1WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: blocks_1_conv1InputGrad},
+		}},
+		{Name: "blocks.1.bn1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: batchnormStats(blocks_1_bn1Count, blocks_1_bn1W, blocks_1_bn1Batch, f11), Batch: true, Mode: engine.Training},
+			{N: 6, Run: batchnormForward(blocks_1_bn1W, blocks_1_bn1Batch, f11), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: batchnormBackward(blocks_1_bn1W, blocks_1_bn1Batch, blocks_1_bn1B, f1, f14, f11), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormEvalBackward(blocks_1_bn1W, blocks_1_bn1Coef, blocks_1_bn1B, f1, f14, f11), Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "blocks.1.add1+blocks.1.relu1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: residualForward(f12, f6), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: blocks_1_add1InputGrad},
+		}},
+		{Name: "blocks.1.conv2+blocks.1.add2 (training)", Forward: []engine.Phase{
+			{N: 6, Run: blocks_1_conv2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: conv1x1x4OutGrad(f1, f14)},
+			{N: 1, Run: blocks_1_conv2WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: blocks_1_conv2InputGrad},
+		}},
+		{Name: "globalmaxpool1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: poolmaxInfer(f13, f1), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: globalmaxpool1InputGrad},
+		}},
+		{Name: "fc1 (training)", Forward: []engine.Phase{
+			{N: 3, Run: fc3Infer(f13), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: fc1WeightGrad, Sums: true},
+			{N: 4, Run: fc1InputGrad},
+		}},
+		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
+			{N: 6, Run: conv1Forward, Mode: engine.Inference},
+			{N: 6, Run: conv2Forward, Mode: engine.Inference},
+			{N: 6, Run: concatForward(f8, f7), Mode: engine.Inference},
+			{N: 6, Run: reluInfer(f2, f8), Mode: engine.Inference},
+			{N: 6, Run: conv3x3x4Forward(f3, f2, conv3W, conv3B, f0), Mode: engine.Inference},
+			{N: 6, Run: conv4Forward, Mode: engine.Inference},
+			{N: 6, Run: conv5Forward, Mode: engine.Inference},
+			{N: 6, Run: concatForward(f7, f9), Mode: engine.Inference},
+			{N: 6, Run: reluInfer(f4, f7), Mode: engine.Inference},
+			{N: 6, Run: conv3x3x4Forward(f5, f4, conv6W, conv6B, f3), Mode: engine.Inference},
+			{N: 6, Run: blocks_0_conv1Forward, Mode: engine.Inference},
+			{N: 6, Run: batchnormEval(blocks_0_bn1W, blocks_0_bn1Coef, f9), Mode: engine.Inference},
+			{N: 6, Run: residualForward(f10, f5), Mode: engine.Inference},
+			{N: 6, Run: blocks_0_conv2Forward, Mode: engine.Inference},
+			{N: 6, Run: blocks_1_conv1Forward, Mode: engine.Inference},
+			{N: 6, Run: batchnormEval(blocks_1_bn1W, blocks_1_bn1Coef, f11), Mode: engine.Inference},
+			{N: 6, Run: residualForward(f12, f6), Mode: engine.Inference},
+			{N: 6, Run: blocks_1_conv2Forward, Mode: engine.Inference},
+			{N: 4, Run: poolmaxInfer(f13, f1), Mode: engine.Inference},
+			{N: 3, Run: fc3Infer(f13), Mode: engine.Inference},
+		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 34},
 }
@@ -596,138 +470,76 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 	}
 }
 
-// conv1InferGeom: conv 3x3x2 p1, in inference.
-var conv1InferGeom = runtime.ConvGeom{
+// conv3x3x2InferGeom: conv 3x3x2 p1, in inference.
+var conv3x3x2InferGeom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 24, OutPix: 4,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// conv1Infer computes conv1 (conv 3x3x2 p1): output rows [lo, hi).
-func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1InferGeom, c.Scratch, c.F[f18], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+// conv3x3x2Infer returns the phase of conv1 and conv4, each with its own buffers and tensors: it computes conv 3x3x2 p1: output rows [lo, hi).
+func conv3x3x2Infer(b0, b1, p0, p1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(&conv3x3x2InferGeom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], c.P[p1], lo, hi)
+	}
 }
 
-// conv2InferGeom: conv 1x1x2, in inference.
-var conv2InferGeom = runtime.ConvGeom{
+// conv1x1x2InferGeom: conv 1x1x2, in inference.
+var conv1x1x2InferGeom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 24, OutOff: 2, OutPix: 4,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
-// conv2Infer computes conv2 (conv 1x1x2): output rows [lo, hi).
-func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv2InferGeom, c.Scratch, c.F[f18], c.F[f0][36:], c.P[conv2W], c.P[conv2B], lo, hi)
+// conv1x1x2Infer returns the phase of conv2 and conv5, each with its own buffers and tensors: it computes conv 1x1x2: output rows [lo, hi).
+func conv1x1x2Infer(b0, b1, p0, p1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(&conv1x1x2InferGeom, c.Scratch, c.F[b0], c.F[b1][36:], c.P[p0], c.P[p1], lo, hi)
+	}
 }
 
-// relu1InferGeom: relu.
-var relu1InferGeom = runtime.EltGeom{
+// reluInferGeom: relu.
+var reluInferGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
 	Act: runtime.ActReLU,
 }
 
-// padI3: the padding of b3 (6x6x4 p1).
-var padI3 = runtime.Padding{
+// pad6x6x4p1: the padding of a 6x6x4 p1 buffer.
+var pad6x6x4p1 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
-// relu1Infer computes relu1 (relu), rows [lo, hi).
-func relu1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI3, c.F[f1], lo, hi)
-	runtime.ActForward(&relu1InferGeom, c.F[f1], c.F[f18], lo, hi)
+// reluInfer returns the phase of relu1, relu3, relu1 and relu3, each with its own buffers: it computes relu, rows [lo, hi).
+func reluInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
+		runtime.ActForward(&reluInferGeom, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// conv3InferGeom: conv 3x3x4 p1, in inference.
-var conv3InferGeom = runtime.ConvGeom{
+// conv3x3x4InferGeom: conv 3x3x4 p1, in inference.
+var conv3x3x4InferGeom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// conv3StoreGeom: the residual add fused into its store of conv3+add1+relu2.
-var conv3StoreGeom = runtime.EltGeom{
+// conv3x3x4StoreGeom: the residual add fused into its store of the conv+the residual+the relu.
+var conv3x3x4StoreGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}, {Off: 36, Row: 32, Pix: 4}},
 	Act: runtime.ActReLU,
 }
 
-// padI4: the padding of b4 (6x6x4 p1).
-var padI4 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
+// conv3x3x4Infer returns the phase of conv3 and conv6, each with its own buffers and tensors: it computes conv 3x3x4 p1 + residual + relu: output rows [lo, hi).
+func conv3x3x4Infer(b0, b1, p0, p1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(&conv3x3x4InferGeom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], c.P[p1], lo, hi)
+		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
+		runtime.Add(&conv3x3x4StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b2]}, lo, hi)
+	}
 }
 
-// conv3Infer computes conv3 (conv 3x3x4 p1) + add1 (residual) + relu2 (relu): output rows [lo, hi).
-func conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3InferGeom, c.Scratch, c.F[f18], c.F[f1], c.P[conv3W], c.P[conv3B], lo, hi)
-	runtime.ClearPadding(&padI4, c.F[f18], lo, hi)
-	runtime.Add(&conv3StoreGeom, c.F[f18], [][]float32{c.F[f18], c.F[f0]}, lo, hi)
-}
-
-// conv4InferGeom: conv 3x3x2 p1, in inference.
-var conv4InferGeom = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 24, OutPix: 4,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-}
-
-// conv4Infer computes conv4 (conv 3x3x2 p1): output rows [lo, hi).
-func conv4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv4InferGeom, c.Scratch, c.F[f1], c.F[f18], c.P[conv4W], c.P[conv4B], lo, hi)
-}
-
-// conv5InferGeom: conv 1x1x2, in inference.
-var conv5InferGeom = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 24, OutOff: 2, OutPix: 4,
-	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
-}
-
-// conv5Infer computes conv5 (conv 1x1x2): output rows [lo, hi).
-func conv5Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv5InferGeom, c.Scratch, c.F[f1], c.F[f18][36:], c.P[conv5W], c.P[conv5B], lo, hi)
-}
-
-// relu3InferGeom: relu.
-var relu3InferGeom = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
-	Act: runtime.ActReLU,
-}
-
-// padI5: the padding of b5 (6x6x4 p1).
-var padI5 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
-// relu3Infer computes relu3 (relu), rows [lo, hi).
-func relu3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI5, c.F[f17], lo, hi)
-	runtime.ActForward(&relu3InferGeom, c.F[f17], c.F[f1], lo, hi)
-}
-
-// conv6InferGeom: conv 3x3x4 p1, in inference.
-var conv6InferGeom = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-}
-
-// conv6StoreGeom: the residual add fused into its store of conv6+add2+relu4.
-var conv6StoreGeom = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}, {Off: 36, Row: 32, Pix: 4}},
-	Act: runtime.ActReLU,
-}
-
-// padI6: the padding of b6 (6x6x4 p1).
-var padI6 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
-// conv6Infer computes conv6 (conv 3x3x4 p1) + add2 (residual) + relu4 (relu): output rows [lo, hi).
-func conv6Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv6InferGeom, c.Scratch, c.F[f1], c.F[f17], c.P[conv6W], c.P[conv6B], lo, hi)
-	runtime.ClearPadding(&padI6, c.F[f1], lo, hi)
-	runtime.Add(&conv6StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f18]}, lo, hi)
-}
-
-// blocks_0_conv1InferGeom: conv 3x3x4 p1 nobias, in inference.
-var blocks_0_conv1InferGeom = runtime.ConvGeom{
+// conv3x3x4InferGeom_2: conv 3x3x4 p1 nobias, in inference.
+var conv3x3x4InferGeom_2 = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
@@ -735,114 +547,90 @@ var blocks_0_conv1InferGeom = runtime.ConvGeom{
 // foldScratchUpdate computes nothing: it is the folding functions' scratch memory.
 func foldScratchUpdate(w *engine.Weights, d []float32) {}
 
-// blocks_0_conv1FoldUpdate computes blocks.0.conv1's weights and bias with blocks.0.bn1 folded in.
-func blocks_0_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:144]
-	runtime.PackConv(w.P[blocks_0_conv1W], t, 4, 4, 3, 3, 16, true)
-	runtime.FoldBatchNorm(t, d[576:], t, nil, w.P[blocks_0_bn1W], w.P[blocks_0_bn1B], w.P[blocks_0_bn1Mean], w.P[blocks_0_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 4, 4, 3, 3, 16, false)
+// conv3x3x4FoldUpdate returns the update of blocks.0.conv1 and blocks.1.conv1, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv3x3x4FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:144]
+		runtime.PackConv(w.P[p0], t, 4, 4, 3, 3, 16, true)
+		runtime.FoldBatchNorm(t, d[576:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 4, 4, 3, 3, 16, false)
+	}
 }
 
-// blocks_0_conv1StoreGeom: the residual add fused into its store of blocks.0.conv1+blocks.0.bn1+blocks.0.add1+blocks.0.relu1.
-var blocks_0_conv1StoreGeom = runtime.EltGeom{
+// conv3x3x4StoreGeom_2: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+var conv3x3x4StoreGeom_2 = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}, {Off: 36, Row: 32, Pix: 4}},
 	Act: runtime.ActReLU,
 }
 
-// blocks_0_conv1Infer computes blocks.0.conv1 (conv 3x3x4 p1 nobias) + blocks.0.bn1 (batchnorm) + blocks.0.add1 (residual) + blocks.0.relu1 (relu): output rows [lo, hi).
-func blocks_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&blocks_0_conv1InferGeom, c.Scratch, c.F[f18], c.F[f1], c.D[blocks_0_conv1Fold], c.D[blocks_0_conv1Fold][576:], lo, hi)
-	runtime.Add(&blocks_0_conv1StoreGeom, c.F[f18], [][]float32{c.F[f18], c.F[f1]}, lo, hi)
+// conv3x3x4Infer_2 returns the phase of blocks.0.conv1 and blocks.1.conv1, each with its own buffers and derived tensors: it computes conv 3x3x4 p1 nobias + batchnorm + residual + relu: output rows [lo, hi).
+func conv3x3x4Infer_2(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(&conv3x3x4InferGeom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][576:], lo, hi)
+		runtime.Add(&conv3x3x4StoreGeom_2, c.F[b0], [][]float32{c.F[b0], c.F[b1]}, lo, hi)
+	}
 }
 
-// blocks_0_conv2InferGeom: conv 1x1x4, in inference.
-var blocks_0_conv2InferGeom = runtime.ConvGeom{
+// conv1x1x4InferGeom: conv 1x1x4, in inference.
+var conv1x1x4InferGeom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
-// blocks_0_conv2StoreGeom: the residual add fused into its store of blocks.0.conv2+blocks.0.add2.
-var blocks_0_conv2StoreGeom = runtime.EltGeom{
+// conv1x1x4StoreGeom: the residual add fused into its store of the conv+the residual.
+var conv1x1x4StoreGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}, {Row: 24, Pix: 4}},
 }
 
-// padI8: the padding of b8 (6x6x4 p1).
-var padI8 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
 // blocks_0_conv2Infer computes blocks.0.conv2 (conv 1x1x4) + blocks.0.add2 (residual): output rows [lo, hi).
 func blocks_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&blocks_0_conv2InferGeom, c.Scratch, c.F[f17], c.F[f1][36:], c.P[blocks_0_conv2W], c.P[blocks_0_conv2B], lo, hi)
-	runtime.ClearPadding(&padI8, c.F[f17], lo, hi)
-	runtime.Add(&blocks_0_conv2StoreGeom, c.F[f17], [][]float32{c.F[f17], c.F[f18]}, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x4InferGeom, c.Scratch, c.F[f17], c.F[f1][36:], c.P[blocks_0_conv2W], c.P[blocks_0_conv2B], lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f17], lo, hi)
+	runtime.Add(&conv1x1x4StoreGeom, c.F[f17], [][]float32{c.F[f17], c.F[f18]}, lo, hi)
 }
 
-// blocks_1_conv1InferGeom: conv 3x3x4 p1 nobias, in inference.
-var blocks_1_conv1InferGeom = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-}
-
-// blocks_1_conv1FoldUpdate computes blocks.1.conv1's weights and bias with blocks.1.bn1 folded in.
-func blocks_1_conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:144]
-	runtime.PackConv(w.P[blocks_1_conv1W], t, 4, 4, 3, 3, 16, true)
-	runtime.FoldBatchNorm(t, d[576:], t, nil, w.P[blocks_1_bn1W], w.P[blocks_1_bn1B], w.P[blocks_1_bn1Mean], w.P[blocks_1_bn1Var], 1e-05)
-	runtime.PackConv(d, t, 4, 4, 3, 3, 16, false)
-}
-
-// blocks_1_conv1StoreGeom: the residual add fused into its store of blocks.1.conv1+blocks.1.bn1+blocks.1.add1+blocks.1.relu1.
-var blocks_1_conv1StoreGeom = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}, {Off: 36, Row: 32, Pix: 4}},
-	Act: runtime.ActReLU,
-}
-
-// blocks_1_conv1Infer computes blocks.1.conv1 (conv 3x3x4 p1 nobias) + blocks.1.bn1 (batchnorm) + blocks.1.add1 (residual) + blocks.1.relu1 (relu): output rows [lo, hi).
-func blocks_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&blocks_1_conv1InferGeom, c.Scratch, c.F[f1], c.F[f17], c.D[blocks_1_conv1Fold], c.D[blocks_1_conv1Fold][576:], lo, hi)
-	runtime.Add(&blocks_1_conv1StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f17]}, lo, hi)
-}
-
-// blocks_1_conv2InferGeom: conv 1x1x4, in inference.
-var blocks_1_conv2InferGeom = runtime.ConvGeom{
+// conv1x1x4InferGeom_2: conv 1x1x4, in inference.
+var conv1x1x4InferGeom_2 = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
-// blocks_1_conv2StoreGeom: the residual add fused into its store of blocks.1.conv2+blocks.1.add2.
-var blocks_1_conv2StoreGeom = runtime.EltGeom{
+// conv1x1x4StoreGeom_2: the residual add fused into its store of the conv+the residual.
+var conv1x1x4StoreGeom_2 = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}, {Row: 24, Pix: 4}},
 }
 
 // blocks_1_conv2Infer computes blocks.1.conv2 (conv 1x1x4) + blocks.1.add2 (residual): output rows [lo, hi).
 func blocks_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&blocks_1_conv2InferGeom, c.Scratch, c.F[f18], c.F[f17][36:], c.P[blocks_1_conv2W], c.P[blocks_1_conv2B], lo, hi)
-	runtime.Add(&blocks_1_conv2StoreGeom, c.F[f18], [][]float32{c.F[f18], c.F[f1]}, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x4InferGeom_2, c.Scratch, c.F[f18], c.F[f17][36:], c.P[blocks_1_conv2W], c.P[blocks_1_conv2B], lo, hi)
+	runtime.Add(&conv1x1x4StoreGeom_2, c.F[f18], [][]float32{c.F[f18], c.F[f1]}, lo, hi)
 }
 
-// globalmaxpool1InferGeom: pool max global.
-var globalmaxpool1InferGeom = runtime.GlobalPoolGeom{
+// poolmaxInferGeom: pool max global.
+var poolmaxInferGeom = runtime.GlobalPoolGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4},
 }
 
-// globalmaxpool1Infer computes globalmaxpool1 (pool max global), channels [lo, hi).
-func globalmaxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalMaxPoolForward(&globalmaxpool1InferGeom, c.F[f17], c.I[globalmaxpool1Index], c.F[f18], lo, hi)
+// poolmaxInfer returns the phase of globalmaxpool1, each with its own buffers: it computes pool max global, channels [lo, hi).
+func poolmaxInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.GlobalMaxPoolForward(&poolmaxInferGeom, c.F[b0], c.I[globalmaxpool1Index], c.F[b1], lo, hi)
+	}
 }
 
-// fc1Infer computes fc1 (fc 3), outputs [lo, hi).
-func fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f17], c.P[fc1W], c.P[fc1B], 4, lo, hi)
+// fc3Infer returns the phase of fc1, each with its own buffers: it computes fc 3, outputs [lo, hi).
+func fc3Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[f1], c.F[b0], c.P[fc1W], c.P[fc1B], 4, lo, hi)
+	}
 }
 
-// conv1Geom: conv 3x3x2 p1.
-var conv1Geom = runtime.ConvGeom{
+// conv3x3x2Geom: conv 3x3x2 p1.
+var conv3x3x2Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 12,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 16, DOutOff: 18,
@@ -851,17 +639,17 @@ var conv1Geom = runtime.ConvGeom{
 
 // conv1Forward computes conv1 (conv 3x3x2 p1): output rows [lo, hi).
 func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f7], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+	runtime.ConvForward(&conv3x3x2Geom, c.Scratch, c.F[f7], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
 }
 
 // conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
 func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f8], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x2Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f8], lo, hi)
 }
 
 // conv1TUpdate computes conv1's weights transposed, for its input gradient.
 func conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv1Geom, d, w.P[conv1W])
+	runtime.GroupedTranspose(&conv3x3x2Geom, d, w.P[conv1W])
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -869,11 +657,11 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.ConvInputGradGrouped(&conv1Geom, c.Scratch, c.F[f15], c.D[conv1T], c.F[f8], true, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x2Geom, c.Scratch, c.F[f15], c.D[conv1T], c.F[f8], true, lo, hi)
 }
 
-// conv2Geom: conv 1x1x2.
-var conv2Geom = runtime.ConvGeom{
+// conv1x1x2Geom: conv 1x1x2.
+var conv1x1x2Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 24, OutOff: 2, OutPix: 4,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24, DOutOff: 2, DOutPix: 4,
@@ -882,17 +670,17 @@ var conv2Geom = runtime.ConvGeom{
 
 // conv2Forward computes conv2 (conv 1x1x2): output rows [lo, hi).
 func conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv2Geom, c.Scratch, c.F[f8], c.F[f0][36:], c.P[conv2W], c.P[conv2B], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x2Geom, c.Scratch, c.F[f8], c.F[f0][36:], c.P[conv2W], c.P[conv2B], lo, hi)
 }
 
 // conv2WeightGrad adds to the weight and bias gradients of conv2, weight blocks.
 func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv2Geom, c.Scratch, c.G[conv2W], c.G[conv2B], c.F[f0][36:], c.F[f9], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x2Geom, c.Scratch, c.G[conv2W], c.G[conv2B], c.F[f0][36:], c.F[f9], lo, hi)
 }
 
 // conv2TUpdate computes conv2's weights transposed, for its input gradient.
 func conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv2Geom, d, w.P[conv2W])
+	runtime.Conv1x1Transpose(&conv1x1x2Geom, d, w.P[conv2W])
 }
 
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
@@ -900,128 +688,118 @@ func conv2InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.Conv1x1InputGrad(&conv2Geom, c.Scratch, c.F[f15], c.D[conv2T], c.F[f9], true, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x2Geom, c.Scratch, c.F[f15], c.D[conv2T], c.F[f9], true, lo, hi)
 }
 
-// concat1Copy0ForwardGeom: the copy of 6x6x2 into channels [0, 2) of concat1.
-var concat1Copy0ForwardGeom = runtime.CopyGeom{
+// concatForwardGeom: the copy of 6x6x2 into channels [0, 2) of the concat.
+var concatForwardGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 2,
 	Dst: runtime.Layout{Row: 24, Pix: 4}, Src: runtime.Layout{Row: 12, Pix: 2},
 }
 
-// concat1Copy0Forward computes the copy of 6x6x2 into channels [0, 2) of concat1, rows [lo, hi).
-func concat1Copy0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat1Copy0ForwardGeom, c.F[f8], c.F[f7], lo, hi)
+// concatForward returns the phase of concat1 and concat2, each with its own buffers: it computes the copy of 6x6x2 into channels [0, 2) of the concat, rows [lo, hi).
+func concatForward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.CopyMap(&concatForwardGeom, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// concat1Copy0BackGeom: the gradient of the copy of 6x6x2 into channels [0, 2) of concat1.
-var concat1Copy0BackGeom = runtime.CopyGeom{
+// concatBackGeom: the gradient of the copy of 6x6x2 into channels [0, 2) of the concat.
+var concatBackGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 2,
 	Dst: runtime.Layout{Off: 18, Row: 16, Pix: 2}, Src: runtime.Layout{Row: 24, Pix: 4},
 }
 
-// padTG20: the padding of g20 (6x6x2 p1).
-var padTG20 = runtime.Padding{
+// pad6x6x2p1: the padding of a 6x6x2 p1 buffer.
+var pad6x6x2p1 = runtime.Padding{
 	H: 6, W: 6, C: 2, PH: 1, PW: 1,
 }
 
-// concat1Copy0InputGrad computes the gradient of the copy of 6x6x2 into channels [0, 2) of concat1, rows [lo, hi).
-func concat1Copy0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG20, c.F[f8], lo, hi)
-	runtime.CopyMap(&concat1Copy0BackGeom, c.F[f8], c.F[f9], lo, hi)
+// concatInputGrad returns the phase of concat1 and concat2, each with its own buffers: it computes the gradient of the copy of 6x6x2 into channels [0, 2) of the concat, rows [lo, hi).
+func concatInputGrad(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad6x6x2p1, c.F[b0], lo, hi)
+		runtime.CopyMap(&concatBackGeom, c.F[b0], c.F[f9], lo, hi)
+	}
 }
 
-// relu1ForwardGeom: relu.
-var relu1ForwardGeom = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
-	Act: runtime.ActReLU,
-}
-
-// relu1Forward computes relu1 (relu), rows [lo, hi).
-func relu1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ActForward(&relu1ForwardGeom, c.F[f2], c.F[f8], lo, hi)
-}
-
-// relu1BackGeom: the gradient of relu.
-var relu1BackGeom = runtime.EltGeom{
+// reluBackGeom: the gradient of relu.
+var reluBackGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}}, Acc: []bool{false},
 	Act: runtime.ActReLU,
 }
 
-// relu1InputGrad computes the gradient of relu1 (relu)'s input, rows [lo, hi).
-func relu1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&relu1BackGeom, c.F[f9], c.F[f10], nil, c.F[f8], lo, hi)
+// reluInputGrad returns the phase of relu1 and relu3, each with its own buffers: it computes the gradient of relu's input, rows [lo, hi).
+func reluInputGrad(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ActBackward(&reluBackGeom, c.F[f9], c.F[f10], nil, c.F[b0], lo, hi)
+	}
 }
 
-// conv3Geom: conv 3x3x4 p1.
-var conv3Geom = runtime.ConvGeom{
+// conv3x3x4Geom: conv 3x3x4 p1.
+var conv3x3x4Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
-// conv3StoreGeom_2: the residual add fused into its store of conv3+add1+relu2.
-var conv3StoreGeom_2 = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}, {Off: 36, Row: 32, Pix: 4}},
-	Act: runtime.ActReLU,
+// conv3x3x4Forward returns the phase of conv3 and conv6, each with its own buffers and tensors: it computes conv 3x3x4 p1 + residual + relu: output rows [lo, hi).
+func conv3x3x4Forward(b0, b1, p0, p1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(&conv3x3x4Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], c.P[p1], lo, hi)
+		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
+		runtime.Add(&conv3x3x4StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b2]}, lo, hi)
+	}
 }
 
-// conv3Forward computes conv3 (conv 3x3x4 p1) + add1 (residual) + relu2 (relu): output rows [lo, hi).
-func conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3Geom, c.Scratch, c.F[f3], c.F[f2], c.P[conv3W], c.P[conv3B], lo, hi)
-	runtime.Add(&conv3StoreGeom_2, c.F[f3], [][]float32{c.F[f3], c.F[f0]}, lo, hi)
-}
-
-// conv3ActGradGeom: the derivative of relu2, in place on conv3+add1+relu2's output gradient.
-var conv3ActGradGeom = runtime.EltGeom{
+// conv3x3x4ActGradGeom: the derivative of the relu, in place on the conv+the residual+the relu's output gradient.
+var conv3x3x4ActGradGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
 	DOut: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DIn: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
 	Act: runtime.ActReLU,
 }
 
-// conv3Skip0Geom: passes conv3+add1+relu2's output gradient to 6x6x4.
-var conv3Skip0Geom = runtime.CopyGeom{
+// conv3x3x4Skip0Geom: passes the conv+the residual+the relu's output gradient to 6x6x4.
+var conv3x3x4Skip0Geom = runtime.CopyGeom{
 	H: 6, W: 6, C: 4,
 	Dst: runtime.Layout{Row: 24, Pix: 4}, Src: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 }
 
 // conv3OutGrad passes the gradient of conv3+add1+relu2's output through its fused add, rows [lo, hi).
 func conv3OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&conv3ActGradGeom, c.F[f6], c.F[f6], nil, c.F[f3], lo, hi)
+	runtime.ActBackward(&conv3x3x4ActGradGeom, c.F[f6], c.F[f6], nil, c.F[f3], lo, hi)
 	if c.NeedDx {
-		runtime.CopyMap(&conv3Skip0Geom, c.F[f15], c.F[f6], lo, hi)
+		runtime.CopyMap(&conv3x3x4Skip0Geom, c.F[f15], c.F[f6], lo, hi)
 	}
 }
 
-// conv3WeightGrad adds to the weight and bias gradients of conv3, units (filter rows of weight blocks).
-func conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3Geom, c.Scratch, c.G[conv3W], c.G[conv3B], c.F[f2], c.F[f6], lo, hi)
+// conv3x3x4WeightGrad returns the phase of conv3 and conv6, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+func conv3x3x4WeightGrad(p0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGrad(&conv3x3x4Geom, c.Scratch, c.G[p0], c.G[p1], c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// conv3Back: the transposed convolution that computes conv3's input gradient.
-var conv3Back = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
+// conv3x3x4TUpdate returns the update of conv3 and conv6, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv3x3x4TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.TransposeConv(d, w.P[p0], 4, 4, 3, 3, 16, 16)
+	}
 }
 
-// conv3TUpdate computes conv3's weights transposed, for its input gradient.
-func conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[conv3W], 4, 4, 3, 3, 16, 16)
+// conv3x3x4InputGrad returns the phase of conv3 and conv6, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+func conv3x3x4InputGrad(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(&conv3x3x4InferGeom_2, c.Scratch, c.F[f10], c.F[b0], c.D[d0], nil, lo, hi)
+	}
 }
 
-// conv3InputGrad computes the gradient of conv3's input, rows [lo, hi).
-func conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3Back, c.Scratch, c.F[f10], c.F[f6], c.D[conv3T], nil, lo, hi)
-}
-
-// conv4Geom: conv 3x3x2 p1.
-var conv4Geom = runtime.ConvGeom{
+// conv3x3x2Geom_2: conv 3x3x2 p1.
+var conv3x3x2Geom_2 = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 12,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 16, DOutOff: 18,
@@ -1030,32 +808,27 @@ var conv4Geom = runtime.ConvGeom{
 
 // conv4Forward computes conv4 (conv 3x3x2 p1): output rows [lo, hi).
 func conv4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv4Geom, c.Scratch, c.F[f9], c.F[f3], c.P[conv4W], c.P[conv4B], lo, hi)
+	runtime.ConvForward(&conv3x3x2Geom_2, c.Scratch, c.F[f9], c.F[f3], c.P[conv4W], c.P[conv4B], lo, hi)
 }
 
 // conv4WeightGrad adds to the weight and bias gradients of conv4, units (filter rows of weight blocks).
 func conv4WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv4Geom, c.Scratch, c.G[conv4W], c.G[conv4B], c.F[f3], c.F[f7], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x2Geom_2, c.Scratch, c.G[conv4W], c.G[conv4B], c.F[f3], c.F[f7], lo, hi)
 }
 
 // conv4TUpdate computes conv4's weights transposed, for its input gradient.
 func conv4TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv4Geom, d, w.P[conv4W])
-}
-
-// padTG23: the padding of g23 (6x6x4 p1).
-var padTG23 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
+	runtime.GroupedTranspose(&conv3x3x2Geom_2, d, w.P[conv4W])
 }
 
 // conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
 func conv4InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv4Geom, c.Scratch, c.F[f6], c.D[conv4T], c.F[f7], true, lo, hi)
-	runtime.ClearPadding(&padTG23, c.F[f6], lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x2Geom_2, c.Scratch, c.F[f6], c.D[conv4T], c.F[f7], true, lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f6], lo, hi)
 }
 
-// conv5Geom: conv 1x1x2.
-var conv5Geom = runtime.ConvGeom{
+// conv1x1x2Geom_2: conv 1x1x2.
+var conv1x1x2Geom_2 = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 2, OutRow: 24, OutOff: 2, OutPix: 4,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24, DOutOff: 2, DOutPix: 4,
@@ -1064,143 +837,40 @@ var conv5Geom = runtime.ConvGeom{
 
 // conv5Forward computes conv5 (conv 1x1x2): output rows [lo, hi).
 func conv5Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv5Geom, c.Scratch, c.F[f7], c.F[f3][36:], c.P[conv5W], c.P[conv5B], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x2Geom_2, c.Scratch, c.F[f7], c.F[f3][36:], c.P[conv5W], c.P[conv5B], lo, hi)
 }
 
 // conv5WeightGrad adds to the weight and bias gradients of conv5, weight blocks.
 func conv5WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv5Geom, c.Scratch, c.G[conv5W], c.G[conv5B], c.F[f3][36:], c.F[f9], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x2Geom_2, c.Scratch, c.G[conv5W], c.G[conv5B], c.F[f3][36:], c.F[f9], lo, hi)
 }
 
 // conv5TUpdate computes conv5's weights transposed, for its input gradient.
 func conv5TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv5Geom, d, w.P[conv5W])
+	runtime.Conv1x1Transpose(&conv1x1x2Geom_2, d, w.P[conv5W])
 }
 
 // conv5InputGrad computes the gradient of conv5's input, rows [lo, hi).
 func conv5InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv5Geom, c.Scratch, c.F[f6], c.D[conv5T], c.F[f9], true, lo, hi)
-	runtime.ClearPadding(&padTG23, c.F[f6], lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x2Geom_2, c.Scratch, c.F[f6], c.D[conv5T], c.F[f9], true, lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f6], lo, hi)
 }
 
-// concat2Copy0ForwardGeom: the copy of 6x6x2 into channels [0, 2) of concat2.
-var concat2Copy0ForwardGeom = runtime.CopyGeom{
-	H: 6, W: 6, C: 2,
-	Dst: runtime.Layout{Row: 24, Pix: 4}, Src: runtime.Layout{Row: 12, Pix: 2},
-}
-
-// concat2Copy0Forward computes the copy of 6x6x2 into channels [0, 2) of concat2, rows [lo, hi).
-func concat2Copy0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat2Copy0ForwardGeom, c.F[f7], c.F[f9], lo, hi)
-}
-
-// concat2Copy0BackGeom: the gradient of the copy of 6x6x2 into channels [0, 2) of concat2.
-var concat2Copy0BackGeom = runtime.CopyGeom{
-	H: 6, W: 6, C: 2,
-	Dst: runtime.Layout{Off: 18, Row: 16, Pix: 2}, Src: runtime.Layout{Row: 24, Pix: 4},
-}
-
-// padTG24: the padding of g24 (6x6x2 p1).
-var padTG24 = runtime.Padding{
-	H: 6, W: 6, C: 2, PH: 1, PW: 1,
-}
-
-// concat2Copy0InputGrad computes the gradient of the copy of 6x6x2 into channels [0, 2) of concat2, rows [lo, hi).
-func concat2Copy0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padTG24, c.F[f7], lo, hi)
-	runtime.CopyMap(&concat2Copy0BackGeom, c.F[f7], c.F[f9], lo, hi)
-}
-
-// relu3ForwardGeom: relu.
-var relu3ForwardGeom = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
-	Act: runtime.ActReLU,
-}
-
-// relu3Forward computes relu3 (relu), rows [lo, hi).
-func relu3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ActForward(&relu3ForwardGeom, c.F[f4], c.F[f7], lo, hi)
-}
-
-// relu3BackGeom: the gradient of relu.
-var relu3BackGeom = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
-	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}}, Acc: []bool{false},
-	Act: runtime.ActReLU,
-}
-
-// relu3InputGrad computes the gradient of relu3 (relu)'s input, rows [lo, hi).
-func relu3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&relu3BackGeom, c.F[f9], c.F[f10], nil, c.F[f7], lo, hi)
-}
-
-// conv6Geom: conv 3x3x4 p1.
-var conv6Geom = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-	DOutRow: 32, DOutOff: 36,
-	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
-}
-
-// conv6StoreGeom_2: the residual add fused into its store of conv6+add2+relu4.
-var conv6StoreGeom_2 = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}, {Off: 36, Row: 32, Pix: 4}},
-	Act: runtime.ActReLU,
-}
-
-// conv6Forward computes conv6 (conv 3x3x4 p1) + add2 (residual) + relu4 (relu): output rows [lo, hi).
-func conv6Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv6Geom, c.Scratch, c.F[f5], c.F[f4], c.P[conv6W], c.P[conv6B], lo, hi)
-	runtime.Add(&conv6StoreGeom_2, c.F[f5], [][]float32{c.F[f5], c.F[f3]}, lo, hi)
-}
-
-// conv6ActGradGeom: the derivative of relu4, in place on conv6+add2+relu4's output gradient.
-var conv6ActGradGeom = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
-	DOut: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DIn: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
-	Act: runtime.ActReLU,
-}
-
-// conv6Skip0Geom: passes conv6+add2+relu4's output gradient to 6x6x4.
-var conv6Skip0Geom = runtime.CopyGeom{
+// conv3x3x4Skip0Geom_2: passes the conv+the residual+the relu's output gradient to 6x6x4.
+var conv3x3x4Skip0Geom_2 = runtime.CopyGeom{
 	H: 6, W: 6, C: 4,
 	Dst: runtime.Layout{Off: 36, Row: 32, Pix: 4}, Src: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 }
 
 // conv6OutGrad passes the gradient of conv6+add2+relu4's output through its fused add, rows [lo, hi).
 func conv6OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&conv6ActGradGeom, c.F[f1], c.F[f1], nil, c.F[f5], lo, hi)
-	runtime.ClearPadding(&padTG23, c.F[f6], lo, hi)
-	runtime.CopyMap(&conv6Skip0Geom, c.F[f6], c.F[f1], lo, hi)
+	runtime.ActBackward(&conv3x3x4ActGradGeom, c.F[f1], c.F[f1], nil, c.F[f5], lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f6], lo, hi)
+	runtime.CopyMap(&conv3x3x4Skip0Geom_2, c.F[f6], c.F[f1], lo, hi)
 }
 
-// conv6WeightGrad adds to the weight and bias gradients of conv6, units (filter rows of weight blocks).
-func conv6WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv6Geom, c.Scratch, c.G[conv6W], c.G[conv6B], c.F[f4], c.F[f1], lo, hi)
-}
-
-// conv6Back: the transposed convolution that computes conv6's input gradient.
-var conv6Back = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-}
-
-// conv6TUpdate computes conv6's weights transposed, for its input gradient.
-func conv6TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[conv6W], 4, 4, 3, 3, 16, 16)
-}
-
-// conv6InputGrad computes the gradient of conv6's input, rows [lo, hi).
-func conv6InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv6Back, c.Scratch, c.F[f10], c.F[f1], c.D[conv6T], nil, lo, hi)
-}
-
-// blocks_0_conv1Geom: conv 3x3x4 p1 nobias.
-var blocks_0_conv1Geom = runtime.ConvGeom{
+// conv3x3x4Geom_2: conv 3x3x4 p1 nobias.
+var conv3x3x4Geom_2 = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
@@ -1209,136 +879,126 @@ var blocks_0_conv1Geom = runtime.ConvGeom{
 
 // blocks_0_conv1Forward computes blocks.0.conv1 (conv 3x3x4 p1 nobias): output rows [lo, hi).
 func blocks_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&blocks_0_conv1Geom, c.Scratch, c.F[f9], c.F[f5], c.P[blocks_0_conv1W], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x4Geom_2, c.Scratch, c.F[f9], c.F[f5], c.P[blocks_0_conv1W], nil, lo, hi)
 }
 
 // blocks_0_conv1WeightGrad adds to the weight and bias gradients of blocks.0.conv1, units (filter rows of weight blocks).
 func blocks_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&blocks_0_conv1Geom, c.Scratch, c.G[blocks_0_conv1W], nil, c.F[f5], c.F[f6], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x4Geom_2, c.Scratch, c.G[blocks_0_conv1W], nil, c.F[f5], c.F[f6], lo, hi)
 }
 
 // blocks_0_conv1TUpdate computes blocks.0.conv1's weights transposed, for its input gradient.
 func blocks_0_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&blocks_0_conv1Geom, d, w.P[blocks_0_conv1W])
-}
-
-// padTG27: the padding of g27 (6x6x4 p1).
-var padTG27 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
+	runtime.GroupedTranspose(&conv3x3x4Geom_2, d, w.P[blocks_0_conv1W])
 }
 
 // blocks_0_conv1InputGrad computes the gradient of blocks.0.conv1's input, rows [lo, hi).
 func blocks_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&blocks_0_conv1Geom, c.Scratch, c.F[f1], c.D[blocks_0_conv1T], c.F[f6], true, lo, hi)
-	runtime.ClearPadding(&padTG27, c.F[f1], lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x4Geom_2, c.Scratch, c.F[f1], c.D[blocks_0_conv1T], c.F[f6], true, lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f1], lo, hi)
 }
 
-// blocks_0_bn1Geom: batchnorm.
-var blocks_0_bn1Geom = runtime.BNGeom{
+// batchnormGeom: batchnorm.
+var batchnormGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// blocks_0_bn1Stats computes blocks.0.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func blocks_0_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[blocks_0_bn1Count][0]++
+// batchnormStats returns the phase of blocks.0.bn1 and blocks.1.bn1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 4, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, blocks_0_bn1W, 4, c.B[blocks_0_bn1Batch])
-	runtime.BatchNormStats(&blocks_0_bn1Geom, c.Scratch, &v, c.Batch.F(f9), lo, hi)
 }
 
-// blocks_0_bn1Forward computes blocks.0.bn1 (batchnorm) with the batch statistics, rows [lo, hi).
-func blocks_0_bn1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, blocks_0_bn1W, 4, c.B[blocks_0_bn1Batch])
-	runtime.BatchNormApply(&blocks_0_bn1Geom, &v, c.F[f1], c.F[f9], lo, hi)
+// batchnormForward returns the phase of blocks.0.bn1 and blocks.1.bn1, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnormForward(p0, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 4, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom, &v, c.F[f1], c.F[b0], lo, hi)
+	}
 }
 
-// blocks_0_bn1EvalGeom: batchnorm, in inference.
-var blocks_0_bn1EvalGeom = runtime.BNGeom{
-	H: 6, W: 6, C: 4,
-	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1,
+// batchnormCoefUpdate returns the update of blocks.0.bn1 and blocks.1.bn1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 4, d)
+		runtime.BatchNormEval(&batchnormGeom, &v)
+	}
 }
 
-// blocks_0_bn1CoefUpdate computes blocks.0.bn1's inference-mode coefficients (running statistics).
-func blocks_0_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, blocks_0_bn1W, 4, d)
-	runtime.BatchNormEval(&blocks_0_bn1EvalGeom, &v)
+// batchnormEval returns the phase of blocks.0.bn1 and blocks.1.bn1, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnormEval(p0, d0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 4, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom, &v, c.F[f1], c.F[b0], lo, hi)
+	}
 }
 
-// blocks_0_bn1Eval computes blocks.0.bn1 (batchnorm) in inference mode, rows [lo, hi).
-func blocks_0_bn1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, blocks_0_bn1W, 4, c.D[blocks_0_bn1Coef])
-	runtime.BatchNormApply(&blocks_0_bn1EvalGeom, &v, c.F[f1], c.F[f9], lo, hi)
-}
-
-// blocks_0_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var blocks_0_bn1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// padTG28: the padding of g28 (6x6x4 p1).
-var padTG28 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
-// blocks_0_bn1Backward computes the gradients of blocks.0.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func blocks_0_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, blocks_0_bn1W, 4, c.B[blocks_0_bn1Batch])
-	v.DGamma, v.DBeta = c.G[blocks_0_bn1W], c.G[blocks_0_bn1B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f6) {
-			runtime.ClearPadding(&padTG28, f, 0, 6)
+// batchnormBackward returns the phase of blocks.0.bn1 and blocks.1.bn1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 4, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(b0) {
+				runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&blocks_0_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f11), c.Batch.F(f9), nil, lo, hi)
 }
 
-// blocks_0_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var blocks_0_bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// blocks_0_bn1EvalBackward computes the gradients of blocks.0.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func blocks_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, blocks_0_bn1W, 4, c.D[blocks_0_bn1Coef])
-	v.DGamma, v.DBeta = c.G[blocks_0_bn1W], c.G[blocks_0_bn1B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f6) {
-			runtime.ClearPadding(&padTG28, f, 0, 6)
+// batchnormEvalBackward returns the phase of blocks.0.bn1 and blocks.1.bn1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 4, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(b0) {
+				runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
+			}
 		}
+		runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&blocks_0_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f11), c.Batch.F(f9), nil, lo, hi)
 }
 
-// blocks_0_add1ForwardGeom: blocks.0.add1+blocks.0.relu1.
-var blocks_0_add1ForwardGeom = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}, {Off: 36, Row: 32, Pix: 4}},
-	Act: runtime.ActReLU,
+// residualForward returns the phase of blocks.0.add1 and blocks.1.add1, each with its own buffers: it computes residual + relu, rows [lo, hi).
+func residualForward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Add(&conv3x3x4StoreGeom_2, c.F[b0], [][]float32{c.F[f1], c.F[b1]}, lo, hi)
+	}
 }
 
-// blocks_0_add1Forward computes blocks.0.add1 (residual) + blocks.0.relu1 (relu), rows [lo, hi).
-func blocks_0_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&blocks_0_add1ForwardGeom, c.F[f10], [][]float32{c.F[f1], c.F[f5]}, lo, hi)
-}
-
-// blocks_0_add1BackGeom: the gradient of blocks.0.add1+blocks.0.relu1.
-var blocks_0_add1BackGeom = runtime.EltGeom{
+// residualBackGeom: the gradient of the residual+the relu.
+var residualBackGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}, {Off: 36, Row: 32, Pix: 4}}, Acc: []bool{false, true},
 }
 
-// blocks_0_add1ActGeom: the derivative of blocks.0.relu1, in place on its output's gradient.
-var blocks_0_add1ActGeom = runtime.EltGeom{
+// residualActGeom: the derivative of the relu, in place on its output's gradient.
+var residualActGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}},
@@ -1347,67 +1007,58 @@ var blocks_0_add1ActGeom = runtime.EltGeom{
 
 // blocks_0_add1InputGrad computes the gradients of blocks.0.add1 (residual) + blocks.0.relu1 (relu)'s inputs, rows [lo, hi).
 func blocks_0_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&blocks_0_add1ActGeom, c.F[f12], c.F[f12], nil, c.F[f10], lo, hi)
+	runtime.ActBackward(&residualActGeom, c.F[f12], c.F[f12], nil, c.F[f10], lo, hi)
 	d := [2][]float32{c.F[f11], c.F[f1]}
-	runtime.ClearPadding(&padTG27, c.F[f1], lo, hi)
-	runtime.AddBackward(&blocks_0_add1BackGeom, d[:], c.F[f12], lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f1], lo, hi)
+	runtime.AddBackward(&residualBackGeom, d[:], c.F[f12], lo, hi)
 }
 
-// blocks_0_conv2Geom: conv 1x1x4.
-var blocks_0_conv2Geom = runtime.ConvGeom{
+// conv1x1x4Geom: conv 1x1x4.
+var conv1x1x4Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24,
 	H:       6, W: 6, DInRow: 32, DInOff: 36,
 }
 
-// blocks_0_conv2StoreGeom_2: the residual add fused into its store of blocks.0.conv2+blocks.0.add2.
-var blocks_0_conv2StoreGeom_2 = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}, {Row: 24, Pix: 4}},
-}
-
-// padT12: the padding of b12 (6x6x4 p1).
-var padT12 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
 // blocks_0_conv2Forward computes blocks.0.conv2 (conv 1x1x4) + blocks.0.add2 (residual): output rows [lo, hi).
 func blocks_0_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&blocks_0_conv2Geom, c.Scratch, c.F[f6], c.F[f5][36:], c.P[blocks_0_conv2W], c.P[blocks_0_conv2B], lo, hi)
-	runtime.ClearPadding(&padT12, c.F[f6], lo, hi)
-	runtime.Add(&blocks_0_conv2StoreGeom_2, c.F[f6], [][]float32{c.F[f6], c.F[f10]}, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x4Geom, c.Scratch, c.F[f6], c.F[f5][36:], c.P[blocks_0_conv2W], c.P[blocks_0_conv2B], lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f6], lo, hi)
+	runtime.Add(&conv1x1x4StoreGeom, c.F[f6], [][]float32{c.F[f6], c.F[f10]}, lo, hi)
 }
 
-// blocks_0_conv2Skip0Geom: passes blocks.0.conv2+blocks.0.add2's output gradient to 6x6x4.
-var blocks_0_conv2Skip0Geom = runtime.CopyGeom{
+// conv1x1x4Skip0Geom: passes the conv+the residual's output gradient to 6x6x4.
+var conv1x1x4Skip0Geom = runtime.CopyGeom{
 	H: 6, W: 6, C: 4,
 	Dst: runtime.Layout{Row: 24, Pix: 4}, Src: runtime.Layout{Row: 24, Pix: 4},
 }
 
-// blocks_0_conv2OutGrad passes the gradient of blocks.0.conv2+blocks.0.add2's output through its fused add, rows [lo, hi).
-func blocks_0_conv2OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&blocks_0_conv2Skip0Geom, c.F[f12], c.F[f13], lo, hi)
+// conv1x1x4OutGrad returns the phase of blocks.0.conv2 and blocks.1.conv2, each with its own buffers: it passes the gradient of the conv+the residual's output through its fused add, rows [lo, hi).
+func conv1x1x4OutGrad(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.CopyMap(&conv1x1x4Skip0Geom, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // blocks_0_conv2WeightGrad adds to the weight and bias gradients of blocks.0.conv2, weight blocks.
 func blocks_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&blocks_0_conv2Geom, c.Scratch, c.G[blocks_0_conv2W], c.G[blocks_0_conv2B], c.F[f5][36:], c.F[f13], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x4Geom, c.Scratch, c.G[blocks_0_conv2W], c.G[blocks_0_conv2B], c.F[f5][36:], c.F[f13], lo, hi)
 }
 
 // blocks_0_conv2TUpdate computes blocks.0.conv2's weights transposed, for its input gradient.
 func blocks_0_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&blocks_0_conv2Geom, d, w.P[blocks_0_conv2W])
+	runtime.Conv1x1Transpose(&conv1x1x4Geom, d, w.P[blocks_0_conv2W])
 }
 
 // blocks_0_conv2InputGrad computes the gradient of blocks.0.conv2's input, rows [lo, hi).
 func blocks_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&blocks_0_conv2Geom, c.Scratch, c.F[f1], c.D[blocks_0_conv2T], c.F[f13], false, lo, hi)
-	runtime.ClearPadding(&padTG27, c.F[f1], lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x4Geom, c.Scratch, c.F[f1], c.D[blocks_0_conv2T], c.F[f13], false, lo, hi)
+	runtime.ClearPadding(&pad6x6x4p1, c.F[f1], lo, hi)
 }
 
-// blocks_1_conv1Geom: conv 3x3x4 p1 nobias.
-var blocks_1_conv1Geom = runtime.ConvGeom{
+// conv3x3x4Geom_3: conv 3x3x4 p1 nobias.
+var conv3x3x4Geom_3 = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
@@ -1416,202 +1067,68 @@ var blocks_1_conv1Geom = runtime.ConvGeom{
 
 // blocks_1_conv1Forward computes blocks.1.conv1 (conv 3x3x4 p1 nobias): output rows [lo, hi).
 func blocks_1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&blocks_1_conv1Geom, c.Scratch, c.F[f11], c.F[f6], c.P[blocks_1_conv1W], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x4Geom_3, c.Scratch, c.F[f11], c.F[f6], c.P[blocks_1_conv1W], nil, lo, hi)
 }
 
 // blocks_1_conv1WeightGrad adds to the weight and bias gradients of blocks.1.conv1, units (filter rows of weight blocks).
 func blocks_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&blocks_1_conv1Geom, c.Scratch, c.G[blocks_1_conv1W], nil, c.F[f6], c.F[f1], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x4Geom_3, c.Scratch, c.G[blocks_1_conv1W], nil, c.F[f6], c.F[f1], lo, hi)
 }
 
 // blocks_1_conv1TUpdate computes blocks.1.conv1's weights transposed, for its input gradient.
 func blocks_1_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&blocks_1_conv1Geom, d, w.P[blocks_1_conv1W])
+	runtime.GroupedTranspose(&conv3x3x4Geom_3, d, w.P[blocks_1_conv1W])
 }
 
 // blocks_1_conv1InputGrad computes the gradient of blocks.1.conv1's input, rows [lo, hi).
 func blocks_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&blocks_1_conv1Geom, c.Scratch, c.F[f13], c.D[blocks_1_conv1T], c.F[f1], true, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x4Geom_3, c.Scratch, c.F[f13], c.D[blocks_1_conv1T], c.F[f1], true, lo, hi)
 }
 
-// blocks_1_bn1Geom: batchnorm.
-var blocks_1_bn1Geom = runtime.BNGeom{
-	H: 6, W: 6, C: 4,
-	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// blocks_1_bn1Stats computes blocks.1.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func blocks_1_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[blocks_1_bn1Count][0]++
-	}
-	v := bnVecs(c.Weights, blocks_1_bn1W, 4, c.B[blocks_1_bn1Batch])
-	runtime.BatchNormStats(&blocks_1_bn1Geom, c.Scratch, &v, c.Batch.F(f11), lo, hi)
-}
-
-// blocks_1_bn1Forward computes blocks.1.bn1 (batchnorm) with the batch statistics, rows [lo, hi).
-func blocks_1_bn1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, blocks_1_bn1W, 4, c.B[blocks_1_bn1Batch])
-	runtime.BatchNormApply(&blocks_1_bn1Geom, &v, c.F[f1], c.F[f11], lo, hi)
-}
-
-// blocks_1_bn1EvalGeom: batchnorm, in inference.
-var blocks_1_bn1EvalGeom = runtime.BNGeom{
-	H: 6, W: 6, C: 4,
-	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// blocks_1_bn1CoefUpdate computes blocks.1.bn1's inference-mode coefficients (running statistics).
-func blocks_1_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, blocks_1_bn1W, 4, d)
-	runtime.BatchNormEval(&blocks_1_bn1EvalGeom, &v)
-}
-
-// blocks_1_bn1Eval computes blocks.1.bn1 (batchnorm) in inference mode, rows [lo, hi).
-func blocks_1_bn1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, blocks_1_bn1W, 4, c.D[blocks_1_bn1Coef])
-	runtime.BatchNormApply(&blocks_1_bn1EvalGeom, &v, c.F[f1], c.F[f11], lo, hi)
-}
-
-// blocks_1_bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var blocks_1_bn1BackwardGeom = runtime.BNGeom{
-	H: 6, W: 6, C: 4,
-	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
-	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG32: the padding of g32 (6x6x4 p1).
-var padTG32 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
-// blocks_1_bn1Backward computes the gradients of blocks.1.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func blocks_1_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, blocks_1_bn1W, 4, c.B[blocks_1_bn1Batch])
-	v.DGamma, v.DBeta = c.G[blocks_1_bn1W], c.G[blocks_1_bn1B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f1) {
-			runtime.ClearPadding(&padTG32, f, 0, 6)
-		}
-	}
-	runtime.BatchNormBackward(&blocks_1_bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f14), c.Batch.F(f11), nil, lo, hi)
-}
-
-// blocks_1_bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var blocks_1_bn1EvalBackwardGeom = runtime.BNGeom{
-	H: 6, W: 6, C: 4,
-	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
-	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// blocks_1_bn1EvalBackward computes the gradients of blocks.1.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func blocks_1_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, blocks_1_bn1W, 4, c.D[blocks_1_bn1Coef])
-	v.DGamma, v.DBeta = c.G[blocks_1_bn1W], c.G[blocks_1_bn1B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f1) {
-			runtime.ClearPadding(&padTG32, f, 0, 6)
-		}
-	}
-	runtime.BatchNormBackward(&blocks_1_bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f14), c.Batch.F(f11), nil, lo, hi)
-}
-
-// blocks_1_add1ForwardGeom: blocks.1.add1+blocks.1.relu1.
-var blocks_1_add1ForwardGeom = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}, {Off: 36, Row: 32, Pix: 4}},
-	Act: runtime.ActReLU,
-}
-
-// blocks_1_add1Forward computes blocks.1.add1 (residual) + blocks.1.relu1 (relu), rows [lo, hi).
-func blocks_1_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&blocks_1_add1ForwardGeom, c.F[f12], [][]float32{c.F[f1], c.F[f6]}, lo, hi)
-}
-
-// blocks_1_add1BackGeom: the gradient of blocks.1.add1+blocks.1.relu1.
-var blocks_1_add1BackGeom = runtime.EltGeom{
+// residualBackGeom_2: the gradient of the residual+the relu.
+var residualBackGeom_2 = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}, {Row: 24, Pix: 4}}, Acc: []bool{false, true},
 }
 
-// blocks_1_add1ActGeom: the derivative of blocks.1.relu1, in place on its output's gradient.
-var blocks_1_add1ActGeom = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
-	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}},
-	Act: runtime.ActReLU,
-}
-
 // blocks_1_add1InputGrad computes the gradients of blocks.1.add1 (residual) + blocks.1.relu1 (relu)'s inputs, rows [lo, hi).
 func blocks_1_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&blocks_1_add1ActGeom, c.F[f1], c.F[f1], nil, c.F[f12], lo, hi)
+	runtime.ActBackward(&residualActGeom, c.F[f1], c.F[f1], nil, c.F[f12], lo, hi)
 	d := [2][]float32{c.F[f14], c.F[f13]}
-	runtime.AddBackward(&blocks_1_add1BackGeom, d[:], c.F[f1], lo, hi)
+	runtime.AddBackward(&residualBackGeom_2, d[:], c.F[f1], lo, hi)
 }
 
-// blocks_1_conv2Geom: conv 1x1x4.
-var blocks_1_conv2Geom = runtime.ConvGeom{
+// conv1x1x4Geom_2: conv 1x1x4.
+var conv1x1x4Geom_2 = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24,
 	H:       6, W: 6, DInRow: 24,
 }
 
-// blocks_1_conv2StoreGeom_2: the residual add fused into its store of blocks.1.conv2+blocks.1.add2.
-var blocks_1_conv2StoreGeom_2 = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}, {Row: 24, Pix: 4}},
-}
-
 // blocks_1_conv2Forward computes blocks.1.conv2 (conv 1x1x4) + blocks.1.add2 (residual): output rows [lo, hi).
 func blocks_1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&blocks_1_conv2Geom, c.Scratch, c.F[f1], c.F[f6][36:], c.P[blocks_1_conv2W], c.P[blocks_1_conv2B], lo, hi)
-	runtime.Add(&blocks_1_conv2StoreGeom_2, c.F[f1], [][]float32{c.F[f1], c.F[f12]}, lo, hi)
-}
-
-// blocks_1_conv2Skip0Geom: passes blocks.1.conv2+blocks.1.add2's output gradient to 6x6x4.
-var blocks_1_conv2Skip0Geom = runtime.CopyGeom{
-	H: 6, W: 6, C: 4,
-	Dst: runtime.Layout{Row: 24, Pix: 4}, Src: runtime.Layout{Row: 24, Pix: 4},
-}
-
-// blocks_1_conv2OutGrad passes the gradient of blocks.1.conv2+blocks.1.add2's output through its fused add, rows [lo, hi).
-func blocks_1_conv2OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&blocks_1_conv2Skip0Geom, c.F[f1], c.F[f14], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x4Geom_2, c.Scratch, c.F[f1], c.F[f6][36:], c.P[blocks_1_conv2W], c.P[blocks_1_conv2B], lo, hi)
+	runtime.Add(&conv1x1x4StoreGeom_2, c.F[f1], [][]float32{c.F[f1], c.F[f12]}, lo, hi)
 }
 
 // blocks_1_conv2WeightGrad adds to the weight and bias gradients of blocks.1.conv2, weight blocks.
 func blocks_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&blocks_1_conv2Geom, c.Scratch, c.G[blocks_1_conv2W], c.G[blocks_1_conv2B], c.F[f6][36:], c.F[f14], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x4Geom_2, c.Scratch, c.G[blocks_1_conv2W], c.G[blocks_1_conv2B], c.F[f6][36:], c.F[f14], lo, hi)
 }
 
 // blocks_1_conv2TUpdate computes blocks.1.conv2's weights transposed, for its input gradient.
 func blocks_1_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&blocks_1_conv2Geom, d, w.P[blocks_1_conv2W])
+	runtime.Conv1x1Transpose(&conv1x1x4Geom_2, d, w.P[blocks_1_conv2W])
 }
 
 // blocks_1_conv2InputGrad computes the gradient of blocks.1.conv2's input, rows [lo, hi).
 func blocks_1_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&blocks_1_conv2Geom, c.Scratch, c.F[f13], c.D[blocks_1_conv2T], c.F[f14], false, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x4Geom_2, c.Scratch, c.F[f13], c.D[blocks_1_conv2T], c.F[f14], false, lo, hi)
 }
 
-// globalmaxpool1ForwardGeom: pool max global.
-var globalmaxpool1ForwardGeom = runtime.GlobalPoolGeom{
-	H: 6, W: 6, C: 4,
-	In: runtime.Layout{Row: 24, Pix: 4},
-}
-
-// globalmaxpool1Forward computes globalmaxpool1 (pool max global), channels [lo, hi).
-func globalmaxpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalMaxPoolForward(&globalmaxpool1ForwardGeom, c.F[f13], c.I[globalmaxpool1Index], c.F[f1], lo, hi)
-}
-
-// globalmaxpool1BackGeom: pool max global.
-var globalmaxpool1BackGeom = runtime.GlobalPoolGeom{
+// poolmaxBackGeom: pool max global.
+var poolmaxBackGeom = runtime.GlobalPoolGeom{
 	H: 6, W: 6, C: 4,
 	In:  runtime.Layout{Row: 24, Pix: 4},
 	DIn: runtime.Layout{Row: 24, Pix: 4},
@@ -1619,12 +1136,7 @@ var globalmaxpool1BackGeom = runtime.GlobalPoolGeom{
 
 // globalmaxpool1InputGrad computes the gradient of globalmaxpool1's input, channels [lo, hi).
 func globalmaxpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalMaxPoolBackward(&globalmaxpool1BackGeom, c.F[f14], c.F[f1], c.I[globalmaxpool1Index], lo, hi)
-}
-
-// fc1Forward computes fc1 (fc 3), outputs [lo, hi).
-func fc1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f13], c.P[fc1W], c.P[fc1B], 4, lo, hi)
+	runtime.GlobalMaxPoolBackward(&poolmaxBackGeom, c.F[f14], c.F[f1], c.I[globalmaxpool1Index], lo, hi)
 }
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).

@@ -185,14 +185,14 @@ var program = engine.Program{
 	},
 	Derived: []engine.Derived{
 		foldScratch: {Name: "foldScratch", Use: engine.InferenceForward, Len: func() int { return 144 }, Update: foldScratchUpdate},
-		conv1Fold:   {Name: "conv1Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv1FoldUpdate},
-		conv2Fold:   {Name: "conv2Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv2FoldUpdate},
-		conv3Fold:   {Name: "conv3Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv3FoldUpdate},
-		conv1T:      {Name: "conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv1TUpdate},
-		bn1Coef:     {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: bn1CoefUpdate},
+		conv1Fold:   {Name: "conv1Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv3x3x4FoldUpdate(conv1W, bn1W, bn1B, bn1Mean, bn1Var)},
+		conv2Fold:   {Name: "conv2Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv3x3x4FoldUpdate(conv2W, bn2W, bn2B, bn2Mean, bn2Var)},
+		conv3Fold:   {Name: "conv3Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv3x3x4FoldUpdate(conv3W, bn3W, bn3B, bn3Mean, bn3Var)},
+		conv1T:      {Name: "conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(conv1W)},
+		bn1Coef:     {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(bn1W)},
 		conv2T:      {Name: "conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv2TUpdate},
-		bn2Coef:     {Name: "bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: bn2CoefUpdate},
-		conv3T:      {Name: "conv3T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3TUpdate},
+		bn2Coef:     {Name: "bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(bn2W)},
+		conv3T:      {Name: "conv3T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(conv3W)},
 		bn3Coef:     {Name: "bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: bn3CoefUpdate},
 	},
 	Buffers: []engine.Buffer{
@@ -213,142 +213,87 @@ var program = engine.Program{
 	},
 	BatchBuffers: []int{bn1Batch: 16, bn2Batch: 16, bn3Batch: 16},
 	Steps: []engine.Step{
-		{
-			Name: "conv1+bn1+relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv2+bn2+relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv3+bn3+add1+relu3 (inference)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "globalavgpool1 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: globalavgpool1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc1 (inference)",
-			Forward: []engine.Phase{
-				{N: 3, Run: fc1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: conv1WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv1InputGrad},
-			},
-		},
-		{
-			Name: "bn1+relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 6, Run: bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 4, Run: bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: conv2WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv2InputGrad},
-			},
-		},
-		{
-			Name: "bn2+relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 6, Run: bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 4, Run: bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: conv3WeightGrad, Even: true, Sums: true},
-				{N: 6, Run: conv3InputGrad},
-			},
-		},
-		{
-			Name: "bn3 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 6, Run: bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 4, Run: bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "add1+relu3 (training)",
-			Forward: []engine.Phase{
-				{N: 6, Run: add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 6, Run: add1InputGrad},
-			},
-		},
-		{
-			Name: "globalavgpool1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: globalavgpool1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: globalavgpool1InputGrad},
-			},
-		},
-		{
-			Name: "fc1 (training)",
-			Forward: []engine.Phase{
-				{N: 3, Run: fc1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: fc1WeightGrad, Sums: true},
-				{N: 4, Run: fc1InputGrad},
-			},
-		},
-		{
-			Name: "forward again in inference mode (its backward)",
-			Backward: []engine.Phase{
-				{N: 6, Run: conv1Forward, Mode: engine.Inference},
-				{N: 6, Run: bn1Eval, Mode: engine.Inference},
-				{N: 6, Run: conv2Forward, Mode: engine.Inference},
-				{N: 6, Run: bn2Eval, Mode: engine.Inference},
-				{N: 6, Run: conv3Forward, Mode: engine.Inference},
-				{N: 6, Run: bn3Eval, Mode: engine.Inference},
-				{N: 6, Run: add1Forward, Mode: engine.Inference},
-				{N: 4, Run: globalavgpool1Forward, Mode: engine.Inference},
-				{N: 3, Run: fc1Forward, Mode: engine.Inference},
-			},
-			Reforward: true,
-		},
+		{Name: "conv1+bn1+relu1 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv3x3x4Infer(f1, f0, conv1Fold), Mode: engine.Inference},
+		}},
+		{Name: "conv2+bn2+relu2 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv3x3x4Infer(f12, f1, conv2Fold), Mode: engine.Inference},
+		}},
+		{Name: "conv3+bn3+add1+relu3 (inference)", Forward: []engine.Phase{
+			{N: 6, Run: conv3Infer, Mode: engine.Inference},
+		}},
+		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: poolavgInfer(f12, f13), Mode: engine.Inference},
+		}},
+		{Name: "fc1 (inference)", Forward: []engine.Phase{
+			{N: 3, Run: fc3Infer(f12), Mode: engine.Inference},
+		}},
+		{Name: "conv1 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv3x3x4Forward(f2, f0, conv1W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: conv3x3x4WeightGrad(conv1W, f0, f5), Even: true, Sums: true},
+			{N: 6, Run: conv1InputGrad},
+		}},
+		{Name: "bn1+relu1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: batchnormStats(bn1Count, bn1W, bn1Batch, f2), Batch: true, Mode: engine.Training},
+			{N: 6, Run: batchnormForward(f3, bn1W, bn1Batch, f2), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: bn1Backward, Batch: true, Mode: engine.Training},
+			{N: 4, Run: bn1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "conv2 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv3x3x4Forward(f4, f3, conv2W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: conv3x3x4WeightGrad(conv2W, f3, f7), Even: true, Sums: true},
+			{N: 6, Run: conv2InputGrad},
+		}},
+		{Name: "bn2+relu2 (training)", Forward: []engine.Phase{
+			{N: 4, Run: batchnormStats(bn2Count, bn2W, bn2Batch, f4), Batch: true, Mode: engine.Training},
+			{N: 6, Run: batchnormForward(f5, bn2W, bn2Batch, f4), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: bn2Backward, Batch: true, Mode: engine.Training},
+			{N: 4, Run: bn2EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "conv3 (training)", Forward: []engine.Phase{
+			{N: 6, Run: conv3x3x4Forward(f6, f5, conv3W), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: conv3x3x4WeightGrad(conv3W, f5, f7), Even: true, Sums: true},
+			{N: 6, Run: conv3InputGrad},
+		}},
+		{Name: "bn3 (training)", Forward: []engine.Phase{
+			{N: 4, Run: bn3Stats, Batch: true, Mode: engine.Training},
+			{N: 6, Run: bn3Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: bn3Backward, Batch: true, Mode: engine.Training},
+			{N: 4, Run: bn3EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "add1+relu3 (training)", Forward: []engine.Phase{
+			{N: 6, Run: add1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 6, Run: add1InputGrad},
+		}},
+		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: poolavgInfer(f8, f7), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: globalavgpool1InputGrad},
+		}},
+		{Name: "fc1 (training)", Forward: []engine.Phase{
+			{N: 3, Run: fc3Infer(f8), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: fc1WeightGrad, Sums: true},
+			{N: 4, Run: fc1InputGrad},
+		}},
+		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
+			{N: 6, Run: conv3x3x4Forward(f2, f0, conv1W), Mode: engine.Inference},
+			{N: 6, Run: batchnormEval(f3, bn1W, bn1Coef, f2), Mode: engine.Inference},
+			{N: 6, Run: conv3x3x4Forward(f4, f3, conv2W), Mode: engine.Inference},
+			{N: 6, Run: batchnormEval(f5, bn2W, bn2Coef, f4), Mode: engine.Inference},
+			{N: 6, Run: conv3x3x4Forward(f6, f5, conv3W), Mode: engine.Inference},
+			{N: 6, Run: bn3Eval, Mode: engine.Inference},
+			{N: 6, Run: add1Forward, Mode: engine.Inference},
+			{N: 4, Run: poolavgInfer(f8, f7), Mode: engine.Inference},
+			{N: 3, Run: fc3Infer(f8), Mode: engine.Inference},
+		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 14},
 }
@@ -362,8 +307,8 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 	}
 }
 
-// conv1InferGeom: conv 3x3x4 p1 nobias, in inference.
-var conv1InferGeom = runtime.ConvGeom{
+// conv3x3x4InferGeom: conv 3x3x4 p1 nobias, in inference.
+var conv3x3x4InferGeom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
@@ -371,66 +316,37 @@ var conv1InferGeom = runtime.ConvGeom{
 // foldScratchUpdate computes nothing: it is the folding functions' scratch memory.
 func foldScratchUpdate(w *engine.Weights, d []float32) {}
 
-// conv1FoldUpdate computes conv1's weights and bias with bn1 folded in.
-func conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:144]
-	runtime.PackConv(w.P[conv1W], t, 4, 4, 3, 3, 16, true)
-	runtime.FoldBatchNorm(t, d[576:], t, nil, w.P[bn1W], w.P[bn1B], w.P[bn1Mean], w.P[bn1Var], 1e-05)
-	runtime.PackConv(d, t, 4, 4, 3, 3, 16, false)
+// conv3x3x4FoldUpdate returns the update of conv1, conv2 and conv3, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv3x3x4FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:144]
+		runtime.PackConv(w.P[p0], t, 4, 4, 3, 3, 16, true)
+		runtime.FoldBatchNorm(t, d[576:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 4, 4, 3, 3, 16, false)
+	}
 }
 
-// padI1: the padding of b1 (6x6x4 p1).
-var padI1 = runtime.Padding{
+// pad6x6x4p1: the padding of a 6x6x4 p1 buffer.
+var pad6x6x4p1 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
-// conv1Infer computes conv1 (conv 3x3x4 p1 nobias) + bn1 (batchnorm) + relu1 (relu): output rows [lo, hi).
-func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[conv1Fold], c.D[conv1Fold][576:], lo, hi)
-	runtime.ClearPadding(&padI1, c.F[f1], lo, hi)
+// conv3x3x4Infer returns the phase of conv1 and conv2, each with its own buffers and derived tensors: it computes conv 3x3x4 p1 nobias + batchnorm + relu: output rows [lo, hi).
+func conv3x3x4Infer(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(&conv3x3x4InferGeom, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][576:], lo, hi)
+		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
+	}
 }
 
-// conv2InferGeom: conv 3x3x4 p1 nobias, in inference.
-var conv2InferGeom = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 32, OutOff: 36,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
-}
-
-// conv2FoldUpdate computes conv2's weights and bias with bn2 folded in.
-func conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:144]
-	runtime.PackConv(w.P[conv2W], t, 4, 4, 3, 3, 16, true)
-	runtime.FoldBatchNorm(t, d[576:], t, nil, w.P[bn2W], w.P[bn2B], w.P[bn2Mean], w.P[bn2Var], 1e-05)
-	runtime.PackConv(d, t, 4, 4, 3, 3, 16, false)
-}
-
-// padI2: the padding of b2 (6x6x4 p1).
-var padI2 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
-// conv2Infer computes conv2 (conv 3x3x4 p1 nobias) + bn2 (batchnorm) + relu2 (relu): output rows [lo, hi).
-func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f12], c.F[f1], c.D[conv2Fold], c.D[conv2Fold][576:], lo, hi)
-	runtime.ClearPadding(&padI2, c.F[f12], lo, hi)
-}
-
-// conv3InferGeom: conv 3x3x4 p1 nobias, in inference.
-var conv3InferGeom = runtime.ConvGeom{
+// conv3x3x4InferGeom_2: conv 3x3x4 p1 nobias, in inference.
+var conv3x3x4InferGeom_2 = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// conv3FoldUpdate computes conv3's weights and bias with bn3 folded in.
-func conv3FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:144]
-	runtime.PackConv(w.P[conv3W], t, 4, 4, 3, 3, 16, true)
-	runtime.FoldBatchNorm(t, d[576:], t, nil, w.P[bn3W], w.P[bn3B], w.P[bn3Mean], w.P[bn3Var], 1e-05)
-	runtime.PackConv(d, t, 4, 4, 3, 3, 16, false)
-}
-
-// conv3StoreGeom: the residual add fused into its store of conv3+bn3+add1+relu3.
-var conv3StoreGeom = runtime.EltGeom{
+// conv3x3x4StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+var conv3x3x4StoreGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}, {Off: 36, Row: 32, Pix: 4}},
 	Act: runtime.ActReLU,
@@ -438,53 +354,57 @@ var conv3StoreGeom = runtime.EltGeom{
 
 // conv3Infer computes conv3 (conv 3x3x4 p1 nobias) + bn3 (batchnorm) + add1 (residual) + relu3 (relu): output rows [lo, hi).
 func conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3InferGeom, c.Scratch, c.F[f13], c.F[f12], c.D[conv3Fold], c.D[conv3Fold][576:], lo, hi)
-	runtime.Add(&conv3StoreGeom, c.F[f13], [][]float32{c.F[f13], c.F[f1]}, lo, hi)
+	runtime.ConvForward(&conv3x3x4InferGeom_2, c.Scratch, c.F[f13], c.F[f12], c.D[conv3Fold], c.D[conv3Fold][576:], lo, hi)
+	runtime.Add(&conv3x3x4StoreGeom, c.F[f13], [][]float32{c.F[f13], c.F[f1]}, lo, hi)
 }
 
-// globalavgpool1InferGeom: pool avg global.
-var globalavgpool1InferGeom = runtime.GlobalPoolGeom{
+// poolavgInferGeom: pool avg global.
+var poolavgInferGeom = runtime.GlobalPoolGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4},
 }
 
-// globalavgpool1Infer computes globalavgpool1 (pool avg global), channels [lo, hi).
-func globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f12], c.F[f13], lo, hi)
+// poolavgInfer returns the phase of globalavgpool1, each with its own buffers: it computes pool avg global, channels [lo, hi).
+func poolavgInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.GlobalAvgPoolForward(&poolavgInferGeom, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// fc1Infer computes fc1 (fc 3), outputs [lo, hi).
-func fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f12], c.P[fc1W], c.P[fc1B], 4, lo, hi)
+// fc3Infer returns the phase of fc1, each with its own buffers: it computes fc 3, outputs [lo, hi).
+func fc3Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[f1], c.F[b0], c.P[fc1W], c.P[fc1B], 4, lo, hi)
+	}
 }
 
-// conv1Geom: conv 3x3x4 p1 nobias.
-var conv1Geom = runtime.ConvGeom{
+// conv3x3x4Geom: conv 3x3x4 p1 nobias.
+var conv3x3x4Geom = runtime.ConvGeom{
 	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
-// conv1Forward computes conv1 (conv 3x3x4 p1 nobias): output rows [lo, hi).
-func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], nil, lo, hi)
+// conv3x3x4Forward returns the phase of conv1, conv2 and conv3, each with its own buffers and tensors: it computes conv 3x3x4 p1 nobias: output rows [lo, hi).
+func conv3x3x4Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(&conv3x3x4Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
-func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], nil, c.F[f0], c.F[f5], lo, hi)
+// conv3x3x4WeightGrad returns the phase of conv1, conv2 and conv3, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+func conv3x3x4WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGrad(&conv3x3x4Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// conv1Back: the transposed convolution that computes conv1's input gradient.
-var conv1Back = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-}
-
-// conv1TUpdate computes conv1's weights transposed, for its input gradient.
-func conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[conv1W], 4, 4, 3, 3, 16, 16)
+// conv3x3x4TUpdate returns the update of conv1 and conv3, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv3x3x4TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.TransposeConv(d, w.P[p0], 4, 4, 3, 3, 16, 16)
+	}
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -492,61 +412,59 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.ConvForward(&conv1Back, c.Scratch, c.F[f10], c.F[f5], c.D[conv1T], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x4InferGeom_2, c.Scratch, c.F[f10], c.F[f5], c.D[conv1T], nil, lo, hi)
 }
 
-// bn1Geom: batchnorm.
-var bn1Geom = runtime.BNGeom{
+// batchnormGeom: batchnorm.
+var batchnormGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// bn1Stats computes bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[bn1Count][0]++
+// batchnormStats returns the phase of bn1 and bn2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 4, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
-	runtime.BatchNormStats(&bn1Geom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
 }
 
-// bn1Forward computes bn1 (batchnorm) + relu1 (relu) with the batch statistics, rows [lo, hi).
-func bn1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
-	runtime.BatchNormApply(&bn1Geom, &v, c.F[f3], c.F[f2], lo, hi)
+// batchnormForward returns the phase of bn1 and bn2, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 4, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// bn1EvalGeom: batchnorm, in inference.
-var bn1EvalGeom = runtime.BNGeom{
-	H: 6, W: 6, C: 4,
-	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+// batchnormCoefUpdate returns the update of bn1 and bn2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 4, d)
+		runtime.BatchNormEval(&batchnormGeom, &v)
+	}
 }
 
-// bn1CoefUpdate computes bn1's inference-mode coefficients (running statistics).
-func bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, bn1W, 4, d)
-	runtime.BatchNormEval(&bn1EvalGeom, &v)
+// batchnormEval returns the phase of bn1 and bn2, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 4, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// bn1Eval computes bn1 (batchnorm) + relu1 (relu) in inference mode, rows [lo, hi).
-func bn1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
-	runtime.BatchNormApply(&bn1EvalGeom, &v, c.F[f3], c.F[f2], lo, hi)
-}
-
-// bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var bn1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU, Train: true,
-}
-
-// padTG11: the padding of g11 (6x6x4 p1).
-var padTG11 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
 // bn1Backward computes the gradients of bn1's input, weight and bias through the batch statistics, channels [lo, hi).
@@ -555,14 +473,14 @@ func bn1Backward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f5) {
-			runtime.ClearPadding(&padTG11, f, 0, 6)
+			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f1), c.Batch.F(f2), c.Batch.F(f3), lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f1), c.Batch.F(f2), c.Batch.F(f3), lo, hi)
 }
 
-// bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
@@ -575,99 +493,28 @@ func bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f5) {
-			runtime.ClearPadding(&padTG11, f, 0, 6)
+			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f1), c.Batch.F(f2), c.Batch.F(f3), lo, hi)
-}
-
-// conv2Geom: conv 3x3x4 p1 nobias.
-var conv2Geom = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-	DOutRow: 32, DOutOff: 36,
-	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
-}
-
-// conv2Forward computes conv2 (conv 3x3x4 p1 nobias): output rows [lo, hi).
-func conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2Geom, c.Scratch, c.F[f4], c.F[f3], c.P[conv2W], nil, lo, hi)
-}
-
-// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks).
-func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv2Geom, c.Scratch, c.G[conv2W], nil, c.F[f3], c.F[f7], lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f1), c.Batch.F(f2), c.Batch.F(f3), lo, hi)
 }
 
 // conv2TUpdate computes conv2's weights transposed, for its input gradient.
 func conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv2Geom, d, w.P[conv2W])
+	runtime.GroupedTranspose(&conv3x3x4Geom, d, w.P[conv2W])
 }
 
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv2Geom, c.Scratch, c.F[f1], c.D[conv2T], c.F[f7], true, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x4Geom, c.Scratch, c.F[f1], c.D[conv2T], c.F[f7], true, lo, hi)
 }
 
-// bn2Geom: batchnorm.
-var bn2Geom = runtime.BNGeom{
-	H: 6, W: 6, C: 4,
-	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// bn2Stats computes bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[bn2Count][0]++
-	}
-	v := bnVecs(c.Weights, bn2W, 4, c.B[bn2Batch])
-	runtime.BatchNormStats(&bn2Geom, c.Scratch, &v, c.Batch.F(f4), lo, hi)
-}
-
-// padT4: the padding of b4 (6x6x4 p1).
-var padT4 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
-}
-
-// bn2Forward computes bn2 (batchnorm) + relu2 (relu) with the batch statistics, rows [lo, hi).
-func bn2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT4, c.F[f5], lo, hi)
-	v := bnVecs(c.Weights, bn2W, 4, c.B[bn2Batch])
-	runtime.BatchNormApply(&bn2Geom, &v, c.F[f5], c.F[f4], lo, hi)
-}
-
-// bn2EvalGeom: batchnorm, in inference.
-var bn2EvalGeom = runtime.BNGeom{
-	H: 6, W: 6, C: 4,
-	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// bn2CoefUpdate computes bn2's inference-mode coefficients (running statistics).
-func bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, bn2W, 4, d)
-	runtime.BatchNormEval(&bn2EvalGeom, &v)
-}
-
-// bn2Eval computes bn2 (batchnorm) + relu2 (relu) in inference mode, rows [lo, hi).
-func bn2Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT4, c.F[f5], lo, hi)
-	v := bnVecs(c.Weights, bn2W, 4, c.D[bn2Coef])
-	runtime.BatchNormApply(&bn2EvalGeom, &v, c.F[f5], c.F[f4], lo, hi)
-}
-
-// bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var bn2BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_2 = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG13: the padding of g13 (6x6x4 p1).
-var padTG13 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
 // bn2Backward computes the gradients of bn2's input, weight and bias through the batch statistics, channels [lo, hi).
@@ -676,14 +523,14 @@ func bn2Backward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[bn2W], c.G[bn2B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f7) {
-			runtime.ClearPadding(&padTG13, f, 0, 6)
+			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f6), c.Batch.F(f4), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_2, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f6), c.Batch.F(f4), nil, lo, hi)
 }
 
-// bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var bn2EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
@@ -696,58 +543,29 @@ func bn2EvalBackward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[bn2W], c.G[bn2B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f7) {
-			runtime.ClearPadding(&padTG13, f, 0, 6)
+			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f6), c.Batch.F(f4), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f6), c.Batch.F(f4), nil, lo, hi)
 }
 
-// conv3Geom: conv 3x3x4 p1 nobias.
-var conv3Geom = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-	DOutRow: 32, DOutOff: 36,
-	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
-}
-
-// conv3Forward computes conv3 (conv 3x3x4 p1 nobias): output rows [lo, hi).
-func conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3Geom, c.Scratch, c.F[f6], c.F[f5], c.P[conv3W], nil, lo, hi)
-}
-
-// conv3WeightGrad adds to the weight and bias gradients of conv3, units (filter rows of weight blocks).
-func conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3Geom, c.Scratch, c.G[conv3W], nil, c.F[f5], c.F[f7], lo, hi)
-}
-
-// conv3PrevActGeom: the derivative of relu2, in place on its output's gradient.
-var conv3PrevActGeom = runtime.EltGeom{
+// conv3x3x4PrevActGeom: the derivative of relu2, in place on its output's gradient.
+var conv3x3x4PrevActGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}},
 	Act: runtime.ActReLU,
 }
 
-// conv3Back: the transposed convolution that computes conv3's input gradient.
-var conv3Back = runtime.ConvGeom{
-	C: 4, InRow: 32, OH: 6, OW: 6, K: 4, OutRow: 24,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-}
-
-// conv3TUpdate computes conv3's weights transposed, for its input gradient.
-func conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[conv3W], 4, 4, 3, 3, 16, 16)
-}
-
 // conv3InputGrad computes the gradient of conv3's input, rows [lo, hi).
 func conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3Back, c.Scratch, c.F[f6], c.F[f7], c.D[conv3T], nil, lo, hi)
-	// The derivative of relu2, on the rows just written.
-	runtime.ActBackward(&conv3PrevActGeom, c.F[f6], c.F[f6], nil, c.F[f5], lo, hi)
+	runtime.ConvForward(&conv3x3x4InferGeom_2, c.Scratch, c.F[f6], c.F[f7], c.D[conv3T], nil, lo, hi)
+	// The derivative of the relu before, on the rows just written.
+	runtime.ActBackward(&conv3x3x4PrevActGeom, c.F[f6], c.F[f6], nil, c.F[f5], lo, hi)
 }
 
-// bn3Geom: batchnorm.
-var bn3Geom = runtime.BNGeom{
+// batchnormGeom_2: batchnorm.
+var batchnormGeom_2 = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1,
@@ -759,45 +577,33 @@ func bn3Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn3Count][0]++
 	}
 	v := bnVecs(c.Weights, bn3W, 4, c.B[bn3Batch])
-	runtime.BatchNormStats(&bn3Geom, c.Scratch, &v, c.Batch.F(f6), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom_2, c.Scratch, &v, c.Batch.F(f6), lo, hi)
 }
 
 // bn3Forward computes bn3 (batchnorm) with the batch statistics, rows [lo, hi).
 func bn3Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn3W, 4, c.B[bn3Batch])
-	runtime.BatchNormApply(&bn3Geom, &v, c.F[f1], c.F[f6], lo, hi)
-}
-
-// bn3EvalGeom: batchnorm, in inference.
-var bn3EvalGeom = runtime.BNGeom{
-	H: 6, W: 6, C: 4,
-	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1,
+	runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[f1], c.F[f6], lo, hi)
 }
 
 // bn3CoefUpdate computes bn3's inference-mode coefficients (running statistics).
 func bn3CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn3W, 4, d)
-	runtime.BatchNormEval(&bn3EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom_2, &v)
 }
 
 // bn3Eval computes bn3 (batchnorm) in inference mode, rows [lo, hi).
 func bn3Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn3W, 4, c.D[bn3Coef])
-	runtime.BatchNormApply(&bn3EvalGeom, &v, c.F[f1], c.F[f6], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[f1], c.F[f6], lo, hi)
 }
 
-// bn3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var bn3BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_3: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_3 = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG15: the padding of g15 (6x6x4 p1).
-var padTG15 = runtime.Padding{
-	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
 // bn3Backward computes the gradients of bn3's input, weight and bias through the batch statistics, channels [lo, hi).
@@ -806,14 +612,14 @@ func bn3Backward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[bn3W], c.G[bn3B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f7) {
-			runtime.ClearPadding(&padTG15, f, 0, 6)
+			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f9), c.Batch.F(f6), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_3, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f9), c.Batch.F(f6), nil, lo, hi)
 }
 
-// bn3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var bn3EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_3 = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
@@ -826,32 +632,25 @@ func bn3EvalBackward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[bn3W], c.G[bn3B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f7) {
-			runtime.ClearPadding(&padTG15, f, 0, 6)
+			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f9), c.Batch.F(f6), nil, lo, hi)
-}
-
-// add1ForwardGeom: add1+relu3.
-var add1ForwardGeom = runtime.EltGeom{
-	H: 6, W: 6, C: 4,
-	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}, {Off: 36, Row: 32, Pix: 4}},
-	Act: runtime.ActReLU,
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f9), c.Batch.F(f6), nil, lo, hi)
 }
 
 // add1Forward computes add1 (residual) + relu3 (relu), rows [lo, hi).
 func add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&add1ForwardGeom, c.F[f7], [][]float32{c.F[f1], c.F[f3]}, lo, hi)
+	runtime.Add(&conv3x3x4StoreGeom, c.F[f7], [][]float32{c.F[f1], c.F[f3]}, lo, hi)
 }
 
-// add1BackGeom: the gradient of add1+relu3.
-var add1BackGeom = runtime.EltGeom{
+// residualBackGeom: the gradient of the residual+the relu.
+var residualBackGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}, {Row: 24, Pix: 4}}, Acc: []bool{false, false},
 }
 
-// add1ActGeom: the derivative of relu3, in place on its output's gradient.
-var add1ActGeom = runtime.EltGeom{
+// residualActGeom: the derivative of the relu, in place on its output's gradient.
+var residualActGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}},
@@ -860,24 +659,13 @@ var add1ActGeom = runtime.EltGeom{
 
 // add1InputGrad computes the gradients of add1 (residual) + relu3 (relu)'s inputs, rows [lo, hi).
 func add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&add1ActGeom, c.F[f8], c.F[f8], nil, c.F[f7], lo, hi)
+	runtime.ActBackward(&residualActGeom, c.F[f8], c.F[f8], nil, c.F[f7], lo, hi)
 	d := [2][]float32{c.F[f9], c.F[f1]}
-	runtime.AddBackward(&add1BackGeom, d[:], c.F[f8], lo, hi)
+	runtime.AddBackward(&residualBackGeom, d[:], c.F[f8], lo, hi)
 }
 
-// globalavgpool1ForwardGeom: pool avg global.
-var globalavgpool1ForwardGeom = runtime.GlobalPoolGeom{
-	H: 6, W: 6, C: 4,
-	In: runtime.Layout{Row: 24, Pix: 4},
-}
-
-// globalavgpool1Forward computes globalavgpool1 (pool avg global), channels [lo, hi).
-func globalavgpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1ForwardGeom, c.F[f8], c.F[f7], lo, hi)
-}
-
-// globalavgpool1BackGeom: pool avg global.
-var globalavgpool1BackGeom = runtime.GlobalPoolGeom{
+// poolavgBackGeom: pool avg global.
+var poolavgBackGeom = runtime.GlobalPoolGeom{
 	H: 6, W: 6, C: 4,
 	In:  runtime.Layout{Row: 24, Pix: 4},
 	DIn: runtime.Layout{Row: 24, Pix: 4},
@@ -885,12 +673,7 @@ var globalavgpool1BackGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1InputGrad computes the gradient of globalavgpool1's input, channels [lo, hi).
 func globalavgpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolBackward(&globalavgpool1BackGeom, c.F[f8], c.F[f1], lo, hi)
-}
-
-// fc1Forward computes fc1 (fc 3), outputs [lo, hi).
-func fc1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f8], c.P[fc1W], c.P[fc1B], 4, lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolavgBackGeom, c.F[f8], c.F[f1], lo, hi)
 }
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).

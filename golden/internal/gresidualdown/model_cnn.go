@@ -220,9 +220,9 @@ var program = engine.Program{
 		conv2T:      {Name: "conv2T", Use: engine.Backward, Len: func() int { return 1152 }, Update: conv2TUpdate},
 		bn2Coef:     {Name: "bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: bn2CoefUpdate},
 		conv3T:      {Name: "conv3T", Use: engine.Backward, Len: func() int { return 1152 }, Update: conv3TUpdate},
-		bn3Coef:     {Name: "bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: bn3CoefUpdate},
+		bn3Coef:     {Name: "bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: batchnormCoefUpdate(bn3W)},
 		conv4T:      {Name: "conv4T", Use: engine.Backward, Len: func() int { return 128 }, Update: conv4TUpdate},
-		bn4Coef:     {Name: "bn4Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: bn4CoefUpdate},
+		bn4Coef:     {Name: "bn4Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: batchnormCoefUpdate(bn4W)},
 	},
 	Buffers: []engine.Buffer{
 		f0:  {Len: 1452},
@@ -245,187 +245,114 @@ var program = engine.Program{
 	Ints:         []int{maxpool1Index: 64},
 	BatchBuffers: []int{bn1Batch: 16, bn2Batch: 32, bn3Batch: 32, bn4Batch: 32},
 	Steps: []engine.Step{
-		{
-			Name: "conv1+bn1+relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 8, Run: conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "maxpool1 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: maxpool1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv2+bn2+relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 2, Run: conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv4+bn4 (inference)",
-			Forward: []engine.Phase{
-				{N: 2, Run: conv4Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv3+bn3+add1+relu3 (inference)",
-			Forward: []engine.Phase{
-				{N: 2, Run: conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "globalavgpool1 (inference)",
-			Forward: []engine.Phase{
-				{N: 8, Run: globalavgpool1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc1 (inference)",
-			Forward: []engine.Phase{
-				{N: 3, Run: fc1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 8, Run: conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 7, Run: conv1WeightGrad, Even: true, Sums: true},
-				{N: 16, Run: conv1InputGrad},
-			},
-		},
-		{
-			Name: "bn1+relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 8, Run: bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 4, Run: bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "maxpool1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: maxpool1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: maxpool1InputGrad},
-			},
-		},
-		{
-			Name: "conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 2, Run: conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: conv2WeightGrad, Even: true, Sums: true},
-				{N: 4, Run: conv2InputGrad},
-			},
-		},
-		{
-			Name: "bn2+relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 8, Run: bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 2, Run: bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 8, Run: bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 2, Run: conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: conv3WeightGrad, Even: true, Sums: true},
-				{N: 2, Run: conv3InputGrad},
-			},
-		},
-		{
-			Name: "bn3 (training)",
-			Forward: []engine.Phase{
-				{N: 8, Run: bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 2, Run: bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 8, Run: bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv4 (training)",
-			Forward: []engine.Phase{
-				{N: 2, Run: conv4Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: conv4WeightGrad, Even: true, Sums: true},
-				{N: 4, Run: conv4InputGrad},
-			},
-		},
-		{
-			Name: "bn4 (training)",
-			Forward: []engine.Phase{
-				{N: 8, Run: bn4Stats, Batch: true, Mode: engine.Training},
-				{N: 2, Run: bn4Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: bn4Backward, Batch: true, Mode: engine.Training},
-				{N: 8, Run: bn4EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "add1+relu3 (training)",
-			Forward: []engine.Phase{
-				{N: 2, Run: add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 2, Run: add1InputGrad},
-			},
-		},
-		{
-			Name: "globalavgpool1 (training)",
-			Forward: []engine.Phase{
-				{N: 8, Run: globalavgpool1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: globalavgpool1InputGrad},
-			},
-		},
-		{
-			Name: "fc1 (training)",
-			Forward: []engine.Phase{
-				{N: 3, Run: fc1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: fc1WeightGrad, Sums: true},
-				{N: 8, Run: fc1InputGrad},
-			},
-		},
-		{
-			Name: "forward again in inference mode (its backward)",
-			Backward: []engine.Phase{
-				{N: 8, Run: conv1Forward, Mode: engine.Inference},
-				{N: 8, Run: bn1Eval, Mode: engine.Inference},
-				{N: 4, Run: maxpool1Forward, Mode: engine.Inference},
-				{N: 2, Run: conv2Forward, Mode: engine.Inference},
-				{N: 2, Run: bn2Eval, Mode: engine.Inference},
-				{N: 2, Run: conv3Forward, Mode: engine.Inference},
-				{N: 2, Run: bn3Eval, Mode: engine.Inference},
-				{N: 2, Run: conv4Forward, Mode: engine.Inference},
-				{N: 2, Run: bn4Eval, Mode: engine.Inference},
-				{N: 2, Run: add1Forward, Mode: engine.Inference},
-				{N: 8, Run: globalavgpool1Forward, Mode: engine.Inference},
-				{N: 3, Run: fc1Forward, Mode: engine.Inference},
-			},
-			Reforward: true,
-		},
+		{Name: "conv1+bn1+relu1 (inference)", Forward: []engine.Phase{
+			{N: 8, Run: conv1Infer, Mode: engine.Inference},
+		}},
+		{Name: "maxpool1 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: maxpool1Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv2+bn2+relu2 (inference)", Forward: []engine.Phase{
+			{N: 2, Run: conv2Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv4+bn4 (inference)", Forward: []engine.Phase{
+			{N: 2, Run: conv4Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv3+bn3+add1+relu3 (inference)", Forward: []engine.Phase{
+			{N: 2, Run: conv3Infer, Mode: engine.Inference},
+		}},
+		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
+			{N: 8, Run: poolavgInfer(f15, f14), Mode: engine.Inference},
+		}},
+		{Name: "fc1 (inference)", Forward: []engine.Phase{
+			{N: 3, Run: fc3Infer(f15), Mode: engine.Inference},
+		}},
+		{Name: "conv1 (training)", Forward: []engine.Phase{
+			{N: 8, Run: conv1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 7, Run: conv1WeightGrad, Even: true, Sums: true},
+			{N: 16, Run: conv1InputGrad},
+		}},
+		{Name: "bn1+relu1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: bn1Stats, Batch: true, Mode: engine.Training},
+			{N: 8, Run: bn1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: bn1Backward, Batch: true, Mode: engine.Training},
+			{N: 4, Run: bn1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "maxpool1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: maxpool1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: maxpool1InputGrad},
+		}},
+		{Name: "conv2 (training)", Forward: []engine.Phase{
+			{N: 2, Run: conv2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: conv2WeightGrad, Even: true, Sums: true},
+			{N: 4, Run: conv2InputGrad},
+		}},
+		{Name: "bn2+relu2 (training)", Forward: []engine.Phase{
+			{N: 8, Run: bn2Stats, Batch: true, Mode: engine.Training},
+			{N: 2, Run: bn2Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: bn2Backward, Batch: true, Mode: engine.Training},
+			{N: 8, Run: bn2EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "conv3 (training)", Forward: []engine.Phase{
+			{N: 2, Run: conv3Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: conv3WeightGrad, Even: true, Sums: true},
+			{N: 2, Run: conv3InputGrad},
+		}},
+		{Name: "bn3 (training)", Forward: []engine.Phase{
+			{N: 8, Run: batchnormStats(bn3Count, bn3W, bn3Batch, f7), Batch: true, Mode: engine.Training},
+			{N: 2, Run: batchnormForward(bn3W, bn3Batch, f1, f7), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: bn3Backward, Batch: true, Mode: engine.Training},
+			{N: 8, Run: bn3EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "conv4 (training)", Forward: []engine.Phase{
+			{N: 2, Run: conv4Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv4WeightGrad, Even: true, Sums: true},
+			{N: 4, Run: conv4InputGrad},
+		}},
+		{Name: "bn4 (training)", Forward: []engine.Phase{
+			{N: 8, Run: batchnormStats(bn4Count, bn4W, bn4Batch, f8), Batch: true, Mode: engine.Training},
+			{N: 2, Run: batchnormForward(bn4W, bn4Batch, f9, f8), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: bn4Backward, Batch: true, Mode: engine.Training},
+			{N: 8, Run: bn4EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "add1+relu3 (training)", Forward: []engine.Phase{
+			{N: 2, Run: add1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 2, Run: add1InputGrad},
+		}},
+		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
+			{N: 8, Run: poolavgInfer(f9, f10), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: globalavgpool1InputGrad},
+		}},
+		{Name: "fc1 (training)", Forward: []engine.Phase{
+			{N: 3, Run: fc3Infer(f9), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: fc1WeightGrad, Sums: true},
+			{N: 8, Run: fc1InputGrad},
+		}},
+		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
+			{N: 8, Run: conv1Forward, Mode: engine.Inference},
+			{N: 8, Run: bn1Eval, Mode: engine.Inference},
+			{N: 4, Run: maxpool1Forward, Mode: engine.Inference},
+			{N: 2, Run: conv2Forward, Mode: engine.Inference},
+			{N: 2, Run: bn2Eval, Mode: engine.Inference},
+			{N: 2, Run: conv3Forward, Mode: engine.Inference},
+			{N: 2, Run: batchnormEval(bn3W, bn3Coef, f1, f7), Mode: engine.Inference},
+			{N: 2, Run: conv4Forward, Mode: engine.Inference},
+			{N: 2, Run: batchnormEval(bn4W, bn4Coef, f9, f8), Mode: engine.Inference},
+			{N: 2, Run: add1Forward, Mode: engine.Inference},
+			{N: 8, Run: poolavgInfer(f9, f10), Mode: engine.Inference},
+			{N: 3, Run: fc3Infer(f9), Mode: engine.Inference},
+		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 19},
 }
@@ -439,8 +366,8 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 	}
 }
 
-// conv1InferGeom: conv 7x7x4 s2 p3 nobias, in inference.
-var conv1InferGeom = runtime.ConvGeom{
+// conv7x7x4InferGeom: conv 7x7x4 s2 p3 nobias, in inference.
+var conv7x7x4InferGeom = runtime.ConvGeom{
 	C: 3, InRow: 66, OH: 8, OW: 8, K: 4, OutRow: 32,
 	FH: 7, FW: 7, SH: 2, SW: 2, KB: 16, ReLU: true,
 }
@@ -458,30 +385,30 @@ func conv1FoldUpdate(w *engine.Weights, d []float32) {
 
 // conv1Infer computes conv1 (conv 7x7x4 s2 p3 nobias) + bn1 (batchnorm) + relu1 (relu): output rows [lo, hi).
 func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[conv1Fold], c.D[conv1Fold][2352:], lo, hi)
+	runtime.ConvForward(&conv7x7x4InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[conv1Fold], c.D[conv1Fold][2352:], lo, hi)
 }
 
-// maxpool1InferGeom: pool max 3x3 s2 p1.
-var maxpool1InferGeom = runtime.PoolGeom{
+// poolmaxInferGeom: pool max 3x3 s2 p1.
+var poolmaxInferGeom = runtime.PoolGeom{
 	C: 4, H: 8, W: 8, InRow: 32,
 	OH: 4, OW: 4, OutRow: 24, OutOff: 28,
 	FH: 3, FW: 3, SH: 2, SW: 2, PH: 1, PW: 1,
 	DInRow: 32,
 }
 
-// padI2: the padding of b2 (4x4x4 p1).
-var padI2 = runtime.Padding{
+// pad4x4x4p1: the padding of a 4x4x4 p1 buffer.
+var pad4x4x4p1 = runtime.Padding{
 	H: 4, W: 4, C: 4, PH: 1, PW: 1,
 }
 
 // maxpool1Infer computes maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func maxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padI2, c.F[f14], lo, hi)
-	runtime.MaxPoolForwardNoIndex(&maxpool1InferGeom, c.F[f14], c.F[f1], lo, hi)
+	runtime.ClearPadding(&pad4x4x4p1, c.F[f14], lo, hi)
+	runtime.MaxPoolForwardNoIndex(&poolmaxInferGeom, c.F[f14], c.F[f1], lo, hi)
 }
 
-// conv2InferGeom: conv 3x3x8 s2 p1 nobias, in inference.
-var conv2InferGeom = runtime.ConvGeom{
+// conv3x3x8InferGeom: conv 3x3x8 s2 p1 nobias, in inference.
+var conv3x3x8InferGeom = runtime.ConvGeom{
 	C: 4, InRow: 24, OH: 2, OW: 2, K: 8, OutRow: 32, OutOff: 40,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU: true,
 }
@@ -494,19 +421,19 @@ func conv2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 8, 4, 3, 3, 16, false)
 }
 
-// padI3: the padding of b3 (2x2x8 p1).
-var padI3 = runtime.Padding{
+// pad2x2x8p1: the padding of a 2x2x8 p1 buffer.
+var pad2x2x8p1 = runtime.Padding{
 	H: 2, W: 2, C: 8, PH: 1, PW: 1,
 }
 
 // conv2Infer computes conv2 (conv 3x3x8 s2 p1 nobias) + bn2 (batchnorm) + relu2 (relu): output rows [lo, hi).
 func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2InferGeom, c.Scratch, c.F[f1], c.F[f14], c.D[conv2Fold], c.D[conv2Fold][576:], lo, hi)
-	runtime.ClearPadding(&padI3, c.F[f1], lo, hi)
+	runtime.ConvForward(&conv3x3x8InferGeom, c.Scratch, c.F[f1], c.F[f14], c.D[conv2Fold], c.D[conv2Fold][576:], lo, hi)
+	runtime.ClearPadding(&pad2x2x8p1, c.F[f1], lo, hi)
 }
 
-// conv4InferGeom: conv 1x1x8 s2 nobias, in inference.
-var conv4InferGeom = runtime.ConvGeom{
+// conv1x1x8InferGeom: conv 1x1x8 s2 nobias, in inference.
+var conv1x1x8InferGeom = runtime.ConvGeom{
 	C: 4, InRow: 24, OH: 2, OW: 2, K: 8, OutRow: 16,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 16,
 }
@@ -521,11 +448,11 @@ func conv4FoldUpdate(w *engine.Weights, d []float32) {
 
 // conv4Infer computes conv4 (conv 1x1x8 s2 nobias) + bn4 (batchnorm): output rows [lo, hi).
 func conv4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv4InferGeom, c.Scratch, c.F[f15], c.F[f14][28:], c.D[conv4Fold], c.D[conv4Fold][64:], lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x8InferGeom, c.Scratch, c.F[f15], c.F[f14][28:], c.D[conv4Fold], c.D[conv4Fold][64:], lo, hi)
 }
 
-// conv3InferGeom: conv 3x3x8 p1 nobias, in inference.
-var conv3InferGeom = runtime.ConvGeom{
+// conv3x3x8InferGeom_2: conv 3x3x8 p1 nobias, in inference.
+var conv3x3x8InferGeom_2 = runtime.ConvGeom{
 	C: 8, InRow: 32, OH: 2, OW: 2, K: 8, OutRow: 16,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
@@ -538,8 +465,8 @@ func conv3FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 8, 8, 3, 3, 16, false)
 }
 
-// conv3StoreGeom: the residual add fused into its store of conv3+bn3+add1+relu3.
-var conv3StoreGeom = runtime.EltGeom{
+// conv3x3x8StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+var conv3x3x8StoreGeom = runtime.EltGeom{
 	H: 2, W: 2, C: 8,
 	Out: runtime.Layout{Row: 16, Pix: 8}, In: []runtime.Layout{{Row: 16, Pix: 8}, {Row: 16, Pix: 8}},
 	Act: runtime.ActReLU,
@@ -547,28 +474,32 @@ var conv3StoreGeom = runtime.EltGeom{
 
 // conv3Infer computes conv3 (conv 3x3x8 p1 nobias) + bn3 (batchnorm) + add1 (residual) + relu3 (relu): output rows [lo, hi).
 func conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3InferGeom, c.Scratch, c.F[f14], c.F[f1], c.D[conv3Fold], c.D[conv3Fold][1152:], lo, hi)
-	runtime.Add(&conv3StoreGeom, c.F[f14], [][]float32{c.F[f14], c.F[f15]}, lo, hi)
+	runtime.ConvForward(&conv3x3x8InferGeom_2, c.Scratch, c.F[f14], c.F[f1], c.D[conv3Fold], c.D[conv3Fold][1152:], lo, hi)
+	runtime.Add(&conv3x3x8StoreGeom, c.F[f14], [][]float32{c.F[f14], c.F[f15]}, lo, hi)
 }
 
-// globalavgpool1InferGeom: pool avg global.
-var globalavgpool1InferGeom = runtime.GlobalPoolGeom{
+// poolavgInferGeom: pool avg global.
+var poolavgInferGeom = runtime.GlobalPoolGeom{
 	H: 2, W: 2, C: 8,
 	In: runtime.Layout{Row: 16, Pix: 8},
 }
 
-// globalavgpool1Infer computes globalavgpool1 (pool avg global), channels [lo, hi).
-func globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f15], c.F[f14], lo, hi)
+// poolavgInfer returns the phase of globalavgpool1, each with its own buffers: it computes pool avg global, channels [lo, hi).
+func poolavgInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.GlobalAvgPoolForward(&poolavgInferGeom, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// fc1Infer computes fc1 (fc 3), outputs [lo, hi).
-func fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f15], c.P[fc1W], c.P[fc1B], 8, lo, hi)
+// fc3Infer returns the phase of fc1, each with its own buffers: it computes fc 3, outputs [lo, hi).
+func fc3Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[f1], c.F[b0], c.P[fc1W], c.P[fc1B], 8, lo, hi)
+	}
 }
 
-// conv1Geom: conv 7x7x4 s2 p3 nobias.
-var conv1Geom = runtime.ConvGeom{
+// conv7x7x4Geom: conv 7x7x4 s2 p3 nobias.
+var conv7x7x4Geom = runtime.ConvGeom{
 	C: 3, InRow: 66, OH: 8, OW: 8, K: 4, OutRow: 32,
 	FH: 7, FW: 7, SH: 2, SW: 2, KB: 16,
 	DOutRow: 32,
@@ -577,17 +508,17 @@ var conv1Geom = runtime.ConvGeom{
 
 // conv1Forward computes conv1 (conv 7x7x4 s2 p3 nobias): output rows [lo, hi).
 func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], nil, lo, hi)
+	runtime.ConvForward(&conv7x7x4Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], nil, lo, hi)
 }
 
 // conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
 func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv1Geom, c.Scratch, c.G[conv1W], nil, c.F[f0], c.F[f4], lo, hi)
+	runtime.ConvWeightGrad(&conv7x7x4Geom, c.Scratch, c.G[conv1W], nil, c.F[f0], c.F[f4], lo, hi)
 }
 
 // conv1TUpdate computes conv1's weights transposed, for its input gradient.
 func conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv1Geom, d, w.P[conv1W])
+	runtime.GroupedTranspose(&conv7x7x4Geom, d, w.P[conv1W])
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -595,11 +526,11 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.ConvInputGradGrouped(&conv1Geom, c.Scratch, c.F[f12], c.D[conv1T], c.F[f4], false, lo, hi)
+	runtime.ConvInputGradGrouped(&conv7x7x4Geom, c.Scratch, c.F[f12], c.D[conv1T], c.F[f4], false, lo, hi)
 }
 
-// bn1Geom: batchnorm.
-var bn1Geom = runtime.BNGeom{
+// batchnormGeom: batchnorm.
+var batchnormGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 4,
 	In: runtime.Layout{Row: 32, Pix: 4}, Out: runtime.Layout{Row: 32, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -611,36 +542,29 @@ func bn1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn1Count][0]++
 	}
 	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
-	runtime.BatchNormStats(&bn1Geom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
 }
 
 // bn1Forward computes bn1 (batchnorm) + relu1 (relu) with the batch statistics, rows [lo, hi).
 func bn1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
-	runtime.BatchNormApply(&bn1Geom, &v, c.F[f3], c.F[f2], lo, hi)
-}
-
-// bn1EvalGeom: batchnorm, in inference.
-var bn1EvalGeom = runtime.BNGeom{
-	H: 8, W: 8, C: 4,
-	In: runtime.Layout{Row: 32, Pix: 4}, Out: runtime.Layout{Row: 32, Pix: 4},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f3], c.F[f2], lo, hi)
 }
 
 // bn1CoefUpdate computes bn1's inference-mode coefficients (running statistics).
 func bn1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn1W, 4, d)
-	runtime.BatchNormEval(&bn1EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom, &v)
 }
 
 // bn1Eval computes bn1 (batchnorm) + relu1 (relu) in inference mode, rows [lo, hi).
 func bn1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
-	runtime.BatchNormApply(&bn1EvalGeom, &v, c.F[f3], c.F[f2], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f3], c.F[f2], lo, hi)
 }
 
-// bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var bn1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 4,
 	In: runtime.Layout{Row: 32, Pix: 4}, Out: runtime.Layout{Row: 32, Pix: 4},
 	DIn: runtime.Layout{Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 32, Pix: 4},
@@ -651,11 +575,11 @@ var bn1BackwardGeom = runtime.BNGeom{
 func bn1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
 	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
-	runtime.BatchNormBackward(&bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f6), c.Batch.F(f2), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f6), c.Batch.F(f2), nil, lo, hi)
 }
 
-// bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 4,
 	In: runtime.Layout{Row: 32, Pix: 4}, Out: runtime.Layout{Row: 32, Pix: 4},
 	DIn: runtime.Layout{Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 32, Pix: 4},
@@ -666,35 +590,30 @@ var bn1EvalBackwardGeom = runtime.BNGeom{
 func bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
 	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
-	runtime.BatchNormBackward(&bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f6), c.Batch.F(f2), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f6), c.Batch.F(f2), nil, lo, hi)
 }
 
-// maxpool1ForwardGeom: pool max 3x3 s2 p1.
-var maxpool1ForwardGeom = runtime.PoolGeom{
+// poolmaxForwardGeom: pool max 3x3 s2 p1.
+var poolmaxForwardGeom = runtime.PoolGeom{
 	C: 4, H: 8, W: 8, InRow: 32,
 	OH: 4, OW: 4, OutRow: 24, OutOff: 28,
 	FH: 3, FW: 3, SH: 2, SW: 2, PH: 1, PW: 1,
 	DInRow: 32, DOutRow: 16,
 }
 
-// padT3: the padding of b3 (4x4x4 p1).
-var padT3 = runtime.Padding{
-	H: 4, W: 4, C: 4, PH: 1, PW: 1,
-}
-
 // maxpool1Forward computes maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func maxpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT3, c.F[f4], lo, hi)
-	runtime.MaxPoolForward(&maxpool1ForwardGeom, c.F[f4], c.I[maxpool1Index], c.F[f3], lo, hi)
+	runtime.ClearPadding(&pad4x4x4p1, c.F[f4], lo, hi)
+	runtime.MaxPoolForward(&poolmaxForwardGeom, c.F[f4], c.I[maxpool1Index], c.F[f3], lo, hi)
 }
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
 func maxpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&maxpool1ForwardGeom, c.F[f6], c.F[f8], c.F[f4], c.I[maxpool1Index], lo, hi)
+	runtime.MaxPoolBackwardReLU(&poolmaxForwardGeom, c.F[f6], c.F[f8], c.F[f4], c.I[maxpool1Index], lo, hi)
 }
 
-// conv2Geom: conv 3x3x8 s2 p1 nobias.
-var conv2Geom = runtime.ConvGeom{
+// conv3x3x8Geom: conv 3x3x8 s2 p1 nobias.
+var conv3x3x8Geom = runtime.ConvGeom{
 	C: 4, InRow: 24, OH: 2, OW: 2, K: 8, OutRow: 16,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16,
 	DOutRow: 16,
@@ -703,26 +622,26 @@ var conv2Geom = runtime.ConvGeom{
 
 // conv2Forward computes conv2 (conv 3x3x8 s2 p1 nobias): output rows [lo, hi).
 func conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv2Geom, c.Scratch, c.F[f5], c.F[f4], c.P[conv2W], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x8Geom, c.Scratch, c.F[f5], c.F[f4], c.P[conv2W], nil, lo, hi)
 }
 
 // conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks).
 func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv2Geom, c.Scratch, c.G[conv2W], nil, c.F[f4], c.F[f7], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x8Geom, c.Scratch, c.G[conv2W], nil, c.F[f4], c.F[f7], lo, hi)
 }
 
 // conv2TUpdate computes conv2's weights transposed, for its input gradient.
 func conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv2Geom, d, w.P[conv2W])
+	runtime.GroupedTranspose(&conv3x3x8Geom, d, w.P[conv2W])
 }
 
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv2Geom, c.Scratch, c.F[f8], c.D[conv2T], c.F[f7], true, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x8Geom, c.Scratch, c.F[f8], c.D[conv2T], c.F[f7], true, lo, hi)
 }
 
-// bn2Geom: batchnorm.
-var bn2Geom = runtime.BNGeom{
+// batchnormGeom_2: batchnorm.
+var batchnormGeom_2 = runtime.BNGeom{
 	H: 2, W: 2, C: 8,
 	In: runtime.Layout{Row: 16, Pix: 8}, Out: runtime.Layout{Off: 40, Row: 32, Pix: 8},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -734,43 +653,31 @@ func bn2Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn2Count][0]++
 	}
 	v := bnVecs(c.Weights, bn2W, 8, c.B[bn2Batch])
-	runtime.BatchNormStats(&bn2Geom, c.Scratch, &v, c.Batch.F(f5), lo, hi)
-}
-
-// padT5: the padding of b5 (2x2x8 p1).
-var padT5 = runtime.Padding{
-	H: 2, W: 2, C: 8, PH: 1, PW: 1,
+	runtime.BatchNormStats(&batchnormGeom_2, c.Scratch, &v, c.Batch.F(f5), lo, hi)
 }
 
 // bn2Forward computes bn2 (batchnorm) + relu2 (relu) with the batch statistics, rows [lo, hi).
 func bn2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT5, c.F[f6], lo, hi)
+	runtime.ClearPadding(&pad2x2x8p1, c.F[f6], lo, hi)
 	v := bnVecs(c.Weights, bn2W, 8, c.B[bn2Batch])
-	runtime.BatchNormApply(&bn2Geom, &v, c.F[f6], c.F[f5], lo, hi)
-}
-
-// bn2EvalGeom: batchnorm, in inference.
-var bn2EvalGeom = runtime.BNGeom{
-	H: 2, W: 2, C: 8,
-	In: runtime.Layout{Row: 16, Pix: 8}, Out: runtime.Layout{Off: 40, Row: 32, Pix: 8},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+	runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[f6], c.F[f5], lo, hi)
 }
 
 // bn2CoefUpdate computes bn2's inference-mode coefficients (running statistics).
 func bn2CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn2W, 8, d)
-	runtime.BatchNormEval(&bn2EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom_2, &v)
 }
 
 // bn2Eval computes bn2 (batchnorm) + relu2 (relu) in inference mode, rows [lo, hi).
 func bn2Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT5, c.F[f6], lo, hi)
+	runtime.ClearPadding(&pad2x2x8p1, c.F[f6], lo, hi)
 	v := bnVecs(c.Weights, bn2W, 8, c.D[bn2Coef])
-	runtime.BatchNormApply(&bn2EvalGeom, &v, c.F[f6], c.F[f5], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[f6], c.F[f5], lo, hi)
 }
 
-// bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var bn2BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_2 = runtime.BNGeom{
 	H: 2, W: 2, C: 8,
 	In: runtime.Layout{Row: 16, Pix: 8}, Out: runtime.Layout{Off: 40, Row: 32, Pix: 8},
 	DIn: runtime.Layout{Row: 16, Pix: 8}, DOut: runtime.Layout{Row: 16, Pix: 8},
@@ -781,11 +688,11 @@ var bn2BackwardGeom = runtime.BNGeom{
 func bn2Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn2W, 8, c.B[bn2Batch])
 	v.DGamma, v.DBeta = c.G[bn2W], c.G[bn2B]
-	runtime.BatchNormBackward(&bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f1), c.Batch.F(f5), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_2, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f1), c.Batch.F(f5), nil, lo, hi)
 }
 
-// bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var bn2EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
 	H: 2, W: 2, C: 8,
 	In: runtime.Layout{Row: 16, Pix: 8}, Out: runtime.Layout{Off: 40, Row: 32, Pix: 8},
 	DIn: runtime.Layout{Row: 16, Pix: 8}, DOut: runtime.Layout{Row: 16, Pix: 8},
@@ -796,11 +703,11 @@ var bn2EvalBackwardGeom = runtime.BNGeom{
 func bn2EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn2W, 8, c.D[bn2Coef])
 	v.DGamma, v.DBeta = c.G[bn2W], c.G[bn2B]
-	runtime.BatchNormBackward(&bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f1), c.Batch.F(f5), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f1), c.Batch.F(f5), nil, lo, hi)
 }
 
-// conv3Geom: conv 3x3x8 p1 nobias.
-var conv3Geom = runtime.ConvGeom{
+// conv3x3x8Geom_2: conv 3x3x8 p1 nobias.
+var conv3x3x8Geom_2 = runtime.ConvGeom{
 	C: 8, InRow: 32, OH: 2, OW: 2, K: 8, OutRow: 16,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 40,
@@ -809,26 +716,20 @@ var conv3Geom = runtime.ConvGeom{
 
 // conv3Forward computes conv3 (conv 3x3x8 p1 nobias): output rows [lo, hi).
 func conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3Geom, c.Scratch, c.F[f7], c.F[f6], c.P[conv3W], nil, lo, hi)
+	runtime.ConvForward(&conv3x3x8Geom_2, c.Scratch, c.F[f7], c.F[f6], c.P[conv3W], nil, lo, hi)
 }
 
 // conv3WeightGrad adds to the weight and bias gradients of conv3, units (filter rows of weight blocks).
 func conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3Geom, c.Scratch, c.G[conv3W], nil, c.F[f6], c.F[f9], lo, hi)
+	runtime.ConvWeightGrad(&conv3x3x8Geom_2, c.Scratch, c.G[conv3W], nil, c.F[f6], c.F[f9], lo, hi)
 }
 
-// conv3PrevActGeom: the derivative of relu2, in place on its output's gradient.
-var conv3PrevActGeom = runtime.EltGeom{
+// conv3x3x8PrevActGeom: the derivative of relu2, in place on its output's gradient.
+var conv3x3x8PrevActGeom = runtime.EltGeom{
 	H: 2, W: 2, C: 8,
 	Out: runtime.Layout{Off: 40, Row: 32, Pix: 8}, In: []runtime.Layout{{Off: 40, Row: 32, Pix: 8}},
 	DOut: runtime.Layout{Row: 16, Pix: 8}, DIn: []runtime.Layout{{Row: 16, Pix: 8}},
 	Act: runtime.ActReLU,
-}
-
-// conv3Back: the transposed convolution that computes conv3's input gradient.
-var conv3Back = runtime.ConvGeom{
-	C: 8, InRow: 32, OH: 2, OW: 2, K: 8, OutRow: 16,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
 // conv3TUpdate computes conv3's weights transposed, for its input gradient.
@@ -838,63 +739,59 @@ func conv3TUpdate(w *engine.Weights, d []float32) {
 
 // conv3InputGrad computes the gradient of conv3's input, rows [lo, hi).
 func conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3Back, c.Scratch, c.F[f1], c.F[f9], c.D[conv3T], nil, lo, hi)
-	// The derivative of relu2, on the rows just written.
-	runtime.ActBackward(&conv3PrevActGeom, c.F[f1], c.F[f1], nil, c.F[f6], lo, hi)
+	runtime.ConvForward(&conv3x3x8InferGeom_2, c.Scratch, c.F[f1], c.F[f9], c.D[conv3T], nil, lo, hi)
+	// The derivative of the relu before, on the rows just written.
+	runtime.ActBackward(&conv3x3x8PrevActGeom, c.F[f1], c.F[f1], nil, c.F[f6], lo, hi)
 }
 
-// bn3Geom: batchnorm.
-var bn3Geom = runtime.BNGeom{
+// batchnormGeom_3: batchnorm.
+var batchnormGeom_3 = runtime.BNGeom{
 	H: 2, W: 2, C: 8,
 	In: runtime.Layout{Row: 16, Pix: 8}, Out: runtime.Layout{Row: 16, Pix: 8},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// bn3Stats computes bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[bn3Count][0]++
+// batchnormStats returns the phase of bn3 and bn4, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 8, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom_3, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, bn3W, 8, c.B[bn3Batch])
-	runtime.BatchNormStats(&bn3Geom, c.Scratch, &v, c.Batch.F(f7), lo, hi)
 }
 
-// bn3Forward computes bn3 (batchnorm) with the batch statistics, rows [lo, hi).
-func bn3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn3W, 8, c.B[bn3Batch])
-	runtime.BatchNormApply(&bn3Geom, &v, c.F[f1], c.F[f7], lo, hi)
+// batchnormForward returns the phase of bn3 and bn4, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnormForward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 8, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// bn3EvalGeom: batchnorm, in inference.
-var bn3EvalGeom = runtime.BNGeom{
-	H: 2, W: 2, C: 8,
-	In: runtime.Layout{Row: 16, Pix: 8}, Out: runtime.Layout{Row: 16, Pix: 8},
-	Eps: 1e-05, Momentum: 0.1,
+// batchnormCoefUpdate returns the update of bn3 and bn4, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 8, d)
+		runtime.BatchNormEval(&batchnormGeom_3, &v)
+	}
 }
 
-// bn3CoefUpdate computes bn3's inference-mode coefficients (running statistics).
-func bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, bn3W, 8, d)
-	runtime.BatchNormEval(&bn3EvalGeom, &v)
+// batchnormEval returns the phase of bn3 and bn4, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnormEval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 8, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// bn3Eval computes bn3 (batchnorm) in inference mode, rows [lo, hi).
-func bn3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn3W, 8, c.D[bn3Coef])
-	runtime.BatchNormApply(&bn3EvalGeom, &v, c.F[f1], c.F[f7], lo, hi)
-}
-
-// bn3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var bn3BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_3: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_3 = runtime.BNGeom{
 	H: 2, W: 2, C: 8,
 	In: runtime.Layout{Row: 16, Pix: 8}, Out: runtime.Layout{Row: 16, Pix: 8},
 	DIn: runtime.Layout{Off: 40, Row: 32, Pix: 8}, DOut: runtime.Layout{Row: 16, Pix: 8},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG19: the padding of g19 (2x2x8 p1).
-var padTG19 = runtime.Padding{
-	H: 2, W: 2, C: 8, PH: 1, PW: 1,
 }
 
 // bn3Backward computes the gradients of bn3's input, weight and bias through the batch statistics, channels [lo, hi).
@@ -903,14 +800,14 @@ func bn3Backward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[bn3W], c.G[bn3B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f9) {
-			runtime.ClearPadding(&padTG19, f, 0, 2)
+			runtime.ClearPadding(&pad2x2x8p1, f, 0, 2)
 		}
 	}
-	runtime.BatchNormBackward(&bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f1), c.Batch.F(f7), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_3, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f1), c.Batch.F(f7), nil, lo, hi)
 }
 
-// bn3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var bn3EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_3 = runtime.BNGeom{
 	H: 2, W: 2, C: 8,
 	In: runtime.Layout{Row: 16, Pix: 8}, Out: runtime.Layout{Row: 16, Pix: 8},
 	DIn: runtime.Layout{Off: 40, Row: 32, Pix: 8}, DOut: runtime.Layout{Row: 16, Pix: 8},
@@ -923,14 +820,14 @@ func bn3EvalBackward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[bn3W], c.G[bn3B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f9) {
-			runtime.ClearPadding(&padTG19, f, 0, 2)
+			runtime.ClearPadding(&pad2x2x8p1, f, 0, 2)
 		}
 	}
-	runtime.BatchNormBackward(&bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f1), c.Batch.F(f7), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f1), c.Batch.F(f7), nil, lo, hi)
 }
 
-// conv4Geom: conv 1x1x8 s2 nobias.
-var conv4Geom = runtime.ConvGeom{
+// conv1x1x8Geom: conv 1x1x8 s2 nobias.
+var conv1x1x8Geom = runtime.ConvGeom{
 	C: 4, InRow: 24, OH: 2, OW: 2, K: 8, OutRow: 16,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 16,
 	DOutRow: 16,
@@ -939,67 +836,26 @@ var conv4Geom = runtime.ConvGeom{
 
 // conv4Forward computes conv4 (conv 1x1x8 s2 nobias): output rows [lo, hi).
 func conv4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv4Geom, c.Scratch, c.F[f8], c.F[f4][28:], c.P[conv4W], nil, lo, hi)
+	runtime.Conv1x1Forward(&conv1x1x8Geom, c.Scratch, c.F[f8], c.F[f4][28:], c.P[conv4W], nil, lo, hi)
 }
 
 // conv4WeightGrad adds to the weight and bias gradients of conv4, weight blocks.
 func conv4WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv4Geom, c.Scratch, c.G[conv4W], nil, c.F[f4][28:], c.F[f9], lo, hi)
+	runtime.Conv1x1WeightGrad(&conv1x1x8Geom, c.Scratch, c.G[conv4W], nil, c.F[f4][28:], c.F[f9], lo, hi)
 }
 
 // conv4TUpdate computes conv4's weights transposed, for its input gradient.
 func conv4TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv4Geom, d, w.P[conv4W])
+	runtime.Conv1x1Transpose(&conv1x1x8Geom, d, w.P[conv4W])
 }
 
 // conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
 func conv4InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv4Geom, c.Scratch, c.F[f8], c.D[conv4T], c.F[f9], false, lo, hi)
+	runtime.Conv1x1InputGrad(&conv1x1x8Geom, c.Scratch, c.F[f8], c.D[conv4T], c.F[f9], false, lo, hi)
 }
 
-// bn4Geom: batchnorm.
-var bn4Geom = runtime.BNGeom{
-	H: 2, W: 2, C: 8,
-	In: runtime.Layout{Row: 16, Pix: 8}, Out: runtime.Layout{Row: 16, Pix: 8},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// bn4Stats computes bn4's batch statistics, channels [lo, hi), and moves its running statistics.
-func bn4Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[bn4Count][0]++
-	}
-	v := bnVecs(c.Weights, bn4W, 8, c.B[bn4Batch])
-	runtime.BatchNormStats(&bn4Geom, c.Scratch, &v, c.Batch.F(f8), lo, hi)
-}
-
-// bn4Forward computes bn4 (batchnorm) with the batch statistics, rows [lo, hi).
-func bn4Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn4W, 8, c.B[bn4Batch])
-	runtime.BatchNormApply(&bn4Geom, &v, c.F[f9], c.F[f8], lo, hi)
-}
-
-// bn4EvalGeom: batchnorm, in inference.
-var bn4EvalGeom = runtime.BNGeom{
-	H: 2, W: 2, C: 8,
-	In: runtime.Layout{Row: 16, Pix: 8}, Out: runtime.Layout{Row: 16, Pix: 8},
-	Eps: 1e-05, Momentum: 0.1,
-}
-
-// bn4CoefUpdate computes bn4's inference-mode coefficients (running statistics).
-func bn4CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, bn4W, 8, d)
-	runtime.BatchNormEval(&bn4EvalGeom, &v)
-}
-
-// bn4Eval computes bn4 (batchnorm) in inference mode, rows [lo, hi).
-func bn4Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn4W, 8, c.D[bn4Coef])
-	runtime.BatchNormApply(&bn4EvalGeom, &v, c.F[f9], c.F[f8], lo, hi)
-}
-
-// bn4BackwardGeom: the gradient of batchnorm through the batch statistics.
-var bn4BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_4: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_4 = runtime.BNGeom{
 	H: 2, W: 2, C: 8,
 	In: runtime.Layout{Row: 16, Pix: 8}, Out: runtime.Layout{Row: 16, Pix: 8},
 	DIn: runtime.Layout{Row: 16, Pix: 8}, DOut: runtime.Layout{Row: 16, Pix: 8},
@@ -1010,11 +866,11 @@ var bn4BackwardGeom = runtime.BNGeom{
 func bn4Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn4W, 8, c.B[bn4Batch])
 	v.DGamma, v.DBeta = c.G[bn4W], c.G[bn4B]
-	runtime.BatchNormBackward(&bn4BackwardGeom, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f11), c.Batch.F(f8), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_4, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f11), c.Batch.F(f8), nil, lo, hi)
 }
 
-// bn4EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var bn4EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_4: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_4 = runtime.BNGeom{
 	H: 2, W: 2, C: 8,
 	In: runtime.Layout{Row: 16, Pix: 8}, Out: runtime.Layout{Row: 16, Pix: 8},
 	DIn: runtime.Layout{Row: 16, Pix: 8}, DOut: runtime.Layout{Row: 16, Pix: 8},
@@ -1025,29 +881,22 @@ var bn4EvalBackwardGeom = runtime.BNGeom{
 func bn4EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn4W, 8, c.D[bn4Coef])
 	v.DGamma, v.DBeta = c.G[bn4W], c.G[bn4B]
-	runtime.BatchNormBackward(&bn4EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f11), c.Batch.F(f8), nil, lo, hi)
-}
-
-// add1ForwardGeom: add1+relu3.
-var add1ForwardGeom = runtime.EltGeom{
-	H: 2, W: 2, C: 8,
-	Out: runtime.Layout{Row: 16, Pix: 8}, In: []runtime.Layout{{Row: 16, Pix: 8}, {Row: 16, Pix: 8}},
-	Act: runtime.ActReLU,
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_4, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f11), c.Batch.F(f8), nil, lo, hi)
 }
 
 // add1Forward computes add1 (residual) + relu3 (relu), rows [lo, hi).
 func add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&add1ForwardGeom, c.F[f10], [][]float32{c.F[f1], c.F[f9]}, lo, hi)
+	runtime.Add(&conv3x3x8StoreGeom, c.F[f10], [][]float32{c.F[f1], c.F[f9]}, lo, hi)
 }
 
-// add1BackGeom: the gradient of add1+relu3.
-var add1BackGeom = runtime.EltGeom{
+// residualBackGeom: the gradient of the residual+the relu.
+var residualBackGeom = runtime.EltGeom{
 	H: 2, W: 2, C: 8,
 	DOut: runtime.Layout{Row: 16, Pix: 8}, DIn: []runtime.Layout{{Row: 16, Pix: 8}, {Row: 16, Pix: 8}}, Acc: []bool{false, false},
 }
 
-// add1ActGeom: the derivative of relu3, in place on its output's gradient.
-var add1ActGeom = runtime.EltGeom{
+// residualActGeom: the derivative of the relu, in place on its output's gradient.
+var residualActGeom = runtime.EltGeom{
 	H: 2, W: 2, C: 8,
 	Out: runtime.Layout{Row: 16, Pix: 8}, In: []runtime.Layout{{Row: 16, Pix: 8}},
 	DOut: runtime.Layout{Row: 16, Pix: 8}, DIn: []runtime.Layout{{Row: 16, Pix: 8}},
@@ -1056,24 +905,13 @@ var add1ActGeom = runtime.EltGeom{
 
 // add1InputGrad computes the gradients of add1 (residual) + relu3 (relu)'s inputs, rows [lo, hi).
 func add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&add1ActGeom, c.F[f9], c.F[f9], nil, c.F[f10], lo, hi)
+	runtime.ActBackward(&residualActGeom, c.F[f9], c.F[f9], nil, c.F[f10], lo, hi)
 	d := [2][]float32{c.F[f1], c.F[f11]}
-	runtime.AddBackward(&add1BackGeom, d[:], c.F[f9], lo, hi)
+	runtime.AddBackward(&residualBackGeom, d[:], c.F[f9], lo, hi)
 }
 
-// globalavgpool1ForwardGeom: pool avg global.
-var globalavgpool1ForwardGeom = runtime.GlobalPoolGeom{
-	H: 2, W: 2, C: 8,
-	In: runtime.Layout{Row: 16, Pix: 8},
-}
-
-// globalavgpool1Forward computes globalavgpool1 (pool avg global), channels [lo, hi).
-func globalavgpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1ForwardGeom, c.F[f9], c.F[f10], lo, hi)
-}
-
-// globalavgpool1BackGeom: pool avg global.
-var globalavgpool1BackGeom = runtime.GlobalPoolGeom{
+// poolavgBackGeom: pool avg global.
+var poolavgBackGeom = runtime.GlobalPoolGeom{
 	H: 2, W: 2, C: 8,
 	In:  runtime.Layout{Row: 16, Pix: 8},
 	DIn: runtime.Layout{Row: 16, Pix: 8},
@@ -1081,12 +919,7 @@ var globalavgpool1BackGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1InputGrad computes the gradient of globalavgpool1's input, channels [lo, hi).
 func globalavgpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolBackward(&globalavgpool1BackGeom, c.F[f9], c.F[f1], lo, hi)
-}
-
-// fc1Forward computes fc1 (fc 3), outputs [lo, hi).
-func fc1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f9], c.P[fc1W], c.P[fc1B], 8, lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolavgBackGeom, c.F[f9], c.F[f1], lo, hi)
 }
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).

@@ -215,30 +215,30 @@ var program = engine.Program{
 	},
 	Derived: []engine.Derived{
 		foldScratch:   {Name: "foldScratch", Use: engine.InferenceForward, Len: func() int { return 9216 }, Update: foldScratchUpdate},
-		conv1Fold:     {Name: "conv1Fold", Use: engine.InferenceForward, Len: func() int { return 9248 }, Update: conv1FoldUpdate},
-		conv1InferU:   {Name: "conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv1InferGeom) }, Update: conv1InferUUpdate},
-		conv2Fold:     {Name: "conv2Fold", Use: engine.InferenceForward, Len: func() int { return 9248 }, Update: conv2FoldUpdate},
-		conv2InferU:   {Name: "conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv2InferGeom) }, Update: conv2InferUUpdate},
-		conv3Fold:     {Name: "conv3Fold", Use: engine.InferenceForward, Len: func() int { return 9248 }, Update: conv3FoldUpdate},
-		conv3InferU:   {Name: "conv3InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3InferGeom) }, Update: conv3InferUUpdate},
-		conv4InferU:   {Name: "conv4InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv4InferGeom) }, Update: conv4InferUUpdate},
-		conv5InferU:   {Name: "conv5InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv5InferGeom) }, Update: conv5InferUUpdate},
-		conv1ForwardU: {Name: "conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv1Geom) }, Update: conv1ForwardUUpdate},
-		conv1T:        {Name: "conv1T", Use: engine.Backward, Len: func() int { return 9216 }, Update: conv1TUpdate},
-		conv1TU:       {Name: "conv1TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv1Back) }, Update: conv1TUUpdate},
-		bn1Coef:       {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: bn1CoefUpdate},
-		conv2ForwardU: {Name: "conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv2Geom) }, Update: conv2ForwardUUpdate},
+		conv1Fold:     {Name: "conv1Fold", Use: engine.InferenceForward, Len: func() int { return 9248 }, Update: conv3x3x32FoldUpdate(conv1W, bn1W, bn1B, bn1Mean, bn1Var)},
+		conv1InferU:   {Name: "conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x32InferGeom) }, Update: conv3x3x32InferUUpdate(conv1Fold)},
+		conv2Fold:     {Name: "conv2Fold", Use: engine.InferenceForward, Len: func() int { return 9248 }, Update: conv3x3x32FoldUpdate(conv2W, bn2W, bn2B, bn2Mean, bn2Var)},
+		conv2InferU:   {Name: "conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x32InferGeom) }, Update: conv3x3x32InferUUpdate(conv2Fold)},
+		conv3Fold:     {Name: "conv3Fold", Use: engine.InferenceForward, Len: func() int { return 9248 }, Update: conv3x3x32FoldUpdate(conv3W, bn3W, bn3B, bn3Mean, bn3Var)},
+		conv3InferU:   {Name: "conv3InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x32InferGeom_2) }, Update: conv3InferUUpdate},
+		conv4InferU:   {Name: "conv4InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x48InferGeom) }, Update: conv4InferUUpdate},
+		conv5InferU:   {Name: "conv5InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x32InferGeom_3) }, Update: conv5InferUUpdate},
+		conv1ForwardU: {Name: "conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Geom) }, Update: conv3x3x32ForwardUUpdate(conv1W)},
+		conv1T:        {Name: "conv1T", Use: engine.Backward, Len: func() int { return 9216 }, Update: conv3x3x32TUpdate(conv1W)},
+		conv1TU:       {Name: "conv1TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Back) }, Update: conv3x3x32TUUpdate(conv1T)},
+		bn1Coef:       {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnormCoefUpdate(bn1W)},
+		conv2ForwardU: {Name: "conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Geom) }, Update: conv3x3x32ForwardUUpdate(conv2W)},
 		conv2T:        {Name: "conv2T", Use: engine.Backward, Len: func() int { return 9216 }, Update: conv2TUpdate},
-		bn2Coef:       {Name: "bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: bn2CoefUpdate},
-		conv3ForwardU: {Name: "conv3ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3Geom) }, Update: conv3ForwardUUpdate},
-		conv3T:        {Name: "conv3T", Use: engine.Backward, Len: func() int { return 9216 }, Update: conv3TUpdate},
-		conv3TU:       {Name: "conv3TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3Back) }, Update: conv3TUUpdate},
+		bn2Coef:       {Name: "bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnormCoefUpdate(bn2W)},
+		conv3ForwardU: {Name: "conv3ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Geom) }, Update: conv3x3x32ForwardUUpdate(conv3W)},
+		conv3T:        {Name: "conv3T", Use: engine.Backward, Len: func() int { return 9216 }, Update: conv3x3x32TUpdate(conv3W)},
+		conv3TU:       {Name: "conv3TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Back) }, Update: conv3x3x32TUUpdate(conv3T)},
 		bn3Coef:       {Name: "bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: bn3CoefUpdate},
-		conv4ForwardU: {Name: "conv4ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv4Geom) }, Update: conv4ForwardUUpdate},
+		conv4ForwardU: {Name: "conv4ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x48Geom) }, Update: conv4ForwardUUpdate},
 		conv4T:        {Name: "conv4T", Use: engine.Backward, Len: func() int { return 13824 }, Update: conv4TUpdate},
-		conv5ForwardU: {Name: "conv5ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv5Geom) }, Update: conv5ForwardUUpdate},
+		conv5ForwardU: {Name: "conv5ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Geom_2) }, Update: conv5ForwardUUpdate},
 		conv5T:        {Name: "conv5T", Use: engine.Backward, Len: func() int { return 13824 }, Update: conv5TUpdate},
-		conv5TU:       {Name: "conv5TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv5Back) }, Update: conv5TUUpdate},
+		conv5TU:       {Name: "conv5TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Back_2) }, Update: conv5TUUpdate},
 	},
 	Buffers: []engine.Buffer{
 		f0:  {Len: 3200},
@@ -260,177 +260,108 @@ var program = engine.Program{
 	},
 	BatchBuffers: []int{bn1Batch: 128, bn2Batch: 128, bn3Batch: 128},
 	Steps: []engine.Step{
-		{
-			Name: "conv1+bn1+relu1 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: conv1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv2+bn2+relu2 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: conv2Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv3+bn3+add1+relu3 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: conv3Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv4+relu4 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: conv4Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv5+add2+relu5 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: conv5Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "globalavgpool1 (inference)",
-			Forward: []engine.Phase{
-				{N: 32, Run: globalavgpool1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "fc1 (inference)",
-			Forward: []engine.Phase{
-				{N: 4, Run: fc1Infer, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: conv1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: conv1WeightGrad, Even: true, Sums: true},
-				{N: 4, Run: conv1InputGrad},
-			},
-		},
-		{
-			Name: "bn1+relu1 (training)",
-			Forward: []engine.Phase{
-				{N: 32, Run: bn1Stats, Batch: true, Mode: engine.Training},
-				{N: 8, Run: bn1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 32, Run: bn1Backward, Batch: true, Mode: engine.Training},
-				{N: 32, Run: bn1EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv2 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: conv2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: conv2WeightGrad, Even: true, Sums: true},
-				{N: 8, Run: conv2InputGrad},
-			},
-		},
-		{
-			Name: "bn2+relu2 (training)",
-			Forward: []engine.Phase{
-				{N: 32, Run: bn2Stats, Batch: true, Mode: engine.Training},
-				{N: 8, Run: bn2Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 32, Run: bn2Backward, Batch: true, Mode: engine.Training},
-				{N: 32, Run: bn2EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "conv3 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: conv3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 1, Run: conv3WeightGrad, Even: true, Sums: true},
-				{N: 4, Run: conv3InputGrad},
-			},
-		},
-		{
-			Name: "bn3 (training)",
-			Forward: []engine.Phase{
-				{N: 32, Run: bn3Stats, Batch: true, Mode: engine.Training},
-				{N: 8, Run: bn3Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 32, Run: bn3Backward, Batch: true, Mode: engine.Training},
-				{N: 32, Run: bn3EvalBackward, Batch: true, Mode: engine.Inference},
-			},
-		},
-		{
-			Name: "add1+relu3 (training)",
-			Forward: []engine.Phase{
-				{N: 8, Run: add1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: add1InputGrad},
-			},
-		},
-		{
-			Name: "conv4+relu4 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: conv4Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 3, Run: conv4WeightGrad, Even: true, Sums: true},
-				{N: 8, Run: conv4InputGrad},
-			},
-		},
-		{
-			Name: "conv5+add2+relu5 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: conv5Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 8, Run: conv5OutGrad},
-				{N: 1, Run: conv5WeightGrad, Even: true, Sums: true},
-				{N: 4, Run: conv5InputGrad},
-			},
-		},
-		{
-			Name: "globalavgpool1 (training)",
-			Forward: []engine.Phase{
-				{N: 32, Run: globalavgpool1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 32, Run: globalavgpool1InputGrad},
-			},
-		},
-		{
-			Name: "fc1 (training)",
-			Forward: []engine.Phase{
-				{N: 4, Run: fc1Forward, Mode: engine.Training},
-			},
-			Backward: []engine.Phase{
-				{N: 4, Run: fc1WeightGrad, Sums: true},
-				{N: 32, Run: fc1InputGrad},
-			},
-		},
-		{
-			Name: "forward again in inference mode (its backward)",
-			Backward: []engine.Phase{
-				{N: 4, Run: conv1Forward, Mode: engine.Inference},
-				{N: 8, Run: bn1Eval, Mode: engine.Inference},
-				{N: 4, Run: conv2Forward, Mode: engine.Inference},
-				{N: 8, Run: bn2Eval, Mode: engine.Inference},
-				{N: 4, Run: conv3Forward, Mode: engine.Inference},
-				{N: 8, Run: bn3Eval, Mode: engine.Inference},
-				{N: 8, Run: add1Forward, Mode: engine.Inference},
-				{N: 4, Run: conv4Forward, Mode: engine.Inference},
-				{N: 4, Run: conv5Forward, Mode: engine.Inference},
-				{N: 32, Run: globalavgpool1Forward, Mode: engine.Inference},
-				{N: 4, Run: fc1Forward, Mode: engine.Inference},
-			},
-			Reforward: true,
-		},
+		{Name: "conv1+bn1+relu1 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: conv3x3x32Infer(f1, f0, conv1InferU, conv1Fold), Mode: engine.Inference},
+		}},
+		{Name: "conv2+bn2+relu2 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: conv3x3x32Infer(f14, f1, conv2InferU, conv2Fold), Mode: engine.Inference},
+		}},
+		{Name: "conv3+bn3+add1+relu3 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: conv3Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv4+relu4 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: conv4Infer, Mode: engine.Inference},
+		}},
+		{Name: "conv5+add2+relu5 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: conv5Infer, Mode: engine.Inference},
+		}},
+		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
+			{N: 32, Run: poolavgInfer(f15, f1), Mode: engine.Inference},
+		}},
+		{Name: "fc1 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: fc4Infer(f15), Mode: engine.Inference},
+		}},
+		{Name: "conv1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: conv3x3x32Forward(f7, f0, conv1ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv3x3x32WeightGrad(conv1W, f0, f4), Even: true, Sums: true},
+			{N: 4, Run: conv1InputGrad},
+		}},
+		{Name: "bn1+relu1 (training)", Forward: []engine.Phase{
+			{N: 32, Run: batchnormStats(bn1Count, bn1W, bn1Batch, f7), Batch: true, Mode: engine.Training},
+			{N: 8, Run: batchnormForward(f3, bn1W, bn1Batch, f7), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 32, Run: bn1Backward, Batch: true, Mode: engine.Training},
+			{N: 32, Run: bn1EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "conv2 (training)", Forward: []engine.Phase{
+			{N: 4, Run: conv3x3x32Forward(f8, f3, conv2ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv3x3x32WeightGrad(conv2W, f3, f5), Even: true, Sums: true},
+			{N: 8, Run: conv2InputGrad},
+		}},
+		{Name: "bn2+relu2 (training)", Forward: []engine.Phase{
+			{N: 32, Run: batchnormStats(bn2Count, bn2W, bn2Batch, f8), Batch: true, Mode: engine.Training},
+			{N: 8, Run: batchnormForward(f4, bn2W, bn2Batch, f8), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 32, Run: bn2Backward, Batch: true, Mode: engine.Training},
+			{N: 32, Run: bn2EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "conv3 (training)", Forward: []engine.Phase{
+			{N: 4, Run: conv3x3x32Forward(f9, f4, conv3ForwardU), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 1, Run: conv3x3x32WeightGrad(conv3W, f4, f5), Even: true, Sums: true},
+			{N: 4, Run: conv3InputGrad},
+		}},
+		{Name: "bn3 (training)", Forward: []engine.Phase{
+			{N: 32, Run: bn3Stats, Batch: true, Mode: engine.Training},
+			{N: 8, Run: bn3Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 32, Run: bn3Backward, Batch: true, Mode: engine.Training},
+			{N: 32, Run: bn3EvalBackward, Batch: true, Mode: engine.Inference},
+		}},
+		{Name: "add1+relu3 (training)", Forward: []engine.Phase{
+			{N: 8, Run: add1Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: add1InputGrad},
+		}},
+		{Name: "conv4+relu4 (training)", Forward: []engine.Phase{
+			{N: 4, Run: conv4Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 3, Run: conv4WeightGrad, Even: true, Sums: true},
+			{N: 8, Run: conv4InputGrad},
+		}},
+		{Name: "conv5+add2+relu5 (training)", Forward: []engine.Phase{
+			{N: 4, Run: conv5Forward, Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 8, Run: conv5OutGrad},
+			{N: 1, Run: conv5WeightGrad, Even: true, Sums: true},
+			{N: 4, Run: conv5InputGrad},
+		}},
+		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
+			{N: 32, Run: poolavgInfer(f11, f10), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 32, Run: globalavgpool1InputGrad},
+		}},
+		{Name: "fc1 (training)", Forward: []engine.Phase{
+			{N: 4, Run: fc4Infer(f11), Mode: engine.Training},
+		}, Backward: []engine.Phase{
+			{N: 4, Run: fc1WeightGrad, Sums: true},
+			{N: 32, Run: fc1InputGrad},
+		}},
+		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
+			{N: 4, Run: conv3x3x32Forward(f7, f0, conv1ForwardU), Mode: engine.Inference},
+			{N: 8, Run: batchnormEval(f3, bn1W, bn1Coef, f7), Mode: engine.Inference},
+			{N: 4, Run: conv3x3x32Forward(f8, f3, conv2ForwardU), Mode: engine.Inference},
+			{N: 8, Run: batchnormEval(f4, bn2W, bn2Coef, f8), Mode: engine.Inference},
+			{N: 4, Run: conv3x3x32Forward(f9, f4, conv3ForwardU), Mode: engine.Inference},
+			{N: 8, Run: bn3Eval, Mode: engine.Inference},
+			{N: 8, Run: add1Forward, Mode: engine.Inference},
+			{N: 4, Run: conv4Forward, Mode: engine.Inference},
+			{N: 4, Run: conv5Forward, Mode: engine.Inference},
+			{N: 32, Run: poolavgInfer(f11, f10), Mode: engine.Inference},
+			{N: 4, Run: fc4Infer(f11), Mode: engine.Inference},
+		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 18},
 }
@@ -444,8 +375,8 @@ func bnVecs(w *engine.Weights, t, c int, s []float32) runtime.BNVecs {
 	}
 }
 
-// conv1InferGeom: conv 3x3x32 p1 nobias, in inference.
-var conv1InferGeom = runtime.ConvGeom{
+// conv3x3x32InferGeom: conv 3x3x32 p1 nobias, in inference.
+var conv3x3x32InferGeom = runtime.ConvGeom{
 	C: 32, InRow: 320, OH: 8, OW: 8, K: 32, OutRow: 320, OutOff: 352,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
@@ -453,78 +384,45 @@ var conv1InferGeom = runtime.ConvGeom{
 // foldScratchUpdate computes nothing: it is the folding functions' scratch memory.
 func foldScratchUpdate(w *engine.Weights, d []float32) {}
 
-// conv1FoldUpdate computes conv1's weights and bias with bn1 folded in.
-func conv1FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:9216]
-	runtime.PackConv(w.P[conv1W], t, 32, 32, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[9216:], t, nil, w.P[bn1W], w.P[bn1B], w.P[bn1Mean], w.P[bn1Var], 1e-05)
-	runtime.PackConv(d, t, 32, 32, 3, 3, 32, false)
+// conv3x3x32FoldUpdate returns the update of conv1, conv2 and conv3, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+func conv3x3x32FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		t := w.D[foldScratch][:9216]
+		runtime.PackConv(w.P[p0], t, 32, 32, 3, 3, 32, true)
+		runtime.FoldBatchNorm(t, d[9216:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
+		runtime.PackConv(d, t, 32, 32, 3, 3, 32, false)
+	}
 }
 
-// conv1InferUUpdate computes conv1's weights, Winograd-transformed.
-func conv1InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv1InferGeom, d, w.D[conv1Fold])
+// conv3x3x32InferUUpdate returns the update of conv1 and conv2, each with its own derived tensors: it computes the conv's weights, Winograd-transformed.
+func conv3x3x32InferUUpdate(d0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x32InferGeom, d, w.D[d0])
+	}
 }
 
-// padI1: the padding of b1 (8x8x32 p1).
-var padI1 = runtime.Padding{
+// pad8x8x32p1: the padding of a 8x8x32 p1 buffer.
+var pad8x8x32p1 = runtime.Padding{
 	H: 8, W: 8, C: 32, PH: 1, PW: 1,
 }
 
-// conv1Infer computes conv1 (conv 3x3x32 p1 nobias) + bn1 (batchnorm) + relu1 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv1InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[conv1InferU], c.D[conv1Fold][9216:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI1, c.F[f1], lo, hi)
+// conv3x3x32Infer returns the phase of conv1 and conv2, each with its own buffers and derived tensors: it computes conv 3x3x32 p1 nobias + batchnorm + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3x32Infer(b0, b1, d0, d1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(&conv3x3x32InferGeom, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d1][9216:], lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+		runtime.ClearPadding(&pad8x8x32p1, c.F[b0], lo, hi)
+	}
 }
 
-// conv2InferGeom: conv 3x3x32 p1 nobias, in inference.
-var conv2InferGeom = runtime.ConvGeom{
-	C: 32, InRow: 320, OH: 8, OW: 8, K: 32, OutRow: 320, OutOff: 352,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// conv2FoldUpdate computes conv2's weights and bias with bn2 folded in.
-func conv2FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:9216]
-	runtime.PackConv(w.P[conv2W], t, 32, 32, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[9216:], t, nil, w.P[bn2W], w.P[bn2B], w.P[bn2Mean], w.P[bn2Var], 1e-05)
-	runtime.PackConv(d, t, 32, 32, 3, 3, 32, false)
-}
-
-// conv2InferUUpdate computes conv2's weights, Winograd-transformed.
-func conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv2InferGeom, d, w.D[conv2Fold])
-}
-
-// padI2: the padding of b2 (8x8x32 p1).
-var padI2 = runtime.Padding{
-	H: 8, W: 8, C: 32, PH: 1, PW: 1,
-}
-
-// conv2Infer computes conv2 (conv 3x3x32 p1 nobias) + bn2 (batchnorm) + relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv2InferGeom, c.Scratch, c.F[f14], c.F[f1], c.D[conv2InferU], c.D[conv2Fold][9216:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI2, c.F[f14], lo, hi)
-}
-
-// conv3InferGeom: conv 3x3x32 p1 nobias, in inference.
-var conv3InferGeom = runtime.ConvGeom{
+// conv3x3x32InferGeom_2: conv 3x3x32 p1 nobias, in inference.
+var conv3x3x32InferGeom_2 = runtime.ConvGeom{
 	C: 32, InRow: 320, OH: 8, OW: 8, K: 32, OutRow: 320, OutOff: 352,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv3FoldUpdate computes conv3's weights and bias with bn3 folded in.
-func conv3FoldUpdate(w *engine.Weights, d []float32) {
-	t := w.D[foldScratch][:9216]
-	runtime.PackConv(w.P[conv3W], t, 32, 32, 3, 3, 32, true)
-	runtime.FoldBatchNorm(t, d[9216:], t, nil, w.P[bn3W], w.P[bn3B], w.P[bn3Mean], w.P[bn3Var], 1e-05)
-	runtime.PackConv(d, t, 32, 32, 3, 3, 32, false)
-}
-
-// conv3StoreGeom: the residual add fused into its store of conv3+bn3+add1+relu3.
-var conv3StoreGeom = runtime.EltGeom{
+// conv3x3x32StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+var conv3x3x32StoreGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 32,
 	Out: runtime.Layout{Off: 352, Row: 320, Pix: 32}, In: []runtime.Layout{{Off: 352, Row: 320, Pix: 32}, {Off: 352, Row: 320, Pix: 32}},
 	Act: runtime.ActReLU,
@@ -532,53 +430,48 @@ var conv3StoreGeom = runtime.EltGeom{
 
 // conv3InferUUpdate computes conv3's weights, Winograd-transformed.
 func conv3InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv3InferGeom, d, w.D[conv3Fold])
-}
-
-// padI3: the padding of b3 (8x8x32 p1).
-var padI3 = runtime.Padding{
-	H: 8, W: 8, C: 32, PH: 1, PW: 1,
+	runtime.WinogradWeights(&conv3x3x32InferGeom_2, d, w.D[conv3Fold])
 }
 
 // conv3Infer computes conv3 (conv 3x3x32 p1 nobias) + bn3 (batchnorm) + add1 (residual) + relu3 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3InferGeom, c.Scratch, c.F[f15], c.F[f14], c.D[conv3InferU], c.D[conv3Fold][9216:], lo, hi)
+	runtime.ConvForwardWinograd(&conv3x3x32InferGeom_2, c.Scratch, c.F[f15], c.F[f14], c.D[conv3InferU], c.D[conv3Fold][9216:], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI3, c.F[f15], lo, hi)
-	runtime.Add(&conv3StoreGeom, c.F[f15], [][]float32{c.F[f15], c.F[f1]}, lo, hi)
+	runtime.ClearPadding(&pad8x8x32p1, c.F[f15], lo, hi)
+	runtime.Add(&conv3x3x32StoreGeom, c.F[f15], [][]float32{c.F[f15], c.F[f1]}, lo, hi)
 }
 
-// conv4InferGeom: conv 3x3x48 p1, in inference.
-var conv4InferGeom = runtime.ConvGeom{
+// conv3x3x48InferGeom: conv 3x3x48 p1, in inference.
+var conv3x3x48InferGeom = runtime.ConvGeom{
 	C: 32, InRow: 320, OH: 8, OW: 8, K: 48, OutRow: 480, OutOff: 528,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
 
 // conv4InferUUpdate computes conv4's weights, Winograd-transformed.
 func conv4InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv4InferGeom, d, w.P[conv4W])
+	runtime.WinogradWeights(&conv3x3x48InferGeom, d, w.P[conv4W])
 }
 
-// padI4: the padding of b4 (8x8x48 p1).
-var padI4 = runtime.Padding{
+// pad8x8x48p1: the padding of a 8x8x48 p1 buffer.
+var pad8x8x48p1 = runtime.Padding{
 	H: 8, W: 8, C: 48, PH: 1, PW: 1,
 }
 
 // conv4Infer computes conv4 (conv 3x3x48 p1) + relu4 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv4InferGeom, c.Scratch, c.F[f14], c.F[f15], c.D[conv4InferU], c.P[conv4B], lo, hi)
+	runtime.ConvForwardWinograd(&conv3x3x48InferGeom, c.Scratch, c.F[f14], c.F[f15], c.D[conv4InferU], c.P[conv4B], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padI4, c.F[f14], lo, hi)
+	runtime.ClearPadding(&pad8x8x48p1, c.F[f14], lo, hi)
 }
 
-// conv5InferGeom: conv 3x3x32 p1, in inference.
-var conv5InferGeom = runtime.ConvGeom{
+// conv3x3x32InferGeom_3: conv 3x3x32 p1, in inference.
+var conv3x3x32InferGeom_3 = runtime.ConvGeom{
 	C: 48, InRow: 480, OH: 8, OW: 8, K: 32, OutRow: 256,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv5StoreGeom: the residual add fused into its store of conv5+add2+relu5.
-var conv5StoreGeom = runtime.EltGeom{
+// conv3x3x32StoreGeom_2: the residual add fused into its store of the conv+the residual+the relu.
+var conv3x3x32StoreGeom_2 = runtime.EltGeom{
 	H: 8, W: 8, C: 32,
 	Out: runtime.Layout{Row: 256, Pix: 32}, In: []runtime.Layout{{Row: 256, Pix: 32}, {Off: 352, Row: 320, Pix: 32}},
 	Act: runtime.ActReLU,
@@ -586,70 +479,84 @@ var conv5StoreGeom = runtime.EltGeom{
 
 // conv5InferUUpdate computes conv5's weights, Winograd-transformed.
 func conv5InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv5InferGeom, d, w.P[conv5W])
+	runtime.WinogradWeights(&conv3x3x32InferGeom_3, d, w.P[conv5W])
 }
 
 // conv5Infer computes conv5 (conv 3x3x32 p1) + add2 (residual) + relu5 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv5Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv5InferGeom, c.Scratch, c.F[f1], c.F[f14], c.D[conv5InferU], c.P[conv5B], lo, hi)
+	runtime.ConvForwardWinograd(&conv3x3x32InferGeom_3, c.Scratch, c.F[f1], c.F[f14], c.D[conv5InferU], c.P[conv5B], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.Add(&conv5StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f15]}, lo, hi)
+	runtime.Add(&conv3x3x32StoreGeom_2, c.F[f1], [][]float32{c.F[f1], c.F[f15]}, lo, hi)
 }
 
-// globalavgpool1InferGeom: pool avg global.
-var globalavgpool1InferGeom = runtime.GlobalPoolGeom{
+// poolavgInferGeom: pool avg global.
+var poolavgInferGeom = runtime.GlobalPoolGeom{
 	H: 8, W: 8, C: 32,
 	In: runtime.Layout{Row: 256, Pix: 32},
 }
 
-// globalavgpool1Infer computes globalavgpool1 (pool avg global), channels [lo, hi).
-func globalavgpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1InferGeom, c.F[f15], c.F[f1], lo, hi)
+// poolavgInfer returns the phase of globalavgpool1, each with its own buffers: it computes pool avg global, channels [lo, hi).
+func poolavgInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.GlobalAvgPoolForward(&poolavgInferGeom, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// fc1Infer computes fc1 (fc 4), outputs [lo, hi).
-func fc1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f15], c.P[fc1W], c.P[fc1B], 32, lo, hi)
+// fc4Infer returns the phase of fc1, each with its own buffers: it computes fc 4, outputs [lo, hi).
+func fc4Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[f1], c.F[b0], c.P[fc1W], c.P[fc1B], 32, lo, hi)
+	}
 }
 
-// conv1Geom: conv 3x3x32 p1 nobias.
-var conv1Geom = runtime.ConvGeom{
+// conv3x3x32Geom: conv 3x3x32 p1 nobias.
+var conv3x3x32Geom = runtime.ConvGeom{
 	C: 32, InRow: 320, OH: 8, OW: 8, K: 32, OutRow: 256,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 320, DOutOff: 352,
 	H: 8, W: 8, PH: 1, PW: 1, DInRow: 256,
 }
 
-// conv1ForwardUUpdate computes conv1's weights, Winograd-transformed.
-func conv1ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv1Geom, d, w.P[conv1W])
+// conv3x3x32ForwardUUpdate returns the update of conv1, conv2 and conv3, each with its own tensors: it computes the conv's weights, Winograd-transformed.
+func conv3x3x32ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x32Geom, d, w.P[p0])
+	}
 }
 
-// conv1Forward computes conv1 (conv 3x3x32 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv1Geom, c.Scratch, c.F[f7], c.F[f0], c.D[conv1ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+// conv3x3x32Forward returns the phase of conv1, conv2 and conv3, each with its own buffers and derived tensors: it computes conv 3x3x32 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3x32Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(&conv3x3x32Geom, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+	}
 }
 
-// conv1WeightGrad adds to the weight and bias gradients of conv1, as Winograd's F(2×2, 3×3), weight blocks.
-func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&conv1Geom, c.Scratch, c.G[conv1W], nil, c.F[f0], c.F[f4], lo, hi)
+// conv3x3x32WeightGrad returns the phase of conv1, conv2 and conv3, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
+func conv3x3x32WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGradWinograd(&conv3x3x32Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// conv1Back: the transposed convolution that computes conv1's input gradient.
-var conv1Back = runtime.ConvGeom{
+// conv3x3x32Back: the transposed convolution that computes the conv's input gradient.
+var conv3x3x32Back = runtime.ConvGeom{
 	C: 32, InRow: 320, OH: 8, OW: 8, K: 32, OutRow: 256,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv1TUpdate computes conv1's weights transposed, for its input gradient.
-func conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[conv1W], 32, 32, 3, 3, 32, 32)
+// conv3x3x32TUpdate returns the update of conv1 and conv3, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+func conv3x3x32TUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.TransposeConv(d, w.P[p0], 32, 32, 3, 3, 32, 32)
+	}
 }
 
-// conv1TUUpdate computes their Winograd transform.
-func conv1TUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv1Back, d, w.D[conv1T])
+// conv3x3x32TUUpdate returns the update of conv1 and conv3, each with its own derived tensors: it computes their Winograd transform.
+func conv3x3x32TUUpdate(d0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(&conv3x3x32Back, d, w.D[d0])
+	}
 }
 
 // conv1InputGrad computes the gradient of conv1's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
@@ -657,62 +564,60 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
 		return
 	}
-	runtime.ConvForwardWinograd(&conv1Back, c.Scratch, c.F[f12], c.F[f4], c.D[conv1TU], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv3x3x32Back, c.Scratch, c.F[f12], c.F[f4], c.D[conv1TU], nil, lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
-// bn1Geom: batchnorm.
-var bn1Geom = runtime.BNGeom{
+// batchnormGeom: batchnorm.
+var batchnormGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 32,
 	In: runtime.Layout{Row: 256, Pix: 32}, Out: runtime.Layout{Off: 352, Row: 320, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// bn1Stats computes bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[bn1Count][0]++
+// batchnormStats returns the phase of bn1 and bn2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 32, c.B[s0])
+		runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, bn1W, 32, c.B[bn1Batch])
-	runtime.BatchNormStats(&bn1Geom, c.Scratch, &v, c.Batch.F(f7), lo, hi)
 }
 
-// bn1Forward computes bn1 (batchnorm) + relu1 (relu) with the batch statistics, rows [lo, hi).
-func bn1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn1W, 32, c.B[bn1Batch])
-	runtime.BatchNormApply(&bn1Geom, &v, c.F[f3], c.F[f7], lo, hi)
+// batchnormForward returns the phase of bn1 and bn2, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad8x8x32p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 32, c.B[s0])
+		runtime.BatchNormApply(&batchnormGeom, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// bn1EvalGeom: batchnorm, in inference.
-var bn1EvalGeom = runtime.BNGeom{
-	H: 8, W: 8, C: 32,
-	In: runtime.Layout{Row: 256, Pix: 32}, Out: runtime.Layout{Off: 352, Row: 320, Pix: 32},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
+// batchnormCoefUpdate returns the update of bn1 and bn2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 32, d)
+		runtime.BatchNormEval(&batchnormGeom, &v)
+	}
 }
 
-// bn1CoefUpdate computes bn1's inference-mode coefficients (running statistics).
-func bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, bn1W, 32, d)
-	runtime.BatchNormEval(&bn1EvalGeom, &v)
+// batchnormEval returns the phase of bn1 and bn2, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad8x8x32p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 32, c.D[d0])
+		runtime.BatchNormApply(&batchnormGeom, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// bn1Eval computes bn1 (batchnorm) + relu1 (relu) in inference mode, rows [lo, hi).
-func bn1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn1W, 32, c.D[bn1Coef])
-	runtime.BatchNormApply(&bn1EvalGeom, &v, c.F[f3], c.F[f7], lo, hi)
-}
-
-// bn1BackwardGeom: the gradient of batchnorm through the batch statistics.
-var bn1BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 32,
 	In: runtime.Layout{Row: 256, Pix: 32}, Out: runtime.Layout{Off: 352, Row: 320, Pix: 32},
 	DIn: runtime.Layout{Off: 352, Row: 320, Pix: 32}, DOut: runtime.Layout{Row: 256, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU, Train: true,
-}
-
-// padTG13: the padding of g13 (8x8x32 p1).
-var padTG13 = runtime.Padding{
-	H: 8, W: 8, C: 32, PH: 1, PW: 1,
 }
 
 // bn1Backward computes the gradients of bn1's input, weight and bias through the batch statistics, channels [lo, hi).
@@ -721,14 +626,14 @@ func bn1Backward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f4) {
-			runtime.ClearPadding(&padTG13, f, 0, 8)
+			runtime.ClearPadding(&pad8x8x32p1, f, 0, 8)
 		}
 	}
-	runtime.BatchNormBackward(&bn1BackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f10), c.Batch.F(f7), c.Batch.F(f3), lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f10), c.Batch.F(f7), c.Batch.F(f3), lo, hi)
 }
 
-// bn1EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var bn1EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 32,
 	In: runtime.Layout{Row: 256, Pix: 32}, Out: runtime.Layout{Off: 352, Row: 320, Pix: 32},
 	DIn: runtime.Layout{Off: 352, Row: 320, Pix: 32}, DOut: runtime.Layout{Row: 256, Pix: 32},
@@ -741,105 +646,28 @@ func bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f4) {
-			runtime.ClearPadding(&padTG13, f, 0, 8)
+			runtime.ClearPadding(&pad8x8x32p1, f, 0, 8)
 		}
 	}
-	runtime.BatchNormBackward(&bn1EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f10), c.Batch.F(f7), c.Batch.F(f3), lo, hi)
-}
-
-// conv2Geom: conv 3x3x32 p1 nobias.
-var conv2Geom = runtime.ConvGeom{
-	C: 32, InRow: 320, OH: 8, OW: 8, K: 32, OutRow: 256,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	DOutRow: 320, DOutOff: 352,
-	H: 8, W: 8, PH: 1, PW: 1, DInRow: 256,
-}
-
-// conv2ForwardUUpdate computes conv2's weights, Winograd-transformed.
-func conv2ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv2Geom, d, w.P[conv2W])
-}
-
-// conv2Forward computes conv2 (conv 3x3x32 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv2Geom, c.Scratch, c.F[f8], c.F[f3], c.D[conv2ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// conv2WeightGrad adds to the weight and bias gradients of conv2, as Winograd's F(2×2, 3×3), weight blocks.
-func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&conv2Geom, c.Scratch, c.G[conv2W], nil, c.F[f3], c.F[f5], lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f10), c.Batch.F(f7), c.Batch.F(f3), lo, hi)
 }
 
 // conv2TUpdate computes conv2's weights transposed, for its input gradient.
 func conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv2Geom, d, w.P[conv2W])
+	runtime.GroupedTranspose(&conv3x3x32Geom, d, w.P[conv2W])
 }
 
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv2Geom, c.Scratch, c.F[f10], c.D[conv2T], c.F[f5], true, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x32Geom, c.Scratch, c.F[f10], c.D[conv2T], c.F[f5], true, lo, hi)
 }
 
-// bn2Geom: batchnorm.
-var bn2Geom = runtime.BNGeom{
-	H: 8, W: 8, C: 32,
-	In: runtime.Layout{Row: 256, Pix: 32}, Out: runtime.Layout{Off: 352, Row: 320, Pix: 32},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// bn2Stats computes bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[bn2Count][0]++
-	}
-	v := bnVecs(c.Weights, bn2W, 32, c.B[bn2Batch])
-	runtime.BatchNormStats(&bn2Geom, c.Scratch, &v, c.Batch.F(f8), lo, hi)
-}
-
-// padT4: the padding of b4 (8x8x32 p1).
-var padT4 = runtime.Padding{
-	H: 8, W: 8, C: 32, PH: 1, PW: 1,
-}
-
-// bn2Forward computes bn2 (batchnorm) + relu2 (relu) with the batch statistics, rows [lo, hi).
-func bn2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT4, c.F[f4], lo, hi)
-	v := bnVecs(c.Weights, bn2W, 32, c.B[bn2Batch])
-	runtime.BatchNormApply(&bn2Geom, &v, c.F[f4], c.F[f8], lo, hi)
-}
-
-// bn2EvalGeom: batchnorm, in inference.
-var bn2EvalGeom = runtime.BNGeom{
-	H: 8, W: 8, C: 32,
-	In: runtime.Layout{Row: 256, Pix: 32}, Out: runtime.Layout{Off: 352, Row: 320, Pix: 32},
-	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// bn2CoefUpdate computes bn2's inference-mode coefficients (running statistics).
-func bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, bn2W, 32, d)
-	runtime.BatchNormEval(&bn2EvalGeom, &v)
-}
-
-// bn2Eval computes bn2 (batchnorm) + relu2 (relu) in inference mode, rows [lo, hi).
-func bn2Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT4, c.F[f4], lo, hi)
-	v := bnVecs(c.Weights, bn2W, 32, c.D[bn2Coef])
-	runtime.BatchNormApply(&bn2EvalGeom, &v, c.F[f4], c.F[f8], lo, hi)
-}
-
-// bn2BackwardGeom: the gradient of batchnorm through the batch statistics.
-var bn2BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_2 = runtime.BNGeom{
 	H: 8, W: 8, C: 32,
 	In: runtime.Layout{Row: 256, Pix: 32}, Out: runtime.Layout{Off: 352, Row: 320, Pix: 32},
 	DIn: runtime.Layout{Off: 352, Row: 320, Pix: 32}, DOut: runtime.Layout{Row: 256, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG15: the padding of g15 (8x8x32 p1).
-var padTG15 = runtime.Padding{
-	H: 8, W: 8, C: 32, PH: 1, PW: 1,
 }
 
 // bn2Backward computes the gradients of bn2's input, weight and bias through the batch statistics, channels [lo, hi).
@@ -848,14 +676,14 @@ func bn2Backward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[bn2W], c.G[bn2B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f5) {
-			runtime.ClearPadding(&padTG15, f, 0, 8)
+			runtime.ClearPadding(&pad8x8x32p1, f, 0, 8)
 		}
 	}
-	runtime.BatchNormBackward(&bn2BackwardGeom, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f9), c.Batch.F(f8), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_2, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f9), c.Batch.F(f8), nil, lo, hi)
 }
 
-// bn2EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var bn2EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
 	H: 8, W: 8, C: 32,
 	In: runtime.Layout{Row: 256, Pix: 32}, Out: runtime.Layout{Off: 352, Row: 320, Pix: 32},
 	DIn: runtime.Layout{Off: 352, Row: 320, Pix: 32}, DOut: runtime.Layout{Row: 256, Pix: 32},
@@ -868,70 +696,30 @@ func bn2EvalBackward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[bn2W], c.G[bn2B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f5) {
-			runtime.ClearPadding(&padTG15, f, 0, 8)
+			runtime.ClearPadding(&pad8x8x32p1, f, 0, 8)
 		}
 	}
-	runtime.BatchNormBackward(&bn2EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f9), c.Batch.F(f8), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f9), c.Batch.F(f8), nil, lo, hi)
 }
 
-// conv3Geom: conv 3x3x32 p1 nobias.
-var conv3Geom = runtime.ConvGeom{
-	C: 32, InRow: 320, OH: 8, OW: 8, K: 32, OutRow: 256,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-	DOutRow: 320, DOutOff: 352,
-	H: 8, W: 8, PH: 1, PW: 1, DInRow: 256,
-}
-
-// conv3ForwardUUpdate computes conv3's weights, Winograd-transformed.
-func conv3ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv3Geom, d, w.P[conv3W])
-}
-
-// conv3Forward computes conv3 (conv 3x3x32 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3Geom, c.Scratch, c.F[f9], c.F[f4], c.D[conv3ForwardU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
-// conv3WeightGrad adds to the weight and bias gradients of conv3, as Winograd's F(2×2, 3×3), weight blocks.
-func conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&conv3Geom, c.Scratch, c.G[conv3W], nil, c.F[f4], c.F[f5], lo, hi)
-}
-
-// conv3PrevActGeom: the derivative of relu2, in place on its output's gradient.
-var conv3PrevActGeom = runtime.EltGeom{
+// conv3x3x32PrevActGeom: the derivative of relu2, in place on its output's gradient.
+var conv3x3x32PrevActGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 32,
 	Out: runtime.Layout{Off: 352, Row: 320, Pix: 32}, In: []runtime.Layout{{Off: 352, Row: 320, Pix: 32}},
 	DOut: runtime.Layout{Row: 256, Pix: 32}, DIn: []runtime.Layout{{Row: 256, Pix: 32}},
 	Act: runtime.ActReLU,
 }
 
-// conv3Back: the transposed convolution that computes conv3's input gradient.
-var conv3Back = runtime.ConvGeom{
-	C: 32, InRow: 320, OH: 8, OW: 8, K: 32, OutRow: 256,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
-}
-
-// conv3TUpdate computes conv3's weights transposed, for its input gradient.
-func conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.TransposeConv(d, w.P[conv3W], 32, 32, 3, 3, 32, 32)
-}
-
-// conv3TUUpdate computes their Winograd transform.
-func conv3TUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv3Back, d, w.D[conv3T])
-}
-
 // conv3InputGrad computes the gradient of conv3's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3Back, c.Scratch, c.F[f9], c.F[f5], c.D[conv3TU], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv3x3x32Back, c.Scratch, c.F[f9], c.F[f5], c.D[conv3TU], nil, lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	// The derivative of relu2, on the rows just written.
-	runtime.ActBackward(&conv3PrevActGeom, c.F[f9], c.F[f9], nil, c.F[f4], lo, hi)
+	// The derivative of the relu before, on the rows just written.
+	runtime.ActBackward(&conv3x3x32PrevActGeom, c.F[f9], c.F[f9], nil, c.F[f4], lo, hi)
 }
 
-// bn3Geom: batchnorm.
-var bn3Geom = runtime.BNGeom{
+// batchnormGeom_2: batchnorm.
+var batchnormGeom_2 = runtime.BNGeom{
 	H: 8, W: 8, C: 32,
 	In: runtime.Layout{Row: 256, Pix: 32}, Out: runtime.Layout{Row: 256, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1,
@@ -943,45 +731,33 @@ func bn3Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn3Count][0]++
 	}
 	v := bnVecs(c.Weights, bn3W, 32, c.B[bn3Batch])
-	runtime.BatchNormStats(&bn3Geom, c.Scratch, &v, c.Batch.F(f9), lo, hi)
+	runtime.BatchNormStats(&batchnormGeom_2, c.Scratch, &v, c.Batch.F(f9), lo, hi)
 }
 
 // bn3Forward computes bn3 (batchnorm) with the batch statistics, rows [lo, hi).
 func bn3Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn3W, 32, c.B[bn3Batch])
-	runtime.BatchNormApply(&bn3Geom, &v, c.F[f6], c.F[f9], lo, hi)
-}
-
-// bn3EvalGeom: batchnorm, in inference.
-var bn3EvalGeom = runtime.BNGeom{
-	H: 8, W: 8, C: 32,
-	In: runtime.Layout{Row: 256, Pix: 32}, Out: runtime.Layout{Row: 256, Pix: 32},
-	Eps: 1e-05, Momentum: 0.1,
+	runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[f6], c.F[f9], lo, hi)
 }
 
 // bn3CoefUpdate computes bn3's inference-mode coefficients (running statistics).
 func bn3CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn3W, 32, d)
-	runtime.BatchNormEval(&bn3EvalGeom, &v)
+	runtime.BatchNormEval(&batchnormGeom_2, &v)
 }
 
 // bn3Eval computes bn3 (batchnorm) in inference mode, rows [lo, hi).
 func bn3Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn3W, 32, c.D[bn3Coef])
-	runtime.BatchNormApply(&bn3EvalGeom, &v, c.F[f6], c.F[f9], lo, hi)
+	runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[f6], c.F[f9], lo, hi)
 }
 
-// bn3BackwardGeom: the gradient of batchnorm through the batch statistics.
-var bn3BackwardGeom = runtime.BNGeom{
+// batchnormBackwardGeom_3: the gradient of batchnorm through the batch statistics.
+var batchnormBackwardGeom_3 = runtime.BNGeom{
 	H: 8, W: 8, C: 32,
 	In: runtime.Layout{Row: 256, Pix: 32}, Out: runtime.Layout{Row: 256, Pix: 32},
 	DIn: runtime.Layout{Off: 352, Row: 320, Pix: 32}, DOut: runtime.Layout{Row: 256, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// padTG17: the padding of g17 (8x8x32 p1).
-var padTG17 = runtime.Padding{
-	H: 8, W: 8, C: 32, PH: 1, PW: 1,
 }
 
 // bn3Backward computes the gradients of bn3's input, weight and bias through the batch statistics, channels [lo, hi).
@@ -990,14 +766,14 @@ func bn3Backward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[bn3W], c.G[bn3B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f5) {
-			runtime.ClearPadding(&padTG17, f, 0, 8)
+			runtime.ClearPadding(&pad8x8x32p1, f, 0, 8)
 		}
 	}
-	runtime.BatchNormBackward(&bn3BackwardGeom, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f6), c.Batch.F(f9), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormBackwardGeom_3, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f6), c.Batch.F(f9), nil, lo, hi)
 }
 
-// bn3EvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var bn3EvalBackwardGeom = runtime.BNGeom{
+// batchnormEvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
+var batchnormEvalBackwardGeom_3 = runtime.BNGeom{
 	H: 8, W: 8, C: 32,
 	In: runtime.Layout{Row: 256, Pix: 32}, Out: runtime.Layout{Row: 256, Pix: 32},
 	DIn: runtime.Layout{Off: 352, Row: 320, Pix: 32}, DOut: runtime.Layout{Row: 256, Pix: 32},
@@ -1010,53 +786,40 @@ func bn3EvalBackward(c *engine.Ctx, lo, hi int) {
 	v.DGamma, v.DBeta = c.G[bn3W], c.G[bn3B]
 	if lo == 0 {
 		for _, f := range c.Batch.F(f5) {
-			runtime.ClearPadding(&padTG17, f, 0, 8)
+			runtime.ClearPadding(&pad8x8x32p1, f, 0, 8)
 		}
 	}
-	runtime.BatchNormBackward(&bn3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f6), c.Batch.F(f9), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f6), c.Batch.F(f9), nil, lo, hi)
 }
 
-// add1ForwardGeom: add1+relu3.
-var add1ForwardGeom = runtime.EltGeom{
+// residualForwardGeom: the residual+the relu.
+var residualForwardGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 32,
 	Out: runtime.Layout{Off: 352, Row: 320, Pix: 32}, In: []runtime.Layout{{Row: 256, Pix: 32}, {Off: 352, Row: 320, Pix: 32}},
 	Act: runtime.ActReLU,
 }
 
-// padT7: the padding of b7 (8x8x32 p1).
-var padT7 = runtime.Padding{
-	H: 8, W: 8, C: 32, PH: 1, PW: 1,
-}
-
 // add1Forward computes add1 (residual) + relu3 (relu), rows [lo, hi).
 func add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&padT7, c.F[f5], lo, hi)
-	runtime.Add(&add1ForwardGeom, c.F[f5], [][]float32{c.F[f6], c.F[f3]}, lo, hi)
+	runtime.ClearPadding(&pad8x8x32p1, c.F[f5], lo, hi)
+	runtime.Add(&residualForwardGeom, c.F[f5], [][]float32{c.F[f6], c.F[f3]}, lo, hi)
 }
 
-// add1BackGeom: the gradient of add1+relu3.
-var add1BackGeom = runtime.EltGeom{
+// residualBackGeom: the gradient of the residual+the relu.
+var residualBackGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 32,
 	DOut: runtime.Layout{Row: 256, Pix: 32}, DIn: []runtime.Layout{{Row: 256, Pix: 32}, {Row: 256, Pix: 32}}, Acc: []bool{false, false},
 }
 
-// add1ActGeom: the derivative of relu3, in place on its output's gradient.
-var add1ActGeom = runtime.EltGeom{
-	H: 8, W: 8, C: 32,
-	Out: runtime.Layout{Off: 352, Row: 320, Pix: 32}, In: []runtime.Layout{{Off: 352, Row: 320, Pix: 32}},
-	DOut: runtime.Layout{Row: 256, Pix: 32}, DIn: []runtime.Layout{{Row: 256, Pix: 32}},
-	Act: runtime.ActReLU,
-}
-
 // add1InputGrad computes the gradients of add1 (residual) + relu3 (relu)'s inputs, rows [lo, hi).
 func add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&add1ActGeom, c.F[f11], c.F[f11], nil, c.F[f5], lo, hi)
+	runtime.ActBackward(&conv3x3x32PrevActGeom, c.F[f11], c.F[f11], nil, c.F[f5], lo, hi)
 	d := [2][]float32{c.F[f6], c.F[f10]}
-	runtime.AddBackward(&add1BackGeom, d[:], c.F[f11], lo, hi)
+	runtime.AddBackward(&residualBackGeom, d[:], c.F[f11], lo, hi)
 }
 
-// conv4Geom: conv 3x3x48 p1.
-var conv4Geom = runtime.ConvGeom{
+// conv3x3x48Geom: conv 3x3x48 p1.
+var conv3x3x48Geom = runtime.ConvGeom{
 	C: 32, InRow: 320, OH: 8, OW: 8, K: 48, OutRow: 480, OutOff: 528,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 	DOutRow: 480, DOutOff: 528,
@@ -1065,92 +828,86 @@ var conv4Geom = runtime.ConvGeom{
 
 // conv4ForwardUUpdate computes conv4's weights, Winograd-transformed.
 func conv4ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv4Geom, d, w.P[conv4W])
+	runtime.WinogradWeights(&conv3x3x48Geom, d, w.P[conv4W])
 }
 
 // conv4Forward computes conv4 (conv 3x3x48 p1) + relu4 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv4Geom, c.Scratch, c.F[f2], c.F[f5], c.D[conv4ForwardU], c.P[conv4B], lo, hi)
+	runtime.ConvForwardWinograd(&conv3x3x48Geom, c.Scratch, c.F[f2], c.F[f5], c.D[conv4ForwardU], c.P[conv4B], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+	runtime.ClearPadding(&pad8x8x48p1, c.F[f2], lo, hi)
 }
 
 // conv4WeightGrad adds to the weight and bias gradients of conv4, as Winograd's F(2×2, 3×3), weight blocks.
 func conv4WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&conv4Geom, c.Scratch, c.G[conv4W], c.G[conv4B], c.F[f5], c.F[f1], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv3x3x48Geom, c.Scratch, c.G[conv4W], c.G[conv4B], c.F[f5], c.F[f1], lo, hi)
 }
 
 // conv4TUpdate computes conv4's weights transposed, for its input gradient.
 func conv4TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv4Geom, d, w.P[conv4W])
+	runtime.GroupedTranspose(&conv3x3x48Geom, d, w.P[conv4W])
 }
 
 // conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
 func conv4InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv4Geom, c.Scratch, c.F[f11], c.D[conv4T], c.F[f1], true, lo, hi)
+	runtime.ConvInputGradGrouped(&conv3x3x48Geom, c.Scratch, c.F[f11], c.D[conv4T], c.F[f1], true, lo, hi)
 }
 
-// conv5Geom: conv 3x3x32 p1.
-var conv5Geom = runtime.ConvGeom{
+// conv3x3x32Geom_2: conv 3x3x32 p1.
+var conv3x3x32Geom_2 = runtime.ConvGeom{
 	C: 48, InRow: 480, OH: 8, OW: 8, K: 32, OutRow: 256,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 320, DOutOff: 352,
 	H: 8, W: 8, PH: 1, PW: 1, DInRow: 480, DInOff: 528,
 }
 
-// conv5StoreGeom_2: the residual add fused into its store of conv5+add2+relu5.
-var conv5StoreGeom_2 = runtime.EltGeom{
-	H: 8, W: 8, C: 32,
-	Out: runtime.Layout{Row: 256, Pix: 32}, In: []runtime.Layout{{Row: 256, Pix: 32}, {Off: 352, Row: 320, Pix: 32}},
-	Act: runtime.ActReLU,
-}
-
 // conv5ForwardUUpdate computes conv5's weights, Winograd-transformed.
 func conv5ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv5Geom, d, w.P[conv5W])
+	runtime.WinogradWeights(&conv3x3x32Geom_2, d, w.P[conv5W])
 }
 
 // conv5Forward computes conv5 (conv 3x3x32 p1) + add2 (residual) + relu5 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv5Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv5Geom, c.Scratch, c.F[f10], c.F[f2], c.D[conv5ForwardU], c.P[conv5B], lo, hi)
+	runtime.ConvForwardWinograd(&conv3x3x32Geom_2, c.Scratch, c.F[f10], c.F[f2], c.D[conv5ForwardU], c.P[conv5B], lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.Add(&conv5StoreGeom_2, c.F[f10], [][]float32{c.F[f10], c.F[f5]}, lo, hi)
+	runtime.Add(&conv3x3x32StoreGeom_2, c.F[f10], [][]float32{c.F[f10], c.F[f5]}, lo, hi)
 }
 
-// conv5ActGradGeom: the derivative of relu5, in place on conv5+add2+relu5's output gradient.
-var conv5ActGradGeom = runtime.EltGeom{
+// conv3x3x32ActGradGeom: the derivative of the relu, in place on the conv+the residual+the relu's output gradient.
+var conv3x3x32ActGradGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 32,
 	Out: runtime.Layout{Row: 256, Pix: 32}, In: []runtime.Layout{{Row: 256, Pix: 32}},
 	DOut: runtime.Layout{Off: 352, Row: 320, Pix: 32}, DIn: []runtime.Layout{{Off: 352, Row: 320, Pix: 32}},
 	Act: runtime.ActReLU,
 }
 
-// conv5Skip0Geom: passes conv5+add2+relu5's output gradient to 8x8x32.
-var conv5Skip0Geom = runtime.CopyGeom{
+// conv3x3x32Skip0Geom: passes the conv+the residual+the relu's output gradient to 8x8x32.
+var conv3x3x32Skip0Geom = runtime.CopyGeom{
 	H: 8, W: 8, C: 32,
 	Dst: runtime.Layout{Row: 256, Pix: 32}, Src: runtime.Layout{Off: 352, Row: 320, Pix: 32},
 }
 
 // conv5OutGrad passes the gradient of conv5+add2+relu5's output through its fused add, rows [lo, hi).
 func conv5OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&conv5ActGradGeom, c.F[f6], c.F[f6], nil, c.F[f10], lo, hi)
-	runtime.CopyMap(&conv5Skip0Geom, c.F[f11], c.F[f6], lo, hi)
+	runtime.ActBackward(&conv3x3x32ActGradGeom, c.F[f6], c.F[f6], nil, c.F[f10], lo, hi)
+	runtime.CopyMap(&conv3x3x32Skip0Geom, c.F[f11], c.F[f6], lo, hi)
 }
 
 // conv5WeightGrad adds to the weight and bias gradients of conv5, as Winograd's F(2×2, 3×3), weight blocks.
 func conv5WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&conv5Geom, c.Scratch, c.G[conv5W], c.G[conv5B], c.F[f2], c.F[f6], lo, hi)
+	runtime.ConvWeightGradWinograd(&conv3x3x32Geom_2, c.Scratch, c.G[conv5W], c.G[conv5B], c.F[f2], c.F[f6], lo, hi)
 }
 
-// conv5PrevActGeom: the derivative of relu4, in place on its output's gradient.
-var conv5PrevActGeom = runtime.EltGeom{
+// conv3x3x32PrevActGeom_2: the derivative of relu4, in place on its output's gradient.
+var conv3x3x32PrevActGeom_2 = runtime.EltGeom{
 	H: 8, W: 8, C: 48,
 	Out: runtime.Layout{Off: 528, Row: 480, Pix: 48}, In: []runtime.Layout{{Off: 528, Row: 480, Pix: 48}},
 	DOut: runtime.Layout{Off: 528, Row: 480, Pix: 48}, DIn: []runtime.Layout{{Off: 528, Row: 480, Pix: 48}},
 	Act: runtime.ActReLU,
 }
 
-// conv5Back: the transposed convolution that computes conv5's input gradient.
-var conv5Back = runtime.ConvGeom{
+// conv3x3x32Back_2: the transposed convolution that computes the conv's input gradient.
+var conv3x3x32Back_2 = runtime.ConvGeom{
 	C: 32, InRow: 320, OH: 8, OW: 8, K: 48, OutRow: 480, OutOff: 528,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
@@ -1162,57 +919,31 @@ func conv5TUpdate(w *engine.Weights, d []float32) {
 
 // conv5TUUpdate computes their Winograd transform.
 func conv5TUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv5Back, d, w.D[conv5T])
-}
-
-// padTG20: the padding of g20 (8x8x48 p1).
-var padTG20 = runtime.Padding{
-	H: 8, W: 8, C: 48, PH: 1, PW: 1,
+	runtime.WinogradWeights(&conv3x3x32Back_2, d, w.D[conv5T])
 }
 
 // conv5InputGrad computes the gradient of conv5's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func conv5InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv5Back, c.Scratch, c.F[f1], c.F[f6], c.D[conv5TU], nil, lo, hi)
+	runtime.ConvForwardWinograd(&conv3x3x32Back_2, c.Scratch, c.F[f1], c.F[f6], c.D[conv5TU], nil, lo, hi)
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&padTG20, c.F[f1], lo, hi)
-	// The derivative of relu4, on the rows just written.
-	runtime.ActBackward(&conv5PrevActGeom, c.F[f1], c.F[f1], nil, c.F[f2], lo, hi)
+	runtime.ClearPadding(&pad8x8x48p1, c.F[f1], lo, hi)
+	// The derivative of the relu before, on the rows just written.
+	runtime.ActBackward(&conv3x3x32PrevActGeom_2, c.F[f1], c.F[f1], nil, c.F[f2], lo, hi)
 }
 
-// globalavgpool1ForwardGeom: pool avg global.
-var globalavgpool1ForwardGeom = runtime.GlobalPoolGeom{
-	H: 8, W: 8, C: 32,
-	In: runtime.Layout{Row: 256, Pix: 32},
-}
-
-// globalavgpool1Forward computes globalavgpool1 (pool avg global), channels [lo, hi).
-func globalavgpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolForward(&globalavgpool1ForwardGeom, c.F[f11], c.F[f10], lo, hi)
-}
-
-// globalavgpool1BackGeom: pool avg global.
-var globalavgpool1BackGeom = runtime.GlobalPoolGeom{
+// poolavgBackGeom: pool avg global.
+var poolavgBackGeom = runtime.GlobalPoolGeom{
 	H: 8, W: 8, C: 32,
 	In:  runtime.Layout{Row: 256, Pix: 32},
 	DIn: runtime.Layout{Off: 352, Row: 320, Pix: 32},
 }
 
-// padTG21: the padding of g21 (8x8x32 p1).
-var padTG21 = runtime.Padding{
-	H: 8, W: 8, C: 32, PH: 1, PW: 1,
-}
-
 // globalavgpool1InputGrad computes the gradient of globalavgpool1's input, channels [lo, hi).
 func globalavgpool1InputGrad(c *engine.Ctx, lo, hi int) {
 	if lo == 0 {
-		runtime.ClearPadding(&padTG21, c.F[f6], 0, 8)
+		runtime.ClearPadding(&pad8x8x32p1, c.F[f6], 0, 8)
 	}
-	runtime.GlobalAvgPoolBackward(&globalavgpool1BackGeom, c.F[f6], c.F[f1], lo, hi)
-}
-
-// fc1Forward computes fc1 (fc 4), outputs [lo, hi).
-func fc1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f11], c.P[fc1W], c.P[fc1B], 32, lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolavgBackGeom, c.F[f6], c.F[f1], lo, hi)
 }
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).

@@ -1,0 +1,361 @@
+package gen
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/scanner"
+	"go/token"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/cnnc/cnnc/ir"
+)
+
+// A network repeats itself: ResNet-50's bottlenecks come in copies that
+// differ only in the buffers and tensors they use. The generator writes a
+// phase (or derived-tensor update) function a step, and share then merges
+// the functions whose bodies are the same but for the indexes they use —
+// buffers, tensors, derived tensors, int32 and batch buffers — into one
+// constructor that takes those indexes and returns the function:
+//
+//	Run: conv1x1x64Infer(f28, f27, layer1_1_conv1Fold)
+//
+// Everything else stays as the generator wrote it: geometries (equal ones
+// are declared once, see geom), sizes and offsets are constants of the
+// body, so the kernels run exactly as before. A function no other one
+// equals keeps its name and its form.
+
+// shareFn is a phase or update function as written for one step.
+type shareFn struct {
+	name string
+	// generic is the stem of the name of a shared constructor
+	// ("conv1x1x64Infer"), "" to keep name.
+	generic string
+	// doc says what it does, without node names when it belongs to a step:
+	// "computes conv 1x1x64 nobias + batchnorm + relu: output rows [lo, hi)."
+	doc string
+	who string // the node it is for, "" for none
+}
+
+// register records a phase or update function of the step being generated
+// for share.
+func (g *graphGen) register(name, doc string) {
+	fn := &shareFn{name: name, doc: doc}
+	if s := g.cur; s != nil {
+		fn.who = s.Node.Name
+		if rest, ok := strings.CutPrefix(name, g.stepName(s)); ok {
+			fn.generic = opIdent(s.Node) + rest
+		}
+		fn.doc = anonymous(doc, s.Nodes())
+	}
+	g.shared = append(g.shared, fn)
+}
+
+// opIdent is the stem of a shared function's name: the layer's statement,
+// its first two words, "conv1x1x64", "batchnorm", "poolmax".
+func opIdent(n *ir.Node) string {
+	f := strings.Fields(n.Text)
+	return ident(strings.Join(f[:min(2, len(f))], ""))
+}
+
+// anonymous rewrites doc without the names of nodes: "layer1.0.conv1
+// (conv 1x1x64)" becomes "conv 1x1x64", "layer1.0.bn1's" "the
+// batchnorm's".
+func anonymous(doc string, nodes []*ir.Node) string {
+	nodes = append([]*ir.Node(nil), nodes...)
+	sort.SliceStable(nodes, func(i, j int) bool { return len(nodes[i].Name) > len(nodes[j].Name) })
+	for _, n := range nodes {
+		doc = strings.ReplaceAll(doc, n.Name+" ("+n.Text+")", n.Text)
+	}
+	for _, n := range nodes {
+		doc = strings.ReplaceAll(doc, n.Name, "the "+strings.Fields(n.Text)[0])
+	}
+	return doc
+}
+
+// indexConsts maps the package-level index constants of g to the stem of the
+// parameter that stands for them in a shared function: b for buffers, p
+// for tensors, d for derived tensors, i for int32 buffers, s for batch
+// buffers.
+func (g *graphGen) indexConsts() map[string]string {
+	m := map[string]string{}
+	for _, e := range g.bufs {
+		m[e.name] = "b"
+	}
+	for _, id := range g.tensorID {
+		m[id] = "p"
+	}
+	for _, d := range g.derived {
+		m[d.name] = "d"
+	}
+	for _, n := range g.ints {
+		m[n.name] = "i"
+	}
+	for _, n := range g.batch {
+		m[n.name] = "s"
+	}
+	return m
+}
+
+// template is a function body with holes where index constants were:
+// text[0] hole[0] text[1] ... text[len(hole)]; args are the constants.
+type template struct {
+	text  []string
+	holes []int // the parameter of each hole
+	args  []string
+	stems []string // the stem of each parameter
+}
+
+// abstract cuts the index constants out of body.
+func abstract(body []byte, indexes map[string]string) template {
+	var t template
+	param := map[string]int{}
+	var s scanner.Scanner
+	fs := token.NewFileSet()
+	s.Init(fs.AddFile("", -1, len(body)), body, nil, 0)
+	last := 0
+	for {
+		pos, tok, lit := s.Scan()
+		if tok == token.EOF {
+			break
+		}
+		stem, ok := indexes[lit]
+		if tok != token.IDENT || !ok {
+			continue
+		}
+		p, seen := param[lit]
+		if !seen {
+			p = len(t.args)
+			param[lit] = p
+			t.args = append(t.args, lit)
+			t.stems = append(t.stems, stem)
+		}
+		off := fs.Position(pos).Offset
+		t.text = append(t.text, string(body[last:off]))
+		t.holes = append(t.holes, p)
+		last = off + len(lit)
+	}
+	t.text = append(t.text, string(body[last:]))
+	return t
+}
+
+// fill renders the template with name(i) in parameter i's holes.
+func (t template) fill(name func(i int) string) string {
+	var b strings.Builder
+	for i, h := range t.holes {
+		b.WriteString(t.text[i])
+		b.WriteString(name(h))
+	}
+	b.WriteString(t.text[len(t.text)-1])
+	return b.String()
+}
+
+// shareMember is one function of a shareGroup.
+type shareMember struct {
+	fn         *shareFn
+	start, end int // its declaration with its doc comment, as offsets
+	args       []string
+}
+
+// shareGroup is functions that are equal but for their index constants.
+type shareGroup struct {
+	sig     string // the parameters of the functions: "(c *engine.Ctx, lo, hi int)"
+	t       template
+	members []*shareMember
+}
+
+// edit replaces src[start:end] with text.
+type edit struct {
+	start, end int
+	text       string
+}
+
+// share merges the functions of fns in the Go file src that are equal but
+// for the index constants they use (see the top of this file); unique
+// names the constructors.
+func share(src []byte, fns []*shareFn, indexes map[string]string, unique func(string) string) ([]byte, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", src, parser.ParseComments|parser.SkipObjectResolution)
+	if err != nil {
+		return nil, err
+	}
+	off := func(p token.Pos) int { return fset.Position(p).Offset }
+	decls := map[string]*ast.FuncDecl{}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok {
+			decls[fd.Name.Name] = fd
+		}
+	}
+	byKey := map[string]*shareGroup{}
+	var groups []*shareGroup
+	for _, fn := range fns {
+		d := decls[fn.name]
+		if d == nil {
+			return nil, fmt.Errorf("no function %s", fn.name)
+		}
+		sig := string(src[off(d.Type.Params.Pos()):off(d.Type.End())])
+		t := abstract(src[off(d.Body.Pos()):off(d.Body.End())], indexes)
+		key := sig + t.fill(func(i int) string { return fmt.Sprintf("%s%d", t.stems[i], i) })
+		grp := byKey[key]
+		if grp == nil {
+			grp = &shareGroup{sig: sig, t: t}
+			byKey[key] = grp
+			groups = append(groups, grp)
+		}
+		grp.members = append(grp.members, &shareMember{fn: fn, start: off(d.Doc.Pos()), end: off(d.End()), args: t.args})
+	}
+	var edits []edit
+	calls := map[string]string{} // a merged function's name → its constructor's call
+	for _, grp := range groups {
+		if len(grp.members) < 2 {
+			continue
+		}
+		if grp.same() {
+			// Equal functions: the first serves for all.
+			for _, m := range grp.members[1:] {
+				edits = append(edits, edit{start: m.start, end: m.end})
+				calls[m.fn.name] = grp.members[0].fn.name
+			}
+			continue
+		}
+		name, text, call := grp.constructor(unique)
+		for i, m := range grp.members {
+			e := edit{start: m.start, end: m.end}
+			if i == 0 {
+				e.text = text
+			}
+			edits = append(edits, e)
+			calls[m.fn.name] = name + "(" + strings.Join(call(m), ", ") + ")"
+		}
+	}
+	if len(edits) == 0 {
+		return src, nil
+	}
+	// The references, in the program's tables.
+	var s scanner.Scanner
+	file := fset.AddFile("", -1, len(src))
+	s.Init(file, src, nil, 0)
+	for {
+		pos, tok, lit := s.Scan()
+		if tok == token.EOF {
+			break
+		}
+		if c, ok := calls[lit]; ok && tok == token.IDENT {
+			o := file.Offset(pos)
+			if !inside(edits, o) {
+				edits = append(edits, edit{start: o, end: o + len(lit), text: c})
+			}
+		}
+	}
+	sort.Slice(edits, func(i, j int) bool { return edits[i].start < edits[j].start })
+	var b strings.Builder
+	last := 0
+	for _, e := range edits {
+		b.Write(src[last:e.start])
+		b.WriteString(e.text)
+		last = e.end
+	}
+	b.Write(src[last:])
+	return []byte(b.String()), nil
+}
+
+// inside reports whether offset o falls in a declaration being replaced.
+func inside(edits []edit, o int) bool {
+	for _, e := range edits {
+		if o >= e.start && o < e.end {
+			return true
+		}
+	}
+	return false
+}
+
+// same reports whether the group's functions use the same index
+// constants: they are equal.
+func (grp *shareGroup) same() bool {
+	for _, m := range grp.members[1:] {
+		if !slices.Equal(m.args, grp.members[0].args) {
+			return false
+		}
+	}
+	return true
+}
+
+// constructor returns the name and the text of the group's constructor,
+// and the arguments it takes for member m: the index constants that differ
+// between members (the others stay constants of its body).
+func (grp *shareGroup) constructor(unique func(string) string) (string, string, func(m *shareMember) []string) {
+	first := grp.members[0]
+	t := grp.t
+	varies := make([]bool, len(t.args))
+	for _, m := range grp.members[1:] {
+		for i, a := range m.args {
+			varies[i] = varies[i] || a != first.args[i]
+		}
+	}
+	names := make([]string, len(t.args))
+	count := map[string]int{}
+	var params, who []string
+	for i, stem := range t.stems {
+		if varies[i] {
+			names[i] = fmt.Sprintf("%s%d", stem, count[stem])
+			count[stem]++
+			params = append(params, names[i])
+		} else {
+			names[i] = first.args[i]
+		}
+	}
+	for _, m := range grp.members {
+		if m.fn.who != "" && (len(who) == 0 || who[len(who)-1] != m.fn.who) {
+			who = append(who, m.fn.who)
+		}
+	}
+	stem := first.fn.generic
+	if stem == "" {
+		stem = first.fn.name
+	}
+	name := unique(stem)
+	kind := "phase"
+	if strings.Contains(grp.sig, "Weights") {
+		kind = "update"
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "// %s returns the %s of %s, each with its own %s: it %s\n",
+		name, kind, list(who), list(kinds(t.stems, varies)), first.fn.doc)
+	fmt.Fprintf(&b, "func %s(%s int) func%s {\n\treturn func%s %s\n}", name, strings.Join(params, ", "), grp.sig, grp.sig, t.fill(func(i int) string { return names[i] }))
+	return name, b.String(), func(m *shareMember) []string {
+		var args []string
+		for i, a := range m.args {
+			if varies[i] {
+				args = append(args, a)
+			}
+		}
+		return args
+	}
+}
+
+// list is "a", "a and b", "a, b and c".
+func list(xs []string) string {
+	if len(xs) < 2 {
+		return strings.Join(xs, "")
+	}
+	return strings.Join(xs[:len(xs)-1], ", ") + " and " + xs[len(xs)-1]
+}
+
+// kinds names what the parameters of a constructor are, in the order of
+// the stems: "buffers", "tensors", ...
+func kinds(stems []string, varies []bool) []string {
+	what := map[string]string{"b": "buffers", "p": "tensors", "d": "derived tensors", "i": "int32 buffers", "s": "batch buffers"}
+	var out []string
+	seen := map[string]bool{}
+	for _, k := range []string{"b", "p", "d", "i", "s"} {
+		for i, s := range stems {
+			if s == k && varies[i] && !seen[k] {
+				seen[k] = true
+				out = append(out, what[k])
+			}
+		}
+	}
+	return out
+}
