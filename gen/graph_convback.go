@@ -157,7 +157,7 @@ func (g *graphGen) transposedConv(cs *convStep, dIn, dOut gview) (jen.Code, bool
 func (g *graphGen) actGradGeom(name string, s *gplan.Step, y, d gview) string {
 	act, alpha := actOf(s.Act)
 	sh := s.Out.Shape
-	return g.geom(name+"Geom", fmt.Sprintf("the derivative of %s, in place on its output's gradient", s.Act.Name), geomLit("EltGeom",
+	return g.geom(name+"Geom", "the derivative of the "+s.Act.Text+", in place on its output's gradient", geomLit("EltGeom",
 		[]any{"H", sh.H, "W", sh.W, "C", sh.C},
 		[]any{"Out", layoutLit(y.layout()), "In", layoutsLit(y.layout())},
 		[]any{"DOut", layoutLit(d.layout()), "DIn", layoutsLit(d.layout())},

@@ -53,26 +53,61 @@ func (g *graphGen) register(name, doc string) {
 	g.shared = append(g.shared, fn)
 }
 
-// opIdent is the stem of a shared function's name: the layer's statement,
-// its first two words, "conv1x1x64", "batchnorm", "poolmax".
+// opIdent is the stem of a shared function's or geometry's name: the
+// layer's kind with its sizes, "conv3x3x64" and "fc1000" as written,
+// "batchnorm56x56x64" and "poolmax28x28x128" with their output's shape.
 func opIdent(n *ir.Node) string {
 	f := strings.Fields(n.Text)
-	return ident(strings.Join(f[:min(2, len(f))], ""))
+	if len(f) > 1 && strings.ContainsAny(f[1], "0123456789") {
+		return ident(f[0] + f[1])
+	}
+	if len(f) > 1 {
+		f = f[:2]
+	}
+	return ident(strings.Join(f, "") + n.Out().String())
 }
 
 // anonymous rewrites doc without the names of nodes: "layer1.0.conv1
 // (conv 1x1x64)" becomes "conv 1x1x64", "layer1.0.bn1's" "the
-// batchnorm's".
+// batchnorm's", a step's name "conv1+bn1" "conv 3x3x64 + batchnorm".
 func anonymous(doc string, nodes []*ir.Node) string {
-	nodes = append([]*ir.Node(nil), nodes...)
-	sort.SliceStable(nodes, func(i, j int) bool { return len(nodes[i].Name) > len(nodes[j].Name) })
-	for _, n := range nodes {
-		doc = strings.ReplaceAll(doc, n.Name+" ("+n.Text+")", n.Text)
+	type sub struct{ from, to string }
+	var subs []sub
+	if len(nodes) > 1 {
+		var names, texts []string
+		for _, n := range nodes {
+			names, texts = append(names, n.Name), append(texts, n.Text)
+		}
+		subs = append(subs, sub{strings.Join(names, "+"), strings.Join(texts, " + ")})
 	}
 	for _, n := range nodes {
-		doc = strings.ReplaceAll(doc, n.Name, "the "+strings.Fields(n.Text)[0])
+		subs = append(subs, sub{n.Name + " (" + n.Text + ")", n.Text}, sub{n.Name, "the " + strings.Fields(n.Text)[0]})
 	}
-	return doc
+	sort.SliceStable(subs, func(i, j int) bool { return len(subs[i].from) > len(subs[j].from) })
+	word := func(i int) bool { // doc[i] continues a name
+		if i < 0 || i >= len(doc) {
+			return false
+		}
+		c := doc[i]
+		return c == '_' || c == '.' && i+1 < len(doc) && doc[i+1] != ' ' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+	}
+	var b strings.Builder
+	for i := 0; i < len(doc); {
+		done := false
+		for _, s := range subs {
+			if strings.HasPrefix(doc[i:], s.from) && !word(i-1) && !word(i+len(s.from)) {
+				b.WriteString(s.to)
+				i += len(s.from)
+				done = true
+				break
+			}
+		}
+		if !done {
+			b.WriteByte(doc[i])
+			i++
+		}
+	}
+	return b.String()
 }
 
 // indexConsts maps the package-level index constants of g to the stem of the
@@ -321,7 +356,7 @@ func (grp *shareGroup) constructor(unique func(string) string) (string, string, 
 		kind = "update"
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "// %s returns the %s of %s, each with its own %s: it %s\n",
+	fmt.Fprintf(&b, "// %s returns the %s of %s, on the %s given: it %s\n",
 		name, kind, list(who), list(kinds(t.stems, varies)), first.fn.doc)
 	fmt.Fprintf(&b, "func %s(%s int) func%s {\n\treturn func%s %s\n}", name, strings.Join(params, ", "), grp.sig, grp.sig, t.fill(func(i int) string { return names[i] }))
 	return name, b.String(), func(m *shareMember) []string {

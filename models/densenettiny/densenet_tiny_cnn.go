@@ -378,20 +378,20 @@ var program = engine.Program{
 		features_conv0T:                                {Name: "features_conv0T", Use: engine.Backward, Len: func() int { return 12544 }, Update: features_conv0TUpdate},
 		features_norm0Coef:                             {Name: "features_norm0Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: features_norm0CoefUpdate},
 		features_denseblock1_denselayer1_conv1T:        {Name: "features_denseblock1_denselayer1_conv1T", Use: engine.Backward, Len: func() int { return 768 }, Update: features_denseblock1_denselayer1_conv1TUpdate},
-		features_denseblock1_denselayer1_norm2Coef:     {Name: "features_denseblock1_denselayer1_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: batchnormCoefUpdate(features_denseblock1_denselayer1_norm2W)},
+		features_denseblock1_denselayer1_norm2Coef:     {Name: "features_denseblock1_denselayer1_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: batchnorm8x8x48CoefUpdate(features_denseblock1_denselayer1_norm2W)},
 		features_denseblock1_denselayer1_conv2ForwardU: {Name: "features_denseblock1_denselayer1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x12Geom) }, Update: conv3x3x12ForwardUUpdate(features_denseblock1_denselayer1_conv2W)},
 		features_denseblock1_denselayer1_conv2T:        {Name: "features_denseblock1_denselayer1_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: conv3x3x12TUpdate(features_denseblock1_denselayer1_conv2W)},
 		features_denseblock1_denselayer2_conv1T:        {Name: "features_denseblock1_denselayer2_conv1T", Use: engine.Backward, Len: func() int { return 1536 }, Update: features_denseblock1_denselayer2_conv1TUpdate},
-		features_denseblock1_denselayer2_norm2Coef:     {Name: "features_denseblock1_denselayer2_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: batchnormCoefUpdate(features_denseblock1_denselayer2_norm2W)},
+		features_denseblock1_denselayer2_norm2Coef:     {Name: "features_denseblock1_denselayer2_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: batchnorm8x8x48CoefUpdate(features_denseblock1_denselayer2_norm2W)},
 		features_denseblock1_denselayer2_conv2ForwardU: {Name: "features_denseblock1_denselayer2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x12Geom) }, Update: conv3x3x12ForwardUUpdate(features_denseblock1_denselayer2_conv2W)},
 		features_denseblock1_denselayer2_conv2T:        {Name: "features_denseblock1_denselayer2_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: conv3x3x12TUpdate(features_denseblock1_denselayer2_conv2W)},
 		features_transition1_convT:                     {Name: "features_transition1_convT", Use: engine.Backward, Len: func() int { return 960 }, Update: features_transition1_convTUpdate},
 		features_denseblock2_denselayer1_conv1T:        {Name: "features_denseblock2_denselayer1_conv1T", Use: engine.Backward, Len: func() int { return 1536 }, Update: features_denseblock2_denselayer1_conv1TUpdate},
-		features_denseblock2_denselayer1_norm2Coef:     {Name: "features_denseblock2_denselayer1_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: batchnormCoefUpdate_2(features_denseblock2_denselayer1_norm2W)},
+		features_denseblock2_denselayer1_norm2Coef:     {Name: "features_denseblock2_denselayer1_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: batchnorm4x4x48CoefUpdate(features_denseblock2_denselayer1_norm2W)},
 		features_denseblock2_denselayer1_conv2ForwardU: {Name: "features_denseblock2_denselayer1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x12Geom_2) }, Update: conv3x3x12ForwardUUpdate_2(features_denseblock2_denselayer1_conv2W)},
 		features_denseblock2_denselayer1_conv2T:        {Name: "features_denseblock2_denselayer1_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: conv3x3x12TUpdate(features_denseblock2_denselayer1_conv2W)},
 		features_denseblock2_denselayer2_conv1T:        {Name: "features_denseblock2_denselayer2_conv1T", Use: engine.Backward, Len: func() int { return 1536 }, Update: features_denseblock2_denselayer2_conv1TUpdate},
-		features_denseblock2_denselayer2_norm2Coef:     {Name: "features_denseblock2_denselayer2_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: batchnormCoefUpdate_2(features_denseblock2_denselayer2_norm2W)},
+		features_denseblock2_denselayer2_norm2Coef:     {Name: "features_denseblock2_denselayer2_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: batchnorm4x4x48CoefUpdate(features_denseblock2_denselayer2_norm2W)},
 		features_denseblock2_denselayer2_conv2ForwardU: {Name: "features_denseblock2_denselayer2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x12Geom_2) }, Update: conv3x3x12ForwardUUpdate_2(features_denseblock2_denselayer2_conv2W)},
 		features_denseblock2_denselayer2_conv2T:        {Name: "features_denseblock2_denselayer2_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: conv3x3x12TUpdate(features_denseblock2_denselayer2_conv2W)},
 	},
@@ -436,7 +436,7 @@ var program = engine.Program{
 			{N: 8, Run: features_maxpool1Infer, Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock1.denselayer1.norm1+features.denseblock1.denselayer1.relu1 (inference)", Forward: []engine.Phase{
-			{N: 8, Run: batchnormInfer(f1, f28), Mode: engine.Inference},
+			{N: 8, Run: batchnorm8x8x16Infer(f1, f28), Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock1.denselayer1.conv1+features.denseblock1.denselayer1.norm2+features.denseblock1.denselayer1.relu2 (inference)", Forward: []engine.Phase{
 			{N: 8, Run: features_denseblock1_denselayer1_conv1Infer, Mode: engine.Inference},
@@ -445,10 +445,10 @@ var program = engine.Program{
 			{N: 4, Run: features_denseblock1_denselayer1_conv2Infer, Mode: engine.Inference},
 		}},
 		{Name: "copy features.denseblock1.denselayer1.concat1[0:16] (inference)", Forward: []engine.Phase{
-			{N: 8, Run: concatInfer(f1, f28), Mode: engine.Inference},
+			{N: 8, Run: concat8x8x28Infer(f1, f28), Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock1.denselayer2.norm1+features.denseblock1.denselayer2.relu1 (inference)", Forward: []engine.Phase{
-			{N: 8, Run: batchnormInfer_2(f28, f1), Mode: engine.Inference},
+			{N: 8, Run: batchnorm8x8x28Infer(f28, f1), Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock1.denselayer2.conv1+features.denseblock1.denselayer2.norm2+features.denseblock1.denselayer2.relu2 (inference)", Forward: []engine.Phase{
 			{N: 8, Run: features_denseblock1_denselayer2_conv1Infer, Mode: engine.Inference},
@@ -457,7 +457,7 @@ var program = engine.Program{
 			{N: 4, Run: features_denseblock1_denselayer2_conv2Infer, Mode: engine.Inference},
 		}},
 		{Name: "features.transition1.norm+features.transition1.relu1 (inference)", Forward: []engine.Phase{
-			{N: 8, Run: batchnormInfer_3(f27, f1), Mode: engine.Inference},
+			{N: 8, Run: batchnorm8x8x40Infer(f27, f1), Mode: engine.Inference},
 		}},
 		{Name: "features.transition1.conv (inference)", Forward: []engine.Phase{
 			{N: 8, Run: features_transition1_convInfer, Mode: engine.Inference},
@@ -466,7 +466,7 @@ var program = engine.Program{
 			{N: 4, Run: features_transition1_meanpool1Infer, Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock2.denselayer1.norm1+features.denseblock2.denselayer1.relu1 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: batchnormInfer_4(f1, f27), Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x20Infer(f1, f27), Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock2.denselayer1.conv1+features.denseblock2.denselayer1.norm2+features.denseblock2.denselayer1.relu2 (inference)", Forward: []engine.Phase{
 			{N: 4, Run: features_denseblock2_denselayer1_conv1Infer, Mode: engine.Inference},
@@ -475,10 +475,10 @@ var program = engine.Program{
 			{N: 2, Run: features_denseblock2_denselayer1_conv2Infer, Mode: engine.Inference},
 		}},
 		{Name: "copy features.denseblock2.denselayer1.concat1[0:20] (inference)", Forward: []engine.Phase{
-			{N: 4, Run: concatInfer_2(f1, f27), Mode: engine.Inference},
+			{N: 4, Run: concat4x4x32Infer(f1, f27), Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock2.denselayer2.norm1+features.denseblock2.denselayer2.relu1 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: batchnormInfer_5(f27, f1), Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x32Infer(f27, f1), Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock2.denselayer2.conv1+features.denseblock2.denselayer2.norm2+features.denseblock2.denselayer2.relu2 (inference)", Forward: []engine.Phase{
 			{N: 4, Run: features_denseblock2_denselayer2_conv1Infer, Mode: engine.Inference},
@@ -487,10 +487,10 @@ var program = engine.Program{
 			{N: 2, Run: features_denseblock2_denselayer2_conv2Infer, Mode: engine.Inference},
 		}},
 		{Name: "features.norm5+relu1 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: batchnormInfer_6(f28, f1), Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x44Infer(f28, f1), Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
-			{N: 44, Run: poolavgInfer(f27, f28), Mode: engine.Inference},
+			{N: 44, Run: poolavg1x1x44Infer(f27, f28), Mode: engine.Inference},
 		}},
 		{Name: "classifier (inference)", Forward: []engine.Phase{
 			{N: 10, Run: fc10Infer(f27), Mode: engine.Inference},
@@ -527,11 +527,11 @@ var program = engine.Program{
 			{N: 8, Run: features_denseblock1_denselayer1_conv1InputGrad},
 		}},
 		{Name: "features.denseblock1.denselayer1.norm2+features.denseblock1.denselayer1.relu2 (training)", Forward: []engine.Phase{
-			{N: 48, Run: batchnormStats(features_denseblock1_denselayer1_norm2Count, features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Batch, f6), Batch: true, Mode: engine.Training},
-			{N: 8, Run: batchnormForward(f2, features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Batch, f6), Mode: engine.Training},
+			{N: 48, Run: batchnorm8x8x48Stats(features_denseblock1_denselayer1_norm2Count, features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Batch, f6), Batch: true, Mode: engine.Training},
+			{N: 8, Run: batchnorm8x8x48Forward(f2, features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Batch, f6), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 48, Run: batchnormBackward(features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Batch, features_denseblock1_denselayer1_norm2B, f7, f3, f6), Batch: true, Mode: engine.Training},
-			{N: 48, Run: batchnormEvalBackward(features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Coef, features_denseblock1_denselayer1_norm2B, f7, f3, f6), Batch: true, Mode: engine.Inference},
+			{N: 48, Run: batchnorm8x8x48Backward(features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Batch, features_denseblock1_denselayer1_norm2B, f7, f3, f6), Batch: true, Mode: engine.Training},
+			{N: 48, Run: batchnorm8x8x48EvalBackward(features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Coef, features_denseblock1_denselayer1_norm2B, f7, f3, f6), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock1.denselayer1.conv2 (training)", Forward: []engine.Phase{
 			{N: 4, Run: conv3x3x12Forward(f12, f2, features_denseblock1_denselayer1_conv2ForwardU), Mode: engine.Training},
@@ -540,7 +540,7 @@ var program = engine.Program{
 			{N: 8, Run: conv3x3x12InputGrad(f3, f12, features_denseblock1_denselayer1_conv2T, f2)},
 		}},
 		{Name: "copy features.denseblock1.denselayer1.concat1[0:16] (training)", Forward: []engine.Phase{
-			{N: 8, Run: concatInfer(f10, f13), Mode: engine.Training},
+			{N: 8, Run: concat8x8x28Infer(f10, f13), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 8, Run: features_denseblock1_denselayer1_concat1Copy0InputGrad},
 		}},
@@ -563,11 +563,11 @@ var program = engine.Program{
 			{N: 8, Run: features_denseblock1_denselayer2_conv1InputGrad},
 		}},
 		{Name: "features.denseblock1.denselayer2.norm2+features.denseblock1.denselayer2.relu2 (training)", Forward: []engine.Phase{
-			{N: 48, Run: batchnormStats(features_denseblock1_denselayer2_norm2Count, features_denseblock1_denselayer2_norm2W, features_denseblock1_denselayer2_norm2Batch, f7), Batch: true, Mode: engine.Training},
-			{N: 8, Run: batchnormForward(f3, features_denseblock1_denselayer2_norm2W, features_denseblock1_denselayer2_norm2Batch, f7), Mode: engine.Training},
+			{N: 48, Run: batchnorm8x8x48Stats(features_denseblock1_denselayer2_norm2Count, features_denseblock1_denselayer2_norm2W, features_denseblock1_denselayer2_norm2Batch, f7), Batch: true, Mode: engine.Training},
+			{N: 8, Run: batchnorm8x8x48Forward(f3, features_denseblock1_denselayer2_norm2W, features_denseblock1_denselayer2_norm2Batch, f7), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 48, Run: batchnormBackward(features_denseblock1_denselayer2_norm2W, features_denseblock1_denselayer2_norm2Batch, features_denseblock1_denselayer2_norm2B, f8, f9, f7), Batch: true, Mode: engine.Training},
-			{N: 48, Run: batchnormEvalBackward(features_denseblock1_denselayer2_norm2W, features_denseblock1_denselayer2_norm2Coef, features_denseblock1_denselayer2_norm2B, f8, f9, f7), Batch: true, Mode: engine.Inference},
+			{N: 48, Run: batchnorm8x8x48Backward(features_denseblock1_denselayer2_norm2W, features_denseblock1_denselayer2_norm2Batch, features_denseblock1_denselayer2_norm2B, f8, f9, f7), Batch: true, Mode: engine.Training},
+			{N: 48, Run: batchnorm8x8x48EvalBackward(features_denseblock1_denselayer2_norm2W, features_denseblock1_denselayer2_norm2Coef, features_denseblock1_denselayer2_norm2B, f8, f9, f7), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock1.denselayer2.conv2 (training)", Forward: []engine.Phase{
 			{N: 4, Run: conv3x3x12Forward(f11, f3, features_denseblock1_denselayer2_conv2ForwardU), Mode: engine.Training},
@@ -612,11 +612,11 @@ var program = engine.Program{
 			{N: 4, Run: features_denseblock2_denselayer1_conv1InputGrad},
 		}},
 		{Name: "features.denseblock2.denselayer1.norm2+features.denseblock2.denselayer1.relu2 (training)", Forward: []engine.Phase{
-			{N: 48, Run: batchnormStats_2(features_denseblock2_denselayer1_norm2Count, features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Batch, f15), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnormForward_2(f11, features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Batch, f15), Mode: engine.Training},
+			{N: 48, Run: batchnorm4x4x48Stats(features_denseblock2_denselayer1_norm2Count, features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Batch, f15), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnorm4x4x48Forward(f11, features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Batch, f15), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 48, Run: batchnormBackward_2(features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Batch, features_denseblock2_denselayer1_norm2B, f16, f9, f15), Batch: true, Mode: engine.Training},
-			{N: 48, Run: batchnormEvalBackward_2(features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Coef, features_denseblock2_denselayer1_norm2B, f16, f9, f15), Batch: true, Mode: engine.Inference},
+			{N: 48, Run: batchnorm4x4x48Backward(features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Batch, features_denseblock2_denselayer1_norm2B, f16, f9, f15), Batch: true, Mode: engine.Training},
+			{N: 48, Run: batchnorm4x4x48EvalBackward(features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Coef, features_denseblock2_denselayer1_norm2B, f16, f9, f15), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock2.denselayer1.conv2 (training)", Forward: []engine.Phase{
 			{N: 2, Run: conv3x3x12Forward_2(f21, f11, features_denseblock2_denselayer1_conv2ForwardU), Mode: engine.Training},
@@ -625,7 +625,7 @@ var program = engine.Program{
 			{N: 4, Run: conv3x3x12InputGrad_2(f9, f21, features_denseblock2_denselayer1_conv2T, f11)},
 		}},
 		{Name: "copy features.denseblock2.denselayer1.concat1[0:20] (training)", Forward: []engine.Phase{
-			{N: 4, Run: concatInfer_2(f19, f22), Mode: engine.Training},
+			{N: 4, Run: concat4x4x32Infer(f19, f22), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 4, Run: features_denseblock2_denselayer1_concat1Copy0InputGrad},
 		}},
@@ -648,11 +648,11 @@ var program = engine.Program{
 			{N: 4, Run: features_denseblock2_denselayer2_conv1InputGrad},
 		}},
 		{Name: "features.denseblock2.denselayer2.norm2+features.denseblock2.denselayer2.relu2 (training)", Forward: []engine.Phase{
-			{N: 48, Run: batchnormStats_2(features_denseblock2_denselayer2_norm2Count, features_denseblock2_denselayer2_norm2W, features_denseblock2_denselayer2_norm2Batch, f16), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnormForward_2(f9, features_denseblock2_denselayer2_norm2W, features_denseblock2_denselayer2_norm2Batch, f16), Mode: engine.Training},
+			{N: 48, Run: batchnorm4x4x48Stats(features_denseblock2_denselayer2_norm2Count, features_denseblock2_denselayer2_norm2W, features_denseblock2_denselayer2_norm2Batch, f16), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnorm4x4x48Forward(f9, features_denseblock2_denselayer2_norm2W, features_denseblock2_denselayer2_norm2Batch, f16), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 48, Run: batchnormBackward_2(features_denseblock2_denselayer2_norm2W, features_denseblock2_denselayer2_norm2Batch, features_denseblock2_denselayer2_norm2B, f17, f18, f16), Batch: true, Mode: engine.Training},
-			{N: 48, Run: batchnormEvalBackward_2(features_denseblock2_denselayer2_norm2W, features_denseblock2_denselayer2_norm2Coef, features_denseblock2_denselayer2_norm2B, f17, f18, f16), Batch: true, Mode: engine.Inference},
+			{N: 48, Run: batchnorm4x4x48Backward(features_denseblock2_denselayer2_norm2W, features_denseblock2_denselayer2_norm2Batch, features_denseblock2_denselayer2_norm2B, f17, f18, f16), Batch: true, Mode: engine.Training},
+			{N: 48, Run: batchnorm4x4x48EvalBackward(features_denseblock2_denselayer2_norm2W, features_denseblock2_denselayer2_norm2Coef, features_denseblock2_denselayer2_norm2B, f17, f18, f16), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock2.denselayer2.conv2 (training)", Forward: []engine.Phase{
 			{N: 2, Run: conv3x3x12Forward_2(f20, f9, features_denseblock2_denselayer2_conv2ForwardU), Mode: engine.Training},
@@ -673,7 +673,7 @@ var program = engine.Program{
 			{N: 44, Run: features_norm5EvalBackward, Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
-			{N: 44, Run: poolavgInfer(f20, f17), Mode: engine.Training},
+			{N: 44, Run: poolavg1x1x44Infer(f20, f17), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 44, Run: globalavgpool1InputGrad},
 		}},
@@ -687,33 +687,33 @@ var program = engine.Program{
 			{N: 16, Run: features_conv0Forward, Mode: engine.Inference},
 			{N: 16, Run: features_norm0Eval, Mode: engine.Inference},
 			{N: 8, Run: features_maxpool1Forward, Mode: engine.Inference},
-			{N: 8, Run: batchnormInfer(f14, f13), Mode: engine.Inference},
+			{N: 8, Run: batchnorm8x8x16Infer(f14, f13), Mode: engine.Inference},
 			{N: 8, Run: features_denseblock1_denselayer1_conv1Forward, Mode: engine.Inference},
-			{N: 8, Run: batchnormEval(f2, features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Coef, f6), Mode: engine.Inference},
+			{N: 8, Run: batchnorm8x8x48Eval(f2, features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Coef, f6), Mode: engine.Inference},
 			{N: 4, Run: conv3x3x12Forward(f12, f2, features_denseblock1_denselayer1_conv2ForwardU), Mode: engine.Inference},
-			{N: 8, Run: concatInfer(f10, f13), Mode: engine.Inference},
+			{N: 8, Run: concat8x8x28Infer(f10, f13), Mode: engine.Inference},
 			{N: 8, Run: features_denseblock1_denselayer1_concat1Copy16Forward, Mode: engine.Inference},
-			{N: 8, Run: batchnormInfer_2(f12, f10), Mode: engine.Inference},
+			{N: 8, Run: batchnorm8x8x28Infer(f12, f10), Mode: engine.Inference},
 			{N: 8, Run: features_denseblock1_denselayer2_conv1Forward, Mode: engine.Inference},
-			{N: 8, Run: batchnormEval(f3, features_denseblock1_denselayer2_norm2W, features_denseblock1_denselayer2_norm2Coef, f7), Mode: engine.Inference},
+			{N: 8, Run: batchnorm8x8x48Eval(f3, features_denseblock1_denselayer2_norm2W, features_denseblock1_denselayer2_norm2Coef, f7), Mode: engine.Inference},
 			{N: 4, Run: conv3x3x12Forward(f11, f3, features_denseblock1_denselayer2_conv2ForwardU), Mode: engine.Inference},
 			{N: 8, Run: features_denseblock1_denselayer2_concat1Copy28Forward, Mode: engine.Inference},
-			{N: 8, Run: batchnormInfer_3(f8, f10), Mode: engine.Inference},
+			{N: 8, Run: batchnorm8x8x40Infer(f8, f10), Mode: engine.Inference},
 			{N: 8, Run: features_transition1_convForward, Mode: engine.Inference},
 			{N: 4, Run: features_transition1_meanpool1Forward, Mode: engine.Inference},
-			{N: 4, Run: batchnormInfer_4(f23, f22), Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x20Infer(f23, f22), Mode: engine.Inference},
 			{N: 4, Run: features_denseblock2_denselayer1_conv1Forward, Mode: engine.Inference},
-			{N: 4, Run: batchnormEval_2(f11, features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Coef, f15), Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x48Eval(f11, features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Coef, f15), Mode: engine.Inference},
 			{N: 2, Run: conv3x3x12Forward_2(f21, f11, features_denseblock2_denselayer1_conv2ForwardU), Mode: engine.Inference},
-			{N: 4, Run: concatInfer_2(f19, f22), Mode: engine.Inference},
+			{N: 4, Run: concat4x4x32Infer(f19, f22), Mode: engine.Inference},
 			{N: 4, Run: features_denseblock2_denselayer1_concat1Copy20Forward, Mode: engine.Inference},
-			{N: 4, Run: batchnormInfer_5(f21, f19), Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x32Infer(f21, f19), Mode: engine.Inference},
 			{N: 4, Run: features_denseblock2_denselayer2_conv1Forward, Mode: engine.Inference},
-			{N: 4, Run: batchnormEval_2(f9, features_denseblock2_denselayer2_norm2W, features_denseblock2_denselayer2_norm2Coef, f16), Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x48Eval(f9, features_denseblock2_denselayer2_norm2W, features_denseblock2_denselayer2_norm2Coef, f16), Mode: engine.Inference},
 			{N: 2, Run: conv3x3x12Forward_2(f20, f9, features_denseblock2_denselayer2_conv2ForwardU), Mode: engine.Inference},
 			{N: 4, Run: features_denseblock2_denselayer2_concat1Copy32Forward, Mode: engine.Inference},
-			{N: 4, Run: batchnormInfer_6(f17, f19), Mode: engine.Inference},
-			{N: 44, Run: poolavgInfer(f20, f17), Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x44Infer(f17, f19), Mode: engine.Inference},
+			{N: 44, Run: poolavg1x1x44Infer(f20, f17), Mode: engine.Inference},
 			{N: 10, Run: fc10Infer(f20), Mode: engine.Inference},
 		}, Reforward: true},
 	},
@@ -751,8 +751,8 @@ func features_conv0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv7x7x16InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[features_conv0Fold], c.D[features_conv0Fold][2352:], lo, hi)
 }
 
-// poolmaxInferGeom: pool max 3x3 s2 p1.
-var poolmaxInferGeom = runtime.PoolGeom{
+// poolmax8x8x16InferGeom: pool max 3x3 s2 p1.
+var poolmax8x8x16InferGeom = runtime.PoolGeom{
 	C: 16, H: 16, W: 16, InRow: 256,
 	OH: 8, OW: 8, OutRow: 128,
 	FH: 3, FW: 3, SH: 2, SW: 2, PH: 1, PW: 1,
@@ -761,11 +761,11 @@ var poolmaxInferGeom = runtime.PoolGeom{
 
 // features_maxpool1Infer computes features.maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func features_maxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForwardNoIndex(&poolmaxInferGeom, c.F[f28], c.F[f1], lo, hi)
+	runtime.MaxPoolForwardNoIndex(&poolmax8x8x16InferGeom, c.F[f28], c.F[f1], lo, hi)
 }
 
-// batchnormInferGeom: batchnorm, in inference.
-var batchnormInferGeom = runtime.BNGeom{
+// batchnorm8x8x16InferGeom: batchnorm, in inference.
+var batchnorm8x8x16InferGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 16,
 	In: runtime.Layout{Row: 128, Pix: 16}, Out: runtime.Layout{Row: 128, Pix: 16},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -774,14 +774,14 @@ var batchnormInferGeom = runtime.BNGeom{
 // features_denseblock1_denselayer1_norm1CoefUpdate computes features.denseblock1.denselayer1.norm1's inference-mode coefficients (running statistics).
 func features_denseblock1_denselayer1_norm1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_denseblock1_denselayer1_norm1W, 16, d)
-	runtime.BatchNormEval(&batchnormInferGeom, &v)
+	runtime.BatchNormEval(&batchnorm8x8x16InferGeom, &v)
 }
 
-// batchnormInfer returns the phase of features.denseblock1.denselayer1.norm1, each with its own buffers: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm8x8x16Infer returns the phase of features.denseblock1.denselayer1.norm1, on the buffers given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm8x8x16Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm1W, 16, c.D[features_denseblock1_denselayer1_norm1Coef])
-		runtime.BatchNormApply(&batchnormInferGeom, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm8x8x16InferGeom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -827,21 +827,21 @@ func features_denseblock1_denselayer1_conv2Infer(c *engine.Ctx, lo, hi int) {
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
-// concatInferGeom: the copy of 8x8x16 into channels [0, 16) of the concat.
-var concatInferGeom = runtime.CopyGeom{
+// concat8x8x28InferGeom: the copy of 8x8x16 into channels [0, 16) of the concat.
+var concat8x8x28InferGeom = runtime.CopyGeom{
 	H: 8, W: 8, C: 16,
 	Dst: runtime.Layout{Row: 320, Pix: 40}, Src: runtime.Layout{Row: 128, Pix: 16},
 }
 
-// concatInfer returns the phase of features.denseblock1.denselayer1.concat1, each with its own buffers: it computes the copy of 8x8x16 into channels [0, 16) of the concat, rows [lo, hi).
-func concatInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// concat8x8x28Infer returns the phase of features.denseblock1.denselayer1.concat1, on the buffers given: it computes the copy of 8x8x16 into channels [0, 16) of the concat, rows [lo, hi).
+func concat8x8x28Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.CopyMap(&concatInferGeom, c.F[b0], c.F[b1], lo, hi)
+		runtime.CopyMap(&concat8x8x28InferGeom, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormInferGeom_2: batchnorm, in inference.
-var batchnormInferGeom_2 = runtime.BNGeom{
+// batchnorm8x8x28InferGeom: batchnorm, in inference.
+var batchnorm8x8x28InferGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 28,
 	In: runtime.Layout{Row: 320, Pix: 40}, Out: runtime.Layout{Row: 224, Pix: 28},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -850,14 +850,14 @@ var batchnormInferGeom_2 = runtime.BNGeom{
 // features_denseblock1_denselayer2_norm1CoefUpdate computes features.denseblock1.denselayer2.norm1's inference-mode coefficients (running statistics).
 func features_denseblock1_denselayer2_norm1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_denseblock1_denselayer2_norm1W, 28, d)
-	runtime.BatchNormEval(&batchnormInferGeom_2, &v)
+	runtime.BatchNormEval(&batchnorm8x8x28InferGeom, &v)
 }
 
-// batchnormInfer_2 returns the phase of features.denseblock1.denselayer2.norm1, each with its own buffers: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormInfer_2(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm8x8x28Infer returns the phase of features.denseblock1.denselayer2.norm1, on the buffers given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm8x8x28Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm1W, 28, c.D[features_denseblock1_denselayer2_norm1Coef])
-		runtime.BatchNormApply(&batchnormInferGeom_2, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm8x8x28InferGeom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -898,8 +898,8 @@ func features_denseblock1_denselayer2_conv2Infer(c *engine.Ctx, lo, hi int) {
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
-// batchnormInferGeom_3: batchnorm, in inference.
-var batchnormInferGeom_3 = runtime.BNGeom{
+// batchnorm8x8x40InferGeom: batchnorm, in inference.
+var batchnorm8x8x40InferGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 40,
 	In: runtime.Layout{Row: 320, Pix: 40}, Out: runtime.Layout{Row: 320, Pix: 40},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -908,14 +908,14 @@ var batchnormInferGeom_3 = runtime.BNGeom{
 // features_transition1_normCoefUpdate computes features.transition1.norm's inference-mode coefficients (running statistics).
 func features_transition1_normCoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_transition1_normW, 40, d)
-	runtime.BatchNormEval(&batchnormInferGeom_3, &v)
+	runtime.BatchNormEval(&batchnorm8x8x40InferGeom, &v)
 }
 
-// batchnormInfer_3 returns the phase of features.transition1.norm, each with its own buffers: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormInfer_3(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm8x8x40Infer returns the phase of features.transition1.norm, on the buffers given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm8x8x40Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, features_transition1_normW, 40, c.D[features_transition1_normCoef])
-		runtime.BatchNormApply(&batchnormInferGeom_3, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm8x8x40InferGeom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -930,8 +930,8 @@ func features_transition1_convInfer(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1Forward(&conv1x1x20InferGeom, c.Scratch, c.F[f28], c.F[f27], c.P[features_transition1_convW], nil, lo, hi)
 }
 
-// poolavgInferGeom: pool avg 2x2 s2.
-var poolavgInferGeom = runtime.PoolGeom{
+// poolavg4x4x20InferGeom: pool avg 2x2 s2.
+var poolavg4x4x20InferGeom = runtime.PoolGeom{
 	C: 20, H: 8, W: 8, InRow: 160,
 	OH: 4, OW: 4, OutRow: 80,
 	FH: 2, FW: 2, SH: 2, SW: 2,
@@ -940,11 +940,11 @@ var poolavgInferGeom = runtime.PoolGeom{
 
 // features_transition1_meanpool1Infer computes features.transition1.meanpool1 (pool avg 2x2 s2), output rows [lo, hi).
 func features_transition1_meanpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.MeanPoolForward(&poolavgInferGeom, c.F[f27], c.F[f28], lo, hi)
+	runtime.MeanPoolForward(&poolavg4x4x20InferGeom, c.F[f27], c.F[f28], lo, hi)
 }
 
-// batchnormInferGeom_4: batchnorm, in inference.
-var batchnormInferGeom_4 = runtime.BNGeom{
+// batchnorm4x4x20InferGeom: batchnorm, in inference.
+var batchnorm4x4x20InferGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 20,
 	In: runtime.Layout{Row: 80, Pix: 20}, Out: runtime.Layout{Row: 80, Pix: 20},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -953,14 +953,14 @@ var batchnormInferGeom_4 = runtime.BNGeom{
 // features_denseblock2_denselayer1_norm1CoefUpdate computes features.denseblock2.denselayer1.norm1's inference-mode coefficients (running statistics).
 func features_denseblock2_denselayer1_norm1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_denseblock2_denselayer1_norm1W, 20, d)
-	runtime.BatchNormEval(&batchnormInferGeom_4, &v)
+	runtime.BatchNormEval(&batchnorm4x4x20InferGeom, &v)
 }
 
-// batchnormInfer_4 returns the phase of features.denseblock2.denselayer1.norm1, each with its own buffers: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormInfer_4(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x20Infer returns the phase of features.denseblock2.denselayer1.norm1, on the buffers given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm4x4x20Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm1W, 20, c.D[features_denseblock2_denselayer1_norm1Coef])
-		runtime.BatchNormApply(&batchnormInferGeom_4, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm4x4x20InferGeom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -1006,21 +1006,21 @@ func features_denseblock2_denselayer1_conv2Infer(c *engine.Ctx, lo, hi int) {
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
-// concatInferGeom_2: the copy of 4x4x20 into channels [0, 20) of the concat.
-var concatInferGeom_2 = runtime.CopyGeom{
+// concat4x4x32InferGeom: the copy of 4x4x20 into channels [0, 20) of the concat.
+var concat4x4x32InferGeom = runtime.CopyGeom{
 	H: 4, W: 4, C: 20,
 	Dst: runtime.Layout{Row: 176, Pix: 44}, Src: runtime.Layout{Row: 80, Pix: 20},
 }
 
-// concatInfer_2 returns the phase of features.denseblock2.denselayer1.concat1, each with its own buffers: it computes the copy of 4x4x20 into channels [0, 20) of the concat, rows [lo, hi).
-func concatInfer_2(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// concat4x4x32Infer returns the phase of features.denseblock2.denselayer1.concat1, on the buffers given: it computes the copy of 4x4x20 into channels [0, 20) of the concat, rows [lo, hi).
+func concat4x4x32Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.CopyMap(&concatInferGeom_2, c.F[b0], c.F[b1], lo, hi)
+		runtime.CopyMap(&concat4x4x32InferGeom, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormInferGeom_5: batchnorm, in inference.
-var batchnormInferGeom_5 = runtime.BNGeom{
+// batchnorm4x4x32InferGeom: batchnorm, in inference.
+var batchnorm4x4x32InferGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 32,
 	In: runtime.Layout{Row: 176, Pix: 44}, Out: runtime.Layout{Row: 128, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -1029,14 +1029,14 @@ var batchnormInferGeom_5 = runtime.BNGeom{
 // features_denseblock2_denselayer2_norm1CoefUpdate computes features.denseblock2.denselayer2.norm1's inference-mode coefficients (running statistics).
 func features_denseblock2_denselayer2_norm1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_denseblock2_denselayer2_norm1W, 32, d)
-	runtime.BatchNormEval(&batchnormInferGeom_5, &v)
+	runtime.BatchNormEval(&batchnorm4x4x32InferGeom, &v)
 }
 
-// batchnormInfer_5 returns the phase of features.denseblock2.denselayer2.norm1, each with its own buffers: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormInfer_5(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x32Infer returns the phase of features.denseblock2.denselayer2.norm1, on the buffers given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm4x4x32Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm1W, 32, c.D[features_denseblock2_denselayer2_norm1Coef])
-		runtime.BatchNormApply(&batchnormInferGeom_5, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm4x4x32InferGeom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -1077,8 +1077,8 @@ func features_denseblock2_denselayer2_conv2Infer(c *engine.Ctx, lo, hi int) {
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
-// batchnormInferGeom_6: batchnorm, in inference.
-var batchnormInferGeom_6 = runtime.BNGeom{
+// batchnorm4x4x44InferGeom: batchnorm, in inference.
+var batchnorm4x4x44InferGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 44,
 	In: runtime.Layout{Row: 176, Pix: 44}, Out: runtime.Layout{Row: 176, Pix: 44},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -1087,31 +1087,31 @@ var batchnormInferGeom_6 = runtime.BNGeom{
 // features_norm5CoefUpdate computes features.norm5's inference-mode coefficients (running statistics).
 func features_norm5CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_norm5W, 44, d)
-	runtime.BatchNormEval(&batchnormInferGeom_6, &v)
+	runtime.BatchNormEval(&batchnorm4x4x44InferGeom, &v)
 }
 
-// batchnormInfer_6 returns the phase of features.norm5, each with its own buffers: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormInfer_6(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x44Infer returns the phase of features.norm5, on the buffers given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm4x4x44Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, features_norm5W, 44, c.D[features_norm5Coef])
-		runtime.BatchNormApply(&batchnormInferGeom_6, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm4x4x44InferGeom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// poolavgInferGeom_2: pool avg global.
-var poolavgInferGeom_2 = runtime.GlobalPoolGeom{
+// poolavg1x1x44InferGeom: pool avg global.
+var poolavg1x1x44InferGeom = runtime.GlobalPoolGeom{
 	H: 4, W: 4, C: 44,
 	In: runtime.Layout{Row: 176, Pix: 44},
 }
 
-// poolavgInfer returns the phase of globalavgpool1, each with its own buffers: it computes pool avg global, channels [lo, hi).
-func poolavgInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// poolavg1x1x44Infer returns the phase of globalavgpool1, on the buffers given: it computes pool avg global, channels [lo, hi).
+func poolavg1x1x44Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.GlobalAvgPoolForward(&poolavgInferGeom_2, c.F[b0], c.F[b1], lo, hi)
+		runtime.GlobalAvgPoolForward(&poolavg1x1x44InferGeom, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// fc10Infer returns the phase of classifier, each with its own buffers: it computes fc 10, outputs [lo, hi).
+// fc10Infer returns the phase of classifier, on the buffers given: it computes fc 10, outputs [lo, hi).
 func fc10Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[f1], c.F[b0], c.P[classifierW], c.P[classifierB], 44, lo, hi)
@@ -1149,8 +1149,8 @@ func features_conv0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv7x7x16Geom, c.Scratch, c.F[f25], c.D[features_conv0T], c.F[f2], false, lo, hi)
 }
 
-// batchnormGeom: batchnorm.
-var batchnormGeom = runtime.BNGeom{
+// batchnorm16x16x16Geom: batchnorm.
+var batchnorm16x16x16Geom = runtime.BNGeom{
 	H: 16, W: 16, C: 16,
 	In: runtime.Layout{Row: 256, Pix: 16}, Out: runtime.Layout{Row: 256, Pix: 16},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -1162,29 +1162,29 @@ func features_norm0Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_norm0Count][0]++
 	}
 	v := bnVecs(c.Weights, features_norm0W, 16, c.B[features_norm0Batch])
-	runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(f4), lo, hi)
+	runtime.BatchNormStats(&batchnorm16x16x16Geom, c.Scratch, &v, c.Batch.F(f4), lo, hi)
 }
 
 // features_norm0Forward computes features.norm0 (batchnorm) + features.relu1 (relu) with the batch statistics, rows [lo, hi).
 func features_norm0Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_norm0W, 16, c.B[features_norm0Batch])
-	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f5], c.F[f4], lo, hi)
+	runtime.BatchNormApply(&batchnorm16x16x16Geom, &v, c.F[f5], c.F[f4], lo, hi)
 }
 
 // features_norm0CoefUpdate computes features.norm0's inference-mode coefficients (running statistics).
 func features_norm0CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_norm0W, 16, d)
-	runtime.BatchNormEval(&batchnormGeom, &v)
+	runtime.BatchNormEval(&batchnorm16x16x16Geom, &v)
 }
 
 // features_norm0Eval computes features.norm0 (batchnorm) + features.relu1 (relu) in inference mode, rows [lo, hi).
 func features_norm0Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_norm0W, 16, c.D[features_norm0Coef])
-	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f5], c.F[f4], lo, hi)
+	runtime.BatchNormApply(&batchnorm16x16x16Geom, &v, c.F[f5], c.F[f4], lo, hi)
 }
 
-// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom = runtime.BNGeom{
+// batchnorm16x16x16BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm16x16x16BackwardGeom = runtime.BNGeom{
 	H: 16, W: 16, C: 16,
 	In: runtime.Layout{Row: 256, Pix: 16}, Out: runtime.Layout{Row: 256, Pix: 16},
 	DIn: runtime.Layout{Row: 256, Pix: 16}, DOut: runtime.Layout{Row: 256, Pix: 16},
@@ -1195,11 +1195,11 @@ var batchnormBackwardGeom = runtime.BNGeom{
 func features_norm0Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_norm0W, 16, c.B[features_norm0Batch])
 	v.DGamma, v.DBeta = c.G[features_norm0W], c.G[features_norm0B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f2), c.Batch.F(f3), c.Batch.F(f4), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm16x16x16BackwardGeom, c.Scratch, &v, c.Batch.F(f2), c.Batch.F(f3), c.Batch.F(f4), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom = runtime.BNGeom{
+// batchnorm16x16x16EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm16x16x16EvalBackwardGeom = runtime.BNGeom{
 	H: 16, W: 16, C: 16,
 	In: runtime.Layout{Row: 256, Pix: 16}, Out: runtime.Layout{Row: 256, Pix: 16},
 	DIn: runtime.Layout{Row: 256, Pix: 16}, DOut: runtime.Layout{Row: 256, Pix: 16},
@@ -1210,11 +1210,11 @@ var batchnormEvalBackwardGeom = runtime.BNGeom{
 func features_norm0EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_norm0W, 16, c.D[features_norm0Coef])
 	v.DGamma, v.DBeta = c.G[features_norm0W], c.G[features_norm0B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f2), c.Batch.F(f3), c.Batch.F(f4), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm16x16x16EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f2), c.Batch.F(f3), c.Batch.F(f4), nil, lo, hi)
 }
 
-// poolmaxForwardGeom: pool max 3x3 s2 p1.
-var poolmaxForwardGeom = runtime.PoolGeom{
+// poolmax8x8x16ForwardGeom: pool max 3x3 s2 p1.
+var poolmax8x8x16ForwardGeom = runtime.PoolGeom{
 	C: 16, H: 16, W: 16, InRow: 256,
 	OH: 8, OW: 8, OutRow: 128,
 	FH: 3, FW: 3, SH: 2, SW: 2, PH: 1, PW: 1,
@@ -1223,12 +1223,12 @@ var poolmaxForwardGeom = runtime.PoolGeom{
 
 // features_maxpool1Forward computes features.maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func features_maxpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForward(&poolmaxForwardGeom, c.F[f13], c.I[features_maxpool1Index], c.F[f5], lo, hi)
+	runtime.MaxPoolForward(&poolmax8x8x16ForwardGeom, c.F[f13], c.I[features_maxpool1Index], c.F[f5], lo, hi)
 }
 
 // features_maxpool1InputGrad computes the gradient of features.maxpool1's input, channels [lo, hi).
 func features_maxpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&poolmaxForwardGeom, c.F[f3], c.F[f10], c.F[f13], c.I[features_maxpool1Index], lo, hi)
+	runtime.MaxPoolBackwardReLU(&poolmax8x8x16ForwardGeom, c.F[f3], c.F[f10], c.F[f13], c.I[features_maxpool1Index], lo, hi)
 }
 
 // features_denseblock1_denselayer1_norm1Stats computes features.denseblock1.denselayer1.norm1's batch statistics, channels [lo, hi), and moves its running statistics.
@@ -1237,17 +1237,17 @@ func features_denseblock1_denselayer1_norm1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_denseblock1_denselayer1_norm1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm1W, 16, c.B[features_denseblock1_denselayer1_norm1Batch])
-	runtime.BatchNormStats(&batchnormInferGeom, c.Scratch, &v, c.Batch.F(f13), lo, hi)
+	runtime.BatchNormStats(&batchnorm8x8x16InferGeom, c.Scratch, &v, c.Batch.F(f13), lo, hi)
 }
 
 // features_denseblock1_denselayer1_norm1Forward computes features.denseblock1.denselayer1.norm1 (batchnorm) + features.denseblock1.denselayer1.relu1 (relu) with the batch statistics, rows [lo, hi).
 func features_denseblock1_denselayer1_norm1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm1W, 16, c.B[features_denseblock1_denselayer1_norm1Batch])
-	runtime.BatchNormApply(&batchnormInferGeom, &v, c.F[f14], c.F[f13], lo, hi)
+	runtime.BatchNormApply(&batchnorm8x8x16InferGeom, &v, c.F[f14], c.F[f13], lo, hi)
 }
 
-// batchnormBackwardGeom_2: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_2 = runtime.BNGeom{
+// batchnorm8x8x16BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm8x8x16BackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 16,
 	In: runtime.Layout{Row: 128, Pix: 16}, Out: runtime.Layout{Row: 128, Pix: 16},
 	DIn: runtime.Layout{Row: 128, Pix: 16}, DOut: runtime.Layout{Row: 128, Pix: 16},
@@ -1258,11 +1258,11 @@ var batchnormBackwardGeom_2 = runtime.BNGeom{
 func features_denseblock1_denselayer1_norm1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm1W, 16, c.B[features_denseblock1_denselayer1_norm1Batch])
 	v.DGamma, v.DBeta = c.G[features_denseblock1_denselayer1_norm1W], c.G[features_denseblock1_denselayer1_norm1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_2, c.Scratch, &v, c.Batch.F(f10), c.Batch.F(f12), c.Batch.F(f13), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm8x8x16BackwardGeom, c.Scratch, &v, c.Batch.F(f10), c.Batch.F(f12), c.Batch.F(f13), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
+// batchnorm8x8x16EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm8x8x16EvalBackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 16,
 	In: runtime.Layout{Row: 128, Pix: 16}, Out: runtime.Layout{Row: 128, Pix: 16},
 	DIn: runtime.Layout{Row: 128, Pix: 16}, DOut: runtime.Layout{Row: 128, Pix: 16},
@@ -1273,7 +1273,7 @@ var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
 func features_denseblock1_denselayer1_norm1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm1W, 16, c.D[features_denseblock1_denselayer1_norm1Coef])
 	v.DGamma, v.DBeta = c.G[features_denseblock1_denselayer1_norm1W], c.G[features_denseblock1_denselayer1_norm1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f10), c.Batch.F(f12), c.Batch.F(f13), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm8x8x16EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f10), c.Batch.F(f12), c.Batch.F(f13), nil, lo, hi)
 }
 
 // conv1x1x48Geom: conv 1x1x48 nobias.
@@ -1294,7 +1294,7 @@ func features_denseblock1_denselayer1_conv1WeightGrad(c *engine.Ctx, lo, hi int)
 	runtime.Conv1x1WeightGrad(&conv1x1x48Geom, c.Scratch, c.G[features_denseblock1_denselayer1_conv1W], nil, c.F[f14], c.F[f7], lo, hi)
 }
 
-// conv1x1x48PrevActGeom: the derivative of features.denseblock1.denselayer1.relu1, in place on its output's gradient.
+// conv1x1x48PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv1x1x48PrevActGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 16,
 	Out: runtime.Layout{Row: 128, Pix: 16}, In: []runtime.Layout{{Row: 128, Pix: 16}},
@@ -1314,81 +1314,81 @@ func features_denseblock1_denselayer1_conv1InputGrad(c *engine.Ctx, lo, hi int) 
 	runtime.ActBackward(&conv1x1x48PrevActGeom, c.F[f12], c.F[f12], nil, c.F[f14], lo, hi)
 }
 
-// batchnormGeom_2: batchnorm.
-var batchnormGeom_2 = runtime.BNGeom{
+// batchnorm8x8x48Geom: batchnorm.
+var batchnorm8x8x48Geom = runtime.BNGeom{
 	H: 8, W: 8, C: 48,
 	In: runtime.Layout{Row: 384, Pix: 48}, Out: runtime.Layout{Off: 528, Row: 480, Pix: 48},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnormStats returns the phase of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm8x8x48Stats returns the phase of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm8x8x48Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 48, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm8x8x48Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward returns the phase of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnormForward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm8x8x48Forward returns the phase of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnorm8x8x48Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad8x8x48p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 48, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm8x8x48Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate returns the update of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm8x8x48CoefUpdate returns the update of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm8x8x48CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 48, d)
-		runtime.BatchNormEval(&batchnormGeom_2, &v)
+		runtime.BatchNormEval(&batchnorm8x8x48Geom, &v)
 	}
 }
 
-// batchnormEval returns the phase of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormEval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm8x8x48Eval returns the phase of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm8x8x48Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad8x8x48p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 48, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm8x8x48Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_3: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_3 = runtime.BNGeom{
+// batchnorm8x8x48BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm8x8x48BackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 48,
 	In: runtime.Layout{Row: 384, Pix: 48}, Out: runtime.Layout{Off: 528, Row: 480, Pix: 48},
 	DIn: runtime.Layout{Row: 384, Pix: 48}, DOut: runtime.Layout{Row: 384, Pix: 48},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward returns the phase of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm8x8x48Backward returns the phase of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm8x8x48Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 48, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm8x8x48BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_3 = runtime.BNGeom{
+// batchnorm8x8x48EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm8x8x48EvalBackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 48,
 	In: runtime.Layout{Row: 384, Pix: 48}, Out: runtime.Layout{Off: 528, Row: 480, Pix: 48},
 	DIn: runtime.Layout{Row: 384, Pix: 48}, DOut: runtime.Layout{Row: 384, Pix: 48},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward returns the phase of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm8x8x48EvalBackward returns the phase of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm8x8x48EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 48, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm8x8x48EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -1400,14 +1400,14 @@ var conv3x3x12Geom = runtime.ConvGeom{
 	H: 8, W: 8, PH: 1, PW: 1, DInRow: 384,
 }
 
-// conv3x3x12ForwardUUpdate returns the update of features.denseblock1.denselayer1.conv2 and features.denseblock1.denselayer2.conv2, each with its own tensors: it computes the conv's weights, Winograd-transformed.
+// conv3x3x12ForwardUUpdate returns the update of features.denseblock1.denselayer1.conv2 and features.denseblock1.denselayer2.conv2, on the tensors given: it computes the conv's weights, Winograd-transformed.
 func conv3x3x12ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x12Geom, d, w.P[p0])
 	}
 }
 
-// conv3x3x12Forward returns the phase of features.denseblock1.denselayer1.conv2 and features.denseblock1.denselayer2.conv2, each with its own buffers and derived tensors: it computes conv 3x3x12 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
+// conv3x3x12Forward returns the phase of features.denseblock1.denselayer1.conv2 and features.denseblock1.denselayer2.conv2, on the buffers and derived tensors given: it computes conv 3x3x12 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv3x3x12Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForwardWinograd(&conv3x3x12Geom, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
@@ -1415,14 +1415,14 @@ func conv3x3x12Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// conv3x3x12WeightGrad returns the phase of features.denseblock1.denselayer1.conv2 and features.denseblock1.denselayer2.conv2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
+// conv3x3x12WeightGrad returns the phase of features.denseblock1.denselayer1.conv2 and features.denseblock1.denselayer2.conv2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
 func conv3x3x12WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvWeightGradWinograd(&conv3x3x12Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv3x3x12PrevActGeom: the derivative of features.denseblock1.denselayer1.relu2, in place on its output's gradient.
+// conv3x3x12PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv3x3x12PrevActGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 48,
 	Out: runtime.Layout{Off: 528, Row: 480, Pix: 48}, In: []runtime.Layout{{Off: 528, Row: 480, Pix: 48}},
@@ -1436,14 +1436,14 @@ var conv3x3x12Back = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// conv3x3x12TUpdate returns the update of features.denseblock1.denselayer1.conv2, features.denseblock1.denselayer2.conv2, features.denseblock2.denselayer1.conv2 and features.denseblock2.denselayer2.conv2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv3x3x12TUpdate returns the update of features.denseblock1.denselayer1.conv2, features.denseblock1.denselayer2.conv2, features.denseblock2.denselayer1.conv2 and features.denseblock2.denselayer2.conv2, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv3x3x12TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.TransposeConv(d, w.P[p0], 12, 48, 3, 3, 16, 16)
 	}
 }
 
-// conv3x3x12InputGrad returns the phase of features.denseblock1.denselayer1.conv2 and features.denseblock1.denselayer2.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv3x3x12InputGrad returns the phase of features.denseblock1.denselayer1.conv2 and features.denseblock1.denselayer2.conv2, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv3x3x12InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(&conv3x3x12Back, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
@@ -1452,30 +1452,30 @@ func conv3x3x12InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// concatBackGeom: the gradient of the copy of 8x8x16 into channels [0, 16) of the concat.
-var concatBackGeom = runtime.CopyGeom{
+// concat8x8x28BackGeom: the gradient of the copy of 8x8x16 into channels [0, 16) of the concat.
+var concat8x8x28BackGeom = runtime.CopyGeom{
 	H: 8, W: 8, C: 16,
 	Dst: runtime.Layout{Row: 128, Pix: 16}, Src: runtime.Layout{Row: 320, Pix: 40},
 }
 
 // features_denseblock1_denselayer1_concat1Copy0InputGrad computes the gradient of the copy of 8x8x16 into channels [0, 16) of features.denseblock1.denselayer1.concat1, rows [lo, hi).
 func features_denseblock1_denselayer1_concat1Copy0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concatBackGeom, c.F[f10], c.F[f11], lo, hi)
+	runtime.CopyMap(&concat8x8x28BackGeom, c.F[f10], c.F[f11], lo, hi)
 }
 
-// concatForwardGeom: the copy of 8x8x12 into channels [16, 28) of the concat.
-var concatForwardGeom = runtime.CopyGeom{
+// concat8x8x28ForwardGeom: the copy of 8x8x12 into channels [16, 28) of the concat.
+var concat8x8x28ForwardGeom = runtime.CopyGeom{
 	H: 8, W: 8, C: 12,
 	Dst: runtime.Layout{Off: 16, Row: 320, Pix: 40}, Src: runtime.Layout{Row: 96, Pix: 12},
 }
 
 // features_denseblock1_denselayer1_concat1Copy16Forward computes the copy of 8x8x12 into channels [16, 28) of features.denseblock1.denselayer1.concat1, rows [lo, hi).
 func features_denseblock1_denselayer1_concat1Copy16Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concatForwardGeom, c.F[f10], c.F[f12], lo, hi)
+	runtime.CopyMap(&concat8x8x28ForwardGeom, c.F[f10], c.F[f12], lo, hi)
 }
 
-// concatBackGeom_2: the gradient of the copy of 8x8x12 into channels [16, 28) of the concat.
-var concatBackGeom_2 = runtime.CopyGeom{
+// concat8x8x28BackGeom_2: the gradient of the copy of 8x8x12 into channels [16, 28) of the concat.
+var concat8x8x28BackGeom_2 = runtime.CopyGeom{
 	H: 8, W: 8, C: 12,
 	Dst: runtime.Layout{Off: 132, Row: 120, Pix: 12}, Src: runtime.Layout{Off: 16, Row: 320, Pix: 40},
 }
@@ -1488,7 +1488,7 @@ var pad8x8x12p1 = runtime.Padding{
 // features_denseblock1_denselayer1_concat1Copy16InputGrad computes the gradient of the copy of 8x8x12 into channels [16, 28) of features.denseblock1.denselayer1.concat1, rows [lo, hi).
 func features_denseblock1_denselayer1_concat1Copy16InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad8x8x12p1, c.F[f12], lo, hi)
-	runtime.CopyMap(&concatBackGeom_2, c.F[f12], c.F[f11], lo, hi)
+	runtime.CopyMap(&concat8x8x28BackGeom_2, c.F[f12], c.F[f11], lo, hi)
 }
 
 // features_denseblock1_denselayer2_norm1Stats computes features.denseblock1.denselayer2.norm1's batch statistics, channels [lo, hi), and moves its running statistics.
@@ -1497,17 +1497,17 @@ func features_denseblock1_denselayer2_norm1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_denseblock1_denselayer2_norm1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm1W, 28, c.B[features_denseblock1_denselayer2_norm1Batch])
-	runtime.BatchNormStats(&batchnormInferGeom_2, c.Scratch, &v, c.Batch.F(f10), lo, hi)
+	runtime.BatchNormStats(&batchnorm8x8x28InferGeom, c.Scratch, &v, c.Batch.F(f10), lo, hi)
 }
 
 // features_denseblock1_denselayer2_norm1Forward computes features.denseblock1.denselayer2.norm1 (batchnorm) + features.denseblock1.denselayer2.relu1 (relu) with the batch statistics, rows [lo, hi).
 func features_denseblock1_denselayer2_norm1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm1W, 28, c.B[features_denseblock1_denselayer2_norm1Batch])
-	runtime.BatchNormApply(&batchnormInferGeom_2, &v, c.F[f12], c.F[f10], lo, hi)
+	runtime.BatchNormApply(&batchnorm8x8x28InferGeom, &v, c.F[f12], c.F[f10], lo, hi)
 }
 
-// batchnormBackwardGeom_4: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_4 = runtime.BNGeom{
+// batchnorm8x8x28BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm8x8x28BackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 28,
 	In: runtime.Layout{Row: 320, Pix: 40}, Out: runtime.Layout{Row: 224, Pix: 28},
 	DIn: runtime.Layout{Row: 320, Pix: 40}, DOut: runtime.Layout{Row: 224, Pix: 28},
@@ -1518,11 +1518,11 @@ var batchnormBackwardGeom_4 = runtime.BNGeom{
 func features_denseblock1_denselayer2_norm1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm1W, 28, c.B[features_denseblock1_denselayer2_norm1Batch])
 	v.DGamma, v.DBeta = c.G[features_denseblock1_denselayer2_norm1W], c.G[features_denseblock1_denselayer2_norm1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_4, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f7), c.Batch.F(f10), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm8x8x28BackwardGeom, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f7), c.Batch.F(f10), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_4: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_4 = runtime.BNGeom{
+// batchnorm8x8x28EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm8x8x28EvalBackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 28,
 	In: runtime.Layout{Row: 320, Pix: 40}, Out: runtime.Layout{Row: 224, Pix: 28},
 	DIn: runtime.Layout{Row: 320, Pix: 40}, DOut: runtime.Layout{Row: 224, Pix: 28},
@@ -1533,7 +1533,7 @@ var batchnormEvalBackwardGeom_4 = runtime.BNGeom{
 func features_denseblock1_denselayer2_norm1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm1W, 28, c.D[features_denseblock1_denselayer2_norm1Coef])
 	v.DGamma, v.DBeta = c.G[features_denseblock1_denselayer2_norm1W], c.G[features_denseblock1_denselayer2_norm1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_4, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f7), c.Batch.F(f10), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm8x8x28EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f7), c.Batch.F(f10), nil, lo, hi)
 }
 
 // conv1x1x48Geom_2: conv 1x1x48 nobias.
@@ -1554,7 +1554,7 @@ func features_denseblock1_denselayer2_conv1WeightGrad(c *engine.Ctx, lo, hi int)
 	runtime.Conv1x1WeightGrad(&conv1x1x48Geom_2, c.Scratch, c.G[features_denseblock1_denselayer2_conv1W], nil, c.F[f12], c.F[f8], lo, hi)
 }
 
-// conv1x1x48PrevActGeom_2: the derivative of features.denseblock1.denselayer2.relu1, in place on its output's gradient.
+// conv1x1x48PrevActGeom_2: the derivative of the relu, in place on its output's gradient.
 var conv1x1x48PrevActGeom_2 = runtime.EltGeom{
 	H: 8, W: 8, C: 28,
 	Out: runtime.Layout{Row: 224, Pix: 28}, In: []runtime.Layout{{Row: 224, Pix: 28}},
@@ -1574,19 +1574,19 @@ func features_denseblock1_denselayer2_conv1InputGrad(c *engine.Ctx, lo, hi int) 
 	runtime.ActBackward(&conv1x1x48PrevActGeom_2, c.F[f7], c.F[f7], nil, c.F[f12], lo, hi)
 }
 
-// concatForwardGeom_2: the copy of 8x8x12 into channels [28, 40) of the concat.
-var concatForwardGeom_2 = runtime.CopyGeom{
+// concat8x8x40ForwardGeom: the copy of 8x8x12 into channels [28, 40) of the concat.
+var concat8x8x40ForwardGeom = runtime.CopyGeom{
 	H: 8, W: 8, C: 12,
 	Dst: runtime.Layout{Off: 28, Row: 320, Pix: 40}, Src: runtime.Layout{Row: 96, Pix: 12},
 }
 
 // features_denseblock1_denselayer2_concat1Copy28Forward computes the copy of 8x8x12 into channels [28, 40) of features.denseblock1.denselayer2.concat1, rows [lo, hi).
 func features_denseblock1_denselayer2_concat1Copy28Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concatForwardGeom_2, c.F[f10], c.F[f11], lo, hi)
+	runtime.CopyMap(&concat8x8x40ForwardGeom, c.F[f10], c.F[f11], lo, hi)
 }
 
-// concatBackGeom_3: the gradient of the copy of 8x8x12 into channels [28, 40) of the concat.
-var concatBackGeom_3 = runtime.CopyGeom{
+// concat8x8x40BackGeom: the gradient of the copy of 8x8x12 into channels [28, 40) of the concat.
+var concat8x8x40BackGeom = runtime.CopyGeom{
 	H: 8, W: 8, C: 12,
 	Dst: runtime.Layout{Off: 132, Row: 120, Pix: 12}, Src: runtime.Layout{Off: 28, Row: 320, Pix: 40},
 }
@@ -1594,7 +1594,7 @@ var concatBackGeom_3 = runtime.CopyGeom{
 // features_denseblock1_denselayer2_concat1Copy28InputGrad computes the gradient of the copy of 8x8x12 into channels [28, 40) of features.denseblock1.denselayer2.concat1, rows [lo, hi).
 func features_denseblock1_denselayer2_concat1Copy28InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad8x8x12p1, c.F[f8], lo, hi)
-	runtime.CopyMap(&concatBackGeom_3, c.F[f8], c.F[f11], lo, hi)
+	runtime.CopyMap(&concat8x8x40BackGeom, c.F[f8], c.F[f11], lo, hi)
 }
 
 // features_transition1_normStats computes features.transition1.norm's batch statistics, channels [lo, hi), and moves its running statistics.
@@ -1603,17 +1603,17 @@ func features_transition1_normStats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_transition1_normCount][0]++
 	}
 	v := bnVecs(c.Weights, features_transition1_normW, 40, c.B[features_transition1_normBatch])
-	runtime.BatchNormStats(&batchnormInferGeom_3, c.Scratch, &v, c.Batch.F(f10), lo, hi)
+	runtime.BatchNormStats(&batchnorm8x8x40InferGeom, c.Scratch, &v, c.Batch.F(f10), lo, hi)
 }
 
 // features_transition1_normForward computes features.transition1.norm (batchnorm) + features.transition1.relu1 (relu) with the batch statistics, rows [lo, hi).
 func features_transition1_normForward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_transition1_normW, 40, c.B[features_transition1_normBatch])
-	runtime.BatchNormApply(&batchnormInferGeom_3, &v, c.F[f8], c.F[f10], lo, hi)
+	runtime.BatchNormApply(&batchnorm8x8x40InferGeom, &v, c.F[f8], c.F[f10], lo, hi)
 }
 
-// batchnormBackwardGeom_5: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_5 = runtime.BNGeom{
+// batchnorm8x8x40BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm8x8x40BackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 40,
 	In: runtime.Layout{Row: 320, Pix: 40}, Out: runtime.Layout{Row: 320, Pix: 40},
 	DIn: runtime.Layout{Row: 320, Pix: 40}, DOut: runtime.Layout{Row: 320, Pix: 40},
@@ -1624,11 +1624,11 @@ var batchnormBackwardGeom_5 = runtime.BNGeom{
 func features_transition1_normBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_transition1_normW, 40, c.B[features_transition1_normBatch])
 	v.DGamma, v.DBeta = c.G[features_transition1_normW], c.G[features_transition1_normB]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_5, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f9), c.Batch.F(f10), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm8x8x40BackwardGeom, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f9), c.Batch.F(f10), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_5: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_5 = runtime.BNGeom{
+// batchnorm8x8x40EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm8x8x40EvalBackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 40,
 	In: runtime.Layout{Row: 320, Pix: 40}, Out: runtime.Layout{Row: 320, Pix: 40},
 	DIn: runtime.Layout{Row: 320, Pix: 40}, DOut: runtime.Layout{Row: 320, Pix: 40},
@@ -1639,7 +1639,7 @@ var batchnormEvalBackwardGeom_5 = runtime.BNGeom{
 func features_transition1_normEvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_transition1_normW, 40, c.D[features_transition1_normCoef])
 	v.DGamma, v.DBeta = c.G[features_transition1_normW], c.G[features_transition1_normB]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_5, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f9), c.Batch.F(f10), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm8x8x40EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f9), c.Batch.F(f10), nil, lo, hi)
 }
 
 // conv1x1x20Geom: conv 1x1x20 nobias.
@@ -1660,7 +1660,7 @@ func features_transition1_convWeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1WeightGrad(&conv1x1x20Geom, c.Scratch, c.G[features_transition1_convW], nil, c.F[f8], c.F[f11], lo, hi)
 }
 
-// conv1x1x20PrevActGeom: the derivative of features.transition1.relu1, in place on its output's gradient.
+// conv1x1x20PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv1x1x20PrevActGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 40,
 	Out: runtime.Layout{Row: 320, Pix: 40}, In: []runtime.Layout{{Row: 320, Pix: 40}},
@@ -1680,8 +1680,8 @@ func features_transition1_convInputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv1x1x20PrevActGeom, c.F[f9], c.F[f9], nil, c.F[f8], lo, hi)
 }
 
-// poolavgForwardGeom: pool avg 2x2 s2.
-var poolavgForwardGeom = runtime.PoolGeom{
+// poolavg4x4x20ForwardGeom: pool avg 2x2 s2.
+var poolavg4x4x20ForwardGeom = runtime.PoolGeom{
 	C: 20, H: 8, W: 8, InRow: 160,
 	OH: 4, OW: 4, OutRow: 80,
 	FH: 2, FW: 2, SH: 2, SW: 2,
@@ -1690,12 +1690,12 @@ var poolavgForwardGeom = runtime.PoolGeom{
 
 // features_transition1_meanpool1Forward computes features.transition1.meanpool1 (pool avg 2x2 s2), output rows [lo, hi).
 func features_transition1_meanpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.MeanPoolForward(&poolavgForwardGeom, c.F[f22], c.F[f11], lo, hi)
+	runtime.MeanPoolForward(&poolavg4x4x20ForwardGeom, c.F[f22], c.F[f11], lo, hi)
 }
 
 // features_transition1_meanpool1InputGrad computes the gradient of features.transition1.meanpool1's input, channels [lo, hi).
 func features_transition1_meanpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.MeanPoolBackward(&poolavgForwardGeom, c.F[f11], c.F[f19], lo, hi)
+	runtime.MeanPoolBackward(&poolavg4x4x20ForwardGeom, c.F[f11], c.F[f19], lo, hi)
 }
 
 // features_denseblock2_denselayer1_norm1Stats computes features.denseblock2.denselayer1.norm1's batch statistics, channels [lo, hi), and moves its running statistics.
@@ -1704,17 +1704,17 @@ func features_denseblock2_denselayer1_norm1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_denseblock2_denselayer1_norm1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm1W, 20, c.B[features_denseblock2_denselayer1_norm1Batch])
-	runtime.BatchNormStats(&batchnormInferGeom_4, c.Scratch, &v, c.Batch.F(f22), lo, hi)
+	runtime.BatchNormStats(&batchnorm4x4x20InferGeom, c.Scratch, &v, c.Batch.F(f22), lo, hi)
 }
 
 // features_denseblock2_denselayer1_norm1Forward computes features.denseblock2.denselayer1.norm1 (batchnorm) + features.denseblock2.denselayer1.relu1 (relu) with the batch statistics, rows [lo, hi).
 func features_denseblock2_denselayer1_norm1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm1W, 20, c.B[features_denseblock2_denselayer1_norm1Batch])
-	runtime.BatchNormApply(&batchnormInferGeom_4, &v, c.F[f23], c.F[f22], lo, hi)
+	runtime.BatchNormApply(&batchnorm4x4x20InferGeom, &v, c.F[f23], c.F[f22], lo, hi)
 }
 
-// batchnormBackwardGeom_6: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_6 = runtime.BNGeom{
+// batchnorm4x4x20BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm4x4x20BackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 20,
 	In: runtime.Layout{Row: 80, Pix: 20}, Out: runtime.Layout{Row: 80, Pix: 20},
 	DIn: runtime.Layout{Row: 80, Pix: 20}, DOut: runtime.Layout{Row: 80, Pix: 20},
@@ -1725,11 +1725,11 @@ var batchnormBackwardGeom_6 = runtime.BNGeom{
 func features_denseblock2_denselayer1_norm1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm1W, 20, c.B[features_denseblock2_denselayer1_norm1Batch])
 	v.DGamma, v.DBeta = c.G[features_denseblock2_denselayer1_norm1W], c.G[features_denseblock2_denselayer1_norm1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_6, c.Scratch, &v, c.Batch.F(f19), c.Batch.F(f21), c.Batch.F(f22), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm4x4x20BackwardGeom, c.Scratch, &v, c.Batch.F(f19), c.Batch.F(f21), c.Batch.F(f22), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_6: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_6 = runtime.BNGeom{
+// batchnorm4x4x20EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm4x4x20EvalBackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 20,
 	In: runtime.Layout{Row: 80, Pix: 20}, Out: runtime.Layout{Row: 80, Pix: 20},
 	DIn: runtime.Layout{Row: 80, Pix: 20}, DOut: runtime.Layout{Row: 80, Pix: 20},
@@ -1740,7 +1740,7 @@ var batchnormEvalBackwardGeom_6 = runtime.BNGeom{
 func features_denseblock2_denselayer1_norm1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm1W, 20, c.D[features_denseblock2_denselayer1_norm1Coef])
 	v.DGamma, v.DBeta = c.G[features_denseblock2_denselayer1_norm1W], c.G[features_denseblock2_denselayer1_norm1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_6, c.Scratch, &v, c.Batch.F(f19), c.Batch.F(f21), c.Batch.F(f22), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm4x4x20EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f19), c.Batch.F(f21), c.Batch.F(f22), nil, lo, hi)
 }
 
 // conv1x1x48Geom_3: conv 1x1x48 nobias.
@@ -1761,7 +1761,7 @@ func features_denseblock2_denselayer1_conv1WeightGrad(c *engine.Ctx, lo, hi int)
 	runtime.Conv1x1WeightGrad(&conv1x1x48Geom_3, c.Scratch, c.G[features_denseblock2_denselayer1_conv1W], nil, c.F[f23], c.F[f16], lo, hi)
 }
 
-// conv1x1x48PrevActGeom_3: the derivative of features.denseblock2.denselayer1.relu1, in place on its output's gradient.
+// conv1x1x48PrevActGeom_3: the derivative of the relu, in place on its output's gradient.
 var conv1x1x48PrevActGeom_3 = runtime.EltGeom{
 	H: 4, W: 4, C: 20,
 	Out: runtime.Layout{Row: 80, Pix: 20}, In: []runtime.Layout{{Row: 80, Pix: 20}},
@@ -1781,81 +1781,81 @@ func features_denseblock2_denselayer1_conv1InputGrad(c *engine.Ctx, lo, hi int) 
 	runtime.ActBackward(&conv1x1x48PrevActGeom_3, c.F[f21], c.F[f21], nil, c.F[f23], lo, hi)
 }
 
-// batchnormGeom_3: batchnorm.
-var batchnormGeom_3 = runtime.BNGeom{
+// batchnorm4x4x48Geom: batchnorm.
+var batchnorm4x4x48Geom = runtime.BNGeom{
 	H: 4, W: 4, C: 48,
 	In: runtime.Layout{Row: 192, Pix: 48}, Out: runtime.Layout{Off: 336, Row: 288, Pix: 48},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnormStats_2 returns the phase of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x48Stats returns the phase of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm4x4x48Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 48, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_3, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm4x4x48Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_2 returns the phase of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnormForward_2(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x48Forward returns the phase of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnorm4x4x48Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad4x4x48p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 48, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm4x4x48Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_2 returns the update of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm4x4x48CoefUpdate returns the update of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm4x4x48CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 48, d)
-		runtime.BatchNormEval(&batchnormGeom_3, &v)
+		runtime.BatchNormEval(&batchnorm4x4x48Geom, &v)
 	}
 }
 
-// batchnormEval_2 returns the phase of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormEval_2(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x48Eval returns the phase of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm4x4x48Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad4x4x48p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 48, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm4x4x48Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_7: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_7 = runtime.BNGeom{
+// batchnorm4x4x48BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm4x4x48BackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 48,
 	In: runtime.Layout{Row: 192, Pix: 48}, Out: runtime.Layout{Off: 336, Row: 288, Pix: 48},
 	DIn: runtime.Layout{Row: 192, Pix: 48}, DOut: runtime.Layout{Row: 192, Pix: 48},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_2 returns the phase of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x48Backward returns the phase of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm4x4x48Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 48, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_7, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm4x4x48BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_7: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_7 = runtime.BNGeom{
+// batchnorm4x4x48EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm4x4x48EvalBackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 48,
 	In: runtime.Layout{Row: 192, Pix: 48}, Out: runtime.Layout{Off: 336, Row: 288, Pix: 48},
 	DIn: runtime.Layout{Row: 192, Pix: 48}, DOut: runtime.Layout{Row: 192, Pix: 48},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_2 returns the phase of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x48EvalBackward returns the phase of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm4x4x48EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 48, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_7, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm4x4x48EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -1867,14 +1867,14 @@ var conv3x3x12Geom_2 = runtime.ConvGeom{
 	H: 4, W: 4, PH: 1, PW: 1, DInRow: 192,
 }
 
-// conv3x3x12ForwardUUpdate_2 returns the update of features.denseblock2.denselayer1.conv2 and features.denseblock2.denselayer2.conv2, each with its own tensors: it computes the conv's weights, Winograd-transformed.
+// conv3x3x12ForwardUUpdate_2 returns the update of features.denseblock2.denselayer1.conv2 and features.denseblock2.denselayer2.conv2, on the tensors given: it computes the conv's weights, Winograd-transformed.
 func conv3x3x12ForwardUUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x12Geom_2, d, w.P[p0])
 	}
 }
 
-// conv3x3x12Forward_2 returns the phase of features.denseblock2.denselayer1.conv2 and features.denseblock2.denselayer2.conv2, each with its own buffers and derived tensors: it computes conv 3x3x12 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
+// conv3x3x12Forward_2 returns the phase of features.denseblock2.denselayer1.conv2 and features.denseblock2.denselayer2.conv2, on the buffers and derived tensors given: it computes conv 3x3x12 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv3x3x12Forward_2(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForwardWinograd(&conv3x3x12Geom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
@@ -1882,14 +1882,14 @@ func conv3x3x12Forward_2(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// conv3x3x12WeightGrad_2 returns the phase of features.denseblock2.denselayer1.conv2 and features.denseblock2.denselayer2.conv2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
+// conv3x3x12WeightGrad_2 returns the phase of features.denseblock2.denselayer1.conv2 and features.denseblock2.denselayer2.conv2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
 func conv3x3x12WeightGrad_2(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvWeightGradWinograd(&conv3x3x12Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv3x3x12PrevActGeom_2: the derivative of features.denseblock2.denselayer1.relu2, in place on its output's gradient.
+// conv3x3x12PrevActGeom_2: the derivative of the relu, in place on its output's gradient.
 var conv3x3x12PrevActGeom_2 = runtime.EltGeom{
 	H: 4, W: 4, C: 48,
 	Out: runtime.Layout{Off: 336, Row: 288, Pix: 48}, In: []runtime.Layout{{Off: 336, Row: 288, Pix: 48}},
@@ -1903,7 +1903,7 @@ var conv3x3x12Back_2 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// conv3x3x12InputGrad_2 returns the phase of features.denseblock2.denselayer1.conv2 and features.denseblock2.denselayer2.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv3x3x12InputGrad_2 returns the phase of features.denseblock2.denselayer1.conv2 and features.denseblock2.denselayer2.conv2, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv3x3x12InputGrad_2(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(&conv3x3x12Back_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
@@ -1912,30 +1912,30 @@ func conv3x3x12InputGrad_2(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// concatBackGeom_4: the gradient of the copy of 4x4x20 into channels [0, 20) of the concat.
-var concatBackGeom_4 = runtime.CopyGeom{
+// concat4x4x32BackGeom: the gradient of the copy of 4x4x20 into channels [0, 20) of the concat.
+var concat4x4x32BackGeom = runtime.CopyGeom{
 	H: 4, W: 4, C: 20,
 	Dst: runtime.Layout{Row: 80, Pix: 20}, Src: runtime.Layout{Row: 176, Pix: 44},
 }
 
 // features_denseblock2_denselayer1_concat1Copy0InputGrad computes the gradient of the copy of 4x4x20 into channels [0, 20) of features.denseblock2.denselayer1.concat1, rows [lo, hi).
 func features_denseblock2_denselayer1_concat1Copy0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concatBackGeom_4, c.F[f19], c.F[f20], lo, hi)
+	runtime.CopyMap(&concat4x4x32BackGeom, c.F[f19], c.F[f20], lo, hi)
 }
 
-// concatForwardGeom_3: the copy of 4x4x12 into channels [20, 32) of the concat.
-var concatForwardGeom_3 = runtime.CopyGeom{
+// concat4x4x32ForwardGeom: the copy of 4x4x12 into channels [20, 32) of the concat.
+var concat4x4x32ForwardGeom = runtime.CopyGeom{
 	H: 4, W: 4, C: 12,
 	Dst: runtime.Layout{Off: 20, Row: 176, Pix: 44}, Src: runtime.Layout{Row: 48, Pix: 12},
 }
 
 // features_denseblock2_denselayer1_concat1Copy20Forward computes the copy of 4x4x12 into channels [20, 32) of features.denseblock2.denselayer1.concat1, rows [lo, hi).
 func features_denseblock2_denselayer1_concat1Copy20Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concatForwardGeom_3, c.F[f19], c.F[f21], lo, hi)
+	runtime.CopyMap(&concat4x4x32ForwardGeom, c.F[f19], c.F[f21], lo, hi)
 }
 
-// concatBackGeom_5: the gradient of the copy of 4x4x12 into channels [20, 32) of the concat.
-var concatBackGeom_5 = runtime.CopyGeom{
+// concat4x4x32BackGeom_2: the gradient of the copy of 4x4x12 into channels [20, 32) of the concat.
+var concat4x4x32BackGeom_2 = runtime.CopyGeom{
 	H: 4, W: 4, C: 12,
 	Dst: runtime.Layout{Off: 84, Row: 72, Pix: 12}, Src: runtime.Layout{Off: 20, Row: 176, Pix: 44},
 }
@@ -1948,7 +1948,7 @@ var pad4x4x12p1 = runtime.Padding{
 // features_denseblock2_denselayer1_concat1Copy20InputGrad computes the gradient of the copy of 4x4x12 into channels [20, 32) of features.denseblock2.denselayer1.concat1, rows [lo, hi).
 func features_denseblock2_denselayer1_concat1Copy20InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad4x4x12p1, c.F[f21], lo, hi)
-	runtime.CopyMap(&concatBackGeom_5, c.F[f21], c.F[f20], lo, hi)
+	runtime.CopyMap(&concat4x4x32BackGeom_2, c.F[f21], c.F[f20], lo, hi)
 }
 
 // features_denseblock2_denselayer2_norm1Stats computes features.denseblock2.denselayer2.norm1's batch statistics, channels [lo, hi), and moves its running statistics.
@@ -1957,17 +1957,17 @@ func features_denseblock2_denselayer2_norm1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_denseblock2_denselayer2_norm1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm1W, 32, c.B[features_denseblock2_denselayer2_norm1Batch])
-	runtime.BatchNormStats(&batchnormInferGeom_5, c.Scratch, &v, c.Batch.F(f19), lo, hi)
+	runtime.BatchNormStats(&batchnorm4x4x32InferGeom, c.Scratch, &v, c.Batch.F(f19), lo, hi)
 }
 
 // features_denseblock2_denselayer2_norm1Forward computes features.denseblock2.denselayer2.norm1 (batchnorm) + features.denseblock2.denselayer2.relu1 (relu) with the batch statistics, rows [lo, hi).
 func features_denseblock2_denselayer2_norm1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm1W, 32, c.B[features_denseblock2_denselayer2_norm1Batch])
-	runtime.BatchNormApply(&batchnormInferGeom_5, &v, c.F[f21], c.F[f19], lo, hi)
+	runtime.BatchNormApply(&batchnorm4x4x32InferGeom, &v, c.F[f21], c.F[f19], lo, hi)
 }
 
-// batchnormBackwardGeom_8: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_8 = runtime.BNGeom{
+// batchnorm4x4x32BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm4x4x32BackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 32,
 	In: runtime.Layout{Row: 176, Pix: 44}, Out: runtime.Layout{Row: 128, Pix: 32},
 	DIn: runtime.Layout{Row: 176, Pix: 44}, DOut: runtime.Layout{Row: 128, Pix: 32},
@@ -1978,11 +1978,11 @@ var batchnormBackwardGeom_8 = runtime.BNGeom{
 func features_denseblock2_denselayer2_norm1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm1W, 32, c.B[features_denseblock2_denselayer2_norm1Batch])
 	v.DGamma, v.DBeta = c.G[features_denseblock2_denselayer2_norm1W], c.G[features_denseblock2_denselayer2_norm1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_8, c.Scratch, &v, c.Batch.F(f20), c.Batch.F(f16), c.Batch.F(f19), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm4x4x32BackwardGeom, c.Scratch, &v, c.Batch.F(f20), c.Batch.F(f16), c.Batch.F(f19), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_8: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_8 = runtime.BNGeom{
+// batchnorm4x4x32EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm4x4x32EvalBackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 32,
 	In: runtime.Layout{Row: 176, Pix: 44}, Out: runtime.Layout{Row: 128, Pix: 32},
 	DIn: runtime.Layout{Row: 176, Pix: 44}, DOut: runtime.Layout{Row: 128, Pix: 32},
@@ -1993,7 +1993,7 @@ var batchnormEvalBackwardGeom_8 = runtime.BNGeom{
 func features_denseblock2_denselayer2_norm1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm1W, 32, c.D[features_denseblock2_denselayer2_norm1Coef])
 	v.DGamma, v.DBeta = c.G[features_denseblock2_denselayer2_norm1W], c.G[features_denseblock2_denselayer2_norm1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_8, c.Scratch, &v, c.Batch.F(f20), c.Batch.F(f16), c.Batch.F(f19), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm4x4x32EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f20), c.Batch.F(f16), c.Batch.F(f19), nil, lo, hi)
 }
 
 // conv1x1x48Geom_4: conv 1x1x48 nobias.
@@ -2014,7 +2014,7 @@ func features_denseblock2_denselayer2_conv1WeightGrad(c *engine.Ctx, lo, hi int)
 	runtime.Conv1x1WeightGrad(&conv1x1x48Geom_4, c.Scratch, c.G[features_denseblock2_denselayer2_conv1W], nil, c.F[f21], c.F[f17], lo, hi)
 }
 
-// conv1x1x48PrevActGeom_4: the derivative of features.denseblock2.denselayer2.relu1, in place on its output's gradient.
+// conv1x1x48PrevActGeom_4: the derivative of the relu, in place on its output's gradient.
 var conv1x1x48PrevActGeom_4 = runtime.EltGeom{
 	H: 4, W: 4, C: 32,
 	Out: runtime.Layout{Row: 128, Pix: 32}, In: []runtime.Layout{{Row: 128, Pix: 32}},
@@ -2034,19 +2034,19 @@ func features_denseblock2_denselayer2_conv1InputGrad(c *engine.Ctx, lo, hi int) 
 	runtime.ActBackward(&conv1x1x48PrevActGeom_4, c.F[f16], c.F[f16], nil, c.F[f21], lo, hi)
 }
 
-// concatForwardGeom_4: the copy of 4x4x12 into channels [32, 44) of the concat.
-var concatForwardGeom_4 = runtime.CopyGeom{
+// concat4x4x44ForwardGeom: the copy of 4x4x12 into channels [32, 44) of the concat.
+var concat4x4x44ForwardGeom = runtime.CopyGeom{
 	H: 4, W: 4, C: 12,
 	Dst: runtime.Layout{Off: 32, Row: 176, Pix: 44}, Src: runtime.Layout{Row: 48, Pix: 12},
 }
 
 // features_denseblock2_denselayer2_concat1Copy32Forward computes the copy of 4x4x12 into channels [32, 44) of features.denseblock2.denselayer2.concat1, rows [lo, hi).
 func features_denseblock2_denselayer2_concat1Copy32Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concatForwardGeom_4, c.F[f19], c.F[f20], lo, hi)
+	runtime.CopyMap(&concat4x4x44ForwardGeom, c.F[f19], c.F[f20], lo, hi)
 }
 
-// concatBackGeom_6: the gradient of the copy of 4x4x12 into channels [32, 44) of the concat.
-var concatBackGeom_6 = runtime.CopyGeom{
+// concat4x4x44BackGeom: the gradient of the copy of 4x4x12 into channels [32, 44) of the concat.
+var concat4x4x44BackGeom = runtime.CopyGeom{
 	H: 4, W: 4, C: 12,
 	Dst: runtime.Layout{Off: 84, Row: 72, Pix: 12}, Src: runtime.Layout{Off: 32, Row: 176, Pix: 44},
 }
@@ -2054,7 +2054,7 @@ var concatBackGeom_6 = runtime.CopyGeom{
 // features_denseblock2_denselayer2_concat1Copy32InputGrad computes the gradient of the copy of 4x4x12 into channels [32, 44) of features.denseblock2.denselayer2.concat1, rows [lo, hi).
 func features_denseblock2_denselayer2_concat1Copy32InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad4x4x12p1, c.F[f17], lo, hi)
-	runtime.CopyMap(&concatBackGeom_6, c.F[f17], c.F[f20], lo, hi)
+	runtime.CopyMap(&concat4x4x44BackGeom, c.F[f17], c.F[f20], lo, hi)
 }
 
 // features_norm5Stats computes features.norm5's batch statistics, channels [lo, hi), and moves its running statistics.
@@ -2063,17 +2063,17 @@ func features_norm5Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_norm5Count][0]++
 	}
 	v := bnVecs(c.Weights, features_norm5W, 44, c.B[features_norm5Batch])
-	runtime.BatchNormStats(&batchnormInferGeom_6, c.Scratch, &v, c.Batch.F(f19), lo, hi)
+	runtime.BatchNormStats(&batchnorm4x4x44InferGeom, c.Scratch, &v, c.Batch.F(f19), lo, hi)
 }
 
 // features_norm5Forward computes features.norm5 (batchnorm) + relu1 (relu) with the batch statistics, rows [lo, hi).
 func features_norm5Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_norm5W, 44, c.B[features_norm5Batch])
-	runtime.BatchNormApply(&batchnormInferGeom_6, &v, c.F[f17], c.F[f19], lo, hi)
+	runtime.BatchNormApply(&batchnorm4x4x44InferGeom, &v, c.F[f17], c.F[f19], lo, hi)
 }
 
-// batchnormBackwardGeom_9: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_9 = runtime.BNGeom{
+// batchnorm4x4x44BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm4x4x44BackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 44,
 	In: runtime.Layout{Row: 176, Pix: 44}, Out: runtime.Layout{Row: 176, Pix: 44},
 	DIn: runtime.Layout{Row: 176, Pix: 44}, DOut: runtime.Layout{Row: 176, Pix: 44},
@@ -2084,11 +2084,11 @@ var batchnormBackwardGeom_9 = runtime.BNGeom{
 func features_norm5Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_norm5W, 44, c.B[features_norm5Batch])
 	v.DGamma, v.DBeta = c.G[features_norm5W], c.G[features_norm5B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_9, c.Scratch, &v, c.Batch.F(f20), c.Batch.F(f18), c.Batch.F(f19), c.Batch.F(f17), lo, hi)
+	runtime.BatchNormBackward(&batchnorm4x4x44BackwardGeom, c.Scratch, &v, c.Batch.F(f20), c.Batch.F(f18), c.Batch.F(f19), c.Batch.F(f17), lo, hi)
 }
 
-// batchnormEvalBackwardGeom_9: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_9 = runtime.BNGeom{
+// batchnorm4x4x44EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm4x4x44EvalBackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 44,
 	In: runtime.Layout{Row: 176, Pix: 44}, Out: runtime.Layout{Row: 176, Pix: 44},
 	DIn: runtime.Layout{Row: 176, Pix: 44}, DOut: runtime.Layout{Row: 176, Pix: 44},
@@ -2099,11 +2099,11 @@ var batchnormEvalBackwardGeom_9 = runtime.BNGeom{
 func features_norm5EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_norm5W, 44, c.D[features_norm5Coef])
 	v.DGamma, v.DBeta = c.G[features_norm5W], c.G[features_norm5B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_9, c.Scratch, &v, c.Batch.F(f20), c.Batch.F(f18), c.Batch.F(f19), c.Batch.F(f17), lo, hi)
+	runtime.BatchNormBackward(&batchnorm4x4x44EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f20), c.Batch.F(f18), c.Batch.F(f19), c.Batch.F(f17), lo, hi)
 }
 
-// poolavgBackGeom: pool avg global.
-var poolavgBackGeom = runtime.GlobalPoolGeom{
+// poolavg1x1x44BackGeom: pool avg global.
+var poolavg1x1x44BackGeom = runtime.GlobalPoolGeom{
 	H: 4, W: 4, C: 44,
 	In:  runtime.Layout{Row: 176, Pix: 44},
 	DIn: runtime.Layout{Row: 176, Pix: 44},
@@ -2111,7 +2111,7 @@ var poolavgBackGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1InputGrad computes the gradient of globalavgpool1's input, channels [lo, hi).
 func globalavgpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolBackward(&poolavgBackGeom, c.F[f18], c.F[f24], lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolavg1x1x44BackGeom, c.F[f18], c.F[f24], lo, hi)
 }
 
 // classifierWeightGrad adds to the weight and bias gradients of classifier, outputs [lo, hi).

@@ -1254,80 +1254,80 @@ var program = engine.Program{
 		features_2_conv_0_1Coef:  {Name: "features_2_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: features_2_conv_0_1CoefUpdate},
 		features_2_conv_1_1Coef:  {Name: "features_2_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: features_2_conv_1_1CoefUpdate},
 		features_2_conv_2T:       {Name: "features_2_conv_2T", Use: engine.Backward, Len: func() int { return 2304 }, Update: features_2_conv_2TUpdate},
-		features_2_conv_3Coef:    {Name: "features_2_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 96 }, Update: batchnormCoefUpdate(features_2_conv_3W)},
+		features_2_conv_3Coef:    {Name: "features_2_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 96 }, Update: batchnorm56x56x24CoefUpdate(features_2_conv_3W)},
 		features_3_conv_0_0T:     {Name: "features_3_conv_0_0T", Use: engine.Backward, Len: func() int { return 4608 }, Update: conv1x1x144TUpdate(features_3_conv_0_0W)},
-		features_3_conv_0_1Coef:  {Name: "features_3_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: batchnormCoefUpdate_2(features_3_conv_0_1W)},
+		features_3_conv_0_1Coef:  {Name: "features_3_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: batchnorm56x56x144CoefUpdate(features_3_conv_0_1W)},
 		features_3_conv_1_1Coef:  {Name: "features_3_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: features_3_conv_1_1CoefUpdate},
 		features_3_conv_2T:       {Name: "features_3_conv_2T", Use: engine.Backward, Len: func() int { return 3456 }, Update: features_3_conv_2TUpdate},
-		features_3_conv_3Coef:    {Name: "features_3_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 96 }, Update: batchnormCoefUpdate(features_3_conv_3W)},
+		features_3_conv_3Coef:    {Name: "features_3_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 96 }, Update: batchnorm56x56x24CoefUpdate(features_3_conv_3W)},
 		features_4_conv_0_0T:     {Name: "features_4_conv_0_0T", Use: engine.Backward, Len: func() int { return 4608 }, Update: conv1x1x144TUpdate(features_4_conv_0_0W)},
-		features_4_conv_0_1Coef:  {Name: "features_4_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: batchnormCoefUpdate_2(features_4_conv_0_1W)},
+		features_4_conv_0_1Coef:  {Name: "features_4_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: batchnorm56x56x144CoefUpdate(features_4_conv_0_1W)},
 		features_4_conv_1_1Coef:  {Name: "features_4_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: features_4_conv_1_1CoefUpdate},
 		features_4_conv_2T:       {Name: "features_4_conv_2T", Use: engine.Backward, Len: func() int { return 5120 }, Update: features_4_conv_2TUpdate},
-		features_4_conv_3Coef:    {Name: "features_4_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnormCoefUpdate_3(features_4_conv_3W)},
+		features_4_conv_3Coef:    {Name: "features_4_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnorm28x28x32CoefUpdate(features_4_conv_3W)},
 		features_5_conv_0_0T:     {Name: "features_5_conv_0_0T", Use: engine.Backward, Len: func() int { return 6144 }, Update: conv1x1x192TUpdate(features_5_conv_0_0W)},
-		features_5_conv_0_1Coef:  {Name: "features_5_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnormCoefUpdate_4(features_5_conv_0_1W)},
-		features_5_conv_1_1Coef:  {Name: "features_5_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnormCoefUpdate_5(features_5_conv_1_1W)},
+		features_5_conv_0_1Coef:  {Name: "features_5_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnorm28x28x192CoefUpdate(features_5_conv_0_1W)},
+		features_5_conv_1_1Coef:  {Name: "features_5_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnorm28x28x192CoefUpdate_2(features_5_conv_1_1W)},
 		features_5_conv_2T:       {Name: "features_5_conv_2T", Use: engine.Backward, Len: func() int { return 6144 }, Update: conv1x1x32TUpdate(features_5_conv_2W)},
-		features_5_conv_3Coef:    {Name: "features_5_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnormCoefUpdate_3(features_5_conv_3W)},
+		features_5_conv_3Coef:    {Name: "features_5_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnorm28x28x32CoefUpdate(features_5_conv_3W)},
 		features_6_conv_0_0T:     {Name: "features_6_conv_0_0T", Use: engine.Backward, Len: func() int { return 6144 }, Update: conv1x1x192TUpdate(features_6_conv_0_0W)},
-		features_6_conv_0_1Coef:  {Name: "features_6_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnormCoefUpdate_4(features_6_conv_0_1W)},
-		features_6_conv_1_1Coef:  {Name: "features_6_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnormCoefUpdate_5(features_6_conv_1_1W)},
+		features_6_conv_0_1Coef:  {Name: "features_6_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnorm28x28x192CoefUpdate(features_6_conv_0_1W)},
+		features_6_conv_1_1Coef:  {Name: "features_6_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnorm28x28x192CoefUpdate_2(features_6_conv_1_1W)},
 		features_6_conv_2T:       {Name: "features_6_conv_2T", Use: engine.Backward, Len: func() int { return 6144 }, Update: conv1x1x32TUpdate(features_6_conv_2W)},
-		features_6_conv_3Coef:    {Name: "features_6_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnormCoefUpdate_3(features_6_conv_3W)},
+		features_6_conv_3Coef:    {Name: "features_6_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnorm28x28x32CoefUpdate(features_6_conv_3W)},
 		features_7_conv_0_0T:     {Name: "features_7_conv_0_0T", Use: engine.Backward, Len: func() int { return 6144 }, Update: conv1x1x192TUpdate(features_7_conv_0_0W)},
-		features_7_conv_0_1Coef:  {Name: "features_7_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnormCoefUpdate_4(features_7_conv_0_1W)},
+		features_7_conv_0_1Coef:  {Name: "features_7_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnorm28x28x192CoefUpdate(features_7_conv_0_1W)},
 		features_7_conv_1_1Coef:  {Name: "features_7_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: features_7_conv_1_1CoefUpdate},
 		features_7_conv_2T:       {Name: "features_7_conv_2T", Use: engine.Backward, Len: func() int { return 12288 }, Update: features_7_conv_2TUpdate},
-		features_7_conv_3Coef:    {Name: "features_7_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate_6(features_7_conv_3W)},
+		features_7_conv_3Coef:    {Name: "features_7_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm14x14x64CoefUpdate(features_7_conv_3W)},
 		features_8_conv_0_0T:     {Name: "features_8_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1x384TUpdate(features_8_conv_0_0W)},
-		features_8_conv_0_1Coef:  {Name: "features_8_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_7(features_8_conv_0_1W)},
-		features_8_conv_1_1Coef:  {Name: "features_8_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_8(features_8_conv_1_1W)},
+		features_8_conv_0_1Coef:  {Name: "features_8_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnorm14x14x384CoefUpdate(features_8_conv_0_1W)},
+		features_8_conv_1_1Coef:  {Name: "features_8_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnorm14x14x384CoefUpdate_2(features_8_conv_1_1W)},
 		features_8_conv_2T:       {Name: "features_8_conv_2T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1x64TUpdate(features_8_conv_2W)},
-		features_8_conv_3Coef:    {Name: "features_8_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate_6(features_8_conv_3W)},
+		features_8_conv_3Coef:    {Name: "features_8_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm14x14x64CoefUpdate(features_8_conv_3W)},
 		features_9_conv_0_0T:     {Name: "features_9_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1x384TUpdate(features_9_conv_0_0W)},
-		features_9_conv_0_1Coef:  {Name: "features_9_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_7(features_9_conv_0_1W)},
-		features_9_conv_1_1Coef:  {Name: "features_9_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_8(features_9_conv_1_1W)},
+		features_9_conv_0_1Coef:  {Name: "features_9_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnorm14x14x384CoefUpdate(features_9_conv_0_1W)},
+		features_9_conv_1_1Coef:  {Name: "features_9_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnorm14x14x384CoefUpdate_2(features_9_conv_1_1W)},
 		features_9_conv_2T:       {Name: "features_9_conv_2T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1x64TUpdate(features_9_conv_2W)},
-		features_9_conv_3Coef:    {Name: "features_9_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate_6(features_9_conv_3W)},
+		features_9_conv_3Coef:    {Name: "features_9_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm14x14x64CoefUpdate(features_9_conv_3W)},
 		features_10_conv_0_0T:    {Name: "features_10_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1x384TUpdate(features_10_conv_0_0W)},
-		features_10_conv_0_1Coef: {Name: "features_10_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_7(features_10_conv_0_1W)},
-		features_10_conv_1_1Coef: {Name: "features_10_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_8(features_10_conv_1_1W)},
+		features_10_conv_0_1Coef: {Name: "features_10_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnorm14x14x384CoefUpdate(features_10_conv_0_1W)},
+		features_10_conv_1_1Coef: {Name: "features_10_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnorm14x14x384CoefUpdate_2(features_10_conv_1_1W)},
 		features_10_conv_2T:      {Name: "features_10_conv_2T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1x64TUpdate(features_10_conv_2W)},
-		features_10_conv_3Coef:   {Name: "features_10_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate_6(features_10_conv_3W)},
+		features_10_conv_3Coef:   {Name: "features_10_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm14x14x64CoefUpdate(features_10_conv_3W)},
 		features_11_conv_0_0T:    {Name: "features_11_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1x384TUpdate(features_11_conv_0_0W)},
-		features_11_conv_0_1Coef: {Name: "features_11_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_7(features_11_conv_0_1W)},
-		features_11_conv_1_1Coef: {Name: "features_11_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_8(features_11_conv_1_1W)},
+		features_11_conv_0_1Coef: {Name: "features_11_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnorm14x14x384CoefUpdate(features_11_conv_0_1W)},
+		features_11_conv_1_1Coef: {Name: "features_11_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnorm14x14x384CoefUpdate_2(features_11_conv_1_1W)},
 		features_11_conv_2T:      {Name: "features_11_conv_2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: features_11_conv_2TUpdate},
-		features_11_conv_3Coef:   {Name: "features_11_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: batchnormCoefUpdate_9(features_11_conv_3W)},
+		features_11_conv_3Coef:   {Name: "features_11_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: batchnorm14x14x96CoefUpdate(features_11_conv_3W)},
 		features_12_conv_0_0T:    {Name: "features_12_conv_0_0T", Use: engine.Backward, Len: func() int { return 55296 }, Update: conv1x1x576TUpdate(features_12_conv_0_0W)},
-		features_12_conv_0_1Coef: {Name: "features_12_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnormCoefUpdate_10(features_12_conv_0_1W)},
-		features_12_conv_1_1Coef: {Name: "features_12_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnormCoefUpdate_11(features_12_conv_1_1W)},
+		features_12_conv_0_1Coef: {Name: "features_12_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnorm14x14x576CoefUpdate(features_12_conv_0_1W)},
+		features_12_conv_1_1Coef: {Name: "features_12_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnorm14x14x576CoefUpdate_2(features_12_conv_1_1W)},
 		features_12_conv_2T:      {Name: "features_12_conv_2T", Use: engine.Backward, Len: func() int { return 55296 }, Update: conv1x1x96TUpdate(features_12_conv_2W)},
-		features_12_conv_3Coef:   {Name: "features_12_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: batchnormCoefUpdate_9(features_12_conv_3W)},
+		features_12_conv_3Coef:   {Name: "features_12_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: batchnorm14x14x96CoefUpdate(features_12_conv_3W)},
 		features_13_conv_0_0T:    {Name: "features_13_conv_0_0T", Use: engine.Backward, Len: func() int { return 55296 }, Update: conv1x1x576TUpdate(features_13_conv_0_0W)},
-		features_13_conv_0_1Coef: {Name: "features_13_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnormCoefUpdate_10(features_13_conv_0_1W)},
-		features_13_conv_1_1Coef: {Name: "features_13_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnormCoefUpdate_11(features_13_conv_1_1W)},
+		features_13_conv_0_1Coef: {Name: "features_13_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnorm14x14x576CoefUpdate(features_13_conv_0_1W)},
+		features_13_conv_1_1Coef: {Name: "features_13_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnorm14x14x576CoefUpdate_2(features_13_conv_1_1W)},
 		features_13_conv_2T:      {Name: "features_13_conv_2T", Use: engine.Backward, Len: func() int { return 55296 }, Update: conv1x1x96TUpdate(features_13_conv_2W)},
-		features_13_conv_3Coef:   {Name: "features_13_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: batchnormCoefUpdate_9(features_13_conv_3W)},
+		features_13_conv_3Coef:   {Name: "features_13_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: batchnorm14x14x96CoefUpdate(features_13_conv_3W)},
 		features_14_conv_0_0T:    {Name: "features_14_conv_0_0T", Use: engine.Backward, Len: func() int { return 55296 }, Update: conv1x1x576TUpdate(features_14_conv_0_0W)},
-		features_14_conv_0_1Coef: {Name: "features_14_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnormCoefUpdate_10(features_14_conv_0_1W)},
+		features_14_conv_0_1Coef: {Name: "features_14_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnorm14x14x576CoefUpdate(features_14_conv_0_1W)},
 		features_14_conv_1_1Coef: {Name: "features_14_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: features_14_conv_1_1CoefUpdate},
 		features_14_conv_2T:      {Name: "features_14_conv_2T", Use: engine.Backward, Len: func() int { return 92160 }, Update: features_14_conv_2TUpdate},
-		features_14_conv_3Coef:   {Name: "features_14_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 640 }, Update: batchnormCoefUpdate_12(features_14_conv_3W)},
+		features_14_conv_3Coef:   {Name: "features_14_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 640 }, Update: batchnorm7x7x160CoefUpdate(features_14_conv_3W)},
 		features_15_conv_0_0T:    {Name: "features_15_conv_0_0T", Use: engine.Backward, Len: func() int { return 153600 }, Update: conv1x1x960TUpdate(features_15_conv_0_0W)},
-		features_15_conv_0_1Coef: {Name: "features_15_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnormCoefUpdate_13(features_15_conv_0_1W)},
-		features_15_conv_1_1Coef: {Name: "features_15_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnormCoefUpdate_14(features_15_conv_1_1W)},
+		features_15_conv_0_1Coef: {Name: "features_15_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnorm7x7x960CoefUpdate(features_15_conv_0_1W)},
+		features_15_conv_1_1Coef: {Name: "features_15_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnorm7x7x960CoefUpdate_2(features_15_conv_1_1W)},
 		features_15_conv_2T:      {Name: "features_15_conv_2T", Use: engine.Backward, Len: func() int { return 153600 }, Update: conv1x1x160TUpdate(features_15_conv_2W)},
-		features_15_conv_3Coef:   {Name: "features_15_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 640 }, Update: batchnormCoefUpdate_12(features_15_conv_3W)},
+		features_15_conv_3Coef:   {Name: "features_15_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 640 }, Update: batchnorm7x7x160CoefUpdate(features_15_conv_3W)},
 		features_16_conv_0_0T:    {Name: "features_16_conv_0_0T", Use: engine.Backward, Len: func() int { return 153600 }, Update: conv1x1x960TUpdate(features_16_conv_0_0W)},
-		features_16_conv_0_1Coef: {Name: "features_16_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnormCoefUpdate_13(features_16_conv_0_1W)},
-		features_16_conv_1_1Coef: {Name: "features_16_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnormCoefUpdate_14(features_16_conv_1_1W)},
+		features_16_conv_0_1Coef: {Name: "features_16_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnorm7x7x960CoefUpdate(features_16_conv_0_1W)},
+		features_16_conv_1_1Coef: {Name: "features_16_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnorm7x7x960CoefUpdate_2(features_16_conv_1_1W)},
 		features_16_conv_2T:      {Name: "features_16_conv_2T", Use: engine.Backward, Len: func() int { return 153600 }, Update: conv1x1x160TUpdate(features_16_conv_2W)},
-		features_16_conv_3Coef:   {Name: "features_16_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 640 }, Update: batchnormCoefUpdate_12(features_16_conv_3W)},
+		features_16_conv_3Coef:   {Name: "features_16_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 640 }, Update: batchnorm7x7x160CoefUpdate(features_16_conv_3W)},
 		features_17_conv_0_0T:    {Name: "features_17_conv_0_0T", Use: engine.Backward, Len: func() int { return 153600 }, Update: conv1x1x960TUpdate(features_17_conv_0_0W)},
-		features_17_conv_0_1Coef: {Name: "features_17_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnormCoefUpdate_13(features_17_conv_0_1W)},
-		features_17_conv_1_1Coef: {Name: "features_17_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnormCoefUpdate_14(features_17_conv_1_1W)},
+		features_17_conv_0_1Coef: {Name: "features_17_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnorm7x7x960CoefUpdate(features_17_conv_0_1W)},
+		features_17_conv_1_1Coef: {Name: "features_17_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnorm7x7x960CoefUpdate_2(features_17_conv_1_1W)},
 		features_17_conv_2T:      {Name: "features_17_conv_2T", Use: engine.Backward, Len: func() int { return 307200 }, Update: features_17_conv_2TUpdate},
 		features_17_conv_3Coef:   {Name: "features_17_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1280 }, Update: features_17_conv_3CoefUpdate},
 		features_18_0T:           {Name: "features_18_0T", Use: engine.Backward, Len: func() int { return 409600 }, Update: features_18_0TUpdate},
@@ -1609,7 +1609,7 @@ var program = engine.Program{
 			{N: 7, Run: features_18_0Infer, Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
-			{N: 1280, Run: poolavgInfer(f113, f112), Mode: engine.Inference},
+			{N: 1280, Run: poolavg1x1x1280Infer(f113, f112), Mode: engine.Inference},
 		}},
 		{Name: "classifier.1 (inference)", Forward: []engine.Phase{
 			{N: 1000, Run: fc1000Infer(f113), Mode: engine.Inference},
@@ -1686,11 +1686,11 @@ var program = engine.Program{
 			{N: 56, Run: features_2_conv_2InputGrad},
 		}},
 		{Name: "features.2.conv.3 (training)", Forward: []engine.Phase{
-			{N: 24, Run: batchnormStats(features_2_conv_3Count, features_2_conv_3W, features_2_conv_3Batch, f47), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnormForward(features_2_conv_3W, features_2_conv_3Batch, f48, f47), Mode: engine.Training},
+			{N: 24, Run: batchnorm56x56x24Stats(features_2_conv_3Count, features_2_conv_3W, features_2_conv_3Batch, f47), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnorm56x56x24Forward(features_2_conv_3W, features_2_conv_3Batch, f48, f47), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 24, Run: batchnormBackward(features_2_conv_3W, features_2_conv_3Batch, features_2_conv_3B, f48, f50, f47), Batch: true, Mode: engine.Training},
-			{N: 24, Run: batchnormEvalBackward(features_2_conv_3W, features_2_conv_3Coef, features_2_conv_3B, f48, f50, f47), Batch: true, Mode: engine.Inference},
+			{N: 24, Run: batchnorm56x56x24Backward(features_2_conv_3W, features_2_conv_3Batch, features_2_conv_3B, f48, f50, f47), Batch: true, Mode: engine.Training},
+			{N: 24, Run: batchnorm56x56x24EvalBackward(features_2_conv_3W, features_2_conv_3Coef, features_2_conv_3B, f48, f50, f47), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.3.conv.0.0 (training)", Forward: []engine.Phase{
 			{N: 56, Run: conv1x1x144Forward(f6, f48, features_3_conv_0_0W), Mode: engine.Training},
@@ -1699,11 +1699,11 @@ var program = engine.Program{
 			{N: 56, Run: features_3_conv_0_0InputGrad},
 		}},
 		{Name: "features.3.conv.0.1+features.3.relu61 (training)", Forward: []engine.Phase{
-			{N: 144, Run: batchnormStats_2(features_3_conv_0_1Count, features_3_conv_0_1W, features_3_conv_0_1Batch, f6), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnormForward_2(f4, features_3_conv_0_1W, features_3_conv_0_1Batch, f6), Mode: engine.Training},
+			{N: 144, Run: batchnorm56x56x144Stats(features_3_conv_0_1Count, features_3_conv_0_1W, features_3_conv_0_1Batch, f6), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnorm56x56x144Forward(f4, features_3_conv_0_1W, features_3_conv_0_1Batch, f6), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 144, Run: batchnormBackward_2(features_3_conv_0_1W, features_3_conv_0_1Batch, features_3_conv_0_1B, f7, f8, f6, f4), Batch: true, Mode: engine.Training},
-			{N: 144, Run: batchnormEvalBackward_2(features_3_conv_0_1W, features_3_conv_0_1Coef, features_3_conv_0_1B, f7, f8, f6, f4), Batch: true, Mode: engine.Inference},
+			{N: 144, Run: batchnorm56x56x144Backward(features_3_conv_0_1W, features_3_conv_0_1Batch, features_3_conv_0_1B, f7, f8, f6, f4), Batch: true, Mode: engine.Training},
+			{N: 144, Run: batchnorm56x56x144EvalBackward(features_3_conv_0_1W, features_3_conv_0_1Coef, features_3_conv_0_1B, f7, f8, f6, f4), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.3.conv.1.0 (training)", Forward: []engine.Phase{
 			{N: 56, Run: features_3_conv_1_0Forward, Mode: engine.Training},
@@ -1725,11 +1725,11 @@ var program = engine.Program{
 			{N: 56, Run: features_3_conv_2InputGrad},
 		}},
 		{Name: "features.3.conv.3 (training)", Forward: []engine.Phase{
-			{N: 24, Run: batchnormStats(features_3_conv_3Count, features_3_conv_3W, features_3_conv_3Batch, f49), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnormForward(features_3_conv_3W, features_3_conv_3Batch, f46, f49), Mode: engine.Training},
+			{N: 24, Run: batchnorm56x56x24Stats(features_3_conv_3Count, features_3_conv_3W, features_3_conv_3Batch, f49), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnorm56x56x24Forward(features_3_conv_3W, features_3_conv_3Batch, f46, f49), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 24, Run: batchnormBackward(features_3_conv_3W, features_3_conv_3Batch, features_3_conv_3B, f51, f52, f49), Batch: true, Mode: engine.Training},
-			{N: 24, Run: batchnormEvalBackward(features_3_conv_3W, features_3_conv_3Coef, features_3_conv_3B, f51, f52, f49), Batch: true, Mode: engine.Inference},
+			{N: 24, Run: batchnorm56x56x24Backward(features_3_conv_3W, features_3_conv_3Batch, features_3_conv_3B, f51, f52, f49), Batch: true, Mode: engine.Training},
+			{N: 24, Run: batchnorm56x56x24EvalBackward(features_3_conv_3W, features_3_conv_3Coef, features_3_conv_3B, f51, f52, f49), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.3.add1 (training)", Forward: []engine.Phase{
 			{N: 56, Run: features_3_add1Forward, Mode: engine.Training},
@@ -1743,11 +1743,11 @@ var program = engine.Program{
 			{N: 56, Run: features_4_conv_0_0InputGrad},
 		}},
 		{Name: "features.4.conv.0.1+features.4.relu61 (training)", Forward: []engine.Phase{
-			{N: 144, Run: batchnormStats_2(features_4_conv_0_1Count, features_4_conv_0_1W, features_4_conv_0_1Batch, f9), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnormForward_2(f5, features_4_conv_0_1W, features_4_conv_0_1Batch, f9), Mode: engine.Training},
+			{N: 144, Run: batchnorm56x56x144Stats(features_4_conv_0_1Count, features_4_conv_0_1W, features_4_conv_0_1Batch, f9), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnorm56x56x144Forward(f5, features_4_conv_0_1W, features_4_conv_0_1Batch, f9), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 144, Run: batchnormBackward_2(features_4_conv_0_1W, features_4_conv_0_1Batch, features_4_conv_0_1B, f10, f11, f9, f5), Batch: true, Mode: engine.Training},
-			{N: 144, Run: batchnormEvalBackward_2(features_4_conv_0_1W, features_4_conv_0_1Coef, features_4_conv_0_1B, f10, f11, f9, f5), Batch: true, Mode: engine.Inference},
+			{N: 144, Run: batchnorm56x56x144Backward(features_4_conv_0_1W, features_4_conv_0_1Batch, features_4_conv_0_1B, f10, f11, f9, f5), Batch: true, Mode: engine.Training},
+			{N: 144, Run: batchnorm56x56x144EvalBackward(features_4_conv_0_1W, features_4_conv_0_1Coef, features_4_conv_0_1B, f10, f11, f9, f5), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.4.conv.1.0 (training)", Forward: []engine.Phase{
 			{N: 28, Run: features_4_conv_1_0Forward, Mode: engine.Training},
@@ -1769,11 +1769,11 @@ var program = engine.Program{
 			{N: 28, Run: features_4_conv_2InputGrad},
 		}},
 		{Name: "features.4.conv.3 (training)", Forward: []engine.Phase{
-			{N: 32, Run: batchnormStats_3(features_4_conv_3Count, features_4_conv_3W, features_4_conv_3Batch, f80), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_3(features_4_conv_3W, features_4_conv_3Batch, f81, f80), Mode: engine.Training},
+			{N: 32, Run: batchnorm28x28x32Stats(features_4_conv_3Count, features_4_conv_3W, features_4_conv_3Batch, f80), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x32Forward(features_4_conv_3W, features_4_conv_3Batch, f81, f80), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 32, Run: batchnormBackward_3(features_4_conv_3W, features_4_conv_3Batch, features_4_conv_3B, f81, f83, f80), Batch: true, Mode: engine.Training},
-			{N: 32, Run: batchnormEvalBackward_3(features_4_conv_3W, features_4_conv_3Coef, features_4_conv_3B, f81, f83, f80), Batch: true, Mode: engine.Inference},
+			{N: 32, Run: batchnorm28x28x32Backward(features_4_conv_3W, features_4_conv_3Batch, features_4_conv_3B, f81, f83, f80), Batch: true, Mode: engine.Training},
+			{N: 32, Run: batchnorm28x28x32EvalBackward(features_4_conv_3W, features_4_conv_3Coef, features_4_conv_3B, f81, f83, f80), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.5.conv.0.0 (training)", Forward: []engine.Phase{
 			{N: 28, Run: conv1x1x192Forward(f21, f81, features_5_conv_0_0W), Mode: engine.Training},
@@ -1782,11 +1782,11 @@ var program = engine.Program{
 			{N: 28, Run: conv1x1x192InputGrad(f83, features_5_conv_0_0T, f22)},
 		}},
 		{Name: "features.5.conv.0.1+features.5.relu61 (training)", Forward: []engine.Phase{
-			{N: 192, Run: batchnormStats_4(features_5_conv_0_1Count, features_5_conv_0_1W, features_5_conv_0_1Batch, f21), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_4(f10, features_5_conv_0_1W, features_5_conv_0_1Batch, f21), Mode: engine.Training},
+			{N: 192, Run: batchnorm28x28x192Stats(features_5_conv_0_1Count, features_5_conv_0_1W, features_5_conv_0_1Batch, f21), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x192Forward(f10, features_5_conv_0_1W, features_5_conv_0_1Batch, f21), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 192, Run: batchnormBackward_4(features_5_conv_0_1W, features_5_conv_0_1Batch, features_5_conv_0_1B, f22, f23, f21, f10), Batch: true, Mode: engine.Training},
-			{N: 192, Run: batchnormEvalBackward_4(features_5_conv_0_1W, features_5_conv_0_1Coef, features_5_conv_0_1B, f22, f23, f21, f10), Batch: true, Mode: engine.Inference},
+			{N: 192, Run: batchnorm28x28x192Backward(features_5_conv_0_1W, features_5_conv_0_1Batch, features_5_conv_0_1B, f22, f23, f21, f10), Batch: true, Mode: engine.Training},
+			{N: 192, Run: batchnorm28x28x192EvalBackward(features_5_conv_0_1W, features_5_conv_0_1Coef, features_5_conv_0_1B, f22, f23, f21, f10), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.5.conv.1.0 (training)", Forward: []engine.Phase{
 			{N: 28, Run: conv3x3x192Forward(f22, f10, features_5_conv_1_0W), Mode: engine.Training},
@@ -1795,11 +1795,11 @@ var program = engine.Program{
 			{N: 28, Run: conv3x3x192InputGrad(f23, features_5_conv_1_0W, f24)},
 		}},
 		{Name: "features.5.conv.1.1+features.5.relu62 (training)", Forward: []engine.Phase{
-			{N: 192, Run: batchnormStats_5(features_5_conv_1_1Count, features_5_conv_1_1W, features_5_conv_1_1Batch, f22), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_5(features_5_conv_1_1W, features_5_conv_1_1Batch, f23, f22), Mode: engine.Training},
+			{N: 192, Run: batchnorm28x28x192Stats_2(features_5_conv_1_1Count, features_5_conv_1_1W, features_5_conv_1_1Batch, f22), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x192Forward_2(features_5_conv_1_1W, features_5_conv_1_1Batch, f23, f22), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 192, Run: batchnormBackward_5(features_5_conv_1_1W, features_5_conv_1_1Batch, features_5_conv_1_1B, f24, f25, f22), Batch: true, Mode: engine.Training},
-			{N: 192, Run: batchnormEvalBackward_5(features_5_conv_1_1W, features_5_conv_1_1Coef, features_5_conv_1_1B, f24, f25, f22), Batch: true, Mode: engine.Inference},
+			{N: 192, Run: batchnorm28x28x192Backward_2(features_5_conv_1_1W, features_5_conv_1_1Batch, features_5_conv_1_1B, f24, f25, f22), Batch: true, Mode: engine.Training},
+			{N: 192, Run: batchnorm28x28x192EvalBackward_2(features_5_conv_1_1W, features_5_conv_1_1Coef, features_5_conv_1_1B, f24, f25, f22), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.5.conv.2 (training)", Forward: []engine.Phase{
 			{N: 28, Run: conv1x1x32Forward(f82, f23, features_5_conv_2W), Mode: engine.Training},
@@ -1808,16 +1808,16 @@ var program = engine.Program{
 			{N: 28, Run: conv1x1x32InputGrad(f25, features_5_conv_2T, f84, f23)},
 		}},
 		{Name: "features.5.conv.3 (training)", Forward: []engine.Phase{
-			{N: 32, Run: batchnormStats_3(features_5_conv_3Count, features_5_conv_3W, features_5_conv_3Batch, f82), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_3(features_5_conv_3W, features_5_conv_3Batch, f78, f82), Mode: engine.Training},
+			{N: 32, Run: batchnorm28x28x32Stats(features_5_conv_3Count, features_5_conv_3W, features_5_conv_3Batch, f82), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x32Forward(features_5_conv_3W, features_5_conv_3Batch, f78, f82), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 32, Run: batchnormBackward_3(features_5_conv_3W, features_5_conv_3Batch, features_5_conv_3B, f84, f85, f82), Batch: true, Mode: engine.Training},
-			{N: 32, Run: batchnormEvalBackward_3(features_5_conv_3W, features_5_conv_3Coef, features_5_conv_3B, f84, f85, f82), Batch: true, Mode: engine.Inference},
+			{N: 32, Run: batchnorm28x28x32Backward(features_5_conv_3W, features_5_conv_3Batch, features_5_conv_3B, f84, f85, f82), Batch: true, Mode: engine.Training},
+			{N: 32, Run: batchnorm28x28x32EvalBackward(features_5_conv_3W, features_5_conv_3Coef, features_5_conv_3B, f84, f85, f82), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.5.add1 (training)", Forward: []engine.Phase{
-			{N: 28, Run: residualForward(f83, f81), Mode: engine.Training},
+			{N: 28, Run: residual28x28x32Forward(f83, f81), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 28, Run: residualInputGrad(f85, f83, f78)},
+			{N: 28, Run: residual28x28x32InputGrad(f85, f83, f78)},
 		}},
 		{Name: "features.6.conv.0.0 (training)", Forward: []engine.Phase{
 			{N: 28, Run: conv1x1x192Forward(f24, f83, features_6_conv_0_0W), Mode: engine.Training},
@@ -1826,11 +1826,11 @@ var program = engine.Program{
 			{N: 28, Run: conv1x1x192InputGrad(f78, features_6_conv_0_0T, f25)},
 		}},
 		{Name: "features.6.conv.0.1+features.6.relu61 (training)", Forward: []engine.Phase{
-			{N: 192, Run: batchnormStats_4(features_6_conv_0_1Count, features_6_conv_0_1W, features_6_conv_0_1Batch, f24), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_4(f11, features_6_conv_0_1W, features_6_conv_0_1Batch, f24), Mode: engine.Training},
+			{N: 192, Run: batchnorm28x28x192Stats(features_6_conv_0_1Count, features_6_conv_0_1W, features_6_conv_0_1Batch, f24), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x192Forward(f11, features_6_conv_0_1W, features_6_conv_0_1Batch, f24), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 192, Run: batchnormBackward_4(features_6_conv_0_1W, features_6_conv_0_1Batch, features_6_conv_0_1B, f25, f26, f24, f11), Batch: true, Mode: engine.Training},
-			{N: 192, Run: batchnormEvalBackward_4(features_6_conv_0_1W, features_6_conv_0_1Coef, features_6_conv_0_1B, f25, f26, f24, f11), Batch: true, Mode: engine.Inference},
+			{N: 192, Run: batchnorm28x28x192Backward(features_6_conv_0_1W, features_6_conv_0_1Batch, features_6_conv_0_1B, f25, f26, f24, f11), Batch: true, Mode: engine.Training},
+			{N: 192, Run: batchnorm28x28x192EvalBackward(features_6_conv_0_1W, features_6_conv_0_1Coef, features_6_conv_0_1B, f25, f26, f24, f11), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.6.conv.1.0 (training)", Forward: []engine.Phase{
 			{N: 28, Run: conv3x3x192Forward(f25, f11, features_6_conv_1_0W), Mode: engine.Training},
@@ -1839,11 +1839,11 @@ var program = engine.Program{
 			{N: 28, Run: conv3x3x192InputGrad(f26, features_6_conv_1_0W, f27)},
 		}},
 		{Name: "features.6.conv.1.1+features.6.relu62 (training)", Forward: []engine.Phase{
-			{N: 192, Run: batchnormStats_5(features_6_conv_1_1Count, features_6_conv_1_1W, features_6_conv_1_1Batch, f25), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_5(features_6_conv_1_1W, features_6_conv_1_1Batch, f26, f25), Mode: engine.Training},
+			{N: 192, Run: batchnorm28x28x192Stats_2(features_6_conv_1_1Count, features_6_conv_1_1W, features_6_conv_1_1Batch, f25), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x192Forward_2(features_6_conv_1_1W, features_6_conv_1_1Batch, f26, f25), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 192, Run: batchnormBackward_5(features_6_conv_1_1W, features_6_conv_1_1Batch, features_6_conv_1_1B, f27, f20, f25), Batch: true, Mode: engine.Training},
-			{N: 192, Run: batchnormEvalBackward_5(features_6_conv_1_1W, features_6_conv_1_1Coef, features_6_conv_1_1B, f27, f20, f25), Batch: true, Mode: engine.Inference},
+			{N: 192, Run: batchnorm28x28x192Backward_2(features_6_conv_1_1W, features_6_conv_1_1Batch, features_6_conv_1_1B, f27, f20, f25), Batch: true, Mode: engine.Training},
+			{N: 192, Run: batchnorm28x28x192EvalBackward_2(features_6_conv_1_1W, features_6_conv_1_1Coef, features_6_conv_1_1B, f27, f20, f25), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.6.conv.2 (training)", Forward: []engine.Phase{
 			{N: 28, Run: conv1x1x32Forward(f84, f26, features_6_conv_2W), Mode: engine.Training},
@@ -1852,16 +1852,16 @@ var program = engine.Program{
 			{N: 28, Run: conv1x1x32InputGrad(f20, features_6_conv_2T, f85, f26)},
 		}},
 		{Name: "features.6.conv.3 (training)", Forward: []engine.Phase{
-			{N: 32, Run: batchnormStats_3(features_6_conv_3Count, features_6_conv_3W, features_6_conv_3Batch, f84), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_3(features_6_conv_3W, features_6_conv_3Batch, f78, f84), Mode: engine.Training},
+			{N: 32, Run: batchnorm28x28x32Stats(features_6_conv_3Count, features_6_conv_3W, features_6_conv_3Batch, f84), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x32Forward(features_6_conv_3W, features_6_conv_3Batch, f78, f84), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 32, Run: batchnormBackward_3(features_6_conv_3W, features_6_conv_3Batch, features_6_conv_3B, f85, f79, f84), Batch: true, Mode: engine.Training},
-			{N: 32, Run: batchnormEvalBackward_3(features_6_conv_3W, features_6_conv_3Coef, features_6_conv_3B, f85, f79, f84), Batch: true, Mode: engine.Inference},
+			{N: 32, Run: batchnorm28x28x32Backward(features_6_conv_3W, features_6_conv_3Batch, features_6_conv_3B, f85, f79, f84), Batch: true, Mode: engine.Training},
+			{N: 32, Run: batchnorm28x28x32EvalBackward(features_6_conv_3W, features_6_conv_3Coef, features_6_conv_3B, f85, f79, f84), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.6.add1 (training)", Forward: []engine.Phase{
-			{N: 28, Run: residualForward(f85, f83), Mode: engine.Training},
+			{N: 28, Run: residual28x28x32Forward(f85, f83), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 28, Run: residualInputGrad(f79, f78, f76)},
+			{N: 28, Run: residual28x28x32InputGrad(f79, f78, f76)},
 		}},
 		{Name: "features.7.conv.0.0 (training)", Forward: []engine.Phase{
 			{N: 28, Run: conv1x1x192Forward(f27, f85, features_7_conv_0_0W), Mode: engine.Training},
@@ -1870,11 +1870,11 @@ var program = engine.Program{
 			{N: 28, Run: features_7_conv_0_0InputGrad},
 		}},
 		{Name: "features.7.conv.0.1+features.7.relu61 (training)", Forward: []engine.Phase{
-			{N: 192, Run: batchnormStats_4(features_7_conv_0_1Count, features_7_conv_0_1W, features_7_conv_0_1Batch, f27), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_4(f20, features_7_conv_0_1W, features_7_conv_0_1Batch, f27), Mode: engine.Training},
+			{N: 192, Run: batchnorm28x28x192Stats(features_7_conv_0_1Count, features_7_conv_0_1W, features_7_conv_0_1Batch, f27), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x192Forward(f20, features_7_conv_0_1W, features_7_conv_0_1Batch, f27), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 192, Run: batchnormBackward_4(features_7_conv_0_1W, features_7_conv_0_1Batch, features_7_conv_0_1B, f28, f29, f27, f20), Batch: true, Mode: engine.Training},
-			{N: 192, Run: batchnormEvalBackward_4(features_7_conv_0_1W, features_7_conv_0_1Coef, features_7_conv_0_1B, f28, f29, f27, f20), Batch: true, Mode: engine.Inference},
+			{N: 192, Run: batchnorm28x28x192Backward(features_7_conv_0_1W, features_7_conv_0_1Batch, features_7_conv_0_1B, f28, f29, f27, f20), Batch: true, Mode: engine.Training},
+			{N: 192, Run: batchnorm28x28x192EvalBackward(features_7_conv_0_1W, features_7_conv_0_1Coef, features_7_conv_0_1B, f28, f29, f27, f20), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.7.conv.1.0 (training)", Forward: []engine.Phase{
 			{N: 14, Run: features_7_conv_1_0Forward, Mode: engine.Training},
@@ -1896,11 +1896,11 @@ var program = engine.Program{
 			{N: 14, Run: features_7_conv_2InputGrad},
 		}},
 		{Name: "features.7.conv.3 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnormStats_6(features_7_conv_3Count, features_7_conv_3W, features_7_conv_3Batch, f94), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_6(features_7_conv_3W, features_7_conv_3Batch, f95, f94), Mode: engine.Training},
+			{N: 64, Run: batchnorm14x14x64Stats(features_7_conv_3Count, features_7_conv_3W, features_7_conv_3Batch, f94), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x64Forward(features_7_conv_3W, features_7_conv_3Batch, f95, f94), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnormBackward_6(features_7_conv_3W, features_7_conv_3Batch, features_7_conv_3B, f95, f97, f94), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnormEvalBackward_6(features_7_conv_3W, features_7_conv_3Coef, features_7_conv_3B, f95, f97, f94), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnorm14x14x64Backward(features_7_conv_3W, features_7_conv_3Batch, features_7_conv_3B, f95, f97, f94), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnorm14x14x64EvalBackward(features_7_conv_3W, features_7_conv_3Coef, features_7_conv_3B, f95, f97, f94), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.8.conv.0.0 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1x384Forward(f51, f95, features_8_conv_0_0W), Mode: engine.Training},
@@ -1909,11 +1909,11 @@ var program = engine.Program{
 			{N: 14, Run: conv1x1x384InputGrad(f97, features_8_conv_0_0T, f52)},
 		}},
 		{Name: "features.8.conv.0.1+features.8.relu61 (training)", Forward: []engine.Phase{
-			{N: 384, Run: batchnormStats_7(features_8_conv_0_1Count, features_8_conv_0_1W, features_8_conv_0_1Batch, f51), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_7(f42, features_8_conv_0_1W, features_8_conv_0_1Batch, f51), Mode: engine.Training},
+			{N: 384, Run: batchnorm14x14x384Stats(features_8_conv_0_1Count, features_8_conv_0_1W, features_8_conv_0_1Batch, f51), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x384Forward(f42, features_8_conv_0_1W, features_8_conv_0_1Batch, f51), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 384, Run: batchnormBackward_7(features_8_conv_0_1W, features_8_conv_0_1Batch, features_8_conv_0_1B, f52, f53, f51, f42), Batch: true, Mode: engine.Training},
-			{N: 384, Run: batchnormEvalBackward_7(features_8_conv_0_1W, features_8_conv_0_1Coef, features_8_conv_0_1B, f52, f53, f51, f42), Batch: true, Mode: engine.Inference},
+			{N: 384, Run: batchnorm14x14x384Backward(features_8_conv_0_1W, features_8_conv_0_1Batch, features_8_conv_0_1B, f52, f53, f51, f42), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnorm14x14x384EvalBackward(features_8_conv_0_1W, features_8_conv_0_1Coef, features_8_conv_0_1B, f52, f53, f51, f42), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.8.conv.1.0 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv3x3x384Forward(f52, f42, features_8_conv_1_0W), Mode: engine.Training},
@@ -1922,11 +1922,11 @@ var program = engine.Program{
 			{N: 14, Run: conv3x3x384InputGrad(f53, features_8_conv_1_0W, f54)},
 		}},
 		{Name: "features.8.conv.1.1+features.8.relu62 (training)", Forward: []engine.Phase{
-			{N: 384, Run: batchnormStats_8(features_8_conv_1_1Count, features_8_conv_1_1W, features_8_conv_1_1Batch, f52), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_8(features_8_conv_1_1W, features_8_conv_1_1Batch, f53, f52), Mode: engine.Training},
+			{N: 384, Run: batchnorm14x14x384Stats_2(features_8_conv_1_1Count, features_8_conv_1_1W, features_8_conv_1_1Batch, f52), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x384Forward_2(features_8_conv_1_1W, features_8_conv_1_1Batch, f53, f52), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 384, Run: batchnormBackward_8(features_8_conv_1_1W, features_8_conv_1_1Batch, features_8_conv_1_1B, f54, f55, f52), Batch: true, Mode: engine.Training},
-			{N: 384, Run: batchnormEvalBackward_8(features_8_conv_1_1W, features_8_conv_1_1Coef, features_8_conv_1_1B, f54, f55, f52), Batch: true, Mode: engine.Inference},
+			{N: 384, Run: batchnorm14x14x384Backward_2(features_8_conv_1_1W, features_8_conv_1_1Batch, features_8_conv_1_1B, f54, f55, f52), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnorm14x14x384EvalBackward_2(features_8_conv_1_1W, features_8_conv_1_1Coef, features_8_conv_1_1B, f54, f55, f52), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.8.conv.2 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1x64Forward(f96, f53, features_8_conv_2W), Mode: engine.Training},
@@ -1935,16 +1935,16 @@ var program = engine.Program{
 			{N: 14, Run: conv1x1x64InputGrad(f55, features_8_conv_2T, f98, f53)},
 		}},
 		{Name: "features.8.conv.3 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnormStats_6(features_8_conv_3Count, features_8_conv_3W, features_8_conv_3Batch, f96), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_6(features_8_conv_3W, features_8_conv_3Batch, f92, f96), Mode: engine.Training},
+			{N: 64, Run: batchnorm14x14x64Stats(features_8_conv_3Count, features_8_conv_3W, features_8_conv_3Batch, f96), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x64Forward(features_8_conv_3W, features_8_conv_3Batch, f92, f96), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnormBackward_6(features_8_conv_3W, features_8_conv_3Batch, features_8_conv_3B, f98, f99, f96), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnormEvalBackward_6(features_8_conv_3W, features_8_conv_3Coef, features_8_conv_3B, f98, f99, f96), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnorm14x14x64Backward(features_8_conv_3W, features_8_conv_3Batch, features_8_conv_3B, f98, f99, f96), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnorm14x14x64EvalBackward(features_8_conv_3W, features_8_conv_3Coef, features_8_conv_3B, f98, f99, f96), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.8.add1 (training)", Forward: []engine.Phase{
-			{N: 14, Run: residualForward_2(f97, f95), Mode: engine.Training},
+			{N: 14, Run: residual14x14x64Forward(f97, f95), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residualInputGrad_2(f99, f97, f100)},
+			{N: 14, Run: residual14x14x64InputGrad(f99, f97, f100)},
 		}},
 		{Name: "features.9.conv.0.0 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1x384Forward(f54, f97, features_9_conv_0_0W), Mode: engine.Training},
@@ -1953,11 +1953,11 @@ var program = engine.Program{
 			{N: 14, Run: conv1x1x384InputGrad(f100, features_9_conv_0_0T, f55)},
 		}},
 		{Name: "features.9.conv.0.1+features.9.relu61 (training)", Forward: []engine.Phase{
-			{N: 384, Run: batchnormStats_7(features_9_conv_0_1Count, features_9_conv_0_1W, features_9_conv_0_1Batch, f54), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_7(f43, features_9_conv_0_1W, features_9_conv_0_1Batch, f54), Mode: engine.Training},
+			{N: 384, Run: batchnorm14x14x384Stats(features_9_conv_0_1Count, features_9_conv_0_1W, features_9_conv_0_1Batch, f54), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x384Forward(f43, features_9_conv_0_1W, features_9_conv_0_1Batch, f54), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 384, Run: batchnormBackward_7(features_9_conv_0_1W, features_9_conv_0_1Batch, features_9_conv_0_1B, f55, f56, f54, f43), Batch: true, Mode: engine.Training},
-			{N: 384, Run: batchnormEvalBackward_7(features_9_conv_0_1W, features_9_conv_0_1Coef, features_9_conv_0_1B, f55, f56, f54, f43), Batch: true, Mode: engine.Inference},
+			{N: 384, Run: batchnorm14x14x384Backward(features_9_conv_0_1W, features_9_conv_0_1Batch, features_9_conv_0_1B, f55, f56, f54, f43), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnorm14x14x384EvalBackward(features_9_conv_0_1W, features_9_conv_0_1Coef, features_9_conv_0_1B, f55, f56, f54, f43), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.9.conv.1.0 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv3x3x384Forward(f55, f43, features_9_conv_1_0W), Mode: engine.Training},
@@ -1966,11 +1966,11 @@ var program = engine.Program{
 			{N: 14, Run: conv3x3x384InputGrad(f56, features_9_conv_1_0W, f57)},
 		}},
 		{Name: "features.9.conv.1.1+features.9.relu62 (training)", Forward: []engine.Phase{
-			{N: 384, Run: batchnormStats_8(features_9_conv_1_1Count, features_9_conv_1_1W, features_9_conv_1_1Batch, f55), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_8(features_9_conv_1_1W, features_9_conv_1_1Batch, f56, f55), Mode: engine.Training},
+			{N: 384, Run: batchnorm14x14x384Stats_2(features_9_conv_1_1Count, features_9_conv_1_1W, features_9_conv_1_1Batch, f55), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x384Forward_2(features_9_conv_1_1W, features_9_conv_1_1Batch, f56, f55), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 384, Run: batchnormBackward_8(features_9_conv_1_1W, features_9_conv_1_1Batch, features_9_conv_1_1B, f57, f58, f55), Batch: true, Mode: engine.Training},
-			{N: 384, Run: batchnormEvalBackward_8(features_9_conv_1_1W, features_9_conv_1_1Coef, features_9_conv_1_1B, f57, f58, f55), Batch: true, Mode: engine.Inference},
+			{N: 384, Run: batchnorm14x14x384Backward_2(features_9_conv_1_1W, features_9_conv_1_1Batch, features_9_conv_1_1B, f57, f58, f55), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnorm14x14x384EvalBackward_2(features_9_conv_1_1W, features_9_conv_1_1Coef, features_9_conv_1_1B, f57, f58, f55), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.9.conv.2 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1x64Forward(f98, f56, features_9_conv_2W), Mode: engine.Training},
@@ -1979,16 +1979,16 @@ var program = engine.Program{
 			{N: 14, Run: conv1x1x64InputGrad(f58, features_9_conv_2T, f99, f56)},
 		}},
 		{Name: "features.9.conv.3 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnormStats_6(features_9_conv_3Count, features_9_conv_3W, features_9_conv_3Batch, f98), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_6(features_9_conv_3W, features_9_conv_3Batch, f92, f98), Mode: engine.Training},
+			{N: 64, Run: batchnorm14x14x64Stats(features_9_conv_3Count, features_9_conv_3W, features_9_conv_3Batch, f98), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x64Forward(features_9_conv_3W, features_9_conv_3Batch, f92, f98), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnormBackward_6(features_9_conv_3W, features_9_conv_3Batch, features_9_conv_3B, f99, f101, f98), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnormEvalBackward_6(features_9_conv_3W, features_9_conv_3Coef, features_9_conv_3B, f99, f101, f98), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnorm14x14x64Backward(features_9_conv_3W, features_9_conv_3Batch, features_9_conv_3B, f99, f101, f98), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnorm14x14x64EvalBackward(features_9_conv_3W, features_9_conv_3Coef, features_9_conv_3B, f99, f101, f98), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.9.add1 (training)", Forward: []engine.Phase{
-			{N: 14, Run: residualForward_2(f99, f97), Mode: engine.Training},
+			{N: 14, Run: residual14x14x64Forward(f99, f97), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residualInputGrad_2(f101, f100, f92)},
+			{N: 14, Run: residual14x14x64InputGrad(f101, f100, f92)},
 		}},
 		{Name: "features.10.conv.0.0 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1x384Forward(f57, f99, features_10_conv_0_0W), Mode: engine.Training},
@@ -1997,11 +1997,11 @@ var program = engine.Program{
 			{N: 14, Run: conv1x1x384InputGrad(f92, features_10_conv_0_0T, f58)},
 		}},
 		{Name: "features.10.conv.0.1+features.10.relu61 (training)", Forward: []engine.Phase{
-			{N: 384, Run: batchnormStats_7(features_10_conv_0_1Count, features_10_conv_0_1W, features_10_conv_0_1Batch, f57), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_7(f44, features_10_conv_0_1W, features_10_conv_0_1Batch, f57), Mode: engine.Training},
+			{N: 384, Run: batchnorm14x14x384Stats(features_10_conv_0_1Count, features_10_conv_0_1W, features_10_conv_0_1Batch, f57), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x384Forward(f44, features_10_conv_0_1W, features_10_conv_0_1Batch, f57), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 384, Run: batchnormBackward_7(features_10_conv_0_1W, features_10_conv_0_1Batch, features_10_conv_0_1B, f58, f59, f57, f44), Batch: true, Mode: engine.Training},
-			{N: 384, Run: batchnormEvalBackward_7(features_10_conv_0_1W, features_10_conv_0_1Coef, features_10_conv_0_1B, f58, f59, f57, f44), Batch: true, Mode: engine.Inference},
+			{N: 384, Run: batchnorm14x14x384Backward(features_10_conv_0_1W, features_10_conv_0_1Batch, features_10_conv_0_1B, f58, f59, f57, f44), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnorm14x14x384EvalBackward(features_10_conv_0_1W, features_10_conv_0_1Coef, features_10_conv_0_1B, f58, f59, f57, f44), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.10.conv.1.0 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv3x3x384Forward(f58, f44, features_10_conv_1_0W), Mode: engine.Training},
@@ -2010,11 +2010,11 @@ var program = engine.Program{
 			{N: 14, Run: conv3x3x384InputGrad(f59, features_10_conv_1_0W, f60)},
 		}},
 		{Name: "features.10.conv.1.1+features.10.relu62 (training)", Forward: []engine.Phase{
-			{N: 384, Run: batchnormStats_8(features_10_conv_1_1Count, features_10_conv_1_1W, features_10_conv_1_1Batch, f58), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_8(features_10_conv_1_1W, features_10_conv_1_1Batch, f59, f58), Mode: engine.Training},
+			{N: 384, Run: batchnorm14x14x384Stats_2(features_10_conv_1_1Count, features_10_conv_1_1W, features_10_conv_1_1Batch, f58), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x384Forward_2(features_10_conv_1_1W, features_10_conv_1_1Batch, f59, f58), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 384, Run: batchnormBackward_8(features_10_conv_1_1W, features_10_conv_1_1Batch, features_10_conv_1_1B, f60, f61, f58), Batch: true, Mode: engine.Training},
-			{N: 384, Run: batchnormEvalBackward_8(features_10_conv_1_1W, features_10_conv_1_1Coef, features_10_conv_1_1B, f60, f61, f58), Batch: true, Mode: engine.Inference},
+			{N: 384, Run: batchnorm14x14x384Backward_2(features_10_conv_1_1W, features_10_conv_1_1Batch, features_10_conv_1_1B, f60, f61, f58), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnorm14x14x384EvalBackward_2(features_10_conv_1_1W, features_10_conv_1_1Coef, features_10_conv_1_1B, f60, f61, f58), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.10.conv.2 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1x64Forward(f100, f59, features_10_conv_2W), Mode: engine.Training},
@@ -2023,16 +2023,16 @@ var program = engine.Program{
 			{N: 14, Run: conv1x1x64InputGrad(f61, features_10_conv_2T, f101, f59)},
 		}},
 		{Name: "features.10.conv.3 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnormStats_6(features_10_conv_3Count, features_10_conv_3W, features_10_conv_3Batch, f100), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_6(features_10_conv_3W, features_10_conv_3Batch, f92, f100), Mode: engine.Training},
+			{N: 64, Run: batchnorm14x14x64Stats(features_10_conv_3Count, features_10_conv_3W, features_10_conv_3Batch, f100), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x64Forward(features_10_conv_3W, features_10_conv_3Batch, f92, f100), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnormBackward_6(features_10_conv_3W, features_10_conv_3Batch, features_10_conv_3B, f101, f93, f100), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnormEvalBackward_6(features_10_conv_3W, features_10_conv_3Coef, features_10_conv_3B, f101, f93, f100), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnorm14x14x64Backward(features_10_conv_3W, features_10_conv_3Batch, features_10_conv_3B, f101, f93, f100), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnorm14x14x64EvalBackward(features_10_conv_3W, features_10_conv_3Coef, features_10_conv_3B, f101, f93, f100), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.10.add1 (training)", Forward: []engine.Phase{
-			{N: 14, Run: residualForward_2(f101, f99), Mode: engine.Training},
+			{N: 14, Run: residual14x14x64Forward(f101, f99), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residualInputGrad_2(f93, f92, f86)},
+			{N: 14, Run: residual14x14x64InputGrad(f93, f92, f86)},
 		}},
 		{Name: "features.11.conv.0.0 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1x384Forward(f60, f101, features_11_conv_0_0W), Mode: engine.Training},
@@ -2041,11 +2041,11 @@ var program = engine.Program{
 			{N: 14, Run: features_11_conv_0_0InputGrad},
 		}},
 		{Name: "features.11.conv.0.1+features.11.relu61 (training)", Forward: []engine.Phase{
-			{N: 384, Run: batchnormStats_7(features_11_conv_0_1Count, features_11_conv_0_1W, features_11_conv_0_1Batch, f60), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_7(f45, features_11_conv_0_1W, features_11_conv_0_1Batch, f60), Mode: engine.Training},
+			{N: 384, Run: batchnorm14x14x384Stats(features_11_conv_0_1Count, features_11_conv_0_1W, features_11_conv_0_1Batch, f60), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x384Forward(f45, features_11_conv_0_1W, features_11_conv_0_1Batch, f60), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 384, Run: batchnormBackward_7(features_11_conv_0_1W, features_11_conv_0_1Batch, features_11_conv_0_1B, f61, f62, f60, f45), Batch: true, Mode: engine.Training},
-			{N: 384, Run: batchnormEvalBackward_7(features_11_conv_0_1W, features_11_conv_0_1Coef, features_11_conv_0_1B, f61, f62, f60, f45), Batch: true, Mode: engine.Inference},
+			{N: 384, Run: batchnorm14x14x384Backward(features_11_conv_0_1W, features_11_conv_0_1Batch, features_11_conv_0_1B, f61, f62, f60, f45), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnorm14x14x384EvalBackward(features_11_conv_0_1W, features_11_conv_0_1Coef, features_11_conv_0_1B, f61, f62, f60, f45), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.11.conv.1.0 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv3x3x384Forward(f61, f45, features_11_conv_1_0W), Mode: engine.Training},
@@ -2054,11 +2054,11 @@ var program = engine.Program{
 			{N: 14, Run: conv3x3x384InputGrad(f62, features_11_conv_1_0W, f46)},
 		}},
 		{Name: "features.11.conv.1.1+features.11.relu62 (training)", Forward: []engine.Phase{
-			{N: 384, Run: batchnormStats_8(features_11_conv_1_1Count, features_11_conv_1_1W, features_11_conv_1_1Batch, f61), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_8(features_11_conv_1_1W, features_11_conv_1_1Batch, f62, f61), Mode: engine.Training},
+			{N: 384, Run: batchnorm14x14x384Stats_2(features_11_conv_1_1Count, features_11_conv_1_1W, features_11_conv_1_1Batch, f61), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x384Forward_2(features_11_conv_1_1W, features_11_conv_1_1Batch, f62, f61), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 384, Run: batchnormBackward_8(features_11_conv_1_1W, features_11_conv_1_1Batch, features_11_conv_1_1B, f46, f33, f61), Batch: true, Mode: engine.Training},
-			{N: 384, Run: batchnormEvalBackward_8(features_11_conv_1_1W, features_11_conv_1_1Coef, features_11_conv_1_1B, f46, f33, f61), Batch: true, Mode: engine.Inference},
+			{N: 384, Run: batchnorm14x14x384Backward_2(features_11_conv_1_1W, features_11_conv_1_1Batch, features_11_conv_1_1B, f46, f33, f61), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnorm14x14x384EvalBackward_2(features_11_conv_1_1W, features_11_conv_1_1Coef, features_11_conv_1_1B, f46, f33, f61), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.11.conv.2 (training)", Forward: []engine.Phase{
 			{N: 14, Run: features_11_conv_2Forward, Mode: engine.Training},
@@ -2067,11 +2067,11 @@ var program = engine.Program{
 			{N: 14, Run: features_11_conv_2InputGrad},
 		}},
 		{Name: "features.11.conv.3 (training)", Forward: []engine.Phase{
-			{N: 96, Run: batchnormStats_9(features_11_conv_3Count, features_11_conv_3W, features_11_conv_3Batch, f86), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_9(features_11_conv_3W, features_11_conv_3Batch, f87, f86), Mode: engine.Training},
+			{N: 96, Run: batchnorm14x14x96Stats(features_11_conv_3Count, features_11_conv_3W, features_11_conv_3Batch, f86), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x96Forward(features_11_conv_3W, features_11_conv_3Batch, f87, f86), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 96, Run: batchnormBackward_9(features_11_conv_3W, features_11_conv_3Batch, features_11_conv_3B, f87, f89, f86), Batch: true, Mode: engine.Training},
-			{N: 96, Run: batchnormEvalBackward_9(features_11_conv_3W, features_11_conv_3Coef, features_11_conv_3B, f87, f89, f86), Batch: true, Mode: engine.Inference},
+			{N: 96, Run: batchnorm14x14x96Backward(features_11_conv_3W, features_11_conv_3Batch, features_11_conv_3B, f87, f89, f86), Batch: true, Mode: engine.Training},
+			{N: 96, Run: batchnorm14x14x96EvalBackward(features_11_conv_3W, features_11_conv_3Coef, features_11_conv_3B, f87, f89, f86), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.12.conv.0.0 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1x576Forward(f33, f87, features_12_conv_0_0W), Mode: engine.Training},
@@ -2080,11 +2080,11 @@ var program = engine.Program{
 			{N: 14, Run: conv1x1x576InputGrad(f89, features_12_conv_0_0T, f34)},
 		}},
 		{Name: "features.12.conv.0.1+features.12.relu61 (training)", Forward: []engine.Phase{
-			{N: 576, Run: batchnormStats_10(features_12_conv_0_1Count, features_12_conv_0_1W, features_12_conv_0_1Batch, f33), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_10(f28, features_12_conv_0_1W, features_12_conv_0_1Batch, f33), Mode: engine.Training},
+			{N: 576, Run: batchnorm14x14x576Stats(features_12_conv_0_1Count, features_12_conv_0_1W, features_12_conv_0_1Batch, f33), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x576Forward(f28, features_12_conv_0_1W, features_12_conv_0_1Batch, f33), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 576, Run: batchnormBackward_10(features_12_conv_0_1W, features_12_conv_0_1Batch, features_12_conv_0_1B, f34, f35, f33, f28), Batch: true, Mode: engine.Training},
-			{N: 576, Run: batchnormEvalBackward_10(features_12_conv_0_1W, features_12_conv_0_1Coef, features_12_conv_0_1B, f34, f35, f33, f28), Batch: true, Mode: engine.Inference},
+			{N: 576, Run: batchnorm14x14x576Backward(features_12_conv_0_1W, features_12_conv_0_1Batch, features_12_conv_0_1B, f34, f35, f33, f28), Batch: true, Mode: engine.Training},
+			{N: 576, Run: batchnorm14x14x576EvalBackward(features_12_conv_0_1W, features_12_conv_0_1Coef, features_12_conv_0_1B, f34, f35, f33, f28), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.12.conv.1.0 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv3x3x576Forward(f34, f28, features_12_conv_1_0W), Mode: engine.Training},
@@ -2093,11 +2093,11 @@ var program = engine.Program{
 			{N: 14, Run: conv3x3x576InputGrad(f35, features_12_conv_1_0W, f36)},
 		}},
 		{Name: "features.12.conv.1.1+features.12.relu62 (training)", Forward: []engine.Phase{
-			{N: 576, Run: batchnormStats_11(features_12_conv_1_1Count, features_12_conv_1_1W, features_12_conv_1_1Batch, f34), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_11(features_12_conv_1_1W, features_12_conv_1_1Batch, f35, f34), Mode: engine.Training},
+			{N: 576, Run: batchnorm14x14x576Stats_2(features_12_conv_1_1Count, features_12_conv_1_1W, features_12_conv_1_1Batch, f34), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x576Forward_2(features_12_conv_1_1W, features_12_conv_1_1Batch, f35, f34), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 576, Run: batchnormBackward_11(features_12_conv_1_1W, features_12_conv_1_1Batch, features_12_conv_1_1B, f36, f37, f34), Batch: true, Mode: engine.Training},
-			{N: 576, Run: batchnormEvalBackward_11(features_12_conv_1_1W, features_12_conv_1_1Coef, features_12_conv_1_1B, f36, f37, f34), Batch: true, Mode: engine.Inference},
+			{N: 576, Run: batchnorm14x14x576Backward_2(features_12_conv_1_1W, features_12_conv_1_1Batch, features_12_conv_1_1B, f36, f37, f34), Batch: true, Mode: engine.Training},
+			{N: 576, Run: batchnorm14x14x576EvalBackward_2(features_12_conv_1_1W, features_12_conv_1_1Coef, features_12_conv_1_1B, f36, f37, f34), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.12.conv.2 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1x96Forward(f88, f35, features_12_conv_2W), Mode: engine.Training},
@@ -2106,16 +2106,16 @@ var program = engine.Program{
 			{N: 14, Run: conv1x1x96InputGrad(f37, features_12_conv_2T, f90, f35)},
 		}},
 		{Name: "features.12.conv.3 (training)", Forward: []engine.Phase{
-			{N: 96, Run: batchnormStats_9(features_12_conv_3Count, features_12_conv_3W, features_12_conv_3Batch, f88), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_9(features_12_conv_3W, features_12_conv_3Batch, f78, f88), Mode: engine.Training},
+			{N: 96, Run: batchnorm14x14x96Stats(features_12_conv_3Count, features_12_conv_3W, features_12_conv_3Batch, f88), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x96Forward(features_12_conv_3W, features_12_conv_3Batch, f78, f88), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 96, Run: batchnormBackward_9(features_12_conv_3W, features_12_conv_3Batch, features_12_conv_3B, f90, f91, f88), Batch: true, Mode: engine.Training},
-			{N: 96, Run: batchnormEvalBackward_9(features_12_conv_3W, features_12_conv_3Coef, features_12_conv_3B, f90, f91, f88), Batch: true, Mode: engine.Inference},
+			{N: 96, Run: batchnorm14x14x96Backward(features_12_conv_3W, features_12_conv_3Batch, features_12_conv_3B, f90, f91, f88), Batch: true, Mode: engine.Training},
+			{N: 96, Run: batchnorm14x14x96EvalBackward(features_12_conv_3W, features_12_conv_3Coef, features_12_conv_3B, f90, f91, f88), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.12.add1 (training)", Forward: []engine.Phase{
-			{N: 14, Run: residualForward_3(f89, f87), Mode: engine.Training},
+			{N: 14, Run: residual14x14x96Forward(f89, f87), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residualInputGrad_3(f91, f89, f78)},
+			{N: 14, Run: residual14x14x96InputGrad(f91, f89, f78)},
 		}},
 		{Name: "features.13.conv.0.0 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1x576Forward(f36, f89, features_13_conv_0_0W), Mode: engine.Training},
@@ -2124,11 +2124,11 @@ var program = engine.Program{
 			{N: 14, Run: conv1x1x576InputGrad(f78, features_13_conv_0_0T, f37)},
 		}},
 		{Name: "features.13.conv.0.1+features.13.relu61 (training)", Forward: []engine.Phase{
-			{N: 576, Run: batchnormStats_10(features_13_conv_0_1Count, features_13_conv_0_1W, features_13_conv_0_1Batch, f36), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_10(f29, features_13_conv_0_1W, features_13_conv_0_1Batch, f36), Mode: engine.Training},
+			{N: 576, Run: batchnorm14x14x576Stats(features_13_conv_0_1Count, features_13_conv_0_1W, features_13_conv_0_1Batch, f36), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x576Forward(f29, features_13_conv_0_1W, features_13_conv_0_1Batch, f36), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 576, Run: batchnormBackward_10(features_13_conv_0_1W, features_13_conv_0_1Batch, features_13_conv_0_1B, f37, f38, f36, f29), Batch: true, Mode: engine.Training},
-			{N: 576, Run: batchnormEvalBackward_10(features_13_conv_0_1W, features_13_conv_0_1Coef, features_13_conv_0_1B, f37, f38, f36, f29), Batch: true, Mode: engine.Inference},
+			{N: 576, Run: batchnorm14x14x576Backward(features_13_conv_0_1W, features_13_conv_0_1Batch, features_13_conv_0_1B, f37, f38, f36, f29), Batch: true, Mode: engine.Training},
+			{N: 576, Run: batchnorm14x14x576EvalBackward(features_13_conv_0_1W, features_13_conv_0_1Coef, features_13_conv_0_1B, f37, f38, f36, f29), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.13.conv.1.0 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv3x3x576Forward(f37, f29, features_13_conv_1_0W), Mode: engine.Training},
@@ -2137,11 +2137,11 @@ var program = engine.Program{
 			{N: 14, Run: conv3x3x576InputGrad(f38, features_13_conv_1_0W, f39)},
 		}},
 		{Name: "features.13.conv.1.1+features.13.relu62 (training)", Forward: []engine.Phase{
-			{N: 576, Run: batchnormStats_11(features_13_conv_1_1Count, features_13_conv_1_1W, features_13_conv_1_1Batch, f37), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_11(features_13_conv_1_1W, features_13_conv_1_1Batch, f38, f37), Mode: engine.Training},
+			{N: 576, Run: batchnorm14x14x576Stats_2(features_13_conv_1_1Count, features_13_conv_1_1W, features_13_conv_1_1Batch, f37), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x576Forward_2(features_13_conv_1_1W, features_13_conv_1_1Batch, f38, f37), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 576, Run: batchnormBackward_11(features_13_conv_1_1W, features_13_conv_1_1Batch, features_13_conv_1_1B, f39, f30, f37), Batch: true, Mode: engine.Training},
-			{N: 576, Run: batchnormEvalBackward_11(features_13_conv_1_1W, features_13_conv_1_1Coef, features_13_conv_1_1B, f39, f30, f37), Batch: true, Mode: engine.Inference},
+			{N: 576, Run: batchnorm14x14x576Backward_2(features_13_conv_1_1W, features_13_conv_1_1Batch, features_13_conv_1_1B, f39, f30, f37), Batch: true, Mode: engine.Training},
+			{N: 576, Run: batchnorm14x14x576EvalBackward_2(features_13_conv_1_1W, features_13_conv_1_1Coef, features_13_conv_1_1B, f39, f30, f37), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.13.conv.2 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1x96Forward(f90, f38, features_13_conv_2W), Mode: engine.Training},
@@ -2150,16 +2150,16 @@ var program = engine.Program{
 			{N: 14, Run: conv1x1x96InputGrad(f30, features_13_conv_2T, f91, f38)},
 		}},
 		{Name: "features.13.conv.3 (training)", Forward: []engine.Phase{
-			{N: 96, Run: batchnormStats_9(features_13_conv_3Count, features_13_conv_3W, features_13_conv_3Batch, f90), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_9(features_13_conv_3W, features_13_conv_3Batch, f78, f90), Mode: engine.Training},
+			{N: 96, Run: batchnorm14x14x96Stats(features_13_conv_3Count, features_13_conv_3W, features_13_conv_3Batch, f90), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x96Forward(features_13_conv_3W, features_13_conv_3Batch, f78, f90), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 96, Run: batchnormBackward_9(features_13_conv_3W, features_13_conv_3Batch, features_13_conv_3B, f91, f79, f90), Batch: true, Mode: engine.Training},
-			{N: 96, Run: batchnormEvalBackward_9(features_13_conv_3W, features_13_conv_3Coef, features_13_conv_3B, f91, f79, f90), Batch: true, Mode: engine.Inference},
+			{N: 96, Run: batchnorm14x14x96Backward(features_13_conv_3W, features_13_conv_3Batch, features_13_conv_3B, f91, f79, f90), Batch: true, Mode: engine.Training},
+			{N: 96, Run: batchnorm14x14x96EvalBackward(features_13_conv_3W, features_13_conv_3Coef, features_13_conv_3B, f91, f79, f90), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.13.add1 (training)", Forward: []engine.Phase{
-			{N: 14, Run: residualForward_3(f91, f89), Mode: engine.Training},
+			{N: 14, Run: residual14x14x96Forward(f91, f89), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residualInputGrad_3(f79, f78, f67)},
+			{N: 14, Run: residual14x14x96InputGrad(f79, f78, f67)},
 		}},
 		{Name: "features.14.conv.0.0 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1x576Forward(f39, f91, features_14_conv_0_0W), Mode: engine.Training},
@@ -2168,11 +2168,11 @@ var program = engine.Program{
 			{N: 14, Run: features_14_conv_0_0InputGrad},
 		}},
 		{Name: "features.14.conv.0.1+features.14.relu61 (training)", Forward: []engine.Phase{
-			{N: 576, Run: batchnormStats_10(features_14_conv_0_1Count, features_14_conv_0_1W, features_14_conv_0_1Batch, f39), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_10(f30, features_14_conv_0_1W, features_14_conv_0_1Batch, f39), Mode: engine.Training},
+			{N: 576, Run: batchnorm14x14x576Stats(features_14_conv_0_1Count, features_14_conv_0_1W, features_14_conv_0_1Batch, f39), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x576Forward(f30, features_14_conv_0_1W, features_14_conv_0_1Batch, f39), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 576, Run: batchnormBackward_10(features_14_conv_0_1W, features_14_conv_0_1Batch, features_14_conv_0_1B, f40, f41, f39, f30), Batch: true, Mode: engine.Training},
-			{N: 576, Run: batchnormEvalBackward_10(features_14_conv_0_1W, features_14_conv_0_1Coef, features_14_conv_0_1B, f40, f41, f39, f30), Batch: true, Mode: engine.Inference},
+			{N: 576, Run: batchnorm14x14x576Backward(features_14_conv_0_1W, features_14_conv_0_1Batch, features_14_conv_0_1B, f40, f41, f39, f30), Batch: true, Mode: engine.Training},
+			{N: 576, Run: batchnorm14x14x576EvalBackward(features_14_conv_0_1W, features_14_conv_0_1Coef, features_14_conv_0_1B, f40, f41, f39, f30), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.14.conv.1.0 (training)", Forward: []engine.Phase{
 			{N: 7, Run: features_14_conv_1_0Forward, Mode: engine.Training},
@@ -2194,11 +2194,11 @@ var program = engine.Program{
 			{N: 7, Run: features_14_conv_2InputGrad},
 		}},
 		{Name: "features.14.conv.3 (training)", Forward: []engine.Phase{
-			{N: 160, Run: batchnormStats_12(features_14_conv_3Count, features_14_conv_3W, features_14_conv_3Batch, f102), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_12(features_14_conv_3W, features_14_conv_3Batch, f103, f102), Mode: engine.Training},
+			{N: 160, Run: batchnorm7x7x160Stats(features_14_conv_3Count, features_14_conv_3W, features_14_conv_3Batch, f102), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x160Forward(features_14_conv_3W, features_14_conv_3Batch, f103, f102), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 160, Run: batchnormBackward_12(features_14_conv_3W, features_14_conv_3Batch, features_14_conv_3B, f103, f105, f102), Batch: true, Mode: engine.Training},
-			{N: 160, Run: batchnormEvalBackward_12(features_14_conv_3W, features_14_conv_3Coef, features_14_conv_3B, f103, f105, f102), Batch: true, Mode: engine.Inference},
+			{N: 160, Run: batchnorm7x7x160Backward(features_14_conv_3W, features_14_conv_3Batch, features_14_conv_3B, f103, f105, f102), Batch: true, Mode: engine.Training},
+			{N: 160, Run: batchnorm7x7x160EvalBackward(features_14_conv_3W, features_14_conv_3Coef, features_14_conv_3B, f103, f105, f102), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.15.conv.0.0 (training)", Forward: []engine.Phase{
 			{N: 7, Run: conv1x1x960Forward(f67, f103, features_15_conv_0_0W), Mode: engine.Training},
@@ -2207,11 +2207,11 @@ var program = engine.Program{
 			{N: 7, Run: conv1x1x960InputGrad(f105, features_15_conv_0_0T, f68)},
 		}},
 		{Name: "features.15.conv.0.1+features.15.relu61 (training)", Forward: []engine.Phase{
-			{N: 960, Run: batchnormStats_13(features_15_conv_0_1Count, features_15_conv_0_1W, features_15_conv_0_1Batch, f67), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_13(f40, features_15_conv_0_1W, features_15_conv_0_1Batch, f67), Mode: engine.Training},
+			{N: 960, Run: batchnorm7x7x960Stats(features_15_conv_0_1Count, features_15_conv_0_1W, features_15_conv_0_1Batch, f67), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x960Forward(f40, features_15_conv_0_1W, features_15_conv_0_1Batch, f67), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 960, Run: batchnormBackward_13(features_15_conv_0_1W, features_15_conv_0_1Batch, features_15_conv_0_1B, f68, f69, f67, f40), Batch: true, Mode: engine.Training},
-			{N: 960, Run: batchnormEvalBackward_13(features_15_conv_0_1W, features_15_conv_0_1Coef, features_15_conv_0_1B, f68, f69, f67, f40), Batch: true, Mode: engine.Inference},
+			{N: 960, Run: batchnorm7x7x960Backward(features_15_conv_0_1W, features_15_conv_0_1Batch, features_15_conv_0_1B, f68, f69, f67, f40), Batch: true, Mode: engine.Training},
+			{N: 960, Run: batchnorm7x7x960EvalBackward(features_15_conv_0_1W, features_15_conv_0_1Coef, features_15_conv_0_1B, f68, f69, f67, f40), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.15.conv.1.0 (training)", Forward: []engine.Phase{
 			{N: 7, Run: conv3x3x960Forward(f68, f40, features_15_conv_1_0W), Mode: engine.Training},
@@ -2220,11 +2220,11 @@ var program = engine.Program{
 			{N: 7, Run: conv3x3x960InputGrad(f69, features_15_conv_1_0W, f70)},
 		}},
 		{Name: "features.15.conv.1.1+features.15.relu62 (training)", Forward: []engine.Phase{
-			{N: 960, Run: batchnormStats_14(features_15_conv_1_1Count, features_15_conv_1_1W, features_15_conv_1_1Batch, f68), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_14(features_15_conv_1_1W, features_15_conv_1_1Batch, f69, f68), Mode: engine.Training},
+			{N: 960, Run: batchnorm7x7x960Stats_2(features_15_conv_1_1Count, features_15_conv_1_1W, features_15_conv_1_1Batch, f68), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x960Forward_2(features_15_conv_1_1W, features_15_conv_1_1Batch, f69, f68), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 960, Run: batchnormBackward_14(features_15_conv_1_1W, features_15_conv_1_1Batch, features_15_conv_1_1B, f70, f71, f68), Batch: true, Mode: engine.Training},
-			{N: 960, Run: batchnormEvalBackward_14(features_15_conv_1_1W, features_15_conv_1_1Coef, features_15_conv_1_1B, f70, f71, f68), Batch: true, Mode: engine.Inference},
+			{N: 960, Run: batchnorm7x7x960Backward_2(features_15_conv_1_1W, features_15_conv_1_1Batch, features_15_conv_1_1B, f70, f71, f68), Batch: true, Mode: engine.Training},
+			{N: 960, Run: batchnorm7x7x960EvalBackward_2(features_15_conv_1_1W, features_15_conv_1_1Coef, features_15_conv_1_1B, f70, f71, f68), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.15.conv.2 (training)", Forward: []engine.Phase{
 			{N: 7, Run: conv1x1x160Forward(f104, f69, features_15_conv_2W), Mode: engine.Training},
@@ -2233,16 +2233,16 @@ var program = engine.Program{
 			{N: 7, Run: conv1x1x160InputGrad(f71, features_15_conv_2T, f106, f69)},
 		}},
 		{Name: "features.15.conv.3 (training)", Forward: []engine.Phase{
-			{N: 160, Run: batchnormStats_12(features_15_conv_3Count, features_15_conv_3W, features_15_conv_3Batch, f104), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_12(features_15_conv_3W, features_15_conv_3Batch, f92, f104), Mode: engine.Training},
+			{N: 160, Run: batchnorm7x7x160Stats(features_15_conv_3Count, features_15_conv_3W, features_15_conv_3Batch, f104), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x160Forward(features_15_conv_3W, features_15_conv_3Batch, f92, f104), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 160, Run: batchnormBackward_12(features_15_conv_3W, features_15_conv_3Batch, features_15_conv_3B, f106, f107, f104), Batch: true, Mode: engine.Training},
-			{N: 160, Run: batchnormEvalBackward_12(features_15_conv_3W, features_15_conv_3Coef, features_15_conv_3B, f106, f107, f104), Batch: true, Mode: engine.Inference},
+			{N: 160, Run: batchnorm7x7x160Backward(features_15_conv_3W, features_15_conv_3Batch, features_15_conv_3B, f106, f107, f104), Batch: true, Mode: engine.Training},
+			{N: 160, Run: batchnorm7x7x160EvalBackward(features_15_conv_3W, features_15_conv_3Coef, features_15_conv_3B, f106, f107, f104), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.15.add1 (training)", Forward: []engine.Phase{
-			{N: 7, Run: residualForward_4(f105, f103), Mode: engine.Training},
+			{N: 7, Run: residual7x7x160Forward(f105, f103), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 7, Run: residualInputGrad_4(f107, f105, f92)},
+			{N: 7, Run: residual7x7x160InputGrad(f107, f105, f92)},
 		}},
 		{Name: "features.16.conv.0.0 (training)", Forward: []engine.Phase{
 			{N: 7, Run: conv1x1x960Forward(f70, f105, features_16_conv_0_0W), Mode: engine.Training},
@@ -2251,11 +2251,11 @@ var program = engine.Program{
 			{N: 7, Run: conv1x1x960InputGrad(f92, features_16_conv_0_0T, f71)},
 		}},
 		{Name: "features.16.conv.0.1+features.16.relu61 (training)", Forward: []engine.Phase{
-			{N: 960, Run: batchnormStats_13(features_16_conv_0_1Count, features_16_conv_0_1W, features_16_conv_0_1Batch, f70), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_13(f41, features_16_conv_0_1W, features_16_conv_0_1Batch, f70), Mode: engine.Training},
+			{N: 960, Run: batchnorm7x7x960Stats(features_16_conv_0_1Count, features_16_conv_0_1W, features_16_conv_0_1Batch, f70), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x960Forward(f41, features_16_conv_0_1W, features_16_conv_0_1Batch, f70), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 960, Run: batchnormBackward_13(features_16_conv_0_1W, features_16_conv_0_1Batch, features_16_conv_0_1B, f71, f72, f70, f41), Batch: true, Mode: engine.Training},
-			{N: 960, Run: batchnormEvalBackward_13(features_16_conv_0_1W, features_16_conv_0_1Coef, features_16_conv_0_1B, f71, f72, f70, f41), Batch: true, Mode: engine.Inference},
+			{N: 960, Run: batchnorm7x7x960Backward(features_16_conv_0_1W, features_16_conv_0_1Batch, features_16_conv_0_1B, f71, f72, f70, f41), Batch: true, Mode: engine.Training},
+			{N: 960, Run: batchnorm7x7x960EvalBackward(features_16_conv_0_1W, features_16_conv_0_1Coef, features_16_conv_0_1B, f71, f72, f70, f41), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.16.conv.1.0 (training)", Forward: []engine.Phase{
 			{N: 7, Run: conv3x3x960Forward(f71, f41, features_16_conv_1_0W), Mode: engine.Training},
@@ -2264,11 +2264,11 @@ var program = engine.Program{
 			{N: 7, Run: conv3x3x960InputGrad(f72, features_16_conv_1_0W, f73)},
 		}},
 		{Name: "features.16.conv.1.1+features.16.relu62 (training)", Forward: []engine.Phase{
-			{N: 960, Run: batchnormStats_14(features_16_conv_1_1Count, features_16_conv_1_1W, features_16_conv_1_1Batch, f71), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_14(features_16_conv_1_1W, features_16_conv_1_1Batch, f72, f71), Mode: engine.Training},
+			{N: 960, Run: batchnorm7x7x960Stats_2(features_16_conv_1_1Count, features_16_conv_1_1W, features_16_conv_1_1Batch, f71), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x960Forward_2(features_16_conv_1_1W, features_16_conv_1_1Batch, f72, f71), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 960, Run: batchnormBackward_14(features_16_conv_1_1W, features_16_conv_1_1Batch, features_16_conv_1_1B, f73, f74, f71), Batch: true, Mode: engine.Training},
-			{N: 960, Run: batchnormEvalBackward_14(features_16_conv_1_1W, features_16_conv_1_1Coef, features_16_conv_1_1B, f73, f74, f71), Batch: true, Mode: engine.Inference},
+			{N: 960, Run: batchnorm7x7x960Backward_2(features_16_conv_1_1W, features_16_conv_1_1Batch, features_16_conv_1_1B, f73, f74, f71), Batch: true, Mode: engine.Training},
+			{N: 960, Run: batchnorm7x7x960EvalBackward_2(features_16_conv_1_1W, features_16_conv_1_1Coef, features_16_conv_1_1B, f73, f74, f71), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.16.conv.2 (training)", Forward: []engine.Phase{
 			{N: 7, Run: conv1x1x160Forward(f106, f72, features_16_conv_2W), Mode: engine.Training},
@@ -2277,16 +2277,16 @@ var program = engine.Program{
 			{N: 7, Run: conv1x1x160InputGrad(f74, features_16_conv_2T, f107, f72)},
 		}},
 		{Name: "features.16.conv.3 (training)", Forward: []engine.Phase{
-			{N: 160, Run: batchnormStats_12(features_16_conv_3Count, features_16_conv_3W, features_16_conv_3Batch, f106), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_12(features_16_conv_3W, features_16_conv_3Batch, f92, f106), Mode: engine.Training},
+			{N: 160, Run: batchnorm7x7x160Stats(features_16_conv_3Count, features_16_conv_3W, features_16_conv_3Batch, f106), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x160Forward(features_16_conv_3W, features_16_conv_3Batch, f92, f106), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 160, Run: batchnormBackward_12(features_16_conv_3W, features_16_conv_3Batch, features_16_conv_3B, f107, f93, f106), Batch: true, Mode: engine.Training},
-			{N: 160, Run: batchnormEvalBackward_12(features_16_conv_3W, features_16_conv_3Coef, features_16_conv_3B, f107, f93, f106), Batch: true, Mode: engine.Inference},
+			{N: 160, Run: batchnorm7x7x160Backward(features_16_conv_3W, features_16_conv_3Batch, features_16_conv_3B, f107, f93, f106), Batch: true, Mode: engine.Training},
+			{N: 160, Run: batchnorm7x7x160EvalBackward(features_16_conv_3W, features_16_conv_3Coef, features_16_conv_3B, f107, f93, f106), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.16.add1 (training)", Forward: []engine.Phase{
-			{N: 7, Run: residualForward_4(f107, f105), Mode: engine.Training},
+			{N: 7, Run: residual7x7x160Forward(f107, f105), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 7, Run: residualInputGrad_4(f93, f92, f73)},
+			{N: 7, Run: residual7x7x160InputGrad(f93, f92, f73)},
 		}},
 		{Name: "features.17.conv.0.0 (training)", Forward: []engine.Phase{
 			{N: 7, Run: conv1x1x960Forward(f73, f107, features_17_conv_0_0W), Mode: engine.Training},
@@ -2295,11 +2295,11 @@ var program = engine.Program{
 			{N: 7, Run: features_17_conv_0_0InputGrad},
 		}},
 		{Name: "features.17.conv.0.1+features.17.relu61 (training)", Forward: []engine.Phase{
-			{N: 960, Run: batchnormStats_13(features_17_conv_0_1Count, features_17_conv_0_1W, features_17_conv_0_1Batch, f73), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_13(f46, features_17_conv_0_1W, features_17_conv_0_1Batch, f73), Mode: engine.Training},
+			{N: 960, Run: batchnorm7x7x960Stats(features_17_conv_0_1Count, features_17_conv_0_1W, features_17_conv_0_1Batch, f73), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x960Forward(f46, features_17_conv_0_1W, features_17_conv_0_1Batch, f73), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 960, Run: batchnormBackward_13(features_17_conv_0_1W, features_17_conv_0_1Batch, features_17_conv_0_1B, f74, f75, f73, f46), Batch: true, Mode: engine.Training},
-			{N: 960, Run: batchnormEvalBackward_13(features_17_conv_0_1W, features_17_conv_0_1Coef, features_17_conv_0_1B, f74, f75, f73, f46), Batch: true, Mode: engine.Inference},
+			{N: 960, Run: batchnorm7x7x960Backward(features_17_conv_0_1W, features_17_conv_0_1Batch, features_17_conv_0_1B, f74, f75, f73, f46), Batch: true, Mode: engine.Training},
+			{N: 960, Run: batchnorm7x7x960EvalBackward(features_17_conv_0_1W, features_17_conv_0_1Coef, features_17_conv_0_1B, f74, f75, f73, f46), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.17.conv.1.0 (training)", Forward: []engine.Phase{
 			{N: 7, Run: conv3x3x960Forward(f74, f46, features_17_conv_1_0W), Mode: engine.Training},
@@ -2308,11 +2308,11 @@ var program = engine.Program{
 			{N: 7, Run: conv3x3x960InputGrad(f75, features_17_conv_1_0W, f63)},
 		}},
 		{Name: "features.17.conv.1.1+features.17.relu62 (training)", Forward: []engine.Phase{
-			{N: 960, Run: batchnormStats_14(features_17_conv_1_1Count, features_17_conv_1_1W, features_17_conv_1_1Batch, f74), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_14(features_17_conv_1_1W, features_17_conv_1_1Batch, f75, f74), Mode: engine.Training},
+			{N: 960, Run: batchnorm7x7x960Stats_2(features_17_conv_1_1Count, features_17_conv_1_1W, features_17_conv_1_1Batch, f74), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x960Forward_2(features_17_conv_1_1W, features_17_conv_1_1Batch, f75, f74), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 960, Run: batchnormBackward_14(features_17_conv_1_1W, features_17_conv_1_1Batch, features_17_conv_1_1B, f63, f64, f74), Batch: true, Mode: engine.Training},
-			{N: 960, Run: batchnormEvalBackward_14(features_17_conv_1_1W, features_17_conv_1_1Coef, features_17_conv_1_1B, f63, f64, f74), Batch: true, Mode: engine.Inference},
+			{N: 960, Run: batchnorm7x7x960Backward_2(features_17_conv_1_1W, features_17_conv_1_1Batch, features_17_conv_1_1B, f63, f64, f74), Batch: true, Mode: engine.Training},
+			{N: 960, Run: batchnorm7x7x960EvalBackward_2(features_17_conv_1_1W, features_17_conv_1_1Coef, features_17_conv_1_1B, f63, f64, f74), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.17.conv.2 (training)", Forward: []engine.Phase{
 			{N: 7, Run: features_17_conv_2Forward, Mode: engine.Training},
@@ -2341,7 +2341,7 @@ var program = engine.Program{
 			{N: 1280, Run: features_18_1EvalBackward, Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
-			{N: 1280, Run: poolavgInfer(f65, f64), Mode: engine.Training},
+			{N: 1280, Run: poolavg1x1x1280Infer(f65, f64), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 1280, Run: globalavgpool1InputGrad},
 		}},
@@ -2369,110 +2369,110 @@ var program = engine.Program{
 			{N: 56, Run: features_2_conv_1_0Forward, Mode: engine.Inference},
 			{N: 56, Run: features_2_conv_1_1Eval, Mode: engine.Inference},
 			{N: 56, Run: features_2_conv_2Forward, Mode: engine.Inference},
-			{N: 56, Run: batchnormEval(features_2_conv_3W, features_2_conv_3Coef, f48, f47), Mode: engine.Inference},
+			{N: 56, Run: batchnorm56x56x24Eval(features_2_conv_3W, features_2_conv_3Coef, f48, f47), Mode: engine.Inference},
 			{N: 56, Run: conv1x1x144Forward(f6, f48, features_3_conv_0_0W), Mode: engine.Inference},
-			{N: 56, Run: batchnormEval_2(f4, features_3_conv_0_1W, features_3_conv_0_1Coef, f6), Mode: engine.Inference},
+			{N: 56, Run: batchnorm56x56x144Eval(f4, features_3_conv_0_1W, features_3_conv_0_1Coef, f6), Mode: engine.Inference},
 			{N: 56, Run: features_3_conv_1_0Forward, Mode: engine.Inference},
 			{N: 56, Run: features_3_conv_1_1Eval, Mode: engine.Inference},
 			{N: 56, Run: features_3_conv_2Forward, Mode: engine.Inference},
-			{N: 56, Run: batchnormEval(features_3_conv_3W, features_3_conv_3Coef, f46, f49), Mode: engine.Inference},
+			{N: 56, Run: batchnorm56x56x24Eval(features_3_conv_3W, features_3_conv_3Coef, f46, f49), Mode: engine.Inference},
 			{N: 56, Run: features_3_add1Forward, Mode: engine.Inference},
 			{N: 56, Run: conv1x1x144Forward(f9, f50, features_4_conv_0_0W), Mode: engine.Inference},
-			{N: 56, Run: batchnormEval_2(f5, features_4_conv_0_1W, features_4_conv_0_1Coef, f9), Mode: engine.Inference},
+			{N: 56, Run: batchnorm56x56x144Eval(f5, features_4_conv_0_1W, features_4_conv_0_1Coef, f9), Mode: engine.Inference},
 			{N: 28, Run: features_4_conv_1_0Forward, Mode: engine.Inference},
 			{N: 28, Run: features_4_conv_1_1Eval, Mode: engine.Inference},
 			{N: 28, Run: features_4_conv_2Forward, Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_3(features_4_conv_3W, features_4_conv_3Coef, f81, f80), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x32Eval(features_4_conv_3W, features_4_conv_3Coef, f81, f80), Mode: engine.Inference},
 			{N: 28, Run: conv1x1x192Forward(f21, f81, features_5_conv_0_0W), Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_4(f10, features_5_conv_0_1W, features_5_conv_0_1Coef, f21), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x192Eval(f10, features_5_conv_0_1W, features_5_conv_0_1Coef, f21), Mode: engine.Inference},
 			{N: 28, Run: conv3x3x192Forward(f22, f10, features_5_conv_1_0W), Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_5(features_5_conv_1_1W, features_5_conv_1_1Coef, f23, f22), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x192Eval_2(features_5_conv_1_1W, features_5_conv_1_1Coef, f23, f22), Mode: engine.Inference},
 			{N: 28, Run: conv1x1x32Forward(f82, f23, features_5_conv_2W), Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_3(features_5_conv_3W, features_5_conv_3Coef, f78, f82), Mode: engine.Inference},
-			{N: 28, Run: residualForward(f83, f81), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x32Eval(features_5_conv_3W, features_5_conv_3Coef, f78, f82), Mode: engine.Inference},
+			{N: 28, Run: residual28x28x32Forward(f83, f81), Mode: engine.Inference},
 			{N: 28, Run: conv1x1x192Forward(f24, f83, features_6_conv_0_0W), Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_4(f11, features_6_conv_0_1W, features_6_conv_0_1Coef, f24), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x192Eval(f11, features_6_conv_0_1W, features_6_conv_0_1Coef, f24), Mode: engine.Inference},
 			{N: 28, Run: conv3x3x192Forward(f25, f11, features_6_conv_1_0W), Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_5(features_6_conv_1_1W, features_6_conv_1_1Coef, f26, f25), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x192Eval_2(features_6_conv_1_1W, features_6_conv_1_1Coef, f26, f25), Mode: engine.Inference},
 			{N: 28, Run: conv1x1x32Forward(f84, f26, features_6_conv_2W), Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_3(features_6_conv_3W, features_6_conv_3Coef, f78, f84), Mode: engine.Inference},
-			{N: 28, Run: residualForward(f85, f83), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x32Eval(features_6_conv_3W, features_6_conv_3Coef, f78, f84), Mode: engine.Inference},
+			{N: 28, Run: residual28x28x32Forward(f85, f83), Mode: engine.Inference},
 			{N: 28, Run: conv1x1x192Forward(f27, f85, features_7_conv_0_0W), Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_4(f20, features_7_conv_0_1W, features_7_conv_0_1Coef, f27), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x192Eval(f20, features_7_conv_0_1W, features_7_conv_0_1Coef, f27), Mode: engine.Inference},
 			{N: 14, Run: features_7_conv_1_0Forward, Mode: engine.Inference},
 			{N: 14, Run: features_7_conv_1_1Eval, Mode: engine.Inference},
 			{N: 14, Run: features_7_conv_2Forward, Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_6(features_7_conv_3W, features_7_conv_3Coef, f95, f94), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x64Eval(features_7_conv_3W, features_7_conv_3Coef, f95, f94), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x384Forward(f51, f95, features_8_conv_0_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_7(f42, features_8_conv_0_1W, features_8_conv_0_1Coef, f51), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x384Eval(f42, features_8_conv_0_1W, features_8_conv_0_1Coef, f51), Mode: engine.Inference},
 			{N: 14, Run: conv3x3x384Forward(f52, f42, features_8_conv_1_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_8(features_8_conv_1_1W, features_8_conv_1_1Coef, f53, f52), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x384Eval_2(features_8_conv_1_1W, features_8_conv_1_1Coef, f53, f52), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x64Forward(f96, f53, features_8_conv_2W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_6(features_8_conv_3W, features_8_conv_3Coef, f92, f96), Mode: engine.Inference},
-			{N: 14, Run: residualForward_2(f97, f95), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x64Eval(features_8_conv_3W, features_8_conv_3Coef, f92, f96), Mode: engine.Inference},
+			{N: 14, Run: residual14x14x64Forward(f97, f95), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x384Forward(f54, f97, features_9_conv_0_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_7(f43, features_9_conv_0_1W, features_9_conv_0_1Coef, f54), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x384Eval(f43, features_9_conv_0_1W, features_9_conv_0_1Coef, f54), Mode: engine.Inference},
 			{N: 14, Run: conv3x3x384Forward(f55, f43, features_9_conv_1_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_8(features_9_conv_1_1W, features_9_conv_1_1Coef, f56, f55), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x384Eval_2(features_9_conv_1_1W, features_9_conv_1_1Coef, f56, f55), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x64Forward(f98, f56, features_9_conv_2W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_6(features_9_conv_3W, features_9_conv_3Coef, f92, f98), Mode: engine.Inference},
-			{N: 14, Run: residualForward_2(f99, f97), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x64Eval(features_9_conv_3W, features_9_conv_3Coef, f92, f98), Mode: engine.Inference},
+			{N: 14, Run: residual14x14x64Forward(f99, f97), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x384Forward(f57, f99, features_10_conv_0_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_7(f44, features_10_conv_0_1W, features_10_conv_0_1Coef, f57), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x384Eval(f44, features_10_conv_0_1W, features_10_conv_0_1Coef, f57), Mode: engine.Inference},
 			{N: 14, Run: conv3x3x384Forward(f58, f44, features_10_conv_1_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_8(features_10_conv_1_1W, features_10_conv_1_1Coef, f59, f58), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x384Eval_2(features_10_conv_1_1W, features_10_conv_1_1Coef, f59, f58), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x64Forward(f100, f59, features_10_conv_2W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_6(features_10_conv_3W, features_10_conv_3Coef, f92, f100), Mode: engine.Inference},
-			{N: 14, Run: residualForward_2(f101, f99), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x64Eval(features_10_conv_3W, features_10_conv_3Coef, f92, f100), Mode: engine.Inference},
+			{N: 14, Run: residual14x14x64Forward(f101, f99), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x384Forward(f60, f101, features_11_conv_0_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_7(f45, features_11_conv_0_1W, features_11_conv_0_1Coef, f60), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x384Eval(f45, features_11_conv_0_1W, features_11_conv_0_1Coef, f60), Mode: engine.Inference},
 			{N: 14, Run: conv3x3x384Forward(f61, f45, features_11_conv_1_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_8(features_11_conv_1_1W, features_11_conv_1_1Coef, f62, f61), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x384Eval_2(features_11_conv_1_1W, features_11_conv_1_1Coef, f62, f61), Mode: engine.Inference},
 			{N: 14, Run: features_11_conv_2Forward, Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_9(features_11_conv_3W, features_11_conv_3Coef, f87, f86), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x96Eval(features_11_conv_3W, features_11_conv_3Coef, f87, f86), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x576Forward(f33, f87, features_12_conv_0_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_10(f28, features_12_conv_0_1W, features_12_conv_0_1Coef, f33), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x576Eval(f28, features_12_conv_0_1W, features_12_conv_0_1Coef, f33), Mode: engine.Inference},
 			{N: 14, Run: conv3x3x576Forward(f34, f28, features_12_conv_1_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_11(features_12_conv_1_1W, features_12_conv_1_1Coef, f35, f34), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x576Eval_2(features_12_conv_1_1W, features_12_conv_1_1Coef, f35, f34), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x96Forward(f88, f35, features_12_conv_2W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_9(features_12_conv_3W, features_12_conv_3Coef, f78, f88), Mode: engine.Inference},
-			{N: 14, Run: residualForward_3(f89, f87), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x96Eval(features_12_conv_3W, features_12_conv_3Coef, f78, f88), Mode: engine.Inference},
+			{N: 14, Run: residual14x14x96Forward(f89, f87), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x576Forward(f36, f89, features_13_conv_0_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_10(f29, features_13_conv_0_1W, features_13_conv_0_1Coef, f36), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x576Eval(f29, features_13_conv_0_1W, features_13_conv_0_1Coef, f36), Mode: engine.Inference},
 			{N: 14, Run: conv3x3x576Forward(f37, f29, features_13_conv_1_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_11(features_13_conv_1_1W, features_13_conv_1_1Coef, f38, f37), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x576Eval_2(features_13_conv_1_1W, features_13_conv_1_1Coef, f38, f37), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x96Forward(f90, f38, features_13_conv_2W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_9(features_13_conv_3W, features_13_conv_3Coef, f78, f90), Mode: engine.Inference},
-			{N: 14, Run: residualForward_3(f91, f89), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x96Eval(features_13_conv_3W, features_13_conv_3Coef, f78, f90), Mode: engine.Inference},
+			{N: 14, Run: residual14x14x96Forward(f91, f89), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x576Forward(f39, f91, features_14_conv_0_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_10(f30, features_14_conv_0_1W, features_14_conv_0_1Coef, f39), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x576Eval(f30, features_14_conv_0_1W, features_14_conv_0_1Coef, f39), Mode: engine.Inference},
 			{N: 7, Run: features_14_conv_1_0Forward, Mode: engine.Inference},
 			{N: 7, Run: features_14_conv_1_1Eval, Mode: engine.Inference},
 			{N: 7, Run: features_14_conv_2Forward, Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_12(features_14_conv_3W, features_14_conv_3Coef, f103, f102), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x160Eval(features_14_conv_3W, features_14_conv_3Coef, f103, f102), Mode: engine.Inference},
 			{N: 7, Run: conv1x1x960Forward(f67, f103, features_15_conv_0_0W), Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_13(f40, features_15_conv_0_1W, features_15_conv_0_1Coef, f67), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x960Eval(f40, features_15_conv_0_1W, features_15_conv_0_1Coef, f67), Mode: engine.Inference},
 			{N: 7, Run: conv3x3x960Forward(f68, f40, features_15_conv_1_0W), Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_14(features_15_conv_1_1W, features_15_conv_1_1Coef, f69, f68), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x960Eval_2(features_15_conv_1_1W, features_15_conv_1_1Coef, f69, f68), Mode: engine.Inference},
 			{N: 7, Run: conv1x1x160Forward(f104, f69, features_15_conv_2W), Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_12(features_15_conv_3W, features_15_conv_3Coef, f92, f104), Mode: engine.Inference},
-			{N: 7, Run: residualForward_4(f105, f103), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x160Eval(features_15_conv_3W, features_15_conv_3Coef, f92, f104), Mode: engine.Inference},
+			{N: 7, Run: residual7x7x160Forward(f105, f103), Mode: engine.Inference},
 			{N: 7, Run: conv1x1x960Forward(f70, f105, features_16_conv_0_0W), Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_13(f41, features_16_conv_0_1W, features_16_conv_0_1Coef, f70), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x960Eval(f41, features_16_conv_0_1W, features_16_conv_0_1Coef, f70), Mode: engine.Inference},
 			{N: 7, Run: conv3x3x960Forward(f71, f41, features_16_conv_1_0W), Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_14(features_16_conv_1_1W, features_16_conv_1_1Coef, f72, f71), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x960Eval_2(features_16_conv_1_1W, features_16_conv_1_1Coef, f72, f71), Mode: engine.Inference},
 			{N: 7, Run: conv1x1x160Forward(f106, f72, features_16_conv_2W), Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_12(features_16_conv_3W, features_16_conv_3Coef, f92, f106), Mode: engine.Inference},
-			{N: 7, Run: residualForward_4(f107, f105), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x160Eval(features_16_conv_3W, features_16_conv_3Coef, f92, f106), Mode: engine.Inference},
+			{N: 7, Run: residual7x7x160Forward(f107, f105), Mode: engine.Inference},
 			{N: 7, Run: conv1x1x960Forward(f73, f107, features_17_conv_0_0W), Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_13(f46, features_17_conv_0_1W, features_17_conv_0_1Coef, f73), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x960Eval(f46, features_17_conv_0_1W, features_17_conv_0_1Coef, f73), Mode: engine.Inference},
 			{N: 7, Run: conv3x3x960Forward(f74, f46, features_17_conv_1_0W), Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_14(features_17_conv_1_1W, features_17_conv_1_1Coef, f75, f74), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x960Eval_2(features_17_conv_1_1W, features_17_conv_1_1Coef, f75, f74), Mode: engine.Inference},
 			{N: 7, Run: features_17_conv_2Forward, Mode: engine.Inference},
 			{N: 7, Run: features_17_conv_3Eval, Mode: engine.Inference},
 			{N: 7, Run: features_18_0Forward, Mode: engine.Inference},
 			{N: 7, Run: features_18_1Eval, Mode: engine.Inference},
-			{N: 1280, Run: poolavgInfer(f65, f64), Mode: engine.Inference},
+			{N: 1280, Run: poolavg1x1x1280Infer(f65, f64), Mode: engine.Inference},
 			{N: 1, Run: dropout0_2Eval(f66, f65), Mode: engine.Inference},
 			{N: 1000, Run: fc1000Infer(f66), Mode: engine.Inference},
 		}, Reforward: true},
@@ -2626,7 +2626,7 @@ var conv1x1x144InferGeom = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16, ReLU6: true,
 }
 
-// conv1x1x144FoldUpdate returns the update of features.3.conv.0.0 and features.4.conv.0.0, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv1x1x144FoldUpdate returns the update of features.3.conv.0.0 and features.4.conv.0.0, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv1x1x144FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:3456]
@@ -2641,7 +2641,7 @@ var pad56x56x144p1 = runtime.Padding{
 	H: 56, W: 56, C: 144, PH: 1, PW: 1,
 }
 
-// conv1x1x144Infer returns the phase of features.3.conv.0.0 and features.4.conv.0.0, each with its own buffers and derived tensors: it computes conv 1x1x144 nobias + batchnorm + relu6: output rows [lo, hi).
+// conv1x1x144Infer returns the phase of features.3.conv.0.0 and features.4.conv.0.0, on the buffers and derived tensors given: it computes conv 1x1x144 nobias + batchnorm + relu6: output rows [lo, hi).
 func conv1x1x144Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x144InferGeom, c.Scratch, c.F[f111], c.F[b0], c.D[d0], c.D[d0][3456:], lo, hi)
@@ -2656,7 +2656,7 @@ var conv3x3x144InferGeom = runtime.ConvGeom{
 	Groups: 144,
 }
 
-// conv3x3x144FoldUpdate returns the update of features.3.conv.1.0 and features.4.conv.1.0, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv3x3x144FoldUpdate returns the update of features.3.conv.1.0 and features.4.conv.1.0, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv3x3x144FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:1296]
@@ -2685,7 +2685,7 @@ func features_3_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 24, 144, 1, 1, 16, false)
 }
 
-// conv1x1x24StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual.
+// conv1x1x24StoreGeom: the residual add fused into its store of conv 1x1x24 nobias + batchnorm + residual.
 var conv1x1x24StoreGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 24,
 	Out: runtime.Layout{Row: 1344, Pix: 24}, In: []runtime.Layout{{Row: 1344, Pix: 24}, {Row: 1344, Pix: 24}},
@@ -2734,7 +2734,7 @@ var conv1x1x192InferGeom = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
-// conv1x1x192FoldUpdate returns the update of features.5.conv.0.0, features.6.conv.0.0 and features.7.conv.0.0, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv1x1x192FoldUpdate returns the update of features.5.conv.0.0, features.6.conv.0.0 and features.7.conv.0.0, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv1x1x192FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:6144]
@@ -2749,7 +2749,7 @@ var pad28x28x192p1 = runtime.Padding{
 	H: 28, W: 28, C: 192, PH: 1, PW: 1,
 }
 
-// conv1x1x192Infer returns the phase of features.5.conv.0.0, features.6.conv.0.0 and features.7.conv.0.0, each with its own buffers and derived tensors: it computes conv 1x1x192 nobias + batchnorm + relu6: output rows [lo, hi).
+// conv1x1x192Infer returns the phase of features.5.conv.0.0, features.6.conv.0.0 and features.7.conv.0.0, on the buffers and derived tensors given: it computes conv 1x1x192 nobias + batchnorm + relu6: output rows [lo, hi).
 func conv1x1x192Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x192InferGeom, c.Scratch, c.F[f1], c.F[b0], c.D[d0], c.D[d0][6144:], lo, hi)
@@ -2764,7 +2764,7 @@ var conv3x3x192InferGeom = runtime.ConvGeom{
 	Groups: 192,
 }
 
-// conv3x3x192FoldUpdate returns the update of features.5.conv.1.0, features.6.conv.1.0 and features.7.conv.1.0, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv3x3x192FoldUpdate returns the update of features.5.conv.1.0, features.6.conv.1.0 and features.7.conv.1.0, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv3x3x192FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:1728]
@@ -2774,7 +2774,7 @@ func conv3x3x192FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 	}
 }
 
-// conv3x3x192Infer returns the phase of features.5.conv.1.0 and features.6.conv.1.0, each with its own derived tensors: it computes conv 3x3x192 p1 g192 nobias + batchnorm + relu6: output rows [lo, hi).
+// conv3x3x192Infer returns the phase of features.5.conv.1.0 and features.6.conv.1.0, on the derived tensors given: it computes conv 3x3x192 p1 g192 nobias + batchnorm + relu6: output rows [lo, hi).
 func conv3x3x192Infer(d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.DepthwiseForward(&conv3x3x192InferGeom, c.Scratch, c.F[f111], c.F[f1], c.D[d0], c.D[d0][1728:], lo, hi)
@@ -2787,7 +2787,7 @@ var conv1x1x32InferGeom_2 = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 }
 
-// conv1x1x32FoldUpdate returns the update of features.5.conv.2 and features.6.conv.2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv1x1x32FoldUpdate returns the update of features.5.conv.2 and features.6.conv.2, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv1x1x32FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:6144]
@@ -2797,13 +2797,13 @@ func conv1x1x32FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []fl
 	}
 }
 
-// conv1x1x32StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual.
+// conv1x1x32StoreGeom: the residual add fused into its store of conv 1x1x32 nobias + batchnorm + residual.
 var conv1x1x32StoreGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 32,
 	Out: runtime.Layout{Row: 896, Pix: 32}, In: []runtime.Layout{{Row: 896, Pix: 32}, {Row: 896, Pix: 32}},
 }
 
-// conv1x1x32Infer returns the phase of features.5.conv.2 and features.6.conv.2, each with its own buffers and derived tensors: it computes conv 1x1x32 nobias + batchnorm + residual: output rows [lo, hi).
+// conv1x1x32Infer returns the phase of features.5.conv.2 and features.6.conv.2, on the buffers and derived tensors given: it computes conv 1x1x32 nobias + batchnorm + residual: output rows [lo, hi).
 func conv1x1x32Infer(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x32InferGeom_2, c.Scratch, c.F[b0], c.F[f111], c.D[d0], c.D[d0][6144:], lo, hi)
@@ -2848,7 +2848,7 @@ var conv1x1x384InferGeom = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
-// conv1x1x384FoldUpdate returns the update of features.8.conv.0.0, features.9.conv.0.0, features.10.conv.0.0 and features.11.conv.0.0, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv1x1x384FoldUpdate returns the update of features.8.conv.0.0, features.9.conv.0.0, features.10.conv.0.0 and features.11.conv.0.0, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv1x1x384FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:24576]
@@ -2863,7 +2863,7 @@ var pad14x14x384p1 = runtime.Padding{
 	H: 14, W: 14, C: 384, PH: 1, PW: 1,
 }
 
-// conv1x1x384Infer returns the phase of features.8.conv.0.0, features.9.conv.0.0, features.10.conv.0.0 and features.11.conv.0.0, each with its own buffers and derived tensors: it computes conv 1x1x384 nobias + batchnorm + relu6: output rows [lo, hi).
+// conv1x1x384Infer returns the phase of features.8.conv.0.0, features.9.conv.0.0, features.10.conv.0.0 and features.11.conv.0.0, on the buffers and derived tensors given: it computes conv 1x1x384 nobias + batchnorm + relu6: output rows [lo, hi).
 func conv1x1x384Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x384InferGeom, c.Scratch, c.F[f1], c.F[b0], c.D[d0], c.D[d0][24576:], lo, hi)
@@ -2878,7 +2878,7 @@ var conv3x3x384InferGeom = runtime.ConvGeom{
 	Groups: 384,
 }
 
-// conv3x3x384FoldUpdate returns the update of features.8.conv.1.0, features.9.conv.1.0, features.10.conv.1.0 and features.11.conv.1.0, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv3x3x384FoldUpdate returns the update of features.8.conv.1.0, features.9.conv.1.0, features.10.conv.1.0 and features.11.conv.1.0, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv3x3x384FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:3456]
@@ -2888,7 +2888,7 @@ func conv3x3x384FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 	}
 }
 
-// conv3x3x384Infer returns the phase of features.8.conv.1.0, features.9.conv.1.0, features.10.conv.1.0 and features.11.conv.1.0, each with its own derived tensors: it computes conv 3x3x384 p1 g384 nobias + batchnorm + relu6: output rows [lo, hi).
+// conv3x3x384Infer returns the phase of features.8.conv.1.0, features.9.conv.1.0, features.10.conv.1.0 and features.11.conv.1.0, on the derived tensors given: it computes conv 3x3x384 p1 g384 nobias + batchnorm + relu6: output rows [lo, hi).
 func conv3x3x384Infer(d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.DepthwiseForward(&conv3x3x384InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[d0], c.D[d0][3456:], lo, hi)
@@ -2901,7 +2901,7 @@ var conv1x1x64InferGeom_2 = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 }
 
-// conv1x1x64FoldUpdate returns the update of features.8.conv.2, features.9.conv.2 and features.10.conv.2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv1x1x64FoldUpdate returns the update of features.8.conv.2, features.9.conv.2 and features.10.conv.2, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv1x1x64FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:24576]
@@ -2911,13 +2911,13 @@ func conv1x1x64FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []fl
 	}
 }
 
-// conv1x1x64StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual.
+// conv1x1x64StoreGeom: the residual add fused into its store of conv 1x1x64 nobias + batchnorm + residual.
 var conv1x1x64StoreGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 64,
 	Out: runtime.Layout{Row: 896, Pix: 64}, In: []runtime.Layout{{Row: 896, Pix: 64}, {Row: 896, Pix: 64}},
 }
 
-// conv1x1x64Infer returns the phase of features.8.conv.2, features.9.conv.2 and features.10.conv.2, each with its own buffers and derived tensors: it computes conv 1x1x64 nobias + batchnorm + residual: output rows [lo, hi).
+// conv1x1x64Infer returns the phase of features.8.conv.2, features.9.conv.2 and features.10.conv.2, on the buffers and derived tensors given: it computes conv 1x1x64 nobias + batchnorm + residual: output rows [lo, hi).
 func conv1x1x64Infer(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x64InferGeom_2, c.Scratch, c.F[b0], c.F[f112], c.D[d0], c.D[d0][24576:], lo, hi)
@@ -2950,7 +2950,7 @@ var conv1x1x576InferGeom = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
-// conv1x1x576FoldUpdate returns the update of features.12.conv.0.0, features.13.conv.0.0 and features.14.conv.0.0, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv1x1x576FoldUpdate returns the update of features.12.conv.0.0, features.13.conv.0.0 and features.14.conv.0.0, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv1x1x576FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:55296]
@@ -2965,7 +2965,7 @@ var pad14x14x576p1 = runtime.Padding{
 	H: 14, W: 14, C: 576, PH: 1, PW: 1,
 }
 
-// conv1x1x576Infer returns the phase of features.12.conv.0.0, features.13.conv.0.0 and features.14.conv.0.0, each with its own buffers and derived tensors: it computes conv 1x1x576 nobias + batchnorm + relu6: output rows [lo, hi).
+// conv1x1x576Infer returns the phase of features.12.conv.0.0, features.13.conv.0.0 and features.14.conv.0.0, on the buffers and derived tensors given: it computes conv 1x1x576 nobias + batchnorm + relu6: output rows [lo, hi).
 func conv1x1x576Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x576InferGeom, c.Scratch, c.F[f1], c.F[b0], c.D[d0], c.D[d0][55296:], lo, hi)
@@ -2980,7 +2980,7 @@ var conv3x3x576InferGeom = runtime.ConvGeom{
 	Groups: 576,
 }
 
-// conv3x3x576FoldUpdate returns the update of features.12.conv.1.0, features.13.conv.1.0 and features.14.conv.1.0, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv3x3x576FoldUpdate returns the update of features.12.conv.1.0, features.13.conv.1.0 and features.14.conv.1.0, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv3x3x576FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:5184]
@@ -2990,7 +2990,7 @@ func conv3x3x576FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 	}
 }
 
-// conv3x3x576Infer returns the phase of features.12.conv.1.0 and features.13.conv.1.0, each with its own derived tensors: it computes conv 3x3x576 p1 g576 nobias + batchnorm + relu6: output rows [lo, hi).
+// conv3x3x576Infer returns the phase of features.12.conv.1.0 and features.13.conv.1.0, on the derived tensors given: it computes conv 3x3x576 p1 g576 nobias + batchnorm + relu6: output rows [lo, hi).
 func conv3x3x576Infer(d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.DepthwiseForward(&conv3x3x576InferGeom, c.Scratch, c.F[f111], c.F[f1], c.D[d0], c.D[d0][5184:], lo, hi)
@@ -3003,7 +3003,7 @@ var conv1x1x96InferGeom_3 = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 }
 
-// conv1x1x96FoldUpdate returns the update of features.12.conv.2 and features.13.conv.2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv1x1x96FoldUpdate returns the update of features.12.conv.2 and features.13.conv.2, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv1x1x96FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:55296]
@@ -3013,13 +3013,13 @@ func conv1x1x96FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []fl
 	}
 }
 
-// conv1x1x96StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual.
+// conv1x1x96StoreGeom: the residual add fused into its store of conv 1x1x96 nobias + batchnorm + residual.
 var conv1x1x96StoreGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 96,
 	Out: runtime.Layout{Row: 1344, Pix: 96}, In: []runtime.Layout{{Row: 1344, Pix: 96}, {Row: 1344, Pix: 96}},
 }
 
-// conv1x1x96Infer returns the phase of features.12.conv.2 and features.13.conv.2, each with its own buffers and derived tensors: it computes conv 1x1x96 nobias + batchnorm + residual: output rows [lo, hi).
+// conv1x1x96Infer returns the phase of features.12.conv.2 and features.13.conv.2, on the buffers and derived tensors given: it computes conv 1x1x96 nobias + batchnorm + residual: output rows [lo, hi).
 func conv1x1x96Infer(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x96InferGeom_3, c.Scratch, c.F[b0], c.F[f111], c.D[d0], c.D[d0][55296:], lo, hi)
@@ -3064,7 +3064,7 @@ var conv1x1x960InferGeom = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU6: true,
 }
 
-// conv1x1x960FoldUpdate returns the update of features.15.conv.0.0, features.16.conv.0.0 and features.17.conv.0.0, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv1x1x960FoldUpdate returns the update of features.15.conv.0.0, features.16.conv.0.0 and features.17.conv.0.0, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv1x1x960FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:153600]
@@ -3079,7 +3079,7 @@ var pad7x7x960p1 = runtime.Padding{
 	H: 7, W: 7, C: 960, PH: 1, PW: 1,
 }
 
-// conv1x1x960Infer returns the phase of features.15.conv.0.0, features.16.conv.0.0 and features.17.conv.0.0, each with its own buffers and derived tensors: it computes conv 1x1x960 nobias + batchnorm + relu6: output rows [lo, hi).
+// conv1x1x960Infer returns the phase of features.15.conv.0.0, features.16.conv.0.0 and features.17.conv.0.0, on the buffers and derived tensors given: it computes conv 1x1x960 nobias + batchnorm + relu6: output rows [lo, hi).
 func conv1x1x960Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x960InferGeom, c.Scratch, c.F[f1], c.F[b0], c.D[d0], c.D[d0][153600:], lo, hi)
@@ -3094,7 +3094,7 @@ var conv3x3x960InferGeom = runtime.ConvGeom{
 	Groups: 960,
 }
 
-// conv3x3x960FoldUpdate returns the update of features.15.conv.1.0, features.16.conv.1.0 and features.17.conv.1.0, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv3x3x960FoldUpdate returns the update of features.15.conv.1.0, features.16.conv.1.0 and features.17.conv.1.0, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv3x3x960FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:8640]
@@ -3104,7 +3104,7 @@ func conv3x3x960FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 	}
 }
 
-// conv3x3x960Infer returns the phase of features.15.conv.1.0, features.16.conv.1.0 and features.17.conv.1.0, each with its own derived tensors: it computes conv 3x3x960 p1 g960 nobias + batchnorm + relu6: output rows [lo, hi).
+// conv3x3x960Infer returns the phase of features.15.conv.1.0, features.16.conv.1.0 and features.17.conv.1.0, on the derived tensors given: it computes conv 3x3x960 p1 g960 nobias + batchnorm + relu6: output rows [lo, hi).
 func conv3x3x960Infer(d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.DepthwiseForward(&conv3x3x960InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[d0], c.D[d0][8640:], lo, hi)
@@ -3117,7 +3117,7 @@ var conv1x1x160InferGeom_2 = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 }
 
-// conv1x1x160FoldUpdate returns the update of features.15.conv.2 and features.16.conv.2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv1x1x160FoldUpdate returns the update of features.15.conv.2 and features.16.conv.2, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv1x1x160FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:153600]
@@ -3127,13 +3127,13 @@ func conv1x1x160FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 	}
 }
 
-// conv1x1x160StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual.
+// conv1x1x160StoreGeom: the residual add fused into its store of conv 1x1x160 nobias + batchnorm + residual.
 var conv1x1x160StoreGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 160,
 	Out: runtime.Layout{Row: 1120, Pix: 160}, In: []runtime.Layout{{Row: 1120, Pix: 160}, {Row: 1120, Pix: 160}},
 }
 
-// conv1x1x160Infer returns the phase of features.15.conv.2 and features.16.conv.2, each with its own buffers and derived tensors: it computes conv 1x1x160 nobias + batchnorm + residual: output rows [lo, hi).
+// conv1x1x160Infer returns the phase of features.15.conv.2 and features.16.conv.2, on the buffers and derived tensors given: it computes conv 1x1x160 nobias + batchnorm + residual: output rows [lo, hi).
 func conv1x1x160Infer(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x160InferGeom_2, c.Scratch, c.F[b0], c.F[f112], c.D[d0], c.D[d0][153600:], lo, hi)
@@ -3179,20 +3179,20 @@ func features_18_0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1Forward(&conv1x1x1280InferGeom, c.Scratch, c.F[f112], c.F[f113], c.D[features_18_0Fold], c.D[features_18_0Fold][409600:], lo, hi)
 }
 
-// poolavgInferGeom: pool avg global.
-var poolavgInferGeom = runtime.GlobalPoolGeom{
+// poolavg1x1x1280InferGeom: pool avg global.
+var poolavg1x1x1280InferGeom = runtime.GlobalPoolGeom{
 	H: 7, W: 7, C: 1280,
 	In: runtime.Layout{Row: 8960, Pix: 1280},
 }
 
-// poolavgInfer returns the phase of globalavgpool1, each with its own buffers: it computes pool avg global, channels [lo, hi).
-func poolavgInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// poolavg1x1x1280Infer returns the phase of globalavgpool1, on the buffers given: it computes pool avg global, channels [lo, hi).
+func poolavg1x1x1280Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.GlobalAvgPoolForward(&poolavgInferGeom, c.F[b0], c.F[b1], lo, hi)
+		runtime.GlobalAvgPoolForward(&poolavg1x1x1280InferGeom, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// fc1000Infer returns the phase of classifier.1, each with its own buffers: it computes fc 1000, outputs [lo, hi).
+// fc1000Infer returns the phase of classifier.1, on the buffers given: it computes fc 1000, outputs [lo, hi).
 func fc1000Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[f1], c.F[b0], c.P[classifier_1W], c.P[classifier_1B], 1280, lo, hi)
@@ -3230,8 +3230,8 @@ func features_0_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv3x3x32Geom, c.Scratch, c.F[f109], c.D[features_0_0T], c.F[f14], false, lo, hi)
 }
 
-// batchnormGeom: batchnorm.
-var batchnormGeom = runtime.BNGeom{
+// batchnorm112x112x32Geom: batchnorm.
+var batchnorm112x112x32Geom = runtime.BNGeom{
 	H: 112, W: 112, C: 32,
 	In: runtime.Layout{Row: 3584, Pix: 32}, Out: runtime.Layout{Off: 3680, Row: 3648, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -3243,31 +3243,31 @@ func features_0_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_0_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_0_1W, 32, c.B[features_0_1Batch])
-	runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(f13), lo, hi)
+	runtime.BatchNormStats(&batchnorm112x112x32Geom, c.Scratch, &v, c.Batch.F(f13), lo, hi)
 }
 
 // features_0_1Forward computes features.0.1 (batchnorm) + relu61 (relu6) with the batch statistics, rows [lo, hi).
 func features_0_1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad112x112x32p1, c.F[f12], lo, hi)
 	v := bnVecs(c.Weights, features_0_1W, 32, c.B[features_0_1Batch])
-	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f12], c.F[f13], lo, hi)
+	runtime.BatchNormApply(&batchnorm112x112x32Geom, &v, c.F[f12], c.F[f13], lo, hi)
 }
 
 // features_0_1CoefUpdate computes features.0.1's inference-mode coefficients (running statistics).
 func features_0_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_0_1W, 32, d)
-	runtime.BatchNormEval(&batchnormGeom, &v)
+	runtime.BatchNormEval(&batchnorm112x112x32Geom, &v)
 }
 
 // features_0_1Eval computes features.0.1 (batchnorm) + relu61 (relu6) in inference mode, rows [lo, hi).
 func features_0_1Eval(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad112x112x32p1, c.F[f12], lo, hi)
 	v := bnVecs(c.Weights, features_0_1W, 32, c.D[features_0_1Coef])
-	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f12], c.F[f13], lo, hi)
+	runtime.BatchNormApply(&batchnorm112x112x32Geom, &v, c.F[f12], c.F[f13], lo, hi)
 }
 
-// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom = runtime.BNGeom{
+// batchnorm112x112x32BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm112x112x32BackwardGeom = runtime.BNGeom{
 	H: 112, W: 112, C: 32,
 	In: runtime.Layout{Row: 3584, Pix: 32}, Out: runtime.Layout{Off: 3680, Row: 3648, Pix: 32},
 	DIn: runtime.Layout{Row: 3584, Pix: 32}, DOut: runtime.Layout{Row: 3584, Pix: 32},
@@ -3278,11 +3278,11 @@ var batchnormBackwardGeom = runtime.BNGeom{
 func features_0_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_0_1W, 32, c.B[features_0_1Batch])
 	v.DGamma, v.DBeta = c.G[features_0_1W], c.G[features_0_1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f14), c.Batch.F(f15), c.Batch.F(f13), c.Batch.F(f12), lo, hi)
+	runtime.BatchNormBackward(&batchnorm112x112x32BackwardGeom, c.Scratch, &v, c.Batch.F(f14), c.Batch.F(f15), c.Batch.F(f13), c.Batch.F(f12), lo, hi)
 }
 
-// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom = runtime.BNGeom{
+// batchnorm112x112x32EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm112x112x32EvalBackwardGeom = runtime.BNGeom{
 	H: 112, W: 112, C: 32,
 	In: runtime.Layout{Row: 3584, Pix: 32}, Out: runtime.Layout{Off: 3680, Row: 3648, Pix: 32},
 	DIn: runtime.Layout{Row: 3584, Pix: 32}, DOut: runtime.Layout{Row: 3584, Pix: 32},
@@ -3293,7 +3293,7 @@ var batchnormEvalBackwardGeom = runtime.BNGeom{
 func features_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_0_1W, 32, c.D[features_0_1Coef])
 	v.DGamma, v.DBeta = c.G[features_0_1W], c.G[features_0_1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f14), c.Batch.F(f15), c.Batch.F(f13), c.Batch.F(f12), lo, hi)
+	runtime.BatchNormBackward(&batchnorm112x112x32EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f14), c.Batch.F(f15), c.Batch.F(f13), c.Batch.F(f12), lo, hi)
 }
 
 // conv3x3x32Geom_2: conv 3x3x32 p1 g32 nobias.
@@ -3320,8 +3320,8 @@ func features_1_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.DepthwiseInputGrad(&conv3x3x32Geom_2, c.Scratch, c.F[f15], c.P[features_1_conv_0_0W], c.F[f6], false, lo, hi)
 }
 
-// batchnormGeom_2: batchnorm.
-var batchnormGeom_2 = runtime.BNGeom{
+// batchnorm112x112x32Geom_2: batchnorm.
+var batchnorm112x112x32Geom_2 = runtime.BNGeom{
 	H: 112, W: 112, C: 32,
 	In: runtime.Layout{Row: 3584, Pix: 32}, Out: runtime.Layout{Row: 3584, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -3333,29 +3333,29 @@ func features_1_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_1_conv_0_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_1_conv_0_1W, 32, c.B[features_1_conv_0_1Batch])
-	runtime.BatchNormStats(&batchnormGeom_2, c.Scratch, &v, c.Batch.F(f14), lo, hi)
+	runtime.BatchNormStats(&batchnorm112x112x32Geom_2, c.Scratch, &v, c.Batch.F(f14), lo, hi)
 }
 
 // features_1_conv_0_1Forward computes features.1.conv.0.1 (batchnorm) + features.1.relu61 (relu6) with the batch statistics, rows [lo, hi).
 func features_1_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_0_1W, 32, c.B[features_1_conv_0_1Batch])
-	runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[f15], c.F[f14], lo, hi)
+	runtime.BatchNormApply(&batchnorm112x112x32Geom_2, &v, c.F[f15], c.F[f14], lo, hi)
 }
 
 // features_1_conv_0_1CoefUpdate computes features.1.conv.0.1's inference-mode coefficients (running statistics).
 func features_1_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_1_conv_0_1W, 32, d)
-	runtime.BatchNormEval(&batchnormGeom_2, &v)
+	runtime.BatchNormEval(&batchnorm112x112x32Geom_2, &v)
 }
 
 // features_1_conv_0_1Eval computes features.1.conv.0.1 (batchnorm) + features.1.relu61 (relu6) in inference mode, rows [lo, hi).
 func features_1_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_0_1W, 32, c.D[features_1_conv_0_1Coef])
-	runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[f15], c.F[f14], lo, hi)
+	runtime.BatchNormApply(&batchnorm112x112x32Geom_2, &v, c.F[f15], c.F[f14], lo, hi)
 }
 
-// batchnormBackwardGeom_2: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_2 = runtime.BNGeom{
+// batchnorm112x112x32BackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnorm112x112x32BackwardGeom_2 = runtime.BNGeom{
 	H: 112, W: 112, C: 32,
 	In: runtime.Layout{Row: 3584, Pix: 32}, Out: runtime.Layout{Row: 3584, Pix: 32},
 	DIn: runtime.Layout{Row: 3584, Pix: 32}, DOut: runtime.Layout{Row: 3584, Pix: 32},
@@ -3366,11 +3366,11 @@ var batchnormBackwardGeom_2 = runtime.BNGeom{
 func features_1_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_0_1W, 32, c.B[features_1_conv_0_1Batch])
 	v.DGamma, v.DBeta = c.G[features_1_conv_0_1W], c.G[features_1_conv_0_1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_2, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f7), c.Batch.F(f14), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm112x112x32BackwardGeom_2, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f7), c.Batch.F(f14), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
+// batchnorm112x112x32EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnorm112x112x32EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 112, W: 112, C: 32,
 	In: runtime.Layout{Row: 3584, Pix: 32}, Out: runtime.Layout{Row: 3584, Pix: 32},
 	DIn: runtime.Layout{Row: 3584, Pix: 32}, DOut: runtime.Layout{Row: 3584, Pix: 32},
@@ -3381,7 +3381,7 @@ var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
 func features_1_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_0_1W, 32, c.D[features_1_conv_0_1Coef])
 	v.DGamma, v.DBeta = c.G[features_1_conv_0_1W], c.G[features_1_conv_0_1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f7), c.Batch.F(f14), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm112x112x32EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f7), c.Batch.F(f14), nil, lo, hi)
 }
 
 // conv1x1x16Geom: conv 1x1x16 nobias.
@@ -3402,7 +3402,7 @@ func features_1_conv_1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1WeightGrad(&conv1x1x16Geom, c.Scratch, c.G[features_1_conv_1W], nil, c.F[f15], c.F[f19], lo, hi)
 }
 
-// conv1x1x16PrevActGeom: the derivative of features.1.relu61, in place on its output's gradient.
+// conv1x1x16PrevActGeom: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x16PrevActGeom = runtime.EltGeom{
 	H: 112, W: 112, C: 32,
 	Out: runtime.Layout{Row: 3584, Pix: 32}, In: []runtime.Layout{{Row: 3584, Pix: 32}},
@@ -3422,8 +3422,8 @@ func features_1_conv_1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv1x1x16PrevActGeom, c.F[f7], c.F[f7], nil, c.F[f15], lo, hi)
 }
 
-// batchnormGeom_3: batchnorm.
-var batchnormGeom_3 = runtime.BNGeom{
+// batchnorm112x112x16Geom: batchnorm.
+var batchnorm112x112x16Geom = runtime.BNGeom{
 	H: 112, W: 112, C: 16,
 	In: runtime.Layout{Row: 1792, Pix: 16}, Out: runtime.Layout{Row: 1792, Pix: 16},
 	Eps: 1e-05, Momentum: 0.1,
@@ -3435,29 +3435,29 @@ func features_1_conv_2Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_1_conv_2Count][0]++
 	}
 	v := bnVecs(c.Weights, features_1_conv_2W, 16, c.B[features_1_conv_2Batch])
-	runtime.BatchNormStats(&batchnormGeom_3, c.Scratch, &v, c.Batch.F(f18), lo, hi)
+	runtime.BatchNormStats(&batchnorm112x112x16Geom, c.Scratch, &v, c.Batch.F(f18), lo, hi)
 }
 
 // features_1_conv_2Forward computes features.1.conv.2 (batchnorm) with the batch statistics, rows [lo, hi).
 func features_1_conv_2Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_2W, 16, c.B[features_1_conv_2Batch])
-	runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[f19], c.F[f18], lo, hi)
+	runtime.BatchNormApply(&batchnorm112x112x16Geom, &v, c.F[f19], c.F[f18], lo, hi)
 }
 
 // features_1_conv_2CoefUpdate computes features.1.conv.2's inference-mode coefficients (running statistics).
 func features_1_conv_2CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_1_conv_2W, 16, d)
-	runtime.BatchNormEval(&batchnormGeom_3, &v)
+	runtime.BatchNormEval(&batchnorm112x112x16Geom, &v)
 }
 
 // features_1_conv_2Eval computes features.1.conv.2 (batchnorm) in inference mode, rows [lo, hi).
 func features_1_conv_2Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_2W, 16, c.D[features_1_conv_2Coef])
-	runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[f19], c.F[f18], lo, hi)
+	runtime.BatchNormApply(&batchnorm112x112x16Geom, &v, c.F[f19], c.F[f18], lo, hi)
 }
 
-// batchnormBackwardGeom_3: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_3 = runtime.BNGeom{
+// batchnorm112x112x16BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm112x112x16BackwardGeom = runtime.BNGeom{
 	H: 112, W: 112, C: 16,
 	In: runtime.Layout{Row: 1792, Pix: 16}, Out: runtime.Layout{Row: 1792, Pix: 16},
 	DIn: runtime.Layout{Row: 1792, Pix: 16}, DOut: runtime.Layout{Row: 1792, Pix: 16},
@@ -3468,11 +3468,11 @@ var batchnormBackwardGeom_3 = runtime.BNGeom{
 func features_1_conv_2Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_2W, 16, c.B[features_1_conv_2Batch])
 	v.DGamma, v.DBeta = c.G[features_1_conv_2W], c.G[features_1_conv_2B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_3, c.Scratch, &v, c.Batch.F(f19), c.Batch.F(f16), c.Batch.F(f18), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm112x112x16BackwardGeom, c.Scratch, &v, c.Batch.F(f19), c.Batch.F(f16), c.Batch.F(f18), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_3 = runtime.BNGeom{
+// batchnorm112x112x16EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm112x112x16EvalBackwardGeom = runtime.BNGeom{
 	H: 112, W: 112, C: 16,
 	In: runtime.Layout{Row: 1792, Pix: 16}, Out: runtime.Layout{Row: 1792, Pix: 16},
 	DIn: runtime.Layout{Row: 1792, Pix: 16}, DOut: runtime.Layout{Row: 1792, Pix: 16},
@@ -3483,7 +3483,7 @@ var batchnormEvalBackwardGeom_3 = runtime.BNGeom{
 func features_1_conv_2EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_2W, 16, c.D[features_1_conv_2Coef])
 	v.DGamma, v.DBeta = c.G[features_1_conv_2W], c.G[features_1_conv_2B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(f19), c.Batch.F(f16), c.Batch.F(f18), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm112x112x16EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f19), c.Batch.F(f16), c.Batch.F(f18), nil, lo, hi)
 }
 
 // conv1x1x96Geom: conv 1x1x96 nobias.
@@ -3514,8 +3514,8 @@ func features_2_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x96Geom, c.Scratch, c.F[f16], c.D[features_2_conv_0_0T], c.F[f4], false, lo, hi)
 }
 
-// batchnormGeom_4: batchnorm.
-var batchnormGeom_4 = runtime.BNGeom{
+// batchnorm112x112x96Geom: batchnorm.
+var batchnorm112x112x96Geom = runtime.BNGeom{
 	H: 112, W: 112, C: 96,
 	In: runtime.Layout{Row: 10752, Pix: 96}, Out: runtime.Layout{Off: 11040, Row: 10944, Pix: 96},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -3527,31 +3527,31 @@ func features_2_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_2_conv_0_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 96, c.B[features_2_conv_0_1Batch])
-	runtime.BatchNormStats(&batchnormGeom_4, c.Scratch, &v, c.Batch.F(f3), lo, hi)
+	runtime.BatchNormStats(&batchnorm112x112x96Geom, c.Scratch, &v, c.Batch.F(f3), lo, hi)
 }
 
 // features_2_conv_0_1Forward computes features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6) with the batch statistics, rows [lo, hi).
 func features_2_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad112x112x96p1, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 96, c.B[features_2_conv_0_1Batch])
-	runtime.BatchNormApply(&batchnormGeom_4, &v, c.F[f2], c.F[f3], lo, hi)
+	runtime.BatchNormApply(&batchnorm112x112x96Geom, &v, c.F[f2], c.F[f3], lo, hi)
 }
 
 // features_2_conv_0_1CoefUpdate computes features.2.conv.0.1's inference-mode coefficients (running statistics).
 func features_2_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_2_conv_0_1W, 96, d)
-	runtime.BatchNormEval(&batchnormGeom_4, &v)
+	runtime.BatchNormEval(&batchnorm112x112x96Geom, &v)
 }
 
 // features_2_conv_0_1Eval computes features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6) in inference mode, rows [lo, hi).
 func features_2_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad112x112x96p1, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 96, c.D[features_2_conv_0_1Coef])
-	runtime.BatchNormApply(&batchnormGeom_4, &v, c.F[f2], c.F[f3], lo, hi)
+	runtime.BatchNormApply(&batchnorm112x112x96Geom, &v, c.F[f2], c.F[f3], lo, hi)
 }
 
-// batchnormBackwardGeom_4: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_4 = runtime.BNGeom{
+// batchnorm112x112x96BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm112x112x96BackwardGeom = runtime.BNGeom{
 	H: 112, W: 112, C: 96,
 	In: runtime.Layout{Row: 10752, Pix: 96}, Out: runtime.Layout{Off: 11040, Row: 10944, Pix: 96},
 	DIn: runtime.Layout{Row: 10752, Pix: 96}, DOut: runtime.Layout{Row: 10752, Pix: 96},
@@ -3562,11 +3562,11 @@ var batchnormBackwardGeom_4 = runtime.BNGeom{
 func features_2_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 96, c.B[features_2_conv_0_1Batch])
 	v.DGamma, v.DBeta = c.G[features_2_conv_0_1W], c.G[features_2_conv_0_1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_4, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f3), c.Batch.F(f2), lo, hi)
+	runtime.BatchNormBackward(&batchnorm112x112x96BackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f3), c.Batch.F(f2), lo, hi)
 }
 
-// batchnormEvalBackwardGeom_4: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_4 = runtime.BNGeom{
+// batchnorm112x112x96EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm112x112x96EvalBackwardGeom = runtime.BNGeom{
 	H: 112, W: 112, C: 96,
 	In: runtime.Layout{Row: 10752, Pix: 96}, Out: runtime.Layout{Off: 11040, Row: 10944, Pix: 96},
 	DIn: runtime.Layout{Row: 10752, Pix: 96}, DOut: runtime.Layout{Row: 10752, Pix: 96},
@@ -3577,7 +3577,7 @@ var batchnormEvalBackwardGeom_4 = runtime.BNGeom{
 func features_2_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 96, c.D[features_2_conv_0_1Coef])
 	v.DGamma, v.DBeta = c.G[features_2_conv_0_1W], c.G[features_2_conv_0_1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_4, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f3), c.Batch.F(f2), lo, hi)
+	runtime.BatchNormBackward(&batchnorm112x112x96EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f3), c.Batch.F(f2), lo, hi)
 }
 
 // conv3x3x96Geom: conv 3x3x96 s2 p1 g96 nobias.
@@ -3604,8 +3604,8 @@ func features_2_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.DepthwiseInputGrad(&conv3x3x96Geom, c.Scratch, c.F[f5], c.P[features_2_conv_1_0W], c.F[f6], false, lo, hi)
 }
 
-// batchnormGeom_5: batchnorm.
-var batchnormGeom_5 = runtime.BNGeom{
+// batchnorm56x56x96Geom: batchnorm.
+var batchnorm56x56x96Geom = runtime.BNGeom{
 	H: 56, W: 56, C: 96,
 	In: runtime.Layout{Row: 5376, Pix: 96}, Out: runtime.Layout{Row: 5376, Pix: 96},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -3617,29 +3617,29 @@ func features_2_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_2_conv_1_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_2_conv_1_1W, 96, c.B[features_2_conv_1_1Batch])
-	runtime.BatchNormStats(&batchnormGeom_5, c.Scratch, &v, c.Batch.F(f16), lo, hi)
+	runtime.BatchNormStats(&batchnorm56x56x96Geom, c.Scratch, &v, c.Batch.F(f16), lo, hi)
 }
 
 // features_2_conv_1_1Forward computes features.2.conv.1.1 (batchnorm) + features.2.relu62 (relu6) with the batch statistics, rows [lo, hi).
 func features_2_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_1_1W, 96, c.B[features_2_conv_1_1Batch])
-	runtime.BatchNormApply(&batchnormGeom_5, &v, c.F[f17], c.F[f16], lo, hi)
+	runtime.BatchNormApply(&batchnorm56x56x96Geom, &v, c.F[f17], c.F[f16], lo, hi)
 }
 
 // features_2_conv_1_1CoefUpdate computes features.2.conv.1.1's inference-mode coefficients (running statistics).
 func features_2_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_2_conv_1_1W, 96, d)
-	runtime.BatchNormEval(&batchnormGeom_5, &v)
+	runtime.BatchNormEval(&batchnorm56x56x96Geom, &v)
 }
 
 // features_2_conv_1_1Eval computes features.2.conv.1.1 (batchnorm) + features.2.relu62 (relu6) in inference mode, rows [lo, hi).
 func features_2_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_1_1W, 96, c.D[features_2_conv_1_1Coef])
-	runtime.BatchNormApply(&batchnormGeom_5, &v, c.F[f17], c.F[f16], lo, hi)
+	runtime.BatchNormApply(&batchnorm56x56x96Geom, &v, c.F[f17], c.F[f16], lo, hi)
 }
 
-// batchnormBackwardGeom_5: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_5 = runtime.BNGeom{
+// batchnorm56x56x96BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm56x56x96BackwardGeom = runtime.BNGeom{
 	H: 56, W: 56, C: 96,
 	In: runtime.Layout{Row: 5376, Pix: 96}, Out: runtime.Layout{Row: 5376, Pix: 96},
 	DIn: runtime.Layout{Row: 5376, Pix: 96}, DOut: runtime.Layout{Row: 5376, Pix: 96},
@@ -3650,11 +3650,11 @@ var batchnormBackwardGeom_5 = runtime.BNGeom{
 func features_2_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_1_1W, 96, c.B[features_2_conv_1_1Batch])
 	v.DGamma, v.DBeta = c.G[features_2_conv_1_1W], c.G[features_2_conv_1_1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_5, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f7), c.Batch.F(f16), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm56x56x96BackwardGeom, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f7), c.Batch.F(f16), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_5: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_5 = runtime.BNGeom{
+// batchnorm56x56x96EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm56x56x96EvalBackwardGeom = runtime.BNGeom{
 	H: 56, W: 56, C: 96,
 	In: runtime.Layout{Row: 5376, Pix: 96}, Out: runtime.Layout{Row: 5376, Pix: 96},
 	DIn: runtime.Layout{Row: 5376, Pix: 96}, DOut: runtime.Layout{Row: 5376, Pix: 96},
@@ -3665,7 +3665,7 @@ var batchnormEvalBackwardGeom_5 = runtime.BNGeom{
 func features_2_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_1_1W, 96, c.D[features_2_conv_1_1Coef])
 	v.DGamma, v.DBeta = c.G[features_2_conv_1_1W], c.G[features_2_conv_1_1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_5, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f7), c.Batch.F(f16), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm56x56x96EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f7), c.Batch.F(f16), nil, lo, hi)
 }
 
 // conv1x1x24Geom: conv 1x1x24 nobias.
@@ -3686,7 +3686,7 @@ func features_2_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1WeightGrad(&conv1x1x24Geom, c.Scratch, c.G[features_2_conv_2W], nil, c.F[f17], c.F[f48], lo, hi)
 }
 
-// conv1x1x24PrevActGeom: the derivative of features.2.relu62, in place on its output's gradient.
+// conv1x1x24PrevActGeom: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x24PrevActGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 96,
 	Out: runtime.Layout{Row: 5376, Pix: 96}, In: []runtime.Layout{{Row: 5376, Pix: 96}},
@@ -3706,79 +3706,79 @@ func features_2_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv1x1x24PrevActGeom, c.F[f7], c.F[f7], nil, c.F[f17], lo, hi)
 }
 
-// batchnormGeom_6: batchnorm.
-var batchnormGeom_6 = runtime.BNGeom{
+// batchnorm56x56x24Geom: batchnorm.
+var batchnorm56x56x24Geom = runtime.BNGeom{
 	H: 56, W: 56, C: 24,
 	In: runtime.Layout{Row: 1344, Pix: 24}, Out: runtime.Layout{Row: 1344, Pix: 24},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormStats returns the phase of features.2.conv.3 and features.3.conv.3, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x24Stats returns the phase of features.2.conv.3 and features.3.conv.3, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm56x56x24Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 24, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_6, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm56x56x24Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward returns the phase of features.2.conv.3 and features.3.conv.3, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnormForward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x24Forward returns the phase of features.2.conv.3 and features.3.conv.3, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnorm56x56x24Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 24, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_6, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm56x56x24Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate returns the update of features.2.conv.3 and features.3.conv.3, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm56x56x24CoefUpdate returns the update of features.2.conv.3 and features.3.conv.3, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm56x56x24CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 24, d)
-		runtime.BatchNormEval(&batchnormGeom_6, &v)
+		runtime.BatchNormEval(&batchnorm56x56x24Geom, &v)
 	}
 }
 
-// batchnormEval returns the phase of features.2.conv.3 and features.3.conv.3, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnormEval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x24Eval returns the phase of features.2.conv.3 and features.3.conv.3, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnorm56x56x24Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 24, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_6, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm56x56x24Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_6: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_6 = runtime.BNGeom{
+// batchnorm56x56x24BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm56x56x24BackwardGeom = runtime.BNGeom{
 	H: 56, W: 56, C: 24,
 	In: runtime.Layout{Row: 1344, Pix: 24}, Out: runtime.Layout{Row: 1344, Pix: 24},
 	DIn: runtime.Layout{Row: 1344, Pix: 24}, DOut: runtime.Layout{Row: 1344, Pix: 24},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward returns the phase of features.2.conv.3 and features.3.conv.3, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x24Backward returns the phase of features.2.conv.3 and features.3.conv.3, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm56x56x24Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 24, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_6, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm56x56x24BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_6: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_6 = runtime.BNGeom{
+// batchnorm56x56x24EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm56x56x24EvalBackwardGeom = runtime.BNGeom{
 	H: 56, W: 56, C: 24,
 	In: runtime.Layout{Row: 1344, Pix: 24}, Out: runtime.Layout{Row: 1344, Pix: 24},
 	DIn: runtime.Layout{Row: 1344, Pix: 24}, DOut: runtime.Layout{Row: 1344, Pix: 24},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward returns the phase of features.2.conv.3 and features.3.conv.3, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x24EvalBackward returns the phase of features.2.conv.3 and features.3.conv.3, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm56x56x24EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 24, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_6, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm56x56x24EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -3790,21 +3790,21 @@ var conv1x1x144Geom = runtime.ConvGeom{
 	H:       56, W: 56, DInRow: 1344,
 }
 
-// conv1x1x144Forward returns the phase of features.3.conv.0.0 and features.4.conv.0.0, each with its own buffers and tensors: it computes conv 1x1x144 nobias: output rows [lo, hi).
+// conv1x1x144Forward returns the phase of features.3.conv.0.0 and features.4.conv.0.0, on the buffers and tensors given: it computes conv 1x1x144 nobias: output rows [lo, hi).
 func conv1x1x144Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x144Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv1x1x144WeightGrad returns the phase of features.3.conv.0.0 and features.4.conv.0.0, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+// conv1x1x144WeightGrad returns the phase of features.3.conv.0.0 and features.4.conv.0.0, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
 func conv1x1x144WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1WeightGrad(&conv1x1x144Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv1x1x144TUpdate returns the update of features.3.conv.0.0 and features.4.conv.0.0, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv1x1x144TUpdate returns the update of features.3.conv.0.0 and features.4.conv.0.0, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv1x1x144TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.Conv1x1Transpose(&conv1x1x144Geom, d, w.P[p0])
@@ -3816,81 +3816,81 @@ func features_3_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x144Geom, c.Scratch, c.F[f50], c.D[features_3_conv_0_0T], c.F[f7], true, lo, hi)
 }
 
-// batchnormGeom_7: batchnorm.
-var batchnormGeom_7 = runtime.BNGeom{
+// batchnorm56x56x144Geom: batchnorm.
+var batchnorm56x56x144Geom = runtime.BNGeom{
 	H: 56, W: 56, C: 144,
 	In: runtime.Layout{Row: 8064, Pix: 144}, Out: runtime.Layout{Off: 8496, Row: 8352, Pix: 144},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// batchnormStats_2 returns the phase of features.3.conv.0.1 and features.4.conv.0.1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x144Stats returns the phase of features.3.conv.0.1 and features.4.conv.0.1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm56x56x144Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 144, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_7, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm56x56x144Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_2 returns the phase of features.3.conv.0.1 and features.4.conv.0.1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
-func batchnormForward_2(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x144Forward returns the phase of features.3.conv.0.1 and features.4.conv.0.1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
+func batchnorm56x56x144Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad56x56x144p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 144, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_7, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm56x56x144Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_2 returns the update of features.3.conv.0.1 and features.4.conv.0.1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm56x56x144CoefUpdate returns the update of features.3.conv.0.1 and features.4.conv.0.1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm56x56x144CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 144, d)
-		runtime.BatchNormEval(&batchnormGeom_7, &v)
+		runtime.BatchNormEval(&batchnorm56x56x144Geom, &v)
 	}
 }
 
-// batchnormEval_2 returns the phase of features.3.conv.0.1 and features.4.conv.0.1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
-func batchnormEval_2(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x144Eval returns the phase of features.3.conv.0.1 and features.4.conv.0.1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
+func batchnorm56x56x144Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad56x56x144p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 144, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_7, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm56x56x144Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_7: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_7 = runtime.BNGeom{
+// batchnorm56x56x144BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm56x56x144BackwardGeom = runtime.BNGeom{
 	H: 56, W: 56, C: 144,
 	In: runtime.Layout{Row: 8064, Pix: 144}, Out: runtime.Layout{Off: 8496, Row: 8352, Pix: 144},
 	DIn: runtime.Layout{Row: 8064, Pix: 144}, DOut: runtime.Layout{Row: 8064, Pix: 144},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
 }
 
-// batchnormBackward_2 returns the phase of features.3.conv.0.1 and features.4.conv.0.1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_2(p0, s0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x144Backward returns the phase of features.3.conv.0.1 and features.4.conv.0.1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm56x56x144Backward(p0, s0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 144, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_7, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+		runtime.BatchNormBackward(&batchnorm56x56x144BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_7: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_7 = runtime.BNGeom{
+// batchnorm56x56x144EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm56x56x144EvalBackwardGeom = runtime.BNGeom{
 	H: 56, W: 56, C: 144,
 	In: runtime.Layout{Row: 8064, Pix: 144}, Out: runtime.Layout{Off: 8496, Row: 8352, Pix: 144},
 	DIn: runtime.Layout{Row: 8064, Pix: 144}, DOut: runtime.Layout{Row: 8064, Pix: 144},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// batchnormEvalBackward_2 returns the phase of features.3.conv.0.1 and features.4.conv.0.1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_2(p0, d0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x144EvalBackward returns the phase of features.3.conv.0.1 and features.4.conv.0.1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm56x56x144EvalBackward(p0, d0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 144, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_7, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+		runtime.BatchNormBackward(&batchnorm56x56x144EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
 	}
 }
 
@@ -3918,8 +3918,8 @@ func features_3_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.DepthwiseInputGrad(&conv3x3x144Geom, c.Scratch, c.F[f8], c.P[features_3_conv_1_0W], c.F[f9], false, lo, hi)
 }
 
-// batchnormGeom_8: batchnorm.
-var batchnormGeom_8 = runtime.BNGeom{
+// batchnorm56x56x144Geom_2: batchnorm.
+var batchnorm56x56x144Geom_2 = runtime.BNGeom{
 	H: 56, W: 56, C: 144,
 	In: runtime.Layout{Row: 8064, Pix: 144}, Out: runtime.Layout{Row: 8064, Pix: 144},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -3931,29 +3931,29 @@ func features_3_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_3_conv_1_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_3_conv_1_1W, 144, c.B[features_3_conv_1_1Batch])
-	runtime.BatchNormStats(&batchnormGeom_8, c.Scratch, &v, c.Batch.F(f7), lo, hi)
+	runtime.BatchNormStats(&batchnorm56x56x144Geom_2, c.Scratch, &v, c.Batch.F(f7), lo, hi)
 }
 
 // features_3_conv_1_1Forward computes features.3.conv.1.1 (batchnorm) + features.3.relu62 (relu6) with the batch statistics, rows [lo, hi).
 func features_3_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_3_conv_1_1W, 144, c.B[features_3_conv_1_1Batch])
-	runtime.BatchNormApply(&batchnormGeom_8, &v, c.F[f8], c.F[f7], lo, hi)
+	runtime.BatchNormApply(&batchnorm56x56x144Geom_2, &v, c.F[f8], c.F[f7], lo, hi)
 }
 
 // features_3_conv_1_1CoefUpdate computes features.3.conv.1.1's inference-mode coefficients (running statistics).
 func features_3_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_3_conv_1_1W, 144, d)
-	runtime.BatchNormEval(&batchnormGeom_8, &v)
+	runtime.BatchNormEval(&batchnorm56x56x144Geom_2, &v)
 }
 
 // features_3_conv_1_1Eval computes features.3.conv.1.1 (batchnorm) + features.3.relu62 (relu6) in inference mode, rows [lo, hi).
 func features_3_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_3_conv_1_1W, 144, c.D[features_3_conv_1_1Coef])
-	runtime.BatchNormApply(&batchnormGeom_8, &v, c.F[f8], c.F[f7], lo, hi)
+	runtime.BatchNormApply(&batchnorm56x56x144Geom_2, &v, c.F[f8], c.F[f7], lo, hi)
 }
 
-// batchnormBackwardGeom_8: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_8 = runtime.BNGeom{
+// batchnorm56x56x144BackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnorm56x56x144BackwardGeom_2 = runtime.BNGeom{
 	H: 56, W: 56, C: 144,
 	In: runtime.Layout{Row: 8064, Pix: 144}, Out: runtime.Layout{Row: 8064, Pix: 144},
 	DIn: runtime.Layout{Row: 8064, Pix: 144}, DOut: runtime.Layout{Row: 8064, Pix: 144},
@@ -3964,11 +3964,11 @@ var batchnormBackwardGeom_8 = runtime.BNGeom{
 func features_3_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_3_conv_1_1W, 144, c.B[features_3_conv_1_1Batch])
 	v.DGamma, v.DBeta = c.G[features_3_conv_1_1W], c.G[features_3_conv_1_1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_8, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f5), c.Batch.F(f7), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm56x56x144BackwardGeom_2, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f5), c.Batch.F(f7), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_8: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_8 = runtime.BNGeom{
+// batchnorm56x56x144EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnorm56x56x144EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 56, W: 56, C: 144,
 	In: runtime.Layout{Row: 8064, Pix: 144}, Out: runtime.Layout{Row: 8064, Pix: 144},
 	DIn: runtime.Layout{Row: 8064, Pix: 144}, DOut: runtime.Layout{Row: 8064, Pix: 144},
@@ -3979,7 +3979,7 @@ var batchnormEvalBackwardGeom_8 = runtime.BNGeom{
 func features_3_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_3_conv_1_1W, 144, c.D[features_3_conv_1_1Coef])
 	v.DGamma, v.DBeta = c.G[features_3_conv_1_1W], c.G[features_3_conv_1_1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_8, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f5), c.Batch.F(f7), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm56x56x144EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f5), c.Batch.F(f7), nil, lo, hi)
 }
 
 // conv1x1x24Geom_2: conv 1x1x24 nobias.
@@ -4000,7 +4000,7 @@ func features_3_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1WeightGrad(&conv1x1x24Geom_2, c.Scratch, c.G[features_3_conv_2W], nil, c.F[f8], c.F[f51], lo, hi)
 }
 
-// conv1x1x24PrevActGeom_2: the derivative of features.3.relu62, in place on its output's gradient.
+// conv1x1x24PrevActGeom_2: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x24PrevActGeom_2 = runtime.EltGeom{
 	H: 56, W: 56, C: 144,
 	Out: runtime.Layout{Row: 8064, Pix: 144}, In: []runtime.Layout{{Row: 8064, Pix: 144}},
@@ -4025,8 +4025,8 @@ func features_3_add1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.Add(&conv1x1x24StoreGeom, c.F[f50], [][]float32{c.F[f46], c.F[f48]}, lo, hi)
 }
 
-// residualBackGeom: the gradient of the residual.
-var residualBackGeom = runtime.EltGeom{
+// residual56x56x24BackGeom: the gradient of the residual.
+var residual56x56x24BackGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 24,
 	DOut: runtime.Layout{Row: 1344, Pix: 24}, DIn: []runtime.Layout{{Row: 1344, Pix: 24}, {Row: 1344, Pix: 24}}, Acc: []bool{false, false},
 }
@@ -4034,7 +4034,7 @@ var residualBackGeom = runtime.EltGeom{
 // features_3_add1InputGrad computes the gradients of features.3.add1 (residual)'s inputs, rows [lo, hi).
 func features_3_add1InputGrad(c *engine.Ctx, lo, hi int) {
 	d := [2][]float32{c.F[f52], c.F[f50]}
-	runtime.AddBackward(&residualBackGeom, d[:], c.F[f51], lo, hi)
+	runtime.AddBackward(&residual56x56x24BackGeom, d[:], c.F[f51], lo, hi)
 }
 
 // features_4_conv_0_0InputGrad computes the gradient of features.4.conv.0.0's input, rows [lo, hi).
@@ -4066,8 +4066,8 @@ func features_4_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.DepthwiseInputGrad(&conv3x3x144Geom_2, c.Scratch, c.F[f11], c.P[features_4_conv_1_0W], c.F[f33], false, lo, hi)
 }
 
-// batchnormGeom_9: batchnorm.
-var batchnormGeom_9 = runtime.BNGeom{
+// batchnorm28x28x144Geom: batchnorm.
+var batchnorm28x28x144Geom = runtime.BNGeom{
 	H: 28, W: 28, C: 144,
 	In: runtime.Layout{Row: 4032, Pix: 144}, Out: runtime.Layout{Row: 4032, Pix: 144},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -4079,29 +4079,29 @@ func features_4_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_4_conv_1_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_4_conv_1_1W, 144, c.B[features_4_conv_1_1Batch])
-	runtime.BatchNormStats(&batchnormGeom_9, c.Scratch, &v, c.Batch.F(f31), lo, hi)
+	runtime.BatchNormStats(&batchnorm28x28x144Geom, c.Scratch, &v, c.Batch.F(f31), lo, hi)
 }
 
 // features_4_conv_1_1Forward computes features.4.conv.1.1 (batchnorm) + features.4.relu62 (relu6) with the batch statistics, rows [lo, hi).
 func features_4_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_4_conv_1_1W, 144, c.B[features_4_conv_1_1Batch])
-	runtime.BatchNormApply(&batchnormGeom_9, &v, c.F[f32], c.F[f31], lo, hi)
+	runtime.BatchNormApply(&batchnorm28x28x144Geom, &v, c.F[f32], c.F[f31], lo, hi)
 }
 
 // features_4_conv_1_1CoefUpdate computes features.4.conv.1.1's inference-mode coefficients (running statistics).
 func features_4_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_4_conv_1_1W, 144, d)
-	runtime.BatchNormEval(&batchnormGeom_9, &v)
+	runtime.BatchNormEval(&batchnorm28x28x144Geom, &v)
 }
 
 // features_4_conv_1_1Eval computes features.4.conv.1.1 (batchnorm) + features.4.relu62 (relu6) in inference mode, rows [lo, hi).
 func features_4_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_4_conv_1_1W, 144, c.D[features_4_conv_1_1Coef])
-	runtime.BatchNormApply(&batchnormGeom_9, &v, c.F[f32], c.F[f31], lo, hi)
+	runtime.BatchNormApply(&batchnorm28x28x144Geom, &v, c.F[f32], c.F[f31], lo, hi)
 }
 
-// batchnormBackwardGeom_9: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_9 = runtime.BNGeom{
+// batchnorm28x28x144BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm28x28x144BackwardGeom = runtime.BNGeom{
 	H: 28, W: 28, C: 144,
 	In: runtime.Layout{Row: 4032, Pix: 144}, Out: runtime.Layout{Row: 4032, Pix: 144},
 	DIn: runtime.Layout{Row: 4032, Pix: 144}, DOut: runtime.Layout{Row: 4032, Pix: 144},
@@ -4112,11 +4112,11 @@ var batchnormBackwardGeom_9 = runtime.BNGeom{
 func features_4_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_4_conv_1_1W, 144, c.B[features_4_conv_1_1Batch])
 	v.DGamma, v.DBeta = c.G[features_4_conv_1_1W], c.G[features_4_conv_1_1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_9, c.Scratch, &v, c.Batch.F(f33), c.Batch.F(f34), c.Batch.F(f31), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm28x28x144BackwardGeom, c.Scratch, &v, c.Batch.F(f33), c.Batch.F(f34), c.Batch.F(f31), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_9: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_9 = runtime.BNGeom{
+// batchnorm28x28x144EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm28x28x144EvalBackwardGeom = runtime.BNGeom{
 	H: 28, W: 28, C: 144,
 	In: runtime.Layout{Row: 4032, Pix: 144}, Out: runtime.Layout{Row: 4032, Pix: 144},
 	DIn: runtime.Layout{Row: 4032, Pix: 144}, DOut: runtime.Layout{Row: 4032, Pix: 144},
@@ -4127,7 +4127,7 @@ var batchnormEvalBackwardGeom_9 = runtime.BNGeom{
 func features_4_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_4_conv_1_1W, 144, c.D[features_4_conv_1_1Coef])
 	v.DGamma, v.DBeta = c.G[features_4_conv_1_1W], c.G[features_4_conv_1_1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_9, c.Scratch, &v, c.Batch.F(f33), c.Batch.F(f34), c.Batch.F(f31), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm28x28x144EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f33), c.Batch.F(f34), c.Batch.F(f31), nil, lo, hi)
 }
 
 // conv1x1x32Geom: conv 1x1x32 nobias.
@@ -4148,7 +4148,7 @@ func features_4_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1WeightGrad(&conv1x1x32Geom, c.Scratch, c.G[features_4_conv_2W], nil, c.F[f32], c.F[f81], lo, hi)
 }
 
-// conv1x1x32PrevActGeom: the derivative of features.4.relu62, in place on its output's gradient.
+// conv1x1x32PrevActGeom: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x32PrevActGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 144,
 	Out: runtime.Layout{Row: 4032, Pix: 144}, In: []runtime.Layout{{Row: 4032, Pix: 144}},
@@ -4168,79 +4168,79 @@ func features_4_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv1x1x32PrevActGeom, c.F[f34], c.F[f34], nil, c.F[f32], lo, hi)
 }
 
-// batchnormGeom_10: batchnorm.
-var batchnormGeom_10 = runtime.BNGeom{
+// batchnorm28x28x32Geom: batchnorm.
+var batchnorm28x28x32Geom = runtime.BNGeom{
 	H: 28, W: 28, C: 32,
 	In: runtime.Layout{Row: 896, Pix: 32}, Out: runtime.Layout{Row: 896, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormStats_3 returns the phase of features.4.conv.3, features.5.conv.3 and features.6.conv.3, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_3(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x32Stats returns the phase of features.4.conv.3, features.5.conv.3 and features.6.conv.3, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm28x28x32Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 32, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_10, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm28x28x32Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_3 returns the phase of features.4.conv.3, features.5.conv.3 and features.6.conv.3, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnormForward_3(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x32Forward returns the phase of features.4.conv.3, features.5.conv.3 and features.6.conv.3, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnorm28x28x32Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 32, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_10, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm28x28x32Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_3 returns the update of features.4.conv.3, features.5.conv.3 and features.6.conv.3, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_3(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm28x28x32CoefUpdate returns the update of features.4.conv.3, features.5.conv.3 and features.6.conv.3, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm28x28x32CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 32, d)
-		runtime.BatchNormEval(&batchnormGeom_10, &v)
+		runtime.BatchNormEval(&batchnorm28x28x32Geom, &v)
 	}
 }
 
-// batchnormEval_3 returns the phase of features.4.conv.3, features.5.conv.3 and features.6.conv.3, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnormEval_3(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x32Eval returns the phase of features.4.conv.3, features.5.conv.3 and features.6.conv.3, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnorm28x28x32Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 32, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_10, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm28x28x32Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_10: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_10 = runtime.BNGeom{
+// batchnorm28x28x32BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm28x28x32BackwardGeom = runtime.BNGeom{
 	H: 28, W: 28, C: 32,
 	In: runtime.Layout{Row: 896, Pix: 32}, Out: runtime.Layout{Row: 896, Pix: 32},
 	DIn: runtime.Layout{Row: 896, Pix: 32}, DOut: runtime.Layout{Row: 896, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_3 returns the phase of features.4.conv.3, features.5.conv.3 and features.6.conv.3, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_3(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x32Backward returns the phase of features.4.conv.3, features.5.conv.3 and features.6.conv.3, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm28x28x32Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 32, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_10, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm28x28x32BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_10: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_10 = runtime.BNGeom{
+// batchnorm28x28x32EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm28x28x32EvalBackwardGeom = runtime.BNGeom{
 	H: 28, W: 28, C: 32,
 	In: runtime.Layout{Row: 896, Pix: 32}, Out: runtime.Layout{Row: 896, Pix: 32},
 	DIn: runtime.Layout{Row: 896, Pix: 32}, DOut: runtime.Layout{Row: 896, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_3 returns the phase of features.4.conv.3, features.5.conv.3 and features.6.conv.3, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_3(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x32EvalBackward returns the phase of features.4.conv.3, features.5.conv.3 and features.6.conv.3, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm28x28x32EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 32, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_10, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm28x28x32EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -4252,109 +4252,109 @@ var conv1x1x192Geom = runtime.ConvGeom{
 	H:       28, W: 28, DInRow: 896,
 }
 
-// conv1x1x192Forward returns the phase of features.5.conv.0.0, features.6.conv.0.0 and features.7.conv.0.0, each with its own buffers and tensors: it computes conv 1x1x192 nobias: output rows [lo, hi).
+// conv1x1x192Forward returns the phase of features.5.conv.0.0, features.6.conv.0.0 and features.7.conv.0.0, on the buffers and tensors given: it computes conv 1x1x192 nobias: output rows [lo, hi).
 func conv1x1x192Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x192Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv1x1x192WeightGrad returns the phase of features.5.conv.0.0, features.6.conv.0.0 and features.7.conv.0.0, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+// conv1x1x192WeightGrad returns the phase of features.5.conv.0.0, features.6.conv.0.0 and features.7.conv.0.0, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
 func conv1x1x192WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1WeightGrad(&conv1x1x192Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv1x1x192TUpdate returns the update of features.5.conv.0.0, features.6.conv.0.0 and features.7.conv.0.0, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv1x1x192TUpdate returns the update of features.5.conv.0.0, features.6.conv.0.0 and features.7.conv.0.0, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv1x1x192TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.Conv1x1Transpose(&conv1x1x192Geom, d, w.P[p0])
 	}
 }
 
-// conv1x1x192InputGrad returns the phase of features.5.conv.0.0 and features.6.conv.0.0, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv1x1x192InputGrad returns the phase of features.5.conv.0.0 and features.6.conv.0.0, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv1x1x192InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1InputGrad(&conv1x1x192Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
 	}
 }
 
-// batchnormGeom_11: batchnorm.
-var batchnormGeom_11 = runtime.BNGeom{
+// batchnorm28x28x192Geom: batchnorm.
+var batchnorm28x28x192Geom = runtime.BNGeom{
 	H: 28, W: 28, C: 192,
 	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Off: 5952, Row: 5760, Pix: 192},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// batchnormStats_4 returns the phase of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_4(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x192Stats returns the phase of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm28x28x192Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 192, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_11, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm28x28x192Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_4 returns the phase of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
-func batchnormForward_4(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x192Forward returns the phase of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
+func batchnorm28x28x192Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad28x28x192p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 192, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_11, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm28x28x192Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_4 returns the update of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_4(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm28x28x192CoefUpdate returns the update of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm28x28x192CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 192, d)
-		runtime.BatchNormEval(&batchnormGeom_11, &v)
+		runtime.BatchNormEval(&batchnorm28x28x192Geom, &v)
 	}
 }
 
-// batchnormEval_4 returns the phase of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
-func batchnormEval_4(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x192Eval returns the phase of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
+func batchnorm28x28x192Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad28x28x192p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 192, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_11, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm28x28x192Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_11: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_11 = runtime.BNGeom{
+// batchnorm28x28x192BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm28x28x192BackwardGeom = runtime.BNGeom{
 	H: 28, W: 28, C: 192,
 	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Off: 5952, Row: 5760, Pix: 192},
 	DIn: runtime.Layout{Row: 5376, Pix: 192}, DOut: runtime.Layout{Row: 5376, Pix: 192},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
 }
 
-// batchnormBackward_4 returns the phase of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_4(p0, s0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x192Backward returns the phase of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm28x28x192Backward(p0, s0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 192, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_11, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+		runtime.BatchNormBackward(&batchnorm28x28x192BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_11: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_11 = runtime.BNGeom{
+// batchnorm28x28x192EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm28x28x192EvalBackwardGeom = runtime.BNGeom{
 	H: 28, W: 28, C: 192,
 	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Off: 5952, Row: 5760, Pix: 192},
 	DIn: runtime.Layout{Row: 5376, Pix: 192}, DOut: runtime.Layout{Row: 5376, Pix: 192},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// batchnormEvalBackward_4 returns the phase of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_4(p0, d0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x192EvalBackward returns the phase of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm28x28x192EvalBackward(p0, d0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 192, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_11, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+		runtime.BatchNormBackward(&batchnorm28x28x192EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
 	}
 }
 
@@ -4367,100 +4367,100 @@ var conv3x3x192Geom = runtime.ConvGeom{
 	H:       28, W: 28, PH: 1, PW: 1, DInRow: 5376,
 }
 
-// conv3x3x192Forward returns the phase of features.5.conv.1.0 and features.6.conv.1.0, each with its own buffers and tensors: it computes conv 3x3x192 p1 g192 nobias: output rows [lo, hi).
+// conv3x3x192Forward returns the phase of features.5.conv.1.0 and features.6.conv.1.0, on the buffers and tensors given: it computes conv 3x3x192 p1 g192 nobias: output rows [lo, hi).
 func conv3x3x192Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.DepthwiseForward(&conv3x3x192Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv3x3x192WeightGrad returns the phase of features.5.conv.1.0 and features.6.conv.1.0, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, channels [16·lo, 16·hi).
+// conv3x3x192WeightGrad returns the phase of features.5.conv.1.0 and features.6.conv.1.0, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, channels [16·lo, 16·hi).
 func conv3x3x192WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.DepthwiseWeightGrad(&conv3x3x192Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], 16*lo, min(16*hi, 192))
 	}
 }
 
-// conv3x3x192InputGrad returns the phase of features.5.conv.1.0 and features.6.conv.1.0, each with its own buffers and tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv3x3x192InputGrad returns the phase of features.5.conv.1.0 and features.6.conv.1.0, on the buffers and tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv3x3x192InputGrad(b0, p0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.DepthwiseInputGrad(&conv3x3x192Geom, c.Scratch, c.F[b0], c.P[p0], c.F[b1], false, lo, hi)
 	}
 }
 
-// batchnormGeom_12: batchnorm.
-var batchnormGeom_12 = runtime.BNGeom{
+// batchnorm28x28x192Geom_2: batchnorm.
+var batchnorm28x28x192Geom_2 = runtime.BNGeom{
 	H: 28, W: 28, C: 192,
 	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Row: 5376, Pix: 192},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// batchnormStats_5 returns the phase of features.5.conv.1.1 and features.6.conv.1.1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_5(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x192Stats_2 returns the phase of features.5.conv.1.1 and features.6.conv.1.1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm28x28x192Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 192, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_12, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm28x28x192Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_5 returns the phase of features.5.conv.1.1 and features.6.conv.1.1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
-func batchnormForward_5(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x192Forward_2 returns the phase of features.5.conv.1.1 and features.6.conv.1.1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
+func batchnorm28x28x192Forward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 192, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_12, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm28x28x192Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_5 returns the update of features.5.conv.1.1 and features.6.conv.1.1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_5(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm28x28x192CoefUpdate_2 returns the update of features.5.conv.1.1 and features.6.conv.1.1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm28x28x192CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 192, d)
-		runtime.BatchNormEval(&batchnormGeom_12, &v)
+		runtime.BatchNormEval(&batchnorm28x28x192Geom_2, &v)
 	}
 }
 
-// batchnormEval_5 returns the phase of features.5.conv.1.1 and features.6.conv.1.1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
-func batchnormEval_5(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x192Eval_2 returns the phase of features.5.conv.1.1 and features.6.conv.1.1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
+func batchnorm28x28x192Eval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 192, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_12, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm28x28x192Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_12: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_12 = runtime.BNGeom{
+// batchnorm28x28x192BackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnorm28x28x192BackwardGeom_2 = runtime.BNGeom{
 	H: 28, W: 28, C: 192,
 	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Row: 5376, Pix: 192},
 	DIn: runtime.Layout{Row: 5376, Pix: 192}, DOut: runtime.Layout{Row: 5376, Pix: 192},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_5 returns the phase of features.5.conv.1.1 and features.6.conv.1.1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_5(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x192Backward_2 returns the phase of features.5.conv.1.1 and features.6.conv.1.1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm28x28x192Backward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 192, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_12, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm28x28x192BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_12: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_12 = runtime.BNGeom{
+// batchnorm28x28x192EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnorm28x28x192EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 28, W: 28, C: 192,
 	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Row: 5376, Pix: 192},
 	DIn: runtime.Layout{Row: 5376, Pix: 192}, DOut: runtime.Layout{Row: 5376, Pix: 192},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_5 returns the phase of features.5.conv.1.1 and features.6.conv.1.1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_5(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x192EvalBackward_2 returns the phase of features.5.conv.1.1 and features.6.conv.1.1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm28x28x192EvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 192, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_12, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm28x28x192EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -4472,21 +4472,21 @@ var conv1x1x32Geom_2 = runtime.ConvGeom{
 	H:       28, W: 28, DInRow: 5376,
 }
 
-// conv1x1x32Forward returns the phase of features.5.conv.2 and features.6.conv.2, each with its own buffers and tensors: it computes conv 1x1x32 nobias: output rows [lo, hi).
+// conv1x1x32Forward returns the phase of features.5.conv.2 and features.6.conv.2, on the buffers and tensors given: it computes conv 1x1x32 nobias: output rows [lo, hi).
 func conv1x1x32Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x32Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv1x1x32WeightGrad returns the phase of features.5.conv.2 and features.6.conv.2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+// conv1x1x32WeightGrad returns the phase of features.5.conv.2 and features.6.conv.2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
 func conv1x1x32WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1WeightGrad(&conv1x1x32Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv1x1x32PrevActGeom_2: the derivative of features.5.relu62, in place on its output's gradient.
+// conv1x1x32PrevActGeom_2: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x32PrevActGeom_2 = runtime.EltGeom{
 	H: 28, W: 28, C: 192,
 	Out: runtime.Layout{Row: 5376, Pix: 192}, In: []runtime.Layout{{Row: 5376, Pix: 192}},
@@ -4494,14 +4494,14 @@ var conv1x1x32PrevActGeom_2 = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
-// conv1x1x32TUpdate returns the update of features.5.conv.2 and features.6.conv.2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv1x1x32TUpdate returns the update of features.5.conv.2 and features.6.conv.2, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv1x1x32TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.Conv1x1Transpose(&conv1x1x32Geom_2, d, w.P[p0])
 	}
 }
 
-// conv1x1x32InputGrad returns the phase of features.5.conv.2 and features.6.conv.2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv1x1x32InputGrad returns the phase of features.5.conv.2 and features.6.conv.2, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv1x1x32InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1InputGrad(&conv1x1x32Geom_2, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
@@ -4510,24 +4510,24 @@ func conv1x1x32InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// residualForward returns the phase of features.5.add1 and features.6.add1, each with its own buffers: it computes residual, rows [lo, hi).
-func residualForward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// residual28x28x32Forward returns the phase of features.5.add1 and features.6.add1, on the buffers given: it computes residual, rows [lo, hi).
+func residual28x28x32Forward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Add(&conv1x1x32StoreGeom, c.F[b0], [][]float32{c.F[f78], c.F[b1]}, lo, hi)
 	}
 }
 
-// residualBackGeom_2: the gradient of the residual.
-var residualBackGeom_2 = runtime.EltGeom{
+// residual28x28x32BackGeom: the gradient of the residual.
+var residual28x28x32BackGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 32,
 	DOut: runtime.Layout{Row: 896, Pix: 32}, DIn: []runtime.Layout{{Row: 896, Pix: 32}, {Row: 896, Pix: 32}}, Acc: []bool{false, false},
 }
 
-// residualInputGrad returns the phase of features.5.add1 and features.6.add1, each with its own buffers: it computes the gradients of residual's inputs, rows [lo, hi).
-func residualInputGrad(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// residual28x28x32InputGrad returns the phase of features.5.add1 and features.6.add1, on the buffers given: it computes the gradients of residual's inputs, rows [lo, hi).
+func residual28x28x32InputGrad(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		d := [2][]float32{c.F[b0], c.F[b1]}
-		runtime.AddBackward(&residualBackGeom_2, d[:], c.F[b2], lo, hi)
+		runtime.AddBackward(&residual28x28x32BackGeom, d[:], c.F[b2], lo, hi)
 	}
 }
 
@@ -4560,8 +4560,8 @@ func features_7_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.DepthwiseInputGrad(&conv3x3x192Geom_2, c.Scratch, c.F[f29], c.P[features_7_conv_1_0W], c.F[f67], false, lo, hi)
 }
 
-// batchnormGeom_13: batchnorm.
-var batchnormGeom_13 = runtime.BNGeom{
+// batchnorm14x14x192Geom: batchnorm.
+var batchnorm14x14x192Geom = runtime.BNGeom{
 	H: 14, W: 14, C: 192,
 	In: runtime.Layout{Row: 2688, Pix: 192}, Out: runtime.Layout{Row: 2688, Pix: 192},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -4573,29 +4573,29 @@ func features_7_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_7_conv_1_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_7_conv_1_1W, 192, c.B[features_7_conv_1_1Batch])
-	runtime.BatchNormStats(&batchnormGeom_13, c.Scratch, &v, c.Batch.F(f76), lo, hi)
+	runtime.BatchNormStats(&batchnorm14x14x192Geom, c.Scratch, &v, c.Batch.F(f76), lo, hi)
 }
 
 // features_7_conv_1_1Forward computes features.7.conv.1.1 (batchnorm) + features.7.relu62 (relu6) with the batch statistics, rows [lo, hi).
 func features_7_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_7_conv_1_1W, 192, c.B[features_7_conv_1_1Batch])
-	runtime.BatchNormApply(&batchnormGeom_13, &v, c.F[f77], c.F[f76], lo, hi)
+	runtime.BatchNormApply(&batchnorm14x14x192Geom, &v, c.F[f77], c.F[f76], lo, hi)
 }
 
 // features_7_conv_1_1CoefUpdate computes features.7.conv.1.1's inference-mode coefficients (running statistics).
 func features_7_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_7_conv_1_1W, 192, d)
-	runtime.BatchNormEval(&batchnormGeom_13, &v)
+	runtime.BatchNormEval(&batchnorm14x14x192Geom, &v)
 }
 
 // features_7_conv_1_1Eval computes features.7.conv.1.1 (batchnorm) + features.7.relu62 (relu6) in inference mode, rows [lo, hi).
 func features_7_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_7_conv_1_1W, 192, c.D[features_7_conv_1_1Coef])
-	runtime.BatchNormApply(&batchnormGeom_13, &v, c.F[f77], c.F[f76], lo, hi)
+	runtime.BatchNormApply(&batchnorm14x14x192Geom, &v, c.F[f77], c.F[f76], lo, hi)
 }
 
-// batchnormBackwardGeom_13: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_13 = runtime.BNGeom{
+// batchnorm14x14x192BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm14x14x192BackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 192,
 	In: runtime.Layout{Row: 2688, Pix: 192}, Out: runtime.Layout{Row: 2688, Pix: 192},
 	DIn: runtime.Layout{Row: 2688, Pix: 192}, DOut: runtime.Layout{Row: 2688, Pix: 192},
@@ -4606,11 +4606,11 @@ var batchnormBackwardGeom_13 = runtime.BNGeom{
 func features_7_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_7_conv_1_1W, 192, c.B[features_7_conv_1_1Batch])
 	v.DGamma, v.DBeta = c.G[features_7_conv_1_1W], c.G[features_7_conv_1_1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_13, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f76), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm14x14x192BackwardGeom, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f76), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_13: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_13 = runtime.BNGeom{
+// batchnorm14x14x192EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm14x14x192EvalBackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 192,
 	In: runtime.Layout{Row: 2688, Pix: 192}, Out: runtime.Layout{Row: 2688, Pix: 192},
 	DIn: runtime.Layout{Row: 2688, Pix: 192}, DOut: runtime.Layout{Row: 2688, Pix: 192},
@@ -4621,7 +4621,7 @@ var batchnormEvalBackwardGeom_13 = runtime.BNGeom{
 func features_7_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_7_conv_1_1W, 192, c.D[features_7_conv_1_1Coef])
 	v.DGamma, v.DBeta = c.G[features_7_conv_1_1W], c.G[features_7_conv_1_1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_13, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f76), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm14x14x192EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f76), nil, lo, hi)
 }
 
 // conv1x1x64Geom: conv 1x1x64 nobias.
@@ -4642,7 +4642,7 @@ func features_7_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1WeightGrad(&conv1x1x64Geom, c.Scratch, c.G[features_7_conv_2W], nil, c.F[f77], c.F[f95], lo, hi)
 }
 
-// conv1x1x64PrevActGeom: the derivative of features.7.relu62, in place on its output's gradient.
+// conv1x1x64PrevActGeom: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x64PrevActGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 192,
 	Out: runtime.Layout{Row: 2688, Pix: 192}, In: []runtime.Layout{{Row: 2688, Pix: 192}},
@@ -4662,79 +4662,79 @@ func features_7_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv1x1x64PrevActGeom, c.F[f68], c.F[f68], nil, c.F[f77], lo, hi)
 }
 
-// batchnormGeom_14: batchnorm.
-var batchnormGeom_14 = runtime.BNGeom{
+// batchnorm14x14x64Geom: batchnorm.
+var batchnorm14x14x64Geom = runtime.BNGeom{
 	H: 14, W: 14, C: 64,
 	In: runtime.Layout{Row: 896, Pix: 64}, Out: runtime.Layout{Row: 896, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormStats_6 returns the phase of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_6(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x64Stats returns the phase of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm14x14x64Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 64, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_14, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm14x14x64Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_6 returns the phase of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnormForward_6(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x64Forward returns the phase of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnorm14x14x64Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 64, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_14, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm14x14x64Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_6 returns the update of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_6(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm14x14x64CoefUpdate returns the update of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm14x14x64CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 64, d)
-		runtime.BatchNormEval(&batchnormGeom_14, &v)
+		runtime.BatchNormEval(&batchnorm14x14x64Geom, &v)
 	}
 }
 
-// batchnormEval_6 returns the phase of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnormEval_6(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x64Eval returns the phase of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnorm14x14x64Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 64, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_14, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm14x14x64Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_14: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_14 = runtime.BNGeom{
+// batchnorm14x14x64BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm14x14x64BackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 64,
 	In: runtime.Layout{Row: 896, Pix: 64}, Out: runtime.Layout{Row: 896, Pix: 64},
 	DIn: runtime.Layout{Row: 896, Pix: 64}, DOut: runtime.Layout{Row: 896, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_6 returns the phase of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_6(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x64Backward returns the phase of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm14x14x64Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 64, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_14, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm14x14x64BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_14: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_14 = runtime.BNGeom{
+// batchnorm14x14x64EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm14x14x64EvalBackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 64,
 	In: runtime.Layout{Row: 896, Pix: 64}, Out: runtime.Layout{Row: 896, Pix: 64},
 	DIn: runtime.Layout{Row: 896, Pix: 64}, DOut: runtime.Layout{Row: 896, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_6 returns the phase of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_6(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x64EvalBackward returns the phase of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm14x14x64EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 64, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_14, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm14x14x64EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -4746,109 +4746,109 @@ var conv1x1x384Geom = runtime.ConvGeom{
 	H:       14, W: 14, DInRow: 896,
 }
 
-// conv1x1x384Forward returns the phase of features.8.conv.0.0, features.9.conv.0.0, features.10.conv.0.0 and features.11.conv.0.0, each with its own buffers and tensors: it computes conv 1x1x384 nobias: output rows [lo, hi).
+// conv1x1x384Forward returns the phase of features.8.conv.0.0, features.9.conv.0.0, features.10.conv.0.0 and features.11.conv.0.0, on the buffers and tensors given: it computes conv 1x1x384 nobias: output rows [lo, hi).
 func conv1x1x384Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x384Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv1x1x384WeightGrad returns the phase of features.8.conv.0.0, features.9.conv.0.0, features.10.conv.0.0 and features.11.conv.0.0, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+// conv1x1x384WeightGrad returns the phase of features.8.conv.0.0, features.9.conv.0.0, features.10.conv.0.0 and features.11.conv.0.0, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
 func conv1x1x384WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1WeightGrad(&conv1x1x384Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv1x1x384TUpdate returns the update of features.8.conv.0.0, features.9.conv.0.0, features.10.conv.0.0 and features.11.conv.0.0, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv1x1x384TUpdate returns the update of features.8.conv.0.0, features.9.conv.0.0, features.10.conv.0.0 and features.11.conv.0.0, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv1x1x384TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.Conv1x1Transpose(&conv1x1x384Geom, d, w.P[p0])
 	}
 }
 
-// conv1x1x384InputGrad returns the phase of features.8.conv.0.0, features.9.conv.0.0 and features.10.conv.0.0, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv1x1x384InputGrad returns the phase of features.8.conv.0.0, features.9.conv.0.0 and features.10.conv.0.0, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv1x1x384InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1InputGrad(&conv1x1x384Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
 	}
 }
 
-// batchnormGeom_15: batchnorm.
-var batchnormGeom_15 = runtime.BNGeom{
+// batchnorm14x14x384Geom: batchnorm.
+var batchnorm14x14x384Geom = runtime.BNGeom{
 	H: 14, W: 14, C: 384,
 	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// batchnormStats_7 returns the phase of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_7(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x384Stats returns the phase of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm14x14x384Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 384, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_15, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm14x14x384Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_7 returns the phase of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
-func batchnormForward_7(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x384Forward returns the phase of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
+func batchnorm14x14x384Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad14x14x384p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 384, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_15, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm14x14x384Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_7 returns the update of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_7(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm14x14x384CoefUpdate returns the update of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm14x14x384CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 384, d)
-		runtime.BatchNormEval(&batchnormGeom_15, &v)
+		runtime.BatchNormEval(&batchnorm14x14x384Geom, &v)
 	}
 }
 
-// batchnormEval_7 returns the phase of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
-func batchnormEval_7(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x384Eval returns the phase of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
+func batchnorm14x14x384Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad14x14x384p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 384, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_15, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm14x14x384Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_15: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_15 = runtime.BNGeom{
+// batchnorm14x14x384BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm14x14x384BackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 384,
 	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384},
 	DIn: runtime.Layout{Row: 5376, Pix: 384}, DOut: runtime.Layout{Row: 5376, Pix: 384},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
 }
 
-// batchnormBackward_7 returns the phase of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_7(p0, s0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x384Backward returns the phase of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm14x14x384Backward(p0, s0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 384, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_15, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+		runtime.BatchNormBackward(&batchnorm14x14x384BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_15: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_15 = runtime.BNGeom{
+// batchnorm14x14x384EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm14x14x384EvalBackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 384,
 	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384},
 	DIn: runtime.Layout{Row: 5376, Pix: 384}, DOut: runtime.Layout{Row: 5376, Pix: 384},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// batchnormEvalBackward_7 returns the phase of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_7(p0, d0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x384EvalBackward returns the phase of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm14x14x384EvalBackward(p0, d0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 384, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_15, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+		runtime.BatchNormBackward(&batchnorm14x14x384EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
 	}
 }
 
@@ -4861,100 +4861,100 @@ var conv3x3x384Geom = runtime.ConvGeom{
 	H:       14, W: 14, PH: 1, PW: 1, DInRow: 5376,
 }
 
-// conv3x3x384Forward returns the phase of features.8.conv.1.0, features.9.conv.1.0, features.10.conv.1.0 and features.11.conv.1.0, each with its own buffers and tensors: it computes conv 3x3x384 p1 g384 nobias: output rows [lo, hi).
+// conv3x3x384Forward returns the phase of features.8.conv.1.0, features.9.conv.1.0, features.10.conv.1.0 and features.11.conv.1.0, on the buffers and tensors given: it computes conv 3x3x384 p1 g384 nobias: output rows [lo, hi).
 func conv3x3x384Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.DepthwiseForward(&conv3x3x384Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv3x3x384WeightGrad returns the phase of features.8.conv.1.0, features.9.conv.1.0, features.10.conv.1.0 and features.11.conv.1.0, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, channels [16·lo, 16·hi).
+// conv3x3x384WeightGrad returns the phase of features.8.conv.1.0, features.9.conv.1.0, features.10.conv.1.0 and features.11.conv.1.0, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, channels [16·lo, 16·hi).
 func conv3x3x384WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.DepthwiseWeightGrad(&conv3x3x384Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], 16*lo, min(16*hi, 384))
 	}
 }
 
-// conv3x3x384InputGrad returns the phase of features.8.conv.1.0, features.9.conv.1.0, features.10.conv.1.0 and features.11.conv.1.0, each with its own buffers and tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv3x3x384InputGrad returns the phase of features.8.conv.1.0, features.9.conv.1.0, features.10.conv.1.0 and features.11.conv.1.0, on the buffers and tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv3x3x384InputGrad(b0, p0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.DepthwiseInputGrad(&conv3x3x384Geom, c.Scratch, c.F[b0], c.P[p0], c.F[b1], false, lo, hi)
 	}
 }
 
-// batchnormGeom_16: batchnorm.
-var batchnormGeom_16 = runtime.BNGeom{
+// batchnorm14x14x384Geom_2: batchnorm.
+var batchnorm14x14x384Geom_2 = runtime.BNGeom{
 	H: 14, W: 14, C: 384,
 	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Row: 5376, Pix: 384},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// batchnormStats_8 returns the phase of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_8(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x384Stats_2 returns the phase of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm14x14x384Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 384, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_16, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm14x14x384Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_8 returns the phase of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
-func batchnormForward_8(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x384Forward_2 returns the phase of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
+func batchnorm14x14x384Forward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 384, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_16, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm14x14x384Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_8 returns the update of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_8(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm14x14x384CoefUpdate_2 returns the update of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm14x14x384CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 384, d)
-		runtime.BatchNormEval(&batchnormGeom_16, &v)
+		runtime.BatchNormEval(&batchnorm14x14x384Geom_2, &v)
 	}
 }
 
-// batchnormEval_8 returns the phase of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
-func batchnormEval_8(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x384Eval_2 returns the phase of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
+func batchnorm14x14x384Eval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 384, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_16, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm14x14x384Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_16: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_16 = runtime.BNGeom{
+// batchnorm14x14x384BackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnorm14x14x384BackwardGeom_2 = runtime.BNGeom{
 	H: 14, W: 14, C: 384,
 	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Row: 5376, Pix: 384},
 	DIn: runtime.Layout{Row: 5376, Pix: 384}, DOut: runtime.Layout{Row: 5376, Pix: 384},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_8 returns the phase of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_8(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x384Backward_2 returns the phase of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm14x14x384Backward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 384, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_16, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm14x14x384BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_16: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_16 = runtime.BNGeom{
+// batchnorm14x14x384EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnorm14x14x384EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 14, W: 14, C: 384,
 	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Row: 5376, Pix: 384},
 	DIn: runtime.Layout{Row: 5376, Pix: 384}, DOut: runtime.Layout{Row: 5376, Pix: 384},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_8 returns the phase of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_8(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x384EvalBackward_2 returns the phase of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm14x14x384EvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 384, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_16, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm14x14x384EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -4966,21 +4966,21 @@ var conv1x1x64Geom_2 = runtime.ConvGeom{
 	H:       14, W: 14, DInRow: 5376,
 }
 
-// conv1x1x64Forward returns the phase of features.8.conv.2, features.9.conv.2 and features.10.conv.2, each with its own buffers and tensors: it computes conv 1x1x64 nobias: output rows [lo, hi).
+// conv1x1x64Forward returns the phase of features.8.conv.2, features.9.conv.2 and features.10.conv.2, on the buffers and tensors given: it computes conv 1x1x64 nobias: output rows [lo, hi).
 func conv1x1x64Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x64Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv1x1x64WeightGrad returns the phase of features.8.conv.2, features.9.conv.2 and features.10.conv.2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+// conv1x1x64WeightGrad returns the phase of features.8.conv.2, features.9.conv.2 and features.10.conv.2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
 func conv1x1x64WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1WeightGrad(&conv1x1x64Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv1x1x64PrevActGeom_2: the derivative of features.8.relu62, in place on its output's gradient.
+// conv1x1x64PrevActGeom_2: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x64PrevActGeom_2 = runtime.EltGeom{
 	H: 14, W: 14, C: 384,
 	Out: runtime.Layout{Row: 5376, Pix: 384}, In: []runtime.Layout{{Row: 5376, Pix: 384}},
@@ -4988,14 +4988,14 @@ var conv1x1x64PrevActGeom_2 = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
-// conv1x1x64TUpdate returns the update of features.8.conv.2, features.9.conv.2 and features.10.conv.2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv1x1x64TUpdate returns the update of features.8.conv.2, features.9.conv.2 and features.10.conv.2, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv1x1x64TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.Conv1x1Transpose(&conv1x1x64Geom_2, d, w.P[p0])
 	}
 }
 
-// conv1x1x64InputGrad returns the phase of features.8.conv.2, features.9.conv.2 and features.10.conv.2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv1x1x64InputGrad returns the phase of features.8.conv.2, features.9.conv.2 and features.10.conv.2, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv1x1x64InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1InputGrad(&conv1x1x64Geom_2, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
@@ -5004,24 +5004,24 @@ func conv1x1x64InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// residualForward_2 returns the phase of features.8.add1, features.9.add1 and features.10.add1, each with its own buffers: it computes residual, rows [lo, hi).
-func residualForward_2(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// residual14x14x64Forward returns the phase of features.8.add1, features.9.add1 and features.10.add1, on the buffers given: it computes residual, rows [lo, hi).
+func residual14x14x64Forward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Add(&conv1x1x64StoreGeom, c.F[b0], [][]float32{c.F[f92], c.F[b1]}, lo, hi)
 	}
 }
 
-// residualBackGeom_3: the gradient of the residual.
-var residualBackGeom_3 = runtime.EltGeom{
+// residual14x14x64BackGeom: the gradient of the residual.
+var residual14x14x64BackGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 64,
 	DOut: runtime.Layout{Row: 896, Pix: 64}, DIn: []runtime.Layout{{Row: 896, Pix: 64}, {Row: 896, Pix: 64}}, Acc: []bool{false, false},
 }
 
-// residualInputGrad_2 returns the phase of features.8.add1, features.9.add1 and features.10.add1, each with its own buffers: it computes the gradients of residual's inputs, rows [lo, hi).
-func residualInputGrad_2(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// residual14x14x64InputGrad returns the phase of features.8.add1, features.9.add1 and features.10.add1, on the buffers given: it computes the gradients of residual's inputs, rows [lo, hi).
+func residual14x14x64InputGrad(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		d := [2][]float32{c.F[b0], c.F[b1]}
-		runtime.AddBackward(&residualBackGeom_3, d[:], c.F[b2], lo, hi)
+		runtime.AddBackward(&residual14x14x64BackGeom, d[:], c.F[b2], lo, hi)
 	}
 }
 
@@ -5060,79 +5060,79 @@ func features_11_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv1x1x64PrevActGeom_2, c.F[f33], c.F[f33], nil, c.F[f62], lo, hi)
 }
 
-// batchnormGeom_17: batchnorm.
-var batchnormGeom_17 = runtime.BNGeom{
+// batchnorm14x14x96Geom: batchnorm.
+var batchnorm14x14x96Geom = runtime.BNGeom{
 	H: 14, W: 14, C: 96,
 	In: runtime.Layout{Row: 1344, Pix: 96}, Out: runtime.Layout{Row: 1344, Pix: 96},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormStats_9 returns the phase of features.11.conv.3, features.12.conv.3 and features.13.conv.3, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_9(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x96Stats returns the phase of features.11.conv.3, features.12.conv.3 and features.13.conv.3, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm14x14x96Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 96, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_17, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm14x14x96Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_9 returns the phase of features.11.conv.3, features.12.conv.3 and features.13.conv.3, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnormForward_9(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x96Forward returns the phase of features.11.conv.3, features.12.conv.3 and features.13.conv.3, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnorm14x14x96Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 96, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_17, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm14x14x96Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_9 returns the update of features.11.conv.3, features.12.conv.3 and features.13.conv.3, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_9(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm14x14x96CoefUpdate returns the update of features.11.conv.3, features.12.conv.3 and features.13.conv.3, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm14x14x96CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 96, d)
-		runtime.BatchNormEval(&batchnormGeom_17, &v)
+		runtime.BatchNormEval(&batchnorm14x14x96Geom, &v)
 	}
 }
 
-// batchnormEval_9 returns the phase of features.11.conv.3, features.12.conv.3 and features.13.conv.3, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnormEval_9(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x96Eval returns the phase of features.11.conv.3, features.12.conv.3 and features.13.conv.3, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnorm14x14x96Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 96, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_17, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm14x14x96Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_17: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_17 = runtime.BNGeom{
+// batchnorm14x14x96BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm14x14x96BackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 96,
 	In: runtime.Layout{Row: 1344, Pix: 96}, Out: runtime.Layout{Row: 1344, Pix: 96},
 	DIn: runtime.Layout{Row: 1344, Pix: 96}, DOut: runtime.Layout{Row: 1344, Pix: 96},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_9 returns the phase of features.11.conv.3, features.12.conv.3 and features.13.conv.3, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_9(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x96Backward returns the phase of features.11.conv.3, features.12.conv.3 and features.13.conv.3, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm14x14x96Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 96, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_17, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm14x14x96BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_17: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_17 = runtime.BNGeom{
+// batchnorm14x14x96EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm14x14x96EvalBackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 96,
 	In: runtime.Layout{Row: 1344, Pix: 96}, Out: runtime.Layout{Row: 1344, Pix: 96},
 	DIn: runtime.Layout{Row: 1344, Pix: 96}, DOut: runtime.Layout{Row: 1344, Pix: 96},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_9 returns the phase of features.11.conv.3, features.12.conv.3 and features.13.conv.3, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_9(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x96EvalBackward returns the phase of features.11.conv.3, features.12.conv.3 and features.13.conv.3, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm14x14x96EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 96, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_17, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm14x14x96EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -5144,109 +5144,109 @@ var conv1x1x576Geom = runtime.ConvGeom{
 	H:       14, W: 14, DInRow: 1344,
 }
 
-// conv1x1x576Forward returns the phase of features.12.conv.0.0, features.13.conv.0.0 and features.14.conv.0.0, each with its own buffers and tensors: it computes conv 1x1x576 nobias: output rows [lo, hi).
+// conv1x1x576Forward returns the phase of features.12.conv.0.0, features.13.conv.0.0 and features.14.conv.0.0, on the buffers and tensors given: it computes conv 1x1x576 nobias: output rows [lo, hi).
 func conv1x1x576Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x576Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv1x1x576WeightGrad returns the phase of features.12.conv.0.0, features.13.conv.0.0 and features.14.conv.0.0, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+// conv1x1x576WeightGrad returns the phase of features.12.conv.0.0, features.13.conv.0.0 and features.14.conv.0.0, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
 func conv1x1x576WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1WeightGrad(&conv1x1x576Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv1x1x576TUpdate returns the update of features.12.conv.0.0, features.13.conv.0.0 and features.14.conv.0.0, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv1x1x576TUpdate returns the update of features.12.conv.0.0, features.13.conv.0.0 and features.14.conv.0.0, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv1x1x576TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.Conv1x1Transpose(&conv1x1x576Geom, d, w.P[p0])
 	}
 }
 
-// conv1x1x576InputGrad returns the phase of features.12.conv.0.0 and features.13.conv.0.0, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv1x1x576InputGrad returns the phase of features.12.conv.0.0 and features.13.conv.0.0, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv1x1x576InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1InputGrad(&conv1x1x576Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
 	}
 }
 
-// batchnormGeom_18: batchnorm.
-var batchnormGeom_18 = runtime.BNGeom{
+// batchnorm14x14x576Geom: batchnorm.
+var batchnorm14x14x576Geom = runtime.BNGeom{
 	H: 14, W: 14, C: 576,
 	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Off: 9792, Row: 9216, Pix: 576},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// batchnormStats_10 returns the phase of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_10(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x576Stats returns the phase of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm14x14x576Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 576, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_18, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm14x14x576Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_10 returns the phase of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
-func batchnormForward_10(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x576Forward returns the phase of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
+func batchnorm14x14x576Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad14x14x576p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 576, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_18, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm14x14x576Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_10 returns the update of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_10(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm14x14x576CoefUpdate returns the update of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm14x14x576CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 576, d)
-		runtime.BatchNormEval(&batchnormGeom_18, &v)
+		runtime.BatchNormEval(&batchnorm14x14x576Geom, &v)
 	}
 }
 
-// batchnormEval_10 returns the phase of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
-func batchnormEval_10(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x576Eval returns the phase of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
+func batchnorm14x14x576Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad14x14x576p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 576, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_18, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm14x14x576Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_18: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_18 = runtime.BNGeom{
+// batchnorm14x14x576BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm14x14x576BackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 576,
 	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Off: 9792, Row: 9216, Pix: 576},
 	DIn: runtime.Layout{Row: 8064, Pix: 576}, DOut: runtime.Layout{Row: 8064, Pix: 576},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
 }
 
-// batchnormBackward_10 returns the phase of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_10(p0, s0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x576Backward returns the phase of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm14x14x576Backward(p0, s0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 576, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_18, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+		runtime.BatchNormBackward(&batchnorm14x14x576BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_18: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_18 = runtime.BNGeom{
+// batchnorm14x14x576EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm14x14x576EvalBackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 576,
 	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Off: 9792, Row: 9216, Pix: 576},
 	DIn: runtime.Layout{Row: 8064, Pix: 576}, DOut: runtime.Layout{Row: 8064, Pix: 576},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// batchnormEvalBackward_10 returns the phase of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_10(p0, d0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x576EvalBackward returns the phase of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm14x14x576EvalBackward(p0, d0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 576, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_18, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+		runtime.BatchNormBackward(&batchnorm14x14x576EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
 	}
 }
 
@@ -5259,100 +5259,100 @@ var conv3x3x576Geom = runtime.ConvGeom{
 	H:       14, W: 14, PH: 1, PW: 1, DInRow: 8064,
 }
 
-// conv3x3x576Forward returns the phase of features.12.conv.1.0 and features.13.conv.1.0, each with its own buffers and tensors: it computes conv 3x3x576 p1 g576 nobias: output rows [lo, hi).
+// conv3x3x576Forward returns the phase of features.12.conv.1.0 and features.13.conv.1.0, on the buffers and tensors given: it computes conv 3x3x576 p1 g576 nobias: output rows [lo, hi).
 func conv3x3x576Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.DepthwiseForward(&conv3x3x576Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv3x3x576WeightGrad returns the phase of features.12.conv.1.0 and features.13.conv.1.0, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, channels [16·lo, 16·hi).
+// conv3x3x576WeightGrad returns the phase of features.12.conv.1.0 and features.13.conv.1.0, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, channels [16·lo, 16·hi).
 func conv3x3x576WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.DepthwiseWeightGrad(&conv3x3x576Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], 16*lo, min(16*hi, 576))
 	}
 }
 
-// conv3x3x576InputGrad returns the phase of features.12.conv.1.0 and features.13.conv.1.0, each with its own buffers and tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv3x3x576InputGrad returns the phase of features.12.conv.1.0 and features.13.conv.1.0, on the buffers and tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv3x3x576InputGrad(b0, p0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.DepthwiseInputGrad(&conv3x3x576Geom, c.Scratch, c.F[b0], c.P[p0], c.F[b1], false, lo, hi)
 	}
 }
 
-// batchnormGeom_19: batchnorm.
-var batchnormGeom_19 = runtime.BNGeom{
+// batchnorm14x14x576Geom_2: batchnorm.
+var batchnorm14x14x576Geom_2 = runtime.BNGeom{
 	H: 14, W: 14, C: 576,
 	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Row: 8064, Pix: 576},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// batchnormStats_11 returns the phase of features.12.conv.1.1 and features.13.conv.1.1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_11(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x576Stats_2 returns the phase of features.12.conv.1.1 and features.13.conv.1.1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm14x14x576Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 576, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_19, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm14x14x576Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_11 returns the phase of features.12.conv.1.1 and features.13.conv.1.1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
-func batchnormForward_11(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x576Forward_2 returns the phase of features.12.conv.1.1 and features.13.conv.1.1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
+func batchnorm14x14x576Forward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 576, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_19, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm14x14x576Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_11 returns the update of features.12.conv.1.1 and features.13.conv.1.1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_11(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm14x14x576CoefUpdate_2 returns the update of features.12.conv.1.1 and features.13.conv.1.1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm14x14x576CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 576, d)
-		runtime.BatchNormEval(&batchnormGeom_19, &v)
+		runtime.BatchNormEval(&batchnorm14x14x576Geom_2, &v)
 	}
 }
 
-// batchnormEval_11 returns the phase of features.12.conv.1.1 and features.13.conv.1.1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
-func batchnormEval_11(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x576Eval_2 returns the phase of features.12.conv.1.1 and features.13.conv.1.1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
+func batchnorm14x14x576Eval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 576, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_19, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm14x14x576Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_19: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_19 = runtime.BNGeom{
+// batchnorm14x14x576BackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnorm14x14x576BackwardGeom_2 = runtime.BNGeom{
 	H: 14, W: 14, C: 576,
 	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Row: 8064, Pix: 576},
 	DIn: runtime.Layout{Row: 8064, Pix: 576}, DOut: runtime.Layout{Row: 8064, Pix: 576},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_11 returns the phase of features.12.conv.1.1 and features.13.conv.1.1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_11(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x576Backward_2 returns the phase of features.12.conv.1.1 and features.13.conv.1.1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm14x14x576Backward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 576, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_19, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm14x14x576BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_19: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_19 = runtime.BNGeom{
+// batchnorm14x14x576EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnorm14x14x576EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 14, W: 14, C: 576,
 	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Row: 8064, Pix: 576},
 	DIn: runtime.Layout{Row: 8064, Pix: 576}, DOut: runtime.Layout{Row: 8064, Pix: 576},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_11 returns the phase of features.12.conv.1.1 and features.13.conv.1.1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_11(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x576EvalBackward_2 returns the phase of features.12.conv.1.1 and features.13.conv.1.1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm14x14x576EvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 576, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_19, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm14x14x576EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -5364,21 +5364,21 @@ var conv1x1x96Geom_3 = runtime.ConvGeom{
 	H:       14, W: 14, DInRow: 8064,
 }
 
-// conv1x1x96Forward returns the phase of features.12.conv.2 and features.13.conv.2, each with its own buffers and tensors: it computes conv 1x1x96 nobias: output rows [lo, hi).
+// conv1x1x96Forward returns the phase of features.12.conv.2 and features.13.conv.2, on the buffers and tensors given: it computes conv 1x1x96 nobias: output rows [lo, hi).
 func conv1x1x96Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x96Geom_3, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv1x1x96WeightGrad returns the phase of features.12.conv.2 and features.13.conv.2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+// conv1x1x96WeightGrad returns the phase of features.12.conv.2 and features.13.conv.2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
 func conv1x1x96WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1WeightGrad(&conv1x1x96Geom_3, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv1x1x96PrevActGeom: the derivative of features.12.relu62, in place on its output's gradient.
+// conv1x1x96PrevActGeom: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x96PrevActGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 576,
 	Out: runtime.Layout{Row: 8064, Pix: 576}, In: []runtime.Layout{{Row: 8064, Pix: 576}},
@@ -5386,14 +5386,14 @@ var conv1x1x96PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
-// conv1x1x96TUpdate returns the update of features.12.conv.2 and features.13.conv.2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv1x1x96TUpdate returns the update of features.12.conv.2 and features.13.conv.2, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv1x1x96TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.Conv1x1Transpose(&conv1x1x96Geom_3, d, w.P[p0])
 	}
 }
 
-// conv1x1x96InputGrad returns the phase of features.12.conv.2 and features.13.conv.2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv1x1x96InputGrad returns the phase of features.12.conv.2 and features.13.conv.2, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv1x1x96InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1InputGrad(&conv1x1x96Geom_3, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
@@ -5402,24 +5402,24 @@ func conv1x1x96InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// residualForward_3 returns the phase of features.12.add1 and features.13.add1, each with its own buffers: it computes residual, rows [lo, hi).
-func residualForward_3(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// residual14x14x96Forward returns the phase of features.12.add1 and features.13.add1, on the buffers given: it computes residual, rows [lo, hi).
+func residual14x14x96Forward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Add(&conv1x1x96StoreGeom, c.F[b0], [][]float32{c.F[f78], c.F[b1]}, lo, hi)
 	}
 }
 
-// residualBackGeom_4: the gradient of the residual.
-var residualBackGeom_4 = runtime.EltGeom{
+// residual14x14x96BackGeom: the gradient of the residual.
+var residual14x14x96BackGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 96,
 	DOut: runtime.Layout{Row: 1344, Pix: 96}, DIn: []runtime.Layout{{Row: 1344, Pix: 96}, {Row: 1344, Pix: 96}}, Acc: []bool{false, false},
 }
 
-// residualInputGrad_3 returns the phase of features.12.add1 and features.13.add1, each with its own buffers: it computes the gradients of residual's inputs, rows [lo, hi).
-func residualInputGrad_3(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// residual14x14x96InputGrad returns the phase of features.12.add1 and features.13.add1, on the buffers given: it computes the gradients of residual's inputs, rows [lo, hi).
+func residual14x14x96InputGrad(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		d := [2][]float32{c.F[b0], c.F[b1]}
-		runtime.AddBackward(&residualBackGeom_4, d[:], c.F[b2], lo, hi)
+		runtime.AddBackward(&residual14x14x96BackGeom, d[:], c.F[b2], lo, hi)
 	}
 }
 
@@ -5452,8 +5452,8 @@ func features_14_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.DepthwiseInputGrad(&conv3x3x576Geom_2, c.Scratch, c.F[f41], c.P[features_14_conv_1_0W], c.F[f67], false, lo, hi)
 }
 
-// batchnormGeom_20: batchnorm.
-var batchnormGeom_20 = runtime.BNGeom{
+// batchnorm7x7x576Geom: batchnorm.
+var batchnorm7x7x576Geom = runtime.BNGeom{
 	H: 7, W: 7, C: 576,
 	In: runtime.Layout{Row: 4032, Pix: 576}, Out: runtime.Layout{Row: 4032, Pix: 576},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -5465,29 +5465,29 @@ func features_14_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_14_conv_1_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_14_conv_1_1W, 576, c.B[features_14_conv_1_1Batch])
-	runtime.BatchNormStats(&batchnormGeom_20, c.Scratch, &v, c.Batch.F(f78), lo, hi)
+	runtime.BatchNormStats(&batchnorm7x7x576Geom, c.Scratch, &v, c.Batch.F(f78), lo, hi)
 }
 
 // features_14_conv_1_1Forward computes features.14.conv.1.1 (batchnorm) + features.14.relu62 (relu6) with the batch statistics, rows [lo, hi).
 func features_14_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_14_conv_1_1W, 576, c.B[features_14_conv_1_1Batch])
-	runtime.BatchNormApply(&batchnormGeom_20, &v, c.F[f79], c.F[f78], lo, hi)
+	runtime.BatchNormApply(&batchnorm7x7x576Geom, &v, c.F[f79], c.F[f78], lo, hi)
 }
 
 // features_14_conv_1_1CoefUpdate computes features.14.conv.1.1's inference-mode coefficients (running statistics).
 func features_14_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_14_conv_1_1W, 576, d)
-	runtime.BatchNormEval(&batchnormGeom_20, &v)
+	runtime.BatchNormEval(&batchnorm7x7x576Geom, &v)
 }
 
 // features_14_conv_1_1Eval computes features.14.conv.1.1 (batchnorm) + features.14.relu62 (relu6) in inference mode, rows [lo, hi).
 func features_14_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_14_conv_1_1W, 576, c.D[features_14_conv_1_1Coef])
-	runtime.BatchNormApply(&batchnormGeom_20, &v, c.F[f79], c.F[f78], lo, hi)
+	runtime.BatchNormApply(&batchnorm7x7x576Geom, &v, c.F[f79], c.F[f78], lo, hi)
 }
 
-// batchnormBackwardGeom_20: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_20 = runtime.BNGeom{
+// batchnorm7x7x576BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm7x7x576BackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 576,
 	In: runtime.Layout{Row: 4032, Pix: 576}, Out: runtime.Layout{Row: 4032, Pix: 576},
 	DIn: runtime.Layout{Row: 4032, Pix: 576}, DOut: runtime.Layout{Row: 4032, Pix: 576},
@@ -5498,11 +5498,11 @@ var batchnormBackwardGeom_20 = runtime.BNGeom{
 func features_14_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_14_conv_1_1W, 576, c.B[features_14_conv_1_1Batch])
 	v.DGamma, v.DBeta = c.G[features_14_conv_1_1W], c.G[features_14_conv_1_1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_20, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f78), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm7x7x576BackwardGeom, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f78), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_20: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_20 = runtime.BNGeom{
+// batchnorm7x7x576EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm7x7x576EvalBackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 576,
 	In: runtime.Layout{Row: 4032, Pix: 576}, Out: runtime.Layout{Row: 4032, Pix: 576},
 	DIn: runtime.Layout{Row: 4032, Pix: 576}, DOut: runtime.Layout{Row: 4032, Pix: 576},
@@ -5513,7 +5513,7 @@ var batchnormEvalBackwardGeom_20 = runtime.BNGeom{
 func features_14_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_14_conv_1_1W, 576, c.D[features_14_conv_1_1Coef])
 	v.DGamma, v.DBeta = c.G[features_14_conv_1_1W], c.G[features_14_conv_1_1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_20, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f78), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm7x7x576EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f78), nil, lo, hi)
 }
 
 // conv1x1x160Geom: conv 1x1x160 nobias.
@@ -5534,7 +5534,7 @@ func features_14_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1WeightGrad(&conv1x1x160Geom, c.Scratch, c.G[features_14_conv_2W], nil, c.F[f79], c.F[f103], lo, hi)
 }
 
-// conv1x1x160PrevActGeom: the derivative of features.14.relu62, in place on its output's gradient.
+// conv1x1x160PrevActGeom: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x160PrevActGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 576,
 	Out: runtime.Layout{Row: 4032, Pix: 576}, In: []runtime.Layout{{Row: 4032, Pix: 576}},
@@ -5554,79 +5554,79 @@ func features_14_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv1x1x160PrevActGeom, c.F[f68], c.F[f68], nil, c.F[f79], lo, hi)
 }
 
-// batchnormGeom_21: batchnorm.
-var batchnormGeom_21 = runtime.BNGeom{
+// batchnorm7x7x160Geom: batchnorm.
+var batchnorm7x7x160Geom = runtime.BNGeom{
 	H: 7, W: 7, C: 160,
 	In: runtime.Layout{Row: 1120, Pix: 160}, Out: runtime.Layout{Row: 1120, Pix: 160},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormStats_12 returns the phase of features.14.conv.3, features.15.conv.3 and features.16.conv.3, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_12(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x160Stats returns the phase of features.14.conv.3, features.15.conv.3 and features.16.conv.3, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm7x7x160Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 160, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_21, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm7x7x160Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_12 returns the phase of features.14.conv.3, features.15.conv.3 and features.16.conv.3, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnormForward_12(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x160Forward returns the phase of features.14.conv.3, features.15.conv.3 and features.16.conv.3, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnorm7x7x160Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 160, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_21, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm7x7x160Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_12 returns the update of features.14.conv.3, features.15.conv.3 and features.16.conv.3, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_12(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm7x7x160CoefUpdate returns the update of features.14.conv.3, features.15.conv.3 and features.16.conv.3, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm7x7x160CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 160, d)
-		runtime.BatchNormEval(&batchnormGeom_21, &v)
+		runtime.BatchNormEval(&batchnorm7x7x160Geom, &v)
 	}
 }
 
-// batchnormEval_12 returns the phase of features.14.conv.3, features.15.conv.3 and features.16.conv.3, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnormEval_12(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x160Eval returns the phase of features.14.conv.3, features.15.conv.3 and features.16.conv.3, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnorm7x7x160Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 160, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_21, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm7x7x160Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_21: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_21 = runtime.BNGeom{
+// batchnorm7x7x160BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm7x7x160BackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 160,
 	In: runtime.Layout{Row: 1120, Pix: 160}, Out: runtime.Layout{Row: 1120, Pix: 160},
 	DIn: runtime.Layout{Row: 1120, Pix: 160}, DOut: runtime.Layout{Row: 1120, Pix: 160},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_12 returns the phase of features.14.conv.3, features.15.conv.3 and features.16.conv.3, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_12(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x160Backward returns the phase of features.14.conv.3, features.15.conv.3 and features.16.conv.3, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm7x7x160Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 160, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_21, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm7x7x160BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_21: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_21 = runtime.BNGeom{
+// batchnorm7x7x160EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm7x7x160EvalBackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 160,
 	In: runtime.Layout{Row: 1120, Pix: 160}, Out: runtime.Layout{Row: 1120, Pix: 160},
 	DIn: runtime.Layout{Row: 1120, Pix: 160}, DOut: runtime.Layout{Row: 1120, Pix: 160},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_12 returns the phase of features.14.conv.3, features.15.conv.3 and features.16.conv.3, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_12(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x160EvalBackward returns the phase of features.14.conv.3, features.15.conv.3 and features.16.conv.3, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm7x7x160EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 160, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_21, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm7x7x160EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -5638,109 +5638,109 @@ var conv1x1x960Geom = runtime.ConvGeom{
 	H:       7, W: 7, DInRow: 1120,
 }
 
-// conv1x1x960Forward returns the phase of features.15.conv.0.0, features.16.conv.0.0 and features.17.conv.0.0, each with its own buffers and tensors: it computes conv 1x1x960 nobias: output rows [lo, hi).
+// conv1x1x960Forward returns the phase of features.15.conv.0.0, features.16.conv.0.0 and features.17.conv.0.0, on the buffers and tensors given: it computes conv 1x1x960 nobias: output rows [lo, hi).
 func conv1x1x960Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x960Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv1x1x960WeightGrad returns the phase of features.15.conv.0.0, features.16.conv.0.0 and features.17.conv.0.0, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+// conv1x1x960WeightGrad returns the phase of features.15.conv.0.0, features.16.conv.0.0 and features.17.conv.0.0, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
 func conv1x1x960WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1WeightGrad(&conv1x1x960Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv1x1x960TUpdate returns the update of features.15.conv.0.0, features.16.conv.0.0 and features.17.conv.0.0, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv1x1x960TUpdate returns the update of features.15.conv.0.0, features.16.conv.0.0 and features.17.conv.0.0, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv1x1x960TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.Conv1x1Transpose(&conv1x1x960Geom, d, w.P[p0])
 	}
 }
 
-// conv1x1x960InputGrad returns the phase of features.15.conv.0.0 and features.16.conv.0.0, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv1x1x960InputGrad returns the phase of features.15.conv.0.0 and features.16.conv.0.0, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv1x1x960InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1InputGrad(&conv1x1x960Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
 	}
 }
 
-// batchnormGeom_22: batchnorm.
-var batchnormGeom_22 = runtime.BNGeom{
+// batchnorm7x7x960Geom: batchnorm.
+var batchnorm7x7x960Geom = runtime.BNGeom{
 	H: 7, W: 7, C: 960,
 	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Off: 9600, Row: 8640, Pix: 960},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// batchnormStats_13 returns the phase of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_13(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x960Stats returns the phase of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm7x7x960Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 960, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_22, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm7x7x960Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_13 returns the phase of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
-func batchnormForward_13(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x960Forward returns the phase of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
+func batchnorm7x7x960Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad7x7x960p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 960, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_22, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm7x7x960Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_13 returns the update of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_13(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm7x7x960CoefUpdate returns the update of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm7x7x960CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 960, d)
-		runtime.BatchNormEval(&batchnormGeom_22, &v)
+		runtime.BatchNormEval(&batchnorm7x7x960Geom, &v)
 	}
 }
 
-// batchnormEval_13 returns the phase of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
-func batchnormEval_13(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x960Eval returns the phase of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
+func batchnorm7x7x960Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad7x7x960p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 960, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_22, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm7x7x960Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_22: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_22 = runtime.BNGeom{
+// batchnorm7x7x960BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm7x7x960BackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 960,
 	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Off: 9600, Row: 8640, Pix: 960},
 	DIn: runtime.Layout{Row: 6720, Pix: 960}, DOut: runtime.Layout{Row: 6720, Pix: 960},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
 }
 
-// batchnormBackward_13 returns the phase of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_13(p0, s0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x960Backward returns the phase of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm7x7x960Backward(p0, s0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 960, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_22, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+		runtime.BatchNormBackward(&batchnorm7x7x960BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_22: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_22 = runtime.BNGeom{
+// batchnorm7x7x960EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm7x7x960EvalBackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 960,
 	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Off: 9600, Row: 8640, Pix: 960},
 	DIn: runtime.Layout{Row: 6720, Pix: 960}, DOut: runtime.Layout{Row: 6720, Pix: 960},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// batchnormEvalBackward_13 returns the phase of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_13(p0, d0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x960EvalBackward returns the phase of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm7x7x960EvalBackward(p0, d0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 960, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_22, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+		runtime.BatchNormBackward(&batchnorm7x7x960EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
 	}
 }
 
@@ -5753,100 +5753,100 @@ var conv3x3x960Geom = runtime.ConvGeom{
 	H:       7, W: 7, PH: 1, PW: 1, DInRow: 6720,
 }
 
-// conv3x3x960Forward returns the phase of features.15.conv.1.0, features.16.conv.1.0 and features.17.conv.1.0, each with its own buffers and tensors: it computes conv 3x3x960 p1 g960 nobias: output rows [lo, hi).
+// conv3x3x960Forward returns the phase of features.15.conv.1.0, features.16.conv.1.0 and features.17.conv.1.0, on the buffers and tensors given: it computes conv 3x3x960 p1 g960 nobias: output rows [lo, hi).
 func conv3x3x960Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.DepthwiseForward(&conv3x3x960Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv3x3x960WeightGrad returns the phase of features.15.conv.1.0, features.16.conv.1.0 and features.17.conv.1.0, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, channels [16·lo, 16·hi).
+// conv3x3x960WeightGrad returns the phase of features.15.conv.1.0, features.16.conv.1.0 and features.17.conv.1.0, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, channels [16·lo, 16·hi).
 func conv3x3x960WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.DepthwiseWeightGrad(&conv3x3x960Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], 16*lo, min(16*hi, 960))
 	}
 }
 
-// conv3x3x960InputGrad returns the phase of features.15.conv.1.0, features.16.conv.1.0 and features.17.conv.1.0, each with its own buffers and tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv3x3x960InputGrad returns the phase of features.15.conv.1.0, features.16.conv.1.0 and features.17.conv.1.0, on the buffers and tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv3x3x960InputGrad(b0, p0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.DepthwiseInputGrad(&conv3x3x960Geom, c.Scratch, c.F[b0], c.P[p0], c.F[b1], false, lo, hi)
 	}
 }
 
-// batchnormGeom_23: batchnorm.
-var batchnormGeom_23 = runtime.BNGeom{
+// batchnorm7x7x960Geom_2: batchnorm.
+var batchnorm7x7x960Geom_2 = runtime.BNGeom{
 	H: 7, W: 7, C: 960,
 	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Row: 6720, Pix: 960},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// batchnormStats_14 returns the phase of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_14(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x960Stats_2 returns the phase of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm7x7x960Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 960, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_23, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm7x7x960Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_14 returns the phase of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
-func batchnormForward_14(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x960Forward_2 returns the phase of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
+func batchnorm7x7x960Forward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 960, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_23, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm7x7x960Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_14 returns the update of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_14(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm7x7x960CoefUpdate_2 returns the update of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm7x7x960CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 960, d)
-		runtime.BatchNormEval(&batchnormGeom_23, &v)
+		runtime.BatchNormEval(&batchnorm7x7x960Geom_2, &v)
 	}
 }
 
-// batchnormEval_14 returns the phase of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
-func batchnormEval_14(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x960Eval_2 returns the phase of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
+func batchnorm7x7x960Eval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 960, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_23, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm7x7x960Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_23: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_23 = runtime.BNGeom{
+// batchnorm7x7x960BackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnorm7x7x960BackwardGeom_2 = runtime.BNGeom{
 	H: 7, W: 7, C: 960,
 	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Row: 6720, Pix: 960},
 	DIn: runtime.Layout{Row: 6720, Pix: 960}, DOut: runtime.Layout{Row: 6720, Pix: 960},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_14 returns the phase of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_14(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x960Backward_2 returns the phase of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm7x7x960Backward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 960, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_23, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm7x7x960BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_23: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_23 = runtime.BNGeom{
+// batchnorm7x7x960EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnorm7x7x960EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 7, W: 7, C: 960,
 	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Row: 6720, Pix: 960},
 	DIn: runtime.Layout{Row: 6720, Pix: 960}, DOut: runtime.Layout{Row: 6720, Pix: 960},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_14 returns the phase of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_14(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x960EvalBackward_2 returns the phase of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm7x7x960EvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 960, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_23, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm7x7x960EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -5858,21 +5858,21 @@ var conv1x1x160Geom_2 = runtime.ConvGeom{
 	H:       7, W: 7, DInRow: 6720,
 }
 
-// conv1x1x160Forward returns the phase of features.15.conv.2 and features.16.conv.2, each with its own buffers and tensors: it computes conv 1x1x160 nobias: output rows [lo, hi).
+// conv1x1x160Forward returns the phase of features.15.conv.2 and features.16.conv.2, on the buffers and tensors given: it computes conv 1x1x160 nobias: output rows [lo, hi).
 func conv1x1x160Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x160Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv1x1x160WeightGrad returns the phase of features.15.conv.2 and features.16.conv.2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+// conv1x1x160WeightGrad returns the phase of features.15.conv.2 and features.16.conv.2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
 func conv1x1x160WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1WeightGrad(&conv1x1x160Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv1x1x160PrevActGeom_2: the derivative of features.15.relu62, in place on its output's gradient.
+// conv1x1x160PrevActGeom_2: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x160PrevActGeom_2 = runtime.EltGeom{
 	H: 7, W: 7, C: 960,
 	Out: runtime.Layout{Row: 6720, Pix: 960}, In: []runtime.Layout{{Row: 6720, Pix: 960}},
@@ -5880,14 +5880,14 @@ var conv1x1x160PrevActGeom_2 = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
-// conv1x1x160TUpdate returns the update of features.15.conv.2 and features.16.conv.2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv1x1x160TUpdate returns the update of features.15.conv.2 and features.16.conv.2, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv1x1x160TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.Conv1x1Transpose(&conv1x1x160Geom_2, d, w.P[p0])
 	}
 }
 
-// conv1x1x160InputGrad returns the phase of features.15.conv.2 and features.16.conv.2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv1x1x160InputGrad returns the phase of features.15.conv.2 and features.16.conv.2, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv1x1x160InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1InputGrad(&conv1x1x160Geom_2, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
@@ -5896,24 +5896,24 @@ func conv1x1x160InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// residualForward_4 returns the phase of features.15.add1 and features.16.add1, each with its own buffers: it computes residual, rows [lo, hi).
-func residualForward_4(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// residual7x7x160Forward returns the phase of features.15.add1 and features.16.add1, on the buffers given: it computes residual, rows [lo, hi).
+func residual7x7x160Forward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Add(&conv1x1x160StoreGeom, c.F[b0], [][]float32{c.F[f92], c.F[b1]}, lo, hi)
 	}
 }
 
-// residualBackGeom_5: the gradient of the residual.
-var residualBackGeom_5 = runtime.EltGeom{
+// residual7x7x160BackGeom: the gradient of the residual.
+var residual7x7x160BackGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 160,
 	DOut: runtime.Layout{Row: 1120, Pix: 160}, DIn: []runtime.Layout{{Row: 1120, Pix: 160}, {Row: 1120, Pix: 160}}, Acc: []bool{false, false},
 }
 
-// residualInputGrad_4 returns the phase of features.15.add1 and features.16.add1, each with its own buffers: it computes the gradients of residual's inputs, rows [lo, hi).
-func residualInputGrad_4(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// residual7x7x160InputGrad returns the phase of features.15.add1 and features.16.add1, on the buffers given: it computes the gradients of residual's inputs, rows [lo, hi).
+func residual7x7x160InputGrad(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		d := [2][]float32{c.F[b0], c.F[b1]}
-		runtime.AddBackward(&residualBackGeom_5, d[:], c.F[b2], lo, hi)
+		runtime.AddBackward(&residual7x7x160BackGeom, d[:], c.F[b2], lo, hi)
 	}
 }
 
@@ -5952,8 +5952,8 @@ func features_17_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv1x1x160PrevActGeom_2, c.F[f64], c.F[f64], nil, c.F[f75], lo, hi)
 }
 
-// batchnormGeom_24: batchnorm.
-var batchnormGeom_24 = runtime.BNGeom{
+// batchnorm7x7x320Geom: batchnorm.
+var batchnorm7x7x320Geom = runtime.BNGeom{
 	H: 7, W: 7, C: 320,
 	In: runtime.Layout{Row: 2240, Pix: 320}, Out: runtime.Layout{Row: 2240, Pix: 320},
 	Eps: 1e-05, Momentum: 0.1,
@@ -5965,29 +5965,29 @@ func features_17_conv_3Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_17_conv_3Count][0]++
 	}
 	v := bnVecs(c.Weights, features_17_conv_3W, 320, c.B[features_17_conv_3Batch])
-	runtime.BatchNormStats(&batchnormGeom_24, c.Scratch, &v, c.Batch.F(f92), lo, hi)
+	runtime.BatchNormStats(&batchnorm7x7x320Geom, c.Scratch, &v, c.Batch.F(f92), lo, hi)
 }
 
 // features_17_conv_3Forward computes features.17.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
 func features_17_conv_3Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_17_conv_3W, 320, c.B[features_17_conv_3Batch])
-	runtime.BatchNormApply(&batchnormGeom_24, &v, c.F[f93], c.F[f92], lo, hi)
+	runtime.BatchNormApply(&batchnorm7x7x320Geom, &v, c.F[f93], c.F[f92], lo, hi)
 }
 
 // features_17_conv_3CoefUpdate computes features.17.conv.3's inference-mode coefficients (running statistics).
 func features_17_conv_3CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_17_conv_3W, 320, d)
-	runtime.BatchNormEval(&batchnormGeom_24, &v)
+	runtime.BatchNormEval(&batchnorm7x7x320Geom, &v)
 }
 
 // features_17_conv_3Eval computes features.17.conv.3 (batchnorm) in inference mode, rows [lo, hi).
 func features_17_conv_3Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_17_conv_3W, 320, c.D[features_17_conv_3Coef])
-	runtime.BatchNormApply(&batchnormGeom_24, &v, c.F[f93], c.F[f92], lo, hi)
+	runtime.BatchNormApply(&batchnorm7x7x320Geom, &v, c.F[f93], c.F[f92], lo, hi)
 }
 
-// batchnormBackwardGeom_24: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_24 = runtime.BNGeom{
+// batchnorm7x7x320BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm7x7x320BackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 320,
 	In: runtime.Layout{Row: 2240, Pix: 320}, Out: runtime.Layout{Row: 2240, Pix: 320},
 	DIn: runtime.Layout{Row: 2240, Pix: 320}, DOut: runtime.Layout{Row: 2240, Pix: 320},
@@ -5998,11 +5998,11 @@ var batchnormBackwardGeom_24 = runtime.BNGeom{
 func features_17_conv_3Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_17_conv_3W, 320, c.B[features_17_conv_3Batch])
 	v.DGamma, v.DBeta = c.G[features_17_conv_3W], c.G[features_17_conv_3B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_24, c.Scratch, &v, c.Batch.F(f93), c.Batch.F(f63), c.Batch.F(f92), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm7x7x320BackwardGeom, c.Scratch, &v, c.Batch.F(f93), c.Batch.F(f63), c.Batch.F(f92), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_24: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_24 = runtime.BNGeom{
+// batchnorm7x7x320EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm7x7x320EvalBackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 320,
 	In: runtime.Layout{Row: 2240, Pix: 320}, Out: runtime.Layout{Row: 2240, Pix: 320},
 	DIn: runtime.Layout{Row: 2240, Pix: 320}, DOut: runtime.Layout{Row: 2240, Pix: 320},
@@ -6013,7 +6013,7 @@ var batchnormEvalBackwardGeom_24 = runtime.BNGeom{
 func features_17_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_17_conv_3W, 320, c.D[features_17_conv_3Coef])
 	v.DGamma, v.DBeta = c.G[features_17_conv_3W], c.G[features_17_conv_3B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_24, c.Scratch, &v, c.Batch.F(f93), c.Batch.F(f63), c.Batch.F(f92), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm7x7x320EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f93), c.Batch.F(f63), c.Batch.F(f92), nil, lo, hi)
 }
 
 // conv1x1x1280Geom: conv 1x1x1280 nobias.
@@ -6044,8 +6044,8 @@ func features_18_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x1280Geom, c.Scratch, c.F[f63], c.D[features_18_0T], c.F[f65], false, lo, hi)
 }
 
-// batchnormGeom_25: batchnorm.
-var batchnormGeom_25 = runtime.BNGeom{
+// batchnorm7x7x1280Geom: batchnorm.
+var batchnorm7x7x1280Geom = runtime.BNGeom{
 	H: 7, W: 7, C: 1280,
 	In: runtime.Layout{Row: 8960, Pix: 1280}, Out: runtime.Layout{Row: 8960, Pix: 1280},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -6057,29 +6057,29 @@ func features_18_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_18_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_18_1W, 1280, c.B[features_18_1Batch])
-	runtime.BatchNormStats(&batchnormGeom_25, c.Scratch, &v, c.Batch.F(f63), lo, hi)
+	runtime.BatchNormStats(&batchnorm7x7x1280Geom, c.Scratch, &v, c.Batch.F(f63), lo, hi)
 }
 
 // features_18_1Forward computes features.18.1 (batchnorm) + relu62 (relu6) with the batch statistics, rows [lo, hi).
 func features_18_1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_18_1W, 1280, c.B[features_18_1Batch])
-	runtime.BatchNormApply(&batchnormGeom_25, &v, c.F[f64], c.F[f63], lo, hi)
+	runtime.BatchNormApply(&batchnorm7x7x1280Geom, &v, c.F[f64], c.F[f63], lo, hi)
 }
 
 // features_18_1CoefUpdate computes features.18.1's inference-mode coefficients (running statistics).
 func features_18_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_18_1W, 1280, d)
-	runtime.BatchNormEval(&batchnormGeom_25, &v)
+	runtime.BatchNormEval(&batchnorm7x7x1280Geom, &v)
 }
 
 // features_18_1Eval computes features.18.1 (batchnorm) + relu62 (relu6) in inference mode, rows [lo, hi).
 func features_18_1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_18_1W, 1280, c.D[features_18_1Coef])
-	runtime.BatchNormApply(&batchnormGeom_25, &v, c.F[f64], c.F[f63], lo, hi)
+	runtime.BatchNormApply(&batchnorm7x7x1280Geom, &v, c.F[f64], c.F[f63], lo, hi)
 }
 
-// batchnormBackwardGeom_25: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_25 = runtime.BNGeom{
+// batchnorm7x7x1280BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm7x7x1280BackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 1280,
 	In: runtime.Layout{Row: 8960, Pix: 1280}, Out: runtime.Layout{Row: 8960, Pix: 1280},
 	DIn: runtime.Layout{Row: 8960, Pix: 1280}, DOut: runtime.Layout{Row: 8960, Pix: 1280},
@@ -6090,11 +6090,11 @@ var batchnormBackwardGeom_25 = runtime.BNGeom{
 func features_18_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_18_1W, 1280, c.B[features_18_1Batch])
 	v.DGamma, v.DBeta = c.G[features_18_1W], c.G[features_18_1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_25, c.Scratch, &v, c.Batch.F(f65), c.Batch.F(f66), c.Batch.F(f63), c.Batch.F(f64), lo, hi)
+	runtime.BatchNormBackward(&batchnorm7x7x1280BackwardGeom, c.Scratch, &v, c.Batch.F(f65), c.Batch.F(f66), c.Batch.F(f63), c.Batch.F(f64), lo, hi)
 }
 
-// batchnormEvalBackwardGeom_25: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_25 = runtime.BNGeom{
+// batchnorm7x7x1280EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm7x7x1280EvalBackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 1280,
 	In: runtime.Layout{Row: 8960, Pix: 1280}, Out: runtime.Layout{Row: 8960, Pix: 1280},
 	DIn: runtime.Layout{Row: 8960, Pix: 1280}, DOut: runtime.Layout{Row: 8960, Pix: 1280},
@@ -6105,11 +6105,11 @@ var batchnormEvalBackwardGeom_25 = runtime.BNGeom{
 func features_18_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_18_1W, 1280, c.D[features_18_1Coef])
 	v.DGamma, v.DBeta = c.G[features_18_1W], c.G[features_18_1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_25, c.Scratch, &v, c.Batch.F(f65), c.Batch.F(f66), c.Batch.F(f63), c.Batch.F(f64), lo, hi)
+	runtime.BatchNormBackward(&batchnorm7x7x1280EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f65), c.Batch.F(f66), c.Batch.F(f63), c.Batch.F(f64), lo, hi)
 }
 
-// poolavgBackGeom: pool avg global.
-var poolavgBackGeom = runtime.GlobalPoolGeom{
+// poolavg1x1x1280BackGeom: pool avg global.
+var poolavg1x1x1280BackGeom = runtime.GlobalPoolGeom{
 	H: 7, W: 7, C: 1280,
 	In:  runtime.Layout{Row: 8960, Pix: 1280},
 	DIn: runtime.Layout{Row: 8960, Pix: 1280},
@@ -6117,7 +6117,7 @@ var poolavgBackGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1InputGrad computes the gradient of globalavgpool1's input, channels [lo, hi).
 func globalavgpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolBackward(&poolavgBackGeom, c.F[f66], c.F[f65], lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolavg1x1x1280BackGeom, c.F[f66], c.F[f65], lo, hi)
 }
 
 // classifier_0Forward computes classifier.0 in training mode: draws the sample's mask (in C, H, W order), then applies it.
@@ -6151,7 +6151,7 @@ var dropout0_2EvalGeom = runtime.CopyGeom{
 	Dst: runtime.Layout{Row: 1280, Pix: 1280}, Src: runtime.Layout{Row: 1280, Pix: 1280},
 }
 
-// dropout0_2Eval returns the phase of classifier.0, each with its own buffers: it computes the dropout in inference mode (the identity), rows [lo, hi).
+// dropout0_2Eval returns the phase of classifier.0, on the buffers given: it computes the dropout in inference mode (the identity), rows [lo, hi).
 func dropout0_2Eval(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.CopyMap(&dropout0_2EvalGeom, c.F[b0], c.F[b1], lo, hi)

@@ -611,58 +611,58 @@ var program = engine.Program{
 		bn1Coef:                   {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: bn1CoefUpdate},
 		layer1_0_conv1ForwardU:    {Name: "layer1_0_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3x64ForwardUUpdate(layer1_0_conv1W)},
 		layer1_0_conv1T:           {Name: "layer1_0_conv1T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate(layer1_0_conv1W)},
-		layer1_0_bn1Coef:          {Name: "layer1_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate(layer1_0_bn1W)},
+		layer1_0_bn1Coef:          {Name: "layer1_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm56x56x64CoefUpdate(layer1_0_bn1W)},
 		layer1_0_conv2ForwardU:    {Name: "layer1_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3x64ForwardUUpdate(layer1_0_conv2W)},
 		layer1_0_conv2T:           {Name: "layer1_0_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate_2(layer1_0_conv2W)},
 		layer1_0_conv2TU:          {Name: "layer1_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Back) }, Update: conv3x3x64TUUpdate(layer1_0_conv2T)},
-		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate_2(layer1_0_bn2W)},
+		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm56x56x64CoefUpdate_2(layer1_0_bn2W)},
 		layer1_1_conv1ForwardU:    {Name: "layer1_1_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3x64ForwardUUpdate(layer1_1_conv1W)},
 		layer1_1_conv1T:           {Name: "layer1_1_conv1T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate(layer1_1_conv1W)},
-		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate(layer1_1_bn1W)},
+		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm56x56x64CoefUpdate(layer1_1_bn1W)},
 		layer1_1_conv2ForwardU:    {Name: "layer1_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3x64ForwardUUpdate(layer1_1_conv2W)},
 		layer1_1_conv2T:           {Name: "layer1_1_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate_2(layer1_1_conv2W)},
 		layer1_1_conv2TU:          {Name: "layer1_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Back) }, Update: conv3x3x64TUUpdate(layer1_1_conv2T)},
-		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate_2(layer1_1_bn2W)},
+		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm56x56x64CoefUpdate_2(layer1_1_bn2W)},
 		layer2_0_conv1T:           {Name: "layer2_0_conv1T", Use: engine.Backward, Len: func() int { return 73728 }, Update: layer2_0_conv1TUpdate},
-		layer2_0_bn1Coef:          {Name: "layer2_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_3(layer2_0_bn1W)},
+		layer2_0_bn1Coef:          {Name: "layer2_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate(layer2_0_bn1W)},
 		layer2_0_conv2ForwardU:    {Name: "layer2_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3x128ForwardUUpdate(layer2_0_conv2W)},
 		layer2_0_conv2T:           {Name: "layer2_0_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: conv3x3x128TUpdate(layer2_0_conv2W)},
 		layer2_0_conv2TU:          {Name: "layer2_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Back) }, Update: conv3x3x128TUUpdate(layer2_0_conv2T)},
-		layer2_0_bn2Coef:          {Name: "layer2_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_4(layer2_0_bn2W)},
+		layer2_0_bn2Coef:          {Name: "layer2_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate_2(layer2_0_bn2W)},
 		layer2_0_downsample_0T:    {Name: "layer2_0_downsample_0T", Use: engine.Backward, Len: func() int { return 8192 }, Update: layer2_0_downsample_0TUpdate},
-		layer2_0_downsample_1Coef: {Name: "layer2_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_4(layer2_0_downsample_1W)},
+		layer2_0_downsample_1Coef: {Name: "layer2_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate_2(layer2_0_downsample_1W)},
 		layer2_1_conv1ForwardU:    {Name: "layer2_1_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3x128ForwardUUpdate(layer2_1_conv1W)},
 		layer2_1_conv1T:           {Name: "layer2_1_conv1T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_1_conv1TUpdate},
-		layer2_1_bn1Coef:          {Name: "layer2_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_3(layer2_1_bn1W)},
+		layer2_1_bn1Coef:          {Name: "layer2_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate(layer2_1_bn1W)},
 		layer2_1_conv2ForwardU:    {Name: "layer2_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3x128ForwardUUpdate(layer2_1_conv2W)},
 		layer2_1_conv2T:           {Name: "layer2_1_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: conv3x3x128TUpdate(layer2_1_conv2W)},
 		layer2_1_conv2TU:          {Name: "layer2_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Back) }, Update: conv3x3x128TUUpdate(layer2_1_conv2T)},
-		layer2_1_bn2Coef:          {Name: "layer2_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_4(layer2_1_bn2W)},
+		layer2_1_bn2Coef:          {Name: "layer2_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate_2(layer2_1_bn2W)},
 		layer3_0_conv1T:           {Name: "layer3_0_conv1T", Use: engine.Backward, Len: func() int { return 294912 }, Update: layer3_0_conv1TUpdate},
-		layer3_0_bn1Coef:          {Name: "layer3_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_5(layer3_0_bn1W)},
+		layer3_0_bn1Coef:          {Name: "layer3_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate(layer3_0_bn1W)},
 		layer3_0_conv2ForwardU:    {Name: "layer3_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_0_conv2W)},
 		layer3_0_conv2T:           {Name: "layer3_0_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv3x3x256TUpdate(layer3_0_conv2W)},
 		layer3_0_conv2TU:          {Name: "layer3_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3x256TUUpdate(layer3_0_conv2T)},
-		layer3_0_bn2Coef:          {Name: "layer3_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_6(layer3_0_bn2W)},
+		layer3_0_bn2Coef:          {Name: "layer3_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate_2(layer3_0_bn2W)},
 		layer3_0_downsample_0T:    {Name: "layer3_0_downsample_0T", Use: engine.Backward, Len: func() int { return 32768 }, Update: layer3_0_downsample_0TUpdate},
-		layer3_0_downsample_1Coef: {Name: "layer3_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_6(layer3_0_downsample_1W)},
+		layer3_0_downsample_1Coef: {Name: "layer3_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate_2(layer3_0_downsample_1W)},
 		layer3_1_conv1ForwardU:    {Name: "layer3_1_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_1_conv1W)},
 		layer3_1_conv1T:           {Name: "layer3_1_conv1T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_1_conv1TUpdate},
-		layer3_1_bn1Coef:          {Name: "layer3_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_5(layer3_1_bn1W)},
+		layer3_1_bn1Coef:          {Name: "layer3_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate(layer3_1_bn1W)},
 		layer3_1_conv2ForwardU:    {Name: "layer3_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_1_conv2W)},
 		layer3_1_conv2T:           {Name: "layer3_1_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv3x3x256TUpdate(layer3_1_conv2W)},
 		layer3_1_conv2TU:          {Name: "layer3_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3x256TUUpdate(layer3_1_conv2T)},
-		layer3_1_bn2Coef:          {Name: "layer3_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_6(layer3_1_bn2W)},
+		layer3_1_bn2Coef:          {Name: "layer3_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate_2(layer3_1_bn2W)},
 		layer4_0_conv1T:           {Name: "layer4_0_conv1T", Use: engine.Backward, Len: func() int { return 1179648 }, Update: layer4_0_conv1TUpdate},
-		layer4_0_bn1Coef:          {Name: "layer4_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_7(layer4_0_bn1W)},
+		layer4_0_bn1Coef:          {Name: "layer4_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm7x7x512CoefUpdate(layer4_0_bn1W)},
 		layer4_0_conv2T:           {Name: "layer4_0_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: conv3x3x512TUpdate(layer4_0_conv2W)},
-		layer4_0_bn2Coef:          {Name: "layer4_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_8(layer4_0_bn2W)},
+		layer4_0_bn2Coef:          {Name: "layer4_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm7x7x512CoefUpdate_2(layer4_0_bn2W)},
 		layer4_0_downsample_0T:    {Name: "layer4_0_downsample_0T", Use: engine.Backward, Len: func() int { return 131072 }, Update: layer4_0_downsample_0TUpdate},
-		layer4_0_downsample_1Coef: {Name: "layer4_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_8(layer4_0_downsample_1W)},
+		layer4_0_downsample_1Coef: {Name: "layer4_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm7x7x512CoefUpdate_2(layer4_0_downsample_1W)},
 		layer4_1_conv1T:           {Name: "layer4_1_conv1T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: layer4_1_conv1TUpdate},
-		layer4_1_bn1Coef:          {Name: "layer4_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_7(layer4_1_bn1W)},
+		layer4_1_bn1Coef:          {Name: "layer4_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm7x7x512CoefUpdate(layer4_1_bn1W)},
 		layer4_1_conv2T:           {Name: "layer4_1_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: conv3x3x512TUpdate(layer4_1_conv2W)},
-		layer4_1_bn2Coef:          {Name: "layer4_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_8(layer4_1_bn2W)},
+		layer4_1_bn2Coef:          {Name: "layer4_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm7x7x512CoefUpdate_2(layer4_1_bn2W)},
 	},
 	Buffers: []engine.Buffer{
 		f0:  {Len: 158700},
@@ -780,7 +780,7 @@ var program = engine.Program{
 			{N: 7, Run: layer4_1_conv2Infer, Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
-			{N: 512, Run: poolavgInfer(f45, f46), Mode: engine.Inference},
+			{N: 512, Run: poolavg1x1x512Infer(f45, f46), Mode: engine.Inference},
 		}},
 		{Name: "fc (inference)", Forward: []engine.Phase{
 			{N: 1000, Run: fc1000Infer(f45), Mode: engine.Inference},
@@ -810,11 +810,11 @@ var program = engine.Program{
 			{N: 56, Run: conv3x3x64InputGrad(f11, layer1_0_conv1T, f6)},
 		}},
 		{Name: "layer1.0.bn1+layer1.0.relu1 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnormStats(layer1_0_bn1Count, layer1_0_bn1W, layer1_0_bn1Batch, f9), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnormForward(f5, layer1_0_bn1W, layer1_0_bn1Batch, f9), Mode: engine.Training},
+			{N: 64, Run: batchnorm56x56x64Stats(layer1_0_bn1Count, layer1_0_bn1W, layer1_0_bn1Batch, f9), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnorm56x56x64Forward(f5, layer1_0_bn1W, layer1_0_bn1Batch, f9), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnormBackward(layer1_0_bn1W, layer1_0_bn1Batch, layer1_0_bn1B, f6, f10, f9), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnormEvalBackward(layer1_0_bn1W, layer1_0_bn1Coef, layer1_0_bn1B, f6, f10, f9), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnorm56x56x64Backward(layer1_0_bn1W, layer1_0_bn1Batch, layer1_0_bn1B, f6, f10, f9), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnorm56x56x64EvalBackward(layer1_0_bn1W, layer1_0_bn1Coef, layer1_0_bn1B, f6, f10, f9), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.conv2 (training)", Forward: []engine.Phase{
 			{N: 28, Run: conv3x3x64Forward(f10, f5, layer1_0_conv2ForwardU), Mode: engine.Training},
@@ -823,16 +823,16 @@ var program = engine.Program{
 			{N: 28, Run: conv3x3x64InputGrad_2(f10, f6, layer1_0_conv2TU, f5)},
 		}},
 		{Name: "layer1.0.bn2 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnormStats_2(layer1_0_bn2Count, layer1_0_bn2W, layer1_0_bn2Batch, f10), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnormForward_2(layer1_0_bn2W, layer1_0_bn2Batch, f7, f10), Mode: engine.Training},
+			{N: 64, Run: batchnorm56x56x64Stats_2(layer1_0_bn2Count, layer1_0_bn2W, layer1_0_bn2Batch, f10), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnorm56x56x64Forward_2(layer1_0_bn2W, layer1_0_bn2Batch, f7, f10), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnormBackward_2(layer1_0_bn2W, layer1_0_bn2Batch, layer1_0_bn2B, f6, f12, f10), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnormEvalBackward_2(layer1_0_bn2W, layer1_0_bn2Coef, layer1_0_bn2B, f6, f12, f10), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnorm56x56x64Backward_2(layer1_0_bn2W, layer1_0_bn2Batch, layer1_0_bn2B, f6, f12, f10), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnorm56x56x64EvalBackward_2(layer1_0_bn2W, layer1_0_bn2Coef, layer1_0_bn2B, f6, f12, f10), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.add1+layer1.0.relu2 (training)", Forward: []engine.Phase{
-			{N: 56, Run: residualForward(f6, f7, f4), Mode: engine.Training},
+			{N: 56, Run: residual56x56x64Forward(f6, f7, f4), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 56, Run: residualInputGrad(f13, f6, f12, f11)},
+			{N: 56, Run: residual56x56x64InputGrad(f13, f6, f12, f11)},
 		}},
 		{Name: "layer1.1.conv1 (training)", Forward: []engine.Phase{
 			{N: 28, Run: conv3x3x64Forward(f11, f6, layer1_1_conv1ForwardU), Mode: engine.Training},
@@ -841,11 +841,11 @@ var program = engine.Program{
 			{N: 56, Run: conv3x3x64InputGrad(f13, layer1_1_conv1T, f8)},
 		}},
 		{Name: "layer1.1.bn1+layer1.1.relu1 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnormStats(layer1_1_bn1Count, layer1_1_bn1W, layer1_1_bn1Batch, f11), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnormForward(f7, layer1_1_bn1W, layer1_1_bn1Batch, f11), Mode: engine.Training},
+			{N: 64, Run: batchnorm56x56x64Stats(layer1_1_bn1Count, layer1_1_bn1W, layer1_1_bn1Batch, f11), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnorm56x56x64Forward(f7, layer1_1_bn1W, layer1_1_bn1Batch, f11), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnormBackward(layer1_1_bn1W, layer1_1_bn1Batch, layer1_1_bn1B, f8, f12, f11), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnormEvalBackward(layer1_1_bn1W, layer1_1_bn1Coef, layer1_1_bn1B, f8, f12, f11), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnorm56x56x64Backward(layer1_1_bn1W, layer1_1_bn1Batch, layer1_1_bn1B, f8, f12, f11), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnorm56x56x64EvalBackward(layer1_1_bn1W, layer1_1_bn1Coef, layer1_1_bn1B, f8, f12, f11), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.conv2 (training)", Forward: []engine.Phase{
 			{N: 28, Run: conv3x3x64Forward(f12, f7, layer1_1_conv2ForwardU), Mode: engine.Training},
@@ -854,16 +854,16 @@ var program = engine.Program{
 			{N: 28, Run: conv3x3x64InputGrad_2(f12, f8, layer1_1_conv2TU, f7)},
 		}},
 		{Name: "layer1.1.bn2 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnormStats_2(layer1_1_bn2Count, layer1_1_bn2W, layer1_1_bn2Batch, f12), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnormForward_2(layer1_1_bn2W, layer1_1_bn2Batch, f13, f12), Mode: engine.Training},
+			{N: 64, Run: batchnorm56x56x64Stats_2(layer1_1_bn2Count, layer1_1_bn2W, layer1_1_bn2Batch, f12), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnorm56x56x64Forward_2(layer1_1_bn2W, layer1_1_bn2Batch, f13, f12), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnormBackward_2(layer1_1_bn2W, layer1_1_bn2Batch, layer1_1_bn2B, f8, f14, f12), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnormEvalBackward_2(layer1_1_bn2W, layer1_1_bn2Coef, layer1_1_bn2B, f8, f14, f12), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnorm56x56x64Backward_2(layer1_1_bn2W, layer1_1_bn2Batch, layer1_1_bn2B, f8, f14, f12), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnorm56x56x64EvalBackward_2(layer1_1_bn2W, layer1_1_bn2Coef, layer1_1_bn2B, f8, f14, f12), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.add1+layer1.1.relu2 (training)", Forward: []engine.Phase{
-			{N: 56, Run: residualForward(f8, f13, f6), Mode: engine.Training},
+			{N: 56, Run: residual56x56x64Forward(f8, f13, f6), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 56, Run: residualInputGrad(f15, f8, f14, f13)},
+			{N: 56, Run: residual56x56x64InputGrad(f15, f8, f14, f13)},
 		}},
 		{Name: "layer2.0.conv1 (training)", Forward: []engine.Phase{
 			{N: 28, Run: layer2_0_conv1Forward, Mode: engine.Training},
@@ -872,8 +872,8 @@ var program = engine.Program{
 			{N: 56, Run: layer2_0_conv1InputGrad},
 		}},
 		{Name: "layer2.0.bn1+layer2.0.relu1 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnormStats_3(layer2_0_bn1Count, layer2_0_bn1W, layer2_0_bn1Batch, f17), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_3(f13, layer2_0_bn1W, layer2_0_bn1Batch, f17), Mode: engine.Training},
+			{N: 128, Run: batchnorm28x28x128Stats(layer2_0_bn1Count, layer2_0_bn1W, layer2_0_bn1Batch, f17), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x128Forward(f13, layer2_0_bn1W, layer2_0_bn1Batch, f17), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 128, Run: layer2_0_bn1Backward, Batch: true, Mode: engine.Training},
 			{N: 128, Run: layer2_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
@@ -885,11 +885,11 @@ var program = engine.Program{
 			{N: 14, Run: conv3x3x128InputGrad(f19, layer2_0_conv2TU, f13)},
 		}},
 		{Name: "layer2.0.bn2 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnormStats_4(layer2_0_bn2Count, layer2_0_bn2W, layer2_0_bn2Batch, f18), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_4(layer2_0_bn2W, layer2_0_bn2Batch, f16, f18), Mode: engine.Training},
+			{N: 128, Run: batchnorm28x28x128Stats_2(layer2_0_bn2Count, layer2_0_bn2W, layer2_0_bn2Batch, f18), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x128Forward_2(layer2_0_bn2W, layer2_0_bn2Batch, f16, f18), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 128, Run: batchnormBackward_3(layer2_0_bn2W, layer2_0_bn2Batch, layer2_0_bn2B, f20, f18), Batch: true, Mode: engine.Training},
-			{N: 128, Run: batchnormEvalBackward_3(layer2_0_bn2W, layer2_0_bn2Coef, layer2_0_bn2B, f20, f18), Batch: true, Mode: engine.Inference},
+			{N: 128, Run: batchnorm28x28x128Backward(layer2_0_bn2W, layer2_0_bn2Batch, layer2_0_bn2B, f20, f18), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnorm28x28x128EvalBackward(layer2_0_bn2W, layer2_0_bn2Coef, layer2_0_bn2B, f20, f18), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.0.downsample.0 (training)", Forward: []engine.Phase{
 			{N: 28, Run: layer2_0_downsample_0Forward, Mode: engine.Training},
@@ -898,8 +898,8 @@ var program = engine.Program{
 			{N: 56, Run: layer2_0_downsample_0InputGrad},
 		}},
 		{Name: "layer2.0.downsample.1 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnormStats_4(layer2_0_downsample_1Count, layer2_0_downsample_1W, layer2_0_downsample_1Batch, f19), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_4(layer2_0_downsample_1W, layer2_0_downsample_1Batch, f15, f19), Mode: engine.Training},
+			{N: 128, Run: batchnorm28x28x128Stats_2(layer2_0_downsample_1Count, layer2_0_downsample_1W, layer2_0_downsample_1Batch, f19), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x128Forward_2(layer2_0_downsample_1W, layer2_0_downsample_1Batch, f15, f19), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 128, Run: layer2_0_downsample_1Backward, Batch: true, Mode: engine.Training},
 			{N: 128, Run: layer2_0_downsample_1EvalBackward, Batch: true, Mode: engine.Inference},
@@ -907,7 +907,7 @@ var program = engine.Program{
 		{Name: "layer2.0.add1+relu2 (training)", Forward: []engine.Phase{
 			{N: 28, Run: layer2_0_add1Forward, Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 28, Run: residualInputGrad_2(f23, f14, f20, f22)},
+			{N: 28, Run: residual28x28x128InputGrad(f23, f14, f20, f22)},
 		}},
 		{Name: "layer2.1.conv1 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv3x3x128Forward(f20, f14, layer2_1_conv1ForwardU), Mode: engine.Training},
@@ -916,8 +916,8 @@ var program = engine.Program{
 			{N: 28, Run: layer2_1_conv1InputGrad},
 		}},
 		{Name: "layer2.1.bn1+layer2.1.relu1 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnormStats_3(layer2_1_bn1Count, layer2_1_bn1W, layer2_1_bn1Batch, f20), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_3(f15, layer2_1_bn1W, layer2_1_bn1Batch, f20), Mode: engine.Training},
+			{N: 128, Run: batchnorm28x28x128Stats(layer2_1_bn1Count, layer2_1_bn1W, layer2_1_bn1Batch, f20), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x128Forward(f15, layer2_1_bn1W, layer2_1_bn1Batch, f20), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 128, Run: layer2_1_bn1Backward, Batch: true, Mode: engine.Training},
 			{N: 128, Run: layer2_1_bn1EvalBackward, Batch: true, Mode: engine.Inference},
@@ -929,16 +929,16 @@ var program = engine.Program{
 			{N: 14, Run: conv3x3x128InputGrad(f21, layer2_1_conv2TU, f15)},
 		}},
 		{Name: "layer2.1.bn2 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnormStats_4(layer2_1_bn2Count, layer2_1_bn2W, layer2_1_bn2Batch, f21), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_4(layer2_1_bn2W, layer2_1_bn2Batch, f22, f21), Mode: engine.Training},
+			{N: 128, Run: batchnorm28x28x128Stats_2(layer2_1_bn2Count, layer2_1_bn2W, layer2_1_bn2Batch, f21), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x128Forward_2(layer2_1_bn2W, layer2_1_bn2Batch, f22, f21), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 128, Run: batchnormBackward_3(layer2_1_bn2W, layer2_1_bn2Batch, layer2_1_bn2B, f22, f21), Batch: true, Mode: engine.Training},
-			{N: 128, Run: batchnormEvalBackward_3(layer2_1_bn2W, layer2_1_bn2Coef, layer2_1_bn2B, f22, f21), Batch: true, Mode: engine.Inference},
+			{N: 128, Run: batchnorm28x28x128Backward(layer2_1_bn2W, layer2_1_bn2Batch, layer2_1_bn2B, f22, f21), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnorm28x28x128EvalBackward(layer2_1_bn2W, layer2_1_bn2Coef, layer2_1_bn2B, f22, f21), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.1.add1+relu3 (training)", Forward: []engine.Phase{
 			{N: 28, Run: layer2_1_add1Forward, Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 28, Run: residualInputGrad_2(f24, f16, f22, f23)},
+			{N: 28, Run: residual28x28x128InputGrad(f24, f16, f22, f23)},
 		}},
 		{Name: "layer3.0.conv1 (training)", Forward: []engine.Phase{
 			{N: 14, Run: layer3_0_conv1Forward, Mode: engine.Training},
@@ -947,8 +947,8 @@ var program = engine.Program{
 			{N: 28, Run: layer3_0_conv1InputGrad},
 		}},
 		{Name: "layer3.0.bn1+layer3.0.relu1 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnormStats_5(layer3_0_bn1Count, layer3_0_bn1W, layer3_0_bn1Batch, f26), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_5(f22, layer3_0_bn1W, layer3_0_bn1Batch, f26), Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256Stats(layer3_0_bn1Count, layer3_0_bn1W, layer3_0_bn1Batch, f26), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x256Forward(f22, layer3_0_bn1W, layer3_0_bn1Batch, f26), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 256, Run: layer3_0_bn1Backward, Batch: true, Mode: engine.Training},
 			{N: 256, Run: layer3_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
@@ -960,11 +960,11 @@ var program = engine.Program{
 			{N: 7, Run: conv3x3x256InputGrad(f28, layer3_0_conv2TU, f22)},
 		}},
 		{Name: "layer3.0.bn2 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnormStats_6(layer3_0_bn2Count, layer3_0_bn2W, layer3_0_bn2Batch, f27), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_6(layer3_0_bn2W, layer3_0_bn2Batch, f25, f27), Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256Stats_2(layer3_0_bn2Count, layer3_0_bn2W, layer3_0_bn2Batch, f27), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x256Forward_2(layer3_0_bn2W, layer3_0_bn2Batch, f25, f27), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnormBackward_4(layer3_0_bn2W, layer3_0_bn2Batch, layer3_0_bn2B, f29, f27), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnormEvalBackward_4(layer3_0_bn2W, layer3_0_bn2Coef, layer3_0_bn2B, f29, f27), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnorm14x14x256Backward(layer3_0_bn2W, layer3_0_bn2Batch, layer3_0_bn2B, f29, f27), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256EvalBackward(layer3_0_bn2W, layer3_0_bn2Coef, layer3_0_bn2B, f29, f27), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.0.downsample.0 (training)", Forward: []engine.Phase{
 			{N: 14, Run: layer3_0_downsample_0Forward, Mode: engine.Training},
@@ -973,8 +973,8 @@ var program = engine.Program{
 			{N: 28, Run: layer3_0_downsample_0InputGrad},
 		}},
 		{Name: "layer3.0.downsample.1 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnormStats_6(layer3_0_downsample_1Count, layer3_0_downsample_1W, layer3_0_downsample_1Batch, f28), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_6(layer3_0_downsample_1W, layer3_0_downsample_1Batch, f24, f28), Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256Stats_2(layer3_0_downsample_1Count, layer3_0_downsample_1W, layer3_0_downsample_1Batch, f28), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x256Forward_2(layer3_0_downsample_1W, layer3_0_downsample_1Batch, f24, f28), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 256, Run: layer3_0_downsample_1Backward, Batch: true, Mode: engine.Training},
 			{N: 256, Run: layer3_0_downsample_1EvalBackward, Batch: true, Mode: engine.Inference},
@@ -982,7 +982,7 @@ var program = engine.Program{
 		{Name: "layer3.0.add1+relu4 (training)", Forward: []engine.Phase{
 			{N: 14, Run: layer3_0_add1Forward, Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residualInputGrad_3(f32, f23, f29, f31)},
+			{N: 14, Run: residual14x14x256InputGrad(f32, f23, f29, f31)},
 		}},
 		{Name: "layer3.1.conv1 (training)", Forward: []engine.Phase{
 			{N: 7, Run: conv3x3x256Forward(f29, f23, layer3_1_conv1ForwardU), Mode: engine.Training},
@@ -991,8 +991,8 @@ var program = engine.Program{
 			{N: 14, Run: layer3_1_conv1InputGrad},
 		}},
 		{Name: "layer3.1.bn1+layer3.1.relu1 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnormStats_5(layer3_1_bn1Count, layer3_1_bn1W, layer3_1_bn1Batch, f29), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_5(f24, layer3_1_bn1W, layer3_1_bn1Batch, f29), Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256Stats(layer3_1_bn1Count, layer3_1_bn1W, layer3_1_bn1Batch, f29), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x256Forward(f24, layer3_1_bn1W, layer3_1_bn1Batch, f29), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 256, Run: layer3_1_bn1Backward, Batch: true, Mode: engine.Training},
 			{N: 256, Run: layer3_1_bn1EvalBackward, Batch: true, Mode: engine.Inference},
@@ -1004,16 +1004,16 @@ var program = engine.Program{
 			{N: 7, Run: conv3x3x256InputGrad(f30, layer3_1_conv2TU, f24)},
 		}},
 		{Name: "layer3.1.bn2 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnormStats_6(layer3_1_bn2Count, layer3_1_bn2W, layer3_1_bn2Batch, f30), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_6(layer3_1_bn2W, layer3_1_bn2Batch, f31, f30), Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256Stats_2(layer3_1_bn2Count, layer3_1_bn2W, layer3_1_bn2Batch, f30), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x256Forward_2(layer3_1_bn2W, layer3_1_bn2Batch, f31, f30), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnormBackward_4(layer3_1_bn2W, layer3_1_bn2Batch, layer3_1_bn2B, f31, f30), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnormEvalBackward_4(layer3_1_bn2W, layer3_1_bn2Coef, layer3_1_bn2B, f31, f30), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnorm14x14x256Backward(layer3_1_bn2W, layer3_1_bn2Batch, layer3_1_bn2B, f31, f30), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256EvalBackward(layer3_1_bn2W, layer3_1_bn2Coef, layer3_1_bn2B, f31, f30), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.1.add1+relu5 (training)", Forward: []engine.Phase{
 			{N: 14, Run: layer3_1_add1Forward, Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residualInputGrad_3(f33, f25, f31, f32)},
+			{N: 14, Run: residual14x14x256InputGrad(f33, f25, f31, f32)},
 		}},
 		{Name: "layer4.0.conv1 (training)", Forward: []engine.Phase{
 			{N: 7, Run: layer4_0_conv1Forward, Mode: engine.Training},
@@ -1022,8 +1022,8 @@ var program = engine.Program{
 			{N: 14, Run: layer4_0_conv1InputGrad},
 		}},
 		{Name: "layer4.0.bn1+layer4.0.relu1 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnormStats_7(layer4_0_bn1Count, layer4_0_bn1W, layer4_0_bn1Batch, f35), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_7(f31, layer4_0_bn1W, layer4_0_bn1Batch, f35), Mode: engine.Training},
+			{N: 512, Run: batchnorm7x7x512Stats(layer4_0_bn1Count, layer4_0_bn1W, layer4_0_bn1Batch, f35), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x512Forward(f31, layer4_0_bn1W, layer4_0_bn1Batch, f35), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 512, Run: layer4_0_bn1Backward, Batch: true, Mode: engine.Training},
 			{N: 512, Run: layer4_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
@@ -1035,11 +1035,11 @@ var program = engine.Program{
 			{N: 7, Run: conv3x3x512InputGrad(f37, f32, layer4_0_conv2T, f31)},
 		}},
 		{Name: "layer4.0.bn2 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnormStats_8(layer4_0_bn2Count, layer4_0_bn2W, layer4_0_bn2Batch, f36), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_8(layer4_0_bn2W, layer4_0_bn2Batch, f34, f36), Mode: engine.Training},
+			{N: 512, Run: batchnorm7x7x512Stats_2(layer4_0_bn2Count, layer4_0_bn2W, layer4_0_bn2Batch, f36), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x512Forward_2(layer4_0_bn2W, layer4_0_bn2Batch, f34, f36), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: batchnormBackward_5(layer4_0_bn2W, layer4_0_bn2Batch, layer4_0_bn2B, f32, f38, f36), Batch: true, Mode: engine.Training},
-			{N: 512, Run: batchnormEvalBackward_5(layer4_0_bn2W, layer4_0_bn2Coef, layer4_0_bn2B, f32, f38, f36), Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnorm7x7x512Backward(layer4_0_bn2W, layer4_0_bn2Batch, layer4_0_bn2B, f32, f38, f36), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnorm7x7x512EvalBackward(layer4_0_bn2W, layer4_0_bn2Coef, layer4_0_bn2B, f32, f38, f36), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.downsample.0 (training)", Forward: []engine.Phase{
 			{N: 7, Run: layer4_0_downsample_0Forward, Mode: engine.Training},
@@ -1048,8 +1048,8 @@ var program = engine.Program{
 			{N: 14, Run: layer4_0_downsample_0InputGrad},
 		}},
 		{Name: "layer4.0.downsample.1 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnormStats_8(layer4_0_downsample_1Count, layer4_0_downsample_1W, layer4_0_downsample_1Batch, f37), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_8(layer4_0_downsample_1W, layer4_0_downsample_1Batch, f33, f37), Mode: engine.Training},
+			{N: 512, Run: batchnorm7x7x512Stats_2(layer4_0_downsample_1Count, layer4_0_downsample_1W, layer4_0_downsample_1Batch, f37), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x512Forward_2(layer4_0_downsample_1W, layer4_0_downsample_1Batch, f33, f37), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 512, Run: layer4_0_downsample_1Backward, Batch: true, Mode: engine.Training},
 			{N: 512, Run: layer4_0_downsample_1EvalBackward, Batch: true, Mode: engine.Inference},
@@ -1066,8 +1066,8 @@ var program = engine.Program{
 			{N: 7, Run: layer4_1_conv1InputGrad},
 		}},
 		{Name: "layer4.1.bn1+layer4.1.relu1 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnormStats_7(layer4_1_bn1Count, layer4_1_bn1W, layer4_1_bn1Batch, f38), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_7(f33, layer4_1_bn1W, layer4_1_bn1Batch, f38), Mode: engine.Training},
+			{N: 512, Run: batchnorm7x7x512Stats(layer4_1_bn1Count, layer4_1_bn1W, layer4_1_bn1Batch, f38), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x512Forward(f33, layer4_1_bn1W, layer4_1_bn1Batch, f38), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 512, Run: layer4_1_bn1Backward, Batch: true, Mode: engine.Training},
 			{N: 512, Run: layer4_1_bn1EvalBackward, Batch: true, Mode: engine.Inference},
@@ -1079,11 +1079,11 @@ var program = engine.Program{
 			{N: 7, Run: conv3x3x512InputGrad(f39, f34, layer4_1_conv2T, f33)},
 		}},
 		{Name: "layer4.1.bn2 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnormStats_8(layer4_1_bn2Count, layer4_1_bn2W, layer4_1_bn2Batch, f39), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_8(layer4_1_bn2W, layer4_1_bn2Batch, f34, f39), Mode: engine.Training},
+			{N: 512, Run: batchnorm7x7x512Stats_2(layer4_1_bn2Count, layer4_1_bn2W, layer4_1_bn2Batch, f39), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x512Forward_2(layer4_1_bn2W, layer4_1_bn2Batch, f34, f39), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: batchnormBackward_5(layer4_1_bn2W, layer4_1_bn2Batch, layer4_1_bn2B, f34, f42, f39), Batch: true, Mode: engine.Training},
-			{N: 512, Run: batchnormEvalBackward_5(layer4_1_bn2W, layer4_1_bn2Coef, layer4_1_bn2B, f34, f42, f39), Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnorm7x7x512Backward(layer4_1_bn2W, layer4_1_bn2Batch, layer4_1_bn2B, f34, f42, f39), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnorm7x7x512EvalBackward(layer4_1_bn2W, layer4_1_bn2Coef, layer4_1_bn2B, f34, f42, f39), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.1.add1+relu7 (training)", Forward: []engine.Phase{
 			{N: 7, Run: layer4_1_add1Forward, Mode: engine.Training},
@@ -1091,7 +1091,7 @@ var program = engine.Program{
 			{N: 7, Run: layer4_1_add1InputGrad},
 		}},
 		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
-			{N: 512, Run: poolavgInfer(f42, f40), Mode: engine.Training},
+			{N: 512, Run: poolavg1x1x512Infer(f42, f40), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 512, Run: globalavgpool1InputGrad},
 		}},
@@ -1106,52 +1106,52 @@ var program = engine.Program{
 			{N: 112, Run: bn1Eval, Mode: engine.Inference},
 			{N: 56, Run: maxpool1Forward, Mode: engine.Inference},
 			{N: 28, Run: conv3x3x64Forward(f9, f4, layer1_0_conv1ForwardU), Mode: engine.Inference},
-			{N: 56, Run: batchnormEval(f5, layer1_0_bn1W, layer1_0_bn1Coef, f9), Mode: engine.Inference},
+			{N: 56, Run: batchnorm56x56x64Eval(f5, layer1_0_bn1W, layer1_0_bn1Coef, f9), Mode: engine.Inference},
 			{N: 28, Run: conv3x3x64Forward(f10, f5, layer1_0_conv2ForwardU), Mode: engine.Inference},
-			{N: 56, Run: batchnormEval_2(layer1_0_bn2W, layer1_0_bn2Coef, f7, f10), Mode: engine.Inference},
-			{N: 56, Run: residualForward(f6, f7, f4), Mode: engine.Inference},
+			{N: 56, Run: batchnorm56x56x64Eval_2(layer1_0_bn2W, layer1_0_bn2Coef, f7, f10), Mode: engine.Inference},
+			{N: 56, Run: residual56x56x64Forward(f6, f7, f4), Mode: engine.Inference},
 			{N: 28, Run: conv3x3x64Forward(f11, f6, layer1_1_conv1ForwardU), Mode: engine.Inference},
-			{N: 56, Run: batchnormEval(f7, layer1_1_bn1W, layer1_1_bn1Coef, f11), Mode: engine.Inference},
+			{N: 56, Run: batchnorm56x56x64Eval(f7, layer1_1_bn1W, layer1_1_bn1Coef, f11), Mode: engine.Inference},
 			{N: 28, Run: conv3x3x64Forward(f12, f7, layer1_1_conv2ForwardU), Mode: engine.Inference},
-			{N: 56, Run: batchnormEval_2(layer1_1_bn2W, layer1_1_bn2Coef, f13, f12), Mode: engine.Inference},
-			{N: 56, Run: residualForward(f8, f13, f6), Mode: engine.Inference},
+			{N: 56, Run: batchnorm56x56x64Eval_2(layer1_1_bn2W, layer1_1_bn2Coef, f13, f12), Mode: engine.Inference},
+			{N: 56, Run: residual56x56x64Forward(f8, f13, f6), Mode: engine.Inference},
 			{N: 28, Run: layer2_0_conv1Forward, Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_3(f13, layer2_0_bn1W, layer2_0_bn1Coef, f17), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x128Eval(f13, layer2_0_bn1W, layer2_0_bn1Coef, f17), Mode: engine.Inference},
 			{N: 14, Run: conv3x3x128Forward(f18, f13, layer2_0_conv2ForwardU), Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_4(layer2_0_bn2W, layer2_0_bn2Coef, f16, f18), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x128Eval_2(layer2_0_bn2W, layer2_0_bn2Coef, f16, f18), Mode: engine.Inference},
 			{N: 28, Run: layer2_0_downsample_0Forward, Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_4(layer2_0_downsample_1W, layer2_0_downsample_1Coef, f15, f19), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x128Eval_2(layer2_0_downsample_1W, layer2_0_downsample_1Coef, f15, f19), Mode: engine.Inference},
 			{N: 28, Run: layer2_0_add1Forward, Mode: engine.Inference},
 			{N: 14, Run: conv3x3x128Forward(f20, f14, layer2_1_conv1ForwardU), Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_3(f15, layer2_1_bn1W, layer2_1_bn1Coef, f20), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x128Eval(f15, layer2_1_bn1W, layer2_1_bn1Coef, f20), Mode: engine.Inference},
 			{N: 14, Run: conv3x3x128Forward(f21, f15, layer2_1_conv2ForwardU), Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_4(layer2_1_bn2W, layer2_1_bn2Coef, f22, f21), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x128Eval_2(layer2_1_bn2W, layer2_1_bn2Coef, f22, f21), Mode: engine.Inference},
 			{N: 28, Run: layer2_1_add1Forward, Mode: engine.Inference},
 			{N: 14, Run: layer3_0_conv1Forward, Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_5(f22, layer3_0_bn1W, layer3_0_bn1Coef, f26), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x256Eval(f22, layer3_0_bn1W, layer3_0_bn1Coef, f26), Mode: engine.Inference},
 			{N: 7, Run: conv3x3x256Forward(f27, f22, layer3_0_conv2ForwardU), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_6(layer3_0_bn2W, layer3_0_bn2Coef, f25, f27), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x256Eval_2(layer3_0_bn2W, layer3_0_bn2Coef, f25, f27), Mode: engine.Inference},
 			{N: 14, Run: layer3_0_downsample_0Forward, Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_6(layer3_0_downsample_1W, layer3_0_downsample_1Coef, f24, f28), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x256Eval_2(layer3_0_downsample_1W, layer3_0_downsample_1Coef, f24, f28), Mode: engine.Inference},
 			{N: 14, Run: layer3_0_add1Forward, Mode: engine.Inference},
 			{N: 7, Run: conv3x3x256Forward(f29, f23, layer3_1_conv1ForwardU), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_5(f24, layer3_1_bn1W, layer3_1_bn1Coef, f29), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x256Eval(f24, layer3_1_bn1W, layer3_1_bn1Coef, f29), Mode: engine.Inference},
 			{N: 7, Run: conv3x3x256Forward(f30, f24, layer3_1_conv2ForwardU), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_6(layer3_1_bn2W, layer3_1_bn2Coef, f31, f30), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x256Eval_2(layer3_1_bn2W, layer3_1_bn2Coef, f31, f30), Mode: engine.Inference},
 			{N: 14, Run: layer3_1_add1Forward, Mode: engine.Inference},
 			{N: 7, Run: layer4_0_conv1Forward, Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_7(f31, layer4_0_bn1W, layer4_0_bn1Coef, f35), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x512Eval(f31, layer4_0_bn1W, layer4_0_bn1Coef, f35), Mode: engine.Inference},
 			{N: 7, Run: conv3x3x512Forward(f36, f31, layer4_0_conv2W), Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_8(layer4_0_bn2W, layer4_0_bn2Coef, f34, f36), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x512Eval_2(layer4_0_bn2W, layer4_0_bn2Coef, f34, f36), Mode: engine.Inference},
 			{N: 7, Run: layer4_0_downsample_0Forward, Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_8(layer4_0_downsample_1W, layer4_0_downsample_1Coef, f33, f37), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x512Eval_2(layer4_0_downsample_1W, layer4_0_downsample_1Coef, f33, f37), Mode: engine.Inference},
 			{N: 7, Run: layer4_0_add1Forward, Mode: engine.Inference},
 			{N: 7, Run: conv3x3x512Forward(f38, f32, layer4_1_conv1W), Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_7(f33, layer4_1_bn1W, layer4_1_bn1Coef, f38), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x512Eval(f33, layer4_1_bn1W, layer4_1_bn1Coef, f38), Mode: engine.Inference},
 			{N: 7, Run: conv3x3x512Forward(f39, f33, layer4_1_conv2W), Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_8(layer4_1_bn2W, layer4_1_bn2Coef, f34, f39), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x512Eval_2(layer4_1_bn2W, layer4_1_bn2Coef, f34, f39), Mode: engine.Inference},
 			{N: 7, Run: layer4_1_add1Forward, Mode: engine.Inference},
-			{N: 512, Run: poolavgInfer(f42, f40), Mode: engine.Inference},
+			{N: 512, Run: poolavg1x1x512Infer(f42, f40), Mode: engine.Inference},
 			{N: 1000, Run: fc1000Infer(f42), Mode: engine.Inference},
 		}, Reforward: true},
 	},
@@ -1189,8 +1189,8 @@ func conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv7x7x64InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[conv1Fold], c.D[conv1Fold][9408:], lo, hi)
 }
 
-// poolmaxInferGeom: pool max 3x3 s2 p1.
-var poolmaxInferGeom = runtime.PoolGeom{
+// poolmax56x56x64InferGeom: pool max 3x3 s2 p1.
+var poolmax56x56x64InferGeom = runtime.PoolGeom{
 	C: 64, H: 112, W: 112, InRow: 7168,
 	OH: 56, OW: 56, OutRow: 3712, OutOff: 3776,
 	FH: 3, FW: 3, SH: 2, SW: 2, PH: 1, PW: 1,
@@ -1205,7 +1205,7 @@ var pad56x56x64p1 = runtime.Padding{
 // maxpool1Infer computes maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func maxpool1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad56x56x64p1, c.F[f45], lo, hi)
-	runtime.MaxPoolForwardNoIndex(&poolmaxInferGeom, c.F[f45], c.F[f1], lo, hi)
+	runtime.MaxPoolForwardNoIndex(&poolmax56x56x64InferGeom, c.F[f45], c.F[f1], lo, hi)
 }
 
 // conv3x3x64InferGeom: conv 3x3x64 p1 nobias, in inference.
@@ -1214,7 +1214,7 @@ var conv3x3x64InferGeom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
 
-// conv3x3x64FoldUpdate returns the update of layer1.0.conv1, layer1.0.conv2, layer1.1.conv1 and layer1.1.conv2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv3x3x64FoldUpdate returns the update of layer1.0.conv1, layer1.0.conv2, layer1.1.conv1 and layer1.1.conv2, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv3x3x64FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:36864]
@@ -1224,14 +1224,14 @@ func conv3x3x64FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []fl
 	}
 }
 
-// conv3x3x64InferUUpdate returns the update of layer1.0.conv1 and layer1.1.conv1, each with its own derived tensors: it computes the conv's weights, Winograd-transformed.
+// conv3x3x64InferUUpdate returns the update of layer1.0.conv1 and layer1.1.conv1, on the derived tensors given: it computes the conv's weights, Winograd-transformed.
 func conv3x3x64InferUUpdate(d0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x64InferGeom, d, w.D[d0])
 	}
 }
 
-// conv3x3x64Infer returns the phase of layer1.0.conv1 and layer1.1.conv1, each with its own buffers and derived tensors: it computes conv 3x3x64 p1 nobias + batchnorm + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
+// conv3x3x64Infer returns the phase of layer1.0.conv1 and layer1.1.conv1, on the buffers and derived tensors given: it computes conv 3x3x64 p1 nobias + batchnorm + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv3x3x64Infer(b0, b1, d0, d1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForwardWinograd(&conv3x3x64InferGeom, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d1][36864:], lo, hi)
@@ -1246,21 +1246,21 @@ var conv3x3x64InferGeom_2 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv3x3x64StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+// conv3x3x64StoreGeom: the residual add fused into its store of conv 3x3x64 p1 nobias + batchnorm + residual + relu.
 var conv3x3x64StoreGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 64,
 	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Off: 3776, Row: 3712, Pix: 64}, {Off: 3776, Row: 3712, Pix: 64}},
 	Act: runtime.ActReLU,
 }
 
-// conv3x3x64InferUUpdate_2 returns the update of layer1.0.conv2 and layer1.1.conv2, each with its own derived tensors: it computes the conv's weights, Winograd-transformed.
+// conv3x3x64InferUUpdate_2 returns the update of layer1.0.conv2 and layer1.1.conv2, on the derived tensors given: it computes the conv's weights, Winograd-transformed.
 func conv3x3x64InferUUpdate_2(d0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x64InferGeom_2, d, w.D[d0])
 	}
 }
 
-// conv3x3x64Infer_2 returns the phase of layer1.0.conv2 and layer1.1.conv2, each with its own buffers and derived tensors: it computes conv 3x3x64 p1 nobias + batchnorm + residual + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
+// conv3x3x64Infer_2 returns the phase of layer1.0.conv2 and layer1.1.conv2, on the buffers and derived tensors given: it computes conv 3x3x64 p1 nobias + batchnorm + residual + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv3x3x64Infer_2(b0, b1, d0, d1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForwardWinograd(&conv3x3x64InferGeom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d1][36864:], lo, hi)
@@ -1320,7 +1320,7 @@ var conv3x3x128InferGeom_2 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv3x3x128FoldUpdate returns the update of layer2.0.conv2, layer2.1.conv1 and layer2.1.conv2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv3x3x128FoldUpdate returns the update of layer2.0.conv2, layer2.1.conv1 and layer2.1.conv2, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv3x3x128FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:147456]
@@ -1330,14 +1330,14 @@ func conv3x3x128FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 	}
 }
 
-// conv3x3x128StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+// conv3x3x128StoreGeom: the residual add fused into its store of conv 3x3x128 p1 nobias + batchnorm + residual + relu.
 var conv3x3x128StoreGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 128,
 	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}, {Row: 3584, Pix: 128}},
 	Act: runtime.ActReLU,
 }
 
-// conv3x3x128InferUUpdate returns the update of layer2.0.conv2 and layer2.1.conv2, each with its own derived tensors: it computes the conv's weights, Winograd-transformed.
+// conv3x3x128InferUUpdate returns the update of layer2.0.conv2 and layer2.1.conv2, on the derived tensors given: it computes the conv's weights, Winograd-transformed.
 func conv3x3x128InferUUpdate(d0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x128InferGeom_2, d, w.D[d0])
@@ -1370,7 +1370,7 @@ func layer2_1_conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad28x28x128p1, c.F[f45], lo, hi)
 }
 
-// conv3x3x128StoreGeom_2: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+// conv3x3x128StoreGeom_2: the residual add fused into its store of conv 3x3x128 p1 nobias + batchnorm + residual + relu.
 var conv3x3x128StoreGeom_2 = runtime.EltGeom{
 	H: 28, W: 28, C: 128,
 	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}, {Off: 3968, Row: 3840, Pix: 128}},
@@ -1435,7 +1435,7 @@ var conv3x3x256InferGeom_2 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv3x3x256FoldUpdate returns the update of layer3.0.conv2, layer3.1.conv1 and layer3.1.conv2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv3x3x256FoldUpdate returns the update of layer3.0.conv2, layer3.1.conv1 and layer3.1.conv2, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv3x3x256FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:589824]
@@ -1445,14 +1445,14 @@ func conv3x3x256FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 	}
 }
 
-// conv3x3x256StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+// conv3x3x256StoreGeom: the residual add fused into its store of conv 3x3x256 p1 nobias + batchnorm + residual + relu.
 var conv3x3x256StoreGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 256,
 	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}, {Row: 3584, Pix: 256}},
 	Act: runtime.ActReLU,
 }
 
-// conv3x3x256InferUUpdate returns the update of layer3.0.conv2 and layer3.1.conv2, each with its own derived tensors: it computes the conv's weights, Winograd-transformed.
+// conv3x3x256InferUUpdate returns the update of layer3.0.conv2 and layer3.1.conv2, on the derived tensors given: it computes the conv's weights, Winograd-transformed.
 func conv3x3x256InferUUpdate(d0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x256InferGeom_2, d, w.D[d0])
@@ -1485,7 +1485,7 @@ func layer3_1_conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad14x14x256p1, c.F[f45], lo, hi)
 }
 
-// conv3x3x256StoreGeom_2: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+// conv3x3x256StoreGeom_2: the residual add fused into its store of conv 3x3x256 p1 nobias + batchnorm + residual + relu.
 var conv3x3x256StoreGeom_2 = runtime.EltGeom{
 	H: 14, W: 14, C: 256,
 	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}, {Off: 4352, Row: 4096, Pix: 256}},
@@ -1550,7 +1550,7 @@ var conv3x3x512InferGeom_2 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv3x3x512FoldUpdate returns the update of layer4.0.conv2, layer4.1.conv1 and layer4.1.conv2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv3x3x512FoldUpdate returns the update of layer4.0.conv2, layer4.1.conv1 and layer4.1.conv2, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv3x3x512FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:2359296]
@@ -1560,7 +1560,7 @@ func conv3x3x512FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 	}
 }
 
-// conv3x3x512StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+// conv3x3x512StoreGeom: the residual add fused into its store of conv 3x3x512 p1 nobias + batchnorm + residual + relu.
 var conv3x3x512StoreGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 512,
 	Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, In: []runtime.Layout{{Off: 5120, Row: 4608, Pix: 512}, {Row: 3584, Pix: 512}},
@@ -1592,7 +1592,7 @@ var conv3x3x512InferGeom_4 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv3x3x512StoreGeom_2: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+// conv3x3x512StoreGeom_2: the residual add fused into its store of conv 3x3x512 p1 nobias + batchnorm + residual + relu.
 var conv3x3x512StoreGeom_2 = runtime.EltGeom{
 	H: 7, W: 7, C: 512,
 	Out: runtime.Layout{Row: 3584, Pix: 512}, In: []runtime.Layout{{Row: 3584, Pix: 512}, {Off: 5120, Row: 4608, Pix: 512}},
@@ -1605,20 +1605,20 @@ func layer4_1_conv2Infer(c *engine.Ctx, lo, hi int) {
 	runtime.Add(&conv3x3x512StoreGeom_2, c.F[f46], [][]float32{c.F[f46], c.F[f1]}, lo, hi)
 }
 
-// poolavgInferGeom: pool avg global.
-var poolavgInferGeom = runtime.GlobalPoolGeom{
+// poolavg1x1x512InferGeom: pool avg global.
+var poolavg1x1x512InferGeom = runtime.GlobalPoolGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512},
 }
 
-// poolavgInfer returns the phase of globalavgpool1, each with its own buffers: it computes pool avg global, channels [lo, hi).
-func poolavgInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// poolavg1x1x512Infer returns the phase of globalavgpool1, on the buffers given: it computes pool avg global, channels [lo, hi).
+func poolavg1x1x512Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.GlobalAvgPoolForward(&poolavgInferGeom, c.F[b0], c.F[b1], lo, hi)
+		runtime.GlobalAvgPoolForward(&poolavg1x1x512InferGeom, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// fc1000Infer returns the phase of fc, each with its own buffers: it computes the fc 1000, outputs [lo, hi).
+// fc1000Infer returns the phase of fc, on the buffers given: it computes fc 1000, outputs [lo, hi).
 func fc1000Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[f1], c.F[b0], c.P[fcW], c.P[fcB], 512, lo, hi)
@@ -1656,8 +1656,8 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv7x7x64Geom, c.Scratch, c.F[f43], c.D[conv1T], c.F[f4], false, lo, hi)
 }
 
-// batchnormGeom: batchnorm.
-var batchnormGeom = runtime.BNGeom{
+// batchnorm112x112x64Geom: batchnorm.
+var batchnorm112x112x64Geom = runtime.BNGeom{
 	H: 112, W: 112, C: 64,
 	In: runtime.Layout{Row: 7168, Pix: 64}, Out: runtime.Layout{Row: 7168, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -1669,29 +1669,29 @@ func bn1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn1Count][0]++
 	}
 	v := bnVecs(c.Weights, bn1W, 64, c.B[bn1Batch])
-	runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
+	runtime.BatchNormStats(&batchnorm112x112x64Geom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
 }
 
 // bn1Forward computes bn1 (batchnorm) + relu1 (relu) with the batch statistics, rows [lo, hi).
 func bn1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 64, c.B[bn1Batch])
-	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f3], c.F[f2], lo, hi)
+	runtime.BatchNormApply(&batchnorm112x112x64Geom, &v, c.F[f3], c.F[f2], lo, hi)
 }
 
 // bn1CoefUpdate computes bn1's inference-mode coefficients (running statistics).
 func bn1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn1W, 64, d)
-	runtime.BatchNormEval(&batchnormGeom, &v)
+	runtime.BatchNormEval(&batchnorm112x112x64Geom, &v)
 }
 
 // bn1Eval computes bn1 (batchnorm) + relu1 (relu) in inference mode, rows [lo, hi).
 func bn1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 64, c.D[bn1Coef])
-	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f3], c.F[f2], lo, hi)
+	runtime.BatchNormApply(&batchnorm112x112x64Geom, &v, c.F[f3], c.F[f2], lo, hi)
 }
 
-// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom = runtime.BNGeom{
+// batchnorm112x112x64BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm112x112x64BackwardGeom = runtime.BNGeom{
 	H: 112, W: 112, C: 64,
 	In: runtime.Layout{Row: 7168, Pix: 64}, Out: runtime.Layout{Row: 7168, Pix: 64},
 	DIn: runtime.Layout{Row: 7168, Pix: 64}, DOut: runtime.Layout{Row: 7168, Pix: 64},
@@ -1702,11 +1702,11 @@ var batchnormBackwardGeom = runtime.BNGeom{
 func bn1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 64, c.B[bn1Batch])
 	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f2), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm112x112x64BackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f2), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom = runtime.BNGeom{
+// batchnorm112x112x64EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm112x112x64EvalBackwardGeom = runtime.BNGeom{
 	H: 112, W: 112, C: 64,
 	In: runtime.Layout{Row: 7168, Pix: 64}, Out: runtime.Layout{Row: 7168, Pix: 64},
 	DIn: runtime.Layout{Row: 7168, Pix: 64}, DOut: runtime.Layout{Row: 7168, Pix: 64},
@@ -1717,11 +1717,11 @@ var batchnormEvalBackwardGeom = runtime.BNGeom{
 func bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 64, c.D[bn1Coef])
 	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f2), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm112x112x64EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f2), nil, lo, hi)
 }
 
-// poolmaxForwardGeom: pool max 3x3 s2 p1.
-var poolmaxForwardGeom = runtime.PoolGeom{
+// poolmax56x56x64ForwardGeom: pool max 3x3 s2 p1.
+var poolmax56x56x64ForwardGeom = runtime.PoolGeom{
 	C: 64, H: 112, W: 112, InRow: 7168,
 	OH: 56, OW: 56, OutRow: 3712, OutOff: 3776,
 	FH: 3, FW: 3, SH: 2, SW: 2, PH: 1, PW: 1,
@@ -1731,12 +1731,12 @@ var poolmaxForwardGeom = runtime.PoolGeom{
 // maxpool1Forward computes maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func maxpool1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad56x56x64p1, c.F[f4], lo, hi)
-	runtime.MaxPoolForward(&poolmaxForwardGeom, c.F[f4], c.I[maxpool1Index], c.F[f3], lo, hi)
+	runtime.MaxPoolForward(&poolmax56x56x64ForwardGeom, c.F[f4], c.I[maxpool1Index], c.F[f3], lo, hi)
 }
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
 func maxpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&poolmaxForwardGeom, c.F[f5], c.F[f11], c.F[f4], c.I[maxpool1Index], lo, hi)
+	runtime.MaxPoolBackwardReLU(&poolmax56x56x64ForwardGeom, c.F[f5], c.F[f11], c.F[f4], c.I[maxpool1Index], lo, hi)
 }
 
 // conv3x3x64Geom: conv 3x3x64 p1 nobias.
@@ -1747,14 +1747,14 @@ var conv3x3x64Geom = runtime.ConvGeom{
 	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// conv3x3x64ForwardUUpdate returns the update of layer1.0.conv1, layer1.0.conv2, layer1.1.conv1 and layer1.1.conv2, each with its own tensors: it computes the conv's weights, Winograd-transformed.
+// conv3x3x64ForwardUUpdate returns the update of layer1.0.conv1, layer1.0.conv2, layer1.1.conv1 and layer1.1.conv2, on the tensors given: it computes the conv's weights, Winograd-transformed.
 func conv3x3x64ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x64Geom, d, w.P[p0])
 	}
 }
 
-// conv3x3x64Forward returns the phase of layer1.0.conv1, layer1.0.conv2, layer1.1.conv1 and layer1.1.conv2, each with its own buffers and derived tensors: it computes conv 3x3x64 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
+// conv3x3x64Forward returns the phase of layer1.0.conv1, layer1.0.conv2, layer1.1.conv1 and layer1.1.conv2, on the buffers and derived tensors given: it computes conv 3x3x64 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv3x3x64Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForwardWinograd(&conv3x3x64Geom, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
@@ -1762,81 +1762,81 @@ func conv3x3x64Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// conv3x3x64WeightGrad returns the phase of layer1.0.conv1, layer1.0.conv2, layer1.1.conv1 and layer1.1.conv2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
+// conv3x3x64WeightGrad returns the phase of layer1.0.conv1, layer1.0.conv2, layer1.1.conv1 and layer1.1.conv2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
 func conv3x3x64WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvWeightGradWinograd(&conv3x3x64Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv3x3x64TUpdate returns the update of layer1.0.conv1 and layer1.1.conv1, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv3x3x64TUpdate returns the update of layer1.0.conv1 and layer1.1.conv1, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv3x3x64TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.GroupedTranspose(&conv3x3x64Geom, d, w.P[p0])
 	}
 }
 
-// conv3x3x64InputGrad returns the phase of layer1.0.conv1 and layer1.1.conv1, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv3x3x64InputGrad returns the phase of layer1.0.conv1 and layer1.1.conv1, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv3x3x64InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvInputGradGrouped(&conv3x3x64Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
 	}
 }
 
-// batchnormGeom_2: batchnorm.
-var batchnormGeom_2 = runtime.BNGeom{
+// batchnorm56x56x64Geom: batchnorm.
+var batchnorm56x56x64Geom = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnormStats returns the phase of layer1.0.bn1 and layer1.1.bn1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x64Stats returns the phase of layer1.0.bn1 and layer1.1.bn1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm56x56x64Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 64, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm56x56x64Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward returns the phase of layer1.0.bn1 and layer1.1.bn1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnormForward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x64Forward returns the phase of layer1.0.bn1 and layer1.1.bn1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnorm56x56x64Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad56x56x64p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 64, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm56x56x64Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate returns the update of layer1.0.bn1 and layer1.1.bn1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm56x56x64CoefUpdate returns the update of layer1.0.bn1 and layer1.1.bn1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm56x56x64CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 64, d)
-		runtime.BatchNormEval(&batchnormGeom_2, &v)
+		runtime.BatchNormEval(&batchnorm56x56x64Geom, &v)
 	}
 }
 
-// batchnormEval returns the phase of layer1.0.bn1 and layer1.1.bn1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormEval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x64Eval returns the phase of layer1.0.bn1 and layer1.1.bn1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm56x56x64Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad56x56x64p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 64, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm56x56x64Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_2: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_2 = runtime.BNGeom{
+// batchnorm56x56x64BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm56x56x64BackwardGeom = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
 	DIn: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward returns the phase of layer1.0.bn1 and layer1.1.bn1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x64Backward returns the phase of layer1.0.bn1 and layer1.1.bn1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm56x56x64Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 64, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -1845,20 +1845,20 @@ func batchnormBackward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi in
 				runtime.ClearPadding(&pad56x56x64p1, f, 0, 56)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm56x56x64BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
+// batchnorm56x56x64EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm56x56x64EvalBackwardGeom = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
 	DIn: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward returns the phase of layer1.0.bn1 and layer1.1.bn1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x64EvalBackward returns the phase of layer1.0.bn1 and layer1.1.bn1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm56x56x64EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 64, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -1867,11 +1867,11 @@ func batchnormEvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, h
 				runtime.ClearPadding(&pad56x56x64p1, f, 0, 56)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm56x56x64EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// conv3x3x64PrevActGeom: the derivative of layer1.0.relu1, in place on its output's gradient.
+// conv3x3x64PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv3x3x64PrevActGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 64,
 	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Off: 3776, Row: 3712, Pix: 64}},
@@ -1885,21 +1885,21 @@ var conv3x3x64Back = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv3x3x64TUpdate_2 returns the update of layer1.0.conv2 and layer1.1.conv2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv3x3x64TUpdate_2 returns the update of layer1.0.conv2 and layer1.1.conv2, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv3x3x64TUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.TransposeConv(d, w.P[p0], 64, 64, 3, 3, 32, 32)
 	}
 }
 
-// conv3x3x64TUUpdate returns the update of layer1.0.conv2 and layer1.1.conv2, each with its own derived tensors: it computes their Winograd transform.
+// conv3x3x64TUUpdate returns the update of layer1.0.conv2 and layer1.1.conv2, on the derived tensors given: it computes their Winograd transform.
 func conv3x3x64TUUpdate(d0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x64Back, d, w.D[d0])
 	}
 }
 
-// conv3x3x64InputGrad_2 returns the phase of layer1.0.conv2 and layer1.1.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+// conv3x3x64InputGrad_2 returns the phase of layer1.0.conv2 and layer1.1.conv2, on the buffers and derived tensors given: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func conv3x3x64InputGrad_2(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForwardWinograd(&conv3x3x64Back, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
@@ -1909,58 +1909,58 @@ func conv3x3x64InputGrad_2(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// batchnormGeom_3: batchnorm.
-var batchnormGeom_3 = runtime.BNGeom{
+// batchnorm56x56x64Geom_2: batchnorm.
+var batchnorm56x56x64Geom_2 = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormStats_2 returns the phase of layer1.0.bn2 and layer1.1.bn2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x64Stats_2 returns the phase of layer1.0.bn2 and layer1.1.bn2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm56x56x64Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 64, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_3, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm56x56x64Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_2 returns the phase of layer1.0.bn2 and layer1.1.bn2, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnormForward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x64Forward_2 returns the phase of layer1.0.bn2 and layer1.1.bn2, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnorm56x56x64Forward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 64, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm56x56x64Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_2 returns the update of layer1.0.bn2 and layer1.1.bn2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm56x56x64CoefUpdate_2 returns the update of layer1.0.bn2 and layer1.1.bn2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm56x56x64CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 64, d)
-		runtime.BatchNormEval(&batchnormGeom_3, &v)
+		runtime.BatchNormEval(&batchnorm56x56x64Geom_2, &v)
 	}
 }
 
-// batchnormEval_2 returns the phase of layer1.0.bn2 and layer1.1.bn2, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnormEval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x64Eval_2 returns the phase of layer1.0.bn2 and layer1.1.bn2, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnorm56x56x64Eval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 64, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm56x56x64Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_3: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_3 = runtime.BNGeom{
+// batchnorm56x56x64BackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnorm56x56x64BackwardGeom_2 = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
 	DIn: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_2 returns the phase of layer1.0.bn2 and layer1.1.bn2, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x64Backward_2 returns the phase of layer1.0.bn2 and layer1.1.bn2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm56x56x64Backward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 64, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -1969,20 +1969,20 @@ func batchnormBackward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi 
 				runtime.ClearPadding(&pad56x56x64p1, f, 0, 56)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm56x56x64BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_3 = runtime.BNGeom{
+// batchnorm56x56x64EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnorm56x56x64EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
 	DIn: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_2 returns the phase of layer1.0.bn2 and layer1.1.bn2, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x64EvalBackward_2 returns the phase of layer1.0.bn2 and layer1.1.bn2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm56x56x64EvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 64, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -1991,37 +1991,37 @@ func batchnormEvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo,
 				runtime.ClearPadding(&pad56x56x64p1, f, 0, 56)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm56x56x64EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// residualForwardGeom: the residual+the relu.
-var residualForwardGeom = runtime.EltGeom{
+// residual56x56x64ForwardGeom: residual + relu.
+var residual56x56x64ForwardGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 64,
 	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Row: 3584, Pix: 64}, {Off: 3776, Row: 3712, Pix: 64}},
 	Act: runtime.ActReLU,
 }
 
-// residualForward returns the phase of layer1.0.add1 and layer1.1.add1, each with its own buffers: it computes residual + relu, rows [lo, hi).
-func residualForward(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// residual56x56x64Forward returns the phase of layer1.0.add1 and layer1.1.add1, on the buffers given: it computes residual + relu, rows [lo, hi).
+func residual56x56x64Forward(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad56x56x64p1, c.F[b0], lo, hi)
-		runtime.Add(&residualForwardGeom, c.F[b0], [][]float32{c.F[b1], c.F[b2]}, lo, hi)
+		runtime.Add(&residual56x56x64ForwardGeom, c.F[b0], [][]float32{c.F[b1], c.F[b2]}, lo, hi)
 	}
 }
 
-// residualBackGeom: the gradient of the residual+the relu.
-var residualBackGeom = runtime.EltGeom{
+// residual56x56x64BackGeom: the gradient of residual + relu.
+var residual56x56x64BackGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 64,
 	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}, {Row: 3584, Pix: 64}}, Acc: []bool{false, false},
 }
 
-// residualInputGrad returns the phase of layer1.0.add1 and layer1.1.add1, each with its own buffers: it computes the gradients of residual + relu's inputs, rows [lo, hi).
-func residualInputGrad(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+// residual56x56x64InputGrad returns the phase of layer1.0.add1 and layer1.1.add1, on the buffers given: it computes the gradients of residual + relu's inputs, rows [lo, hi).
+func residual56x56x64InputGrad(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ActBackward(&conv3x3x64PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
 		d := [2][]float32{c.F[b2], c.F[b3]}
-		runtime.AddBackward(&residualBackGeom, d[:], c.F[b0], lo, hi)
+		runtime.AddBackward(&residual56x56x64BackGeom, d[:], c.F[b0], lo, hi)
 	}
 }
 
@@ -2053,52 +2053,52 @@ func layer2_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv3x3x128Geom, c.Scratch, c.F[f15], c.D[layer2_0_conv1T], c.F[f18], true, lo, hi)
 }
 
-// batchnormGeom_4: batchnorm.
-var batchnormGeom_4 = runtime.BNGeom{
+// batchnorm28x28x128Geom: batchnorm.
+var batchnorm28x28x128Geom = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnormStats_3 returns the phase of layer2.0.bn1 and layer2.1.bn1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_3(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x128Stats returns the phase of layer2.0.bn1 and layer2.1.bn1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm28x28x128Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 128, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_4, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm28x28x128Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_3 returns the phase of layer2.0.bn1 and layer2.1.bn1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnormForward_3(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x128Forward returns the phase of layer2.0.bn1 and layer2.1.bn1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnorm28x28x128Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad28x28x128p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 128, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_4, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm28x28x128Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_3 returns the update of layer2.0.bn1 and layer2.1.bn1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_3(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm28x28x128CoefUpdate returns the update of layer2.0.bn1 and layer2.1.bn1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm28x28x128CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 128, d)
-		runtime.BatchNormEval(&batchnormGeom_4, &v)
+		runtime.BatchNormEval(&batchnorm28x28x128Geom, &v)
 	}
 }
 
-// batchnormEval_3 returns the phase of layer2.0.bn1 and layer2.1.bn1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormEval_3(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x128Eval returns the phase of layer2.0.bn1 and layer2.1.bn1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm28x28x128Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad28x28x128p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 128, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_4, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm28x28x128Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_4: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_4 = runtime.BNGeom{
+// batchnorm28x28x128BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm28x28x128BackwardGeom = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
 	DIn: runtime.Layout{Row: 3584, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
@@ -2109,11 +2109,11 @@ var batchnormBackwardGeom_4 = runtime.BNGeom{
 func layer2_0_bn1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.B[layer2_0_bn1Batch])
 	v.DGamma, v.DBeta = c.G[layer2_0_bn1W], c.G[layer2_0_bn1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_4, c.Scratch, &v, c.Batch.F(f18), c.Batch.F(f19), c.Batch.F(f17), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm28x28x128BackwardGeom, c.Scratch, &v, c.Batch.F(f18), c.Batch.F(f19), c.Batch.F(f17), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_4: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_4 = runtime.BNGeom{
+// batchnorm28x28x128EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm28x28x128EvalBackwardGeom = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
 	DIn: runtime.Layout{Row: 3584, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
@@ -2124,7 +2124,7 @@ var batchnormEvalBackwardGeom_4 = runtime.BNGeom{
 func layer2_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.D[layer2_0_bn1Coef])
 	v.DGamma, v.DBeta = c.G[layer2_0_bn1W], c.G[layer2_0_bn1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_4, c.Scratch, &v, c.Batch.F(f18), c.Batch.F(f19), c.Batch.F(f17), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm28x28x128EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f18), c.Batch.F(f19), c.Batch.F(f17), nil, lo, hi)
 }
 
 // conv3x3x128Geom_2: conv 3x3x128 p1 nobias.
@@ -2135,14 +2135,14 @@ var conv3x3x128Geom_2 = runtime.ConvGeom{
 	H: 28, W: 28, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// conv3x3x128ForwardUUpdate returns the update of layer2.0.conv2, layer2.1.conv1 and layer2.1.conv2, each with its own tensors: it computes the conv's weights, Winograd-transformed.
+// conv3x3x128ForwardUUpdate returns the update of layer2.0.conv2, layer2.1.conv1 and layer2.1.conv2, on the tensors given: it computes the conv's weights, Winograd-transformed.
 func conv3x3x128ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x128Geom_2, d, w.P[p0])
 	}
 }
 
-// conv3x3x128Forward returns the phase of layer2.0.conv2, layer2.1.conv1 and layer2.1.conv2, each with its own buffers and derived tensors: it computes conv 3x3x128 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
+// conv3x3x128Forward returns the phase of layer2.0.conv2, layer2.1.conv1 and layer2.1.conv2, on the buffers and derived tensors given: it computes conv 3x3x128 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv3x3x128Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForwardWinograd(&conv3x3x128Geom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
@@ -2150,14 +2150,14 @@ func conv3x3x128Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// conv3x3x128WeightGrad returns the phase of layer2.0.conv2, layer2.1.conv1 and layer2.1.conv2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
+// conv3x3x128WeightGrad returns the phase of layer2.0.conv2, layer2.1.conv1 and layer2.1.conv2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
 func conv3x3x128WeightGrad(p0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvWeightGradWinograd(&conv3x3x128Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[f16], lo, hi)
 	}
 }
 
-// conv3x3x128PrevActGeom: the derivative of layer2.0.relu1, in place on its output's gradient.
+// conv3x3x128PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv3x3x128PrevActGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 128,
 	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}},
@@ -2171,21 +2171,21 @@ var conv3x3x128Back = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv3x3x128TUpdate returns the update of layer2.0.conv2 and layer2.1.conv2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv3x3x128TUpdate returns the update of layer2.0.conv2 and layer2.1.conv2, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv3x3x128TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.TransposeConv(d, w.P[p0], 128, 128, 3, 3, 32, 32)
 	}
 }
 
-// conv3x3x128TUUpdate returns the update of layer2.0.conv2 and layer2.1.conv2, each with its own derived tensors: it computes their Winograd transform.
+// conv3x3x128TUUpdate returns the update of layer2.0.conv2 and layer2.1.conv2, on the derived tensors given: it computes their Winograd transform.
 func conv3x3x128TUUpdate(d0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x128Back, d, w.D[d0])
 	}
 }
 
-// conv3x3x128InputGrad returns the phase of layer2.0.conv2 and layer2.1.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+// conv3x3x128InputGrad returns the phase of layer2.0.conv2 and layer2.1.conv2, on the buffers and derived tensors given: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func conv3x3x128InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForwardWinograd(&conv3x3x128Back, c.Scratch, c.F[b0], c.F[f16], c.D[d0], nil, lo, hi)
@@ -2195,58 +2195,58 @@ func conv3x3x128InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// batchnormGeom_5: batchnorm.
-var batchnormGeom_5 = runtime.BNGeom{
+// batchnorm28x28x128Geom_2: batchnorm.
+var batchnorm28x28x128Geom_2 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormStats_4 returns the phase of layer2.0.bn2, layer2.0.downsample.1 and layer2.1.bn2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_4(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x128Stats_2 returns the phase of layer2.0.bn2, layer2.0.downsample.1 and layer2.1.bn2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm28x28x128Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 128, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_5, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm28x28x128Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_4 returns the phase of layer2.0.bn2, layer2.0.downsample.1 and layer2.1.bn2, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnormForward_4(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x128Forward_2 returns the phase of layer2.0.bn2, layer2.0.downsample.1 and layer2.1.bn2, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnorm28x28x128Forward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 128, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_5, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm28x28x128Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_4 returns the update of layer2.0.bn2, layer2.0.downsample.1 and layer2.1.bn2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_4(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm28x28x128CoefUpdate_2 returns the update of layer2.0.bn2, layer2.0.downsample.1 and layer2.1.bn2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm28x28x128CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 128, d)
-		runtime.BatchNormEval(&batchnormGeom_5, &v)
+		runtime.BatchNormEval(&batchnorm28x28x128Geom_2, &v)
 	}
 }
 
-// batchnormEval_4 returns the phase of layer2.0.bn2, layer2.0.downsample.1 and layer2.1.bn2, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnormEval_4(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x128Eval_2 returns the phase of layer2.0.bn2, layer2.0.downsample.1 and layer2.1.bn2, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnorm28x28x128Eval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 128, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_5, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm28x28x128Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_5: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_5 = runtime.BNGeom{
+// batchnorm28x28x128BackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnorm28x28x128BackwardGeom_2 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	DIn: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_3 returns the phase of layer2.0.bn2 and layer2.1.bn2, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_3(p0, s0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x128Backward returns the phase of layer2.0.bn2 and layer2.1.bn2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm28x28x128Backward(p0, s0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 128, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -2255,20 +2255,20 @@ func batchnormBackward_3(p0, s0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int)
 				runtime.ClearPadding(&pad28x28x128p1, f, 0, 28)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormBackwardGeom_5, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(b0), c.Batch.F(b1), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm28x28x128BackwardGeom_2, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(b0), c.Batch.F(b1), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_5: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_5 = runtime.BNGeom{
+// batchnorm28x28x128EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnorm28x28x128EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	DIn: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_3 returns the phase of layer2.0.bn2 and layer2.1.bn2, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_3(p0, d0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x128EvalBackward returns the phase of layer2.0.bn2 and layer2.1.bn2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm28x28x128EvalBackward(p0, d0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 128, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -2277,7 +2277,7 @@ func batchnormEvalBackward_3(p0, d0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi 
 				runtime.ClearPadding(&pad28x28x128p1, f, 0, 28)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_5, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(b0), c.Batch.F(b1), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm28x28x128EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(b0), c.Batch.F(b1), nil, lo, hi)
 	}
 }
 
@@ -2309,8 +2309,8 @@ func layer2_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x128Geom, c.Scratch, c.F[f15], c.D[layer2_0_downsample_0T], c.F[f21], false, lo, hi)
 }
 
-// batchnormBackwardGeom_6: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_6 = runtime.BNGeom{
+// batchnorm28x28x128BackwardGeom_3: the gradient of batchnorm through the batch statistics.
+var batchnorm28x28x128BackwardGeom_3 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	DIn: runtime.Layout{Row: 3584, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
@@ -2321,11 +2321,11 @@ var batchnormBackwardGeom_6 = runtime.BNGeom{
 func layer2_0_downsample_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer2_0_downsample_1W, 128, c.B[layer2_0_downsample_1Batch])
 	v.DGamma, v.DBeta = c.G[layer2_0_downsample_1W], c.G[layer2_0_downsample_1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_6, c.Scratch, &v, c.Batch.F(f21), c.Batch.F(f22), c.Batch.F(f19), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm28x28x128BackwardGeom_3, c.Scratch, &v, c.Batch.F(f21), c.Batch.F(f22), c.Batch.F(f19), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_6: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_6 = runtime.BNGeom{
+// batchnorm28x28x128EvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
+var batchnorm28x28x128EvalBackwardGeom_3 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	DIn: runtime.Layout{Row: 3584, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
@@ -2336,11 +2336,11 @@ var batchnormEvalBackwardGeom_6 = runtime.BNGeom{
 func layer2_0_downsample_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer2_0_downsample_1W, 128, c.D[layer2_0_downsample_1Coef])
 	v.DGamma, v.DBeta = c.G[layer2_0_downsample_1W], c.G[layer2_0_downsample_1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_6, c.Scratch, &v, c.Batch.F(f21), c.Batch.F(f22), c.Batch.F(f19), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm28x28x128EvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(f21), c.Batch.F(f22), c.Batch.F(f19), nil, lo, hi)
 }
 
-// residualForwardGeom_2: the residual+the relu.
-var residualForwardGeom_2 = runtime.EltGeom{
+// residual28x28x128ForwardGeom: residual + relu.
+var residual28x28x128ForwardGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 128,
 	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Row: 3584, Pix: 128}, {Row: 3584, Pix: 128}},
 	Act: runtime.ActReLU,
@@ -2349,21 +2349,21 @@ var residualForwardGeom_2 = runtime.EltGeom{
 // layer2_0_add1Forward computes layer2.0.add1 (residual) + relu2 (relu), rows [lo, hi).
 func layer2_0_add1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad28x28x128p1, c.F[f14], lo, hi)
-	runtime.Add(&residualForwardGeom_2, c.F[f14], [][]float32{c.F[f16], c.F[f15]}, lo, hi)
+	runtime.Add(&residual28x28x128ForwardGeom, c.F[f14], [][]float32{c.F[f16], c.F[f15]}, lo, hi)
 }
 
-// residualBackGeom_2: the gradient of the residual+the relu.
-var residualBackGeom_2 = runtime.EltGeom{
+// residual28x28x128BackGeom: the gradient of residual + relu.
+var residual28x28x128BackGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 128,
 	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}, {Row: 3584, Pix: 128}}, Acc: []bool{false, false},
 }
 
-// residualInputGrad_2 returns the phase of layer2.0.add1 and layer2.1.add1, each with its own buffers: it computes the gradients of residual + relu's inputs, rows [lo, hi).
-func residualInputGrad_2(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+// residual28x28x128InputGrad returns the phase of layer2.0.add1 and layer2.1.add1, on the buffers given: it computes the gradients of residual + relu's inputs, rows [lo, hi).
+func residual28x28x128InputGrad(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ActBackward(&conv3x3x128PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
 		d := [2][]float32{c.F[b2], c.F[b3]}
-		runtime.AddBackward(&residualBackGeom_2, d[:], c.F[b0], lo, hi)
+		runtime.AddBackward(&residual28x28x128BackGeom, d[:], c.F[b0], lo, hi)
 	}
 }
 
@@ -2377,8 +2377,8 @@ func layer2_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv3x3x128Geom_2, c.Scratch, c.F[f23], c.D[layer2_1_conv1T], c.F[f16], true, lo, hi)
 }
 
-// batchnormBackwardGeom_7: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_7 = runtime.BNGeom{
+// batchnorm28x28x128BackwardGeom_4: the gradient of batchnorm through the batch statistics.
+var batchnorm28x28x128BackwardGeom_4 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
 	DIn: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
@@ -2394,11 +2394,11 @@ func layer2_1_bn1Backward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad28x28x128p1, f, 0, 28)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormBackwardGeom_7, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(f21), c.Batch.F(f20), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm28x28x128BackwardGeom_4, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(f21), c.Batch.F(f20), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_7: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_7 = runtime.BNGeom{
+// batchnorm28x28x128EvalBackwardGeom_4: the gradient of batchnorm with the running statistics.
+var batchnorm28x28x128EvalBackwardGeom_4 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
 	DIn: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
@@ -2414,11 +2414,11 @@ func layer2_1_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad28x28x128p1, f, 0, 28)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_7, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(f21), c.Batch.F(f20), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm28x28x128EvalBackwardGeom_4, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(f21), c.Batch.F(f20), nil, lo, hi)
 }
 
-// residualForwardGeom_3: the residual+the relu.
-var residualForwardGeom_3 = runtime.EltGeom{
+// residual28x28x128ForwardGeom_2: residual + relu.
+var residual28x28x128ForwardGeom_2 = runtime.EltGeom{
 	H: 28, W: 28, C: 128,
 	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Row: 3584, Pix: 128}, {Off: 3968, Row: 3840, Pix: 128}},
 	Act: runtime.ActReLU,
@@ -2427,7 +2427,7 @@ var residualForwardGeom_3 = runtime.EltGeom{
 // layer2_1_add1Forward computes layer2.1.add1 (residual) + relu3 (relu), rows [lo, hi).
 func layer2_1_add1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad28x28x128p1, c.F[f16], lo, hi)
-	runtime.Add(&residualForwardGeom_3, c.F[f16], [][]float32{c.F[f22], c.F[f14]}, lo, hi)
+	runtime.Add(&residual28x28x128ForwardGeom_2, c.F[f16], [][]float32{c.F[f22], c.F[f14]}, lo, hi)
 }
 
 // conv3x3x256Geom: conv 3x3x256 s2 p1 nobias.
@@ -2458,52 +2458,52 @@ func layer3_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv3x3x256Geom, c.Scratch, c.F[f24], c.D[layer3_0_conv1T], c.F[f27], true, lo, hi)
 }
 
-// batchnormGeom_6: batchnorm.
-var batchnormGeom_6 = runtime.BNGeom{
+// batchnorm14x14x256Geom: batchnorm.
+var batchnorm14x14x256Geom = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnormStats_5 returns the phase of layer3.0.bn1 and layer3.1.bn1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_5(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x256Stats returns the phase of layer3.0.bn1 and layer3.1.bn1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm14x14x256Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 256, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_6, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm14x14x256Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_5 returns the phase of layer3.0.bn1 and layer3.1.bn1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnormForward_5(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x256Forward returns the phase of layer3.0.bn1 and layer3.1.bn1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnorm14x14x256Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad14x14x256p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 256, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_6, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm14x14x256Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_5 returns the update of layer3.0.bn1 and layer3.1.bn1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_5(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm14x14x256CoefUpdate returns the update of layer3.0.bn1 and layer3.1.bn1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm14x14x256CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 256, d)
-		runtime.BatchNormEval(&batchnormGeom_6, &v)
+		runtime.BatchNormEval(&batchnorm14x14x256Geom, &v)
 	}
 }
 
-// batchnormEval_5 returns the phase of layer3.0.bn1 and layer3.1.bn1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormEval_5(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x256Eval returns the phase of layer3.0.bn1 and layer3.1.bn1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm14x14x256Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad14x14x256p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 256, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_6, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm14x14x256Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_8: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_8 = runtime.BNGeom{
+// batchnorm14x14x256BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm14x14x256BackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
 	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
@@ -2514,11 +2514,11 @@ var batchnormBackwardGeom_8 = runtime.BNGeom{
 func layer3_0_bn1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.B[layer3_0_bn1Batch])
 	v.DGamma, v.DBeta = c.G[layer3_0_bn1W], c.G[layer3_0_bn1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_8, c.Scratch, &v, c.Batch.F(f27), c.Batch.F(f28), c.Batch.F(f26), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm14x14x256BackwardGeom, c.Scratch, &v, c.Batch.F(f27), c.Batch.F(f28), c.Batch.F(f26), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_8: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_8 = runtime.BNGeom{
+// batchnorm14x14x256EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm14x14x256EvalBackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
 	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
@@ -2529,7 +2529,7 @@ var batchnormEvalBackwardGeom_8 = runtime.BNGeom{
 func layer3_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.D[layer3_0_bn1Coef])
 	v.DGamma, v.DBeta = c.G[layer3_0_bn1W], c.G[layer3_0_bn1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_8, c.Scratch, &v, c.Batch.F(f27), c.Batch.F(f28), c.Batch.F(f26), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm14x14x256EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f27), c.Batch.F(f28), c.Batch.F(f26), nil, lo, hi)
 }
 
 // conv3x3x256Geom_2: conv 3x3x256 p1 nobias.
@@ -2540,14 +2540,14 @@ var conv3x3x256Geom_2 = runtime.ConvGeom{
 	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// conv3x3x256ForwardUUpdate returns the update of layer3.0.conv2, layer3.1.conv1 and layer3.1.conv2, each with its own tensors: it computes the conv's weights, Winograd-transformed.
+// conv3x3x256ForwardUUpdate returns the update of layer3.0.conv2, layer3.1.conv1 and layer3.1.conv2, on the tensors given: it computes the conv's weights, Winograd-transformed.
 func conv3x3x256ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x256Geom_2, d, w.P[p0])
 	}
 }
 
-// conv3x3x256Forward returns the phase of layer3.0.conv2, layer3.1.conv1 and layer3.1.conv2, each with its own buffers and derived tensors: it computes conv 3x3x256 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
+// conv3x3x256Forward returns the phase of layer3.0.conv2, layer3.1.conv1 and layer3.1.conv2, on the buffers and derived tensors given: it computes conv 3x3x256 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv3x3x256Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForwardWinograd(&conv3x3x256Geom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
@@ -2555,14 +2555,14 @@ func conv3x3x256Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// conv3x3x256WeightGrad returns the phase of layer3.0.conv2, layer3.1.conv1 and layer3.1.conv2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
+// conv3x3x256WeightGrad returns the phase of layer3.0.conv2, layer3.1.conv1 and layer3.1.conv2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
 func conv3x3x256WeightGrad(p0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvWeightGradWinograd(&conv3x3x256Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[f25], lo, hi)
 	}
 }
 
-// conv3x3x256PrevActGeom: the derivative of layer3.0.relu1, in place on its output's gradient.
+// conv3x3x256PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv3x3x256PrevActGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 256,
 	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
@@ -2576,21 +2576,21 @@ var conv3x3x256Back = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv3x3x256TUpdate returns the update of layer3.0.conv2 and layer3.1.conv2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv3x3x256TUpdate returns the update of layer3.0.conv2 and layer3.1.conv2, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv3x3x256TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.TransposeConv(d, w.P[p0], 256, 256, 3, 3, 32, 32)
 	}
 }
 
-// conv3x3x256TUUpdate returns the update of layer3.0.conv2 and layer3.1.conv2, each with its own derived tensors: it computes their Winograd transform.
+// conv3x3x256TUUpdate returns the update of layer3.0.conv2 and layer3.1.conv2, on the derived tensors given: it computes their Winograd transform.
 func conv3x3x256TUUpdate(d0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x256Back, d, w.D[d0])
 	}
 }
 
-// conv3x3x256InputGrad returns the phase of layer3.0.conv2 and layer3.1.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+// conv3x3x256InputGrad returns the phase of layer3.0.conv2 and layer3.1.conv2, on the buffers and derived tensors given: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func conv3x3x256InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForwardWinograd(&conv3x3x256Back, c.Scratch, c.F[b0], c.F[f25], c.D[d0], nil, lo, hi)
@@ -2600,58 +2600,58 @@ func conv3x3x256InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// batchnormGeom_7: batchnorm.
-var batchnormGeom_7 = runtime.BNGeom{
+// batchnorm14x14x256Geom_2: batchnorm.
+var batchnorm14x14x256Geom_2 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormStats_6 returns the phase of layer3.0.bn2, layer3.0.downsample.1 and layer3.1.bn2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_6(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x256Stats_2 returns the phase of layer3.0.bn2, layer3.0.downsample.1 and layer3.1.bn2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm14x14x256Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 256, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_7, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm14x14x256Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_6 returns the phase of layer3.0.bn2, layer3.0.downsample.1 and layer3.1.bn2, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnormForward_6(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x256Forward_2 returns the phase of layer3.0.bn2, layer3.0.downsample.1 and layer3.1.bn2, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnorm14x14x256Forward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 256, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_7, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm14x14x256Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_6 returns the update of layer3.0.bn2, layer3.0.downsample.1 and layer3.1.bn2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_6(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm14x14x256CoefUpdate_2 returns the update of layer3.0.bn2, layer3.0.downsample.1 and layer3.1.bn2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm14x14x256CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 256, d)
-		runtime.BatchNormEval(&batchnormGeom_7, &v)
+		runtime.BatchNormEval(&batchnorm14x14x256Geom_2, &v)
 	}
 }
 
-// batchnormEval_6 returns the phase of layer3.0.bn2, layer3.0.downsample.1 and layer3.1.bn2, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnormEval_6(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x256Eval_2 returns the phase of layer3.0.bn2, layer3.0.downsample.1 and layer3.1.bn2, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnorm14x14x256Eval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 256, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_7, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm14x14x256Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_9: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_9 = runtime.BNGeom{
+// batchnorm14x14x256BackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnorm14x14x256BackwardGeom_2 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_4 returns the phase of layer3.0.bn2 and layer3.1.bn2, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_4(p0, s0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x256Backward returns the phase of layer3.0.bn2 and layer3.1.bn2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm14x14x256Backward(p0, s0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 256, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -2660,20 +2660,20 @@ func batchnormBackward_4(p0, s0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int)
 				runtime.ClearPadding(&pad14x14x256p1, f, 0, 14)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormBackwardGeom_9, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(b0), c.Batch.F(b1), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm14x14x256BackwardGeom_2, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(b0), c.Batch.F(b1), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_9: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_9 = runtime.BNGeom{
+// batchnorm14x14x256EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnorm14x14x256EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_4 returns the phase of layer3.0.bn2 and layer3.1.bn2, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_4(p0, d0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x256EvalBackward returns the phase of layer3.0.bn2 and layer3.1.bn2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm14x14x256EvalBackward(p0, d0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 256, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -2682,7 +2682,7 @@ func batchnormEvalBackward_4(p0, d0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi 
 				runtime.ClearPadding(&pad14x14x256p1, f, 0, 14)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_9, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(b0), c.Batch.F(b1), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm14x14x256EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(b0), c.Batch.F(b1), nil, lo, hi)
 	}
 }
 
@@ -2714,8 +2714,8 @@ func layer3_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x256Geom, c.Scratch, c.F[f24], c.D[layer3_0_downsample_0T], c.F[f30], false, lo, hi)
 }
 
-// batchnormBackwardGeom_10: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_10 = runtime.BNGeom{
+// batchnorm14x14x256BackwardGeom_3: the gradient of batchnorm through the batch statistics.
+var batchnorm14x14x256BackwardGeom_3 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
@@ -2726,11 +2726,11 @@ var batchnormBackwardGeom_10 = runtime.BNGeom{
 func layer3_0_downsample_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer3_0_downsample_1W, 256, c.B[layer3_0_downsample_1Batch])
 	v.DGamma, v.DBeta = c.G[layer3_0_downsample_1W], c.G[layer3_0_downsample_1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_10, c.Scratch, &v, c.Batch.F(f30), c.Batch.F(f31), c.Batch.F(f28), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm14x14x256BackwardGeom_3, c.Scratch, &v, c.Batch.F(f30), c.Batch.F(f31), c.Batch.F(f28), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_10: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_10 = runtime.BNGeom{
+// batchnorm14x14x256EvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
+var batchnorm14x14x256EvalBackwardGeom_3 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
@@ -2741,11 +2741,11 @@ var batchnormEvalBackwardGeom_10 = runtime.BNGeom{
 func layer3_0_downsample_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer3_0_downsample_1W, 256, c.D[layer3_0_downsample_1Coef])
 	v.DGamma, v.DBeta = c.G[layer3_0_downsample_1W], c.G[layer3_0_downsample_1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_10, c.Scratch, &v, c.Batch.F(f30), c.Batch.F(f31), c.Batch.F(f28), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm14x14x256EvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(f30), c.Batch.F(f31), c.Batch.F(f28), nil, lo, hi)
 }
 
-// residualForwardGeom_4: the residual+the relu.
-var residualForwardGeom_4 = runtime.EltGeom{
+// residual14x14x256ForwardGeom: residual + relu.
+var residual14x14x256ForwardGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 256,
 	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Row: 3584, Pix: 256}, {Row: 3584, Pix: 256}},
 	Act: runtime.ActReLU,
@@ -2754,21 +2754,21 @@ var residualForwardGeom_4 = runtime.EltGeom{
 // layer3_0_add1Forward computes layer3.0.add1 (residual) + relu4 (relu), rows [lo, hi).
 func layer3_0_add1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad14x14x256p1, c.F[f23], lo, hi)
-	runtime.Add(&residualForwardGeom_4, c.F[f23], [][]float32{c.F[f25], c.F[f24]}, lo, hi)
+	runtime.Add(&residual14x14x256ForwardGeom, c.F[f23], [][]float32{c.F[f25], c.F[f24]}, lo, hi)
 }
 
-// residualBackGeom_3: the gradient of the residual+the relu.
-var residualBackGeom_3 = runtime.EltGeom{
+// residual14x14x256BackGeom: the gradient of residual + relu.
+var residual14x14x256BackGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 256,
 	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}, {Row: 3584, Pix: 256}}, Acc: []bool{false, false},
 }
 
-// residualInputGrad_3 returns the phase of layer3.0.add1 and layer3.1.add1, each with its own buffers: it computes the gradients of residual + relu's inputs, rows [lo, hi).
-func residualInputGrad_3(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+// residual14x14x256InputGrad returns the phase of layer3.0.add1 and layer3.1.add1, on the buffers given: it computes the gradients of residual + relu's inputs, rows [lo, hi).
+func residual14x14x256InputGrad(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ActBackward(&conv3x3x256PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
 		d := [2][]float32{c.F[b2], c.F[b3]}
-		runtime.AddBackward(&residualBackGeom_3, d[:], c.F[b0], lo, hi)
+		runtime.AddBackward(&residual14x14x256BackGeom, d[:], c.F[b0], lo, hi)
 	}
 }
 
@@ -2782,8 +2782,8 @@ func layer3_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv3x3x256Geom_2, c.Scratch, c.F[f32], c.D[layer3_1_conv1T], c.F[f25], true, lo, hi)
 }
 
-// batchnormBackwardGeom_11: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_11 = runtime.BNGeom{
+// batchnorm14x14x256BackwardGeom_4: the gradient of batchnorm through the batch statistics.
+var batchnorm14x14x256BackwardGeom_4 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
 	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
@@ -2799,11 +2799,11 @@ func layer3_1_bn1Backward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad14x14x256p1, f, 0, 14)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormBackwardGeom_11, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(f30), c.Batch.F(f29), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm14x14x256BackwardGeom_4, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(f30), c.Batch.F(f29), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_11: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_11 = runtime.BNGeom{
+// batchnorm14x14x256EvalBackwardGeom_4: the gradient of batchnorm with the running statistics.
+var batchnorm14x14x256EvalBackwardGeom_4 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
 	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
@@ -2819,11 +2819,11 @@ func layer3_1_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad14x14x256p1, f, 0, 14)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_11, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(f30), c.Batch.F(f29), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm14x14x256EvalBackwardGeom_4, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(f30), c.Batch.F(f29), nil, lo, hi)
 }
 
-// residualForwardGeom_5: the residual+the relu.
-var residualForwardGeom_5 = runtime.EltGeom{
+// residual14x14x256ForwardGeom_2: residual + relu.
+var residual14x14x256ForwardGeom_2 = runtime.EltGeom{
 	H: 14, W: 14, C: 256,
 	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Row: 3584, Pix: 256}, {Off: 4352, Row: 4096, Pix: 256}},
 	Act: runtime.ActReLU,
@@ -2832,7 +2832,7 @@ var residualForwardGeom_5 = runtime.EltGeom{
 // layer3_1_add1Forward computes layer3.1.add1 (residual) + relu5 (relu), rows [lo, hi).
 func layer3_1_add1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad14x14x256p1, c.F[f25], lo, hi)
-	runtime.Add(&residualForwardGeom_5, c.F[f25], [][]float32{c.F[f31], c.F[f23]}, lo, hi)
+	runtime.Add(&residual14x14x256ForwardGeom_2, c.F[f25], [][]float32{c.F[f31], c.F[f23]}, lo, hi)
 }
 
 // conv3x3x512Geom: conv 3x3x512 s2 p1 nobias.
@@ -2863,52 +2863,52 @@ func layer4_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv3x3x512Geom, c.Scratch, c.F[f33], c.D[layer4_0_conv1T], c.F[f36], true, lo, hi)
 }
 
-// batchnormGeom_8: batchnorm.
-var batchnormGeom_8 = runtime.BNGeom{
+// batchnorm7x7x512Geom: batchnorm.
+var batchnorm7x7x512Geom = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnormStats_7 returns the phase of layer4.0.bn1 and layer4.1.bn1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_7(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x512Stats returns the phase of layer4.0.bn1 and layer4.1.bn1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm7x7x512Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 512, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_8, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm7x7x512Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_7 returns the phase of layer4.0.bn1 and layer4.1.bn1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnormForward_7(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x512Forward returns the phase of layer4.0.bn1 and layer4.1.bn1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnorm7x7x512Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad7x7x512p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 512, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_8, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm7x7x512Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_7 returns the update of layer4.0.bn1 and layer4.1.bn1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_7(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm7x7x512CoefUpdate returns the update of layer4.0.bn1 and layer4.1.bn1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm7x7x512CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 512, d)
-		runtime.BatchNormEval(&batchnormGeom_8, &v)
+		runtime.BatchNormEval(&batchnorm7x7x512Geom, &v)
 	}
 }
 
-// batchnormEval_7 returns the phase of layer4.0.bn1 and layer4.1.bn1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormEval_7(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x512Eval returns the phase of layer4.0.bn1 and layer4.1.bn1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm7x7x512Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad7x7x512p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 512, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_8, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm7x7x512Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_12: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_12 = runtime.BNGeom{
+// batchnorm7x7x512BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm7x7x512BackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
 	DIn: runtime.Layout{Row: 3584, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
@@ -2919,11 +2919,11 @@ var batchnormBackwardGeom_12 = runtime.BNGeom{
 func layer4_0_bn1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.B[layer4_0_bn1Batch])
 	v.DGamma, v.DBeta = c.G[layer4_0_bn1W], c.G[layer4_0_bn1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_12, c.Scratch, &v, c.Batch.F(f36), c.Batch.F(f37), c.Batch.F(f35), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm7x7x512BackwardGeom, c.Scratch, &v, c.Batch.F(f36), c.Batch.F(f37), c.Batch.F(f35), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_12: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_12 = runtime.BNGeom{
+// batchnorm7x7x512EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm7x7x512EvalBackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
 	DIn: runtime.Layout{Row: 3584, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
@@ -2934,7 +2934,7 @@ var batchnormEvalBackwardGeom_12 = runtime.BNGeom{
 func layer4_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.D[layer4_0_bn1Coef])
 	v.DGamma, v.DBeta = c.G[layer4_0_bn1W], c.G[layer4_0_bn1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_12, c.Scratch, &v, c.Batch.F(f36), c.Batch.F(f37), c.Batch.F(f35), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm7x7x512EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f36), c.Batch.F(f37), c.Batch.F(f35), nil, lo, hi)
 }
 
 // conv3x3x512Geom_2: conv 3x3x512 p1 nobias.
@@ -2945,21 +2945,21 @@ var conv3x3x512Geom_2 = runtime.ConvGeom{
 	H: 7, W: 7, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// conv3x3x512Forward returns the phase of layer4.0.conv2, layer4.1.conv1 and layer4.1.conv2, each with its own buffers and tensors: it computes conv 3x3x512 p1 nobias: output rows [lo, hi).
+// conv3x3x512Forward returns the phase of layer4.0.conv2, layer4.1.conv1 and layer4.1.conv2, on the buffers and tensors given: it computes conv 3x3x512 p1 nobias: output rows [lo, hi).
 func conv3x3x512Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(&conv3x3x512Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv3x3x512WeightGrad returns the phase of layer4.0.conv2, layer4.1.conv1 and layer4.1.conv2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+// conv3x3x512WeightGrad returns the phase of layer4.0.conv2, layer4.1.conv1 and layer4.1.conv2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
 func conv3x3x512WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvWeightGrad(&conv3x3x512Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv3x3x512PrevActGeom: the derivative of layer4.0.relu1, in place on its output's gradient.
+// conv3x3x512PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv3x3x512PrevActGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 512,
 	Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, In: []runtime.Layout{{Off: 5120, Row: 4608, Pix: 512}},
@@ -2967,14 +2967,14 @@ var conv3x3x512PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv3x3x512TUpdate returns the update of layer4.0.conv2 and layer4.1.conv2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv3x3x512TUpdate returns the update of layer4.0.conv2 and layer4.1.conv2, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv3x3x512TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.TransposeConv(d, w.P[p0], 512, 512, 3, 3, 32, 32)
 	}
 }
 
-// conv3x3x512InputGrad returns the phase of layer4.0.conv2 and layer4.1.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv3x3x512InputGrad returns the phase of layer4.0.conv2 and layer4.1.conv2, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv3x3x512InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(&conv3x3x512InferGeom_4, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
@@ -2983,58 +2983,58 @@ func conv3x3x512InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// batchnormGeom_9: batchnorm.
-var batchnormGeom_9 = runtime.BNGeom{
+// batchnorm7x7x512Geom_2: batchnorm.
+var batchnorm7x7x512Geom_2 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormStats_8 returns the phase of layer4.0.bn2, layer4.0.downsample.1 and layer4.1.bn2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_8(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x512Stats_2 returns the phase of layer4.0.bn2, layer4.0.downsample.1 and layer4.1.bn2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm7x7x512Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 512, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_9, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm7x7x512Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_8 returns the phase of layer4.0.bn2, layer4.0.downsample.1 and layer4.1.bn2, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnormForward_8(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x512Forward_2 returns the phase of layer4.0.bn2, layer4.0.downsample.1 and layer4.1.bn2, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnorm7x7x512Forward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 512, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_9, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm7x7x512Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_8 returns the update of layer4.0.bn2, layer4.0.downsample.1 and layer4.1.bn2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_8(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm7x7x512CoefUpdate_2 returns the update of layer4.0.bn2, layer4.0.downsample.1 and layer4.1.bn2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm7x7x512CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 512, d)
-		runtime.BatchNormEval(&batchnormGeom_9, &v)
+		runtime.BatchNormEval(&batchnorm7x7x512Geom_2, &v)
 	}
 }
 
-// batchnormEval_8 returns the phase of layer4.0.bn2, layer4.0.downsample.1 and layer4.1.bn2, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnormEval_8(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x512Eval_2 returns the phase of layer4.0.bn2, layer4.0.downsample.1 and layer4.1.bn2, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnorm7x7x512Eval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 512, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_9, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm7x7x512Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_13: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_13 = runtime.BNGeom{
+// batchnorm7x7x512BackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnorm7x7x512BackwardGeom_2 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	DIn: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_5 returns the phase of layer4.0.bn2 and layer4.1.bn2, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_5(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x512Backward returns the phase of layer4.0.bn2 and layer4.1.bn2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm7x7x512Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 512, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -3043,20 +3043,20 @@ func batchnormBackward_5(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi 
 				runtime.ClearPadding(&pad7x7x512p1, f, 0, 7)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormBackwardGeom_13, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm7x7x512BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_13: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_13 = runtime.BNGeom{
+// batchnorm7x7x512EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnorm7x7x512EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	DIn: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_5 returns the phase of layer4.0.bn2 and layer4.1.bn2, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_5(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x512EvalBackward returns the phase of layer4.0.bn2 and layer4.1.bn2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm7x7x512EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 512, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -3065,7 +3065,7 @@ func batchnormEvalBackward_5(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo,
 				runtime.ClearPadding(&pad7x7x512p1, f, 0, 7)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_13, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm7x7x512EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -3097,8 +3097,8 @@ func layer4_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x512Geom, c.Scratch, c.F[f33], c.D[layer4_0_downsample_0T], c.F[f39], false, lo, hi)
 }
 
-// batchnormBackwardGeom_14: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_14 = runtime.BNGeom{
+// batchnorm7x7x512BackwardGeom_3: the gradient of batchnorm through the batch statistics.
+var batchnorm7x7x512BackwardGeom_3 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	DIn: runtime.Layout{Row: 3584, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
@@ -3109,11 +3109,11 @@ var batchnormBackwardGeom_14 = runtime.BNGeom{
 func layer4_0_downsample_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer4_0_downsample_1W, 512, c.B[layer4_0_downsample_1Batch])
 	v.DGamma, v.DBeta = c.G[layer4_0_downsample_1W], c.G[layer4_0_downsample_1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_14, c.Scratch, &v, c.Batch.F(f39), c.Batch.F(f40), c.Batch.F(f37), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm7x7x512BackwardGeom_3, c.Scratch, &v, c.Batch.F(f39), c.Batch.F(f40), c.Batch.F(f37), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_14: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_14 = runtime.BNGeom{
+// batchnorm7x7x512EvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
+var batchnorm7x7x512EvalBackwardGeom_3 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	DIn: runtime.Layout{Row: 3584, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
@@ -3124,11 +3124,11 @@ var batchnormEvalBackwardGeom_14 = runtime.BNGeom{
 func layer4_0_downsample_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer4_0_downsample_1W, 512, c.D[layer4_0_downsample_1Coef])
 	v.DGamma, v.DBeta = c.G[layer4_0_downsample_1W], c.G[layer4_0_downsample_1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_14, c.Scratch, &v, c.Batch.F(f39), c.Batch.F(f40), c.Batch.F(f37), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm7x7x512EvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(f39), c.Batch.F(f40), c.Batch.F(f37), nil, lo, hi)
 }
 
-// residualForwardGeom_6: the residual+the relu.
-var residualForwardGeom_6 = runtime.EltGeom{
+// residual7x7x512ForwardGeom: residual + relu.
+var residual7x7x512ForwardGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 512,
 	Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, In: []runtime.Layout{{Row: 3584, Pix: 512}, {Row: 3584, Pix: 512}},
 	Act: runtime.ActReLU,
@@ -3137,11 +3137,11 @@ var residualForwardGeom_6 = runtime.EltGeom{
 // layer4_0_add1Forward computes layer4.0.add1 (residual) + relu6 (relu), rows [lo, hi).
 func layer4_0_add1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad7x7x512p1, c.F[f32], lo, hi)
-	runtime.Add(&residualForwardGeom_6, c.F[f32], [][]float32{c.F[f34], c.F[f33]}, lo, hi)
+	runtime.Add(&residual7x7x512ForwardGeom, c.F[f32], [][]float32{c.F[f34], c.F[f33]}, lo, hi)
 }
 
-// residualBackGeom_4: the gradient of the residual+the relu.
-var residualBackGeom_4 = runtime.EltGeom{
+// residual7x7x512BackGeom: the gradient of residual + relu.
+var residual7x7x512BackGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 512,
 	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}, {Row: 3584, Pix: 512}}, Acc: []bool{false, false},
 }
@@ -3150,7 +3150,7 @@ var residualBackGeom_4 = runtime.EltGeom{
 func layer4_0_add1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv3x3x512PrevActGeom, c.F[f41], c.F[f41], nil, c.F[f32], lo, hi)
 	d := [2][]float32{c.F[f38], c.F[f40]}
-	runtime.AddBackward(&residualBackGeom_4, d[:], c.F[f41], lo, hi)
+	runtime.AddBackward(&residual7x7x512BackGeom, d[:], c.F[f41], lo, hi)
 }
 
 // layer4_1_conv1TUpdate computes layer4.1.conv1's weights transposed, for its input gradient.
@@ -3163,8 +3163,8 @@ func layer4_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv3x3x512Geom_2, c.Scratch, c.F[f41], c.D[layer4_1_conv1T], c.F[f34], true, lo, hi)
 }
 
-// batchnormBackwardGeom_15: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_15 = runtime.BNGeom{
+// batchnorm7x7x512BackwardGeom_4: the gradient of batchnorm through the batch statistics.
+var batchnorm7x7x512BackwardGeom_4 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
 	DIn: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
@@ -3180,11 +3180,11 @@ func layer4_1_bn1Backward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad7x7x512p1, f, 0, 7)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormBackwardGeom_15, c.Scratch, &v, c.Batch.F(f34), c.Batch.F(f39), c.Batch.F(f38), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm7x7x512BackwardGeom_4, c.Scratch, &v, c.Batch.F(f34), c.Batch.F(f39), c.Batch.F(f38), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_15: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_15 = runtime.BNGeom{
+// batchnorm7x7x512EvalBackwardGeom_4: the gradient of batchnorm with the running statistics.
+var batchnorm7x7x512EvalBackwardGeom_4 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
 	DIn: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
@@ -3200,7 +3200,7 @@ func layer4_1_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad7x7x512p1, f, 0, 7)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_15, c.Scratch, &v, c.Batch.F(f34), c.Batch.F(f39), c.Batch.F(f38), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm7x7x512EvalBackwardGeom_4, c.Scratch, &v, c.Batch.F(f34), c.Batch.F(f39), c.Batch.F(f38), nil, lo, hi)
 }
 
 // layer4_1_add1Forward computes layer4.1.add1 (residual) + relu7 (relu), rows [lo, hi).
@@ -3208,8 +3208,8 @@ func layer4_1_add1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.Add(&conv3x3x512StoreGeom_2, c.F[f40], [][]float32{c.F[f34], c.F[f32]}, lo, hi)
 }
 
-// residualActGeom: the derivative of the relu, in place on its output's gradient.
-var residualActGeom = runtime.EltGeom{
+// residual7x7x512ActGeom: the derivative of the relu, in place on its output's gradient.
+var residual7x7x512ActGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 512,
 	Out: runtime.Layout{Row: 3584, Pix: 512}, In: []runtime.Layout{{Row: 3584, Pix: 512}},
 	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}},
@@ -3218,13 +3218,13 @@ var residualActGeom = runtime.EltGeom{
 
 // layer4_1_add1InputGrad computes the gradients of layer4.1.add1 (residual) + relu7 (relu)'s inputs, rows [lo, hi).
 func layer4_1_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&residualActGeom, c.F[f34], c.F[f34], nil, c.F[f40], lo, hi)
+	runtime.ActBackward(&residual7x7x512ActGeom, c.F[f34], c.F[f34], nil, c.F[f40], lo, hi)
 	d := [2][]float32{c.F[f42], c.F[f41]}
-	runtime.AddBackward(&residualBackGeom_4, d[:], c.F[f34], lo, hi)
+	runtime.AddBackward(&residual7x7x512BackGeom, d[:], c.F[f34], lo, hi)
 }
 
-// poolavgBackGeom: pool avg global.
-var poolavgBackGeom = runtime.GlobalPoolGeom{
+// poolavg1x1x512BackGeom: pool avg global.
+var poolavg1x1x512BackGeom = runtime.GlobalPoolGeom{
 	H: 7, W: 7, C: 512,
 	In:  runtime.Layout{Row: 3584, Pix: 512},
 	DIn: runtime.Layout{Row: 3584, Pix: 512},
@@ -3232,7 +3232,7 @@ var poolavgBackGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1InputGrad computes the gradient of globalavgpool1's input, channels [lo, hi).
 func globalavgpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolBackward(&poolavgBackGeom, c.F[f34], c.F[f1], lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolavg1x1x512BackGeom, c.F[f34], c.F[f1], lo, hi)
 }
 
 // fcWeightGrad adds to the weight and bias gradients of fc, outputs [lo, hi).

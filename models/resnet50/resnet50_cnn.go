@@ -1351,131 +1351,131 @@ var program = engine.Program{
 		conv1T:                    {Name: "conv1T", Use: engine.Backward, Len: func() int { return 100352 }, Update: conv1TUpdate},
 		bn1Coef:                   {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: bn1CoefUpdate},
 		layer1_0_conv1T:           {Name: "layer1_0_conv1T", Use: engine.Backward, Len: func() int { return 4096 }, Update: layer1_0_conv1TUpdate},
-		layer1_0_bn1Coef:          {Name: "layer1_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate(layer1_0_bn1W)},
+		layer1_0_bn1Coef:          {Name: "layer1_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm56x56x64CoefUpdate(layer1_0_bn1W)},
 		layer1_0_conv2ForwardU:    {Name: "layer1_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3x64ForwardUUpdate(layer1_0_conv2W)},
 		layer1_0_conv2T:           {Name: "layer1_0_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate(layer1_0_conv2W)},
 		layer1_0_conv2TU:          {Name: "layer1_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Back) }, Update: conv3x3x64TUUpdate(layer1_0_conv2T)},
-		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate_2(layer1_0_bn2W)},
+		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm56x56x64CoefUpdate_2(layer1_0_bn2W)},
 		layer1_0_conv3T:           {Name: "layer1_0_conv3T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1x256TUpdate(layer1_0_conv3W)},
-		layer1_0_bn3Coef:          {Name: "layer1_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_3(layer1_0_bn3W)},
+		layer1_0_bn3Coef:          {Name: "layer1_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm56x56x256CoefUpdate(layer1_0_bn3W)},
 		layer1_0_downsample_0T:    {Name: "layer1_0_downsample_0T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1x256TUpdate(layer1_0_downsample_0W)},
-		layer1_0_downsample_1Coef: {Name: "layer1_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_3(layer1_0_downsample_1W)},
+		layer1_0_downsample_1Coef: {Name: "layer1_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm56x56x256CoefUpdate(layer1_0_downsample_1W)},
 		layer1_1_conv1T:           {Name: "layer1_1_conv1T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1x64TUpdate(layer1_1_conv1W)},
-		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate(layer1_1_bn1W)},
+		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm56x56x64CoefUpdate(layer1_1_bn1W)},
 		layer1_1_conv2ForwardU:    {Name: "layer1_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3x64ForwardUUpdate(layer1_1_conv2W)},
 		layer1_1_conv2T:           {Name: "layer1_1_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate(layer1_1_conv2W)},
 		layer1_1_conv2TU:          {Name: "layer1_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Back) }, Update: conv3x3x64TUUpdate(layer1_1_conv2T)},
-		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate_2(layer1_1_bn2W)},
+		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm56x56x64CoefUpdate_2(layer1_1_bn2W)},
 		layer1_1_conv3T:           {Name: "layer1_1_conv3T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1x256TUpdate(layer1_1_conv3W)},
-		layer1_1_bn3Coef:          {Name: "layer1_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_3(layer1_1_bn3W)},
+		layer1_1_bn3Coef:          {Name: "layer1_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm56x56x256CoefUpdate(layer1_1_bn3W)},
 		layer1_2_conv1T:           {Name: "layer1_2_conv1T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1x64TUpdate(layer1_2_conv1W)},
-		layer1_2_bn1Coef:          {Name: "layer1_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate(layer1_2_bn1W)},
+		layer1_2_bn1Coef:          {Name: "layer1_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm56x56x64CoefUpdate(layer1_2_bn1W)},
 		layer1_2_conv2ForwardU:    {Name: "layer1_2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3x64ForwardUUpdate(layer1_2_conv2W)},
 		layer1_2_conv2T:           {Name: "layer1_2_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate(layer1_2_conv2W)},
 		layer1_2_conv2TU:          {Name: "layer1_2_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Back) }, Update: conv3x3x64TUUpdate(layer1_2_conv2T)},
-		layer1_2_bn2Coef:          {Name: "layer1_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate_2(layer1_2_bn2W)},
+		layer1_2_bn2Coef:          {Name: "layer1_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm56x56x64CoefUpdate_2(layer1_2_bn2W)},
 		layer1_2_conv3T:           {Name: "layer1_2_conv3T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1x256TUpdate(layer1_2_conv3W)},
-		layer1_2_bn3Coef:          {Name: "layer1_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_3(layer1_2_bn3W)},
+		layer1_2_bn3Coef:          {Name: "layer1_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm56x56x256CoefUpdate(layer1_2_bn3W)},
 		layer2_0_conv1T:           {Name: "layer2_0_conv1T", Use: engine.Backward, Len: func() int { return 32768 }, Update: layer2_0_conv1TUpdate},
 		layer2_0_bn1Coef:          {Name: "layer2_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_0_bn1CoefUpdate},
 		layer2_0_conv2T:           {Name: "layer2_0_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_0_conv2TUpdate},
-		layer2_0_bn2Coef:          {Name: "layer2_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_4(layer2_0_bn2W)},
+		layer2_0_bn2Coef:          {Name: "layer2_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate(layer2_0_bn2W)},
 		layer2_0_conv3T:           {Name: "layer2_0_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1x512TUpdate(layer2_0_conv3W)},
-		layer2_0_bn3Coef:          {Name: "layer2_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_5(layer2_0_bn3W)},
+		layer2_0_bn3Coef:          {Name: "layer2_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm28x28x512CoefUpdate(layer2_0_bn3W)},
 		layer2_0_downsample_0T:    {Name: "layer2_0_downsample_0T", Use: engine.Backward, Len: func() int { return 131072 }, Update: layer2_0_downsample_0TUpdate},
-		layer2_0_downsample_1Coef: {Name: "layer2_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_5(layer2_0_downsample_1W)},
+		layer2_0_downsample_1Coef: {Name: "layer2_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm28x28x512CoefUpdate(layer2_0_downsample_1W)},
 		layer2_1_conv1T:           {Name: "layer2_1_conv1T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1x128TUpdate(layer2_1_conv1W)},
-		layer2_1_bn1Coef:          {Name: "layer2_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_6(layer2_1_bn1W)},
+		layer2_1_bn1Coef:          {Name: "layer2_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate_2(layer2_1_bn1W)},
 		layer2_1_conv2ForwardU:    {Name: "layer2_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3x128ForwardUUpdate(layer2_1_conv2W)},
 		layer2_1_conv2T:           {Name: "layer2_1_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: conv3x3x128TUpdate(layer2_1_conv2W)},
 		layer2_1_conv2TU:          {Name: "layer2_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Back) }, Update: conv3x3x128TUUpdate(layer2_1_conv2T)},
-		layer2_1_bn2Coef:          {Name: "layer2_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_4(layer2_1_bn2W)},
+		layer2_1_bn2Coef:          {Name: "layer2_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate(layer2_1_bn2W)},
 		layer2_1_conv3T:           {Name: "layer2_1_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1x512TUpdate(layer2_1_conv3W)},
-		layer2_1_bn3Coef:          {Name: "layer2_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_5(layer2_1_bn3W)},
+		layer2_1_bn3Coef:          {Name: "layer2_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm28x28x512CoefUpdate(layer2_1_bn3W)},
 		layer2_2_conv1T:           {Name: "layer2_2_conv1T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1x128TUpdate(layer2_2_conv1W)},
-		layer2_2_bn1Coef:          {Name: "layer2_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_6(layer2_2_bn1W)},
+		layer2_2_bn1Coef:          {Name: "layer2_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate_2(layer2_2_bn1W)},
 		layer2_2_conv2ForwardU:    {Name: "layer2_2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3x128ForwardUUpdate(layer2_2_conv2W)},
 		layer2_2_conv2T:           {Name: "layer2_2_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: conv3x3x128TUpdate(layer2_2_conv2W)},
 		layer2_2_conv2TU:          {Name: "layer2_2_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Back) }, Update: conv3x3x128TUUpdate(layer2_2_conv2T)},
-		layer2_2_bn2Coef:          {Name: "layer2_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_4(layer2_2_bn2W)},
+		layer2_2_bn2Coef:          {Name: "layer2_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate(layer2_2_bn2W)},
 		layer2_2_conv3T:           {Name: "layer2_2_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1x512TUpdate(layer2_2_conv3W)},
-		layer2_2_bn3Coef:          {Name: "layer2_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_5(layer2_2_bn3W)},
+		layer2_2_bn3Coef:          {Name: "layer2_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm28x28x512CoefUpdate(layer2_2_bn3W)},
 		layer2_3_conv1T:           {Name: "layer2_3_conv1T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1x128TUpdate(layer2_3_conv1W)},
-		layer2_3_bn1Coef:          {Name: "layer2_3_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_6(layer2_3_bn1W)},
+		layer2_3_bn1Coef:          {Name: "layer2_3_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate_2(layer2_3_bn1W)},
 		layer2_3_conv2ForwardU:    {Name: "layer2_3_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3x128ForwardUUpdate(layer2_3_conv2W)},
 		layer2_3_conv2T:           {Name: "layer2_3_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: conv3x3x128TUpdate(layer2_3_conv2W)},
 		layer2_3_conv2TU:          {Name: "layer2_3_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Back) }, Update: conv3x3x128TUUpdate(layer2_3_conv2T)},
-		layer2_3_bn2Coef:          {Name: "layer2_3_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_4(layer2_3_bn2W)},
+		layer2_3_bn2Coef:          {Name: "layer2_3_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate(layer2_3_bn2W)},
 		layer2_3_conv3T:           {Name: "layer2_3_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1x512TUpdate(layer2_3_conv3W)},
-		layer2_3_bn3Coef:          {Name: "layer2_3_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_5(layer2_3_bn3W)},
+		layer2_3_bn3Coef:          {Name: "layer2_3_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm28x28x512CoefUpdate(layer2_3_bn3W)},
 		layer3_0_conv1T:           {Name: "layer3_0_conv1T", Use: engine.Backward, Len: func() int { return 131072 }, Update: layer3_0_conv1TUpdate},
 		layer3_0_bn1Coef:          {Name: "layer3_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_0_bn1CoefUpdate},
 		layer3_0_conv2T:           {Name: "layer3_0_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_0_conv2TUpdate},
-		layer3_0_bn2Coef:          {Name: "layer3_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_7(layer3_0_bn2W)},
+		layer3_0_bn2Coef:          {Name: "layer3_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate(layer3_0_bn2W)},
 		layer3_0_conv3T:           {Name: "layer3_0_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x1024TUpdate(layer3_0_conv3W)},
-		layer3_0_bn3Coef:          {Name: "layer3_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnormCoefUpdate_8(layer3_0_bn3W)},
+		layer3_0_bn3Coef:          {Name: "layer3_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnorm14x14x1024CoefUpdate(layer3_0_bn3W)},
 		layer3_0_downsample_0T:    {Name: "layer3_0_downsample_0T", Use: engine.Backward, Len: func() int { return 524288 }, Update: layer3_0_downsample_0TUpdate},
-		layer3_0_downsample_1Coef: {Name: "layer3_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnormCoefUpdate_8(layer3_0_downsample_1W)},
+		layer3_0_downsample_1Coef: {Name: "layer3_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnorm14x14x1024CoefUpdate(layer3_0_downsample_1W)},
 		layer3_1_conv1T:           {Name: "layer3_1_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x256TUpdate_2(layer3_1_conv1W)},
-		layer3_1_bn1Coef:          {Name: "layer3_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_9(layer3_1_bn1W)},
+		layer3_1_bn1Coef:          {Name: "layer3_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate_2(layer3_1_bn1W)},
 		layer3_1_conv2ForwardU:    {Name: "layer3_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_1_conv2W)},
 		layer3_1_conv2T:           {Name: "layer3_1_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv3x3x256TUpdate(layer3_1_conv2W)},
 		layer3_1_conv2TU:          {Name: "layer3_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3x256TUUpdate(layer3_1_conv2T)},
-		layer3_1_bn2Coef:          {Name: "layer3_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_7(layer3_1_bn2W)},
+		layer3_1_bn2Coef:          {Name: "layer3_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate(layer3_1_bn2W)},
 		layer3_1_conv3T:           {Name: "layer3_1_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x1024TUpdate(layer3_1_conv3W)},
-		layer3_1_bn3Coef:          {Name: "layer3_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnormCoefUpdate_8(layer3_1_bn3W)},
+		layer3_1_bn3Coef:          {Name: "layer3_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnorm14x14x1024CoefUpdate(layer3_1_bn3W)},
 		layer3_2_conv1T:           {Name: "layer3_2_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x256TUpdate_2(layer3_2_conv1W)},
-		layer3_2_bn1Coef:          {Name: "layer3_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_9(layer3_2_bn1W)},
+		layer3_2_bn1Coef:          {Name: "layer3_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate_2(layer3_2_bn1W)},
 		layer3_2_conv2ForwardU:    {Name: "layer3_2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_2_conv2W)},
 		layer3_2_conv2T:           {Name: "layer3_2_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv3x3x256TUpdate(layer3_2_conv2W)},
 		layer3_2_conv2TU:          {Name: "layer3_2_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3x256TUUpdate(layer3_2_conv2T)},
-		layer3_2_bn2Coef:          {Name: "layer3_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_7(layer3_2_bn2W)},
+		layer3_2_bn2Coef:          {Name: "layer3_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate(layer3_2_bn2W)},
 		layer3_2_conv3T:           {Name: "layer3_2_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x1024TUpdate(layer3_2_conv3W)},
-		layer3_2_bn3Coef:          {Name: "layer3_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnormCoefUpdate_8(layer3_2_bn3W)},
+		layer3_2_bn3Coef:          {Name: "layer3_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnorm14x14x1024CoefUpdate(layer3_2_bn3W)},
 		layer3_3_conv1T:           {Name: "layer3_3_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x256TUpdate_2(layer3_3_conv1W)},
-		layer3_3_bn1Coef:          {Name: "layer3_3_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_9(layer3_3_bn1W)},
+		layer3_3_bn1Coef:          {Name: "layer3_3_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate_2(layer3_3_bn1W)},
 		layer3_3_conv2ForwardU:    {Name: "layer3_3_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_3_conv2W)},
 		layer3_3_conv2T:           {Name: "layer3_3_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv3x3x256TUpdate(layer3_3_conv2W)},
 		layer3_3_conv2TU:          {Name: "layer3_3_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3x256TUUpdate(layer3_3_conv2T)},
-		layer3_3_bn2Coef:          {Name: "layer3_3_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_7(layer3_3_bn2W)},
+		layer3_3_bn2Coef:          {Name: "layer3_3_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate(layer3_3_bn2W)},
 		layer3_3_conv3T:           {Name: "layer3_3_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x1024TUpdate(layer3_3_conv3W)},
-		layer3_3_bn3Coef:          {Name: "layer3_3_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnormCoefUpdate_8(layer3_3_bn3W)},
+		layer3_3_bn3Coef:          {Name: "layer3_3_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnorm14x14x1024CoefUpdate(layer3_3_bn3W)},
 		layer3_4_conv1T:           {Name: "layer3_4_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x256TUpdate_2(layer3_4_conv1W)},
-		layer3_4_bn1Coef:          {Name: "layer3_4_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_9(layer3_4_bn1W)},
+		layer3_4_bn1Coef:          {Name: "layer3_4_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate_2(layer3_4_bn1W)},
 		layer3_4_conv2ForwardU:    {Name: "layer3_4_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_4_conv2W)},
 		layer3_4_conv2T:           {Name: "layer3_4_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv3x3x256TUpdate(layer3_4_conv2W)},
 		layer3_4_conv2TU:          {Name: "layer3_4_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3x256TUUpdate(layer3_4_conv2T)},
-		layer3_4_bn2Coef:          {Name: "layer3_4_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_7(layer3_4_bn2W)},
+		layer3_4_bn2Coef:          {Name: "layer3_4_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate(layer3_4_bn2W)},
 		layer3_4_conv3T:           {Name: "layer3_4_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x1024TUpdate(layer3_4_conv3W)},
-		layer3_4_bn3Coef:          {Name: "layer3_4_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnormCoefUpdate_8(layer3_4_bn3W)},
+		layer3_4_bn3Coef:          {Name: "layer3_4_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnorm14x14x1024CoefUpdate(layer3_4_bn3W)},
 		layer3_5_conv1T:           {Name: "layer3_5_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x256TUpdate_2(layer3_5_conv1W)},
-		layer3_5_bn1Coef:          {Name: "layer3_5_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_9(layer3_5_bn1W)},
+		layer3_5_bn1Coef:          {Name: "layer3_5_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate_2(layer3_5_bn1W)},
 		layer3_5_conv2ForwardU:    {Name: "layer3_5_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_5_conv2W)},
 		layer3_5_conv2T:           {Name: "layer3_5_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv3x3x256TUpdate(layer3_5_conv2W)},
 		layer3_5_conv2TU:          {Name: "layer3_5_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3x256TUUpdate(layer3_5_conv2T)},
-		layer3_5_bn2Coef:          {Name: "layer3_5_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_7(layer3_5_bn2W)},
+		layer3_5_bn2Coef:          {Name: "layer3_5_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate(layer3_5_bn2W)},
 		layer3_5_conv3T:           {Name: "layer3_5_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x1024TUpdate(layer3_5_conv3W)},
-		layer3_5_bn3Coef:          {Name: "layer3_5_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnormCoefUpdate_8(layer3_5_bn3W)},
+		layer3_5_bn3Coef:          {Name: "layer3_5_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnorm14x14x1024CoefUpdate(layer3_5_bn3W)},
 		layer4_0_conv1T:           {Name: "layer4_0_conv1T", Use: engine.Backward, Len: func() int { return 524288 }, Update: layer4_0_conv1TUpdate},
 		layer4_0_bn1Coef:          {Name: "layer4_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_0_bn1CoefUpdate},
 		layer4_0_conv2T:           {Name: "layer4_0_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: layer4_0_conv2TUpdate},
-		layer4_0_bn2Coef:          {Name: "layer4_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_10(layer4_0_bn2W)},
+		layer4_0_bn2Coef:          {Name: "layer4_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm7x7x512CoefUpdate(layer4_0_bn2W)},
 		layer4_0_conv3T:           {Name: "layer4_0_conv3T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: conv1x1x2048TUpdate(layer4_0_conv3W)},
-		layer4_0_bn3Coef:          {Name: "layer4_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: batchnormCoefUpdate_11(layer4_0_bn3W)},
+		layer4_0_bn3Coef:          {Name: "layer4_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: batchnorm7x7x2048CoefUpdate(layer4_0_bn3W)},
 		layer4_0_downsample_0T:    {Name: "layer4_0_downsample_0T", Use: engine.Backward, Len: func() int { return 2097152 }, Update: layer4_0_downsample_0TUpdate},
-		layer4_0_downsample_1Coef: {Name: "layer4_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: batchnormCoefUpdate_11(layer4_0_downsample_1W)},
+		layer4_0_downsample_1Coef: {Name: "layer4_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: batchnorm7x7x2048CoefUpdate(layer4_0_downsample_1W)},
 		layer4_1_conv1T:           {Name: "layer4_1_conv1T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: conv1x1x512TUpdate_2(layer4_1_conv1W)},
-		layer4_1_bn1Coef:          {Name: "layer4_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_12(layer4_1_bn1W)},
+		layer4_1_bn1Coef:          {Name: "layer4_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm7x7x512CoefUpdate_2(layer4_1_bn1W)},
 		layer4_1_conv2T:           {Name: "layer4_1_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: conv3x3x512TUpdate(layer4_1_conv2W)},
-		layer4_1_bn2Coef:          {Name: "layer4_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_10(layer4_1_bn2W)},
+		layer4_1_bn2Coef:          {Name: "layer4_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm7x7x512CoefUpdate(layer4_1_bn2W)},
 		layer4_1_conv3T:           {Name: "layer4_1_conv3T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: conv1x1x2048TUpdate(layer4_1_conv3W)},
-		layer4_1_bn3Coef:          {Name: "layer4_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: batchnormCoefUpdate_11(layer4_1_bn3W)},
+		layer4_1_bn3Coef:          {Name: "layer4_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: batchnorm7x7x2048CoefUpdate(layer4_1_bn3W)},
 		layer4_2_conv1T:           {Name: "layer4_2_conv1T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: conv1x1x512TUpdate_2(layer4_2_conv1W)},
-		layer4_2_bn1Coef:          {Name: "layer4_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_12(layer4_2_bn1W)},
+		layer4_2_bn1Coef:          {Name: "layer4_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm7x7x512CoefUpdate_2(layer4_2_bn1W)},
 		layer4_2_conv2T:           {Name: "layer4_2_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: conv3x3x512TUpdate(layer4_2_conv2W)},
-		layer4_2_bn2Coef:          {Name: "layer4_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_10(layer4_2_bn2W)},
+		layer4_2_bn2Coef:          {Name: "layer4_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm7x7x512CoefUpdate(layer4_2_bn2W)},
 		layer4_2_conv3T:           {Name: "layer4_2_conv3T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: conv1x1x2048TUpdate(layer4_2_conv3W)},
-		layer4_2_bn3Coef:          {Name: "layer4_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: batchnormCoefUpdate_11(layer4_2_bn3W)},
+		layer4_2_bn3Coef:          {Name: "layer4_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: batchnorm7x7x2048CoefUpdate(layer4_2_bn3W)},
 	},
 	Buffers: []engine.Buffer{
 		f0:   {Len: 158700},
@@ -1758,7 +1758,7 @@ var program = engine.Program{
 			{N: 7, Run: conv1x1x2048Infer(f112, layer4_2_conv3Fold, f109), Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
-			{N: 2048, Run: poolavgInfer(f109, f112), Mode: engine.Inference},
+			{N: 2048, Run: poolavg1x1x2048Infer(f109, f112), Mode: engine.Inference},
 		}},
 		{Name: "fc (inference)", Forward: []engine.Phase{
 			{N: 1000, Run: fc1000Infer(f109), Mode: engine.Inference},
@@ -1788,11 +1788,11 @@ var program = engine.Program{
 			{N: 56, Run: layer1_0_conv1InputGrad},
 		}},
 		{Name: "layer1.0.bn1+layer1.0.relu1 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnormStats(layer1_0_bn1Count, layer1_0_bn1W, layer1_0_bn1Batch, f28), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnormForward(f24, layer1_0_bn1W, layer1_0_bn1Batch, f28), Mode: engine.Training},
+			{N: 64, Run: batchnorm56x56x64Stats(layer1_0_bn1Count, layer1_0_bn1W, layer1_0_bn1Batch, f28), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnorm56x56x64Forward(f24, layer1_0_bn1W, layer1_0_bn1Batch, f28), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnormBackward(layer1_0_bn1W, layer1_0_bn1Batch, layer1_0_bn1B, f29, f30, f28), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnormEvalBackward(layer1_0_bn1W, layer1_0_bn1Coef, layer1_0_bn1B, f29, f30, f28), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnorm56x56x64Backward(layer1_0_bn1W, layer1_0_bn1Batch, layer1_0_bn1B, f29, f30, f28), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnorm56x56x64EvalBackward(layer1_0_bn1W, layer1_0_bn1Coef, layer1_0_bn1B, f29, f30, f28), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.conv2 (training)", Forward: []engine.Phase{
 			{N: 28, Run: conv3x3x64Forward(f29, f24, layer1_0_conv2ForwardU), Mode: engine.Training},
@@ -1801,11 +1801,11 @@ var program = engine.Program{
 			{N: 28, Run: conv3x3x64InputGrad(f30, f25, layer1_0_conv2TU, f24)},
 		}},
 		{Name: "layer1.0.bn2+layer1.0.relu2 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnormStats_2(layer1_0_bn2Count, layer1_0_bn2W, layer1_0_bn2Batch, f29), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnormForward_2(layer1_0_bn2W, layer1_0_bn2Batch, f30, f29), Mode: engine.Training},
+			{N: 64, Run: batchnorm56x56x64Stats_2(layer1_0_bn2Count, layer1_0_bn2W, layer1_0_bn2Batch, f29), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnorm56x56x64Forward_2(layer1_0_bn2W, layer1_0_bn2Batch, f30, f29), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnormBackward_2(layer1_0_bn2W, layer1_0_bn2Batch, layer1_0_bn2B, f25, f32, f29), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnormEvalBackward_2(layer1_0_bn2W, layer1_0_bn2Coef, layer1_0_bn2B, f25, f32, f29), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnorm56x56x64Backward_2(layer1_0_bn2W, layer1_0_bn2Batch, layer1_0_bn2B, f25, f32, f29), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnorm56x56x64EvalBackward_2(layer1_0_bn2W, layer1_0_bn2Coef, layer1_0_bn2B, f25, f32, f29), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.conv3 (training)", Forward: []engine.Phase{
 			{N: 56, Run: conv1x1x256Forward(f4, f30, layer1_0_conv3W), Mode: engine.Training},
@@ -1814,11 +1814,11 @@ var program = engine.Program{
 			{N: 56, Run: conv1x1x256InputGrad(f32, layer1_0_conv3T, f1, f30)},
 		}},
 		{Name: "layer1.0.bn3 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnormStats_3(layer1_0_bn3Count, layer1_0_bn3W, layer1_0_bn3Batch, f4), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnormForward_3(layer1_0_bn3W, layer1_0_bn3Batch, f1, f4), Mode: engine.Training},
+			{N: 256, Run: batchnorm56x56x256Stats(layer1_0_bn3Count, layer1_0_bn3W, layer1_0_bn3Batch, f4), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnorm56x56x256Forward(layer1_0_bn3W, layer1_0_bn3Batch, f1, f4), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnormBackward_3(layer1_0_bn3W, layer1_0_bn3Batch, layer1_0_bn3B, f1, f6, f4), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnormEvalBackward_3(layer1_0_bn3W, layer1_0_bn3Coef, layer1_0_bn3B, f1, f6, f4), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnorm56x56x256Backward(layer1_0_bn3W, layer1_0_bn3Batch, layer1_0_bn3B, f1, f6, f4), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnorm56x56x256EvalBackward(layer1_0_bn3W, layer1_0_bn3Coef, layer1_0_bn3B, f1, f6, f4), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.downsample.0 (training)", Forward: []engine.Phase{
 			{N: 56, Run: conv1x1x256Forward(f5, f27, layer1_0_downsample_0W), Mode: engine.Training},
@@ -1827,16 +1827,16 @@ var program = engine.Program{
 			{N: 56, Run: layer1_0_downsample_0InputGrad},
 		}},
 		{Name: "layer1.0.downsample.1 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnormStats_3(layer1_0_downsample_1Count, layer1_0_downsample_1W, layer1_0_downsample_1Batch, f5), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnormForward_3(layer1_0_downsample_1W, layer1_0_downsample_1Batch, f6, f5), Mode: engine.Training},
+			{N: 256, Run: batchnorm56x56x256Stats(layer1_0_downsample_1Count, layer1_0_downsample_1W, layer1_0_downsample_1Batch, f5), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnorm56x56x256Forward(layer1_0_downsample_1W, layer1_0_downsample_1Batch, f6, f5), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnormBackward_3(layer1_0_downsample_1W, layer1_0_downsample_1Batch, layer1_0_downsample_1B, f1, f8, f5), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnormEvalBackward_3(layer1_0_downsample_1W, layer1_0_downsample_1Coef, layer1_0_downsample_1B, f1, f8, f5), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnorm56x56x256Backward(layer1_0_downsample_1W, layer1_0_downsample_1Batch, layer1_0_downsample_1B, f1, f8, f5), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnorm56x56x256EvalBackward(layer1_0_downsample_1W, layer1_0_downsample_1Coef, layer1_0_downsample_1B, f1, f8, f5), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.add1+relu2 (training)", Forward: []engine.Phase{
-			{N: 56, Run: residualForward(f7, f6), Mode: engine.Training},
+			{N: 56, Run: residual56x56x256Forward(f7, f6), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 56, Run: residualInputGrad(f1, f7, f6, f8)},
+			{N: 56, Run: residual56x56x256InputGrad(f1, f7, f6, f8)},
 		}},
 		{Name: "layer1.1.conv1 (training)", Forward: []engine.Phase{
 			{N: 56, Run: conv1x1x64Forward(f31, f7, layer1_1_conv1W), Mode: engine.Training},
@@ -1845,11 +1845,11 @@ var program = engine.Program{
 			{N: 56, Run: conv1x1x64InputGrad(f1, layer1_1_conv1T, f32)},
 		}},
 		{Name: "layer1.1.bn1+layer1.1.relu1 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnormStats(layer1_1_bn1Count, layer1_1_bn1W, layer1_1_bn1Batch, f31), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnormForward(f25, layer1_1_bn1W, layer1_1_bn1Batch, f31), Mode: engine.Training},
+			{N: 64, Run: batchnorm56x56x64Stats(layer1_1_bn1Count, layer1_1_bn1W, layer1_1_bn1Batch, f31), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnorm56x56x64Forward(f25, layer1_1_bn1W, layer1_1_bn1Batch, f31), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnormBackward(layer1_1_bn1W, layer1_1_bn1Batch, layer1_1_bn1B, f32, f33, f31), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnormEvalBackward(layer1_1_bn1W, layer1_1_bn1Coef, layer1_1_bn1B, f32, f33, f31), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnorm56x56x64Backward(layer1_1_bn1W, layer1_1_bn1Batch, layer1_1_bn1B, f32, f33, f31), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnorm56x56x64EvalBackward(layer1_1_bn1W, layer1_1_bn1Coef, layer1_1_bn1B, f32, f33, f31), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.conv2 (training)", Forward: []engine.Phase{
 			{N: 28, Run: conv3x3x64Forward(f32, f25, layer1_1_conv2ForwardU), Mode: engine.Training},
@@ -1858,11 +1858,11 @@ var program = engine.Program{
 			{N: 28, Run: conv3x3x64InputGrad(f33, f26, layer1_1_conv2TU, f25)},
 		}},
 		{Name: "layer1.1.bn2+layer1.1.relu2 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnormStats_2(layer1_1_bn2Count, layer1_1_bn2W, layer1_1_bn2Batch, f32), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnormForward_2(layer1_1_bn2W, layer1_1_bn2Batch, f33, f32), Mode: engine.Training},
+			{N: 64, Run: batchnorm56x56x64Stats_2(layer1_1_bn2Count, layer1_1_bn2W, layer1_1_bn2Batch, f32), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnorm56x56x64Forward_2(layer1_1_bn2W, layer1_1_bn2Batch, f33, f32), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnormBackward_2(layer1_1_bn2W, layer1_1_bn2Batch, layer1_1_bn2B, f26, f34, f32), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnormEvalBackward_2(layer1_1_bn2W, layer1_1_bn2Coef, layer1_1_bn2B, f26, f34, f32), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnorm56x56x64Backward_2(layer1_1_bn2W, layer1_1_bn2Batch, layer1_1_bn2B, f26, f34, f32), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnorm56x56x64EvalBackward_2(layer1_1_bn2W, layer1_1_bn2Coef, layer1_1_bn2B, f26, f34, f32), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.conv3 (training)", Forward: []engine.Phase{
 			{N: 56, Run: conv1x1x256Forward(f6, f33, layer1_1_conv3W), Mode: engine.Training},
@@ -1871,16 +1871,16 @@ var program = engine.Program{
 			{N: 56, Run: conv1x1x256InputGrad(f34, layer1_1_conv3T, f8, f33)},
 		}},
 		{Name: "layer1.1.bn3 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnormStats_3(layer1_1_bn3Count, layer1_1_bn3W, layer1_1_bn3Batch, f6), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnormForward_3(layer1_1_bn3W, layer1_1_bn3Batch, f1, f6), Mode: engine.Training},
+			{N: 256, Run: batchnorm56x56x256Stats(layer1_1_bn3Count, layer1_1_bn3W, layer1_1_bn3Batch, f6), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnorm56x56x256Forward(layer1_1_bn3W, layer1_1_bn3Batch, f1, f6), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnormBackward_3(layer1_1_bn3W, layer1_1_bn3Batch, layer1_1_bn3B, f8, f9, f6), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnormEvalBackward_3(layer1_1_bn3W, layer1_1_bn3Coef, layer1_1_bn3B, f8, f9, f6), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnorm56x56x256Backward(layer1_1_bn3W, layer1_1_bn3Batch, layer1_1_bn3B, f8, f9, f6), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnorm56x56x256EvalBackward(layer1_1_bn3W, layer1_1_bn3Coef, layer1_1_bn3B, f8, f9, f6), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.add1+layer1.1.relu3 (training)", Forward: []engine.Phase{
-			{N: 56, Run: residualForward(f8, f7), Mode: engine.Training},
+			{N: 56, Run: residual56x56x256Forward(f8, f7), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 56, Run: residualInputGrad(f11, f8, f9, f1)},
+			{N: 56, Run: residual56x56x256InputGrad(f11, f8, f9, f1)},
 		}},
 		{Name: "layer1.2.conv1 (training)", Forward: []engine.Phase{
 			{N: 56, Run: conv1x1x64Forward(f34, f8, layer1_2_conv1W), Mode: engine.Training},
@@ -1889,11 +1889,11 @@ var program = engine.Program{
 			{N: 56, Run: conv1x1x64InputGrad(f11, layer1_2_conv1T, f35)},
 		}},
 		{Name: "layer1.2.bn1+layer1.2.relu1 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnormStats(layer1_2_bn1Count, layer1_2_bn1W, layer1_2_bn1Batch, f34), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnormForward(f26, layer1_2_bn1W, layer1_2_bn1Batch, f34), Mode: engine.Training},
+			{N: 64, Run: batchnorm56x56x64Stats(layer1_2_bn1Count, layer1_2_bn1W, layer1_2_bn1Batch, f34), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnorm56x56x64Forward(f26, layer1_2_bn1W, layer1_2_bn1Batch, f34), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnormBackward(layer1_2_bn1W, layer1_2_bn1Batch, layer1_2_bn1B, f35, f36, f34), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnormEvalBackward(layer1_2_bn1W, layer1_2_bn1Coef, layer1_2_bn1B, f35, f36, f34), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnorm56x56x64Backward(layer1_2_bn1W, layer1_2_bn1Batch, layer1_2_bn1B, f35, f36, f34), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnorm56x56x64EvalBackward(layer1_2_bn1W, layer1_2_bn1Coef, layer1_2_bn1B, f35, f36, f34), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.2.conv2 (training)", Forward: []engine.Phase{
 			{N: 28, Run: conv3x3x64Forward(f35, f26, layer1_2_conv2ForwardU), Mode: engine.Training},
@@ -1902,11 +1902,11 @@ var program = engine.Program{
 			{N: 28, Run: conv3x3x64InputGrad(f36, f13, layer1_2_conv2TU, f26)},
 		}},
 		{Name: "layer1.2.bn2+layer1.2.relu2 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnormStats_2(layer1_2_bn2Count, layer1_2_bn2W, layer1_2_bn2Batch, f35), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnormForward_2(layer1_2_bn2W, layer1_2_bn2Batch, f36, f35), Mode: engine.Training},
+			{N: 64, Run: batchnorm56x56x64Stats_2(layer1_2_bn2Count, layer1_2_bn2W, layer1_2_bn2Batch, f35), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnorm56x56x64Forward_2(layer1_2_bn2W, layer1_2_bn2Batch, f36, f35), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnormBackward_2(layer1_2_bn2W, layer1_2_bn2Batch, layer1_2_bn2B, f13, f37, f35), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnormEvalBackward_2(layer1_2_bn2W, layer1_2_bn2Coef, layer1_2_bn2B, f13, f37, f35), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnorm56x56x64Backward_2(layer1_2_bn2W, layer1_2_bn2Batch, layer1_2_bn2B, f13, f37, f35), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnorm56x56x64EvalBackward_2(layer1_2_bn2W, layer1_2_bn2Coef, layer1_2_bn2B, f13, f37, f35), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.2.conv3 (training)", Forward: []engine.Phase{
 			{N: 56, Run: conv1x1x256Forward(f9, f36, layer1_2_conv3W), Mode: engine.Training},
@@ -1915,16 +1915,16 @@ var program = engine.Program{
 			{N: 56, Run: conv1x1x256InputGrad(f37, layer1_2_conv3T, f1, f36)},
 		}},
 		{Name: "layer1.2.bn3 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnormStats_3(layer1_2_bn3Count, layer1_2_bn3W, layer1_2_bn3Batch, f9), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnormForward_3(layer1_2_bn3W, layer1_2_bn3Batch, f1, f9), Mode: engine.Training},
+			{N: 256, Run: batchnorm56x56x256Stats(layer1_2_bn3Count, layer1_2_bn3W, layer1_2_bn3Batch, f9), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnorm56x56x256Forward(layer1_2_bn3W, layer1_2_bn3Batch, f1, f9), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnormBackward_3(layer1_2_bn3W, layer1_2_bn3Batch, layer1_2_bn3B, f1, f12, f9), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnormEvalBackward_3(layer1_2_bn3W, layer1_2_bn3Coef, layer1_2_bn3B, f1, f12, f9), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnorm56x56x256Backward(layer1_2_bn3W, layer1_2_bn3Batch, layer1_2_bn3B, f1, f12, f9), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnorm56x56x256EvalBackward(layer1_2_bn3W, layer1_2_bn3Coef, layer1_2_bn3B, f1, f12, f9), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.2.add1+layer1.2.relu3 (training)", Forward: []engine.Phase{
-			{N: 56, Run: residualForward(f10, f8), Mode: engine.Training},
+			{N: 56, Run: residual56x56x256Forward(f10, f8), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 56, Run: residualInputGrad(f1, f10, f12, f11)},
+			{N: 56, Run: residual56x56x256InputGrad(f1, f10, f12, f11)},
 		}},
 		{Name: "layer2.0.conv1 (training)", Forward: []engine.Phase{
 			{N: 56, Run: layer2_0_conv1Forward, Mode: engine.Training},
@@ -1946,8 +1946,8 @@ var program = engine.Program{
 			{N: 56, Run: layer2_0_conv2InputGrad},
 		}},
 		{Name: "layer2.0.bn2+layer2.0.relu2 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnormStats_4(layer2_0_bn2Count, layer2_0_bn2W, layer2_0_bn2Batch, f55), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_4(layer2_0_bn2W, layer2_0_bn2Batch, f56, f55), Mode: engine.Training},
+			{N: 128, Run: batchnorm28x28x128Stats(layer2_0_bn2Count, layer2_0_bn2W, layer2_0_bn2Batch, f55), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x128Forward(layer2_0_bn2W, layer2_0_bn2Batch, f56, f55), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 128, Run: layer2_0_bn2Backward, Batch: true, Mode: engine.Training},
 			{N: 128, Run: layer2_0_bn2EvalBackward, Batch: true, Mode: engine.Inference},
@@ -1959,11 +1959,11 @@ var program = engine.Program{
 			{N: 28, Run: conv1x1x512InputGrad(f58, layer2_0_conv3T, f14, f56)},
 		}},
 		{Name: "layer2.0.bn3 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnormStats_5(layer2_0_bn3Count, layer2_0_bn3W, layer2_0_bn3Batch, f13), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_5(layer2_0_bn3W, layer2_0_bn3Batch, f1, f13), Mode: engine.Training},
+			{N: 512, Run: batchnorm28x28x512Stats(layer2_0_bn3Count, layer2_0_bn3W, layer2_0_bn3Batch, f13), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x512Forward(layer2_0_bn3W, layer2_0_bn3Batch, f1, f13), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: batchnormBackward_4(layer2_0_bn3W, layer2_0_bn3Batch, layer2_0_bn3B, f14, f15, f13), Batch: true, Mode: engine.Training},
-			{N: 512, Run: batchnormEvalBackward_4(layer2_0_bn3W, layer2_0_bn3Coef, layer2_0_bn3B, f14, f15, f13), Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnorm28x28x512Backward(layer2_0_bn3W, layer2_0_bn3Batch, layer2_0_bn3B, f14, f15, f13), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnorm28x28x512EvalBackward(layer2_0_bn3W, layer2_0_bn3Coef, layer2_0_bn3B, f14, f15, f13), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.0.downsample.0 (training)", Forward: []engine.Phase{
 			{N: 28, Run: layer2_0_downsample_0Forward, Mode: engine.Training},
@@ -1972,16 +1972,16 @@ var program = engine.Program{
 			{N: 56, Run: layer2_0_downsample_0InputGrad},
 		}},
 		{Name: "layer2.0.downsample.1 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnormStats_5(layer2_0_downsample_1Count, layer2_0_downsample_1W, layer2_0_downsample_1Batch, f14), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_5(layer2_0_downsample_1W, layer2_0_downsample_1Batch, f15, f14), Mode: engine.Training},
+			{N: 512, Run: batchnorm28x28x512Stats(layer2_0_downsample_1Count, layer2_0_downsample_1W, layer2_0_downsample_1Batch, f14), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x512Forward(layer2_0_downsample_1W, layer2_0_downsample_1Batch, f15, f14), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: batchnormBackward_4(layer2_0_downsample_1W, layer2_0_downsample_1Batch, layer2_0_downsample_1B, f16, f17, f14), Batch: true, Mode: engine.Training},
-			{N: 512, Run: batchnormEvalBackward_4(layer2_0_downsample_1W, layer2_0_downsample_1Coef, layer2_0_downsample_1B, f16, f17, f14), Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnorm28x28x512Backward(layer2_0_downsample_1W, layer2_0_downsample_1Batch, layer2_0_downsample_1B, f16, f17, f14), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnorm28x28x512EvalBackward(layer2_0_downsample_1W, layer2_0_downsample_1Coef, layer2_0_downsample_1B, f16, f17, f14), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.0.add1+relu3 (training)", Forward: []engine.Phase{
-			{N: 28, Run: residualForward_2(f16, f15), Mode: engine.Training},
+			{N: 28, Run: residual28x28x512Forward(f16, f15), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 28, Run: residualInputGrad_2(f18, f16, f15, f17)},
+			{N: 28, Run: residual28x28x512InputGrad(f18, f16, f15, f17)},
 		}},
 		{Name: "layer2.1.conv1 (training)", Forward: []engine.Phase{
 			{N: 28, Run: conv1x1x128Forward(f57, f16, layer2_1_conv1W), Mode: engine.Training},
@@ -1990,11 +1990,11 @@ var program = engine.Program{
 			{N: 28, Run: conv1x1x128InputGrad(f18, layer2_1_conv1T, f58)},
 		}},
 		{Name: "layer2.1.bn1+layer2.1.relu1 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnormStats_6(layer2_1_bn1Count, layer2_1_bn1W, layer2_1_bn1Batch, f57), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_6(f52, layer2_1_bn1W, layer2_1_bn1Batch, f57), Mode: engine.Training},
+			{N: 128, Run: batchnorm28x28x128Stats_2(layer2_1_bn1Count, layer2_1_bn1W, layer2_1_bn1Batch, f57), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x128Forward_2(f52, layer2_1_bn1W, layer2_1_bn1Batch, f57), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 128, Run: batchnormBackward_5(layer2_1_bn1W, layer2_1_bn1Batch, layer2_1_bn1B, f58, f59, f57), Batch: true, Mode: engine.Training},
-			{N: 128, Run: batchnormEvalBackward_5(layer2_1_bn1W, layer2_1_bn1Coef, layer2_1_bn1B, f58, f59, f57), Batch: true, Mode: engine.Inference},
+			{N: 128, Run: batchnorm28x28x128Backward(layer2_1_bn1W, layer2_1_bn1Batch, layer2_1_bn1B, f58, f59, f57), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnorm28x28x128EvalBackward(layer2_1_bn1W, layer2_1_bn1Coef, layer2_1_bn1B, f58, f59, f57), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.1.conv2 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv3x3x128Forward(f58, f52, layer2_1_conv2ForwardU), Mode: engine.Training},
@@ -2003,11 +2003,11 @@ var program = engine.Program{
 			{N: 14, Run: conv3x3x128InputGrad(f59, f53, layer2_1_conv2TU, f52)},
 		}},
 		{Name: "layer2.1.bn2+layer2.1.relu2 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnormStats_4(layer2_1_bn2Count, layer2_1_bn2W, layer2_1_bn2Batch, f58), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_4(layer2_1_bn2W, layer2_1_bn2Batch, f59, f58), Mode: engine.Training},
+			{N: 128, Run: batchnorm28x28x128Stats(layer2_1_bn2Count, layer2_1_bn2W, layer2_1_bn2Batch, f58), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x128Forward(layer2_1_bn2W, layer2_1_bn2Batch, f59, f58), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 128, Run: batchnormBackward_6(layer2_1_bn2W, layer2_1_bn2Batch, layer2_1_bn2B, f53, f60, f58), Batch: true, Mode: engine.Training},
-			{N: 128, Run: batchnormEvalBackward_6(layer2_1_bn2W, layer2_1_bn2Coef, layer2_1_bn2B, f53, f60, f58), Batch: true, Mode: engine.Inference},
+			{N: 128, Run: batchnorm28x28x128Backward_2(layer2_1_bn2W, layer2_1_bn2Batch, layer2_1_bn2B, f53, f60, f58), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnorm28x28x128EvalBackward_2(layer2_1_bn2W, layer2_1_bn2Coef, layer2_1_bn2B, f53, f60, f58), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.1.conv3 (training)", Forward: []engine.Phase{
 			{N: 28, Run: conv1x1x512Forward(f15, f59, layer2_1_conv3W), Mode: engine.Training},
@@ -2016,16 +2016,16 @@ var program = engine.Program{
 			{N: 28, Run: conv1x1x512InputGrad(f60, layer2_1_conv3T, f17, f59)},
 		}},
 		{Name: "layer2.1.bn3 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnormStats_5(layer2_1_bn3Count, layer2_1_bn3W, layer2_1_bn3Batch, f15), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_5(layer2_1_bn3W, layer2_1_bn3Batch, f1, f15), Mode: engine.Training},
+			{N: 512, Run: batchnorm28x28x512Stats(layer2_1_bn3Count, layer2_1_bn3W, layer2_1_bn3Batch, f15), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x512Forward(layer2_1_bn3W, layer2_1_bn3Batch, f1, f15), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: batchnormBackward_4(layer2_1_bn3W, layer2_1_bn3Batch, layer2_1_bn3B, f17, f19, f15), Batch: true, Mode: engine.Training},
-			{N: 512, Run: batchnormEvalBackward_4(layer2_1_bn3W, layer2_1_bn3Coef, layer2_1_bn3B, f17, f19, f15), Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnorm28x28x512Backward(layer2_1_bn3W, layer2_1_bn3Batch, layer2_1_bn3B, f17, f19, f15), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnorm28x28x512EvalBackward(layer2_1_bn3W, layer2_1_bn3Coef, layer2_1_bn3B, f17, f19, f15), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.1.add1+layer2.1.relu3 (training)", Forward: []engine.Phase{
-			{N: 28, Run: residualForward_2(f17, f16), Mode: engine.Training},
+			{N: 28, Run: residual28x28x512Forward(f17, f16), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 28, Run: residualInputGrad_2(f20, f17, f19, f18)},
+			{N: 28, Run: residual28x28x512InputGrad(f20, f17, f19, f18)},
 		}},
 		{Name: "layer2.2.conv1 (training)", Forward: []engine.Phase{
 			{N: 28, Run: conv1x1x128Forward(f60, f17, layer2_2_conv1W), Mode: engine.Training},
@@ -2034,11 +2034,11 @@ var program = engine.Program{
 			{N: 28, Run: conv1x1x128InputGrad(f20, layer2_2_conv1T, f61)},
 		}},
 		{Name: "layer2.2.bn1+layer2.2.relu1 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnormStats_6(layer2_2_bn1Count, layer2_2_bn1W, layer2_2_bn1Batch, f60), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_6(f53, layer2_2_bn1W, layer2_2_bn1Batch, f60), Mode: engine.Training},
+			{N: 128, Run: batchnorm28x28x128Stats_2(layer2_2_bn1Count, layer2_2_bn1W, layer2_2_bn1Batch, f60), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x128Forward_2(f53, layer2_2_bn1W, layer2_2_bn1Batch, f60), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 128, Run: batchnormBackward_5(layer2_2_bn1W, layer2_2_bn1Batch, layer2_2_bn1B, f61, f62, f60), Batch: true, Mode: engine.Training},
-			{N: 128, Run: batchnormEvalBackward_5(layer2_2_bn1W, layer2_2_bn1Coef, layer2_2_bn1B, f61, f62, f60), Batch: true, Mode: engine.Inference},
+			{N: 128, Run: batchnorm28x28x128Backward(layer2_2_bn1W, layer2_2_bn1Batch, layer2_2_bn1B, f61, f62, f60), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnorm28x28x128EvalBackward(layer2_2_bn1W, layer2_2_bn1Coef, layer2_2_bn1B, f61, f62, f60), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.2.conv2 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv3x3x128Forward(f61, f53, layer2_2_conv2ForwardU), Mode: engine.Training},
@@ -2047,11 +2047,11 @@ var program = engine.Program{
 			{N: 14, Run: conv3x3x128InputGrad(f62, f54, layer2_2_conv2TU, f53)},
 		}},
 		{Name: "layer2.2.bn2+layer2.2.relu2 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnormStats_4(layer2_2_bn2Count, layer2_2_bn2W, layer2_2_bn2Batch, f61), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_4(layer2_2_bn2W, layer2_2_bn2Batch, f62, f61), Mode: engine.Training},
+			{N: 128, Run: batchnorm28x28x128Stats(layer2_2_bn2Count, layer2_2_bn2W, layer2_2_bn2Batch, f61), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x128Forward(layer2_2_bn2W, layer2_2_bn2Batch, f62, f61), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 128, Run: batchnormBackward_6(layer2_2_bn2W, layer2_2_bn2Batch, layer2_2_bn2B, f54, f63, f61), Batch: true, Mode: engine.Training},
-			{N: 128, Run: batchnormEvalBackward_6(layer2_2_bn2W, layer2_2_bn2Coef, layer2_2_bn2B, f54, f63, f61), Batch: true, Mode: engine.Inference},
+			{N: 128, Run: batchnorm28x28x128Backward_2(layer2_2_bn2W, layer2_2_bn2Batch, layer2_2_bn2B, f54, f63, f61), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnorm28x28x128EvalBackward_2(layer2_2_bn2W, layer2_2_bn2Coef, layer2_2_bn2B, f54, f63, f61), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.2.conv3 (training)", Forward: []engine.Phase{
 			{N: 28, Run: conv1x1x512Forward(f18, f62, layer2_2_conv3W), Mode: engine.Training},
@@ -2060,16 +2060,16 @@ var program = engine.Program{
 			{N: 28, Run: conv1x1x512InputGrad(f63, layer2_2_conv3T, f19, f62)},
 		}},
 		{Name: "layer2.2.bn3 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnormStats_5(layer2_2_bn3Count, layer2_2_bn3W, layer2_2_bn3Batch, f18), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_5(layer2_2_bn3W, layer2_2_bn3Batch, f1, f18), Mode: engine.Training},
+			{N: 512, Run: batchnorm28x28x512Stats(layer2_2_bn3Count, layer2_2_bn3W, layer2_2_bn3Batch, f18), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x512Forward(layer2_2_bn3W, layer2_2_bn3Batch, f1, f18), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: batchnormBackward_4(layer2_2_bn3W, layer2_2_bn3Batch, layer2_2_bn3B, f19, f21, f18), Batch: true, Mode: engine.Training},
-			{N: 512, Run: batchnormEvalBackward_4(layer2_2_bn3W, layer2_2_bn3Coef, layer2_2_bn3B, f19, f21, f18), Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnorm28x28x512Backward(layer2_2_bn3W, layer2_2_bn3Batch, layer2_2_bn3B, f19, f21, f18), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnorm28x28x512EvalBackward(layer2_2_bn3W, layer2_2_bn3Coef, layer2_2_bn3B, f19, f21, f18), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.2.add1+layer2.2.relu3 (training)", Forward: []engine.Phase{
-			{N: 28, Run: residualForward_2(f19, f17), Mode: engine.Training},
+			{N: 28, Run: residual28x28x512Forward(f19, f17), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 28, Run: residualInputGrad_2(f1, f19, f21, f20)},
+			{N: 28, Run: residual28x28x512InputGrad(f1, f19, f21, f20)},
 		}},
 		{Name: "layer2.3.conv1 (training)", Forward: []engine.Phase{
 			{N: 28, Run: conv1x1x128Forward(f63, f19, layer2_3_conv1W), Mode: engine.Training},
@@ -2078,11 +2078,11 @@ var program = engine.Program{
 			{N: 28, Run: conv1x1x128InputGrad(f1, layer2_3_conv1T, f64)},
 		}},
 		{Name: "layer2.3.bn1+layer2.3.relu1 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnormStats_6(layer2_3_bn1Count, layer2_3_bn1W, layer2_3_bn1Batch, f63), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_6(f54, layer2_3_bn1W, layer2_3_bn1Batch, f63), Mode: engine.Training},
+			{N: 128, Run: batchnorm28x28x128Stats_2(layer2_3_bn1Count, layer2_3_bn1W, layer2_3_bn1Batch, f63), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x128Forward_2(f54, layer2_3_bn1W, layer2_3_bn1Batch, f63), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 128, Run: batchnormBackward_5(layer2_3_bn1W, layer2_3_bn1Batch, layer2_3_bn1B, f64, f65, f63), Batch: true, Mode: engine.Training},
-			{N: 128, Run: batchnormEvalBackward_5(layer2_3_bn1W, layer2_3_bn1Coef, layer2_3_bn1B, f64, f65, f63), Batch: true, Mode: engine.Inference},
+			{N: 128, Run: batchnorm28x28x128Backward(layer2_3_bn1W, layer2_3_bn1Batch, layer2_3_bn1B, f64, f65, f63), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnorm28x28x128EvalBackward(layer2_3_bn1W, layer2_3_bn1Coef, layer2_3_bn1B, f64, f65, f63), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.3.conv2 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv3x3x128Forward(f64, f54, layer2_3_conv2ForwardU), Mode: engine.Training},
@@ -2091,11 +2091,11 @@ var program = engine.Program{
 			{N: 14, Run: conv3x3x128InputGrad(f65, f37, layer2_3_conv2TU, f54)},
 		}},
 		{Name: "layer2.3.bn2+layer2.3.relu2 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnormStats_4(layer2_3_bn2Count, layer2_3_bn2W, layer2_3_bn2Batch, f64), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_4(layer2_3_bn2W, layer2_3_bn2Batch, f65, f64), Mode: engine.Training},
+			{N: 128, Run: batchnorm28x28x128Stats(layer2_3_bn2Count, layer2_3_bn2W, layer2_3_bn2Batch, f64), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x128Forward(layer2_3_bn2W, layer2_3_bn2Batch, f65, f64), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 128, Run: batchnormBackward_6(layer2_3_bn2W, layer2_3_bn2Batch, layer2_3_bn2B, f37, f66, f64), Batch: true, Mode: engine.Training},
-			{N: 128, Run: batchnormEvalBackward_6(layer2_3_bn2W, layer2_3_bn2Coef, layer2_3_bn2B, f37, f66, f64), Batch: true, Mode: engine.Inference},
+			{N: 128, Run: batchnorm28x28x128Backward_2(layer2_3_bn2W, layer2_3_bn2Batch, layer2_3_bn2B, f37, f66, f64), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnorm28x28x128EvalBackward_2(layer2_3_bn2W, layer2_3_bn2Coef, layer2_3_bn2B, f37, f66, f64), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.3.conv3 (training)", Forward: []engine.Phase{
 			{N: 28, Run: conv1x1x512Forward(f20, f65, layer2_3_conv3W), Mode: engine.Training},
@@ -2104,16 +2104,16 @@ var program = engine.Program{
 			{N: 28, Run: conv1x1x512InputGrad(f66, layer2_3_conv3T, f21, f65)},
 		}},
 		{Name: "layer2.3.bn3 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnormStats_5(layer2_3_bn3Count, layer2_3_bn3W, layer2_3_bn3Batch, f20), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnormForward_5(layer2_3_bn3W, layer2_3_bn3Batch, f1, f20), Mode: engine.Training},
+			{N: 512, Run: batchnorm28x28x512Stats(layer2_3_bn3Count, layer2_3_bn3W, layer2_3_bn3Batch, f20), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnorm28x28x512Forward(layer2_3_bn3W, layer2_3_bn3Batch, f1, f20), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: batchnormBackward_4(layer2_3_bn3W, layer2_3_bn3Batch, layer2_3_bn3B, f21, f22, f20), Batch: true, Mode: engine.Training},
-			{N: 512, Run: batchnormEvalBackward_4(layer2_3_bn3W, layer2_3_bn3Coef, layer2_3_bn3B, f21, f22, f20), Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnorm28x28x512Backward(layer2_3_bn3W, layer2_3_bn3Batch, layer2_3_bn3B, f21, f22, f20), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnorm28x28x512EvalBackward(layer2_3_bn3W, layer2_3_bn3Coef, layer2_3_bn3B, f21, f22, f20), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.3.add1+layer2.3.relu3 (training)", Forward: []engine.Phase{
-			{N: 28, Run: residualForward_2(f21, f19), Mode: engine.Training},
+			{N: 28, Run: residual28x28x512Forward(f21, f19), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 28, Run: residualInputGrad_2(f23, f21, f22, f1)},
+			{N: 28, Run: residual28x28x512InputGrad(f23, f21, f22, f1)},
 		}},
 		{Name: "layer3.0.conv1 (training)", Forward: []engine.Phase{
 			{N: 28, Run: layer3_0_conv1Forward, Mode: engine.Training},
@@ -2135,8 +2135,8 @@ var program = engine.Program{
 			{N: 28, Run: layer3_0_conv2InputGrad},
 		}},
 		{Name: "layer3.0.bn2+layer3.0.relu2 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnormStats_7(layer3_0_bn2Count, layer3_0_bn2W, layer3_0_bn2Batch, f80), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_7(layer3_0_bn2W, layer3_0_bn2Batch, f81, f80), Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256Stats(layer3_0_bn2Count, layer3_0_bn2W, layer3_0_bn2Batch, f80), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x256Forward(layer3_0_bn2W, layer3_0_bn2Batch, f81, f80), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 256, Run: layer3_0_bn2Backward, Batch: true, Mode: engine.Training},
 			{N: 256, Run: layer3_0_bn2EvalBackward, Batch: true, Mode: engine.Inference},
@@ -2148,11 +2148,11 @@ var program = engine.Program{
 			{N: 14, Run: conv1x1x1024InputGrad(f83, layer3_0_conv3T, f39, f81)},
 		}},
 		{Name: "layer3.0.bn3 (training)", Forward: []engine.Phase{
-			{N: 1024, Run: batchnormStats_8(layer3_0_bn3Count, layer3_0_bn3W, layer3_0_bn3Batch, f38), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_8(layer3_0_bn3W, layer3_0_bn3Batch, f23, f38), Mode: engine.Training},
+			{N: 1024, Run: batchnorm14x14x1024Stats(layer3_0_bn3Count, layer3_0_bn3W, layer3_0_bn3Batch, f38), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x1024Forward(layer3_0_bn3W, layer3_0_bn3Batch, f23, f38), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1024, Run: batchnormBackward_7(layer3_0_bn3W, layer3_0_bn3Batch, layer3_0_bn3B, f39, f41, f38), Batch: true, Mode: engine.Training},
-			{N: 1024, Run: batchnormEvalBackward_7(layer3_0_bn3W, layer3_0_bn3Coef, layer3_0_bn3B, f39, f41, f38), Batch: true, Mode: engine.Inference},
+			{N: 1024, Run: batchnorm14x14x1024Backward(layer3_0_bn3W, layer3_0_bn3Batch, layer3_0_bn3B, f39, f41, f38), Batch: true, Mode: engine.Training},
+			{N: 1024, Run: batchnorm14x14x1024EvalBackward(layer3_0_bn3W, layer3_0_bn3Coef, layer3_0_bn3B, f39, f41, f38), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.0.downsample.0 (training)", Forward: []engine.Phase{
 			{N: 14, Run: layer3_0_downsample_0Forward, Mode: engine.Training},
@@ -2161,16 +2161,16 @@ var program = engine.Program{
 			{N: 28, Run: layer3_0_downsample_0InputGrad},
 		}},
 		{Name: "layer3.0.downsample.1 (training)", Forward: []engine.Phase{
-			{N: 1024, Run: batchnormStats_8(layer3_0_downsample_1Count, layer3_0_downsample_1W, layer3_0_downsample_1Batch, f39), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_8(layer3_0_downsample_1W, layer3_0_downsample_1Batch, f1, f39), Mode: engine.Training},
+			{N: 1024, Run: batchnorm14x14x1024Stats(layer3_0_downsample_1Count, layer3_0_downsample_1W, layer3_0_downsample_1Batch, f39), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x1024Forward(layer3_0_downsample_1W, layer3_0_downsample_1Batch, f1, f39), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1024, Run: batchnormBackward_7(layer3_0_downsample_1W, layer3_0_downsample_1Batch, layer3_0_downsample_1B, f40, f42, f39), Batch: true, Mode: engine.Training},
-			{N: 1024, Run: batchnormEvalBackward_7(layer3_0_downsample_1W, layer3_0_downsample_1Coef, layer3_0_downsample_1B, f40, f42, f39), Batch: true, Mode: engine.Inference},
+			{N: 1024, Run: batchnorm14x14x1024Backward(layer3_0_downsample_1W, layer3_0_downsample_1Batch, layer3_0_downsample_1B, f40, f42, f39), Batch: true, Mode: engine.Training},
+			{N: 1024, Run: batchnorm14x14x1024EvalBackward(layer3_0_downsample_1W, layer3_0_downsample_1Coef, layer3_0_downsample_1B, f40, f42, f39), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.0.add1+relu4 (training)", Forward: []engine.Phase{
-			{N: 14, Run: residualForward_3(f40, f23, f1), Mode: engine.Training},
+			{N: 14, Run: residual14x14x1024Forward(f40, f23, f1), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residualInputGrad_3(f43, f40, f41, f42)},
+			{N: 14, Run: residual14x14x1024InputGrad(f43, f40, f41, f42)},
 		}},
 		{Name: "layer3.1.conv1 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1x256Forward_2(f82, f40, layer3_1_conv1W), Mode: engine.Training},
@@ -2179,11 +2179,11 @@ var program = engine.Program{
 			{N: 14, Run: conv1x1x256InputGrad_2(f43, layer3_1_conv1T, f83)},
 		}},
 		{Name: "layer3.1.bn1+layer3.1.relu1 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnormStats_9(layer3_1_bn1Count, layer3_1_bn1W, layer3_1_bn1Batch, f82), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_9(f75, layer3_1_bn1W, layer3_1_bn1Batch, f82), Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256Stats_2(layer3_1_bn1Count, layer3_1_bn1W, layer3_1_bn1Batch, f82), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x256Forward_2(f75, layer3_1_bn1W, layer3_1_bn1Batch, f82), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnormBackward_8(layer3_1_bn1W, layer3_1_bn1Batch, layer3_1_bn1B, f83, f84, f82), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnormEvalBackward_8(layer3_1_bn1W, layer3_1_bn1Coef, layer3_1_bn1B, f83, f84, f82), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnorm14x14x256Backward(layer3_1_bn1W, layer3_1_bn1Batch, layer3_1_bn1B, f83, f84, f82), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256EvalBackward(layer3_1_bn1W, layer3_1_bn1Coef, layer3_1_bn1B, f83, f84, f82), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.1.conv2 (training)", Forward: []engine.Phase{
 			{N: 7, Run: conv3x3x256Forward(f83, f75, layer3_1_conv2ForwardU), Mode: engine.Training},
@@ -2192,11 +2192,11 @@ var program = engine.Program{
 			{N: 7, Run: conv3x3x256InputGrad(f84, f76, layer3_1_conv2TU, f75)},
 		}},
 		{Name: "layer3.1.bn2+layer3.1.relu2 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnormStats_7(layer3_1_bn2Count, layer3_1_bn2W, layer3_1_bn2Batch, f83), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_7(layer3_1_bn2W, layer3_1_bn2Batch, f84, f83), Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256Stats(layer3_1_bn2Count, layer3_1_bn2W, layer3_1_bn2Batch, f83), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x256Forward(layer3_1_bn2W, layer3_1_bn2Batch, f84, f83), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnormBackward_9(layer3_1_bn2W, layer3_1_bn2Batch, layer3_1_bn2B, f76, f85, f83), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnormEvalBackward_9(layer3_1_bn2W, layer3_1_bn2Coef, layer3_1_bn2B, f76, f85, f83), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnorm14x14x256Backward_2(layer3_1_bn2W, layer3_1_bn2Batch, layer3_1_bn2B, f76, f85, f83), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256EvalBackward_2(layer3_1_bn2W, layer3_1_bn2Coef, layer3_1_bn2B, f76, f85, f83), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.1.conv3 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1x1024Forward(f23, f84, layer3_1_conv3W), Mode: engine.Training},
@@ -2205,16 +2205,16 @@ var program = engine.Program{
 			{N: 14, Run: conv1x1x1024InputGrad(f85, layer3_1_conv3T, f41, f84)},
 		}},
 		{Name: "layer3.1.bn3 (training)", Forward: []engine.Phase{
-			{N: 1024, Run: batchnormStats_8(layer3_1_bn3Count, layer3_1_bn3W, layer3_1_bn3Batch, f23), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_8(layer3_1_bn3W, layer3_1_bn3Batch, f1, f23), Mode: engine.Training},
+			{N: 1024, Run: batchnorm14x14x1024Stats(layer3_1_bn3Count, layer3_1_bn3W, layer3_1_bn3Batch, f23), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x1024Forward(layer3_1_bn3W, layer3_1_bn3Batch, f1, f23), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1024, Run: batchnormBackward_7(layer3_1_bn3W, layer3_1_bn3Batch, layer3_1_bn3B, f41, f42, f23), Batch: true, Mode: engine.Training},
-			{N: 1024, Run: batchnormEvalBackward_7(layer3_1_bn3W, layer3_1_bn3Coef, layer3_1_bn3B, f41, f42, f23), Batch: true, Mode: engine.Inference},
+			{N: 1024, Run: batchnorm14x14x1024Backward(layer3_1_bn3W, layer3_1_bn3Batch, layer3_1_bn3B, f41, f42, f23), Batch: true, Mode: engine.Training},
+			{N: 1024, Run: batchnorm14x14x1024EvalBackward(layer3_1_bn3W, layer3_1_bn3Coef, layer3_1_bn3B, f41, f42, f23), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.1.add1+layer3.1.relu3 (training)", Forward: []engine.Phase{
-			{N: 14, Run: residualForward_3(f41, f1, f40), Mode: engine.Training},
+			{N: 14, Run: residual14x14x1024Forward(f41, f1, f40), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residualInputGrad_3(f44, f41, f42, f43)},
+			{N: 14, Run: residual14x14x1024InputGrad(f44, f41, f42, f43)},
 		}},
 		{Name: "layer3.2.conv1 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1x256Forward_2(f85, f41, layer3_2_conv1W), Mode: engine.Training},
@@ -2223,11 +2223,11 @@ var program = engine.Program{
 			{N: 14, Run: conv1x1x256InputGrad_2(f44, layer3_2_conv1T, f86)},
 		}},
 		{Name: "layer3.2.bn1+layer3.2.relu1 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnormStats_9(layer3_2_bn1Count, layer3_2_bn1W, layer3_2_bn1Batch, f85), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_9(f76, layer3_2_bn1W, layer3_2_bn1Batch, f85), Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256Stats_2(layer3_2_bn1Count, layer3_2_bn1W, layer3_2_bn1Batch, f85), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x256Forward_2(f76, layer3_2_bn1W, layer3_2_bn1Batch, f85), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnormBackward_8(layer3_2_bn1W, layer3_2_bn1Batch, layer3_2_bn1B, f86, f87, f85), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnormEvalBackward_8(layer3_2_bn1W, layer3_2_bn1Coef, layer3_2_bn1B, f86, f87, f85), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnorm14x14x256Backward(layer3_2_bn1W, layer3_2_bn1Batch, layer3_2_bn1B, f86, f87, f85), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256EvalBackward(layer3_2_bn1W, layer3_2_bn1Coef, layer3_2_bn1B, f86, f87, f85), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.2.conv2 (training)", Forward: []engine.Phase{
 			{N: 7, Run: conv3x3x256Forward(f86, f76, layer3_2_conv2ForwardU), Mode: engine.Training},
@@ -2236,11 +2236,11 @@ var program = engine.Program{
 			{N: 7, Run: conv3x3x256InputGrad(f87, f77, layer3_2_conv2TU, f76)},
 		}},
 		{Name: "layer3.2.bn2+layer3.2.relu2 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnormStats_7(layer3_2_bn2Count, layer3_2_bn2W, layer3_2_bn2Batch, f86), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_7(layer3_2_bn2W, layer3_2_bn2Batch, f87, f86), Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256Stats(layer3_2_bn2Count, layer3_2_bn2W, layer3_2_bn2Batch, f86), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x256Forward(layer3_2_bn2W, layer3_2_bn2Batch, f87, f86), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnormBackward_9(layer3_2_bn2W, layer3_2_bn2Batch, layer3_2_bn2B, f77, f88, f86), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnormEvalBackward_9(layer3_2_bn2W, layer3_2_bn2Coef, layer3_2_bn2B, f77, f88, f86), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnorm14x14x256Backward_2(layer3_2_bn2W, layer3_2_bn2Batch, layer3_2_bn2B, f77, f88, f86), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256EvalBackward_2(layer3_2_bn2W, layer3_2_bn2Coef, layer3_2_bn2B, f77, f88, f86), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.2.conv3 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1x1024Forward(f42, f87, layer3_2_conv3W), Mode: engine.Training},
@@ -2249,16 +2249,16 @@ var program = engine.Program{
 			{N: 14, Run: conv1x1x1024InputGrad(f88, layer3_2_conv3T, f43, f87)},
 		}},
 		{Name: "layer3.2.bn3 (training)", Forward: []engine.Phase{
-			{N: 1024, Run: batchnormStats_8(layer3_2_bn3Count, layer3_2_bn3W, layer3_2_bn3Batch, f42), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_8(layer3_2_bn3W, layer3_2_bn3Batch, f1, f42), Mode: engine.Training},
+			{N: 1024, Run: batchnorm14x14x1024Stats(layer3_2_bn3Count, layer3_2_bn3W, layer3_2_bn3Batch, f42), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x1024Forward(layer3_2_bn3W, layer3_2_bn3Batch, f1, f42), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1024, Run: batchnormBackward_7(layer3_2_bn3W, layer3_2_bn3Batch, layer3_2_bn3B, f43, f45, f42), Batch: true, Mode: engine.Training},
-			{N: 1024, Run: batchnormEvalBackward_7(layer3_2_bn3W, layer3_2_bn3Coef, layer3_2_bn3B, f43, f45, f42), Batch: true, Mode: engine.Inference},
+			{N: 1024, Run: batchnorm14x14x1024Backward(layer3_2_bn3W, layer3_2_bn3Batch, layer3_2_bn3B, f43, f45, f42), Batch: true, Mode: engine.Training},
+			{N: 1024, Run: batchnorm14x14x1024EvalBackward(layer3_2_bn3W, layer3_2_bn3Coef, layer3_2_bn3B, f43, f45, f42), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.2.add1+layer3.2.relu3 (training)", Forward: []engine.Phase{
-			{N: 14, Run: residualForward_3(f43, f1, f41), Mode: engine.Training},
+			{N: 14, Run: residual14x14x1024Forward(f43, f1, f41), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residualInputGrad_3(f46, f43, f45, f44)},
+			{N: 14, Run: residual14x14x1024InputGrad(f46, f43, f45, f44)},
 		}},
 		{Name: "layer3.3.conv1 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1x256Forward_2(f88, f43, layer3_3_conv1W), Mode: engine.Training},
@@ -2267,11 +2267,11 @@ var program = engine.Program{
 			{N: 14, Run: conv1x1x256InputGrad_2(f46, layer3_3_conv1T, f89)},
 		}},
 		{Name: "layer3.3.bn1+layer3.3.relu1 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnormStats_9(layer3_3_bn1Count, layer3_3_bn1W, layer3_3_bn1Batch, f88), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_9(f77, layer3_3_bn1W, layer3_3_bn1Batch, f88), Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256Stats_2(layer3_3_bn1Count, layer3_3_bn1W, layer3_3_bn1Batch, f88), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x256Forward_2(f77, layer3_3_bn1W, layer3_3_bn1Batch, f88), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnormBackward_8(layer3_3_bn1W, layer3_3_bn1Batch, layer3_3_bn1B, f89, f90, f88), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnormEvalBackward_8(layer3_3_bn1W, layer3_3_bn1Coef, layer3_3_bn1B, f89, f90, f88), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnorm14x14x256Backward(layer3_3_bn1W, layer3_3_bn1Batch, layer3_3_bn1B, f89, f90, f88), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256EvalBackward(layer3_3_bn1W, layer3_3_bn1Coef, layer3_3_bn1B, f89, f90, f88), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.3.conv2 (training)", Forward: []engine.Phase{
 			{N: 7, Run: conv3x3x256Forward(f89, f77, layer3_3_conv2ForwardU), Mode: engine.Training},
@@ -2280,11 +2280,11 @@ var program = engine.Program{
 			{N: 7, Run: conv3x3x256InputGrad(f90, f78, layer3_3_conv2TU, f77)},
 		}},
 		{Name: "layer3.3.bn2+layer3.3.relu2 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnormStats_7(layer3_3_bn2Count, layer3_3_bn2W, layer3_3_bn2Batch, f89), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_7(layer3_3_bn2W, layer3_3_bn2Batch, f90, f89), Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256Stats(layer3_3_bn2Count, layer3_3_bn2W, layer3_3_bn2Batch, f89), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x256Forward(layer3_3_bn2W, layer3_3_bn2Batch, f90, f89), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnormBackward_9(layer3_3_bn2W, layer3_3_bn2Batch, layer3_3_bn2B, f78, f91, f89), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnormEvalBackward_9(layer3_3_bn2W, layer3_3_bn2Coef, layer3_3_bn2B, f78, f91, f89), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnorm14x14x256Backward_2(layer3_3_bn2W, layer3_3_bn2Batch, layer3_3_bn2B, f78, f91, f89), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256EvalBackward_2(layer3_3_bn2W, layer3_3_bn2Coef, layer3_3_bn2B, f78, f91, f89), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.3.conv3 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1x1024Forward(f44, f90, layer3_3_conv3W), Mode: engine.Training},
@@ -2293,16 +2293,16 @@ var program = engine.Program{
 			{N: 14, Run: conv1x1x1024InputGrad(f91, layer3_3_conv3T, f45, f90)},
 		}},
 		{Name: "layer3.3.bn3 (training)", Forward: []engine.Phase{
-			{N: 1024, Run: batchnormStats_8(layer3_3_bn3Count, layer3_3_bn3W, layer3_3_bn3Batch, f44), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_8(layer3_3_bn3W, layer3_3_bn3Batch, f1, f44), Mode: engine.Training},
+			{N: 1024, Run: batchnorm14x14x1024Stats(layer3_3_bn3Count, layer3_3_bn3W, layer3_3_bn3Batch, f44), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x1024Forward(layer3_3_bn3W, layer3_3_bn3Batch, f1, f44), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1024, Run: batchnormBackward_7(layer3_3_bn3W, layer3_3_bn3Batch, layer3_3_bn3B, f45, f47, f44), Batch: true, Mode: engine.Training},
-			{N: 1024, Run: batchnormEvalBackward_7(layer3_3_bn3W, layer3_3_bn3Coef, layer3_3_bn3B, f45, f47, f44), Batch: true, Mode: engine.Inference},
+			{N: 1024, Run: batchnorm14x14x1024Backward(layer3_3_bn3W, layer3_3_bn3Batch, layer3_3_bn3B, f45, f47, f44), Batch: true, Mode: engine.Training},
+			{N: 1024, Run: batchnorm14x14x1024EvalBackward(layer3_3_bn3W, layer3_3_bn3Coef, layer3_3_bn3B, f45, f47, f44), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.3.add1+layer3.3.relu3 (training)", Forward: []engine.Phase{
-			{N: 14, Run: residualForward_3(f45, f1, f43), Mode: engine.Training},
+			{N: 14, Run: residual14x14x1024Forward(f45, f1, f43), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residualInputGrad_3(f48, f45, f47, f46)},
+			{N: 14, Run: residual14x14x1024InputGrad(f48, f45, f47, f46)},
 		}},
 		{Name: "layer3.4.conv1 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1x256Forward_2(f91, f45, layer3_4_conv1W), Mode: engine.Training},
@@ -2311,11 +2311,11 @@ var program = engine.Program{
 			{N: 14, Run: conv1x1x256InputGrad_2(f48, layer3_4_conv1T, f92)},
 		}},
 		{Name: "layer3.4.bn1+layer3.4.relu1 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnormStats_9(layer3_4_bn1Count, layer3_4_bn1W, layer3_4_bn1Batch, f91), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_9(f78, layer3_4_bn1W, layer3_4_bn1Batch, f91), Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256Stats_2(layer3_4_bn1Count, layer3_4_bn1W, layer3_4_bn1Batch, f91), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x256Forward_2(f78, layer3_4_bn1W, layer3_4_bn1Batch, f91), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnormBackward_8(layer3_4_bn1W, layer3_4_bn1Batch, layer3_4_bn1B, f92, f93, f91), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnormEvalBackward_8(layer3_4_bn1W, layer3_4_bn1Coef, layer3_4_bn1B, f92, f93, f91), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnorm14x14x256Backward(layer3_4_bn1W, layer3_4_bn1Batch, layer3_4_bn1B, f92, f93, f91), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256EvalBackward(layer3_4_bn1W, layer3_4_bn1Coef, layer3_4_bn1B, f92, f93, f91), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.4.conv2 (training)", Forward: []engine.Phase{
 			{N: 7, Run: conv3x3x256Forward(f92, f78, layer3_4_conv2ForwardU), Mode: engine.Training},
@@ -2324,11 +2324,11 @@ var program = engine.Program{
 			{N: 7, Run: conv3x3x256InputGrad(f93, f79, layer3_4_conv2TU, f78)},
 		}},
 		{Name: "layer3.4.bn2+layer3.4.relu2 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnormStats_7(layer3_4_bn2Count, layer3_4_bn2W, layer3_4_bn2Batch, f92), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_7(layer3_4_bn2W, layer3_4_bn2Batch, f93, f92), Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256Stats(layer3_4_bn2Count, layer3_4_bn2W, layer3_4_bn2Batch, f92), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x256Forward(layer3_4_bn2W, layer3_4_bn2Batch, f93, f92), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnormBackward_9(layer3_4_bn2W, layer3_4_bn2Batch, layer3_4_bn2B, f79, f94, f92), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnormEvalBackward_9(layer3_4_bn2W, layer3_4_bn2Coef, layer3_4_bn2B, f79, f94, f92), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnorm14x14x256Backward_2(layer3_4_bn2W, layer3_4_bn2Batch, layer3_4_bn2B, f79, f94, f92), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256EvalBackward_2(layer3_4_bn2W, layer3_4_bn2Coef, layer3_4_bn2B, f79, f94, f92), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.4.conv3 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1x1024Forward(f46, f93, layer3_4_conv3W), Mode: engine.Training},
@@ -2337,16 +2337,16 @@ var program = engine.Program{
 			{N: 14, Run: conv1x1x1024InputGrad(f94, layer3_4_conv3T, f47, f93)},
 		}},
 		{Name: "layer3.4.bn3 (training)", Forward: []engine.Phase{
-			{N: 1024, Run: batchnormStats_8(layer3_4_bn3Count, layer3_4_bn3W, layer3_4_bn3Batch, f46), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_8(layer3_4_bn3W, layer3_4_bn3Batch, f1, f46), Mode: engine.Training},
+			{N: 1024, Run: batchnorm14x14x1024Stats(layer3_4_bn3Count, layer3_4_bn3W, layer3_4_bn3Batch, f46), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x1024Forward(layer3_4_bn3W, layer3_4_bn3Batch, f1, f46), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1024, Run: batchnormBackward_7(layer3_4_bn3W, layer3_4_bn3Batch, layer3_4_bn3B, f47, f49, f46), Batch: true, Mode: engine.Training},
-			{N: 1024, Run: batchnormEvalBackward_7(layer3_4_bn3W, layer3_4_bn3Coef, layer3_4_bn3B, f47, f49, f46), Batch: true, Mode: engine.Inference},
+			{N: 1024, Run: batchnorm14x14x1024Backward(layer3_4_bn3W, layer3_4_bn3Batch, layer3_4_bn3B, f47, f49, f46), Batch: true, Mode: engine.Training},
+			{N: 1024, Run: batchnorm14x14x1024EvalBackward(layer3_4_bn3W, layer3_4_bn3Coef, layer3_4_bn3B, f47, f49, f46), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.4.add1+layer3.4.relu3 (training)", Forward: []engine.Phase{
-			{N: 14, Run: residualForward_3(f47, f1, f45), Mode: engine.Training},
+			{N: 14, Run: residual14x14x1024Forward(f47, f1, f45), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residualInputGrad_3(f1, f47, f49, f48)},
+			{N: 14, Run: residual14x14x1024InputGrad(f1, f47, f49, f48)},
 		}},
 		{Name: "layer3.5.conv1 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1x256Forward_2(f94, f47, layer3_5_conv1W), Mode: engine.Training},
@@ -2355,11 +2355,11 @@ var program = engine.Program{
 			{N: 14, Run: conv1x1x256InputGrad_2(f1, layer3_5_conv1T, f95)},
 		}},
 		{Name: "layer3.5.bn1+layer3.5.relu1 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnormStats_9(layer3_5_bn1Count, layer3_5_bn1W, layer3_5_bn1Batch, f94), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_9(f79, layer3_5_bn1W, layer3_5_bn1Batch, f94), Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256Stats_2(layer3_5_bn1Count, layer3_5_bn1W, layer3_5_bn1Batch, f94), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x256Forward_2(f79, layer3_5_bn1W, layer3_5_bn1Batch, f94), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnormBackward_8(layer3_5_bn1W, layer3_5_bn1Batch, layer3_5_bn1B, f95, f96, f94), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnormEvalBackward_8(layer3_5_bn1W, layer3_5_bn1Coef, layer3_5_bn1B, f95, f96, f94), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnorm14x14x256Backward(layer3_5_bn1W, layer3_5_bn1Batch, layer3_5_bn1B, f95, f96, f94), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256EvalBackward(layer3_5_bn1W, layer3_5_bn1Coef, layer3_5_bn1B, f95, f96, f94), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.5.conv2 (training)", Forward: []engine.Phase{
 			{N: 7, Run: conv3x3x256Forward(f95, f79, layer3_5_conv2ForwardU), Mode: engine.Training},
@@ -2368,11 +2368,11 @@ var program = engine.Program{
 			{N: 7, Run: conv3x3x256InputGrad(f96, f66, layer3_5_conv2TU, f79)},
 		}},
 		{Name: "layer3.5.bn2+layer3.5.relu2 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnormStats_7(layer3_5_bn2Count, layer3_5_bn2W, layer3_5_bn2Batch, f95), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_7(layer3_5_bn2W, layer3_5_bn2Batch, f96, f95), Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256Stats(layer3_5_bn2Count, layer3_5_bn2W, layer3_5_bn2Batch, f95), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x256Forward(layer3_5_bn2W, layer3_5_bn2Batch, f96, f95), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnormBackward_9(layer3_5_bn2W, layer3_5_bn2Batch, layer3_5_bn2B, f66, f67, f95), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnormEvalBackward_9(layer3_5_bn2W, layer3_5_bn2Coef, layer3_5_bn2B, f66, f67, f95), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnorm14x14x256Backward_2(layer3_5_bn2W, layer3_5_bn2Batch, layer3_5_bn2B, f66, f67, f95), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnorm14x14x256EvalBackward_2(layer3_5_bn2W, layer3_5_bn2Coef, layer3_5_bn2B, f66, f67, f95), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.5.conv3 (training)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1x1024Forward(f48, f96, layer3_5_conv3W), Mode: engine.Training},
@@ -2381,16 +2381,16 @@ var program = engine.Program{
 			{N: 14, Run: conv1x1x1024InputGrad(f67, layer3_5_conv3T, f49, f96)},
 		}},
 		{Name: "layer3.5.bn3 (training)", Forward: []engine.Phase{
-			{N: 1024, Run: batchnormStats_8(layer3_5_bn3Count, layer3_5_bn3W, layer3_5_bn3Batch, f48), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnormForward_8(layer3_5_bn3W, layer3_5_bn3Batch, f1, f48), Mode: engine.Training},
+			{N: 1024, Run: batchnorm14x14x1024Stats(layer3_5_bn3Count, layer3_5_bn3W, layer3_5_bn3Batch, f48), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnorm14x14x1024Forward(layer3_5_bn3W, layer3_5_bn3Batch, f1, f48), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1024, Run: batchnormBackward_7(layer3_5_bn3W, layer3_5_bn3Batch, layer3_5_bn3B, f49, f50, f48), Batch: true, Mode: engine.Training},
-			{N: 1024, Run: batchnormEvalBackward_7(layer3_5_bn3W, layer3_5_bn3Coef, layer3_5_bn3B, f49, f50, f48), Batch: true, Mode: engine.Inference},
+			{N: 1024, Run: batchnorm14x14x1024Backward(layer3_5_bn3W, layer3_5_bn3Batch, layer3_5_bn3B, f49, f50, f48), Batch: true, Mode: engine.Training},
+			{N: 1024, Run: batchnorm14x14x1024EvalBackward(layer3_5_bn3W, layer3_5_bn3Coef, layer3_5_bn3B, f49, f50, f48), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.5.add1+layer3.5.relu3 (training)", Forward: []engine.Phase{
-			{N: 14, Run: residualForward_3(f49, f1, f47), Mode: engine.Training},
+			{N: 14, Run: residual14x14x1024Forward(f49, f1, f47), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residualInputGrad_3(f51, f49, f50, f1)},
+			{N: 14, Run: residual14x14x1024InputGrad(f51, f49, f50, f1)},
 		}},
 		{Name: "layer4.0.conv1 (training)", Forward: []engine.Phase{
 			{N: 14, Run: layer4_0_conv1Forward, Mode: engine.Training},
@@ -2412,8 +2412,8 @@ var program = engine.Program{
 			{N: 14, Run: layer4_0_conv2InputGrad},
 		}},
 		{Name: "layer4.0.bn2+layer4.0.relu2 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnormStats_10(layer4_0_bn2Count, layer4_0_bn2W, layer4_0_bn2Batch, f99), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_10(layer4_0_bn2W, layer4_0_bn2Batch, f100, f99), Mode: engine.Training},
+			{N: 512, Run: batchnorm7x7x512Stats(layer4_0_bn2Count, layer4_0_bn2W, layer4_0_bn2Batch, f99), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x512Forward(layer4_0_bn2W, layer4_0_bn2Batch, f100, f99), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 512, Run: layer4_0_bn2Backward, Batch: true, Mode: engine.Training},
 			{N: 512, Run: layer4_0_bn2EvalBackward, Batch: true, Mode: engine.Inference},
@@ -2425,11 +2425,11 @@ var program = engine.Program{
 			{N: 7, Run: conv1x1x2048InputGrad(f102, layer4_0_conv3T, f68, f100)},
 		}},
 		{Name: "layer4.0.bn3 (training)", Forward: []engine.Phase{
-			{N: 2048, Run: batchnormStats_11(layer4_0_bn3Count, layer4_0_bn3W, layer4_0_bn3Batch, f67), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_11(layer4_0_bn3W, layer4_0_bn3Batch, f51, f67), Mode: engine.Training},
+			{N: 2048, Run: batchnorm7x7x2048Stats(layer4_0_bn3Count, layer4_0_bn3W, layer4_0_bn3Batch, f67), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x2048Forward(layer4_0_bn3W, layer4_0_bn3Batch, f51, f67), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2048, Run: batchnormBackward_10(layer4_0_bn3W, layer4_0_bn3Batch, layer4_0_bn3B, f68, f70, f67), Batch: true, Mode: engine.Training},
-			{N: 2048, Run: batchnormEvalBackward_10(layer4_0_bn3W, layer4_0_bn3Coef, layer4_0_bn3B, f68, f70, f67), Batch: true, Mode: engine.Inference},
+			{N: 2048, Run: batchnorm7x7x2048Backward(layer4_0_bn3W, layer4_0_bn3Batch, layer4_0_bn3B, f68, f70, f67), Batch: true, Mode: engine.Training},
+			{N: 2048, Run: batchnorm7x7x2048EvalBackward(layer4_0_bn3W, layer4_0_bn3Coef, layer4_0_bn3B, f68, f70, f67), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.downsample.0 (training)", Forward: []engine.Phase{
 			{N: 7, Run: layer4_0_downsample_0Forward, Mode: engine.Training},
@@ -2438,16 +2438,16 @@ var program = engine.Program{
 			{N: 14, Run: layer4_0_downsample_0InputGrad},
 		}},
 		{Name: "layer4.0.downsample.1 (training)", Forward: []engine.Phase{
-			{N: 2048, Run: batchnormStats_11(layer4_0_downsample_1Count, layer4_0_downsample_1W, layer4_0_downsample_1Batch, f68), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_11(layer4_0_downsample_1W, layer4_0_downsample_1Batch, f1, f68), Mode: engine.Training},
+			{N: 2048, Run: batchnorm7x7x2048Stats(layer4_0_downsample_1Count, layer4_0_downsample_1W, layer4_0_downsample_1Batch, f68), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x2048Forward(layer4_0_downsample_1W, layer4_0_downsample_1Batch, f1, f68), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2048, Run: batchnormBackward_10(layer4_0_downsample_1W, layer4_0_downsample_1Batch, layer4_0_downsample_1B, f69, f71, f68), Batch: true, Mode: engine.Training},
-			{N: 2048, Run: batchnormEvalBackward_10(layer4_0_downsample_1W, layer4_0_downsample_1Coef, layer4_0_downsample_1B, f69, f71, f68), Batch: true, Mode: engine.Inference},
+			{N: 2048, Run: batchnorm7x7x2048Backward(layer4_0_downsample_1W, layer4_0_downsample_1Batch, layer4_0_downsample_1B, f69, f71, f68), Batch: true, Mode: engine.Training},
+			{N: 2048, Run: batchnorm7x7x2048EvalBackward(layer4_0_downsample_1W, layer4_0_downsample_1Coef, layer4_0_downsample_1B, f69, f71, f68), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.add1+relu5 (training)", Forward: []engine.Phase{
-			{N: 7, Run: residualForward_4(f69, f51, f1), Mode: engine.Training},
+			{N: 7, Run: residual7x7x2048Forward(f69, f51, f1), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 7, Run: residualInputGrad_4(f72, f69, f70, f71)},
+			{N: 7, Run: residual7x7x2048InputGrad(f72, f69, f70, f71)},
 		}},
 		{Name: "layer4.1.conv1 (training)", Forward: []engine.Phase{
 			{N: 7, Run: conv1x1x512Forward_2(f101, f69, layer4_1_conv1W), Mode: engine.Training},
@@ -2456,11 +2456,11 @@ var program = engine.Program{
 			{N: 7, Run: conv1x1x512InputGrad_2(f72, layer4_1_conv1T, f102)},
 		}},
 		{Name: "layer4.1.bn1+layer4.1.relu1 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnormStats_12(layer4_1_bn1Count, layer4_1_bn1W, layer4_1_bn1Batch, f101), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_12(f97, layer4_1_bn1W, layer4_1_bn1Batch, f101), Mode: engine.Training},
+			{N: 512, Run: batchnorm7x7x512Stats_2(layer4_1_bn1Count, layer4_1_bn1W, layer4_1_bn1Batch, f101), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x512Forward_2(f97, layer4_1_bn1W, layer4_1_bn1Batch, f101), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: batchnormBackward_11(layer4_1_bn1W, layer4_1_bn1Batch, layer4_1_bn1B, f102, f103, f101), Batch: true, Mode: engine.Training},
-			{N: 512, Run: batchnormEvalBackward_11(layer4_1_bn1W, layer4_1_bn1Coef, layer4_1_bn1B, f102, f103, f101), Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnorm7x7x512Backward(layer4_1_bn1W, layer4_1_bn1Batch, layer4_1_bn1B, f102, f103, f101), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnorm7x7x512EvalBackward(layer4_1_bn1W, layer4_1_bn1Coef, layer4_1_bn1B, f102, f103, f101), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.1.conv2 (training)", Forward: []engine.Phase{
 			{N: 7, Run: conv3x3x512Forward(f102, f97, layer4_1_conv2W), Mode: engine.Training},
@@ -2469,11 +2469,11 @@ var program = engine.Program{
 			{N: 7, Run: conv3x3x512InputGrad(f103, f98, layer4_1_conv2T, f97)},
 		}},
 		{Name: "layer4.1.bn2+layer4.1.relu2 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnormStats_10(layer4_1_bn2Count, layer4_1_bn2W, layer4_1_bn2Batch, f102), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_10(layer4_1_bn2W, layer4_1_bn2Batch, f103, f102), Mode: engine.Training},
+			{N: 512, Run: batchnorm7x7x512Stats(layer4_1_bn2Count, layer4_1_bn2W, layer4_1_bn2Batch, f102), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x512Forward(layer4_1_bn2W, layer4_1_bn2Batch, f103, f102), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: batchnormBackward_12(layer4_1_bn2W, layer4_1_bn2Batch, layer4_1_bn2B, f98, f104, f102), Batch: true, Mode: engine.Training},
-			{N: 512, Run: batchnormEvalBackward_12(layer4_1_bn2W, layer4_1_bn2Coef, layer4_1_bn2B, f98, f104, f102), Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnorm7x7x512Backward_2(layer4_1_bn2W, layer4_1_bn2Batch, layer4_1_bn2B, f98, f104, f102), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnorm7x7x512EvalBackward_2(layer4_1_bn2W, layer4_1_bn2Coef, layer4_1_bn2B, f98, f104, f102), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.1.conv3 (training)", Forward: []engine.Phase{
 			{N: 7, Run: conv1x1x2048Forward(f51, f103, layer4_1_conv3W), Mode: engine.Training},
@@ -2482,16 +2482,16 @@ var program = engine.Program{
 			{N: 7, Run: conv1x1x2048InputGrad(f104, layer4_1_conv3T, f70, f103)},
 		}},
 		{Name: "layer4.1.bn3 (training)", Forward: []engine.Phase{
-			{N: 2048, Run: batchnormStats_11(layer4_1_bn3Count, layer4_1_bn3W, layer4_1_bn3Batch, f51), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_11(layer4_1_bn3W, layer4_1_bn3Batch, f1, f51), Mode: engine.Training},
+			{N: 2048, Run: batchnorm7x7x2048Stats(layer4_1_bn3Count, layer4_1_bn3W, layer4_1_bn3Batch, f51), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x2048Forward(layer4_1_bn3W, layer4_1_bn3Batch, f1, f51), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2048, Run: batchnormBackward_10(layer4_1_bn3W, layer4_1_bn3Batch, layer4_1_bn3B, f70, f71, f51), Batch: true, Mode: engine.Training},
-			{N: 2048, Run: batchnormEvalBackward_10(layer4_1_bn3W, layer4_1_bn3Coef, layer4_1_bn3B, f70, f71, f51), Batch: true, Mode: engine.Inference},
+			{N: 2048, Run: batchnorm7x7x2048Backward(layer4_1_bn3W, layer4_1_bn3Batch, layer4_1_bn3B, f70, f71, f51), Batch: true, Mode: engine.Training},
+			{N: 2048, Run: batchnorm7x7x2048EvalBackward(layer4_1_bn3W, layer4_1_bn3Coef, layer4_1_bn3B, f70, f71, f51), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.1.add1+layer4.1.relu3 (training)", Forward: []engine.Phase{
-			{N: 7, Run: residualForward_4(f70, f1, f69), Mode: engine.Training},
+			{N: 7, Run: residual7x7x2048Forward(f70, f1, f69), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 7, Run: residualInputGrad_4(f1, f70, f71, f72)},
+			{N: 7, Run: residual7x7x2048InputGrad(f1, f70, f71, f72)},
 		}},
 		{Name: "layer4.2.conv1 (training)", Forward: []engine.Phase{
 			{N: 7, Run: conv1x1x512Forward_2(f104, f70, layer4_2_conv1W), Mode: engine.Training},
@@ -2500,11 +2500,11 @@ var program = engine.Program{
 			{N: 7, Run: conv1x1x512InputGrad_2(f1, layer4_2_conv1T, f105)},
 		}},
 		{Name: "layer4.2.bn1+layer4.2.relu1 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnormStats_12(layer4_2_bn1Count, layer4_2_bn1W, layer4_2_bn1Batch, f104), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_12(f98, layer4_2_bn1W, layer4_2_bn1Batch, f104), Mode: engine.Training},
+			{N: 512, Run: batchnorm7x7x512Stats_2(layer4_2_bn1Count, layer4_2_bn1W, layer4_2_bn1Batch, f104), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x512Forward_2(f98, layer4_2_bn1W, layer4_2_bn1Batch, f104), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: batchnormBackward_11(layer4_2_bn1W, layer4_2_bn1Batch, layer4_2_bn1B, f105, f106, f104), Batch: true, Mode: engine.Training},
-			{N: 512, Run: batchnormEvalBackward_11(layer4_2_bn1W, layer4_2_bn1Coef, layer4_2_bn1B, f105, f106, f104), Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnorm7x7x512Backward(layer4_2_bn1W, layer4_2_bn1Batch, layer4_2_bn1B, f105, f106, f104), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnorm7x7x512EvalBackward(layer4_2_bn1W, layer4_2_bn1Coef, layer4_2_bn1B, f105, f106, f104), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.2.conv2 (training)", Forward: []engine.Phase{
 			{N: 7, Run: conv3x3x512Forward(f105, f98, layer4_2_conv2W), Mode: engine.Training},
@@ -2513,11 +2513,11 @@ var program = engine.Program{
 			{N: 7, Run: conv3x3x512InputGrad(f106, f71, layer4_2_conv2T, f98)},
 		}},
 		{Name: "layer4.2.bn2+layer4.2.relu2 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnormStats_10(layer4_2_bn2Count, layer4_2_bn2W, layer4_2_bn2Batch, f105), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_10(layer4_2_bn2W, layer4_2_bn2Batch, f106, f105), Mode: engine.Training},
+			{N: 512, Run: batchnorm7x7x512Stats(layer4_2_bn2Count, layer4_2_bn2W, layer4_2_bn2Batch, f105), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x512Forward(layer4_2_bn2W, layer4_2_bn2Batch, f106, f105), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: batchnormBackward_12(layer4_2_bn2W, layer4_2_bn2Batch, layer4_2_bn2B, f71, f73, f105), Batch: true, Mode: engine.Training},
-			{N: 512, Run: batchnormEvalBackward_12(layer4_2_bn2W, layer4_2_bn2Coef, layer4_2_bn2B, f71, f73, f105), Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnorm7x7x512Backward_2(layer4_2_bn2W, layer4_2_bn2Batch, layer4_2_bn2B, f71, f73, f105), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnorm7x7x512EvalBackward_2(layer4_2_bn2W, layer4_2_bn2Coef, layer4_2_bn2B, f71, f73, f105), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.2.conv3 (training)", Forward: []engine.Phase{
 			{N: 7, Run: conv1x1x2048Forward(f71, f106, layer4_2_conv3W), Mode: engine.Training},
@@ -2526,19 +2526,19 @@ var program = engine.Program{
 			{N: 7, Run: conv1x1x2048InputGrad(f73, layer4_2_conv3T, f72, f106)},
 		}},
 		{Name: "layer4.2.bn3 (training)", Forward: []engine.Phase{
-			{N: 2048, Run: batchnormStats_11(layer4_2_bn3Count, layer4_2_bn3W, layer4_2_bn3Batch, f71), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnormForward_11(layer4_2_bn3W, layer4_2_bn3Batch, f1, f71), Mode: engine.Training},
+			{N: 2048, Run: batchnorm7x7x2048Stats(layer4_2_bn3Count, layer4_2_bn3W, layer4_2_bn3Batch, f71), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnorm7x7x2048Forward(layer4_2_bn3W, layer4_2_bn3Batch, f1, f71), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2048, Run: batchnormBackward_10(layer4_2_bn3W, layer4_2_bn3Batch, layer4_2_bn3B, f72, f73, f71), Batch: true, Mode: engine.Training},
-			{N: 2048, Run: batchnormEvalBackward_10(layer4_2_bn3W, layer4_2_bn3Coef, layer4_2_bn3B, f72, f73, f71), Batch: true, Mode: engine.Inference},
+			{N: 2048, Run: batchnorm7x7x2048Backward(layer4_2_bn3W, layer4_2_bn3Batch, layer4_2_bn3B, f72, f73, f71), Batch: true, Mode: engine.Training},
+			{N: 2048, Run: batchnorm7x7x2048EvalBackward(layer4_2_bn3W, layer4_2_bn3Coef, layer4_2_bn3B, f72, f73, f71), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.2.add1+layer4.2.relu3 (training)", Forward: []engine.Phase{
-			{N: 7, Run: residualForward_4(f72, f1, f70), Mode: engine.Training},
+			{N: 7, Run: residual7x7x2048Forward(f72, f1, f70), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 7, Run: residualInputGrad_4(f74, f72, f73, f1)},
+			{N: 7, Run: residual7x7x2048InputGrad(f74, f72, f73, f1)},
 		}},
 		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
-			{N: 2048, Run: poolavgInfer(f73, f72), Mode: engine.Training},
+			{N: 2048, Run: poolavg1x1x2048Infer(f73, f72), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 2048, Run: globalavgpool1InputGrad},
 		}},
@@ -2553,126 +2553,126 @@ var program = engine.Program{
 			{N: 112, Run: bn1Eval, Mode: engine.Inference},
 			{N: 56, Run: maxpool1Forward, Mode: engine.Inference},
 			{N: 56, Run: layer1_0_conv1Forward, Mode: engine.Inference},
-			{N: 56, Run: batchnormEval(f24, layer1_0_bn1W, layer1_0_bn1Coef, f28), Mode: engine.Inference},
+			{N: 56, Run: batchnorm56x56x64Eval(f24, layer1_0_bn1W, layer1_0_bn1Coef, f28), Mode: engine.Inference},
 			{N: 28, Run: conv3x3x64Forward(f29, f24, layer1_0_conv2ForwardU), Mode: engine.Inference},
-			{N: 56, Run: batchnormEval_2(layer1_0_bn2W, layer1_0_bn2Coef, f30, f29), Mode: engine.Inference},
+			{N: 56, Run: batchnorm56x56x64Eval_2(layer1_0_bn2W, layer1_0_bn2Coef, f30, f29), Mode: engine.Inference},
 			{N: 56, Run: conv1x1x256Forward(f4, f30, layer1_0_conv3W), Mode: engine.Inference},
-			{N: 56, Run: batchnormEval_3(layer1_0_bn3W, layer1_0_bn3Coef, f1, f4), Mode: engine.Inference},
+			{N: 56, Run: batchnorm56x56x256Eval(layer1_0_bn3W, layer1_0_bn3Coef, f1, f4), Mode: engine.Inference},
 			{N: 56, Run: conv1x1x256Forward(f5, f27, layer1_0_downsample_0W), Mode: engine.Inference},
-			{N: 56, Run: batchnormEval_3(layer1_0_downsample_1W, layer1_0_downsample_1Coef, f6, f5), Mode: engine.Inference},
-			{N: 56, Run: residualForward(f7, f6), Mode: engine.Inference},
+			{N: 56, Run: batchnorm56x56x256Eval(layer1_0_downsample_1W, layer1_0_downsample_1Coef, f6, f5), Mode: engine.Inference},
+			{N: 56, Run: residual56x56x256Forward(f7, f6), Mode: engine.Inference},
 			{N: 56, Run: conv1x1x64Forward(f31, f7, layer1_1_conv1W), Mode: engine.Inference},
-			{N: 56, Run: batchnormEval(f25, layer1_1_bn1W, layer1_1_bn1Coef, f31), Mode: engine.Inference},
+			{N: 56, Run: batchnorm56x56x64Eval(f25, layer1_1_bn1W, layer1_1_bn1Coef, f31), Mode: engine.Inference},
 			{N: 28, Run: conv3x3x64Forward(f32, f25, layer1_1_conv2ForwardU), Mode: engine.Inference},
-			{N: 56, Run: batchnormEval_2(layer1_1_bn2W, layer1_1_bn2Coef, f33, f32), Mode: engine.Inference},
+			{N: 56, Run: batchnorm56x56x64Eval_2(layer1_1_bn2W, layer1_1_bn2Coef, f33, f32), Mode: engine.Inference},
 			{N: 56, Run: conv1x1x256Forward(f6, f33, layer1_1_conv3W), Mode: engine.Inference},
-			{N: 56, Run: batchnormEval_3(layer1_1_bn3W, layer1_1_bn3Coef, f1, f6), Mode: engine.Inference},
-			{N: 56, Run: residualForward(f8, f7), Mode: engine.Inference},
+			{N: 56, Run: batchnorm56x56x256Eval(layer1_1_bn3W, layer1_1_bn3Coef, f1, f6), Mode: engine.Inference},
+			{N: 56, Run: residual56x56x256Forward(f8, f7), Mode: engine.Inference},
 			{N: 56, Run: conv1x1x64Forward(f34, f8, layer1_2_conv1W), Mode: engine.Inference},
-			{N: 56, Run: batchnormEval(f26, layer1_2_bn1W, layer1_2_bn1Coef, f34), Mode: engine.Inference},
+			{N: 56, Run: batchnorm56x56x64Eval(f26, layer1_2_bn1W, layer1_2_bn1Coef, f34), Mode: engine.Inference},
 			{N: 28, Run: conv3x3x64Forward(f35, f26, layer1_2_conv2ForwardU), Mode: engine.Inference},
-			{N: 56, Run: batchnormEval_2(layer1_2_bn2W, layer1_2_bn2Coef, f36, f35), Mode: engine.Inference},
+			{N: 56, Run: batchnorm56x56x64Eval_2(layer1_2_bn2W, layer1_2_bn2Coef, f36, f35), Mode: engine.Inference},
 			{N: 56, Run: conv1x1x256Forward(f9, f36, layer1_2_conv3W), Mode: engine.Inference},
-			{N: 56, Run: batchnormEval_3(layer1_2_bn3W, layer1_2_bn3Coef, f1, f9), Mode: engine.Inference},
-			{N: 56, Run: residualForward(f10, f8), Mode: engine.Inference},
+			{N: 56, Run: batchnorm56x56x256Eval(layer1_2_bn3W, layer1_2_bn3Coef, f1, f9), Mode: engine.Inference},
+			{N: 56, Run: residual56x56x256Forward(f10, f8), Mode: engine.Inference},
 			{N: 56, Run: layer2_0_conv1Forward, Mode: engine.Inference},
 			{N: 56, Run: layer2_0_bn1Eval, Mode: engine.Inference},
 			{N: 28, Run: layer2_0_conv2Forward, Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_4(layer2_0_bn2W, layer2_0_bn2Coef, f56, f55), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x128Eval(layer2_0_bn2W, layer2_0_bn2Coef, f56, f55), Mode: engine.Inference},
 			{N: 28, Run: conv1x1x512Forward(f13, f56, layer2_0_conv3W), Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_5(layer2_0_bn3W, layer2_0_bn3Coef, f1, f13), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x512Eval(layer2_0_bn3W, layer2_0_bn3Coef, f1, f13), Mode: engine.Inference},
 			{N: 28, Run: layer2_0_downsample_0Forward, Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_5(layer2_0_downsample_1W, layer2_0_downsample_1Coef, f15, f14), Mode: engine.Inference},
-			{N: 28, Run: residualForward_2(f16, f15), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x512Eval(layer2_0_downsample_1W, layer2_0_downsample_1Coef, f15, f14), Mode: engine.Inference},
+			{N: 28, Run: residual28x28x512Forward(f16, f15), Mode: engine.Inference},
 			{N: 28, Run: conv1x1x128Forward(f57, f16, layer2_1_conv1W), Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_6(f52, layer2_1_bn1W, layer2_1_bn1Coef, f57), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x128Eval_2(f52, layer2_1_bn1W, layer2_1_bn1Coef, f57), Mode: engine.Inference},
 			{N: 14, Run: conv3x3x128Forward(f58, f52, layer2_1_conv2ForwardU), Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_4(layer2_1_bn2W, layer2_1_bn2Coef, f59, f58), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x128Eval(layer2_1_bn2W, layer2_1_bn2Coef, f59, f58), Mode: engine.Inference},
 			{N: 28, Run: conv1x1x512Forward(f15, f59, layer2_1_conv3W), Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_5(layer2_1_bn3W, layer2_1_bn3Coef, f1, f15), Mode: engine.Inference},
-			{N: 28, Run: residualForward_2(f17, f16), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x512Eval(layer2_1_bn3W, layer2_1_bn3Coef, f1, f15), Mode: engine.Inference},
+			{N: 28, Run: residual28x28x512Forward(f17, f16), Mode: engine.Inference},
 			{N: 28, Run: conv1x1x128Forward(f60, f17, layer2_2_conv1W), Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_6(f53, layer2_2_bn1W, layer2_2_bn1Coef, f60), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x128Eval_2(f53, layer2_2_bn1W, layer2_2_bn1Coef, f60), Mode: engine.Inference},
 			{N: 14, Run: conv3x3x128Forward(f61, f53, layer2_2_conv2ForwardU), Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_4(layer2_2_bn2W, layer2_2_bn2Coef, f62, f61), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x128Eval(layer2_2_bn2W, layer2_2_bn2Coef, f62, f61), Mode: engine.Inference},
 			{N: 28, Run: conv1x1x512Forward(f18, f62, layer2_2_conv3W), Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_5(layer2_2_bn3W, layer2_2_bn3Coef, f1, f18), Mode: engine.Inference},
-			{N: 28, Run: residualForward_2(f19, f17), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x512Eval(layer2_2_bn3W, layer2_2_bn3Coef, f1, f18), Mode: engine.Inference},
+			{N: 28, Run: residual28x28x512Forward(f19, f17), Mode: engine.Inference},
 			{N: 28, Run: conv1x1x128Forward(f63, f19, layer2_3_conv1W), Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_6(f54, layer2_3_bn1W, layer2_3_bn1Coef, f63), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x128Eval_2(f54, layer2_3_bn1W, layer2_3_bn1Coef, f63), Mode: engine.Inference},
 			{N: 14, Run: conv3x3x128Forward(f64, f54, layer2_3_conv2ForwardU), Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_4(layer2_3_bn2W, layer2_3_bn2Coef, f65, f64), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x128Eval(layer2_3_bn2W, layer2_3_bn2Coef, f65, f64), Mode: engine.Inference},
 			{N: 28, Run: conv1x1x512Forward(f20, f65, layer2_3_conv3W), Mode: engine.Inference},
-			{N: 28, Run: batchnormEval_5(layer2_3_bn3W, layer2_3_bn3Coef, f1, f20), Mode: engine.Inference},
-			{N: 28, Run: residualForward_2(f21, f19), Mode: engine.Inference},
+			{N: 28, Run: batchnorm28x28x512Eval(layer2_3_bn3W, layer2_3_bn3Coef, f1, f20), Mode: engine.Inference},
+			{N: 28, Run: residual28x28x512Forward(f21, f19), Mode: engine.Inference},
 			{N: 28, Run: layer3_0_conv1Forward, Mode: engine.Inference},
 			{N: 28, Run: layer3_0_bn1Eval, Mode: engine.Inference},
 			{N: 14, Run: layer3_0_conv2Forward, Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_7(layer3_0_bn2W, layer3_0_bn2Coef, f81, f80), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x256Eval(layer3_0_bn2W, layer3_0_bn2Coef, f81, f80), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x1024Forward(f38, f81, layer3_0_conv3W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_8(layer3_0_bn3W, layer3_0_bn3Coef, f23, f38), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x1024Eval(layer3_0_bn3W, layer3_0_bn3Coef, f23, f38), Mode: engine.Inference},
 			{N: 14, Run: layer3_0_downsample_0Forward, Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_8(layer3_0_downsample_1W, layer3_0_downsample_1Coef, f1, f39), Mode: engine.Inference},
-			{N: 14, Run: residualForward_3(f40, f23, f1), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x1024Eval(layer3_0_downsample_1W, layer3_0_downsample_1Coef, f1, f39), Mode: engine.Inference},
+			{N: 14, Run: residual14x14x1024Forward(f40, f23, f1), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x256Forward_2(f82, f40, layer3_1_conv1W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_9(f75, layer3_1_bn1W, layer3_1_bn1Coef, f82), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x256Eval_2(f75, layer3_1_bn1W, layer3_1_bn1Coef, f82), Mode: engine.Inference},
 			{N: 7, Run: conv3x3x256Forward(f83, f75, layer3_1_conv2ForwardU), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_7(layer3_1_bn2W, layer3_1_bn2Coef, f84, f83), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x256Eval(layer3_1_bn2W, layer3_1_bn2Coef, f84, f83), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x1024Forward(f23, f84, layer3_1_conv3W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_8(layer3_1_bn3W, layer3_1_bn3Coef, f1, f23), Mode: engine.Inference},
-			{N: 14, Run: residualForward_3(f41, f1, f40), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x1024Eval(layer3_1_bn3W, layer3_1_bn3Coef, f1, f23), Mode: engine.Inference},
+			{N: 14, Run: residual14x14x1024Forward(f41, f1, f40), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x256Forward_2(f85, f41, layer3_2_conv1W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_9(f76, layer3_2_bn1W, layer3_2_bn1Coef, f85), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x256Eval_2(f76, layer3_2_bn1W, layer3_2_bn1Coef, f85), Mode: engine.Inference},
 			{N: 7, Run: conv3x3x256Forward(f86, f76, layer3_2_conv2ForwardU), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_7(layer3_2_bn2W, layer3_2_bn2Coef, f87, f86), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x256Eval(layer3_2_bn2W, layer3_2_bn2Coef, f87, f86), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x1024Forward(f42, f87, layer3_2_conv3W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_8(layer3_2_bn3W, layer3_2_bn3Coef, f1, f42), Mode: engine.Inference},
-			{N: 14, Run: residualForward_3(f43, f1, f41), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x1024Eval(layer3_2_bn3W, layer3_2_bn3Coef, f1, f42), Mode: engine.Inference},
+			{N: 14, Run: residual14x14x1024Forward(f43, f1, f41), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x256Forward_2(f88, f43, layer3_3_conv1W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_9(f77, layer3_3_bn1W, layer3_3_bn1Coef, f88), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x256Eval_2(f77, layer3_3_bn1W, layer3_3_bn1Coef, f88), Mode: engine.Inference},
 			{N: 7, Run: conv3x3x256Forward(f89, f77, layer3_3_conv2ForwardU), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_7(layer3_3_bn2W, layer3_3_bn2Coef, f90, f89), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x256Eval(layer3_3_bn2W, layer3_3_bn2Coef, f90, f89), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x1024Forward(f44, f90, layer3_3_conv3W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_8(layer3_3_bn3W, layer3_3_bn3Coef, f1, f44), Mode: engine.Inference},
-			{N: 14, Run: residualForward_3(f45, f1, f43), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x1024Eval(layer3_3_bn3W, layer3_3_bn3Coef, f1, f44), Mode: engine.Inference},
+			{N: 14, Run: residual14x14x1024Forward(f45, f1, f43), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x256Forward_2(f91, f45, layer3_4_conv1W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_9(f78, layer3_4_bn1W, layer3_4_bn1Coef, f91), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x256Eval_2(f78, layer3_4_bn1W, layer3_4_bn1Coef, f91), Mode: engine.Inference},
 			{N: 7, Run: conv3x3x256Forward(f92, f78, layer3_4_conv2ForwardU), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_7(layer3_4_bn2W, layer3_4_bn2Coef, f93, f92), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x256Eval(layer3_4_bn2W, layer3_4_bn2Coef, f93, f92), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x1024Forward(f46, f93, layer3_4_conv3W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_8(layer3_4_bn3W, layer3_4_bn3Coef, f1, f46), Mode: engine.Inference},
-			{N: 14, Run: residualForward_3(f47, f1, f45), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x1024Eval(layer3_4_bn3W, layer3_4_bn3Coef, f1, f46), Mode: engine.Inference},
+			{N: 14, Run: residual14x14x1024Forward(f47, f1, f45), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x256Forward_2(f94, f47, layer3_5_conv1W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_9(f79, layer3_5_bn1W, layer3_5_bn1Coef, f94), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x256Eval_2(f79, layer3_5_bn1W, layer3_5_bn1Coef, f94), Mode: engine.Inference},
 			{N: 7, Run: conv3x3x256Forward(f95, f79, layer3_5_conv2ForwardU), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_7(layer3_5_bn2W, layer3_5_bn2Coef, f96, f95), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x256Eval(layer3_5_bn2W, layer3_5_bn2Coef, f96, f95), Mode: engine.Inference},
 			{N: 14, Run: conv1x1x1024Forward(f48, f96, layer3_5_conv3W), Mode: engine.Inference},
-			{N: 14, Run: batchnormEval_8(layer3_5_bn3W, layer3_5_bn3Coef, f1, f48), Mode: engine.Inference},
-			{N: 14, Run: residualForward_3(f49, f1, f47), Mode: engine.Inference},
+			{N: 14, Run: batchnorm14x14x1024Eval(layer3_5_bn3W, layer3_5_bn3Coef, f1, f48), Mode: engine.Inference},
+			{N: 14, Run: residual14x14x1024Forward(f49, f1, f47), Mode: engine.Inference},
 			{N: 14, Run: layer4_0_conv1Forward, Mode: engine.Inference},
 			{N: 14, Run: layer4_0_bn1Eval, Mode: engine.Inference},
 			{N: 7, Run: layer4_0_conv2Forward, Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_10(layer4_0_bn2W, layer4_0_bn2Coef, f100, f99), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x512Eval(layer4_0_bn2W, layer4_0_bn2Coef, f100, f99), Mode: engine.Inference},
 			{N: 7, Run: conv1x1x2048Forward(f67, f100, layer4_0_conv3W), Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_11(layer4_0_bn3W, layer4_0_bn3Coef, f51, f67), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x2048Eval(layer4_0_bn3W, layer4_0_bn3Coef, f51, f67), Mode: engine.Inference},
 			{N: 7, Run: layer4_0_downsample_0Forward, Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_11(layer4_0_downsample_1W, layer4_0_downsample_1Coef, f1, f68), Mode: engine.Inference},
-			{N: 7, Run: residualForward_4(f69, f51, f1), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x2048Eval(layer4_0_downsample_1W, layer4_0_downsample_1Coef, f1, f68), Mode: engine.Inference},
+			{N: 7, Run: residual7x7x2048Forward(f69, f51, f1), Mode: engine.Inference},
 			{N: 7, Run: conv1x1x512Forward_2(f101, f69, layer4_1_conv1W), Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_12(f97, layer4_1_bn1W, layer4_1_bn1Coef, f101), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x512Eval_2(f97, layer4_1_bn1W, layer4_1_bn1Coef, f101), Mode: engine.Inference},
 			{N: 7, Run: conv3x3x512Forward(f102, f97, layer4_1_conv2W), Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_10(layer4_1_bn2W, layer4_1_bn2Coef, f103, f102), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x512Eval(layer4_1_bn2W, layer4_1_bn2Coef, f103, f102), Mode: engine.Inference},
 			{N: 7, Run: conv1x1x2048Forward(f51, f103, layer4_1_conv3W), Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_11(layer4_1_bn3W, layer4_1_bn3Coef, f1, f51), Mode: engine.Inference},
-			{N: 7, Run: residualForward_4(f70, f1, f69), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x2048Eval(layer4_1_bn3W, layer4_1_bn3Coef, f1, f51), Mode: engine.Inference},
+			{N: 7, Run: residual7x7x2048Forward(f70, f1, f69), Mode: engine.Inference},
 			{N: 7, Run: conv1x1x512Forward_2(f104, f70, layer4_2_conv1W), Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_12(f98, layer4_2_bn1W, layer4_2_bn1Coef, f104), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x512Eval_2(f98, layer4_2_bn1W, layer4_2_bn1Coef, f104), Mode: engine.Inference},
 			{N: 7, Run: conv3x3x512Forward(f105, f98, layer4_2_conv2W), Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_10(layer4_2_bn2W, layer4_2_bn2Coef, f106, f105), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x512Eval(layer4_2_bn2W, layer4_2_bn2Coef, f106, f105), Mode: engine.Inference},
 			{N: 7, Run: conv1x1x2048Forward(f71, f106, layer4_2_conv3W), Mode: engine.Inference},
-			{N: 7, Run: batchnormEval_11(layer4_2_bn3W, layer4_2_bn3Coef, f1, f71), Mode: engine.Inference},
-			{N: 7, Run: residualForward_4(f72, f1, f70), Mode: engine.Inference},
-			{N: 2048, Run: poolavgInfer(f73, f72), Mode: engine.Inference},
+			{N: 7, Run: batchnorm7x7x2048Eval(layer4_2_bn3W, layer4_2_bn3Coef, f1, f71), Mode: engine.Inference},
+			{N: 7, Run: residual7x7x2048Forward(f72, f1, f70), Mode: engine.Inference},
+			{N: 2048, Run: poolavg1x1x2048Infer(f73, f72), Mode: engine.Inference},
 			{N: 1000, Run: fc1000Infer(f73), Mode: engine.Inference},
 		}, Reforward: true},
 	},
@@ -2710,8 +2710,8 @@ func conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv7x7x64InferGeom, c.Scratch, c.F[f110], c.F[f0], c.D[conv1Fold], c.D[conv1Fold][9408:], lo, hi)
 }
 
-// poolmaxInferGeom: pool max 3x3 s2 p1.
-var poolmaxInferGeom = runtime.PoolGeom{
+// poolmax56x56x64InferGeom: pool max 3x3 s2 p1.
+var poolmax56x56x64InferGeom = runtime.PoolGeom{
 	C: 64, H: 112, W: 112, InRow: 7168,
 	OH: 56, OW: 56, OutRow: 3584,
 	FH: 3, FW: 3, SH: 2, SW: 2, PH: 1, PW: 1,
@@ -2720,7 +2720,7 @@ var poolmaxInferGeom = runtime.PoolGeom{
 
 // maxpool1Infer computes maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func maxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForwardNoIndex(&poolmaxInferGeom, c.F[f111], c.F[f110], lo, hi)
+	runtime.MaxPoolForwardNoIndex(&poolmax56x56x64InferGeom, c.F[f111], c.F[f110], lo, hi)
 }
 
 // conv1x1x64InferGeom: conv 1x1x64 nobias, in inference.
@@ -2754,7 +2754,7 @@ var conv3x3x64InferGeom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
 
-// conv3x3x64FoldUpdate returns the update of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv3x3x64FoldUpdate returns the update of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv3x3x64FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:36864]
@@ -2764,14 +2764,14 @@ func conv3x3x64FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []fl
 	}
 }
 
-// conv3x3x64InferUUpdate returns the update of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, each with its own derived tensors: it computes the conv's weights, Winograd-transformed.
+// conv3x3x64InferUUpdate returns the update of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, on the derived tensors given: it computes the conv's weights, Winograd-transformed.
 func conv3x3x64InferUUpdate(d0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x64InferGeom, d, w.D[d0])
 	}
 }
 
-// conv3x3x64Infer returns the phase of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, each with its own buffers and derived tensors: it computes conv 3x3x64 p1 nobias + batchnorm + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
+// conv3x3x64Infer returns the phase of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, on the buffers and derived tensors given: it computes conv 3x3x64 p1 nobias + batchnorm + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv3x3x64Infer(b0, d0, d1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForwardWinograd(&conv3x3x64InferGeom, c.Scratch, c.F[f112], c.F[b0], c.D[d0], c.D[d1][36864:], lo, hi)
@@ -2785,7 +2785,7 @@ var conv1x1x256InferGeom = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 }
 
-// conv1x1x256FoldUpdate returns the update of layer1.0.downsample.0, layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv1x1x256FoldUpdate returns the update of layer1.0.downsample.0, layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv1x1x256FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:16384]
@@ -2800,14 +2800,14 @@ func layer1_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1Forward(&conv1x1x256InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer1_0_downsample_0Fold], c.D[layer1_0_downsample_0Fold][16384:], lo, hi)
 }
 
-// conv1x1x256StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+// conv1x1x256StoreGeom: the residual add fused into its store of conv 1x1x256 nobias + batchnorm + residual + relu.
 var conv1x1x256StoreGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 256,
 	Out: runtime.Layout{Row: 14336, Pix: 256}, In: []runtime.Layout{{Row: 14336, Pix: 256}, {Row: 14336, Pix: 256}},
 	Act: runtime.ActReLU,
 }
 
-// conv1x1x256Infer returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, each with its own buffers and derived tensors: it computes conv 1x1x256 nobias + batchnorm + residual + relu: output rows [lo, hi).
+// conv1x1x256Infer returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, on the buffers and derived tensors given: it computes conv 1x1x256 nobias + batchnorm + residual + relu: output rows [lo, hi).
 func conv1x1x256Infer(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x256InferGeom, c.Scratch, c.F[b0], c.F[f112], c.D[d0], c.D[d0][16384:], lo, hi)
@@ -2821,7 +2821,7 @@ var conv1x1x64InferGeom_2 = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
 
-// conv1x1x64FoldUpdate returns the update of layer1.1.conv1 and layer1.2.conv1, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv1x1x64FoldUpdate returns the update of layer1.1.conv1 and layer1.2.conv1, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv1x1x64FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:16384]
@@ -2831,7 +2831,7 @@ func conv1x1x64FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []fl
 	}
 }
 
-// conv1x1x64Infer returns the phase of layer1.1.conv1 and layer1.2.conv1, each with its own buffers and derived tensors: it computes conv 1x1x64 nobias + batchnorm + relu: output rows [lo, hi).
+// conv1x1x64Infer returns the phase of layer1.1.conv1 and layer1.2.conv1, on the buffers and derived tensors given: it computes conv 1x1x64 nobias + batchnorm + relu: output rows [lo, hi).
 func conv1x1x64Infer(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x64InferGeom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][16384:], lo, hi)
@@ -2870,7 +2870,7 @@ var conv3x3x128InferGeom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32, ReLU: true,
 }
 
-// conv3x3x128FoldUpdate returns the update of layer2.0.conv2, layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv3x3x128FoldUpdate returns the update of layer2.0.conv2, layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv3x3x128FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:147456]
@@ -2910,7 +2910,7 @@ var conv1x1x512InferGeom_2 = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 }
 
-// conv1x1x512FoldUpdate returns the update of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv1x1x512FoldUpdate returns the update of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv1x1x512FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:65536]
@@ -2920,14 +2920,14 @@ func conv1x1x512FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 	}
 }
 
-// conv1x1x512StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+// conv1x1x512StoreGeom: the residual add fused into its store of conv 1x1x512 nobias + batchnorm + residual + relu.
 var conv1x1x512StoreGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 512,
 	Out: runtime.Layout{Row: 14336, Pix: 512}, In: []runtime.Layout{{Row: 14336, Pix: 512}, {Row: 14336, Pix: 512}},
 	Act: runtime.ActReLU,
 }
 
-// conv1x1x512Infer returns the phase of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, each with its own buffers and derived tensors: it computes conv 1x1x512 nobias + batchnorm + residual + relu: output rows [lo, hi).
+// conv1x1x512Infer returns the phase of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, on the buffers and derived tensors given: it computes conv 1x1x512 nobias + batchnorm + residual + relu: output rows [lo, hi).
 func conv1x1x512Infer(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x512InferGeom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][65536:], lo, hi)
@@ -2941,7 +2941,7 @@ var conv1x1x128InferGeom_2 = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
 
-// conv1x1x128FoldUpdate returns the update of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv1x1x128FoldUpdate returns the update of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv1x1x128FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:65536]
@@ -2956,7 +2956,7 @@ var pad28x28x128p1 = runtime.Padding{
 	H: 28, W: 28, C: 128, PH: 1, PW: 1,
 }
 
-// conv1x1x128Infer returns the phase of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, each with its own buffers and derived tensors: it computes conv 1x1x128 nobias + batchnorm + relu: output rows [lo, hi).
+// conv1x1x128Infer returns the phase of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, on the buffers and derived tensors given: it computes conv 1x1x128 nobias + batchnorm + relu: output rows [lo, hi).
 func conv1x1x128Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x128InferGeom_2, c.Scratch, c.F[f109], c.F[b0], c.D[d0], c.D[d0][65536:], lo, hi)
@@ -2970,14 +2970,14 @@ var conv3x3x128InferGeom_2 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
 
-// conv3x3x128InferUUpdate returns the update of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, each with its own derived tensors: it computes the conv's weights, Winograd-transformed.
+// conv3x3x128InferUUpdate returns the update of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, on the derived tensors given: it computes the conv's weights, Winograd-transformed.
 func conv3x3x128InferUUpdate(d0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x128InferGeom_2, d, w.D[d0])
 	}
 }
 
-// conv3x3x128Infer returns the phase of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, each with its own derived tensors: it computes conv 3x3x128 p1 nobias + batchnorm + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
+// conv3x3x128Infer returns the phase of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, on the derived tensors given: it computes conv 3x3x128 p1 nobias + batchnorm + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv3x3x128Infer(d0, d1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForwardWinograd(&conv3x3x128InferGeom_2, c.Scratch, c.F[f112], c.F[f109], c.D[d0], c.D[d1][147456:], lo, hi)
@@ -3016,7 +3016,7 @@ var conv3x3x256InferGeom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32, ReLU: true,
 }
 
-// conv3x3x256FoldUpdate returns the update of layer3.0.conv2, layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv3x3x256FoldUpdate returns the update of layer3.0.conv2, layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv3x3x256FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:589824]
@@ -3056,7 +3056,7 @@ var conv1x1x1024InferGeom_2 = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 }
 
-// conv1x1x1024FoldUpdate returns the update of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv1x1x1024FoldUpdate returns the update of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv1x1x1024FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:262144]
@@ -3066,14 +3066,14 @@ func conv1x1x1024FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []
 	}
 }
 
-// conv1x1x1024StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+// conv1x1x1024StoreGeom: the residual add fused into its store of conv 1x1x1024 nobias + batchnorm + residual + relu.
 var conv1x1x1024StoreGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 1024,
 	Out: runtime.Layout{Row: 14336, Pix: 1024}, In: []runtime.Layout{{Row: 14336, Pix: 1024}, {Row: 14336, Pix: 1024}},
 	Act: runtime.ActReLU,
 }
 
-// conv1x1x1024Infer returns the phase of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, each with its own buffers and derived tensors: it computes conv 1x1x1024 nobias + batchnorm + residual + relu: output rows [lo, hi).
+// conv1x1x1024Infer returns the phase of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, on the buffers and derived tensors given: it computes conv 1x1x1024 nobias + batchnorm + residual + relu: output rows [lo, hi).
 func conv1x1x1024Infer(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x1024InferGeom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][262144:], lo, hi)
@@ -3087,7 +3087,7 @@ var conv1x1x256InferGeom_3 = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
 
-// conv1x1x256FoldUpdate_2 returns the update of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv1x1x256FoldUpdate_2 returns the update of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv1x1x256FoldUpdate_2(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:262144]
@@ -3102,7 +3102,7 @@ var pad14x14x256p1 = runtime.Padding{
 	H: 14, W: 14, C: 256, PH: 1, PW: 1,
 }
 
-// conv1x1x256Infer_2 returns the phase of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, each with its own buffers and derived tensors: it computes conv 1x1x256 nobias + batchnorm + relu: output rows [lo, hi).
+// conv1x1x256Infer_2 returns the phase of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, on the buffers and derived tensors given: it computes conv 1x1x256 nobias + batchnorm + relu: output rows [lo, hi).
 func conv1x1x256Infer_2(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x256InferGeom_3, c.Scratch, c.F[f109], c.F[b0], c.D[d0], c.D[d0][262144:], lo, hi)
@@ -3116,14 +3116,14 @@ var conv3x3x256InferGeom_2 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
 
-// conv3x3x256InferUUpdate returns the update of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, each with its own derived tensors: it computes the conv's weights, Winograd-transformed.
+// conv3x3x256InferUUpdate returns the update of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, on the derived tensors given: it computes the conv's weights, Winograd-transformed.
 func conv3x3x256InferUUpdate(d0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x256InferGeom_2, d, w.D[d0])
 	}
 }
 
-// conv3x3x256Infer returns the phase of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, each with its own derived tensors: it computes conv 3x3x256 p1 nobias + batchnorm + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
+// conv3x3x256Infer returns the phase of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, on the derived tensors given: it computes conv 3x3x256 p1 nobias + batchnorm + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv3x3x256Infer(d0, d1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForwardWinograd(&conv3x3x256InferGeom_2, c.Scratch, c.F[f111], c.F[f109], c.D[d0], c.D[d1][589824:], lo, hi)
@@ -3162,7 +3162,7 @@ var conv3x3x512InferGeom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32, ReLU: true,
 }
 
-// conv3x3x512FoldUpdate returns the update of layer4.0.conv2, layer4.1.conv2 and layer4.2.conv2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv3x3x512FoldUpdate returns the update of layer4.0.conv2, layer4.1.conv2 and layer4.2.conv2, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv3x3x512FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:2359296]
@@ -3202,7 +3202,7 @@ var conv1x1x2048InferGeom_2 = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 }
 
-// conv1x1x2048FoldUpdate returns the update of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv1x1x2048FoldUpdate returns the update of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv1x1x2048FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:1048576]
@@ -3212,14 +3212,14 @@ func conv1x1x2048FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []
 	}
 }
 
-// conv1x1x2048StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+// conv1x1x2048StoreGeom: the residual add fused into its store of conv 1x1x2048 nobias + batchnorm + residual + relu.
 var conv1x1x2048StoreGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 2048,
 	Out: runtime.Layout{Row: 14336, Pix: 2048}, In: []runtime.Layout{{Row: 14336, Pix: 2048}, {Row: 14336, Pix: 2048}},
 	Act: runtime.ActReLU,
 }
 
-// conv1x1x2048Infer returns the phase of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, each with its own buffers and derived tensors: it computes conv 1x1x2048 nobias + batchnorm + residual + relu: output rows [lo, hi).
+// conv1x1x2048Infer returns the phase of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, on the buffers and derived tensors given: it computes conv 1x1x2048 nobias + batchnorm + residual + relu: output rows [lo, hi).
 func conv1x1x2048Infer(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x2048InferGeom_2, c.Scratch, c.F[b0], c.F[f110], c.D[d0], c.D[d0][1048576:], lo, hi)
@@ -3233,7 +3233,7 @@ var conv1x1x512InferGeom_4 = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
 
-// conv1x1x512FoldUpdate_2 returns the update of layer4.1.conv1 and layer4.2.conv1, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv1x1x512FoldUpdate_2 returns the update of layer4.1.conv1 and layer4.2.conv1, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv1x1x512FoldUpdate_2(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:1048576]
@@ -3248,7 +3248,7 @@ var pad7x7x512p1 = runtime.Padding{
 	H: 7, W: 7, C: 512, PH: 1, PW: 1,
 }
 
-// conv1x1x512Infer_2 returns the phase of layer4.1.conv1 and layer4.2.conv1, each with its own buffers and derived tensors: it computes conv 1x1x512 nobias + batchnorm + relu: output rows [lo, hi).
+// conv1x1x512Infer_2 returns the phase of layer4.1.conv1 and layer4.2.conv1, on the buffers and derived tensors given: it computes conv 1x1x512 nobias + batchnorm + relu: output rows [lo, hi).
 func conv1x1x512Infer_2(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x512InferGeom_4, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][1048576:], lo, hi)
@@ -3262,27 +3262,27 @@ var conv3x3x512InferGeom_2 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
 
-// conv3x3x512Infer returns the phase of layer4.1.conv2 and layer4.2.conv2, each with its own buffers and derived tensors: it computes conv 3x3x512 p1 nobias + batchnorm + relu: output rows [lo, hi).
+// conv3x3x512Infer returns the phase of layer4.1.conv2 and layer4.2.conv2, on the buffers and derived tensors given: it computes conv 3x3x512 p1 nobias + batchnorm + relu: output rows [lo, hi).
 func conv3x3x512Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(&conv3x3x512InferGeom_2, c.Scratch, c.F[f110], c.F[b0], c.D[d0], c.D[d0][2359296:], lo, hi)
 	}
 }
 
-// poolavgInferGeom: pool avg global.
-var poolavgInferGeom = runtime.GlobalPoolGeom{
+// poolavg1x1x2048InferGeom: pool avg global.
+var poolavg1x1x2048InferGeom = runtime.GlobalPoolGeom{
 	H: 7, W: 7, C: 2048,
 	In: runtime.Layout{Row: 14336, Pix: 2048},
 }
 
-// poolavgInfer returns the phase of globalavgpool1, each with its own buffers: it computes pool avg global, channels [lo, hi).
-func poolavgInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// poolavg1x1x2048Infer returns the phase of globalavgpool1, on the buffers given: it computes pool avg global, channels [lo, hi).
+func poolavg1x1x2048Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.GlobalAvgPoolForward(&poolavgInferGeom, c.F[b0], c.F[b1], lo, hi)
+		runtime.GlobalAvgPoolForward(&poolavg1x1x2048InferGeom, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// fc1000Infer returns the phase of fc, each with its own buffers: it computes the fc 1000, outputs [lo, hi).
+// fc1000Infer returns the phase of fc, on the buffers given: it computes fc 1000, outputs [lo, hi).
 func fc1000Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[f1], c.F[b0], c.P[fcW], c.P[fcB], 2048, lo, hi)
@@ -3320,8 +3320,8 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv7x7x64Geom, c.Scratch, c.F[f107], c.D[conv1T], c.F[f1], false, lo, hi)
 }
 
-// batchnormGeom: batchnorm.
-var batchnormGeom = runtime.BNGeom{
+// batchnorm112x112x64Geom: batchnorm.
+var batchnorm112x112x64Geom = runtime.BNGeom{
 	H: 112, W: 112, C: 64,
 	In: runtime.Layout{Row: 7168, Pix: 64}, Out: runtime.Layout{Row: 7168, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -3333,29 +3333,29 @@ func bn1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn1Count][0]++
 	}
 	v := bnVecs(c.Weights, bn1W, 64, c.B[bn1Batch])
-	runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
+	runtime.BatchNormStats(&batchnorm112x112x64Geom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
 }
 
 // bn1Forward computes bn1 (batchnorm) + relu1 (relu) with the batch statistics, rows [lo, hi).
 func bn1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 64, c.B[bn1Batch])
-	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f3], c.F[f2], lo, hi)
+	runtime.BatchNormApply(&batchnorm112x112x64Geom, &v, c.F[f3], c.F[f2], lo, hi)
 }
 
 // bn1CoefUpdate computes bn1's inference-mode coefficients (running statistics).
 func bn1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn1W, 64, d)
-	runtime.BatchNormEval(&batchnormGeom, &v)
+	runtime.BatchNormEval(&batchnorm112x112x64Geom, &v)
 }
 
 // bn1Eval computes bn1 (batchnorm) + relu1 (relu) in inference mode, rows [lo, hi).
 func bn1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 64, c.D[bn1Coef])
-	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f3], c.F[f2], lo, hi)
+	runtime.BatchNormApply(&batchnorm112x112x64Geom, &v, c.F[f3], c.F[f2], lo, hi)
 }
 
-// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom = runtime.BNGeom{
+// batchnorm112x112x64BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm112x112x64BackwardGeom = runtime.BNGeom{
 	H: 112, W: 112, C: 64,
 	In: runtime.Layout{Row: 7168, Pix: 64}, Out: runtime.Layout{Row: 7168, Pix: 64},
 	DIn: runtime.Layout{Row: 7168, Pix: 64}, DOut: runtime.Layout{Row: 7168, Pix: 64},
@@ -3366,11 +3366,11 @@ var batchnormBackwardGeom = runtime.BNGeom{
 func bn1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 64, c.B[bn1Batch])
 	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f4), c.Batch.F(f2), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm112x112x64BackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f4), c.Batch.F(f2), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom = runtime.BNGeom{
+// batchnorm112x112x64EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm112x112x64EvalBackwardGeom = runtime.BNGeom{
 	H: 112, W: 112, C: 64,
 	In: runtime.Layout{Row: 7168, Pix: 64}, Out: runtime.Layout{Row: 7168, Pix: 64},
 	DIn: runtime.Layout{Row: 7168, Pix: 64}, DOut: runtime.Layout{Row: 7168, Pix: 64},
@@ -3381,11 +3381,11 @@ var batchnormEvalBackwardGeom = runtime.BNGeom{
 func bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 64, c.D[bn1Coef])
 	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f4), c.Batch.F(f2), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm112x112x64EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f4), c.Batch.F(f2), nil, lo, hi)
 }
 
-// poolmaxForwardGeom: pool max 3x3 s2 p1.
-var poolmaxForwardGeom = runtime.PoolGeom{
+// poolmax56x56x64ForwardGeom: pool max 3x3 s2 p1.
+var poolmax56x56x64ForwardGeom = runtime.PoolGeom{
 	C: 64, H: 112, W: 112, InRow: 7168,
 	OH: 56, OW: 56, OutRow: 3584,
 	FH: 3, FW: 3, SH: 2, SW: 2, PH: 1, PW: 1,
@@ -3394,12 +3394,12 @@ var poolmaxForwardGeom = runtime.PoolGeom{
 
 // maxpool1Forward computes maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func maxpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForward(&poolmaxForwardGeom, c.F[f27], c.I[maxpool1Index], c.F[f3], lo, hi)
+	runtime.MaxPoolForward(&poolmax56x56x64ForwardGeom, c.F[f27], c.I[maxpool1Index], c.F[f3], lo, hi)
 }
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
 func maxpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&poolmaxForwardGeom, c.F[f4], c.F[f31], c.F[f27], c.I[maxpool1Index], lo, hi)
+	runtime.MaxPoolBackwardReLU(&poolmax56x56x64ForwardGeom, c.F[f4], c.F[f31], c.F[f27], c.I[maxpool1Index], lo, hi)
 }
 
 // conv1x1x64Geom: conv 1x1x64 nobias.
@@ -3430,81 +3430,81 @@ func layer1_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x64Geom, c.Scratch, c.F[f31], c.D[layer1_0_conv1T], c.F[f29], true, lo, hi)
 }
 
-// batchnormGeom_2: batchnorm.
-var batchnormGeom_2 = runtime.BNGeom{
+// batchnorm56x56x64Geom: batchnorm.
+var batchnorm56x56x64Geom = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnormStats returns the phase of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x64Stats returns the phase of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm56x56x64Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 64, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm56x56x64Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward returns the phase of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnormForward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x64Forward returns the phase of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnorm56x56x64Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad56x56x64p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 64, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm56x56x64Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate returns the update of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm56x56x64CoefUpdate returns the update of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm56x56x64CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 64, d)
-		runtime.BatchNormEval(&batchnormGeom_2, &v)
+		runtime.BatchNormEval(&batchnorm56x56x64Geom, &v)
 	}
 }
 
-// batchnormEval returns the phase of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormEval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x64Eval returns the phase of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm56x56x64Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad56x56x64p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 64, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm56x56x64Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_2: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_2 = runtime.BNGeom{
+// batchnorm56x56x64BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm56x56x64BackwardGeom = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
 	DIn: runtime.Layout{Row: 3584, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward returns the phase of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x64Backward returns the phase of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm56x56x64Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 64, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm56x56x64BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
+// batchnorm56x56x64EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm56x56x64EvalBackwardGeom = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
 	DIn: runtime.Layout{Row: 3584, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward returns the phase of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x64EvalBackward returns the phase of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm56x56x64EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 64, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm56x56x64EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -3516,14 +3516,14 @@ var conv3x3x64Geom = runtime.ConvGeom{
 	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// conv3x3x64ForwardUUpdate returns the update of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, each with its own tensors: it computes the conv's weights, Winograd-transformed.
+// conv3x3x64ForwardUUpdate returns the update of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, on the tensors given: it computes the conv's weights, Winograd-transformed.
 func conv3x3x64ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x64Geom, d, w.P[p0])
 	}
 }
 
-// conv3x3x64Forward returns the phase of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, each with its own buffers and derived tensors: it computes conv 3x3x64 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
+// conv3x3x64Forward returns the phase of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, on the buffers and derived tensors given: it computes conv 3x3x64 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv3x3x64Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForwardWinograd(&conv3x3x64Geom, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
@@ -3531,14 +3531,14 @@ func conv3x3x64Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// conv3x3x64WeightGrad returns the phase of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
+// conv3x3x64WeightGrad returns the phase of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
 func conv3x3x64WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvWeightGradWinograd(&conv3x3x64Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv3x3x64PrevActGeom: the derivative of layer1.0.relu1, in place on its output's gradient.
+// conv3x3x64PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv3x3x64PrevActGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 64,
 	Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, In: []runtime.Layout{{Off: 3776, Row: 3712, Pix: 64}},
@@ -3552,21 +3552,21 @@ var conv3x3x64Back = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv3x3x64TUpdate returns the update of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv3x3x64TUpdate returns the update of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv3x3x64TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.TransposeConv(d, w.P[p0], 64, 64, 3, 3, 32, 32)
 	}
 }
 
-// conv3x3x64TUUpdate returns the update of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, each with its own derived tensors: it computes their Winograd transform.
+// conv3x3x64TUUpdate returns the update of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, on the derived tensors given: it computes their Winograd transform.
 func conv3x3x64TUUpdate(d0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x64Back, d, w.D[d0])
 	}
 }
 
-// conv3x3x64InputGrad returns the phase of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+// conv3x3x64InputGrad returns the phase of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, on the buffers and derived tensors given: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func conv3x3x64InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForwardWinograd(&conv3x3x64Back, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
@@ -3576,58 +3576,58 @@ func conv3x3x64InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// batchnormGeom_3: batchnorm.
-var batchnormGeom_3 = runtime.BNGeom{
+// batchnorm56x56x64Geom_2: batchnorm.
+var batchnorm56x56x64Geom_2 = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnormStats_2 returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x64Stats_2 returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm56x56x64Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 64, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_3, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm56x56x64Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_2 returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnormForward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x64Forward_2 returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnorm56x56x64Forward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 64, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm56x56x64Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_2 returns the update of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm56x56x64CoefUpdate_2 returns the update of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm56x56x64CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 64, d)
-		runtime.BatchNormEval(&batchnormGeom_3, &v)
+		runtime.BatchNormEval(&batchnorm56x56x64Geom_2, &v)
 	}
 }
 
-// batchnormEval_2 returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormEval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x64Eval_2 returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm56x56x64Eval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 64, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm56x56x64Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_3: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_3 = runtime.BNGeom{
+// batchnorm56x56x64BackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnorm56x56x64BackwardGeom_2 = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
 	DIn: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_2 returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x64Backward_2 returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm56x56x64Backward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 64, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -3636,20 +3636,20 @@ func batchnormBackward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi 
 				runtime.ClearPadding(&pad56x56x64p1, f, 0, 56)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm56x56x64BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_3 = runtime.BNGeom{
+// batchnorm56x56x64EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnorm56x56x64EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
 	DIn: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_2 returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x64EvalBackward_2 returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm56x56x64EvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 64, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -3658,7 +3658,7 @@ func batchnormEvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo,
 				runtime.ClearPadding(&pad56x56x64p1, f, 0, 56)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm56x56x64EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -3670,21 +3670,21 @@ var conv1x1x256Geom = runtime.ConvGeom{
 	H:       56, W: 56, DInRow: 3584,
 }
 
-// conv1x1x256Forward returns the phase of layer1.0.conv3, layer1.0.downsample.0, layer1.1.conv3 and layer1.2.conv3, each with its own buffers and tensors: it computes conv 1x1x256 nobias: output rows [lo, hi).
+// conv1x1x256Forward returns the phase of layer1.0.conv3, layer1.0.downsample.0, layer1.1.conv3 and layer1.2.conv3, on the buffers and tensors given: it computes conv 1x1x256 nobias: output rows [lo, hi).
 func conv1x1x256Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x256Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv1x1x256WeightGrad returns the phase of layer1.0.conv3, layer1.0.downsample.0, layer1.1.conv3 and layer1.2.conv3, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+// conv1x1x256WeightGrad returns the phase of layer1.0.conv3, layer1.0.downsample.0, layer1.1.conv3 and layer1.2.conv3, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
 func conv1x1x256WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1WeightGrad(&conv1x1x256Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv1x1x256PrevActGeom: the derivative of layer1.0.relu2, in place on its output's gradient.
+// conv1x1x256PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv1x1x256PrevActGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 64,
 	Out: runtime.Layout{Row: 3584, Pix: 64}, In: []runtime.Layout{{Row: 3584, Pix: 64}},
@@ -3692,14 +3692,14 @@ var conv1x1x256PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv1x1x256TUpdate returns the update of layer1.0.conv3, layer1.0.downsample.0, layer1.1.conv3 and layer1.2.conv3, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv1x1x256TUpdate returns the update of layer1.0.conv3, layer1.0.downsample.0, layer1.1.conv3 and layer1.2.conv3, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv1x1x256TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.Conv1x1Transpose(&conv1x1x256Geom, d, w.P[p0])
 	}
 }
 
-// conv1x1x256InputGrad returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv1x1x256InputGrad returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv1x1x256InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1InputGrad(&conv1x1x256Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
@@ -3708,79 +3708,79 @@ func conv1x1x256InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// batchnormGeom_4: batchnorm.
-var batchnormGeom_4 = runtime.BNGeom{
+// batchnorm56x56x256Geom: batchnorm.
+var batchnorm56x56x256Geom = runtime.BNGeom{
 	H: 56, W: 56, C: 256,
 	In: runtime.Layout{Row: 14336, Pix: 256}, Out: runtime.Layout{Row: 14336, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormStats_3 returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_3(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x256Stats returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm56x56x256Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 256, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_4, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm56x56x256Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_3 returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnormForward_3(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x256Forward returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnorm56x56x256Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 256, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_4, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm56x56x256Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_3 returns the update of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_3(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm56x56x256CoefUpdate returns the update of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm56x56x256CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 256, d)
-		runtime.BatchNormEval(&batchnormGeom_4, &v)
+		runtime.BatchNormEval(&batchnorm56x56x256Geom, &v)
 	}
 }
 
-// batchnormEval_3 returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnormEval_3(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x256Eval returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnorm56x56x256Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 256, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_4, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm56x56x256Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_4: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_4 = runtime.BNGeom{
+// batchnorm56x56x256BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm56x56x256BackwardGeom = runtime.BNGeom{
 	H: 56, W: 56, C: 256,
 	In: runtime.Layout{Row: 14336, Pix: 256}, Out: runtime.Layout{Row: 14336, Pix: 256},
 	DIn: runtime.Layout{Row: 14336, Pix: 256}, DOut: runtime.Layout{Row: 14336, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_3 returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_3(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x256Backward returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm56x56x256Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 256, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_4, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm56x56x256BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_4: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_4 = runtime.BNGeom{
+// batchnorm56x56x256EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm56x56x256EvalBackwardGeom = runtime.BNGeom{
 	H: 56, W: 56, C: 256,
 	In: runtime.Layout{Row: 14336, Pix: 256}, Out: runtime.Layout{Row: 14336, Pix: 256},
 	DIn: runtime.Layout{Row: 14336, Pix: 256}, DOut: runtime.Layout{Row: 14336, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_3 returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_3(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm56x56x256EvalBackward returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm56x56x256EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 256, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_4, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm56x56x256EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -3789,33 +3789,33 @@ func layer1_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x256Geom, c.Scratch, c.F[f31], c.D[layer1_0_downsample_0T], c.F[f1], false, lo, hi)
 }
 
-// residualForward returns the phase of layer1.0.add1, layer1.1.add1 and layer1.2.add1, each with its own buffers: it computes residual + relu, rows [lo, hi).
-func residualForward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// residual56x56x256Forward returns the phase of layer1.0.add1, layer1.1.add1 and layer1.2.add1, on the buffers given: it computes residual + relu, rows [lo, hi).
+func residual56x56x256Forward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Add(&conv1x1x256StoreGeom, c.F[b0], [][]float32{c.F[f1], c.F[b1]}, lo, hi)
 	}
 }
 
-// residualBackGeom: the gradient of the residual+the relu.
-var residualBackGeom = runtime.EltGeom{
+// residual56x56x256BackGeom: the gradient of residual + relu.
+var residual56x56x256BackGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 256,
 	DOut: runtime.Layout{Row: 14336, Pix: 256}, DIn: []runtime.Layout{{Row: 14336, Pix: 256}, {Row: 14336, Pix: 256}}, Acc: []bool{false, false},
 }
 
-// residualActGeom: the derivative of the relu, in place on its output's gradient.
-var residualActGeom = runtime.EltGeom{
+// residual56x56x256ActGeom: the derivative of the relu, in place on its output's gradient.
+var residual56x56x256ActGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 256,
 	Out: runtime.Layout{Row: 14336, Pix: 256}, In: []runtime.Layout{{Row: 14336, Pix: 256}},
 	DOut: runtime.Layout{Row: 14336, Pix: 256}, DIn: []runtime.Layout{{Row: 14336, Pix: 256}},
 	Act: runtime.ActReLU,
 }
 
-// residualInputGrad returns the phase of layer1.0.add1, layer1.1.add1 and layer1.2.add1, each with its own buffers: it computes the gradients of residual + relu's inputs, rows [lo, hi).
-func residualInputGrad(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+// residual56x56x256InputGrad returns the phase of layer1.0.add1, layer1.1.add1 and layer1.2.add1, on the buffers given: it computes the gradients of residual + relu's inputs, rows [lo, hi).
+func residual56x56x256InputGrad(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ActBackward(&residualActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
+		runtime.ActBackward(&residual56x56x256ActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
 		d := [2][]float32{c.F[b2], c.F[b3]}
-		runtime.AddBackward(&residualBackGeom, d[:], c.F[b0], lo, hi)
+		runtime.AddBackward(&residual56x56x256BackGeom, d[:], c.F[b0], lo, hi)
 	}
 }
 
@@ -3827,28 +3827,28 @@ var conv1x1x64Geom_2 = runtime.ConvGeom{
 	H:       56, W: 56, DInRow: 14336,
 }
 
-// conv1x1x64Forward returns the phase of layer1.1.conv1 and layer1.2.conv1, each with its own buffers and tensors: it computes conv 1x1x64 nobias: output rows [lo, hi).
+// conv1x1x64Forward returns the phase of layer1.1.conv1 and layer1.2.conv1, on the buffers and tensors given: it computes conv 1x1x64 nobias: output rows [lo, hi).
 func conv1x1x64Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x64Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv1x1x64WeightGrad returns the phase of layer1.1.conv1 and layer1.2.conv1, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+// conv1x1x64WeightGrad returns the phase of layer1.1.conv1 and layer1.2.conv1, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
 func conv1x1x64WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1WeightGrad(&conv1x1x64Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv1x1x64TUpdate returns the update of layer1.1.conv1 and layer1.2.conv1, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv1x1x64TUpdate returns the update of layer1.1.conv1 and layer1.2.conv1, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv1x1x64TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.Conv1x1Transpose(&conv1x1x64Geom_2, d, w.P[p0])
 	}
 }
 
-// conv1x1x64InputGrad returns the phase of layer1.1.conv1 and layer1.2.conv1, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv1x1x64InputGrad returns the phase of layer1.1.conv1 and layer1.2.conv1, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv1x1x64InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1InputGrad(&conv1x1x64Geom_2, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
@@ -3883,8 +3883,8 @@ func layer2_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x128Geom, c.Scratch, c.F[f1], c.D[layer2_0_conv1T], c.F[f13], true, lo, hi)
 }
 
-// batchnormGeom_5: batchnorm.
-var batchnormGeom_5 = runtime.BNGeom{
+// batchnorm56x56x128Geom: batchnorm.
+var batchnorm56x56x128Geom = runtime.BNGeom{
 	H: 56, W: 56, C: 128,
 	In: runtime.Layout{Row: 7168, Pix: 128}, Out: runtime.Layout{Off: 7552, Row: 7424, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -3896,31 +3896,31 @@ func layer2_0_bn1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[layer2_0_bn1Count][0]++
 	}
 	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.B[layer2_0_bn1Batch])
-	runtime.BatchNormStats(&batchnormGeom_5, c.Scratch, &v, c.Batch.F(f12), lo, hi)
+	runtime.BatchNormStats(&batchnorm56x56x128Geom, c.Scratch, &v, c.Batch.F(f12), lo, hi)
 }
 
 // layer2_0_bn1Forward computes layer2.0.bn1 (batchnorm) + layer2.0.relu1 (relu) with the batch statistics, rows [lo, hi).
 func layer2_0_bn1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad56x56x128p1, c.F[f11], lo, hi)
 	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.B[layer2_0_bn1Batch])
-	runtime.BatchNormApply(&batchnormGeom_5, &v, c.F[f11], c.F[f12], lo, hi)
+	runtime.BatchNormApply(&batchnorm56x56x128Geom, &v, c.F[f11], c.F[f12], lo, hi)
 }
 
 // layer2_0_bn1CoefUpdate computes layer2.0.bn1's inference-mode coefficients (running statistics).
 func layer2_0_bn1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, layer2_0_bn1W, 128, d)
-	runtime.BatchNormEval(&batchnormGeom_5, &v)
+	runtime.BatchNormEval(&batchnorm56x56x128Geom, &v)
 }
 
 // layer2_0_bn1Eval computes layer2.0.bn1 (batchnorm) + layer2.0.relu1 (relu) in inference mode, rows [lo, hi).
 func layer2_0_bn1Eval(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad56x56x128p1, c.F[f11], lo, hi)
 	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.D[layer2_0_bn1Coef])
-	runtime.BatchNormApply(&batchnormGeom_5, &v, c.F[f11], c.F[f12], lo, hi)
+	runtime.BatchNormApply(&batchnorm56x56x128Geom, &v, c.F[f11], c.F[f12], lo, hi)
 }
 
-// batchnormBackwardGeom_5: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_5 = runtime.BNGeom{
+// batchnorm56x56x128BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm56x56x128BackwardGeom = runtime.BNGeom{
 	H: 56, W: 56, C: 128,
 	In: runtime.Layout{Row: 7168, Pix: 128}, Out: runtime.Layout{Off: 7552, Row: 7424, Pix: 128},
 	DIn: runtime.Layout{Row: 7168, Pix: 128}, DOut: runtime.Layout{Row: 7168, Pix: 128},
@@ -3931,11 +3931,11 @@ var batchnormBackwardGeom_5 = runtime.BNGeom{
 func layer2_0_bn1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.B[layer2_0_bn1Batch])
 	v.DGamma, v.DBeta = c.G[layer2_0_bn1W], c.G[layer2_0_bn1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_5, c.Scratch, &v, c.Batch.F(f13), c.Batch.F(f14), c.Batch.F(f12), c.Batch.F(f11), lo, hi)
+	runtime.BatchNormBackward(&batchnorm56x56x128BackwardGeom, c.Scratch, &v, c.Batch.F(f13), c.Batch.F(f14), c.Batch.F(f12), c.Batch.F(f11), lo, hi)
 }
 
-// batchnormEvalBackwardGeom_5: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_5 = runtime.BNGeom{
+// batchnorm56x56x128EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm56x56x128EvalBackwardGeom = runtime.BNGeom{
 	H: 56, W: 56, C: 128,
 	In: runtime.Layout{Row: 7168, Pix: 128}, Out: runtime.Layout{Off: 7552, Row: 7424, Pix: 128},
 	DIn: runtime.Layout{Row: 7168, Pix: 128}, DOut: runtime.Layout{Row: 7168, Pix: 128},
@@ -3946,7 +3946,7 @@ var batchnormEvalBackwardGeom_5 = runtime.BNGeom{
 func layer2_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.D[layer2_0_bn1Coef])
 	v.DGamma, v.DBeta = c.G[layer2_0_bn1W], c.G[layer2_0_bn1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_5, c.Scratch, &v, c.Batch.F(f13), c.Batch.F(f14), c.Batch.F(f12), c.Batch.F(f11), lo, hi)
+	runtime.BatchNormBackward(&batchnorm56x56x128EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f13), c.Batch.F(f14), c.Batch.F(f12), c.Batch.F(f11), lo, hi)
 }
 
 // conv3x3x128Geom: conv 3x3x128 s2 p1 nobias.
@@ -3977,50 +3977,50 @@ func layer2_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv3x3x128Geom, c.Scratch, c.F[f14], c.D[layer2_0_conv2T], c.F[f57], false, lo, hi)
 }
 
-// batchnormGeom_6: batchnorm.
-var batchnormGeom_6 = runtime.BNGeom{
+// batchnorm28x28x128Geom: batchnorm.
+var batchnorm28x28x128Geom = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnormStats_4 returns the phase of layer2.0.bn2, layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_4(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x128Stats returns the phase of layer2.0.bn2, layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm28x28x128Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 128, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_6, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm28x28x128Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_4 returns the phase of layer2.0.bn2, layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnormForward_4(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x128Forward returns the phase of layer2.0.bn2, layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnorm28x28x128Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 128, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_6, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm28x28x128Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_4 returns the update of layer2.0.bn2, layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_4(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm28x28x128CoefUpdate returns the update of layer2.0.bn2, layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm28x28x128CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 128, d)
-		runtime.BatchNormEval(&batchnormGeom_6, &v)
+		runtime.BatchNormEval(&batchnorm28x28x128Geom, &v)
 	}
 }
 
-// batchnormEval_4 returns the phase of layer2.0.bn2, layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormEval_4(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x128Eval returns the phase of layer2.0.bn2, layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm28x28x128Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 128, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_6, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm28x28x128Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_6: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_6 = runtime.BNGeom{
+// batchnorm28x28x128BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm28x28x128BackwardGeom = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	DIn: runtime.Layout{Row: 3584, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
@@ -4031,11 +4031,11 @@ var batchnormBackwardGeom_6 = runtime.BNGeom{
 func layer2_0_bn2Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer2_0_bn2W, 128, c.B[layer2_0_bn2Batch])
 	v.DGamma, v.DBeta = c.G[layer2_0_bn2W], c.G[layer2_0_bn2B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_6, c.Scratch, &v, c.Batch.F(f57), c.Batch.F(f58), c.Batch.F(f55), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm28x28x128BackwardGeom, c.Scratch, &v, c.Batch.F(f57), c.Batch.F(f58), c.Batch.F(f55), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_6: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_6 = runtime.BNGeom{
+// batchnorm28x28x128EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm28x28x128EvalBackwardGeom = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	DIn: runtime.Layout{Row: 3584, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
@@ -4046,7 +4046,7 @@ var batchnormEvalBackwardGeom_6 = runtime.BNGeom{
 func layer2_0_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer2_0_bn2W, 128, c.D[layer2_0_bn2Coef])
 	v.DGamma, v.DBeta = c.G[layer2_0_bn2W], c.G[layer2_0_bn2B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_6, c.Scratch, &v, c.Batch.F(f57), c.Batch.F(f58), c.Batch.F(f55), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm28x28x128EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f57), c.Batch.F(f58), c.Batch.F(f55), nil, lo, hi)
 }
 
 // conv1x1x512Geom: conv 1x1x512 nobias.
@@ -4057,21 +4057,21 @@ var conv1x1x512Geom = runtime.ConvGeom{
 	H:       28, W: 28, DInRow: 3584,
 }
 
-// conv1x1x512Forward returns the phase of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, each with its own buffers and tensors: it computes conv 1x1x512 nobias: output rows [lo, hi).
+// conv1x1x512Forward returns the phase of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, on the buffers and tensors given: it computes conv 1x1x512 nobias: output rows [lo, hi).
 func conv1x1x512Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x512Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv1x1x512WeightGrad returns the phase of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+// conv1x1x512WeightGrad returns the phase of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
 func conv1x1x512WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1WeightGrad(&conv1x1x512Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv1x1x512PrevActGeom: the derivative of layer2.0.relu2, in place on its output's gradient.
+// conv1x1x512PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv1x1x512PrevActGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 128,
 	Out: runtime.Layout{Row: 3584, Pix: 128}, In: []runtime.Layout{{Row: 3584, Pix: 128}},
@@ -4079,14 +4079,14 @@ var conv1x1x512PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv1x1x512TUpdate returns the update of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv1x1x512TUpdate returns the update of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv1x1x512TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.Conv1x1Transpose(&conv1x1x512Geom, d, w.P[p0])
 	}
 }
 
-// conv1x1x512InputGrad returns the phase of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv1x1x512InputGrad returns the phase of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv1x1x512InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1InputGrad(&conv1x1x512Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
@@ -4095,79 +4095,79 @@ func conv1x1x512InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// batchnormGeom_7: batchnorm.
-var batchnormGeom_7 = runtime.BNGeom{
+// batchnorm28x28x512Geom: batchnorm.
+var batchnorm28x28x512Geom = runtime.BNGeom{
 	H: 28, W: 28, C: 512,
 	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormStats_5 returns the phase of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_5(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x512Stats returns the phase of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm28x28x512Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 512, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_7, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm28x28x512Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_5 returns the phase of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnormForward_5(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x512Forward returns the phase of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnorm28x28x512Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 512, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_7, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm28x28x512Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_5 returns the update of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_5(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm28x28x512CoefUpdate returns the update of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm28x28x512CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 512, d)
-		runtime.BatchNormEval(&batchnormGeom_7, &v)
+		runtime.BatchNormEval(&batchnorm28x28x512Geom, &v)
 	}
 }
 
-// batchnormEval_5 returns the phase of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnormEval_5(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x512Eval returns the phase of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnorm28x28x512Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 512, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_7, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm28x28x512Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_7: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_7 = runtime.BNGeom{
+// batchnorm28x28x512BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm28x28x512BackwardGeom = runtime.BNGeom{
 	H: 28, W: 28, C: 512,
 	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
 	DIn: runtime.Layout{Row: 14336, Pix: 512}, DOut: runtime.Layout{Row: 14336, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_4 returns the phase of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_4(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x512Backward returns the phase of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm28x28x512Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 512, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_7, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm28x28x512BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_7: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_7 = runtime.BNGeom{
+// batchnorm28x28x512EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm28x28x512EvalBackwardGeom = runtime.BNGeom{
 	H: 28, W: 28, C: 512,
 	In: runtime.Layout{Row: 14336, Pix: 512}, Out: runtime.Layout{Row: 14336, Pix: 512},
 	DIn: runtime.Layout{Row: 14336, Pix: 512}, DOut: runtime.Layout{Row: 14336, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_4 returns the phase of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_4(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x512EvalBackward returns the phase of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm28x28x512EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 512, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_7, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm28x28x512EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -4199,33 +4199,33 @@ func layer2_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x512Geom_2, c.Scratch, c.F[f1], c.D[layer2_0_downsample_0T], c.F[f16], false, lo, hi)
 }
 
-// residualForward_2 returns the phase of layer2.0.add1, layer2.1.add1, layer2.2.add1 and layer2.3.add1, each with its own buffers: it computes residual + relu, rows [lo, hi).
-func residualForward_2(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// residual28x28x512Forward returns the phase of layer2.0.add1, layer2.1.add1, layer2.2.add1 and layer2.3.add1, on the buffers given: it computes residual + relu, rows [lo, hi).
+func residual28x28x512Forward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Add(&conv1x1x512StoreGeom, c.F[b0], [][]float32{c.F[f1], c.F[b1]}, lo, hi)
 	}
 }
 
-// residualBackGeom_2: the gradient of the residual+the relu.
-var residualBackGeom_2 = runtime.EltGeom{
+// residual28x28x512BackGeom: the gradient of residual + relu.
+var residual28x28x512BackGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 512,
 	DOut: runtime.Layout{Row: 14336, Pix: 512}, DIn: []runtime.Layout{{Row: 14336, Pix: 512}, {Row: 14336, Pix: 512}}, Acc: []bool{false, false},
 }
 
-// residualActGeom_2: the derivative of the relu, in place on its output's gradient.
-var residualActGeom_2 = runtime.EltGeom{
+// residual28x28x512ActGeom: the derivative of the relu, in place on its output's gradient.
+var residual28x28x512ActGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 512,
 	Out: runtime.Layout{Row: 14336, Pix: 512}, In: []runtime.Layout{{Row: 14336, Pix: 512}},
 	DOut: runtime.Layout{Row: 14336, Pix: 512}, DIn: []runtime.Layout{{Row: 14336, Pix: 512}},
 	Act: runtime.ActReLU,
 }
 
-// residualInputGrad_2 returns the phase of layer2.0.add1, layer2.1.add1, layer2.2.add1 and layer2.3.add1, each with its own buffers: it computes the gradients of residual + relu's inputs, rows [lo, hi).
-func residualInputGrad_2(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+// residual28x28x512InputGrad returns the phase of layer2.0.add1, layer2.1.add1, layer2.2.add1 and layer2.3.add1, on the buffers given: it computes the gradients of residual + relu's inputs, rows [lo, hi).
+func residual28x28x512InputGrad(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ActBackward(&residualActGeom_2, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
+		runtime.ActBackward(&residual28x28x512ActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
 		d := [2][]float32{c.F[b2], c.F[b3]}
-		runtime.AddBackward(&residualBackGeom_2, d[:], c.F[b0], lo, hi)
+		runtime.AddBackward(&residual28x28x512BackGeom, d[:], c.F[b0], lo, hi)
 	}
 }
 
@@ -4237,109 +4237,109 @@ var conv1x1x128Geom_2 = runtime.ConvGeom{
 	H:       28, W: 28, DInRow: 14336,
 }
 
-// conv1x1x128Forward returns the phase of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, each with its own buffers and tensors: it computes conv 1x1x128 nobias: output rows [lo, hi).
+// conv1x1x128Forward returns the phase of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, on the buffers and tensors given: it computes conv 1x1x128 nobias: output rows [lo, hi).
 func conv1x1x128Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x128Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv1x1x128WeightGrad returns the phase of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+// conv1x1x128WeightGrad returns the phase of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
 func conv1x1x128WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1WeightGrad(&conv1x1x128Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv1x1x128TUpdate returns the update of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv1x1x128TUpdate returns the update of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv1x1x128TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.Conv1x1Transpose(&conv1x1x128Geom_2, d, w.P[p0])
 	}
 }
 
-// conv1x1x128InputGrad returns the phase of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv1x1x128InputGrad returns the phase of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv1x1x128InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1InputGrad(&conv1x1x128Geom_2, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
 	}
 }
 
-// batchnormGeom_8: batchnorm.
-var batchnormGeom_8 = runtime.BNGeom{
+// batchnorm28x28x128Geom_2: batchnorm.
+var batchnorm28x28x128Geom_2 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnormStats_6 returns the phase of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_6(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x128Stats_2 returns the phase of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm28x28x128Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 128, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_8, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm28x28x128Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_6 returns the phase of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnormForward_6(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x128Forward_2 returns the phase of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnorm28x28x128Forward_2(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad28x28x128p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 128, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_8, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm28x28x128Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_6 returns the update of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_6(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm28x28x128CoefUpdate_2 returns the update of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm28x28x128CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 128, d)
-		runtime.BatchNormEval(&batchnormGeom_8, &v)
+		runtime.BatchNormEval(&batchnorm28x28x128Geom_2, &v)
 	}
 }
 
-// batchnormEval_6 returns the phase of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormEval_6(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x128Eval_2 returns the phase of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm28x28x128Eval_2(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad28x28x128p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 128, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_8, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm28x28x128Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_8: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_8 = runtime.BNGeom{
+// batchnorm28x28x128BackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnorm28x28x128BackwardGeom_2 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
 	DIn: runtime.Layout{Row: 3584, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_5 returns the phase of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_5(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x128Backward returns the phase of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm28x28x128Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 128, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_8, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm28x28x128BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_8: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_8 = runtime.BNGeom{
+// batchnorm28x28x128EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnorm28x28x128EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
 	DIn: runtime.Layout{Row: 3584, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_5 returns the phase of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_5(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x128EvalBackward returns the phase of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm28x28x128EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 128, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_8, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm28x28x128EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -4351,14 +4351,14 @@ var conv3x3x128Geom_2 = runtime.ConvGeom{
 	H: 28, W: 28, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// conv3x3x128ForwardUUpdate returns the update of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, each with its own tensors: it computes the conv's weights, Winograd-transformed.
+// conv3x3x128ForwardUUpdate returns the update of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, on the tensors given: it computes the conv's weights, Winograd-transformed.
 func conv3x3x128ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x128Geom_2, d, w.P[p0])
 	}
 }
 
-// conv3x3x128Forward returns the phase of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, each with its own buffers and derived tensors: it computes conv 3x3x128 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
+// conv3x3x128Forward returns the phase of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, on the buffers and derived tensors given: it computes conv 3x3x128 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv3x3x128Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForwardWinograd(&conv3x3x128Geom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
@@ -4366,14 +4366,14 @@ func conv3x3x128Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// conv3x3x128WeightGrad returns the phase of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
+// conv3x3x128WeightGrad returns the phase of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
 func conv3x3x128WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvWeightGradWinograd(&conv3x3x128Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv3x3x128PrevActGeom: the derivative of layer2.1.relu1, in place on its output's gradient.
+// conv3x3x128PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv3x3x128PrevActGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 128,
 	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}},
@@ -4387,21 +4387,21 @@ var conv3x3x128Back = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv3x3x128TUpdate returns the update of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv3x3x128TUpdate returns the update of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv3x3x128TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.TransposeConv(d, w.P[p0], 128, 128, 3, 3, 32, 32)
 	}
 }
 
-// conv3x3x128TUUpdate returns the update of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, each with its own derived tensors: it computes their Winograd transform.
+// conv3x3x128TUUpdate returns the update of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, on the derived tensors given: it computes their Winograd transform.
 func conv3x3x128TUUpdate(d0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x128Back, d, w.D[d0])
 	}
 }
 
-// conv3x3x128InputGrad returns the phase of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+// conv3x3x128InputGrad returns the phase of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, on the buffers and derived tensors given: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func conv3x3x128InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForwardWinograd(&conv3x3x128Back, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
@@ -4411,16 +4411,16 @@ func conv3x3x128InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// batchnormBackwardGeom_9: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_9 = runtime.BNGeom{
+// batchnorm28x28x128BackwardGeom_3: the gradient of batchnorm through the batch statistics.
+var batchnorm28x28x128BackwardGeom_3 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	DIn: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_6 returns the phase of layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_6(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x128Backward_2 returns the phase of layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm28x28x128Backward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 128, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -4429,20 +4429,20 @@ func batchnormBackward_6(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi 
 				runtime.ClearPadding(&pad28x28x128p1, f, 0, 28)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormBackwardGeom_9, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm28x28x128BackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_9: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_9 = runtime.BNGeom{
+// batchnorm28x28x128EvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
+var batchnorm28x28x128EvalBackwardGeom_3 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	DIn: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_6 returns the phase of layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_6(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm28x28x128EvalBackward_2 returns the phase of layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm28x28x128EvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 128, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -4451,7 +4451,7 @@ func batchnormEvalBackward_6(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo,
 				runtime.ClearPadding(&pad28x28x128p1, f, 0, 28)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_9, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm28x28x128EvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -4483,8 +4483,8 @@ func layer3_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x256Geom_2, c.Scratch, c.F[f23], c.D[layer3_0_conv1T], c.F[f38], true, lo, hi)
 }
 
-// batchnormGeom_9: batchnorm.
-var batchnormGeom_9 = runtime.BNGeom{
+// batchnorm28x28x256Geom: batchnorm.
+var batchnorm28x28x256Geom = runtime.BNGeom{
 	H: 28, W: 28, C: 256,
 	In: runtime.Layout{Row: 7168, Pix: 256}, Out: runtime.Layout{Off: 7936, Row: 7680, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -4496,31 +4496,31 @@ func layer3_0_bn1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[layer3_0_bn1Count][0]++
 	}
 	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.B[layer3_0_bn1Batch])
-	runtime.BatchNormStats(&batchnormGeom_9, c.Scratch, &v, c.Batch.F(f37), lo, hi)
+	runtime.BatchNormStats(&batchnorm28x28x256Geom, c.Scratch, &v, c.Batch.F(f37), lo, hi)
 }
 
 // layer3_0_bn1Forward computes layer3.0.bn1 (batchnorm) + layer3.0.relu1 (relu) with the batch statistics, rows [lo, hi).
 func layer3_0_bn1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad28x28x256p1, c.F[f22], lo, hi)
 	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.B[layer3_0_bn1Batch])
-	runtime.BatchNormApply(&batchnormGeom_9, &v, c.F[f22], c.F[f37], lo, hi)
+	runtime.BatchNormApply(&batchnorm28x28x256Geom, &v, c.F[f22], c.F[f37], lo, hi)
 }
 
 // layer3_0_bn1CoefUpdate computes layer3.0.bn1's inference-mode coefficients (running statistics).
 func layer3_0_bn1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, layer3_0_bn1W, 256, d)
-	runtime.BatchNormEval(&batchnormGeom_9, &v)
+	runtime.BatchNormEval(&batchnorm28x28x256Geom, &v)
 }
 
 // layer3_0_bn1Eval computes layer3.0.bn1 (batchnorm) + layer3.0.relu1 (relu) in inference mode, rows [lo, hi).
 func layer3_0_bn1Eval(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad28x28x256p1, c.F[f22], lo, hi)
 	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.D[layer3_0_bn1Coef])
-	runtime.BatchNormApply(&batchnormGeom_9, &v, c.F[f22], c.F[f37], lo, hi)
+	runtime.BatchNormApply(&batchnorm28x28x256Geom, &v, c.F[f22], c.F[f37], lo, hi)
 }
 
-// batchnormBackwardGeom_10: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_10 = runtime.BNGeom{
+// batchnorm28x28x256BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm28x28x256BackwardGeom = runtime.BNGeom{
 	H: 28, W: 28, C: 256,
 	In: runtime.Layout{Row: 7168, Pix: 256}, Out: runtime.Layout{Off: 7936, Row: 7680, Pix: 256},
 	DIn: runtime.Layout{Row: 7168, Pix: 256}, DOut: runtime.Layout{Row: 7168, Pix: 256},
@@ -4531,11 +4531,11 @@ var batchnormBackwardGeom_10 = runtime.BNGeom{
 func layer3_0_bn1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.B[layer3_0_bn1Batch])
 	v.DGamma, v.DBeta = c.G[layer3_0_bn1W], c.G[layer3_0_bn1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_10, c.Scratch, &v, c.Batch.F(f38), c.Batch.F(f39), c.Batch.F(f37), c.Batch.F(f22), lo, hi)
+	runtime.BatchNormBackward(&batchnorm28x28x256BackwardGeom, c.Scratch, &v, c.Batch.F(f38), c.Batch.F(f39), c.Batch.F(f37), c.Batch.F(f22), lo, hi)
 }
 
-// batchnormEvalBackwardGeom_10: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_10 = runtime.BNGeom{
+// batchnorm28x28x256EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm28x28x256EvalBackwardGeom = runtime.BNGeom{
 	H: 28, W: 28, C: 256,
 	In: runtime.Layout{Row: 7168, Pix: 256}, Out: runtime.Layout{Off: 7936, Row: 7680, Pix: 256},
 	DIn: runtime.Layout{Row: 7168, Pix: 256}, DOut: runtime.Layout{Row: 7168, Pix: 256},
@@ -4546,7 +4546,7 @@ var batchnormEvalBackwardGeom_10 = runtime.BNGeom{
 func layer3_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.D[layer3_0_bn1Coef])
 	v.DGamma, v.DBeta = c.G[layer3_0_bn1W], c.G[layer3_0_bn1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_10, c.Scratch, &v, c.Batch.F(f38), c.Batch.F(f39), c.Batch.F(f37), c.Batch.F(f22), lo, hi)
+	runtime.BatchNormBackward(&batchnorm28x28x256EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f38), c.Batch.F(f39), c.Batch.F(f37), c.Batch.F(f22), lo, hi)
 }
 
 // conv3x3x256Geom: conv 3x3x256 s2 p1 nobias.
@@ -4577,50 +4577,50 @@ func layer3_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv3x3x256Geom, c.Scratch, c.F[f39], c.D[layer3_0_conv2T], c.F[f82], false, lo, hi)
 }
 
-// batchnormGeom_10: batchnorm.
-var batchnormGeom_10 = runtime.BNGeom{
+// batchnorm14x14x256Geom: batchnorm.
+var batchnorm14x14x256Geom = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnormStats_7 returns the phase of layer3.0.bn2, layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_7(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x256Stats returns the phase of layer3.0.bn2, layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm14x14x256Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 256, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_10, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm14x14x256Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_7 returns the phase of layer3.0.bn2, layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnormForward_7(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x256Forward returns the phase of layer3.0.bn2, layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnorm14x14x256Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 256, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_10, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm14x14x256Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_7 returns the update of layer3.0.bn2, layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_7(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm14x14x256CoefUpdate returns the update of layer3.0.bn2, layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm14x14x256CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 256, d)
-		runtime.BatchNormEval(&batchnormGeom_10, &v)
+		runtime.BatchNormEval(&batchnorm14x14x256Geom, &v)
 	}
 }
 
-// batchnormEval_7 returns the phase of layer3.0.bn2, layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormEval_7(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x256Eval returns the phase of layer3.0.bn2, layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm14x14x256Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 256, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_10, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm14x14x256Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_11: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_11 = runtime.BNGeom{
+// batchnorm14x14x256BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm14x14x256BackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
@@ -4631,11 +4631,11 @@ var batchnormBackwardGeom_11 = runtime.BNGeom{
 func layer3_0_bn2Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer3_0_bn2W, 256, c.B[layer3_0_bn2Batch])
 	v.DGamma, v.DBeta = c.G[layer3_0_bn2W], c.G[layer3_0_bn2B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_11, c.Scratch, &v, c.Batch.F(f82), c.Batch.F(f83), c.Batch.F(f80), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm14x14x256BackwardGeom, c.Scratch, &v, c.Batch.F(f82), c.Batch.F(f83), c.Batch.F(f80), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_11: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_11 = runtime.BNGeom{
+// batchnorm14x14x256EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm14x14x256EvalBackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
@@ -4646,7 +4646,7 @@ var batchnormEvalBackwardGeom_11 = runtime.BNGeom{
 func layer3_0_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer3_0_bn2W, 256, c.D[layer3_0_bn2Coef])
 	v.DGamma, v.DBeta = c.G[layer3_0_bn2W], c.G[layer3_0_bn2B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_11, c.Scratch, &v, c.Batch.F(f82), c.Batch.F(f83), c.Batch.F(f80), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm14x14x256EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f82), c.Batch.F(f83), c.Batch.F(f80), nil, lo, hi)
 }
 
 // conv1x1x1024Geom: conv 1x1x1024 nobias.
@@ -4657,21 +4657,21 @@ var conv1x1x1024Geom = runtime.ConvGeom{
 	H:       14, W: 14, DInRow: 3584,
 }
 
-// conv1x1x1024Forward returns the phase of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, each with its own buffers and tensors: it computes conv 1x1x1024 nobias: output rows [lo, hi).
+// conv1x1x1024Forward returns the phase of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, on the buffers and tensors given: it computes conv 1x1x1024 nobias: output rows [lo, hi).
 func conv1x1x1024Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x1024Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv1x1x1024WeightGrad returns the phase of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+// conv1x1x1024WeightGrad returns the phase of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
 func conv1x1x1024WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1WeightGrad(&conv1x1x1024Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv1x1x1024PrevActGeom: the derivative of layer3.0.relu2, in place on its output's gradient.
+// conv1x1x1024PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv1x1x1024PrevActGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 256,
 	Out: runtime.Layout{Row: 3584, Pix: 256}, In: []runtime.Layout{{Row: 3584, Pix: 256}},
@@ -4679,14 +4679,14 @@ var conv1x1x1024PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv1x1x1024TUpdate returns the update of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv1x1x1024TUpdate returns the update of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv1x1x1024TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.Conv1x1Transpose(&conv1x1x1024Geom, d, w.P[p0])
 	}
 }
 
-// conv1x1x1024InputGrad returns the phase of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv1x1x1024InputGrad returns the phase of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv1x1x1024InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1InputGrad(&conv1x1x1024Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
@@ -4695,79 +4695,79 @@ func conv1x1x1024InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// batchnormGeom_11: batchnorm.
-var batchnormGeom_11 = runtime.BNGeom{
+// batchnorm14x14x1024Geom: batchnorm.
+var batchnorm14x14x1024Geom = runtime.BNGeom{
 	H: 14, W: 14, C: 1024,
 	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormStats_8 returns the phase of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_8(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x1024Stats returns the phase of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm14x14x1024Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 1024, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_11, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm14x14x1024Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_8 returns the phase of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnormForward_8(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x1024Forward returns the phase of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnorm14x14x1024Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 1024, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_11, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm14x14x1024Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_8 returns the update of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_8(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm14x14x1024CoefUpdate returns the update of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm14x14x1024CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 1024, d)
-		runtime.BatchNormEval(&batchnormGeom_11, &v)
+		runtime.BatchNormEval(&batchnorm14x14x1024Geom, &v)
 	}
 }
 
-// batchnormEval_8 returns the phase of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnormEval_8(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x1024Eval returns the phase of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnorm14x14x1024Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 1024, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_11, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm14x14x1024Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_12: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_12 = runtime.BNGeom{
+// batchnorm14x14x1024BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm14x14x1024BackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 1024,
 	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
 	DIn: runtime.Layout{Row: 14336, Pix: 1024}, DOut: runtime.Layout{Row: 14336, Pix: 1024},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_7 returns the phase of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_7(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x1024Backward returns the phase of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm14x14x1024Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 1024, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_12, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm14x14x1024BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_12: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_12 = runtime.BNGeom{
+// batchnorm14x14x1024EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm14x14x1024EvalBackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 1024,
 	In: runtime.Layout{Row: 14336, Pix: 1024}, Out: runtime.Layout{Row: 14336, Pix: 1024},
 	DIn: runtime.Layout{Row: 14336, Pix: 1024}, DOut: runtime.Layout{Row: 14336, Pix: 1024},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_7 returns the phase of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_7(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x1024EvalBackward returns the phase of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm14x14x1024EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 1024, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_12, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm14x14x1024EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -4799,33 +4799,33 @@ func layer3_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x1024Geom_2, c.Scratch, c.F[f23], c.D[layer3_0_downsample_0T], c.F[f40], false, lo, hi)
 }
 
-// residualForward_3 returns the phase of layer3.0.add1, layer3.1.add1, layer3.2.add1, layer3.3.add1, layer3.4.add1 and layer3.5.add1, each with its own buffers: it computes residual + relu, rows [lo, hi).
-func residualForward_3(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// residual14x14x1024Forward returns the phase of layer3.0.add1, layer3.1.add1, layer3.2.add1, layer3.3.add1, layer3.4.add1 and layer3.5.add1, on the buffers given: it computes residual + relu, rows [lo, hi).
+func residual14x14x1024Forward(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Add(&conv1x1x1024StoreGeom, c.F[b0], [][]float32{c.F[b1], c.F[b2]}, lo, hi)
 	}
 }
 
-// residualBackGeom_3: the gradient of the residual+the relu.
-var residualBackGeom_3 = runtime.EltGeom{
+// residual14x14x1024BackGeom: the gradient of residual + relu.
+var residual14x14x1024BackGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 1024,
 	DOut: runtime.Layout{Row: 14336, Pix: 1024}, DIn: []runtime.Layout{{Row: 14336, Pix: 1024}, {Row: 14336, Pix: 1024}}, Acc: []bool{false, false},
 }
 
-// residualActGeom_3: the derivative of the relu, in place on its output's gradient.
-var residualActGeom_3 = runtime.EltGeom{
+// residual14x14x1024ActGeom: the derivative of the relu, in place on its output's gradient.
+var residual14x14x1024ActGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 1024,
 	Out: runtime.Layout{Row: 14336, Pix: 1024}, In: []runtime.Layout{{Row: 14336, Pix: 1024}},
 	DOut: runtime.Layout{Row: 14336, Pix: 1024}, DIn: []runtime.Layout{{Row: 14336, Pix: 1024}},
 	Act: runtime.ActReLU,
 }
 
-// residualInputGrad_3 returns the phase of layer3.0.add1, layer3.1.add1, layer3.2.add1, layer3.3.add1, layer3.4.add1 and layer3.5.add1, each with its own buffers: it computes the gradients of residual + relu's inputs, rows [lo, hi).
-func residualInputGrad_3(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+// residual14x14x1024InputGrad returns the phase of layer3.0.add1, layer3.1.add1, layer3.2.add1, layer3.3.add1, layer3.4.add1 and layer3.5.add1, on the buffers given: it computes the gradients of residual + relu's inputs, rows [lo, hi).
+func residual14x14x1024InputGrad(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ActBackward(&residualActGeom_3, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
+		runtime.ActBackward(&residual14x14x1024ActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
 		d := [2][]float32{c.F[b2], c.F[b3]}
-		runtime.AddBackward(&residualBackGeom_3, d[:], c.F[b0], lo, hi)
+		runtime.AddBackward(&residual14x14x1024BackGeom, d[:], c.F[b0], lo, hi)
 	}
 }
 
@@ -4837,109 +4837,109 @@ var conv1x1x256Geom_3 = runtime.ConvGeom{
 	H:       14, W: 14, DInRow: 14336,
 }
 
-// conv1x1x256Forward_2 returns the phase of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, each with its own buffers and tensors: it computes conv 1x1x256 nobias: output rows [lo, hi).
+// conv1x1x256Forward_2 returns the phase of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, on the buffers and tensors given: it computes conv 1x1x256 nobias: output rows [lo, hi).
 func conv1x1x256Forward_2(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x256Geom_3, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv1x1x256WeightGrad_2 returns the phase of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+// conv1x1x256WeightGrad_2 returns the phase of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
 func conv1x1x256WeightGrad_2(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1WeightGrad(&conv1x1x256Geom_3, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv1x1x256TUpdate_2 returns the update of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv1x1x256TUpdate_2 returns the update of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv1x1x256TUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.Conv1x1Transpose(&conv1x1x256Geom_3, d, w.P[p0])
 	}
 }
 
-// conv1x1x256InputGrad_2 returns the phase of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv1x1x256InputGrad_2 returns the phase of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv1x1x256InputGrad_2(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1InputGrad(&conv1x1x256Geom_3, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
 	}
 }
 
-// batchnormGeom_12: batchnorm.
-var batchnormGeom_12 = runtime.BNGeom{
+// batchnorm14x14x256Geom_2: batchnorm.
+var batchnorm14x14x256Geom_2 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnormStats_9 returns the phase of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_9(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x256Stats_2 returns the phase of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm14x14x256Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 256, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_12, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm14x14x256Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_9 returns the phase of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnormForward_9(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x256Forward_2 returns the phase of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnorm14x14x256Forward_2(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad14x14x256p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 256, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_12, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm14x14x256Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_9 returns the update of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_9(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm14x14x256CoefUpdate_2 returns the update of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm14x14x256CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 256, d)
-		runtime.BatchNormEval(&batchnormGeom_12, &v)
+		runtime.BatchNormEval(&batchnorm14x14x256Geom_2, &v)
 	}
 }
 
-// batchnormEval_9 returns the phase of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormEval_9(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x256Eval_2 returns the phase of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm14x14x256Eval_2(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad14x14x256p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 256, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_12, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm14x14x256Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_13: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_13 = runtime.BNGeom{
+// batchnorm14x14x256BackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnorm14x14x256BackwardGeom_2 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
 	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_8 returns the phase of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_8(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x256Backward returns the phase of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm14x14x256Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 256, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_13, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm14x14x256BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_13: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_13 = runtime.BNGeom{
+// batchnorm14x14x256EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnorm14x14x256EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
 	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_8 returns the phase of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_8(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x256EvalBackward returns the phase of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm14x14x256EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 256, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_13, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm14x14x256EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -4951,14 +4951,14 @@ var conv3x3x256Geom_2 = runtime.ConvGeom{
 	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// conv3x3x256ForwardUUpdate returns the update of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, each with its own tensors: it computes the conv's weights, Winograd-transformed.
+// conv3x3x256ForwardUUpdate returns the update of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, on the tensors given: it computes the conv's weights, Winograd-transformed.
 func conv3x3x256ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x256Geom_2, d, w.P[p0])
 	}
 }
 
-// conv3x3x256Forward returns the phase of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, each with its own buffers and derived tensors: it computes conv 3x3x256 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
+// conv3x3x256Forward returns the phase of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, on the buffers and derived tensors given: it computes conv 3x3x256 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv3x3x256Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForwardWinograd(&conv3x3x256Geom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
@@ -4966,14 +4966,14 @@ func conv3x3x256Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// conv3x3x256WeightGrad returns the phase of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
+// conv3x3x256WeightGrad returns the phase of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
 func conv3x3x256WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvWeightGradWinograd(&conv3x3x256Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv3x3x256PrevActGeom: the derivative of layer3.1.relu1, in place on its output's gradient.
+// conv3x3x256PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv3x3x256PrevActGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 256,
 	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}},
@@ -4987,21 +4987,21 @@ var conv3x3x256Back = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv3x3x256TUpdate returns the update of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv3x3x256TUpdate returns the update of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv3x3x256TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.TransposeConv(d, w.P[p0], 256, 256, 3, 3, 32, 32)
 	}
 }
 
-// conv3x3x256TUUpdate returns the update of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, each with its own derived tensors: it computes their Winograd transform.
+// conv3x3x256TUUpdate returns the update of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, on the derived tensors given: it computes their Winograd transform.
 func conv3x3x256TUUpdate(d0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x256Back, d, w.D[d0])
 	}
 }
 
-// conv3x3x256InputGrad returns the phase of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+// conv3x3x256InputGrad returns the phase of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, on the buffers and derived tensors given: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func conv3x3x256InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForwardWinograd(&conv3x3x256Back, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
@@ -5011,16 +5011,16 @@ func conv3x3x256InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// batchnormBackwardGeom_14: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_14 = runtime.BNGeom{
+// batchnorm14x14x256BackwardGeom_3: the gradient of batchnorm through the batch statistics.
+var batchnorm14x14x256BackwardGeom_3 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_9 returns the phase of layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_9(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x256Backward_2 returns the phase of layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm14x14x256Backward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 256, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -5029,20 +5029,20 @@ func batchnormBackward_9(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi 
 				runtime.ClearPadding(&pad14x14x256p1, f, 0, 14)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormBackwardGeom_14, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm14x14x256BackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_14: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_14 = runtime.BNGeom{
+// batchnorm14x14x256EvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
+var batchnorm14x14x256EvalBackwardGeom_3 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_9 returns the phase of layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_9(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm14x14x256EvalBackward_2 returns the phase of layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm14x14x256EvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 256, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -5051,7 +5051,7 @@ func batchnormEvalBackward_9(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo,
 				runtime.ClearPadding(&pad14x14x256p1, f, 0, 14)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_14, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm14x14x256EvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -5083,8 +5083,8 @@ func layer4_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x512Geom_3, c.Scratch, c.F[f51], c.D[layer4_0_conv1T], c.F[f67], true, lo, hi)
 }
 
-// batchnormGeom_13: batchnorm.
-var batchnormGeom_13 = runtime.BNGeom{
+// batchnorm14x14x512Geom: batchnorm.
+var batchnorm14x14x512Geom = runtime.BNGeom{
 	H: 14, W: 14, C: 512,
 	In: runtime.Layout{Row: 7168, Pix: 512}, Out: runtime.Layout{Off: 8704, Row: 8192, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -5096,31 +5096,31 @@ func layer4_0_bn1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[layer4_0_bn1Count][0]++
 	}
 	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.B[layer4_0_bn1Batch])
-	runtime.BatchNormStats(&batchnormGeom_13, c.Scratch, &v, c.Batch.F(f66), lo, hi)
+	runtime.BatchNormStats(&batchnorm14x14x512Geom, c.Scratch, &v, c.Batch.F(f66), lo, hi)
 }
 
 // layer4_0_bn1Forward computes layer4.0.bn1 (batchnorm) + layer4.0.relu1 (relu) with the batch statistics, rows [lo, hi).
 func layer4_0_bn1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad14x14x512p1, c.F[f50], lo, hi)
 	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.B[layer4_0_bn1Batch])
-	runtime.BatchNormApply(&batchnormGeom_13, &v, c.F[f50], c.F[f66], lo, hi)
+	runtime.BatchNormApply(&batchnorm14x14x512Geom, &v, c.F[f50], c.F[f66], lo, hi)
 }
 
 // layer4_0_bn1CoefUpdate computes layer4.0.bn1's inference-mode coefficients (running statistics).
 func layer4_0_bn1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, layer4_0_bn1W, 512, d)
-	runtime.BatchNormEval(&batchnormGeom_13, &v)
+	runtime.BatchNormEval(&batchnorm14x14x512Geom, &v)
 }
 
 // layer4_0_bn1Eval computes layer4.0.bn1 (batchnorm) + layer4.0.relu1 (relu) in inference mode, rows [lo, hi).
 func layer4_0_bn1Eval(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad14x14x512p1, c.F[f50], lo, hi)
 	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.D[layer4_0_bn1Coef])
-	runtime.BatchNormApply(&batchnormGeom_13, &v, c.F[f50], c.F[f66], lo, hi)
+	runtime.BatchNormApply(&batchnorm14x14x512Geom, &v, c.F[f50], c.F[f66], lo, hi)
 }
 
-// batchnormBackwardGeom_15: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_15 = runtime.BNGeom{
+// batchnorm14x14x512BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm14x14x512BackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 512,
 	In: runtime.Layout{Row: 7168, Pix: 512}, Out: runtime.Layout{Off: 8704, Row: 8192, Pix: 512},
 	DIn: runtime.Layout{Row: 7168, Pix: 512}, DOut: runtime.Layout{Row: 7168, Pix: 512},
@@ -5131,11 +5131,11 @@ var batchnormBackwardGeom_15 = runtime.BNGeom{
 func layer4_0_bn1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.B[layer4_0_bn1Batch])
 	v.DGamma, v.DBeta = c.G[layer4_0_bn1W], c.G[layer4_0_bn1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_15, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f66), c.Batch.F(f50), lo, hi)
+	runtime.BatchNormBackward(&batchnorm14x14x512BackwardGeom, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f66), c.Batch.F(f50), lo, hi)
 }
 
-// batchnormEvalBackwardGeom_15: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_15 = runtime.BNGeom{
+// batchnorm14x14x512EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm14x14x512EvalBackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 512,
 	In: runtime.Layout{Row: 7168, Pix: 512}, Out: runtime.Layout{Off: 8704, Row: 8192, Pix: 512},
 	DIn: runtime.Layout{Row: 7168, Pix: 512}, DOut: runtime.Layout{Row: 7168, Pix: 512},
@@ -5146,7 +5146,7 @@ var batchnormEvalBackwardGeom_15 = runtime.BNGeom{
 func layer4_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.D[layer4_0_bn1Coef])
 	v.DGamma, v.DBeta = c.G[layer4_0_bn1W], c.G[layer4_0_bn1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_15, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f66), c.Batch.F(f50), lo, hi)
+	runtime.BatchNormBackward(&batchnorm14x14x512EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f66), c.Batch.F(f50), lo, hi)
 }
 
 // conv3x3x512Geom: conv 3x3x512 s2 p1 nobias.
@@ -5177,50 +5177,50 @@ func layer4_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv3x3x512Geom, c.Scratch, c.F[f68], c.D[layer4_0_conv2T], c.F[f101], false, lo, hi)
 }
 
-// batchnormGeom_14: batchnorm.
-var batchnormGeom_14 = runtime.BNGeom{
+// batchnorm7x7x512Geom: batchnorm.
+var batchnorm7x7x512Geom = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnormStats_10 returns the phase of layer4.0.bn2, layer4.1.bn2 and layer4.2.bn2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_10(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x512Stats returns the phase of layer4.0.bn2, layer4.1.bn2 and layer4.2.bn2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm7x7x512Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 512, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_14, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm7x7x512Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_10 returns the phase of layer4.0.bn2, layer4.1.bn2 and layer4.2.bn2, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnormForward_10(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x512Forward returns the phase of layer4.0.bn2, layer4.1.bn2 and layer4.2.bn2, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnorm7x7x512Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 512, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_14, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm7x7x512Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_10 returns the update of layer4.0.bn2, layer4.1.bn2 and layer4.2.bn2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_10(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm7x7x512CoefUpdate returns the update of layer4.0.bn2, layer4.1.bn2 and layer4.2.bn2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm7x7x512CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 512, d)
-		runtime.BatchNormEval(&batchnormGeom_14, &v)
+		runtime.BatchNormEval(&batchnorm7x7x512Geom, &v)
 	}
 }
 
-// batchnormEval_10 returns the phase of layer4.0.bn2, layer4.1.bn2 and layer4.2.bn2, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormEval_10(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x512Eval returns the phase of layer4.0.bn2, layer4.1.bn2 and layer4.2.bn2, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm7x7x512Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 512, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_14, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm7x7x512Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_16: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_16 = runtime.BNGeom{
+// batchnorm7x7x512BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm7x7x512BackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	DIn: runtime.Layout{Row: 3584, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
@@ -5231,11 +5231,11 @@ var batchnormBackwardGeom_16 = runtime.BNGeom{
 func layer4_0_bn2Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer4_0_bn2W, 512, c.B[layer4_0_bn2Batch])
 	v.DGamma, v.DBeta = c.G[layer4_0_bn2W], c.G[layer4_0_bn2B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_16, c.Scratch, &v, c.Batch.F(f101), c.Batch.F(f102), c.Batch.F(f99), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm7x7x512BackwardGeom, c.Scratch, &v, c.Batch.F(f101), c.Batch.F(f102), c.Batch.F(f99), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_16: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_16 = runtime.BNGeom{
+// batchnorm7x7x512EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm7x7x512EvalBackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	DIn: runtime.Layout{Row: 3584, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
@@ -5246,7 +5246,7 @@ var batchnormEvalBackwardGeom_16 = runtime.BNGeom{
 func layer4_0_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer4_0_bn2W, 512, c.D[layer4_0_bn2Coef])
 	v.DGamma, v.DBeta = c.G[layer4_0_bn2W], c.G[layer4_0_bn2B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_16, c.Scratch, &v, c.Batch.F(f101), c.Batch.F(f102), c.Batch.F(f99), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm7x7x512EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f101), c.Batch.F(f102), c.Batch.F(f99), nil, lo, hi)
 }
 
 // conv1x1x2048Geom: conv 1x1x2048 nobias.
@@ -5257,21 +5257,21 @@ var conv1x1x2048Geom = runtime.ConvGeom{
 	H:       7, W: 7, DInRow: 3584,
 }
 
-// conv1x1x2048Forward returns the phase of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, each with its own buffers and tensors: it computes conv 1x1x2048 nobias: output rows [lo, hi).
+// conv1x1x2048Forward returns the phase of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, on the buffers and tensors given: it computes conv 1x1x2048 nobias: output rows [lo, hi).
 func conv1x1x2048Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x2048Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv1x1x2048WeightGrad returns the phase of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+// conv1x1x2048WeightGrad returns the phase of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
 func conv1x1x2048WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1WeightGrad(&conv1x1x2048Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv1x1x2048PrevActGeom: the derivative of layer4.0.relu2, in place on its output's gradient.
+// conv1x1x2048PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv1x1x2048PrevActGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 512,
 	Out: runtime.Layout{Row: 3584, Pix: 512}, In: []runtime.Layout{{Row: 3584, Pix: 512}},
@@ -5279,14 +5279,14 @@ var conv1x1x2048PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv1x1x2048TUpdate returns the update of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv1x1x2048TUpdate returns the update of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv1x1x2048TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.Conv1x1Transpose(&conv1x1x2048Geom, d, w.P[p0])
 	}
 }
 
-// conv1x1x2048InputGrad returns the phase of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv1x1x2048InputGrad returns the phase of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv1x1x2048InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1InputGrad(&conv1x1x2048Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
@@ -5295,79 +5295,79 @@ func conv1x1x2048InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// batchnormGeom_15: batchnorm.
-var batchnormGeom_15 = runtime.BNGeom{
+// batchnorm7x7x2048Geom: batchnorm.
+var batchnorm7x7x2048Geom = runtime.BNGeom{
 	H: 7, W: 7, C: 2048,
 	In: runtime.Layout{Row: 14336, Pix: 2048}, Out: runtime.Layout{Row: 14336, Pix: 2048},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormStats_11 returns the phase of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_11(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x2048Stats returns the phase of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm7x7x2048Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 2048, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_15, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm7x7x2048Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_11 returns the phase of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnormForward_11(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x2048Forward returns the phase of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnorm7x7x2048Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 2048, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_15, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm7x7x2048Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_11 returns the update of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_11(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm7x7x2048CoefUpdate returns the update of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm7x7x2048CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 2048, d)
-		runtime.BatchNormEval(&batchnormGeom_15, &v)
+		runtime.BatchNormEval(&batchnorm7x7x2048Geom, &v)
 	}
 }
 
-// batchnormEval_11 returns the phase of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnormEval_11(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x2048Eval returns the phase of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnorm7x7x2048Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 2048, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_15, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm7x7x2048Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_17: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_17 = runtime.BNGeom{
+// batchnorm7x7x2048BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm7x7x2048BackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 2048,
 	In: runtime.Layout{Row: 14336, Pix: 2048}, Out: runtime.Layout{Row: 14336, Pix: 2048},
 	DIn: runtime.Layout{Row: 14336, Pix: 2048}, DOut: runtime.Layout{Row: 14336, Pix: 2048},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_10 returns the phase of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_10(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x2048Backward returns the phase of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm7x7x2048Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 2048, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_17, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm7x7x2048BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_17: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_17 = runtime.BNGeom{
+// batchnorm7x7x2048EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm7x7x2048EvalBackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 2048,
 	In: runtime.Layout{Row: 14336, Pix: 2048}, Out: runtime.Layout{Row: 14336, Pix: 2048},
 	DIn: runtime.Layout{Row: 14336, Pix: 2048}, DOut: runtime.Layout{Row: 14336, Pix: 2048},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_10 returns the phase of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_10(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x2048EvalBackward returns the phase of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm7x7x2048EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 2048, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_17, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm7x7x2048EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -5399,33 +5399,33 @@ func layer4_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x2048Geom_2, c.Scratch, c.F[f51], c.D[layer4_0_downsample_0T], c.F[f69], false, lo, hi)
 }
 
-// residualForward_4 returns the phase of layer4.0.add1, layer4.1.add1 and layer4.2.add1, each with its own buffers: it computes residual + relu, rows [lo, hi).
-func residualForward_4(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// residual7x7x2048Forward returns the phase of layer4.0.add1, layer4.1.add1 and layer4.2.add1, on the buffers given: it computes residual + relu, rows [lo, hi).
+func residual7x7x2048Forward(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Add(&conv1x1x2048StoreGeom, c.F[b0], [][]float32{c.F[b1], c.F[b2]}, lo, hi)
 	}
 }
 
-// residualBackGeom_4: the gradient of the residual+the relu.
-var residualBackGeom_4 = runtime.EltGeom{
+// residual7x7x2048BackGeom: the gradient of residual + relu.
+var residual7x7x2048BackGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 2048,
 	DOut: runtime.Layout{Row: 14336, Pix: 2048}, DIn: []runtime.Layout{{Row: 14336, Pix: 2048}, {Row: 14336, Pix: 2048}}, Acc: []bool{false, false},
 }
 
-// residualActGeom_4: the derivative of the relu, in place on its output's gradient.
-var residualActGeom_4 = runtime.EltGeom{
+// residual7x7x2048ActGeom: the derivative of the relu, in place on its output's gradient.
+var residual7x7x2048ActGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 2048,
 	Out: runtime.Layout{Row: 14336, Pix: 2048}, In: []runtime.Layout{{Row: 14336, Pix: 2048}},
 	DOut: runtime.Layout{Row: 14336, Pix: 2048}, DIn: []runtime.Layout{{Row: 14336, Pix: 2048}},
 	Act: runtime.ActReLU,
 }
 
-// residualInputGrad_4 returns the phase of layer4.0.add1, layer4.1.add1 and layer4.2.add1, each with its own buffers: it computes the gradients of residual + relu's inputs, rows [lo, hi).
-func residualInputGrad_4(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+// residual7x7x2048InputGrad returns the phase of layer4.0.add1, layer4.1.add1 and layer4.2.add1, on the buffers given: it computes the gradients of residual + relu's inputs, rows [lo, hi).
+func residual7x7x2048InputGrad(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ActBackward(&residualActGeom_4, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
+		runtime.ActBackward(&residual7x7x2048ActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
 		d := [2][]float32{c.F[b2], c.F[b3]}
-		runtime.AddBackward(&residualBackGeom_4, d[:], c.F[b0], lo, hi)
+		runtime.AddBackward(&residual7x7x2048BackGeom, d[:], c.F[b0], lo, hi)
 	}
 }
 
@@ -5437,109 +5437,109 @@ var conv1x1x512Geom_4 = runtime.ConvGeom{
 	H:       7, W: 7, DInRow: 14336,
 }
 
-// conv1x1x512Forward_2 returns the phase of layer4.1.conv1 and layer4.2.conv1, each with its own buffers and tensors: it computes conv 1x1x512 nobias: output rows [lo, hi).
+// conv1x1x512Forward_2 returns the phase of layer4.1.conv1 and layer4.2.conv1, on the buffers and tensors given: it computes conv 1x1x512 nobias: output rows [lo, hi).
 func conv1x1x512Forward_2(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x512Geom_4, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv1x1x512WeightGrad_2 returns the phase of layer4.1.conv1 and layer4.2.conv1, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+// conv1x1x512WeightGrad_2 returns the phase of layer4.1.conv1 and layer4.2.conv1, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
 func conv1x1x512WeightGrad_2(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1WeightGrad(&conv1x1x512Geom_4, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv1x1x512TUpdate_2 returns the update of layer4.1.conv1 and layer4.2.conv1, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv1x1x512TUpdate_2 returns the update of layer4.1.conv1 and layer4.2.conv1, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv1x1x512TUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.Conv1x1Transpose(&conv1x1x512Geom_4, d, w.P[p0])
 	}
 }
 
-// conv1x1x512InputGrad_2 returns the phase of layer4.1.conv1 and layer4.2.conv1, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv1x1x512InputGrad_2 returns the phase of layer4.1.conv1 and layer4.2.conv1, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv1x1x512InputGrad_2(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1InputGrad(&conv1x1x512Geom_4, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
 	}
 }
 
-// batchnormGeom_16: batchnorm.
-var batchnormGeom_16 = runtime.BNGeom{
+// batchnorm7x7x512Geom_2: batchnorm.
+var batchnorm7x7x512Geom_2 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnormStats_12 returns the phase of layer4.1.bn1 and layer4.2.bn1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_12(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x512Stats_2 returns the phase of layer4.1.bn1 and layer4.2.bn1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm7x7x512Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 512, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_16, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm7x7x512Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_12 returns the phase of layer4.1.bn1 and layer4.2.bn1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnormForward_12(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x512Forward_2 returns the phase of layer4.1.bn1 and layer4.2.bn1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnorm7x7x512Forward_2(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad7x7x512p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 512, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_16, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm7x7x512Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_12 returns the update of layer4.1.bn1 and layer4.2.bn1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_12(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm7x7x512CoefUpdate_2 returns the update of layer4.1.bn1 and layer4.2.bn1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm7x7x512CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 512, d)
-		runtime.BatchNormEval(&batchnormGeom_16, &v)
+		runtime.BatchNormEval(&batchnorm7x7x512Geom_2, &v)
 	}
 }
 
-// batchnormEval_12 returns the phase of layer4.1.bn1 and layer4.2.bn1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormEval_12(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x512Eval_2 returns the phase of layer4.1.bn1 and layer4.2.bn1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm7x7x512Eval_2(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad7x7x512p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 512, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_16, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm7x7x512Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_18: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_18 = runtime.BNGeom{
+// batchnorm7x7x512BackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnorm7x7x512BackwardGeom_2 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
 	DIn: runtime.Layout{Row: 3584, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_11 returns the phase of layer4.1.bn1 and layer4.2.bn1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_11(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x512Backward returns the phase of layer4.1.bn1 and layer4.2.bn1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm7x7x512Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 512, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_18, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm7x7x512BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_18: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_18 = runtime.BNGeom{
+// batchnorm7x7x512EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnorm7x7x512EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
 	DIn: runtime.Layout{Row: 3584, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_11 returns the phase of layer4.1.bn1 and layer4.2.bn1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_11(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x512EvalBackward returns the phase of layer4.1.bn1 and layer4.2.bn1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm7x7x512EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 512, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_18, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm7x7x512EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -5551,21 +5551,21 @@ var conv3x3x512Geom_2 = runtime.ConvGeom{
 	H: 7, W: 7, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// conv3x3x512Forward returns the phase of layer4.1.conv2 and layer4.2.conv2, each with its own buffers and tensors: it computes conv 3x3x512 p1 nobias: output rows [lo, hi).
+// conv3x3x512Forward returns the phase of layer4.1.conv2 and layer4.2.conv2, on the buffers and tensors given: it computes conv 3x3x512 p1 nobias: output rows [lo, hi).
 func conv3x3x512Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(&conv3x3x512Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv3x3x512WeightGrad returns the phase of layer4.1.conv2 and layer4.2.conv2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+// conv3x3x512WeightGrad returns the phase of layer4.1.conv2 and layer4.2.conv2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
 func conv3x3x512WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvWeightGrad(&conv3x3x512Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv3x3x512PrevActGeom: the derivative of layer4.1.relu1, in place on its output's gradient.
+// conv3x3x512PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv3x3x512PrevActGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 512,
 	Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, In: []runtime.Layout{{Off: 5120, Row: 4608, Pix: 512}},
@@ -5579,14 +5579,14 @@ var conv3x3x512Back = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv3x3x512TUpdate returns the update of layer4.1.conv2 and layer4.2.conv2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv3x3x512TUpdate returns the update of layer4.1.conv2 and layer4.2.conv2, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv3x3x512TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.TransposeConv(d, w.P[p0], 512, 512, 3, 3, 32, 32)
 	}
 }
 
-// conv3x3x512InputGrad returns the phase of layer4.1.conv2 and layer4.2.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv3x3x512InputGrad returns the phase of layer4.1.conv2 and layer4.2.conv2, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv3x3x512InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(&conv3x3x512Back, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
@@ -5595,16 +5595,16 @@ func conv3x3x512InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// batchnormBackwardGeom_19: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_19 = runtime.BNGeom{
+// batchnorm7x7x512BackwardGeom_3: the gradient of batchnorm through the batch statistics.
+var batchnorm7x7x512BackwardGeom_3 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	DIn: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_12 returns the phase of layer4.1.bn2 and layer4.2.bn2, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_12(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x512Backward_2 returns the phase of layer4.1.bn2 and layer4.2.bn2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm7x7x512Backward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 512, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -5613,20 +5613,20 @@ func batchnormBackward_12(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi
 				runtime.ClearPadding(&pad7x7x512p1, f, 0, 7)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormBackwardGeom_19, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm7x7x512BackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_19: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_19 = runtime.BNGeom{
+// batchnorm7x7x512EvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
+var batchnorm7x7x512EvalBackwardGeom_3 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	DIn: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_12 returns the phase of layer4.1.bn2 and layer4.2.bn2, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_12(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm7x7x512EvalBackward_2 returns the phase of layer4.1.bn2 and layer4.2.bn2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm7x7x512EvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 512, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -5635,12 +5635,12 @@ func batchnormEvalBackward_12(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo
 				runtime.ClearPadding(&pad7x7x512p1, f, 0, 7)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_19, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm7x7x512EvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// poolavgBackGeom: pool avg global.
-var poolavgBackGeom = runtime.GlobalPoolGeom{
+// poolavg1x1x2048BackGeom: pool avg global.
+var poolavg1x1x2048BackGeom = runtime.GlobalPoolGeom{
 	H: 7, W: 7, C: 2048,
 	In:  runtime.Layout{Row: 14336, Pix: 2048},
 	DIn: runtime.Layout{Row: 14336, Pix: 2048},
@@ -5648,7 +5648,7 @@ var poolavgBackGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1InputGrad computes the gradient of globalavgpool1's input, channels [lo, hi).
 func globalavgpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolBackward(&poolavgBackGeom, c.F[f74], c.F[f1], lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolavg1x1x2048BackGeom, c.F[f74], c.F[f1], lo, hi)
 }
 
 // fcWeightGrad adds to the weight and bias gradients of fc, outputs [lo, hi).

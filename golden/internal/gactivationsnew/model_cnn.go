@@ -354,7 +354,7 @@ var conv3x3x4InferGeom_2 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// conv3x3x4StoreGeom: the activation fused into its store of the conv+the hardswish.
+// conv3x3x4StoreGeom: the activation fused into its store of conv 3x3x4 p1 + hardswish.
 var conv3x3x4StoreGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
@@ -368,7 +368,7 @@ func conv2Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ActForward(&conv3x3x4StoreGeom, c.F[f17], c.F[f17], lo, hi)
 }
 
-// conv3x3x4StoreGeom_2: the activation fused into its store of the conv+the silu.
+// conv3x3x4StoreGeom_2: the activation fused into its store of conv 3x3x4 p1 + silu.
 var conv3x3x4StoreGeom_2 = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
@@ -388,7 +388,7 @@ var conv3x3x4InferGeom_3 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// conv3x3x4StoreGeom_3: the activation fused into its store of the conv+the gelu.
+// conv3x3x4StoreGeom_3: the activation fused into its store of conv 3x3x4 p1 + gelu.
 var conv3x3x4StoreGeom_3 = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
@@ -401,14 +401,14 @@ func conv4Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ActForward(&conv3x3x4StoreGeom_3, c.F[f17], c.F[f17], lo, hi)
 }
 
-// fc8InferStoreGeom: the activation fused into its store of the fc+the relu6.
+// fc8InferStoreGeom: the activation fused into its store of fc 8 + relu6.
 var fc8InferStoreGeom = runtime.EltGeom{
 	H: 8, W: 1, C: 1,
 	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}},
 	Act: runtime.ActReLU6,
 }
 
-// fc8Infer returns the phase of fc1, each with its own buffers: it computes fc 8 + relu6, outputs [lo, hi).
+// fc8Infer returns the phase of fc1, on the buffers given: it computes fc 8 + relu6, outputs [lo, hi).
 func fc8Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[b0], c.F[b1], c.P[fc1W], c.P[fc1B], 144, lo, hi)
@@ -416,7 +416,7 @@ func fc8Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// fc8InferStoreGeom_2: the activation fused into its store of the fc+the hardswish.
+// fc8InferStoreGeom_2: the activation fused into its store of fc 8 + hardswish.
 var fc8InferStoreGeom_2 = runtime.EltGeom{
 	H: 8, W: 1, C: 1,
 	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}},
@@ -429,7 +429,7 @@ func fc2Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ActForward(&fc8InferStoreGeom_2, c.F[f17], c.F[f17], lo, hi)
 }
 
-// fc6InferStoreGeom: the activation fused into its store of the fc+the silu.
+// fc6InferStoreGeom: the activation fused into its store of fc 6 + silu.
 var fc6InferStoreGeom = runtime.EltGeom{
 	H: 6, W: 1, C: 1,
 	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}},
@@ -442,7 +442,7 @@ func fc3Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ActForward(&fc6InferStoreGeom, c.F[f18], c.F[f18], lo, hi)
 }
 
-// fc4InferStoreGeom: the activation fused into its store of the fc+the gelu.
+// fc4InferStoreGeom: the activation fused into its store of fc 4 + gelu.
 var fc4InferStoreGeom = runtime.EltGeom{
 	H: 4, W: 1, C: 1,
 	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}},
@@ -511,7 +511,7 @@ func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv3x3x4Geom_2, c.Scratch, c.G[conv2W], c.G[conv2B], c.F[f2], c.F[f4], lo, hi)
 }
 
-// conv3x3x4PrevActGeom: the derivative of relu61, in place on its output's gradient.
+// conv3x3x4PrevActGeom: the derivative of the relu6, in place on its output's gradient.
 var conv3x3x4PrevActGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
@@ -519,7 +519,7 @@ var conv3x3x4PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
-// conv3x3x4TUpdate returns the update of conv2, conv3 and conv4, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv3x3x4TUpdate returns the update of conv2, conv3 and conv4, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv3x3x4TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.TransposeConv(d, w.P[p0], 4, 4, 3, 3, 16, 16)
@@ -534,8 +534,8 @@ func conv2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv3x3x4PrevActGeom, c.F[f6], c.F[f6], nil, c.F[f2], lo, hi)
 }
 
-// hardswishForwardGeom: hardswish.
-var hardswishForwardGeom = runtime.EltGeom{
+// hardswish6x6x4ForwardGeom: hardswish.
+var hardswish6x6x4ForwardGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
 	Act: runtime.ActHardswish,
@@ -544,11 +544,11 @@ var hardswishForwardGeom = runtime.EltGeom{
 // hardswish1Forward computes hardswish1 (hardswish), rows [lo, hi).
 func hardswish1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad6x6x4p1, c.F[f4], lo, hi)
-	runtime.ActForward(&hardswishForwardGeom, c.F[f4], c.F[f3], lo, hi)
+	runtime.ActForward(&hardswish6x6x4ForwardGeom, c.F[f4], c.F[f3], lo, hi)
 }
 
-// hardswishBackGeom: the gradient of hardswish.
-var hardswishBackGeom = runtime.EltGeom{
+// hardswish6x6x4BackGeom: the gradient of hardswish.
+var hardswish6x6x4BackGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}}, Acc: []bool{false},
@@ -558,7 +558,7 @@ var hardswishBackGeom = runtime.EltGeom{
 // hardswish1InputGrad computes the gradient of hardswish1 (hardswish)'s input, rows [lo, hi).
 func hardswish1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad6x6x4p1, c.F[f4], lo, hi)
-	runtime.ActBackward(&hardswishBackGeom, c.F[f4], c.F[f5], c.F[f3], nil, lo, hi)
+	runtime.ActBackward(&hardswish6x6x4BackGeom, c.F[f4], c.F[f5], c.F[f3], nil, lo, hi)
 }
 
 // conv3x3x4Geom_3: conv 3x3x4 p1.
@@ -569,29 +569,29 @@ var conv3x3x4Geom_3 = runtime.ConvGeom{
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
-// conv3x3x4Forward returns the phase of conv3 and conv4, each with its own buffers and tensors: it computes conv 3x3x4 p1: output rows [lo, hi).
+// conv3x3x4Forward returns the phase of conv3 and conv4, on the buffers and tensors given: it computes conv 3x3x4 p1: output rows [lo, hi).
 func conv3x3x4Forward(b0, b1, p0, p1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(&conv3x3x4Geom_3, c.Scratch, c.F[b0], c.F[b1], c.P[p0], c.P[p1], lo, hi)
 	}
 }
 
-// conv3x3x4WeightGrad returns the phase of conv3 and conv4, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+// conv3x3x4WeightGrad returns the phase of conv3 and conv4, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
 func conv3x3x4WeightGrad(p0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvWeightGrad(&conv3x3x4Geom_3, c.Scratch, c.G[p0], c.G[p1], c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv3x3x4InputGrad returns the phase of conv3 and conv4, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv3x3x4InputGrad returns the phase of conv3 and conv4, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv3x3x4InputGrad(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(&conv3x3x4InferGeom_3, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
 	}
 }
 
-// siluForwardGeom: silu.
-var siluForwardGeom = runtime.EltGeom{
+// silu6x6x4ForwardGeom: silu.
+var silu6x6x4ForwardGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
 	Act: runtime.ActSiLU,
@@ -600,11 +600,11 @@ var siluForwardGeom = runtime.EltGeom{
 // silu1Forward computes silu1 (silu), rows [lo, hi).
 func silu1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad6x6x4p1, c.F[f6], lo, hi)
-	runtime.ActForward(&siluForwardGeom, c.F[f6], c.F[f5], lo, hi)
+	runtime.ActForward(&silu6x6x4ForwardGeom, c.F[f6], c.F[f5], lo, hi)
 }
 
-// siluBackGeom: the gradient of silu.
-var siluBackGeom = runtime.EltGeom{
+// silu6x6x4BackGeom: the gradient of silu.
+var silu6x6x4BackGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}}, Acc: []bool{false},
@@ -614,7 +614,7 @@ var siluBackGeom = runtime.EltGeom{
 // silu1InputGrad computes the gradient of silu1 (silu)'s input, rows [lo, hi).
 func silu1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad6x6x4p1, c.F[f6], lo, hi)
-	runtime.ActBackward(&siluBackGeom, c.F[f6], c.F[f7], c.F[f5], nil, lo, hi)
+	runtime.ActBackward(&silu6x6x4BackGeom, c.F[f6], c.F[f7], c.F[f5], nil, lo, hi)
 }
 
 // gelu1Forward computes gelu1 (gelu), rows [lo, hi).
@@ -622,8 +622,8 @@ func gelu1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ActForward(&conv3x3x4StoreGeom_3, c.F[f8], c.F[f7], lo, hi)
 }
 
-// geluBackGeom: the gradient of gelu.
-var geluBackGeom = runtime.EltGeom{
+// gelu6x6x4BackGeom: the gradient of gelu.
+var gelu6x6x4BackGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}}, Acc: []bool{false},
@@ -633,10 +633,10 @@ var geluBackGeom = runtime.EltGeom{
 // gelu1InputGrad computes the gradient of gelu1 (gelu)'s input, rows [lo, hi).
 func gelu1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad6x6x4p1, c.F[f8], lo, hi)
-	runtime.ActBackward(&geluBackGeom, c.F[f8], c.F[f11], c.F[f7], nil, lo, hi)
+	runtime.ActBackward(&gelu6x6x4BackGeom, c.F[f8], c.F[f11], c.F[f7], nil, lo, hi)
 }
 
-// fc8ActGradGeom: the derivative of the relu6, in place on the fc+the relu6's output gradient.
+// fc8ActGradGeom: the derivative of the relu6, in place on fc 8 + relu6's output gradient.
 var fc8ActGradGeom = runtime.EltGeom{
 	H: 8, W: 1, C: 1,
 	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}},
@@ -659,7 +659,7 @@ func fc1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.FCInputGrad(c.F[f11][0+lo:], c.P[fc1W], c.F[f10][0:8], 144, lo, hi)
 }
 
-// fc8Forward returns the phase of fc2 and fc3, each with its own buffers and tensors: it computes fc 8, outputs [lo, hi).
+// fc8Forward returns the phase of fc2 and fc3, on the buffers and tensors given: it computes fc 8, outputs [lo, hi).
 func fc8Forward(b0, b1, p0, p1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[b0], c.F[b1], c.P[p0], c.P[p1], 8, lo, hi)
@@ -676,8 +676,8 @@ func fc2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.FCInputGrad(c.F[f10][0+lo:], c.P[fc2W], c.F[f11][0:8], 8, lo, hi)
 }
 
-// hardswishForwardGeom_2: hardswish.
-var hardswishForwardGeom_2 = runtime.EltGeom{
+// hardswish8ForwardGeom: hardswish.
+var hardswish8ForwardGeom = runtime.EltGeom{
 	H: 1, W: 1, C: 8,
 	Out: runtime.Layout{Row: 8, Pix: 8}, In: []runtime.Layout{{Row: 8, Pix: 8}},
 	Act: runtime.ActHardswish,
@@ -685,11 +685,11 @@ var hardswishForwardGeom_2 = runtime.EltGeom{
 
 // hardswish2Forward computes hardswish2 (hardswish), rows [lo, hi).
 func hardswish2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ActForward(&hardswishForwardGeom_2, c.F[f11], c.F[f10], lo, hi)
+	runtime.ActForward(&hardswish8ForwardGeom, c.F[f11], c.F[f10], lo, hi)
 }
 
-// hardswishBackGeom_2: the gradient of hardswish.
-var hardswishBackGeom_2 = runtime.EltGeom{
+// hardswish8BackGeom: the gradient of hardswish.
+var hardswish8BackGeom = runtime.EltGeom{
 	H: 1, W: 1, C: 8,
 	Out: runtime.Layout{Row: 8, Pix: 8}, In: []runtime.Layout{{Row: 8, Pix: 8}},
 	DOut: runtime.Layout{Row: 8, Pix: 8}, DIn: []runtime.Layout{{Row: 8, Pix: 8}}, Acc: []bool{false},
@@ -698,7 +698,7 @@ var hardswishBackGeom_2 = runtime.EltGeom{
 
 // hardswish2InputGrad computes the gradient of hardswish2 (hardswish)'s input, rows [lo, hi).
 func hardswish2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&hardswishBackGeom_2, c.F[f11], c.F[f12], c.F[f10], nil, lo, hi)
+	runtime.ActBackward(&hardswish8BackGeom, c.F[f11], c.F[f12], c.F[f10], nil, lo, hi)
 }
 
 // fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).
@@ -711,8 +711,8 @@ func fc3InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.FCInputGrad(c.F[f12][0+lo:], c.P[fc3W], c.F[f13][0:6], 8, lo, hi)
 }
 
-// siluForwardGeom_2: silu.
-var siluForwardGeom_2 = runtime.EltGeom{
+// silu6ForwardGeom: silu.
+var silu6ForwardGeom = runtime.EltGeom{
 	H: 1, W: 1, C: 6,
 	Out: runtime.Layout{Row: 6, Pix: 6}, In: []runtime.Layout{{Row: 6, Pix: 6}},
 	Act: runtime.ActSiLU,
@@ -720,11 +720,11 @@ var siluForwardGeom_2 = runtime.EltGeom{
 
 // silu2Forward computes silu2 (silu), rows [lo, hi).
 func silu2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ActForward(&siluForwardGeom_2, c.F[f13], c.F[f12], lo, hi)
+	runtime.ActForward(&silu6ForwardGeom, c.F[f13], c.F[f12], lo, hi)
 }
 
-// siluBackGeom_2: the gradient of silu.
-var siluBackGeom_2 = runtime.EltGeom{
+// silu6BackGeom: the gradient of silu.
+var silu6BackGeom = runtime.EltGeom{
 	H: 1, W: 1, C: 6,
 	Out: runtime.Layout{Row: 6, Pix: 6}, In: []runtime.Layout{{Row: 6, Pix: 6}},
 	DOut: runtime.Layout{Row: 6, Pix: 6}, DIn: []runtime.Layout{{Row: 6, Pix: 6}}, Acc: []bool{false},
@@ -733,7 +733,7 @@ var siluBackGeom_2 = runtime.EltGeom{
 
 // silu2InputGrad computes the gradient of silu2 (silu)'s input, rows [lo, hi).
 func silu2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&siluBackGeom_2, c.F[f13], c.F[f14], c.F[f12], nil, lo, hi)
+	runtime.ActBackward(&silu6BackGeom, c.F[f13], c.F[f14], c.F[f12], nil, lo, hi)
 }
 
 // fc4Forward computes fc4 (fc 4), outputs [lo, hi).
@@ -751,8 +751,8 @@ func fc4InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.FCInputGrad(c.F[f14][0+lo:], c.P[fc4W], c.F[f1][0:4], 6, lo, hi)
 }
 
-// geluForwardGeom: gelu.
-var geluForwardGeom = runtime.EltGeom{
+// gelu4ForwardGeom: gelu.
+var gelu4ForwardGeom = runtime.EltGeom{
 	H: 1, W: 1, C: 4,
 	Out: runtime.Layout{Row: 4, Pix: 4}, In: []runtime.Layout{{Row: 4, Pix: 4}},
 	Act: runtime.ActGELU,
@@ -760,11 +760,11 @@ var geluForwardGeom = runtime.EltGeom{
 
 // gelu2Forward computes gelu2 (gelu), rows [lo, hi).
 func gelu2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ActForward(&geluForwardGeom, c.F[f1], c.F[f14], lo, hi)
+	runtime.ActForward(&gelu4ForwardGeom, c.F[f1], c.F[f14], lo, hi)
 }
 
-// geluBackGeom_2: the gradient of gelu.
-var geluBackGeom_2 = runtime.EltGeom{
+// gelu4BackGeom: the gradient of gelu.
+var gelu4BackGeom = runtime.EltGeom{
 	H: 1, W: 1, C: 4,
 	Out: runtime.Layout{Row: 4, Pix: 4}, In: []runtime.Layout{{Row: 4, Pix: 4}},
 	DOut: runtime.Layout{Row: 4, Pix: 4}, DIn: []runtime.Layout{{Row: 4, Pix: 4}}, Acc: []bool{false},
@@ -773,5 +773,5 @@ var geluBackGeom_2 = runtime.EltGeom{
 
 // gelu2InputGrad computes the gradient of gelu2 (gelu)'s input, rows [lo, hi).
 func gelu2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&geluBackGeom_2, c.F[f1], c.F[f16], c.F[f14], nil, lo, hi)
+	runtime.ActBackward(&gelu4BackGeom, c.F[f1], c.F[f16], c.F[f14], nil, lo, hi)
 }

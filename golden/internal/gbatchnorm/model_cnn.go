@@ -268,13 +268,13 @@ var program = engine.Program{
 			{N: 6, Run: fc6Infer(f1, f15), Mode: engine.Inference},
 		}},
 		{Name: "bn3+tanh1 (inference)", Forward: []engine.Phase{
-			{N: 1, Run: batchnormmomentumInfer(f15, f1), Mode: engine.Inference},
+			{N: 1, Run: batchnormmomentum6Infer(f15, f1), Mode: engine.Inference},
 		}},
 		{Name: "fc2 (inference)", Forward: []engine.Phase{
 			{N: 6, Run: fc6Infer_2(f1, f15, fc2W, fc2B), Mode: engine.Inference},
 		}},
 		{Name: "bn4+relu2 (inference)", Forward: []engine.Phase{
-			{N: 1, Run: batchnormInfer(f16, f1), Mode: engine.Inference},
+			{N: 1, Run: batchnorm6Infer(f16, f1), Mode: engine.Inference},
 		}},
 		{Name: "fc3+add1 (inference)", Forward: []engine.Phase{
 			{N: 6, Run: fc6Infer_3(f1, f16, f15), Mode: engine.Inference},
@@ -283,7 +283,7 @@ var program = engine.Program{
 			{N: 3, Run: fc6Infer_2(f16, f1, fc4W, fc4B), Mode: engine.Inference},
 		}},
 		{Name: "bn5 (inference)", Forward: []engine.Phase{
-			{N: 1, Run: batchnormepsInfer(f16), Mode: engine.Inference},
+			{N: 1, Run: batchnormeps3Infer(f16), Mode: engine.Inference},
 		}},
 		{Name: "conv1 (training)", Forward: []engine.Phase{
 			{N: 6, Run: conv1Forward, Mode: engine.Training},
@@ -365,12 +365,12 @@ var program = engine.Program{
 			{N: 3, Run: conv2Forward, Mode: engine.Inference},
 			{N: 3, Run: bn2Eval, Mode: engine.Inference},
 			{N: 6, Run: fc6Infer(f6, f3), Mode: engine.Inference},
-			{N: 1, Run: batchnormmomentumInfer(f7, f6), Mode: engine.Inference},
+			{N: 1, Run: batchnormmomentum6Infer(f7, f6), Mode: engine.Inference},
 			{N: 6, Run: fc6Infer_2(f8, f7, fc2W, fc2B), Mode: engine.Inference},
-			{N: 1, Run: batchnormInfer(f9, f8), Mode: engine.Inference},
+			{N: 1, Run: batchnorm6Infer(f9, f8), Mode: engine.Inference},
 			{N: 6, Run: fc6Infer_3(f10, f9, f7), Mode: engine.Inference},
 			{N: 3, Run: fc6Infer_2(f11, f10, fc4W, fc4B), Mode: engine.Inference},
-			{N: 1, Run: batchnormepsInfer(f11), Mode: engine.Inference},
+			{N: 1, Run: batchnormeps3Infer(f11), Mode: engine.Inference},
 		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 20},
@@ -432,15 +432,15 @@ func conv2Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv3x3x5InferGeom, c.Scratch, c.F[f15], c.F[f1], c.D[conv2Fold], c.D[conv2Fold][576:], lo, hi)
 }
 
-// fc6Infer returns the phase of fc1, each with its own buffers: it computes fc 6, outputs [lo, hi).
+// fc6Infer returns the phase of fc1, on the buffers given: it computes fc 6, outputs [lo, hi).
 func fc6Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[b0], c.F[b1], c.P[fc1W], c.P[fc1B], 45, lo, hi)
 	}
 }
 
-// batchnormmomentumInferGeom: batchnorm momentum 0.3, in inference.
-var batchnormmomentumInferGeom = runtime.BNGeom{
+// batchnormmomentum6InferGeom: batchnorm momentum 0.3, in inference.
+var batchnormmomentum6InferGeom = runtime.BNGeom{
 	H: 1, W: 1, C: 6,
 	In: runtime.Layout{Row: 6, Pix: 6}, Out: runtime.Layout{Row: 6, Pix: 6},
 	Eps: 1e-05, Momentum: 0.3,
@@ -449,34 +449,34 @@ var batchnormmomentumInferGeom = runtime.BNGeom{
 // bn3CoefUpdate computes bn3's inference-mode coefficients (running statistics).
 func bn3CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn3W, 6, d)
-	runtime.BatchNormEval(&batchnormmomentumInferGeom, &v)
+	runtime.BatchNormEval(&batchnormmomentum6InferGeom, &v)
 }
 
-// batchnormmomentumInferStoreGeom: the activation fused into its store of the batchnorm+the tanh.
-var batchnormmomentumInferStoreGeom = runtime.EltGeom{
+// batchnormmomentum6InferStoreGeom: the activation fused into its store of batchnorm momentum 0.3 + tanh.
+var batchnormmomentum6InferStoreGeom = runtime.EltGeom{
 	H: 1, W: 1, C: 6,
 	Out: runtime.Layout{Row: 6, Pix: 6}, In: []runtime.Layout{{Row: 6, Pix: 6}},
 	Act: runtime.ActTanh,
 }
 
-// batchnormmomentumInfer returns the phase of bn3, each with its own buffers: it computes batchnorm momentum 0.3 + tanh in inference mode, rows [lo, hi).
-func batchnormmomentumInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnormmomentum6Infer returns the phase of bn3, on the buffers given: it computes batchnorm momentum 0.3 + tanh in inference mode, rows [lo, hi).
+func batchnormmomentum6Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, bn3W, 6, c.D[bn3Coef])
-		runtime.BatchNormApply(&batchnormmomentumInferGeom, &v, c.F[b0], c.F[b1], lo, hi)
-		runtime.ActForward(&batchnormmomentumInferStoreGeom, c.F[b0], c.F[b0], lo, hi)
+		runtime.BatchNormApply(&batchnormmomentum6InferGeom, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.ActForward(&batchnormmomentum6InferStoreGeom, c.F[b0], c.F[b0], lo, hi)
 	}
 }
 
-// fc6Infer_2 returns the phase of fc2, fc4, fc2 and fc4, each with its own buffers and tensors: it computes fc 6, outputs [lo, hi).
+// fc6Infer_2 returns the phase of fc2, fc4, fc2 and fc4, on the buffers and tensors given: it computes fc 6, outputs [lo, hi).
 func fc6Infer_2(b0, b1, p0, p1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[b0], c.F[b1], c.P[p0], c.P[p1], 6, lo, hi)
 	}
 }
 
-// batchnormInferGeom: batchnorm, in inference.
-var batchnormInferGeom = runtime.BNGeom{
+// batchnorm6InferGeom: batchnorm, in inference.
+var batchnorm6InferGeom = runtime.BNGeom{
 	H: 1, W: 1, C: 6,
 	In: runtime.Layout{Row: 6, Pix: 6}, Out: runtime.Layout{Row: 6, Pix: 6},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -485,24 +485,24 @@ var batchnormInferGeom = runtime.BNGeom{
 // bn4CoefUpdate computes bn4's inference-mode coefficients (running statistics).
 func bn4CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn4W, 6, d)
-	runtime.BatchNormEval(&batchnormInferGeom, &v)
+	runtime.BatchNormEval(&batchnorm6InferGeom, &v)
 }
 
-// batchnormInfer returns the phase of bn4, each with its own buffers: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm6Infer returns the phase of bn4, on the buffers given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm6Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, bn4W, 6, c.D[bn4Coef])
-		runtime.BatchNormApply(&batchnormInferGeom, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm6InferGeom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// fc6InferStoreGeom: the residual add fused into its store of the fc+the residual.
+// fc6InferStoreGeom: the residual add fused into its store of fc 6 + residual.
 var fc6InferStoreGeom = runtime.EltGeom{
 	H: 6, W: 1, C: 1,
 	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}, {Row: 1, Pix: 1}},
 }
 
-// fc6Infer_3 returns the phase of fc3, each with its own buffers: it computes fc 6 + residual, outputs [lo, hi).
+// fc6Infer_3 returns the phase of fc3, on the buffers given: it computes fc 6 + residual, outputs [lo, hi).
 func fc6Infer_3(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[b0], c.F[b1], c.P[fc3W], c.P[fc3B], 6, lo, hi)
@@ -510,8 +510,8 @@ func fc6Infer_3(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// batchnormepsInferGeom: batchnorm eps 0.1, in inference.
-var batchnormepsInferGeom = runtime.BNGeom{
+// batchnormeps3InferGeom: batchnorm eps 0.1, in inference.
+var batchnormeps3InferGeom = runtime.BNGeom{
 	H: 1, W: 1, C: 3,
 	In: runtime.Layout{Row: 3, Pix: 3}, Out: runtime.Layout{Row: 3, Pix: 3},
 	Eps: 0.1, Momentum: 0.1,
@@ -520,14 +520,14 @@ var batchnormepsInferGeom = runtime.BNGeom{
 // bn5CoefUpdate computes bn5's inference-mode coefficients (running statistics).
 func bn5CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn5W, 3, d)
-	runtime.BatchNormEval(&batchnormepsInferGeom, &v)
+	runtime.BatchNormEval(&batchnormeps3InferGeom, &v)
 }
 
-// batchnormepsInfer returns the phase of bn5, each with its own buffers: it computes batchnorm eps 0.1 in inference mode, rows [lo, hi).
-func batchnormepsInfer(b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnormeps3Infer returns the phase of bn5, on the buffers given: it computes batchnorm eps 0.1 in inference mode, rows [lo, hi).
+func batchnormeps3Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, bn5W, 3, c.D[bn5Coef])
-		runtime.BatchNormApply(&batchnormepsInferGeom, &v, c.F[f1], c.F[b0], lo, hi)
+		runtime.BatchNormApply(&batchnormeps3InferGeom, &v, c.F[f1], c.F[b0], lo, hi)
 	}
 }
 
@@ -568,8 +568,8 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv3x3x4Back, c.Scratch, c.F[f13], c.F[f3], c.D[conv1T], nil, lo, hi)
 }
 
-// batchnormGeom: batchnorm.
-var batchnormGeom = runtime.BNGeom{
+// batchnorm6x6x4Geom: batchnorm.
+var batchnorm6x6x4Geom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -581,31 +581,31 @@ func bn1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn1Count][0]++
 	}
 	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
-	runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(f4), lo, hi)
+	runtime.BatchNormStats(&batchnorm6x6x4Geom, c.Scratch, &v, c.Batch.F(f4), lo, hi)
 }
 
 // bn1Forward computes bn1 (batchnorm) + relu1 (relu) with the batch statistics, rows [lo, hi).
 func bn1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad6x6x4p1, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
-	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f2], c.F[f4], lo, hi)
+	runtime.BatchNormApply(&batchnorm6x6x4Geom, &v, c.F[f2], c.F[f4], lo, hi)
 }
 
 // bn1CoefUpdate computes bn1's inference-mode coefficients (running statistics).
 func bn1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn1W, 4, d)
-	runtime.BatchNormEval(&batchnormGeom, &v)
+	runtime.BatchNormEval(&batchnorm6x6x4Geom, &v)
 }
 
 // bn1Eval computes bn1 (batchnorm) + relu1 (relu) in inference mode, rows [lo, hi).
 func bn1Eval(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad6x6x4p1, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
-	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f2], c.F[f4], lo, hi)
+	runtime.BatchNormApply(&batchnorm6x6x4Geom, &v, c.F[f2], c.F[f4], lo, hi)
 }
 
-// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom = runtime.BNGeom{
+// batchnorm6x6x4BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm6x6x4BackwardGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
@@ -621,11 +621,11 @@ func bn1Backward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f5), c.Batch.F(f4), c.Batch.F(f2), lo, hi)
+	runtime.BatchNormBackward(&batchnorm6x6x4BackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f5), c.Batch.F(f4), c.Batch.F(f2), lo, hi)
 }
 
-// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom = runtime.BNGeom{
+// batchnorm6x6x4EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm6x6x4EvalBackwardGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
@@ -641,7 +641,7 @@ func bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f5), c.Batch.F(f4), c.Batch.F(f2), lo, hi)
+	runtime.BatchNormBackward(&batchnorm6x6x4EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f5), c.Batch.F(f4), c.Batch.F(f2), lo, hi)
 }
 
 // conv3x3x5Geom: conv 3x3x5 s2 p1.
@@ -672,8 +672,8 @@ func conv2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv3x3x5Geom, c.Scratch, c.F[f5], c.D[conv2T], c.F[f3], false, lo, hi)
 }
 
-// batchnormepsGeom: batchnorm eps 1e-3 momentum 0.01.
-var batchnormepsGeom = runtime.BNGeom{
+// batchnormeps3x3x5Geom: batchnorm eps 1e-3 momentum 0.01.
+var batchnormeps3x3x5Geom = runtime.BNGeom{
 	H: 3, W: 3, C: 5,
 	In: runtime.Layout{Row: 15, Pix: 5}, Out: runtime.Layout{Row: 15, Pix: 5},
 	Eps: 0.001, Momentum: 0.01,
@@ -685,29 +685,29 @@ func bn2Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn2Count][0]++
 	}
 	v := bnVecs(c.Weights, bn2W, 5, c.B[bn2Batch])
-	runtime.BatchNormStats(&batchnormepsGeom, c.Scratch, &v, c.Batch.F(f5), lo, hi)
+	runtime.BatchNormStats(&batchnormeps3x3x5Geom, c.Scratch, &v, c.Batch.F(f5), lo, hi)
 }
 
 // bn2Forward computes bn2 (batchnorm eps 1e-3 momentum 0.01) with the batch statistics, rows [lo, hi).
 func bn2Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn2W, 5, c.B[bn2Batch])
-	runtime.BatchNormApply(&batchnormepsGeom, &v, c.F[f3], c.F[f5], lo, hi)
+	runtime.BatchNormApply(&batchnormeps3x3x5Geom, &v, c.F[f3], c.F[f5], lo, hi)
 }
 
 // bn2CoefUpdate computes bn2's inference-mode coefficients (running statistics).
 func bn2CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn2W, 5, d)
-	runtime.BatchNormEval(&batchnormepsGeom, &v)
+	runtime.BatchNormEval(&batchnormeps3x3x5Geom, &v)
 }
 
 // bn2Eval computes bn2 (batchnorm eps 1e-3 momentum 0.01) in inference mode, rows [lo, hi).
 func bn2Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn2W, 5, c.D[bn2Coef])
-	runtime.BatchNormApply(&batchnormepsGeom, &v, c.F[f3], c.F[f5], lo, hi)
+	runtime.BatchNormApply(&batchnormeps3x3x5Geom, &v, c.F[f3], c.F[f5], lo, hi)
 }
 
-// batchnormepsBackwardGeom: the gradient of batchnorm eps 1e-3 momentum 0.01 through the batch statistics.
-var batchnormepsBackwardGeom = runtime.BNGeom{
+// batchnormeps3x3x5BackwardGeom: the gradient of batchnorm eps 1e-3 momentum 0.01 through the batch statistics.
+var batchnormeps3x3x5BackwardGeom = runtime.BNGeom{
 	H: 3, W: 3, C: 5,
 	In: runtime.Layout{Row: 15, Pix: 5}, Out: runtime.Layout{Row: 15, Pix: 5},
 	DIn: runtime.Layout{Row: 15, Pix: 5}, DOut: runtime.Layout{Row: 15, Pix: 5},
@@ -718,11 +718,11 @@ var batchnormepsBackwardGeom = runtime.BNGeom{
 func bn2Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn2W, 5, c.B[bn2Batch])
 	v.DGamma, v.DBeta = c.G[bn2W], c.G[bn2B]
-	runtime.BatchNormBackward(&batchnormepsBackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f6), c.Batch.F(f5), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormeps3x3x5BackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f6), c.Batch.F(f5), nil, lo, hi)
 }
 
-// batchnormepsEvalBackwardGeom: the gradient of batchnorm eps 1e-3 momentum 0.01 with the running statistics.
-var batchnormepsEvalBackwardGeom = runtime.BNGeom{
+// batchnormeps3x3x5EvalBackwardGeom: the gradient of batchnorm eps 1e-3 momentum 0.01 with the running statistics.
+var batchnormeps3x3x5EvalBackwardGeom = runtime.BNGeom{
 	H: 3, W: 3, C: 5,
 	In: runtime.Layout{Row: 15, Pix: 5}, Out: runtime.Layout{Row: 15, Pix: 5},
 	DIn: runtime.Layout{Row: 15, Pix: 5}, DOut: runtime.Layout{Row: 15, Pix: 5},
@@ -733,7 +733,7 @@ var batchnormepsEvalBackwardGeom = runtime.BNGeom{
 func bn2EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn2W, 5, c.D[bn2Coef])
 	v.DGamma, v.DBeta = c.G[bn2W], c.G[bn2B]
-	runtime.BatchNormBackward(&batchnormepsEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f6), c.Batch.F(f5), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormeps3x3x5EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f6), c.Batch.F(f5), nil, lo, hi)
 }
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
@@ -752,18 +752,18 @@ func bn3Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn3Count][0]++
 	}
 	v := bnVecs(c.Weights, bn3W, 6, c.B[bn3Batch])
-	runtime.BatchNormStats(&batchnormmomentumInferGeom, c.Scratch, &v, c.Batch.F(f6), lo, hi)
+	runtime.BatchNormStats(&batchnormmomentum6InferGeom, c.Scratch, &v, c.Batch.F(f6), lo, hi)
 }
 
 // bn3Forward computes bn3 (batchnorm momentum 0.3) + tanh1 (tanh) with the batch statistics, rows [lo, hi).
 func bn3Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn3W, 6, c.B[bn3Batch])
-	runtime.BatchNormApply(&batchnormmomentumInferGeom, &v, c.F[f7], c.F[f6], lo, hi)
-	runtime.ActForward(&batchnormmomentumInferStoreGeom, c.F[f7], c.F[f7], lo, hi)
+	runtime.BatchNormApply(&batchnormmomentum6InferGeom, &v, c.F[f7], c.F[f6], lo, hi)
+	runtime.ActForward(&batchnormmomentum6InferStoreGeom, c.F[f7], c.F[f7], lo, hi)
 }
 
-// batchnormmomentumActGradGeom: the derivative of the tanh, in place on the batchnorm+the tanh's output gradient.
-var batchnormmomentumActGradGeom = runtime.EltGeom{
+// batchnormmomentum6ActGradGeom: the derivative of the tanh, in place on batchnorm momentum 0.3 + tanh's output gradient.
+var batchnormmomentum6ActGradGeom = runtime.EltGeom{
 	H: 1, W: 1, C: 6,
 	Out: runtime.Layout{Row: 6, Pix: 6}, In: []runtime.Layout{{Row: 6, Pix: 6}},
 	DOut: runtime.Layout{Row: 6, Pix: 6}, DIn: []runtime.Layout{{Row: 6, Pix: 6}},
@@ -772,11 +772,11 @@ var batchnormmomentumActGradGeom = runtime.EltGeom{
 
 // bn3OutGrad passes the gradient of bn3+tanh1's output through its fused activation, rows [lo, hi).
 func bn3OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&batchnormmomentumActGradGeom, c.F[f10], c.F[f10], nil, c.F[f7], lo, hi)
+	runtime.ActBackward(&batchnormmomentum6ActGradGeom, c.F[f10], c.F[f10], nil, c.F[f7], lo, hi)
 }
 
-// batchnormmomentumBackwardGeom: the gradient of batchnorm momentum 0.3 through the batch statistics.
-var batchnormmomentumBackwardGeom = runtime.BNGeom{
+// batchnormmomentum6BackwardGeom: the gradient of batchnorm momentum 0.3 through the batch statistics.
+var batchnormmomentum6BackwardGeom = runtime.BNGeom{
 	H: 1, W: 1, C: 6,
 	In: runtime.Layout{Row: 6, Pix: 6}, Out: runtime.Layout{Row: 6, Pix: 6},
 	DIn: runtime.Layout{Row: 6, Pix: 6}, DOut: runtime.Layout{Row: 6, Pix: 6},
@@ -787,11 +787,11 @@ var batchnormmomentumBackwardGeom = runtime.BNGeom{
 func bn3Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn3W, 6, c.B[bn3Batch])
 	v.DGamma, v.DBeta = c.G[bn3W], c.G[bn3B]
-	runtime.BatchNormBackward(&batchnormmomentumBackwardGeom, c.Scratch, &v, c.Batch.F(f8), c.Batch.F(f10), c.Batch.F(f6), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormmomentum6BackwardGeom, c.Scratch, &v, c.Batch.F(f8), c.Batch.F(f10), c.Batch.F(f6), nil, lo, hi)
 }
 
-// batchnormmomentumEvalBackwardGeom: the gradient of batchnorm momentum 0.3 with the running statistics.
-var batchnormmomentumEvalBackwardGeom = runtime.BNGeom{
+// batchnormmomentum6EvalBackwardGeom: the gradient of batchnorm momentum 0.3 with the running statistics.
+var batchnormmomentum6EvalBackwardGeom = runtime.BNGeom{
 	H: 1, W: 1, C: 6,
 	In: runtime.Layout{Row: 6, Pix: 6}, Out: runtime.Layout{Row: 6, Pix: 6},
 	DIn: runtime.Layout{Row: 6, Pix: 6}, DOut: runtime.Layout{Row: 6, Pix: 6},
@@ -802,10 +802,10 @@ var batchnormmomentumEvalBackwardGeom = runtime.BNGeom{
 func bn3EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn3W, 6, c.D[bn3Coef])
 	v.DGamma, v.DBeta = c.G[bn3W], c.G[bn3B]
-	runtime.BatchNormBackward(&batchnormmomentumEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f8), c.Batch.F(f10), c.Batch.F(f6), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormmomentum6EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f8), c.Batch.F(f10), c.Batch.F(f6), nil, lo, hi)
 }
 
-// fc6WeightGrad returns the phase of fc2 and fc3, each with its own buffers and tensors: it adds to the weight and bias gradients of the fc, outputs [lo, hi).
+// fc6WeightGrad returns the phase of fc2 and fc3, on the buffers and tensors given: it adds to the weight and bias gradients of the fc, outputs [lo, hi).
 func fc6WeightGrad(p0, p1, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCWeightGrad(c.G[p0], c.G[p1], c.F[b0], c.F[f11][0:6], 6, lo, hi)
@@ -834,17 +834,17 @@ func bn4Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn4Count][0]++
 	}
 	v := bnVecs(c.Weights, bn4W, 6, c.B[bn4Batch])
-	runtime.BatchNormStats(&batchnormInferGeom, c.Scratch, &v, c.Batch.F(f8), lo, hi)
+	runtime.BatchNormStats(&batchnorm6InferGeom, c.Scratch, &v, c.Batch.F(f8), lo, hi)
 }
 
 // bn4Forward computes bn4 (batchnorm) + relu2 (relu) with the batch statistics, rows [lo, hi).
 func bn4Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn4W, 6, c.B[bn4Batch])
-	runtime.BatchNormApply(&batchnormInferGeom, &v, c.F[f9], c.F[f8], lo, hi)
+	runtime.BatchNormApply(&batchnorm6InferGeom, &v, c.F[f9], c.F[f8], lo, hi)
 }
 
-// batchnormBackwardGeom_2: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_2 = runtime.BNGeom{
+// batchnorm6BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm6BackwardGeom = runtime.BNGeom{
 	H: 1, W: 1, C: 6,
 	In: runtime.Layout{Row: 6, Pix: 6}, Out: runtime.Layout{Row: 6, Pix: 6},
 	DIn: runtime.Layout{Row: 6, Pix: 6}, DOut: runtime.Layout{Row: 6, Pix: 6},
@@ -855,11 +855,11 @@ var batchnormBackwardGeom_2 = runtime.BNGeom{
 func bn4Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn4W, 6, c.B[bn4Batch])
 	v.DGamma, v.DBeta = c.G[bn4W], c.G[bn4B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_2, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f12), c.Batch.F(f8), c.Batch.F(f9), lo, hi)
+	runtime.BatchNormBackward(&batchnorm6BackwardGeom, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f12), c.Batch.F(f8), c.Batch.F(f9), lo, hi)
 }
 
-// batchnormEvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
+// batchnorm6EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm6EvalBackwardGeom = runtime.BNGeom{
 	H: 1, W: 1, C: 6,
 	In: runtime.Layout{Row: 6, Pix: 6}, Out: runtime.Layout{Row: 6, Pix: 6},
 	DIn: runtime.Layout{Row: 6, Pix: 6}, DOut: runtime.Layout{Row: 6, Pix: 6},
@@ -870,10 +870,10 @@ var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
 func bn4EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn4W, 6, c.D[bn4Coef])
 	v.DGamma, v.DBeta = c.G[bn4W], c.G[bn4B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f12), c.Batch.F(f8), c.Batch.F(f9), lo, hi)
+	runtime.BatchNormBackward(&batchnorm6EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f12), c.Batch.F(f8), c.Batch.F(f9), lo, hi)
 }
 
-// fc6Skip0Geom: passes the fc+the residual's output gradient to 6.
+// fc6Skip0Geom: passes fc 6 + residual's output gradient to 6.
 var fc6Skip0Geom = runtime.CopyGeom{
 	H: 6, W: 1, C: 1,
 	Dst: runtime.Layout{Row: 1, Pix: 1}, Src: runtime.Layout{Row: 1, Pix: 1},
@@ -905,17 +905,17 @@ func bn5Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn5Count][0]++
 	}
 	v := bnVecs(c.Weights, bn5W, 3, c.B[bn5Batch])
-	runtime.BatchNormStats(&batchnormepsInferGeom, c.Scratch, &v, c.Batch.F(f11), lo, hi)
+	runtime.BatchNormStats(&batchnormeps3InferGeom, c.Scratch, &v, c.Batch.F(f11), lo, hi)
 }
 
 // bn5Forward computes bn5 (batchnorm eps 0.1) with the batch statistics, rows [lo, hi).
 func bn5Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn5W, 3, c.B[bn5Batch])
-	runtime.BatchNormApply(&batchnormepsInferGeom, &v, c.F[f1], c.F[f11], lo, hi)
+	runtime.BatchNormApply(&batchnormeps3InferGeom, &v, c.F[f1], c.F[f11], lo, hi)
 }
 
-// batchnormepsBackwardGeom_2: the gradient of batchnorm eps 0.1 through the batch statistics.
-var batchnormepsBackwardGeom_2 = runtime.BNGeom{
+// batchnormeps3BackwardGeom: the gradient of batchnorm eps 0.1 through the batch statistics.
+var batchnormeps3BackwardGeom = runtime.BNGeom{
 	H: 1, W: 1, C: 3,
 	In: runtime.Layout{Row: 3, Pix: 3}, Out: runtime.Layout{Row: 3, Pix: 3},
 	DIn: runtime.Layout{Row: 3, Pix: 3}, DOut: runtime.Layout{Row: 3, Pix: 3},
@@ -926,11 +926,11 @@ var batchnormepsBackwardGeom_2 = runtime.BNGeom{
 func bn5Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn5W, 3, c.B[bn5Batch])
 	v.DGamma, v.DBeta = c.G[bn5W], c.G[bn5B]
-	runtime.BatchNormBackward(&batchnormepsBackwardGeom_2, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f14), c.Batch.F(f11), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormeps3BackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f14), c.Batch.F(f11), nil, lo, hi)
 }
 
-// batchnormepsEvalBackwardGeom_2: the gradient of batchnorm eps 0.1 with the running statistics.
-var batchnormepsEvalBackwardGeom_2 = runtime.BNGeom{
+// batchnormeps3EvalBackwardGeom: the gradient of batchnorm eps 0.1 with the running statistics.
+var batchnormeps3EvalBackwardGeom = runtime.BNGeom{
 	H: 1, W: 1, C: 3,
 	In: runtime.Layout{Row: 3, Pix: 3}, Out: runtime.Layout{Row: 3, Pix: 3},
 	DIn: runtime.Layout{Row: 3, Pix: 3}, DOut: runtime.Layout{Row: 3, Pix: 3},
@@ -941,5 +941,5 @@ var batchnormepsEvalBackwardGeom_2 = runtime.BNGeom{
 func bn5EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn5W, 3, c.D[bn5Coef])
 	v.DGamma, v.DBeta = c.G[bn5W], c.G[bn5B]
-	runtime.BatchNormBackward(&batchnormepsEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f14), c.Batch.F(f11), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnormeps3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f14), c.Batch.F(f11), nil, lo, hi)
 }

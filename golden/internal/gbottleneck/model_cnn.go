@@ -345,23 +345,23 @@ var program = engine.Program{
 		layer1_0_conv1T:           {Name: "layer1_0_conv1T", Use: engine.Backward, Len: func() int { return 64 }, Update: layer1_0_conv1TUpdate},
 		layer1_0_bn1Coef:          {Name: "layer1_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: layer1_0_bn1CoefUpdate},
 		layer1_0_conv2T:           {Name: "layer1_0_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: layer1_0_conv2TUpdate},
-		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(layer1_0_bn2W)},
+		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnorm4x4x4CoefUpdate(layer1_0_bn2W)},
 		layer1_0_conv3T:           {Name: "layer1_0_conv3T", Use: engine.Backward, Len: func() int { return 256 }, Update: conv1x1x16TUpdate(layer1_0_conv3W)},
-		layer1_0_bn3Coef:          {Name: "layer1_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: batchnormCoefUpdate_2(layer1_0_bn3W)},
+		layer1_0_bn3Coef:          {Name: "layer1_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: batchnorm4x4x16CoefUpdate(layer1_0_bn3W)},
 		layer1_0_downsample_0T:    {Name: "layer1_0_downsample_0T", Use: engine.Backward, Len: func() int { return 256 }, Update: layer1_0_downsample_0TUpdate},
-		layer1_0_downsample_1Coef: {Name: "layer1_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: batchnormCoefUpdate_2(layer1_0_downsample_1W)},
+		layer1_0_downsample_1Coef: {Name: "layer1_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: batchnorm4x4x16CoefUpdate(layer1_0_downsample_1W)},
 		layer1_1_conv1T:           {Name: "layer1_1_conv1T", Use: engine.Backward, Len: func() int { return 64 }, Update: conv1x1x4TUpdate(layer1_1_conv1W)},
-		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate_3(layer1_1_bn1W)},
+		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnorm4x4x4CoefUpdate_2(layer1_1_bn1W)},
 		layer1_1_conv2T:           {Name: "layer1_1_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(layer1_1_conv2W)},
-		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(layer1_1_bn2W)},
+		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnorm4x4x4CoefUpdate(layer1_1_bn2W)},
 		layer1_1_conv3T:           {Name: "layer1_1_conv3T", Use: engine.Backward, Len: func() int { return 256 }, Update: conv1x1x16TUpdate(layer1_1_conv3W)},
-		layer1_1_bn3Coef:          {Name: "layer1_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: batchnormCoefUpdate_2(layer1_1_bn3W)},
+		layer1_1_bn3Coef:          {Name: "layer1_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: batchnorm4x4x16CoefUpdate(layer1_1_bn3W)},
 		layer1_2_conv1T:           {Name: "layer1_2_conv1T", Use: engine.Backward, Len: func() int { return 64 }, Update: conv1x1x4TUpdate(layer1_2_conv1W)},
-		layer1_2_bn1Coef:          {Name: "layer1_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate_3(layer1_2_bn1W)},
+		layer1_2_bn1Coef:          {Name: "layer1_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnorm4x4x4CoefUpdate_2(layer1_2_bn1W)},
 		layer1_2_conv2T:           {Name: "layer1_2_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(layer1_2_conv2W)},
-		layer1_2_bn2Coef:          {Name: "layer1_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(layer1_2_bn2W)},
+		layer1_2_bn2Coef:          {Name: "layer1_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnorm4x4x4CoefUpdate(layer1_2_bn2W)},
 		layer1_2_conv3T:           {Name: "layer1_2_conv3T", Use: engine.Backward, Len: func() int { return 256 }, Update: conv1x1x16TUpdate(layer1_2_conv3W)},
-		layer1_2_bn3Coef:          {Name: "layer1_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: batchnormCoefUpdate_2(layer1_2_bn3W)},
+		layer1_2_bn3Coef:          {Name: "layer1_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: batchnorm4x4x16CoefUpdate(layer1_2_bn3W)},
 	},
 	Buffers: []engine.Buffer{
 		f0:  {Len: 512},
@@ -425,7 +425,7 @@ var program = engine.Program{
 			{N: 4, Run: conv1x1x16Infer(f25, layer1_2_conv3Fold, f1), Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
-			{N: 16, Run: poolavgInfer(f26, f25), Mode: engine.Inference},
+			{N: 16, Run: poolavg1x1x16Infer(f26, f25), Mode: engine.Inference},
 		}},
 		{Name: "fc (inference)", Forward: []engine.Phase{
 			{N: 3, Run: fc3Infer(f26), Mode: engine.Inference},
@@ -450,8 +450,8 @@ var program = engine.Program{
 			{N: 8, Run: layer1_0_conv2InputGrad},
 		}},
 		{Name: "layer1.0.bn2+layer1.0.relu2 (training)", Forward: []engine.Phase{
-			{N: 4, Run: batchnormStats(layer1_0_bn2Count, layer1_0_bn2W, layer1_0_bn2Batch, f15), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnormForward(layer1_0_bn2W, layer1_0_bn2Batch, f16, f15), Mode: engine.Training},
+			{N: 4, Run: batchnorm4x4x4Stats(layer1_0_bn2Count, layer1_0_bn2W, layer1_0_bn2Batch, f15), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnorm4x4x4Forward(layer1_0_bn2W, layer1_0_bn2Batch, f16, f15), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 4, Run: layer1_0_bn2Backward, Batch: true, Mode: engine.Training},
 			{N: 4, Run: layer1_0_bn2EvalBackward, Batch: true, Mode: engine.Inference},
@@ -463,11 +463,11 @@ var program = engine.Program{
 			{N: 4, Run: conv1x1x16InputGrad(f18, layer1_0_conv3T, f5, f16)},
 		}},
 		{Name: "layer1.0.bn3 (training)", Forward: []engine.Phase{
-			{N: 16, Run: batchnormStats_2(layer1_0_bn3Count, layer1_0_bn3W, layer1_0_bn3Batch, f4), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnormForward_2(layer1_0_bn3W, layer1_0_bn3Batch, f1, f4), Mode: engine.Training},
+			{N: 16, Run: batchnorm4x4x16Stats(layer1_0_bn3Count, layer1_0_bn3W, layer1_0_bn3Batch, f4), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnorm4x4x16Forward(layer1_0_bn3W, layer1_0_bn3Batch, f1, f4), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 16, Run: batchnormBackward(layer1_0_bn3W, layer1_0_bn3Batch, layer1_0_bn3B, f5, f6, f4), Batch: true, Mode: engine.Training},
-			{N: 16, Run: batchnormEvalBackward(layer1_0_bn3W, layer1_0_bn3Coef, layer1_0_bn3B, f5, f6, f4), Batch: true, Mode: engine.Inference},
+			{N: 16, Run: batchnorm4x4x16Backward(layer1_0_bn3W, layer1_0_bn3Batch, layer1_0_bn3B, f5, f6, f4), Batch: true, Mode: engine.Training},
+			{N: 16, Run: batchnorm4x4x16EvalBackward(layer1_0_bn3W, layer1_0_bn3Coef, layer1_0_bn3B, f5, f6, f4), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.downsample.0 (training)", Forward: []engine.Phase{
 			{N: 4, Run: layer1_0_downsample_0Forward, Mode: engine.Training},
@@ -476,16 +476,16 @@ var program = engine.Program{
 			{N: 8, Run: layer1_0_downsample_0InputGrad},
 		}},
 		{Name: "layer1.0.downsample.1 (training)", Forward: []engine.Phase{
-			{N: 16, Run: batchnormStats_2(layer1_0_downsample_1Count, layer1_0_downsample_1W, layer1_0_downsample_1Batch, f5), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnormForward_2(layer1_0_downsample_1W, layer1_0_downsample_1Batch, f6, f5), Mode: engine.Training},
+			{N: 16, Run: batchnorm4x4x16Stats(layer1_0_downsample_1Count, layer1_0_downsample_1W, layer1_0_downsample_1Batch, f5), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnorm4x4x16Forward(layer1_0_downsample_1W, layer1_0_downsample_1Batch, f6, f5), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 16, Run: batchnormBackward(layer1_0_downsample_1W, layer1_0_downsample_1Batch, layer1_0_downsample_1B, f7, f8, f5), Batch: true, Mode: engine.Training},
-			{N: 16, Run: batchnormEvalBackward(layer1_0_downsample_1W, layer1_0_downsample_1Coef, layer1_0_downsample_1B, f7, f8, f5), Batch: true, Mode: engine.Inference},
+			{N: 16, Run: batchnorm4x4x16Backward(layer1_0_downsample_1W, layer1_0_downsample_1Batch, layer1_0_downsample_1B, f7, f8, f5), Batch: true, Mode: engine.Training},
+			{N: 16, Run: batchnorm4x4x16EvalBackward(layer1_0_downsample_1W, layer1_0_downsample_1Coef, layer1_0_downsample_1B, f7, f8, f5), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.add1+relu1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: residualForward(f7, f6), Mode: engine.Training},
+			{N: 4, Run: residual4x4x16Forward(f7, f6), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: residualInputGrad(f9, f7, f6, f8)},
+			{N: 4, Run: residual4x4x16InputGrad(f9, f7, f6, f8)},
 		}},
 		{Name: "layer1.1.conv1 (training)", Forward: []engine.Phase{
 			{N: 4, Run: conv1x1x4Forward(f17, f7, layer1_1_conv1W), Mode: engine.Training},
@@ -494,11 +494,11 @@ var program = engine.Program{
 			{N: 4, Run: conv1x1x4InputGrad(f9, layer1_1_conv1T, f18)},
 		}},
 		{Name: "layer1.1.bn1+layer1.1.relu1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: batchnormStats_3(layer1_1_bn1Count, layer1_1_bn1W, layer1_1_bn1Batch, f17), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnormForward_3(f13, layer1_1_bn1W, layer1_1_bn1Batch, f17), Mode: engine.Training},
+			{N: 4, Run: batchnorm4x4x4Stats_2(layer1_1_bn1Count, layer1_1_bn1W, layer1_1_bn1Batch, f17), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnorm4x4x4Forward_2(f13, layer1_1_bn1W, layer1_1_bn1Batch, f17), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: batchnormBackward_2(layer1_1_bn1W, layer1_1_bn1Batch, layer1_1_bn1B, f18, f19, f17), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnormEvalBackward_2(layer1_1_bn1W, layer1_1_bn1Coef, layer1_1_bn1B, f18, f19, f17), Batch: true, Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x4Backward(layer1_1_bn1W, layer1_1_bn1Batch, layer1_1_bn1B, f18, f19, f17), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnorm4x4x4EvalBackward(layer1_1_bn1W, layer1_1_bn1Coef, layer1_1_bn1B, f18, f19, f17), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.conv2 (training)", Forward: []engine.Phase{
 			{N: 4, Run: conv3x3x4Forward(f18, f13, layer1_1_conv2W), Mode: engine.Training},
@@ -507,11 +507,11 @@ var program = engine.Program{
 			{N: 4, Run: conv3x3x4InputGrad(f19, f14, layer1_1_conv2T, f13)},
 		}},
 		{Name: "layer1.1.bn2+layer1.1.relu2 (training)", Forward: []engine.Phase{
-			{N: 4, Run: batchnormStats(layer1_1_bn2Count, layer1_1_bn2W, layer1_1_bn2Batch, f18), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnormForward(layer1_1_bn2W, layer1_1_bn2Batch, f19, f18), Mode: engine.Training},
+			{N: 4, Run: batchnorm4x4x4Stats(layer1_1_bn2Count, layer1_1_bn2W, layer1_1_bn2Batch, f18), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnorm4x4x4Forward(layer1_1_bn2W, layer1_1_bn2Batch, f19, f18), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: batchnormBackward_3(layer1_1_bn2W, layer1_1_bn2Batch, layer1_1_bn2B, f14, f20, f18), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnormEvalBackward_3(layer1_1_bn2W, layer1_1_bn2Coef, layer1_1_bn2B, f14, f20, f18), Batch: true, Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x4Backward_2(layer1_1_bn2W, layer1_1_bn2Batch, layer1_1_bn2B, f14, f20, f18), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnorm4x4x4EvalBackward_2(layer1_1_bn2W, layer1_1_bn2Coef, layer1_1_bn2B, f14, f20, f18), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.conv3 (training)", Forward: []engine.Phase{
 			{N: 4, Run: conv1x1x16Forward(f6, f19, layer1_1_conv3W), Mode: engine.Training},
@@ -520,16 +520,16 @@ var program = engine.Program{
 			{N: 4, Run: conv1x1x16InputGrad(f20, layer1_1_conv3T, f8, f19)},
 		}},
 		{Name: "layer1.1.bn3 (training)", Forward: []engine.Phase{
-			{N: 16, Run: batchnormStats_2(layer1_1_bn3Count, layer1_1_bn3W, layer1_1_bn3Batch, f6), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnormForward_2(layer1_1_bn3W, layer1_1_bn3Batch, f1, f6), Mode: engine.Training},
+			{N: 16, Run: batchnorm4x4x16Stats(layer1_1_bn3Count, layer1_1_bn3W, layer1_1_bn3Batch, f6), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnorm4x4x16Forward(layer1_1_bn3W, layer1_1_bn3Batch, f1, f6), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 16, Run: batchnormBackward(layer1_1_bn3W, layer1_1_bn3Batch, layer1_1_bn3B, f8, f10, f6), Batch: true, Mode: engine.Training},
-			{N: 16, Run: batchnormEvalBackward(layer1_1_bn3W, layer1_1_bn3Coef, layer1_1_bn3B, f8, f10, f6), Batch: true, Mode: engine.Inference},
+			{N: 16, Run: batchnorm4x4x16Backward(layer1_1_bn3W, layer1_1_bn3Batch, layer1_1_bn3B, f8, f10, f6), Batch: true, Mode: engine.Training},
+			{N: 16, Run: batchnorm4x4x16EvalBackward(layer1_1_bn3W, layer1_1_bn3Coef, layer1_1_bn3B, f8, f10, f6), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.add1+layer1.1.relu3 (training)", Forward: []engine.Phase{
-			{N: 4, Run: residualForward(f8, f7), Mode: engine.Training},
+			{N: 4, Run: residual4x4x16Forward(f8, f7), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: residualInputGrad(f1, f8, f10, f9)},
+			{N: 4, Run: residual4x4x16InputGrad(f1, f8, f10, f9)},
 		}},
 		{Name: "layer1.2.conv1 (training)", Forward: []engine.Phase{
 			{N: 4, Run: conv1x1x4Forward(f20, f8, layer1_2_conv1W), Mode: engine.Training},
@@ -538,11 +538,11 @@ var program = engine.Program{
 			{N: 4, Run: conv1x1x4InputGrad(f1, layer1_2_conv1T, f21)},
 		}},
 		{Name: "layer1.2.bn1+layer1.2.relu1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: batchnormStats_3(layer1_2_bn1Count, layer1_2_bn1W, layer1_2_bn1Batch, f20), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnormForward_3(f14, layer1_2_bn1W, layer1_2_bn1Batch, f20), Mode: engine.Training},
+			{N: 4, Run: batchnorm4x4x4Stats_2(layer1_2_bn1Count, layer1_2_bn1W, layer1_2_bn1Batch, f20), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnorm4x4x4Forward_2(f14, layer1_2_bn1W, layer1_2_bn1Batch, f20), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: batchnormBackward_2(layer1_2_bn1W, layer1_2_bn1Batch, layer1_2_bn1B, f21, f22, f20), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnormEvalBackward_2(layer1_2_bn1W, layer1_2_bn1Coef, layer1_2_bn1B, f21, f22, f20), Batch: true, Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x4Backward(layer1_2_bn1W, layer1_2_bn1Batch, layer1_2_bn1B, f21, f22, f20), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnorm4x4x4EvalBackward(layer1_2_bn1W, layer1_2_bn1Coef, layer1_2_bn1B, f21, f22, f20), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.2.conv2 (training)", Forward: []engine.Phase{
 			{N: 4, Run: conv3x3x4Forward(f21, f14, layer1_2_conv2W), Mode: engine.Training},
@@ -551,11 +551,11 @@ var program = engine.Program{
 			{N: 4, Run: conv3x3x4InputGrad(f22, f9, layer1_2_conv2T, f14)},
 		}},
 		{Name: "layer1.2.bn2+layer1.2.relu2 (training)", Forward: []engine.Phase{
-			{N: 4, Run: batchnormStats(layer1_2_bn2Count, layer1_2_bn2W, layer1_2_bn2Batch, f21), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnormForward(layer1_2_bn2W, layer1_2_bn2Batch, f22, f21), Mode: engine.Training},
+			{N: 4, Run: batchnorm4x4x4Stats(layer1_2_bn2Count, layer1_2_bn2W, layer1_2_bn2Batch, f21), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnorm4x4x4Forward(layer1_2_bn2W, layer1_2_bn2Batch, f22, f21), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: batchnormBackward_3(layer1_2_bn2W, layer1_2_bn2Batch, layer1_2_bn2B, f9, f11, f21), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnormEvalBackward_3(layer1_2_bn2W, layer1_2_bn2Coef, layer1_2_bn2B, f9, f11, f21), Batch: true, Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x4Backward_2(layer1_2_bn2W, layer1_2_bn2Batch, layer1_2_bn2B, f9, f11, f21), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnorm4x4x4EvalBackward_2(layer1_2_bn2W, layer1_2_bn2Coef, layer1_2_bn2B, f9, f11, f21), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.2.conv3 (training)", Forward: []engine.Phase{
 			{N: 4, Run: conv1x1x16Forward(f9, f22, layer1_2_conv3W), Mode: engine.Training},
@@ -564,19 +564,19 @@ var program = engine.Program{
 			{N: 4, Run: conv1x1x16InputGrad(f11, layer1_2_conv3T, f10, f22)},
 		}},
 		{Name: "layer1.2.bn3 (training)", Forward: []engine.Phase{
-			{N: 16, Run: batchnormStats_2(layer1_2_bn3Count, layer1_2_bn3W, layer1_2_bn3Batch, f9), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnormForward_2(layer1_2_bn3W, layer1_2_bn3Batch, f1, f9), Mode: engine.Training},
+			{N: 16, Run: batchnorm4x4x16Stats(layer1_2_bn3Count, layer1_2_bn3W, layer1_2_bn3Batch, f9), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnorm4x4x16Forward(layer1_2_bn3W, layer1_2_bn3Batch, f1, f9), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 16, Run: batchnormBackward(layer1_2_bn3W, layer1_2_bn3Batch, layer1_2_bn3B, f10, f11, f9), Batch: true, Mode: engine.Training},
-			{N: 16, Run: batchnormEvalBackward(layer1_2_bn3W, layer1_2_bn3Coef, layer1_2_bn3B, f10, f11, f9), Batch: true, Mode: engine.Inference},
+			{N: 16, Run: batchnorm4x4x16Backward(layer1_2_bn3W, layer1_2_bn3Batch, layer1_2_bn3B, f10, f11, f9), Batch: true, Mode: engine.Training},
+			{N: 16, Run: batchnorm4x4x16EvalBackward(layer1_2_bn3W, layer1_2_bn3Coef, layer1_2_bn3B, f10, f11, f9), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.2.add1+layer1.2.relu3 (training)", Forward: []engine.Phase{
-			{N: 4, Run: residualForward(f10, f8), Mode: engine.Training},
+			{N: 4, Run: residual4x4x16Forward(f10, f8), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: residualInputGrad(f12, f10, f11, f1)},
+			{N: 4, Run: residual4x4x16InputGrad(f12, f10, f11, f1)},
 		}},
 		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
-			{N: 16, Run: poolavgInfer(f11, f10), Mode: engine.Training},
+			{N: 16, Run: poolavg1x1x16Infer(f11, f10), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 16, Run: globalavgpool1InputGrad},
 		}},
@@ -590,27 +590,27 @@ var program = engine.Program{
 			{N: 8, Run: layer1_0_conv1Forward, Mode: engine.Inference},
 			{N: 8, Run: layer1_0_bn1Eval, Mode: engine.Inference},
 			{N: 4, Run: layer1_0_conv2Forward, Mode: engine.Inference},
-			{N: 4, Run: batchnormEval(layer1_0_bn2W, layer1_0_bn2Coef, f16, f15), Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x4Eval(layer1_0_bn2W, layer1_0_bn2Coef, f16, f15), Mode: engine.Inference},
 			{N: 4, Run: conv1x1x16Forward(f4, f16, layer1_0_conv3W), Mode: engine.Inference},
-			{N: 4, Run: batchnormEval_2(layer1_0_bn3W, layer1_0_bn3Coef, f1, f4), Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x16Eval(layer1_0_bn3W, layer1_0_bn3Coef, f1, f4), Mode: engine.Inference},
 			{N: 4, Run: layer1_0_downsample_0Forward, Mode: engine.Inference},
-			{N: 4, Run: batchnormEval_2(layer1_0_downsample_1W, layer1_0_downsample_1Coef, f6, f5), Mode: engine.Inference},
-			{N: 4, Run: residualForward(f7, f6), Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x16Eval(layer1_0_downsample_1W, layer1_0_downsample_1Coef, f6, f5), Mode: engine.Inference},
+			{N: 4, Run: residual4x4x16Forward(f7, f6), Mode: engine.Inference},
 			{N: 4, Run: conv1x1x4Forward(f17, f7, layer1_1_conv1W), Mode: engine.Inference},
-			{N: 4, Run: batchnormEval_3(f13, layer1_1_bn1W, layer1_1_bn1Coef, f17), Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x4Eval_2(f13, layer1_1_bn1W, layer1_1_bn1Coef, f17), Mode: engine.Inference},
 			{N: 4, Run: conv3x3x4Forward(f18, f13, layer1_1_conv2W), Mode: engine.Inference},
-			{N: 4, Run: batchnormEval(layer1_1_bn2W, layer1_1_bn2Coef, f19, f18), Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x4Eval(layer1_1_bn2W, layer1_1_bn2Coef, f19, f18), Mode: engine.Inference},
 			{N: 4, Run: conv1x1x16Forward(f6, f19, layer1_1_conv3W), Mode: engine.Inference},
-			{N: 4, Run: batchnormEval_2(layer1_1_bn3W, layer1_1_bn3Coef, f1, f6), Mode: engine.Inference},
-			{N: 4, Run: residualForward(f8, f7), Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x16Eval(layer1_1_bn3W, layer1_1_bn3Coef, f1, f6), Mode: engine.Inference},
+			{N: 4, Run: residual4x4x16Forward(f8, f7), Mode: engine.Inference},
 			{N: 4, Run: conv1x1x4Forward(f20, f8, layer1_2_conv1W), Mode: engine.Inference},
-			{N: 4, Run: batchnormEval_3(f14, layer1_2_bn1W, layer1_2_bn1Coef, f20), Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x4Eval_2(f14, layer1_2_bn1W, layer1_2_bn1Coef, f20), Mode: engine.Inference},
 			{N: 4, Run: conv3x3x4Forward(f21, f14, layer1_2_conv2W), Mode: engine.Inference},
-			{N: 4, Run: batchnormEval(layer1_2_bn2W, layer1_2_bn2Coef, f22, f21), Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x4Eval(layer1_2_bn2W, layer1_2_bn2Coef, f22, f21), Mode: engine.Inference},
 			{N: 4, Run: conv1x1x16Forward(f9, f22, layer1_2_conv3W), Mode: engine.Inference},
-			{N: 4, Run: batchnormEval_2(layer1_2_bn3W, layer1_2_bn3Coef, f1, f9), Mode: engine.Inference},
-			{N: 4, Run: residualForward(f10, f8), Mode: engine.Inference},
-			{N: 16, Run: poolavgInfer(f11, f10), Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x16Eval(layer1_2_bn3W, layer1_2_bn3Coef, f1, f9), Mode: engine.Inference},
+			{N: 4, Run: residual4x4x16Forward(f10, f8), Mode: engine.Inference},
+			{N: 16, Run: poolavg1x1x16Infer(f11, f10), Mode: engine.Inference},
 			{N: 3, Run: fc3Infer(f11), Mode: engine.Inference},
 		}, Reforward: true},
 	},
@@ -660,7 +660,7 @@ var conv3x3x4InferGeom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU: true,
 }
 
-// conv3x3x4FoldUpdate returns the update of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv3x3x4FoldUpdate returns the update of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv3x3x4FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:144]
@@ -700,7 +700,7 @@ var conv1x1x16InferGeom_2 = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
-// conv1x1x16FoldUpdate returns the update of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv1x1x16FoldUpdate returns the update of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv1x1x16FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:64]
@@ -710,14 +710,14 @@ func conv1x1x16FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []fl
 	}
 }
 
-// conv1x1x16StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+// conv1x1x16StoreGeom: the residual add fused into its store of conv 1x1x16 nobias + batchnorm + residual + relu.
 var conv1x1x16StoreGeom = runtime.EltGeom{
 	H: 4, W: 4, C: 16,
 	Out: runtime.Layout{Row: 64, Pix: 16}, In: []runtime.Layout{{Row: 64, Pix: 16}, {Row: 64, Pix: 16}},
 	Act: runtime.ActReLU,
 }
 
-// conv1x1x16Infer returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, each with its own buffers and derived tensors: it computes conv 1x1x16 nobias + batchnorm + residual + relu: output rows [lo, hi).
+// conv1x1x16Infer returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, on the buffers and derived tensors given: it computes conv 1x1x16 nobias + batchnorm + residual + relu: output rows [lo, hi).
 func conv1x1x16Infer(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x16InferGeom_2, c.Scratch, c.F[b0], c.F[f26], c.D[d0], c.D[d0][64:], lo, hi)
@@ -731,7 +731,7 @@ var conv1x1x4InferGeom_2 = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
 
-// conv1x1x4FoldUpdate returns the update of layer1.1.conv1 and layer1.2.conv1, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv1x1x4FoldUpdate returns the update of layer1.1.conv1 and layer1.2.conv1, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv1x1x4FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:64]
@@ -746,7 +746,7 @@ var pad4x4x4p1 = runtime.Padding{
 	H: 4, W: 4, C: 4, PH: 1, PW: 1,
 }
 
-// conv1x1x4Infer returns the phase of layer1.1.conv1 and layer1.2.conv1, each with its own buffers and derived tensors: it computes conv 1x1x4 nobias + batchnorm + relu: output rows [lo, hi).
+// conv1x1x4Infer returns the phase of layer1.1.conv1 and layer1.2.conv1, on the buffers and derived tensors given: it computes conv 1x1x4 nobias + batchnorm + relu: output rows [lo, hi).
 func conv1x1x4Infer(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x4InferGeom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][256:], lo, hi)
@@ -760,27 +760,27 @@ var conv3x3x4InferGeom_2 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
 
-// conv3x3x4Infer returns the phase of layer1.1.conv2 and layer1.2.conv2, each with its own buffers and derived tensors: it computes conv 3x3x4 p1 nobias + batchnorm + relu: output rows [lo, hi).
+// conv3x3x4Infer returns the phase of layer1.1.conv2 and layer1.2.conv2, on the buffers and derived tensors given: it computes conv 3x3x4 p1 nobias + batchnorm + relu: output rows [lo, hi).
 func conv3x3x4Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(&conv3x3x4InferGeom_2, c.Scratch, c.F[f26], c.F[b0], c.D[d0], c.D[d0][576:], lo, hi)
 	}
 }
 
-// poolavgInferGeom: pool avg global.
-var poolavgInferGeom = runtime.GlobalPoolGeom{
+// poolavg1x1x16InferGeom: pool avg global.
+var poolavg1x1x16InferGeom = runtime.GlobalPoolGeom{
 	H: 4, W: 4, C: 16,
 	In: runtime.Layout{Row: 64, Pix: 16},
 }
 
-// poolavgInfer returns the phase of globalavgpool1, each with its own buffers: it computes pool avg global, channels [lo, hi).
-func poolavgInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// poolavg1x1x16Infer returns the phase of globalavgpool1, on the buffers given: it computes pool avg global, channels [lo, hi).
+func poolavg1x1x16Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.GlobalAvgPoolForward(&poolavgInferGeom, c.F[b0], c.F[b1], lo, hi)
+		runtime.GlobalAvgPoolForward(&poolavg1x1x16InferGeom, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// fc3Infer returns the phase of fc, each with its own buffers: it computes the fc 3, outputs [lo, hi).
+// fc3Infer returns the phase of fc, on the buffers given: it computes fc 3, outputs [lo, hi).
 func fc3Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[f1], c.F[b0], c.P[fcW], c.P[fcB], 16, lo, hi)
@@ -818,8 +818,8 @@ func layer1_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x4Geom, c.Scratch, c.F[f23], c.D[layer1_0_conv1T], c.F[f4], true, lo, hi)
 }
 
-// batchnormGeom: batchnorm.
-var batchnormGeom = runtime.BNGeom{
+// batchnorm8x8x4Geom: batchnorm.
+var batchnorm8x8x4Geom = runtime.BNGeom{
 	H: 8, W: 8, C: 4,
 	In: runtime.Layout{Row: 32, Pix: 4}, Out: runtime.Layout{Off: 44, Row: 40, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -831,31 +831,31 @@ func layer1_0_bn1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[layer1_0_bn1Count][0]++
 	}
 	v := bnVecs(c.Weights, layer1_0_bn1W, 4, c.B[layer1_0_bn1Batch])
-	runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(f3), lo, hi)
+	runtime.BatchNormStats(&batchnorm8x8x4Geom, c.Scratch, &v, c.Batch.F(f3), lo, hi)
 }
 
 // layer1_0_bn1Forward computes layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu) with the batch statistics, rows [lo, hi).
 func layer1_0_bn1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad8x8x4p1, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, layer1_0_bn1W, 4, c.B[layer1_0_bn1Batch])
-	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f2], c.F[f3], lo, hi)
+	runtime.BatchNormApply(&batchnorm8x8x4Geom, &v, c.F[f2], c.F[f3], lo, hi)
 }
 
 // layer1_0_bn1CoefUpdate computes layer1.0.bn1's inference-mode coefficients (running statistics).
 func layer1_0_bn1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, layer1_0_bn1W, 4, d)
-	runtime.BatchNormEval(&batchnormGeom, &v)
+	runtime.BatchNormEval(&batchnorm8x8x4Geom, &v)
 }
 
 // layer1_0_bn1Eval computes layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu) in inference mode, rows [lo, hi).
 func layer1_0_bn1Eval(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad8x8x4p1, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, layer1_0_bn1W, 4, c.D[layer1_0_bn1Coef])
-	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f2], c.F[f3], lo, hi)
+	runtime.BatchNormApply(&batchnorm8x8x4Geom, &v, c.F[f2], c.F[f3], lo, hi)
 }
 
-// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom = runtime.BNGeom{
+// batchnorm8x8x4BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm8x8x4BackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 4,
 	In: runtime.Layout{Row: 32, Pix: 4}, Out: runtime.Layout{Off: 44, Row: 40, Pix: 4},
 	DIn: runtime.Layout{Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 32, Pix: 4},
@@ -866,11 +866,11 @@ var batchnormBackwardGeom = runtime.BNGeom{
 func layer1_0_bn1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer1_0_bn1W, 4, c.B[layer1_0_bn1Batch])
 	v.DGamma, v.DBeta = c.G[layer1_0_bn1W], c.G[layer1_0_bn1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f3), c.Batch.F(f2), lo, hi)
+	runtime.BatchNormBackward(&batchnorm8x8x4BackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f3), c.Batch.F(f2), lo, hi)
 }
 
-// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom = runtime.BNGeom{
+// batchnorm8x8x4EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm8x8x4EvalBackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 4,
 	In: runtime.Layout{Row: 32, Pix: 4}, Out: runtime.Layout{Off: 44, Row: 40, Pix: 4},
 	DIn: runtime.Layout{Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 32, Pix: 4},
@@ -881,7 +881,7 @@ var batchnormEvalBackwardGeom = runtime.BNGeom{
 func layer1_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer1_0_bn1W, 4, c.D[layer1_0_bn1Coef])
 	v.DGamma, v.DBeta = c.G[layer1_0_bn1W], c.G[layer1_0_bn1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f3), c.Batch.F(f2), lo, hi)
+	runtime.BatchNormBackward(&batchnorm8x8x4EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f3), c.Batch.F(f2), lo, hi)
 }
 
 // conv3x3x4Geom: conv 3x3x4 s2 p1 nobias.
@@ -912,50 +912,50 @@ func layer1_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv3x3x4Geom, c.Scratch, c.F[f5], c.D[layer1_0_conv2T], c.F[f17], false, lo, hi)
 }
 
-// batchnormGeom_2: batchnorm.
-var batchnormGeom_2 = runtime.BNGeom{
+// batchnorm4x4x4Geom: batchnorm.
+var batchnorm4x4x4Geom = runtime.BNGeom{
 	H: 4, W: 4, C: 4,
 	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Row: 16, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnormStats returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x4Stats returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm4x4x4Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 4, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm4x4x4Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnormForward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x4Forward returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnorm4x4x4Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 4, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm4x4x4Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate returns the update of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm4x4x4CoefUpdate returns the update of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm4x4x4CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 4, d)
-		runtime.BatchNormEval(&batchnormGeom_2, &v)
+		runtime.BatchNormEval(&batchnorm4x4x4Geom, &v)
 	}
 }
 
-// batchnormEval returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormEval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x4Eval returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm4x4x4Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 4, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm4x4x4Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_2: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_2 = runtime.BNGeom{
+// batchnorm4x4x4BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm4x4x4BackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 4,
 	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Row: 16, Pix: 4},
 	DIn: runtime.Layout{Row: 16, Pix: 4}, DOut: runtime.Layout{Row: 16, Pix: 4},
@@ -966,11 +966,11 @@ var batchnormBackwardGeom_2 = runtime.BNGeom{
 func layer1_0_bn2Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer1_0_bn2W, 4, c.B[layer1_0_bn2Batch])
 	v.DGamma, v.DBeta = c.G[layer1_0_bn2W], c.G[layer1_0_bn2B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_2, c.Scratch, &v, c.Batch.F(f17), c.Batch.F(f18), c.Batch.F(f15), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm4x4x4BackwardGeom, c.Scratch, &v, c.Batch.F(f17), c.Batch.F(f18), c.Batch.F(f15), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
+// batchnorm4x4x4EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm4x4x4EvalBackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 4,
 	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Row: 16, Pix: 4},
 	DIn: runtime.Layout{Row: 16, Pix: 4}, DOut: runtime.Layout{Row: 16, Pix: 4},
@@ -981,7 +981,7 @@ var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
 func layer1_0_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, layer1_0_bn2W, 4, c.D[layer1_0_bn2Coef])
 	v.DGamma, v.DBeta = c.G[layer1_0_bn2W], c.G[layer1_0_bn2B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f17), c.Batch.F(f18), c.Batch.F(f15), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm4x4x4EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f17), c.Batch.F(f18), c.Batch.F(f15), nil, lo, hi)
 }
 
 // conv1x1x16Geom: conv 1x1x16 nobias.
@@ -992,21 +992,21 @@ var conv1x1x16Geom = runtime.ConvGeom{
 	H:       4, W: 4, DInRow: 16,
 }
 
-// conv1x1x16Forward returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, each with its own buffers and tensors: it computes conv 1x1x16 nobias: output rows [lo, hi).
+// conv1x1x16Forward returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, on the buffers and tensors given: it computes conv 1x1x16 nobias: output rows [lo, hi).
 func conv1x1x16Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x16Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv1x1x16WeightGrad returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+// conv1x1x16WeightGrad returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
 func conv1x1x16WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1WeightGrad(&conv1x1x16Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv1x1x16PrevActGeom: the derivative of layer1.0.relu2, in place on its output's gradient.
+// conv1x1x16PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv1x1x16PrevActGeom = runtime.EltGeom{
 	H: 4, W: 4, C: 4,
 	Out: runtime.Layout{Row: 16, Pix: 4}, In: []runtime.Layout{{Row: 16, Pix: 4}},
@@ -1014,14 +1014,14 @@ var conv1x1x16PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv1x1x16TUpdate returns the update of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv1x1x16TUpdate returns the update of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv1x1x16TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.Conv1x1Transpose(&conv1x1x16Geom, d, w.P[p0])
 	}
 }
 
-// conv1x1x16InputGrad returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv1x1x16InputGrad returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv1x1x16InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1InputGrad(&conv1x1x16Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
@@ -1030,79 +1030,79 @@ func conv1x1x16InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// batchnormGeom_3: batchnorm.
-var batchnormGeom_3 = runtime.BNGeom{
+// batchnorm4x4x16Geom: batchnorm.
+var batchnorm4x4x16Geom = runtime.BNGeom{
 	H: 4, W: 4, C: 16,
 	In: runtime.Layout{Row: 64, Pix: 16}, Out: runtime.Layout{Row: 64, Pix: 16},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormStats_2 returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x16Stats returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm4x4x16Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 16, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_3, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm4x4x16Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_2 returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnormForward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x16Forward returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnorm4x4x16Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 16, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm4x4x16Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_2 returns the update of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm4x4x16CoefUpdate returns the update of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm4x4x16CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 16, d)
-		runtime.BatchNormEval(&batchnormGeom_3, &v)
+		runtime.BatchNormEval(&batchnorm4x4x16Geom, &v)
 	}
 }
 
-// batchnormEval_2 returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnormEval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x16Eval returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnorm4x4x16Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 16, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm4x4x16Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_3: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_3 = runtime.BNGeom{
+// batchnorm4x4x16BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm4x4x16BackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 16,
 	In: runtime.Layout{Row: 64, Pix: 16}, Out: runtime.Layout{Row: 64, Pix: 16},
 	DIn: runtime.Layout{Row: 64, Pix: 16}, DOut: runtime.Layout{Row: 64, Pix: 16},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x16Backward returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm4x4x16Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 16, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm4x4x16BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_3 = runtime.BNGeom{
+// batchnorm4x4x16EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm4x4x16EvalBackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 16,
 	In: runtime.Layout{Row: 64, Pix: 16}, Out: runtime.Layout{Row: 64, Pix: 16},
 	DIn: runtime.Layout{Row: 64, Pix: 16}, DOut: runtime.Layout{Row: 64, Pix: 16},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x16EvalBackward returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm4x4x16EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 16, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm4x4x16EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -1137,33 +1137,33 @@ func layer1_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x16Geom_2, c.Scratch, c.F[f23], c.D[layer1_0_downsample_0T], c.F[f7], false, lo, hi)
 }
 
-// residualForward returns the phase of layer1.0.add1, layer1.1.add1 and layer1.2.add1, each with its own buffers: it computes residual + relu, rows [lo, hi).
-func residualForward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// residual4x4x16Forward returns the phase of layer1.0.add1, layer1.1.add1 and layer1.2.add1, on the buffers given: it computes residual + relu, rows [lo, hi).
+func residual4x4x16Forward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Add(&conv1x1x16StoreGeom, c.F[b0], [][]float32{c.F[f1], c.F[b1]}, lo, hi)
 	}
 }
 
-// residualBackGeom: the gradient of the residual+the relu.
-var residualBackGeom = runtime.EltGeom{
+// residual4x4x16BackGeom: the gradient of residual + relu.
+var residual4x4x16BackGeom = runtime.EltGeom{
 	H: 4, W: 4, C: 16,
 	DOut: runtime.Layout{Row: 64, Pix: 16}, DIn: []runtime.Layout{{Row: 64, Pix: 16}, {Row: 64, Pix: 16}}, Acc: []bool{false, false},
 }
 
-// residualActGeom: the derivative of the relu, in place on its output's gradient.
-var residualActGeom = runtime.EltGeom{
+// residual4x4x16ActGeom: the derivative of the relu, in place on its output's gradient.
+var residual4x4x16ActGeom = runtime.EltGeom{
 	H: 4, W: 4, C: 16,
 	Out: runtime.Layout{Row: 64, Pix: 16}, In: []runtime.Layout{{Row: 64, Pix: 16}},
 	DOut: runtime.Layout{Row: 64, Pix: 16}, DIn: []runtime.Layout{{Row: 64, Pix: 16}},
 	Act: runtime.ActReLU,
 }
 
-// residualInputGrad returns the phase of layer1.0.add1, layer1.1.add1 and layer1.2.add1, each with its own buffers: it computes the gradients of residual + relu's inputs, rows [lo, hi).
-func residualInputGrad(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+// residual4x4x16InputGrad returns the phase of layer1.0.add1, layer1.1.add1 and layer1.2.add1, on the buffers given: it computes the gradients of residual + relu's inputs, rows [lo, hi).
+func residual4x4x16InputGrad(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ActBackward(&residualActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
+		runtime.ActBackward(&residual4x4x16ActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
 		d := [2][]float32{c.F[b2], c.F[b3]}
-		runtime.AddBackward(&residualBackGeom, d[:], c.F[b0], lo, hi)
+		runtime.AddBackward(&residual4x4x16BackGeom, d[:], c.F[b0], lo, hi)
 	}
 }
 
@@ -1175,109 +1175,109 @@ var conv1x1x4Geom_2 = runtime.ConvGeom{
 	H:       4, W: 4, DInRow: 64,
 }
 
-// conv1x1x4Forward returns the phase of layer1.1.conv1 and layer1.2.conv1, each with its own buffers and tensors: it computes conv 1x1x4 nobias: output rows [lo, hi).
+// conv1x1x4Forward returns the phase of layer1.1.conv1 and layer1.2.conv1, on the buffers and tensors given: it computes conv 1x1x4 nobias: output rows [lo, hi).
 func conv1x1x4Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x4Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv1x1x4WeightGrad returns the phase of layer1.1.conv1 and layer1.2.conv1, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, weight blocks.
+// conv1x1x4WeightGrad returns the phase of layer1.1.conv1 and layer1.2.conv1, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
 func conv1x1x4WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1WeightGrad(&conv1x1x4Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv1x1x4TUpdate returns the update of layer1.1.conv1 and layer1.2.conv1, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv1x1x4TUpdate returns the update of layer1.1.conv1 and layer1.2.conv1, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv1x1x4TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.Conv1x1Transpose(&conv1x1x4Geom_2, d, w.P[p0])
 	}
 }
 
-// conv1x1x4InputGrad returns the phase of layer1.1.conv1 and layer1.2.conv1, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv1x1x4InputGrad returns the phase of layer1.1.conv1 and layer1.2.conv1, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv1x1x4InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1InputGrad(&conv1x1x4Geom_2, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
 	}
 }
 
-// batchnormGeom_4: batchnorm.
-var batchnormGeom_4 = runtime.BNGeom{
+// batchnorm4x4x4Geom_2: batchnorm.
+var batchnorm4x4x4Geom_2 = runtime.BNGeom{
 	H: 4, W: 4, C: 4,
 	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Off: 28, Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnormStats_3 returns the phase of layer1.1.bn1 and layer1.2.bn1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats_3(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x4Stats_2 returns the phase of layer1.1.bn1 and layer1.2.bn1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm4x4x4Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 4, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_4, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm4x4x4Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward_3 returns the phase of layer1.1.bn1 and layer1.2.bn1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnormForward_3(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x4Forward_2 returns the phase of layer1.1.bn1 and layer1.2.bn1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnorm4x4x4Forward_2(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad4x4x4p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 4, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_4, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm4x4x4Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate_3 returns the update of layer1.1.bn1 and layer1.2.bn1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate_3(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm4x4x4CoefUpdate_2 returns the update of layer1.1.bn1 and layer1.2.bn1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm4x4x4CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 4, d)
-		runtime.BatchNormEval(&batchnormGeom_4, &v)
+		runtime.BatchNormEval(&batchnorm4x4x4Geom_2, &v)
 	}
 }
 
-// batchnormEval_3 returns the phase of layer1.1.bn1 and layer1.2.bn1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormEval_3(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x4Eval_2 returns the phase of layer1.1.bn1 and layer1.2.bn1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm4x4x4Eval_2(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad4x4x4p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 4, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_4, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm4x4x4Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_4: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_4 = runtime.BNGeom{
+// batchnorm4x4x4BackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnorm4x4x4BackwardGeom_2 = runtime.BNGeom{
 	H: 4, W: 4, C: 4,
 	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Off: 28, Row: 24, Pix: 4},
 	DIn: runtime.Layout{Row: 16, Pix: 4}, DOut: runtime.Layout{Row: 16, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_2 returns the phase of layer1.1.bn1 and layer1.2.bn1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x4Backward returns the phase of layer1.1.bn1 and layer1.2.bn1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm4x4x4Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 4, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormBackwardGeom_4, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm4x4x4BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_4: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_4 = runtime.BNGeom{
+// batchnorm4x4x4EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnorm4x4x4EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 4, W: 4, C: 4,
 	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Off: 28, Row: 24, Pix: 4},
 	DIn: runtime.Layout{Row: 16, Pix: 4}, DOut: runtime.Layout{Row: 16, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_2 returns the phase of layer1.1.bn1 and layer1.2.bn1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x4EvalBackward returns the phase of layer1.1.bn1 and layer1.2.bn1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm4x4x4EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 4, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_4, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm4x4x4EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -1289,21 +1289,21 @@ var conv3x3x4Geom_2 = runtime.ConvGeom{
 	H: 4, W: 4, PH: 1, PW: 1, DInRow: 16,
 }
 
-// conv3x3x4Forward returns the phase of layer1.1.conv2 and layer1.2.conv2, each with its own buffers and tensors: it computes conv 3x3x4 p1 nobias: output rows [lo, hi).
+// conv3x3x4Forward returns the phase of layer1.1.conv2 and layer1.2.conv2, on the buffers and tensors given: it computes conv 3x3x4 p1 nobias: output rows [lo, hi).
 func conv3x3x4Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(&conv3x3x4Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv3x3x4WeightGrad returns the phase of layer1.1.conv2 and layer1.2.conv2, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+// conv3x3x4WeightGrad returns the phase of layer1.1.conv2 and layer1.2.conv2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
 func conv3x3x4WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvWeightGrad(&conv3x3x4Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv3x3x4PrevActGeom: the derivative of layer1.1.relu1, in place on its output's gradient.
+// conv3x3x4PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv3x3x4PrevActGeom = runtime.EltGeom{
 	H: 4, W: 4, C: 4,
 	Out: runtime.Layout{Off: 28, Row: 24, Pix: 4}, In: []runtime.Layout{{Off: 28, Row: 24, Pix: 4}},
@@ -1317,14 +1317,14 @@ var conv3x3x4Back = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// conv3x3x4TUpdate returns the update of layer1.1.conv2 and layer1.2.conv2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv3x3x4TUpdate returns the update of layer1.1.conv2 and layer1.2.conv2, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv3x3x4TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.TransposeConv(d, w.P[p0], 4, 4, 3, 3, 16, 16)
 	}
 }
 
-// conv3x3x4InputGrad returns the phase of layer1.1.conv2 and layer1.2.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv3x3x4InputGrad returns the phase of layer1.1.conv2 and layer1.2.conv2, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv3x3x4InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(&conv3x3x4Back, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
@@ -1333,16 +1333,16 @@ func conv3x3x4InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// batchnormBackwardGeom_5: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_5 = runtime.BNGeom{
+// batchnorm4x4x4BackwardGeom_3: the gradient of batchnorm through the batch statistics.
+var batchnorm4x4x4BackwardGeom_3 = runtime.BNGeom{
 	H: 4, W: 4, C: 4,
 	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Row: 16, Pix: 4},
 	DIn: runtime.Layout{Off: 28, Row: 24, Pix: 4}, DOut: runtime.Layout{Row: 16, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward_3 returns the phase of layer1.1.bn2 and layer1.2.bn2, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward_3(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x4Backward_2 returns the phase of layer1.1.bn2 and layer1.2.bn2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm4x4x4Backward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 4, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -1351,20 +1351,20 @@ func batchnormBackward_3(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi 
 				runtime.ClearPadding(&pad4x4x4p1, f, 0, 4)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormBackwardGeom_5, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm4x4x4BackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_5: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_5 = runtime.BNGeom{
+// batchnorm4x4x4EvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
+var batchnorm4x4x4EvalBackwardGeom_3 = runtime.BNGeom{
 	H: 4, W: 4, C: 4,
 	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Row: 16, Pix: 4},
 	DIn: runtime.Layout{Off: 28, Row: 24, Pix: 4}, DOut: runtime.Layout{Row: 16, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward_3 returns the phase of layer1.1.bn2 and layer1.2.bn2, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward_3(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x4EvalBackward_2 returns the phase of layer1.1.bn2 and layer1.2.bn2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm4x4x4EvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 4, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -1373,12 +1373,12 @@ func batchnormEvalBackward_3(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo,
 				runtime.ClearPadding(&pad4x4x4p1, f, 0, 4)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_5, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm4x4x4EvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// poolavgBackGeom: pool avg global.
-var poolavgBackGeom = runtime.GlobalPoolGeom{
+// poolavg1x1x16BackGeom: pool avg global.
+var poolavg1x1x16BackGeom = runtime.GlobalPoolGeom{
 	H: 4, W: 4, C: 16,
 	In:  runtime.Layout{Row: 64, Pix: 16},
 	DIn: runtime.Layout{Row: 64, Pix: 16},
@@ -1386,7 +1386,7 @@ var poolavgBackGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1InputGrad computes the gradient of globalavgpool1's input, channels [lo, hi).
 func globalavgpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolBackward(&poolavgBackGeom, c.F[f12], c.F[f1], lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolavg1x1x16BackGeom, c.F[f12], c.F[f1], lo, hi)
 }
 
 // fcWeightGrad adds to the weight and bias gradients of fc, outputs [lo, hi).

@@ -251,7 +251,7 @@ var program = engine.Program{
 			{N: 6, Run: conv6Infer, Mode: engine.Inference},
 		}},
 		{Name: "relu4 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: reluInfer(f1, f13), Mode: engine.Inference},
+			{N: 6, Run: relu6x6x7Infer(f1, f13), Mode: engine.Inference},
 		}},
 		{Name: "fc1 (inference)", Forward: []engine.Phase{
 			{N: 6, Run: fc6Infer(f14, f1), Mode: engine.Inference},
@@ -327,7 +327,7 @@ var program = engine.Program{
 			{N: 6, Run: concat2Copy2InputGrad},
 		}},
 		{Name: "relu4 (training)", Forward: []engine.Phase{
-			{N: 6, Run: reluInfer(f4, f3), Mode: engine.Training},
+			{N: 6, Run: relu6x6x7Infer(f4, f3), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 6, Run: relu4InputGrad},
 		}},
@@ -363,7 +363,7 @@ var program = engine.Program{
 			{N: 6, Run: maxpool1Forward, Mode: engine.Inference},
 			{N: 6, Run: conv6Forward, Mode: engine.Inference},
 			{N: 6, Run: concat2Copy2Forward, Mode: engine.Inference},
-			{N: 6, Run: reluInfer(f4, f3), Mode: engine.Inference},
+			{N: 6, Run: relu6x6x7Infer(f4, f3), Mode: engine.Inference},
 			{N: 6, Run: fc6Infer(f5, f4), Mode: engine.Inference},
 			{N: 2, Run: fc2Infer_2(f5), Mode: engine.Inference},
 			{N: 3, Run: fc3Infer_2(f5), Mode: engine.Inference},
@@ -392,8 +392,8 @@ func conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv3x3x4InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
 }
 
-// batchnormInferGeom: batchnorm, in inference.
-var batchnormInferGeom = runtime.BNGeom{
+// batchnorm6x6x4InferGeom: batchnorm, in inference.
+var batchnorm6x6x4InferGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 36, Pix: 6}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -402,7 +402,7 @@ var batchnormInferGeom = runtime.BNGeom{
 // bn1CoefUpdate computes bn1's inference-mode coefficients (running statistics).
 func bn1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn1W, 4, d)
-	runtime.BatchNormEval(&batchnormInferGeom, &v)
+	runtime.BatchNormEval(&batchnorm6x6x4InferGeom, &v)
 }
 
 // pad6x6x4p1: the padding of a 6x6x4 p1 buffer.
@@ -414,7 +414,7 @@ var pad6x6x4p1 = runtime.Padding{
 func bn1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad6x6x4p1, c.F[f13], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
-	runtime.BatchNormApply(&batchnormInferGeom, &v, c.F[f13], c.F[f1], lo, hi)
+	runtime.BatchNormApply(&batchnorm6x6x4InferGeom, &v, c.F[f13], c.F[f1], lo, hi)
 }
 
 // conv3x3x2InferGeom: conv 3x3x2 p1 nobias, in inference.
@@ -467,8 +467,8 @@ func conv5Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv3x3x3InferGeom, c.Scratch, c.F[f13], c.F[f14], c.P[conv5W], c.P[conv5B], lo, hi)
 }
 
-// poolmaxInferGeom: pool max 3x3 s1 p1.
-var poolmaxInferGeom = runtime.PoolGeom{
+// poolmax6x6x6InferGeom: pool max 3x3 s1 p1.
+var poolmax6x6x6InferGeom = runtime.PoolGeom{
 	C: 6, H: 6, W: 6, InRow: 36,
 	OH: 6, OW: 6, OutRow: 36,
 	FH: 3, FW: 3, SH: 1, SW: 1, PH: 1, PW: 1,
@@ -477,7 +477,7 @@ var poolmaxInferGeom = runtime.PoolGeom{
 
 // maxpool1Infer computes maxpool1 (pool max 3x3 s1 p1), output rows [lo, hi).
 func maxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForwardNoIndex(&poolmaxInferGeom, c.F[f14], c.F[f1], lo, hi)
+	runtime.MaxPoolForwardNoIndex(&poolmax6x6x6InferGeom, c.F[f14], c.F[f1], lo, hi)
 }
 
 // conv1x1x2InferGeom_3: conv 1x1x2, in inference.
@@ -491,35 +491,35 @@ func conv6Infer(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1Forward(&conv1x1x2InferGeom_3, c.Scratch, c.F[f13], c.F[f14], c.P[conv6W], c.P[conv6B], lo, hi)
 }
 
-// reluInferGeom: relu.
-var reluInferGeom = runtime.EltGeom{
+// relu6x6x7InferGeom: relu.
+var relu6x6x7InferGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 7,
 	Out: runtime.Layout{Row: 42, Pix: 7}, In: []runtime.Layout{{Row: 42, Pix: 7}},
 	Act: runtime.ActReLU,
 }
 
-// reluInfer returns the phase of relu4, each with its own buffers: it computes relu, rows [lo, hi).
-func reluInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// relu6x6x7Infer returns the phase of relu4, on the buffers given: it computes relu, rows [lo, hi).
+func relu6x6x7Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ActForward(&reluInferGeom, c.F[b0], c.F[b1], lo, hi)
+		runtime.ActForward(&relu6x6x7InferGeom, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// fc6Infer returns the phase of fc1, each with its own buffers: it computes fc 6, outputs [lo, hi).
+// fc6Infer returns the phase of fc1, on the buffers given: it computes fc 6, outputs [lo, hi).
 func fc6Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[b0], c.F[b1], c.P[fc1W], c.P[fc1B], 252, lo, hi)
 	}
 }
 
-// fc2InferStoreGeom: the activation fused into its store of the fc+the tanh.
+// fc2InferStoreGeom: the activation fused into its store of fc 2 + tanh.
 var fc2InferStoreGeom = runtime.EltGeom{
 	H: 2, W: 1, C: 1,
 	Out: runtime.Layout{Off: 6, Row: 1, Pix: 1}, In: []runtime.Layout{{Off: 6, Row: 1, Pix: 1}},
 	Act: runtime.ActTanh,
 }
 
-// fc2Infer_2 returns the phase of fc2, each with its own buffers: it computes fc 2 + tanh, outputs [lo, hi).
+// fc2Infer_2 returns the phase of fc2, on the buffers given: it computes fc 2 + tanh, outputs [lo, hi).
 func fc2Infer_2(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[b0][6:], c.F[b0], c.P[fc2W], c.P[fc2B], 6, lo, hi)
@@ -527,7 +527,7 @@ func fc2Infer_2(b0 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// fc3Infer_2 returns the phase of fc3, each with its own buffers: it computes fc 3, outputs [lo, hi).
+// fc3Infer_2 returns the phase of fc3, on the buffers given: it computes fc 3, outputs [lo, hi).
 func fc3Infer_2(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[f1], c.F[b0], c.P[fc3W], c.P[fc3B], 8, lo, hi)
@@ -547,7 +547,7 @@ func conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv3x3x4Geom, c.Scratch, c.F[f8], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
 }
 
-// conv3x3x4ActGradGeom: the derivative of the relu, in place on the conv+the relu's output gradient.
+// conv3x3x4ActGradGeom: the derivative of the relu, in place on conv 3x3x4 p1 + relu's output gradient.
 var conv3x3x4ActGradGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
@@ -584,8 +584,8 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv3x3x4Back, c.Scratch, c.F[f11], c.F[f3], c.D[conv1T], nil, lo, hi)
 }
 
-// batchnormGeom: batchnorm.
-var batchnormGeom = runtime.BNGeom{
+// batchnorm6x6x4Geom: batchnorm.
+var batchnorm6x6x4Geom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -597,25 +597,25 @@ func bn1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn1Count][0]++
 	}
 	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
-	runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(f8), lo, hi)
+	runtime.BatchNormStats(&batchnorm6x6x4Geom, c.Scratch, &v, c.Batch.F(f8), lo, hi)
 }
 
 // bn1Forward computes bn1 (batchnorm) + relu2 (relu) with the batch statistics, rows [lo, hi).
 func bn1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad6x6x4p1, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
-	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f2], c.F[f8], lo, hi)
+	runtime.BatchNormApply(&batchnorm6x6x4Geom, &v, c.F[f2], c.F[f8], lo, hi)
 }
 
 // bn1Eval computes bn1 (batchnorm) + relu2 (relu) in inference mode, rows [lo, hi).
 func bn1Eval(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad6x6x4p1, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
-	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f2], c.F[f8], lo, hi)
+	runtime.BatchNormApply(&batchnorm6x6x4Geom, &v, c.F[f2], c.F[f8], lo, hi)
 }
 
-// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom = runtime.BNGeom{
+// batchnorm6x6x4BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm6x6x4BackwardGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
@@ -631,11 +631,11 @@ func bn1Backward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f6), c.Batch.F(f8), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm6x6x4BackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f6), c.Batch.F(f8), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom = runtime.BNGeom{
+// batchnorm6x6x4EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm6x6x4EvalBackwardGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
@@ -651,7 +651,7 @@ func bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f6), c.Batch.F(f8), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm6x6x4EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f6), c.Batch.F(f8), nil, lo, hi)
 }
 
 // conv3x3x2Geom: conv 3x3x2 p1 nobias.
@@ -672,7 +672,7 @@ func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv3x3x2Geom, c.Scratch, c.G[conv2W], nil, c.F[f2], c.F[f9], lo, hi)
 }
 
-// conv3x3x2PrevActGeom: the derivative of relu2, in place on its output's gradient.
+// conv3x3x2PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv3x3x2PrevActGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
@@ -698,19 +698,19 @@ func conv2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv3x3x2PrevActGeom, c.F[f6], c.F[f6], nil, c.F[f2], lo, hi)
 }
 
-// concatForwardGeom: the copy of 6x6x4 into channels [0, 4) of the concat.
-var concatForwardGeom = runtime.CopyGeom{
+// concat6x6x6ForwardGeom: the copy of 6x6x4 into channels [0, 4) of the concat.
+var concat6x6x6ForwardGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 4,
 	Dst: runtime.Layout{Row: 36, Pix: 6}, Src: runtime.Layout{Row: 24, Pix: 4},
 }
 
 // concat1Copy0Forward computes the copy of 6x6x4 into channels [0, 4) of concat1, rows [lo, hi).
 func concat1Copy0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concatForwardGeom, c.F[f6], c.F[f8], lo, hi)
+	runtime.CopyMap(&concat6x6x6ForwardGeom, c.F[f6], c.F[f8], lo, hi)
 }
 
-// concatBackGeom: the gradient of the copy of 6x6x4 into channels [0, 4) of the concat.
-var concatBackGeom = runtime.CopyGeom{
+// concat6x6x6BackGeom: the gradient of the copy of 6x6x4 into channels [0, 4) of the concat.
+var concat6x6x6BackGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 4,
 	Dst: runtime.Layout{Off: 36, Row: 32, Pix: 4}, Src: runtime.Layout{Row: 36, Pix: 6},
 }
@@ -718,22 +718,22 @@ var concatBackGeom = runtime.CopyGeom{
 // concat1Copy0InputGrad computes the gradient of the copy of 6x6x4 into channels [0, 4) of concat1, rows [lo, hi).
 func concat1Copy0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad6x6x4p1, c.F[f3], lo, hi)
-	runtime.CopyMap(&concatBackGeom, c.F[f3], c.F[f7], lo, hi)
+	runtime.CopyMap(&concat6x6x6BackGeom, c.F[f3], c.F[f7], lo, hi)
 }
 
-// concatForwardGeom_2: the copy of 6x6x2 into channels [4, 6) of the concat.
-var concatForwardGeom_2 = runtime.CopyGeom{
+// concat6x6x6ForwardGeom_2: the copy of 6x6x2 into channels [4, 6) of the concat.
+var concat6x6x6ForwardGeom_2 = runtime.CopyGeom{
 	H: 6, W: 6, C: 2,
 	Dst: runtime.Layout{Off: 4, Row: 36, Pix: 6}, Src: runtime.Layout{Row: 12, Pix: 2},
 }
 
 // concat1Copy4Forward computes the copy of 6x6x2 into channels [4, 6) of concat1, rows [lo, hi).
 func concat1Copy4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concatForwardGeom_2, c.F[f6], c.F[f9], lo, hi)
+	runtime.CopyMap(&concat6x6x6ForwardGeom_2, c.F[f6], c.F[f9], lo, hi)
 }
 
-// concatBackGeom_2: the gradient of the copy of 6x6x2 into channels [4, 6) of the concat.
-var concatBackGeom_2 = runtime.CopyGeom{
+// concat6x6x6BackGeom_2: the gradient of the copy of 6x6x2 into channels [4, 6) of the concat.
+var concat6x6x6BackGeom_2 = runtime.CopyGeom{
 	H: 6, W: 6, C: 2,
 	Dst: runtime.Layout{Off: 18, Row: 16, Pix: 2}, Src: runtime.Layout{Off: 4, Row: 36, Pix: 6},
 }
@@ -741,7 +741,7 @@ var concatBackGeom_2 = runtime.CopyGeom{
 // concat1Copy4InputGrad computes the gradient of the copy of 6x6x2 into channels [4, 6) of concat1, rows [lo, hi).
 func concat1Copy4InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad6x6x2p1, c.F[f9], lo, hi)
-	runtime.CopyMap(&concatBackGeom_2, c.F[f9], c.F[f7], lo, hi)
+	runtime.CopyMap(&concat6x6x6BackGeom_2, c.F[f9], c.F[f7], lo, hi)
 }
 
 // conv1x1x2Geom: conv 1x1x2.
@@ -819,7 +819,7 @@ func conv5WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv3x3x3Geom, c.Scratch, c.G[conv5W], c.G[conv5B], c.F[f9], c.F[f3], lo, hi)
 }
 
-// conv3x3x3PrevActGeom: the derivative of relu3, in place on its output's gradient.
+// conv3x3x3PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv3x3x3PrevActGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 2,
 	Out: runtime.Layout{Off: 18, Row: 16, Pix: 2}, In: []runtime.Layout{{Off: 18, Row: 16, Pix: 2}},
@@ -845,8 +845,8 @@ func conv5InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv3x3x3PrevActGeom, c.F[f5], c.F[f5], nil, c.F[f9], lo, hi)
 }
 
-// poolmaxForwardGeom: pool max 3x3 s1 p1.
-var poolmaxForwardGeom = runtime.PoolGeom{
+// poolmax6x6x6ForwardGeom: pool max 3x3 s1 p1.
+var poolmax6x6x6ForwardGeom = runtime.PoolGeom{
 	C: 6, H: 6, W: 6, InRow: 36,
 	OH: 6, OW: 6, OutRow: 36,
 	FH: 3, FW: 3, SH: 1, SW: 1, PH: 1, PW: 1,
@@ -855,12 +855,12 @@ var poolmaxForwardGeom = runtime.PoolGeom{
 
 // maxpool1Forward computes maxpool1 (pool max 3x3 s1 p1), output rows [lo, hi).
 func maxpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForward(&poolmaxForwardGeom, c.F[f7], c.I[maxpool1Index], c.F[f6], lo, hi)
+	runtime.MaxPoolForward(&poolmax6x6x6ForwardGeom, c.F[f7], c.I[maxpool1Index], c.F[f6], lo, hi)
 }
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
 func maxpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolBackward(&poolmaxForwardGeom, c.F[f7], c.F[f5], c.I[maxpool1Index], lo, hi)
+	runtime.MaxPoolBackward(&poolmax6x6x6ForwardGeom, c.F[f7], c.F[f5], c.I[maxpool1Index], lo, hi)
 }
 
 // conv1x1x2Geom_3: conv 1x1x2.
@@ -891,19 +891,19 @@ func conv6InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x2Geom_3, c.Scratch, c.F[f5], c.D[conv6T], c.F[f4], false, lo, hi)
 }
 
-// concatForwardGeom_3: the copy of 6x6x3 into channels [2, 5) of the concat.
-var concatForwardGeom_3 = runtime.CopyGeom{
+// concat6x6x7ForwardGeom: the copy of 6x6x3 into channels [2, 5) of the concat.
+var concat6x6x7ForwardGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 3,
 	Dst: runtime.Layout{Off: 2, Row: 42, Pix: 7}, Src: runtime.Layout{Row: 18, Pix: 3},
 }
 
 // concat2Copy2Forward computes the copy of 6x6x3 into channels [2, 5) of concat2, rows [lo, hi).
 func concat2Copy2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concatForwardGeom_3, c.F[f3], c.F[f4], lo, hi)
+	runtime.CopyMap(&concat6x6x7ForwardGeom, c.F[f3], c.F[f4], lo, hi)
 }
 
-// concatBackGeom_3: the gradient of the copy of 6x6x3 into channels [2, 5) of the concat.
-var concatBackGeom_3 = runtime.CopyGeom{
+// concat6x6x7BackGeom: the gradient of the copy of 6x6x3 into channels [2, 5) of the concat.
+var concat6x6x7BackGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 3,
 	Dst: runtime.Layout{Off: 27, Row: 24, Pix: 3}, Src: runtime.Layout{Off: 2, Row: 42, Pix: 7},
 }
@@ -916,11 +916,11 @@ var pad6x6x3p1 = runtime.Padding{
 // concat2Copy2InputGrad computes the gradient of the copy of 6x6x3 into channels [2, 5) of concat2, rows [lo, hi).
 func concat2Copy2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad6x6x3p1, c.F[f3], lo, hi)
-	runtime.CopyMap(&concatBackGeom_3, c.F[f3], c.F[f4], lo, hi)
+	runtime.CopyMap(&concat6x6x7BackGeom, c.F[f3], c.F[f4], lo, hi)
 }
 
-// reluBackGeom: the gradient of relu.
-var reluBackGeom = runtime.EltGeom{
+// relu6x6x7BackGeom: the gradient of relu.
+var relu6x6x7BackGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 7,
 	Out: runtime.Layout{Row: 42, Pix: 7}, In: []runtime.Layout{{Row: 42, Pix: 7}},
 	DOut: runtime.Layout{Row: 42, Pix: 7}, DIn: []runtime.Layout{{Row: 42, Pix: 7}}, Acc: []bool{false},
@@ -929,7 +929,7 @@ var reluBackGeom = runtime.EltGeom{
 
 // relu4InputGrad computes the gradient of relu4 (relu)'s input, rows [lo, hi).
 func relu4InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&reluBackGeom, c.F[f4], c.F[f5], nil, c.F[f3], lo, hi)
+	runtime.ActBackward(&relu6x6x7BackGeom, c.F[f4], c.F[f5], nil, c.F[f3], lo, hi)
 }
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
@@ -942,7 +942,7 @@ func fc1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.FCInputGrad(c.F[f5][0+lo:], c.P[fc1W], c.F[f10][0:6], 252, lo, hi)
 }
 
-// fc2ActGradGeom: the derivative of the tanh, in place on the fc+the tanh's output gradient.
+// fc2ActGradGeom: the derivative of the tanh, in place on fc 2 + tanh's output gradient.
 var fc2ActGradGeom = runtime.EltGeom{
 	H: 2, W: 1, C: 1,
 	Out: runtime.Layout{Off: 6, Row: 1, Pix: 1}, In: []runtime.Layout{{Off: 6, Row: 1, Pix: 1}},

@@ -265,7 +265,7 @@ var conv3x3x4InferGeom = runtime.ConvGeom{
 	DH: 2, DW: 2,
 }
 
-// conv3x3x4StoreGeom: the activation fused into its store of the conv+the tanh.
+// conv3x3x4StoreGeom: the activation fused into its store of conv 3x3x4 d2 p2 + tanh.
 var conv3x3x4StoreGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 4,
 	Out: runtime.Layout{Off: 84, Row: 40, Pix: 4}, In: []runtime.Layout{{Off: 84, Row: 40, Pix: 4}},
@@ -329,7 +329,7 @@ func conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad8x8x6p1, c.F[f3], lo, hi)
 }
 
-// conv3x3x6ActGradGeom: the derivative of the relu, in place on the conv+the relu's output gradient.
+// conv3x3x6ActGradGeom: the derivative of the relu, in place on conv 3x3x6 p1 g2 + relu's output gradient.
 var conv3x3x6ActGradGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 6,
 	Out: runtime.Layout{Off: 66, Row: 60, Pix: 6}, In: []runtime.Layout{{Off: 66, Row: 60, Pix: 6}},
@@ -401,7 +401,7 @@ func conv3Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ActForward(&conv3x3x4StoreGeom, c.F[f4], c.F[f4], lo, hi)
 }
 
-// conv3x3x4ActGradGeom: the derivative of the tanh, in place on the conv+the tanh's output gradient.
+// conv3x3x4ActGradGeom: the derivative of the tanh, in place on conv 3x3x4 d2 p2 + tanh's output gradient.
 var conv3x3x4ActGradGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 4,
 	Out: runtime.Layout{Off: 84, Row: 40, Pix: 4}, In: []runtime.Layout{{Off: 84, Row: 40, Pix: 4}},

@@ -328,41 +328,41 @@ func conv2Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv3x3x8InferGeom_2, c.Scratch, c.F[f7], c.F[f1], c.P[conv2W], c.P[conv2B], lo, hi)
 }
 
-// residualInferGeom: the residual.
-var residualInferGeom = runtime.EltGeom{
+// residual6x6x8InferGeom: the residual.
+var residual6x6x8InferGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 8,
 	Out: runtime.Layout{Row: 48, Pix: 8}, In: []runtime.Layout{{Row: 48, Pix: 8}, {Off: 72, Row: 64, Pix: 8}},
 }
 
 // add1Infer computes add1 (residual), rows [lo, hi).
 func add1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&residualInferGeom, c.F[f11], [][]float32{c.F[f7], c.F[f1]}, lo, hi)
+	runtime.Add(&residual6x6x8InferGeom, c.F[f11], [][]float32{c.F[f7], c.F[f1]}, lo, hi)
 }
 
-// concatInferGeom: the copy of 6x6x8 into channels [0, 8) of the concat.
-var concatInferGeom = runtime.CopyGeom{
+// concat6x6x16InferGeom: the copy of 6x6x8 into channels [0, 8) of the concat.
+var concat6x6x16InferGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 8,
 	Dst: runtime.Layout{Row: 96, Pix: 16}, Src: runtime.Layout{Row: 48, Pix: 8},
 }
 
 // concat1Copy0Infer computes the copy of 6x6x8 into channels [0, 8) of concat1, rows [lo, hi).
 func concat1Copy0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concatInferGeom, c.F[f1], c.F[f11], lo, hi)
+	runtime.CopyMap(&concat6x6x16InferGeom, c.F[f1], c.F[f11], lo, hi)
 }
 
-// concatInferGeom_2: the copy of 6x6x8 into channels [8, 16) of the concat.
-var concatInferGeom_2 = runtime.CopyGeom{
+// concat6x6x16InferGeom_2: the copy of 6x6x8 into channels [8, 16) of the concat.
+var concat6x6x16InferGeom_2 = runtime.CopyGeom{
 	H: 6, W: 6, C: 8,
 	Dst: runtime.Layout{Off: 8, Row: 96, Pix: 16}, Src: runtime.Layout{Row: 48, Pix: 8},
 }
 
 // concat1Copy8Infer computes the copy of 6x6x8 into channels [8, 16) of concat1, rows [lo, hi).
 func concat1Copy8Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concatInferGeom_2, c.F[f1], c.F[f11], lo, hi)
+	runtime.CopyMap(&concat6x6x16InferGeom_2, c.F[f1], c.F[f11], lo, hi)
 }
 
-// poolmaxInferGeom: pool max 2x2.
-var poolmaxInferGeom = runtime.PoolGeom{
+// poolmax3x3x16InferGeom: pool max 2x2.
+var poolmax3x3x16InferGeom = runtime.PoolGeom{
 	C: 16, H: 6, W: 6, InRow: 96,
 	OH: 3, OW: 3, OutRow: 48,
 	FH: 2, FW: 2, SH: 2, SW: 2,
@@ -371,17 +371,17 @@ var poolmaxInferGeom = runtime.PoolGeom{
 
 // maxpool1Infer computes maxpool1 (pool max 2x2), output rows [lo, hi).
 func maxpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForwardNoIndex(&poolmaxInferGeom, c.F[f7], c.F[f1], lo, hi)
+	runtime.MaxPoolForwardNoIndex(&poolmax3x3x16InferGeom, c.F[f7], c.F[f1], lo, hi)
 }
 
-// fc10InferStoreGeom: the activation fused into its store of the fc+the relu.
+// fc10InferStoreGeom: the activation fused into its store of fc 10 + relu.
 var fc10InferStoreGeom = runtime.EltGeom{
 	H: 10, W: 1, C: 1,
 	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}},
 	Act: runtime.ActReLU,
 }
 
-// fc10Infer returns the phase of fc1, each with its own buffers: it computes fc 10 + relu, outputs [lo, hi).
+// fc10Infer returns the phase of fc1, on the buffers given: it computes fc 10 + relu, outputs [lo, hi).
 func fc10Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[b0], c.F[b1], c.P[fc1W], c.P[fc1B], 144, lo, hi)
@@ -389,7 +389,7 @@ func fc10Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// fc3Infer returns the phase of fc2, each with its own buffers: it computes fc 3, outputs [lo, hi).
+// fc3Infer returns the phase of fc2, on the buffers given: it computes fc 3, outputs [lo, hi).
 func fc3Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[f7], c.F[b0], c.P[fc2W], c.P[fc2B], 10, lo, hi)
@@ -435,7 +435,7 @@ func conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv3x3x8Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
 }
 
-// conv3x3x8ActGradGeom: the derivative of the relu, in place on the conv+the relu's output gradient.
+// conv3x3x8ActGradGeom: the derivative of the relu, in place on conv 3x3x8 p1 + relu's output gradient.
 var conv3x3x8ActGradGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 8,
 	Out: runtime.Layout{Row: 48, Pix: 8}, In: []runtime.Layout{{Row: 48, Pix: 8}},
@@ -506,7 +506,7 @@ var dropout0_3EvalGeom = runtime.CopyGeom{
 	Dst: runtime.Layout{Off: 72, Row: 64, Pix: 8}, Src: runtime.Layout{Row: 48, Pix: 8},
 }
 
-// dropout0_3Eval returns the phase of dropout1 and dropout2, each with its own buffers: it computes the dropout in inference mode (the identity), rows [lo, hi).
+// dropout0_3Eval returns the phase of dropout1 and dropout2, on the buffers given: it computes the dropout in inference mode (the identity), rows [lo, hi).
 func dropout0_3Eval(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad6x6x8p1, c.F[b0], lo, hi)
@@ -514,7 +514,7 @@ func dropout0_3Eval(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// dropout0_3Backward returns the phase of dropout1 and dropout2, each with its own buffers: it computes the gradient of the dropout's input in training mode, rows [lo, hi).
+// dropout0_3Backward returns the phase of dropout1 and dropout2, on the buffers given: it computes the gradient of the dropout's input in training mode, rows [lo, hi).
 func dropout0_3Backward(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad6x6x8p1, c.F[b0], lo, hi)
@@ -593,19 +593,19 @@ func dropout2Eval(c *engine.Ctx, lo, hi int) {
 	runtime.CopyMap(&dropout0_5EvalGeom, c.F[f5], c.F[f4], lo, hi)
 }
 
-// residualForwardGeom: the residual.
-var residualForwardGeom = runtime.EltGeom{
+// residual6x6x8ForwardGeom: the residual.
+var residual6x6x8ForwardGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 8,
 	Out: runtime.Layout{Row: 96, Pix: 16}, In: []runtime.Layout{{Row: 48, Pix: 8}, {Off: 72, Row: 64, Pix: 8}},
 }
 
 // add1Forward computes add1 (residual), rows [lo, hi).
 func add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&residualForwardGeom, c.F[f4], [][]float32{c.F[f5], c.F[f3]}, lo, hi)
+	runtime.Add(&residual6x6x8ForwardGeom, c.F[f4], [][]float32{c.F[f5], c.F[f3]}, lo, hi)
 }
 
-// residualBackGeom: the gradient of the residual.
-var residualBackGeom = runtime.EltGeom{
+// residual6x6x8BackGeom: the gradient of the residual.
+var residual6x6x8BackGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 8,
 	DOut: runtime.Layout{Row: 96, Pix: 16}, DIn: []runtime.Layout{{Row: 48, Pix: 8}, {Row: 48, Pix: 8}}, Acc: []bool{false, false},
 }
@@ -613,7 +613,7 @@ var residualBackGeom = runtime.EltGeom{
 // add1InputGrad computes the gradients of add1 (residual)'s inputs, rows [lo, hi).
 func add1InputGrad(c *engine.Ctx, lo, hi int) {
 	d := [2][]float32{c.F[f7], c.F[f5]}
-	runtime.AddBackward(&residualBackGeom, d[:], c.F[f4], lo, hi)
+	runtime.AddBackward(&residual6x6x8BackGeom, d[:], c.F[f4], lo, hi)
 }
 
 // dropout3Forward computes dropout3 in training mode: draws the sample's mask (in C, H, W order), then applies it.
@@ -675,8 +675,8 @@ func dropout3EvalBackward(c *engine.Ctx, lo, hi int) {
 	runtime.CopyMap(&dropout0_2EvalBackGeom, c.F[f4], c.F[f4], lo, hi)
 }
 
-// poolmaxForwardGeom: pool max 2x2.
-var poolmaxForwardGeom = runtime.PoolGeom{
+// poolmax3x3x16ForwardGeom: pool max 2x2.
+var poolmax3x3x16ForwardGeom = runtime.PoolGeom{
 	C: 16, H: 6, W: 6, InRow: 96,
 	OH: 3, OW: 3, OutRow: 48,
 	FH: 2, FW: 2, SH: 2, SW: 2,
@@ -685,15 +685,15 @@ var poolmaxForwardGeom = runtime.PoolGeom{
 
 // maxpool1Forward computes maxpool1 (pool max 2x2), output rows [lo, hi).
 func maxpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolForward(&poolmaxForwardGeom, c.F[f5], c.I[maxpool1Index], c.F[f4], lo, hi)
+	runtime.MaxPoolForward(&poolmax3x3x16ForwardGeom, c.F[f5], c.I[maxpool1Index], c.F[f4], lo, hi)
 }
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, output rows [lo, hi).
 func maxpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolBackwardRows(&poolmaxForwardGeom, c.F[f4], c.F[f7], nil, c.I[maxpool1Index], lo, hi)
+	runtime.MaxPoolBackwardRows(&poolmax3x3x16ForwardGeom, c.F[f4], c.F[f7], nil, c.I[maxpool1Index], lo, hi)
 }
 
-// fc10ActGradGeom: the derivative of the relu, in place on the fc+the relu's output gradient.
+// fc10ActGradGeom: the derivative of the relu, in place on fc 10 + relu's output gradient.
 var fc10ActGradGeom = runtime.EltGeom{
 	H: 10, W: 1, C: 1,
 	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}},
@@ -747,7 +747,7 @@ var dropout0_4EvalGeom = runtime.CopyGeom{
 	Dst: runtime.Layout{Row: 10, Pix: 10}, Src: runtime.Layout{Row: 10, Pix: 10},
 }
 
-// dropout0_4Eval returns the phase of dropout4, each with its own buffers: it computes the dropout in inference mode (the identity), rows [lo, hi).
+// dropout0_4Eval returns the phase of dropout4, on the buffers given: it computes the dropout in inference mode (the identity), rows [lo, hi).
 func dropout0_4Eval(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.CopyMap(&dropout0_4EvalGeom, c.F[f6], c.F[b0], lo, hi)

@@ -165,7 +165,7 @@ var program = engine.Program{
 			{N: 5, Run: fc5Infer_2(f8, f1), Mode: engine.Inference},
 		}},
 		{Name: "tanh1 (inference)", Forward: []engine.Phase{
-			{N: 1, Run: tanhInfer(f7, f8), Mode: engine.Inference},
+			{N: 1, Run: tanh10Infer(f7, f8), Mode: engine.Inference},
 		}},
 		{Name: "fc3 (inference)", Forward: []engine.Phase{
 			{N: 3, Run: fc3Infer_2(f7), Mode: engine.Inference},
@@ -192,7 +192,7 @@ var program = engine.Program{
 			{N: 4, Run: fc2InputGrad},
 		}},
 		{Name: "tanh1 (training)", Forward: []engine.Phase{
-			{N: 1, Run: tanhInfer(f3, f1), Mode: engine.Training},
+			{N: 1, Run: tanh10Infer(f3, f1), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 1, Run: tanh1InputGrad},
 		}},
@@ -207,7 +207,7 @@ var program = engine.Program{
 			{N: 5, Run: fc5Infer(f1, fc1ForwardInput), Mode: engine.Inference},
 			{N: 4, Run: conv1Forward, Mode: engine.Inference},
 			{N: 5, Run: fc5Infer_2(f1, f2), Mode: engine.Inference},
-			{N: 1, Run: tanhInfer(f3, f1), Mode: engine.Inference},
+			{N: 1, Run: tanh10Infer(f3, f1), Mode: engine.Inference},
 			{N: 3, Run: fc3Infer_2(f3), Mode: engine.Inference},
 		}, Reforward: true},
 	},
@@ -229,14 +229,14 @@ var fc5InferCopyInGeom = runtime.CopyGeom{
 	Dst: runtime.Layout{Row: 12, Pix: 3}, Src: runtime.Layout{Off: 21, Row: 18, Pix: 3},
 }
 
-// fc5InferCopyIn returns the phase of fc1, each with its own buffers: it copies the input of fc 5 out of its padded buffer, rows [lo, hi).
+// fc5InferCopyIn returns the phase of fc1, on the buffers given: it copies the input of fc 5 out of its padded buffer, rows [lo, hi).
 func fc5InferCopyIn(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.CopyMap(&fc5InferCopyInGeom, c.F[b0], c.F[f0], lo, hi)
 	}
 }
 
-// fc5Infer returns the phase of fc1, each with its own buffers: it computes fc 5, outputs [lo, hi).
+// fc5Infer returns the phase of fc1, on the buffers given: it computes fc 5, outputs [lo, hi).
 func fc5Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[b0], c.F[b1], c.P[fc1W], c.P[fc1B], 48, lo, hi)
@@ -254,28 +254,28 @@ func conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv3x3x2InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
 }
 
-// fc5Infer_2 returns the phase of fc2, each with its own buffers: it computes fc 5, outputs [lo, hi).
+// fc5Infer_2 returns the phase of fc2, on the buffers given: it computes fc 5, outputs [lo, hi).
 func fc5Infer_2(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[b0][5:], c.F[b1], c.P[fc2W], c.P[fc2B], 32, lo, hi)
 	}
 }
 
-// tanhInferGeom: tanh.
-var tanhInferGeom = runtime.EltGeom{
+// tanh10InferGeom: tanh.
+var tanh10InferGeom = runtime.EltGeom{
 	H: 1, W: 1, C: 10,
 	Out: runtime.Layout{Row: 10, Pix: 10}, In: []runtime.Layout{{Row: 10, Pix: 10}},
 	Act: runtime.ActTanh,
 }
 
-// tanhInfer returns the phase of tanh1, each with its own buffers: it computes tanh, rows [lo, hi).
-func tanhInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// tanh10Infer returns the phase of tanh1, on the buffers given: it computes tanh, rows [lo, hi).
+func tanh10Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ActForward(&tanhInferGeom, c.F[b0], c.F[b1], lo, hi)
+		runtime.ActForward(&tanh10InferGeom, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// fc3Infer_2 returns the phase of fc3, each with its own buffers: it computes fc 3, outputs [lo, hi).
+// fc3Infer_2 returns the phase of fc3, on the buffers given: it computes fc 3, outputs [lo, hi).
 func fc3Infer_2(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[f1], c.F[b0], c.P[fc3W], c.P[fc3B], 10, lo, hi)
@@ -322,7 +322,7 @@ func conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv3x3x2Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
 }
 
-// conv3x3x2ActGradGeom: the derivative of the relu, in place on the conv+the relu's output gradient.
+// conv3x3x2ActGradGeom: the derivative of the relu, in place on conv 3x3x2 p1 + relu's output gradient.
 var conv3x3x2ActGradGeom = runtime.EltGeom{
 	H: 4, W: 4, C: 2,
 	Out: runtime.Layout{Row: 8, Pix: 2}, In: []runtime.Layout{{Row: 8, Pix: 2}},
@@ -377,8 +377,8 @@ func fc2InputGrad(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// tanhBackGeom: the gradient of tanh.
-var tanhBackGeom = runtime.EltGeom{
+// tanh10BackGeom: the gradient of tanh.
+var tanh10BackGeom = runtime.EltGeom{
 	H: 1, W: 1, C: 10,
 	Out: runtime.Layout{Row: 10, Pix: 10}, In: []runtime.Layout{{Row: 10, Pix: 10}},
 	DOut: runtime.Layout{Row: 10, Pix: 10}, DIn: []runtime.Layout{{Row: 10, Pix: 10}}, Acc: []bool{false},
@@ -387,7 +387,7 @@ var tanhBackGeom = runtime.EltGeom{
 
 // tanh1InputGrad computes the gradient of tanh1 (tanh)'s input, rows [lo, hi).
 func tanh1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&tanhBackGeom, c.F[f4], c.F[f1], nil, c.F[f3], lo, hi)
+	runtime.ActBackward(&tanh10BackGeom, c.F[f4], c.F[f1], nil, c.F[f3], lo, hi)
 }
 
 // fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).

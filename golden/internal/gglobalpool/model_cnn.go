@@ -155,16 +155,16 @@ var program = engine.Program{
 			{N: 5, Run: conv1Infer, Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: poolavgInfer(f7, f1), Mode: engine.Inference},
+			{N: 6, Run: poolavg1x1x6Infer(f7, f1), Mode: engine.Inference},
 		}},
 		{Name: "globalmaxpool1 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: poolmaxInfer(f7, f1), Mode: engine.Inference},
+			{N: 6, Run: poolmax1x1x6Infer(f7, f1), Mode: engine.Inference},
 		}},
 		{Name: "conv2 (inference)", Forward: []engine.Phase{
 			{N: 1, Run: conv2Infer, Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool2 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: poolmeanInfer(f7), Mode: engine.Inference},
+			{N: 4, Run: poolmean1x1x4Infer(f7), Mode: engine.Inference},
 		}},
 		{Name: "fc1 (inference)", Forward: []engine.Phase{
 			{N: 2, Run: fc2Infer(f7), Mode: engine.Inference},
@@ -177,12 +177,12 @@ var program = engine.Program{
 			{N: 5, Run: conv1InputGrad},
 		}},
 		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: poolavgInfer(f3, f2), Mode: engine.Training},
+			{N: 6, Run: poolavg1x1x6Infer(f3, f2), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 6, Run: globalavgpool1InputGrad},
 		}},
 		{Name: "globalmaxpool1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: poolmaxInfer(f3, f2), Mode: engine.Training},
+			{N: 6, Run: poolmax1x1x6Infer(f3, f2), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 6, Run: globalmaxpool1InputGrad},
 		}},
@@ -193,7 +193,7 @@ var program = engine.Program{
 			{N: 1, Run: conv2InputGrad},
 		}},
 		{Name: "globalavgpool2 (training)", Forward: []engine.Phase{
-			{N: 4, Run: poolmeanInfer(f4), Mode: engine.Training},
+			{N: 4, Run: poolmean1x1x4Infer(f4), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 4, Run: globalavgpool2InputGrad},
 		}},
@@ -205,10 +205,10 @@ var program = engine.Program{
 		}},
 		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
 			{N: 5, Run: conv1Forward, Mode: engine.Inference},
-			{N: 6, Run: poolavgInfer(f3, f2), Mode: engine.Inference},
-			{N: 6, Run: poolmaxInfer(f3, f2), Mode: engine.Inference},
+			{N: 6, Run: poolavg1x1x6Infer(f3, f2), Mode: engine.Inference},
+			{N: 6, Run: poolmax1x1x6Infer(f3, f2), Mode: engine.Inference},
 			{N: 1, Run: conv2Forward, Mode: engine.Inference},
-			{N: 4, Run: poolmeanInfer(f4), Mode: engine.Inference},
+			{N: 4, Run: poolmean1x1x4Infer(f4), Mode: engine.Inference},
 			{N: 2, Run: fc2Infer(f4), Mode: engine.Inference},
 		}, Reforward: true},
 	},
@@ -230,7 +230,7 @@ var conv3x3x6InferGeom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// conv3x3x6StoreGeom: the activation fused into its store of the conv+the tanh.
+// conv3x3x6StoreGeom: the activation fused into its store of conv 3x3x6 p1 + tanh.
 var conv3x3x6StoreGeom = runtime.EltGeom{
 	H: 5, W: 4, C: 6,
 	Out: runtime.Layout{Row: 24, Pix: 6}, In: []runtime.Layout{{Row: 24, Pix: 6}},
@@ -243,29 +243,29 @@ func conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ActForward(&conv3x3x6StoreGeom, c.F[f1], c.F[f1], lo, hi)
 }
 
-// poolavgInferGeom: pool avg global.
-var poolavgInferGeom = runtime.GlobalPoolGeom{
+// poolavg1x1x6InferGeom: pool avg global.
+var poolavg1x1x6InferGeom = runtime.GlobalPoolGeom{
 	H: 5, W: 4, C: 6,
 	In: runtime.Layout{Row: 24, Pix: 6},
 }
 
-// poolavgInfer returns the phase of globalavgpool1, each with its own buffers: it computes pool avg global, channels [lo, hi).
-func poolavgInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// poolavg1x1x6Infer returns the phase of globalavgpool1, on the buffers given: it computes pool avg global, channels [lo, hi).
+func poolavg1x1x6Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.GlobalAvgPoolForward(&poolavgInferGeom, c.F[b0], c.F[b1], lo, hi)
+		runtime.GlobalAvgPoolForward(&poolavg1x1x6InferGeom, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// poolmaxInferGeom: pool max global.
-var poolmaxInferGeom = runtime.GlobalPoolGeom{
+// poolmax1x1x6InferGeom: pool max global.
+var poolmax1x1x6InferGeom = runtime.GlobalPoolGeom{
 	H: 5, W: 4, C: 6,
 	In: runtime.Layout{Row: 24, Pix: 6}, Out: 6,
 }
 
-// poolmaxInfer returns the phase of globalmaxpool1, each with its own buffers: it computes pool max global, channels [lo, hi).
-func poolmaxInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// poolmax1x1x6Infer returns the phase of globalmaxpool1, on the buffers given: it computes pool max global, channels [lo, hi).
+func poolmax1x1x6Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.GlobalMaxPoolForward(&poolmaxInferGeom, c.F[b0], c.I[globalmaxpool1Index], c.F[b1], lo, hi)
+		runtime.GlobalMaxPoolForward(&poolmax1x1x6InferGeom, c.F[b0], c.I[globalmaxpool1Index], c.F[b1], lo, hi)
 	}
 }
 
@@ -280,20 +280,20 @@ func conv2Infer(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1Forward(&conv1x1x4InferGeom, c.Scratch, c.F[f1], c.F[f7], c.P[conv2W], c.P[conv2B], lo, hi)
 }
 
-// poolmeanInferGeom: pool mean global.
-var poolmeanInferGeom = runtime.GlobalPoolGeom{
+// poolmean1x1x4InferGeom: pool mean global.
+var poolmean1x1x4InferGeom = runtime.GlobalPoolGeom{
 	H: 1, W: 1, C: 4,
 	In: runtime.Layout{Row: 4, Pix: 4},
 }
 
-// poolmeanInfer returns the phase of globalavgpool2, each with its own buffers: it computes pool mean global, channels [lo, hi).
-func poolmeanInfer(b0 int) func(c *engine.Ctx, lo, hi int) {
+// poolmean1x1x4Infer returns the phase of globalavgpool2, on the buffers given: it computes pool mean global, channels [lo, hi).
+func poolmean1x1x4Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.GlobalAvgPoolForward(&poolmeanInferGeom, c.F[b0], c.F[f1], lo, hi)
+		runtime.GlobalAvgPoolForward(&poolmean1x1x4InferGeom, c.F[b0], c.F[f1], lo, hi)
 	}
 }
 
-// fc2Infer returns the phase of fc1, each with its own buffers: it computes fc 2, outputs [lo, hi).
+// fc2Infer returns the phase of fc1, on the buffers given: it computes fc 2, outputs [lo, hi).
 func fc2Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[f1], c.F[b0], c.P[fc1W], c.P[fc1B], 4, lo, hi)
@@ -314,7 +314,7 @@ func conv1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ActForward(&conv3x3x6StoreGeom, c.F[f2], c.F[f2], lo, hi)
 }
 
-// conv3x3x6ActGradGeom: the derivative of the tanh, in place on the conv+the tanh's output gradient.
+// conv3x3x6ActGradGeom: the derivative of the tanh, in place on conv 3x3x6 p1 + tanh's output gradient.
 var conv3x3x6ActGradGeom = runtime.EltGeom{
 	H: 5, W: 4, C: 6,
 	Out: runtime.Layout{Row: 24, Pix: 6}, In: []runtime.Layout{{Row: 24, Pix: 6}},
@@ -351,8 +351,8 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv3x3x6Back, c.Scratch, c.F[f5], c.F[f3], c.D[conv1T], nil, lo, hi)
 }
 
-// poolavgBackGeom: pool avg global.
-var poolavgBackGeom = runtime.GlobalPoolGeom{
+// poolavg1x1x6BackGeom: pool avg global.
+var poolavg1x1x6BackGeom = runtime.GlobalPoolGeom{
 	H: 5, W: 4, C: 6,
 	In:  runtime.Layout{Row: 24, Pix: 6},
 	DIn: runtime.Layout{Off: 42, Row: 36, Pix: 6}, Acc: true,
@@ -368,11 +368,11 @@ func globalavgpool1InputGrad(c *engine.Ctx, lo, hi int) {
 	if lo == 0 {
 		runtime.ClearPadding(&pad5x4x6p1, c.F[f3], 0, 5)
 	}
-	runtime.GlobalAvgPoolBackward(&poolavgBackGeom, c.F[f3], c.F[f1], lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolavg1x1x6BackGeom, c.F[f3], c.F[f1], lo, hi)
 }
 
-// poolmaxBackGeom: pool max global.
-var poolmaxBackGeom = runtime.GlobalPoolGeom{
+// poolmax1x1x6BackGeom: pool max global.
+var poolmax1x1x6BackGeom = runtime.GlobalPoolGeom{
 	H: 5, W: 4, C: 6,
 	In: runtime.Layout{Row: 24, Pix: 6}, Out: 6,
 	DIn: runtime.Layout{Off: 42, Row: 36, Pix: 6}, DOut: 6,
@@ -383,7 +383,7 @@ func globalmaxpool1InputGrad(c *engine.Ctx, lo, hi int) {
 	if lo == 0 {
 		runtime.ClearPadding(&pad5x4x6p1, c.F[f3], 0, 5)
 	}
-	runtime.GlobalMaxPoolBackward(&poolmaxBackGeom, c.F[f3], c.F[f1], c.I[globalmaxpool1Index], lo, hi)
+	runtime.GlobalMaxPoolBackward(&poolmax1x1x6BackGeom, c.F[f3], c.F[f1], c.I[globalmaxpool1Index], lo, hi)
 }
 
 // conv1x1x4Geom: conv 1x1x4.
@@ -414,8 +414,8 @@ func conv2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x4Geom, c.Scratch, c.F[f1], c.D[conv2T], c.F[f4], false, lo, hi)
 }
 
-// poolmeanBackGeom: pool mean global.
-var poolmeanBackGeom = runtime.GlobalPoolGeom{
+// poolmean1x1x4BackGeom: pool mean global.
+var poolmean1x1x4BackGeom = runtime.GlobalPoolGeom{
 	H: 1, W: 1, C: 4,
 	In:  runtime.Layout{Row: 4, Pix: 4},
 	DIn: runtime.Layout{Row: 4, Pix: 4},
@@ -423,7 +423,7 @@ var poolmeanBackGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool2InputGrad computes the gradient of globalavgpool2's input, channels [lo, hi).
 func globalavgpool2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolBackward(&poolmeanBackGeom, c.F[f4], c.F[f1], lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolmean1x1x4BackGeom, c.F[f4], c.F[f1], lo, hi)
 }
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).

@@ -331,7 +331,7 @@ var program = engine.Program{
 			{N: 2, Run: features_2_conv_2Infer, Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
-			{N: 12, Run: poolavgInfer(f20, f19), Mode: engine.Inference},
+			{N: 12, Run: poolavg1x1x12Infer(f20, f19), Mode: engine.Inference},
 		}},
 		{Name: "classifier.1 (inference)", Forward: []engine.Phase{
 			{N: 3, Run: fc3Infer(f20), Mode: engine.Inference},
@@ -433,7 +433,7 @@ var program = engine.Program{
 			{N: 12, Run: features_2_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
-			{N: 12, Run: poolavgInfer(f15, f1), Mode: engine.Training},
+			{N: 12, Run: poolavg1x1x12Infer(f15, f1), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 12, Run: globalavgpool1InputGrad},
 		}},
@@ -459,7 +459,7 @@ var program = engine.Program{
 			{N: 2, Run: features_2_conv_1_1Eval, Mode: engine.Inference},
 			{N: 2, Run: features_2_conv_2Forward, Mode: engine.Inference},
 			{N: 2, Run: features_2_conv_3Eval, Mode: engine.Inference},
-			{N: 12, Run: poolavgInfer(f15, f1), Mode: engine.Inference},
+			{N: 12, Run: poolavg1x1x12Infer(f15, f1), Mode: engine.Inference},
 			{N: 3, Run: fc3Infer(f15), Mode: engine.Inference},
 		}, Reforward: true},
 	},
@@ -556,7 +556,7 @@ func features_1_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 8, 24, 1, 1, 16, false)
 }
 
-// conv1x1x8StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual.
+// conv1x1x8StoreGeom: the residual add fused into its store of conv 1x1x8 nobias + batchnorm + residual.
 var conv1x1x8StoreGeom = runtime.EltGeom{
 	H: 4, W: 4, C: 8,
 	Out: runtime.Layout{Row: 32, Pix: 8}, In: []runtime.Layout{{Row: 32, Pix: 8}, {Row: 32, Pix: 8}},
@@ -632,20 +632,20 @@ func features_2_conv_2Infer(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1Forward(&conv1x1x12InferGeom, c.Scratch, c.F[f19], c.F[f1], c.D[features_2_conv_2Fold], c.D[features_2_conv_2Fold][768:], lo, hi)
 }
 
-// poolavgInferGeom: pool avg global.
-var poolavgInferGeom = runtime.GlobalPoolGeom{
+// poolavg1x1x12InferGeom: pool avg global.
+var poolavg1x1x12InferGeom = runtime.GlobalPoolGeom{
 	H: 2, W: 2, C: 12,
 	In: runtime.Layout{Row: 24, Pix: 12},
 }
 
-// poolavgInfer returns the phase of globalavgpool1, each with its own buffers: it computes pool avg global, channels [lo, hi).
-func poolavgInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// poolavg1x1x12Infer returns the phase of globalavgpool1, on the buffers given: it computes pool avg global, channels [lo, hi).
+func poolavg1x1x12Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.GlobalAvgPoolForward(&poolavgInferGeom, c.F[b0], c.F[b1], lo, hi)
+		runtime.GlobalAvgPoolForward(&poolavg1x1x12InferGeom, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// fc3Infer returns the phase of classifier.1, each with its own buffers: it computes fc 3, outputs [lo, hi).
+// fc3Infer returns the phase of classifier.1, on the buffers given: it computes fc 3, outputs [lo, hi).
 func fc3Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[f1], c.F[b0], c.P[classifier_1W], c.P[classifier_1B], 12, lo, hi)
@@ -683,8 +683,8 @@ func features_0_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv3x3x8Geom, c.Scratch, c.F[f16], c.D[features_0_0T], c.F[f13], false, lo, hi)
 }
 
-// batchnormGeom: batchnorm.
-var batchnormGeom = runtime.BNGeom{
+// batchnorm4x4x8Geom: batchnorm.
+var batchnorm4x4x8Geom = runtime.BNGeom{
 	H: 4, W: 4, C: 8,
 	In: runtime.Layout{Row: 32, Pix: 8}, Out: runtime.Layout{Row: 32, Pix: 8},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -696,29 +696,29 @@ func features_0_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_0_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_0_1W, 8, c.B[features_0_1Batch])
-	runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(f11), lo, hi)
+	runtime.BatchNormStats(&batchnorm4x4x8Geom, c.Scratch, &v, c.Batch.F(f11), lo, hi)
 }
 
 // features_0_1Forward computes features.0.1 (batchnorm) + relu61 (relu6) with the batch statistics, rows [lo, hi).
 func features_0_1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_0_1W, 8, c.B[features_0_1Batch])
-	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f12], c.F[f11], lo, hi)
+	runtime.BatchNormApply(&batchnorm4x4x8Geom, &v, c.F[f12], c.F[f11], lo, hi)
 }
 
 // features_0_1CoefUpdate computes features.0.1's inference-mode coefficients (running statistics).
 func features_0_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_0_1W, 8, d)
-	runtime.BatchNormEval(&batchnormGeom, &v)
+	runtime.BatchNormEval(&batchnorm4x4x8Geom, &v)
 }
 
 // features_0_1Eval computes features.0.1 (batchnorm) + relu61 (relu6) in inference mode, rows [lo, hi).
 func features_0_1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_0_1W, 8, c.D[features_0_1Coef])
-	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f12], c.F[f11], lo, hi)
+	runtime.BatchNormApply(&batchnorm4x4x8Geom, &v, c.F[f12], c.F[f11], lo, hi)
 }
 
-// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom = runtime.BNGeom{
+// batchnorm4x4x8BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm4x4x8BackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 8,
 	In: runtime.Layout{Row: 32, Pix: 8}, Out: runtime.Layout{Row: 32, Pix: 8},
 	DIn: runtime.Layout{Row: 32, Pix: 8}, DOut: runtime.Layout{Row: 32, Pix: 8},
@@ -729,11 +729,11 @@ var batchnormBackwardGeom = runtime.BNGeom{
 func features_0_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_0_1W, 8, c.B[features_0_1Batch])
 	v.DGamma, v.DBeta = c.G[features_0_1W], c.G[features_0_1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f13), c.Batch.F(f14), c.Batch.F(f11), c.Batch.F(f12), lo, hi)
+	runtime.BatchNormBackward(&batchnorm4x4x8BackwardGeom, c.Scratch, &v, c.Batch.F(f13), c.Batch.F(f14), c.Batch.F(f11), c.Batch.F(f12), lo, hi)
 }
 
-// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom = runtime.BNGeom{
+// batchnorm4x4x8EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm4x4x8EvalBackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 8,
 	In: runtime.Layout{Row: 32, Pix: 8}, Out: runtime.Layout{Row: 32, Pix: 8},
 	DIn: runtime.Layout{Row: 32, Pix: 8}, DOut: runtime.Layout{Row: 32, Pix: 8},
@@ -744,7 +744,7 @@ var batchnormEvalBackwardGeom = runtime.BNGeom{
 func features_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_0_1W, 8, c.D[features_0_1Coef])
 	v.DGamma, v.DBeta = c.G[features_0_1W], c.G[features_0_1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f13), c.Batch.F(f14), c.Batch.F(f11), c.Batch.F(f12), lo, hi)
+	runtime.BatchNormBackward(&batchnorm4x4x8EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f13), c.Batch.F(f14), c.Batch.F(f11), c.Batch.F(f12), lo, hi)
 }
 
 // conv1x1x24Geom: conv 1x1x24 nobias.
@@ -775,8 +775,8 @@ func features_1_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x24Geom, c.Scratch, c.F[f14], c.D[features_1_conv_0_0T], c.F[f7], true, lo, hi)
 }
 
-// batchnormGeom_2: batchnorm.
-var batchnormGeom_2 = runtime.BNGeom{
+// batchnorm4x4x24Geom: batchnorm.
+var batchnorm4x4x24Geom = runtime.BNGeom{
 	H: 4, W: 4, C: 24,
 	In: runtime.Layout{Row: 96, Pix: 24}, Out: runtime.Layout{Off: 168, Row: 144, Pix: 24},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -788,31 +788,31 @@ func features_1_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_1_conv_0_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_1_conv_0_1W, 24, c.B[features_1_conv_0_1Batch])
-	runtime.BatchNormStats(&batchnormGeom_2, c.Scratch, &v, c.Batch.F(f6), lo, hi)
+	runtime.BatchNormStats(&batchnorm4x4x24Geom, c.Scratch, &v, c.Batch.F(f6), lo, hi)
 }
 
 // features_1_conv_0_1Forward computes features.1.conv.0.1 (batchnorm) + features.1.relu61 (relu6) with the batch statistics, rows [lo, hi).
 func features_1_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad4x4x24p1, c.F[f3], lo, hi)
 	v := bnVecs(c.Weights, features_1_conv_0_1W, 24, c.B[features_1_conv_0_1Batch])
-	runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[f3], c.F[f6], lo, hi)
+	runtime.BatchNormApply(&batchnorm4x4x24Geom, &v, c.F[f3], c.F[f6], lo, hi)
 }
 
 // features_1_conv_0_1CoefUpdate computes features.1.conv.0.1's inference-mode coefficients (running statistics).
 func features_1_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_1_conv_0_1W, 24, d)
-	runtime.BatchNormEval(&batchnormGeom_2, &v)
+	runtime.BatchNormEval(&batchnorm4x4x24Geom, &v)
 }
 
 // features_1_conv_0_1Eval computes features.1.conv.0.1 (batchnorm) + features.1.relu61 (relu6) in inference mode, rows [lo, hi).
 func features_1_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad4x4x24p1, c.F[f3], lo, hi)
 	v := bnVecs(c.Weights, features_1_conv_0_1W, 24, c.D[features_1_conv_0_1Coef])
-	runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[f3], c.F[f6], lo, hi)
+	runtime.BatchNormApply(&batchnorm4x4x24Geom, &v, c.F[f3], c.F[f6], lo, hi)
 }
 
-// batchnormBackwardGeom_2: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_2 = runtime.BNGeom{
+// batchnorm4x4x24BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm4x4x24BackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 24,
 	In: runtime.Layout{Row: 96, Pix: 24}, Out: runtime.Layout{Off: 168, Row: 144, Pix: 24},
 	DIn: runtime.Layout{Row: 96, Pix: 24}, DOut: runtime.Layout{Row: 96, Pix: 24},
@@ -823,11 +823,11 @@ var batchnormBackwardGeom_2 = runtime.BNGeom{
 func features_1_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_0_1W, 24, c.B[features_1_conv_0_1Batch])
 	v.DGamma, v.DBeta = c.G[features_1_conv_0_1W], c.G[features_1_conv_0_1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_2, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f8), c.Batch.F(f6), c.Batch.F(f3), lo, hi)
+	runtime.BatchNormBackward(&batchnorm4x4x24BackwardGeom, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f8), c.Batch.F(f6), c.Batch.F(f3), lo, hi)
 }
 
-// batchnormEvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
+// batchnorm4x4x24EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm4x4x24EvalBackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 24,
 	In: runtime.Layout{Row: 96, Pix: 24}, Out: runtime.Layout{Off: 168, Row: 144, Pix: 24},
 	DIn: runtime.Layout{Row: 96, Pix: 24}, DOut: runtime.Layout{Row: 96, Pix: 24},
@@ -838,7 +838,7 @@ var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
 func features_1_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_0_1W, 24, c.D[features_1_conv_0_1Coef])
 	v.DGamma, v.DBeta = c.G[features_1_conv_0_1W], c.G[features_1_conv_0_1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f8), c.Batch.F(f6), c.Batch.F(f3), lo, hi)
+	runtime.BatchNormBackward(&batchnorm4x4x24EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f8), c.Batch.F(f6), c.Batch.F(f3), lo, hi)
 }
 
 // conv3x3x24Geom: conv 3x3x24 p1 g24 nobias.
@@ -865,8 +865,8 @@ func features_1_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.DepthwiseInputGrad(&conv3x3x24Geom, c.Scratch, c.F[f8], c.P[features_1_conv_1_0W], c.F[f1], false, lo, hi)
 }
 
-// batchnormGeom_3: batchnorm.
-var batchnormGeom_3 = runtime.BNGeom{
+// batchnorm4x4x24Geom_2: batchnorm.
+var batchnorm4x4x24Geom_2 = runtime.BNGeom{
 	H: 4, W: 4, C: 24,
 	In: runtime.Layout{Row: 96, Pix: 24}, Out: runtime.Layout{Row: 96, Pix: 24},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -878,29 +878,29 @@ func features_1_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_1_conv_1_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_1_conv_1_1W, 24, c.B[features_1_conv_1_1Batch])
-	runtime.BatchNormStats(&batchnormGeom_3, c.Scratch, &v, c.Batch.F(f7), lo, hi)
+	runtime.BatchNormStats(&batchnorm4x4x24Geom_2, c.Scratch, &v, c.Batch.F(f7), lo, hi)
 }
 
 // features_1_conv_1_1Forward computes features.1.conv.1.1 (batchnorm) + features.1.relu62 (relu6) with the batch statistics, rows [lo, hi).
 func features_1_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_1_1W, 24, c.B[features_1_conv_1_1Batch])
-	runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[f8], c.F[f7], lo, hi)
+	runtime.BatchNormApply(&batchnorm4x4x24Geom_2, &v, c.F[f8], c.F[f7], lo, hi)
 }
 
 // features_1_conv_1_1CoefUpdate computes features.1.conv.1.1's inference-mode coefficients (running statistics).
 func features_1_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_1_conv_1_1W, 24, d)
-	runtime.BatchNormEval(&batchnormGeom_3, &v)
+	runtime.BatchNormEval(&batchnorm4x4x24Geom_2, &v)
 }
 
 // features_1_conv_1_1Eval computes features.1.conv.1.1 (batchnorm) + features.1.relu62 (relu6) in inference mode, rows [lo, hi).
 func features_1_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_1_1W, 24, c.D[features_1_conv_1_1Coef])
-	runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[f8], c.F[f7], lo, hi)
+	runtime.BatchNormApply(&batchnorm4x4x24Geom_2, &v, c.F[f8], c.F[f7], lo, hi)
 }
 
-// batchnormBackwardGeom_3: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_3 = runtime.BNGeom{
+// batchnorm4x4x24BackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnorm4x4x24BackwardGeom_2 = runtime.BNGeom{
 	H: 4, W: 4, C: 24,
 	In: runtime.Layout{Row: 96, Pix: 24}, Out: runtime.Layout{Row: 96, Pix: 24},
 	DIn: runtime.Layout{Row: 96, Pix: 24}, DOut: runtime.Layout{Row: 96, Pix: 24},
@@ -911,11 +911,11 @@ var batchnormBackwardGeom_3 = runtime.BNGeom{
 func features_1_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_1_1W, 24, c.B[features_1_conv_1_1Batch])
 	v.DGamma, v.DBeta = c.G[features_1_conv_1_1W], c.G[features_1_conv_1_1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_3, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f4), c.Batch.F(f7), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm4x4x24BackwardGeom_2, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f4), c.Batch.F(f7), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_3 = runtime.BNGeom{
+// batchnorm4x4x24EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnorm4x4x24EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 4, W: 4, C: 24,
 	In: runtime.Layout{Row: 96, Pix: 24}, Out: runtime.Layout{Row: 96, Pix: 24},
 	DIn: runtime.Layout{Row: 96, Pix: 24}, DOut: runtime.Layout{Row: 96, Pix: 24},
@@ -926,7 +926,7 @@ var batchnormEvalBackwardGeom_3 = runtime.BNGeom{
 func features_1_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_1_1W, 24, c.D[features_1_conv_1_1Coef])
 	v.DGamma, v.DBeta = c.G[features_1_conv_1_1W], c.G[features_1_conv_1_1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f4), c.Batch.F(f7), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm4x4x24EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f4), c.Batch.F(f7), nil, lo, hi)
 }
 
 // conv1x1x8Geom: conv 1x1x8 nobias.
@@ -947,7 +947,7 @@ func features_1_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1WeightGrad(&conv1x1x8Geom, c.Scratch, c.G[features_1_conv_2W], nil, c.F[f8], c.F[f9], lo, hi)
 }
 
-// conv1x1x8PrevActGeom: the derivative of features.1.relu62, in place on its output's gradient.
+// conv1x1x8PrevActGeom: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x8PrevActGeom = runtime.EltGeom{
 	H: 4, W: 4, C: 24,
 	Out: runtime.Layout{Row: 96, Pix: 24}, In: []runtime.Layout{{Row: 96, Pix: 24}},
@@ -967,8 +967,8 @@ func features_1_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv1x1x8PrevActGeom, c.F[f4], c.F[f4], nil, c.F[f8], lo, hi)
 }
 
-// batchnormGeom_4: batchnorm.
-var batchnormGeom_4 = runtime.BNGeom{
+// batchnorm4x4x8Geom_2: batchnorm.
+var batchnorm4x4x8Geom_2 = runtime.BNGeom{
 	H: 4, W: 4, C: 8,
 	In: runtime.Layout{Row: 32, Pix: 8}, Out: runtime.Layout{Row: 32, Pix: 8},
 	Eps: 1e-05, Momentum: 0.1,
@@ -980,29 +980,29 @@ func features_1_conv_3Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_1_conv_3Count][0]++
 	}
 	v := bnVecs(c.Weights, features_1_conv_3W, 8, c.B[features_1_conv_3Batch])
-	runtime.BatchNormStats(&batchnormGeom_4, c.Scratch, &v, c.Batch.F(f13), lo, hi)
+	runtime.BatchNormStats(&batchnorm4x4x8Geom_2, c.Scratch, &v, c.Batch.F(f13), lo, hi)
 }
 
 // features_1_conv_3Forward computes features.1.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
 func features_1_conv_3Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_3W, 8, c.B[features_1_conv_3Batch])
-	runtime.BatchNormApply(&batchnormGeom_4, &v, c.F[f9], c.F[f13], lo, hi)
+	runtime.BatchNormApply(&batchnorm4x4x8Geom_2, &v, c.F[f9], c.F[f13], lo, hi)
 }
 
 // features_1_conv_3CoefUpdate computes features.1.conv.3's inference-mode coefficients (running statistics).
 func features_1_conv_3CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_1_conv_3W, 8, d)
-	runtime.BatchNormEval(&batchnormGeom_4, &v)
+	runtime.BatchNormEval(&batchnorm4x4x8Geom_2, &v)
 }
 
 // features_1_conv_3Eval computes features.1.conv.3 (batchnorm) in inference mode, rows [lo, hi).
 func features_1_conv_3Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_3W, 8, c.D[features_1_conv_3Coef])
-	runtime.BatchNormApply(&batchnormGeom_4, &v, c.F[f9], c.F[f13], lo, hi)
+	runtime.BatchNormApply(&batchnorm4x4x8Geom_2, &v, c.F[f9], c.F[f13], lo, hi)
 }
 
-// batchnormBackwardGeom_4: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_4 = runtime.BNGeom{
+// batchnorm4x4x8BackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnorm4x4x8BackwardGeom_2 = runtime.BNGeom{
 	H: 4, W: 4, C: 8,
 	In: runtime.Layout{Row: 32, Pix: 8}, Out: runtime.Layout{Row: 32, Pix: 8},
 	DIn: runtime.Layout{Row: 32, Pix: 8}, DOut: runtime.Layout{Row: 32, Pix: 8},
@@ -1013,11 +1013,11 @@ var batchnormBackwardGeom_4 = runtime.BNGeom{
 func features_1_conv_3Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_3W, 8, c.B[features_1_conv_3Batch])
 	v.DGamma, v.DBeta = c.G[features_1_conv_3W], c.G[features_1_conv_3B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_4, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f10), c.Batch.F(f13), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm4x4x8BackwardGeom_2, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f10), c.Batch.F(f13), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_4: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_4 = runtime.BNGeom{
+// batchnorm4x4x8EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnorm4x4x8EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 4, W: 4, C: 8,
 	In: runtime.Layout{Row: 32, Pix: 8}, Out: runtime.Layout{Row: 32, Pix: 8},
 	DIn: runtime.Layout{Row: 32, Pix: 8}, DOut: runtime.Layout{Row: 32, Pix: 8},
@@ -1028,7 +1028,7 @@ var batchnormEvalBackwardGeom_4 = runtime.BNGeom{
 func features_1_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_1_conv_3W, 8, c.D[features_1_conv_3Coef])
 	v.DGamma, v.DBeta = c.G[features_1_conv_3W], c.G[features_1_conv_3B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_4, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f10), c.Batch.F(f13), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm4x4x8EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f10), c.Batch.F(f13), nil, lo, hi)
 }
 
 // features_1_add1Forward computes features.1.add1 (residual), rows [lo, hi).
@@ -1036,8 +1036,8 @@ func features_1_add1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.Add(&conv1x1x8StoreGeom, c.F[f14], [][]float32{c.F[f9], c.F[f12]}, lo, hi)
 }
 
-// residualBackGeom: the gradient of the residual.
-var residualBackGeom = runtime.EltGeom{
+// residual4x4x8BackGeom: the gradient of the residual.
+var residual4x4x8BackGeom = runtime.EltGeom{
 	H: 4, W: 4, C: 8,
 	DOut: runtime.Layout{Row: 32, Pix: 8}, DIn: []runtime.Layout{{Row: 32, Pix: 8}, {Row: 32, Pix: 8}}, Acc: []bool{false, false},
 }
@@ -1045,7 +1045,7 @@ var residualBackGeom = runtime.EltGeom{
 // features_1_add1InputGrad computes the gradients of features.1.add1 (residual)'s inputs, rows [lo, hi).
 func features_1_add1InputGrad(c *engine.Ctx, lo, hi int) {
 	d := [2][]float32{c.F[f10], c.F[f14]}
-	runtime.AddBackward(&residualBackGeom, d[:], c.F[f9], lo, hi)
+	runtime.AddBackward(&residual4x4x8BackGeom, d[:], c.F[f9], lo, hi)
 }
 
 // conv1x1x48Geom: conv 1x1x48 nobias.
@@ -1076,8 +1076,8 @@ func features_2_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x48Geom, c.Scratch, c.F[f9], c.D[features_2_conv_0_0T], c.F[f1], false, lo, hi)
 }
 
-// batchnormGeom_5: batchnorm.
-var batchnormGeom_5 = runtime.BNGeom{
+// batchnorm4x4x48Geom: batchnorm.
+var batchnorm4x4x48Geom = runtime.BNGeom{
 	H: 4, W: 4, C: 48,
 	In: runtime.Layout{Row: 192, Pix: 48}, Out: runtime.Layout{Off: 336, Row: 288, Pix: 48},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -1089,31 +1089,31 @@ func features_2_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_2_conv_0_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 48, c.B[features_2_conv_0_1Batch])
-	runtime.BatchNormStats(&batchnormGeom_5, c.Scratch, &v, c.Batch.F(f4), lo, hi)
+	runtime.BatchNormStats(&batchnorm4x4x48Geom, c.Scratch, &v, c.Batch.F(f4), lo, hi)
 }
 
 // features_2_conv_0_1Forward computes features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6) with the batch statistics, rows [lo, hi).
 func features_2_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad4x4x48p1, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 48, c.B[features_2_conv_0_1Batch])
-	runtime.BatchNormApply(&batchnormGeom_5, &v, c.F[f2], c.F[f4], lo, hi)
+	runtime.BatchNormApply(&batchnorm4x4x48Geom, &v, c.F[f2], c.F[f4], lo, hi)
 }
 
 // features_2_conv_0_1CoefUpdate computes features.2.conv.0.1's inference-mode coefficients (running statistics).
 func features_2_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_2_conv_0_1W, 48, d)
-	runtime.BatchNormEval(&batchnormGeom_5, &v)
+	runtime.BatchNormEval(&batchnorm4x4x48Geom, &v)
 }
 
 // features_2_conv_0_1Eval computes features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6) in inference mode, rows [lo, hi).
 func features_2_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad4x4x48p1, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 48, c.D[features_2_conv_0_1Coef])
-	runtime.BatchNormApply(&batchnormGeom_5, &v, c.F[f2], c.F[f4], lo, hi)
+	runtime.BatchNormApply(&batchnorm4x4x48Geom, &v, c.F[f2], c.F[f4], lo, hi)
 }
 
-// batchnormBackwardGeom_5: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_5 = runtime.BNGeom{
+// batchnorm4x4x48BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm4x4x48BackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 48,
 	In: runtime.Layout{Row: 192, Pix: 48}, Out: runtime.Layout{Off: 336, Row: 288, Pix: 48},
 	DIn: runtime.Layout{Row: 192, Pix: 48}, DOut: runtime.Layout{Row: 192, Pix: 48},
@@ -1124,11 +1124,11 @@ var batchnormBackwardGeom_5 = runtime.BNGeom{
 func features_2_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 48, c.B[features_2_conv_0_1Batch])
 	v.DGamma, v.DBeta = c.G[features_2_conv_0_1W], c.G[features_2_conv_0_1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_5, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f5), c.Batch.F(f4), c.Batch.F(f2), lo, hi)
+	runtime.BatchNormBackward(&batchnorm4x4x48BackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f5), c.Batch.F(f4), c.Batch.F(f2), lo, hi)
 }
 
-// batchnormEvalBackwardGeom_5: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_5 = runtime.BNGeom{
+// batchnorm4x4x48EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm4x4x48EvalBackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 48,
 	In: runtime.Layout{Row: 192, Pix: 48}, Out: runtime.Layout{Off: 336, Row: 288, Pix: 48},
 	DIn: runtime.Layout{Row: 192, Pix: 48}, DOut: runtime.Layout{Row: 192, Pix: 48},
@@ -1139,7 +1139,7 @@ var batchnormEvalBackwardGeom_5 = runtime.BNGeom{
 func features_2_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_0_1W, 48, c.D[features_2_conv_0_1Coef])
 	v.DGamma, v.DBeta = c.G[features_2_conv_0_1W], c.G[features_2_conv_0_1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_5, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f5), c.Batch.F(f4), c.Batch.F(f2), lo, hi)
+	runtime.BatchNormBackward(&batchnorm4x4x48EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f5), c.Batch.F(f4), c.Batch.F(f2), lo, hi)
 }
 
 // conv3x3x48Geom: conv 3x3x48 s2 p1 g48 nobias.
@@ -1166,8 +1166,8 @@ func features_2_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.DepthwiseInputGrad(&conv3x3x48Geom, c.Scratch, c.F[f5], c.P[features_2_conv_1_0W], c.F[f1], false, lo, hi)
 }
 
-// batchnormGeom_6: batchnorm.
-var batchnormGeom_6 = runtime.BNGeom{
+// batchnorm2x2x48Geom: batchnorm.
+var batchnorm2x2x48Geom = runtime.BNGeom{
 	H: 2, W: 2, C: 48,
 	In: runtime.Layout{Row: 96, Pix: 48}, Out: runtime.Layout{Row: 96, Pix: 48},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
@@ -1179,29 +1179,29 @@ func features_2_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_2_conv_1_1Count][0]++
 	}
 	v := bnVecs(c.Weights, features_2_conv_1_1W, 48, c.B[features_2_conv_1_1Batch])
-	runtime.BatchNormStats(&batchnormGeom_6, c.Scratch, &v, c.Batch.F(f5), lo, hi)
+	runtime.BatchNormStats(&batchnorm2x2x48Geom, c.Scratch, &v, c.Batch.F(f5), lo, hi)
 }
 
 // features_2_conv_1_1Forward computes features.2.conv.1.1 (batchnorm) + features.2.relu62 (relu6) with the batch statistics, rows [lo, hi).
 func features_2_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_1_1W, 48, c.B[features_2_conv_1_1Batch])
-	runtime.BatchNormApply(&batchnormGeom_6, &v, c.F[f9], c.F[f5], lo, hi)
+	runtime.BatchNormApply(&batchnorm2x2x48Geom, &v, c.F[f9], c.F[f5], lo, hi)
 }
 
 // features_2_conv_1_1CoefUpdate computes features.2.conv.1.1's inference-mode coefficients (running statistics).
 func features_2_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_2_conv_1_1W, 48, d)
-	runtime.BatchNormEval(&batchnormGeom_6, &v)
+	runtime.BatchNormEval(&batchnorm2x2x48Geom, &v)
 }
 
 // features_2_conv_1_1Eval computes features.2.conv.1.1 (batchnorm) + features.2.relu62 (relu6) in inference mode, rows [lo, hi).
 func features_2_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_1_1W, 48, c.D[features_2_conv_1_1Coef])
-	runtime.BatchNormApply(&batchnormGeom_6, &v, c.F[f9], c.F[f5], lo, hi)
+	runtime.BatchNormApply(&batchnorm2x2x48Geom, &v, c.F[f9], c.F[f5], lo, hi)
 }
 
-// batchnormBackwardGeom_6: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_6 = runtime.BNGeom{
+// batchnorm2x2x48BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm2x2x48BackwardGeom = runtime.BNGeom{
 	H: 2, W: 2, C: 48,
 	In: runtime.Layout{Row: 96, Pix: 48}, Out: runtime.Layout{Row: 96, Pix: 48},
 	DIn: runtime.Layout{Row: 96, Pix: 48}, DOut: runtime.Layout{Row: 96, Pix: 48},
@@ -1212,11 +1212,11 @@ var batchnormBackwardGeom_6 = runtime.BNGeom{
 func features_2_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_1_1W, 48, c.B[features_2_conv_1_1Batch])
 	v.DGamma, v.DBeta = c.G[features_2_conv_1_1W], c.G[features_2_conv_1_1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_6, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f10), c.Batch.F(f5), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm2x2x48BackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f10), c.Batch.F(f5), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_6: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_6 = runtime.BNGeom{
+// batchnorm2x2x48EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm2x2x48EvalBackwardGeom = runtime.BNGeom{
 	H: 2, W: 2, C: 48,
 	In: runtime.Layout{Row: 96, Pix: 48}, Out: runtime.Layout{Row: 96, Pix: 48},
 	DIn: runtime.Layout{Row: 96, Pix: 48}, DOut: runtime.Layout{Row: 96, Pix: 48},
@@ -1227,7 +1227,7 @@ var batchnormEvalBackwardGeom_6 = runtime.BNGeom{
 func features_2_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_1_1W, 48, c.D[features_2_conv_1_1Coef])
 	v.DGamma, v.DBeta = c.G[features_2_conv_1_1W], c.G[features_2_conv_1_1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_6, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f10), c.Batch.F(f5), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm2x2x48EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f10), c.Batch.F(f5), nil, lo, hi)
 }
 
 // conv1x1x12Geom: conv 1x1x12 nobias.
@@ -1248,7 +1248,7 @@ func features_2_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1WeightGrad(&conv1x1x12Geom, c.Scratch, c.G[features_2_conv_2W], nil, c.F[f9], c.F[f1], lo, hi)
 }
 
-// conv1x1x12PrevActGeom: the derivative of features.2.relu62, in place on its output's gradient.
+// conv1x1x12PrevActGeom: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x12PrevActGeom = runtime.EltGeom{
 	H: 2, W: 2, C: 48,
 	Out: runtime.Layout{Row: 96, Pix: 48}, In: []runtime.Layout{{Row: 96, Pix: 48}},
@@ -1268,8 +1268,8 @@ func features_2_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv1x1x12PrevActGeom, c.F[f10], c.F[f10], nil, c.F[f9], lo, hi)
 }
 
-// batchnormGeom_7: batchnorm.
-var batchnormGeom_7 = runtime.BNGeom{
+// batchnorm2x2x12Geom: batchnorm.
+var batchnorm2x2x12Geom = runtime.BNGeom{
 	H: 2, W: 2, C: 12,
 	In: runtime.Layout{Row: 24, Pix: 12}, Out: runtime.Layout{Row: 24, Pix: 12},
 	Eps: 1e-05, Momentum: 0.1,
@@ -1281,29 +1281,29 @@ func features_2_conv_3Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[features_2_conv_3Count][0]++
 	}
 	v := bnVecs(c.Weights, features_2_conv_3W, 12, c.B[features_2_conv_3Batch])
-	runtime.BatchNormStats(&batchnormGeom_7, c.Scratch, &v, c.Batch.F(f10), lo, hi)
+	runtime.BatchNormStats(&batchnorm2x2x12Geom, c.Scratch, &v, c.Batch.F(f10), lo, hi)
 }
 
 // features_2_conv_3Forward computes features.2.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
 func features_2_conv_3Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_3W, 12, c.B[features_2_conv_3Batch])
-	runtime.BatchNormApply(&batchnormGeom_7, &v, c.F[f1], c.F[f10], lo, hi)
+	runtime.BatchNormApply(&batchnorm2x2x12Geom, &v, c.F[f1], c.F[f10], lo, hi)
 }
 
 // features_2_conv_3CoefUpdate computes features.2.conv.3's inference-mode coefficients (running statistics).
 func features_2_conv_3CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_2_conv_3W, 12, d)
-	runtime.BatchNormEval(&batchnormGeom_7, &v)
+	runtime.BatchNormEval(&batchnorm2x2x12Geom, &v)
 }
 
 // features_2_conv_3Eval computes features.2.conv.3 (batchnorm) in inference mode, rows [lo, hi).
 func features_2_conv_3Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_3W, 12, c.D[features_2_conv_3Coef])
-	runtime.BatchNormApply(&batchnormGeom_7, &v, c.F[f1], c.F[f10], lo, hi)
+	runtime.BatchNormApply(&batchnorm2x2x12Geom, &v, c.F[f1], c.F[f10], lo, hi)
 }
 
-// batchnormBackwardGeom_7: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_7 = runtime.BNGeom{
+// batchnorm2x2x12BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm2x2x12BackwardGeom = runtime.BNGeom{
 	H: 2, W: 2, C: 12,
 	In: runtime.Layout{Row: 24, Pix: 12}, Out: runtime.Layout{Row: 24, Pix: 12},
 	DIn: runtime.Layout{Row: 24, Pix: 12}, DOut: runtime.Layout{Row: 24, Pix: 12},
@@ -1314,11 +1314,11 @@ var batchnormBackwardGeom_7 = runtime.BNGeom{
 func features_2_conv_3Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_3W, 12, c.B[features_2_conv_3Batch])
 	v.DGamma, v.DBeta = c.G[features_2_conv_3W], c.G[features_2_conv_3B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_7, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f15), c.Batch.F(f10), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm2x2x12BackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f15), c.Batch.F(f10), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_7: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_7 = runtime.BNGeom{
+// batchnorm2x2x12EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm2x2x12EvalBackwardGeom = runtime.BNGeom{
 	H: 2, W: 2, C: 12,
 	In: runtime.Layout{Row: 24, Pix: 12}, Out: runtime.Layout{Row: 24, Pix: 12},
 	DIn: runtime.Layout{Row: 24, Pix: 12}, DOut: runtime.Layout{Row: 24, Pix: 12},
@@ -1329,11 +1329,11 @@ var batchnormEvalBackwardGeom_7 = runtime.BNGeom{
 func features_2_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, features_2_conv_3W, 12, c.D[features_2_conv_3Coef])
 	v.DGamma, v.DBeta = c.G[features_2_conv_3W], c.G[features_2_conv_3B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_7, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f15), c.Batch.F(f10), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm2x2x12EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f15), c.Batch.F(f10), nil, lo, hi)
 }
 
-// poolavgBackGeom: pool avg global.
-var poolavgBackGeom = runtime.GlobalPoolGeom{
+// poolavg1x1x12BackGeom: pool avg global.
+var poolavg1x1x12BackGeom = runtime.GlobalPoolGeom{
 	H: 2, W: 2, C: 12,
 	In:  runtime.Layout{Row: 24, Pix: 12},
 	DIn: runtime.Layout{Row: 24, Pix: 12},
@@ -1341,7 +1341,7 @@ var poolavgBackGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1InputGrad computes the gradient of globalavgpool1's input, channels [lo, hi).
 func globalavgpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolBackward(&poolavgBackGeom, c.F[f15], c.F[f1], lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolavg1x1x12BackGeom, c.F[f15], c.F[f1], lo, hi)
 }
 
 // classifier_1WeightGrad adds to the weight and bias gradients of classifier.1, outputs [lo, hi).

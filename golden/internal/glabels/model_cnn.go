@@ -233,11 +233,11 @@ var program = engine.Program{
 		stem_bnCoef:       {Name: "stem_bnCoef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: stem_bnCoefUpdate},
 		conv1T:            {Name: "conv1T", Use: engine.Backward, Len: func() int { return 64 }, Update: conv1TUpdate},
 		stage_1_conv1T:    {Name: "stage_1_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: stage_1_conv1TUpdate},
-		stage_1_bn1Coef:   {Name: "stage_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(stage_1_bn1W)},
+		stage_1_bn1Coef:   {Name: "stage_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnorm6x6x4CoefUpdate(stage_1_bn1W)},
 		stage_1_projT:     {Name: "stage_1_projT", Use: engine.Backward, Len: func() int { return 64 }, Update: stage_1_projTUpdate},
 		stage_1_conv2T:    {Name: "stage_1_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(stage_1_conv2W)},
 		stage_2_conv1T:    {Name: "stage_2_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: stage_2_conv1TUpdate},
-		stage_2_bn1Coef:   {Name: "stage_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(stage_2_bn1W)},
+		stage_2_bn1Coef:   {Name: "stage_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnorm6x6x4CoefUpdate(stage_2_bn1W)},
 		stage_2_projT:     {Name: "stage_2_projT", Use: engine.Backward, Len: func() int { return 64 }, Update: stage_2_projTUpdate},
 		stage_2_conv2T:    {Name: "stage_2_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(stage_2_conv2W)},
 	},
@@ -287,7 +287,7 @@ var program = engine.Program{
 			{N: 6, Run: stage_2_conv2Infer, Mode: engine.Inference},
 		}},
 		{Name: "head.globalavgpool1 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: poolavgInfer(f1, f15), Mode: engine.Inference},
+			{N: 4, Run: poolavg1x1x4Infer(f1, f15), Mode: engine.Inference},
 		}},
 		{Name: "head.0+head.relu1 (inference)", Forward: []engine.Phase{
 			{N: 5, Run: fc5Infer(f16, f1), Mode: engine.Inference},
@@ -324,11 +324,11 @@ var program = engine.Program{
 			{N: 6, Run: stage_1_conv1InputGrad},
 		}},
 		{Name: "stage.1.bn1+stage.1.relu1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: batchnormStats(stage_1_bn1Count, stage_1_bn1W, stage_1_bn1Batch, f5), Batch: true, Mode: engine.Training},
-			{N: 6, Run: batchnormForward(f6, stage_1_bn1W, stage_1_bn1Batch, f5), Mode: engine.Training},
+			{N: 4, Run: batchnorm6x6x4Stats(stage_1_bn1Count, stage_1_bn1W, stage_1_bn1Batch, f5), Batch: true, Mode: engine.Training},
+			{N: 6, Run: batchnorm6x6x4Forward(f6, stage_1_bn1W, stage_1_bn1Batch, f5), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: batchnormBackward(stage_1_bn1W, stage_1_bn1Batch, stage_1_bn1B, f9, f5), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnormEvalBackward(stage_1_bn1W, stage_1_bn1Coef, stage_1_bn1B, f9, f5), Batch: true, Mode: engine.Inference},
+			{N: 4, Run: batchnorm6x6x4Backward(stage_1_bn1W, stage_1_bn1Batch, stage_1_bn1B, f9, f5), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnorm6x6x4EvalBackward(stage_1_bn1W, stage_1_bn1Coef, stage_1_bn1B, f9, f5), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "stage.1.proj (training)", Forward: []engine.Phase{
 			{N: 6, Run: stage_1_projForward, Mode: engine.Training},
@@ -350,11 +350,11 @@ var program = engine.Program{
 			{N: 6, Run: stage_2_conv1InputGrad},
 		}},
 		{Name: "stage.2.bn1+stage.2.relu1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: batchnormStats(stage_2_bn1Count, stage_2_bn1W, stage_2_bn1Batch, f8), Batch: true, Mode: engine.Training},
-			{N: 6, Run: batchnormForward(f9, stage_2_bn1W, stage_2_bn1Batch, f8), Mode: engine.Training},
+			{N: 4, Run: batchnorm6x6x4Stats(stage_2_bn1Count, stage_2_bn1W, stage_2_bn1Batch, f8), Batch: true, Mode: engine.Training},
+			{N: 6, Run: batchnorm6x6x4Forward(f9, stage_2_bn1W, stage_2_bn1Batch, f8), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: batchnormBackward(stage_2_bn1W, stage_2_bn1Batch, stage_2_bn1B, f12, f8), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnormEvalBackward(stage_2_bn1W, stage_2_bn1Coef, stage_2_bn1B, f12, f8), Batch: true, Mode: engine.Inference},
+			{N: 4, Run: batchnorm6x6x4Backward(stage_2_bn1W, stage_2_bn1Batch, stage_2_bn1B, f12, f8), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnorm6x6x4EvalBackward(stage_2_bn1W, stage_2_bn1Coef, stage_2_bn1B, f12, f8), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "stage.2.proj (training)", Forward: []engine.Phase{
 			{N: 6, Run: stage_2_projForward, Mode: engine.Training},
@@ -370,7 +370,7 @@ var program = engine.Program{
 			{N: 6, Run: conv3x3x4InputGrad(stage_2_conv2T, f9)},
 		}},
 		{Name: "head.globalavgpool1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: poolavgInfer(f11, f10), Mode: engine.Training},
+			{N: 4, Run: poolavg1x1x4Infer(f11, f10), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 4, Run: head_globalavgpool1InputGrad},
 		}},
@@ -398,14 +398,14 @@ var program = engine.Program{
 			{N: 6, Run: stem_bnEval, Mode: engine.Inference},
 			{N: 6, Run: conv1Forward, Mode: engine.Inference},
 			{N: 6, Run: stage_1_conv1Forward, Mode: engine.Inference},
-			{N: 6, Run: batchnormEval(f6, stage_1_bn1W, stage_1_bn1Coef, f5), Mode: engine.Inference},
+			{N: 6, Run: batchnorm6x6x4Eval(f6, stage_1_bn1W, stage_1_bn1Coef, f5), Mode: engine.Inference},
 			{N: 6, Run: stage_1_projForward, Mode: engine.Inference},
 			{N: 6, Run: stage_1_conv2Forward, Mode: engine.Inference},
 			{N: 6, Run: stage_2_conv1Forward, Mode: engine.Inference},
-			{N: 6, Run: batchnormEval(f9, stage_2_bn1W, stage_2_bn1Coef, f8), Mode: engine.Inference},
+			{N: 6, Run: batchnorm6x6x4Eval(f9, stage_2_bn1W, stage_2_bn1Coef, f8), Mode: engine.Inference},
 			{N: 6, Run: stage_2_projForward, Mode: engine.Inference},
 			{N: 6, Run: stage_2_conv2Forward, Mode: engine.Inference},
-			{N: 4, Run: poolavgInfer(f11, f10), Mode: engine.Inference},
+			{N: 4, Run: poolavg1x1x4Infer(f11, f10), Mode: engine.Inference},
 			{N: 5, Run: fc5Infer(f10, f11), Mode: engine.Inference},
 			{N: 3, Run: fc3Infer(f12, f10), Mode: engine.Inference},
 			{N: 2, Run: fc2Infer(f12), Mode: engine.Inference},
@@ -468,7 +468,7 @@ var conv3x3x4InferGeom_2 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
 
-// conv3x3x4FoldUpdate returns the update of stage.1.conv1 and stage.2.conv1, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv3x3x4FoldUpdate returns the update of stage.1.conv1 and stage.2.conv1, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv3x3x4FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:144]
@@ -478,7 +478,7 @@ func conv3x3x4FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []flo
 	}
 }
 
-// conv3x3x4Infer returns the phase of stage.1.conv1 and stage.2.conv1, each with its own derived tensors: it computes conv 3x3x4 p1 nobias + batchnorm + relu: output rows [lo, hi).
+// conv3x3x4Infer returns the phase of stage.1.conv1 and stage.2.conv1, on the derived tensors given: it computes conv 3x3x4 p1 nobias + batchnorm + relu: output rows [lo, hi).
 func conv3x3x4Infer(d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(&conv3x3x4InferGeom_2, c.Scratch, c.F[f1], c.F[f15], c.D[d0], c.D[d0][576:], lo, hi)
@@ -492,7 +492,7 @@ var conv1x1x4InferGeom_2 = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
-// conv1x1x4Infer returns the phase of stage.1.proj and stage.2.proj, each with its own tensors: it computes conv 1x1x4 nobias: output rows [lo, hi).
+// conv1x1x4Infer returns the phase of stage.1.proj and stage.2.proj, on the tensors given: it computes conv 1x1x4 nobias: output rows [lo, hi).
 func conv1x1x4Infer(p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x4InferGeom_2, c.Scratch, c.F[f16], c.F[f15][36:], c.P[p0], nil, lo, hi)
@@ -505,7 +505,7 @@ var conv3x3x4InferGeom_3 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// conv3x3x4StoreGeom: the residual add fused into its store of the conv+the residual.
+// conv3x3x4StoreGeom: the residual add fused into its store of conv 3x3x4 p1 + residual.
 var conv3x3x4StoreGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}, {Row: 24, Pix: 4}},
@@ -524,7 +524,7 @@ var conv3x3x4InferGeom_4 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// conv3x3x4StoreGeom_2: the residual add fused into its store of the conv+the residual.
+// conv3x3x4StoreGeom_2: the residual add fused into its store of conv 3x3x4 p1 + residual.
 var conv3x3x4StoreGeom_2 = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}, {Row: 24, Pix: 4}},
@@ -536,27 +536,27 @@ func stage_2_conv2Infer(c *engine.Ctx, lo, hi int) {
 	runtime.Add(&conv3x3x4StoreGeom_2, c.F[f15], [][]float32{c.F[f15], c.F[f16]}, lo, hi)
 }
 
-// poolavgInferGeom: pool avg global.
-var poolavgInferGeom = runtime.GlobalPoolGeom{
+// poolavg1x1x4InferGeom: pool avg global.
+var poolavg1x1x4InferGeom = runtime.GlobalPoolGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4},
 }
 
-// poolavgInfer returns the phase of head.globalavgpool1, each with its own buffers: it computes pool avg global, channels [lo, hi).
-func poolavgInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// poolavg1x1x4Infer returns the phase of head.globalavgpool1, on the buffers given: it computes pool avg global, channels [lo, hi).
+func poolavg1x1x4Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.GlobalAvgPoolForward(&poolavgInferGeom, c.F[b0], c.F[b1], lo, hi)
+		runtime.GlobalAvgPoolForward(&poolavg1x1x4InferGeom, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// fc5InferStoreGeom: the activation fused into its store of the fc+the relu.
+// fc5InferStoreGeom: the activation fused into its store of fc 5 + relu.
 var fc5InferStoreGeom = runtime.EltGeom{
 	H: 5, W: 1, C: 1,
 	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}},
 	Act: runtime.ActReLU,
 }
 
-// fc5Infer returns the phase of head.0, each with its own buffers: it computes fc 5 + relu, outputs [lo, hi).
+// fc5Infer returns the phase of head.0, on the buffers given: it computes fc 5 + relu, outputs [lo, hi).
 func fc5Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[b0], c.F[b1], c.P[head_0W], c.P[head_0B], 4, lo, hi)
@@ -564,14 +564,14 @@ func fc5Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// fc3Infer returns the phase of head.fc, each with its own buffers: it computes fc 3, outputs [lo, hi).
+// fc3Infer returns the phase of head.fc, on the buffers given: it computes fc 3, outputs [lo, hi).
 func fc3Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[b0], c.F[b1], c.P[head_fcW], c.P[head_fcB], 5, lo, hi)
 	}
 }
 
-// fc2Infer returns the phase of head.fc1, each with its own buffers: it computes fc 2, outputs [lo, hi).
+// fc2Infer returns the phase of head.fc1, on the buffers given: it computes fc 2, outputs [lo, hi).
 func fc2Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[f1], c.F[b0], c.P[head_fc1W], c.P[head_fc1B], 3, lo, hi)
@@ -615,8 +615,8 @@ func stem_conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv3x3x4Back, c.Scratch, c.F[f13], c.F[f4], c.D[stem_conv1T], nil, lo, hi)
 }
 
-// batchnormGeom: batchnorm.
-var batchnormGeom = runtime.BNGeom{
+// batchnorm6x6x4Geom: batchnorm.
+var batchnorm6x6x4Geom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -628,29 +628,29 @@ func stem_bnStats(c *engine.Ctx, lo, hi int) {
 		c.Counts[stem_bnCount][0]++
 	}
 	v := bnVecs(c.Weights, stem_bnW, 4, c.B[stem_bnBatch])
-	runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
+	runtime.BatchNormStats(&batchnorm6x6x4Geom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
 }
 
 // stem_bnForward computes stem.bn (batchnorm) + stem.act (relu) with the batch statistics, rows [lo, hi).
 func stem_bnForward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, stem_bnW, 4, c.B[stem_bnBatch])
-	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f3], c.F[f2], lo, hi)
+	runtime.BatchNormApply(&batchnorm6x6x4Geom, &v, c.F[f3], c.F[f2], lo, hi)
 }
 
 // stem_bnCoefUpdate computes stem.bn's inference-mode coefficients (running statistics).
 func stem_bnCoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, stem_bnW, 4, d)
-	runtime.BatchNormEval(&batchnormGeom, &v)
+	runtime.BatchNormEval(&batchnorm6x6x4Geom, &v)
 }
 
 // stem_bnEval computes stem.bn (batchnorm) + stem.act (relu) in inference mode, rows [lo, hi).
 func stem_bnEval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, stem_bnW, 4, c.D[stem_bnCoef])
-	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f3], c.F[f2], lo, hi)
+	runtime.BatchNormApply(&batchnorm6x6x4Geom, &v, c.F[f3], c.F[f2], lo, hi)
 }
 
-// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom = runtime.BNGeom{
+// batchnorm6x6x4BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm6x6x4BackwardGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
@@ -666,11 +666,11 @@ func stem_bnBackward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f1), c.Batch.F(f2), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm6x6x4BackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f1), c.Batch.F(f2), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom = runtime.BNGeom{
+// batchnorm6x6x4EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm6x6x4EvalBackwardGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
@@ -686,7 +686,7 @@ func stem_bnEvalBackward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f1), c.Batch.F(f2), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm6x6x4EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f1), c.Batch.F(f2), nil, lo, hi)
 }
 
 // conv1x1x4Geom: conv 1x1x4.
@@ -708,7 +708,7 @@ func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1WeightGrad(&conv1x1x4Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f3], c.F[f7], lo, hi)
 }
 
-// conv1x1x4PrevActGeom: the derivative of stem.act, in place on its output's gradient.
+// conv1x1x4PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv1x1x4PrevActGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
@@ -756,60 +756,60 @@ func stage_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv3x3x4Geom_2, c.Scratch, c.F[f7], c.D[stage_1_conv1T], c.F[f9], true, lo, hi)
 }
 
-// batchnormGeom_2: batchnorm.
-var batchnormGeom_2 = runtime.BNGeom{
+// batchnorm6x6x4Geom_2: batchnorm.
+var batchnorm6x6x4Geom_2 = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnormStats returns the phase of stage.1.bn1 and stage.2.bn1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm6x6x4Stats returns the phase of stage.1.bn1 and stage.2.bn1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm6x6x4Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 4, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm6x6x4Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward returns the phase of stage.1.bn1 and stage.2.bn1, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnormForward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm6x6x4Forward returns the phase of stage.1.bn1 and stage.2.bn1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnorm6x6x4Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 4, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm6x6x4Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate returns the update of stage.1.bn1 and stage.2.bn1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm6x6x4CoefUpdate returns the update of stage.1.bn1 and stage.2.bn1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm6x6x4CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 4, d)
-		runtime.BatchNormEval(&batchnormGeom_2, &v)
+		runtime.BatchNormEval(&batchnorm6x6x4Geom_2, &v)
 	}
 }
 
-// batchnormEval returns the phase of stage.1.bn1 and stage.2.bn1, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormEval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm6x6x4Eval returns the phase of stage.1.bn1 and stage.2.bn1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm6x6x4Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 4, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm6x6x4Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_2: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_2 = runtime.BNGeom{
+// batchnorm6x6x4BackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnorm6x6x4BackwardGeom_2 = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward returns the phase of stage.1.bn1 and stage.2.bn1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward(p0, s0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm6x6x4Backward returns the phase of stage.1.bn1 and stage.2.bn1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm6x6x4Backward(p0, s0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 4, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -818,20 +818,20 @@ func batchnormBackward(p0, s0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 				runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(f1), c.Batch.F(b1), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm6x6x4BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(f1), c.Batch.F(b1), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
+// batchnorm6x6x4EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnorm6x6x4EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward returns the phase of stage.1.bn1 and stage.2.bn1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward(p0, d0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm6x6x4EvalBackward returns the phase of stage.1.bn1 and stage.2.bn1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm6x6x4EvalBackward(p0, d0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 4, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -840,7 +840,7 @@ func batchnormEvalBackward(p0, d0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi in
 				runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(f1), c.Batch.F(b1), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm6x6x4EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(f1), c.Batch.F(b1), nil, lo, hi)
 	}
 }
 
@@ -887,13 +887,13 @@ func stage_1_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.Add(&conv3x3x4StoreGeom, c.F[f7], [][]float32{c.F[f7], c.F[f1]}, lo, hi)
 }
 
-// conv3x3x4Skip0Geom: passes the conv+the residual's output gradient to 6x6x4.
+// conv3x3x4Skip0Geom: passes conv 3x3x4 p1 + residual's output gradient to 6x6x4.
 var conv3x3x4Skip0Geom = runtime.CopyGeom{
 	H: 6, W: 6, C: 4,
 	Dst: runtime.Layout{Row: 24, Pix: 4}, Src: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 }
 
-// conv3x3x4OutGrad returns the phase of stage.1.conv2 and stage.2.conv2, each with its own buffers: it passes the gradient of the conv+the residual's output through its fused add, rows [lo, hi).
+// conv3x3x4OutGrad returns the phase of stage.1.conv2 and stage.2.conv2, on the buffers given: it passes the gradient of conv 3x3x4 p1 + residual's output through its fused add, rows [lo, hi).
 func conv3x3x4OutGrad(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.CopyMap(&conv3x3x4Skip0Geom, c.F[b0], c.F[f10], lo, hi)
@@ -905,7 +905,7 @@ func stage_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv3x3x4Geom_3, c.Scratch, c.G[stage_1_conv2W], c.G[stage_1_conv2B], c.F[f6], c.F[f10], lo, hi)
 }
 
-// conv3x3x4PrevActGeom: the derivative of stage.1.relu1, in place on its output's gradient.
+// conv3x3x4PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv3x3x4PrevActGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
@@ -913,14 +913,14 @@ var conv3x3x4PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv3x3x4TUpdate returns the update of stage.1.conv2 and stage.2.conv2, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv3x3x4TUpdate returns the update of stage.1.conv2 and stage.2.conv2, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv3x3x4TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.TransposeConv(d, w.P[p0], 4, 4, 3, 3, 16, 16)
 	}
 }
 
-// conv3x3x4InputGrad returns the phase of stage.1.conv2 and stage.2.conv2, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv3x3x4InputGrad returns the phase of stage.1.conv2 and stage.2.conv2, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv3x3x4InputGrad(d0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(&conv3x3x4InferGeom_4, c.Scratch, c.F[f1], c.F[f10], c.D[d0], nil, lo, hi)
@@ -998,8 +998,8 @@ func stage_2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv3x3x4Geom_2, c.Scratch, c.G[stage_2_conv2W], c.G[stage_2_conv2B], c.F[f9], c.F[f10], lo, hi)
 }
 
-// poolavgBackGeom: pool avg global.
-var poolavgBackGeom = runtime.GlobalPoolGeom{
+// poolavg1x1x4BackGeom: pool avg global.
+var poolavg1x1x4BackGeom = runtime.GlobalPoolGeom{
 	H: 6, W: 6, C: 4,
 	In:  runtime.Layout{Row: 24, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4},
@@ -1010,10 +1010,10 @@ func head_globalavgpool1InputGrad(c *engine.Ctx, lo, hi int) {
 	if lo == 0 {
 		runtime.ClearPadding(&pad6x6x4p1, c.F[f10], 0, 6)
 	}
-	runtime.GlobalAvgPoolBackward(&poolavgBackGeom, c.F[f10], c.F[f1], lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolavg1x1x4BackGeom, c.F[f10], c.F[f1], lo, hi)
 }
 
-// fc5ActGradGeom: the derivative of the relu, in place on the fc+the relu's output gradient.
+// fc5ActGradGeom: the derivative of the relu, in place on fc 5 + relu's output gradient.
 var fc5ActGradGeom = runtime.EltGeom{
 	H: 5, W: 1, C: 1,
 	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}},

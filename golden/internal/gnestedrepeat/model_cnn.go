@@ -244,10 +244,10 @@ var program = engine.Program{
 		conv5T:             {Name: "conv5T", Use: engine.Backward, Len: func() int { return 32 }, Update: conv5TUpdate},
 		conv6T:             {Name: "conv6T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(conv6W)},
 		blocks_0_conv1T:    {Name: "blocks_0_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: blocks_0_conv1TUpdate},
-		blocks_0_bn1Coef:   {Name: "blocks_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(blocks_0_bn1W)},
+		blocks_0_bn1Coef:   {Name: "blocks_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnorm6x6x4CoefUpdate(blocks_0_bn1W)},
 		blocks_0_conv2T:    {Name: "blocks_0_conv2T", Use: engine.Backward, Len: func() int { return 64 }, Update: blocks_0_conv2TUpdate},
 		blocks_1_conv1T:    {Name: "blocks_1_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: blocks_1_conv1TUpdate},
-		blocks_1_bn1Coef:   {Name: "blocks_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(blocks_1_bn1W)},
+		blocks_1_bn1Coef:   {Name: "blocks_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnorm6x6x4CoefUpdate(blocks_1_bn1W)},
 		blocks_1_conv2T:    {Name: "blocks_1_conv2T", Use: engine.Backward, Len: func() int { return 64 }, Update: blocks_1_conv2TUpdate},
 	},
 	Buffers: []engine.Buffer{
@@ -281,7 +281,7 @@ var program = engine.Program{
 			{N: 6, Run: conv1x1x2Infer(f18, f0, conv2W, conv2B), Mode: engine.Inference},
 		}},
 		{Name: "relu1 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: reluInfer(f1, f18), Mode: engine.Inference},
+			{N: 6, Run: relu6x6x4Infer(f1, f18), Mode: engine.Inference},
 		}},
 		{Name: "conv3+add1+relu2 (inference)", Forward: []engine.Phase{
 			{N: 6, Run: conv3x3x4Infer(f18, f1, conv3W, conv3B, f0), Mode: engine.Inference},
@@ -293,7 +293,7 @@ var program = engine.Program{
 			{N: 6, Run: conv1x1x2Infer(f1, f18, conv5W, conv5B), Mode: engine.Inference},
 		}},
 		{Name: "relu3 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: reluInfer(f17, f1), Mode: engine.Inference},
+			{N: 6, Run: relu6x6x4Infer(f17, f1), Mode: engine.Inference},
 		}},
 		{Name: "conv6+add2+relu4 (inference)", Forward: []engine.Phase{
 			{N: 6, Run: conv3x3x4Infer(f1, f17, conv6W, conv6B, f18), Mode: engine.Inference},
@@ -311,7 +311,7 @@ var program = engine.Program{
 			{N: 6, Run: blocks_1_conv2Infer, Mode: engine.Inference},
 		}},
 		{Name: "globalmaxpool1 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: poolmaxInfer(f17, f18), Mode: engine.Inference},
+			{N: 4, Run: poolmax1x1x4Infer(f17, f18), Mode: engine.Inference},
 		}},
 		{Name: "fc1 (inference)", Forward: []engine.Phase{
 			{N: 3, Run: fc3Infer(f17), Mode: engine.Inference},
@@ -329,14 +329,14 @@ var program = engine.Program{
 			{N: 6, Run: conv2InputGrad},
 		}},
 		{Name: "copy concat1[0:2] (training)", Forward: []engine.Phase{
-			{N: 6, Run: concatForward(f8, f7), Mode: engine.Training},
+			{N: 6, Run: concat6x6x4Forward(f8, f7), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: concatInputGrad(f8)},
+			{N: 6, Run: concat6x6x4InputGrad(f8)},
 		}},
 		{Name: "relu1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: reluInfer(f2, f8), Mode: engine.Training},
+			{N: 6, Run: relu6x6x4Infer(f2, f8), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: reluInputGrad(f8)},
+			{N: 6, Run: relu6x6x4InputGrad(f8)},
 		}},
 		{Name: "conv3+add1+relu2 (training)", Forward: []engine.Phase{
 			{N: 6, Run: conv3x3x4Forward(f3, f2, conv3W, conv3B, f0), Mode: engine.Training},
@@ -358,14 +358,14 @@ var program = engine.Program{
 			{N: 6, Run: conv5InputGrad},
 		}},
 		{Name: "copy concat2[0:2] (training)", Forward: []engine.Phase{
-			{N: 6, Run: concatForward(f7, f9), Mode: engine.Training},
+			{N: 6, Run: concat6x6x4Forward(f7, f9), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: concatInputGrad(f7)},
+			{N: 6, Run: concat6x6x4InputGrad(f7)},
 		}},
 		{Name: "relu3 (training)", Forward: []engine.Phase{
-			{N: 6, Run: reluInfer(f4, f7), Mode: engine.Training},
+			{N: 6, Run: relu6x6x4Infer(f4, f7), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: reluInputGrad(f7)},
+			{N: 6, Run: relu6x6x4InputGrad(f7)},
 		}},
 		{Name: "conv6+add2+relu4 (training)", Forward: []engine.Phase{
 			{N: 6, Run: conv3x3x4Forward(f5, f4, conv6W, conv6B, f3), Mode: engine.Training},
@@ -381,14 +381,14 @@ var program = engine.Program{
 			{N: 6, Run: blocks_0_conv1InputGrad},
 		}},
 		{Name: "blocks.0.bn1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: batchnormStats(blocks_0_bn1Count, blocks_0_bn1W, blocks_0_bn1Batch, f9), Batch: true, Mode: engine.Training},
-			{N: 6, Run: batchnormForward(blocks_0_bn1W, blocks_0_bn1Batch, f9), Mode: engine.Training},
+			{N: 4, Run: batchnorm6x6x4Stats(blocks_0_bn1Count, blocks_0_bn1W, blocks_0_bn1Batch, f9), Batch: true, Mode: engine.Training},
+			{N: 6, Run: batchnorm6x6x4Forward(blocks_0_bn1W, blocks_0_bn1Batch, f9), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: batchnormBackward(blocks_0_bn1W, blocks_0_bn1Batch, blocks_0_bn1B, f6, f11, f9), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnormEvalBackward(blocks_0_bn1W, blocks_0_bn1Coef, blocks_0_bn1B, f6, f11, f9), Batch: true, Mode: engine.Inference},
+			{N: 4, Run: batchnorm6x6x4Backward(blocks_0_bn1W, blocks_0_bn1Batch, blocks_0_bn1B, f6, f11, f9), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnorm6x6x4EvalBackward(blocks_0_bn1W, blocks_0_bn1Coef, blocks_0_bn1B, f6, f11, f9), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "blocks.0.add1+blocks.0.relu1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: residualForward(f10, f5), Mode: engine.Training},
+			{N: 6, Run: residual6x6x4Forward(f10, f5), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 6, Run: blocks_0_add1InputGrad},
 		}},
@@ -406,14 +406,14 @@ var program = engine.Program{
 			{N: 6, Run: blocks_1_conv1InputGrad},
 		}},
 		{Name: "blocks.1.bn1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: batchnormStats(blocks_1_bn1Count, blocks_1_bn1W, blocks_1_bn1Batch, f11), Batch: true, Mode: engine.Training},
-			{N: 6, Run: batchnormForward(blocks_1_bn1W, blocks_1_bn1Batch, f11), Mode: engine.Training},
+			{N: 4, Run: batchnorm6x6x4Stats(blocks_1_bn1Count, blocks_1_bn1W, blocks_1_bn1Batch, f11), Batch: true, Mode: engine.Training},
+			{N: 6, Run: batchnorm6x6x4Forward(blocks_1_bn1W, blocks_1_bn1Batch, f11), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: batchnormBackward(blocks_1_bn1W, blocks_1_bn1Batch, blocks_1_bn1B, f1, f14, f11), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnormEvalBackward(blocks_1_bn1W, blocks_1_bn1Coef, blocks_1_bn1B, f1, f14, f11), Batch: true, Mode: engine.Inference},
+			{N: 4, Run: batchnorm6x6x4Backward(blocks_1_bn1W, blocks_1_bn1Batch, blocks_1_bn1B, f1, f14, f11), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnorm6x6x4EvalBackward(blocks_1_bn1W, blocks_1_bn1Coef, blocks_1_bn1B, f1, f14, f11), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "blocks.1.add1+blocks.1.relu1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: residualForward(f12, f6), Mode: engine.Training},
+			{N: 6, Run: residual6x6x4Forward(f12, f6), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 6, Run: blocks_1_add1InputGrad},
 		}},
@@ -425,7 +425,7 @@ var program = engine.Program{
 			{N: 6, Run: blocks_1_conv2InputGrad},
 		}},
 		{Name: "globalmaxpool1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: poolmaxInfer(f13, f1), Mode: engine.Training},
+			{N: 4, Run: poolmax1x1x4Infer(f13, f1), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 4, Run: globalmaxpool1InputGrad},
 		}},
@@ -438,23 +438,23 @@ var program = engine.Program{
 		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
 			{N: 6, Run: conv1Forward, Mode: engine.Inference},
 			{N: 6, Run: conv2Forward, Mode: engine.Inference},
-			{N: 6, Run: concatForward(f8, f7), Mode: engine.Inference},
-			{N: 6, Run: reluInfer(f2, f8), Mode: engine.Inference},
+			{N: 6, Run: concat6x6x4Forward(f8, f7), Mode: engine.Inference},
+			{N: 6, Run: relu6x6x4Infer(f2, f8), Mode: engine.Inference},
 			{N: 6, Run: conv3x3x4Forward(f3, f2, conv3W, conv3B, f0), Mode: engine.Inference},
 			{N: 6, Run: conv4Forward, Mode: engine.Inference},
 			{N: 6, Run: conv5Forward, Mode: engine.Inference},
-			{N: 6, Run: concatForward(f7, f9), Mode: engine.Inference},
-			{N: 6, Run: reluInfer(f4, f7), Mode: engine.Inference},
+			{N: 6, Run: concat6x6x4Forward(f7, f9), Mode: engine.Inference},
+			{N: 6, Run: relu6x6x4Infer(f4, f7), Mode: engine.Inference},
 			{N: 6, Run: conv3x3x4Forward(f5, f4, conv6W, conv6B, f3), Mode: engine.Inference},
 			{N: 6, Run: blocks_0_conv1Forward, Mode: engine.Inference},
-			{N: 6, Run: batchnormEval(blocks_0_bn1W, blocks_0_bn1Coef, f9), Mode: engine.Inference},
-			{N: 6, Run: residualForward(f10, f5), Mode: engine.Inference},
+			{N: 6, Run: batchnorm6x6x4Eval(blocks_0_bn1W, blocks_0_bn1Coef, f9), Mode: engine.Inference},
+			{N: 6, Run: residual6x6x4Forward(f10, f5), Mode: engine.Inference},
 			{N: 6, Run: blocks_0_conv2Forward, Mode: engine.Inference},
 			{N: 6, Run: blocks_1_conv1Forward, Mode: engine.Inference},
-			{N: 6, Run: batchnormEval(blocks_1_bn1W, blocks_1_bn1Coef, f11), Mode: engine.Inference},
-			{N: 6, Run: residualForward(f12, f6), Mode: engine.Inference},
+			{N: 6, Run: batchnorm6x6x4Eval(blocks_1_bn1W, blocks_1_bn1Coef, f11), Mode: engine.Inference},
+			{N: 6, Run: residual6x6x4Forward(f12, f6), Mode: engine.Inference},
 			{N: 6, Run: blocks_1_conv2Forward, Mode: engine.Inference},
-			{N: 4, Run: poolmaxInfer(f13, f1), Mode: engine.Inference},
+			{N: 4, Run: poolmax1x1x4Infer(f13, f1), Mode: engine.Inference},
 			{N: 3, Run: fc3Infer(f13), Mode: engine.Inference},
 		}, Reforward: true},
 	},
@@ -476,7 +476,7 @@ var conv3x3x2InferGeom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// conv3x3x2Infer returns the phase of conv1 and conv4, each with its own buffers and tensors: it computes conv 3x3x2 p1: output rows [lo, hi).
+// conv3x3x2Infer returns the phase of conv1 and conv4, on the buffers and tensors given: it computes conv 3x3x2 p1: output rows [lo, hi).
 func conv3x3x2Infer(b0, b1, p0, p1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(&conv3x3x2InferGeom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], c.P[p1], lo, hi)
@@ -489,15 +489,15 @@ var conv1x1x2InferGeom = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
-// conv1x1x2Infer returns the phase of conv2 and conv5, each with its own buffers and tensors: it computes conv 1x1x2: output rows [lo, hi).
+// conv1x1x2Infer returns the phase of conv2 and conv5, on the buffers and tensors given: it computes conv 1x1x2: output rows [lo, hi).
 func conv1x1x2Infer(b0, b1, p0, p1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(&conv1x1x2InferGeom, c.Scratch, c.F[b0], c.F[b1][36:], c.P[p0], c.P[p1], lo, hi)
 	}
 }
 
-// reluInferGeom: relu.
-var reluInferGeom = runtime.EltGeom{
+// relu6x6x4InferGeom: relu.
+var relu6x6x4InferGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
 	Act: runtime.ActReLU,
@@ -508,11 +508,11 @@ var pad6x6x4p1 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
-// reluInfer returns the phase of relu1, relu3, relu1 and relu3, each with its own buffers: it computes relu, rows [lo, hi).
-func reluInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// relu6x6x4Infer returns the phase of relu1, relu3, relu1 and relu3, on the buffers given: it computes relu, rows [lo, hi).
+func relu6x6x4Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
-		runtime.ActForward(&reluInferGeom, c.F[b0], c.F[b1], lo, hi)
+		runtime.ActForward(&relu6x6x4InferGeom, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -522,14 +522,14 @@ var conv3x3x4InferGeom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// conv3x3x4StoreGeom: the residual add fused into its store of the conv+the residual+the relu.
+// conv3x3x4StoreGeom: the residual add fused into its store of conv 3x3x4 p1 + residual + relu.
 var conv3x3x4StoreGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}, {Off: 36, Row: 32, Pix: 4}},
 	Act: runtime.ActReLU,
 }
 
-// conv3x3x4Infer returns the phase of conv3 and conv6, each with its own buffers and tensors: it computes conv 3x3x4 p1 + residual + relu: output rows [lo, hi).
+// conv3x3x4Infer returns the phase of conv3 and conv6, on the buffers and tensors given: it computes conv 3x3x4 p1 + residual + relu: output rows [lo, hi).
 func conv3x3x4Infer(b0, b1, p0, p1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(&conv3x3x4InferGeom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], c.P[p1], lo, hi)
@@ -547,7 +547,7 @@ var conv3x3x4InferGeom_2 = runtime.ConvGeom{
 // foldScratchUpdate computes nothing: it is the folding functions' scratch memory.
 func foldScratchUpdate(w *engine.Weights, d []float32) {}
 
-// conv3x3x4FoldUpdate returns the update of blocks.0.conv1 and blocks.1.conv1, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv3x3x4FoldUpdate returns the update of blocks.0.conv1 and blocks.1.conv1, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv3x3x4FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:144]
@@ -557,14 +557,14 @@ func conv3x3x4FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []flo
 	}
 }
 
-// conv3x3x4StoreGeom_2: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+// conv3x3x4StoreGeom_2: the residual add fused into its store of conv 3x3x4 p1 nobias + batchnorm + residual + relu.
 var conv3x3x4StoreGeom_2 = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}, {Off: 36, Row: 32, Pix: 4}},
 	Act: runtime.ActReLU,
 }
 
-// conv3x3x4Infer_2 returns the phase of blocks.0.conv1 and blocks.1.conv1, each with its own buffers and derived tensors: it computes conv 3x3x4 p1 nobias + batchnorm + residual + relu: output rows [lo, hi).
+// conv3x3x4Infer_2 returns the phase of blocks.0.conv1 and blocks.1.conv1, on the buffers and derived tensors given: it computes conv 3x3x4 p1 nobias + batchnorm + residual + relu: output rows [lo, hi).
 func conv3x3x4Infer_2(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(&conv3x3x4InferGeom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][576:], lo, hi)
@@ -578,7 +578,7 @@ var conv1x1x4InferGeom = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
-// conv1x1x4StoreGeom: the residual add fused into its store of the conv+the residual.
+// conv1x1x4StoreGeom: the residual add fused into its store of conv 1x1x4 + residual.
 var conv1x1x4StoreGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}, {Row: 24, Pix: 4}},
@@ -597,7 +597,7 @@ var conv1x1x4InferGeom_2 = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
-// conv1x1x4StoreGeom_2: the residual add fused into its store of the conv+the residual.
+// conv1x1x4StoreGeom_2: the residual add fused into its store of conv 1x1x4 + residual.
 var conv1x1x4StoreGeom_2 = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}, {Row: 24, Pix: 4}},
@@ -609,20 +609,20 @@ func blocks_1_conv2Infer(c *engine.Ctx, lo, hi int) {
 	runtime.Add(&conv1x1x4StoreGeom_2, c.F[f18], [][]float32{c.F[f18], c.F[f1]}, lo, hi)
 }
 
-// poolmaxInferGeom: pool max global.
-var poolmaxInferGeom = runtime.GlobalPoolGeom{
+// poolmax1x1x4InferGeom: pool max global.
+var poolmax1x1x4InferGeom = runtime.GlobalPoolGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4},
 }
 
-// poolmaxInfer returns the phase of globalmaxpool1, each with its own buffers: it computes pool max global, channels [lo, hi).
-func poolmaxInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// poolmax1x1x4Infer returns the phase of globalmaxpool1, on the buffers given: it computes pool max global, channels [lo, hi).
+func poolmax1x1x4Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.GlobalMaxPoolForward(&poolmaxInferGeom, c.F[b0], c.I[globalmaxpool1Index], c.F[b1], lo, hi)
+		runtime.GlobalMaxPoolForward(&poolmax1x1x4InferGeom, c.F[b0], c.I[globalmaxpool1Index], c.F[b1], lo, hi)
 	}
 }
 
-// fc3Infer returns the phase of fc1, each with its own buffers: it computes fc 3, outputs [lo, hi).
+// fc3Infer returns the phase of fc1, on the buffers given: it computes fc 3, outputs [lo, hi).
 func fc3Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[f1], c.F[b0], c.P[fc1W], c.P[fc1B], 4, lo, hi)
@@ -691,21 +691,21 @@ func conv2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x2Geom, c.Scratch, c.F[f15], c.D[conv2T], c.F[f9], true, lo, hi)
 }
 
-// concatForwardGeom: the copy of 6x6x2 into channels [0, 2) of the concat.
-var concatForwardGeom = runtime.CopyGeom{
+// concat6x6x4ForwardGeom: the copy of 6x6x2 into channels [0, 2) of the concat.
+var concat6x6x4ForwardGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 2,
 	Dst: runtime.Layout{Row: 24, Pix: 4}, Src: runtime.Layout{Row: 12, Pix: 2},
 }
 
-// concatForward returns the phase of concat1 and concat2, each with its own buffers: it computes the copy of 6x6x2 into channels [0, 2) of the concat, rows [lo, hi).
-func concatForward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// concat6x6x4Forward returns the phase of concat1 and concat2, on the buffers given: it computes the copy of 6x6x2 into channels [0, 2) of the concat, rows [lo, hi).
+func concat6x6x4Forward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.CopyMap(&concatForwardGeom, c.F[b0], c.F[b1], lo, hi)
+		runtime.CopyMap(&concat6x6x4ForwardGeom, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// concatBackGeom: the gradient of the copy of 6x6x2 into channels [0, 2) of the concat.
-var concatBackGeom = runtime.CopyGeom{
+// concat6x6x4BackGeom: the gradient of the copy of 6x6x2 into channels [0, 2) of the concat.
+var concat6x6x4BackGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 2,
 	Dst: runtime.Layout{Off: 18, Row: 16, Pix: 2}, Src: runtime.Layout{Row: 24, Pix: 4},
 }
@@ -715,26 +715,26 @@ var pad6x6x2p1 = runtime.Padding{
 	H: 6, W: 6, C: 2, PH: 1, PW: 1,
 }
 
-// concatInputGrad returns the phase of concat1 and concat2, each with its own buffers: it computes the gradient of the copy of 6x6x2 into channels [0, 2) of the concat, rows [lo, hi).
-func concatInputGrad(b0 int) func(c *engine.Ctx, lo, hi int) {
+// concat6x6x4InputGrad returns the phase of concat1 and concat2, on the buffers given: it computes the gradient of the copy of 6x6x2 into channels [0, 2) of the concat, rows [lo, hi).
+func concat6x6x4InputGrad(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad6x6x2p1, c.F[b0], lo, hi)
-		runtime.CopyMap(&concatBackGeom, c.F[b0], c.F[f9], lo, hi)
+		runtime.CopyMap(&concat6x6x4BackGeom, c.F[b0], c.F[f9], lo, hi)
 	}
 }
 
-// reluBackGeom: the gradient of relu.
-var reluBackGeom = runtime.EltGeom{
+// relu6x6x4BackGeom: the gradient of relu.
+var relu6x6x4BackGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}}, Acc: []bool{false},
 	Act: runtime.ActReLU,
 }
 
-// reluInputGrad returns the phase of relu1 and relu3, each with its own buffers: it computes the gradient of relu's input, rows [lo, hi).
-func reluInputGrad(b0 int) func(c *engine.Ctx, lo, hi int) {
+// relu6x6x4InputGrad returns the phase of relu1 and relu3, on the buffers given: it computes the gradient of relu's input, rows [lo, hi).
+func relu6x6x4InputGrad(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ActBackward(&reluBackGeom, c.F[f9], c.F[f10], nil, c.F[b0], lo, hi)
+		runtime.ActBackward(&relu6x6x4BackGeom, c.F[f9], c.F[f10], nil, c.F[b0], lo, hi)
 	}
 }
 
@@ -746,7 +746,7 @@ var conv3x3x4Geom = runtime.ConvGeom{
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
-// conv3x3x4Forward returns the phase of conv3 and conv6, each with its own buffers and tensors: it computes conv 3x3x4 p1 + residual + relu: output rows [lo, hi).
+// conv3x3x4Forward returns the phase of conv3 and conv6, on the buffers and tensors given: it computes conv 3x3x4 p1 + residual + relu: output rows [lo, hi).
 func conv3x3x4Forward(b0, b1, p0, p1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(&conv3x3x4Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], c.P[p1], lo, hi)
@@ -755,7 +755,7 @@ func conv3x3x4Forward(b0, b1, p0, p1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// conv3x3x4ActGradGeom: the derivative of the relu, in place on the conv+the residual+the relu's output gradient.
+// conv3x3x4ActGradGeom: the derivative of the relu, in place on conv 3x3x4 p1 + residual + relu's output gradient.
 var conv3x3x4ActGradGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
@@ -763,7 +763,7 @@ var conv3x3x4ActGradGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv3x3x4Skip0Geom: passes the conv+the residual+the relu's output gradient to 6x6x4.
+// conv3x3x4Skip0Geom: passes conv 3x3x4 p1 + residual + relu's output gradient to 6x6x4.
 var conv3x3x4Skip0Geom = runtime.CopyGeom{
 	H: 6, W: 6, C: 4,
 	Dst: runtime.Layout{Row: 24, Pix: 4}, Src: runtime.Layout{Off: 36, Row: 32, Pix: 4},
@@ -777,21 +777,21 @@ func conv3OutGrad(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// conv3x3x4WeightGrad returns the phase of conv3 and conv6, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+// conv3x3x4WeightGrad returns the phase of conv3 and conv6, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
 func conv3x3x4WeightGrad(p0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvWeightGrad(&conv3x3x4Geom, c.Scratch, c.G[p0], c.G[p1], c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv3x3x4TUpdate returns the update of conv3 and conv6, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv3x3x4TUpdate returns the update of conv3 and conv6, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv3x3x4TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.TransposeConv(d, w.P[p0], 4, 4, 3, 3, 16, 16)
 	}
 }
 
-// conv3x3x4InputGrad returns the phase of conv3 and conv6, each with its own buffers and derived tensors: it computes the gradient of the conv's input, rows [lo, hi).
+// conv3x3x4InputGrad returns the phase of conv3 and conv6, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv3x3x4InputGrad(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(&conv3x3x4InferGeom_2, c.Scratch, c.F[f10], c.F[b0], c.D[d0], nil, lo, hi)
@@ -856,7 +856,7 @@ func conv5InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad6x6x4p1, c.F[f6], lo, hi)
 }
 
-// conv3x3x4Skip0Geom_2: passes the conv+the residual+the relu's output gradient to 6x6x4.
+// conv3x3x4Skip0Geom_2: passes conv 3x3x4 p1 + residual + relu's output gradient to 6x6x4.
 var conv3x3x4Skip0Geom_2 = runtime.CopyGeom{
 	H: 6, W: 6, C: 4,
 	Dst: runtime.Layout{Off: 36, Row: 32, Pix: 4}, Src: runtime.Layout{Off: 36, Row: 32, Pix: 4},
@@ -898,58 +898,58 @@ func blocks_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad6x6x4p1, c.F[f1], lo, hi)
 }
 
-// batchnormGeom: batchnorm.
-var batchnormGeom = runtime.BNGeom{
+// batchnorm6x6x4Geom: batchnorm.
+var batchnorm6x6x4Geom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormStats returns the phase of blocks.0.bn1 and blocks.1.bn1, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm6x6x4Stats returns the phase of blocks.0.bn1 and blocks.1.bn1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm6x6x4Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 4, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm6x6x4Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward returns the phase of blocks.0.bn1 and blocks.1.bn1, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnormForward(p0, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm6x6x4Forward returns the phase of blocks.0.bn1 and blocks.1.bn1, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnorm6x6x4Forward(p0, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 4, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom, &v, c.F[f1], c.F[b0], lo, hi)
+		runtime.BatchNormApply(&batchnorm6x6x4Geom, &v, c.F[f1], c.F[b0], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate returns the update of blocks.0.bn1 and blocks.1.bn1, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm6x6x4CoefUpdate returns the update of blocks.0.bn1 and blocks.1.bn1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm6x6x4CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 4, d)
-		runtime.BatchNormEval(&batchnormGeom, &v)
+		runtime.BatchNormEval(&batchnorm6x6x4Geom, &v)
 	}
 }
 
-// batchnormEval returns the phase of blocks.0.bn1 and blocks.1.bn1, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnormEval(p0, d0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm6x6x4Eval returns the phase of blocks.0.bn1 and blocks.1.bn1, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnorm6x6x4Eval(p0, d0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 4, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom, &v, c.F[f1], c.F[b0], lo, hi)
+		runtime.BatchNormApply(&batchnorm6x6x4Geom, &v, c.F[f1], c.F[b0], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom = runtime.BNGeom{
+// batchnorm6x6x4BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm6x6x4BackwardGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnormBackward returns the phase of blocks.0.bn1 and blocks.1.bn1, each with its own buffers, tensors and batch buffers: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnormBackward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm6x6x4Backward returns the phase of blocks.0.bn1 and blocks.1.bn1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm6x6x4Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 4, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -958,20 +958,20 @@ func batchnormBackward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi in
 				runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm6x6x4BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom = runtime.BNGeom{
+// batchnorm6x6x4EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm6x6x4EvalBackwardGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormEvalBackward returns the phase of blocks.0.bn1 and blocks.1.bn1, each with its own buffers, tensors and derived tensors: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnormEvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm6x6x4EvalBackward returns the phase of blocks.0.bn1 and blocks.1.bn1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm6x6x4EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 4, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -980,25 +980,25 @@ func batchnormEvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, h
 				runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 			}
 		}
-		runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(&batchnorm6x6x4EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
-// residualForward returns the phase of blocks.0.add1 and blocks.1.add1, each with its own buffers: it computes residual + relu, rows [lo, hi).
-func residualForward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// residual6x6x4Forward returns the phase of blocks.0.add1 and blocks.1.add1, on the buffers given: it computes residual + relu, rows [lo, hi).
+func residual6x6x4Forward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Add(&conv3x3x4StoreGeom_2, c.F[b0], [][]float32{c.F[f1], c.F[b1]}, lo, hi)
 	}
 }
 
-// residualBackGeom: the gradient of the residual+the relu.
-var residualBackGeom = runtime.EltGeom{
+// residual6x6x4BackGeom: the gradient of residual + relu.
+var residual6x6x4BackGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}, {Off: 36, Row: 32, Pix: 4}}, Acc: []bool{false, true},
 }
 
-// residualActGeom: the derivative of the relu, in place on its output's gradient.
-var residualActGeom = runtime.EltGeom{
+// residual6x6x4ActGeom: the derivative of the relu, in place on its output's gradient.
+var residual6x6x4ActGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}},
@@ -1007,10 +1007,10 @@ var residualActGeom = runtime.EltGeom{
 
 // blocks_0_add1InputGrad computes the gradients of blocks.0.add1 (residual) + blocks.0.relu1 (relu)'s inputs, rows [lo, hi).
 func blocks_0_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&residualActGeom, c.F[f12], c.F[f12], nil, c.F[f10], lo, hi)
+	runtime.ActBackward(&residual6x6x4ActGeom, c.F[f12], c.F[f12], nil, c.F[f10], lo, hi)
 	d := [2][]float32{c.F[f11], c.F[f1]}
 	runtime.ClearPadding(&pad6x6x4p1, c.F[f1], lo, hi)
-	runtime.AddBackward(&residualBackGeom, d[:], c.F[f12], lo, hi)
+	runtime.AddBackward(&residual6x6x4BackGeom, d[:], c.F[f12], lo, hi)
 }
 
 // conv1x1x4Geom: conv 1x1x4.
@@ -1028,13 +1028,13 @@ func blocks_0_conv2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.Add(&conv1x1x4StoreGeom, c.F[f6], [][]float32{c.F[f6], c.F[f10]}, lo, hi)
 }
 
-// conv1x1x4Skip0Geom: passes the conv+the residual's output gradient to 6x6x4.
+// conv1x1x4Skip0Geom: passes conv 1x1x4 + residual's output gradient to 6x6x4.
 var conv1x1x4Skip0Geom = runtime.CopyGeom{
 	H: 6, W: 6, C: 4,
 	Dst: runtime.Layout{Row: 24, Pix: 4}, Src: runtime.Layout{Row: 24, Pix: 4},
 }
 
-// conv1x1x4OutGrad returns the phase of blocks.0.conv2 and blocks.1.conv2, each with its own buffers: it passes the gradient of the conv+the residual's output through its fused add, rows [lo, hi).
+// conv1x1x4OutGrad returns the phase of blocks.0.conv2 and blocks.1.conv2, on the buffers given: it passes the gradient of conv 1x1x4 + residual's output through its fused add, rows [lo, hi).
 func conv1x1x4OutGrad(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.CopyMap(&conv1x1x4Skip0Geom, c.F[b0], c.F[b1], lo, hi)
@@ -1085,17 +1085,17 @@ func blocks_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv3x3x4Geom_3, c.Scratch, c.F[f13], c.D[blocks_1_conv1T], c.F[f1], true, lo, hi)
 }
 
-// residualBackGeom_2: the gradient of the residual+the relu.
-var residualBackGeom_2 = runtime.EltGeom{
+// residual6x6x4BackGeom_2: the gradient of residual + relu.
+var residual6x6x4BackGeom_2 = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}, {Row: 24, Pix: 4}}, Acc: []bool{false, true},
 }
 
 // blocks_1_add1InputGrad computes the gradients of blocks.1.add1 (residual) + blocks.1.relu1 (relu)'s inputs, rows [lo, hi).
 func blocks_1_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&residualActGeom, c.F[f1], c.F[f1], nil, c.F[f12], lo, hi)
+	runtime.ActBackward(&residual6x6x4ActGeom, c.F[f1], c.F[f1], nil, c.F[f12], lo, hi)
 	d := [2][]float32{c.F[f14], c.F[f13]}
-	runtime.AddBackward(&residualBackGeom_2, d[:], c.F[f1], lo, hi)
+	runtime.AddBackward(&residual6x6x4BackGeom_2, d[:], c.F[f1], lo, hi)
 }
 
 // conv1x1x4Geom_2: conv 1x1x4.
@@ -1127,8 +1127,8 @@ func blocks_1_conv2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x4Geom_2, c.Scratch, c.F[f13], c.D[blocks_1_conv2T], c.F[f14], false, lo, hi)
 }
 
-// poolmaxBackGeom: pool max global.
-var poolmaxBackGeom = runtime.GlobalPoolGeom{
+// poolmax1x1x4BackGeom: pool max global.
+var poolmax1x1x4BackGeom = runtime.GlobalPoolGeom{
 	H: 6, W: 6, C: 4,
 	In:  runtime.Layout{Row: 24, Pix: 4},
 	DIn: runtime.Layout{Row: 24, Pix: 4},
@@ -1136,7 +1136,7 @@ var poolmaxBackGeom = runtime.GlobalPoolGeom{
 
 // globalmaxpool1InputGrad computes the gradient of globalmaxpool1's input, channels [lo, hi).
 func globalmaxpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalMaxPoolBackward(&poolmaxBackGeom, c.F[f14], c.F[f1], c.I[globalmaxpool1Index], lo, hi)
+	runtime.GlobalMaxPoolBackward(&poolmax1x1x4BackGeom, c.F[f14], c.F[f1], c.I[globalmaxpool1Index], lo, hi)
 }
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).

@@ -189,9 +189,9 @@ var program = engine.Program{
 		conv2Fold:   {Name: "conv2Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv3x3x4FoldUpdate(conv2W, bn2W, bn2B, bn2Mean, bn2Var)},
 		conv3Fold:   {Name: "conv3Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv3x3x4FoldUpdate(conv3W, bn3W, bn3B, bn3Mean, bn3Var)},
 		conv1T:      {Name: "conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(conv1W)},
-		bn1Coef:     {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(bn1W)},
+		bn1Coef:     {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnorm6x6x4CoefUpdate(bn1W)},
 		conv2T:      {Name: "conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv2TUpdate},
-		bn2Coef:     {Name: "bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(bn2W)},
+		bn2Coef:     {Name: "bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnorm6x6x4CoefUpdate(bn2W)},
 		conv3T:      {Name: "conv3T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(conv3W)},
 		bn3Coef:     {Name: "bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: bn3CoefUpdate},
 	},
@@ -223,7 +223,7 @@ var program = engine.Program{
 			{N: 6, Run: conv3Infer, Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: poolavgInfer(f12, f13), Mode: engine.Inference},
+			{N: 4, Run: poolavg1x1x4Infer(f12, f13), Mode: engine.Inference},
 		}},
 		{Name: "fc1 (inference)", Forward: []engine.Phase{
 			{N: 3, Run: fc3Infer(f12), Mode: engine.Inference},
@@ -235,8 +235,8 @@ var program = engine.Program{
 			{N: 6, Run: conv1InputGrad},
 		}},
 		{Name: "bn1+relu1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: batchnormStats(bn1Count, bn1W, bn1Batch, f2), Batch: true, Mode: engine.Training},
-			{N: 6, Run: batchnormForward(f3, bn1W, bn1Batch, f2), Mode: engine.Training},
+			{N: 4, Run: batchnorm6x6x4Stats(bn1Count, bn1W, bn1Batch, f2), Batch: true, Mode: engine.Training},
+			{N: 6, Run: batchnorm6x6x4Forward(f3, bn1W, bn1Batch, f2), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 4, Run: bn1Backward, Batch: true, Mode: engine.Training},
 			{N: 4, Run: bn1EvalBackward, Batch: true, Mode: engine.Inference},
@@ -248,8 +248,8 @@ var program = engine.Program{
 			{N: 6, Run: conv2InputGrad},
 		}},
 		{Name: "bn2+relu2 (training)", Forward: []engine.Phase{
-			{N: 4, Run: batchnormStats(bn2Count, bn2W, bn2Batch, f4), Batch: true, Mode: engine.Training},
-			{N: 6, Run: batchnormForward(f5, bn2W, bn2Batch, f4), Mode: engine.Training},
+			{N: 4, Run: batchnorm6x6x4Stats(bn2Count, bn2W, bn2Batch, f4), Batch: true, Mode: engine.Training},
+			{N: 6, Run: batchnorm6x6x4Forward(f5, bn2W, bn2Batch, f4), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 4, Run: bn2Backward, Batch: true, Mode: engine.Training},
 			{N: 4, Run: bn2EvalBackward, Batch: true, Mode: engine.Inference},
@@ -273,7 +273,7 @@ var program = engine.Program{
 			{N: 6, Run: add1InputGrad},
 		}},
 		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: poolavgInfer(f8, f7), Mode: engine.Training},
+			{N: 4, Run: poolavg1x1x4Infer(f8, f7), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 4, Run: globalavgpool1InputGrad},
 		}},
@@ -285,13 +285,13 @@ var program = engine.Program{
 		}},
 		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
 			{N: 6, Run: conv3x3x4Forward(f2, f0, conv1W), Mode: engine.Inference},
-			{N: 6, Run: batchnormEval(f3, bn1W, bn1Coef, f2), Mode: engine.Inference},
+			{N: 6, Run: batchnorm6x6x4Eval(f3, bn1W, bn1Coef, f2), Mode: engine.Inference},
 			{N: 6, Run: conv3x3x4Forward(f4, f3, conv2W), Mode: engine.Inference},
-			{N: 6, Run: batchnormEval(f5, bn2W, bn2Coef, f4), Mode: engine.Inference},
+			{N: 6, Run: batchnorm6x6x4Eval(f5, bn2W, bn2Coef, f4), Mode: engine.Inference},
 			{N: 6, Run: conv3x3x4Forward(f6, f5, conv3W), Mode: engine.Inference},
 			{N: 6, Run: bn3Eval, Mode: engine.Inference},
 			{N: 6, Run: add1Forward, Mode: engine.Inference},
-			{N: 4, Run: poolavgInfer(f8, f7), Mode: engine.Inference},
+			{N: 4, Run: poolavg1x1x4Infer(f8, f7), Mode: engine.Inference},
 			{N: 3, Run: fc3Infer(f8), Mode: engine.Inference},
 		}, Reforward: true},
 	},
@@ -316,7 +316,7 @@ var conv3x3x4InferGeom = runtime.ConvGeom{
 // foldScratchUpdate computes nothing: it is the folding functions' scratch memory.
 func foldScratchUpdate(w *engine.Weights, d []float32) {}
 
-// conv3x3x4FoldUpdate returns the update of conv1, conv2 and conv3, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv3x3x4FoldUpdate returns the update of conv1, conv2 and conv3, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv3x3x4FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:144]
@@ -331,7 +331,7 @@ var pad6x6x4p1 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
-// conv3x3x4Infer returns the phase of conv1 and conv2, each with its own buffers and derived tensors: it computes conv 3x3x4 p1 nobias + batchnorm + relu: output rows [lo, hi).
+// conv3x3x4Infer returns the phase of conv1 and conv2, on the buffers and derived tensors given: it computes conv 3x3x4 p1 nobias + batchnorm + relu: output rows [lo, hi).
 func conv3x3x4Infer(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(&conv3x3x4InferGeom, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][576:], lo, hi)
@@ -345,7 +345,7 @@ var conv3x3x4InferGeom_2 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// conv3x3x4StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+// conv3x3x4StoreGeom: the residual add fused into its store of conv 3x3x4 p1 nobias + batchnorm + residual + relu.
 var conv3x3x4StoreGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}, {Off: 36, Row: 32, Pix: 4}},
@@ -358,20 +358,20 @@ func conv3Infer(c *engine.Ctx, lo, hi int) {
 	runtime.Add(&conv3x3x4StoreGeom, c.F[f13], [][]float32{c.F[f13], c.F[f1]}, lo, hi)
 }
 
-// poolavgInferGeom: pool avg global.
-var poolavgInferGeom = runtime.GlobalPoolGeom{
+// poolavg1x1x4InferGeom: pool avg global.
+var poolavg1x1x4InferGeom = runtime.GlobalPoolGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4},
 }
 
-// poolavgInfer returns the phase of globalavgpool1, each with its own buffers: it computes pool avg global, channels [lo, hi).
-func poolavgInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// poolavg1x1x4Infer returns the phase of globalavgpool1, on the buffers given: it computes pool avg global, channels [lo, hi).
+func poolavg1x1x4Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.GlobalAvgPoolForward(&poolavgInferGeom, c.F[b0], c.F[b1], lo, hi)
+		runtime.GlobalAvgPoolForward(&poolavg1x1x4InferGeom, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// fc3Infer returns the phase of fc1, each with its own buffers: it computes fc 3, outputs [lo, hi).
+// fc3Infer returns the phase of fc1, on the buffers given: it computes fc 3, outputs [lo, hi).
 func fc3Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[f1], c.F[b0], c.P[fc1W], c.P[fc1B], 4, lo, hi)
@@ -386,21 +386,21 @@ var conv3x3x4Geom = runtime.ConvGeom{
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
-// conv3x3x4Forward returns the phase of conv1, conv2 and conv3, each with its own buffers and tensors: it computes conv 3x3x4 p1 nobias: output rows [lo, hi).
+// conv3x3x4Forward returns the phase of conv1, conv2 and conv3, on the buffers and tensors given: it computes conv 3x3x4 p1 nobias: output rows [lo, hi).
 func conv3x3x4Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(&conv3x3x4Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
 	}
 }
 
-// conv3x3x4WeightGrad returns the phase of conv1, conv2 and conv3, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+// conv3x3x4WeightGrad returns the phase of conv1, conv2 and conv3, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
 func conv3x3x4WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvWeightGrad(&conv3x3x4Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv3x3x4TUpdate returns the update of conv1 and conv3, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv3x3x4TUpdate returns the update of conv1 and conv3, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv3x3x4TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.TransposeConv(d, w.P[p0], 4, 4, 3, 3, 16, 16)
@@ -415,52 +415,52 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv3x3x4InferGeom_2, c.Scratch, c.F[f10], c.F[f5], c.D[conv1T], nil, lo, hi)
 }
 
-// batchnormGeom: batchnorm.
-var batchnormGeom = runtime.BNGeom{
+// batchnorm6x6x4Geom: batchnorm.
+var batchnorm6x6x4Geom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnormStats returns the phase of bn1 and bn2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm6x6x4Stats returns the phase of bn1 and bn2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm6x6x4Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 4, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm6x6x4Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward returns the phase of bn1 and bn2, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnormForward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm6x6x4Forward returns the phase of bn1 and bn2, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnorm6x6x4Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 4, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm6x6x4Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate returns the update of bn1 and bn2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm6x6x4CoefUpdate returns the update of bn1 and bn2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm6x6x4CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 4, d)
-		runtime.BatchNormEval(&batchnormGeom, &v)
+		runtime.BatchNormEval(&batchnorm6x6x4Geom, &v)
 	}
 }
 
-// batchnormEval returns the phase of bn1 and bn2, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormEval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm6x6x4Eval returns the phase of bn1 and bn2, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm6x6x4Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 4, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm6x6x4Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom = runtime.BNGeom{
+// batchnorm6x6x4BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm6x6x4BackwardGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
@@ -476,11 +476,11 @@ func bn1Backward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f1), c.Batch.F(f2), c.Batch.F(f3), lo, hi)
+	runtime.BatchNormBackward(&batchnorm6x6x4BackwardGeom, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f1), c.Batch.F(f2), c.Batch.F(f3), lo, hi)
 }
 
-// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom = runtime.BNGeom{
+// batchnorm6x6x4EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm6x6x4EvalBackwardGeom = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
@@ -496,7 +496,7 @@ func bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f1), c.Batch.F(f2), c.Batch.F(f3), lo, hi)
+	runtime.BatchNormBackward(&batchnorm6x6x4EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f1), c.Batch.F(f2), c.Batch.F(f3), lo, hi)
 }
 
 // conv2TUpdate computes conv2's weights transposed, for its input gradient.
@@ -509,8 +509,8 @@ func conv2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv3x3x4Geom, c.Scratch, c.F[f1], c.D[conv2T], c.F[f7], true, lo, hi)
 }
 
-// batchnormBackwardGeom_2: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_2 = runtime.BNGeom{
+// batchnorm6x6x4BackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnorm6x6x4BackwardGeom_2 = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
@@ -526,11 +526,11 @@ func bn2Backward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormBackwardGeom_2, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f6), c.Batch.F(f4), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm6x6x4BackwardGeom_2, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f6), c.Batch.F(f4), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
+// batchnorm6x6x4EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnorm6x6x4EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
@@ -546,10 +546,10 @@ func bn2EvalBackward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f6), c.Batch.F(f4), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm6x6x4EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f6), c.Batch.F(f4), nil, lo, hi)
 }
 
-// conv3x3x4PrevActGeom: the derivative of relu2, in place on its output's gradient.
+// conv3x3x4PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv3x3x4PrevActGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
@@ -564,8 +564,8 @@ func conv3InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv3x3x4PrevActGeom, c.F[f6], c.F[f6], nil, c.F[f5], lo, hi)
 }
 
-// batchnormGeom_2: batchnorm.
-var batchnormGeom_2 = runtime.BNGeom{
+// batchnorm6x6x4Geom_2: batchnorm.
+var batchnorm6x6x4Geom_2 = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1,
@@ -577,29 +577,29 @@ func bn3Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn3Count][0]++
 	}
 	v := bnVecs(c.Weights, bn3W, 4, c.B[bn3Batch])
-	runtime.BatchNormStats(&batchnormGeom_2, c.Scratch, &v, c.Batch.F(f6), lo, hi)
+	runtime.BatchNormStats(&batchnorm6x6x4Geom_2, c.Scratch, &v, c.Batch.F(f6), lo, hi)
 }
 
 // bn3Forward computes bn3 (batchnorm) with the batch statistics, rows [lo, hi).
 func bn3Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn3W, 4, c.B[bn3Batch])
-	runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[f1], c.F[f6], lo, hi)
+	runtime.BatchNormApply(&batchnorm6x6x4Geom_2, &v, c.F[f1], c.F[f6], lo, hi)
 }
 
 // bn3CoefUpdate computes bn3's inference-mode coefficients (running statistics).
 func bn3CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn3W, 4, d)
-	runtime.BatchNormEval(&batchnormGeom_2, &v)
+	runtime.BatchNormEval(&batchnorm6x6x4Geom_2, &v)
 }
 
 // bn3Eval computes bn3 (batchnorm) in inference mode, rows [lo, hi).
 func bn3Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn3W, 4, c.D[bn3Coef])
-	runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[f1], c.F[f6], lo, hi)
+	runtime.BatchNormApply(&batchnorm6x6x4Geom_2, &v, c.F[f1], c.F[f6], lo, hi)
 }
 
-// batchnormBackwardGeom_3: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_3 = runtime.BNGeom{
+// batchnorm6x6x4BackwardGeom_3: the gradient of batchnorm through the batch statistics.
+var batchnorm6x6x4BackwardGeom_3 = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
@@ -615,11 +615,11 @@ func bn3Backward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormBackwardGeom_3, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f9), c.Batch.F(f6), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm6x6x4BackwardGeom_3, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f9), c.Batch.F(f6), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_3 = runtime.BNGeom{
+// batchnorm6x6x4EvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
+var batchnorm6x6x4EvalBackwardGeom_3 = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
@@ -635,7 +635,7 @@ func bn3EvalBackward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f9), c.Batch.F(f6), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm6x6x4EvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f9), c.Batch.F(f6), nil, lo, hi)
 }
 
 // add1Forward computes add1 (residual) + relu3 (relu), rows [lo, hi).
@@ -643,14 +643,14 @@ func add1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.Add(&conv3x3x4StoreGeom, c.F[f7], [][]float32{c.F[f1], c.F[f3]}, lo, hi)
 }
 
-// residualBackGeom: the gradient of the residual+the relu.
-var residualBackGeom = runtime.EltGeom{
+// residual6x6x4BackGeom: the gradient of residual + relu.
+var residual6x6x4BackGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}, {Row: 24, Pix: 4}}, Acc: []bool{false, false},
 }
 
-// residualActGeom: the derivative of the relu, in place on its output's gradient.
-var residualActGeom = runtime.EltGeom{
+// residual6x6x4ActGeom: the derivative of the relu, in place on its output's gradient.
+var residual6x6x4ActGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Row: 24, Pix: 4}},
@@ -659,13 +659,13 @@ var residualActGeom = runtime.EltGeom{
 
 // add1InputGrad computes the gradients of add1 (residual) + relu3 (relu)'s inputs, rows [lo, hi).
 func add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&residualActGeom, c.F[f8], c.F[f8], nil, c.F[f7], lo, hi)
+	runtime.ActBackward(&residual6x6x4ActGeom, c.F[f8], c.F[f8], nil, c.F[f7], lo, hi)
 	d := [2][]float32{c.F[f9], c.F[f1]}
-	runtime.AddBackward(&residualBackGeom, d[:], c.F[f8], lo, hi)
+	runtime.AddBackward(&residual6x6x4BackGeom, d[:], c.F[f8], lo, hi)
 }
 
-// poolavgBackGeom: pool avg global.
-var poolavgBackGeom = runtime.GlobalPoolGeom{
+// poolavg1x1x4BackGeom: pool avg global.
+var poolavg1x1x4BackGeom = runtime.GlobalPoolGeom{
 	H: 6, W: 6, C: 4,
 	In:  runtime.Layout{Row: 24, Pix: 4},
 	DIn: runtime.Layout{Row: 24, Pix: 4},
@@ -673,7 +673,7 @@ var poolavgBackGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1InputGrad computes the gradient of globalavgpool1's input, channels [lo, hi).
 func globalavgpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolBackward(&poolavgBackGeom, c.F[f8], c.F[f1], lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolavg1x1x4BackGeom, c.F[f8], c.F[f1], lo, hi)
 }
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).

@@ -220,9 +220,9 @@ var program = engine.Program{
 		conv2T:      {Name: "conv2T", Use: engine.Backward, Len: func() int { return 1152 }, Update: conv2TUpdate},
 		bn2Coef:     {Name: "bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: bn2CoefUpdate},
 		conv3T:      {Name: "conv3T", Use: engine.Backward, Len: func() int { return 1152 }, Update: conv3TUpdate},
-		bn3Coef:     {Name: "bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: batchnormCoefUpdate(bn3W)},
+		bn3Coef:     {Name: "bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: batchnorm2x2x8CoefUpdate(bn3W)},
 		conv4T:      {Name: "conv4T", Use: engine.Backward, Len: func() int { return 128 }, Update: conv4TUpdate},
-		bn4Coef:     {Name: "bn4Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: batchnormCoefUpdate(bn4W)},
+		bn4Coef:     {Name: "bn4Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: batchnorm2x2x8CoefUpdate(bn4W)},
 	},
 	Buffers: []engine.Buffer{
 		f0:  {Len: 1452},
@@ -261,7 +261,7 @@ var program = engine.Program{
 			{N: 2, Run: conv3Infer, Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
-			{N: 8, Run: poolavgInfer(f15, f14), Mode: engine.Inference},
+			{N: 8, Run: poolavg1x1x8Infer(f15, f14), Mode: engine.Inference},
 		}},
 		{Name: "fc1 (inference)", Forward: []engine.Phase{
 			{N: 3, Run: fc3Infer(f15), Mode: engine.Inference},
@@ -304,8 +304,8 @@ var program = engine.Program{
 			{N: 2, Run: conv3InputGrad},
 		}},
 		{Name: "bn3 (training)", Forward: []engine.Phase{
-			{N: 8, Run: batchnormStats(bn3Count, bn3W, bn3Batch, f7), Batch: true, Mode: engine.Training},
-			{N: 2, Run: batchnormForward(bn3W, bn3Batch, f1, f7), Mode: engine.Training},
+			{N: 8, Run: batchnorm2x2x8Stats(bn3Count, bn3W, bn3Batch, f7), Batch: true, Mode: engine.Training},
+			{N: 2, Run: batchnorm2x2x8Forward(bn3W, bn3Batch, f1, f7), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 8, Run: bn3Backward, Batch: true, Mode: engine.Training},
 			{N: 8, Run: bn3EvalBackward, Batch: true, Mode: engine.Inference},
@@ -317,8 +317,8 @@ var program = engine.Program{
 			{N: 4, Run: conv4InputGrad},
 		}},
 		{Name: "bn4 (training)", Forward: []engine.Phase{
-			{N: 8, Run: batchnormStats(bn4Count, bn4W, bn4Batch, f8), Batch: true, Mode: engine.Training},
-			{N: 2, Run: batchnormForward(bn4W, bn4Batch, f9, f8), Mode: engine.Training},
+			{N: 8, Run: batchnorm2x2x8Stats(bn4Count, bn4W, bn4Batch, f8), Batch: true, Mode: engine.Training},
+			{N: 2, Run: batchnorm2x2x8Forward(bn4W, bn4Batch, f9, f8), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 8, Run: bn4Backward, Batch: true, Mode: engine.Training},
 			{N: 8, Run: bn4EvalBackward, Batch: true, Mode: engine.Inference},
@@ -329,7 +329,7 @@ var program = engine.Program{
 			{N: 2, Run: add1InputGrad},
 		}},
 		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
-			{N: 8, Run: poolavgInfer(f9, f10), Mode: engine.Training},
+			{N: 8, Run: poolavg1x1x8Infer(f9, f10), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 8, Run: globalavgpool1InputGrad},
 		}},
@@ -346,11 +346,11 @@ var program = engine.Program{
 			{N: 2, Run: conv2Forward, Mode: engine.Inference},
 			{N: 2, Run: bn2Eval, Mode: engine.Inference},
 			{N: 2, Run: conv3Forward, Mode: engine.Inference},
-			{N: 2, Run: batchnormEval(bn3W, bn3Coef, f1, f7), Mode: engine.Inference},
+			{N: 2, Run: batchnorm2x2x8Eval(bn3W, bn3Coef, f1, f7), Mode: engine.Inference},
 			{N: 2, Run: conv4Forward, Mode: engine.Inference},
-			{N: 2, Run: batchnormEval(bn4W, bn4Coef, f9, f8), Mode: engine.Inference},
+			{N: 2, Run: batchnorm2x2x8Eval(bn4W, bn4Coef, f9, f8), Mode: engine.Inference},
 			{N: 2, Run: add1Forward, Mode: engine.Inference},
-			{N: 8, Run: poolavgInfer(f9, f10), Mode: engine.Inference},
+			{N: 8, Run: poolavg1x1x8Infer(f9, f10), Mode: engine.Inference},
 			{N: 3, Run: fc3Infer(f9), Mode: engine.Inference},
 		}, Reforward: true},
 	},
@@ -388,8 +388,8 @@ func conv1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv7x7x4InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[conv1Fold], c.D[conv1Fold][2352:], lo, hi)
 }
 
-// poolmaxInferGeom: pool max 3x3 s2 p1.
-var poolmaxInferGeom = runtime.PoolGeom{
+// poolmax4x4x4InferGeom: pool max 3x3 s2 p1.
+var poolmax4x4x4InferGeom = runtime.PoolGeom{
 	C: 4, H: 8, W: 8, InRow: 32,
 	OH: 4, OW: 4, OutRow: 24, OutOff: 28,
 	FH: 3, FW: 3, SH: 2, SW: 2, PH: 1, PW: 1,
@@ -404,7 +404,7 @@ var pad4x4x4p1 = runtime.Padding{
 // maxpool1Infer computes maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func maxpool1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad4x4x4p1, c.F[f14], lo, hi)
-	runtime.MaxPoolForwardNoIndex(&poolmaxInferGeom, c.F[f14], c.F[f1], lo, hi)
+	runtime.MaxPoolForwardNoIndex(&poolmax4x4x4InferGeom, c.F[f14], c.F[f1], lo, hi)
 }
 
 // conv3x3x8InferGeom: conv 3x3x8 s2 p1 nobias, in inference.
@@ -465,7 +465,7 @@ func conv3FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 8, 8, 3, 3, 16, false)
 }
 
-// conv3x3x8StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+// conv3x3x8StoreGeom: the residual add fused into its store of conv 3x3x8 p1 nobias + batchnorm + residual + relu.
 var conv3x3x8StoreGeom = runtime.EltGeom{
 	H: 2, W: 2, C: 8,
 	Out: runtime.Layout{Row: 16, Pix: 8}, In: []runtime.Layout{{Row: 16, Pix: 8}, {Row: 16, Pix: 8}},
@@ -478,20 +478,20 @@ func conv3Infer(c *engine.Ctx, lo, hi int) {
 	runtime.Add(&conv3x3x8StoreGeom, c.F[f14], [][]float32{c.F[f14], c.F[f15]}, lo, hi)
 }
 
-// poolavgInferGeom: pool avg global.
-var poolavgInferGeom = runtime.GlobalPoolGeom{
+// poolavg1x1x8InferGeom: pool avg global.
+var poolavg1x1x8InferGeom = runtime.GlobalPoolGeom{
 	H: 2, W: 2, C: 8,
 	In: runtime.Layout{Row: 16, Pix: 8},
 }
 
-// poolavgInfer returns the phase of globalavgpool1, each with its own buffers: it computes pool avg global, channels [lo, hi).
-func poolavgInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// poolavg1x1x8Infer returns the phase of globalavgpool1, on the buffers given: it computes pool avg global, channels [lo, hi).
+func poolavg1x1x8Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.GlobalAvgPoolForward(&poolavgInferGeom, c.F[b0], c.F[b1], lo, hi)
+		runtime.GlobalAvgPoolForward(&poolavg1x1x8InferGeom, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// fc3Infer returns the phase of fc1, each with its own buffers: it computes fc 3, outputs [lo, hi).
+// fc3Infer returns the phase of fc1, on the buffers given: it computes fc 3, outputs [lo, hi).
 func fc3Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[f1], c.F[b0], c.P[fc1W], c.P[fc1B], 8, lo, hi)
@@ -529,8 +529,8 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv7x7x4Geom, c.Scratch, c.F[f12], c.D[conv1T], c.F[f4], false, lo, hi)
 }
 
-// batchnormGeom: batchnorm.
-var batchnormGeom = runtime.BNGeom{
+// batchnorm8x8x4Geom: batchnorm.
+var batchnorm8x8x4Geom = runtime.BNGeom{
 	H: 8, W: 8, C: 4,
 	In: runtime.Layout{Row: 32, Pix: 4}, Out: runtime.Layout{Row: 32, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -542,29 +542,29 @@ func bn1Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn1Count][0]++
 	}
 	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
-	runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
+	runtime.BatchNormStats(&batchnorm8x8x4Geom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
 }
 
 // bn1Forward computes bn1 (batchnorm) + relu1 (relu) with the batch statistics, rows [lo, hi).
 func bn1Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
-	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f3], c.F[f2], lo, hi)
+	runtime.BatchNormApply(&batchnorm8x8x4Geom, &v, c.F[f3], c.F[f2], lo, hi)
 }
 
 // bn1CoefUpdate computes bn1's inference-mode coefficients (running statistics).
 func bn1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn1W, 4, d)
-	runtime.BatchNormEval(&batchnormGeom, &v)
+	runtime.BatchNormEval(&batchnorm8x8x4Geom, &v)
 }
 
 // bn1Eval computes bn1 (batchnorm) + relu1 (relu) in inference mode, rows [lo, hi).
 func bn1Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
-	runtime.BatchNormApply(&batchnormGeom, &v, c.F[f3], c.F[f2], lo, hi)
+	runtime.BatchNormApply(&batchnorm8x8x4Geom, &v, c.F[f3], c.F[f2], lo, hi)
 }
 
-// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom = runtime.BNGeom{
+// batchnorm8x8x4BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm8x8x4BackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 4,
 	In: runtime.Layout{Row: 32, Pix: 4}, Out: runtime.Layout{Row: 32, Pix: 4},
 	DIn: runtime.Layout{Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 32, Pix: 4},
@@ -575,11 +575,11 @@ var batchnormBackwardGeom = runtime.BNGeom{
 func bn1Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
 	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f6), c.Batch.F(f2), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm8x8x4BackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f6), c.Batch.F(f2), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom = runtime.BNGeom{
+// batchnorm8x8x4EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm8x8x4EvalBackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 4,
 	In: runtime.Layout{Row: 32, Pix: 4}, Out: runtime.Layout{Row: 32, Pix: 4},
 	DIn: runtime.Layout{Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 32, Pix: 4},
@@ -590,11 +590,11 @@ var batchnormEvalBackwardGeom = runtime.BNGeom{
 func bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
 	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f6), c.Batch.F(f2), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm8x8x4EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f6), c.Batch.F(f2), nil, lo, hi)
 }
 
-// poolmaxForwardGeom: pool max 3x3 s2 p1.
-var poolmaxForwardGeom = runtime.PoolGeom{
+// poolmax4x4x4ForwardGeom: pool max 3x3 s2 p1.
+var poolmax4x4x4ForwardGeom = runtime.PoolGeom{
 	C: 4, H: 8, W: 8, InRow: 32,
 	OH: 4, OW: 4, OutRow: 24, OutOff: 28,
 	FH: 3, FW: 3, SH: 2, SW: 2, PH: 1, PW: 1,
@@ -604,12 +604,12 @@ var poolmaxForwardGeom = runtime.PoolGeom{
 // maxpool1Forward computes maxpool1 (pool max 3x3 s2 p1), output rows [lo, hi).
 func maxpool1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad4x4x4p1, c.F[f4], lo, hi)
-	runtime.MaxPoolForward(&poolmaxForwardGeom, c.F[f4], c.I[maxpool1Index], c.F[f3], lo, hi)
+	runtime.MaxPoolForward(&poolmax4x4x4ForwardGeom, c.F[f4], c.I[maxpool1Index], c.F[f3], lo, hi)
 }
 
 // maxpool1InputGrad computes the gradient of maxpool1's input, channels [lo, hi).
 func maxpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.MaxPoolBackwardReLU(&poolmaxForwardGeom, c.F[f6], c.F[f8], c.F[f4], c.I[maxpool1Index], lo, hi)
+	runtime.MaxPoolBackwardReLU(&poolmax4x4x4ForwardGeom, c.F[f6], c.F[f8], c.F[f4], c.I[maxpool1Index], lo, hi)
 }
 
 // conv3x3x8Geom: conv 3x3x8 s2 p1 nobias.
@@ -640,8 +640,8 @@ func conv2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv3x3x8Geom, c.Scratch, c.F[f8], c.D[conv2T], c.F[f7], true, lo, hi)
 }
 
-// batchnormGeom_2: batchnorm.
-var batchnormGeom_2 = runtime.BNGeom{
+// batchnorm2x2x8Geom: batchnorm.
+var batchnorm2x2x8Geom = runtime.BNGeom{
 	H: 2, W: 2, C: 8,
 	In: runtime.Layout{Row: 16, Pix: 8}, Out: runtime.Layout{Off: 40, Row: 32, Pix: 8},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
@@ -653,31 +653,31 @@ func bn2Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn2Count][0]++
 	}
 	v := bnVecs(c.Weights, bn2W, 8, c.B[bn2Batch])
-	runtime.BatchNormStats(&batchnormGeom_2, c.Scratch, &v, c.Batch.F(f5), lo, hi)
+	runtime.BatchNormStats(&batchnorm2x2x8Geom, c.Scratch, &v, c.Batch.F(f5), lo, hi)
 }
 
 // bn2Forward computes bn2 (batchnorm) + relu2 (relu) with the batch statistics, rows [lo, hi).
 func bn2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad2x2x8p1, c.F[f6], lo, hi)
 	v := bnVecs(c.Weights, bn2W, 8, c.B[bn2Batch])
-	runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[f6], c.F[f5], lo, hi)
+	runtime.BatchNormApply(&batchnorm2x2x8Geom, &v, c.F[f6], c.F[f5], lo, hi)
 }
 
 // bn2CoefUpdate computes bn2's inference-mode coefficients (running statistics).
 func bn2CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn2W, 8, d)
-	runtime.BatchNormEval(&batchnormGeom_2, &v)
+	runtime.BatchNormEval(&batchnorm2x2x8Geom, &v)
 }
 
 // bn2Eval computes bn2 (batchnorm) + relu2 (relu) in inference mode, rows [lo, hi).
 func bn2Eval(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad2x2x8p1, c.F[f6], lo, hi)
 	v := bnVecs(c.Weights, bn2W, 8, c.D[bn2Coef])
-	runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[f6], c.F[f5], lo, hi)
+	runtime.BatchNormApply(&batchnorm2x2x8Geom, &v, c.F[f6], c.F[f5], lo, hi)
 }
 
-// batchnormBackwardGeom_2: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_2 = runtime.BNGeom{
+// batchnorm2x2x8BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm2x2x8BackwardGeom = runtime.BNGeom{
 	H: 2, W: 2, C: 8,
 	In: runtime.Layout{Row: 16, Pix: 8}, Out: runtime.Layout{Off: 40, Row: 32, Pix: 8},
 	DIn: runtime.Layout{Row: 16, Pix: 8}, DOut: runtime.Layout{Row: 16, Pix: 8},
@@ -688,11 +688,11 @@ var batchnormBackwardGeom_2 = runtime.BNGeom{
 func bn2Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn2W, 8, c.B[bn2Batch])
 	v.DGamma, v.DBeta = c.G[bn2W], c.G[bn2B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_2, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f1), c.Batch.F(f5), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm2x2x8BackwardGeom, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f1), c.Batch.F(f5), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
+// batchnorm2x2x8EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm2x2x8EvalBackwardGeom = runtime.BNGeom{
 	H: 2, W: 2, C: 8,
 	In: runtime.Layout{Row: 16, Pix: 8}, Out: runtime.Layout{Off: 40, Row: 32, Pix: 8},
 	DIn: runtime.Layout{Row: 16, Pix: 8}, DOut: runtime.Layout{Row: 16, Pix: 8},
@@ -703,7 +703,7 @@ var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
 func bn2EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn2W, 8, c.D[bn2Coef])
 	v.DGamma, v.DBeta = c.G[bn2W], c.G[bn2B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f1), c.Batch.F(f5), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm2x2x8EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f1), c.Batch.F(f5), nil, lo, hi)
 }
 
 // conv3x3x8Geom_2: conv 3x3x8 p1 nobias.
@@ -724,7 +724,7 @@ func conv3WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv3x3x8Geom_2, c.Scratch, c.G[conv3W], nil, c.F[f6], c.F[f9], lo, hi)
 }
 
-// conv3x3x8PrevActGeom: the derivative of relu2, in place on its output's gradient.
+// conv3x3x8PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv3x3x8PrevActGeom = runtime.EltGeom{
 	H: 2, W: 2, C: 8,
 	Out: runtime.Layout{Off: 40, Row: 32, Pix: 8}, In: []runtime.Layout{{Off: 40, Row: 32, Pix: 8}},
@@ -744,50 +744,50 @@ func conv3InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv3x3x8PrevActGeom, c.F[f1], c.F[f1], nil, c.F[f6], lo, hi)
 }
 
-// batchnormGeom_3: batchnorm.
-var batchnormGeom_3 = runtime.BNGeom{
+// batchnorm2x2x8Geom_2: batchnorm.
+var batchnorm2x2x8Geom_2 = runtime.BNGeom{
 	H: 2, W: 2, C: 8,
 	In: runtime.Layout{Row: 16, Pix: 8}, Out: runtime.Layout{Row: 16, Pix: 8},
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnormStats returns the phase of bn3 and bn4, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm2x2x8Stats returns the phase of bn3 and bn4, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm2x2x8Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 8, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom_3, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm2x2x8Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward returns the phase of bn3 and bn4, each with its own buffers, tensors and batch buffers: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnormForward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm2x2x8Forward returns the phase of bn3 and bn4, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnorm2x2x8Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 8, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm2x2x8Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate returns the update of bn3 and bn4, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm2x2x8CoefUpdate returns the update of bn3 and bn4, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm2x2x8CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 8, d)
-		runtime.BatchNormEval(&batchnormGeom_3, &v)
+		runtime.BatchNormEval(&batchnorm2x2x8Geom_2, &v)
 	}
 }
 
-// batchnormEval returns the phase of bn3 and bn4, each with its own buffers, tensors and derived tensors: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnormEval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm2x2x8Eval returns the phase of bn3 and bn4, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
+func batchnorm2x2x8Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 8, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom_3, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm2x2x8Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom_3: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_3 = runtime.BNGeom{
+// batchnorm2x2x8BackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnorm2x2x8BackwardGeom_2 = runtime.BNGeom{
 	H: 2, W: 2, C: 8,
 	In: runtime.Layout{Row: 16, Pix: 8}, Out: runtime.Layout{Row: 16, Pix: 8},
 	DIn: runtime.Layout{Off: 40, Row: 32, Pix: 8}, DOut: runtime.Layout{Row: 16, Pix: 8},
@@ -803,11 +803,11 @@ func bn3Backward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad2x2x8p1, f, 0, 2)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormBackwardGeom_3, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f1), c.Batch.F(f7), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm2x2x8BackwardGeom_2, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f1), c.Batch.F(f7), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_3 = runtime.BNGeom{
+// batchnorm2x2x8EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnorm2x2x8EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 2, W: 2, C: 8,
 	In: runtime.Layout{Row: 16, Pix: 8}, Out: runtime.Layout{Row: 16, Pix: 8},
 	DIn: runtime.Layout{Off: 40, Row: 32, Pix: 8}, DOut: runtime.Layout{Row: 16, Pix: 8},
@@ -823,7 +823,7 @@ func bn3EvalBackward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad2x2x8p1, f, 0, 2)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f1), c.Batch.F(f7), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm2x2x8EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f1), c.Batch.F(f7), nil, lo, hi)
 }
 
 // conv1x1x8Geom: conv 1x1x8 s2 nobias.
@@ -854,8 +854,8 @@ func conv4InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x8Geom, c.Scratch, c.F[f8], c.D[conv4T], c.F[f9], false, lo, hi)
 }
 
-// batchnormBackwardGeom_4: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_4 = runtime.BNGeom{
+// batchnorm2x2x8BackwardGeom_3: the gradient of batchnorm through the batch statistics.
+var batchnorm2x2x8BackwardGeom_3 = runtime.BNGeom{
 	H: 2, W: 2, C: 8,
 	In: runtime.Layout{Row: 16, Pix: 8}, Out: runtime.Layout{Row: 16, Pix: 8},
 	DIn: runtime.Layout{Row: 16, Pix: 8}, DOut: runtime.Layout{Row: 16, Pix: 8},
@@ -866,11 +866,11 @@ var batchnormBackwardGeom_4 = runtime.BNGeom{
 func bn4Backward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn4W, 8, c.B[bn4Batch])
 	v.DGamma, v.DBeta = c.G[bn4W], c.G[bn4B]
-	runtime.BatchNormBackward(&batchnormBackwardGeom_4, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f11), c.Batch.F(f8), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm2x2x8BackwardGeom_3, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f11), c.Batch.F(f8), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_4: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_4 = runtime.BNGeom{
+// batchnorm2x2x8EvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
+var batchnorm2x2x8EvalBackwardGeom_3 = runtime.BNGeom{
 	H: 2, W: 2, C: 8,
 	In: runtime.Layout{Row: 16, Pix: 8}, Out: runtime.Layout{Row: 16, Pix: 8},
 	DIn: runtime.Layout{Row: 16, Pix: 8}, DOut: runtime.Layout{Row: 16, Pix: 8},
@@ -881,7 +881,7 @@ var batchnormEvalBackwardGeom_4 = runtime.BNGeom{
 func bn4EvalBackward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn4W, 8, c.D[bn4Coef])
 	v.DGamma, v.DBeta = c.G[bn4W], c.G[bn4B]
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_4, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f11), c.Batch.F(f8), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm2x2x8EvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f11), c.Batch.F(f8), nil, lo, hi)
 }
 
 // add1Forward computes add1 (residual) + relu3 (relu), rows [lo, hi).
@@ -889,14 +889,14 @@ func add1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.Add(&conv3x3x8StoreGeom, c.F[f10], [][]float32{c.F[f1], c.F[f9]}, lo, hi)
 }
 
-// residualBackGeom: the gradient of the residual+the relu.
-var residualBackGeom = runtime.EltGeom{
+// residual2x2x8BackGeom: the gradient of residual + relu.
+var residual2x2x8BackGeom = runtime.EltGeom{
 	H: 2, W: 2, C: 8,
 	DOut: runtime.Layout{Row: 16, Pix: 8}, DIn: []runtime.Layout{{Row: 16, Pix: 8}, {Row: 16, Pix: 8}}, Acc: []bool{false, false},
 }
 
-// residualActGeom: the derivative of the relu, in place on its output's gradient.
-var residualActGeom = runtime.EltGeom{
+// residual2x2x8ActGeom: the derivative of the relu, in place on its output's gradient.
+var residual2x2x8ActGeom = runtime.EltGeom{
 	H: 2, W: 2, C: 8,
 	Out: runtime.Layout{Row: 16, Pix: 8}, In: []runtime.Layout{{Row: 16, Pix: 8}},
 	DOut: runtime.Layout{Row: 16, Pix: 8}, DIn: []runtime.Layout{{Row: 16, Pix: 8}},
@@ -905,13 +905,13 @@ var residualActGeom = runtime.EltGeom{
 
 // add1InputGrad computes the gradients of add1 (residual) + relu3 (relu)'s inputs, rows [lo, hi).
 func add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&residualActGeom, c.F[f9], c.F[f9], nil, c.F[f10], lo, hi)
+	runtime.ActBackward(&residual2x2x8ActGeom, c.F[f9], c.F[f9], nil, c.F[f10], lo, hi)
 	d := [2][]float32{c.F[f1], c.F[f11]}
-	runtime.AddBackward(&residualBackGeom, d[:], c.F[f9], lo, hi)
+	runtime.AddBackward(&residual2x2x8BackGeom, d[:], c.F[f9], lo, hi)
 }
 
-// poolavgBackGeom: pool avg global.
-var poolavgBackGeom = runtime.GlobalPoolGeom{
+// poolavg1x1x8BackGeom: pool avg global.
+var poolavg1x1x8BackGeom = runtime.GlobalPoolGeom{
 	H: 2, W: 2, C: 8,
 	In:  runtime.Layout{Row: 16, Pix: 8},
 	DIn: runtime.Layout{Row: 16, Pix: 8},
@@ -919,7 +919,7 @@ var poolavgBackGeom = runtime.GlobalPoolGeom{
 
 // globalavgpool1InputGrad computes the gradient of globalavgpool1's input, channels [lo, hi).
 func globalavgpool1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.GlobalAvgPoolBackward(&poolavgBackGeom, c.F[f9], c.F[f1], lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolavg1x1x8BackGeom, c.F[f9], c.F[f1], lo, hi)
 }
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).

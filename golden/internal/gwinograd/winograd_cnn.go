@@ -226,10 +226,10 @@ var program = engine.Program{
 		conv1ForwardU: {Name: "conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Geom) }, Update: conv3x3x32ForwardUUpdate(conv1W)},
 		conv1T:        {Name: "conv1T", Use: engine.Backward, Len: func() int { return 9216 }, Update: conv3x3x32TUpdate(conv1W)},
 		conv1TU:       {Name: "conv1TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Back) }, Update: conv3x3x32TUUpdate(conv1T)},
-		bn1Coef:       {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnormCoefUpdate(bn1W)},
+		bn1Coef:       {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnorm8x8x32CoefUpdate(bn1W)},
 		conv2ForwardU: {Name: "conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Geom) }, Update: conv3x3x32ForwardUUpdate(conv2W)},
 		conv2T:        {Name: "conv2T", Use: engine.Backward, Len: func() int { return 9216 }, Update: conv2TUpdate},
-		bn2Coef:       {Name: "bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnormCoefUpdate(bn2W)},
+		bn2Coef:       {Name: "bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnorm8x8x32CoefUpdate(bn2W)},
 		conv3ForwardU: {Name: "conv3ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Geom) }, Update: conv3x3x32ForwardUUpdate(conv3W)},
 		conv3T:        {Name: "conv3T", Use: engine.Backward, Len: func() int { return 9216 }, Update: conv3x3x32TUpdate(conv3W)},
 		conv3TU:       {Name: "conv3TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Back) }, Update: conv3x3x32TUUpdate(conv3T)},
@@ -276,7 +276,7 @@ var program = engine.Program{
 			{N: 4, Run: conv5Infer, Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
-			{N: 32, Run: poolavgInfer(f15, f1), Mode: engine.Inference},
+			{N: 32, Run: poolavg1x1x32Infer(f15, f1), Mode: engine.Inference},
 		}},
 		{Name: "fc1 (inference)", Forward: []engine.Phase{
 			{N: 4, Run: fc4Infer(f15), Mode: engine.Inference},
@@ -288,8 +288,8 @@ var program = engine.Program{
 			{N: 4, Run: conv1InputGrad},
 		}},
 		{Name: "bn1+relu1 (training)", Forward: []engine.Phase{
-			{N: 32, Run: batchnormStats(bn1Count, bn1W, bn1Batch, f7), Batch: true, Mode: engine.Training},
-			{N: 8, Run: batchnormForward(f3, bn1W, bn1Batch, f7), Mode: engine.Training},
+			{N: 32, Run: batchnorm8x8x32Stats(bn1Count, bn1W, bn1Batch, f7), Batch: true, Mode: engine.Training},
+			{N: 8, Run: batchnorm8x8x32Forward(f3, bn1W, bn1Batch, f7), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 32, Run: bn1Backward, Batch: true, Mode: engine.Training},
 			{N: 32, Run: bn1EvalBackward, Batch: true, Mode: engine.Inference},
@@ -301,8 +301,8 @@ var program = engine.Program{
 			{N: 8, Run: conv2InputGrad},
 		}},
 		{Name: "bn2+relu2 (training)", Forward: []engine.Phase{
-			{N: 32, Run: batchnormStats(bn2Count, bn2W, bn2Batch, f8), Batch: true, Mode: engine.Training},
-			{N: 8, Run: batchnormForward(f4, bn2W, bn2Batch, f8), Mode: engine.Training},
+			{N: 32, Run: batchnorm8x8x32Stats(bn2Count, bn2W, bn2Batch, f8), Batch: true, Mode: engine.Training},
+			{N: 8, Run: batchnorm8x8x32Forward(f4, bn2W, bn2Batch, f8), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 32, Run: bn2Backward, Batch: true, Mode: engine.Training},
 			{N: 32, Run: bn2EvalBackward, Batch: true, Mode: engine.Inference},
@@ -339,7 +339,7 @@ var program = engine.Program{
 			{N: 4, Run: conv5InputGrad},
 		}},
 		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
-			{N: 32, Run: poolavgInfer(f11, f10), Mode: engine.Training},
+			{N: 32, Run: poolavg1x1x32Infer(f11, f10), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 32, Run: globalavgpool1InputGrad},
 		}},
@@ -351,15 +351,15 @@ var program = engine.Program{
 		}},
 		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
 			{N: 4, Run: conv3x3x32Forward(f7, f0, conv1ForwardU), Mode: engine.Inference},
-			{N: 8, Run: batchnormEval(f3, bn1W, bn1Coef, f7), Mode: engine.Inference},
+			{N: 8, Run: batchnorm8x8x32Eval(f3, bn1W, bn1Coef, f7), Mode: engine.Inference},
 			{N: 4, Run: conv3x3x32Forward(f8, f3, conv2ForwardU), Mode: engine.Inference},
-			{N: 8, Run: batchnormEval(f4, bn2W, bn2Coef, f8), Mode: engine.Inference},
+			{N: 8, Run: batchnorm8x8x32Eval(f4, bn2W, bn2Coef, f8), Mode: engine.Inference},
 			{N: 4, Run: conv3x3x32Forward(f9, f4, conv3ForwardU), Mode: engine.Inference},
 			{N: 8, Run: bn3Eval, Mode: engine.Inference},
 			{N: 8, Run: add1Forward, Mode: engine.Inference},
 			{N: 4, Run: conv4Forward, Mode: engine.Inference},
 			{N: 4, Run: conv5Forward, Mode: engine.Inference},
-			{N: 32, Run: poolavgInfer(f11, f10), Mode: engine.Inference},
+			{N: 32, Run: poolavg1x1x32Infer(f11, f10), Mode: engine.Inference},
 			{N: 4, Run: fc4Infer(f11), Mode: engine.Inference},
 		}, Reforward: true},
 	},
@@ -384,7 +384,7 @@ var conv3x3x32InferGeom = runtime.ConvGeom{
 // foldScratchUpdate computes nothing: it is the folding functions' scratch memory.
 func foldScratchUpdate(w *engine.Weights, d []float32) {}
 
-// conv3x3x32FoldUpdate returns the update of conv1, conv2 and conv3, each with its own tensors: it computes the conv's weights and bias with the batchnorm folded in.
+// conv3x3x32FoldUpdate returns the update of conv1, conv2 and conv3, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv3x3x32FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:9216]
@@ -394,7 +394,7 @@ func conv3x3x32FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []fl
 	}
 }
 
-// conv3x3x32InferUUpdate returns the update of conv1 and conv2, each with its own derived tensors: it computes the conv's weights, Winograd-transformed.
+// conv3x3x32InferUUpdate returns the update of conv1 and conv2, on the derived tensors given: it computes the conv's weights, Winograd-transformed.
 func conv3x3x32InferUUpdate(d0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x32InferGeom, d, w.D[d0])
@@ -406,7 +406,7 @@ var pad8x8x32p1 = runtime.Padding{
 	H: 8, W: 8, C: 32, PH: 1, PW: 1,
 }
 
-// conv3x3x32Infer returns the phase of conv1 and conv2, each with its own buffers and derived tensors: it computes conv 3x3x32 p1 nobias + batchnorm + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
+// conv3x3x32Infer returns the phase of conv1 and conv2, on the buffers and derived tensors given: it computes conv 3x3x32 p1 nobias + batchnorm + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv3x3x32Infer(b0, b1, d0, d1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForwardWinograd(&conv3x3x32InferGeom, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d1][9216:], lo, hi)
@@ -421,7 +421,7 @@ var conv3x3x32InferGeom_2 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv3x3x32StoreGeom: the residual add fused into its store of the conv+the batchnorm+the residual+the relu.
+// conv3x3x32StoreGeom: the residual add fused into its store of conv 3x3x32 p1 nobias + batchnorm + residual + relu.
 var conv3x3x32StoreGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 32,
 	Out: runtime.Layout{Off: 352, Row: 320, Pix: 32}, In: []runtime.Layout{{Off: 352, Row: 320, Pix: 32}, {Off: 352, Row: 320, Pix: 32}},
@@ -470,7 +470,7 @@ var conv3x3x32InferGeom_3 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv3x3x32StoreGeom_2: the residual add fused into its store of the conv+the residual+the relu.
+// conv3x3x32StoreGeom_2: the residual add fused into its store of conv 3x3x32 p1 + residual + relu.
 var conv3x3x32StoreGeom_2 = runtime.EltGeom{
 	H: 8, W: 8, C: 32,
 	Out: runtime.Layout{Row: 256, Pix: 32}, In: []runtime.Layout{{Row: 256, Pix: 32}, {Off: 352, Row: 320, Pix: 32}},
@@ -489,20 +489,20 @@ func conv5Infer(c *engine.Ctx, lo, hi int) {
 	runtime.Add(&conv3x3x32StoreGeom_2, c.F[f1], [][]float32{c.F[f1], c.F[f15]}, lo, hi)
 }
 
-// poolavgInferGeom: pool avg global.
-var poolavgInferGeom = runtime.GlobalPoolGeom{
+// poolavg1x1x32InferGeom: pool avg global.
+var poolavg1x1x32InferGeom = runtime.GlobalPoolGeom{
 	H: 8, W: 8, C: 32,
 	In: runtime.Layout{Row: 256, Pix: 32},
 }
 
-// poolavgInfer returns the phase of globalavgpool1, each with its own buffers: it computes pool avg global, channels [lo, hi).
-func poolavgInfer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// poolavg1x1x32Infer returns the phase of globalavgpool1, on the buffers given: it computes pool avg global, channels [lo, hi).
+func poolavg1x1x32Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.GlobalAvgPoolForward(&poolavgInferGeom, c.F[b0], c.F[b1], lo, hi)
+		runtime.GlobalAvgPoolForward(&poolavg1x1x32InferGeom, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// fc4Infer returns the phase of fc1, each with its own buffers: it computes fc 4, outputs [lo, hi).
+// fc4Infer returns the phase of fc1, on the buffers given: it computes fc 4, outputs [lo, hi).
 func fc4Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[f1], c.F[b0], c.P[fc1W], c.P[fc1B], 32, lo, hi)
@@ -517,14 +517,14 @@ var conv3x3x32Geom = runtime.ConvGeom{
 	H: 8, W: 8, PH: 1, PW: 1, DInRow: 256,
 }
 
-// conv3x3x32ForwardUUpdate returns the update of conv1, conv2 and conv3, each with its own tensors: it computes the conv's weights, Winograd-transformed.
+// conv3x3x32ForwardUUpdate returns the update of conv1, conv2 and conv3, on the tensors given: it computes the conv's weights, Winograd-transformed.
 func conv3x3x32ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x32Geom, d, w.P[p0])
 	}
 }
 
-// conv3x3x32Forward returns the phase of conv1, conv2 and conv3, each with its own buffers and derived tensors: it computes conv 3x3x32 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
+// conv3x3x32Forward returns the phase of conv1, conv2 and conv3, on the buffers and derived tensors given: it computes conv 3x3x32 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv3x3x32Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForwardWinograd(&conv3x3x32Geom, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
@@ -532,7 +532,7 @@ func conv3x3x32Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// conv3x3x32WeightGrad returns the phase of conv1, conv2 and conv3, each with its own buffers and tensors: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
+// conv3x3x32WeightGrad returns the phase of conv1, conv2 and conv3, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
 func conv3x3x32WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvWeightGradWinograd(&conv3x3x32Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
@@ -545,14 +545,14 @@ var conv3x3x32Back = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv3x3x32TUpdate returns the update of conv1 and conv3, each with its own tensors: it computes the conv's weights transposed, for its input gradient.
+// conv3x3x32TUpdate returns the update of conv1 and conv3, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv3x3x32TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.TransposeConv(d, w.P[p0], 32, 32, 3, 3, 32, 32)
 	}
 }
 
-// conv3x3x32TUUpdate returns the update of conv1 and conv3, each with its own derived tensors: it computes their Winograd transform.
+// conv3x3x32TUUpdate returns the update of conv1 and conv3, on the derived tensors given: it computes their Winograd transform.
 func conv3x3x32TUUpdate(d0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.WinogradWeights(&conv3x3x32Back, d, w.D[d0])
@@ -568,52 +568,52 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
-// batchnormGeom: batchnorm.
-var batchnormGeom = runtime.BNGeom{
+// batchnorm8x8x32Geom: batchnorm.
+var batchnorm8x8x32Geom = runtime.BNGeom{
 	H: 8, W: 8, C: 32,
 	In: runtime.Layout{Row: 256, Pix: 32}, Out: runtime.Layout{Off: 352, Row: 320, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnormStats returns the phase of bn1 and bn2, each with its own buffers, tensors and batch buffers: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnormStats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm8x8x32Stats returns the phase of bn1 and bn2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnorm8x8x32Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 32, c.B[s0])
-		runtime.BatchNormStats(&batchnormGeom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(&batchnorm8x8x32Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
-// batchnormForward returns the phase of bn1 and bn2, each with its own buffers, tensors and batch buffers: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnormForward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm8x8x32Forward returns the phase of bn1 and bn2, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnorm8x8x32Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad8x8x32p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 32, c.B[s0])
-		runtime.BatchNormApply(&batchnormGeom, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm8x8x32Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormCoefUpdate returns the update of bn1 and bn2, each with its own tensors: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnormCoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnorm8x8x32CoefUpdate returns the update of bn1 and bn2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnorm8x8x32CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 32, d)
-		runtime.BatchNormEval(&batchnormGeom, &v)
+		runtime.BatchNormEval(&batchnorm8x8x32Geom, &v)
 	}
 }
 
-// batchnormEval returns the phase of bn1 and bn2, each with its own buffers, tensors and derived tensors: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnormEval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm8x8x32Eval returns the phase of bn1 and bn2, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnorm8x8x32Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad8x8x32p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 32, c.D[d0])
-		runtime.BatchNormApply(&batchnormGeom, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(&batchnorm8x8x32Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnormBackwardGeom: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom = runtime.BNGeom{
+// batchnorm8x8x32BackwardGeom: the gradient of batchnorm through the batch statistics.
+var batchnorm8x8x32BackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 32,
 	In: runtime.Layout{Row: 256, Pix: 32}, Out: runtime.Layout{Off: 352, Row: 320, Pix: 32},
 	DIn: runtime.Layout{Off: 352, Row: 320, Pix: 32}, DOut: runtime.Layout{Row: 256, Pix: 32},
@@ -629,11 +629,11 @@ func bn1Backward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad8x8x32p1, f, 0, 8)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f10), c.Batch.F(f7), c.Batch.F(f3), lo, hi)
+	runtime.BatchNormBackward(&batchnorm8x8x32BackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f10), c.Batch.F(f7), c.Batch.F(f3), lo, hi)
 }
 
-// batchnormEvalBackwardGeom: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom = runtime.BNGeom{
+// batchnorm8x8x32EvalBackwardGeom: the gradient of batchnorm with the running statistics.
+var batchnorm8x8x32EvalBackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 32,
 	In: runtime.Layout{Row: 256, Pix: 32}, Out: runtime.Layout{Off: 352, Row: 320, Pix: 32},
 	DIn: runtime.Layout{Off: 352, Row: 320, Pix: 32}, DOut: runtime.Layout{Row: 256, Pix: 32},
@@ -649,7 +649,7 @@ func bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad8x8x32p1, f, 0, 8)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f10), c.Batch.F(f7), c.Batch.F(f3), lo, hi)
+	runtime.BatchNormBackward(&batchnorm8x8x32EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f10), c.Batch.F(f7), c.Batch.F(f3), lo, hi)
 }
 
 // conv2TUpdate computes conv2's weights transposed, for its input gradient.
@@ -662,8 +662,8 @@ func conv2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv3x3x32Geom, c.Scratch, c.F[f10], c.D[conv2T], c.F[f5], true, lo, hi)
 }
 
-// batchnormBackwardGeom_2: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_2 = runtime.BNGeom{
+// batchnorm8x8x32BackwardGeom_2: the gradient of batchnorm through the batch statistics.
+var batchnorm8x8x32BackwardGeom_2 = runtime.BNGeom{
 	H: 8, W: 8, C: 32,
 	In: runtime.Layout{Row: 256, Pix: 32}, Out: runtime.Layout{Off: 352, Row: 320, Pix: 32},
 	DIn: runtime.Layout{Off: 352, Row: 320, Pix: 32}, DOut: runtime.Layout{Row: 256, Pix: 32},
@@ -679,11 +679,11 @@ func bn2Backward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad8x8x32p1, f, 0, 8)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormBackwardGeom_2, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f9), c.Batch.F(f8), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm8x8x32BackwardGeom_2, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f9), c.Batch.F(f8), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_2 = runtime.BNGeom{
+// batchnorm8x8x32EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
+var batchnorm8x8x32EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 8, W: 8, C: 32,
 	In: runtime.Layout{Row: 256, Pix: 32}, Out: runtime.Layout{Off: 352, Row: 320, Pix: 32},
 	DIn: runtime.Layout{Off: 352, Row: 320, Pix: 32}, DOut: runtime.Layout{Row: 256, Pix: 32},
@@ -699,10 +699,10 @@ func bn2EvalBackward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad8x8x32p1, f, 0, 8)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f9), c.Batch.F(f8), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm8x8x32EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f9), c.Batch.F(f8), nil, lo, hi)
 }
 
-// conv3x3x32PrevActGeom: the derivative of relu2, in place on its output's gradient.
+// conv3x3x32PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv3x3x32PrevActGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 32,
 	Out: runtime.Layout{Off: 352, Row: 320, Pix: 32}, In: []runtime.Layout{{Off: 352, Row: 320, Pix: 32}},
@@ -718,8 +718,8 @@ func conv3InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv3x3x32PrevActGeom, c.F[f9], c.F[f9], nil, c.F[f4], lo, hi)
 }
 
-// batchnormGeom_2: batchnorm.
-var batchnormGeom_2 = runtime.BNGeom{
+// batchnorm8x8x32Geom_2: batchnorm.
+var batchnorm8x8x32Geom_2 = runtime.BNGeom{
 	H: 8, W: 8, C: 32,
 	In: runtime.Layout{Row: 256, Pix: 32}, Out: runtime.Layout{Row: 256, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1,
@@ -731,29 +731,29 @@ func bn3Stats(c *engine.Ctx, lo, hi int) {
 		c.Counts[bn3Count][0]++
 	}
 	v := bnVecs(c.Weights, bn3W, 32, c.B[bn3Batch])
-	runtime.BatchNormStats(&batchnormGeom_2, c.Scratch, &v, c.Batch.F(f9), lo, hi)
+	runtime.BatchNormStats(&batchnorm8x8x32Geom_2, c.Scratch, &v, c.Batch.F(f9), lo, hi)
 }
 
 // bn3Forward computes bn3 (batchnorm) with the batch statistics, rows [lo, hi).
 func bn3Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn3W, 32, c.B[bn3Batch])
-	runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[f6], c.F[f9], lo, hi)
+	runtime.BatchNormApply(&batchnorm8x8x32Geom_2, &v, c.F[f6], c.F[f9], lo, hi)
 }
 
 // bn3CoefUpdate computes bn3's inference-mode coefficients (running statistics).
 func bn3CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn3W, 32, d)
-	runtime.BatchNormEval(&batchnormGeom_2, &v)
+	runtime.BatchNormEval(&batchnorm8x8x32Geom_2, &v)
 }
 
 // bn3Eval computes bn3 (batchnorm) in inference mode, rows [lo, hi).
 func bn3Eval(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn3W, 32, c.D[bn3Coef])
-	runtime.BatchNormApply(&batchnormGeom_2, &v, c.F[f6], c.F[f9], lo, hi)
+	runtime.BatchNormApply(&batchnorm8x8x32Geom_2, &v, c.F[f6], c.F[f9], lo, hi)
 }
 
-// batchnormBackwardGeom_3: the gradient of batchnorm through the batch statistics.
-var batchnormBackwardGeom_3 = runtime.BNGeom{
+// batchnorm8x8x32BackwardGeom_3: the gradient of batchnorm through the batch statistics.
+var batchnorm8x8x32BackwardGeom_3 = runtime.BNGeom{
 	H: 8, W: 8, C: 32,
 	In: runtime.Layout{Row: 256, Pix: 32}, Out: runtime.Layout{Row: 256, Pix: 32},
 	DIn: runtime.Layout{Off: 352, Row: 320, Pix: 32}, DOut: runtime.Layout{Row: 256, Pix: 32},
@@ -769,11 +769,11 @@ func bn3Backward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad8x8x32p1, f, 0, 8)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormBackwardGeom_3, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f6), c.Batch.F(f9), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm8x8x32BackwardGeom_3, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f6), c.Batch.F(f9), nil, lo, hi)
 }
 
-// batchnormEvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
-var batchnormEvalBackwardGeom_3 = runtime.BNGeom{
+// batchnorm8x8x32EvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
+var batchnorm8x8x32EvalBackwardGeom_3 = runtime.BNGeom{
 	H: 8, W: 8, C: 32,
 	In: runtime.Layout{Row: 256, Pix: 32}, Out: runtime.Layout{Row: 256, Pix: 32},
 	DIn: runtime.Layout{Off: 352, Row: 320, Pix: 32}, DOut: runtime.Layout{Row: 256, Pix: 32},
@@ -789,11 +789,11 @@ func bn3EvalBackward(c *engine.Ctx, lo, hi int) {
 			runtime.ClearPadding(&pad8x8x32p1, f, 0, 8)
 		}
 	}
-	runtime.BatchNormBackward(&batchnormEvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f6), c.Batch.F(f9), nil, lo, hi)
+	runtime.BatchNormBackward(&batchnorm8x8x32EvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f6), c.Batch.F(f9), nil, lo, hi)
 }
 
-// residualForwardGeom: the residual+the relu.
-var residualForwardGeom = runtime.EltGeom{
+// residual8x8x32ForwardGeom: residual + relu.
+var residual8x8x32ForwardGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 32,
 	Out: runtime.Layout{Off: 352, Row: 320, Pix: 32}, In: []runtime.Layout{{Row: 256, Pix: 32}, {Off: 352, Row: 320, Pix: 32}},
 	Act: runtime.ActReLU,
@@ -802,11 +802,11 @@ var residualForwardGeom = runtime.EltGeom{
 // add1Forward computes add1 (residual) + relu3 (relu), rows [lo, hi).
 func add1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad8x8x32p1, c.F[f5], lo, hi)
-	runtime.Add(&residualForwardGeom, c.F[f5], [][]float32{c.F[f6], c.F[f3]}, lo, hi)
+	runtime.Add(&residual8x8x32ForwardGeom, c.F[f5], [][]float32{c.F[f6], c.F[f3]}, lo, hi)
 }
 
-// residualBackGeom: the gradient of the residual+the relu.
-var residualBackGeom = runtime.EltGeom{
+// residual8x8x32BackGeom: the gradient of residual + relu.
+var residual8x8x32BackGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 32,
 	DOut: runtime.Layout{Row: 256, Pix: 32}, DIn: []runtime.Layout{{Row: 256, Pix: 32}, {Row: 256, Pix: 32}}, Acc: []bool{false, false},
 }
@@ -815,7 +815,7 @@ var residualBackGeom = runtime.EltGeom{
 func add1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv3x3x32PrevActGeom, c.F[f11], c.F[f11], nil, c.F[f5], lo, hi)
 	d := [2][]float32{c.F[f6], c.F[f10]}
-	runtime.AddBackward(&residualBackGeom, d[:], c.F[f11], lo, hi)
+	runtime.AddBackward(&residual8x8x32BackGeom, d[:], c.F[f11], lo, hi)
 }
 
 // conv3x3x48Geom: conv 3x3x48 p1.
@@ -873,7 +873,7 @@ func conv5Forward(c *engine.Ctx, lo, hi int) {
 	runtime.Add(&conv3x3x32StoreGeom_2, c.F[f10], [][]float32{c.F[f10], c.F[f5]}, lo, hi)
 }
 
-// conv3x3x32ActGradGeom: the derivative of the relu, in place on the conv+the residual+the relu's output gradient.
+// conv3x3x32ActGradGeom: the derivative of the relu, in place on conv 3x3x32 p1 + residual + relu's output gradient.
 var conv3x3x32ActGradGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 32,
 	Out: runtime.Layout{Row: 256, Pix: 32}, In: []runtime.Layout{{Row: 256, Pix: 32}},
@@ -881,7 +881,7 @@ var conv3x3x32ActGradGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv3x3x32Skip0Geom: passes the conv+the residual+the relu's output gradient to 8x8x32.
+// conv3x3x32Skip0Geom: passes conv 3x3x32 p1 + residual + relu's output gradient to 8x8x32.
 var conv3x3x32Skip0Geom = runtime.CopyGeom{
 	H: 8, W: 8, C: 32,
 	Dst: runtime.Layout{Row: 256, Pix: 32}, Src: runtime.Layout{Off: 352, Row: 320, Pix: 32},
@@ -898,7 +898,7 @@ func conv5WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGradWinograd(&conv3x3x32Geom_2, c.Scratch, c.G[conv5W], c.G[conv5B], c.F[f2], c.F[f6], lo, hi)
 }
 
-// conv3x3x32PrevActGeom_2: the derivative of relu4, in place on its output's gradient.
+// conv3x3x32PrevActGeom_2: the derivative of the relu, in place on its output's gradient.
 var conv3x3x32PrevActGeom_2 = runtime.EltGeom{
 	H: 8, W: 8, C: 48,
 	Out: runtime.Layout{Off: 528, Row: 480, Pix: 48}, In: []runtime.Layout{{Off: 528, Row: 480, Pix: 48}},
@@ -931,8 +931,8 @@ func conv5InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv3x3x32PrevActGeom_2, c.F[f1], c.F[f1], nil, c.F[f2], lo, hi)
 }
 
-// poolavgBackGeom: pool avg global.
-var poolavgBackGeom = runtime.GlobalPoolGeom{
+// poolavg1x1x32BackGeom: pool avg global.
+var poolavg1x1x32BackGeom = runtime.GlobalPoolGeom{
 	H: 8, W: 8, C: 32,
 	In:  runtime.Layout{Row: 256, Pix: 32},
 	DIn: runtime.Layout{Off: 352, Row: 320, Pix: 32},
@@ -943,7 +943,7 @@ func globalavgpool1InputGrad(c *engine.Ctx, lo, hi int) {
 	if lo == 0 {
 		runtime.ClearPadding(&pad8x8x32p1, c.F[f6], 0, 8)
 	}
-	runtime.GlobalAvgPoolBackward(&poolavgBackGeom, c.F[f6], c.F[f1], lo, hi)
+	runtime.GlobalAvgPoolBackward(&poolavg1x1x32BackGeom, c.F[f6], c.F[f1], lo, hi)
 }
 
 // fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
