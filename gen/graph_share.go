@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	gplan "github.com/cnnc/cnnc/gen/plan"
 	"github.com/cnnc/cnnc/ir"
 )
 
@@ -46,17 +47,20 @@ func (g *graphGen) register(name, doc string) {
 	if s := g.cur; s != nil {
 		fn.who = s.Node.Name
 		if rest, ok := strings.CutPrefix(name, g.stepName(s)); ok {
-			fn.generic = opIdent(s.Node) + rest
+			fn.generic = opIdent(s) + rest
 		}
 		fn.doc = anonymous(doc, s.Nodes())
 	}
 	g.shared = append(g.shared, fn)
 }
 
-// opIdent is the stem of a shared function's or geometry's name: the
-// layer's kind with its sizes, "conv3x3x64" and "fc1000" as written,
-// "batchnorm56x56x64" and "poolmax28x28x128" with their output's shape.
-func opIdent(n *ir.Node) string {
+// opIdent is the stem of the names of a step's shared functions and
+// geometries: its layer's kind with its sizes, "conv3x3x64" and "fc1000"
+// as written, "batchnorm56x56x64" and "poolmax28x28x128" with their
+// output's shape; a copy into a concat's channels from 16 on
+// "concat8x8x32Copy16".
+func opIdent(s *gplan.Step) string {
+	n := s.Node
 	f := strings.Fields(n.Text)
 	if len(f) > 1 && strings.ContainsAny(f[1], "0123456789") {
 		return ident(f[0] + f[1])
@@ -64,7 +68,11 @@ func opIdent(n *ir.Node) string {
 	if len(f) > 1 {
 		f = f[:2]
 	}
-	return ident(strings.Join(f, "") + n.Out().String())
+	id := ident(strings.Join(f, "") + n.Out().String())
+	if s.Kind == gplan.Copy {
+		id += fmt.Sprintf("Copy%d", s.C0)
+	}
+	return id
 }
 
 // anonymous rewrites doc without the names of nodes: "layer1.0.conv1

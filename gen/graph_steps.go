@@ -128,7 +128,7 @@ func (g *graphGen) geom(name, doc string, lit jen.Code) string {
 	}
 	if s := g.cur; s != nil {
 		if rest, ok := strings.CutPrefix(name, g.stepName(s)); ok {
-			name = opIdent(s.Node) + rest
+			name = opIdent(s) + rest
 		}
 		doc = anonymous(doc, s.Nodes())
 	}

@@ -445,7 +445,7 @@ var program = engine.Program{
 			{N: 4, Run: features_denseblock1_denselayer1_conv2Infer, Mode: engine.Inference},
 		}},
 		{Name: "copy features.denseblock1.denselayer1.concat1[0:16] (inference)", Forward: []engine.Phase{
-			{N: 8, Run: concat8x8x28Infer(f1, f28), Mode: engine.Inference},
+			{N: 8, Run: concat8x8x28Copy0Infer(f1, f28), Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock1.denselayer2.norm1+features.denseblock1.denselayer2.relu1 (inference)", Forward: []engine.Phase{
 			{N: 8, Run: batchnorm8x8x28Infer(f28, f1), Mode: engine.Inference},
@@ -475,7 +475,7 @@ var program = engine.Program{
 			{N: 2, Run: features_denseblock2_denselayer1_conv2Infer, Mode: engine.Inference},
 		}},
 		{Name: "copy features.denseblock2.denselayer1.concat1[0:20] (inference)", Forward: []engine.Phase{
-			{N: 4, Run: concat4x4x32Infer(f1, f27), Mode: engine.Inference},
+			{N: 4, Run: concat4x4x32Copy0Infer(f1, f27), Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock2.denselayer2.norm1+features.denseblock2.denselayer2.relu1 (inference)", Forward: []engine.Phase{
 			{N: 4, Run: batchnorm4x4x32Infer(f27, f1), Mode: engine.Inference},
@@ -540,7 +540,7 @@ var program = engine.Program{
 			{N: 8, Run: conv3x3x12InputGrad(f3, f12, features_denseblock1_denselayer1_conv2T, f2)},
 		}},
 		{Name: "copy features.denseblock1.denselayer1.concat1[0:16] (training)", Forward: []engine.Phase{
-			{N: 8, Run: concat8x8x28Infer(f10, f13), Mode: engine.Training},
+			{N: 8, Run: concat8x8x28Copy0Infer(f10, f13), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 8, Run: features_denseblock1_denselayer1_concat1Copy0InputGrad},
 		}},
@@ -625,7 +625,7 @@ var program = engine.Program{
 			{N: 4, Run: conv3x3x12InputGrad_2(f9, f21, features_denseblock2_denselayer1_conv2T, f11)},
 		}},
 		{Name: "copy features.denseblock2.denselayer1.concat1[0:20] (training)", Forward: []engine.Phase{
-			{N: 4, Run: concat4x4x32Infer(f19, f22), Mode: engine.Training},
+			{N: 4, Run: concat4x4x32Copy0Infer(f19, f22), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 4, Run: features_denseblock2_denselayer1_concat1Copy0InputGrad},
 		}},
@@ -691,7 +691,7 @@ var program = engine.Program{
 			{N: 8, Run: features_denseblock1_denselayer1_conv1Forward, Mode: engine.Inference},
 			{N: 8, Run: batchnorm8x8x48Eval(f2, features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Coef, f6), Mode: engine.Inference},
 			{N: 4, Run: conv3x3x12Forward(f12, f2, features_denseblock1_denselayer1_conv2ForwardU), Mode: engine.Inference},
-			{N: 8, Run: concat8x8x28Infer(f10, f13), Mode: engine.Inference},
+			{N: 8, Run: concat8x8x28Copy0Infer(f10, f13), Mode: engine.Inference},
 			{N: 8, Run: features_denseblock1_denselayer1_concat1Copy16Forward, Mode: engine.Inference},
 			{N: 8, Run: batchnorm8x8x28Infer(f12, f10), Mode: engine.Inference},
 			{N: 8, Run: features_denseblock1_denselayer2_conv1Forward, Mode: engine.Inference},
@@ -705,7 +705,7 @@ var program = engine.Program{
 			{N: 4, Run: features_denseblock2_denselayer1_conv1Forward, Mode: engine.Inference},
 			{N: 4, Run: batchnorm4x4x48Eval(f11, features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Coef, f15), Mode: engine.Inference},
 			{N: 2, Run: conv3x3x12Forward_2(f21, f11, features_denseblock2_denselayer1_conv2ForwardU), Mode: engine.Inference},
-			{N: 4, Run: concat4x4x32Infer(f19, f22), Mode: engine.Inference},
+			{N: 4, Run: concat4x4x32Copy0Infer(f19, f22), Mode: engine.Inference},
 			{N: 4, Run: features_denseblock2_denselayer1_concat1Copy20Forward, Mode: engine.Inference},
 			{N: 4, Run: batchnorm4x4x32Infer(f21, f19), Mode: engine.Inference},
 			{N: 4, Run: features_denseblock2_denselayer2_conv1Forward, Mode: engine.Inference},
@@ -827,16 +827,16 @@ func features_denseblock1_denselayer1_conv2Infer(c *engine.Ctx, lo, hi int) {
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
-// concat8x8x28InferGeom: the copy of 8x8x16 into channels [0, 16) of the concat.
-var concat8x8x28InferGeom = runtime.CopyGeom{
+// concat8x8x28Copy0InferGeom: the copy of 8x8x16 into channels [0, 16) of the concat.
+var concat8x8x28Copy0InferGeom = runtime.CopyGeom{
 	H: 8, W: 8, C: 16,
 	Dst: runtime.Layout{Row: 320, Pix: 40}, Src: runtime.Layout{Row: 128, Pix: 16},
 }
 
-// concat8x8x28Infer returns the phase of features.denseblock1.denselayer1.concat1, on the buffers given: it computes the copy of 8x8x16 into channels [0, 16) of the concat, rows [lo, hi).
-func concat8x8x28Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// concat8x8x28Copy0Infer returns the phase of features.denseblock1.denselayer1.concat1, on the buffers given: it computes the copy of 8x8x16 into channels [0, 16) of the concat, rows [lo, hi).
+func concat8x8x28Copy0Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.CopyMap(&concat8x8x28InferGeom, c.F[b0], c.F[b1], lo, hi)
+		runtime.CopyMap(&concat8x8x28Copy0InferGeom, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -1006,16 +1006,16 @@ func features_denseblock2_denselayer1_conv2Infer(c *engine.Ctx, lo, hi int) {
 	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
-// concat4x4x32InferGeom: the copy of 4x4x20 into channels [0, 20) of the concat.
-var concat4x4x32InferGeom = runtime.CopyGeom{
+// concat4x4x32Copy0InferGeom: the copy of 4x4x20 into channels [0, 20) of the concat.
+var concat4x4x32Copy0InferGeom = runtime.CopyGeom{
 	H: 4, W: 4, C: 20,
 	Dst: runtime.Layout{Row: 176, Pix: 44}, Src: runtime.Layout{Row: 80, Pix: 20},
 }
 
-// concat4x4x32Infer returns the phase of features.denseblock2.denselayer1.concat1, on the buffers given: it computes the copy of 4x4x20 into channels [0, 20) of the concat, rows [lo, hi).
-func concat4x4x32Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// concat4x4x32Copy0Infer returns the phase of features.denseblock2.denselayer1.concat1, on the buffers given: it computes the copy of 4x4x20 into channels [0, 20) of the concat, rows [lo, hi).
+func concat4x4x32Copy0Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.CopyMap(&concat4x4x32InferGeom, c.F[b0], c.F[b1], lo, hi)
+		runtime.CopyMap(&concat4x4x32Copy0InferGeom, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -1452,30 +1452,30 @@ func conv3x3x12InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// concat8x8x28BackGeom: the gradient of the copy of 8x8x16 into channels [0, 16) of the concat.
-var concat8x8x28BackGeom = runtime.CopyGeom{
+// concat8x8x28Copy0BackGeom: the gradient of the copy of 8x8x16 into channels [0, 16) of the concat.
+var concat8x8x28Copy0BackGeom = runtime.CopyGeom{
 	H: 8, W: 8, C: 16,
 	Dst: runtime.Layout{Row: 128, Pix: 16}, Src: runtime.Layout{Row: 320, Pix: 40},
 }
 
 // features_denseblock1_denselayer1_concat1Copy0InputGrad computes the gradient of the copy of 8x8x16 into channels [0, 16) of features.denseblock1.denselayer1.concat1, rows [lo, hi).
 func features_denseblock1_denselayer1_concat1Copy0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat8x8x28BackGeom, c.F[f10], c.F[f11], lo, hi)
+	runtime.CopyMap(&concat8x8x28Copy0BackGeom, c.F[f10], c.F[f11], lo, hi)
 }
 
-// concat8x8x28ForwardGeom: the copy of 8x8x12 into channels [16, 28) of the concat.
-var concat8x8x28ForwardGeom = runtime.CopyGeom{
+// concat8x8x28Copy16ForwardGeom: the copy of 8x8x12 into channels [16, 28) of the concat.
+var concat8x8x28Copy16ForwardGeom = runtime.CopyGeom{
 	H: 8, W: 8, C: 12,
 	Dst: runtime.Layout{Off: 16, Row: 320, Pix: 40}, Src: runtime.Layout{Row: 96, Pix: 12},
 }
 
 // features_denseblock1_denselayer1_concat1Copy16Forward computes the copy of 8x8x12 into channels [16, 28) of features.denseblock1.denselayer1.concat1, rows [lo, hi).
 func features_denseblock1_denselayer1_concat1Copy16Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat8x8x28ForwardGeom, c.F[f10], c.F[f12], lo, hi)
+	runtime.CopyMap(&concat8x8x28Copy16ForwardGeom, c.F[f10], c.F[f12], lo, hi)
 }
 
-// concat8x8x28BackGeom_2: the gradient of the copy of 8x8x12 into channels [16, 28) of the concat.
-var concat8x8x28BackGeom_2 = runtime.CopyGeom{
+// concat8x8x28Copy16BackGeom: the gradient of the copy of 8x8x12 into channels [16, 28) of the concat.
+var concat8x8x28Copy16BackGeom = runtime.CopyGeom{
 	H: 8, W: 8, C: 12,
 	Dst: runtime.Layout{Off: 132, Row: 120, Pix: 12}, Src: runtime.Layout{Off: 16, Row: 320, Pix: 40},
 }
@@ -1488,7 +1488,7 @@ var pad8x8x12p1 = runtime.Padding{
 // features_denseblock1_denselayer1_concat1Copy16InputGrad computes the gradient of the copy of 8x8x12 into channels [16, 28) of features.denseblock1.denselayer1.concat1, rows [lo, hi).
 func features_denseblock1_denselayer1_concat1Copy16InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad8x8x12p1, c.F[f12], lo, hi)
-	runtime.CopyMap(&concat8x8x28BackGeom_2, c.F[f12], c.F[f11], lo, hi)
+	runtime.CopyMap(&concat8x8x28Copy16BackGeom, c.F[f12], c.F[f11], lo, hi)
 }
 
 // features_denseblock1_denselayer2_norm1Stats computes features.denseblock1.denselayer2.norm1's batch statistics, channels [lo, hi), and moves its running statistics.
@@ -1574,19 +1574,19 @@ func features_denseblock1_denselayer2_conv1InputGrad(c *engine.Ctx, lo, hi int) 
 	runtime.ActBackward(&conv1x1x48PrevActGeom_2, c.F[f7], c.F[f7], nil, c.F[f12], lo, hi)
 }
 
-// concat8x8x40ForwardGeom: the copy of 8x8x12 into channels [28, 40) of the concat.
-var concat8x8x40ForwardGeom = runtime.CopyGeom{
+// concat8x8x40Copy28ForwardGeom: the copy of 8x8x12 into channels [28, 40) of the concat.
+var concat8x8x40Copy28ForwardGeom = runtime.CopyGeom{
 	H: 8, W: 8, C: 12,
 	Dst: runtime.Layout{Off: 28, Row: 320, Pix: 40}, Src: runtime.Layout{Row: 96, Pix: 12},
 }
 
 // features_denseblock1_denselayer2_concat1Copy28Forward computes the copy of 8x8x12 into channels [28, 40) of features.denseblock1.denselayer2.concat1, rows [lo, hi).
 func features_denseblock1_denselayer2_concat1Copy28Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat8x8x40ForwardGeom, c.F[f10], c.F[f11], lo, hi)
+	runtime.CopyMap(&concat8x8x40Copy28ForwardGeom, c.F[f10], c.F[f11], lo, hi)
 }
 
-// concat8x8x40BackGeom: the gradient of the copy of 8x8x12 into channels [28, 40) of the concat.
-var concat8x8x40BackGeom = runtime.CopyGeom{
+// concat8x8x40Copy28BackGeom: the gradient of the copy of 8x8x12 into channels [28, 40) of the concat.
+var concat8x8x40Copy28BackGeom = runtime.CopyGeom{
 	H: 8, W: 8, C: 12,
 	Dst: runtime.Layout{Off: 132, Row: 120, Pix: 12}, Src: runtime.Layout{Off: 28, Row: 320, Pix: 40},
 }
@@ -1594,7 +1594,7 @@ var concat8x8x40BackGeom = runtime.CopyGeom{
 // features_denseblock1_denselayer2_concat1Copy28InputGrad computes the gradient of the copy of 8x8x12 into channels [28, 40) of features.denseblock1.denselayer2.concat1, rows [lo, hi).
 func features_denseblock1_denselayer2_concat1Copy28InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad8x8x12p1, c.F[f8], lo, hi)
-	runtime.CopyMap(&concat8x8x40BackGeom, c.F[f8], c.F[f11], lo, hi)
+	runtime.CopyMap(&concat8x8x40Copy28BackGeom, c.F[f8], c.F[f11], lo, hi)
 }
 
 // features_transition1_normStats computes features.transition1.norm's batch statistics, channels [lo, hi), and moves its running statistics.
@@ -1912,30 +1912,30 @@ func conv3x3x12InputGrad_2(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// concat4x4x32BackGeom: the gradient of the copy of 4x4x20 into channels [0, 20) of the concat.
-var concat4x4x32BackGeom = runtime.CopyGeom{
+// concat4x4x32Copy0BackGeom: the gradient of the copy of 4x4x20 into channels [0, 20) of the concat.
+var concat4x4x32Copy0BackGeom = runtime.CopyGeom{
 	H: 4, W: 4, C: 20,
 	Dst: runtime.Layout{Row: 80, Pix: 20}, Src: runtime.Layout{Row: 176, Pix: 44},
 }
 
 // features_denseblock2_denselayer1_concat1Copy0InputGrad computes the gradient of the copy of 4x4x20 into channels [0, 20) of features.denseblock2.denselayer1.concat1, rows [lo, hi).
 func features_denseblock2_denselayer1_concat1Copy0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat4x4x32BackGeom, c.F[f19], c.F[f20], lo, hi)
+	runtime.CopyMap(&concat4x4x32Copy0BackGeom, c.F[f19], c.F[f20], lo, hi)
 }
 
-// concat4x4x32ForwardGeom: the copy of 4x4x12 into channels [20, 32) of the concat.
-var concat4x4x32ForwardGeom = runtime.CopyGeom{
+// concat4x4x32Copy20ForwardGeom: the copy of 4x4x12 into channels [20, 32) of the concat.
+var concat4x4x32Copy20ForwardGeom = runtime.CopyGeom{
 	H: 4, W: 4, C: 12,
 	Dst: runtime.Layout{Off: 20, Row: 176, Pix: 44}, Src: runtime.Layout{Row: 48, Pix: 12},
 }
 
 // features_denseblock2_denselayer1_concat1Copy20Forward computes the copy of 4x4x12 into channels [20, 32) of features.denseblock2.denselayer1.concat1, rows [lo, hi).
 func features_denseblock2_denselayer1_concat1Copy20Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat4x4x32ForwardGeom, c.F[f19], c.F[f21], lo, hi)
+	runtime.CopyMap(&concat4x4x32Copy20ForwardGeom, c.F[f19], c.F[f21], lo, hi)
 }
 
-// concat4x4x32BackGeom_2: the gradient of the copy of 4x4x12 into channels [20, 32) of the concat.
-var concat4x4x32BackGeom_2 = runtime.CopyGeom{
+// concat4x4x32Copy20BackGeom: the gradient of the copy of 4x4x12 into channels [20, 32) of the concat.
+var concat4x4x32Copy20BackGeom = runtime.CopyGeom{
 	H: 4, W: 4, C: 12,
 	Dst: runtime.Layout{Off: 84, Row: 72, Pix: 12}, Src: runtime.Layout{Off: 20, Row: 176, Pix: 44},
 }
@@ -1948,7 +1948,7 @@ var pad4x4x12p1 = runtime.Padding{
 // features_denseblock2_denselayer1_concat1Copy20InputGrad computes the gradient of the copy of 4x4x12 into channels [20, 32) of features.denseblock2.denselayer1.concat1, rows [lo, hi).
 func features_denseblock2_denselayer1_concat1Copy20InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad4x4x12p1, c.F[f21], lo, hi)
-	runtime.CopyMap(&concat4x4x32BackGeom_2, c.F[f21], c.F[f20], lo, hi)
+	runtime.CopyMap(&concat4x4x32Copy20BackGeom, c.F[f21], c.F[f20], lo, hi)
 }
 
 // features_denseblock2_denselayer2_norm1Stats computes features.denseblock2.denselayer2.norm1's batch statistics, channels [lo, hi), and moves its running statistics.
@@ -2034,19 +2034,19 @@ func features_denseblock2_denselayer2_conv1InputGrad(c *engine.Ctx, lo, hi int) 
 	runtime.ActBackward(&conv1x1x48PrevActGeom_4, c.F[f16], c.F[f16], nil, c.F[f21], lo, hi)
 }
 
-// concat4x4x44ForwardGeom: the copy of 4x4x12 into channels [32, 44) of the concat.
-var concat4x4x44ForwardGeom = runtime.CopyGeom{
+// concat4x4x44Copy32ForwardGeom: the copy of 4x4x12 into channels [32, 44) of the concat.
+var concat4x4x44Copy32ForwardGeom = runtime.CopyGeom{
 	H: 4, W: 4, C: 12,
 	Dst: runtime.Layout{Off: 32, Row: 176, Pix: 44}, Src: runtime.Layout{Row: 48, Pix: 12},
 }
 
 // features_denseblock2_denselayer2_concat1Copy32Forward computes the copy of 4x4x12 into channels [32, 44) of features.denseblock2.denselayer2.concat1, rows [lo, hi).
 func features_denseblock2_denselayer2_concat1Copy32Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat4x4x44ForwardGeom, c.F[f19], c.F[f20], lo, hi)
+	runtime.CopyMap(&concat4x4x44Copy32ForwardGeom, c.F[f19], c.F[f20], lo, hi)
 }
 
-// concat4x4x44BackGeom: the gradient of the copy of 4x4x12 into channels [32, 44) of the concat.
-var concat4x4x44BackGeom = runtime.CopyGeom{
+// concat4x4x44Copy32BackGeom: the gradient of the copy of 4x4x12 into channels [32, 44) of the concat.
+var concat4x4x44Copy32BackGeom = runtime.CopyGeom{
 	H: 4, W: 4, C: 12,
 	Dst: runtime.Layout{Off: 84, Row: 72, Pix: 12}, Src: runtime.Layout{Off: 32, Row: 176, Pix: 44},
 }
@@ -2054,7 +2054,7 @@ var concat4x4x44BackGeom = runtime.CopyGeom{
 // features_denseblock2_denselayer2_concat1Copy32InputGrad computes the gradient of the copy of 4x4x12 into channels [32, 44) of features.denseblock2.denselayer2.concat1, rows [lo, hi).
 func features_denseblock2_denselayer2_concat1Copy32InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad4x4x12p1, c.F[f17], lo, hi)
-	runtime.CopyMap(&concat4x4x44BackGeom, c.F[f17], c.F[f20], lo, hi)
+	runtime.CopyMap(&concat4x4x44Copy32BackGeom, c.F[f17], c.F[f20], lo, hi)
 }
 
 // features_norm5Stats computes features.norm5's batch statistics, channels [lo, hi), and moves its running statistics.

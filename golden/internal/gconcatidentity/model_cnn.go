@@ -698,19 +698,19 @@ func conv2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv3x3x2PrevActGeom, c.F[f6], c.F[f6], nil, c.F[f2], lo, hi)
 }
 
-// concat6x6x6ForwardGeom: the copy of 6x6x4 into channels [0, 4) of the concat.
-var concat6x6x6ForwardGeom = runtime.CopyGeom{
+// concat6x6x6Copy0ForwardGeom: the copy of 6x6x4 into channels [0, 4) of the concat.
+var concat6x6x6Copy0ForwardGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 4,
 	Dst: runtime.Layout{Row: 36, Pix: 6}, Src: runtime.Layout{Row: 24, Pix: 4},
 }
 
 // concat1Copy0Forward computes the copy of 6x6x4 into channels [0, 4) of concat1, rows [lo, hi).
 func concat1Copy0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat6x6x6ForwardGeom, c.F[f6], c.F[f8], lo, hi)
+	runtime.CopyMap(&concat6x6x6Copy0ForwardGeom, c.F[f6], c.F[f8], lo, hi)
 }
 
-// concat6x6x6BackGeom: the gradient of the copy of 6x6x4 into channels [0, 4) of the concat.
-var concat6x6x6BackGeom = runtime.CopyGeom{
+// concat6x6x6Copy0BackGeom: the gradient of the copy of 6x6x4 into channels [0, 4) of the concat.
+var concat6x6x6Copy0BackGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 4,
 	Dst: runtime.Layout{Off: 36, Row: 32, Pix: 4}, Src: runtime.Layout{Row: 36, Pix: 6},
 }
@@ -718,22 +718,22 @@ var concat6x6x6BackGeom = runtime.CopyGeom{
 // concat1Copy0InputGrad computes the gradient of the copy of 6x6x4 into channels [0, 4) of concat1, rows [lo, hi).
 func concat1Copy0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad6x6x4p1, c.F[f3], lo, hi)
-	runtime.CopyMap(&concat6x6x6BackGeom, c.F[f3], c.F[f7], lo, hi)
+	runtime.CopyMap(&concat6x6x6Copy0BackGeom, c.F[f3], c.F[f7], lo, hi)
 }
 
-// concat6x6x6ForwardGeom_2: the copy of 6x6x2 into channels [4, 6) of the concat.
-var concat6x6x6ForwardGeom_2 = runtime.CopyGeom{
+// concat6x6x6Copy4ForwardGeom: the copy of 6x6x2 into channels [4, 6) of the concat.
+var concat6x6x6Copy4ForwardGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 2,
 	Dst: runtime.Layout{Off: 4, Row: 36, Pix: 6}, Src: runtime.Layout{Row: 12, Pix: 2},
 }
 
 // concat1Copy4Forward computes the copy of 6x6x2 into channels [4, 6) of concat1, rows [lo, hi).
 func concat1Copy4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat6x6x6ForwardGeom_2, c.F[f6], c.F[f9], lo, hi)
+	runtime.CopyMap(&concat6x6x6Copy4ForwardGeom, c.F[f6], c.F[f9], lo, hi)
 }
 
-// concat6x6x6BackGeom_2: the gradient of the copy of 6x6x2 into channels [4, 6) of the concat.
-var concat6x6x6BackGeom_2 = runtime.CopyGeom{
+// concat6x6x6Copy4BackGeom: the gradient of the copy of 6x6x2 into channels [4, 6) of the concat.
+var concat6x6x6Copy4BackGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 2,
 	Dst: runtime.Layout{Off: 18, Row: 16, Pix: 2}, Src: runtime.Layout{Off: 4, Row: 36, Pix: 6},
 }
@@ -741,7 +741,7 @@ var concat6x6x6BackGeom_2 = runtime.CopyGeom{
 // concat1Copy4InputGrad computes the gradient of the copy of 6x6x2 into channels [4, 6) of concat1, rows [lo, hi).
 func concat1Copy4InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad6x6x2p1, c.F[f9], lo, hi)
-	runtime.CopyMap(&concat6x6x6BackGeom_2, c.F[f9], c.F[f7], lo, hi)
+	runtime.CopyMap(&concat6x6x6Copy4BackGeom, c.F[f9], c.F[f7], lo, hi)
 }
 
 // conv1x1x2Geom: conv 1x1x2.
@@ -891,19 +891,19 @@ func conv6InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x2Geom_3, c.Scratch, c.F[f5], c.D[conv6T], c.F[f4], false, lo, hi)
 }
 
-// concat6x6x7ForwardGeom: the copy of 6x6x3 into channels [2, 5) of the concat.
-var concat6x6x7ForwardGeom = runtime.CopyGeom{
+// concat6x6x7Copy2ForwardGeom: the copy of 6x6x3 into channels [2, 5) of the concat.
+var concat6x6x7Copy2ForwardGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 3,
 	Dst: runtime.Layout{Off: 2, Row: 42, Pix: 7}, Src: runtime.Layout{Row: 18, Pix: 3},
 }
 
 // concat2Copy2Forward computes the copy of 6x6x3 into channels [2, 5) of concat2, rows [lo, hi).
 func concat2Copy2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat6x6x7ForwardGeom, c.F[f3], c.F[f4], lo, hi)
+	runtime.CopyMap(&concat6x6x7Copy2ForwardGeom, c.F[f3], c.F[f4], lo, hi)
 }
 
-// concat6x6x7BackGeom: the gradient of the copy of 6x6x3 into channels [2, 5) of the concat.
-var concat6x6x7BackGeom = runtime.CopyGeom{
+// concat6x6x7Copy2BackGeom: the gradient of the copy of 6x6x3 into channels [2, 5) of the concat.
+var concat6x6x7Copy2BackGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 3,
 	Dst: runtime.Layout{Off: 27, Row: 24, Pix: 3}, Src: runtime.Layout{Off: 2, Row: 42, Pix: 7},
 }
@@ -916,7 +916,7 @@ var pad6x6x3p1 = runtime.Padding{
 // concat2Copy2InputGrad computes the gradient of the copy of 6x6x3 into channels [2, 5) of concat2, rows [lo, hi).
 func concat2Copy2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad6x6x3p1, c.F[f3], lo, hi)
-	runtime.CopyMap(&concat6x6x7BackGeom, c.F[f3], c.F[f4], lo, hi)
+	runtime.CopyMap(&concat6x6x7Copy2BackGeom, c.F[f3], c.F[f4], lo, hi)
 }
 
 // relu6x6x7BackGeom: the gradient of relu.

@@ -339,26 +339,26 @@ func add1Infer(c *engine.Ctx, lo, hi int) {
 	runtime.Add(&residual6x6x8InferGeom, c.F[f11], [][]float32{c.F[f7], c.F[f1]}, lo, hi)
 }
 
-// concat6x6x16InferGeom: the copy of 6x6x8 into channels [0, 8) of the concat.
-var concat6x6x16InferGeom = runtime.CopyGeom{
+// concat6x6x16Copy0InferGeom: the copy of 6x6x8 into channels [0, 8) of the concat.
+var concat6x6x16Copy0InferGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 8,
 	Dst: runtime.Layout{Row: 96, Pix: 16}, Src: runtime.Layout{Row: 48, Pix: 8},
 }
 
 // concat1Copy0Infer computes the copy of 6x6x8 into channels [0, 8) of concat1, rows [lo, hi).
 func concat1Copy0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat6x6x16InferGeom, c.F[f1], c.F[f11], lo, hi)
+	runtime.CopyMap(&concat6x6x16Copy0InferGeom, c.F[f1], c.F[f11], lo, hi)
 }
 
-// concat6x6x16InferGeom_2: the copy of 6x6x8 into channels [8, 16) of the concat.
-var concat6x6x16InferGeom_2 = runtime.CopyGeom{
+// concat6x6x16Copy8InferGeom: the copy of 6x6x8 into channels [8, 16) of the concat.
+var concat6x6x16Copy8InferGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 8,
 	Dst: runtime.Layout{Off: 8, Row: 96, Pix: 16}, Src: runtime.Layout{Row: 48, Pix: 8},
 }
 
 // concat1Copy8Infer computes the copy of 6x6x8 into channels [8, 16) of concat1, rows [lo, hi).
 func concat1Copy8Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat6x6x16InferGeom_2, c.F[f1], c.F[f11], lo, hi)
+	runtime.CopyMap(&concat6x6x16Copy8InferGeom, c.F[f1], c.F[f11], lo, hi)
 }
 
 // poolmax3x3x16InferGeom: pool max 2x2.

@@ -329,9 +329,9 @@ var program = engine.Program{
 			{N: 6, Run: conv2InputGrad},
 		}},
 		{Name: "copy concat1[0:2] (training)", Forward: []engine.Phase{
-			{N: 6, Run: concat6x6x4Forward(f8, f7), Mode: engine.Training},
+			{N: 6, Run: concat6x6x4Copy0Forward(f8, f7), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: concat6x6x4InputGrad(f8)},
+			{N: 6, Run: concat6x6x4Copy0InputGrad(f8)},
 		}},
 		{Name: "relu1 (training)", Forward: []engine.Phase{
 			{N: 6, Run: relu6x6x4Infer(f2, f8), Mode: engine.Training},
@@ -358,9 +358,9 @@ var program = engine.Program{
 			{N: 6, Run: conv5InputGrad},
 		}},
 		{Name: "copy concat2[0:2] (training)", Forward: []engine.Phase{
-			{N: 6, Run: concat6x6x4Forward(f7, f9), Mode: engine.Training},
+			{N: 6, Run: concat6x6x4Copy0Forward(f7, f9), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: concat6x6x4InputGrad(f7)},
+			{N: 6, Run: concat6x6x4Copy0InputGrad(f7)},
 		}},
 		{Name: "relu3 (training)", Forward: []engine.Phase{
 			{N: 6, Run: relu6x6x4Infer(f4, f7), Mode: engine.Training},
@@ -438,12 +438,12 @@ var program = engine.Program{
 		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
 			{N: 6, Run: conv1Forward, Mode: engine.Inference},
 			{N: 6, Run: conv2Forward, Mode: engine.Inference},
-			{N: 6, Run: concat6x6x4Forward(f8, f7), Mode: engine.Inference},
+			{N: 6, Run: concat6x6x4Copy0Forward(f8, f7), Mode: engine.Inference},
 			{N: 6, Run: relu6x6x4Infer(f2, f8), Mode: engine.Inference},
 			{N: 6, Run: conv3x3x4Forward(f3, f2, conv3W, conv3B, f0), Mode: engine.Inference},
 			{N: 6, Run: conv4Forward, Mode: engine.Inference},
 			{N: 6, Run: conv5Forward, Mode: engine.Inference},
-			{N: 6, Run: concat6x6x4Forward(f7, f9), Mode: engine.Inference},
+			{N: 6, Run: concat6x6x4Copy0Forward(f7, f9), Mode: engine.Inference},
 			{N: 6, Run: relu6x6x4Infer(f4, f7), Mode: engine.Inference},
 			{N: 6, Run: conv3x3x4Forward(f5, f4, conv6W, conv6B, f3), Mode: engine.Inference},
 			{N: 6, Run: blocks_0_conv1Forward, Mode: engine.Inference},
@@ -691,21 +691,21 @@ func conv2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x2Geom, c.Scratch, c.F[f15], c.D[conv2T], c.F[f9], true, lo, hi)
 }
 
-// concat6x6x4ForwardGeom: the copy of 6x6x2 into channels [0, 2) of the concat.
-var concat6x6x4ForwardGeom = runtime.CopyGeom{
+// concat6x6x4Copy0ForwardGeom: the copy of 6x6x2 into channels [0, 2) of the concat.
+var concat6x6x4Copy0ForwardGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 2,
 	Dst: runtime.Layout{Row: 24, Pix: 4}, Src: runtime.Layout{Row: 12, Pix: 2},
 }
 
-// concat6x6x4Forward returns the phase of concat1 and concat2, on the buffers given: it computes the copy of 6x6x2 into channels [0, 2) of the concat, rows [lo, hi).
-func concat6x6x4Forward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// concat6x6x4Copy0Forward returns the phase of concat1 and concat2, on the buffers given: it computes the copy of 6x6x2 into channels [0, 2) of the concat, rows [lo, hi).
+func concat6x6x4Copy0Forward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.CopyMap(&concat6x6x4ForwardGeom, c.F[b0], c.F[b1], lo, hi)
+		runtime.CopyMap(&concat6x6x4Copy0ForwardGeom, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// concat6x6x4BackGeom: the gradient of the copy of 6x6x2 into channels [0, 2) of the concat.
-var concat6x6x4BackGeom = runtime.CopyGeom{
+// concat6x6x4Copy0BackGeom: the gradient of the copy of 6x6x2 into channels [0, 2) of the concat.
+var concat6x6x4Copy0BackGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 2,
 	Dst: runtime.Layout{Off: 18, Row: 16, Pix: 2}, Src: runtime.Layout{Row: 24, Pix: 4},
 }
@@ -715,11 +715,11 @@ var pad6x6x2p1 = runtime.Padding{
 	H: 6, W: 6, C: 2, PH: 1, PW: 1,
 }
 
-// concat6x6x4InputGrad returns the phase of concat1 and concat2, on the buffers given: it computes the gradient of the copy of 6x6x2 into channels [0, 2) of the concat, rows [lo, hi).
-func concat6x6x4InputGrad(b0 int) func(c *engine.Ctx, lo, hi int) {
+// concat6x6x4Copy0InputGrad returns the phase of concat1 and concat2, on the buffers given: it computes the gradient of the copy of 6x6x2 into channels [0, 2) of the concat, rows [lo, hi).
+func concat6x6x4Copy0InputGrad(b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad6x6x2p1, c.F[b0], lo, hi)
-		runtime.CopyMap(&concat6x6x4BackGeom, c.F[b0], c.F[f9], lo, hi)
+		runtime.CopyMap(&concat6x6x4Copy0BackGeom, c.F[b0], c.F[f9], lo, hi)
 	}
 }
 
