@@ -198,6 +198,7 @@ def main():
         for k in ("throughput", "throughput_load", "throughput_log"):
             if k in old:
                 results[k] = old[k]
+        results["train"] = args.train or old.get("train", False)  # --no-train keeps the training table's other rows
     args.cnnc = ct.build_cnnc()
     args.commit = results["machine"]["commit"]
     if args.peak_rounds > 0 or not results.get("peak"):
