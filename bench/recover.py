@@ -79,7 +79,7 @@ def recover(text):
         name = c[0].rstrip("‡")
         r = {"file": name.strip("`"), "batch": int(c[1]), "threads": int(c[2]), "optim": c[3],
              "commit": commits.get(c[0][len(name):], main_commit), "torch": spread(c[4]), "cnnc": spread(c[5]),
-             "ratio": spread(c[6])}
+             "ratio": spread(c[6]), "ratio_cpu": spread(c[7]) if len(c) > 7 else None}
         res.setdefault("throughput", []).append(r)
     if m := re.search(r"Load average ([0-9.]+) at the start, ([0-9.]+) at the end", head):
         res["throughput_load"] = [float(m[1]), float(m[2])]

@@ -436,6 +436,14 @@ func weightGrad1x16(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0
 
 func weightGrad4x32(g *ConvGeom, dw unsafe.Pointer, in, dout []float32, i, t, k0, y0, y1, x0, x1 int) {
 	ks := uintptr(g.KB) * 4
+	if zAsm {
+		if y0 < y1 && x0 < x1 {
+			wgrad4x32Z(dw, ks, at(in, (y0*g.SH+i)*g.InRow+x0*g.SW*g.inPix()+t), uintptr(g.SW*g.inPix())*4,
+				at(dout, g.DOutOff+y0*g.DOutRow+x0*g.dOutPix()+k0), uintptr(g.dOutPix())*4, uintptr(x1-x0), uintptr(y1-y0),
+				uintptr(g.SH*g.InRow)*4, uintptr(g.DOutRow)*4)
+		}
+		return
+	}
 	a00, a01 := ld16(dw), ld16(unsafe.Add(dw, 64))
 	a10, a11 := ld16(unsafe.Add(dw, ks)), ld16(unsafe.Add(dw, ks+64))
 	a20, a21 := ld16(unsafe.Add(dw, 2*ks)), ld16(unsafe.Add(dw, 2*ks+64))

@@ -314,3 +314,65 @@ conv8x16Z_store:
 	VZEROUPPER
 	RET
 
+
+// func wgrad4x32Z(dw unsafe.Pointer, ks uintptr, in unsafe.Pointer, px uintptr, dout unsafe.Pointer, dk, n, rows, inRow, doutRow uintptr)
+//
+// The weight gradient's tile of 4 window values × 32 channels (see
+// kernels_avx512_asm_amd64.go): accumulators Z0-Z7 (rows ks bytes apart),
+// over rows of n positions; n and rows at least 1.
+TEXT ·wgrad4x32Z(SB), NOSPLIT, $0-80
+	MOVQ dw+0(FP), DI
+	MOVQ ks+8(FP), R8
+	MOVQ in+16(FP), R11
+	MOVQ px+24(FP), R9
+	MOVQ dout+32(FP), R12
+	MOVQ dk+40(FP), R10
+	MOVQ rows+56(FP), R13
+	LEAQ (R8)(R8*2), AX
+	VMOVUPS (DI), Z0
+	VMOVUPS 64(DI), Z1
+	VMOVUPS (DI)(R8*1), Z2
+	VMOVUPS 64(DI)(R8*1), Z3
+	VMOVUPS (DI)(R8*2), Z4
+	VMOVUPS 64(DI)(R8*2), Z5
+	VMOVUPS (DI)(AX*1), Z6
+	VMOVUPS 64(DI)(AX*1), Z7
+
+zwrows4:
+	MOVQ n+48(FP), CX
+	MOVQ R11, SI
+	MOVQ R12, DX
+
+zwloop4:
+	VMOVUPS      (DX), Z8
+	VMOVUPS      64(DX), Z9
+	VBROADCASTSS (SI), Z10
+	VFMADD231PS  Z8, Z10, Z0
+	VFMADD231PS  Z9, Z10, Z1
+	VBROADCASTSS 4(SI), Z11
+	VFMADD231PS  Z8, Z11, Z2
+	VFMADD231PS  Z9, Z11, Z3
+	VBROADCASTSS 8(SI), Z12
+	VFMADD231PS  Z8, Z12, Z4
+	VFMADD231PS  Z9, Z12, Z5
+	VBROADCASTSS 12(SI), Z13
+	VFMADD231PS  Z8, Z13, Z6
+	VFMADD231PS  Z9, Z13, Z7
+	ADDQ         R9, SI
+	ADDQ         R10, DX
+	DECQ         CX
+	JNZ          zwloop4
+	ADDQ         inRow+64(FP), R11
+	ADDQ         doutRow+72(FP), R12
+	DECQ         R13
+	JNZ          zwrows4
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, (DI)(R8*1)
+	VMOVUPS Z3, 64(DI)(R8*1)
+	VMOVUPS Z4, (DI)(R8*2)
+	VMOVUPS Z5, 64(DI)(R8*2)
+	VMOVUPS Z6, (DI)(AX*1)
+	VMOVUPS Z7, 64(DI)(AX*1)
+	VZEROUPPER
+	RET

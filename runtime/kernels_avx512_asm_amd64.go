@@ -26,5 +26,14 @@ func conv4x32Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride 
 //go:noescape
 func conv8x16Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8)
 
+// wgrad4x32Z adds, over rows rows of n positions each (both at least 1),
+// the 4 window values at in (contiguous; the next position's px bytes on,
+// the next row's inRow) times the 32 gradients at dout (dk, doutRow) to
+// the weight gradients at dw (4 rows of 32, ks bytes apart): weightGrad4x32
+// in assembly, the same fused multiply-adds in the same order.
+//
+//go:noescape
+func wgrad4x32Z(dw unsafe.Pointer, ks uintptr, in unsafe.Pointer, px uintptr, dout unsafe.Pointer, dk, n, rows, inRow, doutRow uintptr)
+
 // zAsm says the tiles above exist (not in a purego build).
 const zAsm = true

@@ -18,3 +18,7 @@ func conv4x32Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride 
 func conv8x16Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8) {
 	panic("conv8x16Z: no assembly in this build")
 }
+
+func wgrad4x32Z(dw unsafe.Pointer, ks uintptr, in unsafe.Pointer, px uintptr, dout unsafe.Pointer, dk, n, rows, inRow, doutRow uintptr) {
+	panic("wgrad4x32Z: no assembly in this build")
+}

@@ -116,28 +116,33 @@ type LayerTiming struct {
 
 // BenchResult is what cnnc bench reports (its JSON form).
 type BenchResult struct {
-	Model                 string        `json:"model"`
-	Path                  string        `json:"path"`
-	Batch                 int           `json:"batch"`
-	Threads               int           `json:"threads"`
-	Runs                  int           `json:"runs"`
-	ForwardMS             float64       `json:"forward_ms"`
-	ForwardMinMS          float64       `json:"forward_min_ms"`
-	ForwardMaxMS          float64       `json:"forward_max_ms"`
-	ForwardGFLOPS         float64       `json:"forward_gflops"`
-	ForwardBackwardMS     float64       `json:"forward_backward_ms,omitempty"`
-	ForwardBackwardMinMS  float64       `json:"forward_backward_min_ms,omitempty"`
-	ForwardBackwardMaxMS  float64       `json:"forward_backward_max_ms,omitempty"`
-	ForwardBackwardGFLOPS float64       `json:"forward_backward_gflops,omitempty"`
-	TrainStepMS           float64       `json:"train_step_ms,omitempty"`
-	TrainStepMinMS        float64       `json:"train_step_min_ms,omitempty"`
-	TrainStepMaxMS        float64       `json:"train_step_max_ms,omitempty"`
-	Optim                 string        `json:"optim,omitempty"`
-	ImagesPerS            float64       `json:"images_per_s,omitempty"` // batch / training step's median
-	AllocsPerRun          float64       `json:"allocs_per_run"`
-	Allocs                uint64        `json:"allocs"` // in all timed runs
-	TimedRuns             int           `json:"timed_runs"`
-	Layers                []LayerTiming `json:"layers"`
+	Model                 string  `json:"model"`
+	Path                  string  `json:"path"`
+	Batch                 int     `json:"batch"`
+	Threads               int     `json:"threads"`
+	Runs                  int     `json:"runs"`
+	ForwardMS             float64 `json:"forward_ms"`
+	ForwardMinMS          float64 `json:"forward_min_ms"`
+	ForwardMaxMS          float64 `json:"forward_max_ms"`
+	ForwardGFLOPS         float64 `json:"forward_gflops"`
+	ForwardBackwardMS     float64 `json:"forward_backward_ms,omitempty"`
+	ForwardBackwardMinMS  float64 `json:"forward_backward_min_ms,omitempty"`
+	ForwardBackwardMaxMS  float64 `json:"forward_backward_max_ms,omitempty"`
+	ForwardBackwardGFLOPS float64 `json:"forward_backward_gflops,omitempty"`
+	TrainStepMS           float64 `json:"train_step_ms,omitempty"`
+	TrainStepMinMS        float64 `json:"train_step_min_ms,omitempty"`
+	TrainStepMaxMS        float64 `json:"train_step_max_ms,omitempty"`
+	Optim                 string  `json:"optim,omitempty"`
+	ImagesPerS            float64 `json:"images_per_s,omitempty"` // batch / training step's median
+	// The training step's median CPU time (the process's, all threads) and
+	// the images a CPU-second that makes: on one thread, a measure that
+	// other programs sharing the cores disturb less than the wall time.
+	TrainStepCPUMS  float64       `json:"train_step_cpu_ms,omitempty"`
+	ImagesPerCPUSec float64       `json:"images_per_cpu_s,omitempty"`
+	AllocsPerRun    float64       `json:"allocs_per_run"`
+	Allocs          uint64        `json:"allocs"` // in all timed runs
+	TimedRuns       int           `json:"timed_runs"`
+	Layers          []LayerTiming `json:"layers"`
 }
 
 func ms(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e6 }
@@ -233,16 +238,18 @@ func Bench(m Model, o BenchOptions) BenchResult {
 
 	var mallocs uint64
 	passes := 0
+	var cpu []time.Duration // the CPU time of each run of the last timeRuns
 	timeRuns := func(f func()) Timing {
 		f() // warm up: first use allocates buffers
-		// The timings' slice is made before counting: it is not the passes'.
+		// The timings' slices are made before counting: they are not the passes'.
 		ds := make([]time.Duration, o.Runs)
+		cpu = make([]time.Duration, o.Runs)
 		var before, after goruntime.MemStats
 		goruntime.ReadMemStats(&before)
 		for i := range ds {
-			start := time.Now()
+			start, c0 := time.Now(), cpuTime()
 			f()
-			ds[i] = time.Since(start)
+			ds[i], cpu[i] = time.Since(start), cpuTime()-c0
 		}
 		goruntime.ReadMemStats(&after)
 		mallocs += after.Mallocs - before.Mallocs
@@ -276,6 +283,9 @@ func Bench(m Model, o BenchOptions) BenchResult {
 		net.SetTraining(false, 0)
 		res.TrainStepMS, res.TrainStepMinMS, res.TrainStepMaxMS = ms(tr.Median), ms(tr.Min), ms(tr.Max)
 		res.ImagesPerS = float64(o.Batch) / tr.Median.Seconds()
+		if c := timing(cpu).Median; c > 0 {
+			res.TrainStepCPUMS, res.ImagesPerCPUSec = ms(c), float64(o.Batch)/c.Seconds()
+		}
 	}
 	res.AllocsPerRun = float64(mallocs) / float64(passes)
 	res.Allocs, res.TimedRuns = mallocs, passes
@@ -391,6 +401,9 @@ func writeBench(w io.Writer, r BenchResult, backward, train bool) {
 			what += " (" + r.Optim + ")"
 		}
 		fmt.Fprintf(w, "%-17s %9s ms (min %s, max %s)  %7.0f images/s\n", what, millis(r.TrainStepMS), millis(r.TrainStepMinMS), millis(r.TrainStepMaxMS), r.ImagesPerS)
+		if r.TrainStepCPUMS > 0 {
+			fmt.Fprintf(w, "  its CPU time    %9s ms (median)  %19.0f images a CPU-second\n", millis(r.TrainStepCPUMS), r.ImagesPerCPUSec)
+		}
 	}
 	fmt.Fprintf(w, "allocations per run: %s (%s in %s)\n", perRun(r.AllocsPerRun), plural(int(r.Allocs), "allocation"), plural(r.TimedRuns, "timed run"))
 	if len(r.Layers) == 0 {
