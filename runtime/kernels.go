@@ -80,6 +80,10 @@ func ReLUGrad(d, y []float32) { kernels.reluGrad(d, y[:len(d)]) }
 // them.
 const weightChunk = 32
 
+// smallMap is the most bytes of a sample's inputs and output gradients
+// for which weightGradWalk runs each tile over the whole map.
+const smallMap = 96 << 10
+
 // weightBand is the number of output rows whose inputs and gradients the
 // weight-gradient kernels keep hot in L2 when pixels are wide.
 func weightBand(g *ConvGeom) int {
@@ -123,6 +127,17 @@ func weightGradWalk(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0, u1 
 			for y := 0; y < g.OH; y += band {
 				unit(u, y, min(y+band, g.OH), 0, g.OW)
 			}
+		}
+		return
+	}
+	if g.OW <= weightChunk && g.OH*(g.InRow*g.SH+g.OW*g.dOutPix())*4 <= smallMap {
+		// A small map (the 7x7 and 14x14 layers of a 28x28 network): its
+		// inputs and gradients stay in L1 and L2 for every unit, so each
+		// tile runs over all of it at once instead of loading and storing
+		// its accumulators a row of a few positions at a time. The sums
+		// run in the same order.
+		for u := u0; u < u1; u++ {
+			unit(u, 0, g.OH, 0, g.OW)
 		}
 		return
 	}
