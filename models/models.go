@@ -8,6 +8,9 @@
 //	vgg19    VGG-19, 224x224x3
 //	digits   a LeNet-style network for the 8x8 digits of data/digits.npz
 //
+// and, without a package (cnnc train builds its code): fashion, a small
+// network for Fashion-MNIST's 28x28 images (the README's walkthrough);
+//
 // and the models whose blocks branch, with batchnorm (their state_dict
 // names are torchvision's), which the graph generator compiles:
 //
