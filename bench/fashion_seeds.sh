@@ -26,7 +26,7 @@ for s in "${seeds[@]}"; do
 	start=$(date +%s.%N)
 	go run ./cmd/cnnc "${train[@]}" --seed "$s" --out "$out/seed$s.npz" --log "$out/seed$s.jsonl" --plot "$out/seed$s.svg" models/fashion.cnn >"$out/seed$s.txt"
 	end=$(date +%s.%N)
-	acc=$(go run ./cmd/cnnc eval --weights "$out/seed$s.npz" --data "$data" --format json "${norm[@]}" models/fashion.cnn | jq .accuracy)
+	acc=$(go run ./cmd/cnnc eval --engine gen --weights "$out/seed$s.npz" --data "$data" --format json "${norm[@]}" models/fashion.cnn | jq .accuracy)
 	line=$(awk -v s="$s" -v a="$acc" -v t0="$start" -v t1="$end" -v l="$(cut -d' ' -f1 /proc/loadavg)" \
 		'BEGIN { printf "seed %s  test accuracy %.2f%%  wall %.0f s (%.1f min)  load %s", s, 100*a, t1-t0, (t1-t0)/60, l }')
 	echo "$line"
