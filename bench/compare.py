@@ -229,11 +229,11 @@ def measure_throughput(args):
     args.commit = report.machine()["commit"]
     configs = [(os.path.relpath(path, ct.ROOT), args.batch, t, o) for o in optims for t in threads]
     rows = [r for r in results.get("throughput", []) if (r["file"], r["batch"], r["threads"], r["optim"]) not in configs]
-    started = time.time()
+    started, load0 = time.time(), os.getloadavg()[0]
     for _, b, t, o in configs:
         rows.append(throughput.measure(path, b, t, o, args, results.setdefault("throughput_log", [])))
         results["throughput"] = rows
-        results["throughput_load"] = [results.get("throughput_load", [os.getloadavg()[0]])[0], os.getloadavg()[0]]
+        results["throughput_load"] = [load0, os.getloadavg()[0]]
         with open(RESULTS, "w") as f:
             json.dump(results, f, indent=1)
     results["minutes"] = results.get("minutes", 0) + (time.time() - started) / 60
