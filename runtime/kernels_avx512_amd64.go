@@ -102,6 +102,14 @@ func convRows32(g *ConvGeom, out, in, wb, bs []float32, h, k0, y0, y1 int) {
 			for ; x+4 <= g.OW; x += 4 {
 				conv4x32Z(at(out, o+x*g.outPix()), at(in, base+x*g.SW*g.inPix()), at(wb, h), os, px, row, zt, fh, ws, at(bs, 0), act)
 			}
+			if x+2 <= g.OW {
+				conv2x32Z(at(out, o+x*g.outPix()), at(in, base+x*g.SW*g.inPix()), at(wb, h), os, px, row, zt, fh, ws, at(bs, 0), act)
+				x += 2
+			}
+			if x < g.OW {
+				conv1x32Z(at(out, o+x*g.outPix()), at(in, base+x*g.SW*g.inPix()), at(wb, h), os, px, row, zt, fh, ws, at(bs, 0), act)
+				x++
+			}
 		}
 		for ; x+4 <= g.OW; x += 4 {
 			conv4x32(at(out, o+x*g.outPix()), g.outPix(), at(in, base+x*g.SW*g.inPix()), g.SW*g.inPix(), g.InRow, T, g.FH, at(wb, h), g.KB, b0, b1, act)

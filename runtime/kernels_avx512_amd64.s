@@ -376,3 +376,118 @@ zwloop4:
 	VMOVUPS Z7, 64(DI)(AX*1)
 	VZEROUPPER
 	RET
+
+// func conv2x32Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8)
+TEXT ·conv2x32Z(SB), NOSPLIT, $0-81
+	MOVQ out+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ outStride+24(FP), R8
+	MOVQ px+32(FP), R9
+	MOVQ rowLen+40(FP), R10
+	MOVQ T+48(FP), R11
+	MOVQ FH+56(FP), R12
+	MOVQ wStride+64(FP), R13
+	MOVQ bias+72(FP), AX
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Z1
+	VMOVAPS Z0, Z2
+	VMOVAPS Z1, Z3
+
+conv2x32Z_rows:
+	MOVQ SI, BX
+	MOVQ R11, AX
+
+conv2x32Z_loop:
+	VMOVUPS (DX), Z28
+	VMOVUPS 64(DX), Z29
+	VBROADCASTSS (BX), Z30
+	VFMADD231PS Z28, Z30, Z0
+	VFMADD231PS Z29, Z30, Z1
+	VBROADCASTSS (BX)(R9*1), Z31
+	VFMADD231PS Z28, Z31, Z2
+	VFMADD231PS Z29, Z31, Z3
+	ADDQ R13, DX
+	ADDQ $4, BX
+	DECQ AX
+	JNZ  conv2x32Z_loop
+	ADDQ R10, SI
+	DECQ R12
+	JNZ  conv2x32Z_rows
+
+	MOVBLZX act+80(FP), AX
+	TESTQ   AX, AX
+	JZ      conv2x32Z_store
+	VPXORD  Z31, Z31, Z31
+	VMAXPS  Z31, Z0, Z0
+	VMAXPS  Z31, Z1, Z1
+	VMAXPS  Z31, Z2, Z2
+	VMAXPS  Z31, Z3, Z3
+	CMPQ    AX, $2
+	JNE     conv2x32Z_store
+	MOVL    $0x40c00000, AX // 6.0
+	VPBROADCASTD AX, Z31
+	VMINPS  Z31, Z0, Z0
+	VMINPS  Z31, Z1, Z1
+	VMINPS  Z31, Z2, Z2
+	VMINPS  Z31, Z3, Z3
+
+conv2x32Z_store:
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, (DI)(R8*1)
+	VMOVUPS Z3, 64(DI)(R8*1)
+	VZEROUPPER
+	RET
+
+// func conv1x32Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8)
+TEXT ·conv1x32Z(SB), NOSPLIT, $0-81
+	MOVQ out+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ outStride+24(FP), R8
+	MOVQ px+32(FP), R9
+	MOVQ rowLen+40(FP), R10
+	MOVQ T+48(FP), R11
+	MOVQ FH+56(FP), R12
+	MOVQ wStride+64(FP), R13
+	MOVQ bias+72(FP), AX
+	VMOVUPS (AX), Z0
+	VMOVUPS 64(AX), Z1
+
+conv1x32Z_rows:
+	MOVQ SI, BX
+	MOVQ R11, AX
+
+conv1x32Z_loop:
+	VMOVUPS (DX), Z28
+	VMOVUPS 64(DX), Z29
+	VBROADCASTSS (BX), Z30
+	VFMADD231PS Z28, Z30, Z0
+	VFMADD231PS Z29, Z30, Z1
+	ADDQ R13, DX
+	ADDQ $4, BX
+	DECQ AX
+	JNZ  conv1x32Z_loop
+	ADDQ R10, SI
+	DECQ R12
+	JNZ  conv1x32Z_rows
+
+	MOVBLZX act+80(FP), AX
+	TESTQ   AX, AX
+	JZ      conv1x32Z_store
+	VPXORD  Z31, Z31, Z31
+	VMAXPS  Z31, Z0, Z0
+	VMAXPS  Z31, Z1, Z1
+	CMPQ    AX, $2
+	JNE     conv1x32Z_store
+	MOVL    $0x40c00000, AX // 6.0
+	VPBROADCASTD AX, Z31
+	VMINPS  Z31, Z0, Z0
+	VMINPS  Z31, Z1, Z1
+
+conv1x32Z_store:
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VZEROUPPER
+	RET

@@ -23,6 +23,15 @@ func conv8x32Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride 
 //go:noescape
 func conv4x32Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8)
 
+// conv2x32Z and conv1x32Z are the tails of a row (2 pixels, 1 pixel) of
+// 32 channels; conv1x32Z ignores outStride.
+//
+//go:noescape
+func conv2x32Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8)
+
+//go:noescape
+func conv1x32Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8)
+
 //go:noescape
 func conv8x16Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8)
 

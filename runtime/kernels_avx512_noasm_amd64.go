@@ -22,3 +22,11 @@ func conv8x16Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride 
 func wgrad4x32Z(dw unsafe.Pointer, ks uintptr, in unsafe.Pointer, px uintptr, dout unsafe.Pointer, dk, n, rows, inRow, doutRow uintptr) {
 	panic("wgrad4x32Z: no assembly in this build")
 }
+
+func conv2x32Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8) {
+	panic("conv2x32Z: no assembly in this build")
+}
+
+func conv1x32Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8) {
+	panic("conv1x32Z: no assembly in this build")
+}
