@@ -50,7 +50,7 @@ func GraphFile(g *ir.Graph, opts ...Option) ([]byte, error) {
 	if err := gg.f.Render(&buf); err != nil {
 		return nil, fmt.Errorf("gen: %w", err)
 	}
-	src, err := share(buf.Bytes(), gg.shared, gg.indexConsts(), gg.unique)
+	src, err := share(buf.Bytes(), gg.shared, gg.indexConsts(), gg.geomTypes(), gg.unique)
 	if err != nil {
 		return nil, &FormatError{Err: err, Source: buf.Bytes()}
 	}

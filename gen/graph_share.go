@@ -34,10 +34,14 @@ type shareFn struct {
 	// generic is the stem of the name of a shared constructor
 	// ("conv1x1x64Infer"), "" to keep name.
 	generic string
+	// kind is the stem of the name of a constructor shared by layers of
+	// other sizes ("conv1x1Infer"), "" to keep name.
+	kind string
 	// doc says what it does, without node names when it belongs to a step:
 	// "computes conv 1x1x64 nobias + batchnorm + relu: output rows [lo, hi)."
-	doc string
-	who string // the node it is for, "" for none
+	// kindDoc says it without sizes: "computes conv + batchnorm + relu: ...".
+	doc, kindDoc string
+	who          string // the node it is for, "" for none
 }
 
 // register records a phase or update function of the step being generated
@@ -47,9 +51,11 @@ func (g *graphGen) register(name, doc string) {
 	if s := g.cur; s != nil {
 		fn.who = s.Node.Name
 		if rest, ok := strings.CutPrefix(name, g.stepName(s)); ok {
-			fn.generic = opIdent(s) + rest
+			fn.generic, fn.kind = opIdent(s)+rest, kindIdent(s)+rest
 		}
-		fn.doc = anonymous(doc, s.Nodes())
+		fn.doc, fn.kindDoc = anonymous(doc, s.Nodes(), false), anonymous(doc, s.Nodes(), true)
+	} else {
+		fn.kindDoc = doc
 	}
 	g.shared = append(g.shared, fn)
 }
@@ -75,21 +81,49 @@ func opIdent(s *gplan.Step) string {
 	return id
 }
 
+// kindIdent is the stem of the names of the functions a step shares with
+// layers of its kind but of other sizes: its layer's kind, "conv3x3",
+// "batchnorm", "poolmax", "concatCopy".
+func kindIdent(s *gplan.Step) string {
+	f := strings.Fields(s.Node.Text)
+	id := f[0]
+	switch {
+	case s.Kind == gplan.Copy:
+		id += "Copy"
+	case id == "conv":
+		d := strings.Split(f[1], "x")
+		id += d[0] + "x" + d[1]
+	case len(f) > 1 && !strings.ContainsAny(f[1], "0123456789"):
+		id += f[1]
+	}
+	return ident(id)
+}
+
 // anonymous rewrites doc without the names of nodes: "layer1.0.conv1
 // (conv 1x1x64)" becomes "conv 1x1x64", "layer1.0.bn1's" "the
-// batchnorm's", a step's name "conv1+bn1" "conv 3x3x64 + batchnorm".
-func anonymous(doc string, nodes []*ir.Node) string {
+// batchnorm's", a step's name "conv1+bn1" "conv 3x3x64 + batchnorm";
+// without sizes, the layers' statements are their kinds: "conv".
+func anonymous(doc string, nodes []*ir.Node, sizeless bool) string {
 	type sub struct{ from, to string }
 	var subs []sub
+	text := func(n *ir.Node) string {
+		if sizeless {
+			return strings.Fields(n.Text)[0]
+		}
+		return n.Text
+	}
 	if len(nodes) > 1 {
 		var names, texts []string
 		for _, n := range nodes {
-			names, texts = append(names, n.Name), append(texts, n.Text)
+			names, texts = append(names, n.Name), append(texts, text(n))
 		}
 		subs = append(subs, sub{strings.Join(names, "+"), strings.Join(texts, " + ")})
 	}
 	for _, n := range nodes {
-		subs = append(subs, sub{n.Name + " (" + n.Text + ")", n.Text}, sub{n.Name, "the " + strings.Fields(n.Text)[0]})
+		subs = append(subs, sub{n.Name + " (" + n.Text + ")", text(n)}, sub{n.Name, "the " + strings.Fields(n.Text)[0]})
+		if sizeless {
+			subs = append(subs, sub{n.Text, text(n)})
+		}
 	}
 	sort.SliceStable(subs, func(i, j int) bool { return len(subs[i].from) > len(subs[j].from) })
 	word := func(i int) bool { // doc[i] continues a name
@@ -139,6 +173,20 @@ func (g *graphGen) indexConsts() map[string]string {
 	for _, n := range g.batch {
 		m[n.name] = "s"
 	}
+	for _, name := range g.geoms {
+		m[name] = "g"
+	}
+	return m
+}
+
+// geomTypes maps each geometry to the type of a pointer to it:
+// "*runtime.ConvGeom".
+func (g *graphGen) geomTypes() map[string]string {
+	m := map[string]string{}
+	for lit, name := range g.geoms {
+		typ, _, _ := strings.Cut(lit, "{")
+		m[name] = "*" + strings.TrimSpace(typ)
+	}
 	return m
 }
 
@@ -151,32 +199,47 @@ type template struct {
 	stems []string // the stem of each parameter
 }
 
-// abstract cuts the index constants out of body.
-func abstract(body []byte, indexes map[string]string) template {
+// abstract cuts the index constants out of body, the pointers to
+// geometries (&conv1Geom) and, with numbers, its integers.
+func abstract(body []byte, indexes map[string]string, numbers bool) template {
 	var t template
 	param := map[string]int{}
 	var s scanner.Scanner
 	fs := token.NewFileSet()
 	s.Init(fs.AddFile("", -1, len(body)), body, nil, 0)
-	last := 0
+	last, and := 0, -1 // and: the offset of a & just before
 	for {
 		pos, tok, lit := s.Scan()
 		if tok == token.EOF {
 			break
 		}
-		stem, ok := indexes[lit]
-		if tok != token.IDENT || !ok {
+		off := fs.Position(pos).Offset
+		stem, arg, start := indexes[lit], lit, off
+		switch {
+		case tok == token.INT && numbers:
+			stem = "n"
+		case tok != token.IDENT:
+			stem = ""
+		case stem == "g" && and >= 0:
+			arg, start = "&"+lit, and
+		case stem == "g":
+			stem = ""
+		}
+		and = -1
+		if tok == token.AND {
+			and = off
+		}
+		if stem == "" {
 			continue
 		}
-		p, seen := param[lit]
-		if !seen {
+		p, seen := param[arg]
+		if !seen || stem == "n" { // each number a parameter of its own
 			p = len(t.args)
-			param[lit] = p
-			t.args = append(t.args, lit)
+			param[arg] = p
+			t.args = append(t.args, arg)
 			t.stems = append(t.stems, stem)
 		}
-		off := fs.Position(pos).Offset
-		t.text = append(t.text, string(body[last:off]))
+		t.text = append(t.text, string(body[last:start]))
 		t.holes = append(t.holes, p)
 		last = off + len(lit)
 	}
@@ -218,7 +281,7 @@ type edit struct {
 // share merges the functions of fns in the Go file src that are equal but
 // for the index constants they use (see the top of this file); unique
 // names the constructors.
-func share(src []byte, fns []*shareFn, indexes map[string]string, unique func(string) string) ([]byte, error) {
+func share(src []byte, fns []*shareFn, indexes, types map[string]string, unique func(string) string) ([]byte, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "", src, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
@@ -239,7 +302,7 @@ func share(src []byte, fns []*shareFn, indexes map[string]string, unique func(st
 			return nil, fmt.Errorf("no function %s", fn.name)
 		}
 		sig := string(src[off(d.Type.Params.Pos()):off(d.Type.End())])
-		t := abstract(src[off(d.Body.Pos()):off(d.Body.End())], indexes)
+		t := abstract(src[off(d.Body.Pos()):off(d.Body.End())], indexes, strings.Contains(sig, "Ctx"))
 		key := sig + t.fill(func(i int) string { return fmt.Sprintf("%s%d", t.stems[i], i) })
 		grp := byKey[key]
 		if grp == nil {
@@ -263,7 +326,7 @@ func share(src []byte, fns []*shareFn, indexes map[string]string, unique func(st
 			}
 			continue
 		}
-		name, text, call := grp.constructor(unique)
+		name, text, call := grp.constructor(types, unique)
 		for i, m := range grp.members {
 			e := edit{start: m.start, end: m.end}
 			if i == 0 {
@@ -328,7 +391,7 @@ func (grp *shareGroup) same() bool {
 // constructor returns the name and the text of the group's constructor,
 // and the arguments it takes for member m: the index constants that differ
 // between members (the others stay constants of its body).
-func (grp *shareGroup) constructor(unique func(string) string) (string, string, func(m *shareMember) []string) {
+func (grp *shareGroup) constructor(types map[string]string, unique func(string) string) (string, string, func(m *shareMember) []string) {
 	first := grp.members[0]
 	t := grp.t
 	varies := make([]bool, len(t.args))
@@ -340,23 +403,41 @@ func (grp *shareGroup) constructor(unique func(string) string) (string, string, 
 	names := make([]string, len(t.args))
 	count := map[string]int{}
 	var params, who []string
+	lastType, sized := "", false
 	for i, stem := range t.stems {
-		if varies[i] {
-			names[i] = fmt.Sprintf("%s%d", stem, count[stem])
-			count[stem]++
-			params = append(params, names[i])
-		} else {
+		if !varies[i] {
 			names[i] = first.args[i]
+			continue
 		}
+		names[i] = fmt.Sprintf("%s%d", stem, count[stem])
+		count[stem]++
+		typ := "int"
+		if stem == "g" {
+			typ = types[strings.TrimPrefix(first.args[i], "&")]
+		}
+		sized = sized || stem == "g" || stem == "n"
+		if len(params) > 0 && typ != lastType {
+			params[len(params)-1] += " " + lastType
+		}
+		params, lastType = append(params, names[i]), typ
+	}
+	if len(params) > 0 {
+		params[len(params)-1] += " " + lastType
 	}
 	for _, m := range grp.members {
 		if m.fn.who != "" && (len(who) == 0 || who[len(who)-1] != m.fn.who) {
 			who = append(who, m.fn.who)
 		}
 	}
-	stem := first.fn.generic
+	stem, doc := first.fn.generic, first.fn.doc
+	if sized { // layers of several sizes
+		stem, doc = first.fn.kind, first.fn.kindDoc
+	}
 	if stem == "" {
 		stem = first.fn.name
+	}
+	if len(who) > 4 {
+		who = append(who[:3], fmt.Sprintf("%d others", len(who)-3))
 	}
 	name := unique(stem)
 	kind := "phase"
@@ -365,8 +446,8 @@ func (grp *shareGroup) constructor(unique func(string) string) (string, string, 
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "// %s returns the %s of %s, on the %s given: it %s\n",
-		name, kind, list(who), list(kinds(t.stems, varies)), first.fn.doc)
-	fmt.Fprintf(&b, "func %s(%s int) func%s {\n\treturn func%s %s\n}", name, strings.Join(params, ", "), grp.sig, grp.sig, t.fill(func(i int) string { return names[i] }))
+		name, kind, list(who), list(kinds(t.stems, varies)), doc)
+	fmt.Fprintf(&b, "func %s(%s) func%s {\n\treturn func%s %s\n}", name, strings.Join(params, ", "), grp.sig, grp.sig, t.fill(func(i int) string { return names[i] }))
 	return name, b.String(), func(m *shareMember) []string {
 		var args []string
 		for i, a := range m.args {
@@ -389,10 +470,10 @@ func list(xs []string) string {
 // kinds names what the parameters of a constructor are, in the order of
 // the stems: "buffers", "tensors", ...
 func kinds(stems []string, varies []bool) []string {
-	what := map[string]string{"b": "buffers", "p": "tensors", "d": "derived tensors", "i": "int32 buffers", "s": "batch buffers"}
+	what := map[string]string{"g": "geometries", "b": "buffers", "p": "tensors", "d": "derived tensors", "i": "int32 buffers", "s": "batch buffers", "n": "sizes"}
 	var out []string
 	seen := map[string]bool{}
-	for _, k := range []string{"b", "p", "d", "i", "s"} {
+	for _, k := range []string{"g", "b", "p", "d", "i", "s", "n"} {
 		for i, s := range stems {
 			if s == k && varies[i] && !seen[k] {
 				seen[k] = true

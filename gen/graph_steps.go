@@ -130,7 +130,7 @@ func (g *graphGen) geom(name, doc string, lit jen.Code) string {
 		if rest, ok := strings.CutPrefix(name, g.stepName(s)); ok {
 			name = opIdent(s) + rest
 		}
-		doc = anonymous(doc, s.Nodes())
+		doc = anonymous(doc, s.Nodes(), false)
 	}
 	name = g.unique(name)
 	g.geoms[key] = name

@@ -361,38 +361,38 @@ var program = engine.Program{
 	Derived: []engine.Derived{
 		foldScratch:        {Name: "foldScratch", Use: engine.InferenceForward, Len: func() int { return 2352 }, Update: foldScratchUpdate},
 		features_conv0Fold: {Name: "features_conv0Fold", Use: engine.InferenceForward, Len: func() int { return 2368 }, Update: features_conv0FoldUpdate},
-		features_denseblock1_denselayer1_norm1Coef:     {Name: "features_denseblock1_denselayer1_norm1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: features_denseblock1_denselayer1_norm1CoefUpdate},
+		features_denseblock1_denselayer1_norm1Coef:     {Name: "features_denseblock1_denselayer1_norm1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: batchnormCoefUpdate(features_denseblock1_denselayer1_norm1W, &batchnorm8x8x16InferGeom)},
 		features_denseblock1_denselayer1_conv1Fold:     {Name: "features_denseblock1_denselayer1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 816 }, Update: features_denseblock1_denselayer1_conv1FoldUpdate},
-		features_denseblock1_denselayer1_conv2InferU:   {Name: "features_denseblock1_denselayer1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x12InferGeom) }, Update: features_denseblock1_denselayer1_conv2InferUUpdate},
+		features_denseblock1_denselayer1_conv2InferU:   {Name: "features_denseblock1_denselayer1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x12InferGeom) }, Update: conv3x3InferUUpdate(&conv3x3x12InferGeom, features_denseblock1_denselayer1_conv2W)},
 		features_denseblock1_denselayer2_norm1Coef:     {Name: "features_denseblock1_denselayer2_norm1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 112 }, Update: features_denseblock1_denselayer2_norm1CoefUpdate},
 		features_denseblock1_denselayer2_conv1Fold:     {Name: "features_denseblock1_denselayer2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 1392 }, Update: features_denseblock1_denselayer2_conv1FoldUpdate},
-		features_denseblock1_denselayer2_conv2InferU:   {Name: "features_denseblock1_denselayer2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x12InferGeom_2) }, Update: features_denseblock1_denselayer2_conv2InferUUpdate},
+		features_denseblock1_denselayer2_conv2InferU:   {Name: "features_denseblock1_denselayer2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x12InferGeom_2) }, Update: conv3x3InferUUpdate(&conv3x3x12InferGeom_2, features_denseblock1_denselayer2_conv2W)},
 		features_transition1_normCoef:                  {Name: "features_transition1_normCoef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 160 }, Update: features_transition1_normCoefUpdate},
 		features_denseblock2_denselayer1_norm1Coef:     {Name: "features_denseblock2_denselayer1_norm1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 80 }, Update: features_denseblock2_denselayer1_norm1CoefUpdate},
 		features_denseblock2_denselayer1_conv1Fold:     {Name: "features_denseblock2_denselayer1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 1008 }, Update: features_denseblock2_denselayer1_conv1FoldUpdate},
-		features_denseblock2_denselayer1_conv2InferU:   {Name: "features_denseblock2_denselayer1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x12InferGeom_3) }, Update: features_denseblock2_denselayer1_conv2InferUUpdate},
+		features_denseblock2_denselayer1_conv2InferU:   {Name: "features_denseblock2_denselayer1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x12InferGeom_3) }, Update: conv3x3InferUUpdate(&conv3x3x12InferGeom_3, features_denseblock2_denselayer1_conv2W)},
 		features_denseblock2_denselayer2_norm1Coef:     {Name: "features_denseblock2_denselayer2_norm1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: features_denseblock2_denselayer2_norm1CoefUpdate},
 		features_denseblock2_denselayer2_conv1Fold:     {Name: "features_denseblock2_denselayer2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 1584 }, Update: features_denseblock2_denselayer2_conv1FoldUpdate},
-		features_denseblock2_denselayer2_conv2InferU:   {Name: "features_denseblock2_denselayer2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x12InferGeom_4) }, Update: features_denseblock2_denselayer2_conv2InferUUpdate},
+		features_denseblock2_denselayer2_conv2InferU:   {Name: "features_denseblock2_denselayer2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x12InferGeom_4) }, Update: conv3x3InferUUpdate(&conv3x3x12InferGeom_4, features_denseblock2_denselayer2_conv2W)},
 		features_norm5Coef:                             {Name: "features_norm5Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 176 }, Update: features_norm5CoefUpdate},
 		features_conv0T:                                {Name: "features_conv0T", Use: engine.Backward, Len: func() int { return 12544 }, Update: features_conv0TUpdate},
-		features_norm0Coef:                             {Name: "features_norm0Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: features_norm0CoefUpdate},
-		features_denseblock1_denselayer1_conv1T:        {Name: "features_denseblock1_denselayer1_conv1T", Use: engine.Backward, Len: func() int { return 768 }, Update: features_denseblock1_denselayer1_conv1TUpdate},
-		features_denseblock1_denselayer1_norm2Coef:     {Name: "features_denseblock1_denselayer1_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: batchnorm8x8x48CoefUpdate(features_denseblock1_denselayer1_norm2W)},
-		features_denseblock1_denselayer1_conv2ForwardU: {Name: "features_denseblock1_denselayer1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x12Geom) }, Update: conv3x3x12ForwardUUpdate(features_denseblock1_denselayer1_conv2W)},
+		features_norm0Coef:                             {Name: "features_norm0Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: batchnormCoefUpdate(features_norm0W, &batchnorm16x16x16Geom)},
+		features_denseblock1_denselayer1_conv1T:        {Name: "features_denseblock1_denselayer1_conv1T", Use: engine.Backward, Len: func() int { return 768 }, Update: conv1x1TUpdate(&conv1x1x48Geom, features_denseblock1_denselayer1_conv1W)},
+		features_denseblock1_denselayer1_norm2Coef:     {Name: "features_denseblock1_denselayer1_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: batchnormCoefUpdate_2(features_denseblock1_denselayer1_norm2W, &batchnorm8x8x48Geom)},
+		features_denseblock1_denselayer1_conv2ForwardU: {Name: "features_denseblock1_denselayer1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x12Geom) }, Update: conv3x3InferUUpdate(&conv3x3x12Geom, features_denseblock1_denselayer1_conv2W)},
 		features_denseblock1_denselayer1_conv2T:        {Name: "features_denseblock1_denselayer1_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: conv3x3x12TUpdate(features_denseblock1_denselayer1_conv2W)},
-		features_denseblock1_denselayer2_conv1T:        {Name: "features_denseblock1_denselayer2_conv1T", Use: engine.Backward, Len: func() int { return 1536 }, Update: features_denseblock1_denselayer2_conv1TUpdate},
-		features_denseblock1_denselayer2_norm2Coef:     {Name: "features_denseblock1_denselayer2_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: batchnorm8x8x48CoefUpdate(features_denseblock1_denselayer2_norm2W)},
-		features_denseblock1_denselayer2_conv2ForwardU: {Name: "features_denseblock1_denselayer2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x12Geom) }, Update: conv3x3x12ForwardUUpdate(features_denseblock1_denselayer2_conv2W)},
+		features_denseblock1_denselayer2_conv1T:        {Name: "features_denseblock1_denselayer2_conv1T", Use: engine.Backward, Len: func() int { return 1536 }, Update: conv1x1TUpdate(&conv1x1x48Geom_2, features_denseblock1_denselayer2_conv1W)},
+		features_denseblock1_denselayer2_norm2Coef:     {Name: "features_denseblock1_denselayer2_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: batchnormCoefUpdate_2(features_denseblock1_denselayer2_norm2W, &batchnorm8x8x48Geom)},
+		features_denseblock1_denselayer2_conv2ForwardU: {Name: "features_denseblock1_denselayer2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x12Geom) }, Update: conv3x3InferUUpdate(&conv3x3x12Geom, features_denseblock1_denselayer2_conv2W)},
 		features_denseblock1_denselayer2_conv2T:        {Name: "features_denseblock1_denselayer2_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: conv3x3x12TUpdate(features_denseblock1_denselayer2_conv2W)},
-		features_transition1_convT:                     {Name: "features_transition1_convT", Use: engine.Backward, Len: func() int { return 960 }, Update: features_transition1_convTUpdate},
-		features_denseblock2_denselayer1_conv1T:        {Name: "features_denseblock2_denselayer1_conv1T", Use: engine.Backward, Len: func() int { return 1536 }, Update: features_denseblock2_denselayer1_conv1TUpdate},
-		features_denseblock2_denselayer1_norm2Coef:     {Name: "features_denseblock2_denselayer1_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: batchnorm4x4x48CoefUpdate(features_denseblock2_denselayer1_norm2W)},
-		features_denseblock2_denselayer1_conv2ForwardU: {Name: "features_denseblock2_denselayer1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x12Geom_2) }, Update: conv3x3x12ForwardUUpdate_2(features_denseblock2_denselayer1_conv2W)},
+		features_transition1_convT:                     {Name: "features_transition1_convT", Use: engine.Backward, Len: func() int { return 960 }, Update: conv1x1TUpdate(&conv1x1x20Geom, features_transition1_convW)},
+		features_denseblock2_denselayer1_conv1T:        {Name: "features_denseblock2_denselayer1_conv1T", Use: engine.Backward, Len: func() int { return 1536 }, Update: conv1x1TUpdate(&conv1x1x48Geom_3, features_denseblock2_denselayer1_conv1W)},
+		features_denseblock2_denselayer1_norm2Coef:     {Name: "features_denseblock2_denselayer1_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: batchnormCoefUpdate_2(features_denseblock2_denselayer1_norm2W, &batchnorm4x4x48Geom)},
+		features_denseblock2_denselayer1_conv2ForwardU: {Name: "features_denseblock2_denselayer1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x12Geom_2) }, Update: conv3x3InferUUpdate(&conv3x3x12Geom_2, features_denseblock2_denselayer1_conv2W)},
 		features_denseblock2_denselayer1_conv2T:        {Name: "features_denseblock2_denselayer1_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: conv3x3x12TUpdate(features_denseblock2_denselayer1_conv2W)},
-		features_denseblock2_denselayer2_conv1T:        {Name: "features_denseblock2_denselayer2_conv1T", Use: engine.Backward, Len: func() int { return 1536 }, Update: features_denseblock2_denselayer2_conv1TUpdate},
-		features_denseblock2_denselayer2_norm2Coef:     {Name: "features_denseblock2_denselayer2_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: batchnorm4x4x48CoefUpdate(features_denseblock2_denselayer2_norm2W)},
-		features_denseblock2_denselayer2_conv2ForwardU: {Name: "features_denseblock2_denselayer2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x12Geom_2) }, Update: conv3x3x12ForwardUUpdate_2(features_denseblock2_denselayer2_conv2W)},
+		features_denseblock2_denselayer2_conv1T:        {Name: "features_denseblock2_denselayer2_conv1T", Use: engine.Backward, Len: func() int { return 1536 }, Update: conv1x1TUpdate(&conv1x1x48Geom_4, features_denseblock2_denselayer2_conv1W)},
+		features_denseblock2_denselayer2_norm2Coef:     {Name: "features_denseblock2_denselayer2_norm2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: batchnormCoefUpdate_2(features_denseblock2_denselayer2_norm2W, &batchnorm4x4x48Geom)},
+		features_denseblock2_denselayer2_conv2ForwardU: {Name: "features_denseblock2_denselayer2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x12Geom_2) }, Update: conv3x3InferUUpdate(&conv3x3x12Geom_2, features_denseblock2_denselayer2_conv2W)},
 		features_denseblock2_denselayer2_conv2T:        {Name: "features_denseblock2_denselayer2_conv2T", Use: engine.Backward, Len: func() int { return 5184 }, Update: conv3x3x12TUpdate(features_denseblock2_denselayer2_conv2W)},
 	},
 	Buffers: []engine.Buffer{
@@ -436,58 +436,58 @@ var program = engine.Program{
 			{N: 8, Run: features_maxpool1Infer, Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock1.denselayer1.norm1+features.denseblock1.denselayer1.relu1 (inference)", Forward: []engine.Phase{
-			{N: 8, Run: batchnorm8x8x16Infer(f1, f28), Mode: engine.Inference},
+			{N: 8, Run: batchnormInfer(features_denseblock1_denselayer1_norm1W, 16, features_denseblock1_denselayer1_norm1Coef, &batchnorm8x8x16InferGeom, f1, f28), Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock1.denselayer1.conv1+features.denseblock1.denselayer1.norm2+features.denseblock1.denselayer1.relu2 (inference)", Forward: []engine.Phase{
-			{N: 8, Run: features_denseblock1_denselayer1_conv1Infer, Mode: engine.Inference},
+			{N: 8, Run: conv1x1Infer(&conv1x1x48InferGeom, f27, f1, features_denseblock1_denselayer1_conv1Fold, 768, &pad8x8x48p1), Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock1.denselayer1.conv2 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: features_denseblock1_denselayer1_conv2Infer, Mode: engine.Inference},
+			{N: 4, Run: conv3x3Infer(&conv3x3x12InferGeom, f1, f27, features_denseblock1_denselayer1_conv2InferU), Mode: engine.Inference},
 		}},
 		{Name: "copy features.denseblock1.denselayer1.concat1[0:16] (inference)", Forward: []engine.Phase{
-			{N: 8, Run: concat8x8x28Copy0Infer(f1, f28), Mode: engine.Inference},
+			{N: 8, Run: concatCopyInfer(&concat8x8x28Copy0InferGeom, f1, f28), Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock1.denselayer2.norm1+features.denseblock1.denselayer2.relu1 (inference)", Forward: []engine.Phase{
-			{N: 8, Run: batchnorm8x8x28Infer(f28, f1), Mode: engine.Inference},
+			{N: 8, Run: batchnormInfer(features_denseblock1_denselayer2_norm1W, 28, features_denseblock1_denselayer2_norm1Coef, &batchnorm8x8x28InferGeom, f28, f1), Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock1.denselayer2.conv1+features.denseblock1.denselayer2.norm2+features.denseblock1.denselayer2.relu2 (inference)", Forward: []engine.Phase{
-			{N: 8, Run: features_denseblock1_denselayer2_conv1Infer, Mode: engine.Inference},
+			{N: 8, Run: conv1x1Infer(&conv1x1x48InferGeom_2, f27, f28, features_denseblock1_denselayer2_conv1Fold, 1344, &pad8x8x48p1), Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock1.denselayer2.conv2 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: features_denseblock1_denselayer2_conv2Infer, Mode: engine.Inference},
+			{N: 4, Run: conv3x3Infer(&conv3x3x12InferGeom_2, f1, f27, features_denseblock1_denselayer2_conv2InferU), Mode: engine.Inference},
 		}},
 		{Name: "features.transition1.norm+features.transition1.relu1 (inference)", Forward: []engine.Phase{
-			{N: 8, Run: batchnorm8x8x40Infer(f27, f1), Mode: engine.Inference},
+			{N: 8, Run: batchnormInfer(features_transition1_normW, 40, features_transition1_normCoef, &batchnorm8x8x40InferGeom, f27, f1), Mode: engine.Inference},
 		}},
 		{Name: "features.transition1.conv (inference)", Forward: []engine.Phase{
-			{N: 8, Run: features_transition1_convInfer, Mode: engine.Inference},
+			{N: 8, Run: conv1x1Infer_2(&conv1x1x20InferGeom, f28, f27, features_transition1_convW), Mode: engine.Inference},
 		}},
 		{Name: "features.transition1.meanpool1 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: features_transition1_meanpool1Infer, Mode: engine.Inference},
+			{N: 4, Run: poolavgInfer(&poolavg4x4x20InferGeom, f27, f28), Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock2.denselayer1.norm1+features.denseblock2.denselayer1.relu1 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: batchnorm4x4x20Infer(f1, f27), Mode: engine.Inference},
+			{N: 4, Run: batchnormInfer(features_denseblock2_denselayer1_norm1W, 20, features_denseblock2_denselayer1_norm1Coef, &batchnorm4x4x20InferGeom, f1, f27), Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock2.denselayer1.conv1+features.denseblock2.denselayer1.norm2+features.denseblock2.denselayer1.relu2 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: features_denseblock2_denselayer1_conv1Infer, Mode: engine.Inference},
+			{N: 4, Run: conv1x1Infer(&conv1x1x48InferGeom_3, f28, f1, features_denseblock2_denselayer1_conv1Fold, 960, &pad4x4x48p1), Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock2.denselayer1.conv2 (inference)", Forward: []engine.Phase{
-			{N: 2, Run: features_denseblock2_denselayer1_conv2Infer, Mode: engine.Inference},
+			{N: 2, Run: conv3x3Infer(&conv3x3x12InferGeom_3, f1, f28, features_denseblock2_denselayer1_conv2InferU), Mode: engine.Inference},
 		}},
 		{Name: "copy features.denseblock2.denselayer1.concat1[0:20] (inference)", Forward: []engine.Phase{
-			{N: 4, Run: concat4x4x32Copy0Infer(f1, f27), Mode: engine.Inference},
+			{N: 4, Run: concatCopyInfer(&concat4x4x32Copy0InferGeom, f1, f27), Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock2.denselayer2.norm1+features.denseblock2.denselayer2.relu1 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: batchnorm4x4x32Infer(f27, f1), Mode: engine.Inference},
+			{N: 4, Run: batchnormInfer(features_denseblock2_denselayer2_norm1W, 32, features_denseblock2_denselayer2_norm1Coef, &batchnorm4x4x32InferGeom, f27, f1), Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock2.denselayer2.conv1+features.denseblock2.denselayer2.norm2+features.denseblock2.denselayer2.relu2 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: features_denseblock2_denselayer2_conv1Infer, Mode: engine.Inference},
+			{N: 4, Run: conv1x1Infer(&conv1x1x48InferGeom_4, f28, f27, features_denseblock2_denselayer2_conv1Fold, 1536, &pad4x4x48p1), Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock2.denselayer2.conv2 (inference)", Forward: []engine.Phase{
-			{N: 2, Run: features_denseblock2_denselayer2_conv2Infer, Mode: engine.Inference},
+			{N: 2, Run: conv3x3Infer(&conv3x3x12InferGeom_4, f1, f28, features_denseblock2_denselayer2_conv2InferU), Mode: engine.Inference},
 		}},
 		{Name: "features.norm5+relu1 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: batchnorm4x4x44Infer(f28, f1), Mode: engine.Inference},
+			{N: 4, Run: batchnormInfer(features_norm5W, 44, features_norm5Coef, &batchnorm4x4x44InferGeom, f28, f1), Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
 			{N: 44, Run: poolavg1x1x44Infer(f27, f28), Mode: engine.Inference},
@@ -502,11 +502,11 @@ var program = engine.Program{
 			{N: 32, Run: features_conv0InputGrad},
 		}},
 		{Name: "features.norm0+features.relu1 (training)", Forward: []engine.Phase{
-			{N: 16, Run: features_norm0Stats, Batch: true, Mode: engine.Training},
-			{N: 16, Run: features_norm0Forward, Mode: engine.Training},
+			{N: 16, Run: batchnormStats(features_norm0Count, features_norm0W, 16, features_norm0Batch, &batchnorm16x16x16Geom, f4), Batch: true, Mode: engine.Training},
+			{N: 16, Run: batchnormForward(features_norm0W, 16, features_norm0Batch, &batchnorm16x16x16Geom, f5, f4), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 16, Run: features_norm0Backward, Batch: true, Mode: engine.Training},
-			{N: 16, Run: features_norm0EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 16, Run: batchnormBackward(features_norm0W, 16, features_norm0Batch, features_norm0B, &batchnorm16x16x16BackwardGeom, f2, f3, f4), Batch: true, Mode: engine.Training},
+			{N: 16, Run: batchnormEvalBackward(features_norm0W, 16, features_norm0Coef, features_norm0B, &batchnorm16x16x16EvalBackwardGeom, f2, f3, f4), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.maxpool1 (training)", Forward: []engine.Phase{
 			{N: 8, Run: features_maxpool1Forward, Mode: engine.Training},
@@ -514,160 +514,160 @@ var program = engine.Program{
 			{N: 16, Run: features_maxpool1InputGrad},
 		}},
 		{Name: "features.denseblock1.denselayer1.norm1+features.denseblock1.denselayer1.relu1 (training)", Forward: []engine.Phase{
-			{N: 16, Run: features_denseblock1_denselayer1_norm1Stats, Batch: true, Mode: engine.Training},
-			{N: 8, Run: features_denseblock1_denselayer1_norm1Forward, Mode: engine.Training},
+			{N: 16, Run: batchnormStats(features_denseblock1_denselayer1_norm1Count, features_denseblock1_denselayer1_norm1W, 16, features_denseblock1_denselayer1_norm1Batch, &batchnorm8x8x16InferGeom, f13), Batch: true, Mode: engine.Training},
+			{N: 8, Run: batchnormForward(features_denseblock1_denselayer1_norm1W, 16, features_denseblock1_denselayer1_norm1Batch, &batchnorm8x8x16InferGeom, f14, f13), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 16, Run: features_denseblock1_denselayer1_norm1Backward, Batch: true, Mode: engine.Training},
-			{N: 16, Run: features_denseblock1_denselayer1_norm1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 16, Run: batchnormBackward(features_denseblock1_denselayer1_norm1W, 16, features_denseblock1_denselayer1_norm1Batch, features_denseblock1_denselayer1_norm1B, &batchnorm8x8x16BackwardGeom, f10, f12, f13), Batch: true, Mode: engine.Training},
+			{N: 16, Run: batchnormEvalBackward(features_denseblock1_denselayer1_norm1W, 16, features_denseblock1_denselayer1_norm1Coef, features_denseblock1_denselayer1_norm1B, &batchnorm8x8x16EvalBackwardGeom, f10, f12, f13), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock1.denselayer1.conv1 (training)", Forward: []engine.Phase{
-			{N: 8, Run: features_denseblock1_denselayer1_conv1Forward, Mode: engine.Training},
+			{N: 8, Run: conv1x1Infer_2(&conv1x1x48Geom, f6, f14, features_denseblock1_denselayer1_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: features_denseblock1_denselayer1_conv1WeightGrad, Even: true, Sums: true},
-			{N: 8, Run: features_denseblock1_denselayer1_conv1InputGrad},
+			{N: 3, Run: conv1x1WeightGrad(&conv1x1x48Geom, features_denseblock1_denselayer1_conv1W, f14, f7), Even: true, Sums: true},
+			{N: 8, Run: conv1x1InputGrad(&conv1x1x48Geom, f12, features_denseblock1_denselayer1_conv1T, f7, &conv1x1x48PrevActGeom, f14)},
 		}},
 		{Name: "features.denseblock1.denselayer1.norm2+features.denseblock1.denselayer1.relu2 (training)", Forward: []engine.Phase{
-			{N: 48, Run: batchnorm8x8x48Stats(features_denseblock1_denselayer1_norm2Count, features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Batch, f6), Batch: true, Mode: engine.Training},
-			{N: 8, Run: batchnorm8x8x48Forward(f2, features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Batch, f6), Mode: engine.Training},
+			{N: 48, Run: batchnormStats(features_denseblock1_denselayer1_norm2Count, features_denseblock1_denselayer1_norm2W, 48, features_denseblock1_denselayer1_norm2Batch, &batchnorm8x8x48Geom, f6), Batch: true, Mode: engine.Training},
+			{N: 8, Run: batchnormForward_2(&pad8x8x48p1, f2, features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Batch, &batchnorm8x8x48Geom, f6), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 48, Run: batchnorm8x8x48Backward(features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Batch, features_denseblock1_denselayer1_norm2B, f7, f3, f6), Batch: true, Mode: engine.Training},
-			{N: 48, Run: batchnorm8x8x48EvalBackward(features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Coef, features_denseblock1_denselayer1_norm2B, f7, f3, f6), Batch: true, Mode: engine.Inference},
+			{N: 48, Run: batchnormBackward(features_denseblock1_denselayer1_norm2W, 48, features_denseblock1_denselayer1_norm2Batch, features_denseblock1_denselayer1_norm2B, &batchnorm8x8x48BackwardGeom, f7, f3, f6), Batch: true, Mode: engine.Training},
+			{N: 48, Run: batchnormEvalBackward(features_denseblock1_denselayer1_norm2W, 48, features_denseblock1_denselayer1_norm2Coef, features_denseblock1_denselayer1_norm2B, &batchnorm8x8x48EvalBackwardGeom, f7, f3, f6), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock1.denselayer1.conv2 (training)", Forward: []engine.Phase{
-			{N: 4, Run: conv3x3x12Forward(f12, f2, features_denseblock1_denselayer1_conv2ForwardU), Mode: engine.Training},
+			{N: 4, Run: conv3x3Infer(&conv3x3x12Geom, f12, f2, features_denseblock1_denselayer1_conv2ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: conv3x3x12WeightGrad(features_denseblock1_denselayer1_conv2W, f2, f12), Even: true, Sums: true},
-			{N: 8, Run: conv3x3x12InputGrad(f3, f12, features_denseblock1_denselayer1_conv2T, f2)},
+			{N: 1, Run: conv3x3WeightGrad(&conv3x3x12Geom, features_denseblock1_denselayer1_conv2W, f2, f12), Even: true, Sums: true},
+			{N: 8, Run: conv3x3InputGrad(&conv3x3x12Back, f3, f12, features_denseblock1_denselayer1_conv2T, &conv3x3x12PrevActGeom, f2)},
 		}},
 		{Name: "copy features.denseblock1.denselayer1.concat1[0:16] (training)", Forward: []engine.Phase{
-			{N: 8, Run: concat8x8x28Copy0Infer(f10, f13), Mode: engine.Training},
+			{N: 8, Run: concatCopyInfer(&concat8x8x28Copy0InferGeom, f10, f13), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: features_denseblock1_denselayer1_concat1Copy0InputGrad},
+			{N: 8, Run: concatCopyInfer(&concat8x8x28Copy0BackGeom, f10, f11)},
 		}},
 		{Name: "copy features.denseblock1.denselayer1.concat1[16:28] (training)", Forward: []engine.Phase{
-			{N: 8, Run: features_denseblock1_denselayer1_concat1Copy16Forward, Mode: engine.Training},
+			{N: 8, Run: concatCopyInfer(&concat8x8x28Copy16ForwardGeom, f10, f12), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: features_denseblock1_denselayer1_concat1Copy16InputGrad},
+			{N: 8, Run: concatCopyInputGrad(&pad8x8x12p1, f12, &concat8x8x28Copy16BackGeom, f11)},
 		}},
 		{Name: "features.denseblock1.denselayer2.norm1+features.denseblock1.denselayer2.relu1 (training)", Forward: []engine.Phase{
-			{N: 28, Run: features_denseblock1_denselayer2_norm1Stats, Batch: true, Mode: engine.Training},
-			{N: 8, Run: features_denseblock1_denselayer2_norm1Forward, Mode: engine.Training},
+			{N: 28, Run: batchnormStats(features_denseblock1_denselayer2_norm1Count, features_denseblock1_denselayer2_norm1W, 28, features_denseblock1_denselayer2_norm1Batch, &batchnorm8x8x28InferGeom, f10), Batch: true, Mode: engine.Training},
+			{N: 8, Run: batchnormForward(features_denseblock1_denselayer2_norm1W, 28, features_denseblock1_denselayer2_norm1Batch, &batchnorm8x8x28InferGeom, f12, f10), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 28, Run: features_denseblock1_denselayer2_norm1Backward, Batch: true, Mode: engine.Training},
-			{N: 28, Run: features_denseblock1_denselayer2_norm1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 28, Run: batchnormBackward(features_denseblock1_denselayer2_norm1W, 28, features_denseblock1_denselayer2_norm1Batch, features_denseblock1_denselayer2_norm1B, &batchnorm8x8x28BackwardGeom, f11, f7, f10), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormEvalBackward(features_denseblock1_denselayer2_norm1W, 28, features_denseblock1_denselayer2_norm1Coef, features_denseblock1_denselayer2_norm1B, &batchnorm8x8x28EvalBackwardGeom, f11, f7, f10), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock1.denselayer2.conv1 (training)", Forward: []engine.Phase{
-			{N: 8, Run: features_denseblock1_denselayer2_conv1Forward, Mode: engine.Training},
+			{N: 8, Run: conv1x1Infer_2(&conv1x1x48Geom_2, f7, f12, features_denseblock1_denselayer2_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: features_denseblock1_denselayer2_conv1WeightGrad, Even: true, Sums: true},
-			{N: 8, Run: features_denseblock1_denselayer2_conv1InputGrad},
+			{N: 3, Run: conv1x1WeightGrad(&conv1x1x48Geom_2, features_denseblock1_denselayer2_conv1W, f12, f8), Even: true, Sums: true},
+			{N: 8, Run: conv1x1InputGrad(&conv1x1x48Geom_2, f7, features_denseblock1_denselayer2_conv1T, f8, &conv1x1x48PrevActGeom_2, f12)},
 		}},
 		{Name: "features.denseblock1.denselayer2.norm2+features.denseblock1.denselayer2.relu2 (training)", Forward: []engine.Phase{
-			{N: 48, Run: batchnorm8x8x48Stats(features_denseblock1_denselayer2_norm2Count, features_denseblock1_denselayer2_norm2W, features_denseblock1_denselayer2_norm2Batch, f7), Batch: true, Mode: engine.Training},
-			{N: 8, Run: batchnorm8x8x48Forward(f3, features_denseblock1_denselayer2_norm2W, features_denseblock1_denselayer2_norm2Batch, f7), Mode: engine.Training},
+			{N: 48, Run: batchnormStats(features_denseblock1_denselayer2_norm2Count, features_denseblock1_denselayer2_norm2W, 48, features_denseblock1_denselayer2_norm2Batch, &batchnorm8x8x48Geom, f7), Batch: true, Mode: engine.Training},
+			{N: 8, Run: batchnormForward_2(&pad8x8x48p1, f3, features_denseblock1_denselayer2_norm2W, features_denseblock1_denselayer2_norm2Batch, &batchnorm8x8x48Geom, f7), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 48, Run: batchnorm8x8x48Backward(features_denseblock1_denselayer2_norm2W, features_denseblock1_denselayer2_norm2Batch, features_denseblock1_denselayer2_norm2B, f8, f9, f7), Batch: true, Mode: engine.Training},
-			{N: 48, Run: batchnorm8x8x48EvalBackward(features_denseblock1_denselayer2_norm2W, features_denseblock1_denselayer2_norm2Coef, features_denseblock1_denselayer2_norm2B, f8, f9, f7), Batch: true, Mode: engine.Inference},
+			{N: 48, Run: batchnormBackward(features_denseblock1_denselayer2_norm2W, 48, features_denseblock1_denselayer2_norm2Batch, features_denseblock1_denselayer2_norm2B, &batchnorm8x8x48BackwardGeom, f8, f9, f7), Batch: true, Mode: engine.Training},
+			{N: 48, Run: batchnormEvalBackward(features_denseblock1_denselayer2_norm2W, 48, features_denseblock1_denselayer2_norm2Coef, features_denseblock1_denselayer2_norm2B, &batchnorm8x8x48EvalBackwardGeom, f8, f9, f7), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock1.denselayer2.conv2 (training)", Forward: []engine.Phase{
-			{N: 4, Run: conv3x3x12Forward(f11, f3, features_denseblock1_denselayer2_conv2ForwardU), Mode: engine.Training},
+			{N: 4, Run: conv3x3Infer(&conv3x3x12Geom, f11, f3, features_denseblock1_denselayer2_conv2ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: conv3x3x12WeightGrad(features_denseblock1_denselayer2_conv2W, f3, f8), Even: true, Sums: true},
-			{N: 8, Run: conv3x3x12InputGrad(f9, f8, features_denseblock1_denselayer2_conv2T, f3)},
+			{N: 1, Run: conv3x3WeightGrad(&conv3x3x12Geom, features_denseblock1_denselayer2_conv2W, f3, f8), Even: true, Sums: true},
+			{N: 8, Run: conv3x3InputGrad(&conv3x3x12Back, f9, f8, features_denseblock1_denselayer2_conv2T, &conv3x3x12PrevActGeom, f3)},
 		}},
 		{Name: "copy features.denseblock1.denselayer2.concat1[28:40] (training)", Forward: []engine.Phase{
-			{N: 8, Run: features_denseblock1_denselayer2_concat1Copy28Forward, Mode: engine.Training},
+			{N: 8, Run: concatCopyInfer(&concat8x8x40Copy28ForwardGeom, f10, f11), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: features_denseblock1_denselayer2_concat1Copy28InputGrad},
+			{N: 8, Run: concatCopyInputGrad(&pad8x8x12p1, f8, &concat8x8x40Copy28BackGeom, f11)},
 		}},
 		{Name: "features.transition1.norm+features.transition1.relu1 (training)", Forward: []engine.Phase{
-			{N: 40, Run: features_transition1_normStats, Batch: true, Mode: engine.Training},
-			{N: 8, Run: features_transition1_normForward, Mode: engine.Training},
+			{N: 40, Run: batchnormStats(features_transition1_normCount, features_transition1_normW, 40, features_transition1_normBatch, &batchnorm8x8x40InferGeom, f10), Batch: true, Mode: engine.Training},
+			{N: 8, Run: batchnormForward(features_transition1_normW, 40, features_transition1_normBatch, &batchnorm8x8x40InferGeom, f8, f10), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 40, Run: features_transition1_normBackward, Batch: true, Mode: engine.Training},
-			{N: 40, Run: features_transition1_normEvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 40, Run: batchnormBackward(features_transition1_normW, 40, features_transition1_normBatch, features_transition1_normB, &batchnorm8x8x40BackwardGeom, f11, f9, f10), Batch: true, Mode: engine.Training},
+			{N: 40, Run: batchnormEvalBackward(features_transition1_normW, 40, features_transition1_normCoef, features_transition1_normB, &batchnorm8x8x40EvalBackwardGeom, f11, f9, f10), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.transition1.conv (training)", Forward: []engine.Phase{
-			{N: 8, Run: features_transition1_convForward, Mode: engine.Training},
+			{N: 8, Run: conv1x1Infer_2(&conv1x1x20Geom, f11, f8, features_transition1_convW), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2, Run: features_transition1_convWeightGrad, Even: true, Sums: true},
-			{N: 8, Run: features_transition1_convInputGrad},
+			{N: 2, Run: conv1x1WeightGrad(&conv1x1x20Geom, features_transition1_convW, f8, f11), Even: true, Sums: true},
+			{N: 8, Run: conv1x1InputGrad(&conv1x1x20Geom, f9, features_transition1_convT, f11, &conv1x1x20PrevActGeom, f8)},
 		}},
 		{Name: "features.transition1.meanpool1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: features_transition1_meanpool1Forward, Mode: engine.Training},
+			{N: 4, Run: poolavgInfer(&poolavg4x4x20ForwardGeom, f22, f11), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 20, Run: features_transition1_meanpool1InputGrad},
 		}},
 		{Name: "features.denseblock2.denselayer1.norm1+features.denseblock2.denselayer1.relu1 (training)", Forward: []engine.Phase{
-			{N: 20, Run: features_denseblock2_denselayer1_norm1Stats, Batch: true, Mode: engine.Training},
-			{N: 4, Run: features_denseblock2_denselayer1_norm1Forward, Mode: engine.Training},
+			{N: 20, Run: batchnormStats(features_denseblock2_denselayer1_norm1Count, features_denseblock2_denselayer1_norm1W, 20, features_denseblock2_denselayer1_norm1Batch, &batchnorm4x4x20InferGeom, f22), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward(features_denseblock2_denselayer1_norm1W, 20, features_denseblock2_denselayer1_norm1Batch, &batchnorm4x4x20InferGeom, f23, f22), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 20, Run: features_denseblock2_denselayer1_norm1Backward, Batch: true, Mode: engine.Training},
-			{N: 20, Run: features_denseblock2_denselayer1_norm1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 20, Run: batchnormBackward(features_denseblock2_denselayer1_norm1W, 20, features_denseblock2_denselayer1_norm1Batch, features_denseblock2_denselayer1_norm1B, &batchnorm4x4x20BackwardGeom, f19, f21, f22), Batch: true, Mode: engine.Training},
+			{N: 20, Run: batchnormEvalBackward(features_denseblock2_denselayer1_norm1W, 20, features_denseblock2_denselayer1_norm1Coef, features_denseblock2_denselayer1_norm1B, &batchnorm4x4x20EvalBackwardGeom, f19, f21, f22), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock2.denselayer1.conv1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: features_denseblock2_denselayer1_conv1Forward, Mode: engine.Training},
+			{N: 4, Run: conv1x1Infer_2(&conv1x1x48Geom_3, f15, f23, features_denseblock2_denselayer1_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: features_denseblock2_denselayer1_conv1WeightGrad, Even: true, Sums: true},
-			{N: 4, Run: features_denseblock2_denselayer1_conv1InputGrad},
+			{N: 3, Run: conv1x1WeightGrad(&conv1x1x48Geom_3, features_denseblock2_denselayer1_conv1W, f23, f16), Even: true, Sums: true},
+			{N: 4, Run: conv1x1InputGrad(&conv1x1x48Geom_3, f21, features_denseblock2_denselayer1_conv1T, f16, &conv1x1x48PrevActGeom_3, f23)},
 		}},
 		{Name: "features.denseblock2.denselayer1.norm2+features.denseblock2.denselayer1.relu2 (training)", Forward: []engine.Phase{
-			{N: 48, Run: batchnorm4x4x48Stats(features_denseblock2_denselayer1_norm2Count, features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Batch, f15), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnorm4x4x48Forward(f11, features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Batch, f15), Mode: engine.Training},
+			{N: 48, Run: batchnormStats(features_denseblock2_denselayer1_norm2Count, features_denseblock2_denselayer1_norm2W, 48, features_denseblock2_denselayer1_norm2Batch, &batchnorm4x4x48Geom, f15), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward_2(&pad4x4x48p1, f11, features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Batch, &batchnorm4x4x48Geom, f15), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 48, Run: batchnorm4x4x48Backward(features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Batch, features_denseblock2_denselayer1_norm2B, f16, f9, f15), Batch: true, Mode: engine.Training},
-			{N: 48, Run: batchnorm4x4x48EvalBackward(features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Coef, features_denseblock2_denselayer1_norm2B, f16, f9, f15), Batch: true, Mode: engine.Inference},
+			{N: 48, Run: batchnormBackward(features_denseblock2_denselayer1_norm2W, 48, features_denseblock2_denselayer1_norm2Batch, features_denseblock2_denselayer1_norm2B, &batchnorm4x4x48BackwardGeom, f16, f9, f15), Batch: true, Mode: engine.Training},
+			{N: 48, Run: batchnormEvalBackward(features_denseblock2_denselayer1_norm2W, 48, features_denseblock2_denselayer1_norm2Coef, features_denseblock2_denselayer1_norm2B, &batchnorm4x4x48EvalBackwardGeom, f16, f9, f15), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock2.denselayer1.conv2 (training)", Forward: []engine.Phase{
-			{N: 2, Run: conv3x3x12Forward_2(f21, f11, features_denseblock2_denselayer1_conv2ForwardU), Mode: engine.Training},
+			{N: 2, Run: conv3x3Infer(&conv3x3x12Geom_2, f21, f11, features_denseblock2_denselayer1_conv2ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: conv3x3x12WeightGrad_2(features_denseblock2_denselayer1_conv2W, f11, f21), Even: true, Sums: true},
-			{N: 4, Run: conv3x3x12InputGrad_2(f9, f21, features_denseblock2_denselayer1_conv2T, f11)},
+			{N: 1, Run: conv3x3WeightGrad(&conv3x3x12Geom_2, features_denseblock2_denselayer1_conv2W, f11, f21), Even: true, Sums: true},
+			{N: 4, Run: conv3x3InputGrad(&conv3x3x12Back_2, f9, f21, features_denseblock2_denselayer1_conv2T, &conv3x3x12PrevActGeom_2, f11)},
 		}},
 		{Name: "copy features.denseblock2.denselayer1.concat1[0:20] (training)", Forward: []engine.Phase{
-			{N: 4, Run: concat4x4x32Copy0Infer(f19, f22), Mode: engine.Training},
+			{N: 4, Run: concatCopyInfer(&concat4x4x32Copy0InferGeom, f19, f22), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: features_denseblock2_denselayer1_concat1Copy0InputGrad},
+			{N: 4, Run: concatCopyInfer(&concat4x4x32Copy0BackGeom, f19, f20)},
 		}},
 		{Name: "copy features.denseblock2.denselayer1.concat1[20:32] (training)", Forward: []engine.Phase{
-			{N: 4, Run: features_denseblock2_denselayer1_concat1Copy20Forward, Mode: engine.Training},
+			{N: 4, Run: concatCopyInfer(&concat4x4x32Copy20ForwardGeom, f19, f21), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: features_denseblock2_denselayer1_concat1Copy20InputGrad},
+			{N: 4, Run: concatCopyInputGrad(&pad4x4x12p1, f21, &concat4x4x32Copy20BackGeom, f20)},
 		}},
 		{Name: "features.denseblock2.denselayer2.norm1+features.denseblock2.denselayer2.relu1 (training)", Forward: []engine.Phase{
-			{N: 32, Run: features_denseblock2_denselayer2_norm1Stats, Batch: true, Mode: engine.Training},
-			{N: 4, Run: features_denseblock2_denselayer2_norm1Forward, Mode: engine.Training},
+			{N: 32, Run: batchnormStats(features_denseblock2_denselayer2_norm1Count, features_denseblock2_denselayer2_norm1W, 32, features_denseblock2_denselayer2_norm1Batch, &batchnorm4x4x32InferGeom, f19), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward(features_denseblock2_denselayer2_norm1W, 32, features_denseblock2_denselayer2_norm1Batch, &batchnorm4x4x32InferGeom, f21, f19), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 32, Run: features_denseblock2_denselayer2_norm1Backward, Batch: true, Mode: engine.Training},
-			{N: 32, Run: features_denseblock2_denselayer2_norm1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 32, Run: batchnormBackward(features_denseblock2_denselayer2_norm1W, 32, features_denseblock2_denselayer2_norm1Batch, features_denseblock2_denselayer2_norm1B, &batchnorm4x4x32BackwardGeom, f20, f16, f19), Batch: true, Mode: engine.Training},
+			{N: 32, Run: batchnormEvalBackward(features_denseblock2_denselayer2_norm1W, 32, features_denseblock2_denselayer2_norm1Coef, features_denseblock2_denselayer2_norm1B, &batchnorm4x4x32EvalBackwardGeom, f20, f16, f19), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock2.denselayer2.conv1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: features_denseblock2_denselayer2_conv1Forward, Mode: engine.Training},
+			{N: 4, Run: conv1x1Infer_2(&conv1x1x48Geom_4, f16, f21, features_denseblock2_denselayer2_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: features_denseblock2_denselayer2_conv1WeightGrad, Even: true, Sums: true},
-			{N: 4, Run: features_denseblock2_denselayer2_conv1InputGrad},
+			{N: 3, Run: conv1x1WeightGrad(&conv1x1x48Geom_4, features_denseblock2_denselayer2_conv1W, f21, f17), Even: true, Sums: true},
+			{N: 4, Run: conv1x1InputGrad(&conv1x1x48Geom_4, f16, features_denseblock2_denselayer2_conv1T, f17, &conv1x1x48PrevActGeom_4, f21)},
 		}},
 		{Name: "features.denseblock2.denselayer2.norm2+features.denseblock2.denselayer2.relu2 (training)", Forward: []engine.Phase{
-			{N: 48, Run: batchnorm4x4x48Stats(features_denseblock2_denselayer2_norm2Count, features_denseblock2_denselayer2_norm2W, features_denseblock2_denselayer2_norm2Batch, f16), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnorm4x4x48Forward(f9, features_denseblock2_denselayer2_norm2W, features_denseblock2_denselayer2_norm2Batch, f16), Mode: engine.Training},
+			{N: 48, Run: batchnormStats(features_denseblock2_denselayer2_norm2Count, features_denseblock2_denselayer2_norm2W, 48, features_denseblock2_denselayer2_norm2Batch, &batchnorm4x4x48Geom, f16), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward_2(&pad4x4x48p1, f9, features_denseblock2_denselayer2_norm2W, features_denseblock2_denselayer2_norm2Batch, &batchnorm4x4x48Geom, f16), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 48, Run: batchnorm4x4x48Backward(features_denseblock2_denselayer2_norm2W, features_denseblock2_denselayer2_norm2Batch, features_denseblock2_denselayer2_norm2B, f17, f18, f16), Batch: true, Mode: engine.Training},
-			{N: 48, Run: batchnorm4x4x48EvalBackward(features_denseblock2_denselayer2_norm2W, features_denseblock2_denselayer2_norm2Coef, features_denseblock2_denselayer2_norm2B, f17, f18, f16), Batch: true, Mode: engine.Inference},
+			{N: 48, Run: batchnormBackward(features_denseblock2_denselayer2_norm2W, 48, features_denseblock2_denselayer2_norm2Batch, features_denseblock2_denselayer2_norm2B, &batchnorm4x4x48BackwardGeom, f17, f18, f16), Batch: true, Mode: engine.Training},
+			{N: 48, Run: batchnormEvalBackward(features_denseblock2_denselayer2_norm2W, 48, features_denseblock2_denselayer2_norm2Coef, features_denseblock2_denselayer2_norm2B, &batchnorm4x4x48EvalBackwardGeom, f17, f18, f16), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.denseblock2.denselayer2.conv2 (training)", Forward: []engine.Phase{
-			{N: 2, Run: conv3x3x12Forward_2(f20, f9, features_denseblock2_denselayer2_conv2ForwardU), Mode: engine.Training},
+			{N: 2, Run: conv3x3Infer(&conv3x3x12Geom_2, f20, f9, features_denseblock2_denselayer2_conv2ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: conv3x3x12WeightGrad_2(features_denseblock2_denselayer2_conv2W, f9, f17), Even: true, Sums: true},
-			{N: 4, Run: conv3x3x12InputGrad_2(f18, f17, features_denseblock2_denselayer2_conv2T, f9)},
+			{N: 1, Run: conv3x3WeightGrad(&conv3x3x12Geom_2, features_denseblock2_denselayer2_conv2W, f9, f17), Even: true, Sums: true},
+			{N: 4, Run: conv3x3InputGrad(&conv3x3x12Back_2, f18, f17, features_denseblock2_denselayer2_conv2T, &conv3x3x12PrevActGeom_2, f9)},
 		}},
 		{Name: "copy features.denseblock2.denselayer2.concat1[32:44] (training)", Forward: []engine.Phase{
-			{N: 4, Run: features_denseblock2_denselayer2_concat1Copy32Forward, Mode: engine.Training},
+			{N: 4, Run: concatCopyInfer(&concat4x4x44Copy32ForwardGeom, f19, f20), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: features_denseblock2_denselayer2_concat1Copy32InputGrad},
+			{N: 4, Run: concatCopyInputGrad(&pad4x4x12p1, f17, &concat4x4x44Copy32BackGeom, f20)},
 		}},
 		{Name: "features.norm5+relu1 (training)", Forward: []engine.Phase{
-			{N: 44, Run: features_norm5Stats, Batch: true, Mode: engine.Training},
-			{N: 4, Run: features_norm5Forward, Mode: engine.Training},
+			{N: 44, Run: batchnormStats(features_norm5Count, features_norm5W, 44, features_norm5Batch, &batchnorm4x4x44InferGeom, f19), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward(features_norm5W, 44, features_norm5Batch, &batchnorm4x4x44InferGeom, f17, f19), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 44, Run: features_norm5Backward, Batch: true, Mode: engine.Training},
 			{N: 44, Run: features_norm5EvalBackward, Batch: true, Mode: engine.Inference},
@@ -685,34 +685,34 @@ var program = engine.Program{
 		}},
 		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
 			{N: 16, Run: features_conv0Forward, Mode: engine.Inference},
-			{N: 16, Run: features_norm0Eval, Mode: engine.Inference},
+			{N: 16, Run: batchnormInfer(features_norm0W, 16, features_norm0Coef, &batchnorm16x16x16Geom, f5, f4), Mode: engine.Inference},
 			{N: 8, Run: features_maxpool1Forward, Mode: engine.Inference},
-			{N: 8, Run: batchnorm8x8x16Infer(f14, f13), Mode: engine.Inference},
-			{N: 8, Run: features_denseblock1_denselayer1_conv1Forward, Mode: engine.Inference},
-			{N: 8, Run: batchnorm8x8x48Eval(f2, features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Coef, f6), Mode: engine.Inference},
-			{N: 4, Run: conv3x3x12Forward(f12, f2, features_denseblock1_denselayer1_conv2ForwardU), Mode: engine.Inference},
-			{N: 8, Run: concat8x8x28Copy0Infer(f10, f13), Mode: engine.Inference},
-			{N: 8, Run: features_denseblock1_denselayer1_concat1Copy16Forward, Mode: engine.Inference},
-			{N: 8, Run: batchnorm8x8x28Infer(f12, f10), Mode: engine.Inference},
-			{N: 8, Run: features_denseblock1_denselayer2_conv1Forward, Mode: engine.Inference},
-			{N: 8, Run: batchnorm8x8x48Eval(f3, features_denseblock1_denselayer2_norm2W, features_denseblock1_denselayer2_norm2Coef, f7), Mode: engine.Inference},
-			{N: 4, Run: conv3x3x12Forward(f11, f3, features_denseblock1_denselayer2_conv2ForwardU), Mode: engine.Inference},
-			{N: 8, Run: features_denseblock1_denselayer2_concat1Copy28Forward, Mode: engine.Inference},
-			{N: 8, Run: batchnorm8x8x40Infer(f8, f10), Mode: engine.Inference},
-			{N: 8, Run: features_transition1_convForward, Mode: engine.Inference},
-			{N: 4, Run: features_transition1_meanpool1Forward, Mode: engine.Inference},
-			{N: 4, Run: batchnorm4x4x20Infer(f23, f22), Mode: engine.Inference},
-			{N: 4, Run: features_denseblock2_denselayer1_conv1Forward, Mode: engine.Inference},
-			{N: 4, Run: batchnorm4x4x48Eval(f11, features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Coef, f15), Mode: engine.Inference},
-			{N: 2, Run: conv3x3x12Forward_2(f21, f11, features_denseblock2_denselayer1_conv2ForwardU), Mode: engine.Inference},
-			{N: 4, Run: concat4x4x32Copy0Infer(f19, f22), Mode: engine.Inference},
-			{N: 4, Run: features_denseblock2_denselayer1_concat1Copy20Forward, Mode: engine.Inference},
-			{N: 4, Run: batchnorm4x4x32Infer(f21, f19), Mode: engine.Inference},
-			{N: 4, Run: features_denseblock2_denselayer2_conv1Forward, Mode: engine.Inference},
-			{N: 4, Run: batchnorm4x4x48Eval(f9, features_denseblock2_denselayer2_norm2W, features_denseblock2_denselayer2_norm2Coef, f16), Mode: engine.Inference},
-			{N: 2, Run: conv3x3x12Forward_2(f20, f9, features_denseblock2_denselayer2_conv2ForwardU), Mode: engine.Inference},
-			{N: 4, Run: features_denseblock2_denselayer2_concat1Copy32Forward, Mode: engine.Inference},
-			{N: 4, Run: batchnorm4x4x44Infer(f17, f19), Mode: engine.Inference},
+			{N: 8, Run: batchnormInfer(features_denseblock1_denselayer1_norm1W, 16, features_denseblock1_denselayer1_norm1Coef, &batchnorm8x8x16InferGeom, f14, f13), Mode: engine.Inference},
+			{N: 8, Run: conv1x1Infer_2(&conv1x1x48Geom, f6, f14, features_denseblock1_denselayer1_conv1W), Mode: engine.Inference},
+			{N: 8, Run: batchnormEval(&pad8x8x48p1, f2, features_denseblock1_denselayer1_norm2W, features_denseblock1_denselayer1_norm2Coef, &batchnorm8x8x48Geom, f6), Mode: engine.Inference},
+			{N: 4, Run: conv3x3Infer(&conv3x3x12Geom, f12, f2, features_denseblock1_denselayer1_conv2ForwardU), Mode: engine.Inference},
+			{N: 8, Run: concatCopyInfer(&concat8x8x28Copy0InferGeom, f10, f13), Mode: engine.Inference},
+			{N: 8, Run: concatCopyInfer(&concat8x8x28Copy16ForwardGeom, f10, f12), Mode: engine.Inference},
+			{N: 8, Run: batchnormInfer(features_denseblock1_denselayer2_norm1W, 28, features_denseblock1_denselayer2_norm1Coef, &batchnorm8x8x28InferGeom, f12, f10), Mode: engine.Inference},
+			{N: 8, Run: conv1x1Infer_2(&conv1x1x48Geom_2, f7, f12, features_denseblock1_denselayer2_conv1W), Mode: engine.Inference},
+			{N: 8, Run: batchnormEval(&pad8x8x48p1, f3, features_denseblock1_denselayer2_norm2W, features_denseblock1_denselayer2_norm2Coef, &batchnorm8x8x48Geom, f7), Mode: engine.Inference},
+			{N: 4, Run: conv3x3Infer(&conv3x3x12Geom, f11, f3, features_denseblock1_denselayer2_conv2ForwardU), Mode: engine.Inference},
+			{N: 8, Run: concatCopyInfer(&concat8x8x40Copy28ForwardGeom, f10, f11), Mode: engine.Inference},
+			{N: 8, Run: batchnormInfer(features_transition1_normW, 40, features_transition1_normCoef, &batchnorm8x8x40InferGeom, f8, f10), Mode: engine.Inference},
+			{N: 8, Run: conv1x1Infer_2(&conv1x1x20Geom, f11, f8, features_transition1_convW), Mode: engine.Inference},
+			{N: 4, Run: poolavgInfer(&poolavg4x4x20ForwardGeom, f22, f11), Mode: engine.Inference},
+			{N: 4, Run: batchnormInfer(features_denseblock2_denselayer1_norm1W, 20, features_denseblock2_denselayer1_norm1Coef, &batchnorm4x4x20InferGeom, f23, f22), Mode: engine.Inference},
+			{N: 4, Run: conv1x1Infer_2(&conv1x1x48Geom_3, f15, f23, features_denseblock2_denselayer1_conv1W), Mode: engine.Inference},
+			{N: 4, Run: batchnormEval(&pad4x4x48p1, f11, features_denseblock2_denselayer1_norm2W, features_denseblock2_denselayer1_norm2Coef, &batchnorm4x4x48Geom, f15), Mode: engine.Inference},
+			{N: 2, Run: conv3x3Infer(&conv3x3x12Geom_2, f21, f11, features_denseblock2_denselayer1_conv2ForwardU), Mode: engine.Inference},
+			{N: 4, Run: concatCopyInfer(&concat4x4x32Copy0InferGeom, f19, f22), Mode: engine.Inference},
+			{N: 4, Run: concatCopyInfer(&concat4x4x32Copy20ForwardGeom, f19, f21), Mode: engine.Inference},
+			{N: 4, Run: batchnormInfer(features_denseblock2_denselayer2_norm1W, 32, features_denseblock2_denselayer2_norm1Coef, &batchnorm4x4x32InferGeom, f21, f19), Mode: engine.Inference},
+			{N: 4, Run: conv1x1Infer_2(&conv1x1x48Geom_4, f16, f21, features_denseblock2_denselayer2_conv1W), Mode: engine.Inference},
+			{N: 4, Run: batchnormEval(&pad4x4x48p1, f9, features_denseblock2_denselayer2_norm2W, features_denseblock2_denselayer2_norm2Coef, &batchnorm4x4x48Geom, f16), Mode: engine.Inference},
+			{N: 2, Run: conv3x3Infer(&conv3x3x12Geom_2, f20, f9, features_denseblock2_denselayer2_conv2ForwardU), Mode: engine.Inference},
+			{N: 4, Run: concatCopyInfer(&concat4x4x44Copy32ForwardGeom, f19, f20), Mode: engine.Inference},
+			{N: 4, Run: batchnormInfer(features_norm5W, 44, features_norm5Coef, &batchnorm4x4x44InferGeom, f17, f19), Mode: engine.Inference},
 			{N: 44, Run: poolavg1x1x44Infer(f20, f17), Mode: engine.Inference},
 			{N: 10, Run: fc10Infer(f20), Mode: engine.Inference},
 		}, Reforward: true},
@@ -771,17 +771,19 @@ var batchnorm8x8x16InferGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// features_denseblock1_denselayer1_norm1CoefUpdate computes features.denseblock1.denselayer1.norm1's inference-mode coefficients (running statistics).
-func features_denseblock1_denselayer1_norm1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_denseblock1_denselayer1_norm1W, 16, d)
-	runtime.BatchNormEval(&batchnorm8x8x16InferGeom, &v)
+// batchnormCoefUpdate returns the update of features.denseblock1.denselayer1.norm1 and features.norm0, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 16, d)
+		runtime.BatchNormEval(g0, &v)
+	}
 }
 
-// batchnorm8x8x16Infer returns the phase of features.denseblock1.denselayer1.norm1, on the buffers given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm8x8x16Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnormInfer returns the phase of features.denseblock1.denselayer1.norm1, features.denseblock1.denselayer2.norm1, features.transition1.norm and 10 others, on the geometries, buffers, tensors, derived tensors and sizes given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormInfer(p0, n0, d0 int, g0 *runtime.BNGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm1W, 16, c.D[features_denseblock1_denselayer1_norm1Coef])
-		runtime.BatchNormApply(&batchnorm8x8x16InferGeom, &v, c.F[b0], c.F[b1], lo, hi)
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		runtime.BatchNormApply(g0, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -804,10 +806,12 @@ var pad8x8x48p1 = runtime.Padding{
 	H: 8, W: 8, C: 48, PH: 1, PW: 1,
 }
 
-// features_denseblock1_denselayer1_conv1Infer computes features.denseblock1.denselayer1.conv1 (conv 1x1x48 nobias) + features.denseblock1.denselayer1.norm2 (batchnorm) + features.denseblock1.denselayer1.relu2 (relu): output rows [lo, hi).
-func features_denseblock1_denselayer1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x48InferGeom, c.Scratch, c.F[f27], c.F[f1], c.D[features_denseblock1_denselayer1_conv1Fold], c.D[features_denseblock1_denselayer1_conv1Fold][768:], lo, hi)
-	runtime.ClearPadding(&pad8x8x48p1, c.F[f27], lo, hi)
+// conv1x1Infer returns the phase of features.denseblock1.denselayer1.conv1, features.denseblock1.denselayer2.conv1, features.denseblock2.denselayer1.conv1 and features.denseblock2.denselayer2.conv1, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + relu: output rows [lo, hi).
+func conv1x1Infer(g0 *runtime.ConvGeom, b0, b1, d0, n0 int, g1 *runtime.Padding) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][n0:], lo, hi)
+		runtime.ClearPadding(g1, c.F[b0], lo, hi)
+	}
 }
 
 // conv3x3x12InferGeom: conv 3x3x12 p1 nobias, in inference.
@@ -816,15 +820,19 @@ var conv3x3x12InferGeom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// features_denseblock1_denselayer1_conv2InferUUpdate computes features.denseblock1.denselayer1.conv2's weights, Winograd-transformed.
-func features_denseblock1_denselayer1_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv3x3x12InferGeom, d, w.P[features_denseblock1_denselayer1_conv2W])
+// conv3x3InferUUpdate returns the update of features.denseblock1.denselayer1.conv2, features.denseblock1.denselayer2.conv2, features.denseblock2.denselayer1.conv2 and 5 others, on the geometries and tensors given: it computes the conv's weights, Winograd-transformed.
+func conv3x3InferUUpdate(g0 *runtime.ConvGeom, p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(g0, d, w.P[p0])
+	}
 }
 
-// features_denseblock1_denselayer1_conv2Infer computes features.denseblock1.denselayer1.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func features_denseblock1_denselayer1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3x3x12InferGeom, c.Scratch, c.F[f1], c.F[f27], c.D[features_denseblock1_denselayer1_conv2InferU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
+// conv3x3Infer returns the phase of features.denseblock1.denselayer1.conv2, features.denseblock1.denselayer2.conv2, features.denseblock2.denselayer1.conv2 and 5 others, on the geometries, buffers and derived tensors given: it computes conv as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3Infer(g0 *runtime.ConvGeom, b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+	}
 }
 
 // concat8x8x28Copy0InferGeom: the copy of 8x8x16 into channels [0, 16) of the concat.
@@ -833,10 +841,10 @@ var concat8x8x28Copy0InferGeom = runtime.CopyGeom{
 	Dst: runtime.Layout{Row: 320, Pix: 40}, Src: runtime.Layout{Row: 128, Pix: 16},
 }
 
-// concat8x8x28Copy0Infer returns the phase of features.denseblock1.denselayer1.concat1, on the buffers given: it computes the copy of 8x8x16 into channels [0, 16) of the concat, rows [lo, hi).
-func concat8x8x28Copy0Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// concatCopyInfer returns the phase of features.denseblock1.denselayer1.concat1, features.denseblock2.denselayer1.concat1, features.denseblock1.denselayer1.concat1 and 3 others, on the geometries and buffers given: it computes the copy of 8x8x16 into channels [0, 16) of the concat, rows [lo, hi).
+func concatCopyInfer(g0 *runtime.CopyGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.CopyMap(&concat8x8x28Copy0InferGeom, c.F[b0], c.F[b1], lo, hi)
+		runtime.CopyMap(g0, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -853,14 +861,6 @@ func features_denseblock1_denselayer2_norm1CoefUpdate(w *engine.Weights, d []flo
 	runtime.BatchNormEval(&batchnorm8x8x28InferGeom, &v)
 }
 
-// batchnorm8x8x28Infer returns the phase of features.denseblock1.denselayer2.norm1, on the buffers given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm8x8x28Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm1W, 28, c.D[features_denseblock1_denselayer2_norm1Coef])
-		runtime.BatchNormApply(&batchnorm8x8x28InferGeom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
 // conv1x1x48InferGeom_2: conv 1x1x48 nobias, in inference.
 var conv1x1x48InferGeom_2 = runtime.ConvGeom{
 	C: 28, InRow: 224, OH: 8, OW: 8, K: 48, OutRow: 480, OutOff: 528,
@@ -875,27 +875,10 @@ func features_denseblock1_denselayer2_conv1FoldUpdate(w *engine.Weights, d []flo
 	runtime.PackConv(d, t, 48, 28, 1, 1, 16, false)
 }
 
-// features_denseblock1_denselayer2_conv1Infer computes features.denseblock1.denselayer2.conv1 (conv 1x1x48 nobias) + features.denseblock1.denselayer2.norm2 (batchnorm) + features.denseblock1.denselayer2.relu2 (relu): output rows [lo, hi).
-func features_denseblock1_denselayer2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x48InferGeom_2, c.Scratch, c.F[f27], c.F[f28], c.D[features_denseblock1_denselayer2_conv1Fold], c.D[features_denseblock1_denselayer2_conv1Fold][1344:], lo, hi)
-	runtime.ClearPadding(&pad8x8x48p1, c.F[f27], lo, hi)
-}
-
 // conv3x3x12InferGeom_2: conv 3x3x12 p1 nobias, in inference.
 var conv3x3x12InferGeom_2 = runtime.ConvGeom{
 	C: 48, InRow: 480, OH: 8, OW: 8, K: 12, OutRow: 320, OutOff: 28, OutPix: 40,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-}
-
-// features_denseblock1_denselayer2_conv2InferUUpdate computes features.denseblock1.denselayer2.conv2's weights, Winograd-transformed.
-func features_denseblock1_denselayer2_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv3x3x12InferGeom_2, d, w.P[features_denseblock1_denselayer2_conv2W])
-}
-
-// features_denseblock1_denselayer2_conv2Infer computes features.denseblock1.denselayer2.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func features_denseblock1_denselayer2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3x3x12InferGeom_2, c.Scratch, c.F[f1], c.F[f27], c.D[features_denseblock1_denselayer2_conv2InferU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
 // batchnorm8x8x40InferGeom: batchnorm, in inference.
@@ -911,23 +894,17 @@ func features_transition1_normCoefUpdate(w *engine.Weights, d []float32) {
 	runtime.BatchNormEval(&batchnorm8x8x40InferGeom, &v)
 }
 
-// batchnorm8x8x40Infer returns the phase of features.transition1.norm, on the buffers given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm8x8x40Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, features_transition1_normW, 40, c.D[features_transition1_normCoef])
-		runtime.BatchNormApply(&batchnorm8x8x40InferGeom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
 // conv1x1x20InferGeom: conv 1x1x20 nobias, in inference.
 var conv1x1x20InferGeom = runtime.ConvGeom{
 	C: 40, InRow: 320, OH: 8, OW: 8, K: 20, OutRow: 160,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
-// features_transition1_convInfer computes features.transition1.conv (conv 1x1x20 nobias): output rows [lo, hi).
-func features_transition1_convInfer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x20InferGeom, c.Scratch, c.F[f28], c.F[f27], c.P[features_transition1_convW], nil, lo, hi)
+// conv1x1Infer_2 returns the phase of features.transition1.conv, features.denseblock1.denselayer1.conv1, features.denseblock1.denselayer2.conv1 and 3 others, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
+func conv1x1Infer_2(g0 *runtime.ConvGeom, b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
 // poolavg4x4x20InferGeom: pool avg 2x2 s2.
@@ -938,9 +915,11 @@ var poolavg4x4x20InferGeom = runtime.PoolGeom{
 	DInRow: 160,
 }
 
-// features_transition1_meanpool1Infer computes features.transition1.meanpool1 (pool avg 2x2 s2), output rows [lo, hi).
-func features_transition1_meanpool1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.MeanPoolForward(&poolavg4x4x20InferGeom, c.F[f27], c.F[f28], lo, hi)
+// poolavgInfer returns the phase of features.transition1.meanpool1, on the geometries and buffers given: it computes pool, output rows [lo, hi).
+func poolavgInfer(g0 *runtime.PoolGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.MeanPoolForward(g0, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // batchnorm4x4x20InferGeom: batchnorm, in inference.
@@ -954,14 +933,6 @@ var batchnorm4x4x20InferGeom = runtime.BNGeom{
 func features_denseblock2_denselayer1_norm1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_denseblock2_denselayer1_norm1W, 20, d)
 	runtime.BatchNormEval(&batchnorm4x4x20InferGeom, &v)
-}
-
-// batchnorm4x4x20Infer returns the phase of features.denseblock2.denselayer1.norm1, on the buffers given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm4x4x20Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm1W, 20, c.D[features_denseblock2_denselayer1_norm1Coef])
-		runtime.BatchNormApply(&batchnorm4x4x20InferGeom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // conv1x1x48InferGeom_3: conv 1x1x48 nobias, in inference.
@@ -983,40 +954,16 @@ var pad4x4x48p1 = runtime.Padding{
 	H: 4, W: 4, C: 48, PH: 1, PW: 1,
 }
 
-// features_denseblock2_denselayer1_conv1Infer computes features.denseblock2.denselayer1.conv1 (conv 1x1x48 nobias) + features.denseblock2.denselayer1.norm2 (batchnorm) + features.denseblock2.denselayer1.relu2 (relu): output rows [lo, hi).
-func features_denseblock2_denselayer1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x48InferGeom_3, c.Scratch, c.F[f28], c.F[f1], c.D[features_denseblock2_denselayer1_conv1Fold], c.D[features_denseblock2_denselayer1_conv1Fold][960:], lo, hi)
-	runtime.ClearPadding(&pad4x4x48p1, c.F[f28], lo, hi)
-}
-
 // conv3x3x12InferGeom_3: conv 3x3x12 p1 nobias, in inference.
 var conv3x3x12InferGeom_3 = runtime.ConvGeom{
 	C: 48, InRow: 288, OH: 4, OW: 4, K: 12, OutRow: 176, OutOff: 20, OutPix: 44,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// features_denseblock2_denselayer1_conv2InferUUpdate computes features.denseblock2.denselayer1.conv2's weights, Winograd-transformed.
-func features_denseblock2_denselayer1_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv3x3x12InferGeom_3, d, w.P[features_denseblock2_denselayer1_conv2W])
-}
-
-// features_denseblock2_denselayer1_conv2Infer computes features.denseblock2.denselayer1.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func features_denseblock2_denselayer1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3x3x12InferGeom_3, c.Scratch, c.F[f1], c.F[f28], c.D[features_denseblock2_denselayer1_conv2InferU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-}
-
 // concat4x4x32Copy0InferGeom: the copy of 4x4x20 into channels [0, 20) of the concat.
 var concat4x4x32Copy0InferGeom = runtime.CopyGeom{
 	H: 4, W: 4, C: 20,
 	Dst: runtime.Layout{Row: 176, Pix: 44}, Src: runtime.Layout{Row: 80, Pix: 20},
-}
-
-// concat4x4x32Copy0Infer returns the phase of features.denseblock2.denselayer1.concat1, on the buffers given: it computes the copy of 4x4x20 into channels [0, 20) of the concat, rows [lo, hi).
-func concat4x4x32Copy0Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.CopyMap(&concat4x4x32Copy0InferGeom, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // batchnorm4x4x32InferGeom: batchnorm, in inference.
@@ -1030,14 +977,6 @@ var batchnorm4x4x32InferGeom = runtime.BNGeom{
 func features_denseblock2_denselayer2_norm1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_denseblock2_denselayer2_norm1W, 32, d)
 	runtime.BatchNormEval(&batchnorm4x4x32InferGeom, &v)
-}
-
-// batchnorm4x4x32Infer returns the phase of features.denseblock2.denselayer2.norm1, on the buffers given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm4x4x32Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm1W, 32, c.D[features_denseblock2_denselayer2_norm1Coef])
-		runtime.BatchNormApply(&batchnorm4x4x32InferGeom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // conv1x1x48InferGeom_4: conv 1x1x48 nobias, in inference.
@@ -1054,27 +993,10 @@ func features_denseblock2_denselayer2_conv1FoldUpdate(w *engine.Weights, d []flo
 	runtime.PackConv(d, t, 48, 32, 1, 1, 16, false)
 }
 
-// features_denseblock2_denselayer2_conv1Infer computes features.denseblock2.denselayer2.conv1 (conv 1x1x48 nobias) + features.denseblock2.denselayer2.norm2 (batchnorm) + features.denseblock2.denselayer2.relu2 (relu): output rows [lo, hi).
-func features_denseblock2_denselayer2_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x48InferGeom_4, c.Scratch, c.F[f28], c.F[f27], c.D[features_denseblock2_denselayer2_conv1Fold], c.D[features_denseblock2_denselayer2_conv1Fold][1536:], lo, hi)
-	runtime.ClearPadding(&pad4x4x48p1, c.F[f28], lo, hi)
-}
-
 // conv3x3x12InferGeom_4: conv 3x3x12 p1 nobias, in inference.
 var conv3x3x12InferGeom_4 = runtime.ConvGeom{
 	C: 48, InRow: 288, OH: 4, OW: 4, K: 12, OutRow: 176, OutOff: 32, OutPix: 44,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-}
-
-// features_denseblock2_denselayer2_conv2InferUUpdate computes features.denseblock2.denselayer2.conv2's weights, Winograd-transformed.
-func features_denseblock2_denselayer2_conv2InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv3x3x12InferGeom_4, d, w.P[features_denseblock2_denselayer2_conv2W])
-}
-
-// features_denseblock2_denselayer2_conv2Infer computes features.denseblock2.denselayer2.conv2 (conv 3x3x12 p1 nobias) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func features_denseblock2_denselayer2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3x3x12InferGeom_4, c.Scratch, c.F[f1], c.F[f28], c.D[features_denseblock2_denselayer2_conv2InferU], nil, lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
 }
 
 // batchnorm4x4x44InferGeom: batchnorm, in inference.
@@ -1088,14 +1010,6 @@ var batchnorm4x4x44InferGeom = runtime.BNGeom{
 func features_norm5CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_norm5W, 44, d)
 	runtime.BatchNormEval(&batchnorm4x4x44InferGeom, &v)
-}
-
-// batchnorm4x4x44Infer returns the phase of features.norm5, on the buffers given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm4x4x44Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, features_norm5W, 44, c.D[features_norm5Coef])
-		runtime.BatchNormApply(&batchnorm4x4x44InferGeom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // poolavg1x1x44InferGeom: pool avg global.
@@ -1156,31 +1070,23 @@ var batchnorm16x16x16Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// features_norm0Stats computes features.norm0's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_norm0Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_norm0Count][0]++
+// batchnormStats returns the phase of features.norm0, features.denseblock1.denselayer1.norm1, features.denseblock1.denselayer1.norm2 and 8 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats(p0, p1, n0, s0 int, g0 *runtime.BNGeom, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, n0, c.B[s0])
+		runtime.BatchNormStats(g0, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, features_norm0W, 16, c.B[features_norm0Batch])
-	runtime.BatchNormStats(&batchnorm16x16x16Geom, c.Scratch, &v, c.Batch.F(f4), lo, hi)
 }
 
-// features_norm0Forward computes features.norm0 (batchnorm) + features.relu1 (relu) with the batch statistics, rows [lo, hi).
-func features_norm0Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_norm0W, 16, c.B[features_norm0Batch])
-	runtime.BatchNormApply(&batchnorm16x16x16Geom, &v, c.F[f5], c.F[f4], lo, hi)
-}
-
-// features_norm0CoefUpdate computes features.norm0's inference-mode coefficients (running statistics).
-func features_norm0CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_norm0W, 16, d)
-	runtime.BatchNormEval(&batchnorm16x16x16Geom, &v)
-}
-
-// features_norm0Eval computes features.norm0 (batchnorm) + features.relu1 (relu) in inference mode, rows [lo, hi).
-func features_norm0Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_norm0W, 16, c.D[features_norm0Coef])
-	runtime.BatchNormApply(&batchnorm16x16x16Geom, &v, c.F[f5], c.F[f4], lo, hi)
+// batchnormForward returns the phase of features.norm0, features.denseblock1.denselayer1.norm1, features.denseblock1.denselayer2.norm1 and 4 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward(p0, n0, s0 int, g0 *runtime.BNGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		runtime.BatchNormApply(g0, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // batchnorm16x16x16BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -1191,11 +1097,13 @@ var batchnorm16x16x16BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_norm0Backward computes the gradients of features.norm0's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_norm0Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_norm0W, 16, c.B[features_norm0Batch])
-	v.DGamma, v.DBeta = c.G[features_norm0W], c.G[features_norm0B]
-	runtime.BatchNormBackward(&batchnorm16x16x16BackwardGeom, c.Scratch, &v, c.Batch.F(f2), c.Batch.F(f3), c.Batch.F(f4), nil, lo, hi)
+// batchnormBackward returns the phase of features.norm0, features.denseblock1.denselayer1.norm1, features.denseblock1.denselayer1.norm2 and 7 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward(p0, n0, s0, p1 int, g0 *runtime.BNGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
 // batchnorm16x16x16EvalBackwardGeom: the gradient of batchnorm with the running statistics.
@@ -1206,11 +1114,13 @@ var batchnorm16x16x16EvalBackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// features_norm0EvalBackward computes the gradients of features.norm0's input, weight and bias with the running statistics, channels [lo, hi).
-func features_norm0EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_norm0W, 16, c.D[features_norm0Coef])
-	v.DGamma, v.DBeta = c.G[features_norm0W], c.G[features_norm0B]
-	runtime.BatchNormBackward(&batchnorm16x16x16EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f2), c.Batch.F(f3), c.Batch.F(f4), nil, lo, hi)
+// batchnormEvalBackward returns the phase of features.norm0, features.denseblock1.denselayer1.norm1, features.denseblock1.denselayer1.norm2 and 7 others, on the geometries, buffers, tensors, derived tensors and sizes given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward(p0, n0, d0, p1 int, g0 *runtime.BNGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
 // poolmax8x8x16ForwardGeom: pool max 3x3 s2 p1.
@@ -1231,34 +1141,12 @@ func features_maxpool1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.MaxPoolBackwardReLU(&poolmax8x8x16ForwardGeom, c.F[f3], c.F[f10], c.F[f13], c.I[features_maxpool1Index], lo, hi)
 }
 
-// features_denseblock1_denselayer1_norm1Stats computes features.denseblock1.denselayer1.norm1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_denseblock1_denselayer1_norm1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_denseblock1_denselayer1_norm1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm1W, 16, c.B[features_denseblock1_denselayer1_norm1Batch])
-	runtime.BatchNormStats(&batchnorm8x8x16InferGeom, c.Scratch, &v, c.Batch.F(f13), lo, hi)
-}
-
-// features_denseblock1_denselayer1_norm1Forward computes features.denseblock1.denselayer1.norm1 (batchnorm) + features.denseblock1.denselayer1.relu1 (relu) with the batch statistics, rows [lo, hi).
-func features_denseblock1_denselayer1_norm1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm1W, 16, c.B[features_denseblock1_denselayer1_norm1Batch])
-	runtime.BatchNormApply(&batchnorm8x8x16InferGeom, &v, c.F[f14], c.F[f13], lo, hi)
-}
-
 // batchnorm8x8x16BackwardGeom: the gradient of batchnorm through the batch statistics.
 var batchnorm8x8x16BackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 16,
 	In: runtime.Layout{Row: 128, Pix: 16}, Out: runtime.Layout{Row: 128, Pix: 16},
 	DIn: runtime.Layout{Row: 128, Pix: 16}, DOut: runtime.Layout{Row: 128, Pix: 16},
 	Eps: 1e-05, Momentum: 0.1, Train: true, Acc: true,
-}
-
-// features_denseblock1_denselayer1_norm1Backward computes the gradients of features.denseblock1.denselayer1.norm1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_denseblock1_denselayer1_norm1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm1W, 16, c.B[features_denseblock1_denselayer1_norm1Batch])
-	v.DGamma, v.DBeta = c.G[features_denseblock1_denselayer1_norm1W], c.G[features_denseblock1_denselayer1_norm1B]
-	runtime.BatchNormBackward(&batchnorm8x8x16BackwardGeom, c.Scratch, &v, c.Batch.F(f10), c.Batch.F(f12), c.Batch.F(f13), nil, lo, hi)
 }
 
 // batchnorm8x8x16EvalBackwardGeom: the gradient of batchnorm with the running statistics.
@@ -1269,13 +1157,6 @@ var batchnorm8x8x16EvalBackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Acc: true,
 }
 
-// features_denseblock1_denselayer1_norm1EvalBackward computes the gradients of features.denseblock1.denselayer1.norm1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_denseblock1_denselayer1_norm1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock1_denselayer1_norm1W, 16, c.D[features_denseblock1_denselayer1_norm1Coef])
-	v.DGamma, v.DBeta = c.G[features_denseblock1_denselayer1_norm1W], c.G[features_denseblock1_denselayer1_norm1B]
-	runtime.BatchNormBackward(&batchnorm8x8x16EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f10), c.Batch.F(f12), c.Batch.F(f13), nil, lo, hi)
-}
-
 // conv1x1x48Geom: conv 1x1x48 nobias.
 var conv1x1x48Geom = runtime.ConvGeom{
 	C: 16, InRow: 128, OH: 8, OW: 8, K: 48, OutRow: 384,
@@ -1284,14 +1165,11 @@ var conv1x1x48Geom = runtime.ConvGeom{
 	H:       8, W: 8, DInRow: 128,
 }
 
-// features_denseblock1_denselayer1_conv1Forward computes features.denseblock1.denselayer1.conv1 (conv 1x1x48 nobias): output rows [lo, hi).
-func features_denseblock1_denselayer1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x48Geom, c.Scratch, c.F[f6], c.F[f14], c.P[features_denseblock1_denselayer1_conv1W], nil, lo, hi)
-}
-
-// features_denseblock1_denselayer1_conv1WeightGrad adds to the weight and bias gradients of features.denseblock1.denselayer1.conv1, weight blocks.
-func features_denseblock1_denselayer1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x48Geom, c.Scratch, c.G[features_denseblock1_denselayer1_conv1W], nil, c.F[f14], c.F[f7], lo, hi)
+// conv1x1WeightGrad returns the phase of features.denseblock1.denselayer1.conv1, features.denseblock1.denselayer2.conv1, features.transition1.conv and 2 others, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1WeightGrad(g0 *runtime.ConvGeom, p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(g0, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // conv1x1x48PrevActGeom: the derivative of the relu, in place on its output's gradient.
@@ -1302,16 +1180,20 @@ var conv1x1x48PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// features_denseblock1_denselayer1_conv1TUpdate computes features.denseblock1.denselayer1.conv1's weights transposed, for its input gradient.
-func features_denseblock1_denselayer1_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x48Geom, d, w.P[features_denseblock1_denselayer1_conv1W])
+// conv1x1TUpdate returns the update of features.denseblock1.denselayer1.conv1, features.denseblock1.denselayer2.conv1, features.transition1.conv and 2 others, on the geometries and tensors given: it computes the conv's weights transposed, for its input gradient.
+func conv1x1TUpdate(g0 *runtime.ConvGeom, p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(g0, d, w.P[p0])
+	}
 }
 
-// features_denseblock1_denselayer1_conv1InputGrad computes the gradient of features.denseblock1.denselayer1.conv1's input, rows [lo, hi).
-func features_denseblock1_denselayer1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x48Geom, c.Scratch, c.F[f12], c.D[features_denseblock1_denselayer1_conv1T], c.F[f7], false, lo, hi)
-	// The derivative of the relu before, on the rows just written.
-	runtime.ActBackward(&conv1x1x48PrevActGeom, c.F[f12], c.F[f12], nil, c.F[f14], lo, hi)
+// conv1x1InputGrad returns the phase of features.denseblock1.denselayer1.conv1, features.denseblock1.denselayer2.conv1, features.transition1.conv and 2 others, on the geometries, buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1InputGrad(g0 *runtime.ConvGeom, b0, d0, b1 int, g1 *runtime.EltGeom, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(g0, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
+		// The derivative of the relu before, on the rows just written.
+		runtime.ActBackward(g1, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+	}
 }
 
 // batchnorm8x8x48Geom: batchnorm.
@@ -1321,40 +1203,29 @@ var batchnorm8x8x48Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnorm8x8x48Stats returns the phase of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm8x8x48Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnormForward_2 returns the phase of features.denseblock1.denselayer1.norm2, features.denseblock1.denselayer2.norm2, features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, on the geometries, buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward_2(g0 *runtime.Padding, b0, p0, s0 int, g1 *runtime.BNGeom, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 48, c.B[s0])
-		runtime.BatchNormStats(&batchnorm8x8x48Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm8x8x48Forward returns the phase of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnorm8x8x48Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad8x8x48p1, c.F[b0], lo, hi)
+		runtime.ClearPadding(g0, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 48, c.B[s0])
-		runtime.BatchNormApply(&batchnorm8x8x48Geom, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(g1, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnorm8x8x48CoefUpdate returns the update of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm8x8x48CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnormCoefUpdate_2 returns the update of features.denseblock1.denselayer1.norm2, features.denseblock1.denselayer2.norm2, features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_2(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 48, d)
-		runtime.BatchNormEval(&batchnorm8x8x48Geom, &v)
+		runtime.BatchNormEval(g0, &v)
 	}
 }
 
-// batchnorm8x8x48Eval returns the phase of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm8x8x48Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnormEval returns the phase of features.denseblock1.denselayer1.norm2, features.denseblock1.denselayer2.norm2, features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, on the geometries, buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval(g0 *runtime.Padding, b0, p0, d0 int, g1 *runtime.BNGeom, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad8x8x48p1, c.F[b0], lo, hi)
+		runtime.ClearPadding(g0, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 48, c.D[d0])
-		runtime.BatchNormApply(&batchnorm8x8x48Geom, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormApply(g1, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -1366,30 +1237,12 @@ var batchnorm8x8x48BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm8x8x48Backward returns the phase of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm8x8x48Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 48, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm8x8x48BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // batchnorm8x8x48EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm8x8x48EvalBackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 48,
 	In: runtime.Layout{Row: 384, Pix: 48}, Out: runtime.Layout{Off: 528, Row: 480, Pix: 48},
 	DIn: runtime.Layout{Row: 384, Pix: 48}, DOut: runtime.Layout{Row: 384, Pix: 48},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// batchnorm8x8x48EvalBackward returns the phase of features.denseblock1.denselayer1.norm2 and features.denseblock1.denselayer2.norm2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm8x8x48EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 48, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm8x8x48EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
 }
 
 // conv3x3x12Geom: conv 3x3x12 p1 nobias.
@@ -1400,25 +1253,10 @@ var conv3x3x12Geom = runtime.ConvGeom{
 	H: 8, W: 8, PH: 1, PW: 1, DInRow: 384,
 }
 
-// conv3x3x12ForwardUUpdate returns the update of features.denseblock1.denselayer1.conv2 and features.denseblock1.denselayer2.conv2, on the tensors given: it computes the conv's weights, Winograd-transformed.
-func conv3x3x12ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x12Geom, d, w.P[p0])
-	}
-}
-
-// conv3x3x12Forward returns the phase of features.denseblock1.denselayer1.conv2 and features.denseblock1.denselayer2.conv2, on the buffers and derived tensors given: it computes conv 3x3x12 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func conv3x3x12Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
+// conv3x3WeightGrad returns the phase of features.denseblock1.denselayer1.conv2, features.denseblock1.denselayer2.conv2, features.denseblock2.denselayer1.conv2 and features.denseblock2.denselayer2.conv2, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
+func conv3x3WeightGrad(g0 *runtime.ConvGeom, p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForwardWinograd(&conv3x3x12Geom, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
-		lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	}
-}
-
-// conv3x3x12WeightGrad returns the phase of features.denseblock1.denselayer1.conv2 and features.denseblock1.denselayer2.conv2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
-func conv3x3x12WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvWeightGradWinograd(&conv3x3x12Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+		runtime.ConvWeightGradWinograd(g0, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -1443,12 +1281,12 @@ func conv3x3x12TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	}
 }
 
-// conv3x3x12InputGrad returns the phase of features.denseblock1.denselayer1.conv2 and features.denseblock1.denselayer2.conv2, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv3x3x12InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
+// conv3x3InputGrad returns the phase of features.denseblock1.denselayer1.conv2, features.denseblock1.denselayer2.conv2, features.denseblock2.denselayer1.conv2 and features.denseblock2.denselayer2.conv2, on the geometries, buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
+func conv3x3InputGrad(g0 *runtime.ConvGeom, b0, b1, d0 int, g1 *runtime.EltGeom, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForward(&conv3x3x12Back, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
 		// The derivative of the relu before, on the rows just written.
-		runtime.ActBackward(&conv3x3x12PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+		runtime.ActBackward(g1, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
 	}
 }
 
@@ -1458,20 +1296,10 @@ var concat8x8x28Copy0BackGeom = runtime.CopyGeom{
 	Dst: runtime.Layout{Row: 128, Pix: 16}, Src: runtime.Layout{Row: 320, Pix: 40},
 }
 
-// features_denseblock1_denselayer1_concat1Copy0InputGrad computes the gradient of the copy of 8x8x16 into channels [0, 16) of features.denseblock1.denselayer1.concat1, rows [lo, hi).
-func features_denseblock1_denselayer1_concat1Copy0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat8x8x28Copy0BackGeom, c.F[f10], c.F[f11], lo, hi)
-}
-
 // concat8x8x28Copy16ForwardGeom: the copy of 8x8x12 into channels [16, 28) of the concat.
 var concat8x8x28Copy16ForwardGeom = runtime.CopyGeom{
 	H: 8, W: 8, C: 12,
 	Dst: runtime.Layout{Off: 16, Row: 320, Pix: 40}, Src: runtime.Layout{Row: 96, Pix: 12},
-}
-
-// features_denseblock1_denselayer1_concat1Copy16Forward computes the copy of 8x8x12 into channels [16, 28) of features.denseblock1.denselayer1.concat1, rows [lo, hi).
-func features_denseblock1_denselayer1_concat1Copy16Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat8x8x28Copy16ForwardGeom, c.F[f10], c.F[f12], lo, hi)
 }
 
 // concat8x8x28Copy16BackGeom: the gradient of the copy of 8x8x12 into channels [16, 28) of the concat.
@@ -1485,25 +1313,12 @@ var pad8x8x12p1 = runtime.Padding{
 	H: 8, W: 8, C: 12, PH: 1, PW: 1,
 }
 
-// features_denseblock1_denselayer1_concat1Copy16InputGrad computes the gradient of the copy of 8x8x12 into channels [16, 28) of features.denseblock1.denselayer1.concat1, rows [lo, hi).
-func features_denseblock1_denselayer1_concat1Copy16InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad8x8x12p1, c.F[f12], lo, hi)
-	runtime.CopyMap(&concat8x8x28Copy16BackGeom, c.F[f12], c.F[f11], lo, hi)
-}
-
-// features_denseblock1_denselayer2_norm1Stats computes features.denseblock1.denselayer2.norm1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_denseblock1_denselayer2_norm1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_denseblock1_denselayer2_norm1Count][0]++
+// concatCopyInputGrad returns the phase of features.denseblock1.denselayer1.concat1, features.denseblock1.denselayer2.concat1, features.denseblock2.denselayer1.concat1 and features.denseblock2.denselayer2.concat1, on the geometries and buffers given: it computes the gradient of the copy of 8x8x12 into channels [16, 28) of the concat, rows [lo, hi).
+func concatCopyInputGrad(g0 *runtime.Padding, b0 int, g1 *runtime.CopyGeom, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(g0, c.F[b0], lo, hi)
+		runtime.CopyMap(g1, c.F[b0], c.F[b1], lo, hi)
 	}
-	v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm1W, 28, c.B[features_denseblock1_denselayer2_norm1Batch])
-	runtime.BatchNormStats(&batchnorm8x8x28InferGeom, c.Scratch, &v, c.Batch.F(f10), lo, hi)
-}
-
-// features_denseblock1_denselayer2_norm1Forward computes features.denseblock1.denselayer2.norm1 (batchnorm) + features.denseblock1.denselayer2.relu1 (relu) with the batch statistics, rows [lo, hi).
-func features_denseblock1_denselayer2_norm1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm1W, 28, c.B[features_denseblock1_denselayer2_norm1Batch])
-	runtime.BatchNormApply(&batchnorm8x8x28InferGeom, &v, c.F[f12], c.F[f10], lo, hi)
 }
 
 // batchnorm8x8x28BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -1514,26 +1329,12 @@ var batchnorm8x8x28BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true, Acc: true,
 }
 
-// features_denseblock1_denselayer2_norm1Backward computes the gradients of features.denseblock1.denselayer2.norm1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_denseblock1_denselayer2_norm1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm1W, 28, c.B[features_denseblock1_denselayer2_norm1Batch])
-	v.DGamma, v.DBeta = c.G[features_denseblock1_denselayer2_norm1W], c.G[features_denseblock1_denselayer2_norm1B]
-	runtime.BatchNormBackward(&batchnorm8x8x28BackwardGeom, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f7), c.Batch.F(f10), nil, lo, hi)
-}
-
 // batchnorm8x8x28EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm8x8x28EvalBackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 28,
 	In: runtime.Layout{Row: 320, Pix: 40}, Out: runtime.Layout{Row: 224, Pix: 28},
 	DIn: runtime.Layout{Row: 320, Pix: 40}, DOut: runtime.Layout{Row: 224, Pix: 28},
 	Eps: 1e-05, Momentum: 0.1, Acc: true,
-}
-
-// features_denseblock1_denselayer2_norm1EvalBackward computes the gradients of features.denseblock1.denselayer2.norm1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_denseblock1_denselayer2_norm1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock1_denselayer2_norm1W, 28, c.D[features_denseblock1_denselayer2_norm1Coef])
-	v.DGamma, v.DBeta = c.G[features_denseblock1_denselayer2_norm1W], c.G[features_denseblock1_denselayer2_norm1B]
-	runtime.BatchNormBackward(&batchnorm8x8x28EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f7), c.Batch.F(f10), nil, lo, hi)
 }
 
 // conv1x1x48Geom_2: conv 1x1x48 nobias.
@@ -1544,16 +1345,6 @@ var conv1x1x48Geom_2 = runtime.ConvGeom{
 	H:       8, W: 8, DInRow: 224,
 }
 
-// features_denseblock1_denselayer2_conv1Forward computes features.denseblock1.denselayer2.conv1 (conv 1x1x48 nobias): output rows [lo, hi).
-func features_denseblock1_denselayer2_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x48Geom_2, c.Scratch, c.F[f7], c.F[f12], c.P[features_denseblock1_denselayer2_conv1W], nil, lo, hi)
-}
-
-// features_denseblock1_denselayer2_conv1WeightGrad adds to the weight and bias gradients of features.denseblock1.denselayer2.conv1, weight blocks.
-func features_denseblock1_denselayer2_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x48Geom_2, c.Scratch, c.G[features_denseblock1_denselayer2_conv1W], nil, c.F[f12], c.F[f8], lo, hi)
-}
-
 // conv1x1x48PrevActGeom_2: the derivative of the relu, in place on its output's gradient.
 var conv1x1x48PrevActGeom_2 = runtime.EltGeom{
 	H: 8, W: 8, C: 28,
@@ -1562,54 +1353,16 @@ var conv1x1x48PrevActGeom_2 = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// features_denseblock1_denselayer2_conv1TUpdate computes features.denseblock1.denselayer2.conv1's weights transposed, for its input gradient.
-func features_denseblock1_denselayer2_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x48Geom_2, d, w.P[features_denseblock1_denselayer2_conv1W])
-}
-
-// features_denseblock1_denselayer2_conv1InputGrad computes the gradient of features.denseblock1.denselayer2.conv1's input, rows [lo, hi).
-func features_denseblock1_denselayer2_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x48Geom_2, c.Scratch, c.F[f7], c.D[features_denseblock1_denselayer2_conv1T], c.F[f8], false, lo, hi)
-	// The derivative of the relu before, on the rows just written.
-	runtime.ActBackward(&conv1x1x48PrevActGeom_2, c.F[f7], c.F[f7], nil, c.F[f12], lo, hi)
-}
-
 // concat8x8x40Copy28ForwardGeom: the copy of 8x8x12 into channels [28, 40) of the concat.
 var concat8x8x40Copy28ForwardGeom = runtime.CopyGeom{
 	H: 8, W: 8, C: 12,
 	Dst: runtime.Layout{Off: 28, Row: 320, Pix: 40}, Src: runtime.Layout{Row: 96, Pix: 12},
 }
 
-// features_denseblock1_denselayer2_concat1Copy28Forward computes the copy of 8x8x12 into channels [28, 40) of features.denseblock1.denselayer2.concat1, rows [lo, hi).
-func features_denseblock1_denselayer2_concat1Copy28Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat8x8x40Copy28ForwardGeom, c.F[f10], c.F[f11], lo, hi)
-}
-
 // concat8x8x40Copy28BackGeom: the gradient of the copy of 8x8x12 into channels [28, 40) of the concat.
 var concat8x8x40Copy28BackGeom = runtime.CopyGeom{
 	H: 8, W: 8, C: 12,
 	Dst: runtime.Layout{Off: 132, Row: 120, Pix: 12}, Src: runtime.Layout{Off: 28, Row: 320, Pix: 40},
-}
-
-// features_denseblock1_denselayer2_concat1Copy28InputGrad computes the gradient of the copy of 8x8x12 into channels [28, 40) of features.denseblock1.denselayer2.concat1, rows [lo, hi).
-func features_denseblock1_denselayer2_concat1Copy28InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad8x8x12p1, c.F[f8], lo, hi)
-	runtime.CopyMap(&concat8x8x40Copy28BackGeom, c.F[f8], c.F[f11], lo, hi)
-}
-
-// features_transition1_normStats computes features.transition1.norm's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_transition1_normStats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_transition1_normCount][0]++
-	}
-	v := bnVecs(c.Weights, features_transition1_normW, 40, c.B[features_transition1_normBatch])
-	runtime.BatchNormStats(&batchnorm8x8x40InferGeom, c.Scratch, &v, c.Batch.F(f10), lo, hi)
-}
-
-// features_transition1_normForward computes features.transition1.norm (batchnorm) + features.transition1.relu1 (relu) with the batch statistics, rows [lo, hi).
-func features_transition1_normForward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_transition1_normW, 40, c.B[features_transition1_normBatch])
-	runtime.BatchNormApply(&batchnorm8x8x40InferGeom, &v, c.F[f8], c.F[f10], lo, hi)
 }
 
 // batchnorm8x8x40BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -1620,26 +1373,12 @@ var batchnorm8x8x40BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_transition1_normBackward computes the gradients of features.transition1.norm's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_transition1_normBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_transition1_normW, 40, c.B[features_transition1_normBatch])
-	v.DGamma, v.DBeta = c.G[features_transition1_normW], c.G[features_transition1_normB]
-	runtime.BatchNormBackward(&batchnorm8x8x40BackwardGeom, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f9), c.Batch.F(f10), nil, lo, hi)
-}
-
 // batchnorm8x8x40EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm8x8x40EvalBackwardGeom = runtime.BNGeom{
 	H: 8, W: 8, C: 40,
 	In: runtime.Layout{Row: 320, Pix: 40}, Out: runtime.Layout{Row: 320, Pix: 40},
 	DIn: runtime.Layout{Row: 320, Pix: 40}, DOut: runtime.Layout{Row: 320, Pix: 40},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_transition1_normEvalBackward computes the gradients of features.transition1.norm's input, weight and bias with the running statistics, channels [lo, hi).
-func features_transition1_normEvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_transition1_normW, 40, c.D[features_transition1_normCoef])
-	v.DGamma, v.DBeta = c.G[features_transition1_normW], c.G[features_transition1_normB]
-	runtime.BatchNormBackward(&batchnorm8x8x40EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f11), c.Batch.F(f9), c.Batch.F(f10), nil, lo, hi)
 }
 
 // conv1x1x20Geom: conv 1x1x20 nobias.
@@ -1650,34 +1389,12 @@ var conv1x1x20Geom = runtime.ConvGeom{
 	H:       8, W: 8, DInRow: 320,
 }
 
-// features_transition1_convForward computes features.transition1.conv (conv 1x1x20 nobias): output rows [lo, hi).
-func features_transition1_convForward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x20Geom, c.Scratch, c.F[f11], c.F[f8], c.P[features_transition1_convW], nil, lo, hi)
-}
-
-// features_transition1_convWeightGrad adds to the weight and bias gradients of features.transition1.conv, weight blocks.
-func features_transition1_convWeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x20Geom, c.Scratch, c.G[features_transition1_convW], nil, c.F[f8], c.F[f11], lo, hi)
-}
-
 // conv1x1x20PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv1x1x20PrevActGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 40,
 	Out: runtime.Layout{Row: 320, Pix: 40}, In: []runtime.Layout{{Row: 320, Pix: 40}},
 	DOut: runtime.Layout{Row: 320, Pix: 40}, DIn: []runtime.Layout{{Row: 320, Pix: 40}},
 	Act: runtime.ActReLU,
-}
-
-// features_transition1_convTUpdate computes features.transition1.conv's weights transposed, for its input gradient.
-func features_transition1_convTUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x20Geom, d, w.P[features_transition1_convW])
-}
-
-// features_transition1_convInputGrad computes the gradient of features.transition1.conv's input, rows [lo, hi).
-func features_transition1_convInputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x20Geom, c.Scratch, c.F[f9], c.D[features_transition1_convT], c.F[f11], false, lo, hi)
-	// The derivative of the relu before, on the rows just written.
-	runtime.ActBackward(&conv1x1x20PrevActGeom, c.F[f9], c.F[f9], nil, c.F[f8], lo, hi)
 }
 
 // poolavg4x4x20ForwardGeom: pool avg 2x2 s2.
@@ -1688,29 +1405,9 @@ var poolavg4x4x20ForwardGeom = runtime.PoolGeom{
 	DInRow: 160, DOutRow: 80,
 }
 
-// features_transition1_meanpool1Forward computes features.transition1.meanpool1 (pool avg 2x2 s2), output rows [lo, hi).
-func features_transition1_meanpool1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.MeanPoolForward(&poolavg4x4x20ForwardGeom, c.F[f22], c.F[f11], lo, hi)
-}
-
 // features_transition1_meanpool1InputGrad computes the gradient of features.transition1.meanpool1's input, channels [lo, hi).
 func features_transition1_meanpool1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.MeanPoolBackward(&poolavg4x4x20ForwardGeom, c.F[f11], c.F[f19], lo, hi)
-}
-
-// features_denseblock2_denselayer1_norm1Stats computes features.denseblock2.denselayer1.norm1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_denseblock2_denselayer1_norm1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_denseblock2_denselayer1_norm1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm1W, 20, c.B[features_denseblock2_denselayer1_norm1Batch])
-	runtime.BatchNormStats(&batchnorm4x4x20InferGeom, c.Scratch, &v, c.Batch.F(f22), lo, hi)
-}
-
-// features_denseblock2_denselayer1_norm1Forward computes features.denseblock2.denselayer1.norm1 (batchnorm) + features.denseblock2.denselayer1.relu1 (relu) with the batch statistics, rows [lo, hi).
-func features_denseblock2_denselayer1_norm1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm1W, 20, c.B[features_denseblock2_denselayer1_norm1Batch])
-	runtime.BatchNormApply(&batchnorm4x4x20InferGeom, &v, c.F[f23], c.F[f22], lo, hi)
 }
 
 // batchnorm4x4x20BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -1721,26 +1418,12 @@ var batchnorm4x4x20BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true, Acc: true,
 }
 
-// features_denseblock2_denselayer1_norm1Backward computes the gradients of features.denseblock2.denselayer1.norm1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_denseblock2_denselayer1_norm1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm1W, 20, c.B[features_denseblock2_denselayer1_norm1Batch])
-	v.DGamma, v.DBeta = c.G[features_denseblock2_denselayer1_norm1W], c.G[features_denseblock2_denselayer1_norm1B]
-	runtime.BatchNormBackward(&batchnorm4x4x20BackwardGeom, c.Scratch, &v, c.Batch.F(f19), c.Batch.F(f21), c.Batch.F(f22), nil, lo, hi)
-}
-
 // batchnorm4x4x20EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm4x4x20EvalBackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 20,
 	In: runtime.Layout{Row: 80, Pix: 20}, Out: runtime.Layout{Row: 80, Pix: 20},
 	DIn: runtime.Layout{Row: 80, Pix: 20}, DOut: runtime.Layout{Row: 80, Pix: 20},
 	Eps: 1e-05, Momentum: 0.1, Acc: true,
-}
-
-// features_denseblock2_denselayer1_norm1EvalBackward computes the gradients of features.denseblock2.denselayer1.norm1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_denseblock2_denselayer1_norm1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock2_denselayer1_norm1W, 20, c.D[features_denseblock2_denselayer1_norm1Coef])
-	v.DGamma, v.DBeta = c.G[features_denseblock2_denselayer1_norm1W], c.G[features_denseblock2_denselayer1_norm1B]
-	runtime.BatchNormBackward(&batchnorm4x4x20EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f19), c.Batch.F(f21), c.Batch.F(f22), nil, lo, hi)
 }
 
 // conv1x1x48Geom_3: conv 1x1x48 nobias.
@@ -1751,16 +1434,6 @@ var conv1x1x48Geom_3 = runtime.ConvGeom{
 	H:       4, W: 4, DInRow: 80,
 }
 
-// features_denseblock2_denselayer1_conv1Forward computes features.denseblock2.denselayer1.conv1 (conv 1x1x48 nobias): output rows [lo, hi).
-func features_denseblock2_denselayer1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x48Geom_3, c.Scratch, c.F[f15], c.F[f23], c.P[features_denseblock2_denselayer1_conv1W], nil, lo, hi)
-}
-
-// features_denseblock2_denselayer1_conv1WeightGrad adds to the weight and bias gradients of features.denseblock2.denselayer1.conv1, weight blocks.
-func features_denseblock2_denselayer1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x48Geom_3, c.Scratch, c.G[features_denseblock2_denselayer1_conv1W], nil, c.F[f23], c.F[f16], lo, hi)
-}
-
 // conv1x1x48PrevActGeom_3: the derivative of the relu, in place on its output's gradient.
 var conv1x1x48PrevActGeom_3 = runtime.EltGeom{
 	H: 4, W: 4, C: 20,
@@ -1769,60 +1442,11 @@ var conv1x1x48PrevActGeom_3 = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// features_denseblock2_denselayer1_conv1TUpdate computes features.denseblock2.denselayer1.conv1's weights transposed, for its input gradient.
-func features_denseblock2_denselayer1_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x48Geom_3, d, w.P[features_denseblock2_denselayer1_conv1W])
-}
-
-// features_denseblock2_denselayer1_conv1InputGrad computes the gradient of features.denseblock2.denselayer1.conv1's input, rows [lo, hi).
-func features_denseblock2_denselayer1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x48Geom_3, c.Scratch, c.F[f21], c.D[features_denseblock2_denselayer1_conv1T], c.F[f16], false, lo, hi)
-	// The derivative of the relu before, on the rows just written.
-	runtime.ActBackward(&conv1x1x48PrevActGeom_3, c.F[f21], c.F[f21], nil, c.F[f23], lo, hi)
-}
-
 // batchnorm4x4x48Geom: batchnorm.
 var batchnorm4x4x48Geom = runtime.BNGeom{
 	H: 4, W: 4, C: 48,
 	In: runtime.Layout{Row: 192, Pix: 48}, Out: runtime.Layout{Off: 336, Row: 288, Pix: 48},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// batchnorm4x4x48Stats returns the phase of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm4x4x48Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 48, c.B[s0])
-		runtime.BatchNormStats(&batchnorm4x4x48Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm4x4x48Forward returns the phase of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnorm4x4x48Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad4x4x48p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 48, c.B[s0])
-		runtime.BatchNormApply(&batchnorm4x4x48Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm4x4x48CoefUpdate returns the update of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm4x4x48CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 48, d)
-		runtime.BatchNormEval(&batchnorm4x4x48Geom, &v)
-	}
-}
-
-// batchnorm4x4x48Eval returns the phase of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm4x4x48Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad4x4x48p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 48, c.D[d0])
-		runtime.BatchNormApply(&batchnorm4x4x48Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // batchnorm4x4x48BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -1833,15 +1457,6 @@ var batchnorm4x4x48BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm4x4x48Backward returns the phase of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm4x4x48Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 48, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm4x4x48BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // batchnorm4x4x48EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm4x4x48EvalBackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 48,
@@ -1850,43 +1465,12 @@ var batchnorm4x4x48EvalBackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm4x4x48EvalBackward returns the phase of features.denseblock2.denselayer1.norm2 and features.denseblock2.denselayer2.norm2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm4x4x48EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 48, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm4x4x48EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // conv3x3x12Geom_2: conv 3x3x12 p1 nobias.
 var conv3x3x12Geom_2 = runtime.ConvGeom{
 	C: 48, InRow: 288, OH: 4, OW: 4, K: 12, OutRow: 48,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 72, DOutOff: 84,
 	H: 4, W: 4, PH: 1, PW: 1, DInRow: 192,
-}
-
-// conv3x3x12ForwardUUpdate_2 returns the update of features.denseblock2.denselayer1.conv2 and features.denseblock2.denselayer2.conv2, on the tensors given: it computes the conv's weights, Winograd-transformed.
-func conv3x3x12ForwardUUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x12Geom_2, d, w.P[p0])
-	}
-}
-
-// conv3x3x12Forward_2 returns the phase of features.denseblock2.denselayer1.conv2 and features.denseblock2.denselayer2.conv2, on the buffers and derived tensors given: it computes conv 3x3x12 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func conv3x3x12Forward_2(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForwardWinograd(&conv3x3x12Geom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
-		lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	}
-}
-
-// conv3x3x12WeightGrad_2 returns the phase of features.denseblock2.denselayer1.conv2 and features.denseblock2.denselayer2.conv2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
-func conv3x3x12WeightGrad_2(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvWeightGradWinograd(&conv3x3x12Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // conv3x3x12PrevActGeom_2: the derivative of the relu, in place on its output's gradient.
@@ -1903,35 +1487,16 @@ var conv3x3x12Back_2 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// conv3x3x12InputGrad_2 returns the phase of features.denseblock2.denselayer1.conv2 and features.denseblock2.denselayer2.conv2, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv3x3x12InputGrad_2(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForward(&conv3x3x12Back_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
-		// The derivative of the relu before, on the rows just written.
-		runtime.ActBackward(&conv3x3x12PrevActGeom_2, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
-	}
-}
-
 // concat4x4x32Copy0BackGeom: the gradient of the copy of 4x4x20 into channels [0, 20) of the concat.
 var concat4x4x32Copy0BackGeom = runtime.CopyGeom{
 	H: 4, W: 4, C: 20,
 	Dst: runtime.Layout{Row: 80, Pix: 20}, Src: runtime.Layout{Row: 176, Pix: 44},
 }
 
-// features_denseblock2_denselayer1_concat1Copy0InputGrad computes the gradient of the copy of 4x4x20 into channels [0, 20) of features.denseblock2.denselayer1.concat1, rows [lo, hi).
-func features_denseblock2_denselayer1_concat1Copy0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat4x4x32Copy0BackGeom, c.F[f19], c.F[f20], lo, hi)
-}
-
 // concat4x4x32Copy20ForwardGeom: the copy of 4x4x12 into channels [20, 32) of the concat.
 var concat4x4x32Copy20ForwardGeom = runtime.CopyGeom{
 	H: 4, W: 4, C: 12,
 	Dst: runtime.Layout{Off: 20, Row: 176, Pix: 44}, Src: runtime.Layout{Row: 48, Pix: 12},
-}
-
-// features_denseblock2_denselayer1_concat1Copy20Forward computes the copy of 4x4x12 into channels [20, 32) of features.denseblock2.denselayer1.concat1, rows [lo, hi).
-func features_denseblock2_denselayer1_concat1Copy20Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat4x4x32Copy20ForwardGeom, c.F[f19], c.F[f21], lo, hi)
 }
 
 // concat4x4x32Copy20BackGeom: the gradient of the copy of 4x4x12 into channels [20, 32) of the concat.
@@ -1945,40 +1510,12 @@ var pad4x4x12p1 = runtime.Padding{
 	H: 4, W: 4, C: 12, PH: 1, PW: 1,
 }
 
-// features_denseblock2_denselayer1_concat1Copy20InputGrad computes the gradient of the copy of 4x4x12 into channels [20, 32) of features.denseblock2.denselayer1.concat1, rows [lo, hi).
-func features_denseblock2_denselayer1_concat1Copy20InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad4x4x12p1, c.F[f21], lo, hi)
-	runtime.CopyMap(&concat4x4x32Copy20BackGeom, c.F[f21], c.F[f20], lo, hi)
-}
-
-// features_denseblock2_denselayer2_norm1Stats computes features.denseblock2.denselayer2.norm1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_denseblock2_denselayer2_norm1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_denseblock2_denselayer2_norm1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm1W, 32, c.B[features_denseblock2_denselayer2_norm1Batch])
-	runtime.BatchNormStats(&batchnorm4x4x32InferGeom, c.Scratch, &v, c.Batch.F(f19), lo, hi)
-}
-
-// features_denseblock2_denselayer2_norm1Forward computes features.denseblock2.denselayer2.norm1 (batchnorm) + features.denseblock2.denselayer2.relu1 (relu) with the batch statistics, rows [lo, hi).
-func features_denseblock2_denselayer2_norm1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm1W, 32, c.B[features_denseblock2_denselayer2_norm1Batch])
-	runtime.BatchNormApply(&batchnorm4x4x32InferGeom, &v, c.F[f21], c.F[f19], lo, hi)
-}
-
 // batchnorm4x4x32BackwardGeom: the gradient of batchnorm through the batch statistics.
 var batchnorm4x4x32BackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 32,
 	In: runtime.Layout{Row: 176, Pix: 44}, Out: runtime.Layout{Row: 128, Pix: 32},
 	DIn: runtime.Layout{Row: 176, Pix: 44}, DOut: runtime.Layout{Row: 128, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1, Train: true, Acc: true,
-}
-
-// features_denseblock2_denselayer2_norm1Backward computes the gradients of features.denseblock2.denselayer2.norm1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_denseblock2_denselayer2_norm1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm1W, 32, c.B[features_denseblock2_denselayer2_norm1Batch])
-	v.DGamma, v.DBeta = c.G[features_denseblock2_denselayer2_norm1W], c.G[features_denseblock2_denselayer2_norm1B]
-	runtime.BatchNormBackward(&batchnorm4x4x32BackwardGeom, c.Scratch, &v, c.Batch.F(f20), c.Batch.F(f16), c.Batch.F(f19), nil, lo, hi)
 }
 
 // batchnorm4x4x32EvalBackwardGeom: the gradient of batchnorm with the running statistics.
@@ -1989,29 +1526,12 @@ var batchnorm4x4x32EvalBackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Acc: true,
 }
 
-// features_denseblock2_denselayer2_norm1EvalBackward computes the gradients of features.denseblock2.denselayer2.norm1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_denseblock2_denselayer2_norm1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_denseblock2_denselayer2_norm1W, 32, c.D[features_denseblock2_denselayer2_norm1Coef])
-	v.DGamma, v.DBeta = c.G[features_denseblock2_denselayer2_norm1W], c.G[features_denseblock2_denselayer2_norm1B]
-	runtime.BatchNormBackward(&batchnorm4x4x32EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f20), c.Batch.F(f16), c.Batch.F(f19), nil, lo, hi)
-}
-
 // conv1x1x48Geom_4: conv 1x1x48 nobias.
 var conv1x1x48Geom_4 = runtime.ConvGeom{
 	C: 32, InRow: 128, OH: 4, OW: 4, K: 48, OutRow: 192,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 192,
 	H:       4, W: 4, DInRow: 128,
-}
-
-// features_denseblock2_denselayer2_conv1Forward computes features.denseblock2.denselayer2.conv1 (conv 1x1x48 nobias): output rows [lo, hi).
-func features_denseblock2_denselayer2_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x48Geom_4, c.Scratch, c.F[f16], c.F[f21], c.P[features_denseblock2_denselayer2_conv1W], nil, lo, hi)
-}
-
-// features_denseblock2_denselayer2_conv1WeightGrad adds to the weight and bias gradients of features.denseblock2.denselayer2.conv1, weight blocks.
-func features_denseblock2_denselayer2_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x48Geom_4, c.Scratch, c.G[features_denseblock2_denselayer2_conv1W], nil, c.F[f21], c.F[f17], lo, hi)
 }
 
 // conv1x1x48PrevActGeom_4: the derivative of the relu, in place on its output's gradient.
@@ -2022,54 +1542,16 @@ var conv1x1x48PrevActGeom_4 = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// features_denseblock2_denselayer2_conv1TUpdate computes features.denseblock2.denselayer2.conv1's weights transposed, for its input gradient.
-func features_denseblock2_denselayer2_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x48Geom_4, d, w.P[features_denseblock2_denselayer2_conv1W])
-}
-
-// features_denseblock2_denselayer2_conv1InputGrad computes the gradient of features.denseblock2.denselayer2.conv1's input, rows [lo, hi).
-func features_denseblock2_denselayer2_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x48Geom_4, c.Scratch, c.F[f16], c.D[features_denseblock2_denselayer2_conv1T], c.F[f17], false, lo, hi)
-	// The derivative of the relu before, on the rows just written.
-	runtime.ActBackward(&conv1x1x48PrevActGeom_4, c.F[f16], c.F[f16], nil, c.F[f21], lo, hi)
-}
-
 // concat4x4x44Copy32ForwardGeom: the copy of 4x4x12 into channels [32, 44) of the concat.
 var concat4x4x44Copy32ForwardGeom = runtime.CopyGeom{
 	H: 4, W: 4, C: 12,
 	Dst: runtime.Layout{Off: 32, Row: 176, Pix: 44}, Src: runtime.Layout{Row: 48, Pix: 12},
 }
 
-// features_denseblock2_denselayer2_concat1Copy32Forward computes the copy of 4x4x12 into channels [32, 44) of features.denseblock2.denselayer2.concat1, rows [lo, hi).
-func features_denseblock2_denselayer2_concat1Copy32Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat4x4x44Copy32ForwardGeom, c.F[f19], c.F[f20], lo, hi)
-}
-
 // concat4x4x44Copy32BackGeom: the gradient of the copy of 4x4x12 into channels [32, 44) of the concat.
 var concat4x4x44Copy32BackGeom = runtime.CopyGeom{
 	H: 4, W: 4, C: 12,
 	Dst: runtime.Layout{Off: 84, Row: 72, Pix: 12}, Src: runtime.Layout{Off: 32, Row: 176, Pix: 44},
-}
-
-// features_denseblock2_denselayer2_concat1Copy32InputGrad computes the gradient of the copy of 4x4x12 into channels [32, 44) of features.denseblock2.denselayer2.concat1, rows [lo, hi).
-func features_denseblock2_denselayer2_concat1Copy32InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad4x4x12p1, c.F[f17], lo, hi)
-	runtime.CopyMap(&concat4x4x44Copy32BackGeom, c.F[f17], c.F[f20], lo, hi)
-}
-
-// features_norm5Stats computes features.norm5's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_norm5Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_norm5Count][0]++
-	}
-	v := bnVecs(c.Weights, features_norm5W, 44, c.B[features_norm5Batch])
-	runtime.BatchNormStats(&batchnorm4x4x44InferGeom, c.Scratch, &v, c.Batch.F(f19), lo, hi)
-}
-
-// features_norm5Forward computes features.norm5 (batchnorm) + relu1 (relu) with the batch statistics, rows [lo, hi).
-func features_norm5Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_norm5W, 44, c.B[features_norm5Batch])
-	runtime.BatchNormApply(&batchnorm4x4x44InferGeom, &v, c.F[f17], c.F[f19], lo, hi)
 }
 
 // batchnorm4x4x44BackwardGeom: the gradient of batchnorm through the batch statistics.

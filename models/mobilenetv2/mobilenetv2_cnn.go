@@ -1246,91 +1246,91 @@ var program = engine.Program{
 		features_17_conv_2Fold:   {Name: "features_17_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 307520 }, Update: features_17_conv_2FoldUpdate},
 		features_18_0Fold:        {Name: "features_18_0Fold", Use: engine.InferenceForward, Len: func() int { return 410880 }, Update: features_18_0FoldUpdate},
 		features_0_0T:            {Name: "features_0_0T", Use: engine.Backward, Len: func() int { return 9216 }, Update: features_0_0TUpdate},
-		features_0_1Coef:         {Name: "features_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: features_0_1CoefUpdate},
-		features_1_conv_0_1Coef:  {Name: "features_1_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: features_1_conv_0_1CoefUpdate},
-		features_1_conv_1T:       {Name: "features_1_conv_1T", Use: engine.Backward, Len: func() int { return 512 }, Update: features_1_conv_1TUpdate},
+		features_0_1Coef:         {Name: "features_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnormCoefUpdate(features_0_1W, &batchnorm112x112x32Geom)},
+		features_1_conv_0_1Coef:  {Name: "features_1_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnormCoefUpdate(features_1_conv_0_1W, &batchnorm112x112x32Geom_2)},
+		features_1_conv_1T:       {Name: "features_1_conv_1T", Use: engine.Backward, Len: func() int { return 512 }, Update: conv1x1TUpdate(&conv1x1x16Geom, features_1_conv_1W)},
 		features_1_conv_2Coef:    {Name: "features_1_conv_2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: features_1_conv_2CoefUpdate},
-		features_2_conv_0_0T:     {Name: "features_2_conv_0_0T", Use: engine.Backward, Len: func() int { return 3072 }, Update: features_2_conv_0_0TUpdate},
-		features_2_conv_0_1Coef:  {Name: "features_2_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: features_2_conv_0_1CoefUpdate},
-		features_2_conv_1_1Coef:  {Name: "features_2_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: features_2_conv_1_1CoefUpdate},
-		features_2_conv_2T:       {Name: "features_2_conv_2T", Use: engine.Backward, Len: func() int { return 2304 }, Update: features_2_conv_2TUpdate},
+		features_2_conv_0_0T:     {Name: "features_2_conv_0_0T", Use: engine.Backward, Len: func() int { return 3072 }, Update: conv1x1TUpdate(&conv1x1x96Geom, features_2_conv_0_0W)},
+		features_2_conv_0_1Coef:  {Name: "features_2_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: batchnormCoefUpdate_2(features_2_conv_0_1W, &batchnorm112x112x96Geom)},
+		features_2_conv_1_1Coef:  {Name: "features_2_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: batchnormCoefUpdate_2(features_2_conv_1_1W, &batchnorm56x56x96Geom)},
+		features_2_conv_2T:       {Name: "features_2_conv_2T", Use: engine.Backward, Len: func() int { return 2304 }, Update: conv1x1TUpdate(&conv1x1x24Geom, features_2_conv_2W)},
 		features_2_conv_3Coef:    {Name: "features_2_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 96 }, Update: batchnorm56x56x24CoefUpdate(features_2_conv_3W)},
-		features_3_conv_0_0T:     {Name: "features_3_conv_0_0T", Use: engine.Backward, Len: func() int { return 4608 }, Update: conv1x1x144TUpdate(features_3_conv_0_0W)},
-		features_3_conv_0_1Coef:  {Name: "features_3_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: batchnorm56x56x144CoefUpdate(features_3_conv_0_1W)},
-		features_3_conv_1_1Coef:  {Name: "features_3_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: features_3_conv_1_1CoefUpdate},
-		features_3_conv_2T:       {Name: "features_3_conv_2T", Use: engine.Backward, Len: func() int { return 3456 }, Update: features_3_conv_2TUpdate},
+		features_3_conv_0_0T:     {Name: "features_3_conv_0_0T", Use: engine.Backward, Len: func() int { return 4608 }, Update: conv1x1TUpdate(&conv1x1x144Geom, features_3_conv_0_0W)},
+		features_3_conv_0_1Coef:  {Name: "features_3_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: batchnormCoefUpdate_3(features_3_conv_0_1W, &batchnorm56x56x144Geom)},
+		features_3_conv_1_1Coef:  {Name: "features_3_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: batchnormCoefUpdate_3(features_3_conv_1_1W, &batchnorm56x56x144Geom_2)},
+		features_3_conv_2T:       {Name: "features_3_conv_2T", Use: engine.Backward, Len: func() int { return 3456 }, Update: conv1x1TUpdate(&conv1x1x24Geom_2, features_3_conv_2W)},
 		features_3_conv_3Coef:    {Name: "features_3_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 96 }, Update: batchnorm56x56x24CoefUpdate(features_3_conv_3W)},
-		features_4_conv_0_0T:     {Name: "features_4_conv_0_0T", Use: engine.Backward, Len: func() int { return 4608 }, Update: conv1x1x144TUpdate(features_4_conv_0_0W)},
-		features_4_conv_0_1Coef:  {Name: "features_4_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: batchnorm56x56x144CoefUpdate(features_4_conv_0_1W)},
-		features_4_conv_1_1Coef:  {Name: "features_4_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: features_4_conv_1_1CoefUpdate},
-		features_4_conv_2T:       {Name: "features_4_conv_2T", Use: engine.Backward, Len: func() int { return 5120 }, Update: features_4_conv_2TUpdate},
-		features_4_conv_3Coef:    {Name: "features_4_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnorm28x28x32CoefUpdate(features_4_conv_3W)},
-		features_5_conv_0_0T:     {Name: "features_5_conv_0_0T", Use: engine.Backward, Len: func() int { return 6144 }, Update: conv1x1x192TUpdate(features_5_conv_0_0W)},
-		features_5_conv_0_1Coef:  {Name: "features_5_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnorm28x28x192CoefUpdate(features_5_conv_0_1W)},
-		features_5_conv_1_1Coef:  {Name: "features_5_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnorm28x28x192CoefUpdate_2(features_5_conv_1_1W)},
-		features_5_conv_2T:       {Name: "features_5_conv_2T", Use: engine.Backward, Len: func() int { return 6144 }, Update: conv1x1x32TUpdate(features_5_conv_2W)},
-		features_5_conv_3Coef:    {Name: "features_5_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnorm28x28x32CoefUpdate(features_5_conv_3W)},
-		features_6_conv_0_0T:     {Name: "features_6_conv_0_0T", Use: engine.Backward, Len: func() int { return 6144 }, Update: conv1x1x192TUpdate(features_6_conv_0_0W)},
-		features_6_conv_0_1Coef:  {Name: "features_6_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnorm28x28x192CoefUpdate(features_6_conv_0_1W)},
-		features_6_conv_1_1Coef:  {Name: "features_6_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnorm28x28x192CoefUpdate_2(features_6_conv_1_1W)},
-		features_6_conv_2T:       {Name: "features_6_conv_2T", Use: engine.Backward, Len: func() int { return 6144 }, Update: conv1x1x32TUpdate(features_6_conv_2W)},
-		features_6_conv_3Coef:    {Name: "features_6_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnorm28x28x32CoefUpdate(features_6_conv_3W)},
-		features_7_conv_0_0T:     {Name: "features_7_conv_0_0T", Use: engine.Backward, Len: func() int { return 6144 }, Update: conv1x1x192TUpdate(features_7_conv_0_0W)},
-		features_7_conv_0_1Coef:  {Name: "features_7_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnorm28x28x192CoefUpdate(features_7_conv_0_1W)},
-		features_7_conv_1_1Coef:  {Name: "features_7_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: features_7_conv_1_1CoefUpdate},
-		features_7_conv_2T:       {Name: "features_7_conv_2T", Use: engine.Backward, Len: func() int { return 12288 }, Update: features_7_conv_2TUpdate},
+		features_4_conv_0_0T:     {Name: "features_4_conv_0_0T", Use: engine.Backward, Len: func() int { return 4608 }, Update: conv1x1TUpdate(&conv1x1x144Geom, features_4_conv_0_0W)},
+		features_4_conv_0_1Coef:  {Name: "features_4_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: batchnormCoefUpdate_3(features_4_conv_0_1W, &batchnorm56x56x144Geom)},
+		features_4_conv_1_1Coef:  {Name: "features_4_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 576 }, Update: batchnormCoefUpdate_3(features_4_conv_1_1W, &batchnorm28x28x144Geom)},
+		features_4_conv_2T:       {Name: "features_4_conv_2T", Use: engine.Backward, Len: func() int { return 5120 }, Update: conv1x1TUpdate(&conv1x1x32Geom, features_4_conv_2W)},
+		features_4_conv_3Coef:    {Name: "features_4_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnormCoefUpdate(features_4_conv_3W, &batchnorm28x28x32Geom)},
+		features_5_conv_0_0T:     {Name: "features_5_conv_0_0T", Use: engine.Backward, Len: func() int { return 6144 }, Update: conv1x1TUpdate(&conv1x1x192Geom, features_5_conv_0_0W)},
+		features_5_conv_0_1Coef:  {Name: "features_5_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnormCoefUpdate_4(features_5_conv_0_1W, &batchnorm28x28x192Geom)},
+		features_5_conv_1_1Coef:  {Name: "features_5_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnormCoefUpdate_4(features_5_conv_1_1W, &batchnorm28x28x192Geom_2)},
+		features_5_conv_2T:       {Name: "features_5_conv_2T", Use: engine.Backward, Len: func() int { return 6144 }, Update: conv1x1TUpdate(&conv1x1x32Geom_2, features_5_conv_2W)},
+		features_5_conv_3Coef:    {Name: "features_5_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnormCoefUpdate(features_5_conv_3W, &batchnorm28x28x32Geom)},
+		features_6_conv_0_0T:     {Name: "features_6_conv_0_0T", Use: engine.Backward, Len: func() int { return 6144 }, Update: conv1x1TUpdate(&conv1x1x192Geom, features_6_conv_0_0W)},
+		features_6_conv_0_1Coef:  {Name: "features_6_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnormCoefUpdate_4(features_6_conv_0_1W, &batchnorm28x28x192Geom)},
+		features_6_conv_1_1Coef:  {Name: "features_6_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnormCoefUpdate_4(features_6_conv_1_1W, &batchnorm28x28x192Geom_2)},
+		features_6_conv_2T:       {Name: "features_6_conv_2T", Use: engine.Backward, Len: func() int { return 6144 }, Update: conv1x1TUpdate(&conv1x1x32Geom_2, features_6_conv_2W)},
+		features_6_conv_3Coef:    {Name: "features_6_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnormCoefUpdate(features_6_conv_3W, &batchnorm28x28x32Geom)},
+		features_7_conv_0_0T:     {Name: "features_7_conv_0_0T", Use: engine.Backward, Len: func() int { return 6144 }, Update: conv1x1TUpdate(&conv1x1x192Geom, features_7_conv_0_0W)},
+		features_7_conv_0_1Coef:  {Name: "features_7_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnormCoefUpdate_4(features_7_conv_0_1W, &batchnorm28x28x192Geom)},
+		features_7_conv_1_1Coef:  {Name: "features_7_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 768 }, Update: batchnormCoefUpdate_4(features_7_conv_1_1W, &batchnorm14x14x192Geom)},
+		features_7_conv_2T:       {Name: "features_7_conv_2T", Use: engine.Backward, Len: func() int { return 12288 }, Update: conv1x1TUpdate(&conv1x1x64Geom, features_7_conv_2W)},
 		features_7_conv_3Coef:    {Name: "features_7_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm14x14x64CoefUpdate(features_7_conv_3W)},
-		features_8_conv_0_0T:     {Name: "features_8_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1x384TUpdate(features_8_conv_0_0W)},
-		features_8_conv_0_1Coef:  {Name: "features_8_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnorm14x14x384CoefUpdate(features_8_conv_0_1W)},
-		features_8_conv_1_1Coef:  {Name: "features_8_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnorm14x14x384CoefUpdate_2(features_8_conv_1_1W)},
-		features_8_conv_2T:       {Name: "features_8_conv_2T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1x64TUpdate(features_8_conv_2W)},
+		features_8_conv_0_0T:     {Name: "features_8_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1TUpdate(&conv1x1x384Geom, features_8_conv_0_0W)},
+		features_8_conv_0_1Coef:  {Name: "features_8_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_5(features_8_conv_0_1W, &batchnorm14x14x384Geom)},
+		features_8_conv_1_1Coef:  {Name: "features_8_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_5(features_8_conv_1_1W, &batchnorm14x14x384Geom_2)},
+		features_8_conv_2T:       {Name: "features_8_conv_2T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1TUpdate(&conv1x1x64Geom_2, features_8_conv_2W)},
 		features_8_conv_3Coef:    {Name: "features_8_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm14x14x64CoefUpdate(features_8_conv_3W)},
-		features_9_conv_0_0T:     {Name: "features_9_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1x384TUpdate(features_9_conv_0_0W)},
-		features_9_conv_0_1Coef:  {Name: "features_9_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnorm14x14x384CoefUpdate(features_9_conv_0_1W)},
-		features_9_conv_1_1Coef:  {Name: "features_9_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnorm14x14x384CoefUpdate_2(features_9_conv_1_1W)},
-		features_9_conv_2T:       {Name: "features_9_conv_2T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1x64TUpdate(features_9_conv_2W)},
+		features_9_conv_0_0T:     {Name: "features_9_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1TUpdate(&conv1x1x384Geom, features_9_conv_0_0W)},
+		features_9_conv_0_1Coef:  {Name: "features_9_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_5(features_9_conv_0_1W, &batchnorm14x14x384Geom)},
+		features_9_conv_1_1Coef:  {Name: "features_9_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_5(features_9_conv_1_1W, &batchnorm14x14x384Geom_2)},
+		features_9_conv_2T:       {Name: "features_9_conv_2T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1TUpdate(&conv1x1x64Geom_2, features_9_conv_2W)},
 		features_9_conv_3Coef:    {Name: "features_9_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm14x14x64CoefUpdate(features_9_conv_3W)},
-		features_10_conv_0_0T:    {Name: "features_10_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1x384TUpdate(features_10_conv_0_0W)},
-		features_10_conv_0_1Coef: {Name: "features_10_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnorm14x14x384CoefUpdate(features_10_conv_0_1W)},
-		features_10_conv_1_1Coef: {Name: "features_10_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnorm14x14x384CoefUpdate_2(features_10_conv_1_1W)},
-		features_10_conv_2T:      {Name: "features_10_conv_2T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1x64TUpdate(features_10_conv_2W)},
+		features_10_conv_0_0T:    {Name: "features_10_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1TUpdate(&conv1x1x384Geom, features_10_conv_0_0W)},
+		features_10_conv_0_1Coef: {Name: "features_10_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_5(features_10_conv_0_1W, &batchnorm14x14x384Geom)},
+		features_10_conv_1_1Coef: {Name: "features_10_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_5(features_10_conv_1_1W, &batchnorm14x14x384Geom_2)},
+		features_10_conv_2T:      {Name: "features_10_conv_2T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1TUpdate(&conv1x1x64Geom_2, features_10_conv_2W)},
 		features_10_conv_3Coef:   {Name: "features_10_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm14x14x64CoefUpdate(features_10_conv_3W)},
-		features_11_conv_0_0T:    {Name: "features_11_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1x384TUpdate(features_11_conv_0_0W)},
-		features_11_conv_0_1Coef: {Name: "features_11_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnorm14x14x384CoefUpdate(features_11_conv_0_1W)},
-		features_11_conv_1_1Coef: {Name: "features_11_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnorm14x14x384CoefUpdate_2(features_11_conv_1_1W)},
-		features_11_conv_2T:      {Name: "features_11_conv_2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: features_11_conv_2TUpdate},
-		features_11_conv_3Coef:   {Name: "features_11_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: batchnorm14x14x96CoefUpdate(features_11_conv_3W)},
-		features_12_conv_0_0T:    {Name: "features_12_conv_0_0T", Use: engine.Backward, Len: func() int { return 55296 }, Update: conv1x1x576TUpdate(features_12_conv_0_0W)},
-		features_12_conv_0_1Coef: {Name: "features_12_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnorm14x14x576CoefUpdate(features_12_conv_0_1W)},
-		features_12_conv_1_1Coef: {Name: "features_12_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnorm14x14x576CoefUpdate_2(features_12_conv_1_1W)},
-		features_12_conv_2T:      {Name: "features_12_conv_2T", Use: engine.Backward, Len: func() int { return 55296 }, Update: conv1x1x96TUpdate(features_12_conv_2W)},
-		features_12_conv_3Coef:   {Name: "features_12_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: batchnorm14x14x96CoefUpdate(features_12_conv_3W)},
-		features_13_conv_0_0T:    {Name: "features_13_conv_0_0T", Use: engine.Backward, Len: func() int { return 55296 }, Update: conv1x1x576TUpdate(features_13_conv_0_0W)},
-		features_13_conv_0_1Coef: {Name: "features_13_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnorm14x14x576CoefUpdate(features_13_conv_0_1W)},
-		features_13_conv_1_1Coef: {Name: "features_13_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnorm14x14x576CoefUpdate_2(features_13_conv_1_1W)},
-		features_13_conv_2T:      {Name: "features_13_conv_2T", Use: engine.Backward, Len: func() int { return 55296 }, Update: conv1x1x96TUpdate(features_13_conv_2W)},
-		features_13_conv_3Coef:   {Name: "features_13_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: batchnorm14x14x96CoefUpdate(features_13_conv_3W)},
-		features_14_conv_0_0T:    {Name: "features_14_conv_0_0T", Use: engine.Backward, Len: func() int { return 55296 }, Update: conv1x1x576TUpdate(features_14_conv_0_0W)},
-		features_14_conv_0_1Coef: {Name: "features_14_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnorm14x14x576CoefUpdate(features_14_conv_0_1W)},
-		features_14_conv_1_1Coef: {Name: "features_14_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: features_14_conv_1_1CoefUpdate},
-		features_14_conv_2T:      {Name: "features_14_conv_2T", Use: engine.Backward, Len: func() int { return 92160 }, Update: features_14_conv_2TUpdate},
+		features_11_conv_0_0T:    {Name: "features_11_conv_0_0T", Use: engine.Backward, Len: func() int { return 24576 }, Update: conv1x1TUpdate(&conv1x1x384Geom, features_11_conv_0_0W)},
+		features_11_conv_0_1Coef: {Name: "features_11_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_5(features_11_conv_0_1W, &batchnorm14x14x384Geom)},
+		features_11_conv_1_1Coef: {Name: "features_11_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1536 }, Update: batchnormCoefUpdate_5(features_11_conv_1_1W, &batchnorm14x14x384Geom_2)},
+		features_11_conv_2T:      {Name: "features_11_conv_2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv1x1TUpdate(&conv1x1x96Geom_2, features_11_conv_2W)},
+		features_11_conv_3Coef:   {Name: "features_11_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: batchnormCoefUpdate_2(features_11_conv_3W, &batchnorm14x14x96Geom)},
+		features_12_conv_0_0T:    {Name: "features_12_conv_0_0T", Use: engine.Backward, Len: func() int { return 55296 }, Update: conv1x1TUpdate(&conv1x1x576Geom, features_12_conv_0_0W)},
+		features_12_conv_0_1Coef: {Name: "features_12_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnormCoefUpdate_6(features_12_conv_0_1W, &batchnorm14x14x576Geom)},
+		features_12_conv_1_1Coef: {Name: "features_12_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnormCoefUpdate_6(features_12_conv_1_1W, &batchnorm14x14x576Geom_2)},
+		features_12_conv_2T:      {Name: "features_12_conv_2T", Use: engine.Backward, Len: func() int { return 55296 }, Update: conv1x1TUpdate(&conv1x1x96Geom_3, features_12_conv_2W)},
+		features_12_conv_3Coef:   {Name: "features_12_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: batchnormCoefUpdate_2(features_12_conv_3W, &batchnorm14x14x96Geom)},
+		features_13_conv_0_0T:    {Name: "features_13_conv_0_0T", Use: engine.Backward, Len: func() int { return 55296 }, Update: conv1x1TUpdate(&conv1x1x576Geom, features_13_conv_0_0W)},
+		features_13_conv_0_1Coef: {Name: "features_13_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnormCoefUpdate_6(features_13_conv_0_1W, &batchnorm14x14x576Geom)},
+		features_13_conv_1_1Coef: {Name: "features_13_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnormCoefUpdate_6(features_13_conv_1_1W, &batchnorm14x14x576Geom_2)},
+		features_13_conv_2T:      {Name: "features_13_conv_2T", Use: engine.Backward, Len: func() int { return 55296 }, Update: conv1x1TUpdate(&conv1x1x96Geom_3, features_13_conv_2W)},
+		features_13_conv_3Coef:   {Name: "features_13_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 384 }, Update: batchnormCoefUpdate_2(features_13_conv_3W, &batchnorm14x14x96Geom)},
+		features_14_conv_0_0T:    {Name: "features_14_conv_0_0T", Use: engine.Backward, Len: func() int { return 55296 }, Update: conv1x1TUpdate(&conv1x1x576Geom, features_14_conv_0_0W)},
+		features_14_conv_0_1Coef: {Name: "features_14_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnormCoefUpdate_6(features_14_conv_0_1W, &batchnorm14x14x576Geom)},
+		features_14_conv_1_1Coef: {Name: "features_14_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2304 }, Update: batchnormCoefUpdate_6(features_14_conv_1_1W, &batchnorm7x7x576Geom)},
+		features_14_conv_2T:      {Name: "features_14_conv_2T", Use: engine.Backward, Len: func() int { return 92160 }, Update: conv1x1TUpdate(&conv1x1x160Geom, features_14_conv_2W)},
 		features_14_conv_3Coef:   {Name: "features_14_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 640 }, Update: batchnorm7x7x160CoefUpdate(features_14_conv_3W)},
-		features_15_conv_0_0T:    {Name: "features_15_conv_0_0T", Use: engine.Backward, Len: func() int { return 153600 }, Update: conv1x1x960TUpdate(features_15_conv_0_0W)},
-		features_15_conv_0_1Coef: {Name: "features_15_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnorm7x7x960CoefUpdate(features_15_conv_0_1W)},
-		features_15_conv_1_1Coef: {Name: "features_15_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnorm7x7x960CoefUpdate_2(features_15_conv_1_1W)},
-		features_15_conv_2T:      {Name: "features_15_conv_2T", Use: engine.Backward, Len: func() int { return 153600 }, Update: conv1x1x160TUpdate(features_15_conv_2W)},
+		features_15_conv_0_0T:    {Name: "features_15_conv_0_0T", Use: engine.Backward, Len: func() int { return 153600 }, Update: conv1x1TUpdate(&conv1x1x960Geom, features_15_conv_0_0W)},
+		features_15_conv_0_1Coef: {Name: "features_15_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnormCoefUpdate_7(features_15_conv_0_1W, &batchnorm7x7x960Geom)},
+		features_15_conv_1_1Coef: {Name: "features_15_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnormCoefUpdate_7(features_15_conv_1_1W, &batchnorm7x7x960Geom_2)},
+		features_15_conv_2T:      {Name: "features_15_conv_2T", Use: engine.Backward, Len: func() int { return 153600 }, Update: conv1x1TUpdate(&conv1x1x160Geom_2, features_15_conv_2W)},
 		features_15_conv_3Coef:   {Name: "features_15_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 640 }, Update: batchnorm7x7x160CoefUpdate(features_15_conv_3W)},
-		features_16_conv_0_0T:    {Name: "features_16_conv_0_0T", Use: engine.Backward, Len: func() int { return 153600 }, Update: conv1x1x960TUpdate(features_16_conv_0_0W)},
-		features_16_conv_0_1Coef: {Name: "features_16_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnorm7x7x960CoefUpdate(features_16_conv_0_1W)},
-		features_16_conv_1_1Coef: {Name: "features_16_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnorm7x7x960CoefUpdate_2(features_16_conv_1_1W)},
-		features_16_conv_2T:      {Name: "features_16_conv_2T", Use: engine.Backward, Len: func() int { return 153600 }, Update: conv1x1x160TUpdate(features_16_conv_2W)},
+		features_16_conv_0_0T:    {Name: "features_16_conv_0_0T", Use: engine.Backward, Len: func() int { return 153600 }, Update: conv1x1TUpdate(&conv1x1x960Geom, features_16_conv_0_0W)},
+		features_16_conv_0_1Coef: {Name: "features_16_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnormCoefUpdate_7(features_16_conv_0_1W, &batchnorm7x7x960Geom)},
+		features_16_conv_1_1Coef: {Name: "features_16_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnormCoefUpdate_7(features_16_conv_1_1W, &batchnorm7x7x960Geom_2)},
+		features_16_conv_2T:      {Name: "features_16_conv_2T", Use: engine.Backward, Len: func() int { return 153600 }, Update: conv1x1TUpdate(&conv1x1x160Geom_2, features_16_conv_2W)},
 		features_16_conv_3Coef:   {Name: "features_16_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 640 }, Update: batchnorm7x7x160CoefUpdate(features_16_conv_3W)},
-		features_17_conv_0_0T:    {Name: "features_17_conv_0_0T", Use: engine.Backward, Len: func() int { return 153600 }, Update: conv1x1x960TUpdate(features_17_conv_0_0W)},
-		features_17_conv_0_1Coef: {Name: "features_17_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnorm7x7x960CoefUpdate(features_17_conv_0_1W)},
-		features_17_conv_1_1Coef: {Name: "features_17_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnorm7x7x960CoefUpdate_2(features_17_conv_1_1W)},
-		features_17_conv_2T:      {Name: "features_17_conv_2T", Use: engine.Backward, Len: func() int { return 307200 }, Update: features_17_conv_2TUpdate},
+		features_17_conv_0_0T:    {Name: "features_17_conv_0_0T", Use: engine.Backward, Len: func() int { return 153600 }, Update: conv1x1TUpdate(&conv1x1x960Geom, features_17_conv_0_0W)},
+		features_17_conv_0_1Coef: {Name: "features_17_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnormCoefUpdate_7(features_17_conv_0_1W, &batchnorm7x7x960Geom)},
+		features_17_conv_1_1Coef: {Name: "features_17_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 3840 }, Update: batchnormCoefUpdate_7(features_17_conv_1_1W, &batchnorm7x7x960Geom_2)},
+		features_17_conv_2T:      {Name: "features_17_conv_2T", Use: engine.Backward, Len: func() int { return 307200 }, Update: conv1x1TUpdate(&conv1x1x320Geom, features_17_conv_2W)},
 		features_17_conv_3Coef:   {Name: "features_17_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1280 }, Update: features_17_conv_3CoefUpdate},
-		features_18_0T:           {Name: "features_18_0T", Use: engine.Backward, Len: func() int { return 409600 }, Update: features_18_0TUpdate},
+		features_18_0T:           {Name: "features_18_0T", Use: engine.Backward, Len: func() int { return 409600 }, Update: conv1x1TUpdate(&conv1x1x1280Geom, features_18_0W)},
 		features_18_1Coef:        {Name: "features_18_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 5120 }, Update: features_18_1CoefUpdate},
 	},
 	Buffers: []engine.Buffer{
@@ -1456,157 +1456,157 @@ var program = engine.Program{
 			{N: 112, Run: features_0_0Infer, Mode: engine.Inference},
 		}},
 		{Name: "features.1.conv.0.0+features.1.conv.0.1+features.1.relu61 (inference)", Forward: []engine.Phase{
-			{N: 112, Run: features_1_conv_0_0Infer, Mode: engine.Inference},
+			{N: 112, Run: conv3x3Infer(&conv3x3x32InferGeom_2, f111, f1, features_1_conv_0_0Fold, 288), Mode: engine.Inference},
 		}},
 		{Name: "features.1.conv.1+features.1.conv.2 (inference)", Forward: []engine.Phase{
-			{N: 112, Run: features_1_conv_1Infer, Mode: engine.Inference},
+			{N: 112, Run: conv1x1Infer(&conv1x1x16InferGeom, f1, f111, features_1_conv_1Fold, 512), Mode: engine.Inference},
 		}},
 		{Name: "features.2.conv.0.0+features.2.conv.0.1+features.2.relu61 (inference)", Forward: []engine.Phase{
-			{N: 112, Run: features_2_conv_0_0Infer, Mode: engine.Inference},
+			{N: 112, Run: conv1x1Infer_2(&conv1x1x96InferGeom, f111, f1, features_2_conv_0_0Fold, 1536, &pad112x112x96p1), Mode: engine.Inference},
 		}},
 		{Name: "features.2.conv.1.0+features.2.conv.1.1+features.2.relu62 (inference)", Forward: []engine.Phase{
-			{N: 56, Run: features_2_conv_1_0Infer, Mode: engine.Inference},
+			{N: 56, Run: conv3x3Infer(&conv3x3x96InferGeom, f1, f111, features_2_conv_1_0Fold, 864), Mode: engine.Inference},
 		}},
 		{Name: "features.2.conv.2+features.2.conv.3 (inference)", Forward: []engine.Phase{
-			{N: 56, Run: features_2_conv_2Infer, Mode: engine.Inference},
+			{N: 56, Run: conv1x1Infer(&conv1x1x24InferGeom, f112, f1, features_2_conv_2Fold, 3072), Mode: engine.Inference},
 		}},
 		{Name: "features.3.conv.0.0+features.3.conv.0.1+features.3.relu61 (inference)", Forward: []engine.Phase{
-			{N: 56, Run: conv1x1x144Infer(f112, features_3_conv_0_0Fold), Mode: engine.Inference},
+			{N: 56, Run: conv1x1Infer_2(&conv1x1x144InferGeom, f111, f112, features_3_conv_0_0Fold, 3456, &pad56x56x144p1), Mode: engine.Inference},
 		}},
 		{Name: "features.3.conv.1.0+features.3.conv.1.1+features.3.relu62 (inference)", Forward: []engine.Phase{
-			{N: 56, Run: features_3_conv_1_0Infer, Mode: engine.Inference},
+			{N: 56, Run: conv3x3Infer(&conv3x3x144InferGeom, f1, f111, features_3_conv_1_0Fold, 1296), Mode: engine.Inference},
 		}},
 		{Name: "features.3.conv.2+features.3.conv.3+features.3.add1 (inference)", Forward: []engine.Phase{
-			{N: 56, Run: features_3_conv_2Infer, Mode: engine.Inference},
+			{N: 56, Run: conv1x1Infer_3(&conv1x1x24InferGeom_2, f113, f1, features_3_conv_2Fold, 4608, &conv1x1x24StoreGeom, f112), Mode: engine.Inference},
 		}},
 		{Name: "features.4.conv.0.0+features.4.conv.0.1+features.4.relu61 (inference)", Forward: []engine.Phase{
-			{N: 56, Run: conv1x1x144Infer(f113, features_4_conv_0_0Fold), Mode: engine.Inference},
+			{N: 56, Run: conv1x1Infer_2(&conv1x1x144InferGeom, f111, f113, features_4_conv_0_0Fold, 3456, &pad56x56x144p1), Mode: engine.Inference},
 		}},
 		{Name: "features.4.conv.1.0+features.4.conv.1.1+features.4.relu62 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: features_4_conv_1_0Infer, Mode: engine.Inference},
+			{N: 28, Run: conv3x3Infer(&conv3x3x144InferGeom_2, f1, f111, features_4_conv_1_0Fold, 1296), Mode: engine.Inference},
 		}},
 		{Name: "features.4.conv.2+features.4.conv.3 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: features_4_conv_2Infer, Mode: engine.Inference},
+			{N: 28, Run: conv1x1Infer(&conv1x1x32InferGeom, f112, f1, features_4_conv_2Fold, 4608), Mode: engine.Inference},
 		}},
 		{Name: "features.5.conv.0.0+features.5.conv.0.1+features.5.relu61 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x192Infer(f112, features_5_conv_0_0Fold), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Infer_2(&conv1x1x192InferGeom, f1, f112, features_5_conv_0_0Fold, 6144, &pad28x28x192p1), Mode: engine.Inference},
 		}},
 		{Name: "features.5.conv.1.0+features.5.conv.1.1+features.5.relu62 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv3x3x192Infer(features_5_conv_1_0Fold), Mode: engine.Inference},
+			{N: 28, Run: conv3x3Infer(&conv3x3x192InferGeom, f111, f1, features_5_conv_1_0Fold, 1728), Mode: engine.Inference},
 		}},
 		{Name: "features.5.conv.2+features.5.conv.3+features.5.add1 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x32Infer(f113, features_5_conv_2Fold, f112), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Infer_3(&conv1x1x32InferGeom_2, f113, f111, features_5_conv_2Fold, 6144, &conv1x1x32StoreGeom, f112), Mode: engine.Inference},
 		}},
 		{Name: "features.6.conv.0.0+features.6.conv.0.1+features.6.relu61 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x192Infer(f113, features_6_conv_0_0Fold), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Infer_2(&conv1x1x192InferGeom, f1, f113, features_6_conv_0_0Fold, 6144, &pad28x28x192p1), Mode: engine.Inference},
 		}},
 		{Name: "features.6.conv.1.0+features.6.conv.1.1+features.6.relu62 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv3x3x192Infer(features_6_conv_1_0Fold), Mode: engine.Inference},
+			{N: 28, Run: conv3x3Infer(&conv3x3x192InferGeom, f111, f1, features_6_conv_1_0Fold, 1728), Mode: engine.Inference},
 		}},
 		{Name: "features.6.conv.2+features.6.conv.3+features.6.add1 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x32Infer(f112, features_6_conv_2Fold, f113), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Infer_3(&conv1x1x32InferGeom_2, f112, f111, features_6_conv_2Fold, 6144, &conv1x1x32StoreGeom, f113), Mode: engine.Inference},
 		}},
 		{Name: "features.7.conv.0.0+features.7.conv.0.1+features.7.relu61 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x192Infer(f112, features_7_conv_0_0Fold), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Infer_2(&conv1x1x192InferGeom, f1, f112, features_7_conv_0_0Fold, 6144, &pad28x28x192p1), Mode: engine.Inference},
 		}},
 		{Name: "features.7.conv.1.0+features.7.conv.1.1+features.7.relu62 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: features_7_conv_1_0Infer, Mode: engine.Inference},
+			{N: 14, Run: conv3x3Infer(&conv3x3x192InferGeom_2, f112, f1, features_7_conv_1_0Fold, 1728), Mode: engine.Inference},
 		}},
 		{Name: "features.7.conv.2+features.7.conv.3 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: features_7_conv_2Infer, Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer(&conv1x1x64InferGeom, f113, f112, features_7_conv_2Fold, 12288), Mode: engine.Inference},
 		}},
 		{Name: "features.8.conv.0.0+features.8.conv.0.1+features.8.relu61 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x384Infer(f113, features_8_conv_0_0Fold), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer_2(&conv1x1x384InferGeom, f1, f113, features_8_conv_0_0Fold, 24576, &pad14x14x384p1), Mode: engine.Inference},
 		}},
 		{Name: "features.8.conv.1.0+features.8.conv.1.1+features.8.relu62 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3x384Infer(features_8_conv_1_0Fold), Mode: engine.Inference},
+			{N: 14, Run: conv3x3Infer(&conv3x3x384InferGeom, f112, f1, features_8_conv_1_0Fold, 3456), Mode: engine.Inference},
 		}},
 		{Name: "features.8.conv.2+features.8.conv.3+features.8.add1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x64Infer(f111, features_8_conv_2Fold, f113), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer_3(&conv1x1x64InferGeom_2, f111, f112, features_8_conv_2Fold, 24576, &conv1x1x64StoreGeom, f113), Mode: engine.Inference},
 		}},
 		{Name: "features.9.conv.0.0+features.9.conv.0.1+features.9.relu61 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x384Infer(f111, features_9_conv_0_0Fold), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer_2(&conv1x1x384InferGeom, f1, f111, features_9_conv_0_0Fold, 24576, &pad14x14x384p1), Mode: engine.Inference},
 		}},
 		{Name: "features.9.conv.1.0+features.9.conv.1.1+features.9.relu62 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3x384Infer(features_9_conv_1_0Fold), Mode: engine.Inference},
+			{N: 14, Run: conv3x3Infer(&conv3x3x384InferGeom, f112, f1, features_9_conv_1_0Fold, 3456), Mode: engine.Inference},
 		}},
 		{Name: "features.9.conv.2+features.9.conv.3+features.9.add1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x64Infer(f113, features_9_conv_2Fold, f111), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer_3(&conv1x1x64InferGeom_2, f113, f112, features_9_conv_2Fold, 24576, &conv1x1x64StoreGeom, f111), Mode: engine.Inference},
 		}},
 		{Name: "features.10.conv.0.0+features.10.conv.0.1+features.10.relu61 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x384Infer(f113, features_10_conv_0_0Fold), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer_2(&conv1x1x384InferGeom, f1, f113, features_10_conv_0_0Fold, 24576, &pad14x14x384p1), Mode: engine.Inference},
 		}},
 		{Name: "features.10.conv.1.0+features.10.conv.1.1+features.10.relu62 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3x384Infer(features_10_conv_1_0Fold), Mode: engine.Inference},
+			{N: 14, Run: conv3x3Infer(&conv3x3x384InferGeom, f112, f1, features_10_conv_1_0Fold, 3456), Mode: engine.Inference},
 		}},
 		{Name: "features.10.conv.2+features.10.conv.3+features.10.add1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x64Infer(f111, features_10_conv_2Fold, f113), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer_3(&conv1x1x64InferGeom_2, f111, f112, features_10_conv_2Fold, 24576, &conv1x1x64StoreGeom, f113), Mode: engine.Inference},
 		}},
 		{Name: "features.11.conv.0.0+features.11.conv.0.1+features.11.relu61 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x384Infer(f111, features_11_conv_0_0Fold), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer_2(&conv1x1x384InferGeom, f1, f111, features_11_conv_0_0Fold, 24576, &pad14x14x384p1), Mode: engine.Inference},
 		}},
 		{Name: "features.11.conv.1.0+features.11.conv.1.1+features.11.relu62 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3x384Infer(features_11_conv_1_0Fold), Mode: engine.Inference},
+			{N: 14, Run: conv3x3Infer(&conv3x3x384InferGeom, f112, f1, features_11_conv_1_0Fold, 3456), Mode: engine.Inference},
 		}},
 		{Name: "features.11.conv.2+features.11.conv.3 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: features_11_conv_2Infer, Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer(&conv1x1x96InferGeom_2, f113, f112, features_11_conv_2Fold, 36864), Mode: engine.Inference},
 		}},
 		{Name: "features.12.conv.0.0+features.12.conv.0.1+features.12.relu61 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x576Infer(f113, features_12_conv_0_0Fold), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer_2(&conv1x1x576InferGeom, f1, f113, features_12_conv_0_0Fold, 55296, &pad14x14x576p1), Mode: engine.Inference},
 		}},
 		{Name: "features.12.conv.1.0+features.12.conv.1.1+features.12.relu62 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3x576Infer(features_12_conv_1_0Fold), Mode: engine.Inference},
+			{N: 14, Run: conv3x3Infer(&conv3x3x576InferGeom, f111, f1, features_12_conv_1_0Fold, 5184), Mode: engine.Inference},
 		}},
 		{Name: "features.12.conv.2+features.12.conv.3+features.12.add1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x96Infer(f112, features_12_conv_2Fold, f113), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer_3(&conv1x1x96InferGeom_3, f112, f111, features_12_conv_2Fold, 55296, &conv1x1x96StoreGeom, f113), Mode: engine.Inference},
 		}},
 		{Name: "features.13.conv.0.0+features.13.conv.0.1+features.13.relu61 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x576Infer(f112, features_13_conv_0_0Fold), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer_2(&conv1x1x576InferGeom, f1, f112, features_13_conv_0_0Fold, 55296, &pad14x14x576p1), Mode: engine.Inference},
 		}},
 		{Name: "features.13.conv.1.0+features.13.conv.1.1+features.13.relu62 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3x576Infer(features_13_conv_1_0Fold), Mode: engine.Inference},
+			{N: 14, Run: conv3x3Infer(&conv3x3x576InferGeom, f111, f1, features_13_conv_1_0Fold, 5184), Mode: engine.Inference},
 		}},
 		{Name: "features.13.conv.2+features.13.conv.3+features.13.add1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x96Infer(f113, features_13_conv_2Fold, f112), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer_3(&conv1x1x96InferGeom_3, f113, f111, features_13_conv_2Fold, 55296, &conv1x1x96StoreGeom, f112), Mode: engine.Inference},
 		}},
 		{Name: "features.14.conv.0.0+features.14.conv.0.1+features.14.relu61 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x576Infer(f113, features_14_conv_0_0Fold), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer_2(&conv1x1x576InferGeom, f1, f113, features_14_conv_0_0Fold, 55296, &pad14x14x576p1), Mode: engine.Inference},
 		}},
 		{Name: "features.14.conv.1.0+features.14.conv.1.1+features.14.relu62 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: features_14_conv_1_0Infer, Mode: engine.Inference},
+			{N: 7, Run: conv3x3Infer(&conv3x3x576InferGeom_2, f112, f1, features_14_conv_1_0Fold, 5184), Mode: engine.Inference},
 		}},
 		{Name: "features.14.conv.2+features.14.conv.3 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: features_14_conv_2Infer, Mode: engine.Inference},
+			{N: 7, Run: conv1x1Infer(&conv1x1x160InferGeom, f113, f112, features_14_conv_2Fold, 92160), Mode: engine.Inference},
 		}},
 		{Name: "features.15.conv.0.0+features.15.conv.0.1+features.15.relu61 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1x960Infer(f113, features_15_conv_0_0Fold), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Infer_2(&conv1x1x960InferGeom, f1, f113, features_15_conv_0_0Fold, 153600, &pad7x7x960p1), Mode: engine.Inference},
 		}},
 		{Name: "features.15.conv.1.0+features.15.conv.1.1+features.15.relu62 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x960Infer(features_15_conv_1_0Fold), Mode: engine.Inference},
+			{N: 7, Run: conv3x3Infer(&conv3x3x960InferGeom, f112, f1, features_15_conv_1_0Fold, 8640), Mode: engine.Inference},
 		}},
 		{Name: "features.15.conv.2+features.15.conv.3+features.15.add1 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1x160Infer(f111, features_15_conv_2Fold, f113), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Infer_3(&conv1x1x160InferGeom_2, f111, f112, features_15_conv_2Fold, 153600, &conv1x1x160StoreGeom, f113), Mode: engine.Inference},
 		}},
 		{Name: "features.16.conv.0.0+features.16.conv.0.1+features.16.relu61 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1x960Infer(f111, features_16_conv_0_0Fold), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Infer_2(&conv1x1x960InferGeom, f1, f111, features_16_conv_0_0Fold, 153600, &pad7x7x960p1), Mode: engine.Inference},
 		}},
 		{Name: "features.16.conv.1.0+features.16.conv.1.1+features.16.relu62 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x960Infer(features_16_conv_1_0Fold), Mode: engine.Inference},
+			{N: 7, Run: conv3x3Infer(&conv3x3x960InferGeom, f112, f1, features_16_conv_1_0Fold, 8640), Mode: engine.Inference},
 		}},
 		{Name: "features.16.conv.2+features.16.conv.3+features.16.add1 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1x160Infer(f113, features_16_conv_2Fold, f111), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Infer_3(&conv1x1x160InferGeom_2, f113, f112, features_16_conv_2Fold, 153600, &conv1x1x160StoreGeom, f111), Mode: engine.Inference},
 		}},
 		{Name: "features.17.conv.0.0+features.17.conv.0.1+features.17.relu61 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1x960Infer(f113, features_17_conv_0_0Fold), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Infer_2(&conv1x1x960InferGeom, f1, f113, features_17_conv_0_0Fold, 153600, &pad7x7x960p1), Mode: engine.Inference},
 		}},
 		{Name: "features.17.conv.1.0+features.17.conv.1.1+features.17.relu62 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x960Infer(features_17_conv_1_0Fold), Mode: engine.Inference},
+			{N: 7, Run: conv3x3Infer(&conv3x3x960InferGeom, f112, f1, features_17_conv_1_0Fold, 8640), Mode: engine.Inference},
 		}},
 		{Name: "features.17.conv.2+features.17.conv.3 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: features_17_conv_2Infer, Mode: engine.Inference},
+			{N: 7, Run: conv1x1Infer(&conv1x1x320InferGeom, f113, f112, features_17_conv_2Fold, 307200), Mode: engine.Inference},
 		}},
 		{Name: "features.18.0+features.18.1+relu62 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: features_18_0Infer, Mode: engine.Inference},
+			{N: 7, Run: conv1x1Infer(&conv1x1x1280InferGeom, f112, f113, features_18_0Fold, 409600), Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
 			{N: 1280, Run: poolavg1x1x1280Infer(f113, f112), Mode: engine.Inference},
@@ -1621,724 +1621,724 @@ var program = engine.Program{
 			{N: 224, Run: features_0_0InputGrad},
 		}},
 		{Name: "features.0.1+relu61 (training)", Forward: []engine.Phase{
-			{N: 32, Run: features_0_1Stats, Batch: true, Mode: engine.Training},
-			{N: 112, Run: features_0_1Forward, Mode: engine.Training},
+			{N: 32, Run: batchnormStats(features_0_1Count, features_0_1W, 32, features_0_1Batch, &batchnorm112x112x32Geom, f13), Batch: true, Mode: engine.Training},
+			{N: 112, Run: batchnormForward(&pad112x112x32p1, f12, features_0_1W, 32, features_0_1Batch, &batchnorm112x112x32Geom, f13), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 32, Run: features_0_1Backward, Batch: true, Mode: engine.Training},
-			{N: 32, Run: features_0_1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 32, Run: batchnormBackward(features_0_1W, 32, features_0_1Batch, features_0_1B, &batchnorm112x112x32BackwardGeom, f14, f15, f13, f12), Batch: true, Mode: engine.Training},
+			{N: 32, Run: batchnormEvalBackward(features_0_1W, 32, features_0_1Coef, features_0_1B, &batchnorm112x112x32EvalBackwardGeom, f14, f15, f13, f12), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.1.conv.0.0 (training)", Forward: []engine.Phase{
-			{N: 112, Run: features_1_conv_0_0Forward, Mode: engine.Training},
+			{N: 112, Run: conv3x3Forward(&conv3x3x32Geom_2, f14, f12, features_1_conv_0_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2, Run: features_1_conv_0_0WeightGrad, Even: true, Sums: true},
-			{N: 112, Run: features_1_conv_0_0InputGrad},
+			{N: 2, Run: conv3x3WeightGrad(&conv3x3x32Geom_2, features_1_conv_0_0W, f12, f6, 32), Even: true, Sums: true},
+			{N: 112, Run: conv3x3InputGrad(&conv3x3x32Geom_2, f15, features_1_conv_0_0W, f6)},
 		}},
 		{Name: "features.1.conv.0.1+features.1.relu61 (training)", Forward: []engine.Phase{
-			{N: 32, Run: features_1_conv_0_1Stats, Batch: true, Mode: engine.Training},
-			{N: 112, Run: features_1_conv_0_1Forward, Mode: engine.Training},
+			{N: 32, Run: batchnormStats(features_1_conv_0_1Count, features_1_conv_0_1W, 32, features_1_conv_0_1Batch, &batchnorm112x112x32Geom_2, f14), Batch: true, Mode: engine.Training},
+			{N: 112, Run: batchnormForward_2(features_1_conv_0_1W, 32, features_1_conv_0_1Batch, &batchnorm112x112x32Geom_2, f15, f14), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 32, Run: features_1_conv_0_1Backward, Batch: true, Mode: engine.Training},
-			{N: 32, Run: features_1_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 32, Run: batchnormBackward_2(features_1_conv_0_1W, 32, features_1_conv_0_1Batch, features_1_conv_0_1B, &batchnorm112x112x32BackwardGeom_2, f6, f7, f14), Batch: true, Mode: engine.Training},
+			{N: 32, Run: batchnormEvalBackward_2(features_1_conv_0_1W, 32, features_1_conv_0_1Coef, features_1_conv_0_1B, &batchnorm112x112x32EvalBackwardGeom_2, f6, f7, f14), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.1.conv.1 (training)", Forward: []engine.Phase{
-			{N: 112, Run: features_1_conv_1Forward, Mode: engine.Training},
+			{N: 112, Run: conv1x1Forward(&conv1x1x16Geom, f18, f15, features_1_conv_1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: features_1_conv_1WeightGrad, Even: true, Sums: true},
-			{N: 112, Run: features_1_conv_1InputGrad},
+			{N: 1, Run: conv1x1WeightGrad(&conv1x1x16Geom, features_1_conv_1W, f15, f19), Even: true, Sums: true},
+			{N: 112, Run: conv1x1InputGrad(&conv1x1x16Geom, f7, features_1_conv_1T, f19, &conv1x1x16PrevActGeom, f15)},
 		}},
 		{Name: "features.1.conv.2 (training)", Forward: []engine.Phase{
-			{N: 16, Run: features_1_conv_2Stats, Batch: true, Mode: engine.Training},
-			{N: 112, Run: features_1_conv_2Forward, Mode: engine.Training},
+			{N: 16, Run: batchnormStats(features_1_conv_2Count, features_1_conv_2W, 16, features_1_conv_2Batch, &batchnorm112x112x16Geom, f18), Batch: true, Mode: engine.Training},
+			{N: 112, Run: batchnormForward_2(features_1_conv_2W, 16, features_1_conv_2Batch, &batchnorm112x112x16Geom, f19, f18), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 16, Run: features_1_conv_2Backward, Batch: true, Mode: engine.Training},
-			{N: 16, Run: features_1_conv_2EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 16, Run: batchnormBackward_2(features_1_conv_2W, 16, features_1_conv_2Batch, features_1_conv_2B, &batchnorm112x112x16BackwardGeom, f19, f16, f18), Batch: true, Mode: engine.Training},
+			{N: 16, Run: batchnormEvalBackward_2(features_1_conv_2W, 16, features_1_conv_2Coef, features_1_conv_2B, &batchnorm112x112x16EvalBackwardGeom, f19, f16, f18), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.2.conv.0.0 (training)", Forward: []engine.Phase{
-			{N: 112, Run: features_2_conv_0_0Forward, Mode: engine.Training},
+			{N: 112, Run: conv1x1Forward(&conv1x1x96Geom, f3, f19, features_2_conv_0_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: features_2_conv_0_0WeightGrad, Even: true, Sums: true},
-			{N: 112, Run: features_2_conv_0_0InputGrad},
+			{N: 3, Run: conv1x1WeightGrad(&conv1x1x96Geom, features_2_conv_0_0W, f19, f4), Even: true, Sums: true},
+			{N: 112, Run: conv1x1InputGrad_2(&conv1x1x96Geom, f16, features_2_conv_0_0T, f4)},
 		}},
 		{Name: "features.2.conv.0.1+features.2.relu61 (training)", Forward: []engine.Phase{
-			{N: 96, Run: features_2_conv_0_1Stats, Batch: true, Mode: engine.Training},
-			{N: 112, Run: features_2_conv_0_1Forward, Mode: engine.Training},
+			{N: 96, Run: batchnormStats(features_2_conv_0_1Count, features_2_conv_0_1W, 96, features_2_conv_0_1Batch, &batchnorm112x112x96Geom, f3), Batch: true, Mode: engine.Training},
+			{N: 112, Run: batchnormForward(&pad112x112x96p1, f2, features_2_conv_0_1W, 96, features_2_conv_0_1Batch, &batchnorm112x112x96Geom, f3), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 96, Run: features_2_conv_0_1Backward, Batch: true, Mode: engine.Training},
-			{N: 96, Run: features_2_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 96, Run: batchnormBackward(features_2_conv_0_1W, 96, features_2_conv_0_1Batch, features_2_conv_0_1B, &batchnorm112x112x96BackwardGeom, f4, f5, f3, f2), Batch: true, Mode: engine.Training},
+			{N: 96, Run: batchnormEvalBackward(features_2_conv_0_1W, 96, features_2_conv_0_1Coef, features_2_conv_0_1B, &batchnorm112x112x96EvalBackwardGeom, f4, f5, f3, f2), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.2.conv.1.0 (training)", Forward: []engine.Phase{
-			{N: 56, Run: features_2_conv_1_0Forward, Mode: engine.Training},
+			{N: 56, Run: conv3x3Forward(&conv3x3x96Geom, f16, f2, features_2_conv_1_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: features_2_conv_1_0WeightGrad, Even: true, Sums: true},
-			{N: 112, Run: features_2_conv_1_0InputGrad},
+			{N: 6, Run: conv3x3WeightGrad(&conv3x3x96Geom, features_2_conv_1_0W, f2, f6, 96), Even: true, Sums: true},
+			{N: 112, Run: conv3x3InputGrad(&conv3x3x96Geom, f5, features_2_conv_1_0W, f6)},
 		}},
 		{Name: "features.2.conv.1.1+features.2.relu62 (training)", Forward: []engine.Phase{
-			{N: 96, Run: features_2_conv_1_1Stats, Batch: true, Mode: engine.Training},
-			{N: 56, Run: features_2_conv_1_1Forward, Mode: engine.Training},
+			{N: 96, Run: batchnormStats(features_2_conv_1_1Count, features_2_conv_1_1W, 96, features_2_conv_1_1Batch, &batchnorm56x56x96Geom, f16), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward_2(features_2_conv_1_1W, 96, features_2_conv_1_1Batch, &batchnorm56x56x96Geom, f17, f16), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 96, Run: features_2_conv_1_1Backward, Batch: true, Mode: engine.Training},
-			{N: 96, Run: features_2_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 96, Run: batchnormBackward_2(features_2_conv_1_1W, 96, features_2_conv_1_1Batch, features_2_conv_1_1B, &batchnorm56x56x96BackwardGeom, f6, f7, f16), Batch: true, Mode: engine.Training},
+			{N: 96, Run: batchnormEvalBackward_2(features_2_conv_1_1W, 96, features_2_conv_1_1Coef, features_2_conv_1_1B, &batchnorm56x56x96EvalBackwardGeom, f6, f7, f16), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.2.conv.2 (training)", Forward: []engine.Phase{
-			{N: 56, Run: features_2_conv_2Forward, Mode: engine.Training},
+			{N: 56, Run: conv1x1Forward(&conv1x1x24Geom, f47, f17, features_2_conv_2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2, Run: features_2_conv_2WeightGrad, Even: true, Sums: true},
-			{N: 56, Run: features_2_conv_2InputGrad},
+			{N: 2, Run: conv1x1WeightGrad(&conv1x1x24Geom, features_2_conv_2W, f17, f48), Even: true, Sums: true},
+			{N: 56, Run: conv1x1InputGrad(&conv1x1x24Geom, f7, features_2_conv_2T, f48, &conv1x1x24PrevActGeom, f17)},
 		}},
 		{Name: "features.2.conv.3 (training)", Forward: []engine.Phase{
-			{N: 24, Run: batchnorm56x56x24Stats(features_2_conv_3Count, features_2_conv_3W, features_2_conv_3Batch, f47), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnorm56x56x24Forward(features_2_conv_3W, features_2_conv_3Batch, f48, f47), Mode: engine.Training},
+			{N: 24, Run: batchnormStats(features_2_conv_3Count, features_2_conv_3W, 24, features_2_conv_3Batch, &batchnorm56x56x24Geom, f47), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward_2(features_2_conv_3W, 24, features_2_conv_3Batch, &batchnorm56x56x24Geom, f48, f47), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 24, Run: batchnorm56x56x24Backward(features_2_conv_3W, features_2_conv_3Batch, features_2_conv_3B, f48, f50, f47), Batch: true, Mode: engine.Training},
-			{N: 24, Run: batchnorm56x56x24EvalBackward(features_2_conv_3W, features_2_conv_3Coef, features_2_conv_3B, f48, f50, f47), Batch: true, Mode: engine.Inference},
+			{N: 24, Run: batchnormBackward_2(features_2_conv_3W, 24, features_2_conv_3Batch, features_2_conv_3B, &batchnorm56x56x24BackwardGeom, f48, f50, f47), Batch: true, Mode: engine.Training},
+			{N: 24, Run: batchnormEvalBackward_2(features_2_conv_3W, 24, features_2_conv_3Coef, features_2_conv_3B, &batchnorm56x56x24EvalBackwardGeom, f48, f50, f47), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.3.conv.0.0 (training)", Forward: []engine.Phase{
-			{N: 56, Run: conv1x1x144Forward(f6, f48, features_3_conv_0_0W), Mode: engine.Training},
+			{N: 56, Run: conv1x1Forward(&conv1x1x144Geom, f6, f48, features_3_conv_0_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 9, Run: conv1x1x144WeightGrad(features_3_conv_0_0W, f48, f7), Even: true, Sums: true},
-			{N: 56, Run: features_3_conv_0_0InputGrad},
+			{N: 9, Run: conv1x1WeightGrad(&conv1x1x144Geom, features_3_conv_0_0W, f48, f7), Even: true, Sums: true},
+			{N: 56, Run: conv1x1InputGrad_3(&conv1x1x144Geom, f50, features_3_conv_0_0T, f7)},
 		}},
 		{Name: "features.3.conv.0.1+features.3.relu61 (training)", Forward: []engine.Phase{
-			{N: 144, Run: batchnorm56x56x144Stats(features_3_conv_0_1Count, features_3_conv_0_1W, features_3_conv_0_1Batch, f6), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnorm56x56x144Forward(f4, features_3_conv_0_1W, features_3_conv_0_1Batch, f6), Mode: engine.Training},
+			{N: 144, Run: batchnormStats(features_3_conv_0_1Count, features_3_conv_0_1W, 144, features_3_conv_0_1Batch, &batchnorm56x56x144Geom, f6), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward(&pad56x56x144p1, f4, features_3_conv_0_1W, 144, features_3_conv_0_1Batch, &batchnorm56x56x144Geom, f6), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 144, Run: batchnorm56x56x144Backward(features_3_conv_0_1W, features_3_conv_0_1Batch, features_3_conv_0_1B, f7, f8, f6, f4), Batch: true, Mode: engine.Training},
-			{N: 144, Run: batchnorm56x56x144EvalBackward(features_3_conv_0_1W, features_3_conv_0_1Coef, features_3_conv_0_1B, f7, f8, f6, f4), Batch: true, Mode: engine.Inference},
+			{N: 144, Run: batchnormBackward(features_3_conv_0_1W, 144, features_3_conv_0_1Batch, features_3_conv_0_1B, &batchnorm56x56x144BackwardGeom, f7, f8, f6, f4), Batch: true, Mode: engine.Training},
+			{N: 144, Run: batchnormEvalBackward(features_3_conv_0_1W, 144, features_3_conv_0_1Coef, features_3_conv_0_1B, &batchnorm56x56x144EvalBackwardGeom, f7, f8, f6, f4), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.3.conv.1.0 (training)", Forward: []engine.Phase{
-			{N: 56, Run: features_3_conv_1_0Forward, Mode: engine.Training},
+			{N: 56, Run: conv3x3Forward(&conv3x3x144Geom, f7, f4, features_3_conv_1_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 9, Run: features_3_conv_1_0WeightGrad, Even: true, Sums: true},
-			{N: 56, Run: features_3_conv_1_0InputGrad},
+			{N: 9, Run: conv3x3WeightGrad(&conv3x3x144Geom, features_3_conv_1_0W, f4, f9, 144), Even: true, Sums: true},
+			{N: 56, Run: conv3x3InputGrad(&conv3x3x144Geom, f8, features_3_conv_1_0W, f9)},
 		}},
 		{Name: "features.3.conv.1.1+features.3.relu62 (training)", Forward: []engine.Phase{
-			{N: 144, Run: features_3_conv_1_1Stats, Batch: true, Mode: engine.Training},
-			{N: 56, Run: features_3_conv_1_1Forward, Mode: engine.Training},
+			{N: 144, Run: batchnormStats(features_3_conv_1_1Count, features_3_conv_1_1W, 144, features_3_conv_1_1Batch, &batchnorm56x56x144Geom_2, f7), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward_2(features_3_conv_1_1W, 144, features_3_conv_1_1Batch, &batchnorm56x56x144Geom_2, f8, f7), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 144, Run: features_3_conv_1_1Backward, Batch: true, Mode: engine.Training},
-			{N: 144, Run: features_3_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 144, Run: batchnormBackward_2(features_3_conv_1_1W, 144, features_3_conv_1_1Batch, features_3_conv_1_1B, &batchnorm56x56x144BackwardGeom_2, f9, f5, f7), Batch: true, Mode: engine.Training},
+			{N: 144, Run: batchnormEvalBackward_2(features_3_conv_1_1W, 144, features_3_conv_1_1Coef, features_3_conv_1_1B, &batchnorm56x56x144EvalBackwardGeom_2, f9, f5, f7), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.3.conv.2 (training)", Forward: []engine.Phase{
-			{N: 56, Run: features_3_conv_2Forward, Mode: engine.Training},
+			{N: 56, Run: conv1x1Forward(&conv1x1x24Geom_2, f49, f8, features_3_conv_2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2, Run: features_3_conv_2WeightGrad, Even: true, Sums: true},
-			{N: 56, Run: features_3_conv_2InputGrad},
+			{N: 2, Run: conv1x1WeightGrad(&conv1x1x24Geom_2, features_3_conv_2W, f8, f51), Even: true, Sums: true},
+			{N: 56, Run: conv1x1InputGrad(&conv1x1x24Geom_2, f5, features_3_conv_2T, f51, &conv1x1x24PrevActGeom_2, f8)},
 		}},
 		{Name: "features.3.conv.3 (training)", Forward: []engine.Phase{
-			{N: 24, Run: batchnorm56x56x24Stats(features_3_conv_3Count, features_3_conv_3W, features_3_conv_3Batch, f49), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnorm56x56x24Forward(features_3_conv_3W, features_3_conv_3Batch, f46, f49), Mode: engine.Training},
+			{N: 24, Run: batchnormStats(features_3_conv_3Count, features_3_conv_3W, 24, features_3_conv_3Batch, &batchnorm56x56x24Geom, f49), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward_2(features_3_conv_3W, 24, features_3_conv_3Batch, &batchnorm56x56x24Geom, f46, f49), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 24, Run: batchnorm56x56x24Backward(features_3_conv_3W, features_3_conv_3Batch, features_3_conv_3B, f51, f52, f49), Batch: true, Mode: engine.Training},
-			{N: 24, Run: batchnorm56x56x24EvalBackward(features_3_conv_3W, features_3_conv_3Coef, features_3_conv_3B, f51, f52, f49), Batch: true, Mode: engine.Inference},
+			{N: 24, Run: batchnormBackward_2(features_3_conv_3W, 24, features_3_conv_3Batch, features_3_conv_3B, &batchnorm56x56x24BackwardGeom, f51, f52, f49), Batch: true, Mode: engine.Training},
+			{N: 24, Run: batchnormEvalBackward_2(features_3_conv_3W, 24, features_3_conv_3Coef, features_3_conv_3B, &batchnorm56x56x24EvalBackwardGeom, f51, f52, f49), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.3.add1 (training)", Forward: []engine.Phase{
-			{N: 56, Run: features_3_add1Forward, Mode: engine.Training},
+			{N: 56, Run: residualForward(&conv1x1x24StoreGeom, f50, f46, f48), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 56, Run: features_3_add1InputGrad},
+			{N: 56, Run: residualInputGrad(f52, f50, &residual56x56x24BackGeom, f51)},
 		}},
 		{Name: "features.4.conv.0.0 (training)", Forward: []engine.Phase{
-			{N: 56, Run: conv1x1x144Forward(f9, f50, features_4_conv_0_0W), Mode: engine.Training},
+			{N: 56, Run: conv1x1Forward(&conv1x1x144Geom, f9, f50, features_4_conv_0_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 9, Run: conv1x1x144WeightGrad(features_4_conv_0_0W, f50, f10), Even: true, Sums: true},
-			{N: 56, Run: features_4_conv_0_0InputGrad},
+			{N: 9, Run: conv1x1WeightGrad(&conv1x1x144Geom, features_4_conv_0_0W, f50, f10), Even: true, Sums: true},
+			{N: 56, Run: conv1x1InputGrad_2(&conv1x1x144Geom, f51, features_4_conv_0_0T, f10)},
 		}},
 		{Name: "features.4.conv.0.1+features.4.relu61 (training)", Forward: []engine.Phase{
-			{N: 144, Run: batchnorm56x56x144Stats(features_4_conv_0_1Count, features_4_conv_0_1W, features_4_conv_0_1Batch, f9), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnorm56x56x144Forward(f5, features_4_conv_0_1W, features_4_conv_0_1Batch, f9), Mode: engine.Training},
+			{N: 144, Run: batchnormStats(features_4_conv_0_1Count, features_4_conv_0_1W, 144, features_4_conv_0_1Batch, &batchnorm56x56x144Geom, f9), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward(&pad56x56x144p1, f5, features_4_conv_0_1W, 144, features_4_conv_0_1Batch, &batchnorm56x56x144Geom, f9), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 144, Run: batchnorm56x56x144Backward(features_4_conv_0_1W, features_4_conv_0_1Batch, features_4_conv_0_1B, f10, f11, f9, f5), Batch: true, Mode: engine.Training},
-			{N: 144, Run: batchnorm56x56x144EvalBackward(features_4_conv_0_1W, features_4_conv_0_1Coef, features_4_conv_0_1B, f10, f11, f9, f5), Batch: true, Mode: engine.Inference},
+			{N: 144, Run: batchnormBackward(features_4_conv_0_1W, 144, features_4_conv_0_1Batch, features_4_conv_0_1B, &batchnorm56x56x144BackwardGeom, f10, f11, f9, f5), Batch: true, Mode: engine.Training},
+			{N: 144, Run: batchnormEvalBackward(features_4_conv_0_1W, 144, features_4_conv_0_1Coef, features_4_conv_0_1B, &batchnorm56x56x144EvalBackwardGeom, f10, f11, f9, f5), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.4.conv.1.0 (training)", Forward: []engine.Phase{
-			{N: 28, Run: features_4_conv_1_0Forward, Mode: engine.Training},
+			{N: 28, Run: conv3x3Forward(&conv3x3x144Geom_2, f31, f5, features_4_conv_1_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 9, Run: features_4_conv_1_0WeightGrad, Even: true, Sums: true},
-			{N: 56, Run: features_4_conv_1_0InputGrad},
+			{N: 9, Run: conv3x3WeightGrad(&conv3x3x144Geom_2, features_4_conv_1_0W, f5, f33, 144), Even: true, Sums: true},
+			{N: 56, Run: conv3x3InputGrad(&conv3x3x144Geom_2, f11, features_4_conv_1_0W, f33)},
 		}},
 		{Name: "features.4.conv.1.1+features.4.relu62 (training)", Forward: []engine.Phase{
-			{N: 144, Run: features_4_conv_1_1Stats, Batch: true, Mode: engine.Training},
-			{N: 28, Run: features_4_conv_1_1Forward, Mode: engine.Training},
+			{N: 144, Run: batchnormStats(features_4_conv_1_1Count, features_4_conv_1_1W, 144, features_4_conv_1_1Batch, &batchnorm28x28x144Geom, f31), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_2(features_4_conv_1_1W, 144, features_4_conv_1_1Batch, &batchnorm28x28x144Geom, f32, f31), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 144, Run: features_4_conv_1_1Backward, Batch: true, Mode: engine.Training},
-			{N: 144, Run: features_4_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 144, Run: batchnormBackward_2(features_4_conv_1_1W, 144, features_4_conv_1_1Batch, features_4_conv_1_1B, &batchnorm28x28x144BackwardGeom, f33, f34, f31), Batch: true, Mode: engine.Training},
+			{N: 144, Run: batchnormEvalBackward_2(features_4_conv_1_1W, 144, features_4_conv_1_1Coef, features_4_conv_1_1B, &batchnorm28x28x144EvalBackwardGeom, f33, f34, f31), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.4.conv.2 (training)", Forward: []engine.Phase{
-			{N: 28, Run: features_4_conv_2Forward, Mode: engine.Training},
+			{N: 28, Run: conv1x1Forward(&conv1x1x32Geom, f80, f32, features_4_conv_2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: features_4_conv_2WeightGrad, Even: true, Sums: true},
-			{N: 28, Run: features_4_conv_2InputGrad},
+			{N: 1, Run: conv1x1WeightGrad(&conv1x1x32Geom, features_4_conv_2W, f32, f81), Even: true, Sums: true},
+			{N: 28, Run: conv1x1InputGrad(&conv1x1x32Geom, f34, features_4_conv_2T, f81, &conv1x1x32PrevActGeom, f32)},
 		}},
 		{Name: "features.4.conv.3 (training)", Forward: []engine.Phase{
-			{N: 32, Run: batchnorm28x28x32Stats(features_4_conv_3Count, features_4_conv_3W, features_4_conv_3Batch, f80), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x32Forward(features_4_conv_3W, features_4_conv_3Batch, f81, f80), Mode: engine.Training},
+			{N: 32, Run: batchnormStats(features_4_conv_3Count, features_4_conv_3W, 32, features_4_conv_3Batch, &batchnorm28x28x32Geom, f80), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_2(features_4_conv_3W, 32, features_4_conv_3Batch, &batchnorm28x28x32Geom, f81, f80), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 32, Run: batchnorm28x28x32Backward(features_4_conv_3W, features_4_conv_3Batch, features_4_conv_3B, f81, f83, f80), Batch: true, Mode: engine.Training},
-			{N: 32, Run: batchnorm28x28x32EvalBackward(features_4_conv_3W, features_4_conv_3Coef, features_4_conv_3B, f81, f83, f80), Batch: true, Mode: engine.Inference},
+			{N: 32, Run: batchnormBackward_2(features_4_conv_3W, 32, features_4_conv_3Batch, features_4_conv_3B, &batchnorm28x28x32BackwardGeom, f81, f83, f80), Batch: true, Mode: engine.Training},
+			{N: 32, Run: batchnormEvalBackward_2(features_4_conv_3W, 32, features_4_conv_3Coef, features_4_conv_3B, &batchnorm28x28x32EvalBackwardGeom, f81, f83, f80), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.5.conv.0.0 (training)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x192Forward(f21, f81, features_5_conv_0_0W), Mode: engine.Training},
+			{N: 28, Run: conv1x1Forward(&conv1x1x192Geom, f21, f81, features_5_conv_0_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: conv1x1x192WeightGrad(features_5_conv_0_0W, f81, f22), Even: true, Sums: true},
-			{N: 28, Run: conv1x1x192InputGrad(f83, features_5_conv_0_0T, f22)},
+			{N: 6, Run: conv1x1WeightGrad(&conv1x1x192Geom, features_5_conv_0_0W, f81, f22), Even: true, Sums: true},
+			{N: 28, Run: conv1x1InputGrad_3(&conv1x1x192Geom, f83, features_5_conv_0_0T, f22)},
 		}},
 		{Name: "features.5.conv.0.1+features.5.relu61 (training)", Forward: []engine.Phase{
-			{N: 192, Run: batchnorm28x28x192Stats(features_5_conv_0_1Count, features_5_conv_0_1W, features_5_conv_0_1Batch, f21), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x192Forward(f10, features_5_conv_0_1W, features_5_conv_0_1Batch, f21), Mode: engine.Training},
+			{N: 192, Run: batchnormStats(features_5_conv_0_1Count, features_5_conv_0_1W, 192, features_5_conv_0_1Batch, &batchnorm28x28x192Geom, f21), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward(&pad28x28x192p1, f10, features_5_conv_0_1W, 192, features_5_conv_0_1Batch, &batchnorm28x28x192Geom, f21), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 192, Run: batchnorm28x28x192Backward(features_5_conv_0_1W, features_5_conv_0_1Batch, features_5_conv_0_1B, f22, f23, f21, f10), Batch: true, Mode: engine.Training},
-			{N: 192, Run: batchnorm28x28x192EvalBackward(features_5_conv_0_1W, features_5_conv_0_1Coef, features_5_conv_0_1B, f22, f23, f21, f10), Batch: true, Mode: engine.Inference},
+			{N: 192, Run: batchnormBackward(features_5_conv_0_1W, 192, features_5_conv_0_1Batch, features_5_conv_0_1B, &batchnorm28x28x192BackwardGeom, f22, f23, f21, f10), Batch: true, Mode: engine.Training},
+			{N: 192, Run: batchnormEvalBackward(features_5_conv_0_1W, 192, features_5_conv_0_1Coef, features_5_conv_0_1B, &batchnorm28x28x192EvalBackwardGeom, f22, f23, f21, f10), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.5.conv.1.0 (training)", Forward: []engine.Phase{
-			{N: 28, Run: conv3x3x192Forward(f22, f10, features_5_conv_1_0W), Mode: engine.Training},
+			{N: 28, Run: conv3x3Forward(&conv3x3x192Geom, f22, f10, features_5_conv_1_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 12, Run: conv3x3x192WeightGrad(features_5_conv_1_0W, f10, f24), Even: true, Sums: true},
-			{N: 28, Run: conv3x3x192InputGrad(f23, features_5_conv_1_0W, f24)},
+			{N: 12, Run: conv3x3WeightGrad(&conv3x3x192Geom, features_5_conv_1_0W, f10, f24, 192), Even: true, Sums: true},
+			{N: 28, Run: conv3x3InputGrad(&conv3x3x192Geom, f23, features_5_conv_1_0W, f24)},
 		}},
 		{Name: "features.5.conv.1.1+features.5.relu62 (training)", Forward: []engine.Phase{
-			{N: 192, Run: batchnorm28x28x192Stats_2(features_5_conv_1_1Count, features_5_conv_1_1W, features_5_conv_1_1Batch, f22), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x192Forward_2(features_5_conv_1_1W, features_5_conv_1_1Batch, f23, f22), Mode: engine.Training},
+			{N: 192, Run: batchnormStats(features_5_conv_1_1Count, features_5_conv_1_1W, 192, features_5_conv_1_1Batch, &batchnorm28x28x192Geom_2, f22), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_2(features_5_conv_1_1W, 192, features_5_conv_1_1Batch, &batchnorm28x28x192Geom_2, f23, f22), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 192, Run: batchnorm28x28x192Backward_2(features_5_conv_1_1W, features_5_conv_1_1Batch, features_5_conv_1_1B, f24, f25, f22), Batch: true, Mode: engine.Training},
-			{N: 192, Run: batchnorm28x28x192EvalBackward_2(features_5_conv_1_1W, features_5_conv_1_1Coef, features_5_conv_1_1B, f24, f25, f22), Batch: true, Mode: engine.Inference},
+			{N: 192, Run: batchnormBackward_2(features_5_conv_1_1W, 192, features_5_conv_1_1Batch, features_5_conv_1_1B, &batchnorm28x28x192BackwardGeom_2, f24, f25, f22), Batch: true, Mode: engine.Training},
+			{N: 192, Run: batchnormEvalBackward_2(features_5_conv_1_1W, 192, features_5_conv_1_1Coef, features_5_conv_1_1B, &batchnorm28x28x192EvalBackwardGeom_2, f24, f25, f22), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.5.conv.2 (training)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x32Forward(f82, f23, features_5_conv_2W), Mode: engine.Training},
+			{N: 28, Run: conv1x1Forward(&conv1x1x32Geom_2, f82, f23, features_5_conv_2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: conv1x1x32WeightGrad(features_5_conv_2W, f23, f84), Even: true, Sums: true},
-			{N: 28, Run: conv1x1x32InputGrad(f25, features_5_conv_2T, f84, f23)},
+			{N: 1, Run: conv1x1WeightGrad(&conv1x1x32Geom_2, features_5_conv_2W, f23, f84), Even: true, Sums: true},
+			{N: 28, Run: conv1x1InputGrad(&conv1x1x32Geom_2, f25, features_5_conv_2T, f84, &conv1x1x32PrevActGeom_2, f23)},
 		}},
 		{Name: "features.5.conv.3 (training)", Forward: []engine.Phase{
-			{N: 32, Run: batchnorm28x28x32Stats(features_5_conv_3Count, features_5_conv_3W, features_5_conv_3Batch, f82), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x32Forward(features_5_conv_3W, features_5_conv_3Batch, f78, f82), Mode: engine.Training},
+			{N: 32, Run: batchnormStats(features_5_conv_3Count, features_5_conv_3W, 32, features_5_conv_3Batch, &batchnorm28x28x32Geom, f82), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_2(features_5_conv_3W, 32, features_5_conv_3Batch, &batchnorm28x28x32Geom, f78, f82), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 32, Run: batchnorm28x28x32Backward(features_5_conv_3W, features_5_conv_3Batch, features_5_conv_3B, f84, f85, f82), Batch: true, Mode: engine.Training},
-			{N: 32, Run: batchnorm28x28x32EvalBackward(features_5_conv_3W, features_5_conv_3Coef, features_5_conv_3B, f84, f85, f82), Batch: true, Mode: engine.Inference},
+			{N: 32, Run: batchnormBackward_2(features_5_conv_3W, 32, features_5_conv_3Batch, features_5_conv_3B, &batchnorm28x28x32BackwardGeom, f84, f85, f82), Batch: true, Mode: engine.Training},
+			{N: 32, Run: batchnormEvalBackward_2(features_5_conv_3W, 32, features_5_conv_3Coef, features_5_conv_3B, &batchnorm28x28x32EvalBackwardGeom, f84, f85, f82), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.5.add1 (training)", Forward: []engine.Phase{
-			{N: 28, Run: residual28x28x32Forward(f83, f81), Mode: engine.Training},
+			{N: 28, Run: residualForward(&conv1x1x32StoreGeom, f83, f78, f81), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 28, Run: residual28x28x32InputGrad(f85, f83, f78)},
+			{N: 28, Run: residualInputGrad(f85, f83, &residual28x28x32BackGeom, f78)},
 		}},
 		{Name: "features.6.conv.0.0 (training)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x192Forward(f24, f83, features_6_conv_0_0W), Mode: engine.Training},
+			{N: 28, Run: conv1x1Forward(&conv1x1x192Geom, f24, f83, features_6_conv_0_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: conv1x1x192WeightGrad(features_6_conv_0_0W, f83, f25), Even: true, Sums: true},
-			{N: 28, Run: conv1x1x192InputGrad(f78, features_6_conv_0_0T, f25)},
+			{N: 6, Run: conv1x1WeightGrad(&conv1x1x192Geom, features_6_conv_0_0W, f83, f25), Even: true, Sums: true},
+			{N: 28, Run: conv1x1InputGrad_3(&conv1x1x192Geom, f78, features_6_conv_0_0T, f25)},
 		}},
 		{Name: "features.6.conv.0.1+features.6.relu61 (training)", Forward: []engine.Phase{
-			{N: 192, Run: batchnorm28x28x192Stats(features_6_conv_0_1Count, features_6_conv_0_1W, features_6_conv_0_1Batch, f24), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x192Forward(f11, features_6_conv_0_1W, features_6_conv_0_1Batch, f24), Mode: engine.Training},
+			{N: 192, Run: batchnormStats(features_6_conv_0_1Count, features_6_conv_0_1W, 192, features_6_conv_0_1Batch, &batchnorm28x28x192Geom, f24), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward(&pad28x28x192p1, f11, features_6_conv_0_1W, 192, features_6_conv_0_1Batch, &batchnorm28x28x192Geom, f24), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 192, Run: batchnorm28x28x192Backward(features_6_conv_0_1W, features_6_conv_0_1Batch, features_6_conv_0_1B, f25, f26, f24, f11), Batch: true, Mode: engine.Training},
-			{N: 192, Run: batchnorm28x28x192EvalBackward(features_6_conv_0_1W, features_6_conv_0_1Coef, features_6_conv_0_1B, f25, f26, f24, f11), Batch: true, Mode: engine.Inference},
+			{N: 192, Run: batchnormBackward(features_6_conv_0_1W, 192, features_6_conv_0_1Batch, features_6_conv_0_1B, &batchnorm28x28x192BackwardGeom, f25, f26, f24, f11), Batch: true, Mode: engine.Training},
+			{N: 192, Run: batchnormEvalBackward(features_6_conv_0_1W, 192, features_6_conv_0_1Coef, features_6_conv_0_1B, &batchnorm28x28x192EvalBackwardGeom, f25, f26, f24, f11), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.6.conv.1.0 (training)", Forward: []engine.Phase{
-			{N: 28, Run: conv3x3x192Forward(f25, f11, features_6_conv_1_0W), Mode: engine.Training},
+			{N: 28, Run: conv3x3Forward(&conv3x3x192Geom, f25, f11, features_6_conv_1_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 12, Run: conv3x3x192WeightGrad(features_6_conv_1_0W, f11, f27), Even: true, Sums: true},
-			{N: 28, Run: conv3x3x192InputGrad(f26, features_6_conv_1_0W, f27)},
+			{N: 12, Run: conv3x3WeightGrad(&conv3x3x192Geom, features_6_conv_1_0W, f11, f27, 192), Even: true, Sums: true},
+			{N: 28, Run: conv3x3InputGrad(&conv3x3x192Geom, f26, features_6_conv_1_0W, f27)},
 		}},
 		{Name: "features.6.conv.1.1+features.6.relu62 (training)", Forward: []engine.Phase{
-			{N: 192, Run: batchnorm28x28x192Stats_2(features_6_conv_1_1Count, features_6_conv_1_1W, features_6_conv_1_1Batch, f25), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x192Forward_2(features_6_conv_1_1W, features_6_conv_1_1Batch, f26, f25), Mode: engine.Training},
+			{N: 192, Run: batchnormStats(features_6_conv_1_1Count, features_6_conv_1_1W, 192, features_6_conv_1_1Batch, &batchnorm28x28x192Geom_2, f25), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_2(features_6_conv_1_1W, 192, features_6_conv_1_1Batch, &batchnorm28x28x192Geom_2, f26, f25), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 192, Run: batchnorm28x28x192Backward_2(features_6_conv_1_1W, features_6_conv_1_1Batch, features_6_conv_1_1B, f27, f20, f25), Batch: true, Mode: engine.Training},
-			{N: 192, Run: batchnorm28x28x192EvalBackward_2(features_6_conv_1_1W, features_6_conv_1_1Coef, features_6_conv_1_1B, f27, f20, f25), Batch: true, Mode: engine.Inference},
+			{N: 192, Run: batchnormBackward_2(features_6_conv_1_1W, 192, features_6_conv_1_1Batch, features_6_conv_1_1B, &batchnorm28x28x192BackwardGeom_2, f27, f20, f25), Batch: true, Mode: engine.Training},
+			{N: 192, Run: batchnormEvalBackward_2(features_6_conv_1_1W, 192, features_6_conv_1_1Coef, features_6_conv_1_1B, &batchnorm28x28x192EvalBackwardGeom_2, f27, f20, f25), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.6.conv.2 (training)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x32Forward(f84, f26, features_6_conv_2W), Mode: engine.Training},
+			{N: 28, Run: conv1x1Forward(&conv1x1x32Geom_2, f84, f26, features_6_conv_2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: conv1x1x32WeightGrad(features_6_conv_2W, f26, f85), Even: true, Sums: true},
-			{N: 28, Run: conv1x1x32InputGrad(f20, features_6_conv_2T, f85, f26)},
+			{N: 1, Run: conv1x1WeightGrad(&conv1x1x32Geom_2, features_6_conv_2W, f26, f85), Even: true, Sums: true},
+			{N: 28, Run: conv1x1InputGrad(&conv1x1x32Geom_2, f20, features_6_conv_2T, f85, &conv1x1x32PrevActGeom_2, f26)},
 		}},
 		{Name: "features.6.conv.3 (training)", Forward: []engine.Phase{
-			{N: 32, Run: batchnorm28x28x32Stats(features_6_conv_3Count, features_6_conv_3W, features_6_conv_3Batch, f84), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x32Forward(features_6_conv_3W, features_6_conv_3Batch, f78, f84), Mode: engine.Training},
+			{N: 32, Run: batchnormStats(features_6_conv_3Count, features_6_conv_3W, 32, features_6_conv_3Batch, &batchnorm28x28x32Geom, f84), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_2(features_6_conv_3W, 32, features_6_conv_3Batch, &batchnorm28x28x32Geom, f78, f84), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 32, Run: batchnorm28x28x32Backward(features_6_conv_3W, features_6_conv_3Batch, features_6_conv_3B, f85, f79, f84), Batch: true, Mode: engine.Training},
-			{N: 32, Run: batchnorm28x28x32EvalBackward(features_6_conv_3W, features_6_conv_3Coef, features_6_conv_3B, f85, f79, f84), Batch: true, Mode: engine.Inference},
+			{N: 32, Run: batchnormBackward_2(features_6_conv_3W, 32, features_6_conv_3Batch, features_6_conv_3B, &batchnorm28x28x32BackwardGeom, f85, f79, f84), Batch: true, Mode: engine.Training},
+			{N: 32, Run: batchnormEvalBackward_2(features_6_conv_3W, 32, features_6_conv_3Coef, features_6_conv_3B, &batchnorm28x28x32EvalBackwardGeom, f85, f79, f84), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.6.add1 (training)", Forward: []engine.Phase{
-			{N: 28, Run: residual28x28x32Forward(f85, f83), Mode: engine.Training},
+			{N: 28, Run: residualForward(&conv1x1x32StoreGeom, f85, f78, f83), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 28, Run: residual28x28x32InputGrad(f79, f78, f76)},
+			{N: 28, Run: residualInputGrad(f79, f78, &residual28x28x32BackGeom, f76)},
 		}},
 		{Name: "features.7.conv.0.0 (training)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x192Forward(f27, f85, features_7_conv_0_0W), Mode: engine.Training},
+			{N: 28, Run: conv1x1Forward(&conv1x1x192Geom, f27, f85, features_7_conv_0_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: conv1x1x192WeightGrad(features_7_conv_0_0W, f85, f28), Even: true, Sums: true},
-			{N: 28, Run: features_7_conv_0_0InputGrad},
+			{N: 6, Run: conv1x1WeightGrad(&conv1x1x192Geom, features_7_conv_0_0W, f85, f28), Even: true, Sums: true},
+			{N: 28, Run: conv1x1InputGrad_2(&conv1x1x192Geom, f76, features_7_conv_0_0T, f28)},
 		}},
 		{Name: "features.7.conv.0.1+features.7.relu61 (training)", Forward: []engine.Phase{
-			{N: 192, Run: batchnorm28x28x192Stats(features_7_conv_0_1Count, features_7_conv_0_1W, features_7_conv_0_1Batch, f27), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x192Forward(f20, features_7_conv_0_1W, features_7_conv_0_1Batch, f27), Mode: engine.Training},
+			{N: 192, Run: batchnormStats(features_7_conv_0_1Count, features_7_conv_0_1W, 192, features_7_conv_0_1Batch, &batchnorm28x28x192Geom, f27), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward(&pad28x28x192p1, f20, features_7_conv_0_1W, 192, features_7_conv_0_1Batch, &batchnorm28x28x192Geom, f27), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 192, Run: batchnorm28x28x192Backward(features_7_conv_0_1W, features_7_conv_0_1Batch, features_7_conv_0_1B, f28, f29, f27, f20), Batch: true, Mode: engine.Training},
-			{N: 192, Run: batchnorm28x28x192EvalBackward(features_7_conv_0_1W, features_7_conv_0_1Coef, features_7_conv_0_1B, f28, f29, f27, f20), Batch: true, Mode: engine.Inference},
+			{N: 192, Run: batchnormBackward(features_7_conv_0_1W, 192, features_7_conv_0_1Batch, features_7_conv_0_1B, &batchnorm28x28x192BackwardGeom, f28, f29, f27, f20), Batch: true, Mode: engine.Training},
+			{N: 192, Run: batchnormEvalBackward(features_7_conv_0_1W, 192, features_7_conv_0_1Coef, features_7_conv_0_1B, &batchnorm28x28x192EvalBackwardGeom, f28, f29, f27, f20), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.7.conv.1.0 (training)", Forward: []engine.Phase{
-			{N: 14, Run: features_7_conv_1_0Forward, Mode: engine.Training},
+			{N: 14, Run: conv3x3Forward(&conv3x3x192Geom_2, f76, f20, features_7_conv_1_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 12, Run: features_7_conv_1_0WeightGrad, Even: true, Sums: true},
-			{N: 28, Run: features_7_conv_1_0InputGrad},
+			{N: 12, Run: conv3x3WeightGrad(&conv3x3x192Geom_2, features_7_conv_1_0W, f20, f67, 192), Even: true, Sums: true},
+			{N: 28, Run: conv3x3InputGrad(&conv3x3x192Geom_2, f29, features_7_conv_1_0W, f67)},
 		}},
 		{Name: "features.7.conv.1.1+features.7.relu62 (training)", Forward: []engine.Phase{
-			{N: 192, Run: features_7_conv_1_1Stats, Batch: true, Mode: engine.Training},
-			{N: 14, Run: features_7_conv_1_1Forward, Mode: engine.Training},
+			{N: 192, Run: batchnormStats(features_7_conv_1_1Count, features_7_conv_1_1W, 192, features_7_conv_1_1Batch, &batchnorm14x14x192Geom, f76), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_2(features_7_conv_1_1W, 192, features_7_conv_1_1Batch, &batchnorm14x14x192Geom, f77, f76), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 192, Run: features_7_conv_1_1Backward, Batch: true, Mode: engine.Training},
-			{N: 192, Run: features_7_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 192, Run: batchnormBackward_2(features_7_conv_1_1W, 192, features_7_conv_1_1Batch, features_7_conv_1_1B, &batchnorm14x14x192BackwardGeom, f67, f68, f76), Batch: true, Mode: engine.Training},
+			{N: 192, Run: batchnormEvalBackward_2(features_7_conv_1_1W, 192, features_7_conv_1_1Coef, features_7_conv_1_1B, &batchnorm14x14x192EvalBackwardGeom, f67, f68, f76), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.7.conv.2 (training)", Forward: []engine.Phase{
-			{N: 14, Run: features_7_conv_2Forward, Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x64Geom, f94, f77, features_7_conv_2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2, Run: features_7_conv_2WeightGrad, Even: true, Sums: true},
-			{N: 14, Run: features_7_conv_2InputGrad},
+			{N: 2, Run: conv1x1WeightGrad(&conv1x1x64Geom, features_7_conv_2W, f77, f95), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad(&conv1x1x64Geom, f68, features_7_conv_2T, f95, &conv1x1x64PrevActGeom, f77)},
 		}},
 		{Name: "features.7.conv.3 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnorm14x14x64Stats(features_7_conv_3Count, features_7_conv_3W, features_7_conv_3Batch, f94), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x64Forward(features_7_conv_3W, features_7_conv_3Batch, f95, f94), Mode: engine.Training},
+			{N: 64, Run: batchnormStats(features_7_conv_3Count, features_7_conv_3W, 64, features_7_conv_3Batch, &batchnorm14x14x64Geom, f94), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_2(features_7_conv_3W, 64, features_7_conv_3Batch, &batchnorm14x14x64Geom, f95, f94), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnorm14x14x64Backward(features_7_conv_3W, features_7_conv_3Batch, features_7_conv_3B, f95, f97, f94), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnorm14x14x64EvalBackward(features_7_conv_3W, features_7_conv_3Coef, features_7_conv_3B, f95, f97, f94), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnormBackward_2(features_7_conv_3W, 64, features_7_conv_3Batch, features_7_conv_3B, &batchnorm14x14x64BackwardGeom, f95, f97, f94), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward_2(features_7_conv_3W, 64, features_7_conv_3Coef, features_7_conv_3B, &batchnorm14x14x64EvalBackwardGeom, f95, f97, f94), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.8.conv.0.0 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x384Forward(f51, f95, features_8_conv_0_0W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x384Geom, f51, f95, features_8_conv_0_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 12, Run: conv1x1x384WeightGrad(features_8_conv_0_0W, f95, f52), Even: true, Sums: true},
-			{N: 14, Run: conv1x1x384InputGrad(f97, features_8_conv_0_0T, f52)},
+			{N: 12, Run: conv1x1WeightGrad(&conv1x1x384Geom, features_8_conv_0_0W, f95, f52), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad_3(&conv1x1x384Geom, f97, features_8_conv_0_0T, f52)},
 		}},
 		{Name: "features.8.conv.0.1+features.8.relu61 (training)", Forward: []engine.Phase{
-			{N: 384, Run: batchnorm14x14x384Stats(features_8_conv_0_1Count, features_8_conv_0_1W, features_8_conv_0_1Batch, f51), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x384Forward(f42, features_8_conv_0_1W, features_8_conv_0_1Batch, f51), Mode: engine.Training},
+			{N: 384, Run: batchnormStats(features_8_conv_0_1Count, features_8_conv_0_1W, 384, features_8_conv_0_1Batch, &batchnorm14x14x384Geom, f51), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(&pad14x14x384p1, f42, features_8_conv_0_1W, 384, features_8_conv_0_1Batch, &batchnorm14x14x384Geom, f51), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 384, Run: batchnorm14x14x384Backward(features_8_conv_0_1W, features_8_conv_0_1Batch, features_8_conv_0_1B, f52, f53, f51, f42), Batch: true, Mode: engine.Training},
-			{N: 384, Run: batchnorm14x14x384EvalBackward(features_8_conv_0_1W, features_8_conv_0_1Coef, features_8_conv_0_1B, f52, f53, f51, f42), Batch: true, Mode: engine.Inference},
+			{N: 384, Run: batchnormBackward(features_8_conv_0_1W, 384, features_8_conv_0_1Batch, features_8_conv_0_1B, &batchnorm14x14x384BackwardGeom, f52, f53, f51, f42), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnormEvalBackward(features_8_conv_0_1W, 384, features_8_conv_0_1Coef, features_8_conv_0_1B, &batchnorm14x14x384EvalBackwardGeom, f52, f53, f51, f42), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.8.conv.1.0 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3x384Forward(f52, f42, features_8_conv_1_0W), Mode: engine.Training},
+			{N: 14, Run: conv3x3Forward(&conv3x3x384Geom, f52, f42, features_8_conv_1_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 24, Run: conv3x3x384WeightGrad(features_8_conv_1_0W, f42, f54), Even: true, Sums: true},
-			{N: 14, Run: conv3x3x384InputGrad(f53, features_8_conv_1_0W, f54)},
+			{N: 24, Run: conv3x3WeightGrad(&conv3x3x384Geom, features_8_conv_1_0W, f42, f54, 384), Even: true, Sums: true},
+			{N: 14, Run: conv3x3InputGrad(&conv3x3x384Geom, f53, features_8_conv_1_0W, f54)},
 		}},
 		{Name: "features.8.conv.1.1+features.8.relu62 (training)", Forward: []engine.Phase{
-			{N: 384, Run: batchnorm14x14x384Stats_2(features_8_conv_1_1Count, features_8_conv_1_1W, features_8_conv_1_1Batch, f52), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x384Forward_2(features_8_conv_1_1W, features_8_conv_1_1Batch, f53, f52), Mode: engine.Training},
+			{N: 384, Run: batchnormStats(features_8_conv_1_1Count, features_8_conv_1_1W, 384, features_8_conv_1_1Batch, &batchnorm14x14x384Geom_2, f52), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_2(features_8_conv_1_1W, 384, features_8_conv_1_1Batch, &batchnorm14x14x384Geom_2, f53, f52), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 384, Run: batchnorm14x14x384Backward_2(features_8_conv_1_1W, features_8_conv_1_1Batch, features_8_conv_1_1B, f54, f55, f52), Batch: true, Mode: engine.Training},
-			{N: 384, Run: batchnorm14x14x384EvalBackward_2(features_8_conv_1_1W, features_8_conv_1_1Coef, features_8_conv_1_1B, f54, f55, f52), Batch: true, Mode: engine.Inference},
+			{N: 384, Run: batchnormBackward_2(features_8_conv_1_1W, 384, features_8_conv_1_1Batch, features_8_conv_1_1B, &batchnorm14x14x384BackwardGeom_2, f54, f55, f52), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnormEvalBackward_2(features_8_conv_1_1W, 384, features_8_conv_1_1Coef, features_8_conv_1_1B, &batchnorm14x14x384EvalBackwardGeom_2, f54, f55, f52), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.8.conv.2 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x64Forward(f96, f53, features_8_conv_2W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x64Geom_2, f96, f53, features_8_conv_2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2, Run: conv1x1x64WeightGrad(features_8_conv_2W, f53, f98), Even: true, Sums: true},
-			{N: 14, Run: conv1x1x64InputGrad(f55, features_8_conv_2T, f98, f53)},
+			{N: 2, Run: conv1x1WeightGrad(&conv1x1x64Geom_2, features_8_conv_2W, f53, f98), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad(&conv1x1x64Geom_2, f55, features_8_conv_2T, f98, &conv1x1x64PrevActGeom_2, f53)},
 		}},
 		{Name: "features.8.conv.3 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnorm14x14x64Stats(features_8_conv_3Count, features_8_conv_3W, features_8_conv_3Batch, f96), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x64Forward(features_8_conv_3W, features_8_conv_3Batch, f92, f96), Mode: engine.Training},
+			{N: 64, Run: batchnormStats(features_8_conv_3Count, features_8_conv_3W, 64, features_8_conv_3Batch, &batchnorm14x14x64Geom, f96), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_2(features_8_conv_3W, 64, features_8_conv_3Batch, &batchnorm14x14x64Geom, f92, f96), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnorm14x14x64Backward(features_8_conv_3W, features_8_conv_3Batch, features_8_conv_3B, f98, f99, f96), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnorm14x14x64EvalBackward(features_8_conv_3W, features_8_conv_3Coef, features_8_conv_3B, f98, f99, f96), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnormBackward_2(features_8_conv_3W, 64, features_8_conv_3Batch, features_8_conv_3B, &batchnorm14x14x64BackwardGeom, f98, f99, f96), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward_2(features_8_conv_3W, 64, features_8_conv_3Coef, features_8_conv_3B, &batchnorm14x14x64EvalBackwardGeom, f98, f99, f96), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.8.add1 (training)", Forward: []engine.Phase{
-			{N: 14, Run: residual14x14x64Forward(f97, f95), Mode: engine.Training},
+			{N: 14, Run: residualForward(&conv1x1x64StoreGeom, f97, f92, f95), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residual14x14x64InputGrad(f99, f97, f100)},
+			{N: 14, Run: residualInputGrad(f99, f97, &residual14x14x64BackGeom, f100)},
 		}},
 		{Name: "features.9.conv.0.0 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x384Forward(f54, f97, features_9_conv_0_0W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x384Geom, f54, f97, features_9_conv_0_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 12, Run: conv1x1x384WeightGrad(features_9_conv_0_0W, f97, f55), Even: true, Sums: true},
-			{N: 14, Run: conv1x1x384InputGrad(f100, features_9_conv_0_0T, f55)},
+			{N: 12, Run: conv1x1WeightGrad(&conv1x1x384Geom, features_9_conv_0_0W, f97, f55), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad_3(&conv1x1x384Geom, f100, features_9_conv_0_0T, f55)},
 		}},
 		{Name: "features.9.conv.0.1+features.9.relu61 (training)", Forward: []engine.Phase{
-			{N: 384, Run: batchnorm14x14x384Stats(features_9_conv_0_1Count, features_9_conv_0_1W, features_9_conv_0_1Batch, f54), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x384Forward(f43, features_9_conv_0_1W, features_9_conv_0_1Batch, f54), Mode: engine.Training},
+			{N: 384, Run: batchnormStats(features_9_conv_0_1Count, features_9_conv_0_1W, 384, features_9_conv_0_1Batch, &batchnorm14x14x384Geom, f54), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(&pad14x14x384p1, f43, features_9_conv_0_1W, 384, features_9_conv_0_1Batch, &batchnorm14x14x384Geom, f54), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 384, Run: batchnorm14x14x384Backward(features_9_conv_0_1W, features_9_conv_0_1Batch, features_9_conv_0_1B, f55, f56, f54, f43), Batch: true, Mode: engine.Training},
-			{N: 384, Run: batchnorm14x14x384EvalBackward(features_9_conv_0_1W, features_9_conv_0_1Coef, features_9_conv_0_1B, f55, f56, f54, f43), Batch: true, Mode: engine.Inference},
+			{N: 384, Run: batchnormBackward(features_9_conv_0_1W, 384, features_9_conv_0_1Batch, features_9_conv_0_1B, &batchnorm14x14x384BackwardGeom, f55, f56, f54, f43), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnormEvalBackward(features_9_conv_0_1W, 384, features_9_conv_0_1Coef, features_9_conv_0_1B, &batchnorm14x14x384EvalBackwardGeom, f55, f56, f54, f43), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.9.conv.1.0 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3x384Forward(f55, f43, features_9_conv_1_0W), Mode: engine.Training},
+			{N: 14, Run: conv3x3Forward(&conv3x3x384Geom, f55, f43, features_9_conv_1_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 24, Run: conv3x3x384WeightGrad(features_9_conv_1_0W, f43, f57), Even: true, Sums: true},
-			{N: 14, Run: conv3x3x384InputGrad(f56, features_9_conv_1_0W, f57)},
+			{N: 24, Run: conv3x3WeightGrad(&conv3x3x384Geom, features_9_conv_1_0W, f43, f57, 384), Even: true, Sums: true},
+			{N: 14, Run: conv3x3InputGrad(&conv3x3x384Geom, f56, features_9_conv_1_0W, f57)},
 		}},
 		{Name: "features.9.conv.1.1+features.9.relu62 (training)", Forward: []engine.Phase{
-			{N: 384, Run: batchnorm14x14x384Stats_2(features_9_conv_1_1Count, features_9_conv_1_1W, features_9_conv_1_1Batch, f55), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x384Forward_2(features_9_conv_1_1W, features_9_conv_1_1Batch, f56, f55), Mode: engine.Training},
+			{N: 384, Run: batchnormStats(features_9_conv_1_1Count, features_9_conv_1_1W, 384, features_9_conv_1_1Batch, &batchnorm14x14x384Geom_2, f55), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_2(features_9_conv_1_1W, 384, features_9_conv_1_1Batch, &batchnorm14x14x384Geom_2, f56, f55), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 384, Run: batchnorm14x14x384Backward_2(features_9_conv_1_1W, features_9_conv_1_1Batch, features_9_conv_1_1B, f57, f58, f55), Batch: true, Mode: engine.Training},
-			{N: 384, Run: batchnorm14x14x384EvalBackward_2(features_9_conv_1_1W, features_9_conv_1_1Coef, features_9_conv_1_1B, f57, f58, f55), Batch: true, Mode: engine.Inference},
+			{N: 384, Run: batchnormBackward_2(features_9_conv_1_1W, 384, features_9_conv_1_1Batch, features_9_conv_1_1B, &batchnorm14x14x384BackwardGeom_2, f57, f58, f55), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnormEvalBackward_2(features_9_conv_1_1W, 384, features_9_conv_1_1Coef, features_9_conv_1_1B, &batchnorm14x14x384EvalBackwardGeom_2, f57, f58, f55), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.9.conv.2 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x64Forward(f98, f56, features_9_conv_2W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x64Geom_2, f98, f56, features_9_conv_2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2, Run: conv1x1x64WeightGrad(features_9_conv_2W, f56, f99), Even: true, Sums: true},
-			{N: 14, Run: conv1x1x64InputGrad(f58, features_9_conv_2T, f99, f56)},
+			{N: 2, Run: conv1x1WeightGrad(&conv1x1x64Geom_2, features_9_conv_2W, f56, f99), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad(&conv1x1x64Geom_2, f58, features_9_conv_2T, f99, &conv1x1x64PrevActGeom_2, f56)},
 		}},
 		{Name: "features.9.conv.3 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnorm14x14x64Stats(features_9_conv_3Count, features_9_conv_3W, features_9_conv_3Batch, f98), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x64Forward(features_9_conv_3W, features_9_conv_3Batch, f92, f98), Mode: engine.Training},
+			{N: 64, Run: batchnormStats(features_9_conv_3Count, features_9_conv_3W, 64, features_9_conv_3Batch, &batchnorm14x14x64Geom, f98), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_2(features_9_conv_3W, 64, features_9_conv_3Batch, &batchnorm14x14x64Geom, f92, f98), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnorm14x14x64Backward(features_9_conv_3W, features_9_conv_3Batch, features_9_conv_3B, f99, f101, f98), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnorm14x14x64EvalBackward(features_9_conv_3W, features_9_conv_3Coef, features_9_conv_3B, f99, f101, f98), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnormBackward_2(features_9_conv_3W, 64, features_9_conv_3Batch, features_9_conv_3B, &batchnorm14x14x64BackwardGeom, f99, f101, f98), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward_2(features_9_conv_3W, 64, features_9_conv_3Coef, features_9_conv_3B, &batchnorm14x14x64EvalBackwardGeom, f99, f101, f98), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.9.add1 (training)", Forward: []engine.Phase{
-			{N: 14, Run: residual14x14x64Forward(f99, f97), Mode: engine.Training},
+			{N: 14, Run: residualForward(&conv1x1x64StoreGeom, f99, f92, f97), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residual14x14x64InputGrad(f101, f100, f92)},
+			{N: 14, Run: residualInputGrad(f101, f100, &residual14x14x64BackGeom, f92)},
 		}},
 		{Name: "features.10.conv.0.0 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x384Forward(f57, f99, features_10_conv_0_0W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x384Geom, f57, f99, features_10_conv_0_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 12, Run: conv1x1x384WeightGrad(features_10_conv_0_0W, f99, f58), Even: true, Sums: true},
-			{N: 14, Run: conv1x1x384InputGrad(f92, features_10_conv_0_0T, f58)},
+			{N: 12, Run: conv1x1WeightGrad(&conv1x1x384Geom, features_10_conv_0_0W, f99, f58), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad_3(&conv1x1x384Geom, f92, features_10_conv_0_0T, f58)},
 		}},
 		{Name: "features.10.conv.0.1+features.10.relu61 (training)", Forward: []engine.Phase{
-			{N: 384, Run: batchnorm14x14x384Stats(features_10_conv_0_1Count, features_10_conv_0_1W, features_10_conv_0_1Batch, f57), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x384Forward(f44, features_10_conv_0_1W, features_10_conv_0_1Batch, f57), Mode: engine.Training},
+			{N: 384, Run: batchnormStats(features_10_conv_0_1Count, features_10_conv_0_1W, 384, features_10_conv_0_1Batch, &batchnorm14x14x384Geom, f57), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(&pad14x14x384p1, f44, features_10_conv_0_1W, 384, features_10_conv_0_1Batch, &batchnorm14x14x384Geom, f57), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 384, Run: batchnorm14x14x384Backward(features_10_conv_0_1W, features_10_conv_0_1Batch, features_10_conv_0_1B, f58, f59, f57, f44), Batch: true, Mode: engine.Training},
-			{N: 384, Run: batchnorm14x14x384EvalBackward(features_10_conv_0_1W, features_10_conv_0_1Coef, features_10_conv_0_1B, f58, f59, f57, f44), Batch: true, Mode: engine.Inference},
+			{N: 384, Run: batchnormBackward(features_10_conv_0_1W, 384, features_10_conv_0_1Batch, features_10_conv_0_1B, &batchnorm14x14x384BackwardGeom, f58, f59, f57, f44), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnormEvalBackward(features_10_conv_0_1W, 384, features_10_conv_0_1Coef, features_10_conv_0_1B, &batchnorm14x14x384EvalBackwardGeom, f58, f59, f57, f44), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.10.conv.1.0 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3x384Forward(f58, f44, features_10_conv_1_0W), Mode: engine.Training},
+			{N: 14, Run: conv3x3Forward(&conv3x3x384Geom, f58, f44, features_10_conv_1_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 24, Run: conv3x3x384WeightGrad(features_10_conv_1_0W, f44, f60), Even: true, Sums: true},
-			{N: 14, Run: conv3x3x384InputGrad(f59, features_10_conv_1_0W, f60)},
+			{N: 24, Run: conv3x3WeightGrad(&conv3x3x384Geom, features_10_conv_1_0W, f44, f60, 384), Even: true, Sums: true},
+			{N: 14, Run: conv3x3InputGrad(&conv3x3x384Geom, f59, features_10_conv_1_0W, f60)},
 		}},
 		{Name: "features.10.conv.1.1+features.10.relu62 (training)", Forward: []engine.Phase{
-			{N: 384, Run: batchnorm14x14x384Stats_2(features_10_conv_1_1Count, features_10_conv_1_1W, features_10_conv_1_1Batch, f58), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x384Forward_2(features_10_conv_1_1W, features_10_conv_1_1Batch, f59, f58), Mode: engine.Training},
+			{N: 384, Run: batchnormStats(features_10_conv_1_1Count, features_10_conv_1_1W, 384, features_10_conv_1_1Batch, &batchnorm14x14x384Geom_2, f58), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_2(features_10_conv_1_1W, 384, features_10_conv_1_1Batch, &batchnorm14x14x384Geom_2, f59, f58), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 384, Run: batchnorm14x14x384Backward_2(features_10_conv_1_1W, features_10_conv_1_1Batch, features_10_conv_1_1B, f60, f61, f58), Batch: true, Mode: engine.Training},
-			{N: 384, Run: batchnorm14x14x384EvalBackward_2(features_10_conv_1_1W, features_10_conv_1_1Coef, features_10_conv_1_1B, f60, f61, f58), Batch: true, Mode: engine.Inference},
+			{N: 384, Run: batchnormBackward_2(features_10_conv_1_1W, 384, features_10_conv_1_1Batch, features_10_conv_1_1B, &batchnorm14x14x384BackwardGeom_2, f60, f61, f58), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnormEvalBackward_2(features_10_conv_1_1W, 384, features_10_conv_1_1Coef, features_10_conv_1_1B, &batchnorm14x14x384EvalBackwardGeom_2, f60, f61, f58), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.10.conv.2 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x64Forward(f100, f59, features_10_conv_2W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x64Geom_2, f100, f59, features_10_conv_2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2, Run: conv1x1x64WeightGrad(features_10_conv_2W, f59, f101), Even: true, Sums: true},
-			{N: 14, Run: conv1x1x64InputGrad(f61, features_10_conv_2T, f101, f59)},
+			{N: 2, Run: conv1x1WeightGrad(&conv1x1x64Geom_2, features_10_conv_2W, f59, f101), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad(&conv1x1x64Geom_2, f61, features_10_conv_2T, f101, &conv1x1x64PrevActGeom_2, f59)},
 		}},
 		{Name: "features.10.conv.3 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnorm14x14x64Stats(features_10_conv_3Count, features_10_conv_3W, features_10_conv_3Batch, f100), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x64Forward(features_10_conv_3W, features_10_conv_3Batch, f92, f100), Mode: engine.Training},
+			{N: 64, Run: batchnormStats(features_10_conv_3Count, features_10_conv_3W, 64, features_10_conv_3Batch, &batchnorm14x14x64Geom, f100), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_2(features_10_conv_3W, 64, features_10_conv_3Batch, &batchnorm14x14x64Geom, f92, f100), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnorm14x14x64Backward(features_10_conv_3W, features_10_conv_3Batch, features_10_conv_3B, f101, f93, f100), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnorm14x14x64EvalBackward(features_10_conv_3W, features_10_conv_3Coef, features_10_conv_3B, f101, f93, f100), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnormBackward_2(features_10_conv_3W, 64, features_10_conv_3Batch, features_10_conv_3B, &batchnorm14x14x64BackwardGeom, f101, f93, f100), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward_2(features_10_conv_3W, 64, features_10_conv_3Coef, features_10_conv_3B, &batchnorm14x14x64EvalBackwardGeom, f101, f93, f100), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.10.add1 (training)", Forward: []engine.Phase{
-			{N: 14, Run: residual14x14x64Forward(f101, f99), Mode: engine.Training},
+			{N: 14, Run: residualForward(&conv1x1x64StoreGeom, f101, f92, f99), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residual14x14x64InputGrad(f93, f92, f86)},
+			{N: 14, Run: residualInputGrad(f93, f92, &residual14x14x64BackGeom, f86)},
 		}},
 		{Name: "features.11.conv.0.0 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x384Forward(f60, f101, features_11_conv_0_0W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x384Geom, f60, f101, features_11_conv_0_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 12, Run: conv1x1x384WeightGrad(features_11_conv_0_0W, f101, f61), Even: true, Sums: true},
-			{N: 14, Run: features_11_conv_0_0InputGrad},
+			{N: 12, Run: conv1x1WeightGrad(&conv1x1x384Geom, features_11_conv_0_0W, f101, f61), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad_2(&conv1x1x384Geom, f86, features_11_conv_0_0T, f61)},
 		}},
 		{Name: "features.11.conv.0.1+features.11.relu61 (training)", Forward: []engine.Phase{
-			{N: 384, Run: batchnorm14x14x384Stats(features_11_conv_0_1Count, features_11_conv_0_1W, features_11_conv_0_1Batch, f60), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x384Forward(f45, features_11_conv_0_1W, features_11_conv_0_1Batch, f60), Mode: engine.Training},
+			{N: 384, Run: batchnormStats(features_11_conv_0_1Count, features_11_conv_0_1W, 384, features_11_conv_0_1Batch, &batchnorm14x14x384Geom, f60), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(&pad14x14x384p1, f45, features_11_conv_0_1W, 384, features_11_conv_0_1Batch, &batchnorm14x14x384Geom, f60), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 384, Run: batchnorm14x14x384Backward(features_11_conv_0_1W, features_11_conv_0_1Batch, features_11_conv_0_1B, f61, f62, f60, f45), Batch: true, Mode: engine.Training},
-			{N: 384, Run: batchnorm14x14x384EvalBackward(features_11_conv_0_1W, features_11_conv_0_1Coef, features_11_conv_0_1B, f61, f62, f60, f45), Batch: true, Mode: engine.Inference},
+			{N: 384, Run: batchnormBackward(features_11_conv_0_1W, 384, features_11_conv_0_1Batch, features_11_conv_0_1B, &batchnorm14x14x384BackwardGeom, f61, f62, f60, f45), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnormEvalBackward(features_11_conv_0_1W, 384, features_11_conv_0_1Coef, features_11_conv_0_1B, &batchnorm14x14x384EvalBackwardGeom, f61, f62, f60, f45), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.11.conv.1.0 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3x384Forward(f61, f45, features_11_conv_1_0W), Mode: engine.Training},
+			{N: 14, Run: conv3x3Forward(&conv3x3x384Geom, f61, f45, features_11_conv_1_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 24, Run: conv3x3x384WeightGrad(features_11_conv_1_0W, f45, f46), Even: true, Sums: true},
-			{N: 14, Run: conv3x3x384InputGrad(f62, features_11_conv_1_0W, f46)},
+			{N: 24, Run: conv3x3WeightGrad(&conv3x3x384Geom, features_11_conv_1_0W, f45, f46, 384), Even: true, Sums: true},
+			{N: 14, Run: conv3x3InputGrad(&conv3x3x384Geom, f62, features_11_conv_1_0W, f46)},
 		}},
 		{Name: "features.11.conv.1.1+features.11.relu62 (training)", Forward: []engine.Phase{
-			{N: 384, Run: batchnorm14x14x384Stats_2(features_11_conv_1_1Count, features_11_conv_1_1W, features_11_conv_1_1Batch, f61), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x384Forward_2(features_11_conv_1_1W, features_11_conv_1_1Batch, f62, f61), Mode: engine.Training},
+			{N: 384, Run: batchnormStats(features_11_conv_1_1Count, features_11_conv_1_1W, 384, features_11_conv_1_1Batch, &batchnorm14x14x384Geom_2, f61), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_2(features_11_conv_1_1W, 384, features_11_conv_1_1Batch, &batchnorm14x14x384Geom_2, f62, f61), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 384, Run: batchnorm14x14x384Backward_2(features_11_conv_1_1W, features_11_conv_1_1Batch, features_11_conv_1_1B, f46, f33, f61), Batch: true, Mode: engine.Training},
-			{N: 384, Run: batchnorm14x14x384EvalBackward_2(features_11_conv_1_1W, features_11_conv_1_1Coef, features_11_conv_1_1B, f46, f33, f61), Batch: true, Mode: engine.Inference},
+			{N: 384, Run: batchnormBackward_2(features_11_conv_1_1W, 384, features_11_conv_1_1Batch, features_11_conv_1_1B, &batchnorm14x14x384BackwardGeom_2, f46, f33, f61), Batch: true, Mode: engine.Training},
+			{N: 384, Run: batchnormEvalBackward_2(features_11_conv_1_1W, 384, features_11_conv_1_1Coef, features_11_conv_1_1B, &batchnorm14x14x384EvalBackwardGeom_2, f46, f33, f61), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.11.conv.2 (training)", Forward: []engine.Phase{
-			{N: 14, Run: features_11_conv_2Forward, Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x96Geom_2, f86, f62, features_11_conv_2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: features_11_conv_2WeightGrad, Even: true, Sums: true},
-			{N: 14, Run: features_11_conv_2InputGrad},
+			{N: 3, Run: conv1x1WeightGrad(&conv1x1x96Geom_2, features_11_conv_2W, f62, f87), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad(&conv1x1x96Geom_2, f33, features_11_conv_2T, f87, &conv1x1x64PrevActGeom_2, f62)},
 		}},
 		{Name: "features.11.conv.3 (training)", Forward: []engine.Phase{
-			{N: 96, Run: batchnorm14x14x96Stats(features_11_conv_3Count, features_11_conv_3W, features_11_conv_3Batch, f86), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x96Forward(features_11_conv_3W, features_11_conv_3Batch, f87, f86), Mode: engine.Training},
+			{N: 96, Run: batchnormStats(features_11_conv_3Count, features_11_conv_3W, 96, features_11_conv_3Batch, &batchnorm14x14x96Geom, f86), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_2(features_11_conv_3W, 96, features_11_conv_3Batch, &batchnorm14x14x96Geom, f87, f86), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 96, Run: batchnorm14x14x96Backward(features_11_conv_3W, features_11_conv_3Batch, features_11_conv_3B, f87, f89, f86), Batch: true, Mode: engine.Training},
-			{N: 96, Run: batchnorm14x14x96EvalBackward(features_11_conv_3W, features_11_conv_3Coef, features_11_conv_3B, f87, f89, f86), Batch: true, Mode: engine.Inference},
+			{N: 96, Run: batchnormBackward_2(features_11_conv_3W, 96, features_11_conv_3Batch, features_11_conv_3B, &batchnorm14x14x96BackwardGeom, f87, f89, f86), Batch: true, Mode: engine.Training},
+			{N: 96, Run: batchnormEvalBackward_2(features_11_conv_3W, 96, features_11_conv_3Coef, features_11_conv_3B, &batchnorm14x14x96EvalBackwardGeom, f87, f89, f86), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.12.conv.0.0 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x576Forward(f33, f87, features_12_conv_0_0W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x576Geom, f33, f87, features_12_conv_0_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 18, Run: conv1x1x576WeightGrad(features_12_conv_0_0W, f87, f34), Even: true, Sums: true},
-			{N: 14, Run: conv1x1x576InputGrad(f89, features_12_conv_0_0T, f34)},
+			{N: 18, Run: conv1x1WeightGrad(&conv1x1x576Geom, features_12_conv_0_0W, f87, f34), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad_3(&conv1x1x576Geom, f89, features_12_conv_0_0T, f34)},
 		}},
 		{Name: "features.12.conv.0.1+features.12.relu61 (training)", Forward: []engine.Phase{
-			{N: 576, Run: batchnorm14x14x576Stats(features_12_conv_0_1Count, features_12_conv_0_1W, features_12_conv_0_1Batch, f33), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x576Forward(f28, features_12_conv_0_1W, features_12_conv_0_1Batch, f33), Mode: engine.Training},
+			{N: 576, Run: batchnormStats(features_12_conv_0_1Count, features_12_conv_0_1W, 576, features_12_conv_0_1Batch, &batchnorm14x14x576Geom, f33), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(&pad14x14x576p1, f28, features_12_conv_0_1W, 576, features_12_conv_0_1Batch, &batchnorm14x14x576Geom, f33), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 576, Run: batchnorm14x14x576Backward(features_12_conv_0_1W, features_12_conv_0_1Batch, features_12_conv_0_1B, f34, f35, f33, f28), Batch: true, Mode: engine.Training},
-			{N: 576, Run: batchnorm14x14x576EvalBackward(features_12_conv_0_1W, features_12_conv_0_1Coef, features_12_conv_0_1B, f34, f35, f33, f28), Batch: true, Mode: engine.Inference},
+			{N: 576, Run: batchnormBackward(features_12_conv_0_1W, 576, features_12_conv_0_1Batch, features_12_conv_0_1B, &batchnorm14x14x576BackwardGeom, f34, f35, f33, f28), Batch: true, Mode: engine.Training},
+			{N: 576, Run: batchnormEvalBackward(features_12_conv_0_1W, 576, features_12_conv_0_1Coef, features_12_conv_0_1B, &batchnorm14x14x576EvalBackwardGeom, f34, f35, f33, f28), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.12.conv.1.0 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3x576Forward(f34, f28, features_12_conv_1_0W), Mode: engine.Training},
+			{N: 14, Run: conv3x3Forward(&conv3x3x576Geom, f34, f28, features_12_conv_1_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 36, Run: conv3x3x576WeightGrad(features_12_conv_1_0W, f28, f36), Even: true, Sums: true},
-			{N: 14, Run: conv3x3x576InputGrad(f35, features_12_conv_1_0W, f36)},
+			{N: 36, Run: conv3x3WeightGrad(&conv3x3x576Geom, features_12_conv_1_0W, f28, f36, 576), Even: true, Sums: true},
+			{N: 14, Run: conv3x3InputGrad(&conv3x3x576Geom, f35, features_12_conv_1_0W, f36)},
 		}},
 		{Name: "features.12.conv.1.1+features.12.relu62 (training)", Forward: []engine.Phase{
-			{N: 576, Run: batchnorm14x14x576Stats_2(features_12_conv_1_1Count, features_12_conv_1_1W, features_12_conv_1_1Batch, f34), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x576Forward_2(features_12_conv_1_1W, features_12_conv_1_1Batch, f35, f34), Mode: engine.Training},
+			{N: 576, Run: batchnormStats(features_12_conv_1_1Count, features_12_conv_1_1W, 576, features_12_conv_1_1Batch, &batchnorm14x14x576Geom_2, f34), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_2(features_12_conv_1_1W, 576, features_12_conv_1_1Batch, &batchnorm14x14x576Geom_2, f35, f34), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 576, Run: batchnorm14x14x576Backward_2(features_12_conv_1_1W, features_12_conv_1_1Batch, features_12_conv_1_1B, f36, f37, f34), Batch: true, Mode: engine.Training},
-			{N: 576, Run: batchnorm14x14x576EvalBackward_2(features_12_conv_1_1W, features_12_conv_1_1Coef, features_12_conv_1_1B, f36, f37, f34), Batch: true, Mode: engine.Inference},
+			{N: 576, Run: batchnormBackward_2(features_12_conv_1_1W, 576, features_12_conv_1_1Batch, features_12_conv_1_1B, &batchnorm14x14x576BackwardGeom_2, f36, f37, f34), Batch: true, Mode: engine.Training},
+			{N: 576, Run: batchnormEvalBackward_2(features_12_conv_1_1W, 576, features_12_conv_1_1Coef, features_12_conv_1_1B, &batchnorm14x14x576EvalBackwardGeom_2, f36, f37, f34), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.12.conv.2 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x96Forward(f88, f35, features_12_conv_2W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x96Geom_3, f88, f35, features_12_conv_2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: conv1x1x96WeightGrad(features_12_conv_2W, f35, f90), Even: true, Sums: true},
-			{N: 14, Run: conv1x1x96InputGrad(f37, features_12_conv_2T, f90, f35)},
+			{N: 3, Run: conv1x1WeightGrad(&conv1x1x96Geom_3, features_12_conv_2W, f35, f90), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad(&conv1x1x96Geom_3, f37, features_12_conv_2T, f90, &conv1x1x96PrevActGeom, f35)},
 		}},
 		{Name: "features.12.conv.3 (training)", Forward: []engine.Phase{
-			{N: 96, Run: batchnorm14x14x96Stats(features_12_conv_3Count, features_12_conv_3W, features_12_conv_3Batch, f88), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x96Forward(features_12_conv_3W, features_12_conv_3Batch, f78, f88), Mode: engine.Training},
+			{N: 96, Run: batchnormStats(features_12_conv_3Count, features_12_conv_3W, 96, features_12_conv_3Batch, &batchnorm14x14x96Geom, f88), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_2(features_12_conv_3W, 96, features_12_conv_3Batch, &batchnorm14x14x96Geom, f78, f88), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 96, Run: batchnorm14x14x96Backward(features_12_conv_3W, features_12_conv_3Batch, features_12_conv_3B, f90, f91, f88), Batch: true, Mode: engine.Training},
-			{N: 96, Run: batchnorm14x14x96EvalBackward(features_12_conv_3W, features_12_conv_3Coef, features_12_conv_3B, f90, f91, f88), Batch: true, Mode: engine.Inference},
+			{N: 96, Run: batchnormBackward_2(features_12_conv_3W, 96, features_12_conv_3Batch, features_12_conv_3B, &batchnorm14x14x96BackwardGeom, f90, f91, f88), Batch: true, Mode: engine.Training},
+			{N: 96, Run: batchnormEvalBackward_2(features_12_conv_3W, 96, features_12_conv_3Coef, features_12_conv_3B, &batchnorm14x14x96EvalBackwardGeom, f90, f91, f88), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.12.add1 (training)", Forward: []engine.Phase{
-			{N: 14, Run: residual14x14x96Forward(f89, f87), Mode: engine.Training},
+			{N: 14, Run: residualForward(&conv1x1x96StoreGeom, f89, f78, f87), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residual14x14x96InputGrad(f91, f89, f78)},
+			{N: 14, Run: residualInputGrad(f91, f89, &residual14x14x96BackGeom, f78)},
 		}},
 		{Name: "features.13.conv.0.0 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x576Forward(f36, f89, features_13_conv_0_0W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x576Geom, f36, f89, features_13_conv_0_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 18, Run: conv1x1x576WeightGrad(features_13_conv_0_0W, f89, f37), Even: true, Sums: true},
-			{N: 14, Run: conv1x1x576InputGrad(f78, features_13_conv_0_0T, f37)},
+			{N: 18, Run: conv1x1WeightGrad(&conv1x1x576Geom, features_13_conv_0_0W, f89, f37), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad_3(&conv1x1x576Geom, f78, features_13_conv_0_0T, f37)},
 		}},
 		{Name: "features.13.conv.0.1+features.13.relu61 (training)", Forward: []engine.Phase{
-			{N: 576, Run: batchnorm14x14x576Stats(features_13_conv_0_1Count, features_13_conv_0_1W, features_13_conv_0_1Batch, f36), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x576Forward(f29, features_13_conv_0_1W, features_13_conv_0_1Batch, f36), Mode: engine.Training},
+			{N: 576, Run: batchnormStats(features_13_conv_0_1Count, features_13_conv_0_1W, 576, features_13_conv_0_1Batch, &batchnorm14x14x576Geom, f36), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(&pad14x14x576p1, f29, features_13_conv_0_1W, 576, features_13_conv_0_1Batch, &batchnorm14x14x576Geom, f36), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 576, Run: batchnorm14x14x576Backward(features_13_conv_0_1W, features_13_conv_0_1Batch, features_13_conv_0_1B, f37, f38, f36, f29), Batch: true, Mode: engine.Training},
-			{N: 576, Run: batchnorm14x14x576EvalBackward(features_13_conv_0_1W, features_13_conv_0_1Coef, features_13_conv_0_1B, f37, f38, f36, f29), Batch: true, Mode: engine.Inference},
+			{N: 576, Run: batchnormBackward(features_13_conv_0_1W, 576, features_13_conv_0_1Batch, features_13_conv_0_1B, &batchnorm14x14x576BackwardGeom, f37, f38, f36, f29), Batch: true, Mode: engine.Training},
+			{N: 576, Run: batchnormEvalBackward(features_13_conv_0_1W, 576, features_13_conv_0_1Coef, features_13_conv_0_1B, &batchnorm14x14x576EvalBackwardGeom, f37, f38, f36, f29), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.13.conv.1.0 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3x576Forward(f37, f29, features_13_conv_1_0W), Mode: engine.Training},
+			{N: 14, Run: conv3x3Forward(&conv3x3x576Geom, f37, f29, features_13_conv_1_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 36, Run: conv3x3x576WeightGrad(features_13_conv_1_0W, f29, f39), Even: true, Sums: true},
-			{N: 14, Run: conv3x3x576InputGrad(f38, features_13_conv_1_0W, f39)},
+			{N: 36, Run: conv3x3WeightGrad(&conv3x3x576Geom, features_13_conv_1_0W, f29, f39, 576), Even: true, Sums: true},
+			{N: 14, Run: conv3x3InputGrad(&conv3x3x576Geom, f38, features_13_conv_1_0W, f39)},
 		}},
 		{Name: "features.13.conv.1.1+features.13.relu62 (training)", Forward: []engine.Phase{
-			{N: 576, Run: batchnorm14x14x576Stats_2(features_13_conv_1_1Count, features_13_conv_1_1W, features_13_conv_1_1Batch, f37), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x576Forward_2(features_13_conv_1_1W, features_13_conv_1_1Batch, f38, f37), Mode: engine.Training},
+			{N: 576, Run: batchnormStats(features_13_conv_1_1Count, features_13_conv_1_1W, 576, features_13_conv_1_1Batch, &batchnorm14x14x576Geom_2, f37), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_2(features_13_conv_1_1W, 576, features_13_conv_1_1Batch, &batchnorm14x14x576Geom_2, f38, f37), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 576, Run: batchnorm14x14x576Backward_2(features_13_conv_1_1W, features_13_conv_1_1Batch, features_13_conv_1_1B, f39, f30, f37), Batch: true, Mode: engine.Training},
-			{N: 576, Run: batchnorm14x14x576EvalBackward_2(features_13_conv_1_1W, features_13_conv_1_1Coef, features_13_conv_1_1B, f39, f30, f37), Batch: true, Mode: engine.Inference},
+			{N: 576, Run: batchnormBackward_2(features_13_conv_1_1W, 576, features_13_conv_1_1Batch, features_13_conv_1_1B, &batchnorm14x14x576BackwardGeom_2, f39, f30, f37), Batch: true, Mode: engine.Training},
+			{N: 576, Run: batchnormEvalBackward_2(features_13_conv_1_1W, 576, features_13_conv_1_1Coef, features_13_conv_1_1B, &batchnorm14x14x576EvalBackwardGeom_2, f39, f30, f37), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.13.conv.2 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x96Forward(f90, f38, features_13_conv_2W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x96Geom_3, f90, f38, features_13_conv_2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: conv1x1x96WeightGrad(features_13_conv_2W, f38, f91), Even: true, Sums: true},
-			{N: 14, Run: conv1x1x96InputGrad(f30, features_13_conv_2T, f91, f38)},
+			{N: 3, Run: conv1x1WeightGrad(&conv1x1x96Geom_3, features_13_conv_2W, f38, f91), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad(&conv1x1x96Geom_3, f30, features_13_conv_2T, f91, &conv1x1x96PrevActGeom, f38)},
 		}},
 		{Name: "features.13.conv.3 (training)", Forward: []engine.Phase{
-			{N: 96, Run: batchnorm14x14x96Stats(features_13_conv_3Count, features_13_conv_3W, features_13_conv_3Batch, f90), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x96Forward(features_13_conv_3W, features_13_conv_3Batch, f78, f90), Mode: engine.Training},
+			{N: 96, Run: batchnormStats(features_13_conv_3Count, features_13_conv_3W, 96, features_13_conv_3Batch, &batchnorm14x14x96Geom, f90), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_2(features_13_conv_3W, 96, features_13_conv_3Batch, &batchnorm14x14x96Geom, f78, f90), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 96, Run: batchnorm14x14x96Backward(features_13_conv_3W, features_13_conv_3Batch, features_13_conv_3B, f91, f79, f90), Batch: true, Mode: engine.Training},
-			{N: 96, Run: batchnorm14x14x96EvalBackward(features_13_conv_3W, features_13_conv_3Coef, features_13_conv_3B, f91, f79, f90), Batch: true, Mode: engine.Inference},
+			{N: 96, Run: batchnormBackward_2(features_13_conv_3W, 96, features_13_conv_3Batch, features_13_conv_3B, &batchnorm14x14x96BackwardGeom, f91, f79, f90), Batch: true, Mode: engine.Training},
+			{N: 96, Run: batchnormEvalBackward_2(features_13_conv_3W, 96, features_13_conv_3Coef, features_13_conv_3B, &batchnorm14x14x96EvalBackwardGeom, f91, f79, f90), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.13.add1 (training)", Forward: []engine.Phase{
-			{N: 14, Run: residual14x14x96Forward(f91, f89), Mode: engine.Training},
+			{N: 14, Run: residualForward(&conv1x1x96StoreGeom, f91, f78, f89), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residual14x14x96InputGrad(f79, f78, f67)},
+			{N: 14, Run: residualInputGrad(f79, f78, &residual14x14x96BackGeom, f67)},
 		}},
 		{Name: "features.14.conv.0.0 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x576Forward(f39, f91, features_14_conv_0_0W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x576Geom, f39, f91, features_14_conv_0_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 18, Run: conv1x1x576WeightGrad(features_14_conv_0_0W, f91, f40), Even: true, Sums: true},
-			{N: 14, Run: features_14_conv_0_0InputGrad},
+			{N: 18, Run: conv1x1WeightGrad(&conv1x1x576Geom, features_14_conv_0_0W, f91, f40), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad_2(&conv1x1x576Geom, f67, features_14_conv_0_0T, f40)},
 		}},
 		{Name: "features.14.conv.0.1+features.14.relu61 (training)", Forward: []engine.Phase{
-			{N: 576, Run: batchnorm14x14x576Stats(features_14_conv_0_1Count, features_14_conv_0_1W, features_14_conv_0_1Batch, f39), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x576Forward(f30, features_14_conv_0_1W, features_14_conv_0_1Batch, f39), Mode: engine.Training},
+			{N: 576, Run: batchnormStats(features_14_conv_0_1Count, features_14_conv_0_1W, 576, features_14_conv_0_1Batch, &batchnorm14x14x576Geom, f39), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(&pad14x14x576p1, f30, features_14_conv_0_1W, 576, features_14_conv_0_1Batch, &batchnorm14x14x576Geom, f39), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 576, Run: batchnorm14x14x576Backward(features_14_conv_0_1W, features_14_conv_0_1Batch, features_14_conv_0_1B, f40, f41, f39, f30), Batch: true, Mode: engine.Training},
-			{N: 576, Run: batchnorm14x14x576EvalBackward(features_14_conv_0_1W, features_14_conv_0_1Coef, features_14_conv_0_1B, f40, f41, f39, f30), Batch: true, Mode: engine.Inference},
+			{N: 576, Run: batchnormBackward(features_14_conv_0_1W, 576, features_14_conv_0_1Batch, features_14_conv_0_1B, &batchnorm14x14x576BackwardGeom, f40, f41, f39, f30), Batch: true, Mode: engine.Training},
+			{N: 576, Run: batchnormEvalBackward(features_14_conv_0_1W, 576, features_14_conv_0_1Coef, features_14_conv_0_1B, &batchnorm14x14x576EvalBackwardGeom, f40, f41, f39, f30), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.14.conv.1.0 (training)", Forward: []engine.Phase{
-			{N: 7, Run: features_14_conv_1_0Forward, Mode: engine.Training},
+			{N: 7, Run: conv3x3Forward(&conv3x3x576Geom_2, f78, f30, features_14_conv_1_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 36, Run: features_14_conv_1_0WeightGrad, Even: true, Sums: true},
-			{N: 14, Run: features_14_conv_1_0InputGrad},
+			{N: 36, Run: conv3x3WeightGrad(&conv3x3x576Geom_2, features_14_conv_1_0W, f30, f67, 576), Even: true, Sums: true},
+			{N: 14, Run: conv3x3InputGrad(&conv3x3x576Geom_2, f41, features_14_conv_1_0W, f67)},
 		}},
 		{Name: "features.14.conv.1.1+features.14.relu62 (training)", Forward: []engine.Phase{
-			{N: 576, Run: features_14_conv_1_1Stats, Batch: true, Mode: engine.Training},
-			{N: 7, Run: features_14_conv_1_1Forward, Mode: engine.Training},
+			{N: 576, Run: batchnormStats(features_14_conv_1_1Count, features_14_conv_1_1W, 576, features_14_conv_1_1Batch, &batchnorm7x7x576Geom, f78), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_2(features_14_conv_1_1W, 576, features_14_conv_1_1Batch, &batchnorm7x7x576Geom, f79, f78), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 576, Run: features_14_conv_1_1Backward, Batch: true, Mode: engine.Training},
-			{N: 576, Run: features_14_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 576, Run: batchnormBackward_2(features_14_conv_1_1W, 576, features_14_conv_1_1Batch, features_14_conv_1_1B, &batchnorm7x7x576BackwardGeom, f67, f68, f78), Batch: true, Mode: engine.Training},
+			{N: 576, Run: batchnormEvalBackward_2(features_14_conv_1_1W, 576, features_14_conv_1_1Coef, features_14_conv_1_1B, &batchnorm7x7x576EvalBackwardGeom, f67, f68, f78), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.14.conv.2 (training)", Forward: []engine.Phase{
-			{N: 7, Run: features_14_conv_2Forward, Mode: engine.Training},
+			{N: 7, Run: conv1x1Forward(&conv1x1x160Geom, f102, f79, features_14_conv_2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 5, Run: features_14_conv_2WeightGrad, Even: true, Sums: true},
-			{N: 7, Run: features_14_conv_2InputGrad},
+			{N: 5, Run: conv1x1WeightGrad(&conv1x1x160Geom, features_14_conv_2W, f79, f103), Even: true, Sums: true},
+			{N: 7, Run: conv1x1InputGrad(&conv1x1x160Geom, f68, features_14_conv_2T, f103, &conv1x1x160PrevActGeom, f79)},
 		}},
 		{Name: "features.14.conv.3 (training)", Forward: []engine.Phase{
-			{N: 160, Run: batchnorm7x7x160Stats(features_14_conv_3Count, features_14_conv_3W, features_14_conv_3Batch, f102), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x160Forward(features_14_conv_3W, features_14_conv_3Batch, f103, f102), Mode: engine.Training},
+			{N: 160, Run: batchnormStats(features_14_conv_3Count, features_14_conv_3W, 160, features_14_conv_3Batch, &batchnorm7x7x160Geom, f102), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_2(features_14_conv_3W, 160, features_14_conv_3Batch, &batchnorm7x7x160Geom, f103, f102), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 160, Run: batchnorm7x7x160Backward(features_14_conv_3W, features_14_conv_3Batch, features_14_conv_3B, f103, f105, f102), Batch: true, Mode: engine.Training},
-			{N: 160, Run: batchnorm7x7x160EvalBackward(features_14_conv_3W, features_14_conv_3Coef, features_14_conv_3B, f103, f105, f102), Batch: true, Mode: engine.Inference},
+			{N: 160, Run: batchnormBackward_2(features_14_conv_3W, 160, features_14_conv_3Batch, features_14_conv_3B, &batchnorm7x7x160BackwardGeom, f103, f105, f102), Batch: true, Mode: engine.Training},
+			{N: 160, Run: batchnormEvalBackward_2(features_14_conv_3W, 160, features_14_conv_3Coef, features_14_conv_3B, &batchnorm7x7x160EvalBackwardGeom, f103, f105, f102), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.15.conv.0.0 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1x960Forward(f67, f103, features_15_conv_0_0W), Mode: engine.Training},
+			{N: 7, Run: conv1x1Forward(&conv1x1x960Geom, f67, f103, features_15_conv_0_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 30, Run: conv1x1x960WeightGrad(features_15_conv_0_0W, f103, f68), Even: true, Sums: true},
-			{N: 7, Run: conv1x1x960InputGrad(f105, features_15_conv_0_0T, f68)},
+			{N: 30, Run: conv1x1WeightGrad(&conv1x1x960Geom, features_15_conv_0_0W, f103, f68), Even: true, Sums: true},
+			{N: 7, Run: conv1x1InputGrad_3(&conv1x1x960Geom, f105, features_15_conv_0_0T, f68)},
 		}},
 		{Name: "features.15.conv.0.1+features.15.relu61 (training)", Forward: []engine.Phase{
-			{N: 960, Run: batchnorm7x7x960Stats(features_15_conv_0_1Count, features_15_conv_0_1W, features_15_conv_0_1Batch, f67), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x960Forward(f40, features_15_conv_0_1W, features_15_conv_0_1Batch, f67), Mode: engine.Training},
+			{N: 960, Run: batchnormStats(features_15_conv_0_1Count, features_15_conv_0_1W, 960, features_15_conv_0_1Batch, &batchnorm7x7x960Geom, f67), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward(&pad7x7x960p1, f40, features_15_conv_0_1W, 960, features_15_conv_0_1Batch, &batchnorm7x7x960Geom, f67), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 960, Run: batchnorm7x7x960Backward(features_15_conv_0_1W, features_15_conv_0_1Batch, features_15_conv_0_1B, f68, f69, f67, f40), Batch: true, Mode: engine.Training},
-			{N: 960, Run: batchnorm7x7x960EvalBackward(features_15_conv_0_1W, features_15_conv_0_1Coef, features_15_conv_0_1B, f68, f69, f67, f40), Batch: true, Mode: engine.Inference},
+			{N: 960, Run: batchnormBackward(features_15_conv_0_1W, 960, features_15_conv_0_1Batch, features_15_conv_0_1B, &batchnorm7x7x960BackwardGeom, f68, f69, f67, f40), Batch: true, Mode: engine.Training},
+			{N: 960, Run: batchnormEvalBackward(features_15_conv_0_1W, 960, features_15_conv_0_1Coef, features_15_conv_0_1B, &batchnorm7x7x960EvalBackwardGeom, f68, f69, f67, f40), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.15.conv.1.0 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x960Forward(f68, f40, features_15_conv_1_0W), Mode: engine.Training},
+			{N: 7, Run: conv3x3Forward(&conv3x3x960Geom, f68, f40, features_15_conv_1_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 60, Run: conv3x3x960WeightGrad(features_15_conv_1_0W, f40, f70), Even: true, Sums: true},
-			{N: 7, Run: conv3x3x960InputGrad(f69, features_15_conv_1_0W, f70)},
+			{N: 60, Run: conv3x3WeightGrad(&conv3x3x960Geom, features_15_conv_1_0W, f40, f70, 960), Even: true, Sums: true},
+			{N: 7, Run: conv3x3InputGrad(&conv3x3x960Geom, f69, features_15_conv_1_0W, f70)},
 		}},
 		{Name: "features.15.conv.1.1+features.15.relu62 (training)", Forward: []engine.Phase{
-			{N: 960, Run: batchnorm7x7x960Stats_2(features_15_conv_1_1Count, features_15_conv_1_1W, features_15_conv_1_1Batch, f68), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x960Forward_2(features_15_conv_1_1W, features_15_conv_1_1Batch, f69, f68), Mode: engine.Training},
+			{N: 960, Run: batchnormStats(features_15_conv_1_1Count, features_15_conv_1_1W, 960, features_15_conv_1_1Batch, &batchnorm7x7x960Geom_2, f68), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_2(features_15_conv_1_1W, 960, features_15_conv_1_1Batch, &batchnorm7x7x960Geom_2, f69, f68), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 960, Run: batchnorm7x7x960Backward_2(features_15_conv_1_1W, features_15_conv_1_1Batch, features_15_conv_1_1B, f70, f71, f68), Batch: true, Mode: engine.Training},
-			{N: 960, Run: batchnorm7x7x960EvalBackward_2(features_15_conv_1_1W, features_15_conv_1_1Coef, features_15_conv_1_1B, f70, f71, f68), Batch: true, Mode: engine.Inference},
+			{N: 960, Run: batchnormBackward_2(features_15_conv_1_1W, 960, features_15_conv_1_1Batch, features_15_conv_1_1B, &batchnorm7x7x960BackwardGeom_2, f70, f71, f68), Batch: true, Mode: engine.Training},
+			{N: 960, Run: batchnormEvalBackward_2(features_15_conv_1_1W, 960, features_15_conv_1_1Coef, features_15_conv_1_1B, &batchnorm7x7x960EvalBackwardGeom_2, f70, f71, f68), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.15.conv.2 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1x160Forward(f104, f69, features_15_conv_2W), Mode: engine.Training},
+			{N: 7, Run: conv1x1Forward(&conv1x1x160Geom_2, f104, f69, features_15_conv_2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 5, Run: conv1x1x160WeightGrad(features_15_conv_2W, f69, f106), Even: true, Sums: true},
-			{N: 7, Run: conv1x1x160InputGrad(f71, features_15_conv_2T, f106, f69)},
+			{N: 5, Run: conv1x1WeightGrad(&conv1x1x160Geom_2, features_15_conv_2W, f69, f106), Even: true, Sums: true},
+			{N: 7, Run: conv1x1InputGrad(&conv1x1x160Geom_2, f71, features_15_conv_2T, f106, &conv1x1x160PrevActGeom_2, f69)},
 		}},
 		{Name: "features.15.conv.3 (training)", Forward: []engine.Phase{
-			{N: 160, Run: batchnorm7x7x160Stats(features_15_conv_3Count, features_15_conv_3W, features_15_conv_3Batch, f104), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x160Forward(features_15_conv_3W, features_15_conv_3Batch, f92, f104), Mode: engine.Training},
+			{N: 160, Run: batchnormStats(features_15_conv_3Count, features_15_conv_3W, 160, features_15_conv_3Batch, &batchnorm7x7x160Geom, f104), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_2(features_15_conv_3W, 160, features_15_conv_3Batch, &batchnorm7x7x160Geom, f92, f104), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 160, Run: batchnorm7x7x160Backward(features_15_conv_3W, features_15_conv_3Batch, features_15_conv_3B, f106, f107, f104), Batch: true, Mode: engine.Training},
-			{N: 160, Run: batchnorm7x7x160EvalBackward(features_15_conv_3W, features_15_conv_3Coef, features_15_conv_3B, f106, f107, f104), Batch: true, Mode: engine.Inference},
+			{N: 160, Run: batchnormBackward_2(features_15_conv_3W, 160, features_15_conv_3Batch, features_15_conv_3B, &batchnorm7x7x160BackwardGeom, f106, f107, f104), Batch: true, Mode: engine.Training},
+			{N: 160, Run: batchnormEvalBackward_2(features_15_conv_3W, 160, features_15_conv_3Coef, features_15_conv_3B, &batchnorm7x7x160EvalBackwardGeom, f106, f107, f104), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.15.add1 (training)", Forward: []engine.Phase{
-			{N: 7, Run: residual7x7x160Forward(f105, f103), Mode: engine.Training},
+			{N: 7, Run: residualForward(&conv1x1x160StoreGeom, f105, f92, f103), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 7, Run: residual7x7x160InputGrad(f107, f105, f92)},
+			{N: 7, Run: residualInputGrad(f107, f105, &residual7x7x160BackGeom, f92)},
 		}},
 		{Name: "features.16.conv.0.0 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1x960Forward(f70, f105, features_16_conv_0_0W), Mode: engine.Training},
+			{N: 7, Run: conv1x1Forward(&conv1x1x960Geom, f70, f105, features_16_conv_0_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 30, Run: conv1x1x960WeightGrad(features_16_conv_0_0W, f105, f71), Even: true, Sums: true},
-			{N: 7, Run: conv1x1x960InputGrad(f92, features_16_conv_0_0T, f71)},
+			{N: 30, Run: conv1x1WeightGrad(&conv1x1x960Geom, features_16_conv_0_0W, f105, f71), Even: true, Sums: true},
+			{N: 7, Run: conv1x1InputGrad_3(&conv1x1x960Geom, f92, features_16_conv_0_0T, f71)},
 		}},
 		{Name: "features.16.conv.0.1+features.16.relu61 (training)", Forward: []engine.Phase{
-			{N: 960, Run: batchnorm7x7x960Stats(features_16_conv_0_1Count, features_16_conv_0_1W, features_16_conv_0_1Batch, f70), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x960Forward(f41, features_16_conv_0_1W, features_16_conv_0_1Batch, f70), Mode: engine.Training},
+			{N: 960, Run: batchnormStats(features_16_conv_0_1Count, features_16_conv_0_1W, 960, features_16_conv_0_1Batch, &batchnorm7x7x960Geom, f70), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward(&pad7x7x960p1, f41, features_16_conv_0_1W, 960, features_16_conv_0_1Batch, &batchnorm7x7x960Geom, f70), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 960, Run: batchnorm7x7x960Backward(features_16_conv_0_1W, features_16_conv_0_1Batch, features_16_conv_0_1B, f71, f72, f70, f41), Batch: true, Mode: engine.Training},
-			{N: 960, Run: batchnorm7x7x960EvalBackward(features_16_conv_0_1W, features_16_conv_0_1Coef, features_16_conv_0_1B, f71, f72, f70, f41), Batch: true, Mode: engine.Inference},
+			{N: 960, Run: batchnormBackward(features_16_conv_0_1W, 960, features_16_conv_0_1Batch, features_16_conv_0_1B, &batchnorm7x7x960BackwardGeom, f71, f72, f70, f41), Batch: true, Mode: engine.Training},
+			{N: 960, Run: batchnormEvalBackward(features_16_conv_0_1W, 960, features_16_conv_0_1Coef, features_16_conv_0_1B, &batchnorm7x7x960EvalBackwardGeom, f71, f72, f70, f41), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.16.conv.1.0 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x960Forward(f71, f41, features_16_conv_1_0W), Mode: engine.Training},
+			{N: 7, Run: conv3x3Forward(&conv3x3x960Geom, f71, f41, features_16_conv_1_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 60, Run: conv3x3x960WeightGrad(features_16_conv_1_0W, f41, f73), Even: true, Sums: true},
-			{N: 7, Run: conv3x3x960InputGrad(f72, features_16_conv_1_0W, f73)},
+			{N: 60, Run: conv3x3WeightGrad(&conv3x3x960Geom, features_16_conv_1_0W, f41, f73, 960), Even: true, Sums: true},
+			{N: 7, Run: conv3x3InputGrad(&conv3x3x960Geom, f72, features_16_conv_1_0W, f73)},
 		}},
 		{Name: "features.16.conv.1.1+features.16.relu62 (training)", Forward: []engine.Phase{
-			{N: 960, Run: batchnorm7x7x960Stats_2(features_16_conv_1_1Count, features_16_conv_1_1W, features_16_conv_1_1Batch, f71), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x960Forward_2(features_16_conv_1_1W, features_16_conv_1_1Batch, f72, f71), Mode: engine.Training},
+			{N: 960, Run: batchnormStats(features_16_conv_1_1Count, features_16_conv_1_1W, 960, features_16_conv_1_1Batch, &batchnorm7x7x960Geom_2, f71), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_2(features_16_conv_1_1W, 960, features_16_conv_1_1Batch, &batchnorm7x7x960Geom_2, f72, f71), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 960, Run: batchnorm7x7x960Backward_2(features_16_conv_1_1W, features_16_conv_1_1Batch, features_16_conv_1_1B, f73, f74, f71), Batch: true, Mode: engine.Training},
-			{N: 960, Run: batchnorm7x7x960EvalBackward_2(features_16_conv_1_1W, features_16_conv_1_1Coef, features_16_conv_1_1B, f73, f74, f71), Batch: true, Mode: engine.Inference},
+			{N: 960, Run: batchnormBackward_2(features_16_conv_1_1W, 960, features_16_conv_1_1Batch, features_16_conv_1_1B, &batchnorm7x7x960BackwardGeom_2, f73, f74, f71), Batch: true, Mode: engine.Training},
+			{N: 960, Run: batchnormEvalBackward_2(features_16_conv_1_1W, 960, features_16_conv_1_1Coef, features_16_conv_1_1B, &batchnorm7x7x960EvalBackwardGeom_2, f73, f74, f71), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.16.conv.2 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1x160Forward(f106, f72, features_16_conv_2W), Mode: engine.Training},
+			{N: 7, Run: conv1x1Forward(&conv1x1x160Geom_2, f106, f72, features_16_conv_2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 5, Run: conv1x1x160WeightGrad(features_16_conv_2W, f72, f107), Even: true, Sums: true},
-			{N: 7, Run: conv1x1x160InputGrad(f74, features_16_conv_2T, f107, f72)},
+			{N: 5, Run: conv1x1WeightGrad(&conv1x1x160Geom_2, features_16_conv_2W, f72, f107), Even: true, Sums: true},
+			{N: 7, Run: conv1x1InputGrad(&conv1x1x160Geom_2, f74, features_16_conv_2T, f107, &conv1x1x160PrevActGeom_2, f72)},
 		}},
 		{Name: "features.16.conv.3 (training)", Forward: []engine.Phase{
-			{N: 160, Run: batchnorm7x7x160Stats(features_16_conv_3Count, features_16_conv_3W, features_16_conv_3Batch, f106), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x160Forward(features_16_conv_3W, features_16_conv_3Batch, f92, f106), Mode: engine.Training},
+			{N: 160, Run: batchnormStats(features_16_conv_3Count, features_16_conv_3W, 160, features_16_conv_3Batch, &batchnorm7x7x160Geom, f106), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_2(features_16_conv_3W, 160, features_16_conv_3Batch, &batchnorm7x7x160Geom, f92, f106), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 160, Run: batchnorm7x7x160Backward(features_16_conv_3W, features_16_conv_3Batch, features_16_conv_3B, f107, f93, f106), Batch: true, Mode: engine.Training},
-			{N: 160, Run: batchnorm7x7x160EvalBackward(features_16_conv_3W, features_16_conv_3Coef, features_16_conv_3B, f107, f93, f106), Batch: true, Mode: engine.Inference},
+			{N: 160, Run: batchnormBackward_2(features_16_conv_3W, 160, features_16_conv_3Batch, features_16_conv_3B, &batchnorm7x7x160BackwardGeom, f107, f93, f106), Batch: true, Mode: engine.Training},
+			{N: 160, Run: batchnormEvalBackward_2(features_16_conv_3W, 160, features_16_conv_3Coef, features_16_conv_3B, &batchnorm7x7x160EvalBackwardGeom, f107, f93, f106), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.16.add1 (training)", Forward: []engine.Phase{
-			{N: 7, Run: residual7x7x160Forward(f107, f105), Mode: engine.Training},
+			{N: 7, Run: residualForward(&conv1x1x160StoreGeom, f107, f92, f105), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 7, Run: residual7x7x160InputGrad(f93, f92, f73)},
+			{N: 7, Run: residualInputGrad(f93, f92, &residual7x7x160BackGeom, f73)},
 		}},
 		{Name: "features.17.conv.0.0 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1x960Forward(f73, f107, features_17_conv_0_0W), Mode: engine.Training},
+			{N: 7, Run: conv1x1Forward(&conv1x1x960Geom, f73, f107, features_17_conv_0_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 30, Run: conv1x1x960WeightGrad(features_17_conv_0_0W, f107, f74), Even: true, Sums: true},
-			{N: 7, Run: features_17_conv_0_0InputGrad},
+			{N: 30, Run: conv1x1WeightGrad(&conv1x1x960Geom, features_17_conv_0_0W, f107, f74), Even: true, Sums: true},
+			{N: 7, Run: conv1x1InputGrad_2(&conv1x1x960Geom, f73, features_17_conv_0_0T, f74)},
 		}},
 		{Name: "features.17.conv.0.1+features.17.relu61 (training)", Forward: []engine.Phase{
-			{N: 960, Run: batchnorm7x7x960Stats(features_17_conv_0_1Count, features_17_conv_0_1W, features_17_conv_0_1Batch, f73), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x960Forward(f46, features_17_conv_0_1W, features_17_conv_0_1Batch, f73), Mode: engine.Training},
+			{N: 960, Run: batchnormStats(features_17_conv_0_1Count, features_17_conv_0_1W, 960, features_17_conv_0_1Batch, &batchnorm7x7x960Geom, f73), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward(&pad7x7x960p1, f46, features_17_conv_0_1W, 960, features_17_conv_0_1Batch, &batchnorm7x7x960Geom, f73), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 960, Run: batchnorm7x7x960Backward(features_17_conv_0_1W, features_17_conv_0_1Batch, features_17_conv_0_1B, f74, f75, f73, f46), Batch: true, Mode: engine.Training},
-			{N: 960, Run: batchnorm7x7x960EvalBackward(features_17_conv_0_1W, features_17_conv_0_1Coef, features_17_conv_0_1B, f74, f75, f73, f46), Batch: true, Mode: engine.Inference},
+			{N: 960, Run: batchnormBackward(features_17_conv_0_1W, 960, features_17_conv_0_1Batch, features_17_conv_0_1B, &batchnorm7x7x960BackwardGeom, f74, f75, f73, f46), Batch: true, Mode: engine.Training},
+			{N: 960, Run: batchnormEvalBackward(features_17_conv_0_1W, 960, features_17_conv_0_1Coef, features_17_conv_0_1B, &batchnorm7x7x960EvalBackwardGeom, f74, f75, f73, f46), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.17.conv.1.0 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x960Forward(f74, f46, features_17_conv_1_0W), Mode: engine.Training},
+			{N: 7, Run: conv3x3Forward(&conv3x3x960Geom, f74, f46, features_17_conv_1_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 60, Run: conv3x3x960WeightGrad(features_17_conv_1_0W, f46, f63), Even: true, Sums: true},
-			{N: 7, Run: conv3x3x960InputGrad(f75, features_17_conv_1_0W, f63)},
+			{N: 60, Run: conv3x3WeightGrad(&conv3x3x960Geom, features_17_conv_1_0W, f46, f63, 960), Even: true, Sums: true},
+			{N: 7, Run: conv3x3InputGrad(&conv3x3x960Geom, f75, features_17_conv_1_0W, f63)},
 		}},
 		{Name: "features.17.conv.1.1+features.17.relu62 (training)", Forward: []engine.Phase{
-			{N: 960, Run: batchnorm7x7x960Stats_2(features_17_conv_1_1Count, features_17_conv_1_1W, features_17_conv_1_1Batch, f74), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x960Forward_2(features_17_conv_1_1W, features_17_conv_1_1Batch, f75, f74), Mode: engine.Training},
+			{N: 960, Run: batchnormStats(features_17_conv_1_1Count, features_17_conv_1_1W, 960, features_17_conv_1_1Batch, &batchnorm7x7x960Geom_2, f74), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_2(features_17_conv_1_1W, 960, features_17_conv_1_1Batch, &batchnorm7x7x960Geom_2, f75, f74), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 960, Run: batchnorm7x7x960Backward_2(features_17_conv_1_1W, features_17_conv_1_1Batch, features_17_conv_1_1B, f63, f64, f74), Batch: true, Mode: engine.Training},
-			{N: 960, Run: batchnorm7x7x960EvalBackward_2(features_17_conv_1_1W, features_17_conv_1_1Coef, features_17_conv_1_1B, f63, f64, f74), Batch: true, Mode: engine.Inference},
+			{N: 960, Run: batchnormBackward_2(features_17_conv_1_1W, 960, features_17_conv_1_1Batch, features_17_conv_1_1B, &batchnorm7x7x960BackwardGeom_2, f63, f64, f74), Batch: true, Mode: engine.Training},
+			{N: 960, Run: batchnormEvalBackward_2(features_17_conv_1_1W, 960, features_17_conv_1_1Coef, features_17_conv_1_1B, &batchnorm7x7x960EvalBackwardGeom_2, f63, f64, f74), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.17.conv.2 (training)", Forward: []engine.Phase{
-			{N: 7, Run: features_17_conv_2Forward, Mode: engine.Training},
+			{N: 7, Run: conv1x1Forward(&conv1x1x320Geom, f92, f75, features_17_conv_2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 10, Run: features_17_conv_2WeightGrad, Even: true, Sums: true},
-			{N: 7, Run: features_17_conv_2InputGrad},
+			{N: 10, Run: conv1x1WeightGrad(&conv1x1x320Geom, features_17_conv_2W, f75, f93), Even: true, Sums: true},
+			{N: 7, Run: conv1x1InputGrad(&conv1x1x320Geom, f64, features_17_conv_2T, f93, &conv1x1x160PrevActGeom_2, f75)},
 		}},
 		{Name: "features.17.conv.3 (training)", Forward: []engine.Phase{
-			{N: 320, Run: features_17_conv_3Stats, Batch: true, Mode: engine.Training},
-			{N: 7, Run: features_17_conv_3Forward, Mode: engine.Training},
+			{N: 320, Run: batchnormStats(features_17_conv_3Count, features_17_conv_3W, 320, features_17_conv_3Batch, &batchnorm7x7x320Geom, f92), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_2(features_17_conv_3W, 320, features_17_conv_3Batch, &batchnorm7x7x320Geom, f93, f92), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 320, Run: features_17_conv_3Backward, Batch: true, Mode: engine.Training},
-			{N: 320, Run: features_17_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 320, Run: batchnormBackward_2(features_17_conv_3W, 320, features_17_conv_3Batch, features_17_conv_3B, &batchnorm7x7x320BackwardGeom, f93, f63, f92), Batch: true, Mode: engine.Training},
+			{N: 320, Run: batchnormEvalBackward_2(features_17_conv_3W, 320, features_17_conv_3Coef, features_17_conv_3B, &batchnorm7x7x320EvalBackwardGeom, f93, f63, f92), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.18.0 (training)", Forward: []engine.Phase{
-			{N: 7, Run: features_18_0Forward, Mode: engine.Training},
+			{N: 7, Run: conv1x1Forward(&conv1x1x1280Geom, f63, f93, features_18_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 40, Run: features_18_0WeightGrad, Even: true, Sums: true},
-			{N: 7, Run: features_18_0InputGrad},
+			{N: 40, Run: conv1x1WeightGrad(&conv1x1x1280Geom, features_18_0W, f93, f65), Even: true, Sums: true},
+			{N: 7, Run: conv1x1InputGrad_2(&conv1x1x1280Geom, f63, features_18_0T, f65)},
 		}},
 		{Name: "features.18.1+relu62 (training)", Forward: []engine.Phase{
-			{N: 1280, Run: features_18_1Stats, Batch: true, Mode: engine.Training},
-			{N: 7, Run: features_18_1Forward, Mode: engine.Training},
+			{N: 1280, Run: batchnormStats(features_18_1Count, features_18_1W, 1280, features_18_1Batch, &batchnorm7x7x1280Geom, f63), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_2(features_18_1W, 1280, features_18_1Batch, &batchnorm7x7x1280Geom, f64, f63), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1280, Run: features_18_1Backward, Batch: true, Mode: engine.Training},
-			{N: 1280, Run: features_18_1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 1280, Run: batchnormBackward(features_18_1W, 1280, features_18_1Batch, features_18_1B, &batchnorm7x7x1280BackwardGeom, f65, f66, f63, f64), Batch: true, Mode: engine.Training},
+			{N: 1280, Run: batchnormEvalBackward(features_18_1W, 1280, features_18_1Coef, features_18_1B, &batchnorm7x7x1280EvalBackwardGeom, f65, f66, f63, f64), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
 			{N: 1280, Run: poolavg1x1x1280Infer(f65, f64), Mode: engine.Training},
@@ -2359,119 +2359,119 @@ var program = engine.Program{
 		}},
 		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
 			{N: 112, Run: features_0_0Forward, Mode: engine.Inference},
-			{N: 112, Run: features_0_1Eval, Mode: engine.Inference},
-			{N: 112, Run: features_1_conv_0_0Forward, Mode: engine.Inference},
-			{N: 112, Run: features_1_conv_0_1Eval, Mode: engine.Inference},
-			{N: 112, Run: features_1_conv_1Forward, Mode: engine.Inference},
-			{N: 112, Run: features_1_conv_2Eval, Mode: engine.Inference},
-			{N: 112, Run: features_2_conv_0_0Forward, Mode: engine.Inference},
-			{N: 112, Run: features_2_conv_0_1Eval, Mode: engine.Inference},
-			{N: 56, Run: features_2_conv_1_0Forward, Mode: engine.Inference},
-			{N: 56, Run: features_2_conv_1_1Eval, Mode: engine.Inference},
-			{N: 56, Run: features_2_conv_2Forward, Mode: engine.Inference},
-			{N: 56, Run: batchnorm56x56x24Eval(features_2_conv_3W, features_2_conv_3Coef, f48, f47), Mode: engine.Inference},
-			{N: 56, Run: conv1x1x144Forward(f6, f48, features_3_conv_0_0W), Mode: engine.Inference},
-			{N: 56, Run: batchnorm56x56x144Eval(f4, features_3_conv_0_1W, features_3_conv_0_1Coef, f6), Mode: engine.Inference},
-			{N: 56, Run: features_3_conv_1_0Forward, Mode: engine.Inference},
-			{N: 56, Run: features_3_conv_1_1Eval, Mode: engine.Inference},
-			{N: 56, Run: features_3_conv_2Forward, Mode: engine.Inference},
-			{N: 56, Run: batchnorm56x56x24Eval(features_3_conv_3W, features_3_conv_3Coef, f46, f49), Mode: engine.Inference},
-			{N: 56, Run: features_3_add1Forward, Mode: engine.Inference},
-			{N: 56, Run: conv1x1x144Forward(f9, f50, features_4_conv_0_0W), Mode: engine.Inference},
-			{N: 56, Run: batchnorm56x56x144Eval(f5, features_4_conv_0_1W, features_4_conv_0_1Coef, f9), Mode: engine.Inference},
-			{N: 28, Run: features_4_conv_1_0Forward, Mode: engine.Inference},
-			{N: 28, Run: features_4_conv_1_1Eval, Mode: engine.Inference},
-			{N: 28, Run: features_4_conv_2Forward, Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x32Eval(features_4_conv_3W, features_4_conv_3Coef, f81, f80), Mode: engine.Inference},
-			{N: 28, Run: conv1x1x192Forward(f21, f81, features_5_conv_0_0W), Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x192Eval(f10, features_5_conv_0_1W, features_5_conv_0_1Coef, f21), Mode: engine.Inference},
-			{N: 28, Run: conv3x3x192Forward(f22, f10, features_5_conv_1_0W), Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x192Eval_2(features_5_conv_1_1W, features_5_conv_1_1Coef, f23, f22), Mode: engine.Inference},
-			{N: 28, Run: conv1x1x32Forward(f82, f23, features_5_conv_2W), Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x32Eval(features_5_conv_3W, features_5_conv_3Coef, f78, f82), Mode: engine.Inference},
-			{N: 28, Run: residual28x28x32Forward(f83, f81), Mode: engine.Inference},
-			{N: 28, Run: conv1x1x192Forward(f24, f83, features_6_conv_0_0W), Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x192Eval(f11, features_6_conv_0_1W, features_6_conv_0_1Coef, f24), Mode: engine.Inference},
-			{N: 28, Run: conv3x3x192Forward(f25, f11, features_6_conv_1_0W), Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x192Eval_2(features_6_conv_1_1W, features_6_conv_1_1Coef, f26, f25), Mode: engine.Inference},
-			{N: 28, Run: conv1x1x32Forward(f84, f26, features_6_conv_2W), Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x32Eval(features_6_conv_3W, features_6_conv_3Coef, f78, f84), Mode: engine.Inference},
-			{N: 28, Run: residual28x28x32Forward(f85, f83), Mode: engine.Inference},
-			{N: 28, Run: conv1x1x192Forward(f27, f85, features_7_conv_0_0W), Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x192Eval(f20, features_7_conv_0_1W, features_7_conv_0_1Coef, f27), Mode: engine.Inference},
-			{N: 14, Run: features_7_conv_1_0Forward, Mode: engine.Inference},
-			{N: 14, Run: features_7_conv_1_1Eval, Mode: engine.Inference},
-			{N: 14, Run: features_7_conv_2Forward, Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x64Eval(features_7_conv_3W, features_7_conv_3Coef, f95, f94), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x384Forward(f51, f95, features_8_conv_0_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x384Eval(f42, features_8_conv_0_1W, features_8_conv_0_1Coef, f51), Mode: engine.Inference},
-			{N: 14, Run: conv3x3x384Forward(f52, f42, features_8_conv_1_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x384Eval_2(features_8_conv_1_1W, features_8_conv_1_1Coef, f53, f52), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x64Forward(f96, f53, features_8_conv_2W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x64Eval(features_8_conv_3W, features_8_conv_3Coef, f92, f96), Mode: engine.Inference},
-			{N: 14, Run: residual14x14x64Forward(f97, f95), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x384Forward(f54, f97, features_9_conv_0_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x384Eval(f43, features_9_conv_0_1W, features_9_conv_0_1Coef, f54), Mode: engine.Inference},
-			{N: 14, Run: conv3x3x384Forward(f55, f43, features_9_conv_1_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x384Eval_2(features_9_conv_1_1W, features_9_conv_1_1Coef, f56, f55), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x64Forward(f98, f56, features_9_conv_2W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x64Eval(features_9_conv_3W, features_9_conv_3Coef, f92, f98), Mode: engine.Inference},
-			{N: 14, Run: residual14x14x64Forward(f99, f97), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x384Forward(f57, f99, features_10_conv_0_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x384Eval(f44, features_10_conv_0_1W, features_10_conv_0_1Coef, f57), Mode: engine.Inference},
-			{N: 14, Run: conv3x3x384Forward(f58, f44, features_10_conv_1_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x384Eval_2(features_10_conv_1_1W, features_10_conv_1_1Coef, f59, f58), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x64Forward(f100, f59, features_10_conv_2W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x64Eval(features_10_conv_3W, features_10_conv_3Coef, f92, f100), Mode: engine.Inference},
-			{N: 14, Run: residual14x14x64Forward(f101, f99), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x384Forward(f60, f101, features_11_conv_0_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x384Eval(f45, features_11_conv_0_1W, features_11_conv_0_1Coef, f60), Mode: engine.Inference},
-			{N: 14, Run: conv3x3x384Forward(f61, f45, features_11_conv_1_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x384Eval_2(features_11_conv_1_1W, features_11_conv_1_1Coef, f62, f61), Mode: engine.Inference},
-			{N: 14, Run: features_11_conv_2Forward, Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x96Eval(features_11_conv_3W, features_11_conv_3Coef, f87, f86), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x576Forward(f33, f87, features_12_conv_0_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x576Eval(f28, features_12_conv_0_1W, features_12_conv_0_1Coef, f33), Mode: engine.Inference},
-			{N: 14, Run: conv3x3x576Forward(f34, f28, features_12_conv_1_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x576Eval_2(features_12_conv_1_1W, features_12_conv_1_1Coef, f35, f34), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x96Forward(f88, f35, features_12_conv_2W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x96Eval(features_12_conv_3W, features_12_conv_3Coef, f78, f88), Mode: engine.Inference},
-			{N: 14, Run: residual14x14x96Forward(f89, f87), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x576Forward(f36, f89, features_13_conv_0_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x576Eval(f29, features_13_conv_0_1W, features_13_conv_0_1Coef, f36), Mode: engine.Inference},
-			{N: 14, Run: conv3x3x576Forward(f37, f29, features_13_conv_1_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x576Eval_2(features_13_conv_1_1W, features_13_conv_1_1Coef, f38, f37), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x96Forward(f90, f38, features_13_conv_2W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x96Eval(features_13_conv_3W, features_13_conv_3Coef, f78, f90), Mode: engine.Inference},
-			{N: 14, Run: residual14x14x96Forward(f91, f89), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x576Forward(f39, f91, features_14_conv_0_0W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x576Eval(f30, features_14_conv_0_1W, features_14_conv_0_1Coef, f39), Mode: engine.Inference},
-			{N: 7, Run: features_14_conv_1_0Forward, Mode: engine.Inference},
-			{N: 7, Run: features_14_conv_1_1Eval, Mode: engine.Inference},
-			{N: 7, Run: features_14_conv_2Forward, Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x160Eval(features_14_conv_3W, features_14_conv_3Coef, f103, f102), Mode: engine.Inference},
-			{N: 7, Run: conv1x1x960Forward(f67, f103, features_15_conv_0_0W), Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x960Eval(f40, features_15_conv_0_1W, features_15_conv_0_1Coef, f67), Mode: engine.Inference},
-			{N: 7, Run: conv3x3x960Forward(f68, f40, features_15_conv_1_0W), Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x960Eval_2(features_15_conv_1_1W, features_15_conv_1_1Coef, f69, f68), Mode: engine.Inference},
-			{N: 7, Run: conv1x1x160Forward(f104, f69, features_15_conv_2W), Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x160Eval(features_15_conv_3W, features_15_conv_3Coef, f92, f104), Mode: engine.Inference},
-			{N: 7, Run: residual7x7x160Forward(f105, f103), Mode: engine.Inference},
-			{N: 7, Run: conv1x1x960Forward(f70, f105, features_16_conv_0_0W), Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x960Eval(f41, features_16_conv_0_1W, features_16_conv_0_1Coef, f70), Mode: engine.Inference},
-			{N: 7, Run: conv3x3x960Forward(f71, f41, features_16_conv_1_0W), Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x960Eval_2(features_16_conv_1_1W, features_16_conv_1_1Coef, f72, f71), Mode: engine.Inference},
-			{N: 7, Run: conv1x1x160Forward(f106, f72, features_16_conv_2W), Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x160Eval(features_16_conv_3W, features_16_conv_3Coef, f92, f106), Mode: engine.Inference},
-			{N: 7, Run: residual7x7x160Forward(f107, f105), Mode: engine.Inference},
-			{N: 7, Run: conv1x1x960Forward(f73, f107, features_17_conv_0_0W), Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x960Eval(f46, features_17_conv_0_1W, features_17_conv_0_1Coef, f73), Mode: engine.Inference},
-			{N: 7, Run: conv3x3x960Forward(f74, f46, features_17_conv_1_0W), Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x960Eval_2(features_17_conv_1_1W, features_17_conv_1_1Coef, f75, f74), Mode: engine.Inference},
-			{N: 7, Run: features_17_conv_2Forward, Mode: engine.Inference},
-			{N: 7, Run: features_17_conv_3Eval, Mode: engine.Inference},
-			{N: 7, Run: features_18_0Forward, Mode: engine.Inference},
-			{N: 7, Run: features_18_1Eval, Mode: engine.Inference},
+			{N: 112, Run: batchnormEval(&pad112x112x32p1, f12, features_0_1W, 32, features_0_1Coef, &batchnorm112x112x32Geom, f13), Mode: engine.Inference},
+			{N: 112, Run: conv3x3Forward(&conv3x3x32Geom_2, f14, f12, features_1_conv_0_0W), Mode: engine.Inference},
+			{N: 112, Run: batchnormEval_2(features_1_conv_0_1W, 32, features_1_conv_0_1Coef, &batchnorm112x112x32Geom_2, f15, f14), Mode: engine.Inference},
+			{N: 112, Run: conv1x1Forward(&conv1x1x16Geom, f18, f15, features_1_conv_1W), Mode: engine.Inference},
+			{N: 112, Run: batchnormEval_2(features_1_conv_2W, 16, features_1_conv_2Coef, &batchnorm112x112x16Geom, f19, f18), Mode: engine.Inference},
+			{N: 112, Run: conv1x1Forward(&conv1x1x96Geom, f3, f19, features_2_conv_0_0W), Mode: engine.Inference},
+			{N: 112, Run: batchnormEval(&pad112x112x96p1, f2, features_2_conv_0_1W, 96, features_2_conv_0_1Coef, &batchnorm112x112x96Geom, f3), Mode: engine.Inference},
+			{N: 56, Run: conv3x3Forward(&conv3x3x96Geom, f16, f2, features_2_conv_1_0W), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval_2(features_2_conv_1_1W, 96, features_2_conv_1_1Coef, &batchnorm56x56x96Geom, f17, f16), Mode: engine.Inference},
+			{N: 56, Run: conv1x1Forward(&conv1x1x24Geom, f47, f17, features_2_conv_2W), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval_2(features_2_conv_3W, 24, features_2_conv_3Coef, &batchnorm56x56x24Geom, f48, f47), Mode: engine.Inference},
+			{N: 56, Run: conv1x1Forward(&conv1x1x144Geom, f6, f48, features_3_conv_0_0W), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval(&pad56x56x144p1, f4, features_3_conv_0_1W, 144, features_3_conv_0_1Coef, &batchnorm56x56x144Geom, f6), Mode: engine.Inference},
+			{N: 56, Run: conv3x3Forward(&conv3x3x144Geom, f7, f4, features_3_conv_1_0W), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval_2(features_3_conv_1_1W, 144, features_3_conv_1_1Coef, &batchnorm56x56x144Geom_2, f8, f7), Mode: engine.Inference},
+			{N: 56, Run: conv1x1Forward(&conv1x1x24Geom_2, f49, f8, features_3_conv_2W), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval_2(features_3_conv_3W, 24, features_3_conv_3Coef, &batchnorm56x56x24Geom, f46, f49), Mode: engine.Inference},
+			{N: 56, Run: residualForward(&conv1x1x24StoreGeom, f50, f46, f48), Mode: engine.Inference},
+			{N: 56, Run: conv1x1Forward(&conv1x1x144Geom, f9, f50, features_4_conv_0_0W), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval(&pad56x56x144p1, f5, features_4_conv_0_1W, 144, features_4_conv_0_1Coef, &batchnorm56x56x144Geom, f9), Mode: engine.Inference},
+			{N: 28, Run: conv3x3Forward(&conv3x3x144Geom_2, f31, f5, features_4_conv_1_0W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_2(features_4_conv_1_1W, 144, features_4_conv_1_1Coef, &batchnorm28x28x144Geom, f32, f31), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Forward(&conv1x1x32Geom, f80, f32, features_4_conv_2W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_2(features_4_conv_3W, 32, features_4_conv_3Coef, &batchnorm28x28x32Geom, f81, f80), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Forward(&conv1x1x192Geom, f21, f81, features_5_conv_0_0W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval(&pad28x28x192p1, f10, features_5_conv_0_1W, 192, features_5_conv_0_1Coef, &batchnorm28x28x192Geom, f21), Mode: engine.Inference},
+			{N: 28, Run: conv3x3Forward(&conv3x3x192Geom, f22, f10, features_5_conv_1_0W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_2(features_5_conv_1_1W, 192, features_5_conv_1_1Coef, &batchnorm28x28x192Geom_2, f23, f22), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Forward(&conv1x1x32Geom_2, f82, f23, features_5_conv_2W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_2(features_5_conv_3W, 32, features_5_conv_3Coef, &batchnorm28x28x32Geom, f78, f82), Mode: engine.Inference},
+			{N: 28, Run: residualForward(&conv1x1x32StoreGeom, f83, f78, f81), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Forward(&conv1x1x192Geom, f24, f83, features_6_conv_0_0W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval(&pad28x28x192p1, f11, features_6_conv_0_1W, 192, features_6_conv_0_1Coef, &batchnorm28x28x192Geom, f24), Mode: engine.Inference},
+			{N: 28, Run: conv3x3Forward(&conv3x3x192Geom, f25, f11, features_6_conv_1_0W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_2(features_6_conv_1_1W, 192, features_6_conv_1_1Coef, &batchnorm28x28x192Geom_2, f26, f25), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Forward(&conv1x1x32Geom_2, f84, f26, features_6_conv_2W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_2(features_6_conv_3W, 32, features_6_conv_3Coef, &batchnorm28x28x32Geom, f78, f84), Mode: engine.Inference},
+			{N: 28, Run: residualForward(&conv1x1x32StoreGeom, f85, f78, f83), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Forward(&conv1x1x192Geom, f27, f85, features_7_conv_0_0W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval(&pad28x28x192p1, f20, features_7_conv_0_1W, 192, features_7_conv_0_1Coef, &batchnorm28x28x192Geom, f27), Mode: engine.Inference},
+			{N: 14, Run: conv3x3Forward(&conv3x3x192Geom_2, f76, f20, features_7_conv_1_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_2(features_7_conv_1_1W, 192, features_7_conv_1_1Coef, &batchnorm14x14x192Geom, f77, f76), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x64Geom, f94, f77, features_7_conv_2W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_2(features_7_conv_3W, 64, features_7_conv_3Coef, &batchnorm14x14x64Geom, f95, f94), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x384Geom, f51, f95, features_8_conv_0_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(&pad14x14x384p1, f42, features_8_conv_0_1W, 384, features_8_conv_0_1Coef, &batchnorm14x14x384Geom, f51), Mode: engine.Inference},
+			{N: 14, Run: conv3x3Forward(&conv3x3x384Geom, f52, f42, features_8_conv_1_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_2(features_8_conv_1_1W, 384, features_8_conv_1_1Coef, &batchnorm14x14x384Geom_2, f53, f52), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x64Geom_2, f96, f53, features_8_conv_2W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_2(features_8_conv_3W, 64, features_8_conv_3Coef, &batchnorm14x14x64Geom, f92, f96), Mode: engine.Inference},
+			{N: 14, Run: residualForward(&conv1x1x64StoreGeom, f97, f92, f95), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x384Geom, f54, f97, features_9_conv_0_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(&pad14x14x384p1, f43, features_9_conv_0_1W, 384, features_9_conv_0_1Coef, &batchnorm14x14x384Geom, f54), Mode: engine.Inference},
+			{N: 14, Run: conv3x3Forward(&conv3x3x384Geom, f55, f43, features_9_conv_1_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_2(features_9_conv_1_1W, 384, features_9_conv_1_1Coef, &batchnorm14x14x384Geom_2, f56, f55), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x64Geom_2, f98, f56, features_9_conv_2W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_2(features_9_conv_3W, 64, features_9_conv_3Coef, &batchnorm14x14x64Geom, f92, f98), Mode: engine.Inference},
+			{N: 14, Run: residualForward(&conv1x1x64StoreGeom, f99, f92, f97), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x384Geom, f57, f99, features_10_conv_0_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(&pad14x14x384p1, f44, features_10_conv_0_1W, 384, features_10_conv_0_1Coef, &batchnorm14x14x384Geom, f57), Mode: engine.Inference},
+			{N: 14, Run: conv3x3Forward(&conv3x3x384Geom, f58, f44, features_10_conv_1_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_2(features_10_conv_1_1W, 384, features_10_conv_1_1Coef, &batchnorm14x14x384Geom_2, f59, f58), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x64Geom_2, f100, f59, features_10_conv_2W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_2(features_10_conv_3W, 64, features_10_conv_3Coef, &batchnorm14x14x64Geom, f92, f100), Mode: engine.Inference},
+			{N: 14, Run: residualForward(&conv1x1x64StoreGeom, f101, f92, f99), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x384Geom, f60, f101, features_11_conv_0_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(&pad14x14x384p1, f45, features_11_conv_0_1W, 384, features_11_conv_0_1Coef, &batchnorm14x14x384Geom, f60), Mode: engine.Inference},
+			{N: 14, Run: conv3x3Forward(&conv3x3x384Geom, f61, f45, features_11_conv_1_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_2(features_11_conv_1_1W, 384, features_11_conv_1_1Coef, &batchnorm14x14x384Geom_2, f62, f61), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x96Geom_2, f86, f62, features_11_conv_2W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_2(features_11_conv_3W, 96, features_11_conv_3Coef, &batchnorm14x14x96Geom, f87, f86), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x576Geom, f33, f87, features_12_conv_0_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(&pad14x14x576p1, f28, features_12_conv_0_1W, 576, features_12_conv_0_1Coef, &batchnorm14x14x576Geom, f33), Mode: engine.Inference},
+			{N: 14, Run: conv3x3Forward(&conv3x3x576Geom, f34, f28, features_12_conv_1_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_2(features_12_conv_1_1W, 576, features_12_conv_1_1Coef, &batchnorm14x14x576Geom_2, f35, f34), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x96Geom_3, f88, f35, features_12_conv_2W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_2(features_12_conv_3W, 96, features_12_conv_3Coef, &batchnorm14x14x96Geom, f78, f88), Mode: engine.Inference},
+			{N: 14, Run: residualForward(&conv1x1x96StoreGeom, f89, f78, f87), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x576Geom, f36, f89, features_13_conv_0_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(&pad14x14x576p1, f29, features_13_conv_0_1W, 576, features_13_conv_0_1Coef, &batchnorm14x14x576Geom, f36), Mode: engine.Inference},
+			{N: 14, Run: conv3x3Forward(&conv3x3x576Geom, f37, f29, features_13_conv_1_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_2(features_13_conv_1_1W, 576, features_13_conv_1_1Coef, &batchnorm14x14x576Geom_2, f38, f37), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x96Geom_3, f90, f38, features_13_conv_2W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_2(features_13_conv_3W, 96, features_13_conv_3Coef, &batchnorm14x14x96Geom, f78, f90), Mode: engine.Inference},
+			{N: 14, Run: residualForward(&conv1x1x96StoreGeom, f91, f78, f89), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x576Geom, f39, f91, features_14_conv_0_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(&pad14x14x576p1, f30, features_14_conv_0_1W, 576, features_14_conv_0_1Coef, &batchnorm14x14x576Geom, f39), Mode: engine.Inference},
+			{N: 7, Run: conv3x3Forward(&conv3x3x576Geom_2, f78, f30, features_14_conv_1_0W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_2(features_14_conv_1_1W, 576, features_14_conv_1_1Coef, &batchnorm7x7x576Geom, f79, f78), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Forward(&conv1x1x160Geom, f102, f79, features_14_conv_2W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_2(features_14_conv_3W, 160, features_14_conv_3Coef, &batchnorm7x7x160Geom, f103, f102), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Forward(&conv1x1x960Geom, f67, f103, features_15_conv_0_0W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval(&pad7x7x960p1, f40, features_15_conv_0_1W, 960, features_15_conv_0_1Coef, &batchnorm7x7x960Geom, f67), Mode: engine.Inference},
+			{N: 7, Run: conv3x3Forward(&conv3x3x960Geom, f68, f40, features_15_conv_1_0W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_2(features_15_conv_1_1W, 960, features_15_conv_1_1Coef, &batchnorm7x7x960Geom_2, f69, f68), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Forward(&conv1x1x160Geom_2, f104, f69, features_15_conv_2W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_2(features_15_conv_3W, 160, features_15_conv_3Coef, &batchnorm7x7x160Geom, f92, f104), Mode: engine.Inference},
+			{N: 7, Run: residualForward(&conv1x1x160StoreGeom, f105, f92, f103), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Forward(&conv1x1x960Geom, f70, f105, features_16_conv_0_0W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval(&pad7x7x960p1, f41, features_16_conv_0_1W, 960, features_16_conv_0_1Coef, &batchnorm7x7x960Geom, f70), Mode: engine.Inference},
+			{N: 7, Run: conv3x3Forward(&conv3x3x960Geom, f71, f41, features_16_conv_1_0W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_2(features_16_conv_1_1W, 960, features_16_conv_1_1Coef, &batchnorm7x7x960Geom_2, f72, f71), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Forward(&conv1x1x160Geom_2, f106, f72, features_16_conv_2W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_2(features_16_conv_3W, 160, features_16_conv_3Coef, &batchnorm7x7x160Geom, f92, f106), Mode: engine.Inference},
+			{N: 7, Run: residualForward(&conv1x1x160StoreGeom, f107, f92, f105), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Forward(&conv1x1x960Geom, f73, f107, features_17_conv_0_0W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval(&pad7x7x960p1, f46, features_17_conv_0_1W, 960, features_17_conv_0_1Coef, &batchnorm7x7x960Geom, f73), Mode: engine.Inference},
+			{N: 7, Run: conv3x3Forward(&conv3x3x960Geom, f74, f46, features_17_conv_1_0W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_2(features_17_conv_1_1W, 960, features_17_conv_1_1Coef, &batchnorm7x7x960Geom_2, f75, f74), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Forward(&conv1x1x320Geom, f92, f75, features_17_conv_2W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_2(features_17_conv_3W, 320, features_17_conv_3Coef, &batchnorm7x7x320Geom, f93, f92), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Forward(&conv1x1x1280Geom, f63, f93, features_18_0W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_2(features_18_1W, 1280, features_18_1Coef, &batchnorm7x7x1280Geom, f64, f63), Mode: engine.Inference},
 			{N: 1280, Run: poolavg1x1x1280Infer(f65, f64), Mode: engine.Inference},
 			{N: 1, Run: dropout0_2Eval(f66, f65), Mode: engine.Inference},
 			{N: 1000, Run: fc1000Infer(f66), Mode: engine.Inference},
@@ -2532,9 +2532,11 @@ func features_1_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackDepthwise(d, t, 32, 3, 3, false)
 }
 
-// features_1_conv_0_0Infer computes features.1.conv.0.0 (conv 3x3x32 p1 g32 nobias) + features.1.conv.0.1 (batchnorm) + features.1.relu61 (relu6): output rows [lo, hi).
-func features_1_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&conv3x3x32InferGeom_2, c.Scratch, c.F[f111], c.F[f1], c.D[features_1_conv_0_0Fold], c.D[features_1_conv_0_0Fold][288:], lo, hi)
+// conv3x3Infer returns the phase of features.1.conv.0.0, features.2.conv.1.0, features.3.conv.1.0 and 14 others, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + relu6: output rows [lo, hi).
+func conv3x3Infer(g0 *runtime.ConvGeom, b0, b1, d0, n0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseForward(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][n0:], lo, hi)
+	}
 }
 
 // conv1x1x16InferGeom: conv 1x1x16 nobias, in inference.
@@ -2551,9 +2553,11 @@ func features_1_conv_1FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 16, 32, 1, 1, 16, false)
 }
 
-// features_1_conv_1Infer computes features.1.conv.1 (conv 1x1x16 nobias) + features.1.conv.2 (batchnorm): output rows [lo, hi).
-func features_1_conv_1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x16InferGeom, c.Scratch, c.F[f1], c.F[f111], c.D[features_1_conv_1Fold], c.D[features_1_conv_1Fold][512:], lo, hi)
+// conv1x1Infer returns the phase of features.1.conv.1, features.2.conv.2, features.4.conv.2 and 5 others, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm: output rows [lo, hi).
+func conv1x1Infer(g0 *runtime.ConvGeom, b0, b1, d0, n0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][n0:], lo, hi)
+	}
 }
 
 // conv1x1x96InferGeom: conv 1x1x96 nobias, in inference.
@@ -2575,10 +2579,12 @@ var pad112x112x96p1 = runtime.Padding{
 	H: 112, W: 112, C: 96, PH: 1, PW: 1,
 }
 
-// features_2_conv_0_0Infer computes features.2.conv.0.0 (conv 1x1x96 nobias) + features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6): output rows [lo, hi).
-func features_2_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x96InferGeom, c.Scratch, c.F[f111], c.F[f1], c.D[features_2_conv_0_0Fold], c.D[features_2_conv_0_0Fold][1536:], lo, hi)
-	runtime.ClearPadding(&pad112x112x96p1, c.F[f111], lo, hi)
+// conv1x1Infer_2 returns the phase of features.2.conv.0.0, features.3.conv.0.0, features.4.conv.0.0 and 13 others, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + relu6: output rows [lo, hi).
+func conv1x1Infer_2(g0 *runtime.ConvGeom, b0, b1, d0, n0 int, g1 *runtime.Padding) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][n0:], lo, hi)
+		runtime.ClearPadding(g1, c.F[b0], lo, hi)
+	}
 }
 
 // conv3x3x96InferGeom: conv 3x3x96 s2 p1 g96 nobias, in inference.
@@ -2596,11 +2602,6 @@ func features_2_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackDepthwise(d, t, 96, 3, 3, false)
 }
 
-// features_2_conv_1_0Infer computes features.2.conv.1.0 (conv 3x3x96 s2 p1 g96 nobias) + features.2.conv.1.1 (batchnorm) + features.2.relu62 (relu6): output rows [lo, hi).
-func features_2_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&conv3x3x96InferGeom, c.Scratch, c.F[f1], c.F[f111], c.D[features_2_conv_1_0Fold], c.D[features_2_conv_1_0Fold][864:], lo, hi)
-}
-
 // conv1x1x24InferGeom: conv 1x1x24 nobias, in inference.
 var conv1x1x24InferGeom = runtime.ConvGeom{
 	C: 96, InRow: 5376, OH: 56, OW: 56, K: 24, OutRow: 1344,
@@ -2613,11 +2614,6 @@ func features_2_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(w.P[features_2_conv_2W], t, 24, 96, 1, 1, 16, true)
 	runtime.FoldBatchNorm(t, d[3072:], t, nil, w.P[features_2_conv_3W], w.P[features_2_conv_3B], w.P[features_2_conv_3Mean], w.P[features_2_conv_3Var], 1e-05)
 	runtime.PackConv(d, t, 24, 96, 1, 1, 16, false)
-}
-
-// features_2_conv_2Infer computes features.2.conv.2 (conv 1x1x24 nobias) + features.2.conv.3 (batchnorm): output rows [lo, hi).
-func features_2_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x24InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_2_conv_2Fold], c.D[features_2_conv_2Fold][3072:], lo, hi)
 }
 
 // conv1x1x144InferGeom: conv 1x1x144 nobias, in inference.
@@ -2641,14 +2637,6 @@ var pad56x56x144p1 = runtime.Padding{
 	H: 56, W: 56, C: 144, PH: 1, PW: 1,
 }
 
-// conv1x1x144Infer returns the phase of features.3.conv.0.0 and features.4.conv.0.0, on the buffers and derived tensors given: it computes conv 1x1x144 nobias + batchnorm + relu6: output rows [lo, hi).
-func conv1x1x144Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x144InferGeom, c.Scratch, c.F[f111], c.F[b0], c.D[d0], c.D[d0][3456:], lo, hi)
-		runtime.ClearPadding(&pad56x56x144p1, c.F[f111], lo, hi)
-	}
-}
-
 // conv3x3x144InferGeom: conv 3x3x144 p1 g144 nobias, in inference.
 var conv3x3x144InferGeom = runtime.ConvGeom{
 	C: 144, InRow: 8352, OH: 56, OW: 56, K: 144, OutRow: 8064,
@@ -2664,11 +2652,6 @@ func conv3x3x144FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 		runtime.FoldBatchNorm(t, d[1296:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
 		runtime.PackDepthwise(d, t, 144, 3, 3, false)
 	}
-}
-
-// features_3_conv_1_0Infer computes features.3.conv.1.0 (conv 3x3x144 p1 g144 nobias) + features.3.conv.1.1 (batchnorm) + features.3.relu62 (relu6): output rows [lo, hi).
-func features_3_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&conv3x3x144InferGeom, c.Scratch, c.F[f1], c.F[f111], c.D[features_3_conv_1_0Fold], c.D[features_3_conv_1_0Fold][1296:], lo, hi)
 }
 
 // conv1x1x24InferGeom_2: conv 1x1x24 nobias, in inference.
@@ -2691,10 +2674,12 @@ var conv1x1x24StoreGeom = runtime.EltGeom{
 	Out: runtime.Layout{Row: 1344, Pix: 24}, In: []runtime.Layout{{Row: 1344, Pix: 24}, {Row: 1344, Pix: 24}},
 }
 
-// features_3_conv_2Infer computes features.3.conv.2 (conv 1x1x24 nobias) + features.3.conv.3 (batchnorm) + features.3.add1 (residual): output rows [lo, hi).
-func features_3_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x24InferGeom_2, c.Scratch, c.F[f113], c.F[f1], c.D[features_3_conv_2Fold], c.D[features_3_conv_2Fold][4608:], lo, hi)
-	runtime.Add(&conv1x1x24StoreGeom, c.F[f113], [][]float32{c.F[f113], c.F[f112]}, lo, hi)
+// conv1x1Infer_3 returns the phase of features.3.conv.2, features.5.conv.2, features.6.conv.2 and 7 others, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + residual: output rows [lo, hi).
+func conv1x1Infer_3(g0 *runtime.ConvGeom, b0, b1, d0, n0 int, g1 *runtime.EltGeom, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][n0:], lo, hi)
+		runtime.Add(g1, c.F[b0], [][]float32{c.F[b0], c.F[b2]}, lo, hi)
+	}
 }
 
 // conv3x3x144InferGeom_2: conv 3x3x144 s2 p1 g144 nobias, in inference.
@@ -2702,11 +2687,6 @@ var conv3x3x144InferGeom_2 = runtime.ConvGeom{
 	C: 144, InRow: 8352, OH: 28, OW: 28, K: 144, OutRow: 4032,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU6: true,
 	Groups: 144,
-}
-
-// features_4_conv_1_0Infer computes features.4.conv.1.0 (conv 3x3x144 s2 p1 g144 nobias) + features.4.conv.1.1 (batchnorm) + features.4.relu62 (relu6): output rows [lo, hi).
-func features_4_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&conv3x3x144InferGeom_2, c.Scratch, c.F[f1], c.F[f111], c.D[features_4_conv_1_0Fold], c.D[features_4_conv_1_0Fold][1296:], lo, hi)
 }
 
 // conv1x1x32InferGeom: conv 1x1x32 nobias, in inference.
@@ -2721,11 +2701,6 @@ func features_4_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(w.P[features_4_conv_2W], t, 32, 144, 1, 1, 32, true)
 	runtime.FoldBatchNorm(t, d[4608:], t, nil, w.P[features_4_conv_3W], w.P[features_4_conv_3B], w.P[features_4_conv_3Mean], w.P[features_4_conv_3Var], 1e-05)
 	runtime.PackConv(d, t, 32, 144, 1, 1, 32, false)
-}
-
-// features_4_conv_2Infer computes features.4.conv.2 (conv 1x1x32 nobias) + features.4.conv.3 (batchnorm): output rows [lo, hi).
-func features_4_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x32InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[features_4_conv_2Fold], c.D[features_4_conv_2Fold][4608:], lo, hi)
 }
 
 // conv1x1x192InferGeom: conv 1x1x192 nobias, in inference.
@@ -2749,14 +2724,6 @@ var pad28x28x192p1 = runtime.Padding{
 	H: 28, W: 28, C: 192, PH: 1, PW: 1,
 }
 
-// conv1x1x192Infer returns the phase of features.5.conv.0.0, features.6.conv.0.0 and features.7.conv.0.0, on the buffers and derived tensors given: it computes conv 1x1x192 nobias + batchnorm + relu6: output rows [lo, hi).
-func conv1x1x192Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x192InferGeom, c.Scratch, c.F[f1], c.F[b0], c.D[d0], c.D[d0][6144:], lo, hi)
-		runtime.ClearPadding(&pad28x28x192p1, c.F[f1], lo, hi)
-	}
-}
-
 // conv3x3x192InferGeom: conv 3x3x192 p1 g192 nobias, in inference.
 var conv3x3x192InferGeom = runtime.ConvGeom{
 	C: 192, InRow: 5760, OH: 28, OW: 28, K: 192, OutRow: 5376,
@@ -2771,13 +2738,6 @@ func conv3x3x192FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 		runtime.PackDepthwise(w.P[p0], t, 192, 3, 3, true)
 		runtime.FoldBatchNorm(t, d[1728:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
 		runtime.PackDepthwise(d, t, 192, 3, 3, false)
-	}
-}
-
-// conv3x3x192Infer returns the phase of features.5.conv.1.0 and features.6.conv.1.0, on the derived tensors given: it computes conv 3x3x192 p1 g192 nobias + batchnorm + relu6: output rows [lo, hi).
-func conv3x3x192Infer(d0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.DepthwiseForward(&conv3x3x192InferGeom, c.Scratch, c.F[f111], c.F[f1], c.D[d0], c.D[d0][1728:], lo, hi)
 	}
 }
 
@@ -2803,24 +2763,11 @@ var conv1x1x32StoreGeom = runtime.EltGeom{
 	Out: runtime.Layout{Row: 896, Pix: 32}, In: []runtime.Layout{{Row: 896, Pix: 32}, {Row: 896, Pix: 32}},
 }
 
-// conv1x1x32Infer returns the phase of features.5.conv.2 and features.6.conv.2, on the buffers and derived tensors given: it computes conv 1x1x32 nobias + batchnorm + residual: output rows [lo, hi).
-func conv1x1x32Infer(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x32InferGeom_2, c.Scratch, c.F[b0], c.F[f111], c.D[d0], c.D[d0][6144:], lo, hi)
-		runtime.Add(&conv1x1x32StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b1]}, lo, hi)
-	}
-}
-
 // conv3x3x192InferGeom_2: conv 3x3x192 s2 p1 g192 nobias, in inference.
 var conv3x3x192InferGeom_2 = runtime.ConvGeom{
 	C: 192, InRow: 5760, OH: 14, OW: 14, K: 192, OutRow: 2688,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU6: true,
 	Groups: 192,
-}
-
-// features_7_conv_1_0Infer computes features.7.conv.1.0 (conv 3x3x192 s2 p1 g192 nobias) + features.7.conv.1.1 (batchnorm) + features.7.relu62 (relu6): output rows [lo, hi).
-func features_7_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&conv3x3x192InferGeom_2, c.Scratch, c.F[f112], c.F[f1], c.D[features_7_conv_1_0Fold], c.D[features_7_conv_1_0Fold][1728:], lo, hi)
 }
 
 // conv1x1x64InferGeom: conv 1x1x64 nobias, in inference.
@@ -2835,11 +2782,6 @@ func features_7_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(w.P[features_7_conv_2W], t, 64, 192, 1, 1, 32, true)
 	runtime.FoldBatchNorm(t, d[12288:], t, nil, w.P[features_7_conv_3W], w.P[features_7_conv_3B], w.P[features_7_conv_3Mean], w.P[features_7_conv_3Var], 1e-05)
 	runtime.PackConv(d, t, 64, 192, 1, 1, 32, false)
-}
-
-// features_7_conv_2Infer computes features.7.conv.2 (conv 1x1x64 nobias) + features.7.conv.3 (batchnorm): output rows [lo, hi).
-func features_7_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x64InferGeom, c.Scratch, c.F[f113], c.F[f112], c.D[features_7_conv_2Fold], c.D[features_7_conv_2Fold][12288:], lo, hi)
 }
 
 // conv1x1x384InferGeom: conv 1x1x384 nobias, in inference.
@@ -2863,14 +2805,6 @@ var pad14x14x384p1 = runtime.Padding{
 	H: 14, W: 14, C: 384, PH: 1, PW: 1,
 }
 
-// conv1x1x384Infer returns the phase of features.8.conv.0.0, features.9.conv.0.0, features.10.conv.0.0 and features.11.conv.0.0, on the buffers and derived tensors given: it computes conv 1x1x384 nobias + batchnorm + relu6: output rows [lo, hi).
-func conv1x1x384Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x384InferGeom, c.Scratch, c.F[f1], c.F[b0], c.D[d0], c.D[d0][24576:], lo, hi)
-		runtime.ClearPadding(&pad14x14x384p1, c.F[f1], lo, hi)
-	}
-}
-
 // conv3x3x384InferGeom: conv 3x3x384 p1 g384 nobias, in inference.
 var conv3x3x384InferGeom = runtime.ConvGeom{
 	C: 384, InRow: 6144, OH: 14, OW: 14, K: 384, OutRow: 5376,
@@ -2885,13 +2819,6 @@ func conv3x3x384FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 		runtime.PackDepthwise(w.P[p0], t, 384, 3, 3, true)
 		runtime.FoldBatchNorm(t, d[3456:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
 		runtime.PackDepthwise(d, t, 384, 3, 3, false)
-	}
-}
-
-// conv3x3x384Infer returns the phase of features.8.conv.1.0, features.9.conv.1.0, features.10.conv.1.0 and features.11.conv.1.0, on the derived tensors given: it computes conv 3x3x384 p1 g384 nobias + batchnorm + relu6: output rows [lo, hi).
-func conv3x3x384Infer(d0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.DepthwiseForward(&conv3x3x384InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[d0], c.D[d0][3456:], lo, hi)
 	}
 }
 
@@ -2917,14 +2844,6 @@ var conv1x1x64StoreGeom = runtime.EltGeom{
 	Out: runtime.Layout{Row: 896, Pix: 64}, In: []runtime.Layout{{Row: 896, Pix: 64}, {Row: 896, Pix: 64}},
 }
 
-// conv1x1x64Infer returns the phase of features.8.conv.2, features.9.conv.2 and features.10.conv.2, on the buffers and derived tensors given: it computes conv 1x1x64 nobias + batchnorm + residual: output rows [lo, hi).
-func conv1x1x64Infer(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x64InferGeom_2, c.Scratch, c.F[b0], c.F[f112], c.D[d0], c.D[d0][24576:], lo, hi)
-		runtime.Add(&conv1x1x64StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b1]}, lo, hi)
-	}
-}
-
 // conv1x1x96InferGeom_2: conv 1x1x96 nobias, in inference.
 var conv1x1x96InferGeom_2 = runtime.ConvGeom{
 	C: 384, InRow: 5376, OH: 14, OW: 14, K: 96, OutRow: 1344,
@@ -2937,11 +2856,6 @@ func features_11_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(w.P[features_11_conv_2W], t, 96, 384, 1, 1, 32, true)
 	runtime.FoldBatchNorm(t, d[36864:], t, nil, w.P[features_11_conv_3W], w.P[features_11_conv_3B], w.P[features_11_conv_3Mean], w.P[features_11_conv_3Var], 1e-05)
 	runtime.PackConv(d, t, 96, 384, 1, 1, 32, false)
-}
-
-// features_11_conv_2Infer computes features.11.conv.2 (conv 1x1x96 nobias) + features.11.conv.3 (batchnorm): output rows [lo, hi).
-func features_11_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x96InferGeom_2, c.Scratch, c.F[f113], c.F[f112], c.D[features_11_conv_2Fold], c.D[features_11_conv_2Fold][36864:], lo, hi)
 }
 
 // conv1x1x576InferGeom: conv 1x1x576 nobias, in inference.
@@ -2965,14 +2879,6 @@ var pad14x14x576p1 = runtime.Padding{
 	H: 14, W: 14, C: 576, PH: 1, PW: 1,
 }
 
-// conv1x1x576Infer returns the phase of features.12.conv.0.0, features.13.conv.0.0 and features.14.conv.0.0, on the buffers and derived tensors given: it computes conv 1x1x576 nobias + batchnorm + relu6: output rows [lo, hi).
-func conv1x1x576Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x576InferGeom, c.Scratch, c.F[f1], c.F[b0], c.D[d0], c.D[d0][55296:], lo, hi)
-		runtime.ClearPadding(&pad14x14x576p1, c.F[f1], lo, hi)
-	}
-}
-
 // conv3x3x576InferGeom: conv 3x3x576 p1 g576 nobias, in inference.
 var conv3x3x576InferGeom = runtime.ConvGeom{
 	C: 576, InRow: 9216, OH: 14, OW: 14, K: 576, OutRow: 8064,
@@ -2987,13 +2893,6 @@ func conv3x3x576FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 		runtime.PackDepthwise(w.P[p0], t, 576, 3, 3, true)
 		runtime.FoldBatchNorm(t, d[5184:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
 		runtime.PackDepthwise(d, t, 576, 3, 3, false)
-	}
-}
-
-// conv3x3x576Infer returns the phase of features.12.conv.1.0 and features.13.conv.1.0, on the derived tensors given: it computes conv 3x3x576 p1 g576 nobias + batchnorm + relu6: output rows [lo, hi).
-func conv3x3x576Infer(d0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.DepthwiseForward(&conv3x3x576InferGeom, c.Scratch, c.F[f111], c.F[f1], c.D[d0], c.D[d0][5184:], lo, hi)
 	}
 }
 
@@ -3019,24 +2918,11 @@ var conv1x1x96StoreGeom = runtime.EltGeom{
 	Out: runtime.Layout{Row: 1344, Pix: 96}, In: []runtime.Layout{{Row: 1344, Pix: 96}, {Row: 1344, Pix: 96}},
 }
 
-// conv1x1x96Infer returns the phase of features.12.conv.2 and features.13.conv.2, on the buffers and derived tensors given: it computes conv 1x1x96 nobias + batchnorm + residual: output rows [lo, hi).
-func conv1x1x96Infer(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x96InferGeom_3, c.Scratch, c.F[b0], c.F[f111], c.D[d0], c.D[d0][55296:], lo, hi)
-		runtime.Add(&conv1x1x96StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b1]}, lo, hi)
-	}
-}
-
 // conv3x3x576InferGeom_2: conv 3x3x576 s2 p1 g576 nobias, in inference.
 var conv3x3x576InferGeom_2 = runtime.ConvGeom{
 	C: 576, InRow: 9216, OH: 7, OW: 7, K: 576, OutRow: 4032,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU6: true,
 	Groups: 576,
-}
-
-// features_14_conv_1_0Infer computes features.14.conv.1.0 (conv 3x3x576 s2 p1 g576 nobias) + features.14.conv.1.1 (batchnorm) + features.14.relu62 (relu6): output rows [lo, hi).
-func features_14_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&conv3x3x576InferGeom_2, c.Scratch, c.F[f112], c.F[f1], c.D[features_14_conv_1_0Fold], c.D[features_14_conv_1_0Fold][5184:], lo, hi)
 }
 
 // conv1x1x160InferGeom: conv 1x1x160 nobias, in inference.
@@ -3051,11 +2937,6 @@ func features_14_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(w.P[features_14_conv_2W], t, 160, 576, 1, 1, 32, true)
 	runtime.FoldBatchNorm(t, d[92160:], t, nil, w.P[features_14_conv_3W], w.P[features_14_conv_3B], w.P[features_14_conv_3Mean], w.P[features_14_conv_3Var], 1e-05)
 	runtime.PackConv(d, t, 160, 576, 1, 1, 32, false)
-}
-
-// features_14_conv_2Infer computes features.14.conv.2 (conv 1x1x160 nobias) + features.14.conv.3 (batchnorm): output rows [lo, hi).
-func features_14_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x160InferGeom, c.Scratch, c.F[f113], c.F[f112], c.D[features_14_conv_2Fold], c.D[features_14_conv_2Fold][92160:], lo, hi)
 }
 
 // conv1x1x960InferGeom: conv 1x1x960 nobias, in inference.
@@ -3079,14 +2960,6 @@ var pad7x7x960p1 = runtime.Padding{
 	H: 7, W: 7, C: 960, PH: 1, PW: 1,
 }
 
-// conv1x1x960Infer returns the phase of features.15.conv.0.0, features.16.conv.0.0 and features.17.conv.0.0, on the buffers and derived tensors given: it computes conv 1x1x960 nobias + batchnorm + relu6: output rows [lo, hi).
-func conv1x1x960Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x960InferGeom, c.Scratch, c.F[f1], c.F[b0], c.D[d0], c.D[d0][153600:], lo, hi)
-		runtime.ClearPadding(&pad7x7x960p1, c.F[f1], lo, hi)
-	}
-}
-
 // conv3x3x960InferGeom: conv 3x3x960 p1 g960 nobias, in inference.
 var conv3x3x960InferGeom = runtime.ConvGeom{
 	C: 960, InRow: 8640, OH: 7, OW: 7, K: 960, OutRow: 6720,
@@ -3101,13 +2974,6 @@ func conv3x3x960FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 		runtime.PackDepthwise(w.P[p0], t, 960, 3, 3, true)
 		runtime.FoldBatchNorm(t, d[8640:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
 		runtime.PackDepthwise(d, t, 960, 3, 3, false)
-	}
-}
-
-// conv3x3x960Infer returns the phase of features.15.conv.1.0, features.16.conv.1.0 and features.17.conv.1.0, on the derived tensors given: it computes conv 3x3x960 p1 g960 nobias + batchnorm + relu6: output rows [lo, hi).
-func conv3x3x960Infer(d0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.DepthwiseForward(&conv3x3x960InferGeom, c.Scratch, c.F[f112], c.F[f1], c.D[d0], c.D[d0][8640:], lo, hi)
 	}
 }
 
@@ -3133,14 +2999,6 @@ var conv1x1x160StoreGeom = runtime.EltGeom{
 	Out: runtime.Layout{Row: 1120, Pix: 160}, In: []runtime.Layout{{Row: 1120, Pix: 160}, {Row: 1120, Pix: 160}},
 }
 
-// conv1x1x160Infer returns the phase of features.15.conv.2 and features.16.conv.2, on the buffers and derived tensors given: it computes conv 1x1x160 nobias + batchnorm + residual: output rows [lo, hi).
-func conv1x1x160Infer(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x160InferGeom_2, c.Scratch, c.F[b0], c.F[f112], c.D[d0], c.D[d0][153600:], lo, hi)
-		runtime.Add(&conv1x1x160StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b1]}, lo, hi)
-	}
-}
-
 // conv1x1x320InferGeom: conv 1x1x320 nobias, in inference.
 var conv1x1x320InferGeom = runtime.ConvGeom{
 	C: 960, InRow: 6720, OH: 7, OW: 7, K: 320, OutRow: 2240,
@@ -3155,11 +3013,6 @@ func features_17_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 320, 960, 1, 1, 32, false)
 }
 
-// features_17_conv_2Infer computes features.17.conv.2 (conv 1x1x320 nobias) + features.17.conv.3 (batchnorm): output rows [lo, hi).
-func features_17_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x320InferGeom, c.Scratch, c.F[f113], c.F[f112], c.D[features_17_conv_2Fold], c.D[features_17_conv_2Fold][307200:], lo, hi)
-}
-
 // conv1x1x1280InferGeom: conv 1x1x1280 nobias, in inference.
 var conv1x1x1280InferGeom = runtime.ConvGeom{
 	C: 320, InRow: 2240, OH: 7, OW: 7, K: 1280, OutRow: 8960,
@@ -3172,11 +3025,6 @@ func features_18_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(w.P[features_18_0W], t, 1280, 320, 1, 1, 32, true)
 	runtime.FoldBatchNorm(t, d[409600:], t, nil, w.P[features_18_1W], w.P[features_18_1B], w.P[features_18_1Mean], w.P[features_18_1Var], 1e-05)
 	runtime.PackConv(d, t, 1280, 320, 1, 1, 32, false)
-}
-
-// features_18_0Infer computes features.18.0 (conv 1x1x1280 nobias) + features.18.1 (batchnorm) + relu62 (relu6): output rows [lo, hi).
-func features_18_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x1280InferGeom, c.Scratch, c.F[f112], c.F[f113], c.D[features_18_0Fold], c.D[features_18_0Fold][409600:], lo, hi)
 }
 
 // poolavg1x1x1280InferGeom: pool avg global.
@@ -3237,33 +3085,41 @@ var batchnorm112x112x32Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_0_1Stats computes features.0.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_0_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_0_1Count][0]++
+// batchnormStats returns the phase of features.0.1, features.1.conv.0.1, features.1.conv.2 and 49 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats(p0, p1, n0, s0 int, g0 *runtime.BNGeom, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, n0, c.B[s0])
+		runtime.BatchNormStats(g0, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, features_0_1W, 32, c.B[features_0_1Batch])
-	runtime.BatchNormStats(&batchnorm112x112x32Geom, c.Scratch, &v, c.Batch.F(f13), lo, hi)
 }
 
-// features_0_1Forward computes features.0.1 (batchnorm) + relu61 (relu6) with the batch statistics, rows [lo, hi).
-func features_0_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad112x112x32p1, c.F[f12], lo, hi)
-	v := bnVecs(c.Weights, features_0_1W, 32, c.B[features_0_1Batch])
-	runtime.BatchNormApply(&batchnorm112x112x32Geom, &v, c.F[f12], c.F[f13], lo, hi)
+// batchnormForward returns the phase of features.0.1, features.2.conv.0.1, features.3.conv.0.1 and 14 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
+func batchnormForward(g0 *runtime.Padding, b0, p0, n0, s0 int, g1 *runtime.BNGeom, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(g0, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		runtime.BatchNormApply(g1, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_0_1CoefUpdate computes features.0.1's inference-mode coefficients (running statistics).
-func features_0_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_0_1W, 32, d)
-	runtime.BatchNormEval(&batchnorm112x112x32Geom, &v)
+// batchnormCoefUpdate returns the update of features.0.1, features.1.conv.0.1, features.4.conv.3 and 2 others, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 32, d)
+		runtime.BatchNormEval(g0, &v)
+	}
 }
 
-// features_0_1Eval computes features.0.1 (batchnorm) + relu61 (relu6) in inference mode, rows [lo, hi).
-func features_0_1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad112x112x32p1, c.F[f12], lo, hi)
-	v := bnVecs(c.Weights, features_0_1W, 32, c.D[features_0_1Coef])
-	runtime.BatchNormApply(&batchnorm112x112x32Geom, &v, c.F[f12], c.F[f13], lo, hi)
+// batchnormEval returns the phase of features.0.1, features.2.conv.0.1, features.3.conv.0.1 and 14 others, on the geometries, buffers, tensors, derived tensors and sizes given: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
+func batchnormEval(g0 *runtime.Padding, b0, p0, n0, d0 int, g1 *runtime.BNGeom, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(g0, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		runtime.BatchNormApply(g1, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // batchnorm112x112x32BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -3274,11 +3130,13 @@ var batchnorm112x112x32BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
 }
 
-// features_0_1Backward computes the gradients of features.0.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_0_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_0_1W, 32, c.B[features_0_1Batch])
-	v.DGamma, v.DBeta = c.G[features_0_1W], c.G[features_0_1B]
-	runtime.BatchNormBackward(&batchnorm112x112x32BackwardGeom, c.Scratch, &v, c.Batch.F(f14), c.Batch.F(f15), c.Batch.F(f13), c.Batch.F(f12), lo, hi)
+// batchnormBackward returns the phase of features.0.1, features.2.conv.0.1, features.3.conv.0.1 and 15 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward(p0, n0, s0, p1 int, g0 *runtime.BNGeom, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+	}
 }
 
 // batchnorm112x112x32EvalBackwardGeom: the gradient of batchnorm with the running statistics.
@@ -3289,11 +3147,13 @@ var batchnorm112x112x32EvalBackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_0_1EvalBackward computes the gradients of features.0.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_0_1W, 32, c.D[features_0_1Coef])
-	v.DGamma, v.DBeta = c.G[features_0_1W], c.G[features_0_1B]
-	runtime.BatchNormBackward(&batchnorm112x112x32EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f14), c.Batch.F(f15), c.Batch.F(f13), c.Batch.F(f12), lo, hi)
+// batchnormEvalBackward returns the phase of features.0.1, features.2.conv.0.1, features.3.conv.0.1 and 15 others, on the geometries, buffers, tensors, derived tensors and sizes given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward(p0, n0, d0, p1 int, g0 *runtime.BNGeom, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+	}
 }
 
 // conv3x3x32Geom_2: conv 3x3x32 p1 g32 nobias.
@@ -3305,19 +3165,25 @@ var conv3x3x32Geom_2 = runtime.ConvGeom{
 	H:       112, W: 112, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// features_1_conv_0_0Forward computes features.1.conv.0.0 (conv 3x3x32 p1 g32 nobias): output rows [lo, hi).
-func features_1_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&conv3x3x32Geom_2, c.Scratch, c.F[f14], c.F[f12], c.P[features_1_conv_0_0W], nil, lo, hi)
+// conv3x3Forward returns the phase of features.1.conv.0.0, features.2.conv.1.0, features.3.conv.1.0 and 14 others, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
+func conv3x3Forward(g0 *runtime.ConvGeom, b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseForward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// features_1_conv_0_0WeightGrad adds to the weight and bias gradients of features.1.conv.0.0, channels [16·lo, 16·hi).
-func features_1_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&conv3x3x32Geom_2, c.Scratch, c.G[features_1_conv_0_0W], nil, c.F[f12], c.F[f6], 16*lo, min(16*hi, 32))
+// conv3x3WeightGrad returns the phase of features.1.conv.0.0, features.2.conv.1.0, features.3.conv.1.0 and 14 others, on the geometries, buffers, tensors and sizes given: it adds to the weight and bias gradients of the conv, channels [16·lo, 16·hi).
+func conv3x3WeightGrad(g0 *runtime.ConvGeom, p0, b0, b1, n0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseWeightGrad(g0, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], 16*lo, min(16*hi, n0))
+	}
 }
 
-// features_1_conv_0_0InputGrad computes the gradient of features.1.conv.0.0's input, rows [lo, hi).
-func features_1_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&conv3x3x32Geom_2, c.Scratch, c.F[f15], c.P[features_1_conv_0_0W], c.F[f6], false, lo, hi)
+// conv3x3InputGrad returns the phase of features.1.conv.0.0, features.2.conv.1.0, features.3.conv.1.0 and 14 others, on the geometries, buffers and tensors given: it computes the gradient of the conv's input, rows [lo, hi).
+func conv3x3InputGrad(g0 *runtime.ConvGeom, b0, p0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseInputGrad(g0, c.Scratch, c.F[b0], c.P[p0], c.F[b1], false, lo, hi)
+	}
 }
 
 // batchnorm112x112x32Geom_2: batchnorm.
@@ -3327,31 +3193,20 @@ var batchnorm112x112x32Geom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_1_conv_0_1Stats computes features.1.conv.0.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_1_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_1_conv_0_1Count][0]++
+// batchnormForward_2 returns the phase of features.1.conv.0.1, features.1.conv.2, features.2.conv.1.1 and 32 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
+func batchnormForward_2(p0, n0, s0 int, g0 *runtime.BNGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		runtime.BatchNormApply(g0, &v, c.F[b0], c.F[b1], lo, hi)
 	}
-	v := bnVecs(c.Weights, features_1_conv_0_1W, 32, c.B[features_1_conv_0_1Batch])
-	runtime.BatchNormStats(&batchnorm112x112x32Geom_2, c.Scratch, &v, c.Batch.F(f14), lo, hi)
 }
 
-// features_1_conv_0_1Forward computes features.1.conv.0.1 (batchnorm) + features.1.relu61 (relu6) with the batch statistics, rows [lo, hi).
-func features_1_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_1_conv_0_1W, 32, c.B[features_1_conv_0_1Batch])
-	runtime.BatchNormApply(&batchnorm112x112x32Geom_2, &v, c.F[f15], c.F[f14], lo, hi)
-}
-
-// features_1_conv_0_1CoefUpdate computes features.1.conv.0.1's inference-mode coefficients (running statistics).
-func features_1_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_1_conv_0_1W, 32, d)
-	runtime.BatchNormEval(&batchnorm112x112x32Geom_2, &v)
-}
-
-// features_1_conv_0_1Eval computes features.1.conv.0.1 (batchnorm) + features.1.relu61 (relu6) in inference mode, rows [lo, hi).
-func features_1_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_1_conv_0_1W, 32, c.D[features_1_conv_0_1Coef])
-	runtime.BatchNormApply(&batchnorm112x112x32Geom_2, &v, c.F[f15], c.F[f14], lo, hi)
+// batchnormEval_2 returns the phase of features.1.conv.0.1, features.1.conv.2, features.2.conv.1.1 and 32 others, on the geometries, buffers, tensors, derived tensors and sizes given: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
+func batchnormEval_2(p0, n0, d0 int, g0 *runtime.BNGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		runtime.BatchNormApply(g0, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // batchnorm112x112x32BackwardGeom_2: the gradient of batchnorm through the batch statistics.
@@ -3362,11 +3217,13 @@ var batchnorm112x112x32BackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_1_conv_0_1Backward computes the gradients of features.1.conv.0.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_1_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_1_conv_0_1W, 32, c.B[features_1_conv_0_1Batch])
-	v.DGamma, v.DBeta = c.G[features_1_conv_0_1W], c.G[features_1_conv_0_1B]
-	runtime.BatchNormBackward(&batchnorm112x112x32BackwardGeom_2, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f7), c.Batch.F(f14), nil, lo, hi)
+// batchnormBackward_2 returns the phase of features.1.conv.0.1, features.1.conv.2, features.2.conv.1.1 and 31 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_2(p0, n0, s0, p1 int, g0 *runtime.BNGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
 // batchnorm112x112x32EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
@@ -3377,11 +3234,13 @@ var batchnorm112x112x32EvalBackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// features_1_conv_0_1EvalBackward computes the gradients of features.1.conv.0.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_1_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_1_conv_0_1W, 32, c.D[features_1_conv_0_1Coef])
-	v.DGamma, v.DBeta = c.G[features_1_conv_0_1W], c.G[features_1_conv_0_1B]
-	runtime.BatchNormBackward(&batchnorm112x112x32EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f7), c.Batch.F(f14), nil, lo, hi)
+// batchnormEvalBackward_2 returns the phase of features.1.conv.0.1, features.1.conv.2, features.2.conv.1.1 and 31 others, on the geometries, buffers, tensors, derived tensors and sizes given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_2(p0, n0, d0, p1 int, g0 *runtime.BNGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
 // conv1x1x16Geom: conv 1x1x16 nobias.
@@ -3392,14 +3251,18 @@ var conv1x1x16Geom = runtime.ConvGeom{
 	H:       112, W: 112, DInRow: 3584,
 }
 
-// features_1_conv_1Forward computes features.1.conv.1 (conv 1x1x16 nobias): output rows [lo, hi).
-func features_1_conv_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x16Geom, c.Scratch, c.F[f18], c.F[f15], c.P[features_1_conv_1W], nil, lo, hi)
+// conv1x1Forward returns the phase of features.1.conv.1, features.2.conv.0.0, features.2.conv.2 and 31 others, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
+func conv1x1Forward(g0 *runtime.ConvGeom, b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// features_1_conv_1WeightGrad adds to the weight and bias gradients of features.1.conv.1, weight blocks.
-func features_1_conv_1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x16Geom, c.Scratch, c.G[features_1_conv_1W], nil, c.F[f15], c.F[f19], lo, hi)
+// conv1x1WeightGrad returns the phase of features.1.conv.1, features.2.conv.0.0, features.2.conv.2 and 31 others, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1WeightGrad(g0 *runtime.ConvGeom, p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(g0, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // conv1x1x16PrevActGeom: the derivative of the relu6, in place on its output's gradient.
@@ -3410,16 +3273,20 @@ var conv1x1x16PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
-// features_1_conv_1TUpdate computes features.1.conv.1's weights transposed, for its input gradient.
-func features_1_conv_1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x16Geom, d, w.P[features_1_conv_1W])
+// conv1x1TUpdate returns the update of features.1.conv.1, features.2.conv.0.0, features.2.conv.2 and 31 others, on the geometries and tensors given: it computes the conv's weights transposed, for its input gradient.
+func conv1x1TUpdate(g0 *runtime.ConvGeom, p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(g0, d, w.P[p0])
+	}
 }
 
-// features_1_conv_1InputGrad computes the gradient of features.1.conv.1's input, rows [lo, hi).
-func features_1_conv_1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x16Geom, c.Scratch, c.F[f7], c.D[features_1_conv_1T], c.F[f19], false, lo, hi)
-	// The derivative of the relu6 before, on the rows just written.
-	runtime.ActBackward(&conv1x1x16PrevActGeom, c.F[f7], c.F[f7], nil, c.F[f15], lo, hi)
+// conv1x1InputGrad returns the phase of features.1.conv.1, features.2.conv.2, features.3.conv.2 and 14 others, on the geometries, buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1InputGrad(g0 *runtime.ConvGeom, b0, d0, b1 int, g1 *runtime.EltGeom, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(g0, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
+		// The derivative of the relu6 before, on the rows just written.
+		runtime.ActBackward(g1, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+	}
 }
 
 // batchnorm112x112x16Geom: batchnorm.
@@ -3429,31 +3296,10 @@ var batchnorm112x112x16Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// features_1_conv_2Stats computes features.1.conv.2's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_1_conv_2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_1_conv_2Count][0]++
-	}
-	v := bnVecs(c.Weights, features_1_conv_2W, 16, c.B[features_1_conv_2Batch])
-	runtime.BatchNormStats(&batchnorm112x112x16Geom, c.Scratch, &v, c.Batch.F(f18), lo, hi)
-}
-
-// features_1_conv_2Forward computes features.1.conv.2 (batchnorm) with the batch statistics, rows [lo, hi).
-func features_1_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_1_conv_2W, 16, c.B[features_1_conv_2Batch])
-	runtime.BatchNormApply(&batchnorm112x112x16Geom, &v, c.F[f19], c.F[f18], lo, hi)
-}
-
 // features_1_conv_2CoefUpdate computes features.1.conv.2's inference-mode coefficients (running statistics).
 func features_1_conv_2CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_1_conv_2W, 16, d)
 	runtime.BatchNormEval(&batchnorm112x112x16Geom, &v)
-}
-
-// features_1_conv_2Eval computes features.1.conv.2 (batchnorm) in inference mode, rows [lo, hi).
-func features_1_conv_2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_1_conv_2W, 16, c.D[features_1_conv_2Coef])
-	runtime.BatchNormApply(&batchnorm112x112x16Geom, &v, c.F[f19], c.F[f18], lo, hi)
 }
 
 // batchnorm112x112x16BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -3464,26 +3310,12 @@ var batchnorm112x112x16BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_1_conv_2Backward computes the gradients of features.1.conv.2's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_1_conv_2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_1_conv_2W, 16, c.B[features_1_conv_2Batch])
-	v.DGamma, v.DBeta = c.G[features_1_conv_2W], c.G[features_1_conv_2B]
-	runtime.BatchNormBackward(&batchnorm112x112x16BackwardGeom, c.Scratch, &v, c.Batch.F(f19), c.Batch.F(f16), c.Batch.F(f18), nil, lo, hi)
-}
-
 // batchnorm112x112x16EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm112x112x16EvalBackwardGeom = runtime.BNGeom{
 	H: 112, W: 112, C: 16,
 	In: runtime.Layout{Row: 1792, Pix: 16}, Out: runtime.Layout{Row: 1792, Pix: 16},
 	DIn: runtime.Layout{Row: 1792, Pix: 16}, DOut: runtime.Layout{Row: 1792, Pix: 16},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_1_conv_2EvalBackward computes the gradients of features.1.conv.2's input, weight and bias with the running statistics, channels [lo, hi).
-func features_1_conv_2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_1_conv_2W, 16, c.D[features_1_conv_2Coef])
-	v.DGamma, v.DBeta = c.G[features_1_conv_2W], c.G[features_1_conv_2B]
-	runtime.BatchNormBackward(&batchnorm112x112x16EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f19), c.Batch.F(f16), c.Batch.F(f18), nil, lo, hi)
 }
 
 // conv1x1x96Geom: conv 1x1x96 nobias.
@@ -3494,24 +3326,11 @@ var conv1x1x96Geom = runtime.ConvGeom{
 	H:       112, W: 112, DInRow: 1792,
 }
 
-// features_2_conv_0_0Forward computes features.2.conv.0.0 (conv 1x1x96 nobias): output rows [lo, hi).
-func features_2_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x96Geom, c.Scratch, c.F[f3], c.F[f19], c.P[features_2_conv_0_0W], nil, lo, hi)
-}
-
-// features_2_conv_0_0WeightGrad adds to the weight and bias gradients of features.2.conv.0.0, weight blocks.
-func features_2_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x96Geom, c.Scratch, c.G[features_2_conv_0_0W], nil, c.F[f19], c.F[f4], lo, hi)
-}
-
-// features_2_conv_0_0TUpdate computes features.2.conv.0.0's weights transposed, for its input gradient.
-func features_2_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x96Geom, d, w.P[features_2_conv_0_0W])
-}
-
-// features_2_conv_0_0InputGrad computes the gradient of features.2.conv.0.0's input, rows [lo, hi).
-func features_2_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x96Geom, c.Scratch, c.F[f16], c.D[features_2_conv_0_0T], c.F[f4], false, lo, hi)
+// conv1x1InputGrad_2 returns the phase of features.2.conv.0.0, features.4.conv.0.0, features.7.conv.0.0 and 4 others, on the geometries, buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1InputGrad_2(g0 *runtime.ConvGeom, b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(g0, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
+	}
 }
 
 // batchnorm112x112x96Geom: batchnorm.
@@ -3521,33 +3340,12 @@ var batchnorm112x112x96Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_2_conv_0_1Stats computes features.2.conv.0.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_2_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_2_conv_0_1Count][0]++
+// batchnormCoefUpdate_2 returns the update of features.2.conv.0.1, features.2.conv.1.1, features.11.conv.3 and 2 others, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_2(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 96, d)
+		runtime.BatchNormEval(g0, &v)
 	}
-	v := bnVecs(c.Weights, features_2_conv_0_1W, 96, c.B[features_2_conv_0_1Batch])
-	runtime.BatchNormStats(&batchnorm112x112x96Geom, c.Scratch, &v, c.Batch.F(f3), lo, hi)
-}
-
-// features_2_conv_0_1Forward computes features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6) with the batch statistics, rows [lo, hi).
-func features_2_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad112x112x96p1, c.F[f2], lo, hi)
-	v := bnVecs(c.Weights, features_2_conv_0_1W, 96, c.B[features_2_conv_0_1Batch])
-	runtime.BatchNormApply(&batchnorm112x112x96Geom, &v, c.F[f2], c.F[f3], lo, hi)
-}
-
-// features_2_conv_0_1CoefUpdate computes features.2.conv.0.1's inference-mode coefficients (running statistics).
-func features_2_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_2_conv_0_1W, 96, d)
-	runtime.BatchNormEval(&batchnorm112x112x96Geom, &v)
-}
-
-// features_2_conv_0_1Eval computes features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6) in inference mode, rows [lo, hi).
-func features_2_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad112x112x96p1, c.F[f2], lo, hi)
-	v := bnVecs(c.Weights, features_2_conv_0_1W, 96, c.D[features_2_conv_0_1Coef])
-	runtime.BatchNormApply(&batchnorm112x112x96Geom, &v, c.F[f2], c.F[f3], lo, hi)
 }
 
 // batchnorm112x112x96BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -3558,26 +3356,12 @@ var batchnorm112x112x96BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
 }
 
-// features_2_conv_0_1Backward computes the gradients of features.2.conv.0.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_2_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_2_conv_0_1W, 96, c.B[features_2_conv_0_1Batch])
-	v.DGamma, v.DBeta = c.G[features_2_conv_0_1W], c.G[features_2_conv_0_1B]
-	runtime.BatchNormBackward(&batchnorm112x112x96BackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f3), c.Batch.F(f2), lo, hi)
-}
-
 // batchnorm112x112x96EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm112x112x96EvalBackwardGeom = runtime.BNGeom{
 	H: 112, W: 112, C: 96,
 	In: runtime.Layout{Row: 10752, Pix: 96}, Out: runtime.Layout{Off: 11040, Row: 10944, Pix: 96},
 	DIn: runtime.Layout{Row: 10752, Pix: 96}, DOut: runtime.Layout{Row: 10752, Pix: 96},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_2_conv_0_1EvalBackward computes the gradients of features.2.conv.0.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_2_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_2_conv_0_1W, 96, c.D[features_2_conv_0_1Coef])
-	v.DGamma, v.DBeta = c.G[features_2_conv_0_1W], c.G[features_2_conv_0_1B]
-	runtime.BatchNormBackward(&batchnorm112x112x96EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f3), c.Batch.F(f2), lo, hi)
 }
 
 // conv3x3x96Geom: conv 3x3x96 s2 p1 g96 nobias.
@@ -3589,53 +3373,11 @@ var conv3x3x96Geom = runtime.ConvGeom{
 	H:       112, W: 112, PH: 1, PW: 1, DInRow: 10752,
 }
 
-// features_2_conv_1_0Forward computes features.2.conv.1.0 (conv 3x3x96 s2 p1 g96 nobias): output rows [lo, hi).
-func features_2_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&conv3x3x96Geom, c.Scratch, c.F[f16], c.F[f2], c.P[features_2_conv_1_0W], nil, lo, hi)
-}
-
-// features_2_conv_1_0WeightGrad adds to the weight and bias gradients of features.2.conv.1.0, channels [16·lo, 16·hi).
-func features_2_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&conv3x3x96Geom, c.Scratch, c.G[features_2_conv_1_0W], nil, c.F[f2], c.F[f6], 16*lo, min(16*hi, 96))
-}
-
-// features_2_conv_1_0InputGrad computes the gradient of features.2.conv.1.0's input, rows [lo, hi).
-func features_2_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&conv3x3x96Geom, c.Scratch, c.F[f5], c.P[features_2_conv_1_0W], c.F[f6], false, lo, hi)
-}
-
 // batchnorm56x56x96Geom: batchnorm.
 var batchnorm56x56x96Geom = runtime.BNGeom{
 	H: 56, W: 56, C: 96,
 	In: runtime.Layout{Row: 5376, Pix: 96}, Out: runtime.Layout{Row: 5376, Pix: 96},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_2_conv_1_1Stats computes features.2.conv.1.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_2_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_2_conv_1_1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_2_conv_1_1W, 96, c.B[features_2_conv_1_1Batch])
-	runtime.BatchNormStats(&batchnorm56x56x96Geom, c.Scratch, &v, c.Batch.F(f16), lo, hi)
-}
-
-// features_2_conv_1_1Forward computes features.2.conv.1.1 (batchnorm) + features.2.relu62 (relu6) with the batch statistics, rows [lo, hi).
-func features_2_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_2_conv_1_1W, 96, c.B[features_2_conv_1_1Batch])
-	runtime.BatchNormApply(&batchnorm56x56x96Geom, &v, c.F[f17], c.F[f16], lo, hi)
-}
-
-// features_2_conv_1_1CoefUpdate computes features.2.conv.1.1's inference-mode coefficients (running statistics).
-func features_2_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_2_conv_1_1W, 96, d)
-	runtime.BatchNormEval(&batchnorm56x56x96Geom, &v)
-}
-
-// features_2_conv_1_1Eval computes features.2.conv.1.1 (batchnorm) + features.2.relu62 (relu6) in inference mode, rows [lo, hi).
-func features_2_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_2_conv_1_1W, 96, c.D[features_2_conv_1_1Coef])
-	runtime.BatchNormApply(&batchnorm56x56x96Geom, &v, c.F[f17], c.F[f16], lo, hi)
 }
 
 // batchnorm56x56x96BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -3646,26 +3388,12 @@ var batchnorm56x56x96BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_2_conv_1_1Backward computes the gradients of features.2.conv.1.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_2_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_2_conv_1_1W, 96, c.B[features_2_conv_1_1Batch])
-	v.DGamma, v.DBeta = c.G[features_2_conv_1_1W], c.G[features_2_conv_1_1B]
-	runtime.BatchNormBackward(&batchnorm56x56x96BackwardGeom, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f7), c.Batch.F(f16), nil, lo, hi)
-}
-
 // batchnorm56x56x96EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm56x56x96EvalBackwardGeom = runtime.BNGeom{
 	H: 56, W: 56, C: 96,
 	In: runtime.Layout{Row: 5376, Pix: 96}, Out: runtime.Layout{Row: 5376, Pix: 96},
 	DIn: runtime.Layout{Row: 5376, Pix: 96}, DOut: runtime.Layout{Row: 5376, Pix: 96},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_2_conv_1_1EvalBackward computes the gradients of features.2.conv.1.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_2_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_2_conv_1_1W, 96, c.D[features_2_conv_1_1Coef])
-	v.DGamma, v.DBeta = c.G[features_2_conv_1_1W], c.G[features_2_conv_1_1B]
-	runtime.BatchNormBackward(&batchnorm56x56x96EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f6), c.Batch.F(f7), c.Batch.F(f16), nil, lo, hi)
 }
 
 // conv1x1x24Geom: conv 1x1x24 nobias.
@@ -3676,34 +3404,12 @@ var conv1x1x24Geom = runtime.ConvGeom{
 	H:       56, W: 56, DInRow: 5376,
 }
 
-// features_2_conv_2Forward computes features.2.conv.2 (conv 1x1x24 nobias): output rows [lo, hi).
-func features_2_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x24Geom, c.Scratch, c.F[f47], c.F[f17], c.P[features_2_conv_2W], nil, lo, hi)
-}
-
-// features_2_conv_2WeightGrad adds to the weight and bias gradients of features.2.conv.2, weight blocks.
-func features_2_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x24Geom, c.Scratch, c.G[features_2_conv_2W], nil, c.F[f17], c.F[f48], lo, hi)
-}
-
 // conv1x1x24PrevActGeom: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x24PrevActGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 96,
 	Out: runtime.Layout{Row: 5376, Pix: 96}, In: []runtime.Layout{{Row: 5376, Pix: 96}},
 	DOut: runtime.Layout{Row: 5376, Pix: 96}, DIn: []runtime.Layout{{Row: 5376, Pix: 96}},
 	Act: runtime.ActReLU6,
-}
-
-// features_2_conv_2TUpdate computes features.2.conv.2's weights transposed, for its input gradient.
-func features_2_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x24Geom, d, w.P[features_2_conv_2W])
-}
-
-// features_2_conv_2InputGrad computes the gradient of features.2.conv.2's input, rows [lo, hi).
-func features_2_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x24Geom, c.Scratch, c.F[f7], c.D[features_2_conv_2T], c.F[f48], false, lo, hi)
-	// The derivative of the relu6 before, on the rows just written.
-	runtime.ActBackward(&conv1x1x24PrevActGeom, c.F[f7], c.F[f7], nil, c.F[f17], lo, hi)
 }
 
 // batchnorm56x56x24Geom: batchnorm.
@@ -3713,38 +3419,11 @@ var batchnorm56x56x24Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm56x56x24Stats returns the phase of features.2.conv.3 and features.3.conv.3, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm56x56x24Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 24, c.B[s0])
-		runtime.BatchNormStats(&batchnorm56x56x24Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm56x56x24Forward returns the phase of features.2.conv.3 and features.3.conv.3, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnorm56x56x24Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 24, c.B[s0])
-		runtime.BatchNormApply(&batchnorm56x56x24Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
 // batchnorm56x56x24CoefUpdate returns the update of features.2.conv.3 and features.3.conv.3, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
 func batchnorm56x56x24CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 24, d)
 		runtime.BatchNormEval(&batchnorm56x56x24Geom, &v)
-	}
-}
-
-// batchnorm56x56x24Eval returns the phase of features.2.conv.3 and features.3.conv.3, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnorm56x56x24Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 24, c.D[d0])
-		runtime.BatchNormApply(&batchnorm56x56x24Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -3756,30 +3435,12 @@ var batchnorm56x56x24BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm56x56x24Backward returns the phase of features.2.conv.3 and features.3.conv.3, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm56x56x24Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 24, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm56x56x24BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // batchnorm56x56x24EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm56x56x24EvalBackwardGeom = runtime.BNGeom{
 	H: 56, W: 56, C: 24,
 	In: runtime.Layout{Row: 1344, Pix: 24}, Out: runtime.Layout{Row: 1344, Pix: 24},
 	DIn: runtime.Layout{Row: 1344, Pix: 24}, DOut: runtime.Layout{Row: 1344, Pix: 24},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// batchnorm56x56x24EvalBackward returns the phase of features.2.conv.3 and features.3.conv.3, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm56x56x24EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 24, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm56x56x24EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
 }
 
 // conv1x1x144Geom: conv 1x1x144 nobias.
@@ -3790,30 +3451,11 @@ var conv1x1x144Geom = runtime.ConvGeom{
 	H:       56, W: 56, DInRow: 1344,
 }
 
-// conv1x1x144Forward returns the phase of features.3.conv.0.0 and features.4.conv.0.0, on the buffers and tensors given: it computes conv 1x1x144 nobias: output rows [lo, hi).
-func conv1x1x144Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+// conv1x1InputGrad_3 returns the phase of features.3.conv.0.0, features.5.conv.0.0, features.6.conv.0.0 and 7 others, on the geometries, buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1InputGrad_3(g0 *runtime.ConvGeom, b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x144Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+		runtime.Conv1x1InputGrad(g0, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
 	}
-}
-
-// conv1x1x144WeightGrad returns the phase of features.3.conv.0.0 and features.4.conv.0.0, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
-func conv1x1x144WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1WeightGrad(&conv1x1x144Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// conv1x1x144TUpdate returns the update of features.3.conv.0.0 and features.4.conv.0.0, on the tensors given: it computes the conv's weights transposed, for its input gradient.
-func conv1x1x144TUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.Conv1x1Transpose(&conv1x1x144Geom, d, w.P[p0])
-	}
-}
-
-// features_3_conv_0_0InputGrad computes the gradient of features.3.conv.0.0's input, rows [lo, hi).
-func features_3_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x144Geom, c.Scratch, c.F[f50], c.D[features_3_conv_0_0T], c.F[f7], true, lo, hi)
 }
 
 // batchnorm56x56x144Geom: batchnorm.
@@ -3823,40 +3465,11 @@ var batchnorm56x56x144Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// batchnorm56x56x144Stats returns the phase of features.3.conv.0.1 and features.4.conv.0.1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm56x56x144Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 144, c.B[s0])
-		runtime.BatchNormStats(&batchnorm56x56x144Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm56x56x144Forward returns the phase of features.3.conv.0.1 and features.4.conv.0.1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
-func batchnorm56x56x144Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad56x56x144p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 144, c.B[s0])
-		runtime.BatchNormApply(&batchnorm56x56x144Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm56x56x144CoefUpdate returns the update of features.3.conv.0.1 and features.4.conv.0.1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm56x56x144CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnormCoefUpdate_3 returns the update of features.3.conv.0.1, features.3.conv.1.1, features.4.conv.0.1 and features.4.conv.1.1, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_3(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 144, d)
-		runtime.BatchNormEval(&batchnorm56x56x144Geom, &v)
-	}
-}
-
-// batchnorm56x56x144Eval returns the phase of features.3.conv.0.1 and features.4.conv.0.1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
-func batchnorm56x56x144Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad56x56x144p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 144, c.D[d0])
-		runtime.BatchNormApply(&batchnorm56x56x144Geom, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormEval(g0, &v)
 	}
 }
 
@@ -3868,30 +3481,12 @@ var batchnorm56x56x144BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
 }
 
-// batchnorm56x56x144Backward returns the phase of features.3.conv.0.1 and features.4.conv.0.1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm56x56x144Backward(p0, s0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 144, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm56x56x144BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
-	}
-}
-
 // batchnorm56x56x144EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm56x56x144EvalBackwardGeom = runtime.BNGeom{
 	H: 56, W: 56, C: 144,
 	In: runtime.Layout{Row: 8064, Pix: 144}, Out: runtime.Layout{Off: 8496, Row: 8352, Pix: 144},
 	DIn: runtime.Layout{Row: 8064, Pix: 144}, DOut: runtime.Layout{Row: 8064, Pix: 144},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// batchnorm56x56x144EvalBackward returns the phase of features.3.conv.0.1 and features.4.conv.0.1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm56x56x144EvalBackward(p0, d0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 144, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm56x56x144EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
-	}
 }
 
 // conv3x3x144Geom: conv 3x3x144 p1 g144 nobias.
@@ -3903,53 +3498,11 @@ var conv3x3x144Geom = runtime.ConvGeom{
 	H:       56, W: 56, PH: 1, PW: 1, DInRow: 8064,
 }
 
-// features_3_conv_1_0Forward computes features.3.conv.1.0 (conv 3x3x144 p1 g144 nobias): output rows [lo, hi).
-func features_3_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&conv3x3x144Geom, c.Scratch, c.F[f7], c.F[f4], c.P[features_3_conv_1_0W], nil, lo, hi)
-}
-
-// features_3_conv_1_0WeightGrad adds to the weight and bias gradients of features.3.conv.1.0, channels [16·lo, 16·hi).
-func features_3_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&conv3x3x144Geom, c.Scratch, c.G[features_3_conv_1_0W], nil, c.F[f4], c.F[f9], 16*lo, min(16*hi, 144))
-}
-
-// features_3_conv_1_0InputGrad computes the gradient of features.3.conv.1.0's input, rows [lo, hi).
-func features_3_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&conv3x3x144Geom, c.Scratch, c.F[f8], c.P[features_3_conv_1_0W], c.F[f9], false, lo, hi)
-}
-
 // batchnorm56x56x144Geom_2: batchnorm.
 var batchnorm56x56x144Geom_2 = runtime.BNGeom{
 	H: 56, W: 56, C: 144,
 	In: runtime.Layout{Row: 8064, Pix: 144}, Out: runtime.Layout{Row: 8064, Pix: 144},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_3_conv_1_1Stats computes features.3.conv.1.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_3_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_3_conv_1_1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_3_conv_1_1W, 144, c.B[features_3_conv_1_1Batch])
-	runtime.BatchNormStats(&batchnorm56x56x144Geom_2, c.Scratch, &v, c.Batch.F(f7), lo, hi)
-}
-
-// features_3_conv_1_1Forward computes features.3.conv.1.1 (batchnorm) + features.3.relu62 (relu6) with the batch statistics, rows [lo, hi).
-func features_3_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_3_conv_1_1W, 144, c.B[features_3_conv_1_1Batch])
-	runtime.BatchNormApply(&batchnorm56x56x144Geom_2, &v, c.F[f8], c.F[f7], lo, hi)
-}
-
-// features_3_conv_1_1CoefUpdate computes features.3.conv.1.1's inference-mode coefficients (running statistics).
-func features_3_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_3_conv_1_1W, 144, d)
-	runtime.BatchNormEval(&batchnorm56x56x144Geom_2, &v)
-}
-
-// features_3_conv_1_1Eval computes features.3.conv.1.1 (batchnorm) + features.3.relu62 (relu6) in inference mode, rows [lo, hi).
-func features_3_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_3_conv_1_1W, 144, c.D[features_3_conv_1_1Coef])
-	runtime.BatchNormApply(&batchnorm56x56x144Geom_2, &v, c.F[f8], c.F[f7], lo, hi)
 }
 
 // batchnorm56x56x144BackwardGeom_2: the gradient of batchnorm through the batch statistics.
@@ -3960,26 +3513,12 @@ var batchnorm56x56x144BackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_3_conv_1_1Backward computes the gradients of features.3.conv.1.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_3_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_3_conv_1_1W, 144, c.B[features_3_conv_1_1Batch])
-	v.DGamma, v.DBeta = c.G[features_3_conv_1_1W], c.G[features_3_conv_1_1B]
-	runtime.BatchNormBackward(&batchnorm56x56x144BackwardGeom_2, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f5), c.Batch.F(f7), nil, lo, hi)
-}
-
 // batchnorm56x56x144EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
 var batchnorm56x56x144EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 56, W: 56, C: 144,
 	In: runtime.Layout{Row: 8064, Pix: 144}, Out: runtime.Layout{Row: 8064, Pix: 144},
 	DIn: runtime.Layout{Row: 8064, Pix: 144}, DOut: runtime.Layout{Row: 8064, Pix: 144},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_3_conv_1_1EvalBackward computes the gradients of features.3.conv.1.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_3_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_3_conv_1_1W, 144, c.D[features_3_conv_1_1Coef])
-	v.DGamma, v.DBeta = c.G[features_3_conv_1_1W], c.G[features_3_conv_1_1B]
-	runtime.BatchNormBackward(&batchnorm56x56x144EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f5), c.Batch.F(f7), nil, lo, hi)
 }
 
 // conv1x1x24Geom_2: conv 1x1x24 nobias.
@@ -3990,16 +3529,6 @@ var conv1x1x24Geom_2 = runtime.ConvGeom{
 	H:       56, W: 56, DInRow: 8064,
 }
 
-// features_3_conv_2Forward computes features.3.conv.2 (conv 1x1x24 nobias): output rows [lo, hi).
-func features_3_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x24Geom_2, c.Scratch, c.F[f49], c.F[f8], c.P[features_3_conv_2W], nil, lo, hi)
-}
-
-// features_3_conv_2WeightGrad adds to the weight and bias gradients of features.3.conv.2, weight blocks.
-func features_3_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x24Geom_2, c.Scratch, c.G[features_3_conv_2W], nil, c.F[f8], c.F[f51], lo, hi)
-}
-
 // conv1x1x24PrevActGeom_2: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x24PrevActGeom_2 = runtime.EltGeom{
 	H: 56, W: 56, C: 144,
@@ -4008,21 +3537,11 @@ var conv1x1x24PrevActGeom_2 = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
-// features_3_conv_2TUpdate computes features.3.conv.2's weights transposed, for its input gradient.
-func features_3_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x24Geom_2, d, w.P[features_3_conv_2W])
-}
-
-// features_3_conv_2InputGrad computes the gradient of features.3.conv.2's input, rows [lo, hi).
-func features_3_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x24Geom_2, c.Scratch, c.F[f5], c.D[features_3_conv_2T], c.F[f51], false, lo, hi)
-	// The derivative of the relu6 before, on the rows just written.
-	runtime.ActBackward(&conv1x1x24PrevActGeom_2, c.F[f5], c.F[f5], nil, c.F[f8], lo, hi)
-}
-
-// features_3_add1Forward computes features.3.add1 (residual), rows [lo, hi).
-func features_3_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&conv1x1x24StoreGeom, c.F[f50], [][]float32{c.F[f46], c.F[f48]}, lo, hi)
+// residualForward returns the phase of features.3.add1, features.5.add1, features.6.add1 and 7 others, on the geometries and buffers given: it computes residual, rows [lo, hi).
+func residualForward(g0 *runtime.EltGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Add(g0, c.F[b0], [][]float32{c.F[b1], c.F[b2]}, lo, hi)
+	}
 }
 
 // residual56x56x24BackGeom: the gradient of the residual.
@@ -4031,15 +3550,12 @@ var residual56x56x24BackGeom = runtime.EltGeom{
 	DOut: runtime.Layout{Row: 1344, Pix: 24}, DIn: []runtime.Layout{{Row: 1344, Pix: 24}, {Row: 1344, Pix: 24}}, Acc: []bool{false, false},
 }
 
-// features_3_add1InputGrad computes the gradients of features.3.add1 (residual)'s inputs, rows [lo, hi).
-func features_3_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	d := [2][]float32{c.F[f52], c.F[f50]}
-	runtime.AddBackward(&residual56x56x24BackGeom, d[:], c.F[f51], lo, hi)
-}
-
-// features_4_conv_0_0InputGrad computes the gradient of features.4.conv.0.0's input, rows [lo, hi).
-func features_4_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x144Geom, c.Scratch, c.F[f51], c.D[features_4_conv_0_0T], c.F[f10], false, lo, hi)
+// residualInputGrad returns the phase of features.3.add1, features.5.add1, features.6.add1 and 7 others, on the geometries and buffers given: it computes the gradients of residual's inputs, rows [lo, hi).
+func residualInputGrad(b0, b1 int, g0 *runtime.EltGeom, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		d := [2][]float32{c.F[b0], c.F[b1]}
+		runtime.AddBackward(g0, d[:], c.F[b2], lo, hi)
+	}
 }
 
 // conv3x3x144Geom_2: conv 3x3x144 s2 p1 g144 nobias.
@@ -4051,53 +3567,11 @@ var conv3x3x144Geom_2 = runtime.ConvGeom{
 	H:       56, W: 56, PH: 1, PW: 1, DInRow: 8064,
 }
 
-// features_4_conv_1_0Forward computes features.4.conv.1.0 (conv 3x3x144 s2 p1 g144 nobias): output rows [lo, hi).
-func features_4_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&conv3x3x144Geom_2, c.Scratch, c.F[f31], c.F[f5], c.P[features_4_conv_1_0W], nil, lo, hi)
-}
-
-// features_4_conv_1_0WeightGrad adds to the weight and bias gradients of features.4.conv.1.0, channels [16·lo, 16·hi).
-func features_4_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&conv3x3x144Geom_2, c.Scratch, c.G[features_4_conv_1_0W], nil, c.F[f5], c.F[f33], 16*lo, min(16*hi, 144))
-}
-
-// features_4_conv_1_0InputGrad computes the gradient of features.4.conv.1.0's input, rows [lo, hi).
-func features_4_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&conv3x3x144Geom_2, c.Scratch, c.F[f11], c.P[features_4_conv_1_0W], c.F[f33], false, lo, hi)
-}
-
 // batchnorm28x28x144Geom: batchnorm.
 var batchnorm28x28x144Geom = runtime.BNGeom{
 	H: 28, W: 28, C: 144,
 	In: runtime.Layout{Row: 4032, Pix: 144}, Out: runtime.Layout{Row: 4032, Pix: 144},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_4_conv_1_1Stats computes features.4.conv.1.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_4_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_4_conv_1_1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_4_conv_1_1W, 144, c.B[features_4_conv_1_1Batch])
-	runtime.BatchNormStats(&batchnorm28x28x144Geom, c.Scratch, &v, c.Batch.F(f31), lo, hi)
-}
-
-// features_4_conv_1_1Forward computes features.4.conv.1.1 (batchnorm) + features.4.relu62 (relu6) with the batch statistics, rows [lo, hi).
-func features_4_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_4_conv_1_1W, 144, c.B[features_4_conv_1_1Batch])
-	runtime.BatchNormApply(&batchnorm28x28x144Geom, &v, c.F[f32], c.F[f31], lo, hi)
-}
-
-// features_4_conv_1_1CoefUpdate computes features.4.conv.1.1's inference-mode coefficients (running statistics).
-func features_4_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_4_conv_1_1W, 144, d)
-	runtime.BatchNormEval(&batchnorm28x28x144Geom, &v)
-}
-
-// features_4_conv_1_1Eval computes features.4.conv.1.1 (batchnorm) + features.4.relu62 (relu6) in inference mode, rows [lo, hi).
-func features_4_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_4_conv_1_1W, 144, c.D[features_4_conv_1_1Coef])
-	runtime.BatchNormApply(&batchnorm28x28x144Geom, &v, c.F[f32], c.F[f31], lo, hi)
 }
 
 // batchnorm28x28x144BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -4108,26 +3582,12 @@ var batchnorm28x28x144BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_4_conv_1_1Backward computes the gradients of features.4.conv.1.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_4_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_4_conv_1_1W, 144, c.B[features_4_conv_1_1Batch])
-	v.DGamma, v.DBeta = c.G[features_4_conv_1_1W], c.G[features_4_conv_1_1B]
-	runtime.BatchNormBackward(&batchnorm28x28x144BackwardGeom, c.Scratch, &v, c.Batch.F(f33), c.Batch.F(f34), c.Batch.F(f31), nil, lo, hi)
-}
-
 // batchnorm28x28x144EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm28x28x144EvalBackwardGeom = runtime.BNGeom{
 	H: 28, W: 28, C: 144,
 	In: runtime.Layout{Row: 4032, Pix: 144}, Out: runtime.Layout{Row: 4032, Pix: 144},
 	DIn: runtime.Layout{Row: 4032, Pix: 144}, DOut: runtime.Layout{Row: 4032, Pix: 144},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_4_conv_1_1EvalBackward computes the gradients of features.4.conv.1.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_4_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_4_conv_1_1W, 144, c.D[features_4_conv_1_1Coef])
-	v.DGamma, v.DBeta = c.G[features_4_conv_1_1W], c.G[features_4_conv_1_1B]
-	runtime.BatchNormBackward(&batchnorm28x28x144EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f33), c.Batch.F(f34), c.Batch.F(f31), nil, lo, hi)
 }
 
 // conv1x1x32Geom: conv 1x1x32 nobias.
@@ -4138,16 +3598,6 @@ var conv1x1x32Geom = runtime.ConvGeom{
 	H:       28, W: 28, DInRow: 4032,
 }
 
-// features_4_conv_2Forward computes features.4.conv.2 (conv 1x1x32 nobias): output rows [lo, hi).
-func features_4_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x32Geom, c.Scratch, c.F[f80], c.F[f32], c.P[features_4_conv_2W], nil, lo, hi)
-}
-
-// features_4_conv_2WeightGrad adds to the weight and bias gradients of features.4.conv.2, weight blocks.
-func features_4_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x32Geom, c.Scratch, c.G[features_4_conv_2W], nil, c.F[f32], c.F[f81], lo, hi)
-}
-
 // conv1x1x32PrevActGeom: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x32PrevActGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 144,
@@ -4156,58 +3606,11 @@ var conv1x1x32PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
-// features_4_conv_2TUpdate computes features.4.conv.2's weights transposed, for its input gradient.
-func features_4_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x32Geom, d, w.P[features_4_conv_2W])
-}
-
-// features_4_conv_2InputGrad computes the gradient of features.4.conv.2's input, rows [lo, hi).
-func features_4_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x32Geom, c.Scratch, c.F[f34], c.D[features_4_conv_2T], c.F[f81], false, lo, hi)
-	// The derivative of the relu6 before, on the rows just written.
-	runtime.ActBackward(&conv1x1x32PrevActGeom, c.F[f34], c.F[f34], nil, c.F[f32], lo, hi)
-}
-
 // batchnorm28x28x32Geom: batchnorm.
 var batchnorm28x28x32Geom = runtime.BNGeom{
 	H: 28, W: 28, C: 32,
 	In: runtime.Layout{Row: 896, Pix: 32}, Out: runtime.Layout{Row: 896, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// batchnorm28x28x32Stats returns the phase of features.4.conv.3, features.5.conv.3 and features.6.conv.3, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm28x28x32Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 32, c.B[s0])
-		runtime.BatchNormStats(&batchnorm28x28x32Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm28x28x32Forward returns the phase of features.4.conv.3, features.5.conv.3 and features.6.conv.3, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnorm28x28x32Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 32, c.B[s0])
-		runtime.BatchNormApply(&batchnorm28x28x32Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm28x28x32CoefUpdate returns the update of features.4.conv.3, features.5.conv.3 and features.6.conv.3, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm28x28x32CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 32, d)
-		runtime.BatchNormEval(&batchnorm28x28x32Geom, &v)
-	}
-}
-
-// batchnorm28x28x32Eval returns the phase of features.4.conv.3, features.5.conv.3 and features.6.conv.3, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnorm28x28x32Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 32, c.D[d0])
-		runtime.BatchNormApply(&batchnorm28x28x32Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // batchnorm28x28x32BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -4218,30 +3621,12 @@ var batchnorm28x28x32BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm28x28x32Backward returns the phase of features.4.conv.3, features.5.conv.3 and features.6.conv.3, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm28x28x32Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 32, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm28x28x32BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // batchnorm28x28x32EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm28x28x32EvalBackwardGeom = runtime.BNGeom{
 	H: 28, W: 28, C: 32,
 	In: runtime.Layout{Row: 896, Pix: 32}, Out: runtime.Layout{Row: 896, Pix: 32},
 	DIn: runtime.Layout{Row: 896, Pix: 32}, DOut: runtime.Layout{Row: 896, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// batchnorm28x28x32EvalBackward returns the phase of features.4.conv.3, features.5.conv.3 and features.6.conv.3, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm28x28x32EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 32, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm28x28x32EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
 }
 
 // conv1x1x192Geom: conv 1x1x192 nobias.
@@ -4252,34 +3637,6 @@ var conv1x1x192Geom = runtime.ConvGeom{
 	H:       28, W: 28, DInRow: 896,
 }
 
-// conv1x1x192Forward returns the phase of features.5.conv.0.0, features.6.conv.0.0 and features.7.conv.0.0, on the buffers and tensors given: it computes conv 1x1x192 nobias: output rows [lo, hi).
-func conv1x1x192Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x192Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv1x1x192WeightGrad returns the phase of features.5.conv.0.0, features.6.conv.0.0 and features.7.conv.0.0, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
-func conv1x1x192WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1WeightGrad(&conv1x1x192Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// conv1x1x192TUpdate returns the update of features.5.conv.0.0, features.6.conv.0.0 and features.7.conv.0.0, on the tensors given: it computes the conv's weights transposed, for its input gradient.
-func conv1x1x192TUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.Conv1x1Transpose(&conv1x1x192Geom, d, w.P[p0])
-	}
-}
-
-// conv1x1x192InputGrad returns the phase of features.5.conv.0.0 and features.6.conv.0.0, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv1x1x192InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1InputGrad(&conv1x1x192Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
-	}
-}
-
 // batchnorm28x28x192Geom: batchnorm.
 var batchnorm28x28x192Geom = runtime.BNGeom{
 	H: 28, W: 28, C: 192,
@@ -4287,40 +3644,11 @@ var batchnorm28x28x192Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// batchnorm28x28x192Stats returns the phase of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm28x28x192Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 192, c.B[s0])
-		runtime.BatchNormStats(&batchnorm28x28x192Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm28x28x192Forward returns the phase of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
-func batchnorm28x28x192Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad28x28x192p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 192, c.B[s0])
-		runtime.BatchNormApply(&batchnorm28x28x192Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm28x28x192CoefUpdate returns the update of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm28x28x192CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnormCoefUpdate_4 returns the update of features.5.conv.0.1, features.5.conv.1.1, features.6.conv.0.1 and 3 others, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_4(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 192, d)
-		runtime.BatchNormEval(&batchnorm28x28x192Geom, &v)
-	}
-}
-
-// batchnorm28x28x192Eval returns the phase of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
-func batchnorm28x28x192Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad28x28x192p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 192, c.D[d0])
-		runtime.BatchNormApply(&batchnorm28x28x192Geom, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormEval(g0, &v)
 	}
 }
 
@@ -4332,30 +3660,12 @@ var batchnorm28x28x192BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
 }
 
-// batchnorm28x28x192Backward returns the phase of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm28x28x192Backward(p0, s0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 192, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm28x28x192BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
-	}
-}
-
 // batchnorm28x28x192EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm28x28x192EvalBackwardGeom = runtime.BNGeom{
 	H: 28, W: 28, C: 192,
 	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Off: 5952, Row: 5760, Pix: 192},
 	DIn: runtime.Layout{Row: 5376, Pix: 192}, DOut: runtime.Layout{Row: 5376, Pix: 192},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// batchnorm28x28x192EvalBackward returns the phase of features.5.conv.0.1, features.6.conv.0.1 and features.7.conv.0.1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm28x28x192EvalBackward(p0, d0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 192, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm28x28x192EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
-	}
 }
 
 // conv3x3x192Geom: conv 3x3x192 p1 g192 nobias.
@@ -4367,67 +3677,11 @@ var conv3x3x192Geom = runtime.ConvGeom{
 	H:       28, W: 28, PH: 1, PW: 1, DInRow: 5376,
 }
 
-// conv3x3x192Forward returns the phase of features.5.conv.1.0 and features.6.conv.1.0, on the buffers and tensors given: it computes conv 3x3x192 p1 g192 nobias: output rows [lo, hi).
-func conv3x3x192Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.DepthwiseForward(&conv3x3x192Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv3x3x192WeightGrad returns the phase of features.5.conv.1.0 and features.6.conv.1.0, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, channels [16·lo, 16·hi).
-func conv3x3x192WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.DepthwiseWeightGrad(&conv3x3x192Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], 16*lo, min(16*hi, 192))
-	}
-}
-
-// conv3x3x192InputGrad returns the phase of features.5.conv.1.0 and features.6.conv.1.0, on the buffers and tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv3x3x192InputGrad(b0, p0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.DepthwiseInputGrad(&conv3x3x192Geom, c.Scratch, c.F[b0], c.P[p0], c.F[b1], false, lo, hi)
-	}
-}
-
 // batchnorm28x28x192Geom_2: batchnorm.
 var batchnorm28x28x192Geom_2 = runtime.BNGeom{
 	H: 28, W: 28, C: 192,
 	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Row: 5376, Pix: 192},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// batchnorm28x28x192Stats_2 returns the phase of features.5.conv.1.1 and features.6.conv.1.1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm28x28x192Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 192, c.B[s0])
-		runtime.BatchNormStats(&batchnorm28x28x192Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm28x28x192Forward_2 returns the phase of features.5.conv.1.1 and features.6.conv.1.1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
-func batchnorm28x28x192Forward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 192, c.B[s0])
-		runtime.BatchNormApply(&batchnorm28x28x192Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm28x28x192CoefUpdate_2 returns the update of features.5.conv.1.1 and features.6.conv.1.1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm28x28x192CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 192, d)
-		runtime.BatchNormEval(&batchnorm28x28x192Geom_2, &v)
-	}
-}
-
-// batchnorm28x28x192Eval_2 returns the phase of features.5.conv.1.1 and features.6.conv.1.1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
-func batchnorm28x28x192Eval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 192, c.D[d0])
-		runtime.BatchNormApply(&batchnorm28x28x192Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // batchnorm28x28x192BackwardGeom_2: the gradient of batchnorm through the batch statistics.
@@ -4438,30 +3692,12 @@ var batchnorm28x28x192BackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm28x28x192Backward_2 returns the phase of features.5.conv.1.1 and features.6.conv.1.1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm28x28x192Backward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 192, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm28x28x192BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // batchnorm28x28x192EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
 var batchnorm28x28x192EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 28, W: 28, C: 192,
 	In: runtime.Layout{Row: 5376, Pix: 192}, Out: runtime.Layout{Row: 5376, Pix: 192},
 	DIn: runtime.Layout{Row: 5376, Pix: 192}, DOut: runtime.Layout{Row: 5376, Pix: 192},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// batchnorm28x28x192EvalBackward_2 returns the phase of features.5.conv.1.1 and features.6.conv.1.1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm28x28x192EvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 192, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm28x28x192EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
 }
 
 // conv1x1x32Geom_2: conv 1x1x32 nobias.
@@ -4472,20 +3708,6 @@ var conv1x1x32Geom_2 = runtime.ConvGeom{
 	H:       28, W: 28, DInRow: 5376,
 }
 
-// conv1x1x32Forward returns the phase of features.5.conv.2 and features.6.conv.2, on the buffers and tensors given: it computes conv 1x1x32 nobias: output rows [lo, hi).
-func conv1x1x32Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x32Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv1x1x32WeightGrad returns the phase of features.5.conv.2 and features.6.conv.2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
-func conv1x1x32WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1WeightGrad(&conv1x1x32Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
 // conv1x1x32PrevActGeom_2: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x32PrevActGeom_2 = runtime.EltGeom{
 	H: 28, W: 28, C: 192,
@@ -4494,46 +3716,10 @@ var conv1x1x32PrevActGeom_2 = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
-// conv1x1x32TUpdate returns the update of features.5.conv.2 and features.6.conv.2, on the tensors given: it computes the conv's weights transposed, for its input gradient.
-func conv1x1x32TUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.Conv1x1Transpose(&conv1x1x32Geom_2, d, w.P[p0])
-	}
-}
-
-// conv1x1x32InputGrad returns the phase of features.5.conv.2 and features.6.conv.2, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv1x1x32InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1InputGrad(&conv1x1x32Geom_2, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
-		// The derivative of the relu6 before, on the rows just written.
-		runtime.ActBackward(&conv1x1x32PrevActGeom_2, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
-	}
-}
-
-// residual28x28x32Forward returns the phase of features.5.add1 and features.6.add1, on the buffers given: it computes residual, rows [lo, hi).
-func residual28x28x32Forward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Add(&conv1x1x32StoreGeom, c.F[b0], [][]float32{c.F[f78], c.F[b1]}, lo, hi)
-	}
-}
-
 // residual28x28x32BackGeom: the gradient of the residual.
 var residual28x28x32BackGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 32,
 	DOut: runtime.Layout{Row: 896, Pix: 32}, DIn: []runtime.Layout{{Row: 896, Pix: 32}, {Row: 896, Pix: 32}}, Acc: []bool{false, false},
-}
-
-// residual28x28x32InputGrad returns the phase of features.5.add1 and features.6.add1, on the buffers given: it computes the gradients of residual's inputs, rows [lo, hi).
-func residual28x28x32InputGrad(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		d := [2][]float32{c.F[b0], c.F[b1]}
-		runtime.AddBackward(&residual28x28x32BackGeom, d[:], c.F[b2], lo, hi)
-	}
-}
-
-// features_7_conv_0_0InputGrad computes the gradient of features.7.conv.0.0's input, rows [lo, hi).
-func features_7_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x192Geom, c.Scratch, c.F[f76], c.D[features_7_conv_0_0T], c.F[f28], false, lo, hi)
 }
 
 // conv3x3x192Geom_2: conv 3x3x192 s2 p1 g192 nobias.
@@ -4545,53 +3731,11 @@ var conv3x3x192Geom_2 = runtime.ConvGeom{
 	H:       28, W: 28, PH: 1, PW: 1, DInRow: 5376,
 }
 
-// features_7_conv_1_0Forward computes features.7.conv.1.0 (conv 3x3x192 s2 p1 g192 nobias): output rows [lo, hi).
-func features_7_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&conv3x3x192Geom_2, c.Scratch, c.F[f76], c.F[f20], c.P[features_7_conv_1_0W], nil, lo, hi)
-}
-
-// features_7_conv_1_0WeightGrad adds to the weight and bias gradients of features.7.conv.1.0, channels [16·lo, 16·hi).
-func features_7_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&conv3x3x192Geom_2, c.Scratch, c.G[features_7_conv_1_0W], nil, c.F[f20], c.F[f67], 16*lo, min(16*hi, 192))
-}
-
-// features_7_conv_1_0InputGrad computes the gradient of features.7.conv.1.0's input, rows [lo, hi).
-func features_7_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&conv3x3x192Geom_2, c.Scratch, c.F[f29], c.P[features_7_conv_1_0W], c.F[f67], false, lo, hi)
-}
-
 // batchnorm14x14x192Geom: batchnorm.
 var batchnorm14x14x192Geom = runtime.BNGeom{
 	H: 14, W: 14, C: 192,
 	In: runtime.Layout{Row: 2688, Pix: 192}, Out: runtime.Layout{Row: 2688, Pix: 192},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_7_conv_1_1Stats computes features.7.conv.1.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_7_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_7_conv_1_1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_7_conv_1_1W, 192, c.B[features_7_conv_1_1Batch])
-	runtime.BatchNormStats(&batchnorm14x14x192Geom, c.Scratch, &v, c.Batch.F(f76), lo, hi)
-}
-
-// features_7_conv_1_1Forward computes features.7.conv.1.1 (batchnorm) + features.7.relu62 (relu6) with the batch statistics, rows [lo, hi).
-func features_7_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_7_conv_1_1W, 192, c.B[features_7_conv_1_1Batch])
-	runtime.BatchNormApply(&batchnorm14x14x192Geom, &v, c.F[f77], c.F[f76], lo, hi)
-}
-
-// features_7_conv_1_1CoefUpdate computes features.7.conv.1.1's inference-mode coefficients (running statistics).
-func features_7_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_7_conv_1_1W, 192, d)
-	runtime.BatchNormEval(&batchnorm14x14x192Geom, &v)
-}
-
-// features_7_conv_1_1Eval computes features.7.conv.1.1 (batchnorm) + features.7.relu62 (relu6) in inference mode, rows [lo, hi).
-func features_7_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_7_conv_1_1W, 192, c.D[features_7_conv_1_1Coef])
-	runtime.BatchNormApply(&batchnorm14x14x192Geom, &v, c.F[f77], c.F[f76], lo, hi)
 }
 
 // batchnorm14x14x192BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -4602,26 +3746,12 @@ var batchnorm14x14x192BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_7_conv_1_1Backward computes the gradients of features.7.conv.1.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_7_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_7_conv_1_1W, 192, c.B[features_7_conv_1_1Batch])
-	v.DGamma, v.DBeta = c.G[features_7_conv_1_1W], c.G[features_7_conv_1_1B]
-	runtime.BatchNormBackward(&batchnorm14x14x192BackwardGeom, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f76), nil, lo, hi)
-}
-
 // batchnorm14x14x192EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm14x14x192EvalBackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 192,
 	In: runtime.Layout{Row: 2688, Pix: 192}, Out: runtime.Layout{Row: 2688, Pix: 192},
 	DIn: runtime.Layout{Row: 2688, Pix: 192}, DOut: runtime.Layout{Row: 2688, Pix: 192},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_7_conv_1_1EvalBackward computes the gradients of features.7.conv.1.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_7_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_7_conv_1_1W, 192, c.D[features_7_conv_1_1Coef])
-	v.DGamma, v.DBeta = c.G[features_7_conv_1_1W], c.G[features_7_conv_1_1B]
-	runtime.BatchNormBackward(&batchnorm14x14x192EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f76), nil, lo, hi)
 }
 
 // conv1x1x64Geom: conv 1x1x64 nobias.
@@ -4632,34 +3762,12 @@ var conv1x1x64Geom = runtime.ConvGeom{
 	H:       14, W: 14, DInRow: 2688,
 }
 
-// features_7_conv_2Forward computes features.7.conv.2 (conv 1x1x64 nobias): output rows [lo, hi).
-func features_7_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x64Geom, c.Scratch, c.F[f94], c.F[f77], c.P[features_7_conv_2W], nil, lo, hi)
-}
-
-// features_7_conv_2WeightGrad adds to the weight and bias gradients of features.7.conv.2, weight blocks.
-func features_7_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x64Geom, c.Scratch, c.G[features_7_conv_2W], nil, c.F[f77], c.F[f95], lo, hi)
-}
-
 // conv1x1x64PrevActGeom: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x64PrevActGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 192,
 	Out: runtime.Layout{Row: 2688, Pix: 192}, In: []runtime.Layout{{Row: 2688, Pix: 192}},
 	DOut: runtime.Layout{Row: 2688, Pix: 192}, DIn: []runtime.Layout{{Row: 2688, Pix: 192}},
 	Act: runtime.ActReLU6,
-}
-
-// features_7_conv_2TUpdate computes features.7.conv.2's weights transposed, for its input gradient.
-func features_7_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x64Geom, d, w.P[features_7_conv_2W])
-}
-
-// features_7_conv_2InputGrad computes the gradient of features.7.conv.2's input, rows [lo, hi).
-func features_7_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x64Geom, c.Scratch, c.F[f68], c.D[features_7_conv_2T], c.F[f95], false, lo, hi)
-	// The derivative of the relu6 before, on the rows just written.
-	runtime.ActBackward(&conv1x1x64PrevActGeom, c.F[f68], c.F[f68], nil, c.F[f77], lo, hi)
 }
 
 // batchnorm14x14x64Geom: batchnorm.
@@ -4669,38 +3777,11 @@ var batchnorm14x14x64Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm14x14x64Stats returns the phase of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm14x14x64Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 64, c.B[s0])
-		runtime.BatchNormStats(&batchnorm14x14x64Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm14x14x64Forward returns the phase of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnorm14x14x64Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 64, c.B[s0])
-		runtime.BatchNormApply(&batchnorm14x14x64Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
 // batchnorm14x14x64CoefUpdate returns the update of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
 func batchnorm14x14x64CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 64, d)
 		runtime.BatchNormEval(&batchnorm14x14x64Geom, &v)
-	}
-}
-
-// batchnorm14x14x64Eval returns the phase of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnorm14x14x64Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 64, c.D[d0])
-		runtime.BatchNormApply(&batchnorm14x14x64Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -4712,30 +3793,12 @@ var batchnorm14x14x64BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm14x14x64Backward returns the phase of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm14x14x64Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 64, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm14x14x64BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // batchnorm14x14x64EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm14x14x64EvalBackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 64,
 	In: runtime.Layout{Row: 896, Pix: 64}, Out: runtime.Layout{Row: 896, Pix: 64},
 	DIn: runtime.Layout{Row: 896, Pix: 64}, DOut: runtime.Layout{Row: 896, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// batchnorm14x14x64EvalBackward returns the phase of features.7.conv.3, features.8.conv.3, features.9.conv.3 and features.10.conv.3, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm14x14x64EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 64, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm14x14x64EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
 }
 
 // conv1x1x384Geom: conv 1x1x384 nobias.
@@ -4746,34 +3809,6 @@ var conv1x1x384Geom = runtime.ConvGeom{
 	H:       14, W: 14, DInRow: 896,
 }
 
-// conv1x1x384Forward returns the phase of features.8.conv.0.0, features.9.conv.0.0, features.10.conv.0.0 and features.11.conv.0.0, on the buffers and tensors given: it computes conv 1x1x384 nobias: output rows [lo, hi).
-func conv1x1x384Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x384Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv1x1x384WeightGrad returns the phase of features.8.conv.0.0, features.9.conv.0.0, features.10.conv.0.0 and features.11.conv.0.0, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
-func conv1x1x384WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1WeightGrad(&conv1x1x384Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// conv1x1x384TUpdate returns the update of features.8.conv.0.0, features.9.conv.0.0, features.10.conv.0.0 and features.11.conv.0.0, on the tensors given: it computes the conv's weights transposed, for its input gradient.
-func conv1x1x384TUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.Conv1x1Transpose(&conv1x1x384Geom, d, w.P[p0])
-	}
-}
-
-// conv1x1x384InputGrad returns the phase of features.8.conv.0.0, features.9.conv.0.0 and features.10.conv.0.0, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv1x1x384InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1InputGrad(&conv1x1x384Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
-	}
-}
-
 // batchnorm14x14x384Geom: batchnorm.
 var batchnorm14x14x384Geom = runtime.BNGeom{
 	H: 14, W: 14, C: 384,
@@ -4781,40 +3816,11 @@ var batchnorm14x14x384Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// batchnorm14x14x384Stats returns the phase of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm14x14x384Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 384, c.B[s0])
-		runtime.BatchNormStats(&batchnorm14x14x384Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm14x14x384Forward returns the phase of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
-func batchnorm14x14x384Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad14x14x384p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 384, c.B[s0])
-		runtime.BatchNormApply(&batchnorm14x14x384Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm14x14x384CoefUpdate returns the update of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm14x14x384CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnormCoefUpdate_5 returns the update of features.8.conv.0.1, features.8.conv.1.1, features.9.conv.0.1 and 5 others, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_5(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 384, d)
-		runtime.BatchNormEval(&batchnorm14x14x384Geom, &v)
-	}
-}
-
-// batchnorm14x14x384Eval returns the phase of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
-func batchnorm14x14x384Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad14x14x384p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 384, c.D[d0])
-		runtime.BatchNormApply(&batchnorm14x14x384Geom, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormEval(g0, &v)
 	}
 }
 
@@ -4826,30 +3832,12 @@ var batchnorm14x14x384BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
 }
 
-// batchnorm14x14x384Backward returns the phase of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm14x14x384Backward(p0, s0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 384, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm14x14x384BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
-	}
-}
-
 // batchnorm14x14x384EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm14x14x384EvalBackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 384,
 	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384},
 	DIn: runtime.Layout{Row: 5376, Pix: 384}, DOut: runtime.Layout{Row: 5376, Pix: 384},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// batchnorm14x14x384EvalBackward returns the phase of features.8.conv.0.1, features.9.conv.0.1, features.10.conv.0.1 and features.11.conv.0.1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm14x14x384EvalBackward(p0, d0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 384, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm14x14x384EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
-	}
 }
 
 // conv3x3x384Geom: conv 3x3x384 p1 g384 nobias.
@@ -4861,67 +3849,11 @@ var conv3x3x384Geom = runtime.ConvGeom{
 	H:       14, W: 14, PH: 1, PW: 1, DInRow: 5376,
 }
 
-// conv3x3x384Forward returns the phase of features.8.conv.1.0, features.9.conv.1.0, features.10.conv.1.0 and features.11.conv.1.0, on the buffers and tensors given: it computes conv 3x3x384 p1 g384 nobias: output rows [lo, hi).
-func conv3x3x384Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.DepthwiseForward(&conv3x3x384Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv3x3x384WeightGrad returns the phase of features.8.conv.1.0, features.9.conv.1.0, features.10.conv.1.0 and features.11.conv.1.0, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, channels [16·lo, 16·hi).
-func conv3x3x384WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.DepthwiseWeightGrad(&conv3x3x384Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], 16*lo, min(16*hi, 384))
-	}
-}
-
-// conv3x3x384InputGrad returns the phase of features.8.conv.1.0, features.9.conv.1.0, features.10.conv.1.0 and features.11.conv.1.0, on the buffers and tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv3x3x384InputGrad(b0, p0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.DepthwiseInputGrad(&conv3x3x384Geom, c.Scratch, c.F[b0], c.P[p0], c.F[b1], false, lo, hi)
-	}
-}
-
 // batchnorm14x14x384Geom_2: batchnorm.
 var batchnorm14x14x384Geom_2 = runtime.BNGeom{
 	H: 14, W: 14, C: 384,
 	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Row: 5376, Pix: 384},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// batchnorm14x14x384Stats_2 returns the phase of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm14x14x384Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 384, c.B[s0])
-		runtime.BatchNormStats(&batchnorm14x14x384Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm14x14x384Forward_2 returns the phase of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
-func batchnorm14x14x384Forward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 384, c.B[s0])
-		runtime.BatchNormApply(&batchnorm14x14x384Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm14x14x384CoefUpdate_2 returns the update of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm14x14x384CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 384, d)
-		runtime.BatchNormEval(&batchnorm14x14x384Geom_2, &v)
-	}
-}
-
-// batchnorm14x14x384Eval_2 returns the phase of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
-func batchnorm14x14x384Eval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 384, c.D[d0])
-		runtime.BatchNormApply(&batchnorm14x14x384Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // batchnorm14x14x384BackwardGeom_2: the gradient of batchnorm through the batch statistics.
@@ -4932,30 +3864,12 @@ var batchnorm14x14x384BackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm14x14x384Backward_2 returns the phase of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm14x14x384Backward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 384, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm14x14x384BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // batchnorm14x14x384EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
 var batchnorm14x14x384EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 14, W: 14, C: 384,
 	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Row: 5376, Pix: 384},
 	DIn: runtime.Layout{Row: 5376, Pix: 384}, DOut: runtime.Layout{Row: 5376, Pix: 384},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// batchnorm14x14x384EvalBackward_2 returns the phase of features.8.conv.1.1, features.9.conv.1.1, features.10.conv.1.1 and features.11.conv.1.1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm14x14x384EvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 384, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm14x14x384EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
 }
 
 // conv1x1x64Geom_2: conv 1x1x64 nobias.
@@ -4966,20 +3880,6 @@ var conv1x1x64Geom_2 = runtime.ConvGeom{
 	H:       14, W: 14, DInRow: 5376,
 }
 
-// conv1x1x64Forward returns the phase of features.8.conv.2, features.9.conv.2 and features.10.conv.2, on the buffers and tensors given: it computes conv 1x1x64 nobias: output rows [lo, hi).
-func conv1x1x64Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x64Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv1x1x64WeightGrad returns the phase of features.8.conv.2, features.9.conv.2 and features.10.conv.2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
-func conv1x1x64WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1WeightGrad(&conv1x1x64Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
 // conv1x1x64PrevActGeom_2: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x64PrevActGeom_2 = runtime.EltGeom{
 	H: 14, W: 14, C: 384,
@@ -4988,46 +3888,10 @@ var conv1x1x64PrevActGeom_2 = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
-// conv1x1x64TUpdate returns the update of features.8.conv.2, features.9.conv.2 and features.10.conv.2, on the tensors given: it computes the conv's weights transposed, for its input gradient.
-func conv1x1x64TUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.Conv1x1Transpose(&conv1x1x64Geom_2, d, w.P[p0])
-	}
-}
-
-// conv1x1x64InputGrad returns the phase of features.8.conv.2, features.9.conv.2 and features.10.conv.2, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv1x1x64InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1InputGrad(&conv1x1x64Geom_2, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
-		// The derivative of the relu6 before, on the rows just written.
-		runtime.ActBackward(&conv1x1x64PrevActGeom_2, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
-	}
-}
-
-// residual14x14x64Forward returns the phase of features.8.add1, features.9.add1 and features.10.add1, on the buffers given: it computes residual, rows [lo, hi).
-func residual14x14x64Forward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Add(&conv1x1x64StoreGeom, c.F[b0], [][]float32{c.F[f92], c.F[b1]}, lo, hi)
-	}
-}
-
 // residual14x14x64BackGeom: the gradient of the residual.
 var residual14x14x64BackGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 64,
 	DOut: runtime.Layout{Row: 896, Pix: 64}, DIn: []runtime.Layout{{Row: 896, Pix: 64}, {Row: 896, Pix: 64}}, Acc: []bool{false, false},
-}
-
-// residual14x14x64InputGrad returns the phase of features.8.add1, features.9.add1 and features.10.add1, on the buffers given: it computes the gradients of residual's inputs, rows [lo, hi).
-func residual14x14x64InputGrad(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		d := [2][]float32{c.F[b0], c.F[b1]}
-		runtime.AddBackward(&residual14x14x64BackGeom, d[:], c.F[b2], lo, hi)
-	}
-}
-
-// features_11_conv_0_0InputGrad computes the gradient of features.11.conv.0.0's input, rows [lo, hi).
-func features_11_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x384Geom, c.Scratch, c.F[f86], c.D[features_11_conv_0_0T], c.F[f61], false, lo, hi)
 }
 
 // conv1x1x96Geom_2: conv 1x1x96 nobias.
@@ -5038,68 +3902,11 @@ var conv1x1x96Geom_2 = runtime.ConvGeom{
 	H:       14, W: 14, DInRow: 5376,
 }
 
-// features_11_conv_2Forward computes features.11.conv.2 (conv 1x1x96 nobias): output rows [lo, hi).
-func features_11_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x96Geom_2, c.Scratch, c.F[f86], c.F[f62], c.P[features_11_conv_2W], nil, lo, hi)
-}
-
-// features_11_conv_2WeightGrad adds to the weight and bias gradients of features.11.conv.2, weight blocks.
-func features_11_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x96Geom_2, c.Scratch, c.G[features_11_conv_2W], nil, c.F[f62], c.F[f87], lo, hi)
-}
-
-// features_11_conv_2TUpdate computes features.11.conv.2's weights transposed, for its input gradient.
-func features_11_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x96Geom_2, d, w.P[features_11_conv_2W])
-}
-
-// features_11_conv_2InputGrad computes the gradient of features.11.conv.2's input, rows [lo, hi).
-func features_11_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x96Geom_2, c.Scratch, c.F[f33], c.D[features_11_conv_2T], c.F[f87], false, lo, hi)
-	// The derivative of the relu6 before, on the rows just written.
-	runtime.ActBackward(&conv1x1x64PrevActGeom_2, c.F[f33], c.F[f33], nil, c.F[f62], lo, hi)
-}
-
 // batchnorm14x14x96Geom: batchnorm.
 var batchnorm14x14x96Geom = runtime.BNGeom{
 	H: 14, W: 14, C: 96,
 	In: runtime.Layout{Row: 1344, Pix: 96}, Out: runtime.Layout{Row: 1344, Pix: 96},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// batchnorm14x14x96Stats returns the phase of features.11.conv.3, features.12.conv.3 and features.13.conv.3, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm14x14x96Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 96, c.B[s0])
-		runtime.BatchNormStats(&batchnorm14x14x96Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm14x14x96Forward returns the phase of features.11.conv.3, features.12.conv.3 and features.13.conv.3, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnorm14x14x96Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 96, c.B[s0])
-		runtime.BatchNormApply(&batchnorm14x14x96Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm14x14x96CoefUpdate returns the update of features.11.conv.3, features.12.conv.3 and features.13.conv.3, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm14x14x96CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 96, d)
-		runtime.BatchNormEval(&batchnorm14x14x96Geom, &v)
-	}
-}
-
-// batchnorm14x14x96Eval returns the phase of features.11.conv.3, features.12.conv.3 and features.13.conv.3, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnorm14x14x96Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 96, c.D[d0])
-		runtime.BatchNormApply(&batchnorm14x14x96Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // batchnorm14x14x96BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -5110,30 +3917,12 @@ var batchnorm14x14x96BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm14x14x96Backward returns the phase of features.11.conv.3, features.12.conv.3 and features.13.conv.3, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm14x14x96Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 96, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm14x14x96BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // batchnorm14x14x96EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm14x14x96EvalBackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 96,
 	In: runtime.Layout{Row: 1344, Pix: 96}, Out: runtime.Layout{Row: 1344, Pix: 96},
 	DIn: runtime.Layout{Row: 1344, Pix: 96}, DOut: runtime.Layout{Row: 1344, Pix: 96},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// batchnorm14x14x96EvalBackward returns the phase of features.11.conv.3, features.12.conv.3 and features.13.conv.3, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm14x14x96EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 96, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm14x14x96EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
 }
 
 // conv1x1x576Geom: conv 1x1x576 nobias.
@@ -5144,34 +3933,6 @@ var conv1x1x576Geom = runtime.ConvGeom{
 	H:       14, W: 14, DInRow: 1344,
 }
 
-// conv1x1x576Forward returns the phase of features.12.conv.0.0, features.13.conv.0.0 and features.14.conv.0.0, on the buffers and tensors given: it computes conv 1x1x576 nobias: output rows [lo, hi).
-func conv1x1x576Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x576Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv1x1x576WeightGrad returns the phase of features.12.conv.0.0, features.13.conv.0.0 and features.14.conv.0.0, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
-func conv1x1x576WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1WeightGrad(&conv1x1x576Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// conv1x1x576TUpdate returns the update of features.12.conv.0.0, features.13.conv.0.0 and features.14.conv.0.0, on the tensors given: it computes the conv's weights transposed, for its input gradient.
-func conv1x1x576TUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.Conv1x1Transpose(&conv1x1x576Geom, d, w.P[p0])
-	}
-}
-
-// conv1x1x576InputGrad returns the phase of features.12.conv.0.0 and features.13.conv.0.0, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv1x1x576InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1InputGrad(&conv1x1x576Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
-	}
-}
-
 // batchnorm14x14x576Geom: batchnorm.
 var batchnorm14x14x576Geom = runtime.BNGeom{
 	H: 14, W: 14, C: 576,
@@ -5179,40 +3940,11 @@ var batchnorm14x14x576Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// batchnorm14x14x576Stats returns the phase of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm14x14x576Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 576, c.B[s0])
-		runtime.BatchNormStats(&batchnorm14x14x576Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm14x14x576Forward returns the phase of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
-func batchnorm14x14x576Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad14x14x576p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 576, c.B[s0])
-		runtime.BatchNormApply(&batchnorm14x14x576Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm14x14x576CoefUpdate returns the update of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm14x14x576CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnormCoefUpdate_6 returns the update of features.12.conv.0.1, features.12.conv.1.1, features.13.conv.0.1 and 3 others, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_6(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 576, d)
-		runtime.BatchNormEval(&batchnorm14x14x576Geom, &v)
-	}
-}
-
-// batchnorm14x14x576Eval returns the phase of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
-func batchnorm14x14x576Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad14x14x576p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 576, c.D[d0])
-		runtime.BatchNormApply(&batchnorm14x14x576Geom, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormEval(g0, &v)
 	}
 }
 
@@ -5224,30 +3956,12 @@ var batchnorm14x14x576BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
 }
 
-// batchnorm14x14x576Backward returns the phase of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm14x14x576Backward(p0, s0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 576, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm14x14x576BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
-	}
-}
-
 // batchnorm14x14x576EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm14x14x576EvalBackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 576,
 	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Off: 9792, Row: 9216, Pix: 576},
 	DIn: runtime.Layout{Row: 8064, Pix: 576}, DOut: runtime.Layout{Row: 8064, Pix: 576},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// batchnorm14x14x576EvalBackward returns the phase of features.12.conv.0.1, features.13.conv.0.1 and features.14.conv.0.1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm14x14x576EvalBackward(p0, d0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 576, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm14x14x576EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
-	}
 }
 
 // conv3x3x576Geom: conv 3x3x576 p1 g576 nobias.
@@ -5259,67 +3973,11 @@ var conv3x3x576Geom = runtime.ConvGeom{
 	H:       14, W: 14, PH: 1, PW: 1, DInRow: 8064,
 }
 
-// conv3x3x576Forward returns the phase of features.12.conv.1.0 and features.13.conv.1.0, on the buffers and tensors given: it computes conv 3x3x576 p1 g576 nobias: output rows [lo, hi).
-func conv3x3x576Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.DepthwiseForward(&conv3x3x576Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv3x3x576WeightGrad returns the phase of features.12.conv.1.0 and features.13.conv.1.0, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, channels [16·lo, 16·hi).
-func conv3x3x576WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.DepthwiseWeightGrad(&conv3x3x576Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], 16*lo, min(16*hi, 576))
-	}
-}
-
-// conv3x3x576InputGrad returns the phase of features.12.conv.1.0 and features.13.conv.1.0, on the buffers and tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv3x3x576InputGrad(b0, p0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.DepthwiseInputGrad(&conv3x3x576Geom, c.Scratch, c.F[b0], c.P[p0], c.F[b1], false, lo, hi)
-	}
-}
-
 // batchnorm14x14x576Geom_2: batchnorm.
 var batchnorm14x14x576Geom_2 = runtime.BNGeom{
 	H: 14, W: 14, C: 576,
 	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Row: 8064, Pix: 576},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// batchnorm14x14x576Stats_2 returns the phase of features.12.conv.1.1 and features.13.conv.1.1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm14x14x576Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 576, c.B[s0])
-		runtime.BatchNormStats(&batchnorm14x14x576Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm14x14x576Forward_2 returns the phase of features.12.conv.1.1 and features.13.conv.1.1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
-func batchnorm14x14x576Forward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 576, c.B[s0])
-		runtime.BatchNormApply(&batchnorm14x14x576Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm14x14x576CoefUpdate_2 returns the update of features.12.conv.1.1 and features.13.conv.1.1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm14x14x576CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 576, d)
-		runtime.BatchNormEval(&batchnorm14x14x576Geom_2, &v)
-	}
-}
-
-// batchnorm14x14x576Eval_2 returns the phase of features.12.conv.1.1 and features.13.conv.1.1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
-func batchnorm14x14x576Eval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 576, c.D[d0])
-		runtime.BatchNormApply(&batchnorm14x14x576Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // batchnorm14x14x576BackwardGeom_2: the gradient of batchnorm through the batch statistics.
@@ -5330,30 +3988,12 @@ var batchnorm14x14x576BackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm14x14x576Backward_2 returns the phase of features.12.conv.1.1 and features.13.conv.1.1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm14x14x576Backward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 576, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm14x14x576BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // batchnorm14x14x576EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
 var batchnorm14x14x576EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 14, W: 14, C: 576,
 	In: runtime.Layout{Row: 8064, Pix: 576}, Out: runtime.Layout{Row: 8064, Pix: 576},
 	DIn: runtime.Layout{Row: 8064, Pix: 576}, DOut: runtime.Layout{Row: 8064, Pix: 576},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// batchnorm14x14x576EvalBackward_2 returns the phase of features.12.conv.1.1 and features.13.conv.1.1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm14x14x576EvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 576, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm14x14x576EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
 }
 
 // conv1x1x96Geom_3: conv 1x1x96 nobias.
@@ -5364,20 +4004,6 @@ var conv1x1x96Geom_3 = runtime.ConvGeom{
 	H:       14, W: 14, DInRow: 8064,
 }
 
-// conv1x1x96Forward returns the phase of features.12.conv.2 and features.13.conv.2, on the buffers and tensors given: it computes conv 1x1x96 nobias: output rows [lo, hi).
-func conv1x1x96Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x96Geom_3, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv1x1x96WeightGrad returns the phase of features.12.conv.2 and features.13.conv.2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
-func conv1x1x96WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1WeightGrad(&conv1x1x96Geom_3, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
 // conv1x1x96PrevActGeom: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x96PrevActGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 576,
@@ -5386,46 +4012,10 @@ var conv1x1x96PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
-// conv1x1x96TUpdate returns the update of features.12.conv.2 and features.13.conv.2, on the tensors given: it computes the conv's weights transposed, for its input gradient.
-func conv1x1x96TUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.Conv1x1Transpose(&conv1x1x96Geom_3, d, w.P[p0])
-	}
-}
-
-// conv1x1x96InputGrad returns the phase of features.12.conv.2 and features.13.conv.2, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv1x1x96InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1InputGrad(&conv1x1x96Geom_3, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
-		// The derivative of the relu6 before, on the rows just written.
-		runtime.ActBackward(&conv1x1x96PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
-	}
-}
-
-// residual14x14x96Forward returns the phase of features.12.add1 and features.13.add1, on the buffers given: it computes residual, rows [lo, hi).
-func residual14x14x96Forward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Add(&conv1x1x96StoreGeom, c.F[b0], [][]float32{c.F[f78], c.F[b1]}, lo, hi)
-	}
-}
-
 // residual14x14x96BackGeom: the gradient of the residual.
 var residual14x14x96BackGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 96,
 	DOut: runtime.Layout{Row: 1344, Pix: 96}, DIn: []runtime.Layout{{Row: 1344, Pix: 96}, {Row: 1344, Pix: 96}}, Acc: []bool{false, false},
-}
-
-// residual14x14x96InputGrad returns the phase of features.12.add1 and features.13.add1, on the buffers given: it computes the gradients of residual's inputs, rows [lo, hi).
-func residual14x14x96InputGrad(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		d := [2][]float32{c.F[b0], c.F[b1]}
-		runtime.AddBackward(&residual14x14x96BackGeom, d[:], c.F[b2], lo, hi)
-	}
-}
-
-// features_14_conv_0_0InputGrad computes the gradient of features.14.conv.0.0's input, rows [lo, hi).
-func features_14_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x576Geom, c.Scratch, c.F[f67], c.D[features_14_conv_0_0T], c.F[f40], false, lo, hi)
 }
 
 // conv3x3x576Geom_2: conv 3x3x576 s2 p1 g576 nobias.
@@ -5437,53 +4027,11 @@ var conv3x3x576Geom_2 = runtime.ConvGeom{
 	H:       14, W: 14, PH: 1, PW: 1, DInRow: 8064,
 }
 
-// features_14_conv_1_0Forward computes features.14.conv.1.0 (conv 3x3x576 s2 p1 g576 nobias): output rows [lo, hi).
-func features_14_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&conv3x3x576Geom_2, c.Scratch, c.F[f78], c.F[f30], c.P[features_14_conv_1_0W], nil, lo, hi)
-}
-
-// features_14_conv_1_0WeightGrad adds to the weight and bias gradients of features.14.conv.1.0, channels [16·lo, 16·hi).
-func features_14_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&conv3x3x576Geom_2, c.Scratch, c.G[features_14_conv_1_0W], nil, c.F[f30], c.F[f67], 16*lo, min(16*hi, 576))
-}
-
-// features_14_conv_1_0InputGrad computes the gradient of features.14.conv.1.0's input, rows [lo, hi).
-func features_14_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&conv3x3x576Geom_2, c.Scratch, c.F[f41], c.P[features_14_conv_1_0W], c.F[f67], false, lo, hi)
-}
-
 // batchnorm7x7x576Geom: batchnorm.
 var batchnorm7x7x576Geom = runtime.BNGeom{
 	H: 7, W: 7, C: 576,
 	In: runtime.Layout{Row: 4032, Pix: 576}, Out: runtime.Layout{Row: 4032, Pix: 576},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_14_conv_1_1Stats computes features.14.conv.1.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_14_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_14_conv_1_1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_14_conv_1_1W, 576, c.B[features_14_conv_1_1Batch])
-	runtime.BatchNormStats(&batchnorm7x7x576Geom, c.Scratch, &v, c.Batch.F(f78), lo, hi)
-}
-
-// features_14_conv_1_1Forward computes features.14.conv.1.1 (batchnorm) + features.14.relu62 (relu6) with the batch statistics, rows [lo, hi).
-func features_14_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_14_conv_1_1W, 576, c.B[features_14_conv_1_1Batch])
-	runtime.BatchNormApply(&batchnorm7x7x576Geom, &v, c.F[f79], c.F[f78], lo, hi)
-}
-
-// features_14_conv_1_1CoefUpdate computes features.14.conv.1.1's inference-mode coefficients (running statistics).
-func features_14_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_14_conv_1_1W, 576, d)
-	runtime.BatchNormEval(&batchnorm7x7x576Geom, &v)
-}
-
-// features_14_conv_1_1Eval computes features.14.conv.1.1 (batchnorm) + features.14.relu62 (relu6) in inference mode, rows [lo, hi).
-func features_14_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_14_conv_1_1W, 576, c.D[features_14_conv_1_1Coef])
-	runtime.BatchNormApply(&batchnorm7x7x576Geom, &v, c.F[f79], c.F[f78], lo, hi)
 }
 
 // batchnorm7x7x576BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -5494,26 +4042,12 @@ var batchnorm7x7x576BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_14_conv_1_1Backward computes the gradients of features.14.conv.1.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_14_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_14_conv_1_1W, 576, c.B[features_14_conv_1_1Batch])
-	v.DGamma, v.DBeta = c.G[features_14_conv_1_1W], c.G[features_14_conv_1_1B]
-	runtime.BatchNormBackward(&batchnorm7x7x576BackwardGeom, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f78), nil, lo, hi)
-}
-
 // batchnorm7x7x576EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm7x7x576EvalBackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 576,
 	In: runtime.Layout{Row: 4032, Pix: 576}, Out: runtime.Layout{Row: 4032, Pix: 576},
 	DIn: runtime.Layout{Row: 4032, Pix: 576}, DOut: runtime.Layout{Row: 4032, Pix: 576},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_14_conv_1_1EvalBackward computes the gradients of features.14.conv.1.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_14_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_14_conv_1_1W, 576, c.D[features_14_conv_1_1Coef])
-	v.DGamma, v.DBeta = c.G[features_14_conv_1_1W], c.G[features_14_conv_1_1B]
-	runtime.BatchNormBackward(&batchnorm7x7x576EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f78), nil, lo, hi)
 }
 
 // conv1x1x160Geom: conv 1x1x160 nobias.
@@ -5524,34 +4058,12 @@ var conv1x1x160Geom = runtime.ConvGeom{
 	H:       7, W: 7, DInRow: 4032,
 }
 
-// features_14_conv_2Forward computes features.14.conv.2 (conv 1x1x160 nobias): output rows [lo, hi).
-func features_14_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x160Geom, c.Scratch, c.F[f102], c.F[f79], c.P[features_14_conv_2W], nil, lo, hi)
-}
-
-// features_14_conv_2WeightGrad adds to the weight and bias gradients of features.14.conv.2, weight blocks.
-func features_14_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x160Geom, c.Scratch, c.G[features_14_conv_2W], nil, c.F[f79], c.F[f103], lo, hi)
-}
-
 // conv1x1x160PrevActGeom: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x160PrevActGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 576,
 	Out: runtime.Layout{Row: 4032, Pix: 576}, In: []runtime.Layout{{Row: 4032, Pix: 576}},
 	DOut: runtime.Layout{Row: 4032, Pix: 576}, DIn: []runtime.Layout{{Row: 4032, Pix: 576}},
 	Act: runtime.ActReLU6,
-}
-
-// features_14_conv_2TUpdate computes features.14.conv.2's weights transposed, for its input gradient.
-func features_14_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x160Geom, d, w.P[features_14_conv_2W])
-}
-
-// features_14_conv_2InputGrad computes the gradient of features.14.conv.2's input, rows [lo, hi).
-func features_14_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x160Geom, c.Scratch, c.F[f68], c.D[features_14_conv_2T], c.F[f103], false, lo, hi)
-	// The derivative of the relu6 before, on the rows just written.
-	runtime.ActBackward(&conv1x1x160PrevActGeom, c.F[f68], c.F[f68], nil, c.F[f79], lo, hi)
 }
 
 // batchnorm7x7x160Geom: batchnorm.
@@ -5561,38 +4073,11 @@ var batchnorm7x7x160Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm7x7x160Stats returns the phase of features.14.conv.3, features.15.conv.3 and features.16.conv.3, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm7x7x160Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 160, c.B[s0])
-		runtime.BatchNormStats(&batchnorm7x7x160Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm7x7x160Forward returns the phase of features.14.conv.3, features.15.conv.3 and features.16.conv.3, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnorm7x7x160Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 160, c.B[s0])
-		runtime.BatchNormApply(&batchnorm7x7x160Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
 // batchnorm7x7x160CoefUpdate returns the update of features.14.conv.3, features.15.conv.3 and features.16.conv.3, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
 func batchnorm7x7x160CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 160, d)
 		runtime.BatchNormEval(&batchnorm7x7x160Geom, &v)
-	}
-}
-
-// batchnorm7x7x160Eval returns the phase of features.14.conv.3, features.15.conv.3 and features.16.conv.3, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnorm7x7x160Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 160, c.D[d0])
-		runtime.BatchNormApply(&batchnorm7x7x160Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -5604,30 +4089,12 @@ var batchnorm7x7x160BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm7x7x160Backward returns the phase of features.14.conv.3, features.15.conv.3 and features.16.conv.3, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm7x7x160Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 160, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm7x7x160BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // batchnorm7x7x160EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm7x7x160EvalBackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 160,
 	In: runtime.Layout{Row: 1120, Pix: 160}, Out: runtime.Layout{Row: 1120, Pix: 160},
 	DIn: runtime.Layout{Row: 1120, Pix: 160}, DOut: runtime.Layout{Row: 1120, Pix: 160},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// batchnorm7x7x160EvalBackward returns the phase of features.14.conv.3, features.15.conv.3 and features.16.conv.3, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm7x7x160EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 160, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm7x7x160EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
 }
 
 // conv1x1x960Geom: conv 1x1x960 nobias.
@@ -5638,34 +4105,6 @@ var conv1x1x960Geom = runtime.ConvGeom{
 	H:       7, W: 7, DInRow: 1120,
 }
 
-// conv1x1x960Forward returns the phase of features.15.conv.0.0, features.16.conv.0.0 and features.17.conv.0.0, on the buffers and tensors given: it computes conv 1x1x960 nobias: output rows [lo, hi).
-func conv1x1x960Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x960Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv1x1x960WeightGrad returns the phase of features.15.conv.0.0, features.16.conv.0.0 and features.17.conv.0.0, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
-func conv1x1x960WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1WeightGrad(&conv1x1x960Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// conv1x1x960TUpdate returns the update of features.15.conv.0.0, features.16.conv.0.0 and features.17.conv.0.0, on the tensors given: it computes the conv's weights transposed, for its input gradient.
-func conv1x1x960TUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.Conv1x1Transpose(&conv1x1x960Geom, d, w.P[p0])
-	}
-}
-
-// conv1x1x960InputGrad returns the phase of features.15.conv.0.0 and features.16.conv.0.0, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv1x1x960InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1InputGrad(&conv1x1x960Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
-	}
-}
-
 // batchnorm7x7x960Geom: batchnorm.
 var batchnorm7x7x960Geom = runtime.BNGeom{
 	H: 7, W: 7, C: 960,
@@ -5673,40 +4112,11 @@ var batchnorm7x7x960Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// batchnorm7x7x960Stats returns the phase of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm7x7x960Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 960, c.B[s0])
-		runtime.BatchNormStats(&batchnorm7x7x960Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm7x7x960Forward returns the phase of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
-func batchnorm7x7x960Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad7x7x960p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 960, c.B[s0])
-		runtime.BatchNormApply(&batchnorm7x7x960Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm7x7x960CoefUpdate returns the update of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm7x7x960CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnormCoefUpdate_7 returns the update of features.15.conv.0.1, features.15.conv.1.1, features.16.conv.0.1 and 3 others, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_7(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 960, d)
-		runtime.BatchNormEval(&batchnorm7x7x960Geom, &v)
-	}
-}
-
-// batchnorm7x7x960Eval returns the phase of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
-func batchnorm7x7x960Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad7x7x960p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 960, c.D[d0])
-		runtime.BatchNormApply(&batchnorm7x7x960Geom, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormEval(g0, &v)
 	}
 }
 
@@ -5718,30 +4128,12 @@ var batchnorm7x7x960BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
 }
 
-// batchnorm7x7x960Backward returns the phase of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm7x7x960Backward(p0, s0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 960, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm7x7x960BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
-	}
-}
-
 // batchnorm7x7x960EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm7x7x960EvalBackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 960,
 	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Off: 9600, Row: 8640, Pix: 960},
 	DIn: runtime.Layout{Row: 6720, Pix: 960}, DOut: runtime.Layout{Row: 6720, Pix: 960},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// batchnorm7x7x960EvalBackward returns the phase of features.15.conv.0.1, features.16.conv.0.1 and features.17.conv.0.1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm7x7x960EvalBackward(p0, d0, p1, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 960, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm7x7x960EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
-	}
 }
 
 // conv3x3x960Geom: conv 3x3x960 p1 g960 nobias.
@@ -5753,67 +4145,11 @@ var conv3x3x960Geom = runtime.ConvGeom{
 	H:       7, W: 7, PH: 1, PW: 1, DInRow: 6720,
 }
 
-// conv3x3x960Forward returns the phase of features.15.conv.1.0, features.16.conv.1.0 and features.17.conv.1.0, on the buffers and tensors given: it computes conv 3x3x960 p1 g960 nobias: output rows [lo, hi).
-func conv3x3x960Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.DepthwiseForward(&conv3x3x960Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv3x3x960WeightGrad returns the phase of features.15.conv.1.0, features.16.conv.1.0 and features.17.conv.1.0, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, channels [16·lo, 16·hi).
-func conv3x3x960WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.DepthwiseWeightGrad(&conv3x3x960Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], 16*lo, min(16*hi, 960))
-	}
-}
-
-// conv3x3x960InputGrad returns the phase of features.15.conv.1.0, features.16.conv.1.0 and features.17.conv.1.0, on the buffers and tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv3x3x960InputGrad(b0, p0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.DepthwiseInputGrad(&conv3x3x960Geom, c.Scratch, c.F[b0], c.P[p0], c.F[b1], false, lo, hi)
-	}
-}
-
 // batchnorm7x7x960Geom_2: batchnorm.
 var batchnorm7x7x960Geom_2 = runtime.BNGeom{
 	H: 7, W: 7, C: 960,
 	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Row: 6720, Pix: 960},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// batchnorm7x7x960Stats_2 returns the phase of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm7x7x960Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 960, c.B[s0])
-		runtime.BatchNormStats(&batchnorm7x7x960Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm7x7x960Forward_2 returns the phase of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
-func batchnorm7x7x960Forward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 960, c.B[s0])
-		runtime.BatchNormApply(&batchnorm7x7x960Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm7x7x960CoefUpdate_2 returns the update of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm7x7x960CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 960, d)
-		runtime.BatchNormEval(&batchnorm7x7x960Geom_2, &v)
-	}
-}
-
-// batchnorm7x7x960Eval_2 returns the phase of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
-func batchnorm7x7x960Eval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 960, c.D[d0])
-		runtime.BatchNormApply(&batchnorm7x7x960Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // batchnorm7x7x960BackwardGeom_2: the gradient of batchnorm through the batch statistics.
@@ -5824,30 +4160,12 @@ var batchnorm7x7x960BackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm7x7x960Backward_2 returns the phase of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm7x7x960Backward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 960, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm7x7x960BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // batchnorm7x7x960EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
 var batchnorm7x7x960EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 7, W: 7, C: 960,
 	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Row: 6720, Pix: 960},
 	DIn: runtime.Layout{Row: 6720, Pix: 960}, DOut: runtime.Layout{Row: 6720, Pix: 960},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// batchnorm7x7x960EvalBackward_2 returns the phase of features.15.conv.1.1, features.16.conv.1.1 and features.17.conv.1.1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm7x7x960EvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 960, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm7x7x960EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
 }
 
 // conv1x1x160Geom_2: conv 1x1x160 nobias.
@@ -5858,20 +4176,6 @@ var conv1x1x160Geom_2 = runtime.ConvGeom{
 	H:       7, W: 7, DInRow: 6720,
 }
 
-// conv1x1x160Forward returns the phase of features.15.conv.2 and features.16.conv.2, on the buffers and tensors given: it computes conv 1x1x160 nobias: output rows [lo, hi).
-func conv1x1x160Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x160Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv1x1x160WeightGrad returns the phase of features.15.conv.2 and features.16.conv.2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
-func conv1x1x160WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1WeightGrad(&conv1x1x160Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
 // conv1x1x160PrevActGeom_2: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x160PrevActGeom_2 = runtime.EltGeom{
 	H: 7, W: 7, C: 960,
@@ -5880,46 +4184,10 @@ var conv1x1x160PrevActGeom_2 = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
-// conv1x1x160TUpdate returns the update of features.15.conv.2 and features.16.conv.2, on the tensors given: it computes the conv's weights transposed, for its input gradient.
-func conv1x1x160TUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.Conv1x1Transpose(&conv1x1x160Geom_2, d, w.P[p0])
-	}
-}
-
-// conv1x1x160InputGrad returns the phase of features.15.conv.2 and features.16.conv.2, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv1x1x160InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1InputGrad(&conv1x1x160Geom_2, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
-		// The derivative of the relu6 before, on the rows just written.
-		runtime.ActBackward(&conv1x1x160PrevActGeom_2, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
-	}
-}
-
-// residual7x7x160Forward returns the phase of features.15.add1 and features.16.add1, on the buffers given: it computes residual, rows [lo, hi).
-func residual7x7x160Forward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Add(&conv1x1x160StoreGeom, c.F[b0], [][]float32{c.F[f92], c.F[b1]}, lo, hi)
-	}
-}
-
 // residual7x7x160BackGeom: the gradient of the residual.
 var residual7x7x160BackGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 160,
 	DOut: runtime.Layout{Row: 1120, Pix: 160}, DIn: []runtime.Layout{{Row: 1120, Pix: 160}, {Row: 1120, Pix: 160}}, Acc: []bool{false, false},
-}
-
-// residual7x7x160InputGrad returns the phase of features.15.add1 and features.16.add1, on the buffers given: it computes the gradients of residual's inputs, rows [lo, hi).
-func residual7x7x160InputGrad(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		d := [2][]float32{c.F[b0], c.F[b1]}
-		runtime.AddBackward(&residual7x7x160BackGeom, d[:], c.F[b2], lo, hi)
-	}
-}
-
-// features_17_conv_0_0InputGrad computes the gradient of features.17.conv.0.0's input, rows [lo, hi).
-func features_17_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x960Geom, c.Scratch, c.F[f73], c.D[features_17_conv_0_0T], c.F[f74], false, lo, hi)
 }
 
 // conv1x1x320Geom: conv 1x1x320 nobias.
@@ -5930,28 +4198,6 @@ var conv1x1x320Geom = runtime.ConvGeom{
 	H:       7, W: 7, DInRow: 6720,
 }
 
-// features_17_conv_2Forward computes features.17.conv.2 (conv 1x1x320 nobias): output rows [lo, hi).
-func features_17_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x320Geom, c.Scratch, c.F[f92], c.F[f75], c.P[features_17_conv_2W], nil, lo, hi)
-}
-
-// features_17_conv_2WeightGrad adds to the weight and bias gradients of features.17.conv.2, weight blocks.
-func features_17_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x320Geom, c.Scratch, c.G[features_17_conv_2W], nil, c.F[f75], c.F[f93], lo, hi)
-}
-
-// features_17_conv_2TUpdate computes features.17.conv.2's weights transposed, for its input gradient.
-func features_17_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x320Geom, d, w.P[features_17_conv_2W])
-}
-
-// features_17_conv_2InputGrad computes the gradient of features.17.conv.2's input, rows [lo, hi).
-func features_17_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x320Geom, c.Scratch, c.F[f64], c.D[features_17_conv_2T], c.F[f93], false, lo, hi)
-	// The derivative of the relu6 before, on the rows just written.
-	runtime.ActBackward(&conv1x1x160PrevActGeom_2, c.F[f64], c.F[f64], nil, c.F[f75], lo, hi)
-}
-
 // batchnorm7x7x320Geom: batchnorm.
 var batchnorm7x7x320Geom = runtime.BNGeom{
 	H: 7, W: 7, C: 320,
@@ -5959,31 +4205,10 @@ var batchnorm7x7x320Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// features_17_conv_3Stats computes features.17.conv.3's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_17_conv_3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_17_conv_3Count][0]++
-	}
-	v := bnVecs(c.Weights, features_17_conv_3W, 320, c.B[features_17_conv_3Batch])
-	runtime.BatchNormStats(&batchnorm7x7x320Geom, c.Scratch, &v, c.Batch.F(f92), lo, hi)
-}
-
-// features_17_conv_3Forward computes features.17.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
-func features_17_conv_3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_17_conv_3W, 320, c.B[features_17_conv_3Batch])
-	runtime.BatchNormApply(&batchnorm7x7x320Geom, &v, c.F[f93], c.F[f92], lo, hi)
-}
-
 // features_17_conv_3CoefUpdate computes features.17.conv.3's inference-mode coefficients (running statistics).
 func features_17_conv_3CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_17_conv_3W, 320, d)
 	runtime.BatchNormEval(&batchnorm7x7x320Geom, &v)
-}
-
-// features_17_conv_3Eval computes features.17.conv.3 (batchnorm) in inference mode, rows [lo, hi).
-func features_17_conv_3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_17_conv_3W, 320, c.D[features_17_conv_3Coef])
-	runtime.BatchNormApply(&batchnorm7x7x320Geom, &v, c.F[f93], c.F[f92], lo, hi)
 }
 
 // batchnorm7x7x320BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -5994,26 +4219,12 @@ var batchnorm7x7x320BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_17_conv_3Backward computes the gradients of features.17.conv.3's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_17_conv_3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_17_conv_3W, 320, c.B[features_17_conv_3Batch])
-	v.DGamma, v.DBeta = c.G[features_17_conv_3W], c.G[features_17_conv_3B]
-	runtime.BatchNormBackward(&batchnorm7x7x320BackwardGeom, c.Scratch, &v, c.Batch.F(f93), c.Batch.F(f63), c.Batch.F(f92), nil, lo, hi)
-}
-
 // batchnorm7x7x320EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm7x7x320EvalBackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 320,
 	In: runtime.Layout{Row: 2240, Pix: 320}, Out: runtime.Layout{Row: 2240, Pix: 320},
 	DIn: runtime.Layout{Row: 2240, Pix: 320}, DOut: runtime.Layout{Row: 2240, Pix: 320},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_17_conv_3EvalBackward computes the gradients of features.17.conv.3's input, weight and bias with the running statistics, channels [lo, hi).
-func features_17_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_17_conv_3W, 320, c.D[features_17_conv_3Coef])
-	v.DGamma, v.DBeta = c.G[features_17_conv_3W], c.G[features_17_conv_3B]
-	runtime.BatchNormBackward(&batchnorm7x7x320EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f93), c.Batch.F(f63), c.Batch.F(f92), nil, lo, hi)
 }
 
 // conv1x1x1280Geom: conv 1x1x1280 nobias.
@@ -6024,26 +4235,6 @@ var conv1x1x1280Geom = runtime.ConvGeom{
 	H:       7, W: 7, DInRow: 2240,
 }
 
-// features_18_0Forward computes features.18.0 (conv 1x1x1280 nobias): output rows [lo, hi).
-func features_18_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x1280Geom, c.Scratch, c.F[f63], c.F[f93], c.P[features_18_0W], nil, lo, hi)
-}
-
-// features_18_0WeightGrad adds to the weight and bias gradients of features.18.0, weight blocks.
-func features_18_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x1280Geom, c.Scratch, c.G[features_18_0W], nil, c.F[f93], c.F[f65], lo, hi)
-}
-
-// features_18_0TUpdate computes features.18.0's weights transposed, for its input gradient.
-func features_18_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x1280Geom, d, w.P[features_18_0W])
-}
-
-// features_18_0InputGrad computes the gradient of features.18.0's input, rows [lo, hi).
-func features_18_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x1280Geom, c.Scratch, c.F[f63], c.D[features_18_0T], c.F[f65], false, lo, hi)
-}
-
 // batchnorm7x7x1280Geom: batchnorm.
 var batchnorm7x7x1280Geom = runtime.BNGeom{
 	H: 7, W: 7, C: 1280,
@@ -6051,31 +4242,10 @@ var batchnorm7x7x1280Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_18_1Stats computes features.18.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_18_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_18_1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_18_1W, 1280, c.B[features_18_1Batch])
-	runtime.BatchNormStats(&batchnorm7x7x1280Geom, c.Scratch, &v, c.Batch.F(f63), lo, hi)
-}
-
-// features_18_1Forward computes features.18.1 (batchnorm) + relu62 (relu6) with the batch statistics, rows [lo, hi).
-func features_18_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_18_1W, 1280, c.B[features_18_1Batch])
-	runtime.BatchNormApply(&batchnorm7x7x1280Geom, &v, c.F[f64], c.F[f63], lo, hi)
-}
-
 // features_18_1CoefUpdate computes features.18.1's inference-mode coefficients (running statistics).
 func features_18_1CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_18_1W, 1280, d)
 	runtime.BatchNormEval(&batchnorm7x7x1280Geom, &v)
-}
-
-// features_18_1Eval computes features.18.1 (batchnorm) + relu62 (relu6) in inference mode, rows [lo, hi).
-func features_18_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_18_1W, 1280, c.D[features_18_1Coef])
-	runtime.BatchNormApply(&batchnorm7x7x1280Geom, &v, c.F[f64], c.F[f63], lo, hi)
 }
 
 // batchnorm7x7x1280BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -6086,26 +4256,12 @@ var batchnorm7x7x1280BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
 }
 
-// features_18_1Backward computes the gradients of features.18.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_18_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_18_1W, 1280, c.B[features_18_1Batch])
-	v.DGamma, v.DBeta = c.G[features_18_1W], c.G[features_18_1B]
-	runtime.BatchNormBackward(&batchnorm7x7x1280BackwardGeom, c.Scratch, &v, c.Batch.F(f65), c.Batch.F(f66), c.Batch.F(f63), c.Batch.F(f64), lo, hi)
-}
-
 // batchnorm7x7x1280EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm7x7x1280EvalBackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 1280,
 	In: runtime.Layout{Row: 8960, Pix: 1280}, Out: runtime.Layout{Row: 8960, Pix: 1280},
 	DIn: runtime.Layout{Row: 8960, Pix: 1280}, DOut: runtime.Layout{Row: 8960, Pix: 1280},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_18_1EvalBackward computes the gradients of features.18.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_18_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_18_1W, 1280, c.D[features_18_1Coef])
-	v.DGamma, v.DBeta = c.G[features_18_1W], c.G[features_18_1B]
-	runtime.BatchNormBackward(&batchnorm7x7x1280EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f65), c.Batch.F(f66), c.Batch.F(f63), c.Batch.F(f64), lo, hi)
 }
 
 // poolavg1x1x1280BackGeom: pool avg global.

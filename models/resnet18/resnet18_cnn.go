@@ -579,90 +579,90 @@ var program = engine.Program{
 		foldScratch:               {Name: "foldScratch", Use: engine.InferenceForward, Len: func() int { return 2359296 }, Update: foldScratchUpdate},
 		conv1Fold:                 {Name: "conv1Fold", Use: engine.InferenceForward, Len: func() int { return 9472 }, Update: conv1FoldUpdate},
 		layer1_0_conv1Fold:        {Name: "layer1_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: conv3x3x64FoldUpdate(layer1_0_conv1W, layer1_0_bn1W, layer1_0_bn1B, layer1_0_bn1Mean, layer1_0_bn1Var)},
-		layer1_0_conv1InferU:      {Name: "layer1_0_conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x64InferGeom) }, Update: conv3x3x64InferUUpdate(layer1_0_conv1Fold)},
+		layer1_0_conv1InferU:      {Name: "layer1_0_conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x64InferGeom) }, Update: conv3x3InferUUpdate(&conv3x3x64InferGeom, layer1_0_conv1Fold)},
 		layer1_0_conv2Fold:        {Name: "layer1_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: conv3x3x64FoldUpdate(layer1_0_conv2W, layer1_0_bn2W, layer1_0_bn2B, layer1_0_bn2Mean, layer1_0_bn2Var)},
-		layer1_0_conv2InferU:      {Name: "layer1_0_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x64InferGeom_2) }, Update: conv3x3x64InferUUpdate_2(layer1_0_conv2Fold)},
+		layer1_0_conv2InferU:      {Name: "layer1_0_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x64InferGeom_2) }, Update: conv3x3InferUUpdate(&conv3x3x64InferGeom_2, layer1_0_conv2Fold)},
 		layer1_1_conv1Fold:        {Name: "layer1_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: conv3x3x64FoldUpdate(layer1_1_conv1W, layer1_1_bn1W, layer1_1_bn1B, layer1_1_bn1Mean, layer1_1_bn1Var)},
-		layer1_1_conv1InferU:      {Name: "layer1_1_conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x64InferGeom) }, Update: conv3x3x64InferUUpdate(layer1_1_conv1Fold)},
+		layer1_1_conv1InferU:      {Name: "layer1_1_conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x64InferGeom) }, Update: conv3x3InferUUpdate(&conv3x3x64InferGeom, layer1_1_conv1Fold)},
 		layer1_1_conv2Fold:        {Name: "layer1_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: conv3x3x64FoldUpdate(layer1_1_conv2W, layer1_1_bn2W, layer1_1_bn2B, layer1_1_bn2Mean, layer1_1_bn2Var)},
-		layer1_1_conv2InferU:      {Name: "layer1_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x64InferGeom_2) }, Update: conv3x3x64InferUUpdate_2(layer1_1_conv2Fold)},
+		layer1_1_conv2InferU:      {Name: "layer1_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x64InferGeom_2) }, Update: conv3x3InferUUpdate(&conv3x3x64InferGeom_2, layer1_1_conv2Fold)},
 		layer2_0_conv1Fold:        {Name: "layer2_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 73856 }, Update: layer2_0_conv1FoldUpdate},
 		layer2_0_downsample_0Fold: {Name: "layer2_0_downsample_0Fold", Use: engine.InferenceForward, Len: func() int { return 8320 }, Update: layer2_0_downsample_0FoldUpdate},
 		layer2_0_conv2Fold:        {Name: "layer2_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: conv3x3x128FoldUpdate(layer2_0_conv2W, layer2_0_bn2W, layer2_0_bn2B, layer2_0_bn2Mean, layer2_0_bn2Var)},
-		layer2_0_conv2InferU:      {Name: "layer2_0_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x128InferGeom_2) }, Update: conv3x3x128InferUUpdate(layer2_0_conv2Fold)},
+		layer2_0_conv2InferU:      {Name: "layer2_0_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x128InferGeom_2) }, Update: conv3x3InferUUpdate(&conv3x3x128InferGeom_2, layer2_0_conv2Fold)},
 		layer2_1_conv1Fold:        {Name: "layer2_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: conv3x3x128FoldUpdate(layer2_1_conv1W, layer2_1_bn1W, layer2_1_bn1B, layer2_1_bn1Mean, layer2_1_bn1Var)},
-		layer2_1_conv1InferU:      {Name: "layer2_1_conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x128InferGeom_3) }, Update: layer2_1_conv1InferUUpdate},
+		layer2_1_conv1InferU:      {Name: "layer2_1_conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x128InferGeom_3) }, Update: conv3x3InferUUpdate(&conv3x3x128InferGeom_3, layer2_1_conv1Fold)},
 		layer2_1_conv2Fold:        {Name: "layer2_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: conv3x3x128FoldUpdate(layer2_1_conv2W, layer2_1_bn2W, layer2_1_bn2B, layer2_1_bn2Mean, layer2_1_bn2Var)},
-		layer2_1_conv2InferU:      {Name: "layer2_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x128InferGeom_2) }, Update: conv3x3x128InferUUpdate(layer2_1_conv2Fold)},
+		layer2_1_conv2InferU:      {Name: "layer2_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x128InferGeom_2) }, Update: conv3x3InferUUpdate(&conv3x3x128InferGeom_2, layer2_1_conv2Fold)},
 		layer3_0_conv1Fold:        {Name: "layer3_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 295168 }, Update: layer3_0_conv1FoldUpdate},
 		layer3_0_downsample_0Fold: {Name: "layer3_0_downsample_0Fold", Use: engine.InferenceForward, Len: func() int { return 33024 }, Update: layer3_0_downsample_0FoldUpdate},
 		layer3_0_conv2Fold:        {Name: "layer3_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: conv3x3x256FoldUpdate(layer3_0_conv2W, layer3_0_bn2W, layer3_0_bn2B, layer3_0_bn2Mean, layer3_0_bn2Var)},
-		layer3_0_conv2InferU:      {Name: "layer3_0_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_2) }, Update: conv3x3x256InferUUpdate(layer3_0_conv2Fold)},
+		layer3_0_conv2InferU:      {Name: "layer3_0_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_2) }, Update: conv3x3InferUUpdate(&conv3x3x256InferGeom_2, layer3_0_conv2Fold)},
 		layer3_1_conv1Fold:        {Name: "layer3_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: conv3x3x256FoldUpdate(layer3_1_conv1W, layer3_1_bn1W, layer3_1_bn1B, layer3_1_bn1Mean, layer3_1_bn1Var)},
-		layer3_1_conv1InferU:      {Name: "layer3_1_conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_3) }, Update: layer3_1_conv1InferUUpdate},
+		layer3_1_conv1InferU:      {Name: "layer3_1_conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_3) }, Update: conv3x3InferUUpdate(&conv3x3x256InferGeom_3, layer3_1_conv1Fold)},
 		layer3_1_conv2Fold:        {Name: "layer3_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: conv3x3x256FoldUpdate(layer3_1_conv2W, layer3_1_bn2W, layer3_1_bn2B, layer3_1_bn2Mean, layer3_1_bn2Var)},
-		layer3_1_conv2InferU:      {Name: "layer3_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_2) }, Update: conv3x3x256InferUUpdate(layer3_1_conv2Fold)},
+		layer3_1_conv2InferU:      {Name: "layer3_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_2) }, Update: conv3x3InferUUpdate(&conv3x3x256InferGeom_2, layer3_1_conv2Fold)},
 		layer4_0_conv1Fold:        {Name: "layer4_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 1180160 }, Update: layer4_0_conv1FoldUpdate},
 		layer4_0_downsample_0Fold: {Name: "layer4_0_downsample_0Fold", Use: engine.InferenceForward, Len: func() int { return 131584 }, Update: layer4_0_downsample_0FoldUpdate},
 		layer4_0_conv2Fold:        {Name: "layer4_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: conv3x3x512FoldUpdate(layer4_0_conv2W, layer4_0_bn2W, layer4_0_bn2B, layer4_0_bn2Mean, layer4_0_bn2Var)},
 		layer4_1_conv1Fold:        {Name: "layer4_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: conv3x3x512FoldUpdate(layer4_1_conv1W, layer4_1_bn1W, layer4_1_bn1B, layer4_1_bn1Mean, layer4_1_bn1Var)},
 		layer4_1_conv2Fold:        {Name: "layer4_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: conv3x3x512FoldUpdate(layer4_1_conv2W, layer4_1_bn2W, layer4_1_bn2B, layer4_1_bn2Mean, layer4_1_bn2Var)},
-		conv1T:                    {Name: "conv1T", Use: engine.Backward, Len: func() int { return 100352 }, Update: conv1TUpdate},
-		bn1Coef:                   {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: bn1CoefUpdate},
-		layer1_0_conv1ForwardU:    {Name: "layer1_0_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3x64ForwardUUpdate(layer1_0_conv1W)},
-		layer1_0_conv1T:           {Name: "layer1_0_conv1T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate(layer1_0_conv1W)},
-		layer1_0_bn1Coef:          {Name: "layer1_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm56x56x64CoefUpdate(layer1_0_bn1W)},
-		layer1_0_conv2ForwardU:    {Name: "layer1_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3x64ForwardUUpdate(layer1_0_conv2W)},
-		layer1_0_conv2T:           {Name: "layer1_0_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate_2(layer1_0_conv2W)},
-		layer1_0_conv2TU:          {Name: "layer1_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Back) }, Update: conv3x3x64TUUpdate(layer1_0_conv2T)},
-		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm56x56x64CoefUpdate_2(layer1_0_bn2W)},
-		layer1_1_conv1ForwardU:    {Name: "layer1_1_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3x64ForwardUUpdate(layer1_1_conv1W)},
-		layer1_1_conv1T:           {Name: "layer1_1_conv1T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate(layer1_1_conv1W)},
-		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm56x56x64CoefUpdate(layer1_1_bn1W)},
-		layer1_1_conv2ForwardU:    {Name: "layer1_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3x64ForwardUUpdate(layer1_1_conv2W)},
-		layer1_1_conv2T:           {Name: "layer1_1_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate_2(layer1_1_conv2W)},
-		layer1_1_conv2TU:          {Name: "layer1_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Back) }, Update: conv3x3x64TUUpdate(layer1_1_conv2T)},
-		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm56x56x64CoefUpdate_2(layer1_1_bn2W)},
-		layer2_0_conv1T:           {Name: "layer2_0_conv1T", Use: engine.Backward, Len: func() int { return 73728 }, Update: layer2_0_conv1TUpdate},
-		layer2_0_bn1Coef:          {Name: "layer2_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate(layer2_0_bn1W)},
-		layer2_0_conv2ForwardU:    {Name: "layer2_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3x128ForwardUUpdate(layer2_0_conv2W)},
+		conv1T:                    {Name: "conv1T", Use: engine.Backward, Len: func() int { return 100352 }, Update: conv7x7TUpdate(&conv7x7x64Geom, conv1W)},
+		bn1Coef:                   {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate(bn1W, &batchnorm112x112x64Geom)},
+		layer1_0_conv1ForwardU:    {Name: "layer1_0_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3ForwardUUpdate(&conv3x3x64Geom, layer1_0_conv1W)},
+		layer1_0_conv1T:           {Name: "layer1_0_conv1T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv7x7TUpdate(&conv3x3x64Geom, layer1_0_conv1W)},
+		layer1_0_bn1Coef:          {Name: "layer1_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate(layer1_0_bn1W, &batchnorm56x56x64Geom)},
+		layer1_0_conv2ForwardU:    {Name: "layer1_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3ForwardUUpdate(&conv3x3x64Geom, layer1_0_conv2W)},
+		layer1_0_conv2T:           {Name: "layer1_0_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate(layer1_0_conv2W)},
+		layer1_0_conv2TU:          {Name: "layer1_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Back) }, Update: conv3x3InferUUpdate(&conv3x3x64Back, layer1_0_conv2T)},
+		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate(layer1_0_bn2W, &batchnorm56x56x64Geom_2)},
+		layer1_1_conv1ForwardU:    {Name: "layer1_1_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3ForwardUUpdate(&conv3x3x64Geom, layer1_1_conv1W)},
+		layer1_1_conv1T:           {Name: "layer1_1_conv1T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv7x7TUpdate(&conv3x3x64Geom, layer1_1_conv1W)},
+		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate(layer1_1_bn1W, &batchnorm56x56x64Geom)},
+		layer1_1_conv2ForwardU:    {Name: "layer1_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3ForwardUUpdate(&conv3x3x64Geom, layer1_1_conv2W)},
+		layer1_1_conv2T:           {Name: "layer1_1_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate(layer1_1_conv2W)},
+		layer1_1_conv2TU:          {Name: "layer1_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Back) }, Update: conv3x3InferUUpdate(&conv3x3x64Back, layer1_1_conv2T)},
+		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate(layer1_1_bn2W, &batchnorm56x56x64Geom_2)},
+		layer2_0_conv1T:           {Name: "layer2_0_conv1T", Use: engine.Backward, Len: func() int { return 73728 }, Update: conv7x7TUpdate(&conv3x3x128Geom, layer2_0_conv1W)},
+		layer2_0_bn1Coef:          {Name: "layer2_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_2(layer2_0_bn1W, &batchnorm28x28x128Geom)},
+		layer2_0_conv2ForwardU:    {Name: "layer2_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3ForwardUUpdate(&conv3x3x128Geom_2, layer2_0_conv2W)},
 		layer2_0_conv2T:           {Name: "layer2_0_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: conv3x3x128TUpdate(layer2_0_conv2W)},
-		layer2_0_conv2TU:          {Name: "layer2_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Back) }, Update: conv3x3x128TUUpdate(layer2_0_conv2T)},
-		layer2_0_bn2Coef:          {Name: "layer2_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate_2(layer2_0_bn2W)},
-		layer2_0_downsample_0T:    {Name: "layer2_0_downsample_0T", Use: engine.Backward, Len: func() int { return 8192 }, Update: layer2_0_downsample_0TUpdate},
-		layer2_0_downsample_1Coef: {Name: "layer2_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate_2(layer2_0_downsample_1W)},
-		layer2_1_conv1ForwardU:    {Name: "layer2_1_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3x128ForwardUUpdate(layer2_1_conv1W)},
-		layer2_1_conv1T:           {Name: "layer2_1_conv1T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_1_conv1TUpdate},
-		layer2_1_bn1Coef:          {Name: "layer2_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate(layer2_1_bn1W)},
-		layer2_1_conv2ForwardU:    {Name: "layer2_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3x128ForwardUUpdate(layer2_1_conv2W)},
+		layer2_0_conv2TU:          {Name: "layer2_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Back) }, Update: conv3x3InferUUpdate(&conv3x3x128Back, layer2_0_conv2T)},
+		layer2_0_bn2Coef:          {Name: "layer2_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_2(layer2_0_bn2W, &batchnorm28x28x128Geom_2)},
+		layer2_0_downsample_0T:    {Name: "layer2_0_downsample_0T", Use: engine.Backward, Len: func() int { return 8192 }, Update: conv1x1TUpdate(&conv1x1x128Geom, layer2_0_downsample_0W)},
+		layer2_0_downsample_1Coef: {Name: "layer2_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_2(layer2_0_downsample_1W, &batchnorm28x28x128Geom_2)},
+		layer2_1_conv1ForwardU:    {Name: "layer2_1_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3ForwardUUpdate(&conv3x3x128Geom_2, layer2_1_conv1W)},
+		layer2_1_conv1T:           {Name: "layer2_1_conv1T", Use: engine.Backward, Len: func() int { return 147456 }, Update: conv7x7TUpdate(&conv3x3x128Geom_2, layer2_1_conv1W)},
+		layer2_1_bn1Coef:          {Name: "layer2_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_2(layer2_1_bn1W, &batchnorm28x28x128Geom)},
+		layer2_1_conv2ForwardU:    {Name: "layer2_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3ForwardUUpdate(&conv3x3x128Geom_2, layer2_1_conv2W)},
 		layer2_1_conv2T:           {Name: "layer2_1_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: conv3x3x128TUpdate(layer2_1_conv2W)},
-		layer2_1_conv2TU:          {Name: "layer2_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Back) }, Update: conv3x3x128TUUpdate(layer2_1_conv2T)},
-		layer2_1_bn2Coef:          {Name: "layer2_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate_2(layer2_1_bn2W)},
-		layer3_0_conv1T:           {Name: "layer3_0_conv1T", Use: engine.Backward, Len: func() int { return 294912 }, Update: layer3_0_conv1TUpdate},
-		layer3_0_bn1Coef:          {Name: "layer3_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate(layer3_0_bn1W)},
-		layer3_0_conv2ForwardU:    {Name: "layer3_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_0_conv2W)},
+		layer2_1_conv2TU:          {Name: "layer2_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Back) }, Update: conv3x3InferUUpdate(&conv3x3x128Back, layer2_1_conv2T)},
+		layer2_1_bn2Coef:          {Name: "layer2_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_2(layer2_1_bn2W, &batchnorm28x28x128Geom_2)},
+		layer3_0_conv1T:           {Name: "layer3_0_conv1T", Use: engine.Backward, Len: func() int { return 294912 }, Update: conv7x7TUpdate(&conv3x3x256Geom, layer3_0_conv1W)},
+		layer3_0_bn1Coef:          {Name: "layer3_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_3(layer3_0_bn1W, &batchnorm14x14x256Geom)},
+		layer3_0_conv2ForwardU:    {Name: "layer3_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3ForwardUUpdate(&conv3x3x256Geom_2, layer3_0_conv2W)},
 		layer3_0_conv2T:           {Name: "layer3_0_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv3x3x256TUpdate(layer3_0_conv2W)},
-		layer3_0_conv2TU:          {Name: "layer3_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3x256TUUpdate(layer3_0_conv2T)},
-		layer3_0_bn2Coef:          {Name: "layer3_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate_2(layer3_0_bn2W)},
-		layer3_0_downsample_0T:    {Name: "layer3_0_downsample_0T", Use: engine.Backward, Len: func() int { return 32768 }, Update: layer3_0_downsample_0TUpdate},
-		layer3_0_downsample_1Coef: {Name: "layer3_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate_2(layer3_0_downsample_1W)},
-		layer3_1_conv1ForwardU:    {Name: "layer3_1_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_1_conv1W)},
-		layer3_1_conv1T:           {Name: "layer3_1_conv1T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_1_conv1TUpdate},
-		layer3_1_bn1Coef:          {Name: "layer3_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate(layer3_1_bn1W)},
-		layer3_1_conv2ForwardU:    {Name: "layer3_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_1_conv2W)},
+		layer3_0_conv2TU:          {Name: "layer3_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3InferUUpdate(&conv3x3x256Back, layer3_0_conv2T)},
+		layer3_0_bn2Coef:          {Name: "layer3_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_3(layer3_0_bn2W, &batchnorm14x14x256Geom_2)},
+		layer3_0_downsample_0T:    {Name: "layer3_0_downsample_0T", Use: engine.Backward, Len: func() int { return 32768 }, Update: conv1x1TUpdate(&conv1x1x256Geom, layer3_0_downsample_0W)},
+		layer3_0_downsample_1Coef: {Name: "layer3_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_3(layer3_0_downsample_1W, &batchnorm14x14x256Geom_2)},
+		layer3_1_conv1ForwardU:    {Name: "layer3_1_conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3ForwardUUpdate(&conv3x3x256Geom_2, layer3_1_conv1W)},
+		layer3_1_conv1T:           {Name: "layer3_1_conv1T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv7x7TUpdate(&conv3x3x256Geom_2, layer3_1_conv1W)},
+		layer3_1_bn1Coef:          {Name: "layer3_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_3(layer3_1_bn1W, &batchnorm14x14x256Geom)},
+		layer3_1_conv2ForwardU:    {Name: "layer3_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3ForwardUUpdate(&conv3x3x256Geom_2, layer3_1_conv2W)},
 		layer3_1_conv2T:           {Name: "layer3_1_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv3x3x256TUpdate(layer3_1_conv2W)},
-		layer3_1_conv2TU:          {Name: "layer3_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3x256TUUpdate(layer3_1_conv2T)},
-		layer3_1_bn2Coef:          {Name: "layer3_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate_2(layer3_1_bn2W)},
-		layer4_0_conv1T:           {Name: "layer4_0_conv1T", Use: engine.Backward, Len: func() int { return 1179648 }, Update: layer4_0_conv1TUpdate},
-		layer4_0_bn1Coef:          {Name: "layer4_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm7x7x512CoefUpdate(layer4_0_bn1W)},
+		layer3_1_conv2TU:          {Name: "layer3_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3InferUUpdate(&conv3x3x256Back, layer3_1_conv2T)},
+		layer3_1_bn2Coef:          {Name: "layer3_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_3(layer3_1_bn2W, &batchnorm14x14x256Geom_2)},
+		layer4_0_conv1T:           {Name: "layer4_0_conv1T", Use: engine.Backward, Len: func() int { return 1179648 }, Update: conv7x7TUpdate(&conv3x3x512Geom, layer4_0_conv1W)},
+		layer4_0_bn1Coef:          {Name: "layer4_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_4(layer4_0_bn1W, &batchnorm7x7x512Geom)},
 		layer4_0_conv2T:           {Name: "layer4_0_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: conv3x3x512TUpdate(layer4_0_conv2W)},
-		layer4_0_bn2Coef:          {Name: "layer4_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm7x7x512CoefUpdate_2(layer4_0_bn2W)},
-		layer4_0_downsample_0T:    {Name: "layer4_0_downsample_0T", Use: engine.Backward, Len: func() int { return 131072 }, Update: layer4_0_downsample_0TUpdate},
-		layer4_0_downsample_1Coef: {Name: "layer4_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm7x7x512CoefUpdate_2(layer4_0_downsample_1W)},
-		layer4_1_conv1T:           {Name: "layer4_1_conv1T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: layer4_1_conv1TUpdate},
-		layer4_1_bn1Coef:          {Name: "layer4_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm7x7x512CoefUpdate(layer4_1_bn1W)},
+		layer4_0_bn2Coef:          {Name: "layer4_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_4(layer4_0_bn2W, &batchnorm7x7x512Geom_2)},
+		layer4_0_downsample_0T:    {Name: "layer4_0_downsample_0T", Use: engine.Backward, Len: func() int { return 131072 }, Update: conv1x1TUpdate(&conv1x1x512Geom, layer4_0_downsample_0W)},
+		layer4_0_downsample_1Coef: {Name: "layer4_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_4(layer4_0_downsample_1W, &batchnorm7x7x512Geom_2)},
+		layer4_1_conv1T:           {Name: "layer4_1_conv1T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: conv7x7TUpdate(&conv3x3x512Geom_2, layer4_1_conv1W)},
+		layer4_1_bn1Coef:          {Name: "layer4_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_4(layer4_1_bn1W, &batchnorm7x7x512Geom)},
 		layer4_1_conv2T:           {Name: "layer4_1_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: conv3x3x512TUpdate(layer4_1_conv2W)},
-		layer4_1_bn2Coef:          {Name: "layer4_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm7x7x512CoefUpdate_2(layer4_1_bn2W)},
+		layer4_1_bn2Coef:          {Name: "layer4_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_4(layer4_1_bn2W, &batchnorm7x7x512Geom_2)},
 	},
 	Buffers: []engine.Buffer{
 		f0:  {Len: 158700},
@@ -723,58 +723,58 @@ var program = engine.Program{
 			{N: 56, Run: maxpool1Infer, Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.conv1+layer1.0.bn1+layer1.0.relu1 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv3x3x64Infer(f1, f45, layer1_0_conv1InferU, layer1_0_conv1Fold), Mode: engine.Inference},
+			{N: 28, Run: conv3x3Infer(&conv3x3x64InferGeom, f1, f45, layer1_0_conv1InferU, layer1_0_conv1Fold, 36864, &pad56x56x64p1), Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.conv2+layer1.0.bn2+layer1.0.add1+layer1.0.relu2 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv3x3x64Infer_2(f46, f1, layer1_0_conv2InferU, layer1_0_conv2Fold, f45), Mode: engine.Inference},
+			{N: 28, Run: conv3x3Infer_2(&conv3x3x64InferGeom_2, f46, f1, layer1_0_conv2InferU, layer1_0_conv2Fold, 36864, &pad56x56x64p1, &conv3x3x64StoreGeom, f45), Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.conv1+layer1.1.bn1+layer1.1.relu1 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv3x3x64Infer(f45, f46, layer1_1_conv1InferU, layer1_1_conv1Fold), Mode: engine.Inference},
+			{N: 28, Run: conv3x3Infer(&conv3x3x64InferGeom, f45, f46, layer1_1_conv1InferU, layer1_1_conv1Fold, 36864, &pad56x56x64p1), Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.conv2+layer1.1.bn2+layer1.1.add1+layer1.1.relu2 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv3x3x64Infer_2(f1, f45, layer1_1_conv2InferU, layer1_1_conv2Fold, f46), Mode: engine.Inference},
+			{N: 28, Run: conv3x3Infer_2(&conv3x3x64InferGeom_2, f1, f45, layer1_1_conv2InferU, layer1_1_conv2Fold, 36864, &pad56x56x64p1, &conv3x3x64StoreGeom, f46), Mode: engine.Inference},
 		}},
 		{Name: "layer2.0.conv1+layer2.0.bn1+layer2.0.relu1 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: layer2_0_conv1Infer, Mode: engine.Inference},
+			{N: 28, Run: conv3x3Infer_3(&conv3x3x128InferGeom, f1, layer2_0_conv1Fold, 73728, &pad28x28x128p1), Mode: engine.Inference},
 		}},
 		{Name: "layer2.0.downsample.0+layer2.0.downsample.1 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: layer2_0_downsample_0Infer, Mode: engine.Inference},
+			{N: 28, Run: conv1x1Infer(&conv1x1x128InferGeom, f46, f1, 3776, layer2_0_downsample_0Fold, 8192), Mode: engine.Inference},
 		}},
 		{Name: "layer2.0.conv2+layer2.0.bn2+layer2.0.add1+relu2 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: layer2_0_conv2Infer, Mode: engine.Inference},
+			{N: 14, Run: conv3x3Infer_2(&conv3x3x128InferGeom_2, f1, f45, layer2_0_conv2InferU, layer2_0_conv2Fold, 147456, &pad28x28x128p1, &conv3x3x128StoreGeom, f46), Mode: engine.Inference},
 		}},
 		{Name: "layer2.1.conv1+layer2.1.bn1+layer2.1.relu1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: layer2_1_conv1Infer, Mode: engine.Inference},
+			{N: 14, Run: conv3x3Infer(&conv3x3x128InferGeom_3, f45, f1, layer2_1_conv1InferU, layer2_1_conv1Fold, 147456, &pad28x28x128p1), Mode: engine.Inference},
 		}},
 		{Name: "layer2.1.conv2+layer2.1.bn2+layer2.1.add1+relu3 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: layer2_1_conv2Infer, Mode: engine.Inference},
+			{N: 14, Run: conv3x3Infer_2(&conv3x3x128InferGeom_2, f46, f45, layer2_1_conv2InferU, layer2_1_conv2Fold, 147456, &pad28x28x128p1, &conv3x3x128StoreGeom_2, f1), Mode: engine.Inference},
 		}},
 		{Name: "layer3.0.conv1+layer3.0.bn1+layer3.0.relu1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: layer3_0_conv1Infer, Mode: engine.Inference},
+			{N: 14, Run: conv3x3Infer_3(&conv3x3x256InferGeom, f46, layer3_0_conv1Fold, 294912, &pad14x14x256p1), Mode: engine.Inference},
 		}},
 		{Name: "layer3.0.downsample.0+layer3.0.downsample.1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: layer3_0_downsample_0Infer, Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer(&conv1x1x256InferGeom, f1, f46, 3968, layer3_0_downsample_0Fold, 32768), Mode: engine.Inference},
 		}},
 		{Name: "layer3.0.conv2+layer3.0.bn2+layer3.0.add1+relu4 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: layer3_0_conv2Infer, Mode: engine.Inference},
+			{N: 7, Run: conv3x3Infer_2(&conv3x3x256InferGeom_2, f46, f45, layer3_0_conv2InferU, layer3_0_conv2Fold, 589824, &pad14x14x256p1, &conv3x3x256StoreGeom, f1), Mode: engine.Inference},
 		}},
 		{Name: "layer3.1.conv1+layer3.1.bn1+layer3.1.relu1 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: layer3_1_conv1Infer, Mode: engine.Inference},
+			{N: 7, Run: conv3x3Infer(&conv3x3x256InferGeom_3, f45, f46, layer3_1_conv1InferU, layer3_1_conv1Fold, 589824, &pad14x14x256p1), Mode: engine.Inference},
 		}},
 		{Name: "layer3.1.conv2+layer3.1.bn2+layer3.1.add1+relu5 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: layer3_1_conv2Infer, Mode: engine.Inference},
+			{N: 7, Run: conv3x3Infer_2(&conv3x3x256InferGeom_2, f1, f45, layer3_1_conv2InferU, layer3_1_conv2Fold, 589824, &pad14x14x256p1, &conv3x3x256StoreGeom_2, f46), Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.conv1+layer4.0.bn1+layer4.0.relu1 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: layer4_0_conv1Infer, Mode: engine.Inference},
+			{N: 7, Run: conv3x3Infer_3(&conv3x3x512InferGeom, f1, layer4_0_conv1Fold, 1179648, &pad7x7x512p1), Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.downsample.0+layer4.0.downsample.1 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: layer4_0_downsample_0Infer, Mode: engine.Inference},
+			{N: 7, Run: conv1x1Infer(&conv1x1x512InferGeom, f46, f1, 4352, layer4_0_downsample_0Fold, 131072), Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.conv2+layer4.0.bn2+layer4.0.add1+relu6 (inference)", Forward: []engine.Phase{
 			{N: 7, Run: layer4_0_conv2Infer, Mode: engine.Inference},
 		}},
 		{Name: "layer4.1.conv1+layer4.1.bn1+layer4.1.relu1 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: layer4_1_conv1Infer, Mode: engine.Inference},
+			{N: 7, Run: conv3x3Infer_3(&conv3x3x512InferGeom_3, f1, layer4_1_conv1Fold, 2359296, &pad7x7x512p1), Mode: engine.Inference},
 		}},
 		{Name: "layer4.1.conv2+layer4.1.bn2+layer4.1.add1+relu7 (inference)", Forward: []engine.Phase{
 			{N: 7, Run: layer4_1_conv2Infer, Mode: engine.Inference},
@@ -786,17 +786,17 @@ var program = engine.Program{
 			{N: 1000, Run: fc1000Infer(f45), Mode: engine.Inference},
 		}},
 		{Name: "conv1 (training)", Forward: []engine.Phase{
-			{N: 112, Run: conv1Forward, Mode: engine.Training},
+			{N: 112, Run: conv7x7Forward(&conv7x7x64Geom, f2, f0, conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: conv1WeightGrad, Even: true, Sums: true},
+			{N: 14, Run: conv7x7WeightGrad(&conv7x7x64Geom, conv1W, f0, f4), Even: true, Sums: true},
 			{N: 224, Run: conv1InputGrad},
 		}},
 		{Name: "bn1+relu1 (training)", Forward: []engine.Phase{
-			{N: 64, Run: bn1Stats, Batch: true, Mode: engine.Training},
-			{N: 112, Run: bn1Forward, Mode: engine.Training},
+			{N: 64, Run: batchnormStats(bn1Count, bn1W, 64, bn1Batch, &batchnorm112x112x64Geom, f2), Batch: true, Mode: engine.Training},
+			{N: 112, Run: batchnormForward(bn1W, 64, bn1Batch, &batchnorm112x112x64Geom, f3, f2), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: bn1Backward, Batch: true, Mode: engine.Training},
-			{N: 64, Run: bn1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnormBackward(bn1W, 64, bn1Batch, bn1B, &batchnorm112x112x64BackwardGeom, f4, f5, f2), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward(bn1W, 64, bn1Coef, bn1B, &batchnorm112x112x64EvalBackwardGeom, f4, f5, f2), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "maxpool1 (training)", Forward: []engine.Phase{
 			{N: 56, Run: maxpool1Forward, Mode: engine.Training},
@@ -804,291 +804,291 @@ var program = engine.Program{
 			{N: 64, Run: maxpool1InputGrad},
 		}},
 		{Name: "layer1.0.conv1 (training)", Forward: []engine.Phase{
-			{N: 28, Run: conv3x3x64Forward(f9, f4, layer1_0_conv1ForwardU), Mode: engine.Training},
+			{N: 28, Run: conv3x3Forward(&conv3x3x64Geom, f9, f4, layer1_0_conv1ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2, Run: conv3x3x64WeightGrad(layer1_0_conv1W, f4, f6), Even: true, Sums: true},
-			{N: 56, Run: conv3x3x64InputGrad(f11, layer1_0_conv1T, f6)},
+			{N: 2, Run: conv3x3WeightGrad(&conv3x3x64Geom, layer1_0_conv1W, f4, f6), Even: true, Sums: true},
+			{N: 56, Run: conv3x3InputGrad(&conv3x3x64Geom, f11, layer1_0_conv1T, f6)},
 		}},
 		{Name: "layer1.0.bn1+layer1.0.relu1 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnorm56x56x64Stats(layer1_0_bn1Count, layer1_0_bn1W, layer1_0_bn1Batch, f9), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnorm56x56x64Forward(f5, layer1_0_bn1W, layer1_0_bn1Batch, f9), Mode: engine.Training},
+			{N: 64, Run: batchnormStats(layer1_0_bn1Count, layer1_0_bn1W, 64, layer1_0_bn1Batch, &batchnorm56x56x64Geom, f9), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward_2(&pad56x56x64p1, f5, layer1_0_bn1W, 64, layer1_0_bn1Batch, &batchnorm56x56x64Geom, f9), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnorm56x56x64Backward(layer1_0_bn1W, layer1_0_bn1Batch, layer1_0_bn1B, f6, f10, f9), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnorm56x56x64EvalBackward(layer1_0_bn1W, layer1_0_bn1Coef, layer1_0_bn1B, f6, f10, f9), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnormBackward_2(layer1_0_bn1W, 64, layer1_0_bn1Batch, layer1_0_bn1B, f6, &pad56x56x64p1, 56, &batchnorm56x56x64BackwardGeom, f10, f9), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward_2(layer1_0_bn1W, 64, layer1_0_bn1Coef, layer1_0_bn1B, f6, &pad56x56x64p1, 56, &batchnorm56x56x64EvalBackwardGeom, f10, f9), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.conv2 (training)", Forward: []engine.Phase{
-			{N: 28, Run: conv3x3x64Forward(f10, f5, layer1_0_conv2ForwardU), Mode: engine.Training},
+			{N: 28, Run: conv3x3Forward(&conv3x3x64Geom, f10, f5, layer1_0_conv2ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2, Run: conv3x3x64WeightGrad(layer1_0_conv2W, f5, f6), Even: true, Sums: true},
-			{N: 28, Run: conv3x3x64InputGrad_2(f10, f6, layer1_0_conv2TU, f5)},
+			{N: 2, Run: conv3x3WeightGrad(&conv3x3x64Geom, layer1_0_conv2W, f5, f6), Even: true, Sums: true},
+			{N: 28, Run: conv3x3InputGrad_2(&conv3x3x64Back, f10, f6, layer1_0_conv2TU, &conv3x3x64PrevActGeom, f5)},
 		}},
 		{Name: "layer1.0.bn2 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnorm56x56x64Stats_2(layer1_0_bn2Count, layer1_0_bn2W, layer1_0_bn2Batch, f10), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnorm56x56x64Forward_2(layer1_0_bn2W, layer1_0_bn2Batch, f7, f10), Mode: engine.Training},
+			{N: 64, Run: batchnormStats(layer1_0_bn2Count, layer1_0_bn2W, 64, layer1_0_bn2Batch, &batchnorm56x56x64Geom_2, f10), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward(layer1_0_bn2W, 64, layer1_0_bn2Batch, &batchnorm56x56x64Geom_2, f7, f10), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnorm56x56x64Backward_2(layer1_0_bn2W, layer1_0_bn2Batch, layer1_0_bn2B, f6, f12, f10), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnorm56x56x64EvalBackward_2(layer1_0_bn2W, layer1_0_bn2Coef, layer1_0_bn2B, f6, f12, f10), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnormBackward_2(layer1_0_bn2W, 64, layer1_0_bn2Batch, layer1_0_bn2B, f6, &pad56x56x64p1, 56, &batchnorm56x56x64BackwardGeom_2, f12, f10), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward_2(layer1_0_bn2W, 64, layer1_0_bn2Coef, layer1_0_bn2B, f6, &pad56x56x64p1, 56, &batchnorm56x56x64EvalBackwardGeom_2, f12, f10), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.add1+layer1.0.relu2 (training)", Forward: []engine.Phase{
-			{N: 56, Run: residual56x56x64Forward(f6, f7, f4), Mode: engine.Training},
+			{N: 56, Run: residualForward(&pad56x56x64p1, f6, &residual56x56x64ForwardGeom, f7, f4), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 56, Run: residual56x56x64InputGrad(f13, f6, f12, f11)},
+			{N: 56, Run: residualInputGrad(&conv3x3x64PrevActGeom, f13, f6, f12, f11, &residual56x56x64BackGeom)},
 		}},
 		{Name: "layer1.1.conv1 (training)", Forward: []engine.Phase{
-			{N: 28, Run: conv3x3x64Forward(f11, f6, layer1_1_conv1ForwardU), Mode: engine.Training},
+			{N: 28, Run: conv3x3Forward(&conv3x3x64Geom, f11, f6, layer1_1_conv1ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2, Run: conv3x3x64WeightGrad(layer1_1_conv1W, f6, f8), Even: true, Sums: true},
-			{N: 56, Run: conv3x3x64InputGrad(f13, layer1_1_conv1T, f8)},
+			{N: 2, Run: conv3x3WeightGrad(&conv3x3x64Geom, layer1_1_conv1W, f6, f8), Even: true, Sums: true},
+			{N: 56, Run: conv3x3InputGrad(&conv3x3x64Geom, f13, layer1_1_conv1T, f8)},
 		}},
 		{Name: "layer1.1.bn1+layer1.1.relu1 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnorm56x56x64Stats(layer1_1_bn1Count, layer1_1_bn1W, layer1_1_bn1Batch, f11), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnorm56x56x64Forward(f7, layer1_1_bn1W, layer1_1_bn1Batch, f11), Mode: engine.Training},
+			{N: 64, Run: batchnormStats(layer1_1_bn1Count, layer1_1_bn1W, 64, layer1_1_bn1Batch, &batchnorm56x56x64Geom, f11), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward_2(&pad56x56x64p1, f7, layer1_1_bn1W, 64, layer1_1_bn1Batch, &batchnorm56x56x64Geom, f11), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnorm56x56x64Backward(layer1_1_bn1W, layer1_1_bn1Batch, layer1_1_bn1B, f8, f12, f11), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnorm56x56x64EvalBackward(layer1_1_bn1W, layer1_1_bn1Coef, layer1_1_bn1B, f8, f12, f11), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnormBackward_2(layer1_1_bn1W, 64, layer1_1_bn1Batch, layer1_1_bn1B, f8, &pad56x56x64p1, 56, &batchnorm56x56x64BackwardGeom, f12, f11), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward_2(layer1_1_bn1W, 64, layer1_1_bn1Coef, layer1_1_bn1B, f8, &pad56x56x64p1, 56, &batchnorm56x56x64EvalBackwardGeom, f12, f11), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.conv2 (training)", Forward: []engine.Phase{
-			{N: 28, Run: conv3x3x64Forward(f12, f7, layer1_1_conv2ForwardU), Mode: engine.Training},
+			{N: 28, Run: conv3x3Forward(&conv3x3x64Geom, f12, f7, layer1_1_conv2ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2, Run: conv3x3x64WeightGrad(layer1_1_conv2W, f7, f8), Even: true, Sums: true},
-			{N: 28, Run: conv3x3x64InputGrad_2(f12, f8, layer1_1_conv2TU, f7)},
+			{N: 2, Run: conv3x3WeightGrad(&conv3x3x64Geom, layer1_1_conv2W, f7, f8), Even: true, Sums: true},
+			{N: 28, Run: conv3x3InputGrad_2(&conv3x3x64Back, f12, f8, layer1_1_conv2TU, &conv3x3x64PrevActGeom, f7)},
 		}},
 		{Name: "layer1.1.bn2 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnorm56x56x64Stats_2(layer1_1_bn2Count, layer1_1_bn2W, layer1_1_bn2Batch, f12), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnorm56x56x64Forward_2(layer1_1_bn2W, layer1_1_bn2Batch, f13, f12), Mode: engine.Training},
+			{N: 64, Run: batchnormStats(layer1_1_bn2Count, layer1_1_bn2W, 64, layer1_1_bn2Batch, &batchnorm56x56x64Geom_2, f12), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward(layer1_1_bn2W, 64, layer1_1_bn2Batch, &batchnorm56x56x64Geom_2, f13, f12), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnorm56x56x64Backward_2(layer1_1_bn2W, layer1_1_bn2Batch, layer1_1_bn2B, f8, f14, f12), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnorm56x56x64EvalBackward_2(layer1_1_bn2W, layer1_1_bn2Coef, layer1_1_bn2B, f8, f14, f12), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnormBackward_2(layer1_1_bn2W, 64, layer1_1_bn2Batch, layer1_1_bn2B, f8, &pad56x56x64p1, 56, &batchnorm56x56x64BackwardGeom_2, f14, f12), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward_2(layer1_1_bn2W, 64, layer1_1_bn2Coef, layer1_1_bn2B, f8, &pad56x56x64p1, 56, &batchnorm56x56x64EvalBackwardGeom_2, f14, f12), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.add1+layer1.1.relu2 (training)", Forward: []engine.Phase{
-			{N: 56, Run: residual56x56x64Forward(f8, f13, f6), Mode: engine.Training},
+			{N: 56, Run: residualForward(&pad56x56x64p1, f8, &residual56x56x64ForwardGeom, f13, f6), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 56, Run: residual56x56x64InputGrad(f15, f8, f14, f13)},
+			{N: 56, Run: residualInputGrad(&conv3x3x64PrevActGeom, f15, f8, f14, f13, &residual56x56x64BackGeom)},
 		}},
 		{Name: "layer2.0.conv1 (training)", Forward: []engine.Phase{
-			{N: 28, Run: layer2_0_conv1Forward, Mode: engine.Training},
+			{N: 28, Run: conv7x7Forward(&conv3x3x128Geom, f17, f8, layer2_0_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 12, Run: layer2_0_conv1WeightGrad, Even: true, Sums: true},
-			{N: 56, Run: layer2_0_conv1InputGrad},
+			{N: 12, Run: conv7x7WeightGrad(&conv3x3x128Geom, layer2_0_conv1W, f8, f18), Even: true, Sums: true},
+			{N: 56, Run: conv3x3InputGrad(&conv3x3x128Geom, f15, layer2_0_conv1T, f18)},
 		}},
 		{Name: "layer2.0.bn1+layer2.0.relu1 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnorm28x28x128Stats(layer2_0_bn1Count, layer2_0_bn1W, layer2_0_bn1Batch, f17), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x128Forward(f13, layer2_0_bn1W, layer2_0_bn1Batch, f17), Mode: engine.Training},
+			{N: 128, Run: batchnormStats(layer2_0_bn1Count, layer2_0_bn1W, 128, layer2_0_bn1Batch, &batchnorm28x28x128Geom, f17), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_2(&pad28x28x128p1, f13, layer2_0_bn1W, 128, layer2_0_bn1Batch, &batchnorm28x28x128Geom, f17), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 128, Run: layer2_0_bn1Backward, Batch: true, Mode: engine.Training},
-			{N: 128, Run: layer2_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 128, Run: batchnormBackward(layer2_0_bn1W, 128, layer2_0_bn1Batch, layer2_0_bn1B, &batchnorm28x28x128BackwardGeom, f18, f19, f17), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnormEvalBackward(layer2_0_bn1W, 128, layer2_0_bn1Coef, layer2_0_bn1B, &batchnorm28x28x128EvalBackwardGeom, f18, f19, f17), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.0.conv2 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3x128Forward(f18, f13, layer2_0_conv2ForwardU), Mode: engine.Training},
+			{N: 14, Run: conv3x3Forward(&conv3x3x128Geom_2, f18, f13, layer2_0_conv2ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: conv3x3x128WeightGrad(layer2_0_conv2W, f13), Even: true, Sums: true},
-			{N: 14, Run: conv3x3x128InputGrad(f19, layer2_0_conv2TU, f13)},
+			{N: 4, Run: conv3x3WeightGrad(&conv3x3x128Geom_2, layer2_0_conv2W, f13, f16), Even: true, Sums: true},
+			{N: 14, Run: conv3x3InputGrad_2(&conv3x3x128Back, f19, f16, layer2_0_conv2TU, &conv3x3x128PrevActGeom, f13)},
 		}},
 		{Name: "layer2.0.bn2 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnorm28x28x128Stats_2(layer2_0_bn2Count, layer2_0_bn2W, layer2_0_bn2Batch, f18), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x128Forward_2(layer2_0_bn2W, layer2_0_bn2Batch, f16, f18), Mode: engine.Training},
+			{N: 128, Run: batchnormStats(layer2_0_bn2Count, layer2_0_bn2W, 128, layer2_0_bn2Batch, &batchnorm28x28x128Geom_2, f18), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward(layer2_0_bn2W, 128, layer2_0_bn2Batch, &batchnorm28x28x128Geom_2, f16, f18), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 128, Run: batchnorm28x28x128Backward(layer2_0_bn2W, layer2_0_bn2Batch, layer2_0_bn2B, f20, f18), Batch: true, Mode: engine.Training},
-			{N: 128, Run: batchnorm28x28x128EvalBackward(layer2_0_bn2W, layer2_0_bn2Coef, layer2_0_bn2B, f20, f18), Batch: true, Mode: engine.Inference},
+			{N: 128, Run: batchnormBackward_2(layer2_0_bn2W, 128, layer2_0_bn2Batch, layer2_0_bn2B, f16, &pad28x28x128p1, 28, &batchnorm28x28x128BackwardGeom_2, f20, f18), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnormEvalBackward_2(layer2_0_bn2W, 128, layer2_0_bn2Coef, layer2_0_bn2B, f16, &pad28x28x128p1, 28, &batchnorm28x28x128EvalBackwardGeom_2, f20, f18), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.0.downsample.0 (training)", Forward: []engine.Phase{
-			{N: 28, Run: layer2_0_downsample_0Forward, Mode: engine.Training},
+			{N: 28, Run: conv1x1Forward(&conv1x1x128Geom, f19, f8, 3776, layer2_0_downsample_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: layer2_0_downsample_0WeightGrad, Even: true, Sums: true},
-			{N: 56, Run: layer2_0_downsample_0InputGrad},
+			{N: 4, Run: conv1x1WeightGrad(&conv1x1x128Geom, layer2_0_downsample_0W, f8, 3776, f21), Even: true, Sums: true},
+			{N: 56, Run: conv1x1InputGrad(&conv1x1x128Geom, f15, layer2_0_downsample_0T, f21)},
 		}},
 		{Name: "layer2.0.downsample.1 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnorm28x28x128Stats_2(layer2_0_downsample_1Count, layer2_0_downsample_1W, layer2_0_downsample_1Batch, f19), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x128Forward_2(layer2_0_downsample_1W, layer2_0_downsample_1Batch, f15, f19), Mode: engine.Training},
+			{N: 128, Run: batchnormStats(layer2_0_downsample_1Count, layer2_0_downsample_1W, 128, layer2_0_downsample_1Batch, &batchnorm28x28x128Geom_2, f19), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward(layer2_0_downsample_1W, 128, layer2_0_downsample_1Batch, &batchnorm28x28x128Geom_2, f15, f19), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 128, Run: layer2_0_downsample_1Backward, Batch: true, Mode: engine.Training},
-			{N: 128, Run: layer2_0_downsample_1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 128, Run: batchnormBackward(layer2_0_downsample_1W, 128, layer2_0_downsample_1Batch, layer2_0_downsample_1B, &batchnorm28x28x128BackwardGeom_3, f21, f22, f19), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnormEvalBackward(layer2_0_downsample_1W, 128, layer2_0_downsample_1Coef, layer2_0_downsample_1B, &batchnorm28x28x128EvalBackwardGeom_3, f21, f22, f19), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.0.add1+relu2 (training)", Forward: []engine.Phase{
-			{N: 28, Run: layer2_0_add1Forward, Mode: engine.Training},
+			{N: 28, Run: residualForward(&pad28x28x128p1, f14, &residual28x28x128ForwardGeom, f16, f15), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 28, Run: residual28x28x128InputGrad(f23, f14, f20, f22)},
+			{N: 28, Run: residualInputGrad(&conv3x3x128PrevActGeom, f23, f14, f20, f22, &residual28x28x128BackGeom)},
 		}},
 		{Name: "layer2.1.conv1 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3x128Forward(f20, f14, layer2_1_conv1ForwardU), Mode: engine.Training},
+			{N: 14, Run: conv3x3Forward(&conv3x3x128Geom_2, f20, f14, layer2_1_conv1ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: conv3x3x128WeightGrad(layer2_1_conv1W, f14), Even: true, Sums: true},
-			{N: 28, Run: layer2_1_conv1InputGrad},
+			{N: 4, Run: conv3x3WeightGrad(&conv3x3x128Geom_2, layer2_1_conv1W, f14, f16), Even: true, Sums: true},
+			{N: 28, Run: conv3x3InputGrad(&conv3x3x128Geom_2, f23, layer2_1_conv1T, f16)},
 		}},
 		{Name: "layer2.1.bn1+layer2.1.relu1 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnorm28x28x128Stats(layer2_1_bn1Count, layer2_1_bn1W, layer2_1_bn1Batch, f20), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x128Forward(f15, layer2_1_bn1W, layer2_1_bn1Batch, f20), Mode: engine.Training},
+			{N: 128, Run: batchnormStats(layer2_1_bn1Count, layer2_1_bn1W, 128, layer2_1_bn1Batch, &batchnorm28x28x128Geom, f20), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_2(&pad28x28x128p1, f15, layer2_1_bn1W, 128, layer2_1_bn1Batch, &batchnorm28x28x128Geom, f20), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 128, Run: layer2_1_bn1Backward, Batch: true, Mode: engine.Training},
-			{N: 128, Run: layer2_1_bn1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 128, Run: batchnormBackward_2(layer2_1_bn1W, 128, layer2_1_bn1Batch, layer2_1_bn1B, f16, &pad28x28x128p1, 28, &batchnorm28x28x128BackwardGeom_4, f21, f20), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnormEvalBackward_2(layer2_1_bn1W, 128, layer2_1_bn1Coef, layer2_1_bn1B, f16, &pad28x28x128p1, 28, &batchnorm28x28x128EvalBackwardGeom_4, f21, f20), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.1.conv2 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3x128Forward(f21, f15, layer2_1_conv2ForwardU), Mode: engine.Training},
+			{N: 14, Run: conv3x3Forward(&conv3x3x128Geom_2, f21, f15, layer2_1_conv2ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: conv3x3x128WeightGrad(layer2_1_conv2W, f15), Even: true, Sums: true},
-			{N: 14, Run: conv3x3x128InputGrad(f21, layer2_1_conv2TU, f15)},
+			{N: 4, Run: conv3x3WeightGrad(&conv3x3x128Geom_2, layer2_1_conv2W, f15, f16), Even: true, Sums: true},
+			{N: 14, Run: conv3x3InputGrad_2(&conv3x3x128Back, f21, f16, layer2_1_conv2TU, &conv3x3x128PrevActGeom, f15)},
 		}},
 		{Name: "layer2.1.bn2 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnorm28x28x128Stats_2(layer2_1_bn2Count, layer2_1_bn2W, layer2_1_bn2Batch, f21), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x128Forward_2(layer2_1_bn2W, layer2_1_bn2Batch, f22, f21), Mode: engine.Training},
+			{N: 128, Run: batchnormStats(layer2_1_bn2Count, layer2_1_bn2W, 128, layer2_1_bn2Batch, &batchnorm28x28x128Geom_2, f21), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward(layer2_1_bn2W, 128, layer2_1_bn2Batch, &batchnorm28x28x128Geom_2, f22, f21), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 128, Run: batchnorm28x28x128Backward(layer2_1_bn2W, layer2_1_bn2Batch, layer2_1_bn2B, f22, f21), Batch: true, Mode: engine.Training},
-			{N: 128, Run: batchnorm28x28x128EvalBackward(layer2_1_bn2W, layer2_1_bn2Coef, layer2_1_bn2B, f22, f21), Batch: true, Mode: engine.Inference},
+			{N: 128, Run: batchnormBackward_2(layer2_1_bn2W, 128, layer2_1_bn2Batch, layer2_1_bn2B, f16, &pad28x28x128p1, 28, &batchnorm28x28x128BackwardGeom_2, f22, f21), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnormEvalBackward_2(layer2_1_bn2W, 128, layer2_1_bn2Coef, layer2_1_bn2B, f16, &pad28x28x128p1, 28, &batchnorm28x28x128EvalBackwardGeom_2, f22, f21), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.1.add1+relu3 (training)", Forward: []engine.Phase{
-			{N: 28, Run: layer2_1_add1Forward, Mode: engine.Training},
+			{N: 28, Run: residualForward(&pad28x28x128p1, f16, &residual28x28x128ForwardGeom_2, f22, f14), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 28, Run: residual28x28x128InputGrad(f24, f16, f22, f23)},
+			{N: 28, Run: residualInputGrad(&conv3x3x128PrevActGeom, f24, f16, f22, f23, &residual28x28x128BackGeom)},
 		}},
 		{Name: "layer3.0.conv1 (training)", Forward: []engine.Phase{
-			{N: 14, Run: layer3_0_conv1Forward, Mode: engine.Training},
+			{N: 14, Run: conv7x7Forward(&conv3x3x256Geom, f26, f16, layer3_0_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 24, Run: layer3_0_conv1WeightGrad, Even: true, Sums: true},
-			{N: 28, Run: layer3_0_conv1InputGrad},
+			{N: 24, Run: conv7x7WeightGrad(&conv3x3x256Geom, layer3_0_conv1W, f16, f27), Even: true, Sums: true},
+			{N: 28, Run: conv3x3InputGrad(&conv3x3x256Geom, f24, layer3_0_conv1T, f27)},
 		}},
 		{Name: "layer3.0.bn1+layer3.0.relu1 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Stats(layer3_0_bn1Count, layer3_0_bn1W, layer3_0_bn1Batch, f26), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x256Forward(f22, layer3_0_bn1W, layer3_0_bn1Batch, f26), Mode: engine.Training},
+			{N: 256, Run: batchnormStats(layer3_0_bn1Count, layer3_0_bn1W, 256, layer3_0_bn1Batch, &batchnorm14x14x256Geom, f26), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_2(&pad14x14x256p1, f22, layer3_0_bn1W, 256, layer3_0_bn1Batch, &batchnorm14x14x256Geom, f26), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: layer3_0_bn1Backward, Batch: true, Mode: engine.Training},
-			{N: 256, Run: layer3_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnormBackward(layer3_0_bn1W, 256, layer3_0_bn1Batch, layer3_0_bn1B, &batchnorm14x14x256BackwardGeom, f27, f28, f26), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward(layer3_0_bn1W, 256, layer3_0_bn1Coef, layer3_0_bn1B, &batchnorm14x14x256EvalBackwardGeom, f27, f28, f26), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.0.conv2 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x256Forward(f27, f22, layer3_0_conv2ForwardU), Mode: engine.Training},
+			{N: 7, Run: conv3x3Forward(&conv3x3x256Geom_2, f27, f22, layer3_0_conv2ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: conv3x3x256WeightGrad(layer3_0_conv2W, f22), Even: true, Sums: true},
-			{N: 7, Run: conv3x3x256InputGrad(f28, layer3_0_conv2TU, f22)},
+			{N: 8, Run: conv3x3WeightGrad(&conv3x3x256Geom_2, layer3_0_conv2W, f22, f25), Even: true, Sums: true},
+			{N: 7, Run: conv3x3InputGrad_2(&conv3x3x256Back, f28, f25, layer3_0_conv2TU, &conv3x3x256PrevActGeom, f22)},
 		}},
 		{Name: "layer3.0.bn2 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Stats_2(layer3_0_bn2Count, layer3_0_bn2W, layer3_0_bn2Batch, f27), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x256Forward_2(layer3_0_bn2W, layer3_0_bn2Batch, f25, f27), Mode: engine.Training},
+			{N: 256, Run: batchnormStats(layer3_0_bn2Count, layer3_0_bn2W, 256, layer3_0_bn2Batch, &batchnorm14x14x256Geom_2, f27), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(layer3_0_bn2W, 256, layer3_0_bn2Batch, &batchnorm14x14x256Geom_2, f25, f27), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Backward(layer3_0_bn2W, layer3_0_bn2Batch, layer3_0_bn2B, f29, f27), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnorm14x14x256EvalBackward(layer3_0_bn2W, layer3_0_bn2Coef, layer3_0_bn2B, f29, f27), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnormBackward_2(layer3_0_bn2W, 256, layer3_0_bn2Batch, layer3_0_bn2B, f25, &pad14x14x256p1, 14, &batchnorm14x14x256BackwardGeom_2, f29, f27), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_2(layer3_0_bn2W, 256, layer3_0_bn2Coef, layer3_0_bn2B, f25, &pad14x14x256p1, 14, &batchnorm14x14x256EvalBackwardGeom_2, f29, f27), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.0.downsample.0 (training)", Forward: []engine.Phase{
-			{N: 14, Run: layer3_0_downsample_0Forward, Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x256Geom, f28, f16, 3968, layer3_0_downsample_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: layer3_0_downsample_0WeightGrad, Even: true, Sums: true},
-			{N: 28, Run: layer3_0_downsample_0InputGrad},
+			{N: 8, Run: conv1x1WeightGrad(&conv1x1x256Geom, layer3_0_downsample_0W, f16, 3968, f30), Even: true, Sums: true},
+			{N: 28, Run: conv1x1InputGrad(&conv1x1x256Geom, f24, layer3_0_downsample_0T, f30)},
 		}},
 		{Name: "layer3.0.downsample.1 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Stats_2(layer3_0_downsample_1Count, layer3_0_downsample_1W, layer3_0_downsample_1Batch, f28), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x256Forward_2(layer3_0_downsample_1W, layer3_0_downsample_1Batch, f24, f28), Mode: engine.Training},
+			{N: 256, Run: batchnormStats(layer3_0_downsample_1Count, layer3_0_downsample_1W, 256, layer3_0_downsample_1Batch, &batchnorm14x14x256Geom_2, f28), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(layer3_0_downsample_1W, 256, layer3_0_downsample_1Batch, &batchnorm14x14x256Geom_2, f24, f28), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: layer3_0_downsample_1Backward, Batch: true, Mode: engine.Training},
-			{N: 256, Run: layer3_0_downsample_1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnormBackward(layer3_0_downsample_1W, 256, layer3_0_downsample_1Batch, layer3_0_downsample_1B, &batchnorm14x14x256BackwardGeom_3, f30, f31, f28), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward(layer3_0_downsample_1W, 256, layer3_0_downsample_1Coef, layer3_0_downsample_1B, &batchnorm14x14x256EvalBackwardGeom_3, f30, f31, f28), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.0.add1+relu4 (training)", Forward: []engine.Phase{
-			{N: 14, Run: layer3_0_add1Forward, Mode: engine.Training},
+			{N: 14, Run: residualForward(&pad14x14x256p1, f23, &residual14x14x256ForwardGeom, f25, f24), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residual14x14x256InputGrad(f32, f23, f29, f31)},
+			{N: 14, Run: residualInputGrad(&conv3x3x256PrevActGeom, f32, f23, f29, f31, &residual14x14x256BackGeom)},
 		}},
 		{Name: "layer3.1.conv1 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x256Forward(f29, f23, layer3_1_conv1ForwardU), Mode: engine.Training},
+			{N: 7, Run: conv3x3Forward(&conv3x3x256Geom_2, f29, f23, layer3_1_conv1ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: conv3x3x256WeightGrad(layer3_1_conv1W, f23), Even: true, Sums: true},
-			{N: 14, Run: layer3_1_conv1InputGrad},
+			{N: 8, Run: conv3x3WeightGrad(&conv3x3x256Geom_2, layer3_1_conv1W, f23, f25), Even: true, Sums: true},
+			{N: 14, Run: conv3x3InputGrad(&conv3x3x256Geom_2, f32, layer3_1_conv1T, f25)},
 		}},
 		{Name: "layer3.1.bn1+layer3.1.relu1 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Stats(layer3_1_bn1Count, layer3_1_bn1W, layer3_1_bn1Batch, f29), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x256Forward(f24, layer3_1_bn1W, layer3_1_bn1Batch, f29), Mode: engine.Training},
+			{N: 256, Run: batchnormStats(layer3_1_bn1Count, layer3_1_bn1W, 256, layer3_1_bn1Batch, &batchnorm14x14x256Geom, f29), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_2(&pad14x14x256p1, f24, layer3_1_bn1W, 256, layer3_1_bn1Batch, &batchnorm14x14x256Geom, f29), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: layer3_1_bn1Backward, Batch: true, Mode: engine.Training},
-			{N: 256, Run: layer3_1_bn1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnormBackward_2(layer3_1_bn1W, 256, layer3_1_bn1Batch, layer3_1_bn1B, f25, &pad14x14x256p1, 14, &batchnorm14x14x256BackwardGeom_4, f30, f29), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_2(layer3_1_bn1W, 256, layer3_1_bn1Coef, layer3_1_bn1B, f25, &pad14x14x256p1, 14, &batchnorm14x14x256EvalBackwardGeom_4, f30, f29), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.1.conv2 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x256Forward(f30, f24, layer3_1_conv2ForwardU), Mode: engine.Training},
+			{N: 7, Run: conv3x3Forward(&conv3x3x256Geom_2, f30, f24, layer3_1_conv2ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: conv3x3x256WeightGrad(layer3_1_conv2W, f24), Even: true, Sums: true},
-			{N: 7, Run: conv3x3x256InputGrad(f30, layer3_1_conv2TU, f24)},
+			{N: 8, Run: conv3x3WeightGrad(&conv3x3x256Geom_2, layer3_1_conv2W, f24, f25), Even: true, Sums: true},
+			{N: 7, Run: conv3x3InputGrad_2(&conv3x3x256Back, f30, f25, layer3_1_conv2TU, &conv3x3x256PrevActGeom, f24)},
 		}},
 		{Name: "layer3.1.bn2 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Stats_2(layer3_1_bn2Count, layer3_1_bn2W, layer3_1_bn2Batch, f30), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x256Forward_2(layer3_1_bn2W, layer3_1_bn2Batch, f31, f30), Mode: engine.Training},
+			{N: 256, Run: batchnormStats(layer3_1_bn2Count, layer3_1_bn2W, 256, layer3_1_bn2Batch, &batchnorm14x14x256Geom_2, f30), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(layer3_1_bn2W, 256, layer3_1_bn2Batch, &batchnorm14x14x256Geom_2, f31, f30), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Backward(layer3_1_bn2W, layer3_1_bn2Batch, layer3_1_bn2B, f31, f30), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnorm14x14x256EvalBackward(layer3_1_bn2W, layer3_1_bn2Coef, layer3_1_bn2B, f31, f30), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnormBackward_2(layer3_1_bn2W, 256, layer3_1_bn2Batch, layer3_1_bn2B, f25, &pad14x14x256p1, 14, &batchnorm14x14x256BackwardGeom_2, f31, f30), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_2(layer3_1_bn2W, 256, layer3_1_bn2Coef, layer3_1_bn2B, f25, &pad14x14x256p1, 14, &batchnorm14x14x256EvalBackwardGeom_2, f31, f30), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.1.add1+relu5 (training)", Forward: []engine.Phase{
-			{N: 14, Run: layer3_1_add1Forward, Mode: engine.Training},
+			{N: 14, Run: residualForward(&pad14x14x256p1, f25, &residual14x14x256ForwardGeom_2, f31, f23), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residual14x14x256InputGrad(f33, f25, f31, f32)},
+			{N: 14, Run: residualInputGrad(&conv3x3x256PrevActGeom, f33, f25, f31, f32, &residual14x14x256BackGeom)},
 		}},
 		{Name: "layer4.0.conv1 (training)", Forward: []engine.Phase{
-			{N: 7, Run: layer4_0_conv1Forward, Mode: engine.Training},
+			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom, f35, f25, layer4_0_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 48, Run: layer4_0_conv1WeightGrad, Even: true, Sums: true},
-			{N: 14, Run: layer4_0_conv1InputGrad},
+			{N: 48, Run: conv7x7WeightGrad(&conv3x3x512Geom, layer4_0_conv1W, f25, f36), Even: true, Sums: true},
+			{N: 14, Run: conv3x3InputGrad(&conv3x3x512Geom, f33, layer4_0_conv1T, f36)},
 		}},
 		{Name: "layer4.0.bn1+layer4.0.relu1 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnorm7x7x512Stats(layer4_0_bn1Count, layer4_0_bn1W, layer4_0_bn1Batch, f35), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x512Forward(f31, layer4_0_bn1W, layer4_0_bn1Batch, f35), Mode: engine.Training},
+			{N: 512, Run: batchnormStats(layer4_0_bn1Count, layer4_0_bn1W, 512, layer4_0_bn1Batch, &batchnorm7x7x512Geom, f35), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_2(&pad7x7x512p1, f31, layer4_0_bn1W, 512, layer4_0_bn1Batch, &batchnorm7x7x512Geom, f35), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: layer4_0_bn1Backward, Batch: true, Mode: engine.Training},
-			{N: 512, Run: layer4_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnormBackward(layer4_0_bn1W, 512, layer4_0_bn1Batch, layer4_0_bn1B, &batchnorm7x7x512BackwardGeom, f36, f37, f35), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward(layer4_0_bn1W, 512, layer4_0_bn1Coef, layer4_0_bn1B, &batchnorm7x7x512EvalBackwardGeom, f36, f37, f35), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.conv2 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x512Forward(f36, f31, layer4_0_conv2W), Mode: engine.Training},
+			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom_2, f36, f31, layer4_0_conv2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 48, Run: conv3x3x512WeightGrad(layer4_0_conv2W, f31, f32), Even: true, Sums: true},
+			{N: 48, Run: conv7x7WeightGrad(&conv3x3x512Geom_2, layer4_0_conv2W, f31, f32), Even: true, Sums: true},
 			{N: 7, Run: conv3x3x512InputGrad(f37, f32, layer4_0_conv2T, f31)},
 		}},
 		{Name: "layer4.0.bn2 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnorm7x7x512Stats_2(layer4_0_bn2Count, layer4_0_bn2W, layer4_0_bn2Batch, f36), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x512Forward_2(layer4_0_bn2W, layer4_0_bn2Batch, f34, f36), Mode: engine.Training},
+			{N: 512, Run: batchnormStats(layer4_0_bn2Count, layer4_0_bn2W, 512, layer4_0_bn2Batch, &batchnorm7x7x512Geom_2, f36), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward(layer4_0_bn2W, 512, layer4_0_bn2Batch, &batchnorm7x7x512Geom_2, f34, f36), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: batchnorm7x7x512Backward(layer4_0_bn2W, layer4_0_bn2Batch, layer4_0_bn2B, f32, f38, f36), Batch: true, Mode: engine.Training},
-			{N: 512, Run: batchnorm7x7x512EvalBackward(layer4_0_bn2W, layer4_0_bn2Coef, layer4_0_bn2B, f32, f38, f36), Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnormBackward_2(layer4_0_bn2W, 512, layer4_0_bn2Batch, layer4_0_bn2B, f32, &pad7x7x512p1, 7, &batchnorm7x7x512BackwardGeom_2, f38, f36), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward_2(layer4_0_bn2W, 512, layer4_0_bn2Coef, layer4_0_bn2B, f32, &pad7x7x512p1, 7, &batchnorm7x7x512EvalBackwardGeom_2, f38, f36), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.downsample.0 (training)", Forward: []engine.Phase{
-			{N: 7, Run: layer4_0_downsample_0Forward, Mode: engine.Training},
+			{N: 7, Run: conv1x1Forward(&conv1x1x512Geom, f37, f25, 4352, layer4_0_downsample_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 16, Run: layer4_0_downsample_0WeightGrad, Even: true, Sums: true},
-			{N: 14, Run: layer4_0_downsample_0InputGrad},
+			{N: 16, Run: conv1x1WeightGrad(&conv1x1x512Geom, layer4_0_downsample_0W, f25, 4352, f39), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad(&conv1x1x512Geom, f33, layer4_0_downsample_0T, f39)},
 		}},
 		{Name: "layer4.0.downsample.1 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnorm7x7x512Stats_2(layer4_0_downsample_1Count, layer4_0_downsample_1W, layer4_0_downsample_1Batch, f37), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x512Forward_2(layer4_0_downsample_1W, layer4_0_downsample_1Batch, f33, f37), Mode: engine.Training},
+			{N: 512, Run: batchnormStats(layer4_0_downsample_1Count, layer4_0_downsample_1W, 512, layer4_0_downsample_1Batch, &batchnorm7x7x512Geom_2, f37), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward(layer4_0_downsample_1W, 512, layer4_0_downsample_1Batch, &batchnorm7x7x512Geom_2, f33, f37), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: layer4_0_downsample_1Backward, Batch: true, Mode: engine.Training},
-			{N: 512, Run: layer4_0_downsample_1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnormBackward(layer4_0_downsample_1W, 512, layer4_0_downsample_1Batch, layer4_0_downsample_1B, &batchnorm7x7x512BackwardGeom_3, f39, f40, f37), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward(layer4_0_downsample_1W, 512, layer4_0_downsample_1Coef, layer4_0_downsample_1B, &batchnorm7x7x512EvalBackwardGeom_3, f39, f40, f37), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.add1+relu6 (training)", Forward: []engine.Phase{
-			{N: 7, Run: layer4_0_add1Forward, Mode: engine.Training},
+			{N: 7, Run: residualForward(&pad7x7x512p1, f32, &residual7x7x512ForwardGeom, f34, f33), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 7, Run: layer4_0_add1InputGrad},
+			{N: 7, Run: residualInputGrad(&conv3x3x512PrevActGeom, f41, f32, f38, f40, &residual7x7x512BackGeom)},
 		}},
 		{Name: "layer4.1.conv1 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x512Forward(f38, f32, layer4_1_conv1W), Mode: engine.Training},
+			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom_2, f38, f32, layer4_1_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 48, Run: conv3x3x512WeightGrad(layer4_1_conv1W, f32, f34), Even: true, Sums: true},
-			{N: 7, Run: layer4_1_conv1InputGrad},
+			{N: 48, Run: conv7x7WeightGrad(&conv3x3x512Geom_2, layer4_1_conv1W, f32, f34), Even: true, Sums: true},
+			{N: 7, Run: conv3x3InputGrad(&conv3x3x512Geom_2, f41, layer4_1_conv1T, f34)},
 		}},
 		{Name: "layer4.1.bn1+layer4.1.relu1 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnorm7x7x512Stats(layer4_1_bn1Count, layer4_1_bn1W, layer4_1_bn1Batch, f38), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x512Forward(f33, layer4_1_bn1W, layer4_1_bn1Batch, f38), Mode: engine.Training},
+			{N: 512, Run: batchnormStats(layer4_1_bn1Count, layer4_1_bn1W, 512, layer4_1_bn1Batch, &batchnorm7x7x512Geom, f38), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_2(&pad7x7x512p1, f33, layer4_1_bn1W, 512, layer4_1_bn1Batch, &batchnorm7x7x512Geom, f38), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: layer4_1_bn1Backward, Batch: true, Mode: engine.Training},
-			{N: 512, Run: layer4_1_bn1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnormBackward_2(layer4_1_bn1W, 512, layer4_1_bn1Batch, layer4_1_bn1B, f34, &pad7x7x512p1, 7, &batchnorm7x7x512BackwardGeom_4, f39, f38), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward_2(layer4_1_bn1W, 512, layer4_1_bn1Coef, layer4_1_bn1B, f34, &pad7x7x512p1, 7, &batchnorm7x7x512EvalBackwardGeom_4, f39, f38), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.1.conv2 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x512Forward(f39, f33, layer4_1_conv2W), Mode: engine.Training},
+			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom_2, f39, f33, layer4_1_conv2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 48, Run: conv3x3x512WeightGrad(layer4_1_conv2W, f33, f34), Even: true, Sums: true},
+			{N: 48, Run: conv7x7WeightGrad(&conv3x3x512Geom_2, layer4_1_conv2W, f33, f34), Even: true, Sums: true},
 			{N: 7, Run: conv3x3x512InputGrad(f39, f34, layer4_1_conv2T, f33)},
 		}},
 		{Name: "layer4.1.bn2 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnorm7x7x512Stats_2(layer4_1_bn2Count, layer4_1_bn2W, layer4_1_bn2Batch, f39), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x512Forward_2(layer4_1_bn2W, layer4_1_bn2Batch, f34, f39), Mode: engine.Training},
+			{N: 512, Run: batchnormStats(layer4_1_bn2Count, layer4_1_bn2W, 512, layer4_1_bn2Batch, &batchnorm7x7x512Geom_2, f39), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward(layer4_1_bn2W, 512, layer4_1_bn2Batch, &batchnorm7x7x512Geom_2, f34, f39), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: batchnorm7x7x512Backward(layer4_1_bn2W, layer4_1_bn2Batch, layer4_1_bn2B, f34, f42, f39), Batch: true, Mode: engine.Training},
-			{N: 512, Run: batchnorm7x7x512EvalBackward(layer4_1_bn2W, layer4_1_bn2Coef, layer4_1_bn2B, f34, f42, f39), Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnormBackward_2(layer4_1_bn2W, 512, layer4_1_bn2Batch, layer4_1_bn2B, f34, &pad7x7x512p1, 7, &batchnorm7x7x512BackwardGeom_2, f42, f39), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward_2(layer4_1_bn2W, 512, layer4_1_bn2Coef, layer4_1_bn2B, f34, &pad7x7x512p1, 7, &batchnorm7x7x512EvalBackwardGeom_2, f42, f39), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.1.add1+relu7 (training)", Forward: []engine.Phase{
 			{N: 7, Run: layer4_1_add1Forward, Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 7, Run: layer4_1_add1InputGrad},
+			{N: 7, Run: residualInputGrad(&residual7x7x512ActGeom, f34, f40, f42, f41, &residual7x7x512BackGeom)},
 		}},
 		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
 			{N: 512, Run: poolavg1x1x512Infer(f42, f40), Mode: engine.Training},
@@ -1102,54 +1102,54 @@ var program = engine.Program{
 			{N: 512, Run: fcInputGrad},
 		}},
 		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
-			{N: 112, Run: conv1Forward, Mode: engine.Inference},
-			{N: 112, Run: bn1Eval, Mode: engine.Inference},
+			{N: 112, Run: conv7x7Forward(&conv7x7x64Geom, f2, f0, conv1W), Mode: engine.Inference},
+			{N: 112, Run: batchnormEval(bn1W, 64, bn1Coef, &batchnorm112x112x64Geom, f3, f2), Mode: engine.Inference},
 			{N: 56, Run: maxpool1Forward, Mode: engine.Inference},
-			{N: 28, Run: conv3x3x64Forward(f9, f4, layer1_0_conv1ForwardU), Mode: engine.Inference},
-			{N: 56, Run: batchnorm56x56x64Eval(f5, layer1_0_bn1W, layer1_0_bn1Coef, f9), Mode: engine.Inference},
-			{N: 28, Run: conv3x3x64Forward(f10, f5, layer1_0_conv2ForwardU), Mode: engine.Inference},
-			{N: 56, Run: batchnorm56x56x64Eval_2(layer1_0_bn2W, layer1_0_bn2Coef, f7, f10), Mode: engine.Inference},
-			{N: 56, Run: residual56x56x64Forward(f6, f7, f4), Mode: engine.Inference},
-			{N: 28, Run: conv3x3x64Forward(f11, f6, layer1_1_conv1ForwardU), Mode: engine.Inference},
-			{N: 56, Run: batchnorm56x56x64Eval(f7, layer1_1_bn1W, layer1_1_bn1Coef, f11), Mode: engine.Inference},
-			{N: 28, Run: conv3x3x64Forward(f12, f7, layer1_1_conv2ForwardU), Mode: engine.Inference},
-			{N: 56, Run: batchnorm56x56x64Eval_2(layer1_1_bn2W, layer1_1_bn2Coef, f13, f12), Mode: engine.Inference},
-			{N: 56, Run: residual56x56x64Forward(f8, f13, f6), Mode: engine.Inference},
-			{N: 28, Run: layer2_0_conv1Forward, Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x128Eval(f13, layer2_0_bn1W, layer2_0_bn1Coef, f17), Mode: engine.Inference},
-			{N: 14, Run: conv3x3x128Forward(f18, f13, layer2_0_conv2ForwardU), Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x128Eval_2(layer2_0_bn2W, layer2_0_bn2Coef, f16, f18), Mode: engine.Inference},
-			{N: 28, Run: layer2_0_downsample_0Forward, Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x128Eval_2(layer2_0_downsample_1W, layer2_0_downsample_1Coef, f15, f19), Mode: engine.Inference},
-			{N: 28, Run: layer2_0_add1Forward, Mode: engine.Inference},
-			{N: 14, Run: conv3x3x128Forward(f20, f14, layer2_1_conv1ForwardU), Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x128Eval(f15, layer2_1_bn1W, layer2_1_bn1Coef, f20), Mode: engine.Inference},
-			{N: 14, Run: conv3x3x128Forward(f21, f15, layer2_1_conv2ForwardU), Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x128Eval_2(layer2_1_bn2W, layer2_1_bn2Coef, f22, f21), Mode: engine.Inference},
-			{N: 28, Run: layer2_1_add1Forward, Mode: engine.Inference},
-			{N: 14, Run: layer3_0_conv1Forward, Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x256Eval(f22, layer3_0_bn1W, layer3_0_bn1Coef, f26), Mode: engine.Inference},
-			{N: 7, Run: conv3x3x256Forward(f27, f22, layer3_0_conv2ForwardU), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x256Eval_2(layer3_0_bn2W, layer3_0_bn2Coef, f25, f27), Mode: engine.Inference},
-			{N: 14, Run: layer3_0_downsample_0Forward, Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x256Eval_2(layer3_0_downsample_1W, layer3_0_downsample_1Coef, f24, f28), Mode: engine.Inference},
-			{N: 14, Run: layer3_0_add1Forward, Mode: engine.Inference},
-			{N: 7, Run: conv3x3x256Forward(f29, f23, layer3_1_conv1ForwardU), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x256Eval(f24, layer3_1_bn1W, layer3_1_bn1Coef, f29), Mode: engine.Inference},
-			{N: 7, Run: conv3x3x256Forward(f30, f24, layer3_1_conv2ForwardU), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x256Eval_2(layer3_1_bn2W, layer3_1_bn2Coef, f31, f30), Mode: engine.Inference},
-			{N: 14, Run: layer3_1_add1Forward, Mode: engine.Inference},
-			{N: 7, Run: layer4_0_conv1Forward, Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x512Eval(f31, layer4_0_bn1W, layer4_0_bn1Coef, f35), Mode: engine.Inference},
-			{N: 7, Run: conv3x3x512Forward(f36, f31, layer4_0_conv2W), Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x512Eval_2(layer4_0_bn2W, layer4_0_bn2Coef, f34, f36), Mode: engine.Inference},
-			{N: 7, Run: layer4_0_downsample_0Forward, Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x512Eval_2(layer4_0_downsample_1W, layer4_0_downsample_1Coef, f33, f37), Mode: engine.Inference},
-			{N: 7, Run: layer4_0_add1Forward, Mode: engine.Inference},
-			{N: 7, Run: conv3x3x512Forward(f38, f32, layer4_1_conv1W), Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x512Eval(f33, layer4_1_bn1W, layer4_1_bn1Coef, f38), Mode: engine.Inference},
-			{N: 7, Run: conv3x3x512Forward(f39, f33, layer4_1_conv2W), Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x512Eval_2(layer4_1_bn2W, layer4_1_bn2Coef, f34, f39), Mode: engine.Inference},
+			{N: 28, Run: conv3x3Forward(&conv3x3x64Geom, f9, f4, layer1_0_conv1ForwardU), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval_2(&pad56x56x64p1, f5, layer1_0_bn1W, 64, layer1_0_bn1Coef, &batchnorm56x56x64Geom, f9), Mode: engine.Inference},
+			{N: 28, Run: conv3x3Forward(&conv3x3x64Geom, f10, f5, layer1_0_conv2ForwardU), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval(layer1_0_bn2W, 64, layer1_0_bn2Coef, &batchnorm56x56x64Geom_2, f7, f10), Mode: engine.Inference},
+			{N: 56, Run: residualForward(&pad56x56x64p1, f6, &residual56x56x64ForwardGeom, f7, f4), Mode: engine.Inference},
+			{N: 28, Run: conv3x3Forward(&conv3x3x64Geom, f11, f6, layer1_1_conv1ForwardU), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval_2(&pad56x56x64p1, f7, layer1_1_bn1W, 64, layer1_1_bn1Coef, &batchnorm56x56x64Geom, f11), Mode: engine.Inference},
+			{N: 28, Run: conv3x3Forward(&conv3x3x64Geom, f12, f7, layer1_1_conv2ForwardU), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval(layer1_1_bn2W, 64, layer1_1_bn2Coef, &batchnorm56x56x64Geom_2, f13, f12), Mode: engine.Inference},
+			{N: 56, Run: residualForward(&pad56x56x64p1, f8, &residual56x56x64ForwardGeom, f13, f6), Mode: engine.Inference},
+			{N: 28, Run: conv7x7Forward(&conv3x3x128Geom, f17, f8, layer2_0_conv1W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_2(&pad28x28x128p1, f13, layer2_0_bn1W, 128, layer2_0_bn1Coef, &batchnorm28x28x128Geom, f17), Mode: engine.Inference},
+			{N: 14, Run: conv3x3Forward(&conv3x3x128Geom_2, f18, f13, layer2_0_conv2ForwardU), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval(layer2_0_bn2W, 128, layer2_0_bn2Coef, &batchnorm28x28x128Geom_2, f16, f18), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Forward(&conv1x1x128Geom, f19, f8, 3776, layer2_0_downsample_0W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval(layer2_0_downsample_1W, 128, layer2_0_downsample_1Coef, &batchnorm28x28x128Geom_2, f15, f19), Mode: engine.Inference},
+			{N: 28, Run: residualForward(&pad28x28x128p1, f14, &residual28x28x128ForwardGeom, f16, f15), Mode: engine.Inference},
+			{N: 14, Run: conv3x3Forward(&conv3x3x128Geom_2, f20, f14, layer2_1_conv1ForwardU), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_2(&pad28x28x128p1, f15, layer2_1_bn1W, 128, layer2_1_bn1Coef, &batchnorm28x28x128Geom, f20), Mode: engine.Inference},
+			{N: 14, Run: conv3x3Forward(&conv3x3x128Geom_2, f21, f15, layer2_1_conv2ForwardU), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval(layer2_1_bn2W, 128, layer2_1_bn2Coef, &batchnorm28x28x128Geom_2, f22, f21), Mode: engine.Inference},
+			{N: 28, Run: residualForward(&pad28x28x128p1, f16, &residual28x28x128ForwardGeom_2, f22, f14), Mode: engine.Inference},
+			{N: 14, Run: conv7x7Forward(&conv3x3x256Geom, f26, f16, layer3_0_conv1W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_2(&pad14x14x256p1, f22, layer3_0_bn1W, 256, layer3_0_bn1Coef, &batchnorm14x14x256Geom, f26), Mode: engine.Inference},
+			{N: 7, Run: conv3x3Forward(&conv3x3x256Geom_2, f27, f22, layer3_0_conv2ForwardU), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(layer3_0_bn2W, 256, layer3_0_bn2Coef, &batchnorm14x14x256Geom_2, f25, f27), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x256Geom, f28, f16, 3968, layer3_0_downsample_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(layer3_0_downsample_1W, 256, layer3_0_downsample_1Coef, &batchnorm14x14x256Geom_2, f24, f28), Mode: engine.Inference},
+			{N: 14, Run: residualForward(&pad14x14x256p1, f23, &residual14x14x256ForwardGeom, f25, f24), Mode: engine.Inference},
+			{N: 7, Run: conv3x3Forward(&conv3x3x256Geom_2, f29, f23, layer3_1_conv1ForwardU), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_2(&pad14x14x256p1, f24, layer3_1_bn1W, 256, layer3_1_bn1Coef, &batchnorm14x14x256Geom, f29), Mode: engine.Inference},
+			{N: 7, Run: conv3x3Forward(&conv3x3x256Geom_2, f30, f24, layer3_1_conv2ForwardU), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(layer3_1_bn2W, 256, layer3_1_bn2Coef, &batchnorm14x14x256Geom_2, f31, f30), Mode: engine.Inference},
+			{N: 14, Run: residualForward(&pad14x14x256p1, f25, &residual14x14x256ForwardGeom_2, f31, f23), Mode: engine.Inference},
+			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom, f35, f25, layer4_0_conv1W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_2(&pad7x7x512p1, f31, layer4_0_bn1W, 512, layer4_0_bn1Coef, &batchnorm7x7x512Geom, f35), Mode: engine.Inference},
+			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom_2, f36, f31, layer4_0_conv2W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval(layer4_0_bn2W, 512, layer4_0_bn2Coef, &batchnorm7x7x512Geom_2, f34, f36), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Forward(&conv1x1x512Geom, f37, f25, 4352, layer4_0_downsample_0W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval(layer4_0_downsample_1W, 512, layer4_0_downsample_1Coef, &batchnorm7x7x512Geom_2, f33, f37), Mode: engine.Inference},
+			{N: 7, Run: residualForward(&pad7x7x512p1, f32, &residual7x7x512ForwardGeom, f34, f33), Mode: engine.Inference},
+			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom_2, f38, f32, layer4_1_conv1W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_2(&pad7x7x512p1, f33, layer4_1_bn1W, 512, layer4_1_bn1Coef, &batchnorm7x7x512Geom, f38), Mode: engine.Inference},
+			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom_2, f39, f33, layer4_1_conv2W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval(layer4_1_bn2W, 512, layer4_1_bn2Coef, &batchnorm7x7x512Geom_2, f34, f39), Mode: engine.Inference},
 			{N: 7, Run: layer4_1_add1Forward, Mode: engine.Inference},
 			{N: 512, Run: poolavg1x1x512Infer(f42, f40), Mode: engine.Inference},
 			{N: 1000, Run: fc1000Infer(f42), Mode: engine.Inference},
@@ -1224,19 +1224,19 @@ func conv3x3x64FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []fl
 	}
 }
 
-// conv3x3x64InferUUpdate returns the update of layer1.0.conv1 and layer1.1.conv1, on the derived tensors given: it computes the conv's weights, Winograd-transformed.
-func conv3x3x64InferUUpdate(d0 int) func(w *engine.Weights, d []float32) {
+// conv3x3InferUUpdate returns the update of layer1.0.conv1, layer1.0.conv2, layer1.1.conv1 and 13 others, on the geometries and derived tensors given: it computes the conv's weights, Winograd-transformed.
+func conv3x3InferUUpdate(g0 *runtime.ConvGeom, d0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x64InferGeom, d, w.D[d0])
+		runtime.WinogradWeights(g0, d, w.D[d0])
 	}
 }
 
-// conv3x3x64Infer returns the phase of layer1.0.conv1 and layer1.1.conv1, on the buffers and derived tensors given: it computes conv 3x3x64 p1 nobias + batchnorm + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func conv3x3x64Infer(b0, b1, d0, d1 int) func(c *engine.Ctx, lo, hi int) {
+// conv3x3Infer returns the phase of layer1.0.conv1, layer1.1.conv1, layer2.1.conv1 and layer3.1.conv1, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3Infer(g0 *runtime.ConvGeom, b0, b1, d0, d1, n0 int, g1 *runtime.Padding) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForwardWinograd(&conv3x3x64InferGeom, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d1][36864:], lo, hi)
+		runtime.ConvForwardWinograd(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d1][n0:], lo, hi)
 		lo, hi = 2*lo, 2*hi // pairs of rows to rows
-		runtime.ClearPadding(&pad56x56x64p1, c.F[b0], lo, hi)
+		runtime.ClearPadding(g1, c.F[b0], lo, hi)
 	}
 }
 
@@ -1253,20 +1253,13 @@ var conv3x3x64StoreGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv3x3x64InferUUpdate_2 returns the update of layer1.0.conv2 and layer1.1.conv2, on the derived tensors given: it computes the conv's weights, Winograd-transformed.
-func conv3x3x64InferUUpdate_2(d0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x64InferGeom_2, d, w.D[d0])
-	}
-}
-
-// conv3x3x64Infer_2 returns the phase of layer1.0.conv2 and layer1.1.conv2, on the buffers and derived tensors given: it computes conv 3x3x64 p1 nobias + batchnorm + residual + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func conv3x3x64Infer_2(b0, b1, d0, d1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// conv3x3Infer_2 returns the phase of layer1.0.conv2, layer1.1.conv2, layer2.0.conv2 and 3 others, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + residual + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3Infer_2(g0 *runtime.ConvGeom, b0, b1, d0, d1, n0 int, g1 *runtime.Padding, g2 *runtime.EltGeom, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForwardWinograd(&conv3x3x64InferGeom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d1][36864:], lo, hi)
+		runtime.ConvForwardWinograd(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d1][n0:], lo, hi)
 		lo, hi = 2*lo, 2*hi // pairs of rows to rows
-		runtime.ClearPadding(&pad56x56x64p1, c.F[b0], lo, hi)
-		runtime.Add(&conv3x3x64StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b2]}, lo, hi)
+		runtime.ClearPadding(g1, c.F[b0], lo, hi)
+		runtime.Add(g2, c.F[b0], [][]float32{c.F[b0], c.F[b2]}, lo, hi)
 	}
 }
 
@@ -1289,10 +1282,12 @@ var pad28x28x128p1 = runtime.Padding{
 	H: 28, W: 28, C: 128, PH: 1, PW: 1,
 }
 
-// layer2_0_conv1Infer computes layer2.0.conv1 (conv 3x3x128 s2 p1 nobias) + layer2.0.bn1 (batchnorm) + layer2.0.relu1 (relu): output rows [lo, hi).
-func layer2_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x128InferGeom, c.Scratch, c.F[f45], c.F[f1], c.D[layer2_0_conv1Fold], c.D[layer2_0_conv1Fold][73728:], lo, hi)
-	runtime.ClearPadding(&pad28x28x128p1, c.F[f45], lo, hi)
+// conv3x3Infer_3 returns the phase of layer2.0.conv1, layer3.0.conv1, layer4.0.conv1 and layer4.1.conv1, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + relu: output rows [lo, hi).
+func conv3x3Infer_3(g0 *runtime.ConvGeom, b0, d0, n0 int, g1 *runtime.Padding) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(g0, c.Scratch, c.F[f45], c.F[b0], c.D[d0], c.D[d0][n0:], lo, hi)
+		runtime.ClearPadding(g1, c.F[f45], lo, hi)
+	}
 }
 
 // conv1x1x128InferGeom: conv 1x1x128 s2 nobias, in inference.
@@ -1309,9 +1304,11 @@ func layer2_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 128, 64, 1, 1, 32, false)
 }
 
-// layer2_0_downsample_0Infer computes layer2.0.downsample.0 (conv 1x1x128 s2 nobias) + layer2.0.downsample.1 (batchnorm): output rows [lo, hi).
-func layer2_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x128InferGeom, c.Scratch, c.F[f46], c.F[f1][3776:], c.D[layer2_0_downsample_0Fold], c.D[layer2_0_downsample_0Fold][8192:], lo, hi)
+// conv1x1Infer returns the phase of layer2.0.downsample.0, layer3.0.downsample.0 and layer4.0.downsample.0, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm: output rows [lo, hi).
+func conv1x1Infer(g0 *runtime.ConvGeom, b0, b1, n0, d0, n1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1][n0:], c.D[d0], c.D[d0][n1:], lo, hi)
+	}
 }
 
 // conv3x3x128InferGeom_2: conv 3x3x128 p1 nobias, in inference.
@@ -1337,37 +1334,10 @@ var conv3x3x128StoreGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv3x3x128InferUUpdate returns the update of layer2.0.conv2 and layer2.1.conv2, on the derived tensors given: it computes the conv's weights, Winograd-transformed.
-func conv3x3x128InferUUpdate(d0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x128InferGeom_2, d, w.D[d0])
-	}
-}
-
-// layer2_0_conv2Infer computes layer2.0.conv2 (conv 3x3x128 p1 nobias) + layer2.0.bn2 (batchnorm) + layer2.0.add1 (residual) + relu2 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer2_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3x3x128InferGeom_2, c.Scratch, c.F[f1], c.F[f45], c.D[layer2_0_conv2InferU], c.D[layer2_0_conv2Fold][147456:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&pad28x28x128p1, c.F[f1], lo, hi)
-	runtime.Add(&conv3x3x128StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f46]}, lo, hi)
-}
-
 // conv3x3x128InferGeom_3: conv 3x3x128 p1 nobias, in inference.
 var conv3x3x128InferGeom_3 = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3840, OutOff: 3968,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// layer2_1_conv1InferUUpdate computes layer2.1.conv1's weights, Winograd-transformed.
-func layer2_1_conv1InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv3x3x128InferGeom_3, d, w.D[layer2_1_conv1Fold])
-}
-
-// layer2_1_conv1Infer computes layer2.1.conv1 (conv 3x3x128 p1 nobias) + layer2.1.bn1 (batchnorm) + layer2.1.relu1 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer2_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3x3x128InferGeom_3, c.Scratch, c.F[f45], c.F[f1], c.D[layer2_1_conv1InferU], c.D[layer2_1_conv1Fold][147456:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&pad28x28x128p1, c.F[f45], lo, hi)
 }
 
 // conv3x3x128StoreGeom_2: the residual add fused into its store of conv 3x3x128 p1 nobias + batchnorm + residual + relu.
@@ -1375,14 +1345,6 @@ var conv3x3x128StoreGeom_2 = runtime.EltGeom{
 	H: 28, W: 28, C: 128,
 	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Off: 3968, Row: 3840, Pix: 128}, {Off: 3968, Row: 3840, Pix: 128}},
 	Act: runtime.ActReLU,
-}
-
-// layer2_1_conv2Infer computes layer2.1.conv2 (conv 3x3x128 p1 nobias) + layer2.1.bn2 (batchnorm) + layer2.1.add1 (residual) + relu3 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer2_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3x3x128InferGeom_2, c.Scratch, c.F[f46], c.F[f45], c.D[layer2_1_conv2InferU], c.D[layer2_1_conv2Fold][147456:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&pad28x28x128p1, c.F[f46], lo, hi)
-	runtime.Add(&conv3x3x128StoreGeom_2, c.F[f46], [][]float32{c.F[f46], c.F[f1]}, lo, hi)
 }
 
 // conv3x3x256InferGeom: conv 3x3x256 s2 p1 nobias, in inference.
@@ -1404,12 +1366,6 @@ var pad14x14x256p1 = runtime.Padding{
 	H: 14, W: 14, C: 256, PH: 1, PW: 1,
 }
 
-// layer3_0_conv1Infer computes layer3.0.conv1 (conv 3x3x256 s2 p1 nobias) + layer3.0.bn1 (batchnorm) + layer3.0.relu1 (relu): output rows [lo, hi).
-func layer3_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x256InferGeom, c.Scratch, c.F[f45], c.F[f46], c.D[layer3_0_conv1Fold], c.D[layer3_0_conv1Fold][294912:], lo, hi)
-	runtime.ClearPadding(&pad14x14x256p1, c.F[f45], lo, hi)
-}
-
 // conv1x1x256InferGeom: conv 1x1x256 s2 nobias, in inference.
 var conv1x1x256InferGeom = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 14, OW: 14, K: 256, OutRow: 3584,
@@ -1422,11 +1378,6 @@ func layer3_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(w.P[layer3_0_downsample_0W], t, 256, 128, 1, 1, 32, true)
 	runtime.FoldBatchNorm(t, d[32768:], t, nil, w.P[layer3_0_downsample_1W], w.P[layer3_0_downsample_1B], w.P[layer3_0_downsample_1Mean], w.P[layer3_0_downsample_1Var], 1e-05)
 	runtime.PackConv(d, t, 256, 128, 1, 1, 32, false)
-}
-
-// layer3_0_downsample_0Infer computes layer3.0.downsample.0 (conv 1x1x256 s2 nobias) + layer3.0.downsample.1 (batchnorm): output rows [lo, hi).
-func layer3_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x256InferGeom, c.Scratch, c.F[f1], c.F[f46][3968:], c.D[layer3_0_downsample_0Fold], c.D[layer3_0_downsample_0Fold][32768:], lo, hi)
 }
 
 // conv3x3x256InferGeom_2: conv 3x3x256 p1 nobias, in inference.
@@ -1452,37 +1403,10 @@ var conv3x3x256StoreGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv3x3x256InferUUpdate returns the update of layer3.0.conv2 and layer3.1.conv2, on the derived tensors given: it computes the conv's weights, Winograd-transformed.
-func conv3x3x256InferUUpdate(d0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x256InferGeom_2, d, w.D[d0])
-	}
-}
-
-// layer3_0_conv2Infer computes layer3.0.conv2 (conv 3x3x256 p1 nobias) + layer3.0.bn2 (batchnorm) + layer3.0.add1 (residual) + relu4 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer3_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3x3x256InferGeom_2, c.Scratch, c.F[f46], c.F[f45], c.D[layer3_0_conv2InferU], c.D[layer3_0_conv2Fold][589824:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&pad14x14x256p1, c.F[f46], lo, hi)
-	runtime.Add(&conv3x3x256StoreGeom, c.F[f46], [][]float32{c.F[f46], c.F[f1]}, lo, hi)
-}
-
 // conv3x3x256InferGeom_3: conv 3x3x256 p1 nobias, in inference.
 var conv3x3x256InferGeom_3 = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 4096, OutOff: 4352,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// layer3_1_conv1InferUUpdate computes layer3.1.conv1's weights, Winograd-transformed.
-func layer3_1_conv1InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv3x3x256InferGeom_3, d, w.D[layer3_1_conv1Fold])
-}
-
-// layer3_1_conv1Infer computes layer3.1.conv1 (conv 3x3x256 p1 nobias) + layer3.1.bn1 (batchnorm) + layer3.1.relu1 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer3_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3x3x256InferGeom_3, c.Scratch, c.F[f45], c.F[f46], c.D[layer3_1_conv1InferU], c.D[layer3_1_conv1Fold][589824:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&pad14x14x256p1, c.F[f45], lo, hi)
 }
 
 // conv3x3x256StoreGeom_2: the residual add fused into its store of conv 3x3x256 p1 nobias + batchnorm + residual + relu.
@@ -1490,14 +1414,6 @@ var conv3x3x256StoreGeom_2 = runtime.EltGeom{
 	H: 14, W: 14, C: 256,
 	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Off: 4352, Row: 4096, Pix: 256}, {Off: 4352, Row: 4096, Pix: 256}},
 	Act: runtime.ActReLU,
-}
-
-// layer3_1_conv2Infer computes layer3.1.conv2 (conv 3x3x256 p1 nobias) + layer3.1.bn2 (batchnorm) + layer3.1.add1 (residual) + relu5 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func layer3_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3x3x256InferGeom_2, c.Scratch, c.F[f1], c.F[f45], c.D[layer3_1_conv2InferU], c.D[layer3_1_conv2Fold][589824:], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&pad14x14x256p1, c.F[f1], lo, hi)
-	runtime.Add(&conv3x3x256StoreGeom_2, c.F[f1], [][]float32{c.F[f1], c.F[f46]}, lo, hi)
 }
 
 // conv3x3x512InferGeom: conv 3x3x512 s2 p1 nobias, in inference.
@@ -1519,12 +1435,6 @@ var pad7x7x512p1 = runtime.Padding{
 	H: 7, W: 7, C: 512, PH: 1, PW: 1,
 }
 
-// layer4_0_conv1Infer computes layer4.0.conv1 (conv 3x3x512 s2 p1 nobias) + layer4.0.bn1 (batchnorm) + layer4.0.relu1 (relu): output rows [lo, hi).
-func layer4_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x512InferGeom, c.Scratch, c.F[f45], c.F[f1], c.D[layer4_0_conv1Fold], c.D[layer4_0_conv1Fold][1179648:], lo, hi)
-	runtime.ClearPadding(&pad7x7x512p1, c.F[f45], lo, hi)
-}
-
 // conv1x1x512InferGeom: conv 1x1x512 s2 nobias, in inference.
 var conv1x1x512InferGeom = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 7, OW: 7, K: 512, OutRow: 3584,
@@ -1537,11 +1447,6 @@ func layer4_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(w.P[layer4_0_downsample_0W], t, 512, 256, 1, 1, 32, true)
 	runtime.FoldBatchNorm(t, d[131072:], t, nil, w.P[layer4_0_downsample_1W], w.P[layer4_0_downsample_1B], w.P[layer4_0_downsample_1Mean], w.P[layer4_0_downsample_1Var], 1e-05)
 	runtime.PackConv(d, t, 512, 256, 1, 1, 32, false)
-}
-
-// layer4_0_downsample_0Infer computes layer4.0.downsample.0 (conv 1x1x512 s2 nobias) + layer4.0.downsample.1 (batchnorm): output rows [lo, hi).
-func layer4_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x512InferGeom, c.Scratch, c.F[f46], c.F[f1][4352:], c.D[layer4_0_downsample_0Fold], c.D[layer4_0_downsample_0Fold][131072:], lo, hi)
 }
 
 // conv3x3x512InferGeom_2: conv 3x3x512 p1 nobias, in inference.
@@ -1578,12 +1483,6 @@ func layer4_0_conv2Infer(c *engine.Ctx, lo, hi int) {
 var conv3x3x512InferGeom_3 = runtime.ConvGeom{
 	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 4608, OutOff: 5120,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// layer4_1_conv1Infer computes layer4.1.conv1 (conv 3x3x512 p1 nobias) + layer4.1.bn1 (batchnorm) + layer4.1.relu1 (relu): output rows [lo, hi).
-func layer4_1_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x512InferGeom_3, c.Scratch, c.F[f45], c.F[f1], c.D[layer4_1_conv1Fold], c.D[layer4_1_conv1Fold][2359296:], lo, hi)
-	runtime.ClearPadding(&pad7x7x512p1, c.F[f45], lo, hi)
 }
 
 // conv3x3x512InferGeom_4: conv 3x3x512 p1 nobias, in inference.
@@ -1633,19 +1532,25 @@ var conv7x7x64Geom = runtime.ConvGeom{
 	H:       224, W: 224, PH: 3, PW: 3, DInRow: 672,
 }
 
-// conv1Forward computes conv1 (conv 7x7x64 s2 p3 nobias): output rows [lo, hi).
-func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv7x7x64Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], nil, lo, hi)
+// conv7x7Forward returns the phase of conv1, layer2.0.conv1, layer3.0.conv1 and 4 others, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
+func conv7x7Forward(g0 *runtime.ConvGeom, b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
-func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv7x7x64Geom, c.Scratch, c.G[conv1W], nil, c.F[f0], c.F[f4], lo, hi)
+// conv7x7WeightGrad returns the phase of conv1, layer2.0.conv1, layer3.0.conv1 and 4 others, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+func conv7x7WeightGrad(g0 *runtime.ConvGeom, p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGrad(g0, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// conv1TUpdate computes conv1's weights transposed, for its input gradient.
-func conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv7x7x64Geom, d, w.P[conv1W])
+// conv7x7TUpdate returns the update of conv1, layer1.0.conv1, layer1.1.conv1 and 6 others, on the geometries and tensors given: it computes the conv's weights transposed, for its input gradient.
+func conv7x7TUpdate(g0 *runtime.ConvGeom, p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.GroupedTranspose(g0, d, w.P[p0])
+	}
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -1663,31 +1568,39 @@ var batchnorm112x112x64Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// bn1Stats computes bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[bn1Count][0]++
+// batchnormStats returns the phase of bn1, layer1.0.bn1, layer1.0.bn2 and 17 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats(p0, p1, n0, s0 int, g0 *runtime.BNGeom, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, n0, c.B[s0])
+		runtime.BatchNormStats(g0, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, bn1W, 64, c.B[bn1Batch])
-	runtime.BatchNormStats(&batchnorm112x112x64Geom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
 }
 
-// bn1Forward computes bn1 (batchnorm) + relu1 (relu) with the batch statistics, rows [lo, hi).
-func bn1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn1W, 64, c.B[bn1Batch])
-	runtime.BatchNormApply(&batchnorm112x112x64Geom, &v, c.F[f3], c.F[f2], lo, hi)
+// batchnormForward returns the phase of bn1, layer1.0.bn2, layer1.1.bn2 and 9 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward(p0, n0, s0 int, g0 *runtime.BNGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		runtime.BatchNormApply(g0, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// bn1CoefUpdate computes bn1's inference-mode coefficients (running statistics).
-func bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, bn1W, 64, d)
-	runtime.BatchNormEval(&batchnorm112x112x64Geom, &v)
+// batchnormCoefUpdate returns the update of bn1, layer1.0.bn1, layer1.0.bn2 and 2 others, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 64, d)
+		runtime.BatchNormEval(g0, &v)
+	}
 }
 
-// bn1Eval computes bn1 (batchnorm) + relu1 (relu) in inference mode, rows [lo, hi).
-func bn1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn1W, 64, c.D[bn1Coef])
-	runtime.BatchNormApply(&batchnorm112x112x64Geom, &v, c.F[f3], c.F[f2], lo, hi)
+// batchnormEval returns the phase of bn1, layer1.0.bn2, layer1.1.bn2 and 9 others, on the geometries, buffers, tensors, derived tensors and sizes given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval(p0, n0, d0 int, g0 *runtime.BNGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		runtime.BatchNormApply(g0, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // batchnorm112x112x64BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -1698,11 +1611,13 @@ var batchnorm112x112x64BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// bn1Backward computes the gradients of bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn1W, 64, c.B[bn1Batch])
-	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
-	runtime.BatchNormBackward(&batchnorm112x112x64BackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f2), nil, lo, hi)
+// batchnormBackward returns the phase of bn1, layer2.0.bn1, layer2.0.downsample.1 and 4 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward(p0, n0, s0, p1 int, g0 *runtime.BNGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
 // batchnorm112x112x64EvalBackwardGeom: the gradient of batchnorm with the running statistics.
@@ -1713,11 +1628,13 @@ var batchnorm112x112x64EvalBackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// bn1EvalBackward computes the gradients of bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn1W, 64, c.D[bn1Coef])
-	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
-	runtime.BatchNormBackward(&batchnorm112x112x64EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f5), c.Batch.F(f2), nil, lo, hi)
+// batchnormEvalBackward returns the phase of bn1, layer2.0.bn1, layer2.0.downsample.1 and 4 others, on the geometries, buffers, tensors, derived tensors and sizes given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward(p0, n0, d0, p1 int, g0 *runtime.BNGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
 // poolmax56x56x64ForwardGeom: pool max 3x3 s2 p1.
@@ -1747,39 +1664,32 @@ var conv3x3x64Geom = runtime.ConvGeom{
 	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// conv3x3x64ForwardUUpdate returns the update of layer1.0.conv1, layer1.0.conv2, layer1.1.conv1 and layer1.1.conv2, on the tensors given: it computes the conv's weights, Winograd-transformed.
-func conv3x3x64ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// conv3x3ForwardUUpdate returns the update of layer1.0.conv1, layer1.0.conv2, layer1.1.conv1 and 7 others, on the geometries and tensors given: it computes the conv's weights, Winograd-transformed.
+func conv3x3ForwardUUpdate(g0 *runtime.ConvGeom, p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x64Geom, d, w.P[p0])
+		runtime.WinogradWeights(g0, d, w.P[p0])
 	}
 }
 
-// conv3x3x64Forward returns the phase of layer1.0.conv1, layer1.0.conv2, layer1.1.conv1 and layer1.1.conv2, on the buffers and derived tensors given: it computes conv 3x3x64 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func conv3x3x64Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
+// conv3x3Forward returns the phase of layer1.0.conv1, layer1.0.conv2, layer1.1.conv1 and 7 others, on the geometries, buffers and derived tensors given: it computes conv as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3Forward(g0 *runtime.ConvGeom, b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForwardWinograd(&conv3x3x64Geom, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		runtime.ConvForwardWinograd(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
 		lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	}
 }
 
-// conv3x3x64WeightGrad returns the phase of layer1.0.conv1, layer1.0.conv2, layer1.1.conv1 and layer1.1.conv2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
-func conv3x3x64WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// conv3x3WeightGrad returns the phase of layer1.0.conv1, layer1.0.conv2, layer1.1.conv1 and 7 others, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
+func conv3x3WeightGrad(g0 *runtime.ConvGeom, p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvWeightGradWinograd(&conv3x3x64Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+		runtime.ConvWeightGradWinograd(g0, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// conv3x3x64TUpdate returns the update of layer1.0.conv1 and layer1.1.conv1, on the tensors given: it computes the conv's weights transposed, for its input gradient.
-func conv3x3x64TUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.GroupedTranspose(&conv3x3x64Geom, d, w.P[p0])
-	}
-}
-
-// conv3x3x64InputGrad returns the phase of layer1.0.conv1 and layer1.1.conv1, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv3x3x64InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// conv3x3InputGrad returns the phase of layer1.0.conv1, layer1.1.conv1, layer2.0.conv1 and 5 others, on the geometries, buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
+func conv3x3InputGrad(g0 *runtime.ConvGeom, b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvInputGradGrouped(&conv3x3x64Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
+		runtime.ConvInputGradGrouped(g0, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
 	}
 }
 
@@ -1790,40 +1700,21 @@ var batchnorm56x56x64Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnorm56x56x64Stats returns the phase of layer1.0.bn1 and layer1.1.bn1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm56x56x64Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnormForward_2 returns the phase of layer1.0.bn1, layer1.1.bn1, layer2.0.bn1 and 5 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward_2(g0 *runtime.Padding, b0, p0, n0, s0 int, g1 *runtime.BNGeom, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 64, c.B[s0])
-		runtime.BatchNormStats(&batchnorm56x56x64Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.ClearPadding(g0, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		runtime.BatchNormApply(g1, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnorm56x56x64Forward returns the phase of layer1.0.bn1 and layer1.1.bn1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnorm56x56x64Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnormEval_2 returns the phase of layer1.0.bn1, layer1.1.bn1, layer2.0.bn1 and 5 others, on the geometries, buffers, tensors, derived tensors and sizes given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval_2(g0 *runtime.Padding, b0, p0, n0, d0 int, g1 *runtime.BNGeom, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad56x56x64p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 64, c.B[s0])
-		runtime.BatchNormApply(&batchnorm56x56x64Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm56x56x64CoefUpdate returns the update of layer1.0.bn1 and layer1.1.bn1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm56x56x64CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 64, d)
-		runtime.BatchNormEval(&batchnorm56x56x64Geom, &v)
-	}
-}
-
-// batchnorm56x56x64Eval returns the phase of layer1.0.bn1 and layer1.1.bn1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm56x56x64Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad56x56x64p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 64, c.D[d0])
-		runtime.BatchNormApply(&batchnorm56x56x64Geom, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.ClearPadding(g0, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		runtime.BatchNormApply(g1, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -1835,17 +1726,17 @@ var batchnorm56x56x64BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm56x56x64Backward returns the phase of layer1.0.bn1 and layer1.1.bn1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm56x56x64Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnormBackward_2 returns the phase of layer1.0.bn1, layer1.0.bn2, layer1.1.bn1 and 10 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_2(p0, n0, s0, p1, b0 int, g0 *runtime.Padding, n1 int, g1 *runtime.BNGeom, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 64, c.B[s0])
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
 		if lo == 0 {
 			for _, f := range c.Batch.F(b0) {
-				runtime.ClearPadding(&pad56x56x64p1, f, 0, 56)
+				runtime.ClearPadding(g0, f, 0, n1)
 			}
 		}
-		runtime.BatchNormBackward(&batchnorm56x56x64BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(g1, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -1857,17 +1748,17 @@ var batchnorm56x56x64EvalBackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm56x56x64EvalBackward returns the phase of layer1.0.bn1 and layer1.1.bn1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm56x56x64EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnormEvalBackward_2 returns the phase of layer1.0.bn1, layer1.0.bn2, layer1.1.bn1 and 10 others, on the geometries, buffers, tensors, derived tensors and sizes given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_2(p0, n0, d0, p1, b0 int, g0 *runtime.Padding, n1 int, g1 *runtime.BNGeom, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 64, c.D[d0])
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
 		if lo == 0 {
 			for _, f := range c.Batch.F(b0) {
-				runtime.ClearPadding(&pad56x56x64p1, f, 0, 56)
+				runtime.ClearPadding(g0, f, 0, n1)
 			}
 		}
-		runtime.BatchNormBackward(&batchnorm56x56x64EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(g1, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -1885,27 +1776,20 @@ var conv3x3x64Back = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv3x3x64TUpdate_2 returns the update of layer1.0.conv2 and layer1.1.conv2, on the tensors given: it computes the conv's weights transposed, for its input gradient.
-func conv3x3x64TUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
+// conv3x3x64TUpdate returns the update of layer1.0.conv2 and layer1.1.conv2, on the tensors given: it computes the conv's weights transposed, for its input gradient.
+func conv3x3x64TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.TransposeConv(d, w.P[p0], 64, 64, 3, 3, 32, 32)
 	}
 }
 
-// conv3x3x64TUUpdate returns the update of layer1.0.conv2 and layer1.1.conv2, on the derived tensors given: it computes their Winograd transform.
-func conv3x3x64TUUpdate(d0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x64Back, d, w.D[d0])
-	}
-}
-
-// conv3x3x64InputGrad_2 returns the phase of layer1.0.conv2 and layer1.1.conv2, on the buffers and derived tensors given: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func conv3x3x64InputGrad_2(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
+// conv3x3InputGrad_2 returns the phase of layer1.0.conv2, layer1.1.conv2, layer2.0.conv2 and 3 others, on the geometries, buffers and derived tensors given: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+func conv3x3InputGrad_2(g0 *runtime.ConvGeom, b0, b1, d0 int, g1 *runtime.EltGeom, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForwardWinograd(&conv3x3x64Back, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		runtime.ConvForwardWinograd(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
 		lo, hi = 2*lo, 2*hi // pairs of rows to rows
 		// The derivative of the relu before, on the rows just written.
-		runtime.ActBackward(&conv3x3x64PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+		runtime.ActBackward(g1, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
 	}
 }
 
@@ -1916,61 +1800,12 @@ var batchnorm56x56x64Geom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm56x56x64Stats_2 returns the phase of layer1.0.bn2 and layer1.1.bn2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm56x56x64Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 64, c.B[s0])
-		runtime.BatchNormStats(&batchnorm56x56x64Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm56x56x64Forward_2 returns the phase of layer1.0.bn2 and layer1.1.bn2, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnorm56x56x64Forward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 64, c.B[s0])
-		runtime.BatchNormApply(&batchnorm56x56x64Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm56x56x64CoefUpdate_2 returns the update of layer1.0.bn2 and layer1.1.bn2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm56x56x64CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 64, d)
-		runtime.BatchNormEval(&batchnorm56x56x64Geom_2, &v)
-	}
-}
-
-// batchnorm56x56x64Eval_2 returns the phase of layer1.0.bn2 and layer1.1.bn2, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnorm56x56x64Eval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 64, c.D[d0])
-		runtime.BatchNormApply(&batchnorm56x56x64Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
 // batchnorm56x56x64BackwardGeom_2: the gradient of batchnorm through the batch statistics.
 var batchnorm56x56x64BackwardGeom_2 = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Row: 3584, Pix: 64},
 	DIn: runtime.Layout{Off: 3776, Row: 3712, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// batchnorm56x56x64Backward_2 returns the phase of layer1.0.bn2 and layer1.1.bn2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm56x56x64Backward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 64, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		if lo == 0 {
-			for _, f := range c.Batch.F(b0) {
-				runtime.ClearPadding(&pad56x56x64p1, f, 0, 56)
-			}
-		}
-		runtime.BatchNormBackward(&batchnorm56x56x64BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
 }
 
 // batchnorm56x56x64EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
@@ -1981,20 +1816,6 @@ var batchnorm56x56x64EvalBackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm56x56x64EvalBackward_2 returns the phase of layer1.0.bn2 and layer1.1.bn2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm56x56x64EvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 64, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		if lo == 0 {
-			for _, f := range c.Batch.F(b0) {
-				runtime.ClearPadding(&pad56x56x64p1, f, 0, 56)
-			}
-		}
-		runtime.BatchNormBackward(&batchnorm56x56x64EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // residual56x56x64ForwardGeom: residual + relu.
 var residual56x56x64ForwardGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 64,
@@ -2002,11 +1823,11 @@ var residual56x56x64ForwardGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// residual56x56x64Forward returns the phase of layer1.0.add1 and layer1.1.add1, on the buffers given: it computes residual + relu, rows [lo, hi).
-func residual56x56x64Forward(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// residualForward returns the phase of layer1.0.add1, layer1.1.add1, layer2.0.add1 and 4 others, on the geometries and buffers given: it computes residual + relu, rows [lo, hi).
+func residualForward(g0 *runtime.Padding, b0 int, g1 *runtime.EltGeom, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad56x56x64p1, c.F[b0], lo, hi)
-		runtime.Add(&residual56x56x64ForwardGeom, c.F[b0], [][]float32{c.F[b1], c.F[b2]}, lo, hi)
+		runtime.ClearPadding(g0, c.F[b0], lo, hi)
+		runtime.Add(g1, c.F[b0], [][]float32{c.F[b1], c.F[b2]}, lo, hi)
 	}
 }
 
@@ -2016,12 +1837,12 @@ var residual56x56x64BackGeom = runtime.EltGeom{
 	DOut: runtime.Layout{Row: 3584, Pix: 64}, DIn: []runtime.Layout{{Row: 3584, Pix: 64}, {Row: 3584, Pix: 64}}, Acc: []bool{false, false},
 }
 
-// residual56x56x64InputGrad returns the phase of layer1.0.add1 and layer1.1.add1, on the buffers given: it computes the gradients of residual + relu's inputs, rows [lo, hi).
-func residual56x56x64InputGrad(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+// residualInputGrad returns the phase of layer1.0.add1, layer1.1.add1, layer2.0.add1 and 5 others, on the geometries and buffers given: it computes the gradients of residual + relu's inputs, rows [lo, hi).
+func residualInputGrad(g0 *runtime.EltGeom, b0, b1, b2, b3 int, g1 *runtime.EltGeom) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ActBackward(&conv3x3x64PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
+		runtime.ActBackward(g0, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
 		d := [2][]float32{c.F[b2], c.F[b3]}
-		runtime.AddBackward(&residual56x56x64BackGeom, d[:], c.F[b0], lo, hi)
+		runtime.AddBackward(g1, d[:], c.F[b0], lo, hi)
 	}
 }
 
@@ -2033,26 +1854,6 @@ var conv3x3x128Geom = runtime.ConvGeom{
 	H:       56, W: 56, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer2_0_conv1Forward computes layer2.0.conv1 (conv 3x3x128 s2 p1 nobias): output rows [lo, hi).
-func layer2_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x128Geom, c.Scratch, c.F[f17], c.F[f8], c.P[layer2_0_conv1W], nil, lo, hi)
-}
-
-// layer2_0_conv1WeightGrad adds to the weight and bias gradients of layer2.0.conv1, units (filter rows of weight blocks).
-func layer2_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x128Geom, c.Scratch, c.G[layer2_0_conv1W], nil, c.F[f8], c.F[f18], lo, hi)
-}
-
-// layer2_0_conv1TUpdate computes layer2.0.conv1's weights transposed, for its input gradient.
-func layer2_0_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3x3x128Geom, d, w.P[layer2_0_conv1W])
-}
-
-// layer2_0_conv1InputGrad computes the gradient of layer2.0.conv1's input, rows [lo, hi).
-func layer2_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv3x3x128Geom, c.Scratch, c.F[f15], c.D[layer2_0_conv1T], c.F[f18], true, lo, hi)
-}
-
 // batchnorm28x28x128Geom: batchnorm.
 var batchnorm28x28x128Geom = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
@@ -2060,40 +1861,11 @@ var batchnorm28x28x128Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnorm28x28x128Stats returns the phase of layer2.0.bn1 and layer2.1.bn1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm28x28x128Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 128, c.B[s0])
-		runtime.BatchNormStats(&batchnorm28x28x128Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm28x28x128Forward returns the phase of layer2.0.bn1 and layer2.1.bn1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnorm28x28x128Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad28x28x128p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 128, c.B[s0])
-		runtime.BatchNormApply(&batchnorm28x28x128Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm28x28x128CoefUpdate returns the update of layer2.0.bn1 and layer2.1.bn1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm28x28x128CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnormCoefUpdate_2 returns the update of layer2.0.bn1, layer2.0.bn2, layer2.0.downsample.1 and 2 others, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_2(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 128, d)
-		runtime.BatchNormEval(&batchnorm28x28x128Geom, &v)
-	}
-}
-
-// batchnorm28x28x128Eval returns the phase of layer2.0.bn1 and layer2.1.bn1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm28x28x128Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad28x28x128p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 128, c.D[d0])
-		runtime.BatchNormApply(&batchnorm28x28x128Geom, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormEval(g0, &v)
 	}
 }
 
@@ -2105,13 +1877,6 @@ var batchnorm28x28x128BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// layer2_0_bn1Backward computes the gradients of layer2.0.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer2_0_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.B[layer2_0_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer2_0_bn1W], c.G[layer2_0_bn1B]
-	runtime.BatchNormBackward(&batchnorm28x28x128BackwardGeom, c.Scratch, &v, c.Batch.F(f18), c.Batch.F(f19), c.Batch.F(f17), nil, lo, hi)
-}
-
 // batchnorm28x28x128EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm28x28x128EvalBackwardGeom = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
@@ -2120,41 +1885,12 @@ var batchnorm28x28x128EvalBackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer2_0_bn1EvalBackward computes the gradients of layer2.0.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer2_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.D[layer2_0_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer2_0_bn1W], c.G[layer2_0_bn1B]
-	runtime.BatchNormBackward(&batchnorm28x28x128EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f18), c.Batch.F(f19), c.Batch.F(f17), nil, lo, hi)
-}
-
 // conv3x3x128Geom_2: conv 3x3x128 p1 nobias.
 var conv3x3x128Geom_2 = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3840, DOutOff: 3968,
 	H: 28, W: 28, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// conv3x3x128ForwardUUpdate returns the update of layer2.0.conv2, layer2.1.conv1 and layer2.1.conv2, on the tensors given: it computes the conv's weights, Winograd-transformed.
-func conv3x3x128ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x128Geom_2, d, w.P[p0])
-	}
-}
-
-// conv3x3x128Forward returns the phase of layer2.0.conv2, layer2.1.conv1 and layer2.1.conv2, on the buffers and derived tensors given: it computes conv 3x3x128 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func conv3x3x128Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForwardWinograd(&conv3x3x128Geom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
-		lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	}
-}
-
-// conv3x3x128WeightGrad returns the phase of layer2.0.conv2, layer2.1.conv1 and layer2.1.conv2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
-func conv3x3x128WeightGrad(p0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvWeightGradWinograd(&conv3x3x128Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[f16], lo, hi)
-	}
 }
 
 // conv3x3x128PrevActGeom: the derivative of the relu, in place on its output's gradient.
@@ -2178,63 +1914,11 @@ func conv3x3x128TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	}
 }
 
-// conv3x3x128TUUpdate returns the update of layer2.0.conv2 and layer2.1.conv2, on the derived tensors given: it computes their Winograd transform.
-func conv3x3x128TUUpdate(d0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x128Back, d, w.D[d0])
-	}
-}
-
-// conv3x3x128InputGrad returns the phase of layer2.0.conv2 and layer2.1.conv2, on the buffers and derived tensors given: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func conv3x3x128InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForwardWinograd(&conv3x3x128Back, c.Scratch, c.F[b0], c.F[f16], c.D[d0], nil, lo, hi)
-		lo, hi = 2*lo, 2*hi // pairs of rows to rows
-		// The derivative of the relu before, on the rows just written.
-		runtime.ActBackward(&conv3x3x128PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
-	}
-}
-
 // batchnorm28x28x128Geom_2: batchnorm.
 var batchnorm28x28x128Geom_2 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// batchnorm28x28x128Stats_2 returns the phase of layer2.0.bn2, layer2.0.downsample.1 and layer2.1.bn2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm28x28x128Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 128, c.B[s0])
-		runtime.BatchNormStats(&batchnorm28x28x128Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm28x28x128Forward_2 returns the phase of layer2.0.bn2, layer2.0.downsample.1 and layer2.1.bn2, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnorm28x28x128Forward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 128, c.B[s0])
-		runtime.BatchNormApply(&batchnorm28x28x128Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm28x28x128CoefUpdate_2 returns the update of layer2.0.bn2, layer2.0.downsample.1 and layer2.1.bn2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm28x28x128CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 128, d)
-		runtime.BatchNormEval(&batchnorm28x28x128Geom_2, &v)
-	}
-}
-
-// batchnorm28x28x128Eval_2 returns the phase of layer2.0.bn2, layer2.0.downsample.1 and layer2.1.bn2, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnorm28x28x128Eval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 128, c.D[d0])
-		runtime.BatchNormApply(&batchnorm28x28x128Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // batchnorm28x28x128BackwardGeom_2: the gradient of batchnorm through the batch statistics.
@@ -2245,40 +1929,12 @@ var batchnorm28x28x128BackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm28x28x128Backward returns the phase of layer2.0.bn2 and layer2.1.bn2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm28x28x128Backward(p0, s0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 128, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		if lo == 0 {
-			for _, f := range c.Batch.F(f16) {
-				runtime.ClearPadding(&pad28x28x128p1, f, 0, 28)
-			}
-		}
-		runtime.BatchNormBackward(&batchnorm28x28x128BackwardGeom_2, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(b0), c.Batch.F(b1), nil, lo, hi)
-	}
-}
-
 // batchnorm28x28x128EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
 var batchnorm28x28x128EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	DIn: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// batchnorm28x28x128EvalBackward returns the phase of layer2.0.bn2 and layer2.1.bn2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm28x28x128EvalBackward(p0, d0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 128, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		if lo == 0 {
-			for _, f := range c.Batch.F(f16) {
-				runtime.ClearPadding(&pad28x28x128p1, f, 0, 28)
-			}
-		}
-		runtime.BatchNormBackward(&batchnorm28x28x128EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(b0), c.Batch.F(b1), nil, lo, hi)
-	}
 }
 
 // conv1x1x128Geom: conv 1x1x128 s2 nobias.
@@ -2289,24 +1945,32 @@ var conv1x1x128Geom = runtime.ConvGeom{
 	H:       56, W: 56, DInRow: 3584,
 }
 
-// layer2_0_downsample_0Forward computes layer2.0.downsample.0 (conv 1x1x128 s2 nobias): output rows [lo, hi).
-func layer2_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x128Geom, c.Scratch, c.F[f19], c.F[f8][3776:], c.P[layer2_0_downsample_0W], nil, lo, hi)
+// conv1x1Forward returns the phase of layer2.0.downsample.0, layer3.0.downsample.0 and layer4.0.downsample.0, on the geometries, buffers, tensors and sizes given: it computes conv: output rows [lo, hi).
+func conv1x1Forward(g0 *runtime.ConvGeom, b0, b1, n0, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1][n0:], c.P[p0], nil, lo, hi)
+	}
 }
 
-// layer2_0_downsample_0WeightGrad adds to the weight and bias gradients of layer2.0.downsample.0, weight blocks.
-func layer2_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x128Geom, c.Scratch, c.G[layer2_0_downsample_0W], nil, c.F[f8][3776:], c.F[f21], lo, hi)
+// conv1x1WeightGrad returns the phase of layer2.0.downsample.0, layer3.0.downsample.0 and layer4.0.downsample.0, on the geometries, buffers, tensors and sizes given: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1WeightGrad(g0 *runtime.ConvGeom, p0, b0, n0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(g0, c.Scratch, c.G[p0], nil, c.F[b0][n0:], c.F[b1], lo, hi)
+	}
 }
 
-// layer2_0_downsample_0TUpdate computes layer2.0.downsample.0's weights transposed, for its input gradient.
-func layer2_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x128Geom, d, w.P[layer2_0_downsample_0W])
+// conv1x1TUpdate returns the update of layer2.0.downsample.0, layer3.0.downsample.0 and layer4.0.downsample.0, on the geometries and tensors given: it computes the conv's weights transposed, for its input gradient.
+func conv1x1TUpdate(g0 *runtime.ConvGeom, p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(g0, d, w.P[p0])
+	}
 }
 
-// layer2_0_downsample_0InputGrad computes the gradient of layer2.0.downsample.0's input, rows [lo, hi).
-func layer2_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x128Geom, c.Scratch, c.F[f15], c.D[layer2_0_downsample_0T], c.F[f21], false, lo, hi)
+// conv1x1InputGrad returns the phase of layer2.0.downsample.0, layer3.0.downsample.0 and layer4.0.downsample.0, on the geometries, buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1InputGrad(g0 *runtime.ConvGeom, b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(g0, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
+	}
 }
 
 // batchnorm28x28x128BackwardGeom_3: the gradient of batchnorm through the batch statistics.
@@ -2317,26 +1981,12 @@ var batchnorm28x28x128BackwardGeom_3 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// layer2_0_downsample_1Backward computes the gradients of layer2.0.downsample.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer2_0_downsample_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_downsample_1W, 128, c.B[layer2_0_downsample_1Batch])
-	v.DGamma, v.DBeta = c.G[layer2_0_downsample_1W], c.G[layer2_0_downsample_1B]
-	runtime.BatchNormBackward(&batchnorm28x28x128BackwardGeom_3, c.Scratch, &v, c.Batch.F(f21), c.Batch.F(f22), c.Batch.F(f19), nil, lo, hi)
-}
-
 // batchnorm28x28x128EvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
 var batchnorm28x28x128EvalBackwardGeom_3 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	DIn: runtime.Layout{Row: 3584, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_0_downsample_1EvalBackward computes the gradients of layer2.0.downsample.1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer2_0_downsample_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_downsample_1W, 128, c.D[layer2_0_downsample_1Coef])
-	v.DGamma, v.DBeta = c.G[layer2_0_downsample_1W], c.G[layer2_0_downsample_1B]
-	runtime.BatchNormBackward(&batchnorm28x28x128EvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(f21), c.Batch.F(f22), c.Batch.F(f19), nil, lo, hi)
 }
 
 // residual28x28x128ForwardGeom: residual + relu.
@@ -2346,35 +1996,10 @@ var residual28x28x128ForwardGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// layer2_0_add1Forward computes layer2.0.add1 (residual) + relu2 (relu), rows [lo, hi).
-func layer2_0_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad28x28x128p1, c.F[f14], lo, hi)
-	runtime.Add(&residual28x28x128ForwardGeom, c.F[f14], [][]float32{c.F[f16], c.F[f15]}, lo, hi)
-}
-
 // residual28x28x128BackGeom: the gradient of residual + relu.
 var residual28x28x128BackGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 128,
 	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}, {Row: 3584, Pix: 128}}, Acc: []bool{false, false},
-}
-
-// residual28x28x128InputGrad returns the phase of layer2.0.add1 and layer2.1.add1, on the buffers given: it computes the gradients of residual + relu's inputs, rows [lo, hi).
-func residual28x28x128InputGrad(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ActBackward(&conv3x3x128PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
-		d := [2][]float32{c.F[b2], c.F[b3]}
-		runtime.AddBackward(&residual28x28x128BackGeom, d[:], c.F[b0], lo, hi)
-	}
-}
-
-// layer2_1_conv1TUpdate computes layer2.1.conv1's weights transposed, for its input gradient.
-func layer2_1_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3x3x128Geom_2, d, w.P[layer2_1_conv1W])
-}
-
-// layer2_1_conv1InputGrad computes the gradient of layer2.1.conv1's input, rows [lo, hi).
-func layer2_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv3x3x128Geom_2, c.Scratch, c.F[f23], c.D[layer2_1_conv1T], c.F[f16], true, lo, hi)
 }
 
 // batchnorm28x28x128BackwardGeom_4: the gradient of batchnorm through the batch statistics.
@@ -2385,18 +2010,6 @@ var batchnorm28x28x128BackwardGeom_4 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// layer2_1_bn1Backward computes the gradients of layer2.1.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer2_1_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_1_bn1W, 128, c.B[layer2_1_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer2_1_bn1W], c.G[layer2_1_bn1B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f16) {
-			runtime.ClearPadding(&pad28x28x128p1, f, 0, 28)
-		}
-	}
-	runtime.BatchNormBackward(&batchnorm28x28x128BackwardGeom_4, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(f21), c.Batch.F(f20), nil, lo, hi)
-}
-
 // batchnorm28x28x128EvalBackwardGeom_4: the gradient of batchnorm with the running statistics.
 var batchnorm28x28x128EvalBackwardGeom_4 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
@@ -2405,29 +2018,11 @@ var batchnorm28x28x128EvalBackwardGeom_4 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer2_1_bn1EvalBackward computes the gradients of layer2.1.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer2_1_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_1_bn1W, 128, c.D[layer2_1_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer2_1_bn1W], c.G[layer2_1_bn1B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f16) {
-			runtime.ClearPadding(&pad28x28x128p1, f, 0, 28)
-		}
-	}
-	runtime.BatchNormBackward(&batchnorm28x28x128EvalBackwardGeom_4, c.Scratch, &v, c.Batch.F(f16), c.Batch.F(f21), c.Batch.F(f20), nil, lo, hi)
-}
-
 // residual28x28x128ForwardGeom_2: residual + relu.
 var residual28x28x128ForwardGeom_2 = runtime.EltGeom{
 	H: 28, W: 28, C: 128,
 	Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, In: []runtime.Layout{{Row: 3584, Pix: 128}, {Off: 3968, Row: 3840, Pix: 128}},
 	Act: runtime.ActReLU,
-}
-
-// layer2_1_add1Forward computes layer2.1.add1 (residual) + relu3 (relu), rows [lo, hi).
-func layer2_1_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad28x28x128p1, c.F[f16], lo, hi)
-	runtime.Add(&residual28x28x128ForwardGeom_2, c.F[f16], [][]float32{c.F[f22], c.F[f14]}, lo, hi)
 }
 
 // conv3x3x256Geom: conv 3x3x256 s2 p1 nobias.
@@ -2438,26 +2033,6 @@ var conv3x3x256Geom = runtime.ConvGeom{
 	H:       28, W: 28, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer3_0_conv1Forward computes layer3.0.conv1 (conv 3x3x256 s2 p1 nobias): output rows [lo, hi).
-func layer3_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x256Geom, c.Scratch, c.F[f26], c.F[f16], c.P[layer3_0_conv1W], nil, lo, hi)
-}
-
-// layer3_0_conv1WeightGrad adds to the weight and bias gradients of layer3.0.conv1, units (filter rows of weight blocks).
-func layer3_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x256Geom, c.Scratch, c.G[layer3_0_conv1W], nil, c.F[f16], c.F[f27], lo, hi)
-}
-
-// layer3_0_conv1TUpdate computes layer3.0.conv1's weights transposed, for its input gradient.
-func layer3_0_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3x3x256Geom, d, w.P[layer3_0_conv1W])
-}
-
-// layer3_0_conv1InputGrad computes the gradient of layer3.0.conv1's input, rows [lo, hi).
-func layer3_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv3x3x256Geom, c.Scratch, c.F[f24], c.D[layer3_0_conv1T], c.F[f27], true, lo, hi)
-}
-
 // batchnorm14x14x256Geom: batchnorm.
 var batchnorm14x14x256Geom = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
@@ -2465,40 +2040,11 @@ var batchnorm14x14x256Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnorm14x14x256Stats returns the phase of layer3.0.bn1 and layer3.1.bn1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm14x14x256Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 256, c.B[s0])
-		runtime.BatchNormStats(&batchnorm14x14x256Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm14x14x256Forward returns the phase of layer3.0.bn1 and layer3.1.bn1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnorm14x14x256Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad14x14x256p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 256, c.B[s0])
-		runtime.BatchNormApply(&batchnorm14x14x256Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm14x14x256CoefUpdate returns the update of layer3.0.bn1 and layer3.1.bn1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm14x14x256CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnormCoefUpdate_3 returns the update of layer3.0.bn1, layer3.0.bn2, layer3.0.downsample.1 and 2 others, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_3(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 256, d)
-		runtime.BatchNormEval(&batchnorm14x14x256Geom, &v)
-	}
-}
-
-// batchnorm14x14x256Eval returns the phase of layer3.0.bn1 and layer3.1.bn1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm14x14x256Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad14x14x256p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 256, c.D[d0])
-		runtime.BatchNormApply(&batchnorm14x14x256Geom, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormEval(g0, &v)
 	}
 }
 
@@ -2510,13 +2056,6 @@ var batchnorm14x14x256BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// layer3_0_bn1Backward computes the gradients of layer3.0.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_0_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.B[layer3_0_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer3_0_bn1W], c.G[layer3_0_bn1B]
-	runtime.BatchNormBackward(&batchnorm14x14x256BackwardGeom, c.Scratch, &v, c.Batch.F(f27), c.Batch.F(f28), c.Batch.F(f26), nil, lo, hi)
-}
-
 // batchnorm14x14x256EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm14x14x256EvalBackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
@@ -2525,41 +2064,12 @@ var batchnorm14x14x256EvalBackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer3_0_bn1EvalBackward computes the gradients of layer3.0.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.D[layer3_0_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer3_0_bn1W], c.G[layer3_0_bn1B]
-	runtime.BatchNormBackward(&batchnorm14x14x256EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f27), c.Batch.F(f28), c.Batch.F(f26), nil, lo, hi)
-}
-
 // conv3x3x256Geom_2: conv 3x3x256 p1 nobias.
 var conv3x3x256Geom_2 = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 4096, DOutOff: 4352,
 	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// conv3x3x256ForwardUUpdate returns the update of layer3.0.conv2, layer3.1.conv1 and layer3.1.conv2, on the tensors given: it computes the conv's weights, Winograd-transformed.
-func conv3x3x256ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x256Geom_2, d, w.P[p0])
-	}
-}
-
-// conv3x3x256Forward returns the phase of layer3.0.conv2, layer3.1.conv1 and layer3.1.conv2, on the buffers and derived tensors given: it computes conv 3x3x256 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func conv3x3x256Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForwardWinograd(&conv3x3x256Geom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
-		lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	}
-}
-
-// conv3x3x256WeightGrad returns the phase of layer3.0.conv2, layer3.1.conv1 and layer3.1.conv2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
-func conv3x3x256WeightGrad(p0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvWeightGradWinograd(&conv3x3x256Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[f25], lo, hi)
-	}
 }
 
 // conv3x3x256PrevActGeom: the derivative of the relu, in place on its output's gradient.
@@ -2583,63 +2093,11 @@ func conv3x3x256TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	}
 }
 
-// conv3x3x256TUUpdate returns the update of layer3.0.conv2 and layer3.1.conv2, on the derived tensors given: it computes their Winograd transform.
-func conv3x3x256TUUpdate(d0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x256Back, d, w.D[d0])
-	}
-}
-
-// conv3x3x256InputGrad returns the phase of layer3.0.conv2 and layer3.1.conv2, on the buffers and derived tensors given: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func conv3x3x256InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForwardWinograd(&conv3x3x256Back, c.Scratch, c.F[b0], c.F[f25], c.D[d0], nil, lo, hi)
-		lo, hi = 2*lo, 2*hi // pairs of rows to rows
-		// The derivative of the relu before, on the rows just written.
-		runtime.ActBackward(&conv3x3x256PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
-	}
-}
-
 // batchnorm14x14x256Geom_2: batchnorm.
 var batchnorm14x14x256Geom_2 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// batchnorm14x14x256Stats_2 returns the phase of layer3.0.bn2, layer3.0.downsample.1 and layer3.1.bn2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm14x14x256Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 256, c.B[s0])
-		runtime.BatchNormStats(&batchnorm14x14x256Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm14x14x256Forward_2 returns the phase of layer3.0.bn2, layer3.0.downsample.1 and layer3.1.bn2, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnorm14x14x256Forward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 256, c.B[s0])
-		runtime.BatchNormApply(&batchnorm14x14x256Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm14x14x256CoefUpdate_2 returns the update of layer3.0.bn2, layer3.0.downsample.1 and layer3.1.bn2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm14x14x256CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 256, d)
-		runtime.BatchNormEval(&batchnorm14x14x256Geom_2, &v)
-	}
-}
-
-// batchnorm14x14x256Eval_2 returns the phase of layer3.0.bn2, layer3.0.downsample.1 and layer3.1.bn2, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnorm14x14x256Eval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 256, c.D[d0])
-		runtime.BatchNormApply(&batchnorm14x14x256Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // batchnorm14x14x256BackwardGeom_2: the gradient of batchnorm through the batch statistics.
@@ -2650,40 +2108,12 @@ var batchnorm14x14x256BackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm14x14x256Backward returns the phase of layer3.0.bn2 and layer3.1.bn2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm14x14x256Backward(p0, s0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 256, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		if lo == 0 {
-			for _, f := range c.Batch.F(f25) {
-				runtime.ClearPadding(&pad14x14x256p1, f, 0, 14)
-			}
-		}
-		runtime.BatchNormBackward(&batchnorm14x14x256BackwardGeom_2, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(b0), c.Batch.F(b1), nil, lo, hi)
-	}
-}
-
 // batchnorm14x14x256EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
 var batchnorm14x14x256EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// batchnorm14x14x256EvalBackward returns the phase of layer3.0.bn2 and layer3.1.bn2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm14x14x256EvalBackward(p0, d0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 256, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		if lo == 0 {
-			for _, f := range c.Batch.F(f25) {
-				runtime.ClearPadding(&pad14x14x256p1, f, 0, 14)
-			}
-		}
-		runtime.BatchNormBackward(&batchnorm14x14x256EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(b0), c.Batch.F(b1), nil, lo, hi)
-	}
 }
 
 // conv1x1x256Geom: conv 1x1x256 s2 nobias.
@@ -2694,39 +2124,12 @@ var conv1x1x256Geom = runtime.ConvGeom{
 	H:       28, W: 28, DInRow: 3584,
 }
 
-// layer3_0_downsample_0Forward computes layer3.0.downsample.0 (conv 1x1x256 s2 nobias): output rows [lo, hi).
-func layer3_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x256Geom, c.Scratch, c.F[f28], c.F[f16][3968:], c.P[layer3_0_downsample_0W], nil, lo, hi)
-}
-
-// layer3_0_downsample_0WeightGrad adds to the weight and bias gradients of layer3.0.downsample.0, weight blocks.
-func layer3_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x256Geom, c.Scratch, c.G[layer3_0_downsample_0W], nil, c.F[f16][3968:], c.F[f30], lo, hi)
-}
-
-// layer3_0_downsample_0TUpdate computes layer3.0.downsample.0's weights transposed, for its input gradient.
-func layer3_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x256Geom, d, w.P[layer3_0_downsample_0W])
-}
-
-// layer3_0_downsample_0InputGrad computes the gradient of layer3.0.downsample.0's input, rows [lo, hi).
-func layer3_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x256Geom, c.Scratch, c.F[f24], c.D[layer3_0_downsample_0T], c.F[f30], false, lo, hi)
-}
-
 // batchnorm14x14x256BackwardGeom_3: the gradient of batchnorm through the batch statistics.
 var batchnorm14x14x256BackwardGeom_3 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// layer3_0_downsample_1Backward computes the gradients of layer3.0.downsample.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_0_downsample_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_downsample_1W, 256, c.B[layer3_0_downsample_1Batch])
-	v.DGamma, v.DBeta = c.G[layer3_0_downsample_1W], c.G[layer3_0_downsample_1B]
-	runtime.BatchNormBackward(&batchnorm14x14x256BackwardGeom_3, c.Scratch, &v, c.Batch.F(f30), c.Batch.F(f31), c.Batch.F(f28), nil, lo, hi)
 }
 
 // batchnorm14x14x256EvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
@@ -2737,13 +2140,6 @@ var batchnorm14x14x256EvalBackwardGeom_3 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer3_0_downsample_1EvalBackward computes the gradients of layer3.0.downsample.1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_0_downsample_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_downsample_1W, 256, c.D[layer3_0_downsample_1Coef])
-	v.DGamma, v.DBeta = c.G[layer3_0_downsample_1W], c.G[layer3_0_downsample_1B]
-	runtime.BatchNormBackward(&batchnorm14x14x256EvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(f30), c.Batch.F(f31), c.Batch.F(f28), nil, lo, hi)
-}
-
 // residual14x14x256ForwardGeom: residual + relu.
 var residual14x14x256ForwardGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 256,
@@ -2751,35 +2147,10 @@ var residual14x14x256ForwardGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// layer3_0_add1Forward computes layer3.0.add1 (residual) + relu4 (relu), rows [lo, hi).
-func layer3_0_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad14x14x256p1, c.F[f23], lo, hi)
-	runtime.Add(&residual14x14x256ForwardGeom, c.F[f23], [][]float32{c.F[f25], c.F[f24]}, lo, hi)
-}
-
 // residual14x14x256BackGeom: the gradient of residual + relu.
 var residual14x14x256BackGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 256,
 	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}, {Row: 3584, Pix: 256}}, Acc: []bool{false, false},
-}
-
-// residual14x14x256InputGrad returns the phase of layer3.0.add1 and layer3.1.add1, on the buffers given: it computes the gradients of residual + relu's inputs, rows [lo, hi).
-func residual14x14x256InputGrad(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ActBackward(&conv3x3x256PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
-		d := [2][]float32{c.F[b2], c.F[b3]}
-		runtime.AddBackward(&residual14x14x256BackGeom, d[:], c.F[b0], lo, hi)
-	}
-}
-
-// layer3_1_conv1TUpdate computes layer3.1.conv1's weights transposed, for its input gradient.
-func layer3_1_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3x3x256Geom_2, d, w.P[layer3_1_conv1W])
-}
-
-// layer3_1_conv1InputGrad computes the gradient of layer3.1.conv1's input, rows [lo, hi).
-func layer3_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv3x3x256Geom_2, c.Scratch, c.F[f32], c.D[layer3_1_conv1T], c.F[f25], true, lo, hi)
 }
 
 // batchnorm14x14x256BackwardGeom_4: the gradient of batchnorm through the batch statistics.
@@ -2790,18 +2161,6 @@ var batchnorm14x14x256BackwardGeom_4 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// layer3_1_bn1Backward computes the gradients of layer3.1.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_1_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_1_bn1W, 256, c.B[layer3_1_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer3_1_bn1W], c.G[layer3_1_bn1B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f25) {
-			runtime.ClearPadding(&pad14x14x256p1, f, 0, 14)
-		}
-	}
-	runtime.BatchNormBackward(&batchnorm14x14x256BackwardGeom_4, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(f30), c.Batch.F(f29), nil, lo, hi)
-}
-
 // batchnorm14x14x256EvalBackwardGeom_4: the gradient of batchnorm with the running statistics.
 var batchnorm14x14x256EvalBackwardGeom_4 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
@@ -2810,29 +2169,11 @@ var batchnorm14x14x256EvalBackwardGeom_4 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer3_1_bn1EvalBackward computes the gradients of layer3.1.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_1_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_1_bn1W, 256, c.D[layer3_1_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer3_1_bn1W], c.G[layer3_1_bn1B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f25) {
-			runtime.ClearPadding(&pad14x14x256p1, f, 0, 14)
-		}
-	}
-	runtime.BatchNormBackward(&batchnorm14x14x256EvalBackwardGeom_4, c.Scratch, &v, c.Batch.F(f25), c.Batch.F(f30), c.Batch.F(f29), nil, lo, hi)
-}
-
 // residual14x14x256ForwardGeom_2: residual + relu.
 var residual14x14x256ForwardGeom_2 = runtime.EltGeom{
 	H: 14, W: 14, C: 256,
 	Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, In: []runtime.Layout{{Row: 3584, Pix: 256}, {Off: 4352, Row: 4096, Pix: 256}},
 	Act: runtime.ActReLU,
-}
-
-// layer3_1_add1Forward computes layer3.1.add1 (residual) + relu5 (relu), rows [lo, hi).
-func layer3_1_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad14x14x256p1, c.F[f25], lo, hi)
-	runtime.Add(&residual14x14x256ForwardGeom_2, c.F[f25], [][]float32{c.F[f31], c.F[f23]}, lo, hi)
 }
 
 // conv3x3x512Geom: conv 3x3x512 s2 p1 nobias.
@@ -2843,26 +2184,6 @@ var conv3x3x512Geom = runtime.ConvGeom{
 	H:       14, W: 14, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// layer4_0_conv1Forward computes layer4.0.conv1 (conv 3x3x512 s2 p1 nobias): output rows [lo, hi).
-func layer4_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x512Geom, c.Scratch, c.F[f35], c.F[f25], c.P[layer4_0_conv1W], nil, lo, hi)
-}
-
-// layer4_0_conv1WeightGrad adds to the weight and bias gradients of layer4.0.conv1, units (filter rows of weight blocks).
-func layer4_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x512Geom, c.Scratch, c.G[layer4_0_conv1W], nil, c.F[f25], c.F[f36], lo, hi)
-}
-
-// layer4_0_conv1TUpdate computes layer4.0.conv1's weights transposed, for its input gradient.
-func layer4_0_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3x3x512Geom, d, w.P[layer4_0_conv1W])
-}
-
-// layer4_0_conv1InputGrad computes the gradient of layer4.0.conv1's input, rows [lo, hi).
-func layer4_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv3x3x512Geom, c.Scratch, c.F[f33], c.D[layer4_0_conv1T], c.F[f36], true, lo, hi)
-}
-
 // batchnorm7x7x512Geom: batchnorm.
 var batchnorm7x7x512Geom = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
@@ -2870,40 +2191,11 @@ var batchnorm7x7x512Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnorm7x7x512Stats returns the phase of layer4.0.bn1 and layer4.1.bn1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm7x7x512Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 512, c.B[s0])
-		runtime.BatchNormStats(&batchnorm7x7x512Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm7x7x512Forward returns the phase of layer4.0.bn1 and layer4.1.bn1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnorm7x7x512Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad7x7x512p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 512, c.B[s0])
-		runtime.BatchNormApply(&batchnorm7x7x512Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm7x7x512CoefUpdate returns the update of layer4.0.bn1 and layer4.1.bn1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm7x7x512CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnormCoefUpdate_4 returns the update of layer4.0.bn1, layer4.0.bn2, layer4.0.downsample.1 and 2 others, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_4(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 512, d)
-		runtime.BatchNormEval(&batchnorm7x7x512Geom, &v)
-	}
-}
-
-// batchnorm7x7x512Eval returns the phase of layer4.0.bn1 and layer4.1.bn1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm7x7x512Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad7x7x512p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 512, c.D[d0])
-		runtime.BatchNormApply(&batchnorm7x7x512Geom, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormEval(g0, &v)
 	}
 }
 
@@ -2915,13 +2207,6 @@ var batchnorm7x7x512BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// layer4_0_bn1Backward computes the gradients of layer4.0.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer4_0_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.B[layer4_0_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer4_0_bn1W], c.G[layer4_0_bn1B]
-	runtime.BatchNormBackward(&batchnorm7x7x512BackwardGeom, c.Scratch, &v, c.Batch.F(f36), c.Batch.F(f37), c.Batch.F(f35), nil, lo, hi)
-}
-
 // batchnorm7x7x512EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm7x7x512EvalBackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
@@ -2930,33 +2215,12 @@ var batchnorm7x7x512EvalBackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer4_0_bn1EvalBackward computes the gradients of layer4.0.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer4_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.D[layer4_0_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer4_0_bn1W], c.G[layer4_0_bn1B]
-	runtime.BatchNormBackward(&batchnorm7x7x512EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f36), c.Batch.F(f37), c.Batch.F(f35), nil, lo, hi)
-}
-
 // conv3x3x512Geom_2: conv 3x3x512 p1 nobias.
 var conv3x3x512Geom_2 = runtime.ConvGeom{
 	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 4608, DOutOff: 5120,
 	H: 7, W: 7, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// conv3x3x512Forward returns the phase of layer4.0.conv2, layer4.1.conv1 and layer4.1.conv2, on the buffers and tensors given: it computes conv 3x3x512 p1 nobias: output rows [lo, hi).
-func conv3x3x512Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForward(&conv3x3x512Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv3x3x512WeightGrad returns the phase of layer4.0.conv2, layer4.1.conv1 and layer4.1.conv2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
-func conv3x3x512WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvWeightGrad(&conv3x3x512Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // conv3x3x512PrevActGeom: the derivative of the relu, in place on its output's gradient.
@@ -2990,61 +2254,12 @@ var batchnorm7x7x512Geom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm7x7x512Stats_2 returns the phase of layer4.0.bn2, layer4.0.downsample.1 and layer4.1.bn2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm7x7x512Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 512, c.B[s0])
-		runtime.BatchNormStats(&batchnorm7x7x512Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm7x7x512Forward_2 returns the phase of layer4.0.bn2, layer4.0.downsample.1 and layer4.1.bn2, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnorm7x7x512Forward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 512, c.B[s0])
-		runtime.BatchNormApply(&batchnorm7x7x512Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm7x7x512CoefUpdate_2 returns the update of layer4.0.bn2, layer4.0.downsample.1 and layer4.1.bn2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm7x7x512CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 512, d)
-		runtime.BatchNormEval(&batchnorm7x7x512Geom_2, &v)
-	}
-}
-
-// batchnorm7x7x512Eval_2 returns the phase of layer4.0.bn2, layer4.0.downsample.1 and layer4.1.bn2, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnorm7x7x512Eval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 512, c.D[d0])
-		runtime.BatchNormApply(&batchnorm7x7x512Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
 // batchnorm7x7x512BackwardGeom_2: the gradient of batchnorm through the batch statistics.
 var batchnorm7x7x512BackwardGeom_2 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	DIn: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// batchnorm7x7x512Backward returns the phase of layer4.0.bn2 and layer4.1.bn2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm7x7x512Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 512, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		if lo == 0 {
-			for _, f := range c.Batch.F(b0) {
-				runtime.ClearPadding(&pad7x7x512p1, f, 0, 7)
-			}
-		}
-		runtime.BatchNormBackward(&batchnorm7x7x512BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
 }
 
 // batchnorm7x7x512EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
@@ -3055,46 +2270,12 @@ var batchnorm7x7x512EvalBackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm7x7x512EvalBackward returns the phase of layer4.0.bn2 and layer4.1.bn2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm7x7x512EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 512, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		if lo == 0 {
-			for _, f := range c.Batch.F(b0) {
-				runtime.ClearPadding(&pad7x7x512p1, f, 0, 7)
-			}
-		}
-		runtime.BatchNormBackward(&batchnorm7x7x512EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // conv1x1x512Geom: conv 1x1x512 s2 nobias.
 var conv1x1x512Geom = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
 	H:       14, W: 14, DInRow: 3584,
-}
-
-// layer4_0_downsample_0Forward computes layer4.0.downsample.0 (conv 1x1x512 s2 nobias): output rows [lo, hi).
-func layer4_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x512Geom, c.Scratch, c.F[f37], c.F[f25][4352:], c.P[layer4_0_downsample_0W], nil, lo, hi)
-}
-
-// layer4_0_downsample_0WeightGrad adds to the weight and bias gradients of layer4.0.downsample.0, weight blocks.
-func layer4_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x512Geom, c.Scratch, c.G[layer4_0_downsample_0W], nil, c.F[f25][4352:], c.F[f39], lo, hi)
-}
-
-// layer4_0_downsample_0TUpdate computes layer4.0.downsample.0's weights transposed, for its input gradient.
-func layer4_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x512Geom, d, w.P[layer4_0_downsample_0W])
-}
-
-// layer4_0_downsample_0InputGrad computes the gradient of layer4.0.downsample.0's input, rows [lo, hi).
-func layer4_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x512Geom, c.Scratch, c.F[f33], c.D[layer4_0_downsample_0T], c.F[f39], false, lo, hi)
 }
 
 // batchnorm7x7x512BackwardGeom_3: the gradient of batchnorm through the batch statistics.
@@ -3105,26 +2286,12 @@ var batchnorm7x7x512BackwardGeom_3 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// layer4_0_downsample_1Backward computes the gradients of layer4.0.downsample.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer4_0_downsample_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_downsample_1W, 512, c.B[layer4_0_downsample_1Batch])
-	v.DGamma, v.DBeta = c.G[layer4_0_downsample_1W], c.G[layer4_0_downsample_1B]
-	runtime.BatchNormBackward(&batchnorm7x7x512BackwardGeom_3, c.Scratch, &v, c.Batch.F(f39), c.Batch.F(f40), c.Batch.F(f37), nil, lo, hi)
-}
-
 // batchnorm7x7x512EvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
 var batchnorm7x7x512EvalBackwardGeom_3 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	DIn: runtime.Layout{Row: 3584, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer4_0_downsample_1EvalBackward computes the gradients of layer4.0.downsample.1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer4_0_downsample_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_downsample_1W, 512, c.D[layer4_0_downsample_1Coef])
-	v.DGamma, v.DBeta = c.G[layer4_0_downsample_1W], c.G[layer4_0_downsample_1B]
-	runtime.BatchNormBackward(&batchnorm7x7x512EvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(f39), c.Batch.F(f40), c.Batch.F(f37), nil, lo, hi)
 }
 
 // residual7x7x512ForwardGeom: residual + relu.
@@ -3134,33 +2301,10 @@ var residual7x7x512ForwardGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// layer4_0_add1Forward computes layer4.0.add1 (residual) + relu6 (relu), rows [lo, hi).
-func layer4_0_add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad7x7x512p1, c.F[f32], lo, hi)
-	runtime.Add(&residual7x7x512ForwardGeom, c.F[f32], [][]float32{c.F[f34], c.F[f33]}, lo, hi)
-}
-
 // residual7x7x512BackGeom: the gradient of residual + relu.
 var residual7x7x512BackGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 512,
 	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}, {Row: 3584, Pix: 512}}, Acc: []bool{false, false},
-}
-
-// layer4_0_add1InputGrad computes the gradients of layer4.0.add1 (residual) + relu6 (relu)'s inputs, rows [lo, hi).
-func layer4_0_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&conv3x3x512PrevActGeom, c.F[f41], c.F[f41], nil, c.F[f32], lo, hi)
-	d := [2][]float32{c.F[f38], c.F[f40]}
-	runtime.AddBackward(&residual7x7x512BackGeom, d[:], c.F[f41], lo, hi)
-}
-
-// layer4_1_conv1TUpdate computes layer4.1.conv1's weights transposed, for its input gradient.
-func layer4_1_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3x3x512Geom_2, d, w.P[layer4_1_conv1W])
-}
-
-// layer4_1_conv1InputGrad computes the gradient of layer4.1.conv1's input, rows [lo, hi).
-func layer4_1_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv3x3x512Geom_2, c.Scratch, c.F[f41], c.D[layer4_1_conv1T], c.F[f34], true, lo, hi)
 }
 
 // batchnorm7x7x512BackwardGeom_4: the gradient of batchnorm through the batch statistics.
@@ -3171,36 +2315,12 @@ var batchnorm7x7x512BackwardGeom_4 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// layer4_1_bn1Backward computes the gradients of layer4.1.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer4_1_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_1_bn1W, 512, c.B[layer4_1_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer4_1_bn1W], c.G[layer4_1_bn1B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f34) {
-			runtime.ClearPadding(&pad7x7x512p1, f, 0, 7)
-		}
-	}
-	runtime.BatchNormBackward(&batchnorm7x7x512BackwardGeom_4, c.Scratch, &v, c.Batch.F(f34), c.Batch.F(f39), c.Batch.F(f38), nil, lo, hi)
-}
-
 // batchnorm7x7x512EvalBackwardGeom_4: the gradient of batchnorm with the running statistics.
 var batchnorm7x7x512EvalBackwardGeom_4 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
 	DIn: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer4_1_bn1EvalBackward computes the gradients of layer4.1.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer4_1_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_1_bn1W, 512, c.D[layer4_1_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer4_1_bn1W], c.G[layer4_1_bn1B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f34) {
-			runtime.ClearPadding(&pad7x7x512p1, f, 0, 7)
-		}
-	}
-	runtime.BatchNormBackward(&batchnorm7x7x512EvalBackwardGeom_4, c.Scratch, &v, c.Batch.F(f34), c.Batch.F(f39), c.Batch.F(f38), nil, lo, hi)
 }
 
 // layer4_1_add1Forward computes layer4.1.add1 (residual) + relu7 (relu), rows [lo, hi).
@@ -3214,13 +2334,6 @@ var residual7x7x512ActGeom = runtime.EltGeom{
 	Out: runtime.Layout{Row: 3584, Pix: 512}, In: []runtime.Layout{{Row: 3584, Pix: 512}},
 	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}},
 	Act: runtime.ActReLU,
-}
-
-// layer4_1_add1InputGrad computes the gradients of layer4.1.add1 (residual) + relu7 (relu)'s inputs, rows [lo, hi).
-func layer4_1_add1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&residual7x7x512ActGeom, c.F[f34], c.F[f34], nil, c.F[f40], lo, hi)
-	d := [2][]float32{c.F[f42], c.F[f41]}
-	runtime.AddBackward(&residual7x7x512BackGeom, d[:], c.F[f34], lo, hi)
 }
 
 // poolavg1x1x512BackGeom: pool avg global.

@@ -1287,16 +1287,16 @@ var program = engine.Program{
 		conv1Fold:                 {Name: "conv1Fold", Use: engine.InferenceForward, Len: func() int { return 9472 }, Update: conv1FoldUpdate},
 		layer1_0_conv1Fold:        {Name: "layer1_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 4160 }, Update: layer1_0_conv1FoldUpdate},
 		layer1_0_conv2Fold:        {Name: "layer1_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: conv3x3x64FoldUpdate(layer1_0_conv2W, layer1_0_bn2W, layer1_0_bn2B, layer1_0_bn2Mean, layer1_0_bn2Var)},
-		layer1_0_conv2InferU:      {Name: "layer1_0_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x64InferGeom) }, Update: conv3x3x64InferUUpdate(layer1_0_conv2Fold)},
+		layer1_0_conv2InferU:      {Name: "layer1_0_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x64InferGeom) }, Update: conv3x3InferUUpdate(&conv3x3x64InferGeom, layer1_0_conv2Fold)},
 		layer1_0_downsample_0Fold: {Name: "layer1_0_downsample_0Fold", Use: engine.InferenceForward, Len: func() int { return 16640 }, Update: conv1x1x256FoldUpdate(layer1_0_downsample_0W, layer1_0_downsample_1W, layer1_0_downsample_1B, layer1_0_downsample_1Mean, layer1_0_downsample_1Var)},
 		layer1_0_conv3Fold:        {Name: "layer1_0_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 16640 }, Update: conv1x1x256FoldUpdate(layer1_0_conv3W, layer1_0_bn3W, layer1_0_bn3B, layer1_0_bn3Mean, layer1_0_bn3Var)},
 		layer1_1_conv1Fold:        {Name: "layer1_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 16448 }, Update: conv1x1x64FoldUpdate(layer1_1_conv1W, layer1_1_bn1W, layer1_1_bn1B, layer1_1_bn1Mean, layer1_1_bn1Var)},
 		layer1_1_conv2Fold:        {Name: "layer1_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: conv3x3x64FoldUpdate(layer1_1_conv2W, layer1_1_bn2W, layer1_1_bn2B, layer1_1_bn2Mean, layer1_1_bn2Var)},
-		layer1_1_conv2InferU:      {Name: "layer1_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x64InferGeom) }, Update: conv3x3x64InferUUpdate(layer1_1_conv2Fold)},
+		layer1_1_conv2InferU:      {Name: "layer1_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x64InferGeom) }, Update: conv3x3InferUUpdate(&conv3x3x64InferGeom, layer1_1_conv2Fold)},
 		layer1_1_conv3Fold:        {Name: "layer1_1_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 16640 }, Update: conv1x1x256FoldUpdate(layer1_1_conv3W, layer1_1_bn3W, layer1_1_bn3B, layer1_1_bn3Mean, layer1_1_bn3Var)},
 		layer1_2_conv1Fold:        {Name: "layer1_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 16448 }, Update: conv1x1x64FoldUpdate(layer1_2_conv1W, layer1_2_bn1W, layer1_2_bn1B, layer1_2_bn1Mean, layer1_2_bn1Var)},
 		layer1_2_conv2Fold:        {Name: "layer1_2_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 36928 }, Update: conv3x3x64FoldUpdate(layer1_2_conv2W, layer1_2_bn2W, layer1_2_bn2B, layer1_2_bn2Mean, layer1_2_bn2Var)},
-		layer1_2_conv2InferU:      {Name: "layer1_2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x64InferGeom) }, Update: conv3x3x64InferUUpdate(layer1_2_conv2Fold)},
+		layer1_2_conv2InferU:      {Name: "layer1_2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x64InferGeom) }, Update: conv3x3InferUUpdate(&conv3x3x64InferGeom, layer1_2_conv2Fold)},
 		layer1_2_conv3Fold:        {Name: "layer1_2_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 16640 }, Update: conv1x1x256FoldUpdate(layer1_2_conv3W, layer1_2_bn3W, layer1_2_bn3B, layer1_2_bn3Mean, layer1_2_bn3Var)},
 		layer2_0_conv1Fold:        {Name: "layer2_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 32896 }, Update: layer2_0_conv1FoldUpdate},
 		layer2_0_conv2Fold:        {Name: "layer2_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: conv3x3x128FoldUpdate(layer2_0_conv2W, layer2_0_bn2W, layer2_0_bn2B, layer2_0_bn2Mean, layer2_0_bn2Var)},
@@ -1304,15 +1304,15 @@ var program = engine.Program{
 		layer2_0_conv3Fold:        {Name: "layer2_0_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 66048 }, Update: conv1x1x512FoldUpdate(layer2_0_conv3W, layer2_0_bn3W, layer2_0_bn3B, layer2_0_bn3Mean, layer2_0_bn3Var)},
 		layer2_1_conv1Fold:        {Name: "layer2_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 65664 }, Update: conv1x1x128FoldUpdate(layer2_1_conv1W, layer2_1_bn1W, layer2_1_bn1B, layer2_1_bn1Mean, layer2_1_bn1Var)},
 		layer2_1_conv2Fold:        {Name: "layer2_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: conv3x3x128FoldUpdate(layer2_1_conv2W, layer2_1_bn2W, layer2_1_bn2B, layer2_1_bn2Mean, layer2_1_bn2Var)},
-		layer2_1_conv2InferU:      {Name: "layer2_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x128InferGeom_2) }, Update: conv3x3x128InferUUpdate(layer2_1_conv2Fold)},
+		layer2_1_conv2InferU:      {Name: "layer2_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x128InferGeom_2) }, Update: conv3x3InferUUpdate(&conv3x3x128InferGeom_2, layer2_1_conv2Fold)},
 		layer2_1_conv3Fold:        {Name: "layer2_1_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 66048 }, Update: conv1x1x512FoldUpdate(layer2_1_conv3W, layer2_1_bn3W, layer2_1_bn3B, layer2_1_bn3Mean, layer2_1_bn3Var)},
 		layer2_2_conv1Fold:        {Name: "layer2_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 65664 }, Update: conv1x1x128FoldUpdate(layer2_2_conv1W, layer2_2_bn1W, layer2_2_bn1B, layer2_2_bn1Mean, layer2_2_bn1Var)},
 		layer2_2_conv2Fold:        {Name: "layer2_2_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: conv3x3x128FoldUpdate(layer2_2_conv2W, layer2_2_bn2W, layer2_2_bn2B, layer2_2_bn2Mean, layer2_2_bn2Var)},
-		layer2_2_conv2InferU:      {Name: "layer2_2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x128InferGeom_2) }, Update: conv3x3x128InferUUpdate(layer2_2_conv2Fold)},
+		layer2_2_conv2InferU:      {Name: "layer2_2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x128InferGeom_2) }, Update: conv3x3InferUUpdate(&conv3x3x128InferGeom_2, layer2_2_conv2Fold)},
 		layer2_2_conv3Fold:        {Name: "layer2_2_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 66048 }, Update: conv1x1x512FoldUpdate(layer2_2_conv3W, layer2_2_bn3W, layer2_2_bn3B, layer2_2_bn3Mean, layer2_2_bn3Var)},
 		layer2_3_conv1Fold:        {Name: "layer2_3_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 65664 }, Update: conv1x1x128FoldUpdate(layer2_3_conv1W, layer2_3_bn1W, layer2_3_bn1B, layer2_3_bn1Mean, layer2_3_bn1Var)},
 		layer2_3_conv2Fold:        {Name: "layer2_3_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 147584 }, Update: conv3x3x128FoldUpdate(layer2_3_conv2W, layer2_3_bn2W, layer2_3_bn2B, layer2_3_bn2Mean, layer2_3_bn2Var)},
-		layer2_3_conv2InferU:      {Name: "layer2_3_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x128InferGeom_2) }, Update: conv3x3x128InferUUpdate(layer2_3_conv2Fold)},
+		layer2_3_conv2InferU:      {Name: "layer2_3_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x128InferGeom_2) }, Update: conv3x3InferUUpdate(&conv3x3x128InferGeom_2, layer2_3_conv2Fold)},
 		layer2_3_conv3Fold:        {Name: "layer2_3_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 66048 }, Update: conv1x1x512FoldUpdate(layer2_3_conv3W, layer2_3_bn3W, layer2_3_bn3B, layer2_3_bn3Mean, layer2_3_bn3Var)},
 		layer3_0_conv1Fold:        {Name: "layer3_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 131328 }, Update: layer3_0_conv1FoldUpdate},
 		layer3_0_conv2Fold:        {Name: "layer3_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: conv3x3x256FoldUpdate(layer3_0_conv2W, layer3_0_bn2W, layer3_0_bn2B, layer3_0_bn2Mean, layer3_0_bn2Var)},
@@ -1320,23 +1320,23 @@ var program = engine.Program{
 		layer3_0_conv3Fold:        {Name: "layer3_0_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: conv1x1x1024FoldUpdate(layer3_0_conv3W, layer3_0_bn3W, layer3_0_bn3B, layer3_0_bn3Mean, layer3_0_bn3Var)},
 		layer3_1_conv1Fold:        {Name: "layer3_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 262400 }, Update: conv1x1x256FoldUpdate_2(layer3_1_conv1W, layer3_1_bn1W, layer3_1_bn1B, layer3_1_bn1Mean, layer3_1_bn1Var)},
 		layer3_1_conv2Fold:        {Name: "layer3_1_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: conv3x3x256FoldUpdate(layer3_1_conv2W, layer3_1_bn2W, layer3_1_bn2B, layer3_1_bn2Mean, layer3_1_bn2Var)},
-		layer3_1_conv2InferU:      {Name: "layer3_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_2) }, Update: conv3x3x256InferUUpdate(layer3_1_conv2Fold)},
+		layer3_1_conv2InferU:      {Name: "layer3_1_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_2) }, Update: conv3x3InferUUpdate(&conv3x3x256InferGeom_2, layer3_1_conv2Fold)},
 		layer3_1_conv3Fold:        {Name: "layer3_1_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: conv1x1x1024FoldUpdate(layer3_1_conv3W, layer3_1_bn3W, layer3_1_bn3B, layer3_1_bn3Mean, layer3_1_bn3Var)},
 		layer3_2_conv1Fold:        {Name: "layer3_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 262400 }, Update: conv1x1x256FoldUpdate_2(layer3_2_conv1W, layer3_2_bn1W, layer3_2_bn1B, layer3_2_bn1Mean, layer3_2_bn1Var)},
 		layer3_2_conv2Fold:        {Name: "layer3_2_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: conv3x3x256FoldUpdate(layer3_2_conv2W, layer3_2_bn2W, layer3_2_bn2B, layer3_2_bn2Mean, layer3_2_bn2Var)},
-		layer3_2_conv2InferU:      {Name: "layer3_2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_2) }, Update: conv3x3x256InferUUpdate(layer3_2_conv2Fold)},
+		layer3_2_conv2InferU:      {Name: "layer3_2_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_2) }, Update: conv3x3InferUUpdate(&conv3x3x256InferGeom_2, layer3_2_conv2Fold)},
 		layer3_2_conv3Fold:        {Name: "layer3_2_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: conv1x1x1024FoldUpdate(layer3_2_conv3W, layer3_2_bn3W, layer3_2_bn3B, layer3_2_bn3Mean, layer3_2_bn3Var)},
 		layer3_3_conv1Fold:        {Name: "layer3_3_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 262400 }, Update: conv1x1x256FoldUpdate_2(layer3_3_conv1W, layer3_3_bn1W, layer3_3_bn1B, layer3_3_bn1Mean, layer3_3_bn1Var)},
 		layer3_3_conv2Fold:        {Name: "layer3_3_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: conv3x3x256FoldUpdate(layer3_3_conv2W, layer3_3_bn2W, layer3_3_bn2B, layer3_3_bn2Mean, layer3_3_bn2Var)},
-		layer3_3_conv2InferU:      {Name: "layer3_3_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_2) }, Update: conv3x3x256InferUUpdate(layer3_3_conv2Fold)},
+		layer3_3_conv2InferU:      {Name: "layer3_3_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_2) }, Update: conv3x3InferUUpdate(&conv3x3x256InferGeom_2, layer3_3_conv2Fold)},
 		layer3_3_conv3Fold:        {Name: "layer3_3_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: conv1x1x1024FoldUpdate(layer3_3_conv3W, layer3_3_bn3W, layer3_3_bn3B, layer3_3_bn3Mean, layer3_3_bn3Var)},
 		layer3_4_conv1Fold:        {Name: "layer3_4_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 262400 }, Update: conv1x1x256FoldUpdate_2(layer3_4_conv1W, layer3_4_bn1W, layer3_4_bn1B, layer3_4_bn1Mean, layer3_4_bn1Var)},
 		layer3_4_conv2Fold:        {Name: "layer3_4_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: conv3x3x256FoldUpdate(layer3_4_conv2W, layer3_4_bn2W, layer3_4_bn2B, layer3_4_bn2Mean, layer3_4_bn2Var)},
-		layer3_4_conv2InferU:      {Name: "layer3_4_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_2) }, Update: conv3x3x256InferUUpdate(layer3_4_conv2Fold)},
+		layer3_4_conv2InferU:      {Name: "layer3_4_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_2) }, Update: conv3x3InferUUpdate(&conv3x3x256InferGeom_2, layer3_4_conv2Fold)},
 		layer3_4_conv3Fold:        {Name: "layer3_4_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: conv1x1x1024FoldUpdate(layer3_4_conv3W, layer3_4_bn3W, layer3_4_bn3B, layer3_4_bn3Mean, layer3_4_bn3Var)},
 		layer3_5_conv1Fold:        {Name: "layer3_5_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 262400 }, Update: conv1x1x256FoldUpdate_2(layer3_5_conv1W, layer3_5_bn1W, layer3_5_bn1B, layer3_5_bn1Mean, layer3_5_bn1Var)},
 		layer3_5_conv2Fold:        {Name: "layer3_5_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 590080 }, Update: conv3x3x256FoldUpdate(layer3_5_conv2W, layer3_5_bn2W, layer3_5_bn2B, layer3_5_bn2Mean, layer3_5_bn2Var)},
-		layer3_5_conv2InferU:      {Name: "layer3_5_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_2) }, Update: conv3x3x256InferUUpdate(layer3_5_conv2Fold)},
+		layer3_5_conv2InferU:      {Name: "layer3_5_conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x256InferGeom_2) }, Update: conv3x3InferUUpdate(&conv3x3x256InferGeom_2, layer3_5_conv2Fold)},
 		layer3_5_conv3Fold:        {Name: "layer3_5_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 263168 }, Update: conv1x1x1024FoldUpdate(layer3_5_conv3W, layer3_5_bn3W, layer3_5_bn3B, layer3_5_bn3Mean, layer3_5_bn3Var)},
 		layer4_0_conv1Fold:        {Name: "layer4_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 524800 }, Update: layer4_0_conv1FoldUpdate},
 		layer4_0_conv2Fold:        {Name: "layer4_0_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: conv3x3x512FoldUpdate(layer4_0_conv2W, layer4_0_bn2W, layer4_0_bn2B, layer4_0_bn2Mean, layer4_0_bn2Var)},
@@ -1348,133 +1348,133 @@ var program = engine.Program{
 		layer4_2_conv1Fold:        {Name: "layer4_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 1049088 }, Update: conv1x1x512FoldUpdate_2(layer4_2_conv1W, layer4_2_bn1W, layer4_2_bn1B, layer4_2_bn1Mean, layer4_2_bn1Var)},
 		layer4_2_conv2Fold:        {Name: "layer4_2_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 2359808 }, Update: conv3x3x512FoldUpdate(layer4_2_conv2W, layer4_2_bn2W, layer4_2_bn2B, layer4_2_bn2Mean, layer4_2_bn2Var)},
 		layer4_2_conv3Fold:        {Name: "layer4_2_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 1050624 }, Update: conv1x1x2048FoldUpdate(layer4_2_conv3W, layer4_2_bn3W, layer4_2_bn3B, layer4_2_bn3Mean, layer4_2_bn3Var)},
-		conv1T:                    {Name: "conv1T", Use: engine.Backward, Len: func() int { return 100352 }, Update: conv1TUpdate},
-		bn1Coef:                   {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: bn1CoefUpdate},
-		layer1_0_conv1T:           {Name: "layer1_0_conv1T", Use: engine.Backward, Len: func() int { return 4096 }, Update: layer1_0_conv1TUpdate},
-		layer1_0_bn1Coef:          {Name: "layer1_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm56x56x64CoefUpdate(layer1_0_bn1W)},
-		layer1_0_conv2ForwardU:    {Name: "layer1_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3x64ForwardUUpdate(layer1_0_conv2W)},
+		conv1T:                    {Name: "conv1T", Use: engine.Backward, Len: func() int { return 100352 }, Update: conv7x7TUpdate(&conv7x7x64Geom, conv1W)},
+		bn1Coef:                   {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate(bn1W, &batchnorm112x112x64Geom)},
+		layer1_0_conv1T:           {Name: "layer1_0_conv1T", Use: engine.Backward, Len: func() int { return 4096 }, Update: conv1x1TUpdate(&conv1x1x64Geom, layer1_0_conv1W)},
+		layer1_0_bn1Coef:          {Name: "layer1_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate(layer1_0_bn1W, &batchnorm56x56x64Geom)},
+		layer1_0_conv2ForwardU:    {Name: "layer1_0_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3ForwardUUpdate(&conv3x3x64Geom, layer1_0_conv2W)},
 		layer1_0_conv2T:           {Name: "layer1_0_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate(layer1_0_conv2W)},
-		layer1_0_conv2TU:          {Name: "layer1_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Back) }, Update: conv3x3x64TUUpdate(layer1_0_conv2T)},
-		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm56x56x64CoefUpdate_2(layer1_0_bn2W)},
-		layer1_0_conv3T:           {Name: "layer1_0_conv3T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1x256TUpdate(layer1_0_conv3W)},
-		layer1_0_bn3Coef:          {Name: "layer1_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm56x56x256CoefUpdate(layer1_0_bn3W)},
-		layer1_0_downsample_0T:    {Name: "layer1_0_downsample_0T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1x256TUpdate(layer1_0_downsample_0W)},
-		layer1_0_downsample_1Coef: {Name: "layer1_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm56x56x256CoefUpdate(layer1_0_downsample_1W)},
-		layer1_1_conv1T:           {Name: "layer1_1_conv1T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1x64TUpdate(layer1_1_conv1W)},
-		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm56x56x64CoefUpdate(layer1_1_bn1W)},
-		layer1_1_conv2ForwardU:    {Name: "layer1_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3x64ForwardUUpdate(layer1_1_conv2W)},
+		layer1_0_conv2TU:          {Name: "layer1_0_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Back) }, Update: conv3x3InferUUpdate(&conv3x3x64Back, layer1_0_conv2T)},
+		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate(layer1_0_bn2W, &batchnorm56x56x64Geom_2)},
+		layer1_0_conv3T:           {Name: "layer1_0_conv3T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1TUpdate(&conv1x1x256Geom, layer1_0_conv3W)},
+		layer1_0_bn3Coef:          {Name: "layer1_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_2(layer1_0_bn3W, &batchnorm56x56x256Geom)},
+		layer1_0_downsample_0T:    {Name: "layer1_0_downsample_0T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1TUpdate(&conv1x1x256Geom, layer1_0_downsample_0W)},
+		layer1_0_downsample_1Coef: {Name: "layer1_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_2(layer1_0_downsample_1W, &batchnorm56x56x256Geom)},
+		layer1_1_conv1T:           {Name: "layer1_1_conv1T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1TUpdate(&conv1x1x64Geom_2, layer1_1_conv1W)},
+		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate(layer1_1_bn1W, &batchnorm56x56x64Geom)},
+		layer1_1_conv2ForwardU:    {Name: "layer1_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3ForwardUUpdate(&conv3x3x64Geom, layer1_1_conv2W)},
 		layer1_1_conv2T:           {Name: "layer1_1_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate(layer1_1_conv2W)},
-		layer1_1_conv2TU:          {Name: "layer1_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Back) }, Update: conv3x3x64TUUpdate(layer1_1_conv2T)},
-		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm56x56x64CoefUpdate_2(layer1_1_bn2W)},
-		layer1_1_conv3T:           {Name: "layer1_1_conv3T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1x256TUpdate(layer1_1_conv3W)},
-		layer1_1_bn3Coef:          {Name: "layer1_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm56x56x256CoefUpdate(layer1_1_bn3W)},
-		layer1_2_conv1T:           {Name: "layer1_2_conv1T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1x64TUpdate(layer1_2_conv1W)},
-		layer1_2_bn1Coef:          {Name: "layer1_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm56x56x64CoefUpdate(layer1_2_bn1W)},
-		layer1_2_conv2ForwardU:    {Name: "layer1_2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3x64ForwardUUpdate(layer1_2_conv2W)},
+		layer1_1_conv2TU:          {Name: "layer1_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Back) }, Update: conv3x3InferUUpdate(&conv3x3x64Back, layer1_1_conv2T)},
+		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate(layer1_1_bn2W, &batchnorm56x56x64Geom_2)},
+		layer1_1_conv3T:           {Name: "layer1_1_conv3T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1TUpdate(&conv1x1x256Geom, layer1_1_conv3W)},
+		layer1_1_bn3Coef:          {Name: "layer1_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_2(layer1_1_bn3W, &batchnorm56x56x256Geom)},
+		layer1_2_conv1T:           {Name: "layer1_2_conv1T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1TUpdate(&conv1x1x64Geom_2, layer1_2_conv1W)},
+		layer1_2_bn1Coef:          {Name: "layer1_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate(layer1_2_bn1W, &batchnorm56x56x64Geom)},
+		layer1_2_conv2ForwardU:    {Name: "layer1_2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Geom) }, Update: conv3x3ForwardUUpdate(&conv3x3x64Geom, layer1_2_conv2W)},
 		layer1_2_conv2T:           {Name: "layer1_2_conv2T", Use: engine.Backward, Len: func() int { return 36864 }, Update: conv3x3x64TUpdate(layer1_2_conv2W)},
-		layer1_2_conv2TU:          {Name: "layer1_2_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Back) }, Update: conv3x3x64TUUpdate(layer1_2_conv2T)},
-		layer1_2_bn2Coef:          {Name: "layer1_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnorm56x56x64CoefUpdate_2(layer1_2_bn2W)},
-		layer1_2_conv3T:           {Name: "layer1_2_conv3T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1x256TUpdate(layer1_2_conv3W)},
-		layer1_2_bn3Coef:          {Name: "layer1_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm56x56x256CoefUpdate(layer1_2_bn3W)},
-		layer2_0_conv1T:           {Name: "layer2_0_conv1T", Use: engine.Backward, Len: func() int { return 32768 }, Update: layer2_0_conv1TUpdate},
-		layer2_0_bn1Coef:          {Name: "layer2_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: layer2_0_bn1CoefUpdate},
-		layer2_0_conv2T:           {Name: "layer2_0_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: layer2_0_conv2TUpdate},
-		layer2_0_bn2Coef:          {Name: "layer2_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate(layer2_0_bn2W)},
-		layer2_0_conv3T:           {Name: "layer2_0_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1x512TUpdate(layer2_0_conv3W)},
-		layer2_0_bn3Coef:          {Name: "layer2_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm28x28x512CoefUpdate(layer2_0_bn3W)},
-		layer2_0_downsample_0T:    {Name: "layer2_0_downsample_0T", Use: engine.Backward, Len: func() int { return 131072 }, Update: layer2_0_downsample_0TUpdate},
-		layer2_0_downsample_1Coef: {Name: "layer2_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm28x28x512CoefUpdate(layer2_0_downsample_1W)},
-		layer2_1_conv1T:           {Name: "layer2_1_conv1T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1x128TUpdate(layer2_1_conv1W)},
-		layer2_1_bn1Coef:          {Name: "layer2_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate_2(layer2_1_bn1W)},
-		layer2_1_conv2ForwardU:    {Name: "layer2_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3x128ForwardUUpdate(layer2_1_conv2W)},
+		layer1_2_conv2TU:          {Name: "layer1_2_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x64Back) }, Update: conv3x3InferUUpdate(&conv3x3x64Back, layer1_2_conv2T)},
+		layer1_2_bn2Coef:          {Name: "layer1_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 256 }, Update: batchnormCoefUpdate(layer1_2_bn2W, &batchnorm56x56x64Geom_2)},
+		layer1_2_conv3T:           {Name: "layer1_2_conv3T", Use: engine.Backward, Len: func() int { return 16384 }, Update: conv1x1TUpdate(&conv1x1x256Geom, layer1_2_conv3W)},
+		layer1_2_bn3Coef:          {Name: "layer1_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_2(layer1_2_bn3W, &batchnorm56x56x256Geom)},
+		layer2_0_conv1T:           {Name: "layer2_0_conv1T", Use: engine.Backward, Len: func() int { return 32768 }, Update: conv1x1TUpdate(&conv1x1x128Geom, layer2_0_conv1W)},
+		layer2_0_bn1Coef:          {Name: "layer2_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_3(layer2_0_bn1W, &batchnorm56x56x128Geom)},
+		layer2_0_conv2T:           {Name: "layer2_0_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: conv7x7TUpdate(&conv3x3x128Geom, layer2_0_conv2W)},
+		layer2_0_bn2Coef:          {Name: "layer2_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_3(layer2_0_bn2W, &batchnorm28x28x128Geom)},
+		layer2_0_conv3T:           {Name: "layer2_0_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1TUpdate(&conv1x1x512Geom, layer2_0_conv3W)},
+		layer2_0_bn3Coef:          {Name: "layer2_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_4(layer2_0_bn3W, &batchnorm28x28x512Geom)},
+		layer2_0_downsample_0T:    {Name: "layer2_0_downsample_0T", Use: engine.Backward, Len: func() int { return 131072 }, Update: conv1x1TUpdate(&conv1x1x512Geom_2, layer2_0_downsample_0W)},
+		layer2_0_downsample_1Coef: {Name: "layer2_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_4(layer2_0_downsample_1W, &batchnorm28x28x512Geom)},
+		layer2_1_conv1T:           {Name: "layer2_1_conv1T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1TUpdate(&conv1x1x128Geom_2, layer2_1_conv1W)},
+		layer2_1_bn1Coef:          {Name: "layer2_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_3(layer2_1_bn1W, &batchnorm28x28x128Geom_2)},
+		layer2_1_conv2ForwardU:    {Name: "layer2_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3ForwardUUpdate(&conv3x3x128Geom_2, layer2_1_conv2W)},
 		layer2_1_conv2T:           {Name: "layer2_1_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: conv3x3x128TUpdate(layer2_1_conv2W)},
-		layer2_1_conv2TU:          {Name: "layer2_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Back) }, Update: conv3x3x128TUUpdate(layer2_1_conv2T)},
-		layer2_1_bn2Coef:          {Name: "layer2_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate(layer2_1_bn2W)},
-		layer2_1_conv3T:           {Name: "layer2_1_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1x512TUpdate(layer2_1_conv3W)},
-		layer2_1_bn3Coef:          {Name: "layer2_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm28x28x512CoefUpdate(layer2_1_bn3W)},
-		layer2_2_conv1T:           {Name: "layer2_2_conv1T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1x128TUpdate(layer2_2_conv1W)},
-		layer2_2_bn1Coef:          {Name: "layer2_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate_2(layer2_2_bn1W)},
-		layer2_2_conv2ForwardU:    {Name: "layer2_2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3x128ForwardUUpdate(layer2_2_conv2W)},
+		layer2_1_conv2TU:          {Name: "layer2_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Back) }, Update: conv3x3InferUUpdate(&conv3x3x128Back, layer2_1_conv2T)},
+		layer2_1_bn2Coef:          {Name: "layer2_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_3(layer2_1_bn2W, &batchnorm28x28x128Geom)},
+		layer2_1_conv3T:           {Name: "layer2_1_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1TUpdate(&conv1x1x512Geom, layer2_1_conv3W)},
+		layer2_1_bn3Coef:          {Name: "layer2_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_4(layer2_1_bn3W, &batchnorm28x28x512Geom)},
+		layer2_2_conv1T:           {Name: "layer2_2_conv1T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1TUpdate(&conv1x1x128Geom_2, layer2_2_conv1W)},
+		layer2_2_bn1Coef:          {Name: "layer2_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_3(layer2_2_bn1W, &batchnorm28x28x128Geom_2)},
+		layer2_2_conv2ForwardU:    {Name: "layer2_2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3ForwardUUpdate(&conv3x3x128Geom_2, layer2_2_conv2W)},
 		layer2_2_conv2T:           {Name: "layer2_2_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: conv3x3x128TUpdate(layer2_2_conv2W)},
-		layer2_2_conv2TU:          {Name: "layer2_2_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Back) }, Update: conv3x3x128TUUpdate(layer2_2_conv2T)},
-		layer2_2_bn2Coef:          {Name: "layer2_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate(layer2_2_bn2W)},
-		layer2_2_conv3T:           {Name: "layer2_2_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1x512TUpdate(layer2_2_conv3W)},
-		layer2_2_bn3Coef:          {Name: "layer2_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm28x28x512CoefUpdate(layer2_2_bn3W)},
-		layer2_3_conv1T:           {Name: "layer2_3_conv1T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1x128TUpdate(layer2_3_conv1W)},
-		layer2_3_bn1Coef:          {Name: "layer2_3_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate_2(layer2_3_bn1W)},
-		layer2_3_conv2ForwardU:    {Name: "layer2_3_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3x128ForwardUUpdate(layer2_3_conv2W)},
+		layer2_2_conv2TU:          {Name: "layer2_2_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Back) }, Update: conv3x3InferUUpdate(&conv3x3x128Back, layer2_2_conv2T)},
+		layer2_2_bn2Coef:          {Name: "layer2_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_3(layer2_2_bn2W, &batchnorm28x28x128Geom)},
+		layer2_2_conv3T:           {Name: "layer2_2_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1TUpdate(&conv1x1x512Geom, layer2_2_conv3W)},
+		layer2_2_bn3Coef:          {Name: "layer2_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_4(layer2_2_bn3W, &batchnorm28x28x512Geom)},
+		layer2_3_conv1T:           {Name: "layer2_3_conv1T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1TUpdate(&conv1x1x128Geom_2, layer2_3_conv1W)},
+		layer2_3_bn1Coef:          {Name: "layer2_3_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_3(layer2_3_bn1W, &batchnorm28x28x128Geom_2)},
+		layer2_3_conv2ForwardU:    {Name: "layer2_3_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Geom_2) }, Update: conv3x3ForwardUUpdate(&conv3x3x128Geom_2, layer2_3_conv2W)},
 		layer2_3_conv2T:           {Name: "layer2_3_conv2T", Use: engine.Backward, Len: func() int { return 147456 }, Update: conv3x3x128TUpdate(layer2_3_conv2W)},
-		layer2_3_conv2TU:          {Name: "layer2_3_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Back) }, Update: conv3x3x128TUUpdate(layer2_3_conv2T)},
-		layer2_3_bn2Coef:          {Name: "layer2_3_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnorm28x28x128CoefUpdate(layer2_3_bn2W)},
-		layer2_3_conv3T:           {Name: "layer2_3_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1x512TUpdate(layer2_3_conv3W)},
-		layer2_3_bn3Coef:          {Name: "layer2_3_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm28x28x512CoefUpdate(layer2_3_bn3W)},
-		layer3_0_conv1T:           {Name: "layer3_0_conv1T", Use: engine.Backward, Len: func() int { return 131072 }, Update: layer3_0_conv1TUpdate},
-		layer3_0_bn1Coef:          {Name: "layer3_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: layer3_0_bn1CoefUpdate},
-		layer3_0_conv2T:           {Name: "layer3_0_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: layer3_0_conv2TUpdate},
-		layer3_0_bn2Coef:          {Name: "layer3_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate(layer3_0_bn2W)},
-		layer3_0_conv3T:           {Name: "layer3_0_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x1024TUpdate(layer3_0_conv3W)},
+		layer2_3_conv2TU:          {Name: "layer2_3_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x128Back) }, Update: conv3x3InferUUpdate(&conv3x3x128Back, layer2_3_conv2T)},
+		layer2_3_bn2Coef:          {Name: "layer2_3_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 512 }, Update: batchnormCoefUpdate_3(layer2_3_bn2W, &batchnorm28x28x128Geom)},
+		layer2_3_conv3T:           {Name: "layer2_3_conv3T", Use: engine.Backward, Len: func() int { return 65536 }, Update: conv1x1TUpdate(&conv1x1x512Geom, layer2_3_conv3W)},
+		layer2_3_bn3Coef:          {Name: "layer2_3_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_4(layer2_3_bn3W, &batchnorm28x28x512Geom)},
+		layer3_0_conv1T:           {Name: "layer3_0_conv1T", Use: engine.Backward, Len: func() int { return 131072 }, Update: conv1x1TUpdate(&conv1x1x256Geom_2, layer3_0_conv1W)},
+		layer3_0_bn1Coef:          {Name: "layer3_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_2(layer3_0_bn1W, &batchnorm28x28x256Geom)},
+		layer3_0_conv2T:           {Name: "layer3_0_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv7x7TUpdate(&conv3x3x256Geom, layer3_0_conv2W)},
+		layer3_0_bn2Coef:          {Name: "layer3_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_2(layer3_0_bn2W, &batchnorm14x14x256Geom)},
+		layer3_0_conv3T:           {Name: "layer3_0_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1TUpdate(&conv1x1x1024Geom, layer3_0_conv3W)},
 		layer3_0_bn3Coef:          {Name: "layer3_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnorm14x14x1024CoefUpdate(layer3_0_bn3W)},
-		layer3_0_downsample_0T:    {Name: "layer3_0_downsample_0T", Use: engine.Backward, Len: func() int { return 524288 }, Update: layer3_0_downsample_0TUpdate},
+		layer3_0_downsample_0T:    {Name: "layer3_0_downsample_0T", Use: engine.Backward, Len: func() int { return 524288 }, Update: conv1x1TUpdate(&conv1x1x1024Geom_2, layer3_0_downsample_0W)},
 		layer3_0_downsample_1Coef: {Name: "layer3_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnorm14x14x1024CoefUpdate(layer3_0_downsample_1W)},
-		layer3_1_conv1T:           {Name: "layer3_1_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x256TUpdate_2(layer3_1_conv1W)},
-		layer3_1_bn1Coef:          {Name: "layer3_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate_2(layer3_1_bn1W)},
-		layer3_1_conv2ForwardU:    {Name: "layer3_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_1_conv2W)},
+		layer3_1_conv1T:           {Name: "layer3_1_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1TUpdate(&conv1x1x256Geom_3, layer3_1_conv1W)},
+		layer3_1_bn1Coef:          {Name: "layer3_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_2(layer3_1_bn1W, &batchnorm14x14x256Geom_2)},
+		layer3_1_conv2ForwardU:    {Name: "layer3_1_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3ForwardUUpdate(&conv3x3x256Geom_2, layer3_1_conv2W)},
 		layer3_1_conv2T:           {Name: "layer3_1_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv3x3x256TUpdate(layer3_1_conv2W)},
-		layer3_1_conv2TU:          {Name: "layer3_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3x256TUUpdate(layer3_1_conv2T)},
-		layer3_1_bn2Coef:          {Name: "layer3_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate(layer3_1_bn2W)},
-		layer3_1_conv3T:           {Name: "layer3_1_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x1024TUpdate(layer3_1_conv3W)},
+		layer3_1_conv2TU:          {Name: "layer3_1_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3InferUUpdate(&conv3x3x256Back, layer3_1_conv2T)},
+		layer3_1_bn2Coef:          {Name: "layer3_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_2(layer3_1_bn2W, &batchnorm14x14x256Geom)},
+		layer3_1_conv3T:           {Name: "layer3_1_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1TUpdate(&conv1x1x1024Geom, layer3_1_conv3W)},
 		layer3_1_bn3Coef:          {Name: "layer3_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnorm14x14x1024CoefUpdate(layer3_1_bn3W)},
-		layer3_2_conv1T:           {Name: "layer3_2_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x256TUpdate_2(layer3_2_conv1W)},
-		layer3_2_bn1Coef:          {Name: "layer3_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate_2(layer3_2_bn1W)},
-		layer3_2_conv2ForwardU:    {Name: "layer3_2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_2_conv2W)},
+		layer3_2_conv1T:           {Name: "layer3_2_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1TUpdate(&conv1x1x256Geom_3, layer3_2_conv1W)},
+		layer3_2_bn1Coef:          {Name: "layer3_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_2(layer3_2_bn1W, &batchnorm14x14x256Geom_2)},
+		layer3_2_conv2ForwardU:    {Name: "layer3_2_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3ForwardUUpdate(&conv3x3x256Geom_2, layer3_2_conv2W)},
 		layer3_2_conv2T:           {Name: "layer3_2_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv3x3x256TUpdate(layer3_2_conv2W)},
-		layer3_2_conv2TU:          {Name: "layer3_2_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3x256TUUpdate(layer3_2_conv2T)},
-		layer3_2_bn2Coef:          {Name: "layer3_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate(layer3_2_bn2W)},
-		layer3_2_conv3T:           {Name: "layer3_2_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x1024TUpdate(layer3_2_conv3W)},
+		layer3_2_conv2TU:          {Name: "layer3_2_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3InferUUpdate(&conv3x3x256Back, layer3_2_conv2T)},
+		layer3_2_bn2Coef:          {Name: "layer3_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_2(layer3_2_bn2W, &batchnorm14x14x256Geom)},
+		layer3_2_conv3T:           {Name: "layer3_2_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1TUpdate(&conv1x1x1024Geom, layer3_2_conv3W)},
 		layer3_2_bn3Coef:          {Name: "layer3_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnorm14x14x1024CoefUpdate(layer3_2_bn3W)},
-		layer3_3_conv1T:           {Name: "layer3_3_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x256TUpdate_2(layer3_3_conv1W)},
-		layer3_3_bn1Coef:          {Name: "layer3_3_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate_2(layer3_3_bn1W)},
-		layer3_3_conv2ForwardU:    {Name: "layer3_3_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_3_conv2W)},
+		layer3_3_conv1T:           {Name: "layer3_3_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1TUpdate(&conv1x1x256Geom_3, layer3_3_conv1W)},
+		layer3_3_bn1Coef:          {Name: "layer3_3_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_2(layer3_3_bn1W, &batchnorm14x14x256Geom_2)},
+		layer3_3_conv2ForwardU:    {Name: "layer3_3_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3ForwardUUpdate(&conv3x3x256Geom_2, layer3_3_conv2W)},
 		layer3_3_conv2T:           {Name: "layer3_3_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv3x3x256TUpdate(layer3_3_conv2W)},
-		layer3_3_conv2TU:          {Name: "layer3_3_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3x256TUUpdate(layer3_3_conv2T)},
-		layer3_3_bn2Coef:          {Name: "layer3_3_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate(layer3_3_bn2W)},
-		layer3_3_conv3T:           {Name: "layer3_3_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x1024TUpdate(layer3_3_conv3W)},
+		layer3_3_conv2TU:          {Name: "layer3_3_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3InferUUpdate(&conv3x3x256Back, layer3_3_conv2T)},
+		layer3_3_bn2Coef:          {Name: "layer3_3_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_2(layer3_3_bn2W, &batchnorm14x14x256Geom)},
+		layer3_3_conv3T:           {Name: "layer3_3_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1TUpdate(&conv1x1x1024Geom, layer3_3_conv3W)},
 		layer3_3_bn3Coef:          {Name: "layer3_3_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnorm14x14x1024CoefUpdate(layer3_3_bn3W)},
-		layer3_4_conv1T:           {Name: "layer3_4_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x256TUpdate_2(layer3_4_conv1W)},
-		layer3_4_bn1Coef:          {Name: "layer3_4_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate_2(layer3_4_bn1W)},
-		layer3_4_conv2ForwardU:    {Name: "layer3_4_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_4_conv2W)},
+		layer3_4_conv1T:           {Name: "layer3_4_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1TUpdate(&conv1x1x256Geom_3, layer3_4_conv1W)},
+		layer3_4_bn1Coef:          {Name: "layer3_4_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_2(layer3_4_bn1W, &batchnorm14x14x256Geom_2)},
+		layer3_4_conv2ForwardU:    {Name: "layer3_4_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3ForwardUUpdate(&conv3x3x256Geom_2, layer3_4_conv2W)},
 		layer3_4_conv2T:           {Name: "layer3_4_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv3x3x256TUpdate(layer3_4_conv2W)},
-		layer3_4_conv2TU:          {Name: "layer3_4_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3x256TUUpdate(layer3_4_conv2T)},
-		layer3_4_bn2Coef:          {Name: "layer3_4_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate(layer3_4_bn2W)},
-		layer3_4_conv3T:           {Name: "layer3_4_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x1024TUpdate(layer3_4_conv3W)},
+		layer3_4_conv2TU:          {Name: "layer3_4_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3InferUUpdate(&conv3x3x256Back, layer3_4_conv2T)},
+		layer3_4_bn2Coef:          {Name: "layer3_4_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_2(layer3_4_bn2W, &batchnorm14x14x256Geom)},
+		layer3_4_conv3T:           {Name: "layer3_4_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1TUpdate(&conv1x1x1024Geom, layer3_4_conv3W)},
 		layer3_4_bn3Coef:          {Name: "layer3_4_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnorm14x14x1024CoefUpdate(layer3_4_bn3W)},
-		layer3_5_conv1T:           {Name: "layer3_5_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x256TUpdate_2(layer3_5_conv1W)},
-		layer3_5_bn1Coef:          {Name: "layer3_5_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate_2(layer3_5_bn1W)},
-		layer3_5_conv2ForwardU:    {Name: "layer3_5_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3x256ForwardUUpdate(layer3_5_conv2W)},
+		layer3_5_conv1T:           {Name: "layer3_5_conv1T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1TUpdate(&conv1x1x256Geom_3, layer3_5_conv1W)},
+		layer3_5_bn1Coef:          {Name: "layer3_5_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_2(layer3_5_bn1W, &batchnorm14x14x256Geom_2)},
+		layer3_5_conv2ForwardU:    {Name: "layer3_5_conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Geom_2) }, Update: conv3x3ForwardUUpdate(&conv3x3x256Geom_2, layer3_5_conv2W)},
 		layer3_5_conv2T:           {Name: "layer3_5_conv2T", Use: engine.Backward, Len: func() int { return 589824 }, Update: conv3x3x256TUpdate(layer3_5_conv2W)},
-		layer3_5_conv2TU:          {Name: "layer3_5_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3x256TUUpdate(layer3_5_conv2T)},
-		layer3_5_bn2Coef:          {Name: "layer3_5_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnorm14x14x256CoefUpdate(layer3_5_bn2W)},
-		layer3_5_conv3T:           {Name: "layer3_5_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1x1024TUpdate(layer3_5_conv3W)},
+		layer3_5_conv2TU:          {Name: "layer3_5_conv2TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x256Back) }, Update: conv3x3InferUUpdate(&conv3x3x256Back, layer3_5_conv2T)},
+		layer3_5_bn2Coef:          {Name: "layer3_5_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 1024 }, Update: batchnormCoefUpdate_2(layer3_5_bn2W, &batchnorm14x14x256Geom)},
+		layer3_5_conv3T:           {Name: "layer3_5_conv3T", Use: engine.Backward, Len: func() int { return 262144 }, Update: conv1x1TUpdate(&conv1x1x1024Geom, layer3_5_conv3W)},
 		layer3_5_bn3Coef:          {Name: "layer3_5_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 4096 }, Update: batchnorm14x14x1024CoefUpdate(layer3_5_bn3W)},
-		layer4_0_conv1T:           {Name: "layer4_0_conv1T", Use: engine.Backward, Len: func() int { return 524288 }, Update: layer4_0_conv1TUpdate},
-		layer4_0_bn1Coef:          {Name: "layer4_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: layer4_0_bn1CoefUpdate},
-		layer4_0_conv2T:           {Name: "layer4_0_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: layer4_0_conv2TUpdate},
-		layer4_0_bn2Coef:          {Name: "layer4_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm7x7x512CoefUpdate(layer4_0_bn2W)},
-		layer4_0_conv3T:           {Name: "layer4_0_conv3T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: conv1x1x2048TUpdate(layer4_0_conv3W)},
+		layer4_0_conv1T:           {Name: "layer4_0_conv1T", Use: engine.Backward, Len: func() int { return 524288 }, Update: conv1x1TUpdate(&conv1x1x512Geom_3, layer4_0_conv1W)},
+		layer4_0_bn1Coef:          {Name: "layer4_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_4(layer4_0_bn1W, &batchnorm14x14x512Geom)},
+		layer4_0_conv2T:           {Name: "layer4_0_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: conv7x7TUpdate(&conv3x3x512Geom, layer4_0_conv2W)},
+		layer4_0_bn2Coef:          {Name: "layer4_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_4(layer4_0_bn2W, &batchnorm7x7x512Geom)},
+		layer4_0_conv3T:           {Name: "layer4_0_conv3T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: conv1x1TUpdate(&conv1x1x2048Geom, layer4_0_conv3W)},
 		layer4_0_bn3Coef:          {Name: "layer4_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: batchnorm7x7x2048CoefUpdate(layer4_0_bn3W)},
-		layer4_0_downsample_0T:    {Name: "layer4_0_downsample_0T", Use: engine.Backward, Len: func() int { return 2097152 }, Update: layer4_0_downsample_0TUpdate},
+		layer4_0_downsample_0T:    {Name: "layer4_0_downsample_0T", Use: engine.Backward, Len: func() int { return 2097152 }, Update: conv1x1TUpdate(&conv1x1x2048Geom_2, layer4_0_downsample_0W)},
 		layer4_0_downsample_1Coef: {Name: "layer4_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: batchnorm7x7x2048CoefUpdate(layer4_0_downsample_1W)},
-		layer4_1_conv1T:           {Name: "layer4_1_conv1T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: conv1x1x512TUpdate_2(layer4_1_conv1W)},
-		layer4_1_bn1Coef:          {Name: "layer4_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm7x7x512CoefUpdate_2(layer4_1_bn1W)},
+		layer4_1_conv1T:           {Name: "layer4_1_conv1T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: conv1x1TUpdate(&conv1x1x512Geom_4, layer4_1_conv1W)},
+		layer4_1_bn1Coef:          {Name: "layer4_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_4(layer4_1_bn1W, &batchnorm7x7x512Geom_2)},
 		layer4_1_conv2T:           {Name: "layer4_1_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: conv3x3x512TUpdate(layer4_1_conv2W)},
-		layer4_1_bn2Coef:          {Name: "layer4_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm7x7x512CoefUpdate(layer4_1_bn2W)},
-		layer4_1_conv3T:           {Name: "layer4_1_conv3T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: conv1x1x2048TUpdate(layer4_1_conv3W)},
+		layer4_1_bn2Coef:          {Name: "layer4_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_4(layer4_1_bn2W, &batchnorm7x7x512Geom)},
+		layer4_1_conv3T:           {Name: "layer4_1_conv3T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: conv1x1TUpdate(&conv1x1x2048Geom, layer4_1_conv3W)},
 		layer4_1_bn3Coef:          {Name: "layer4_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: batchnorm7x7x2048CoefUpdate(layer4_1_bn3W)},
-		layer4_2_conv1T:           {Name: "layer4_2_conv1T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: conv1x1x512TUpdate_2(layer4_2_conv1W)},
-		layer4_2_bn1Coef:          {Name: "layer4_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm7x7x512CoefUpdate_2(layer4_2_bn1W)},
+		layer4_2_conv1T:           {Name: "layer4_2_conv1T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: conv1x1TUpdate(&conv1x1x512Geom_4, layer4_2_conv1W)},
+		layer4_2_bn1Coef:          {Name: "layer4_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_4(layer4_2_bn1W, &batchnorm7x7x512Geom_2)},
 		layer4_2_conv2T:           {Name: "layer4_2_conv2T", Use: engine.Backward, Len: func() int { return 2359296 }, Update: conv3x3x512TUpdate(layer4_2_conv2W)},
-		layer4_2_bn2Coef:          {Name: "layer4_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnorm7x7x512CoefUpdate(layer4_2_bn2W)},
-		layer4_2_conv3T:           {Name: "layer4_2_conv3T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: conv1x1x2048TUpdate(layer4_2_conv3W)},
+		layer4_2_bn2Coef:          {Name: "layer4_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 2048 }, Update: batchnormCoefUpdate_4(layer4_2_bn2W, &batchnorm7x7x512Geom)},
+		layer4_2_conv3T:           {Name: "layer4_2_conv3T", Use: engine.Backward, Len: func() int { return 1048576 }, Update: conv1x1TUpdate(&conv1x1x2048Geom, layer4_2_conv3W)},
 		layer4_2_bn3Coef:          {Name: "layer4_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 8192 }, Update: batchnorm7x7x2048CoefUpdate(layer4_2_bn3W)},
 	},
 	Buffers: []engine.Buffer{
@@ -1596,166 +1596,166 @@ var program = engine.Program{
 	BatchBuffers: []int{bn1Batch: 256, layer1_0_bn1Batch: 256, layer1_0_bn2Batch: 256, layer1_0_bn3Batch: 1024, layer1_0_downsample_1Batch: 1024, layer1_1_bn1Batch: 256, layer1_1_bn2Batch: 256, layer1_1_bn3Batch: 1024, layer1_2_bn1Batch: 256, layer1_2_bn2Batch: 256, layer1_2_bn3Batch: 1024, layer2_0_bn1Batch: 512, layer2_0_bn2Batch: 512, layer2_0_bn3Batch: 2048, layer2_0_downsample_1Batch: 2048, layer2_1_bn1Batch: 512, layer2_1_bn2Batch: 512, layer2_1_bn3Batch: 2048, layer2_2_bn1Batch: 512, layer2_2_bn2Batch: 512, layer2_2_bn3Batch: 2048, layer2_3_bn1Batch: 512, layer2_3_bn2Batch: 512, layer2_3_bn3Batch: 2048, layer3_0_bn1Batch: 1024, layer3_0_bn2Batch: 1024, layer3_0_bn3Batch: 4096, layer3_0_downsample_1Batch: 4096, layer3_1_bn1Batch: 1024, layer3_1_bn2Batch: 1024, layer3_1_bn3Batch: 4096, layer3_2_bn1Batch: 1024, layer3_2_bn2Batch: 1024, layer3_2_bn3Batch: 4096, layer3_3_bn1Batch: 1024, layer3_3_bn2Batch: 1024, layer3_3_bn3Batch: 4096, layer3_4_bn1Batch: 1024, layer3_4_bn2Batch: 1024, layer3_4_bn3Batch: 4096, layer3_5_bn1Batch: 1024, layer3_5_bn2Batch: 1024, layer3_5_bn3Batch: 4096, layer4_0_bn1Batch: 2048, layer4_0_bn2Batch: 2048, layer4_0_bn3Batch: 8192, layer4_0_downsample_1Batch: 8192, layer4_1_bn1Batch: 2048, layer4_1_bn2Batch: 2048, layer4_1_bn3Batch: 8192, layer4_2_bn1Batch: 2048, layer4_2_bn2Batch: 2048, layer4_2_bn3Batch: 8192},
 	Steps: []engine.Step{
 		{Name: "conv1+bn1+relu1 (inference)", Forward: []engine.Phase{
-			{N: 112, Run: conv1Infer, Mode: engine.Inference},
+			{N: 112, Run: conv7x7Infer(&conv7x7x64InferGeom, f110, f0, conv1Fold, 9408), Mode: engine.Inference},
 		}},
 		{Name: "maxpool1 (inference)", Forward: []engine.Phase{
 			{N: 56, Run: maxpool1Infer, Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.conv1+layer1.0.bn1+layer1.0.relu1 (inference)", Forward: []engine.Phase{
-			{N: 56, Run: layer1_0_conv1Infer, Mode: engine.Inference},
+			{N: 56, Run: conv1x1Infer(&conv1x1x64InferGeom, f110, f111, layer1_0_conv1Fold, 4096, &pad56x56x64p1), Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.conv2+layer1.0.bn2+layer1.0.relu2 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv3x3x64Infer(f110, layer1_0_conv2InferU, layer1_0_conv2Fold), Mode: engine.Inference},
+			{N: 28, Run: conv3x3Infer(&conv3x3x64InferGeom, f112, f110, layer1_0_conv2InferU, layer1_0_conv2Fold, 36864), Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.downsample.0+layer1.0.downsample.1 (inference)", Forward: []engine.Phase{
-			{N: 56, Run: layer1_0_downsample_0Infer, Mode: engine.Inference},
+			{N: 56, Run: conv1x1Infer_2(&conv1x1x256InferGeom, f110, f111, layer1_0_downsample_0Fold, 16384), Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.conv3+layer1.0.bn3+layer1.0.add1+relu2 (inference)", Forward: []engine.Phase{
-			{N: 56, Run: conv1x1x256Infer(f111, layer1_0_conv3Fold, f110), Mode: engine.Inference},
+			{N: 56, Run: conv1x1Infer_3(&conv1x1x256InferGeom, f111, f112, layer1_0_conv3Fold, 16384, &conv1x1x256StoreGeom, f110), Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.conv1+layer1.1.bn1+layer1.1.relu1 (inference)", Forward: []engine.Phase{
-			{N: 56, Run: conv1x1x64Infer(f110, f111, layer1_1_conv1Fold), Mode: engine.Inference},
+			{N: 56, Run: conv1x1Infer(&conv1x1x64InferGeom_2, f110, f111, layer1_1_conv1Fold, 16384, &pad56x56x64p1), Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.conv2+layer1.1.bn2+layer1.1.relu2 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv3x3x64Infer(f110, layer1_1_conv2InferU, layer1_1_conv2Fold), Mode: engine.Inference},
+			{N: 28, Run: conv3x3Infer(&conv3x3x64InferGeom, f112, f110, layer1_1_conv2InferU, layer1_1_conv2Fold, 36864), Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.conv3+layer1.1.bn3+layer1.1.add1+layer1.1.relu3 (inference)", Forward: []engine.Phase{
-			{N: 56, Run: conv1x1x256Infer(f110, layer1_1_conv3Fold, f111), Mode: engine.Inference},
+			{N: 56, Run: conv1x1Infer_3(&conv1x1x256InferGeom, f110, f112, layer1_1_conv3Fold, 16384, &conv1x1x256StoreGeom, f111), Mode: engine.Inference},
 		}},
 		{Name: "layer1.2.conv1+layer1.2.bn1+layer1.2.relu1 (inference)", Forward: []engine.Phase{
-			{N: 56, Run: conv1x1x64Infer(f111, f110, layer1_2_conv1Fold), Mode: engine.Inference},
+			{N: 56, Run: conv1x1Infer(&conv1x1x64InferGeom_2, f111, f110, layer1_2_conv1Fold, 16384, &pad56x56x64p1), Mode: engine.Inference},
 		}},
 		{Name: "layer1.2.conv2+layer1.2.bn2+layer1.2.relu2 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv3x3x64Infer(f111, layer1_2_conv2InferU, layer1_2_conv2Fold), Mode: engine.Inference},
+			{N: 28, Run: conv3x3Infer(&conv3x3x64InferGeom, f112, f111, layer1_2_conv2InferU, layer1_2_conv2Fold, 36864), Mode: engine.Inference},
 		}},
 		{Name: "layer1.2.conv3+layer1.2.bn3+layer1.2.add1+layer1.2.relu3 (inference)", Forward: []engine.Phase{
-			{N: 56, Run: conv1x1x256Infer(f111, layer1_2_conv3Fold, f110), Mode: engine.Inference},
+			{N: 56, Run: conv1x1Infer_3(&conv1x1x256InferGeom, f111, f112, layer1_2_conv3Fold, 16384, &conv1x1x256StoreGeom, f110), Mode: engine.Inference},
 		}},
 		{Name: "layer2.0.conv1+layer2.0.bn1+layer2.0.relu1 (inference)", Forward: []engine.Phase{
-			{N: 56, Run: layer2_0_conv1Infer, Mode: engine.Inference},
+			{N: 56, Run: conv1x1Infer(&conv1x1x128InferGeom, f110, f111, layer2_0_conv1Fold, 32768, &pad56x56x128p1), Mode: engine.Inference},
 		}},
 		{Name: "layer2.0.conv2+layer2.0.bn2+layer2.0.relu2 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: layer2_0_conv2Infer, Mode: engine.Inference},
+			{N: 28, Run: conv7x7Infer(&conv3x3x128InferGeom, f109, f110, layer2_0_conv2Fold, 147456), Mode: engine.Inference},
 		}},
 		{Name: "layer2.0.downsample.0+layer2.0.downsample.1 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: layer2_0_downsample_0Infer, Mode: engine.Inference},
+			{N: 28, Run: conv1x1Infer_2(&conv1x1x512InferGeom, f110, f111, layer2_0_downsample_0Fold, 131072), Mode: engine.Inference},
 		}},
 		{Name: "layer2.0.conv3+layer2.0.bn3+layer2.0.add1+relu3 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x512Infer(f111, f109, layer2_0_conv3Fold, f110), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Infer_3(&conv1x1x512InferGeom_2, f111, f109, layer2_0_conv3Fold, 65536, &conv1x1x512StoreGeom, f110), Mode: engine.Inference},
 		}},
 		{Name: "layer2.1.conv1+layer2.1.bn1+layer2.1.relu1 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x128Infer(f111, layer2_1_conv1Fold), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Infer(&conv1x1x128InferGeom_2, f109, f111, layer2_1_conv1Fold, 65536, &pad28x28x128p1), Mode: engine.Inference},
 		}},
 		{Name: "layer2.1.conv2+layer2.1.bn2+layer2.1.relu2 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3x128Infer(layer2_1_conv2InferU, layer2_1_conv2Fold), Mode: engine.Inference},
+			{N: 14, Run: conv3x3Infer(&conv3x3x128InferGeom_2, f112, f109, layer2_1_conv2InferU, layer2_1_conv2Fold, 147456), Mode: engine.Inference},
 		}},
 		{Name: "layer2.1.conv3+layer2.1.bn3+layer2.1.add1+layer2.1.relu3 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x512Infer(f110, f112, layer2_1_conv3Fold, f111), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Infer_3(&conv1x1x512InferGeom_2, f110, f112, layer2_1_conv3Fold, 65536, &conv1x1x512StoreGeom, f111), Mode: engine.Inference},
 		}},
 		{Name: "layer2.2.conv1+layer2.2.bn1+layer2.2.relu1 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x128Infer(f110, layer2_2_conv1Fold), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Infer(&conv1x1x128InferGeom_2, f109, f110, layer2_2_conv1Fold, 65536, &pad28x28x128p1), Mode: engine.Inference},
 		}},
 		{Name: "layer2.2.conv2+layer2.2.bn2+layer2.2.relu2 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3x128Infer(layer2_2_conv2InferU, layer2_2_conv2Fold), Mode: engine.Inference},
+			{N: 14, Run: conv3x3Infer(&conv3x3x128InferGeom_2, f112, f109, layer2_2_conv2InferU, layer2_2_conv2Fold, 147456), Mode: engine.Inference},
 		}},
 		{Name: "layer2.2.conv3+layer2.2.bn3+layer2.2.add1+layer2.2.relu3 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x512Infer(f111, f112, layer2_2_conv3Fold, f110), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Infer_3(&conv1x1x512InferGeom_2, f111, f112, layer2_2_conv3Fold, 65536, &conv1x1x512StoreGeom, f110), Mode: engine.Inference},
 		}},
 		{Name: "layer2.3.conv1+layer2.3.bn1+layer2.3.relu1 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x128Infer(f111, layer2_3_conv1Fold), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Infer(&conv1x1x128InferGeom_2, f109, f111, layer2_3_conv1Fold, 65536, &pad28x28x128p1), Mode: engine.Inference},
 		}},
 		{Name: "layer2.3.conv2+layer2.3.bn2+layer2.3.relu2 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3x128Infer(layer2_3_conv2InferU, layer2_3_conv2Fold), Mode: engine.Inference},
+			{N: 14, Run: conv3x3Infer(&conv3x3x128InferGeom_2, f112, f109, layer2_3_conv2InferU, layer2_3_conv2Fold, 147456), Mode: engine.Inference},
 		}},
 		{Name: "layer2.3.conv3+layer2.3.bn3+layer2.3.add1+layer2.3.relu3 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x512Infer(f110, f112, layer2_3_conv3Fold, f111), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Infer_3(&conv1x1x512InferGeom_2, f110, f112, layer2_3_conv3Fold, 65536, &conv1x1x512StoreGeom, f111), Mode: engine.Inference},
 		}},
 		{Name: "layer3.0.conv1+layer3.0.bn1+layer3.0.relu1 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: layer3_0_conv1Infer, Mode: engine.Inference},
+			{N: 28, Run: conv1x1Infer(&conv1x1x256InferGeom_2, f111, f110, layer3_0_conv1Fold, 131072, &pad28x28x256p1), Mode: engine.Inference},
 		}},
 		{Name: "layer3.0.conv2+layer3.0.bn2+layer3.0.relu2 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: layer3_0_conv2Infer, Mode: engine.Inference},
+			{N: 14, Run: conv7x7Infer(&conv3x3x256InferGeom, f109, f111, layer3_0_conv2Fold, 589824), Mode: engine.Inference},
 		}},
 		{Name: "layer3.0.downsample.0+layer3.0.downsample.1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: layer3_0_downsample_0Infer, Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer_2(&conv1x1x1024InferGeom, f112, f110, layer3_0_downsample_0Fold, 524288), Mode: engine.Inference},
 		}},
 		{Name: "layer3.0.conv3+layer3.0.bn3+layer3.0.add1+relu4 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x1024Infer(f110, f109, layer3_0_conv3Fold, f112), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer_3(&conv1x1x1024InferGeom_2, f110, f109, layer3_0_conv3Fold, 262144, &conv1x1x1024StoreGeom, f112), Mode: engine.Inference},
 		}},
 		{Name: "layer3.1.conv1+layer3.1.bn1+layer3.1.relu1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x256Infer_2(f110, layer3_1_conv1Fold), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer(&conv1x1x256InferGeom_3, f109, f110, layer3_1_conv1Fold, 262144, &pad14x14x256p1), Mode: engine.Inference},
 		}},
 		{Name: "layer3.1.conv2+layer3.1.bn2+layer3.1.relu2 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x256Infer(layer3_1_conv2InferU, layer3_1_conv2Fold), Mode: engine.Inference},
+			{N: 7, Run: conv3x3Infer(&conv3x3x256InferGeom_2, f111, f109, layer3_1_conv2InferU, layer3_1_conv2Fold, 589824), Mode: engine.Inference},
 		}},
 		{Name: "layer3.1.conv3+layer3.1.bn3+layer3.1.add1+layer3.1.relu3 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x1024Infer(f112, f111, layer3_1_conv3Fold, f110), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer_3(&conv1x1x1024InferGeom_2, f112, f111, layer3_1_conv3Fold, 262144, &conv1x1x1024StoreGeom, f110), Mode: engine.Inference},
 		}},
 		{Name: "layer3.2.conv1+layer3.2.bn1+layer3.2.relu1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x256Infer_2(f112, layer3_2_conv1Fold), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer(&conv1x1x256InferGeom_3, f109, f112, layer3_2_conv1Fold, 262144, &pad14x14x256p1), Mode: engine.Inference},
 		}},
 		{Name: "layer3.2.conv2+layer3.2.bn2+layer3.2.relu2 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x256Infer(layer3_2_conv2InferU, layer3_2_conv2Fold), Mode: engine.Inference},
+			{N: 7, Run: conv3x3Infer(&conv3x3x256InferGeom_2, f111, f109, layer3_2_conv2InferU, layer3_2_conv2Fold, 589824), Mode: engine.Inference},
 		}},
 		{Name: "layer3.2.conv3+layer3.2.bn3+layer3.2.add1+layer3.2.relu3 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x1024Infer(f110, f111, layer3_2_conv3Fold, f112), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer_3(&conv1x1x1024InferGeom_2, f110, f111, layer3_2_conv3Fold, 262144, &conv1x1x1024StoreGeom, f112), Mode: engine.Inference},
 		}},
 		{Name: "layer3.3.conv1+layer3.3.bn1+layer3.3.relu1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x256Infer_2(f110, layer3_3_conv1Fold), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer(&conv1x1x256InferGeom_3, f109, f110, layer3_3_conv1Fold, 262144, &pad14x14x256p1), Mode: engine.Inference},
 		}},
 		{Name: "layer3.3.conv2+layer3.3.bn2+layer3.3.relu2 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x256Infer(layer3_3_conv2InferU, layer3_3_conv2Fold), Mode: engine.Inference},
+			{N: 7, Run: conv3x3Infer(&conv3x3x256InferGeom_2, f111, f109, layer3_3_conv2InferU, layer3_3_conv2Fold, 589824), Mode: engine.Inference},
 		}},
 		{Name: "layer3.3.conv3+layer3.3.bn3+layer3.3.add1+layer3.3.relu3 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x1024Infer(f112, f111, layer3_3_conv3Fold, f110), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer_3(&conv1x1x1024InferGeom_2, f112, f111, layer3_3_conv3Fold, 262144, &conv1x1x1024StoreGeom, f110), Mode: engine.Inference},
 		}},
 		{Name: "layer3.4.conv1+layer3.4.bn1+layer3.4.relu1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x256Infer_2(f112, layer3_4_conv1Fold), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer(&conv1x1x256InferGeom_3, f109, f112, layer3_4_conv1Fold, 262144, &pad14x14x256p1), Mode: engine.Inference},
 		}},
 		{Name: "layer3.4.conv2+layer3.4.bn2+layer3.4.relu2 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x256Infer(layer3_4_conv2InferU, layer3_4_conv2Fold), Mode: engine.Inference},
+			{N: 7, Run: conv3x3Infer(&conv3x3x256InferGeom_2, f111, f109, layer3_4_conv2InferU, layer3_4_conv2Fold, 589824), Mode: engine.Inference},
 		}},
 		{Name: "layer3.4.conv3+layer3.4.bn3+layer3.4.add1+layer3.4.relu3 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x1024Infer(f110, f111, layer3_4_conv3Fold, f112), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer_3(&conv1x1x1024InferGeom_2, f110, f111, layer3_4_conv3Fold, 262144, &conv1x1x1024StoreGeom, f112), Mode: engine.Inference},
 		}},
 		{Name: "layer3.5.conv1+layer3.5.bn1+layer3.5.relu1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x256Infer_2(f110, layer3_5_conv1Fold), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer(&conv1x1x256InferGeom_3, f109, f110, layer3_5_conv1Fold, 262144, &pad14x14x256p1), Mode: engine.Inference},
 		}},
 		{Name: "layer3.5.conv2+layer3.5.bn2+layer3.5.relu2 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x256Infer(layer3_5_conv2InferU, layer3_5_conv2Fold), Mode: engine.Inference},
+			{N: 7, Run: conv3x3Infer(&conv3x3x256InferGeom_2, f111, f109, layer3_5_conv2InferU, layer3_5_conv2Fold, 589824), Mode: engine.Inference},
 		}},
 		{Name: "layer3.5.conv3+layer3.5.bn3+layer3.5.add1+layer3.5.relu3 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x1024Infer(f112, f111, layer3_5_conv3Fold, f110), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer_3(&conv1x1x1024InferGeom_2, f112, f111, layer3_5_conv3Fold, 262144, &conv1x1x1024StoreGeom, f110), Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.conv1+layer4.0.bn1+layer4.0.relu1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: layer4_0_conv1Infer, Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer(&conv1x1x512InferGeom_3, f109, f112, layer4_0_conv1Fold, 524288, &pad14x14x512p1), Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.conv2+layer4.0.bn2+layer4.0.relu2 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: layer4_0_conv2Infer, Mode: engine.Inference},
+			{N: 7, Run: conv7x7Infer(&conv3x3x512InferGeom, f110, f109, layer4_0_conv2Fold, 2359296), Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.downsample.0+layer4.0.downsample.1 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: layer4_0_downsample_0Infer, Mode: engine.Inference},
+			{N: 7, Run: conv1x1Infer_2(&conv1x1x2048InferGeom, f109, f112, layer4_0_downsample_0Fold, 2097152), Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.conv3+layer4.0.bn3+layer4.0.add1+relu5 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1x2048Infer(f112, layer4_0_conv3Fold, f109), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Infer_3(&conv1x1x2048InferGeom_2, f112, f110, layer4_0_conv3Fold, 1048576, &conv1x1x2048StoreGeom, f109), Mode: engine.Inference},
 		}},
 		{Name: "layer4.1.conv1+layer4.1.bn1+layer4.1.relu1 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1x512Infer_2(f109, f112, layer4_1_conv1Fold), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Infer(&conv1x1x512InferGeom_4, f109, f112, layer4_1_conv1Fold, 1048576, &pad7x7x512p1), Mode: engine.Inference},
 		}},
 		{Name: "layer4.1.conv2+layer4.1.bn2+layer4.1.relu2 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x512Infer(f109, layer4_1_conv2Fold), Mode: engine.Inference},
+			{N: 7, Run: conv7x7Infer(&conv3x3x512InferGeom_2, f110, f109, layer4_1_conv2Fold, 2359296), Mode: engine.Inference},
 		}},
 		{Name: "layer4.1.conv3+layer4.1.bn3+layer4.1.add1+layer4.1.relu3 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1x2048Infer(f109, layer4_1_conv3Fold, f112), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Infer_3(&conv1x1x2048InferGeom_2, f109, f110, layer4_1_conv3Fold, 1048576, &conv1x1x2048StoreGeom, f112), Mode: engine.Inference},
 		}},
 		{Name: "layer4.2.conv1+layer4.2.bn1+layer4.2.relu1 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1x512Infer_2(f112, f109, layer4_2_conv1Fold), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Infer(&conv1x1x512InferGeom_4, f112, f109, layer4_2_conv1Fold, 1048576, &pad7x7x512p1), Mode: engine.Inference},
 		}},
 		{Name: "layer4.2.conv2+layer4.2.bn2+layer4.2.relu2 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x512Infer(f112, layer4_2_conv2Fold), Mode: engine.Inference},
+			{N: 7, Run: conv7x7Infer(&conv3x3x512InferGeom_2, f110, f112, layer4_2_conv2Fold, 2359296), Mode: engine.Inference},
 		}},
 		{Name: "layer4.2.conv3+layer4.2.bn3+layer4.2.add1+layer4.2.relu3 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1x2048Infer(f112, layer4_2_conv3Fold, f109), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Infer_3(&conv1x1x2048InferGeom_2, f112, f110, layer4_2_conv3Fold, 1048576, &conv1x1x2048StoreGeom, f109), Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
 			{N: 2048, Run: poolavg1x1x2048Infer(f109, f112), Mode: engine.Inference},
@@ -1764,17 +1764,17 @@ var program = engine.Program{
 			{N: 1000, Run: fc1000Infer(f109), Mode: engine.Inference},
 		}},
 		{Name: "conv1 (training)", Forward: []engine.Phase{
-			{N: 112, Run: conv1Forward, Mode: engine.Training},
+			{N: 112, Run: conv7x7Forward(&conv7x7x64Geom, f2, f0, conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: conv1WeightGrad, Even: true, Sums: true},
+			{N: 14, Run: conv7x7WeightGrad(&conv7x7x64Geom, conv1W, f0, f1), Even: true, Sums: true},
 			{N: 224, Run: conv1InputGrad},
 		}},
 		{Name: "bn1+relu1 (training)", Forward: []engine.Phase{
-			{N: 64, Run: bn1Stats, Batch: true, Mode: engine.Training},
-			{N: 112, Run: bn1Forward, Mode: engine.Training},
+			{N: 64, Run: batchnormStats(bn1Count, bn1W, 64, bn1Batch, &batchnorm112x112x64Geom, f2), Batch: true, Mode: engine.Training},
+			{N: 112, Run: batchnormForward(bn1W, 64, bn1Batch, &batchnorm112x112x64Geom, f3, f2), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: bn1Backward, Batch: true, Mode: engine.Training},
-			{N: 64, Run: bn1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnormBackward(bn1W, 64, bn1Batch, bn1B, &batchnorm112x112x64BackwardGeom, f1, f4, f2), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward(bn1W, 64, bn1Coef, bn1B, &batchnorm112x112x64EvalBackwardGeom, f1, f4, f2), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "maxpool1 (training)", Forward: []engine.Phase{
 			{N: 56, Run: maxpool1Forward, Mode: engine.Training},
@@ -1782,760 +1782,760 @@ var program = engine.Program{
 			{N: 64, Run: maxpool1InputGrad},
 		}},
 		{Name: "layer1.0.conv1 (training)", Forward: []engine.Phase{
-			{N: 56, Run: layer1_0_conv1Forward, Mode: engine.Training},
+			{N: 56, Run: conv1x1Forward(&conv1x1x64Geom, f28, f27, layer1_0_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2, Run: layer1_0_conv1WeightGrad, Even: true, Sums: true},
-			{N: 56, Run: layer1_0_conv1InputGrad},
+			{N: 2, Run: conv1x1WeightGrad(&conv1x1x64Geom, layer1_0_conv1W, f27, f29), Even: true, Sums: true},
+			{N: 56, Run: conv1x1InputGrad(&conv1x1x64Geom, f31, layer1_0_conv1T, f29)},
 		}},
 		{Name: "layer1.0.bn1+layer1.0.relu1 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnorm56x56x64Stats(layer1_0_bn1Count, layer1_0_bn1W, layer1_0_bn1Batch, f28), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnorm56x56x64Forward(f24, layer1_0_bn1W, layer1_0_bn1Batch, f28), Mode: engine.Training},
+			{N: 64, Run: batchnormStats(layer1_0_bn1Count, layer1_0_bn1W, 64, layer1_0_bn1Batch, &batchnorm56x56x64Geom, f28), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward_2(&pad56x56x64p1, f24, layer1_0_bn1W, 64, layer1_0_bn1Batch, &batchnorm56x56x64Geom, f28), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnorm56x56x64Backward(layer1_0_bn1W, layer1_0_bn1Batch, layer1_0_bn1B, f29, f30, f28), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnorm56x56x64EvalBackward(layer1_0_bn1W, layer1_0_bn1Coef, layer1_0_bn1B, f29, f30, f28), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnormBackward(layer1_0_bn1W, 64, layer1_0_bn1Batch, layer1_0_bn1B, &batchnorm56x56x64BackwardGeom, f29, f30, f28), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward(layer1_0_bn1W, 64, layer1_0_bn1Coef, layer1_0_bn1B, &batchnorm56x56x64EvalBackwardGeom, f29, f30, f28), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.conv2 (training)", Forward: []engine.Phase{
-			{N: 28, Run: conv3x3x64Forward(f29, f24, layer1_0_conv2ForwardU), Mode: engine.Training},
+			{N: 28, Run: conv3x3Forward(&conv3x3x64Geom, f29, f24, layer1_0_conv2ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2, Run: conv3x3x64WeightGrad(layer1_0_conv2W, f24, f25), Even: true, Sums: true},
-			{N: 28, Run: conv3x3x64InputGrad(f30, f25, layer1_0_conv2TU, f24)},
+			{N: 2, Run: conv3x3WeightGrad(&conv3x3x64Geom, layer1_0_conv2W, f24, f25), Even: true, Sums: true},
+			{N: 28, Run: conv3x3InputGrad(&conv3x3x64Back, f30, f25, layer1_0_conv2TU, &conv3x3x64PrevActGeom, f24)},
 		}},
 		{Name: "layer1.0.bn2+layer1.0.relu2 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnorm56x56x64Stats_2(layer1_0_bn2Count, layer1_0_bn2W, layer1_0_bn2Batch, f29), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnorm56x56x64Forward_2(layer1_0_bn2W, layer1_0_bn2Batch, f30, f29), Mode: engine.Training},
+			{N: 64, Run: batchnormStats(layer1_0_bn2Count, layer1_0_bn2W, 64, layer1_0_bn2Batch, &batchnorm56x56x64Geom_2, f29), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward(layer1_0_bn2W, 64, layer1_0_bn2Batch, &batchnorm56x56x64Geom_2, f30, f29), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnorm56x56x64Backward_2(layer1_0_bn2W, layer1_0_bn2Batch, layer1_0_bn2B, f25, f32, f29), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnorm56x56x64EvalBackward_2(layer1_0_bn2W, layer1_0_bn2Coef, layer1_0_bn2B, f25, f32, f29), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnormBackward_2(layer1_0_bn2W, 64, layer1_0_bn2Batch, layer1_0_bn2B, f25, &pad56x56x64p1, 56, &batchnorm56x56x64BackwardGeom_2, f32, f29), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward_2(layer1_0_bn2W, 64, layer1_0_bn2Coef, layer1_0_bn2B, f25, &pad56x56x64p1, 56, &batchnorm56x56x64EvalBackwardGeom_2, f32, f29), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.conv3 (training)", Forward: []engine.Phase{
-			{N: 56, Run: conv1x1x256Forward(f4, f30, layer1_0_conv3W), Mode: engine.Training},
+			{N: 56, Run: conv1x1Forward(&conv1x1x256Geom, f4, f30, layer1_0_conv3W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: conv1x1x256WeightGrad(layer1_0_conv3W, f30, f1), Even: true, Sums: true},
-			{N: 56, Run: conv1x1x256InputGrad(f32, layer1_0_conv3T, f1, f30)},
+			{N: 8, Run: conv1x1WeightGrad(&conv1x1x256Geom, layer1_0_conv3W, f30, f1), Even: true, Sums: true},
+			{N: 56, Run: conv1x1InputGrad_2(&conv1x1x256Geom, f32, layer1_0_conv3T, f1, &conv1x1x256PrevActGeom, f30)},
 		}},
 		{Name: "layer1.0.bn3 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnorm56x56x256Stats(layer1_0_bn3Count, layer1_0_bn3W, layer1_0_bn3Batch, f4), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnorm56x56x256Forward(layer1_0_bn3W, layer1_0_bn3Batch, f1, f4), Mode: engine.Training},
+			{N: 256, Run: batchnormStats(layer1_0_bn3Count, layer1_0_bn3W, 256, layer1_0_bn3Batch, &batchnorm56x56x256Geom, f4), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward(layer1_0_bn3W, 256, layer1_0_bn3Batch, &batchnorm56x56x256Geom, f1, f4), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnorm56x56x256Backward(layer1_0_bn3W, layer1_0_bn3Batch, layer1_0_bn3B, f1, f6, f4), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnorm56x56x256EvalBackward(layer1_0_bn3W, layer1_0_bn3Coef, layer1_0_bn3B, f1, f6, f4), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnormBackward(layer1_0_bn3W, 256, layer1_0_bn3Batch, layer1_0_bn3B, &batchnorm56x56x256BackwardGeom, f1, f6, f4), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward(layer1_0_bn3W, 256, layer1_0_bn3Coef, layer1_0_bn3B, &batchnorm56x56x256EvalBackwardGeom, f1, f6, f4), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.downsample.0 (training)", Forward: []engine.Phase{
-			{N: 56, Run: conv1x1x256Forward(f5, f27, layer1_0_downsample_0W), Mode: engine.Training},
+			{N: 56, Run: conv1x1Forward(&conv1x1x256Geom, f5, f27, layer1_0_downsample_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: conv1x1x256WeightGrad(layer1_0_downsample_0W, f27, f1), Even: true, Sums: true},
-			{N: 56, Run: layer1_0_downsample_0InputGrad},
+			{N: 8, Run: conv1x1WeightGrad(&conv1x1x256Geom, layer1_0_downsample_0W, f27, f1), Even: true, Sums: true},
+			{N: 56, Run: conv1x1InputGrad_3(&conv1x1x256Geom, f31, layer1_0_downsample_0T, f1)},
 		}},
 		{Name: "layer1.0.downsample.1 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnorm56x56x256Stats(layer1_0_downsample_1Count, layer1_0_downsample_1W, layer1_0_downsample_1Batch, f5), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnorm56x56x256Forward(layer1_0_downsample_1W, layer1_0_downsample_1Batch, f6, f5), Mode: engine.Training},
+			{N: 256, Run: batchnormStats(layer1_0_downsample_1Count, layer1_0_downsample_1W, 256, layer1_0_downsample_1Batch, &batchnorm56x56x256Geom, f5), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward(layer1_0_downsample_1W, 256, layer1_0_downsample_1Batch, &batchnorm56x56x256Geom, f6, f5), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnorm56x56x256Backward(layer1_0_downsample_1W, layer1_0_downsample_1Batch, layer1_0_downsample_1B, f1, f8, f5), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnorm56x56x256EvalBackward(layer1_0_downsample_1W, layer1_0_downsample_1Coef, layer1_0_downsample_1B, f1, f8, f5), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnormBackward(layer1_0_downsample_1W, 256, layer1_0_downsample_1Batch, layer1_0_downsample_1B, &batchnorm56x56x256BackwardGeom, f1, f8, f5), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward(layer1_0_downsample_1W, 256, layer1_0_downsample_1Coef, layer1_0_downsample_1B, &batchnorm56x56x256EvalBackwardGeom, f1, f8, f5), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.add1+relu2 (training)", Forward: []engine.Phase{
-			{N: 56, Run: residual56x56x256Forward(f7, f6), Mode: engine.Training},
+			{N: 56, Run: residualForward(&conv1x1x256StoreGeom, f7, f1, f6), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 56, Run: residual56x56x256InputGrad(f1, f7, f6, f8)},
+			{N: 56, Run: residualInputGrad(&residual56x56x256ActGeom, f1, f7, f6, f8, &residual56x56x256BackGeom)},
 		}},
 		{Name: "layer1.1.conv1 (training)", Forward: []engine.Phase{
-			{N: 56, Run: conv1x1x64Forward(f31, f7, layer1_1_conv1W), Mode: engine.Training},
+			{N: 56, Run: conv1x1Forward(&conv1x1x64Geom_2, f31, f7, layer1_1_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2, Run: conv1x1x64WeightGrad(layer1_1_conv1W, f7, f32), Even: true, Sums: true},
-			{N: 56, Run: conv1x1x64InputGrad(f1, layer1_1_conv1T, f32)},
+			{N: 2, Run: conv1x1WeightGrad(&conv1x1x64Geom_2, layer1_1_conv1W, f7, f32), Even: true, Sums: true},
+			{N: 56, Run: conv1x1InputGrad(&conv1x1x64Geom_2, f1, layer1_1_conv1T, f32)},
 		}},
 		{Name: "layer1.1.bn1+layer1.1.relu1 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnorm56x56x64Stats(layer1_1_bn1Count, layer1_1_bn1W, layer1_1_bn1Batch, f31), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnorm56x56x64Forward(f25, layer1_1_bn1W, layer1_1_bn1Batch, f31), Mode: engine.Training},
+			{N: 64, Run: batchnormStats(layer1_1_bn1Count, layer1_1_bn1W, 64, layer1_1_bn1Batch, &batchnorm56x56x64Geom, f31), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward_2(&pad56x56x64p1, f25, layer1_1_bn1W, 64, layer1_1_bn1Batch, &batchnorm56x56x64Geom, f31), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnorm56x56x64Backward(layer1_1_bn1W, layer1_1_bn1Batch, layer1_1_bn1B, f32, f33, f31), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnorm56x56x64EvalBackward(layer1_1_bn1W, layer1_1_bn1Coef, layer1_1_bn1B, f32, f33, f31), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnormBackward(layer1_1_bn1W, 64, layer1_1_bn1Batch, layer1_1_bn1B, &batchnorm56x56x64BackwardGeom, f32, f33, f31), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward(layer1_1_bn1W, 64, layer1_1_bn1Coef, layer1_1_bn1B, &batchnorm56x56x64EvalBackwardGeom, f32, f33, f31), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.conv2 (training)", Forward: []engine.Phase{
-			{N: 28, Run: conv3x3x64Forward(f32, f25, layer1_1_conv2ForwardU), Mode: engine.Training},
+			{N: 28, Run: conv3x3Forward(&conv3x3x64Geom, f32, f25, layer1_1_conv2ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2, Run: conv3x3x64WeightGrad(layer1_1_conv2W, f25, f26), Even: true, Sums: true},
-			{N: 28, Run: conv3x3x64InputGrad(f33, f26, layer1_1_conv2TU, f25)},
+			{N: 2, Run: conv3x3WeightGrad(&conv3x3x64Geom, layer1_1_conv2W, f25, f26), Even: true, Sums: true},
+			{N: 28, Run: conv3x3InputGrad(&conv3x3x64Back, f33, f26, layer1_1_conv2TU, &conv3x3x64PrevActGeom, f25)},
 		}},
 		{Name: "layer1.1.bn2+layer1.1.relu2 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnorm56x56x64Stats_2(layer1_1_bn2Count, layer1_1_bn2W, layer1_1_bn2Batch, f32), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnorm56x56x64Forward_2(layer1_1_bn2W, layer1_1_bn2Batch, f33, f32), Mode: engine.Training},
+			{N: 64, Run: batchnormStats(layer1_1_bn2Count, layer1_1_bn2W, 64, layer1_1_bn2Batch, &batchnorm56x56x64Geom_2, f32), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward(layer1_1_bn2W, 64, layer1_1_bn2Batch, &batchnorm56x56x64Geom_2, f33, f32), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnorm56x56x64Backward_2(layer1_1_bn2W, layer1_1_bn2Batch, layer1_1_bn2B, f26, f34, f32), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnorm56x56x64EvalBackward_2(layer1_1_bn2W, layer1_1_bn2Coef, layer1_1_bn2B, f26, f34, f32), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnormBackward_2(layer1_1_bn2W, 64, layer1_1_bn2Batch, layer1_1_bn2B, f26, &pad56x56x64p1, 56, &batchnorm56x56x64BackwardGeom_2, f34, f32), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward_2(layer1_1_bn2W, 64, layer1_1_bn2Coef, layer1_1_bn2B, f26, &pad56x56x64p1, 56, &batchnorm56x56x64EvalBackwardGeom_2, f34, f32), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.conv3 (training)", Forward: []engine.Phase{
-			{N: 56, Run: conv1x1x256Forward(f6, f33, layer1_1_conv3W), Mode: engine.Training},
+			{N: 56, Run: conv1x1Forward(&conv1x1x256Geom, f6, f33, layer1_1_conv3W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: conv1x1x256WeightGrad(layer1_1_conv3W, f33, f8), Even: true, Sums: true},
-			{N: 56, Run: conv1x1x256InputGrad(f34, layer1_1_conv3T, f8, f33)},
+			{N: 8, Run: conv1x1WeightGrad(&conv1x1x256Geom, layer1_1_conv3W, f33, f8), Even: true, Sums: true},
+			{N: 56, Run: conv1x1InputGrad_2(&conv1x1x256Geom, f34, layer1_1_conv3T, f8, &conv1x1x256PrevActGeom, f33)},
 		}},
 		{Name: "layer1.1.bn3 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnorm56x56x256Stats(layer1_1_bn3Count, layer1_1_bn3W, layer1_1_bn3Batch, f6), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnorm56x56x256Forward(layer1_1_bn3W, layer1_1_bn3Batch, f1, f6), Mode: engine.Training},
+			{N: 256, Run: batchnormStats(layer1_1_bn3Count, layer1_1_bn3W, 256, layer1_1_bn3Batch, &batchnorm56x56x256Geom, f6), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward(layer1_1_bn3W, 256, layer1_1_bn3Batch, &batchnorm56x56x256Geom, f1, f6), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnorm56x56x256Backward(layer1_1_bn3W, layer1_1_bn3Batch, layer1_1_bn3B, f8, f9, f6), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnorm56x56x256EvalBackward(layer1_1_bn3W, layer1_1_bn3Coef, layer1_1_bn3B, f8, f9, f6), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnormBackward(layer1_1_bn3W, 256, layer1_1_bn3Batch, layer1_1_bn3B, &batchnorm56x56x256BackwardGeom, f8, f9, f6), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward(layer1_1_bn3W, 256, layer1_1_bn3Coef, layer1_1_bn3B, &batchnorm56x56x256EvalBackwardGeom, f8, f9, f6), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.add1+layer1.1.relu3 (training)", Forward: []engine.Phase{
-			{N: 56, Run: residual56x56x256Forward(f8, f7), Mode: engine.Training},
+			{N: 56, Run: residualForward(&conv1x1x256StoreGeom, f8, f1, f7), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 56, Run: residual56x56x256InputGrad(f11, f8, f9, f1)},
+			{N: 56, Run: residualInputGrad(&residual56x56x256ActGeom, f11, f8, f9, f1, &residual56x56x256BackGeom)},
 		}},
 		{Name: "layer1.2.conv1 (training)", Forward: []engine.Phase{
-			{N: 56, Run: conv1x1x64Forward(f34, f8, layer1_2_conv1W), Mode: engine.Training},
+			{N: 56, Run: conv1x1Forward(&conv1x1x64Geom_2, f34, f8, layer1_2_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2, Run: conv1x1x64WeightGrad(layer1_2_conv1W, f8, f35), Even: true, Sums: true},
-			{N: 56, Run: conv1x1x64InputGrad(f11, layer1_2_conv1T, f35)},
+			{N: 2, Run: conv1x1WeightGrad(&conv1x1x64Geom_2, layer1_2_conv1W, f8, f35), Even: true, Sums: true},
+			{N: 56, Run: conv1x1InputGrad(&conv1x1x64Geom_2, f11, layer1_2_conv1T, f35)},
 		}},
 		{Name: "layer1.2.bn1+layer1.2.relu1 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnorm56x56x64Stats(layer1_2_bn1Count, layer1_2_bn1W, layer1_2_bn1Batch, f34), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnorm56x56x64Forward(f26, layer1_2_bn1W, layer1_2_bn1Batch, f34), Mode: engine.Training},
+			{N: 64, Run: batchnormStats(layer1_2_bn1Count, layer1_2_bn1W, 64, layer1_2_bn1Batch, &batchnorm56x56x64Geom, f34), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward_2(&pad56x56x64p1, f26, layer1_2_bn1W, 64, layer1_2_bn1Batch, &batchnorm56x56x64Geom, f34), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnorm56x56x64Backward(layer1_2_bn1W, layer1_2_bn1Batch, layer1_2_bn1B, f35, f36, f34), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnorm56x56x64EvalBackward(layer1_2_bn1W, layer1_2_bn1Coef, layer1_2_bn1B, f35, f36, f34), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnormBackward(layer1_2_bn1W, 64, layer1_2_bn1Batch, layer1_2_bn1B, &batchnorm56x56x64BackwardGeom, f35, f36, f34), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward(layer1_2_bn1W, 64, layer1_2_bn1Coef, layer1_2_bn1B, &batchnorm56x56x64EvalBackwardGeom, f35, f36, f34), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.2.conv2 (training)", Forward: []engine.Phase{
-			{N: 28, Run: conv3x3x64Forward(f35, f26, layer1_2_conv2ForwardU), Mode: engine.Training},
+			{N: 28, Run: conv3x3Forward(&conv3x3x64Geom, f35, f26, layer1_2_conv2ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2, Run: conv3x3x64WeightGrad(layer1_2_conv2W, f26, f13), Even: true, Sums: true},
-			{N: 28, Run: conv3x3x64InputGrad(f36, f13, layer1_2_conv2TU, f26)},
+			{N: 2, Run: conv3x3WeightGrad(&conv3x3x64Geom, layer1_2_conv2W, f26, f13), Even: true, Sums: true},
+			{N: 28, Run: conv3x3InputGrad(&conv3x3x64Back, f36, f13, layer1_2_conv2TU, &conv3x3x64PrevActGeom, f26)},
 		}},
 		{Name: "layer1.2.bn2+layer1.2.relu2 (training)", Forward: []engine.Phase{
-			{N: 64, Run: batchnorm56x56x64Stats_2(layer1_2_bn2Count, layer1_2_bn2W, layer1_2_bn2Batch, f35), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnorm56x56x64Forward_2(layer1_2_bn2W, layer1_2_bn2Batch, f36, f35), Mode: engine.Training},
+			{N: 64, Run: batchnormStats(layer1_2_bn2Count, layer1_2_bn2W, 64, layer1_2_bn2Batch, &batchnorm56x56x64Geom_2, f35), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward(layer1_2_bn2W, 64, layer1_2_bn2Batch, &batchnorm56x56x64Geom_2, f36, f35), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: batchnorm56x56x64Backward_2(layer1_2_bn2W, layer1_2_bn2Batch, layer1_2_bn2B, f13, f37, f35), Batch: true, Mode: engine.Training},
-			{N: 64, Run: batchnorm56x56x64EvalBackward_2(layer1_2_bn2W, layer1_2_bn2Coef, layer1_2_bn2B, f13, f37, f35), Batch: true, Mode: engine.Inference},
+			{N: 64, Run: batchnormBackward_2(layer1_2_bn2W, 64, layer1_2_bn2Batch, layer1_2_bn2B, f13, &pad56x56x64p1, 56, &batchnorm56x56x64BackwardGeom_2, f37, f35), Batch: true, Mode: engine.Training},
+			{N: 64, Run: batchnormEvalBackward_2(layer1_2_bn2W, 64, layer1_2_bn2Coef, layer1_2_bn2B, f13, &pad56x56x64p1, 56, &batchnorm56x56x64EvalBackwardGeom_2, f37, f35), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.2.conv3 (training)", Forward: []engine.Phase{
-			{N: 56, Run: conv1x1x256Forward(f9, f36, layer1_2_conv3W), Mode: engine.Training},
+			{N: 56, Run: conv1x1Forward(&conv1x1x256Geom, f9, f36, layer1_2_conv3W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: conv1x1x256WeightGrad(layer1_2_conv3W, f36, f1), Even: true, Sums: true},
-			{N: 56, Run: conv1x1x256InputGrad(f37, layer1_2_conv3T, f1, f36)},
+			{N: 8, Run: conv1x1WeightGrad(&conv1x1x256Geom, layer1_2_conv3W, f36, f1), Even: true, Sums: true},
+			{N: 56, Run: conv1x1InputGrad_2(&conv1x1x256Geom, f37, layer1_2_conv3T, f1, &conv1x1x256PrevActGeom, f36)},
 		}},
 		{Name: "layer1.2.bn3 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnorm56x56x256Stats(layer1_2_bn3Count, layer1_2_bn3W, layer1_2_bn3Batch, f9), Batch: true, Mode: engine.Training},
-			{N: 56, Run: batchnorm56x56x256Forward(layer1_2_bn3W, layer1_2_bn3Batch, f1, f9), Mode: engine.Training},
+			{N: 256, Run: batchnormStats(layer1_2_bn3Count, layer1_2_bn3W, 256, layer1_2_bn3Batch, &batchnorm56x56x256Geom, f9), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward(layer1_2_bn3W, 256, layer1_2_bn3Batch, &batchnorm56x56x256Geom, f1, f9), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnorm56x56x256Backward(layer1_2_bn3W, layer1_2_bn3Batch, layer1_2_bn3B, f1, f12, f9), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnorm56x56x256EvalBackward(layer1_2_bn3W, layer1_2_bn3Coef, layer1_2_bn3B, f1, f12, f9), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnormBackward(layer1_2_bn3W, 256, layer1_2_bn3Batch, layer1_2_bn3B, &batchnorm56x56x256BackwardGeom, f1, f12, f9), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward(layer1_2_bn3W, 256, layer1_2_bn3Coef, layer1_2_bn3B, &batchnorm56x56x256EvalBackwardGeom, f1, f12, f9), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.2.add1+layer1.2.relu3 (training)", Forward: []engine.Phase{
-			{N: 56, Run: residual56x56x256Forward(f10, f8), Mode: engine.Training},
+			{N: 56, Run: residualForward(&conv1x1x256StoreGeom, f10, f1, f8), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 56, Run: residual56x56x256InputGrad(f1, f10, f12, f11)},
+			{N: 56, Run: residualInputGrad(&residual56x56x256ActGeom, f1, f10, f12, f11, &residual56x56x256BackGeom)},
 		}},
 		{Name: "layer2.0.conv1 (training)", Forward: []engine.Phase{
-			{N: 56, Run: layer2_0_conv1Forward, Mode: engine.Training},
+			{N: 56, Run: conv1x1Forward(&conv1x1x128Geom, f12, f10, layer2_0_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: layer2_0_conv1WeightGrad, Even: true, Sums: true},
-			{N: 56, Run: layer2_0_conv1InputGrad},
+			{N: 4, Run: conv1x1WeightGrad(&conv1x1x128Geom, layer2_0_conv1W, f10, f13), Even: true, Sums: true},
+			{N: 56, Run: conv1x1InputGrad(&conv1x1x128Geom, f1, layer2_0_conv1T, f13)},
 		}},
 		{Name: "layer2.0.bn1+layer2.0.relu1 (training)", Forward: []engine.Phase{
-			{N: 128, Run: layer2_0_bn1Stats, Batch: true, Mode: engine.Training},
-			{N: 56, Run: layer2_0_bn1Forward, Mode: engine.Training},
+			{N: 128, Run: batchnormStats(layer2_0_bn1Count, layer2_0_bn1W, 128, layer2_0_bn1Batch, &batchnorm56x56x128Geom, f12), Batch: true, Mode: engine.Training},
+			{N: 56, Run: batchnormForward_2(&pad56x56x128p1, f11, layer2_0_bn1W, 128, layer2_0_bn1Batch, &batchnorm56x56x128Geom, f12), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 128, Run: layer2_0_bn1Backward, Batch: true, Mode: engine.Training},
-			{N: 128, Run: layer2_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 128, Run: batchnormBackward_3(layer2_0_bn1W, 128, layer2_0_bn1Batch, layer2_0_bn1B, &batchnorm56x56x128BackwardGeom, f13, f14, f12, f11), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnormEvalBackward_3(layer2_0_bn1W, 128, layer2_0_bn1Coef, layer2_0_bn1B, &batchnorm56x56x128EvalBackwardGeom, f13, f14, f12, f11), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.0.conv2 (training)", Forward: []engine.Phase{
-			{N: 28, Run: layer2_0_conv2Forward, Mode: engine.Training},
+			{N: 28, Run: conv7x7Forward(&conv3x3x128Geom, f55, f11, layer2_0_conv2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 12, Run: layer2_0_conv2WeightGrad, Even: true, Sums: true},
-			{N: 56, Run: layer2_0_conv2InputGrad},
+			{N: 12, Run: conv7x7WeightGrad(&conv3x3x128Geom, layer2_0_conv2W, f11, f57), Even: true, Sums: true},
+			{N: 56, Run: conv3x3InputGrad_2(&conv3x3x128Geom, f14, layer2_0_conv2T, f57)},
 		}},
 		{Name: "layer2.0.bn2+layer2.0.relu2 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnorm28x28x128Stats(layer2_0_bn2Count, layer2_0_bn2W, layer2_0_bn2Batch, f55), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x128Forward(layer2_0_bn2W, layer2_0_bn2Batch, f56, f55), Mode: engine.Training},
+			{N: 128, Run: batchnormStats(layer2_0_bn2Count, layer2_0_bn2W, 128, layer2_0_bn2Batch, &batchnorm28x28x128Geom, f55), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward(layer2_0_bn2W, 128, layer2_0_bn2Batch, &batchnorm28x28x128Geom, f56, f55), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 128, Run: layer2_0_bn2Backward, Batch: true, Mode: engine.Training},
-			{N: 128, Run: layer2_0_bn2EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 128, Run: batchnormBackward(layer2_0_bn2W, 128, layer2_0_bn2Batch, layer2_0_bn2B, &batchnorm28x28x128BackwardGeom, f57, f58, f55), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnormEvalBackward(layer2_0_bn2W, 128, layer2_0_bn2Coef, layer2_0_bn2B, &batchnorm28x28x128EvalBackwardGeom, f57, f58, f55), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.0.conv3 (training)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x512Forward(f13, f56, layer2_0_conv3W), Mode: engine.Training},
+			{N: 28, Run: conv1x1Forward(&conv1x1x512Geom, f13, f56, layer2_0_conv3W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 16, Run: conv1x1x512WeightGrad(layer2_0_conv3W, f56, f14), Even: true, Sums: true},
-			{N: 28, Run: conv1x1x512InputGrad(f58, layer2_0_conv3T, f14, f56)},
+			{N: 16, Run: conv1x1WeightGrad(&conv1x1x512Geom, layer2_0_conv3W, f56, f14), Even: true, Sums: true},
+			{N: 28, Run: conv1x1InputGrad_2(&conv1x1x512Geom, f58, layer2_0_conv3T, f14, &conv1x1x512PrevActGeom, f56)},
 		}},
 		{Name: "layer2.0.bn3 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnorm28x28x512Stats(layer2_0_bn3Count, layer2_0_bn3W, layer2_0_bn3Batch, f13), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x512Forward(layer2_0_bn3W, layer2_0_bn3Batch, f1, f13), Mode: engine.Training},
+			{N: 512, Run: batchnormStats(layer2_0_bn3Count, layer2_0_bn3W, 512, layer2_0_bn3Batch, &batchnorm28x28x512Geom, f13), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward(layer2_0_bn3W, 512, layer2_0_bn3Batch, &batchnorm28x28x512Geom, f1, f13), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: batchnorm28x28x512Backward(layer2_0_bn3W, layer2_0_bn3Batch, layer2_0_bn3B, f14, f15, f13), Batch: true, Mode: engine.Training},
-			{N: 512, Run: batchnorm28x28x512EvalBackward(layer2_0_bn3W, layer2_0_bn3Coef, layer2_0_bn3B, f14, f15, f13), Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnormBackward(layer2_0_bn3W, 512, layer2_0_bn3Batch, layer2_0_bn3B, &batchnorm28x28x512BackwardGeom, f14, f15, f13), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward(layer2_0_bn3W, 512, layer2_0_bn3Coef, layer2_0_bn3B, &batchnorm28x28x512EvalBackwardGeom, f14, f15, f13), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.0.downsample.0 (training)", Forward: []engine.Phase{
-			{N: 28, Run: layer2_0_downsample_0Forward, Mode: engine.Training},
+			{N: 28, Run: conv1x1Forward(&conv1x1x512Geom_2, f14, f10, layer2_0_downsample_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 16, Run: layer2_0_downsample_0WeightGrad, Even: true, Sums: true},
-			{N: 56, Run: layer2_0_downsample_0InputGrad},
+			{N: 16, Run: conv1x1WeightGrad(&conv1x1x512Geom_2, layer2_0_downsample_0W, f10, f16), Even: true, Sums: true},
+			{N: 56, Run: conv1x1InputGrad_3(&conv1x1x512Geom_2, f1, layer2_0_downsample_0T, f16)},
 		}},
 		{Name: "layer2.0.downsample.1 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnorm28x28x512Stats(layer2_0_downsample_1Count, layer2_0_downsample_1W, layer2_0_downsample_1Batch, f14), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x512Forward(layer2_0_downsample_1W, layer2_0_downsample_1Batch, f15, f14), Mode: engine.Training},
+			{N: 512, Run: batchnormStats(layer2_0_downsample_1Count, layer2_0_downsample_1W, 512, layer2_0_downsample_1Batch, &batchnorm28x28x512Geom, f14), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward(layer2_0_downsample_1W, 512, layer2_0_downsample_1Batch, &batchnorm28x28x512Geom, f15, f14), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: batchnorm28x28x512Backward(layer2_0_downsample_1W, layer2_0_downsample_1Batch, layer2_0_downsample_1B, f16, f17, f14), Batch: true, Mode: engine.Training},
-			{N: 512, Run: batchnorm28x28x512EvalBackward(layer2_0_downsample_1W, layer2_0_downsample_1Coef, layer2_0_downsample_1B, f16, f17, f14), Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnormBackward(layer2_0_downsample_1W, 512, layer2_0_downsample_1Batch, layer2_0_downsample_1B, &batchnorm28x28x512BackwardGeom, f16, f17, f14), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward(layer2_0_downsample_1W, 512, layer2_0_downsample_1Coef, layer2_0_downsample_1B, &batchnorm28x28x512EvalBackwardGeom, f16, f17, f14), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.0.add1+relu3 (training)", Forward: []engine.Phase{
-			{N: 28, Run: residual28x28x512Forward(f16, f15), Mode: engine.Training},
+			{N: 28, Run: residualForward(&conv1x1x512StoreGeom, f16, f1, f15), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 28, Run: residual28x28x512InputGrad(f18, f16, f15, f17)},
+			{N: 28, Run: residualInputGrad(&residual28x28x512ActGeom, f18, f16, f15, f17, &residual28x28x512BackGeom)},
 		}},
 		{Name: "layer2.1.conv1 (training)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x128Forward(f57, f16, layer2_1_conv1W), Mode: engine.Training},
+			{N: 28, Run: conv1x1Forward(&conv1x1x128Geom_2, f57, f16, layer2_1_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: conv1x1x128WeightGrad(layer2_1_conv1W, f16, f58), Even: true, Sums: true},
-			{N: 28, Run: conv1x1x128InputGrad(f18, layer2_1_conv1T, f58)},
+			{N: 4, Run: conv1x1WeightGrad(&conv1x1x128Geom_2, layer2_1_conv1W, f16, f58), Even: true, Sums: true},
+			{N: 28, Run: conv1x1InputGrad(&conv1x1x128Geom_2, f18, layer2_1_conv1T, f58)},
 		}},
 		{Name: "layer2.1.bn1+layer2.1.relu1 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnorm28x28x128Stats_2(layer2_1_bn1Count, layer2_1_bn1W, layer2_1_bn1Batch, f57), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x128Forward_2(f52, layer2_1_bn1W, layer2_1_bn1Batch, f57), Mode: engine.Training},
+			{N: 128, Run: batchnormStats(layer2_1_bn1Count, layer2_1_bn1W, 128, layer2_1_bn1Batch, &batchnorm28x28x128Geom_2, f57), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_2(&pad28x28x128p1, f52, layer2_1_bn1W, 128, layer2_1_bn1Batch, &batchnorm28x28x128Geom_2, f57), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 128, Run: batchnorm28x28x128Backward(layer2_1_bn1W, layer2_1_bn1Batch, layer2_1_bn1B, f58, f59, f57), Batch: true, Mode: engine.Training},
-			{N: 128, Run: batchnorm28x28x128EvalBackward(layer2_1_bn1W, layer2_1_bn1Coef, layer2_1_bn1B, f58, f59, f57), Batch: true, Mode: engine.Inference},
+			{N: 128, Run: batchnormBackward(layer2_1_bn1W, 128, layer2_1_bn1Batch, layer2_1_bn1B, &batchnorm28x28x128BackwardGeom_2, f58, f59, f57), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnormEvalBackward(layer2_1_bn1W, 128, layer2_1_bn1Coef, layer2_1_bn1B, &batchnorm28x28x128EvalBackwardGeom_2, f58, f59, f57), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.1.conv2 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3x128Forward(f58, f52, layer2_1_conv2ForwardU), Mode: engine.Training},
+			{N: 14, Run: conv3x3Forward(&conv3x3x128Geom_2, f58, f52, layer2_1_conv2ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: conv3x3x128WeightGrad(layer2_1_conv2W, f52, f53), Even: true, Sums: true},
-			{N: 14, Run: conv3x3x128InputGrad(f59, f53, layer2_1_conv2TU, f52)},
+			{N: 4, Run: conv3x3WeightGrad(&conv3x3x128Geom_2, layer2_1_conv2W, f52, f53), Even: true, Sums: true},
+			{N: 14, Run: conv3x3InputGrad(&conv3x3x128Back, f59, f53, layer2_1_conv2TU, &conv3x3x128PrevActGeom, f52)},
 		}},
 		{Name: "layer2.1.bn2+layer2.1.relu2 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnorm28x28x128Stats(layer2_1_bn2Count, layer2_1_bn2W, layer2_1_bn2Batch, f58), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x128Forward(layer2_1_bn2W, layer2_1_bn2Batch, f59, f58), Mode: engine.Training},
+			{N: 128, Run: batchnormStats(layer2_1_bn2Count, layer2_1_bn2W, 128, layer2_1_bn2Batch, &batchnorm28x28x128Geom, f58), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward(layer2_1_bn2W, 128, layer2_1_bn2Batch, &batchnorm28x28x128Geom, f59, f58), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 128, Run: batchnorm28x28x128Backward_2(layer2_1_bn2W, layer2_1_bn2Batch, layer2_1_bn2B, f53, f60, f58), Batch: true, Mode: engine.Training},
-			{N: 128, Run: batchnorm28x28x128EvalBackward_2(layer2_1_bn2W, layer2_1_bn2Coef, layer2_1_bn2B, f53, f60, f58), Batch: true, Mode: engine.Inference},
+			{N: 128, Run: batchnormBackward_2(layer2_1_bn2W, 128, layer2_1_bn2Batch, layer2_1_bn2B, f53, &pad28x28x128p1, 28, &batchnorm28x28x128BackwardGeom_3, f60, f58), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnormEvalBackward_2(layer2_1_bn2W, 128, layer2_1_bn2Coef, layer2_1_bn2B, f53, &pad28x28x128p1, 28, &batchnorm28x28x128EvalBackwardGeom_3, f60, f58), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.1.conv3 (training)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x512Forward(f15, f59, layer2_1_conv3W), Mode: engine.Training},
+			{N: 28, Run: conv1x1Forward(&conv1x1x512Geom, f15, f59, layer2_1_conv3W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 16, Run: conv1x1x512WeightGrad(layer2_1_conv3W, f59, f17), Even: true, Sums: true},
-			{N: 28, Run: conv1x1x512InputGrad(f60, layer2_1_conv3T, f17, f59)},
+			{N: 16, Run: conv1x1WeightGrad(&conv1x1x512Geom, layer2_1_conv3W, f59, f17), Even: true, Sums: true},
+			{N: 28, Run: conv1x1InputGrad_2(&conv1x1x512Geom, f60, layer2_1_conv3T, f17, &conv1x1x512PrevActGeom, f59)},
 		}},
 		{Name: "layer2.1.bn3 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnorm28x28x512Stats(layer2_1_bn3Count, layer2_1_bn3W, layer2_1_bn3Batch, f15), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x512Forward(layer2_1_bn3W, layer2_1_bn3Batch, f1, f15), Mode: engine.Training},
+			{N: 512, Run: batchnormStats(layer2_1_bn3Count, layer2_1_bn3W, 512, layer2_1_bn3Batch, &batchnorm28x28x512Geom, f15), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward(layer2_1_bn3W, 512, layer2_1_bn3Batch, &batchnorm28x28x512Geom, f1, f15), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: batchnorm28x28x512Backward(layer2_1_bn3W, layer2_1_bn3Batch, layer2_1_bn3B, f17, f19, f15), Batch: true, Mode: engine.Training},
-			{N: 512, Run: batchnorm28x28x512EvalBackward(layer2_1_bn3W, layer2_1_bn3Coef, layer2_1_bn3B, f17, f19, f15), Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnormBackward(layer2_1_bn3W, 512, layer2_1_bn3Batch, layer2_1_bn3B, &batchnorm28x28x512BackwardGeom, f17, f19, f15), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward(layer2_1_bn3W, 512, layer2_1_bn3Coef, layer2_1_bn3B, &batchnorm28x28x512EvalBackwardGeom, f17, f19, f15), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.1.add1+layer2.1.relu3 (training)", Forward: []engine.Phase{
-			{N: 28, Run: residual28x28x512Forward(f17, f16), Mode: engine.Training},
+			{N: 28, Run: residualForward(&conv1x1x512StoreGeom, f17, f1, f16), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 28, Run: residual28x28x512InputGrad(f20, f17, f19, f18)},
+			{N: 28, Run: residualInputGrad(&residual28x28x512ActGeom, f20, f17, f19, f18, &residual28x28x512BackGeom)},
 		}},
 		{Name: "layer2.2.conv1 (training)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x128Forward(f60, f17, layer2_2_conv1W), Mode: engine.Training},
+			{N: 28, Run: conv1x1Forward(&conv1x1x128Geom_2, f60, f17, layer2_2_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: conv1x1x128WeightGrad(layer2_2_conv1W, f17, f61), Even: true, Sums: true},
-			{N: 28, Run: conv1x1x128InputGrad(f20, layer2_2_conv1T, f61)},
+			{N: 4, Run: conv1x1WeightGrad(&conv1x1x128Geom_2, layer2_2_conv1W, f17, f61), Even: true, Sums: true},
+			{N: 28, Run: conv1x1InputGrad(&conv1x1x128Geom_2, f20, layer2_2_conv1T, f61)},
 		}},
 		{Name: "layer2.2.bn1+layer2.2.relu1 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnorm28x28x128Stats_2(layer2_2_bn1Count, layer2_2_bn1W, layer2_2_bn1Batch, f60), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x128Forward_2(f53, layer2_2_bn1W, layer2_2_bn1Batch, f60), Mode: engine.Training},
+			{N: 128, Run: batchnormStats(layer2_2_bn1Count, layer2_2_bn1W, 128, layer2_2_bn1Batch, &batchnorm28x28x128Geom_2, f60), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_2(&pad28x28x128p1, f53, layer2_2_bn1W, 128, layer2_2_bn1Batch, &batchnorm28x28x128Geom_2, f60), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 128, Run: batchnorm28x28x128Backward(layer2_2_bn1W, layer2_2_bn1Batch, layer2_2_bn1B, f61, f62, f60), Batch: true, Mode: engine.Training},
-			{N: 128, Run: batchnorm28x28x128EvalBackward(layer2_2_bn1W, layer2_2_bn1Coef, layer2_2_bn1B, f61, f62, f60), Batch: true, Mode: engine.Inference},
+			{N: 128, Run: batchnormBackward(layer2_2_bn1W, 128, layer2_2_bn1Batch, layer2_2_bn1B, &batchnorm28x28x128BackwardGeom_2, f61, f62, f60), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnormEvalBackward(layer2_2_bn1W, 128, layer2_2_bn1Coef, layer2_2_bn1B, &batchnorm28x28x128EvalBackwardGeom_2, f61, f62, f60), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.2.conv2 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3x128Forward(f61, f53, layer2_2_conv2ForwardU), Mode: engine.Training},
+			{N: 14, Run: conv3x3Forward(&conv3x3x128Geom_2, f61, f53, layer2_2_conv2ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: conv3x3x128WeightGrad(layer2_2_conv2W, f53, f54), Even: true, Sums: true},
-			{N: 14, Run: conv3x3x128InputGrad(f62, f54, layer2_2_conv2TU, f53)},
+			{N: 4, Run: conv3x3WeightGrad(&conv3x3x128Geom_2, layer2_2_conv2W, f53, f54), Even: true, Sums: true},
+			{N: 14, Run: conv3x3InputGrad(&conv3x3x128Back, f62, f54, layer2_2_conv2TU, &conv3x3x128PrevActGeom, f53)},
 		}},
 		{Name: "layer2.2.bn2+layer2.2.relu2 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnorm28x28x128Stats(layer2_2_bn2Count, layer2_2_bn2W, layer2_2_bn2Batch, f61), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x128Forward(layer2_2_bn2W, layer2_2_bn2Batch, f62, f61), Mode: engine.Training},
+			{N: 128, Run: batchnormStats(layer2_2_bn2Count, layer2_2_bn2W, 128, layer2_2_bn2Batch, &batchnorm28x28x128Geom, f61), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward(layer2_2_bn2W, 128, layer2_2_bn2Batch, &batchnorm28x28x128Geom, f62, f61), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 128, Run: batchnorm28x28x128Backward_2(layer2_2_bn2W, layer2_2_bn2Batch, layer2_2_bn2B, f54, f63, f61), Batch: true, Mode: engine.Training},
-			{N: 128, Run: batchnorm28x28x128EvalBackward_2(layer2_2_bn2W, layer2_2_bn2Coef, layer2_2_bn2B, f54, f63, f61), Batch: true, Mode: engine.Inference},
+			{N: 128, Run: batchnormBackward_2(layer2_2_bn2W, 128, layer2_2_bn2Batch, layer2_2_bn2B, f54, &pad28x28x128p1, 28, &batchnorm28x28x128BackwardGeom_3, f63, f61), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnormEvalBackward_2(layer2_2_bn2W, 128, layer2_2_bn2Coef, layer2_2_bn2B, f54, &pad28x28x128p1, 28, &batchnorm28x28x128EvalBackwardGeom_3, f63, f61), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.2.conv3 (training)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x512Forward(f18, f62, layer2_2_conv3W), Mode: engine.Training},
+			{N: 28, Run: conv1x1Forward(&conv1x1x512Geom, f18, f62, layer2_2_conv3W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 16, Run: conv1x1x512WeightGrad(layer2_2_conv3W, f62, f19), Even: true, Sums: true},
-			{N: 28, Run: conv1x1x512InputGrad(f63, layer2_2_conv3T, f19, f62)},
+			{N: 16, Run: conv1x1WeightGrad(&conv1x1x512Geom, layer2_2_conv3W, f62, f19), Even: true, Sums: true},
+			{N: 28, Run: conv1x1InputGrad_2(&conv1x1x512Geom, f63, layer2_2_conv3T, f19, &conv1x1x512PrevActGeom, f62)},
 		}},
 		{Name: "layer2.2.bn3 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnorm28x28x512Stats(layer2_2_bn3Count, layer2_2_bn3W, layer2_2_bn3Batch, f18), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x512Forward(layer2_2_bn3W, layer2_2_bn3Batch, f1, f18), Mode: engine.Training},
+			{N: 512, Run: batchnormStats(layer2_2_bn3Count, layer2_2_bn3W, 512, layer2_2_bn3Batch, &batchnorm28x28x512Geom, f18), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward(layer2_2_bn3W, 512, layer2_2_bn3Batch, &batchnorm28x28x512Geom, f1, f18), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: batchnorm28x28x512Backward(layer2_2_bn3W, layer2_2_bn3Batch, layer2_2_bn3B, f19, f21, f18), Batch: true, Mode: engine.Training},
-			{N: 512, Run: batchnorm28x28x512EvalBackward(layer2_2_bn3W, layer2_2_bn3Coef, layer2_2_bn3B, f19, f21, f18), Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnormBackward(layer2_2_bn3W, 512, layer2_2_bn3Batch, layer2_2_bn3B, &batchnorm28x28x512BackwardGeom, f19, f21, f18), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward(layer2_2_bn3W, 512, layer2_2_bn3Coef, layer2_2_bn3B, &batchnorm28x28x512EvalBackwardGeom, f19, f21, f18), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.2.add1+layer2.2.relu3 (training)", Forward: []engine.Phase{
-			{N: 28, Run: residual28x28x512Forward(f19, f17), Mode: engine.Training},
+			{N: 28, Run: residualForward(&conv1x1x512StoreGeom, f19, f1, f17), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 28, Run: residual28x28x512InputGrad(f1, f19, f21, f20)},
+			{N: 28, Run: residualInputGrad(&residual28x28x512ActGeom, f1, f19, f21, f20, &residual28x28x512BackGeom)},
 		}},
 		{Name: "layer2.3.conv1 (training)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x128Forward(f63, f19, layer2_3_conv1W), Mode: engine.Training},
+			{N: 28, Run: conv1x1Forward(&conv1x1x128Geom_2, f63, f19, layer2_3_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: conv1x1x128WeightGrad(layer2_3_conv1W, f19, f64), Even: true, Sums: true},
-			{N: 28, Run: conv1x1x128InputGrad(f1, layer2_3_conv1T, f64)},
+			{N: 4, Run: conv1x1WeightGrad(&conv1x1x128Geom_2, layer2_3_conv1W, f19, f64), Even: true, Sums: true},
+			{N: 28, Run: conv1x1InputGrad(&conv1x1x128Geom_2, f1, layer2_3_conv1T, f64)},
 		}},
 		{Name: "layer2.3.bn1+layer2.3.relu1 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnorm28x28x128Stats_2(layer2_3_bn1Count, layer2_3_bn1W, layer2_3_bn1Batch, f63), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x128Forward_2(f54, layer2_3_bn1W, layer2_3_bn1Batch, f63), Mode: engine.Training},
+			{N: 128, Run: batchnormStats(layer2_3_bn1Count, layer2_3_bn1W, 128, layer2_3_bn1Batch, &batchnorm28x28x128Geom_2, f63), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_2(&pad28x28x128p1, f54, layer2_3_bn1W, 128, layer2_3_bn1Batch, &batchnorm28x28x128Geom_2, f63), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 128, Run: batchnorm28x28x128Backward(layer2_3_bn1W, layer2_3_bn1Batch, layer2_3_bn1B, f64, f65, f63), Batch: true, Mode: engine.Training},
-			{N: 128, Run: batchnorm28x28x128EvalBackward(layer2_3_bn1W, layer2_3_bn1Coef, layer2_3_bn1B, f64, f65, f63), Batch: true, Mode: engine.Inference},
+			{N: 128, Run: batchnormBackward(layer2_3_bn1W, 128, layer2_3_bn1Batch, layer2_3_bn1B, &batchnorm28x28x128BackwardGeom_2, f64, f65, f63), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnormEvalBackward(layer2_3_bn1W, 128, layer2_3_bn1Coef, layer2_3_bn1B, &batchnorm28x28x128EvalBackwardGeom_2, f64, f65, f63), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.3.conv2 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3x128Forward(f64, f54, layer2_3_conv2ForwardU), Mode: engine.Training},
+			{N: 14, Run: conv3x3Forward(&conv3x3x128Geom_2, f64, f54, layer2_3_conv2ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: conv3x3x128WeightGrad(layer2_3_conv2W, f54, f37), Even: true, Sums: true},
-			{N: 14, Run: conv3x3x128InputGrad(f65, f37, layer2_3_conv2TU, f54)},
+			{N: 4, Run: conv3x3WeightGrad(&conv3x3x128Geom_2, layer2_3_conv2W, f54, f37), Even: true, Sums: true},
+			{N: 14, Run: conv3x3InputGrad(&conv3x3x128Back, f65, f37, layer2_3_conv2TU, &conv3x3x128PrevActGeom, f54)},
 		}},
 		{Name: "layer2.3.bn2+layer2.3.relu2 (training)", Forward: []engine.Phase{
-			{N: 128, Run: batchnorm28x28x128Stats(layer2_3_bn2Count, layer2_3_bn2W, layer2_3_bn2Batch, f64), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x128Forward(layer2_3_bn2W, layer2_3_bn2Batch, f65, f64), Mode: engine.Training},
+			{N: 128, Run: batchnormStats(layer2_3_bn2Count, layer2_3_bn2W, 128, layer2_3_bn2Batch, &batchnorm28x28x128Geom, f64), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward(layer2_3_bn2W, 128, layer2_3_bn2Batch, &batchnorm28x28x128Geom, f65, f64), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 128, Run: batchnorm28x28x128Backward_2(layer2_3_bn2W, layer2_3_bn2Batch, layer2_3_bn2B, f37, f66, f64), Batch: true, Mode: engine.Training},
-			{N: 128, Run: batchnorm28x28x128EvalBackward_2(layer2_3_bn2W, layer2_3_bn2Coef, layer2_3_bn2B, f37, f66, f64), Batch: true, Mode: engine.Inference},
+			{N: 128, Run: batchnormBackward_2(layer2_3_bn2W, 128, layer2_3_bn2Batch, layer2_3_bn2B, f37, &pad28x28x128p1, 28, &batchnorm28x28x128BackwardGeom_3, f66, f64), Batch: true, Mode: engine.Training},
+			{N: 128, Run: batchnormEvalBackward_2(layer2_3_bn2W, 128, layer2_3_bn2Coef, layer2_3_bn2B, f37, &pad28x28x128p1, 28, &batchnorm28x28x128EvalBackwardGeom_3, f66, f64), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.3.conv3 (training)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1x512Forward(f20, f65, layer2_3_conv3W), Mode: engine.Training},
+			{N: 28, Run: conv1x1Forward(&conv1x1x512Geom, f20, f65, layer2_3_conv3W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 16, Run: conv1x1x512WeightGrad(layer2_3_conv3W, f65, f21), Even: true, Sums: true},
-			{N: 28, Run: conv1x1x512InputGrad(f66, layer2_3_conv3T, f21, f65)},
+			{N: 16, Run: conv1x1WeightGrad(&conv1x1x512Geom, layer2_3_conv3W, f65, f21), Even: true, Sums: true},
+			{N: 28, Run: conv1x1InputGrad_2(&conv1x1x512Geom, f66, layer2_3_conv3T, f21, &conv1x1x512PrevActGeom, f65)},
 		}},
 		{Name: "layer2.3.bn3 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnorm28x28x512Stats(layer2_3_bn3Count, layer2_3_bn3W, layer2_3_bn3Batch, f20), Batch: true, Mode: engine.Training},
-			{N: 28, Run: batchnorm28x28x512Forward(layer2_3_bn3W, layer2_3_bn3Batch, f1, f20), Mode: engine.Training},
+			{N: 512, Run: batchnormStats(layer2_3_bn3Count, layer2_3_bn3W, 512, layer2_3_bn3Batch, &batchnorm28x28x512Geom, f20), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward(layer2_3_bn3W, 512, layer2_3_bn3Batch, &batchnorm28x28x512Geom, f1, f20), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: batchnorm28x28x512Backward(layer2_3_bn3W, layer2_3_bn3Batch, layer2_3_bn3B, f21, f22, f20), Batch: true, Mode: engine.Training},
-			{N: 512, Run: batchnorm28x28x512EvalBackward(layer2_3_bn3W, layer2_3_bn3Coef, layer2_3_bn3B, f21, f22, f20), Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnormBackward(layer2_3_bn3W, 512, layer2_3_bn3Batch, layer2_3_bn3B, &batchnorm28x28x512BackwardGeom, f21, f22, f20), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward(layer2_3_bn3W, 512, layer2_3_bn3Coef, layer2_3_bn3B, &batchnorm28x28x512EvalBackwardGeom, f21, f22, f20), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer2.3.add1+layer2.3.relu3 (training)", Forward: []engine.Phase{
-			{N: 28, Run: residual28x28x512Forward(f21, f19), Mode: engine.Training},
+			{N: 28, Run: residualForward(&conv1x1x512StoreGeom, f21, f1, f19), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 28, Run: residual28x28x512InputGrad(f23, f21, f22, f1)},
+			{N: 28, Run: residualInputGrad(&residual28x28x512ActGeom, f23, f21, f22, f1, &residual28x28x512BackGeom)},
 		}},
 		{Name: "layer3.0.conv1 (training)", Forward: []engine.Phase{
-			{N: 28, Run: layer3_0_conv1Forward, Mode: engine.Training},
+			{N: 28, Run: conv1x1Forward(&conv1x1x256Geom_2, f37, f21, layer3_0_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: layer3_0_conv1WeightGrad, Even: true, Sums: true},
-			{N: 28, Run: layer3_0_conv1InputGrad},
+			{N: 8, Run: conv1x1WeightGrad(&conv1x1x256Geom_2, layer3_0_conv1W, f21, f38), Even: true, Sums: true},
+			{N: 28, Run: conv1x1InputGrad(&conv1x1x256Geom_2, f23, layer3_0_conv1T, f38)},
 		}},
 		{Name: "layer3.0.bn1+layer3.0.relu1 (training)", Forward: []engine.Phase{
-			{N: 256, Run: layer3_0_bn1Stats, Batch: true, Mode: engine.Training},
-			{N: 28, Run: layer3_0_bn1Forward, Mode: engine.Training},
+			{N: 256, Run: batchnormStats(layer3_0_bn1Count, layer3_0_bn1W, 256, layer3_0_bn1Batch, &batchnorm28x28x256Geom, f37), Batch: true, Mode: engine.Training},
+			{N: 28, Run: batchnormForward_2(&pad28x28x256p1, f22, layer3_0_bn1W, 256, layer3_0_bn1Batch, &batchnorm28x28x256Geom, f37), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: layer3_0_bn1Backward, Batch: true, Mode: engine.Training},
-			{N: 256, Run: layer3_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnormBackward_3(layer3_0_bn1W, 256, layer3_0_bn1Batch, layer3_0_bn1B, &batchnorm28x28x256BackwardGeom, f38, f39, f37, f22), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_3(layer3_0_bn1W, 256, layer3_0_bn1Coef, layer3_0_bn1B, &batchnorm28x28x256EvalBackwardGeom, f38, f39, f37, f22), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.0.conv2 (training)", Forward: []engine.Phase{
-			{N: 14, Run: layer3_0_conv2Forward, Mode: engine.Training},
+			{N: 14, Run: conv7x7Forward(&conv3x3x256Geom, f80, f22, layer3_0_conv2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 24, Run: layer3_0_conv2WeightGrad, Even: true, Sums: true},
-			{N: 28, Run: layer3_0_conv2InputGrad},
+			{N: 24, Run: conv7x7WeightGrad(&conv3x3x256Geom, layer3_0_conv2W, f22, f82), Even: true, Sums: true},
+			{N: 28, Run: conv3x3InputGrad_2(&conv3x3x256Geom, f39, layer3_0_conv2T, f82)},
 		}},
 		{Name: "layer3.0.bn2+layer3.0.relu2 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Stats(layer3_0_bn2Count, layer3_0_bn2W, layer3_0_bn2Batch, f80), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x256Forward(layer3_0_bn2W, layer3_0_bn2Batch, f81, f80), Mode: engine.Training},
+			{N: 256, Run: batchnormStats(layer3_0_bn2Count, layer3_0_bn2W, 256, layer3_0_bn2Batch, &batchnorm14x14x256Geom, f80), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(layer3_0_bn2W, 256, layer3_0_bn2Batch, &batchnorm14x14x256Geom, f81, f80), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: layer3_0_bn2Backward, Batch: true, Mode: engine.Training},
-			{N: 256, Run: layer3_0_bn2EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnormBackward(layer3_0_bn2W, 256, layer3_0_bn2Batch, layer3_0_bn2B, &batchnorm14x14x256BackwardGeom, f82, f83, f80), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward(layer3_0_bn2W, 256, layer3_0_bn2Coef, layer3_0_bn2B, &batchnorm14x14x256EvalBackwardGeom, f82, f83, f80), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.0.conv3 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x1024Forward(f38, f81, layer3_0_conv3W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x1024Geom, f38, f81, layer3_0_conv3W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 32, Run: conv1x1x1024WeightGrad(layer3_0_conv3W, f81, f39), Even: true, Sums: true},
-			{N: 14, Run: conv1x1x1024InputGrad(f83, layer3_0_conv3T, f39, f81)},
+			{N: 32, Run: conv1x1WeightGrad(&conv1x1x1024Geom, layer3_0_conv3W, f81, f39), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad_2(&conv1x1x1024Geom, f83, layer3_0_conv3T, f39, &conv1x1x1024PrevActGeom, f81)},
 		}},
 		{Name: "layer3.0.bn3 (training)", Forward: []engine.Phase{
-			{N: 1024, Run: batchnorm14x14x1024Stats(layer3_0_bn3Count, layer3_0_bn3W, layer3_0_bn3Batch, f38), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x1024Forward(layer3_0_bn3W, layer3_0_bn3Batch, f23, f38), Mode: engine.Training},
+			{N: 1024, Run: batchnormStats(layer3_0_bn3Count, layer3_0_bn3W, 1024, layer3_0_bn3Batch, &batchnorm14x14x1024Geom, f38), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(layer3_0_bn3W, 1024, layer3_0_bn3Batch, &batchnorm14x14x1024Geom, f23, f38), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1024, Run: batchnorm14x14x1024Backward(layer3_0_bn3W, layer3_0_bn3Batch, layer3_0_bn3B, f39, f41, f38), Batch: true, Mode: engine.Training},
-			{N: 1024, Run: batchnorm14x14x1024EvalBackward(layer3_0_bn3W, layer3_0_bn3Coef, layer3_0_bn3B, f39, f41, f38), Batch: true, Mode: engine.Inference},
+			{N: 1024, Run: batchnormBackward(layer3_0_bn3W, 1024, layer3_0_bn3Batch, layer3_0_bn3B, &batchnorm14x14x1024BackwardGeom, f39, f41, f38), Batch: true, Mode: engine.Training},
+			{N: 1024, Run: batchnormEvalBackward(layer3_0_bn3W, 1024, layer3_0_bn3Coef, layer3_0_bn3B, &batchnorm14x14x1024EvalBackwardGeom, f39, f41, f38), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.0.downsample.0 (training)", Forward: []engine.Phase{
-			{N: 14, Run: layer3_0_downsample_0Forward, Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x1024Geom_2, f39, f21, layer3_0_downsample_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 32, Run: layer3_0_downsample_0WeightGrad, Even: true, Sums: true},
-			{N: 28, Run: layer3_0_downsample_0InputGrad},
+			{N: 32, Run: conv1x1WeightGrad(&conv1x1x1024Geom_2, layer3_0_downsample_0W, f21, f40), Even: true, Sums: true},
+			{N: 28, Run: conv1x1InputGrad_3(&conv1x1x1024Geom_2, f23, layer3_0_downsample_0T, f40)},
 		}},
 		{Name: "layer3.0.downsample.1 (training)", Forward: []engine.Phase{
-			{N: 1024, Run: batchnorm14x14x1024Stats(layer3_0_downsample_1Count, layer3_0_downsample_1W, layer3_0_downsample_1Batch, f39), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x1024Forward(layer3_0_downsample_1W, layer3_0_downsample_1Batch, f1, f39), Mode: engine.Training},
+			{N: 1024, Run: batchnormStats(layer3_0_downsample_1Count, layer3_0_downsample_1W, 1024, layer3_0_downsample_1Batch, &batchnorm14x14x1024Geom, f39), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(layer3_0_downsample_1W, 1024, layer3_0_downsample_1Batch, &batchnorm14x14x1024Geom, f1, f39), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1024, Run: batchnorm14x14x1024Backward(layer3_0_downsample_1W, layer3_0_downsample_1Batch, layer3_0_downsample_1B, f40, f42, f39), Batch: true, Mode: engine.Training},
-			{N: 1024, Run: batchnorm14x14x1024EvalBackward(layer3_0_downsample_1W, layer3_0_downsample_1Coef, layer3_0_downsample_1B, f40, f42, f39), Batch: true, Mode: engine.Inference},
+			{N: 1024, Run: batchnormBackward(layer3_0_downsample_1W, 1024, layer3_0_downsample_1Batch, layer3_0_downsample_1B, &batchnorm14x14x1024BackwardGeom, f40, f42, f39), Batch: true, Mode: engine.Training},
+			{N: 1024, Run: batchnormEvalBackward(layer3_0_downsample_1W, 1024, layer3_0_downsample_1Coef, layer3_0_downsample_1B, &batchnorm14x14x1024EvalBackwardGeom, f40, f42, f39), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.0.add1+relu4 (training)", Forward: []engine.Phase{
-			{N: 14, Run: residual14x14x1024Forward(f40, f23, f1), Mode: engine.Training},
+			{N: 14, Run: residualForward(&conv1x1x1024StoreGeom, f40, f23, f1), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residual14x14x1024InputGrad(f43, f40, f41, f42)},
+			{N: 14, Run: residualInputGrad(&residual14x14x1024ActGeom, f43, f40, f41, f42, &residual14x14x1024BackGeom)},
 		}},
 		{Name: "layer3.1.conv1 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x256Forward_2(f82, f40, layer3_1_conv1W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x256Geom_3, f82, f40, layer3_1_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: conv1x1x256WeightGrad_2(layer3_1_conv1W, f40, f83), Even: true, Sums: true},
-			{N: 14, Run: conv1x1x256InputGrad_2(f43, layer3_1_conv1T, f83)},
+			{N: 8, Run: conv1x1WeightGrad(&conv1x1x256Geom_3, layer3_1_conv1W, f40, f83), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad(&conv1x1x256Geom_3, f43, layer3_1_conv1T, f83)},
 		}},
 		{Name: "layer3.1.bn1+layer3.1.relu1 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Stats_2(layer3_1_bn1Count, layer3_1_bn1W, layer3_1_bn1Batch, f82), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x256Forward_2(f75, layer3_1_bn1W, layer3_1_bn1Batch, f82), Mode: engine.Training},
+			{N: 256, Run: batchnormStats(layer3_1_bn1Count, layer3_1_bn1W, 256, layer3_1_bn1Batch, &batchnorm14x14x256Geom_2, f82), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_2(&pad14x14x256p1, f75, layer3_1_bn1W, 256, layer3_1_bn1Batch, &batchnorm14x14x256Geom_2, f82), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Backward(layer3_1_bn1W, layer3_1_bn1Batch, layer3_1_bn1B, f83, f84, f82), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnorm14x14x256EvalBackward(layer3_1_bn1W, layer3_1_bn1Coef, layer3_1_bn1B, f83, f84, f82), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnormBackward(layer3_1_bn1W, 256, layer3_1_bn1Batch, layer3_1_bn1B, &batchnorm14x14x256BackwardGeom_2, f83, f84, f82), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward(layer3_1_bn1W, 256, layer3_1_bn1Coef, layer3_1_bn1B, &batchnorm14x14x256EvalBackwardGeom_2, f83, f84, f82), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.1.conv2 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x256Forward(f83, f75, layer3_1_conv2ForwardU), Mode: engine.Training},
+			{N: 7, Run: conv3x3Forward(&conv3x3x256Geom_2, f83, f75, layer3_1_conv2ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: conv3x3x256WeightGrad(layer3_1_conv2W, f75, f76), Even: true, Sums: true},
-			{N: 7, Run: conv3x3x256InputGrad(f84, f76, layer3_1_conv2TU, f75)},
+			{N: 8, Run: conv3x3WeightGrad(&conv3x3x256Geom_2, layer3_1_conv2W, f75, f76), Even: true, Sums: true},
+			{N: 7, Run: conv3x3InputGrad(&conv3x3x256Back, f84, f76, layer3_1_conv2TU, &conv3x3x256PrevActGeom, f75)},
 		}},
 		{Name: "layer3.1.bn2+layer3.1.relu2 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Stats(layer3_1_bn2Count, layer3_1_bn2W, layer3_1_bn2Batch, f83), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x256Forward(layer3_1_bn2W, layer3_1_bn2Batch, f84, f83), Mode: engine.Training},
+			{N: 256, Run: batchnormStats(layer3_1_bn2Count, layer3_1_bn2W, 256, layer3_1_bn2Batch, &batchnorm14x14x256Geom, f83), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(layer3_1_bn2W, 256, layer3_1_bn2Batch, &batchnorm14x14x256Geom, f84, f83), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Backward_2(layer3_1_bn2W, layer3_1_bn2Batch, layer3_1_bn2B, f76, f85, f83), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnorm14x14x256EvalBackward_2(layer3_1_bn2W, layer3_1_bn2Coef, layer3_1_bn2B, f76, f85, f83), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnormBackward_2(layer3_1_bn2W, 256, layer3_1_bn2Batch, layer3_1_bn2B, f76, &pad14x14x256p1, 14, &batchnorm14x14x256BackwardGeom_3, f85, f83), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_2(layer3_1_bn2W, 256, layer3_1_bn2Coef, layer3_1_bn2B, f76, &pad14x14x256p1, 14, &batchnorm14x14x256EvalBackwardGeom_3, f85, f83), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.1.conv3 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x1024Forward(f23, f84, layer3_1_conv3W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x1024Geom, f23, f84, layer3_1_conv3W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 32, Run: conv1x1x1024WeightGrad(layer3_1_conv3W, f84, f41), Even: true, Sums: true},
-			{N: 14, Run: conv1x1x1024InputGrad(f85, layer3_1_conv3T, f41, f84)},
+			{N: 32, Run: conv1x1WeightGrad(&conv1x1x1024Geom, layer3_1_conv3W, f84, f41), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad_2(&conv1x1x1024Geom, f85, layer3_1_conv3T, f41, &conv1x1x1024PrevActGeom, f84)},
 		}},
 		{Name: "layer3.1.bn3 (training)", Forward: []engine.Phase{
-			{N: 1024, Run: batchnorm14x14x1024Stats(layer3_1_bn3Count, layer3_1_bn3W, layer3_1_bn3Batch, f23), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x1024Forward(layer3_1_bn3W, layer3_1_bn3Batch, f1, f23), Mode: engine.Training},
+			{N: 1024, Run: batchnormStats(layer3_1_bn3Count, layer3_1_bn3W, 1024, layer3_1_bn3Batch, &batchnorm14x14x1024Geom, f23), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(layer3_1_bn3W, 1024, layer3_1_bn3Batch, &batchnorm14x14x1024Geom, f1, f23), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1024, Run: batchnorm14x14x1024Backward(layer3_1_bn3W, layer3_1_bn3Batch, layer3_1_bn3B, f41, f42, f23), Batch: true, Mode: engine.Training},
-			{N: 1024, Run: batchnorm14x14x1024EvalBackward(layer3_1_bn3W, layer3_1_bn3Coef, layer3_1_bn3B, f41, f42, f23), Batch: true, Mode: engine.Inference},
+			{N: 1024, Run: batchnormBackward(layer3_1_bn3W, 1024, layer3_1_bn3Batch, layer3_1_bn3B, &batchnorm14x14x1024BackwardGeom, f41, f42, f23), Batch: true, Mode: engine.Training},
+			{N: 1024, Run: batchnormEvalBackward(layer3_1_bn3W, 1024, layer3_1_bn3Coef, layer3_1_bn3B, &batchnorm14x14x1024EvalBackwardGeom, f41, f42, f23), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.1.add1+layer3.1.relu3 (training)", Forward: []engine.Phase{
-			{N: 14, Run: residual14x14x1024Forward(f41, f1, f40), Mode: engine.Training},
+			{N: 14, Run: residualForward(&conv1x1x1024StoreGeom, f41, f1, f40), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residual14x14x1024InputGrad(f44, f41, f42, f43)},
+			{N: 14, Run: residualInputGrad(&residual14x14x1024ActGeom, f44, f41, f42, f43, &residual14x14x1024BackGeom)},
 		}},
 		{Name: "layer3.2.conv1 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x256Forward_2(f85, f41, layer3_2_conv1W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x256Geom_3, f85, f41, layer3_2_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: conv1x1x256WeightGrad_2(layer3_2_conv1W, f41, f86), Even: true, Sums: true},
-			{N: 14, Run: conv1x1x256InputGrad_2(f44, layer3_2_conv1T, f86)},
+			{N: 8, Run: conv1x1WeightGrad(&conv1x1x256Geom_3, layer3_2_conv1W, f41, f86), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad(&conv1x1x256Geom_3, f44, layer3_2_conv1T, f86)},
 		}},
 		{Name: "layer3.2.bn1+layer3.2.relu1 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Stats_2(layer3_2_bn1Count, layer3_2_bn1W, layer3_2_bn1Batch, f85), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x256Forward_2(f76, layer3_2_bn1W, layer3_2_bn1Batch, f85), Mode: engine.Training},
+			{N: 256, Run: batchnormStats(layer3_2_bn1Count, layer3_2_bn1W, 256, layer3_2_bn1Batch, &batchnorm14x14x256Geom_2, f85), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_2(&pad14x14x256p1, f76, layer3_2_bn1W, 256, layer3_2_bn1Batch, &batchnorm14x14x256Geom_2, f85), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Backward(layer3_2_bn1W, layer3_2_bn1Batch, layer3_2_bn1B, f86, f87, f85), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnorm14x14x256EvalBackward(layer3_2_bn1W, layer3_2_bn1Coef, layer3_2_bn1B, f86, f87, f85), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnormBackward(layer3_2_bn1W, 256, layer3_2_bn1Batch, layer3_2_bn1B, &batchnorm14x14x256BackwardGeom_2, f86, f87, f85), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward(layer3_2_bn1W, 256, layer3_2_bn1Coef, layer3_2_bn1B, &batchnorm14x14x256EvalBackwardGeom_2, f86, f87, f85), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.2.conv2 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x256Forward(f86, f76, layer3_2_conv2ForwardU), Mode: engine.Training},
+			{N: 7, Run: conv3x3Forward(&conv3x3x256Geom_2, f86, f76, layer3_2_conv2ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: conv3x3x256WeightGrad(layer3_2_conv2W, f76, f77), Even: true, Sums: true},
-			{N: 7, Run: conv3x3x256InputGrad(f87, f77, layer3_2_conv2TU, f76)},
+			{N: 8, Run: conv3x3WeightGrad(&conv3x3x256Geom_2, layer3_2_conv2W, f76, f77), Even: true, Sums: true},
+			{N: 7, Run: conv3x3InputGrad(&conv3x3x256Back, f87, f77, layer3_2_conv2TU, &conv3x3x256PrevActGeom, f76)},
 		}},
 		{Name: "layer3.2.bn2+layer3.2.relu2 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Stats(layer3_2_bn2Count, layer3_2_bn2W, layer3_2_bn2Batch, f86), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x256Forward(layer3_2_bn2W, layer3_2_bn2Batch, f87, f86), Mode: engine.Training},
+			{N: 256, Run: batchnormStats(layer3_2_bn2Count, layer3_2_bn2W, 256, layer3_2_bn2Batch, &batchnorm14x14x256Geom, f86), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(layer3_2_bn2W, 256, layer3_2_bn2Batch, &batchnorm14x14x256Geom, f87, f86), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Backward_2(layer3_2_bn2W, layer3_2_bn2Batch, layer3_2_bn2B, f77, f88, f86), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnorm14x14x256EvalBackward_2(layer3_2_bn2W, layer3_2_bn2Coef, layer3_2_bn2B, f77, f88, f86), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnormBackward_2(layer3_2_bn2W, 256, layer3_2_bn2Batch, layer3_2_bn2B, f77, &pad14x14x256p1, 14, &batchnorm14x14x256BackwardGeom_3, f88, f86), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_2(layer3_2_bn2W, 256, layer3_2_bn2Coef, layer3_2_bn2B, f77, &pad14x14x256p1, 14, &batchnorm14x14x256EvalBackwardGeom_3, f88, f86), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.2.conv3 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x1024Forward(f42, f87, layer3_2_conv3W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x1024Geom, f42, f87, layer3_2_conv3W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 32, Run: conv1x1x1024WeightGrad(layer3_2_conv3W, f87, f43), Even: true, Sums: true},
-			{N: 14, Run: conv1x1x1024InputGrad(f88, layer3_2_conv3T, f43, f87)},
+			{N: 32, Run: conv1x1WeightGrad(&conv1x1x1024Geom, layer3_2_conv3W, f87, f43), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad_2(&conv1x1x1024Geom, f88, layer3_2_conv3T, f43, &conv1x1x1024PrevActGeom, f87)},
 		}},
 		{Name: "layer3.2.bn3 (training)", Forward: []engine.Phase{
-			{N: 1024, Run: batchnorm14x14x1024Stats(layer3_2_bn3Count, layer3_2_bn3W, layer3_2_bn3Batch, f42), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x1024Forward(layer3_2_bn3W, layer3_2_bn3Batch, f1, f42), Mode: engine.Training},
+			{N: 1024, Run: batchnormStats(layer3_2_bn3Count, layer3_2_bn3W, 1024, layer3_2_bn3Batch, &batchnorm14x14x1024Geom, f42), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(layer3_2_bn3W, 1024, layer3_2_bn3Batch, &batchnorm14x14x1024Geom, f1, f42), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1024, Run: batchnorm14x14x1024Backward(layer3_2_bn3W, layer3_2_bn3Batch, layer3_2_bn3B, f43, f45, f42), Batch: true, Mode: engine.Training},
-			{N: 1024, Run: batchnorm14x14x1024EvalBackward(layer3_2_bn3W, layer3_2_bn3Coef, layer3_2_bn3B, f43, f45, f42), Batch: true, Mode: engine.Inference},
+			{N: 1024, Run: batchnormBackward(layer3_2_bn3W, 1024, layer3_2_bn3Batch, layer3_2_bn3B, &batchnorm14x14x1024BackwardGeom, f43, f45, f42), Batch: true, Mode: engine.Training},
+			{N: 1024, Run: batchnormEvalBackward(layer3_2_bn3W, 1024, layer3_2_bn3Coef, layer3_2_bn3B, &batchnorm14x14x1024EvalBackwardGeom, f43, f45, f42), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.2.add1+layer3.2.relu3 (training)", Forward: []engine.Phase{
-			{N: 14, Run: residual14x14x1024Forward(f43, f1, f41), Mode: engine.Training},
+			{N: 14, Run: residualForward(&conv1x1x1024StoreGeom, f43, f1, f41), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residual14x14x1024InputGrad(f46, f43, f45, f44)},
+			{N: 14, Run: residualInputGrad(&residual14x14x1024ActGeom, f46, f43, f45, f44, &residual14x14x1024BackGeom)},
 		}},
 		{Name: "layer3.3.conv1 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x256Forward_2(f88, f43, layer3_3_conv1W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x256Geom_3, f88, f43, layer3_3_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: conv1x1x256WeightGrad_2(layer3_3_conv1W, f43, f89), Even: true, Sums: true},
-			{N: 14, Run: conv1x1x256InputGrad_2(f46, layer3_3_conv1T, f89)},
+			{N: 8, Run: conv1x1WeightGrad(&conv1x1x256Geom_3, layer3_3_conv1W, f43, f89), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad(&conv1x1x256Geom_3, f46, layer3_3_conv1T, f89)},
 		}},
 		{Name: "layer3.3.bn1+layer3.3.relu1 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Stats_2(layer3_3_bn1Count, layer3_3_bn1W, layer3_3_bn1Batch, f88), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x256Forward_2(f77, layer3_3_bn1W, layer3_3_bn1Batch, f88), Mode: engine.Training},
+			{N: 256, Run: batchnormStats(layer3_3_bn1Count, layer3_3_bn1W, 256, layer3_3_bn1Batch, &batchnorm14x14x256Geom_2, f88), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_2(&pad14x14x256p1, f77, layer3_3_bn1W, 256, layer3_3_bn1Batch, &batchnorm14x14x256Geom_2, f88), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Backward(layer3_3_bn1W, layer3_3_bn1Batch, layer3_3_bn1B, f89, f90, f88), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnorm14x14x256EvalBackward(layer3_3_bn1W, layer3_3_bn1Coef, layer3_3_bn1B, f89, f90, f88), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnormBackward(layer3_3_bn1W, 256, layer3_3_bn1Batch, layer3_3_bn1B, &batchnorm14x14x256BackwardGeom_2, f89, f90, f88), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward(layer3_3_bn1W, 256, layer3_3_bn1Coef, layer3_3_bn1B, &batchnorm14x14x256EvalBackwardGeom_2, f89, f90, f88), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.3.conv2 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x256Forward(f89, f77, layer3_3_conv2ForwardU), Mode: engine.Training},
+			{N: 7, Run: conv3x3Forward(&conv3x3x256Geom_2, f89, f77, layer3_3_conv2ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: conv3x3x256WeightGrad(layer3_3_conv2W, f77, f78), Even: true, Sums: true},
-			{N: 7, Run: conv3x3x256InputGrad(f90, f78, layer3_3_conv2TU, f77)},
+			{N: 8, Run: conv3x3WeightGrad(&conv3x3x256Geom_2, layer3_3_conv2W, f77, f78), Even: true, Sums: true},
+			{N: 7, Run: conv3x3InputGrad(&conv3x3x256Back, f90, f78, layer3_3_conv2TU, &conv3x3x256PrevActGeom, f77)},
 		}},
 		{Name: "layer3.3.bn2+layer3.3.relu2 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Stats(layer3_3_bn2Count, layer3_3_bn2W, layer3_3_bn2Batch, f89), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x256Forward(layer3_3_bn2W, layer3_3_bn2Batch, f90, f89), Mode: engine.Training},
+			{N: 256, Run: batchnormStats(layer3_3_bn2Count, layer3_3_bn2W, 256, layer3_3_bn2Batch, &batchnorm14x14x256Geom, f89), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(layer3_3_bn2W, 256, layer3_3_bn2Batch, &batchnorm14x14x256Geom, f90, f89), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Backward_2(layer3_3_bn2W, layer3_3_bn2Batch, layer3_3_bn2B, f78, f91, f89), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnorm14x14x256EvalBackward_2(layer3_3_bn2W, layer3_3_bn2Coef, layer3_3_bn2B, f78, f91, f89), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnormBackward_2(layer3_3_bn2W, 256, layer3_3_bn2Batch, layer3_3_bn2B, f78, &pad14x14x256p1, 14, &batchnorm14x14x256BackwardGeom_3, f91, f89), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_2(layer3_3_bn2W, 256, layer3_3_bn2Coef, layer3_3_bn2B, f78, &pad14x14x256p1, 14, &batchnorm14x14x256EvalBackwardGeom_3, f91, f89), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.3.conv3 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x1024Forward(f44, f90, layer3_3_conv3W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x1024Geom, f44, f90, layer3_3_conv3W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 32, Run: conv1x1x1024WeightGrad(layer3_3_conv3W, f90, f45), Even: true, Sums: true},
-			{N: 14, Run: conv1x1x1024InputGrad(f91, layer3_3_conv3T, f45, f90)},
+			{N: 32, Run: conv1x1WeightGrad(&conv1x1x1024Geom, layer3_3_conv3W, f90, f45), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad_2(&conv1x1x1024Geom, f91, layer3_3_conv3T, f45, &conv1x1x1024PrevActGeom, f90)},
 		}},
 		{Name: "layer3.3.bn3 (training)", Forward: []engine.Phase{
-			{N: 1024, Run: batchnorm14x14x1024Stats(layer3_3_bn3Count, layer3_3_bn3W, layer3_3_bn3Batch, f44), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x1024Forward(layer3_3_bn3W, layer3_3_bn3Batch, f1, f44), Mode: engine.Training},
+			{N: 1024, Run: batchnormStats(layer3_3_bn3Count, layer3_3_bn3W, 1024, layer3_3_bn3Batch, &batchnorm14x14x1024Geom, f44), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(layer3_3_bn3W, 1024, layer3_3_bn3Batch, &batchnorm14x14x1024Geom, f1, f44), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1024, Run: batchnorm14x14x1024Backward(layer3_3_bn3W, layer3_3_bn3Batch, layer3_3_bn3B, f45, f47, f44), Batch: true, Mode: engine.Training},
-			{N: 1024, Run: batchnorm14x14x1024EvalBackward(layer3_3_bn3W, layer3_3_bn3Coef, layer3_3_bn3B, f45, f47, f44), Batch: true, Mode: engine.Inference},
+			{N: 1024, Run: batchnormBackward(layer3_3_bn3W, 1024, layer3_3_bn3Batch, layer3_3_bn3B, &batchnorm14x14x1024BackwardGeom, f45, f47, f44), Batch: true, Mode: engine.Training},
+			{N: 1024, Run: batchnormEvalBackward(layer3_3_bn3W, 1024, layer3_3_bn3Coef, layer3_3_bn3B, &batchnorm14x14x1024EvalBackwardGeom, f45, f47, f44), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.3.add1+layer3.3.relu3 (training)", Forward: []engine.Phase{
-			{N: 14, Run: residual14x14x1024Forward(f45, f1, f43), Mode: engine.Training},
+			{N: 14, Run: residualForward(&conv1x1x1024StoreGeom, f45, f1, f43), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residual14x14x1024InputGrad(f48, f45, f47, f46)},
+			{N: 14, Run: residualInputGrad(&residual14x14x1024ActGeom, f48, f45, f47, f46, &residual14x14x1024BackGeom)},
 		}},
 		{Name: "layer3.4.conv1 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x256Forward_2(f91, f45, layer3_4_conv1W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x256Geom_3, f91, f45, layer3_4_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: conv1x1x256WeightGrad_2(layer3_4_conv1W, f45, f92), Even: true, Sums: true},
-			{N: 14, Run: conv1x1x256InputGrad_2(f48, layer3_4_conv1T, f92)},
+			{N: 8, Run: conv1x1WeightGrad(&conv1x1x256Geom_3, layer3_4_conv1W, f45, f92), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad(&conv1x1x256Geom_3, f48, layer3_4_conv1T, f92)},
 		}},
 		{Name: "layer3.4.bn1+layer3.4.relu1 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Stats_2(layer3_4_bn1Count, layer3_4_bn1W, layer3_4_bn1Batch, f91), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x256Forward_2(f78, layer3_4_bn1W, layer3_4_bn1Batch, f91), Mode: engine.Training},
+			{N: 256, Run: batchnormStats(layer3_4_bn1Count, layer3_4_bn1W, 256, layer3_4_bn1Batch, &batchnorm14x14x256Geom_2, f91), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_2(&pad14x14x256p1, f78, layer3_4_bn1W, 256, layer3_4_bn1Batch, &batchnorm14x14x256Geom_2, f91), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Backward(layer3_4_bn1W, layer3_4_bn1Batch, layer3_4_bn1B, f92, f93, f91), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnorm14x14x256EvalBackward(layer3_4_bn1W, layer3_4_bn1Coef, layer3_4_bn1B, f92, f93, f91), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnormBackward(layer3_4_bn1W, 256, layer3_4_bn1Batch, layer3_4_bn1B, &batchnorm14x14x256BackwardGeom_2, f92, f93, f91), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward(layer3_4_bn1W, 256, layer3_4_bn1Coef, layer3_4_bn1B, &batchnorm14x14x256EvalBackwardGeom_2, f92, f93, f91), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.4.conv2 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x256Forward(f92, f78, layer3_4_conv2ForwardU), Mode: engine.Training},
+			{N: 7, Run: conv3x3Forward(&conv3x3x256Geom_2, f92, f78, layer3_4_conv2ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: conv3x3x256WeightGrad(layer3_4_conv2W, f78, f79), Even: true, Sums: true},
-			{N: 7, Run: conv3x3x256InputGrad(f93, f79, layer3_4_conv2TU, f78)},
+			{N: 8, Run: conv3x3WeightGrad(&conv3x3x256Geom_2, layer3_4_conv2W, f78, f79), Even: true, Sums: true},
+			{N: 7, Run: conv3x3InputGrad(&conv3x3x256Back, f93, f79, layer3_4_conv2TU, &conv3x3x256PrevActGeom, f78)},
 		}},
 		{Name: "layer3.4.bn2+layer3.4.relu2 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Stats(layer3_4_bn2Count, layer3_4_bn2W, layer3_4_bn2Batch, f92), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x256Forward(layer3_4_bn2W, layer3_4_bn2Batch, f93, f92), Mode: engine.Training},
+			{N: 256, Run: batchnormStats(layer3_4_bn2Count, layer3_4_bn2W, 256, layer3_4_bn2Batch, &batchnorm14x14x256Geom, f92), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(layer3_4_bn2W, 256, layer3_4_bn2Batch, &batchnorm14x14x256Geom, f93, f92), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Backward_2(layer3_4_bn2W, layer3_4_bn2Batch, layer3_4_bn2B, f79, f94, f92), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnorm14x14x256EvalBackward_2(layer3_4_bn2W, layer3_4_bn2Coef, layer3_4_bn2B, f79, f94, f92), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnormBackward_2(layer3_4_bn2W, 256, layer3_4_bn2Batch, layer3_4_bn2B, f79, &pad14x14x256p1, 14, &batchnorm14x14x256BackwardGeom_3, f94, f92), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_2(layer3_4_bn2W, 256, layer3_4_bn2Coef, layer3_4_bn2B, f79, &pad14x14x256p1, 14, &batchnorm14x14x256EvalBackwardGeom_3, f94, f92), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.4.conv3 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x1024Forward(f46, f93, layer3_4_conv3W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x1024Geom, f46, f93, layer3_4_conv3W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 32, Run: conv1x1x1024WeightGrad(layer3_4_conv3W, f93, f47), Even: true, Sums: true},
-			{N: 14, Run: conv1x1x1024InputGrad(f94, layer3_4_conv3T, f47, f93)},
+			{N: 32, Run: conv1x1WeightGrad(&conv1x1x1024Geom, layer3_4_conv3W, f93, f47), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad_2(&conv1x1x1024Geom, f94, layer3_4_conv3T, f47, &conv1x1x1024PrevActGeom, f93)},
 		}},
 		{Name: "layer3.4.bn3 (training)", Forward: []engine.Phase{
-			{N: 1024, Run: batchnorm14x14x1024Stats(layer3_4_bn3Count, layer3_4_bn3W, layer3_4_bn3Batch, f46), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x1024Forward(layer3_4_bn3W, layer3_4_bn3Batch, f1, f46), Mode: engine.Training},
+			{N: 1024, Run: batchnormStats(layer3_4_bn3Count, layer3_4_bn3W, 1024, layer3_4_bn3Batch, &batchnorm14x14x1024Geom, f46), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(layer3_4_bn3W, 1024, layer3_4_bn3Batch, &batchnorm14x14x1024Geom, f1, f46), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1024, Run: batchnorm14x14x1024Backward(layer3_4_bn3W, layer3_4_bn3Batch, layer3_4_bn3B, f47, f49, f46), Batch: true, Mode: engine.Training},
-			{N: 1024, Run: batchnorm14x14x1024EvalBackward(layer3_4_bn3W, layer3_4_bn3Coef, layer3_4_bn3B, f47, f49, f46), Batch: true, Mode: engine.Inference},
+			{N: 1024, Run: batchnormBackward(layer3_4_bn3W, 1024, layer3_4_bn3Batch, layer3_4_bn3B, &batchnorm14x14x1024BackwardGeom, f47, f49, f46), Batch: true, Mode: engine.Training},
+			{N: 1024, Run: batchnormEvalBackward(layer3_4_bn3W, 1024, layer3_4_bn3Coef, layer3_4_bn3B, &batchnorm14x14x1024EvalBackwardGeom, f47, f49, f46), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.4.add1+layer3.4.relu3 (training)", Forward: []engine.Phase{
-			{N: 14, Run: residual14x14x1024Forward(f47, f1, f45), Mode: engine.Training},
+			{N: 14, Run: residualForward(&conv1x1x1024StoreGeom, f47, f1, f45), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residual14x14x1024InputGrad(f1, f47, f49, f48)},
+			{N: 14, Run: residualInputGrad(&residual14x14x1024ActGeom, f1, f47, f49, f48, &residual14x14x1024BackGeom)},
 		}},
 		{Name: "layer3.5.conv1 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x256Forward_2(f94, f47, layer3_5_conv1W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x256Geom_3, f94, f47, layer3_5_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: conv1x1x256WeightGrad_2(layer3_5_conv1W, f47, f95), Even: true, Sums: true},
-			{N: 14, Run: conv1x1x256InputGrad_2(f1, layer3_5_conv1T, f95)},
+			{N: 8, Run: conv1x1WeightGrad(&conv1x1x256Geom_3, layer3_5_conv1W, f47, f95), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad(&conv1x1x256Geom_3, f1, layer3_5_conv1T, f95)},
 		}},
 		{Name: "layer3.5.bn1+layer3.5.relu1 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Stats_2(layer3_5_bn1Count, layer3_5_bn1W, layer3_5_bn1Batch, f94), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x256Forward_2(f79, layer3_5_bn1W, layer3_5_bn1Batch, f94), Mode: engine.Training},
+			{N: 256, Run: batchnormStats(layer3_5_bn1Count, layer3_5_bn1W, 256, layer3_5_bn1Batch, &batchnorm14x14x256Geom_2, f94), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_2(&pad14x14x256p1, f79, layer3_5_bn1W, 256, layer3_5_bn1Batch, &batchnorm14x14x256Geom_2, f94), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Backward(layer3_5_bn1W, layer3_5_bn1Batch, layer3_5_bn1B, f95, f96, f94), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnorm14x14x256EvalBackward(layer3_5_bn1W, layer3_5_bn1Coef, layer3_5_bn1B, f95, f96, f94), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnormBackward(layer3_5_bn1W, 256, layer3_5_bn1Batch, layer3_5_bn1B, &batchnorm14x14x256BackwardGeom_2, f95, f96, f94), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward(layer3_5_bn1W, 256, layer3_5_bn1Coef, layer3_5_bn1B, &batchnorm14x14x256EvalBackwardGeom_2, f95, f96, f94), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.5.conv2 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x256Forward(f95, f79, layer3_5_conv2ForwardU), Mode: engine.Training},
+			{N: 7, Run: conv3x3Forward(&conv3x3x256Geom_2, f95, f79, layer3_5_conv2ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: conv3x3x256WeightGrad(layer3_5_conv2W, f79, f66), Even: true, Sums: true},
-			{N: 7, Run: conv3x3x256InputGrad(f96, f66, layer3_5_conv2TU, f79)},
+			{N: 8, Run: conv3x3WeightGrad(&conv3x3x256Geom_2, layer3_5_conv2W, f79, f66), Even: true, Sums: true},
+			{N: 7, Run: conv3x3InputGrad(&conv3x3x256Back, f96, f66, layer3_5_conv2TU, &conv3x3x256PrevActGeom, f79)},
 		}},
 		{Name: "layer3.5.bn2+layer3.5.relu2 (training)", Forward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Stats(layer3_5_bn2Count, layer3_5_bn2W, layer3_5_bn2Batch, f95), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x256Forward(layer3_5_bn2W, layer3_5_bn2Batch, f96, f95), Mode: engine.Training},
+			{N: 256, Run: batchnormStats(layer3_5_bn2Count, layer3_5_bn2W, 256, layer3_5_bn2Batch, &batchnorm14x14x256Geom, f95), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(layer3_5_bn2W, 256, layer3_5_bn2Batch, &batchnorm14x14x256Geom, f96, f95), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 256, Run: batchnorm14x14x256Backward_2(layer3_5_bn2W, layer3_5_bn2Batch, layer3_5_bn2B, f66, f67, f95), Batch: true, Mode: engine.Training},
-			{N: 256, Run: batchnorm14x14x256EvalBackward_2(layer3_5_bn2W, layer3_5_bn2Coef, layer3_5_bn2B, f66, f67, f95), Batch: true, Mode: engine.Inference},
+			{N: 256, Run: batchnormBackward_2(layer3_5_bn2W, 256, layer3_5_bn2Batch, layer3_5_bn2B, f66, &pad14x14x256p1, 14, &batchnorm14x14x256BackwardGeom_3, f67, f95), Batch: true, Mode: engine.Training},
+			{N: 256, Run: batchnormEvalBackward_2(layer3_5_bn2W, 256, layer3_5_bn2Coef, layer3_5_bn2B, f66, &pad14x14x256p1, 14, &batchnorm14x14x256EvalBackwardGeom_3, f67, f95), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.5.conv3 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1x1024Forward(f48, f96, layer3_5_conv3W), Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x1024Geom, f48, f96, layer3_5_conv3W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 32, Run: conv1x1x1024WeightGrad(layer3_5_conv3W, f96, f49), Even: true, Sums: true},
-			{N: 14, Run: conv1x1x1024InputGrad(f67, layer3_5_conv3T, f49, f96)},
+			{N: 32, Run: conv1x1WeightGrad(&conv1x1x1024Geom, layer3_5_conv3W, f96, f49), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad_2(&conv1x1x1024Geom, f67, layer3_5_conv3T, f49, &conv1x1x1024PrevActGeom, f96)},
 		}},
 		{Name: "layer3.5.bn3 (training)", Forward: []engine.Phase{
-			{N: 1024, Run: batchnorm14x14x1024Stats(layer3_5_bn3Count, layer3_5_bn3W, layer3_5_bn3Batch, f48), Batch: true, Mode: engine.Training},
-			{N: 14, Run: batchnorm14x14x1024Forward(layer3_5_bn3W, layer3_5_bn3Batch, f1, f48), Mode: engine.Training},
+			{N: 1024, Run: batchnormStats(layer3_5_bn3Count, layer3_5_bn3W, 1024, layer3_5_bn3Batch, &batchnorm14x14x1024Geom, f48), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward(layer3_5_bn3W, 1024, layer3_5_bn3Batch, &batchnorm14x14x1024Geom, f1, f48), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1024, Run: batchnorm14x14x1024Backward(layer3_5_bn3W, layer3_5_bn3Batch, layer3_5_bn3B, f49, f50, f48), Batch: true, Mode: engine.Training},
-			{N: 1024, Run: batchnorm14x14x1024EvalBackward(layer3_5_bn3W, layer3_5_bn3Coef, layer3_5_bn3B, f49, f50, f48), Batch: true, Mode: engine.Inference},
+			{N: 1024, Run: batchnormBackward(layer3_5_bn3W, 1024, layer3_5_bn3Batch, layer3_5_bn3B, &batchnorm14x14x1024BackwardGeom, f49, f50, f48), Batch: true, Mode: engine.Training},
+			{N: 1024, Run: batchnormEvalBackward(layer3_5_bn3W, 1024, layer3_5_bn3Coef, layer3_5_bn3B, &batchnorm14x14x1024EvalBackwardGeom, f49, f50, f48), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.5.add1+layer3.5.relu3 (training)", Forward: []engine.Phase{
-			{N: 14, Run: residual14x14x1024Forward(f49, f1, f47), Mode: engine.Training},
+			{N: 14, Run: residualForward(&conv1x1x1024StoreGeom, f49, f1, f47), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 14, Run: residual14x14x1024InputGrad(f51, f49, f50, f1)},
+			{N: 14, Run: residualInputGrad(&residual14x14x1024ActGeom, f51, f49, f50, f1, &residual14x14x1024BackGeom)},
 		}},
 		{Name: "layer4.0.conv1 (training)", Forward: []engine.Phase{
-			{N: 14, Run: layer4_0_conv1Forward, Mode: engine.Training},
+			{N: 14, Run: conv1x1Forward(&conv1x1x512Geom_3, f66, f49, layer4_0_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 16, Run: layer4_0_conv1WeightGrad, Even: true, Sums: true},
-			{N: 14, Run: layer4_0_conv1InputGrad},
+			{N: 16, Run: conv1x1WeightGrad(&conv1x1x512Geom_3, layer4_0_conv1W, f49, f67), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad(&conv1x1x512Geom_3, f51, layer4_0_conv1T, f67)},
 		}},
 		{Name: "layer4.0.bn1+layer4.0.relu1 (training)", Forward: []engine.Phase{
-			{N: 512, Run: layer4_0_bn1Stats, Batch: true, Mode: engine.Training},
-			{N: 14, Run: layer4_0_bn1Forward, Mode: engine.Training},
+			{N: 512, Run: batchnormStats(layer4_0_bn1Count, layer4_0_bn1W, 512, layer4_0_bn1Batch, &batchnorm14x14x512Geom, f66), Batch: true, Mode: engine.Training},
+			{N: 14, Run: batchnormForward_2(&pad14x14x512p1, f50, layer4_0_bn1W, 512, layer4_0_bn1Batch, &batchnorm14x14x512Geom, f66), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: layer4_0_bn1Backward, Batch: true, Mode: engine.Training},
-			{N: 512, Run: layer4_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnormBackward_3(layer4_0_bn1W, 512, layer4_0_bn1Batch, layer4_0_bn1B, &batchnorm14x14x512BackwardGeom, f67, f68, f66, f50), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward_3(layer4_0_bn1W, 512, layer4_0_bn1Coef, layer4_0_bn1B, &batchnorm14x14x512EvalBackwardGeom, f67, f68, f66, f50), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.conv2 (training)", Forward: []engine.Phase{
-			{N: 7, Run: layer4_0_conv2Forward, Mode: engine.Training},
+			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom, f99, f50, layer4_0_conv2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 48, Run: layer4_0_conv2WeightGrad, Even: true, Sums: true},
-			{N: 14, Run: layer4_0_conv2InputGrad},
+			{N: 48, Run: conv7x7WeightGrad(&conv3x3x512Geom, layer4_0_conv2W, f50, f101), Even: true, Sums: true},
+			{N: 14, Run: conv3x3InputGrad_2(&conv3x3x512Geom, f68, layer4_0_conv2T, f101)},
 		}},
 		{Name: "layer4.0.bn2+layer4.0.relu2 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnorm7x7x512Stats(layer4_0_bn2Count, layer4_0_bn2W, layer4_0_bn2Batch, f99), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x512Forward(layer4_0_bn2W, layer4_0_bn2Batch, f100, f99), Mode: engine.Training},
+			{N: 512, Run: batchnormStats(layer4_0_bn2Count, layer4_0_bn2W, 512, layer4_0_bn2Batch, &batchnorm7x7x512Geom, f99), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward(layer4_0_bn2W, 512, layer4_0_bn2Batch, &batchnorm7x7x512Geom, f100, f99), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: layer4_0_bn2Backward, Batch: true, Mode: engine.Training},
-			{N: 512, Run: layer4_0_bn2EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnormBackward(layer4_0_bn2W, 512, layer4_0_bn2Batch, layer4_0_bn2B, &batchnorm7x7x512BackwardGeom, f101, f102, f99), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward(layer4_0_bn2W, 512, layer4_0_bn2Coef, layer4_0_bn2B, &batchnorm7x7x512EvalBackwardGeom, f101, f102, f99), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.conv3 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1x2048Forward(f67, f100, layer4_0_conv3W), Mode: engine.Training},
+			{N: 7, Run: conv1x1Forward(&conv1x1x2048Geom, f67, f100, layer4_0_conv3W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: conv1x1x2048WeightGrad(layer4_0_conv3W, f100, f68), Even: true, Sums: true},
-			{N: 7, Run: conv1x1x2048InputGrad(f102, layer4_0_conv3T, f68, f100)},
+			{N: 64, Run: conv1x1WeightGrad(&conv1x1x2048Geom, layer4_0_conv3W, f100, f68), Even: true, Sums: true},
+			{N: 7, Run: conv1x1InputGrad_2(&conv1x1x2048Geom, f102, layer4_0_conv3T, f68, &conv1x1x2048PrevActGeom, f100)},
 		}},
 		{Name: "layer4.0.bn3 (training)", Forward: []engine.Phase{
-			{N: 2048, Run: batchnorm7x7x2048Stats(layer4_0_bn3Count, layer4_0_bn3W, layer4_0_bn3Batch, f67), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x2048Forward(layer4_0_bn3W, layer4_0_bn3Batch, f51, f67), Mode: engine.Training},
+			{N: 2048, Run: batchnormStats(layer4_0_bn3Count, layer4_0_bn3W, 2048, layer4_0_bn3Batch, &batchnorm7x7x2048Geom, f67), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward(layer4_0_bn3W, 2048, layer4_0_bn3Batch, &batchnorm7x7x2048Geom, f51, f67), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2048, Run: batchnorm7x7x2048Backward(layer4_0_bn3W, layer4_0_bn3Batch, layer4_0_bn3B, f68, f70, f67), Batch: true, Mode: engine.Training},
-			{N: 2048, Run: batchnorm7x7x2048EvalBackward(layer4_0_bn3W, layer4_0_bn3Coef, layer4_0_bn3B, f68, f70, f67), Batch: true, Mode: engine.Inference},
+			{N: 2048, Run: batchnormBackward(layer4_0_bn3W, 2048, layer4_0_bn3Batch, layer4_0_bn3B, &batchnorm7x7x2048BackwardGeom, f68, f70, f67), Batch: true, Mode: engine.Training},
+			{N: 2048, Run: batchnormEvalBackward(layer4_0_bn3W, 2048, layer4_0_bn3Coef, layer4_0_bn3B, &batchnorm7x7x2048EvalBackwardGeom, f68, f70, f67), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.downsample.0 (training)", Forward: []engine.Phase{
-			{N: 7, Run: layer4_0_downsample_0Forward, Mode: engine.Training},
+			{N: 7, Run: conv1x1Forward(&conv1x1x2048Geom_2, f68, f49, layer4_0_downsample_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: layer4_0_downsample_0WeightGrad, Even: true, Sums: true},
-			{N: 14, Run: layer4_0_downsample_0InputGrad},
+			{N: 64, Run: conv1x1WeightGrad(&conv1x1x2048Geom_2, layer4_0_downsample_0W, f49, f69), Even: true, Sums: true},
+			{N: 14, Run: conv1x1InputGrad_3(&conv1x1x2048Geom_2, f51, layer4_0_downsample_0T, f69)},
 		}},
 		{Name: "layer4.0.downsample.1 (training)", Forward: []engine.Phase{
-			{N: 2048, Run: batchnorm7x7x2048Stats(layer4_0_downsample_1Count, layer4_0_downsample_1W, layer4_0_downsample_1Batch, f68), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x2048Forward(layer4_0_downsample_1W, layer4_0_downsample_1Batch, f1, f68), Mode: engine.Training},
+			{N: 2048, Run: batchnormStats(layer4_0_downsample_1Count, layer4_0_downsample_1W, 2048, layer4_0_downsample_1Batch, &batchnorm7x7x2048Geom, f68), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward(layer4_0_downsample_1W, 2048, layer4_0_downsample_1Batch, &batchnorm7x7x2048Geom, f1, f68), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2048, Run: batchnorm7x7x2048Backward(layer4_0_downsample_1W, layer4_0_downsample_1Batch, layer4_0_downsample_1B, f69, f71, f68), Batch: true, Mode: engine.Training},
-			{N: 2048, Run: batchnorm7x7x2048EvalBackward(layer4_0_downsample_1W, layer4_0_downsample_1Coef, layer4_0_downsample_1B, f69, f71, f68), Batch: true, Mode: engine.Inference},
+			{N: 2048, Run: batchnormBackward(layer4_0_downsample_1W, 2048, layer4_0_downsample_1Batch, layer4_0_downsample_1B, &batchnorm7x7x2048BackwardGeom, f69, f71, f68), Batch: true, Mode: engine.Training},
+			{N: 2048, Run: batchnormEvalBackward(layer4_0_downsample_1W, 2048, layer4_0_downsample_1Coef, layer4_0_downsample_1B, &batchnorm7x7x2048EvalBackwardGeom, f69, f71, f68), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.add1+relu5 (training)", Forward: []engine.Phase{
-			{N: 7, Run: residual7x7x2048Forward(f69, f51, f1), Mode: engine.Training},
+			{N: 7, Run: residualForward(&conv1x1x2048StoreGeom, f69, f51, f1), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 7, Run: residual7x7x2048InputGrad(f72, f69, f70, f71)},
+			{N: 7, Run: residualInputGrad(&residual7x7x2048ActGeom, f72, f69, f70, f71, &residual7x7x2048BackGeom)},
 		}},
 		{Name: "layer4.1.conv1 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1x512Forward_2(f101, f69, layer4_1_conv1W), Mode: engine.Training},
+			{N: 7, Run: conv1x1Forward(&conv1x1x512Geom_4, f101, f69, layer4_1_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 16, Run: conv1x1x512WeightGrad_2(layer4_1_conv1W, f69, f102), Even: true, Sums: true},
-			{N: 7, Run: conv1x1x512InputGrad_2(f72, layer4_1_conv1T, f102)},
+			{N: 16, Run: conv1x1WeightGrad(&conv1x1x512Geom_4, layer4_1_conv1W, f69, f102), Even: true, Sums: true},
+			{N: 7, Run: conv1x1InputGrad(&conv1x1x512Geom_4, f72, layer4_1_conv1T, f102)},
 		}},
 		{Name: "layer4.1.bn1+layer4.1.relu1 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnorm7x7x512Stats_2(layer4_1_bn1Count, layer4_1_bn1W, layer4_1_bn1Batch, f101), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x512Forward_2(f97, layer4_1_bn1W, layer4_1_bn1Batch, f101), Mode: engine.Training},
+			{N: 512, Run: batchnormStats(layer4_1_bn1Count, layer4_1_bn1W, 512, layer4_1_bn1Batch, &batchnorm7x7x512Geom_2, f101), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_2(&pad7x7x512p1, f97, layer4_1_bn1W, 512, layer4_1_bn1Batch, &batchnorm7x7x512Geom_2, f101), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: batchnorm7x7x512Backward(layer4_1_bn1W, layer4_1_bn1Batch, layer4_1_bn1B, f102, f103, f101), Batch: true, Mode: engine.Training},
-			{N: 512, Run: batchnorm7x7x512EvalBackward(layer4_1_bn1W, layer4_1_bn1Coef, layer4_1_bn1B, f102, f103, f101), Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnormBackward(layer4_1_bn1W, 512, layer4_1_bn1Batch, layer4_1_bn1B, &batchnorm7x7x512BackwardGeom_2, f102, f103, f101), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward(layer4_1_bn1W, 512, layer4_1_bn1Coef, layer4_1_bn1B, &batchnorm7x7x512EvalBackwardGeom_2, f102, f103, f101), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.1.conv2 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x512Forward(f102, f97, layer4_1_conv2W), Mode: engine.Training},
+			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom_2, f102, f97, layer4_1_conv2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 48, Run: conv3x3x512WeightGrad(layer4_1_conv2W, f97, f98), Even: true, Sums: true},
+			{N: 48, Run: conv7x7WeightGrad(&conv3x3x512Geom_2, layer4_1_conv2W, f97, f98), Even: true, Sums: true},
 			{N: 7, Run: conv3x3x512InputGrad(f103, f98, layer4_1_conv2T, f97)},
 		}},
 		{Name: "layer4.1.bn2+layer4.1.relu2 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnorm7x7x512Stats(layer4_1_bn2Count, layer4_1_bn2W, layer4_1_bn2Batch, f102), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x512Forward(layer4_1_bn2W, layer4_1_bn2Batch, f103, f102), Mode: engine.Training},
+			{N: 512, Run: batchnormStats(layer4_1_bn2Count, layer4_1_bn2W, 512, layer4_1_bn2Batch, &batchnorm7x7x512Geom, f102), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward(layer4_1_bn2W, 512, layer4_1_bn2Batch, &batchnorm7x7x512Geom, f103, f102), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: batchnorm7x7x512Backward_2(layer4_1_bn2W, layer4_1_bn2Batch, layer4_1_bn2B, f98, f104, f102), Batch: true, Mode: engine.Training},
-			{N: 512, Run: batchnorm7x7x512EvalBackward_2(layer4_1_bn2W, layer4_1_bn2Coef, layer4_1_bn2B, f98, f104, f102), Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnormBackward_2(layer4_1_bn2W, 512, layer4_1_bn2Batch, layer4_1_bn2B, f98, &pad7x7x512p1, 7, &batchnorm7x7x512BackwardGeom_3, f104, f102), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward_2(layer4_1_bn2W, 512, layer4_1_bn2Coef, layer4_1_bn2B, f98, &pad7x7x512p1, 7, &batchnorm7x7x512EvalBackwardGeom_3, f104, f102), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.1.conv3 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1x2048Forward(f51, f103, layer4_1_conv3W), Mode: engine.Training},
+			{N: 7, Run: conv1x1Forward(&conv1x1x2048Geom, f51, f103, layer4_1_conv3W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: conv1x1x2048WeightGrad(layer4_1_conv3W, f103, f70), Even: true, Sums: true},
-			{N: 7, Run: conv1x1x2048InputGrad(f104, layer4_1_conv3T, f70, f103)},
+			{N: 64, Run: conv1x1WeightGrad(&conv1x1x2048Geom, layer4_1_conv3W, f103, f70), Even: true, Sums: true},
+			{N: 7, Run: conv1x1InputGrad_2(&conv1x1x2048Geom, f104, layer4_1_conv3T, f70, &conv1x1x2048PrevActGeom, f103)},
 		}},
 		{Name: "layer4.1.bn3 (training)", Forward: []engine.Phase{
-			{N: 2048, Run: batchnorm7x7x2048Stats(layer4_1_bn3Count, layer4_1_bn3W, layer4_1_bn3Batch, f51), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x2048Forward(layer4_1_bn3W, layer4_1_bn3Batch, f1, f51), Mode: engine.Training},
+			{N: 2048, Run: batchnormStats(layer4_1_bn3Count, layer4_1_bn3W, 2048, layer4_1_bn3Batch, &batchnorm7x7x2048Geom, f51), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward(layer4_1_bn3W, 2048, layer4_1_bn3Batch, &batchnorm7x7x2048Geom, f1, f51), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2048, Run: batchnorm7x7x2048Backward(layer4_1_bn3W, layer4_1_bn3Batch, layer4_1_bn3B, f70, f71, f51), Batch: true, Mode: engine.Training},
-			{N: 2048, Run: batchnorm7x7x2048EvalBackward(layer4_1_bn3W, layer4_1_bn3Coef, layer4_1_bn3B, f70, f71, f51), Batch: true, Mode: engine.Inference},
+			{N: 2048, Run: batchnormBackward(layer4_1_bn3W, 2048, layer4_1_bn3Batch, layer4_1_bn3B, &batchnorm7x7x2048BackwardGeom, f70, f71, f51), Batch: true, Mode: engine.Training},
+			{N: 2048, Run: batchnormEvalBackward(layer4_1_bn3W, 2048, layer4_1_bn3Coef, layer4_1_bn3B, &batchnorm7x7x2048EvalBackwardGeom, f70, f71, f51), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.1.add1+layer4.1.relu3 (training)", Forward: []engine.Phase{
-			{N: 7, Run: residual7x7x2048Forward(f70, f1, f69), Mode: engine.Training},
+			{N: 7, Run: residualForward(&conv1x1x2048StoreGeom, f70, f1, f69), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 7, Run: residual7x7x2048InputGrad(f1, f70, f71, f72)},
+			{N: 7, Run: residualInputGrad(&residual7x7x2048ActGeom, f1, f70, f71, f72, &residual7x7x2048BackGeom)},
 		}},
 		{Name: "layer4.2.conv1 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1x512Forward_2(f104, f70, layer4_2_conv1W), Mode: engine.Training},
+			{N: 7, Run: conv1x1Forward(&conv1x1x512Geom_4, f104, f70, layer4_2_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 16, Run: conv1x1x512WeightGrad_2(layer4_2_conv1W, f70, f105), Even: true, Sums: true},
-			{N: 7, Run: conv1x1x512InputGrad_2(f1, layer4_2_conv1T, f105)},
+			{N: 16, Run: conv1x1WeightGrad(&conv1x1x512Geom_4, layer4_2_conv1W, f70, f105), Even: true, Sums: true},
+			{N: 7, Run: conv1x1InputGrad(&conv1x1x512Geom_4, f1, layer4_2_conv1T, f105)},
 		}},
 		{Name: "layer4.2.bn1+layer4.2.relu1 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnorm7x7x512Stats_2(layer4_2_bn1Count, layer4_2_bn1W, layer4_2_bn1Batch, f104), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x512Forward_2(f98, layer4_2_bn1W, layer4_2_bn1Batch, f104), Mode: engine.Training},
+			{N: 512, Run: batchnormStats(layer4_2_bn1Count, layer4_2_bn1W, 512, layer4_2_bn1Batch, &batchnorm7x7x512Geom_2, f104), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward_2(&pad7x7x512p1, f98, layer4_2_bn1W, 512, layer4_2_bn1Batch, &batchnorm7x7x512Geom_2, f104), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: batchnorm7x7x512Backward(layer4_2_bn1W, layer4_2_bn1Batch, layer4_2_bn1B, f105, f106, f104), Batch: true, Mode: engine.Training},
-			{N: 512, Run: batchnorm7x7x512EvalBackward(layer4_2_bn1W, layer4_2_bn1Coef, layer4_2_bn1B, f105, f106, f104), Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnormBackward(layer4_2_bn1W, 512, layer4_2_bn1Batch, layer4_2_bn1B, &batchnorm7x7x512BackwardGeom_2, f105, f106, f104), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward(layer4_2_bn1W, 512, layer4_2_bn1Coef, layer4_2_bn1B, &batchnorm7x7x512EvalBackwardGeom_2, f105, f106, f104), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.2.conv2 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3x512Forward(f105, f98, layer4_2_conv2W), Mode: engine.Training},
+			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom_2, f105, f98, layer4_2_conv2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 48, Run: conv3x3x512WeightGrad(layer4_2_conv2W, f98, f71), Even: true, Sums: true},
+			{N: 48, Run: conv7x7WeightGrad(&conv3x3x512Geom_2, layer4_2_conv2W, f98, f71), Even: true, Sums: true},
 			{N: 7, Run: conv3x3x512InputGrad(f106, f71, layer4_2_conv2T, f98)},
 		}},
 		{Name: "layer4.2.bn2+layer4.2.relu2 (training)", Forward: []engine.Phase{
-			{N: 512, Run: batchnorm7x7x512Stats(layer4_2_bn2Count, layer4_2_bn2W, layer4_2_bn2Batch, f105), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x512Forward(layer4_2_bn2W, layer4_2_bn2Batch, f106, f105), Mode: engine.Training},
+			{N: 512, Run: batchnormStats(layer4_2_bn2Count, layer4_2_bn2W, 512, layer4_2_bn2Batch, &batchnorm7x7x512Geom, f105), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward(layer4_2_bn2W, 512, layer4_2_bn2Batch, &batchnorm7x7x512Geom, f106, f105), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 512, Run: batchnorm7x7x512Backward_2(layer4_2_bn2W, layer4_2_bn2Batch, layer4_2_bn2B, f71, f73, f105), Batch: true, Mode: engine.Training},
-			{N: 512, Run: batchnorm7x7x512EvalBackward_2(layer4_2_bn2W, layer4_2_bn2Coef, layer4_2_bn2B, f71, f73, f105), Batch: true, Mode: engine.Inference},
+			{N: 512, Run: batchnormBackward_2(layer4_2_bn2W, 512, layer4_2_bn2Batch, layer4_2_bn2B, f71, &pad7x7x512p1, 7, &batchnorm7x7x512BackwardGeom_3, f73, f105), Batch: true, Mode: engine.Training},
+			{N: 512, Run: batchnormEvalBackward_2(layer4_2_bn2W, 512, layer4_2_bn2Coef, layer4_2_bn2B, f71, &pad7x7x512p1, 7, &batchnorm7x7x512EvalBackwardGeom_3, f73, f105), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.2.conv3 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1x2048Forward(f71, f106, layer4_2_conv3W), Mode: engine.Training},
+			{N: 7, Run: conv1x1Forward(&conv1x1x2048Geom, f71, f106, layer4_2_conv3W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 64, Run: conv1x1x2048WeightGrad(layer4_2_conv3W, f106, f72), Even: true, Sums: true},
-			{N: 7, Run: conv1x1x2048InputGrad(f73, layer4_2_conv3T, f72, f106)},
+			{N: 64, Run: conv1x1WeightGrad(&conv1x1x2048Geom, layer4_2_conv3W, f106, f72), Even: true, Sums: true},
+			{N: 7, Run: conv1x1InputGrad_2(&conv1x1x2048Geom, f73, layer4_2_conv3T, f72, &conv1x1x2048PrevActGeom, f106)},
 		}},
 		{Name: "layer4.2.bn3 (training)", Forward: []engine.Phase{
-			{N: 2048, Run: batchnorm7x7x2048Stats(layer4_2_bn3Count, layer4_2_bn3W, layer4_2_bn3Batch, f71), Batch: true, Mode: engine.Training},
-			{N: 7, Run: batchnorm7x7x2048Forward(layer4_2_bn3W, layer4_2_bn3Batch, f1, f71), Mode: engine.Training},
+			{N: 2048, Run: batchnormStats(layer4_2_bn3Count, layer4_2_bn3W, 2048, layer4_2_bn3Batch, &batchnorm7x7x2048Geom, f71), Batch: true, Mode: engine.Training},
+			{N: 7, Run: batchnormForward(layer4_2_bn3W, 2048, layer4_2_bn3Batch, &batchnorm7x7x2048Geom, f1, f71), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2048, Run: batchnorm7x7x2048Backward(layer4_2_bn3W, layer4_2_bn3Batch, layer4_2_bn3B, f72, f73, f71), Batch: true, Mode: engine.Training},
-			{N: 2048, Run: batchnorm7x7x2048EvalBackward(layer4_2_bn3W, layer4_2_bn3Coef, layer4_2_bn3B, f72, f73, f71), Batch: true, Mode: engine.Inference},
+			{N: 2048, Run: batchnormBackward(layer4_2_bn3W, 2048, layer4_2_bn3Batch, layer4_2_bn3B, &batchnorm7x7x2048BackwardGeom, f72, f73, f71), Batch: true, Mode: engine.Training},
+			{N: 2048, Run: batchnormEvalBackward(layer4_2_bn3W, 2048, layer4_2_bn3Coef, layer4_2_bn3B, &batchnorm7x7x2048EvalBackwardGeom, f72, f73, f71), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.2.add1+layer4.2.relu3 (training)", Forward: []engine.Phase{
-			{N: 7, Run: residual7x7x2048Forward(f72, f1, f70), Mode: engine.Training},
+			{N: 7, Run: residualForward(&conv1x1x2048StoreGeom, f72, f1, f70), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 7, Run: residual7x7x2048InputGrad(f74, f72, f73, f1)},
+			{N: 7, Run: residualInputGrad(&residual7x7x2048ActGeom, f74, f72, f73, f1, &residual7x7x2048BackGeom)},
 		}},
 		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
 			{N: 2048, Run: poolavg1x1x2048Infer(f73, f72), Mode: engine.Training},
@@ -2549,129 +2549,129 @@ var program = engine.Program{
 			{N: 2048, Run: fcInputGrad},
 		}},
 		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
-			{N: 112, Run: conv1Forward, Mode: engine.Inference},
-			{N: 112, Run: bn1Eval, Mode: engine.Inference},
+			{N: 112, Run: conv7x7Forward(&conv7x7x64Geom, f2, f0, conv1W), Mode: engine.Inference},
+			{N: 112, Run: batchnormEval(bn1W, 64, bn1Coef, &batchnorm112x112x64Geom, f3, f2), Mode: engine.Inference},
 			{N: 56, Run: maxpool1Forward, Mode: engine.Inference},
-			{N: 56, Run: layer1_0_conv1Forward, Mode: engine.Inference},
-			{N: 56, Run: batchnorm56x56x64Eval(f24, layer1_0_bn1W, layer1_0_bn1Coef, f28), Mode: engine.Inference},
-			{N: 28, Run: conv3x3x64Forward(f29, f24, layer1_0_conv2ForwardU), Mode: engine.Inference},
-			{N: 56, Run: batchnorm56x56x64Eval_2(layer1_0_bn2W, layer1_0_bn2Coef, f30, f29), Mode: engine.Inference},
-			{N: 56, Run: conv1x1x256Forward(f4, f30, layer1_0_conv3W), Mode: engine.Inference},
-			{N: 56, Run: batchnorm56x56x256Eval(layer1_0_bn3W, layer1_0_bn3Coef, f1, f4), Mode: engine.Inference},
-			{N: 56, Run: conv1x1x256Forward(f5, f27, layer1_0_downsample_0W), Mode: engine.Inference},
-			{N: 56, Run: batchnorm56x56x256Eval(layer1_0_downsample_1W, layer1_0_downsample_1Coef, f6, f5), Mode: engine.Inference},
-			{N: 56, Run: residual56x56x256Forward(f7, f6), Mode: engine.Inference},
-			{N: 56, Run: conv1x1x64Forward(f31, f7, layer1_1_conv1W), Mode: engine.Inference},
-			{N: 56, Run: batchnorm56x56x64Eval(f25, layer1_1_bn1W, layer1_1_bn1Coef, f31), Mode: engine.Inference},
-			{N: 28, Run: conv3x3x64Forward(f32, f25, layer1_1_conv2ForwardU), Mode: engine.Inference},
-			{N: 56, Run: batchnorm56x56x64Eval_2(layer1_1_bn2W, layer1_1_bn2Coef, f33, f32), Mode: engine.Inference},
-			{N: 56, Run: conv1x1x256Forward(f6, f33, layer1_1_conv3W), Mode: engine.Inference},
-			{N: 56, Run: batchnorm56x56x256Eval(layer1_1_bn3W, layer1_1_bn3Coef, f1, f6), Mode: engine.Inference},
-			{N: 56, Run: residual56x56x256Forward(f8, f7), Mode: engine.Inference},
-			{N: 56, Run: conv1x1x64Forward(f34, f8, layer1_2_conv1W), Mode: engine.Inference},
-			{N: 56, Run: batchnorm56x56x64Eval(f26, layer1_2_bn1W, layer1_2_bn1Coef, f34), Mode: engine.Inference},
-			{N: 28, Run: conv3x3x64Forward(f35, f26, layer1_2_conv2ForwardU), Mode: engine.Inference},
-			{N: 56, Run: batchnorm56x56x64Eval_2(layer1_2_bn2W, layer1_2_bn2Coef, f36, f35), Mode: engine.Inference},
-			{N: 56, Run: conv1x1x256Forward(f9, f36, layer1_2_conv3W), Mode: engine.Inference},
-			{N: 56, Run: batchnorm56x56x256Eval(layer1_2_bn3W, layer1_2_bn3Coef, f1, f9), Mode: engine.Inference},
-			{N: 56, Run: residual56x56x256Forward(f10, f8), Mode: engine.Inference},
-			{N: 56, Run: layer2_0_conv1Forward, Mode: engine.Inference},
-			{N: 56, Run: layer2_0_bn1Eval, Mode: engine.Inference},
-			{N: 28, Run: layer2_0_conv2Forward, Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x128Eval(layer2_0_bn2W, layer2_0_bn2Coef, f56, f55), Mode: engine.Inference},
-			{N: 28, Run: conv1x1x512Forward(f13, f56, layer2_0_conv3W), Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x512Eval(layer2_0_bn3W, layer2_0_bn3Coef, f1, f13), Mode: engine.Inference},
-			{N: 28, Run: layer2_0_downsample_0Forward, Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x512Eval(layer2_0_downsample_1W, layer2_0_downsample_1Coef, f15, f14), Mode: engine.Inference},
-			{N: 28, Run: residual28x28x512Forward(f16, f15), Mode: engine.Inference},
-			{N: 28, Run: conv1x1x128Forward(f57, f16, layer2_1_conv1W), Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x128Eval_2(f52, layer2_1_bn1W, layer2_1_bn1Coef, f57), Mode: engine.Inference},
-			{N: 14, Run: conv3x3x128Forward(f58, f52, layer2_1_conv2ForwardU), Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x128Eval(layer2_1_bn2W, layer2_1_bn2Coef, f59, f58), Mode: engine.Inference},
-			{N: 28, Run: conv1x1x512Forward(f15, f59, layer2_1_conv3W), Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x512Eval(layer2_1_bn3W, layer2_1_bn3Coef, f1, f15), Mode: engine.Inference},
-			{N: 28, Run: residual28x28x512Forward(f17, f16), Mode: engine.Inference},
-			{N: 28, Run: conv1x1x128Forward(f60, f17, layer2_2_conv1W), Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x128Eval_2(f53, layer2_2_bn1W, layer2_2_bn1Coef, f60), Mode: engine.Inference},
-			{N: 14, Run: conv3x3x128Forward(f61, f53, layer2_2_conv2ForwardU), Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x128Eval(layer2_2_bn2W, layer2_2_bn2Coef, f62, f61), Mode: engine.Inference},
-			{N: 28, Run: conv1x1x512Forward(f18, f62, layer2_2_conv3W), Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x512Eval(layer2_2_bn3W, layer2_2_bn3Coef, f1, f18), Mode: engine.Inference},
-			{N: 28, Run: residual28x28x512Forward(f19, f17), Mode: engine.Inference},
-			{N: 28, Run: conv1x1x128Forward(f63, f19, layer2_3_conv1W), Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x128Eval_2(f54, layer2_3_bn1W, layer2_3_bn1Coef, f63), Mode: engine.Inference},
-			{N: 14, Run: conv3x3x128Forward(f64, f54, layer2_3_conv2ForwardU), Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x128Eval(layer2_3_bn2W, layer2_3_bn2Coef, f65, f64), Mode: engine.Inference},
-			{N: 28, Run: conv1x1x512Forward(f20, f65, layer2_3_conv3W), Mode: engine.Inference},
-			{N: 28, Run: batchnorm28x28x512Eval(layer2_3_bn3W, layer2_3_bn3Coef, f1, f20), Mode: engine.Inference},
-			{N: 28, Run: residual28x28x512Forward(f21, f19), Mode: engine.Inference},
-			{N: 28, Run: layer3_0_conv1Forward, Mode: engine.Inference},
-			{N: 28, Run: layer3_0_bn1Eval, Mode: engine.Inference},
-			{N: 14, Run: layer3_0_conv2Forward, Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x256Eval(layer3_0_bn2W, layer3_0_bn2Coef, f81, f80), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x1024Forward(f38, f81, layer3_0_conv3W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x1024Eval(layer3_0_bn3W, layer3_0_bn3Coef, f23, f38), Mode: engine.Inference},
-			{N: 14, Run: layer3_0_downsample_0Forward, Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x1024Eval(layer3_0_downsample_1W, layer3_0_downsample_1Coef, f1, f39), Mode: engine.Inference},
-			{N: 14, Run: residual14x14x1024Forward(f40, f23, f1), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x256Forward_2(f82, f40, layer3_1_conv1W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x256Eval_2(f75, layer3_1_bn1W, layer3_1_bn1Coef, f82), Mode: engine.Inference},
-			{N: 7, Run: conv3x3x256Forward(f83, f75, layer3_1_conv2ForwardU), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x256Eval(layer3_1_bn2W, layer3_1_bn2Coef, f84, f83), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x1024Forward(f23, f84, layer3_1_conv3W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x1024Eval(layer3_1_bn3W, layer3_1_bn3Coef, f1, f23), Mode: engine.Inference},
-			{N: 14, Run: residual14x14x1024Forward(f41, f1, f40), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x256Forward_2(f85, f41, layer3_2_conv1W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x256Eval_2(f76, layer3_2_bn1W, layer3_2_bn1Coef, f85), Mode: engine.Inference},
-			{N: 7, Run: conv3x3x256Forward(f86, f76, layer3_2_conv2ForwardU), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x256Eval(layer3_2_bn2W, layer3_2_bn2Coef, f87, f86), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x1024Forward(f42, f87, layer3_2_conv3W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x1024Eval(layer3_2_bn3W, layer3_2_bn3Coef, f1, f42), Mode: engine.Inference},
-			{N: 14, Run: residual14x14x1024Forward(f43, f1, f41), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x256Forward_2(f88, f43, layer3_3_conv1W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x256Eval_2(f77, layer3_3_bn1W, layer3_3_bn1Coef, f88), Mode: engine.Inference},
-			{N: 7, Run: conv3x3x256Forward(f89, f77, layer3_3_conv2ForwardU), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x256Eval(layer3_3_bn2W, layer3_3_bn2Coef, f90, f89), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x1024Forward(f44, f90, layer3_3_conv3W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x1024Eval(layer3_3_bn3W, layer3_3_bn3Coef, f1, f44), Mode: engine.Inference},
-			{N: 14, Run: residual14x14x1024Forward(f45, f1, f43), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x256Forward_2(f91, f45, layer3_4_conv1W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x256Eval_2(f78, layer3_4_bn1W, layer3_4_bn1Coef, f91), Mode: engine.Inference},
-			{N: 7, Run: conv3x3x256Forward(f92, f78, layer3_4_conv2ForwardU), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x256Eval(layer3_4_bn2W, layer3_4_bn2Coef, f93, f92), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x1024Forward(f46, f93, layer3_4_conv3W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x1024Eval(layer3_4_bn3W, layer3_4_bn3Coef, f1, f46), Mode: engine.Inference},
-			{N: 14, Run: residual14x14x1024Forward(f47, f1, f45), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x256Forward_2(f94, f47, layer3_5_conv1W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x256Eval_2(f79, layer3_5_bn1W, layer3_5_bn1Coef, f94), Mode: engine.Inference},
-			{N: 7, Run: conv3x3x256Forward(f95, f79, layer3_5_conv2ForwardU), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x256Eval(layer3_5_bn2W, layer3_5_bn2Coef, f96, f95), Mode: engine.Inference},
-			{N: 14, Run: conv1x1x1024Forward(f48, f96, layer3_5_conv3W), Mode: engine.Inference},
-			{N: 14, Run: batchnorm14x14x1024Eval(layer3_5_bn3W, layer3_5_bn3Coef, f1, f48), Mode: engine.Inference},
-			{N: 14, Run: residual14x14x1024Forward(f49, f1, f47), Mode: engine.Inference},
-			{N: 14, Run: layer4_0_conv1Forward, Mode: engine.Inference},
-			{N: 14, Run: layer4_0_bn1Eval, Mode: engine.Inference},
-			{N: 7, Run: layer4_0_conv2Forward, Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x512Eval(layer4_0_bn2W, layer4_0_bn2Coef, f100, f99), Mode: engine.Inference},
-			{N: 7, Run: conv1x1x2048Forward(f67, f100, layer4_0_conv3W), Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x2048Eval(layer4_0_bn3W, layer4_0_bn3Coef, f51, f67), Mode: engine.Inference},
-			{N: 7, Run: layer4_0_downsample_0Forward, Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x2048Eval(layer4_0_downsample_1W, layer4_0_downsample_1Coef, f1, f68), Mode: engine.Inference},
-			{N: 7, Run: residual7x7x2048Forward(f69, f51, f1), Mode: engine.Inference},
-			{N: 7, Run: conv1x1x512Forward_2(f101, f69, layer4_1_conv1W), Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x512Eval_2(f97, layer4_1_bn1W, layer4_1_bn1Coef, f101), Mode: engine.Inference},
-			{N: 7, Run: conv3x3x512Forward(f102, f97, layer4_1_conv2W), Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x512Eval(layer4_1_bn2W, layer4_1_bn2Coef, f103, f102), Mode: engine.Inference},
-			{N: 7, Run: conv1x1x2048Forward(f51, f103, layer4_1_conv3W), Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x2048Eval(layer4_1_bn3W, layer4_1_bn3Coef, f1, f51), Mode: engine.Inference},
-			{N: 7, Run: residual7x7x2048Forward(f70, f1, f69), Mode: engine.Inference},
-			{N: 7, Run: conv1x1x512Forward_2(f104, f70, layer4_2_conv1W), Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x512Eval_2(f98, layer4_2_bn1W, layer4_2_bn1Coef, f104), Mode: engine.Inference},
-			{N: 7, Run: conv3x3x512Forward(f105, f98, layer4_2_conv2W), Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x512Eval(layer4_2_bn2W, layer4_2_bn2Coef, f106, f105), Mode: engine.Inference},
-			{N: 7, Run: conv1x1x2048Forward(f71, f106, layer4_2_conv3W), Mode: engine.Inference},
-			{N: 7, Run: batchnorm7x7x2048Eval(layer4_2_bn3W, layer4_2_bn3Coef, f1, f71), Mode: engine.Inference},
-			{N: 7, Run: residual7x7x2048Forward(f72, f1, f70), Mode: engine.Inference},
+			{N: 56, Run: conv1x1Forward(&conv1x1x64Geom, f28, f27, layer1_0_conv1W), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval_2(&pad56x56x64p1, f24, layer1_0_bn1W, 64, layer1_0_bn1Coef, &batchnorm56x56x64Geom, f28), Mode: engine.Inference},
+			{N: 28, Run: conv3x3Forward(&conv3x3x64Geom, f29, f24, layer1_0_conv2ForwardU), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval(layer1_0_bn2W, 64, layer1_0_bn2Coef, &batchnorm56x56x64Geom_2, f30, f29), Mode: engine.Inference},
+			{N: 56, Run: conv1x1Forward(&conv1x1x256Geom, f4, f30, layer1_0_conv3W), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval(layer1_0_bn3W, 256, layer1_0_bn3Coef, &batchnorm56x56x256Geom, f1, f4), Mode: engine.Inference},
+			{N: 56, Run: conv1x1Forward(&conv1x1x256Geom, f5, f27, layer1_0_downsample_0W), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval(layer1_0_downsample_1W, 256, layer1_0_downsample_1Coef, &batchnorm56x56x256Geom, f6, f5), Mode: engine.Inference},
+			{N: 56, Run: residualForward(&conv1x1x256StoreGeom, f7, f1, f6), Mode: engine.Inference},
+			{N: 56, Run: conv1x1Forward(&conv1x1x64Geom_2, f31, f7, layer1_1_conv1W), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval_2(&pad56x56x64p1, f25, layer1_1_bn1W, 64, layer1_1_bn1Coef, &batchnorm56x56x64Geom, f31), Mode: engine.Inference},
+			{N: 28, Run: conv3x3Forward(&conv3x3x64Geom, f32, f25, layer1_1_conv2ForwardU), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval(layer1_1_bn2W, 64, layer1_1_bn2Coef, &batchnorm56x56x64Geom_2, f33, f32), Mode: engine.Inference},
+			{N: 56, Run: conv1x1Forward(&conv1x1x256Geom, f6, f33, layer1_1_conv3W), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval(layer1_1_bn3W, 256, layer1_1_bn3Coef, &batchnorm56x56x256Geom, f1, f6), Mode: engine.Inference},
+			{N: 56, Run: residualForward(&conv1x1x256StoreGeom, f8, f1, f7), Mode: engine.Inference},
+			{N: 56, Run: conv1x1Forward(&conv1x1x64Geom_2, f34, f8, layer1_2_conv1W), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval_2(&pad56x56x64p1, f26, layer1_2_bn1W, 64, layer1_2_bn1Coef, &batchnorm56x56x64Geom, f34), Mode: engine.Inference},
+			{N: 28, Run: conv3x3Forward(&conv3x3x64Geom, f35, f26, layer1_2_conv2ForwardU), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval(layer1_2_bn2W, 64, layer1_2_bn2Coef, &batchnorm56x56x64Geom_2, f36, f35), Mode: engine.Inference},
+			{N: 56, Run: conv1x1Forward(&conv1x1x256Geom, f9, f36, layer1_2_conv3W), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval(layer1_2_bn3W, 256, layer1_2_bn3Coef, &batchnorm56x56x256Geom, f1, f9), Mode: engine.Inference},
+			{N: 56, Run: residualForward(&conv1x1x256StoreGeom, f10, f1, f8), Mode: engine.Inference},
+			{N: 56, Run: conv1x1Forward(&conv1x1x128Geom, f12, f10, layer2_0_conv1W), Mode: engine.Inference},
+			{N: 56, Run: batchnormEval_2(&pad56x56x128p1, f11, layer2_0_bn1W, 128, layer2_0_bn1Coef, &batchnorm56x56x128Geom, f12), Mode: engine.Inference},
+			{N: 28, Run: conv7x7Forward(&conv3x3x128Geom, f55, f11, layer2_0_conv2W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval(layer2_0_bn2W, 128, layer2_0_bn2Coef, &batchnorm28x28x128Geom, f56, f55), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Forward(&conv1x1x512Geom, f13, f56, layer2_0_conv3W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval(layer2_0_bn3W, 512, layer2_0_bn3Coef, &batchnorm28x28x512Geom, f1, f13), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Forward(&conv1x1x512Geom_2, f14, f10, layer2_0_downsample_0W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval(layer2_0_downsample_1W, 512, layer2_0_downsample_1Coef, &batchnorm28x28x512Geom, f15, f14), Mode: engine.Inference},
+			{N: 28, Run: residualForward(&conv1x1x512StoreGeom, f16, f1, f15), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Forward(&conv1x1x128Geom_2, f57, f16, layer2_1_conv1W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_2(&pad28x28x128p1, f52, layer2_1_bn1W, 128, layer2_1_bn1Coef, &batchnorm28x28x128Geom_2, f57), Mode: engine.Inference},
+			{N: 14, Run: conv3x3Forward(&conv3x3x128Geom_2, f58, f52, layer2_1_conv2ForwardU), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval(layer2_1_bn2W, 128, layer2_1_bn2Coef, &batchnorm28x28x128Geom, f59, f58), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Forward(&conv1x1x512Geom, f15, f59, layer2_1_conv3W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval(layer2_1_bn3W, 512, layer2_1_bn3Coef, &batchnorm28x28x512Geom, f1, f15), Mode: engine.Inference},
+			{N: 28, Run: residualForward(&conv1x1x512StoreGeom, f17, f1, f16), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Forward(&conv1x1x128Geom_2, f60, f17, layer2_2_conv1W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_2(&pad28x28x128p1, f53, layer2_2_bn1W, 128, layer2_2_bn1Coef, &batchnorm28x28x128Geom_2, f60), Mode: engine.Inference},
+			{N: 14, Run: conv3x3Forward(&conv3x3x128Geom_2, f61, f53, layer2_2_conv2ForwardU), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval(layer2_2_bn2W, 128, layer2_2_bn2Coef, &batchnorm28x28x128Geom, f62, f61), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Forward(&conv1x1x512Geom, f18, f62, layer2_2_conv3W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval(layer2_2_bn3W, 512, layer2_2_bn3Coef, &batchnorm28x28x512Geom, f1, f18), Mode: engine.Inference},
+			{N: 28, Run: residualForward(&conv1x1x512StoreGeom, f19, f1, f17), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Forward(&conv1x1x128Geom_2, f63, f19, layer2_3_conv1W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_2(&pad28x28x128p1, f54, layer2_3_bn1W, 128, layer2_3_bn1Coef, &batchnorm28x28x128Geom_2, f63), Mode: engine.Inference},
+			{N: 14, Run: conv3x3Forward(&conv3x3x128Geom_2, f64, f54, layer2_3_conv2ForwardU), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval(layer2_3_bn2W, 128, layer2_3_bn2Coef, &batchnorm28x28x128Geom, f65, f64), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Forward(&conv1x1x512Geom, f20, f65, layer2_3_conv3W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval(layer2_3_bn3W, 512, layer2_3_bn3Coef, &batchnorm28x28x512Geom, f1, f20), Mode: engine.Inference},
+			{N: 28, Run: residualForward(&conv1x1x512StoreGeom, f21, f1, f19), Mode: engine.Inference},
+			{N: 28, Run: conv1x1Forward(&conv1x1x256Geom_2, f37, f21, layer3_0_conv1W), Mode: engine.Inference},
+			{N: 28, Run: batchnormEval_2(&pad28x28x256p1, f22, layer3_0_bn1W, 256, layer3_0_bn1Coef, &batchnorm28x28x256Geom, f37), Mode: engine.Inference},
+			{N: 14, Run: conv7x7Forward(&conv3x3x256Geom, f80, f22, layer3_0_conv2W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(layer3_0_bn2W, 256, layer3_0_bn2Coef, &batchnorm14x14x256Geom, f81, f80), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x1024Geom, f38, f81, layer3_0_conv3W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(layer3_0_bn3W, 1024, layer3_0_bn3Coef, &batchnorm14x14x1024Geom, f23, f38), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x1024Geom_2, f39, f21, layer3_0_downsample_0W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(layer3_0_downsample_1W, 1024, layer3_0_downsample_1Coef, &batchnorm14x14x1024Geom, f1, f39), Mode: engine.Inference},
+			{N: 14, Run: residualForward(&conv1x1x1024StoreGeom, f40, f23, f1), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x256Geom_3, f82, f40, layer3_1_conv1W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_2(&pad14x14x256p1, f75, layer3_1_bn1W, 256, layer3_1_bn1Coef, &batchnorm14x14x256Geom_2, f82), Mode: engine.Inference},
+			{N: 7, Run: conv3x3Forward(&conv3x3x256Geom_2, f83, f75, layer3_1_conv2ForwardU), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(layer3_1_bn2W, 256, layer3_1_bn2Coef, &batchnorm14x14x256Geom, f84, f83), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x1024Geom, f23, f84, layer3_1_conv3W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(layer3_1_bn3W, 1024, layer3_1_bn3Coef, &batchnorm14x14x1024Geom, f1, f23), Mode: engine.Inference},
+			{N: 14, Run: residualForward(&conv1x1x1024StoreGeom, f41, f1, f40), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x256Geom_3, f85, f41, layer3_2_conv1W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_2(&pad14x14x256p1, f76, layer3_2_bn1W, 256, layer3_2_bn1Coef, &batchnorm14x14x256Geom_2, f85), Mode: engine.Inference},
+			{N: 7, Run: conv3x3Forward(&conv3x3x256Geom_2, f86, f76, layer3_2_conv2ForwardU), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(layer3_2_bn2W, 256, layer3_2_bn2Coef, &batchnorm14x14x256Geom, f87, f86), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x1024Geom, f42, f87, layer3_2_conv3W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(layer3_2_bn3W, 1024, layer3_2_bn3Coef, &batchnorm14x14x1024Geom, f1, f42), Mode: engine.Inference},
+			{N: 14, Run: residualForward(&conv1x1x1024StoreGeom, f43, f1, f41), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x256Geom_3, f88, f43, layer3_3_conv1W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_2(&pad14x14x256p1, f77, layer3_3_bn1W, 256, layer3_3_bn1Coef, &batchnorm14x14x256Geom_2, f88), Mode: engine.Inference},
+			{N: 7, Run: conv3x3Forward(&conv3x3x256Geom_2, f89, f77, layer3_3_conv2ForwardU), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(layer3_3_bn2W, 256, layer3_3_bn2Coef, &batchnorm14x14x256Geom, f90, f89), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x1024Geom, f44, f90, layer3_3_conv3W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(layer3_3_bn3W, 1024, layer3_3_bn3Coef, &batchnorm14x14x1024Geom, f1, f44), Mode: engine.Inference},
+			{N: 14, Run: residualForward(&conv1x1x1024StoreGeom, f45, f1, f43), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x256Geom_3, f91, f45, layer3_4_conv1W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_2(&pad14x14x256p1, f78, layer3_4_bn1W, 256, layer3_4_bn1Coef, &batchnorm14x14x256Geom_2, f91), Mode: engine.Inference},
+			{N: 7, Run: conv3x3Forward(&conv3x3x256Geom_2, f92, f78, layer3_4_conv2ForwardU), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(layer3_4_bn2W, 256, layer3_4_bn2Coef, &batchnorm14x14x256Geom, f93, f92), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x1024Geom, f46, f93, layer3_4_conv3W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(layer3_4_bn3W, 1024, layer3_4_bn3Coef, &batchnorm14x14x1024Geom, f1, f46), Mode: engine.Inference},
+			{N: 14, Run: residualForward(&conv1x1x1024StoreGeom, f47, f1, f45), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x256Geom_3, f94, f47, layer3_5_conv1W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_2(&pad14x14x256p1, f79, layer3_5_bn1W, 256, layer3_5_bn1Coef, &batchnorm14x14x256Geom_2, f94), Mode: engine.Inference},
+			{N: 7, Run: conv3x3Forward(&conv3x3x256Geom_2, f95, f79, layer3_5_conv2ForwardU), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(layer3_5_bn2W, 256, layer3_5_bn2Coef, &batchnorm14x14x256Geom, f96, f95), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x1024Geom, f48, f96, layer3_5_conv3W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval(layer3_5_bn3W, 1024, layer3_5_bn3Coef, &batchnorm14x14x1024Geom, f1, f48), Mode: engine.Inference},
+			{N: 14, Run: residualForward(&conv1x1x1024StoreGeom, f49, f1, f47), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Forward(&conv1x1x512Geom_3, f66, f49, layer4_0_conv1W), Mode: engine.Inference},
+			{N: 14, Run: batchnormEval_2(&pad14x14x512p1, f50, layer4_0_bn1W, 512, layer4_0_bn1Coef, &batchnorm14x14x512Geom, f66), Mode: engine.Inference},
+			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom, f99, f50, layer4_0_conv2W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval(layer4_0_bn2W, 512, layer4_0_bn2Coef, &batchnorm7x7x512Geom, f100, f99), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Forward(&conv1x1x2048Geom, f67, f100, layer4_0_conv3W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval(layer4_0_bn3W, 2048, layer4_0_bn3Coef, &batchnorm7x7x2048Geom, f51, f67), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Forward(&conv1x1x2048Geom_2, f68, f49, layer4_0_downsample_0W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval(layer4_0_downsample_1W, 2048, layer4_0_downsample_1Coef, &batchnorm7x7x2048Geom, f1, f68), Mode: engine.Inference},
+			{N: 7, Run: residualForward(&conv1x1x2048StoreGeom, f69, f51, f1), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Forward(&conv1x1x512Geom_4, f101, f69, layer4_1_conv1W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_2(&pad7x7x512p1, f97, layer4_1_bn1W, 512, layer4_1_bn1Coef, &batchnorm7x7x512Geom_2, f101), Mode: engine.Inference},
+			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom_2, f102, f97, layer4_1_conv2W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval(layer4_1_bn2W, 512, layer4_1_bn2Coef, &batchnorm7x7x512Geom, f103, f102), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Forward(&conv1x1x2048Geom, f51, f103, layer4_1_conv3W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval(layer4_1_bn3W, 2048, layer4_1_bn3Coef, &batchnorm7x7x2048Geom, f1, f51), Mode: engine.Inference},
+			{N: 7, Run: residualForward(&conv1x1x2048StoreGeom, f70, f1, f69), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Forward(&conv1x1x512Geom_4, f104, f70, layer4_2_conv1W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval_2(&pad7x7x512p1, f98, layer4_2_bn1W, 512, layer4_2_bn1Coef, &batchnorm7x7x512Geom_2, f104), Mode: engine.Inference},
+			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom_2, f105, f98, layer4_2_conv2W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval(layer4_2_bn2W, 512, layer4_2_bn2Coef, &batchnorm7x7x512Geom, f106, f105), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Forward(&conv1x1x2048Geom, f71, f106, layer4_2_conv3W), Mode: engine.Inference},
+			{N: 7, Run: batchnormEval(layer4_2_bn3W, 2048, layer4_2_bn3Coef, &batchnorm7x7x2048Geom, f1, f71), Mode: engine.Inference},
+			{N: 7, Run: residualForward(&conv1x1x2048StoreGeom, f72, f1, f70), Mode: engine.Inference},
 			{N: 2048, Run: poolavg1x1x2048Infer(f73, f72), Mode: engine.Inference},
 			{N: 1000, Run: fc1000Infer(f73), Mode: engine.Inference},
 		}, Reforward: true},
@@ -2705,9 +2705,11 @@ func conv1FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 64, 3, 7, 7, 32, false)
 }
 
-// conv1Infer computes conv1 (conv 7x7x64 s2 p3 nobias) + bn1 (batchnorm) + relu1 (relu): output rows [lo, hi).
-func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv7x7x64InferGeom, c.Scratch, c.F[f110], c.F[f0], c.D[conv1Fold], c.D[conv1Fold][9408:], lo, hi)
+// conv7x7Infer returns the phase of conv1, layer2.0.conv2, layer3.0.conv2 and 3 others, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + relu: output rows [lo, hi).
+func conv7x7Infer(g0 *runtime.ConvGeom, b0, b1, d0, n0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][n0:], lo, hi)
+	}
 }
 
 // poolmax56x56x64InferGeom: pool max 3x3 s2 p1.
@@ -2742,10 +2744,12 @@ var pad56x56x64p1 = runtime.Padding{
 	H: 56, W: 56, C: 64, PH: 1, PW: 1,
 }
 
-// layer1_0_conv1Infer computes layer1.0.conv1 (conv 1x1x64 nobias) + layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu): output rows [lo, hi).
-func layer1_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x64InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer1_0_conv1Fold], c.D[layer1_0_conv1Fold][4096:], lo, hi)
-	runtime.ClearPadding(&pad56x56x64p1, c.F[f110], lo, hi)
+// conv1x1Infer returns the phase of layer1.0.conv1, layer1.1.conv1, layer1.2.conv1 and 13 others, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + relu: output rows [lo, hi).
+func conv1x1Infer(g0 *runtime.ConvGeom, b0, b1, d0, n0 int, g1 *runtime.Padding) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][n0:], lo, hi)
+		runtime.ClearPadding(g1, c.F[b0], lo, hi)
+	}
 }
 
 // conv3x3x64InferGeom: conv 3x3x64 p1 nobias, in inference.
@@ -2764,17 +2768,17 @@ func conv3x3x64FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []fl
 	}
 }
 
-// conv3x3x64InferUUpdate returns the update of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, on the derived tensors given: it computes the conv's weights, Winograd-transformed.
-func conv3x3x64InferUUpdate(d0 int) func(w *engine.Weights, d []float32) {
+// conv3x3InferUUpdate returns the update of layer1.0.conv2, layer1.1.conv2, layer1.2.conv2 and 19 others, on the geometries and derived tensors given: it computes the conv's weights, Winograd-transformed.
+func conv3x3InferUUpdate(g0 *runtime.ConvGeom, d0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x64InferGeom, d, w.D[d0])
+		runtime.WinogradWeights(g0, d, w.D[d0])
 	}
 }
 
-// conv3x3x64Infer returns the phase of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, on the buffers and derived tensors given: it computes conv 3x3x64 p1 nobias + batchnorm + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func conv3x3x64Infer(b0, d0, d1 int) func(c *engine.Ctx, lo, hi int) {
+// conv3x3Infer returns the phase of layer1.0.conv2, layer1.1.conv2, layer1.2.conv2 and 8 others, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3Infer(g0 *runtime.ConvGeom, b0, b1, d0, d1, n0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForwardWinograd(&conv3x3x64InferGeom, c.Scratch, c.F[f112], c.F[b0], c.D[d0], c.D[d1][36864:], lo, hi)
+		runtime.ConvForwardWinograd(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d1][n0:], lo, hi)
 		lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	}
 }
@@ -2795,9 +2799,11 @@ func conv1x1x256FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 	}
 }
 
-// layer1_0_downsample_0Infer computes layer1.0.downsample.0 (conv 1x1x256 nobias) + layer1.0.downsample.1 (batchnorm): output rows [lo, hi).
-func layer1_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x256InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer1_0_downsample_0Fold], c.D[layer1_0_downsample_0Fold][16384:], lo, hi)
+// conv1x1Infer_2 returns the phase of layer1.0.downsample.0, layer2.0.downsample.0, layer3.0.downsample.0 and layer4.0.downsample.0, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm: output rows [lo, hi).
+func conv1x1Infer_2(g0 *runtime.ConvGeom, b0, b1, d0, n0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][n0:], lo, hi)
+	}
 }
 
 // conv1x1x256StoreGeom: the residual add fused into its store of conv 1x1x256 nobias + batchnorm + residual + relu.
@@ -2807,11 +2813,11 @@ var conv1x1x256StoreGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv1x1x256Infer returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, on the buffers and derived tensors given: it computes conv 1x1x256 nobias + batchnorm + residual + relu: output rows [lo, hi).
-func conv1x1x256Infer(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// conv1x1Infer_3 returns the phase of layer1.0.conv3, layer1.1.conv3, layer1.2.conv3 and 13 others, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + residual + relu: output rows [lo, hi).
+func conv1x1Infer_3(g0 *runtime.ConvGeom, b0, b1, d0, n0 int, g1 *runtime.EltGeom, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x256InferGeom, c.Scratch, c.F[b0], c.F[f112], c.D[d0], c.D[d0][16384:], lo, hi)
-		runtime.Add(&conv1x1x256StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b1]}, lo, hi)
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][n0:], lo, hi)
+		runtime.Add(g1, c.F[b0], [][]float32{c.F[b0], c.F[b2]}, lo, hi)
 	}
 }
 
@@ -2828,14 +2834,6 @@ func conv1x1x64FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []fl
 		runtime.PackConv(w.P[p0], t, 64, 256, 1, 1, 32, true)
 		runtime.FoldBatchNorm(t, d[16384:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
 		runtime.PackConv(d, t, 64, 256, 1, 1, 32, false)
-	}
-}
-
-// conv1x1x64Infer returns the phase of layer1.1.conv1 and layer1.2.conv1, on the buffers and derived tensors given: it computes conv 1x1x64 nobias + batchnorm + relu: output rows [lo, hi).
-func conv1x1x64Infer(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x64InferGeom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][16384:], lo, hi)
-		runtime.ClearPadding(&pad56x56x64p1, c.F[b0], lo, hi)
 	}
 }
 
@@ -2858,12 +2856,6 @@ var pad56x56x128p1 = runtime.Padding{
 	H: 56, W: 56, C: 128, PH: 1, PW: 1,
 }
 
-// layer2_0_conv1Infer computes layer2.0.conv1 (conv 1x1x128 nobias) + layer2.0.bn1 (batchnorm) + layer2.0.relu1 (relu): output rows [lo, hi).
-func layer2_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x128InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer2_0_conv1Fold], c.D[layer2_0_conv1Fold][32768:], lo, hi)
-	runtime.ClearPadding(&pad56x56x128p1, c.F[f110], lo, hi)
-}
-
 // conv3x3x128InferGeom: conv 3x3x128 s2 p1 nobias, in inference.
 var conv3x3x128InferGeom = runtime.ConvGeom{
 	C: 128, InRow: 7424, OH: 28, OW: 28, K: 128, OutRow: 3584,
@@ -2880,11 +2872,6 @@ func conv3x3x128FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 	}
 }
 
-// layer2_0_conv2Infer computes layer2.0.conv2 (conv 3x3x128 s2 p1 nobias) + layer2.0.bn2 (batchnorm) + layer2.0.relu2 (relu): output rows [lo, hi).
-func layer2_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x128InferGeom, c.Scratch, c.F[f109], c.F[f110], c.D[layer2_0_conv2Fold], c.D[layer2_0_conv2Fold][147456:], lo, hi)
-}
-
 // conv1x1x512InferGeom: conv 1x1x512 s2 nobias, in inference.
 var conv1x1x512InferGeom = runtime.ConvGeom{
 	C: 256, InRow: 14336, OH: 28, OW: 28, K: 512, OutRow: 14336,
@@ -2897,11 +2884,6 @@ func layer2_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(w.P[layer2_0_downsample_0W], t, 512, 256, 1, 1, 32, true)
 	runtime.FoldBatchNorm(t, d[131072:], t, nil, w.P[layer2_0_downsample_1W], w.P[layer2_0_downsample_1B], w.P[layer2_0_downsample_1Mean], w.P[layer2_0_downsample_1Var], 1e-05)
 	runtime.PackConv(d, t, 512, 256, 1, 1, 32, false)
-}
-
-// layer2_0_downsample_0Infer computes layer2.0.downsample.0 (conv 1x1x512 s2 nobias) + layer2.0.downsample.1 (batchnorm): output rows [lo, hi).
-func layer2_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x512InferGeom, c.Scratch, c.F[f110], c.F[f111], c.D[layer2_0_downsample_0Fold], c.D[layer2_0_downsample_0Fold][131072:], lo, hi)
 }
 
 // conv1x1x512InferGeom_2: conv 1x1x512 nobias, in inference.
@@ -2927,14 +2909,6 @@ var conv1x1x512StoreGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv1x1x512Infer returns the phase of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, on the buffers and derived tensors given: it computes conv 1x1x512 nobias + batchnorm + residual + relu: output rows [lo, hi).
-func conv1x1x512Infer(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x512InferGeom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][65536:], lo, hi)
-		runtime.Add(&conv1x1x512StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b2]}, lo, hi)
-	}
-}
-
 // conv1x1x128InferGeom_2: conv 1x1x128 nobias, in inference.
 var conv1x1x128InferGeom_2 = runtime.ConvGeom{
 	C: 512, InRow: 14336, OH: 28, OW: 28, K: 128, OutRow: 3840, OutOff: 3968,
@@ -2956,33 +2930,10 @@ var pad28x28x128p1 = runtime.Padding{
 	H: 28, W: 28, C: 128, PH: 1, PW: 1,
 }
 
-// conv1x1x128Infer returns the phase of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, on the buffers and derived tensors given: it computes conv 1x1x128 nobias + batchnorm + relu: output rows [lo, hi).
-func conv1x1x128Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x128InferGeom_2, c.Scratch, c.F[f109], c.F[b0], c.D[d0], c.D[d0][65536:], lo, hi)
-		runtime.ClearPadding(&pad28x28x128p1, c.F[f109], lo, hi)
-	}
-}
-
 // conv3x3x128InferGeom_2: conv 3x3x128 p1 nobias, in inference.
 var conv3x3x128InferGeom_2 = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// conv3x3x128InferUUpdate returns the update of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, on the derived tensors given: it computes the conv's weights, Winograd-transformed.
-func conv3x3x128InferUUpdate(d0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x128InferGeom_2, d, w.D[d0])
-	}
-}
-
-// conv3x3x128Infer returns the phase of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, on the derived tensors given: it computes conv 3x3x128 p1 nobias + batchnorm + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func conv3x3x128Infer(d0, d1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForwardWinograd(&conv3x3x128InferGeom_2, c.Scratch, c.F[f112], c.F[f109], c.D[d0], c.D[d1][147456:], lo, hi)
-		lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	}
 }
 
 // conv1x1x256InferGeom_2: conv 1x1x256 nobias, in inference.
@@ -3004,19 +2955,13 @@ var pad28x28x256p1 = runtime.Padding{
 	H: 28, W: 28, C: 256, PH: 1, PW: 1,
 }
 
-// layer3_0_conv1Infer computes layer3.0.conv1 (conv 1x1x256 nobias) + layer3.0.bn1 (batchnorm) + layer3.0.relu1 (relu): output rows [lo, hi).
-func layer3_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x256InferGeom_2, c.Scratch, c.F[f111], c.F[f110], c.D[layer3_0_conv1Fold], c.D[layer3_0_conv1Fold][131072:], lo, hi)
-	runtime.ClearPadding(&pad28x28x256p1, c.F[f111], lo, hi)
-}
-
 // conv3x3x256InferGeom: conv 3x3x256 s2 p1 nobias, in inference.
 var conv3x3x256InferGeom = runtime.ConvGeom{
 	C: 256, InRow: 7680, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32, ReLU: true,
 }
 
-// conv3x3x256FoldUpdate returns the update of layer3.0.conv2, layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
+// conv3x3x256FoldUpdate returns the update of layer3.0.conv2, layer3.1.conv2, layer3.2.conv2 and 3 others, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv3x3x256FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:589824]
@@ -3024,11 +2969,6 @@ func conv3x3x256FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 		runtime.FoldBatchNorm(t, d[589824:], t, nil, w.P[p1], w.P[p2], w.P[p3], w.P[p4], 1e-05)
 		runtime.PackConv(d, t, 256, 256, 3, 3, 32, false)
 	}
-}
-
-// layer3_0_conv2Infer computes layer3.0.conv2 (conv 3x3x256 s2 p1 nobias) + layer3.0.bn2 (batchnorm) + layer3.0.relu2 (relu): output rows [lo, hi).
-func layer3_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x256InferGeom, c.Scratch, c.F[f109], c.F[f111], c.D[layer3_0_conv2Fold], c.D[layer3_0_conv2Fold][589824:], lo, hi)
 }
 
 // conv1x1x1024InferGeom: conv 1x1x1024 s2 nobias, in inference.
@@ -3045,18 +2985,13 @@ func layer3_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 1024, 512, 1, 1, 32, false)
 }
 
-// layer3_0_downsample_0Infer computes layer3.0.downsample.0 (conv 1x1x1024 s2 nobias) + layer3.0.downsample.1 (batchnorm): output rows [lo, hi).
-func layer3_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x1024InferGeom, c.Scratch, c.F[f112], c.F[f110], c.D[layer3_0_downsample_0Fold], c.D[layer3_0_downsample_0Fold][524288:], lo, hi)
-}
-
 // conv1x1x1024InferGeom_2: conv 1x1x1024 nobias, in inference.
 var conv1x1x1024InferGeom_2 = runtime.ConvGeom{
 	C: 256, InRow: 3584, OH: 14, OW: 14, K: 1024, OutRow: 14336,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 }
 
-// conv1x1x1024FoldUpdate returns the update of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
+// conv1x1x1024FoldUpdate returns the update of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3 and 3 others, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv1x1x1024FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:262144]
@@ -3073,21 +3008,13 @@ var conv1x1x1024StoreGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv1x1x1024Infer returns the phase of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, on the buffers and derived tensors given: it computes conv 1x1x1024 nobias + batchnorm + residual + relu: output rows [lo, hi).
-func conv1x1x1024Infer(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x1024InferGeom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][262144:], lo, hi)
-		runtime.Add(&conv1x1x1024StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b2]}, lo, hi)
-	}
-}
-
 // conv1x1x256InferGeom_3: conv 1x1x256 nobias, in inference.
 var conv1x1x256InferGeom_3 = runtime.ConvGeom{
 	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 4096, OutOff: 4352,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32, ReLU: true,
 }
 
-// conv1x1x256FoldUpdate_2 returns the update of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
+// conv1x1x256FoldUpdate_2 returns the update of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1 and 2 others, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
 func conv1x1x256FoldUpdate_2(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		t := w.D[foldScratch][:262144]
@@ -3102,33 +3029,10 @@ var pad14x14x256p1 = runtime.Padding{
 	H: 14, W: 14, C: 256, PH: 1, PW: 1,
 }
 
-// conv1x1x256Infer_2 returns the phase of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, on the buffers and derived tensors given: it computes conv 1x1x256 nobias + batchnorm + relu: output rows [lo, hi).
-func conv1x1x256Infer_2(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x256InferGeom_3, c.Scratch, c.F[f109], c.F[b0], c.D[d0], c.D[d0][262144:], lo, hi)
-		runtime.ClearPadding(&pad14x14x256p1, c.F[f109], lo, hi)
-	}
-}
-
 // conv3x3x256InferGeom_2: conv 3x3x256 p1 nobias, in inference.
 var conv3x3x256InferGeom_2 = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// conv3x3x256InferUUpdate returns the update of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, on the derived tensors given: it computes the conv's weights, Winograd-transformed.
-func conv3x3x256InferUUpdate(d0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x256InferGeom_2, d, w.D[d0])
-	}
-}
-
-// conv3x3x256Infer returns the phase of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, on the derived tensors given: it computes conv 3x3x256 p1 nobias + batchnorm + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func conv3x3x256Infer(d0, d1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForwardWinograd(&conv3x3x256InferGeom_2, c.Scratch, c.F[f111], c.F[f109], c.D[d0], c.D[d1][589824:], lo, hi)
-		lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	}
 }
 
 // conv1x1x512InferGeom_3: conv 1x1x512 nobias, in inference.
@@ -3150,12 +3054,6 @@ var pad14x14x512p1 = runtime.Padding{
 	H: 14, W: 14, C: 512, PH: 1, PW: 1,
 }
 
-// layer4_0_conv1Infer computes layer4.0.conv1 (conv 1x1x512 nobias) + layer4.0.bn1 (batchnorm) + layer4.0.relu1 (relu): output rows [lo, hi).
-func layer4_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x512InferGeom_3, c.Scratch, c.F[f109], c.F[f112], c.D[layer4_0_conv1Fold], c.D[layer4_0_conv1Fold][524288:], lo, hi)
-	runtime.ClearPadding(&pad14x14x512p1, c.F[f109], lo, hi)
-}
-
 // conv3x3x512InferGeom: conv 3x3x512 s2 p1 nobias, in inference.
 var conv3x3x512InferGeom = runtime.ConvGeom{
 	C: 512, InRow: 8192, OH: 7, OW: 7, K: 512, OutRow: 3584,
@@ -3172,11 +3070,6 @@ func conv3x3x512FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 	}
 }
 
-// layer4_0_conv2Infer computes layer4.0.conv2 (conv 3x3x512 s2 p1 nobias) + layer4.0.bn2 (batchnorm) + layer4.0.relu2 (relu): output rows [lo, hi).
-func layer4_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x512InferGeom, c.Scratch, c.F[f110], c.F[f109], c.D[layer4_0_conv2Fold], c.D[layer4_0_conv2Fold][2359296:], lo, hi)
-}
-
 // conv1x1x2048InferGeom: conv 1x1x2048 s2 nobias, in inference.
 var conv1x1x2048InferGeom = runtime.ConvGeom{
 	C: 1024, InRow: 14336, OH: 7, OW: 7, K: 2048, OutRow: 14336,
@@ -3189,11 +3082,6 @@ func layer4_0_downsample_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(w.P[layer4_0_downsample_0W], t, 2048, 1024, 1, 1, 32, true)
 	runtime.FoldBatchNorm(t, d[2097152:], t, nil, w.P[layer4_0_downsample_1W], w.P[layer4_0_downsample_1B], w.P[layer4_0_downsample_1Mean], w.P[layer4_0_downsample_1Var], 1e-05)
 	runtime.PackConv(d, t, 2048, 1024, 1, 1, 32, false)
-}
-
-// layer4_0_downsample_0Infer computes layer4.0.downsample.0 (conv 1x1x2048 s2 nobias) + layer4.0.downsample.1 (batchnorm): output rows [lo, hi).
-func layer4_0_downsample_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x2048InferGeom, c.Scratch, c.F[f109], c.F[f112], c.D[layer4_0_downsample_0Fold], c.D[layer4_0_downsample_0Fold][2097152:], lo, hi)
 }
 
 // conv1x1x2048InferGeom_2: conv 1x1x2048 nobias, in inference.
@@ -3219,14 +3107,6 @@ var conv1x1x2048StoreGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv1x1x2048Infer returns the phase of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, on the buffers and derived tensors given: it computes conv 1x1x2048 nobias + batchnorm + residual + relu: output rows [lo, hi).
-func conv1x1x2048Infer(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x2048InferGeom_2, c.Scratch, c.F[b0], c.F[f110], c.D[d0], c.D[d0][1048576:], lo, hi)
-		runtime.Add(&conv1x1x2048StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b1]}, lo, hi)
-	}
-}
-
 // conv1x1x512InferGeom_4: conv 1x1x512 nobias, in inference.
 var conv1x1x512InferGeom_4 = runtime.ConvGeom{
 	C: 2048, InRow: 14336, OH: 7, OW: 7, K: 512, OutRow: 4608, OutOff: 5120,
@@ -3248,25 +3128,10 @@ var pad7x7x512p1 = runtime.Padding{
 	H: 7, W: 7, C: 512, PH: 1, PW: 1,
 }
 
-// conv1x1x512Infer_2 returns the phase of layer4.1.conv1 and layer4.2.conv1, on the buffers and derived tensors given: it computes conv 1x1x512 nobias + batchnorm + relu: output rows [lo, hi).
-func conv1x1x512Infer_2(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x512InferGeom_4, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][1048576:], lo, hi)
-		runtime.ClearPadding(&pad7x7x512p1, c.F[b0], lo, hi)
-	}
-}
-
 // conv3x3x512InferGeom_2: conv 3x3x512 p1 nobias, in inference.
 var conv3x3x512InferGeom_2 = runtime.ConvGeom{
 	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32, ReLU: true,
-}
-
-// conv3x3x512Infer returns the phase of layer4.1.conv2 and layer4.2.conv2, on the buffers and derived tensors given: it computes conv 3x3x512 p1 nobias + batchnorm + relu: output rows [lo, hi).
-func conv3x3x512Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForward(&conv3x3x512InferGeom_2, c.Scratch, c.F[f110], c.F[b0], c.D[d0], c.D[d0][2359296:], lo, hi)
-	}
 }
 
 // poolavg1x1x2048InferGeom: pool avg global.
@@ -3297,19 +3162,25 @@ var conv7x7x64Geom = runtime.ConvGeom{
 	H:       224, W: 224, PH: 3, PW: 3, DInRow: 672,
 }
 
-// conv1Forward computes conv1 (conv 7x7x64 s2 p3 nobias): output rows [lo, hi).
-func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv7x7x64Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], nil, lo, hi)
+// conv7x7Forward returns the phase of conv1, layer2.0.conv2, layer3.0.conv2 and 3 others, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
+func conv7x7Forward(g0 *runtime.ConvGeom, b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
-func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv7x7x64Geom, c.Scratch, c.G[conv1W], nil, c.F[f0], c.F[f1], lo, hi)
+// conv7x7WeightGrad returns the phase of conv1, layer2.0.conv2, layer3.0.conv2 and 3 others, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+func conv7x7WeightGrad(g0 *runtime.ConvGeom, p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGrad(g0, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// conv1TUpdate computes conv1's weights transposed, for its input gradient.
-func conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv7x7x64Geom, d, w.P[conv1W])
+// conv7x7TUpdate returns the update of conv1, layer2.0.conv2, layer3.0.conv2 and layer4.0.conv2, on the geometries and tensors given: it computes the conv's weights transposed, for its input gradient.
+func conv7x7TUpdate(g0 *runtime.ConvGeom, p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.GroupedTranspose(g0, d, w.P[p0])
+	}
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -3327,31 +3198,39 @@ var batchnorm112x112x64Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// bn1Stats computes bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[bn1Count][0]++
+// batchnormStats returns the phase of bn1, layer1.0.bn1, layer1.0.bn2 and 50 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats(p0, p1, n0, s0 int, g0 *runtime.BNGeom, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, n0, c.B[s0])
+		runtime.BatchNormStats(g0, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, bn1W, 64, c.B[bn1Batch])
-	runtime.BatchNormStats(&batchnorm112x112x64Geom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
 }
 
-// bn1Forward computes bn1 (batchnorm) + relu1 (relu) with the batch statistics, rows [lo, hi).
-func bn1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn1W, 64, c.B[bn1Batch])
-	runtime.BatchNormApply(&batchnorm112x112x64Geom, &v, c.F[f3], c.F[f2], lo, hi)
+// batchnormForward returns the phase of bn1, layer1.0.bn2, layer1.0.bn3 and 34 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward(p0, n0, s0 int, g0 *runtime.BNGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		runtime.BatchNormApply(g0, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// bn1CoefUpdate computes bn1's inference-mode coefficients (running statistics).
-func bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, bn1W, 64, d)
-	runtime.BatchNormEval(&batchnorm112x112x64Geom, &v)
+// batchnormCoefUpdate returns the update of bn1, layer1.0.bn1, layer1.0.bn2 and 4 others, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 64, d)
+		runtime.BatchNormEval(g0, &v)
+	}
 }
 
-// bn1Eval computes bn1 (batchnorm) + relu1 (relu) in inference mode, rows [lo, hi).
-func bn1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn1W, 64, c.D[bn1Coef])
-	runtime.BatchNormApply(&batchnorm112x112x64Geom, &v, c.F[f3], c.F[f2], lo, hi)
+// batchnormEval returns the phase of bn1, layer1.0.bn2, layer1.0.bn3 and 34 others, on the geometries, buffers, tensors, derived tensors and sizes given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval(p0, n0, d0 int, g0 *runtime.BNGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		runtime.BatchNormApply(g0, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // batchnorm112x112x64BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -3362,11 +3241,13 @@ var batchnorm112x112x64BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// bn1Backward computes the gradients of bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn1W, 64, c.B[bn1Batch])
-	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
-	runtime.BatchNormBackward(&batchnorm112x112x64BackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f4), c.Batch.F(f2), nil, lo, hi)
+// batchnormBackward returns the phase of bn1, layer1.0.bn1, layer1.0.bn3 and 34 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward(p0, n0, s0, p1 int, g0 *runtime.BNGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
 // batchnorm112x112x64EvalBackwardGeom: the gradient of batchnorm with the running statistics.
@@ -3377,11 +3258,13 @@ var batchnorm112x112x64EvalBackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// bn1EvalBackward computes the gradients of bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn1W, 64, c.D[bn1Coef])
-	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
-	runtime.BatchNormBackward(&batchnorm112x112x64EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f4), c.Batch.F(f2), nil, lo, hi)
+// batchnormEvalBackward returns the phase of bn1, layer1.0.bn1, layer1.0.bn3 and 34 others, on the geometries, buffers, tensors, derived tensors and sizes given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward(p0, n0, d0, p1 int, g0 *runtime.BNGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
 // poolmax56x56x64ForwardGeom: pool max 3x3 s2 p1.
@@ -3410,24 +3293,32 @@ var conv1x1x64Geom = runtime.ConvGeom{
 	H:       56, W: 56, DInRow: 3584,
 }
 
-// layer1_0_conv1Forward computes layer1.0.conv1 (conv 1x1x64 nobias): output rows [lo, hi).
-func layer1_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x64Geom, c.Scratch, c.F[f28], c.F[f27], c.P[layer1_0_conv1W], nil, lo, hi)
+// conv1x1Forward returns the phase of layer1.0.conv1, layer1.0.conv3, layer1.0.downsample.0 and 33 others, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
+func conv1x1Forward(g0 *runtime.ConvGeom, b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// layer1_0_conv1WeightGrad adds to the weight and bias gradients of layer1.0.conv1, weight blocks.
-func layer1_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x64Geom, c.Scratch, c.G[layer1_0_conv1W], nil, c.F[f27], c.F[f29], lo, hi)
+// conv1x1WeightGrad returns the phase of layer1.0.conv1, layer1.0.conv3, layer1.0.downsample.0 and 33 others, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1WeightGrad(g0 *runtime.ConvGeom, p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(g0, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer1_0_conv1TUpdate computes layer1.0.conv1's weights transposed, for its input gradient.
-func layer1_0_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x64Geom, d, w.P[layer1_0_conv1W])
+// conv1x1TUpdate returns the update of layer1.0.conv1, layer1.0.conv3, layer1.0.downsample.0 and 33 others, on the geometries and tensors given: it computes the conv's weights transposed, for its input gradient.
+func conv1x1TUpdate(g0 *runtime.ConvGeom, p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(g0, d, w.P[p0])
+	}
 }
 
-// layer1_0_conv1InputGrad computes the gradient of layer1.0.conv1's input, rows [lo, hi).
-func layer1_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x64Geom, c.Scratch, c.F[f31], c.D[layer1_0_conv1T], c.F[f29], true, lo, hi)
+// conv1x1InputGrad returns the phase of layer1.0.conv1, layer1.1.conv1, layer1.2.conv1 and 13 others, on the geometries, buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1InputGrad(g0 *runtime.ConvGeom, b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(g0, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
+	}
 }
 
 // batchnorm56x56x64Geom: batchnorm.
@@ -3437,40 +3328,21 @@ var batchnorm56x56x64Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnorm56x56x64Stats returns the phase of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm56x56x64Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnormForward_2 returns the phase of layer1.0.bn1, layer1.1.bn1, layer1.2.bn1 and 13 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward_2(g0 *runtime.Padding, b0, p0, n0, s0 int, g1 *runtime.BNGeom, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 64, c.B[s0])
-		runtime.BatchNormStats(&batchnorm56x56x64Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.ClearPadding(g0, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		runtime.BatchNormApply(g1, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnorm56x56x64Forward returns the phase of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnorm56x56x64Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnormEval_2 returns the phase of layer1.0.bn1, layer1.1.bn1, layer1.2.bn1 and 13 others, on the geometries, buffers, tensors, derived tensors and sizes given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval_2(g0 *runtime.Padding, b0, p0, n0, d0 int, g1 *runtime.BNGeom, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad56x56x64p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 64, c.B[s0])
-		runtime.BatchNormApply(&batchnorm56x56x64Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm56x56x64CoefUpdate returns the update of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm56x56x64CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 64, d)
-		runtime.BatchNormEval(&batchnorm56x56x64Geom, &v)
-	}
-}
-
-// batchnorm56x56x64Eval returns the phase of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm56x56x64Eval(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad56x56x64p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 64, c.D[d0])
-		runtime.BatchNormApply(&batchnorm56x56x64Geom, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.ClearPadding(g0, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		runtime.BatchNormApply(g1, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -3482,30 +3354,12 @@ var batchnorm56x56x64BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm56x56x64Backward returns the phase of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm56x56x64Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 64, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm56x56x64BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // batchnorm56x56x64EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm56x56x64EvalBackwardGeom = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
 	In: runtime.Layout{Row: 3584, Pix: 64}, Out: runtime.Layout{Off: 3776, Row: 3712, Pix: 64},
 	DIn: runtime.Layout{Row: 3584, Pix: 64}, DOut: runtime.Layout{Row: 3584, Pix: 64},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// batchnorm56x56x64EvalBackward returns the phase of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm56x56x64EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 64, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm56x56x64EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
 }
 
 // conv3x3x64Geom: conv 3x3x64 p1 nobias.
@@ -3516,25 +3370,25 @@ var conv3x3x64Geom = runtime.ConvGeom{
 	H: 56, W: 56, PH: 1, PW: 1, DInRow: 3584,
 }
 
-// conv3x3x64ForwardUUpdate returns the update of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, on the tensors given: it computes the conv's weights, Winograd-transformed.
-func conv3x3x64ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// conv3x3ForwardUUpdate returns the update of layer1.0.conv2, layer1.1.conv2, layer1.2.conv2 and 8 others, on the geometries and tensors given: it computes the conv's weights, Winograd-transformed.
+func conv3x3ForwardUUpdate(g0 *runtime.ConvGeom, p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x64Geom, d, w.P[p0])
+		runtime.WinogradWeights(g0, d, w.P[p0])
 	}
 }
 
-// conv3x3x64Forward returns the phase of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, on the buffers and derived tensors given: it computes conv 3x3x64 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func conv3x3x64Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
+// conv3x3Forward returns the phase of layer1.0.conv2, layer1.1.conv2, layer1.2.conv2 and 8 others, on the geometries, buffers and derived tensors given: it computes conv as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3Forward(g0 *runtime.ConvGeom, b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForwardWinograd(&conv3x3x64Geom, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		runtime.ConvForwardWinograd(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
 		lo, hi = 2*lo, 2*hi // pairs of rows to rows
 	}
 }
 
-// conv3x3x64WeightGrad returns the phase of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
-func conv3x3x64WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// conv3x3WeightGrad returns the phase of layer1.0.conv2, layer1.1.conv2, layer1.2.conv2 and 8 others, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
+func conv3x3WeightGrad(g0 *runtime.ConvGeom, p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvWeightGradWinograd(&conv3x3x64Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+		runtime.ConvWeightGradWinograd(g0, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -3559,20 +3413,13 @@ func conv3x3x64TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	}
 }
 
-// conv3x3x64TUUpdate returns the update of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, on the derived tensors given: it computes their Winograd transform.
-func conv3x3x64TUUpdate(d0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x64Back, d, w.D[d0])
-	}
-}
-
-// conv3x3x64InputGrad returns the phase of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, on the buffers and derived tensors given: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func conv3x3x64InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
+// conv3x3InputGrad returns the phase of layer1.0.conv2, layer1.1.conv2, layer1.2.conv2 and 8 others, on the geometries, buffers and derived tensors given: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
+func conv3x3InputGrad(g0 *runtime.ConvGeom, b0, b1, d0 int, g1 *runtime.EltGeom, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForwardWinograd(&conv3x3x64Back, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		runtime.ConvForwardWinograd(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
 		lo, hi = 2*lo, 2*hi // pairs of rows to rows
 		// The derivative of the relu before, on the rows just written.
-		runtime.ActBackward(&conv3x3x64PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+		runtime.ActBackward(g1, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
 	}
 }
 
@@ -3583,41 +3430,6 @@ var batchnorm56x56x64Geom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnorm56x56x64Stats_2 returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm56x56x64Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 64, c.B[s0])
-		runtime.BatchNormStats(&batchnorm56x56x64Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm56x56x64Forward_2 returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnorm56x56x64Forward_2(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 64, c.B[s0])
-		runtime.BatchNormApply(&batchnorm56x56x64Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm56x56x64CoefUpdate_2 returns the update of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm56x56x64CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 64, d)
-		runtime.BatchNormEval(&batchnorm56x56x64Geom_2, &v)
-	}
-}
-
-// batchnorm56x56x64Eval_2 returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm56x56x64Eval_2(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 64, c.D[d0])
-		runtime.BatchNormApply(&batchnorm56x56x64Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
 // batchnorm56x56x64BackwardGeom_2: the gradient of batchnorm through the batch statistics.
 var batchnorm56x56x64BackwardGeom_2 = runtime.BNGeom{
 	H: 56, W: 56, C: 64,
@@ -3626,17 +3438,17 @@ var batchnorm56x56x64BackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm56x56x64Backward_2 returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm56x56x64Backward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnormBackward_2 returns the phase of layer1.0.bn2, layer1.1.bn2, layer1.2.bn2 and 10 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_2(p0, n0, s0, p1, b0 int, g0 *runtime.Padding, n1 int, g1 *runtime.BNGeom, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 64, c.B[s0])
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
 		if lo == 0 {
 			for _, f := range c.Batch.F(b0) {
-				runtime.ClearPadding(&pad56x56x64p1, f, 0, 56)
+				runtime.ClearPadding(g0, f, 0, n1)
 			}
 		}
-		runtime.BatchNormBackward(&batchnorm56x56x64BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(g1, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -3648,17 +3460,17 @@ var batchnorm56x56x64EvalBackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm56x56x64EvalBackward_2 returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm56x56x64EvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnormEvalBackward_2 returns the phase of layer1.0.bn2, layer1.1.bn2, layer1.2.bn2 and 10 others, on the geometries, buffers, tensors, derived tensors and sizes given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_2(p0, n0, d0, p1, b0 int, g0 *runtime.Padding, n1 int, g1 *runtime.BNGeom, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 64, c.D[d0])
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
 		if lo == 0 {
 			for _, f := range c.Batch.F(b0) {
-				runtime.ClearPadding(&pad56x56x64p1, f, 0, 56)
+				runtime.ClearPadding(g0, f, 0, n1)
 			}
 		}
-		runtime.BatchNormBackward(&batchnorm56x56x64EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.BatchNormBackward(g1, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
 }
 
@@ -3670,20 +3482,6 @@ var conv1x1x256Geom = runtime.ConvGeom{
 	H:       56, W: 56, DInRow: 3584,
 }
 
-// conv1x1x256Forward returns the phase of layer1.0.conv3, layer1.0.downsample.0, layer1.1.conv3 and layer1.2.conv3, on the buffers and tensors given: it computes conv 1x1x256 nobias: output rows [lo, hi).
-func conv1x1x256Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x256Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv1x1x256WeightGrad returns the phase of layer1.0.conv3, layer1.0.downsample.0, layer1.1.conv3 and layer1.2.conv3, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
-func conv1x1x256WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1WeightGrad(&conv1x1x256Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
 // conv1x1x256PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv1x1x256PrevActGeom = runtime.EltGeom{
 	H: 56, W: 56, C: 64,
@@ -3692,19 +3490,12 @@ var conv1x1x256PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv1x1x256TUpdate returns the update of layer1.0.conv3, layer1.0.downsample.0, layer1.1.conv3 and layer1.2.conv3, on the tensors given: it computes the conv's weights transposed, for its input gradient.
-func conv1x1x256TUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.Conv1x1Transpose(&conv1x1x256Geom, d, w.P[p0])
-	}
-}
-
-// conv1x1x256InputGrad returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv1x1x256InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// conv1x1InputGrad_2 returns the phase of layer1.0.conv3, layer1.1.conv3, layer1.2.conv3 and 13 others, on the geometries, buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1InputGrad_2(g0 *runtime.ConvGeom, b0, d0, b1 int, g1 *runtime.EltGeom, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1InputGrad(&conv1x1x256Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
+		runtime.Conv1x1InputGrad(g0, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
 		// The derivative of the relu before, on the rows just written.
-		runtime.ActBackward(&conv1x1x256PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+		runtime.ActBackward(g1, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
 	}
 }
 
@@ -3715,38 +3506,11 @@ var batchnorm56x56x256Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm56x56x256Stats returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm56x56x256Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 256, c.B[s0])
-		runtime.BatchNormStats(&batchnorm56x56x256Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm56x56x256Forward returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnorm56x56x256Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 256, c.B[s0])
-		runtime.BatchNormApply(&batchnorm56x56x256Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm56x56x256CoefUpdate returns the update of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm56x56x256CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnormCoefUpdate_2 returns the update of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and 13 others, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_2(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 256, d)
-		runtime.BatchNormEval(&batchnorm56x56x256Geom, &v)
-	}
-}
-
-// batchnorm56x56x256Eval returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnorm56x56x256Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 256, c.D[d0])
-		runtime.BatchNormApply(&batchnorm56x56x256Geom, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormEval(g0, &v)
 	}
 }
 
@@ -3758,15 +3522,6 @@ var batchnorm56x56x256BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm56x56x256Backward returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm56x56x256Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 256, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm56x56x256BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // batchnorm56x56x256EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm56x56x256EvalBackwardGeom = runtime.BNGeom{
 	H: 56, W: 56, C: 256,
@@ -3775,24 +3530,17 @@ var batchnorm56x56x256EvalBackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm56x56x256EvalBackward returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm56x56x256EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// conv1x1InputGrad_3 returns the phase of layer1.0.downsample.0, layer2.0.downsample.0, layer3.0.downsample.0 and layer4.0.downsample.0, on the geometries, buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1InputGrad_3(g0 *runtime.ConvGeom, b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 256, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm56x56x256EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+		runtime.Conv1x1InputGrad(g0, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
 	}
 }
 
-// layer1_0_downsample_0InputGrad computes the gradient of layer1.0.downsample.0's input, rows [lo, hi).
-func layer1_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x256Geom, c.Scratch, c.F[f31], c.D[layer1_0_downsample_0T], c.F[f1], false, lo, hi)
-}
-
-// residual56x56x256Forward returns the phase of layer1.0.add1, layer1.1.add1 and layer1.2.add1, on the buffers given: it computes residual + relu, rows [lo, hi).
-func residual56x56x256Forward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// residualForward returns the phase of layer1.0.add1, layer1.1.add1, layer1.2.add1 and 13 others, on the geometries and buffers given: it computes residual + relu, rows [lo, hi).
+func residualForward(g0 *runtime.EltGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Add(&conv1x1x256StoreGeom, c.F[b0], [][]float32{c.F[f1], c.F[b1]}, lo, hi)
+		runtime.Add(g0, c.F[b0], [][]float32{c.F[b1], c.F[b2]}, lo, hi)
 	}
 }
 
@@ -3810,12 +3558,12 @@ var residual56x56x256ActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// residual56x56x256InputGrad returns the phase of layer1.0.add1, layer1.1.add1 and layer1.2.add1, on the buffers given: it computes the gradients of residual + relu's inputs, rows [lo, hi).
-func residual56x56x256InputGrad(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+// residualInputGrad returns the phase of layer1.0.add1, layer1.1.add1, layer1.2.add1 and 13 others, on the geometries and buffers given: it computes the gradients of residual + relu's inputs, rows [lo, hi).
+func residualInputGrad(g0 *runtime.EltGeom, b0, b1, b2, b3 int, g1 *runtime.EltGeom) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ActBackward(&residual56x56x256ActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
+		runtime.ActBackward(g0, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
 		d := [2][]float32{c.F[b2], c.F[b3]}
-		runtime.AddBackward(&residual56x56x256BackGeom, d[:], c.F[b0], lo, hi)
+		runtime.AddBackward(g1, d[:], c.F[b0], lo, hi)
 	}
 }
 
@@ -3827,60 +3575,12 @@ var conv1x1x64Geom_2 = runtime.ConvGeom{
 	H:       56, W: 56, DInRow: 14336,
 }
 
-// conv1x1x64Forward returns the phase of layer1.1.conv1 and layer1.2.conv1, on the buffers and tensors given: it computes conv 1x1x64 nobias: output rows [lo, hi).
-func conv1x1x64Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x64Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv1x1x64WeightGrad returns the phase of layer1.1.conv1 and layer1.2.conv1, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
-func conv1x1x64WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1WeightGrad(&conv1x1x64Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// conv1x1x64TUpdate returns the update of layer1.1.conv1 and layer1.2.conv1, on the tensors given: it computes the conv's weights transposed, for its input gradient.
-func conv1x1x64TUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.Conv1x1Transpose(&conv1x1x64Geom_2, d, w.P[p0])
-	}
-}
-
-// conv1x1x64InputGrad returns the phase of layer1.1.conv1 and layer1.2.conv1, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv1x1x64InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1InputGrad(&conv1x1x64Geom_2, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
-	}
-}
-
 // conv1x1x128Geom: conv 1x1x128 nobias.
 var conv1x1x128Geom = runtime.ConvGeom{
 	C: 256, InRow: 14336, OH: 56, OW: 56, K: 128, OutRow: 7168,
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 32,
 	DOutRow: 7168,
 	H:       56, W: 56, DInRow: 14336,
-}
-
-// layer2_0_conv1Forward computes layer2.0.conv1 (conv 1x1x128 nobias): output rows [lo, hi).
-func layer2_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x128Geom, c.Scratch, c.F[f12], c.F[f10], c.P[layer2_0_conv1W], nil, lo, hi)
-}
-
-// layer2_0_conv1WeightGrad adds to the weight and bias gradients of layer2.0.conv1, weight blocks.
-func layer2_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x128Geom, c.Scratch, c.G[layer2_0_conv1W], nil, c.F[f10], c.F[f13], lo, hi)
-}
-
-// layer2_0_conv1TUpdate computes layer2.0.conv1's weights transposed, for its input gradient.
-func layer2_0_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x128Geom, d, w.P[layer2_0_conv1W])
-}
-
-// layer2_0_conv1InputGrad computes the gradient of layer2.0.conv1's input, rows [lo, hi).
-func layer2_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x128Geom, c.Scratch, c.F[f1], c.D[layer2_0_conv1T], c.F[f13], true, lo, hi)
 }
 
 // batchnorm56x56x128Geom: batchnorm.
@@ -3890,33 +3590,12 @@ var batchnorm56x56x128Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// layer2_0_bn1Stats computes layer2.0.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer2_0_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer2_0_bn1Count][0]++
+// batchnormCoefUpdate_3 returns the update of layer2.0.bn1, layer2.0.bn2, layer2.1.bn1 and 5 others, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_3(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 128, d)
+		runtime.BatchNormEval(g0, &v)
 	}
-	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.B[layer2_0_bn1Batch])
-	runtime.BatchNormStats(&batchnorm56x56x128Geom, c.Scratch, &v, c.Batch.F(f12), lo, hi)
-}
-
-// layer2_0_bn1Forward computes layer2.0.bn1 (batchnorm) + layer2.0.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer2_0_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad56x56x128p1, c.F[f11], lo, hi)
-	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.B[layer2_0_bn1Batch])
-	runtime.BatchNormApply(&batchnorm56x56x128Geom, &v, c.F[f11], c.F[f12], lo, hi)
-}
-
-// layer2_0_bn1CoefUpdate computes layer2.0.bn1's inference-mode coefficients (running statistics).
-func layer2_0_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer2_0_bn1W, 128, d)
-	runtime.BatchNormEval(&batchnorm56x56x128Geom, &v)
-}
-
-// layer2_0_bn1Eval computes layer2.0.bn1 (batchnorm) + layer2.0.relu1 (relu) in inference mode, rows [lo, hi).
-func layer2_0_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad56x56x128p1, c.F[f11], lo, hi)
-	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.D[layer2_0_bn1Coef])
-	runtime.BatchNormApply(&batchnorm56x56x128Geom, &v, c.F[f11], c.F[f12], lo, hi)
 }
 
 // batchnorm56x56x128BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -3927,11 +3606,13 @@ var batchnorm56x56x128BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU, Train: true,
 }
 
-// layer2_0_bn1Backward computes the gradients of layer2.0.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer2_0_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.B[layer2_0_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer2_0_bn1W], c.G[layer2_0_bn1B]
-	runtime.BatchNormBackward(&batchnorm56x56x128BackwardGeom, c.Scratch, &v, c.Batch.F(f13), c.Batch.F(f14), c.Batch.F(f12), c.Batch.F(f11), lo, hi)
+// batchnormBackward_3 returns the phase of layer2.0.bn1, layer3.0.bn1 and layer4.0.bn1, on the geometries, buffers, tensors, batch buffers and sizes given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_3(p0, n0, s0, p1 int, g0 *runtime.BNGeom, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+	}
 }
 
 // batchnorm56x56x128EvalBackwardGeom: the gradient of batchnorm with the running statistics.
@@ -3942,11 +3623,13 @@ var batchnorm56x56x128EvalBackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// layer2_0_bn1EvalBackward computes the gradients of layer2.0.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer2_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_bn1W, 128, c.D[layer2_0_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer2_0_bn1W], c.G[layer2_0_bn1B]
-	runtime.BatchNormBackward(&batchnorm56x56x128EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f13), c.Batch.F(f14), c.Batch.F(f12), c.Batch.F(f11), lo, hi)
+// batchnormEvalBackward_3 returns the phase of layer2.0.bn1, layer3.0.bn1 and layer4.0.bn1, on the geometries, buffers, tensors, derived tensors and sizes given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_3(p0, n0, d0, p1 int, g0 *runtime.BNGeom, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+	}
 }
 
 // conv3x3x128Geom: conv 3x3x128 s2 p1 nobias.
@@ -3957,24 +3640,11 @@ var conv3x3x128Geom = runtime.ConvGeom{
 	H:       56, W: 56, PH: 1, PW: 1, DInRow: 7168,
 }
 
-// layer2_0_conv2Forward computes layer2.0.conv2 (conv 3x3x128 s2 p1 nobias): output rows [lo, hi).
-func layer2_0_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x128Geom, c.Scratch, c.F[f55], c.F[f11], c.P[layer2_0_conv2W], nil, lo, hi)
-}
-
-// layer2_0_conv2WeightGrad adds to the weight and bias gradients of layer2.0.conv2, units (filter rows of weight blocks).
-func layer2_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x128Geom, c.Scratch, c.G[layer2_0_conv2W], nil, c.F[f11], c.F[f57], lo, hi)
-}
-
-// layer2_0_conv2TUpdate computes layer2.0.conv2's weights transposed, for its input gradient.
-func layer2_0_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3x3x128Geom, d, w.P[layer2_0_conv2W])
-}
-
-// layer2_0_conv2InputGrad computes the gradient of layer2.0.conv2's input, rows [lo, hi).
-func layer2_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv3x3x128Geom, c.Scratch, c.F[f14], c.D[layer2_0_conv2T], c.F[f57], false, lo, hi)
+// conv3x3InputGrad_2 returns the phase of layer2.0.conv2, layer3.0.conv2 and layer4.0.conv2, on the geometries, buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
+func conv3x3InputGrad_2(g0 *runtime.ConvGeom, b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvInputGradGrouped(g0, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
+	}
 }
 
 // batchnorm28x28x128Geom: batchnorm.
@@ -3982,41 +3652,6 @@ var batchnorm28x28x128Geom = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// batchnorm28x28x128Stats returns the phase of layer2.0.bn2, layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm28x28x128Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 128, c.B[s0])
-		runtime.BatchNormStats(&batchnorm28x28x128Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm28x28x128Forward returns the phase of layer2.0.bn2, layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnorm28x28x128Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 128, c.B[s0])
-		runtime.BatchNormApply(&batchnorm28x28x128Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm28x28x128CoefUpdate returns the update of layer2.0.bn2, layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm28x28x128CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 128, d)
-		runtime.BatchNormEval(&batchnorm28x28x128Geom, &v)
-	}
-}
-
-// batchnorm28x28x128Eval returns the phase of layer2.0.bn2, layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm28x28x128Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 128, c.D[d0])
-		runtime.BatchNormApply(&batchnorm28x28x128Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // batchnorm28x28x128BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -4027,26 +3662,12 @@ var batchnorm28x28x128BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// layer2_0_bn2Backward computes the gradients of layer2.0.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer2_0_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_bn2W, 128, c.B[layer2_0_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer2_0_bn2W], c.G[layer2_0_bn2B]
-	runtime.BatchNormBackward(&batchnorm28x28x128BackwardGeom, c.Scratch, &v, c.Batch.F(f57), c.Batch.F(f58), c.Batch.F(f55), nil, lo, hi)
-}
-
 // batchnorm28x28x128EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm28x28x128EvalBackwardGeom = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	DIn: runtime.Layout{Row: 3584, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer2_0_bn2EvalBackward computes the gradients of layer2.0.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer2_0_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer2_0_bn2W, 128, c.D[layer2_0_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer2_0_bn2W], c.G[layer2_0_bn2B]
-	runtime.BatchNormBackward(&batchnorm28x28x128EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f57), c.Batch.F(f58), c.Batch.F(f55), nil, lo, hi)
 }
 
 // conv1x1x512Geom: conv 1x1x512 nobias.
@@ -4057,42 +3678,12 @@ var conv1x1x512Geom = runtime.ConvGeom{
 	H:       28, W: 28, DInRow: 3584,
 }
 
-// conv1x1x512Forward returns the phase of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, on the buffers and tensors given: it computes conv 1x1x512 nobias: output rows [lo, hi).
-func conv1x1x512Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x512Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv1x1x512WeightGrad returns the phase of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
-func conv1x1x512WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1WeightGrad(&conv1x1x512Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
 // conv1x1x512PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv1x1x512PrevActGeom = runtime.EltGeom{
 	H: 28, W: 28, C: 128,
 	Out: runtime.Layout{Row: 3584, Pix: 128}, In: []runtime.Layout{{Row: 3584, Pix: 128}},
 	DOut: runtime.Layout{Row: 3584, Pix: 128}, DIn: []runtime.Layout{{Row: 3584, Pix: 128}},
 	Act: runtime.ActReLU,
-}
-
-// conv1x1x512TUpdate returns the update of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, on the tensors given: it computes the conv's weights transposed, for its input gradient.
-func conv1x1x512TUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.Conv1x1Transpose(&conv1x1x512Geom, d, w.P[p0])
-	}
-}
-
-// conv1x1x512InputGrad returns the phase of layer2.0.conv3, layer2.1.conv3, layer2.2.conv3 and layer2.3.conv3, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv1x1x512InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1InputGrad(&conv1x1x512Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
-		// The derivative of the relu before, on the rows just written.
-		runtime.ActBackward(&conv1x1x512PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
-	}
 }
 
 // batchnorm28x28x512Geom: batchnorm.
@@ -4102,38 +3693,11 @@ var batchnorm28x28x512Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm28x28x512Stats returns the phase of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm28x28x512Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 512, c.B[s0])
-		runtime.BatchNormStats(&batchnorm28x28x512Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm28x28x512Forward returns the phase of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnorm28x28x512Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 512, c.B[s0])
-		runtime.BatchNormApply(&batchnorm28x28x512Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm28x28x512CoefUpdate returns the update of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm28x28x512CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnormCoefUpdate_4 returns the update of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3 and 8 others, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_4(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 512, d)
-		runtime.BatchNormEval(&batchnorm28x28x512Geom, &v)
-	}
-}
-
-// batchnorm28x28x512Eval returns the phase of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnorm28x28x512Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 512, c.D[d0])
-		runtime.BatchNormApply(&batchnorm28x28x512Geom, &v, c.F[b0], c.F[b1], lo, hi)
+		runtime.BatchNormEval(g0, &v)
 	}
 }
 
@@ -4145,15 +3709,6 @@ var batchnorm28x28x512BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm28x28x512Backward returns the phase of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm28x28x512Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 512, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm28x28x512BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // batchnorm28x28x512EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm28x28x512EvalBackwardGeom = runtime.BNGeom{
 	H: 28, W: 28, C: 512,
@@ -4162,48 +3717,12 @@ var batchnorm28x28x512EvalBackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm28x28x512EvalBackward returns the phase of layer2.0.bn3, layer2.0.downsample.1, layer2.1.bn3, layer2.2.bn3 and layer2.3.bn3, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm28x28x512EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 512, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm28x28x512EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // conv1x1x512Geom_2: conv 1x1x512 s2 nobias.
 var conv1x1x512Geom_2 = runtime.ConvGeom{
 	C: 256, InRow: 14336, OH: 28, OW: 28, K: 512, OutRow: 14336,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 32,
 	DOutRow: 14336,
 	H:       56, W: 56, DInRow: 14336,
-}
-
-// layer2_0_downsample_0Forward computes layer2.0.downsample.0 (conv 1x1x512 s2 nobias): output rows [lo, hi).
-func layer2_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x512Geom_2, c.Scratch, c.F[f14], c.F[f10], c.P[layer2_0_downsample_0W], nil, lo, hi)
-}
-
-// layer2_0_downsample_0WeightGrad adds to the weight and bias gradients of layer2.0.downsample.0, weight blocks.
-func layer2_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x512Geom_2, c.Scratch, c.G[layer2_0_downsample_0W], nil, c.F[f10], c.F[f16], lo, hi)
-}
-
-// layer2_0_downsample_0TUpdate computes layer2.0.downsample.0's weights transposed, for its input gradient.
-func layer2_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x512Geom_2, d, w.P[layer2_0_downsample_0W])
-}
-
-// layer2_0_downsample_0InputGrad computes the gradient of layer2.0.downsample.0's input, rows [lo, hi).
-func layer2_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x512Geom_2, c.Scratch, c.F[f1], c.D[layer2_0_downsample_0T], c.F[f16], false, lo, hi)
-}
-
-// residual28x28x512Forward returns the phase of layer2.0.add1, layer2.1.add1, layer2.2.add1 and layer2.3.add1, on the buffers given: it computes residual + relu, rows [lo, hi).
-func residual28x28x512Forward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Add(&conv1x1x512StoreGeom, c.F[b0], [][]float32{c.F[f1], c.F[b1]}, lo, hi)
-	}
 }
 
 // residual28x28x512BackGeom: the gradient of residual + relu.
@@ -4220,15 +3739,6 @@ var residual28x28x512ActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// residual28x28x512InputGrad returns the phase of layer2.0.add1, layer2.1.add1, layer2.2.add1 and layer2.3.add1, on the buffers given: it computes the gradients of residual + relu's inputs, rows [lo, hi).
-func residual28x28x512InputGrad(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ActBackward(&residual28x28x512ActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
-		d := [2][]float32{c.F[b2], c.F[b3]}
-		runtime.AddBackward(&residual28x28x512BackGeom, d[:], c.F[b0], lo, hi)
-	}
-}
-
 // conv1x1x128Geom_2: conv 1x1x128 nobias.
 var conv1x1x128Geom_2 = runtime.ConvGeom{
 	C: 512, InRow: 14336, OH: 28, OW: 28, K: 128, OutRow: 3584,
@@ -4237,76 +3747,11 @@ var conv1x1x128Geom_2 = runtime.ConvGeom{
 	H:       28, W: 28, DInRow: 14336,
 }
 
-// conv1x1x128Forward returns the phase of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, on the buffers and tensors given: it computes conv 1x1x128 nobias: output rows [lo, hi).
-func conv1x1x128Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x128Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv1x1x128WeightGrad returns the phase of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
-func conv1x1x128WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1WeightGrad(&conv1x1x128Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// conv1x1x128TUpdate returns the update of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, on the tensors given: it computes the conv's weights transposed, for its input gradient.
-func conv1x1x128TUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.Conv1x1Transpose(&conv1x1x128Geom_2, d, w.P[p0])
-	}
-}
-
-// conv1x1x128InputGrad returns the phase of layer2.1.conv1, layer2.2.conv1 and layer2.3.conv1, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv1x1x128InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1InputGrad(&conv1x1x128Geom_2, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
-	}
-}
-
 // batchnorm28x28x128Geom_2: batchnorm.
 var batchnorm28x28x128Geom_2 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Off: 3968, Row: 3840, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// batchnorm28x28x128Stats_2 returns the phase of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm28x28x128Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 128, c.B[s0])
-		runtime.BatchNormStats(&batchnorm28x28x128Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm28x28x128Forward_2 returns the phase of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnorm28x28x128Forward_2(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad28x28x128p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 128, c.B[s0])
-		runtime.BatchNormApply(&batchnorm28x28x128Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm28x28x128CoefUpdate_2 returns the update of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm28x28x128CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 128, d)
-		runtime.BatchNormEval(&batchnorm28x28x128Geom_2, &v)
-	}
-}
-
-// batchnorm28x28x128Eval_2 returns the phase of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm28x28x128Eval_2(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad28x28x128p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 128, c.D[d0])
-		runtime.BatchNormApply(&batchnorm28x28x128Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // batchnorm28x28x128BackwardGeom_2: the gradient of batchnorm through the batch statistics.
@@ -4317,15 +3762,6 @@ var batchnorm28x28x128BackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm28x28x128Backward returns the phase of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm28x28x128Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 128, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm28x28x128BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // batchnorm28x28x128EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
 var batchnorm28x28x128EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
@@ -4334,43 +3770,12 @@ var batchnorm28x28x128EvalBackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm28x28x128EvalBackward returns the phase of layer2.1.bn1, layer2.2.bn1 and layer2.3.bn1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm28x28x128EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 128, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm28x28x128EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // conv3x3x128Geom_2: conv 3x3x128 p1 nobias.
 var conv3x3x128Geom_2 = runtime.ConvGeom{
 	C: 128, InRow: 3840, OH: 28, OW: 28, K: 128, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 3840, DOutOff: 3968,
 	H: 28, W: 28, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// conv3x3x128ForwardUUpdate returns the update of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, on the tensors given: it computes the conv's weights, Winograd-transformed.
-func conv3x3x128ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x128Geom_2, d, w.P[p0])
-	}
-}
-
-// conv3x3x128Forward returns the phase of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, on the buffers and derived tensors given: it computes conv 3x3x128 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func conv3x3x128Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForwardWinograd(&conv3x3x128Geom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
-		lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	}
-}
-
-// conv3x3x128WeightGrad returns the phase of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
-func conv3x3x128WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvWeightGradWinograd(&conv3x3x128Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // conv3x3x128PrevActGeom: the derivative of the relu, in place on its output's gradient.
@@ -4394,43 +3799,12 @@ func conv3x3x128TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	}
 }
 
-// conv3x3x128TUUpdate returns the update of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, on the derived tensors given: it computes their Winograd transform.
-func conv3x3x128TUUpdate(d0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x128Back, d, w.D[d0])
-	}
-}
-
-// conv3x3x128InputGrad returns the phase of layer2.1.conv2, layer2.2.conv2 and layer2.3.conv2, on the buffers and derived tensors given: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func conv3x3x128InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForwardWinograd(&conv3x3x128Back, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
-		lo, hi = 2*lo, 2*hi // pairs of rows to rows
-		// The derivative of the relu before, on the rows just written.
-		runtime.ActBackward(&conv3x3x128PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
-	}
-}
-
 // batchnorm28x28x128BackwardGeom_3: the gradient of batchnorm through the batch statistics.
 var batchnorm28x28x128BackwardGeom_3 = runtime.BNGeom{
 	H: 28, W: 28, C: 128,
 	In: runtime.Layout{Row: 3584, Pix: 128}, Out: runtime.Layout{Row: 3584, Pix: 128},
 	DIn: runtime.Layout{Off: 3968, Row: 3840, Pix: 128}, DOut: runtime.Layout{Row: 3584, Pix: 128},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// batchnorm28x28x128Backward_2 returns the phase of layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm28x28x128Backward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 128, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		if lo == 0 {
-			for _, f := range c.Batch.F(b0) {
-				runtime.ClearPadding(&pad28x28x128p1, f, 0, 28)
-			}
-		}
-		runtime.BatchNormBackward(&batchnorm28x28x128BackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
 }
 
 // batchnorm28x28x128EvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
@@ -4441,20 +3815,6 @@ var batchnorm28x28x128EvalBackwardGeom_3 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm28x28x128EvalBackward_2 returns the phase of layer2.1.bn2, layer2.2.bn2 and layer2.3.bn2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm28x28x128EvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 128, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		if lo == 0 {
-			for _, f := range c.Batch.F(b0) {
-				runtime.ClearPadding(&pad28x28x128p1, f, 0, 28)
-			}
-		}
-		runtime.BatchNormBackward(&batchnorm28x28x128EvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // conv1x1x256Geom_2: conv 1x1x256 nobias.
 var conv1x1x256Geom_2 = runtime.ConvGeom{
 	C: 512, InRow: 14336, OH: 28, OW: 28, K: 256, OutRow: 7168,
@@ -4463,60 +3823,11 @@ var conv1x1x256Geom_2 = runtime.ConvGeom{
 	H:       28, W: 28, DInRow: 14336,
 }
 
-// layer3_0_conv1Forward computes layer3.0.conv1 (conv 1x1x256 nobias): output rows [lo, hi).
-func layer3_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x256Geom_2, c.Scratch, c.F[f37], c.F[f21], c.P[layer3_0_conv1W], nil, lo, hi)
-}
-
-// layer3_0_conv1WeightGrad adds to the weight and bias gradients of layer3.0.conv1, weight blocks.
-func layer3_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x256Geom_2, c.Scratch, c.G[layer3_0_conv1W], nil, c.F[f21], c.F[f38], lo, hi)
-}
-
-// layer3_0_conv1TUpdate computes layer3.0.conv1's weights transposed, for its input gradient.
-func layer3_0_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x256Geom_2, d, w.P[layer3_0_conv1W])
-}
-
-// layer3_0_conv1InputGrad computes the gradient of layer3.0.conv1's input, rows [lo, hi).
-func layer3_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x256Geom_2, c.Scratch, c.F[f23], c.D[layer3_0_conv1T], c.F[f38], true, lo, hi)
-}
-
 // batchnorm28x28x256Geom: batchnorm.
 var batchnorm28x28x256Geom = runtime.BNGeom{
 	H: 28, W: 28, C: 256,
 	In: runtime.Layout{Row: 7168, Pix: 256}, Out: runtime.Layout{Off: 7936, Row: 7680, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer3_0_bn1Stats computes layer3.0.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer3_0_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer3_0_bn1Count][0]++
-	}
-	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.B[layer3_0_bn1Batch])
-	runtime.BatchNormStats(&batchnorm28x28x256Geom, c.Scratch, &v, c.Batch.F(f37), lo, hi)
-}
-
-// layer3_0_bn1Forward computes layer3.0.bn1 (batchnorm) + layer3.0.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer3_0_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad28x28x256p1, c.F[f22], lo, hi)
-	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.B[layer3_0_bn1Batch])
-	runtime.BatchNormApply(&batchnorm28x28x256Geom, &v, c.F[f22], c.F[f37], lo, hi)
-}
-
-// layer3_0_bn1CoefUpdate computes layer3.0.bn1's inference-mode coefficients (running statistics).
-func layer3_0_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer3_0_bn1W, 256, d)
-	runtime.BatchNormEval(&batchnorm28x28x256Geom, &v)
-}
-
-// layer3_0_bn1Eval computes layer3.0.bn1 (batchnorm) + layer3.0.relu1 (relu) in inference mode, rows [lo, hi).
-func layer3_0_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad28x28x256p1, c.F[f22], lo, hi)
-	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.D[layer3_0_bn1Coef])
-	runtime.BatchNormApply(&batchnorm28x28x256Geom, &v, c.F[f22], c.F[f37], lo, hi)
 }
 
 // batchnorm28x28x256BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -4527,26 +3838,12 @@ var batchnorm28x28x256BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU, Train: true,
 }
 
-// layer3_0_bn1Backward computes the gradients of layer3.0.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_0_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.B[layer3_0_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer3_0_bn1W], c.G[layer3_0_bn1B]
-	runtime.BatchNormBackward(&batchnorm28x28x256BackwardGeom, c.Scratch, &v, c.Batch.F(f38), c.Batch.F(f39), c.Batch.F(f37), c.Batch.F(f22), lo, hi)
-}
-
 // batchnorm28x28x256EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm28x28x256EvalBackwardGeom = runtime.BNGeom{
 	H: 28, W: 28, C: 256,
 	In: runtime.Layout{Row: 7168, Pix: 256}, Out: runtime.Layout{Off: 7936, Row: 7680, Pix: 256},
 	DIn: runtime.Layout{Row: 7168, Pix: 256}, DOut: runtime.Layout{Row: 7168, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer3_0_bn1EvalBackward computes the gradients of layer3.0.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_bn1W, 256, c.D[layer3_0_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer3_0_bn1W], c.G[layer3_0_bn1B]
-	runtime.BatchNormBackward(&batchnorm28x28x256EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f38), c.Batch.F(f39), c.Batch.F(f37), c.Batch.F(f22), lo, hi)
 }
 
 // conv3x3x256Geom: conv 3x3x256 s2 p1 nobias.
@@ -4557,66 +3854,11 @@ var conv3x3x256Geom = runtime.ConvGeom{
 	H:       28, W: 28, PH: 1, PW: 1, DInRow: 7168,
 }
 
-// layer3_0_conv2Forward computes layer3.0.conv2 (conv 3x3x256 s2 p1 nobias): output rows [lo, hi).
-func layer3_0_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x256Geom, c.Scratch, c.F[f80], c.F[f22], c.P[layer3_0_conv2W], nil, lo, hi)
-}
-
-// layer3_0_conv2WeightGrad adds to the weight and bias gradients of layer3.0.conv2, units (filter rows of weight blocks).
-func layer3_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x256Geom, c.Scratch, c.G[layer3_0_conv2W], nil, c.F[f22], c.F[f82], lo, hi)
-}
-
-// layer3_0_conv2TUpdate computes layer3.0.conv2's weights transposed, for its input gradient.
-func layer3_0_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3x3x256Geom, d, w.P[layer3_0_conv2W])
-}
-
-// layer3_0_conv2InputGrad computes the gradient of layer3.0.conv2's input, rows [lo, hi).
-func layer3_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv3x3x256Geom, c.Scratch, c.F[f39], c.D[layer3_0_conv2T], c.F[f82], false, lo, hi)
-}
-
 // batchnorm14x14x256Geom: batchnorm.
 var batchnorm14x14x256Geom = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// batchnorm14x14x256Stats returns the phase of layer3.0.bn2, layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm14x14x256Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 256, c.B[s0])
-		runtime.BatchNormStats(&batchnorm14x14x256Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm14x14x256Forward returns the phase of layer3.0.bn2, layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnorm14x14x256Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 256, c.B[s0])
-		runtime.BatchNormApply(&batchnorm14x14x256Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm14x14x256CoefUpdate returns the update of layer3.0.bn2, layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm14x14x256CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 256, d)
-		runtime.BatchNormEval(&batchnorm14x14x256Geom, &v)
-	}
-}
-
-// batchnorm14x14x256Eval returns the phase of layer3.0.bn2, layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm14x14x256Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 256, c.D[d0])
-		runtime.BatchNormApply(&batchnorm14x14x256Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // batchnorm14x14x256BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -4627,26 +3869,12 @@ var batchnorm14x14x256BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// layer3_0_bn2Backward computes the gradients of layer3.0.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer3_0_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_bn2W, 256, c.B[layer3_0_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer3_0_bn2W], c.G[layer3_0_bn2B]
-	runtime.BatchNormBackward(&batchnorm14x14x256BackwardGeom, c.Scratch, &v, c.Batch.F(f82), c.Batch.F(f83), c.Batch.F(f80), nil, lo, hi)
-}
-
 // batchnorm14x14x256EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm14x14x256EvalBackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	DIn: runtime.Layout{Row: 3584, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer3_0_bn2EvalBackward computes the gradients of layer3.0.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer3_0_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer3_0_bn2W, 256, c.D[layer3_0_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer3_0_bn2W], c.G[layer3_0_bn2B]
-	runtime.BatchNormBackward(&batchnorm14x14x256EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f82), c.Batch.F(f83), c.Batch.F(f80), nil, lo, hi)
 }
 
 // conv1x1x1024Geom: conv 1x1x1024 nobias.
@@ -4657,42 +3885,12 @@ var conv1x1x1024Geom = runtime.ConvGeom{
 	H:       14, W: 14, DInRow: 3584,
 }
 
-// conv1x1x1024Forward returns the phase of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, on the buffers and tensors given: it computes conv 1x1x1024 nobias: output rows [lo, hi).
-func conv1x1x1024Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x1024Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv1x1x1024WeightGrad returns the phase of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
-func conv1x1x1024WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1WeightGrad(&conv1x1x1024Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
 // conv1x1x1024PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv1x1x1024PrevActGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 256,
 	Out: runtime.Layout{Row: 3584, Pix: 256}, In: []runtime.Layout{{Row: 3584, Pix: 256}},
 	DOut: runtime.Layout{Row: 3584, Pix: 256}, DIn: []runtime.Layout{{Row: 3584, Pix: 256}},
 	Act: runtime.ActReLU,
-}
-
-// conv1x1x1024TUpdate returns the update of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, on the tensors given: it computes the conv's weights transposed, for its input gradient.
-func conv1x1x1024TUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.Conv1x1Transpose(&conv1x1x1024Geom, d, w.P[p0])
-	}
-}
-
-// conv1x1x1024InputGrad returns the phase of layer3.0.conv3, layer3.1.conv3, layer3.2.conv3, layer3.3.conv3, layer3.4.conv3 and layer3.5.conv3, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv1x1x1024InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1InputGrad(&conv1x1x1024Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
-		// The derivative of the relu before, on the rows just written.
-		runtime.ActBackward(&conv1x1x1024PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
-	}
 }
 
 // batchnorm14x14x1024Geom: batchnorm.
@@ -4702,38 +3900,11 @@ var batchnorm14x14x1024Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm14x14x1024Stats returns the phase of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm14x14x1024Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 1024, c.B[s0])
-		runtime.BatchNormStats(&batchnorm14x14x1024Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm14x14x1024Forward returns the phase of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnorm14x14x1024Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 1024, c.B[s0])
-		runtime.BatchNormApply(&batchnorm14x14x1024Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm14x14x1024CoefUpdate returns the update of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+// batchnorm14x14x1024CoefUpdate returns the update of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3 and 4 others, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
 func batchnorm14x14x1024CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 1024, d)
 		runtime.BatchNormEval(&batchnorm14x14x1024Geom, &v)
-	}
-}
-
-// batchnorm14x14x1024Eval returns the phase of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnorm14x14x1024Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 1024, c.D[d0])
-		runtime.BatchNormApply(&batchnorm14x14x1024Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -4745,15 +3916,6 @@ var batchnorm14x14x1024BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm14x14x1024Backward returns the phase of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm14x14x1024Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 1024, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm14x14x1024BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // batchnorm14x14x1024EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm14x14x1024EvalBackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 1024,
@@ -4762,48 +3924,12 @@ var batchnorm14x14x1024EvalBackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm14x14x1024EvalBackward returns the phase of layer3.0.bn3, layer3.0.downsample.1, layer3.1.bn3, layer3.2.bn3, layer3.3.bn3, layer3.4.bn3 and layer3.5.bn3, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm14x14x1024EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 1024, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm14x14x1024EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // conv1x1x1024Geom_2: conv 1x1x1024 s2 nobias.
 var conv1x1x1024Geom_2 = runtime.ConvGeom{
 	C: 512, InRow: 14336, OH: 14, OW: 14, K: 1024, OutRow: 14336,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 32,
 	DOutRow: 14336,
 	H:       28, W: 28, DInRow: 14336,
-}
-
-// layer3_0_downsample_0Forward computes layer3.0.downsample.0 (conv 1x1x1024 s2 nobias): output rows [lo, hi).
-func layer3_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x1024Geom_2, c.Scratch, c.F[f39], c.F[f21], c.P[layer3_0_downsample_0W], nil, lo, hi)
-}
-
-// layer3_0_downsample_0WeightGrad adds to the weight and bias gradients of layer3.0.downsample.0, weight blocks.
-func layer3_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x1024Geom_2, c.Scratch, c.G[layer3_0_downsample_0W], nil, c.F[f21], c.F[f40], lo, hi)
-}
-
-// layer3_0_downsample_0TUpdate computes layer3.0.downsample.0's weights transposed, for its input gradient.
-func layer3_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x1024Geom_2, d, w.P[layer3_0_downsample_0W])
-}
-
-// layer3_0_downsample_0InputGrad computes the gradient of layer3.0.downsample.0's input, rows [lo, hi).
-func layer3_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x1024Geom_2, c.Scratch, c.F[f23], c.D[layer3_0_downsample_0T], c.F[f40], false, lo, hi)
-}
-
-// residual14x14x1024Forward returns the phase of layer3.0.add1, layer3.1.add1, layer3.2.add1, layer3.3.add1, layer3.4.add1 and layer3.5.add1, on the buffers given: it computes residual + relu, rows [lo, hi).
-func residual14x14x1024Forward(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Add(&conv1x1x1024StoreGeom, c.F[b0], [][]float32{c.F[b1], c.F[b2]}, lo, hi)
-	}
 }
 
 // residual14x14x1024BackGeom: the gradient of residual + relu.
@@ -4820,15 +3946,6 @@ var residual14x14x1024ActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// residual14x14x1024InputGrad returns the phase of layer3.0.add1, layer3.1.add1, layer3.2.add1, layer3.3.add1, layer3.4.add1 and layer3.5.add1, on the buffers given: it computes the gradients of residual + relu's inputs, rows [lo, hi).
-func residual14x14x1024InputGrad(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ActBackward(&residual14x14x1024ActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
-		d := [2][]float32{c.F[b2], c.F[b3]}
-		runtime.AddBackward(&residual14x14x1024BackGeom, d[:], c.F[b0], lo, hi)
-	}
-}
-
 // conv1x1x256Geom_3: conv 1x1x256 nobias.
 var conv1x1x256Geom_3 = runtime.ConvGeom{
 	C: 1024, InRow: 14336, OH: 14, OW: 14, K: 256, OutRow: 3584,
@@ -4837,76 +3954,11 @@ var conv1x1x256Geom_3 = runtime.ConvGeom{
 	H:       14, W: 14, DInRow: 14336,
 }
 
-// conv1x1x256Forward_2 returns the phase of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, on the buffers and tensors given: it computes conv 1x1x256 nobias: output rows [lo, hi).
-func conv1x1x256Forward_2(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x256Geom_3, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv1x1x256WeightGrad_2 returns the phase of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
-func conv1x1x256WeightGrad_2(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1WeightGrad(&conv1x1x256Geom_3, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// conv1x1x256TUpdate_2 returns the update of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, on the tensors given: it computes the conv's weights transposed, for its input gradient.
-func conv1x1x256TUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.Conv1x1Transpose(&conv1x1x256Geom_3, d, w.P[p0])
-	}
-}
-
-// conv1x1x256InputGrad_2 returns the phase of layer3.1.conv1, layer3.2.conv1, layer3.3.conv1, layer3.4.conv1 and layer3.5.conv1, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv1x1x256InputGrad_2(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1InputGrad(&conv1x1x256Geom_3, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
-	}
-}
-
 // batchnorm14x14x256Geom_2: batchnorm.
 var batchnorm14x14x256Geom_2 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Off: 4352, Row: 4096, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// batchnorm14x14x256Stats_2 returns the phase of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm14x14x256Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 256, c.B[s0])
-		runtime.BatchNormStats(&batchnorm14x14x256Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm14x14x256Forward_2 returns the phase of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnorm14x14x256Forward_2(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad14x14x256p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 256, c.B[s0])
-		runtime.BatchNormApply(&batchnorm14x14x256Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm14x14x256CoefUpdate_2 returns the update of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm14x14x256CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 256, d)
-		runtime.BatchNormEval(&batchnorm14x14x256Geom_2, &v)
-	}
-}
-
-// batchnorm14x14x256Eval_2 returns the phase of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm14x14x256Eval_2(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad14x14x256p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 256, c.D[d0])
-		runtime.BatchNormApply(&batchnorm14x14x256Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // batchnorm14x14x256BackwardGeom_2: the gradient of batchnorm through the batch statistics.
@@ -4917,15 +3969,6 @@ var batchnorm14x14x256BackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm14x14x256Backward returns the phase of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm14x14x256Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 256, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm14x14x256BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // batchnorm14x14x256EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
 var batchnorm14x14x256EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
@@ -4934,43 +3977,12 @@ var batchnorm14x14x256EvalBackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm14x14x256EvalBackward returns the phase of layer3.1.bn1, layer3.2.bn1, layer3.3.bn1, layer3.4.bn1 and layer3.5.bn1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm14x14x256EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 256, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm14x14x256EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // conv3x3x256Geom_2: conv 3x3x256 p1 nobias.
 var conv3x3x256Geom_2 = runtime.ConvGeom{
 	C: 256, InRow: 4096, OH: 14, OW: 14, K: 256, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 4096, DOutOff: 4352,
 	H: 14, W: 14, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// conv3x3x256ForwardUUpdate returns the update of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, on the tensors given: it computes the conv's weights, Winograd-transformed.
-func conv3x3x256ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x256Geom_2, d, w.P[p0])
-	}
-}
-
-// conv3x3x256Forward returns the phase of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, on the buffers and derived tensors given: it computes conv 3x3x256 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func conv3x3x256Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForwardWinograd(&conv3x3x256Geom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
-		lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	}
-}
-
-// conv3x3x256WeightGrad returns the phase of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
-func conv3x3x256WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvWeightGradWinograd(&conv3x3x256Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // conv3x3x256PrevActGeom: the derivative of the relu, in place on its output's gradient.
@@ -4987,27 +3999,10 @@ var conv3x3x256Back = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv3x3x256TUpdate returns the update of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, on the tensors given: it computes the conv's weights transposed, for its input gradient.
+// conv3x3x256TUpdate returns the update of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2 and 2 others, on the tensors given: it computes the conv's weights transposed, for its input gradient.
 func conv3x3x256TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		runtime.TransposeConv(d, w.P[p0], 256, 256, 3, 3, 32, 32)
-	}
-}
-
-// conv3x3x256TUUpdate returns the update of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, on the derived tensors given: it computes their Winograd transform.
-func conv3x3x256TUUpdate(d0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x256Back, d, w.D[d0])
-	}
-}
-
-// conv3x3x256InputGrad returns the phase of layer3.1.conv2, layer3.2.conv2, layer3.3.conv2, layer3.4.conv2 and layer3.5.conv2, on the buffers and derived tensors given: it computes the gradient of the conv's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
-func conv3x3x256InputGrad(b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForwardWinograd(&conv3x3x256Back, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
-		lo, hi = 2*lo, 2*hi // pairs of rows to rows
-		// The derivative of the relu before, on the rows just written.
-		runtime.ActBackward(&conv3x3x256PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
 	}
 }
 
@@ -5019,40 +4014,12 @@ var batchnorm14x14x256BackwardGeom_3 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm14x14x256Backward_2 returns the phase of layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm14x14x256Backward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 256, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		if lo == 0 {
-			for _, f := range c.Batch.F(b0) {
-				runtime.ClearPadding(&pad14x14x256p1, f, 0, 14)
-			}
-		}
-		runtime.BatchNormBackward(&batchnorm14x14x256BackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // batchnorm14x14x256EvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
 var batchnorm14x14x256EvalBackwardGeom_3 = runtime.BNGeom{
 	H: 14, W: 14, C: 256,
 	In: runtime.Layout{Row: 3584, Pix: 256}, Out: runtime.Layout{Row: 3584, Pix: 256},
 	DIn: runtime.Layout{Off: 4352, Row: 4096, Pix: 256}, DOut: runtime.Layout{Row: 3584, Pix: 256},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// batchnorm14x14x256EvalBackward_2 returns the phase of layer3.1.bn2, layer3.2.bn2, layer3.3.bn2, layer3.4.bn2 and layer3.5.bn2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm14x14x256EvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 256, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		if lo == 0 {
-			for _, f := range c.Batch.F(b0) {
-				runtime.ClearPadding(&pad14x14x256p1, f, 0, 14)
-			}
-		}
-		runtime.BatchNormBackward(&batchnorm14x14x256EvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
 }
 
 // conv1x1x512Geom_3: conv 1x1x512 nobias.
@@ -5063,60 +4030,11 @@ var conv1x1x512Geom_3 = runtime.ConvGeom{
 	H:       14, W: 14, DInRow: 14336,
 }
 
-// layer4_0_conv1Forward computes layer4.0.conv1 (conv 1x1x512 nobias): output rows [lo, hi).
-func layer4_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x512Geom_3, c.Scratch, c.F[f66], c.F[f49], c.P[layer4_0_conv1W], nil, lo, hi)
-}
-
-// layer4_0_conv1WeightGrad adds to the weight and bias gradients of layer4.0.conv1, weight blocks.
-func layer4_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x512Geom_3, c.Scratch, c.G[layer4_0_conv1W], nil, c.F[f49], c.F[f67], lo, hi)
-}
-
-// layer4_0_conv1TUpdate computes layer4.0.conv1's weights transposed, for its input gradient.
-func layer4_0_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x512Geom_3, d, w.P[layer4_0_conv1W])
-}
-
-// layer4_0_conv1InputGrad computes the gradient of layer4.0.conv1's input, rows [lo, hi).
-func layer4_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x512Geom_3, c.Scratch, c.F[f51], c.D[layer4_0_conv1T], c.F[f67], true, lo, hi)
-}
-
 // batchnorm14x14x512Geom: batchnorm.
 var batchnorm14x14x512Geom = runtime.BNGeom{
 	H: 14, W: 14, C: 512,
 	In: runtime.Layout{Row: 7168, Pix: 512}, Out: runtime.Layout{Off: 8704, Row: 8192, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer4_0_bn1Stats computes layer4.0.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer4_0_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer4_0_bn1Count][0]++
-	}
-	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.B[layer4_0_bn1Batch])
-	runtime.BatchNormStats(&batchnorm14x14x512Geom, c.Scratch, &v, c.Batch.F(f66), lo, hi)
-}
-
-// layer4_0_bn1Forward computes layer4.0.bn1 (batchnorm) + layer4.0.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer4_0_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad14x14x512p1, c.F[f50], lo, hi)
-	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.B[layer4_0_bn1Batch])
-	runtime.BatchNormApply(&batchnorm14x14x512Geom, &v, c.F[f50], c.F[f66], lo, hi)
-}
-
-// layer4_0_bn1CoefUpdate computes layer4.0.bn1's inference-mode coefficients (running statistics).
-func layer4_0_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer4_0_bn1W, 512, d)
-	runtime.BatchNormEval(&batchnorm14x14x512Geom, &v)
-}
-
-// layer4_0_bn1Eval computes layer4.0.bn1 (batchnorm) + layer4.0.relu1 (relu) in inference mode, rows [lo, hi).
-func layer4_0_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad14x14x512p1, c.F[f50], lo, hi)
-	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.D[layer4_0_bn1Coef])
-	runtime.BatchNormApply(&batchnorm14x14x512Geom, &v, c.F[f50], c.F[f66], lo, hi)
 }
 
 // batchnorm14x14x512BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -5127,26 +4045,12 @@ var batchnorm14x14x512BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU, Train: true,
 }
 
-// layer4_0_bn1Backward computes the gradients of layer4.0.bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer4_0_bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.B[layer4_0_bn1Batch])
-	v.DGamma, v.DBeta = c.G[layer4_0_bn1W], c.G[layer4_0_bn1B]
-	runtime.BatchNormBackward(&batchnorm14x14x512BackwardGeom, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f66), c.Batch.F(f50), lo, hi)
-}
-
 // batchnorm14x14x512EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm14x14x512EvalBackwardGeom = runtime.BNGeom{
 	H: 14, W: 14, C: 512,
 	In: runtime.Layout{Row: 7168, Pix: 512}, Out: runtime.Layout{Off: 8704, Row: 8192, Pix: 512},
 	DIn: runtime.Layout{Row: 7168, Pix: 512}, DOut: runtime.Layout{Row: 7168, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// layer4_0_bn1EvalBackward computes the gradients of layer4.0.bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func layer4_0_bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_bn1W, 512, c.D[layer4_0_bn1Coef])
-	v.DGamma, v.DBeta = c.G[layer4_0_bn1W], c.G[layer4_0_bn1B]
-	runtime.BatchNormBackward(&batchnorm14x14x512EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f67), c.Batch.F(f68), c.Batch.F(f66), c.Batch.F(f50), lo, hi)
 }
 
 // conv3x3x512Geom: conv 3x3x512 s2 p1 nobias.
@@ -5157,66 +4061,11 @@ var conv3x3x512Geom = runtime.ConvGeom{
 	H:       14, W: 14, PH: 1, PW: 1, DInRow: 7168,
 }
 
-// layer4_0_conv2Forward computes layer4.0.conv2 (conv 3x3x512 s2 p1 nobias): output rows [lo, hi).
-func layer4_0_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x512Geom, c.Scratch, c.F[f99], c.F[f50], c.P[layer4_0_conv2W], nil, lo, hi)
-}
-
-// layer4_0_conv2WeightGrad adds to the weight and bias gradients of layer4.0.conv2, units (filter rows of weight blocks).
-func layer4_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x512Geom, c.Scratch, c.G[layer4_0_conv2W], nil, c.F[f50], c.F[f101], lo, hi)
-}
-
-// layer4_0_conv2TUpdate computes layer4.0.conv2's weights transposed, for its input gradient.
-func layer4_0_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3x3x512Geom, d, w.P[layer4_0_conv2W])
-}
-
-// layer4_0_conv2InputGrad computes the gradient of layer4.0.conv2's input, rows [lo, hi).
-func layer4_0_conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv3x3x512Geom, c.Scratch, c.F[f68], c.D[layer4_0_conv2T], c.F[f101], false, lo, hi)
-}
-
 // batchnorm7x7x512Geom: batchnorm.
 var batchnorm7x7x512Geom = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// batchnorm7x7x512Stats returns the phase of layer4.0.bn2, layer4.1.bn2 and layer4.2.bn2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm7x7x512Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 512, c.B[s0])
-		runtime.BatchNormStats(&batchnorm7x7x512Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm7x7x512Forward returns the phase of layer4.0.bn2, layer4.1.bn2 and layer4.2.bn2, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnorm7x7x512Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 512, c.B[s0])
-		runtime.BatchNormApply(&batchnorm7x7x512Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm7x7x512CoefUpdate returns the update of layer4.0.bn2, layer4.1.bn2 and layer4.2.bn2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm7x7x512CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 512, d)
-		runtime.BatchNormEval(&batchnorm7x7x512Geom, &v)
-	}
-}
-
-// batchnorm7x7x512Eval returns the phase of layer4.0.bn2, layer4.1.bn2 and layer4.2.bn2, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm7x7x512Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 512, c.D[d0])
-		runtime.BatchNormApply(&batchnorm7x7x512Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // batchnorm7x7x512BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -5227,26 +4076,12 @@ var batchnorm7x7x512BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// layer4_0_bn2Backward computes the gradients of layer4.0.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer4_0_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_bn2W, 512, c.B[layer4_0_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer4_0_bn2W], c.G[layer4_0_bn2B]
-	runtime.BatchNormBackward(&batchnorm7x7x512BackwardGeom, c.Scratch, &v, c.Batch.F(f101), c.Batch.F(f102), c.Batch.F(f99), nil, lo, hi)
-}
-
 // batchnorm7x7x512EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm7x7x512EvalBackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	DIn: runtime.Layout{Row: 3584, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// layer4_0_bn2EvalBackward computes the gradients of layer4.0.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer4_0_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer4_0_bn2W, 512, c.D[layer4_0_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer4_0_bn2W], c.G[layer4_0_bn2B]
-	runtime.BatchNormBackward(&batchnorm7x7x512EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f101), c.Batch.F(f102), c.Batch.F(f99), nil, lo, hi)
 }
 
 // conv1x1x2048Geom: conv 1x1x2048 nobias.
@@ -5257,42 +4092,12 @@ var conv1x1x2048Geom = runtime.ConvGeom{
 	H:       7, W: 7, DInRow: 3584,
 }
 
-// conv1x1x2048Forward returns the phase of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, on the buffers and tensors given: it computes conv 1x1x2048 nobias: output rows [lo, hi).
-func conv1x1x2048Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x2048Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv1x1x2048WeightGrad returns the phase of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
-func conv1x1x2048WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1WeightGrad(&conv1x1x2048Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
 // conv1x1x2048PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv1x1x2048PrevActGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 512,
 	Out: runtime.Layout{Row: 3584, Pix: 512}, In: []runtime.Layout{{Row: 3584, Pix: 512}},
 	DOut: runtime.Layout{Row: 3584, Pix: 512}, DIn: []runtime.Layout{{Row: 3584, Pix: 512}},
 	Act: runtime.ActReLU,
-}
-
-// conv1x1x2048TUpdate returns the update of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, on the tensors given: it computes the conv's weights transposed, for its input gradient.
-func conv1x1x2048TUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.Conv1x1Transpose(&conv1x1x2048Geom, d, w.P[p0])
-	}
-}
-
-// conv1x1x2048InputGrad returns the phase of layer4.0.conv3, layer4.1.conv3 and layer4.2.conv3, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv1x1x2048InputGrad(b0, d0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1InputGrad(&conv1x1x2048Geom, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
-		// The derivative of the relu before, on the rows just written.
-		runtime.ActBackward(&conv1x1x2048PrevActGeom, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
-	}
 }
 
 // batchnorm7x7x2048Geom: batchnorm.
@@ -5302,38 +4107,11 @@ var batchnorm7x7x2048Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm7x7x2048Stats returns the phase of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm7x7x2048Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 2048, c.B[s0])
-		runtime.BatchNormStats(&batchnorm7x7x2048Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm7x7x2048Forward returns the phase of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnorm7x7x2048Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 2048, c.B[s0])
-		runtime.BatchNormApply(&batchnorm7x7x2048Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
 // batchnorm7x7x2048CoefUpdate returns the update of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
 func batchnorm7x7x2048CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 2048, d)
 		runtime.BatchNormEval(&batchnorm7x7x2048Geom, &v)
-	}
-}
-
-// batchnorm7x7x2048Eval returns the phase of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnorm7x7x2048Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 2048, c.D[d0])
-		runtime.BatchNormApply(&batchnorm7x7x2048Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -5345,15 +4123,6 @@ var batchnorm7x7x2048BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm7x7x2048Backward returns the phase of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm7x7x2048Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 2048, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm7x7x2048BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // batchnorm7x7x2048EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm7x7x2048EvalBackwardGeom = runtime.BNGeom{
 	H: 7, W: 7, C: 2048,
@@ -5362,48 +4131,12 @@ var batchnorm7x7x2048EvalBackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm7x7x2048EvalBackward returns the phase of layer4.0.bn3, layer4.0.downsample.1, layer4.1.bn3 and layer4.2.bn3, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm7x7x2048EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 2048, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm7x7x2048EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // conv1x1x2048Geom_2: conv 1x1x2048 s2 nobias.
 var conv1x1x2048Geom_2 = runtime.ConvGeom{
 	C: 1024, InRow: 14336, OH: 7, OW: 7, K: 2048, OutRow: 14336,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 32,
 	DOutRow: 14336,
 	H:       14, W: 14, DInRow: 14336,
-}
-
-// layer4_0_downsample_0Forward computes layer4.0.downsample.0 (conv 1x1x2048 s2 nobias): output rows [lo, hi).
-func layer4_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x2048Geom_2, c.Scratch, c.F[f68], c.F[f49], c.P[layer4_0_downsample_0W], nil, lo, hi)
-}
-
-// layer4_0_downsample_0WeightGrad adds to the weight and bias gradients of layer4.0.downsample.0, weight blocks.
-func layer4_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x2048Geom_2, c.Scratch, c.G[layer4_0_downsample_0W], nil, c.F[f49], c.F[f69], lo, hi)
-}
-
-// layer4_0_downsample_0TUpdate computes layer4.0.downsample.0's weights transposed, for its input gradient.
-func layer4_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x2048Geom_2, d, w.P[layer4_0_downsample_0W])
-}
-
-// layer4_0_downsample_0InputGrad computes the gradient of layer4.0.downsample.0's input, rows [lo, hi).
-func layer4_0_downsample_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x2048Geom_2, c.Scratch, c.F[f51], c.D[layer4_0_downsample_0T], c.F[f69], false, lo, hi)
-}
-
-// residual7x7x2048Forward returns the phase of layer4.0.add1, layer4.1.add1 and layer4.2.add1, on the buffers given: it computes residual + relu, rows [lo, hi).
-func residual7x7x2048Forward(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Add(&conv1x1x2048StoreGeom, c.F[b0], [][]float32{c.F[b1], c.F[b2]}, lo, hi)
-	}
 }
 
 // residual7x7x2048BackGeom: the gradient of residual + relu.
@@ -5420,15 +4153,6 @@ var residual7x7x2048ActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// residual7x7x2048InputGrad returns the phase of layer4.0.add1, layer4.1.add1 and layer4.2.add1, on the buffers given: it computes the gradients of residual + relu's inputs, rows [lo, hi).
-func residual7x7x2048InputGrad(b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ActBackward(&residual7x7x2048ActGeom, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
-		d := [2][]float32{c.F[b2], c.F[b3]}
-		runtime.AddBackward(&residual7x7x2048BackGeom, d[:], c.F[b0], lo, hi)
-	}
-}
-
 // conv1x1x512Geom_4: conv 1x1x512 nobias.
 var conv1x1x512Geom_4 = runtime.ConvGeom{
 	C: 2048, InRow: 14336, OH: 7, OW: 7, K: 512, OutRow: 3584,
@@ -5437,76 +4161,11 @@ var conv1x1x512Geom_4 = runtime.ConvGeom{
 	H:       7, W: 7, DInRow: 14336,
 }
 
-// conv1x1x512Forward_2 returns the phase of layer4.1.conv1 and layer4.2.conv1, on the buffers and tensors given: it computes conv 1x1x512 nobias: output rows [lo, hi).
-func conv1x1x512Forward_2(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x512Geom_4, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv1x1x512WeightGrad_2 returns the phase of layer4.1.conv1 and layer4.2.conv1, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
-func conv1x1x512WeightGrad_2(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1WeightGrad(&conv1x1x512Geom_4, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// conv1x1x512TUpdate_2 returns the update of layer4.1.conv1 and layer4.2.conv1, on the tensors given: it computes the conv's weights transposed, for its input gradient.
-func conv1x1x512TUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.Conv1x1Transpose(&conv1x1x512Geom_4, d, w.P[p0])
-	}
-}
-
-// conv1x1x512InputGrad_2 returns the phase of layer4.1.conv1 and layer4.2.conv1, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
-func conv1x1x512InputGrad_2(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1InputGrad(&conv1x1x512Geom_4, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
-	}
-}
-
 // batchnorm7x7x512Geom_2: batchnorm.
 var batchnorm7x7x512Geom_2 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Off: 5120, Row: 4608, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
-}
-
-// batchnorm7x7x512Stats_2 returns the phase of layer4.1.bn1 and layer4.2.bn1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm7x7x512Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 512, c.B[s0])
-		runtime.BatchNormStats(&batchnorm7x7x512Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm7x7x512Forward_2 returns the phase of layer4.1.bn1 and layer4.2.bn1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnorm7x7x512Forward_2(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad7x7x512p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 512, c.B[s0])
-		runtime.BatchNormApply(&batchnorm7x7x512Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm7x7x512CoefUpdate_2 returns the update of layer4.1.bn1 and layer4.2.bn1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm7x7x512CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 512, d)
-		runtime.BatchNormEval(&batchnorm7x7x512Geom_2, &v)
-	}
-}
-
-// batchnorm7x7x512Eval_2 returns the phase of layer4.1.bn1 and layer4.2.bn1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm7x7x512Eval_2(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad7x7x512p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 512, c.D[d0])
-		runtime.BatchNormApply(&batchnorm7x7x512Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // batchnorm7x7x512BackwardGeom_2: the gradient of batchnorm through the batch statistics.
@@ -5517,15 +4176,6 @@ var batchnorm7x7x512BackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm7x7x512Backward returns the phase of layer4.1.bn1 and layer4.2.bn1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm7x7x512Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 512, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm7x7x512BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // batchnorm7x7x512EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
 var batchnorm7x7x512EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
@@ -5534,35 +4184,12 @@ var batchnorm7x7x512EvalBackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm7x7x512EvalBackward returns the phase of layer4.1.bn1 and layer4.2.bn1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm7x7x512EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 512, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm7x7x512EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // conv3x3x512Geom_2: conv 3x3x512 p1 nobias.
 var conv3x3x512Geom_2 = runtime.ConvGeom{
 	C: 512, InRow: 4608, OH: 7, OW: 7, K: 512, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 4608, DOutOff: 5120,
 	H: 7, W: 7, PH: 1, PW: 1, DInRow: 3584,
-}
-
-// conv3x3x512Forward returns the phase of layer4.1.conv2 and layer4.2.conv2, on the buffers and tensors given: it computes conv 3x3x512 p1 nobias: output rows [lo, hi).
-func conv3x3x512Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForward(&conv3x3x512Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv3x3x512WeightGrad returns the phase of layer4.1.conv2 and layer4.2.conv2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
-func conv3x3x512WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvWeightGrad(&conv3x3x512Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // conv3x3x512PrevActGeom: the derivative of the relu, in place on its output's gradient.
@@ -5603,40 +4230,12 @@ var batchnorm7x7x512BackwardGeom_3 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm7x7x512Backward_2 returns the phase of layer4.1.bn2 and layer4.2.bn2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm7x7x512Backward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 512, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		if lo == 0 {
-			for _, f := range c.Batch.F(b0) {
-				runtime.ClearPadding(&pad7x7x512p1, f, 0, 7)
-			}
-		}
-		runtime.BatchNormBackward(&batchnorm7x7x512BackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // batchnorm7x7x512EvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
 var batchnorm7x7x512EvalBackwardGeom_3 = runtime.BNGeom{
 	H: 7, W: 7, C: 512,
 	In: runtime.Layout{Row: 3584, Pix: 512}, Out: runtime.Layout{Row: 3584, Pix: 512},
 	DIn: runtime.Layout{Off: 5120, Row: 4608, Pix: 512}, DOut: runtime.Layout{Row: 3584, Pix: 512},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// batchnorm7x7x512EvalBackward_2 returns the phase of layer4.1.bn2 and layer4.2.bn2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm7x7x512EvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 512, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		if lo == 0 {
-			for _, f := range c.Batch.F(b0) {
-				runtime.ClearPadding(&pad7x7x512p1, f, 0, 7)
-			}
-		}
-		runtime.BatchNormBackward(&batchnorm7x7x512EvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
 }
 
 // poolavg1x1x2048BackGeom: pool avg global.

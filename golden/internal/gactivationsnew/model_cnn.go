@@ -200,123 +200,123 @@ var program = engine.Program{
 	},
 	Steps: []engine.Step{
 		{Name: "conv1+relu61 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: conv1Infer, Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer(&conv3x3x4InferGeom, f1), Mode: engine.Inference},
 		}},
 		{Name: "conv2+hardswish1 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: conv2Infer, Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer_2(f17, f1, conv2W, conv2B, &conv3x3x4StoreGeom), Mode: engine.Inference},
 		}},
 		{Name: "conv3+silu1 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: conv3Infer, Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer_2(f1, f17, conv3W, conv3B, &conv3x3x4StoreGeom_2), Mode: engine.Inference},
 		}},
 		{Name: "conv4+gelu1 (inference)", Forward: []engine.Phase{
 			{N: 6, Run: conv4Infer, Mode: engine.Inference},
 		}},
 		{Name: "fc1+relu62 (inference)", Forward: []engine.Phase{
-			{N: 8, Run: fc8Infer(f1, f17), Mode: engine.Inference},
+			{N: 8, Run: fcInfer(f1, f17, fc1W, fc1B, 144, &fc8InferStoreGeom), Mode: engine.Inference},
 		}},
 		{Name: "fc2+hardswish2 (inference)", Forward: []engine.Phase{
-			{N: 8, Run: fc2Infer, Mode: engine.Inference},
+			{N: 8, Run: fcInfer(f17, f1, fc2W, fc2B, 8, &fc8InferStoreGeom_2), Mode: engine.Inference},
 		}},
 		{Name: "fc3+silu2 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: fc3Infer, Mode: engine.Inference},
+			{N: 6, Run: fcInfer(f18, f17, fc3W, fc3B, 8, &fc6InferStoreGeom), Mode: engine.Inference},
 		}},
 		{Name: "fc4+gelu2 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: fc4Infer, Mode: engine.Inference},
+			{N: 4, Run: fcInfer(f1, f18, fc4W, fc4B, 6, &fc4InferStoreGeom), Mode: engine.Inference},
 		}},
 		{Name: "conv1+relu61 (training)", Forward: []engine.Phase{
-			{N: 6, Run: conv1Forward, Mode: engine.Training},
+			{N: 6, Run: conv3x3Infer(&conv3x3x4Geom, f2), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: conv1WeightGrad, Even: true, Sums: true},
+			{N: 3, Run: conv3x3WeightGrad(&conv3x3x4Geom, conv1W, conv1B, f0, f6), Even: true, Sums: true},
 			{N: 6, Run: conv1InputGrad},
 		}},
 		{Name: "conv2 (training)", Forward: []engine.Phase{
-			{N: 6, Run: conv2Forward, Mode: engine.Training},
+			{N: 6, Run: conv3x3Forward(&conv3x3x4Geom_2, f3, f2, conv2W, conv2B), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: conv2WeightGrad, Even: true, Sums: true},
+			{N: 3, Run: conv3x3WeightGrad(&conv3x3x4Geom_2, conv2W, conv2B, f2, f4), Even: true, Sums: true},
 			{N: 6, Run: conv2InputGrad},
 		}},
 		{Name: "hardswish1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: hardswish1Forward, Mode: engine.Training},
+			{N: 6, Run: hardswishForward(f4, &hardswish6x6x4ForwardGeom, f3), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: hardswish1InputGrad},
+			{N: 6, Run: hardswishInputGrad(f4, &hardswish6x6x4BackGeom, f5, f3)},
 		}},
 		{Name: "conv3 (training)", Forward: []engine.Phase{
-			{N: 6, Run: conv3x3x4Forward(f5, f4, conv3W, conv3B), Mode: engine.Training},
+			{N: 6, Run: conv3x3Forward(&conv3x3x4Geom_3, f5, f4, conv3W, conv3B), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: conv3x3x4WeightGrad(conv3W, conv3B, f4, f6), Even: true, Sums: true},
+			{N: 3, Run: conv3x3WeightGrad(&conv3x3x4Geom_3, conv3W, conv3B, f4, f6), Even: true, Sums: true},
 			{N: 6, Run: conv3x3x4InputGrad(f5, f6, conv3T)},
 		}},
 		{Name: "silu1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: silu1Forward, Mode: engine.Training},
+			{N: 6, Run: hardswishForward(f6, &silu6x6x4ForwardGeom, f5), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: silu1InputGrad},
+			{N: 6, Run: hardswishInputGrad(f6, &silu6x6x4BackGeom, f7, f5)},
 		}},
 		{Name: "conv4 (training)", Forward: []engine.Phase{
-			{N: 6, Run: conv3x3x4Forward(f7, f6, conv4W, conv4B), Mode: engine.Training},
+			{N: 6, Run: conv3x3Forward(&conv3x3x4Geom_3, f7, f6, conv4W, conv4B), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: conv3x3x4WeightGrad(conv4W, conv4B, f6, f8), Even: true, Sums: true},
+			{N: 3, Run: conv3x3WeightGrad(&conv3x3x4Geom_3, conv4W, conv4B, f6, f8), Even: true, Sums: true},
 			{N: 6, Run: conv3x3x4InputGrad(f7, f8, conv4T)},
 		}},
 		{Name: "gelu1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: gelu1Forward, Mode: engine.Training},
+			{N: 6, Run: geluForward(&conv3x3x4StoreGeom_3, f8, f7), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: gelu1InputGrad},
+			{N: 6, Run: hardswishInputGrad(f8, &gelu6x6x4BackGeom, f11, f7)},
 		}},
 		{Name: "fc1+relu62 (training)", Forward: []engine.Phase{
-			{N: 8, Run: fc8Infer(f9, f8), Mode: engine.Training},
+			{N: 8, Run: fcInfer(f9, f8, fc1W, fc1B, 144, &fc8InferStoreGeom), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 8, Run: fc1OutGrad},
-			{N: 8, Run: fc1WeightGrad, Sums: true},
-			{N: 144, Run: fc1InputGrad},
+			{N: 8, Run: fcWeightGrad(fc1W, fc1B, f8, f10, 8, 144), Sums: true},
+			{N: 144, Run: fcInputGrad(f11, fc1W, f10, 8, 144)},
 		}},
 		{Name: "fc2 (training)", Forward: []engine.Phase{
-			{N: 8, Run: fc8Forward(f10, f9, fc2W, fc2B), Mode: engine.Training},
+			{N: 8, Run: fcForward(f10, f9, fc2W, fc2B, 8), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: fc2WeightGrad, Sums: true},
-			{N: 8, Run: fc2InputGrad},
+			{N: 8, Run: fcWeightGrad(fc2W, fc2B, f9, f11, 8, 8), Sums: true},
+			{N: 8, Run: fcInputGrad(f10, fc2W, f11, 8, 8)},
 		}},
 		{Name: "hardswish2 (training)", Forward: []engine.Phase{
-			{N: 1, Run: hardswish2Forward, Mode: engine.Training},
+			{N: 1, Run: geluForward(&hardswish8ForwardGeom, f11, f10), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: hardswish2InputGrad},
+			{N: 1, Run: hardswishInputGrad_2(&hardswish8BackGeom, f11, f12, f10)},
 		}},
 		{Name: "fc3 (training)", Forward: []engine.Phase{
-			{N: 6, Run: fc8Forward(f12, f11, fc3W, fc3B), Mode: engine.Training},
+			{N: 6, Run: fcForward(f12, f11, fc3W, fc3B, 8), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: fc3WeightGrad, Sums: true},
-			{N: 8, Run: fc3InputGrad},
+			{N: 6, Run: fcWeightGrad(fc3W, fc3B, f11, f13, 6, 8), Sums: true},
+			{N: 8, Run: fcInputGrad(f12, fc3W, f13, 6, 8)},
 		}},
 		{Name: "silu2 (training)", Forward: []engine.Phase{
-			{N: 1, Run: silu2Forward, Mode: engine.Training},
+			{N: 1, Run: geluForward(&silu6ForwardGeom, f13, f12), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: silu2InputGrad},
+			{N: 1, Run: hardswishInputGrad_2(&silu6BackGeom, f13, f14, f12)},
 		}},
 		{Name: "fc4 (training)", Forward: []engine.Phase{
-			{N: 4, Run: fc4Forward, Mode: engine.Training},
+			{N: 4, Run: fcForward(f14, f13, fc4W, fc4B, 6), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: fc4WeightGrad, Sums: true},
-			{N: 6, Run: fc4InputGrad},
+			{N: 4, Run: fcWeightGrad(fc4W, fc4B, f13, f1, 4, 6), Sums: true},
+			{N: 6, Run: fcInputGrad(f14, fc4W, f1, 4, 6)},
 		}},
 		{Name: "gelu2 (training)", Forward: []engine.Phase{
-			{N: 1, Run: gelu2Forward, Mode: engine.Training},
+			{N: 1, Run: geluForward(&gelu4ForwardGeom, f1, f14), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: gelu2InputGrad},
+			{N: 1, Run: hardswishInputGrad_2(&gelu4BackGeom, f1, f16, f14)},
 		}},
 		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
-			{N: 6, Run: conv1Forward, Mode: engine.Inference},
-			{N: 6, Run: conv2Forward, Mode: engine.Inference},
-			{N: 6, Run: hardswish1Forward, Mode: engine.Inference},
-			{N: 6, Run: conv3x3x4Forward(f5, f4, conv3W, conv3B), Mode: engine.Inference},
-			{N: 6, Run: silu1Forward, Mode: engine.Inference},
-			{N: 6, Run: conv3x3x4Forward(f7, f6, conv4W, conv4B), Mode: engine.Inference},
-			{N: 6, Run: gelu1Forward, Mode: engine.Inference},
-			{N: 8, Run: fc8Infer(f9, f8), Mode: engine.Inference},
-			{N: 8, Run: fc8Forward(f10, f9, fc2W, fc2B), Mode: engine.Inference},
-			{N: 1, Run: hardswish2Forward, Mode: engine.Inference},
-			{N: 6, Run: fc8Forward(f12, f11, fc3W, fc3B), Mode: engine.Inference},
-			{N: 1, Run: silu2Forward, Mode: engine.Inference},
-			{N: 4, Run: fc4Forward, Mode: engine.Inference},
-			{N: 1, Run: gelu2Forward, Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer(&conv3x3x4Geom, f2), Mode: engine.Inference},
+			{N: 6, Run: conv3x3Forward(&conv3x3x4Geom_2, f3, f2, conv2W, conv2B), Mode: engine.Inference},
+			{N: 6, Run: hardswishForward(f4, &hardswish6x6x4ForwardGeom, f3), Mode: engine.Inference},
+			{N: 6, Run: conv3x3Forward(&conv3x3x4Geom_3, f5, f4, conv3W, conv3B), Mode: engine.Inference},
+			{N: 6, Run: hardswishForward(f6, &silu6x6x4ForwardGeom, f5), Mode: engine.Inference},
+			{N: 6, Run: conv3x3Forward(&conv3x3x4Geom_3, f7, f6, conv4W, conv4B), Mode: engine.Inference},
+			{N: 6, Run: geluForward(&conv3x3x4StoreGeom_3, f8, f7), Mode: engine.Inference},
+			{N: 8, Run: fcInfer(f9, f8, fc1W, fc1B, 144, &fc8InferStoreGeom), Mode: engine.Inference},
+			{N: 8, Run: fcForward(f10, f9, fc2W, fc2B, 8), Mode: engine.Inference},
+			{N: 1, Run: geluForward(&hardswish8ForwardGeom, f11, f10), Mode: engine.Inference},
+			{N: 6, Run: fcForward(f12, f11, fc3W, fc3B, 8), Mode: engine.Inference},
+			{N: 1, Run: geluForward(&silu6ForwardGeom, f13, f12), Mode: engine.Inference},
+			{N: 4, Run: fcForward(f14, f13, fc4W, fc4B, 6), Mode: engine.Inference},
+			{N: 1, Run: geluForward(&gelu4ForwardGeom, f1, f14), Mode: engine.Inference},
 		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 22},
@@ -342,10 +342,12 @@ var pad6x6x4p1 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
-// conv1Infer computes conv1 (conv 3x3x4 p1) + relu61 (relu6): output rows [lo, hi).
-func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x4InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
-	runtime.ClearPadding(&pad6x6x4p1, c.F[f1], lo, hi)
+// conv3x3Infer returns the phase of conv1, on the geometries and buffers given: it computes conv + relu6: output rows [lo, hi).
+func conv3x3Infer(g0 *runtime.ConvGeom, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
+	}
 }
 
 // conv3x3x4InferGeom_2: conv 3x3x4 p1, in inference.
@@ -361,11 +363,13 @@ var conv3x3x4StoreGeom = runtime.EltGeom{
 	Act: runtime.ActHardswish,
 }
 
-// conv2Infer computes conv2 (conv 3x3x4 p1) + hardswish1 (hardswish): output rows [lo, hi).
-func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x4InferGeom_2, c.Scratch, c.F[f17], c.F[f1], c.P[conv2W], c.P[conv2B], lo, hi)
-	runtime.ClearPadding(&pad6x6x4p1, c.F[f17], lo, hi)
-	runtime.ActForward(&conv3x3x4StoreGeom, c.F[f17], c.F[f17], lo, hi)
+// conv3x3Infer_2 returns the phase of conv2 and conv3, on the geometries, buffers and tensors given: it computes conv + hardswish: output rows [lo, hi).
+func conv3x3Infer_2(b0, b1, p0, p1 int, g0 *runtime.EltGeom) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(&conv3x3x4InferGeom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], c.P[p1], lo, hi)
+		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
+		runtime.ActForward(g0, c.F[b0], c.F[b0], lo, hi)
+	}
 }
 
 // conv3x3x4StoreGeom_2: the activation fused into its store of conv 3x3x4 p1 + silu.
@@ -373,13 +377,6 @@ var conv3x3x4StoreGeom_2 = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}},
 	Act: runtime.ActSiLU,
-}
-
-// conv3Infer computes conv3 (conv 3x3x4 p1) + silu1 (silu): output rows [lo, hi).
-func conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x4InferGeom_2, c.Scratch, c.F[f1], c.F[f17], c.P[conv3W], c.P[conv3B], lo, hi)
-	runtime.ClearPadding(&pad6x6x4p1, c.F[f1], lo, hi)
-	runtime.ActForward(&conv3x3x4StoreGeom_2, c.F[f1], c.F[f1], lo, hi)
 }
 
 // conv3x3x4InferGeom_3: conv 3x3x4 p1, in inference.
@@ -408,11 +405,11 @@ var fc8InferStoreGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
-// fc8Infer returns the phase of fc1, on the buffers given: it computes fc 8 + relu6, outputs [lo, hi).
-func fc8Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// fcInfer returns the phase of fc1, fc2, fc3 and 2 others, on the geometries, buffers, tensors and sizes given: it computes fc + relu6, outputs [lo, hi).
+func fcInfer(b0, b1, p0, p1, n0 int, g0 *runtime.EltGeom) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.FCForward(c.F[b0], c.F[b1], c.P[fc1W], c.P[fc1B], 144, lo, hi)
-		runtime.ActForward(&fc8InferStoreGeom, c.F[b0], c.F[b0], lo, hi)
+		runtime.FCForward(c.F[b0], c.F[b1], c.P[p0], c.P[p1], n0, lo, hi)
+		runtime.ActForward(g0, c.F[b0], c.F[b0], lo, hi)
 	}
 }
 
@@ -423,12 +420,6 @@ var fc8InferStoreGeom_2 = runtime.EltGeom{
 	Act: runtime.ActHardswish,
 }
 
-// fc2Infer computes fc2 (fc 8) + hardswish2 (hardswish), outputs [lo, hi).
-func fc2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f17], c.F[f1], c.P[fc2W], c.P[fc2B], 8, lo, hi)
-	runtime.ActForward(&fc8InferStoreGeom_2, c.F[f17], c.F[f17], lo, hi)
-}
-
 // fc6InferStoreGeom: the activation fused into its store of fc 6 + silu.
 var fc6InferStoreGeom = runtime.EltGeom{
 	H: 6, W: 1, C: 1,
@@ -436,23 +427,11 @@ var fc6InferStoreGeom = runtime.EltGeom{
 	Act: runtime.ActSiLU,
 }
 
-// fc3Infer computes fc3 (fc 6) + silu2 (silu), outputs [lo, hi).
-func fc3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f18], c.F[f17], c.P[fc3W], c.P[fc3B], 8, lo, hi)
-	runtime.ActForward(&fc6InferStoreGeom, c.F[f18], c.F[f18], lo, hi)
-}
-
 // fc4InferStoreGeom: the activation fused into its store of fc 4 + gelu.
 var fc4InferStoreGeom = runtime.EltGeom{
 	H: 4, W: 1, C: 1,
 	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}},
 	Act: runtime.ActGELU,
-}
-
-// fc4Infer computes fc4 (fc 4) + gelu2 (gelu), outputs [lo, hi).
-func fc4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f1], c.F[f18], c.P[fc4W], c.P[fc4B], 6, lo, hi)
-	runtime.ActForward(&fc4InferStoreGeom, c.F[f1], c.F[f1], lo, hi)
 }
 
 // conv3x3x4Geom: conv 3x3x4 p1.
@@ -463,15 +442,11 @@ var conv3x3x4Geom = runtime.ConvGeom{
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 12,
 }
 
-// conv1Forward computes conv1 (conv 3x3x4 p1) + relu61 (relu6): output rows [lo, hi).
-func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x4Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
-	runtime.ClearPadding(&pad6x6x4p1, c.F[f2], lo, hi)
-}
-
-// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
-func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x4Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f6], lo, hi)
+// conv3x3WeightGrad returns the phase of conv1, conv2, conv3 and conv4, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+func conv3x3WeightGrad(g0 *runtime.ConvGeom, p0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGrad(g0, c.Scratch, c.G[p0], c.G[p1], c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // conv3x3x4Back: the transposed convolution that computes the conv's input gradient.
@@ -501,14 +476,11 @@ var conv3x3x4Geom_2 = runtime.ConvGeom{
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 32, DInOff: 36,
 }
 
-// conv2Forward computes conv2 (conv 3x3x4 p1): output rows [lo, hi).
-func conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x4Geom_2, c.Scratch, c.F[f3], c.F[f2], c.P[conv2W], c.P[conv2B], lo, hi)
-}
-
-// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks).
-func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x4Geom_2, c.Scratch, c.G[conv2W], c.G[conv2B], c.F[f2], c.F[f4], lo, hi)
+// conv3x3Forward returns the phase of conv2, conv3 and conv4, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
+func conv3x3Forward(g0 *runtime.ConvGeom, b0, b1, p0, p1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], c.P[p1], lo, hi)
+	}
 }
 
 // conv3x3x4PrevActGeom: the derivative of the relu6, in place on its output's gradient.
@@ -541,10 +513,12 @@ var hardswish6x6x4ForwardGeom = runtime.EltGeom{
 	Act: runtime.ActHardswish,
 }
 
-// hardswish1Forward computes hardswish1 (hardswish), rows [lo, hi).
-func hardswish1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad6x6x4p1, c.F[f4], lo, hi)
-	runtime.ActForward(&hardswish6x6x4ForwardGeom, c.F[f4], c.F[f3], lo, hi)
+// hardswishForward returns the phase of hardswish1 and silu1, on the geometries and buffers given: it computes hardswish, rows [lo, hi).
+func hardswishForward(b0 int, g0 *runtime.EltGeom, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
+		runtime.ActForward(g0, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // hardswish6x6x4BackGeom: the gradient of hardswish.
@@ -555,10 +529,12 @@ var hardswish6x6x4BackGeom = runtime.EltGeom{
 	Act: runtime.ActHardswish,
 }
 
-// hardswish1InputGrad computes the gradient of hardswish1 (hardswish)'s input, rows [lo, hi).
-func hardswish1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad6x6x4p1, c.F[f4], lo, hi)
-	runtime.ActBackward(&hardswish6x6x4BackGeom, c.F[f4], c.F[f5], c.F[f3], nil, lo, hi)
+// hardswishInputGrad returns the phase of hardswish1, silu1 and gelu1, on the geometries and buffers given: it computes the gradient of hardswish's input, rows [lo, hi).
+func hardswishInputGrad(b0 int, g0 *runtime.EltGeom, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
+		runtime.ActBackward(g0, c.F[b0], c.F[b1], c.F[b2], nil, lo, hi)
+	}
 }
 
 // conv3x3x4Geom_3: conv 3x3x4 p1.
@@ -567,20 +543,6 @@ var conv3x3x4Geom_3 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
-}
-
-// conv3x3x4Forward returns the phase of conv3 and conv4, on the buffers and tensors given: it computes conv 3x3x4 p1: output rows [lo, hi).
-func conv3x3x4Forward(b0, b1, p0, p1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForward(&conv3x3x4Geom_3, c.Scratch, c.F[b0], c.F[b1], c.P[p0], c.P[p1], lo, hi)
-	}
-}
-
-// conv3x3x4WeightGrad returns the phase of conv3 and conv4, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
-func conv3x3x4WeightGrad(p0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvWeightGrad(&conv3x3x4Geom_3, c.Scratch, c.G[p0], c.G[p1], c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // conv3x3x4InputGrad returns the phase of conv3 and conv4, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
@@ -597,12 +559,6 @@ var silu6x6x4ForwardGeom = runtime.EltGeom{
 	Act: runtime.ActSiLU,
 }
 
-// silu1Forward computes silu1 (silu), rows [lo, hi).
-func silu1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad6x6x4p1, c.F[f6], lo, hi)
-	runtime.ActForward(&silu6x6x4ForwardGeom, c.F[f6], c.F[f5], lo, hi)
-}
-
 // silu6x6x4BackGeom: the gradient of silu.
 var silu6x6x4BackGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
@@ -611,15 +567,11 @@ var silu6x6x4BackGeom = runtime.EltGeom{
 	Act: runtime.ActSiLU,
 }
 
-// silu1InputGrad computes the gradient of silu1 (silu)'s input, rows [lo, hi).
-func silu1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad6x6x4p1, c.F[f6], lo, hi)
-	runtime.ActBackward(&silu6x6x4BackGeom, c.F[f6], c.F[f7], c.F[f5], nil, lo, hi)
-}
-
-// gelu1Forward computes gelu1 (gelu), rows [lo, hi).
-func gelu1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ActForward(&conv3x3x4StoreGeom_3, c.F[f8], c.F[f7], lo, hi)
+// geluForward returns the phase of gelu1, hardswish2, silu2 and gelu2, on the geometries and buffers given: it computes gelu, rows [lo, hi).
+func geluForward(g0 *runtime.EltGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ActForward(g0, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // gelu6x6x4BackGeom: the gradient of gelu.
@@ -628,12 +580,6 @@ var gelu6x6x4BackGeom = runtime.EltGeom{
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}},
 	DOut: runtime.Layout{Row: 24, Pix: 4}, DIn: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}}, Acc: []bool{false},
 	Act: runtime.ActGELU,
-}
-
-// gelu1InputGrad computes the gradient of gelu1 (gelu)'s input, rows [lo, hi).
-func gelu1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad6x6x4p1, c.F[f8], lo, hi)
-	runtime.ActBackward(&gelu6x6x4BackGeom, c.F[f8], c.F[f11], c.F[f7], nil, lo, hi)
 }
 
 // fc8ActGradGeom: the derivative of the relu6, in place on fc 8 + relu6's output gradient.
@@ -649,31 +595,25 @@ func fc1OutGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&fc8ActGradGeom, c.F[f10], c.F[f10], nil, c.F[f9], lo, hi)
 }
 
-// fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
-func fc1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCWeightGrad(c.G[fc1W], c.G[fc1B], c.F[f8], c.F[f10][0:8], 144, lo, hi)
-}
-
-// fc1InputGrad computes the gradient of fc1's input, values [lo, hi).
-func fc1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCInputGrad(c.F[f11][0+lo:], c.P[fc1W], c.F[f10][0:8], 144, lo, hi)
-}
-
-// fc8Forward returns the phase of fc2 and fc3, on the buffers and tensors given: it computes fc 8, outputs [lo, hi).
-func fc8Forward(b0, b1, p0, p1 int) func(c *engine.Ctx, lo, hi int) {
+// fcWeightGrad returns the phase of fc1, fc2, fc3 and fc4, on the buffers, tensors and sizes given: it adds to the weight and bias gradients of the fc, outputs [lo, hi).
+func fcWeightGrad(p0, p1, b0, b1, n0, n1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.FCForward(c.F[b0], c.F[b1], c.P[p0], c.P[p1], 8, lo, hi)
+		runtime.FCWeightGrad(c.G[p0], c.G[p1], c.F[b0], c.F[b1][0:n0], n1, lo, hi)
 	}
 }
 
-// fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
-func fc2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCWeightGrad(c.G[fc2W], c.G[fc2B], c.F[f9], c.F[f11][0:8], 8, lo, hi)
+// fcInputGrad returns the phase of fc1, fc2, fc3 and fc4, on the buffers, tensors and sizes given: it computes the gradient of the fc's input, values [lo, hi).
+func fcInputGrad(b0, p0, b1, n0, n1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCInputGrad(c.F[b0][0+lo:], c.P[p0], c.F[b1][0:n0], n1, lo, hi)
+	}
 }
 
-// fc2InputGrad computes the gradient of fc2's input, values [lo, hi).
-func fc2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCInputGrad(c.F[f10][0+lo:], c.P[fc2W], c.F[f11][0:8], 8, lo, hi)
+// fcForward returns the phase of fc2, fc3 and fc4, on the buffers, tensors and sizes given: it computes fc, outputs [lo, hi).
+func fcForward(b0, b1, p0, p1, n0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCForward(c.F[b0], c.F[b1], c.P[p0], c.P[p1], n0, lo, hi)
+	}
 }
 
 // hardswish8ForwardGeom: hardswish.
@@ -681,11 +621,6 @@ var hardswish8ForwardGeom = runtime.EltGeom{
 	H: 1, W: 1, C: 8,
 	Out: runtime.Layout{Row: 8, Pix: 8}, In: []runtime.Layout{{Row: 8, Pix: 8}},
 	Act: runtime.ActHardswish,
-}
-
-// hardswish2Forward computes hardswish2 (hardswish), rows [lo, hi).
-func hardswish2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ActForward(&hardswish8ForwardGeom, c.F[f11], c.F[f10], lo, hi)
 }
 
 // hardswish8BackGeom: the gradient of hardswish.
@@ -696,19 +631,11 @@ var hardswish8BackGeom = runtime.EltGeom{
 	Act: runtime.ActHardswish,
 }
 
-// hardswish2InputGrad computes the gradient of hardswish2 (hardswish)'s input, rows [lo, hi).
-func hardswish2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&hardswish8BackGeom, c.F[f11], c.F[f12], c.F[f10], nil, lo, hi)
-}
-
-// fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).
-func fc3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCWeightGrad(c.G[fc3W], c.G[fc3B], c.F[f11], c.F[f13][0:6], 8, lo, hi)
-}
-
-// fc3InputGrad computes the gradient of fc3's input, values [lo, hi).
-func fc3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCInputGrad(c.F[f12][0+lo:], c.P[fc3W], c.F[f13][0:6], 8, lo, hi)
+// hardswishInputGrad_2 returns the phase of hardswish2, silu2 and gelu2, on the geometries and buffers given: it computes the gradient of hardswish's input, rows [lo, hi).
+func hardswishInputGrad_2(g0 *runtime.EltGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ActBackward(g0, c.F[b0], c.F[b1], c.F[b2], nil, lo, hi)
+	}
 }
 
 // silu6ForwardGeom: silu.
@@ -716,11 +643,6 @@ var silu6ForwardGeom = runtime.EltGeom{
 	H: 1, W: 1, C: 6,
 	Out: runtime.Layout{Row: 6, Pix: 6}, In: []runtime.Layout{{Row: 6, Pix: 6}},
 	Act: runtime.ActSiLU,
-}
-
-// silu2Forward computes silu2 (silu), rows [lo, hi).
-func silu2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ActForward(&silu6ForwardGeom, c.F[f13], c.F[f12], lo, hi)
 }
 
 // silu6BackGeom: the gradient of silu.
@@ -731,36 +653,11 @@ var silu6BackGeom = runtime.EltGeom{
 	Act: runtime.ActSiLU,
 }
 
-// silu2InputGrad computes the gradient of silu2 (silu)'s input, rows [lo, hi).
-func silu2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&silu6BackGeom, c.F[f13], c.F[f14], c.F[f12], nil, lo, hi)
-}
-
-// fc4Forward computes fc4 (fc 4), outputs [lo, hi).
-func fc4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.FCForward(c.F[f14], c.F[f13], c.P[fc4W], c.P[fc4B], 6, lo, hi)
-}
-
-// fc4WeightGrad adds to the weight and bias gradients of fc4, outputs [lo, hi).
-func fc4WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCWeightGrad(c.G[fc4W], c.G[fc4B], c.F[f13], c.F[f1][0:4], 6, lo, hi)
-}
-
-// fc4InputGrad computes the gradient of fc4's input, values [lo, hi).
-func fc4InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCInputGrad(c.F[f14][0+lo:], c.P[fc4W], c.F[f1][0:4], 6, lo, hi)
-}
-
 // gelu4ForwardGeom: gelu.
 var gelu4ForwardGeom = runtime.EltGeom{
 	H: 1, W: 1, C: 4,
 	Out: runtime.Layout{Row: 4, Pix: 4}, In: []runtime.Layout{{Row: 4, Pix: 4}},
 	Act: runtime.ActGELU,
-}
-
-// gelu2Forward computes gelu2 (gelu), rows [lo, hi).
-func gelu2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ActForward(&gelu4ForwardGeom, c.F[f1], c.F[f14], lo, hi)
 }
 
 // gelu4BackGeom: the gradient of gelu.
@@ -769,9 +666,4 @@ var gelu4BackGeom = runtime.EltGeom{
 	Out: runtime.Layout{Row: 4, Pix: 4}, In: []runtime.Layout{{Row: 4, Pix: 4}},
 	DOut: runtime.Layout{Row: 4, Pix: 4}, DIn: []runtime.Layout{{Row: 4, Pix: 4}}, Acc: []bool{false},
 	Act: runtime.ActGELU,
-}
-
-// gelu2InputGrad computes the gradient of gelu2 (gelu)'s input, rows [lo, hi).
-func gelu2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&gelu4BackGeom, c.F[f1], c.F[f16], c.F[f14], nil, lo, hi)
 }

@@ -228,8 +228,8 @@ var program = engine.Program{
 		foldScratch: {Name: "foldScratch", Use: engine.InferenceForward, Len: func() int { return 180 }, Update: foldScratchUpdate},
 		conv1Fold:   {Name: "conv1Fold", Use: engine.InferenceForward, Len: func() int { return 436 }, Update: conv1FoldUpdate},
 		conv2Fold:   {Name: "conv2Fold", Use: engine.InferenceForward, Len: func() int { return 581 }, Update: conv2FoldUpdate},
-		bn3Coef:     {Name: "bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 24 }, Update: bn3CoefUpdate},
-		bn4Coef:     {Name: "bn4Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 24 }, Update: bn4CoefUpdate},
+		bn3Coef:     {Name: "bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 24 }, Update: batchnormmomentumCoefUpdate(bn3W, &batchnormmomentum6InferGeom)},
+		bn4Coef:     {Name: "bn4Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 24 }, Update: batchnormmomentumCoefUpdate(bn4W, &batchnorm6InferGeom)},
 		bn5Coef:     {Name: "bn5Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 12 }, Update: bn5CoefUpdate},
 		conv1T:      {Name: "conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv1TUpdate},
 		bn1Coef:     {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: bn1CoefUpdate},
@@ -265,25 +265,25 @@ var program = engine.Program{
 			{N: 3, Run: conv2Infer, Mode: engine.Inference},
 		}},
 		{Name: "fc1 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: fc6Infer(f1, f15), Mode: engine.Inference},
+			{N: 6, Run: fcInfer(f1, f15, fc1W, fc1B, 45), Mode: engine.Inference},
 		}},
 		{Name: "bn3+tanh1 (inference)", Forward: []engine.Phase{
 			{N: 1, Run: batchnormmomentum6Infer(f15, f1), Mode: engine.Inference},
 		}},
 		{Name: "fc2 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: fc6Infer_2(f1, f15, fc2W, fc2B), Mode: engine.Inference},
+			{N: 6, Run: fcInfer(f1, f15, fc2W, fc2B, 6), Mode: engine.Inference},
 		}},
 		{Name: "bn4+relu2 (inference)", Forward: []engine.Phase{
-			{N: 1, Run: batchnorm6Infer(f16, f1), Mode: engine.Inference},
+			{N: 1, Run: batchnormInfer(bn4W, 6, bn4Coef, &batchnorm6InferGeom, f16, f1), Mode: engine.Inference},
 		}},
 		{Name: "fc3+add1 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: fc6Infer_3(f1, f16, f15), Mode: engine.Inference},
+			{N: 6, Run: fc6Infer(f1, f16, f15), Mode: engine.Inference},
 		}},
 		{Name: "fc4 (inference)", Forward: []engine.Phase{
-			{N: 3, Run: fc6Infer_2(f16, f1, fc4W, fc4B), Mode: engine.Inference},
+			{N: 3, Run: fcInfer(f16, f1, fc4W, fc4B, 6), Mode: engine.Inference},
 		}},
 		{Name: "bn5 (inference)", Forward: []engine.Phase{
-			{N: 1, Run: batchnormeps3Infer(f16), Mode: engine.Inference},
+			{N: 1, Run: batchnormInfer(bn5W, 3, bn5Coef, &batchnormeps3InferGeom, f1, f16), Mode: engine.Inference},
 		}},
 		{Name: "conv1 (training)", Forward: []engine.Phase{
 			{N: 6, Run: conv1Forward, Mode: engine.Training},
@@ -292,7 +292,7 @@ var program = engine.Program{
 			{N: 6, Run: conv1InputGrad},
 		}},
 		{Name: "bn1+relu1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: bn1Stats, Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormStats(bn1Count, bn1W, 4, bn1Batch, &batchnorm6x6x4Geom, f4), Batch: true, Mode: engine.Training},
 			{N: 6, Run: bn1Forward, Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 4, Run: bn1Backward, Batch: true, Mode: engine.Training},
@@ -305,72 +305,72 @@ var program = engine.Program{
 			{N: 6, Run: conv2InputGrad},
 		}},
 		{Name: "bn2 (training)", Forward: []engine.Phase{
-			{N: 5, Run: bn2Stats, Batch: true, Mode: engine.Training},
-			{N: 3, Run: bn2Forward, Mode: engine.Training},
+			{N: 5, Run: batchnormStats(bn2Count, bn2W, 5, bn2Batch, &batchnormeps3x3x5Geom, f5), Batch: true, Mode: engine.Training},
+			{N: 3, Run: batchnormepsForward(bn2W, 5, bn2Batch, &batchnormeps3x3x5Geom, f3, f5), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 5, Run: bn2Backward, Batch: true, Mode: engine.Training},
-			{N: 5, Run: bn2EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 5, Run: batchnormepsBackward(bn2W, 5, bn2Batch, bn2B, &batchnormeps3x3x5BackwardGeom, f3, f6, f5), Batch: true, Mode: engine.Training},
+			{N: 5, Run: batchnormepsEvalBackward(bn2W, 5, bn2Coef, bn2B, &batchnormeps3x3x5EvalBackwardGeom, f3, f6, f5), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "fc1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: fc6Infer(f6, f3), Mode: engine.Training},
+			{N: 6, Run: fcInfer(f6, f3, fc1W, fc1B, 45), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: fc1WeightGrad, Sums: true},
-			{N: 45, Run: fc1InputGrad},
+			{N: 6, Run: fcWeightGrad(fc1W, fc1B, f3, f8, 6, 45), Sums: true},
+			{N: 45, Run: fcInputGrad(f6, fc1W, f8, 6, 45)},
 		}},
 		{Name: "bn3+tanh1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: bn3Stats, Batch: true, Mode: engine.Training},
+			{N: 6, Run: batchnormStats(bn3Count, bn3W, 6, bn3Batch, &batchnormmomentum6InferGeom, f6), Batch: true, Mode: engine.Training},
 			{N: 1, Run: bn3Forward, Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 1, Run: bn3OutGrad},
-			{N: 6, Run: bn3Backward, Batch: true, Mode: engine.Training},
-			{N: 6, Run: bn3EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 6, Run: batchnormepsBackward(bn3W, 6, bn3Batch, bn3B, &batchnormmomentum6BackwardGeom, f8, f10, f6), Batch: true, Mode: engine.Training},
+			{N: 6, Run: batchnormepsEvalBackward(bn3W, 6, bn3Coef, bn3B, &batchnormmomentum6EvalBackwardGeom, f8, f10, f6), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "fc2 (training)", Forward: []engine.Phase{
-			{N: 6, Run: fc6Infer_2(f8, f7, fc2W, fc2B), Mode: engine.Training},
+			{N: 6, Run: fcInfer(f8, f7, fc2W, fc2B, 6), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: fc6WeightGrad(fc2W, fc2B, f7), Sums: true},
+			{N: 6, Run: fcWeightGrad(fc2W, fc2B, f7, f11, 6, 6), Sums: true},
 			{N: 6, Run: fc2InputGrad},
-			{N: 1, Run: fc2AddGrad},
+			{N: 1, Run: fcAddGrad(&fc6AddGeom, scratch)},
 		}},
 		{Name: "bn4+relu2 (training)", Forward: []engine.Phase{
-			{N: 6, Run: bn4Stats, Batch: true, Mode: engine.Training},
-			{N: 1, Run: bn4Forward, Mode: engine.Training},
+			{N: 6, Run: batchnormStats(bn4Count, bn4W, 6, bn4Batch, &batchnorm6InferGeom, f8), Batch: true, Mode: engine.Training},
+			{N: 1, Run: batchnormepsForward(bn4W, 6, bn4Batch, &batchnorm6InferGeom, f9, f8), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 6, Run: bn4Backward, Batch: true, Mode: engine.Training},
 			{N: 6, Run: bn4EvalBackward, Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "fc3+add1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: fc6Infer_3(f10, f9, f7), Mode: engine.Training},
+			{N: 6, Run: fc6Infer(f10, f9, f7), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: fc3OutGrad},
-			{N: 6, Run: fc6WeightGrad(fc3W, fc3B, f9), Sums: true},
-			{N: 6, Run: fc3InputGrad},
+			{N: 6, Run: fcAddGrad(&fc6Skip0Geom, f11)},
+			{N: 6, Run: fcWeightGrad(fc3W, fc3B, f9, f11, 6, 6), Sums: true},
+			{N: 6, Run: fcInputGrad(f12, fc3W, f11, 6, 6)},
 		}},
 		{Name: "fc4 (training)", Forward: []engine.Phase{
-			{N: 3, Run: fc6Infer_2(f11, f10, fc4W, fc4B), Mode: engine.Training},
+			{N: 3, Run: fcInfer(f11, f10, fc4W, fc4B, 6), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: fc4WeightGrad, Sums: true},
-			{N: 6, Run: fc4InputGrad},
+			{N: 3, Run: fcWeightGrad(fc4W, fc4B, f10, f1, 3, 6), Sums: true},
+			{N: 6, Run: fcInputGrad(f11, fc4W, f1, 3, 6)},
 		}},
 		{Name: "bn5 (training)", Forward: []engine.Phase{
-			{N: 3, Run: bn5Stats, Batch: true, Mode: engine.Training},
-			{N: 1, Run: bn5Forward, Mode: engine.Training},
+			{N: 3, Run: batchnormStats(bn5Count, bn5W, 3, bn5Batch, &batchnormeps3InferGeom, f11), Batch: true, Mode: engine.Training},
+			{N: 1, Run: batchnormepsForward(bn5W, 3, bn5Batch, &batchnormeps3InferGeom, f1, f11), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: bn5Backward, Batch: true, Mode: engine.Training},
-			{N: 3, Run: bn5EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 3, Run: batchnormepsBackward(bn5W, 3, bn5Batch, bn5B, &batchnormeps3BackwardGeom, f1, f14, f11), Batch: true, Mode: engine.Training},
+			{N: 3, Run: batchnormepsEvalBackward(bn5W, 3, bn5Coef, bn5B, &batchnormeps3EvalBackwardGeom, f1, f14, f11), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
 			{N: 6, Run: conv1Forward, Mode: engine.Inference},
 			{N: 6, Run: bn1Eval, Mode: engine.Inference},
 			{N: 3, Run: conv2Forward, Mode: engine.Inference},
-			{N: 3, Run: bn2Eval, Mode: engine.Inference},
-			{N: 6, Run: fc6Infer(f6, f3), Mode: engine.Inference},
+			{N: 3, Run: batchnormInfer(bn2W, 5, bn2Coef, &batchnormeps3x3x5Geom, f3, f5), Mode: engine.Inference},
+			{N: 6, Run: fcInfer(f6, f3, fc1W, fc1B, 45), Mode: engine.Inference},
 			{N: 1, Run: batchnormmomentum6Infer(f7, f6), Mode: engine.Inference},
-			{N: 6, Run: fc6Infer_2(f8, f7, fc2W, fc2B), Mode: engine.Inference},
-			{N: 1, Run: batchnorm6Infer(f9, f8), Mode: engine.Inference},
-			{N: 6, Run: fc6Infer_3(f10, f9, f7), Mode: engine.Inference},
-			{N: 3, Run: fc6Infer_2(f11, f10, fc4W, fc4B), Mode: engine.Inference},
-			{N: 1, Run: batchnormeps3Infer(f11), Mode: engine.Inference},
+			{N: 6, Run: fcInfer(f8, f7, fc2W, fc2B, 6), Mode: engine.Inference},
+			{N: 1, Run: batchnormInfer(bn4W, 6, bn4Coef, &batchnorm6InferGeom, f9, f8), Mode: engine.Inference},
+			{N: 6, Run: fc6Infer(f10, f9, f7), Mode: engine.Inference},
+			{N: 3, Run: fcInfer(f11, f10, fc4W, fc4B, 6), Mode: engine.Inference},
+			{N: 1, Run: batchnormInfer(bn5W, 3, bn5Coef, &batchnormeps3InferGeom, f1, f11), Mode: engine.Inference},
 		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 20},
@@ -432,10 +432,10 @@ func conv2Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv3x3x5InferGeom, c.Scratch, c.F[f15], c.F[f1], c.D[conv2Fold], c.D[conv2Fold][576:], lo, hi)
 }
 
-// fc6Infer returns the phase of fc1, on the buffers given: it computes fc 6, outputs [lo, hi).
-func fc6Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// fcInfer returns the phase of fc1, fc2, fc4 and 3 others, on the buffers, tensors and sizes given: it computes fc, outputs [lo, hi).
+func fcInfer(b0, b1, p0, p1, n0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.FCForward(c.F[b0], c.F[b1], c.P[fc1W], c.P[fc1B], 45, lo, hi)
+		runtime.FCForward(c.F[b0], c.F[b1], c.P[p0], c.P[p1], n0, lo, hi)
 	}
 }
 
@@ -446,10 +446,12 @@ var batchnormmomentum6InferGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.3,
 }
 
-// bn3CoefUpdate computes bn3's inference-mode coefficients (running statistics).
-func bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, bn3W, 6, d)
-	runtime.BatchNormEval(&batchnormmomentum6InferGeom, &v)
+// batchnormmomentumCoefUpdate returns the update of bn3 and bn4, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormmomentumCoefUpdate(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 6, d)
+		runtime.BatchNormEval(g0, &v)
+	}
 }
 
 // batchnormmomentum6InferStoreGeom: the activation fused into its store of batchnorm momentum 0.3 + tanh.
@@ -468,13 +470,6 @@ func batchnormmomentum6Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// fc6Infer_2 returns the phase of fc2, fc4, fc2 and fc4, on the buffers and tensors given: it computes fc 6, outputs [lo, hi).
-func fc6Infer_2(b0, b1, p0, p1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.FCForward(c.F[b0], c.F[b1], c.P[p0], c.P[p1], 6, lo, hi)
-	}
-}
-
 // batchnorm6InferGeom: batchnorm, in inference.
 var batchnorm6InferGeom = runtime.BNGeom{
 	H: 1, W: 1, C: 6,
@@ -482,17 +477,11 @@ var batchnorm6InferGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// bn4CoefUpdate computes bn4's inference-mode coefficients (running statistics).
-func bn4CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, bn4W, 6, d)
-	runtime.BatchNormEval(&batchnorm6InferGeom, &v)
-}
-
-// batchnorm6Infer returns the phase of bn4, on the buffers given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm6Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnormInfer returns the phase of bn4, bn5, bn2 and 2 others, on the geometries, buffers, tensors, derived tensors and sizes given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormInfer(p0, n0, d0 int, g0 *runtime.BNGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, bn4W, 6, c.D[bn4Coef])
-		runtime.BatchNormApply(&batchnorm6InferGeom, &v, c.F[b0], c.F[b1], lo, hi)
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		runtime.BatchNormApply(g0, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -502,8 +491,8 @@ var fc6InferStoreGeom = runtime.EltGeom{
 	Out: runtime.Layout{Row: 1, Pix: 1}, In: []runtime.Layout{{Row: 1, Pix: 1}, {Row: 1, Pix: 1}},
 }
 
-// fc6Infer_3 returns the phase of fc3, on the buffers given: it computes fc 6 + residual, outputs [lo, hi).
-func fc6Infer_3(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// fc6Infer returns the phase of fc3, on the buffers given: it computes fc 6 + residual, outputs [lo, hi).
+func fc6Infer(b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[b0], c.F[b1], c.P[fc3W], c.P[fc3B], 6, lo, hi)
 		runtime.Add(&fc6InferStoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b2]}, lo, hi)
@@ -521,14 +510,6 @@ var batchnormeps3InferGeom = runtime.BNGeom{
 func bn5CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn5W, 3, d)
 	runtime.BatchNormEval(&batchnormeps3InferGeom, &v)
-}
-
-// batchnormeps3Infer returns the phase of bn5, on the buffers given: it computes batchnorm eps 0.1 in inference mode, rows [lo, hi).
-func batchnormeps3Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, bn5W, 3, c.D[bn5Coef])
-		runtime.BatchNormApply(&batchnormeps3InferGeom, &v, c.F[f1], c.F[b0], lo, hi)
-	}
 }
 
 // conv3x3x4Geom: conv 3x3x4 p1 nobias.
@@ -575,13 +556,15 @@ var batchnorm6x6x4Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// bn1Stats computes bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[bn1Count][0]++
+// batchnormStats returns the phase of bn1, bn2, bn3 and 2 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats(p0, p1, n0, s0 int, g0 *runtime.BNGeom, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, n0, c.B[s0])
+		runtime.BatchNormStats(g0, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
-	runtime.BatchNormStats(&batchnorm6x6x4Geom, c.Scratch, &v, c.Batch.F(f4), lo, hi)
 }
 
 // bn1Forward computes bn1 (batchnorm) + relu1 (relu) with the batch statistics, rows [lo, hi).
@@ -679,31 +662,18 @@ var batchnormeps3x3x5Geom = runtime.BNGeom{
 	Eps: 0.001, Momentum: 0.01,
 }
 
-// bn2Stats computes bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[bn2Count][0]++
+// batchnormepsForward returns the phase of bn2, bn4 and bn5, on the geometries, buffers, tensors, batch buffers and sizes given: it computes batchnorm with the batch statistics, rows [lo, hi).
+func batchnormepsForward(p0, n0, s0 int, g0 *runtime.BNGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		runtime.BatchNormApply(g0, &v, c.F[b0], c.F[b1], lo, hi)
 	}
-	v := bnVecs(c.Weights, bn2W, 5, c.B[bn2Batch])
-	runtime.BatchNormStats(&batchnormeps3x3x5Geom, c.Scratch, &v, c.Batch.F(f5), lo, hi)
-}
-
-// bn2Forward computes bn2 (batchnorm eps 1e-3 momentum 0.01) with the batch statistics, rows [lo, hi).
-func bn2Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn2W, 5, c.B[bn2Batch])
-	runtime.BatchNormApply(&batchnormeps3x3x5Geom, &v, c.F[f3], c.F[f5], lo, hi)
 }
 
 // bn2CoefUpdate computes bn2's inference-mode coefficients (running statistics).
 func bn2CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, bn2W, 5, d)
 	runtime.BatchNormEval(&batchnormeps3x3x5Geom, &v)
-}
-
-// bn2Eval computes bn2 (batchnorm eps 1e-3 momentum 0.01) in inference mode, rows [lo, hi).
-func bn2Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn2W, 5, c.D[bn2Coef])
-	runtime.BatchNormApply(&batchnormeps3x3x5Geom, &v, c.F[f3], c.F[f5], lo, hi)
 }
 
 // batchnormeps3x3x5BackwardGeom: the gradient of batchnorm eps 1e-3 momentum 0.01 through the batch statistics.
@@ -714,11 +684,13 @@ var batchnormeps3x3x5BackwardGeom = runtime.BNGeom{
 	Eps: 0.001, Momentum: 0.01, Train: true,
 }
 
-// bn2Backward computes the gradients of bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn2W, 5, c.B[bn2Batch])
-	v.DGamma, v.DBeta = c.G[bn2W], c.G[bn2B]
-	runtime.BatchNormBackward(&batchnormeps3x3x5BackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f6), c.Batch.F(f5), nil, lo, hi)
+// batchnormepsBackward returns the phase of bn2, bn3 and bn5, on the geometries, buffers, tensors, batch buffers and sizes given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormepsBackward(p0, n0, s0, p1 int, g0 *runtime.BNGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
 // batchnormeps3x3x5EvalBackwardGeom: the gradient of batchnorm eps 1e-3 momentum 0.01 with the running statistics.
@@ -729,30 +701,27 @@ var batchnormeps3x3x5EvalBackwardGeom = runtime.BNGeom{
 	Eps: 0.001, Momentum: 0.01,
 }
 
-// bn2EvalBackward computes the gradients of bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn2W, 5, c.D[bn2Coef])
-	v.DGamma, v.DBeta = c.G[bn2W], c.G[bn2B]
-	runtime.BatchNormBackward(&batchnormeps3x3x5EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f3), c.Batch.F(f6), c.Batch.F(f5), nil, lo, hi)
-}
-
-// fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
-func fc1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCWeightGrad(c.G[fc1W], c.G[fc1B], c.F[f3], c.F[f8][0:6], 45, lo, hi)
-}
-
-// fc1InputGrad computes the gradient of fc1's input, values [lo, hi).
-func fc1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCInputGrad(c.F[f6][0+lo:], c.P[fc1W], c.F[f8][0:6], 45, lo, hi)
-}
-
-// bn3Stats computes bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[bn3Count][0]++
+// batchnormepsEvalBackward returns the phase of bn2, bn3 and bn5, on the geometries, buffers, tensors, derived tensors and sizes given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormepsEvalBackward(p0, n0, d0, p1 int, g0 *runtime.BNGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
 	}
-	v := bnVecs(c.Weights, bn3W, 6, c.B[bn3Batch])
-	runtime.BatchNormStats(&batchnormmomentum6InferGeom, c.Scratch, &v, c.Batch.F(f6), lo, hi)
+}
+
+// fcWeightGrad returns the phase of fc1, fc2, fc3 and fc4, on the buffers, tensors and sizes given: it adds to the weight and bias gradients of the fc, outputs [lo, hi).
+func fcWeightGrad(p0, p1, b0, b1, n0, n1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCWeightGrad(c.G[p0], c.G[p1], c.F[b0], c.F[b1][0:n0], n1, lo, hi)
+	}
+}
+
+// fcInputGrad returns the phase of fc1, fc3 and fc4, on the buffers, tensors and sizes given: it computes the gradient of the fc's input, values [lo, hi).
+func fcInputGrad(b0, p0, b1, n0, n1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCInputGrad(c.F[b0][0+lo:], c.P[p0], c.F[b1][0:n0], n1, lo, hi)
+	}
 }
 
 // bn3Forward computes bn3 (batchnorm momentum 0.3) + tanh1 (tanh) with the batch statistics, rows [lo, hi).
@@ -783,33 +752,12 @@ var batchnormmomentum6BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.3, Train: true,
 }
 
-// bn3Backward computes the gradients of bn3's input, weight and bias through the batch statistics, channels [lo, hi).
-func bn3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn3W, 6, c.B[bn3Batch])
-	v.DGamma, v.DBeta = c.G[bn3W], c.G[bn3B]
-	runtime.BatchNormBackward(&batchnormmomentum6BackwardGeom, c.Scratch, &v, c.Batch.F(f8), c.Batch.F(f10), c.Batch.F(f6), nil, lo, hi)
-}
-
 // batchnormmomentum6EvalBackwardGeom: the gradient of batchnorm momentum 0.3 with the running statistics.
 var batchnormmomentum6EvalBackwardGeom = runtime.BNGeom{
 	H: 1, W: 1, C: 6,
 	In: runtime.Layout{Row: 6, Pix: 6}, Out: runtime.Layout{Row: 6, Pix: 6},
 	DIn: runtime.Layout{Row: 6, Pix: 6}, DOut: runtime.Layout{Row: 6, Pix: 6},
 	Eps: 1e-05, Momentum: 0.3,
-}
-
-// bn3EvalBackward computes the gradients of bn3's input, weight and bias with the running statistics, channels [lo, hi).
-func bn3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn3W, 6, c.D[bn3Coef])
-	v.DGamma, v.DBeta = c.G[bn3W], c.G[bn3B]
-	runtime.BatchNormBackward(&batchnormmomentum6EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f8), c.Batch.F(f10), c.Batch.F(f6), nil, lo, hi)
-}
-
-// fc6WeightGrad returns the phase of fc2 and fc3, on the buffers and tensors given: it adds to the weight and bias gradients of the fc, outputs [lo, hi).
-func fc6WeightGrad(p0, p1, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.FCWeightGrad(c.G[p0], c.G[p1], c.F[b0], c.F[f11][0:6], 6, lo, hi)
-	}
 }
 
 // fc2InputGrad computes the gradient of fc2's input into the scratch buffer, values [lo, hi).
@@ -823,24 +771,11 @@ var fc6AddGeom = runtime.CopyGeom{
 	Dst: runtime.Layout{Row: 6, Pix: 6}, Src: runtime.Layout{Row: 6, Pix: 6}, Acc: true,
 }
 
-// fc2AddGrad adds the input gradient set in the scratch buffer to the one other readers add to, rows [lo, hi).
-func fc2AddGrad(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&fc6AddGeom, c.F[f10], c.F[scratch], lo, hi)
-}
-
-// bn4Stats computes bn4's batch statistics, channels [lo, hi), and moves its running statistics.
-func bn4Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[bn4Count][0]++
+// fcAddGrad returns the phase of fc2 and fc3, on the geometries and buffers given: it adds the input gradient set in the scratch buffer to the one other readers add to, rows [lo, hi).
+func fcAddGrad(g0 *runtime.CopyGeom, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.CopyMap(g0, c.F[f10], c.F[b0], lo, hi)
 	}
-	v := bnVecs(c.Weights, bn4W, 6, c.B[bn4Batch])
-	runtime.BatchNormStats(&batchnorm6InferGeom, c.Scratch, &v, c.Batch.F(f8), lo, hi)
-}
-
-// bn4Forward computes bn4 (batchnorm) + relu2 (relu) with the batch statistics, rows [lo, hi).
-func bn4Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn4W, 6, c.B[bn4Batch])
-	runtime.BatchNormApply(&batchnorm6InferGeom, &v, c.F[f9], c.F[f8], lo, hi)
 }
 
 // batchnorm6BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -879,41 +814,6 @@ var fc6Skip0Geom = runtime.CopyGeom{
 	Dst: runtime.Layout{Row: 1, Pix: 1}, Src: runtime.Layout{Row: 1, Pix: 1},
 }
 
-// fc3OutGrad passes the gradient of fc3+add1's output through its fused add, channels [lo, hi).
-func fc3OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&fc6Skip0Geom, c.F[f10], c.F[f11], lo, hi)
-}
-
-// fc3InputGrad computes the gradient of fc3's input, values [lo, hi).
-func fc3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCInputGrad(c.F[f12][0+lo:], c.P[fc3W], c.F[f11][0:6], 6, lo, hi)
-}
-
-// fc4WeightGrad adds to the weight and bias gradients of fc4, outputs [lo, hi).
-func fc4WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCWeightGrad(c.G[fc4W], c.G[fc4B], c.F[f10], c.F[f1][0:3], 6, lo, hi)
-}
-
-// fc4InputGrad computes the gradient of fc4's input, values [lo, hi).
-func fc4InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCInputGrad(c.F[f11][0+lo:], c.P[fc4W], c.F[f1][0:3], 6, lo, hi)
-}
-
-// bn5Stats computes bn5's batch statistics, channels [lo, hi), and moves its running statistics.
-func bn5Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[bn5Count][0]++
-	}
-	v := bnVecs(c.Weights, bn5W, 3, c.B[bn5Batch])
-	runtime.BatchNormStats(&batchnormeps3InferGeom, c.Scratch, &v, c.Batch.F(f11), lo, hi)
-}
-
-// bn5Forward computes bn5 (batchnorm eps 0.1) with the batch statistics, rows [lo, hi).
-func bn5Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn5W, 3, c.B[bn5Batch])
-	runtime.BatchNormApply(&batchnormeps3InferGeom, &v, c.F[f1], c.F[f11], lo, hi)
-}
-
 // batchnormeps3BackwardGeom: the gradient of batchnorm eps 0.1 through the batch statistics.
 var batchnormeps3BackwardGeom = runtime.BNGeom{
 	H: 1, W: 1, C: 3,
@@ -922,24 +822,10 @@ var batchnormeps3BackwardGeom = runtime.BNGeom{
 	Eps: 0.1, Momentum: 0.1, Train: true,
 }
 
-// bn5Backward computes the gradients of bn5's input, weight and bias through the batch statistics, channels [lo, hi).
-func bn5Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn5W, 3, c.B[bn5Batch])
-	v.DGamma, v.DBeta = c.G[bn5W], c.G[bn5B]
-	runtime.BatchNormBackward(&batchnormeps3BackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f14), c.Batch.F(f11), nil, lo, hi)
-}
-
 // batchnormeps3EvalBackwardGeom: the gradient of batchnorm eps 0.1 with the running statistics.
 var batchnormeps3EvalBackwardGeom = runtime.BNGeom{
 	H: 1, W: 1, C: 3,
 	In: runtime.Layout{Row: 3, Pix: 3}, Out: runtime.Layout{Row: 3, Pix: 3},
 	DIn: runtime.Layout{Row: 3, Pix: 3}, DOut: runtime.Layout{Row: 3, Pix: 3},
 	Eps: 0.1, Momentum: 0.1,
-}
-
-// bn5EvalBackward computes the gradients of bn5's input, weight and bias with the running statistics, channels [lo, hi).
-func bn5EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn5W, 3, c.D[bn5Coef])
-	v.DGamma, v.DBeta = c.G[bn5W], c.G[bn5B]
-	runtime.BatchNormBackward(&batchnormeps3EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f14), c.Batch.F(f11), nil, lo, hi)
 }

@@ -342,25 +342,25 @@ var program = engine.Program{
 		layer1_2_conv1Fold:        {Name: "layer1_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 260 }, Update: conv1x1x4FoldUpdate(layer1_2_conv1W, layer1_2_bn1W, layer1_2_bn1B, layer1_2_bn1Mean, layer1_2_bn1Var)},
 		layer1_2_conv2Fold:        {Name: "layer1_2_conv2Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv3x3x4FoldUpdate(layer1_2_conv2W, layer1_2_bn2W, layer1_2_bn2B, layer1_2_bn2Mean, layer1_2_bn2Var)},
 		layer1_2_conv3Fold:        {Name: "layer1_2_conv3Fold", Use: engine.InferenceForward, Len: func() int { return 80 }, Update: conv1x1x16FoldUpdate(layer1_2_conv3W, layer1_2_bn3W, layer1_2_bn3B, layer1_2_bn3Mean, layer1_2_bn3Var)},
-		layer1_0_conv1T:           {Name: "layer1_0_conv1T", Use: engine.Backward, Len: func() int { return 64 }, Update: layer1_0_conv1TUpdate},
-		layer1_0_bn1Coef:          {Name: "layer1_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: layer1_0_bn1CoefUpdate},
+		layer1_0_conv1T:           {Name: "layer1_0_conv1T", Use: engine.Backward, Len: func() int { return 64 }, Update: conv1x1TUpdate(&conv1x1x4Geom, layer1_0_conv1W)},
+		layer1_0_bn1Coef:          {Name: "layer1_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(layer1_0_bn1W, &batchnorm8x8x4Geom)},
 		layer1_0_conv2T:           {Name: "layer1_0_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: layer1_0_conv2TUpdate},
-		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnorm4x4x4CoefUpdate(layer1_0_bn2W)},
-		layer1_0_conv3T:           {Name: "layer1_0_conv3T", Use: engine.Backward, Len: func() int { return 256 }, Update: conv1x1x16TUpdate(layer1_0_conv3W)},
+		layer1_0_bn2Coef:          {Name: "layer1_0_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(layer1_0_bn2W, &batchnorm4x4x4Geom)},
+		layer1_0_conv3T:           {Name: "layer1_0_conv3T", Use: engine.Backward, Len: func() int { return 256 }, Update: conv1x1TUpdate(&conv1x1x16Geom, layer1_0_conv3W)},
 		layer1_0_bn3Coef:          {Name: "layer1_0_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: batchnorm4x4x16CoefUpdate(layer1_0_bn3W)},
-		layer1_0_downsample_0T:    {Name: "layer1_0_downsample_0T", Use: engine.Backward, Len: func() int { return 256 }, Update: layer1_0_downsample_0TUpdate},
+		layer1_0_downsample_0T:    {Name: "layer1_0_downsample_0T", Use: engine.Backward, Len: func() int { return 256 }, Update: conv1x1TUpdate(&conv1x1x16Geom_2, layer1_0_downsample_0W)},
 		layer1_0_downsample_1Coef: {Name: "layer1_0_downsample_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: batchnorm4x4x16CoefUpdate(layer1_0_downsample_1W)},
-		layer1_1_conv1T:           {Name: "layer1_1_conv1T", Use: engine.Backward, Len: func() int { return 64 }, Update: conv1x1x4TUpdate(layer1_1_conv1W)},
-		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnorm4x4x4CoefUpdate_2(layer1_1_bn1W)},
+		layer1_1_conv1T:           {Name: "layer1_1_conv1T", Use: engine.Backward, Len: func() int { return 64 }, Update: conv1x1TUpdate(&conv1x1x4Geom_2, layer1_1_conv1W)},
+		layer1_1_bn1Coef:          {Name: "layer1_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(layer1_1_bn1W, &batchnorm4x4x4Geom_2)},
 		layer1_1_conv2T:           {Name: "layer1_1_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(layer1_1_conv2W)},
-		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnorm4x4x4CoefUpdate(layer1_1_bn2W)},
-		layer1_1_conv3T:           {Name: "layer1_1_conv3T", Use: engine.Backward, Len: func() int { return 256 }, Update: conv1x1x16TUpdate(layer1_1_conv3W)},
+		layer1_1_bn2Coef:          {Name: "layer1_1_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(layer1_1_bn2W, &batchnorm4x4x4Geom)},
+		layer1_1_conv3T:           {Name: "layer1_1_conv3T", Use: engine.Backward, Len: func() int { return 256 }, Update: conv1x1TUpdate(&conv1x1x16Geom, layer1_1_conv3W)},
 		layer1_1_bn3Coef:          {Name: "layer1_1_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: batchnorm4x4x16CoefUpdate(layer1_1_bn3W)},
-		layer1_2_conv1T:           {Name: "layer1_2_conv1T", Use: engine.Backward, Len: func() int { return 64 }, Update: conv1x1x4TUpdate(layer1_2_conv1W)},
-		layer1_2_bn1Coef:          {Name: "layer1_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnorm4x4x4CoefUpdate_2(layer1_2_bn1W)},
+		layer1_2_conv1T:           {Name: "layer1_2_conv1T", Use: engine.Backward, Len: func() int { return 64 }, Update: conv1x1TUpdate(&conv1x1x4Geom_2, layer1_2_conv1W)},
+		layer1_2_bn1Coef:          {Name: "layer1_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(layer1_2_bn1W, &batchnorm4x4x4Geom_2)},
 		layer1_2_conv2T:           {Name: "layer1_2_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(layer1_2_conv2W)},
-		layer1_2_bn2Coef:          {Name: "layer1_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnorm4x4x4CoefUpdate(layer1_2_bn2W)},
-		layer1_2_conv3T:           {Name: "layer1_2_conv3T", Use: engine.Backward, Len: func() int { return 256 }, Update: conv1x1x16TUpdate(layer1_2_conv3W)},
+		layer1_2_bn2Coef:          {Name: "layer1_2_bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(layer1_2_bn2W, &batchnorm4x4x4Geom)},
+		layer1_2_conv3T:           {Name: "layer1_2_conv3T", Use: engine.Backward, Len: func() int { return 256 }, Update: conv1x1TUpdate(&conv1x1x16Geom, layer1_2_conv3W)},
 		layer1_2_bn3Coef:          {Name: "layer1_2_bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 64 }, Update: batchnorm4x4x16CoefUpdate(layer1_2_bn3W)},
 	},
 	Buffers: []engine.Buffer{
@@ -395,10 +395,10 @@ var program = engine.Program{
 	BatchBuffers: []int{layer1_0_bn1Batch: 16, layer1_0_bn2Batch: 16, layer1_0_bn3Batch: 64, layer1_0_downsample_1Batch: 64, layer1_1_bn1Batch: 16, layer1_1_bn2Batch: 16, layer1_1_bn3Batch: 64, layer1_2_bn1Batch: 16, layer1_2_bn2Batch: 16, layer1_2_bn3Batch: 64},
 	Steps: []engine.Step{
 		{Name: "layer1.0.conv1+layer1.0.bn1+layer1.0.relu1 (inference)", Forward: []engine.Phase{
-			{N: 8, Run: layer1_0_conv1Infer, Mode: engine.Inference},
+			{N: 8, Run: conv1x1Infer(&conv1x1x4InferGeom, f1, f0, layer1_0_conv1Fold, 128, &pad8x8x4p1), Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.conv2+layer1.0.bn2+layer1.0.relu2 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: layer1_0_conv2Infer, Mode: engine.Inference},
+			{N: 4, Run: conv3x3Infer(&conv3x3x4InferGeom, f1, layer1_0_conv2Fold), Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.downsample.0+layer1.0.downsample.1 (inference)", Forward: []engine.Phase{
 			{N: 4, Run: layer1_0_downsample_0Infer, Mode: engine.Inference},
@@ -407,19 +407,19 @@ var program = engine.Program{
 			{N: 4, Run: conv1x1x16Infer(f25, layer1_0_conv3Fold, f1), Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.conv1+layer1.1.bn1+layer1.1.relu1 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: conv1x1x4Infer(f1, f25, layer1_1_conv1Fold), Mode: engine.Inference},
+			{N: 4, Run: conv1x1Infer(&conv1x1x4InferGeom_2, f1, f25, layer1_1_conv1Fold, 256, &pad4x4x4p1), Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.conv2+layer1.1.bn2+layer1.1.relu2 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: conv3x3x4Infer(f1, layer1_1_conv2Fold), Mode: engine.Inference},
+			{N: 4, Run: conv3x3Infer(&conv3x3x4InferGeom_2, f1, layer1_1_conv2Fold), Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.conv3+layer1.1.bn3+layer1.1.add1+layer1.1.relu3 (inference)", Forward: []engine.Phase{
 			{N: 4, Run: conv1x1x16Infer(f1, layer1_1_conv3Fold, f25), Mode: engine.Inference},
 		}},
 		{Name: "layer1.2.conv1+layer1.2.bn1+layer1.2.relu1 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: conv1x1x4Infer(f25, f1, layer1_2_conv1Fold), Mode: engine.Inference},
+			{N: 4, Run: conv1x1Infer(&conv1x1x4InferGeom_2, f25, f1, layer1_2_conv1Fold, 256, &pad4x4x4p1), Mode: engine.Inference},
 		}},
 		{Name: "layer1.2.conv2+layer1.2.bn2+layer1.2.relu2 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: conv3x3x4Infer(f25, layer1_2_conv2Fold), Mode: engine.Inference},
+			{N: 4, Run: conv3x3Infer(&conv3x3x4InferGeom_2, f25, layer1_2_conv2Fold), Mode: engine.Inference},
 		}},
 		{Name: "layer1.2.conv3+layer1.2.bn3+layer1.2.add1+layer1.2.relu3 (inference)", Forward: []engine.Phase{
 			{N: 4, Run: conv1x1x16Infer(f25, layer1_2_conv3Fold, f1), Mode: engine.Inference},
@@ -431,56 +431,56 @@ var program = engine.Program{
 			{N: 3, Run: fc3Infer(f26), Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.conv1 (training)", Forward: []engine.Phase{
-			{N: 8, Run: layer1_0_conv1Forward, Mode: engine.Training},
+			{N: 8, Run: conv1x1Forward(&conv1x1x4Geom, f3, f0, layer1_0_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: layer1_0_conv1WeightGrad, Even: true, Sums: true},
+			{N: 1, Run: conv1x1WeightGrad(&conv1x1x4Geom, layer1_0_conv1W, f0, f4), Even: true, Sums: true},
 			{N: 8, Run: layer1_0_conv1InputGrad},
 		}},
 		{Name: "layer1.0.bn1+layer1.0.relu1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: layer1_0_bn1Stats, Batch: true, Mode: engine.Training},
-			{N: 8, Run: layer1_0_bn1Forward, Mode: engine.Training},
+			{N: 4, Run: batchnormStats(layer1_0_bn1Count, layer1_0_bn1W, 4, layer1_0_bn1Batch, &batchnorm8x8x4Geom, f3), Batch: true, Mode: engine.Training},
+			{N: 8, Run: batchnormForward(&pad8x8x4p1, f2, layer1_0_bn1W, layer1_0_bn1Batch, &batchnorm8x8x4Geom, f3), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 4, Run: layer1_0_bn1Backward, Batch: true, Mode: engine.Training},
 			{N: 4, Run: layer1_0_bn1EvalBackward, Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.conv2 (training)", Forward: []engine.Phase{
-			{N: 4, Run: layer1_0_conv2Forward, Mode: engine.Training},
+			{N: 4, Run: conv3x3Forward(&conv3x3x4Geom, f15, f2, layer1_0_conv2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: layer1_0_conv2WeightGrad, Even: true, Sums: true},
+			{N: 3, Run: conv3x3WeightGrad(&conv3x3x4Geom, layer1_0_conv2W, f2, f17), Even: true, Sums: true},
 			{N: 8, Run: layer1_0_conv2InputGrad},
 		}},
 		{Name: "layer1.0.bn2+layer1.0.relu2 (training)", Forward: []engine.Phase{
-			{N: 4, Run: batchnorm4x4x4Stats(layer1_0_bn2Count, layer1_0_bn2W, layer1_0_bn2Batch, f15), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnorm4x4x4Forward(layer1_0_bn2W, layer1_0_bn2Batch, f16, f15), Mode: engine.Training},
+			{N: 4, Run: batchnormStats(layer1_0_bn2Count, layer1_0_bn2W, 4, layer1_0_bn2Batch, &batchnorm4x4x4Geom, f15), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward_2(layer1_0_bn2W, 4, layer1_0_bn2Batch, &batchnorm4x4x4Geom, f16, f15), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: layer1_0_bn2Backward, Batch: true, Mode: engine.Training},
-			{N: 4, Run: layer1_0_bn2EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 4, Run: batchnormBackward(layer1_0_bn2W, 4, layer1_0_bn2Batch, layer1_0_bn2B, &batchnorm4x4x4BackwardGeom, f17, f18, f15), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormEvalBackward(layer1_0_bn2W, 4, layer1_0_bn2Coef, layer1_0_bn2B, &batchnorm4x4x4EvalBackwardGeom, f17, f18, f15), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.conv3 (training)", Forward: []engine.Phase{
-			{N: 4, Run: conv1x1x16Forward(f4, f16, layer1_0_conv3W), Mode: engine.Training},
+			{N: 4, Run: conv1x1Forward(&conv1x1x16Geom, f4, f16, layer1_0_conv3W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: conv1x1x16WeightGrad(layer1_0_conv3W, f16, f5), Even: true, Sums: true},
+			{N: 1, Run: conv1x1WeightGrad(&conv1x1x16Geom, layer1_0_conv3W, f16, f5), Even: true, Sums: true},
 			{N: 4, Run: conv1x1x16InputGrad(f18, layer1_0_conv3T, f5, f16)},
 		}},
 		{Name: "layer1.0.bn3 (training)", Forward: []engine.Phase{
-			{N: 16, Run: batchnorm4x4x16Stats(layer1_0_bn3Count, layer1_0_bn3W, layer1_0_bn3Batch, f4), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnorm4x4x16Forward(layer1_0_bn3W, layer1_0_bn3Batch, f1, f4), Mode: engine.Training},
+			{N: 16, Run: batchnormStats(layer1_0_bn3Count, layer1_0_bn3W, 16, layer1_0_bn3Batch, &batchnorm4x4x16Geom, f4), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward_2(layer1_0_bn3W, 16, layer1_0_bn3Batch, &batchnorm4x4x16Geom, f1, f4), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 16, Run: batchnorm4x4x16Backward(layer1_0_bn3W, layer1_0_bn3Batch, layer1_0_bn3B, f5, f6, f4), Batch: true, Mode: engine.Training},
-			{N: 16, Run: batchnorm4x4x16EvalBackward(layer1_0_bn3W, layer1_0_bn3Coef, layer1_0_bn3B, f5, f6, f4), Batch: true, Mode: engine.Inference},
+			{N: 16, Run: batchnormBackward(layer1_0_bn3W, 16, layer1_0_bn3Batch, layer1_0_bn3B, &batchnorm4x4x16BackwardGeom, f5, f6, f4), Batch: true, Mode: engine.Training},
+			{N: 16, Run: batchnormEvalBackward(layer1_0_bn3W, 16, layer1_0_bn3Coef, layer1_0_bn3B, &batchnorm4x4x16EvalBackwardGeom, f5, f6, f4), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.downsample.0 (training)", Forward: []engine.Phase{
-			{N: 4, Run: layer1_0_downsample_0Forward, Mode: engine.Training},
+			{N: 4, Run: conv1x1Forward(&conv1x1x16Geom_2, f5, f0, layer1_0_downsample_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: layer1_0_downsample_0WeightGrad, Even: true, Sums: true},
+			{N: 1, Run: conv1x1WeightGrad(&conv1x1x16Geom_2, layer1_0_downsample_0W, f0, f7), Even: true, Sums: true},
 			{N: 8, Run: layer1_0_downsample_0InputGrad},
 		}},
 		{Name: "layer1.0.downsample.1 (training)", Forward: []engine.Phase{
-			{N: 16, Run: batchnorm4x4x16Stats(layer1_0_downsample_1Count, layer1_0_downsample_1W, layer1_0_downsample_1Batch, f5), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnorm4x4x16Forward(layer1_0_downsample_1W, layer1_0_downsample_1Batch, f6, f5), Mode: engine.Training},
+			{N: 16, Run: batchnormStats(layer1_0_downsample_1Count, layer1_0_downsample_1W, 16, layer1_0_downsample_1Batch, &batchnorm4x4x16Geom, f5), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward_2(layer1_0_downsample_1W, 16, layer1_0_downsample_1Batch, &batchnorm4x4x16Geom, f6, f5), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 16, Run: batchnorm4x4x16Backward(layer1_0_downsample_1W, layer1_0_downsample_1Batch, layer1_0_downsample_1B, f7, f8, f5), Batch: true, Mode: engine.Training},
-			{N: 16, Run: batchnorm4x4x16EvalBackward(layer1_0_downsample_1W, layer1_0_downsample_1Coef, layer1_0_downsample_1B, f7, f8, f5), Batch: true, Mode: engine.Inference},
+			{N: 16, Run: batchnormBackward(layer1_0_downsample_1W, 16, layer1_0_downsample_1Batch, layer1_0_downsample_1B, &batchnorm4x4x16BackwardGeom, f7, f8, f5), Batch: true, Mode: engine.Training},
+			{N: 16, Run: batchnormEvalBackward(layer1_0_downsample_1W, 16, layer1_0_downsample_1Coef, layer1_0_downsample_1B, &batchnorm4x4x16EvalBackwardGeom, f7, f8, f5), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.0.add1+relu1 (training)", Forward: []engine.Phase{
 			{N: 4, Run: residual4x4x16Forward(f7, f6), Mode: engine.Training},
@@ -488,43 +488,43 @@ var program = engine.Program{
 			{N: 4, Run: residual4x4x16InputGrad(f9, f7, f6, f8)},
 		}},
 		{Name: "layer1.1.conv1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: conv1x1x4Forward(f17, f7, layer1_1_conv1W), Mode: engine.Training},
+			{N: 4, Run: conv1x1Forward(&conv1x1x4Geom_2, f17, f7, layer1_1_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: conv1x1x4WeightGrad(layer1_1_conv1W, f7, f18), Even: true, Sums: true},
+			{N: 1, Run: conv1x1WeightGrad(&conv1x1x4Geom_2, layer1_1_conv1W, f7, f18), Even: true, Sums: true},
 			{N: 4, Run: conv1x1x4InputGrad(f9, layer1_1_conv1T, f18)},
 		}},
 		{Name: "layer1.1.bn1+layer1.1.relu1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: batchnorm4x4x4Stats_2(layer1_1_bn1Count, layer1_1_bn1W, layer1_1_bn1Batch, f17), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnorm4x4x4Forward_2(f13, layer1_1_bn1W, layer1_1_bn1Batch, f17), Mode: engine.Training},
+			{N: 4, Run: batchnormStats(layer1_1_bn1Count, layer1_1_bn1W, 4, layer1_1_bn1Batch, &batchnorm4x4x4Geom_2, f17), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward(&pad4x4x4p1, f13, layer1_1_bn1W, layer1_1_bn1Batch, &batchnorm4x4x4Geom_2, f17), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: batchnorm4x4x4Backward(layer1_1_bn1W, layer1_1_bn1Batch, layer1_1_bn1B, f18, f19, f17), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnorm4x4x4EvalBackward(layer1_1_bn1W, layer1_1_bn1Coef, layer1_1_bn1B, f18, f19, f17), Batch: true, Mode: engine.Inference},
+			{N: 4, Run: batchnormBackward(layer1_1_bn1W, 4, layer1_1_bn1Batch, layer1_1_bn1B, &batchnorm4x4x4BackwardGeom_2, f18, f19, f17), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormEvalBackward(layer1_1_bn1W, 4, layer1_1_bn1Coef, layer1_1_bn1B, &batchnorm4x4x4EvalBackwardGeom_2, f18, f19, f17), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.conv2 (training)", Forward: []engine.Phase{
-			{N: 4, Run: conv3x3x4Forward(f18, f13, layer1_1_conv2W), Mode: engine.Training},
+			{N: 4, Run: conv3x3Forward(&conv3x3x4Geom_2, f18, f13, layer1_1_conv2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: conv3x3x4WeightGrad(layer1_1_conv2W, f13, f14), Even: true, Sums: true},
+			{N: 3, Run: conv3x3WeightGrad(&conv3x3x4Geom_2, layer1_1_conv2W, f13, f14), Even: true, Sums: true},
 			{N: 4, Run: conv3x3x4InputGrad(f19, f14, layer1_1_conv2T, f13)},
 		}},
 		{Name: "layer1.1.bn2+layer1.1.relu2 (training)", Forward: []engine.Phase{
-			{N: 4, Run: batchnorm4x4x4Stats(layer1_1_bn2Count, layer1_1_bn2W, layer1_1_bn2Batch, f18), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnorm4x4x4Forward(layer1_1_bn2W, layer1_1_bn2Batch, f19, f18), Mode: engine.Training},
+			{N: 4, Run: batchnormStats(layer1_1_bn2Count, layer1_1_bn2W, 4, layer1_1_bn2Batch, &batchnorm4x4x4Geom, f18), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward_2(layer1_1_bn2W, 4, layer1_1_bn2Batch, &batchnorm4x4x4Geom, f19, f18), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: batchnorm4x4x4Backward_2(layer1_1_bn2W, layer1_1_bn2Batch, layer1_1_bn2B, f14, f20, f18), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnorm4x4x4EvalBackward_2(layer1_1_bn2W, layer1_1_bn2Coef, layer1_1_bn2B, f14, f20, f18), Batch: true, Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x4Backward(layer1_1_bn2W, layer1_1_bn2Batch, layer1_1_bn2B, f14, f20, f18), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnorm4x4x4EvalBackward(layer1_1_bn2W, layer1_1_bn2Coef, layer1_1_bn2B, f14, f20, f18), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.conv3 (training)", Forward: []engine.Phase{
-			{N: 4, Run: conv1x1x16Forward(f6, f19, layer1_1_conv3W), Mode: engine.Training},
+			{N: 4, Run: conv1x1Forward(&conv1x1x16Geom, f6, f19, layer1_1_conv3W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: conv1x1x16WeightGrad(layer1_1_conv3W, f19, f8), Even: true, Sums: true},
+			{N: 1, Run: conv1x1WeightGrad(&conv1x1x16Geom, layer1_1_conv3W, f19, f8), Even: true, Sums: true},
 			{N: 4, Run: conv1x1x16InputGrad(f20, layer1_1_conv3T, f8, f19)},
 		}},
 		{Name: "layer1.1.bn3 (training)", Forward: []engine.Phase{
-			{N: 16, Run: batchnorm4x4x16Stats(layer1_1_bn3Count, layer1_1_bn3W, layer1_1_bn3Batch, f6), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnorm4x4x16Forward(layer1_1_bn3W, layer1_1_bn3Batch, f1, f6), Mode: engine.Training},
+			{N: 16, Run: batchnormStats(layer1_1_bn3Count, layer1_1_bn3W, 16, layer1_1_bn3Batch, &batchnorm4x4x16Geom, f6), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward_2(layer1_1_bn3W, 16, layer1_1_bn3Batch, &batchnorm4x4x16Geom, f1, f6), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 16, Run: batchnorm4x4x16Backward(layer1_1_bn3W, layer1_1_bn3Batch, layer1_1_bn3B, f8, f10, f6), Batch: true, Mode: engine.Training},
-			{N: 16, Run: batchnorm4x4x16EvalBackward(layer1_1_bn3W, layer1_1_bn3Coef, layer1_1_bn3B, f8, f10, f6), Batch: true, Mode: engine.Inference},
+			{N: 16, Run: batchnormBackward(layer1_1_bn3W, 16, layer1_1_bn3Batch, layer1_1_bn3B, &batchnorm4x4x16BackwardGeom, f8, f10, f6), Batch: true, Mode: engine.Training},
+			{N: 16, Run: batchnormEvalBackward(layer1_1_bn3W, 16, layer1_1_bn3Coef, layer1_1_bn3B, &batchnorm4x4x16EvalBackwardGeom, f8, f10, f6), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.1.add1+layer1.1.relu3 (training)", Forward: []engine.Phase{
 			{N: 4, Run: residual4x4x16Forward(f8, f7), Mode: engine.Training},
@@ -532,43 +532,43 @@ var program = engine.Program{
 			{N: 4, Run: residual4x4x16InputGrad(f1, f8, f10, f9)},
 		}},
 		{Name: "layer1.2.conv1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: conv1x1x4Forward(f20, f8, layer1_2_conv1W), Mode: engine.Training},
+			{N: 4, Run: conv1x1Forward(&conv1x1x4Geom_2, f20, f8, layer1_2_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: conv1x1x4WeightGrad(layer1_2_conv1W, f8, f21), Even: true, Sums: true},
+			{N: 1, Run: conv1x1WeightGrad(&conv1x1x4Geom_2, layer1_2_conv1W, f8, f21), Even: true, Sums: true},
 			{N: 4, Run: conv1x1x4InputGrad(f1, layer1_2_conv1T, f21)},
 		}},
 		{Name: "layer1.2.bn1+layer1.2.relu1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: batchnorm4x4x4Stats_2(layer1_2_bn1Count, layer1_2_bn1W, layer1_2_bn1Batch, f20), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnorm4x4x4Forward_2(f14, layer1_2_bn1W, layer1_2_bn1Batch, f20), Mode: engine.Training},
+			{N: 4, Run: batchnormStats(layer1_2_bn1Count, layer1_2_bn1W, 4, layer1_2_bn1Batch, &batchnorm4x4x4Geom_2, f20), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward(&pad4x4x4p1, f14, layer1_2_bn1W, layer1_2_bn1Batch, &batchnorm4x4x4Geom_2, f20), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: batchnorm4x4x4Backward(layer1_2_bn1W, layer1_2_bn1Batch, layer1_2_bn1B, f21, f22, f20), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnorm4x4x4EvalBackward(layer1_2_bn1W, layer1_2_bn1Coef, layer1_2_bn1B, f21, f22, f20), Batch: true, Mode: engine.Inference},
+			{N: 4, Run: batchnormBackward(layer1_2_bn1W, 4, layer1_2_bn1Batch, layer1_2_bn1B, &batchnorm4x4x4BackwardGeom_2, f21, f22, f20), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormEvalBackward(layer1_2_bn1W, 4, layer1_2_bn1Coef, layer1_2_bn1B, &batchnorm4x4x4EvalBackwardGeom_2, f21, f22, f20), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.2.conv2 (training)", Forward: []engine.Phase{
-			{N: 4, Run: conv3x3x4Forward(f21, f14, layer1_2_conv2W), Mode: engine.Training},
+			{N: 4, Run: conv3x3Forward(&conv3x3x4Geom_2, f21, f14, layer1_2_conv2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: conv3x3x4WeightGrad(layer1_2_conv2W, f14, f9), Even: true, Sums: true},
+			{N: 3, Run: conv3x3WeightGrad(&conv3x3x4Geom_2, layer1_2_conv2W, f14, f9), Even: true, Sums: true},
 			{N: 4, Run: conv3x3x4InputGrad(f22, f9, layer1_2_conv2T, f14)},
 		}},
 		{Name: "layer1.2.bn2+layer1.2.relu2 (training)", Forward: []engine.Phase{
-			{N: 4, Run: batchnorm4x4x4Stats(layer1_2_bn2Count, layer1_2_bn2W, layer1_2_bn2Batch, f21), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnorm4x4x4Forward(layer1_2_bn2W, layer1_2_bn2Batch, f22, f21), Mode: engine.Training},
+			{N: 4, Run: batchnormStats(layer1_2_bn2Count, layer1_2_bn2W, 4, layer1_2_bn2Batch, &batchnorm4x4x4Geom, f21), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward_2(layer1_2_bn2W, 4, layer1_2_bn2Batch, &batchnorm4x4x4Geom, f22, f21), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: batchnorm4x4x4Backward_2(layer1_2_bn2W, layer1_2_bn2Batch, layer1_2_bn2B, f9, f11, f21), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnorm4x4x4EvalBackward_2(layer1_2_bn2W, layer1_2_bn2Coef, layer1_2_bn2B, f9, f11, f21), Batch: true, Mode: engine.Inference},
+			{N: 4, Run: batchnorm4x4x4Backward(layer1_2_bn2W, layer1_2_bn2Batch, layer1_2_bn2B, f9, f11, f21), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnorm4x4x4EvalBackward(layer1_2_bn2W, layer1_2_bn2Coef, layer1_2_bn2B, f9, f11, f21), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.2.conv3 (training)", Forward: []engine.Phase{
-			{N: 4, Run: conv1x1x16Forward(f9, f22, layer1_2_conv3W), Mode: engine.Training},
+			{N: 4, Run: conv1x1Forward(&conv1x1x16Geom, f9, f22, layer1_2_conv3W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: conv1x1x16WeightGrad(layer1_2_conv3W, f22, f10), Even: true, Sums: true},
+			{N: 1, Run: conv1x1WeightGrad(&conv1x1x16Geom, layer1_2_conv3W, f22, f10), Even: true, Sums: true},
 			{N: 4, Run: conv1x1x16InputGrad(f11, layer1_2_conv3T, f10, f22)},
 		}},
 		{Name: "layer1.2.bn3 (training)", Forward: []engine.Phase{
-			{N: 16, Run: batchnorm4x4x16Stats(layer1_2_bn3Count, layer1_2_bn3W, layer1_2_bn3Batch, f9), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnorm4x4x16Forward(layer1_2_bn3W, layer1_2_bn3Batch, f1, f9), Mode: engine.Training},
+			{N: 16, Run: batchnormStats(layer1_2_bn3Count, layer1_2_bn3W, 16, layer1_2_bn3Batch, &batchnorm4x4x16Geom, f9), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward_2(layer1_2_bn3W, 16, layer1_2_bn3Batch, &batchnorm4x4x16Geom, f1, f9), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 16, Run: batchnorm4x4x16Backward(layer1_2_bn3W, layer1_2_bn3Batch, layer1_2_bn3B, f10, f11, f9), Batch: true, Mode: engine.Training},
-			{N: 16, Run: batchnorm4x4x16EvalBackward(layer1_2_bn3W, layer1_2_bn3Coef, layer1_2_bn3B, f10, f11, f9), Batch: true, Mode: engine.Inference},
+			{N: 16, Run: batchnormBackward(layer1_2_bn3W, 16, layer1_2_bn3Batch, layer1_2_bn3B, &batchnorm4x4x16BackwardGeom, f10, f11, f9), Batch: true, Mode: engine.Training},
+			{N: 16, Run: batchnormEvalBackward(layer1_2_bn3W, 16, layer1_2_bn3Coef, layer1_2_bn3B, &batchnorm4x4x16EvalBackwardGeom, f10, f11, f9), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer1.2.add1+layer1.2.relu3 (training)", Forward: []engine.Phase{
 			{N: 4, Run: residual4x4x16Forward(f10, f8), Mode: engine.Training},
@@ -587,28 +587,28 @@ var program = engine.Program{
 			{N: 16, Run: fcInputGrad},
 		}},
 		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
-			{N: 8, Run: layer1_0_conv1Forward, Mode: engine.Inference},
-			{N: 8, Run: layer1_0_bn1Eval, Mode: engine.Inference},
-			{N: 4, Run: layer1_0_conv2Forward, Mode: engine.Inference},
-			{N: 4, Run: batchnorm4x4x4Eval(layer1_0_bn2W, layer1_0_bn2Coef, f16, f15), Mode: engine.Inference},
-			{N: 4, Run: conv1x1x16Forward(f4, f16, layer1_0_conv3W), Mode: engine.Inference},
-			{N: 4, Run: batchnorm4x4x16Eval(layer1_0_bn3W, layer1_0_bn3Coef, f1, f4), Mode: engine.Inference},
-			{N: 4, Run: layer1_0_downsample_0Forward, Mode: engine.Inference},
-			{N: 4, Run: batchnorm4x4x16Eval(layer1_0_downsample_1W, layer1_0_downsample_1Coef, f6, f5), Mode: engine.Inference},
+			{N: 8, Run: conv1x1Forward(&conv1x1x4Geom, f3, f0, layer1_0_conv1W), Mode: engine.Inference},
+			{N: 8, Run: batchnormEval(&pad8x8x4p1, f2, layer1_0_bn1W, layer1_0_bn1Coef, &batchnorm8x8x4Geom, f3), Mode: engine.Inference},
+			{N: 4, Run: conv3x3Forward(&conv3x3x4Geom, f15, f2, layer1_0_conv2W), Mode: engine.Inference},
+			{N: 4, Run: batchnormEval_2(layer1_0_bn2W, 4, layer1_0_bn2Coef, &batchnorm4x4x4Geom, f16, f15), Mode: engine.Inference},
+			{N: 4, Run: conv1x1Forward(&conv1x1x16Geom, f4, f16, layer1_0_conv3W), Mode: engine.Inference},
+			{N: 4, Run: batchnormEval_2(layer1_0_bn3W, 16, layer1_0_bn3Coef, &batchnorm4x4x16Geom, f1, f4), Mode: engine.Inference},
+			{N: 4, Run: conv1x1Forward(&conv1x1x16Geom_2, f5, f0, layer1_0_downsample_0W), Mode: engine.Inference},
+			{N: 4, Run: batchnormEval_2(layer1_0_downsample_1W, 16, layer1_0_downsample_1Coef, &batchnorm4x4x16Geom, f6, f5), Mode: engine.Inference},
 			{N: 4, Run: residual4x4x16Forward(f7, f6), Mode: engine.Inference},
-			{N: 4, Run: conv1x1x4Forward(f17, f7, layer1_1_conv1W), Mode: engine.Inference},
-			{N: 4, Run: batchnorm4x4x4Eval_2(f13, layer1_1_bn1W, layer1_1_bn1Coef, f17), Mode: engine.Inference},
-			{N: 4, Run: conv3x3x4Forward(f18, f13, layer1_1_conv2W), Mode: engine.Inference},
-			{N: 4, Run: batchnorm4x4x4Eval(layer1_1_bn2W, layer1_1_bn2Coef, f19, f18), Mode: engine.Inference},
-			{N: 4, Run: conv1x1x16Forward(f6, f19, layer1_1_conv3W), Mode: engine.Inference},
-			{N: 4, Run: batchnorm4x4x16Eval(layer1_1_bn3W, layer1_1_bn3Coef, f1, f6), Mode: engine.Inference},
+			{N: 4, Run: conv1x1Forward(&conv1x1x4Geom_2, f17, f7, layer1_1_conv1W), Mode: engine.Inference},
+			{N: 4, Run: batchnormEval(&pad4x4x4p1, f13, layer1_1_bn1W, layer1_1_bn1Coef, &batchnorm4x4x4Geom_2, f17), Mode: engine.Inference},
+			{N: 4, Run: conv3x3Forward(&conv3x3x4Geom_2, f18, f13, layer1_1_conv2W), Mode: engine.Inference},
+			{N: 4, Run: batchnormEval_2(layer1_1_bn2W, 4, layer1_1_bn2Coef, &batchnorm4x4x4Geom, f19, f18), Mode: engine.Inference},
+			{N: 4, Run: conv1x1Forward(&conv1x1x16Geom, f6, f19, layer1_1_conv3W), Mode: engine.Inference},
+			{N: 4, Run: batchnormEval_2(layer1_1_bn3W, 16, layer1_1_bn3Coef, &batchnorm4x4x16Geom, f1, f6), Mode: engine.Inference},
 			{N: 4, Run: residual4x4x16Forward(f8, f7), Mode: engine.Inference},
-			{N: 4, Run: conv1x1x4Forward(f20, f8, layer1_2_conv1W), Mode: engine.Inference},
-			{N: 4, Run: batchnorm4x4x4Eval_2(f14, layer1_2_bn1W, layer1_2_bn1Coef, f20), Mode: engine.Inference},
-			{N: 4, Run: conv3x3x4Forward(f21, f14, layer1_2_conv2W), Mode: engine.Inference},
-			{N: 4, Run: batchnorm4x4x4Eval(layer1_2_bn2W, layer1_2_bn2Coef, f22, f21), Mode: engine.Inference},
-			{N: 4, Run: conv1x1x16Forward(f9, f22, layer1_2_conv3W), Mode: engine.Inference},
-			{N: 4, Run: batchnorm4x4x16Eval(layer1_2_bn3W, layer1_2_bn3Coef, f1, f9), Mode: engine.Inference},
+			{N: 4, Run: conv1x1Forward(&conv1x1x4Geom_2, f20, f8, layer1_2_conv1W), Mode: engine.Inference},
+			{N: 4, Run: batchnormEval(&pad4x4x4p1, f14, layer1_2_bn1W, layer1_2_bn1Coef, &batchnorm4x4x4Geom_2, f20), Mode: engine.Inference},
+			{N: 4, Run: conv3x3Forward(&conv3x3x4Geom_2, f21, f14, layer1_2_conv2W), Mode: engine.Inference},
+			{N: 4, Run: batchnormEval_2(layer1_2_bn2W, 4, layer1_2_bn2Coef, &batchnorm4x4x4Geom, f22, f21), Mode: engine.Inference},
+			{N: 4, Run: conv1x1Forward(&conv1x1x16Geom, f9, f22, layer1_2_conv3W), Mode: engine.Inference},
+			{N: 4, Run: batchnormEval_2(layer1_2_bn3W, 16, layer1_2_bn3Coef, &batchnorm4x4x16Geom, f1, f9), Mode: engine.Inference},
 			{N: 4, Run: residual4x4x16Forward(f10, f8), Mode: engine.Inference},
 			{N: 16, Run: poolavg1x1x16Infer(f11, f10), Mode: engine.Inference},
 			{N: 3, Run: fc3Infer(f11), Mode: engine.Inference},
@@ -648,10 +648,12 @@ var pad8x8x4p1 = runtime.Padding{
 	H: 8, W: 8, C: 4, PH: 1, PW: 1,
 }
 
-// layer1_0_conv1Infer computes layer1.0.conv1 (conv 1x1x4 nobias) + layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu): output rows [lo, hi).
-func layer1_0_conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x4InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[layer1_0_conv1Fold], c.D[layer1_0_conv1Fold][128:], lo, hi)
-	runtime.ClearPadding(&pad8x8x4p1, c.F[f1], lo, hi)
+// conv1x1Infer returns the phase of layer1.0.conv1, layer1.1.conv1 and layer1.2.conv1, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + relu: output rows [lo, hi).
+func conv1x1Infer(g0 *runtime.ConvGeom, b0, b1, d0, n0 int, g1 *runtime.Padding) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][n0:], lo, hi)
+		runtime.ClearPadding(g1, c.F[b0], lo, hi)
+	}
 }
 
 // conv3x3x4InferGeom: conv 3x3x4 s2 p1 nobias, in inference.
@@ -670,9 +672,11 @@ func conv3x3x4FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []flo
 	}
 }
 
-// layer1_0_conv2Infer computes layer1.0.conv2 (conv 3x3x4 s2 p1 nobias) + layer1.0.bn2 (batchnorm) + layer1.0.relu2 (relu): output rows [lo, hi).
-func layer1_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x4InferGeom, c.Scratch, c.F[f26], c.F[f1], c.D[layer1_0_conv2Fold], c.D[layer1_0_conv2Fold][576:], lo, hi)
+// conv3x3Infer returns the phase of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, on the geometries, buffers and derived tensors given: it computes conv + batchnorm + relu: output rows [lo, hi).
+func conv3x3Infer(g0 *runtime.ConvGeom, b0, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(g0, c.Scratch, c.F[f26], c.F[b0], c.D[d0], c.D[d0][576:], lo, hi)
+	}
 }
 
 // conv1x1x16InferGeom: conv 1x1x16 s2 nobias, in inference.
@@ -746,25 +750,10 @@ var pad4x4x4p1 = runtime.Padding{
 	H: 4, W: 4, C: 4, PH: 1, PW: 1,
 }
 
-// conv1x1x4Infer returns the phase of layer1.1.conv1 and layer1.2.conv1, on the buffers and derived tensors given: it computes conv 1x1x4 nobias + batchnorm + relu: output rows [lo, hi).
-func conv1x1x4Infer(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x4InferGeom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][256:], lo, hi)
-		runtime.ClearPadding(&pad4x4x4p1, c.F[b0], lo, hi)
-	}
-}
-
 // conv3x3x4InferGeom_2: conv 3x3x4 p1 nobias, in inference.
 var conv3x3x4InferGeom_2 = runtime.ConvGeom{
 	C: 4, InRow: 24, OH: 4, OW: 4, K: 4, OutRow: 16,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
-}
-
-// conv3x3x4Infer returns the phase of layer1.1.conv2 and layer1.2.conv2, on the buffers and derived tensors given: it computes conv 3x3x4 p1 nobias + batchnorm + relu: output rows [lo, hi).
-func conv3x3x4Infer(b0, d0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForward(&conv3x3x4InferGeom_2, c.Scratch, c.F[f26], c.F[b0], c.D[d0], c.D[d0][576:], lo, hi)
-	}
 }
 
 // poolavg1x1x16InferGeom: pool avg global.
@@ -795,19 +784,25 @@ var conv1x1x4Geom = runtime.ConvGeom{
 	H:       8, W: 8, DInRow: 64,
 }
 
-// layer1_0_conv1Forward computes layer1.0.conv1 (conv 1x1x4 nobias): output rows [lo, hi).
-func layer1_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x4Geom, c.Scratch, c.F[f3], c.F[f0], c.P[layer1_0_conv1W], nil, lo, hi)
+// conv1x1Forward returns the phase of layer1.0.conv1, layer1.0.conv3, layer1.0.downsample.0 and 4 others, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
+func conv1x1Forward(g0 *runtime.ConvGeom, b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// layer1_0_conv1WeightGrad adds to the weight and bias gradients of layer1.0.conv1, weight blocks.
-func layer1_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x4Geom, c.Scratch, c.G[layer1_0_conv1W], nil, c.F[f0], c.F[f4], lo, hi)
+// conv1x1WeightGrad returns the phase of layer1.0.conv1, layer1.0.conv3, layer1.0.downsample.0 and 4 others, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1WeightGrad(g0 *runtime.ConvGeom, p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(g0, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer1_0_conv1TUpdate computes layer1.0.conv1's weights transposed, for its input gradient.
-func layer1_0_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x4Geom, d, w.P[layer1_0_conv1W])
+// conv1x1TUpdate returns the update of layer1.0.conv1, layer1.0.conv3, layer1.0.downsample.0 and 4 others, on the geometries and tensors given: it computes the conv's weights transposed, for its input gradient.
+func conv1x1TUpdate(g0 *runtime.ConvGeom, p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(g0, d, w.P[p0])
+	}
 }
 
 // layer1_0_conv1InputGrad computes the gradient of layer1.0.conv1's input, rows [lo, hi).
@@ -825,33 +820,41 @@ var batchnorm8x8x4Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// layer1_0_bn1Stats computes layer1.0.bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func layer1_0_bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[layer1_0_bn1Count][0]++
+// batchnormStats returns the phase of layer1.0.bn1, layer1.0.bn2, layer1.0.bn3 and 7 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats(p0, p1, n0, s0 int, g0 *runtime.BNGeom, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, n0, c.B[s0])
+		runtime.BatchNormStats(g0, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, layer1_0_bn1W, 4, c.B[layer1_0_bn1Batch])
-	runtime.BatchNormStats(&batchnorm8x8x4Geom, c.Scratch, &v, c.Batch.F(f3), lo, hi)
 }
 
-// layer1_0_bn1Forward computes layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu) with the batch statistics, rows [lo, hi).
-func layer1_0_bn1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad8x8x4p1, c.F[f2], lo, hi)
-	v := bnVecs(c.Weights, layer1_0_bn1W, 4, c.B[layer1_0_bn1Batch])
-	runtime.BatchNormApply(&batchnorm8x8x4Geom, &v, c.F[f2], c.F[f3], lo, hi)
+// batchnormForward returns the phase of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, on the geometries, buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward(g0 *runtime.Padding, b0, p0, s0 int, g1 *runtime.BNGeom, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(g0, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 4, c.B[s0])
+		runtime.BatchNormApply(g1, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// layer1_0_bn1CoefUpdate computes layer1.0.bn1's inference-mode coefficients (running statistics).
-func layer1_0_bn1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, layer1_0_bn1W, 4, d)
-	runtime.BatchNormEval(&batchnorm8x8x4Geom, &v)
+// batchnormCoefUpdate returns the update of layer1.0.bn1, layer1.0.bn2, layer1.1.bn1 and 3 others, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 4, d)
+		runtime.BatchNormEval(g0, &v)
+	}
 }
 
-// layer1_0_bn1Eval computes layer1.0.bn1 (batchnorm) + layer1.0.relu1 (relu) in inference mode, rows [lo, hi).
-func layer1_0_bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad8x8x4p1, c.F[f2], lo, hi)
-	v := bnVecs(c.Weights, layer1_0_bn1W, 4, c.D[layer1_0_bn1Coef])
-	runtime.BatchNormApply(&batchnorm8x8x4Geom, &v, c.F[f2], c.F[f3], lo, hi)
+// batchnormEval returns the phase of layer1.0.bn1, layer1.1.bn1 and layer1.2.bn1, on the geometries, buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval(g0 *runtime.Padding, b0, p0, d0 int, g1 *runtime.BNGeom, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(g0, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, 4, c.D[d0])
+		runtime.BatchNormApply(g1, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // batchnorm8x8x4BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -892,14 +895,18 @@ var conv3x3x4Geom = runtime.ConvGeom{
 	H:       8, W: 8, PH: 1, PW: 1, DInRow: 32,
 }
 
-// layer1_0_conv2Forward computes layer1.0.conv2 (conv 3x3x4 s2 p1 nobias): output rows [lo, hi).
-func layer1_0_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x4Geom, c.Scratch, c.F[f15], c.F[f2], c.P[layer1_0_conv2W], nil, lo, hi)
+// conv3x3Forward returns the phase of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
+func conv3x3Forward(g0 *runtime.ConvGeom, b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// layer1_0_conv2WeightGrad adds to the weight and bias gradients of layer1.0.conv2, units (filter rows of weight blocks).
-func layer1_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x4Geom, c.Scratch, c.G[layer1_0_conv2W], nil, c.F[f2], c.F[f17], lo, hi)
+// conv3x3WeightGrad returns the phase of layer1.0.conv2, layer1.1.conv2 and layer1.2.conv2, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+func conv3x3WeightGrad(g0 *runtime.ConvGeom, p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGrad(g0, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // layer1_0_conv2TUpdate computes layer1.0.conv2's weights transposed, for its input gradient.
@@ -919,38 +926,19 @@ var batchnorm4x4x4Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnorm4x4x4Stats returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm4x4x4Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnormForward_2 returns the phase of layer1.0.bn2, layer1.0.bn3, layer1.0.downsample.1 and 4 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward_2(p0, n0, s0 int, g0 *runtime.BNGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 4, c.B[s0])
-		runtime.BatchNormStats(&batchnorm4x4x4Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		runtime.BatchNormApply(g0, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
-// batchnorm4x4x4Forward returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnorm4x4x4Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// batchnormEval_2 returns the phase of layer1.0.bn2, layer1.0.bn3, layer1.0.downsample.1 and 4 others, on the geometries, buffers, tensors, derived tensors and sizes given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval_2(p0, n0, d0 int, g0 *runtime.BNGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 4, c.B[s0])
-		runtime.BatchNormApply(&batchnorm4x4x4Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm4x4x4CoefUpdate returns the update of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm4x4x4CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 4, d)
-		runtime.BatchNormEval(&batchnorm4x4x4Geom, &v)
-	}
-}
-
-// batchnorm4x4x4Eval returns the phase of layer1.0.bn2, layer1.1.bn2 and layer1.2.bn2, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm4x4x4Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 4, c.D[d0])
-		runtime.BatchNormApply(&batchnorm4x4x4Geom, &v, c.F[b0], c.F[b1], lo, hi)
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		runtime.BatchNormApply(g0, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -962,11 +950,13 @@ var batchnorm4x4x4BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// layer1_0_bn2Backward computes the gradients of layer1.0.bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func layer1_0_bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn2W, 4, c.B[layer1_0_bn2Batch])
-	v.DGamma, v.DBeta = c.G[layer1_0_bn2W], c.G[layer1_0_bn2B]
-	runtime.BatchNormBackward(&batchnorm4x4x4BackwardGeom, c.Scratch, &v, c.Batch.F(f17), c.Batch.F(f18), c.Batch.F(f15), nil, lo, hi)
+// batchnormBackward returns the phase of layer1.0.bn2, layer1.0.bn3, layer1.0.downsample.1 and 4 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward(p0, n0, s0, p1 int, g0 *runtime.BNGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
 // batchnorm4x4x4EvalBackwardGeom: the gradient of batchnorm with the running statistics.
@@ -977,11 +967,13 @@ var batchnorm4x4x4EvalBackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// layer1_0_bn2EvalBackward computes the gradients of layer1.0.bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func layer1_0_bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, layer1_0_bn2W, 4, c.D[layer1_0_bn2Coef])
-	v.DGamma, v.DBeta = c.G[layer1_0_bn2W], c.G[layer1_0_bn2B]
-	runtime.BatchNormBackward(&batchnorm4x4x4EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f17), c.Batch.F(f18), c.Batch.F(f15), nil, lo, hi)
+// batchnormEvalBackward returns the phase of layer1.0.bn2, layer1.0.bn3, layer1.0.downsample.1 and 4 others, on the geometries, buffers, tensors, derived tensors and sizes given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward(p0, n0, d0, p1 int, g0 *runtime.BNGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
 // conv1x1x16Geom: conv 1x1x16 nobias.
@@ -992,33 +984,12 @@ var conv1x1x16Geom = runtime.ConvGeom{
 	H:       4, W: 4, DInRow: 16,
 }
 
-// conv1x1x16Forward returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, on the buffers and tensors given: it computes conv 1x1x16 nobias: output rows [lo, hi).
-func conv1x1x16Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x16Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv1x1x16WeightGrad returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
-func conv1x1x16WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1WeightGrad(&conv1x1x16Geom, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
 // conv1x1x16PrevActGeom: the derivative of the relu, in place on its output's gradient.
 var conv1x1x16PrevActGeom = runtime.EltGeom{
 	H: 4, W: 4, C: 4,
 	Out: runtime.Layout{Row: 16, Pix: 4}, In: []runtime.Layout{{Row: 16, Pix: 4}},
 	DOut: runtime.Layout{Row: 16, Pix: 4}, DIn: []runtime.Layout{{Row: 16, Pix: 4}},
 	Act: runtime.ActReLU,
-}
-
-// conv1x1x16TUpdate returns the update of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, on the tensors given: it computes the conv's weights transposed, for its input gradient.
-func conv1x1x16TUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.Conv1x1Transpose(&conv1x1x16Geom, d, w.P[p0])
-	}
 }
 
 // conv1x1x16InputGrad returns the phase of layer1.0.conv3, layer1.1.conv3 and layer1.2.conv3, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
@@ -1037,38 +1008,11 @@ var batchnorm4x4x16Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm4x4x16Stats returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm4x4x16Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 16, c.B[s0])
-		runtime.BatchNormStats(&batchnorm4x4x16Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm4x4x16Forward returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnorm4x4x16Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 16, c.B[s0])
-		runtime.BatchNormApply(&batchnorm4x4x16Geom, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
 // batchnorm4x4x16CoefUpdate returns the update of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
 func batchnorm4x4x16CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 16, d)
 		runtime.BatchNormEval(&batchnorm4x4x16Geom, &v)
-	}
-}
-
-// batchnorm4x4x16Eval returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnorm4x4x16Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 16, c.D[d0])
-		runtime.BatchNormApply(&batchnorm4x4x16Geom, &v, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -1080,15 +1024,6 @@ var batchnorm4x4x16BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm4x4x16Backward returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm4x4x16Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 16, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm4x4x16BackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // batchnorm4x4x16EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm4x4x16EvalBackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 16,
@@ -1097,36 +1032,12 @@ var batchnorm4x4x16EvalBackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm4x4x16EvalBackward returns the phase of layer1.0.bn3, layer1.0.downsample.1, layer1.1.bn3 and layer1.2.bn3, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm4x4x16EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 16, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm4x4x16EvalBackwardGeom, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // conv1x1x16Geom_2: conv 1x1x16 s2 nobias.
 var conv1x1x16Geom_2 = runtime.ConvGeom{
 	C: 8, InRow: 64, OH: 4, OW: 4, K: 16, OutRow: 64,
 	FH: 1, FW: 1, SH: 2, SW: 2, KB: 16,
 	DOutRow: 64,
 	H:       8, W: 8, DInRow: 64,
-}
-
-// layer1_0_downsample_0Forward computes layer1.0.downsample.0 (conv 1x1x16 s2 nobias): output rows [lo, hi).
-func layer1_0_downsample_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x16Geom_2, c.Scratch, c.F[f5], c.F[f0], c.P[layer1_0_downsample_0W], nil, lo, hi)
-}
-
-// layer1_0_downsample_0WeightGrad adds to the weight and bias gradients of layer1.0.downsample.0, weight blocks.
-func layer1_0_downsample_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x16Geom_2, c.Scratch, c.G[layer1_0_downsample_0W], nil, c.F[f0], c.F[f7], lo, hi)
-}
-
-// layer1_0_downsample_0TUpdate computes layer1.0.downsample.0's weights transposed, for its input gradient.
-func layer1_0_downsample_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x16Geom_2, d, w.P[layer1_0_downsample_0W])
 }
 
 // layer1_0_downsample_0InputGrad computes the gradient of layer1.0.downsample.0's input, rows [lo, hi).
@@ -1175,27 +1086,6 @@ var conv1x1x4Geom_2 = runtime.ConvGeom{
 	H:       4, W: 4, DInRow: 64,
 }
 
-// conv1x1x4Forward returns the phase of layer1.1.conv1 and layer1.2.conv1, on the buffers and tensors given: it computes conv 1x1x4 nobias: output rows [lo, hi).
-func conv1x1x4Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x4Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv1x1x4WeightGrad returns the phase of layer1.1.conv1 and layer1.2.conv1, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
-func conv1x1x4WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1WeightGrad(&conv1x1x4Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// conv1x1x4TUpdate returns the update of layer1.1.conv1 and layer1.2.conv1, on the tensors given: it computes the conv's weights transposed, for its input gradient.
-func conv1x1x4TUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.Conv1x1Transpose(&conv1x1x4Geom_2, d, w.P[p0])
-	}
-}
-
 // conv1x1x4InputGrad returns the phase of layer1.1.conv1 and layer1.2.conv1, on the buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
 func conv1x1x4InputGrad(b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
@@ -1210,58 +1100,12 @@ var batchnorm4x4x4Geom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnorm4x4x4Stats_2 returns the phase of layer1.1.bn1 and layer1.2.bn1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm4x4x4Stats_2(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 4, c.B[s0])
-		runtime.BatchNormStats(&batchnorm4x4x4Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm4x4x4Forward_2 returns the phase of layer1.1.bn1 and layer1.2.bn1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
-func batchnorm4x4x4Forward_2(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad4x4x4p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 4, c.B[s0])
-		runtime.BatchNormApply(&batchnorm4x4x4Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm4x4x4CoefUpdate_2 returns the update of layer1.1.bn1 and layer1.2.bn1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm4x4x4CoefUpdate_2(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 4, d)
-		runtime.BatchNormEval(&batchnorm4x4x4Geom_2, &v)
-	}
-}
-
-// batchnorm4x4x4Eval_2 returns the phase of layer1.1.bn1 and layer1.2.bn1, on the buffers, tensors and derived tensors given: it computes batchnorm + relu in inference mode, rows [lo, hi).
-func batchnorm4x4x4Eval_2(b0, p0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ClearPadding(&pad4x4x4p1, c.F[b0], lo, hi)
-		v := bnVecs(c.Weights, p0, 4, c.D[d0])
-		runtime.BatchNormApply(&batchnorm4x4x4Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
 // batchnorm4x4x4BackwardGeom_2: the gradient of batchnorm through the batch statistics.
 var batchnorm4x4x4BackwardGeom_2 = runtime.BNGeom{
 	H: 4, W: 4, C: 4,
 	In: runtime.Layout{Row: 16, Pix: 4}, Out: runtime.Layout{Off: 28, Row: 24, Pix: 4},
 	DIn: runtime.Layout{Row: 16, Pix: 4}, DOut: runtime.Layout{Row: 16, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1, Train: true,
-}
-
-// batchnorm4x4x4Backward returns the phase of layer1.1.bn1 and layer1.2.bn1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm4x4x4Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 4, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm4x4x4BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
 }
 
 // batchnorm4x4x4EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
@@ -1272,35 +1116,12 @@ var batchnorm4x4x4EvalBackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm4x4x4EvalBackward returns the phase of layer1.1.bn1 and layer1.2.bn1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm4x4x4EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 4, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		runtime.BatchNormBackward(&batchnorm4x4x4EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
-	}
-}
-
 // conv3x3x4Geom_2: conv 3x3x4 p1 nobias.
 var conv3x3x4Geom_2 = runtime.ConvGeom{
 	C: 4, InRow: 24, OH: 4, OW: 4, K: 4, OutRow: 16,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24, DOutOff: 28,
 	H: 4, W: 4, PH: 1, PW: 1, DInRow: 16,
-}
-
-// conv3x3x4Forward returns the phase of layer1.1.conv2 and layer1.2.conv2, on the buffers and tensors given: it computes conv 3x3x4 p1 nobias: output rows [lo, hi).
-func conv3x3x4Forward(b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForward(&conv3x3x4Geom_2, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
-	}
-}
-
-// conv3x3x4WeightGrad returns the phase of layer1.1.conv2 and layer1.2.conv2, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
-func conv3x3x4WeightGrad(p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvWeightGrad(&conv3x3x4Geom_2, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // conv3x3x4PrevActGeom: the derivative of the relu, in place on its output's gradient.
@@ -1341,8 +1162,8 @@ var batchnorm4x4x4BackwardGeom_3 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm4x4x4Backward_2 returns the phase of layer1.1.bn2 and layer1.2.bn2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm4x4x4Backward_2(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x4Backward returns the phase of layer1.1.bn2 and layer1.2.bn2, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnorm4x4x4Backward(p0, s0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 4, c.B[s0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
@@ -1363,8 +1184,8 @@ var batchnorm4x4x4EvalBackwardGeom_3 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// batchnorm4x4x4EvalBackward_2 returns the phase of layer1.1.bn2 and layer1.2.bn2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm4x4x4EvalBackward_2(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// batchnorm4x4x4EvalBackward returns the phase of layer1.1.bn2 and layer1.2.bn2, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnorm4x4x4EvalBackward(p0, d0, p1, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		v := bnVecs(c.Weights, p0, 4, c.D[d0])
 		v.DGamma, v.DBeta = c.G[p0], c.G[p1]

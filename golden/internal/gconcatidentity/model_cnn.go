@@ -200,10 +200,10 @@ var program = engine.Program{
 		bn1Coef: {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: bn1CoefUpdate},
 		conv1T:  {Name: "conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv1TUpdate},
 		conv2T:  {Name: "conv2T", Use: engine.Backward, Len: func() int { return 288 }, Update: conv2TUpdate},
-		conv3T:  {Name: "conv3T", Use: engine.Backward, Len: func() int { return 32 }, Update: conv3TUpdate},
-		conv4T:  {Name: "conv4T", Use: engine.Backward, Len: func() int { return 32 }, Update: conv4TUpdate},
+		conv3T:  {Name: "conv3T", Use: engine.Backward, Len: func() int { return 32 }, Update: conv1x1TUpdate(&conv1x1x2Geom, conv3W)},
+		conv4T:  {Name: "conv4T", Use: engine.Backward, Len: func() int { return 32 }, Update: conv1x1TUpdate(&conv1x1x2Geom_2, conv4W)},
 		conv5T:  {Name: "conv5T", Use: engine.Backward, Len: func() int { return 432 }, Update: conv5TUpdate},
-		conv6T:  {Name: "conv6T", Use: engine.Backward, Len: func() int { return 32 }, Update: conv6TUpdate},
+		conv6T:  {Name: "conv6T", Use: engine.Backward, Len: func() int { return 32 }, Update: conv1x1TUpdate(&conv1x1x2Geom_3, conv6W)},
 	},
 	Buffers: []engine.Buffer{
 		f0:      {Len: 192},
@@ -227,46 +227,46 @@ var program = engine.Program{
 	BatchBuffers: []int{bn1Batch: 16},
 	Steps: []engine.Step{
 		{Name: "conv1+relu1 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: conv1Infer, Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer(&conv3x3x4InferGeom, f1, f0, conv1W, conv1B), Mode: engine.Inference},
 		}},
 		{Name: "bn1+relu2 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: bn1Infer, Mode: engine.Inference},
+			{N: 6, Run: batchnormInfer(f13, &batchnorm6x6x4InferGeom, f1), Mode: engine.Inference},
 		}},
 		{Name: "conv2 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: conv2Infer, Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer_2(&conv3x3x2InferGeom, f1, f13), Mode: engine.Inference},
 		}},
 		{Name: "conv3 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: conv3Infer, Mode: engine.Inference},
+			{N: 6, Run: conv1x1Infer(&conv1x1x2InferGeom, f13, f1, conv3W, conv3B), Mode: engine.Inference},
 		}},
 		{Name: "conv4+relu3 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: conv4Infer, Mode: engine.Inference},
+			{N: 6, Run: conv1x1Infer_2(&conv1x1x2InferGeom_2, f14, f1), Mode: engine.Inference},
 		}},
 		{Name: "conv5 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: conv5Infer, Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer(&conv3x3x3InferGeom, f13, f14, conv5W, conv5B), Mode: engine.Inference},
 		}},
 		{Name: "maxpool1 (inference)", Forward: []engine.Phase{
 			{N: 6, Run: maxpool1Infer, Mode: engine.Inference},
 		}},
 		{Name: "conv6 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: conv6Infer, Mode: engine.Inference},
+			{N: 6, Run: conv1x1Infer(&conv1x1x2InferGeom_3, f13, f14, conv6W, conv6B), Mode: engine.Inference},
 		}},
 		{Name: "relu4 (inference)", Forward: []engine.Phase{
 			{N: 6, Run: relu6x6x7Infer(f1, f13), Mode: engine.Inference},
 		}},
 		{Name: "fc1 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: fc6Infer(f14, f1), Mode: engine.Inference},
+			{N: 6, Run: fcInfer(f14, f1, fc1W, fc1B, 252), Mode: engine.Inference},
 		}},
 		{Name: "fc2+tanh1 (inference)", Forward: []engine.Phase{
 			{N: 2, Run: fc2Infer_2(f14), Mode: engine.Inference},
 		}},
 		{Name: "fc3 (inference)", Forward: []engine.Phase{
-			{N: 3, Run: fc3Infer_2(f14), Mode: engine.Inference},
+			{N: 3, Run: fcInfer(f1, f14, fc3W, fc3B, 8), Mode: engine.Inference},
 		}},
 		{Name: "conv1+relu1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: conv1Forward, Mode: engine.Training},
+			{N: 6, Run: conv3x3Infer(&conv3x3x4Geom, f8, f0, conv1W, conv1B), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: conv1OutGrad},
-			{N: 3, Run: conv1WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: conv3x3OutGrad(&conv3x3x4ActGradGeom, f3, f8)},
+			{N: 3, Run: conv3x3WeightGrad(&conv3x3x4Geom, conv1W, conv1B, f0), Even: true, Sums: true},
 			{N: 6, Run: conv1InputGrad},
 		}},
 		{Name: "bn1+relu2 (training)", Forward: []engine.Phase{
@@ -277,38 +277,38 @@ var program = engine.Program{
 			{N: 4, Run: bn1EvalBackward, Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "conv2 (training)", Forward: []engine.Phase{
-			{N: 6, Run: conv2Forward, Mode: engine.Training},
+			{N: 6, Run: conv3x3Infer_2(&conv3x3x2Geom, f9, f2), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 3, Run: conv2WeightGrad, Even: true, Sums: true},
-			{N: 6, Run: conv2InputGrad},
+			{N: 6, Run: conv3x3InputGrad(&conv3x3x2Back, f6, f9, conv2T, &conv3x3x2PrevActGeom, f2)},
 		}},
 		{Name: "copy concat1[0:4] (training)", Forward: []engine.Phase{
-			{N: 6, Run: concat1Copy0Forward, Mode: engine.Training},
+			{N: 6, Run: concatCopyForward(&concat6x6x6Copy0ForwardGeom, f6, f8), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: concat1Copy0InputGrad},
+			{N: 6, Run: concatCopyInputGrad(&pad6x6x4p1, f3, &concat6x6x6Copy0BackGeom, f7)},
 		}},
 		{Name: "copy concat1[4:6] (training)", Forward: []engine.Phase{
-			{N: 6, Run: concat1Copy4Forward, Mode: engine.Training},
+			{N: 6, Run: concatCopyForward(&concat6x6x6Copy4ForwardGeom, f6, f9), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: concat1Copy4InputGrad},
+			{N: 6, Run: concatCopyInputGrad(&pad6x6x2p1, f9, &concat6x6x6Copy4BackGeom, f7)},
 		}},
 		{Name: "conv3 (training)", Forward: []engine.Phase{
-			{N: 6, Run: conv3Forward, Mode: engine.Training},
+			{N: 6, Run: conv1x1Infer(&conv1x1x2Geom, f3, f6, conv3W, conv3B), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: conv3WeightGrad, Even: true, Sums: true},
-			{N: 6, Run: conv3InputGrad},
+			{N: 1, Run: conv1x1WeightGrad(&conv1x1x2Geom, conv3W, conv3B, f6, f4), Even: true, Sums: true},
+			{N: 6, Run: conv1x1InputGrad(&conv1x1x2Geom, conv3T, f4)},
 		}},
 		{Name: "conv4+relu3 (training)", Forward: []engine.Phase{
-			{N: 6, Run: conv4Forward, Mode: engine.Training},
+			{N: 6, Run: conv1x1Infer_2(&conv1x1x2Geom_2, f9, f6), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: conv4WeightGrad, Even: true, Sums: true},
-			{N: 6, Run: conv4InputGrad},
+			{N: 1, Run: conv1x1WeightGrad(&conv1x1x2Geom_2, conv4W, conv4B, f6, f5), Even: true, Sums: true},
+			{N: 6, Run: conv1x1InputGrad(&conv1x1x2Geom_2, conv4T, f5)},
 		}},
 		{Name: "conv5 (training)", Forward: []engine.Phase{
-			{N: 6, Run: conv5Forward, Mode: engine.Training},
+			{N: 6, Run: conv3x3Infer(&conv3x3x3Geom, f4, f9, conv5W, conv5B), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: conv5WeightGrad, Even: true, Sums: true},
-			{N: 6, Run: conv5InputGrad},
+			{N: 3, Run: conv3x3WeightGrad(&conv3x3x3Geom, conv5W, conv5B, f9), Even: true, Sums: true},
+			{N: 6, Run: conv3x3InputGrad(&conv3x3x3Back, f5, f3, conv5T, &conv3x3x3PrevActGeom, f9)},
 		}},
 		{Name: "maxpool1 (training)", Forward: []engine.Phase{
 			{N: 6, Run: maxpool1Forward, Mode: engine.Training},
@@ -316,15 +316,15 @@ var program = engine.Program{
 			{N: 6, Run: maxpool1InputGrad},
 		}},
 		{Name: "conv6 (training)", Forward: []engine.Phase{
-			{N: 6, Run: conv6Forward, Mode: engine.Training},
+			{N: 6, Run: conv1x1Infer(&conv1x1x2Geom_3, f3, f7, conv6W, conv6B), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: conv6WeightGrad, Even: true, Sums: true},
+			{N: 1, Run: conv1x1WeightGrad(&conv1x1x2Geom_3, conv6W, conv6B, f7, f4), Even: true, Sums: true},
 			{N: 6, Run: conv6InputGrad},
 		}},
 		{Name: "copy concat2[2:5] (training)", Forward: []engine.Phase{
-			{N: 6, Run: concat2Copy2Forward, Mode: engine.Training},
+			{N: 6, Run: concatCopyForward(&concat6x6x7Copy2ForwardGeom, f3, f4), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: concat2Copy2InputGrad},
+			{N: 6, Run: concatCopyInputGrad(&pad6x6x3p1, f3, &concat6x6x7Copy2BackGeom, f4)},
 		}},
 		{Name: "relu4 (training)", Forward: []engine.Phase{
 			{N: 6, Run: relu6x6x7Infer(f4, f3), Mode: engine.Training},
@@ -332,41 +332,41 @@ var program = engine.Program{
 			{N: 6, Run: relu4InputGrad},
 		}},
 		{Name: "fc1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: fc6Infer(f5, f4), Mode: engine.Training},
+			{N: 6, Run: fcInfer(f5, f4, fc1W, fc1B, 252), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: fc1WeightGrad, Sums: true},
-			{N: 252, Run: fc1InputGrad},
+			{N: 6, Run: fcWeightGrad(fc1W, fc1B, f4, f10, 0, 6, 252), Sums: true},
+			{N: 252, Run: fcInputGrad(f5, fc1W, f10, 6, 252)},
 		}},
 		{Name: "fc2+tanh1 (training)", Forward: []engine.Phase{
 			{N: 2, Run: fc2Infer_2(f5), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2, Run: fc2OutGrad},
-			{N: 2, Run: fc2WeightGrad, Sums: true},
+			{N: 2, Run: conv3x3OutGrad(&fc2ActGradGeom, f10, f5)},
+			{N: 2, Run: fcWeightGrad(fc2W, fc2B, f5, f10, 6, 8, 6), Sums: true},
 			{N: 6, Run: fc2InputGrad},
-			{N: 1, Run: fc2AddGrad},
+			{N: 1, Run: concatCopyForward(&fc2AddGeom, f10, scratch)},
 		}},
 		{Name: "fc3 (training)", Forward: []engine.Phase{
-			{N: 3, Run: fc3Infer_2(f5), Mode: engine.Training},
+			{N: 3, Run: fcInfer(f1, f5, fc3W, fc3B, 8), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: fc3WeightGrad, Sums: true},
-			{N: 8, Run: fc3InputGrad},
+			{N: 3, Run: fcWeightGrad(fc3W, fc3B, f5, f12, 0, 3, 8), Sums: true},
+			{N: 8, Run: fcInputGrad(f10, fc3W, f12, 3, 8)},
 		}},
 		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
-			{N: 6, Run: conv1Forward, Mode: engine.Inference},
-			{N: 6, Run: bn1Eval, Mode: engine.Inference},
-			{N: 6, Run: conv2Forward, Mode: engine.Inference},
-			{N: 6, Run: concat1Copy0Forward, Mode: engine.Inference},
-			{N: 6, Run: concat1Copy4Forward, Mode: engine.Inference},
-			{N: 6, Run: conv3Forward, Mode: engine.Inference},
-			{N: 6, Run: conv4Forward, Mode: engine.Inference},
-			{N: 6, Run: conv5Forward, Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer(&conv3x3x4Geom, f8, f0, conv1W, conv1B), Mode: engine.Inference},
+			{N: 6, Run: batchnormInfer(f2, &batchnorm6x6x4Geom, f8), Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer_2(&conv3x3x2Geom, f9, f2), Mode: engine.Inference},
+			{N: 6, Run: concatCopyForward(&concat6x6x6Copy0ForwardGeom, f6, f8), Mode: engine.Inference},
+			{N: 6, Run: concatCopyForward(&concat6x6x6Copy4ForwardGeom, f6, f9), Mode: engine.Inference},
+			{N: 6, Run: conv1x1Infer(&conv1x1x2Geom, f3, f6, conv3W, conv3B), Mode: engine.Inference},
+			{N: 6, Run: conv1x1Infer_2(&conv1x1x2Geom_2, f9, f6), Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer(&conv3x3x3Geom, f4, f9, conv5W, conv5B), Mode: engine.Inference},
 			{N: 6, Run: maxpool1Forward, Mode: engine.Inference},
-			{N: 6, Run: conv6Forward, Mode: engine.Inference},
-			{N: 6, Run: concat2Copy2Forward, Mode: engine.Inference},
+			{N: 6, Run: conv1x1Infer(&conv1x1x2Geom_3, f3, f7, conv6W, conv6B), Mode: engine.Inference},
+			{N: 6, Run: concatCopyForward(&concat6x6x7Copy2ForwardGeom, f3, f4), Mode: engine.Inference},
 			{N: 6, Run: relu6x6x7Infer(f4, f3), Mode: engine.Inference},
-			{N: 6, Run: fc6Infer(f5, f4), Mode: engine.Inference},
+			{N: 6, Run: fcInfer(f5, f4, fc1W, fc1B, 252), Mode: engine.Inference},
 			{N: 2, Run: fc2Infer_2(f5), Mode: engine.Inference},
-			{N: 3, Run: fc3Infer_2(f5), Mode: engine.Inference},
+			{N: 3, Run: fcInfer(f1, f5, fc3W, fc3B, 8), Mode: engine.Inference},
 		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 27},
@@ -387,9 +387,11 @@ var conv3x3x4InferGeom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
 
-// conv1Infer computes conv1 (conv 3x3x4 p1) + relu1 (relu): output rows [lo, hi).
-func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x4InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+// conv3x3Infer returns the phase of conv1, conv5, conv1 and conv5, on the geometries, buffers and tensors given: it computes conv + relu: output rows [lo, hi).
+func conv3x3Infer(g0 *runtime.ConvGeom, b0, b1, p0, p1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], c.P[p1], lo, hi)
+	}
 }
 
 // batchnorm6x6x4InferGeom: batchnorm, in inference.
@@ -410,11 +412,13 @@ var pad6x6x4p1 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
-// bn1Infer computes bn1 (batchnorm) + relu2 (relu) in inference mode, rows [lo, hi).
-func bn1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad6x6x4p1, c.F[f13], lo, hi)
-	v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
-	runtime.BatchNormApply(&batchnorm6x6x4InferGeom, &v, c.F[f13], c.F[f1], lo, hi)
+// batchnormInfer returns the phase of bn1, on the geometries and buffers given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormInfer(b0 int, g0 *runtime.BNGeom, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
+		runtime.BatchNormApply(g0, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // conv3x3x2InferGeom: conv 3x3x2 p1 nobias, in inference.
@@ -423,9 +427,11 @@ var conv3x3x2InferGeom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// conv2Infer computes conv2 (conv 3x3x2 p1 nobias): output rows [lo, hi).
-func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x2InferGeom, c.Scratch, c.F[f1], c.F[f13], c.P[conv2W], nil, lo, hi)
+// conv3x3Infer_2 returns the phase of conv2, on the geometries and buffers given: it computes conv: output rows [lo, hi).
+func conv3x3Infer_2(g0 *runtime.ConvGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[conv2W], nil, lo, hi)
+	}
 }
 
 // conv1x1x2InferGeom: conv 1x1x2, in inference.
@@ -434,9 +440,11 @@ var conv1x1x2InferGeom = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
-// conv3Infer computes conv3 (conv 1x1x2): output rows [lo, hi).
-func conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x2InferGeom, c.Scratch, c.F[f13], c.F[f1], c.P[conv3W], c.P[conv3B], lo, hi)
+// conv1x1Infer returns the phase of conv3, conv6, conv3 and conv6, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
+func conv1x1Infer(g0 *runtime.ConvGeom, b0, b1, p0, p1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], c.P[p1], lo, hi)
+	}
 }
 
 // conv1x1x2InferGeom_2: conv 1x1x2, in inference.
@@ -450,21 +458,18 @@ var pad6x6x2p1 = runtime.Padding{
 	H: 6, W: 6, C: 2, PH: 1, PW: 1,
 }
 
-// conv4Infer computes conv4 (conv 1x1x2) + relu3 (relu): output rows [lo, hi).
-func conv4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x2InferGeom_2, c.Scratch, c.F[f14], c.F[f1], c.P[conv4W], c.P[conv4B], lo, hi)
-	runtime.ClearPadding(&pad6x6x2p1, c.F[f14], lo, hi)
+// conv1x1Infer_2 returns the phase of conv4, on the geometries and buffers given: it computes conv + relu: output rows [lo, hi).
+func conv1x1Infer_2(g0 *runtime.ConvGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[conv4W], c.P[conv4B], lo, hi)
+		runtime.ClearPadding(&pad6x6x2p1, c.F[b0], lo, hi)
+	}
 }
 
 // conv3x3x3InferGeom: conv 3x3x3 p1, in inference.
 var conv3x3x3InferGeom = runtime.ConvGeom{
 	C: 2, InRow: 16, OH: 6, OW: 6, K: 3, OutRow: 42, OutOff: 2, OutPix: 7,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
-}
-
-// conv5Infer computes conv5 (conv 3x3x3 p1): output rows [lo, hi).
-func conv5Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x3InferGeom, c.Scratch, c.F[f13], c.F[f14], c.P[conv5W], c.P[conv5B], lo, hi)
 }
 
 // poolmax6x6x6InferGeom: pool max 3x3 s1 p1.
@@ -486,11 +491,6 @@ var conv1x1x2InferGeom_3 = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
-// conv6Infer computes conv6 (conv 1x1x2): output rows [lo, hi).
-func conv6Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x2InferGeom_3, c.Scratch, c.F[f13], c.F[f14], c.P[conv6W], c.P[conv6B], lo, hi)
-}
-
 // relu6x6x7InferGeom: relu.
 var relu6x6x7InferGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 7,
@@ -505,10 +505,10 @@ func relu6x6x7Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// fc6Infer returns the phase of fc1, on the buffers given: it computes fc 6, outputs [lo, hi).
-func fc6Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// fcInfer returns the phase of fc1, fc3, fc1 and fc3, on the buffers, tensors and sizes given: it computes fc, outputs [lo, hi).
+func fcInfer(b0, b1, p0, p1, n0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.FCForward(c.F[b0], c.F[b1], c.P[fc1W], c.P[fc1B], 252, lo, hi)
+		runtime.FCForward(c.F[b0], c.F[b1], c.P[p0], c.P[p1], n0, lo, hi)
 	}
 }
 
@@ -527,24 +527,12 @@ func fc2Infer_2(b0 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// fc3Infer_2 returns the phase of fc3, on the buffers given: it computes fc 3, outputs [lo, hi).
-func fc3Infer_2(b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.FCForward(c.F[f1], c.F[b0], c.P[fc3W], c.P[fc3B], 8, lo, hi)
-	}
-}
-
 // conv3x3x4Geom: conv 3x3x4 p1.
 var conv3x3x4Geom = runtime.ConvGeom{
 	C: 3, InRow: 24, OH: 6, OW: 6, K: 4, OutRow: 24,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 	DOutRow: 32, DOutOff: 36,
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 18,
-}
-
-// conv1Forward computes conv1 (conv 3x3x4 p1) + relu1 (relu): output rows [lo, hi).
-func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x4Geom, c.Scratch, c.F[f8], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
 }
 
 // conv3x3x4ActGradGeom: the derivative of the relu, in place on conv 3x3x4 p1 + relu's output gradient.
@@ -555,14 +543,18 @@ var conv3x3x4ActGradGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv1OutGrad passes the gradient of conv1+relu1's output through its fused activation, rows [lo, hi).
-func conv1OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&conv3x3x4ActGradGeom, c.F[f3], c.F[f3], nil, c.F[f8], lo, hi)
+// conv3x3OutGrad returns the phase of conv1 and fc2, on the geometries and buffers given: it passes the gradient of conv + relu's output through its fused activation, rows [lo, hi).
+func conv3x3OutGrad(g0 *runtime.EltGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ActBackward(g0, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
+	}
 }
 
-// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
-func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x4Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f3], lo, hi)
+// conv3x3WeightGrad returns the phase of conv1 and conv5, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+func conv3x3WeightGrad(g0 *runtime.ConvGeom, p0, p1, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGrad(g0, c.Scratch, c.G[p0], c.G[p1], c.F[b0], c.F[f3], lo, hi)
+	}
 }
 
 // conv3x3x4Back: the transposed convolution that computes the conv's input gradient.
@@ -604,13 +596,6 @@ func bn1Stats(c *engine.Ctx, lo, hi int) {
 func bn1Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad6x6x4p1, c.F[f2], lo, hi)
 	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
-	runtime.BatchNormApply(&batchnorm6x6x4Geom, &v, c.F[f2], c.F[f8], lo, hi)
-}
-
-// bn1Eval computes bn1 (batchnorm) + relu2 (relu) in inference mode, rows [lo, hi).
-func bn1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad6x6x4p1, c.F[f2], lo, hi)
-	v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
 	runtime.BatchNormApply(&batchnorm6x6x4Geom, &v, c.F[f2], c.F[f8], lo, hi)
 }
 
@@ -662,11 +647,6 @@ var conv3x3x2Geom = runtime.ConvGeom{
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
-// conv2Forward computes conv2 (conv 3x3x2 p1 nobias): output rows [lo, hi).
-func conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x2Geom, c.Scratch, c.F[f9], c.F[f2], c.P[conv2W], nil, lo, hi)
-}
-
 // conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks).
 func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGrad(&conv3x3x2Geom, c.Scratch, c.G[conv2W], nil, c.F[f2], c.F[f9], lo, hi)
@@ -691,11 +671,13 @@ func conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[conv2W], 2, 4, 3, 3, 16, 16)
 }
 
-// conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
-func conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x2Back, c.Scratch, c.F[f6], c.F[f9], c.D[conv2T], nil, lo, hi)
-	// The derivative of the relu before, on the rows just written.
-	runtime.ActBackward(&conv3x3x2PrevActGeom, c.F[f6], c.F[f6], nil, c.F[f2], lo, hi)
+// conv3x3InputGrad returns the phase of conv2 and conv5, on the geometries, buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
+func conv3x3InputGrad(g0 *runtime.ConvGeom, b0, b1, d0 int, g1 *runtime.EltGeom, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], nil, lo, hi)
+		// The derivative of the relu before, on the rows just written.
+		runtime.ActBackward(g1, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+	}
 }
 
 // concat6x6x6Copy0ForwardGeom: the copy of 6x6x4 into channels [0, 4) of the concat.
@@ -704,9 +686,11 @@ var concat6x6x6Copy0ForwardGeom = runtime.CopyGeom{
 	Dst: runtime.Layout{Row: 36, Pix: 6}, Src: runtime.Layout{Row: 24, Pix: 4},
 }
 
-// concat1Copy0Forward computes the copy of 6x6x4 into channels [0, 4) of concat1, rows [lo, hi).
-func concat1Copy0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat6x6x6Copy0ForwardGeom, c.F[f6], c.F[f8], lo, hi)
+// concatCopyForward returns the phase of concat1, concat2 and fc2, on the geometries and buffers given: it computes the copy of 6x6x4 into channels [0, 4) of the concat, rows [lo, hi).
+func concatCopyForward(g0 *runtime.CopyGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.CopyMap(g0, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // concat6x6x6Copy0BackGeom: the gradient of the copy of 6x6x4 into channels [0, 4) of the concat.
@@ -715,10 +699,12 @@ var concat6x6x6Copy0BackGeom = runtime.CopyGeom{
 	Dst: runtime.Layout{Off: 36, Row: 32, Pix: 4}, Src: runtime.Layout{Row: 36, Pix: 6},
 }
 
-// concat1Copy0InputGrad computes the gradient of the copy of 6x6x4 into channels [0, 4) of concat1, rows [lo, hi).
-func concat1Copy0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad6x6x4p1, c.F[f3], lo, hi)
-	runtime.CopyMap(&concat6x6x6Copy0BackGeom, c.F[f3], c.F[f7], lo, hi)
+// concatCopyInputGrad returns the phase of concat1 and concat2, on the geometries and buffers given: it computes the gradient of the copy of 6x6x4 into channels [0, 4) of the concat, rows [lo, hi).
+func concatCopyInputGrad(g0 *runtime.Padding, b0 int, g1 *runtime.CopyGeom, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(g0, c.F[b0], lo, hi)
+		runtime.CopyMap(g1, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // concat6x6x6Copy4ForwardGeom: the copy of 6x6x2 into channels [4, 6) of the concat.
@@ -727,21 +713,10 @@ var concat6x6x6Copy4ForwardGeom = runtime.CopyGeom{
 	Dst: runtime.Layout{Off: 4, Row: 36, Pix: 6}, Src: runtime.Layout{Row: 12, Pix: 2},
 }
 
-// concat1Copy4Forward computes the copy of 6x6x2 into channels [4, 6) of concat1, rows [lo, hi).
-func concat1Copy4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat6x6x6Copy4ForwardGeom, c.F[f6], c.F[f9], lo, hi)
-}
-
 // concat6x6x6Copy4BackGeom: the gradient of the copy of 6x6x2 into channels [4, 6) of the concat.
 var concat6x6x6Copy4BackGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 2,
 	Dst: runtime.Layout{Off: 18, Row: 16, Pix: 2}, Src: runtime.Layout{Off: 4, Row: 36, Pix: 6},
-}
-
-// concat1Copy4InputGrad computes the gradient of the copy of 6x6x2 into channels [4, 6) of concat1, rows [lo, hi).
-func concat1Copy4InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad6x6x2p1, c.F[f9], lo, hi)
-	runtime.CopyMap(&concat6x6x6Copy4BackGeom, c.F[f9], c.F[f7], lo, hi)
 }
 
 // conv1x1x2Geom: conv 1x1x2.
@@ -752,24 +727,25 @@ var conv1x1x2Geom = runtime.ConvGeom{
 	H: 6, W: 6, DInRow: 36,
 }
 
-// conv3Forward computes conv3 (conv 1x1x2): output rows [lo, hi).
-func conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x2Geom, c.Scratch, c.F[f3], c.F[f6], c.P[conv3W], c.P[conv3B], lo, hi)
+// conv1x1WeightGrad returns the phase of conv3, conv4 and conv6, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1WeightGrad(g0 *runtime.ConvGeom, p0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(g0, c.Scratch, c.G[p0], c.G[p1], c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// conv3WeightGrad adds to the weight and bias gradients of conv3, weight blocks.
-func conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x2Geom, c.Scratch, c.G[conv3W], c.G[conv3B], c.F[f6], c.F[f4], lo, hi)
+// conv1x1TUpdate returns the update of conv3, conv4 and conv6, on the geometries and tensors given: it computes the conv's weights transposed, for its input gradient.
+func conv1x1TUpdate(g0 *runtime.ConvGeom, p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(g0, d, w.P[p0])
+	}
 }
 
-// conv3TUpdate computes conv3's weights transposed, for its input gradient.
-func conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x2Geom, d, w.P[conv3W])
-}
-
-// conv3InputGrad computes the gradient of conv3's input, rows [lo, hi).
-func conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x2Geom, c.Scratch, c.F[f7], c.D[conv3T], c.F[f4], true, lo, hi)
+// conv1x1InputGrad returns the phase of conv3 and conv4, on the geometries, buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1InputGrad(g0 *runtime.ConvGeom, d0, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(g0, c.Scratch, c.F[f7], c.D[d0], c.F[b0], true, lo, hi)
+	}
 }
 
 // conv1x1x2Geom_2: conv 1x1x2.
@@ -780,43 +756,12 @@ var conv1x1x2Geom_2 = runtime.ConvGeom{
 	H:       6, W: 6, DInRow: 36,
 }
 
-// conv4Forward computes conv4 (conv 1x1x2) + relu3 (relu): output rows [lo, hi).
-func conv4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x2Geom_2, c.Scratch, c.F[f9], c.F[f6], c.P[conv4W], c.P[conv4B], lo, hi)
-	runtime.ClearPadding(&pad6x6x2p1, c.F[f9], lo, hi)
-}
-
-// conv4WeightGrad adds to the weight and bias gradients of conv4, weight blocks.
-func conv4WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x2Geom_2, c.Scratch, c.G[conv4W], c.G[conv4B], c.F[f6], c.F[f5], lo, hi)
-}
-
-// conv4TUpdate computes conv4's weights transposed, for its input gradient.
-func conv4TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x2Geom_2, d, w.P[conv4W])
-}
-
-// conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
-func conv4InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x2Geom_2, c.Scratch, c.F[f7], c.D[conv4T], c.F[f5], true, lo, hi)
-}
-
 // conv3x3x3Geom: conv 3x3x3 p1.
 var conv3x3x3Geom = runtime.ConvGeom{
 	C: 2, InRow: 16, OH: 6, OW: 6, K: 3, OutRow: 18,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24, DOutOff: 27,
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 12,
-}
-
-// conv5Forward computes conv5 (conv 3x3x3 p1): output rows [lo, hi).
-func conv5Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x3Geom, c.Scratch, c.F[f4], c.F[f9], c.P[conv5W], c.P[conv5B], lo, hi)
-}
-
-// conv5WeightGrad adds to the weight and bias gradients of conv5, units (filter rows of weight blocks).
-func conv5WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x3Geom, c.Scratch, c.G[conv5W], c.G[conv5B], c.F[f9], c.F[f3], lo, hi)
 }
 
 // conv3x3x3PrevActGeom: the derivative of the relu, in place on its output's gradient.
@@ -836,13 +781,6 @@ var conv3x3x3Back = runtime.ConvGeom{
 // conv5TUpdate computes conv5's weights transposed, for its input gradient.
 func conv5TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[conv5W], 3, 2, 3, 3, 16, 16)
-}
-
-// conv5InputGrad computes the gradient of conv5's input, rows [lo, hi).
-func conv5InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x3Back, c.Scratch, c.F[f5], c.F[f3], c.D[conv5T], nil, lo, hi)
-	// The derivative of the relu before, on the rows just written.
-	runtime.ActBackward(&conv3x3x3PrevActGeom, c.F[f5], c.F[f5], nil, c.F[f9], lo, hi)
 }
 
 // poolmax6x6x6ForwardGeom: pool max 3x3 s1 p1.
@@ -871,21 +809,6 @@ var conv1x1x2Geom_3 = runtime.ConvGeom{
 	H: 6, W: 6, DInRow: 36,
 }
 
-// conv6Forward computes conv6 (conv 1x1x2): output rows [lo, hi).
-func conv6Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x2Geom_3, c.Scratch, c.F[f3], c.F[f7], c.P[conv6W], c.P[conv6B], lo, hi)
-}
-
-// conv6WeightGrad adds to the weight and bias gradients of conv6, weight blocks.
-func conv6WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x2Geom_3, c.Scratch, c.G[conv6W], c.G[conv6B], c.F[f7], c.F[f4], lo, hi)
-}
-
-// conv6TUpdate computes conv6's weights transposed, for its input gradient.
-func conv6TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x2Geom_3, d, w.P[conv6W])
-}
-
 // conv6InputGrad computes the gradient of conv6's input, rows [lo, hi).
 func conv6InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x2Geom_3, c.Scratch, c.F[f5], c.D[conv6T], c.F[f4], false, lo, hi)
@@ -897,11 +820,6 @@ var concat6x6x7Copy2ForwardGeom = runtime.CopyGeom{
 	Dst: runtime.Layout{Off: 2, Row: 42, Pix: 7}, Src: runtime.Layout{Row: 18, Pix: 3},
 }
 
-// concat2Copy2Forward computes the copy of 6x6x3 into channels [2, 5) of concat2, rows [lo, hi).
-func concat2Copy2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat6x6x7Copy2ForwardGeom, c.F[f3], c.F[f4], lo, hi)
-}
-
 // concat6x6x7Copy2BackGeom: the gradient of the copy of 6x6x3 into channels [2, 5) of the concat.
 var concat6x6x7Copy2BackGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 3,
@@ -911,12 +829,6 @@ var concat6x6x7Copy2BackGeom = runtime.CopyGeom{
 // pad6x6x3p1: the padding of a 6x6x3 p1 buffer.
 var pad6x6x3p1 = runtime.Padding{
 	H: 6, W: 6, C: 3, PH: 1, PW: 1,
-}
-
-// concat2Copy2InputGrad computes the gradient of the copy of 6x6x3 into channels [2, 5) of concat2, rows [lo, hi).
-func concat2Copy2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad6x6x3p1, c.F[f3], lo, hi)
-	runtime.CopyMap(&concat6x6x7Copy2BackGeom, c.F[f3], c.F[f4], lo, hi)
 }
 
 // relu6x6x7BackGeom: the gradient of relu.
@@ -932,14 +844,18 @@ func relu4InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&relu6x6x7BackGeom, c.F[f4], c.F[f5], nil, c.F[f3], lo, hi)
 }
 
-// fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
-func fc1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCWeightGrad(c.G[fc1W], c.G[fc1B], c.F[f4], c.F[f10][0:6], 252, lo, hi)
+// fcWeightGrad returns the phase of fc1, fc2 and fc3, on the buffers, tensors and sizes given: it adds to the weight and bias gradients of the fc, outputs [lo, hi).
+func fcWeightGrad(p0, p1, b0, b1, n0, n1, n2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCWeightGrad(c.G[p0], c.G[p1], c.F[b0], c.F[b1][n0:n1], n2, lo, hi)
+	}
 }
 
-// fc1InputGrad computes the gradient of fc1's input, values [lo, hi).
-func fc1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCInputGrad(c.F[f5][0+lo:], c.P[fc1W], c.F[f10][0:6], 252, lo, hi)
+// fcInputGrad returns the phase of fc1 and fc3, on the buffers, tensors and sizes given: it computes the gradient of the fc's input, values [lo, hi).
+func fcInputGrad(b0, p0, b1, n0, n1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCInputGrad(c.F[b0][0+lo:], c.P[p0], c.F[b1][0:n0], n1, lo, hi)
+	}
 }
 
 // fc2ActGradGeom: the derivative of the tanh, in place on fc 2 + tanh's output gradient.
@@ -948,16 +864,6 @@ var fc2ActGradGeom = runtime.EltGeom{
 	Out: runtime.Layout{Off: 6, Row: 1, Pix: 1}, In: []runtime.Layout{{Off: 6, Row: 1, Pix: 1}},
 	DOut: runtime.Layout{Off: 6, Row: 1, Pix: 1}, DIn: []runtime.Layout{{Off: 6, Row: 1, Pix: 1}},
 	Act: runtime.ActTanh,
-}
-
-// fc2OutGrad passes the gradient of fc2+tanh1's output through its fused activation, channels [lo, hi).
-func fc2OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&fc2ActGradGeom, c.F[f10], c.F[f10], nil, c.F[f5], lo, hi)
-}
-
-// fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
-func fc2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCWeightGrad(c.G[fc2W], c.G[fc2B], c.F[f5], c.F[f10][6:8], 6, lo, hi)
 }
 
 // fc2InputGrad computes the gradient of fc2's input into the scratch buffer, values [lo, hi).
@@ -969,19 +875,4 @@ func fc2InputGrad(c *engine.Ctx, lo, hi int) {
 var fc2AddGeom = runtime.CopyGeom{
 	H: 1, W: 1, C: 6,
 	Dst: runtime.Layout{Row: 8, Pix: 8}, Src: runtime.Layout{Row: 6, Pix: 6}, Acc: true,
-}
-
-// fc2AddGrad adds the input gradient set in the scratch buffer to the one other readers add to, rows [lo, hi).
-func fc2AddGrad(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&fc2AddGeom, c.F[f10], c.F[scratch], lo, hi)
-}
-
-// fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).
-func fc3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCWeightGrad(c.G[fc3W], c.G[fc3B], c.F[f5], c.F[f12][0:3], 8, lo, hi)
-}
-
-// fc3InputGrad computes the gradient of fc3's input, values [lo, hi).
-func fc3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCInputGrad(c.F[f10][0+lo:], c.P[fc3W], c.F[f12][0:3], 8, lo, hi)
 }

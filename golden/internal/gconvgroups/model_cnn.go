@@ -138,10 +138,10 @@ var program = engine.Program{
 		conv5W: {Name: "conv5.weight", Shape: []int{8, 1, 3, 3}, FanIn: 9, Packing: engine.Grouped{Groups: 4, KB: 16}},
 	},
 	Derived: []engine.Derived{
-		conv1T: {Name: "conv1T", Use: engine.Backward, Len: func() int { return 864 }, Update: conv1TUpdate},
-		conv3T: {Name: "conv3T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3TUpdate},
-		conv4T: {Name: "conv4T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv4TUpdate},
-		conv5T: {Name: "conv5T", Use: engine.Backward, Len: func() int { return 1152 }, Update: conv5TUpdate},
+		conv1T: {Name: "conv1T", Use: engine.Backward, Len: func() int { return 864 }, Update: conv3x3TUpdate(&conv3x3x6Geom, conv1W)},
+		conv3T: {Name: "conv3T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3TUpdate(&conv3x3x4Geom, conv3W)},
+		conv4T: {Name: "conv4T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3TUpdate(&conv3x3x4Geom_2, conv4W)},
+		conv5T: {Name: "conv5T", Use: engine.Backward, Len: func() int { return 1152 }, Update: conv3x3TUpdate(&conv3x3x8Geom, conv5W)},
 	},
 	Buffers: []engine.Buffer{
 		f0: {Len: 400},
@@ -156,58 +156,58 @@ var program = engine.Program{
 	},
 	Steps: []engine.Step{
 		{Name: "conv1+relu1 (inference)", Forward: []engine.Phase{
-			{N: 8, Run: conv1Infer, Mode: engine.Inference},
+			{N: 8, Run: conv3x3Infer(&conv3x3x6InferGeom, f1, f0, conv1W, conv1B, &pad8x8x6p1), Mode: engine.Inference},
 		}},
 		{Name: "conv2 (inference)", Forward: []engine.Phase{
-			{N: 8, Run: conv2Infer, Mode: engine.Inference},
+			{N: 8, Run: conv3x3Infer_2(&conv3x3x6InferGeom_2, f8, f1), Mode: engine.Inference},
 		}},
 		{Name: "conv3+tanh1 (inference)", Forward: []engine.Phase{
-			{N: 8, Run: conv3Infer, Mode: engine.Inference},
+			{N: 8, Run: conv3x3Infer_3(&conv3x3x4InferGeom, f1, f8), Mode: engine.Inference},
 		}},
 		{Name: "conv4 (inference)", Forward: []engine.Phase{
-			{N: 8, Run: conv4Infer, Mode: engine.Inference},
+			{N: 8, Run: conv3x3Infer(&conv3x3x4InferGeom_2, f8, f1, conv4W, conv4B, &pad8x8x4p1), Mode: engine.Inference},
 		}},
 		{Name: "conv5 (inference)", Forward: []engine.Phase{
-			{N: 3, Run: conv5Infer, Mode: engine.Inference},
+			{N: 3, Run: conv3x3Infer_4(&conv3x3x8InferGeom, f8), Mode: engine.Inference},
 		}},
 		{Name: "conv1+relu1 (training)", Forward: []engine.Phase{
-			{N: 8, Run: conv1Forward, Mode: engine.Training},
+			{N: 8, Run: conv3x3Infer(&conv3x3x6Geom, f3, f0, conv1W, conv1B, &pad8x8x6p1), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: conv1OutGrad},
-			{N: 2, Run: conv1WeightGrad, Even: true, Sums: true},
+			{N: 8, Run: conv3x3OutGrad(&conv3x3x6ActGradGeom, f3)},
+			{N: 2, Run: conv3x3WeightGrad(&conv3x3x6Geom, conv1W, conv1B, f0, f5), Even: true, Sums: true},
 			{N: 8, Run: conv1InputGrad},
 		}},
 		{Name: "conv2 (training)", Forward: []engine.Phase{
-			{N: 8, Run: conv2Forward, Mode: engine.Training},
+			{N: 8, Run: conv3x3Infer_2(&conv3x3x6Geom_2, f2, f3), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 1, Run: conv2WeightGrad, Even: true, Sums: true},
 			{N: 8, Run: conv2InputGrad},
 		}},
 		{Name: "conv3+tanh1 (training)", Forward: []engine.Phase{
-			{N: 8, Run: conv3Forward, Mode: engine.Training},
+			{N: 8, Run: conv3x3Infer_3(&conv3x3x4Geom, f4, f2), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: conv3OutGrad},
-			{N: 1, Run: conv3WeightGrad, Even: true, Sums: true},
-			{N: 8, Run: conv3InputGrad},
+			{N: 8, Run: conv3x3OutGrad(&conv3x3x4ActGradGeom, f4)},
+			{N: 1, Run: conv3x3WeightGrad(&conv3x3x4Geom, conv3W, conv3B, f2, f5), Even: true, Sums: true},
+			{N: 8, Run: conv3x3InputGrad(&conv3x3x4Geom, f1, conv3T, f5)},
 		}},
 		{Name: "conv4 (training)", Forward: []engine.Phase{
-			{N: 8, Run: conv4Forward, Mode: engine.Training},
+			{N: 8, Run: conv3x3Infer(&conv3x3x4Geom_2, f5, f4, conv4W, conv4B, &pad8x8x4p1), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: conv4WeightGrad, Even: true, Sums: true},
-			{N: 8, Run: conv4InputGrad},
+			{N: 1, Run: conv3x3WeightGrad(&conv3x3x4Geom_2, conv4W, conv4B, f4, f1), Even: true, Sums: true},
+			{N: 8, Run: conv3x3InputGrad(&conv3x3x4Geom_2, f5, conv4T, f1)},
 		}},
 		{Name: "conv5 (training)", Forward: []engine.Phase{
-			{N: 3, Run: conv5Forward, Mode: engine.Training},
+			{N: 3, Run: conv3x3Infer_4(&conv3x3x8Geom, f5), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 4, Run: conv5WeightGrad, Even: true, Sums: true},
-			{N: 8, Run: conv5InputGrad},
+			{N: 8, Run: conv3x3InputGrad(&conv3x3x8Geom, f1, conv5T, f7)},
 		}},
 		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
-			{N: 8, Run: conv1Forward, Mode: engine.Inference},
-			{N: 8, Run: conv2Forward, Mode: engine.Inference},
-			{N: 8, Run: conv3Forward, Mode: engine.Inference},
-			{N: 8, Run: conv4Forward, Mode: engine.Inference},
-			{N: 3, Run: conv5Forward, Mode: engine.Inference},
+			{N: 8, Run: conv3x3Infer(&conv3x3x6Geom, f3, f0, conv1W, conv1B, &pad8x8x6p1), Mode: engine.Inference},
+			{N: 8, Run: conv3x3Infer_2(&conv3x3x6Geom_2, f2, f3), Mode: engine.Inference},
+			{N: 8, Run: conv3x3Infer_3(&conv3x3x4Geom, f4, f2), Mode: engine.Inference},
+			{N: 8, Run: conv3x3Infer(&conv3x3x4Geom_2, f5, f4, conv4W, conv4B, &pad8x8x4p1), Mode: engine.Inference},
+			{N: 3, Run: conv3x3Infer_4(&conv3x3x8Geom, f5), Mode: engine.Inference},
 		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 10},
@@ -234,10 +234,12 @@ var pad8x8x6p1 = runtime.Padding{
 	H: 8, W: 8, C: 6, PH: 1, PW: 1,
 }
 
-// conv1Infer computes conv1 (conv 3x3x6 p1 g2) + relu1 (relu): output rows [lo, hi).
-func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardGrouped(&conv3x3x6InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
-	runtime.ClearPadding(&pad8x8x6p1, c.F[f1], lo, hi)
+// conv3x3Infer returns the phase of conv1, conv4, conv1 and conv4, on the geometries, buffers and tensors given: it computes conv + relu: output rows [lo, hi).
+func conv3x3Infer(g0 *runtime.ConvGeom, b0, b1, p0, p1 int, g1 *runtime.Padding) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardGrouped(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], c.P[p1], lo, hi)
+		runtime.ClearPadding(g1, c.F[b0], lo, hi)
+	}
 }
 
 // conv3x3x6InferGeom_2: conv 3x3x6 p1 g6 nobias, in inference.
@@ -252,10 +254,12 @@ var pad8x8x6p2 = runtime.Padding{
 	H: 8, W: 8, C: 6, PH: 2, PW: 2,
 }
 
-// conv2Infer computes conv2 (conv 3x3x6 p1 g6 nobias): output rows [lo, hi).
-func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&conv3x3x6InferGeom_2, c.Scratch, c.F[f8], c.F[f1], c.P[conv2W], nil, lo, hi)
-	runtime.ClearPadding(&pad8x8x6p2, c.F[f8], lo, hi)
+// conv3x3Infer_2 returns the phase of conv2, on the geometries and buffers given: it computes conv: output rows [lo, hi).
+func conv3x3Infer_2(g0 *runtime.ConvGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseForward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[conv2W], nil, lo, hi)
+		runtime.ClearPadding(&pad8x8x6p2, c.F[b0], lo, hi)
+	}
 }
 
 // conv3x3x4InferGeom: conv 3x3x4 d2 p2, in inference.
@@ -277,11 +281,13 @@ var pad8x8x4p2x1 = runtime.Padding{
 	H: 8, W: 8, C: 4, PH: 2, PW: 1,
 }
 
-// conv3Infer computes conv3 (conv 3x3x4 d2 p2) + tanh1 (tanh): output rows [lo, hi).
-func conv3Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardGrouped(&conv3x3x4InferGeom, c.Scratch, c.F[f1], c.F[f8], c.P[conv3W], c.P[conv3B], lo, hi)
-	runtime.ClearPadding(&pad8x8x4p2x1, c.F[f1], lo, hi)
-	runtime.ActForward(&conv3x3x4StoreGeom, c.F[f1], c.F[f1], lo, hi)
+// conv3x3Infer_3 returns the phase of conv3, on the geometries and buffers given: it computes conv + tanh: output rows [lo, hi).
+func conv3x3Infer_3(g0 *runtime.ConvGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardGrouped(g0, c.Scratch, c.F[b0], c.F[b1], c.P[conv3W], c.P[conv3B], lo, hi)
+		runtime.ClearPadding(&pad8x8x4p2x1, c.F[b0], lo, hi)
+		runtime.ActForward(&conv3x3x4StoreGeom, c.F[b0], c.F[b0], lo, hi)
+	}
 }
 
 // conv3x3x4InferGeom_2: conv 3x3x4 d2x1 p same, in inference.
@@ -296,12 +302,6 @@ var pad8x8x4p1 = runtime.Padding{
 	H: 8, W: 8, C: 4, PH: 1, PW: 1,
 }
 
-// conv4Infer computes conv4 (conv 3x3x4 d2x1 p same): output rows [lo, hi).
-func conv4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardGrouped(&conv3x3x4InferGeom_2, c.Scratch, c.F[f8], c.F[f1], c.P[conv4W], c.P[conv4B], lo, hi)
-	runtime.ClearPadding(&pad8x8x4p1, c.F[f8], lo, hi)
-}
-
 // conv3x3x8InferGeom: conv 3x3x8 s2 d2 p1 g4 nobias, in inference.
 var conv3x3x8InferGeom = runtime.ConvGeom{
 	C: 4, InRow: 40, OH: 3, OW: 3, K: 8, OutRow: 24,
@@ -309,9 +309,11 @@ var conv3x3x8InferGeom = runtime.ConvGeom{
 	Groups: 4, DH: 2, DW: 2,
 }
 
-// conv5Infer computes conv5 (conv 3x3x8 s2 d2 p1 g4 nobias): output rows [lo, hi).
-func conv5Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardGrouped(&conv3x3x8InferGeom, c.Scratch, c.F[f1], c.F[f8], c.P[conv5W], nil, lo, hi)
+// conv3x3Infer_4 returns the phase of conv5, on the geometries and buffers given: it computes conv: output rows [lo, hi).
+func conv3x3Infer_4(g0 *runtime.ConvGeom, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardGrouped(g0, c.Scratch, c.F[f1], c.F[b0], c.P[conv5W], nil, lo, hi)
+	}
 }
 
 // conv3x3x6Geom: conv 3x3x6 p1 g2.
@@ -323,12 +325,6 @@ var conv3x3x6Geom = runtime.ConvGeom{
 	H:       8, W: 8, PH: 1, PW: 1, DInRow: 32,
 }
 
-// conv1Forward computes conv1 (conv 3x3x6 p1 g2) + relu1 (relu): output rows [lo, hi).
-func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardGrouped(&conv3x3x6Geom, c.Scratch, c.F[f3], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
-	runtime.ClearPadding(&pad8x8x6p1, c.F[f3], lo, hi)
-}
-
 // conv3x3x6ActGradGeom: the derivative of the relu, in place on conv 3x3x6 p1 g2 + relu's output gradient.
 var conv3x3x6ActGradGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 6,
@@ -337,19 +333,25 @@ var conv3x3x6ActGradGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv1OutGrad passes the gradient of conv1+relu1's output through its fused activation, rows [lo, hi).
-func conv1OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&conv3x3x6ActGradGeom, c.F[f5], c.F[f5], nil, c.F[f3], lo, hi)
+// conv3x3OutGrad returns the phase of conv1 and conv3, on the geometries and buffers given: it passes the gradient of conv + relu's output through its fused activation, rows [lo, hi).
+func conv3x3OutGrad(g0 *runtime.EltGeom, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ActBackward(g0, c.F[f5], c.F[f5], nil, c.F[b0], lo, hi)
+	}
 }
 
-// conv1WeightGrad adds to the weight and bias gradients of conv1, weight blocks of every group.
-func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradGrouped(&conv3x3x6Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f5], lo, hi)
+// conv3x3WeightGrad returns the phase of conv1, conv3 and conv4, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks of every group.
+func conv3x3WeightGrad(g0 *runtime.ConvGeom, p0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGradGrouped(g0, c.Scratch, c.G[p0], c.G[p1], c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// conv1TUpdate computes conv1's weights transposed, for its input gradient.
-func conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3x3x6Geom, d, w.P[conv1W])
+// conv3x3TUpdate returns the update of conv1, conv3, conv4 and conv5, on the geometries and tensors given: it computes the conv's weights transposed, for its input gradient.
+func conv3x3TUpdate(g0 *runtime.ConvGeom, p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.GroupedTranspose(g0, d, w.P[p0])
+	}
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -367,12 +369,6 @@ var conv3x3x6Geom_2 = runtime.ConvGeom{
 	Groups:  6,
 	DOutRow: 48,
 	H:       8, W: 8, PH: 1, PW: 1, DInRow: 48,
-}
-
-// conv2Forward computes conv2 (conv 3x3x6 p1 g6 nobias): output rows [lo, hi).
-func conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&conv3x3x6Geom_2, c.Scratch, c.F[f2], c.F[f3], c.P[conv2W], nil, lo, hi)
-	runtime.ClearPadding(&pad8x8x6p2, c.F[f2], lo, hi)
 }
 
 // conv2WeightGrad adds to the weight and bias gradients of conv2, channels [16·lo, 16·hi).
@@ -394,13 +390,6 @@ var conv3x3x4Geom = runtime.ConvGeom{
 	H:       8, W: 8, PH: 2, PW: 2, DInRow: 48,
 }
 
-// conv3Forward computes conv3 (conv 3x3x4 d2 p2) + tanh1 (tanh): output rows [lo, hi).
-func conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardGrouped(&conv3x3x4Geom, c.Scratch, c.F[f4], c.F[f2], c.P[conv3W], c.P[conv3B], lo, hi)
-	runtime.ClearPadding(&pad8x8x4p2x1, c.F[f4], lo, hi)
-	runtime.ActForward(&conv3x3x4StoreGeom, c.F[f4], c.F[f4], lo, hi)
-}
-
 // conv3x3x4ActGradGeom: the derivative of the tanh, in place on conv 3x3x4 d2 p2 + tanh's output gradient.
 var conv3x3x4ActGradGeom = runtime.EltGeom{
 	H: 8, W: 8, C: 4,
@@ -409,24 +398,11 @@ var conv3x3x4ActGradGeom = runtime.EltGeom{
 	Act: runtime.ActTanh,
 }
 
-// conv3OutGrad passes the gradient of conv3+tanh1's output through its fused activation, rows [lo, hi).
-func conv3OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&conv3x3x4ActGradGeom, c.F[f5], c.F[f5], nil, c.F[f4], lo, hi)
-}
-
-// conv3WeightGrad adds to the weight and bias gradients of conv3, weight blocks of every group.
-func conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradGrouped(&conv3x3x4Geom, c.Scratch, c.G[conv3W], c.G[conv3B], c.F[f2], c.F[f5], lo, hi)
-}
-
-// conv3TUpdate computes conv3's weights transposed, for its input gradient.
-func conv3TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3x3x4Geom, d, w.P[conv3W])
-}
-
-// conv3InputGrad computes the gradient of conv3's input, rows [lo, hi).
-func conv3InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv3x3x4Geom, c.Scratch, c.F[f1], c.D[conv3T], c.F[f5], false, lo, hi)
+// conv3x3InputGrad returns the phase of conv3, conv4 and conv5, on the geometries, buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
+func conv3x3InputGrad(g0 *runtime.ConvGeom, b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvInputGradGrouped(g0, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
+	}
 }
 
 // conv3x3x4Geom_2: conv 3x3x4 d2x1 p same.
@@ -438,27 +414,6 @@ var conv3x3x4Geom_2 = runtime.ConvGeom{
 	H:       8, W: 8, PH: 2, PW: 1, DInRow: 32,
 }
 
-// conv4Forward computes conv4 (conv 3x3x4 d2x1 p same): output rows [lo, hi).
-func conv4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardGrouped(&conv3x3x4Geom_2, c.Scratch, c.F[f5], c.F[f4], c.P[conv4W], c.P[conv4B], lo, hi)
-	runtime.ClearPadding(&pad8x8x4p1, c.F[f5], lo, hi)
-}
-
-// conv4WeightGrad adds to the weight and bias gradients of conv4, weight blocks of every group.
-func conv4WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradGrouped(&conv3x3x4Geom_2, c.Scratch, c.G[conv4W], c.G[conv4B], c.F[f4], c.F[f1], lo, hi)
-}
-
-// conv4TUpdate computes conv4's weights transposed, for its input gradient.
-func conv4TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3x3x4Geom_2, d, w.P[conv4W])
-}
-
-// conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
-func conv4InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv3x3x4Geom_2, c.Scratch, c.F[f5], c.D[conv4T], c.F[f1], false, lo, hi)
-}
-
 // conv3x3x8Geom: conv 3x3x8 s2 d2 p1 g4 nobias.
 var conv3x3x8Geom = runtime.ConvGeom{
 	C: 4, InRow: 40, OH: 3, OW: 3, K: 8, OutRow: 24,
@@ -468,22 +423,7 @@ var conv3x3x8Geom = runtime.ConvGeom{
 	H:       8, W: 8, PH: 1, PW: 1, DInRow: 32,
 }
 
-// conv5Forward computes conv5 (conv 3x3x8 s2 d2 p1 g4 nobias): output rows [lo, hi).
-func conv5Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardGrouped(&conv3x3x8Geom, c.Scratch, c.F[f1], c.F[f5], c.P[conv5W], nil, lo, hi)
-}
-
 // conv5WeightGrad adds to the weight and bias gradients of conv5, weight blocks of every group.
 func conv5WeightGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvWeightGradGrouped(&conv3x3x8Geom, c.Scratch, c.G[conv5W], nil, c.F[f5], c.F[f7], lo, hi)
-}
-
-// conv5TUpdate computes conv5's weights transposed, for its input gradient.
-func conv5TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3x3x8Geom, d, w.P[conv5W])
-}
-
-// conv5InputGrad computes the gradient of conv5's input, rows [lo, hi).
-func conv5InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv3x3x8Geom, c.Scratch, c.F[f1], c.D[conv5T], c.F[f7], false, lo, hi)
 }

@@ -182,16 +182,16 @@ var program = engine.Program{
 			{N: 6, Run: conv1Infer, Mode: engine.Inference},
 		}},
 		{Name: "conv2 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: conv2Infer, Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer(&conv3x3x8InferGeom_2, f7, f1, conv2W, conv2B), Mode: engine.Inference},
 		}},
 		{Name: "add1 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: add1Infer, Mode: engine.Inference},
+			{N: 6, Run: residualInfer(&residual6x6x8InferGeom, f11, f7, f1), Mode: engine.Inference},
 		}},
 		{Name: "copy concat1[0:8] (inference)", Forward: []engine.Phase{
-			{N: 6, Run: concat1Copy0Infer, Mode: engine.Inference},
+			{N: 6, Run: concatCopyInfer(&concat6x6x16Copy0InferGeom, f1, f11), Mode: engine.Inference},
 		}},
 		{Name: "copy concat1[8:16] (inference)", Forward: []engine.Phase{
-			{N: 6, Run: concat1Copy8Infer, Mode: engine.Inference},
+			{N: 6, Run: concatCopyInfer(&concat6x6x16Copy8InferGeom, f1, f11), Mode: engine.Inference},
 		}},
 		{Name: "maxpool1 (inference)", Forward: []engine.Phase{
 			{N: 3, Run: maxpool1Infer, Mode: engine.Inference},
@@ -206,10 +206,10 @@ var program = engine.Program{
 			{N: 1, Run: softmax1Infer, Mode: engine.Inference},
 		}},
 		{Name: "conv1+relu1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: conv1Forward, Mode: engine.Training},
+			{N: 6, Run: conv3x3Infer(&conv3x3x8Geom, f2, f0, conv1W, conv1B), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: conv1OutGrad},
-			{N: 3, Run: conv1WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: conv3x3OutGrad(&conv3x3x8ActGradGeom, f3, f2)},
+			{N: 3, Run: conv3x3WeightGrad(&conv3x3x8Geom, conv1W, conv1B, f0, f3), Even: true, Sums: true},
 			{N: 6, Run: conv1InputGrad},
 		}},
 		{Name: "dropout1 (training)", Forward: []engine.Phase{
@@ -219,9 +219,9 @@ var program = engine.Program{
 			{N: 6, Run: dropout0_3Eval(f3, f5), Mode: engine.Inference},
 		}},
 		{Name: "conv2 (training)", Forward: []engine.Phase{
-			{N: 6, Run: conv2Forward, Mode: engine.Training},
+			{N: 6, Run: conv3x3Infer(&conv3x3x8Geom_2, f4, f3, conv2W, conv2B), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: conv2WeightGrad, Even: true, Sums: true},
+			{N: 3, Run: conv3x3WeightGrad(&conv3x3x8Geom_2, conv2W, conv2B, f3, f4), Even: true, Sums: true},
 			{N: 6, Run: conv2InputGrad},
 		}},
 		{Name: "dropout2 (training)", Forward: []engine.Phase{
@@ -231,7 +231,7 @@ var program = engine.Program{
 			{N: 6, Run: dropout0_3Eval(f4, f7), Mode: engine.Inference},
 		}},
 		{Name: "add1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: add1Forward, Mode: engine.Training},
+			{N: 6, Run: residualInfer(&residual6x6x8ForwardGeom, f4, f5, f3), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 6, Run: add1InputGrad},
 		}},
@@ -239,7 +239,7 @@ var program = engine.Program{
 			{N: 1, Run: dropout3Forward, Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 6, Run: dropout3Backward, Mode: engine.Training},
-			{N: 6, Run: dropout3EvalBackward, Mode: engine.Inference},
+			{N: 6, Run: dropoutEval(&dropout0_2EvalBackGeom), Mode: engine.Inference},
 		}},
 		{Name: "maxpool1 (training)", Forward: []engine.Phase{
 			{N: 3, Run: maxpool1Forward, Mode: engine.Training},
@@ -249,21 +249,21 @@ var program = engine.Program{
 		{Name: "fc1+relu2 (training)", Forward: []engine.Phase{
 			{N: 10, Run: fc10Infer(f4, f5), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 10, Run: fc1OutGrad},
-			{N: 10, Run: fc1WeightGrad, Sums: true},
-			{N: 144, Run: fc1InputGrad},
+			{N: 10, Run: conv3x3OutGrad(&fc10ActGradGeom, f6, f4)},
+			{N: 10, Run: fcWeightGrad(fc1W, fc1B, f5, f6, 10, 144), Sums: true},
+			{N: 144, Run: fcInputGrad(fc1W, f6, 10, 144)},
 		}},
 		{Name: "dropout4 (training)", Forward: []engine.Phase{
 			{N: 1, Run: dropout4Forward, Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 1, Run: dropout4Backward, Mode: engine.Training},
-			{N: 1, Run: dropout0_4Eval(f7), Mode: engine.Inference},
+			{N: 1, Run: concatCopyInfer(&dropout0_4EvalGeom, f6, f7), Mode: engine.Inference},
 		}},
 		{Name: "fc2 (training)", Forward: []engine.Phase{
 			{N: 3, Run: fc3Infer(f6), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: fc2WeightGrad, Sums: true},
-			{N: 10, Run: fc2InputGrad},
+			{N: 3, Run: fcWeightGrad(fc2W, fc2B, f6, f10, 3, 10), Sums: true},
+			{N: 10, Run: fcInputGrad(fc2W, f10, 3, 10)},
 		}},
 		{Name: "softmax1 (training)", Forward: []engine.Phase{
 			{N: 1, Run: softmax1Infer, Mode: engine.Training},
@@ -271,15 +271,15 @@ var program = engine.Program{
 			{N: 1, Run: softmax1InputGrad},
 		}},
 		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
-			{N: 6, Run: conv1Forward, Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer(&conv3x3x8Geom, f2, f0, conv1W, conv1B), Mode: engine.Inference},
 			{N: 6, Run: dropout0_3Eval(f3, f2), Mode: engine.Inference},
-			{N: 6, Run: conv2Forward, Mode: engine.Inference},
-			{N: 6, Run: dropout2Eval, Mode: engine.Inference},
-			{N: 6, Run: add1Forward, Mode: engine.Inference},
-			{N: 6, Run: dropout3Eval, Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer(&conv3x3x8Geom_2, f4, f3, conv2W, conv2B), Mode: engine.Inference},
+			{N: 6, Run: concatCopyInfer(&dropout0_5EvalGeom, f5, f4), Mode: engine.Inference},
+			{N: 6, Run: residualInfer(&residual6x6x8ForwardGeom, f4, f5, f3), Mode: engine.Inference},
+			{N: 6, Run: dropoutEval(&dropout0_2EvalGeom), Mode: engine.Inference},
 			{N: 3, Run: maxpool1Forward, Mode: engine.Inference},
 			{N: 10, Run: fc10Infer(f4, f5), Mode: engine.Inference},
-			{N: 1, Run: dropout0_4Eval(f4), Mode: engine.Inference},
+			{N: 1, Run: concatCopyInfer(&dropout0_4EvalGeom, f6, f4), Mode: engine.Inference},
 			{N: 3, Run: fc3Infer(f6), Mode: engine.Inference},
 			{N: 1, Run: softmax1Infer, Mode: engine.Inference},
 		}, Reforward: true},
@@ -323,9 +323,11 @@ var conv3x3x8InferGeom_2 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// conv2Infer computes conv2 (conv 3x3x8 p1): output rows [lo, hi).
-func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x8InferGeom_2, c.Scratch, c.F[f7], c.F[f1], c.P[conv2W], c.P[conv2B], lo, hi)
+// conv3x3Infer returns the phase of conv2, conv1 and conv2, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
+func conv3x3Infer(g0 *runtime.ConvGeom, b0, b1, p0, p1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], c.P[p1], lo, hi)
+	}
 }
 
 // residual6x6x8InferGeom: the residual.
@@ -334,9 +336,11 @@ var residual6x6x8InferGeom = runtime.EltGeom{
 	Out: runtime.Layout{Row: 48, Pix: 8}, In: []runtime.Layout{{Row: 48, Pix: 8}, {Off: 72, Row: 64, Pix: 8}},
 }
 
-// add1Infer computes add1 (residual), rows [lo, hi).
-func add1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&residual6x6x8InferGeom, c.F[f11], [][]float32{c.F[f7], c.F[f1]}, lo, hi)
+// residualInfer returns the phase of add1, on the geometries and buffers given: it computes residual, rows [lo, hi).
+func residualInfer(g0 *runtime.EltGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Add(g0, c.F[b0], [][]float32{c.F[b1], c.F[b2]}, lo, hi)
+	}
 }
 
 // concat6x6x16Copy0InferGeom: the copy of 6x6x8 into channels [0, 8) of the concat.
@@ -345,20 +349,17 @@ var concat6x6x16Copy0InferGeom = runtime.CopyGeom{
 	Dst: runtime.Layout{Row: 96, Pix: 16}, Src: runtime.Layout{Row: 48, Pix: 8},
 }
 
-// concat1Copy0Infer computes the copy of 6x6x8 into channels [0, 8) of concat1, rows [lo, hi).
-func concat1Copy0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat6x6x16Copy0InferGeom, c.F[f1], c.F[f11], lo, hi)
+// concatCopyInfer returns the phase of concat1, dropout2 and dropout4, on the geometries and buffers given: it computes the copy of 6x6x8 into channels [0, 8) of the concat, rows [lo, hi).
+func concatCopyInfer(g0 *runtime.CopyGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.CopyMap(g0, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // concat6x6x16Copy8InferGeom: the copy of 6x6x8 into channels [8, 16) of the concat.
 var concat6x6x16Copy8InferGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 8,
 	Dst: runtime.Layout{Off: 8, Row: 96, Pix: 16}, Src: runtime.Layout{Row: 48, Pix: 8},
-}
-
-// concat1Copy8Infer computes the copy of 6x6x8 into channels [8, 16) of concat1, rows [lo, hi).
-func concat1Copy8Infer(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&concat6x6x16Copy8InferGeom, c.F[f1], c.F[f11], lo, hi)
 }
 
 // poolmax3x3x16InferGeom: pool max 2x2.
@@ -430,11 +431,6 @@ var conv3x3x8Geom = runtime.ConvGeom{
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
-// conv1Forward computes conv1 (conv 3x3x8 p1) + relu1 (relu): output rows [lo, hi).
-func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x8Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
-}
-
 // conv3x3x8ActGradGeom: the derivative of the relu, in place on conv 3x3x8 p1 + relu's output gradient.
 var conv3x3x8ActGradGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 8,
@@ -443,14 +439,18 @@ var conv3x3x8ActGradGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv1OutGrad passes the gradient of conv1+relu1's output through its fused activation, rows [lo, hi).
-func conv1OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&conv3x3x8ActGradGeom, c.F[f3], c.F[f3], nil, c.F[f2], lo, hi)
+// conv3x3OutGrad returns the phase of conv1 and fc1, on the geometries and buffers given: it passes the gradient of conv + relu's output through its fused activation, rows [lo, hi).
+func conv3x3OutGrad(g0 *runtime.EltGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ActBackward(g0, c.F[b0], c.F[b0], nil, c.F[b1], lo, hi)
+	}
 }
 
-// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
-func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x8Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f3], lo, hi)
+// conv3x3WeightGrad returns the phase of conv1 and conv2, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+func conv3x3WeightGrad(g0 *runtime.ConvGeom, p0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGrad(g0, c.Scratch, c.G[p0], c.G[p1], c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // conv3x3x8Back: the transposed convolution that computes the conv's input gradient.
@@ -537,16 +537,6 @@ var conv3x3x8Geom_2 = runtime.ConvGeom{
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 48,
 }
 
-// conv2Forward computes conv2 (conv 3x3x8 p1): output rows [lo, hi).
-func conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x8Geom_2, c.Scratch, c.F[f4], c.F[f3], c.P[conv2W], c.P[conv2B], lo, hi)
-}
-
-// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks).
-func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x8Geom_2, c.Scratch, c.G[conv2W], c.G[conv2B], c.F[f3], c.F[f4], lo, hi)
-}
-
 // conv2TUpdate computes conv2's weights transposed, for its input gradient.
 func conv2TUpdate(w *engine.Weights, d []float32) {
 	runtime.GroupedTranspose(&conv3x3x8Geom_2, d, w.P[conv2W])
@@ -588,20 +578,10 @@ var dropout0_5EvalGeom = runtime.CopyGeom{
 	Dst: runtime.Layout{Row: 48, Pix: 8}, Src: runtime.Layout{Row: 48, Pix: 8},
 }
 
-// dropout2Eval computes dropout2 in inference mode (the identity), rows [lo, hi).
-func dropout2Eval(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&dropout0_5EvalGeom, c.F[f5], c.F[f4], lo, hi)
-}
-
 // residual6x6x8ForwardGeom: the residual.
 var residual6x6x8ForwardGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 8,
 	Out: runtime.Layout{Row: 96, Pix: 16}, In: []runtime.Layout{{Row: 48, Pix: 8}, {Off: 72, Row: 64, Pix: 8}},
-}
-
-// add1Forward computes add1 (residual), rows [lo, hi).
-func add1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Add(&residual6x6x8ForwardGeom, c.F[f4], [][]float32{c.F[f5], c.F[f3]}, lo, hi)
 }
 
 // residual6x6x8BackGeom: the gradient of the residual.
@@ -647,9 +627,11 @@ var dropout0_2EvalGeom = runtime.CopyGeom{
 	Dst: runtime.Layout{Off: 8, Row: 96, Pix: 16}, Src: runtime.Layout{Row: 96, Pix: 16},
 }
 
-// dropout3Eval computes dropout3 in inference mode (the identity), rows [lo, hi).
-func dropout3Eval(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&dropout0_2EvalGeom, c.F[f4], c.F[f4], lo, hi)
+// dropoutEval returns the phase of dropout3, on the geometries given: it computes the dropout in inference mode (the identity), rows [lo, hi).
+func dropoutEval(g0 *runtime.CopyGeom) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.CopyMap(g0, c.F[f4], c.F[f4], lo, hi)
+	}
 }
 
 // dropout3Backward computes the gradient of dropout3's input in training mode, rows [lo, hi).
@@ -668,11 +650,6 @@ func dropout3Backward(c *engine.Ctx, lo, hi int) {
 var dropout0_2EvalBackGeom = runtime.CopyGeom{
 	H: 6, W: 6, C: 8,
 	Dst: runtime.Layout{Row: 96, Pix: 16}, Src: runtime.Layout{Off: 8, Row: 96, Pix: 16}, Acc: true,
-}
-
-// dropout3EvalBackward computes the gradient of dropout3's input in inference mode, rows [lo, hi).
-func dropout3EvalBackward(c *engine.Ctx, lo, hi int) {
-	runtime.CopyMap(&dropout0_2EvalBackGeom, c.F[f4], c.F[f4], lo, hi)
 }
 
 // poolmax3x3x16ForwardGeom: pool max 2x2.
@@ -701,19 +678,18 @@ var fc10ActGradGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// fc1OutGrad passes the gradient of fc1+relu2's output through its fused activation, channels [lo, hi).
-func fc1OutGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ActBackward(&fc10ActGradGeom, c.F[f6], c.F[f6], nil, c.F[f4], lo, hi)
+// fcWeightGrad returns the phase of fc1 and fc2, on the buffers, tensors and sizes given: it adds to the weight and bias gradients of the fc, outputs [lo, hi).
+func fcWeightGrad(p0, p1, b0, b1, n0, n1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCWeightGrad(c.G[p0], c.G[p1], c.F[b0], c.F[b1][0:n0], n1, lo, hi)
+	}
 }
 
-// fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
-func fc1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCWeightGrad(c.G[fc1W], c.G[fc1B], c.F[f5], c.F[f6][0:10], 144, lo, hi)
-}
-
-// fc1InputGrad computes the gradient of fc1's input, values [lo, hi).
-func fc1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCInputGrad(c.F[f7][0+lo:], c.P[fc1W], c.F[f6][0:10], 144, lo, hi)
+// fcInputGrad returns the phase of fc1 and fc2, on the buffers, tensors and sizes given: it computes the gradient of the fc's input, values [lo, hi).
+func fcInputGrad(p0, b0, n0, n1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCInputGrad(c.F[f7][0+lo:], c.P[p0], c.F[b0][0:n0], n1, lo, hi)
+	}
 }
 
 // dropout4Forward computes dropout4 in training mode: draws the sample's mask (in C, H, W order), then applies it.
@@ -747,13 +723,6 @@ var dropout0_4EvalGeom = runtime.CopyGeom{
 	Dst: runtime.Layout{Row: 10, Pix: 10}, Src: runtime.Layout{Row: 10, Pix: 10},
 }
 
-// dropout0_4Eval returns the phase of dropout4, on the buffers given: it computes the dropout in inference mode (the identity), rows [lo, hi).
-func dropout0_4Eval(b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.CopyMap(&dropout0_4EvalGeom, c.F[f6], c.F[b0], lo, hi)
-	}
-}
-
 // dropout4Backward computes the gradient of dropout4's input in training mode, rows [lo, hi).
 func dropout4Backward(c *engine.Ctx, lo, hi int) {
 	m, din, dout := c.F[dropout4Mask], c.F[f6], c.F[f7]
@@ -764,16 +733,6 @@ func dropout4Backward(c *engine.Ctx, lo, hi int) {
 			}
 		}
 	}
-}
-
-// fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
-func fc2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCWeightGrad(c.G[fc2W], c.G[fc2B], c.F[f6], c.F[f10][0:3], 10, lo, hi)
-}
-
-// fc2InputGrad computes the gradient of fc2's input, values [lo, hi).
-func fc2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCInputGrad(c.F[f7][0+lo:], c.P[fc2W], c.F[f10][0:3], 10, lo, hi)
 }
 
 // softmax1InputGrad computes the gradient of softmax1 (softmax)'s input: the whole sample.

@@ -156,39 +156,39 @@ var program = engine.Program{
 	Steps: []engine.Step{
 		{Name: "fc1 (inference)", Forward: []engine.Phase{
 			{N: 4, Run: fc5InferCopyIn(fc1InferInput), Mode: engine.Inference},
-			{N: 5, Run: fc5Infer(f8, fc1InferInput), Mode: engine.Inference},
+			{N: 5, Run: fcInfer(f8, fc1InferInput, fc1W, fc1B, 48), Mode: engine.Inference},
 		}},
 		{Name: "conv1+relu1 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: conv1Infer, Mode: engine.Inference},
+			{N: 4, Run: conv3x3Infer(&conv3x3x2InferGeom, f1), Mode: engine.Inference},
 		}},
 		{Name: "fc2 (inference)", Forward: []engine.Phase{
-			{N: 5, Run: fc5Infer_2(f8, f1), Mode: engine.Inference},
+			{N: 5, Run: fc5Infer(f8, f1), Mode: engine.Inference},
 		}},
 		{Name: "tanh1 (inference)", Forward: []engine.Phase{
 			{N: 1, Run: tanh10Infer(f7, f8), Mode: engine.Inference},
 		}},
 		{Name: "fc3 (inference)", Forward: []engine.Phase{
-			{N: 3, Run: fc3Infer_2(f7), Mode: engine.Inference},
+			{N: 3, Run: fcInfer(f1, f7, fc3W, fc3B, 10), Mode: engine.Inference},
 		}},
 		{Name: "fc1 (training)", Forward: []engine.Phase{
 			{N: 4, Run: fc5InferCopyIn(fc1ForwardInput), Mode: engine.Training},
-			{N: 5, Run: fc5Infer(f1, fc1ForwardInput), Mode: engine.Training},
+			{N: 5, Run: fcInfer(f1, fc1ForwardInput, fc1W, fc1B, 48), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 5, Run: fc1WeightGrad, Sums: true},
+			{N: 5, Run: fcWeightGrad(fc1W, fc1B, fc1ForwardInput, f4, 0, 5, 48), Sums: true},
 			{N: 48, Run: fc1InputGrad},
 			{N: 4, Run: fc1AddGrad},
 		}},
 		{Name: "conv1+relu1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: conv1Forward, Mode: engine.Training},
+			{N: 4, Run: conv3x3Infer(&conv3x3x2Geom, f2), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 4, Run: conv1OutGrad},
 			{N: 3, Run: conv1WeightGrad, Even: true, Sums: true},
 			{N: 4, Run: conv1InputGrad},
 		}},
 		{Name: "fc2 (training)", Forward: []engine.Phase{
-			{N: 5, Run: fc5Infer_2(f1, f2), Mode: engine.Training},
+			{N: 5, Run: fc5Infer(f1, f2), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 5, Run: fc2WeightGrad, Sums: true},
+			{N: 5, Run: fcWeightGrad(fc2W, fc2B, f2, f4, 5, 10, 32), Sums: true},
 			{N: 4, Run: fc2InputGrad},
 		}},
 		{Name: "tanh1 (training)", Forward: []engine.Phase{
@@ -197,18 +197,18 @@ var program = engine.Program{
 			{N: 1, Run: tanh1InputGrad},
 		}},
 		{Name: "fc3 (training)", Forward: []engine.Phase{
-			{N: 3, Run: fc3Infer_2(f3), Mode: engine.Training},
+			{N: 3, Run: fcInfer(f1, f3, fc3W, fc3B, 10), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: fc3WeightGrad, Sums: true},
+			{N: 3, Run: fcWeightGrad(fc3W, fc3B, f3, f6, 0, 3, 10), Sums: true},
 			{N: 10, Run: fc3InputGrad},
 		}},
 		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
 			{N: 4, Run: fc5InferCopyIn(fc1ForwardInput), Mode: engine.Inference},
-			{N: 5, Run: fc5Infer(f1, fc1ForwardInput), Mode: engine.Inference},
-			{N: 4, Run: conv1Forward, Mode: engine.Inference},
-			{N: 5, Run: fc5Infer_2(f1, f2), Mode: engine.Inference},
+			{N: 5, Run: fcInfer(f1, fc1ForwardInput, fc1W, fc1B, 48), Mode: engine.Inference},
+			{N: 4, Run: conv3x3Infer(&conv3x3x2Geom, f2), Mode: engine.Inference},
+			{N: 5, Run: fc5Infer(f1, f2), Mode: engine.Inference},
 			{N: 1, Run: tanh10Infer(f3, f1), Mode: engine.Inference},
-			{N: 3, Run: fc3Infer_2(f3), Mode: engine.Inference},
+			{N: 3, Run: fcInfer(f1, f3, fc3W, fc3B, 10), Mode: engine.Inference},
 		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 10},
@@ -236,10 +236,10 @@ func fc5InferCopyIn(b0 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// fc5Infer returns the phase of fc1, on the buffers given: it computes fc 5, outputs [lo, hi).
-func fc5Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// fcInfer returns the phase of fc1, fc3, fc1 and fc3, on the buffers, tensors and sizes given: it computes fc, outputs [lo, hi).
+func fcInfer(b0, b1, p0, p1, n0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.FCForward(c.F[b0], c.F[b1], c.P[fc1W], c.P[fc1B], 48, lo, hi)
+		runtime.FCForward(c.F[b0], c.F[b1], c.P[p0], c.P[p1], n0, lo, hi)
 	}
 }
 
@@ -249,13 +249,15 @@ var conv3x3x2InferGeom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
 
-// conv1Infer computes conv1 (conv 3x3x2 p1) + relu1 (relu): output rows [lo, hi).
-func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x2InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+// conv3x3Infer returns the phase of conv1, on the geometries and buffers given: it computes conv + relu: output rows [lo, hi).
+func conv3x3Infer(g0 *runtime.ConvGeom, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+	}
 }
 
-// fc5Infer_2 returns the phase of fc2, on the buffers given: it computes fc 5, outputs [lo, hi).
-func fc5Infer_2(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// fc5Infer returns the phase of fc2, on the buffers given: it computes fc 5, outputs [lo, hi).
+func fc5Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.FCForward(c.F[b0][5:], c.F[b1], c.P[fc2W], c.P[fc2B], 32, lo, hi)
 	}
@@ -275,16 +277,11 @@ func tanh10Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// fc3Infer_2 returns the phase of fc3, on the buffers given: it computes fc 3, outputs [lo, hi).
-func fc3Infer_2(b0 int) func(c *engine.Ctx, lo, hi int) {
+// fcWeightGrad returns the phase of fc1, fc2 and fc3, on the buffers, tensors and sizes given: it adds to the weight and bias gradients of the fc, outputs [lo, hi).
+func fcWeightGrad(p0, p1, b0, b1, n0, n1, n2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.FCForward(c.F[f1], c.F[b0], c.P[fc3W], c.P[fc3B], 10, lo, hi)
+		runtime.FCWeightGrad(c.G[p0], c.G[p1], c.F[b0], c.F[b1][n0:n1], n2, lo, hi)
 	}
-}
-
-// fc1WeightGrad adds to the weight and bias gradients of fc1, outputs [lo, hi).
-func fc1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCWeightGrad(c.G[fc1W], c.G[fc1B], c.F[fc1ForwardInput], c.F[f4][0:5], 48, lo, hi)
 }
 
 // fc1InputGrad computes the gradient of fc1's input into the scratch buffer, values [lo, hi).
@@ -315,11 +312,6 @@ var conv3x3x2Geom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 	DOutRow: 12, DOutOff: 14,
 	H: 4, W: 4, PH: 1, PW: 1, DInRow: 12,
-}
-
-// conv1Forward computes conv1 (conv 3x3x2 p1) + relu1 (relu): output rows [lo, hi).
-func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x2Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
 }
 
 // conv3x3x2ActGradGeom: the derivative of the relu, in place on conv 3x3x2 p1 + relu's output gradient.
@@ -359,11 +351,6 @@ func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForward(&conv3x3x2Back, c.Scratch, c.F[f5], c.F[f1], c.D[conv1T], nil, lo, hi)
 }
 
-// fc2WeightGrad adds to the weight and bias gradients of fc2, outputs [lo, hi).
-func fc2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCWeightGrad(c.G[fc2W], c.G[fc2B], c.F[f2], c.F[f4][5:10], 32, lo, hi)
-}
-
 // pad4x4x2p1: the padding of a 4x4x2 p1 buffer.
 var pad4x4x2p1 = runtime.Padding{
 	H: 4, W: 4, C: 2, PH: 1, PW: 1,
@@ -388,11 +375,6 @@ var tanh10BackGeom = runtime.EltGeom{
 // tanh1InputGrad computes the gradient of tanh1 (tanh)'s input, rows [lo, hi).
 func tanh1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&tanh10BackGeom, c.F[f4], c.F[f1], nil, c.F[f3], lo, hi)
-}
-
-// fc3WeightGrad adds to the weight and bias gradients of fc3, outputs [lo, hi).
-func fc3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCWeightGrad(c.G[fc3W], c.G[fc3B], c.F[f3], c.F[f6][0:3], 10, lo, hi)
 }
 
 // fc3InputGrad computes the gradient of fc3's input, values [lo, hi).

@@ -152,32 +152,32 @@ var program = engine.Program{
 	Ints: []int{globalmaxpool1Index: 6},
 	Steps: []engine.Step{
 		{Name: "conv1+tanh1 (inference)", Forward: []engine.Phase{
-			{N: 5, Run: conv1Infer, Mode: engine.Inference},
+			{N: 5, Run: conv3x3Infer(&conv3x3x6InferGeom, f1), Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: poolavg1x1x6Infer(f7, f1), Mode: engine.Inference},
+			{N: 6, Run: poolavgInfer(&poolavg1x1x6InferGeom, f7, f1), Mode: engine.Inference},
 		}},
 		{Name: "globalmaxpool1 (inference)", Forward: []engine.Phase{
 			{N: 6, Run: poolmax1x1x6Infer(f7, f1), Mode: engine.Inference},
 		}},
 		{Name: "conv2 (inference)", Forward: []engine.Phase{
-			{N: 1, Run: conv2Infer, Mode: engine.Inference},
+			{N: 1, Run: conv1x1Infer(&conv1x1x4InferGeom, f7), Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool2 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: poolmean1x1x4Infer(f7), Mode: engine.Inference},
+			{N: 4, Run: poolavgInfer(&poolmean1x1x4InferGeom, f7, f1), Mode: engine.Inference},
 		}},
 		{Name: "fc1 (inference)", Forward: []engine.Phase{
 			{N: 2, Run: fc2Infer(f7), Mode: engine.Inference},
 		}},
 		{Name: "conv1+tanh1 (training)", Forward: []engine.Phase{
-			{N: 5, Run: conv1Forward, Mode: engine.Training},
+			{N: 5, Run: conv3x3Infer(&conv3x3x6Geom, f2), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 5, Run: conv1OutGrad},
 			{N: 3, Run: conv1WeightGrad, Even: true, Sums: true},
 			{N: 5, Run: conv1InputGrad},
 		}},
 		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: poolavg1x1x6Infer(f3, f2), Mode: engine.Training},
+			{N: 6, Run: poolavgInfer(&poolavg1x1x6InferGeom, f3, f2), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 6, Run: globalavgpool1InputGrad},
 		}},
@@ -187,13 +187,13 @@ var program = engine.Program{
 			{N: 6, Run: globalmaxpool1InputGrad},
 		}},
 		{Name: "conv2 (training)", Forward: []engine.Phase{
-			{N: 1, Run: conv2Forward, Mode: engine.Training},
+			{N: 1, Run: conv1x1Infer(&conv1x1x4Geom, f3), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 1, Run: conv2WeightGrad, Even: true, Sums: true},
 			{N: 1, Run: conv2InputGrad},
 		}},
 		{Name: "globalavgpool2 (training)", Forward: []engine.Phase{
-			{N: 4, Run: poolmean1x1x4Infer(f4), Mode: engine.Training},
+			{N: 4, Run: poolavgInfer(&poolmean1x1x4InferGeom, f4, f1), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 4, Run: globalavgpool2InputGrad},
 		}},
@@ -204,11 +204,11 @@ var program = engine.Program{
 			{N: 4, Run: fc1InputGrad},
 		}},
 		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
-			{N: 5, Run: conv1Forward, Mode: engine.Inference},
-			{N: 6, Run: poolavg1x1x6Infer(f3, f2), Mode: engine.Inference},
+			{N: 5, Run: conv3x3Infer(&conv3x3x6Geom, f2), Mode: engine.Inference},
+			{N: 6, Run: poolavgInfer(&poolavg1x1x6InferGeom, f3, f2), Mode: engine.Inference},
 			{N: 6, Run: poolmax1x1x6Infer(f3, f2), Mode: engine.Inference},
-			{N: 1, Run: conv2Forward, Mode: engine.Inference},
-			{N: 4, Run: poolmean1x1x4Infer(f4), Mode: engine.Inference},
+			{N: 1, Run: conv1x1Infer(&conv1x1x4Geom, f3), Mode: engine.Inference},
+			{N: 4, Run: poolavgInfer(&poolmean1x1x4InferGeom, f4, f1), Mode: engine.Inference},
 			{N: 2, Run: fc2Infer(f4), Mode: engine.Inference},
 		}, Reforward: true},
 	},
@@ -237,10 +237,12 @@ var conv3x3x6StoreGeom = runtime.EltGeom{
 	Act: runtime.ActTanh,
 }
 
-// conv1Infer computes conv1 (conv 3x3x6 p1) + tanh1 (tanh): output rows [lo, hi).
-func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x6InferGeom, c.Scratch, c.F[f1], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
-	runtime.ActForward(&conv3x3x6StoreGeom, c.F[f1], c.F[f1], lo, hi)
+// conv3x3Infer returns the phase of conv1, on the geometries and buffers given: it computes conv + tanh: output rows [lo, hi).
+func conv3x3Infer(g0 *runtime.ConvGeom, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+		runtime.ActForward(&conv3x3x6StoreGeom, c.F[b0], c.F[b0], lo, hi)
+	}
 }
 
 // poolavg1x1x6InferGeom: pool avg global.
@@ -249,10 +251,10 @@ var poolavg1x1x6InferGeom = runtime.GlobalPoolGeom{
 	In: runtime.Layout{Row: 24, Pix: 6},
 }
 
-// poolavg1x1x6Infer returns the phase of globalavgpool1, on the buffers given: it computes pool avg global, channels [lo, hi).
-func poolavg1x1x6Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// poolavgInfer returns the phase of globalavgpool1, globalavgpool2, globalavgpool1 and globalavgpool2, on the geometries and buffers given: it computes pool, channels [lo, hi).
+func poolavgInfer(g0 *runtime.GlobalPoolGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.GlobalAvgPoolForward(&poolavg1x1x6InferGeom, c.F[b0], c.F[b1], lo, hi)
+		runtime.GlobalAvgPoolForward(g0, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -275,22 +277,17 @@ var conv1x1x4InferGeom = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
-// conv2Infer computes conv2 (conv 1x1x4): output rows [lo, hi).
-func conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x4InferGeom, c.Scratch, c.F[f1], c.F[f7], c.P[conv2W], c.P[conv2B], lo, hi)
+// conv1x1Infer returns the phase of conv2, on the geometries and buffers given: it computes conv: output rows [lo, hi).
+func conv1x1Infer(g0 *runtime.ConvGeom, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[f1], c.F[b0], c.P[conv2W], c.P[conv2B], lo, hi)
+	}
 }
 
 // poolmean1x1x4InferGeom: pool mean global.
 var poolmean1x1x4InferGeom = runtime.GlobalPoolGeom{
 	H: 1, W: 1, C: 4,
 	In: runtime.Layout{Row: 4, Pix: 4},
-}
-
-// poolmean1x1x4Infer returns the phase of globalavgpool2, on the buffers given: it computes pool mean global, channels [lo, hi).
-func poolmean1x1x4Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.GlobalAvgPoolForward(&poolmean1x1x4InferGeom, c.F[b0], c.F[f1], lo, hi)
-	}
 }
 
 // fc2Infer returns the phase of fc1, on the buffers given: it computes fc 2, outputs [lo, hi).
@@ -306,12 +303,6 @@ var conv3x3x6Geom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 36, DOutOff: 42,
 	H: 5, W: 4, PH: 1, PW: 1, DInRow: 12,
-}
-
-// conv1Forward computes conv1 (conv 3x3x6 p1) + tanh1 (tanh): output rows [lo, hi).
-func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x6Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
-	runtime.ActForward(&conv3x3x6StoreGeom, c.F[f2], c.F[f2], lo, hi)
 }
 
 // conv3x3x6ActGradGeom: the derivative of the tanh, in place on conv 3x3x6 p1 + tanh's output gradient.
@@ -392,11 +383,6 @@ var conv1x1x4Geom = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 4,
 	H:       1, W: 1, DInRow: 12,
-}
-
-// conv2Forward computes conv2 (conv 1x1x4): output rows [lo, hi).
-func conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x4Geom, c.Scratch, c.F[f1], c.F[f3], c.P[conv2W], c.P[conv2B], lo, hi)
 }
 
 // conv2WeightGrad adds to the weight and bias gradients of conv2, weight blocks.

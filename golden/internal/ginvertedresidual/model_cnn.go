@@ -272,16 +272,16 @@ var program = engine.Program{
 		features_2_conv_1_0Fold: {Name: "features_2_conv_1_0Fold", Use: engine.InferenceForward, Len: func() int { return 480 }, Update: features_2_conv_1_0FoldUpdate},
 		features_2_conv_2Fold:   {Name: "features_2_conv_2Fold", Use: engine.InferenceForward, Len: func() int { return 780 }, Update: features_2_conv_2FoldUpdate},
 		features_0_0T:           {Name: "features_0_0T", Use: engine.Backward, Len: func() int { return 1152 }, Update: features_0_0TUpdate},
-		features_0_1Coef:        {Name: "features_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: features_0_1CoefUpdate},
-		features_1_conv_0_0T:    {Name: "features_1_conv_0_0T", Use: engine.Backward, Len: func() int { return 384 }, Update: features_1_conv_0_0TUpdate},
-		features_1_conv_0_1Coef: {Name: "features_1_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 96 }, Update: features_1_conv_0_1CoefUpdate},
-		features_1_conv_1_1Coef: {Name: "features_1_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 96 }, Update: features_1_conv_1_1CoefUpdate},
-		features_1_conv_2T:      {Name: "features_1_conv_2T", Use: engine.Backward, Len: func() int { return 256 }, Update: features_1_conv_2TUpdate},
-		features_1_conv_3Coef:   {Name: "features_1_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: features_1_conv_3CoefUpdate},
-		features_2_conv_0_0T:    {Name: "features_2_conv_0_0T", Use: engine.Backward, Len: func() int { return 768 }, Update: features_2_conv_0_0TUpdate},
-		features_2_conv_0_1Coef: {Name: "features_2_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: features_2_conv_0_1CoefUpdate},
-		features_2_conv_1_1Coef: {Name: "features_2_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: features_2_conv_1_1CoefUpdate},
-		features_2_conv_2T:      {Name: "features_2_conv_2T", Use: engine.Backward, Len: func() int { return 576 }, Update: features_2_conv_2TUpdate},
+		features_0_1Coef:        {Name: "features_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: batchnormCoefUpdate(features_0_1W, &batchnorm4x4x8Geom)},
+		features_1_conv_0_0T:    {Name: "features_1_conv_0_0T", Use: engine.Backward, Len: func() int { return 384 }, Update: conv1x1TUpdate(&conv1x1x24Geom, features_1_conv_0_0W)},
+		features_1_conv_0_1Coef: {Name: "features_1_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 96 }, Update: batchnormCoefUpdate_2(features_1_conv_0_1W, &batchnorm4x4x24Geom)},
+		features_1_conv_1_1Coef: {Name: "features_1_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 96 }, Update: batchnormCoefUpdate_2(features_1_conv_1_1W, &batchnorm4x4x24Geom_2)},
+		features_1_conv_2T:      {Name: "features_1_conv_2T", Use: engine.Backward, Len: func() int { return 256 }, Update: conv1x1TUpdate(&conv1x1x8Geom, features_1_conv_2W)},
+		features_1_conv_3Coef:   {Name: "features_1_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: batchnormCoefUpdate(features_1_conv_3W, &batchnorm4x4x8Geom_2)},
+		features_2_conv_0_0T:    {Name: "features_2_conv_0_0T", Use: engine.Backward, Len: func() int { return 768 }, Update: conv1x1TUpdate(&conv1x1x48Geom, features_2_conv_0_0W)},
+		features_2_conv_0_1Coef: {Name: "features_2_conv_0_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: batchnormCoefUpdate_3(features_2_conv_0_1W, &batchnorm4x4x48Geom)},
+		features_2_conv_1_1Coef: {Name: "features_2_conv_1_1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 192 }, Update: batchnormCoefUpdate_3(features_2_conv_1_1W, &batchnorm2x2x48Geom)},
+		features_2_conv_2T:      {Name: "features_2_conv_2T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv1x1TUpdate(&conv1x1x12Geom, features_2_conv_2W)},
 		features_2_conv_3Coef:   {Name: "features_2_conv_3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 48 }, Update: features_2_conv_3CoefUpdate},
 	},
 	Buffers: []engine.Buffer{
@@ -313,19 +313,19 @@ var program = engine.Program{
 			{N: 4, Run: features_0_0Infer, Mode: engine.Inference},
 		}},
 		{Name: "features.1.conv.0.0+features.1.conv.0.1+features.1.relu61 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: features_1_conv_0_0Infer, Mode: engine.Inference},
+			{N: 4, Run: conv1x1Infer(&conv1x1x24InferGeom, f19, features_1_conv_0_0Fold, 256, &pad4x4x24p1), Mode: engine.Inference},
 		}},
 		{Name: "features.1.conv.1.0+features.1.conv.1.1+features.1.relu62 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: features_1_conv_1_0Infer, Mode: engine.Inference},
+			{N: 4, Run: conv3x3Infer(&conv3x3x24InferGeom, features_1_conv_1_0Fold, 216), Mode: engine.Inference},
 		}},
 		{Name: "features.1.conv.2+features.1.conv.3+features.1.add1 (inference)", Forward: []engine.Phase{
 			{N: 4, Run: features_1_conv_2Infer, Mode: engine.Inference},
 		}},
 		{Name: "features.2.conv.0.0+features.2.conv.0.1+features.2.relu61 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: features_2_conv_0_0Infer, Mode: engine.Inference},
+			{N: 4, Run: conv1x1Infer(&conv1x1x48InferGeom, f20, features_2_conv_0_0Fold, 384, &pad4x4x48p1), Mode: engine.Inference},
 		}},
 		{Name: "features.2.conv.1.0+features.2.conv.1.1+features.2.relu62 (inference)", Forward: []engine.Phase{
-			{N: 2, Run: features_2_conv_1_0Infer, Mode: engine.Inference},
+			{N: 2, Run: conv3x3Infer(&conv3x3x48InferGeom, features_2_conv_1_0Fold, 432), Mode: engine.Inference},
 		}},
 		{Name: "features.2.conv.2+features.2.conv.3 (inference)", Forward: []engine.Phase{
 			{N: 2, Run: features_2_conv_2Infer, Mode: engine.Inference},
@@ -343,50 +343,50 @@ var program = engine.Program{
 			{N: 8, Run: features_0_0InputGrad},
 		}},
 		{Name: "features.0.1+relu61 (training)", Forward: []engine.Phase{
-			{N: 8, Run: features_0_1Stats, Batch: true, Mode: engine.Training},
-			{N: 4, Run: features_0_1Forward, Mode: engine.Training},
+			{N: 8, Run: batchnormStats(features_0_1Count, features_0_1W, 8, features_0_1Batch, &batchnorm4x4x8Geom, f11), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward(features_0_1W, 8, features_0_1Batch, &batchnorm4x4x8Geom, f12, f11), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: features_0_1Backward, Batch: true, Mode: engine.Training},
-			{N: 8, Run: features_0_1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 8, Run: batchnormBackward(features_0_1W, 8, features_0_1Batch, features_0_1B, &batchnorm4x4x8BackwardGeom, f13, f14, f11, f12), Batch: true, Mode: engine.Training},
+			{N: 8, Run: batchnormEvalBackward(features_0_1W, 8, features_0_1Coef, features_0_1B, &batchnorm4x4x8EvalBackwardGeom, f13, f14, f11, f12), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.1.conv.0.0 (training)", Forward: []engine.Phase{
-			{N: 4, Run: features_1_conv_0_0Forward, Mode: engine.Training},
+			{N: 4, Run: conv1x1Forward(&conv1x1x24Geom, f6, f12, features_1_conv_0_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2, Run: features_1_conv_0_0WeightGrad, Even: true, Sums: true},
+			{N: 2, Run: conv1x1WeightGrad(&conv1x1x24Geom, features_1_conv_0_0W, f12, f7), Even: true, Sums: true},
 			{N: 4, Run: features_1_conv_0_0InputGrad},
 		}},
 		{Name: "features.1.conv.0.1+features.1.relu61 (training)", Forward: []engine.Phase{
-			{N: 24, Run: features_1_conv_0_1Stats, Batch: true, Mode: engine.Training},
-			{N: 4, Run: features_1_conv_0_1Forward, Mode: engine.Training},
+			{N: 24, Run: batchnormStats(features_1_conv_0_1Count, features_1_conv_0_1W, 24, features_1_conv_0_1Batch, &batchnorm4x4x24Geom, f6), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward_2(&pad4x4x24p1, f3, features_1_conv_0_1W, 24, features_1_conv_0_1Batch, &batchnorm4x4x24Geom, f6), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 24, Run: features_1_conv_0_1Backward, Batch: true, Mode: engine.Training},
-			{N: 24, Run: features_1_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 24, Run: batchnormBackward(features_1_conv_0_1W, 24, features_1_conv_0_1Batch, features_1_conv_0_1B, &batchnorm4x4x24BackwardGeom, f7, f8, f6, f3), Batch: true, Mode: engine.Training},
+			{N: 24, Run: batchnormEvalBackward(features_1_conv_0_1W, 24, features_1_conv_0_1Coef, features_1_conv_0_1B, &batchnorm4x4x24EvalBackwardGeom, f7, f8, f6, f3), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.1.conv.1.0 (training)", Forward: []engine.Phase{
-			{N: 4, Run: features_1_conv_1_0Forward, Mode: engine.Training},
+			{N: 4, Run: conv3x3Forward(&conv3x3x24Geom, f7, f3, features_1_conv_1_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2, Run: features_1_conv_1_0WeightGrad, Even: true, Sums: true},
-			{N: 4, Run: features_1_conv_1_0InputGrad},
+			{N: 2, Run: conv3x3WeightGrad(&conv3x3x24Geom, features_1_conv_1_0W, f3, 24), Even: true, Sums: true},
+			{N: 4, Run: conv3x3InputGrad(&conv3x3x24Geom, f8, features_1_conv_1_0W)},
 		}},
 		{Name: "features.1.conv.1.1+features.1.relu62 (training)", Forward: []engine.Phase{
-			{N: 24, Run: features_1_conv_1_1Stats, Batch: true, Mode: engine.Training},
-			{N: 4, Run: features_1_conv_1_1Forward, Mode: engine.Training},
+			{N: 24, Run: batchnormStats(features_1_conv_1_1Count, features_1_conv_1_1W, 24, features_1_conv_1_1Batch, &batchnorm4x4x24Geom_2, f7), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward(features_1_conv_1_1W, 24, features_1_conv_1_1Batch, &batchnorm4x4x24Geom_2, f8, f7), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 24, Run: features_1_conv_1_1Backward, Batch: true, Mode: engine.Training},
-			{N: 24, Run: features_1_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 24, Run: batchnormBackward_2(features_1_conv_1_1W, 24, features_1_conv_1_1Batch, features_1_conv_1_1B, &batchnorm4x4x24BackwardGeom_2, f1, f4, f7), Batch: true, Mode: engine.Training},
+			{N: 24, Run: batchnormEvalBackward_2(features_1_conv_1_1W, 24, features_1_conv_1_1Coef, features_1_conv_1_1B, &batchnorm4x4x24EvalBackwardGeom_2, f1, f4, f7), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.1.conv.2 (training)", Forward: []engine.Phase{
-			{N: 4, Run: features_1_conv_2Forward, Mode: engine.Training},
+			{N: 4, Run: conv1x1Forward(&conv1x1x8Geom, f13, f8, features_1_conv_2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: features_1_conv_2WeightGrad, Even: true, Sums: true},
-			{N: 4, Run: features_1_conv_2InputGrad},
+			{N: 1, Run: conv1x1WeightGrad(&conv1x1x8Geom, features_1_conv_2W, f8, f9), Even: true, Sums: true},
+			{N: 4, Run: conv1x1InputGrad(&conv1x1x8Geom, f4, features_1_conv_2T, f9, &conv1x1x8PrevActGeom, f8)},
 		}},
 		{Name: "features.1.conv.3 (training)", Forward: []engine.Phase{
-			{N: 8, Run: features_1_conv_3Stats, Batch: true, Mode: engine.Training},
-			{N: 4, Run: features_1_conv_3Forward, Mode: engine.Training},
+			{N: 8, Run: batchnormStats(features_1_conv_3Count, features_1_conv_3W, 8, features_1_conv_3Batch, &batchnorm4x4x8Geom_2, f13), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward(features_1_conv_3W, 8, features_1_conv_3Batch, &batchnorm4x4x8Geom_2, f9, f13), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: features_1_conv_3Backward, Batch: true, Mode: engine.Training},
-			{N: 8, Run: features_1_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 8, Run: batchnormBackward_2(features_1_conv_3W, 8, features_1_conv_3Batch, features_1_conv_3B, &batchnorm4x4x8BackwardGeom_2, f9, f10, f13), Batch: true, Mode: engine.Training},
+			{N: 8, Run: batchnormEvalBackward_2(features_1_conv_3W, 8, features_1_conv_3Coef, features_1_conv_3B, &batchnorm4x4x8EvalBackwardGeom_2, f9, f10, f13), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.1.add1 (training)", Forward: []engine.Phase{
 			{N: 4, Run: features_1_add1Forward, Mode: engine.Training},
@@ -394,43 +394,43 @@ var program = engine.Program{
 			{N: 4, Run: features_1_add1InputGrad},
 		}},
 		{Name: "features.2.conv.0.0 (training)", Forward: []engine.Phase{
-			{N: 4, Run: features_2_conv_0_0Forward, Mode: engine.Training},
+			{N: 4, Run: conv1x1Forward(&conv1x1x48Geom, f4, f14, features_2_conv_0_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: features_2_conv_0_0WeightGrad, Even: true, Sums: true},
+			{N: 3, Run: conv1x1WeightGrad(&conv1x1x48Geom, features_2_conv_0_0W, f14, f1), Even: true, Sums: true},
 			{N: 4, Run: features_2_conv_0_0InputGrad},
 		}},
 		{Name: "features.2.conv.0.1+features.2.relu61 (training)", Forward: []engine.Phase{
-			{N: 48, Run: features_2_conv_0_1Stats, Batch: true, Mode: engine.Training},
-			{N: 4, Run: features_2_conv_0_1Forward, Mode: engine.Training},
+			{N: 48, Run: batchnormStats(features_2_conv_0_1Count, features_2_conv_0_1W, 48, features_2_conv_0_1Batch, &batchnorm4x4x48Geom, f4), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormForward_2(&pad4x4x48p1, f2, features_2_conv_0_1W, 48, features_2_conv_0_1Batch, &batchnorm4x4x48Geom, f4), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 48, Run: features_2_conv_0_1Backward, Batch: true, Mode: engine.Training},
-			{N: 48, Run: features_2_conv_0_1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 48, Run: batchnormBackward(features_2_conv_0_1W, 48, features_2_conv_0_1Batch, features_2_conv_0_1B, &batchnorm4x4x48BackwardGeom, f1, f5, f4, f2), Batch: true, Mode: engine.Training},
+			{N: 48, Run: batchnormEvalBackward(features_2_conv_0_1W, 48, features_2_conv_0_1Coef, features_2_conv_0_1B, &batchnorm4x4x48EvalBackwardGeom, f1, f5, f4, f2), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.2.conv.1.0 (training)", Forward: []engine.Phase{
-			{N: 2, Run: features_2_conv_1_0Forward, Mode: engine.Training},
+			{N: 2, Run: conv3x3Forward(&conv3x3x48Geom, f5, f2, features_2_conv_1_0W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: features_2_conv_1_0WeightGrad, Even: true, Sums: true},
-			{N: 4, Run: features_2_conv_1_0InputGrad},
+			{N: 3, Run: conv3x3WeightGrad(&conv3x3x48Geom, features_2_conv_1_0W, f2, 48), Even: true, Sums: true},
+			{N: 4, Run: conv3x3InputGrad(&conv3x3x48Geom, f5, features_2_conv_1_0W)},
 		}},
 		{Name: "features.2.conv.1.1+features.2.relu62 (training)", Forward: []engine.Phase{
-			{N: 48, Run: features_2_conv_1_1Stats, Batch: true, Mode: engine.Training},
-			{N: 2, Run: features_2_conv_1_1Forward, Mode: engine.Training},
+			{N: 48, Run: batchnormStats(features_2_conv_1_1Count, features_2_conv_1_1W, 48, features_2_conv_1_1Batch, &batchnorm2x2x48Geom, f5), Batch: true, Mode: engine.Training},
+			{N: 2, Run: batchnormForward(features_2_conv_1_1W, 48, features_2_conv_1_1Batch, &batchnorm2x2x48Geom, f9, f5), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 48, Run: features_2_conv_1_1Backward, Batch: true, Mode: engine.Training},
-			{N: 48, Run: features_2_conv_1_1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 48, Run: batchnormBackward_2(features_2_conv_1_1W, 48, features_2_conv_1_1Batch, features_2_conv_1_1B, &batchnorm2x2x48BackwardGeom, f1, f10, f5), Batch: true, Mode: engine.Training},
+			{N: 48, Run: batchnormEvalBackward_2(features_2_conv_1_1W, 48, features_2_conv_1_1Coef, features_2_conv_1_1B, &batchnorm2x2x48EvalBackwardGeom, f1, f10, f5), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "features.2.conv.2 (training)", Forward: []engine.Phase{
-			{N: 2, Run: features_2_conv_2Forward, Mode: engine.Training},
+			{N: 2, Run: conv1x1Forward(&conv1x1x12Geom, f10, f9, features_2_conv_2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: features_2_conv_2WeightGrad, Even: true, Sums: true},
-			{N: 2, Run: features_2_conv_2InputGrad},
+			{N: 1, Run: conv1x1WeightGrad(&conv1x1x12Geom, features_2_conv_2W, f9, f1), Even: true, Sums: true},
+			{N: 2, Run: conv1x1InputGrad(&conv1x1x12Geom, f10, features_2_conv_2T, f1, &conv1x1x12PrevActGeom, f9)},
 		}},
 		{Name: "features.2.conv.3 (training)", Forward: []engine.Phase{
-			{N: 12, Run: features_2_conv_3Stats, Batch: true, Mode: engine.Training},
-			{N: 2, Run: features_2_conv_3Forward, Mode: engine.Training},
+			{N: 12, Run: batchnormStats(features_2_conv_3Count, features_2_conv_3W, 12, features_2_conv_3Batch, &batchnorm2x2x12Geom, f10), Batch: true, Mode: engine.Training},
+			{N: 2, Run: batchnormForward(features_2_conv_3W, 12, features_2_conv_3Batch, &batchnorm2x2x12Geom, f1, f10), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 12, Run: features_2_conv_3Backward, Batch: true, Mode: engine.Training},
-			{N: 12, Run: features_2_conv_3EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 12, Run: batchnormBackward_2(features_2_conv_3W, 12, features_2_conv_3Batch, features_2_conv_3B, &batchnorm2x2x12BackwardGeom, f1, f15, f10), Batch: true, Mode: engine.Training},
+			{N: 12, Run: batchnormEvalBackward_2(features_2_conv_3W, 12, features_2_conv_3Coef, features_2_conv_3B, &batchnorm2x2x12EvalBackwardGeom, f1, f15, f10), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
 			{N: 12, Run: poolavg1x1x12Infer(f15, f1), Mode: engine.Training},
@@ -445,20 +445,20 @@ var program = engine.Program{
 		}},
 		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
 			{N: 4, Run: features_0_0Forward, Mode: engine.Inference},
-			{N: 4, Run: features_0_1Eval, Mode: engine.Inference},
-			{N: 4, Run: features_1_conv_0_0Forward, Mode: engine.Inference},
-			{N: 4, Run: features_1_conv_0_1Eval, Mode: engine.Inference},
-			{N: 4, Run: features_1_conv_1_0Forward, Mode: engine.Inference},
-			{N: 4, Run: features_1_conv_1_1Eval, Mode: engine.Inference},
-			{N: 4, Run: features_1_conv_2Forward, Mode: engine.Inference},
-			{N: 4, Run: features_1_conv_3Eval, Mode: engine.Inference},
+			{N: 4, Run: batchnormEval(features_0_1W, 8, features_0_1Coef, &batchnorm4x4x8Geom, f12, f11), Mode: engine.Inference},
+			{N: 4, Run: conv1x1Forward(&conv1x1x24Geom, f6, f12, features_1_conv_0_0W), Mode: engine.Inference},
+			{N: 4, Run: batchnormEval_2(&pad4x4x24p1, f3, features_1_conv_0_1W, 24, features_1_conv_0_1Coef, &batchnorm4x4x24Geom, f6), Mode: engine.Inference},
+			{N: 4, Run: conv3x3Forward(&conv3x3x24Geom, f7, f3, features_1_conv_1_0W), Mode: engine.Inference},
+			{N: 4, Run: batchnormEval(features_1_conv_1_1W, 24, features_1_conv_1_1Coef, &batchnorm4x4x24Geom_2, f8, f7), Mode: engine.Inference},
+			{N: 4, Run: conv1x1Forward(&conv1x1x8Geom, f13, f8, features_1_conv_2W), Mode: engine.Inference},
+			{N: 4, Run: batchnormEval(features_1_conv_3W, 8, features_1_conv_3Coef, &batchnorm4x4x8Geom_2, f9, f13), Mode: engine.Inference},
 			{N: 4, Run: features_1_add1Forward, Mode: engine.Inference},
-			{N: 4, Run: features_2_conv_0_0Forward, Mode: engine.Inference},
-			{N: 4, Run: features_2_conv_0_1Eval, Mode: engine.Inference},
-			{N: 2, Run: features_2_conv_1_0Forward, Mode: engine.Inference},
-			{N: 2, Run: features_2_conv_1_1Eval, Mode: engine.Inference},
-			{N: 2, Run: features_2_conv_2Forward, Mode: engine.Inference},
-			{N: 2, Run: features_2_conv_3Eval, Mode: engine.Inference},
+			{N: 4, Run: conv1x1Forward(&conv1x1x48Geom, f4, f14, features_2_conv_0_0W), Mode: engine.Inference},
+			{N: 4, Run: batchnormEval_2(&pad4x4x48p1, f2, features_2_conv_0_1W, 48, features_2_conv_0_1Coef, &batchnorm4x4x48Geom, f4), Mode: engine.Inference},
+			{N: 2, Run: conv3x3Forward(&conv3x3x48Geom, f5, f2, features_2_conv_1_0W), Mode: engine.Inference},
+			{N: 2, Run: batchnormEval(features_2_conv_1_1W, 48, features_2_conv_1_1Coef, &batchnorm2x2x48Geom, f9, f5), Mode: engine.Inference},
+			{N: 2, Run: conv1x1Forward(&conv1x1x12Geom, f10, f9, features_2_conv_2W), Mode: engine.Inference},
+			{N: 2, Run: batchnormEval(features_2_conv_3W, 12, features_2_conv_3Coef, &batchnorm2x2x12Geom, f1, f10), Mode: engine.Inference},
 			{N: 12, Run: poolavg1x1x12Infer(f15, f1), Mode: engine.Inference},
 			{N: 3, Run: fc3Infer(f15), Mode: engine.Inference},
 		}, Reforward: true},
@@ -516,10 +516,12 @@ var pad4x4x24p1 = runtime.Padding{
 	H: 4, W: 4, C: 24, PH: 1, PW: 1,
 }
 
-// features_1_conv_0_0Infer computes features.1.conv.0.0 (conv 1x1x24 nobias) + features.1.conv.0.1 (batchnorm) + features.1.relu61 (relu6): output rows [lo, hi).
-func features_1_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x24InferGeom, c.Scratch, c.F[f18], c.F[f19], c.D[features_1_conv_0_0Fold], c.D[features_1_conv_0_0Fold][256:], lo, hi)
-	runtime.ClearPadding(&pad4x4x24p1, c.F[f18], lo, hi)
+// conv1x1Infer returns the phase of features.1.conv.0.0 and features.2.conv.0.0, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + relu6: output rows [lo, hi).
+func conv1x1Infer(g0 *runtime.ConvGeom, b0, d0, n0 int, g1 *runtime.Padding) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[f18], c.F[b0], c.D[d0], c.D[d0][n0:], lo, hi)
+		runtime.ClearPadding(g1, c.F[f18], lo, hi)
+	}
 }
 
 // conv3x3x24InferGeom: conv 3x3x24 p1 g24 nobias, in inference.
@@ -537,9 +539,11 @@ func features_1_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackDepthwise(d, t, 24, 3, 3, false)
 }
 
-// features_1_conv_1_0Infer computes features.1.conv.1.0 (conv 3x3x24 p1 g24 nobias) + features.1.conv.1.1 (batchnorm) + features.1.relu62 (relu6): output rows [lo, hi).
-func features_1_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&conv3x3x24InferGeom, c.Scratch, c.F[f1], c.F[f18], c.D[features_1_conv_1_0Fold], c.D[features_1_conv_1_0Fold][216:], lo, hi)
+// conv3x3Infer returns the phase of features.1.conv.1.0 and features.2.conv.1.0, on the geometries, derived tensors and sizes given: it computes conv + batchnorm + relu6: output rows [lo, hi).
+func conv3x3Infer(g0 *runtime.ConvGeom, d0, n0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseForward(g0, c.Scratch, c.F[f1], c.F[f18], c.D[d0], c.D[d0][n0:], lo, hi)
+	}
 }
 
 // conv1x1x8InferGeom: conv 1x1x8 nobias, in inference.
@@ -587,12 +591,6 @@ var pad4x4x48p1 = runtime.Padding{
 	H: 4, W: 4, C: 48, PH: 1, PW: 1,
 }
 
-// features_2_conv_0_0Infer computes features.2.conv.0.0 (conv 1x1x48 nobias) + features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6): output rows [lo, hi).
-func features_2_conv_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x48InferGeom, c.Scratch, c.F[f18], c.F[f20], c.D[features_2_conv_0_0Fold], c.D[features_2_conv_0_0Fold][384:], lo, hi)
-	runtime.ClearPadding(&pad4x4x48p1, c.F[f18], lo, hi)
-}
-
 // conv3x3x48InferGeom: conv 3x3x48 s2 p1 g48 nobias, in inference.
 var conv3x3x48InferGeom = runtime.ConvGeom{
 	C: 48, InRow: 288, OH: 2, OW: 2, K: 48, OutRow: 96,
@@ -606,11 +604,6 @@ func features_2_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackDepthwise(w.P[features_2_conv_1_0W], t, 48, 3, 3, true)
 	runtime.FoldBatchNorm(t, d[432:], t, nil, w.P[features_2_conv_1_1W], w.P[features_2_conv_1_1B], w.P[features_2_conv_1_1Mean], w.P[features_2_conv_1_1Var], 1e-05)
 	runtime.PackDepthwise(d, t, 48, 3, 3, false)
-}
-
-// features_2_conv_1_0Infer computes features.2.conv.1.0 (conv 3x3x48 s2 p1 g48 nobias) + features.2.conv.1.1 (batchnorm) + features.2.relu62 (relu6): output rows [lo, hi).
-func features_2_conv_1_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&conv3x3x48InferGeom, c.Scratch, c.F[f1], c.F[f18], c.D[features_2_conv_1_0Fold], c.D[features_2_conv_1_0Fold][432:], lo, hi)
 }
 
 // conv1x1x12InferGeom: conv 1x1x12 nobias, in inference.
@@ -690,31 +683,39 @@ var batchnorm4x4x8Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_0_1Stats computes features.0.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_0_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_0_1Count][0]++
+// batchnormStats returns the phase of features.0.1, features.1.conv.0.1, features.1.conv.1.1 and 4 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats(p0, p1, n0, s0 int, g0 *runtime.BNGeom, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, n0, c.B[s0])
+		runtime.BatchNormStats(g0, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, features_0_1W, 8, c.B[features_0_1Batch])
-	runtime.BatchNormStats(&batchnorm4x4x8Geom, c.Scratch, &v, c.Batch.F(f11), lo, hi)
 }
 
-// features_0_1Forward computes features.0.1 (batchnorm) + relu61 (relu6) with the batch statistics, rows [lo, hi).
-func features_0_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_0_1W, 8, c.B[features_0_1Batch])
-	runtime.BatchNormApply(&batchnorm4x4x8Geom, &v, c.F[f12], c.F[f11], lo, hi)
+// batchnormForward returns the phase of features.0.1, features.1.conv.1.1, features.1.conv.3 and 2 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
+func batchnormForward(p0, n0, s0 int, g0 *runtime.BNGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		runtime.BatchNormApply(g0, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_0_1CoefUpdate computes features.0.1's inference-mode coefficients (running statistics).
-func features_0_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_0_1W, 8, d)
-	runtime.BatchNormEval(&batchnorm4x4x8Geom, &v)
+// batchnormCoefUpdate returns the update of features.0.1 and features.1.conv.3, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 8, d)
+		runtime.BatchNormEval(g0, &v)
+	}
 }
 
-// features_0_1Eval computes features.0.1 (batchnorm) + relu61 (relu6) in inference mode, rows [lo, hi).
-func features_0_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_0_1W, 8, c.D[features_0_1Coef])
-	runtime.BatchNormApply(&batchnorm4x4x8Geom, &v, c.F[f12], c.F[f11], lo, hi)
+// batchnormEval returns the phase of features.0.1, features.1.conv.1.1, features.1.conv.3 and 2 others, on the geometries, buffers, tensors, derived tensors and sizes given: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
+func batchnormEval(p0, n0, d0 int, g0 *runtime.BNGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		runtime.BatchNormApply(g0, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // batchnorm4x4x8BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -725,11 +726,13 @@ var batchnorm4x4x8BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
 }
 
-// features_0_1Backward computes the gradients of features.0.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_0_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_0_1W, 8, c.B[features_0_1Batch])
-	v.DGamma, v.DBeta = c.G[features_0_1W], c.G[features_0_1B]
-	runtime.BatchNormBackward(&batchnorm4x4x8BackwardGeom, c.Scratch, &v, c.Batch.F(f13), c.Batch.F(f14), c.Batch.F(f11), c.Batch.F(f12), lo, hi)
+// batchnormBackward returns the phase of features.0.1, features.1.conv.0.1 and features.2.conv.0.1, on the geometries, buffers, tensors, batch buffers and sizes given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward(p0, n0, s0, p1 int, g0 *runtime.BNGeom, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+	}
 }
 
 // batchnorm4x4x8EvalBackwardGeom: the gradient of batchnorm with the running statistics.
@@ -740,11 +743,13 @@ var batchnorm4x4x8EvalBackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_0_1EvalBackward computes the gradients of features.0.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_0_1W, 8, c.D[features_0_1Coef])
-	v.DGamma, v.DBeta = c.G[features_0_1W], c.G[features_0_1B]
-	runtime.BatchNormBackward(&batchnorm4x4x8EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f13), c.Batch.F(f14), c.Batch.F(f11), c.Batch.F(f12), lo, hi)
+// batchnormEvalBackward returns the phase of features.0.1, features.1.conv.0.1 and features.2.conv.0.1, on the geometries, buffers, tensors, derived tensors and sizes given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward(p0, n0, d0, p1 int, g0 *runtime.BNGeom, b0, b1, b2, b3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), c.Batch.F(b3), lo, hi)
+	}
 }
 
 // conv1x1x24Geom: conv 1x1x24 nobias.
@@ -755,19 +760,25 @@ var conv1x1x24Geom = runtime.ConvGeom{
 	H:       4, W: 4, DInRow: 32,
 }
 
-// features_1_conv_0_0Forward computes features.1.conv.0.0 (conv 1x1x24 nobias): output rows [lo, hi).
-func features_1_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x24Geom, c.Scratch, c.F[f6], c.F[f12], c.P[features_1_conv_0_0W], nil, lo, hi)
+// conv1x1Forward returns the phase of features.1.conv.0.0, features.1.conv.2, features.2.conv.0.0 and features.2.conv.2, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
+func conv1x1Forward(g0 *runtime.ConvGeom, b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// features_1_conv_0_0WeightGrad adds to the weight and bias gradients of features.1.conv.0.0, weight blocks.
-func features_1_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x24Geom, c.Scratch, c.G[features_1_conv_0_0W], nil, c.F[f12], c.F[f7], lo, hi)
+// conv1x1WeightGrad returns the phase of features.1.conv.0.0, features.1.conv.2, features.2.conv.0.0 and features.2.conv.2, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1WeightGrad(g0 *runtime.ConvGeom, p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(g0, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// features_1_conv_0_0TUpdate computes features.1.conv.0.0's weights transposed, for its input gradient.
-func features_1_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x24Geom, d, w.P[features_1_conv_0_0W])
+// conv1x1TUpdate returns the update of features.1.conv.0.0, features.1.conv.2, features.2.conv.0.0 and features.2.conv.2, on the geometries and tensors given: it computes the conv's weights transposed, for its input gradient.
+func conv1x1TUpdate(g0 *runtime.ConvGeom, p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(g0, d, w.P[p0])
+	}
 }
 
 // features_1_conv_0_0InputGrad computes the gradient of features.1.conv.0.0's input, rows [lo, hi).
@@ -782,33 +793,30 @@ var batchnorm4x4x24Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_1_conv_0_1Stats computes features.1.conv.0.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_1_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_1_conv_0_1Count][0]++
+// batchnormForward_2 returns the phase of features.1.conv.0.1 and features.2.conv.0.1, on the geometries, buffers, tensors, batch buffers and sizes given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
+func batchnormForward_2(g0 *runtime.Padding, b0, p0, n0, s0 int, g1 *runtime.BNGeom, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(g0, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		runtime.BatchNormApply(g1, &v, c.F[b0], c.F[b1], lo, hi)
 	}
-	v := bnVecs(c.Weights, features_1_conv_0_1W, 24, c.B[features_1_conv_0_1Batch])
-	runtime.BatchNormStats(&batchnorm4x4x24Geom, c.Scratch, &v, c.Batch.F(f6), lo, hi)
 }
 
-// features_1_conv_0_1Forward computes features.1.conv.0.1 (batchnorm) + features.1.relu61 (relu6) with the batch statistics, rows [lo, hi).
-func features_1_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad4x4x24p1, c.F[f3], lo, hi)
-	v := bnVecs(c.Weights, features_1_conv_0_1W, 24, c.B[features_1_conv_0_1Batch])
-	runtime.BatchNormApply(&batchnorm4x4x24Geom, &v, c.F[f3], c.F[f6], lo, hi)
+// batchnormCoefUpdate_2 returns the update of features.1.conv.0.1 and features.1.conv.1.1, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_2(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 24, d)
+		runtime.BatchNormEval(g0, &v)
+	}
 }
 
-// features_1_conv_0_1CoefUpdate computes features.1.conv.0.1's inference-mode coefficients (running statistics).
-func features_1_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_1_conv_0_1W, 24, d)
-	runtime.BatchNormEval(&batchnorm4x4x24Geom, &v)
-}
-
-// features_1_conv_0_1Eval computes features.1.conv.0.1 (batchnorm) + features.1.relu61 (relu6) in inference mode, rows [lo, hi).
-func features_1_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad4x4x24p1, c.F[f3], lo, hi)
-	v := bnVecs(c.Weights, features_1_conv_0_1W, 24, c.D[features_1_conv_0_1Coef])
-	runtime.BatchNormApply(&batchnorm4x4x24Geom, &v, c.F[f3], c.F[f6], lo, hi)
+// batchnormEval_2 returns the phase of features.1.conv.0.1 and features.2.conv.0.1, on the geometries, buffers, tensors, derived tensors and sizes given: it computes batchnorm + relu6 in inference mode, rows [lo, hi).
+func batchnormEval_2(g0 *runtime.Padding, b0, p0, n0, d0 int, g1 *runtime.BNGeom, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ClearPadding(g0, c.F[b0], lo, hi)
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		runtime.BatchNormApply(g1, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // batchnorm4x4x24BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -819,26 +827,12 @@ var batchnorm4x4x24BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
 }
 
-// features_1_conv_0_1Backward computes the gradients of features.1.conv.0.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_1_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_1_conv_0_1W, 24, c.B[features_1_conv_0_1Batch])
-	v.DGamma, v.DBeta = c.G[features_1_conv_0_1W], c.G[features_1_conv_0_1B]
-	runtime.BatchNormBackward(&batchnorm4x4x24BackwardGeom, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f8), c.Batch.F(f6), c.Batch.F(f3), lo, hi)
-}
-
 // batchnorm4x4x24EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm4x4x24EvalBackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 24,
 	In: runtime.Layout{Row: 96, Pix: 24}, Out: runtime.Layout{Off: 168, Row: 144, Pix: 24},
 	DIn: runtime.Layout{Row: 96, Pix: 24}, DOut: runtime.Layout{Row: 96, Pix: 24},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_1_conv_0_1EvalBackward computes the gradients of features.1.conv.0.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_1_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_1_conv_0_1W, 24, c.D[features_1_conv_0_1Coef])
-	v.DGamma, v.DBeta = c.G[features_1_conv_0_1W], c.G[features_1_conv_0_1B]
-	runtime.BatchNormBackward(&batchnorm4x4x24EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f8), c.Batch.F(f6), c.Batch.F(f3), lo, hi)
 }
 
 // conv3x3x24Geom: conv 3x3x24 p1 g24 nobias.
@@ -850,19 +844,25 @@ var conv3x3x24Geom = runtime.ConvGeom{
 	H:       4, W: 4, PH: 1, PW: 1, DInRow: 96,
 }
 
-// features_1_conv_1_0Forward computes features.1.conv.1.0 (conv 3x3x24 p1 g24 nobias): output rows [lo, hi).
-func features_1_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&conv3x3x24Geom, c.Scratch, c.F[f7], c.F[f3], c.P[features_1_conv_1_0W], nil, lo, hi)
+// conv3x3Forward returns the phase of features.1.conv.1.0 and features.2.conv.1.0, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
+func conv3x3Forward(g0 *runtime.ConvGeom, b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseForward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// features_1_conv_1_0WeightGrad adds to the weight and bias gradients of features.1.conv.1.0, channels [16·lo, 16·hi).
-func features_1_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&conv3x3x24Geom, c.Scratch, c.G[features_1_conv_1_0W], nil, c.F[f3], c.F[f1], 16*lo, min(16*hi, 24))
+// conv3x3WeightGrad returns the phase of features.1.conv.1.0 and features.2.conv.1.0, on the geometries, buffers, tensors and sizes given: it adds to the weight and bias gradients of the conv, channels [16·lo, 16·hi).
+func conv3x3WeightGrad(g0 *runtime.ConvGeom, p0, b0, n0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseWeightGrad(g0, c.Scratch, c.G[p0], nil, c.F[b0], c.F[f1], 16*lo, min(16*hi, n0))
+	}
 }
 
-// features_1_conv_1_0InputGrad computes the gradient of features.1.conv.1.0's input, rows [lo, hi).
-func features_1_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&conv3x3x24Geom, c.Scratch, c.F[f8], c.P[features_1_conv_1_0W], c.F[f1], false, lo, hi)
+// conv3x3InputGrad returns the phase of features.1.conv.1.0 and features.2.conv.1.0, on the geometries, buffers and tensors given: it computes the gradient of the conv's input, rows [lo, hi).
+func conv3x3InputGrad(g0 *runtime.ConvGeom, b0, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.DepthwiseInputGrad(g0, c.Scratch, c.F[b0], c.P[p0], c.F[f1], false, lo, hi)
+	}
 }
 
 // batchnorm4x4x24Geom_2: batchnorm.
@@ -870,33 +870,6 @@ var batchnorm4x4x24Geom_2 = runtime.BNGeom{
 	H: 4, W: 4, C: 24,
 	In: runtime.Layout{Row: 96, Pix: 24}, Out: runtime.Layout{Row: 96, Pix: 24},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_1_conv_1_1Stats computes features.1.conv.1.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_1_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_1_conv_1_1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_1_conv_1_1W, 24, c.B[features_1_conv_1_1Batch])
-	runtime.BatchNormStats(&batchnorm4x4x24Geom_2, c.Scratch, &v, c.Batch.F(f7), lo, hi)
-}
-
-// features_1_conv_1_1Forward computes features.1.conv.1.1 (batchnorm) + features.1.relu62 (relu6) with the batch statistics, rows [lo, hi).
-func features_1_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_1_conv_1_1W, 24, c.B[features_1_conv_1_1Batch])
-	runtime.BatchNormApply(&batchnorm4x4x24Geom_2, &v, c.F[f8], c.F[f7], lo, hi)
-}
-
-// features_1_conv_1_1CoefUpdate computes features.1.conv.1.1's inference-mode coefficients (running statistics).
-func features_1_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_1_conv_1_1W, 24, d)
-	runtime.BatchNormEval(&batchnorm4x4x24Geom_2, &v)
-}
-
-// features_1_conv_1_1Eval computes features.1.conv.1.1 (batchnorm) + features.1.relu62 (relu6) in inference mode, rows [lo, hi).
-func features_1_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_1_conv_1_1W, 24, c.D[features_1_conv_1_1Coef])
-	runtime.BatchNormApply(&batchnorm4x4x24Geom_2, &v, c.F[f8], c.F[f7], lo, hi)
 }
 
 // batchnorm4x4x24BackwardGeom_2: the gradient of batchnorm through the batch statistics.
@@ -907,11 +880,13 @@ var batchnorm4x4x24BackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_1_conv_1_1Backward computes the gradients of features.1.conv.1.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_1_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_1_conv_1_1W, 24, c.B[features_1_conv_1_1Batch])
-	v.DGamma, v.DBeta = c.G[features_1_conv_1_1W], c.G[features_1_conv_1_1B]
-	runtime.BatchNormBackward(&batchnorm4x4x24BackwardGeom_2, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f4), c.Batch.F(f7), nil, lo, hi)
+// batchnormBackward_2 returns the phase of features.1.conv.1.1, features.1.conv.3, features.2.conv.1.1 and features.2.conv.3, on the geometries, buffers, tensors, batch buffers and sizes given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward_2(p0, n0, s0, p1 int, g0 *runtime.BNGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
 // batchnorm4x4x24EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
@@ -922,11 +897,13 @@ var batchnorm4x4x24EvalBackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// features_1_conv_1_1EvalBackward computes the gradients of features.1.conv.1.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_1_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_1_conv_1_1W, 24, c.D[features_1_conv_1_1Coef])
-	v.DGamma, v.DBeta = c.G[features_1_conv_1_1W], c.G[features_1_conv_1_1B]
-	runtime.BatchNormBackward(&batchnorm4x4x24EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f4), c.Batch.F(f7), nil, lo, hi)
+// batchnormEvalBackward_2 returns the phase of features.1.conv.1.1, features.1.conv.3, features.2.conv.1.1 and features.2.conv.3, on the geometries, buffers, tensors, derived tensors and sizes given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward_2(p0, n0, d0, p1 int, g0 *runtime.BNGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
 // conv1x1x8Geom: conv 1x1x8 nobias.
@@ -937,16 +914,6 @@ var conv1x1x8Geom = runtime.ConvGeom{
 	H:       4, W: 4, DInRow: 96,
 }
 
-// features_1_conv_2Forward computes features.1.conv.2 (conv 1x1x8 nobias): output rows [lo, hi).
-func features_1_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x8Geom, c.Scratch, c.F[f13], c.F[f8], c.P[features_1_conv_2W], nil, lo, hi)
-}
-
-// features_1_conv_2WeightGrad adds to the weight and bias gradients of features.1.conv.2, weight blocks.
-func features_1_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x8Geom, c.Scratch, c.G[features_1_conv_2W], nil, c.F[f8], c.F[f9], lo, hi)
-}
-
 // conv1x1x8PrevActGeom: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x8PrevActGeom = runtime.EltGeom{
 	H: 4, W: 4, C: 24,
@@ -955,16 +922,13 @@ var conv1x1x8PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU6,
 }
 
-// features_1_conv_2TUpdate computes features.1.conv.2's weights transposed, for its input gradient.
-func features_1_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x8Geom, d, w.P[features_1_conv_2W])
-}
-
-// features_1_conv_2InputGrad computes the gradient of features.1.conv.2's input, rows [lo, hi).
-func features_1_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x8Geom, c.Scratch, c.F[f4], c.D[features_1_conv_2T], c.F[f9], false, lo, hi)
-	// The derivative of the relu6 before, on the rows just written.
-	runtime.ActBackward(&conv1x1x8PrevActGeom, c.F[f4], c.F[f4], nil, c.F[f8], lo, hi)
+// conv1x1InputGrad returns the phase of features.1.conv.2 and features.2.conv.2, on the geometries, buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
+func conv1x1InputGrad(g0 *runtime.ConvGeom, b0, d0, b1 int, g1 *runtime.EltGeom, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1InputGrad(g0, c.Scratch, c.F[b0], c.D[d0], c.F[b1], false, lo, hi)
+		// The derivative of the relu6 before, on the rows just written.
+		runtime.ActBackward(g1, c.F[b0], c.F[b0], nil, c.F[b2], lo, hi)
+	}
 }
 
 // batchnorm4x4x8Geom_2: batchnorm.
@@ -972,33 +936,6 @@ var batchnorm4x4x8Geom_2 = runtime.BNGeom{
 	H: 4, W: 4, C: 8,
 	In: runtime.Layout{Row: 32, Pix: 8}, Out: runtime.Layout{Row: 32, Pix: 8},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_1_conv_3Stats computes features.1.conv.3's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_1_conv_3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_1_conv_3Count][0]++
-	}
-	v := bnVecs(c.Weights, features_1_conv_3W, 8, c.B[features_1_conv_3Batch])
-	runtime.BatchNormStats(&batchnorm4x4x8Geom_2, c.Scratch, &v, c.Batch.F(f13), lo, hi)
-}
-
-// features_1_conv_3Forward computes features.1.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
-func features_1_conv_3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_1_conv_3W, 8, c.B[features_1_conv_3Batch])
-	runtime.BatchNormApply(&batchnorm4x4x8Geom_2, &v, c.F[f9], c.F[f13], lo, hi)
-}
-
-// features_1_conv_3CoefUpdate computes features.1.conv.3's inference-mode coefficients (running statistics).
-func features_1_conv_3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_1_conv_3W, 8, d)
-	runtime.BatchNormEval(&batchnorm4x4x8Geom_2, &v)
-}
-
-// features_1_conv_3Eval computes features.1.conv.3 (batchnorm) in inference mode, rows [lo, hi).
-func features_1_conv_3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_1_conv_3W, 8, c.D[features_1_conv_3Coef])
-	runtime.BatchNormApply(&batchnorm4x4x8Geom_2, &v, c.F[f9], c.F[f13], lo, hi)
 }
 
 // batchnorm4x4x8BackwardGeom_2: the gradient of batchnorm through the batch statistics.
@@ -1009,26 +946,12 @@ var batchnorm4x4x8BackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_1_conv_3Backward computes the gradients of features.1.conv.3's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_1_conv_3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_1_conv_3W, 8, c.B[features_1_conv_3Batch])
-	v.DGamma, v.DBeta = c.G[features_1_conv_3W], c.G[features_1_conv_3B]
-	runtime.BatchNormBackward(&batchnorm4x4x8BackwardGeom_2, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f10), c.Batch.F(f13), nil, lo, hi)
-}
-
 // batchnorm4x4x8EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
 var batchnorm4x4x8EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 4, W: 4, C: 8,
 	In: runtime.Layout{Row: 32, Pix: 8}, Out: runtime.Layout{Row: 32, Pix: 8},
 	DIn: runtime.Layout{Row: 32, Pix: 8}, DOut: runtime.Layout{Row: 32, Pix: 8},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_1_conv_3EvalBackward computes the gradients of features.1.conv.3's input, weight and bias with the running statistics, channels [lo, hi).
-func features_1_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_1_conv_3W, 8, c.D[features_1_conv_3Coef])
-	v.DGamma, v.DBeta = c.G[features_1_conv_3W], c.G[features_1_conv_3B]
-	runtime.BatchNormBackward(&batchnorm4x4x8EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f10), c.Batch.F(f13), nil, lo, hi)
 }
 
 // features_1_add1Forward computes features.1.add1 (residual), rows [lo, hi).
@@ -1056,21 +979,6 @@ var conv1x1x48Geom = runtime.ConvGeom{
 	H:       4, W: 4, DInRow: 32,
 }
 
-// features_2_conv_0_0Forward computes features.2.conv.0.0 (conv 1x1x48 nobias): output rows [lo, hi).
-func features_2_conv_0_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x48Geom, c.Scratch, c.F[f4], c.F[f14], c.P[features_2_conv_0_0W], nil, lo, hi)
-}
-
-// features_2_conv_0_0WeightGrad adds to the weight and bias gradients of features.2.conv.0.0, weight blocks.
-func features_2_conv_0_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x48Geom, c.Scratch, c.G[features_2_conv_0_0W], nil, c.F[f14], c.F[f1], lo, hi)
-}
-
-// features_2_conv_0_0TUpdate computes features.2.conv.0.0's weights transposed, for its input gradient.
-func features_2_conv_0_0TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x48Geom, d, w.P[features_2_conv_0_0W])
-}
-
 // features_2_conv_0_0InputGrad computes the gradient of features.2.conv.0.0's input, rows [lo, hi).
 func features_2_conv_0_0InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x48Geom, c.Scratch, c.F[f9], c.D[features_2_conv_0_0T], c.F[f1], false, lo, hi)
@@ -1083,33 +991,12 @@ var batchnorm4x4x48Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
-// features_2_conv_0_1Stats computes features.2.conv.0.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_2_conv_0_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_2_conv_0_1Count][0]++
+// batchnormCoefUpdate_3 returns the update of features.2.conv.0.1 and features.2.conv.1.1, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate_3(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 48, d)
+		runtime.BatchNormEval(g0, &v)
 	}
-	v := bnVecs(c.Weights, features_2_conv_0_1W, 48, c.B[features_2_conv_0_1Batch])
-	runtime.BatchNormStats(&batchnorm4x4x48Geom, c.Scratch, &v, c.Batch.F(f4), lo, hi)
-}
-
-// features_2_conv_0_1Forward computes features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6) with the batch statistics, rows [lo, hi).
-func features_2_conv_0_1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad4x4x48p1, c.F[f2], lo, hi)
-	v := bnVecs(c.Weights, features_2_conv_0_1W, 48, c.B[features_2_conv_0_1Batch])
-	runtime.BatchNormApply(&batchnorm4x4x48Geom, &v, c.F[f2], c.F[f4], lo, hi)
-}
-
-// features_2_conv_0_1CoefUpdate computes features.2.conv.0.1's inference-mode coefficients (running statistics).
-func features_2_conv_0_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_2_conv_0_1W, 48, d)
-	runtime.BatchNormEval(&batchnorm4x4x48Geom, &v)
-}
-
-// features_2_conv_0_1Eval computes features.2.conv.0.1 (batchnorm) + features.2.relu61 (relu6) in inference mode, rows [lo, hi).
-func features_2_conv_0_1Eval(c *engine.Ctx, lo, hi int) {
-	runtime.ClearPadding(&pad4x4x48p1, c.F[f2], lo, hi)
-	v := bnVecs(c.Weights, features_2_conv_0_1W, 48, c.D[features_2_conv_0_1Coef])
-	runtime.BatchNormApply(&batchnorm4x4x48Geom, &v, c.F[f2], c.F[f4], lo, hi)
 }
 
 // batchnorm4x4x48BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -1120,26 +1007,12 @@ var batchnorm4x4x48BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6, Train: true,
 }
 
-// features_2_conv_0_1Backward computes the gradients of features.2.conv.0.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_2_conv_0_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_2_conv_0_1W, 48, c.B[features_2_conv_0_1Batch])
-	v.DGamma, v.DBeta = c.G[features_2_conv_0_1W], c.G[features_2_conv_0_1B]
-	runtime.BatchNormBackward(&batchnorm4x4x48BackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f5), c.Batch.F(f4), c.Batch.F(f2), lo, hi)
-}
-
 // batchnorm4x4x48EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm4x4x48EvalBackwardGeom = runtime.BNGeom{
 	H: 4, W: 4, C: 48,
 	In: runtime.Layout{Row: 192, Pix: 48}, Out: runtime.Layout{Off: 336, Row: 288, Pix: 48},
 	DIn: runtime.Layout{Row: 192, Pix: 48}, DOut: runtime.Layout{Row: 192, Pix: 48},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_2_conv_0_1EvalBackward computes the gradients of features.2.conv.0.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_2_conv_0_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_2_conv_0_1W, 48, c.D[features_2_conv_0_1Coef])
-	v.DGamma, v.DBeta = c.G[features_2_conv_0_1W], c.G[features_2_conv_0_1B]
-	runtime.BatchNormBackward(&batchnorm4x4x48EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f5), c.Batch.F(f4), c.Batch.F(f2), lo, hi)
 }
 
 // conv3x3x48Geom: conv 3x3x48 s2 p1 g48 nobias.
@@ -1151,53 +1024,11 @@ var conv3x3x48Geom = runtime.ConvGeom{
 	H:       4, W: 4, PH: 1, PW: 1, DInRow: 192,
 }
 
-// features_2_conv_1_0Forward computes features.2.conv.1.0 (conv 3x3x48 s2 p1 g48 nobias): output rows [lo, hi).
-func features_2_conv_1_0Forward(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseForward(&conv3x3x48Geom, c.Scratch, c.F[f5], c.F[f2], c.P[features_2_conv_1_0W], nil, lo, hi)
-}
-
-// features_2_conv_1_0WeightGrad adds to the weight and bias gradients of features.2.conv.1.0, channels [16·lo, 16·hi).
-func features_2_conv_1_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseWeightGrad(&conv3x3x48Geom, c.Scratch, c.G[features_2_conv_1_0W], nil, c.F[f2], c.F[f1], 16*lo, min(16*hi, 48))
-}
-
-// features_2_conv_1_0InputGrad computes the gradient of features.2.conv.1.0's input, rows [lo, hi).
-func features_2_conv_1_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.DepthwiseInputGrad(&conv3x3x48Geom, c.Scratch, c.F[f5], c.P[features_2_conv_1_0W], c.F[f1], false, lo, hi)
-}
-
 // batchnorm2x2x48Geom: batchnorm.
 var batchnorm2x2x48Geom = runtime.BNGeom{
 	H: 2, W: 2, C: 48,
 	In: runtime.Layout{Row: 96, Pix: 48}, Out: runtime.Layout{Row: 96, Pix: 48},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
-}
-
-// features_2_conv_1_1Stats computes features.2.conv.1.1's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_2_conv_1_1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_2_conv_1_1Count][0]++
-	}
-	v := bnVecs(c.Weights, features_2_conv_1_1W, 48, c.B[features_2_conv_1_1Batch])
-	runtime.BatchNormStats(&batchnorm2x2x48Geom, c.Scratch, &v, c.Batch.F(f5), lo, hi)
-}
-
-// features_2_conv_1_1Forward computes features.2.conv.1.1 (batchnorm) + features.2.relu62 (relu6) with the batch statistics, rows [lo, hi).
-func features_2_conv_1_1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_2_conv_1_1W, 48, c.B[features_2_conv_1_1Batch])
-	runtime.BatchNormApply(&batchnorm2x2x48Geom, &v, c.F[f9], c.F[f5], lo, hi)
-}
-
-// features_2_conv_1_1CoefUpdate computes features.2.conv.1.1's inference-mode coefficients (running statistics).
-func features_2_conv_1_1CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, features_2_conv_1_1W, 48, d)
-	runtime.BatchNormEval(&batchnorm2x2x48Geom, &v)
-}
-
-// features_2_conv_1_1Eval computes features.2.conv.1.1 (batchnorm) + features.2.relu62 (relu6) in inference mode, rows [lo, hi).
-func features_2_conv_1_1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_2_conv_1_1W, 48, c.D[features_2_conv_1_1Coef])
-	runtime.BatchNormApply(&batchnorm2x2x48Geom, &v, c.F[f9], c.F[f5], lo, hi)
 }
 
 // batchnorm2x2x48BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -1208,26 +1039,12 @@ var batchnorm2x2x48BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_2_conv_1_1Backward computes the gradients of features.2.conv.1.1's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_2_conv_1_1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_2_conv_1_1W, 48, c.B[features_2_conv_1_1Batch])
-	v.DGamma, v.DBeta = c.G[features_2_conv_1_1W], c.G[features_2_conv_1_1B]
-	runtime.BatchNormBackward(&batchnorm2x2x48BackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f10), c.Batch.F(f5), nil, lo, hi)
-}
-
 // batchnorm2x2x48EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm2x2x48EvalBackwardGeom = runtime.BNGeom{
 	H: 2, W: 2, C: 48,
 	In: runtime.Layout{Row: 96, Pix: 48}, Out: runtime.Layout{Row: 96, Pix: 48},
 	DIn: runtime.Layout{Row: 96, Pix: 48}, DOut: runtime.Layout{Row: 96, Pix: 48},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_2_conv_1_1EvalBackward computes the gradients of features.2.conv.1.1's input, weight and bias with the running statistics, channels [lo, hi).
-func features_2_conv_1_1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_2_conv_1_1W, 48, c.D[features_2_conv_1_1Coef])
-	v.DGamma, v.DBeta = c.G[features_2_conv_1_1W], c.G[features_2_conv_1_1B]
-	runtime.BatchNormBackward(&batchnorm2x2x48EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f10), c.Batch.F(f5), nil, lo, hi)
 }
 
 // conv1x1x12Geom: conv 1x1x12 nobias.
@@ -1238,34 +1055,12 @@ var conv1x1x12Geom = runtime.ConvGeom{
 	H:       2, W: 2, DInRow: 96,
 }
 
-// features_2_conv_2Forward computes features.2.conv.2 (conv 1x1x12 nobias): output rows [lo, hi).
-func features_2_conv_2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x12Geom, c.Scratch, c.F[f10], c.F[f9], c.P[features_2_conv_2W], nil, lo, hi)
-}
-
-// features_2_conv_2WeightGrad adds to the weight and bias gradients of features.2.conv.2, weight blocks.
-func features_2_conv_2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x12Geom, c.Scratch, c.G[features_2_conv_2W], nil, c.F[f9], c.F[f1], lo, hi)
-}
-
 // conv1x1x12PrevActGeom: the derivative of the relu6, in place on its output's gradient.
 var conv1x1x12PrevActGeom = runtime.EltGeom{
 	H: 2, W: 2, C: 48,
 	Out: runtime.Layout{Row: 96, Pix: 48}, In: []runtime.Layout{{Row: 96, Pix: 48}},
 	DOut: runtime.Layout{Row: 96, Pix: 48}, DIn: []runtime.Layout{{Row: 96, Pix: 48}},
 	Act: runtime.ActReLU6,
-}
-
-// features_2_conv_2TUpdate computes features.2.conv.2's weights transposed, for its input gradient.
-func features_2_conv_2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x12Geom, d, w.P[features_2_conv_2W])
-}
-
-// features_2_conv_2InputGrad computes the gradient of features.2.conv.2's input, rows [lo, hi).
-func features_2_conv_2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1InputGrad(&conv1x1x12Geom, c.Scratch, c.F[f10], c.D[features_2_conv_2T], c.F[f1], false, lo, hi)
-	// The derivative of the relu6 before, on the rows just written.
-	runtime.ActBackward(&conv1x1x12PrevActGeom, c.F[f10], c.F[f10], nil, c.F[f9], lo, hi)
 }
 
 // batchnorm2x2x12Geom: batchnorm.
@@ -1275,31 +1070,10 @@ var batchnorm2x2x12Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// features_2_conv_3Stats computes features.2.conv.3's batch statistics, channels [lo, hi), and moves its running statistics.
-func features_2_conv_3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[features_2_conv_3Count][0]++
-	}
-	v := bnVecs(c.Weights, features_2_conv_3W, 12, c.B[features_2_conv_3Batch])
-	runtime.BatchNormStats(&batchnorm2x2x12Geom, c.Scratch, &v, c.Batch.F(f10), lo, hi)
-}
-
-// features_2_conv_3Forward computes features.2.conv.3 (batchnorm) with the batch statistics, rows [lo, hi).
-func features_2_conv_3Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_2_conv_3W, 12, c.B[features_2_conv_3Batch])
-	runtime.BatchNormApply(&batchnorm2x2x12Geom, &v, c.F[f1], c.F[f10], lo, hi)
-}
-
 // features_2_conv_3CoefUpdate computes features.2.conv.3's inference-mode coefficients (running statistics).
 func features_2_conv_3CoefUpdate(w *engine.Weights, d []float32) {
 	v := bnVecs(w, features_2_conv_3W, 12, d)
 	runtime.BatchNormEval(&batchnorm2x2x12Geom, &v)
-}
-
-// features_2_conv_3Eval computes features.2.conv.3 (batchnorm) in inference mode, rows [lo, hi).
-func features_2_conv_3Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_2_conv_3W, 12, c.D[features_2_conv_3Coef])
-	runtime.BatchNormApply(&batchnorm2x2x12Geom, &v, c.F[f1], c.F[f10], lo, hi)
 }
 
 // batchnorm2x2x12BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -1310,26 +1084,12 @@ var batchnorm2x2x12BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// features_2_conv_3Backward computes the gradients of features.2.conv.3's input, weight and bias through the batch statistics, channels [lo, hi).
-func features_2_conv_3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_2_conv_3W, 12, c.B[features_2_conv_3Batch])
-	v.DGamma, v.DBeta = c.G[features_2_conv_3W], c.G[features_2_conv_3B]
-	runtime.BatchNormBackward(&batchnorm2x2x12BackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f15), c.Batch.F(f10), nil, lo, hi)
-}
-
 // batchnorm2x2x12EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm2x2x12EvalBackwardGeom = runtime.BNGeom{
 	H: 2, W: 2, C: 12,
 	In: runtime.Layout{Row: 24, Pix: 12}, Out: runtime.Layout{Row: 24, Pix: 12},
 	DIn: runtime.Layout{Row: 24, Pix: 12}, DOut: runtime.Layout{Row: 24, Pix: 12},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// features_2_conv_3EvalBackward computes the gradients of features.2.conv.3's input, weight and bias with the running statistics, channels [lo, hi).
-func features_2_conv_3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, features_2_conv_3W, 12, c.D[features_2_conv_3Coef])
-	v.DGamma, v.DBeta = c.G[features_2_conv_3W], c.G[features_2_conv_3B]
-	runtime.BatchNormBackward(&batchnorm2x2x12EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f1), c.Batch.F(f15), c.Batch.F(f10), nil, lo, hi)
 }
 
 // poolavg1x1x12BackGeom: pool avg global.

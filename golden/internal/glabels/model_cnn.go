@@ -230,15 +230,15 @@ var program = engine.Program{
 		stage_1_conv1Fold: {Name: "stage_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv3x3x4FoldUpdate(stage_1_conv1W, stage_1_bn1W, stage_1_bn1B, stage_1_bn1Mean, stage_1_bn1Var)},
 		stage_2_conv1Fold: {Name: "stage_2_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv3x3x4FoldUpdate(stage_2_conv1W, stage_2_bn1W, stage_2_bn1B, stage_2_bn1Mean, stage_2_bn1Var)},
 		stem_conv1T:       {Name: "stem_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: stem_conv1TUpdate},
-		stem_bnCoef:       {Name: "stem_bnCoef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: stem_bnCoefUpdate},
-		conv1T:            {Name: "conv1T", Use: engine.Backward, Len: func() int { return 64 }, Update: conv1TUpdate},
-		stage_1_conv1T:    {Name: "stage_1_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: stage_1_conv1TUpdate},
-		stage_1_bn1Coef:   {Name: "stage_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnorm6x6x4CoefUpdate(stage_1_bn1W)},
-		stage_1_projT:     {Name: "stage_1_projT", Use: engine.Backward, Len: func() int { return 64 }, Update: stage_1_projTUpdate},
+		stem_bnCoef:       {Name: "stem_bnCoef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(stem_bnW, &batchnorm6x6x4Geom)},
+		conv1T:            {Name: "conv1T", Use: engine.Backward, Len: func() int { return 64 }, Update: conv1x1TUpdate(&conv1x1x4Geom, conv1W)},
+		stage_1_conv1T:    {Name: "stage_1_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3TUpdate(&conv3x3x4Geom_2, stage_1_conv1W)},
+		stage_1_bn1Coef:   {Name: "stage_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(stage_1_bn1W, &batchnorm6x6x4Geom_2)},
+		stage_1_projT:     {Name: "stage_1_projT", Use: engine.Backward, Len: func() int { return 64 }, Update: conv1x1TUpdate(&conv1x1x4Geom_2, stage_1_projW)},
 		stage_1_conv2T:    {Name: "stage_1_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(stage_1_conv2W)},
-		stage_2_conv1T:    {Name: "stage_2_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: stage_2_conv1TUpdate},
-		stage_2_bn1Coef:   {Name: "stage_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnorm6x6x4CoefUpdate(stage_2_bn1W)},
-		stage_2_projT:     {Name: "stage_2_projT", Use: engine.Backward, Len: func() int { return 64 }, Update: stage_2_projTUpdate},
+		stage_2_conv1T:    {Name: "stage_2_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3TUpdate(&conv3x3x4Geom_4, stage_2_conv1W)},
+		stage_2_bn1Coef:   {Name: "stage_2_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(stage_2_bn1W, &batchnorm6x6x4Geom_2)},
+		stage_2_projT:     {Name: "stage_2_projT", Use: engine.Backward, Len: func() int { return 64 }, Update: conv1x1TUpdate(&conv1x1x4Geom_3, stage_2_projW)},
 		stage_2_conv2T:    {Name: "stage_2_conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(stage_2_conv2W)},
 	},
 	Buffers: []engine.Buffer{
@@ -266,25 +266,25 @@ var program = engine.Program{
 			{N: 6, Run: stem_conv1Infer, Mode: engine.Inference},
 		}},
 		{Name: "conv1 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: conv1Infer, Mode: engine.Inference},
+			{N: 6, Run: conv1x1Infer(&conv1x1x4InferGeom, f15, f1), Mode: engine.Inference},
 		}},
 		{Name: "stage.1.conv1+stage.1.bn1+stage.1.relu1 (inference)", Forward: []engine.Phase{
 			{N: 6, Run: conv3x3x4Infer(stage_1_conv1Fold), Mode: engine.Inference},
 		}},
 		{Name: "stage.1.proj (inference)", Forward: []engine.Phase{
-			{N: 6, Run: conv1x1x4Infer(stage_1_projW), Mode: engine.Inference},
+			{N: 6, Run: conv1x1Infer_2(&conv1x1x4InferGeom_2, f16, f15, stage_1_projW), Mode: engine.Inference},
 		}},
 		{Name: "stage.1.conv2+stage.1.add1 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: stage_1_conv2Infer, Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer(&conv3x3x4InferGeom_3, f15, f1, f16), Mode: engine.Inference},
 		}},
 		{Name: "stage.2.conv1+stage.2.bn1+stage.2.relu1 (inference)", Forward: []engine.Phase{
 			{N: 6, Run: conv3x3x4Infer(stage_2_conv1Fold), Mode: engine.Inference},
 		}},
 		{Name: "stage.2.proj (inference)", Forward: []engine.Phase{
-			{N: 6, Run: conv1x1x4Infer(stage_2_projW), Mode: engine.Inference},
+			{N: 6, Run: conv1x1Infer_2(&conv1x1x4InferGeom_2, f16, f15, stage_2_projW), Mode: engine.Inference},
 		}},
 		{Name: "stage.2.conv2+stage.2.add1 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: stage_2_conv2Infer, Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer_2(&conv3x3x4InferGeom_4, f15, f1, f16), Mode: engine.Inference},
 		}},
 		{Name: "head.globalavgpool1 (inference)", Forward: []engine.Phase{
 			{N: 4, Run: poolavg1x1x4Infer(f1, f15), Mode: engine.Inference},
@@ -293,80 +293,80 @@ var program = engine.Program{
 			{N: 5, Run: fc5Infer(f16, f1), Mode: engine.Inference},
 		}},
 		{Name: "head.fc (inference)", Forward: []engine.Phase{
-			{N: 3, Run: fc3Infer(f15, f16), Mode: engine.Inference},
+			{N: 3, Run: fcInfer(f15, f16, head_fcW, head_fcB, 5), Mode: engine.Inference},
 		}},
 		{Name: "head.fc1 (inference)", Forward: []engine.Phase{
-			{N: 2, Run: fc2Infer(f15), Mode: engine.Inference},
+			{N: 2, Run: fcInfer(f1, f15, head_fc1W, head_fc1B, 3), Mode: engine.Inference},
 		}},
 		{Name: "stem.conv1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: stem_conv1Forward, Mode: engine.Training},
+			{N: 6, Run: conv3x3Forward(&conv3x3x4Geom, f2, f0, stem_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: stem_conv1WeightGrad, Even: true, Sums: true},
+			{N: 3, Run: conv3x3WeightGrad(&conv3x3x4Geom, stem_conv1W, f0, f4), Even: true, Sums: true},
 			{N: 6, Run: stem_conv1InputGrad},
 		}},
 		{Name: "stem.bn+stem.act (training)", Forward: []engine.Phase{
-			{N: 4, Run: stem_bnStats, Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormStats(stem_bnCount, stem_bnW, stem_bnBatch, &batchnorm6x6x4Geom, f2), Batch: true, Mode: engine.Training},
 			{N: 6, Run: stem_bnForward, Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: stem_bnBackward, Batch: true, Mode: engine.Training},
-			{N: 4, Run: stem_bnEvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 4, Run: batchnormBackward(stem_bnW, stem_bnBatch, stem_bnB, f4, &batchnorm6x6x4BackwardGeom, f2), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormEvalBackward(stem_bnW, stem_bnCoef, stem_bnB, f4, &batchnorm6x6x4EvalBackwardGeom, f2), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "conv1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: conv1Forward, Mode: engine.Training},
+			{N: 6, Run: conv1x1Infer(&conv1x1x4Geom, f4, f3), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 1, Run: conv1WeightGrad, Even: true, Sums: true},
 			{N: 6, Run: conv1InputGrad},
 		}},
 		{Name: "stage.1.conv1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: stage_1_conv1Forward, Mode: engine.Training},
+			{N: 6, Run: conv3x3Forward(&conv3x3x4Geom_2, f5, f4, stage_1_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: stage_1_conv1WeightGrad, Even: true, Sums: true},
+			{N: 3, Run: conv3x3WeightGrad(&conv3x3x4Geom_2, stage_1_conv1W, f4, f9), Even: true, Sums: true},
 			{N: 6, Run: stage_1_conv1InputGrad},
 		}},
 		{Name: "stage.1.bn1+stage.1.relu1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: batchnorm6x6x4Stats(stage_1_bn1Count, stage_1_bn1W, stage_1_bn1Batch, f5), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormStats(stage_1_bn1Count, stage_1_bn1W, stage_1_bn1Batch, &batchnorm6x6x4Geom_2, f5), Batch: true, Mode: engine.Training},
 			{N: 6, Run: batchnorm6x6x4Forward(f6, stage_1_bn1W, stage_1_bn1Batch, f5), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: batchnorm6x6x4Backward(stage_1_bn1W, stage_1_bn1Batch, stage_1_bn1B, f9, f5), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnorm6x6x4EvalBackward(stage_1_bn1W, stage_1_bn1Coef, stage_1_bn1B, f9, f5), Batch: true, Mode: engine.Inference},
+			{N: 4, Run: batchnormBackward(stage_1_bn1W, stage_1_bn1Batch, stage_1_bn1B, f9, &batchnorm6x6x4BackwardGeom_2, f5), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormEvalBackward(stage_1_bn1W, stage_1_bn1Coef, stage_1_bn1B, f9, &batchnorm6x6x4EvalBackwardGeom_2, f5), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "stage.1.proj (training)", Forward: []engine.Phase{
-			{N: 6, Run: stage_1_projForward, Mode: engine.Training},
+			{N: 6, Run: conv1x1Infer_2(&conv1x1x4Geom_2, f1, f4, stage_1_projW), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: stage_1_projWeightGrad, Even: true, Sums: true},
+			{N: 1, Run: conv1x1WeightGrad(&conv1x1x4Geom_2, stage_1_projW, f4, f8), Even: true, Sums: true},
 			{N: 6, Run: stage_1_projInputGrad},
 		}},
 		{Name: "stage.1.conv2+stage.1.add1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: stage_1_conv2Forward, Mode: engine.Training},
+			{N: 6, Run: conv3x3Infer(&conv3x3x4Geom_3, f7, f6, f1), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 6, Run: conv3x3x4OutGrad(f8)},
-			{N: 3, Run: stage_1_conv2WeightGrad, Even: true, Sums: true},
+			{N: 3, Run: conv3x3WeightGrad_2(&conv3x3x4Geom_3, stage_1_conv2W, stage_1_conv2B, f6), Even: true, Sums: true},
 			{N: 6, Run: conv3x3x4InputGrad(stage_1_conv2T, f6)},
 		}},
 		{Name: "stage.2.conv1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: stage_2_conv1Forward, Mode: engine.Training},
+			{N: 6, Run: conv3x3Forward(&conv3x3x4Geom_4, f8, f7, stage_2_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: stage_2_conv1WeightGrad, Even: true, Sums: true},
+			{N: 3, Run: conv3x3WeightGrad(&conv3x3x4Geom_4, stage_2_conv1W, f7, f12), Even: true, Sums: true},
 			{N: 6, Run: stage_2_conv1InputGrad},
 		}},
 		{Name: "stage.2.bn1+stage.2.relu1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: batchnorm6x6x4Stats(stage_2_bn1Count, stage_2_bn1W, stage_2_bn1Batch, f8), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormStats(stage_2_bn1Count, stage_2_bn1W, stage_2_bn1Batch, &batchnorm6x6x4Geom_2, f8), Batch: true, Mode: engine.Training},
 			{N: 6, Run: batchnorm6x6x4Forward(f9, stage_2_bn1W, stage_2_bn1Batch, f8), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: batchnorm6x6x4Backward(stage_2_bn1W, stage_2_bn1Batch, stage_2_bn1B, f12, f8), Batch: true, Mode: engine.Training},
-			{N: 4, Run: batchnorm6x6x4EvalBackward(stage_2_bn1W, stage_2_bn1Coef, stage_2_bn1B, f12, f8), Batch: true, Mode: engine.Inference},
+			{N: 4, Run: batchnormBackward(stage_2_bn1W, stage_2_bn1Batch, stage_2_bn1B, f12, &batchnorm6x6x4BackwardGeom_2, f8), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormEvalBackward(stage_2_bn1W, stage_2_bn1Coef, stage_2_bn1B, f12, &batchnorm6x6x4EvalBackwardGeom_2, f8), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "stage.2.proj (training)", Forward: []engine.Phase{
-			{N: 6, Run: stage_2_projForward, Mode: engine.Training},
+			{N: 6, Run: conv1x1Infer_2(&conv1x1x4Geom_3, f1, f7, stage_2_projW), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: stage_2_projWeightGrad, Even: true, Sums: true},
+			{N: 1, Run: conv1x1WeightGrad(&conv1x1x4Geom_3, stage_2_projW, f7, f12), Even: true, Sums: true},
 			{N: 6, Run: stage_2_projInputGrad},
 		}},
 		{Name: "stage.2.conv2+stage.2.add1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: stage_2_conv2Forward, Mode: engine.Training},
+			{N: 6, Run: conv3x3Infer_2(&conv3x3x4Geom_2, f10, f9, f1), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 6, Run: conv3x3x4OutGrad(f12)},
-			{N: 3, Run: stage_2_conv2WeightGrad, Even: true, Sums: true},
+			{N: 3, Run: conv3x3WeightGrad_2(&conv3x3x4Geom_2, stage_2_conv2W, stage_2_conv2B, f9), Even: true, Sums: true},
 			{N: 6, Run: conv3x3x4InputGrad(stage_2_conv2T, f9)},
 		}},
 		{Name: "head.globalavgpool1 (training)", Forward: []engine.Phase{
@@ -378,37 +378,37 @@ var program = engine.Program{
 			{N: 5, Run: fc5Infer(f10, f11), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 5, Run: head_0OutGrad},
-			{N: 5, Run: head_0WeightGrad, Sums: true},
-			{N: 4, Run: head_0InputGrad},
+			{N: 5, Run: fcWeightGrad(head_0W, head_0B, f11, f12, 5, 4), Sums: true},
+			{N: 4, Run: fcInputGrad(f1, head_0W, f12, 5, 4)},
 		}},
 		{Name: "head.fc (training)", Forward: []engine.Phase{
-			{N: 3, Run: fc3Infer(f12, f10), Mode: engine.Training},
+			{N: 3, Run: fcInfer(f12, f10, head_fcW, head_fcB, 5), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: head_fcWeightGrad, Sums: true},
-			{N: 5, Run: head_fcInputGrad},
+			{N: 3, Run: fcWeightGrad(head_fcW, head_fcB, f10, f1, 3, 5), Sums: true},
+			{N: 5, Run: fcInputGrad(f12, head_fcW, f1, 3, 5)},
 		}},
 		{Name: "head.fc1 (training)", Forward: []engine.Phase{
-			{N: 2, Run: fc2Infer(f12), Mode: engine.Training},
+			{N: 2, Run: fcInfer(f1, f12, head_fc1W, head_fc1B, 3), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 2, Run: head_fc1WeightGrad, Sums: true},
-			{N: 3, Run: head_fc1InputGrad},
+			{N: 2, Run: fcWeightGrad(head_fc1W, head_fc1B, f12, f14, 2, 3), Sums: true},
+			{N: 3, Run: fcInputGrad(f1, head_fc1W, f14, 2, 3)},
 		}},
 		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
-			{N: 6, Run: stem_conv1Forward, Mode: engine.Inference},
+			{N: 6, Run: conv3x3Forward(&conv3x3x4Geom, f2, f0, stem_conv1W), Mode: engine.Inference},
 			{N: 6, Run: stem_bnEval, Mode: engine.Inference},
-			{N: 6, Run: conv1Forward, Mode: engine.Inference},
-			{N: 6, Run: stage_1_conv1Forward, Mode: engine.Inference},
+			{N: 6, Run: conv1x1Infer(&conv1x1x4Geom, f4, f3), Mode: engine.Inference},
+			{N: 6, Run: conv3x3Forward(&conv3x3x4Geom_2, f5, f4, stage_1_conv1W), Mode: engine.Inference},
 			{N: 6, Run: batchnorm6x6x4Eval(f6, stage_1_bn1W, stage_1_bn1Coef, f5), Mode: engine.Inference},
-			{N: 6, Run: stage_1_projForward, Mode: engine.Inference},
-			{N: 6, Run: stage_1_conv2Forward, Mode: engine.Inference},
-			{N: 6, Run: stage_2_conv1Forward, Mode: engine.Inference},
+			{N: 6, Run: conv1x1Infer_2(&conv1x1x4Geom_2, f1, f4, stage_1_projW), Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer(&conv3x3x4Geom_3, f7, f6, f1), Mode: engine.Inference},
+			{N: 6, Run: conv3x3Forward(&conv3x3x4Geom_4, f8, f7, stage_2_conv1W), Mode: engine.Inference},
 			{N: 6, Run: batchnorm6x6x4Eval(f9, stage_2_bn1W, stage_2_bn1Coef, f8), Mode: engine.Inference},
-			{N: 6, Run: stage_2_projForward, Mode: engine.Inference},
-			{N: 6, Run: stage_2_conv2Forward, Mode: engine.Inference},
+			{N: 6, Run: conv1x1Infer_2(&conv1x1x4Geom_3, f1, f7, stage_2_projW), Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer_2(&conv3x3x4Geom_2, f10, f9, f1), Mode: engine.Inference},
 			{N: 4, Run: poolavg1x1x4Infer(f11, f10), Mode: engine.Inference},
 			{N: 5, Run: fc5Infer(f10, f11), Mode: engine.Inference},
-			{N: 3, Run: fc3Infer(f12, f10), Mode: engine.Inference},
-			{N: 2, Run: fc2Infer(f12), Mode: engine.Inference},
+			{N: 3, Run: fcInfer(f12, f10, head_fcW, head_fcB, 5), Mode: engine.Inference},
+			{N: 2, Run: fcInfer(f1, f12, head_fc1W, head_fc1B, 3), Mode: engine.Inference},
 		}, Reforward: true},
 	},
 	Loss: engine.Loss{Steps: 27},
@@ -456,10 +456,12 @@ var pad6x6x4p1 = runtime.Padding{
 	H: 6, W: 6, C: 4, PH: 1, PW: 1,
 }
 
-// conv1Infer computes conv1 (conv 1x1x4): output rows [lo, hi).
-func conv1Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x4InferGeom, c.Scratch, c.F[f15], c.F[f1], c.P[conv1W], c.P[conv1B], lo, hi)
-	runtime.ClearPadding(&pad6x6x4p1, c.F[f15], lo, hi)
+// conv1x1Infer returns the phase of conv1, on the geometries and buffers given: it computes conv: output rows [lo, hi).
+func conv1x1Infer(g0 *runtime.ConvGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[conv1W], c.P[conv1B], lo, hi)
+		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
+	}
 }
 
 // conv3x3x4InferGeom_2: conv 3x3x4 p1 nobias, in inference.
@@ -492,10 +494,10 @@ var conv1x1x4InferGeom_2 = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
-// conv1x1x4Infer returns the phase of stage.1.proj and stage.2.proj, on the tensors given: it computes conv 1x1x4 nobias: output rows [lo, hi).
-func conv1x1x4Infer(p0 int) func(c *engine.Ctx, lo, hi int) {
+// conv1x1Infer_2 returns the phase of stage.1.proj, stage.2.proj, stage.1.proj and stage.2.proj, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
+func conv1x1Infer_2(g0 *runtime.ConvGeom, b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x4InferGeom_2, c.Scratch, c.F[f16], c.F[f15][36:], c.P[p0], nil, lo, hi)
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1][36:], c.P[p0], nil, lo, hi)
 	}
 }
 
@@ -511,11 +513,13 @@ var conv3x3x4StoreGeom = runtime.EltGeom{
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}, {Row: 24, Pix: 4}},
 }
 
-// stage_1_conv2Infer computes stage.1.conv2 (conv 3x3x4 p1) + stage.1.add1 (residual): output rows [lo, hi).
-func stage_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x4InferGeom_3, c.Scratch, c.F[f15], c.F[f1], c.P[stage_1_conv2W], c.P[stage_1_conv2B], lo, hi)
-	runtime.ClearPadding(&pad6x6x4p1, c.F[f15], lo, hi)
-	runtime.Add(&conv3x3x4StoreGeom, c.F[f15], [][]float32{c.F[f15], c.F[f16]}, lo, hi)
+// conv3x3Infer returns the phase of stage.1.conv2, on the geometries and buffers given: it computes conv + residual: output rows [lo, hi).
+func conv3x3Infer(g0 *runtime.ConvGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[stage_1_conv2W], c.P[stage_1_conv2B], lo, hi)
+		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
+		runtime.Add(&conv3x3x4StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b2]}, lo, hi)
+	}
 }
 
 // conv3x3x4InferGeom_4: conv 3x3x4 p1, in inference.
@@ -530,10 +534,12 @@ var conv3x3x4StoreGeom_2 = runtime.EltGeom{
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}, {Row: 24, Pix: 4}},
 }
 
-// stage_2_conv2Infer computes stage.2.conv2 (conv 3x3x4 p1) + stage.2.add1 (residual): output rows [lo, hi).
-func stage_2_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x4InferGeom_4, c.Scratch, c.F[f15], c.F[f1], c.P[stage_2_conv2W], c.P[stage_2_conv2B], lo, hi)
-	runtime.Add(&conv3x3x4StoreGeom_2, c.F[f15], [][]float32{c.F[f15], c.F[f16]}, lo, hi)
+// conv3x3Infer_2 returns the phase of stage.2.conv2, on the geometries and buffers given: it computes conv + residual: output rows [lo, hi).
+func conv3x3Infer_2(g0 *runtime.ConvGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[stage_2_conv2W], c.P[stage_2_conv2B], lo, hi)
+		runtime.Add(&conv3x3x4StoreGeom_2, c.F[b0], [][]float32{c.F[b0], c.F[b2]}, lo, hi)
+	}
 }
 
 // poolavg1x1x4InferGeom: pool avg global.
@@ -564,17 +570,10 @@ func fc5Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// fc3Infer returns the phase of head.fc, on the buffers given: it computes fc 3, outputs [lo, hi).
-func fc3Infer(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// fcInfer returns the phase of head.fc, head.fc1, head.fc and head.fc1, on the buffers, tensors and sizes given: it computes fc, outputs [lo, hi).
+func fcInfer(b0, b1, p0, p1, n0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.FCForward(c.F[b0], c.F[b1], c.P[head_fcW], c.P[head_fcB], 5, lo, hi)
-	}
-}
-
-// fc2Infer returns the phase of head.fc1, on the buffers given: it computes fc 2, outputs [lo, hi).
-func fc2Infer(b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.FCForward(c.F[f1], c.F[b0], c.P[head_fc1W], c.P[head_fc1B], 3, lo, hi)
+		runtime.FCForward(c.F[b0], c.F[b1], c.P[p0], c.P[p1], n0, lo, hi)
 	}
 }
 
@@ -586,14 +585,18 @@ var conv3x3x4Geom = runtime.ConvGeom{
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 18,
 }
 
-// stem_conv1Forward computes stem.conv1 (conv 3x3x4 p1 nobias): output rows [lo, hi).
-func stem_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x4Geom, c.Scratch, c.F[f2], c.F[f0], c.P[stem_conv1W], nil, lo, hi)
+// conv3x3Forward returns the phase of stem.conv1, stage.1.conv1 and stage.2.conv1, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
+func conv3x3Forward(g0 *runtime.ConvGeom, b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// stem_conv1WeightGrad adds to the weight and bias gradients of stem.conv1, units (filter rows of weight blocks).
-func stem_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x4Geom, c.Scratch, c.G[stem_conv1W], nil, c.F[f0], c.F[f4], lo, hi)
+// conv3x3WeightGrad returns the phase of stem.conv1, stage.1.conv1 and stage.2.conv1, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+func conv3x3WeightGrad(g0 *runtime.ConvGeom, p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGrad(g0, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // conv3x3x4Back: the transposed convolution that computes the conv's input gradient.
@@ -622,13 +625,15 @@ var batchnorm6x6x4Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// stem_bnStats computes stem.bn's batch statistics, channels [lo, hi), and moves its running statistics.
-func stem_bnStats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[stem_bnCount][0]++
+// batchnormStats returns the phase of stem.bn, stage.1.bn1 and stage.2.bn1, on the geometries, buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats(p0, p1, s0 int, g0 *runtime.BNGeom, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, 4, c.B[s0])
+		runtime.BatchNormStats(g0, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, stem_bnW, 4, c.B[stem_bnBatch])
-	runtime.BatchNormStats(&batchnorm6x6x4Geom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
 }
 
 // stem_bnForward computes stem.bn (batchnorm) + stem.act (relu) with the batch statistics, rows [lo, hi).
@@ -637,10 +642,12 @@ func stem_bnForward(c *engine.Ctx, lo, hi int) {
 	runtime.BatchNormApply(&batchnorm6x6x4Geom, &v, c.F[f3], c.F[f2], lo, hi)
 }
 
-// stem_bnCoefUpdate computes stem.bn's inference-mode coefficients (running statistics).
-func stem_bnCoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, stem_bnW, 4, d)
-	runtime.BatchNormEval(&batchnorm6x6x4Geom, &v)
+// batchnormCoefUpdate returns the update of stem.bn, stage.1.bn1 and stage.2.bn1, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 4, d)
+		runtime.BatchNormEval(g0, &v)
+	}
 }
 
 // stem_bnEval computes stem.bn (batchnorm) + stem.act (relu) in inference mode, rows [lo, hi).
@@ -657,16 +664,18 @@ var batchnorm6x6x4BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// stem_bnBackward computes the gradients of stem.bn's input, weight and bias through the batch statistics, channels [lo, hi).
-func stem_bnBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, stem_bnW, 4, c.B[stem_bnBatch])
-	v.DGamma, v.DBeta = c.G[stem_bnW], c.G[stem_bnB]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f4) {
-			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
+// batchnormBackward returns the phase of stem.bn, stage.1.bn1 and stage.2.bn1, on the geometries, buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward(p0, s0, p1, b0 int, g0 *runtime.BNGeom, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 4, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(b0) {
+				runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
+			}
 		}
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(f1), c.Batch.F(b1), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&batchnorm6x6x4BackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f1), c.Batch.F(f2), nil, lo, hi)
 }
 
 // batchnorm6x6x4EvalBackwardGeom: the gradient of batchnorm with the running statistics.
@@ -677,16 +686,18 @@ var batchnorm6x6x4EvalBackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// stem_bnEvalBackward computes the gradients of stem.bn's input, weight and bias with the running statistics, channels [lo, hi).
-func stem_bnEvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, stem_bnW, 4, c.D[stem_bnCoef])
-	v.DGamma, v.DBeta = c.G[stem_bnW], c.G[stem_bnB]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f4) {
-			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
+// batchnormEvalBackward returns the phase of stem.bn, stage.1.bn1 and stage.2.bn1, on the geometries, buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward(p0, d0, p1, b0 int, g0 *runtime.BNGeom, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 4, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(b0) {
+				runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
+			}
 		}
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(f1), c.Batch.F(b1), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&batchnorm6x6x4EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f1), c.Batch.F(f2), nil, lo, hi)
 }
 
 // conv1x1x4Geom: conv 1x1x4.
@@ -695,12 +706,6 @@ var conv1x1x4Geom = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24,
 	H:       6, W: 6, DInRow: 24,
-}
-
-// conv1Forward computes conv1 (conv 1x1x4): output rows [lo, hi).
-func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x4Geom, c.Scratch, c.F[f4], c.F[f3], c.P[conv1W], c.P[conv1B], lo, hi)
-	runtime.ClearPadding(&pad6x6x4p1, c.F[f4], lo, hi)
 }
 
 // conv1WeightGrad adds to the weight and bias gradients of conv1, weight blocks.
@@ -716,9 +721,11 @@ var conv1x1x4PrevActGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv1TUpdate computes conv1's weights transposed, for its input gradient.
-func conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x4Geom, d, w.P[conv1W])
+// conv1x1TUpdate returns the update of conv1, stage.1.proj and stage.2.proj, on the geometries and tensors given: it computes the conv's weights transposed, for its input gradient.
+func conv1x1TUpdate(g0 *runtime.ConvGeom, p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(g0, d, w.P[p0])
+	}
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -736,19 +743,11 @@ var conv3x3x4Geom_2 = runtime.ConvGeom{
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
-// stage_1_conv1Forward computes stage.1.conv1 (conv 3x3x4 p1 nobias): output rows [lo, hi).
-func stage_1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x4Geom_2, c.Scratch, c.F[f5], c.F[f4], c.P[stage_1_conv1W], nil, lo, hi)
-}
-
-// stage_1_conv1WeightGrad adds to the weight and bias gradients of stage.1.conv1, units (filter rows of weight blocks).
-func stage_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x4Geom_2, c.Scratch, c.G[stage_1_conv1W], nil, c.F[f4], c.F[f9], lo, hi)
-}
-
-// stage_1_conv1TUpdate computes stage.1.conv1's weights transposed, for its input gradient.
-func stage_1_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3x3x4Geom_2, d, w.P[stage_1_conv1W])
+// conv3x3TUpdate returns the update of stage.1.conv1 and stage.2.conv1, on the geometries and tensors given: it computes the conv's weights transposed, for its input gradient.
+func conv3x3TUpdate(g0 *runtime.ConvGeom, p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.GroupedTranspose(g0, d, w.P[p0])
+	}
 }
 
 // stage_1_conv1InputGrad computes the gradient of stage.1.conv1's input, rows [lo, hi).
@@ -763,31 +762,12 @@ var batchnorm6x6x4Geom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnorm6x6x4Stats returns the phase of stage.1.bn1 and stage.2.bn1, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm6x6x4Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 4, c.B[s0])
-		runtime.BatchNormStats(&batchnorm6x6x4Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
 // batchnorm6x6x4Forward returns the phase of stage.1.bn1 and stage.2.bn1, on the buffers, tensors and batch buffers given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
 func batchnorm6x6x4Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
 		v := bnVecs(c.Weights, p0, 4, c.B[s0])
 		runtime.BatchNormApply(&batchnorm6x6x4Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm6x6x4CoefUpdate returns the update of stage.1.bn1 and stage.2.bn1, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm6x6x4CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 4, d)
-		runtime.BatchNormEval(&batchnorm6x6x4Geom_2, &v)
 	}
 }
 
@@ -808,40 +788,12 @@ var batchnorm6x6x4BackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// batchnorm6x6x4Backward returns the phase of stage.1.bn1 and stage.2.bn1, on the buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
-func batchnorm6x6x4Backward(p0, s0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 4, c.B[s0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		if lo == 0 {
-			for _, f := range c.Batch.F(b0) {
-				runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
-			}
-		}
-		runtime.BatchNormBackward(&batchnorm6x6x4BackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(f1), c.Batch.F(b1), nil, lo, hi)
-	}
-}
-
 // batchnorm6x6x4EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
 var batchnorm6x6x4EvalBackwardGeom_2 = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Off: 36, Row: 32, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// batchnorm6x6x4EvalBackward returns the phase of stage.1.bn1 and stage.2.bn1, on the buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
-func batchnorm6x6x4EvalBackward(p0, d0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 4, c.D[d0])
-		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
-		if lo == 0 {
-			for _, f := range c.Batch.F(b0) {
-				runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
-			}
-		}
-		runtime.BatchNormBackward(&batchnorm6x6x4EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(f1), c.Batch.F(b1), nil, lo, hi)
-	}
 }
 
 // conv1x1x4Geom_2: conv 1x1x4 nobias.
@@ -852,19 +804,11 @@ var conv1x1x4Geom_2 = runtime.ConvGeom{
 	H:       6, W: 6, DInRow: 24,
 }
 
-// stage_1_projForward computes stage.1.proj (conv 1x1x4 nobias): output rows [lo, hi).
-func stage_1_projForward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x4Geom_2, c.Scratch, c.F[f1], c.F[f4][36:], c.P[stage_1_projW], nil, lo, hi)
-}
-
-// stage_1_projWeightGrad adds to the weight and bias gradients of stage.1.proj, weight blocks.
-func stage_1_projWeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x4Geom_2, c.Scratch, c.G[stage_1_projW], nil, c.F[f4][36:], c.F[f8], lo, hi)
-}
-
-// stage_1_projTUpdate computes stage.1.proj's weights transposed, for its input gradient.
-func stage_1_projTUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x4Geom_2, d, w.P[stage_1_projW])
+// conv1x1WeightGrad returns the phase of stage.1.proj and stage.2.proj, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1WeightGrad(g0 *runtime.ConvGeom, p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(g0, c.Scratch, c.G[p0], nil, c.F[b0][36:], c.F[b1], lo, hi)
+	}
 }
 
 // stage_1_projInputGrad computes the gradient of stage.1.proj's input, rows [lo, hi).
@@ -880,13 +824,6 @@ var conv3x3x4Geom_3 = runtime.ConvGeom{
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
-// stage_1_conv2Forward computes stage.1.conv2 (conv 3x3x4 p1) + stage.1.add1 (residual): output rows [lo, hi).
-func stage_1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x4Geom_3, c.Scratch, c.F[f7], c.F[f6], c.P[stage_1_conv2W], c.P[stage_1_conv2B], lo, hi)
-	runtime.ClearPadding(&pad6x6x4p1, c.F[f7], lo, hi)
-	runtime.Add(&conv3x3x4StoreGeom, c.F[f7], [][]float32{c.F[f7], c.F[f1]}, lo, hi)
-}
-
 // conv3x3x4Skip0Geom: passes conv 3x3x4 p1 + residual's output gradient to 6x6x4.
 var conv3x3x4Skip0Geom = runtime.CopyGeom{
 	H: 6, W: 6, C: 4,
@@ -900,9 +837,11 @@ func conv3x3x4OutGrad(b0 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// stage_1_conv2WeightGrad adds to the weight and bias gradients of stage.1.conv2, units (filter rows of weight blocks).
-func stage_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x4Geom_3, c.Scratch, c.G[stage_1_conv2W], c.G[stage_1_conv2B], c.F[f6], c.F[f10], lo, hi)
+// conv3x3WeightGrad_2 returns the phase of stage.1.conv2 and stage.2.conv2, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+func conv3x3WeightGrad_2(g0 *runtime.ConvGeom, p0, p1, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGrad(g0, c.Scratch, c.G[p0], c.G[p1], c.F[b0], c.F[f10], lo, hi)
+	}
 }
 
 // conv3x3x4PrevActGeom: the derivative of the relu, in place on its output's gradient.
@@ -937,21 +876,6 @@ var conv3x3x4Geom_4 = runtime.ConvGeom{
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 32, DInOff: 36,
 }
 
-// stage_2_conv1Forward computes stage.2.conv1 (conv 3x3x4 p1 nobias): output rows [lo, hi).
-func stage_2_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x4Geom_4, c.Scratch, c.F[f8], c.F[f7], c.P[stage_2_conv1W], nil, lo, hi)
-}
-
-// stage_2_conv1WeightGrad adds to the weight and bias gradients of stage.2.conv1, units (filter rows of weight blocks).
-func stage_2_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x4Geom_4, c.Scratch, c.G[stage_2_conv1W], nil, c.F[f7], c.F[f12], lo, hi)
-}
-
-// stage_2_conv1TUpdate computes stage.2.conv1's weights transposed, for its input gradient.
-func stage_2_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3x3x4Geom_4, d, w.P[stage_2_conv1W])
-}
-
 // stage_2_conv1InputGrad computes the gradient of stage.2.conv1's input, rows [lo, hi).
 func stage_2_conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv3x3x4Geom_4, c.Scratch, c.F[f10], c.D[stage_2_conv1T], c.F[f12], true, lo, hi)
@@ -966,36 +890,10 @@ var conv1x1x4Geom_3 = runtime.ConvGeom{
 	H:       6, W: 6, DInRow: 32, DInOff: 36,
 }
 
-// stage_2_projForward computes stage.2.proj (conv 1x1x4 nobias): output rows [lo, hi).
-func stage_2_projForward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x4Geom_3, c.Scratch, c.F[f1], c.F[f7][36:], c.P[stage_2_projW], nil, lo, hi)
-}
-
-// stage_2_projWeightGrad adds to the weight and bias gradients of stage.2.proj, weight blocks.
-func stage_2_projWeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x4Geom_3, c.Scratch, c.G[stage_2_projW], nil, c.F[f7][36:], c.F[f12], lo, hi)
-}
-
-// stage_2_projTUpdate computes stage.2.proj's weights transposed, for its input gradient.
-func stage_2_projTUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x4Geom_3, d, w.P[stage_2_projW])
-}
-
 // stage_2_projInputGrad computes the gradient of stage.2.proj's input, rows [lo, hi).
 func stage_2_projInputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.Conv1x1InputGrad(&conv1x1x4Geom_3, c.Scratch, c.F[f10], c.D[stage_2_projT], c.F[f12], false, lo, hi)
 	runtime.ClearPadding(&pad6x6x4p1, c.F[f10], lo, hi)
-}
-
-// stage_2_conv2Forward computes stage.2.conv2 (conv 3x3x4 p1) + stage.2.add1 (residual): output rows [lo, hi).
-func stage_2_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x4Geom_2, c.Scratch, c.F[f10], c.F[f9], c.P[stage_2_conv2W], c.P[stage_2_conv2B], lo, hi)
-	runtime.Add(&conv3x3x4StoreGeom_2, c.F[f10], [][]float32{c.F[f10], c.F[f1]}, lo, hi)
-}
-
-// stage_2_conv2WeightGrad adds to the weight and bias gradients of stage.2.conv2, units (filter rows of weight blocks).
-func stage_2_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x4Geom_2, c.Scratch, c.G[stage_2_conv2W], c.G[stage_2_conv2B], c.F[f9], c.F[f10], lo, hi)
 }
 
 // poolavg1x1x4BackGeom: pool avg global.
@@ -1026,32 +924,16 @@ func head_0OutGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&fc5ActGradGeom, c.F[f12], c.F[f12], nil, c.F[f10], lo, hi)
 }
 
-// head_0WeightGrad adds to the weight and bias gradients of head.0, outputs [lo, hi).
-func head_0WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCWeightGrad(c.G[head_0W], c.G[head_0B], c.F[f11], c.F[f12][0:5], 4, lo, hi)
+// fcWeightGrad returns the phase of head.0, head.fc and head.fc1, on the buffers, tensors and sizes given: it adds to the weight and bias gradients of the fc, outputs [lo, hi).
+func fcWeightGrad(p0, p1, b0, b1, n0, n1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCWeightGrad(c.G[p0], c.G[p1], c.F[b0], c.F[b1][0:n0], n1, lo, hi)
+	}
 }
 
-// head_0InputGrad computes the gradient of head.0's input, values [lo, hi).
-func head_0InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCInputGrad(c.F[f1][0+lo:], c.P[head_0W], c.F[f12][0:5], 4, lo, hi)
-}
-
-// head_fcWeightGrad adds to the weight and bias gradients of head.fc, outputs [lo, hi).
-func head_fcWeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCWeightGrad(c.G[head_fcW], c.G[head_fcB], c.F[f10], c.F[f1][0:3], 5, lo, hi)
-}
-
-// head_fcInputGrad computes the gradient of head.fc's input, values [lo, hi).
-func head_fcInputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCInputGrad(c.F[f12][0+lo:], c.P[head_fcW], c.F[f1][0:3], 5, lo, hi)
-}
-
-// head_fc1WeightGrad adds to the weight and bias gradients of head.fc1, outputs [lo, hi).
-func head_fc1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCWeightGrad(c.G[head_fc1W], c.G[head_fc1B], c.F[f12], c.F[f14][0:2], 3, lo, hi)
-}
-
-// head_fc1InputGrad computes the gradient of head.fc1's input, values [lo, hi).
-func head_fc1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.FCInputGrad(c.F[f1][0+lo:], c.P[head_fc1W], c.F[f14][0:2], 3, lo, hi)
+// fcInputGrad returns the phase of head.0, head.fc and head.fc1, on the buffers, tensors and sizes given: it computes the gradient of the fc's input, values [lo, hi).
+func fcInputGrad(b0, p0, b1, n0, n1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.FCInputGrad(c.F[b0][0+lo:], c.P[p0], c.F[b1][0:n0], n1, lo, hi)
+	}
 }

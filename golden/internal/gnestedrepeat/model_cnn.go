@@ -237,18 +237,18 @@ var program = engine.Program{
 		foldScratch:        {Name: "foldScratch", Use: engine.InferenceForward, Len: func() int { return 144 }, Update: foldScratchUpdate},
 		blocks_0_conv1Fold: {Name: "blocks_0_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv3x3x4FoldUpdate(blocks_0_conv1W, blocks_0_bn1W, blocks_0_bn1B, blocks_0_bn1Mean, blocks_0_bn1Var)},
 		blocks_1_conv1Fold: {Name: "blocks_1_conv1Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv3x3x4FoldUpdate(blocks_1_conv1W, blocks_1_bn1W, blocks_1_bn1B, blocks_1_bn1Mean, blocks_1_bn1Var)},
-		conv1T:             {Name: "conv1T", Use: engine.Backward, Len: func() int { return 288 }, Update: conv1TUpdate},
-		conv2T:             {Name: "conv2T", Use: engine.Backward, Len: func() int { return 32 }, Update: conv2TUpdate},
+		conv1T:             {Name: "conv1T", Use: engine.Backward, Len: func() int { return 288 }, Update: conv3x3TUpdate(&conv3x3x2Geom, conv1W)},
+		conv2T:             {Name: "conv2T", Use: engine.Backward, Len: func() int { return 32 }, Update: conv1x1TUpdate(&conv1x1x2Geom, conv2W)},
 		conv3T:             {Name: "conv3T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(conv3W)},
-		conv4T:             {Name: "conv4T", Use: engine.Backward, Len: func() int { return 288 }, Update: conv4TUpdate},
-		conv5T:             {Name: "conv5T", Use: engine.Backward, Len: func() int { return 32 }, Update: conv5TUpdate},
+		conv4T:             {Name: "conv4T", Use: engine.Backward, Len: func() int { return 288 }, Update: conv3x3TUpdate(&conv3x3x2Geom_2, conv4W)},
+		conv5T:             {Name: "conv5T", Use: engine.Backward, Len: func() int { return 32 }, Update: conv1x1TUpdate(&conv1x1x2Geom_2, conv5W)},
 		conv6T:             {Name: "conv6T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(conv6W)},
-		blocks_0_conv1T:    {Name: "blocks_0_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: blocks_0_conv1TUpdate},
+		blocks_0_conv1T:    {Name: "blocks_0_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3TUpdate(&conv3x3x4Geom_2, blocks_0_conv1W)},
 		blocks_0_bn1Coef:   {Name: "blocks_0_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnorm6x6x4CoefUpdate(blocks_0_bn1W)},
-		blocks_0_conv2T:    {Name: "blocks_0_conv2T", Use: engine.Backward, Len: func() int { return 64 }, Update: blocks_0_conv2TUpdate},
-		blocks_1_conv1T:    {Name: "blocks_1_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: blocks_1_conv1TUpdate},
+		blocks_0_conv2T:    {Name: "blocks_0_conv2T", Use: engine.Backward, Len: func() int { return 64 }, Update: conv1x1TUpdate(&conv1x1x4Geom, blocks_0_conv2W)},
+		blocks_1_conv1T:    {Name: "blocks_1_conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3TUpdate(&conv3x3x4Geom_3, blocks_1_conv1W)},
 		blocks_1_bn1Coef:   {Name: "blocks_1_bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnorm6x6x4CoefUpdate(blocks_1_bn1W)},
-		blocks_1_conv2T:    {Name: "blocks_1_conv2T", Use: engine.Backward, Len: func() int { return 64 }, Update: blocks_1_conv2TUpdate},
+		blocks_1_conv2T:    {Name: "blocks_1_conv2T", Use: engine.Backward, Len: func() int { return 64 }, Update: conv1x1TUpdate(&conv1x1x4Geom_2, blocks_1_conv2W)},
 	},
 	Buffers: []engine.Buffer{
 		f0:  {Len: 256},
@@ -275,40 +275,40 @@ var program = engine.Program{
 	BatchBuffers: []int{blocks_0_bn1Batch: 16, blocks_1_bn1Batch: 16},
 	Steps: []engine.Step{
 		{Name: "conv1 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: conv3x3x2Infer(f18, f0, conv1W, conv1B), Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer(&conv3x3x2InferGeom, f18, f0, conv1W, conv1B), Mode: engine.Inference},
 		}},
 		{Name: "conv2 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: conv1x1x2Infer(f18, f0, conv2W, conv2B), Mode: engine.Inference},
+			{N: 6, Run: conv1x1Infer(&conv1x1x2InferGeom, f18, f0, conv2W, conv2B), Mode: engine.Inference},
 		}},
 		{Name: "relu1 (inference)", Forward: []engine.Phase{
 			{N: 6, Run: relu6x6x4Infer(f1, f18), Mode: engine.Inference},
 		}},
 		{Name: "conv3+add1+relu2 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: conv3x3x4Infer(f18, f1, conv3W, conv3B, f0), Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer_2(&conv3x3x4InferGeom, f18, f1, conv3W, conv3B, f0), Mode: engine.Inference},
 		}},
 		{Name: "conv4 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: conv3x3x2Infer(f1, f18, conv4W, conv4B), Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer(&conv3x3x2InferGeom, f1, f18, conv4W, conv4B), Mode: engine.Inference},
 		}},
 		{Name: "conv5 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: conv1x1x2Infer(f1, f18, conv5W, conv5B), Mode: engine.Inference},
+			{N: 6, Run: conv1x1Infer(&conv1x1x2InferGeom, f1, f18, conv5W, conv5B), Mode: engine.Inference},
 		}},
 		{Name: "relu3 (inference)", Forward: []engine.Phase{
 			{N: 6, Run: relu6x6x4Infer(f17, f1), Mode: engine.Inference},
 		}},
 		{Name: "conv6+add2+relu4 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: conv3x3x4Infer(f1, f17, conv6W, conv6B, f18), Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer_2(&conv3x3x4InferGeom, f1, f17, conv6W, conv6B, f18), Mode: engine.Inference},
 		}},
 		{Name: "blocks.0.conv1+blocks.0.bn1+blocks.0.add1+blocks.0.relu1 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: conv3x3x4Infer_2(f18, f1, blocks_0_conv1Fold), Mode: engine.Inference},
+			{N: 6, Run: conv3x3x4Infer(f18, f1, blocks_0_conv1Fold), Mode: engine.Inference},
 		}},
 		{Name: "blocks.0.conv2+blocks.0.add2 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: blocks_0_conv2Infer, Mode: engine.Inference},
+			{N: 6, Run: conv1x1Infer_2(&conv1x1x4InferGeom, f17, f1, f18), Mode: engine.Inference},
 		}},
 		{Name: "blocks.1.conv1+blocks.1.bn1+blocks.1.add1+blocks.1.relu1 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: conv3x3x4Infer_2(f1, f17, blocks_1_conv1Fold), Mode: engine.Inference},
+			{N: 6, Run: conv3x3x4Infer(f1, f17, blocks_1_conv1Fold), Mode: engine.Inference},
 		}},
 		{Name: "blocks.1.conv2+blocks.1.add2 (inference)", Forward: []engine.Phase{
-			{N: 6, Run: blocks_1_conv2Infer, Mode: engine.Inference},
+			{N: 6, Run: conv1x1Infer_3(&conv1x1x4InferGeom_2, f18, f17, f1), Mode: engine.Inference},
 		}},
 		{Name: "globalmaxpool1 (inference)", Forward: []engine.Phase{
 			{N: 4, Run: poolmax1x1x4Infer(f17, f18), Mode: engine.Inference},
@@ -317,19 +317,19 @@ var program = engine.Program{
 			{N: 3, Run: fc3Infer(f17), Mode: engine.Inference},
 		}},
 		{Name: "conv1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: conv1Forward, Mode: engine.Training},
+			{N: 6, Run: conv3x3Infer(&conv3x3x2Geom, f7, f0, conv1W, conv1B), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: conv1WeightGrad, Even: true, Sums: true},
+			{N: 3, Run: conv3x3WeightGrad(&conv3x3x2Geom, conv1W, conv1B, f0, f8), Even: true, Sums: true},
 			{N: 6, Run: conv1InputGrad},
 		}},
 		{Name: "conv2 (training)", Forward: []engine.Phase{
-			{N: 6, Run: conv2Forward, Mode: engine.Training},
+			{N: 6, Run: conv1x1Infer(&conv1x1x2Geom, f8, f0, conv2W, conv2B), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: conv2WeightGrad, Even: true, Sums: true},
+			{N: 1, Run: conv1x1WeightGrad(&conv1x1x2Geom, conv2W, conv2B, f0, f9), Even: true, Sums: true},
 			{N: 6, Run: conv2InputGrad},
 		}},
 		{Name: "copy concat1[0:2] (training)", Forward: []engine.Phase{
-			{N: 6, Run: concat6x6x4Copy0Forward(f8, f7), Mode: engine.Training},
+			{N: 6, Run: concatCopyForward(&concat6x6x4Copy0ForwardGeom, f8, f7), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 6, Run: concat6x6x4Copy0InputGrad(f8)},
 		}},
@@ -339,26 +339,26 @@ var program = engine.Program{
 			{N: 6, Run: relu6x6x4InputGrad(f8)},
 		}},
 		{Name: "conv3+add1+relu2 (training)", Forward: []engine.Phase{
-			{N: 6, Run: conv3x3x4Forward(f3, f2, conv3W, conv3B, f0), Mode: engine.Training},
+			{N: 6, Run: conv3x3Infer_2(&conv3x3x4Geom, f3, f2, conv3W, conv3B, f0), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 6, Run: conv3OutGrad},
-			{N: 3, Run: conv3x3x4WeightGrad(conv3W, conv3B, f2, f6), Even: true, Sums: true},
+			{N: 3, Run: conv3x3WeightGrad(&conv3x3x4Geom, conv3W, conv3B, f2, f6), Even: true, Sums: true},
 			{N: 6, Run: conv3x3x4InputGrad(f6, conv3T)},
 		}},
 		{Name: "conv4 (training)", Forward: []engine.Phase{
-			{N: 6, Run: conv4Forward, Mode: engine.Training},
+			{N: 6, Run: conv3x3Infer(&conv3x3x2Geom_2, f9, f3, conv4W, conv4B), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: conv4WeightGrad, Even: true, Sums: true},
-			{N: 6, Run: conv4InputGrad},
+			{N: 3, Run: conv3x3WeightGrad(&conv3x3x2Geom_2, conv4W, conv4B, f3, f7), Even: true, Sums: true},
+			{N: 6, Run: conv3x3InputGrad(&conv3x3x2Geom_2, f6, conv4T, f7)},
 		}},
 		{Name: "conv5 (training)", Forward: []engine.Phase{
-			{N: 6, Run: conv5Forward, Mode: engine.Training},
+			{N: 6, Run: conv1x1Infer(&conv1x1x2Geom_2, f7, f3, conv5W, conv5B), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 1, Run: conv5WeightGrad, Even: true, Sums: true},
+			{N: 1, Run: conv1x1WeightGrad(&conv1x1x2Geom_2, conv5W, conv5B, f3, f9), Even: true, Sums: true},
 			{N: 6, Run: conv5InputGrad},
 		}},
 		{Name: "copy concat2[0:2] (training)", Forward: []engine.Phase{
-			{N: 6, Run: concat6x6x4Copy0Forward(f7, f9), Mode: engine.Training},
+			{N: 6, Run: concatCopyForward(&concat6x6x4Copy0ForwardGeom, f7, f9), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 6, Run: concat6x6x4Copy0InputGrad(f7)},
 		}},
@@ -368,17 +368,17 @@ var program = engine.Program{
 			{N: 6, Run: relu6x6x4InputGrad(f7)},
 		}},
 		{Name: "conv6+add2+relu4 (training)", Forward: []engine.Phase{
-			{N: 6, Run: conv3x3x4Forward(f5, f4, conv6W, conv6B, f3), Mode: engine.Training},
+			{N: 6, Run: conv3x3Infer_2(&conv3x3x4Geom, f5, f4, conv6W, conv6B, f3), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 6, Run: conv6OutGrad},
-			{N: 3, Run: conv3x3x4WeightGrad(conv6W, conv6B, f4, f1), Even: true, Sums: true},
+			{N: 3, Run: conv3x3WeightGrad(&conv3x3x4Geom, conv6W, conv6B, f4, f1), Even: true, Sums: true},
 			{N: 6, Run: conv3x3x4InputGrad(f1, conv6T)},
 		}},
 		{Name: "blocks.0.conv1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: blocks_0_conv1Forward, Mode: engine.Training},
+			{N: 6, Run: conv3x3Forward(&conv3x3x4Geom_2, f9, f5, blocks_0_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: blocks_0_conv1WeightGrad, Even: true, Sums: true},
-			{N: 6, Run: blocks_0_conv1InputGrad},
+			{N: 3, Run: conv3x3WeightGrad_2(&conv3x3x4Geom_2, blocks_0_conv1W, f5, f6), Even: true, Sums: true},
+			{N: 6, Run: conv3x3InputGrad(&conv3x3x4Geom_2, f1, blocks_0_conv1T, f6)},
 		}},
 		{Name: "blocks.0.bn1 (training)", Forward: []engine.Phase{
 			{N: 4, Run: batchnorm6x6x4Stats(blocks_0_bn1Count, blocks_0_bn1W, blocks_0_bn1Batch, f9), Batch: true, Mode: engine.Training},
@@ -393,16 +393,16 @@ var program = engine.Program{
 			{N: 6, Run: blocks_0_add1InputGrad},
 		}},
 		{Name: "blocks.0.conv2+blocks.0.add2 (training)", Forward: []engine.Phase{
-			{N: 6, Run: blocks_0_conv2Forward, Mode: engine.Training},
+			{N: 6, Run: conv1x1Infer_2(&conv1x1x4Geom, f6, f5, f10), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: conv1x1x4OutGrad(f12, f13)},
-			{N: 1, Run: blocks_0_conv2WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: concatCopyForward(&conv1x1x4Skip0Geom, f12, f13)},
+			{N: 1, Run: conv1x1WeightGrad(&conv1x1x4Geom, blocks_0_conv2W, blocks_0_conv2B, f5, f13), Even: true, Sums: true},
 			{N: 6, Run: blocks_0_conv2InputGrad},
 		}},
 		{Name: "blocks.1.conv1 (training)", Forward: []engine.Phase{
-			{N: 6, Run: blocks_1_conv1Forward, Mode: engine.Training},
+			{N: 6, Run: conv3x3Forward(&conv3x3x4Geom_3, f11, f6, blocks_1_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: blocks_1_conv1WeightGrad, Even: true, Sums: true},
+			{N: 3, Run: conv3x3WeightGrad_2(&conv3x3x4Geom_3, blocks_1_conv1W, f6, f1), Even: true, Sums: true},
 			{N: 6, Run: blocks_1_conv1InputGrad},
 		}},
 		{Name: "blocks.1.bn1 (training)", Forward: []engine.Phase{
@@ -418,10 +418,10 @@ var program = engine.Program{
 			{N: 6, Run: blocks_1_add1InputGrad},
 		}},
 		{Name: "blocks.1.conv2+blocks.1.add2 (training)", Forward: []engine.Phase{
-			{N: 6, Run: blocks_1_conv2Forward, Mode: engine.Training},
+			{N: 6, Run: conv1x1Infer_3(&conv1x1x4Geom_2, f1, f6, f12), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 6, Run: conv1x1x4OutGrad(f1, f14)},
-			{N: 1, Run: blocks_1_conv2WeightGrad, Even: true, Sums: true},
+			{N: 6, Run: concatCopyForward(&conv1x1x4Skip0Geom, f1, f14)},
+			{N: 1, Run: conv1x1WeightGrad(&conv1x1x4Geom_2, blocks_1_conv2W, blocks_1_conv2B, f6, f14), Even: true, Sums: true},
 			{N: 6, Run: blocks_1_conv2InputGrad},
 		}},
 		{Name: "globalmaxpool1 (training)", Forward: []engine.Phase{
@@ -436,24 +436,24 @@ var program = engine.Program{
 			{N: 4, Run: fc1InputGrad},
 		}},
 		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
-			{N: 6, Run: conv1Forward, Mode: engine.Inference},
-			{N: 6, Run: conv2Forward, Mode: engine.Inference},
-			{N: 6, Run: concat6x6x4Copy0Forward(f8, f7), Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer(&conv3x3x2Geom, f7, f0, conv1W, conv1B), Mode: engine.Inference},
+			{N: 6, Run: conv1x1Infer(&conv1x1x2Geom, f8, f0, conv2W, conv2B), Mode: engine.Inference},
+			{N: 6, Run: concatCopyForward(&concat6x6x4Copy0ForwardGeom, f8, f7), Mode: engine.Inference},
 			{N: 6, Run: relu6x6x4Infer(f2, f8), Mode: engine.Inference},
-			{N: 6, Run: conv3x3x4Forward(f3, f2, conv3W, conv3B, f0), Mode: engine.Inference},
-			{N: 6, Run: conv4Forward, Mode: engine.Inference},
-			{N: 6, Run: conv5Forward, Mode: engine.Inference},
-			{N: 6, Run: concat6x6x4Copy0Forward(f7, f9), Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer_2(&conv3x3x4Geom, f3, f2, conv3W, conv3B, f0), Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer(&conv3x3x2Geom_2, f9, f3, conv4W, conv4B), Mode: engine.Inference},
+			{N: 6, Run: conv1x1Infer(&conv1x1x2Geom_2, f7, f3, conv5W, conv5B), Mode: engine.Inference},
+			{N: 6, Run: concatCopyForward(&concat6x6x4Copy0ForwardGeom, f7, f9), Mode: engine.Inference},
 			{N: 6, Run: relu6x6x4Infer(f4, f7), Mode: engine.Inference},
-			{N: 6, Run: conv3x3x4Forward(f5, f4, conv6W, conv6B, f3), Mode: engine.Inference},
-			{N: 6, Run: blocks_0_conv1Forward, Mode: engine.Inference},
+			{N: 6, Run: conv3x3Infer_2(&conv3x3x4Geom, f5, f4, conv6W, conv6B, f3), Mode: engine.Inference},
+			{N: 6, Run: conv3x3Forward(&conv3x3x4Geom_2, f9, f5, blocks_0_conv1W), Mode: engine.Inference},
 			{N: 6, Run: batchnorm6x6x4Eval(blocks_0_bn1W, blocks_0_bn1Coef, f9), Mode: engine.Inference},
 			{N: 6, Run: residual6x6x4Forward(f10, f5), Mode: engine.Inference},
-			{N: 6, Run: blocks_0_conv2Forward, Mode: engine.Inference},
-			{N: 6, Run: blocks_1_conv1Forward, Mode: engine.Inference},
+			{N: 6, Run: conv1x1Infer_2(&conv1x1x4Geom, f6, f5, f10), Mode: engine.Inference},
+			{N: 6, Run: conv3x3Forward(&conv3x3x4Geom_3, f11, f6, blocks_1_conv1W), Mode: engine.Inference},
 			{N: 6, Run: batchnorm6x6x4Eval(blocks_1_bn1W, blocks_1_bn1Coef, f11), Mode: engine.Inference},
 			{N: 6, Run: residual6x6x4Forward(f12, f6), Mode: engine.Inference},
-			{N: 6, Run: blocks_1_conv2Forward, Mode: engine.Inference},
+			{N: 6, Run: conv1x1Infer_3(&conv1x1x4Geom_2, f1, f6, f12), Mode: engine.Inference},
 			{N: 4, Run: poolmax1x1x4Infer(f13, f1), Mode: engine.Inference},
 			{N: 3, Run: fc3Infer(f13), Mode: engine.Inference},
 		}, Reforward: true},
@@ -476,10 +476,10 @@ var conv3x3x2InferGeom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 }
 
-// conv3x3x2Infer returns the phase of conv1 and conv4, on the buffers and tensors given: it computes conv 3x3x2 p1: output rows [lo, hi).
-func conv3x3x2Infer(b0, b1, p0, p1 int) func(c *engine.Ctx, lo, hi int) {
+// conv3x3Infer returns the phase of conv1, conv4, conv1 and conv4, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
+func conv3x3Infer(g0 *runtime.ConvGeom, b0, b1, p0, p1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForward(&conv3x3x2InferGeom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], c.P[p1], lo, hi)
+		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], c.P[p1], lo, hi)
 	}
 }
 
@@ -489,10 +489,10 @@ var conv1x1x2InferGeom = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 }
 
-// conv1x1x2Infer returns the phase of conv2 and conv5, on the buffers and tensors given: it computes conv 1x1x2: output rows [lo, hi).
-func conv1x1x2Infer(b0, b1, p0, p1 int) func(c *engine.Ctx, lo, hi int) {
+// conv1x1Infer returns the phase of conv2, conv5, conv2 and conv5, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
+func conv1x1Infer(g0 *runtime.ConvGeom, b0, b1, p0, p1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(&conv1x1x2InferGeom, c.Scratch, c.F[b0], c.F[b1][36:], c.P[p0], c.P[p1], lo, hi)
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1][36:], c.P[p0], c.P[p1], lo, hi)
 	}
 }
 
@@ -529,10 +529,10 @@ var conv3x3x4StoreGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv3x3x4Infer returns the phase of conv3 and conv6, on the buffers and tensors given: it computes conv 3x3x4 p1 + residual + relu: output rows [lo, hi).
-func conv3x3x4Infer(b0, b1, p0, p1, b2 int) func(c *engine.Ctx, lo, hi int) {
+// conv3x3Infer_2 returns the phase of conv3, conv6, conv3 and conv6, on the geometries, buffers and tensors given: it computes conv + residual + relu: output rows [lo, hi).
+func conv3x3Infer_2(g0 *runtime.ConvGeom, b0, b1, p0, p1, b2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForward(&conv3x3x4InferGeom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], c.P[p1], lo, hi)
+		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], c.P[p1], lo, hi)
 		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
 		runtime.Add(&conv3x3x4StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b2]}, lo, hi)
 	}
@@ -564,8 +564,8 @@ var conv3x3x4StoreGeom_2 = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv3x3x4Infer_2 returns the phase of blocks.0.conv1 and blocks.1.conv1, on the buffers and derived tensors given: it computes conv 3x3x4 p1 nobias + batchnorm + residual + relu: output rows [lo, hi).
-func conv3x3x4Infer_2(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
+// conv3x3x4Infer returns the phase of blocks.0.conv1 and blocks.1.conv1, on the buffers and derived tensors given: it computes conv 3x3x4 p1 nobias + batchnorm + residual + relu: output rows [lo, hi).
+func conv3x3x4Infer(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(&conv3x3x4InferGeom_2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][576:], lo, hi)
 		runtime.Add(&conv3x3x4StoreGeom_2, c.F[b0], [][]float32{c.F[b0], c.F[b1]}, lo, hi)
@@ -584,11 +584,13 @@ var conv1x1x4StoreGeom = runtime.EltGeom{
 	Out: runtime.Layout{Off: 36, Row: 32, Pix: 4}, In: []runtime.Layout{{Off: 36, Row: 32, Pix: 4}, {Row: 24, Pix: 4}},
 }
 
-// blocks_0_conv2Infer computes blocks.0.conv2 (conv 1x1x4) + blocks.0.add2 (residual): output rows [lo, hi).
-func blocks_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x4InferGeom, c.Scratch, c.F[f17], c.F[f1][36:], c.P[blocks_0_conv2W], c.P[blocks_0_conv2B], lo, hi)
-	runtime.ClearPadding(&pad6x6x4p1, c.F[f17], lo, hi)
-	runtime.Add(&conv1x1x4StoreGeom, c.F[f17], [][]float32{c.F[f17], c.F[f18]}, lo, hi)
+// conv1x1Infer_2 returns the phase of blocks.0.conv2, on the geometries and buffers given: it computes conv + residual: output rows [lo, hi).
+func conv1x1Infer_2(g0 *runtime.ConvGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1][36:], c.P[blocks_0_conv2W], c.P[blocks_0_conv2B], lo, hi)
+		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
+		runtime.Add(&conv1x1x4StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b2]}, lo, hi)
+	}
 }
 
 // conv1x1x4InferGeom_2: conv 1x1x4, in inference.
@@ -603,10 +605,12 @@ var conv1x1x4StoreGeom_2 = runtime.EltGeom{
 	Out: runtime.Layout{Row: 24, Pix: 4}, In: []runtime.Layout{{Row: 24, Pix: 4}, {Row: 24, Pix: 4}},
 }
 
-// blocks_1_conv2Infer computes blocks.1.conv2 (conv 1x1x4) + blocks.1.add2 (residual): output rows [lo, hi).
-func blocks_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x4InferGeom_2, c.Scratch, c.F[f18], c.F[f17][36:], c.P[blocks_1_conv2W], c.P[blocks_1_conv2B], lo, hi)
-	runtime.Add(&conv1x1x4StoreGeom_2, c.F[f18], [][]float32{c.F[f18], c.F[f1]}, lo, hi)
+// conv1x1Infer_3 returns the phase of blocks.1.conv2, on the geometries and buffers given: it computes conv + residual: output rows [lo, hi).
+func conv1x1Infer_3(g0 *runtime.ConvGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1][36:], c.P[blocks_1_conv2W], c.P[blocks_1_conv2B], lo, hi)
+		runtime.Add(&conv1x1x4StoreGeom_2, c.F[b0], [][]float32{c.F[b0], c.F[b2]}, lo, hi)
+	}
 }
 
 // poolmax1x1x4InferGeom: pool max global.
@@ -637,19 +641,18 @@ var conv3x3x2Geom = runtime.ConvGeom{
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
-// conv1Forward computes conv1 (conv 3x3x2 p1): output rows [lo, hi).
-func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x2Geom, c.Scratch, c.F[f7], c.F[f0], c.P[conv1W], c.P[conv1B], lo, hi)
+// conv3x3WeightGrad returns the phase of conv1, conv3, conv4 and conv6, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+func conv3x3WeightGrad(g0 *runtime.ConvGeom, p0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGrad(g0, c.Scratch, c.G[p0], c.G[p1], c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
-func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x2Geom, c.Scratch, c.G[conv1W], c.G[conv1B], c.F[f0], c.F[f8], lo, hi)
-}
-
-// conv1TUpdate computes conv1's weights transposed, for its input gradient.
-func conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3x3x2Geom, d, w.P[conv1W])
+// conv3x3TUpdate returns the update of conv1, conv4, blocks.0.conv1 and blocks.1.conv1, on the geometries and tensors given: it computes the conv's weights transposed, for its input gradient.
+func conv3x3TUpdate(g0 *runtime.ConvGeom, p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.GroupedTranspose(g0, d, w.P[p0])
+	}
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -668,19 +671,18 @@ var conv1x1x2Geom = runtime.ConvGeom{
 	H: 6, W: 6, DInRow: 24,
 }
 
-// conv2Forward computes conv2 (conv 1x1x2): output rows [lo, hi).
-func conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x2Geom, c.Scratch, c.F[f8], c.F[f0][36:], c.P[conv2W], c.P[conv2B], lo, hi)
+// conv1x1WeightGrad returns the phase of conv2, conv5, blocks.0.conv2 and blocks.1.conv2, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, weight blocks.
+func conv1x1WeightGrad(g0 *runtime.ConvGeom, p0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1WeightGrad(g0, c.Scratch, c.G[p0], c.G[p1], c.F[b0][36:], c.F[b1], lo, hi)
+	}
 }
 
-// conv2WeightGrad adds to the weight and bias gradients of conv2, weight blocks.
-func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x2Geom, c.Scratch, c.G[conv2W], c.G[conv2B], c.F[f0][36:], c.F[f9], lo, hi)
-}
-
-// conv2TUpdate computes conv2's weights transposed, for its input gradient.
-func conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x2Geom, d, w.P[conv2W])
+// conv1x1TUpdate returns the update of conv2, conv5, blocks.0.conv2 and blocks.1.conv2, on the geometries and tensors given: it computes the conv's weights transposed, for its input gradient.
+func conv1x1TUpdate(g0 *runtime.ConvGeom, p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.Conv1x1Transpose(g0, d, w.P[p0])
+	}
 }
 
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
@@ -697,10 +699,10 @@ var concat6x6x4Copy0ForwardGeom = runtime.CopyGeom{
 	Dst: runtime.Layout{Row: 24, Pix: 4}, Src: runtime.Layout{Row: 12, Pix: 2},
 }
 
-// concat6x6x4Copy0Forward returns the phase of concat1 and concat2, on the buffers given: it computes the copy of 6x6x2 into channels [0, 2) of the concat, rows [lo, hi).
-func concat6x6x4Copy0Forward(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+// concatCopyForward returns the phase of concat1, concat2, blocks.0.conv2 and blocks.1.conv2, on the geometries and buffers given: it computes the copy of 6x6x2 into channels [0, 2) of the concat, rows [lo, hi).
+func concatCopyForward(g0 *runtime.CopyGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.CopyMap(&concat6x6x4Copy0ForwardGeom, c.F[b0], c.F[b1], lo, hi)
+		runtime.CopyMap(g0, c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -746,15 +748,6 @@ var conv3x3x4Geom = runtime.ConvGeom{
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
 }
 
-// conv3x3x4Forward returns the phase of conv3 and conv6, on the buffers and tensors given: it computes conv 3x3x4 p1 + residual + relu: output rows [lo, hi).
-func conv3x3x4Forward(b0, b1, p0, p1, b2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForward(&conv3x3x4Geom, c.Scratch, c.F[b0], c.F[b1], c.P[p0], c.P[p1], lo, hi)
-		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
-		runtime.Add(&conv3x3x4StoreGeom, c.F[b0], [][]float32{c.F[b0], c.F[b2]}, lo, hi)
-	}
-}
-
 // conv3x3x4ActGradGeom: the derivative of the relu, in place on conv 3x3x4 p1 + residual + relu's output gradient.
 var conv3x3x4ActGradGeom = runtime.EltGeom{
 	H: 6, W: 6, C: 4,
@@ -774,13 +767,6 @@ func conv3OutGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ActBackward(&conv3x3x4ActGradGeom, c.F[f6], c.F[f6], nil, c.F[f3], lo, hi)
 	if c.NeedDx {
 		runtime.CopyMap(&conv3x3x4Skip0Geom, c.F[f15], c.F[f6], lo, hi)
-	}
-}
-
-// conv3x3x4WeightGrad returns the phase of conv3 and conv6, on the buffers and tensors given: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
-func conv3x3x4WeightGrad(p0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvWeightGrad(&conv3x3x4Geom, c.Scratch, c.G[p0], c.G[p1], c.F[b0], c.F[b1], lo, hi)
 	}
 }
 
@@ -806,25 +792,12 @@ var conv3x3x2Geom_2 = runtime.ConvGeom{
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 32, DInOff: 36,
 }
 
-// conv4Forward computes conv4 (conv 3x3x2 p1): output rows [lo, hi).
-func conv4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x2Geom_2, c.Scratch, c.F[f9], c.F[f3], c.P[conv4W], c.P[conv4B], lo, hi)
-}
-
-// conv4WeightGrad adds to the weight and bias gradients of conv4, units (filter rows of weight blocks).
-func conv4WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x2Geom_2, c.Scratch, c.G[conv4W], c.G[conv4B], c.F[f3], c.F[f7], lo, hi)
-}
-
-// conv4TUpdate computes conv4's weights transposed, for its input gradient.
-func conv4TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3x3x2Geom_2, d, w.P[conv4W])
-}
-
-// conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
-func conv4InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv3x3x2Geom_2, c.Scratch, c.F[f6], c.D[conv4T], c.F[f7], true, lo, hi)
-	runtime.ClearPadding(&pad6x6x4p1, c.F[f6], lo, hi)
+// conv3x3InputGrad returns the phase of conv4 and blocks.0.conv1, on the geometries, buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
+func conv3x3InputGrad(g0 *runtime.ConvGeom, b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvInputGradGrouped(g0, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
+		runtime.ClearPadding(&pad6x6x4p1, c.F[b0], lo, hi)
+	}
 }
 
 // conv1x1x2Geom_2: conv 1x1x2.
@@ -833,21 +806,6 @@ var conv1x1x2Geom_2 = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24, DOutOff: 2, DOutPix: 4,
 	H: 6, W: 6, DInRow: 32, DInOff: 36,
-}
-
-// conv5Forward computes conv5 (conv 1x1x2): output rows [lo, hi).
-func conv5Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x2Geom_2, c.Scratch, c.F[f7], c.F[f3][36:], c.P[conv5W], c.P[conv5B], lo, hi)
-}
-
-// conv5WeightGrad adds to the weight and bias gradients of conv5, weight blocks.
-func conv5WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x2Geom_2, c.Scratch, c.G[conv5W], c.G[conv5B], c.F[f3][36:], c.F[f9], lo, hi)
-}
-
-// conv5TUpdate computes conv5's weights transposed, for its input gradient.
-func conv5TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x2Geom_2, d, w.P[conv5W])
 }
 
 // conv5InputGrad computes the gradient of conv5's input, rows [lo, hi).
@@ -877,25 +835,18 @@ var conv3x3x4Geom_2 = runtime.ConvGeom{
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 32, DInOff: 36,
 }
 
-// blocks_0_conv1Forward computes blocks.0.conv1 (conv 3x3x4 p1 nobias): output rows [lo, hi).
-func blocks_0_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x4Geom_2, c.Scratch, c.F[f9], c.F[f5], c.P[blocks_0_conv1W], nil, lo, hi)
+// conv3x3Forward returns the phase of blocks.0.conv1 and blocks.1.conv1, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
+func conv3x3Forward(g0 *runtime.ConvGeom, b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// blocks_0_conv1WeightGrad adds to the weight and bias gradients of blocks.0.conv1, units (filter rows of weight blocks).
-func blocks_0_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x4Geom_2, c.Scratch, c.G[blocks_0_conv1W], nil, c.F[f5], c.F[f6], lo, hi)
-}
-
-// blocks_0_conv1TUpdate computes blocks.0.conv1's weights transposed, for its input gradient.
-func blocks_0_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3x3x4Geom_2, d, w.P[blocks_0_conv1W])
-}
-
-// blocks_0_conv1InputGrad computes the gradient of blocks.0.conv1's input, rows [lo, hi).
-func blocks_0_conv1InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv3x3x4Geom_2, c.Scratch, c.F[f1], c.D[blocks_0_conv1T], c.F[f6], true, lo, hi)
-	runtime.ClearPadding(&pad6x6x4p1, c.F[f1], lo, hi)
+// conv3x3WeightGrad_2 returns the phase of blocks.0.conv1 and blocks.1.conv1, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+func conv3x3WeightGrad_2(g0 *runtime.ConvGeom, p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGrad(g0, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // batchnorm6x6x4Geom: batchnorm.
@@ -1021,34 +972,10 @@ var conv1x1x4Geom = runtime.ConvGeom{
 	H:       6, W: 6, DInRow: 32, DInOff: 36,
 }
 
-// blocks_0_conv2Forward computes blocks.0.conv2 (conv 1x1x4) + blocks.0.add2 (residual): output rows [lo, hi).
-func blocks_0_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x4Geom, c.Scratch, c.F[f6], c.F[f5][36:], c.P[blocks_0_conv2W], c.P[blocks_0_conv2B], lo, hi)
-	runtime.ClearPadding(&pad6x6x4p1, c.F[f6], lo, hi)
-	runtime.Add(&conv1x1x4StoreGeom, c.F[f6], [][]float32{c.F[f6], c.F[f10]}, lo, hi)
-}
-
 // conv1x1x4Skip0Geom: passes conv 1x1x4 + residual's output gradient to 6x6x4.
 var conv1x1x4Skip0Geom = runtime.CopyGeom{
 	H: 6, W: 6, C: 4,
 	Dst: runtime.Layout{Row: 24, Pix: 4}, Src: runtime.Layout{Row: 24, Pix: 4},
-}
-
-// conv1x1x4OutGrad returns the phase of blocks.0.conv2 and blocks.1.conv2, on the buffers given: it passes the gradient of conv 1x1x4 + residual's output through its fused add, rows [lo, hi).
-func conv1x1x4OutGrad(b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.CopyMap(&conv1x1x4Skip0Geom, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// blocks_0_conv2WeightGrad adds to the weight and bias gradients of blocks.0.conv2, weight blocks.
-func blocks_0_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x4Geom, c.Scratch, c.G[blocks_0_conv2W], c.G[blocks_0_conv2B], c.F[f5][36:], c.F[f13], lo, hi)
-}
-
-// blocks_0_conv2TUpdate computes blocks.0.conv2's weights transposed, for its input gradient.
-func blocks_0_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x4Geom, d, w.P[blocks_0_conv2W])
 }
 
 // blocks_0_conv2InputGrad computes the gradient of blocks.0.conv2's input, rows [lo, hi).
@@ -1063,21 +990,6 @@ var conv3x3x4Geom_3 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 36,
 	H: 6, W: 6, PH: 1, PW: 1, DInRow: 24,
-}
-
-// blocks_1_conv1Forward computes blocks.1.conv1 (conv 3x3x4 p1 nobias): output rows [lo, hi).
-func blocks_1_conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x4Geom_3, c.Scratch, c.F[f11], c.F[f6], c.P[blocks_1_conv1W], nil, lo, hi)
-}
-
-// blocks_1_conv1WeightGrad adds to the weight and bias gradients of blocks.1.conv1, units (filter rows of weight blocks).
-func blocks_1_conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x4Geom_3, c.Scratch, c.G[blocks_1_conv1W], nil, c.F[f6], c.F[f1], lo, hi)
-}
-
-// blocks_1_conv1TUpdate computes blocks.1.conv1's weights transposed, for its input gradient.
-func blocks_1_conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3x3x4Geom_3, d, w.P[blocks_1_conv1W])
 }
 
 // blocks_1_conv1InputGrad computes the gradient of blocks.1.conv1's input, rows [lo, hi).
@@ -1104,22 +1016,6 @@ var conv1x1x4Geom_2 = runtime.ConvGeom{
 	FH: 1, FW: 1, SH: 1, SW: 1, KB: 16,
 	DOutRow: 24,
 	H:       6, W: 6, DInRow: 24,
-}
-
-// blocks_1_conv2Forward computes blocks.1.conv2 (conv 1x1x4) + blocks.1.add2 (residual): output rows [lo, hi).
-func blocks_1_conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x4Geom_2, c.Scratch, c.F[f1], c.F[f6][36:], c.P[blocks_1_conv2W], c.P[blocks_1_conv2B], lo, hi)
-	runtime.Add(&conv1x1x4StoreGeom_2, c.F[f1], [][]float32{c.F[f1], c.F[f12]}, lo, hi)
-}
-
-// blocks_1_conv2WeightGrad adds to the weight and bias gradients of blocks.1.conv2, weight blocks.
-func blocks_1_conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1WeightGrad(&conv1x1x4Geom_2, c.Scratch, c.G[blocks_1_conv2W], c.G[blocks_1_conv2B], c.F[f6][36:], c.F[f14], lo, hi)
-}
-
-// blocks_1_conv2TUpdate computes blocks.1.conv2's weights transposed, for its input gradient.
-func blocks_1_conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.Conv1x1Transpose(&conv1x1x4Geom_2, d, w.P[blocks_1_conv2W])
 }
 
 // blocks_1_conv2InputGrad computes the gradient of blocks.1.conv2's input, rows [lo, hi).

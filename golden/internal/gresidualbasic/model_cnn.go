@@ -189,11 +189,11 @@ var program = engine.Program{
 		conv2Fold:   {Name: "conv2Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv3x3x4FoldUpdate(conv2W, bn2W, bn2B, bn2Mean, bn2Var)},
 		conv3Fold:   {Name: "conv3Fold", Use: engine.InferenceForward, Len: func() int { return 580 }, Update: conv3x3x4FoldUpdate(conv3W, bn3W, bn3B, bn3Mean, bn3Var)},
 		conv1T:      {Name: "conv1T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(conv1W)},
-		bn1Coef:     {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnorm6x6x4CoefUpdate(bn1W)},
+		bn1Coef:     {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(bn1W, &batchnorm6x6x4Geom)},
 		conv2T:      {Name: "conv2T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv2TUpdate},
-		bn2Coef:     {Name: "bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnorm6x6x4CoefUpdate(bn2W)},
+		bn2Coef:     {Name: "bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(bn2W, &batchnorm6x6x4Geom)},
 		conv3T:      {Name: "conv3T", Use: engine.Backward, Len: func() int { return 576 }, Update: conv3x3x4TUpdate(conv3W)},
-		bn3Coef:     {Name: "bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: bn3CoefUpdate},
+		bn3Coef:     {Name: "bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: batchnormCoefUpdate(bn3W, &batchnorm6x6x4Geom_2)},
 	},
 	Buffers: []engine.Buffer{
 		f0:  {Len: 256},
@@ -235,7 +235,7 @@ var program = engine.Program{
 			{N: 6, Run: conv1InputGrad},
 		}},
 		{Name: "bn1+relu1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: batchnorm6x6x4Stats(bn1Count, bn1W, bn1Batch, f2), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormStats(bn1Count, bn1W, bn1Batch, &batchnorm6x6x4Geom, f2), Batch: true, Mode: engine.Training},
 			{N: 6, Run: batchnorm6x6x4Forward(f3, bn1W, bn1Batch, f2), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 4, Run: bn1Backward, Batch: true, Mode: engine.Training},
@@ -248,11 +248,11 @@ var program = engine.Program{
 			{N: 6, Run: conv2InputGrad},
 		}},
 		{Name: "bn2+relu2 (training)", Forward: []engine.Phase{
-			{N: 4, Run: batchnorm6x6x4Stats(bn2Count, bn2W, bn2Batch, f4), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormStats(bn2Count, bn2W, bn2Batch, &batchnorm6x6x4Geom, f4), Batch: true, Mode: engine.Training},
 			{N: 6, Run: batchnorm6x6x4Forward(f5, bn2W, bn2Batch, f4), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: bn2Backward, Batch: true, Mode: engine.Training},
-			{N: 4, Run: bn2EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 4, Run: batchnormBackward(bn2W, bn2Batch, bn2B, &batchnorm6x6x4BackwardGeom_2, f6, f4), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormEvalBackward(bn2W, bn2Coef, bn2B, &batchnorm6x6x4EvalBackwardGeom_2, f6, f4), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "conv3 (training)", Forward: []engine.Phase{
 			{N: 6, Run: conv3x3x4Forward(f6, f5, conv3W), Mode: engine.Training},
@@ -261,11 +261,11 @@ var program = engine.Program{
 			{N: 6, Run: conv3InputGrad},
 		}},
 		{Name: "bn3 (training)", Forward: []engine.Phase{
-			{N: 4, Run: bn3Stats, Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormStats(bn3Count, bn3W, bn3Batch, &batchnorm6x6x4Geom_2, f6), Batch: true, Mode: engine.Training},
 			{N: 6, Run: bn3Forward, Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: bn3Backward, Batch: true, Mode: engine.Training},
-			{N: 4, Run: bn3EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 4, Run: batchnormBackward(bn3W, bn3Batch, bn3B, &batchnorm6x6x4BackwardGeom_3, f9, f6), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormEvalBackward(bn3W, bn3Coef, bn3B, &batchnorm6x6x4EvalBackwardGeom_3, f9, f6), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "add1+relu3 (training)", Forward: []engine.Phase{
 			{N: 6, Run: add1Forward, Mode: engine.Training},
@@ -422,14 +422,14 @@ var batchnorm6x6x4Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnorm6x6x4Stats returns the phase of bn1 and bn2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm6x6x4Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnormStats returns the phase of bn1, bn2 and bn3, on the geometries, buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats(p0, p1, s0 int, g0 *runtime.BNGeom, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 4, c.B[s0])
-		runtime.BatchNormStats(&batchnorm6x6x4Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(g0, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
@@ -442,11 +442,11 @@ func batchnorm6x6x4Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) {
 	}
 }
 
-// batchnorm6x6x4CoefUpdate returns the update of bn1 and bn2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm6x6x4CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnormCoefUpdate returns the update of bn1, bn2 and bn3, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 4, d)
-		runtime.BatchNormEval(&batchnorm6x6x4Geom, &v)
+		runtime.BatchNormEval(g0, &v)
 	}
 }
 
@@ -517,16 +517,18 @@ var batchnorm6x6x4BackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// bn2Backward computes the gradients of bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn2W, 4, c.B[bn2Batch])
-	v.DGamma, v.DBeta = c.G[bn2W], c.G[bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f7) {
-			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
+// batchnormBackward returns the phase of bn2 and bn3, on the geometries, buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward(p0, s0, p1 int, g0 *runtime.BNGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 4, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(f7) {
+				runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
+			}
 		}
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(b0), c.Batch.F(b1), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&batchnorm6x6x4BackwardGeom_2, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f6), c.Batch.F(f4), nil, lo, hi)
 }
 
 // batchnorm6x6x4EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
@@ -537,16 +539,18 @@ var batchnorm6x6x4EvalBackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// bn2EvalBackward computes the gradients of bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn2W, 4, c.D[bn2Coef])
-	v.DGamma, v.DBeta = c.G[bn2W], c.G[bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f7) {
-			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
+// batchnormEvalBackward returns the phase of bn2 and bn3, on the geometries, buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward(p0, d0, p1 int, g0 *runtime.BNGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 4, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(f7) {
+				runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
+			}
 		}
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(b0), c.Batch.F(b1), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&batchnorm6x6x4EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f6), c.Batch.F(f4), nil, lo, hi)
 }
 
 // conv3x3x4PrevActGeom: the derivative of the relu, in place on its output's gradient.
@@ -571,25 +575,10 @@ var batchnorm6x6x4Geom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// bn3Stats computes bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[bn3Count][0]++
-	}
-	v := bnVecs(c.Weights, bn3W, 4, c.B[bn3Batch])
-	runtime.BatchNormStats(&batchnorm6x6x4Geom_2, c.Scratch, &v, c.Batch.F(f6), lo, hi)
-}
-
 // bn3Forward computes bn3 (batchnorm) with the batch statistics, rows [lo, hi).
 func bn3Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn3W, 4, c.B[bn3Batch])
 	runtime.BatchNormApply(&batchnorm6x6x4Geom_2, &v, c.F[f1], c.F[f6], lo, hi)
-}
-
-// bn3CoefUpdate computes bn3's inference-mode coefficients (running statistics).
-func bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, bn3W, 4, d)
-	runtime.BatchNormEval(&batchnorm6x6x4Geom_2, &v)
 }
 
 // bn3Eval computes bn3 (batchnorm) in inference mode, rows [lo, hi).
@@ -606,36 +595,12 @@ var batchnorm6x6x4BackwardGeom_3 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// bn3Backward computes the gradients of bn3's input, weight and bias through the batch statistics, channels [lo, hi).
-func bn3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn3W, 4, c.B[bn3Batch])
-	v.DGamma, v.DBeta = c.G[bn3W], c.G[bn3B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f7) {
-			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
-		}
-	}
-	runtime.BatchNormBackward(&batchnorm6x6x4BackwardGeom_3, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f9), c.Batch.F(f6), nil, lo, hi)
-}
-
 // batchnorm6x6x4EvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
 var batchnorm6x6x4EvalBackwardGeom_3 = runtime.BNGeom{
 	H: 6, W: 6, C: 4,
 	In: runtime.Layout{Row: 24, Pix: 4}, Out: runtime.Layout{Row: 24, Pix: 4},
 	DIn: runtime.Layout{Off: 36, Row: 32, Pix: 4}, DOut: runtime.Layout{Row: 24, Pix: 4},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// bn3EvalBackward computes the gradients of bn3's input, weight and bias with the running statistics, channels [lo, hi).
-func bn3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn3W, 4, c.D[bn3Coef])
-	v.DGamma, v.DBeta = c.G[bn3W], c.G[bn3B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f7) {
-			runtime.ClearPadding(&pad6x6x4p1, f, 0, 6)
-		}
-	}
-	runtime.BatchNormBackward(&batchnorm6x6x4EvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f9), c.Batch.F(f6), nil, lo, hi)
 }
 
 // add1Forward computes add1 (residual) + relu3 (relu), rows [lo, hi).

@@ -215,14 +215,14 @@ var program = engine.Program{
 		conv2Fold:   {Name: "conv2Fold", Use: engine.InferenceForward, Len: func() int { return 584 }, Update: conv2FoldUpdate},
 		conv4Fold:   {Name: "conv4Fold", Use: engine.InferenceForward, Len: func() int { return 72 }, Update: conv4FoldUpdate},
 		conv3Fold:   {Name: "conv3Fold", Use: engine.InferenceForward, Len: func() int { return 1160 }, Update: conv3FoldUpdate},
-		conv1T:      {Name: "conv1T", Use: engine.Backward, Len: func() int { return 3136 }, Update: conv1TUpdate},
+		conv1T:      {Name: "conv1T", Use: engine.Backward, Len: func() int { return 3136 }, Update: conv7x7TUpdate(&conv7x7x4Geom, conv1W)},
 		bn1Coef:     {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 16 }, Update: bn1CoefUpdate},
-		conv2T:      {Name: "conv2T", Use: engine.Backward, Len: func() int { return 1152 }, Update: conv2TUpdate},
-		bn2Coef:     {Name: "bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: bn2CoefUpdate},
+		conv2T:      {Name: "conv2T", Use: engine.Backward, Len: func() int { return 1152 }, Update: conv7x7TUpdate(&conv3x3x8Geom, conv2W)},
+		bn2Coef:     {Name: "bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: batchnormCoefUpdate(bn2W, &batchnorm2x2x8Geom)},
 		conv3T:      {Name: "conv3T", Use: engine.Backward, Len: func() int { return 1152 }, Update: conv3TUpdate},
-		bn3Coef:     {Name: "bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: batchnorm2x2x8CoefUpdate(bn3W)},
+		bn3Coef:     {Name: "bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: batchnormCoefUpdate(bn3W, &batchnorm2x2x8Geom_2)},
 		conv4T:      {Name: "conv4T", Use: engine.Backward, Len: func() int { return 128 }, Update: conv4TUpdate},
-		bn4Coef:     {Name: "bn4Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: batchnorm2x2x8CoefUpdate(bn4W)},
+		bn4Coef:     {Name: "bn4Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 32 }, Update: batchnormCoefUpdate(bn4W, &batchnorm2x2x8Geom_2)},
 	},
 	Buffers: []engine.Buffer{
 		f0:  {Len: 1452},
@@ -267,17 +267,17 @@ var program = engine.Program{
 			{N: 3, Run: fc3Infer(f15), Mode: engine.Inference},
 		}},
 		{Name: "conv1 (training)", Forward: []engine.Phase{
-			{N: 8, Run: conv1Forward, Mode: engine.Training},
+			{N: 8, Run: conv7x7Forward(&conv7x7x4Geom, f2, f0, conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 7, Run: conv1WeightGrad, Even: true, Sums: true},
+			{N: 7, Run: conv7x7WeightGrad(&conv7x7x4Geom, conv1W, f0, f4), Even: true, Sums: true},
 			{N: 16, Run: conv1InputGrad},
 		}},
 		{Name: "bn1+relu1 (training)", Forward: []engine.Phase{
-			{N: 4, Run: bn1Stats, Batch: true, Mode: engine.Training},
-			{N: 8, Run: bn1Forward, Mode: engine.Training},
+			{N: 4, Run: batchnormStats(bn1Count, bn1W, 4, bn1Batch, &batchnorm8x8x4Geom, f2), Batch: true, Mode: engine.Training},
+			{N: 8, Run: batchnormForward(bn1W, 4, bn1Batch, &batchnorm8x8x4Geom, f3, f2), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 4, Run: bn1Backward, Batch: true, Mode: engine.Training},
-			{N: 4, Run: bn1EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 4, Run: batchnormBackward(bn1W, 4, bn1Batch, bn1B, &batchnorm8x8x4BackwardGeom, f4, f6, f2), Batch: true, Mode: engine.Training},
+			{N: 4, Run: batchnormEvalBackward(bn1W, 4, bn1Coef, bn1B, &batchnorm8x8x4EvalBackwardGeom, f4, f6, f2), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "maxpool1 (training)", Forward: []engine.Phase{
 			{N: 4, Run: maxpool1Forward, Mode: engine.Training},
@@ -285,27 +285,27 @@ var program = engine.Program{
 			{N: 4, Run: maxpool1InputGrad},
 		}},
 		{Name: "conv2 (training)", Forward: []engine.Phase{
-			{N: 2, Run: conv2Forward, Mode: engine.Training},
+			{N: 2, Run: conv7x7Forward(&conv3x3x8Geom, f5, f4, conv2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: conv2WeightGrad, Even: true, Sums: true},
+			{N: 3, Run: conv7x7WeightGrad(&conv3x3x8Geom, conv2W, f4, f7), Even: true, Sums: true},
 			{N: 4, Run: conv2InputGrad},
 		}},
 		{Name: "bn2+relu2 (training)", Forward: []engine.Phase{
-			{N: 8, Run: bn2Stats, Batch: true, Mode: engine.Training},
+			{N: 8, Run: batchnormStats(bn2Count, bn2W, 8, bn2Batch, &batchnorm2x2x8Geom, f5), Batch: true, Mode: engine.Training},
 			{N: 2, Run: bn2Forward, Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: bn2Backward, Batch: true, Mode: engine.Training},
-			{N: 8, Run: bn2EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 8, Run: batchnormBackward(bn2W, 8, bn2Batch, bn2B, &batchnorm2x2x8BackwardGeom, f7, f1, f5), Batch: true, Mode: engine.Training},
+			{N: 8, Run: batchnormEvalBackward(bn2W, 8, bn2Coef, bn2B, &batchnorm2x2x8EvalBackwardGeom, f7, f1, f5), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "conv3 (training)", Forward: []engine.Phase{
-			{N: 2, Run: conv3Forward, Mode: engine.Training},
+			{N: 2, Run: conv7x7Forward(&conv3x3x8Geom_2, f7, f6, conv3W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: conv3WeightGrad, Even: true, Sums: true},
+			{N: 3, Run: conv7x7WeightGrad(&conv3x3x8Geom_2, conv3W, f6, f9), Even: true, Sums: true},
 			{N: 2, Run: conv3InputGrad},
 		}},
 		{Name: "bn3 (training)", Forward: []engine.Phase{
-			{N: 8, Run: batchnorm2x2x8Stats(bn3Count, bn3W, bn3Batch, f7), Batch: true, Mode: engine.Training},
-			{N: 2, Run: batchnorm2x2x8Forward(bn3W, bn3Batch, f1, f7), Mode: engine.Training},
+			{N: 8, Run: batchnormStats(bn3Count, bn3W, 8, bn3Batch, &batchnorm2x2x8Geom_2, f7), Batch: true, Mode: engine.Training},
+			{N: 2, Run: batchnormForward(bn3W, 8, bn3Batch, &batchnorm2x2x8Geom_2, f1, f7), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 8, Run: bn3Backward, Batch: true, Mode: engine.Training},
 			{N: 8, Run: bn3EvalBackward, Batch: true, Mode: engine.Inference},
@@ -317,11 +317,11 @@ var program = engine.Program{
 			{N: 4, Run: conv4InputGrad},
 		}},
 		{Name: "bn4 (training)", Forward: []engine.Phase{
-			{N: 8, Run: batchnorm2x2x8Stats(bn4Count, bn4W, bn4Batch, f8), Batch: true, Mode: engine.Training},
-			{N: 2, Run: batchnorm2x2x8Forward(bn4W, bn4Batch, f9, f8), Mode: engine.Training},
+			{N: 8, Run: batchnormStats(bn4Count, bn4W, 8, bn4Batch, &batchnorm2x2x8Geom_2, f8), Batch: true, Mode: engine.Training},
+			{N: 2, Run: batchnormForward(bn4W, 8, bn4Batch, &batchnorm2x2x8Geom_2, f9, f8), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 8, Run: bn4Backward, Batch: true, Mode: engine.Training},
-			{N: 8, Run: bn4EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 8, Run: batchnormBackward(bn4W, 8, bn4Batch, bn4B, &batchnorm2x2x8BackwardGeom_3, f9, f11, f8), Batch: true, Mode: engine.Training},
+			{N: 8, Run: batchnormEvalBackward(bn4W, 8, bn4Coef, bn4B, &batchnorm2x2x8EvalBackwardGeom_3, f9, f11, f8), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "add1+relu3 (training)", Forward: []engine.Phase{
 			{N: 2, Run: add1Forward, Mode: engine.Training},
@@ -340,15 +340,15 @@ var program = engine.Program{
 			{N: 8, Run: fc1InputGrad},
 		}},
 		{Name: "forward again in inference mode (its backward)", Backward: []engine.Phase{
-			{N: 8, Run: conv1Forward, Mode: engine.Inference},
-			{N: 8, Run: bn1Eval, Mode: engine.Inference},
+			{N: 8, Run: conv7x7Forward(&conv7x7x4Geom, f2, f0, conv1W), Mode: engine.Inference},
+			{N: 8, Run: batchnormEval(bn1W, 4, bn1Coef, &batchnorm8x8x4Geom, f3, f2), Mode: engine.Inference},
 			{N: 4, Run: maxpool1Forward, Mode: engine.Inference},
-			{N: 2, Run: conv2Forward, Mode: engine.Inference},
+			{N: 2, Run: conv7x7Forward(&conv3x3x8Geom, f5, f4, conv2W), Mode: engine.Inference},
 			{N: 2, Run: bn2Eval, Mode: engine.Inference},
-			{N: 2, Run: conv3Forward, Mode: engine.Inference},
-			{N: 2, Run: batchnorm2x2x8Eval(bn3W, bn3Coef, f1, f7), Mode: engine.Inference},
+			{N: 2, Run: conv7x7Forward(&conv3x3x8Geom_2, f7, f6, conv3W), Mode: engine.Inference},
+			{N: 2, Run: batchnormEval(bn3W, 8, bn3Coef, &batchnorm2x2x8Geom_2, f1, f7), Mode: engine.Inference},
 			{N: 2, Run: conv4Forward, Mode: engine.Inference},
-			{N: 2, Run: batchnorm2x2x8Eval(bn4W, bn4Coef, f9, f8), Mode: engine.Inference},
+			{N: 2, Run: batchnormEval(bn4W, 8, bn4Coef, &batchnorm2x2x8Geom_2, f9, f8), Mode: engine.Inference},
 			{N: 2, Run: add1Forward, Mode: engine.Inference},
 			{N: 8, Run: poolavg1x1x8Infer(f9, f10), Mode: engine.Inference},
 			{N: 3, Run: fc3Infer(f9), Mode: engine.Inference},
@@ -506,19 +506,25 @@ var conv7x7x4Geom = runtime.ConvGeom{
 	H:       16, W: 16, PH: 3, PW: 3, DInRow: 48,
 }
 
-// conv1Forward computes conv1 (conv 7x7x4 s2 p3 nobias): output rows [lo, hi).
-func conv1Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv7x7x4Geom, c.Scratch, c.F[f2], c.F[f0], c.P[conv1W], nil, lo, hi)
+// conv7x7Forward returns the phase of conv1, conv2 and conv3, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
+func conv7x7Forward(g0 *runtime.ConvGeom, b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
+	}
 }
 
-// conv1WeightGrad adds to the weight and bias gradients of conv1, units (filter rows of weight blocks).
-func conv1WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv7x7x4Geom, c.Scratch, c.G[conv1W], nil, c.F[f0], c.F[f4], lo, hi)
+// conv7x7WeightGrad returns the phase of conv1, conv2 and conv3, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, units (filter rows of weight blocks).
+func conv7x7WeightGrad(g0 *runtime.ConvGeom, p0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGrad(g0, c.Scratch, c.G[p0], nil, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
-// conv1TUpdate computes conv1's weights transposed, for its input gradient.
-func conv1TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv7x7x4Geom, d, w.P[conv1W])
+// conv7x7TUpdate returns the update of conv1 and conv2, on the geometries and tensors given: it computes the conv's weights transposed, for its input gradient.
+func conv7x7TUpdate(g0 *runtime.ConvGeom, p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.GroupedTranspose(g0, d, w.P[p0])
+	}
 }
 
 // conv1InputGrad computes the gradient of conv1's input, rows [lo, hi).
@@ -536,19 +542,23 @@ var batchnorm8x8x4Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// bn1Stats computes bn1's batch statistics, channels [lo, hi), and moves its running statistics.
-func bn1Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[bn1Count][0]++
+// batchnormStats returns the phase of bn1, bn2, bn3 and bn4, on the geometries, buffers, tensors, batch buffers and sizes given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats(p0, p1, n0, s0 int, g0 *runtime.BNGeom, b0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		if lo == 0 {
+			c.Counts[p0][0]++
+		}
+		v := bnVecs(c.Weights, p1, n0, c.B[s0])
+		runtime.BatchNormStats(g0, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
-	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
-	runtime.BatchNormStats(&batchnorm8x8x4Geom, c.Scratch, &v, c.Batch.F(f2), lo, hi)
 }
 
-// bn1Forward computes bn1 (batchnorm) + relu1 (relu) with the batch statistics, rows [lo, hi).
-func bn1Forward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
-	runtime.BatchNormApply(&batchnorm8x8x4Geom, &v, c.F[f3], c.F[f2], lo, hi)
+// batchnormForward returns the phase of bn1, bn3 and bn4, on the geometries, buffers, tensors, batch buffers and sizes given: it computes batchnorm + relu with the batch statistics, rows [lo, hi).
+func batchnormForward(p0, n0, s0 int, g0 *runtime.BNGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		runtime.BatchNormApply(g0, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // bn1CoefUpdate computes bn1's inference-mode coefficients (running statistics).
@@ -557,10 +567,12 @@ func bn1CoefUpdate(w *engine.Weights, d []float32) {
 	runtime.BatchNormEval(&batchnorm8x8x4Geom, &v)
 }
 
-// bn1Eval computes bn1 (batchnorm) + relu1 (relu) in inference mode, rows [lo, hi).
-func bn1Eval(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
-	runtime.BatchNormApply(&batchnorm8x8x4Geom, &v, c.F[f3], c.F[f2], lo, hi)
+// batchnormEval returns the phase of bn1, bn3 and bn4, on the geometries, buffers, tensors, derived tensors and sizes given: it computes batchnorm + relu in inference mode, rows [lo, hi).
+func batchnormEval(p0, n0, d0 int, g0 *runtime.BNGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		runtime.BatchNormApply(g0, &v, c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // batchnorm8x8x4BackwardGeom: the gradient of batchnorm through the batch statistics.
@@ -571,11 +583,13 @@ var batchnorm8x8x4BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// bn1Backward computes the gradients of bn1's input, weight and bias through the batch statistics, channels [lo, hi).
-func bn1Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn1W, 4, c.B[bn1Batch])
-	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
-	runtime.BatchNormBackward(&batchnorm8x8x4BackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f6), c.Batch.F(f2), nil, lo, hi)
+// batchnormBackward returns the phase of bn1, bn2 and bn4, on the geometries, buffers, tensors, batch buffers and sizes given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward(p0, n0, s0, p1 int, g0 *runtime.BNGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
 // batchnorm8x8x4EvalBackwardGeom: the gradient of batchnorm with the running statistics.
@@ -586,11 +600,13 @@ var batchnorm8x8x4EvalBackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// bn1EvalBackward computes the gradients of bn1's input, weight and bias with the running statistics, channels [lo, hi).
-func bn1EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn1W, 4, c.D[bn1Coef])
-	v.DGamma, v.DBeta = c.G[bn1W], c.G[bn1B]
-	runtime.BatchNormBackward(&batchnorm8x8x4EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f6), c.Batch.F(f2), nil, lo, hi)
+// batchnormEvalBackward returns the phase of bn1, bn2 and bn4, on the geometries, buffers, tensors, derived tensors and sizes given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward(p0, n0, d0, p1 int, g0 *runtime.BNGeom, b0, b1, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, n0, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(b0), c.Batch.F(b1), c.Batch.F(b2), nil, lo, hi)
+	}
 }
 
 // poolmax4x4x4ForwardGeom: pool max 3x3 s2 p1.
@@ -620,21 +636,6 @@ var conv3x3x8Geom = runtime.ConvGeom{
 	H:       4, W: 4, PH: 1, PW: 1, DInRow: 16,
 }
 
-// conv2Forward computes conv2 (conv 3x3x8 s2 p1 nobias): output rows [lo, hi).
-func conv2Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x8Geom, c.Scratch, c.F[f5], c.F[f4], c.P[conv2W], nil, lo, hi)
-}
-
-// conv2WeightGrad adds to the weight and bias gradients of conv2, units (filter rows of weight blocks).
-func conv2WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x8Geom, c.Scratch, c.G[conv2W], nil, c.F[f4], c.F[f7], lo, hi)
-}
-
-// conv2TUpdate computes conv2's weights transposed, for its input gradient.
-func conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3x3x8Geom, d, w.P[conv2W])
-}
-
 // conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
 func conv2InputGrad(c *engine.Ctx, lo, hi int) {
 	runtime.ConvInputGradGrouped(&conv3x3x8Geom, c.Scratch, c.F[f8], c.D[conv2T], c.F[f7], true, lo, hi)
@@ -647,15 +648,6 @@ var batchnorm2x2x8Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// bn2Stats computes bn2's batch statistics, channels [lo, hi), and moves its running statistics.
-func bn2Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[bn2Count][0]++
-	}
-	v := bnVecs(c.Weights, bn2W, 8, c.B[bn2Batch])
-	runtime.BatchNormStats(&batchnorm2x2x8Geom, c.Scratch, &v, c.Batch.F(f5), lo, hi)
-}
-
 // bn2Forward computes bn2 (batchnorm) + relu2 (relu) with the batch statistics, rows [lo, hi).
 func bn2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.ClearPadding(&pad2x2x8p1, c.F[f6], lo, hi)
@@ -663,10 +655,12 @@ func bn2Forward(c *engine.Ctx, lo, hi int) {
 	runtime.BatchNormApply(&batchnorm2x2x8Geom, &v, c.F[f6], c.F[f5], lo, hi)
 }
 
-// bn2CoefUpdate computes bn2's inference-mode coefficients (running statistics).
-func bn2CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, bn2W, 8, d)
-	runtime.BatchNormEval(&batchnorm2x2x8Geom, &v)
+// batchnormCoefUpdate returns the update of bn2, bn3 and bn4, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		v := bnVecs(w, p0, 8, d)
+		runtime.BatchNormEval(g0, &v)
+	}
 }
 
 // bn2Eval computes bn2 (batchnorm) + relu2 (relu) in inference mode, rows [lo, hi).
@@ -684,13 +678,6 @@ var batchnorm2x2x8BackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// bn2Backward computes the gradients of bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn2W, 8, c.B[bn2Batch])
-	v.DGamma, v.DBeta = c.G[bn2W], c.G[bn2B]
-	runtime.BatchNormBackward(&batchnorm2x2x8BackwardGeom, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f1), c.Batch.F(f5), nil, lo, hi)
-}
-
 // batchnorm2x2x8EvalBackwardGeom: the gradient of batchnorm with the running statistics.
 var batchnorm2x2x8EvalBackwardGeom = runtime.BNGeom{
 	H: 2, W: 2, C: 8,
@@ -699,29 +686,12 @@ var batchnorm2x2x8EvalBackwardGeom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// bn2EvalBackward computes the gradients of bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn2W, 8, c.D[bn2Coef])
-	v.DGamma, v.DBeta = c.G[bn2W], c.G[bn2B]
-	runtime.BatchNormBackward(&batchnorm2x2x8EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f7), c.Batch.F(f1), c.Batch.F(f5), nil, lo, hi)
-}
-
 // conv3x3x8Geom_2: conv 3x3x8 p1 nobias.
 var conv3x3x8Geom_2 = runtime.ConvGeom{
 	C: 8, InRow: 32, OH: 2, OW: 2, K: 8, OutRow: 16,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16,
 	DOutRow: 32, DOutOff: 40,
 	H: 2, W: 2, PH: 1, PW: 1, DInRow: 16,
-}
-
-// conv3Forward computes conv3 (conv 3x3x8 p1 nobias): output rows [lo, hi).
-func conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x8Geom_2, c.Scratch, c.F[f7], c.F[f6], c.P[conv3W], nil, lo, hi)
-}
-
-// conv3WeightGrad adds to the weight and bias gradients of conv3, units (filter rows of weight blocks).
-func conv3WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGrad(&conv3x3x8Geom_2, c.Scratch, c.G[conv3W], nil, c.F[f6], c.F[f9], lo, hi)
 }
 
 // conv3x3x8PrevActGeom: the derivative of the relu, in place on its output's gradient.
@@ -749,41 +719,6 @@ var batchnorm2x2x8Geom_2 = runtime.BNGeom{
 	H: 2, W: 2, C: 8,
 	In: runtime.Layout{Row: 16, Pix: 8}, Out: runtime.Layout{Row: 16, Pix: 8},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// batchnorm2x2x8Stats returns the phase of bn3 and bn4, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm2x2x8Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		if lo == 0 {
-			c.Counts[p0][0]++
-		}
-		v := bnVecs(c.Weights, p1, 8, c.B[s0])
-		runtime.BatchNormStats(&batchnorm2x2x8Geom_2, c.Scratch, &v, c.Batch.F(b0), lo, hi)
-	}
-}
-
-// batchnorm2x2x8Forward returns the phase of bn3 and bn4, on the buffers, tensors and batch buffers given: it computes batchnorm with the batch statistics, rows [lo, hi).
-func batchnorm2x2x8Forward(p0, s0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 8, c.B[s0])
-		runtime.BatchNormApply(&batchnorm2x2x8Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
-}
-
-// batchnorm2x2x8CoefUpdate returns the update of bn3 and bn4, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm2x2x8CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		v := bnVecs(w, p0, 8, d)
-		runtime.BatchNormEval(&batchnorm2x2x8Geom_2, &v)
-	}
-}
-
-// batchnorm2x2x8Eval returns the phase of bn3 and bn4, on the buffers, tensors and derived tensors given: it computes batchnorm in inference mode, rows [lo, hi).
-func batchnorm2x2x8Eval(p0, d0, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		v := bnVecs(c.Weights, p0, 8, c.D[d0])
-		runtime.BatchNormApply(&batchnorm2x2x8Geom_2, &v, c.F[b0], c.F[b1], lo, hi)
-	}
 }
 
 // batchnorm2x2x8BackwardGeom_2: the gradient of batchnorm through the batch statistics.
@@ -862,26 +797,12 @@ var batchnorm2x2x8BackwardGeom_3 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// bn4Backward computes the gradients of bn4's input, weight and bias through the batch statistics, channels [lo, hi).
-func bn4Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn4W, 8, c.B[bn4Batch])
-	v.DGamma, v.DBeta = c.G[bn4W], c.G[bn4B]
-	runtime.BatchNormBackward(&batchnorm2x2x8BackwardGeom_3, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f11), c.Batch.F(f8), nil, lo, hi)
-}
-
 // batchnorm2x2x8EvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
 var batchnorm2x2x8EvalBackwardGeom_3 = runtime.BNGeom{
 	H: 2, W: 2, C: 8,
 	In: runtime.Layout{Row: 16, Pix: 8}, Out: runtime.Layout{Row: 16, Pix: 8},
 	DIn: runtime.Layout{Row: 16, Pix: 8}, DOut: runtime.Layout{Row: 16, Pix: 8},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// bn4EvalBackward computes the gradients of bn4's input, weight and bias with the running statistics, channels [lo, hi).
-func bn4EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn4W, 8, c.D[bn4Coef])
-	v.DGamma, v.DBeta = c.G[bn4W], c.G[bn4B]
-	runtime.BatchNormBackward(&batchnorm2x2x8EvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(f9), c.Batch.F(f11), c.Batch.F(f8), nil, lo, hi)
 }
 
 // add1Forward computes add1 (residual) + relu3 (relu), rows [lo, hi).

@@ -216,29 +216,29 @@ var program = engine.Program{
 	Derived: []engine.Derived{
 		foldScratch:   {Name: "foldScratch", Use: engine.InferenceForward, Len: func() int { return 9216 }, Update: foldScratchUpdate},
 		conv1Fold:     {Name: "conv1Fold", Use: engine.InferenceForward, Len: func() int { return 9248 }, Update: conv3x3x32FoldUpdate(conv1W, bn1W, bn1B, bn1Mean, bn1Var)},
-		conv1InferU:   {Name: "conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x32InferGeom) }, Update: conv3x3x32InferUUpdate(conv1Fold)},
+		conv1InferU:   {Name: "conv1InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x32InferGeom) }, Update: conv3x3InferUUpdate(&conv3x3x32InferGeom, conv1Fold)},
 		conv2Fold:     {Name: "conv2Fold", Use: engine.InferenceForward, Len: func() int { return 9248 }, Update: conv3x3x32FoldUpdate(conv2W, bn2W, bn2B, bn2Mean, bn2Var)},
-		conv2InferU:   {Name: "conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x32InferGeom) }, Update: conv3x3x32InferUUpdate(conv2Fold)},
+		conv2InferU:   {Name: "conv2InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x32InferGeom) }, Update: conv3x3InferUUpdate(&conv3x3x32InferGeom, conv2Fold)},
 		conv3Fold:     {Name: "conv3Fold", Use: engine.InferenceForward, Len: func() int { return 9248 }, Update: conv3x3x32FoldUpdate(conv3W, bn3W, bn3B, bn3Mean, bn3Var)},
-		conv3InferU:   {Name: "conv3InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x32InferGeom_2) }, Update: conv3InferUUpdate},
-		conv4InferU:   {Name: "conv4InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x48InferGeom) }, Update: conv4InferUUpdate},
-		conv5InferU:   {Name: "conv5InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x32InferGeom_3) }, Update: conv5InferUUpdate},
-		conv1ForwardU: {Name: "conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Geom) }, Update: conv3x3x32ForwardUUpdate(conv1W)},
+		conv3InferU:   {Name: "conv3InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x32InferGeom_2) }, Update: conv3x3InferUUpdate(&conv3x3x32InferGeom_2, conv3Fold)},
+		conv4InferU:   {Name: "conv4InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x48InferGeom) }, Update: conv3x3InferUUpdate_2(&conv3x3x48InferGeom, conv4W)},
+		conv5InferU:   {Name: "conv5InferU", Use: engine.InferenceForward, Len: func() int { return runtime.WinogradLen(&conv3x3x32InferGeom_3) }, Update: conv3x3InferUUpdate_2(&conv3x3x32InferGeom_3, conv5W)},
+		conv1ForwardU: {Name: "conv1ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Geom) }, Update: conv3x3InferUUpdate_2(&conv3x3x32Geom, conv1W)},
 		conv1T:        {Name: "conv1T", Use: engine.Backward, Len: func() int { return 9216 }, Update: conv3x3x32TUpdate(conv1W)},
-		conv1TU:       {Name: "conv1TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Back) }, Update: conv3x3x32TUUpdate(conv1T)},
-		bn1Coef:       {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnorm8x8x32CoefUpdate(bn1W)},
-		conv2ForwardU: {Name: "conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Geom) }, Update: conv3x3x32ForwardUUpdate(conv2W)},
-		conv2T:        {Name: "conv2T", Use: engine.Backward, Len: func() int { return 9216 }, Update: conv2TUpdate},
-		bn2Coef:       {Name: "bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnorm8x8x32CoefUpdate(bn2W)},
-		conv3ForwardU: {Name: "conv3ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Geom) }, Update: conv3x3x32ForwardUUpdate(conv3W)},
+		conv1TU:       {Name: "conv1TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Back) }, Update: conv3x3InferUUpdate(&conv3x3x32Back, conv1T)},
+		bn1Coef:       {Name: "bn1Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnormCoefUpdate(bn1W, &batchnorm8x8x32Geom)},
+		conv2ForwardU: {Name: "conv2ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Geom) }, Update: conv3x3InferUUpdate_2(&conv3x3x32Geom, conv2W)},
+		conv2T:        {Name: "conv2T", Use: engine.Backward, Len: func() int { return 9216 }, Update: conv3x3TUpdate(&conv3x3x32Geom, conv2W)},
+		bn2Coef:       {Name: "bn2Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnormCoefUpdate(bn2W, &batchnorm8x8x32Geom)},
+		conv3ForwardU: {Name: "conv3ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Geom) }, Update: conv3x3InferUUpdate_2(&conv3x3x32Geom, conv3W)},
 		conv3T:        {Name: "conv3T", Use: engine.Backward, Len: func() int { return 9216 }, Update: conv3x3x32TUpdate(conv3W)},
-		conv3TU:       {Name: "conv3TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Back) }, Update: conv3x3x32TUUpdate(conv3T)},
-		bn3Coef:       {Name: "bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: bn3CoefUpdate},
-		conv4ForwardU: {Name: "conv4ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x48Geom) }, Update: conv4ForwardUUpdate},
-		conv4T:        {Name: "conv4T", Use: engine.Backward, Len: func() int { return 13824 }, Update: conv4TUpdate},
-		conv5ForwardU: {Name: "conv5ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Geom_2) }, Update: conv5ForwardUUpdate},
+		conv3TU:       {Name: "conv3TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Back) }, Update: conv3x3InferUUpdate(&conv3x3x32Back, conv3T)},
+		bn3Coef:       {Name: "bn3Coef", Use: engine.InferenceForward | engine.Backward, Len: func() int { return 128 }, Update: batchnormCoefUpdate(bn3W, &batchnorm8x8x32Geom_2)},
+		conv4ForwardU: {Name: "conv4ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x48Geom) }, Update: conv3x3InferUUpdate_2(&conv3x3x48Geom, conv4W)},
+		conv4T:        {Name: "conv4T", Use: engine.Backward, Len: func() int { return 13824 }, Update: conv3x3TUpdate(&conv3x3x48Geom, conv4W)},
+		conv5ForwardU: {Name: "conv5ForwardU", Use: engine.TrainingForward | engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Geom_2) }, Update: conv3x3InferUUpdate_2(&conv3x3x32Geom_2, conv5W)},
 		conv5T:        {Name: "conv5T", Use: engine.Backward, Len: func() int { return 13824 }, Update: conv5TUpdate},
-		conv5TU:       {Name: "conv5TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Back_2) }, Update: conv5TUUpdate},
+		conv5TU:       {Name: "conv5TU", Use: engine.Backward, Len: func() int { return runtime.WinogradLen(&conv3x3x32Back_2) }, Update: conv3x3InferUUpdate(&conv3x3x32Back_2, conv5T)},
 	},
 	Buffers: []engine.Buffer{
 		f0:  {Len: 3200},
@@ -270,10 +270,10 @@ var program = engine.Program{
 			{N: 4, Run: conv3Infer, Mode: engine.Inference},
 		}},
 		{Name: "conv4+relu4 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: conv4Infer, Mode: engine.Inference},
+			{N: 4, Run: conv3x3Infer(&conv3x3x48InferGeom, f14, f15, conv4InferU), Mode: engine.Inference},
 		}},
 		{Name: "conv5+add2+relu5 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: conv5Infer, Mode: engine.Inference},
+			{N: 4, Run: conv3x3Infer_2(&conv3x3x32InferGeom_3, f1, f14, conv5InferU, f15), Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
 			{N: 32, Run: poolavg1x1x32Infer(f15, f1), Mode: engine.Inference},
@@ -288,7 +288,7 @@ var program = engine.Program{
 			{N: 4, Run: conv1InputGrad},
 		}},
 		{Name: "bn1+relu1 (training)", Forward: []engine.Phase{
-			{N: 32, Run: batchnorm8x8x32Stats(bn1Count, bn1W, bn1Batch, f7), Batch: true, Mode: engine.Training},
+			{N: 32, Run: batchnormStats(bn1Count, bn1W, bn1Batch, &batchnorm8x8x32Geom, f7), Batch: true, Mode: engine.Training},
 			{N: 8, Run: batchnorm8x8x32Forward(f3, bn1W, bn1Batch, f7), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 32, Run: bn1Backward, Batch: true, Mode: engine.Training},
@@ -298,14 +298,14 @@ var program = engine.Program{
 			{N: 4, Run: conv3x3x32Forward(f8, f3, conv2ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 1, Run: conv3x3x32WeightGrad(conv2W, f3, f5), Even: true, Sums: true},
-			{N: 8, Run: conv2InputGrad},
+			{N: 8, Run: conv3x3InputGrad(&conv3x3x32Geom, f10, conv2T, f5)},
 		}},
 		{Name: "bn2+relu2 (training)", Forward: []engine.Phase{
-			{N: 32, Run: batchnorm8x8x32Stats(bn2Count, bn2W, bn2Batch, f8), Batch: true, Mode: engine.Training},
+			{N: 32, Run: batchnormStats(bn2Count, bn2W, bn2Batch, &batchnorm8x8x32Geom, f8), Batch: true, Mode: engine.Training},
 			{N: 8, Run: batchnorm8x8x32Forward(f4, bn2W, bn2Batch, f8), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 32, Run: bn2Backward, Batch: true, Mode: engine.Training},
-			{N: 32, Run: bn2EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 32, Run: batchnormBackward(bn2W, bn2Batch, bn2B, &batchnorm8x8x32BackwardGeom_2, f9, f8), Batch: true, Mode: engine.Training},
+			{N: 32, Run: batchnormEvalBackward(bn2W, bn2Coef, bn2B, &batchnorm8x8x32EvalBackwardGeom_2, f9, f8), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "conv3 (training)", Forward: []engine.Phase{
 			{N: 4, Run: conv3x3x32Forward(f9, f4, conv3ForwardU), Mode: engine.Training},
@@ -314,11 +314,11 @@ var program = engine.Program{
 			{N: 4, Run: conv3InputGrad},
 		}},
 		{Name: "bn3 (training)", Forward: []engine.Phase{
-			{N: 32, Run: bn3Stats, Batch: true, Mode: engine.Training},
+			{N: 32, Run: batchnormStats(bn3Count, bn3W, bn3Batch, &batchnorm8x8x32Geom_2, f9), Batch: true, Mode: engine.Training},
 			{N: 8, Run: bn3Forward, Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 32, Run: bn3Backward, Batch: true, Mode: engine.Training},
-			{N: 32, Run: bn3EvalBackward, Batch: true, Mode: engine.Inference},
+			{N: 32, Run: batchnormBackward(bn3W, bn3Batch, bn3B, &batchnorm8x8x32BackwardGeom_3, f6, f9), Batch: true, Mode: engine.Training},
+			{N: 32, Run: batchnormEvalBackward(bn3W, bn3Coef, bn3B, &batchnorm8x8x32EvalBackwardGeom_3, f6, f9), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "add1+relu3 (training)", Forward: []engine.Phase{
 			{N: 8, Run: add1Forward, Mode: engine.Training},
@@ -326,16 +326,16 @@ var program = engine.Program{
 			{N: 8, Run: add1InputGrad},
 		}},
 		{Name: "conv4+relu4 (training)", Forward: []engine.Phase{
-			{N: 4, Run: conv4Forward, Mode: engine.Training},
+			{N: 4, Run: conv3x3Infer(&conv3x3x48Geom, f2, f5, conv4ForwardU), Mode: engine.Training},
 		}, Backward: []engine.Phase{
-			{N: 3, Run: conv4WeightGrad, Even: true, Sums: true},
-			{N: 8, Run: conv4InputGrad},
+			{N: 3, Run: conv3x3WeightGrad(&conv3x3x48Geom, conv4W, conv4B, f5, f1), Even: true, Sums: true},
+			{N: 8, Run: conv3x3InputGrad(&conv3x3x48Geom, f11, conv4T, f1)},
 		}},
 		{Name: "conv5+add2+relu5 (training)", Forward: []engine.Phase{
-			{N: 4, Run: conv5Forward, Mode: engine.Training},
+			{N: 4, Run: conv3x3Infer_2(&conv3x3x32Geom_2, f10, f2, conv5ForwardU, f5), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 8, Run: conv5OutGrad},
-			{N: 1, Run: conv5WeightGrad, Even: true, Sums: true},
+			{N: 1, Run: conv3x3WeightGrad(&conv3x3x32Geom_2, conv5W, conv5B, f2, f6), Even: true, Sums: true},
 			{N: 4, Run: conv5InputGrad},
 		}},
 		{Name: "globalavgpool1 (training)", Forward: []engine.Phase{
@@ -357,8 +357,8 @@ var program = engine.Program{
 			{N: 4, Run: conv3x3x32Forward(f9, f4, conv3ForwardU), Mode: engine.Inference},
 			{N: 8, Run: bn3Eval, Mode: engine.Inference},
 			{N: 8, Run: add1Forward, Mode: engine.Inference},
-			{N: 4, Run: conv4Forward, Mode: engine.Inference},
-			{N: 4, Run: conv5Forward, Mode: engine.Inference},
+			{N: 4, Run: conv3x3Infer(&conv3x3x48Geom, f2, f5, conv4ForwardU), Mode: engine.Inference},
+			{N: 4, Run: conv3x3Infer_2(&conv3x3x32Geom_2, f10, f2, conv5ForwardU, f5), Mode: engine.Inference},
 			{N: 32, Run: poolavg1x1x32Infer(f11, f10), Mode: engine.Inference},
 			{N: 4, Run: fc4Infer(f11), Mode: engine.Inference},
 		}, Reforward: true},
@@ -394,10 +394,10 @@ func conv3x3x32FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []fl
 	}
 }
 
-// conv3x3x32InferUUpdate returns the update of conv1 and conv2, on the derived tensors given: it computes the conv's weights, Winograd-transformed.
-func conv3x3x32InferUUpdate(d0 int) func(w *engine.Weights, d []float32) {
+// conv3x3InferUUpdate returns the update of conv1, conv2, conv3 and 3 others, on the geometries and derived tensors given: it computes the conv's weights, Winograd-transformed.
+func conv3x3InferUUpdate(g0 *runtime.ConvGeom, d0 int) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x32InferGeom, d, w.D[d0])
+		runtime.WinogradWeights(g0, d, w.D[d0])
 	}
 }
 
@@ -428,11 +428,6 @@ var conv3x3x32StoreGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv3InferUUpdate computes conv3's weights, Winograd-transformed.
-func conv3InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv3x3x32InferGeom_2, d, w.D[conv3Fold])
-}
-
 // conv3Infer computes conv3 (conv 3x3x32 p1 nobias) + bn3 (batchnorm) + add1 (residual) + relu3 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv3Infer(c *engine.Ctx, lo, hi int) {
 	runtime.ConvForwardWinograd(&conv3x3x32InferGeom_2, c.Scratch, c.F[f15], c.F[f14], c.D[conv3InferU], c.D[conv3Fold][9216:], lo, hi)
@@ -447,9 +442,11 @@ var conv3x3x48InferGeom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU: true,
 }
 
-// conv4InferUUpdate computes conv4's weights, Winograd-transformed.
-func conv4InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv3x3x48InferGeom, d, w.P[conv4W])
+// conv3x3InferUUpdate_2 returns the update of conv4, conv5, conv1 and 4 others, on the geometries and tensors given: it computes the conv's weights, Winograd-transformed.
+func conv3x3InferUUpdate_2(g0 *runtime.ConvGeom, p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.WinogradWeights(g0, d, w.P[p0])
+	}
 }
 
 // pad8x8x48p1: the padding of a 8x8x48 p1 buffer.
@@ -457,11 +454,13 @@ var pad8x8x48p1 = runtime.Padding{
 	H: 8, W: 8, C: 48, PH: 1, PW: 1,
 }
 
-// conv4Infer computes conv4 (conv 3x3x48 p1) + relu4 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func conv4Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3x3x48InferGeom, c.Scratch, c.F[f14], c.F[f15], c.D[conv4InferU], c.P[conv4B], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&pad8x8x48p1, c.F[f14], lo, hi)
+// conv3x3Infer returns the phase of conv4, on the geometries, buffers and derived tensors given: it computes conv + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3Infer(g0 *runtime.ConvGeom, b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.P[conv4B], lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+		runtime.ClearPadding(&pad8x8x48p1, c.F[b0], lo, hi)
+	}
 }
 
 // conv3x3x32InferGeom_3: conv 3x3x32 p1, in inference.
@@ -477,16 +476,13 @@ var conv3x3x32StoreGeom_2 = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// conv5InferUUpdate computes conv5's weights, Winograd-transformed.
-func conv5InferUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv3x3x32InferGeom_3, d, w.P[conv5W])
-}
-
-// conv5Infer computes conv5 (conv 3x3x32 p1) + add2 (residual) + relu5 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func conv5Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3x3x32InferGeom_3, c.Scratch, c.F[f1], c.F[f14], c.D[conv5InferU], c.P[conv5B], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.Add(&conv3x3x32StoreGeom_2, c.F[f1], [][]float32{c.F[f1], c.F[f15]}, lo, hi)
+// conv3x3Infer_2 returns the phase of conv5, on the geometries, buffers and derived tensors given: it computes conv + residual + relu as Winograd's minimal filtering: pairs of output rows [lo, hi).
+func conv3x3Infer_2(g0 *runtime.ConvGeom, b0, b1, d0, b2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvForwardWinograd(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.P[conv5B], lo, hi)
+		lo, hi = 2*lo, 2*hi // pairs of rows to rows
+		runtime.Add(&conv3x3x32StoreGeom_2, c.F[b0], [][]float32{c.F[b0], c.F[b2]}, lo, hi)
+	}
 }
 
 // poolavg1x1x32InferGeom: pool avg global.
@@ -517,13 +513,6 @@ var conv3x3x32Geom = runtime.ConvGeom{
 	H: 8, W: 8, PH: 1, PW: 1, DInRow: 256,
 }
 
-// conv3x3x32ForwardUUpdate returns the update of conv1, conv2 and conv3, on the tensors given: it computes the conv's weights, Winograd-transformed.
-func conv3x3x32ForwardUUpdate(p0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x32Geom, d, w.P[p0])
-	}
-}
-
 // conv3x3x32Forward returns the phase of conv1, conv2 and conv3, on the buffers and derived tensors given: it computes conv 3x3x32 p1 nobias as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv3x3x32Forward(b0, b1, d0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
@@ -552,13 +541,6 @@ func conv3x3x32TUpdate(p0 int) func(w *engine.Weights, d []float32) {
 	}
 }
 
-// conv3x3x32TUUpdate returns the update of conv1 and conv3, on the derived tensors given: it computes their Winograd transform.
-func conv3x3x32TUUpdate(d0 int) func(w *engine.Weights, d []float32) {
-	return func(w *engine.Weights, d []float32) {
-		runtime.WinogradWeights(&conv3x3x32Back, d, w.D[d0])
-	}
-}
-
 // conv1InputGrad computes the gradient of conv1's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
 func conv1InputGrad(c *engine.Ctx, lo, hi int) {
 	if !c.NeedDx {
@@ -575,14 +557,14 @@ var batchnorm8x8x32Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU,
 }
 
-// batchnorm8x8x32Stats returns the phase of bn1 and bn2, on the buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
-func batchnorm8x8x32Stats(p0, p1, s0, b0 int) func(c *engine.Ctx, lo, hi int) {
+// batchnormStats returns the phase of bn1, bn2 and bn3, on the geometries, buffers, tensors and batch buffers given: it computes the batchnorm's batch statistics, channels [lo, hi), and moves its running statistics.
+func batchnormStats(p0, p1, s0 int, g0 *runtime.BNGeom, b0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		if lo == 0 {
 			c.Counts[p0][0]++
 		}
 		v := bnVecs(c.Weights, p1, 32, c.B[s0])
-		runtime.BatchNormStats(&batchnorm8x8x32Geom, c.Scratch, &v, c.Batch.F(b0), lo, hi)
+		runtime.BatchNormStats(g0, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
 }
 
@@ -595,11 +577,11 @@ func batchnorm8x8x32Forward(b0, p0, s0, b1 int) func(c *engine.Ctx, lo, hi int) 
 	}
 }
 
-// batchnorm8x8x32CoefUpdate returns the update of bn1 and bn2, on the tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
-func batchnorm8x8x32CoefUpdate(p0 int) func(w *engine.Weights, d []float32) {
+// batchnormCoefUpdate returns the update of bn1, bn2 and bn3, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
+func batchnormCoefUpdate(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
 		v := bnVecs(w, p0, 32, d)
-		runtime.BatchNormEval(&batchnorm8x8x32Geom, &v)
+		runtime.BatchNormEval(g0, &v)
 	}
 }
 
@@ -652,14 +634,18 @@ func bn1EvalBackward(c *engine.Ctx, lo, hi int) {
 	runtime.BatchNormBackward(&batchnorm8x8x32EvalBackwardGeom, c.Scratch, &v, c.Batch.F(f4), c.Batch.F(f10), c.Batch.F(f7), c.Batch.F(f3), lo, hi)
 }
 
-// conv2TUpdate computes conv2's weights transposed, for its input gradient.
-func conv2TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3x3x32Geom, d, w.P[conv2W])
+// conv3x3TUpdate returns the update of conv2 and conv4, on the geometries and tensors given: it computes the conv's weights transposed, for its input gradient.
+func conv3x3TUpdate(g0 *runtime.ConvGeom, p0 int) func(w *engine.Weights, d []float32) {
+	return func(w *engine.Weights, d []float32) {
+		runtime.GroupedTranspose(g0, d, w.P[p0])
+	}
 }
 
-// conv2InputGrad computes the gradient of conv2's input, rows [lo, hi).
-func conv2InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv3x3x32Geom, c.Scratch, c.F[f10], c.D[conv2T], c.F[f5], true, lo, hi)
+// conv3x3InputGrad returns the phase of conv2 and conv4, on the geometries, buffers and derived tensors given: it computes the gradient of the conv's input, rows [lo, hi).
+func conv3x3InputGrad(g0 *runtime.ConvGeom, b0, d0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvInputGradGrouped(g0, c.Scratch, c.F[b0], c.D[d0], c.F[b1], true, lo, hi)
+	}
 }
 
 // batchnorm8x8x32BackwardGeom_2: the gradient of batchnorm through the batch statistics.
@@ -670,16 +656,18 @@ var batchnorm8x8x32BackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// bn2Backward computes the gradients of bn2's input, weight and bias through the batch statistics, channels [lo, hi).
-func bn2Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn2W, 32, c.B[bn2Batch])
-	v.DGamma, v.DBeta = c.G[bn2W], c.G[bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f5) {
-			runtime.ClearPadding(&pad8x8x32p1, f, 0, 8)
+// batchnormBackward returns the phase of bn2 and bn3, on the geometries, buffers, tensors and batch buffers given: it computes the gradients of the batchnorm's input, weight and bias through the batch statistics, channels [lo, hi).
+func batchnormBackward(p0, s0, p1 int, g0 *runtime.BNGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 32, c.B[s0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(f5) {
+				runtime.ClearPadding(&pad8x8x32p1, f, 0, 8)
+			}
 		}
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(b0), c.Batch.F(b1), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&batchnorm8x8x32BackwardGeom_2, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f9), c.Batch.F(f8), nil, lo, hi)
 }
 
 // batchnorm8x8x32EvalBackwardGeom_2: the gradient of batchnorm with the running statistics.
@@ -690,16 +678,18 @@ var batchnorm8x8x32EvalBackwardGeom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// bn2EvalBackward computes the gradients of bn2's input, weight and bias with the running statistics, channels [lo, hi).
-func bn2EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn2W, 32, c.D[bn2Coef])
-	v.DGamma, v.DBeta = c.G[bn2W], c.G[bn2B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f5) {
-			runtime.ClearPadding(&pad8x8x32p1, f, 0, 8)
+// batchnormEvalBackward returns the phase of bn2 and bn3, on the geometries, buffers, tensors and derived tensors given: it computes the gradients of the batchnorm's input, weight and bias with the running statistics, channels [lo, hi).
+func batchnormEvalBackward(p0, d0, p1 int, g0 *runtime.BNGeom, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		v := bnVecs(c.Weights, p0, 32, c.D[d0])
+		v.DGamma, v.DBeta = c.G[p0], c.G[p1]
+		if lo == 0 {
+			for _, f := range c.Batch.F(f5) {
+				runtime.ClearPadding(&pad8x8x32p1, f, 0, 8)
+			}
 		}
+		runtime.BatchNormBackward(g0, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(b0), c.Batch.F(b1), nil, lo, hi)
 	}
-	runtime.BatchNormBackward(&batchnorm8x8x32EvalBackwardGeom_2, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f9), c.Batch.F(f8), nil, lo, hi)
 }
 
 // conv3x3x32PrevActGeom: the derivative of the relu, in place on its output's gradient.
@@ -725,25 +715,10 @@ var batchnorm8x8x32Geom_2 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1,
 }
 
-// bn3Stats computes bn3's batch statistics, channels [lo, hi), and moves its running statistics.
-func bn3Stats(c *engine.Ctx, lo, hi int) {
-	if lo == 0 {
-		c.Counts[bn3Count][0]++
-	}
-	v := bnVecs(c.Weights, bn3W, 32, c.B[bn3Batch])
-	runtime.BatchNormStats(&batchnorm8x8x32Geom_2, c.Scratch, &v, c.Batch.F(f9), lo, hi)
-}
-
 // bn3Forward computes bn3 (batchnorm) with the batch statistics, rows [lo, hi).
 func bn3Forward(c *engine.Ctx, lo, hi int) {
 	v := bnVecs(c.Weights, bn3W, 32, c.B[bn3Batch])
 	runtime.BatchNormApply(&batchnorm8x8x32Geom_2, &v, c.F[f6], c.F[f9], lo, hi)
-}
-
-// bn3CoefUpdate computes bn3's inference-mode coefficients (running statistics).
-func bn3CoefUpdate(w *engine.Weights, d []float32) {
-	v := bnVecs(w, bn3W, 32, d)
-	runtime.BatchNormEval(&batchnorm8x8x32Geom_2, &v)
 }
 
 // bn3Eval computes bn3 (batchnorm) in inference mode, rows [lo, hi).
@@ -760,36 +735,12 @@ var batchnorm8x8x32BackwardGeom_3 = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Train: true,
 }
 
-// bn3Backward computes the gradients of bn3's input, weight and bias through the batch statistics, channels [lo, hi).
-func bn3Backward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn3W, 32, c.B[bn3Batch])
-	v.DGamma, v.DBeta = c.G[bn3W], c.G[bn3B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f5) {
-			runtime.ClearPadding(&pad8x8x32p1, f, 0, 8)
-		}
-	}
-	runtime.BatchNormBackward(&batchnorm8x8x32BackwardGeom_3, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f6), c.Batch.F(f9), nil, lo, hi)
-}
-
 // batchnorm8x8x32EvalBackwardGeom_3: the gradient of batchnorm with the running statistics.
 var batchnorm8x8x32EvalBackwardGeom_3 = runtime.BNGeom{
 	H: 8, W: 8, C: 32,
 	In: runtime.Layout{Row: 256, Pix: 32}, Out: runtime.Layout{Row: 256, Pix: 32},
 	DIn: runtime.Layout{Off: 352, Row: 320, Pix: 32}, DOut: runtime.Layout{Row: 256, Pix: 32},
 	Eps: 1e-05, Momentum: 0.1,
-}
-
-// bn3EvalBackward computes the gradients of bn3's input, weight and bias with the running statistics, channels [lo, hi).
-func bn3EvalBackward(c *engine.Ctx, lo, hi int) {
-	v := bnVecs(c.Weights, bn3W, 32, c.D[bn3Coef])
-	v.DGamma, v.DBeta = c.G[bn3W], c.G[bn3B]
-	if lo == 0 {
-		for _, f := range c.Batch.F(f5) {
-			runtime.ClearPadding(&pad8x8x32p1, f, 0, 8)
-		}
-	}
-	runtime.BatchNormBackward(&batchnorm8x8x32EvalBackwardGeom_3, c.Scratch, &v, c.Batch.F(f5), c.Batch.F(f6), c.Batch.F(f9), nil, lo, hi)
 }
 
 // residual8x8x32ForwardGeom: residual + relu.
@@ -826,31 +777,11 @@ var conv3x3x48Geom = runtime.ConvGeom{
 	H: 8, W: 8, PH: 1, PW: 1, DInRow: 256,
 }
 
-// conv4ForwardUUpdate computes conv4's weights, Winograd-transformed.
-func conv4ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv3x3x48Geom, d, w.P[conv4W])
-}
-
-// conv4Forward computes conv4 (conv 3x3x48 p1) + relu4 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func conv4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3x3x48Geom, c.Scratch, c.F[f2], c.F[f5], c.D[conv4ForwardU], c.P[conv4B], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.ClearPadding(&pad8x8x48p1, c.F[f2], lo, hi)
-}
-
-// conv4WeightGrad adds to the weight and bias gradients of conv4, as Winograd's F(2×2, 3×3), weight blocks.
-func conv4WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&conv3x3x48Geom, c.Scratch, c.G[conv4W], c.G[conv4B], c.F[f5], c.F[f1], lo, hi)
-}
-
-// conv4TUpdate computes conv4's weights transposed, for its input gradient.
-func conv4TUpdate(w *engine.Weights, d []float32) {
-	runtime.GroupedTranspose(&conv3x3x48Geom, d, w.P[conv4W])
-}
-
-// conv4InputGrad computes the gradient of conv4's input, rows [lo, hi).
-func conv4InputGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvInputGradGrouped(&conv3x3x48Geom, c.Scratch, c.F[f11], c.D[conv4T], c.F[f1], true, lo, hi)
+// conv3x3WeightGrad returns the phase of conv4 and conv5, on the geometries, buffers and tensors given: it adds to the weight and bias gradients of the conv, as Winograd's F(2×2, 3×3), weight blocks.
+func conv3x3WeightGrad(g0 *runtime.ConvGeom, p0, p1, b0, b1 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.ConvWeightGradWinograd(g0, c.Scratch, c.G[p0], c.G[p1], c.F[b0], c.F[b1], lo, hi)
+	}
 }
 
 // conv3x3x32Geom_2: conv 3x3x32 p1.
@@ -859,18 +790,6 @@ var conv3x3x32Geom_2 = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 	DOutRow: 320, DOutOff: 352,
 	H: 8, W: 8, PH: 1, PW: 1, DInRow: 480, DInOff: 528,
-}
-
-// conv5ForwardUUpdate computes conv5's weights, Winograd-transformed.
-func conv5ForwardUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv3x3x32Geom_2, d, w.P[conv5W])
-}
-
-// conv5Forward computes conv5 (conv 3x3x32 p1) + add2 (residual) + relu5 (relu) as Winograd's minimal filtering: pairs of output rows [lo, hi).
-func conv5Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForwardWinograd(&conv3x3x32Geom_2, c.Scratch, c.F[f10], c.F[f2], c.D[conv5ForwardU], c.P[conv5B], lo, hi)
-	lo, hi = 2*lo, 2*hi // pairs of rows to rows
-	runtime.Add(&conv3x3x32StoreGeom_2, c.F[f10], [][]float32{c.F[f10], c.F[f5]}, lo, hi)
 }
 
 // conv3x3x32ActGradGeom: the derivative of the relu, in place on conv 3x3x32 p1 + residual + relu's output gradient.
@@ -893,11 +812,6 @@ func conv5OutGrad(c *engine.Ctx, lo, hi int) {
 	runtime.CopyMap(&conv3x3x32Skip0Geom, c.F[f11], c.F[f6], lo, hi)
 }
 
-// conv5WeightGrad adds to the weight and bias gradients of conv5, as Winograd's F(2×2, 3×3), weight blocks.
-func conv5WeightGrad(c *engine.Ctx, lo, hi int) {
-	runtime.ConvWeightGradWinograd(&conv3x3x32Geom_2, c.Scratch, c.G[conv5W], c.G[conv5B], c.F[f2], c.F[f6], lo, hi)
-}
-
 // conv3x3x32PrevActGeom_2: the derivative of the relu, in place on its output's gradient.
 var conv3x3x32PrevActGeom_2 = runtime.EltGeom{
 	H: 8, W: 8, C: 48,
@@ -915,11 +829,6 @@ var conv3x3x32Back_2 = runtime.ConvGeom{
 // conv5TUpdate computes conv5's weights transposed, for its input gradient.
 func conv5TUpdate(w *engine.Weights, d []float32) {
 	runtime.TransposeConv(d, w.P[conv5W], 32, 48, 3, 3, 32, 16)
-}
-
-// conv5TUUpdate computes their Winograd transform.
-func conv5TUUpdate(w *engine.Weights, d []float32) {
-	runtime.WinogradWeights(&conv3x3x32Back_2, d, w.D[conv5T])
 }
 
 // conv5InputGrad computes the gradient of conv5's input, as Winograd's minimal filtering, pairs of rows [lo, hi).
