@@ -8,18 +8,24 @@
 // Arguments: out+0, in+8, w+16, outStride+24, px+32, rowLen+40, T+48,
 // FH+56, wStride+64, bias+72, act+80 (0 none, 1 relu, 2 relu6).
 
+// CONV_ARGS loads a conv tile's arguments: out in DI, in in SI, w in DX,
+// outStride in R8, px in R9, rowLen in R10, T in R11, FH in R12, wStride
+// in R13 and bias in AX.
+#define CONV_ARGS \
+	MOVQ out+0(FP), DI; \
+	MOVQ in+8(FP), SI; \
+	MOVQ w+16(FP), DX; \
+	MOVQ outStride+24(FP), R8; \
+	MOVQ px+32(FP), R9; \
+	MOVQ rowLen+40(FP), R10; \
+	MOVQ T+48(FP), R11; \
+	MOVQ FH+56(FP), R12; \
+	MOVQ wStride+64(FP), R13; \
+	MOVQ bias+72(FP), AX
+
 // func conv8x32Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8)
 TEXT ·conv8x32Z(SB), NOSPLIT, $0-81
-	MOVQ out+0(FP), DI
-	MOVQ in+8(FP), SI
-	MOVQ w+16(FP), DX
-	MOVQ outStride+24(FP), R8
-	MOVQ px+32(FP), R9
-	MOVQ rowLen+40(FP), R10
-	MOVQ T+48(FP), R11
-	MOVQ FH+56(FP), R12
-	MOVQ wStride+64(FP), R13
-	MOVQ bias+72(FP), AX
+	CONV_ARGS
 	LEAQ (R9)(R9*2), R14
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
@@ -144,16 +150,7 @@ conv8x32Z_store:
 
 // func conv4x32Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8)
 TEXT ·conv4x32Z(SB), NOSPLIT, $0-81
-	MOVQ out+0(FP), DI
-	MOVQ in+8(FP), SI
-	MOVQ w+16(FP), DX
-	MOVQ outStride+24(FP), R8
-	MOVQ px+32(FP), R9
-	MOVQ rowLen+40(FP), R10
-	MOVQ T+48(FP), R11
-	MOVQ FH+56(FP), R12
-	MOVQ wStride+64(FP), R13
-	MOVQ bias+72(FP), AX
+	CONV_ARGS
 	LEAQ (R9)(R9*2), R14
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
@@ -231,16 +228,7 @@ conv4x32Z_store:
 
 // func conv8x16Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8)
 TEXT ·conv8x16Z(SB), NOSPLIT, $0-81
-	MOVQ out+0(FP), DI
-	MOVQ in+8(FP), SI
-	MOVQ w+16(FP), DX
-	MOVQ outStride+24(FP), R8
-	MOVQ px+32(FP), R9
-	MOVQ rowLen+40(FP), R10
-	MOVQ T+48(FP), R11
-	MOVQ FH+56(FP), R12
-	MOVQ wStride+64(FP), R13
-	MOVQ bias+72(FP), AX
+	CONV_ARGS
 	LEAQ (R9)(R9*2), R14
 	VMOVUPS (AX), Z0
 	VMOVAPS Z0, Z1
@@ -379,16 +367,7 @@ zwloop4:
 
 // func conv2x32Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8)
 TEXT ·conv2x32Z(SB), NOSPLIT, $0-81
-	MOVQ out+0(FP), DI
-	MOVQ in+8(FP), SI
-	MOVQ w+16(FP), DX
-	MOVQ outStride+24(FP), R8
-	MOVQ px+32(FP), R9
-	MOVQ rowLen+40(FP), R10
-	MOVQ T+48(FP), R11
-	MOVQ FH+56(FP), R12
-	MOVQ wStride+64(FP), R13
-	MOVQ bias+72(FP), AX
+	CONV_ARGS
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
 	VMOVAPS Z0, Z2
@@ -442,16 +421,7 @@ conv2x32Z_store:
 
 // func conv1x32Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8)
 TEXT ·conv1x32Z(SB), NOSPLIT, $0-81
-	MOVQ out+0(FP), DI
-	MOVQ in+8(FP), SI
-	MOVQ w+16(FP), DX
-	MOVQ outStride+24(FP), R8
-	MOVQ px+32(FP), R9
-	MOVQ rowLen+40(FP), R10
-	MOVQ T+48(FP), R11
-	MOVQ FH+56(FP), R12
-	MOVQ wStride+64(FP), R13
-	MOVQ bias+72(FP), AX
+	CONV_ARGS
 	VMOVUPS (AX), Z0
 	VMOVUPS 64(AX), Z1
 
