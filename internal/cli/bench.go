@@ -22,7 +22,8 @@ multiply-add; forward+backward counts 3 times the forward work), with
 training mode, an SGD step; with --optim sgd|adam|adamw, a step of that
 rule on the model's loss over random labels, as cnnc train takes it, and the
 images a second it makes), allocations
-per run, and one sample's time layer by layer. --kernels chooses another
+per run, and one sample's time layer by layer (at a batch above one, the
+whole batch's forward pass layer by layer too). --kernels chooses another
 kernel path for comparisons (avx512, asm-avx2, avx2 or portable; default:
 $CNNC_KERNELS, else the best this CPU runs); a path the CPU lacks is an
 error. --cpuprofile writes a CPU profile of the whole benchmark for go tool
@@ -90,20 +91,16 @@ func (e *env) checkKernels(cmd, source, name string) bool {
 }
 
 // benchMain writes the main of the benchmark program: runner.BenchMain with
-// the model's constructor and multiply-adds.
+// the model's constructor, multiply-adds and layers (see benchLayers).
 func benchMain(m *genModel) func(*jen.File) {
 	const runnerPath = "github.com/cnnc/cnnc/runtime/runner"
 	const model = "cnncprog/model"
 	return func(f *jen.File) {
-		macs := jen.Dict{}
-		for _, n := range m.Nodes {
-			macs[jen.Lit(n.Name)] = jen.Lit(int(n.MACs))
-		}
 		f.Func().Id("main").Params().Block(
 			jen.Id("m").Op(":=").Qual(runnerPath, "Model").Values(jen.Dict{
-				jen.Id("Name"):      jen.Lit(m.Name),
-				jen.Id("MACs"):      jen.Lit(int(m.macs())),
-				jen.Id("LayerMACs"): jen.Map(jen.String()).Int64().Values(macs),
+				jen.Id("Name"):   jen.Lit(m.Name),
+				jen.Id("MACs"):   jen.Lit(int(m.macs())),
+				jen.Id("Layers"): benchLayers(m),
 				jen.Id("New"): jen.Func().Params(jen.Id("seed").Uint64()).Qual(gen.RuntimePath, "Network").Block(
 					jen.Return(jen.Qual(model, "New").Call(jen.Id("seed"))),
 				),

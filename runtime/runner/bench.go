@@ -79,11 +79,11 @@ func (o *BenchOptions) Check() error {
 // Model describes the benchmarked network to BenchMain.
 type Model struct {
 	Name string
-	// MACs is the multiply-adds of one sample's forward pass; LayerMACs
-	// those of each layer, by name ("conv1").
-	MACs      int64
-	LayerMACs map[string]int64
-	New       func(seed uint64) runtime.Network
+	// MACs is the multiply-adds of one sample's forward pass; Layers
+	// describes each node, by name ("conv1").
+	MACs   int64
+	Layers map[string]Layer
+	New    func(seed uint64) runtime.Network
 }
 
 // profiler is what generated models offer benchmarks: one sample run phase
@@ -103,15 +103,29 @@ func timing(ds []time.Duration) Timing {
 	return Timing{Median: s[len(s)/2], Min: s[0], Max: s[len(s)-1]}
 }
 
-// LayerTiming is one layer's share of a pass, from a profile of one sample.
+// LayerTiming is one layer's share of a pass, from a profile of one sample
+// and, at batches above one, of the whole batch's forward pass.
 type LayerTiming struct {
-	Name              string  `json:"name"`
-	MACs              int64   `json:"macs"`
-	ForwardMS         float64 `json:"forward_ms"`
-	BackwardMS        float64 `json:"backward_ms,omitempty"`
-	ForwardGFLOPS     float64 `json:"forward_gflops,omitempty"`
-	BackwardGFLOPS    float64 `json:"backward_gflops,omitempty"`
-	forward, backward []time.Duration
+	Name string `json:"name"`
+	// Kind, Winograd, MACs and the bytes: see Layer (those of the step's
+	// nodes together; the kinds of a step of several convs or fcs joined
+	// by "+").
+	Kind           string  `json:"kind,omitempty"`
+	Winograd       bool    `json:"winograd,omitempty"`
+	MACs           int64   `json:"macs"`
+	InBytes        int64   `json:"in_bytes,omitempty"`
+	OutBytes       int64   `json:"out_bytes,omitempty"`
+	ParamBytes     int64   `json:"param_bytes,omitempty"`
+	ForwardMS      float64 `json:"forward_ms"`
+	BackwardMS     float64 `json:"backward_ms,omitempty"`
+	ForwardGFLOPS  float64 `json:"forward_gflops,omitempty"`
+	BackwardGFLOPS float64 `json:"backward_gflops,omitempty"`
+	// BatchForwardMS is the layer's time in the whole batch's forward pass
+	// as ForwardN runs it (summed over the workers), at batches above one;
+	// BatchForwardGFLOPS its rate.
+	BatchForwardMS     float64 `json:"batch_forward_ms,omitempty"`
+	BatchForwardGFLOPS float64 `json:"batch_forward_gflops,omitempty"`
+	forward, backward  []time.Duration
 }
 
 // BenchResult is what cnnc bench reports (its JSON form).
@@ -289,7 +303,7 @@ func Bench(m Model, o BenchOptions) BenchResult {
 	}
 	res.AllocsPerRun = float64(mallocs) / float64(passes)
 	res.Allocs, res.TimedRuns = mallocs, passes
-	res.Layers = profile(m, net, x[:in], dy[:out], o)
+	res.Layers = profile(m, net, x, dy, o)
 	return res
 }
 
@@ -334,61 +348,6 @@ func lossStep(net runtime.Network, o BenchOptions, r *runtime.Rand) func() {
 	}
 }
 
-// profile times one sample layer by layer, o.Runs times, and keeps each
-// layer's median.
-func profile(m Model, net runtime.Network, x, dy []float32, o BenchOptions) []LayerTiming {
-	p, ok := net.(profiler)
-	if !ok {
-		return nil
-	}
-	var layers []LayerTiming
-	index := map[string]int{}
-	var d []float32
-	if o.Backward {
-		d = dy
-	}
-	for run := 0; run <= o.Runs; run++ {
-		seen := map[string]time.Duration{}
-		seenBack := map[string]time.Duration{}
-		p.ProfileN(x, d, func(layer string, backward bool, t time.Duration) {
-			if _, ok := index[layer]; !ok {
-				index[layer] = len(layers)
-				first, _, _ := strings.Cut(layer, "+")
-				layers = append(layers, LayerTiming{Name: layer, MACs: m.LayerMACs[first]})
-			}
-			if backward {
-				seenBack[layer] += t
-			} else {
-				seen[layer] += t
-			}
-		})
-		if run == 0 {
-			continue // warm-up
-		}
-		for name, i := range index {
-			layers[i].forward = append(layers[i].forward, seen[name])
-			layers[i].backward = append(layers[i].backward, seenBack[name])
-		}
-	}
-	for i := range layers {
-		l := &layers[i]
-		f, b := timing(l.forward).Median, timing(l.backward).Median
-		l.ForwardMS, l.BackwardMS = ms(f), ms(b)
-		l.ForwardGFLOPS = gflops(float64(l.MACs), f)
-		if o.Backward {
-			// Backward computes the weight and the input gradient, each
-			// the forward's work, except for the first layer, whose input
-			// gradient nobody needs.
-			work := 2 * l.MACs
-			if i == 0 {
-				work = l.MACs
-			}
-			l.BackwardGFLOPS = gflops(float64(work), b)
-		}
-	}
-	return layers
-}
-
 func writeBench(w io.Writer, r BenchResult, backward, train bool) {
 	fmt.Fprintf(w, "model %s, batch %d, %s, kernels %s, %s\n\n", r.Model, r.Batch, plural(r.Threads, "thread"), r.Path, plural(r.Runs, "run"))
 	fmt.Fprintf(w, "forward           %9s ms (min %s, max %s)  %7.1f GFLOP/s\n", millis(r.ForwardMS), millis(r.ForwardMinMS), millis(r.ForwardMaxMS), r.ForwardGFLOPS)
@@ -406,22 +365,7 @@ func writeBench(w io.Writer, r BenchResult, backward, train bool) {
 		}
 	}
 	fmt.Fprintf(w, "allocations per run: %s (%s in %s)\n", perRun(r.AllocsPerRun), plural(int(r.Allocs), "allocation"), plural(r.TimedRuns, "timed run"))
-	if len(r.Layers) == 0 {
-		return
-	}
-	fmt.Fprintf(w, "\none sample, layer by layer (medians):\n")
-	fmt.Fprintf(w, "%-20s %12s %9s", "layer", "forward ms", "GFLOP/s")
-	if backward {
-		fmt.Fprintf(w, " %12s %9s", "backward ms", "GFLOP/s")
-	}
-	fmt.Fprintln(w)
-	for _, l := range r.Layers {
-		fmt.Fprintf(w, "%-20s %12.3f %9s", l.Name, l.ForwardMS, gf(l.ForwardGFLOPS))
-		if backward {
-			fmt.Fprintf(w, " %12.3f %9s", l.BackwardMS, gf(l.BackwardGFLOPS))
-		}
-		fmt.Fprintln(w)
-	}
+	writeLayers(w, r, backward)
 }
 
 // millis formats milliseconds to two decimals, or three significant digits
