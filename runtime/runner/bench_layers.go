@@ -32,13 +32,15 @@ type batchProfiler interface {
 	ProfileForward(x []float32, report func(step string, d time.Duration))
 }
 
-// stepLayer describes a step named "conv1+bn1+relu1" by its nodes: their
+// stepLayer describes a step named "conv1+bn1+relu1" (the graph
+// generator adds its mode: "conv1+bn1+relu1 (inference)") by its nodes: their
 // multiply-adds summed, the kind of those that have any (joined by "+"
 // when several do; else the first node's), the first node's input bytes,
 // the last one's output bytes and the parameters of those with
 // multiply-adds (batchnorm is folded into them for inference).
 func stepLayer(m Model, step string) LayerTiming {
-	names := strings.Split(step, "+")
+	nodes, _, _ := strings.Cut(step, " (")
+	names := strings.Split(nodes, "+")
 	l := LayerTiming{Name: step}
 	var kinds []string
 	var params int64
