@@ -71,6 +71,10 @@ func (g *ConvGeom) check(fn string, out, in, w, bias []float32) {
 // buffer is too short.
 func ConvForward(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 int) {
 	g.check("ConvForward", out, in, w, bias)
+	if kernels.convPix != nil && g.pixelConv(kernels.pixWidth) {
+		kernels.convPix(g, out, in, w, bias, y0, y1)
+		return
+	}
 	if g.Blocks()*g.KB*g.FH*g.T() <= rowsOuterWeights {
 		// Row by row, every weight block for each: see rowsOuterWeights.
 		for y := y0; y < y1; y++ {

@@ -36,6 +36,14 @@ var convCases = []convCase{
 	// tiles end in 2 and 1 pixels.
 	{h: 10, w: 10, c: 3, k: 32, fh: 3, fw: 3, sh: 2, sw: 2, ph: 1, pw: 1, kb: 32, oph: 1, opw: 1, relu6: true},
 	{h: 6, w: 11, c: 8, k: 88, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 48, relu6: true},
+	// One input channel and a K short of 16 (pixel-vectorised kernels,
+	// conv_small.go): LeNet-5's conv1 (rows of 28: runs of 16 overlapping),
+	// rows of exactly 16 with relu6, a K of 12 (groups of 8 and 4) with
+	// vertical stride, padding and relu, two blocks of 16 with a K tail.
+	{h: 32, w: 32, c: 1, k: 6, fh: 5, fw: 5, sh: 1, sw: 1, ph: 0, pw: 0, kb: 16, opw: 2, gph: 4, gpw: 4},
+	{h: 18, w: 18, c: 1, k: 5, fh: 3, fw: 3, sh: 1, sw: 1, ph: 0, pw: 0, kb: 16, relu6: true},
+	{h: 21, w: 35, c: 1, k: 12, fh: 3, fw: 4, sh: 2, sw: 1, ph: 1, pw: 1, kb: 16, oph: 1, opw: 1, relu: true},
+	{h: 9, w: 17, c: 1, k: 20, fh: 2, fw: 2, sh: 1, sw: 1, ph: 0, pw: 0, kb: 16},
 }
 
 func (cc convCase) out() (int, int) {

@@ -8,6 +8,10 @@ type kernelSet struct {
 	name           string
 	convForward    func(g *ConvGeom, s *Scratch, out, in, w, bias []float32, y0, y1 int)
 	convWeightGrad func(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0, u1 int)
+	// convPix, when set, is ConvForward's kernel for the layers that
+	// pixelConv(pixWidth) accepts (conv_small.go).
+	convPix        func(g *ConvGeom, out, in, w, bias []float32, y0, y1 int)
+	pixWidth       int
 	dot            func(x, y []float32) float32
 	axpy           func(alpha float32, x, y []float32)
 	maxPoolForward func(g *PoolGeom, out []float32, idx []int32, in []float32, y0, y1 int)

@@ -18,6 +18,8 @@ var avx512Kernels = kernelSet{
 	name:           "avx512",
 	convForward:    convForwardAVX512,
 	convWeightGrad: convWeightGradAVX512,
+	convPix:        convPixAVX512,
+	pixWidth:       16,
 	dot:            dotAVX512,
 	axpy:           axpyAVX512,
 	maxPoolForward: maxPoolForwardAVX512,

@@ -44,5 +44,12 @@ func conv8x16Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride 
 //go:noescape
 func wgrad4x32Z(dw unsafe.Pointer, ks uintptr, in unsafe.Pointer, px uintptr, dout unsafe.Pointer, dk, n, rows, inRow, doutRow uintptr)
 
+// convPix16x8Z is convPix16x8 (conv_small_avx512_amd64.go) in
+// assembly (conv_small_avx512_amd64.s), scattering the first n channels
+// of pixel p to out[idx[p]+k]; rowLen and wStride are in bytes.
+//
+//go:noescape
+func convPix16x8Z(out, in, w unsafe.Pointer, rowLen, FH, FW, wStride uintptr, bias, idx unsafe.Pointer, n uintptr, act uint8)
+
 // zAsm says the tiles above exist (not in a purego build).
 const zAsm = true

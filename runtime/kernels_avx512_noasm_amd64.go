@@ -30,3 +30,7 @@ func conv2x32Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride 
 func conv1x32Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8) {
 	panic("conv1x32Z: no assembly in this build")
 }
+
+func convPix16x8Z(out, in, w unsafe.Pointer, rowLen, FH, FW, wStride uintptr, bias, idx unsafe.Pointer, n uintptr, act uint8) {
+	panic("convPix16x8Z: no assembly in this build")
+}
