@@ -6,6 +6,8 @@ Usage (from the repository's root):
     (cd bench && ONNXRUNTIME_NODE_INSTALL=skip npm ci)   # ONNX Runtime, once
     /usr/bin/python3 bench/compare.py [--models lenet5,vgg16] [--threads 1,2]
         [--batches small|large|both] [--rounds 3] [--runs 5] [--no-train] [--quick]
+    /usr/bin/python3 bench/compare.py --layers [--models vgg16,...] [--rounds 3] [--runs 5]
+    /usr/bin/python3 bench/compare.py --report
 
 For each configuration (model, batch, threads) it runs the contenders
 ROUNDS times, one after another in a rotating order, each in a process of
@@ -26,6 +28,11 @@ FMA GFLOP/s and streaming-read GB/s). A contender that cannot run here
 reported as such and the rest measured. It writes docs/BENCHMARKS.md (the
 part after its "notes" marker is kept), docs/layers.svg and the raw figures
 in bench/results.json; --report rewrites the report from that file.
+
+--layers measures each layer of cnnc's forward pass on one thread against
+the peak (bench/peak, measured again first) and issue 17's per-layer
+targets (see bench/layers.py), adding to bench/results.json: run it after
+a full run (which starts results.json afresh; --append keeps it).
 """
 
 import argparse
@@ -38,6 +45,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import contenders as ct  # noqa: E402
+import layers  # noqa: E402
+import recover  # noqa: E402
 import report  # noqa: E402
 import throughput  # noqa: E402
 
@@ -148,7 +157,7 @@ def median_layers(rounds):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--models", default=None, help="comma-separated (default: all; with --layers, all of its configurations)")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--batches", default="both", choices=["small", "large", "both"])
     ap.add_argument("--rounds", type=int, default=3)
@@ -162,6 +171,9 @@ def main():
                          f"adding it to {RESULTS}")
     ap.add_argument("--batch", type=int, default=128, help="the batch of --throughput")
     ap.add_argument("--optims", default="sgd,adam", help="the optimisers of --throughput")
+    ap.add_argument("--layers", action="store_true",
+                    help="measure each layer on one thread against the peak (VGG-16 b1, AlexNet b1 and b8, ResNet-50 b8, "
+                         f"MobileNetV2 b1; --models picks some), adding to {RESULTS} (rebuilt from the report if missing)")
     ap.add_argument("--report", action="store_true", help=f"only rewrite the report from {RESULTS}")
     ap.add_argument("--append", action="store_true",
                     help=f"add to {RESULTS} (replacing the configurations measured again; peak kept with --peak-rounds 0)")
@@ -174,10 +186,14 @@ def main():
         return measure_throughput(args)
     if args.quick:
         args.models, args.batches, args.rounds = "lenet5,vgg16", "small", 1
-    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    args.models_given = args.models is not None
+    models = [m.strip() for m in (args.models or ",".join(MODELS)).split(",") if m.strip()]
     for m in models:
         if m not in MODELS:
             raise SystemExit(f"unknown model {m!r} (want some of {', '.join(MODELS)})")
+    if args.layers:
+        args.model_list = models
+        return measure_layers(args)
     threads = [int(t) for t in args.threads.split(",")]
 
     started = time.time()
@@ -195,7 +211,7 @@ def main():
         if str(old["runs"]) != str(args.runs):
             results["runs"] = f"{min(args.runs, int(str(old['runs']).split('–')[0]))}–{max(args.runs, int(str(old['runs']).split('–')[-1]))}"
         results["minutes_before"] = old.get("minutes", 0)  # which counts the runs before it too
-        for k in ("throughput", "throughput_load", "throughput_log"):
+        for k in ("throughput", "throughput_load", "throughput_log", "layer_runs"):
             if k in old:
                 results[k] = old[k]
         results["train"] = args.train or old.get("train", False)  # --no-train keeps the training table's other rows
@@ -211,6 +227,24 @@ def main():
         results["minutes"] = (time.time() - started) / 60 + results.get("minutes_before", 0)
         with open(RESULTS, "w") as f:
             json.dump(results, f, indent=1)
+    report.write(results)
+
+
+def measure_layers(args):
+    """compare.py --layers: the per-layer section's figures, added to
+    results.json (rebuilt from docs/BENCHMARKS.md when missing)."""
+    try:
+        with open(RESULTS) as f:
+            results = json.load(f)
+    except OSError:
+        with open(os.path.join(ct.ROOT, "docs", "BENCHMARKS.md")) as f:
+            results = recover.recover(f.read())
+        print(f"{RESULTS}: not found: rebuilt from docs/BENCHMARKS.md", file=sys.stderr)
+    args.cnnc = ct.build_cnnc()
+    args.commit = report.machine()["commit"]
+    layers.measure(args, results)
+    with open(RESULTS, "w") as f:
+        json.dump(results, f, indent=1)
     report.write(results)
 
 

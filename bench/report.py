@@ -5,6 +5,8 @@ import platform
 import subprocess
 
 from contenders import ROOT
+import layers_report
+import targets
 import throughput
 
 NOTES = "<!-- notes: compare.py keeps what follows this line -->"
@@ -148,12 +150,19 @@ def write(res):
                          f"{ratio(r.get('r_torch_t'))} |")
     lines += throughput.section(res.get("throughput", []), fmt, ratio,
                                 lambda r: marks.get(r.get("commit", main_commit), ""), res.get("throughput_load"))
+    if rows:
+        lines += targets.section(res, NAMES, name)
     lrow = next((r for r in rows if r.get("layers")), None)
     peak1 = _peak1(pk)
     if lrow and peak1:
         lines += layer_table(lrow["layers"], peak1)
         if not lrow.get("layers_recovered"):  # recovered: rounded as the report printed them
             write_plot(lrow["layers"], peak1)
+    lr = res.get("layer_runs")
+    if lr and lr.get("configs"):
+        lines += layers_report.section(lr, NAMES)
+        if not lr.get("recovered"):
+            layers_report.plots(lr, NAMES)
     lines += ["", NOTES]
     with open(path, "w") as f:
         f.write("\n".join(lines) + kept)
