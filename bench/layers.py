@@ -82,6 +82,8 @@ def rows(cfg, pk):
     """The layers of one configuration over its rounds: name, kind, ms
     (median, low, high), figure and percent of peak (median, and those of
     the slowest and fastest round), target, met."""
+    if "recovered_rows" in cfg:  # bench/recover.py's, as the report printed them
+        return cfg["recovered_rows"]
     batch, rounds = cfg["batch"], [r for r in cfg["rounds"] if r]
     if not rounds:
         return []

@@ -10,6 +10,7 @@ import os
 import re
 
 from contenders import HERE, ROOT
+from layers import KINDS
 from report import NAMES, NOTES
 
 NUM = r"([0-9.]+) \(([0-9.]+)–([0-9.]+)\)"
@@ -29,7 +30,7 @@ def table(lines, heading):
         return []
     rows = []
     for line in lines[i + 1:]:
-        if line.startswith("## "):
+        if line.startswith("#"):
             break
         if line.startswith("|") and not line.startswith("|---"):
             rows.append([c.strip() for c in line.strip().strip("|").split("|")])
@@ -102,7 +103,50 @@ def recover(text):
                 res["peak"]["fma_gflops"][m[1]] = fig
             elif m := re.match(r"streaming read of (\d+) MiB", c[0]):
                 res["peak"]["read_gbs"], res["peak"]["read_mib"] = fig, int(m[1])
+    if lr := recover_layers(lines):
+        res["layer_runs"] = lr
     return res
+
+
+LAYERS = "## Layer by layer against the peak (cnnc forward, one thread)"
+
+
+def recover_layers(lines):
+    """results["layer_runs"] from the per-layer section (layers_report):
+    each configuration's rows as the report printed them (rounded)."""
+    if LAYERS not in lines:
+        return None
+    i = lines.index(LAYERS)
+    end = next((j for j in range(i + 1, len(lines)) if lines[j].startswith("## ")), len(lines))
+    sec = lines[i:end]
+    top = " ".join(sec[:12])
+    m = re.search(r"on (\S+ \S+ UTC), at commit (\w+), in (\d+) minutes \(load average ([0-9.]+) at the start, "
+                  r"([0-9.]+) at the end\), kernel path (\S+)\. Each time is the median over (\d+) rounds", top)
+    pk = re.search(r"FMA \*\*([0-9.]+) GFLOP/s\*\* \(the (\w+) loop\), streaming read \*\*([0-9.]+) GB/s\*\*", top)
+    runs = re.search(r"--runs (\d+)", top)
+    if not (m and pk):
+        return None
+    lr = {"started": m[1], "commit": m[2], "minutes": float(m[3]), "loadavg": [float(m[4]), float(m[5])],
+          "path": m[6], "rounds": int(m[7]), "runs": int(runs[1]) if runs else 0, "recovered": True, "configs": [],
+          "peak": {"fma_gflops": {pk[2]: {"1": {"median": float(pk[1])}}}, "read_gbs": {"1": {"median": float(pk[3])}}}}
+    by_name = {v: k for k, v in NAMES.items()}
+    by_label = {v[0]: k for k, v in KINDS.items()}
+    for j, line in enumerate(sec):
+        c = re.fullmatch(r"### (.+), batch (\d+)", line)
+        if not c or c[1] not in by_name:
+            continue
+        cfg = {"model": by_name[c[1]], "batch": int(c[2]), "threads": 1, "rounds": [], "recovered_rows": []}
+        if f := re.search(r"Forward pass ([0-9.]+) ms", " ".join(sec[j + 1:j + 3])):
+            cfg["forward_ms"] = [float(f[1])]
+        for cells in table(sec[j:], line):
+            kind = by_label[max((lb for lb in by_label if cells[1].startswith(lb)), key=len)]
+            rate = re.match(r"([0-9.]+) ", cells[3])
+            cfg["recovered_rows"].append({
+                "name": cells[0], "kind": kind, "winograd": "Winograd" in cells[1], "ms": spread(cells[2]),
+                "figure": float(rate[1]) if rate else None, "pct": spread(cells[4].replace("%", "")),
+                "target": KINDS[kind][2], "met": {"yes": True, "**no**": False}.get(cells[6])})
+        lr["configs"].append(cfg)
+    return lr
 
 
 if __name__ == "__main__":

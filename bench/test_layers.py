@@ -11,6 +11,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import layers  # noqa: E402
 import layers_report  # noqa: E402
+import recover  # noqa: E402
 import targets  # noqa: E402
 
 PEAK = {"fma_gflops": {"avx2": {"1": {"median": 100.0}}, "avx512": {"1": {"median": 110.0}}},
@@ -77,6 +78,25 @@ class Classify(unittest.TestCase):
         self.assertIn("| 3x3 conv | FMA peak | ≥ 75% of the FMA peak | 1 of 1 | 100% |", text)
         self.assertIn("<svg", layers_report.svg(layers.rows(lr["configs"][0], layers.peaks(PEAK, "avx2")), "t",
                                                 layers.peaks(PEAK, "avx2")))
+
+
+class Recover(unittest.TestCase):
+    def test_round_trip(self):
+        """bench/recover.py reads the per-layer section back: the section it
+        writes from the recovered figures is the same."""
+        lr = {"peak": PEAK, "path": "avx512", "started": "2026-12-03 20:00 UTC", "commit": "abc1234", "rounds": 3,
+              "runs": 5, "minutes": 12, "loadavg": [1.5, 2.5], "configs": [
+                  {"model": "alexnet", "batch": 8, "forward_ms": [10.0, 11.0, 12.0], "rounds": [
+                      [layer("conv1+relu1", "conv", macs=1e8, batch_ms=20 + r), layer("maxpool1", "maxpool", batch_ms=1),
+                       layer("fc1", "fc", macs=3e7, batch_ms=5)] for r in range(3)]},
+                  {"model": "mobilenetv2", "batch": 1, "forward_ms": [8.0], "rounds": [
+                      [layer("dw (inference)", "depthwise", macs=1e6, ms=0.1, in_b=1e6, out_b=1e6, param_b=1e4),
+                       layer("b (inference)", "conv3x3", macs=1e7, ms=0.2, wino=True),
+                       layer("f (inference)", "fc", macs=1e6, ms=0.3, param_b=4e6)]]}]}
+        names = {"alexnet": "AlexNet", "mobilenetv2": "MobileNetV2"}
+        text = layers_report.section(lr, names)
+        back = recover.recover_layers(text)
+        self.assertEqual(layers_report.section(back, names), text)
 
 
 class Targets(unittest.TestCase):
