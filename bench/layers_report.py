@@ -46,8 +46,9 @@ def section(lr, names):
            "Targets (issue 17): 3x3 convs ≥ 75% of the FMA peak; 1x1 convs and fc at batch ≥ 8 ≥ 70% of it;",
            "depthwise convs ≥ 70% of the streaming read; fc at batch 1 ≥ 80% of it. GFLOP/s count 2 flops a",
            "multiply-add of the direct convolution; GB/s the bytes a layer must move: its samples' inputs and",
-           "outputs and its parameters. Other convs (AlexNet's 11x11 and 5x5, ResNet's 7x7 stem) have no",
-           "target of their own: they are shown against the FMA peak.", "",
+           "outputs and its parameters; a layer whose data are still in the caches from the layer before",
+           "(small maps at batch 1) can pass 100% of the streaming read. Other convs (AlexNet's 11x11 and",
+           "5x5, ResNet's 7x7 stem) have no target of their own: they are shown against the FMA peak.", "",
            "**Winograd**: a 3x3 conv marked *Winograd* runs as Winograd's minimal filtering, which does 2.25×",
            "(F(2×2, 3×3)) or more fewer multiplications than the direct convolution its GFLOP/s count: its",
            "percentage can pass 100%, and says how fast the layer is against a direct conv at the peak, not",
@@ -101,11 +102,11 @@ def plots(lr, names):
 
 
 def svg(rs, title, pk):
-    """A bar a layer: its percent of its peak, coloured by kind, with a
-    tick at its target; Winograd layers hatched."""
-    w = max(700, 60 + 16 * len(rs) + 20)
-    h, left, top, bottom = 440, 50, 60, 150
-    bw = (w - left - 20) / len(rs)
+    """A bar a layer (named by its first node): its percent of its peak,
+    coloured by kind, with a tick at its target; Winograd layers hatched."""
+    w = max(700, 60 + 16 * len(rs) + 80)
+    h, left, top, bottom, right = 460, 50, 80, 150, 80  # right: room for the last labels
+    bw = (w - left - right) / len(rs)
     ymax = min(250, max([110] + [r["pct"][0] * 1.05 for r in rs]))
 
     def y(v):
@@ -120,7 +121,7 @@ def svg(rs, title, pk):
            f'<text x="{w / 2}" y="34" text-anchor="middle">black ticks: the target of the layer\'s kind; hatched: '
            'Winograd (direct-conv flops, can pass 100%)</text>']
     for g in range(0, int(ymax) + 1, 25):
-        out.append(f'<line x1="{left}" x2="{w - 20}" y1="{y(g):.1f}" y2="{y(g):.1f}" stroke="{"#999" if g == 100 else "#e4e4e4"}"/>')
+        out.append(f'<line x1="{left}" x2="{w - right}" y1="{y(g):.1f}" y2="{y(g):.1f}" stroke="{"#999" if g == 100 else "#e4e4e4"}"/>')
         out.append(f'<text x="{left - 5}" y="{y(g) + 3:.1f}" text-anchor="end">{g}%</text>')
     for i, r in enumerate(rs):
         x0, v = left + i * bw, r["pct"][0]
@@ -131,17 +132,17 @@ def svg(rs, title, pk):
             out.append(f'<rect x="{x0 + 1:.1f}" y="{y(v):.1f}" width="{max(bw - 2, 1):.1f}" height="{y(0) - y(v):.1f}" '
                        'fill="url(#wino)"/>')
         if v > ymax:
-            out.append(f'<text x="{x0 + bw / 2:.1f}" y="{top - 3}" text-anchor="middle" font-size="8">{v:.0f}</text>')
+            out.append(f'<text x="{x0 + bw / 2:.1f}" y="{top - 4}" text-anchor="middle" font-size="8">{v:.0f}</text>')
         if r["target"] is not None:
             ty = y(100 * r["target"])
             out.append(f'<line x1="{x0:.1f}" x2="{x0 + bw:.1f}" y1="{ty:.1f}" y2="{ty:.1f}" stroke="black" stroke-width="2"/>')
         if len(rs) <= 60:
             out.append(f'<text transform="translate({x0 + bw / 2 - 3:.1f},{y(0) + 6:.1f}) rotate(60)" font-size="9">'
-                       f'{r["name"][:28]}</text>')
+                       f'{r["name"].split("+")[0][:24]}</text>')
     kinds = [k for k in KINDS if any(r["kind"] == k for r in rs)]
     for j, k in enumerate(kinds):
         lx = left + 10 + j * 120
-        out.append(f'<rect x="{lx}" y="{top - 14}" width="10" height="10" fill="{COLOURS.get(k, "#7f7f7f")}"/>'
-                   f'<text x="{lx + 14}" y="{top - 5}">{KINDS[k][0]}</text>')
+        out.append(f'<rect x="{lx}" y="{top - 36}" width="10" height="10" fill="{COLOURS.get(k, "#7f7f7f")}"/>'
+                   f'<text x="{lx + 14}" y="{top - 27}">{KINDS[k][0]}</text>')
     out.append('</svg>')
     return "\n".join(out) + "\n"
