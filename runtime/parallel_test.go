@@ -99,3 +99,23 @@ func TestPoolAllocationsAreBounded(t *testing.T) {
 		t.Errorf("%d allocations in %d runs of a pool of 2 workers on 2 Ps, want fewer than 1 per 100", n, 2*runs)
 	}
 }
+
+// TestRunSharedSplitsFewIndicesEvenly: fewer than minClaims indices a
+// worker go one contiguous part a worker, as Run cuts them.
+func TestRunSharedSplitsFewIndicesEvenly(t *testing.T) {
+	type owner struct{ _ int }
+	p := NewPool(new(owner), 2)
+	defer p.Close()
+	var got [2][2]atomic.Int32
+	var calls atomic.Int32
+	p.RunShared(7, func(w, lo, hi int) { calls.Add(1); got[w][0].Store(int32(lo)); got[w][1].Store(int32(hi)) })
+	want := [2][2]int32{{0, 4}, {4, 7}}
+	if c := calls.Load(); c != 2 {
+		t.Errorf("RunShared(7) on 2 workers made %d calls, want 2", c)
+	}
+	for w := range want {
+		if lo, hi := got[w][0].Load(), got[w][1].Load(); lo != want[w][0] || hi != want[w][1] {
+			t.Errorf("worker %d ran [%d, %d), want [%d, %d)", w, lo, hi, want[w][0], want[w][1])
+		}
+	}
+}
