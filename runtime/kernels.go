@@ -36,6 +36,8 @@ type kernelSet struct {
 	dwGrad func(a *dwGradArgs, taps, c int)
 	// adam is AdamStep's vector loop (adam_*_amd64.go), nil for the scalar one.
 	adam func(w, g, m, v []float32, c *AdamCoeffs)
+	// sgd is SGDStep's vector loop (sgd_*_amd64.go), nil for the scalar one.
+	sgd func(w, g, v []float32, c sgdCoeffs)
 }
 
 // Scratch is per-worker memory for kernels that need a temporary buffer;

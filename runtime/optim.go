@@ -31,17 +31,40 @@ func SGDStep(w, g, v []float32, lr, momentum, weightDecay float32, first bool) {
 	if len(g) != len(w) || momentum != 0 && len(v) != len(w) {
 		panic("runtime: SGDStep: lengths differ")
 	}
+	c := sgdCoeffs{LR: lr, Momentum: momentum, WeightDecay: weightDecay, First: first}
+	if f := kernels.sgd; f != nil {
+		f(w, g, v, c)
+		return
+	}
+	sgdPortable(w, g, v, c)
+}
+
+// sgdCoeffs are SGDStep's arguments, as its vector loops read them.
+type sgdCoeffs struct {
+	LR, Momentum, WeightDecay float32
+	First                     bool
+}
+
+// sgdPortable is SGDStep's scalar loop; the vector loops round alike (a
+// product, then a sum: no fused multiply-add).
+func sgdPortable(w, g, v []float32, c sgdCoeffs) {
+	g = g[:len(w)]
+	if c.Momentum != 0 {
+		v = v[:len(w)]
+	}
 	for i, gi := range g {
-		d := gi + weightDecay*w[i]
-		if momentum != 0 {
-			if first {
+		// The conversions round each product before its sum, even where
+		// the compiler would fuse them (GOAMD64=v3).
+		d := gi + float32(c.WeightDecay*w[i])
+		if c.Momentum != 0 {
+			if c.First {
 				v[i] = d
 			} else {
-				v[i] = momentum*v[i] + d
+				v[i] = float32(c.Momentum*v[i]) + d
 			}
 			d = v[i]
 		}
-		w[i] -= lr * d
+		w[i] -= float32(c.LR * d)
 	}
 }
 
