@@ -169,15 +169,29 @@ func PackConv(dst, src []float32, k, c, fh, fw, kb int, unpack bool) {
 // and the filter rotated by 180 degrees:
 //
 //	wt[c][k][i][j] = w[k][c][FH-1-i][FW-1-j]
+//
+// It goes tap by tap and block by block: a block of kb output channels by
+// kbt input channels of one tap is a kbt × kb matrix of w and, transposed,
+// a kb × kbt matrix of wt, both in one piece.
 func TransposeConv(wt, w []float32, k, c, fh, fw, kb, kbt int) {
-	for ko := range k {
-		for ci := range c {
-			for i := range fh {
-				for j := range fw {
-					src := (((ko/kb)*fh+i)*fw+j)*c*kb + ci*kb + ko%kb
-					ti, tj := fh-1-i, fw-1-j
-					dst := (((ci/kbt)*fh+ti)*fw+tj)*k*kbt + ko*kbt + ci%kbt
-					wt[dst] = w[src]
+	cbs := (c + kbt - 1) / kbt
+	for ko0 := 0; ko0 < k; ko0 += kb {
+		kn := min(kb, k-ko0)
+		for i := range fh {
+			for j := range fw {
+				src := w[((ko0/kb*fh+i)*fw+j)*c*kb:][:c*kb]
+				ti, tj := fh-1-i, fw-1-j
+				for cb := range cbs {
+					ci0 := cb * kbt
+					cn := min(kbt, c-ci0)
+					dst := wt[((cb*fh+ti)*fw+tj)*k*kbt+ko0*kbt:][:kn*kbt]
+					s := src[ci0*kb:][:(cn-1)*kb+kn]
+					for b := range kn {
+						d := dst[b*kbt:][:cn]
+						for a := range d {
+							d[a] = s[a*kb+b]
+						}
+					}
 				}
 			}
 		}

@@ -62,28 +62,40 @@ func WinogradWeights(g *ConvGeom, u, w []float32) {
 	}
 	n, ckb := g.winoStride(), g.C*g.KB
 	for b := range g.Blocks() {
-		for ck := range ckb {
-			var f [3][3]float32
-			for i := range 3 {
-				for j := range 3 {
-					f[i][j] = w[((b*3+i)*3+j)*ckb+ck]
-				}
-			}
-			var t [4][3]float32 // G f
+		winoWeights(u[b*ckb:], w[b*9*ckb:][:9*ckb], ckb, n)
+	}
+}
+
+// winoWeights is WinogradWeights for one weight block: its ckb values of
+// filter tap (i, j) at w[(3i+j)·ckb:], those of tile position ξ to
+// u[ξ·n:]. The amd64 builds replace it by a vector loop that rounds alike.
+var winoWeights = winoWeightsPortable
+
+func winoWeightsPortable(u, w []float32, ckb, n int) { winoWeightsRange(u, w, 0, ckb, n) }
+
+// winoWeightsRange is winoWeightsPortable for the values [ck0, ckb).
+func winoWeightsRange(u, w []float32, ck0, ckb, n int) {
+	for ck := ck0; ck < ckb; ck++ {
+		var f [3][3]float32
+		for i := range 3 {
 			for j := range 3 {
-				t[0][j] = f[0][j]
-				t[1][j] = 0.5 * (f[0][j] + f[1][j] + f[2][j])
-				t[2][j] = 0.5 * (f[0][j] - f[1][j] + f[2][j])
-				t[3][j] = f[2][j]
+				f[i][j] = w[(i*3+j)*ckb+ck]
 			}
-			for i := range 4 { // (G f) Gᵀ
-				r := t[i]
-				o := (4*i)*n + b*ckb + ck
-				u[o] = r[0]
-				u[o+n] = 0.5 * (r[0] + r[1] + r[2])
-				u[o+2*n] = 0.5 * (r[0] - r[1] + r[2])
-				u[o+3*n] = r[2]
-			}
+		}
+		var t [4][3]float32 // G f
+		for j := range 3 {
+			t[0][j] = f[0][j]
+			t[1][j] = 0.5 * (f[0][j] + f[1][j] + f[2][j])
+			t[2][j] = 0.5 * (f[0][j] - f[1][j] + f[2][j])
+			t[3][j] = f[2][j]
+		}
+		for i := range 4 { // (G f) Gᵀ
+			r := t[i]
+			o := (4*i)*n + ck
+			u[o] = r[0]
+			u[o+n] = 0.5 * (r[0] + r[1] + r[2])
+			u[o+2*n] = 0.5 * (r[0] - r[1] + r[2])
+			u[o+3*n] = r[2]
 		}
 	}
 }

@@ -22,6 +22,28 @@ func winoGradOut8(z, dout unsafe.Pointer, groups, st, row, px uintptr)
 //go:noescape
 func winoGradW8(dw, du unsafe.Pointer, groups, st, row uintptr)
 
+//go:noescape
+func winoW8(u, w unsafe.Pointer, groups, ust, wst uintptr)
+
+func init() {
+	if cpuHas["AVX2"] {
+		winoWeights = winoWeightsAVX2
+	}
+}
+
+// winoWeightsAVX2 is winoWeights 8 values at a time in assembly (on every
+// amd64 CPU the kernels run Winograd F(2×2, 3×3) on: the portable kernels
+// run F(4×4, 3×3)); values past a multiple of 8 go through the portable
+// loop.
+func winoWeightsAVX2(u, w []float32, ckb, n int) {
+	c8 := ckb &^ 7
+	if c8 > 0 {
+		_, _ = w[9*ckb-1], u[15*n+ckb-1]
+		winoW8(ptr(u, 0), ptr(w, 0), uintptr(c8/8), uintptr(n*4), uintptr(ckb*4))
+	}
+	winoWeightsRange(u, w, c8, ckb, n)
+}
+
 // zeros8 stands for a missing bias, 8 channels at a time.
 var zeros8 [8]float32
 

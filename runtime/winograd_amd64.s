@@ -285,3 +285,74 @@ gw8:
 	JNZ  gw8
 	VZEROUPPER
 	RET
+
+// WINO_W_COL computes column j of G f, (T0, T1, T2, T3), from the
+// column (A, B, C) of f: f0, ½((f0+f1)+f2), ½((f0−f1)+f2), f2.
+#define WINO_W_COL(A, B, C, T0, T1, T2, T3) \
+	VMOVUPS A, T0; \
+	VMOVUPS C, T3; \
+	VADDPS  B, T0, T1; \
+	VADDPS  T3, T1, T1; \
+	VMULPS  Y14, T1, T1; \
+	VSUBPS  B, T0, T2; \
+	VADDPS  T3, T2, T2; \
+	VMULPS  Y14, T2, T2
+
+// WINO_W_ROW stores row (R0, R1, R2) of G f times Gᵀ at P, P+R8, P+2·R8,
+// P+R11: r0, ½((r0+r1)+r2), ½((r0−r1)+r2), r2.
+#define WINO_W_ROW(R0, R1, R2, P) \
+	VMOVUPS R0, (P); \
+	VADDPS  R1, R0, Y12; \
+	VADDPS  R2, Y12, Y12; \
+	VMULPS  Y14, Y12, Y12; \
+	VMOVUPS Y12, (P)(R8*1); \
+	VSUBPS  R1, R0, Y13; \
+	VADDPS  R2, Y13, Y13; \
+	VMULPS  Y14, Y13, Y13; \
+	VMOVUPS Y13, (P)(R8*2); \
+	VMOVUPS R2, (P)(R11*1)
+
+// func winoW8(u, w unsafe.Pointer, groups, ust, wst uintptr)
+//
+// WinogradWeights' transform of 8·groups consecutive values of a weight
+// block: filter tap (i, j) at w + (3i+j)·wst, tile position ξ at
+// u + ξ·ust (strides in bytes).
+TEXT ·winoW8(SB), NOSPLIT, $0-40
+	MOVQ         u+0(FP), DI
+	MOVQ         w+8(FP), SI
+	MOVQ         groups+16(FP), CX
+	MOVQ         ust+24(FP), R8
+	MOVQ         wst+32(FP), R9
+	LEAQ         (R8)(R8*2), R11
+	MOVQ         R8, AX
+	SHLQ         $2, AX
+	LEAQ         (DI)(AX*1), DX
+	LEAQ         (DX)(AX*1), R14
+	LEAQ         (R14)(AX*1), BX
+	LEAQ         (R9)(R9*2), AX
+	LEAQ         (SI)(AX*1), R12
+	LEAQ         (R12)(AX*1), R13
+	MOVL         $0x3f000000, R10
+	MOVQ         R10, X14
+	VBROADCASTSS X14, Y14
+
+ww8:
+	WINO_W_COL((SI), (R12), (R13), Y0, Y3, Y6, Y9)
+	WINO_W_COL((SI)(R9*1), (R12)(R9*1), (R13)(R9*1), Y1, Y4, Y7, Y10)
+	WINO_W_COL((SI)(R9*2), (R12)(R9*2), (R13)(R9*2), Y2, Y5, Y8, Y11)
+	WINO_W_ROW(Y0, Y1, Y2, DI)
+	WINO_W_ROW(Y3, Y4, Y5, DX)
+	WINO_W_ROW(Y6, Y7, Y8, R14)
+	WINO_W_ROW(Y9, Y10, Y11, BX)
+
+	ADDQ $32, DI
+	ADDQ $32, DX
+	ADDQ $32, R14
+	ADDQ $32, BX
+	ADDQ $32, SI
+	ADDQ $32, R12
+	ADDQ $32, R13
+	DECQ CX
+	JNZ  ww8
+	VZEROUPPER
+	RET

@@ -1,0 +1,46 @@
+package runtime
+
+import "testing"
+
+// TestTransposeConvDefinition: TransposeConv's packed weights, unpacked,
+// are wt[c][k][i][j] = w[k][c][FH-1-i][FW-1-j], and the padding of the
+// last block stays zero, for channel counts that leave partial blocks on
+// either side and block sizes that differ.
+func TestTransposeConvDefinition(t *testing.T) {
+	r := NewRand(4)
+	for _, tc := range []struct{ k, c, fh, fw, kb, kbt int }{
+		{16, 16, 3, 3, 16, 16}, {5, 3, 3, 3, 16, 16}, {40, 24, 3, 3, 32, 16},
+		{17, 33, 5, 5, 16, 32}, {64, 3, 1, 3, 32, 32}, {2, 70, 3, 1, 8, 16},
+	} {
+		w := randSlice(r, tc.k*tc.c*tc.fh*tc.fw) // [K][C][FH][FW]
+		packed := make([]float32, (tc.k+tc.kb-1)/tc.kb*tc.kb*tc.c*tc.fh*tc.fw)
+		PackConv(packed, w, tc.k, tc.c, tc.fh, tc.fw, tc.kb, false)
+		nt := (tc.c + tc.kbt - 1) / tc.kbt * tc.kbt * tc.k * tc.fh * tc.fw
+		wt := make([]float32, nt)
+		TransposeConv(wt, packed, tc.k, tc.c, tc.fh, tc.fw, tc.kb, tc.kbt)
+		got := make([]float32, tc.c*tc.k*tc.fh*tc.fw) // [C][K][FH][FW]
+		PackConv(wt, got, tc.c, tc.k, tc.fh, tc.fw, tc.kbt, true)
+		nonzero := 0
+		for c := range tc.c {
+			for k := range tc.k {
+				for i := range tc.fh {
+					for j := range tc.fw {
+						g := got[((c*tc.k+k)*tc.fh+i)*tc.fw+j]
+						x := w[((k*tc.c+c)*tc.fh+tc.fh-1-i)*tc.fw+tc.fw-1-j]
+						if g != x {
+							t.Fatalf("%+v: wt[%d][%d][%d][%d] = %v, want %v", tc, c, k, i, j, g, x)
+						}
+					}
+				}
+			}
+		}
+		for _, v := range wt {
+			if v != 0 {
+				nonzero++
+			}
+		}
+		if nonzero != len(w) { // the weights are random: the padding is zero
+			t.Errorf("%+v: %d values of wt are not zero, want %d", tc, nonzero, len(w))
+		}
+	}
+}
