@@ -29,10 +29,12 @@ reported as such and the rest measured. It writes docs/BENCHMARKS.md (the
 part after its "notes" marker is kept), docs/layers.svg and the raw figures
 in bench/results.json; --report rewrites the report from that file.
 
---layers measures each layer of cnnc's forward pass on one thread against
-the peak (bench/peak, measured again first) and issue 17's per-layer
-targets (see bench/layers.py), adding to bench/results.json: run it after
-a full run (which starts results.json afresh; --append keeps it).
+After the models (on one thread, unless --no-layers) it measures each layer
+of cnnc's forward pass against the peak (bench/peak, measured again first)
+and issue 17's per-layer targets (see bench/layers.py), on the
+configurations of layers.CONFIGS among the models and batches asked for.
+--layers runs that part alone, adding to bench/results.json (rebuilt from
+the report when missing).
 """
 
 import argparse
@@ -174,6 +176,8 @@ def main():
     ap.add_argument("--layers", action="store_true",
                     help="measure each layer on one thread against the peak (VGG-16 b1, AlexNet b1 and b8, ResNet-50 b8, "
                          f"MobileNetV2 b1; --models picks some), adding to {RESULTS} (rebuilt from the report if missing)")
+    ap.add_argument("--no-layers", dest="with_layers", action="store_false",
+                    help="leave out the per-layer run that follows the models (that --layers runs alone)")
     ap.add_argument("--report", action="store_true", help=f"only rewrite the report from {RESULTS}")
     ap.add_argument("--append", action="store_true",
                     help=f"add to {RESULTS} (replacing the configurations measured again; peak kept with --peak-rounds 0)")
@@ -185,15 +189,13 @@ def main():
     if args.throughput:
         return measure_throughput(args)
     if args.quick:
-        args.models, args.batches, args.rounds = "lenet5,vgg16", "small", 1
-    args.models_given = args.models is not None
+        args.models, args.batches, args.rounds, args.with_layers = "lenet5,vgg16", "small", 1, False
     models = [m.strip() for m in (args.models or ",".join(MODELS)).split(",") if m.strip()]
     for m in models:
         if m not in MODELS:
             raise SystemExit(f"unknown model {m!r} (want some of {', '.join(MODELS)})")
     if args.layers:
-        args.model_list = models
-        return measure_layers(args)
+        return measure_layers(args, [c for c in layers.CONFIGS if c[0] in models])
     threads = [int(t) for t in args.threads.split(",")]
 
     started = time.time()
@@ -227,12 +229,19 @@ def main():
         results["minutes"] = (time.time() - started) / 60 + results.get("minutes_before", 0)
         with open(RESULTS, "w") as f:
             json.dump(results, f, indent=1)
+    want = [c for c in layers.CONFIGS if c[0] in models and c[1] in batches(c[0], args.batches)]
+    if args.with_layers and 1 in threads and want:
+        layers.measure(args, results, want)
+        results["minutes"] = (time.time() - started) / 60 + results.get("minutes_before", 0)
+        with open(RESULTS, "w") as f:
+            json.dump(results, f, indent=1)
     report.write(results)
 
 
-def measure_layers(args):
-    """compare.py --layers: the per-layer section's figures, added to
-    results.json (rebuilt from docs/BENCHMARKS.md when missing)."""
+def measure_layers(args, want):
+    """compare.py --layers: the per-layer section's figures of the
+    configurations want, added to results.json (rebuilt from
+    docs/BENCHMARKS.md when missing)."""
     try:
         with open(RESULTS) as f:
             results = json.load(f)
@@ -242,7 +251,7 @@ def measure_layers(args):
         print(f"{RESULTS}: not found: rebuilt from docs/BENCHMARKS.md", file=sys.stderr)
     args.cnnc = ct.build_cnnc()
     args.commit = report.machine()["commit"]
-    layers.measure(args, results)
+    layers.measure(args, results, want)
     with open(RESULTS, "w") as f:
         json.dump(results, f, indent=1)
     report.write(results)

@@ -125,8 +125,10 @@ def summary(configs, pk):
     return out
 
 
-def measure(args, results):
-    """Runs the per-layer configurations, adding results["layer_runs"]."""
+def measure(args, results, want):
+    """Runs the per-layer configurations want (some of CONFIGS), setting
+    results["layer_runs"] (the figures of an earlier run are dropped: the
+    section's figures are set against one run's peak)."""
     started, load0 = time.time(), os.getloadavg()[0]
     print("peak: FMA and streaming read, one thread", file=sys.stderr)
     out = subprocess.run(["go", "run", "./bench/peak", "-format", "json", "-threads", "1",
@@ -135,9 +137,6 @@ def measure(args, results):
         raise SystemExit(f"bench/peak failed: {out.stderr.strip()}")
     lr = {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(started)), "rounds": args.rounds,
           "runs": args.runs, "peak": json.loads(out.stdout), "commit": args.commit, "configs": []}
-    want = CONFIGS
-    if args.models_given:
-        want = [c for c in CONFIGS if c[0] in args.model_list]
     lr["configs"] = [{"model": m, "batch": b, "threads": 1, "rounds": [], "forward_ms": []} for m, b in want]
     for r in range(args.rounds):
         for cfg in lr["configs"]:

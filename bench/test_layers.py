@@ -110,10 +110,12 @@ class Targets(unittest.TestCase):
         rows = [{"model": "lenet5", "batch": 1, "threads": 1, "r_ort": [0.7, 0.6, 0.8], "r_torch_f": [0.3, 0.2, 0.4],
                  "r_torch_t": [0.9, 0.8, 1.0]},
                 {"model": "lenet5", "batch": 64, "threads": 1, "r_ort": [1.5, 1.4, 1.6], "r_torch_f": [0.5, 0.4, 0.7]}]
-        text = "\n".join(targets.section({"rows": rows}, {"lenet5": "LeNet-5"}, lambda r: "LeNet-5"))
+        text = "\n".join(targets.section({"rows": rows, "train": True}, {"lenet5": "LeNet-5"}, lambda r: "LeNet-5"))
         self.assertIn("| forward / ONNX Runtime ≤ 1.0 | 1 of 2 | 1 | 0 | 1 |", text)
         self.assertIn("| training step / PyTorch ≤ 0.6 | 0 of 2 | 1 | 1 | – |", text)
         self.assertIn("| LeNet-5 | 64 | 1 | 1.50 ✗ | 0.50 ✓ (not every round: up to 0.70) | – |", text)
+        text = "\n".join(targets.section({"rows": rows}, {"lenet5": "LeNet-5"}, lambda r: "LeNet-5"))
+        self.assertNotIn("training", text)  # --no-train
 
 
 if __name__ == "__main__":
