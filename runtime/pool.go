@@ -204,20 +204,37 @@ func clearChannels(buf []float32, h, w, c, row, off, c0, c1 int) {
 // divided by FH·FW, padding included, as AvgPool2d(count_include_pad=True).
 func MeanPoolForward(g *PoolGeom, out, in []float32, y0, y1 int) {
 	n := float32(g.FH * g.FW)
+	c := g.C
+	if g.FH == 2 && g.FW == 2 {
+		// The common 2x2 window, its four values summed in the same order.
+		for y := y0; y < y1; y++ {
+			o := out[g.OutOff+y*g.OutRow:][:g.OW*c]
+			r0 := in[y*g.SH*g.InRow:][:((g.OW-1)*g.SW+2)*c]
+			r1 := in[(y*g.SH+1)*g.InRow:][:len(r0)]
+			for x := range g.OW {
+				a, q := x*g.SW*c, x*c
+				d, s0, s1, t0, t1 := o[q:q+c], r0[a:a+c], r0[a+c:a+2*c], r1[a:a+c], r1[a+c:a+2*c]
+				for k := range d {
+					d[k] = (s0[k] + s1[k] + t0[k] + t1[k]) / n
+				}
+			}
+		}
+		return
+	}
 	for y := y0; y < y1; y++ {
 		for x := range g.OW {
-			o := out[g.OutOff+y*g.OutRow+x*g.C:][:g.C]
+			o := out[g.OutOff+y*g.OutRow+x*c:][:c]
 			clear(o)
 			for i := range g.FH {
 				for j := range g.FW {
-					row := in[(y*g.SH+i)*g.InRow+(x*g.SW+j)*g.C:][:g.C]
-					for c, v := range row {
-						o[c] += v
+					row := in[(y*g.SH+i)*g.InRow+(x*g.SW+j)*c:][:c]
+					for k, v := range row {
+						o[k] += v
 					}
 				}
 			}
-			for c := range o {
-				o[c] /= n
+			for k := range o {
+				o[k] /= n
 			}
 		}
 	}
@@ -227,8 +244,31 @@ func MeanPoolForward(g *PoolGeom, out, in []float32, y0, y1 int) {
 // output's gradient divided by FH·FW, spread over its window (the part in
 // the padding is dropped).
 func MeanPoolBackward(g *PoolGeom, din, dout []float32, c0, c1 int) {
-	clearChannels(din, g.H, g.W, g.C, g.DInRow, g.DInOff, c0, c1)
 	n := float32(g.FH * g.FW)
+	if g.FH == g.SH && g.FW == g.SW && g.PH == 0 && g.PW == 0 {
+		// Windows that tile the input: each input value gets one
+		// output's gradient, or none past the last window.
+		if g.OH*g.SH != g.H || g.OW*g.SW != g.W {
+			clearChannels(din, g.H, g.W, g.C, g.DInRow, g.DInOff, c0, c1)
+		}
+		for y := range g.OH {
+			d := dout[g.DOutOff+y*g.DOutRow:][:g.OW*g.C]
+			for i := range g.FH {
+				r := din[g.DInOff+(y*g.SH+i)*g.DInRow:][:g.OW*g.SW*g.C]
+				for x := range g.OW {
+					dx := d[x*g.C+c0 : x*g.C+c1]
+					for j := range g.FW {
+						rx := r[(x*g.SW+j)*g.C+c0:][:len(dx)]
+						for k, v := range dx {
+							rx[k] = v / n
+						}
+					}
+				}
+			}
+		}
+		return
+	}
+	clearChannels(din, g.H, g.W, g.C, g.DInRow, g.DInOff, c0, c1)
 	for y := range g.OH {
 		for x := range g.OW {
 			d := dout[g.DOutOff+y*g.DOutRow+x*g.C:][:g.C]

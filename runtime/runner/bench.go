@@ -139,6 +139,7 @@ type BenchResult struct {
 	ForwardMinMS          float64 `json:"forward_min_ms"`
 	ForwardMaxMS          float64 `json:"forward_max_ms"`
 	ForwardGFLOPS         float64 `json:"forward_gflops"`
+	ForwardCPUMS          float64 `json:"forward_cpu_ms,omitempty"` // the forward's median CPU time (see TrainStepCPUMS)
 	ForwardBackwardMS     float64 `json:"forward_backward_ms,omitempty"`
 	ForwardBackwardMinMS  float64 `json:"forward_backward_min_ms,omitempty"`
 	ForwardBackwardMaxMS  float64 `json:"forward_backward_max_ms,omitempty"`
@@ -273,6 +274,7 @@ func Bench(m Model, o BenchOptions) BenchResult {
 	fwd := timeRuns(func() { net.ForwardN(x, y) })
 	res.ForwardMS, res.ForwardMinMS, res.ForwardMaxMS = ms(fwd.Median), ms(fwd.Min), ms(fwd.Max)
 	res.ForwardGFLOPS = gflops(float64(m.MACs)*float64(o.Batch), fwd.Median)
+	res.ForwardCPUMS = ms(timing(cpu).Median)
 	if o.Backward {
 		fb := timeRuns(func() { net.ForwardBackwardN(x, dy, nil, nil) })
 		res.ForwardBackwardMS, res.ForwardBackwardMinMS, res.ForwardBackwardMaxMS = ms(fb.Median), ms(fb.Min), ms(fb.Max)
