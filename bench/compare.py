@@ -29,12 +29,13 @@ reported as such and the rest measured. It writes docs/BENCHMARKS.md (the
 part after its "notes" marker is kept), docs/layers.svg and the raw figures
 in bench/results.json; --report rewrites the report from that file.
 
-After the models (on one thread, unless --no-layers) it measures each layer
+After the models (on one thread, unless --no-layers or --append) it measures each layer
 of cnnc's forward pass against the peak (bench/peak, measured again first)
 and issue 17's per-layer targets (see bench/layers.py), on the
 configurations of layers.CONFIGS among the models and batches asked for.
 --layers runs that part alone, adding to bench/results.json (rebuilt from
-the report when missing).
+the report when missing) and replacing the section's earlier figures (they
+are all set against one run's peak).
 """
 
 import argparse
@@ -230,7 +231,7 @@ def main():
         with open(RESULTS, "w") as f:
             json.dump(results, f, indent=1)
     want = [c for c in layers.CONFIGS if c[0] in models and c[1] in batches(c[0], args.batches)]
-    if args.with_layers and 1 in threads and want:
+    if args.with_layers and not args.append and 1 in threads and want:  # --append keeps the section as it was
         layers.measure(args, results, want)
         results["minutes"] = (time.time() - started) / 60 + results.get("minutes_before", 0)
         with open(RESULTS, "w") as f:
