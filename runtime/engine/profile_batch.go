@@ -36,7 +36,8 @@ func (e *Engine) ProfileForward(x []float32, report func(step string, d time.Dur
 		ph, step := *en.Phase, en.step
 		run := ph.Run
 		ph.Run = func(c *Ctx, lo, hi int) { timed(step, func() { run(c, lo, hi) }) }
-		fwd[i], ran[step] = entry{&ph, step}, true
+		fwd[i], ran[step] = en, true
+		fwd[i].Phase = &ph
 	}
 	e.sched[inference].fwd = fwd
 	if g := prog.Group; g != nil {
