@@ -184,8 +184,12 @@ def main():
                     help=f"add to {RESULTS} (replacing the configurations measured again; peak kept with --peak-rounds 0)")
     args = ap.parse_args()
     if args.report:
-        with open(RESULTS) as f:
-            report.write(json.load(f))
+        try:
+            with open(RESULTS) as f:
+                res = json.load(f)
+        except OSError:
+            raise SystemExit(f"{RESULTS}: not found: run bench/recover.py to rebuild it from docs/BENCHMARKS.md")
+        report.write(res)
         return
     if args.throughput:
         return measure_throughput(args)
