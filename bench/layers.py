@@ -141,7 +141,7 @@ def measure(args, results, want):
     for r in range(args.rounds):
         for cfg in lr["configs"]:
             print(f"layers: {cfg['model']} batch {cfg['batch']}: round {r + 1}/{args.rounds}", file=sys.stderr)
-            c = ct.time_cnnc(args.cnnc, cfg["model"], cfg["batch"], 1, args.runs, False)
+            c = ct.time_cnnc(args.cnnc, cfg["model"], cfg["batch"], 1, args.runs, False, kernels=args.kernels)
             if not c or "unsupported" in c:
                 cfg["error"] = (c or {}).get("unsupported", "cnnc bench failed")
                 continue
