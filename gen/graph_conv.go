@@ -204,6 +204,14 @@ func (g *graphGen) convForward(cs *convStep, name, geom string, wt convWeights, 
 func (g *graphGen) inferConv(s *gplan.Step) []*gphase {
 	cs := g.convStep(g.infer, s)
 	geom := g.geom(cs.stem+"InferGeom", fmt.Sprintf("%s, in inference", s.Node.Text), geomLit("ConvGeom", cs.fields(nil)...))
+	w, b := g.inferWeights(cs, geom)
+	return []*gphase{g.convForward(cs, cs.stem+"Infer", geom, w, b, eng("InferenceForward"))}
+}
+
+// inferWeights returns the weights and bias (nil for none) an inference
+// conv reads: its own, or with the batchnorm after it folded in.
+func (g *graphGen) inferWeights(cs *convStep, geom string) (convWeights, jen.Code) {
+	s := cs.s
 	w, b := convWeights{name: g.tensorOf(s.Node, ir.Weight)}, jen.Code(jen.Nil())
 	if t := g.tensorOf(s.Node, ir.Bias); t != "" {
 		b = cP(t)
@@ -212,7 +220,7 @@ func (g *graphGen) inferConv(s *gplan.Step) []*gphase {
 		fold := g.foldConv(cs, geom)
 		w, b = convWeights{fold, true}, cD(fold).Index(jen.Lit(cs.weightLen()).Op(":"))
 	}
-	return []*gphase{g.convForward(cs, cs.stem+"Infer", geom, w, b, eng("InferenceForward"))}
+	return w, b
 }
 
 // foldConv declares the derived tensor holding a conv's weights and bias

@@ -47,7 +47,13 @@ type opPhases struct {
 // inference mode (see GraphFile).
 func (g *graphGen) buildSteps() error {
 	g.bnVecsFunc()
-	for _, s := range g.infer.Steps {
+	for i := 0; i < len(g.infer.Steps); i++ {
+		if b := g.inferInvRes(i); b != nil {
+			g.newInvResStep(b, g.invResForward(b))
+			i += 2
+			continue
+		}
+		s := g.infer.Steps[i]
 		g.cur = s
 		ph, err := g.inferStep(s)
 		if err != nil {

@@ -51,10 +51,11 @@ type Scratch struct {
 	// pixel and of 4 pixels
 	bias16, out16 [16]float32
 	out64         [64]float32
-	winoBuf       []float32   // ConvForwardWinograd's transformed tiles
-	winoGeom      ConvGeom    // and its products, described as a layer (products)
-	winoDU        []float32   // ConvWeightGradWinograd's transformed gradient
-	cv            convScratch // the kernels of conv_depthwise.go, conv_grouped.go and conv1x1.go
+	winoBuf       []float32     // ConvForwardWinograd's transformed tiles
+	winoGeom      ConvGeom      // and its products, described as a layer (products)
+	winoDU        []float32     // ConvWeightGradWinograd's transformed gradient
+	cv            convScratch   // the kernels of conv_depthwise.go, conv_grouped.go and conv1x1.go
+	ir            invresScratch // InvResForward's bands
 }
 
 func (s *Scratch) get(n int) []float32 { return grow(&s.buf, n) }

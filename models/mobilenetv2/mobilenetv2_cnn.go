@@ -1456,151 +1456,67 @@ var program = engine.Program{
 			{N: 112, Run: features_0_0Infer, Mode: engine.Inference},
 		}},
 		{Name: "features.1.conv.0.0+features.1.conv.0.1+features.1.relu61 (inference)", Forward: []engine.Phase{
-			{N: 112, Run: conv3x3Infer(&conv3x3x32InferGeom_2, f111, f1, features_1_conv_0_0Fold, 288), Mode: engine.Inference},
+			{N: 112, Run: conv3x3Infer(&conv3x3x32InferGeom_2, f111, features_1_conv_0_0Fold, 288), Mode: engine.Inference},
 		}},
 		{Name: "features.1.conv.1+features.1.conv.2 (inference)", Forward: []engine.Phase{
 			{N: 112, Run: conv1x1Infer(&conv1x1x16InferGeom, f1, f111, features_1_conv_1Fold, 512), Mode: engine.Inference},
 		}},
-		{Name: "features.2.conv.0.0+features.2.conv.0.1+features.2.relu61 (inference)", Forward: []engine.Phase{
-			{N: 112, Run: conv1x1Infer_2(&conv1x1x96InferGeom, f111, f1, features_2_conv_0_0Fold, 1536, &pad112x112x96p1), Mode: engine.Inference},
+		{Name: "features.2.conv.0.0+features.2.conv.0.1+features.2.relu61+features.2.conv.1.0+features.2.conv.1.1+features.2.relu62+features.2.conv.2+features.2.conv.3 (inference)", Forward: []engine.Phase{
+			{N: 56, Run: conv1x1InvRes(&conv1x1x96InferGeom, &conv3x3x96InferGeom, &conv1x1x24InferGeom, f112, f1, features_2_conv_0_0Fold, 1536, features_2_conv_1_0Fold, 864, features_2_conv_2Fold, 3072), Mode: engine.Inference},
 		}},
-		{Name: "features.2.conv.1.0+features.2.conv.1.1+features.2.relu62 (inference)", Forward: []engine.Phase{
-			{N: 56, Run: conv3x3Infer(&conv3x3x96InferGeom, f1, f111, features_2_conv_1_0Fold, 864), Mode: engine.Inference},
+		{Name: "features.3.conv.0.0+features.3.conv.0.1+features.3.relu61+features.3.conv.1.0+features.3.conv.1.1+features.3.relu62+features.3.conv.2+features.3.conv.3+features.3.add1 (inference)", Forward: []engine.Phase{
+			{N: 56, Run: conv1x1InvRes_2(&conv1x1x144InferGeom, &conv3x3x144InferGeom, &conv1x1x24InferGeom_2, f113, f112, features_3_conv_0_0Fold, 3456, features_3_conv_1_0Fold, 1296, features_3_conv_2Fold, 4608, &conv1x1x24StoreGeom), Mode: engine.Inference},
 		}},
-		{Name: "features.2.conv.2+features.2.conv.3 (inference)", Forward: []engine.Phase{
-			{N: 56, Run: conv1x1Infer(&conv1x1x24InferGeom, f112, f1, features_2_conv_2Fold, 3072), Mode: engine.Inference},
+		{Name: "features.4.conv.0.0+features.4.conv.0.1+features.4.relu61+features.4.conv.1.0+features.4.conv.1.1+features.4.relu62+features.4.conv.2+features.4.conv.3 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1InvRes(&conv1x1x144InferGeom, &conv3x3x144InferGeom_2, &conv1x1x32InferGeom, f112, f113, features_4_conv_0_0Fold, 3456, features_4_conv_1_0Fold, 1296, features_4_conv_2Fold, 4608), Mode: engine.Inference},
 		}},
-		{Name: "features.3.conv.0.0+features.3.conv.0.1+features.3.relu61 (inference)", Forward: []engine.Phase{
-			{N: 56, Run: conv1x1Infer_2(&conv1x1x144InferGeom, f111, f112, features_3_conv_0_0Fold, 3456, &pad56x56x144p1), Mode: engine.Inference},
+		{Name: "features.5.conv.0.0+features.5.conv.0.1+features.5.relu61+features.5.conv.1.0+features.5.conv.1.1+features.5.relu62+features.5.conv.2+features.5.conv.3+features.5.add1 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1InvRes_2(&conv1x1x192InferGeom, &conv3x3x192InferGeom, &conv1x1x32InferGeom_2, f113, f112, features_5_conv_0_0Fold, 6144, features_5_conv_1_0Fold, 1728, features_5_conv_2Fold, 6144, &conv1x1x32StoreGeom), Mode: engine.Inference},
 		}},
-		{Name: "features.3.conv.1.0+features.3.conv.1.1+features.3.relu62 (inference)", Forward: []engine.Phase{
-			{N: 56, Run: conv3x3Infer(&conv3x3x144InferGeom, f1, f111, features_3_conv_1_0Fold, 1296), Mode: engine.Inference},
+		{Name: "features.6.conv.0.0+features.6.conv.0.1+features.6.relu61+features.6.conv.1.0+features.6.conv.1.1+features.6.relu62+features.6.conv.2+features.6.conv.3+features.6.add1 (inference)", Forward: []engine.Phase{
+			{N: 28, Run: conv1x1InvRes_2(&conv1x1x192InferGeom, &conv3x3x192InferGeom, &conv1x1x32InferGeom_2, f112, f113, features_6_conv_0_0Fold, 6144, features_6_conv_1_0Fold, 1728, features_6_conv_2Fold, 6144, &conv1x1x32StoreGeom), Mode: engine.Inference},
 		}},
-		{Name: "features.3.conv.2+features.3.conv.3+features.3.add1 (inference)", Forward: []engine.Phase{
-			{N: 56, Run: conv1x1Infer_3(&conv1x1x24InferGeom_2, f113, f1, features_3_conv_2Fold, 4608, &conv1x1x24StoreGeom, f112), Mode: engine.Inference},
+		{Name: "features.7.conv.0.0+features.7.conv.0.1+features.7.relu61+features.7.conv.1.0+features.7.conv.1.1+features.7.relu62+features.7.conv.2+features.7.conv.3 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1InvRes(&conv1x1x192InferGeom, &conv3x3x192InferGeom_2, &conv1x1x64InferGeom, f113, f112, features_7_conv_0_0Fold, 6144, features_7_conv_1_0Fold, 1728, features_7_conv_2Fold, 12288), Mode: engine.Inference},
 		}},
-		{Name: "features.4.conv.0.0+features.4.conv.0.1+features.4.relu61 (inference)", Forward: []engine.Phase{
-			{N: 56, Run: conv1x1Infer_2(&conv1x1x144InferGeom, f111, f113, features_4_conv_0_0Fold, 3456, &pad56x56x144p1), Mode: engine.Inference},
+		{Name: "features.8.conv.0.0+features.8.conv.0.1+features.8.relu61+features.8.conv.1.0+features.8.conv.1.1+features.8.relu62+features.8.conv.2+features.8.conv.3+features.8.add1 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1InvRes_2(&conv1x1x384InferGeom, &conv3x3x384InferGeom, &conv1x1x64InferGeom_2, f111, f113, features_8_conv_0_0Fold, 24576, features_8_conv_1_0Fold, 3456, features_8_conv_2Fold, 24576, &conv1x1x64StoreGeom), Mode: engine.Inference},
 		}},
-		{Name: "features.4.conv.1.0+features.4.conv.1.1+features.4.relu62 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv3x3Infer(&conv3x3x144InferGeom_2, f1, f111, features_4_conv_1_0Fold, 1296), Mode: engine.Inference},
+		{Name: "features.9.conv.0.0+features.9.conv.0.1+features.9.relu61+features.9.conv.1.0+features.9.conv.1.1+features.9.relu62+features.9.conv.2+features.9.conv.3+features.9.add1 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1InvRes_2(&conv1x1x384InferGeom, &conv3x3x384InferGeom, &conv1x1x64InferGeom_2, f113, f111, features_9_conv_0_0Fold, 24576, features_9_conv_1_0Fold, 3456, features_9_conv_2Fold, 24576, &conv1x1x64StoreGeom), Mode: engine.Inference},
 		}},
-		{Name: "features.4.conv.2+features.4.conv.3 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1Infer(&conv1x1x32InferGeom, f112, f1, features_4_conv_2Fold, 4608), Mode: engine.Inference},
+		{Name: "features.10.conv.0.0+features.10.conv.0.1+features.10.relu61+features.10.conv.1.0+features.10.conv.1.1+features.10.relu62+features.10.conv.2+features.10.conv.3+features.10.add1 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1InvRes_2(&conv1x1x384InferGeom, &conv3x3x384InferGeom, &conv1x1x64InferGeom_2, f111, f113, features_10_conv_0_0Fold, 24576, features_10_conv_1_0Fold, 3456, features_10_conv_2Fold, 24576, &conv1x1x64StoreGeom), Mode: engine.Inference},
 		}},
-		{Name: "features.5.conv.0.0+features.5.conv.0.1+features.5.relu61 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1Infer_2(&conv1x1x192InferGeom, f1, f112, features_5_conv_0_0Fold, 6144, &pad28x28x192p1), Mode: engine.Inference},
+		{Name: "features.11.conv.0.0+features.11.conv.0.1+features.11.relu61+features.11.conv.1.0+features.11.conv.1.1+features.11.relu62+features.11.conv.2+features.11.conv.3 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1InvRes(&conv1x1x384InferGeom, &conv3x3x384InferGeom, &conv1x1x96InferGeom_2, f113, f111, features_11_conv_0_0Fold, 24576, features_11_conv_1_0Fold, 3456, features_11_conv_2Fold, 36864), Mode: engine.Inference},
 		}},
-		{Name: "features.5.conv.1.0+features.5.conv.1.1+features.5.relu62 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv3x3Infer(&conv3x3x192InferGeom, f111, f1, features_5_conv_1_0Fold, 1728), Mode: engine.Inference},
+		{Name: "features.12.conv.0.0+features.12.conv.0.1+features.12.relu61+features.12.conv.1.0+features.12.conv.1.1+features.12.relu62+features.12.conv.2+features.12.conv.3+features.12.add1 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1InvRes_2(&conv1x1x576InferGeom, &conv3x3x576InferGeom, &conv1x1x96InferGeom_3, f112, f113, features_12_conv_0_0Fold, 55296, features_12_conv_1_0Fold, 5184, features_12_conv_2Fold, 55296, &conv1x1x96StoreGeom), Mode: engine.Inference},
 		}},
-		{Name: "features.5.conv.2+features.5.conv.3+features.5.add1 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1Infer_3(&conv1x1x32InferGeom_2, f113, f111, features_5_conv_2Fold, 6144, &conv1x1x32StoreGeom, f112), Mode: engine.Inference},
-		}},
-		{Name: "features.6.conv.0.0+features.6.conv.0.1+features.6.relu61 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1Infer_2(&conv1x1x192InferGeom, f1, f113, features_6_conv_0_0Fold, 6144, &pad28x28x192p1), Mode: engine.Inference},
-		}},
-		{Name: "features.6.conv.1.0+features.6.conv.1.1+features.6.relu62 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv3x3Infer(&conv3x3x192InferGeom, f111, f1, features_6_conv_1_0Fold, 1728), Mode: engine.Inference},
-		}},
-		{Name: "features.6.conv.2+features.6.conv.3+features.6.add1 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1Infer_3(&conv1x1x32InferGeom_2, f112, f111, features_6_conv_2Fold, 6144, &conv1x1x32StoreGeom, f113), Mode: engine.Inference},
-		}},
-		{Name: "features.7.conv.0.0+features.7.conv.0.1+features.7.relu61 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1Infer_2(&conv1x1x192InferGeom, f1, f112, features_7_conv_0_0Fold, 6144, &pad28x28x192p1), Mode: engine.Inference},
-		}},
-		{Name: "features.7.conv.1.0+features.7.conv.1.1+features.7.relu62 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3Infer(&conv3x3x192InferGeom_2, f112, f1, features_7_conv_1_0Fold, 1728), Mode: engine.Inference},
-		}},
-		{Name: "features.7.conv.2+features.7.conv.3 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1Infer(&conv1x1x64InferGeom, f113, f112, features_7_conv_2Fold, 12288), Mode: engine.Inference},
-		}},
-		{Name: "features.8.conv.0.0+features.8.conv.0.1+features.8.relu61 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1Infer_2(&conv1x1x384InferGeom, f1, f113, features_8_conv_0_0Fold, 24576, &pad14x14x384p1), Mode: engine.Inference},
-		}},
-		{Name: "features.8.conv.1.0+features.8.conv.1.1+features.8.relu62 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3Infer(&conv3x3x384InferGeom, f112, f1, features_8_conv_1_0Fold, 3456), Mode: engine.Inference},
-		}},
-		{Name: "features.8.conv.2+features.8.conv.3+features.8.add1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1Infer_3(&conv1x1x64InferGeom_2, f111, f112, features_8_conv_2Fold, 24576, &conv1x1x64StoreGeom, f113), Mode: engine.Inference},
-		}},
-		{Name: "features.9.conv.0.0+features.9.conv.0.1+features.9.relu61 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1Infer_2(&conv1x1x384InferGeom, f1, f111, features_9_conv_0_0Fold, 24576, &pad14x14x384p1), Mode: engine.Inference},
-		}},
-		{Name: "features.9.conv.1.0+features.9.conv.1.1+features.9.relu62 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3Infer(&conv3x3x384InferGeom, f112, f1, features_9_conv_1_0Fold, 3456), Mode: engine.Inference},
-		}},
-		{Name: "features.9.conv.2+features.9.conv.3+features.9.add1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1Infer_3(&conv1x1x64InferGeom_2, f113, f112, features_9_conv_2Fold, 24576, &conv1x1x64StoreGeom, f111), Mode: engine.Inference},
-		}},
-		{Name: "features.10.conv.0.0+features.10.conv.0.1+features.10.relu61 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1Infer_2(&conv1x1x384InferGeom, f1, f113, features_10_conv_0_0Fold, 24576, &pad14x14x384p1), Mode: engine.Inference},
-		}},
-		{Name: "features.10.conv.1.0+features.10.conv.1.1+features.10.relu62 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3Infer(&conv3x3x384InferGeom, f112, f1, features_10_conv_1_0Fold, 3456), Mode: engine.Inference},
-		}},
-		{Name: "features.10.conv.2+features.10.conv.3+features.10.add1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1Infer_3(&conv1x1x64InferGeom_2, f111, f112, features_10_conv_2Fold, 24576, &conv1x1x64StoreGeom, f113), Mode: engine.Inference},
-		}},
-		{Name: "features.11.conv.0.0+features.11.conv.0.1+features.11.relu61 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1Infer_2(&conv1x1x384InferGeom, f1, f111, features_11_conv_0_0Fold, 24576, &pad14x14x384p1), Mode: engine.Inference},
-		}},
-		{Name: "features.11.conv.1.0+features.11.conv.1.1+features.11.relu62 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3Infer(&conv3x3x384InferGeom, f112, f1, features_11_conv_1_0Fold, 3456), Mode: engine.Inference},
-		}},
-		{Name: "features.11.conv.2+features.11.conv.3 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1Infer(&conv1x1x96InferGeom_2, f113, f112, features_11_conv_2Fold, 36864), Mode: engine.Inference},
-		}},
-		{Name: "features.12.conv.0.0+features.12.conv.0.1+features.12.relu61 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1Infer_2(&conv1x1x576InferGeom, f1, f113, features_12_conv_0_0Fold, 55296, &pad14x14x576p1), Mode: engine.Inference},
-		}},
-		{Name: "features.12.conv.1.0+features.12.conv.1.1+features.12.relu62 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3Infer(&conv3x3x576InferGeom, f111, f1, features_12_conv_1_0Fold, 5184), Mode: engine.Inference},
-		}},
-		{Name: "features.12.conv.2+features.12.conv.3+features.12.add1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1Infer_3(&conv1x1x96InferGeom_3, f112, f111, features_12_conv_2Fold, 55296, &conv1x1x96StoreGeom, f113), Mode: engine.Inference},
-		}},
-		{Name: "features.13.conv.0.0+features.13.conv.0.1+features.13.relu61 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1Infer_2(&conv1x1x576InferGeom, f1, f112, features_13_conv_0_0Fold, 55296, &pad14x14x576p1), Mode: engine.Inference},
-		}},
-		{Name: "features.13.conv.1.0+features.13.conv.1.1+features.13.relu62 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3Infer(&conv3x3x576InferGeom, f111, f1, features_13_conv_1_0Fold, 5184), Mode: engine.Inference},
-		}},
-		{Name: "features.13.conv.2+features.13.conv.3+features.13.add1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1Infer_3(&conv1x1x96InferGeom_3, f113, f111, features_13_conv_2Fold, 55296, &conv1x1x96StoreGeom, f112), Mode: engine.Inference},
+		{Name: "features.13.conv.0.0+features.13.conv.0.1+features.13.relu61+features.13.conv.1.0+features.13.conv.1.1+features.13.relu62+features.13.conv.2+features.13.conv.3+features.13.add1 (inference)", Forward: []engine.Phase{
+			{N: 14, Run: conv1x1InvRes_2(&conv1x1x576InferGeom, &conv3x3x576InferGeom, &conv1x1x96InferGeom_3, f113, f112, features_13_conv_0_0Fold, 55296, features_13_conv_1_0Fold, 5184, features_13_conv_2Fold, 55296, &conv1x1x96StoreGeom), Mode: engine.Inference},
 		}},
 		{Name: "features.14.conv.0.0+features.14.conv.0.1+features.14.relu61 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1Infer_2(&conv1x1x576InferGeom, f1, f113, features_14_conv_0_0Fold, 55296, &pad14x14x576p1), Mode: engine.Inference},
+			{N: 14, Run: conv1x1Infer_2(&conv1x1x576InferGeom, features_14_conv_0_0Fold, 55296, &pad14x14x576p1), Mode: engine.Inference},
 		}},
 		{Name: "features.14.conv.1.0+features.14.conv.1.1+features.14.relu62 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3Infer(&conv3x3x576InferGeom_2, f112, f1, features_14_conv_1_0Fold, 5184), Mode: engine.Inference},
+			{N: 7, Run: conv3x3Infer(&conv3x3x576InferGeom_2, f112, features_14_conv_1_0Fold, 5184), Mode: engine.Inference},
 		}},
 		{Name: "features.14.conv.2+features.14.conv.3 (inference)", Forward: []engine.Phase{
 			{N: 7, Run: conv1x1Infer(&conv1x1x160InferGeom, f113, f112, features_14_conv_2Fold, 92160), Mode: engine.Inference},
 		}},
-		{Name: "features.15.conv.0.0+features.15.conv.0.1+features.15.relu61 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1Infer_2(&conv1x1x960InferGeom, f1, f113, features_15_conv_0_0Fold, 153600, &pad7x7x960p1), Mode: engine.Inference},
+		{Name: "features.15.conv.0.0+features.15.conv.0.1+features.15.relu61+features.15.conv.1.0+features.15.conv.1.1+features.15.relu62+features.15.conv.2+features.15.conv.3+features.15.add1 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv1x1InvRes_2(&conv1x1x960InferGeom, &conv3x3x960InferGeom, &conv1x1x160InferGeom_2, f111, f113, features_15_conv_0_0Fold, 153600, features_15_conv_1_0Fold, 8640, features_15_conv_2Fold, 153600, &conv1x1x160StoreGeom), Mode: engine.Inference},
 		}},
-		{Name: "features.15.conv.1.0+features.15.conv.1.1+features.15.relu62 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3Infer(&conv3x3x960InferGeom, f112, f1, features_15_conv_1_0Fold, 8640), Mode: engine.Inference},
-		}},
-		{Name: "features.15.conv.2+features.15.conv.3+features.15.add1 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1Infer_3(&conv1x1x160InferGeom_2, f111, f112, features_15_conv_2Fold, 153600, &conv1x1x160StoreGeom, f113), Mode: engine.Inference},
-		}},
-		{Name: "features.16.conv.0.0+features.16.conv.0.1+features.16.relu61 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1Infer_2(&conv1x1x960InferGeom, f1, f111, features_16_conv_0_0Fold, 153600, &pad7x7x960p1), Mode: engine.Inference},
-		}},
-		{Name: "features.16.conv.1.0+features.16.conv.1.1+features.16.relu62 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3Infer(&conv3x3x960InferGeom, f112, f1, features_16_conv_1_0Fold, 8640), Mode: engine.Inference},
-		}},
-		{Name: "features.16.conv.2+features.16.conv.3+features.16.add1 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1Infer_3(&conv1x1x160InferGeom_2, f113, f112, features_16_conv_2Fold, 153600, &conv1x1x160StoreGeom, f111), Mode: engine.Inference},
+		{Name: "features.16.conv.0.0+features.16.conv.0.1+features.16.relu61+features.16.conv.1.0+features.16.conv.1.1+features.16.relu62+features.16.conv.2+features.16.conv.3+features.16.add1 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv1x1InvRes_2(&conv1x1x960InferGeom, &conv3x3x960InferGeom, &conv1x1x160InferGeom_2, f113, f111, features_16_conv_0_0Fold, 153600, features_16_conv_1_0Fold, 8640, features_16_conv_2Fold, 153600, &conv1x1x160StoreGeom), Mode: engine.Inference},
 		}},
 		{Name: "features.17.conv.0.0+features.17.conv.0.1+features.17.relu61 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1Infer_2(&conv1x1x960InferGeom, f1, f113, features_17_conv_0_0Fold, 153600, &pad7x7x960p1), Mode: engine.Inference},
+			{N: 7, Run: conv1x1Infer_2(&conv1x1x960InferGeom, features_17_conv_0_0Fold, 153600, &pad7x7x960p1), Mode: engine.Inference},
 		}},
 		{Name: "features.17.conv.1.0+features.17.conv.1.1+features.17.relu62 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3Infer(&conv3x3x960InferGeom, f112, f1, features_17_conv_1_0Fold, 8640), Mode: engine.Inference},
+			{N: 7, Run: conv3x3Infer(&conv3x3x960InferGeom_2, f112, features_17_conv_1_0Fold, 8640), Mode: engine.Inference},
 		}},
 		{Name: "features.17.conv.2+features.17.conv.3 (inference)", Forward: []engine.Phase{
 			{N: 7, Run: conv1x1Infer(&conv1x1x320InferGeom, f113, f112, features_17_conv_2Fold, 307200), Mode: engine.Inference},
@@ -2477,7 +2393,7 @@ var program = engine.Program{
 			{N: 1000, Run: fc1000Infer(f66), Mode: engine.Inference},
 		}, Reforward: true},
 	},
-	Loss: engine.Loss{Steps: 171},
+	Loss: engine.Loss{Steps: 143},
 }
 
 // bnVecs returns the vectors of the batchnorm whose weight is tensor t (its bias,
@@ -2532,10 +2448,10 @@ func features_1_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackDepthwise(d, t, 32, 3, 3, false)
 }
 
-// conv3x3Infer returns the phase of features.1.conv.0.0, features.2.conv.1.0, features.3.conv.1.0 and 14 others, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + relu6: output rows [lo, hi).
-func conv3x3Infer(g0 *runtime.ConvGeom, b0, b1, d0, n0 int) func(c *engine.Ctx, lo, hi int) {
+// conv3x3Infer returns the phase of features.1.conv.0.0, features.14.conv.1.0 and features.17.conv.1.0, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + relu6: output rows [lo, hi).
+func conv3x3Infer(g0 *runtime.ConvGeom, b0, d0, n0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.DepthwiseForward(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][n0:], lo, hi)
+		runtime.DepthwiseForward(g0, c.Scratch, c.F[b0], c.F[f1], c.D[d0], c.D[d0][n0:], lo, hi)
 	}
 }
 
@@ -2553,7 +2469,7 @@ func features_1_conv_1FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 16, 32, 1, 1, 16, false)
 }
 
-// conv1x1Infer returns the phase of features.1.conv.1, features.2.conv.2, features.4.conv.2 and 5 others, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm: output rows [lo, hi).
+// conv1x1Infer returns the phase of features.1.conv.1, features.14.conv.2, features.17.conv.2 and features.18.0, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm: output rows [lo, hi).
 func conv1x1Infer(g0 *runtime.ConvGeom, b0, b1, d0, n0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][n0:], lo, hi)
@@ -2574,24 +2490,12 @@ func features_2_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 96, 16, 1, 1, 32, false)
 }
 
-// pad112x112x96p1: the padding of a 112x112x96 p1 buffer.
-var pad112x112x96p1 = runtime.Padding{
-	H: 112, W: 112, C: 96, PH: 1, PW: 1,
-}
-
-// conv1x1Infer_2 returns the phase of features.2.conv.0.0, features.3.conv.0.0, features.4.conv.0.0 and 13 others, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + relu6: output rows [lo, hi).
-func conv1x1Infer_2(g0 *runtime.ConvGeom, b0, b1, d0, n0 int, g1 *runtime.Padding) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][n0:], lo, hi)
-		runtime.ClearPadding(g1, c.F[b0], lo, hi)
-	}
-}
-
-// conv3x3x96InferGeom: conv 3x3x96 s2 p1 g96 nobias, in inference.
+// conv3x3x96InferGeom: conv 3x3x96 s2 p1 g96 nobias, in inference, in a block.
 var conv3x3x96InferGeom = runtime.ConvGeom{
 	C: 96, InRow: 10944, OH: 56, OW: 56, K: 96, OutRow: 5376,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU6: true,
 	Groups: 96,
+	H:      112, W: 112, PH: 1, PW: 1,
 }
 
 // features_2_conv_1_0FoldUpdate computes features.2.conv.1.0's weights and bias with features.2.conv.1.1 folded in.
@@ -2616,6 +2520,13 @@ func features_2_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 24, 96, 1, 1, 16, false)
 }
 
+// conv1x1InvRes returns the phase of features.2.conv.0.0, features.4.conv.0.0, features.7.conv.0.0 and features.11.conv.0.0, on the geometries, buffers, derived tensors and sizes given: it computes an inverted residual block over bands of rows (expansion, depthwise conv, projection): output rows [lo, hi).
+func conv1x1InvRes(g0, g1, g2 *runtime.ConvGeom, b0, b1, d0, n0, d1, n1, d2, n2 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.InvResForward(g0, g1, g2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][n0:], c.D[d1], c.D[d1][n1:], c.D[d2], c.D[d2][n2:], lo, hi)
+	}
+}
+
 // conv1x1x144InferGeom: conv 1x1x144 nobias, in inference.
 var conv1x1x144InferGeom = runtime.ConvGeom{
 	C: 24, InRow: 1344, OH: 56, OW: 56, K: 144, OutRow: 8352, OutOff: 8496,
@@ -2632,16 +2543,12 @@ func conv1x1x144FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 	}
 }
 
-// pad56x56x144p1: the padding of a 56x56x144 p1 buffer.
-var pad56x56x144p1 = runtime.Padding{
-	H: 56, W: 56, C: 144, PH: 1, PW: 1,
-}
-
-// conv3x3x144InferGeom: conv 3x3x144 p1 g144 nobias, in inference.
+// conv3x3x144InferGeom: conv 3x3x144 p1 g144 nobias, in inference, in a block.
 var conv3x3x144InferGeom = runtime.ConvGeom{
 	C: 144, InRow: 8352, OH: 56, OW: 56, K: 144, OutRow: 8064,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
 	Groups: 144,
+	H:      56, W: 56, PH: 1, PW: 1,
 }
 
 // conv3x3x144FoldUpdate returns the update of features.3.conv.1.0 and features.4.conv.1.0, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
@@ -2674,19 +2581,20 @@ var conv1x1x24StoreGeom = runtime.EltGeom{
 	Out: runtime.Layout{Row: 1344, Pix: 24}, In: []runtime.Layout{{Row: 1344, Pix: 24}, {Row: 1344, Pix: 24}},
 }
 
-// conv1x1Infer_3 returns the phase of features.3.conv.2, features.5.conv.2, features.6.conv.2 and 7 others, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + residual: output rows [lo, hi).
-func conv1x1Infer_3(g0 *runtime.ConvGeom, b0, b1, d0, n0 int, g1 *runtime.EltGeom, b2 int) func(c *engine.Ctx, lo, hi int) {
+// conv1x1InvRes_2 returns the phase of features.3.conv.0.0, features.5.conv.0.0, features.6.conv.0.0 and 7 others, on the geometries, buffers, derived tensors and sizes given: it computes an inverted residual block over bands of rows (expansion, depthwise conv, projection, residual): output rows [lo, hi).
+func conv1x1InvRes_2(g0, g1, g2 *runtime.ConvGeom, b0, b1, d0, n0, d1, n1, d2, n2 int, g3 *runtime.EltGeom) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][n0:], lo, hi)
-		runtime.Add(g1, c.F[b0], [][]float32{c.F[b0], c.F[b2]}, lo, hi)
+		runtime.InvResForward(g0, g1, g2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][n0:], c.D[d1], c.D[d1][n1:], c.D[d2], c.D[d2][n2:], lo, hi)
+		runtime.Add(g3, c.F[b0], [][]float32{c.F[b0], c.F[b1]}, lo, hi)
 	}
 }
 
-// conv3x3x144InferGeom_2: conv 3x3x144 s2 p1 g144 nobias, in inference.
+// conv3x3x144InferGeom_2: conv 3x3x144 s2 p1 g144 nobias, in inference, in a block.
 var conv3x3x144InferGeom_2 = runtime.ConvGeom{
 	C: 144, InRow: 8352, OH: 28, OW: 28, K: 144, OutRow: 4032,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU6: true,
 	Groups: 144,
+	H:      56, W: 56, PH: 1, PW: 1,
 }
 
 // conv1x1x32InferGeom: conv 1x1x32 nobias, in inference.
@@ -2719,16 +2627,12 @@ func conv1x1x192FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 	}
 }
 
-// pad28x28x192p1: the padding of a 28x28x192 p1 buffer.
-var pad28x28x192p1 = runtime.Padding{
-	H: 28, W: 28, C: 192, PH: 1, PW: 1,
-}
-
-// conv3x3x192InferGeom: conv 3x3x192 p1 g192 nobias, in inference.
+// conv3x3x192InferGeom: conv 3x3x192 p1 g192 nobias, in inference, in a block.
 var conv3x3x192InferGeom = runtime.ConvGeom{
 	C: 192, InRow: 5760, OH: 28, OW: 28, K: 192, OutRow: 5376,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
 	Groups: 192,
+	H:      28, W: 28, PH: 1, PW: 1,
 }
 
 // conv3x3x192FoldUpdate returns the update of features.5.conv.1.0, features.6.conv.1.0 and features.7.conv.1.0, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
@@ -2763,11 +2667,12 @@ var conv1x1x32StoreGeom = runtime.EltGeom{
 	Out: runtime.Layout{Row: 896, Pix: 32}, In: []runtime.Layout{{Row: 896, Pix: 32}, {Row: 896, Pix: 32}},
 }
 
-// conv3x3x192InferGeom_2: conv 3x3x192 s2 p1 g192 nobias, in inference.
+// conv3x3x192InferGeom_2: conv 3x3x192 s2 p1 g192 nobias, in inference, in a block.
 var conv3x3x192InferGeom_2 = runtime.ConvGeom{
 	C: 192, InRow: 5760, OH: 14, OW: 14, K: 192, OutRow: 2688,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU6: true,
 	Groups: 192,
+	H:      28, W: 28, PH: 1, PW: 1,
 }
 
 // conv1x1x64InferGeom: conv 1x1x64 nobias, in inference.
@@ -2800,16 +2705,12 @@ func conv1x1x384FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 	}
 }
 
-// pad14x14x384p1: the padding of a 14x14x384 p1 buffer.
-var pad14x14x384p1 = runtime.Padding{
-	H: 14, W: 14, C: 384, PH: 1, PW: 1,
-}
-
-// conv3x3x384InferGeom: conv 3x3x384 p1 g384 nobias, in inference.
+// conv3x3x384InferGeom: conv 3x3x384 p1 g384 nobias, in inference, in a block.
 var conv3x3x384InferGeom = runtime.ConvGeom{
 	C: 384, InRow: 6144, OH: 14, OW: 14, K: 384, OutRow: 5376,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
 	Groups: 384,
+	H:      14, W: 14, PH: 1, PW: 1,
 }
 
 // conv3x3x384FoldUpdate returns the update of features.8.conv.1.0, features.9.conv.1.0, features.10.conv.1.0 and features.11.conv.1.0, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
@@ -2874,16 +2775,12 @@ func conv1x1x576FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 	}
 }
 
-// pad14x14x576p1: the padding of a 14x14x576 p1 buffer.
-var pad14x14x576p1 = runtime.Padding{
-	H: 14, W: 14, C: 576, PH: 1, PW: 1,
-}
-
-// conv3x3x576InferGeom: conv 3x3x576 p1 g576 nobias, in inference.
+// conv3x3x576InferGeom: conv 3x3x576 p1 g576 nobias, in inference, in a block.
 var conv3x3x576InferGeom = runtime.ConvGeom{
 	C: 576, InRow: 9216, OH: 14, OW: 14, K: 576, OutRow: 8064,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
 	Groups: 576,
+	H:      14, W: 14, PH: 1, PW: 1,
 }
 
 // conv3x3x576FoldUpdate returns the update of features.12.conv.1.0, features.13.conv.1.0 and features.14.conv.1.0, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
@@ -2916,6 +2813,19 @@ func conv1x1x96FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []fl
 var conv1x1x96StoreGeom = runtime.EltGeom{
 	H: 14, W: 14, C: 96,
 	Out: runtime.Layout{Row: 1344, Pix: 96}, In: []runtime.Layout{{Row: 1344, Pix: 96}, {Row: 1344, Pix: 96}},
+}
+
+// pad14x14x576p1: the padding of a 14x14x576 p1 buffer.
+var pad14x14x576p1 = runtime.Padding{
+	H: 14, W: 14, C: 576, PH: 1, PW: 1,
+}
+
+// conv1x1Infer_2 returns the phase of features.14.conv.0.0 and features.17.conv.0.0, on the geometries, derived tensors and sizes given: it computes conv + batchnorm + relu6: output rows [lo, hi).
+func conv1x1Infer_2(g0 *runtime.ConvGeom, d0, n0 int, g1 *runtime.Padding) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		runtime.Conv1x1Forward(g0, c.Scratch, c.F[f1], c.F[f113], c.D[d0], c.D[d0][n0:], lo, hi)
+		runtime.ClearPadding(g1, c.F[f1], lo, hi)
+	}
 }
 
 // conv3x3x576InferGeom_2: conv 3x3x576 s2 p1 g576 nobias, in inference.
@@ -2955,16 +2865,12 @@ func conv1x1x960FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 	}
 }
 
-// pad7x7x960p1: the padding of a 7x7x960 p1 buffer.
-var pad7x7x960p1 = runtime.Padding{
-	H: 7, W: 7, C: 960, PH: 1, PW: 1,
-}
-
-// conv3x3x960InferGeom: conv 3x3x960 p1 g960 nobias, in inference.
+// conv3x3x960InferGeom: conv 3x3x960 p1 g960 nobias, in inference, in a block.
 var conv3x3x960InferGeom = runtime.ConvGeom{
 	C: 960, InRow: 8640, OH: 7, OW: 7, K: 960, OutRow: 6720,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
 	Groups: 960,
+	H:      7, W: 7, PH: 1, PW: 1,
 }
 
 // conv3x3x960FoldUpdate returns the update of features.15.conv.1.0, features.16.conv.1.0 and features.17.conv.1.0, on the tensors given: it computes the conv's weights and bias with the batchnorm folded in.
@@ -2997,6 +2903,18 @@ func conv1x1x160FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 var conv1x1x160StoreGeom = runtime.EltGeom{
 	H: 7, W: 7, C: 160,
 	Out: runtime.Layout{Row: 1120, Pix: 160}, In: []runtime.Layout{{Row: 1120, Pix: 160}, {Row: 1120, Pix: 160}},
+}
+
+// pad7x7x960p1: the padding of a 7x7x960 p1 buffer.
+var pad7x7x960p1 = runtime.Padding{
+	H: 7, W: 7, C: 960, PH: 1, PW: 1,
+}
+
+// conv3x3x960InferGeom_2: conv 3x3x960 p1 g960 nobias, in inference.
+var conv3x3x960InferGeom_2 = runtime.ConvGeom{
+	C: 960, InRow: 8640, OH: 7, OW: 7, K: 960, OutRow: 6720,
+	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
+	Groups: 960,
 }
 
 // conv1x1x320InferGeom: conv 1x1x320 nobias, in inference.
@@ -3340,6 +3258,11 @@ var batchnorm112x112x96Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
+// pad112x112x96p1: the padding of a 112x112x96 p1 buffer.
+var pad112x112x96p1 = runtime.Padding{
+	H: 112, W: 112, C: 96, PH: 1, PW: 1,
+}
+
 // batchnormCoefUpdate_2 returns the update of features.2.conv.0.1, features.2.conv.1.1, features.11.conv.3 and 2 others, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
 func batchnormCoefUpdate_2(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
@@ -3463,6 +3386,11 @@ var batchnorm56x56x144Geom = runtime.BNGeom{
 	H: 56, W: 56, C: 144,
 	In: runtime.Layout{Row: 8064, Pix: 144}, Out: runtime.Layout{Off: 8496, Row: 8352, Pix: 144},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
+}
+
+// pad56x56x144p1: the padding of a 56x56x144 p1 buffer.
+var pad56x56x144p1 = runtime.Padding{
+	H: 56, W: 56, C: 144, PH: 1, PW: 1,
 }
 
 // batchnormCoefUpdate_3 returns the update of features.3.conv.0.1, features.3.conv.1.1, features.4.conv.0.1 and features.4.conv.1.1, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
@@ -3644,6 +3572,11 @@ var batchnorm28x28x192Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
+// pad28x28x192p1: the padding of a 28x28x192 p1 buffer.
+var pad28x28x192p1 = runtime.Padding{
+	H: 28, W: 28, C: 192, PH: 1, PW: 1,
+}
+
 // batchnormCoefUpdate_4 returns the update of features.5.conv.0.1, features.5.conv.1.1, features.6.conv.0.1 and 3 others, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
 func batchnormCoefUpdate_4(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
@@ -3814,6 +3747,11 @@ var batchnorm14x14x384Geom = runtime.BNGeom{
 	H: 14, W: 14, C: 384,
 	In: runtime.Layout{Row: 5376, Pix: 384}, Out: runtime.Layout{Off: 6528, Row: 6144, Pix: 384},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
+}
+
+// pad14x14x384p1: the padding of a 14x14x384 p1 buffer.
+var pad14x14x384p1 = runtime.Padding{
+	H: 14, W: 14, C: 384, PH: 1, PW: 1,
 }
 
 // batchnormCoefUpdate_5 returns the update of features.8.conv.0.1, features.8.conv.1.1, features.9.conv.0.1 and 5 others, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).

@@ -312,23 +312,11 @@ var program = engine.Program{
 		{Name: "features.0.0+features.0.1+relu61 (inference)", Forward: []engine.Phase{
 			{N: 4, Run: features_0_0Infer, Mode: engine.Inference},
 		}},
-		{Name: "features.1.conv.0.0+features.1.conv.0.1+features.1.relu61 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: conv1x1Infer(&conv1x1x24InferGeom, f19, features_1_conv_0_0Fold, 256, &pad4x4x24p1), Mode: engine.Inference},
+		{Name: "features.1.conv.0.0+features.1.conv.0.1+features.1.relu61+features.1.conv.1.0+features.1.conv.1.1+features.1.relu62+features.1.conv.2+features.1.conv.3+features.1.add1 (inference)", Forward: []engine.Phase{
+			{N: 4, Run: features_1_conv_0_0InvRes, Mode: engine.Inference},
 		}},
-		{Name: "features.1.conv.1.0+features.1.conv.1.1+features.1.relu62 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: conv3x3Infer(&conv3x3x24InferGeom, features_1_conv_1_0Fold, 216), Mode: engine.Inference},
-		}},
-		{Name: "features.1.conv.2+features.1.conv.3+features.1.add1 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: features_1_conv_2Infer, Mode: engine.Inference},
-		}},
-		{Name: "features.2.conv.0.0+features.2.conv.0.1+features.2.relu61 (inference)", Forward: []engine.Phase{
-			{N: 4, Run: conv1x1Infer(&conv1x1x48InferGeom, f20, features_2_conv_0_0Fold, 384, &pad4x4x48p1), Mode: engine.Inference},
-		}},
-		{Name: "features.2.conv.1.0+features.2.conv.1.1+features.2.relu62 (inference)", Forward: []engine.Phase{
-			{N: 2, Run: conv3x3Infer(&conv3x3x48InferGeom, features_2_conv_1_0Fold, 432), Mode: engine.Inference},
-		}},
-		{Name: "features.2.conv.2+features.2.conv.3 (inference)", Forward: []engine.Phase{
-			{N: 2, Run: features_2_conv_2Infer, Mode: engine.Inference},
+		{Name: "features.2.conv.0.0+features.2.conv.0.1+features.2.relu61+features.2.conv.1.0+features.2.conv.1.1+features.2.relu62+features.2.conv.2+features.2.conv.3 (inference)", Forward: []engine.Phase{
+			{N: 2, Run: features_2_conv_0_0InvRes, Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
 			{N: 12, Run: poolavg1x1x12Infer(f20, f19), Mode: engine.Inference},
@@ -463,7 +451,7 @@ var program = engine.Program{
 			{N: 3, Run: fc3Infer(f15), Mode: engine.Inference},
 		}, Reforward: true},
 	},
-	Loss: engine.Loss{Steps: 26},
+	Loss: engine.Loss{Steps: 22},
 }
 
 // bnVecs returns the vectors of the batchnorm whose weight is tensor t (its bias,
@@ -511,24 +499,12 @@ func features_1_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 24, 8, 1, 1, 16, false)
 }
 
-// pad4x4x24p1: the padding of a 4x4x24 p1 buffer.
-var pad4x4x24p1 = runtime.Padding{
-	H: 4, W: 4, C: 24, PH: 1, PW: 1,
-}
-
-// conv1x1Infer returns the phase of features.1.conv.0.0 and features.2.conv.0.0, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + relu6: output rows [lo, hi).
-func conv1x1Infer(g0 *runtime.ConvGeom, b0, d0, n0 int, g1 *runtime.Padding) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(g0, c.Scratch, c.F[f18], c.F[b0], c.D[d0], c.D[d0][n0:], lo, hi)
-		runtime.ClearPadding(g1, c.F[f18], lo, hi)
-	}
-}
-
-// conv3x3x24InferGeom: conv 3x3x24 p1 g24 nobias, in inference.
+// conv3x3x24InferGeom: conv 3x3x24 p1 g24 nobias, in inference, in a block.
 var conv3x3x24InferGeom = runtime.ConvGeom{
 	C: 24, InRow: 144, OH: 4, OW: 4, K: 24, OutRow: 96,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
 	Groups: 24,
+	H:      4, W: 4, PH: 1, PW: 1,
 }
 
 // features_1_conv_1_0FoldUpdate computes features.1.conv.1.0's weights and bias with features.1.conv.1.1 folded in.
@@ -537,13 +513,6 @@ func features_1_conv_1_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackDepthwise(w.P[features_1_conv_1_0W], t, 24, 3, 3, true)
 	runtime.FoldBatchNorm(t, d[216:], t, nil, w.P[features_1_conv_1_1W], w.P[features_1_conv_1_1B], w.P[features_1_conv_1_1Mean], w.P[features_1_conv_1_1Var], 1e-05)
 	runtime.PackDepthwise(d, t, 24, 3, 3, false)
-}
-
-// conv3x3Infer returns the phase of features.1.conv.1.0 and features.2.conv.1.0, on the geometries, derived tensors and sizes given: it computes conv + batchnorm + relu6: output rows [lo, hi).
-func conv3x3Infer(g0 *runtime.ConvGeom, d0, n0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.DepthwiseForward(g0, c.Scratch, c.F[f1], c.F[f18], c.D[d0], c.D[d0][n0:], lo, hi)
-	}
 }
 
 // conv1x1x8InferGeom: conv 1x1x8 nobias, in inference.
@@ -566,9 +535,9 @@ var conv1x1x8StoreGeom = runtime.EltGeom{
 	Out: runtime.Layout{Row: 32, Pix: 8}, In: []runtime.Layout{{Row: 32, Pix: 8}, {Row: 32, Pix: 8}},
 }
 
-// features_1_conv_2Infer computes features.1.conv.2 (conv 1x1x8 nobias) + features.1.conv.3 (batchnorm) + features.1.add1 (residual): output rows [lo, hi).
-func features_1_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x8InferGeom, c.Scratch, c.F[f20], c.F[f1], c.D[features_1_conv_2Fold], c.D[features_1_conv_2Fold][384:], lo, hi)
+// features_1_conv_0_0InvRes computes an inverted residual block over bands of rows (expansion, depthwise conv, projection, residual): output rows [lo, hi).
+func features_1_conv_0_0InvRes(c *engine.Ctx, lo, hi int) {
+	runtime.InvResForward(&conv1x1x24InferGeom, &conv3x3x24InferGeom, &conv1x1x8InferGeom, c.Scratch, c.F[f20], c.F[f19], c.D[features_1_conv_0_0Fold], c.D[features_1_conv_0_0Fold][256:], c.D[features_1_conv_1_0Fold], c.D[features_1_conv_1_0Fold][216:], c.D[features_1_conv_2Fold], c.D[features_1_conv_2Fold][384:], lo, hi)
 	runtime.Add(&conv1x1x8StoreGeom, c.F[f20], [][]float32{c.F[f20], c.F[f19]}, lo, hi)
 }
 
@@ -586,16 +555,12 @@ func features_2_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 48, 8, 1, 1, 16, false)
 }
 
-// pad4x4x48p1: the padding of a 4x4x48 p1 buffer.
-var pad4x4x48p1 = runtime.Padding{
-	H: 4, W: 4, C: 48, PH: 1, PW: 1,
-}
-
-// conv3x3x48InferGeom: conv 3x3x48 s2 p1 g48 nobias, in inference.
+// conv3x3x48InferGeom: conv 3x3x48 s2 p1 g48 nobias, in inference, in a block.
 var conv3x3x48InferGeom = runtime.ConvGeom{
 	C: 48, InRow: 288, OH: 2, OW: 2, K: 48, OutRow: 96,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU6: true,
 	Groups: 48,
+	H:      4, W: 4, PH: 1, PW: 1,
 }
 
 // features_2_conv_1_0FoldUpdate computes features.2.conv.1.0's weights and bias with features.2.conv.1.1 folded in.
@@ -620,9 +585,9 @@ func features_2_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 12, 48, 1, 1, 16, false)
 }
 
-// features_2_conv_2Infer computes features.2.conv.2 (conv 1x1x12 nobias) + features.2.conv.3 (batchnorm): output rows [lo, hi).
-func features_2_conv_2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.Conv1x1Forward(&conv1x1x12InferGeom, c.Scratch, c.F[f19], c.F[f1], c.D[features_2_conv_2Fold], c.D[features_2_conv_2Fold][768:], lo, hi)
+// features_2_conv_0_0InvRes computes an inverted residual block over bands of rows (expansion, depthwise conv, projection): output rows [lo, hi).
+func features_2_conv_0_0InvRes(c *engine.Ctx, lo, hi int) {
+	runtime.InvResForward(&conv1x1x48InferGeom, &conv3x3x48InferGeom, &conv1x1x12InferGeom, c.Scratch, c.F[f19], c.F[f20], c.D[features_2_conv_0_0Fold], c.D[features_2_conv_0_0Fold][384:], c.D[features_2_conv_1_0Fold], c.D[features_2_conv_1_0Fold][432:], c.D[features_2_conv_2Fold], c.D[features_2_conv_2Fold][768:], lo, hi)
 }
 
 // poolavg1x1x12InferGeom: pool avg global.
@@ -791,6 +756,11 @@ var batchnorm4x4x24Geom = runtime.BNGeom{
 	H: 4, W: 4, C: 24,
 	In: runtime.Layout{Row: 96, Pix: 24}, Out: runtime.Layout{Off: 168, Row: 144, Pix: 24},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
+}
+
+// pad4x4x24p1: the padding of a 4x4x24 p1 buffer.
+var pad4x4x24p1 = runtime.Padding{
+	H: 4, W: 4, C: 24, PH: 1, PW: 1,
 }
 
 // batchnormForward_2 returns the phase of features.1.conv.0.1 and features.2.conv.0.1, on the geometries, buffers, tensors, batch buffers and sizes given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
@@ -989,6 +959,11 @@ var batchnorm4x4x48Geom = runtime.BNGeom{
 	H: 4, W: 4, C: 48,
 	In: runtime.Layout{Row: 192, Pix: 48}, Out: runtime.Layout{Off: 336, Row: 288, Pix: 48},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
+}
+
+// pad4x4x48p1: the padding of a 4x4x48 p1 buffer.
+var pad4x4x48p1 = runtime.Padding{
+	H: 4, W: 4, C: 48, PH: 1, PW: 1,
 }
 
 // batchnormCoefUpdate_3 returns the update of features.2.conv.0.1 and features.2.conv.1.1, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
