@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"fmt"
 	"math"
 	"testing"
 )
@@ -142,32 +143,39 @@ func eachKernelSet(t *testing.T, f func(t *testing.T)) {
 func TestConvForward(t *testing.T) {
 	eachKernelSet(t, func(t *testing.T) {
 		for n, cc := range convCases {
-			r := NewRand(uint64(n + 1))
-			x := randSlice(r, cc.h*cc.w*cc.c)
-			w := randSlice(r, cc.k*cc.c*cc.fh*cc.fw)
-			b := randSlice(r, cc.k)
-			want := naiveConv(cc, x, w, b)
-			g := cc.geom()
-			packed := make([]float32, g.WeightLen())
-			PackConv(packed, w, cc.k, cc.c, cc.fh, cc.fw, cc.kb, false)
-			in := pad(x, cc.h, cc.w, cc.c, cc.ph, cc.pw)
-			out := make([]float32, g.OutOff+(g.OH+cc.oph)*g.OutRow)
-			for i := range out {
-				out[i] = 99 // the padding must stay untouched... checked below
-			}
-			var s Scratch
-			// Two calls over different rows, as two workers would.
-			ConvForward(g, &s, out, in, packed, b, 0, g.OH/2)
-			ConvForward(g, &s, out, in, packed, b, g.OH/2, g.OH)
-			got := unpad(out[g.OutOff-cc.oph*g.OutRow-cc.opw*cc.k:], g.OH, g.OW, cc.k, cc.oph, cc.opw)
-			if d, s := maxDiff(got, want); d > 1e-5*s {
-				t.Errorf("case %d %+v: max |diff| %g", n, cc, d)
-			}
-			if cc.opw > 0 && out[g.OutOff-1] != 99 {
-				t.Errorf("case %d: the output's padding was written", n)
-			}
+			checkConvForward(t, fmt.Sprintf("case %d %+v", n, cc), cc, uint64(n+1))
 		}
 	})
+}
+
+// checkConvForward runs ConvForward on case cc, random values from seed,
+// against naiveConv, and checks that it leaves the output's padding alone.
+func checkConvForward(t *testing.T, name string, cc convCase, seed uint64) {
+	t.Helper()
+	r := NewRand(seed)
+	x := randSlice(r, cc.h*cc.w*cc.c)
+	w := randSlice(r, cc.k*cc.c*cc.fh*cc.fw)
+	b := randSlice(r, cc.k)
+	want := naiveConv(cc, x, w, b)
+	g := cc.geom()
+	packed := make([]float32, g.WeightLen())
+	PackConv(packed, w, cc.k, cc.c, cc.fh, cc.fw, cc.kb, false)
+	in := pad(x, cc.h, cc.w, cc.c, cc.ph, cc.pw)
+	out := make([]float32, g.OutOff+(g.OH+cc.oph)*g.OutRow)
+	for i := range out {
+		out[i] = 99 // the padding must stay untouched... checked below
+	}
+	var s Scratch
+	// Two calls over different rows, as two workers would.
+	ConvForward(g, &s, out, in, packed, b, 0, g.OH/2)
+	ConvForward(g, &s, out, in, packed, b, g.OH/2, g.OH)
+	got := unpad(out[g.OutOff-cc.oph*g.OutRow-cc.opw*cc.k:], g.OH, g.OW, cc.k, cc.oph, cc.opw)
+	if d, s := maxDiff(got, want); d > 1e-5*s {
+		t.Errorf("%s: max |diff| %g", name, d)
+	}
+	if cc.opw > 0 && (out[g.OutOff-1] != 99 || out[g.OutOff+g.OW*g.outPix()] != 99) {
+		t.Errorf("%s: the output's padding was written", name)
+	}
 }
 
 // naiveWeightGrad is dw[k][c][i][j] = Σ x[y·S+i-p][x·S+j-p][c]·dy[y][x][k].

@@ -84,33 +84,35 @@ func (g *ConvGeom) zArgs() (outStride, px, rowLen, T, FH, wStride uintptr) {
 	return uintptr(g.outPix()) * 4, uintptr(g.SW*g.inPix()) * 4, uintptr(g.InRow) * 4, uintptr(g.T()), uintptr(g.FH), uintptr(g.KB) * 4
 }
 
-// convRows32 runs 8×32 tiles (with the assembly) and 4×32 tiles along rows
-// [y0, y1), then a 2×32 tile and a single pixel for what is left (VGG's
-// 14-pixel rows leave 2: at one pixel at a time, with 2 accumulators, the
-// FMA latency would halve their speed).
+// maxTileZ is the widest tile of conv32Z: 14 pixels, 28 accumulators.
+const maxTileZ = 14
+
+// convRows32 runs the assembly's tiles of up to 14 pixels × 32 channels
+// along rows [y0, y1), each row cut into as few tiles as it takes, of
+// widths that differ by at most one (13 pixels: one tile; 27: 14 and 13):
+// the wider the tile, the fewer times the weights are loaded for a pixel,
+// and no row ends in a tile of one or two pixels, whose few accumulators
+// leave the FMA units waiting on their latency. Without the assembly it
+// runs the Go tiles, 4×32, then a 2×32 tile and a single pixel for what is
+// left.
 func convRows32(g *ConvGeom, out, in, wb, bs []float32, h, k0, y0, y1 int) {
 	T := g.T()
 	b0, b1 := ld16(at(bs, 0)), ld16(at(bs, 16))
 	os, px, row, zt, fh, ws := g.zArgs()
 	act := g.storeAct()
+	tiles := (g.OW + maxTileZ - 1) / maxTileZ
 	for y := y0; y < y1; y++ {
 		o := g.OutOff + y*g.OutRow + k0
 		base := y * g.SH * g.InRow
 		x := 0
 		if zAsm {
-			for ; x+8 <= g.OW; x += 8 {
-				conv8x32Z(at(out, o+x*g.outPix()), at(in, base+x*g.SW*g.inPix()), at(wb, h), os, px, row, zt, fh, ws, at(bs, 0), act)
-			}
-			for ; x+4 <= g.OW; x += 4 {
-				conv4x32Z(at(out, o+x*g.outPix()), at(in, base+x*g.SW*g.inPix()), at(wb, h), os, px, row, zt, fh, ws, at(bs, 0), act)
-			}
-			if x+2 <= g.OW {
-				conv2x32Z(at(out, o+x*g.outPix()), at(in, base+x*g.SW*g.inPix()), at(wb, h), os, px, row, zt, fh, ws, at(bs, 0), act)
-				x += 2
-			}
-			if x < g.OW {
-				conv1x32Z(at(out, o+x*g.outPix()), at(in, base+x*g.SW*g.inPix()), at(wb, h), os, px, row, zt, fh, ws, at(bs, 0), act)
-				x++
+			for i := range tiles {
+				n := g.OW / tiles
+				if i < g.OW%tiles {
+					n++
+				}
+				conv32Z(n, at(out, o+x*g.outPix()), at(in, base+x*g.SW*g.inPix()), at(wb, h), os, px, row, zt, fh, ws, at(bs, 0), act)
+				x += n
 			}
 		}
 		for ; x+4 <= g.OW; x += 4 {

@@ -4,6 +4,8 @@ package runtime
 
 import "unsafe"
 
+//go:generate go run gentiles.go
+
 // The AVX-512 path's conv tiles in assembly (kernels_avx512_amd64.s): Go's
 // compiler keeps SIMD values in Z0-Z14 and moves them between registers
 // (and to the stack: conv8x16's 8 accumulators and 8 broadcasts) at every

@@ -7,6 +7,10 @@ import "unsafe"
 // Without assembly the AVX-512 path runs its Go tiles only.
 const zAsm = false
 
+func conv32Z(n int, out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8) {
+	panic("conv32Z: no assembly in this build")
+}
+
 func conv8x32Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8) {
 	panic("conv8x32Z: no assembly in this build")
 }
