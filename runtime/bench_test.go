@@ -71,35 +71,43 @@ func BenchmarkConv(b *testing.B) {
 	}
 }
 
-// BenchmarkFC measures VGG's fc1 (25088 → 4096) at batch 1, a matrix-vector
-// product bound by memory bandwidth: it reports GB/s of weights read,
-// next to BenchmarkStreamRead's plain read of the same number of bytes.
+// BenchmarkFC measures VGG's fc1 (25088 → 4096, 411 MB of weights) on
+// every kernel path: at batch 1, a matrix-vector product bound by the
+// memory's read bandwidth, on one thread and on two (each computing half
+// the outputs, as the engine's workers split a sample's fc phase), and at
+// batch 8, where each weight is read once for the 8 samples. It reports
+// the weights read in GB/s, to set against BenchmarkStreamRead, and the
+// multiply-adds in GFLOP/s, against the FMA peak (go run ./bench/peak).
 func BenchmarkFC(b *testing.B) {
 	const n, k = 25088, 4096
 	w := make([]float32, n*k)
 	for i := range w {
 		w[i] = float32(i%7) * 0.01
 	}
-	in, bias, out := make([]float32, n), make([]float32, k), make([]float32, k)
-	for b.Loop() {
-		FCForward(out, in, w, bias, n, 0, k)
-	}
-	b.ReportMetric(float64(len(w)*4)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
-}
-
-// BenchmarkFCBatch measures fc1 for 8 samples at once, in ms a sample, to
-// set against BenchmarkFC's one sample.
-func BenchmarkFCBatch(b *testing.B) {
-	const n, k, m = 25088, 4096, 8
-	w := make([]float32, n*k)
-	for i := range w {
-		w[i] = float32(i%7) * 0.01
-	}
-	in, bias, out := make([]float32, m*n), make([]float32, k), make([]float32, m*k)
-	for b.Loop() {
-		FCForwardBatch(out, in, w, bias, n, k, m)
-	}
-	b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N*m), "ms/sample")
+	bias := make([]float32, k)
+	eachKernelBench(b, func(b *testing.B) {
+		for _, c := range []struct{ m, threads int }{{1, 1}, {1, 2}, {8, 1}} {
+			b.Run(fmt.Sprintf("batch%d/threads%d", c.m, c.threads), func(b *testing.B) {
+				in, out := make([]float32, c.m*n), make([]float32, c.m*k)
+				for b.Loop() {
+					switch {
+					case c.m > 1:
+						FCForwardBatch(out, in, w, bias, n, k, c.m)
+					case c.threads == 2:
+						done := make(chan bool)
+						go func() { FCForward(out, in, w, bias, n, k/2, k); done <- true }()
+						FCForward(out, in, w, bias, n, 0, k/2)
+						<-done
+					default:
+						FCForward(out, in, w, bias, n, 0, k)
+					}
+				}
+				sec := b.Elapsed().Seconds() / float64(b.N)
+				b.ReportMetric(float64(len(w)*4)/sec/1e9, "GB/s")
+				b.ReportMetric(float64(2*n*k*c.m)/sec/1e9, "GFLOP/s")
+			})
+		}
+	})
 }
 
 // BenchmarkStreamRead reads 411 MB (fc1's weights) the plainest fast way:

@@ -4,6 +4,10 @@ package runtime
 // inputs: out[o] = b[o] + Σ_i w[o·n+i]·in[i].
 func FCForward(out, in, w, b []float32, n, o0, o1 int) {
 	in = in[:n]
+	if f := kernels.fc; f != nil {
+		f(out, in, w, b, n, 0, 1, o0, o1)
+		return
+	}
 	for o := o0; o < o1; o++ {
 		out[o] = b[o] + Dot(w[o*n:][:n], in)
 	}
@@ -16,6 +20,10 @@ func FCForward(out, in, w, b []float32, n, o0, o1 int) {
 // sum, in the same order, as FCForward's.
 func FCForwardBatch(out, in, w, b []float32, n, k, m int) {
 	in, out = in[:m*n], out[:m*k]
+	if f := kernels.fc; f != nil {
+		f(out, in, w, b, n, k, m, 0, k)
+		return
+	}
 	for o := range k {
 		row := w[o*n:][:n]
 		for j := range m {

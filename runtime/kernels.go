@@ -14,6 +14,9 @@ type kernelSet struct {
 	pixWidth       int
 	dot            func(x, y []float32) float32
 	axpy           func(alpha float32, x, y []float32)
+	// fc computes outputs [o0, o1) of an fc layer for m samples (see
+	// fcForwardTiles); nil runs FCForward's rows through dot.
+	fc             func(out, in, w, b []float32, n, k, m, o0, o1 int)
 	maxPoolForward func(g *PoolGeom, out []float32, idx []int32, in []float32, y0, y1 int)
 	maxPool        func(g *PoolGeom, out, in []float32, y0, y1 int) // without the positions
 	reluGrad       func(d, y []float32)

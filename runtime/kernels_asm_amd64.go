@@ -15,6 +15,7 @@ var asmKernels = kernelSet{
 	convWeightGrad: convWeightGradAsm,
 	dot:            dotAsm,
 	axpy:           axpyAsm,
+	fc:             fcForwardAsm,
 	maxPoolForward: maxPoolForwardAsm,
 	maxPool:        maxPoolAsm,
 	math:           asmMath,
