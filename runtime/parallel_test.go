@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestPoolCoversEachIndexOnce checks that Run and RunShared call fn on every
@@ -117,5 +118,57 @@ func TestRunSharedSplitsFewIndicesEvenly(t *testing.T) {
 		if lo, hi := got[w][0].Load(), got[w][1].Load(); lo != want[w][0] || hi != want[w][1] {
 			t.Errorf("worker %d ran [%d, %d), want [%d, %d)", w, lo, hi, want[w][0], want[w][1])
 		}
+	}
+}
+
+// TestPoolWaitsForEveryChunk runs many short runs back to back, some after
+// a pause longer than the pool's spin (so that its workers park), and
+// checks after each that every index has been run: a run must not return
+// before the last worker's chunk is done, nor a late worker of one run
+// wake the caller waiting for the next.
+func TestPoolWaitsForEveryChunk(t *testing.T) {
+	type owner struct{ _ int }
+	for _, workers := range []int{2, 3} {
+		p := NewPool(new(owner), workers)
+		runs := 5000
+		if testing.Short() {
+			runs = 500
+		}
+		hits := make([]atomic.Int32, 64)
+		for r := range runs {
+			n := 1 + r%len(hits)
+			run := p.Run
+			if r%2 == 1 {
+				run = p.RunShared
+			}
+			run(n, func(w, lo, hi int) {
+				for i := lo; i < hi; i++ {
+					hits[i].Add(1)
+				}
+			})
+			for i := range n {
+				if h := hits[i].Swap(0); h != 1 {
+					t.Fatalf("run %d of %d indices with %d workers: index %d run %d times by the time Run returned", r, n, workers, i, h)
+				}
+			}
+			if r%997 == 0 {
+				time.Sleep(2 * spinWait)
+			}
+		}
+		p.Close()
+	}
+}
+
+// BenchmarkPoolRun is the cost of a run of almost no work on 2 workers:
+// the hand-over between the caller and a worker, twice.
+func BenchmarkPoolRun(b *testing.B) {
+	defer goruntime.GOMAXPROCS(goruntime.GOMAXPROCS(2))
+	type owner struct{ _ int }
+	p := NewPool(new(owner), 2)
+	defer p.Close()
+	var sink [2]atomic.Int64
+	fn := func(w, lo, hi int) { sink[w].Add(int64(hi - lo)) }
+	for b.Loop() {
+		p.Run(2, fn)
 	}
 }
