@@ -329,8 +329,10 @@ func conv1x32(out, in unsafe.Pointer, rowLen, T, FH int, w unsafe.Pointer, wStri
 
 // convLanesAVX512 handles a last group of channels narrower than its group
 // width (a K that is no multiple of 16 or 32), 16 channels at a time: tiles
-// of 8 pixels (then single pixels) into a temporary, storing only the valid
-// lanes. Each pixel's sum runs in the same order in both tiles.
+// of 8 pixels into a temporary, storing only the valid lanes; a row's last
+// pixels run a tile that ends at the row's end, overlapping the one before
+// (its pixels computed again the same way), or, on rows shorter than 8,
+// single pixels. Each pixel's sum runs in the same order in every tile.
 func convLanesAVX512(g *ConvGeom, out, in, wb, bs []float32, b, h, lanes, y0, y1 int) {
 	T := g.T()
 	for off := 0; off < lanes; off += 16 {
@@ -340,17 +342,28 @@ func convLanesAVX512(g *ConvGeom, out, in, wb, bs []float32, b, h, lanes, y0, y1
 		copy(bias[:], bs[off:][:n])
 		b0 := ld16(at(bias[:], 0))
 		var tmp [8 * 16]float32
+		_, px, row, zt, fh, ws := g.zArgs()
+		tile8 := func(x, base int) {
+			if zAsm {
+				conv8x16Z(at(tmp[:], 0), at(in, base+x*g.SW*g.inPix()), at(wb, h+off), 64, px, row, zt, fh, ws, at(bias[:], 0), g.storeAct())
+				return
+			}
+			conv8x16(at(tmp[:], 0), 16, at(in, base+x*g.SW*g.inPix()), g.SW*g.inPix(), g.InRow, T, g.FH, at(wb, h+off), g.KB, b0, g.storeAct())
+		}
 		for y := y0; y < y1; y++ {
 			o := g.OutOff + y*g.OutRow + k0
 			base := y * g.SH * g.InRow
-			x := 0
-			for ; x+8 <= g.OW; x += 8 {
-				conv8x16(at(tmp[:], 0), 16, at(in, base+x*g.SW*g.inPix()), g.SW*g.inPix(), g.InRow, T, g.FH, at(wb, h+off), g.KB, b0, g.storeAct())
-				for j := range 8 {
-					copy(out[o+(x+j)*g.outPix():][:n], tmp[16*j:][:n])
+			if g.OW >= 8 {
+				for x := 0; x < g.OW; x += 8 {
+					x = min(x, g.OW-8)
+					tile8(x, base)
+					for j := range 8 {
+						copy(out[o+(x+j)*g.outPix():][:n], tmp[16*j:][:n])
+					}
 				}
+				continue
 			}
-			for ; x < g.OW; x++ {
+			for x := range g.OW {
 				conv1x16(at(tmp[:], 0), at(in, base+x*g.SW*g.inPix()), g.InRow, T, g.FH, at(wb, h+off), g.KB, b0, g.storeAct())
 				copy(out[o+x*g.outPix():][:n], tmp[:n])
 			}
