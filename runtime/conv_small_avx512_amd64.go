@@ -101,3 +101,86 @@ func convPix16x8(tmp *[8][16]float32, in unsafe.Pointer, rowLen, FH, FW int, w u
 	st16(a6, unsafe.Pointer(&tmp[6]))
 	st16(a7, unsafe.Pointer(&tmp[7]))
 }
+
+// weightGradPixAVX512 is ConvWeightGrad for units [u0, u1) of a conv that
+// pixelConv(16) accepts with a filter at most 8 wide, vectorised over
+// output pixels: the output gradient is transposed once, channel by
+// channel (dT[k][y][x], rows zero-padded to whole vectors), and the input
+// rows copied with zeros after them, so that for each channel k and filter
+// row i, the 16-pixel runs of every output row multiply the input runs
+// that start j values on, for all j < 8 at once, into 8 accumulators summed
+// across their lanes at the end:
+//
+//	dw[k][i][j] += Σ_y Σ_x in[y·SH+i][x+j] · dout[y][x][k]
+func weightGradPixAVX512(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0, u1 int) {
+	owp := (g.OW + 15) / 16 * 16
+	rowP := owp + 8
+	rows := (g.OH-1)*g.SH + g.FH
+	buf := s.get(rows*rowP + g.K*g.OH*owp)
+	inP, dT := buf[:rows*rowP], buf[rows*rowP:]
+	span := g.OW + g.FW - 1
+	for r := range rows {
+		dst := inP[r*rowP:][:rowP]
+		copy(dst, in[r*g.InRow:][:span])
+		clear(dst[span:])
+	}
+	for y := range g.OH {
+		for k := range g.K {
+			clear(dT[(k*g.OH+y)*owp+g.OW:][:owp-g.OW])
+		}
+		for x := range g.OW {
+			d := dout[g.DOutOff+y*g.DOutRow+x*g.dOutPix():][:g.K]
+			for k, v := range d {
+				dT[(k*g.OH+y)*owp+x] = v
+			}
+		}
+	}
+	var sums [8]float32
+	for u := u0; u < u1; u++ {
+		b, i := u/g.FH, u%g.FH
+		dwi := g.unitGrad(dw, b, i)
+		for h := range min(g.KB, g.K-b*g.KB) {
+			k := b*g.KB + h
+			weightGradPix8(&sums, at(inP, i*rowP), uintptr(g.SH*rowP)*4, at(dT, k*g.OH*owp), g.OH, owp/16)
+			for j := range g.FW {
+				dwi[j*g.KB+h] += sums[j]
+			}
+		}
+		if i == 0 && db != nil {
+			k0 := b * g.KB
+			g.addBiasGrad(db, dout, k0, min(g.KB, g.K-k0), 0, g.OH, 0, g.OW)
+		}
+	}
+}
+
+// weightGradPix8 sets sums[j] to Σ over rows y < oh and pixels x < 16·nv of
+// in[y·rowStride + x + j] · d[y·16·nv + x], for j < 8 (rowStride in bytes).
+func weightGradPix8(sums *[8]float32, in unsafe.Pointer, rowStride uintptr, d unsafe.Pointer, oh, nv int) {
+	var a0, a1, a2, a3, a4, a5, a6, a7 f16
+	for range oh {
+		p := in
+		for range nv {
+			v := ld16(d)
+			a0 = ld16(p).MulAdd(v, a0)
+			a1 = ld16(unsafe.Add(p, 4)).MulAdd(v, a1)
+			a2 = ld16(unsafe.Add(p, 8)).MulAdd(v, a2)
+			a3 = ld16(unsafe.Add(p, 12)).MulAdd(v, a3)
+			a4 = ld16(unsafe.Add(p, 16)).MulAdd(v, a4)
+			a5 = ld16(unsafe.Add(p, 20)).MulAdd(v, a5)
+			a6 = ld16(unsafe.Add(p, 24)).MulAdd(v, a6)
+			a7 = ld16(unsafe.Add(p, 28)).MulAdd(v, a7)
+			p = unsafe.Add(p, 64)
+			d = unsafe.Add(d, 64)
+		}
+		in = unsafe.Add(in, rowStride)
+	}
+	var t [16]float32
+	for j, a := range [8]f16{a0, a1, a2, a3, a4, a5, a6, a7} {
+		st16(a, unsafe.Pointer(&t))
+		var sum float32
+		for _, v := range t {
+			sum += v
+		}
+		sums[j] = sum
+	}
+}

@@ -374,6 +374,10 @@ func convLanesAVX512(g *ConvGeom, out, in, wb, bs []float32, b, h, lanes, y0, y1
 // convWeightGradAVX512 accumulates each unit's T×KB block in tiles of 4 (or
 // 3) window values × 32 channels, or 8 × 16, held in registers.
 func convWeightGradAVX512(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0, u1 int) {
+	if g.pixelConv(16) && g.FW <= 8 {
+		weightGradPixAVX512(g, s, dw, db, in, dout, u0, u1)
+		return
+	}
 	weightGradWalk(g, s, dw, db, in, dout, u0, u1, weightGradGroup)
 }
 
