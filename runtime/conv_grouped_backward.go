@@ -34,16 +34,28 @@ func GroupedTranspose(g *ConvGeom, wt, w []float32) {
 		panic(fmt.Errorf("%w: GroupedTranspose: buffers %d and %d, want %d and %d", ErrShape,
 			len(wt), len(w), GroupedTransposedLen(g), GroupedWeightLen(g)))
 	}
-	cg, kg, kb := g.C/g.groups(), g.K/g.groups(), g.KB
-	clear(wt[:GroupedTransposedLen(g)])
+	// Block by block: the kb × kb matrix of channels (c, k) of one tap is
+	// in one piece in w and, transposed, in wt; the channels past Cg in
+	// the last block of c are zeros.
+	cg, kg, kb, tl := g.C/g.groups(), g.K/g.groups(), g.KB, g.tapLen()
 	for gi := range g.groups() {
 		src := w[gi*g.groupLen():]
 		for i := range g.FH {
 			for j := range g.FW {
-				dst := wt[((gi*g.FH+i)*g.FW+j)*g.tapLen():]
-				for k := range kg {
-					for c := range cg {
-						dst[((c/kb)*kg+k)*kb+c%kb] = src[(((k/kb)*g.FH+i)*g.FW+j)*cg*kb+c*kb+k%kb]
+				dst := wt[((gi*g.FH+i)*g.FW+j)*tl:][:tl]
+				for k0 := 0; k0 < kg; k0 += kb {
+					kn := min(kb, kg-k0)
+					s := src[((k0/kb*g.FH+i)*g.FW+j)*cg*kb:][:cg*kb]
+					for c0 := 0; c0 < cg; c0 += kb {
+						cn := min(kb, cg-c0)
+						d := dst[(c0/kb*kg+k0)*kb:][:kn*kb]
+						for k := range kn {
+							row := d[k*kb:][:kb]
+							for c := range cn {
+								row[c] = s[(c0+c)*kb+k]
+							}
+							clear(row[cn:])
+						}
 					}
 				}
 			}

@@ -1,6 +1,9 @@
 package runtime
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 // TestTransposeConvDefinition: TransposeConv's packed weights, unpacked,
 // are wt[c][k][i][j] = w[k][c][FH-1-i][FW-1-j], and the padding of the
@@ -41,6 +44,46 @@ func TestTransposeConvDefinition(t *testing.T) {
 		}
 		if nonzero != len(w) { // the weights are random: the padding is zero
 			t.Errorf("%+v: %d values of wt are not zero, want %d", tc, nonzero, len(w))
+		}
+	}
+}
+
+// TestGroupedTransposeDefinition: GroupedTranspose writes every value of
+// wt, whatever it held before, as wt[gi][i][j][c][k] in blocks of KB
+// channels c (the channels past Cg zero) = w[gi·Kg+k][c][i][j].
+func TestGroupedTransposeDefinition(t *testing.T) {
+	r := NewRand(6)
+	for _, tc := range []struct{ k, c, fh, fw, groups, kb int }{
+		{64, 64, 3, 3, 1, 32}, {64, 3, 7, 7, 1, 32}, {128, 64, 1, 1, 1, 32}, {24, 40, 3, 3, 2, 16}, {20, 12, 3, 1, 4, 16}, {48, 33, 1, 1, 1, 16},
+	} {
+		g := &ConvGeom{C: tc.c, K: tc.k, FH: tc.fh, FW: tc.fw, Groups: tc.groups, KB: tc.kb, SH: 1, SW: 1, DH: 1, DW: 1, H: 8, W: 8, OH: 8, OW: 8}
+		cg, kg := tc.c/tc.groups, tc.k/tc.groups
+		w := randSlice(r, tc.k*cg*tc.fh*tc.fw) // [K][Cg][FH][FW]
+		packed := make([]float32, GroupedWeightLen(g))
+		PackGrouped(g, packed, w, false)
+		wt := make([]float32, GroupedTransposedLen(g))
+		for i := range wt {
+			wt[i] = float32(math.NaN())
+		}
+		GroupedTranspose(g, wt, packed)
+		cp := (cg + tc.kb - 1) / tc.kb * tc.kb
+		for gi := range tc.groups {
+			for i := range tc.fh {
+				for j := range tc.fw {
+					for c := range cp {
+						for k := range kg {
+							got := wt[(((gi*tc.fh+i)*tc.fw+j)*cp/tc.kb+c/tc.kb)*kg*tc.kb+k*tc.kb+c%tc.kb]
+							want := float32(0)
+							if c < cg {
+								want = w[(((gi*kg+k)*cg+c)*tc.fh+i)*tc.fw+j]
+							}
+							if got != want {
+								t.Fatalf("%+v: wt[%d][%d][%d][%d][%d] = %v, want %v", tc, gi, i, j, c, k, got, want)
+							}
+						}
+					}
+				}
+			}
 		}
 	}
 }
