@@ -35,3 +35,17 @@ func fcForwardAsm(out, in, w, b []float32, n, k, m, o0, o1 int) {
 func fcForwardZ(out, in, w, b []float32, n, k, m, o0, o1 int) {
 	fcForwardTiles(out, in, w, b, n, k, m, o0, o1, &fcOneZ, &fcManyZ)
 }
+
+//go:noescape
+func axpyRows8Y(a *rowsArgs)
+
+//go:noescape
+func axpyRows8Z(a *rowsArgs)
+
+func callRows8(k rowsKind, a *rowsArgs) {
+	if k == rowsZ {
+		axpyRows8Z(a)
+	} else {
+		axpyRows8Y(a)
+	}
+}

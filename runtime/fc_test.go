@@ -70,3 +70,75 @@ func TestFCForward(t *testing.T) {
 		}
 	})
 }
+
+// TestFCBackward checks FCInputGrad over split input ranges and the weight
+// gradients of FCWeightGrad and FCStash (1 to 19 samples) against float64
+// sums on every kernel path: the input gradient's bits must not depend on
+// the split, nor the stash's on whether it ran (it adds 8 samples at a
+// time) or FCWeightGrad ran sample after sample.
+func TestFCBackward(t *testing.T) {
+	eachKernelSet(t, func(t *testing.T) {
+		for ci, c := range fcCases {
+			n, k := c[0], c[1]
+			r := NewRand(uint64(ci + 100))
+			const m = 19
+			in, w, dout := randSlice(r, m*n), randSlice(r, k*n), randSlice(r, m*k)
+			want := make([]float64, n)
+			for i := range n {
+				for o := range k {
+					want[i] += float64(w[o*n+i]) * float64(dout[o])
+				}
+			}
+			whole := make([]float32, n)
+			FCInputGrad(whole, w, dout[:k], n, 0, n)
+			checkNear(t, fmt.Sprintf("FCInputGrad %dx%d", n, k), whole, want, k, 1)
+			for step := 1; step < n; step += 7 {
+				part := make([]float32, n)
+				for i0 := 0; i0 < n; i0 += step {
+					i1 := min(i0+step, n)
+					FCInputGrad(part[i0:], w, dout[:k], n, i0, i1)
+				}
+				for i, v := range part {
+					if v != whole[i] {
+						t.Fatalf("FCInputGrad %dx%d in ranges of %d: value %d = %g, in one range %g", n, k, step, i, v, whole[i])
+					}
+				}
+			}
+			for _, mm := range []int{1, 8, 9, m} {
+				dw, db := randSlice(r, k*n), randSlice(r, k)
+				wantW, wantB := make([]float64, k*n), make([]float64, k)
+				for o := range k {
+					wantB[o] = float64(db[o])
+					for i := range n {
+						wantW[o*n+i] = float64(dw[o*n+i])
+					}
+					for j := range mm {
+						wantB[o] += float64(dout[j*k+o])
+						for i := range n {
+							wantW[o*n+i] += float64(dout[j*k+o]) * float64(in[j*n+i])
+						}
+					}
+				}
+				dw1, db1 := append([]float32(nil), dw...), append([]float32(nil), db...)
+				var s FCStash
+				for j := range mm {
+					FCWeightGrad(dw1, db1, in[j*n:], dout[j*k:], n, 0, k)
+					s.Add(in[j*n:][:n], dout[j*k:][:k])
+				}
+				s.Flush(dw, db, n)
+				checkNear(t, fmt.Sprintf("FCWeightGrad %dx%d, %d samples", n, k, mm), dw1, wantW, mm, 1)
+				checkNear(t, fmt.Sprintf("FCWeightGrad %dx%d bias", n, k), db1, wantB, mm, 1)
+				for i, v := range dw {
+					if v != dw1[i] {
+						t.Fatalf("FCStash %dx%d, %d samples: weight gradient %d = %g, FCWeightGrad gives %g", n, k, mm, i, v, dw1[i])
+					}
+				}
+				for o, v := range db {
+					if v != db1[o] {
+						t.Fatalf("FCStash %dx%d, %d samples: bias gradient %d = %g, FCWeightGrad gives %g", n, k, mm, o, v, db1[o])
+					}
+				}
+			}
+		}
+	})
+}

@@ -10,13 +10,14 @@ type kernelSet struct {
 	convWeightGrad func(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0, u1 int)
 	// convPix, when set, is ConvForward's kernel for the layers that
 	// pixelConv(pixWidth) accepts (conv_small.go).
-	convPix        func(g *ConvGeom, out, in, w, bias []float32, y0, y1 int)
-	pixWidth       int
-	dot            func(x, y []float32) float32
-	axpy           func(alpha float32, x, y []float32)
+	convPix  func(g *ConvGeom, out, in, w, bias []float32, y0, y1 int)
+	pixWidth int
+	dot      func(x, y []float32) float32
+	axpy     func(alpha float32, x, y []float32)
 	// fc computes outputs [o0, o1) of an fc layer for m samples (see
 	// fcForwardTiles); nil runs FCForward's rows through dot.
 	fc             func(out, in, w, b []float32, n, k, m, o0, o1 int)
+	rows8          rowsKind // axpy8's kernel (fc_rows.go)
 	maxPoolForward func(g *PoolGeom, out []float32, idx []int32, in []float32, y0, y1 int)
 	maxPool        func(g *PoolGeom, out, in []float32, y0, y1 int) // without the positions
 	reluGrad       func(d, y []float32)

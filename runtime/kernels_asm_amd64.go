@@ -16,6 +16,7 @@ var asmKernels = kernelSet{
 	dot:            dotAsm,
 	axpy:           axpyAsm,
 	fc:             fcForwardAsm,
+	rows8:          rowsY,
 	maxPoolForward: maxPoolForwardAsm,
 	maxPool:        maxPoolAsm,
 	math:           asmMath,
