@@ -147,10 +147,35 @@ func weightGradPixAVX512(g *ConvGeom, s *Scratch, dw, db, in, dout []float32, u0
 			}
 		}
 		if i == 0 && db != nil {
-			k0 := b * g.KB
-			g.addBiasGrad(db, dout, k0, min(g.KB, g.K-k0), 0, g.OH, 0, g.OW)
+			// The bias gradient from the transposed gradient's rows
+			// (zero past OW): no strided pass over dout.
+			for h := range min(g.KB, g.K-b*g.KB) {
+				k := b*g.KB + h
+				db[k] += sum16(dT[k*g.OH*owp:][:g.OH*owp])
+			}
 		}
 	}
+}
+
+// sum16 returns Σ x[i] over len(x), a multiple of 16, in 16 lanes summed
+// in order at the end.
+func sum16(x []float32) float32 {
+	var a f16
+	for i := 0; i < len(x); i += 16 {
+		a = a.Add(ld16(at(x, i)))
+	}
+	return lanesSum(a)
+}
+
+// lanesSum returns the sum of a's lanes, in order.
+func lanesSum(a f16) float32 {
+	var t [16]float32
+	st16(a, unsafe.Pointer(&t))
+	var sum float32
+	for _, v := range t {
+		sum += v
+	}
+	return sum
 }
 
 // weightGradPix8 sets sums[j] to Σ over rows y < oh and pixels x < 16·nv of
@@ -174,13 +199,7 @@ func weightGradPix8(sums *[8]float32, in unsafe.Pointer, rowStride uintptr, d un
 		}
 		in = unsafe.Add(in, rowStride)
 	}
-	var t [16]float32
 	for j, a := range [8]f16{a0, a1, a2, a3, a4, a5, a6, a7} {
-		st16(a, unsafe.Pointer(&t))
-		var sum float32
-		for _, v := range t {
-			sum += v
-		}
-		sums[j] = sum
+		sums[j] = lanesSum(a)
 	}
 }
