@@ -206,7 +206,8 @@ func MeanPoolForward(g *PoolGeom, out, in []float32, y0, y1 int) {
 	n := float32(g.FH * g.FW)
 	c := g.C
 	if g.FH == 2 && g.FW == 2 {
-		// The common 2x2 window, its four values summed in the same order.
+		// The common 2x2 window, its four values summed in the same order,
+		// then multiplied by 1/4 (exactly a division by 4).
 		for y := y0; y < y1; y++ {
 			o := out[g.OutOff+y*g.OutRow:][:g.OW*c]
 			r0 := in[y*g.SH*g.InRow:][:((g.OW-1)*g.SW+2)*c]
@@ -215,7 +216,7 @@ func MeanPoolForward(g *PoolGeom, out, in []float32, y0, y1 int) {
 				a, q := x*g.SW*c, x*c
 				d, s0, s1, t0, t1 := o[q:q+c], r0[a:a+c], r0[a+c:a+2*c], r1[a:a+c], r1[a+c:a+2*c]
 				for k := range d {
-					d[k] = (s0[k] + s1[k] + t0[k] + t1[k]) / n
+					d[k] = (s0[k] + s1[k] + t0[k] + t1[k]) * 0.25
 				}
 			}
 		}
@@ -247,10 +248,14 @@ func MeanPoolBackward(g *PoolGeom, din, dout []float32, c0, c1 int) {
 	n := float32(g.FH * g.FW)
 	if g.FH == g.SH && g.FW == g.SW && g.PH == 0 && g.PW == 0 {
 		// Windows that tile the input: each input value gets one
-		// output's gradient, or none past the last window.
+		// output's gradient, or none past the last window. A window of a
+		// power of two values multiplies by its inverse (exactly the
+		// division).
 		if g.OH*g.SH != g.H || g.OW*g.SW != g.W {
 			clearChannels(din, g.H, g.W, g.C, g.DInRow, g.DInOff, c0, c1)
 		}
+		area := g.FH * g.FW
+		inv, exact := 1/n, area&(area-1) == 0
 		for y := range g.OH {
 			d := dout[g.DOutOff+y*g.DOutRow:][:g.OW*g.C]
 			for i := range g.FH {
@@ -259,6 +264,12 @@ func MeanPoolBackward(g *PoolGeom, din, dout []float32, c0, c1 int) {
 					dx := d[x*g.C+c0 : x*g.C+c1]
 					for j := range g.FW {
 						rx := r[(x*g.SW+j)*g.C+c0:][:len(dx)]
+						if exact {
+							for k, v := range dx {
+								rx[k] = v * inv
+							}
+							continue
+						}
 						for k, v := range dx {
 							rx[k] = v / n
 						}
