@@ -41,6 +41,7 @@ type Engine struct {
 	curSchedule                           *schedule
 	phaseChunk, batchChunk, reduceChunk   func(int, int, int)
 	stepChunk, sumsChunk, itemsChunk      func(int, int, int)
+	zeroChunk                             func(int, int, int)
 	loadChunk, finishChunk, finishBwChunk func(int, int, int)
 }
 
@@ -75,6 +76,7 @@ func New(p *Program, seed uint64) *Engine {
 	e.batchChunk = e.runBatchChunk
 	e.reduceChunk = e.runReduceChunk
 	e.stepChunk = e.runStepChunk
+	e.zeroChunk = e.runZeroChunk
 	e.sumsChunk = e.runSumsChunk
 	e.itemsChunk = e.runItemsChunk
 	e.loadChunk = e.runLoadChunk

@@ -157,3 +157,35 @@ func TestOptimizerStateErrors(t *testing.T) {
 		t.Errorf("after a switch to AdamW: %v, %d steps; want adamw, 1", r.Method, steps)
 	}
 }
+
+// TestZeroGradSplit: ZeroGrad split across the workers (as for a large
+// model) leaves every gradient sum zero.
+func TestZeroGradSplit(t *testing.T) {
+	defer func(n int) { zeroSplit = n }(zeroSplit)
+	zeroSplit = 0
+	x, labels := chainBatch()
+	for _, threads := range []int{1, 3} {
+		e := New(chainProgram(true), 2)
+		e.SetThreads(threads)
+		if _, err := e.TrainWith(x, labels, nil, runtime.NewSGD(0, 0, 0), 9); err != nil {
+			t.Fatal(err)
+		}
+		nonzero := 0
+		for _, g := range e.Grads() {
+			for _, v := range g.F32 {
+				if v != 0 {
+					nonzero++
+				}
+			}
+		}
+		if nonzero == 0 {
+			t.Fatal("no gradient to clear")
+		}
+		e.ZeroGrad()
+		for _, g := range e.Grads() {
+			if slices.ContainsFunc(g.F32, func(v float32) bool { return v != 0 }) {
+				t.Fatalf("%d threads: %s = %v after ZeroGrad", threads, g.Name, g.F32)
+			}
+		}
+	}
+}
