@@ -170,7 +170,8 @@ func PackConv(dst, src []float32, k, c, fh, fw, kb int, unpack bool) {
 //
 //	wt[c][k][i][j] = w[k][c][FH-1-i][FW-1-j]
 //
-// It goes tap by tap and block by block: a block of kb output channels by
+// It writes every value of wt (the padding of a last block of C with
+// zeros), tap by tap and block by block: a block of kb output channels by
 // kbt input channels of one tap is a kbt × kb matrix of w and, transposed,
 // a kb × kbt matrix of wt, both in one piece.
 func TransposeConv(wt, w []float32, k, c, fh, fw, kb, kbt int) {
@@ -187,10 +188,11 @@ func TransposeConv(wt, w []float32, k, c, fh, fw, kb, kbt int) {
 					dst := wt[((cb*fh+ti)*fw+tj)*k*kbt+ko0*kbt:][:kn*kbt]
 					s := src[ci0*kb:][:(cn-1)*kb+kn]
 					for b := range kn {
-						d := dst[b*kbt:][:cn]
-						for a := range d {
+						d := dst[b*kbt:][:kbt]
+						for a := range cn {
 							d[a] = s[a*kb+b]
 						}
+						clear(d[cn:]) // the padding of a last block
 					}
 				}
 			}

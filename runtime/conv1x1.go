@@ -127,8 +127,7 @@ func Conv1x1Transpose(g *ConvGeom, wt, w []float32) {
 	if len(wt) < Conv1x1TransposedLen(g) || len(w) < g.WeightLen() {
 		panic(shapeError("Conv1x1Transpose", g, "wt", len(wt), Conv1x1TransposedLen(g)))
 	}
-	clear(wt[:Conv1x1TransposedLen(g)])
-	TransposeConv(wt, w, g.K, g.C, 1, 1, g.KB, g.KB)
+	TransposeConv(wt, w, g.K, g.C, 1, 1, g.KB, g.KB) // writes every value
 }
 
 // Conv1x1InputGrad computes the input gradient of a 1x1 conv of any stride

@@ -7,8 +7,8 @@ import (
 
 // TestTransposeConvDefinition: TransposeConv's packed weights, unpacked,
 // are wt[c][k][i][j] = w[k][c][FH-1-i][FW-1-j], and the padding of the
-// last block stays zero, for channel counts that leave partial blocks on
-// either side and block sizes that differ.
+// last block is zero whatever wt held, for channel counts that leave
+// partial blocks on either side and block sizes that differ.
 func TestTransposeConvDefinition(t *testing.T) {
 	r := NewRand(4)
 	for _, tc := range []struct{ k, c, fh, fw, kb, kbt int }{
@@ -20,6 +20,9 @@ func TestTransposeConvDefinition(t *testing.T) {
 		PackConv(packed, w, tc.k, tc.c, tc.fh, tc.fw, tc.kb, false)
 		nt := (tc.c + tc.kbt - 1) / tc.kbt * tc.kbt * tc.k * tc.fh * tc.fw
 		wt := make([]float32, nt)
+		for i := range wt {
+			wt[i] = float32(math.NaN()) // what the buffer held before
+		}
 		TransposeConv(wt, packed, tc.k, tc.c, tc.fh, tc.fw, tc.kb, tc.kbt)
 		got := make([]float32, tc.c*tc.k*tc.fh*tc.fw) // [C][K][FH][FW]
 		PackConv(wt, got, tc.c, tc.k, tc.fh, tc.fw, tc.kbt, true)
