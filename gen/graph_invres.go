@@ -27,7 +27,7 @@ func (g *graphGen) inferInvRes(i int) invRes {
 		b[j] = g.convStep(p, p.Steps[i+j])
 	}
 	e, d, r := b[0], b[1], b[2]
-	ok := e.kind == kind1x1 && d.kind == kindDepthwise && r.kind == kind1x1 &&
+	ok := (e.kind == kind1x1 || e.kind == kindDense && !e.wino) && d.kind == kindDepthwise && r.kind == kind1x1 &&
 		e.kernelAct == actFunc(e.s.Act) && d.kernelAct == actFunc(d.s.Act) &&
 		e.out.Pix() == e.k && e.out.Row() == d.in.Row() && d.in.Row() >= (d.w+d.op.PW)*d.c &&
 		r.in.Pix() == r.c && r.in.Row() == r.w*r.c && e.in.e != r.out.e

@@ -27,10 +27,14 @@ var invresBand = 384 << 10
 
 // checkInvRes panics unless ge, gd and gp chain as InvResForward wants.
 func checkInvRes(fn string, ge, gd, gp *ConvGeom) {
-	ge.check1x1(fn)
+	if ge.FH == 1 && ge.FW == 1 {
+		ge.check1x1(fn)
+	} else {
+		ge.checkDense(fn)
+	}
 	gp.check1x1(fn)
 	gd.checkDepthwise(fn)
-	ok := ge.SH == 1 && ge.SW == 1 && gp.SH == 1 && gp.SW == 1 &&
+	ok := gp.SH == 1 && gp.SW == 1 &&
 		ge.K == gd.C && ge.OH == gd.H && ge.OW == gd.W && ge.OutRow == gd.InRow && ge.outPix() == gd.inPix() &&
 		gd.InRow >= (gd.W+gd.PW)*gd.inPix() &&
 		gp.C == gd.K && gp.OH == gd.OH && gp.OW == gd.OW && gp.inPix() == gp.C && gp.InRow == gp.OW*gp.C
@@ -39,11 +43,12 @@ func checkInvRes(fn string, ge, gd, gp *ConvGeom) {
 	}
 }
 
-// InvResForward computes output rows [y0, y1) of an expansion ge (1x1,
-// stride 1), a depthwise conv gd and a projection gp (1x1, stride 1) in
-// a row, as
+// InvResForward computes output rows [y0, y1) of an expansion ge (a 1x1
+// conv, or a dense one as ConvForward runs: a network's first conv, which
+// its input padded), a depthwise conv gd and a projection gp (1x1, stride
+// 1) in a row, as
 //
-//	Conv1x1Forward(ge, ·, e, in, we, be, 0, ge.OH)
+//	Conv1x1Forward(ge, ·, e, in, we, be, 0, ge.OH)  // or ConvForward
 //	DepthwiseForward(gd, ·, d, e, wd, bd, y0, y1)
 //	Conv1x1Forward(gp, ·, out, d, wp, bp, y0, y1)
 //
@@ -122,5 +127,10 @@ func (r *invresScratch) expand(s *Scratch, e, in, we, be []float32, e0, from, to
 	}
 	ge := &r.ge
 	ge.OH, ge.OutOff = hi-lo, (lo-e0)*gd.InRow+gd.PW*gd.inPix()
-	Conv1x1Forward(ge, s, e, in[(lo-gd.PH)*ge.InRow:], we, be, 0, hi-lo)
+	in = in[(lo-gd.PH)*ge.SH*ge.InRow:]
+	if ge.FH == 1 && ge.FW == 1 {
+		Conv1x1Forward(ge, s, e, in, we, be, 0, hi-lo)
+	} else {
+		ConvForward(ge, s, e, in, we, be, 0, hi-lo)
+	}
 }

@@ -19,7 +19,7 @@ func BenchmarkInvRes(b *testing.B) {
 		pe, pd, pp := randSlice(r, ge.WeightLen()), randSlice(r, DepthwiseWeightLen(&gd)), randSlice(r, gp.WeightLen())
 		be, bd, bp := randSlice(r, tc.ce), randSlice(r, tc.ce), randSlice(r, tc.k)
 		out := make([]float32, gp.needOut())
-		e := make([]float32, (tc.h+2*tc.p)*gd.InRow)
+		e := make([]float32, (gd.H+2*tc.p)*gd.InRow)
 		d := make([]float32, gd.OH*gd.OutRow)
 		var s Scratch
 		name := fmt.Sprintf("%dx%dx%d-%d-s%d", tc.h, tc.w, tc.c, tc.ce, tc.s)

@@ -10,6 +10,7 @@ import (
 // output written at an offset into rows padOut pixels wider than its own.
 type invresCase struct {
 	h, w, c, ce, k, fh, s, p, padOut int
+	efh, es, ep                      int    // a dense expansion: filter, stride, padding (efh 0: 1x1)
 	eAct, dAct                       string // "", "relu" or "relu6"
 	noBias                           bool
 }
@@ -25,21 +26,31 @@ var invresCases = []invresCase{
 	{h: 6, w: 29, c: 24, ce: 144, k: 24, fh: 3, s: 1, p: 1, eAct: "relu", dAct: "", noBias: true},
 	{h: 7, w: 7, c: 32, ce: 64, k: 48, fh: 5, s: 1, p: 2, eAct: "relu6", dAct: "relu6", padOut: 2},
 	{h: 4, w: 4, c: 160, ce: 960, k: 160, fh: 3, s: 1, p: 1, eAct: "relu6", dAct: "relu6"},
+	{h: 15, w: 13, c: 3, ce: 32, k: 16, fh: 3, s: 1, p: 1, efh: 3, es: 2, ep: 1, eAct: "relu6", dAct: "relu6"}, // a network's first conv
+	{h: 9, w: 30, c: 5, ce: 48, k: 24, fh: 3, s: 2, p: 1, efh: 3, es: 1, ep: 1, eAct: "relu", dAct: "relu6", padOut: 1},
+}
+
+// expansion returns the expansion's filter, stride and padding, and the
+// map it makes (the depthwise conv's input).
+func (tc invresCase) expansion() (f, s, p, h, w int) {
+	f, s, p = max(tc.efh, 1), max(tc.es, 1), tc.ep
+	return f, s, p, (tc.h+2*p-f)/s + 1, (tc.w+2*p-f)/s + 1
 }
 
 // geoms returns the case's three convs, as the graph generator lays them
 // out: the expansion into a padded buffer, the depthwise conv into a dense
 // one, the projection into out (padOut pixels wider each side).
 func (tc invresCase) geoms() (ge, gd, gp ConvGeom) {
-	oh, ow := (tc.h+2*tc.p-tc.fh)/tc.s+1, (tc.w+2*tc.p-tc.fh)/tc.s+1
-	prow := (tc.w + 2*tc.p) * tc.ce
+	ef, es, ep, eh, ew := tc.expansion()
+	oh, ow := (eh+2*tc.p-tc.fh)/tc.s+1, (ew+2*tc.p-tc.fh)/tc.s+1
+	prow := (ew + 2*tc.p) * tc.ce
 	orow := (ow + 2*tc.padOut) * tc.k
 	act := func(g *ConvGeom, a string) { g.ReLU, g.ReLU6 = a == "relu", a == "relu6" }
-	ge = ConvGeom{C: tc.c, InRow: tc.w * tc.c, OH: tc.h, OW: tc.w, K: tc.ce, OutRow: prow, OutOff: tc.p*prow + tc.p*tc.ce,
-		FH: 1, FW: 1, SH: 1, SW: 1, KB: block16(tc.ce)}
+	ge = ConvGeom{C: tc.c, InRow: (tc.w + 2*ep) * tc.c, OH: eh, OW: ew, K: tc.ce, OutRow: prow, OutOff: tc.p*prow + tc.p*tc.ce,
+		FH: ef, FW: ef, SH: es, SW: es, KB: block16(tc.ce)}
 	act(&ge, tc.eAct)
 	gd = ConvGeom{C: tc.ce, InRow: prow, OH: oh, OW: ow, K: tc.ce, OutRow: ow * tc.ce, FH: tc.fh, FW: tc.fh, SH: tc.s, SW: tc.s,
-		KB: 16, Groups: tc.ce, H: tc.h, W: tc.w, PH: tc.p, PW: tc.p}
+		KB: 16, Groups: tc.ce, H: eh, W: ew, PH: tc.p, PW: tc.p}
 	act(&gd, tc.dAct)
 	gp = ConvGeom{C: tc.ce, InRow: ow * tc.ce, OH: oh, OW: ow, K: tc.k, OutRow: orow, OutOff: tc.padOut*orow + tc.padOut*tc.k,
 		FH: 1, FW: 1, SH: 1, SW: 1, KB: block16(tc.k)}
@@ -54,7 +65,8 @@ func block16(k int) int {
 }
 
 // naiveInvRes is the definition in float64, on PyTorch-layout weights
-// (we [ce][c], wd [ce][fh][fh], wp [k][ce]): the dense output map.
+// (we [ce][c][efh][efh], wd [ce][fh][fh], wp [k][ce]): the dense output
+// map.
 func naiveInvRes(tc invresCase, in, we, be, wd, bd, wp, bp []float32) []float64 {
 	act := func(v float64, a string) float64 {
 		switch a {
@@ -71,17 +83,25 @@ func naiveInvRes(tc invresCase, in, we, be, wd, bd, wp, bp []float32) []float64 
 		}
 		return float64(b[i])
 	}
-	e := make([]float64, tc.h*tc.w*tc.ce)
-	for p := range tc.h * tc.w {
+	ef, es, ep, eh, ew := tc.expansion()
+	e := make([]float64, eh*ew*tc.ce)
+	for p := range eh * ew {
 		for k := range tc.ce {
 			v := bias(be, k)
 			for c := range tc.c {
-				v += float64(in[p*tc.c+c]) * float64(we[k*tc.c+c])
+				for i := range ef {
+					for j := range ef {
+						yy, xx := p/ew*es+i-ep, p%ew*es+j-ep
+						if yy >= 0 && yy < tc.h && xx >= 0 && xx < tc.w {
+							v += float64(in[(yy*tc.w+xx)*tc.c+c]) * float64(we[((k*tc.c+c)*ef+i)*ef+j])
+						}
+					}
+				}
 			}
 			e[p*tc.ce+k] = act(v, tc.eAct)
 		}
 	}
-	oh, ow := (tc.h+2*tc.p-tc.fh)/tc.s+1, (tc.w+2*tc.p-tc.fh)/tc.s+1
+	oh, ow := (eh+2*tc.p-tc.fh)/tc.s+1, (ew+2*tc.p-tc.fh)/tc.s+1
 	out := make([]float64, oh*ow*tc.k)
 	d := make([]float64, tc.ce)
 	for y := range oh {
@@ -91,8 +111,8 @@ func naiveInvRes(tc invresCase, in, we, be, wd, bd, wp, bp []float32) []float64 
 				for i := range tc.fh {
 					for j := range tc.fh {
 						yy, xx := y*tc.s+i-tc.p, x*tc.s+j-tc.p
-						if yy >= 0 && yy < tc.h && xx >= 0 && xx < tc.w {
-							v += e[(yy*tc.w+xx)*tc.ce+c] * float64(wd[(c*tc.fh+i)*tc.fh+j])
+						if yy >= 0 && yy < eh && xx >= 0 && xx < ew {
+							v += e[(yy*ew+xx)*tc.ce+c] * float64(wd[(c*tc.fh+i)*tc.fh+j])
 						}
 					}
 				}
@@ -120,24 +140,30 @@ func TestInvResForward(t *testing.T) {
 	eachKernelSet(t, func(t *testing.T) {
 		for n, tc := range invresCases {
 			r := NewRand(uint64(n + 700))
-			in := randSlice(r, tc.h*tc.w*tc.c)
-			we, wd, wp := randSlice(r, tc.ce*tc.c), randSlice(r, tc.ce*tc.fh*tc.fh), randSlice(r, tc.k*tc.ce)
+			x := randSlice(r, tc.h*tc.w*tc.c)
+			ef, _, ep, eh, _ := tc.expansion()
+			in := pad(x, tc.h, tc.w, tc.c, ep, ep)
+			we, wd, wp := randSlice(r, tc.ce*tc.c*ef*ef), randSlice(r, tc.ce*tc.fh*tc.fh), randSlice(r, tc.k*tc.ce)
 			be, bd, bp := randSlice(r, tc.ce), randSlice(r, tc.ce), randSlice(r, tc.k)
 			if tc.noBias {
 				be, bd, bp = nil, nil, nil
 			}
-			want := naiveInvRes(tc, in, we, be, wd, bd, wp, bp)
+			want := naiveInvRes(tc, x, we, be, wd, bd, wp, bp)
 			ge, gd, gp := tc.geoms()
 			pe, pd, pp := make([]float32, ge.WeightLen()), make([]float32, DepthwiseWeightLen(&gd)), make([]float32, gp.WeightLen())
-			PackConv(pe, we, tc.ce, tc.c, 1, 1, ge.KB, false)
+			PackConv(pe, we, tc.ce, tc.c, ef, ef, ge.KB, false)
 			PackDepthwise(pd, wd, tc.ce, tc.fh, tc.fh, false)
 			PackConv(pp, wp, tc.k, tc.ce, 1, 1, gp.KB, false)
 			var s Scratch
 			// The composition of the unfused kernels.
-			e := make([]float32, (tc.h+2*tc.p)*gd.InRow)
+			e := make([]float32, (eh+2*tc.p)*gd.InRow)
 			d := make([]float32, gd.OH*gd.OutRow)
 			ref := make([]float32, gp.needOut())
-			Conv1x1Forward(&ge, &s, e, in, pe, be, 0, ge.OH)
+			if ef == 1 {
+				Conv1x1Forward(&ge, &s, e, in, pe, be, 0, ge.OH)
+			} else {
+				ConvForward(&ge, &s, e, in, pe, be, 0, ge.OH)
+			}
 			DepthwiseForward(&gd, &s, d, e, pd, bd, 0, gd.OH)
 			Conv1x1Forward(&gp, &s, ref, d, pp, bp, 0, gp.OH)
 			dense := func(out []float32) []float32 {
@@ -189,12 +215,12 @@ func TestInvResShapes(t *testing.T) {
 	run := func(ge, gd, gp ConvGeom, out, in, pe, pp []float32, y0, y1 int) func() {
 		return func() { InvResForward(&ge, &gd, &gp, &s, out, in, pe, nil, pd, nil, pp, nil, y0, y1) }
 	}
-	strided, narrow, noPad := ge, gp, gd
-	strided.SH = 2
+	grouped, narrow, noPad := ge, gp, gd
+	grouped.Groups = 2
 	narrow.C--
 	noPad.InRow = gd.W * gd.C
 	wantShapePanics(t, map[string]func(){
-		"strided expansion": run(strided, gd, gp, out, in, pe, pp, 0, 1),
+		"grouped expansion": run(grouped, gd, gp, out, in, pe, pp, 0, 1),
 		"channels":          run(ge, gd, narrow, out, in, pe, pp, 0, 1),
 		"rows too short":    run(ge, noPad, gp, out, in, pe, pp, 0, 1),
 		"short in":          run(ge, gd, gp, out, in[:len(in)-1], pe, pp, 0, 1),

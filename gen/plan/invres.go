@@ -5,7 +5,8 @@ import "github.com/cnnc/cnnc/ir"
 // InvertedResidual reports whether the steps i, i+1 and i+2 of an
 // inference plan are an inverted residual block (MobileNetV2's) that one
 // kernel runs over bands of rows, keeping the two maps between them in
-// the cache instead of buffers: a 1x1 conv of stride 1 (the expansion),
+// the cache instead of buffers: a 1x1 conv of stride 1 (the expansion; or
+// a dense conv, as MobileNetV2's first conv before its first block),
 // a depthwise conv reading only it, and a 1x1 conv of stride 1 reading
 // only the depthwise conv (the projection, which may add a residual as it
 // stores). The first two may apply relu or relu6 as they store, nothing
@@ -27,7 +28,7 @@ func (p *Plan) InvertedResidual(i int) bool {
 	plain := func(s *Step) bool {
 		return s.Add == nil && (s.Act == nil || actIs(s.Act, ir.ReLU) || actIs(s.Act, ir.ReLU6))
 	}
-	return pointwise(e.Node) && depthwise(d.Node) && pointwise(r.Node) &&
+	return (pointwise(e.Node) || dense(e.Node)) && depthwise(d.Node) && pointwise(r.Node) &&
 		chained(e, d) && chained(d, r) && plain(e) && plain(d)
 }
 
@@ -36,6 +37,12 @@ func (p *Plan) InvertedResidual(i int) bool {
 func pointwise(n *ir.Node) bool {
 	op := n.Op.(*ir.Conv)
 	return op.FH == 1 && op.FW == 1 && op.SH == 1 && op.SW == 1 && op.PH == 0 && op.PW == 0 && op.Groups <= 1
+}
+
+// dense reports whether conv n has one group and no dilation.
+func dense(n *ir.Node) bool {
+	op := n.Op.(*ir.Conv)
+	return op.Groups <= 1 && op.DH <= 1 && op.DW <= 1
 }
 
 // depthwise reports whether conv n filters each channel on its own.

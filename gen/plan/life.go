@@ -43,9 +43,14 @@ func (b *builder) lifetimes() {
 		}
 	}
 	touch(p.Value(b.g.Input).View, 0)
-	for _, s := range p.Steps {
+	for i, s := range p.Steps {
 		t := p.Time(s.ID)
 		touch(p.Value(s.Out).View, t)
+		if p.InvertedResidual(i) {
+			// One kernel runs the block: it reads the input until the
+			// projection's last row.
+			t = p.Time(p.Steps[i+2].ID)
+		}
 		for _, v := range s.Reads() {
 			touch(p.Value(v).View, t)
 		}

@@ -695,7 +695,7 @@ const (
 // with padding, each shared by values whose lifetimes do not overlap: c.F[i].
 const (
 	f0               = iota // training: input 224x224x3 p1x1; inference: input 224x224x3 p1x1
-	f1                      // training: classifier.1 1000; inference: relu61 112x112x32 p1x1, features.1.conv.2 112x112x16, features.2.relu62 56x56x96, features.3.relu62 56x56x144, features.4.relu62 28x28x144, features.5.relu61 28x28x192 p1x1, features.6.relu61 28x28x192 p1x1, features.7.relu61 28x28x192 p1x1, features.8.relu61 14x14x384 p1x1, features.9.relu61 14x14x384 p1x1, features.10.relu61 14x14x384 p1x1, features.11.relu61 14x14x384 p1x1, features.12.relu61 14x14x576 p1x1, features.13.relu61 14x14x576 p1x1, features.14.relu61 14x14x576 p1x1, features.15.relu61 7x7x960 p1x1, features.16.relu61 7x7x960 p1x1, features.17.relu61 7x7x960 p1x1, classifier.1 1000
+	f1                      // training: classifier.1 1000; inference: classifier.1 1000
 	f2                      // training: features.2.relu61 112x112x96 p1x1
 	f3                      // training: features.2.conv.0.0 112x112x96
 	f4                      // training: features.3.relu61 56x56x144 p1x1, d(features.2.conv.0.0 112x112x96)
@@ -805,9 +805,11 @@ const (
 	f108                    // training: d(classifier.0 1x1x1280)
 	f109                    // training: d(input 224x224x3)
 	f110                    // training: d(classifier.1 1000)
-	f111                    // inference: features.1.relu61 112x112x32, features.2.relu61 112x112x96 p1x1, features.3.relu61 56x56x144 p1x1, features.4.relu61 56x56x144 p1x1, features.5.relu62 28x28x192, features.6.relu62 28x28x192, features.8.add1 14x14x64, features.10.add1 14x14x64, features.12.relu62 14x14x576, features.13.relu62 14x14x576, features.15.add1 7x7x160
-	f112                    // inference: features.2.conv.3 56x56x24, features.4.conv.3 28x28x32, features.6.add1 28x28x32, features.7.relu62 14x14x192, features.8.relu62 14x14x384, features.9.relu62 14x14x384, features.10.relu62 14x14x384, features.11.relu62 14x14x384, features.12.add1 14x14x96, features.14.relu62 7x7x576, features.15.relu62 7x7x960, features.16.relu62 7x7x960, features.17.relu62 7x7x960, relu62 7x7x1280
-	f113                    // inference: features.3.add1 56x56x24, features.5.add1 28x28x32, features.7.conv.3 14x14x64, features.9.add1 14x14x64, features.11.conv.3 14x14x96, features.13.add1 14x14x96, features.14.conv.3 7x7x160, features.16.add1 7x7x160, features.17.conv.3 7x7x320, globalavgpool1 1x1x1280
+	f111                    // inference: features.2.conv.3 56x56x24, features.4.relu62 28x28x144, features.5.relu62 28x28x192, features.6.relu62 28x28x192, features.7.relu62 14x14x192, features.8.relu61 14x14x384 p1x1, features.9.relu61 14x14x384 p1x1, features.10.relu61 14x14x384 p1x1, features.11.relu61 14x14x384 p1x1, features.12.relu61 14x14x576 p1x1, features.13.relu61 14x14x576 p1x1, features.14.relu61 14x14x576 p1x1, features.15.relu61 7x7x960 p1x1, features.16.relu61 7x7x960 p1x1, features.17.relu61 7x7x960 p1x1, relu62 7x7x1280
+	f112                    // inference: features.1.relu61 112x112x32, features.2.relu61 112x112x96 p1x1, features.3.relu61 56x56x144 p1x1, features.4.relu61 56x56x144 p1x1, features.5.add1 28x28x32, features.7.conv.3 14x14x64, features.9.add1 14x14x64, features.12.add1 14x14x96
+	f113                    // inference: relu61 112x112x32 p1x1, features.2.relu62 56x56x96, features.3.relu62 56x56x144, features.4.conv.3 28x28x32, features.6.add1 28x28x32, features.8.add1 14x14x64, features.11.conv.3 14x14x96, features.13.add1 14x14x96, features.15.add1 7x7x160, features.17.conv.3 7x7x320
+	f114                    // inference: features.1.conv.2 112x112x16, features.3.add1 56x56x24, features.5.relu61 28x28x192 p1x1, features.6.relu61 28x28x192 p1x1, features.7.relu61 28x28x192 p1x1, features.8.relu62 14x14x384, features.9.relu62 14x14x384, features.10.relu62 14x14x384, features.11.relu62 14x14x384, features.12.relu62 14x14x576, features.13.relu62 14x14x576, features.14.relu62 7x7x576, features.15.relu62 7x7x960, features.16.relu62 7x7x960, features.17.relu62 7x7x960
+	f115                    // inference: features.10.add1 14x14x64, features.14.conv.3 7x7x160, features.16.add1 7x7x160, globalavgpool1 1x1x1280
 	classifier_0Mask        // classifier.0's mask (training mode)
 )
 
@@ -1335,7 +1337,7 @@ var program = engine.Program{
 	},
 	Buffers: []engine.Buffer{
 		f0:               {Len: 153228},
-		f1:               {Len: 451584},
+		f1:               {Len: 1000},
 		f2:               {Len: 1247616, Grad: true},
 		f3:               {Len: 1204224, Grad: true},
 		f4:               {Len: 1204224, Grad: true},
@@ -1445,90 +1447,74 @@ var program = engine.Program{
 		f108:             {Len: 1280, Grad: true},
 		f109:             {Len: 150528, Grad: true},
 		f110:             {Len: 1000, Grad: true},
-		f111:             {Len: 1247616},
-		f112:             {Len: 75264},
-		f113:             {Len: 75264},
+		f111:             {Len: 150528},
+		f112:             {Len: 1247616},
+		f113:             {Len: 451584},
+		f114:             {Len: 200704},
+		f115:             {Len: 12544},
 		classifier_0Mask: {Len: 1280, Grad: true},
 	},
 	BatchBuffers: []int{features_0_1Batch: 128, features_1_conv_0_1Batch: 128, features_1_conv_2Batch: 64, features_2_conv_0_1Batch: 384, features_2_conv_1_1Batch: 384, features_2_conv_3Batch: 96, features_3_conv_0_1Batch: 576, features_3_conv_1_1Batch: 576, features_3_conv_3Batch: 96, features_4_conv_0_1Batch: 576, features_4_conv_1_1Batch: 576, features_4_conv_3Batch: 128, features_5_conv_0_1Batch: 768, features_5_conv_1_1Batch: 768, features_5_conv_3Batch: 128, features_6_conv_0_1Batch: 768, features_6_conv_1_1Batch: 768, features_6_conv_3Batch: 128, features_7_conv_0_1Batch: 768, features_7_conv_1_1Batch: 768, features_7_conv_3Batch: 256, features_8_conv_0_1Batch: 1536, features_8_conv_1_1Batch: 1536, features_8_conv_3Batch: 256, features_9_conv_0_1Batch: 1536, features_9_conv_1_1Batch: 1536, features_9_conv_3Batch: 256, features_10_conv_0_1Batch: 1536, features_10_conv_1_1Batch: 1536, features_10_conv_3Batch: 256, features_11_conv_0_1Batch: 1536, features_11_conv_1_1Batch: 1536, features_11_conv_3Batch: 384, features_12_conv_0_1Batch: 2304, features_12_conv_1_1Batch: 2304, features_12_conv_3Batch: 384, features_13_conv_0_1Batch: 2304, features_13_conv_1_1Batch: 2304, features_13_conv_3Batch: 384, features_14_conv_0_1Batch: 2304, features_14_conv_1_1Batch: 2304, features_14_conv_3Batch: 640, features_15_conv_0_1Batch: 3840, features_15_conv_1_1Batch: 3840, features_15_conv_3Batch: 640, features_16_conv_0_1Batch: 3840, features_16_conv_1_1Batch: 3840, features_16_conv_3Batch: 640, features_17_conv_0_1Batch: 3840, features_17_conv_1_1Batch: 3840, features_17_conv_3Batch: 1280, features_18_1Batch: 5120},
 	Steps: []engine.Step{
-		{Name: "features.0.0+features.0.1+relu61 (inference)", Forward: []engine.Phase{
-			{N: 112, Run: features_0_0Infer, Mode: engine.Inference},
-		}},
-		{Name: "features.1.conv.0.0+features.1.conv.0.1+features.1.relu61 (inference)", Forward: []engine.Phase{
-			{N: 112, Run: conv3x3Infer(&conv3x3x32InferGeom_2, f111, features_1_conv_0_0Fold, 288), Mode: engine.Inference},
-		}},
-		{Name: "features.1.conv.1+features.1.conv.2 (inference)", Forward: []engine.Phase{
-			{N: 112, Run: conv1x1Infer(&conv1x1x16InferGeom, f1, f111, features_1_conv_1Fold, 512), Mode: engine.Inference},
+		{Name: "features.0.0+features.0.1+relu61+features.1.conv.0.0+features.1.conv.0.1+features.1.relu61+features.1.conv.1+features.1.conv.2 (inference)", Forward: []engine.Phase{
+			{N: 112, Run: conv3x3InvRes(&conv3x3x32InferGeom, &conv3x3x32InferGeom_2, &conv1x1x16InferGeom, f114, f0, features_0_0Fold, 864, features_1_conv_0_0Fold, 288, features_1_conv_1Fold, 512), Mode: engine.Inference},
 		}},
 		{Name: "features.2.conv.0.0+features.2.conv.0.1+features.2.relu61+features.2.conv.1.0+features.2.conv.1.1+features.2.relu62+features.2.conv.2+features.2.conv.3 (inference)", Forward: []engine.Phase{
-			{N: 56, Run: conv1x1InvRes(&conv1x1x96InferGeom, &conv3x3x96InferGeom, &conv1x1x24InferGeom, f112, f1, features_2_conv_0_0Fold, 1536, features_2_conv_1_0Fold, 864, features_2_conv_2Fold, 3072), Mode: engine.Inference},
+			{N: 56, Run: conv3x3InvRes(&conv1x1x96InferGeom, &conv3x3x96InferGeom, &conv1x1x24InferGeom, f111, f114, features_2_conv_0_0Fold, 1536, features_2_conv_1_0Fold, 864, features_2_conv_2Fold, 3072), Mode: engine.Inference},
 		}},
 		{Name: "features.3.conv.0.0+features.3.conv.0.1+features.3.relu61+features.3.conv.1.0+features.3.conv.1.1+features.3.relu62+features.3.conv.2+features.3.conv.3+features.3.add1 (inference)", Forward: []engine.Phase{
-			{N: 56, Run: conv1x1InvRes_2(&conv1x1x144InferGeom, &conv3x3x144InferGeom, &conv1x1x24InferGeom_2, f113, f112, features_3_conv_0_0Fold, 3456, features_3_conv_1_0Fold, 1296, features_3_conv_2Fold, 4608, &conv1x1x24StoreGeom), Mode: engine.Inference},
+			{N: 56, Run: conv1x1InvRes(&conv1x1x144InferGeom, &conv3x3x144InferGeom, &conv1x1x24InferGeom_2, f114, f111, features_3_conv_0_0Fold, 3456, features_3_conv_1_0Fold, 1296, features_3_conv_2Fold, 4608, &conv1x1x24StoreGeom), Mode: engine.Inference},
 		}},
 		{Name: "features.4.conv.0.0+features.4.conv.0.1+features.4.relu61+features.4.conv.1.0+features.4.conv.1.1+features.4.relu62+features.4.conv.2+features.4.conv.3 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1InvRes(&conv1x1x144InferGeom, &conv3x3x144InferGeom_2, &conv1x1x32InferGeom, f112, f113, features_4_conv_0_0Fold, 3456, features_4_conv_1_0Fold, 1296, features_4_conv_2Fold, 4608), Mode: engine.Inference},
+			{N: 28, Run: conv3x3InvRes(&conv1x1x144InferGeom, &conv3x3x144InferGeom_2, &conv1x1x32InferGeom, f113, f114, features_4_conv_0_0Fold, 3456, features_4_conv_1_0Fold, 1296, features_4_conv_2Fold, 4608), Mode: engine.Inference},
 		}},
 		{Name: "features.5.conv.0.0+features.5.conv.0.1+features.5.relu61+features.5.conv.1.0+features.5.conv.1.1+features.5.relu62+features.5.conv.2+features.5.conv.3+features.5.add1 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1InvRes_2(&conv1x1x192InferGeom, &conv3x3x192InferGeom, &conv1x1x32InferGeom_2, f113, f112, features_5_conv_0_0Fold, 6144, features_5_conv_1_0Fold, 1728, features_5_conv_2Fold, 6144, &conv1x1x32StoreGeom), Mode: engine.Inference},
+			{N: 28, Run: conv1x1InvRes(&conv1x1x192InferGeom, &conv3x3x192InferGeom, &conv1x1x32InferGeom_2, f112, f113, features_5_conv_0_0Fold, 6144, features_5_conv_1_0Fold, 1728, features_5_conv_2Fold, 6144, &conv1x1x32StoreGeom), Mode: engine.Inference},
 		}},
 		{Name: "features.6.conv.0.0+features.6.conv.0.1+features.6.relu61+features.6.conv.1.0+features.6.conv.1.1+features.6.relu62+features.6.conv.2+features.6.conv.3+features.6.add1 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv1x1InvRes_2(&conv1x1x192InferGeom, &conv3x3x192InferGeom, &conv1x1x32InferGeom_2, f112, f113, features_6_conv_0_0Fold, 6144, features_6_conv_1_0Fold, 1728, features_6_conv_2Fold, 6144, &conv1x1x32StoreGeom), Mode: engine.Inference},
+			{N: 28, Run: conv1x1InvRes(&conv1x1x192InferGeom, &conv3x3x192InferGeom, &conv1x1x32InferGeom_2, f113, f112, features_6_conv_0_0Fold, 6144, features_6_conv_1_0Fold, 1728, features_6_conv_2Fold, 6144, &conv1x1x32StoreGeom), Mode: engine.Inference},
 		}},
 		{Name: "features.7.conv.0.0+features.7.conv.0.1+features.7.relu61+features.7.conv.1.0+features.7.conv.1.1+features.7.relu62+features.7.conv.2+features.7.conv.3 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1InvRes(&conv1x1x192InferGeom, &conv3x3x192InferGeom_2, &conv1x1x64InferGeom, f113, f112, features_7_conv_0_0Fold, 6144, features_7_conv_1_0Fold, 1728, features_7_conv_2Fold, 12288), Mode: engine.Inference},
+			{N: 14, Run: conv3x3InvRes(&conv1x1x192InferGeom, &conv3x3x192InferGeom_2, &conv1x1x64InferGeom, f112, f113, features_7_conv_0_0Fold, 6144, features_7_conv_1_0Fold, 1728, features_7_conv_2Fold, 12288), Mode: engine.Inference},
 		}},
 		{Name: "features.8.conv.0.0+features.8.conv.0.1+features.8.relu61+features.8.conv.1.0+features.8.conv.1.1+features.8.relu62+features.8.conv.2+features.8.conv.3+features.8.add1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1InvRes_2(&conv1x1x384InferGeom, &conv3x3x384InferGeom, &conv1x1x64InferGeom_2, f111, f113, features_8_conv_0_0Fold, 24576, features_8_conv_1_0Fold, 3456, features_8_conv_2Fold, 24576, &conv1x1x64StoreGeom), Mode: engine.Inference},
+			{N: 14, Run: conv1x1InvRes(&conv1x1x384InferGeom, &conv3x3x384InferGeom, &conv1x1x64InferGeom_2, f113, f112, features_8_conv_0_0Fold, 24576, features_8_conv_1_0Fold, 3456, features_8_conv_2Fold, 24576, &conv1x1x64StoreGeom), Mode: engine.Inference},
 		}},
 		{Name: "features.9.conv.0.0+features.9.conv.0.1+features.9.relu61+features.9.conv.1.0+features.9.conv.1.1+features.9.relu62+features.9.conv.2+features.9.conv.3+features.9.add1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1InvRes_2(&conv1x1x384InferGeom, &conv3x3x384InferGeom, &conv1x1x64InferGeom_2, f113, f111, features_9_conv_0_0Fold, 24576, features_9_conv_1_0Fold, 3456, features_9_conv_2Fold, 24576, &conv1x1x64StoreGeom), Mode: engine.Inference},
+			{N: 14, Run: conv1x1InvRes(&conv1x1x384InferGeom, &conv3x3x384InferGeom, &conv1x1x64InferGeom_2, f112, f113, features_9_conv_0_0Fold, 24576, features_9_conv_1_0Fold, 3456, features_9_conv_2Fold, 24576, &conv1x1x64StoreGeom), Mode: engine.Inference},
 		}},
 		{Name: "features.10.conv.0.0+features.10.conv.0.1+features.10.relu61+features.10.conv.1.0+features.10.conv.1.1+features.10.relu62+features.10.conv.2+features.10.conv.3+features.10.add1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1InvRes_2(&conv1x1x384InferGeom, &conv3x3x384InferGeom, &conv1x1x64InferGeom_2, f111, f113, features_10_conv_0_0Fold, 24576, features_10_conv_1_0Fold, 3456, features_10_conv_2Fold, 24576, &conv1x1x64StoreGeom), Mode: engine.Inference},
+			{N: 14, Run: conv1x1InvRes(&conv1x1x384InferGeom, &conv3x3x384InferGeom, &conv1x1x64InferGeom_2, f115, f112, features_10_conv_0_0Fold, 24576, features_10_conv_1_0Fold, 3456, features_10_conv_2Fold, 24576, &conv1x1x64StoreGeom), Mode: engine.Inference},
 		}},
 		{Name: "features.11.conv.0.0+features.11.conv.0.1+features.11.relu61+features.11.conv.1.0+features.11.conv.1.1+features.11.relu62+features.11.conv.2+features.11.conv.3 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1InvRes(&conv1x1x384InferGeom, &conv3x3x384InferGeom, &conv1x1x96InferGeom_2, f113, f111, features_11_conv_0_0Fold, 24576, features_11_conv_1_0Fold, 3456, features_11_conv_2Fold, 36864), Mode: engine.Inference},
+			{N: 14, Run: conv3x3InvRes(&conv1x1x384InferGeom, &conv3x3x384InferGeom, &conv1x1x96InferGeom_2, f113, f115, features_11_conv_0_0Fold, 24576, features_11_conv_1_0Fold, 3456, features_11_conv_2Fold, 36864), Mode: engine.Inference},
 		}},
 		{Name: "features.12.conv.0.0+features.12.conv.0.1+features.12.relu61+features.12.conv.1.0+features.12.conv.1.1+features.12.relu62+features.12.conv.2+features.12.conv.3+features.12.add1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1InvRes_2(&conv1x1x576InferGeom, &conv3x3x576InferGeom, &conv1x1x96InferGeom_3, f112, f113, features_12_conv_0_0Fold, 55296, features_12_conv_1_0Fold, 5184, features_12_conv_2Fold, 55296, &conv1x1x96StoreGeom), Mode: engine.Inference},
+			{N: 14, Run: conv1x1InvRes(&conv1x1x576InferGeom, &conv3x3x576InferGeom, &conv1x1x96InferGeom_3, f112, f113, features_12_conv_0_0Fold, 55296, features_12_conv_1_0Fold, 5184, features_12_conv_2Fold, 55296, &conv1x1x96StoreGeom), Mode: engine.Inference},
 		}},
 		{Name: "features.13.conv.0.0+features.13.conv.0.1+features.13.relu61+features.13.conv.1.0+features.13.conv.1.1+features.13.relu62+features.13.conv.2+features.13.conv.3+features.13.add1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1InvRes_2(&conv1x1x576InferGeom, &conv3x3x576InferGeom, &conv1x1x96InferGeom_3, f113, f112, features_13_conv_0_0Fold, 55296, features_13_conv_1_0Fold, 5184, features_13_conv_2Fold, 55296, &conv1x1x96StoreGeom), Mode: engine.Inference},
+			{N: 14, Run: conv1x1InvRes(&conv1x1x576InferGeom, &conv3x3x576InferGeom, &conv1x1x96InferGeom_3, f113, f112, features_13_conv_0_0Fold, 55296, features_13_conv_1_0Fold, 5184, features_13_conv_2Fold, 55296, &conv1x1x96StoreGeom), Mode: engine.Inference},
 		}},
-		{Name: "features.14.conv.0.0+features.14.conv.0.1+features.14.relu61 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv1x1Infer_2(&conv1x1x576InferGeom, features_14_conv_0_0Fold, 55296, &pad14x14x576p1), Mode: engine.Inference},
-		}},
-		{Name: "features.14.conv.1.0+features.14.conv.1.1+features.14.relu62 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3Infer(&conv3x3x576InferGeom_2, f112, features_14_conv_1_0Fold, 5184), Mode: engine.Inference},
-		}},
-		{Name: "features.14.conv.2+features.14.conv.3 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1Infer(&conv1x1x160InferGeom, f113, f112, features_14_conv_2Fold, 92160), Mode: engine.Inference},
+		{Name: "features.14.conv.0.0+features.14.conv.0.1+features.14.relu61+features.14.conv.1.0+features.14.conv.1.1+features.14.relu62+features.14.conv.2+features.14.conv.3 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3InvRes(&conv1x1x576InferGeom, &conv3x3x576InferGeom_2, &conv1x1x160InferGeom, f115, f113, features_14_conv_0_0Fold, 55296, features_14_conv_1_0Fold, 5184, features_14_conv_2Fold, 92160), Mode: engine.Inference},
 		}},
 		{Name: "features.15.conv.0.0+features.15.conv.0.1+features.15.relu61+features.15.conv.1.0+features.15.conv.1.1+features.15.relu62+features.15.conv.2+features.15.conv.3+features.15.add1 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1InvRes_2(&conv1x1x960InferGeom, &conv3x3x960InferGeom, &conv1x1x160InferGeom_2, f111, f113, features_15_conv_0_0Fold, 153600, features_15_conv_1_0Fold, 8640, features_15_conv_2Fold, 153600, &conv1x1x160StoreGeom), Mode: engine.Inference},
+			{N: 7, Run: conv1x1InvRes(&conv1x1x960InferGeom, &conv3x3x960InferGeom, &conv1x1x160InferGeom_2, f113, f115, features_15_conv_0_0Fold, 153600, features_15_conv_1_0Fold, 8640, features_15_conv_2Fold, 153600, &conv1x1x160StoreGeom), Mode: engine.Inference},
 		}},
 		{Name: "features.16.conv.0.0+features.16.conv.0.1+features.16.relu61+features.16.conv.1.0+features.16.conv.1.1+features.16.relu62+features.16.conv.2+features.16.conv.3+features.16.add1 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1InvRes_2(&conv1x1x960InferGeom, &conv3x3x960InferGeom, &conv1x1x160InferGeom_2, f113, f111, features_16_conv_0_0Fold, 153600, features_16_conv_1_0Fold, 8640, features_16_conv_2Fold, 153600, &conv1x1x160StoreGeom), Mode: engine.Inference},
+			{N: 7, Run: conv1x1InvRes(&conv1x1x960InferGeom, &conv3x3x960InferGeom, &conv1x1x160InferGeom_2, f115, f113, features_16_conv_0_0Fold, 153600, features_16_conv_1_0Fold, 8640, features_16_conv_2Fold, 153600, &conv1x1x160StoreGeom), Mode: engine.Inference},
 		}},
-		{Name: "features.17.conv.0.0+features.17.conv.0.1+features.17.relu61 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1Infer_2(&conv1x1x960InferGeom, features_17_conv_0_0Fold, 153600, &pad7x7x960p1), Mode: engine.Inference},
-		}},
-		{Name: "features.17.conv.1.0+features.17.conv.1.1+features.17.relu62 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3Infer(&conv3x3x960InferGeom_2, f112, features_17_conv_1_0Fold, 8640), Mode: engine.Inference},
-		}},
-		{Name: "features.17.conv.2+features.17.conv.3 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1Infer(&conv1x1x320InferGeom, f113, f112, features_17_conv_2Fold, 307200), Mode: engine.Inference},
+		{Name: "features.17.conv.0.0+features.17.conv.0.1+features.17.relu61+features.17.conv.1.0+features.17.conv.1.1+features.17.relu62+features.17.conv.2+features.17.conv.3 (inference)", Forward: []engine.Phase{
+			{N: 7, Run: conv3x3InvRes(&conv1x1x960InferGeom, &conv3x3x960InferGeom, &conv1x1x320InferGeom, f113, f115, features_17_conv_0_0Fold, 153600, features_17_conv_1_0Fold, 8640, features_17_conv_2Fold, 307200), Mode: engine.Inference},
 		}},
 		{Name: "features.18.0+features.18.1+relu62 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv1x1Infer(&conv1x1x1280InferGeom, f112, f113, features_18_0Fold, 409600), Mode: engine.Inference},
+			{N: 7, Run: features_18_0Infer, Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
-			{N: 1280, Run: poolavg1x1x1280Infer(f113, f112), Mode: engine.Inference},
+			{N: 1280, Run: poolavg1x1x1280Infer(f115, f111), Mode: engine.Inference},
 		}},
 		{Name: "classifier.1 (inference)", Forward: []engine.Phase{
-			{N: 1000, Run: fc1000Infer(f113), Mode: engine.Inference},
+			{N: 1000, Run: fc1000Infer(f115), Mode: engine.Inference},
 		}},
 		{Name: "features.0.0 (training)", Forward: []engine.Phase{
 			{N: 112, Run: features_0_0Forward, Mode: engine.Training},
@@ -2393,7 +2379,7 @@ var program = engine.Program{
 			{N: 1000, Run: fc1000Infer(f66), Mode: engine.Inference},
 		}, Reforward: true},
 	},
-	Loss: engine.Loss{Steps: 143},
+	Loss: engine.Loss{Steps: 137},
 }
 
 // bnVecs returns the vectors of the batchnorm whose weight is tensor t (its bias,
@@ -2422,22 +2408,12 @@ func features_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 32, 3, 3, 3, 32, false)
 }
 
-// pad112x112x32p1: the padding of a 112x112x32 p1 buffer.
-var pad112x112x32p1 = runtime.Padding{
-	H: 112, W: 112, C: 32, PH: 1, PW: 1,
-}
-
-// features_0_0Infer computes features.0.0 (conv 3x3x32 s2 p1 nobias) + features.0.1 (batchnorm) + relu61 (relu6): output rows [lo, hi).
-func features_0_0Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x32InferGeom, c.Scratch, c.F[f1], c.F[f0], c.D[features_0_0Fold], c.D[features_0_0Fold][864:], lo, hi)
-	runtime.ClearPadding(&pad112x112x32p1, c.F[f1], lo, hi)
-}
-
-// conv3x3x32InferGeom_2: conv 3x3x32 p1 g32 nobias, in inference.
+// conv3x3x32InferGeom_2: conv 3x3x32 p1 g32 nobias, in inference, in a block.
 var conv3x3x32InferGeom_2 = runtime.ConvGeom{
 	C: 32, InRow: 3648, OH: 112, OW: 112, K: 32, OutRow: 3584,
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
 	Groups: 32,
+	H:      112, W: 112, PH: 1, PW: 1,
 }
 
 // features_1_conv_0_0FoldUpdate computes features.1.conv.0.0's weights and bias with features.1.conv.0.1 folded in.
@@ -2446,13 +2422,6 @@ func features_1_conv_0_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackDepthwise(w.P[features_1_conv_0_0W], t, 32, 3, 3, true)
 	runtime.FoldBatchNorm(t, d[288:], t, nil, w.P[features_1_conv_0_1W], w.P[features_1_conv_0_1B], w.P[features_1_conv_0_1Mean], w.P[features_1_conv_0_1Var], 1e-05)
 	runtime.PackDepthwise(d, t, 32, 3, 3, false)
-}
-
-// conv3x3Infer returns the phase of features.1.conv.0.0, features.14.conv.1.0 and features.17.conv.1.0, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + relu6: output rows [lo, hi).
-func conv3x3Infer(g0 *runtime.ConvGeom, b0, d0, n0 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.DepthwiseForward(g0, c.Scratch, c.F[b0], c.F[f1], c.D[d0], c.D[d0][n0:], lo, hi)
-	}
 }
 
 // conv1x1x16InferGeom: conv 1x1x16 nobias, in inference.
@@ -2469,10 +2438,10 @@ func features_1_conv_1FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 16, 32, 1, 1, 16, false)
 }
 
-// conv1x1Infer returns the phase of features.1.conv.1, features.14.conv.2, features.17.conv.2 and features.18.0, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm: output rows [lo, hi).
-func conv1x1Infer(g0 *runtime.ConvGeom, b0, b1, d0, n0 int) func(c *engine.Ctx, lo, hi int) {
+// conv3x3InvRes returns the phase of features.0.0, features.2.conv.0.0, features.4.conv.0.0 and 4 others, on the geometries, buffers, derived tensors and sizes given: it computes an inverted residual block over bands of rows (expansion, depthwise conv, projection): output rows [lo, hi).
+func conv3x3InvRes(g0, g1, g2 *runtime.ConvGeom, b0, b1, d0, n0, d1, n1, d2, n2 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][n0:], lo, hi)
+		runtime.InvResForward(g0, g1, g2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][n0:], c.D[d1], c.D[d1][n1:], c.D[d2], c.D[d2][n2:], lo, hi)
 	}
 }
 
@@ -2518,13 +2487,6 @@ func features_2_conv_2FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(w.P[features_2_conv_2W], t, 24, 96, 1, 1, 16, true)
 	runtime.FoldBatchNorm(t, d[3072:], t, nil, w.P[features_2_conv_3W], w.P[features_2_conv_3B], w.P[features_2_conv_3Mean], w.P[features_2_conv_3Var], 1e-05)
 	runtime.PackConv(d, t, 24, 96, 1, 1, 16, false)
-}
-
-// conv1x1InvRes returns the phase of features.2.conv.0.0, features.4.conv.0.0, features.7.conv.0.0 and features.11.conv.0.0, on the geometries, buffers, derived tensors and sizes given: it computes an inverted residual block over bands of rows (expansion, depthwise conv, projection): output rows [lo, hi).
-func conv1x1InvRes(g0, g1, g2 *runtime.ConvGeom, b0, b1, d0, n0, d1, n1, d2, n2 int) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.InvResForward(g0, g1, g2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][n0:], c.D[d1], c.D[d1][n1:], c.D[d2], c.D[d2][n2:], lo, hi)
-	}
 }
 
 // conv1x1x144InferGeom: conv 1x1x144 nobias, in inference.
@@ -2581,8 +2543,8 @@ var conv1x1x24StoreGeom = runtime.EltGeom{
 	Out: runtime.Layout{Row: 1344, Pix: 24}, In: []runtime.Layout{{Row: 1344, Pix: 24}, {Row: 1344, Pix: 24}},
 }
 
-// conv1x1InvRes_2 returns the phase of features.3.conv.0.0, features.5.conv.0.0, features.6.conv.0.0 and 7 others, on the geometries, buffers, derived tensors and sizes given: it computes an inverted residual block over bands of rows (expansion, depthwise conv, projection, residual): output rows [lo, hi).
-func conv1x1InvRes_2(g0, g1, g2 *runtime.ConvGeom, b0, b1, d0, n0, d1, n1, d2, n2 int, g3 *runtime.EltGeom) func(c *engine.Ctx, lo, hi int) {
+// conv1x1InvRes returns the phase of features.3.conv.0.0, features.5.conv.0.0, features.6.conv.0.0 and 7 others, on the geometries, buffers, derived tensors and sizes given: it computes an inverted residual block over bands of rows (expansion, depthwise conv, projection, residual): output rows [lo, hi).
+func conv1x1InvRes(g0, g1, g2 *runtime.ConvGeom, b0, b1, d0, n0, d1, n1, d2, n2 int, g3 *runtime.EltGeom) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.InvResForward(g0, g1, g2, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][n0:], c.D[d1], c.D[d1][n1:], c.D[d2], c.D[d2][n2:], lo, hi)
 		runtime.Add(g3, c.F[b0], [][]float32{c.F[b0], c.F[b1]}, lo, hi)
@@ -2815,24 +2777,12 @@ var conv1x1x96StoreGeom = runtime.EltGeom{
 	Out: runtime.Layout{Row: 1344, Pix: 96}, In: []runtime.Layout{{Row: 1344, Pix: 96}, {Row: 1344, Pix: 96}},
 }
 
-// pad14x14x576p1: the padding of a 14x14x576 p1 buffer.
-var pad14x14x576p1 = runtime.Padding{
-	H: 14, W: 14, C: 576, PH: 1, PW: 1,
-}
-
-// conv1x1Infer_2 returns the phase of features.14.conv.0.0 and features.17.conv.0.0, on the geometries, derived tensors and sizes given: it computes conv + batchnorm + relu6: output rows [lo, hi).
-func conv1x1Infer_2(g0 *runtime.ConvGeom, d0, n0 int, g1 *runtime.Padding) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.Conv1x1Forward(g0, c.Scratch, c.F[f1], c.F[f113], c.D[d0], c.D[d0][n0:], lo, hi)
-		runtime.ClearPadding(g1, c.F[f1], lo, hi)
-	}
-}
-
-// conv3x3x576InferGeom_2: conv 3x3x576 s2 p1 g576 nobias, in inference.
+// conv3x3x576InferGeom_2: conv 3x3x576 s2 p1 g576 nobias, in inference, in a block.
 var conv3x3x576InferGeom_2 = runtime.ConvGeom{
 	C: 576, InRow: 9216, OH: 7, OW: 7, K: 576, OutRow: 4032,
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 16, ReLU6: true,
 	Groups: 576,
+	H:      14, W: 14, PH: 1, PW: 1,
 }
 
 // conv1x1x160InferGeom: conv 1x1x160 nobias, in inference.
@@ -2905,18 +2855,6 @@ var conv1x1x160StoreGeom = runtime.EltGeom{
 	Out: runtime.Layout{Row: 1120, Pix: 160}, In: []runtime.Layout{{Row: 1120, Pix: 160}, {Row: 1120, Pix: 160}},
 }
 
-// pad7x7x960p1: the padding of a 7x7x960 p1 buffer.
-var pad7x7x960p1 = runtime.Padding{
-	H: 7, W: 7, C: 960, PH: 1, PW: 1,
-}
-
-// conv3x3x960InferGeom_2: conv 3x3x960 p1 g960 nobias, in inference.
-var conv3x3x960InferGeom_2 = runtime.ConvGeom{
-	C: 960, InRow: 8640, OH: 7, OW: 7, K: 960, OutRow: 6720,
-	FH: 3, FW: 3, SH: 1, SW: 1, KB: 16, ReLU6: true,
-	Groups: 960,
-}
-
 // conv1x1x320InferGeom: conv 1x1x320 nobias, in inference.
 var conv1x1x320InferGeom = runtime.ConvGeom{
 	C: 960, InRow: 6720, OH: 7, OW: 7, K: 320, OutRow: 2240,
@@ -2943,6 +2881,11 @@ func features_18_0FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(w.P[features_18_0W], t, 1280, 320, 1, 1, 32, true)
 	runtime.FoldBatchNorm(t, d[409600:], t, nil, w.P[features_18_1W], w.P[features_18_1B], w.P[features_18_1Mean], w.P[features_18_1Var], 1e-05)
 	runtime.PackConv(d, t, 1280, 320, 1, 1, 32, false)
+}
+
+// features_18_0Infer computes features.18.0 (conv 1x1x1280 nobias) + features.18.1 (batchnorm) + relu62 (relu6): output rows [lo, hi).
+func features_18_0Infer(c *engine.Ctx, lo, hi int) {
+	runtime.Conv1x1Forward(&conv1x1x1280InferGeom, c.Scratch, c.F[f111], c.F[f113], c.D[features_18_0Fold], c.D[features_18_0Fold][409600:], lo, hi)
 }
 
 // poolavg1x1x1280InferGeom: pool avg global.
@@ -3012,6 +2955,11 @@ func batchnormStats(p0, p1, n0, s0 int, g0 *runtime.BNGeom, b0 int) func(c *engi
 		v := bnVecs(c.Weights, p1, n0, c.B[s0])
 		runtime.BatchNormStats(g0, c.Scratch, &v, c.Batch.F(b0), lo, hi)
 	}
+}
+
+// pad112x112x32p1: the padding of a 112x112x32 p1 buffer.
+var pad112x112x32p1 = runtime.Padding{
+	H: 112, W: 112, C: 32, PH: 1, PW: 1,
 }
 
 // batchnormForward returns the phase of features.0.1, features.2.conv.0.1, features.3.conv.0.1 and 14 others, on the geometries, buffers, tensors, batch buffers and sizes given: it computes batchnorm + relu6 with the batch statistics, rows [lo, hi).
@@ -3878,6 +3826,11 @@ var batchnorm14x14x576Geom = runtime.BNGeom{
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
 }
 
+// pad14x14x576p1: the padding of a 14x14x576 p1 buffer.
+var pad14x14x576p1 = runtime.Padding{
+	H: 14, W: 14, C: 576, PH: 1, PW: 1,
+}
+
 // batchnormCoefUpdate_6 returns the update of features.12.conv.0.1, features.12.conv.1.1, features.13.conv.0.1 and 3 others, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
 func batchnormCoefUpdate_6(p0 int, g0 *runtime.BNGeom) func(w *engine.Weights, d []float32) {
 	return func(w *engine.Weights, d []float32) {
@@ -4048,6 +4001,11 @@ var batchnorm7x7x960Geom = runtime.BNGeom{
 	H: 7, W: 7, C: 960,
 	In: runtime.Layout{Row: 6720, Pix: 960}, Out: runtime.Layout{Off: 9600, Row: 8640, Pix: 960},
 	Eps: 1e-05, Momentum: 0.1, Act: runtime.ActReLU6,
+}
+
+// pad7x7x960p1: the padding of a 7x7x960 p1 buffer.
+var pad7x7x960p1 = runtime.Padding{
+	H: 7, W: 7, C: 960, PH: 1, PW: 1,
 }
 
 // batchnormCoefUpdate_7 returns the update of features.15.conv.0.1, features.15.conv.1.1, features.16.conv.0.1 and 3 others, on the geometries and tensors given: it computes the batchnorm's inference-mode coefficients (running statistics).
