@@ -35,6 +35,12 @@ type kernelSet struct {
 	// wino4 says the forward Winograd convs run as F(4×4, 3×3), not
 	// F(2×2, 3×3): see winograd4.go.
 	wino4 bool
+	// winoB4 and winoA4, when not nil, are F(4×4, 3×3)'s transforms
+	// (winograd4.go) in vectors: a set that has them runs F(4×4, 3×3)
+	// forward where the transformed weights are few (see wino4MaxCK), its
+	// products by the conv kernels.
+	winoB4 func(o0, o1, o2, o3, o4, o5, d0, d1, d2, d3, d4, d5 []float32)
+	winoA4 func(y0, y1, y2, y3, m0, m1, m2, m3, m4, m5, bias []float32, relu bool)
 	// dwTaps and dwGrad are the depthwise conv's loops (conv_depthwise.go).
 	dwTaps func(a *dwArgs, n, c int)
 	dwGrad func(a *dwGradArgs, taps, c int)

@@ -31,6 +31,8 @@ var avx512Kernels = kernelSet{
 	winoOut:        winoOutAVX512,
 	winoGradOut:    winoGradOutAVX512,
 	winoGradW:      winoGradWAVX512,
+	winoB4:         winoB4AVX512,
+	winoA4:         winoA4AVX512,
 	dwTaps:         dwTapsVec,
 	dwGrad:         dwGradVec,
 }

@@ -34,17 +34,31 @@ func WinogradOK(g *ConvGeom) bool {
 // 1×1 weights of Blocks() blocks of KB channels by C, or 36 such matrices
 // with the portable kernels, which run F(4×4, 3×3). The length depends on
 // the kernels chosen at start-up: allocate at run time, not as a constant.
-func WinogradLen(g *ConvGeom) int { return winoPositions() * g.winoStride() }
+func WinogradLen(g *ConvGeom) int { return g.winoPositions() * g.winoStride() }
 
 // winoPositions is the number of positions of a tile of the Winograd
-// scheme the kernels in use run forward: 16 for F(2×2, 3×3), 36 for
+// scheme the kernels in use run forward for g: 16 for F(2×2, 3×3), 36 for
 // F(4×4, 3×3) (see winograd4.go).
-func winoPositions() int {
-	if kernels.wino4 {
+func (g *ConvGeom) winoPositions() int {
+	if g.wino4() {
 		return 36
 	}
 	return 16
 }
+
+// wino4 says whether g runs forward as F(4×4, 3×3): always with the
+// portable kernels; with the kernels that have its transforms in vectors
+// when its transformed weights, 36·C·K values, are no more than
+// 36·wino4MaxCK. Where channels are many and maps small, F(4×4, 3×3)'s
+// 2.25 times larger weights than F(2×2, 3×3)'s are read from memory for
+// few tiles (ResNet-50's 14x14x256 layers at batch 1: 9.4 MB a layer).
+func (g *ConvGeom) wino4() bool {
+	return kernels.wino4 || kernels.winoB4 != nil && g.C*g.K <= wino4MaxCK
+}
+
+// wino4MaxCK is the most C·K for which the vector kernels run F(4×4, 3×3):
+// ResNet's 56x56x64 and 28x28x128 layers.
+const wino4MaxCK = 128 * 128
 
 func (g *ConvGeom) winoStride() int { return g.Blocks() * g.KB * g.C }
 
@@ -56,7 +70,7 @@ func WinogradWeights(g *ConvGeom, u, w []float32) {
 	if !WinogradOK(g) || len(u) < WinogradLen(g) || len(w) < g.WeightLen() {
 		panic(fmt.Errorf("%w: WinogradWeights: %+v (u %d, w %d)", ErrShape, *g, len(u), len(w)))
 	}
-	if kernels.wino4 {
+	if g.wino4() {
 		winograd4Weights(g, u, w)
 		return
 	}
@@ -126,7 +140,7 @@ func ConvForwardWinograd(g *ConvGeom, s *Scratch, out, in, u, bias []float32, t0
 	if !WinogradOK(g) || g.ReLU6 || len(u) < WinogradLen(g) {
 		panic(fmt.Errorf("%w: ConvForwardWinograd: %+v (u %d; relu6 is not fused)", ErrShape, *g, len(u)))
 	}
-	if kernels.wino4 {
+	if g.wino4() {
 		convForwardWinograd4(g, s, out, in, u, bias, 2*t0, 2*t1)
 		return
 	}

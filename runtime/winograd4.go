@@ -5,7 +5,9 @@ package runtime
 // against F(2×2, 3×3)'s 16 for 4 outputs (64 direct): 4× fewer rather than
 // 2.25×, for transforms with coefficients up to 8 and 1/24, whose roundings
 // the golden tolerances allow. The portable kernels, whose products run at
-// scalar or SSE speed (portableGemm), take it; the vector kernels keep
+// scalar or SSE speed (portableGemm), take it; so do the AVX-512 kernels
+// (their products by the conv kernels, the transforms in vectors) where the
+// transformed weights stay few (ConvGeom.wino4); the others keep
 // F(2×2, 3×3). With the rows of the
 // matrices as listed (Lavin and Gray's points 0, ±1, ±2 and ∞):
 //
@@ -23,6 +25,7 @@ package runtime
 // float64.
 func winograd4Weights(g *ConvGeom, u, w []float32) {
 	n, ckb, kp := g.winoStride(), g.C*g.KB, g.Blocks()*g.KB
+	packed := !kernels.wino4 // the conv kernels' products: packed 1×1 weights
 	for b := range g.Blocks() {
 		for ck := range ckb {
 			var f [3][3]float64
@@ -39,7 +42,11 @@ func winograd4Weights(g *ConvGeom, u, w []float32) {
 				var r [6]float64
 				r[0], r[1], r[2], r[3], r[4], r[5] = winoG4(t[i][0], t[i][1], t[i][2])
 				for j, x := range r {
-					u[(6*i+j)*n+ck/g.KB*kp+b*g.KB+ck%g.KB] = float32(x)
+					if packed {
+						u[(6*i+j)*n+b*ckb+ck] = float32(x)
+					} else {
+						u[(6*i+j)*n+ck/g.KB*kp+b*g.KB+ck%g.KB] = float32(x)
+					}
 				}
 			}
 		}
@@ -81,7 +88,12 @@ func convForwardWinograd4(g *ConvGeom, s *Scratch, out, in, u, bias []float32, y
 		n := min(chunk, total-first)
 		winoIn4(g, v, in, tmp, block, top, first, n, chunk*g.C)
 		for xi := range 36 {
-			winoProducts4(g, m[xi*chunk*g.K:], v[xi*chunk*g.C:], u[xi*us:], n)
+			if kernels.wino4 {
+				winoProducts4(g, m[xi*chunk*g.K:], v[xi*chunk*g.C:], u[xi*us:], n)
+				continue
+			}
+			gemm := s.products(g, n)
+			kernels.convForward(gemm, s, m[xi*chunk*g.K:], v[xi*chunk*g.C:], u[xi*us:], nil, 0, 1)
 		}
 		winoOut4(g, out, m, bias, tmp, top, y0, y1, first, n, chunk*g.K)
 	}
@@ -108,6 +120,10 @@ func winoProducts4(g *ConvGeom, m, v, u []float32, n int) {
 func winoIn4(g *ConvGeom, v, in, tmp, block []float32, top, first, n, stride int) {
 	C, tw := g.C, (g.OW+3)/4
 	ih, iw := g.OH+2, g.OW+2 // the padded input's rows and columns
+	b4 := winoB4
+	if kernels.winoB4 != nil {
+		b4 = kernels.winoB4
+	}
 	for i := range n {
 		t := first + i
 		oy, ox := top+4*(t/tw), 4*(t%tw)
@@ -124,13 +140,13 @@ func winoIn4(g *ConvGeom, v, in, tmp, block []float32, top, first, n, stride int
 		for r := range 6 { // d B, row by row
 			d := src[r*rs:]
 			o := tmp[r*6*C:]
-			winoB4(o[:C], o[C:2*C], o[2*C:3*C], o[3*C:4*C], o[4*C:5*C], o[5*C:6*C],
+			b4(o[:C], o[C:2*C], o[2*C:3*C], o[3*C:4*C], o[4*C:5*C], o[5*C:6*C],
 				d[:C], d[C:2*C], d[2*C:3*C], d[3*C:4*C], d[4*C:5*C], d[5*C:6*C])
 		}
 		for j := range 6 { // Bᵀ (d B), column by column
 			h := func(r int) []float32 { return tmp[(r*6+j)*C:][:C] }
 			o := func(r int) []float32 { return v[(r*6+j)*stride+i*C:][:C] }
-			winoB4(o(0), o(1), o(2), o(3), o(4), o(5), h(0), h(1), h(2), h(3), h(4), h(5))
+			b4(o(0), o(1), o(2), o(3), o(4), o(5), h(0), h(1), h(2), h(3), h(4), h(5))
 		}
 	}
 }
@@ -158,6 +174,10 @@ func winoB4(o0, o1, o2, o3, o4, o5, d0, d1, d2, d3, d4, d5 []float32) {
 // output only. tmp holds 36·K values.
 func winoOut4(g *ConvGeom, out, m, bias, tmp []float32, top, y0, y1, first, n, stride int) {
 	K, tw := g.K, (g.OW+3)/4
+	a4 := winoA4
+	if kernels.winoA4 != nil {
+		a4 = kernels.winoA4
+	}
 	zero := tmp[24*K : 25*K] // the 5th row of tmp, unused below: no bias
 	clear(zero)
 	if bias == nil {
@@ -170,7 +190,7 @@ func winoOut4(g *ConvGeom, out, m, bias, tmp []float32, top, y0, y1, first, n, s
 		for j := range 6 { // Aᵀ M, column by column
 			x := func(r int) []float32 { return m[(r*6+j)*stride+i*K:][:K] }
 			o := func(r int) []float32 { return tmp[(r*6+j)*K:][:K] }
-			winoA4(o(0), o(1), o(2), o(3), x(0), x(1), x(2), x(3), x(4), x(5), zero, false)
+			a4(o(0), o(1), o(2), o(3), x(0), x(1), x(2), x(3), x(4), x(5), zero, false)
 		}
 		for r := range 4 { // (Aᵀ M) A, row by row
 			o := func(c int) []float32 {
@@ -180,7 +200,7 @@ func winoOut4(g *ConvGeom, out, m, bias, tmp []float32, top, y0, y1, first, n, s
 				return out[g.OutOff+(oy+r)*g.OutRow+(ox+c)*g.outPix():][:K]
 			}
 			x := tmp[r*6*K:]
-			winoA4(o(0), o(1), o(2), o(3), x[:K], x[K:2*K], x[2*K:3*K], x[3*K:4*K], x[4*K:5*K], x[5*K:6*K], bias, g.ReLU)
+			a4(o(0), o(1), o(2), o(3), x[:K], x[K:2*K], x[2*K:3*K], x[3*K:4*K], x[4*K:5*K], x[5*K:6*K], bias, g.ReLU)
 		}
 	}
 }

@@ -20,6 +20,9 @@ var winoCases = []convCase{
 	// More than 192 output channels: F(4×4, 3×3)'s products go by panels
 	// of 192.
 	{h: 6, w: 8, c: 24, k: 200, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 32, relu: true},
+	// C·K above wino4MaxCK: F(2×2, 3×3) on the AVX-512 path, which runs
+	// the cases above as F(4×4, 3×3).
+	{h: 6, w: 10, c: 160, k: 112, fh: 3, fw: 3, sh: 1, sw: 1, ph: 1, pw: 1, kb: 16, oph: 1, opw: 1, relu: true},
 }
 
 func TestConvForwardWinograd(t *testing.T) {
