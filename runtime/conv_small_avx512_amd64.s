@@ -113,3 +113,58 @@ convPix16x8Z_store:
 convPix16x8Z_done:
 	VZEROUPPER
 	RET
+
+// func conv2x16Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8)
+//
+// The tail of a row of 16 channels, 2 pixels (see conv8x16Z in
+// kernels_avx512_amd64.s: the same arguments, the same fused multiply-adds
+// in the same order): two chains of multiply-adds interleaved, where single
+// pixels run one chain each at the multiply-add's latency.
+TEXT ·conv2x16Z(SB), NOSPLIT, $0-81
+	MOVQ out+0(FP), DI
+	MOVQ in+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ outStride+24(FP), R8
+	MOVQ px+32(FP), R9
+	MOVQ rowLen+40(FP), R10
+	MOVQ T+48(FP), R11
+	MOVQ FH+56(FP), R12
+	MOVQ wStride+64(FP), R13
+	MOVQ bias+72(FP), AX
+	VMOVUPS (AX), Z0
+	VMOVAPS Z0, Z1
+
+conv2x16Z_rows:
+	MOVQ SI, BX
+	MOVQ R11, AX
+
+conv2x16Z_loop:
+	VMOVUPS (DX), Z28
+	VFMADD231PS.BCST (BX), Z28, Z0
+	VFMADD231PS.BCST (BX)(R9*1), Z28, Z1
+	ADDQ R13, DX
+	ADDQ $4, BX
+	DECQ AX
+	JNZ  conv2x16Z_loop
+	ADDQ R10, SI
+	DECQ R12
+	JNZ  conv2x16Z_rows
+
+	MOVBLZX act+80(FP), AX
+	TESTQ   AX, AX
+	JZ      conv2x16Z_store
+	VPXORD  Z31, Z31, Z31
+	VMAXPS  Z31, Z0, Z0
+	VMAXPS  Z31, Z1, Z1
+	CMPQ    AX, $2
+	JNE     conv2x16Z_store
+	MOVL    $0x40c00000, AX // 6.0
+	VPBROADCASTD AX, Z31
+	VMINPS  Z31, Z0, Z0
+	VMINPS  Z31, Z1, Z1
+
+conv2x16Z_store:
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, (DI)(R8*1)
+	VZEROUPPER
+	RET

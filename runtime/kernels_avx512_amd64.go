@@ -143,6 +143,9 @@ func convRows16(g *ConvGeom, out, in, wb, bs []float32, h, k0, y0, y1 int) {
 			for ; x+8 <= g.OW; x += 8 {
 				conv8x16Z(at(out, o+x*g.outPix()), at(in, base+x*g.SW*g.inPix()), at(wb, h), os, px, row, zt, fh, ws, at(bs, 0), g.storeAct())
 			}
+			for ; x+2 <= g.OW; x += 2 {
+				conv2x16Z(at(out, o+x*g.outPix()), at(in, base+x*g.SW*g.inPix()), at(wb, h), os, px, row, zt, fh, ws, at(bs, 0), g.storeAct())
+			}
 		}
 		for ; x+8 <= g.OW; x += 8 {
 			conv8x16(at(out, o+x*g.outPix()), g.outPix(), at(in, base+x*g.SW*g.inPix()), g.SW*g.inPix(), g.InRow, T, g.FH, at(wb, h), g.KB, b0, g.storeAct())

@@ -53,5 +53,11 @@ func wgrad4x32Z(dw unsafe.Pointer, ks uintptr, in unsafe.Pointer, px uintptr, do
 //go:noescape
 func convPix16x8Z(out, in, w unsafe.Pointer, rowLen, FH, FW, wStride uintptr, bias, idx unsafe.Pointer, n uintptr, act uint8)
 
+// conv2x16Z is the tail of a row of 16 channels, 2 pixels
+// (conv_small_avx512_amd64.s).
+//
+//go:noescape
+func conv2x16Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8)
+
 // zAsm says the tiles above exist (not in a purego build).
 const zAsm = true

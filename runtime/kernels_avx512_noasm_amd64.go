@@ -38,3 +38,7 @@ func conv1x32Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride 
 func convPix16x8Z(out, in, w unsafe.Pointer, rowLen, FH, FW, wStride uintptr, bias, idx unsafe.Pointer, n uintptr, act uint8) {
 	panic("convPix16x8Z: no assembly in this build")
 }
+
+func conv2x16Z(out, in, w unsafe.Pointer, outStride, px, rowLen, T, FH, wStride uintptr, bias unsafe.Pointer, act uint8) {
+	panic("conv2x16Z: no assembly in this build")
+}
