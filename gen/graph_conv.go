@@ -189,6 +189,12 @@ func (g *graphGen) convForward(cs *convStep, name, geom string, wt convWeights, 
 		kernel, w = "ConvForwardWinograd", cD(g.winograd(name+"U", cs.s.Node.Name+"'s weights, Winograd-transformed", geom, wt.w(), use))
 		n, doc = cs.oh/2, fmt.Sprintf("computes %s as Winograd's minimal filtering: pairs of output rows [lo, hi).", describe(s))
 	}
+	if blocks := cs.blocks(); blocks > 1 && (eltGeom == "" || s.Add != nil) {
+		doc = fmt.Sprintf("computes %s: blocks of %d output channels by output rows, unit b·%d+y being block b of row y, [lo, hi).", describe(s), convKB(cs.op), cs.oh)
+		return g.phase(name, blocks*cs.oh, doc, func(body *jen.Group) {
+			g.convForwardBlocks(body, cs, geom, eltGeom, w, b)
+		})
+	}
 	return g.phase(name, n, doc, func(body *jen.Group) {
 		body.Add(rt(kernel)).Call(jen.Op("&").Id(geom), jen.Id("c").Dot("Scratch"), cs.out.of(), cs.input(), w, b, jen.Id("lo"), jen.Id("hi"))
 		if cs.wino {

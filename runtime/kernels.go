@@ -65,6 +65,7 @@ type Scratch struct {
 	winoGeom      ConvGeom      // and its products, described as a layer (products)
 	winoDU        []float32     // ConvWeightGradWinograd's transformed gradient
 	cv            convScratch   // the kernels of conv_depthwise.go, conv_grouped.go and conv1x1.go
+	blocks        ConvGeom      // ConvForwardBlocks's part of a layer
 	ir            invresScratch // InvResForward's bands
 }
 

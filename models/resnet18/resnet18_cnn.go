@@ -735,7 +735,7 @@ var program = engine.Program{
 			{N: 28, Run: conv3x3Infer_2(&conv3x3x64InferGeom_2, f1, f45, layer1_1_conv2InferU, layer1_1_conv2Fold, 36864, &pad56x56x64p1, &conv3x3x64StoreGeom, f46), Mode: engine.Inference},
 		}},
 		{Name: "layer2.0.conv1+layer2.0.bn1+layer2.0.relu1 (inference)", Forward: []engine.Phase{
-			{N: 28, Run: conv3x3Infer_3(&conv3x3x128InferGeom, f1, layer2_0_conv1Fold, 73728, &pad28x28x128p1), Mode: engine.Inference},
+			{N: 28, Run: layer2_0_conv1Infer, Mode: engine.Inference},
 		}},
 		{Name: "layer2.0.downsample.0+layer2.0.downsample.1 (inference)", Forward: []engine.Phase{
 			{N: 28, Run: conv1x1Infer(&conv1x1x128InferGeom, f46, f1, 3776, layer2_0_downsample_0Fold, 8192), Mode: engine.Inference},
@@ -750,7 +750,7 @@ var program = engine.Program{
 			{N: 14, Run: conv3x3Infer_2(&conv3x3x128InferGeom_2, f46, f45, layer2_1_conv2InferU, layer2_1_conv2Fold, 147456, &pad28x28x128p1, &conv3x3x128StoreGeom_2, f1), Mode: engine.Inference},
 		}},
 		{Name: "layer3.0.conv1+layer3.0.bn1+layer3.0.relu1 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv3x3Infer_3(&conv3x3x256InferGeom, f46, layer3_0_conv1Fold, 294912, &pad14x14x256p1), Mode: engine.Inference},
+			{N: 112, Run: conv3x3Infer_3(14, 14, 14, &conv3x3x256InferGeom, f46, layer3_0_conv1Fold, 294912, &pad14x14x256p1), Mode: engine.Inference},
 		}},
 		{Name: "layer3.0.downsample.0+layer3.0.downsample.1 (inference)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1Infer(&conv1x1x256InferGeom, f1, f46, 3968, layer3_0_downsample_0Fold, 32768), Mode: engine.Inference},
@@ -765,19 +765,19 @@ var program = engine.Program{
 			{N: 7, Run: conv3x3Infer_2(&conv3x3x256InferGeom_2, f1, f45, layer3_1_conv2InferU, layer3_1_conv2Fold, 589824, &pad14x14x256p1, &conv3x3x256StoreGeom_2, f46), Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.conv1+layer4.0.bn1+layer4.0.relu1 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3Infer_3(&conv3x3x512InferGeom, f1, layer4_0_conv1Fold, 1179648, &pad7x7x512p1), Mode: engine.Inference},
+			{N: 112, Run: conv3x3Infer_3(7, 7, 7, &conv3x3x512InferGeom, f1, layer4_0_conv1Fold, 1179648, &pad7x7x512p1), Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.downsample.0+layer4.0.downsample.1 (inference)", Forward: []engine.Phase{
 			{N: 7, Run: conv1x1Infer(&conv1x1x512InferGeom, f46, f1, 4352, layer4_0_downsample_0Fold, 131072), Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.conv2+layer4.0.bn2+layer4.0.add1+relu6 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: layer4_0_conv2Infer, Mode: engine.Inference},
+			{N: 112, Run: layer4_0_conv2Infer, Mode: engine.Inference},
 		}},
 		{Name: "layer4.1.conv1+layer4.1.bn1+layer4.1.relu1 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv3x3Infer_3(&conv3x3x512InferGeom_3, f1, layer4_1_conv1Fold, 2359296, &pad7x7x512p1), Mode: engine.Inference},
+			{N: 112, Run: conv3x3Infer_3(7, 7, 7, &conv3x3x512InferGeom_3, f1, layer4_1_conv1Fold, 2359296, &pad7x7x512p1), Mode: engine.Inference},
 		}},
 		{Name: "layer4.1.conv2+layer4.1.bn2+layer4.1.add1+relu7 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: layer4_1_conv2Infer, Mode: engine.Inference},
+			{N: 112, Run: layer4_1_conv2Infer, Mode: engine.Inference},
 		}},
 		{Name: "globalavgpool1 (inference)", Forward: []engine.Phase{
 			{N: 512, Run: poolavg1x1x512Infer(f45, f46), Mode: engine.Inference},
@@ -941,7 +941,7 @@ var program = engine.Program{
 			{N: 28, Run: residualInputGrad(&conv3x3x128PrevActGeom, f24, f16, f22, f23, &residual28x28x128BackGeom)},
 		}},
 		{Name: "layer3.0.conv1 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv7x7Forward(&conv3x3x256Geom, f26, f16, layer3_0_conv1W), Mode: engine.Training},
+			{N: 112, Run: conv3x3Forward_2(14, 14, 14, &conv3x3x256Geom, f26, f16, layer3_0_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 24, Run: conv7x7WeightGrad(&conv3x3x256Geom, layer3_0_conv1W, f16, f27), Even: true, Sums: true},
 			{N: 28, Run: conv3x3InputGrad(&conv3x3x256Geom, f24, layer3_0_conv1T, f27)},
@@ -1016,7 +1016,7 @@ var program = engine.Program{
 			{N: 14, Run: residualInputGrad(&conv3x3x256PrevActGeom, f33, f25, f31, f32, &residual14x14x256BackGeom)},
 		}},
 		{Name: "layer4.0.conv1 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom, f35, f25, layer4_0_conv1W), Mode: engine.Training},
+			{N: 112, Run: conv3x3Forward_2(7, 7, 7, &conv3x3x512Geom, f35, f25, layer4_0_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 48, Run: conv7x7WeightGrad(&conv3x3x512Geom, layer4_0_conv1W, f25, f36), Even: true, Sums: true},
 			{N: 14, Run: conv3x3InputGrad(&conv3x3x512Geom, f33, layer4_0_conv1T, f36)},
@@ -1029,7 +1029,7 @@ var program = engine.Program{
 			{N: 512, Run: batchnormEvalBackward(layer4_0_bn1W, 512, layer4_0_bn1Coef, layer4_0_bn1B, &batchnorm7x7x512EvalBackwardGeom, f36, f37, f35), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.conv2 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom_2, f36, f31, layer4_0_conv2W), Mode: engine.Training},
+			{N: 112, Run: conv3x3Forward_2(7, 7, 7, &conv3x3x512Geom_2, f36, f31, layer4_0_conv2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 48, Run: conv7x7WeightGrad(&conv3x3x512Geom_2, layer4_0_conv2W, f31, f32), Even: true, Sums: true},
 			{N: 7, Run: conv3x3x512InputGrad(f37, f32, layer4_0_conv2T, f31)},
@@ -1060,7 +1060,7 @@ var program = engine.Program{
 			{N: 7, Run: residualInputGrad(&conv3x3x512PrevActGeom, f41, f32, f38, f40, &residual7x7x512BackGeom)},
 		}},
 		{Name: "layer4.1.conv1 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom_2, f38, f32, layer4_1_conv1W), Mode: engine.Training},
+			{N: 112, Run: conv3x3Forward_2(7, 7, 7, &conv3x3x512Geom_2, f38, f32, layer4_1_conv1W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 48, Run: conv7x7WeightGrad(&conv3x3x512Geom_2, layer4_1_conv1W, f32, f34), Even: true, Sums: true},
 			{N: 7, Run: conv3x3InputGrad(&conv3x3x512Geom_2, f41, layer4_1_conv1T, f34)},
@@ -1073,7 +1073,7 @@ var program = engine.Program{
 			{N: 512, Run: batchnormEvalBackward_2(layer4_1_bn1W, 512, layer4_1_bn1Coef, layer4_1_bn1B, f34, &pad7x7x512p1, 7, &batchnorm7x7x512EvalBackwardGeom_4, f39, f38), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.1.conv2 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom_2, f39, f33, layer4_1_conv2W), Mode: engine.Training},
+			{N: 112, Run: conv3x3Forward_2(7, 7, 7, &conv3x3x512Geom_2, f39, f33, layer4_1_conv2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 48, Run: conv7x7WeightGrad(&conv3x3x512Geom_2, layer4_1_conv2W, f33, f34), Even: true, Sums: true},
 			{N: 7, Run: conv3x3x512InputGrad(f39, f34, layer4_1_conv2T, f33)},
@@ -1127,7 +1127,7 @@ var program = engine.Program{
 			{N: 14, Run: conv3x3Forward(&conv3x3x128Geom_2, f21, f15, layer2_1_conv2ForwardU), Mode: engine.Inference},
 			{N: 28, Run: batchnormEval(layer2_1_bn2W, 128, layer2_1_bn2Coef, &batchnorm28x28x128Geom_2, f22, f21), Mode: engine.Inference},
 			{N: 28, Run: residualForward(&pad28x28x128p1, f16, &residual28x28x128ForwardGeom_2, f22, f14), Mode: engine.Inference},
-			{N: 14, Run: conv7x7Forward(&conv3x3x256Geom, f26, f16, layer3_0_conv1W), Mode: engine.Inference},
+			{N: 112, Run: conv3x3Forward_2(14, 14, 14, &conv3x3x256Geom, f26, f16, layer3_0_conv1W), Mode: engine.Inference},
 			{N: 14, Run: batchnormEval_2(&pad14x14x256p1, f22, layer3_0_bn1W, 256, layer3_0_bn1Coef, &batchnorm14x14x256Geom, f26), Mode: engine.Inference},
 			{N: 7, Run: conv3x3Forward(&conv3x3x256Geom_2, f27, f22, layer3_0_conv2ForwardU), Mode: engine.Inference},
 			{N: 14, Run: batchnormEval(layer3_0_bn2W, 256, layer3_0_bn2Coef, &batchnorm14x14x256Geom_2, f25, f27), Mode: engine.Inference},
@@ -1139,16 +1139,16 @@ var program = engine.Program{
 			{N: 7, Run: conv3x3Forward(&conv3x3x256Geom_2, f30, f24, layer3_1_conv2ForwardU), Mode: engine.Inference},
 			{N: 14, Run: batchnormEval(layer3_1_bn2W, 256, layer3_1_bn2Coef, &batchnorm14x14x256Geom_2, f31, f30), Mode: engine.Inference},
 			{N: 14, Run: residualForward(&pad14x14x256p1, f25, &residual14x14x256ForwardGeom_2, f31, f23), Mode: engine.Inference},
-			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom, f35, f25, layer4_0_conv1W), Mode: engine.Inference},
+			{N: 112, Run: conv3x3Forward_2(7, 7, 7, &conv3x3x512Geom, f35, f25, layer4_0_conv1W), Mode: engine.Inference},
 			{N: 7, Run: batchnormEval_2(&pad7x7x512p1, f31, layer4_0_bn1W, 512, layer4_0_bn1Coef, &batchnorm7x7x512Geom, f35), Mode: engine.Inference},
-			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom_2, f36, f31, layer4_0_conv2W), Mode: engine.Inference},
+			{N: 112, Run: conv3x3Forward_2(7, 7, 7, &conv3x3x512Geom_2, f36, f31, layer4_0_conv2W), Mode: engine.Inference},
 			{N: 7, Run: batchnormEval(layer4_0_bn2W, 512, layer4_0_bn2Coef, &batchnorm7x7x512Geom_2, f34, f36), Mode: engine.Inference},
 			{N: 7, Run: conv1x1Forward(&conv1x1x512Geom, f37, f25, 4352, layer4_0_downsample_0W), Mode: engine.Inference},
 			{N: 7, Run: batchnormEval(layer4_0_downsample_1W, 512, layer4_0_downsample_1Coef, &batchnorm7x7x512Geom_2, f33, f37), Mode: engine.Inference},
 			{N: 7, Run: residualForward(&pad7x7x512p1, f32, &residual7x7x512ForwardGeom, f34, f33), Mode: engine.Inference},
-			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom_2, f38, f32, layer4_1_conv1W), Mode: engine.Inference},
+			{N: 112, Run: conv3x3Forward_2(7, 7, 7, &conv3x3x512Geom_2, f38, f32, layer4_1_conv1W), Mode: engine.Inference},
 			{N: 7, Run: batchnormEval_2(&pad7x7x512p1, f33, layer4_1_bn1W, 512, layer4_1_bn1Coef, &batchnorm7x7x512Geom, f38), Mode: engine.Inference},
-			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom_2, f39, f33, layer4_1_conv2W), Mode: engine.Inference},
+			{N: 112, Run: conv3x3Forward_2(7, 7, 7, &conv3x3x512Geom_2, f39, f33, layer4_1_conv2W), Mode: engine.Inference},
 			{N: 7, Run: batchnormEval(layer4_1_bn2W, 512, layer4_1_bn2Coef, &batchnorm7x7x512Geom_2, f34, f39), Mode: engine.Inference},
 			{N: 7, Run: layer4_1_add1Forward, Mode: engine.Inference},
 			{N: 512, Run: poolavg1x1x512Infer(f42, f40), Mode: engine.Inference},
@@ -1282,12 +1282,10 @@ var pad28x28x128p1 = runtime.Padding{
 	H: 28, W: 28, C: 128, PH: 1, PW: 1,
 }
 
-// conv3x3Infer_3 returns the phase of layer2.0.conv1, layer3.0.conv1, layer4.0.conv1 and layer4.1.conv1, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + relu: output rows [lo, hi).
-func conv3x3Infer_3(g0 *runtime.ConvGeom, b0, d0, n0 int, g1 *runtime.Padding) func(c *engine.Ctx, lo, hi int) {
-	return func(c *engine.Ctx, lo, hi int) {
-		runtime.ConvForward(g0, c.Scratch, c.F[f45], c.F[b0], c.D[d0], c.D[d0][n0:], lo, hi)
-		runtime.ClearPadding(g1, c.F[f45], lo, hi)
-	}
+// layer2_0_conv1Infer computes layer2.0.conv1 (conv 3x3x128 s2 p1 nobias) + layer2.0.bn1 (batchnorm) + layer2.0.relu1 (relu): output rows [lo, hi).
+func layer2_0_conv1Infer(c *engine.Ctx, lo, hi int) {
+	runtime.ConvForward(&conv3x3x128InferGeom, c.Scratch, c.F[f45], c.F[f1], c.D[layer2_0_conv1Fold], c.D[layer2_0_conv1Fold][73728:], lo, hi)
+	runtime.ClearPadding(&pad28x28x128p1, c.F[f45], lo, hi)
 }
 
 // conv1x1x128InferGeom: conv 1x1x128 s2 nobias, in inference.
@@ -1364,6 +1362,22 @@ func layer3_0_conv1FoldUpdate(w *engine.Weights, d []float32) {
 // pad14x14x256p1: the padding of a 14x14x256 p1 buffer.
 var pad14x14x256p1 = runtime.Padding{
 	H: 14, W: 14, C: 256, PH: 1, PW: 1,
+}
+
+// conv3x3Infer_3 returns the phase of layer3.0.conv1, layer4.0.conv1 and layer4.1.conv1, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + relu: blocks of 32 output channels by output rows, unit b·14+y being block b of row y, [lo, hi).
+func conv3x3Infer_3(n0, n1, n2 int, g0 *runtime.ConvGeom, b0, d0, n3 int, g1 *runtime.Padding) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		for u := lo; u < hi; {
+			blk, y0 := u/n0, u%n1
+			y1 := min(n2, y0+hi-u)
+			u += y1 - y0
+			runtime.ConvForwardBlocks(g0, c.Scratch, c.F[f45], c.F[b0], c.D[d0], c.D[d0][n3:], blk, blk+1, y0, y1)
+			lo, hi := y0, y1 // the rows
+			if blk == 0 {
+				runtime.ClearPadding(g1, c.F[f45], lo, hi)
+			}
+		}
+	}
 }
 
 // conv1x1x256InferGeom: conv 1x1x256 s2 nobias, in inference.
@@ -1472,11 +1486,19 @@ var conv3x3x512StoreGeom = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// layer4_0_conv2Infer computes layer4.0.conv2 (conv 3x3x512 p1 nobias) + layer4.0.bn2 (batchnorm) + layer4.0.add1 (residual) + relu6 (relu): output rows [lo, hi).
+// layer4_0_conv2Infer computes layer4.0.conv2 (conv 3x3x512 p1 nobias) + layer4.0.bn2 (batchnorm) + layer4.0.add1 (residual) + relu6 (relu): blocks of 32 output channels by output rows, unit b·7+y being block b of row y, [lo, hi).
 func layer4_0_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x512InferGeom_2, c.Scratch, c.F[f1], c.F[f45], c.D[layer4_0_conv2Fold], c.D[layer4_0_conv2Fold][2359296:], lo, hi)
-	runtime.ClearPadding(&pad7x7x512p1, c.F[f1], lo, hi)
-	runtime.Add(&conv3x3x512StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f46]}, lo, hi)
+	for u := lo; u < hi; {
+		blk, y0 := u/7, u%7
+		y1 := min(7, y0+hi-u)
+		u += y1 - y0
+		runtime.ConvForwardBlocks(&conv3x3x512InferGeom_2, c.Scratch, c.F[f1], c.F[f45], c.D[layer4_0_conv2Fold], c.D[layer4_0_conv2Fold][2359296:], blk, blk+1, y0, y1)
+		lo, hi := y0, y1 // the rows
+		if blk == 0 {
+			runtime.ClearPadding(&pad7x7x512p1, c.F[f1], lo, hi)
+		}
+		runtime.AddChannels(&conv3x3x512StoreGeom, c.F[f1], [][]float32{c.F[f1], c.F[f46]}, blk*32, min(blk*32+32, 512), lo, hi)
+	}
 }
 
 // conv3x3x512InferGeom_3: conv 3x3x512 p1 nobias, in inference.
@@ -1498,10 +1520,16 @@ var conv3x3x512StoreGeom_2 = runtime.EltGeom{
 	Act: runtime.ActReLU,
 }
 
-// layer4_1_conv2Infer computes layer4.1.conv2 (conv 3x3x512 p1 nobias) + layer4.1.bn2 (batchnorm) + layer4.1.add1 (residual) + relu7 (relu): output rows [lo, hi).
+// layer4_1_conv2Infer computes layer4.1.conv2 (conv 3x3x512 p1 nobias) + layer4.1.bn2 (batchnorm) + layer4.1.add1 (residual) + relu7 (relu): blocks of 32 output channels by output rows, unit b·7+y being block b of row y, [lo, hi).
 func layer4_1_conv2Infer(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3x3x512InferGeom_4, c.Scratch, c.F[f46], c.F[f45], c.D[layer4_1_conv2Fold], c.D[layer4_1_conv2Fold][2359296:], lo, hi)
-	runtime.Add(&conv3x3x512StoreGeom_2, c.F[f46], [][]float32{c.F[f46], c.F[f1]}, lo, hi)
+	for u := lo; u < hi; {
+		blk, y0 := u/7, u%7
+		y1 := min(7, y0+hi-u)
+		u += y1 - y0
+		runtime.ConvForwardBlocks(&conv3x3x512InferGeom_4, c.Scratch, c.F[f46], c.F[f45], c.D[layer4_1_conv2Fold], c.D[layer4_1_conv2Fold][2359296:], blk, blk+1, y0, y1)
+		lo, hi := y0, y1 // the rows
+		runtime.AddChannels(&conv3x3x512StoreGeom_2, c.F[f46], [][]float32{c.F[f46], c.F[f1]}, blk*32, min(blk*32+32, 512), lo, hi)
+	}
 }
 
 // poolavg1x1x512InferGeom: pool avg global.
@@ -1532,7 +1560,7 @@ var conv7x7x64Geom = runtime.ConvGeom{
 	H:       224, W: 224, PH: 3, PW: 3, DInRow: 672,
 }
 
-// conv7x7Forward returns the phase of conv1, layer2.0.conv1, layer3.0.conv1 and 4 others, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
+// conv7x7Forward returns the phase of conv1 and layer2.0.conv1, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
 func conv7x7Forward(g0 *runtime.ConvGeom, b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
@@ -2031,6 +2059,18 @@ var conv3x3x256Geom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
 	H:       28, W: 28, PH: 1, PW: 1, DInRow: 3584,
+}
+
+// conv3x3Forward_2 returns the phase of layer3.0.conv1, layer4.0.conv1, layer4.0.conv2 and 2 others, on the geometries, buffers, tensors and sizes given: it computes conv: blocks of 32 output channels by output rows, unit b·14+y being block b of row y, [lo, hi).
+func conv3x3Forward_2(n0, n1, n2 int, g0 *runtime.ConvGeom, b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		for u := lo; u < hi; {
+			blk, y0 := u/n0, u%n1
+			y1 := min(n2, y0+hi-u)
+			u += y1 - y0
+			runtime.ConvForwardBlocks(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, blk, blk+1, y0, y1)
+		}
+	}
 }
 
 // batchnorm14x14x256Geom: batchnorm.

@@ -1674,7 +1674,7 @@ var program = engine.Program{
 			{N: 28, Run: conv1x1Infer(&conv1x1x256InferGeom_2, f111, f110, layer3_0_conv1Fold, 131072, &pad28x28x256p1), Mode: engine.Inference},
 		}},
 		{Name: "layer3.0.conv2+layer3.0.bn2+layer3.0.relu2 (inference)", Forward: []engine.Phase{
-			{N: 14, Run: conv7x7Infer(&conv3x3x256InferGeom, f109, f111, layer3_0_conv2Fold, 589824), Mode: engine.Inference},
+			{N: 112, Run: conv3x3Infer_2(14, 14, 14, &conv3x3x256InferGeom, f109, f111, layer3_0_conv2Fold, 589824), Mode: engine.Inference},
 		}},
 		{Name: "layer3.0.downsample.0+layer3.0.downsample.1 (inference)", Forward: []engine.Phase{
 			{N: 14, Run: conv1x1Infer_2(&conv1x1x1024InferGeom, f112, f110, layer3_0_downsample_0Fold, 524288), Mode: engine.Inference},
@@ -1731,7 +1731,7 @@ var program = engine.Program{
 			{N: 14, Run: conv1x1Infer(&conv1x1x512InferGeom_3, f109, f112, layer4_0_conv1Fold, 524288, &pad14x14x512p1), Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.conv2+layer4.0.bn2+layer4.0.relu2 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv7x7Infer(&conv3x3x512InferGeom, f110, f109, layer4_0_conv2Fold, 2359296), Mode: engine.Inference},
+			{N: 112, Run: conv3x3Infer_2(7, 7, 7, &conv3x3x512InferGeom, f110, f109, layer4_0_conv2Fold, 2359296), Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.downsample.0+layer4.0.downsample.1 (inference)", Forward: []engine.Phase{
 			{N: 7, Run: conv1x1Infer_2(&conv1x1x2048InferGeom, f109, f112, layer4_0_downsample_0Fold, 2097152), Mode: engine.Inference},
@@ -1743,7 +1743,7 @@ var program = engine.Program{
 			{N: 7, Run: conv1x1Infer(&conv1x1x512InferGeom_4, f109, f112, layer4_1_conv1Fold, 1048576, &pad7x7x512p1), Mode: engine.Inference},
 		}},
 		{Name: "layer4.1.conv2+layer4.1.bn2+layer4.1.relu2 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv7x7Infer(&conv3x3x512InferGeom_2, f110, f109, layer4_1_conv2Fold, 2359296), Mode: engine.Inference},
+			{N: 112, Run: conv3x3Infer_2(7, 7, 7, &conv3x3x512InferGeom_2, f110, f109, layer4_1_conv2Fold, 2359296), Mode: engine.Inference},
 		}},
 		{Name: "layer4.1.conv3+layer4.1.bn3+layer4.1.add1+layer4.1.relu3 (inference)", Forward: []engine.Phase{
 			{N: 7, Run: conv1x1Infer_3(&conv1x1x2048InferGeom_2, f109, f110, layer4_1_conv3Fold, 1048576, &conv1x1x2048StoreGeom, f112), Mode: engine.Inference},
@@ -1752,7 +1752,7 @@ var program = engine.Program{
 			{N: 7, Run: conv1x1Infer(&conv1x1x512InferGeom_4, f112, f109, layer4_2_conv1Fold, 1048576, &pad7x7x512p1), Mode: engine.Inference},
 		}},
 		{Name: "layer4.2.conv2+layer4.2.bn2+layer4.2.relu2 (inference)", Forward: []engine.Phase{
-			{N: 7, Run: conv7x7Infer(&conv3x3x512InferGeom_2, f110, f112, layer4_2_conv2Fold, 2359296), Mode: engine.Inference},
+			{N: 112, Run: conv3x3Infer_2(7, 7, 7, &conv3x3x512InferGeom_2, f110, f112, layer4_2_conv2Fold, 2359296), Mode: engine.Inference},
 		}},
 		{Name: "layer4.2.conv3+layer4.2.bn3+layer4.2.add1+layer4.2.relu3 (inference)", Forward: []engine.Phase{
 			{N: 7, Run: conv1x1Infer_3(&conv1x1x2048InferGeom_2, f112, f110, layer4_2_conv3Fold, 1048576, &conv1x1x2048StoreGeom, f109), Mode: engine.Inference},
@@ -2129,7 +2129,7 @@ var program = engine.Program{
 			{N: 256, Run: batchnormEvalBackward_3(layer3_0_bn1W, 256, layer3_0_bn1Coef, layer3_0_bn1B, &batchnorm28x28x256EvalBackwardGeom, f38, f39, f37, f22), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer3.0.conv2 (training)", Forward: []engine.Phase{
-			{N: 14, Run: conv7x7Forward(&conv3x3x256Geom, f80, f22, layer3_0_conv2W), Mode: engine.Training},
+			{N: 112, Run: conv3x3Forward_2(14, 14, 14, &conv3x3x256Geom, f80, f22, layer3_0_conv2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 24, Run: conv7x7WeightGrad(&conv3x3x256Geom, layer3_0_conv2W, f22, f82), Even: true, Sums: true},
 			{N: 28, Run: conv3x3InputGrad_2(&conv3x3x256Geom, f39, layer3_0_conv2T, f82)},
@@ -2406,7 +2406,7 @@ var program = engine.Program{
 			{N: 512, Run: batchnormEvalBackward_3(layer4_0_bn1W, 512, layer4_0_bn1Coef, layer4_0_bn1B, &batchnorm14x14x512EvalBackwardGeom, f67, f68, f66, f50), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.0.conv2 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom, f99, f50, layer4_0_conv2W), Mode: engine.Training},
+			{N: 112, Run: conv3x3Forward_2(7, 7, 7, &conv3x3x512Geom, f99, f50, layer4_0_conv2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 48, Run: conv7x7WeightGrad(&conv3x3x512Geom, layer4_0_conv2W, f50, f101), Even: true, Sums: true},
 			{N: 14, Run: conv3x3InputGrad_2(&conv3x3x512Geom, f68, layer4_0_conv2T, f101)},
@@ -2463,7 +2463,7 @@ var program = engine.Program{
 			{N: 512, Run: batchnormEvalBackward(layer4_1_bn1W, 512, layer4_1_bn1Coef, layer4_1_bn1B, &batchnorm7x7x512EvalBackwardGeom_2, f102, f103, f101), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.1.conv2 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom_2, f102, f97, layer4_1_conv2W), Mode: engine.Training},
+			{N: 112, Run: conv3x3Forward_2(7, 7, 7, &conv3x3x512Geom_2, f102, f97, layer4_1_conv2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 48, Run: conv7x7WeightGrad(&conv3x3x512Geom_2, layer4_1_conv2W, f97, f98), Even: true, Sums: true},
 			{N: 7, Run: conv3x3x512InputGrad(f103, f98, layer4_1_conv2T, f97)},
@@ -2507,7 +2507,7 @@ var program = engine.Program{
 			{N: 512, Run: batchnormEvalBackward(layer4_2_bn1W, 512, layer4_2_bn1Coef, layer4_2_bn1B, &batchnorm7x7x512EvalBackwardGeom_2, f105, f106, f104), Batch: true, Mode: engine.Inference},
 		}},
 		{Name: "layer4.2.conv2 (training)", Forward: []engine.Phase{
-			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom_2, f105, f98, layer4_2_conv2W), Mode: engine.Training},
+			{N: 112, Run: conv3x3Forward_2(7, 7, 7, &conv3x3x512Geom_2, f105, f98, layer4_2_conv2W), Mode: engine.Training},
 		}, Backward: []engine.Phase{
 			{N: 48, Run: conv7x7WeightGrad(&conv3x3x512Geom_2, layer4_2_conv2W, f98, f71), Even: true, Sums: true},
 			{N: 7, Run: conv3x3x512InputGrad(f106, f71, layer4_2_conv2T, f98)},
@@ -2607,7 +2607,7 @@ var program = engine.Program{
 			{N: 28, Run: residualForward(&conv1x1x512StoreGeom, f21, f1, f19), Mode: engine.Inference},
 			{N: 28, Run: conv1x1Forward(&conv1x1x256Geom_2, f37, f21, layer3_0_conv1W), Mode: engine.Inference},
 			{N: 28, Run: batchnormEval_2(&pad28x28x256p1, f22, layer3_0_bn1W, 256, layer3_0_bn1Coef, &batchnorm28x28x256Geom, f37), Mode: engine.Inference},
-			{N: 14, Run: conv7x7Forward(&conv3x3x256Geom, f80, f22, layer3_0_conv2W), Mode: engine.Inference},
+			{N: 112, Run: conv3x3Forward_2(14, 14, 14, &conv3x3x256Geom, f80, f22, layer3_0_conv2W), Mode: engine.Inference},
 			{N: 14, Run: batchnormEval(layer3_0_bn2W, 256, layer3_0_bn2Coef, &batchnorm14x14x256Geom, f81, f80), Mode: engine.Inference},
 			{N: 14, Run: conv1x1Forward(&conv1x1x1024Geom, f38, f81, layer3_0_conv3W), Mode: engine.Inference},
 			{N: 14, Run: batchnormEval(layer3_0_bn3W, 1024, layer3_0_bn3Coef, &batchnorm14x14x1024Geom, f23, f38), Mode: engine.Inference},
@@ -2651,7 +2651,7 @@ var program = engine.Program{
 			{N: 14, Run: residualForward(&conv1x1x1024StoreGeom, f49, f1, f47), Mode: engine.Inference},
 			{N: 14, Run: conv1x1Forward(&conv1x1x512Geom_3, f66, f49, layer4_0_conv1W), Mode: engine.Inference},
 			{N: 14, Run: batchnormEval_2(&pad14x14x512p1, f50, layer4_0_bn1W, 512, layer4_0_bn1Coef, &batchnorm14x14x512Geom, f66), Mode: engine.Inference},
-			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom, f99, f50, layer4_0_conv2W), Mode: engine.Inference},
+			{N: 112, Run: conv3x3Forward_2(7, 7, 7, &conv3x3x512Geom, f99, f50, layer4_0_conv2W), Mode: engine.Inference},
 			{N: 7, Run: batchnormEval(layer4_0_bn2W, 512, layer4_0_bn2Coef, &batchnorm7x7x512Geom, f100, f99), Mode: engine.Inference},
 			{N: 7, Run: conv1x1Forward(&conv1x1x2048Geom, f67, f100, layer4_0_conv3W), Mode: engine.Inference},
 			{N: 7, Run: batchnormEval(layer4_0_bn3W, 2048, layer4_0_bn3Coef, &batchnorm7x7x2048Geom, f51, f67), Mode: engine.Inference},
@@ -2660,14 +2660,14 @@ var program = engine.Program{
 			{N: 7, Run: residualForward(&conv1x1x2048StoreGeom, f69, f51, f1), Mode: engine.Inference},
 			{N: 7, Run: conv1x1Forward(&conv1x1x512Geom_4, f101, f69, layer4_1_conv1W), Mode: engine.Inference},
 			{N: 7, Run: batchnormEval_2(&pad7x7x512p1, f97, layer4_1_bn1W, 512, layer4_1_bn1Coef, &batchnorm7x7x512Geom_2, f101), Mode: engine.Inference},
-			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom_2, f102, f97, layer4_1_conv2W), Mode: engine.Inference},
+			{N: 112, Run: conv3x3Forward_2(7, 7, 7, &conv3x3x512Geom_2, f102, f97, layer4_1_conv2W), Mode: engine.Inference},
 			{N: 7, Run: batchnormEval(layer4_1_bn2W, 512, layer4_1_bn2Coef, &batchnorm7x7x512Geom, f103, f102), Mode: engine.Inference},
 			{N: 7, Run: conv1x1Forward(&conv1x1x2048Geom, f51, f103, layer4_1_conv3W), Mode: engine.Inference},
 			{N: 7, Run: batchnormEval(layer4_1_bn3W, 2048, layer4_1_bn3Coef, &batchnorm7x7x2048Geom, f1, f51), Mode: engine.Inference},
 			{N: 7, Run: residualForward(&conv1x1x2048StoreGeom, f70, f1, f69), Mode: engine.Inference},
 			{N: 7, Run: conv1x1Forward(&conv1x1x512Geom_4, f104, f70, layer4_2_conv1W), Mode: engine.Inference},
 			{N: 7, Run: batchnormEval_2(&pad7x7x512p1, f98, layer4_2_bn1W, 512, layer4_2_bn1Coef, &batchnorm7x7x512Geom_2, f104), Mode: engine.Inference},
-			{N: 7, Run: conv7x7Forward(&conv3x3x512Geom_2, f105, f98, layer4_2_conv2W), Mode: engine.Inference},
+			{N: 112, Run: conv3x3Forward_2(7, 7, 7, &conv3x3x512Geom_2, f105, f98, layer4_2_conv2W), Mode: engine.Inference},
 			{N: 7, Run: batchnormEval(layer4_2_bn2W, 512, layer4_2_bn2Coef, &batchnorm7x7x512Geom, f106, f105), Mode: engine.Inference},
 			{N: 7, Run: conv1x1Forward(&conv1x1x2048Geom, f71, f106, layer4_2_conv3W), Mode: engine.Inference},
 			{N: 7, Run: batchnormEval(layer4_2_bn3W, 2048, layer4_2_bn3Coef, &batchnorm7x7x2048Geom, f1, f71), Mode: engine.Inference},
@@ -2705,7 +2705,7 @@ func conv1FoldUpdate(w *engine.Weights, d []float32) {
 	runtime.PackConv(d, t, 64, 3, 7, 7, 32, false)
 }
 
-// conv7x7Infer returns the phase of conv1, layer2.0.conv2, layer3.0.conv2 and 3 others, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + relu: output rows [lo, hi).
+// conv7x7Infer returns the phase of conv1 and layer2.0.conv2, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + relu: output rows [lo, hi).
 func conv7x7Infer(g0 *runtime.ConvGeom, b0, b1, d0, n0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][n0:], lo, hi)
@@ -2971,6 +2971,18 @@ func conv3x3x256FoldUpdate(p0, p1, p2, p3, p4 int) func(w *engine.Weights, d []f
 	}
 }
 
+// conv3x3Infer_2 returns the phase of layer3.0.conv2, layer4.0.conv2, layer4.1.conv2 and layer4.2.conv2, on the geometries, buffers, derived tensors and sizes given: it computes conv + batchnorm + relu: blocks of 32 output channels by output rows, unit b·14+y being block b of row y, [lo, hi).
+func conv3x3Infer_2(n0, n1, n2 int, g0 *runtime.ConvGeom, b0, b1, d0, n3 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		for u := lo; u < hi; {
+			blk, y0 := u/n0, u%n1
+			y1 := min(n2, y0+hi-u)
+			u += y1 - y0
+			runtime.ConvForwardBlocks(g0, c.Scratch, c.F[b0], c.F[b1], c.D[d0], c.D[d0][n3:], blk, blk+1, y0, y1)
+		}
+	}
+}
+
 // conv1x1x1024InferGeom: conv 1x1x1024 s2 nobias, in inference.
 var conv1x1x1024InferGeom = runtime.ConvGeom{
 	C: 512, InRow: 14336, OH: 14, OW: 14, K: 1024, OutRow: 14336,
@@ -3162,7 +3174,7 @@ var conv7x7x64Geom = runtime.ConvGeom{
 	H:       224, W: 224, PH: 3, PW: 3, DInRow: 672,
 }
 
-// conv7x7Forward returns the phase of conv1, layer2.0.conv2, layer3.0.conv2 and 3 others, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
+// conv7x7Forward returns the phase of conv1 and layer2.0.conv2, on the geometries, buffers and tensors given: it computes conv: output rows [lo, hi).
 func conv7x7Forward(g0 *runtime.ConvGeom, b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
 	return func(c *engine.Ctx, lo, hi int) {
 		runtime.ConvForward(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, lo, hi)
@@ -3852,6 +3864,18 @@ var conv3x3x256Geom = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 2, SW: 2, KB: 32,
 	DOutRow: 3584,
 	H:       28, W: 28, PH: 1, PW: 1, DInRow: 7168,
+}
+
+// conv3x3Forward_2 returns the phase of layer3.0.conv2, layer4.0.conv2, layer4.1.conv2 and layer4.2.conv2, on the geometries, buffers, tensors and sizes given: it computes conv: blocks of 32 output channels by output rows, unit b·14+y being block b of row y, [lo, hi).
+func conv3x3Forward_2(n0, n1, n2 int, g0 *runtime.ConvGeom, b0, b1, p0 int) func(c *engine.Ctx, lo, hi int) {
+	return func(c *engine.Ctx, lo, hi int) {
+		for u := lo; u < hi; {
+			blk, y0 := u/n0, u%n1
+			y1 := min(n2, y0+hi-u)
+			u += y1 - y0
+			runtime.ConvForwardBlocks(g0, c.Scratch, c.F[b0], c.F[b1], c.P[p0], nil, blk, blk+1, y0, y1)
+		}
+	}
 }
 
 // batchnorm14x14x256Geom: batchnorm.
