@@ -103,16 +103,24 @@ func bias(s *step) string    { return fieldName(s.Name() + ".bias") }
 //	runtime.ConvForward(&conv1Geom, c.Scratch, c.F[x1], c.F[x0], c.P[conv1W], c.P[conv1B], lo, hi)
 func convForward(g *jen.Group, s *step) {
 	out, in, b := buf(s.Out), buf(s.In), paramOf(bias(s))
-	if s.Wino {
+	switch {
+	case s.Wino:
 		g.Add(rt("ConvForwardWinograd")).Call(jen.Op("&").Id(geomName(s)), scratch(),
 			out, in, derived(winoField(s)), b, jen.Id("lo"), jen.Id("hi"))
-	} else {
+	case s.WinoOdd:
+		g.Add(rt("ConvForwardWinogradOdd")).Call(jen.Op("&").Id(geomName(s)), scratch(),
+			out, in, derived(winoField(s)), paramOf(weights(s)), b, jen.Id("lo"), jen.Id("hi"))
+	default:
 		g.Add(rt("ConvForward")).Call(jen.Op("&").Id(geomName(s)), scratch(),
 			out, in, paramOf(weights(s)), b, jen.Id("lo"), jen.Id("hi"))
 	}
 	if s.Act != nil && s.Act.Kind != compiler.ReLU {
 		if s.Wino {
 			tileRowsToRows(g)
+		}
+		if s.WinoOdd {
+			g.List(jen.Id("lo"), jen.Id("hi")).Op("=").List(jen.Lit(2).Op("*").Id("lo"), jen.Id("min").Call(jen.Lit(2).Op("*").Id("hi"), jen.Lit(s.Out.F.H))).
+				Comment("pairs of rows to rows")
 		}
 		fusedActivationRows(g, s)
 	}

@@ -133,9 +133,11 @@ func (g *generator) derived() jen.Code {
 }
 
 // winoSteps lists the convs whose forward runs as Winograd's minimal
-// filtering (runtime.ConvForwardWinograd), winoTSteps those whose
+// filtering (runtime.ConvForwardWinograd or ConvForwardWinogradOdd), winoTSteps those whose
 // transposed convolution does.
-func (g *generator) winoSteps() []*step  { return g.stepsWhere(func(s *step) bool { return s.Wino }) }
+func (g *generator) winoSteps() []*step {
+	return g.stepsWhere(func(s *step) bool { return s.Wino || s.WinoOdd })
+}
 func (g *generator) winoTSteps() []*step { return g.stepsWhere(func(s *step) bool { return s.WinoT }) }
 
 func (g *generator) stepsWhere(keep func(*step) bool) []*step {

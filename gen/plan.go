@@ -75,6 +75,13 @@ type step struct {
 	// too (F(2×2, 3×3)), by weight blocks; WinoT says its transposed
 	// convolution runs so.
 	Wino, WinoT bool
+	// WinoOdd says the conv's forward runs as
+	// runtime.ConvForwardWinogradOdd: a conv Wino would take but for an
+	// odd output height or width (AlexNet's 13×13 maps), Winograd's tiles
+	// on the even part and the direct kernels on the last row and column,
+	// by pairs of output rows (the last perhaps one row); its weight
+	// gradient runs direct.
+	WinoOdd bool
 	// ActGradInNext says the next step's input-gradient phase applies
 	// Act's derivative as it writes the gradient of this step's output (a
 	// transposed convolution row by row, a max pool through its pooled
@@ -153,6 +160,7 @@ func newPlan(net *compiler.Net) *plan {
 			}
 			f3s1 := l.FH == 3 && l.FW == 3 && l.SH == 1 && l.SW == 1
 			s.Wino = f3s1 && l.In.C >= winoMinC && l.Out.H%2 == 0 && l.Out.W%2 == 0
+			s.WinoOdd = f3s1 && l.In.C >= winoMinC && !s.Wino
 			s.WinoT = s.Transposed && f3s1 && l.K >= winoMinC && l.In.H%2 == 0 && l.In.W%2 == 0
 		}
 		p.steps = append(p.steps, s)

@@ -40,8 +40,8 @@ func (g *generator) forwardPhases(s *step) []phase {
 	doc := fmt.Sprintf("%s computes %s: %s -> %s", name, g.describe(s), shapeOf(s.In), shapeOf(s.Out))
 	switch l.Kind {
 	case compiler.Conv:
-		if s.Wino {
-			return []phase{{name: name, n: s.Out.F.H / 2, doc: doc + ", as Winograd's minimal filtering: pairs of output rows [lo, hi).",
+		if s.Wino || s.WinoOdd {
+			return []phase{{name: name, n: (s.Out.F.H + 1) / 2, doc: doc + ", as Winograd's minimal filtering: pairs of output rows [lo, hi).",
 				body: func(b *jen.Group) { convForward(b, s) }}}
 		}
 		return []phase{{name: name, n: s.Out.F.H, doc: doc + ", output rows [lo, hi).", body: func(b *jen.Group) { convForward(b, s) }}}

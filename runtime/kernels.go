@@ -64,6 +64,7 @@ type Scratch struct {
 	winoBuf       []float32     // ConvForwardWinograd's transformed tiles
 	winoGeom      ConvGeom      // and its products, described as a layer (products)
 	winoDU        []float32     // ConvWeightGradWinograd's transformed gradient
+	winoEdge      ConvGeom      // ConvForwardWinogradOdd's last row or column, as a layer
 	cv            convScratch   // the kernels of conv_depthwise.go, conv_grouped.go and conv1x1.go
 	blocks        ConvGeom      // ConvForwardBlocks's part of a layer
 	ir            invresScratch // InvResForward's bands

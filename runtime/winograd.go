@@ -27,7 +27,13 @@ import "fmt"
 // (F(2×2, 3×3), or F(4×4, 3×3) with the portable kernels): a 3×3 filter,
 // stride 1, an even output height and width.
 func WinogradOK(g *ConvGeom) bool {
-	return g.FH == 3 && g.FW == 3 && g.SH == 1 && g.SW == 1 && g.OH%2 == 0 && g.OW%2 == 0
+	return winogradShape(g) && g.OH%2 == 0 && g.OW%2 == 0
+}
+
+// winogradShape says whether a conv has the filter and stride of Winograd's
+// F(2×2, 3×3), whatever its output's size: WinogradWeights needs no more.
+func winogradShape(g *ConvGeom) bool {
+	return g.FH == 3 && g.FW == 3 && g.SH == 1 && g.SW == 1
 }
 
 // WinogradLen is the length of a conv's transformed weights: 16 packed
@@ -67,7 +73,7 @@ func (g *ConvGeom) winoStride() int { return g.Blocks() * g.KB * g.C }
 // weight, u[ξ][b][c][k] (b a block of KB channels); with the portable
 // kernels, see winograd4Weights.
 func WinogradWeights(g *ConvGeom, u, w []float32) {
-	if !WinogradOK(g) || len(u) < WinogradLen(g) || len(w) < g.WeightLen() {
+	if !winogradShape(g) || len(u) < WinogradLen(g) || len(w) < g.WeightLen() {
 		panic(fmt.Errorf("%w: WinogradWeights: %+v (u %d, w %d)", ErrShape, *g, len(u), len(w)))
 	}
 	if g.wino4() {
@@ -144,6 +150,13 @@ func ConvForwardWinograd(g *ConvGeom, s *Scratch, out, in, u, bias []float32, t0
 		convForwardWinograd4(g, s, out, in, u, bias, 2*t0, 2*t1)
 		return
 	}
+	convForwardWinograd2(g, s, out, in, u, bias, t0, t1)
+}
+
+// convForwardWinograd2 is ConvForwardWinograd's F(2×2, 3×3): the tiles of
+// pairs of rows [t0, t1), OW/2 of them a pair (an odd width's last column
+// is left out).
+func convForwardWinograd2(g *ConvGeom, s *Scratch, out, in, u, bias []float32, t0, t1 int) {
 	tw := g.OW / 2
 	chunk := min(winoChunk(g), (t1-t0)*tw)
 	v, m := s.wino(16*chunk*g.C, 16*chunk*g.K)

@@ -42,15 +42,7 @@ func TestConvForwardWinograd(t *testing.T) {
 			if !WinogradOK(g) {
 				t.Fatalf("case %d: not a Winograd conv", n)
 			}
-			packed := make([]float32, g.WeightLen())
-			PackConv(packed, w, cc.k, cc.c, cc.fh, cc.fw, cc.kb, false)
-			u := make([]float32, WinogradLen(g))
-			WinogradWeights(g, u, packed)
-			in := pad(x, cc.h, cc.w, cc.c, cc.ph, cc.pw)
-			out := make([]float32, g.OutOff+(g.OH+cc.oph)*g.OutRow)
-			for i := range out {
-				out[i] = 99
-			}
+			_, u, in, out := winoBuffers(cc, g, x, w)
 			var s Scratch
 			// Two calls over different tile rows, as two workers would.
 			th := g.OH / 2
@@ -67,6 +59,22 @@ func TestConvForwardWinograd(t *testing.T) {
 			}
 		}
 	})
+}
+
+// winoBuffers returns case cc's packed weights and their Winograd
+// transform from PyTorch-layout weights w, its padded input from x, and
+// an output buffer filled with 99 (the padding must stay so).
+func winoBuffers(cc convCase, g *ConvGeom, x, w []float32) (packed, u, in, out []float32) {
+	packed = make([]float32, g.WeightLen())
+	PackConv(packed, w, cc.k, cc.c, cc.fh, cc.fw, cc.kb, false)
+	u = make([]float32, WinogradLen(g))
+	WinogradWeights(g, u, packed)
+	in = pad(x, cc.h, cc.w, cc.c, cc.ph, cc.pw)
+	out = make([]float32, g.OutOff+(g.OH+cc.oph)*g.OutRow)
+	for i := range out {
+		out[i] = 99
+	}
+	return packed, u, in, out
 }
 
 // TestConvForwardWinogradSplit: a call for some pairs of rows writes
@@ -161,11 +169,13 @@ func TestWinogradShapes(t *testing.T) {
 	dout := make([]float32, g.DOutOff+g.OH*g.DOutRow)
 	odd := *g
 	odd.OW-- // an odd output width
+	strided := *g
+	strided.SW = 2
 	for _, tt := range []struct {
 		name string
 		fn   func()
 	}{
-		{"WinogradWeights", func() { WinogradWeights(&odd, u, w) }},
+		{"WinogradWeights", func() { WinogradWeights(&strided, u, w) }},
 		{"WinogradWeights", func() { WinogradWeights(g, u[:len(u)-1], w) }},
 		{"ConvForwardWinograd", func() { ConvForwardWinograd(&odd, new(Scratch), out, in, u, nil, 0, 1) }},
 		{"ConvForwardWinograd", func() { ConvForwardWinograd(g, new(Scratch), out, in, u[:len(u)-1], nil, 0, 1) }},

@@ -117,6 +117,9 @@ const (
 	conv3T        // conv3's weights transposed, for its input gradient
 	conv4T        // conv4's weights transposed, for its input gradient
 	conv5T        // conv5's weights transposed, for its input gradient
+	conv3U        // conv3's weights, Winograd-transformed
+	conv4U        // conv4's weights, Winograd-transformed
+	conv5U        // conv5's weights, Winograd-transformed
 )
 
 // The buffers of one sample in flight, H×W×C with padding where a layer reads
@@ -211,6 +214,18 @@ var program = engine.Program{
 			Name: "conv5T", Use: engine.Backward, Len: func() int { return 884736 },
 			Update: func(w *engine.Weights, d []float32) { runtime.TransposeConv(d, w.P[conv5W], 256, 384, 3, 3, 32, 32) },
 		},
+		conv3U: {
+			Name: "conv3U", Use: engine.InferenceForward | engine.TrainingForward, Len: func() int { return runtime.WinogradLen(&conv3Geom) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv3Geom, d, w.P[conv3W]) },
+		},
+		conv4U: {
+			Name: "conv4U", Use: engine.InferenceForward | engine.TrainingForward, Len: func() int { return runtime.WinogradLen(&conv4Geom) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv4Geom, d, w.P[conv4W]) },
+		},
+		conv5U: {
+			Name: "conv5U", Use: engine.InferenceForward | engine.TrainingForward, Len: func() int { return runtime.WinogradLen(&conv5Geom) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv5Geom, d, w.P[conv5W]) },
+		},
 	},
 	Buffers: []engine.Buffer{
 		x0:           {Len: 154587},
@@ -271,17 +286,17 @@ var program = engine.Program{
 	}, {
 		Name: "conv3+relu3",
 		In:   []engine.Ref{{Value: x4, Grad: d4}}, Out: []engine.Ref{{Value: x5, Grad: d5}},
-		Forward:  []engine.Phase{{N: 13, Run: conv3Forward}},
+		Forward:  []engine.Phase{{N: 7, Run: conv3Forward}},
 		Backward: []engine.Phase{{N: 36, Run: conv3WeightGrad, Even: true, Sums: true}, {N: 13, Run: conv3InputGrad}},
 	}, {
 		Name: "conv4+relu4",
 		In:   []engine.Ref{{Value: x5, Grad: d5}}, Out: []engine.Ref{{Value: x6, Grad: d6}},
-		Forward:  []engine.Phase{{N: 13, Run: conv4Forward}},
+		Forward:  []engine.Phase{{N: 7, Run: conv4Forward}},
 		Backward: []engine.Phase{{N: 36, Run: conv4WeightGrad, Even: true, Sums: true}, {N: 13, Run: conv4InputGrad}},
 	}, {
 		Name: "conv5+relu5",
 		In:   []engine.Ref{{Value: x6, Grad: d6}}, Out: []engine.Ref{{Value: x7, Grad: d7}},
-		Forward:  []engine.Phase{{N: 13, Run: conv5Forward}},
+		Forward:  []engine.Phase{{N: 7, Run: conv5Forward}},
 		Backward: []engine.Phase{{N: 24, Run: conv5WeightGrad, Even: true, Sums: true}, {N: 13, Run: conv5InputGrad}},
 	}, {
 		Name: "maxpool3",
@@ -442,9 +457,9 @@ var conv3Back = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv3Forward computes conv 3x3x384 p1 (alexnet.cnn:15:1) followed by relu: 13x13x256 -> 13x13x384, output rows [lo, hi).
+// conv3Forward computes conv 3x3x384 p1 (alexnet.cnn:15:1) followed by relu: 13x13x256 -> 13x13x384, as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv3Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv3Geom, c.Scratch, c.F[x5], c.F[x4], c.P[conv3W], c.P[conv3B], lo, hi)
+	runtime.ConvForwardWinogradOdd(&conv3Geom, c.Scratch, c.F[x5], c.F[x4], c.D[conv3U], c.P[conv3W], c.P[conv3B], lo, hi)
 }
 
 // conv3WeightGrad adds to the weight and bias gradients of conv3, units (filter rows of weight blocks) [lo, hi).
@@ -470,9 +485,9 @@ var conv4Back = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv4Forward computes conv 3x3x384 p1 (alexnet.cnn:17:1) followed by relu: 13x13x384 -> 13x13x384, output rows [lo, hi).
+// conv4Forward computes conv 3x3x384 p1 (alexnet.cnn:17:1) followed by relu: 13x13x384 -> 13x13x384, as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv4Geom, c.Scratch, c.F[x6], c.F[x5], c.P[conv4W], c.P[conv4B], lo, hi)
+	runtime.ConvForwardWinogradOdd(&conv4Geom, c.Scratch, c.F[x6], c.F[x5], c.D[conv4U], c.P[conv4W], c.P[conv4B], lo, hi)
 }
 
 // conv4WeightGrad adds to the weight and bias gradients of conv4, units (filter rows of weight blocks) [lo, hi).
@@ -503,9 +518,9 @@ var conv5Back = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv5Forward computes conv 3x3x256 p1 (alexnet.cnn:19:1) followed by relu: 13x13x384 -> 13x13x256, output rows [lo, hi).
+// conv5Forward computes conv 3x3x256 p1 (alexnet.cnn:19:1) followed by relu: 13x13x384 -> 13x13x256, as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv5Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv5Geom, c.Scratch, c.F[x7], c.F[x6], c.P[conv5W], c.P[conv5B], lo, hi)
+	runtime.ConvForwardWinogradOdd(&conv5Geom, c.Scratch, c.F[x7], c.F[x6], c.D[conv5U], c.P[conv5W], c.P[conv5B], lo, hi)
 }
 
 // conv5WeightGrad adds to the weight and bias gradients of conv5, units (filter rows of weight blocks) [lo, hi).

@@ -104,6 +104,7 @@ const (
 	conv4T         // conv4's weights transposed, for its input gradient
 	conv2U         // conv2's weights, Winograd-transformed
 	conv3U         // conv3's weights, Winograd-transformed
+	conv4U         // conv4's weights, Winograd-transformed
 )
 
 // The buffers of one sample in flight, H×W×C with padding where a layer reads
@@ -190,6 +191,10 @@ var program = engine.Program{
 			Name: "conv3U", Use: engine.InferenceForward | engine.TrainingForward, Len: func() int { return runtime.WinogradLen(&conv3Geom) },
 			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv3Geom, d, w.P[conv3W]) },
 		},
+		conv4U: {
+			Name: "conv4U", Use: engine.InferenceForward | engine.TrainingForward, Len: func() int { return runtime.WinogradLen(&conv4Geom) },
+			Update: func(w *engine.Weights, d []float32) { runtime.WinogradWeights(&conv4Geom, d, w.P[conv4W]) },
+		},
 	},
 	Buffers: []engine.Buffer{
 		x0: {Len: 240},
@@ -232,7 +237,7 @@ var program = engine.Program{
 	}, {
 		Name: "conv4+tanh1",
 		In:   []engine.Ref{{Value: x4, Grad: d4}}, Out: []engine.Ref{{Value: x5, Grad: d5}},
-		Forward:  []engine.Phase{{N: 3, Run: conv4Forward}},
+		Forward:  []engine.Phase{{N: 2, Run: conv4Forward}},
 		Backward: []engine.Phase{{N: 3, Run: conv4ActGrad}, {N: 3, Run: conv4WeightGrad, Even: true, Sums: true}, {N: 3, Run: conv4InputGrad}},
 	}, {
 		Name: "fc1",
@@ -388,9 +393,10 @@ var conv4Back = runtime.ConvGeom{
 	FH: 3, FW: 3, SH: 1, SW: 1, KB: 32,
 }
 
-// conv4Forward computes conv 3x3x32 p1 (model.cnn:11:1) followed by tanh: 3x4x32 -> 3x4x32, output rows [lo, hi).
+// conv4Forward computes conv 3x3x32 p1 (model.cnn:11:1) followed by tanh: 3x4x32 -> 3x4x32, as Winograd's minimal filtering: pairs of output rows [lo, hi).
 func conv4Forward(c *engine.Ctx, lo, hi int) {
-	runtime.ConvForward(&conv4Geom, c.Scratch, c.F[x5], c.F[x4], c.P[conv4W], c.P[conv4B], lo, hi)
+	runtime.ConvForwardWinogradOdd(&conv4Geom, c.Scratch, c.F[x5], c.F[x4], c.D[conv4U], c.P[conv4W], c.P[conv4B], lo, hi)
+	lo, hi = 2*lo, min(2*hi, 3) // pairs of rows to rows
 	for y := lo; y < hi; y++ {
 		o := c.F[x5][y*128:][:128:128]
 		runtime.Tanh(o, o)
